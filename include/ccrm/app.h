@@ -1,0 +1,36 @@
+/* The running full-screen client: configuration, connection and UI state shared by the event
+ * loop (src/loop.c), signal dispatch and the UI. The UI's own state is opaque here. */
+#ifndef CCRM_APP_H
+#define CCRM_APP_H
+
+#include <stdint.h>
+
+#include "ccrm/config.h"
+#include "ccrm/db.h"
+
+struct ui;
+
+struct app {
+    struct ccrm_config *cfg;
+    struct db *db;
+    struct ui *ui;
+    int quit;
+    int private_db;       /* running on the private local cluster */
+    int64_t reconnect_at; /* monotonic ms of the next reconnect attempt, 0 = none */
+    int reconnect_delay;  /* current backoff in ms */
+    int64_t refresh_at;   /* debounced re-read after wake-ups, 0 = none */
+};
+
+/* Monotonic clock in milliseconds. */
+int64_t now_ms(void);
+
+/* The event loop: returns 0 on a normal quit, -1 on a fatal error. */
+int loop_run(struct app *app);
+
+/* Signals: handlers only write the signal number to a pipe (src/sig.c). */
+int sig_init(void);
+int sig_fd(void);
+/* Read pending signals and act on them (resize, quit). */
+void sig_dispatch(struct app *app);
+
+#endif

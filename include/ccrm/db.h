@@ -1,0 +1,90 @@
+/* The database module: the one libpq connection, migrations, and the queries behind each view.
+ * A PGresult never leaves src/db/: rows come back as model structs (include/ccrm/model.h). */
+#ifndef CCRM_DB_H
+#define CCRM_DB_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ccrm/err.h"
+#include "ccrm/model.h"
+
+struct db;
+
+enum db_state { DB_OFFLINE, DB_CONNECTING, DB_READY };
+
+struct db_options {
+    int statement_timeout_ms;
+    int connect_timeout_s;
+    const char *application_name;
+};
+
+/* Connect synchronously (start-up and batch mode). Returns a db or NULL with err set. */
+struct db *db_open(const char *conninfo, const struct db_options *opt, struct ccrm_err *err);
+void db_close(struct db **dbp);
+
+enum db_state db_state(const struct db *db);
+/* The socket to poll and the events to poll for (-1 when offline). */
+int db_socket(const struct db *db);
+short db_poll_events(const struct db *db);
+/* Called when poll() reports the socket ready. Consumes input, counts notifications on channel
+ * "ccrm" into *wakeups. Returns 0, or -1 if the connection was lost (state becomes OFFLINE). */
+int db_pump(struct db *db, int *wakeups);
+/* Wake-ups that arrived during ordinary queries (libpq queues them there); resets the count. */
+int db_take_wakeups(struct db *db);
+/* Start a non-blocking reconnect (state CONNECTING); progress with db_pump. Returns 0/-1. */
+int db_reconnect_start(struct db *db, struct ccrm_err *err);
+/* Set when a query failed because the connection broke; the caller schedules a reconnect. */
+int db_lost(const struct db *db);
+
+/* Who we are and where. Borrowed strings, valid until db_close. */
+const char *db_login(const struct db *db);
+const char *db_display_name(const struct db *db);
+const char *db_department(const struct db *db);
+const char *db_where(const struct db *db); /* "ccrm on /path/run" or "crm@db.example:5432" */
+
+/* Schema version of the database (0 = none), and the newest this binary knows. */
+int db_schema_version(struct db *db, struct ccrm_err *err);
+int db_schema_known(void);
+/* Apply pending migrations, each in its own transaction, under an advisory lock. Progress lines
+ * go to progress when non-NULL. Returns the number applied, or -1. Refuses a newer schema. */
+int db_migrate(struct db *db, FILE *progress, struct ccrm_err *err);
+/* Check the schema at start-up: 0 if current; -1 with a message if missing, older or newer. */
+int db_schema_check(struct db *db, struct ccrm_err *err);
+
+/* Load demo data (src/db/demo.sql) with n accounts; summary gets one line. Returns 0, 1 when
+ * the database already has accounts (nothing loaded), or -1. */
+int db_demo_load(struct db *db, int n_accounts, char *summary, size_t n, struct ccrm_err *err);
+
+/* Load login, display name and department of current_user (from users). Returns 0/-1. */
+int db_whoami(struct db *db, struct ccrm_err *err);
+
+/* ---- list queries (keyset pagination; see src/db/list.c) ---- */
+
+enum list_entity { LIST_ACCOUNTS, LIST_FEED };
+
+struct list_query {
+    enum list_entity entity;
+    int sort;           /* index into db_list_sorts(entity) */
+    const char *search; /* NULL or "" = no search; matched case-insensitively, anywhere */
+};
+
+/* Names of the sort orders of an entity ("name", "updated", ...), NULL-terminated. */
+const char *const *db_list_sorts(enum list_entity e);
+/* Column headers of the entity's rows (col[0..n-1]); returns n. */
+int db_list_columns(enum list_entity e, const char *const **names);
+
+/* Fetch up to limit rows after (dir > 0) or before (dir < 0) the row `from` in the query's
+ * order; from == NULL starts at the top (dir > 0) or the bottom (dir < 0). Rows are written in
+ * display order into out (caller provides limit slots). Returns the number of rows, or -1. */
+int db_list_fetch(struct db *db, const struct list_query *q, const struct row *from, int dir,
+                  int limit, struct row *out, struct ccrm_err *err);
+/* Fetch one row by id with the query's columns (for repainting a changed row). 1 found, 0 not
+ * found or filtered out, -1 error. */
+int db_list_fetch_one(struct db *db, const struct list_query *q, int64_t id, struct row *out,
+                      struct ccrm_err *err);
+
+/* Account detail with contacts, deals, tickets and the latest interactions. NULL on error. */
+struct detail *db_account_detail(struct db *db, int64_t id, struct ccrm_err *err);
+
+#endif

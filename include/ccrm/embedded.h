@@ -1,0 +1,16 @@
+/* SQL compiled into the binary by cmake/embed_sql.cmake: the schema/ migrations in order and
+ * the demo data script (src/db/demo.sql). */
+#ifndef CCRM_EMBEDDED_H
+#define CCRM_EMBEDDED_H
+
+struct embedded_migration {
+    int version;      /* from the file name: 001_init.sql → 1 */
+    const char *name; /* file name */
+    const char *sql;  /* whole file, NUL-terminated */
+};
+
+extern const struct embedded_migration embedded_migrations[]; /* ends with version 0 */
+extern const int embedded_migration_count;
+extern const char *const embedded_demo_sql;
+
+#endif

@@ -1,0 +1,74 @@
+/* Plain data the views and batch commands pass around: no libpq, no curses (unit-tested). */
+#ifndef CCRM_MODEL_H
+#define CCRM_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One row of a list view. Column texts are owned by the row (free with row_fini). The sort key
+ * (key, key2, id) is what keyset pagination continues from. */
+#define ROW_MAX_COLS 8
+struct row {
+    int64_t id;
+    char *col[ROW_MAX_COLS];
+    char *key;  /* primary sort key as text (NULL = SQL NULL) */
+    char *key2; /* secondary sort key (3-column keysets), or NULL */
+};
+
+void row_fini(struct row *r);
+void row_copy(struct row *dst, const struct row *src);
+
+/* A window of consecutive rows of a sorted list: the only rows a list view holds in memory,
+ * whatever the size of the table. */
+struct rowbuf {
+    struct row *rows;
+    int n;
+    int cap;
+    int at_start; /* no rows before rows[0] */
+    int at_end;   /* no rows after rows[n-1] */
+};
+
+void rowbuf_init(struct rowbuf *b);
+void rowbuf_clear(struct rowbuf *b);
+void rowbuf_fini(struct rowbuf *b);
+/* Append (or prepend) rows, taking ownership of their strings; src rows are zeroed. */
+void rowbuf_append(struct rowbuf *b, struct row *src, int n);
+void rowbuf_prepend(struct rowbuf *b, struct row *src, int n);
+/* Drop k rows from the front or the back (keeps memory flat while scrolling). */
+void rowbuf_drop_front(struct rowbuf *b, int k);
+void rowbuf_drop_back(struct rowbuf *b, int k);
+/* Index of the row with this id, or -1. */
+int rowbuf_find(const struct rowbuf *b, int64_t id);
+
+/* A labelled value for a detail view ("Domain", "mueller-logistik.de"). */
+struct field {
+    char *label;
+    char *value;
+};
+
+/* A line of a record's timeline or related list. */
+struct detail_line {
+    char *when; /* "2026-11-01 09:00" or "" */
+    char *who;  /* "sofia (support)" or "" */
+    char *what; /* "ticket #12 Cannot export invoices [open]" */
+    char *entity;
+    int64_t entity_id;
+};
+
+struct detail {
+    char *title;
+    char *subtitle;
+    struct field *fields;
+    int nfields;
+    struct detail_line *lines; /* related records and timeline, in display order */
+    int nlines;
+    int version;
+};
+
+void detail_free(struct detail **dp);
+
+/* LIKE pattern for a case-insensitive "contains" search: escapes \ % _ and wraps in %...%.
+ * Returns a malloc'd string. */
+char *like_contains(const char *text);
+
+#endif

@@ -1,0 +1,30 @@
+/* The full-screen client's screen: the only module that includes curses (src/ui/). */
+#ifndef CCRM_UI_H
+#define CCRM_UI_H
+
+#include <stdint.h>
+
+#include "ccrm/app.h"
+#include "ccrm/err.h"
+
+/* Start curses on the controlling terminal; a clear error (no crash) when the terminal cannot
+ * be driven. Returns 0 or -1. */
+int ui_init(struct app *app, struct ccrm_err *err);
+/* Restore the terminal. Safe to call twice. */
+void ui_fini(struct app *app);
+/* Redraw what is dirty, with one doupdate(). */
+void ui_redraw(struct app *app);
+/* Read every key curses holds (until ERR) and act on them. */
+void ui_read_keys(struct app *app);
+/* The terminal changed size: re-read it and relayout. */
+void ui_on_resize(struct app *app);
+/* The database said something changed: re-read the visible data. */
+void ui_on_wakeup(struct app *app);
+/* Connection state changed (lost, reconnecting, back). */
+void ui_on_connection(struct app *app);
+/* Timers (message expiry, highlights). Returns ms until the UI next needs a tick, or -1. */
+int ui_tick(struct app *app, int64_t now);
+/* Show a one-line message in the status bar for a few seconds. */
+void ui_message(struct app *app, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

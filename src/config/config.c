@@ -1,0 +1,442 @@
+/* Configuration: built-in defaults, then INI files layered in order (see docs/config.md).
+ * iniparser is used only to split the file; every value is read as a string, validated here
+ * (never iniparser_getint & co., CVE-2023-33461) and copied out before iniparser_freedict().
+ * No libpq, no curses. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <iniparser.h>
+
+#include "ccrm/config.h"
+#include "ccrm/err.h"
+#include "ccrm/util.h"
+
+#define CONFIG_DEFAULT_SYSCONFDIR "/etc/ccrm"
+#define CONFIG_FILE_NAME "ccrm.ini"
+
+enum key_type { KEY_STRING, KEY_INT, KEY_PATH, KEY_VIEW, KEY_COLOR };
+
+struct key_def {
+    const char *section;
+    const char *name;
+    enum key_type type;
+    size_t off;    /* offsetof() the field in struct ccrm_config */
+    long min, max; /* KEY_INT only */
+};
+
+static const struct key_def keys[] = {
+    {"database", "conninfo", KEY_STRING, offsetof(struct ccrm_config, conninfo), 0, 0},
+    {"database", "statement_timeout_ms", KEY_INT,
+     offsetof(struct ccrm_config, statement_timeout_ms), 0, 3600000},
+    {"database", "connect_timeout", KEY_INT, offsetof(struct ccrm_config, connect_timeout_s), 1,
+     300},
+    {"local", "data_dir", KEY_PATH, offsetof(struct ccrm_config, data_dir), 0, 0},
+    {"local", "state_dir", KEY_PATH, offsetof(struct ccrm_config, state_dir), 0, 0},
+    {"ui", "start_view", KEY_VIEW, offsetof(struct ccrm_config, start_view), 0, 0},
+    {"ui", "color", KEY_COLOR, offsetof(struct ccrm_config, color), 0, 0},
+    {"ui", "page_size", KEY_INT, offsetof(struct ccrm_config, page_size), 20, 2000},
+};
+
+static const char *const views[] = {
+    "feed", "leads", "accounts", "contacts", "deals", "tickets", "campaigns", "inbox", "dashboard",
+};
+
+/* iniparser reports syntax errors through a callback (stderr by default); keep the first
+ * message of the current load here instead, and count the rest. */
+static char parse_msg[512];
+static int parse_nmsgs;
+
+static int parse_error_cb(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int
+parse_error_cb(const char *fmt, ...)
+{
+    va_list ap;
+
+    if (parse_nmsgs++ > 0)
+        return 0;
+    va_start(ap, fmt);
+    vsnprintf(parse_msg, sizeof parse_msg, fmt, ap);
+    va_end(ap);
+    return 0;
+}
+
+/* Turn the captured iniparser message into "FILE: syntax error: line N: ...". iniparser 4.1
+ * says "iniparser: syntax error in FILE (N):\n-> TEXT\n" or "iniparser: input line too long
+ * in FILE (N)\n"; anything else is passed on, on one line. */
+static void
+set_parse_error(struct ccrm_err *err, const char *path)
+{
+    char *msg = parse_msg;
+    char *where = xasprintf(" in %s (", path);
+    char *at;
+    char *end;
+    char *p;
+    long line = 0;
+    char more[48] = "";
+
+    if (strncmp(msg, "iniparser: ", 11) == 0)
+        msg += 11;
+    if (parse_nmsgs > 1)
+        snprintf(more, sizeof more, " (and %d more)", parse_nmsgs - 1);
+    at = strstr(msg, where);
+    if (at != NULL) {
+        line = strtol(at + strlen(where), &end, 10);
+        if (*end != ')')
+            line = 0;
+    }
+    free(where);
+    if (line > 0 && strncmp(msg, "syntax error", 12) == 0 && strncmp(end, "):\n-> ", 6) == 0) {
+        err_set(err, "%s: syntax error: line %ld: \"%s\"%s", path, line, str_trim(end + 6), more);
+        return;
+    }
+    if (line > 0) { /* "input line too long" */
+        *at = '\0';
+        err_set(err, "%s: syntax error: line %ld: %s%s", path, line, msg, more);
+        return;
+    }
+    for (p = msg; *p != '\0'; p++)
+        if (*p == '\n')
+            *p = ' ';
+    msg = str_trim(msg);
+    err_set(err, "%s: syntax error: %s%s", path, msg[0] != '\0' ? msg : "unknown error", more);
+}
+
+static int
+no_color(void)
+{
+    const char *v = getenv("NO_COLOR");
+
+    return v != NULL && v[0] != '\0';
+}
+
+static void
+loaded_add(struct ccrm_config *cfg, const char *path)
+{
+    size_t n = 0;
+
+    while (cfg->loaded != NULL && cfg->loaded[n] != NULL)
+        n++;
+    cfg->loaded = xrealloc(cfg->loaded, (n + 2) * sizeof *cfg->loaded);
+    cfg->loaded[n] = xstrdup(path);
+    cfg->loaded[n + 1] = NULL;
+}
+
+static char *
+dup_or_null(const char *s)
+{
+    return s != NULL ? xstrdup(s) : NULL;
+}
+
+/* Deep copy of src into dst (dst's old contents are not freed). */
+static void
+config_copy(struct ccrm_config *dst, const struct ccrm_config *src)
+{
+    size_t i;
+
+    *dst = *src;
+    dst->conninfo = dup_or_null(src->conninfo);
+    dst->data_dir = dup_or_null(src->data_dir);
+    dst->state_dir = dup_or_null(src->state_dir);
+    dst->start_view = dup_or_null(src->start_view);
+    dst->loaded = NULL;
+    for (i = 0; src->loaded != NULL && src->loaded[i] != NULL; i++)
+        loaded_add(dst, src->loaded[i]);
+}
+
+/* Replace the string field *fp with an owned copy of s (or NULL). */
+static void
+set_str(char **fp, const char *s)
+{
+    free(*fp);
+    *fp = dup_or_null(s);
+}
+
+static int
+parse_int(const char *val, long min, long max, long *out)
+{
+    char *end;
+    long v;
+
+    if (val[0] == '\0' || (val[0] != '-' && val[0] != '+' && (val[0] < '0' || val[0] > '9')))
+        return -1;
+    errno = 0;
+    v = strtol(val, &end, 10);
+    if (errno != 0 || *end != '\0' || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* Validate val for key k and store it into cfg. Returns 0, or -1 with err filled in. */
+static int
+set_value(struct ccrm_config *cfg, const struct key_def *k, const char *val, const char *path,
+          struct ccrm_err *err)
+{
+    char *field = (char *)cfg + k->off;
+    const char *home;
+    char *s;
+    long n;
+    size_t i;
+
+    switch (k->type) {
+    case KEY_STRING:
+        set_str((char **)(void *)field, val); /* "" is kept: "use libpq defaults" */
+        return 0;
+    case KEY_INT:
+        if (parse_int(val, k->min, k->max, &n) == -1) {
+            err_set(err, "%s: [%s] %s: expected an integer from %ld to %ld, got \"%s\"", path,
+                    k->section, k->name, k->min, k->max, val);
+            return -1;
+        }
+        *(int *)(void *)field = (int)n;
+        return 0;
+    case KEY_PATH:
+        if (strncmp(val, "~/", 2) == 0) {
+            home = getenv("HOME");
+            if (home == NULL || home[0] != '/') {
+                err_set(err, "%s: [%s] %s: could not expand \"%s\": HOME is not an absolute path",
+                        path, k->section, k->name, val);
+                return -1;
+            }
+            s = xasprintf("%s%s", home, val + 1);
+        } else {
+            if (val[0] != '/') {
+                err_set(err, "%s: [%s] %s: expected an absolute path, got \"%s\"", path, k->section,
+                        k->name, val);
+                return -1;
+            }
+            s = xstrdup(val);
+        }
+        free(*(char **)(void *)field);
+        *(char **)(void *)field = s;
+        return 0;
+    case KEY_VIEW:
+        if (val[0] == '\0') {
+            set_str((char **)(void *)field, NULL); /* back to "by department" */
+            return 0;
+        }
+        for (i = 0; i < sizeof views / sizeof views[0]; i++) {
+            if (strcasecmp(val, views[i]) == 0) {
+                set_str((char **)(void *)field, views[i]);
+                return 0;
+            }
+        }
+        err_set(err,
+                "%s: [%s] %s: expected feed, leads, accounts, contacts, deals, tickets, "
+                "campaigns, inbox or dashboard, got \"%s\"",
+                path, k->section, k->name, val);
+        return -1;
+    case KEY_COLOR:
+        if (strcasecmp(val, "auto") == 0)
+            cfg->color = no_color() ? CONFIG_COLOR_NEVER : CONFIG_COLOR_AUTO;
+        else if (strcasecmp(val, "always") == 0)
+            cfg->color = CONFIG_COLOR_ALWAYS;
+        else if (strcasecmp(val, "never") == 0)
+            cfg->color = CONFIG_COLOR_NEVER;
+        else {
+            err_set(err, "%s: [%s] %s: expected auto, always or never, got \"%s\"", path,
+                    k->section, k->name, val);
+            return -1;
+        }
+        return 0;
+    }
+    return 0;
+}
+
+static int
+known_section(const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (strcmp(keys[i].section, name) == 0)
+            return 1;
+    return 0;
+}
+
+static const struct key_def *
+find_key(const char *section, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0)
+            return &keys[i];
+    return NULL;
+}
+
+/* Apply every entry of d to cfg, in file order. Returns 0, or -1 with err filled in. */
+static int
+apply_dict(struct ccrm_config *cfg, dictionary *d, const char *path, struct ccrm_err *err)
+{
+    const struct key_def *k;
+    const char *entry;
+    const char *colon;
+    const char *val;
+    char section[256];
+    size_t len;
+    ssize_t i;
+
+    for (i = 0; i < d->size; i++) {
+        entry = d->key[i];
+        if (entry == NULL)
+            continue;
+        val = iniparser_getstring(d, entry, NULL);
+        if (val == NULL) { /* a section header */
+            if (!known_section(entry)) {
+                err_set(err, "%s: unknown section [%s]", path, entry);
+                return -1;
+            }
+            continue;
+        }
+        colon = strchr(entry, ':'); /* iniparser stores "section:key" */
+        if (colon == NULL || colon == entry) {
+            err_set(err, "%s: key \"%s\" outside of any section", path,
+                    colon != NULL ? colon + 1 : entry);
+            return -1;
+        }
+        len = (size_t)(colon - entry);
+        if (len >= sizeof section)
+            len = sizeof section - 1;
+        memcpy(section, entry, len);
+        section[len] = '\0';
+        if (!known_section(section)) {
+            err_set(err, "%s: unknown section [%s]", path, section);
+            return -1;
+        }
+        k = find_key(section, colon + 1);
+        if (k == NULL) {
+            err_set(err, "%s: unknown key \"%s\" in [%s]", path, colon + 1, section);
+            return -1;
+        }
+        if (set_value(cfg, k, val, path, err) == -1)
+            return -1;
+    }
+    return 0;
+}
+
+void
+config_defaults(struct ccrm_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg); /* conninfo, start_view, loaded: NULL */
+    cfg->statement_timeout_ms = 5000;
+    cfg->connect_timeout_s = 5;
+    cfg->data_dir = xdg_dir("DATA");
+    cfg->state_dir = xdg_dir("STATE");
+    cfg->color = no_color() ? CONFIG_COLOR_NEVER : CONFIG_COLOR_AUTO;
+    cfg->page_size = 200;
+}
+
+/* The file is checked with open()/fstat() first so that "missing" (skipped when optional) is
+ * told apart from "unreadable" (always an error); iniparser 4.1 cannot say which. On error cfg
+ * is left as it was: values go into a copy that replaces cfg only when the whole file is good. */
+int
+config_load_file(struct ccrm_config *cfg, const char *path, int required, struct ccrm_err *err)
+{
+    struct ccrm_config next;
+    struct stat st;
+    dictionary *d;
+    int fd;
+    int rc;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd == -1) {
+        if (!required && (errno == ENOENT || errno == ENOTDIR))
+            return 0;
+        err_set(err, "could not read configuration file \"%s\": %s", path, strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, &st) == -1) {
+        err_set(err, "could not read configuration file \"%s\": %s", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    close(fd);
+    if (!S_ISREG(st.st_mode)) {
+        err_set(err, "could not read configuration file \"%s\": %s", path,
+                S_ISDIR(st.st_mode) ? strerror(EISDIR) : "not a regular file");
+        return -1;
+    }
+
+    iniparser_set_error_callback(parse_error_cb);
+    parse_msg[0] = '\0';
+    parse_nmsgs = 0;
+    d = iniparser_load(path);
+    if (d == NULL) {
+        set_parse_error(err, path);
+        return -1;
+    }
+    config_copy(&next, cfg);
+    rc = apply_dict(&next, d, path, err);
+    iniparser_freedict(d);
+    if (rc == -1) {
+        config_fini(&next);
+        return -1;
+    }
+    loaded_add(&next, path);
+    config_fini(cfg);
+    *cfg = next;
+    return 0;
+}
+
+/* On error cfg is freed and zeroed (config_fini() on it is still allowed). */
+int
+config_load(struct ccrm_config *cfg, const char *explicit_file, struct ccrm_err *err)
+{
+    const char *sysdir = getenv("CCRM_SYSCONFDIR");
+    char *path;
+    char *dir;
+    int rc;
+
+    config_defaults(cfg);
+
+    if (sysdir == NULL || sysdir[0] == '\0')
+        sysdir = CONFIG_DEFAULT_SYSCONFDIR;
+    path = xasprintf("%s/%s", sysdir, CONFIG_FILE_NAME);
+    rc = config_load_file(cfg, path, 0, err);
+    free(path);
+    if (rc == -1)
+        goto out;
+    /* no-color.org: only user-level configuration overrides NO_COLOR, not a site-wide file */
+    if (cfg->color == CONFIG_COLOR_ALWAYS && no_color())
+        cfg->color = CONFIG_COLOR_NEVER;
+
+    dir = xdg_dir("CONFIG");
+    path = xasprintf("%s/%s", dir, CONFIG_FILE_NAME);
+    free(dir);
+    rc = config_load_file(cfg, path, 0, err);
+    free(path);
+    if (rc == -1)
+        goto out;
+
+    if (explicit_file != NULL)
+        rc = config_load_file(cfg, explicit_file, 1, err);
+out:
+    if (rc == -1)
+        config_fini(cfg);
+    return rc;
+}
+
+void
+config_fini(struct ccrm_config *cfg)
+{
+    size_t i;
+
+    free(cfg->conninfo);
+    free(cfg->data_dir);
+    free(cfg->state_dir);
+    free(cfg->start_view);
+    for (i = 0; cfg->loaded != NULL && cfg->loaded[i] != NULL; i++)
+        free(cfg->loaded[i]);
+    free(cfg->loaded);
+    memset(cfg, 0, sizeof *cfg);
+}

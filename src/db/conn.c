@@ -1,0 +1,304 @@
+/* The libpq connection: connect, LISTEN, notifications, reconnect without blocking the UI.
+ * NOTIFY is only a doorbell (DESIGN §4): this module counts wake-ups, the views re-read. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ccrm/util.h"
+#include "db_int.h"
+
+/* Server notices would go to stderr, which is the screen while curses runs: drop them. */
+static void
+ignore_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+static void
+drain_notifies(struct db *db)
+{
+    PGnotify *n;
+
+    while ((n = PQnotifies(db->conn)) != NULL) {
+        if (strcmp(n->relname, "ccrm") == 0)
+            db->wakeups++;
+        PQfreemem(n);
+    }
+}
+
+const char *
+db_val(const PGresult *res, int row, int col)
+{
+    return PQgetisnull(res, row, col) ? "" : PQgetvalue(res, row, col);
+}
+
+char *
+db_dup(const PGresult *res, int row, int col)
+{
+    return PQgetisnull(res, row, col) ? NULL : xstrdup(PQgetvalue(res, row, col));
+}
+
+PGresult *
+db_exec(struct db *db, const char *sql, int nparams, const char *const *params,
+        struct ccrm_err *err)
+{
+    PGresult *res;
+    ExecStatusType st;
+
+    if (db->state != DB_READY) {
+        err_set(err, "not connected to the database");
+        return NULL;
+    }
+    res = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    st = PQresultStatus(res);
+    drain_notifies(db);
+    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
+        return res;
+    err_set_pg(err, res, db->conn, "query failed");
+    PQclear(res);
+    if (PQstatus(db->conn) == CONNECTION_BAD) {
+        db->state = DB_OFFLINE;
+        db->lost = 1;
+        err_set(err, "lost the connection to the database");
+    }
+    return NULL;
+}
+
+/* Session set-up after every (re)connect: timeouts, LISTEN. Returns 0/-1. */
+static int
+session_setup(struct db *db, struct ccrm_err *err)
+{
+    char sql[96];
+    PGresult *res;
+
+    db->state = DB_READY;
+    snprintf(sql, sizeof sql, "SET statement_timeout = %d", db->statement_timeout_ms);
+    if ((res = db_exec(db, sql, 0, NULL, err)) == NULL)
+        return -1;
+    PQclear(res);
+    if ((res = db_exec(db, "LISTEN ccrm", 0, NULL, err)) == NULL)
+        return -1;
+    PQclear(res);
+    return 0;
+}
+
+static void
+set_where(struct db *db)
+{
+    const char *host = PQhost(db->conn);
+    const char *port = PQport(db->conn);
+
+    free(db->where);
+    if (host != NULL && host[0] == '/')
+        db->where = xasprintf("%s on %s", PQdb(db->conn), host);
+    else
+        db->where =
+            xasprintf("%s@%s:%s", PQdb(db->conn), host ? host : "localhost", port ? port : "5432");
+}
+
+struct db *
+db_open(const char *conninfo, const struct db_options *opt, struct ccrm_err *err)
+{
+    struct db *db = xcalloc(1, sizeof *db);
+    int k = 0;
+
+    db->conninfo = xstrdup(conninfo != NULL ? conninfo : "");
+    db->statement_timeout_ms = opt->statement_timeout_ms;
+    /* defaults first: the user's conninfo (expanded from dbname) overrides them */
+    db->keys[k] = "application_name";
+    db->vals[k++] = opt->application_name ? opt->application_name : "ccrm";
+    if (getenv("PGCONNECT_TIMEOUT") == NULL) {
+        snprintf(db->timeout_buf, sizeof db->timeout_buf, "%d", opt->connect_timeout_s);
+        db->keys[k] = "connect_timeout";
+        db->vals[k++] = db->timeout_buf;
+    }
+    /* no environment variables exist for these (PITFALLS.md): notice dead peers */
+    db->keys[k] = "keepalives_idle";
+    db->vals[k++] = "30";
+    db->keys[k] = "keepalives_interval";
+    db->vals[k++] = "10";
+    db->keys[k] = "keepalives_count";
+    db->vals[k++] = "3";
+    db->keys[k] = "tcp_user_timeout";
+    db->vals[k++] = "60000";
+    db->keys[k] = "dbname";
+    db->vals[k++] = db->conninfo;
+    db->keys[k] = NULL;
+    db->vals[k] = NULL;
+
+    db->conn = PQconnectdbParams(db->keys, db->vals, 1);
+    if (PQstatus(db->conn) != CONNECTION_OK) {
+        char msg[200];
+
+        str_copy(msg, PQerrorMessage(db->conn), sizeof msg);
+        str_trim(msg);
+        /* keep only the first line: libpq repeats itself per address tried */
+        msg[strcspn(msg, "\n")] = '\0';
+        err_set(err, "could not connect to the database: %s", msg);
+        db_close(&db);
+        return NULL;
+    }
+    PQsetNoticeProcessor(db->conn, ignore_notice, NULL);
+    set_where(db);
+    if (session_setup(db, err) == -1) {
+        db_close(&db);
+        return NULL;
+    }
+    return db;
+}
+
+void
+db_close(struct db **dbp)
+{
+    struct db *db;
+
+    if (dbp == NULL || *dbp == NULL)
+        return;
+    db = *dbp;
+    if (db->conn != NULL)
+        PQfinish(db->conn);
+    free(db->conninfo);
+    free(db->login);
+    free(db->display_name);
+    free(db->department);
+    free(db->where);
+    free(db);
+    *dbp = NULL;
+}
+
+enum db_state
+db_state(const struct db *db)
+{
+    return db->state;
+}
+
+int
+db_lost(const struct db *db)
+{
+    return db->lost;
+}
+
+int
+db_socket(const struct db *db)
+{
+    if (db->state == DB_OFFLINE || db->conn == NULL)
+        return -1;
+    return PQsocket(db->conn);
+}
+
+short
+db_poll_events(const struct db *db)
+{
+    return db->state == DB_CONNECTING && db->want_write ? 4 /* POLLOUT */ : 1 /* POLLIN */;
+}
+
+int
+db_reconnect_start(struct db *db, struct ccrm_err *err)
+{
+    if (db->conn != NULL)
+        PQfinish(db->conn);
+    db->conn = PQconnectStartParams(db->keys, db->vals, 1);
+    if (db->conn == NULL || PQstatus(db->conn) == CONNECTION_BAD) {
+        err_set(err, "could not connect to the database: %s",
+                db->conn ? PQerrorMessage(db->conn) : "out of memory");
+        db->state = DB_OFFLINE;
+        return -1;
+    }
+    PQsetNoticeProcessor(db->conn, ignore_notice, NULL);
+    db->state = DB_CONNECTING;
+    db->want_write = 1; /* PQconnectStart: wait for writable first, as the manual says */
+    return 0;
+}
+
+int
+db_pump(struct db *db, int *wakeups)
+{
+    if (db->state == DB_CONNECTING) {
+        PostgresPollingStatusType st = PQconnectPoll(db->conn);
+        struct ccrm_err err;
+
+        if (st == PGRES_POLLING_WRITING || st == PGRES_POLLING_READING) {
+            db->want_write = st == PGRES_POLLING_WRITING;
+            return 0;
+        }
+        if (st == PGRES_POLLING_OK) {
+            db->lost = 0;
+            db->want_write = 0;
+            if (session_setup(db, &err) == 0) {
+                set_where(db);
+                *wakeups += 1; /* catch up on whatever happened while we were away */
+                return 0;
+            }
+        }
+        db->state = DB_OFFLINE;
+        db->lost = 1;
+        return -1;
+    }
+    if (db->state != DB_READY)
+        return -1;
+    if (PQconsumeInput(db->conn) == 0) {
+        db->state = DB_OFFLINE;
+        db->lost = 1;
+        return -1;
+    }
+    drain_notifies(db);
+    *wakeups += db->wakeups;
+    db->wakeups = 0;
+    return 0;
+}
+
+int
+db_take_wakeups(struct db *db)
+{
+    int n = db->wakeups;
+
+    db->wakeups = 0;
+    return n;
+}
+
+const char *
+db_login(const struct db *db)
+{
+    return db->login ? db->login : "";
+}
+
+const char *
+db_display_name(const struct db *db)
+{
+    return db->display_name ? db->display_name : db_login(db);
+}
+
+const char *
+db_department(const struct db *db)
+{
+    return db->department ? db->department : "";
+}
+
+const char *
+db_where(const struct db *db)
+{
+    return db->where ? db->where : "";
+}
+
+int
+db_whoami(struct db *db, struct ccrm_err *err)
+{
+    PGresult *res;
+
+    res = db_exec(db,
+                  "SELECT current_user::text, coalesce(u.display_name, current_user::text),"
+                  "       coalesce(u.department, CASE WHEN r.rolsuper THEN 'admin' END, '')"
+                  "  FROM pg_roles r LEFT JOIN users u ON u.login = r.rolname"
+                  " WHERE r.rolname = current_user",
+                  0, NULL, err);
+    if (res == NULL)
+        return -1;
+    free(db->login);
+    free(db->display_name);
+    free(db->department);
+    db->login = xstrdup(db_val(res, 0, 0));
+    db->display_name = xstrdup(db_val(res, 0, 1));
+    db->department = xstrdup(db_val(res, 0, 2));
+    PQclear(res);
+    return 0;
+}

@@ -1,0 +1,45 @@
+/* Private to src/db/: the connection struct and query helpers. libpq stays in this folder. */
+#ifndef CCRM_DB_INT_H
+#define CCRM_DB_INT_H
+
+#include <libpq-fe.h>
+
+#include "ccrm/db.h"
+
+#define DB_MAX_PARAMS 12
+#define CCRM_XSTR(x) #x
+#define CCRM_STR(x) CCRM_XSTR(x)
+
+struct db {
+    PGconn *conn;
+    enum db_state state;
+    int lost;
+    int want_write; /* while connecting: PQconnectPoll wants POLLOUT */
+    int wakeups;    /* notifications drained during ordinary queries, handed out by db_pump */
+    /* connection parameters kept for reconnects */
+    const char *keys[DB_MAX_PARAMS];
+    const char *vals[DB_MAX_PARAMS];
+    char *conninfo;
+    char timeout_buf[16];
+    int statement_timeout_ms;
+    char *login;
+    char *display_name;
+    char *department;
+    char *where;
+};
+
+/* Run a parameterised statement. Returns the result when its status is TUPLES_OK or
+ * COMMAND_OK, else NULL with err filled (SQLSTATE kept) and, if the connection broke,
+ * db->lost set. Free the result with PQclear. Notifications are drained into db->wakeups. */
+PGresult *db_exec(struct db *db, const char *sql, int nparams, const char *const *params,
+                  struct ccrm_err *err);
+
+/* Fill err from a failed result: "<what>: <server message>" and the SQLSTATE. */
+void err_set_pg(struct ccrm_err *err, const PGresult *res, const PGconn *conn, const char *what);
+
+/* Text of a value, "" for SQL NULL (borrowed from res). */
+const char *db_val(const PGresult *res, int row, int col);
+/* malloc'd copy of a value, NULL for SQL NULL. */
+char *db_dup(const PGresult *res, int row, int col);
+
+#endif

@@ -1,0 +1,585 @@
+-- ccrm demo data. Run by `ccrm --demo [--scale N]`: the client sends this whole file with
+-- PQexec (it only creates session-local functions in pg_temp), then calls
+--     SELECT pg_temp.ccrm_demo_load($1::int)      -- $1 = number of accounts
+-- which returns a one-line summary. Needs a superuser (it creates the demo login roles and,
+-- for big loads, sets session_replication_role).
+--
+-- Deterministic: every value is derived from the row number (no random()); times are
+-- relative to the fixed instant 2026-11-01 09:00 UTC. On a fresh database the ids are the
+-- same on every run too.
+--
+-- Shape, per "slot" (one slot per account up to 20,000 accounts; above that the slots are
+-- spread evenly, so at 1,000,000 accounts every 50th account carries people and history):
+--   3 contacts, 1 lead, 3 of 4 slots an opportunity, every 2nd slot a ticket, 3-5
+--   interactions. Two thirds of the leads are the slot's first contact (half linked by
+--   contact_id, half only by e-mail, some in different letter case), so one person shows up
+--   in a lead (marketing), a ticket (support) and a deal (sales) on one timeline.
+--   The caps (<= 60,000 contacts, <= 20,000 leads, ...) keep a million-account load well
+--   under a minute; accounts are the table that scales.
+-- Rows are written as the demo users themselves (SET ROLE), so created_by, audit and events
+-- name real people from every department.
+
+CREATE FUNCTION pg_temp.ccrm_demo_base(p_table text) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_max bigint;
+    v_seq bigint;
+BEGIN
+    EXECUTE format('SELECT max(id) FROM public.%I', p_table) INTO v_max;
+    v_seq := pg_sequence_last_value(pg_get_serial_sequence('public.' || p_table, 'id')::regclass);
+    RETURN greatest(coalesce(v_max, 0), coalesce(v_seq, 0));
+END
+$$;
+
+CREATE FUNCTION pg_temp.ccrm_demo_setval(p_table text) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_top bigint := pg_temp.ccrm_demo_base(p_table);
+BEGIN
+    IF v_top > 0 THEN
+        PERFORM setval(pg_get_serial_sequence('public.' || p_table, 'id'), v_top);
+    END IF;
+END
+$$;
+
+-- Big loads: drop a table's secondary indexes (returns their definitions) and build them
+-- again afterwards; one sorted build is far cheaper than a million index insertions.
+CREATE FUNCTION pg_temp.ccrm_demo_drop_indexes(p_table text) RETURNS text[]
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_defs text[];
+    v_name text;
+BEGIN
+    SELECT array_agg(pg_get_indexdef(i.indexrelid) ORDER BY i.indexrelid)
+      INTO v_defs
+      FROM pg_index i
+     WHERE i.indrelid = ('public.' || p_table)::regclass
+       AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid);
+    FOR v_name IN
+        SELECT i.indexrelid::regclass::text
+          FROM pg_index i
+         WHERE i.indrelid = ('public.' || p_table)::regclass
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+    LOOP
+        EXECUTE 'DROP INDEX ' || v_name;
+    END LOOP;
+    RETURN coalesce(v_defs, '{}');
+END
+$$;
+
+-- Move a staging table into a public table, one INSERT per author, as that author.
+CREATE FUNCTION pg_temp.ccrm_demo_move(p_src text, p_dst text, p_cols text) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_role  text := current_setting('role');
+    v_who   text;
+    v_n     bigint := 0;
+    v_c     bigint;
+BEGIN
+    EXECUTE format('GRANT SELECT ON pg_temp.%I TO PUBLIC', p_src);
+    FOR v_who IN EXECUTE format('SELECT DISTINCT author FROM pg_temp.%I ORDER BY 1', p_src) LOOP
+        PERFORM set_config('role', v_who, true);
+        EXECUTE format('INSERT INTO public.%I (%s) OVERRIDING SYSTEM VALUE '
+                       'SELECT %s FROM pg_temp.%I WHERE author = $1 ORDER BY id',
+                       p_dst, p_cols, p_cols, p_src)
+            USING v_who;
+        GET DIAGNOSTICS v_c = ROW_COUNT;
+        v_n := v_n + v_c;
+        PERFORM set_config('role', v_role, true);
+    END LOOP;
+    PERFORM pg_temp.ccrm_demo_setval(p_dst);
+    RETURN v_n;
+END
+$$;
+
+CREATE FUNCTION pg_temp.ccrm_demo_load(n_accounts int) RETURNS text
+LANGUAGE plpgsql
+SET search_path = public, pg_temp
+AS $fn$
+DECLARE
+    v_n      bigint := n_accounts;
+    v_big    boolean := n_accounts > 20000;
+    v_slots  bigint := least(n_accounts, 20000);
+    v_t0     constant timestamptz := '2026-11-01 09:00+00';
+    v_srr    text := current_setting('session_replication_role');
+    v_role   text := current_setting('role');
+    v_me     text := current_user;
+    v_org    bigint;
+    ab bigint; cb bigint; lb bigint; ob bigint; tb bigint; ib bigint;  -- id bases
+    n_con bigint; n_lead bigint; n_opp bigint; n_tic bigint; n_int bigint;
+    n_camp bigint; n_mem bigint; n_com bigint; n_share bigint; n_user bigint;
+    v_summary text;
+    v_defs   text[];
+    v_def    text;
+    r record;
+
+    -- people: login, display name, department
+    u_login text[] := ARRAY['sam', 'juergen', 'jose', 'priya',
+                            'sofia', 'zoe', 'lukasz', 'kenji',
+                            'marco', 'chloe', 'renee',
+                            'mia', 'oskar',
+                            'ana',
+                            'paul'];
+    u_name  text[] := ARRAY['Samuel Okafor', 'Jürgen Weiß', 'José Núñez', 'Priya Raghunathan',
+                            'Sofia Lindqvist', 'Zoë Ångström', 'Łukasz Żółć', 'Kenji Watanabe',
+                            'Marco Rossi', 'Chloé Dubois', 'Renée O''Brien',
+                            'Mia Müller', 'Oskar Nyström',
+                            'Ana Pereira',
+                            'Paul Becker'];
+    u_dept  text[] := ARRAY['sales', 'sales', 'sales', 'sales',
+                            'support', 'support', 'support', 'support',
+                            'marketing', 'marketing', 'marketing',
+                            'management', 'management',
+                            'admin',
+                            'partner'];
+    sales   text[] := ARRAY['sam', 'juergen', 'jose', 'priya'];
+    support text[] := ARRAY['sofia', 'zoe', 'lukasz', 'kenji'];
+    mkt     text[] := ARRAY['marco', 'chloe', 'renee'];
+    mgmt    text[] := ARRAY['mia', 'oskar'];
+
+    -- account names: first word x sector x legal form (48 x 30 x 16 = 23,040, then numbered)
+    w1 text[] := ARRAY['Müller', 'Schmidt', 'Nordlicht', 'Øresund', 'Ñandú', 'Société Générale',
+        'Acme', 'Bergström', 'Łódź', 'Zürich', 'Café Central', 'Dubois', 'Kowalski', 'Janssen',
+        'Van der Berg', 'O''Connor', 'Rossi', 'Fjord', 'Alpen', 'Baltic', 'Atlas', 'Polaris',
+        'Helios', 'Orion', 'Nova', 'Vega', 'Aurora', 'Sakura', '北京', '東京', 'Delta', 'Summit',
+        'Evergreen', 'Bluewater', 'Redwood', 'Silverline', 'Ironbridge', 'Crescent', 'Harbor',
+        'Pinnacle', 'Meridian', 'Horizon', 'Čapek', 'Dvořák', 'Åkesson', 'Söderberg', 'Ibáñez',
+        'Gonçalves'];
+    w1s text[] := ARRAY['mueller', 'schmidt', 'nordlicht', 'oresund', 'nandu', 'socgen',
+        'acme', 'bergstrom', 'lodz', 'zurich', 'cafecentral', 'dubois', 'kowalski', 'janssen',
+        'vanderberg', 'oconnor', 'rossi', 'fjord', 'alpen', 'baltic', 'atlas', 'polaris',
+        'helios', 'orion', 'nova', 'vega', 'aurora', 'sakura', 'beijing', 'tokyo', 'delta',
+        'summit', 'evergreen', 'bluewater', 'redwood', 'silverline', 'ironbridge', 'crescent',
+        'harbor', 'pinnacle', 'meridian', 'horizon', 'capek', 'dvorak', 'akesson', 'soderberg',
+        'ibanez', 'goncalves'];
+    w2 text[] := ARRAY['Logistik', 'Data', 'Foods', 'Trading', 'Software', 'Systems',
+        'Consulting', 'Maschinenbau', 'Équipement', 'Energy', 'Pharma', 'Textiles', 'Media',
+        'Bau', 'Analytics', 'Robotics', 'Finance', 'Retail', 'Solutions', 'Networks', 'Medical',
+        'Automotive', 'Chemie', 'Design', 'Labs', 'Outdoor', 'Marine', 'Print', 'Telecom',
+        'Wasser'];
+    w2s text[] := ARRAY['logistik', 'data', 'foods', 'trading', 'software', 'systems',
+        'consulting', 'maschinenbau', 'equipement', 'energy', 'pharma', 'textiles', 'media',
+        'bau', 'analytics', 'robotics', 'finance', 'retail', 'solutions', 'networks', 'medical',
+        'automotive', 'chemie', 'design', 'labs', 'outdoor', 'marine', 'print', 'telecom',
+        'wasser'];
+    ind text[] := ARRAY['Logistics', 'Technology', 'Food & Beverage', 'Wholesale',
+        'Technology', 'Technology', 'Professional Services', 'Manufacturing', 'Manufacturing',
+        'Energy', 'Healthcare', 'Manufacturing', 'Media', 'Construction', 'Technology',
+        'Manufacturing', 'Financial Services', 'Retail', 'Professional Services',
+        'Telecommunications', 'Healthcare', 'Automotive', 'Chemicals', 'Media',
+        'Healthcare', 'Retail', 'Logistics', 'Media', 'Telecommunications', 'Utilities'];
+    lf  text[] := ARRAY['GmbH', 'AG', 'SA', 'SARL', 'SL', 'ApS', 'AB', 'Ltd', 'Inc.', 'LLC',
+        'B.V.', 'S.p.A.', 'Sp. z o.o.', 's.r.o.', 'Oy', 'KK'];
+    ctry text[] := ARRAY['Germany', 'Switzerland', 'Spain', 'France', 'Spain', 'Denmark',
+        'Sweden', 'United Kingdom', 'United States', 'United States', 'Netherlands', 'Italy',
+        'Poland', 'Czechia', 'Finland', 'Japan'];
+    tld text[] := ARRAY['de', 'ch', 'es', 'fr', 'es', 'dk', 'se', 'co.uk', 'com', 'com', 'nl',
+        'it', 'pl', 'cz', 'fi', 'jp'];
+    tel text[] := ARRAY['+49', '+41', '+34', '+33', '+34', '+45', '+46', '+44', '+1', '+1',
+        '+31', '+39', '+48', '+420', '+358', '+81'];
+    -- three cities per legal form, same order as lf
+    cities text[] := ARRAY['Berlin', 'München', 'Köln', 'Zürich', 'Genève', 'Basel',
+        'Madrid', 'Sevilla', 'A Coruña', 'Paris', 'Lyon', 'Orléans', 'Barcelona', 'València',
+        'Málaga', 'København', 'Aarhus', 'Odense', 'Stockholm', 'Göteborg', 'Malmö',
+        'London', 'Manchester', 'Edinburgh', 'New York', 'San José', 'Chicago', 'Austin',
+        'Seattle', 'Boston', 'Amsterdam', 'Utrecht', 's-Hertogenbosch', 'Milano', 'Torino',
+        'Napoli', 'Warszawa', 'Kraków', 'Gdańsk', 'Praha', 'Brno', 'Plzeň', 'Helsinki',
+        'Espoo', 'Tampere', '東京', '大阪', 'Yokohama'];
+
+    fn  text[] := ARRAY['Anna', 'Lukas', 'Sofia', 'Jürgen', 'Zoë', 'José', 'Łukasz', 'Chloé',
+        'Renée', 'Björn', 'Søren', 'Ingrid', 'Mateo', 'Émilie', 'Hannah', 'Noah', 'Olivia',
+        'Liam', 'Yuki', 'Wei', 'Aarav', 'Fatima', 'Kofi', 'Amara', 'Ivan', 'Agnieszka',
+        'Siobhán', 'Dmitri', 'Elif', 'Mehmet', 'Nora', 'Jonas'];
+    fns text[] := ARRAY['anna', 'lukas', 'sofia', 'juergen', 'zoe', 'jose', 'lukasz', 'chloe',
+        'renee', 'bjorn', 'soren', 'ingrid', 'mateo', 'emilie', 'hannah', 'noah', 'olivia',
+        'liam', 'yuki', 'wei', 'aarav', 'fatima', 'kofi', 'amara', 'ivan', 'agnieszka',
+        'siobhan', 'dmitri', 'elif', 'mehmet', 'nora', 'jonas'];
+    ln  text[] := ARRAY['Müller', 'Schmidt', 'Weiß', 'Ångström', 'Núñez', 'Żółć', 'Dubois',
+        'O''Brien', 'Rossi', 'Jensen', 'Nielsen', 'Kowalski', 'García', 'Martín', 'Fischer',
+        'Becker', 'Novák', 'Dvořák', 'Virtanen', 'Tanaka', 'Chen', 'Patel', 'Okafor', 'Mensah',
+        'Ivanova', 'Yılmaz', 'Murphy', 'Smith', 'Johnson', 'van Dijk', 'De Luca', 'Lindqvist',
+        'Schäfer', 'Lefèvre', 'Horváth', 'Sørensen', 'Costa'];
+    lns text[] := ARRAY['mueller', 'schmidt', 'weiss', 'angstrom', 'nunez', 'zolc', 'dubois',
+        'obrien', 'rossi', 'jensen', 'nielsen', 'kowalski', 'garcia', 'martin', 'fischer',
+        'becker', 'novak', 'dvorak', 'virtanen', 'tanaka', 'chen', 'patel', 'okafor', 'mensah',
+        'ivanova', 'yilmaz', 'murphy', 'smith', 'johnson', 'vandijk', 'deluca', 'lindqvist',
+        'schaefer', 'lefevre', 'horvath', 'sorensen', 'costa'];
+    titles text[] := ARRAY['CEO', 'CFO', 'CTO', 'Head of Purchasing', 'IT Manager',
+        'Office Manager', 'Einkaufsleiterin', 'Operations Lead', 'Marketing Manager',
+        'Accountant', 'Project Manager', 'Sales Director', 'Directrice technique'];
+    sources text[] := ARRAY['web form', 'trade fair', 'webinar', 'referral', 'partner',
+        'cold call', 'newsletter', 'LinkedIn'];
+    lstat text[] := ARRAY['new', 'contacted', 'qualified', 'unqualified', 'converted'];
+    stages text[] := ARRAY['prospecting', 'qualification', 'proposal', 'negotiation', 'won',
+        'lost'];
+    deals text[] := ARRAY['Pro plan upgrade', 'Enterprise licence 2027', 'Onboarding workshop',
+        'Add 25 seats', 'Support contract renewal', 'API add-on', 'Data migration project',
+        'Training package'];
+    subj text[] := ARRAY['Cannot export invoices to PDF', 'Login fails after password reset',
+        'Invoice shows wrong VAT rate', 'Umlauts broken in CSV export',
+        'Sync with Outlook calendar stops', 'Customer wants the Pro plan',
+        'API rate limit too low', 'Dashboard loads slowly', 'Two-factor SMS not arriving',
+        'Wrong currency on quote', 'Cannot add more than 5 users', 'Mobile app crashes on start',
+        'Need a copy of our contract', 'Data import rejected rows', 'Printer driver missing',
+        'Question about GDPR data export', 'Password reset link expired',
+        'Report totals do not match', 'Webhook deliveries failing', 'Kündigung: bitte Rückruf'];
+    tstat text[] := ARRAY['new', 'open', 'pending', 'solved', 'closed'];
+    prio  text[] := ARRAY['low', 'normal', 'normal', 'high', 'urgent'];
+    tchan text[] := ARRAY['email', 'phone', 'chat', 'web', 'email'];
+    prods text[] := ARRAY['ccrm Basic', 'ccrm Pro', 'ccrm Enterprise', 'Mobile app', 'API'];
+    mails text[] := ARRAY['Spring webinar: what is new in ccrm', 'Your invitation: Pro plan launch',
+        'Autumn newsletter', 'Meet us at the Hannover trade fair', 'Case study: 360° customer view'];
+BEGIN
+    IF n_accounts IS NULL OR n_accounts < 1 OR n_accounts > 10000000 THEN
+        RAISE EXCEPTION 'demo: number of accounts must be between 1 and 10,000,000';
+    END IF;
+    LOCK TABLE accounts, contacts, leads, opportunities, tickets, interactions, users,
+               partner_orgs, account_shares, campaigns, campaign_members, comments, mentions,
+               inbox IN EXCLUSIVE MODE;
+    IF EXISTS (SELECT 1 FROM accounts) THEN
+        RAISE EXCEPTION 'demo data already loaded'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'The demo needs a database without accounts.';
+    END IF;
+
+    ---------------------------------------------------------------- people
+    FOR i IN 1 .. array_length(u_login, 1) LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = u_login[i]) THEN
+            EXECUTE format('CREATE ROLE %I LOGIN', u_login[i]);
+        END IF;
+        IF NOT pg_has_role(u_login[i], 'ccrm_' || u_dept[i], 'MEMBER') THEN
+            EXECUTE format('GRANT %I TO %I', 'ccrm_' || u_dept[i], u_login[i]);
+        END IF;
+    END LOOP;
+
+    INSERT INTO partner_orgs (name) VALUES ('Nordlicht Reseller GmbH')
+    ON CONFLICT (name) DO NOTHING;
+    SELECT id INTO v_org FROM partner_orgs WHERE name = 'Nordlicht Reseller GmbH';
+
+    INSERT INTO users (login, display_name, department, partner_org_id, email)
+    SELECT v_me, v_me, 'admin', NULL, NULL
+     WHERE NOT EXISTS (SELECT 1 FROM users WHERE login = v_me);
+    INSERT INTO users (login, display_name, department, partner_org_id, email)
+    SELECT u_login[i], u_name[i], u_dept[i],
+           CASE WHEN u_dept[i] = 'partner' THEN v_org END,
+           u_login[i] || CASE WHEN u_dept[i] = 'partner' THEN '@nordlicht-reseller.de'
+                              ELSE '@ccrm.example' END
+      FROM generate_series(1, array_length(u_login, 1)) i
+     ORDER BY i
+    ON CONFLICT (login) DO NOTHING;
+    n_user := array_length(u_login, 1);
+
+    -- Big loads skip the per-statement audit/event triggers (and FK checks: the data is
+    -- consistent by construction); one summary event is written at the end instead.
+    IF v_big THEN
+        PERFORM set_config('session_replication_role', 'replica', true);
+        PERFORM set_config('maintenance_work_mem', '256MB', true);
+        v_defs := pg_temp.ccrm_demo_drop_indexes('accounts');
+    END IF;
+
+    ---------------------------------------------------------------- accounts
+    ab := pg_temp.ccrm_demo_base('accounts');
+    CREATE TEMP TABLE demo_accounts ON COMMIT DROP AS
+    SELECT ab + i AS id, x.*,
+           'https://www.' || x.domain AS website,
+           (x.employees * (60000 + (i * 104729) % 90000))::numeric(14,2) AS annual_revenue,
+           coalesce(x.owner, 'ana') AS author
+      FROM generate_series(1, v_n) i,
+           LATERAL (SELECT (i - 1) % 48 AS a, ((i - 1) / 48) % 30 AS b0,
+                           ((i - 1) / 1440) % 16 AS c0, (i - 1) / 23040 AS rep) k0,
+           LATERAL (SELECT k0.a, (k0.b0 + 7 * k0.a) % 30 AS b,
+                           (k0.c0 + k0.a + k0.b0) % 16 AS c, k0.rep) k,
+           LATERAL (SELECT
+                w1[k.a + 1] || ' ' || w2[k.b + 1] || ' ' || lf[k.c + 1]
+                    || CASE WHEN k.rep > 0 THEN ' ' || (k.rep + 1) ELSE '' END AS name,
+                w1s[k.a + 1] || '-' || w2s[k.b + 1]
+                    || CASE WHEN k.rep > 0 THEN (k.rep + 1)::text ELSE '' END
+                    || '.' || tld[k.c + 1] AS domain,
+                ind[k.b + 1] AS industry,
+                CASE WHEN i % 23 = 0 THEN NULL ELSE sales[1 + ((i * 7) / 5) % 4] END AS owner,
+                tel[k.c + 1] || ' ' || (100 + (i * 7919) % 900) || ' '
+                    || lpad(((i * 104729) % 1000000)::text, 6, '0') AS phone,
+                cities[k.c * 3 + 1 + (i * 13) % 3] AS city,
+                ctry[k.c + 1] AS country,
+                (3 + ((i * 7919) % 2500) * (1 + i % 3) / (1 + i % 7))::int AS employees,
+                CASE WHEN i % 5 = 0 THEN 'Key account since ' || (2010 + i % 15)
+                          || '. ' || ind[k.b + 1] || ', ' || cities[k.c * 3 + 1 + (i * 13) % 3] || '.'
+                END AS description) x;
+    PERFORM pg_temp.ccrm_demo_move('demo_accounts', 'accounts',
+        'id, name, domain, industry, owner, phone, website, city, country, employees, '
+        'annual_revenue, description');
+    DROP TABLE demo_accounts;
+    FOREACH v_def IN ARRAY coalesce(v_defs, '{}') LOOP
+        EXECUTE v_def;
+    END LOOP;
+
+    -- slot s (1..v_slots) -> the account that carries people and history
+    CREATE TEMP TABLE demo_slots ON COMMIT DROP AS
+    SELECT s, a.id AS account_id, a.name, a.domain, a.owner, a.country
+      FROM generate_series(1, v_slots) s
+      JOIN accounts a ON a.id = ab + 1 + ((s - 1) * v_n) / v_slots;
+    CREATE INDEX ON demo_slots (s);
+    ANALYZE demo_slots;
+
+    ---------------------------------------------------------------- contacts: 3 per slot
+    cb := pg_temp.ccrm_demo_base('contacts');
+    CREATE TEMP TABLE demo_contacts ON COMMIT DROP AS
+    SELECT cb + q AS id, q, sl.s, k, sl.account_id,
+           fn[1 + (q * 17 + sl.s) % 32] AS first_name,
+           ln[1 + (q * 31) % 37] AS last_name,
+           fns[1 + (q * 17 + sl.s) % 32] || '.' || lns[1 + (q * 31) % 37] || '.' || q
+               || '@' || sl.domain AS email,
+           tel[1 + (sl.s % 16)] || ' ' || (150 + (q * 7) % 850) || ' '
+               || lpad(((q * 48271) % 10000000)::text, 7, '0') AS phone,
+           titles[1 + (q * 5) % 13] AS title,
+           sl.owner,
+           coalesce(sl.owner, 'ana') AS author
+      FROM demo_slots sl, generate_series(1, 3) k,
+           LATERAL (SELECT (sl.s - 1) * 3 + k AS q) qq;
+    n_con := pg_temp.ccrm_demo_move('demo_contacts', 'contacts',
+        'id, account_id, first_name, last_name, email, phone, title, owner');
+
+    ---------------------------------------------------------------- leads: 1 per slot
+    lb := pg_temp.ccrm_demo_base('leads');
+    CREATE TEMP TABLE demo_leads ON COMMIT DROP AS
+    SELECT lb + sl.s AS id, sl.s, x.*,
+           CASE WHEN x.status IN ('qualified', 'converted') AND sl.owner IS NOT NULL
+                THEN sl.owner ELSE mkt[1 + sl.s % 3] END AS owner,
+           mkt[1 + sl.s % 3] AS author
+      FROM demo_slots sl
+      JOIN demo_contacts c ON c.s = sl.s AND c.k = 1,
+      LATERAL (SELECT
+          CASE WHEN sl.s % 3 = 0 THEN fn[1 + (sl.s * 5) % 32] ELSE c.first_name END AS first_name,
+          CASE WHEN sl.s % 3 = 0 THEN ln[1 + (sl.s * 11) % 37] ELSE c.last_name END AS last_name,
+          CASE WHEN sl.s % 3 = 0
+               THEN fns[1 + (sl.s * 5) % 32] || '.' || lns[1 + (sl.s * 11) % 37] || '.l' || sl.s
+                    || '@' || lns[1 + (sl.s * 13) % 37] || '-' || w2s[1 + sl.s % 30] || '.com'
+               WHEN sl.s % 6 = 2   -- same person, different letter case: matched by lower(email)
+               THEN initcap(split_part(c.email, '@', 1)) || '@' || upper(split_part(c.email, '@', 2))
+               ELSE c.email END AS email,
+          CASE WHEN sl.s % 3 = 0 THEN ln[1 + (sl.s * 13) % 37] || ' ' || w2[1 + sl.s % 30]
+               ELSE sl.name END AS company,
+          sources[1 + (sl.s * 3) % 8] AS source,
+          CASE WHEN sl.s % 3 = 1 THEN (ARRAY['qualified', 'converted', 'contacted'])[1 + (sl.s / 3) % 3]
+               WHEN sl.s % 3 = 2 THEN (ARRAY['new', 'contacted', 'qualified'])[1 + (sl.s / 3) % 3]
+               ELSE lstat[1 + (sl.s / 3) % 5] END AS status,
+          ((sl.s * 37) % 101)::int AS score,
+          CASE WHEN sl.s % 3 = 1 THEN c.id END AS contact_id,
+          CASE WHEN sl.s % 3 = 1 THEN sl.account_id END AS account_id) x;
+    n_lead := pg_temp.ccrm_demo_move('demo_leads', 'leads',
+        'id, first_name, last_name, email, company, source, status, score, owner, contact_id, '
+        'account_id');
+
+    ---------------------------------------------------------------- opportunities: 3 of 4 slots
+    ob := pg_temp.ccrm_demo_base('opportunities');
+    CREATE TEMP TABLE demo_opps ON COMMIT DROP AS
+    SELECT ob + sl.s - sl.s / 4 AS id, sl.s, sl.account_id,
+           sl.name || ' – ' || deals[1 + (sl.s * 5) % 8] AS name,
+           stages[1 + (sl.s * 7) % 6] AS stage,
+           (1000 * (1 + (sl.s * 7919) % 250))::numeric(14,2) AS amount,
+           CASE WHEN sl.country = 'United States' THEN 'USD'
+                WHEN sl.country = 'United Kingdom' THEN 'GBP'
+                WHEN sl.country = 'Switzerland' THEN 'CHF' ELSE 'EUR' END AS currency,
+           (date '2026-11-01' + ((sl.s * 13) % 150 - 45)::int) AS close_date,
+           coalesce(sl.owner, sales[1 + sl.s % 4]) AS owner,
+           coalesce(sl.owner, sales[1 + sl.s % 4]) AS author
+      FROM demo_slots sl
+     WHERE sl.s % 4 <> 0;
+    n_opp := pg_temp.ccrm_demo_move('demo_opps', 'opportunities',
+        'id, account_id, name, stage, amount, currency, close_date, owner');
+
+    ---------------------------------------------------------------- tickets: every 2nd slot
+    tb := pg_temp.ccrm_demo_base('tickets');
+    CREATE TEMP TABLE demo_tickets ON COMMIT DROP AS
+    SELECT tb + (sl.s + 1) / 2 AS id, sl.s, sl.account_id, c.id AS contact_id,
+           subj[1 + (sl.s * 11) % 20] AS subject,
+           'Hello,' || chr(10) || chr(10) || subj[1 + (sl.s * 11) % 20] || ' since '
+               || to_char(v_t0 - (15 + (sl.s * 11) % 29) * interval '1 day', 'FMDD Mon')
+               || '. Could you please have a look?' || chr(10) || chr(10)
+               || 'Best regards,' || chr(10) || c.first_name || ' ' || c.last_name
+               || chr(10) || sl.name AS body,
+           tstat[1 + (sl.s * 3) % 5] AS status,
+           prio[1 + (sl.s * 7) % 5] AS priority,
+           CASE WHEN (sl.account_id - ab) % 25 = 0 THEN 'partner'
+                ELSE tchan[1 + (sl.s / 2) % 5] END AS channel,
+           support[1 + (sl.s / 2) % 4] AS assignee,
+           prods[1 + (sl.s * 3) % 5] AS product,
+           support[1 + (sl.s / 2) % 4] AS author
+      FROM demo_slots sl
+      JOIN demo_contacts c ON c.s = sl.s AND c.k = CASE WHEN sl.s % 5 = 0 THEN 2 ELSE 1 END
+     WHERE sl.s % 2 = 1;
+    n_tic := pg_temp.ccrm_demo_move('demo_tickets', 'tickets',
+        'id, account_id, contact_id, subject, body, status, priority, channel, assignee, product');
+
+    ---------------------------------------------------------------- interactions
+    -- marketing mails 45-88 days ago, support 15-43 days ago, sales in the last 14 days
+    ib := pg_temp.ccrm_demo_base('interactions');
+    CREATE TEMP TABLE demo_ix ON COMMIT DROP AS
+    SELECT ib + row_number() OVER (ORDER BY x.at, x.s, x.kind, x.subject) AS id, x.*
+      FROM (
+        -- marketing: a campaign mail to every lead
+        SELECT l.s, 'email'::text AS kind, 'email'::text AS channel, 'out'::text AS direction,
+               mails[1 + l.s % 5] AS subject, NULL::text AS body,
+               v_t0 - (45 + (l.s * 7) % 44) * interval '1 day' - ((l.s * 37) % 600) * interval '1 minute' AS at,
+               NULL::timestamptz AS due_at, NULL::timestamptz AS done_at,
+               coalesce(l.account_id, CASE WHEN l.s % 3 = 2 THEN sl.account_id END) AS account_id,
+               CASE WHEN l.s % 3 <> 0 THEN c.id END AS contact_id,
+               l.id AS lead_id, NULL::bigint AS opportunity_id, NULL::bigint AS ticket_id,
+               l.author
+          FROM demo_leads l JOIN demo_slots sl ON sl.s = l.s
+          JOIN demo_contacts c ON c.s = l.s AND c.k = 1
+        UNION ALL
+        -- marketing: some leads answer
+        SELECT l.s, 'email', 'email', 'in', 'Re: ' || mails[1 + l.s % 5],
+               'Sounds interesting — please send me the details for ' || coalesce(l.company, 'us') || '.',
+               v_t0 - (43 + (l.s * 7) % 44) * interval '1 day' - ((l.s * 53) % 600) * interval '1 minute',
+               NULL, NULL,
+               coalesce(l.account_id, CASE WHEN l.s % 3 = 2 THEN sl.account_id END),
+               CASE WHEN l.s % 3 <> 0 THEN c.id END, l.id, NULL, NULL, l.author
+          FROM demo_leads l JOIN demo_slots sl ON sl.s = l.s
+          JOIN demo_contacts c ON c.s = l.s AND c.k = 1
+         WHERE l.s % 2 = 0
+        UNION ALL
+        -- support: the customer's first message on every ticket
+        SELECT t.s, CASE t.channel WHEN 'phone' THEN 'call' WHEN 'chat' THEN 'chat' ELSE 'email' END,
+               t.channel, 'in', t.subject, left(t.body, 200),
+               v_t0 - (15 + (t.s * 11) % 29) * interval '1 day' - ((t.s * 29) % 480) * interval '1 minute',
+               NULL, NULL, t.account_id, t.contact_id, NULL, NULL, t.id, t.author
+          FROM demo_tickets t
+        UNION ALL
+        -- support: the assignee's answer
+        SELECT t.s, CASE WHEN t.s % 3 = 0 THEN 'call' ELSE 'email' END,
+               CASE WHEN t.s % 3 = 0 THEN 'phone' ELSE 'email' END, 'out',
+               'Re: ' || t.subject,
+               CASE WHEN t.status IN ('solved', 'closed') THEN 'Fixed in the latest release, please update.'
+                    ELSE 'Thanks, we are looking into it and will get back to you.' END,
+               v_t0 - (15 + (t.s * 11) % 29) * interval '1 day' + ((t.s * 17) % 1200 + 30) * interval '1 minute',
+               NULL, NULL, t.account_id, t.contact_id, NULL, NULL, t.id, t.author
+          FROM demo_tickets t
+        UNION ALL
+        -- sales: a meeting (on site or video) on every deal
+        SELECT o.s, 'meeting', CASE WHEN o.s % 3 = 0 THEN 'video' ELSE 'in_person' END, NULL,
+               (ARRAY['Discovery meeting', 'Demo', 'Pricing discussion', 'Contract review'])[1 + o.s % 4],
+               'Discussed ' || lower(split_part(o.name, ' – ', 2)) || ' with ' || c.first_name || '.',
+               v_t0 - (1 + (o.s * 13) % 14) * interval '1 day' - ((o.s * 41) % 420) * interval '1 minute',
+               NULL, NULL, o.account_id, c.id, NULL, o.id, NULL, o.author
+          FROM demo_opps o JOIN demo_contacts c ON c.s = o.s AND c.k = 1
+        UNION ALL
+        -- sales: a follow-up task, two thirds done
+        SELECT o.s, 'task', NULL, NULL,
+               (ARRAY['Send proposal', 'Prepare quote', 'Call back about pricing'])[1 + o.s % 3],
+               NULL,
+               v_t0 - ((o.s * 13) % 14) * interval '1 day',
+               v_t0 + ((o.s % 10) - 3) * interval '1 day',
+               CASE WHEN o.s % 3 <> 0 THEN v_t0 - ((o.s * 13) % 14) * interval '1 day' + interval '3 hours' END,
+               o.account_id, NULL, NULL, o.id, NULL, o.author
+          FROM demo_opps o
+        UNION ALL
+        -- sales: a quick chat with the contact on open deals
+        SELECT o.s, 'chat', 'chat', 'out', 'Quick question about ' || lower(split_part(o.name, ' – ', 2)), NULL,
+               v_t0 - ((o.s * 5) % 10) * interval '1 day' - ((o.s * 7) % 300) * interval '1 minute',
+               NULL, NULL, o.account_id, c.id, NULL, o.id, NULL, o.author
+          FROM demo_opps o JOIN demo_contacts c ON c.s = o.s AND c.k = 2
+         WHERE o.stage NOT IN ('won', 'lost') AND o.s % 2 = 1
+        UNION ALL
+        -- management: account reviews
+        SELECT sl.s, 'note', NULL, NULL, 'Quarterly account review',
+               'Strategic account; keep sales and support aligned on renewals.',
+               v_t0 - ((sl.s * 3) % 90) * interval '1 day', NULL, NULL,
+               sl.account_id, NULL, NULL, NULL, NULL, mgmt[1 + (sl.s / 10) % 2]
+          FROM demo_slots sl
+         WHERE sl.s % 10 = 0
+      ) x;
+    n_int := pg_temp.ccrm_demo_move('demo_ix', 'interactions',
+        'id, kind, channel, direction, subject, body, at, due_at, done_at, account_id, '
+        'contact_id, lead_id, opportunity_id, ticket_id');
+
+    ---------------------------------------------------------------- partner shares
+    PERFORM set_config('role', 'ana', true);
+    INSERT INTO account_shares (account_id, partner_org_id)
+    SELECT a, v_org
+      FROM generate_series(ab + 25, ab + least(v_n, 50000), 25) a
+     ORDER BY a;
+    GET DIAGNOSTICS n_share = ROW_COUNT;
+    PERFORM set_config('role', v_role, true);
+
+    ---------------------------------------------------------------- campaigns and members
+    PERFORM set_config('role', 'marco', true);
+    INSERT INTO campaigns (name, status, starts_on, ends_on, budget, owner) VALUES
+        ('Spring Webinar 2026', 'completed', '2026-03-01', '2026-04-15', 12000, 'marco'),
+        ('Pro Plan Launch', 'active', '2026-08-15', '2026-12-15', 45000, 'marco'),
+        ('Autumn Newsletter', 'active', '2026-09-01', '2026-11-30', 3500, 'chloe'),
+        ('Hannover Trade Fair 2027', 'planned', '2027-04-20', '2027-04-24', 80000, 'renee');
+    GET DIAGNOSTICS n_camp = ROW_COUNT;
+    INSERT INTO campaign_members (campaign_id, lead_id, status)
+    SELECT cp.id, l.id,
+           (ARRAY['sent', 'opened', 'clicked', 'responded', 'converted', 'unsubscribed',
+                  'opened', 'sent'])[1 + (l.s * 7) % 8]
+      FROM demo_leads l
+      JOIN campaigns cp ON cp.name = CASE WHEN l.s % 5 IN (0, 1) THEN 'Pro Plan Launch'
+                                          ELSE 'Spring Webinar 2026' END
+     WHERE l.s % 5 IN (0, 1, 2)
+     ORDER BY l.id;
+    GET DIAGNOSTICS n_mem = ROW_COUNT;
+    INSERT INTO campaign_members (campaign_id, contact_id, status)
+    SELECT cp.id, c.id, (ARRAY['sent', 'opened', 'clicked', 'sent', 'unsubscribed'])[1 + (c.q * 3) % 5]
+      FROM demo_contacts c
+      JOIN campaigns cp ON cp.name = 'Autumn Newsletter'
+     WHERE c.q % 7 = 0
+     ORDER BY c.id;
+    GET DIAGNOSTICS n_com = ROW_COUNT;
+    n_mem := n_mem + n_com;
+    PERFORM set_config('role', v_role, true);
+
+    ---------------------------------------------------------------- comments, mentions, inbox
+    -- a hand-off story on the first few tickets: support -> marketing -> sales
+    n_com := 0;
+    FOR r IN SELECT t.id, t.s, t.author, t.subject, t.account_id FROM demo_tickets t
+              ORDER BY t.s LIMIT 6 LOOP
+        PERFORM set_config('role', r.author, true);
+        INSERT INTO comments (entity, entity_id, body, author)
+        VALUES ('tickets', r.id,
+                'Customer wants the Pro plan — @marco can you follow up? (' || r.subject || ')',
+                r.author);
+        INSERT INTO mentions (comment_id, login)
+        SELECT max(id), 'marco' FROM comments WHERE entity = 'tickets' AND entity_id = r.id;
+        INSERT INTO inbox (login, kind, entity, entity_id, from_login, note)
+        VALUES ('marco', 'mention', 'tickets', r.id, r.author, 'Customer wants the Pro plan'),
+               ('marco', 'handoff', 'tickets', r.id, r.author,
+                'support → marketing: customer wants the Pro plan');
+        PERFORM set_config('role', 'marco', true);
+        INSERT INTO comments (entity, entity_id, body, author)
+        VALUES ('accounts', r.account_id,
+                'Sent the Pro plan offer. @sam please take over the deal — budget is approved.',
+                'marco');
+        INSERT INTO mentions (comment_id, login)
+        SELECT max(id), 'sam' FROM comments WHERE entity = 'accounts' AND entity_id = r.account_id;
+        INSERT INTO inbox (login, kind, entity, entity_id, from_login, note, read_at)
+        VALUES ('sam', 'handoff', 'accounts', r.account_id, 'marco',
+                'marketing → sales: Pro plan offer sent, budget approved',
+                CASE WHEN r.s % 4 = 1 THEN v_t0 END);
+        n_com := n_com + 2;
+    END LOOP;
+    PERFORM set_config('role', v_role, true);
+
+    ---------------------------------------------------------------- wrap up
+    v_summary := format('loaded %s accounts, %s contacts, %s leads, %s opportunities, '
+                        '%s tickets, %s interactions, %s campaigns (%s members), %s comments, '
+                        '%s users, %s accounts shared with partners',
+                        to_char(v_n, 'FM999,999,999,990'), to_char(n_con, 'FM999,999,990'),
+                        to_char(n_lead, 'FM999,999,990'), to_char(n_opp, 'FM999,999,990'),
+                        to_char(n_tic, 'FM999,999,990'), to_char(n_int, 'FM999,999,990'),
+                        n_camp, to_char(n_mem, 'FM999,999,990'), n_com, n_user,
+                        to_char(n_share, 'FM999,999,990'));
+    IF v_big THEN
+        PERFORM set_config('session_replication_role', v_srr, true);
+        INSERT INTO events (actor, department, entity, op, summary, row_count)
+        VALUES (v_me, (SELECT department FROM users WHERE login = v_me), 'accounts', 'bulk',
+                'demo data: ' || v_summary, v_n);
+        PERFORM pg_notify('ccrm', '');
+    END IF;
+    ANALYZE accounts, contacts, leads, opportunities, tickets, interactions, campaign_members,
+            account_shares;
+    RETURN v_summary;
+END
+$fn$;

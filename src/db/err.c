@@ -1,0 +1,47 @@
+/* The one place SQLSTATEs become words a person understands (STYLE.md §4). */
+#include <stdio.h>
+#include <string.h>
+
+#include "ccrm/util.h"
+#include "db_int.h"
+
+static const struct {
+    const char *state;
+    const char *hint;
+} known[] = {
+    {"23505", "that record already exists"},
+    {"23503", "it is still referenced by another record, or refers to a missing one"},
+    {"23514", "a value is not allowed"},
+    {"23502", "a required field is empty"},
+    {"42501", "permission denied"},
+    {"57014", "the query took too long and was cancelled"},
+    {"40001", "a concurrent change got in the way; try again"},
+    {"40P01", "a concurrent change got in the way; try again"},
+    {"CR001", "someone else saved this record first"},
+    {NULL, NULL},
+};
+
+void
+err_set_pg(struct ccrm_err *err, const PGresult *res, const PGconn *conn, const char *what)
+{
+    const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *primary = res != NULL ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    const char *hint = NULL;
+    char msg[200];
+    int i;
+
+    if (err == NULL)
+        return;
+    if (primary == NULL)
+        primary = conn != NULL ? PQerrorMessage(conn) : "unknown error";
+    str_copy(msg, primary, sizeof msg);
+    str_trim(msg);
+    for (i = 0; state != NULL && known[i].state != NULL; i++)
+        if (strcmp(state, known[i].state) == 0)
+            hint = known[i].hint;
+    if (hint != NULL && strcmp(state, "CR001") != 0 && strcmp(state, "23514") != 0)
+        snprintf(err->msg, sizeof err->msg, "%s: %s (%s)", what, hint, msg);
+    else
+        snprintf(err->msg, sizeof err->msg, "%s: %s", what, msg);
+    str_copy(err->sqlstate, state != NULL ? state : "", sizeof err->sqlstate);
+}

@@ -1,0 +1,129 @@
+/* THE event loop: one poll() over the keyboard, the signal pipe and the libpq socket, plus
+ * timers (reconnect backoff, debounced re-reads, UI expiry). Handlers only record; drawing
+ * happens once per iteration. Never blocks on the network for longer than a query. */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ccrm/app.h"
+#include "ccrm/ui.h"
+
+/* Re-reads after NOTIFY wake-ups are debounced: a burst of commits costs one re-read. */
+#define REFRESH_DEBOUNCE_MS 30
+#define RECONNECT_MIN_MS 500
+#define RECONNECT_MAX_MS 30000
+
+int64_t
+now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+schedule_reconnect(struct app *app)
+{
+    int jitter;
+
+    if (app->reconnect_delay == 0)
+        app->reconnect_delay = RECONNECT_MIN_MS;
+    else if (app->reconnect_delay < RECONNECT_MAX_MS)
+        app->reconnect_delay *= 2;
+    if (app->reconnect_delay > RECONNECT_MAX_MS)
+        app->reconnect_delay = RECONNECT_MAX_MS;
+    jitter = rand() % (app->reconnect_delay / 4 + 1);
+    app->reconnect_at = now_ms() + app->reconnect_delay + jitter;
+    ui_on_connection(app);
+}
+
+static int
+timeout_ms(struct app *app, int64_t now)
+{
+    int t = ui_tick(app, now);
+    int64_t d;
+
+    if (app->reconnect_at != 0) {
+        d = app->reconnect_at - now;
+        if (d < 0)
+            d = 0;
+        if (t < 0 || d < t)
+            t = (int)d;
+    }
+    if (app->refresh_at != 0) {
+        d = app->refresh_at - now;
+        if (d < 0)
+            d = 0;
+        if (t < 0 || d < t)
+            t = (int)d;
+    }
+    return t;
+}
+
+static void
+run_timers(struct app *app)
+{
+    int64_t now = now_ms();
+    struct ccrm_err err;
+
+    if (app->reconnect_at != 0 && now >= app->reconnect_at) {
+        app->reconnect_at = 0;
+        if (db_reconnect_start(app->db, &err) == -1)
+            schedule_reconnect(app);
+        else
+            ui_on_connection(app);
+    }
+    if (app->refresh_at != 0 && now >= app->refresh_at) {
+        app->refresh_at = 0;
+        if (db_state(app->db) == DB_READY)
+            ui_on_wakeup(app);
+    }
+}
+
+int
+loop_run(struct app *app)
+{
+    enum db_state last_state = db_state(app->db);
+
+    while (!app->quit) {
+        struct pollfd pfd[3];
+        int wakeups = 0;
+        int64_t now;
+
+        ui_redraw(app);
+        pfd[0].fd = STDIN_FILENO;
+        pfd[0].events = POLLIN;
+        pfd[1].fd = sig_fd();
+        pfd[1].events = POLLIN;
+        pfd[2].fd = db_socket(app->db); /* -1 while offline: poll ignores it */
+        pfd[2].events = db_poll_events(app->db);
+        pfd[0].revents = pfd[1].revents = pfd[2].revents = 0;
+        now = now_ms();
+        if (poll(pfd, 3, timeout_ms(app, now)) == -1 && errno != EINTR)
+            return -1;
+        if (pfd[1].revents & POLLIN)
+            sig_dispatch(app);
+        if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL))
+            app->quit = 1; /* the terminal went away (ssh dropped) */
+        if (pfd[0].revents & POLLIN)
+            ui_read_keys(app);
+        if (pfd[2].revents & (POLLIN | POLLOUT | POLLERR | POLLHUP))
+            db_pump(app->db, &wakeups);
+        wakeups += db_take_wakeups(app->db);
+        if (db_state(app->db) == DB_OFFLINE && app->reconnect_at == 0)
+            schedule_reconnect(app);
+        if (db_state(app->db) != last_state) {
+            if (db_state(app->db) == DB_READY)
+                app->reconnect_delay = 0;
+            last_state = db_state(app->db);
+            ui_on_connection(app);
+        }
+        if (wakeups > 0 && app->refresh_at == 0)
+            app->refresh_at = now_ms() + REFRESH_DEBOUNCE_MS;
+        run_timers(app);
+    }
+    return 0;
+}

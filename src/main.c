@@ -1,0 +1,300 @@
+/* ccrm: flags → mode. The full-screen client, or one batch command (migrate, demo data, the
+ * private cluster). Batch modes never start curses; exit codes come from sysexits.h. */
+#include <getopt.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ccrm/app.h"
+#include "ccrm/config.h"
+#include "ccrm/db.h"
+#include "ccrm/local.h"
+#include "ccrm/trace.h"
+#include "ccrm/ui.h"
+#include "ccrm/util.h"
+
+enum mode { MODE_TUI, MODE_MIGRATE, MODE_DEMO, MODE_LOCAL_START, MODE_LOCAL_STOP };
+
+struct opts {
+    enum mode mode;
+    const char *conninfo;
+    const char *config;
+    const char *view;
+    int scale;
+};
+
+static void
+usage(FILE *f)
+{
+    fputs("usage: ccrm [-d CONNINFO] [-c FILE] [--view VIEW]     full-screen client\n"
+          "       ccrm --migrate                                apply pending schema migrations\n"
+          "       ccrm --demo [--scale N]                       load demo data (N accounts, "
+          "default 300)\n"
+          "       ccrm --local-start | --local-stop             the private database\n"
+          "       ccrm --help | --version\n"
+          "\n"
+          "options:\n"
+          "  -d, --db CONNINFO    PostgreSQL connection string or URI (overrides the config)\n"
+          "  -c, --config FILE    read FILE after /etc/ccrm/ccrm.ini and ~/.config/ccrm/ccrm.ini\n"
+          "      --view VIEW      start on VIEW (accounts, feed) instead of the department's own\n"
+          "  -h, --help           show this help and exit\n"
+          "  -V, --version        show the version and exit\n"
+          "\n"
+          "With no database configured (no -d, no [database] conninfo, no PGHOST/PGDATABASE/\n"
+          "PGSERVICE), ccrm starts a private PostgreSQL cluster under $XDG_DATA_HOME/ccrm.\n"
+          "Keys in the client: ? shows them. See ccrm(1).\n",
+          f);
+}
+
+static int
+parse_args(int argc, char **argv, struct opts *o)
+{
+    enum { OPT_MIGRATE = 256, OPT_DEMO, OPT_SCALE, OPT_LSTART, OPT_LSTOP, OPT_VIEW };
+    static const struct option longopts[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"config", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {"migrate", no_argument, NULL, OPT_MIGRATE},
+        {"demo", no_argument, NULL, OPT_DEMO},
+        {"scale", required_argument, NULL, OPT_SCALE},
+        {"local-start", no_argument, NULL, OPT_LSTART},
+        {"local-stop", no_argument, NULL, OPT_LSTOP},
+        {"view", required_argument, NULL, OPT_VIEW},
+        {NULL, 0, NULL, 0},
+    };
+    int c, modes = 0;
+    char *end;
+    long v;
+
+    memset(o, 0, sizeof *o);
+    o->scale = 300;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":d:c:hV", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            o->conninfo = optarg;
+            break;
+        case 'c':
+            o->config = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            exit(0);
+        case 'V':
+            printf("ccrm %s (schema version %d)\n", CCRM_VERSION, db_schema_known());
+            exit(0);
+        case OPT_MIGRATE:
+            o->mode = MODE_MIGRATE;
+            modes++;
+            break;
+        case OPT_DEMO:
+            o->mode = MODE_DEMO;
+            modes++;
+            break;
+        case OPT_LSTART:
+            o->mode = MODE_LOCAL_START;
+            modes++;
+            break;
+        case OPT_LSTOP:
+            o->mode = MODE_LOCAL_STOP;
+            modes++;
+            break;
+        case OPT_SCALE:
+            v = strtol(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || v < 1 || v > 10000000) {
+                fprintf(stderr,
+                        "ccrm: --scale: expected a number of accounts from 1 to "
+                        "10000000, got \"%s\"\n",
+                        optarg);
+                return -1;
+            }
+            o->scale = (int)v;
+            break;
+        case OPT_VIEW:
+            o->view = optarg;
+            break;
+        case ':':
+            fprintf(stderr, "ccrm: option \"%s\" needs a value\n", argv[optind - 1]);
+            return -1;
+        default:
+            fprintf(stderr, "ccrm: unknown option \"%s\"\n", argv[optind - 1]);
+            return -1;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "ccrm: unexpected argument \"%s\"\n", argv[optind]);
+        return -1;
+    }
+    if (modes > 1) {
+        fputs("ccrm: choose one of --migrate, --demo, --local-start, --local-stop\n", stderr);
+        return -1;
+    }
+    if (o->view != NULL && strcmp(o->view, "accounts") != 0 && strcmp(o->view, "feed") != 0) {
+        fprintf(stderr, "ccrm: --view: unknown view \"%s\" (known: accounts, feed)\n", o->view);
+        return -1;
+    }
+    return 0;
+}
+
+/* Is a database configured through libpq's own environment? */
+static int
+pg_env_set(void)
+{
+    static const char *const vars[] = {"PGHOST", "PGHOSTADDR", "PGDATABASE", "PGSERVICE", "PGPORT"};
+    size_t i;
+
+    for (i = 0; i < sizeof vars / sizeof vars[0]; i++)
+        if (getenv(vars[i]) != NULL && getenv(vars[i])[0] != '\0')
+            return 1;
+    return 0;
+}
+
+/* Open the database the flags and configuration name, or the private cluster. For the private
+ * cluster, pending migrations are applied. Returns NULL with err set. */
+static struct db *
+open_db(const struct opts *o, const struct ccrm_config *cfg, int *private_db, struct ccrm_err *err)
+{
+    struct db_options dbo = {cfg->statement_timeout_ms, cfg->connect_timeout_s, "ccrm"};
+    char local[1024];
+    const char *conninfo = o->conninfo;
+    struct db *db;
+
+    *private_db = 0;
+    if (conninfo == NULL)
+        conninfo = cfg->conninfo;
+    if (conninfo == NULL && pg_env_set())
+        conninfo = "";
+    if (conninfo == NULL) {
+        if (local_cluster_ensure(cfg->data_dir, local, sizeof local, stderr, err) == -1)
+            return NULL;
+        conninfo = local;
+        *private_db = 1;
+    }
+    if ((db = db_open(conninfo, &dbo, err)) == NULL)
+        return NULL;
+    if (*private_db && db_migrate(db, stderr, err) == -1) {
+        db_close(&db);
+        return NULL;
+    }
+    return db;
+}
+
+static int
+run_tui(const struct opts *o, struct ccrm_config *cfg)
+{
+    struct app app;
+    struct ccrm_err err;
+    int rc;
+
+    memset(&app, 0, sizeof app);
+    app.cfg = cfg;
+    if (o->view != NULL) {
+        free(cfg->start_view);
+        cfg->start_view = xstrdup(o->view);
+    }
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        fputs("ccrm: the full-screen client needs a terminal; for batch work see ccrm --help\n",
+              stderr);
+        return EX_USAGE;
+    }
+    if ((app.db = open_db(o, cfg, &app.private_db, &err)) == NULL) {
+        fprintf(stderr, "ccrm: %s\n", err.msg);
+        return EX_UNAVAILABLE;
+    }
+    if (db_schema_check(app.db, &err) == -1 || db_whoami(app.db, &err) == -1) {
+        fprintf(stderr, "ccrm: %s\n", err.msg);
+        db_close(&app.db);
+        return EX_UNAVAILABLE;
+    }
+    if (sig_init() == -1) {
+        perror("ccrm: could not install signal handlers");
+        db_close(&app.db);
+        return EX_OSERR;
+    }
+    if (ui_init(&app, &err) == -1) {
+        fprintf(stderr, "ccrm: %s\n", err.msg);
+        db_close(&app.db);
+        return EX_UNAVAILABLE;
+    }
+    rc = loop_run(&app);
+    ui_fini(&app);
+    db_close(&app.db);
+    return rc == 0 ? 0 : EX_SOFTWARE;
+}
+
+static int
+run_batch(const struct opts *o, struct ccrm_config *cfg)
+{
+    struct ccrm_err err;
+    struct db *db;
+    char buf[1024];
+    int private_db, n;
+
+    if (o->mode == MODE_LOCAL_START) {
+        if (local_cluster_ensure(cfg->data_dir, buf, sizeof buf, stderr, &err) == -1)
+            goto fail_unavailable;
+        puts(buf);
+        return 0;
+    }
+    if (o->mode == MODE_LOCAL_STOP) {
+        if (local_cluster_stop(cfg->data_dir, &err) == -1)
+            goto fail_unavailable;
+        return 0;
+    }
+    if ((db = open_db(o, cfg, &private_db, &err)) == NULL)
+        goto fail_unavailable;
+    if (o->mode == MODE_MIGRATE) {
+        if ((n = db_migrate(db, stdout, &err)) == -1) {
+            db_close(&db);
+            fprintf(stderr, "ccrm: %s\n", err.msg);
+            return EX_SOFTWARE;
+        }
+        printf("ccrm: schema is at version %d (%d migration%s applied)\n", db_schema_known(), n,
+               n == 1 ? "" : "s");
+        db_close(&db);
+        return 0;
+    }
+    /* MODE_DEMO */
+    if (db_schema_check(db, &err) == -1 ||
+        db_demo_load(db, o->scale, buf, sizeof buf, &err) == -1) {
+        db_close(&db);
+        fprintf(stderr, "ccrm: could not load demo data: %s\n", err.msg);
+        return EX_SOFTWARE;
+    }
+    printf("ccrm: %s\n", buf);
+    db_close(&db);
+    return 0;
+fail_unavailable:
+    fprintf(stderr, "ccrm: %s\n", err.msg);
+    return EX_UNAVAILABLE;
+}
+
+int
+main(int argc, char **argv)
+{
+    struct ccrm_config cfg;
+    struct ccrm_err err;
+    struct opts o;
+    int rc;
+
+    trace_init();
+    setlocale(LC_ALL, "");
+    srand((unsigned)time(NULL) ^ (unsigned)getpid());
+    if (parse_args(argc, argv, &o) == -1) {
+        fputs("Try \"ccrm --help\" for more information.\n", stderr);
+        return EX_USAGE;
+    }
+    if (config_load(&cfg, o.config, &err) == -1) {
+        fprintf(stderr, "ccrm: %s\n", err.msg);
+        config_fini(&cfg);
+        return EX_CONFIG;
+    }
+    rc = o.mode == MODE_TUI ? run_tui(&o, &cfg) : run_batch(&o, &cfg);
+    config_fini(&cfg);
+    return rc;
+}

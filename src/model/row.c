@@ -1,0 +1,182 @@
+/* Rows and the row window of list views (see include/ccrm/model.h). Pure: unit-tested. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ccrm/model.h"
+#include "ccrm/util.h"
+
+void
+row_fini(struct row *r)
+{
+    int i;
+
+    for (i = 0; i < ROW_MAX_COLS; i++)
+        free(r->col[i]);
+    free(r->key);
+    free(r->key2);
+    memset(r, 0, sizeof *r);
+}
+
+static char *
+dup_or_null(const char *s)
+{
+    return s != NULL ? xstrdup(s) : NULL;
+}
+
+void
+row_copy(struct row *dst, const struct row *src)
+{
+    int i;
+
+    dst->id = src->id;
+    for (i = 0; i < ROW_MAX_COLS; i++)
+        dst->col[i] = dup_or_null(src->col[i]);
+    dst->key = dup_or_null(src->key);
+    dst->key2 = dup_or_null(src->key2);
+}
+
+void
+rowbuf_init(struct rowbuf *b)
+{
+    memset(b, 0, sizeof *b);
+}
+
+void
+rowbuf_clear(struct rowbuf *b)
+{
+    int i;
+
+    for (i = 0; i < b->n; i++)
+        row_fini(&b->rows[i]);
+    b->n = 0;
+    b->at_start = 0;
+    b->at_end = 0;
+}
+
+void
+rowbuf_fini(struct rowbuf *b)
+{
+    rowbuf_clear(b);
+    free(b->rows);
+    memset(b, 0, sizeof *b);
+}
+
+static void
+reserve(struct rowbuf *b, int extra)
+{
+    if (b->n + extra <= b->cap)
+        return;
+    b->cap = (b->n + extra) * 2;
+    b->rows = xrealloc(b->rows, (size_t)b->cap * sizeof *b->rows);
+}
+
+void
+rowbuf_append(struct rowbuf *b, struct row *src, int n)
+{
+    if (n <= 0)
+        return;
+    reserve(b, n);
+    memcpy(b->rows + b->n, src, (size_t)n * sizeof *src);
+    memset(src, 0, (size_t)n * sizeof *src);
+    b->n += n;
+}
+
+void
+rowbuf_prepend(struct rowbuf *b, struct row *src, int n)
+{
+    if (n <= 0)
+        return;
+    reserve(b, n);
+    memmove(b->rows + n, b->rows, (size_t)b->n * sizeof *b->rows);
+    memcpy(b->rows, src, (size_t)n * sizeof *src);
+    memset(src, 0, (size_t)n * sizeof *src);
+    b->n += n;
+}
+
+void
+rowbuf_drop_front(struct rowbuf *b, int k)
+{
+    int i;
+
+    if (k <= 0)
+        return;
+    if (k > b->n)
+        k = b->n;
+    for (i = 0; i < k; i++)
+        row_fini(&b->rows[i]);
+    if (b->n > k)
+        memmove(b->rows, b->rows + k, (size_t)(b->n - k) * sizeof *b->rows);
+    b->n -= k;
+    b->at_start = 0;
+}
+
+void
+rowbuf_drop_back(struct rowbuf *b, int k)
+{
+    int i;
+
+    if (k <= 0)
+        return;
+    if (k > b->n)
+        k = b->n;
+    for (i = b->n - k; i < b->n; i++)
+        row_fini(&b->rows[i]);
+    b->n -= k;
+    b->at_end = 0;
+}
+
+int
+rowbuf_find(const struct rowbuf *b, int64_t id)
+{
+    int i;
+
+    for (i = 0; i < b->n; i++)
+        if (b->rows[i].id == id)
+            return i;
+    return -1;
+}
+
+void
+detail_free(struct detail **dp)
+{
+    struct detail *d;
+    int i;
+
+    if (dp == NULL || *dp == NULL)
+        return;
+    d = *dp;
+    free(d->title);
+    free(d->subtitle);
+    for (i = 0; i < d->nfields; i++) {
+        free(d->fields[i].label);
+        free(d->fields[i].value);
+    }
+    free(d->fields);
+    for (i = 0; i < d->nlines; i++) {
+        free(d->lines[i].when);
+        free(d->lines[i].who);
+        free(d->lines[i].what);
+        free(d->lines[i].entity);
+    }
+    free(d->lines);
+    free(d);
+    *dp = NULL;
+}
+
+char *
+like_contains(const char *text)
+{
+    size_t n = strlen(text);
+    char *out = xmalloc(2 * n + 3);
+    char *o = out;
+
+    *o++ = '%';
+    for (; *text != '\0'; text++) {
+        if (*text == '\\' || *text == '%' || *text == '_')
+            *o++ = '\\';
+        *o++ = *text;
+    }
+    *o++ = '%';
+    *o = '\0';
+    return out;
+}

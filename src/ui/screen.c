@@ -1,0 +1,641 @@
+/* The screen: curses start and stop, layout (tab bar, view, status bar, message line), resize,
+ * global keys, line input and the help overlay. Views draw only inside the area given. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "ccrm/trace.h"
+#include "ccrm/util.h"
+#include "ui_int.h"
+
+#define MSG_MS 4000
+#define MIN_ROWS 6
+#define MIN_COLS 24
+
+static const char *const global_help[] = {
+    "Tab, S-Tab\tnext / previous view",
+    "1-9\tgo to view by number",
+    "Enter\topen the selected record",
+    "q, Esc\tback; quit from a top view",
+    "?\tthis help (any key closes it)",
+    "Ctrl-L\tredraw the screen",
+    NULL,
+};
+
+attr_t
+ui_attr(struct app *app, enum ui_pair pair, attr_t fallback)
+{
+    if (app->ui->color)
+        return COLOR_PAIR(pair) | (pair == PAIR_HIGHLIGHT || pair == PAIR_HEADER ? A_BOLD : 0);
+    return fallback;
+}
+
+struct view *
+ui_active(struct ui *ui)
+{
+    if (ui->depth > 0)
+        return ui->stack[ui->depth - 1];
+    return ui->ntabs > 0 ? ui->tabs[ui->tab] : NULL;
+}
+
+int
+ui_page_size(struct app *app)
+{
+    return app->cfg->page_size > 0 ? app->cfg->page_size : 200;
+}
+
+void
+ui_push(struct app *app, struct view *v)
+{
+    struct ui *ui = app->ui;
+
+    if (ui->depth == UI_MAX_STACK) {
+        ui->stack[0]->ops->free(ui->stack[0]);
+        memmove(ui->stack, ui->stack + 1, (UI_MAX_STACK - 1) * sizeof ui->stack[0]);
+        ui->depth--;
+    }
+    ui->stack[ui->depth++] = v;
+    ui->dirty = 1;
+}
+
+void
+ui_pop(struct app *app)
+{
+    struct ui *ui = app->ui;
+
+    if (ui->depth == 0)
+        return;
+    ui->depth--;
+    ui->stack[ui->depth]->ops->free(ui->stack[ui->depth]);
+    ui->dirty = 1;
+    /* what we return to may be stale */
+    if (ui_active(ui) != NULL && ui_active(ui)->ops->on_wakeup != NULL)
+        ui_active(ui)->dirty = 1;
+}
+
+static void
+vmessage(struct app *app, int error, const char *fmt, va_list ap)
+{
+    struct ui *ui = app->ui;
+
+    vsnprintf(ui->msg, sizeof ui->msg, fmt, ap);
+    ui->msg_error = error;
+    ui->msg_until = now_ms() + MSG_MS;
+    ui->dirty = 1;
+}
+
+void
+ui_message(struct app *app, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vmessage(app, 0, fmt, ap);
+    va_end(ap);
+}
+
+void
+ui_message_error(struct app *app, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vmessage(app, 1, fmt, ap);
+    va_end(ap);
+}
+
+static void
+init_colors(struct app *app)
+{
+    struct ui *ui = app->ui;
+    enum config_color c = app->cfg->color;
+
+    ui->color = 0;
+    if (c == CONFIG_COLOR_NEVER || !has_colors())
+        return;
+    if (c == CONFIG_COLOR_AUTO && getenv("NO_COLOR") != NULL && getenv("NO_COLOR")[0] != '\0')
+        return;
+    start_color();
+    use_default_colors();
+    init_pair(PAIR_TABS, COLOR_WHITE, COLOR_BLUE);
+    init_pair(PAIR_TAB_ACTIVE, COLOR_BLACK, COLOR_CYAN);
+    init_pair(PAIR_STATUS, COLOR_BLACK, COLOR_WHITE);
+    init_pair(PAIR_HIGHLIGHT, COLOR_YELLOW, -1);
+    init_pair(PAIR_ERROR, COLOR_RED, -1);
+    init_pair(PAIR_OFFLINE, COLOR_WHITE, COLOR_RED);
+    init_pair(PAIR_HEADER, COLOR_CYAN, -1);
+    init_pair(PAIR_DIM, COLOR_BLUE, -1);
+    ui->color = 1;
+}
+
+static int
+view_index(const char *name)
+{
+    if (name != NULL && strcmp(name, "feed") == 0)
+        return 0;
+    return 1;
+}
+
+int
+ui_init(struct app *app, struct ccrm_err *err)
+{
+    struct ui *ui;
+    const char *start = app->cfg->start_view;
+
+    if (ui_check_terminal(err) == -1)
+        return -1;
+    ui = xcalloc(1, sizeof *ui);
+    app->ui = ui;
+    ui->screen = newterm(NULL, stdout, stdin);
+    if (ui->screen == NULL) {
+        err_set(err, "could not start the full-screen client on this terminal");
+        free(ui);
+        app->ui = NULL;
+        return -1;
+    }
+    set_escdelay(25);
+    cbreak();
+    noecho();
+    nonl();
+    keypad(stdscr, TRUE);
+    nodelay(stdscr, TRUE);
+    curs_set(0);
+    init_colors(app);
+    getmaxyx(stdscr, ui->rows, ui->cols);
+    ui->tabs[ui->ntabs++] = view_list_new(app, LIST_FEED);
+    ui->tabs[ui->ntabs++] = view_list_new(app, LIST_ACCOUNTS);
+    /* departments start on their own view once it exists; until then, Accounts */
+    ui->tab = view_index(start);
+    ui->dirty = 1;
+    ui->full_clear = 1;
+    return 0;
+}
+
+void
+ui_fini(struct app *app)
+{
+    struct ui *ui = app->ui;
+    int i;
+
+    if (ui == NULL)
+        return;
+    while (ui->depth > 0)
+        ui_pop(app);
+    for (i = 0; i < ui->ntabs; i++)
+        ui->tabs[i]->ops->free(ui->tabs[i]);
+    endwin();
+    delscreen(ui->screen);
+    free(ui);
+    app->ui = NULL;
+}
+
+void
+ui_on_resize(struct app *app)
+{
+    struct ui *ui = app->ui;
+    struct winsize ws;
+
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
+        resizeterm(ws.ws_row, ws.ws_col);
+    getmaxyx(stdscr, ui->rows, ui->cols);
+    ui->full_clear = 1;
+    ui->dirty = 1;
+}
+
+void
+ui_on_wakeup(struct app *app)
+{
+    struct ui *ui = app->ui;
+    struct view *v = ui_active(ui);
+    int i;
+
+    /* the visible view re-reads now; the others when they are shown again */
+    for (i = 0; i < ui->ntabs; i++)
+        if (ui->tabs[i] != v)
+            ui->tabs[i]->dirty = 1;
+    if (v != NULL && v->ops->on_wakeup != NULL)
+        v->ops->on_wakeup(v, app);
+    ui->dirty = 1;
+}
+
+void
+ui_on_connection(struct app *app)
+{
+    if (app->ui == NULL)
+        return;
+    if (db_state(app->db) == DB_READY) {
+        ui_message(app, "connection restored");
+        ui_on_wakeup(app);
+    }
+    app->ui->dirty = 1;
+}
+
+int
+ui_tick(struct app *app, int64_t now)
+{
+    struct ui *ui = app->ui;
+    struct view *v = ui_active(ui);
+    int t = -1, vt;
+
+    if (ui->msg[0] != '\0') {
+        if (now >= ui->msg_until) {
+            ui->msg[0] = '\0';
+            ui->dirty = 1;
+        } else {
+            t = (int)(ui->msg_until - now);
+        }
+    }
+    if (v != NULL && v->ops->tick != NULL && (vt = v->ops->tick(v, now)) >= 0) {
+        if (vt == 0)
+            ui->dirty = 1;
+        else if (t < 0 || vt < t)
+            t = vt;
+    }
+    if (app->reconnect_at != 0) /* the status bar counts down */
+        t = t < 0 || t > 1000 ? 1000 : t;
+    return t;
+}
+
+static void
+draw_tabs(struct app *app)
+{
+    struct ui *ui = app->ui;
+    int x = 0, i;
+    attr_t bar = ui_attr(app, PAIR_TABS, A_REVERSE);
+
+    draw_text(stdscr, 0, 0, "", ui->cols, bar);
+    draw_text(stdscr, 0, 0, " ccrm ", 6 < ui->cols ? 6 : ui->cols, bar | A_BOLD);
+    x = 6;
+    for (i = 0; i < ui->ntabs && x < ui->cols; i++) {
+        char label[80];
+        int w;
+
+        snprintf(label, sizeof label, " %d %s ", i + 1, ui->tabs[i]->title);
+        w = text_width(label);
+        if (x + w > ui->cols)
+            w = ui->cols - x;
+        draw_text(stdscr, 0, x, label, w,
+                  i == ui->tab && ui->depth == 0
+                      ? ui_attr(app, PAIR_TAB_ACTIVE, A_BOLD)
+                      : (i == ui->tab ? ui_attr(app, PAIR_TAB_ACTIVE, A_BOLD) : bar));
+        x += w;
+    }
+}
+
+static void
+draw_status(struct app *app)
+{
+    struct ui *ui = app->ui;
+    struct view *v = ui_active(ui);
+    char left[512], state[64], desc[200] = "";
+    attr_t bar = ui_attr(app, PAIR_STATUS, A_REVERSE);
+    int y = ui->rows - 2;
+    const char *hint = " ?:help ";
+    int hw = text_width(hint);
+    attr_t sattr = bar;
+
+    switch (db_state(app->db)) {
+    case DB_READY:
+        snprintf(state, sizeof state, " online ");
+        break;
+    case DB_CONNECTING:
+        snprintf(state, sizeof state, " connecting… ");
+        sattr = ui_attr(app, PAIR_OFFLINE, A_REVERSE | A_BOLD);
+        break;
+    default:
+        if (app->reconnect_at != 0)
+            snprintf(state, sizeof state, " offline, retry in %llds ",
+                     (long long)((app->reconnect_at - now_ms() + 999) / 1000));
+        else
+            snprintf(state, sizeof state, " offline ");
+        sattr = ui_attr(app, PAIR_OFFLINE, A_REVERSE | A_BOLD);
+        break;
+    }
+    if (v != NULL && v->ops->describe != NULL)
+        v->ops->describe(v, desc, sizeof desc);
+    /* most useful first: what the view shows, then who, then where (truncated first) */
+    snprintf(left, sizeof left, " %s%s%s (%s) │ %s", desc, desc[0] ? " │ " : "",
+             db_display_name(app->db),
+             db_department(app->db)[0] ? db_department(app->db) : "no department",
+             app->private_db ? "private database" : db_where(app->db));
+    draw_text(stdscr, y, 0, state, text_width(state) < ui->cols ? text_width(state) : ui->cols,
+              sattr);
+    if (text_width(state) < ui->cols) {
+        int x = text_width(state);
+        int room = ui->cols - x - (ui->cols - x > hw + 10 ? hw : 0);
+
+        draw_text(stdscr, y, x, left, room, bar);
+        if (x + room < ui->cols)
+            draw_text(stdscr, y, x + room, hint, ui->cols - x - room, bar);
+    }
+}
+
+static void
+draw_bottom(struct app *app)
+{
+    struct ui *ui = app->ui;
+    int y = ui->rows - 1;
+
+    if (ui->input) {
+        char buf[UI_INPUT_MAX * 4 + 64];
+        char line[UI_INPUT_MAX * 4];
+        int lw, cx;
+        wchar_t save = ui->ibuf[ui->icur];
+
+        wcstombs(line, ui->ibuf, sizeof line);
+        snprintf(buf, sizeof buf, "%s%s", ui->input_label, line);
+        draw_text(stdscr, y, 0, buf, ui->cols, A_NORMAL);
+        /* cursor column: label + width of the text before the cursor */
+        ui->ibuf[ui->icur] = L'\0';
+        wcstombs(line, ui->ibuf, sizeof line);
+        ui->ibuf[ui->icur] = save;
+        lw = text_width(ui->input_label) + text_width(line);
+        cx = lw < ui->cols ? lw : ui->cols - 1;
+        move(y, cx);
+        curs_set(1);
+        return;
+    }
+    curs_set(0);
+    if (ui->msg[0] != '\0')
+        draw_text(stdscr, y, 0, ui->msg, ui->cols,
+                  ui->msg_error ? ui_attr(app, PAIR_ERROR, A_BOLD) : A_NORMAL);
+    else
+        draw_text(stdscr, y, 0, "", ui->cols, A_NORMAL);
+}
+
+static void
+draw_help(struct app *app, int top, int h)
+{
+    struct ui *ui = app->ui;
+    struct view *v = ui_active(ui);
+    const char *const *lists[2] = {v != NULL ? v->ops->help : NULL, global_help};
+    int width = ui->cols > 64 ? 60 : ui->cols - 2;
+    int x = (ui->cols - width) / 2, y = top, i, l;
+    char line[256];
+
+    if (width < 10)
+        return;
+    snprintf(line, sizeof line, " Keys: %s ", v != NULL ? v->title : "");
+    draw_text(stdscr, y++, x, line, width, A_REVERSE | A_BOLD);
+    for (l = 0; l < 2; l++) {
+        for (i = 0; lists[l] != NULL && lists[l][i] != NULL && y < top + h - 1; i++) {
+            const char *tab = strchr(lists[l][i], '\t');
+            int kl = tab ? (int)(tab - lists[l][i]) : 0;
+
+            snprintf(line, sizeof line, "  %-12.*s %s", kl, lists[l][i], tab ? tab + 1 : "");
+            draw_text(stdscr, y++, x, line, width, A_REVERSE);
+        }
+        if (y < top + h - 1)
+            draw_text(stdscr, y++, x, "", width, A_REVERSE);
+    }
+    draw_text(stdscr, y, x, "  press any key to close", width, A_REVERSE | A_DIM);
+}
+
+void
+ui_redraw(struct app *app)
+{
+    struct ui *ui = app->ui;
+    struct view *v = ui_active(ui);
+    int vh = ui->rows - 3;
+
+    if (v != NULL && v->dirty && v->ops->on_wakeup != NULL && db_state(app->db) == DB_READY) {
+        v->dirty = 0;
+        v->ops->on_wakeup(v, app);
+        ui->dirty = 1;
+    }
+    if (!ui->dirty)
+        return;
+    ui->dirty = 0;
+    if (ui->full_clear) {
+        clear();
+        ui->full_clear = 0;
+    } else {
+        erase();
+    }
+    if (ui->rows < MIN_ROWS || ui->cols < MIN_COLS) {
+        char m[64];
+
+        snprintf(m, sizeof m, "terminal too small (%dx%d)", ui->cols, ui->rows);
+        draw_text(stdscr, ui->rows / 2, 0, m, ui->cols, A_BOLD);
+        curs_set(0);
+        refresh();
+        return;
+    }
+    draw_tabs(app);
+    if (v != NULL) {
+        WINDOW *w = derwin(stdscr, vh, ui->cols, 1, 0);
+
+        if (w != NULL) {
+            v->ops->draw(v, app, w, vh, ui->cols);
+            delwin(w);
+        }
+    }
+    if (ui->help)
+        draw_help(app, 1, vh);
+    draw_status(app);
+    draw_bottom(app);
+    wnoutrefresh(stdscr);
+    doupdate();
+    if (trace_enabled()) {
+        char name[32];
+
+        if (ui->painted_data == 1) {
+            trace_event("paint_startup", trace_now());
+            ui->painted_data = 2;
+        }
+        if (ui->key_t0 > 0) {
+            snprintf(name, sizeof name, "key %u", (unsigned)ui->key_code);
+            trace_event(name, trace_now() - ui->key_t0);
+            ui->key_t0 = 0;
+        }
+    }
+}
+
+void
+ui_painted_data(struct app *app)
+{
+    if (app->ui->painted_data == 0)
+        app->ui->painted_data = 1;
+}
+
+/* ---- line input ---- */
+
+void
+ui_input_begin(struct app *app, const char *label, const char *initial, input_cb cb, void *ctx)
+{
+    struct ui *ui = app->ui;
+    size_t n;
+
+    ui->input = 1;
+    str_copy(ui->input_label, label, sizeof ui->input_label);
+    n = mbstowcs(ui->ibuf, initial != NULL ? initial : "", UI_INPUT_MAX - 1);
+    if (n == (size_t)-1)
+        n = 0;
+    ui->ibuf[n] = L'\0';
+    ui->ilen = ui->icur = (int)n;
+    ui->icb = cb;
+    ui->ictx = ctx;
+    ui->dirty = 1;
+}
+
+static void
+input_key(struct app *app, wint_t key, int fkey)
+{
+    struct ui *ui = app->ui;
+    char text[UI_INPUT_MAX * 4];
+    int changed = 0, done = 0, ok = 0;
+
+    if (fkey) {
+        switch (key) {
+        case KEY_LEFT:
+            if (ui->icur > 0)
+                ui->icur--;
+            break;
+        case KEY_RIGHT:
+            if (ui->icur < ui->ilen)
+                ui->icur++;
+            break;
+        case KEY_HOME:
+            ui->icur = 0;
+            break;
+        case KEY_END:
+            ui->icur = ui->ilen;
+            break;
+        case KEY_BACKSPACE:
+            if (ui->icur > 0) {
+                wmemmove(ui->ibuf + ui->icur - 1, ui->ibuf + ui->icur,
+                         (size_t)(ui->ilen - ui->icur + 1));
+                ui->icur--;
+                ui->ilen--;
+                changed = 1;
+            }
+            break;
+        case KEY_DC:
+            if (ui->icur < ui->ilen) {
+                wmemmove(ui->ibuf + ui->icur, ui->ibuf + ui->icur + 1,
+                         (size_t)(ui->ilen - ui->icur));
+                ui->ilen--;
+                changed = 1;
+            }
+            break;
+        case KEY_ENTER:
+            done = ok = 1;
+            break;
+        default:
+            break;
+        }
+    } else if (key == L'\r' || key == L'\n') {
+        done = ok = 1;
+    } else if (key == 27 || key == 7 || key == 3) { /* Esc, ^G, ^C */
+        done = 1;
+    } else if (key == 127 || key == 8) {
+        input_key(app, KEY_BACKSPACE, 1);
+        return;
+    } else if (key == 21) { /* ^U: kill to start */
+        wmemmove(ui->ibuf, ui->ibuf + ui->icur, (size_t)(ui->ilen - ui->icur + 1));
+        ui->ilen -= ui->icur;
+        ui->icur = 0;
+        changed = 1;
+    } else if (key == 1) {
+        ui->icur = 0;
+    } else if (key == 5) {
+        ui->icur = ui->ilen;
+    } else if (key >= 0x20 && ui->ilen < UI_INPUT_MAX - 1) {
+        wmemmove(ui->ibuf + ui->icur + 1, ui->ibuf + ui->icur, (size_t)(ui->ilen - ui->icur + 1));
+        ui->ibuf[ui->icur++] = (wchar_t)key;
+        ui->ilen++;
+        changed = 1;
+    }
+    ui->dirty = 1;
+    if (!changed && !done)
+        return;
+    if (wcstombs(text, ui->ibuf, sizeof text) == (size_t)-1)
+        text[0] = '\0';
+    if (done)
+        ui->input = 0;
+    ui->icb(app, ui->ictx, text, done, ok);
+}
+
+/* ---- keys ---- */
+
+static void
+switch_tab(struct app *app, int t)
+{
+    struct ui *ui = app->ui;
+
+    if (t < 0 || t >= ui->ntabs)
+        return;
+    while (ui->depth > 0)
+        ui_pop(app);
+    ui->tab = t;
+    ui->dirty = 1;
+}
+
+static void
+handle_key(struct app *app, wint_t key, int fkey)
+{
+    struct ui *ui = app->ui;
+    struct view *v;
+
+    if (fkey && key == KEY_RESIZE) {
+        /* curses already resized (resizeterm queues this key): only relayout. Calling
+         * resizeterm again here would queue another KEY_RESIZE, forever. */
+        getmaxyx(stdscr, ui->rows, ui->cols);
+        ui->full_clear = 1;
+        ui->dirty = 1;
+        return;
+    }
+    if (ui->input) {
+        input_key(app, key, fkey);
+        return;
+    }
+    if (ui->help) {
+        ui->help = 0;
+        ui->dirty = 1;
+        return;
+    }
+    v = ui_active(ui);
+    if (v != NULL && v->ops->handle_key(v, app, key, fkey)) {
+        ui->dirty = 1;
+        return;
+    }
+    if (!fkey && key == L'\t') {
+        switch_tab(app, (ui->tab + 1) % ui->ntabs);
+    } else if (fkey && key == KEY_BTAB) {
+        switch_tab(app, (ui->tab + ui->ntabs - 1) % ui->ntabs);
+    } else if (!fkey && key >= L'1' && key <= L'9') {
+        switch_tab(app, (int)(key - L'1'));
+    } else if (!fkey && key == L'?') {
+        ui->help = 1;
+        ui->dirty = 1;
+    } else if (!fkey && key == 12) { /* ^L */
+        ui->full_clear = 1;
+        ui->dirty = 1;
+    } else if (!fkey && (key == L'q' || key == 27)) {
+        if (ui->depth > 0)
+            ui_pop(app);
+        else if (key == L'q')
+            app->quit = 1;
+    } else if (!fkey && key == 3) { /* ^C without ISIG */
+        app->quit = 1;
+    }
+}
+
+void
+ui_read_keys(struct app *app)
+{
+    wint_t key;
+    int r;
+
+    /* curses may hold keys poll() cannot see: always drain until ERR */
+    while (!app->quit && (r = wget_wch(stdscr, &key)) != ERR) {
+        if (app->ui->key_t0 == 0 && trace_enabled()) {
+            app->ui->key_t0 = trace_now();
+            app->ui->key_code = key;
+        }
+        handle_key(app, key, r == KEY_CODE_YES);
+    }
+}

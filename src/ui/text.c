@@ -1,0 +1,89 @@
+/* UTF-8 text for curses: width by wcwidth, truncation on character boundaries, padding.
+ * Invalid bytes and control characters are shown as '?' so stored data can never move the
+ * cursor or break the layout. */
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "ui_int.h"
+
+/* Decode the next character of s (n bytes left). Returns bytes used (>= 1); *wc is '?' for an
+ * invalid or control character. */
+static size_t
+next_char(const char *s, size_t n, wchar_t *wc)
+{
+    mbstate_t st;
+    size_t k;
+
+    memset(&st, 0, sizeof st);
+    k = mbrtowc(wc, s, n, &st);
+    if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
+        *wc = L'?';
+        return 1;
+    }
+    if (*wc < 0x20 || *wc == 0x7f || (*wc >= 0x80 && *wc < 0xa0))
+        *wc = (*wc == L'\n' || *wc == L'\t') ? L' ' : L'?';
+    return k;
+}
+
+static int
+char_width(wchar_t wc)
+{
+    int w = wcwidth(wc);
+
+    return w < 0 ? 1 : w;
+}
+
+int
+text_width(const char *s)
+{
+    size_t n = strlen(s);
+    int w = 0;
+    wchar_t wc;
+
+    while (n > 0) {
+        size_t k = next_char(s, n, &wc);
+
+        w += char_width(wc);
+        s += k;
+        n -= k;
+    }
+    return w;
+}
+
+void
+draw_text(WINDOW *w, int y, int x, const char *s, int width, attr_t attr)
+{
+    wchar_t buf[512];
+    size_t n = strlen(s);
+    int used = 0, k = 0, total;
+    wchar_t wc;
+
+    if (width <= 0)
+        return;
+    total = text_width(s);
+    while (n > 0 && k < (int)(sizeof buf / sizeof buf[0]) - 2) {
+        size_t len = next_char(s, n, &wc);
+        int cw = char_width(wc);
+
+        /* leave room for the ellipsis when the text does not fit */
+        if (used + cw > width || (total > width && used + cw > width - 1))
+            break;
+        buf[k++] = wc;
+        used += cw;
+        s += len;
+        n -= len;
+    }
+    if (total > width && used < width && k < (int)(sizeof buf / sizeof buf[0]) - 1) {
+        buf[k++] = L'…';
+        used++;
+    }
+    while (used < width && k < (int)(sizeof buf / sizeof buf[0]) - 1) {
+        buf[k++] = L' ';
+        used++;
+    }
+    buf[k] = L'\0';
+    wattron(w, attr);
+    mvwaddnwstr(w, y, x, buf, k);
+    wattroff(w, attr);
+}

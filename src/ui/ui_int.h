@@ -1,0 +1,106 @@
+/* Private to src/ui/: the screen, views and their interface. curses lives only here. */
+#ifndef CCRM_UI_INT_H
+#define CCRM_UI_INT_H
+
+#include <curses.h>
+#include <stdint.h>
+#include <wchar.h>
+
+#include "ccrm/app.h"
+#include "ccrm/ui.h"
+
+enum ui_pair {
+    PAIR_TABS = 1,
+    PAIR_TAB_ACTIVE,
+    PAIR_STATUS,
+    PAIR_HIGHLIGHT,
+    PAIR_ERROR,
+    PAIR_OFFLINE,
+    PAIR_HEADER,
+    PAIR_DIM,
+};
+
+struct view;
+
+struct view_ops {
+    /* Draw into w (h rows, wd columns). */
+    void (*draw)(struct view *v, struct app *app, WINDOW *w, int h, int wd);
+    /* Handle a key (wide char when !fkey, KEY_* when fkey). Returns 1 if used. */
+    int (*handle_key)(struct view *v, struct app *app, wint_t key, int fkey);
+    /* Data may have changed in the database. */
+    void (*on_wakeup)(struct view *v, struct app *app);
+    /* Ms until the view needs redrawing for a timer (highlight expiry), or -1. */
+    int (*tick)(struct view *v, int64_t now);
+    /* One line describing the view's state for the status bar (sort, search). */
+    void (*describe)(struct view *v, char *buf, size_t n);
+    /* Help: NULL-terminated "key\tdescription" lines. */
+    const char *const *help;
+    void (*free)(struct view *v);
+};
+
+struct view {
+    const struct view_ops *ops;
+    char title[64];
+    int dirty;
+};
+
+/* Line input on the bottom line (search, later the command prompt). */
+typedef void (*input_cb)(struct app *app, void *ctx, const char *text, int done, int ok);
+
+#define UI_MAX_TABS 9
+#define UI_MAX_STACK 8
+#define UI_INPUT_MAX 256
+
+struct ui {
+    SCREEN *screen;
+    struct view *tabs[UI_MAX_TABS];
+    int ntabs;
+    int tab;
+    struct view *stack[UI_MAX_STACK]; /* detail views opened over the current tab */
+    int depth;
+    int help;
+    int color;
+    int rows, cols;
+    int dirty;
+    int full_clear;
+    char msg[256];
+    int msg_error;
+    /* benchmark tracing: time the first key of a batch arrived, and whether data was painted */
+    double key_t0;
+    wint_t key_code;
+    int painted_data;
+    int64_t msg_until;
+    /* line input */
+    int input;
+    char input_label[32];
+    wchar_t ibuf[UI_INPUT_MAX];
+    int ilen, icur;
+    input_cb icb;
+    void *ictx;
+};
+
+/* The view keys go to: the top of the stack, else the current tab. */
+struct view *ui_active(struct ui *ui);
+void ui_push(struct app *app, struct view *v);
+void ui_pop(struct app *app);
+void ui_input_begin(struct app *app, const char *label, const char *initial, input_cb cb,
+                    void *ctx);
+void ui_message_error(struct app *app, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int ui_page_size(struct app *app);
+/* A view calls this when it drew real rows (for the startup-paint trace). */
+void ui_painted_data(struct app *app);
+
+/* Text: draw UTF-8 s at (y, x) in exactly width columns (truncated with "…" or padded). */
+void draw_text(WINDOW *w, int y, int x, const char *s, int width, attr_t attr);
+/* Display width of UTF-8 s (invalid bytes count as one column). */
+int text_width(const char *s);
+attr_t ui_attr(struct app *app, enum ui_pair pair, attr_t fallback);
+
+/* Can curses drive the terminal on stdout? 0, or -1 with err set (src/ui/term.c). */
+int ui_check_terminal(struct ccrm_err *err);
+
+/* Views */
+struct view *view_list_new(struct app *app, int entity);
+struct view *view_account_new(struct app *app, int64_t id);
+
+#endif

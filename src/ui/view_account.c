@@ -1,0 +1,185 @@
+/* The account detail view: fields, people and the cross-department timeline. Re-read live. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ccrm/util.h"
+#include "ui_int.h"
+
+struct accountview {
+    struct view v;
+    int64_t id;
+    struct detail *d;
+    int sel, top, height;
+    int gone;
+};
+
+static const char *const account_help[] = {
+    "j, k, ↑ ↓\tmove through people and timeline",
+    "PgDn, PgUp\tscroll a page",
+    "q, Esc\tback to the list",
+    NULL,
+};
+
+static void
+load(struct accountview *av, struct app *app)
+{
+    struct ccrm_err err;
+    struct detail *d = db_account_detail(app->db, av->id, &err);
+
+    if (d == NULL) {
+        if (db_state(app->db) == DB_READY && err.sqlstate[0] == '\0')
+            av->gone = 1;
+        ui_message_error(app, "%s", err.msg);
+        return;
+    }
+    detail_free(&av->d);
+    av->d = d;
+    av->gone = 0;
+    str_copy(av->v.title, d->title, sizeof av->v.title);
+    if (av->sel >= d->nlines)
+        av->sel = d->nlines > 0 ? d->nlines - 1 : 0;
+}
+
+static void
+av_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
+{
+    struct accountview *av = (struct accountview *)v;
+    struct detail *d = av->d;
+    int y = 0, i, half, lw = 11, fy, listh;
+
+    if (d == NULL) {
+        draw_text(w, 1, 2, av->gone ? "this account no longer exists" : "loading…", wd - 2, A_BOLD);
+        return;
+    }
+    draw_text(w, y++, 0, d->title, wd, ui_attr(app, PAIR_HEADER, A_BOLD));
+    if (y < h)
+        draw_text(w, y++, 0, d->subtitle, wd, ui_attr(app, PAIR_DIM, A_DIM));
+    /* fields: two columns on wide terminals */
+    half = wd >= 90 ? (d->nfields + 1) / 2 : d->nfields;
+    fy = y;
+    for (i = 0; i < d->nfields && y < h; i++) {
+        int col = i >= half;
+        int x = col ? wd / 2 : 0;
+        int cw = wd >= 90 ? wd / 2 - 1 : wd;
+        int row = fy + (col ? i - half : i);
+
+        if (row >= h)
+            continue;
+        draw_text(w, row, x, d->fields[i].label, lw, A_BOLD);
+        draw_text(w, row, x + lw + 1, d->fields[i].value, cw - lw - 1, A_NORMAL);
+    }
+    y = fy + half + (h > 14 ? 1 : 0);
+    listh = h - y;
+    av->height = listh > 1 ? listh : 1;
+    if (listh <= 0)
+        return;
+    if (av->sel < av->top)
+        av->top = av->sel;
+    if (av->sel >= av->top + listh)
+        av->top = av->sel - listh + 1;
+    for (i = 0; i < listh && av->top + i < d->nlines; i++) {
+        struct detail_line *l = &d->lines[av->top + i];
+        attr_t a = av->top + i == av->sel ? A_REVERSE : A_NORMAL;
+        int ww = wd >= 70 ? 16 : 0, whow = wd >= 70 ? 22 : 0;
+
+        if (l->entity[0] == '\0') { /* a section heading */
+            draw_text(w, y + i, 0, l->what, wd, ui_attr(app, PAIR_HEADER, A_BOLD) | a);
+            continue;
+        }
+        draw_text(w, y + i, 0, "", wd, a);
+        if (l->when[0] == '\0' && l->who[0] == '\0') { /* a related record, not an event */
+            draw_text(w, y + i, 2, l->what, wd - 2, a);
+            continue;
+        }
+        if (ww > 0) {
+            draw_text(w, y + i, 1, l->when, ww, a | (a ? 0 : ui_attr(app, PAIR_DIM, 0)));
+            draw_text(w, y + i, 2 + ww, l->who, whow, a);
+        }
+        draw_text(w, y + i, 3 + ww + whow, l->what, wd - 3 - ww - whow, a);
+    }
+}
+
+static int
+av_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
+{
+    struct accountview *av = (struct accountview *)v;
+    int n = av->d ? av->d->nlines : 0;
+    int delta = 0;
+
+    (void)app;
+    if (fkey) {
+        if (key == KEY_DOWN)
+            delta = 1;
+        else if (key == KEY_UP)
+            delta = -1;
+        else if (key == KEY_NPAGE)
+            delta = av->height;
+        else if (key == KEY_PPAGE)
+            delta = -av->height;
+        else if (key == KEY_HOME)
+            delta = -n;
+        else if (key == KEY_END)
+            delta = n;
+        else
+            return 0;
+    } else if (key == L'j') {
+        delta = 1;
+    } else if (key == L'k') {
+        delta = -1;
+    } else if (key == L' ') {
+        delta = av->height;
+    } else if (key == L'b') {
+        delta = -av->height;
+    } else if (key == L'g') {
+        delta = -n;
+    } else if (key == L'G') {
+        delta = n;
+    } else {
+        return 0;
+    }
+    av->sel += delta;
+    if (av->sel >= n)
+        av->sel = n - 1;
+    if (av->sel < 0)
+        av->sel = 0;
+    return 1;
+}
+
+static void
+av_on_wakeup(struct view *v, struct app *app)
+{
+    load((struct accountview *)v, app);
+}
+
+static void
+av_describe(struct view *v, char *buf, size_t n)
+{
+    struct accountview *av = (struct accountview *)v;
+
+    snprintf(buf, n, "account #%lld", (long long)av->id);
+}
+
+static void
+av_free(struct view *v)
+{
+    struct accountview *av = (struct accountview *)v;
+
+    detail_free(&av->d);
+    free(av);
+}
+
+static const struct view_ops account_ops = {
+    av_draw, av_handle_key, av_on_wakeup, NULL, av_describe, account_help, av_free,
+};
+
+struct view *
+view_account_new(struct app *app, int64_t id)
+{
+    struct accountview *av = xcalloc(1, sizeof *av);
+
+    av->v.ops = &account_ops;
+    av->id = id;
+    str_copy(av->v.title, "Account", sizeof av->v.title);
+    load(av, app);
+    return &av->v;
+}

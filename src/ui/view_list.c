@@ -1,0 +1,523 @@
+/* A list view over one entity (Accounts, Feed): a window of rows fetched by keyset pages, so
+ * memory stays flat whatever the table size; live re-reads keep the cursor on its record and
+ * highlight rows that changed. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ccrm/util.h"
+#include "ui_int.h"
+
+#define HIGHLIGHT_MS 3000
+#define MAX_HL 64
+
+struct hl {
+    int64_t id;
+    int64_t until;
+};
+
+struct listview {
+    struct view v;
+    enum list_entity entity;
+    struct list_query q;
+    char search[UI_INPUT_MAX * 4];
+    char search_saved[UI_INPUT_MAX * 4];
+    struct rowbuf buf;
+    int cur, top, height;
+    int loaded;
+    struct hl hl[MAX_HL];
+    int nhl;
+};
+
+static const char *const accounts_help[] = {
+    "j, k, ↑ ↓\tmove",
+    "PgDn, PgUp\tpage down / up (also Space, b)",
+    "g, G\tfirst / last record",
+    "/\tsearch name and domain (live, Esc restores)",
+    "s\tnext sort order (name, updated, industry)",
+    "Enter\topen the account",
+    NULL,
+};
+
+static const char *const feed_help[] = {
+    "j, k, ↑ ↓\tmove",
+    "PgDn, PgUp\tpage down / up",
+    "g, G\tnewest / oldest",
+    "/\tsearch the event summaries",
+    "Enter\topen the event's account",
+    NULL,
+};
+
+static int
+page(struct app *app)
+{
+    return ui_page_size(app);
+}
+
+static int
+fetch(struct listview *lv, struct app *app, const struct row *from, int dir, int limit,
+      struct row *out)
+{
+    struct ccrm_err err;
+    int n = db_list_fetch(app->db, &lv->q, from, dir, limit, out, &err);
+
+    if (n < 0)
+        ui_message_error(app, "%s", err.msg);
+    return n;
+}
+
+/* Load the first (dir > 0) or last (dir < 0) page. */
+static void
+load_edge(struct listview *lv, struct app *app, int dir)
+{
+    int lim = page(app);
+    struct row *tmp = xcalloc((size_t)lim, sizeof *tmp);
+    int n = fetch(lv, app, NULL, dir, lim, tmp);
+
+    if (n < 0) {
+        free(tmp);
+        return;
+    }
+    rowbuf_clear(&lv->buf);
+    rowbuf_append(&lv->buf, tmp, n);
+    free(tmp);
+    lv->buf.at_start = dir > 0 || n < lim;
+    lv->buf.at_end = dir < 0 || n < lim;
+    lv->cur = dir > 0 ? 0 : (n > 0 ? n - 1 : 0);
+    lv->top = dir > 0 ? 0 : (lv->cur - lv->height + 1 > 0 ? lv->cur - lv->height + 1 : 0);
+    lv->loaded = 1;
+}
+
+/* Fetch one more page below (dir > 0) or above (dir < 0) the window; drop rows at the other
+ * end beyond three pages. Returns the number of rows added. */
+static int
+extend(struct listview *lv, struct app *app, int dir)
+{
+    int lim = page(app);
+    struct row *tmp;
+    int n, excess;
+
+    if (lv->buf.n == 0)
+        return 0;
+    tmp = xcalloc((size_t)lim, sizeof *tmp);
+    n = fetch(lv, app, dir > 0 ? &lv->buf.rows[lv->buf.n - 1] : &lv->buf.rows[0], dir, lim, tmp);
+    if (n < 0) {
+        free(tmp);
+        return 0;
+    }
+    if (dir > 0) {
+        rowbuf_append(&lv->buf, tmp, n);
+        lv->buf.at_end = n < lim;
+        excess = lv->buf.n - 3 * lim;
+        if (excess > 0 && lv->cur - excess > lv->height) {
+            rowbuf_drop_front(&lv->buf, excess);
+            lv->cur -= excess;
+            lv->top -= excess;
+        }
+    } else {
+        rowbuf_prepend(&lv->buf, tmp, n);
+        lv->buf.at_start = n < lim;
+        lv->cur += n;
+        lv->top += n;
+        excess = lv->buf.n - 3 * lim;
+        if (excess > 0 && lv->buf.n - excess > lv->cur + lv->height)
+            rowbuf_drop_back(&lv->buf, excess);
+    }
+    free(tmp);
+    return n;
+}
+
+static void
+move_by(struct listview *lv, struct app *app, int delta)
+{
+    int target = lv->cur + delta;
+
+    while (target >= lv->buf.n && !lv->buf.at_end)
+        if (extend(lv, app, 1) == 0)
+            break;
+    while (target < 0 && !lv->buf.at_start) {
+        int before = lv->cur;
+        int added = extend(lv, app, -1);
+
+        if (added == 0)
+            break;
+        target += lv->cur - before;
+    }
+    if (target >= lv->buf.n)
+        target = lv->buf.n - 1;
+    if (target < 0)
+        target = 0;
+    lv->cur = target;
+    /* read ahead, so that the next PgDn finds its rows already here */
+    if (lv->buf.n - lv->cur < 2 * lv->height && !lv->buf.at_end)
+        extend(lv, app, 1);
+}
+
+static int
+row_changed(const struct row *a, const struct row *b)
+{
+    int i;
+
+    for (i = 0; i < ROW_MAX_COLS; i++) {
+        if ((a->col[i] == NULL) != (b->col[i] == NULL))
+            return 1;
+        if (a->col[i] != NULL && strcmp(a->col[i], b->col[i]) != 0)
+            return 1;
+    }
+    return 0;
+}
+
+static void
+highlight(struct listview *lv, int64_t id, int64_t until)
+{
+    int i;
+
+    for (i = 0; i < lv->nhl; i++)
+        if (lv->hl[i].id == id) {
+            lv->hl[i].until = until;
+            return;
+        }
+    if (lv->nhl == MAX_HL) {
+        memmove(lv->hl, lv->hl + 1, (MAX_HL - 1) * sizeof lv->hl[0]);
+        lv->nhl--;
+    }
+    lv->hl[lv->nhl].id = id;
+    lv->hl[lv->nhl++].until = until;
+}
+
+/* Re-read the window around the cursor's record: rows before it, the record itself (if it
+ * still matches), rows after it. The cursor stays on its record, at the same screen line. */
+static void
+reread(struct listview *lv, struct app *app)
+{
+    int lim = page(app), half = lim / 2;
+    struct row anchor, *before, *after, mid;
+    struct rowbuf old;
+    struct ccrm_err err;
+    int nb, na, found, screen_line, old_top, i;
+    int64_t until = now_ms() + HIGHLIGHT_MS;
+
+    if (!lv->loaded || lv->buf.n == 0) {
+        load_edge(lv, app, 1);
+        return;
+    }
+    row_copy(&anchor, &lv->buf.rows[lv->cur]);
+    before = xcalloc((size_t)half, sizeof *before);
+    after = xcalloc((size_t)lim, sizeof *after);
+    memset(&mid, 0, sizeof mid);
+    nb = fetch(lv, app, &anchor, -1, half, before);
+    found = nb < 0 ? -1 : db_list_fetch_one(app->db, &lv->q, anchor.id, &mid, &err);
+    na = found < 0 ? -1 : fetch(lv, app, &anchor, 1, lim, after);
+    if (nb < 0 || found < 0 || na < 0) {
+        for (i = 0; i < half; i++)
+            row_fini(&before[i]);
+        for (i = 0; i < lim; i++)
+            row_fini(&after[i]);
+        row_fini(&mid);
+        row_fini(&anchor);
+        free(before);
+        free(after);
+        return;
+    }
+    screen_line = lv->cur - lv->top;
+    old_top = lv->top;
+    old = lv->buf;
+    rowbuf_init(&lv->buf);
+    rowbuf_append(&lv->buf, before, nb);
+    if (found)
+        rowbuf_append(&lv->buf, &mid, 1);
+    rowbuf_append(&lv->buf, after, na);
+    lv->buf.at_start = nb < half;
+    lv->buf.at_end = na < lim;
+    lv->cur = nb;
+    if (lv->cur >= lv->buf.n)
+        lv->cur = lv->buf.n > 0 ? lv->buf.n - 1 : 0;
+    lv->top = lv->cur - screen_line;
+    /* at the very top, new rows above the cursor are shown (the cursor moves down with its
+     * record) rather than scrolled out of sight */
+    if (lv->top < 0 || (old_top == 0 && old.at_start))
+        lv->top = 0;
+    /* highlight rows that changed, and new rows that appeared between known ones */
+    for (i = 0; i < lv->buf.n; i++) {
+        int o = rowbuf_find(&old, lv->buf.rows[i].id);
+
+        if (o >= 0) {
+            if (row_changed(&old.rows[o], &lv->buf.rows[i]))
+                highlight(lv, lv->buf.rows[i].id, until);
+        } else if (i > 0 && i + 1 < lv->buf.n && rowbuf_find(&old, lv->buf.rows[i - 1].id) >= 0 &&
+                   rowbuf_find(&old, lv->buf.rows[i + 1].id) >= 0) {
+            highlight(lv, lv->buf.rows[i].id, until);
+        } else if (i == 0 && lv->buf.at_start && old.at_start && old.n > 0 &&
+                   rowbuf_find(&old, lv->buf.rows[i].id) < 0) {
+            highlight(lv, lv->buf.rows[i].id, until); /* a new first row (the feed's top) */
+        }
+    }
+    rowbuf_fini(&old);
+    row_fini(&anchor);
+    free(before);
+    free(after);
+}
+
+static int
+is_highlighted(struct listview *lv, int64_t id, int64_t now)
+{
+    int i;
+
+    for (i = 0; i < lv->nhl; i++)
+        if (lv->hl[i].id == id && lv->hl[i].until > now)
+            return 1;
+    return 0;
+}
+
+/* Column layout: weights and minimum widths per entity; columns that do not fit are hidden
+ * from the right. */
+static int
+layout(struct listview *lv, int wd, int *xs, int *ws)
+{
+    static const int acc_min[] = {16, 12, 10, 8, 12, 16};
+    static const int acc_wt[] = {34, 18, 14, 8, 16, 0};
+    static const int feed_min[] = {14, 8, 10, 14, 20};
+    static const int feed_wt[] = {0, 4, 0, 8, 60};
+    const int *mins = lv->entity == LIST_ACCOUNTS ? acc_min : feed_min;
+    const int *wts = lv->entity == LIST_ACCOUNTS ? acc_wt : feed_wt;
+    const char *const *names;
+    int nc = db_list_columns(lv->entity, &names);
+    int used = 0, n = 0, i, extra, wsum = 0, x = 0;
+
+    for (i = 0; i < nc; i++) {
+        if (used + mins[i] + (n > 0) > wd && n > 0)
+            break;
+        used += mins[i] + (n > 0);
+        wsum += wts[i];
+        n++;
+    }
+    extra = wd - used;
+    for (i = 0; i < n; i++) {
+        ws[i] = mins[i];
+        if (wsum > 0)
+            ws[i] += extra * wts[i] / wsum;
+        if (ws[i] > wd - x)
+            ws[i] = wd - x;
+        xs[i] = x;
+        x += ws[i] + 1;
+    }
+    return n;
+}
+
+static void
+lv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
+{
+    struct listview *lv = (struct listview *)v;
+    const char *const *names;
+    int xs[ROW_MAX_COLS], ws[ROW_MAX_COLS];
+    int nc, i, c, rows = h - 1;
+    int64_t now = now_ms();
+
+    lv->height = rows > 1 ? rows : 1;
+    if (!lv->loaded && db_state(app->db) == DB_READY)
+        load_edge(lv, app, 1);
+    db_list_columns(lv->entity, &names);
+    nc = layout(lv, wd, xs, ws);
+    for (c = 0; c < nc; c++)
+        draw_text(w, 0, xs[c], names[c], ws[c] + (c + 1 < nc ? 1 : 0),
+                  ui_attr(app, PAIR_HEADER, A_BOLD | A_UNDERLINE));
+    if (lv->cur < lv->top)
+        lv->top = lv->cur;
+    if (lv->cur >= lv->top + rows)
+        lv->top = lv->cur - rows + 1;
+    if (lv->top < 0)
+        lv->top = 0;
+    for (i = 0; i < rows && lv->top + i < lv->buf.n; i++) {
+        struct row *r = &lv->buf.rows[lv->top + i];
+        attr_t a = A_NORMAL;
+
+        if (is_highlighted(lv, r->id, now))
+            a = ui_attr(app, PAIR_HIGHLIGHT, A_BOLD);
+        if (lv->top + i == lv->cur)
+            a = A_REVERSE | (a & A_BOLD);
+        draw_text(w, 1 + i, 0, "", wd, a);
+        for (c = 0; c < nc; c++)
+            draw_text(w, 1 + i, xs[c], r->col[c] ? r->col[c] : "", ws[c], a);
+    }
+    if (lv->buf.n > 0)
+        ui_painted_data(app);
+    if (lv->buf.n == 0 && lv->loaded) {
+        const char *msg = lv->q.search ? "no records match the search" : "no records yet";
+
+        draw_text(w, 2, 2, msg, wd - 2, ui_attr(app, PAIR_DIM, A_DIM));
+    }
+}
+
+static void
+on_search(struct app *app, void *ctx, const char *text, int done, int ok)
+{
+    struct listview *lv = ctx;
+
+    if (done && !ok)
+        str_copy(lv->search, lv->search_saved, sizeof lv->search);
+    else
+        str_copy(lv->search, text, sizeof lv->search);
+    lv->q.search = lv->search[0] ? lv->search : NULL;
+    if (done && ok && strcmp(lv->search, lv->search_saved) == 0)
+        return;
+    load_edge(lv, app, 1);
+}
+
+static int
+lv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
+{
+    struct listview *lv = (struct listview *)v;
+    int h = lv->height > 1 ? lv->height : 1;
+
+    if (fkey) {
+        switch (key) {
+        case KEY_DOWN:
+            move_by(lv, app, 1);
+            return 1;
+        case KEY_UP:
+            move_by(lv, app, -1);
+            return 1;
+        case KEY_NPAGE:
+            move_by(lv, app, h);
+            lv->top = lv->cur; /* the page turns: the cursor row becomes the top row */
+            return 1;
+        case KEY_PPAGE:
+            move_by(lv, app, -h);
+            return 1;
+        case KEY_HOME:
+            load_edge(lv, app, 1);
+            return 1;
+        case KEY_END:
+            load_edge(lv, app, -1);
+            return 1;
+        case KEY_ENTER:
+            break;
+        default:
+            return 0;
+        }
+    }
+    switch (key) {
+    case L'j':
+        move_by(lv, app, 1);
+        return 1;
+    case L'k':
+        move_by(lv, app, -1);
+        return 1;
+    case L' ':
+    case 6: /* ^F */
+        return lv_handle_key(v, app, KEY_NPAGE, 1);
+    case L'b':
+    case 2: /* ^B */
+        return lv_handle_key(v, app, KEY_PPAGE, 1);
+    case L'g':
+        load_edge(lv, app, 1);
+        return 1;
+    case L'G':
+        load_edge(lv, app, -1);
+        return 1;
+    case L'/':
+        str_copy(lv->search_saved, lv->search, sizeof lv->search_saved);
+        ui_input_begin(app, "search: ", lv->search, on_search, lv);
+        return 1;
+    case L's': {
+        const char *const *sorts = db_list_sorts(lv->entity);
+        int n = 0;
+
+        while (sorts[n] != NULL)
+            n++;
+        lv->q.sort = (lv->q.sort + 1) % n;
+        load_edge(lv, app, 1);
+        ui_message(app, "sorted by %s", sorts[lv->q.sort]);
+        return 1;
+    }
+    case L'\r':
+    case L'\n':
+    case KEY_ENTER:
+        if (lv->buf.n == 0)
+            return 1;
+        if (lv->entity == LIST_ACCOUNTS)
+            ui_push(app, view_account_new(app, lv->buf.rows[lv->cur].id));
+        else
+            ui_message(app, "opening events arrives with the record views");
+        return 1;
+    case 27: /* Esc clears an active search */
+        if (lv->search[0] != '\0') {
+            lv->search[0] = '\0';
+            lv->q.search = NULL;
+            load_edge(lv, app, 1);
+            return 1;
+        }
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+static void
+lv_on_wakeup(struct view *v, struct app *app)
+{
+    reread((struct listview *)v, app);
+}
+
+static int
+lv_tick(struct view *v, int64_t now)
+{
+    struct listview *lv = (struct listview *)v;
+    int64_t next = -1;
+    int i, j = 0;
+
+    for (i = 0; i < lv->nhl; i++) {
+        if (lv->hl[i].until <= now)
+            continue; /* expired: drop, and redraw once */
+        lv->hl[j++] = lv->hl[i];
+        if (next < 0 || lv->hl[i].until - now < next)
+            next = lv->hl[i].until - now;
+    }
+    if (j != lv->nhl) {
+        lv->nhl = j;
+        return 0;
+    }
+    return (int)next;
+}
+
+static void
+lv_describe(struct view *v, char *buf, size_t n)
+{
+    struct listview *lv = (struct listview *)v;
+    const char *sort = db_list_sorts(lv->entity)[lv->q.sort];
+
+    if (lv->search[0] != '\0')
+        snprintf(buf, n, "%s by %s, search \"%s\"", lv->v.title, sort, lv->search);
+    else
+        snprintf(buf, n, "%s by %s", lv->v.title, sort);
+}
+
+static void
+lv_free(struct view *v)
+{
+    struct listview *lv = (struct listview *)v;
+
+    rowbuf_fini(&lv->buf);
+    free(lv);
+}
+
+static const struct view_ops accounts_ops = {
+    lv_draw, lv_handle_key, lv_on_wakeup, lv_tick, lv_describe, accounts_help, lv_free,
+};
+static const struct view_ops feed_ops = {
+    lv_draw, lv_handle_key, lv_on_wakeup, lv_tick, lv_describe, feed_help, lv_free,
+};
+
+struct view *
+view_list_new(struct app *app, int entity)
+{
+    struct listview *lv = xcalloc(1, sizeof *lv);
+
+    (void)app;
+    lv->entity = (enum list_entity)entity;
+    lv->q.entity = lv->entity;
+    lv->v.ops = entity == LIST_ACCOUNTS ? &accounts_ops : &feed_ops;
+    str_copy(lv->v.title, entity == LIST_ACCOUNTS ? "Accounts" : "Feed", sizeof lv->v.title);
+    rowbuf_init(&lv->buf);
+    lv->height = 20;
+    return &lv->v;
+}

@@ -1,0 +1,160 @@
+/* Allocation, string and path helpers (see include/ccrm/util.h). Out of memory is fatal. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ccrm/util.h"
+
+static void
+oom(void)
+{
+    fputs("ccrm: out of memory\n", stderr);
+    abort();
+}
+
+void *
+xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+
+    if (p == NULL)
+        oom();
+    return p;
+}
+
+void *
+xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+
+    if (p == NULL)
+        oom();
+    return p;
+}
+
+void *
+xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+
+    if (q == NULL)
+        oom();
+    return q;
+}
+
+char *
+xstrdup(const char *s)
+{
+    char *p = strdup(s);
+
+    if (p == NULL)
+        oom();
+    return p;
+}
+
+char *
+xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    char *s;
+    int n;
+
+    va_start(ap, fmt);
+    n = vasprintf(&s, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        oom();
+    return s;
+}
+
+size_t
+str_copy(char *dst, const char *src, size_t n)
+{
+    size_t len = strlen(src);
+    size_t k;
+
+    if (n == 0)
+        return len;
+    k = len < n - 1 ? len : n - 1;
+    /* do not cut a UTF-8 sequence in half: back up over continuation bytes */
+    if (k < len)
+        while (k > 0 && ((unsigned char)src[k] & 0xC0) == 0x80)
+            k--;
+    memcpy(dst, src, k);
+    dst[k] = '\0';
+    return len;
+}
+
+char *
+str_trim(char *s)
+{
+    char *e;
+
+    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+        memmove(s, s + 1, strlen(s));
+    e = s + strlen(s);
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
+        *--e = '\0';
+    return s;
+}
+
+static const char *
+home_dir(void)
+{
+    const char *h = getenv("HOME");
+    struct passwd *pw;
+
+    if (h != NULL && *h != '\0')
+        return h;
+    pw = getpwuid(getuid());
+    return pw != NULL ? pw->pw_dir : "/";
+}
+
+char *
+xdg_dir(const char *kind)
+{
+    char var[32];
+    const char *v;
+    const char *def;
+
+    snprintf(var, sizeof var, "XDG_%s_HOME", kind);
+    v = getenv(var);
+    if (v != NULL && v[0] == '/')
+        return xasprintf("%s/ccrm", v);
+    if (strcmp(kind, "DATA") == 0)
+        def = ".local/share";
+    else if (strcmp(kind, "STATE") == 0)
+        def = ".local/state";
+    else
+        def = ".config";
+    return xasprintf("%s/%s/ccrm", home_dir(), def);
+}
+
+int
+mkdir_p(const char *path, unsigned mode)
+{
+    char *p = xstrdup(path);
+    char *s;
+    int rc = 0;
+
+    for (s = p + 1; *s != '\0'; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(p, 0755) == -1 && errno != EEXIST) {
+            rc = -1;
+            break;
+        }
+        *s = '/';
+    }
+    if (rc == 0 && mkdir(p, (mode_t)mode) == -1 && errno != EEXIST)
+        rc = -1;
+    free(p);
+    return rc;
+}

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Benchmark: the Accounts list at scale, measured end to end inside the client (key read →
+# screen updated, via CCRM_TRACE) next to the bare SQL of the same queries timed by psql in
+# the same run, plus the client's memory. Usage:
+#   tests/bench/bench_accounts.sh path/to/ccrm [--scale N] [--reps N]
+# Default scale 1,000,000 accounts (loading takes a minute or two); scripts/bench runs it.
+. "$(dirname "$0")/../lib/pg.sh"
+CCRM=${1:?usage: bench_accounts.sh path/to/ccrm [--scale N] [--reps N]}
+shift
+scale=1000000
+reps=30
+while [ $# -gt 0 ]; do
+    case $1 in
+        --scale) scale=$2; shift 2 ;;
+        --reps) reps=$2; shift 2 ;;
+        *) echo "unknown option $1" >&2; exit 64 ;;
+    esac
+done
+export XDG_CONFIG_HOME=$TEST_TMP/config XDG_DATA_HOME=$TEST_TMP/data XDG_STATE_HOME=$TEST_TMP/state
+export CCRM_SYSCONFDIR=$TEST_TMP/etc
+
+pg_start
+"$CCRM" -d "$PG_CONN" --migrate >/dev/null
+t0=$(date +%s.%N)
+"$CCRM" -d "$PG_CONN" --demo --scale "$scale" >/dev/null
+t1=$(date +%s.%N)
+psqlc -c "vacuum analyze" >/dev/null
+echo "loaded $scale accounts in $(echo "$t1 - $t0" | bc) s"
+
+stats() { # reads numbers, prints "p50 p90 max"
+    sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) { print "- - -"; exit }
+        printf "%.2f %.2f %.2f\n", a[int((NR + 1) * 0.5)], a[int((NR - 1) * 0.9) + 1], a[NR] }'
+}
+
+# ---- baseline: the same SQL from psql, server time per statement (\timing) ----
+word=$(psqlc -c "select lower(substr(split_part(name, ' ', 1), 1, 4)) from accounts where name ~ '^[A-Za-z]{5,}' order by name offset 100 limit 1")
+mid=$(psqlc -c "select name from accounts order by name, id offset $((scale / 2)) limit 1" | sed "s/'/''/g")
+mid_id=$(psqlc -c "select id from accounts order by name, id offset $((scale / 2)) limit 1")
+cols="a.id, a.name, coalesce(a.domain, ''), coalesce(a.industry, ''), coalesce(a.owner, ''), concat_ws(', ', nullif(a.city, ''), nullif(a.country, '')), to_char(a.updated_at, 'YYYY-MM-DD HH24:MI')"
+q_first="select $cols from accounts a order by a.name, a.id limit 200"
+q_next="select $cols from accounts a where (a.name, a.id) > ('$mid', $mid_id) order by a.name, a.id limit 200"
+q_search="select $cols from accounts a where (a.name ilike '%$word%' or a.domain ilike '%$word%') order by a.name, a.id limit 200"
+baseline() {
+    { echo '\timing on'; for ((i = 0; i < reps; i++)); do echo "$1;"; done; } |
+        psql -X -q -o /dev/null "$PG_CONN" 2>&1 | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | stats
+}
+b_first=$(baseline "$q_first")
+b_next=$(baseline "$q_next")
+b_search=$(baseline "$q_search")
+
+# ---- the client, driven by tmux, timing itself ----
+trace=$TEST_TMP/trace
+startups=()
+for ((i = 0; i < 5; i++)); do
+    : >"$trace"
+    tui_start 120 40 env CCRM_TRACE="$trace" "$CCRM" -d "$PG_CONN" --view accounts
+    for j in $(seq 200); do grep -q paint_startup "$trace" && break; sleep 0.05; done
+    startups+=("$(sed -n 's/^paint_startup //p' "$trace")")
+    keys q
+    sleep 0.2
+    tui_stop
+done
+s_start=$(printf '%s\n' "${startups[@]}" | stats)
+
+: >"$trace"
+tui_start 120 40 env CCRM_TRACE="$trace" "$CCRM" -d "$PG_CONN" --view accounts
+for j in $(seq 200); do grep -q paint_startup "$trace" && break; sleep 0.05; done
+pid=$(tmx display-message -t t -p '#{pane_pid}')
+rss_start=$(awk '/VmRSS/ { print $2 }' /proc/"$pid"/status)
+nkeys() { grep -c '^key' "$trace"; }
+press() { # press KEY: send it and wait until its paint is traced
+    local before
+    before=$(nkeys)
+    keys "$1"
+    for j in $(seq 400); do [ "$(nkeys)" -gt "$before" ] && return 0; sleep 0.005; done
+    echo "no paint traced for key $1" >&2
+}
+for ((i = 0; i < reps; i++)); do press NPage; done
+pgdn=$(grep '^key 338 ' "$trace" | awk '{ print $3 }' | stats)
+# jump deep into the table and keep paging there
+press G
+for ((i = 0; i < reps; i++)); do press PPage; done
+pgup=$(grep '^key 339 ' "$trace" | awk '{ print $3 }' | stats)
+press g
+: >"$trace.search"
+press /
+for ((r = 0; r < reps / 5 + 1; r++)); do
+    for ((c = 0; c < ${#word}; c++)); do
+        before=$(wc -l <"$trace")
+        press "${word:c:1}"
+        tail -n +"$((before + 1))" "$trace" | awk '/^key/ { print $3 }' >>"$trace.search"
+    done
+    for ((c = 0; c < ${#word}; c++)); do press BSpace; done
+done
+search=$(stats <"$trace.search")
+rss_end=$(awk '/VmRSS/ { print $2 }' /proc/"$pid"/status)
+hwm=$(awk '/VmHWM/ { print $2 }' /proc/"$pid"/status)
+keys Escape q
+
+read -r b1p50 b1p90 b1max <<<"$b_first"
+read -r b2p50 b2p90 b2max <<<"$b_next"
+read -r b3p50 b3p90 b3max <<<"$b_search"
+read -r s1p50 s1p90 s1max <<<"$s_start"
+read -r s2p50 s2p90 s2max <<<"$pgdn"
+read -r s4p50 s4p90 s4max <<<"$pgup"
+read -r s3p50 s3p90 s3max <<<"$search"
+printf '\nAccounts list, %s accounts, %s reps (ms: p50 / p90 / max)\n' "$scale" "$reps"
+printf '%-34s %-24s %-24s\n' "operation" "ccrm end to end" "bare SQL (psql \\timing)"
+printf '%-34s %-24s %-24s\n' "first paint (process start)" "$s1p50 / $s1p90 / $s1max" "$b1p50 / $b1p90 / $b1max"
+printf '%-34s %-24s %-24s\n' "PgDn from the top" "$s2p50 / $s2p90 / $s2max" "$b2p50 / $b2p90 / $b2max (mid-table page)"
+printf '%-34s %-24s %-24s\n' "PgUp from the end" "$s4p50 / $s4p90 / $s4max" "-"
+printf '%-34s %-24s %-24s\n' "search keystroke (\"$word\")" "$s3p50 / $s3p90 / $s3max" "$b3p50 / $b3p90 / $b3max (full word)"
+printf 'client RSS: %s kB after first paint, %s kB at the end, peak %s kB\n' "$rss_start" "$rss_end" "$hwm"

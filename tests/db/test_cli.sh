@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Batch side of the foundation: flags, exit codes (sysexits), configuration errors, an
+# unreachable database, migrations (idempotent, concurrent, newer schema refused), demo data.
+. "$(dirname "$0")/../lib/pg.sh"
+CCRM=${1:?usage: test_cli.sh path/to/ccrm}
+export XDG_CONFIG_HOME=$TEST_TMP/config XDG_DATA_HOME=$TEST_TMP/data XDG_STATE_HOME=$TEST_TMP/state
+export CCRM_SYSCONFDIR=$TEST_TMP/etc
+
+out=$("$CCRM" --help); check "--help exits 0 and shows usage" grep -q -- '--migrate' <<<"$out"
+out=$("$CCRM" --version); check "--version names ccrm and schema" grep -Eq '^ccrm [0-9.]+ \(schema version [0-9]+\)$' <<<"$out"
+
+"$CCRM" --frobnicate >/dev/null 2>"$TEST_TMP/err"; rc=$?
+check "unknown flag exits 64 (EX_USAGE)" test $rc = 64
+check "unknown flag is named" grep -q 'unknown option "--frobnicate"' "$TEST_TMP/err"
+"$CCRM" -d >/dev/null 2>"$TEST_TMP/err"; rc=$?
+check "missing value exits 64" test $rc = 64
+"$CCRM" --scale abc --demo >/dev/null 2>"$TEST_TMP/err"; rc=$?
+check "bad --scale exits 64 with the value" bash -c "test $rc = 64 && grep -q '\"abc\"' $TEST_TMP/err"
+"$CCRM" --migrate --demo >/dev/null 2>&1; rc=$?
+check "two modes at once exit 64" test $rc = 64
+
+mkdir -p "$XDG_CONFIG_HOME/ccrm"
+printf '[ui]\ncolour = never\n' >"$XDG_CONFIG_HOME/ccrm/ccrm.ini"
+"$CCRM" --migrate >/dev/null 2>"$TEST_TMP/err"; rc=$?
+check "unknown config key exits 78 (EX_CONFIG)" test $rc = 78
+check "config error names file and key" grep -q "ccrm.ini.*colour" "$TEST_TMP/err"
+printf '[ui]\npage_size = lots\n' >"$XDG_CONFIG_HOME/ccrm/ccrm.ini"
+"$CCRM" --migrate >/dev/null 2>"$TEST_TMP/err"; rc=$?
+check "bad config value exits 78 and names it" bash -c "test $rc = 78 && grep -q 'page_size' $TEST_TMP/err"
+rm "$XDG_CONFIG_HOME/ccrm/ccrm.ini"
+"$CCRM" -c "$TEST_TMP/nope.ini" --migrate >/dev/null 2>"$TEST_TMP/err"; rc=$?
+check "missing -c file exits 78" test $rc = 78
+
+"$CCRM" -d "host=$TEST_TMP/nowhere dbname=x" --migrate >/dev/null 2>"$TEST_TMP/err"; rc=$?
+check "unreachable database exits 69 (EX_UNAVAILABLE)" test $rc = 69
+check "unreachable database: one clear line" bash -c "test \$(wc -l <$TEST_TMP/err) = 1 && grep -q '^ccrm: could not connect to the database' $TEST_TMP/err"
+"$CCRM" -d "host=$TEST_TMP/nowhere dbname=x" </dev/null >/dev/null 2>"$TEST_TMP/err"; rc=$?
+check "full-screen client without a terminal exits 64 with a message" bash -c "test $rc = 64 && grep -q 'needs a terminal' $TEST_TMP/err"
+
+pg_start
+known=$("$CCRM" --version | sed -E 's/.*schema version ([0-9]+).*/\1/')
+# two clients migrating at the same moment: the advisory lock serialises them
+"$CCRM" -d "$PG_CONN" --migrate >"$TEST_TMP/m1" 2>&1 &
+p1=$!
+"$CCRM" -d "$PG_CONN" --migrate >"$TEST_TMP/m2" 2>&1 &
+p2=$!
+wait $p1; r1=$?
+wait $p2; r2=$?
+check "concurrent migrations both succeed" test "$r1$r2" = 00
+check "each migration applied once" test "$(psqlc -c 'select count(*) from schema_migrations')" = "$known"
+out=$("$CCRM" -d "$PG_CONN" --migrate)
+check "second --migrate applies nothing" grep -q '(0 migrations applied)' <<<"$out"
+
+out=$("$CCRM" -d "$PG_CONN" --demo --scale 50 2>&1)
+check "--demo loads data" grep -q 'loaded' <<<"$out"
+check "demo accounts present" test "$(psqlc -c 'select count(*) from accounts')" = 50
+check "demo has non-ASCII names" test "$(psqlc -c "select count(*) from accounts where name ~ '[^[:ascii:]]'")" -gt 0
+out=$("$CCRM" -d "$PG_CONN" --demo 2>&1)
+check "--demo again leaves existing data alone" grep -q 'already has accounts' <<<"$out"
+
+psqlc -c "insert into schema_migrations (version, name) values (999, '999_future.sql')"
+"$CCRM" -d "$PG_CONN" --migrate >/dev/null 2>"$TEST_TMP/err"; rc=$?
+check "newer schema: --migrate refuses" bash -c "test $rc != 0 && grep -q 'newer than this ccrm knows' $TEST_TMP/err"
+script -qec "$CCRM -d '$PG_CONN'" /dev/null </dev/null >"$TEST_TMP/tty" 2>&1; rc=$?
+check "newer schema: the client refuses to start" grep -q 'newer than this ccrm knows' "$TEST_TMP/tty"
+psqlc -c "delete from schema_migrations where version = 999"
+
+psqlc -c "create database empty"
+"$CCRM" -d "host=$PG_DIR user=postgres dbname=empty" </dev/null >/dev/null 2>&1
+script -qec "$CCRM -d 'host=$PG_DIR user=postgres dbname=empty'" /dev/null </dev/null >"$TEST_TMP/tty" 2>&1
+check "unmigrated shared database: client says to run --migrate" grep -q 'run ccrm --migrate' "$TEST_TMP/tty"
+
+done_testing

@@ -1,0 +1,132 @@
+# Test harness library (sourced): a throwaway PostgreSQL cluster on a unix socket in a temp
+# dir, started as the postgres system user when we are root (PostgreSQL refuses root), and
+# helpers for driving ccrm in tmux. Everything is removed on exit.
+#
+#   . tests/lib/pg.sh; pg_start; ccrm -d "$PG_CONN" --migrate; ...
+set -u
+
+PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
+export LANG=C.UTF-8 LC_ALL=C.UTF-8
+TEST_TMP=$(mktemp -d /tmp/ccrm-test.XXXXXX)
+chmod 755 "$TEST_TMP"
+PG_DIR=$TEST_TMP/pg
+_cleanups=()
+
+_run_cleanups() {
+    local i
+    for ((i = ${#_cleanups[@]} - 1; i >= 0; i--)); do eval "${_cleanups[i]}" >/dev/null 2>&1 || true; done
+    rm -rf "$TEST_TMP"
+}
+trap _run_cleanups EXIT
+on_exit() { _cleanups+=("$1"); }
+
+as_pg() {
+    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+pg_start() {
+    mkdir -p "$PG_DIR"
+    [ "$(id -u)" = 0 ] && chown postgres: "$PG_DIR"
+    as_pg "$PG_BIN/initdb" -D "$PG_DIR/data" -A trust -U postgres -E UTF8 --locale=C.UTF-8 \
+        >"$TEST_TMP/initdb.log" 2>&1 || { cat "$TEST_TMP/initdb.log"; fail "initdb failed"; }
+    as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -w -l "$PG_DIR/log" \
+        -o "-k $PG_DIR -c listen_addresses= -c fsync=off -c max_connections=200" start >/dev/null \
+        || { cat "$PG_DIR/log"; fail "could not start the test cluster"; }
+    on_exit "pg_stop"
+    export PGHOST=$PG_DIR PGUSER=postgres PGDATABASE=ccrm
+    as_pg "$PG_BIN/createdb" -h "$PG_DIR" -U postgres ccrm
+    PG_CONN="host=$PG_DIR user=postgres dbname=ccrm"
+    export PG_CONN
+}
+
+pg_stop() {
+    as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true
+}
+
+pg_restart() {
+    as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -w -m fast \
+        -o "-k $PG_DIR -c listen_addresses= -c fsync=off -c max_connections=200" restart >/dev/null
+}
+
+psqlc() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
+
+# ---- assertions: print "ok N - what" / "not ok N - what" lines and a closing count ----
+_n=0
+_failed=0
+ok() { _n=$((_n + 1)); echo "ok $_n - $*"; }
+fail() {
+    _n=$((_n + 1))
+    _failed=$((_failed + 1))
+    echo "not ok $_n - $*"
+    exit 1
+}
+check() { # check "what" command...
+    local what=$1
+    shift
+    if "$@"; then ok "$what"; else fail "$what"; fi
+}
+done_testing() {
+    echo "$((_n - _failed)) passed, $_failed failed"
+    [ "$_failed" = 0 ]
+}
+
+# ---- tmux ----
+TMUX_SOCK=ccrm-test-$$
+tmx() { tmux -L "$TMUX_SOCK" -f /dev/null "$@"; }
+
+# tui_start COLS ROWS command...: start a session "t" running the command in a pane.
+tui_start() {
+    local cols=$1 rows=$2
+    shift 2
+    # start on a placeholder, so that remain-on-exit is set before the program can exit
+    tmx new-session -d -s t -x "$cols" -y "$rows" -e LANG=C.UTF-8 -e LC_ALL=C.UTF-8 \
+        -e TERM=tmux-256color "sleep 600"
+    on_exit "tmx kill-server"
+    tmx set-option -t t remain-on-exit on
+    # the exit status goes to a file: tmux's #{pane_dead_status} is not always filled in
+    rm -f "$TEST_TMP/tui.exit"
+    tmx respawn-pane -k -t t "$(printf '%q ' "$@"); echo \$? >$TEST_TMP/tui.exit"
+}
+screen() { tmx capture-pane -t t -p; }
+keys() { tmx send-keys -t t "$@"; }
+# wait_for TEXT [SECONDS]: poll the screen until TEXT (fixed string) appears.
+wait_for() {
+    local text=$1 limit=${2:-10} i
+    for ((i = 0; i < limit * 20; i++)); do
+        if screen | grep -qF -- "$text"; then return 0; fi
+        sleep 0.05
+    done
+    echo "--- screen while waiting for: $text" >&2
+    screen >&2
+    return 1
+}
+# wait_gone TEXT [SECONDS]: poll until TEXT is no longer on the screen.
+wait_gone() {
+    local text=$1 limit=${2:-10} i
+    for ((i = 0; i < limit * 20; i++)); do
+        if ! screen | grep -qF -- "$text"; then return 0; fi
+        sleep 0.05
+    done
+    echo "--- screen while waiting for removal of: $text" >&2
+    screen >&2
+    return 1
+}
+pane_dead() { [ -s "$TEST_TMP/tui.exit" ]; }
+# pane_status: the exit status of the program in the pane, once it has exited (waits up to 5 s)
+pane_status() {
+    local i
+    for ((i = 0; i < 100; i++)); do
+        if [ -s "$TEST_TMP/tui.exit" ]; then cat "$TEST_TMP/tui.exit"; return 0; fi
+        sleep 0.05
+    done
+    echo "running"
+}
+# tui_stop: end the tmux server and wait until it is gone (a new one may reuse the socket).
+tui_stop() {
+    local i
+    tmx kill-server 2>/dev/null
+    for ((i = 0; i < 100; i++)); do
+        tmx has-session 2>/dev/null || { [ -S "/tmp/tmux-$(id -u)/$TMUX_SOCK" ] || return 0; }
+        sleep 0.05
+    done
+}

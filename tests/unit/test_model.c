@@ -1,0 +1,124 @@
+/* Unit tests for the pure model: the row window of list views and the LIKE escaping that
+ * keeps user text literal in searches. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ccrm/model.h"
+#include "ccrm/util.h"
+
+static void
+make_rows(struct row *r, int n, int64_t first)
+{
+    int i;
+
+    memset(r, 0, (size_t)n * sizeof *r);
+    for (i = 0; i < n; i++) {
+        r[i].id = first + i;
+        r[i].col[0] = xasprintf("row %lld", (long long)(first + i));
+        r[i].key = xasprintf("%06lld", (long long)(first + i));
+    }
+}
+
+static void
+test_rowbuf_window(void **state)
+{
+    struct rowbuf b;
+    struct row tmp[10];
+
+    (void)state;
+    rowbuf_init(&b);
+    make_rows(tmp, 10, 100);
+    rowbuf_append(&b, tmp, 10);
+    assert_int_equal(b.n, 10);
+    assert_null(tmp[0].col[0]); /* ownership moved */
+    make_rows(tmp, 5, 95);
+    rowbuf_prepend(&b, tmp, 5);
+    assert_int_equal(b.n, 15);
+    assert_int_equal(b.rows[0].id, 95);
+    assert_int_equal(b.rows[14].id, 109);
+    assert_int_equal(rowbuf_find(&b, 100), 5);
+    assert_int_equal(rowbuf_find(&b, 42), -1);
+    rowbuf_drop_front(&b, 3);
+    assert_int_equal(b.rows[0].id, 98);
+    rowbuf_drop_back(&b, 4);
+    assert_int_equal(b.n, 8);
+    assert_int_equal(b.rows[7].id, 105);
+    assert_string_equal(b.rows[7].col[0], "row 105");
+    rowbuf_prepend(&b, tmp, 0); /* nothing: no-op, even on an empty buffer */
+    rowbuf_drop_back(&b, 100);  /* more than there is */
+    assert_int_equal(b.n, 0);
+    rowbuf_fini(&b);
+}
+
+static void
+test_row_copy(void **state)
+{
+    struct row a, c;
+
+    (void)state;
+    make_rows(&a, 1, 7);
+    row_copy(&c, &a);
+    assert_int_equal(c.id, 7);
+    assert_string_equal(c.col[0], "row 7");
+    assert_ptr_not_equal(c.col[0], a.col[0]);
+    assert_null(c.key2);
+    row_fini(&a);
+    row_fini(&c);
+}
+
+static void
+test_like_contains(void **state)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"", "%%"},
+        {"abc", "%abc%"},
+        {"50%", "%50\\%%"},
+        {"a_b", "%a\\_b%"},
+        {"back\\slash", "%back\\\\slash%"},
+        {"'; DROP TABLE accounts; --", "%'; DROP TABLE accounts; --%"},
+        {"Müller", "%Müller%"},
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *s = like_contains(cases[i].in);
+
+        assert_string_equal(s, cases[i].out);
+        free(s);
+    }
+}
+
+static void
+test_str_copy_utf8(void **state)
+{
+    char buf[6];
+
+    (void)state;
+    /* "aé€" is 1 + 2 + 3 bytes: a 6-byte buffer holds "aé" and must not split the euro sign */
+    assert_int_equal(str_copy(buf, "aé€", sizeof buf), 6);
+    assert_string_equal(buf, "aé");
+    str_copy(buf, "abc", sizeof buf);
+    assert_string_equal(buf, "abc");
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rowbuf_window),
+        cmocka_unit_test(test_row_copy),
+        cmocka_unit_test(test_like_contains),
+        cmocka_unit_test(test_str_copy_utf8),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
