@@ -105,7 +105,7 @@ CREATE TABLE accounts (
 );
 CREATE INDEX accounts_name_idx          ON accounts (name, id);
 CREATE INDEX accounts_updated_idx       ON accounts (updated_at, id);
-CREATE INDEX accounts_industry_name_idx ON accounts (industry, name, id);
+CREATE INDEX accounts_industry_name_idx ON accounts ((coalesce(industry, '')), name, id);
 CREATE INDEX accounts_owner_name_idx    ON accounts (owner, name, id);
 CREATE INDEX accounts_name_trgm_idx     ON accounts USING gin (name gin_trgm_ops);
 CREATE INDEX accounts_domain_trgm_idx   ON accounts USING gin (domain gin_trgm_ops);
@@ -684,10 +684,11 @@ GRANT SELECT ON users, partner_orgs, account_shares TO ccrm_internal;
 GRANT SELECT ON events, audit TO ccrm_internal;
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ccrm_internal;
 
--- admins: everything, except that the audit trail stays append-only by trigger
+-- admins: everything, except that the audit trail and the event stream are written only by
+-- the triggers (an admin must not be able to rewrite what others were shown)
 GRANT ALL
     ON partner_orgs, users, accounts, account_shares, contacts, leads, opportunities, tickets,
-       interactions, comments, mentions, inbox, campaigns, campaign_members, events
+       interactions, comments, mentions, inbox, campaigns, campaign_members
     TO ccrm_admin;
-GRANT SELECT ON audit TO ccrm_admin;
+GRANT SELECT ON events, audit TO ccrm_admin;
 GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO ccrm_admin;

@@ -44,8 +44,9 @@ usage(FILE *f)
           "  -h, --help           show this help and exit\n"
           "  -V, --version        show the version and exit\n"
           "\n"
-          "With no database configured (no -d, no [database] conninfo, no PGHOST/PGDATABASE/\n"
-          "PGSERVICE), ccrm starts a private PostgreSQL cluster under $XDG_DATA_HOME/ccrm.\n"
+          "With no database configured (no -d, no [database] conninfo, none of PGHOST,\n"
+          "PGHOSTADDR, PGPORT, PGDATABASE, PGSERVICE), ccrm starts a private PostgreSQL\n"
+          "cluster under $XDG_DATA_HOME/ccrm and migrates it.\n"
           "Keys in the client: ? shows them. See ccrm(1).\n",
           f);
 }
@@ -177,7 +178,7 @@ open_db(const struct opts *o, const struct ccrm_config *cfg, int *private_db, st
     }
     if ((db = db_open(conninfo, &dbo, err)) == NULL)
         return NULL;
-    if (*private_db && db_migrate(db, stderr, err) == -1) {
+    if (*private_db && o->mode != MODE_MIGRATE && db_migrate(db, stderr, err) == -1) {
         db_close(&db);
         return NULL;
     }

@@ -1,13 +1,23 @@
 /* List queries with keyset pagination: every page is "the next N rows after this key" in an
  * order an index provides, so paging costs the same at row 10 and at row 1,000,000, and no
  * query ever counts the table. SQL is assembled only from the fixed fragments below; user text
- * (the search) always travels as a parameter. */
+ * (the search) always travels as a parameter.
+ *
+ * Searching a big table in sorted order has two bad cases: walking the sort index and
+ * filtering is slow when the matches are far away, and collecting every match with the
+ * trigram index and sorting them is slow when there are very many. So a search page first
+ * filters a bounded window of the next SEARCH_WINDOW rows in sort order (an index-only scan:
+ * the sort index INCLUDEs the search column); only if that window does not fill the page are
+ * the remaining matches after it collected with the trigram index. Dense matches are found in
+ * the window, sparse ones cost little to collect. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ccrm/util.h"
 #include "db_int.h"
+
+#define SEARCH_WINDOW 20000
 
 struct sortspec {
     const char *name;
@@ -18,12 +28,13 @@ struct sortspec {
 };
 
 struct entityspec {
-    const char *from;   /* FROM clause */
-    const char *id;     /* id expression */
-    const char *cols;   /* the displayed columns */
-    const char *search; /* condition on $1 (a LIKE pattern) */
+    const char *table;  /* table name; its alias is always "a" */
+    const char *cols;   /* the displayed columns, then hidden ones */
+    int ncols;          /* displayed columns */
+    int nfetch;         /* columns fetched (displayed + hidden) */
+    const char *search; /* condition on $1, a LIKE pattern already escaped */
+    int windowed;       /* search through a folded "search" column, windowed (see top) */
     const char *const *colnames;
-    int ncols;
     const struct sortspec *sorts;
     const char *const *sortnames;
 };
@@ -39,24 +50,27 @@ static const char *const account_sortnames[] = {"name", "updated", "industry", N
 
 static const char *const feed_cols[] = {"Time", "Who", "Dept", "Record", "What"};
 static const struct sortspec feed_sorts[] = {
-    {"newest", "e.id", "bigint", NULL, 1},
+    {"newest", "a.id", "bigint", NULL, 1},
 };
 static const char *const feed_sortnames[] = {"newest", NULL};
 
 static const struct entityspec entities[] = {
-    [LIST_ACCOUNTS] = {"accounts a", "a.id",
+    [LIST_ACCOUNTS] = {"accounts",
                        "a.name, coalesce(a.domain, ''), coalesce(a.industry, ''),"
                        " coalesce(a.owner, ''),"
                        " concat_ws(', ', nullif(a.city, ''), nullif(a.country, '')),"
-                       " to_char(a.updated_at, 'YYYY-MM-DD HH24:MI')",
-                       "(a.name ILIKE $1 OR a.domain ILIKE $1)", account_cols, 6, account_sorts,
+                       " to_char(a.updated_at, 'YYYY-MM-DD HH24:MI'), a.id::text",
+                       6, 7, "a.search LIKE ccrm_fold($1)", 1, account_cols, account_sorts,
                        account_sortnames},
-    [LIST_FEED] = {"events e", "e.id",
-                   "to_char(e.at, 'MM-DD HH24:MI:SS'), e.actor, coalesce(e.department, ''),"
-                   " CASE WHEN e.entity_id IS NULL THEN e.entity"
-                   " ELSE e.entity || ' #' || e.entity_id END,"
-                   " e.summary",
-                   "(e.summary ILIKE $1 OR e.actor ILIKE $1)", feed_cols, 5, feed_sorts,
+    [LIST_FEED] = {"events",
+                   "to_char(a.at, 'MM-DD HH24:MI:SS'), a.actor, coalesce(a.department, ''),"
+                   " CASE WHEN a.entity_id IS NULL THEN a.entity"
+                   " ELSE a.entity || ' #' || a.entity_id END,"
+                   " CASE a.op WHEN 'insert' THEN 'new: ' WHEN 'delete' THEN 'deleted: '"
+                   " WHEN 'update' THEN 'changed ' || coalesce(array_to_string(a.changed, ', '),"
+                   " '') || ': ' ELSE '' END || a.summary,"
+                   " coalesce(a.account_id::text, '')",
+                   5, 6, "(a.summary ILIKE $1 OR a.actor ILIKE $1)", 0, feed_cols, feed_sorts,
                    feed_sortnames},
 };
 
@@ -73,54 +87,102 @@ db_list_columns(enum list_entity e, const char *const **names)
     return entities[e].ncols;
 }
 
-/* Build the SELECT for entity e, sort s. mode: 1 = after key, -1 = before key, 0 = top/bottom
- * (dir gives which), 2 = one row by id. Params: $1 pattern, then key[, key2], id, limit. */
-static char *
-build_sql(const struct entityspec *e, const struct sortspec *s, int mode, int dir)
+static int
+ascending(const struct sortspec *s, int dir)
 {
-    const char *asc = (dir > 0) != (s->desc != 0) ? "ASC" : "DESC";
-    const char *op = (dir > 0) != (s->desc != 0) ? ">" : "<";
-    char keyset[256] = "TRUE";
-    char order[160];
-    char extra[64];
-    const char *limit = s->key2 ? "$5" : "$4";
+    return (dir > 0) != (s->desc != 0);
+}
 
-    if (mode == 2)
-        return xasprintf("SELECT %s, %s, (%s)::text, %s%s FROM %s"
-                         " WHERE %s = $2 AND ($1::text IS NULL OR %s)",
-                         e->id, e->cols, s->key, s->key2 ? s->key2 : "NULL", "::text", e->from,
-                         e->id, e->search);
-    if (mode != 0) {
-        if (s->key2)
-            snprintf(keyset, sizeof keyset, "(%s, %s, %s) %s ($2::%s, $3::text, $4::bigint)",
-                     s->key, s->key2, e->id, op, s->keytype);
-        else
-            snprintf(keyset, sizeof keyset, "(%s, %s) %s ($2::%s, $3::bigint)", s->key, e->id, op,
-                     s->keytype);
-    } else {
-        limit = "$2";
-    }
+/* "(k1[, k2], id) > ($p::type[, $p+1::text], $p+2::bigint)" for the given expressions. */
+static void
+keyset(char *buf, size_t n, const struct sortspec *s, int dir, const char *k1, const char *k2,
+       const char *id, int p)
+{
+    const char *op = ascending(s, dir) ? ">" : "<";
+
     if (s->key2)
-        snprintf(order, sizeof order, "%s %s, %s %s, %s %s", s->key, asc, s->key2, asc, e->id, asc);
+        snprintf(buf, n, "(%s, %s, %s) %s ($%d::%s, $%d::text, $%d::bigint)", k1, k2, id, op, p,
+                 s->keytype, p + 1, p + 2);
     else
-        snprintf(order, sizeof order, "%s %s, %s %s", s->key, asc, e->id, asc);
-    snprintf(extra, sizeof extra, "%s", s->key2 ? s->key2 : "NULL");
-    return xasprintf("SELECT %s, %s, (%s)::text, (%s)::text FROM %s"
-                     " WHERE ($1::text IS NULL OR %s) AND %s ORDER BY %s LIMIT %s",
-                     e->id, e->cols, s->key, extra, e->from, e->search, keyset, order, limit);
+        snprintf(buf, n, "(%s, %s) %s ($%d::%s, $%d::bigint)", k1, id, op, p, s->keytype, p + 1);
 }
 
 static void
-fill_row(const PGresult *res, int i, int ncols, struct row *r)
+order_by(char *buf, size_t n, const struct sortspec *s, int dir, const char *k1, const char *k2,
+         const char *id)
+{
+    const char *asc = ascending(s, dir) ? "ASC" : "DESC";
+
+    if (s->key2)
+        snprintf(buf, n, "%s %s, %s %s, %s %s", k1, asc, k2, asc, id, asc);
+    else
+        snprintf(buf, n, "%s %s, %s %s", k1, asc, id, asc);
+}
+
+/* The select list every row query returns: id, columns, sort keys as text. */
+static char *
+select_list(const struct entityspec *e, const struct sortspec *s)
+{
+    return xasprintf("a.id, %s, (%s)::text, (%s)::text", e->cols, s->key,
+                     s->key2 ? s->key2 : "NULL");
+}
+
+static void
+fill_row(const PGresult *res, int i, int nfetch, struct row *r)
 {
     int c;
 
     memset(r, 0, sizeof *r);
     r->id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
-    for (c = 0; c < ncols && c < ROW_MAX_COLS; c++)
+    for (c = 0; c < nfetch && c < ROW_MAX_COLS; c++)
         r->col[c] = xstrdup(db_val(res, i, 1 + c));
-    r->key = db_dup(res, i, 1 + ncols);
-    r->key2 = db_dup(res, i, 2 + ncols);
+    r->key = db_dup(res, i, 1 + nfetch);
+    r->key2 = db_dup(res, i, 2 + nfetch);
+}
+
+/* Run sql and append its rows to out[*got ...]; backwards queries (dir < 0) come in reverse
+ * display order and are written from the end of the page. Returns 0 or -1. */
+static int
+run_rows(struct db *db, const struct entityspec *e, const char *sql, int np,
+         const char *const *params, int dir, int limit, struct row *out, int *got,
+         struct ccrm_err *err)
+{
+    PGresult *res = db_exec(db, sql, np, params, err);
+    int n, i;
+
+    if (res == NULL)
+        return -1;
+    n = PQntuples(res);
+    for (i = 0; i < n && *got < limit; i++, (*got)++)
+        fill_row(res, i, e->nfetch, &out[*got]);
+    PQclear(res);
+    (void)dir;
+    return 0;
+}
+
+static int
+utf8_chars(const char *s)
+{
+    int n = 0;
+
+    for (; *s != '\0'; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            n++;
+    return n;
+}
+
+/* Put backwards-fetched rows (collected nearest-first) into display order. */
+static void
+reverse(struct row *out, int n)
+{
+    int i;
+
+    for (i = 0; i < n / 2; i++) {
+        struct row t = out[i];
+
+        out[i] = out[n - 1 - i];
+        out[n - 1 - i] = t;
+    }
 }
 
 int
@@ -129,36 +191,126 @@ db_list_fetch(struct db *db, const struct list_query *q, const struct row *from,
 {
     const struct entityspec *e = &entities[q->entity];
     const struct sortspec *s = &e->sorts[q->sort];
-    char *pattern = NULL;
+    int searching = q->search != NULL && q->search[0] != '\0';
+    char *pattern = searching ? like_contains(q->search) : NULL;
+    char *sel = select_list(e, s);
+    char ks[256] = "TRUE", ob[200], obw[200], ksm[256];
     char idbuf[24], limbuf[16];
-    const char *params[5];
-    int np = 0, n, i;
-    char *sql;
-    PGresult *res;
+    const char *params[8];
+    int np = 0, got = 0, rc = -1;
+    int kp; /* first keyset parameter */
+    char *sql = NULL;
 
-    if (q->search != NULL && q->search[0] != '\0')
-        pattern = like_contains(q->search);
-    params[np++] = pattern;
     snprintf(limbuf, sizeof limbuf, "%d", limit);
+    params[np++] = pattern;
+    kp = np + 1;
     if (from != NULL) {
         snprintf(idbuf, sizeof idbuf, "%" PRId64, from->id);
+        keyset(ks, sizeof ks, s, dir, s->key, s->key2, "a.id", kp);
         params[np++] = from->key;
         if (s->key2)
             params[np++] = from->key2;
         params[np++] = idbuf;
     }
+    order_by(ob, sizeof ob, s, dir, s->key, s->key2, "a.id");
     params[np++] = limbuf;
-    sql = build_sql(e, s, from != NULL ? 1 : 0, dir);
-    res = db_exec(db, sql, np, params, err);
+
+    if (!searching || !e->windowed) {
+        sql = xasprintf("SELECT %s FROM %s a WHERE ($1::text IS NULL OR %s) AND %s"
+                        " ORDER BY %s LIMIT $%d",
+                        sel, e->table, e->search, ks, ob, np);
+        if (run_rows(db, e, sql, np, params, dir, limit, out, &got, err) == -1)
+            goto out;
+    } else {
+        PGresult *res;
+        const char *wparams[6];
+        int wn = 0, i;
+
+        /* Patterns under three characters have no trigrams, so the index cannot collect
+         * their matches; they are also the ones that match nearly everywhere. Walk the sort
+         * order without a bound for them. */
+        int short_pattern = utf8_chars(q->search) < 3;
+
+        /* 1. the matches within the next SEARCH_WINDOW rows in sort order */
+        order_by(obw, sizeof obw, s, dir, "w.k1", "w.k2", "w.id");
+        free(sql);
+        sql = xasprintf("SELECT %s FROM %s a JOIN ("
+                        "  SELECT w.id FROM ("
+                        "    SELECT a.id, a.search, %s AS k1, %s AS k2 FROM %s a WHERE %s"
+                        "     ORDER BY %s %s) w"
+                        "   WHERE w.search LIKE ccrm_fold($1) ORDER BY %s LIMIT $%d) h"
+                        " ON h.id = a.id ORDER BY %s",
+                        sel, e->table, s->key, s->key2 ? s->key2 : "NULL", e->table, ks, ob,
+                        short_pattern ? "" : "LIMIT " CCRM_STR(SEARCH_WINDOW), obw, np, ob);
+        if (run_rows(db, e, sql, np, params, dir, limit, out, &got, err) == -1)
+            goto out;
+        if (got == limit || short_pattern)
+            goto out_ok;
+        /* 2. where does the window end? (no row there: the table ended inside it) */
+        for (i = 1; i < np - 1; i++)
+            wparams[wn++] = params[i];
+        free(sql);
+        {
+            char ks0[256] = "TRUE";
+
+            if (from != NULL)
+                keyset(ks0, sizeof ks0, s, dir, s->key, s->key2, "a.id", 1);
+            sql = xasprintf("SELECT (%s)::text, (%s)::text, a.id FROM %s a WHERE %s"
+                            " ORDER BY %s OFFSET " CCRM_STR(SEARCH_WINDOW) " - 1 LIMIT 1",
+                            s->key, s->key2 ? s->key2 : "NULL", e->table, ks0, ob);
+        }
+        res = db_exec(db, sql, wn, wn > 0 ? wparams : NULL, err);
+        if (res == NULL)
+            goto out;
+        if (PQntuples(res) == 1) {
+            /* 3. the rest of the matches, after the window, collected by the trigram index */
+            char wkey[512], wkey2[512], wid[24], lim2[16];
+            const char *bparams[5];
+            int bn = 0;
+
+            str_copy(wkey, db_val(res, 0, 0), sizeof wkey);
+            str_copy(wkey2, db_val(res, 0, 1), sizeof wkey2);
+            str_copy(wid, db_val(res, 0, 2), sizeof wid);
+            PQclear(res);
+            snprintf(lim2, sizeof lim2, "%d", limit - got);
+            bparams[bn++] = pattern;
+            bparams[bn++] = wkey;
+            if (s->key2)
+                bparams[bn++] = wkey2;
+            bparams[bn++] = wid;
+            bparams[bn++] = lim2;
+            keyset(ksm, sizeof ksm, s, dir, "m.k1", "m.k2", "m.id", 2);
+            order_by(obw, sizeof obw, s, dir, "m.k1", "m.k2", "m.id");
+            free(sql);
+            sql = xasprintf("WITH m AS MATERIALIZED ("
+                            "  SELECT a.id, %s AS k1, %s AS k2 FROM %s a"
+                            "   WHERE a.search LIKE ccrm_fold($1))"
+                            " SELECT %s FROM %s a JOIN ("
+                            "  SELECT m.id FROM m WHERE %s ORDER BY %s LIMIT $%d) h"
+                            " ON h.id = a.id ORDER BY %s",
+                            s->key, s->key2 ? s->key2 : "NULL", e->table, sel, e->table, ksm, obw,
+                            bn, ob);
+            if (run_rows(db, e, sql, bn, bparams, dir, limit, out, &got, err) == -1)
+                goto out;
+        } else {
+            PQclear(res);
+        }
+    }
+out_ok:
+    if (dir < 0)
+        reverse(out, got);
+    rc = got;
+out:
+    if (rc < 0) {
+        int i;
+
+        for (i = 0; i < got; i++)
+            row_fini(&out[i]);
+    }
     free(sql);
+    free(sel);
     free(pattern);
-    if (res == NULL)
-        return -1;
-    n = PQntuples(res);
-    for (i = 0; i < n; i++) /* backwards queries come newest-first: reverse into display order */
-        fill_row(res, i, e->ncols, &out[dir > 0 ? i : n - 1 - i]);
-    PQclear(res);
-    return n;
+    return rc;
 }
 
 int
@@ -166,27 +318,30 @@ db_list_fetch_one(struct db *db, const struct list_query *q, int64_t id, struct 
                   struct ccrm_err *err)
 {
     const struct entityspec *e = &entities[q->entity];
-    char *pattern = NULL;
+    const struct sortspec *s = &e->sorts[q->sort];
+    int searching = q->search != NULL && q->search[0] != '\0';
+    char *pattern = searching ? like_contains(q->search) : NULL;
+    char *sel = select_list(e, s);
     char idbuf[24];
     const char *params[2];
     char *sql;
     PGresult *res;
     int n;
 
-    if (q->search != NULL && q->search[0] != '\0')
-        pattern = like_contains(q->search);
     snprintf(idbuf, sizeof idbuf, "%" PRId64, id);
     params[0] = pattern;
     params[1] = idbuf;
-    sql = build_sql(e, &e->sorts[q->sort], 2, 1);
+    sql = xasprintf("SELECT %s FROM %s a WHERE a.id = $2 AND ($1::text IS NULL OR %s)", sel,
+                    e->table, e->search);
     res = db_exec(db, sql, 2, params, err);
     free(sql);
+    free(sel);
     free(pattern);
     if (res == NULL)
         return -1;
     n = PQntuples(res);
     if (n > 0)
-        fill_row(res, 0, e->ncols, out);
+        fill_row(res, 0, e->nfetch, out);
     PQclear(res);
     return n > 0;
 }

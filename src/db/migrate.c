@@ -64,6 +64,16 @@ exec_simple(struct db *db, const char *sql, struct ccrm_err *err, const char *wh
     return 0;
 }
 
+/* Back to the configured statement timeout after work that needed none. */
+static int
+restore_timeout(struct db *db, struct ccrm_err *err)
+{
+    char sql[64];
+
+    snprintf(sql, sizeof sql, "SET statement_timeout = %d", db->statement_timeout_ms);
+    return exec_simple(db, sql, err, "could not restore the statement timeout");
+}
+
 int
 db_migrate(struct db *db, FILE *progress, struct ccrm_err *err)
 {
@@ -83,6 +93,10 @@ db_migrate(struct db *db, FILE *progress, struct ccrm_err *err)
                     " applied_at timestamptz NOT NULL DEFAULT now(),"
                     " applied_by text NOT NULL DEFAULT current_user)",
                     err, "could not create the migrations table") == -1)
+        goto fail;
+    /* every user's client checks the schema version at start-up */
+    if (exec_simple(db, "GRANT SELECT ON public.schema_migrations TO PUBLIC", err,
+                    "could not grant access to the migrations table") == -1)
         goto fail;
     if ((cur = db_schema_version(db, err)) < 0)
         goto fail;
@@ -121,6 +135,8 @@ db_migrate(struct db *db, FILE *progress, struct ccrm_err *err)
     if ((res = db_exec(db, "SELECT pg_advisory_unlock(" MIGRATE_LOCK ")", 0, NULL, err)) == NULL)
         return -1;
     PQclear(res);
+    if (restore_timeout(db, err) == -1)
+        return -1;
     return applied;
 rollback:
     PQclear(PQexec(db->conn, "ROLLBACK"));
@@ -184,5 +200,5 @@ db_demo_load(struct db *db, int n_accounts, char *summary, size_t n, struct ccrm
         return -1;
     str_copy(summary, db_val(res, 0, 0), n);
     PQclear(res);
-    return 0;
+    return restore_timeout(db, err);
 }

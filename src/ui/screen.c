@@ -19,7 +19,8 @@ static const char *const global_help[] = {
     "Tab, S-Tab\tnext / previous view",
     "1-9\tgo to view by number",
     "Enter\topen the selected record",
-    "q, Esc\tback; quit from a top view",
+    "q\tback; quits from a top view",
+    "Esc\tback (in a list: clear the search)",
     "?\tthis help (any key closes it)",
     "Ctrl-L\tredraw the screen",
     NULL,
@@ -169,6 +170,8 @@ ui_init(struct app *app, struct ccrm_err *err)
     ui->tabs[ui->ntabs++] = view_list_new(app, LIST_ACCOUNTS);
     /* departments start on their own view once it exists; until then, Accounts */
     ui->tab = view_index(start);
+    if (start != NULL && strcmp(start, "feed") != 0 && strcmp(start, "accounts") != 0)
+        ui_message(app, "the %s view is not built yet: showing Accounts", start);
     ui->dirty = 1;
     ui->full_clear = 1;
     return 0;

@@ -434,10 +434,17 @@ lv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
     case KEY_ENTER:
         if (lv->buf.n == 0)
             return 1;
-        if (lv->entity == LIST_ACCOUNTS)
+        if (lv->entity == LIST_ACCOUNTS) {
             ui_push(app, view_account_new(app, lv->buf.rows[lv->cur].id));
-        else
-            ui_message(app, "opening events arrives with the record views");
+        } else {
+            /* the feed's hidden column 5 is the event's account */
+            const char *acc = lv->buf.rows[lv->cur].col[5];
+
+            if (acc != NULL && acc[0] != '\0')
+                ui_push(app, view_account_new(app, strtoll(acc, NULL, 10)));
+            else
+                ui_message(app, "this event belongs to no account");
+        }
         return 1;
     case 27: /* Esc clears an active search */
         if (lv->search[0] != '\0') {

@@ -39,7 +39,7 @@ mid_id=$(psqlc -c "select id from accounts order by name, id offset $((scale / 2
 cols="a.id, a.name, coalesce(a.domain, ''), coalesce(a.industry, ''), coalesce(a.owner, ''), concat_ws(', ', nullif(a.city, ''), nullif(a.country, '')), to_char(a.updated_at, 'YYYY-MM-DD HH24:MI')"
 q_first="select $cols from accounts a order by a.name, a.id limit 200"
 q_next="select $cols from accounts a where (a.name, a.id) > ('$mid', $mid_id) order by a.name, a.id limit 200"
-q_search="select $cols from accounts a where (a.name ilike '%$word%' or a.domain ilike '%$word%') order by a.name, a.id limit 200"
+q_search="select $cols from accounts a where a.search like ccrm_fold('%$word%') order by a.name, a.id limit 200"
 baseline() {
     { echo '\timing on'; for ((i = 0; i < reps; i++)); do echo "$1;"; done; } |
         psql -X -q -o /dev/null "$PG_CONN" 2>&1 | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | stats
@@ -65,7 +65,8 @@ s_start=$(printf '%s\n' "${startups[@]}" | stats)
 : >"$trace"
 tui_start 120 40 env CCRM_TRACE="$trace" "$CCRM" -d "$PG_CONN" --view accounts
 for j in $(seq 200); do grep -q paint_startup "$trace" && break; sleep 0.05; done
-pid=$(tmx display-message -t t -p '#{pane_pid}')
+# the pane runs a shell that records the exit status; ccrm is its child
+pid=$(pgrep -P "$(tmx display-message -t t -p '#{pane_pid}')" -x ccrm)
 rss_start=$(awk '/VmRSS/ { print $2 }' /proc/"$pid"/status)
 nkeys() { grep -c '^key' "$trace"; }
 press() { # press KEY: send it and wait until its paint is traced

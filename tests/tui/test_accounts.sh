@@ -62,11 +62,22 @@ check "a row updated elsewhere is repainted in place" wait_for "Live Update" 5
 
 keys 1
 check "Feed view shows the insert event" wait_for "AAA Live Insert GmbH" 5
+keys g Enter
+check "Enter on a feed event opens its account" wait_for "Timeline (" 5
+keys q
+check "q goes back to the feed" wait_for "Feed by newest"
 keys q
 for i in $(seq 100); do pane_dead && break; sleep 0.05; done
 check "q quits" pane_dead
 st=$(pane_status)
 check "exit status 0 (got $st)" bash -c "test \"$st\" = 0 || { tmux -L $TMUX_SOCK capture-pane -t t -p -S -40 | grep -v \"^\$\"; false; }"
+tui_stop
+
+# an ordinary department user (not a superuser) can start the client
+tui_start 100 30 "$CCRM" -d "$PG_CONN user=sofia"
+check "a support user's client starts, status names her department" wait_for "(support)"
+check "the support user sees the accounts" wait_for "$first"
+keys q
 tui_stop
 
 # NO_COLOR: no colour escapes on screen
