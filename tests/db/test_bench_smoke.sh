@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Smoke run of the Accounts benchmark at a small scale: the benchmark itself must keep working
+# (scripts/bench runs it at 1,000,000 accounts by hand). Checks that every figure was measured.
+CCRM=${1:?usage: test_bench_smoke.sh path/to/ccrm}
+out=$(bash "$(dirname "$0")/../bench/bench_accounts.sh" "$CCRM" --scale 3000 --reps 5 2>&1)
+echo "$out"
+n=0
+for what in "first paint" "PgDn from the top" "PgUp from the end" "search keystroke"; do
+    n=$((n + 1))
+    if grep "^$what" <<<"$out" | grep -Eq '[0-9]+\.[0-9]+ / [0-9]+\.[0-9]+ / [0-9]+\.[0-9]+'; then
+        echo "ok $n - $what measured"
+    else
+        echo "not ok $n - $what measured"; echo "0 passed, 1 failed"; exit 1
+    fi
+done
+if grep -Eq '^client RSS: [0-9]+ kB' <<<"$out"; then echo "ok 5 - RSS measured"; else echo "not ok 5 - RSS measured"; exit 1; fi
+echo "5 passed, 0 failed"

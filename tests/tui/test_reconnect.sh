@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Connection loss in the full-screen client: the backend is killed, then the server is stopped
+# and started again. The status bar shows the state, the client reconnects with backoff,
+# LISTENs again and catches up (a row written while it was away is on screen), and the
+# search the user had typed is still there.
+. "$(dirname "$0")/../lib/pg.sh"
+CCRM=${1:?usage: test_reconnect.sh path/to/ccrm}
+export XDG_CONFIG_HOME=$TEST_TMP/config XDG_DATA_HOME=$TEST_TMP/data XDG_STATE_HOME=$TEST_TMP/state
+export CCRM_SYSCONFDIR=$TEST_TMP/etc
+
+pg_start
+"$CCRM" -d "$PG_CONN" --migrate >/dev/null || fail "migrate"
+"$CCRM" -d "$PG_CONN" --demo --scale 100 >/dev/null || fail "demo data"
+
+tui_start 100 30 "$CCRM" -d "$PG_CONN application_name=ccrm-under-test" --view accounts
+check "client is online" wait_for " online "
+keys / "Reconnect" Enter
+check "a search is active" wait_for 'search "Reconnect"'
+
+psqlc -c "select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'ccrm-under-test'" >/dev/null
+check "killed backend: client reconnects by itself" wait_for "connection restored" 10
+psqlc -c "insert into accounts (name, domain) values ('Reconnect Alpha GmbH', 'alpha.example')"
+check "after the reconnect, LISTEN works again (live insert shown)" wait_for "Reconnect Alpha" 5
+
+pg_stop
+check "server stopped: status bar says offline" wait_for "offline" 10
+as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -w -l "$PG_DIR/log" \
+    -o "-k $PG_DIR -c listen_addresses= -c fsync=off" start >/dev/null || fail "restart server"
+psqlc -c "insert into accounts (name, domain) values ('Reconnect Beta AG', 'beta.example')"
+check "server back: client is online again" wait_for " online " 40
+check "caught up: the row written while offline is shown" wait_for "Reconnect Beta" 10
+check "the search survived the outage" wait_for 'search "Reconnect"'
+keys Escape q
+check "clean exit after the outage" test "$(pane_status)" = 0
+
+done_testing
