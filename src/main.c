@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ccrm/app.h"
+#include "ccrm/cli.h"
 #include "ccrm/config.h"
 #include "ccrm/db.h"
 #include "ccrm/local.h"
@@ -142,49 +143,6 @@ parse_args(int argc, char **argv, struct opts *o)
     return 0;
 }
 
-/* Is a database configured through libpq's own environment? */
-static int
-pg_env_set(void)
-{
-    static const char *const vars[] = {"PGHOST", "PGHOSTADDR", "PGDATABASE", "PGSERVICE", "PGPORT"};
-    size_t i;
-
-    for (i = 0; i < sizeof vars / sizeof vars[0]; i++)
-        if (getenv(vars[i]) != NULL && getenv(vars[i])[0] != '\0')
-            return 1;
-    return 0;
-}
-
-/* Open the database the flags and configuration name, or the private cluster. For the private
- * cluster, pending migrations are applied. Returns NULL with err set. */
-static struct db *
-open_db(const struct opts *o, const struct ccrm_config *cfg, int *private_db, struct ccrm_err *err)
-{
-    struct db_options dbo = {cfg->statement_timeout_ms, cfg->connect_timeout_s, "ccrm"};
-    char local[1024];
-    const char *conninfo = o->conninfo;
-    struct db *db;
-
-    *private_db = 0;
-    if (conninfo == NULL)
-        conninfo = cfg->conninfo;
-    if (conninfo == NULL && pg_env_set())
-        conninfo = "";
-    if (conninfo == NULL) {
-        if (local_cluster_ensure(cfg->data_dir, local, sizeof local, stderr, err) == -1)
-            return NULL;
-        conninfo = local;
-        *private_db = 1;
-    }
-    if ((db = db_open(conninfo, &dbo, err)) == NULL)
-        return NULL;
-    if (*private_db && o->mode != MODE_MIGRATE && db_migrate(db, stderr, err) == -1) {
-        db_close(&db);
-        return NULL;
-    }
-    return db;
-}
-
 static int
 run_tui(const struct opts *o, struct ccrm_config *cfg)
 {
@@ -203,7 +161,7 @@ run_tui(const struct opts *o, struct ccrm_config *cfg)
               stderr);
         return EX_USAGE;
     }
-    if ((app.db = open_db(o, cfg, &app.private_db, &err)) == NULL) {
+    if ((app.db = cli_open_db(o->conninfo, cfg, 1, &app.private_db, &err)) == NULL) {
         fprintf(stderr, "ccrm: %s\n", err.msg);
         return EX_UNAVAILABLE;
     }
@@ -247,7 +205,7 @@ run_batch(const struct opts *o, struct ccrm_config *cfg)
             goto fail_unavailable;
         return 0;
     }
-    if ((db = open_db(o, cfg, &private_db, &err)) == NULL)
+    if ((db = cli_open_db(o->conninfo, cfg, o->mode != MODE_MIGRATE, &private_db, &err)) == NULL)
         goto fail_unavailable;
     if (o->mode == MODE_MIGRATE) {
         if ((n = db_migrate(db, stdout, &err)) == -1) {
@@ -275,6 +233,36 @@ fail_unavailable:
     return EX_UNAVAILABLE;
 }
 
+/* Batch commands with flags of their own are handed the whole command line. Returns the
+ * command's exit code, or -1 when argv names none of them. */
+static int
+dispatch_command(int argc, char **argv)
+{
+    static const struct {
+        const char *flag;
+        int (*run)(int, char **);
+    } commands[] = {
+        {"--import", cli_import_main},      {"--revert", cli_import_main},
+        {"--export", cli_export_main},      {"--add-user", cli_admin_main},
+        {"--disable-user", cli_admin_main}, {"--share", cli_admin_main},
+        {"--unshare", cli_admin_main},      {"--feed", cli_feed_main},
+        {"--log", cli_feed_main},
+    };
+    size_t c;
+    int i;
+
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        for (c = 0; c < sizeof commands / sizeof commands[0]; c++)
+            if (strcmp(argv[i], commands[c].flag) == 0 ||
+                (strncmp(argv[i], commands[c].flag, strlen(commands[c].flag)) == 0 &&
+                 argv[i][strlen(commands[c].flag)] == '='))
+                return commands[c].run(argc, argv);
+    }
+    return -1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -286,6 +274,8 @@ main(int argc, char **argv)
     trace_init();
     setlocale(LC_ALL, "");
     srand((unsigned)time(NULL) ^ (unsigned)getpid());
+    if ((rc = dispatch_command(argc, argv)) >= 0)
+        return rc;
     if (parse_args(argc, argv, &o) == -1) {
         fputs("Try \"ccrm --help\" for more information.\n", stderr);
         return EX_USAGE;

@@ -24,6 +24,7 @@ struct listview {
     struct rowbuf buf;
     int cur, top, height;
     int loaded;
+    int search_pending; /* the search text changed: reload from the top at the next draw */
     struct hl hl[MAX_HL];
     int nhl;
 };
@@ -313,8 +314,10 @@ lv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
     int64_t now = now_ms();
 
     lv->height = rows > 1 ? rows : 1;
-    if (!lv->loaded && db_state(app->db) == DB_READY)
+    if ((!lv->loaded || lv->search_pending) && db_state(app->db) == DB_READY) {
+        lv->search_pending = 0;
         load_edge(lv, app, 1);
+    }
     db_list_columns(lv->entity, &names);
     nc = layout(lv, wd, xs, ws);
     for (c = 0; c < nc; c++)
@@ -359,7 +362,10 @@ on_search(struct app *app, void *ctx, const char *text, int done, int ok)
     lv->q.search = lv->search[0] ? lv->search : NULL;
     if (done && ok && strcmp(lv->search, lv->search_saved) == 0)
         return;
-    load_edge(lv, app, 1);
+    /* not here but at the next draw: keys typed ahead while a query ran are all read before
+     * the next draw, so a burst of typing costs one search, not one per key */
+    lv->search_pending = 1;
+    (void)app;
 }
 
 static int

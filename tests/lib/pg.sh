@@ -30,7 +30,7 @@ pg_start() {
     as_pg "$PG_BIN/initdb" -D "$PG_DIR/data" -A trust -U postgres -E UTF8 --locale=C.UTF-8 \
         >"$TEST_TMP/initdb.log" 2>&1 || { cat "$TEST_TMP/initdb.log"; fail "initdb failed"; }
     as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -w -l "$PG_DIR/log" \
-        -o "-k $PG_DIR -c listen_addresses= -c fsync=off -c max_connections=200" start >/dev/null \
+        -o "-k $PG_DIR -c listen_addresses= -c fsync=off -c max_connections=200 ${PG_EXTRA_OPTS:-}" start >/dev/null \
         || { cat "$PG_DIR/log"; fail "could not start the test cluster"; }
     on_exit "pg_stop"
     export PGHOST=$PG_DIR PGUSER=postgres PGDATABASE=ccrm
@@ -45,7 +45,7 @@ pg_stop() {
 
 pg_restart() {
     as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -w -m fast \
-        -o "-k $PG_DIR -c listen_addresses= -c fsync=off -c max_connections=200" restart >/dev/null
+        -o "-k $PG_DIR -c listen_addresses= -c fsync=off -c max_connections=200 ${PG_EXTRA_OPTS:-}" restart >/dev/null
 }
 
 psqlc() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
