@@ -228,7 +228,8 @@ db_list_fetch(struct db *db, const struct list_query *q, const struct row *from,
 
         /* Patterns under three characters have no trigrams, so the index cannot collect
          * their matches; they are also the ones that match nearly everywhere. Walk the sort
-         * order without a bound for them. */
+         * order without a bound for them: the huge LIMIT keeps the planner from flattening the
+         * walk into a parallel sequential scan and sort of the whole table (490 ms vs 5 ms). */
         int short_pattern = utf8_chars(q->search) < 3;
 
         /* 1. the matches within the next SEARCH_WINDOW rows in sort order */
@@ -241,7 +242,8 @@ db_list_fetch(struct db *db, const struct list_query *q, const struct row *from,
                         "   WHERE w.search LIKE ccrm_fold($1) ORDER BY %s LIMIT $%d) h"
                         " ON h.id = a.id ORDER BY %s",
                         sel, e->table, s->key, s->key2 ? s->key2 : "NULL", e->table, ks, ob,
-                        short_pattern ? "" : "LIMIT " CCRM_STR(SEARCH_WINDOW), obw, np, ob);
+                        short_pattern ? "LIMIT 2147483647" : "LIMIT " CCRM_STR(SEARCH_WINDOW), obw,
+                        np, ob);
         if (run_rows(db, e, sql, np, params, dir, limit, out, &got, err) == -1)
             goto out;
         if (got == limit || short_pattern)
