@@ -59,6 +59,14 @@ int db_demo_load(struct db *db, int n_accounts, char *summary, size_t n, struct 
 /* Load login, display name and department of current_user (from users). Returns 0/-1. */
 int db_whoami(struct db *db, struct ccrm_err *err);
 
+/* Log a ticket or an interaction ("ticket"/"interaction") for the contact with this e-mail
+ * (src/db/log.c). body, channel and kind may be NULL. Returns 0 with a one-line description
+ * in msg, 1 when the input is refused (no such contact, a value the database rejects: err says
+ * which), -1 on other errors. */
+int db_log_record(struct db *db, const char *what, const char *email, const char *subject,
+                  const char *body, const char *channel, const char *kind, char *msg, size_t n,
+                  struct ccrm_err *err);
+
 /* ---- list queries (keyset pagination; see src/db/list.c) ---- */
 
 enum list_entity { LIST_ACCOUNTS, LIST_FEED };

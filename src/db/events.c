@@ -1,0 +1,161 @@
+/* Reading the event stream with a snapshot cursor (see include/ccrm/events.h).
+ *
+ * Why a snapshot: sequence ids are handed out at INSERT, not at COMMIT, so "id > last" skips an
+ * event whose transaction took a lower id and committed later. Each event row carries the xid8
+ * of its transaction. A snapshot S tells exactly which transactions' effects were visible when
+ * it was taken; every transaction with xid < xmin(S) had ended by then. So the events that
+ * became visible after S are those with xid >= xmin(S) that S does not see, and the statement
+ * that reads them also returns its own snapshot as the next cursor: one statement, one
+ * snapshot, nothing lost or repeated between reads. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ccrm/events.h"
+#include "ccrm/util.h"
+#include "db_int.h"
+
+/* Column list shared by both reads; the first row (k = 0) carries only the snapshot. */
+#define EVENT_COLS                                                                                 \
+    "e.id, to_char(e.at, 'YYYY-MM-DD HH24:MI:SS'), e.actor, coalesce(e.department, ''),"           \
+    " e.entity, coalesce(e.entity_id, 0), e.op, coalesce(e.account_id, 0), e.summary,"             \
+    " coalesce(array_to_string(e.changed, ', '), ''), e.row_count,"                                \
+    " json_build_object('id', e.id, 'at', e.at, 'actor', e.actor, 'department',"                   \
+    " e.department, 'entity', e.entity, 'entity_id', e.entity_id, 'op', e.op, 'account_id',"       \
+    " e.account_id, 'summary', e.summary, 'changed', e.changed, 'row_count', e.row_count)::text"
+#define EVENT_NULLS                                                                                \
+    "NULL::bigint, NULL, NULL, NULL, NULL, NULL::bigint, NULL, NULL::bigint, NULL, NULL,"          \
+    " NULL::int, NULL"
+
+void
+event_cursor_fini(struct event_cursor *c)
+{
+    free(c->snapshot);
+    c->snapshot = NULL;
+}
+
+int
+db_events_start(struct db *db, struct event_cursor *c, struct ccrm_err *err)
+{
+    PGresult *res = db_exec(db, "SELECT pg_current_snapshot()::text", 0, NULL, err);
+
+    if (res == NULL)
+        return -1;
+    free(c->snapshot);
+    c->snapshot = xstrdup(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return 0;
+}
+
+static void
+fill_event(const PGresult *res, struct event *ev)
+{
+    ev->id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+    ev->at = db_val(res, 0, 2);
+    ev->actor = db_val(res, 0, 3);
+    ev->department = db_val(res, 0, 4);
+    ev->entity = db_val(res, 0, 5);
+    ev->entity_id = strtoll(db_val(res, 0, 6), NULL, 10);
+    ev->op = db_val(res, 0, 7);
+    ev->account_id = strtoll(db_val(res, 0, 8), NULL, 10);
+    ev->summary = db_val(res, 0, 9);
+    ev->changed = db_val(res, 0, 10);
+    ev->row_count = atoi(db_val(res, 0, 11));
+    ev->json = db_val(res, 0, 12);
+}
+
+/* Send sql in single-row mode and hand each event row to cb; the snapshot row comes first.
+ * On success the cursor takes the new snapshot. Returns the number of events, or -1. */
+static int
+stream(struct db *db, const char *sql, int nparams, const char *const *params,
+       struct event_cursor *c, event_cb cb, void *ctx, struct ccrm_err *err)
+{
+    PGresult *res;
+    char *snap = NULL;
+    int n = 0, failed = 0, stopped = 0;
+
+    if (db->state != DB_READY) {
+        err_set(err, "not connected to the database");
+        return -1;
+    }
+    if (!PQsendQueryParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0) ||
+        !PQsetSingleRowMode(db->conn)) {
+        err_set(err, "could not read events: %s", PQerrorMessage(db->conn));
+        failed = 1;
+    }
+    /* always drain every result, so the connection is ready for the next query */
+    while ((res = PQgetResult(db->conn)) != NULL) {
+        ExecStatusType st = PQresultStatus(res);
+
+        if (st == PGRES_SINGLE_TUPLE && !failed && !stopped) {
+            if (PQgetisnull(res, 0, 1)) {
+                free(snap);
+                snap = xstrdup(PQgetvalue(res, 0, 0));
+            } else {
+                struct event ev;
+
+                fill_event(res, &ev);
+                if (cb(&ev, ctx) == -1)
+                    stopped = 1;
+                else
+                    n++;
+            }
+        } else if (st != PGRES_SINGLE_TUPLE && st != PGRES_TUPLES_OK && !failed) {
+            err_set_pg(err, res, db->conn, "could not read events");
+            failed = 1;
+        }
+        PQclear(res);
+    }
+    if (PQstatus(db->conn) == CONNECTION_BAD) {
+        db->state = DB_OFFLINE;
+        db->lost = 1;
+        if (!failed)
+            err_set(err, "lost the connection to the database");
+        failed = 1;
+    }
+    if (failed || stopped || snap == NULL) {
+        if (!failed && !stopped)
+            err_set(err, "could not read events: no snapshot returned");
+        free(snap);
+        return failed || snap == NULL ? -1 : n;
+    }
+    free(c->snapshot);
+    c->snapshot = snap;
+    return n;
+}
+
+int
+db_events_recent(struct db *db, int recent, struct event_cursor *c, event_cb cb, void *ctx,
+                 struct ccrm_err *err)
+{
+    char nbuf[16];
+    const char *params[1] = {nbuf};
+
+    snprintf(nbuf, sizeof nbuf, "%d", recent);
+    return stream(db,
+                  "SELECT pg_current_snapshot()::text, " EVENT_NULLS ", 0 AS k"
+                  " UNION ALL"
+                  " SELECT NULL, " EVENT_COLS ", 1"
+                  "   FROM (SELECT * FROM events ORDER BY id DESC LIMIT $1) e"
+                  " ORDER BY k, 2",
+                  1, params, c, cb, ctx, err);
+}
+
+int
+db_events_since(struct db *db, struct event_cursor *c, event_cb cb, void *ctx, struct ccrm_err *err)
+{
+    const char *params[1] = {c->snapshot};
+
+    if (c->snapshot == NULL) {
+        err_set(err, "the event cursor was not started");
+        return -1;
+    }
+    return stream(db,
+                  "SELECT pg_current_snapshot()::text, " EVENT_NULLS ", 0 AS k"
+                  " UNION ALL"
+                  " SELECT NULL, " EVENT_COLS ", 1"
+                  "   FROM events e"
+                  "  WHERE e.xid >= pg_snapshot_xmin($1::pg_snapshot)"
+                  "    AND NOT pg_visible_in_snapshot(e.xid, $1::pg_snapshot)"
+                  " ORDER BY k, 2",
+                  1, params, c, cb, ctx, err);
+}
