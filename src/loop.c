@@ -78,6 +78,7 @@ run_timers(struct app *app)
     }
     if (app->refresh_at != 0 && now >= app->refresh_at) {
         app->refresh_at = 0;
+        app->last_refresh = now;
         if (db_state(app->db) == DB_READY)
             ui_on_wakeup(app);
     }
@@ -121,8 +122,15 @@ loop_run(struct app *app)
             last_state = db_state(app->db);
             ui_on_connection(app);
         }
-        if (wakeups > 0 && app->refresh_at == 0)
-            app->refresh_at = now_ms() + REFRESH_DEBOUNCE_MS;
+        /* leading edge: a lone change is shown at once; a burst right after it waits for
+         * the rest of the debounce interval and is read in one go */
+        if (wakeups > 0 && app->refresh_at == 0) {
+            int64_t t = now_ms();
+
+            app->refresh_at = t - app->last_refresh >= REFRESH_DEBOUNCE_MS
+                                  ? t
+                                  : app->last_refresh + REFRESH_DEBOUNCE_MS;
+        }
         run_timers(app);
     }
     return 0;

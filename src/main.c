@@ -31,25 +31,27 @@ struct opts {
 static void
 usage(FILE *f)
 {
-    fputs("usage: ccrm [-d CONNINFO] [-c FILE] [--view VIEW]     full-screen client\n"
-          "       ccrm --migrate                                apply pending schema migrations\n"
-          "       ccrm --demo [--scale N]                       load demo data (N accounts, "
-          "default 300)\n"
-          "       ccrm --local-start | --local-stop             the private database\n"
-          "       ccrm --help | --version\n"
-          "\n"
-          "options:\n"
-          "  -d, --db CONNINFO    PostgreSQL connection string or URI (overrides the config)\n"
-          "  -c, --config FILE    read FILE after /etc/ccrm/ccrm.ini and ~/.config/ccrm/ccrm.ini\n"
-          "      --view VIEW      start on VIEW (accounts, feed) instead of the department's own\n"
-          "  -h, --help           show this help and exit\n"
-          "  -V, --version        show the version and exit\n"
-          "\n"
-          "With no database configured (no -d, no [database] conninfo, none of PGHOST,\n"
-          "PGHOSTADDR, PGPORT, PGDATABASE, PGSERVICE), ccrm starts a private PostgreSQL\n"
-          "cluster under $XDG_DATA_HOME/ccrm and migrates it.\n"
-          "Keys in the client: ? shows them. See ccrm(1).\n",
-          f);
+    fputs(
+        "usage: ccrm [-d CONNINFO] [-c FILE] [--view VIEW]     full-screen client\n"
+        "       ccrm --migrate                                apply pending schema migrations\n"
+        "       ccrm --demo [--scale N]                       load demo data (N accounts, "
+        "default 300)\n"
+        "       ccrm --local-start | --local-stop             the private database\n"
+        "       ccrm --help | --version\n"
+        "\n"
+        "options:\n"
+        "  -d, --db CONNINFO    PostgreSQL connection string or URI (overrides the config)\n"
+        "  -c, --config FILE    read FILE after /etc/ccrm/ccrm.ini and ~/.config/ccrm/ccrm.ini\n"
+        "      --view VIEW      start on VIEW (feed, leads, accounts) instead of the department's\n"
+        "                       own (marketing: leads; the others: accounts for now)\n"
+        "  -h, --help           show this help and exit\n"
+        "  -V, --version        show the version and exit\n"
+        "\n"
+        "With no database configured (no -d, no [database] conninfo, none of PGHOST,\n"
+        "PGHOSTADDR, PGPORT, PGDATABASE, PGSERVICE), ccrm starts a private PostgreSQL\n"
+        "cluster under $XDG_DATA_HOME/ccrm and migrates it.\n"
+        "Keys in the client: ? shows them. See ccrm(1).\n",
+        f);
 }
 
 static int
@@ -136,8 +138,10 @@ parse_args(int argc, char **argv, struct opts *o)
         fputs("ccrm: choose one of --migrate, --demo, --local-start, --local-stop\n", stderr);
         return -1;
     }
-    if (o->view != NULL && strcmp(o->view, "accounts") != 0 && strcmp(o->view, "feed") != 0) {
-        fprintf(stderr, "ccrm: --view: unknown view \"%s\" (known: accounts, feed)\n", o->view);
+    if (o->view != NULL && strcmp(o->view, "accounts") != 0 && strcmp(o->view, "feed") != 0 &&
+        strcmp(o->view, "leads") != 0) {
+        fprintf(stderr, "ccrm: --view: unknown view \"%s\" (known: feed, leads, accounts)\n",
+                o->view);
         return -1;
     }
     return 0;
@@ -148,7 +152,7 @@ run_tui(const struct opts *o, struct ccrm_config *cfg)
 {
     struct app app;
     struct ccrm_err err;
-    int rc;
+    int rc = EX_UNAVAILABLE;
 
     memset(&app, 0, sizeof app);
     app.cfg = cfg;
@@ -165,25 +169,26 @@ run_tui(const struct opts *o, struct ccrm_config *cfg)
         fprintf(stderr, "ccrm: %s\n", err.msg);
         return EX_UNAVAILABLE;
     }
-    if (db_schema_check(app.db, &err) == -1 || db_whoami(app.db, &err) == -1) {
+    if (db_schema_check(app.db, &err) == -1 || db_whoami(app.db, &err) == -1 ||
+        db_events_start(app.db, &app.events, &err) == -1) {
         fprintf(stderr, "ccrm: %s\n", err.msg);
-        db_close(&app.db);
-        return EX_UNAVAILABLE;
+        goto out;
     }
     if (sig_init() == -1) {
         perror("ccrm: could not install signal handlers");
-        db_close(&app.db);
-        return EX_OSERR;
+        rc = EX_OSERR;
+        goto out;
     }
     if (ui_init(&app, &err) == -1) {
         fprintf(stderr, "ccrm: %s\n", err.msg);
-        db_close(&app.db);
-        return EX_UNAVAILABLE;
+        goto out;
     }
-    rc = loop_run(&app);
+    rc = loop_run(&app) == 0 ? 0 : EX_SOFTWARE;
     ui_fini(&app);
+out:
+    event_cursor_fini(&app.events);
     db_close(&app.db);
-    return rc == 0 ? 0 : EX_SOFTWARE;
+    return rc;
 }
 
 static int

@@ -7,6 +7,7 @@
 
 #include "ccrm/config.h"
 #include "ccrm/db.h"
+#include "ccrm/events.h"
 
 struct ui;
 
@@ -15,10 +16,12 @@ struct app {
     struct db *db;
     struct ui *ui;
     int quit;
-    int private_db;       /* running on the private local cluster */
-    int64_t reconnect_at; /* monotonic ms of the next reconnect attempt, 0 = none */
-    int reconnect_delay;  /* current backoff in ms */
-    int64_t refresh_at;   /* debounced re-read after wake-ups, 0 = none */
+    int private_db;             /* running on the private local cluster */
+    int64_t reconnect_at;       /* monotonic ms of the next reconnect attempt, 0 = none */
+    int reconnect_delay;        /* current backoff in ms */
+    int64_t refresh_at;         /* debounced re-read after wake-ups, 0 = none */
+    int64_t last_refresh;       /* when the last re-read ran (leading-edge debounce) */
+    struct event_cursor events; /* what the user has been shown of the event stream */
 };
 
 /* Monotonic clock in milliseconds. */

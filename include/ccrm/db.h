@@ -69,7 +69,7 @@ int db_log_record(struct db *db, const char *what, const char *email, const char
 
 /* ---- list queries (keyset pagination; see src/db/list.c) ---- */
 
-enum list_entity { LIST_ACCOUNTS, LIST_FEED };
+enum list_entity { LIST_ACCOUNTS, LIST_FEED, LIST_LEADS };
 
 struct list_query {
     enum list_entity entity;

@@ -28,7 +28,7 @@ struct sortspec {
 };
 
 struct entityspec {
-    const char *table;  /* table name; its alias is always "a" */
+    const char *table;  /* FROM clause: the table aliased "a" (and joins it needs) */
     const char *cols;   /* the displayed columns, then hidden ones */
     int ncols;          /* displayed columns */
     int nfetch;         /* columns fetched (displayed + hidden) */
@@ -54,15 +54,52 @@ static const struct sortspec feed_sorts[] = {
 };
 static const char *const feed_sortnames[] = {"newest", NULL};
 
+static const char *const lead_cols[] = {"Name",  "Company", "Status",
+                                        "Score", "Owner",   "Latest from any department"};
+static const struct sortspec lead_sorts[] = {
+    {"updated", "a.updated_at", "timestamptz", NULL, 1},
+    {"score", "a.score", "int", NULL, 1},
+};
+static const char *const lead_sortnames[] = {"updated", "score", NULL};
+
+/* A lead's person: its contact, or failing that the contact with the same e-mail (DESIGN §5).
+ * The latest thing any department did with that person: an interaction on the lead or the
+ * contact, or a ticket from the contact. One indexed lookup per branch, per row. */
+#define LEAD_FROM                                                                                  \
+    "leads a"                                                                                      \
+    " LEFT JOIN LATERAL (SELECT coalesce(a.contact_id, (SELECT c.id FROM contacts c"               \
+    "     WHERE lower(c.email) = lower(a.email) LIMIT 1)) AS id) pc ON true"                       \
+    " LEFT JOIN LATERAL (SELECT x.at, x.who, x.what FROM ("                                        \
+    "   (SELECT i.at, i.created_by AS who, i.kind || ': ' || coalesce(i.subject, '') AS what"      \
+    "      FROM interactions i WHERE i.lead_id = a.id ORDER BY i.at DESC LIMIT 1)"                 \
+    "   UNION ALL"                                                                                 \
+    "   (SELECT i.at, i.created_by, i.kind || ': ' || coalesce(i.subject, '')"                     \
+    "      FROM interactions i WHERE i.contact_id = pc.id ORDER BY i.at DESC LIMIT 1)"             \
+    "   UNION ALL"                                                                                 \
+    "   (SELECT t.created_at, t.created_by, 'ticket #' || t.id || ': ' || t.subject"               \
+    "      FROM tickets t WHERE t.contact_id = pc.id ORDER BY t.created_at DESC LIMIT 1)"          \
+    "  ) x ORDER BY x.at DESC LIMIT 1) act ON true"                                                \
+    " LEFT JOIN users au ON au.login = act.who"
+
 static const struct entityspec entities[] = {
-    [LIST_ACCOUNTS] = {"accounts",
+    [LIST_LEADS] = {LEAD_FROM,
+                    "concat_ws(' ', a.first_name, a.last_name), coalesce(a.company, ''),"
+                    " a.status, a.score::text, coalesce(a.owner, ''),"
+                    " coalesce(to_char(act.at, 'MM-DD HH24:MI') || ' ' || act.who"
+                    " || coalesce(' (' || au.department || ')', '') || ' ' || act.what, ''),"
+                    " coalesce(a.account_id::text, '')",
+                    6, 7,
+                    "((coalesce(a.first_name, '') || ' ' || coalesce(a.last_name, '')) ILIKE $1"
+                    " OR a.company ILIKE $1 OR a.email ILIKE $1)",
+                    0, lead_cols, lead_sorts, lead_sortnames},
+    [LIST_ACCOUNTS] = {"accounts a",
                        "a.name, coalesce(a.domain, ''), coalesce(a.industry, ''),"
                        " coalesce(a.owner, ''),"
                        " concat_ws(', ', nullif(a.city, ''), nullif(a.country, '')),"
                        " to_char(a.updated_at, 'YYYY-MM-DD HH24:MI'), a.id::text",
                        6, 7, "a.search LIKE ccrm_fold($1)", 1, account_cols, account_sorts,
                        account_sortnames},
-    [LIST_FEED] = {"events",
+    [LIST_FEED] = {"events a",
                    "to_char(a.at, 'MM-DD HH24:MI:SS'), a.actor, coalesce(a.department, ''),"
                    " CASE WHEN a.entity_id IS NULL THEN a.entity"
                    " ELSE a.entity || ' #' || a.entity_id END,"
@@ -216,7 +253,7 @@ db_list_fetch(struct db *db, const struct list_query *q, const struct row *from,
     params[np++] = limbuf;
 
     if (!searching || !e->windowed) {
-        sql = xasprintf("SELECT %s FROM %s a WHERE ($1::text IS NULL OR %s) AND %s"
+        sql = xasprintf("SELECT %s FROM %s WHERE ($1::text IS NULL OR %s) AND %s"
                         " ORDER BY %s LIMIT $%d",
                         sel, e->table, e->search, ks, ob, np);
         if (run_rows(db, e, sql, np, params, dir, limit, out, &got, err) == -1)
@@ -235,9 +272,9 @@ db_list_fetch(struct db *db, const struct list_query *q, const struct row *from,
         /* 1. the matches within the next SEARCH_WINDOW rows in sort order */
         order_by(obw, sizeof obw, s, dir, "w.k1", "w.k2", "w.id");
         free(sql);
-        sql = xasprintf("SELECT %s FROM %s a JOIN ("
+        sql = xasprintf("SELECT %s FROM %s JOIN ("
                         "  SELECT w.id FROM ("
-                        "    SELECT a.id, a.search, %s AS k1, %s AS k2 FROM %s a WHERE %s"
+                        "    SELECT a.id, a.search, %s AS k1, %s AS k2 FROM %s WHERE %s"
                         "     ORDER BY %s %s) w"
                         "   WHERE w.search LIKE ccrm_fold($1) ORDER BY %s LIMIT $%d) h"
                         " ON h.id = a.id ORDER BY %s",
@@ -257,7 +294,7 @@ db_list_fetch(struct db *db, const struct list_query *q, const struct row *from,
 
             if (from != NULL)
                 keyset(ks0, sizeof ks0, s, dir, s->key, s->key2, "a.id", 1);
-            sql = xasprintf("SELECT (%s)::text, (%s)::text, a.id FROM %s a WHERE %s"
+            sql = xasprintf("SELECT (%s)::text, (%s)::text, a.id FROM %s WHERE %s"
                             " ORDER BY %s OFFSET " CCRM_STR(SEARCH_WINDOW) " - 1 LIMIT 1",
                             s->key, s->key2 ? s->key2 : "NULL", e->table, ks0, ob);
         }
@@ -285,9 +322,9 @@ db_list_fetch(struct db *db, const struct list_query *q, const struct row *from,
             order_by(obw, sizeof obw, s, dir, "m.k1", "m.k2", "m.id");
             free(sql);
             sql = xasprintf("WITH m AS MATERIALIZED ("
-                            "  SELECT a.id, %s AS k1, %s AS k2 FROM %s a"
+                            "  SELECT a.id, %s AS k1, %s AS k2 FROM %s"
                             "   WHERE a.search LIKE ccrm_fold($1))"
-                            " SELECT %s FROM %s a JOIN ("
+                            " SELECT %s FROM %s JOIN ("
                             "  SELECT m.id FROM m WHERE %s ORDER BY %s LIMIT $%d) h"
                             " ON h.id = a.id ORDER BY %s",
                             s->key, s->key2 ? s->key2 : "NULL", e->table, sel, e->table, ksm, obw,
@@ -333,8 +370,8 @@ db_list_fetch_one(struct db *db, const struct list_query *q, int64_t id, struct 
     snprintf(idbuf, sizeof idbuf, "%" PRId64, id);
     params[0] = pattern;
     params[1] = idbuf;
-    sql = xasprintf("SELECT %s FROM %s a WHERE a.id = $2 AND ($1::text IS NULL OR %s)", sel,
-                    e->table, e->search);
+    sql = xasprintf("SELECT %s FROM %s WHERE a.id = $2 AND ($1::text IS NULL OR %s)", sel, e->table,
+                    e->search);
     res = db_exec(db, sql, 2, params, err);
     free(sql);
     free(sel);

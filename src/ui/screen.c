@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ccrm/trace.h"
@@ -132,12 +133,24 @@ init_colors(struct app *app)
     ui->color = 1;
 }
 
+/* The tab to start on: the configured view, else the department's own (DESIGN §6). Views
+ * not built yet fall back to Accounts; *missing is set to the missing view's name. */
 static int
-view_index(const char *name)
+start_tab(const char *name, const char *dept, const char **missing)
 {
-    if (name != NULL && strcmp(name, "feed") == 0)
+    *missing = NULL;
+    if (name == NULL) {
+        if (strcmp(dept, "marketing") == 0)
+            return 1;
+        return 2;
+    }
+    if (strcmp(name, "feed") == 0)
         return 0;
-    return 1;
+    if (strcmp(name, "leads") == 0)
+        return 1;
+    if (strcmp(name, "accounts") != 0)
+        *missing = name;
+    return 2;
 }
 
 int
@@ -145,6 +158,7 @@ ui_init(struct app *app, struct ccrm_err *err)
 {
     struct ui *ui;
     const char *start = app->cfg->start_view;
+    const char *missing;
 
     if (ui_check_terminal(err) == -1)
         return -1;
@@ -167,11 +181,11 @@ ui_init(struct app *app, struct ccrm_err *err)
     init_colors(app);
     getmaxyx(stdscr, ui->rows, ui->cols);
     ui->tabs[ui->ntabs++] = view_list_new(app, LIST_FEED);
+    ui->tabs[ui->ntabs++] = view_list_new(app, LIST_LEADS);
     ui->tabs[ui->ntabs++] = view_list_new(app, LIST_ACCOUNTS);
-    /* departments start on their own view once it exists; until then, Accounts */
-    ui->tab = view_index(start);
-    if (start != NULL && strcmp(start, "feed") != 0 && strcmp(start, "accounts") != 0)
-        ui_message(app, "the %s view is not built yet: showing Accounts", start);
+    ui->tab = start_tab(start, db_department(app->db), &missing);
+    if (missing != NULL)
+        ui_message(app, "the %s view is not built yet: showing Accounts", missing);
     ui->dirty = 1;
     ui->full_clear = 1;
     return 0;
@@ -208,6 +222,72 @@ ui_on_resize(struct app *app)
     ui->dirty = 1;
 }
 
+/* What one read of the event stream brought, for the toast and the trace. */
+struct wake {
+    struct app *app;
+    int n, mine, feed_unread;
+    char toast[256];
+    int others;
+    int64_t ids[64];
+    int nids;
+};
+
+static int
+on_event(const struct event *ev, void *ctx)
+{
+    struct wake *w = ctx;
+    const char *what = strcmp(ev->op, "insert") == 0   ? "new"
+                       : strcmp(ev->op, "delete") == 0 ? "deleted"
+                       : strcmp(ev->op, "update") == 0 ? "changed"
+                                                       : "bulk";
+
+    w->n++;
+    if (w->nids < (int)(sizeof w->ids / sizeof w->ids[0]))
+        w->ids[w->nids++] = ev->id;
+    if (strcmp(ev->actor, db_login(w->app->db)) == 0) {
+        w->mine++;
+        return 0;
+    }
+    /* the toast names the latest change by someone else, and counts the rest */
+    if (w->toast[0] != '\0')
+        w->others++;
+    if (strcmp(ev->op, "bulk") == 0)
+        snprintf(w->toast, sizeof w->toast, "%s%s%s%s: %s", ev->actor,
+                 ev->department[0] ? " (" : "", ev->department, ev->department[0] ? ")" : "",
+                 ev->summary);
+    else
+        snprintf(w->toast, sizeof w->toast, "%s%s%s%s: %s %s #%lld %s", ev->actor,
+                 ev->department[0] ? " (" : "", ev->department, ev->department[0] ? ")" : "", what,
+                 ev->entity, (long long)ev->entity_id, ev->summary);
+    return 0;
+}
+
+/* Read the events since the cursor: a toast for what others did, the Feed tab's count, and
+ * the ids for the latency trace. */
+static void
+read_events(struct app *app)
+{
+    struct ui *ui = app->ui;
+    struct wake w;
+    struct ccrm_err err;
+
+    memset(&w, 0, sizeof w);
+    w.app = app;
+    if (db_events_since(app->db, &app->events, on_event, &w, &err) < 0)
+        return;
+    if (w.toast[0] != '\0') {
+        if (w.others > 0)
+            ui_message(app, "%s (and %d more change%s)", w.toast, w.others,
+                       w.others == 1 ? "" : "s");
+        else
+            ui_message(app, "%s", w.toast);
+    }
+    if (ui->ntabs > 0 && ui->tab != 0)
+        ui->feed_unread += w.n;
+    memcpy(ui->trace_ids, w.ids, (size_t)w.nids * sizeof w.ids[0]);
+    ui->ntrace_ids = w.nids;
+}
+
 void
 ui_on_wakeup(struct app *app)
 {
@@ -215,6 +295,7 @@ ui_on_wakeup(struct app *app)
     struct view *v = ui_active(ui);
     int i;
 
+    read_events(app);
     /* the visible view re-reads now; the others when they are shown again */
     for (i = 0; i < ui->ntabs; i++)
         if (ui->tabs[i] != v)
@@ -276,7 +357,11 @@ draw_tabs(struct app *app)
         char label[80];
         int w;
 
-        snprintf(label, sizeof label, " %d %s ", i + 1, ui->tabs[i]->title);
+        if (i == 0 && ui->feed_unread > 0)
+            snprintf(label, sizeof label, " %d %s (%d) ", i + 1, ui->tabs[i]->title,
+                     ui->feed_unread);
+        else
+            snprintf(label, sizeof label, " %d %s ", i + 1, ui->tabs[i]->title);
         w = text_width(label);
         if (x + w > ui->cols)
             w = ui->cols - x;
@@ -449,6 +534,17 @@ ui_redraw(struct app *app)
             trace_event("paint_startup", trace_now());
             ui->painted_data = 2;
         }
+        if (ui->ntrace_ids > 0) {
+            struct timespec ts;
+            int i;
+
+            clock_gettime(CLOCK_REALTIME, &ts);
+            for (i = 0; i < ui->ntrace_ids; i++) {
+                snprintf(name, sizeof name, "event %lld", (long long)ui->trace_ids[i]);
+                trace_event(name, (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6);
+            }
+            ui->ntrace_ids = 0;
+        }
         if (ui->key_t0 > 0) {
             snprintf(name, sizeof name, "key %u", (unsigned)ui->key_code);
             trace_event(name, trace_now() - ui->key_t0);
@@ -574,6 +670,8 @@ switch_tab(struct app *app, int t)
     while (ui->depth > 0)
         ui_pop(app);
     ui->tab = t;
+    if (t == 0)
+        ui->feed_unread = 0;
     ui->dirty = 1;
 }
 

@@ -69,6 +69,9 @@ struct ui {
     double key_t0;
     wint_t key_code;
     int painted_data;
+    int64_t trace_ids[64]; /* events read by the last wake-up, traced when painted */
+    int ntrace_ids;
+    int feed_unread; /* events since the Feed was last shown, on its tab */
     int64_t msg_until;
     /* line input */
     int input;

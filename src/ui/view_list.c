@@ -48,6 +48,16 @@ static const char *const feed_help[] = {
     NULL,
 };
 
+static const char *const leads_help[] = {
+    "j, k, ↑ ↓\tmove",
+    "PgDn, PgUp\tpage down / up",
+    "g, G\tfirst / last lead",
+    "/\tsearch name, company and e-mail",
+    "s\tnext sort order (updated, score)",
+    "Enter\topen the lead's account",
+    NULL,
+};
+
 static int
 page(struct app *app)
 {
@@ -278,8 +288,14 @@ layout(struct listview *lv, int wd, int *xs, int *ws)
     static const int acc_wt[] = {34, 18, 14, 8, 16, 0};
     static const int feed_min[] = {14, 8, 10, 14, 20};
     static const int feed_wt[] = {0, 4, 0, 8, 60};
-    const int *mins = lv->entity == LIST_ACCOUNTS ? acc_min : feed_min;
-    const int *wts = lv->entity == LIST_ACCOUNTS ? acc_wt : feed_wt;
+    static const int lead_min[] = {16, 12, 10, 5, 8, 20};
+    static const int lead_wt[] = {18, 14, 0, 0, 4, 50};
+    const int *mins = lv->entity == LIST_ACCOUNTS ? acc_min
+                      : lv->entity == LIST_LEADS  ? lead_min
+                                                  : feed_min;
+    const int *wts = lv->entity == LIST_ACCOUNTS ? acc_wt
+                     : lv->entity == LIST_LEADS  ? lead_wt
+                                                 : feed_wt;
     const char *const *names;
     int nc = db_list_columns(lv->entity, &names);
     int used = 0, n = 0, i, extra, wsum = 0, x = 0;
@@ -443,13 +459,15 @@ lv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
         if (lv->entity == LIST_ACCOUNTS) {
             ui_push(app, view_account_new(app, lv->buf.rows[lv->cur].id));
         } else {
-            /* the feed's hidden column 5 is the event's account */
-            const char *acc = lv->buf.rows[lv->cur].col[5];
+            /* the hidden column after the displayed ones is the row's account */
+            const char *const *names;
+            const char *acc = lv->buf.rows[lv->cur].col[db_list_columns(lv->entity, &names)];
 
             if (acc != NULL && acc[0] != '\0')
                 ui_push(app, view_account_new(app, strtoll(acc, NULL, 10)));
             else
-                ui_message(app, "this event belongs to no account");
+                ui_message(app, lv->entity == LIST_LEADS ? "this lead has no account yet"
+                                                         : "this event belongs to no account");
         }
         return 1;
     case 27: /* Esc clears an active search */
@@ -519,6 +537,9 @@ static const struct view_ops accounts_ops = {
 static const struct view_ops feed_ops = {
     lv_draw, lv_handle_key, lv_on_wakeup, lv_tick, lv_describe, feed_help, lv_free,
 };
+static const struct view_ops leads_ops = {
+    lv_draw, lv_handle_key, lv_on_wakeup, lv_tick, lv_describe, leads_help, lv_free,
+};
 
 struct view *
 view_list_new(struct app *app, int entity)
@@ -528,8 +549,14 @@ view_list_new(struct app *app, int entity)
     (void)app;
     lv->entity = (enum list_entity)entity;
     lv->q.entity = lv->entity;
-    lv->v.ops = entity == LIST_ACCOUNTS ? &accounts_ops : &feed_ops;
-    str_copy(lv->v.title, entity == LIST_ACCOUNTS ? "Accounts" : "Feed", sizeof lv->v.title);
+    lv->v.ops = entity == LIST_ACCOUNTS ? &accounts_ops
+                : entity == LIST_LEADS  ? &leads_ops
+                                        : &feed_ops;
+    str_copy(lv->v.title,
+             entity == LIST_ACCOUNTS ? "Accounts"
+             : entity == LIST_LEADS  ? "Leads"
+                                     : "Feed",
+             sizeof lv->v.title);
     rowbuf_init(&lv->buf);
     lv->height = 20;
     return &lv->v;

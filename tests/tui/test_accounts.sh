@@ -15,7 +15,7 @@ nth() { psqlc -c "select left(name, 14) from accounts order by name, id offset $
 tui_start 100 30 "$CCRM" -d "$PG_CONN" --view accounts
 first=$(nth 0)
 check "first paint shows the first account by name" wait_for "$first"
-check "tab bar names the views" wait_for "2 Accounts"
+check "tab bar names the views" wait_for "3 Accounts"
 check "status bar: online, who, sort" bash -c "$(declare -f screen tmx); TMUX_SOCK=$TMUX_SOCK; screen | grep -q 'online.*Accounts by name.*(admin)'"
 
 keys j

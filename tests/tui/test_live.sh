@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The headline case of live collaboration (DESIGN §1): two real clients side by side. Support
+# (sofia) logs a ticket for a person; marketing (marco), on the Leads view, sees it at once on
+# that person's lead: the lead's "latest from any department" column changes in place and is
+# highlighted, a toast names who did what, the Feed tab counts it. The lead and the ticket
+# share no contact_id: they belong to the same person by e-mail (DESIGN §5).
+. "$(dirname "$0")/../lib/pg.sh"
+CCRM=${1:?usage: test_live.sh path/to/ccrm}
+export XDG_CONFIG_HOME=$TEST_TMP/config XDG_DATA_HOME=$TEST_TMP/data XDG_STATE_HOME=$TEST_TMP/state
+export CCRM_SYSCONFDIR=$TEST_TMP/etc
+
+pg_start
+"$CCRM" -d "$PG_CONN" --migrate >/dev/null || fail "migrate"
+"$CCRM" -d "$PG_CONN" --demo --scale 200 >/dev/null || fail "demo data"
+# a lead without contact_id whose e-mail (in another letter case) belongs to a contact
+read -r lead_id email name <<<"$(psqlc -F ' ' -c "
+    select l.id, c.email, l.first_name || ' ' || l.last_name from leads l
+      join contacts c on lower(c.email) = lower(l.email)
+     where l.contact_id is null order by l.id limit 1")"
+[ -n "$lead_id" ] || fail "demo data has a lead matched only by e-mail"
+# bring it to the top of marco's list (most recently updated first)
+psqlc -c "update leads set score = score where id = $lead_id"
+
+tui_start 140 30 "$CCRM" -d "$PG_CONN user=marco"
+check "marketing starts on the Leads view" wait_for "Leads by updated"
+check "the lead is on screen" wait_for "$name"
+tmx new-session -d -s u -x 140 -y 30 -e LANG=C.UTF-8 -e TERM=tmux-256color \
+    "$(printf '%q ' "$CCRM" -d "$PG_CONN user=sofia")"
+for i in $(seq 100); do tmx capture-pane -t u -p | grep -q "(support)" && break; sleep 0.05; done
+check "support's client runs beside it" bash -c "tmux -L $TMUX_SOCK capture-pane -t u -p | grep -q '(support)'"
+
+t0=$(date +%s%N)
+out=$("$CCRM" -d "$PG_CONN user=sofia" --log ticket --contact "${email^^}" --subject "Wants the Pro plan")
+ticket=$(sed -n 's/.*ticket #\([0-9]*\).*/\1/p' <<<"$out")
+check "support logged ticket #$ticket" test -n "$ticket"
+check "marketing's lead row shows the ticket, by sofia (support)" \
+    wait_for "sofia (support) ticket #$ticket: Wants the" 5
+t1=$(date +%s%N)
+echo "# ticket visible on the lead $(((t1 - t0) / 1000000)) ms after ccrm --log started"
+check "a toast names who did what" wait_for "sofia (support): new tickets #$ticket Wants the Pro plan" 5
+check "the Feed tab counts the new event" wait_for "1 Feed (1)" 5
+check "the cursor stayed on the lead" bash -c "$(declare -f screen tmx); TMUX_SOCK=$TMUX_SOCK; screen | sed -n 3p | grep -qF '$name'"
+keys 1
+check "the Feed shows the ticket" wait_for "Wants the Pro plan" 5
+check "opening the Feed clears its count" wait_gone "Feed (1)" 5
+keys q
+tmx send-keys -t u q
+done_testing
