@@ -354,7 +354,7 @@ draw_tabs(struct app *app)
     draw_text(stdscr, 0, 0, " ccrm ", 6 < ui->cols ? 6 : ui->cols, bar | A_BOLD);
     x = 6;
     for (i = 0; i < ui->ntabs && x < ui->cols; i++) {
-        char label[80];
+        char label[96];
         int w;
 
         if (i == 0 && ui->feed_unread > 0)
@@ -528,7 +528,7 @@ ui_redraw(struct app *app)
     wnoutrefresh(stdscr);
     doupdate();
     if (trace_enabled()) {
-        char name[32];
+        char name[48];
 
         if (ui->painted_data == 1) {
             trace_event("paint_startup", trace_now());

@@ -200,7 +200,9 @@ highlight(struct listview *lv, int64_t id, int64_t until)
 static void
 reread(struct listview *lv, struct app *app)
 {
-    int lim = page(app), half = lim / 2;
+    /* only what can be on screen soon: a screen above the cursor, two below. With a hundred
+     * clients each re-reading on every change, this is most of the server's work. */
+    int lim = 2 * lv->height + 10, half = lv->height + 5;
     struct row anchor, *before, *after, mid;
     struct rowbuf old;
     struct ccrm_err err;

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Benchmark: from a writer's COMMIT to the change drawn on another client's screen, with 1, 10
+# and 100 connected full-screen clients, next to the bare NOTIFY round trip measured in the
+# same run while those clients are connected. Usage:
+#   tests/bench/bench_live.sh path/to/ccrm [--clients "1 10 100"] [--events N] [--gap-ms MS]
+# Each client runs in its own tmux window on the Accounts list with CCRM_TRACE; it records
+# the wall-clock time at which the screen showing each event was updated. The writer commits
+# one account at a time (each is one event) and notes the server clock right after COMMIT.
+. "$(dirname "$0")/../lib/pg.sh"
+CCRM=${1:?usage: bench_live.sh path/to/ccrm [--clients LIST] [--events N] [--gap-ms MS]}
+shift
+clients_list="1 10 100"
+events=1000
+gap=50
+while [ $# -gt 0 ]; do
+    case $1 in
+        --clients) clients_list=$2; shift 2 ;;
+        --events) events=$2; shift 2 ;;
+        --gap-ms) gap=$2; shift 2 ;;
+        *) echo "unknown option $1" >&2; exit 64 ;;
+    esac
+done
+export XDG_CONFIG_HOME=$TEST_TMP/config XDG_DATA_HOME=$TEST_TMP/data XDG_STATE_HOME=$TEST_TMP/state
+export CCRM_SYSCONFDIR=$TEST_TMP/etc
+
+cc -O2 -o "$TEST_TMP/notify_rtt" "$(dirname "$0")/notify_rtt.c" -I"$(pg_config --includedir)" -lpq ||
+    fail "could not build notify_rtt"
+pg_start
+"$CCRM" -d "$PG_CONN" --migrate >/dev/null
+"$CCRM" -d "$PG_CONN" --demo --scale 300 >/dev/null
+
+stats() { # numbers on stdin → "n p50 p99 max"
+    sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) { print "0 - - -"; exit }
+        printf "%d %.1f %.1f %.1f\n", NR, a[int((NR + 1) * 0.5)], a[int((NR - 1) * 0.99) + 1], a[NR] }'
+}
+
+printf '%-8s %-34s %-30s %s\n' clients "commit → drawn, ms (n p50 p99 max)" "bare NOTIFY rtt (n p50 p99 max)" "ratio p50 / p99"
+for n in $clients_list; do
+    run=$TEST_TMP/run-$n
+    mkdir -p "$run"
+    tmx new-session -d -s b -x 120 -y 30 -e LANG=C.UTF-8 -e TERM=tmux-256color "sleep 100000"
+    for ((c = 1; c <= n; c++)); do
+        tmx new-window -d -t b: -e LANG=C.UTF-8 -e TERM=tmux-256color \
+            "env CCRM_TRACE=$run/trace.$c $(printf '%q ' "$CCRM") -d '$PG_CONN user=marco' --view accounts"
+    done
+    # wait until every client has painted
+    for ((i = 0; i < 600; i++)); do
+        ready=$(grep -l paint_startup "$run"/trace.* 2>/dev/null | wc -l)
+        [ "$ready" -ge "$n" ] && break
+        sleep 0.1
+    done
+    # the writer: one account per transaction, server clock after each commit
+    {
+        for ((i = 1; i <= events; i++)); do
+            echo "insert into accounts (name) values ('Live $n $i');"
+            echo "select 'T', 'Live $n $i', (extract(epoch from clock_timestamp()) * 1000)::numeric(16,3);"
+            echo "select pg_sleep($gap / 1000.0);"
+        done
+    } | psql -X -q -At -F ' ' "$PG_CONN" | awk '$1 == "T" { print $4, $5 }' >"$run/commits"
+    sleep 1
+    # event ids of those accounts
+    psqlc -F ' ' -c "select e.id, split_part(e.summary, ' ', 3) from events e
+                     where e.summary like 'Live $n %' and e.op = 'insert'" >"$run/ids"
+    # latency per (client, event): paint time - commit time
+    awk 'FILENAME ~ /commits$/ { commit[$1] = $2; next }
+         FILENAME ~ /ids$/ { num[$1] = $2; next }
+         $1 == "event" && ($2 in num) { print $3 - commit[num[$2]] }' \
+        "$run/commits" "$run/ids" "$run"/trace.* >"$run/lat"
+    lat=$(stats <"$run/lat")
+    rtt=$("$TEST_TMP/notify_rtt" "$PG_CONN" 500 | stats)
+    read -r _ l50 l99 _ <<<"$lat"
+    read -r _ r50 r99 _ <<<"$rtt"
+    ratio=$(awk -v a="$l50" -v b="$r50" -v c="$l99" -v d="$r99" 'BEGIN { if (b > 0 && d > 0) printf "%.1f / %.1f", a / b, c / d }')
+    printf '%-8s %-34s %-30s %s\n' "$n" "$lat" "$rtt" "$ratio"
+    # each window runs "env ... ccrm", and env executes ccrm in place: the pane pid is ccrm's
+    rss=$(for p in $(tmx list-panes -s -t b -F '#{pane_pid}'); do
+        [ "$(cat /proc/"$p"/comm 2>/dev/null)" = ccrm ] && awk '/VmRSS/ { print $2 }' /proc/"$p"/status
+    done | stats)
+    echo "         client RSS kB (n p50 p99 max): $rss; expected $((events * n)) samples"
+    tui_stop
+done
