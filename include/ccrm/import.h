@@ -1,0 +1,112 @@
+/* Bulk import and export (DESIGN §7, docs/import.md). The entity descriptions below are the
+ * fixed whitelist of tables and columns an import may touch: every identifier in import SQL
+ * comes from them, never from the CSV. The db_import_* functions (src/db/import.c) hold the
+ * libpq parts: staging COPY, the set-based merge, batches, revert and COPY TO. */
+#ifndef CCRM_IMPORT_H
+#define CCRM_IMPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ccrm/db.h"
+#include "ccrm/err.h"
+
+enum imp_type {
+    IMP_TEXT,
+    IMP_EMAIL,
+    IMP_INT,
+    IMP_NUMERIC,   /* numeric(14,2), >= 0 */
+    IMP_DATE,      /* YYYY-MM-DD */
+    IMP_TIMESTAMP, /* YYYY-MM-DD[( |T)HH:MM[:SS[.f]]][Z|+HH[:MM]] */
+    IMP_CHOICE,    /* one of choices, case-insensitive, stored lower case */
+    IMP_CURRENCY,  /* three letters, stored upper case */
+    IMP_LOGIN,     /* a users.login, checked in SQL */
+    IMP_ACCOUNT,   /* account by domain or name -> account_id, resolved in SQL */
+    IMP_CONTACT,   /* contact by e-mail -> contact_id, resolved in SQL */
+};
+
+struct imp_column {
+    const char *name;   /* CSV header and export name; also the staging column */
+    const char *target; /* column of the table (account_id for IMP_ACCOUNT) */
+    enum imp_type type;
+    int required;               /* a value is needed on every row */
+    int maxlen;                 /* in characters */
+    long min, max;              /* IMP_INT range */
+    const char *const *choices; /* IMP_CHOICE, NULL-terminated */
+    const char *sqldef;         /* SQL default when empty on a NOT NULL column, or NULL */
+    const char *sqltype;        /* cast from the staged text */
+    const char *synonyms;       /* header names folded (lower case, letters and digits only),
+                                 * separated by '|' */
+};
+
+struct imp_entity {
+    const char *name;     /* table name = --into value */
+    const char *singular; /* "lead" */
+    const struct imp_column *cols;
+    int ncols;
+    int key;             /* column index of the duplicate key (e-mail, domain), or -1 */
+    const char *keyword; /* "e-mail", "domain" in messages */
+    int identity[4];     /* at least one of these columns must have a value (-1 ends), or {-1} */
+};
+
+/* The entities, NULL-terminated; and lookup by table name (NULL if unknown). */
+extern const struct imp_entity *const imp_entities[];
+const struct imp_entity *imp_entity_find(const char *name);
+
+enum imp_conflict { IMP_CONFLICT_ERROR, IMP_CONFLICT_SKIP, IMP_CONFLICT_UPDATE };
+
+struct imp_counts {
+    int64_t inserted, updated, skipped, rejected;
+};
+
+/* ---- src/db/import.c ---- */
+
+struct db_import;
+
+/* Start an import of entity e: BEGIN, a temporary staging table with the columns of e, and
+ * COPY FROM STDIN into it. mapped[i] says whether column i came from the file (only those are
+ * written by an update). keep_raw: the staging rows carry the original record (for --rejects).
+ * Returns the import, or NULL with err set (nothing begun). Free with db_import_abort or
+ * db_import_finish. */
+struct db_import *db_import_begin(struct db *db, const struct imp_entity *e, const int *mapped,
+                                  int keep_raw, struct ccrm_err *err);
+
+/* Send COPY text-format data (whole lines). Returns 0/-1. */
+int db_import_put(struct db_import *imp, const char *buf, size_t n, struct ccrm_err *err);
+
+/* End the COPY (abort_msg non-NULL: fail it instead), then classify every staged row: DB-side
+ * checks (references, duplicates in the file and against the database per conflict) and the
+ * resulting counts. Returns 0/-1. */
+int db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp_counts *c,
+                       struct ccrm_err *err);
+
+/* Call cb for every rejected row in line order (raw is NULL unless keep_raw). cb returns 0, or
+ * -1 to stop (then this returns -1 with err untouched). Returns 0/-1. */
+int db_import_rejects(struct db_import *imp,
+                      int (*cb)(void *arg, int64_t line, const char *reason, const char *raw,
+                                size_t rawlen),
+                      void *arg, struct ccrm_err *err);
+
+/* Create the batch, merge the good rows, write the counts and COMMIT. Returns the batch id, or
+ * -1 (rolled back). */
+int64_t db_import_commit(struct db_import *imp, const char *file_name, const struct imp_counts *c,
+                         struct ccrm_err *err);
+
+/* ROLLBACK if still open and free. Accepts NULL. */
+void db_import_abort(struct db_import **impp);
+
+/* Signal-safe: ask the server to cancel the running statement of the current import, if any
+ * (the import then fails and is rolled back). */
+void db_import_cancel_current(void);
+
+/* Undo batch id in one transaction. Returns 0 with summary filled, or -1 with err (a refusal
+ * names the row that changed after the import). */
+int db_import_revert(struct db *db, int64_t batch, char *summary, size_t n, struct ccrm_err *err);
+
+/* Stream entity e through COPY TO: CSV with a header, or JSON lines. write() gets each chunk
+ * and returns 0/-1. Returns the number of rows, or -1. */
+int64_t db_export(struct db *db, const struct imp_entity *e, int jsonl,
+                  int (*write)(void *arg, const char *buf, size_t n), void *arg,
+                  struct ccrm_err *err);
+
+#endif

@@ -1,0 +1,260 @@
+/* Streaming CSV reader on top of libcsv: records with the physical line they start on and
+ * their original bytes (for --rejects). Input is handed to libcsv one physical line at a time
+ * (split at every CR or LF), so after each call we know whether a record ended and which bytes
+ * it consisted of. Memory is bounded by the largest record. No I/O here. */
+#include <csv.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ccrm/util.h"
+#include "import_int.h"
+
+/* libcsv's parser states (csv.h exposes the struct, not the names) */
+#define LIBCSV_FIELD_BEGUN 2
+
+struct csvr {
+    struct csv_parser p;
+    csvr_cb cb;
+    void *arg;
+    /* the record being read */
+    char *raw;
+    size_t rawlen, rawcap;
+    char *fbuf; /* field bytes, each followed by a NUL */
+    size_t flen, fcap;
+    size_t *foff;
+    size_t *flens;
+    const char **fptr;
+    size_t nf, nfcap;
+    long start_line;
+    /* per physical segment */
+    int ended;   /* a record with fields ended in this segment */
+    int blank;   /* a terminator outside any record (blank line) */
+    int pending; /* a record ended, waiting to see whether LF follows its CR */
+    /* position */
+    long line;   /* physical line of the next byte */
+    int last_cr; /* the previous byte was a CR */
+    int bom_done;
+    char bom[3];
+    size_t nbom;
+    int stopped;
+};
+
+static void
+on_field(void *s, size_t n, void *arg)
+{
+    struct csvr *r = arg;
+
+    if (r->nf == r->nfcap) {
+        r->nfcap = r->nfcap ? r->nfcap * 2 : 16;
+        r->foff = xrealloc(r->foff, r->nfcap * sizeof *r->foff);
+        r->flens = xrealloc(r->flens, r->nfcap * sizeof *r->flens);
+        r->fptr = xrealloc(r->fptr, r->nfcap * sizeof *r->fptr);
+    }
+    if (r->flen + n + 1 > r->fcap) {
+        while (r->flen + n + 1 > r->fcap)
+            r->fcap = r->fcap ? r->fcap * 2 : 4096;
+        r->fbuf = xrealloc(r->fbuf, r->fcap);
+    }
+    if (n > 0)
+        memcpy(r->fbuf + r->flen, s, n);
+    r->foff[r->nf] = r->flen;
+    r->flens[r->nf] = n;
+    r->flen += n;
+    r->fbuf[r->flen++] = '\0';
+    r->nf++;
+}
+
+static void
+on_record(int c, void *arg)
+{
+    struct csvr *r = arg;
+
+    (void)c;
+    if (r->nf > 0)
+        r->ended = 1;
+    else
+        r->blank = 1;
+}
+
+static void
+raw_add(struct csvr *r, const char *s, size_t n)
+{
+    if (r->rawlen + n > r->rawcap) {
+        while (r->rawlen + n > r->rawcap)
+            r->rawcap = r->rawcap ? r->rawcap * 2 : 4096;
+        r->raw = xrealloc(r->raw, r->rawcap);
+    }
+    memcpy(r->raw + r->rawlen, s, n);
+    r->rawlen += n;
+}
+
+/* Hand the finished record to the callback and reset. Returns 0/-1. */
+static int
+emit(struct csvr *r, const char *error)
+{
+    struct csv_record rec;
+    size_t i;
+    int rc;
+
+    for (i = 0; i < r->nf; i++)
+        r->fptr[i] = r->fbuf + r->foff[i];
+    rec.line = r->start_line;
+    rec.nfields = r->nf;
+    rec.field = r->fptr;
+    rec.len = r->flens;
+    rec.raw = r->raw != NULL ? r->raw : "";
+    rec.rawlen = r->rawlen;
+    rec.error = error;
+    rc = r->cb(r->arg, &rec);
+    r->nf = 0;
+    r->flen = 0;
+    r->rawlen = 0;
+    r->pending = 0;
+    if (rc != 0)
+        r->stopped = 1;
+    return rc;
+}
+
+struct csvr *
+csvr_new(csvr_cb cb, void *arg)
+{
+    struct csvr *r = xcalloc(1, sizeof *r);
+
+    if (csv_init(&r->p, CSV_REPALL_NL) != 0)
+        abort(); /* only fails on out of memory */
+    r->cb = cb;
+    r->arg = arg;
+    r->line = 1;
+    r->start_line = 1;
+    return r;
+}
+
+void
+csvr_free(struct csvr **rp)
+{
+    struct csvr *r;
+
+    if (rp == NULL || *rp == NULL)
+        return;
+    r = *rp;
+    csv_free(&r->p);
+    free(r->raw);
+    free(r->fbuf);
+    free(r->foff);
+    free(r->flens);
+    free(r->fptr);
+    free(r);
+    *rp = NULL;
+}
+
+long
+csvr_lines(const struct csvr *r)
+{
+    return r->line;
+}
+
+/* Parse one segment: bytes up to and including one CR or LF (or the rest of the input). */
+static int
+segment(struct csvr *r, const char *s, size_t n, struct ccrm_err *err)
+{
+    size_t i;
+
+    if (r->rawlen == 0 && r->nf == 0)
+        r->start_line = r->line;
+    r->ended = r->blank = 0;
+    if (csv_parse(&r->p, s, n, on_field, on_record, r) != n) {
+        err_set(err, "could not parse CSV: %s", csv_strerror(csv_error(&r->p)));
+        return -1;
+    }
+    for (i = 0; i < n; i++) {
+        if (s[i] == '\n') {
+            if (!r->last_cr)
+                r->line++;
+            r->last_cr = 0;
+        } else if (s[i] == '\r') {
+            r->line++;
+            r->last_cr = 1;
+        } else {
+            r->last_cr = 0;
+        }
+    }
+    if (r->blank && !r->ended) {
+        /* a blank line between records: not part of any record */
+        r->rawlen = 0;
+        return 0;
+    }
+    raw_add(r, s, n);
+    if (r->rawlen > CSVR_MAX_RECORD) {
+        err_set(err, "the record starting on line %ld is larger than %u MB", r->start_line,
+                CSVR_MAX_RECORD >> 20);
+        return -1;
+    }
+    if (r->ended)
+        r->pending = 1;
+    return 0;
+}
+
+int
+csvr_feed(struct csvr *r, const char *buf, size_t n, struct ccrm_err *err)
+{
+    size_t i = 0, j;
+
+    if (r->stopped)
+        return -1;
+    if (!r->bom_done) {
+        while (r->nbom < 3 && i < n)
+            r->bom[r->nbom++] = buf[i++];
+        if (r->nbom < 3)
+            return 0;
+        r->bom_done = 1;
+        if (memcmp(r->bom, "\xef\xbb\xbf", 3) != 0 && csvr_feed(r, r->bom, 3, err) == -1)
+            return -1;
+    }
+    while (i < n) {
+        if (r->pending) {
+            /* a record ended: its CR may be followed by the LF of a CRLF */
+            if (r->last_cr && buf[i] == '\n') {
+                if (segment(r, buf + i, 1, err) == -1)
+                    return -1;
+                i++;
+            }
+            if (emit(r, NULL) != 0)
+                return -1;
+            continue;
+        }
+        for (j = i; j < n && buf[j] != '\n' && buf[j] != '\r'; j++)
+            ;
+        if (j < n)
+            j++;
+        if (segment(r, buf + i, j - i, err) == -1)
+            return -1;
+        i = j;
+    }
+    return 0;
+}
+
+int
+csvr_finish(struct csvr *r, struct ccrm_err *err)
+{
+    const char *error = NULL;
+
+    if (r->stopped)
+        return -1;
+    if (!r->bom_done) {
+        r->bom_done = 1;
+        if (r->nbom > 0 && csvr_feed(r, r->bom, r->nbom, err) == -1)
+            return -1;
+    }
+    if (r->pending)
+        return emit(r, NULL) != 0 ? -1 : 0;
+    if (r->p.quoted && r->p.pstate == LIBCSV_FIELD_BEGUN)
+        error = "unterminated quoted field";
+    r->ended = r->blank = 0;
+    if (csv_fini(&r->p, on_field, on_record, r) != 0) {
+        err_set(err, "could not parse CSV: %s", csv_strerror(csv_error(&r->p)));
+        return -1;
+    }
+    if (r->ended || (error != NULL && r->rawlen > 0))
+        return emit(r, error) != 0 ? -1 : 0;
+    return 0;
+}

@@ -1,0 +1,590 @@
+/* ccrm --import and --revert: flags, the read loop (file -> CSV records -> validated COPY
+ * lines -> the staging table), the report of every bad row, the progress bar and the summary.
+ * Memory stays flat: one read buffer, one record, one COPY buffer. SQL lives in
+ * src/db/import.c; parsing and validation in csvread.c and validate.c. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ccrm/cli.h"
+#include "ccrm/import.h"
+#include "ccrm/util.h"
+#include "import_int.h"
+
+#define READ_CHUNK (256 * 1024)
+#define COPY_FLUSH (256 * 1024)
+
+static volatile sig_atomic_t interrupted;
+
+static void
+on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+    db_import_cancel_current();
+}
+
+struct imp_state {
+    const char *path;  /* as given */
+    const char *label; /* for messages: path, or "stdin" */
+    const struct imp_entity *e;
+    const char *map;
+    struct db *db;
+    struct db_import *imp;
+    struct imp_map m;
+    struct imp_row row;
+    struct sbuf copy;
+    int keep_raw;
+    int have_header;
+    int fatal; /* a sysexits code once something went wrong */
+    struct ccrm_err err;
+    /* the header record, for the rejects file */
+    char *hdr_raw;
+    size_t hdr_rawlen;
+    FILE *rejects;
+    const char *rejects_path;
+    /* progress */
+    int progress;
+    int64_t rows;
+    off_t size, done;
+    struct timespec t0, last;
+};
+
+static double
+elapsed(const struct timespec *a, const struct timespec *b)
+{
+    return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+/* "12,345" into buf (size >= 32). */
+static const char *
+fmt_count(int64_t v, char *buf)
+{
+    char tmp[32];
+    int len, i, o = 0;
+
+    len = snprintf(tmp, sizeof tmp, "%" PRId64, v < 0 ? -v : v);
+    if (v < 0)
+        buf[o++] = '-';
+    for (i = 0; i < len; i++) {
+        if (i > 0 && (len - i) % 3 == 0)
+            buf[o++] = ',';
+        buf[o++] = tmp[i];
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+static void
+progress_draw(struct imp_state *st, int final)
+{
+    struct timespec now;
+    double t, rate;
+    char a[32], b[32];
+
+    if (!st->progress)
+        return;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (!final && elapsed(&st->last, &now) < 0.1)
+        return;
+    st->last = now;
+    t = elapsed(&st->t0, &now);
+    rate = t > 0 ? (double)st->rows / t : 0;
+    fprintf(stderr, "\r\033[K%s rows  %s rows/s", fmt_count(st->rows, a),
+            fmt_count((int64_t)rate, b));
+    if (st->size > 0 && st->done > 0) {
+        double frac = (double)st->done / (double)st->size;
+        double eta = frac > 0 ? t / frac - t : 0;
+
+        fprintf(stderr, "  %3d%%  ETA %d:%02d", (int)(frac * 100), (int)eta / 60, (int)eta % 60);
+    }
+    fflush(stderr);
+}
+
+static void
+progress_note(struct imp_state *st, const char *what)
+{
+    if (st->progress) {
+        fprintf(stderr, "\r\033[K%s", what);
+        fflush(stderr);
+    }
+}
+
+static void
+progress_clear(struct imp_state *st)
+{
+    if (st->progress) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+    }
+}
+
+static int
+flush_copy(struct imp_state *st)
+{
+    if (st->copy.len == 0)
+        return 0;
+    if (db_import_put(st->imp, st->copy.p, st->copy.len, &st->err) == -1) {
+        st->fatal = EX_UNAVAILABLE;
+        return -1;
+    }
+    st->copy.len = 0;
+    return 0;
+}
+
+static int
+on_header(struct imp_state *st, const struct csv_record *rec)
+{
+    int mapped[64], c;
+
+    st->have_header = 1;
+    if (rec->error != NULL) {
+        err_set(&st->err, "%s:%ld: %s", st->label, rec->line, rec->error);
+        st->fatal = EX_DATAERR;
+        return -1;
+    }
+    if (imp_map_header(&st->m, st->e, rec, st->map, &st->err) == -1) {
+        char msg[sizeof st->err.msg];
+
+        str_copy(msg, st->err.msg, sizeof msg);
+        err_set(&st->err, "%s:%ld: %s", st->label, rec->line, msg);
+        st->fatal = EX_DATAERR;
+        return -1;
+    }
+    if (st->m.nunknown > 0)
+        fprintf(stderr, "ccrm: %s: ignoring unknown column%s %s\n", st->label,
+                st->m.nunknown > 1 ? "s" : "", st->m.unknown);
+    st->hdr_raw = xmalloc(rec->rawlen + 1);
+    memcpy(st->hdr_raw, rec->raw, rec->rawlen);
+    st->hdr_rawlen = rec->rawlen;
+    for (c = 0; c < st->e->ncols; c++)
+        mapped[c] = st->m.mapped[c] >= 0;
+    if ((st->imp = db_import_begin(st->db, st->e, mapped, st->keep_raw, &st->err)) == NULL) {
+        st->fatal = EX_UNAVAILABLE;
+        return -1;
+    }
+    return 0;
+}
+
+static int
+on_record(void *arg, const struct csv_record *rec)
+{
+    struct imp_state *st = arg;
+    char reason[300], num[24];
+    int c, bad;
+
+    if (interrupted)
+        return -1;
+    if (!st->have_header)
+        return on_header(st, rec);
+    if (rec->error == NULL && imp_record_blank(rec))
+        return 0;
+    st->rows++;
+    bad = imp_validate(&st->m, rec, &st->row, reason, sizeof reason) != 0;
+    sbuf_add(&st->copy, num, (size_t)snprintf(num, sizeof num, "%ld\t", rec->line));
+    if (bad)
+        imp_copy_value(&st->copy, reason, strlen(reason));
+    else
+        sbuf_add(&st->copy, "\\N", 2);
+    sbuf_add(&st->copy, "\t", 1);
+    if (st->keep_raw)
+        imp_copy_bytea(&st->copy, rec->raw, rec->rawlen);
+    else
+        sbuf_add(&st->copy, "\\N", 2);
+    for (c = 0; c < st->e->ncols; c++) {
+        sbuf_add(&st->copy, "\t", 1);
+        imp_copy_value(&st->copy, bad ? NULL : st->row.val[c], st->row.vlen[c]);
+    }
+    sbuf_add(&st->copy, "\n", 1);
+    if (st->copy.len >= COPY_FLUSH && flush_copy(st) == -1)
+        return -1;
+    if ((st->rows & 1023) == 0)
+        progress_draw(st, 0);
+    return 0;
+}
+
+struct reject_ctx {
+    struct imp_state *st;
+    int failed;
+};
+
+static int
+on_reject(void *arg, int64_t line, const char *reason, const char *raw, size_t rawlen)
+{
+    struct reject_ctx *rc = arg;
+    struct imp_state *st = rc->st;
+
+    fprintf(stderr, "%s:%" PRId64 ": %s\n", st->label, line, reason);
+    if (st->rejects != NULL && raw != NULL) {
+        if (fwrite(raw, 1, rawlen, st->rejects) != rawlen)
+            rc->failed = 1;
+        /* only the file's last record can lack a terminator: give it the header's */
+        if (rawlen > 0 && raw[rawlen - 1] != '\n' && raw[rawlen - 1] != '\r') {
+            if (st->hdr_rawlen >= 2 && st->hdr_raw[st->hdr_rawlen - 2] == '\r')
+                fputc('\r', st->rejects);
+            fputc('\n', st->rejects);
+        }
+    }
+    return 0;
+}
+
+static const char *
+base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+
+    return s != NULL ? s + 1 : path;
+}
+
+static int
+code_for_db_error(const struct ccrm_err *err)
+{
+    if (strncmp(err->sqlstate, "23", 2) == 0 || strncmp(err->sqlstate, "22", 2) == 0)
+        return EX_DATAERR;
+    if (strcmp(err->sqlstate, "42501") == 0)
+        return EX_NOPERM;
+    if (strcmp(err->sqlstate, "57014") == 0 && interrupted)
+        return EX_TEMPFAIL;
+    if (strstr(err->msg, "connection") != NULL)
+        return EX_UNAVAILABLE;
+    return EX_SOFTWARE;
+}
+
+static void
+usage(FILE *f)
+{
+    fputs("usage: ccrm --import FILE --into ENTITY [--map SRC=DST,...]\n"
+          "            [--on-conflict error|skip|update] [--rejects FILE] [--dry-run] [--quiet]\n"
+          "       ccrm --revert BATCH\n"
+          "ENTITY: leads, contacts, accounts, opportunities, tickets, interactions; FILE - reads\n"
+          "standard input. See docs/import.md.\n",
+          f);
+}
+
+static int
+run_import(struct imp_state *st, enum imp_conflict conflict, int dry_run, const char *file_name)
+{
+    struct imp_counts cnt;
+    struct reject_ctx rctx = {st, 0};
+    struct timespec now;
+    char a[32], b[32], c[32], d[32], r[32];
+    char *buf = xmalloc(READ_CHUNK);
+    struct csvr *rd = csvr_new(on_record, st);
+    int fd = 0, rc = 0;
+    ssize_t n;
+    double t;
+    int64_t batch;
+
+    if (strcmp(st->path, "-") != 0) {
+        struct stat sb;
+
+        if ((fd = open(st->path, O_RDONLY)) == -1) {
+            fprintf(stderr, "ccrm: could not open \"%s\": %s\n", st->path, strerror(errno));
+            rc = EX_NOINPUT;
+            goto out;
+        }
+        if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode))
+            st->size = sb.st_size;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &st->t0);
+    st->last = st->t0;
+    for (;;) {
+        n = read(fd, buf, READ_CHUNK);
+        if (n < 0 && errno == EINTR && !interrupted)
+            continue;
+        if (interrupted)
+            break;
+        if (n < 0) {
+            fprintf(stderr, "ccrm: could not read \"%s\": %s\n", st->path, strerror(errno));
+            rc = EX_IOERR;
+            goto out;
+        }
+        if (n == 0) {
+            if (csvr_finish(rd, &st->err) == -1 && !st->fatal && !interrupted)
+                st->fatal = EX_DATAERR;
+            break;
+        }
+        st->done += n;
+        if (csvr_feed(rd, buf, (size_t)n, &st->err) == -1) {
+            if (!st->fatal && !interrupted) {
+                char msg[sizeof st->err.msg];
+
+                str_copy(msg, st->err.msg, sizeof msg);
+                err_set(&st->err, "%s: %s", st->label, msg);
+                st->fatal = EX_DATAERR;
+            }
+            break;
+        }
+    }
+    if (interrupted)
+        goto interrupted;
+    if (st->fatal) {
+        fprintf(stderr, "ccrm: %s\n", st->err.msg);
+        rc = st->fatal;
+        goto out;
+    }
+    if (!st->have_header) {
+        fprintf(stderr, "ccrm: %s: the file is empty (expected a header row)\n", st->label);
+        rc = EX_DATAERR;
+        goto out;
+    }
+    if (flush_copy(st) == -1) {
+        fprintf(stderr, "ccrm: %s\n", st->err.msg);
+        rc = st->fatal;
+        goto out;
+    }
+    progress_draw(st, 1);
+    progress_note(st, "checking references and duplicates...");
+    if (db_import_classify(st->imp, conflict, &cnt, &st->err) == -1)
+        goto db_failed;
+    progress_clear(st);
+    if (cnt.rejected > 0) {
+        if (st->rejects != NULL)
+            fwrite(st->hdr_raw, 1, st->hdr_rawlen, st->rejects);
+        if (db_import_rejects(st->imp, on_reject, &rctx, &st->err) == -1)
+            goto db_failed;
+        if (st->rejects != NULL && (fflush(st->rejects) != 0 || rctx.failed)) {
+            fprintf(stderr, "ccrm: could not write \"%s\": %s\n", st->rejects_path,
+                    strerror(errno));
+            rc = EX_CANTCREAT;
+            goto out;
+        }
+    }
+    if (interrupted)
+        goto interrupted;
+    if (dry_run) {
+        printf("ccrm: dry run: would insert %s, update %s, skip %s, reject %s (%s from %s); "
+               "nothing written\n",
+               fmt_count(cnt.inserted, a), fmt_count(cnt.updated, b), fmt_count(cnt.skipped, c),
+               fmt_count(cnt.rejected, d), st->e->name, file_name);
+        rc = cnt.rejected > 0 && st->rejects == NULL ? EX_DATAERR : 0;
+        goto out;
+    }
+    if (cnt.rejected > 0 && st->rejects == NULL) {
+        fprintf(stderr,
+                "ccrm: %s %s rejected, nothing written (%s from %s; --rejects FILE imports the "
+                "good rows and keeps the bad ones)\n",
+                fmt_count(cnt.rejected, r), cnt.rejected == 1 ? "row" : "rows", st->e->name,
+                file_name);
+        rc = EX_DATAERR;
+        goto out;
+    }
+    progress_note(st, "writing...");
+    if ((batch = db_import_commit(st->imp, file_name, &cnt, &st->err)) == -1)
+        goto db_failed;
+    progress_clear(st);
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    t = elapsed(&st->t0, &now);
+    printf("ccrm: batch %" PRId64 ": %s inserted, %s updated, %s skipped, %s rejected (%s from %s, "
+           "%.1f s, %s rows/s)\n",
+           batch, fmt_count(cnt.inserted, a), fmt_count(cnt.updated, b), fmt_count(cnt.skipped, c),
+           fmt_count(cnt.rejected, d), st->e->name, file_name, t,
+           fmt_count(t > 0 ? (int64_t)((double)st->rows / t) : st->rows, r));
+    rc = cnt.rejected > 0 ? EX_DATAERR : 0;
+    goto out;
+db_failed:
+    progress_clear(st);
+    if (interrupted)
+        goto interrupted;
+    fprintf(stderr, "ccrm: could not import %s: %s\n", st->label, st->err.msg);
+    rc = code_for_db_error(&st->err);
+    goto out;
+interrupted:
+    progress_clear(st);
+    fprintf(stderr, "ccrm: interrupted; nothing written\n");
+    rc = EX_TEMPFAIL;
+out:
+    db_import_abort(&st->imp);
+    csvr_free(&rd);
+    if (fd > 0)
+        close(fd);
+    free(buf);
+    return rc;
+}
+
+int
+cli_import_main(int argc, char **argv)
+{
+    enum { OPT_IMPORT = 256, OPT_INTO, OPT_MAP, OPT_CONFLICT, OPT_REJECTS, OPT_DRY, OPT_REVERT };
+    static const struct option longopts[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"config", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"import", required_argument, NULL, OPT_IMPORT},
+        {"into", required_argument, NULL, OPT_INTO},
+        {"map", required_argument, NULL, OPT_MAP},
+        {"on-conflict", required_argument, NULL, OPT_CONFLICT},
+        {"rejects", required_argument, NULL, OPT_REJECTS},
+        {"dry-run", no_argument, NULL, OPT_DRY},
+        {"revert", required_argument, NULL, OPT_REVERT},
+        {NULL, 0, NULL, 0},
+    };
+    struct imp_state st;
+    struct ccrm_config cfg;
+    struct sigaction sa;
+    enum imp_conflict conflict = IMP_CONFLICT_ERROR;
+    const char *conninfo = NULL, *config = NULL, *into = NULL, *revert = NULL;
+    int quiet = 0, dry_run = 0, ch, rc, private_db;
+    char file_name[256];
+
+    memset(&st, 0, sizeof st);
+    imp_row_init(&st.row);
+    opterr = 0;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, ":d:c:hq", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'd':
+            conninfo = optarg;
+            break;
+        case 'c':
+            config = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        case 'q':
+            quiet = 1;
+            break;
+        case OPT_IMPORT:
+            st.path = optarg;
+            break;
+        case OPT_INTO:
+            into = optarg;
+            break;
+        case OPT_MAP:
+            st.map = optarg;
+            break;
+        case OPT_CONFLICT:
+            if (strcmp(optarg, "error") == 0)
+                conflict = IMP_CONFLICT_ERROR;
+            else if (strcmp(optarg, "skip") == 0)
+                conflict = IMP_CONFLICT_SKIP;
+            else if (strcmp(optarg, "update") == 0)
+                conflict = IMP_CONFLICT_UPDATE;
+            else {
+                fprintf(stderr, "ccrm: --on-conflict: expected error, skip or update, got \"%s\"\n",
+                        optarg);
+                return EX_USAGE;
+            }
+            break;
+        case OPT_REJECTS:
+            st.rejects_path = optarg;
+            break;
+        case OPT_DRY:
+            dry_run = 1;
+            break;
+        case OPT_REVERT:
+            revert = optarg;
+            break;
+        case ':':
+            fprintf(stderr, "ccrm: option \"%s\" needs a value\n", argv[optind - 1]);
+            return EX_USAGE;
+        default:
+            fprintf(stderr, "ccrm: unknown option \"%s\"\n", argv[optind - 1]);
+            usage(stderr);
+            return EX_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "ccrm: unexpected argument \"%s\"\n", argv[optind]);
+        return EX_USAGE;
+    }
+    if (revert != NULL && st.path != NULL) {
+        fputs("ccrm: choose one of --import and --revert\n", stderr);
+        return EX_USAGE;
+    }
+    if (revert == NULL) {
+        if (st.path == NULL) {
+            usage(stderr);
+            return EX_USAGE;
+        }
+        if (into == NULL) {
+            fputs("ccrm: --import needs --into ENTITY (leads, contacts, accounts, opportunities, "
+                  "tickets, interactions)\n",
+                  stderr);
+            return EX_USAGE;
+        }
+        if ((st.e = imp_entity_find(into)) == NULL) {
+            fprintf(stderr,
+                    "ccrm: --into: unknown entity \"%s\" (known: leads, contacts, accounts, "
+                    "opportunities, tickets, interactions)\n",
+                    into);
+            return EX_USAGE;
+        }
+        if (strcmp(st.path, "-") != 0 && access(st.path, R_OK) != 0) {
+            fprintf(stderr, "ccrm: could not open \"%s\": %s\n", st.path, strerror(errno));
+            return EX_NOINPUT;
+        }
+    } else {
+        char *end;
+
+        errno = 0;
+        if (strtoll(revert, &end, 10) <= 0 || *end != '\0' || errno != 0) {
+            fprintf(stderr, "ccrm: --revert: expected a batch number, got \"%s\"\n", revert);
+            return EX_USAGE;
+        }
+    }
+    if ((rc = cli_load_config(&cfg, config)) != 0)
+        return rc;
+    if ((st.db = cli_open_db(conninfo, &cfg, 1, &private_db, &st.err)) == NULL ||
+        db_schema_check(st.db, &st.err) == -1) {
+        fprintf(stderr, "ccrm: %s\n", st.err.msg);
+        db_close(&st.db);
+        config_fini(&cfg);
+        return EX_UNAVAILABLE;
+    }
+    config_fini(&cfg);
+    if (revert != NULL) {
+        char summary[512];
+
+        if (db_import_revert(st.db, strtoll(revert, NULL, 10), summary, sizeof summary, &st.err) ==
+            -1) {
+            fprintf(stderr, "ccrm: %s\n", st.err.msg);
+            rc = db_lost(st.db) ? EX_UNAVAILABLE : EX_DATAERR;
+        } else {
+            printf("ccrm: %s\n", summary);
+            rc = 0;
+        }
+        db_close(&st.db);
+        return rc;
+    }
+    if (st.rejects_path != NULL && (st.rejects = fopen(st.rejects_path, "wb")) == NULL) {
+        fprintf(stderr, "ccrm: could not create \"%s\": %s\n", st.rejects_path, strerror(errno));
+        db_close(&st.db);
+        return EX_CANTCREAT;
+    }
+    st.keep_raw = st.rejects != NULL;
+    st.label = strcmp(st.path, "-") == 0 ? "stdin" : st.path;
+    str_copy(file_name, strcmp(st.path, "-") == 0 ? "stdin" : base_name(st.path), sizeof file_name);
+    st.progress = !quiet && isatty(STDERR_FILENO);
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    rc = run_import(&st, conflict, dry_run, file_name);
+
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    if (st.rejects != NULL && fclose(st.rejects) != 0 && rc == 0) {
+        fprintf(stderr, "ccrm: could not write \"%s\": %s\n", st.rejects_path, strerror(errno));
+        rc = EX_CANTCREAT;
+    }
+    db_close(&st.db);
+    imp_row_fini(&st.row);
+    sbuf_fini(&st.copy);
+    free(st.hdr_raw);
+    return rc;
+}

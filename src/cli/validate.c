@@ -1,0 +1,899 @@
+/* Import mapping and validation, pure: the entity whitelist (tables, columns, types, choices
+ * matching the CHECK constraints of schema/001), header names to columns with synonyms, and
+ * per-field checks with normalisation. No I/O, no libpq: unit-tested and fuzzed. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ccrm/util.h"
+#include "import_int.h"
+
+/* ---- the whitelist ---- */
+
+static const char *const lead_status[] = {"new",         "contacted", "qualified",
+                                          "unqualified", "converted", NULL};
+static const char *const opp_stage[] = {"prospecting", "qualification", "proposal", "negotiation",
+                                        "won",         "lost",          NULL};
+static const char *const ticket_status[] = {"new", "open", "pending", "solved", "closed", NULL};
+static const char *const ticket_priority[] = {"low", "normal", "high", "urgent", NULL};
+static const char *const ticket_channel[] = {"email", "phone", "chat", "web", "partner", NULL};
+static const char *const ia_kind[] = {"call", "email", "meeting", "chat", "note", "task", NULL};
+static const char *const ia_direction[] = {"in", "out", NULL};
+
+#define T(name, syn, len)                                                                          \
+    {                                                                                              \
+        name, name, IMP_TEXT, 0, len, 0, 0, NULL, NULL, "text", syn                                \
+    }
+#define EMAIL(name, syn)                                                                           \
+    {                                                                                              \
+        name, name, IMP_EMAIL, 0, 254, 0, 0, NULL, NULL, "text", syn                               \
+    }
+#define LOGIN(name, syn)                                                                           \
+    {                                                                                              \
+        name, name, IMP_LOGIN, 0, 63, 0, 0, NULL, NULL, "text", syn                                \
+    }
+#define ACCOUNT(req)                                                                               \
+    {                                                                                              \
+        "account", "account_id", IMP_ACCOUNT, req, 200, 0, 0, NULL, NULL, "bigint",                \
+            "accountname|accountdomain|customer"                                                   \
+    }
+#define CONTACT(syn)                                                                               \
+    {                                                                                              \
+        "contact", "contact_id", IMP_CONTACT, 0, 254, 0, 0, NULL, NULL, "bigint", syn              \
+    }
+#define FIRST T("first_name", "firstname|givenname|forename|vorname", 200)
+#define LAST T("last_name", "lastname|surname|familyname|nachname", 200)
+#define PERSON_EMAIL EMAIL("email", "emailaddress|mail|mailaddress")
+#define OWNER LOGIN("owner", "ownerlogin|assignedto|accountowner|leadowner|contactowner")
+
+static const struct imp_column account_cols[] = {
+    {"name", "name", IMP_TEXT, 1, 200, 0, 0, NULL, NULL, "text",
+     "accountname|companyname|company|organisation|organization|firma"},
+    T("domain", "webdomain|emaildomain", 253),
+    T("industry", "sector|branche", 200),
+    OWNER,
+    T("phone", "telephone|phonenumber|tel|telefon", 50),
+    T("website", "web|url|homepage", 500),
+    T("city", "town|ort|stadt", 200),
+    T("country", "land", 200),
+    {"employees", "employees", IMP_INT, 0, 0, 0, 2147483647L, NULL, NULL, "int",
+     "numberofemployees|headcount|staff"},
+    {"annual_revenue", "annual_revenue", IMP_NUMERIC, 0, 0, 0, 0, NULL, NULL, "numeric",
+     "revenue|annualrevenue|umsatz"},
+    T("description", "notes|about", 100000),
+};
+
+static const struct imp_column contact_cols[] = {
+    ACCOUNT(0),
+    FIRST,
+    LAST,
+    PERSON_EMAIL,
+    T("phone", "telephone|phonenumber|tel|mobile|telefon", 50),
+    T("title", "jobtitle|position|role", 200),
+    OWNER,
+};
+
+static const struct imp_column lead_cols[] = {
+    FIRST,
+    LAST,
+    PERSON_EMAIL,
+    T("company", "companyname|organisation|organization|firma", 200),
+    T("source", "leadsource|origin|quelle", 200),
+    {"status", "status", IMP_CHOICE, 0, 0, 0, 0, lead_status, "'new'", "text", "leadstatus"},
+    {"score", "score", IMP_INT, 0, 0, 0, 100, NULL, "0", "int", "leadscore|rating"},
+    OWNER,
+    CONTACT("contactemail"),
+    ACCOUNT(0),
+};
+
+static const struct imp_column opportunity_cols[] = {
+    ACCOUNT(1),
+    {"name", "name", IMP_TEXT, 1, 200, 0, 0, NULL, NULL, "text",
+     "opportunityname|dealname|opportunity|deal"},
+    {"stage", "stage", IMP_CHOICE, 0, 0, 0, 0, opp_stage, "'prospecting'", "text", "dealstage"},
+    {"amount", "amount", IMP_NUMERIC, 0, 0, 0, 0, NULL, NULL, "numeric", "value|dealvalue"},
+    {"currency", "currency", IMP_CURRENCY, 0, 3, 0, 0, NULL, "'EUR'", "text", "waehrung"},
+    {"close_date", "close_date", IMP_DATE, 0, 0, 0, 0, NULL, NULL, "date",
+     "closedate|expectedclose|closingdate"},
+    OWNER,
+};
+
+static const struct imp_column ticket_cols[] = {
+    ACCOUNT(0),
+    CONTACT("contactemail|requester|requesteremail|email"),
+    {"subject", "subject", IMP_TEXT, 1, 500, 0, 0, NULL, NULL, "text", "title|summary|betreff"},
+    T("body", "description|text|message", 100000),
+    {"status", "status", IMP_CHOICE, 0, 0, 0, 0, ticket_status, "'new'", "text", "ticketstatus"},
+    {"priority", "priority", IMP_CHOICE, 0, 0, 0, 0, ticket_priority, "'normal'", "text", "prio"},
+    {"channel", "channel", IMP_CHOICE, 0, 0, 0, 0, ticket_channel, NULL, "text", "source"},
+    LOGIN("assignee", "assignedto|agent|owner"),
+    T("product", "productname", 200),
+};
+
+static const struct imp_column interaction_cols[] = {
+    {"kind", "kind", IMP_CHOICE, 1, 0, 0, 0, ia_kind, NULL, "text", "type|activitytype"},
+    T("channel", "medium", 50),
+    {"direction", "direction", IMP_CHOICE, 0, 0, 0, 0, ia_direction, NULL, "text", ""},
+    T("subject", "title|summary|betreff", 500),
+    T("body", "description|text|notes", 100000),
+    {"at", "at", IMP_TIMESTAMP, 0, 0, 0, 0, NULL, "now()", "timestamptz",
+     "date|time|when|datetime"},
+    {"due_at", "due_at", IMP_TIMESTAMP, 0, 0, 0, 0, NULL, NULL, "timestamptz", "due|duedate"},
+    {"done_at", "done_at", IMP_TIMESTAMP, 0, 0, 0, 0, NULL, NULL, "timestamptz",
+     "done|completed|completedat"},
+    ACCOUNT(0),
+    CONTACT("contactemail|email"),
+};
+
+#define N(a) ((int)(sizeof a / sizeof a[0]))
+
+static const struct imp_entity ent_accounts = {
+    "accounts", "account", account_cols, N(account_cols), 1, "domain", {0, -1, -1, -1}};
+static const struct imp_entity ent_contacts = {"contacts", "contact", contact_cols, N(contact_cols),
+                                               3,          "e-mail",  {1, 2, 3, -1}};
+static const struct imp_entity ent_leads = {"leads", "lead",   lead_cols,   N(lead_cols),
+                                            2,       "e-mail", {0, 1, 2, 3}};
+static const struct imp_entity ent_opportunities = {
+    "opportunities", "opportunity", opportunity_cols, N(opportunity_cols), -1, NULL, {-1}};
+static const struct imp_entity ent_tickets = {"tickets", "ticket", ticket_cols, N(ticket_cols),
+                                              -1,        NULL,     {-1}};
+static const struct imp_entity ent_interactions = {
+    "interactions", "interaction", interaction_cols, N(interaction_cols), -1, NULL, {-1}};
+
+const struct imp_entity *const imp_entities[] = {
+    &ent_leads,   &ent_contacts,     &ent_accounts, &ent_opportunities,
+    &ent_tickets, &ent_interactions, NULL,
+};
+
+const struct imp_entity *
+imp_entity_find(const char *name)
+{
+    int i;
+
+    for (i = 0; imp_entities[i] != NULL; i++)
+        if (strcmp(imp_entities[i]->name, name) == 0)
+            return imp_entities[i];
+    return NULL;
+}
+
+/* ---- header mapping ---- */
+
+/* Columns any export of ours has that an import ignores without a word. */
+static const char *const ignored_cols[] = {
+    "id", "createdat", "createdby", "updatedat", "updatedby", "version", "search", "mode", NULL};
+
+void
+imp_fold(const char *s, size_t len, char *out, size_t n)
+{
+    size_t i, o = 0;
+
+    for (i = 0; i < len && o + 1 < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if (c >= 'A' && c <= 'Z')
+            out[o++] = (char)(c - 'A' + 'a');
+        else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+            out[o++] = (char)c;
+    }
+    if (n > 0)
+        out[o] = '\0';
+}
+
+static int
+syn_match(const char *syn, const char *folded)
+{
+    size_t fl = strlen(folded);
+    const char *p = syn;
+
+    while (p != NULL && *p != '\0') {
+        const char *bar = strchr(p, '|');
+        size_t l = bar ? (size_t)(bar - p) : strlen(p);
+
+        if (l == fl && memcmp(p, folded, l) == 0)
+            return 1;
+        p = bar ? bar + 1 : NULL;
+    }
+    return 0;
+}
+
+/* Column of e that a header name denotes: by folded name, then synonyms. -1 if none. */
+static int
+find_column(const struct imp_entity *e, const char *name, size_t len)
+{
+    char f[128], cf[64];
+    int i;
+
+    imp_fold(name, len, f, sizeof f);
+    if (f[0] == '\0')
+        return -1;
+    for (i = 0; i < e->ncols; i++) {
+        imp_fold(e->cols[i].name, strlen(e->cols[i].name), cf, sizeof cf);
+        if (strcmp(cf, f) == 0)
+            return i;
+    }
+    for (i = 0; i < e->ncols; i++)
+        if (syn_match(e->cols[i].synonyms, f))
+            return i;
+    return -1;
+}
+
+static int
+is_ignored(const char *name, size_t len)
+{
+    char f[64];
+    int i;
+
+    imp_fold(name, len, f, sizeof f);
+    for (i = 0; ignored_cols[i] != NULL; i++)
+        if (strcmp(ignored_cols[i], f) == 0)
+            return 1;
+    return 0;
+}
+
+/* Does header field h (trimmed) equal src case-insensitively? */
+static int
+header_is(const char *h, size_t hl, const char *src, size_t sl)
+{
+    size_t i;
+
+    while (hl > 0 && (*h == ' ' || *h == '\t'))
+        h++, hl--;
+    while (hl > 0 && (h[hl - 1] == ' ' || h[hl - 1] == '\t'))
+        hl--;
+    if (hl != sl)
+        return 0;
+    for (i = 0; i < hl; i++) {
+        char a = h[i], b = src[i];
+
+        if (a >= 'A' && a <= 'Z')
+            a = (char)(a - 'A' + 'a');
+        if (b >= 'A' && b <= 'Z')
+            b = (char)(b - 'A' + 'a');
+        if (a != b)
+            return 0;
+    }
+    return 1;
+}
+
+/* Apply one SRC=DST override. Returns 0/-1. */
+static int
+apply_override(struct imp_map *m, const struct csv_record *hdr, const char *ov, size_t ol,
+               struct ccrm_err *err)
+{
+    const char *eq = memchr(ov, '=', ol);
+    const char *src, *dst;
+    size_t sl, dl, i;
+    int c = -2, found = 0;
+
+    if (eq == NULL) {
+        err_set(err, "--map: expected SRC=DST, got \"%.*s\"", (int)ol, ov);
+        return -1;
+    }
+    src = ov;
+    sl = (size_t)(eq - ov);
+    dst = eq + 1;
+    dl = ol - sl - 1;
+    while (dl > 0 && *dst == ' ')
+        dst++, dl--;
+    while (sl > 0 && src[sl - 1] == ' ')
+        sl--;
+    while (sl > 0 && *src == ' ')
+        src++, sl--;
+    if (!(dl == 0 || (dl == 1 && dst[0] == '-'))) {
+        for (c = 0; c < m->e->ncols; c++)
+            if (strlen(m->e->cols[c].name) == dl && memcmp(m->e->cols[c].name, dst, dl) == 0)
+                break;
+        if (c == m->e->ncols) {
+            err_set(err, "--map: %s have no column \"%.*s\"", m->e->name, (int)dl, dst);
+            return -1;
+        }
+    }
+    for (i = 0; i < hdr->nfields && i < IMP_MAX_FIELDS; i++)
+        if (header_is(hdr->field[i], hdr->len[i], src, sl)) {
+            m->col[i] = c;
+            found = 1;
+        }
+    if (!found) {
+        err_set(err, "--map: the file has no column \"%.*s\"", (int)sl, src);
+        return -1;
+    }
+    return 0;
+}
+
+int
+imp_map_header(struct imp_map *m, const struct imp_entity *e, const struct csv_record *hdr,
+               const char *overrides, struct ccrm_err *err)
+{
+    size_t i, at;
+    int c, k;
+
+    memset(m, 0, sizeof *m);
+    m->e = e;
+    m->nfields = hdr->nfields;
+    if (hdr->nfields > IMP_MAX_FIELDS) {
+        err_set(err, "the header has %zu columns, more than %d", hdr->nfields, IMP_MAX_FIELDS);
+        return -1;
+    }
+    for (i = 0; i < hdr->nfields; i++) {
+        if (imp_utf8_check(hdr->field[i], hdr->len[i], &at) != 0) {
+            err_set(err, "header column %zu is not valid UTF-8", i + 1);
+            return -1;
+        }
+        c = find_column(e, hdr->field[i], hdr->len[i]);
+        if (c < 0 && is_ignored(hdr->field[i], hdr->len[i]))
+            c = -2;
+        m->col[i] = c;
+    }
+    while (overrides != NULL && *overrides != '\0') {
+        const char *comma = strchr(overrides, ',');
+        size_t l = comma ? (size_t)(comma - overrides) : strlen(overrides);
+
+        if (l > 0 && apply_override(m, hdr, overrides, l, err) == -1)
+            return -1;
+        overrides = comma ? comma + 1 : NULL;
+    }
+    for (c = 0; c < e->ncols; c++)
+        m->mapped[c] = -1;
+    for (i = 0; i < hdr->nfields; i++) {
+        c = m->col[i];
+        if (c == -1) {
+            char name[64];
+
+            str_copy(name, hdr->field[i], sizeof name);
+            str_trim(name);
+            if (m->nunknown++ > 0)
+                strncat(m->unknown, ", ", sizeof m->unknown - strlen(m->unknown) - 1);
+            snprintf(m->unknown + strlen(m->unknown), sizeof m->unknown - strlen(m->unknown),
+                     "\"%s\"", name);
+            continue;
+        }
+        if (c < 0)
+            continue;
+        if (m->mapped[c] >= 0) {
+            err_set(err, "columns %d and %zu both map to %s (use --map to choose)",
+                    m->mapped[c] + 1, i + 1, e->cols[c].name);
+            return -1;
+        }
+        m->mapped[c] = (int)i;
+    }
+    for (c = 0; c < e->ncols; c++)
+        if (e->cols[c].required && m->mapped[c] < 0) {
+            err_set(err, "no column for \"%s\", which %s need", e->cols[c].name, e->name);
+            return -1;
+        }
+    if (e->identity[0] >= 0) {
+        for (k = 0; k < 4 && e->identity[k] >= 0; k++)
+            if (m->mapped[e->identity[k]] >= 0)
+                break;
+        if (k == 4 || e->identity[k] < 0) {
+            err_set(err, "no column for any of %s%s%s%s%s%s%s, which %s need",
+                    e->cols[e->identity[0]].name, e->identity[1] >= 0 ? ", " : "",
+                    e->identity[1] >= 0 ? e->cols[e->identity[1]].name : "",
+                    e->identity[2] >= 0 ? ", " : "",
+                    e->identity[2] >= 0 ? e->cols[e->identity[2]].name : "",
+                    e->identity[3] >= 0 ? ", " : "",
+                    e->identity[3] >= 0 ? e->cols[e->identity[3]].name : "", e->name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ---- values ---- */
+
+int
+imp_utf8_check(const char *s, size_t len, size_t *at)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+
+    while (i < len) {
+        unsigned char c = p[i];
+        size_t n, k;
+        unsigned long cp;
+
+        if (c == 0) {
+            *at = i;
+            return 2;
+        }
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0xc2 && c <= 0xdf)
+            n = 1, cp = c & 0x1f;
+        else if (c >= 0xe0 && c <= 0xef)
+            n = 2, cp = c & 0x0f;
+        else if (c >= 0xf0 && c <= 0xf4)
+            n = 3, cp = c & 0x07;
+        else
+            goto bad;
+        if (len - i - 1 < n)
+            goto bad;
+        for (k = 1; k <= n; k++) {
+            if ((p[i + k] & 0xc0) != 0x80)
+                goto bad;
+            cp = (cp << 6) | (p[i + k] & 0x3f);
+        }
+        if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+            goto bad;
+        i += n + 1;
+    }
+    return 0;
+bad:
+    *at = i;
+    return 1;
+}
+
+static size_t
+utf8_chars(const char *s, size_t len)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < len; i++)
+        if (((unsigned char)s[i] & 0xc0) != 0x80)
+            n++;
+    return n;
+}
+
+/* A value quoted for a message: at most 60 bytes, cut at a character boundary. */
+static void
+quote_val(char *out, size_t n, const char *s, size_t len)
+{
+    size_t l = len > 60 ? 60 : len;
+
+    while (l < len && l > 0 && ((unsigned char)s[l] & 0xc0) == 0x80)
+        l--;
+    snprintf(out, n, "\"%.*s%s\"", (int)l, s, l < len ? "..." : "");
+}
+
+static int
+all_digits(const char *s, size_t n)
+{
+    size_t i;
+
+    if (n == 0)
+        return 0;
+    for (i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return 1;
+}
+
+static int
+num(const char *s, size_t n)
+{
+    int v = 0;
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        v = v * 10 + (s[i] - '0');
+    return v;
+}
+
+static int
+valid_date(const char *s, size_t len)
+{
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int y, m, d, leap;
+
+    if (len != 10 || s[4] != '-' || s[7] != '-' || !all_digits(s, 4) || !all_digits(s + 5, 2) ||
+        !all_digits(s + 8, 2))
+        return 0;
+    y = num(s, 4);
+    m = num(s + 5, 2);
+    d = num(s + 8, 2);
+    if (y < 1 || m < 1 || m > 12 || d < 1)
+        return 0;
+    leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return d <= mdays[m - 1] + (m == 2 && leap);
+}
+
+static int
+valid_timestamp(const char *s, size_t len)
+{
+    size_t i = 10;
+
+    if (len < 10 || !valid_date(s, 10))
+        return 0;
+    if (i == len)
+        return 1;
+    if (s[i] != ' ' && s[i] != 'T')
+        return 0;
+    i++;
+    if (len - i < 5 || !all_digits(s + i, 2) || s[i + 2] != ':' || !all_digits(s + i + 3, 2) ||
+        num(s + i, 2) > 23 || num(s + i + 3, 2) > 59)
+        return 0;
+    i += 5;
+    if (i < len && s[i] == ':') {
+        if (len - i < 3 || !all_digits(s + i + 1, 2) || num(s + i + 1, 2) > 60)
+            return 0;
+        i += 3;
+        if (i < len && s[i] == '.') {
+            size_t f = ++i;
+
+            while (i < len && s[i] >= '0' && s[i] <= '9')
+                i++;
+            if (i == f || i - f > 6)
+                return 0;
+        }
+    }
+    if (i == len)
+        return 1;
+    if (s[i] == 'Z' && i + 1 == len)
+        return 1;
+    if (s[i] != '+' && s[i] != '-')
+        return 0;
+    i++;
+    if (len - i < 2 || !all_digits(s + i, 2) || num(s + i, 2) > 15)
+        return 0;
+    i += 2;
+    if (i == len)
+        return 1;
+    if (s[i] == ':')
+        i++;
+    return len - i == 2 && all_digits(s + i, 2) && num(s + i, 2) < 60;
+}
+
+static int
+valid_email(const char *s, size_t len)
+{
+    const char *at = NULL;
+    size_t i, local, dl;
+    int dot = 0;
+
+    if (len > 254)
+        return 0;
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if (c <= ' ' || c == 0x7f || c == '"' || c == '(' || c == ')' || c == ',' || c == ':' ||
+            c == ';' || c == '<' || c == '>' || c == '[' || c == ']' || c == '\\')
+            return 0;
+        if (c == '@') {
+            if (at != NULL)
+                return 0;
+            at = s + i;
+        }
+    }
+    if (at == NULL)
+        return 0;
+    local = (size_t)(at - s);
+    dl = len - local - 1;
+    if (local == 0 || local > 64 || dl == 0 || s[0] == '.' || at[-1] == '.')
+        return 0;
+    for (i = 1; i < local; i++)
+        if (s[i] == '.' && s[i - 1] == '.')
+            return 0;
+    for (i = 0; i < dl; i++) {
+        unsigned char c = (unsigned char)at[1 + i];
+
+        if (c == '.') {
+            if (i == 0 || i == dl - 1 || at[i] == '.')
+                return 0;
+            dot = 1;
+        } else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                     c == '-' || c >= 0x80)) {
+            return 0;
+        }
+    }
+    return dot;
+}
+
+long
+imp_check_value(const struct imp_column *c, const char *s, size_t len, char *out, char *reason,
+                size_t n)
+{
+    char q[80];
+    size_t i, chars;
+    int k;
+
+    quote_val(q, sizeof q, s, len);
+    for (i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)s[i];
+
+        if ((ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') || ch == 0x7f) {
+            snprintf(reason, n, "column \"%s\": control character 0x%02x", c->name, ch);
+            return -1;
+        }
+    }
+    memcpy(out, s, len);
+    out[len] = '\0';
+    switch (c->type) {
+    case IMP_TEXT:
+    case IMP_LOGIN:
+    case IMP_ACCOUNT:
+        break;
+    case IMP_EMAIL:
+    case IMP_CONTACT:
+        if (!valid_email(s, len)) {
+            snprintf(reason, n, "column \"%s\": %s is not a valid e-mail address", c->name, q);
+            return -1;
+        }
+        break;
+    case IMP_INT: {
+        size_t d = (s[0] == '-' || s[0] == '+') ? 1 : 0;
+        long long v = 0;
+
+        if (!all_digits(s + d, len - d)) {
+            snprintf(reason, n, "column \"%s\": %s is not a whole number", c->name, q);
+            return -1;
+        }
+        for (i = d; i < len && v <= 100000000000LL; i++)
+            v = v * 10 + (s[i] - '0');
+        if (s[0] == '-')
+            v = -v;
+        if (v < c->min || v > c->max) {
+            snprintf(reason, n, "column \"%s\": %s is out of range (%ld to %ld)", c->name, q,
+                     c->min, c->max);
+            return -1;
+        }
+        return snprintf(out, len + 1, "%lld", v);
+    }
+    case IMP_NUMERIC: {
+        const char *dot = memchr(s, '.', len);
+        size_t ip = dot ? (size_t)(dot - s) : len;
+        size_t fp = dot ? len - ip - 1 : 0;
+
+        if (!all_digits(s, ip) || (dot != NULL && !all_digits(dot + 1, fp)) || fp > 2) {
+            snprintf(reason, n,
+                     "column \"%s\": %s is not a number (digits, at most 2 decimals, no sign)",
+                     c->name, q);
+            return -1;
+        }
+        if (ip > 12) {
+            snprintf(reason, n,
+                     "column \"%s\": %s is too large (at most 12 digits before the point)", c->name,
+                     q);
+            return -1;
+        }
+        break;
+    }
+    case IMP_DATE:
+        if (!valid_date(s, len)) {
+            snprintf(reason, n, "column \"%s\": %s is not a valid date (YYYY-MM-DD)", c->name, q);
+            return -1;
+        }
+        break;
+    case IMP_TIMESTAMP:
+        if (!valid_timestamp(s, len)) {
+            snprintf(reason, n,
+                     "column \"%s\": %s is not a valid time (YYYY-MM-DD HH:MM[:SS][+HH:MM])",
+                     c->name, q);
+            return -1;
+        }
+        break;
+    case IMP_CHOICE:
+        for (k = 0; c->choices[k] != NULL; k++)
+            if (strlen(c->choices[k]) == len && header_is(s, len, c->choices[k], len))
+                break;
+        if (c->choices[k] == NULL) {
+            char list[200] = "";
+
+            for (k = 0; c->choices[k] != NULL; k++) {
+                if (k > 0)
+                    strncat(list, ", ", sizeof list - strlen(list) - 1);
+                strncat(list, c->choices[k], sizeof list - strlen(list) - 1);
+            }
+            snprintf(reason, n, "column \"%s\": %s is not one of %s", c->name, q, list);
+            return -1;
+        }
+        memcpy(out, c->choices[k], len);
+        break;
+    case IMP_CURRENCY:
+        if (len != 3) {
+            snprintf(reason, n, "column \"%s\": %s is not a three-letter currency code", c->name,
+                     q);
+            return -1;
+        }
+        for (i = 0; i < 3; i++) {
+            char ch = s[i];
+
+            if (ch >= 'a' && ch <= 'z')
+                ch = (char)(ch - 'a' + 'A');
+            if (ch < 'A' || ch > 'Z') {
+                snprintf(reason, n, "column \"%s\": %s is not a three-letter currency code",
+                         c->name, q);
+                return -1;
+            }
+            out[i] = ch;
+        }
+        break;
+    }
+    if (c->maxlen > 0 && (chars = utf8_chars(s, len)) > (size_t)c->maxlen) {
+        snprintf(reason, n, "column \"%s\" is too long (%zu characters, at most %d)", c->name,
+                 chars, c->maxlen);
+        return -1;
+    }
+    return (long)len;
+}
+
+void
+imp_row_init(struct imp_row *row)
+{
+    memset(row, 0, sizeof *row);
+}
+
+void
+imp_row_fini(struct imp_row *row)
+{
+    free(row->buf);
+    memset(row, 0, sizeof *row);
+}
+
+static int
+blank_value(const char *s, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < len; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
+            return 0;
+    return 1;
+}
+
+int
+imp_record_blank(const struct csv_record *rec)
+{
+    size_t i;
+
+    for (i = 0; i < rec->nfields; i++)
+        if (!blank_value(rec->field[i], rec->len[i]))
+            return 0;
+    return 1;
+}
+
+int
+imp_validate(const struct imp_map *m, const struct csv_record *rec, struct imp_row *row,
+             char *reason, size_t n)
+{
+    const struct imp_entity *e = m->e;
+    size_t need = 0, at;
+    int c, k, bad;
+
+    if (rec->error != NULL) {
+        snprintf(reason, n, "%s", rec->error);
+        return -1;
+    }
+    if (rec->nfields != m->nfields) {
+        snprintf(reason, n, "expected %zu fields, found %zu", m->nfields, rec->nfields);
+        return -1;
+    }
+    for (c = 0; c < e->ncols; c++)
+        if (m->mapped[c] >= 0)
+            need += rec->len[m->mapped[c]] + 8;
+    if (need > row->cap) {
+        row->cap = need + 256;
+        free(row->buf);
+        row->buf = xmalloc(row->cap);
+    }
+    row->used = 0;
+    for (c = 0; c < e->ncols; c++) {
+        const struct imp_column *col = &e->cols[c];
+        const char *s;
+        size_t len;
+        long l;
+
+        row->val[c] = NULL;
+        row->vlen[c] = 0;
+        if (m->mapped[c] < 0)
+            continue;
+        s = rec->field[m->mapped[c]];
+        len = rec->len[m->mapped[c]];
+        if ((bad = imp_utf8_check(s, len, &at)) != 0) {
+            if (bad == 2)
+                snprintf(reason, n, "column \"%s\": NUL byte at byte %zu", col->name, at + 1);
+            else
+                snprintf(reason, n, "column \"%s\": invalid UTF-8 at byte %zu", col->name, at + 1);
+            return -1;
+        }
+        while (len > 0 && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'))
+            s++, len--;
+        while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r' ||
+                           s[len - 1] == '\n'))
+            len--;
+        if (len == 0) {
+            if (col->required) {
+                snprintf(reason, n, "column \"%s\" is required", col->name);
+                return -1;
+            }
+            continue;
+        }
+        l = imp_check_value(col, s, len, row->buf + row->used, reason, n);
+        if (l < 0)
+            return -1;
+        row->val[c] = row->buf + row->used;
+        row->vlen[c] = (size_t)l;
+        row->used += (size_t)l + 1;
+    }
+    if (e->identity[0] >= 0) {
+        for (k = 0; k < 4 && e->identity[k] >= 0; k++)
+            if (row->val[e->identity[k]] != NULL)
+                return 0;
+        snprintf(reason, n, "one of %s%s%s%s%s%s%s is required", e->cols[e->identity[0]].name,
+                 e->identity[1] >= 0 ? ", " : "",
+                 e->identity[1] >= 0 ? e->cols[e->identity[1]].name : "",
+                 e->identity[2] >= 0 ? ", " : "",
+                 e->identity[2] >= 0 ? e->cols[e->identity[2]].name : "",
+                 e->identity[3] >= 0 ? ", " : "",
+                 e->identity[3] >= 0 ? e->cols[e->identity[3]].name : "");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- COPY text format ---- */
+
+void
+sbuf_add(struct sbuf *b, const char *s, size_t n)
+{
+    if (b->len + n > b->cap) {
+        while (b->len + n > b->cap)
+            b->cap = b->cap ? b->cap * 2 : 65536;
+        b->p = xrealloc(b->p, b->cap);
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+}
+
+void
+sbuf_fini(struct sbuf *b)
+{
+    free(b->p);
+    memset(b, 0, sizeof *b);
+}
+
+void
+imp_copy_value(struct sbuf *b, const char *s, size_t n)
+{
+    size_t i, start = 0;
+
+    if (s == NULL) {
+        sbuf_add(b, "\\N", 2);
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        const char *esc = NULL;
+
+        switch (s[i]) {
+        case '\\':
+            esc = "\\\\";
+            break;
+        case '\t':
+            esc = "\\t";
+            break;
+        case '\n':
+            esc = "\\n";
+            break;
+        case '\r':
+            esc = "\\r";
+            break;
+        default:
+            continue;
+        }
+        sbuf_add(b, s + start, i - start);
+        sbuf_add(b, esc, 2);
+        start = i + 1;
+    }
+    sbuf_add(b, s + start, n - start);
+}
+
+void
+imp_copy_bytea(struct sbuf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    char tmp[512];
+    size_t i, o = 0;
+
+    sbuf_add(b, "\\\\x", 3);
+    for (i = 0; i < n; i++) {
+        tmp[o++] = hex[(unsigned char)s[i] >> 4];
+        tmp[o++] = hex[(unsigned char)s[i] & 15];
+        if (o == sizeof tmp) {
+            sbuf_add(b, tmp, o);
+            o = 0;
+        }
+    }
+    sbuf_add(b, tmp, o);
+}

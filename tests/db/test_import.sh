@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# ccrm --import / --export / --revert against a throwaway cluster: the nasty-file corpus in
+# tests/data/import (plus binary and big files generated here) with exact counts and line
+# numbers, all-or-nothing, --rejects byte for byte, --on-conflict, --dry-run = real run,
+# batches and revert, export round trip, Ctrl-C, one summary event per import.
+. "$(dirname "$0")/../lib/pg.sh"
+CCRM=${1:?usage: test_import.sh path/to/ccrm}
+D=$(cd "$(dirname "$0")/../data/import" && pwd)
+export XDG_CONFIG_HOME=$TEST_TMP/config XDG_DATA_HOME=$TEST_TMP/data XDG_STATE_HOME=$TEST_TMP/state
+export CCRM_SYSCONFDIR=$TEST_TMP/etc
+T=$TEST_TMP
+pg_start
+"$CCRM" -d "$PG_CONN" --migrate >/dev/null || fail "migrate"
+cd "$D"
+
+imp() { "$CCRM" -d "$PG_CONN" --import "$@" >"$T/out" 2>"$T/err"; rc=$?; }
+n() { psqlc -c "select count(*) from $1"; }
+same() { # same "what" expected-file-content actual-file
+    if [ "$2" = "$(cat "$3")" ]; then ok "$1"; else echo "--- expected:"; echo "$2"; echo "--- got:"; cat "$3"; fail "$1"; fi
+}
+
+# ---- usage and files ----
+imp nope.csv --into contacts; check "missing file exits 66" test $rc = 66
+imp header_only.csv --into widgets; check "unknown entity exits 64" test $rc = 64
+imp header_only.csv; check "--import without --into exits 64" test $rc = 64
+imp header_only.csv --into contacts --on-conflict maybe; check "bad --on-conflict exits 64" test $rc = 64
+imp bad_last_line.csv --into contacts --rejects /nonexistent/dir/r.csv; check "uncreatable --rejects exits 73" test $rc = 73
+
+# ---- the corpus, dry runs: exact messages and counts ----
+imp empty.csv --into contacts --dry-run
+check "empty file exits 65" test $rc = 65
+same "empty file: one clear message" "ccrm: empty.csv: the file is empty (expected a header row)" "$T/err"
+imp header_only.csv --into contacts --dry-run
+same "header only: nothing to do" "ccrm: dry run: would insert 0, update 0, skip 0, reject 0 (contacts from header_only.csv); nothing written" "$T/out"
+check "header only exits 0" test $rc = 0
+imp bom_crlf.csv --into contacts --dry-run
+check "BOM + CRLF + quoted newlines: 3 rows, exit 0" bash -c "test $rc = 0 && grep -q 'would insert 3, update 0, skip 0, reject 0' $T/out"
+imp wrong_columns.csv --into contacts --dry-run
+same "wrong column count: lines and reasons" 'wrong_columns.csv:3: expected 3 fields, found 4
+wrong_columns.csv:4: expected 3 fields, found 2' "$T/err"
+check "wrong column count: counts, exit 65" bash -c "test $rc = 65 && grep -q 'would insert 2, update 0, skip 0, reject 2' $T/out"
+imp bad_last_line.csv --into contacts --dry-run
+same "bad row on the last line (no newline)" 'bad_last_line.csv:4: column "email": "no-at-sign" is not a valid e-mail address' "$T/err"
+imp unterminated.csv --into contacts --dry-run
+same "unterminated quote: reported at its first line" 'unterminated.csv:3: unterminated quoted field' "$T/err"
+imp unknown_cols.csv --into contacts --dry-run
+same "unknown columns reported once, id ignored" 'ccrm: unknown_cols.csv: ignoring unknown columns "Shoe Size", "Favourite Colour"' "$T/err"
+imp bad_values.csv --into leads --dry-run
+same "leads: every bad value named" 'bad_values.csv:3: column "email": "bob@@example.org" is not a valid e-mail address
+bad_values.csv:4: column "score": "101" is out of range (0 to 100)
+bad_values.csv:5: column "status": "hot" is not one of new, contacted, qualified, unqualified, converted
+bad_values.csv:6: column "score": "ten" is not a whole number
+bad_values.csv:7: one of first_name, last_name, email, company is required
+bad_values.csv:8: owner "nobody" is not a ccrm user' "$T/err"
+check "leads: 2 good, 6 rejected" grep -q 'would insert 2, update 0, skip 0, reject 6' "$T/out"
+
+# generated nasty files: invalid UTF-8, NUL bytes, a 1 MB field
+printf 'first_name,last_name,email\nAda,Lovelace,ada@example.org\nBad,\xc3\x28UTF,u@example.org\nOk,\xc3\xa9t\xc3\xa9,e@example.org\n' >"$T/utf8.csv"
+imp "$T/utf8.csv" --into contacts --dry-run
+same "invalid UTF-8 named with its byte" "$T/utf8.csv:3: column \"last_name\": invalid UTF-8 at byte 1" "$T/err"
+printf 'first_name,last_name,email\nNul,A\0B,nul@example.org\nAda,Lovelace,ada@example.org\n' >"$T/nul.csv"
+imp "$T/nul.csv" --into contacts --dry-run
+same "NUL byte named" "$T/nul.csv:2: column \"last_name\": NUL byte at byte 2" "$T/err"
+{ printf 'first_name,last_name,email\nBig,"'; head -c 1048576 /dev/zero | tr '\0' x; printf '",big@example.org\nAda,Lovelace,ada@example.org\n'; } >"$T/big.csv"
+imp "$T/big.csv" --into contacts --dry-run
+same "1 MB field rejected by length" "$T/big.csv:2: column \"last_name\" is too long (1048576 characters, at most 200)" "$T/err"
+check "1 MB field: the next row is fine" grep -q 'would insert 1, update 0, skip 0, reject 1' "$T/out"
+
+# ---- all-or-nothing writes nothing ----
+before="$(n contacts) $(n events) $(n audit) $(n import_batches)"
+imp wrong_columns.csv --into contacts
+check "all-or-nothing: exit 65" test $rc = 65
+check "all-or-nothing: says nothing was written" grep -q '2 rows rejected, nothing written' "$T/err"
+check "all-or-nothing: no rows, events, audit or batches" test "$before" = "$(n contacts) $(n events) $(n audit) $(n import_batches)"
+
+# ---- --rejects: good rows in, bad rows out byte for byte ----
+printf 'first_name,last_name,email\r\nA,"x\r\ny",bad\r\nB,Fine,b@example.org\r\nC,"q""uote",also bad\r\n' >"$T/crlf_rej.csv"
+imp "$T/crlf_rej.csv" --into contacts --rejects "$T/rej.csv"
+check "--rejects: exit 65 (some rows rejected)" test $rc = 65
+check "--rejects: good row written" test "$(psqlc -c "select count(*) from contacts where email = 'b@example.org'")" = 1
+printf 'first_name,last_name,email\r\nA,"x\r\ny",bad\r\nC,"q""uote",also bad\r\n' >"$T/rej.expected"
+check "--rejects: header and bad records byte for byte" cmp "$T/rej.expected" "$T/rej.csv"
+check "--rejects: lines of the bad records" bash -c "grep -q 'crlf_rej.csv:2: ' $T/err && grep -q 'crlf_rej.csv:5: ' $T/err"
+psqlc -c "delete from contacts"
+
+# ---- duplicates: --on-conflict with e-mails differing in case ----
+psqlc -c "insert into contacts (first_name, email) values ('Old', 'old@example.org')"
+imp dup_case.csv --into contacts --on-conflict error --dry-run
+same "conflict error: in file and against the database" 'dup_case.csv:3: duplicate e-mail "ADA@Example.org" (also on line 2)
+dup_case.csv:5: duplicate e-mail "Ada@EXAMPLE.ORG" (also on line 2)
+dup_case.csv:6: e-mail "Old@Example.Org" already exists (contacts '"$(psqlc -c "select id from contacts where email = 'old@example.org'")"')' "$T/err"
+for mode in skip update; do
+    imp dup_case.csv --into contacts --on-conflict $mode --dry-run
+    sed -e 's/^ccrm: dry run: would insert \([0-9]*\), update \([0-9]*\), skip \([0-9]*\), reject \([0-9]*\).*/\1 \2 \3 \4/' "$T/out" >"$T/dry"
+    imp dup_case.csv --into contacts --on-conflict $mode
+    sed -e 's/^ccrm: batch [0-9]*: \([0-9]*\) inserted, \([0-9]*\) updated, \([0-9]*\) skipped, \([0-9]*\) rejected.*/\1 \2 \3 \4/' "$T/out" >"$T/real"
+    check "--dry-run counts equal the real run ($mode: $(cat "$T/real"))" cmp "$T/dry" "$T/real"
+    psqlc -c "delete from contacts where lower(email) <> 'old@example.org'; update contacts set email = 'old@example.org'"
+done
+imp dup_case.csv --into contacts --on-conflict update
+check "conflict update: counts" grep -q 'batch [0-9]*: 2 inserted, 3 updated, 0 skipped, 0 rejected' "$T/out"
+check "conflict update: the last row of a duplicate wins" test "$(psqlc -c "select last_name from contacts where lower(email) = 'ada@example.org'")" = Three
+check "conflict update: existing row updated" test "$(psqlc -c "select first_name || ' ' || last_name from contacts where email = 'Old@Example.Org'")" = "Existing Person"
+
+# ---- batches, events, revert ----
+psqlc -c "delete from contacts; delete from events"
+psqlc -c "insert into contacts (first_name, last_name, email) select 'P', 'N' || g, 'p' || g || '@example.org' from generate_series(1, 30) g"
+md5_before=$(psqlc -c "select md5(string_agg(c::text, '|' order by id)) from contacts c")
+ev_before=$(n events)
+awk 'BEGIN { print "email,first_name,title"; for (i = 1; i <= 40; i++) printf "P%d@Example.org,Upd%d,T\n", i, i }' >"$T/upd.csv"
+imp "$T/upd.csv" --into contacts --on-conflict update
+batch=$(sed -n 's/^ccrm: batch \([0-9]*\):.*/\1/p' "$T/out")
+check "import prints its batch" test -n "$batch"
+check "30 updated, 10 inserted" grep -q '10 inserted, 30 updated' "$T/out"
+check "one summary event per import (none per row or statement)" test "$(n events)" = $((ev_before + 1))
+check "summary event names the import" test "$(psqlc -c "select summary from events order by id desc limit 1")" = "imported 40 contacts from upd.csv (batch $batch; 30 updated)"
+check "audit still per row" test "$(psqlc -c "select count(*) from audit a join import_batches b on a.xid = b.xid where b.id = $batch")" = 40
+check "batch recorded with who, file and counts" test "$(psqlc -c "select created_by || ' ' || file_name || ' ' || inserted || ' ' || updated from import_batches where id = $batch")" = "postgres upd.csv 10 30"
+"$CCRM" -d "$PG_CONN" --revert "$batch" >"$T/out" 2>"$T/err"; rc=$?
+check "revert exits 0" test $rc = 0
+check "revert says what it did" grep -q "reverted import batch $batch (contacts from upd.csv): 10 deleted, 30 restored" "$T/out"
+md5_after=$(psqlc -c "select md5(string_agg((c.id, c.account_id, c.first_name, c.last_name, c.email, c.phone, c.title, c.owner)::text, '|' order by id)) from contacts c")
+md5_orig=$(psqlc -c "select md5(string_agg((a.old_row->>'id', a.old_row->>'account_id', a.old_row->>'first_name', a.old_row->>'last_name', a.old_row->>'email', a.old_row->>'phone', a.old_row->>'title', a.old_row->>'owner')::text, '|' order by a.entity_id)) from audit a join import_batches b on a.xid = b.xid where b.id = $batch and a.op = 'update'")
+check "revert restores every earlier value and removes inserted rows" test "$(psqlc -c "select md5(string_agg((c.id, c.account_id, c.first_name, c.last_name, c.email, c.phone, c.title, c.owner)::text, '|' order by id)) from contacts c")" = "$md5_orig"
+check "revert: 30 rows left" test "$(n contacts)" = 30
+check "revert writes one summary event" test "$(psqlc -c "select summary from events order by id desc limit 1")" = "reverted import batch $batch (40 contacts from upd.csv)"
+"$CCRM" -d "$PG_CONN" --revert "$batch" >"$T/out" 2>"$T/err"; rc=$?
+check "second revert refused" bash -c "test $rc = 65 && grep -q 'was already reverted' $T/err"
+imp "$T/upd.csv" --into contacts --on-conflict update
+batch=$(sed -n 's/^ccrm: batch \([0-9]*\):.*/\1/p' "$T/out")
+psqlc -c "update contacts set title = 'Changed' where email = 'P7@Example.org'"
+id7=$(psqlc -c "select id from contacts where email = 'P7@Example.org'")
+"$CCRM" -d "$PG_CONN" --revert "$batch" >"$T/out" 2>"$T/err"; rc=$?
+check "revert refused after a later change, exit 65" test $rc = 65
+check "refusal names the row and who changed it" grep -q "cannot revert import batch $batch: contacts $id7 (Upd7 N7 <P7@Example.org>) was changed after the import by postgres at " "$T/err"
+check "refused revert changed nothing" test "$(psqlc -c "select count(*) from contacts")" = 40
+"$CCRM" -d "$PG_CONN" --revert 99999 >"$T/out" 2>"$T/err"; rc=$?
+check "unknown batch refused" bash -c "test $rc = 65 && grep -q 'import batch 99999 does not exist' $T/err"
+
+# ---- export -> import round trip ----
+psqlc -c "delete from contacts; delete from accounts"
+imp accounts.csv --into accounts --rejects "$T/r.csv"
+imp bom_crlf.csv --into contacts
+psqlc -c "update contacts set account_id = (select id from accounts where domain = 'acme.example') where email = 'ada@example.org'"
+for e in accounts contacts; do
+    "$CCRM" -d "$PG_CONN" --export $e --output "$T/$e.csv"; rc=$?
+    check "export $e exits 0" test $rc = 0
+done
+check "export header uses import names" test "$(head -1 "$T/contacts.csv")" = "account,first_name,last_name,email,phone,title,owner"
+sig() { psqlc -c "select md5(string_agg(x, '|' order by x)) from (select concat_ws(',', (select domain from accounts a where a.id = c.account_id), first_name, last_name, email, phone, title, owner) x from contacts c) s"; }
+before=$(sig)
+psqlc -c "delete from contacts"
+imp "$T/contacts.csv" --into contacts
+check "round trip: re-import exits 0" test $rc = 0
+check "round trip: same contacts, account resolved by domain, quoted newlines kept" test "$before" = "$(sig)"
+"$CCRM" -d "$PG_CONN" --export contacts --format jsonl >"$T/c.jsonl"
+check "jsonl: one object per line" test "$(wc -l <"$T/c.jsonl")" = 3
+check "jsonl: newline inside a value escaped" grep -qF '"Hop\r\nper"' "$T/c.jsonl"
+jsonok() { local l; while IFS= read -r l; do echo "select :'j'::json;" | psql -X -q -At -v ON_ERROR_STOP=1 -v j="$l" >/dev/null || return 1; done <"$T/c.jsonl"; }
+check "jsonl: every line parses as JSON" jsonok
+
+# ---- other entities with references ----
+imp opportunities.csv --into opportunities --rejects "$T/r.csv"
+check "opportunities: account by name or domain" bash -c "test $rc = 65 && grep -q 'batch [0-9]*: 2 inserted' $T/out && grep -q 'opportunities.csv:4: account \"Nowhere Inc\" not found' $T/err"
+check "opportunities: currency upper-cased, default stage" test "$(psqlc -c "select currency from opportunities where name = 'Big deal'")" = EUR
+imp tickets.csv --into tickets --rejects "$T/r.csv"
+check "tickets: contact by e-mail" test "$(psqlc -c "select c.email from tickets t join contacts c on c.id = t.contact_id")" = ada@example.org
+imp interactions.csv --into interactions --rejects "$T/r.csv"
+check "interactions: 3 in, times with zones" test "$(psqlc -c "select count(*) from interactions where at is not null")" = 3
+
+# ---- standard input ----
+printf 'email\nstdin@example.org\n' | "$CCRM" -d "$PG_CONN" --import - --into leads >"$T/out" 2>&1
+check "--import - reads standard input" grep -q '1 inserted.*(leads from stdin' "$T/out"
+
+# ---- Ctrl-C leaves the database unchanged ----
+awk 'BEGIN { print "first_name,last_name,email"; for (i = 1; i <= 400000; i++) printf "F%d,L%d,sig%d@example.org\n", i, i, i }' >"$T/big2.csv"
+before="$(n contacts) $(n events) $(n import_batches)"
+"$CCRM" -d "$PG_CONN" --import "$T/big2.csv" --into contacts >"$T/out" 2>"$T/err" &
+pid=$!
+sleep 0.4
+kill -INT $pid
+wait $pid; rc=$?
+check "SIGINT exits 75 (EX_TEMPFAIL)" test $rc = 75
+check "SIGINT says nothing was written" grep -q 'interrupted; nothing written' "$T/err"
+check "SIGINT: database unchanged" test "$before" = "$(n contacts) $(n events) $(n import_batches)"
+
+done_testing
