@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# ccrm --add-user / --disable-user / --share / --unshare: every department, partner
+# organisations, login validation against injection, exit codes (sysexits), non-admins
+# refused, a disabled user who cannot log in but whose history stays, and shares that a
+# partner sees (or stops seeing) in plain psql.
+. "$(dirname "$0")/../lib/pg.sh"
+CCRM=${1:?usage: test_admin.sh path/to/ccrm}
+export XDG_CONFIG_HOME=$TEST_TMP/config XDG_DATA_HOME=$TEST_TMP/data XDG_STATE_HOME=$TEST_TMP/state
+export CCRM_SYSCONFDIR=$TEST_TMP/etc
+
+pg_start
+"$CCRM" -d "$PG_CONN" --migrate >/dev/null || fail "migrate"
+"$CCRM" -d "$PG_CONN" --demo --scale 100 >/dev/null || fail "demo data"
+DB="host=$PG_DIR dbname=ccrm"
+as() {
+    local u=$1
+    shift
+    psql -X -q -At -v ON_ERROR_STOP=1 "$DB user=$u" "$@"
+}
+# adm USER args...: run ccrm as USER; sets $rc, output in $TEST_TMP/out and $TEST_TMP/err
+adm() {
+    local u=$1
+    shift
+    "$CCRM" -d "$DB user=$u" "$@" >"$TEST_TMP/out" 2>"$TEST_TMP/err"
+    rc=$?
+}
+
+# ---------------------------------------------------------------- one user per department
+for d in sales support marketing management admin; do
+    adm ana --add-user "new_$d" --dept "$d" --display-name "New ${d^}"
+    check "--add-user --dept $d exits 0 ($(cat "$TEST_TMP/out" "$TEST_TMP/err"))" test $rc = 0
+    check "new_$d is a LOGIN role in ccrm_$d without a password" \
+        test "$(psqlc -c "select rolcanlogin and rolpassword is null and pg_has_role('new_$d', 'ccrm_$d', 'MEMBER') from pg_authid where rolname = 'new_$d'")" = t
+    check "new_$d has a users row with department and display name" \
+        test "$(psqlc -c "select department || '/' || display_name || '/' || created_by from users where login = 'new_$d'")" = "$d/New ${d^}/ana"
+    check "new_$d can log in and sees accounts" test "$(as "new_$d" -c 'select count(*) > 0 from accounts')" = t
+done
+check "adding a user is announced in the events (actor ana)" \
+    test "$(psqlc -c "select count(*) from events where entity = 'users' and actor = 'ana' and summary like '%new_sales%'")" = 1
+
+# partner users: organisation created when new, reused otherwise
+adm ana --add-user new_partner --dept partner --partner "Blue Reseller Ltd"
+check "--add-user --dept partner with a new org exits 0 and says so" \
+    bash -c "test $rc = 0 && grep -q 'new partner organisation \"Blue Reseller Ltd\"' $TEST_TMP/out"
+adm ana --add-user new_partner2 --dept partner --partner "Blue Reseller Ltd"
+check "a second user joins the existing org" \
+    test "$(psqlc -c "select count(distinct partner_org_id) || '/' || count(*) from users where login like 'new_partner%'")" = "1/2"
+check "a new partner user sees no account yet" test "$(as new_partner -c 'select count(*) from accounts')" = 0
+
+# ---------------------------------------------------------------- usage errors: exit 64
+for bad in 'x; drop role sam' '"quoted"' 'Upper' '1abc' "$(printf 'a%.0s' {1..64})" 'ccrm_admin' 'pg_x' '' 'ä' "sam'--"; do
+    adm ana --add-user "$bad" --dept sales
+    check "login \"${bad:0:20}\" refused with exit 64 and a clear message" \
+        bash -c "test $rc = 64 && grep -q 'invalid login name' $TEST_TMP/err"
+done
+check "no role was created by any of those" test "$(psqlc -c "select count(*) from pg_roles where rolname ~ '(drop|quoted|Upper|1abc|aaaaaaaa)'")" = 0
+adm ana --add-user ok_name
+check "--add-user without --dept exits 64" bash -c "test $rc = 64 && grep -q 'needs --dept' $TEST_TMP/err"
+adm ana --add-user ok_name --dept finance
+check "unknown department exits 64" bash -c "test $rc = 64 && grep -q 'unknown department \"finance\"' $TEST_TMP/err"
+adm ana --add-user ok_name --dept partner
+check "--dept partner without --partner exits 64" test $rc = 64
+adm ana --add-user ok_name --dept sales --partner "Blue Reseller Ltd"
+check "--partner with an internal department exits 64" test $rc = 64
+adm ana --share 1
+check "--share without --partner exits 64" test $rc = 64
+adm ana --add-user a --disable-user b
+check "two actions at once exit 64" test $rc = 64
+
+# ---------------------------------------------------------------- data errors: exit 65
+adm ana --add-user new_sales --dept sales
+check "an existing user: exit 65, 'already exists'" bash -c "test $rc = 65 && grep -q 'already exists' $TEST_TMP/err"
+adm ana --share 1 --partner "No Such Org"
+check "--share to an unknown org: exit 65" bash -c "test $rc = 65 && grep -q 'no partner organisation' $TEST_TMP/err"
+adm ana --share "No Such Account AG" --partner "Blue Reseller Ltd"
+check "--share of an unknown account: exit 65" bash -c "test $rc = 65 && grep -q 'no account' $TEST_TMP/err"
+adm ana --disable-user nobody_here
+check "--disable-user of an unknown user: exit 65" test $rc = 65
+
+# ---------------------------------------------------------------- not an admin: exit 77
+for u in sam sofia mia paul; do
+    adm $u --add-user sneaky --dept admin
+    check "$u (not admin) is refused with exit 77" bash -c "test $rc = 77 && grep -q 'only members of ccrm_admin' $TEST_TMP/err"
+    adm $u --share 1 --partner "Blue Reseller Ltd"
+    check "$u (not admin) cannot --share (77)" test $rc = 77
+done
+out=$(as mia -c "select ccrm_add_user('sneaky', 'admin')" 2>&1)
+check "the database refuses too (psql, management)" grep -q 'permission denied' <<<"$out"
+check "no sneaky role" test "$(psqlc -c "select count(*) from pg_roles where rolname = 'sneaky'")" = 0
+adm postgres --add-user by_superuser --dept support
+check "a superuser may administer" test $rc = 0
+
+# ---------------------------------------------------------------- password only when asked
+printf 's3cret-pw\n' | "$CCRM" -d "$DB user=ana" --add-user with_pw --dept marketing --password >/dev/null 2>&1
+check "--password stores a SCRAM verifier, never clear text" \
+    test "$(psqlc -c "select rolpassword like 'SCRAM-SHA-256\$%' from pg_authid where rolname = 'with_pw'")" = t
+out=$(as ana -c "select ccrm_add_user('plain_pw', 'sales', null, null, 'clear-text')" 2>&1)
+check "the function refuses a clear-text password" grep -q 'SCRAM-SHA-256 verifier' <<<"$out"
+
+# ---------------------------------------------------------------- disable keeps history
+as new_sales -c "insert into accounts (name) values ('Written by new_sales')"
+adm ana --disable-user new_sales
+check "--disable-user exits 0" bash -c "test $rc = 0 && grep -q 'disabled user new_sales' $TEST_TMP/out"
+out=$(as new_sales -c 'select 1' 2>&1)
+check "a disabled user cannot log in" grep -q 'not permitted to log in' <<<"$out"
+check "their users row stays, inactive" test "$(psqlc -c "select active from users where login = 'new_sales'")" = f
+check "their records and events stay" \
+    test "$(psqlc -c "select (select count(*) from accounts where created_by = 'new_sales') + (select count(*) from events where actor = 'new_sales')")" = 2
+adm ana --disable-user ana
+check "an admin cannot disable their own login (65)" test $rc = 65
+# a session that is open when the user is disabled is ended
+as new_support -c "select pg_sleep(30)" >/dev/null 2>&1 &
+sp=$!
+for i in $(seq 50); do
+    [ "$(psqlc -c "select count(*) from pg_stat_activity where usename = 'new_support'")" = 1 ] && break
+    sleep 0.1
+done
+adm ana --disable-user new_support
+wait $sp
+check "disabling ends the user's open sessions" bash -c "test $? != 0 && grep -q '1 session ended' $TEST_TMP/out"
+
+# ---------------------------------------------------------------- share / unshare
+acc=$(psqlc -c "select id from accounts where id not in (select account_id from account_shares) order by id limit 1")
+name=$(psqlc -c "select name from accounts where id = $acc")
+dom=$(psqlc -c "select domain from accounts where id = $acc")
+adm ana --share "$acc" --partner "Blue Reseller Ltd"
+check "--share by id exits 0" bash -c "test $rc = 0 && grep -q 'shared account #$acc' $TEST_TMP/out"
+check "the partner now sees it in psql" test "$(as new_partner -c "select name from accounts")" = "$name"
+check "... and its contacts" test "$(as new_partner -c "select count(*) from contacts")" = "$(psqlc -c "select count(*) from contacts where account_id = $acc")"
+adm ana --share "$name" --partner "Blue Reseller Ltd"
+check "--share again (by name) says already shared" bash -c "test $rc = 0 && grep -q 'already shared' $TEST_TMP/out"
+adm ana --unshare "$dom" --partner "Blue Reseller Ltd"
+check "--unshare by domain exits 0" bash -c "test $rc = 0 && grep -q 'stopped sharing' $TEST_TMP/out"
+check "the partner no longer sees it" test "$(as new_partner -c "select count(*) from accounts")" = 0
+check "nor its contacts" test "$(as new_partner -c "select count(*) from contacts")" = 0
+check "Nordlicht's shares are untouched" test "$(as paul -c "select count(*) from accounts")" = 4
+
+done_testing

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The injection corpus of tests/db/test_injection.sh in the full-screen client (tmux): stored
+# through psql, found with the / search (typed literally: quotes, %, _, backslashes) and shown
+# verbatim in the Accounts list and the account detail. Control characters are shown as '?'
+# by design (src/ui/text.c), so that stored data can never move the cursor.
+. "$(dirname "$0")/../lib/pg.sh"
+CCRM=${1:?usage: test_injection.sh path/to/ccrm}
+export XDG_CONFIG_HOME=$TEST_TMP/config XDG_DATA_HOME=$TEST_TMP/data XDG_STATE_HOME=$TEST_TMP/state
+export CCRM_SYSCONFDIR=$TEST_TMP/etc
+
+# stored text | what the search types | how the client shows it
+corpus=(
+    $'Inj01 O\'Brien "Quoted" Ltd' $'O\'Brien "Quoted"' $'Inj01 O\'Brien "Quoted" Ltd'
+    $'Inj02 C:\\temp\\new \\x41 end' $'C:\\temp\\new \\x41' $'Inj02 C:\\temp\\new \\x41 end'
+    $'Inj03 \'; DROP TABLE accounts; --' $'\'; DROP TABLE' $'Inj03 \'; DROP TABLE accounts; --'
+    $'Inj04 100% _under_ %s' '100% _under_' $'Inj04 100% _under_ %s'
+    $'Inj05 \uff24\uff32\uff2f\uff30 \uff34\uff21\uff22\uff2c\uff25' 'Inj05' $'Inj05 \uff24\uff32\uff2f\uff30 \uff34\uff21\uff22\uff2c\uff25'
+    $'Inj06 RTL \u202eevil\u202c name' 'Inj06' $'Inj06 RTL \u202eevil\u202c name'
+    $'Inj07 zero\u200bwidth\u200cjoin' 'Inj07' $'Inj07 zero\u200bwidth\u200cjoin'
+    $'Inj08 emoji \U0001f680\U0001f4a5 \u03a9' 'Inj08' $'Inj08 emoji \U0001f680\U0001f4a5 \u03a9'
+    $'Inj09 ctl\a\e[31mred' 'Inj09' 'Inj09 ctl??[31mred'
+    $'Inj10 $$ dollar $1 :\'v\'' $'$$ dollar $1 :\'v\'' $'Inj10 $$ dollar $1 :\'v\''
+    $'Inj11 Robert\'); DROP TABLE students;--' $'Robert\'); DROP' $'Inj11 Robert\'); DROP TABLE students;--'
+    $'Inj12 \u03a1aypal \u0405ecurity' $'\u03a1aypal' $'Inj12 \u03a1aypal \u0405ecurity'
+)
+
+pg_start
+"$CCRM" -d "$PG_CONN" --migrate >/dev/null || fail "migrate"
+"$CCRM" -d "$PG_CONN" --demo --scale 50 >/dev/null || fail "demo data"
+DB="host=$PG_DIR dbname=ccrm"
+for ((i = 0; i < ${#corpus[@]}; i += 3)); do
+    psql -X -q -v ON_ERROR_STOP=1 "$DB user=sam" -v v="${corpus[i]}" <<<"insert into accounts (name) values (:'v')" \
+        || fail "could not store entry $((i / 3 + 1))"
+done
+# a decoy that a wildcard-unescaped search for "100% _under_" would also match
+psqlc -c "insert into accounts (name) values ('Inj99 1000 xunderx decoy')"
+
+tui_start 100 30 "$CCRM" -d "$DB user=sofia" --view accounts
+check "client started" wait_for "(support)"
+line() { screen | sed -n "${1}p" | sed 's/ *$//'; }
+for ((i = 0; i < ${#corpus[@]}; i += 3)); do
+    k=$((i / 3 + 1))
+    typed=${corpus[i + 1]}
+    shown=${corpus[i + 2]}
+    keys /
+    wait_for "search:" || fail "entry $k: / did not open the search line"
+    keys -l "$typed"
+    # the list narrows to the one matching account; the first 12 characters are in its row
+    check "entry $k: the search finds it, listed verbatim" wait_for "${shown:0:12}" 5
+    for j in $(seq 40); do [ "$(screen | sed -n '3,28p' | grep -c '[^ ]')" = 1 ] && break; sleep 0.05; done
+    check "entry $k: exactly one row matches the literal search" test "$(screen | sed -n '3,28p' | grep -c '[^ ]')" = 1
+    keys Enter
+    wait_for "search \"" || true
+    keys Enter
+    check "entry $k: the detail opens" wait_for "Timeline (" 5
+    check "entry $k: the detail title is the name verbatim" test "$(line 2)" = "$shown"
+    keys q
+    wait_for "Accounts by name" || true
+    keys Escape
+    wait_gone "search \"" 3 || true
+done
+keys q
+for i in $(seq 100); do pane_dead && break; sleep 0.05; done
+check "q quits, exit status 0" test "$(pane_status)" = 0
+tui_stop
+
+check "no table was dropped" test "$(psqlc -c "select count(*) from pg_tables where schemaname = 'public' and tablename in ('accounts', 'contacts')")" = 2
+done_testing

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# A partner in the full-screen client (tmux): the Accounts list shows exactly the accounts
+# shared with the partner's organisation (the same as psql shows that partner), a search for
+# an unshared account finds nothing, and the Feed shows live events of shared accounts only.
+. "$(dirname "$0")/../lib/pg.sh"
+CCRM=${1:?usage: test_partner.sh path/to/ccrm}
+export XDG_CONFIG_HOME=$TEST_TMP/config XDG_DATA_HOME=$TEST_TMP/data XDG_STATE_HOME=$TEST_TMP/state
+export CCRM_SYSCONFDIR=$TEST_TMP/etc
+
+pg_start
+"$CCRM" -d "$PG_CONN" --migrate >/dev/null || fail "migrate"
+"$CCRM" -d "$PG_CONN" --demo --scale 200 >/dev/null || fail "demo data"
+DB="host=$PG_DIR dbname=ccrm"
+paul() { psql -X -q -At -v ON_ERROR_STOP=1 "$DB user=paul" -c "$1"; }
+
+mapfile -t shared < <(paul "select left(name, 14) from accounts order by name, id")
+check "the partner has shared accounts to show (${#shared[@]})" test "${#shared[@]}" -gt 2
+# an unshared account whose first word occurs in no shared account's name or domain
+word=$(psqlc -c "select w from (select split_part(name, ' ', 1) w from accounts
+                  where id not in (select account_id from account_shares)) x
+                  where w ~ '^[A-Za-z]{4,}$'
+                    and not exists (select 1 from accounts a join account_shares s on s.account_id = a.id
+                                     where a.name ilike '%' || w || '%' or a.domain ilike '%' || w || '%')
+                  order by w limit 1")
+check "found an unshared account name to search for ($word)" test -n "$word"
+unshared=$(psqlc -c "select left(name, 14) from accounts where name like '$word %' order by name limit 1")
+
+tui_start 100 30 "$CCRM" -d "$DB user=paul" --view accounts
+check "the partner's client starts, status bar says (partner)" wait_for "(partner)"
+check "the first shared account is listed" wait_for "${shared[0]}"
+for s in "${shared[@]}"; do
+    check "shared account listed: $s" wait_for "$s" 2
+done
+rows=$(screen | sed -n '3,28p' | grep -c '[^ ]')
+check "the list has exactly the ${#shared[@]} shared accounts (rows on screen: $rows)" test "$rows" = "${#shared[@]}"
+check "an unshared account is not listed ($unshared)" bash -c "! (tmux -L $TMUX_SOCK capture-pane -t t -p | grep -qF '$unshared')"
+
+keys /
+check "/ opens the search line" wait_for "search:"
+keys "$word"
+check "searching an unshared name empties the list" wait_gone "${shared[0]}"
+sleep 0.3
+check "... and shows no unshared account" bash -c "! (tmux -L $TMUX_SOCK capture-pane -t t -p | sed -n '3,28p' | grep -qF '$word ')"
+keys Escape
+check "Esc brings the shared accounts back" wait_for "${shared[0]}"
+
+# the Feed: live events; one on an unshared account (invisible) and one on a shared account
+sh1=$(psqlc -c "select min(account_id) from account_shares")
+un1=$(psqlc -c "select min(id) from accounts where id not in (select account_id from account_shares)")
+keys 1
+check "key 1 opens the Feed" wait_for "Feed by newest"
+psql -X -q "$DB user=sam" -c "insert into contacts (account_id, first_name, last_name) values ($un1, 'Hidden', 'Zebrafish')"
+psql -X -q "$DB user=sam" -c "insert into contacts (account_id, first_name, last_name) values ($sh1, 'Visible', 'Yakherder')"
+check "an event on a shared account appears live" wait_for "Visible Yakherder" 5
+check "the event on an unshared account does not" bash -c "! (tmux -L $TMUX_SOCK capture-pane -t t -p | grep -qF 'Zebrafish')"
+check "no bulk event (no account) is shown to the partner" bash -c "! (tmux -L $TMUX_SOCK capture-pane -t t -p | grep -Eq ' (inserted|updated|deleted)\$| [0-9,]+ [a-z ]+ inserted')"
+keys q
+for i in $(seq 100); do pane_dead && break; sleep 0.05; done
+check "q quits" pane_dead
+tui_stop
+
+done_testing
