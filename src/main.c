@@ -2,6 +2,7 @@
  * private cluster). Batch modes never start curses; exit codes come from sysexits.h. */
 #include <getopt.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,11 +34,28 @@ usage(FILE *f)
 {
     fputs(
         "usage: ccrm [-d CONNINFO] [-c FILE] [--view VIEW]     full-screen client\n"
+        "       ccrm --import FILE --into ENTITY [--map SRC=DST,...]\n"
+        "            [--on-conflict error|skip|update] [--rejects FILE] [--dry-run] [--quiet]\n"
+        "                                                     import CSV (FILE - = stdin)\n"
+        "       ccrm --revert BATCH                           undo an import, updates included\n"
+        "       ccrm --export ENTITY [--format csv|jsonl] [--output FILE]\n"
+        "       ccrm --feed [--follow] [--format text|jsonl] [--limit N]\n"
+        "                                                     the event stream, a line each\n"
+        "       ccrm --log ticket|interaction --contact EMAIL --subject TEXT [--body TEXT]\n"
+        "            [--channel C] [--kind call|email|meeting|chat|note|task]\n"
+        "       ccrm --add-user LOGIN --dept DEPT [--partner ORG] [--display-name NAME]\n"
+        "            [--password]                             (admins only)\n"
+        "       ccrm --disable-user LOGIN                     revoke a login, keep the history\n"
+        "       ccrm --share ACCOUNT --partner ORG | --unshare ACCOUNT --partner ORG\n"
         "       ccrm --migrate                                apply pending schema migrations\n"
         "       ccrm --demo [--scale N]                       load demo data (N accounts, "
         "default 300)\n"
         "       ccrm --local-start | --local-stop             the private database\n"
         "       ccrm --help | --version\n"
+        "\n"
+        "ENTITY: leads, contacts, accounts, opportunities, tickets, interactions.\n"
+        "DEPT: sales, support, marketing, management, partner, admin.\n"
+        "ACCOUNT: an id, an exact name or a domain. Every command takes -d and -c.\n"
         "\n"
         "options:\n"
         "  -d, --db CONNINFO    PostgreSQL connection string or URI (overrides the config)\n"
@@ -50,7 +68,7 @@ usage(FILE *f)
         "With no database configured (no -d, no [database] conninfo, none of PGHOST,\n"
         "PGHOSTADDR, PGPORT, PGDATABASE, PGSERVICE), ccrm starts a private PostgreSQL\n"
         "cluster under $XDG_DATA_HOME/ccrm and migrates it.\n"
-        "Keys in the client: ? shows them. See ccrm(1).\n",
+        "Keys in the client: ? shows them. See ccrm(1), docs/import.md, docs/security.md.\n",
         f);
 }
 
@@ -186,6 +204,11 @@ run_tui(const struct opts *o, struct ccrm_config *cfg)
     rc = loop_run(&app) == 0 ? 0 : EX_SOFTWARE;
     ui_fini(&app);
 out:
+    /* leaving: a hang-up now (the terminal closing behind us) must not interrupt the exit;
+     * LeakSanitizer's exit-time check in test builds deadlocks when one arrives */
+    signal(SIGHUP, SIG_IGN);
+    signal(SIGTERM, SIG_IGN);
+    signal(SIGINT, SIG_IGN);
     event_cursor_fini(&app.events);
     db_close(&app.db);
     return rc;

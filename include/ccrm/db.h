@@ -67,6 +67,16 @@ int db_log_record(struct db *db, const char *what, const char *email, const char
                   const char *body, const char *channel, const char *kind, char *msg, size_t n,
                   struct ccrm_err *err);
 
+/* Presence and chat (src/db/presence.c). db_presence_set says this session shows the record
+ * (and drops rows this login left in dead sessions); touch keeps it fresh (call every 30 s);
+ * clear says it shows nothing. Each returns 0/-1. */
+int db_presence_set(struct db *db, const char *entity, int64_t id, struct ccrm_err *err);
+int db_presence_touch(struct db *db, struct ccrm_err *err);
+int db_presence_clear(struct db *db, struct ccrm_err *err);
+/* Post a chat message on a record. Returns 0/-1. */
+int db_chat_send(struct db *db, const char *entity, int64_t id, const char *body,
+                 struct ccrm_err *err);
+
 /* ---- list queries (keyset pagination; see src/db/list.c) ---- */
 
 enum list_entity { LIST_ACCOUNTS, LIST_FEED, LIST_LEADS };
@@ -91,6 +101,12 @@ int db_list_fetch(struct db *db, const struct list_query *q, const struct row *f
  * found or filtered out, -1 error. */
 int db_list_fetch_one(struct db *db, const struct list_query *q, int64_t id, struct row *out,
                       struct ccrm_err *err);
+
+/* Would any of these rows (ids) show between first and last in the query's order? first or
+ * last NULL leaves that end open. 1 yes, 0 no, -1 error. One query: a list view asks this
+ * before re-reading itself after a change it does not hold. */
+int db_list_in_window(struct db *db, const struct list_query *q, const int64_t *ids, int n,
+                      const struct row *first, const struct row *last, struct ccrm_err *err);
 
 /* Account detail with contacts, deals, tickets and the latest interactions. NULL on error. */
 struct detail *db_account_detail(struct db *db, int64_t id, struct ccrm_err *err);

@@ -46,7 +46,7 @@ struct field {
     char *value;
 };
 
-/* A line of a record's timeline or related list. */
+/* A line of a record's timeline, related list or chat. */
 struct detail_line {
     char *when; /* "2026-11-01 09:00" or "" */
     char *who;  /* "sofia (support)" or "" */
@@ -62,6 +62,7 @@ struct detail {
     int nfields;
     struct detail_line *lines; /* related records and timeline, in display order */
     int nlines;
+    char *here; /* who else is looking at it now: "Marco Rossi (marketing), ..." */
     int version;
 };
 

@@ -9,6 +9,7 @@
 
 #define TIMELINE_MAX 60
 #define CONTACTS_MAX 30
+#define CHAT_MAX 8
 
 static void
 add_field(struct detail *d, const char *label, const char *value)
@@ -107,6 +108,43 @@ db_account_detail(struct db *db, int64_t id, struct ccrm_err *err)
         add_line(d, "", "", what, "contact", strtoll(db_val(res, i, 0), NULL, 10));
         free(what);
     }
+    PQclear(res);
+
+    /* who else is looking at this account now (presence is filtered by row-level security
+     * like the account itself; stale rows of crashed clients are ignored) */
+    res = db_exec(db,
+                  "SELECT string_agg(DISTINCT coalesce(u.display_name, p.login)"
+                  "                  || coalesce(' (' || u.department || ')', ''), ', ')"
+                  "  FROM presence p LEFT JOIN users u ON u.login = p.login"
+                  " WHERE p.entity = 'accounts' AND p.entity_id = $1"
+                  "   AND p.backend_pid <> pg_backend_pid()"
+                  "   AND p.seen_at > now() - interval '90 seconds'"
+                  "   AND EXISTS (SELECT 1 FROM pg_stat_activity s WHERE s.pid = p.backend_pid)",
+                  1, params, err);
+    if (res == NULL)
+        goto fail;
+    d->here = xstrdup(db_val(res, 0, 0));
+    PQclear(res);
+
+    /* the live chat on this account: the latest messages, oldest first */
+    res = db_exec(db,
+                  "SELECT to_char(m.created_at, 'MM-DD HH24:MI'),"
+                  "       m.created_by || coalesce(' (' || u.department || ')', ''), m.body, m.id"
+                  "  FROM (SELECT * FROM chat_messages c"
+                  "         WHERE c.entity = 'accounts' AND c.entity_id = $1"
+                  "         ORDER BY c.id DESC LIMIT " CCRM_STR(
+                      CHAT_MAX) ") m"
+                                "  LEFT JOIN users u ON u.login = m.created_by"
+                                " ORDER BY m.id",
+                  1, params, err);
+    if (res == NULL)
+        goto fail;
+    n = PQntuples(res);
+    snprintf(buf, sizeof buf, "Chat (%s%d) · t to write", n == CHAT_MAX ? "latest " : "", n);
+    add_line(d, "", "", buf, "", 0);
+    for (i = 0; i < n; i++)
+        add_line(d, db_val(res, i, 0), db_val(res, i, 1), db_val(res, i, 2), "chat",
+                 strtoll(db_val(res, i, 3), NULL, 10));
     PQclear(res);
 
     res =

@@ -384,3 +384,63 @@ db_list_fetch_one(struct db *db, const struct list_query *q, int64_t id, struct 
     PQclear(res);
     return n > 0;
 }
+
+int
+db_list_in_window(struct db *db, const struct list_query *q, const int64_t *ids, int n,
+                  const struct row *first, const struct row *last, struct ccrm_err *err)
+{
+    const struct entityspec *e = &entities[q->entity];
+    const struct sortspec *s = &e->sorts[q->sort];
+    int searching = q->search != NULL && q->search[0] != '\0';
+    char *pattern = searching ? like_contains(q->search) : NULL;
+    char lo[256] = "FALSE", hi[256] = "FALSE", idb1[24], idb2[24];
+    char *idlist = xstrdup("{"), *sql;
+    const char *params[8];
+    int np = 0, i, found;
+    PGresult *res;
+
+    for (i = 0; i < n; i++) {
+        char *t = xasprintf("%s%s%lld", idlist, i ? "," : "", (long long)ids[i]);
+
+        free(idlist);
+        idlist = t;
+    }
+    {
+        char *t = xasprintf("%s}", idlist);
+
+        free(idlist);
+        idlist = t;
+    }
+    params[np++] = idlist;
+    params[np++] = pattern;
+    /* inside means: not before the first row and not after the last one; an open end (no
+     * first row: the list starts here) has no bound */
+    if (first != NULL) {
+        keyset(lo, sizeof lo, s, -1, s->key, s->key2, "a.id", np + 1);
+        params[np++] = first->key;
+        if (s->key2)
+            params[np++] = first->key2;
+        snprintf(idb1, sizeof idb1, "%lld", (long long)first->id);
+        params[np++] = idb1;
+    }
+    if (last != NULL) {
+        keyset(hi, sizeof hi, s, 1, s->key, s->key2, "a.id", np + 1);
+        params[np++] = last->key;
+        if (s->key2)
+            params[np++] = last->key2;
+        snprintf(idb2, sizeof idb2, "%lld", (long long)last->id);
+        params[np++] = idb2;
+    }
+    sql = xasprintf("SELECT count(*) FROM %s WHERE a.id = ANY($1::bigint[])"
+                    " AND ($2::text IS NULL OR %s) AND NOT (%s) AND NOT (%s)",
+                    e->table, e->search, lo, hi);
+    res = db_exec(db, sql, np, params, err);
+    free(sql);
+    free(idlist);
+    free(pattern);
+    if (res == NULL)
+        return -1;
+    found = atoi(PQgetvalue(res, 0, 0)) > 0;
+    PQclear(res);
+    return found;
+}

@@ -147,6 +147,7 @@ detail_free(struct detail **dp)
     d = *dp;
     free(d->title);
     free(d->subtitle);
+    free(d->here);
     for (i = 0; i < d->nfields; i++) {
         free(d->fields[i].label);
         free(d->fields[i].value);

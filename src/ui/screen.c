@@ -241,9 +241,20 @@ on_event(const struct event *ev, void *ctx)
                        : strcmp(ev->op, "update") == 0 ? "changed"
                                                        : "bulk";
 
+    struct ui *ui = w->app->ui;
+
     w->n++;
     if (w->nids < (int)(sizeof w->ids / sizeof w->ids[0]))
         w->ids[w->nids++] = ev->id;
+    if (ui->nwake < (int)(sizeof ui->wake_ev / sizeof ui->wake_ev[0])) {
+        struct wake_event *we = &ui->wake_ev[ui->nwake++];
+
+        str_copy(we->entity, ev->entity, sizeof we->entity);
+        str_copy(we->op, ev->op, sizeof we->op);
+        we->id = ev->entity_id;
+    } else {
+        ui->wake_valid = 0; /* too many to tell: everyone re-reads */
+    }
     if (strcmp(ev->actor, db_login(w->app->db)) == 0) {
         w->mine++;
         return 0;
@@ -273,8 +284,12 @@ read_events(struct app *app)
 
     memset(&w, 0, sizeof w);
     w.app = app;
-    if (db_events_since(app->db, &app->events, on_event, &w, &err) < 0)
+    ui->nwake = 0;
+    ui->wake_valid = 1;
+    if (db_events_since(app->db, &app->events, on_event, &w, &err) < 0) {
+        ui->wake_valid = 0;
         return;
+    }
     if (w.toast[0] != '\0') {
         if (w.others > 0)
             ui_message(app, "%s (and %d more change%s)", w.toast, w.others,
@@ -491,6 +506,7 @@ ui_redraw(struct app *app)
 
     if (v != NULL && v->dirty && v->ops->on_wakeup != NULL && db_state(app->db) == DB_READY) {
         v->dirty = 0;
+        ui->wake_valid = 0; /* stale since some earlier wake-up: re-read, whatever changed */
         v->ops->on_wakeup(v, app);
         ui->dirty = 1;
     }

@@ -1,6 +1,7 @@
 /* UTF-8 text for curses: width by wcwidth, truncation on character boundaries, padding.
- * Invalid bytes and control characters are shown as '?' so stored data can never move the
- * cursor or break the layout. */
+ * Invalid bytes, control characters and invisible format characters (bidi overrides,
+ * zero-width) are shown as '?' so stored data can never move the cursor, break the layout or
+ * disguise itself. */
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
@@ -23,6 +24,12 @@ next_char(const char *s, size_t n, wchar_t *wc)
     }
     if (*wc < 0x20 || *wc == 0x7f || (*wc >= 0x80 && *wc < 0xa0))
         *wc = (*wc == L'\n' || *wc == L'\t') ? L' ' : L'?';
+    /* invisible format characters: bidirectional overrides and isolates could reorder what a
+     * terminal shows ("Trojan Source"), zero-width ones hide text; show them, as '?' */
+    else if ((*wc >= 0x200b && *wc <= 0x200f) || (*wc >= 0x202a && *wc <= 0x202e) ||
+             (*wc >= 0x2060 && *wc <= 0x2064) || (*wc >= 0x2066 && *wc <= 0x2069) ||
+             *wc == 0x061c || *wc == 0xfeff)
+        *wc = L'?';
     return k;
 }
 

@@ -72,6 +72,15 @@ struct ui {
     int64_t trace_ids[64]; /* events read by the last wake-up, traced when painted */
     int ntrace_ids;
     int feed_unread; /* events since the Feed was last shown, on its tab */
+    /* what the last wake-up's events touched, so that views can tell whether they must
+     * re-read (wake_valid 0: unknown, re-read) */
+    struct wake_event {
+        char entity[24];
+        char op[8];
+        int64_t id;
+    } wake_ev[64];
+    int nwake;
+    int wake_valid;
     int64_t msg_until;
     /* line input */
     int input;

@@ -11,20 +11,30 @@ struct accountview {
     struct detail *d;
     int sel, top, height;
     int gone;
+    int64_t heartbeat_at; /* next presence refresh */
+    struct app *app;      /* for presence on close */
 };
 
 static const char *const account_help[] = {
     "j, k, ↑ ↓\tmove through people and timeline",
     "PgDn, PgUp\tscroll a page",
+    "t\twrite in the account's live chat",
     "q, Esc\tback to the list",
     NULL,
 };
+
+#define HEARTBEAT_MS 30000
 
 static void
 load(struct accountview *av, struct app *app)
 {
     struct ccrm_err err;
-    struct detail *d = db_account_detail(app->db, av->id, &err);
+    struct detail *d;
+
+    /* say we are here before reading, so that others see us as soon as we see them */
+    if (db_presence_set(app->db, "accounts", av->id, &err) == 0)
+        av->heartbeat_at = now_ms() + HEARTBEAT_MS;
+    d = db_account_detail(app->db, av->id, &err);
 
     if (d == NULL) {
         if (db_state(app->db) == DB_READY && err.sqlstate[0] == '\0')
@@ -54,6 +64,12 @@ av_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
     draw_text(w, y++, 0, d->title, wd, ui_attr(app, PAIR_HEADER, A_BOLD));
     if (y < h)
         draw_text(w, y++, 0, d->subtitle, wd, ui_attr(app, PAIR_DIM, A_DIM));
+    if (y < h && d->here != NULL && d->here[0] != '\0') {
+        char here[512];
+
+        snprintf(here, sizeof here, "Also here now: %s", d->here);
+        draw_text(w, y++, 0, here, wd, ui_attr(app, PAIR_HIGHLIGHT, A_BOLD));
+    }
     /* fields: two columns on wide terminals */
     half = wd >= 90 ? (d->nfields + 1) / 2 : d->nfields;
     fy = y;
@@ -99,6 +115,23 @@ av_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
     }
 }
 
+static void
+on_chat(struct app *app, void *ctx, const char *text, int done, int ok)
+{
+    struct accountview *av = ctx;
+    struct ccrm_err err;
+
+    if (!done || !ok || text[0] == '\0')
+        return;
+    if (db_chat_send(app->db, "accounts", av->id, text, &err) == -1) {
+        /* keep what was typed: the line opens again with it, to send once back online */
+        ui_input_begin(app, "chat (not sent, Enter to retry): ", text, on_chat, av);
+        ui_message_error(app, "could not send the message: %s", err.msg);
+        return;
+    }
+    load(av, app); /* our own message: a wake-up follows, but show it now */
+}
+
 static int
 av_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
 {
@@ -106,7 +139,6 @@ av_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
     int n = av->d ? av->d->nlines : 0;
     int delta = 0;
 
-    (void)app;
     if (fkey) {
         if (key == KEY_DOWN)
             delta = 1;
@@ -134,6 +166,9 @@ av_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
         delta = -n;
     } else if (key == L'G') {
         delta = n;
+    } else if (key == L't') {
+        ui_input_begin(app, "chat: ", "", on_chat, av);
+        return 1;
     } else {
         return 0;
     }
@@ -159,17 +194,36 @@ av_describe(struct view *v, char *buf, size_t n)
     snprintf(buf, n, "account #%lld", (long long)av->id);
 }
 
+static int
+av_tick(struct view *v, int64_t now)
+{
+    struct accountview *av = (struct accountview *)v;
+    struct ccrm_err err;
+
+    if (av->heartbeat_at == 0)
+        return -1;
+    if (now >= av->heartbeat_at) {
+        if (db_state(av->app->db) == DB_READY)
+            db_presence_touch(av->app->db, &err);
+        av->heartbeat_at = now + HEARTBEAT_MS;
+    }
+    return (int)(av->heartbeat_at - now);
+}
+
 static void
 av_free(struct view *v)
 {
     struct accountview *av = (struct accountview *)v;
+    struct ccrm_err err;
 
+    if (db_state(av->app->db) == DB_READY)
+        db_presence_clear(av->app->db, &err);
     detail_free(&av->d);
     free(av);
 }
 
 static const struct view_ops account_ops = {
-    av_draw, av_handle_key, av_on_wakeup, NULL, av_describe, account_help, av_free,
+    av_draw, av_handle_key, av_on_wakeup, av_tick, av_describe, account_help, av_free,
 };
 
 struct view *
@@ -179,6 +233,7 @@ view_account_new(struct app *app, int64_t id)
 
     av->v.ops = &account_ops;
     av->id = id;
+    av->app = app;
     str_copy(av->v.title, "Account", sizeof av->v.title);
     load(av, app);
     return &av->v;

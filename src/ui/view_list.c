@@ -485,10 +485,49 @@ lv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
     }
 }
 
+/* Does the last wake-up concern this list? Only changes that can show in its window make it
+ * re-read: with many clients, most changes are elsewhere for most of them, and a skipped
+ * re-read is three queries saved per client and change. */
+static int
+must_reread(struct listview *lv, struct app *app)
+{
+    const struct ui *ui = app->ui;
+    const char *base = lv->entity == LIST_ACCOUNTS ? "accounts" : "leads";
+    int64_t ids[64];
+    int n = 0, i;
+    struct ccrm_err err;
+
+    if (!ui->wake_valid || lv->entity == LIST_FEED || !lv->loaded || lv->buf.n == 0)
+        return 1;
+    for (i = 0; i < ui->nwake; i++) {
+        const struct wake_event *we = &ui->wake_ev[i];
+
+        if (strcmp(we->entity, base) != 0) {
+            /* the Leads view shows the latest ticket or interaction of each person */
+            if (lv->entity == LIST_LEADS &&
+                (strcmp(we->entity, "tickets") == 0 || strcmp(we->entity, "interactions") == 0 ||
+                 strcmp(we->entity, "contacts") == 0 || strcmp(we->entity, "users") == 0))
+                return 1;
+            continue;
+        }
+        if (strcmp(we->op, "bulk") == 0 || rowbuf_find(&lv->buf, we->id) >= 0)
+            return 1;
+        if (strcmp(we->op, "delete") != 0)
+            ids[n++] = we->id;
+    }
+    if (n == 0)
+        return 0;
+    return db_list_in_window(app->db, &lv->q, ids, n, lv->buf.at_start ? NULL : &lv->buf.rows[0],
+                             lv->buf.at_end ? NULL : &lv->buf.rows[lv->buf.n - 1], &err) != 0;
+}
+
 static void
 lv_on_wakeup(struct view *v, struct app *app)
 {
-    reread((struct listview *)v, app);
+    struct listview *lv = (struct listview *)v;
+
+    if (must_reread(lv, app))
+        reread(lv, app);
 }
 
 static int

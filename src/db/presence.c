@@ -1,0 +1,76 @@
+/* Presence (who is looking at a record now) and the live chat on a record (migration 005).
+ * Presence is one row per client session; row-level security shows it only to those who may
+ * see the record's account. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ccrm/util.h"
+#include "db_int.h"
+
+static int
+exec_params(struct db *db, const char *sql, int n, const char *const *params, struct ccrm_err *err)
+{
+    PGresult *res = db_exec(db, sql, n, params, err);
+
+    if (res == NULL)
+        return -1;
+    PQclear(res);
+    return 0;
+}
+
+int
+db_presence_set(struct db *db, const char *entity, int64_t id, struct ccrm_err *err)
+{
+    char idbuf[24];
+    const char *params[2] = {entity, idbuf};
+
+    snprintf(idbuf, sizeof idbuf, "%" PRId64, id);
+    /* rows this login left behind in sessions that are gone (a crashed client) go first */
+    if (exec_params(db,
+                    "DELETE FROM presence WHERE login = current_user"
+                    "   AND backend_pid <> pg_backend_pid()"
+                    "   AND NOT EXISTS (SELECT 1 FROM pg_stat_activity s"
+                    "                    WHERE s.pid = presence.backend_pid)",
+                    0, NULL, err) == -1)
+        return -1;
+    return exec_params(db,
+                       "INSERT INTO presence (entity, entity_id) VALUES ($1, $2)"
+                       " ON CONFLICT (login, backend_pid) DO UPDATE"
+                       "   SET entity = EXCLUDED.entity, entity_id = EXCLUDED.entity_id,"
+                       "       since = CASE WHEN presence.entity = EXCLUDED.entity"
+                       "                     AND presence.entity_id = EXCLUDED.entity_id"
+                       "                    THEN presence.since ELSE now() END,"
+                       "       seen_at = now()",
+                       2, params, err);
+}
+
+int
+db_presence_touch(struct db *db, struct ccrm_err *err)
+{
+    return exec_params(db,
+                       "UPDATE presence SET seen_at = now()"
+                       " WHERE login = current_user AND backend_pid = pg_backend_pid()",
+                       0, NULL, err);
+}
+
+int
+db_presence_clear(struct db *db, struct ccrm_err *err)
+{
+    return exec_params(db,
+                       "DELETE FROM presence"
+                       " WHERE login = current_user AND backend_pid = pg_backend_pid()",
+                       0, NULL, err);
+}
+
+int
+db_chat_send(struct db *db, const char *entity, int64_t id, const char *body, struct ccrm_err *err)
+{
+    char idbuf[24];
+    const char *params[3] = {entity, idbuf, body};
+
+    snprintf(idbuf, sizeof idbuf, "%" PRId64, id);
+    return exec_params(db,
+                       "INSERT INTO chat_messages (entity, entity_id, body) VALUES ($1, $2, $3)", 3,
+                       params, err);
+}

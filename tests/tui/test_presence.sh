@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Same time, different place: two people open the same account and each sees the other there;
+# one writes in the account's live chat and the other sees it at once; when one leaves, the
+# other sees that too. A partner whose organisation does not share the account sees neither
+# the presence nor the chat, in plain psql.
+. "$(dirname "$0")/../lib/pg.sh"
+CCRM=${1:?usage: test_presence.sh path/to/ccrm}
+export XDG_CONFIG_HOME=$TEST_TMP/config XDG_DATA_HOME=$TEST_TMP/data XDG_STATE_HOME=$TEST_TMP/state
+export CCRM_SYSCONFDIR=$TEST_TMP/etc
+
+pg_start
+"$CCRM" -d "$PG_CONN" --migrate >/dev/null || fail "migrate"
+"$CCRM" -d "$PG_CONN" --demo --scale 60 >/dev/null || fail "demo data"
+DB="host=$PG_DIR dbname=ccrm"
+# an account the partner's organisation does not share, with a name that searches uniquely
+read -r acc_id name <<<"$(psqlc -F ' ' -c "select a.id, a.name from accounts a where not exists
+    (select 1 from account_shares s where s.account_id = a.id) and a.name ~ '^[A-Za-z]'
+    order by a.id limit 1")"
+
+open_account() { # SESSION: search the name and open it
+    tmx send-keys -t "$1" / && tmx send-keys -t "$1" -l "$name" && tmx send-keys -t "$1" Enter
+    sleep 0.3
+    tmx send-keys -t "$1" Enter
+}
+screen_of() { tmx capture-pane -t "$1" -p; }
+wait_in() { # SESSION TEXT [SECONDS]
+    local i
+    for ((i = 0; i < ${3:-10} * 20; i++)); do screen_of "$1" | grep -qF -- "$2" && return 0; sleep 0.05; done
+    echo "--- $1 while waiting for: $2" >&2
+    screen_of "$1" >&2
+    return 1
+}
+gone_in() { # SESSION TEXT [SECONDS]
+    local i
+    for ((i = 0; i < ${3:-10} * 20; i++)); do screen_of "$1" | grep -qF -- "$2" || return 0; sleep 0.05; done
+    return 1
+}
+
+tui_start 120 30 "$CCRM" -d "$DB user=sofia" --view accounts
+wait_for "(support)" || fail "sofia's client"
+tmx new-session -d -s m -x 120 -y 30 -e LANG=C.UTF-8 -e TERM=tmux-256color \
+    "$(printf '%q ' "$CCRM" -d "$DB user=marco" --view accounts)"
+wait_in m "(marketing)" || fail "marco's client"
+
+open_account t
+check "sofia opens the account" wait_for "Timeline (" 5
+open_account m
+check "marco opens the same account" wait_in m "Timeline (" 5
+check "marco sees sofia there" wait_in m "Also here now: Sofia Lindqvist (support)" 5
+check "sofia sees marco arrive, without a key press" wait_for "Also here now: Marco Rossi (marketing)" 5
+
+keys t
+check "t opens the chat line" wait_for "chat:" 3
+keys -l "Customer wants the Pro plan, can you call?"
+keys Enter
+check "sofia's message is in her chat" wait_for "Customer wants the Pro plan" 5
+check "marco sees it at once" wait_in m "sofia (support)" 5
+check "marco sees the text" wait_in m "Customer wants the Pro plan" 5
+check "the chat message is on the account's record" \
+    test "$(psqlc -c "select count(*) from chat_messages c join accounts a on a.id = c.account_id where a.name = '$(sed "s/'/''/g" <<<"$name")'")" = 1
+
+# the partner (paul) may not see this account: not its presence, not its chat
+check "partner sees no presence on the unshared account" \
+    test "$(psql -X -At "$DB user=paul" -c "select count(*) from presence")" = 0
+check "partner sees no chat on the unshared account" \
+    test "$(psql -X -At "$DB user=paul" -c "select count(*) from chat_messages")" = 0
+check "partner cannot post into it" \
+    bash -c "! psql -X -At '$DB user=paul' -c \"insert into chat_messages (entity, entity_id, body) values ('accounts', $acc_id, 'spy')\" 2>/dev/null"
+check "nothing was posted" test "$(psqlc -c "select count(*) from chat_messages where body = 'spy'")" = 0
+
+tmx send-keys -t m q
+check "when marco leaves, sofia sees it" gone_in t "Also here now" 5
+keys q
+tmx send-keys -t m q
+done_testing
