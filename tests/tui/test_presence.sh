@@ -38,7 +38,7 @@ gone_in() { # SESSION TEXT [SECONDS]
 
 tui_start 120 30 "$CCRM" -d "$DB user=sofia" --view accounts
 wait_for "(support)" || fail "sofia's client"
-tmx new-session -d -s m -x 120 -y 30 -e LANG=C.UTF-8 -e TERM=tmux-256color \
+tmx new-session -d -s m -x 120 -y 30 -e LANG=C.UTF-8 -e TERM=tmux-256color -e ASAN_OPTIONS=detect_leaks=0 \
     "$(printf '%q ' "$CCRM" -d "$DB user=marco" --view accounts)"
 wait_in m "(marketing)" || fail "marco's client"
 
