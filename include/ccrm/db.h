@@ -108,6 +108,10 @@ int db_list_fetch_one(struct db *db, const struct list_query *q, int64_t id, str
 int db_list_in_window(struct db *db, const struct list_query *q, const int64_t *ids, int n,
                       const struct row *first, const struct row *last, struct ccrm_err *err);
 
+/* The audit trail of an account: who changed what and when, old and new values, newest first
+ * (lines only). NULL with err set (a role that may not read the audit gets 42501). */
+struct detail *db_account_history(struct db *db, int64_t id, struct ccrm_err *err);
+
 /* Account detail with contacts, deals, tickets and the latest interactions. NULL on error. */
 struct detail *db_account_detail(struct db *db, int64_t id, struct ccrm_err *err);
 

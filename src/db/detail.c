@@ -191,3 +191,47 @@ fail:
     detail_free(&d);
     return NULL;
 }
+
+struct detail *
+db_account_history(struct db *db, int64_t id, struct ccrm_err *err)
+{
+    char idbuf[24];
+    const char *params[1] = {idbuf};
+    struct detail *d;
+    PGresult *res;
+    int i, n;
+    char buf[64];
+
+    snprintf(idbuf, sizeof idbuf, "%" PRId64, id);
+    /* the audit trail of the account row: who changed what, old and new values */
+    res =
+        db_exec(db,
+                "SELECT to_char(a.at, 'YYYY-MM-DD HH24:MI'),"
+                "       a.actor || coalesce(' (' || u.department || ')', ''),"
+                "       CASE a.op"
+                "         WHEN 'update' THEN 'changed ' || coalesce((SELECT string_agg(k.key || ' '"
+                "              || coalesce(quote_literal(a.old_row ->> k.key), 'empty') || ' → '"
+                "              || coalesce(quote_literal(a.new_row ->> k.key), 'empty'), ', '"
+                "              ORDER BY k.key)"
+                "              FROM jsonb_each(a.new_row) k"
+                "             WHERE k.key NOT IN ('updated_at', 'updated_by', 'version', 'search')"
+                "               AND k.value IS DISTINCT FROM a.old_row -> k.key), 'nothing')"
+                "         WHEN 'insert' THEN 'created ' || coalesce(a.new_row ->> 'name', '')"
+                "         WHEN 'delete' THEN 'deleted ' || coalesce(a.old_row ->> 'name', '')"
+                "         ELSE a.op END"
+                "  FROM audit a LEFT JOIN users u ON u.login = a.actor"
+                " WHERE a.entity = 'accounts' AND a.entity_id = $1"
+                " ORDER BY a.id DESC LIMIT 100",
+                1, params, err);
+    if (res == NULL)
+        return NULL;
+    d = xcalloc(1, sizeof *d);
+    n = PQntuples(res);
+    snprintf(buf, sizeof buf, "History (%d%s changes, newest first) · H: back to the timeline", n,
+             n == 100 ? "+" : "");
+    add_line(d, "", "", buf, "", 0);
+    for (i = 0; i < n; i++)
+        add_line(d, db_val(res, i, 0), db_val(res, i, 1), db_val(res, i, 2), "audit", 0);
+    PQclear(res);
+    return d;
+}

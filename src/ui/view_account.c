@@ -12,6 +12,7 @@ struct accountview {
     int sel, top, height;
     int gone;
     int64_t heartbeat_at; /* next presence refresh */
+    struct detail *hist;  /* the audit trail, shown instead of the lines while set */
     struct app *app;      /* for presence on close */
 };
 
@@ -19,6 +20,7 @@ static const char *const account_help[] = {
     "j, k, ↑ ↓\tmove through people and timeline",
     "PgDn, PgUp\tscroll a page",
     "t\twrite in the account's live chat",
+    "H\thistory: who changed what, when (again: back)",
     "q, Esc\tback to the list",
     NULL,
 };
@@ -44,6 +46,14 @@ load(struct accountview *av, struct app *app)
     }
     detail_free(&av->d);
     av->d = d;
+    if (av->hist != NULL) {
+        struct detail *h = db_account_history(app->db, av->id, &err);
+
+        if (h != NULL) {
+            detail_free(&av->hist);
+            av->hist = h;
+        }
+    }
     av->gone = 0;
     str_copy(av->v.title, d->title, sizeof av->v.title);
     if (av->sel >= d->nlines)
@@ -55,6 +65,9 @@ av_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
 {
     struct accountview *av = (struct accountview *)v;
     struct detail *d = av->d;
+    /* the lines under the fields: the timeline, or the history while it is shown */
+    struct detail_line *lines = av->hist ? av->hist->lines : (d ? d->lines : NULL);
+    int ln = av->hist ? av->hist->nlines : (d ? d->nlines : 0);
     int y = 0, i, half, lw = 11, fy, listh;
 
     if (d == NULL) {
@@ -93,8 +106,8 @@ av_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
         av->top = av->sel;
     if (av->sel >= av->top + listh)
         av->top = av->sel - listh + 1;
-    for (i = 0; i < listh && av->top + i < d->nlines; i++) {
-        struct detail_line *l = &d->lines[av->top + i];
+    for (i = 0; i < listh && av->top + i < ln; i++) {
+        struct detail_line *l = &lines[av->top + i];
         attr_t a = av->top + i == av->sel ? A_REVERSE : A_NORMAL;
         int ww = wd >= 70 ? 16 : 0, whow = wd >= 70 ? 22 : 0;
 
@@ -136,7 +149,7 @@ static int
 av_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
 {
     struct accountview *av = (struct accountview *)v;
-    int n = av->d ? av->d->nlines : 0;
+    int n = av->hist ? av->hist->nlines : (av->d ? av->d->nlines : 0);
     int delta = 0;
 
     if (fkey) {
@@ -166,6 +179,21 @@ av_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
         delta = -n;
     } else if (key == L'G') {
         delta = n;
+    } else if (key == L'H') {
+        struct ccrm_err err;
+
+        if (av->hist != NULL) {
+            detail_free(&av->hist);
+        } else if ((av->hist = db_account_history(app->db, av->id, &err)) == NULL) {
+            ui_message_error(app, "%s",
+                             strcmp(err.sqlstate, "42501") == 0
+                                 ? "the history is not available to your role"
+                                 : err.msg);
+            return 1;
+        }
+        av->sel = 0;
+        av->top = 0;
+        return 1;
     } else if (key == L't') {
         ui_input_begin(app, "chat: ", "", on_chat, av);
         return 1;
@@ -219,6 +247,7 @@ av_free(struct view *v)
     if (db_state(av->app->db) == DB_READY)
         db_presence_clear(av->app->db, &err);
     detail_free(&av->d);
+    detail_free(&av->hist);
     free(av);
 }
 

@@ -64,6 +64,14 @@ keys 1
 check "Feed view shows the insert event" wait_for "AAA Live Insert GmbH" 5
 keys g Enter
 check "Enter on a feed event opens its account" wait_for "Timeline (" 5
+# the newest event was the industry update above: its account's history shows it
+keys H
+check "H shows the account's history" wait_for "History (2 changes" 5
+check "history: who changed what, old and new value" wait_for "→ 'Live Update Co'" 5
+check "history: by whom" wait_for "postgres (admin)       changed industry '"
+check "history: the creation" wait_for "created "
+keys H
+check "H again: back to the timeline" wait_for "Timeline (" 5
 keys q
 check "q goes back to the feed" wait_for "Feed by newest"
 keys q

@@ -54,6 +54,13 @@ psql -X -q "$DB user=sam" -c "insert into contacts (account_id, first_name, last
 check "an event on a shared account appears live" wait_for "Visible Yakherder" 5
 check "the event on an unshared account does not" bash -c "! (tmux -L $TMUX_SOCK capture-pane -t t -p | grep -qF 'Zebrafish')"
 check "no bulk event (no account) is shown to the partner" bash -c "! (tmux -L $TMUX_SOCK capture-pane -t t -p | grep -Eq ' (inserted|updated|deleted)\$| [0-9,]+ [a-z ]+ inserted')"
+# the audit trail is for internal staff: the partner's client says so, no crash, no data
+keys g Enter
+check "the event opens its (shared) account" wait_for "Timeline (" 5
+keys H
+check "history is refused to the partner, clearly" wait_for "the history is not available to your role" 5
+keys q
+wait_for "Feed by newest"
 keys q
 for i in $(seq 100); do pane_dead && break; sleep 0.05; done
 check "q quits" pane_dead
