@@ -279,6 +279,12 @@ dispatch_command(int argc, char **argv)
     size_t c;
     int i;
 
+    /* "ccrm --export --help" must not take --help for the entity: help wins everywhere */
+    for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            exit(0);
+        }
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--") == 0)
             break;
