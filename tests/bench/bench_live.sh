@@ -57,7 +57,13 @@ for n in $clients_list; do
             echo "select pg_sleep($gap / 1000.0);"
         done
     } | psql -X -q -At "$PG_CONN" >/dev/null
-    sleep 1
+    # wait (up to 20 s) until every client has drawn the last event, so that a slow client
+    # counts as slow, not as missing
+    last=$(psqlc -c "select max(id) from events where summary = 'Live $n $events'")
+    for ((i = 0; i < 200; i++)); do
+        [ "$(grep -l "^event $last " "$run"/trace.* 2>/dev/null | wc -l)" -ge "$n" ] && break
+        sleep 0.1
+    done
     # each event's time is clock_timestamp() in its trigger, just before COMMIT: a lower bound
     # of the commit time, so the latencies below are slightly pessimistic
     psqlc -F ' ' -c "select e.id, (extract(epoch from e.at) * 1000)::numeric(16,3) from events e
