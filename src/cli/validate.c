@@ -828,6 +828,8 @@ imp_validate(const struct imp_map *m, const struct csv_record *rec, struct imp_r
 void
 sbuf_add(struct sbuf *b, const char *s, size_t n)
 {
+    if (n == 0) /* nothing to add; b->p may still be NULL (found by fuzz_import) */
+        return;
     if (b->len + n > b->cap) {
         while (b->len + n > b->cap)
             b->cap = b->cap ? b->cap * 2 : 65536;

@@ -21,8 +21,6 @@ while [ $# -gt 0 ]; do
         *) echo "unknown option $1" >&2; exit 64 ;;
     esac
 done
-export XDG_CONFIG_HOME=$TEST_TMP/config XDG_DATA_HOME=$TEST_TMP/data XDG_STATE_HOME=$TEST_TMP/state
-export CCRM_SYSCONFDIR=$TEST_TMP/etc
 
 cc -O2 -o "$TEST_TMP/notify_rtt" "$(dirname "$0")/notify_rtt.c" -I"$(pg_config --includedir)" -lpq ||
     fail "could not build notify_rtt"

@@ -5,12 +5,8 @@
 # partner sees (or stops seeing) in plain psql.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_admin.sh path/to/ccrm}
-export XDG_CONFIG_HOME=$TEST_TMP/config XDG_DATA_HOME=$TEST_TMP/data XDG_STATE_HOME=$TEST_TMP/state
-export CCRM_SYSCONFDIR=$TEST_TMP/etc
 
-pg_start
-"$CCRM" -d "$PG_CONN" --migrate >/dev/null || fail "migrate"
-"$CCRM" -d "$PG_CONN" --demo --scale 100 >/dev/null || fail "demo data"
+pg_start_demo "$CCRM" 100
 DB="host=$PG_DIR dbname=ccrm"
 as() {
     local u=$1

@@ -3,8 +3,6 @@
 # unreachable database, migrations (idempotent, concurrent, newer schema refused), demo data.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_cli.sh path/to/ccrm}
-export XDG_CONFIG_HOME=$TEST_TMP/config XDG_DATA_HOME=$TEST_TMP/data XDG_STATE_HOME=$TEST_TMP/state
-export CCRM_SYSCONFDIR=$TEST_TMP/etc
 
 out=$("$CCRM" --help); check "--help exits 0 and shows usage" grep -q -- '--migrate' <<<"$out"
 out=$("$CCRM" --version); check "--version names ccrm and schema" grep -Eq '^ccrm [0-9.]+ \(schema version [0-9]+\)$' <<<"$out"

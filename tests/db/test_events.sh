@@ -5,12 +5,8 @@
 # --log from scripts.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_events.sh path/to/ccrm}
-export XDG_CONFIG_HOME=$TEST_TMP/config XDG_DATA_HOME=$TEST_TMP/data XDG_STATE_HOME=$TEST_TMP/state
-export CCRM_SYSCONFDIR=$TEST_TMP/etc
 
-pg_start
-"$CCRM" -d "$PG_CONN" --migrate >/dev/null || fail "migrate"
-"$CCRM" -d "$PG_CONN" --demo --scale 30 >/dev/null || fail "demo data"
+pg_start_demo "$CCRM" 30
 
 # ---- --feed without --follow: the latest events, oldest first, then exit ----
 out=$("$CCRM" -d "$PG_CONN" --feed --limit 5)

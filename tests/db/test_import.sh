@@ -6,8 +6,6 @@
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_import.sh path/to/ccrm}
 D=$(cd "$(dirname "$0")/../data/import" && pwd)
-export XDG_CONFIG_HOME=$TEST_TMP/config XDG_DATA_HOME=$TEST_TMP/data XDG_STATE_HOME=$TEST_TMP/state
-export CCRM_SYSCONFDIR=$TEST_TMP/etc
 T=$TEST_TMP
 pg_start
 "$CCRM" -d "$PG_CONN" --migrate >/dev/null || fail "migrate"

@@ -6,8 +6,6 @@
 # the same corpus in the full-screen client.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_injection.sh path/to/ccrm}
-export XDG_CONFIG_HOME=$TEST_TMP/config XDG_DATA_HOME=$TEST_TMP/data XDG_STATE_HOME=$TEST_TMP/state
-export CCRM_SYSCONFDIR=$TEST_TMP/etc
 
 corpus=(
     $'Inj01 O\'Brien "Quoted" Ltd'
@@ -24,9 +22,7 @@ corpus=(
     $'Inj12 \u03a1aypal \u0405ecurity'
 )
 
-pg_start
-"$CCRM" -d "$PG_CONN" --migrate >/dev/null || fail "migrate"
-"$CCRM" -d "$PG_CONN" --demo --scale 50 >/dev/null || fail "demo data"
+pg_start_demo "$CCRM" 50
 DB="host=$PG_DIR dbname=ccrm"
 hex() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
 

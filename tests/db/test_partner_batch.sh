@@ -4,12 +4,8 @@
 # neither command is built yet; checks whichever one is.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_partner_batch.sh path/to/ccrm}
-export XDG_CONFIG_HOME=$TEST_TMP/config XDG_DATA_HOME=$TEST_TMP/data XDG_STATE_HOME=$TEST_TMP/state
-export CCRM_SYSCONFDIR=$TEST_TMP/etc
 
-pg_start
-"$CCRM" -d "$PG_CONN" --migrate >/dev/null || fail "migrate"
-"$CCRM" -d "$PG_CONN" --demo --scale 200 >/dev/null || fail "demo data"
+pg_start_demo "$CCRM" 200
 DB="host=$PG_DIR dbname=ccrm"
 sh1=$(psqlc -c "select min(account_id) from account_shares")
 un1=$(psqlc -c "select min(id) from accounts where id not in (select account_id from account_shares)")

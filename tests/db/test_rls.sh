@@ -6,12 +6,8 @@
 # functions; and a non-superuser schema owner for whom FORCE'd RLS still lets the triggers log.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_rls.sh path/to/ccrm}
-export XDG_CONFIG_HOME=$TEST_TMP/config XDG_DATA_HOME=$TEST_TMP/data XDG_STATE_HOME=$TEST_TMP/state
-export CCRM_SYSCONFDIR=$TEST_TMP/etc
 
-pg_start
-"$CCRM" -d "$PG_CONN" --migrate >/dev/null || fail "migrate"
-"$CCRM" -d "$PG_CONN" --demo --scale 200 >/dev/null || fail "demo data"
+pg_start_demo "$CCRM" 200
 
 # as USER psql-args...: psql as a demo person
 as() {

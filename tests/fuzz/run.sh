@@ -20,5 +20,9 @@ for f in "$top"/tests/data/import/*.csv; do
         i=$((i + 1))
     done
 done
+# inputs that once crashed it, as they were found
+for f in "$top"/tests/fuzz/regressions/*; do
+    [ -f "$f" ] && cp "$f" "$out/corpus/regression-$(basename "$f")"
+done
 exec "$out/fuzz_import" -max_total_time="$secs" -max_len=65536 -timeout=10 \
     -print_final_stats=1 "$@" "$out/corpus"

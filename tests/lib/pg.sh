@@ -10,6 +10,9 @@ export LANG=C.UTF-8 LC_ALL=C.UTF-8
 TEST_TMP=$(mktemp -d /tmp/ccrm-test.XXXXXX)
 chmod 755 "$TEST_TMP"
 PG_DIR=$TEST_TMP/pg
+# every test runs with its own empty configuration, data and state directories
+export XDG_CONFIG_HOME=$TEST_TMP/config XDG_DATA_HOME=$TEST_TMP/data XDG_STATE_HOME=$TEST_TMP/state
+export CCRM_SYSCONFDIR=$TEST_TMP/etc
 _cleanups=()
 
 _run_cleanups() {
@@ -37,6 +40,13 @@ pg_start() {
     as_pg "$PG_BIN/createdb" -h "$PG_DIR" -U postgres ccrm
     PG_CONN="host=$PG_DIR user=postgres dbname=ccrm"
     export PG_CONN
+}
+
+# pg_start_demo CCRM N: a throwaway cluster, migrated, with N demo accounts
+pg_start_demo() {
+    pg_start
+    "$1" -d "$PG_CONN" --migrate >/dev/null || fail "migrate"
+    "$1" -d "$PG_CONN" --demo --scale "$2" >/dev/null || fail "demo data"
 }
 
 pg_stop() {

@@ -4,12 +4,8 @@
 # row inserted from psql appearing live, the Feed, NO_COLOR, a dumb terminal, and a clean quit.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_accounts.sh path/to/ccrm}
-export XDG_CONFIG_HOME=$TEST_TMP/config XDG_DATA_HOME=$TEST_TMP/data XDG_STATE_HOME=$TEST_TMP/state
-export CCRM_SYSCONFDIR=$TEST_TMP/etc
 
-pg_start
-"$CCRM" -d "$PG_CONN" --migrate >/dev/null || fail "migrate"
-"$CCRM" -d "$PG_CONN" --demo --scale 300 >/dev/null || fail "demo data"
+pg_start_demo "$CCRM" 300
 nth() { psqlc -c "select left(name, 14) from accounts order by name, id offset $1 limit 1"; }
 
 tui_start 100 30 "$CCRM" -d "$PG_CONN" --view accounts

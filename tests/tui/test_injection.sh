@@ -6,8 +6,6 @@
 # so that stored data can never move the cursor or disguise itself.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_injection.sh path/to/ccrm}
-export XDG_CONFIG_HOME=$TEST_TMP/config XDG_DATA_HOME=$TEST_TMP/data XDG_STATE_HOME=$TEST_TMP/state
-export CCRM_SYSCONFDIR=$TEST_TMP/etc
 
 # stored text | what the search types | how the client shows it
 corpus=(
@@ -25,9 +23,7 @@ corpus=(
     $'Inj12 \u03a1aypal \u0405ecurity' $'\u03a1aypal' $'Inj12 \u03a1aypal \u0405ecurity'
 )
 
-pg_start
-"$CCRM" -d "$PG_CONN" --migrate >/dev/null || fail "migrate"
-"$CCRM" -d "$PG_CONN" --demo --scale 50 >/dev/null || fail "demo data"
+pg_start_demo "$CCRM" 50
 DB="host=$PG_DIR dbname=ccrm"
 for ((i = 0; i < ${#corpus[@]}; i += 3)); do
     psql -X -q -v ON_ERROR_STOP=1 "$DB user=sam" -v v="${corpus[i]}" <<<"insert into accounts (name) values (:'v')" \

@@ -6,12 +6,8 @@
 # share no contact_id: they belong to the same person by e-mail (DESIGN §5).
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_live.sh path/to/ccrm}
-export XDG_CONFIG_HOME=$TEST_TMP/config XDG_DATA_HOME=$TEST_TMP/data XDG_STATE_HOME=$TEST_TMP/state
-export CCRM_SYSCONFDIR=$TEST_TMP/etc
 
-pg_start
-"$CCRM" -d "$PG_CONN" --migrate >/dev/null || fail "migrate"
-"$CCRM" -d "$PG_CONN" --demo --scale 200 >/dev/null || fail "demo data"
+pg_start_demo "$CCRM" 200
 # a lead without contact_id whose e-mail (in another letter case) belongs to a contact
 read -r lead_id email name <<<"$(psqlc -F ' ' -c "
     select l.id, c.email, l.first_name || ' ' || l.last_name from leads l

@@ -4,12 +4,8 @@
 # an unshared account finds nothing, and the Feed shows live events of shared accounts only.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_partner.sh path/to/ccrm}
-export XDG_CONFIG_HOME=$TEST_TMP/config XDG_DATA_HOME=$TEST_TMP/data XDG_STATE_HOME=$TEST_TMP/state
-export CCRM_SYSCONFDIR=$TEST_TMP/etc
 
-pg_start
-"$CCRM" -d "$PG_CONN" --migrate >/dev/null || fail "migrate"
-"$CCRM" -d "$PG_CONN" --demo --scale 200 >/dev/null || fail "demo data"
+pg_start_demo "$CCRM" 200
 DB="host=$PG_DIR dbname=ccrm"
 paul() { psql -X -q -At -v ON_ERROR_STOP=1 "$DB user=paul" -c "$1"; }
 

@@ -5,12 +5,8 @@
 # the presence nor the chat, in plain psql.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_presence.sh path/to/ccrm}
-export XDG_CONFIG_HOME=$TEST_TMP/config XDG_DATA_HOME=$TEST_TMP/data XDG_STATE_HOME=$TEST_TMP/state
-export CCRM_SYSCONFDIR=$TEST_TMP/etc
 
-pg_start
-"$CCRM" -d "$PG_CONN" --migrate >/dev/null || fail "migrate"
-"$CCRM" -d "$PG_CONN" --demo --scale 60 >/dev/null || fail "demo data"
+pg_start_demo "$CCRM" 60
 DB="host=$PG_DIR dbname=ccrm"
 # an account the partner's organisation does not share, with a name that searches uniquely
 read -r acc_id name <<<"$(psqlc -F ' ' -c "select a.id, a.name from accounts a where not exists

@@ -329,6 +329,23 @@ test_copy_escape(void **state)
     sbuf_fini(&b);
 }
 
+/* Regression (found by fuzz_import): adding nothing to an empty buffer did pointer arithmetic
+ * on NULL. An empty field is the common case of this. */
+static void
+test_sbuf_empty(void **state)
+{
+    struct sbuf b;
+
+    (void)state;
+    memset(&b, 0, sizeof b);
+    sbuf_add(&b, "", 0);
+    assert_int_equal(b.len, 0);
+    imp_copy_value(&b, "", 0);
+    sbuf_add(&b, "x", 1);
+    assert_true(b.len >= 1);
+    sbuf_fini(&b);
+}
+
 int
 main(void)
 {
@@ -336,7 +353,7 @@ main(void)
         cmocka_unit_test(test_csv_lines),       cmocka_unit_test(test_csv_unterminated),
         cmocka_unit_test(test_header_mapping),  cmocka_unit_test(test_values),
         cmocka_unit_test(test_length_and_utf8), cmocka_unit_test(test_validate_row),
-        cmocka_unit_test(test_copy_escape),
+        cmocka_unit_test(test_copy_escape),     cmocka_unit_test(test_sbuf_empty),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
