@@ -298,7 +298,7 @@ read_events(struct app *app)
             ui_message(app, "%s", w.toast);
     }
     if (ui->ntabs > 0 && ui->tab != 0)
-        ui->feed_unread += w.n;
+        ui->feed_unread += w.n - w.mine; /* what others did */
     memcpy(ui->trace_ids, w.ids, (size_t)w.nids * sizeof w.ids[0]);
     ui->ntrace_ids = w.nids;
 }
