@@ -24,6 +24,7 @@ static const char *const global_help[] = {
     "Esc\tback (in a list: clear the search)",
     "?\tthis help (any key closes it)",
     "Ctrl-L\tredraw the screen",
+    ":\tcommand: open, find, view, sort, history, help, quit (Tab completes)",
     NULL,
 };
 
@@ -203,6 +204,7 @@ ui_fini(struct app *app)
         ui_pop(app);
     for (i = 0; i < ui->ntabs; i++)
         ui->tabs[i]->ops->free(ui->tabs[i]);
+    prompt_free(&ui->prompt); /* `:` prompt hook: libedit restores the tty before endwin */
     endwin();
     delscreen(ui->screen);
     free(ui);
@@ -442,6 +444,10 @@ draw_bottom(struct app *app)
     struct ui *ui = app->ui;
     int y = ui->rows - 1;
 
+    if (prompt_is_open(app)) { /* `:` prompt hook (src/ui/prompt.c) */
+        prompt_draw(app, y);
+        return;
+    }
     if (ui->input) {
         char buf[UI_INPUT_MAX * 4 + 64];
         char line[UI_INPUT_MAX * 4];
@@ -691,6 +697,13 @@ switch_tab(struct app *app, int t)
     ui->dirty = 1;
 }
 
+/* `:` prompt hook: its commands switch tabs like the 1-9 keys. */
+void
+ui_switch_tab(struct app *app, int t)
+{
+    switch_tab(app, t);
+}
+
 static void
 handle_key(struct app *app, wint_t key, int fkey)
 {
@@ -709,9 +722,18 @@ handle_key(struct app *app, wint_t key, int fkey)
         input_key(app, key, fkey);
         return;
     }
+    /* `:` prompt hook (src/ui/prompt.c): it takes every key while open */
+    if (prompt_is_open(app)) {
+        prompt_key(app, key, fkey);
+        return;
+    }
     if (ui->help) {
         ui->help = 0;
         ui->dirty = 1;
+        return;
+    }
+    if (!fkey && key == L':') {
+        prompt_open(app);
         return;
     }
     v = ui_active(ui);

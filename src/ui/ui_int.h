@@ -89,6 +89,7 @@ struct ui {
     int ilen, icur;
     input_cb icb;
     void *ictx;
+    struct prompt *prompt; /* the `:` prompt (src/ui/prompt.c), NULL until first used */
 };
 
 /* The view keys go to: the top of the stack, else the current tab. */
@@ -114,5 +115,25 @@ int ui_check_terminal(struct ccrm_err *err);
 /* Views */
 struct view *view_list_new(struct app *app, int entity);
 struct view *view_account_new(struct app *app, int64_t id);
+
+/* ---- the `:` prompt (src/ui/prompt.c) and what its commands call ---- */
+struct prompt;
+int prompt_is_open(struct app *app);
+void prompt_open(struct app *app);
+/* Feed one key; runs the command on Enter. Returns 1 when the prompt closed, else 0. */
+int prompt_key(struct app *app, wint_t key, int fkey);
+/* Draw ":" + the line and place the cursor on row y (Tab's list or an error on row y - 1). */
+void prompt_draw(struct app *app, int y);
+/* el_end() and free; call before endwin(). Accepts NULL. */
+void prompt_free(struct prompt **pp);
+/* Go to tab t (closing detail views), as the 1-9 keys do. */
+void ui_switch_tab(struct app *app, int t);
+/* List views: set the search (reloaded at the next draw); set the sort by name (0, or -1 if
+ * unknown); the sort names (NULL if v is not a list view). */
+void view_list_set_search(struct view *v, struct app *app, const char *text);
+int view_list_set_sort(struct view *v, struct app *app, const char *name);
+const char *const *view_list_sort_names(struct view *v);
+/* Account view: show or hide the history, as key H does. 0, or -1 if v is not one. */
+int view_account_toggle_history(struct view *v, struct app *app);
 
 #endif

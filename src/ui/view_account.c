@@ -267,3 +267,13 @@ view_account_new(struct app *app, int64_t id)
     load(av, app);
     return &av->v;
 }
+
+/* For the `:` prompt: show or hide the history, as key H does. 0, or -1 if v is no account. */
+int
+view_account_toggle_history(struct view *v, struct app *app)
+{
+    if (v->ops != &account_ops)
+        return -1;
+    av_handle_key(v, app, L'H', 0);
+    return 0;
+}

@@ -602,3 +602,50 @@ view_list_new(struct app *app, int entity)
     lv->height = 20;
     return &lv->v;
 }
+
+/* ---- for the `:` prompt (src/ui/prompt.c) ---- */
+
+static int
+is_list(const struct view *v)
+{
+    return v->ops == &accounts_ops || v->ops == &feed_ops || v->ops == &leads_ops;
+}
+
+void
+view_list_set_search(struct view *v, struct app *app, const char *text)
+{
+    struct listview *lv = (struct listview *)v;
+
+    if (!is_list(v))
+        return;
+    str_copy(lv->search, text, sizeof lv->search);
+    lv->q.search = lv->search[0] ? lv->search : NULL;
+    lv->search_pending = 1; /* reloaded from the top at the next draw */
+    app->ui->dirty = 1;
+}
+
+int
+view_list_set_sort(struct view *v, struct app *app, const char *name)
+{
+    struct listview *lv = (struct listview *)v;
+    const char *const *sorts;
+    int i;
+
+    if (!is_list(v))
+        return -1;
+    sorts = db_list_sorts(lv->entity);
+    for (i = 0; sorts[i] != NULL; i++)
+        if (strcmp(sorts[i], name) == 0) {
+            lv->q.sort = i;
+            load_edge(lv, app, 1);
+            ui_message(app, "sorted by %s", sorts[i]);
+            return 0;
+        }
+    return -1;
+}
+
+const char *const *
+view_list_sort_names(struct view *v)
+{
+    return is_list(v) ? db_list_sorts(((struct listview *)v)->entity) : NULL;
+}

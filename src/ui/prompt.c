@@ -1,0 +1,486 @@
+/* The `:` command prompt on the bottom line. libedit (native el_* API) is a headless line
+ * editor: it never draws (its output goes to /dev/null) and never reads the terminal; the main
+ * loop feeds it the keys it read with wget_wch(), one el_wgets() per key, and we draw the line
+ * from el_wline() (PITFALLS.md "libedit inside ncurses"). History: $state_dir/history, 0600. */
+#include <errno.h>
+#include <fcntl.h>
+#include <histedit.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <wchar.h>
+
+#include "ccrm/cmd.h"
+#include "ccrm/util.h"
+#include "ui_int.h"
+
+#define HISTORY_SIZE 500
+#define NAMES_LIMIT 100
+
+struct prompt {
+    EditLine *el;
+    HistoryW *hist;
+    FILE *devnull;
+    char *hist_path; /* NULL: no history file (no state_dir) */
+    int open;
+    int used;    /* the line editor has state from an earlier line: reset at the next open */
+    int browsed; /* Up was used on this line (before it, Down would blank the line) */
+    wchar_t key;
+    int have_key;
+    struct app *app;
+};
+
+/* libedit's input: the one key prompt_key() is feeding, else end of input. */
+static int
+getcfn(EditLine *el, wchar_t *c)
+{
+    struct prompt *p = NULL;
+
+    el_get(el, EL_CLIENTDATA, &p);
+    if (p == NULL || !p->have_key)
+        return 0;
+    *c = p->key;
+    p->have_key = 0;
+    return 1;
+}
+
+/* wide → malloc'd UTF-8 (NULL if not convertible) */
+static char *
+to_mb(const wchar_t *w, size_t n)
+{
+    wchar_t *tmp = xcalloc(n + 1, sizeof *tmp);
+    size_t len;
+    char *s = NULL;
+
+    wmemcpy(tmp, w, n);
+    len = wcstombs(NULL, tmp, 0);
+    if (len != (size_t)-1) {
+        s = xmalloc(len + 1);
+        wcstombs(s, tmp, len + 1);
+    }
+    free(tmp);
+    return s;
+}
+
+/* The Tab target (view name → tab), by the tab titles ui_init gave. -1 if none. */
+static int
+tab_of(struct app *app, const char *name)
+{
+    struct ui *ui = app->ui;
+    int i;
+
+    for (i = 0; i < ui->ntabs; i++)
+        if (strcasecmp(ui->tabs[i]->title, name) == 0)
+            return i;
+    return -1;
+}
+
+/* Completion source: account names (open, find) and logins (find) from the database. */
+static void
+names_cb(enum cmd_kind kind, const char *prefix, cmd_add_fn add, void *actx, void *ctx)
+{
+    struct app *app = ctx;
+    struct list_query q = {LIST_ACCOUNTS, 0, prefix[0] ? prefix : NULL};
+    struct row *rows;
+    struct ccrm_err err;
+    int n, i;
+
+    if (db_state(app->db) != DB_READY)
+        return;
+    rows = xcalloc(NAMES_LIMIT, sizeof *rows);
+    n = db_list_fetch(app->db, &q, NULL, 1, NAMES_LIMIT, rows, &err);
+    for (i = 0; i < n; i++) {
+        add(rows[i].col[0], actx);
+        row_fini(&rows[i]);
+    }
+    if (kind == CMD_FIND) { /* logins: ours, and those active in the Feed */
+        struct list_query fq = {LIST_FEED, 0, NULL};
+
+        add(db_login(app->db), actx);
+        memset(rows, 0, NAMES_LIMIT * sizeof *rows);
+        n = db_list_fetch(app->db, &fq, NULL, 1, NAMES_LIMIT, rows, &err);
+        for (i = 0; i < n; i++) {
+            add(rows[i].col[1], actx);
+            row_fini(&rows[i]);
+        }
+    }
+    free(rows);
+}
+
+/* Tab: replace the word before the cursor by the candidates' common prefix; list them. */
+static unsigned char
+complete(EditLine *el, int ch)
+{
+    struct prompt *p = NULL;
+    const LineInfoW *li = el_wline(el);
+    struct cmd_completion c;
+    struct cmd_complete_src src = {NULL, names_cb, NULL};
+    struct ui *ui;
+    struct view *v;
+    char *line, list[sizeof ui->msg];
+    size_t nchars;
+    int i;
+
+    (void)ch;
+    el_get(el, EL_CLIENTDATA, &p);
+    if (p == NULL || (line = to_mb(li->buffer, (size_t)(li->cursor - li->buffer))) == NULL)
+        return CC_ERROR;
+    ui = p->app->ui;
+    v = ui_active(ui);
+    src.sorts = ui->depth == 0 && v != NULL ? view_list_sort_names(v) : NULL;
+    src.ctx = p->app;
+    cmd_complete(line, strlen(line), &src, &c);
+    if (c.n == 0) {
+        ui_message(p->app, "no completions");
+    } else {
+        nchars = mbstowcs(NULL, line + c.start, 0);
+        if (nchars != (size_t)-1) {
+            el_deletestr(el, (int)nchars);
+            el_insertstr(el, c.common);
+            if (c.n == 1 && c.is_cmd)
+                el_insertstr(el, " ");
+        }
+        if (c.n > 1) {
+            list[0] = '\0';
+            for (i = 0; i < c.n && strlen(list) + strlen(c.cand[i]) + 3 < sizeof list; i++) {
+                strcat(list, c.cand[i]);
+                strcat(list, "  ");
+            }
+            ui_message(p->app, "%s%s", list, i < c.n ? "…" : "");
+        }
+    }
+    cmd_completion_fini(&c);
+    free(line);
+    return CC_REFRESH;
+}
+
+static void
+hist_init(struct prompt *p, struct app *app)
+{
+    HistEventW ev;
+    const char *dir = app->cfg->state_dir;
+
+    p->hist = history_winit();
+    history_w(p->hist, &ev, H_SETSIZE, HISTORY_SIZE);
+    history_w(p->hist, &ev, H_SETUNIQUE, 1);
+    if (dir == NULL || dir[0] == '\0')
+        return;
+    if (mkdir_p(dir, 0700) == -1) {
+        ui_message_error(app, "could not create directory \"%s\": %s", dir, strerror(errno));
+        return;
+    }
+    p->hist_path = xasprintf("%s/history", dir);
+    history_w(p->hist, &ev, H_LOAD, p->hist_path); /* missing on first use: fine */
+}
+
+static void
+hist_add(struct prompt *p, const wchar_t *line)
+{
+    HistEventW ev;
+    FILE *f;
+    int fd;
+
+    history_w(p->hist, &ev, H_ENTER, line);
+    if (p->hist_path == NULL)
+        return;
+    /* it holds customer names: only we may read it */
+    fd = open(p->hist_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd == -1 || fchmod(fd, 0600) == -1 || (f = fdopen(fd, "w")) == NULL) {
+        ui_message_error(p->app, "could not write file \"%s\": %s", p->hist_path, strerror(errno));
+        if (fd != -1)
+            close(fd);
+        return;
+    }
+    history_w(p->hist, &ev, H_SAVE_FP, f);
+    fclose(f);
+}
+
+static struct prompt *
+prompt_new(struct app *app)
+{
+    struct prompt *p = xcalloc(1, sizeof *p);
+
+    p->app = app;
+    p->devnull = fopen("/dev/null", "w");
+    if (p->devnull == NULL) {
+        free(p);
+        return NULL;
+    }
+    /* drawing goes to /dev/null; the tty fds keep editing enabled */
+    p->el = el_init_fd("ccrm", stdin, p->devnull, p->devnull, 0, 1, 2);
+    if (p->el == NULL) {
+        fclose(p->devnull);
+        free(p);
+        return NULL;
+    }
+    hist_init(p, app);
+    el_set(p->el, EL_CLIENTDATA, p);
+    el_wset(p->el, EL_EDITOR, L"emacs");
+    el_set(p->el, EL_SIGNAL, 0);
+    el_wset(p->el, EL_HIST, history_w, p->hist);
+    el_set(p->el, EL_GETCFN, getcfn);
+    el_wset(p->el, EL_ADDFN, L"ccrm-complete", L"complete a : command", complete);
+    el_wset(p->el, EL_BIND, L"^I", L"ccrm-complete", NULL);
+    /* libedit's edit mode would turn ISIG back on (Ctrl-C would kill ccrm) */
+    el_wset(p->el, EL_SETTY, L"-d", L"-isig", L"-inlcr", L"-icrnl", NULL);
+    el_set(p->el, EL_UNBUFFERED, 1);
+    return p;
+}
+
+int
+prompt_is_open(struct app *app)
+{
+    return app->ui->prompt != NULL && app->ui->prompt->open;
+}
+
+void
+prompt_open(struct app *app)
+{
+    struct ui *ui = app->ui;
+    struct prompt *p = ui->prompt;
+
+    if (p == NULL && (p = ui->prompt = prompt_new(app)) == NULL) {
+        ui_message_error(app, "could not start the command line editor");
+        return;
+    }
+    if (p->used) { /* a fresh line and history position (read_prepare resets both) */
+        el_set(p->el, EL_UNBUFFERED, 0);
+        el_set(p->el, EL_UNBUFFERED, 1);
+        p->used = 0;
+    }
+    p->browsed = 0;
+    p->open = 1;
+    ui->msg[0] = '\0';
+    ui->dirty = 1;
+}
+
+/* ---- running a command ---- */
+
+static void
+open_account(struct app *app, const char *name)
+{
+    struct list_query q = {LIST_ACCOUNTS, 0, name};
+    struct row rows[NAMES_LIMIT];
+    struct ccrm_err err;
+    int n, i, pick = 0;
+
+    memset(rows, 0, sizeof rows);
+    n = db_list_fetch(app->db, &q, NULL, 1, NAMES_LIMIT, rows, &err);
+    if (n < 0) {
+        ui_message_error(app, "%s", err.msg);
+        return;
+    }
+    if (n == 0) {
+        ui_message_error(app, "no account matches \"%s\"", name);
+        return;
+    }
+    for (i = 0; i < n; i++) /* an exact name wins over the first match */
+        if (rows[i].col[0] != NULL && strcasecmp(rows[i].col[0], name) == 0) {
+            pick = i;
+            break;
+        }
+    ui_push(app, view_account_new(app, rows[pick].id));
+    for (i = 0; i < n; i++)
+        row_fini(&rows[i]);
+}
+
+static void
+run(struct app *app, const char *line)
+{
+    struct ui *ui = app->ui;
+    struct cmd c;
+    struct ccrm_err err;
+    struct view *v = ui_active(ui);
+    int t;
+
+    if (cmd_parse(line, &c, &err) == -1) {
+        ui_message_error(app, "%s", err.msg);
+        return;
+    }
+    switch (c.kind) {
+    case CMD_NONE:
+        break;
+    case CMD_OPEN:
+        open_account(app, c.arg);
+        break;
+    case CMD_FIND:
+        if ((t = tab_of(app, "accounts")) < 0)
+            break;
+        ui_switch_tab(app, t);
+        view_list_set_search(ui->tabs[t], app, c.arg);
+        break;
+    case CMD_VIEW:
+        if ((t = tab_of(app, c.arg)) < 0)
+            ui_message_error(app, "the %s view is not built yet", c.arg);
+        else
+            ui_switch_tab(app, t);
+        break;
+    case CMD_SORT:
+        if (ui->depth > 0 || v == NULL || view_list_sort_names(v) == NULL)
+            ui_message_error(app, "only a list can be sorted");
+        else if (view_list_set_sort(v, app, c.arg) == -1)
+            ui_message_error(app, "unknown sort \"%s\" for %s", c.arg, v->title);
+        break;
+    case CMD_HISTORY:
+        if (v == NULL || view_account_toggle_history(v, app) == -1)
+            ui_message_error(app, "no account shown: the history is that of an account");
+        break;
+    case CMD_HELP:
+        ui->help = 1;
+        break;
+    case CMD_QUIT:
+        app->quit = 1;
+        break;
+    }
+    ui->dirty = 1;
+}
+
+static void
+finish(struct prompt *p, const wchar_t *line, size_t n)
+{
+    struct app *app = p->app;
+    char *mb = to_mb(line, n);
+    wchar_t *copy;
+
+    p->open = 0;
+    app->ui->dirty = 1;
+    if (mb == NULL) {
+        ui_message_error(app, "the command is not valid text");
+        return;
+    }
+    if (strspn(mb, " \t:") != strlen(mb)) {
+        copy = xcalloc(n + 1, sizeof *copy);
+        wmemcpy(copy, line, n);
+        hist_add(p, copy);
+        free(copy);
+    }
+    run(app, mb);
+    free(mb);
+}
+
+int
+prompt_key(struct app *app, wint_t key, int fkey)
+{
+    struct prompt *p = app->ui->prompt;
+    const LineInfoW *li = el_wline(p->el);
+    int empty = li->lastchar == li->buffer, n;
+    wchar_t k;
+
+    app->ui->dirty = 1;
+    if (fkey) {
+        switch (key) {
+        case KEY_UP:
+            k = 16; /* ^P */
+            break;
+        case KEY_DOWN:
+            k = 14; /* ^N */
+            break;
+        case KEY_LEFT:
+            k = 2; /* ^B */
+            break;
+        case KEY_RIGHT:
+            k = 6; /* ^F */
+            break;
+        case KEY_HOME:
+            k = 1; /* ^A */
+            break;
+        case KEY_END:
+            k = 5; /* ^E */
+            break;
+        case KEY_BACKSPACE:
+            k = 127;
+            break;
+        case KEY_DC:
+            if (li->cursor == li->lastchar)
+                return 0;
+            k = 4; /* ^D: delete under the cursor */
+            break;
+        case KEY_ENTER:
+            k = L'\r';
+            break;
+        default:
+            return 0;
+        }
+    } else if (key == 27 || key == 7 || key == 3 || (key == 4 && empty)) {
+        p->open = 0; /* Esc, ^G, ^C, ^D on an empty line: cancel */
+        p->used = 1;
+        return 1;
+    } else if (key == 12) { /* ^L */
+        app->ui->full_clear = 1;
+        return 0;
+    } else if (key == 0 || (key < 0x20 && strchr("\1\2\4\5\6\10\11\12\13\15\16\20\24\25\27\31",
+                                                 (int)key) == NULL)) {
+        /* only plain editing keys: others wait for a second key we do not feed (^V, ^X),
+         * or start modes that draw into the line (^R, ^S incremental search) */
+        return 0;
+    } else {
+        k = (wchar_t)key;
+    }
+    if (k == 16)
+        p->browsed = 1;
+    else if (k == 14 && !p->browsed)
+        return 0; /* libedit would replace the line by an empty saved one */
+    p->key = k;
+    p->have_key = 1;
+    p->used = 1;
+    el_wgets(p->el, &n);
+    p->have_key = 0;
+    li = el_wline(p->el);
+    if (li->lastchar > li->buffer && li->lastchar[-1] == L'\n') {
+        finish(p, li->buffer, (size_t)(li->lastchar - li->buffer - 1));
+        return 1;
+    }
+    return 0;
+}
+
+void
+prompt_draw(struct app *app, int y)
+{
+    struct ui *ui = app->ui;
+    struct prompt *p = ui->prompt;
+    const LineInfoW *li = el_wline(p->el);
+    size_t start = 0, ncur = (size_t)(li->cursor - li->buffer);
+    size_t nall = (size_t)(li->lastchar - li->buffer);
+    int cw, cx;
+    char *text, *buf;
+
+    /* what Tab listed, or an error, on the line above (over the status bar) */
+    if (ui->msg[0] != '\0' && y > 0)
+        draw_text(stdscr, y - 1, 0, ui->msg, ui->cols,
+                  ui->msg_error ? ui_attr(app, PAIR_ERROR, A_BOLD) : A_REVERSE);
+    /* scroll horizontally so that the cursor stays on screen */
+    for (;;) {
+        cw = wcswidth(li->buffer + start, ncur - start);
+        if (cw < 0)
+            cw = (int)(ncur - start);
+        if (1 + cw < ui->cols || start >= ncur)
+            break;
+        start++;
+    }
+    text = to_mb(li->buffer + start, nall - start);
+    buf = xasprintf(":%s", text != NULL ? text : "");
+    draw_text(stdscr, y, 0, buf, ui->cols, A_NORMAL);
+    cx = 1 + cw < ui->cols ? 1 + cw : ui->cols - 1;
+    move(y, cx);
+    curs_set(1);
+    free(buf);
+    free(text);
+}
+
+void
+prompt_free(struct prompt **pp)
+{
+    struct prompt *p = *pp;
+
+    if (p == NULL)
+        return;
+    el_end(p->el); /* before endwin(): it restores the tty modes it found */
+    history_wend(p->hist);
+    fclose(p->devnull);
+    free(p->hist_path);
+    free(p);
+    *pp = NULL;
+}

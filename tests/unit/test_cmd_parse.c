@@ -1,0 +1,174 @@
+/* Unit tests for src/cmd/parse.c: the `:` command parser and its Tab completion, table-driven. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ccrm/cmd.h"
+
+static const struct {
+    const char *line;
+    int rc;
+    enum cmd_kind kind;
+    const char *arg; /* expected argument, or (rc -1) a substring of the error */
+} parse_cases[] = {
+    {"", 0, CMD_NONE, ""},
+    {"   ", 0, CMD_NONE, ""},
+    {":", 0, CMD_NONE, ""},
+    {"open Acme Corp", 0, CMD_OPEN, "Acme Corp"},
+    {"  :open   Acme Corp  ", 0, CMD_OPEN, "Acme Corp"},
+    {"o \"Acme  Corp\"", 0, CMD_OPEN, "Acme  Corp"},
+    {"find atlas", 0, CMD_FIND, "atlas"},
+    {"f x", 0, CMD_FIND, "x"},
+    {"view feed", 0, CMD_VIEW, "feed"},
+    {"view le", 0, CMD_VIEW, "leads"},
+    {"v ACC", 0, CMD_VIEW, "accounts"},
+    {"VIEW Feed", 0, CMD_VIEW, "feed"},
+    {"sort updated", 0, CMD_SORT, "updated"},
+    {"history", 0, CMD_HISTORY, ""},
+    {"hi", 0, CMD_HISTORY, ""},
+    {"help", 0, CMD_HELP, ""},
+    {"he", 0, CMD_HELP, ""},
+    {"quit", 0, CMD_QUIT, ""},
+    {"q", 0, CMD_QUIT, ""},
+    {"qu", 0, CMD_QUIT, ""},
+    {"h", -1, CMD_NONE, "ambiguous command \"h\": could be help, history"},
+    {"x", -1, CMD_NONE, "unknown command \"x\": try :help"},
+    {"quitx", -1, CMD_NONE, "unknown command \"quitx\""},
+    {"open", -1, CMD_NONE, "command \"open\" needs an argument"},
+    {"open   ", -1, CMD_NONE, "needs an argument"},
+    {"quit now", -1, CMD_NONE, "command \"quit\" takes no argument"},
+    {"view x", -1, CMD_NONE, "unknown view \"x\": expected feed, leads or accounts"},
+    {"view", -1, CMD_NONE, "needs an argument"},
+    {"sort", -1, CMD_NONE, "needs an argument"},
+};
+
+static void
+test_parse_table(void **state)
+{
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof parse_cases / sizeof parse_cases[0]; i++) {
+        struct cmd c;
+        struct ccrm_err err;
+        int rc = cmd_parse(parse_cases[i].line, &c, &err);
+
+        if (rc != parse_cases[i].rc)
+            fail_msg("\"%s\": rc %d, expected %d (%s)", parse_cases[i].line, rc, parse_cases[i].rc,
+                     err.msg);
+        if (rc == 0) {
+            if (c.kind != parse_cases[i].kind || strcmp(c.arg, parse_cases[i].arg) != 0)
+                fail_msg("\"%s\": got %d \"%s\"", parse_cases[i].line, (int)c.kind, c.arg);
+        } else if (strstr(err.msg, parse_cases[i].arg) == NULL) {
+            fail_msg("\"%s\": error \"%s\" lacks \"%s\"", parse_cases[i].line, err.msg,
+                     parse_cases[i].arg);
+        }
+    }
+}
+
+static void
+test_parse_long_arg(void **state)
+{
+    char line[600];
+    struct cmd c;
+    struct ccrm_err err;
+
+    (void)state;
+    memset(line, 'a', sizeof line - 1);
+    memcpy(line, "find ", 5);
+    line[sizeof line - 1] = '\0';
+    assert_int_equal(cmd_parse(line, &c, &err), -1);
+    assert_non_null(strstr(err.msg, "too long"));
+}
+
+static void
+names(enum cmd_kind kind, const char *prefix, cmd_add_fn add, void *actx, void *ctx)
+{
+    (void)prefix;
+    (void)ctx;
+    add("Atlas Corp", actx);
+    add("Atlas Corp", actx); /* duplicates are dropped */
+    add("Atlantic Mining", actx);
+    add("Brightwave", actx);
+    if (kind == CMD_FIND)
+        add("alice", actx);
+}
+
+static const char *const sorts[] = {"name", "updated", "industry", NULL};
+
+static const struct {
+    const char *line;
+    int n;
+    const char *common;
+    size_t start;
+    const char *first;
+} complete_cases[] = {
+    {"", 7, "", 0, "find"},
+    {"h", 2, "h", 0, "help"},
+    {"hi", 1, "history", 0, "history"},
+    {":v", 1, "view", 1, "view"},
+    {"view le", 1, "leads", 5, "leads"},
+    {"view ", 3, "", 5, "accounts"},
+    {"sort u", 1, "updated", 5, "updated"},
+    {"sort z", 0, "", 5, NULL},
+    {"open atl", 2, "Atla", 5, "Atlantic Mining"},
+    {"open Atlas", 1, "Atlas Corp", 5, "Atlas Corp"},
+    {"find al", 1, "alice", 5, "alice"},
+    {"open b", 1, "Brightwave", 5, "Brightwave"},
+    {"x y", 0, "", 2, NULL},
+    {"help x", 0, "", 5, NULL},
+};
+
+static void
+test_complete_table(void **state)
+{
+    struct cmd_complete_src src = {sorts, names, NULL};
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof complete_cases / sizeof complete_cases[0]; i++) {
+        struct cmd_completion c;
+        const char *l = complete_cases[i].line;
+        int n = cmd_complete(l, strlen(l), &src, &c);
+
+        if (n != complete_cases[i].n || strcmp(c.common, complete_cases[i].common) != 0 ||
+            c.start != complete_cases[i].start ||
+            (n > 0 && strcmp(c.cand[0], complete_cases[i].first) != 0))
+            fail_msg("\"%s\": n %d common \"%s\" start %zu first \"%s\"", l, n, c.common, c.start,
+                     n > 0 ? c.cand[0] : "");
+        cmd_completion_fini(&c);
+    }
+}
+
+static void
+test_complete_cursor(void **state)
+{
+    struct cmd_completion c;
+
+    (void)state;
+    /* only the text before the cursor counts */
+    assert_int_equal(cmd_complete("view leads", 6, NULL, &c), 1);
+    assert_string_equal(c.common, "leads");
+    cmd_completion_fini(&c);
+    assert_int_equal(cmd_complete("vi", 1, NULL, &c), 1);
+    assert_int_equal(c.is_cmd, 1);
+    cmd_completion_fini(&c);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_table),
+        cmocka_unit_test(test_parse_long_arg),
+        cmocka_unit_test(test_complete_table),
+        cmocka_unit_test(test_complete_cursor),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
