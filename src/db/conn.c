@@ -64,6 +64,53 @@ db_exec(struct db *db, const char *sql, int nparams, const char *const *params,
     return NULL;
 }
 
+PGresult *
+db_exec_prepared(struct db *db, const char *sql, int nparams, const char *const *params,
+                 struct ccrm_err *err)
+{
+    unsigned h = 5381;
+    const char *p;
+    char name[32];
+    PGresult *res;
+    ExecStatusType st;
+    int i, known = 0;
+
+    if (db->state != DB_READY) {
+        err_set(err, "not connected to the database");
+        return NULL;
+    }
+    for (p = sql; *p != '\0'; p++)
+        h = h * 33 + (unsigned char)*p;
+    snprintf(name, sizeof name, "ccrm_%08x", h);
+    for (i = 0; i < db->nprepared; i++)
+        if (db->prepared[i] == h)
+            known = 1;
+    if (!known) {
+        if (db->nprepared == (int)(sizeof db->prepared / sizeof db->prepared[0]))
+            return db_exec(db, sql, nparams, params, err); /* full: run it unprepared */
+        res = PQprepare(db->conn, name, sql, nparams, NULL);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+            PQclear(res);
+            return db_exec(db, sql, nparams, params, err); /* reports the error */
+        }
+        PQclear(res);
+        db->prepared[db->nprepared++] = h;
+    }
+    res = PQexecPrepared(db->conn, name, nparams, params, NULL, NULL, 0);
+    st = PQresultStatus(res);
+    drain_notifies(db);
+    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
+        return res;
+    err_set_pg(err, res, db->conn, "query failed");
+    PQclear(res);
+    if (PQstatus(db->conn) == CONNECTION_BAD) {
+        db->state = DB_OFFLINE;
+        db->lost = 1;
+        err_set(err, "lost the connection to the database");
+    }
+    return NULL;
+}
+
 /* Session set-up after every (re)connect: timeouts, LISTEN. Returns 0/-1. */
 static int
 session_setup(struct db *db, struct ccrm_err *err)
@@ -72,6 +119,8 @@ session_setup(struct db *db, struct ccrm_err *err)
     PGresult *res;
 
     db->state = DB_READY;
+    db->events_prepared = 0; /* prepared statements die with the connection */
+    db->nprepared = 0;
     snprintf(sql, sizeof sql, "SET statement_timeout = %d", db->statement_timeout_ms);
     if ((res = db_exec(db, sql, 0, NULL, err)) == NULL)
         return -1;

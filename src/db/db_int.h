@@ -14,8 +14,11 @@ struct db {
     PGconn *conn;
     enum db_state state;
     int lost;
-    int want_write; /* while connecting: PQconnectPoll wants POLLOUT */
-    int wakeups;    /* notifications drained during ordinary queries, handed out by db_pump */
+    int want_write;        /* while connecting: PQconnectPoll wants POLLOUT */
+    int events_prepared;   /* the event-stream statement is prepared on this connection */
+    unsigned prepared[32]; /* hashes of statements prepared by db_exec_prepared */
+    int nprepared;
+    int wakeups; /* notifications drained during ordinary queries, handed out by db_pump */
     /* connection parameters kept for reconnects */
     const char *keys[DB_MAX_PARAMS];
     const char *vals[DB_MAX_PARAMS];
@@ -33,6 +36,11 @@ struct db {
  * db->lost set. Free the result with PQclear. Notifications are drained into db->wakeups. */
 PGresult *db_exec(struct db *db, const char *sql, int nparams, const char *const *params,
                   struct ccrm_err *err);
+
+/* Like db_exec, for a statement run very often with plans that do not depend on the values:
+ * prepared once per connection (named by a hash of its text), then only executed. */
+PGresult *db_exec_prepared(struct db *db, const char *sql, int nparams, const char *const *params,
+                           struct ccrm_err *err);
 
 /* Fill err from a failed result: "<what>: <server message>" and the SQLSTATE. */
 void err_set_pg(struct ccrm_err *err, const PGresult *res, const PGconn *conn, const char *what);

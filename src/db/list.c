@@ -434,7 +434,8 @@ db_list_in_window(struct db *db, const struct list_query *q, const int64_t *ids,
     sql = xasprintf("SELECT count(*) FROM %s WHERE a.id = ANY($1::bigint[])"
                     " AND ($2::text IS NULL OR %s) AND NOT (%s) AND NOT (%s)",
                     e->table, e->search, lo, hi);
-    res = db_exec(db, sql, np, params, err);
+    /* asked by every client on every change: worth preparing (its plan is a lookup by id) */
+    res = db_exec_prepared(db, sql, np, params, err);
     free(sql);
     free(idlist);
     free(pattern);
