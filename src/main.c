@@ -32,44 +32,44 @@ struct opts {
 static void
 usage(FILE *f)
 {
-    fputs(
-        "usage: ccrm [-d CONNINFO] [-c FILE] [--view VIEW]     full-screen client\n"
-        "       ccrm --import FILE --into ENTITY [--map SRC=DST,...]\n"
-        "            [--on-conflict error|skip|update] [--rejects FILE] [--dry-run] [--quiet]\n"
-        "                                                     import CSV (FILE - = stdin)\n"
-        "       ccrm --revert BATCH                           undo an import, updates included\n"
-        "       ccrm --export ENTITY [--format csv|jsonl] [--output FILE]\n"
-        "       ccrm --feed [--follow] [--format text|jsonl] [--limit N]\n"
-        "                                                     the event stream, a line each\n"
-        "       ccrm --log ticket|interaction --contact EMAIL --subject TEXT [--body TEXT]\n"
-        "            [--channel C] [--kind call|email|meeting|chat|note|task]\n"
-        "       ccrm --add-user LOGIN --dept DEPT [--partner ORG] [--display-name NAME]\n"
-        "            [--password]                             (admins only)\n"
-        "       ccrm --disable-user LOGIN                     revoke a login, keep the history\n"
-        "       ccrm --share ACCOUNT --partner ORG | --unshare ACCOUNT --partner ORG\n"
-        "       ccrm --migrate                                apply pending schema migrations\n"
-        "       ccrm --demo [--scale N]                       load demo data (N accounts, "
-        "default 300)\n"
-        "       ccrm --local-start | --local-stop             the private database\n"
-        "       ccrm --help | --version\n"
-        "\n"
-        "ENTITY: leads, contacts, accounts, opportunities, tickets, interactions.\n"
-        "DEPT: sales, support, marketing, management, partner, admin.\n"
-        "ACCOUNT: an id, an exact name or a domain. Every command takes -d and -c.\n"
-        "\n"
-        "options:\n"
-        "  -d, --db CONNINFO    PostgreSQL connection string or URI (overrides the config)\n"
-        "  -c, --config FILE    read FILE after /etc/ccrm/ccrm.ini and ~/.config/ccrm/ccrm.ini\n"
-        "      --view VIEW      start on VIEW (feed, leads, accounts) instead of the department's\n"
-        "                       own (marketing: leads; the others: accounts for now)\n"
-        "  -h, --help           show this help and exit\n"
-        "  -V, --version        show the version and exit\n"
-        "\n"
-        "With no database configured (no -d, no [database] conninfo, none of PGHOST,\n"
-        "PGHOSTADDR, PGPORT, PGDATABASE, PGSERVICE), ccrm starts a private PostgreSQL\n"
-        "cluster under $XDG_DATA_HOME/ccrm and migrates it.\n"
-        "Keys in the client: ? shows them. See ccrm(1), docs/import.md, docs/security.md.\n",
-        f);
+    fputs("usage: ccrm [-d CONNINFO] [-c FILE] [--view VIEW]     full-screen client\n"
+          "       ccrm --import FILE --into ENTITY [--map SRC=DST,...]\n"
+          "            [--on-conflict error|skip|update] [--rejects FILE] [--dry-run] [--quiet]\n"
+          "                                                     import CSV (FILE - = stdin)\n"
+          "       ccrm --revert BATCH                           undo an import, updates included\n"
+          "       ccrm --export ENTITY [--format csv|jsonl] [--output FILE]\n"
+          "       ccrm --feed [--follow] [--format text|jsonl] [--limit N]\n"
+          "                                                     the event stream, a line each\n"
+          "       ccrm --log ticket|interaction --contact EMAIL --subject TEXT [--body TEXT]\n"
+          "            [--channel C] [--kind call|email|meeting|chat|note|task]\n"
+          "       ccrm --add-user LOGIN --dept DEPT [--partner ORG] [--display-name NAME]\n"
+          "            [--password]                             (admins only)\n"
+          "       ccrm --disable-user LOGIN                     revoke a login, keep the history\n"
+          "       ccrm --share ACCOUNT --partner ORG | --unshare ACCOUNT --partner ORG\n"
+          "       ccrm --migrate                                apply pending schema migrations\n"
+          "       ccrm --demo [--scale N]                       load demo data (N accounts, "
+          "default 300)\n"
+          "       ccrm --local-start | --local-stop             the private database\n"
+          "       ccrm --help | --version\n"
+          "\n"
+          "ENTITY: leads, contacts, accounts, opportunities, tickets, interactions.\n"
+          "DEPT: sales, support, marketing, management, partner, admin.\n"
+          "ACCOUNT: an id, an exact name or a domain. Every command takes -d and -c.\n"
+          "\n"
+          "options:\n"
+          "  -d, --db CONNINFO    PostgreSQL connection string or URI (overrides the config)\n"
+          "  -c, --config FILE    read FILE after /etc/ccrm/ccrm.ini and ~/.config/ccrm/ccrm.ini\n"
+          "      --view VIEW      start on VIEW (feed, leads, accounts, tickets) instead of the\n"
+          "                       department's own (marketing: leads, support: tickets, the\n"
+          "                       others: accounts for now)\n"
+          "  -h, --help           show this help and exit\n"
+          "  -V, --version        show the version and exit\n"
+          "\n"
+          "With no database configured (no -d, no [database] conninfo, none of PGHOST,\n"
+          "PGHOSTADDR, PGPORT, PGDATABASE, PGSERVICE), ccrm starts a private PostgreSQL\n"
+          "cluster under $XDG_DATA_HOME/ccrm and migrates it.\n"
+          "Keys in the client: ? shows them. See ccrm(1), docs/import.md, docs/security.md.\n",
+          f);
 }
 
 static int
@@ -157,8 +157,9 @@ parse_args(int argc, char **argv, struct opts *o)
         return -1;
     }
     if (o->view != NULL && strcmp(o->view, "accounts") != 0 && strcmp(o->view, "feed") != 0 &&
-        strcmp(o->view, "leads") != 0) {
-        fprintf(stderr, "ccrm: --view: unknown view \"%s\" (known: feed, leads, accounts)\n",
+        strcmp(o->view, "leads") != 0 && strcmp(o->view, "tickets") != 0) {
+        fprintf(stderr,
+                "ccrm: --view: unknown view \"%s\" (known: feed, leads, accounts, tickets)\n",
                 o->view);
         return -1;
     }

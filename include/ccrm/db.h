@@ -79,7 +79,7 @@ int db_chat_send(struct db *db, const char *entity, int64_t id, const char *body
 
 /* ---- list queries (keyset pagination; see src/db/list.c) ---- */
 
-enum list_entity { LIST_ACCOUNTS, LIST_FEED, LIST_LEADS };
+enum list_entity { LIST_ACCOUNTS, LIST_FEED, LIST_LEADS, LIST_TICKETS };
 
 struct list_query {
     enum list_entity entity;

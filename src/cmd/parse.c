@@ -18,7 +18,7 @@ static const struct {
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
-static const char *const views[] = {"feed", "leads", "accounts", NULL};
+static const char *const views[] = {"feed", "leads", "accounts", "tickets", NULL};
 
 static int
 is_space(char c)
@@ -151,7 +151,7 @@ cmd_parse(const char *line, struct cmd *out, struct ccrm_err *err)
             if (has_prefix(views[v], out->arg, alen))
                 match = match == -1 ? v : -2;
         if (match < 0) {
-            err_set(err, "%s view \"%.64s\": expected feed, leads or accounts",
+            err_set(err, "%s view \"%.64s\": expected feed, leads, accounts or tickets",
                     match == -2 ? "ambiguous" : "unknown", out->arg);
             return -1;
         }

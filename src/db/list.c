@@ -81,7 +81,21 @@ static const char *const lead_sortnames[] = {"updated", "score", NULL};
     "  ) x ORDER BY x.at DESC LIMIT 1) act ON true"                                                \
     " LEFT JOIN users au ON au.login = act.who"
 
+static const char *const ticket_cols[] = {"#",       "Subject",  "Status", "Priority",
+                                          "Account", "Assignee", "Updated"};
+static const struct sortspec ticket_sorts[] = {
+    {"updated", "a.updated_at", "timestamptz", NULL, 1},
+    {"newest", "a.id", "bigint", NULL, 1},
+};
+static const char *const ticket_sortnames[] = {"updated", "newest", NULL};
+
 static const struct entityspec entities[] = {
+    [LIST_TICKETS] = {"tickets a LEFT JOIN accounts acc ON acc.id = a.account_id",
+                      "'#' || a.id, a.subject, a.status, a.priority, coalesce(acc.name, ''),"
+                      " coalesce(a.assignee, ''), to_char(a.updated_at, 'MM-DD HH24:MI'),"
+                      " coalesce(a.account_id::text, '')",
+                      7, 8, "(a.subject ILIKE $1 OR acc.name ILIKE $1)", 0, ticket_cols,
+                      ticket_sorts, ticket_sortnames},
     [LIST_LEADS] = {LEAD_FROM,
                     "concat_ws(' ', a.first_name, a.last_name), coalesce(a.company, ''),"
                     " a.status, a.score::text, coalesce(a.owner, ''),"

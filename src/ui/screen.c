@@ -143,12 +143,16 @@ start_tab(const char *name, const char *dept, const char **missing)
     if (name == NULL) {
         if (strcmp(dept, "marketing") == 0)
             return 1;
+        if (strcmp(dept, "support") == 0)
+            return 3;
         return 2;
     }
     if (strcmp(name, "feed") == 0)
         return 0;
     if (strcmp(name, "leads") == 0)
         return 1;
+    if (strcmp(name, "tickets") == 0)
+        return 3;
     if (strcmp(name, "accounts") != 0)
         *missing = name;
     return 2;
@@ -184,6 +188,7 @@ ui_init(struct app *app, struct ccrm_err *err)
     ui->tabs[ui->ntabs++] = view_list_new(app, LIST_FEED);
     ui->tabs[ui->ntabs++] = view_list_new(app, LIST_LEADS);
     ui->tabs[ui->ntabs++] = view_list_new(app, LIST_ACCOUNTS);
+    ui->tabs[ui->ntabs++] = view_list_new(app, LIST_TICKETS);
     ui->tab = start_tab(start, db_department(app->db), &missing);
     if (missing != NULL)
         ui_message(app, "the %s view is not built yet: showing Accounts", missing);

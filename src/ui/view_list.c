@@ -58,6 +58,16 @@ static const char *const leads_help[] = {
     NULL,
 };
 
+static const char *const tickets_help[] = {
+    "j, k, ↑ ↓\tmove",
+    "PgDn, PgUp\tpage down / up",
+    "g, G\tfirst / last ticket",
+    "/\tsearch subject and account",
+    "s\tnext sort order (updated, newest)",
+    "Enter\topen the ticket's account",
+    NULL,
+};
+
 static int
 page(struct app *app)
 {
@@ -292,12 +302,16 @@ layout(struct listview *lv, int wd, int *xs, int *ws)
     static const int feed_wt[] = {0, 4, 0, 8, 60};
     static const int lead_min[] = {16, 12, 10, 5, 8, 20};
     static const int lead_wt[] = {18, 14, 0, 0, 4, 50};
-    const int *mins = lv->entity == LIST_ACCOUNTS ? acc_min
-                      : lv->entity == LIST_LEADS  ? lead_min
-                                                  : feed_min;
-    const int *wts = lv->entity == LIST_ACCOUNTS ? acc_wt
-                     : lv->entity == LIST_LEADS  ? lead_wt
-                                                 : feed_wt;
+    static const int ticket_min[] = {5, 20, 8, 8, 14, 8, 11};
+    static const int ticket_wt[] = {0, 50, 0, 0, 20, 6, 0};
+    const int *mins = lv->entity == LIST_ACCOUNTS  ? acc_min
+                      : lv->entity == LIST_LEADS   ? lead_min
+                      : lv->entity == LIST_TICKETS ? ticket_min
+                                                   : feed_min;
+    const int *wts = lv->entity == LIST_ACCOUNTS  ? acc_wt
+                     : lv->entity == LIST_LEADS   ? lead_wt
+                     : lv->entity == LIST_TICKETS ? ticket_wt
+                                                  : feed_wt;
     const char *const *names;
     int nc = db_list_columns(lv->entity, &names);
     int used = 0, n = 0, i, extra, wsum = 0, x = 0;
@@ -468,8 +482,9 @@ lv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
             if (acc != NULL && acc[0] != '\0')
                 ui_push(app, view_account_new(app, strtoll(acc, NULL, 10)));
             else
-                ui_message(app, lv->entity == LIST_LEADS ? "this lead has no account yet"
-                                                         : "this event belongs to no account");
+                ui_message(app, lv->entity == LIST_LEADS     ? "this lead has no account yet"
+                                : lv->entity == LIST_TICKETS ? "this ticket has no account"
+                                                             : "this event belongs to no account");
         }
         return 1;
     case 27: /* Esc clears an active search */
@@ -492,7 +507,9 @@ static int
 must_reread(struct listview *lv, struct app *app)
 {
     const struct ui *ui = app->ui;
-    const char *base = lv->entity == LIST_ACCOUNTS ? "accounts" : "leads";
+    const char *base = lv->entity == LIST_ACCOUNTS  ? "accounts"
+                       : lv->entity == LIST_TICKETS ? "tickets"
+                                                    : "leads";
     int64_t ids[64];
     int n = 0, i;
     struct ccrm_err err;
@@ -581,6 +598,9 @@ static const struct view_ops feed_ops = {
 static const struct view_ops leads_ops = {
     lv_draw, lv_handle_key, lv_on_wakeup, lv_tick, lv_describe, leads_help, lv_free,
 };
+static const struct view_ops tickets_ops = {
+    lv_draw, lv_handle_key, lv_on_wakeup, lv_tick, lv_describe, tickets_help, lv_free,
+};
 
 struct view *
 view_list_new(struct app *app, int entity)
@@ -590,13 +610,15 @@ view_list_new(struct app *app, int entity)
     (void)app;
     lv->entity = (enum list_entity)entity;
     lv->q.entity = lv->entity;
-    lv->v.ops = entity == LIST_ACCOUNTS ? &accounts_ops
-                : entity == LIST_LEADS  ? &leads_ops
-                                        : &feed_ops;
+    lv->v.ops = entity == LIST_ACCOUNTS  ? &accounts_ops
+                : entity == LIST_LEADS   ? &leads_ops
+                : entity == LIST_TICKETS ? &tickets_ops
+                                         : &feed_ops;
     str_copy(lv->v.title,
-             entity == LIST_ACCOUNTS ? "Accounts"
-             : entity == LIST_LEADS  ? "Leads"
-                                     : "Feed",
+             entity == LIST_ACCOUNTS  ? "Accounts"
+             : entity == LIST_LEADS   ? "Leads"
+             : entity == LIST_TICKETS ? "Tickets"
+                                      : "Feed",
              sizeof lv->v.title);
     rowbuf_init(&lv->buf);
     lv->height = 20;

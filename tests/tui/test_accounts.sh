@@ -80,6 +80,8 @@ tui_stop
 # an ordinary department user (not a superuser) can start the client
 tui_start 100 30 "$CCRM" -d "$PG_CONN user=sofia"
 check "a support user's client starts, status names her department" wait_for "(support)"
+check "support starts on the Tickets view" wait_for "Tickets by updated"
+keys 3
 check "the support user sees the accounts" wait_for "$first"
 keys q
 tui_stop

@@ -33,6 +33,8 @@ check "marketing's lead row shows the ticket, by sofia (support)" \
     wait_for "sofia (support) ticket #$ticket: Wants the" 5
 t1=$(date +%s%N)
 echo "# ticket visible on the lead $(((t1 - t0) / 1000000)) ms after ccrm --log started"
+for i in $(seq 100); do tmx capture-pane -t u -p | grep -q "Wants the Pro plan" && break; sleep 0.05; done
+check "support's own Tickets view lists the new ticket" bash -c "tmux -L $TMUX_SOCK capture-pane -t u -p | grep -q '#$ticket .*Wants the Pro plan'"
 check "a toast names who did what" wait_for "sofia (support): new tickets #$ticket Wants the Pro plan" 5
 check "the Feed tab counts the new event" wait_for "1 Feed (1)" 5
 check "the cursor stayed on the lead" bash -c "$(declare -f screen tmx); TMUX_SOCK=$TMUX_SOCK; screen | sed -n 3p | grep -qF '$name'"

@@ -13,11 +13,6 @@ read -r acc_id name <<<"$(psqlc -F ' ' -c "select a.id, a.name from accounts a w
     (select 1 from account_shares s where s.account_id = a.id) and a.name ~ '^[A-Za-z]'
     order by a.id limit 1")"
 
-open_account() { # SESSION: search the name and open it
-    tmx send-keys -t "$1" / && tmx send-keys -t "$1" -l "$name" && tmx send-keys -t "$1" Enter
-    sleep 0.3
-    tmx send-keys -t "$1" Enter
-}
 screen_of() { tmx capture-pane -t "$1" -p; }
 wait_in() { # SESSION TEXT [SECONDS]
     local i
@@ -30,6 +25,15 @@ gone_in() { # SESSION TEXT [SECONDS]
     local i
     for ((i = 0; i < ${3:-10} * 20; i++)); do screen_of "$1" | grep -qF -- "$2" || return 0; sleep 0.05; done
     return 1
+}
+
+open_account() { # SESSION: search the name and open it, waiting for each step to show
+    tmx send-keys -t "$1" /
+    wait_in "$1" "search:" 5 || return 1
+    tmx send-keys -t "$1" -l "$name"
+    tmx send-keys -t "$1" Enter
+    wait_in "$1" "search \"" 5 || return 1
+    tmx send-keys -t "$1" Enter
 }
 
 tui_start 120 30 "$CCRM" -d "$DB user=sofia" --view accounts

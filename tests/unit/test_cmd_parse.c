@@ -42,7 +42,7 @@ static const struct {
     {"open", -1, CMD_NONE, "command \"open\" needs an argument"},
     {"open   ", -1, CMD_NONE, "needs an argument"},
     {"quit now", -1, CMD_NONE, "command \"quit\" takes no argument"},
-    {"view x", -1, CMD_NONE, "unknown view \"x\": expected feed, leads or accounts"},
+    {"view x", -1, CMD_NONE, "unknown view \"x\": expected feed, leads, accounts or tickets"},
     {"view", -1, CMD_NONE, "needs an argument"},
     {"sort", -1, CMD_NONE, "needs an argument"},
 };
@@ -113,7 +113,7 @@ static const struct {
     {"hi", 1, "history", 0, "history"},
     {":v", 1, "view", 1, "view"},
     {"view le", 1, "leads", 5, "leads"},
-    {"view ", 3, "", 5, "accounts"},
+    {"view ", 4, "", 5, "accounts"},
     {"sort u", 1, "updated", 5, "updated"},
     {"sort z", 0, "", 5, NULL},
     {"open atl", 2, "Atla", 5, "Atlantic Mining"},
