@@ -30,6 +30,9 @@ short db_poll_events(const struct db *db);
 /* Called when poll() reports the socket ready. Consumes input, counts notifications on channel
  * "ccrm" into *wakeups. Returns 0, or -1 if the connection was lost (state becomes OFFLINE). */
 int db_pump(struct db *db, int *wakeups);
+/* A number that changes with every successful (re)connect: session state kept in the
+ * database (presence) must be written again when it changes. */
+int db_generation(const struct db *db);
 /* Wake-ups that arrived during ordinary queries (libpq queues them there); resets the count. */
 int db_take_wakeups(struct db *db);
 /* Start a non-blocking reconnect (state CONNECTING); progress with db_pump. Returns 0/-1. */

@@ -119,6 +119,7 @@ session_setup(struct db *db, struct ccrm_err *err)
     PGresult *res;
 
     db->state = DB_READY;
+    db->generation++;
     db->events_prepared = 0; /* prepared statements die with the connection */
     db->nprepared = 0;
     snprintf(sql, sizeof sql, "SET statement_timeout = %d", db->statement_timeout_ms);
@@ -294,6 +295,12 @@ db_pump(struct db *db, int *wakeups)
     *wakeups += db->wakeups;
     db->wakeups = 0;
     return 0;
+}
+
+int
+db_generation(const struct db *db)
+{
+    return db->generation;
 }
 
 int

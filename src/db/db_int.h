@@ -16,6 +16,7 @@ struct db {
     int lost;
     int want_write;        /* while connecting: PQconnectPoll wants POLLOUT */
     int events_prepared;   /* the event-stream statement is prepared on this connection */
+    int generation;        /* counts successful (re)connects */
     unsigned prepared[32]; /* hashes of statements prepared by db_exec_prepared */
     int nprepared;
     int wakeups; /* notifications drained during ordinary queries, handed out by db_pump */

@@ -49,6 +49,13 @@ check "marco opens the same account" wait_in m "Timeline (" 5
 check "marco sees sofia there" wait_in m "Also here now: Sofia Lindqvist (support)" 5
 check "sofia sees marco arrive, without a key press" wait_for "Also here now: Marco Rossi (marketing)" 5
 
+# two idle clients on one record must stay idle: presence is written once, not on every
+# reload (each write wakes the other client, whose reload would wake us again)
+a=$(psqlc -c "select xact_commit from pg_stat_database where datname = 'ccrm'")
+sleep 2
+b=$(psqlc -c "select xact_commit from pg_stat_database where datname = 'ccrm'")
+check "two idle clients on one account cause no traffic ($((b - a)) transactions in 2 s)" test $((b - a)) -lt 20
+
 keys t
 check "t opens the chat line" wait_for "chat:" 3
 keys -l "Customer wants the Pro plan, can you call?"
