@@ -38,23 +38,17 @@ db_dup(const PGresult *res, int row, int col)
     return PQgetisnull(res, row, col) ? NULL : xstrdup(PQgetvalue(res, row, col));
 }
 
+/* The one check behind every query: keep a good result, else fill err (SQLSTATE kept) and
+ * notice a broken connection. Notifications that arrived with the result are drained. */
 PGresult *
-db_exec(struct db *db, const char *sql, int nparams, const char *const *params,
-        struct ccrm_err *err)
+db_result(struct db *db, PGresult *res, const char *what, struct ccrm_err *err)
 {
-    PGresult *res;
-    ExecStatusType st;
+    ExecStatusType st = PQresultStatus(res);
 
-    if (db->state != DB_READY) {
-        err_set(err, "not connected to the database");
-        return NULL;
-    }
-    res = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
-    st = PQresultStatus(res);
     drain_notifies(db);
     if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
         return res;
-    err_set_pg(err, res, db->conn, "query failed");
+    err_set_pg(err, res, db->conn, what);
     PQclear(res);
     if (PQstatus(db->conn) == CONNECTION_BAD) {
         db->state = DB_OFFLINE;
@@ -65,50 +59,57 @@ db_exec(struct db *db, const char *sql, int nparams, const char *const *params,
 }
 
 PGresult *
-db_exec_prepared(struct db *db, const char *sql, int nparams, const char *const *params,
-                 struct ccrm_err *err)
+db_exec(struct db *db, const char *sql, int nparams, const char *const *params,
+        struct ccrm_err *err)
+{
+    if (db->state != DB_READY) {
+        err_set(err, "not connected to the database");
+        return NULL;
+    }
+    return db_result(db, PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0),
+                     "query failed", err);
+}
+
+const char *
+db_prepare(struct db *db, const char *sql, int nparams, char name[32])
 {
     unsigned h = 5381;
     const char *p;
-    char name[32];
     PGresult *res;
-    ExecStatusType st;
-    int i, known = 0;
+    int i;
+
+    for (p = sql; *p != '\0'; p++)
+        h = h * 33 + (unsigned char)*p;
+    snprintf(name, 32, "ccrm_%08x", h);
+    for (i = 0; i < db->nprepared; i++)
+        if (db->prepared[i] == h)
+            return name;
+    if (db->nprepared == (int)(sizeof db->prepared / sizeof db->prepared[0]))
+        return NULL; /* full: run it unprepared */
+    res = PQprepare(db->conn, name, sql, nparams, NULL);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        PQclear(res);
+        return NULL; /* running it unprepared reports the error */
+    }
+    PQclear(res);
+    db->prepared[db->nprepared++] = h;
+    return name;
+}
+
+PGresult *
+db_exec_prepared(struct db *db, const char *sql, int nparams, const char *const *params,
+                 struct ccrm_err *err)
+{
+    char name[32];
 
     if (db->state != DB_READY) {
         err_set(err, "not connected to the database");
         return NULL;
     }
-    for (p = sql; *p != '\0'; p++)
-        h = h * 33 + (unsigned char)*p;
-    snprintf(name, sizeof name, "ccrm_%08x", h);
-    for (i = 0; i < db->nprepared; i++)
-        if (db->prepared[i] == h)
-            known = 1;
-    if (!known) {
-        if (db->nprepared == (int)(sizeof db->prepared / sizeof db->prepared[0]))
-            return db_exec(db, sql, nparams, params, err); /* full: run it unprepared */
-        res = PQprepare(db->conn, name, sql, nparams, NULL);
-        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-            PQclear(res);
-            return db_exec(db, sql, nparams, params, err); /* reports the error */
-        }
-        PQclear(res);
-        db->prepared[db->nprepared++] = h;
-    }
-    res = PQexecPrepared(db->conn, name, nparams, params, NULL, NULL, 0);
-    st = PQresultStatus(res);
-    drain_notifies(db);
-    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
-        return res;
-    err_set_pg(err, res, db->conn, "query failed");
-    PQclear(res);
-    if (PQstatus(db->conn) == CONNECTION_BAD) {
-        db->state = DB_OFFLINE;
-        db->lost = 1;
-        err_set(err, "lost the connection to the database");
-    }
-    return NULL;
+    if (db_prepare(db, sql, nparams, name) == NULL)
+        return db_exec(db, sql, nparams, params, err);
+    return db_result(db, PQexecPrepared(db->conn, name, nparams, params, NULL, NULL, 0),
+                     "query failed", err);
 }
 
 /* Session set-up after every (re)connect: timeouts, LISTEN. Returns 0/-1. */
@@ -120,8 +121,7 @@ session_setup(struct db *db, struct ccrm_err *err)
 
     db->state = DB_READY;
     db->generation++;
-    db->events_prepared = 0; /* prepared statements die with the connection */
-    db->nprepared = 0;
+    db->nprepared = 0; /* prepared statements die with the connection */
     snprintf(sql, sizeof sql, "SET statement_timeout = %d", db->statement_timeout_ms);
     if ((res = db_exec(db, sql, 0, NULL, err)) == NULL)
         return -1;

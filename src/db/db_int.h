@@ -15,7 +15,6 @@ struct db {
     enum db_state state;
     int lost;
     int want_write;        /* while connecting: PQconnectPoll wants POLLOUT */
-    int events_prepared;   /* the event-stream statement is prepared on this connection */
     int generation;        /* counts successful (re)connects */
     unsigned prepared[32]; /* hashes of statements prepared by db_exec_prepared */
     int nprepared;
@@ -37,6 +36,15 @@ struct db {
  * db->lost set. Free the result with PQclear. Notifications are drained into db->wakeups. */
 PGresult *db_exec(struct db *db, const char *sql, int nparams, const char *const *params,
                   struct ccrm_err *err);
+
+/* Check a result the way db_exec does: returns res when it succeeded, else NULL with err
+ * filled ("WHAT: server message", SQLSTATE kept) and the connection marked lost if it broke;
+ * res is freed then. */
+PGresult *db_result(struct db *db, PGresult *res, const char *what, struct ccrm_err *err);
+
+/* Prepare sql once per connection under a name derived from its text (written to name).
+ * Returns name, or NULL when it cannot be prepared: then run it unprepared. */
+const char *db_prepare(struct db *db, const char *sql, int nparams, char name[32]);
 
 /* Like db_exec, for a statement run very often with plans that do not depend on the values:
  * prepared once per connection (named by a hash of its text), then only executed. */

@@ -66,31 +66,21 @@ fill_event(const PGresult *res, struct event *ev)
 /* Send sql in single-row mode and hand each event row to cb; the snapshot row comes first.
  * On success the cursor takes the new snapshot. Returns the number of events, or -1. */
 static int
-stream(struct db *db, const char *sql, const char *prepared, int nparams, const char *const *params,
+stream(struct db *db, const char *sql, int prepare, int nparams, const char *const *params,
        struct event_cursor *c, event_cb cb, void *ctx, struct ccrm_err *err)
 {
     PGresult *res;
-    char *snap = NULL;
+    char *snap = NULL, name[32];
     int n = 0, failed = 0, stopped = 0, sent;
 
     if (db->state != DB_READY) {
         err_set(err, "not connected to the database");
         return -1;
     }
-    /* The catch-up read runs on every wake-up of every client: prepared once per connection,
-     * it skips parsing and planning, which was most of its server time. */
-    if (prepared != NULL && !db->events_prepared) {
-        res = PQprepare(db->conn, prepared, sql, nparams, NULL);
-        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-            err_set_pg(err, res, db->conn, "could not prepare the event query");
-            PQclear(res);
-            return -1;
-        }
-        PQclear(res);
-        db->events_prepared = 1;
-    }
-    if (prepared != NULL)
-        sent = PQsendQueryPrepared(db->conn, prepared, nparams, params, NULL, NULL, 0);
+    /* the catch-up read runs on every wake-up of every client: prepared once per connection,
+     * it is not parsed and planned each time */
+    if (prepare && db_prepare(db, sql, nparams, name) != NULL)
+        sent = PQsendQueryPrepared(db->conn, name, nparams, params, NULL, NULL, 0);
     else
         sent = PQsendQueryParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
     if (!sent || !PQsetSingleRowMode(db->conn)) {
@@ -152,7 +142,7 @@ db_events_recent(struct db *db, int recent, struct event_cursor *c, event_cb cb,
                   " SELECT NULL, " EVENT_COLS ", 1"
                   "   FROM (SELECT * FROM events ORDER BY id DESC LIMIT $1) e"
                   " ORDER BY k, 2",
-                  NULL, 1, params, c, cb, ctx, err);
+                  0, 1, params, c, cb, ctx, err);
 }
 
 int
@@ -172,5 +162,5 @@ db_events_since(struct db *db, struct event_cursor *c, event_cb cb, void *ctx, s
                   "  WHERE e.xid >= pg_snapshot_xmin($1::pg_snapshot)"
                   "    AND NOT pg_visible_in_snapshot(e.xid, $1::pg_snapshot)"
                   " ORDER BY k, 2",
-                  "ccrm_events_since", 1, params, c, cb, ctx, err);
+                  1, 1, params, c, cb, ctx, err);
 }

@@ -45,21 +45,14 @@ db_schema_version(struct db *db, struct ccrm_err *err)
     return v;
 }
 
+/* Run a whole script (several statements: PQexec, no parameters). Returns 0 or -1. */
 static int
 exec_simple(struct db *db, const char *sql, struct ccrm_err *err, const char *what)
 {
-    PGresult *res = PQexec(db->conn, sql);
-    ExecStatusType st = PQresultStatus(res);
+    PGresult *res = db_result(db, PQexec(db->conn, sql), what, err);
 
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-        err_set_pg(err, res, db->conn, what);
-        PQclear(res);
-        if (PQstatus(db->conn) == CONNECTION_BAD) {
-            db->state = DB_OFFLINE;
-            db->lost = 1;
-        }
+    if (res == NULL)
         return -1;
-    }
     PQclear(res);
     return 0;
 }
