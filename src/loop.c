@@ -84,6 +84,22 @@ run_timers(struct app *app)
     }
 }
 
+/* Wake-ups from the socket (counted by db_pump) and those drained during ordinary queries
+ * schedule one re-read. Leading edge: a lone change is shown at once; a burst right after it
+ * waits for the rest of the debounce interval and is read in one go. */
+static void
+schedule_refresh(struct app *app, int wakeups)
+{
+    int64_t t;
+
+    wakeups += db_take_wakeups(app->db);
+    if (wakeups == 0 || app->refresh_at != 0)
+        return;
+    t = now_ms();
+    app->refresh_at =
+        t - app->last_refresh >= REFRESH_DEBOUNCE_MS ? t : app->last_refresh + REFRESH_DEBOUNCE_MS;
+}
+
 int
 loop_run(struct app *app)
 {
@@ -95,6 +111,9 @@ loop_run(struct app *app)
         int64_t now;
 
         ui_redraw(app);
+        /* Queries run since the last poll (key handling, re-reads, drawing) may have taken
+         * notifications off the socket: act on them now, or poll() would sleep on them. */
+        schedule_refresh(app, 0);
         pfd[0].fd = STDIN_FILENO;
         pfd[0].events = POLLIN;
         pfd[1].fd = sig_fd();
@@ -113,7 +132,6 @@ loop_run(struct app *app)
             ui_read_keys(app);
         if (pfd[2].revents & (POLLIN | POLLOUT | POLLERR | POLLHUP))
             db_pump(app->db, &wakeups);
-        wakeups += db_take_wakeups(app->db);
         if (db_state(app->db) == DB_OFFLINE && app->reconnect_at == 0)
             schedule_reconnect(app);
         if (db_state(app->db) != last_state) {
@@ -122,15 +140,7 @@ loop_run(struct app *app)
             last_state = db_state(app->db);
             ui_on_connection(app);
         }
-        /* leading edge: a lone change is shown at once; a burst right after it waits for
-         * the rest of the debounce interval and is read in one go */
-        if (wakeups > 0 && app->refresh_at == 0) {
-            int64_t t = now_ms();
-
-            app->refresh_at = t - app->last_refresh >= REFRESH_DEBOUNCE_MS
-                                  ? t
-                                  : app->last_refresh + REFRESH_DEBOUNCE_MS;
-        }
+        schedule_refresh(app, wakeups);
         run_timers(app);
     }
     return 0;

@@ -14,11 +14,19 @@ ignore_notice(void *arg, const char *message)
     (void)message;
 }
 
-static void
-drain_notifies(struct db *db)
+void
+db_drain_notifies(struct db *db)
 {
     PGnotify *n;
 
+    /* A notification that arrived right behind a query's result sits unparsed in libpq's
+     * buffer: the socket is no longer readable, so poll() would never report it and the
+     * wake-up would be lost until the next change. PQconsumeInput parses what is buffered. */
+    if (db->state == DB_READY && PQconsumeInput(db->conn) == 0) {
+        db->state = DB_OFFLINE;
+        db->lost = 1;
+        return;
+    }
     while ((n = PQnotifies(db->conn)) != NULL) {
         if (strcmp(n->relname, "ccrm") == 0)
             db->wakeups++;
@@ -45,7 +53,7 @@ db_result(struct db *db, PGresult *res, const char *what, struct ccrm_err *err)
 {
     ExecStatusType st = PQresultStatus(res);
 
-    drain_notifies(db);
+    db_drain_notifies(db);
     if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
         return res;
     err_set_pg(err, res, db->conn, what);
@@ -286,12 +294,9 @@ db_pump(struct db *db, int *wakeups)
     }
     if (db->state != DB_READY)
         return -1;
-    if (PQconsumeInput(db->conn) == 0) {
-        db->state = DB_OFFLINE;
-        db->lost = 1;
+    db_drain_notifies(db); /* reads the socket; a dead server shows here */
+    if (db->state != DB_READY)
         return -1;
-    }
-    drain_notifies(db);
     *wakeups += db->wakeups;
     db->wakeups = 0;
     return 0;

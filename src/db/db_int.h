@@ -37,6 +37,10 @@ struct db {
 PGresult *db_exec(struct db *db, const char *sql, int nparams, const char *const *params,
                   struct ccrm_err *err);
 
+/* Parse what libpq holds and count the ccrm notifications into db->wakeups. Called after
+ * every query, so no wake-up waits in libpq's buffer where poll() cannot see it. */
+void db_drain_notifies(struct db *db);
+
 /* Check a result the way db_exec does: returns res when it succeeded, else NULL with err
  * filled ("WHAT: server message", SQLSTATE kept) and the connection marked lost if it broke;
  * res is freed then. */

@@ -110,6 +110,7 @@ stream(struct db *db, const char *sql, int prepare, int nparams, const char *con
         }
         PQclear(res);
     }
+    db_drain_notifies(db);
     if (PQstatus(db->conn) == CONNECTION_BAD) {
         db->state = DB_OFFLINE;
         db->lost = 1;
