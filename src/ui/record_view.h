@@ -1,0 +1,14 @@
+/* The detail ("customer 360") view of one record (src/ui/view_account.c and friends). */
+#ifndef CCRM_UI_RECORD_VIEW_H
+#define CCRM_UI_RECORD_VIEW_H
+
+#include <stdint.h>
+
+#include "ui_int.h"
+
+/* Detail view of a record of entity ("accounts", "contacts", "leads", "opportunities",
+ * "tickets", "campaigns"): its fields, related records, comments, chat, who else is here, and
+ * the timeline of every department's work with this customer. Push it with ui_push. */
+struct view *view_record_new(struct app *app, const char *entity, int64_t id);
+
+#endif
