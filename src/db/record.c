@@ -1,0 +1,513 @@
+/* Records for forms (include/ccrm/record.h): load, insert, update against the version read,
+ * reference search and labels, for every entity of include/ccrm/form_model.h. SQL text is
+ * built only from the fixed column names of those specs and of the reference table below;
+ * every value travels as a parameter. */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ccrm/record.h"
+#include "ccrm/util.h"
+#include "db_int.h"
+
+/* ---- a growing SQL string (fixed fragments only) ---- */
+
+struct sql {
+    char *s;
+    size_t len, cap;
+};
+
+static void sql_add(struct sql *q, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+sql_add(struct sql *q, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (q->len + (size_t)n + 1 > q->cap) {
+        q->cap = (q->len + (size_t)n + 1) * 2;
+        q->s = xrealloc(q->s, q->cap);
+    }
+    va_start(ap, fmt);
+    vsnprintf(q->s + q->len, q->cap - q->len, fmt, ap);
+    va_end(ap);
+    q->len += (size_t)n;
+}
+
+/* ---- references ---- */
+
+/* What a reference field can point to. r is the referenced table; $1 is a LIKE pattern, $2
+ * (when idparam) an id or NULL. */
+static const struct ref_target {
+    const char *name;
+    const char *from;
+    const char *key;
+    const char *label;
+    const char *detail;
+    const char *match;
+    int idparam;
+    const char *order;
+    const char *by_key;
+} targets[] = {
+    {"accounts", "accounts r", "r.id::text", "r.name",
+     "concat_ws(' · ', nullif(r.domain, ''), nullif(r.city, ''))",
+     /* the folded search column and its trigram index (schema/002_search.sql) */
+     "(r.search LIKE ccrm_fold($1) OR r.id = $2::bigint)", 1, "r.name, r.id", "r.id = $1::bigint"},
+    {"contacts", "contacts r LEFT JOIN accounts a ON a.id = r.account_id", "r.id::text",
+     "coalesce(nullif(concat_ws(' ', r.first_name, r.last_name), ''), r.email, '#' || r.id)",
+     "concat_ws(' · ', r.email, a.name)",
+     "((coalesce(r.first_name, '') || ' ' || coalesce(r.last_name, '')) ILIKE $1"
+     " OR r.email ILIKE $1 OR r.id = $2::bigint)",
+     1, "r.last_name, r.first_name, r.id", "r.id = $1::bigint"},
+    {"users", "users r", "r.login", "r.display_name || ' (' || r.login || ')'", "r.department",
+     "r.active AND (ccrm_fold(r.display_name) LIKE ccrm_fold($1) OR r.login ILIKE $1)", 0,
+     "r.display_name, r.login", "r.login = $1"},
+    {"leads", "leads r", "r.id::text",
+     "coalesce(nullif(concat_ws(' ', r.first_name, r.last_name), ''), r.company, r.email,"
+     " '#' || r.id)",
+     "concat_ws(' · ', r.email, r.company, r.status)",
+     "((coalesce(r.first_name, '') || ' ' || coalesce(r.last_name, '')) ILIKE $1"
+     " OR r.company ILIKE $1 OR r.email ILIKE $1 OR r.id = $2::bigint)",
+     1, "r.last_name, r.first_name, r.id", "r.id = $1::bigint"},
+    {"opportunities", "opportunities r LEFT JOIN accounts a ON a.id = r.account_id", "r.id::text",
+     "r.name", "concat_ws(' · ', a.name, r.stage)", "(r.name ILIKE $1 OR r.id = $2::bigint)", 1,
+     "r.name, r.id", "r.id = $1::bigint"},
+    {"tickets", "tickets r LEFT JOIN accounts a ON a.id = r.account_id", "r.id::text",
+     "'#' || r.id || ' ' || r.subject", "concat_ws(' · ', a.name, r.status)",
+     "(r.subject ILIKE $1 OR r.id = $2::bigint)", 1, "r.id DESC", "r.id = $1::bigint"},
+};
+
+static const struct ref_target *
+target_of(const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof targets / sizeof targets[0]; i++)
+        if (strcmp(targets[i].name, name) == 0)
+            return &targets[i];
+    return NULL;
+}
+
+static int
+is_id(const char *s)
+{
+    size_t n = strlen(s), i;
+
+    if (n == 0 || n > 18)
+        return 0;
+    for (i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return 1;
+}
+
+void
+ref_matches_clear(struct ref_match *m, int n)
+{
+    int i;
+
+    for (i = 0; i < n; i++) {
+        free(m[i].label);
+        free(m[i].detail);
+        m[i].label = m[i].detail = NULL;
+        m[i].key[0] = '\0';
+    }
+}
+
+int
+db_ref_search(struct db *db, const char *target, const char *text, struct ref_match *out, int max,
+              struct ccrm_err *err)
+{
+    const struct ref_target *t = target_of(target);
+    struct sql q = {NULL, 0, 0};
+    char *pattern, *trim;
+    const char *params[2];
+    PGresult *res;
+    int n, i;
+
+    if (t == NULL) {
+        err_set(err, "cannot search %s", target);
+        return -1;
+    }
+    if (max > REF_MATCH_MAX)
+        max = REF_MATCH_MAX;
+    trim = str_trim(xstrdup(text));
+    pattern = like_contains(trim);
+    params[0] = pattern;
+    params[1] = is_id(trim) ? trim : NULL;
+    sql_add(&q, "SELECT %s, %s, %s FROM %s WHERE %s ORDER BY %s LIMIT %d", t->key, t->label,
+            t->detail, t->from, t->match, t->order, max);
+    res = db_exec(db, q.s, t->idparam ? 2 : 1, params, err);
+    free(q.s);
+    free(pattern);
+    free(trim);
+    if (res == NULL)
+        return -1;
+    n = PQntuples(res);
+    for (i = 0; i < n && i < max; i++) {
+        str_copy(out[i].key, db_val(res, i, 0), sizeof out[i].key);
+        out[i].label = xstrdup(db_val(res, i, 1));
+        out[i].detail = xstrdup(db_val(res, i, 2));
+    }
+    PQclear(res);
+    return i;
+}
+
+char *
+db_ref_label(struct db *db, const char *target, const char *key, struct ccrm_err *err)
+{
+    const struct ref_target *t = target_of(target);
+    struct sql q = {NULL, 0, 0};
+    const char *params[1] = {key};
+    PGresult *res;
+    char *label;
+
+    if (t == NULL || key == NULL || key[0] == '\0' || (t->idparam && !is_id(key))) {
+        err_set(err, "no such %s", target);
+        return NULL;
+    }
+    sql_add(&q, "SELECT %s FROM %s WHERE %s", t->label, t->from, t->by_key);
+    res = db_exec(db, q.s, 1, params, err);
+    free(q.s);
+    if (res == NULL)
+        return NULL;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        err_set(err, "no %s %s is visible to you", target, key);
+        return NULL;
+    }
+    label = xstrdup(db_val(res, 0, 0));
+    PQclear(res);
+    return label;
+}
+
+/* ---- records ---- */
+
+void
+record_free(struct record **rp)
+{
+    struct record *r = rp != NULL ? *rp : NULL;
+    int i;
+
+    if (r == NULL)
+        return;
+    for (i = 0; i < r->spec->nfields; i++) {
+        free(r->val[i]);
+        free(r->label[i]);
+    }
+    free(r->val);
+    free(r->label);
+    free(r->updated_by);
+    free(r->updated_at);
+    free(r);
+    *rp = NULL;
+}
+
+/* The text of field f as a form compares it: dates and times in the form's format. */
+static void
+add_value_expr(struct sql *q, const struct field_spec *f)
+{
+    switch (f->type) {
+    case FIELD_DATE:
+        sql_add(q, ", coalesce(to_char(t.%s, 'YYYY-MM-DD'), '')", f->column);
+        break;
+    case FIELD_DATETIME:
+        sql_add(q, ", coalesce(to_char(t.%s, 'YYYY-MM-DD HH24:MI'), '')", f->column);
+        break;
+    default:
+        sql_add(q, ", coalesce(t.%s::text, '')", f->column);
+        break;
+    }
+}
+
+struct record *
+db_record_load(struct db *db, const struct entity_spec *e, int64_t id, struct ccrm_err *err)
+{
+    struct sql q = {NULL, 0, 0};
+    char idbuf[24];
+    const char *params[1] = {idbuf};
+    struct record *r;
+    PGresult *res;
+    int i;
+
+    snprintf(idbuf, sizeof idbuf, "%" PRId64, id);
+    sql_add(&q, "SELECT t.version, t.updated_by, to_char(t.updated_at, 'YYYY-MM-DD HH24:MI')");
+    for (i = 0; i < e->nfields; i++)
+        add_value_expr(&q, &e->fields[i]);
+    sql_add(&q, " FROM %s t WHERE t.id = $1", e->table);
+    res = db_exec(db, q.s, 1, params, err);
+    free(q.s);
+    if (res == NULL)
+        return NULL;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        err_set(err, "%s #%" PRId64 " does not exist (or is not visible to you)", e->singular, id);
+        return NULL;
+    }
+    r = xcalloc(1, sizeof *r);
+    r->spec = e;
+    r->id = id;
+    r->version = atoi(db_val(res, 0, 0));
+    r->updated_by = xstrdup(db_val(res, 0, 1));
+    r->updated_at = xstrdup(db_val(res, 0, 2));
+    r->val = xcalloc((size_t)e->nfields, sizeof *r->val);
+    r->label = xcalloc((size_t)e->nfields, sizeof *r->label);
+    for (i = 0; i < e->nfields; i++)
+        r->val[i] = xstrdup(db_val(res, 0, 3 + i));
+    PQclear(res);
+    for (i = 0; i < e->nfields; i++) {
+        const struct field_spec *f = &e->fields[i];
+        struct ccrm_err lerr;
+
+        if (f->type != FIELD_REF || r->val[i][0] == '\0')
+            continue;
+        r->label[i] = db_ref_label(db, f->ref, r->val[i], &lerr);
+        if (r->label[i] == NULL) {
+            if (db_state(db) != DB_READY) {
+                *err = lerr;
+                record_free(&r);
+                return NULL;
+            }
+            /* not visible to this role (or gone): show the key */
+            r->label[i] =
+                strcmp(f->ref, "users") == 0 ? xstrdup(r->val[i]) : xasprintf("#%s", r->val[i]);
+        }
+    }
+    return r;
+}
+
+/* Words for a refusal of the database, at the field it is about when there is one. */
+static void
+explain(const struct entity_spec *e, struct record_err *re, const char *state, const char *primary,
+        const char *hint, const char *constraint, const char *column)
+{
+    char *label = NULL;
+
+    re->field = -1;
+    if (strncmp(state, "23", 2) == 0)
+        re->field = form_constraint_field(e, constraint, column);
+    if (re->field >= 0) {
+        const char *l = e->fields[re->field].label;
+        size_t i;
+
+        label = xstrdup(l);
+        for (i = 0; label[i] != '\0'; i++)
+            if (label[i] >= 'A' && label[i] <= 'Z')
+                label[i] = (char)(label[i] - 'A' + 'a');
+    }
+    if (strcmp(state, "23505") == 0 && re->field >= 0)
+        err_set(&re->err, "another %s already has this %s", e->singular, label);
+    else if (strcmp(state, "23502") == 0 && re->field >= 0)
+        err_set(&re->err, "required");
+    else if (strcmp(state, "23503") == 0 && re->field >= 0)
+        err_set(&re->err, "that record does not exist (any more): choose another");
+    else if (strcmp(state, "23514") == 0 && re->field >= 0 && e->one_of != NULL &&
+             strcmp(e->fields[re->field].column, e->one_of[0]) == 0 && constraint != NULL &&
+             strstr(constraint, "identity") != NULL)
+        err_set(&re->err, "%s", e->one_of_msg);
+    else if (strcmp(state, "23514") == 0 && re->field >= 0 && constraint != NULL &&
+             strstr(constraint, "dates") != NULL)
+        err_set(&re->err, "must not be before the start date");
+    else if (strcmp(state, "23514") == 0 && re->field >= 0)
+        err_set(&re->err, "the database does not accept this value (%s)",
+                constraint != NULL ? constraint : "check");
+    else if (hint != NULL && hint[0] != '\0')
+        err_set(&re->err, "%s (%s)", primary, hint);
+    else
+        err_set(&re->err, "%s", primary);
+    str_copy(re->err.sqlstate, state, sizeof re->err.sqlstate);
+    free(label);
+}
+
+/* Run a write. Returns the result, or NULL with re filled: the field a refusal is about, and
+ * lost when the connection broke. */
+static PGresult *
+exec_write(struct db *db, const struct entity_spec *e, const char *sql, int n,
+           const char *const *params, struct record_err *re)
+{
+    PGresult *res;
+    ExecStatusType st;
+    char state[6] = "", primary[200] = "", hint[200] = "", constraint[64] = "", column[64] = "";
+    const char *v;
+
+    re->field = -1;
+    re->lost = 0;
+    err_clear(&re->err);
+    if (db_state(db) != DB_READY) {
+        err_set(&re->err, "not connected to the database");
+        re->lost = 1;
+        return NULL;
+    }
+    res = PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
+    st = PQresultStatus(res);
+    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK && res != NULL) {
+        if ((v = PQresultErrorField(res, PG_DIAG_SQLSTATE)) != NULL)
+            str_copy(state, v, sizeof state);
+        if ((v = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)) != NULL)
+            str_copy(primary, v, sizeof primary);
+        if ((v = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT)) != NULL)
+            str_copy(hint, v, sizeof hint);
+        if ((v = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME)) != NULL)
+            str_copy(constraint, v, sizeof constraint);
+        if ((v = PQresultErrorField(res, PG_DIAG_COLUMN_NAME)) != NULL)
+            str_copy(column, v, sizeof column);
+    }
+    res = db_result(db, res, "could not save", &re->err);
+    if (res != NULL)
+        return res;
+    if (db_state(db) != DB_READY || state[0] == '\0') {
+        re->lost = db_state(db) != DB_READY;
+        return NULL;
+    }
+    if (strcmp(state, "CR001") == 0)
+        return NULL; /* the caller loads the row as it is now */
+    explain(e, re, state, primary, hint, constraint[0] ? constraint : NULL,
+            column[0] ? column : NULL);
+    return NULL;
+}
+
+int
+db_record_insert(struct db *db, const struct entity_spec *e, const char *const *vals, int64_t *id,
+                 struct record_err *rerr)
+{
+    struct sql q = {NULL, 0, 0};
+    const char **params = xcalloc((size_t)e->nfields + 1, sizeof *params);
+    PGresult *res;
+    int i, n = 0;
+
+    sql_add(&q, "INSERT INTO %s", e->table);
+    for (i = 0; i < e->nfields; i++) {
+        if (vals[i] == NULL || vals[i][0] == '\0')
+            continue;
+        sql_add(&q, "%s%s", n == 0 ? " (" : ", ", e->fields[i].column);
+        params[n++] = vals[i];
+    }
+    if (n == 0) {
+        sql_add(&q, " DEFAULT VALUES");
+    } else {
+        sql_add(&q, ") VALUES (");
+        for (i = 0; i < n; i++)
+            sql_add(&q, "%s$%d", i ? ", " : "", i + 1);
+        sql_add(&q, ")");
+    }
+    sql_add(&q, " RETURNING id");
+    res = exec_write(db, e, q.s, n, params, rerr);
+    free(q.s);
+    free(params);
+    if (res == NULL)
+        return -1;
+    *id = strtoll(db_val(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return 0;
+}
+
+int
+db_record_stamp(struct db *db, const struct entity_spec *e, int64_t id, int *version, char *who,
+                size_t n, struct ccrm_err *err)
+{
+    struct sql q = {NULL, 0, 0};
+    char idbuf[24];
+    const char *params[1] = {idbuf};
+    PGresult *res;
+    int found;
+
+    snprintf(idbuf, sizeof idbuf, "%" PRId64, id);
+    sql_add(&q,
+            "SELECT version, updated_by || ' at ' || to_char(updated_at, 'HH24:MI')"
+            " FROM %s WHERE id = $1",
+            e->table);
+    res = db_exec(db, q.s, 1, params, err);
+    free(q.s);
+    if (res == NULL)
+        return -1;
+    found = PQntuples(res) > 0;
+    if (found) {
+        *version = atoi(db_val(res, 0, 0));
+        if (who != NULL)
+            str_copy(who, db_val(res, 0, 1), n);
+    }
+    PQclear(res);
+    return found;
+}
+
+int
+db_record_update(struct db *db, const struct entity_spec *e, int64_t id, int version,
+                 const struct record_change *ch, int nch, int *new_version, struct record **current,
+                 struct record_err *rerr)
+{
+    struct sql q = {NULL, 0, 0};
+    const char **params = xcalloc((size_t)nch + 2, sizeof *params);
+    char idbuf[24], vbuf[16];
+    PGresult *res;
+    int i, v;
+
+    *current = NULL;
+    snprintf(idbuf, sizeof idbuf, "%" PRId64, id);
+    snprintf(vbuf, sizeof vbuf, "%d", version);
+    sql_add(&q, "UPDATE %s SET ", e->table);
+    for (i = 0; i < nch; i++) {
+        sql_add(&q, "%s = $%d, ", e->fields[ch[i].field].column, i + 1);
+        params[i] = ch[i].value[0] != '\0' ? ch[i].value : NULL;
+    }
+    /* the version read: the stamp trigger raises CR001 when the row has another one now */
+    sql_add(&q, "version = $%d WHERE id = $%d RETURNING version", nch + 1, nch + 2);
+    params[nch] = vbuf;
+    params[nch + 1] = idbuf;
+    res = exec_write(db, e, q.s, nch + 2, params, rerr);
+    free(q.s);
+    free(params);
+    if (res == NULL) {
+        struct ccrm_err lerr;
+
+        if (strcmp(rerr->err.sqlstate, "CR001") != 0)
+            return -1;
+        *current = db_record_load(db, e, id, &lerr);
+        if (*current != NULL)
+            return 1;
+        if (db_state(db) == DB_READY && lerr.sqlstate[0] == '\0')
+            return 2;
+        rerr->err = lerr;
+        rerr->lost = db_state(db) != DB_READY;
+        return -1;
+    }
+    if (PQntuples(res) == 0) { /* deleted, or a row policy hides it from updates */
+        PQclear(res);
+        switch (db_record_stamp(db, e, id, &v, NULL, 0, &rerr->err)) {
+        case 0:
+            return 2;
+        case 1:
+            err_set(&rerr->err, "your role may not change this %s", e->singular);
+            return -1;
+        default:
+            rerr->lost = db_state(db) != DB_READY;
+            return -1;
+        }
+    }
+    if (new_version != NULL)
+        *new_version = atoi(db_val(res, 0, 0));
+    PQclear(res);
+    return 0;
+}
+
+int
+db_record_may(struct db *db, const struct entity_spec *e, const char *privilege,
+              struct ccrm_err *err)
+{
+    const char *params[2] = {e->table, privilege};
+    PGresult *res;
+    int may;
+
+    res = db_exec(db, "SELECT has_any_column_privilege(('public.' || $1)::regclass, $2)", 2, params,
+                  err);
+    if (res == NULL)
+        return -1;
+    may = strcmp(db_val(res, 0, 0), "t") == 0;
+    PQclear(res);
+    return may;
+}

@@ -1,0 +1,1443 @@
+/* Forms: create and edit a record of any entity (src/ui/form.h). Typed fields checked where
+ * they are typed, with the error shown at the field; references chosen by searching; saving
+ * sends the version the form read. When someone else saved first, fields only they changed
+ * are taken from them, and fields both changed are shown side by side ("yours" / "theirs")
+ * for the person to choose, then saved against the new version: nothing is overwritten
+ * silently and nothing typed is lost, neither by a conflict, a lost connection nor a resize.
+ * The pure parts (checks, merge, text buffer) are in src/model/form.c. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <termios.h>
+#include <unistd.h>
+#include <wctype.h>
+
+#include "ccrm/record.h"
+#include "ccrm/util.h"
+#include "form.h"
+
+#define BODY_ROWS 6 /* the box of a multi-line field, at most */
+#define PAGE_FIELDS 5
+#define MERGE_ATTEMPTS 3
+
+struct ffield {
+    const struct field_spec *spec;
+    struct editbuf eb; /* the text; for a reference its label, or the search being typed */
+    char *base;        /* the value as last read from the database ("" = empty) */
+    char *initial;     /* the value when the form opened: cancel asks only if it changed */
+    char *key;         /* FIELD_REF: the chosen id or login ("" = none) */
+    char *label;       /* FIELD_REF: what shows for key */
+    int searching;     /* FIELD_REF: eb holds a search, not the label */
+    struct ref_match m[REF_MATCH_MAX];
+    int nm, msel, searched;
+    char *error; /* shown under the field, or NULL */
+    int first;   /* horizontal scroll: first character shown of the cursor's line */
+    int top;     /* FIELD_MULTILINE: first line shown */
+    /* we both changed it: the person chooses (conflict set until the choice is applied) */
+    int conflict;
+    int pick; /* 0 not yet, 1 mine, 2 theirs */
+    char *mine, *theirs;
+    char *mine_label, *theirs_label; /* FIELD_REF */
+};
+
+enum form_mode { MODE_EDIT, MODE_DISCARD, MODE_CONFLICT };
+enum banner_kind { BANNER_NONE, BANNER_INFO, BANNER_ERROR, BANNER_LOST };
+
+struct formview {
+    struct view v;
+    struct app *app;
+    const struct entity_spec *e;
+    int64_t id; /* 0: a new record */
+    int version;
+    char stamp[160]; /* "last changed by marco at 2026-11-22 19:28" */
+    struct ffield *f;
+    int nf;
+    int cur;
+    int top; /* first row of the field list shown */
+    enum form_mode mode;
+    char banner[512];
+    enum banner_kind banner_kind;
+    char who[96]; /* who saved first, at the last conflict: "marco at 19:28" */
+    char who_login[64];
+    char merged[256]; /* labels of the fields taken from them at the last conflict */
+    int csel, ctop;   /* conflict screen: selected row (2 per field), first row shown */
+};
+
+static const char *const form_help[] = {
+    "Tab, ↓ / S-Tab, ↑\tnext / previous field",
+    "Ctrl-S, F2\tsave",
+    "Esc\tcancel (asks first if you changed something)",
+    "← → Home End\tmove in the text; ^U ^K delete to start / end",
+    "Space, ← →, a letter\tchange a choice",
+    "type, ↑ ↓, Enter\treference: search, then pick a match",
+    "Enter\tnew line in a text body; elsewhere next field",
+    NULL,
+};
+
+/* ---- XON/XOFF: Ctrl-S must reach the form, not stop the terminal's output ---- */
+
+static int flow_forms;  /* forms open */
+static int flow_was_on; /* IXON was set when the first form opened: set it again after */
+
+static void
+flow_off(void)
+{
+    struct termios t;
+
+    if (tcgetattr(STDIN_FILENO, &t) == 0 && (t.c_iflag & IXON)) {
+        t.c_iflag &= ~(tcflag_t)IXON;
+        if (tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0) {
+            flow_was_on = 1;
+            def_prog_mode(); /* curses restores this mode, not the one before */
+        }
+    }
+}
+
+static void
+flow_restore(void)
+{
+    struct termios t;
+
+    if (--flow_forms > 0 || !flow_was_on)
+        return;
+    flow_was_on = 0;
+    if (tcgetattr(STDIN_FILENO, &t) == 0) {
+        t.c_iflag |= IXON;
+        if (tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0)
+            def_prog_mode();
+    }
+}
+
+/* ---- field values ---- */
+
+static void
+set_str(char **dst, const char *src)
+{
+    free(*dst);
+    *dst = src != NULL ? xstrdup(src) : NULL;
+}
+
+static void set_error(struct ffield *ff, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+set_error(struct ffield *ff, const char *fmt, ...)
+{
+    char buf[256];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    set_str(&ff->error, buf);
+}
+
+static void
+clear_matches(struct ffield *ff)
+{
+    ref_matches_clear(ff->m, ff->nm);
+    ff->nm = ff->msel = ff->searched = 0;
+}
+
+/* Put a value into a field (label: what a reference shows, NULL = the key). */
+static void
+set_value(struct ffield *ff, const char *value, const char *label)
+{
+    if (ff->spec->type == FIELD_REF) {
+        set_str(&ff->key, value != NULL ? value : "");
+        set_str(&ff->label, ff->key[0] == '\0' ? "" : label != NULL ? label : ff->key);
+        editbuf_set(&ff->eb, ff->label);
+        ff->searching = 0;
+        clear_matches(ff);
+    } else {
+        editbuf_set(&ff->eb, value != NULL ? value : "");
+    }
+    ff->first = ff->top = 0;
+    set_str(&ff->error, NULL);
+}
+
+/* What the field holds now, as typed (malloc'd). A reference being searched holds its search
+ * text prefixed by a byte no key has, so that it never equals a stored value. */
+static char *
+raw_value(const struct ffield *ff)
+{
+    if (ff->spec->type == FIELD_REF) {
+        if (ff->searching) {
+            char *t = editbuf_get(&ff->eb), *r;
+
+            if (str_trim(t)[0] == '\0') {
+                free(t);
+                return xstrdup("");
+            }
+            r = xasprintf("\x01%s", t);
+            free(t);
+            return r;
+        }
+        return xstrdup(ff->key);
+    }
+    return editbuf_get(&ff->eb);
+}
+
+/* The value to save for field ff: 0 with *out (malloc'd), or -1 with the field's error set.
+ * A value nobody touched is kept exactly as read. */
+static int
+field_value(struct ffield *ff, char **out)
+{
+    char *raw = raw_value(ff), msg[200];
+
+    *out = NULL;
+    if (strcmp(raw, ff->base) == 0) {
+        *out = raw;
+        return 0;
+    }
+    if (raw[0] == '\x01') {
+        free(raw);
+        set_error(ff, "choose one of the matches (↑↓ Enter), or clear the field");
+        return -1;
+    }
+    if (form_normalize(ff->spec, raw, out, msg, sizeof msg) != 0) {
+        free(raw);
+        set_error(ff, "%s", msg);
+        return -1;
+    }
+    free(raw);
+    return 0;
+}
+
+static int
+form_changed(const struct formview *fv)
+{
+    int i, changed = 0;
+
+    for (i = 0; i < fv->nf && !changed; i++) {
+        char *raw = raw_value(&fv->f[i]);
+
+        changed = strcmp(raw, fv->f[i].initial) != 0;
+        free(raw);
+    }
+    return changed;
+}
+
+static int
+open_conflicts(const struct formview *fv)
+{
+    int i, n = 0;
+
+    for (i = 0; i < fv->nf; i++)
+        n += fv->f[i].conflict;
+    return n;
+}
+
+static void set_banner(struct formview *fv, enum banner_kind kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+set_banner(struct formview *fv, enum banner_kind kind, const char *fmt, ...)
+{
+    va_list ap;
+
+    fv->banner_kind = kind;
+    if (fmt == NULL) {
+        fv->banner[0] = '\0';
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(fv->banner, sizeof fv->banner, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- references ---- */
+
+static void
+ref_search(struct formview *fv, struct ffield *ff)
+{
+    struct ccrm_err err;
+    char *q = editbuf_get(&ff->eb);
+    int n;
+
+    clear_matches(ff);
+    if (str_trim(q)[0] != '\0') {
+        n = db_ref_search(fv->app->db, ff->spec->ref, q, ff->m, REF_MATCH_MAX, &err);
+        if (n < 0)
+            set_error(ff, "cannot search now: %s", err.msg);
+        else
+            ff->nm = n;
+        ff->searched = 1;
+    }
+    free(q);
+}
+
+static void
+ref_take(struct ffield *ff, int k)
+{
+    char *key = xstrdup(ff->m[k].key), *label = xstrdup(ff->m[k].label);
+
+    set_value(ff, key, label);
+    free(key);
+    free(label);
+}
+
+/* Stop searching and show the reference chosen before. */
+static void
+ref_cancel(struct ffield *ff)
+{
+    editbuf_set(&ff->eb, ff->label);
+    ff->searching = 0;
+    clear_matches(ff);
+    set_str(&ff->error, NULL);
+}
+
+/* Leaving a reference field: an emptied search clears the reference, a search with exactly
+ * one match takes it, any other search stays (and is refused on save). */
+static void
+ref_leave(struct ffield *ff)
+{
+    char *t;
+
+    if (ff->spec->type != FIELD_REF || !ff->searching)
+        return;
+    t = editbuf_get(&ff->eb);
+    if (str_trim(t)[0] == '\0')
+        set_value(ff, "", NULL);
+    else if (ff->nm == 1)
+        ref_take(ff, 0);
+    else
+        set_error(ff, "%s",
+                  ff->nm == 0 ? "no match: change the search, or clear the field"
+                              : "choose one of the matches (↑↓ Enter)");
+    free(t);
+}
+
+/* ---- saving ---- */
+
+static void close_form(struct formview *fv, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Pop the form (which frees it) and say why on the bottom line. */
+static void
+close_form(struct formview *fv, const char *fmt, ...)
+{
+    struct app *app = fv->app;
+    char msg[256];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    ui_pop(app);
+    ui_message(app, "%s", msg);
+}
+
+static void
+refused(struct formview *fv, const struct record_err *re)
+{
+    if (re->lost) {
+        set_banner(fv, BANNER_LOST,
+                   "not saved: %s. Your input is kept: press Ctrl-S again once the status bar "
+                   "says online.",
+                   re->err.msg);
+        ui_message_error(fv->app, "not saved: %s", re->err.msg);
+    } else if (re->field >= 0 && re->field < fv->nf) {
+        set_error(&fv->f[re->field], "%s", re->err.msg);
+        fv->cur = re->field;
+        ui_message_error(fv->app, "not saved: %s: %s", fv->f[re->field].spec->label, re->err.msg);
+    } else {
+        set_banner(fv, BANNER_ERROR, "not saved: %s", re->err.msg);
+        ui_message_error(fv->app, "not saved: %s", re->err.msg);
+    }
+}
+
+static void
+add_merged(struct formview *fv, const char *label)
+{
+    size_t n = strlen(fv->merged);
+
+    snprintf(fv->merged + n, sizeof fv->merged - n, "%s%s", n ? ", " : "", label);
+}
+
+/* Someone else saved first: merge their row (cur) into the form. vals are the values this
+ * save tried. Returns the number of fields both changed. */
+static int
+merge(struct formview *fv, const struct record *cur, char **vals)
+{
+    int i, n = 0;
+
+    fv->version = cur->version;
+    snprintf(fv->who, sizeof fv->who, "%s at %s", cur->updated_by, cur->updated_at);
+    str_copy(fv->who_login, cur->updated_by, sizeof fv->who_login);
+    snprintf(fv->stamp, sizeof fv->stamp, "last changed by %s", fv->who);
+    fv->merged[0] = '\0';
+    for (i = 0; i < fv->nf; i++) {
+        struct ffield *ff = &fv->f[i];
+        const char *theirs = cur->val[i];
+
+        switch (form_merge3(ff->base, vals[i], theirs)) {
+        case MERGE_SAME:
+        case MERGE_MINE:
+            break;
+        case MERGE_THEIRS:
+            set_value(ff, theirs, cur->label[i]);
+            add_merged(fv, ff->spec->label);
+            break;
+        case MERGE_BOTH:
+            ff->conflict = 1;
+            ff->pick = 0;
+            set_str(&ff->mine, vals[i]);
+            set_str(&ff->theirs, theirs);
+            set_str(&ff->mine_label, ff->spec->type == FIELD_REF ? ff->label : NULL);
+            set_str(&ff->theirs_label, cur->label[i]);
+            n++;
+            break;
+        }
+        set_str(&ff->base, theirs);
+    }
+    return n;
+}
+
+static int
+first_conflict_row(const struct formview *fv)
+{
+    int i, k = 0;
+
+    for (i = 0; i < fv->nf; i++) {
+        if (!fv->f[i].conflict)
+            continue;
+        if (fv->f[i].pick == 0)
+            return 2 * k;
+        k++;
+    }
+    return 0;
+}
+
+/* Save. Returns 1 if the form closed (it is freed then), else 0. */
+static int
+save(struct formview *fv, int attempt)
+{
+    struct app *app = fv->app;
+    char **vals = xcalloc((size_t)fv->nf, sizeof *vals);
+    struct record_change *ch = xcalloc((size_t)fv->nf, sizeof *ch);
+    struct record_err re;
+    struct record *cur = NULL;
+    char msg[200];
+    int i, bad = -1, nbad = 0, nch = 0, rc, closed = 0, nf = fv->nf; /* fv may be freed */
+
+    for (i = 0; i < fv->nf; i++) {
+        ref_leave(&fv->f[i]);
+        if (field_value(&fv->f[i], &vals[i]) != 0) {
+            nbad++;
+            if (bad < 0)
+                bad = i;
+        }
+    }
+    if (nbad == 0 && form_check_one_of(fv->e, (const char *const *)vals, &bad, msg, sizeof msg)) {
+        set_error(&fv->f[bad], "%s", msg);
+        nbad = 1;
+    }
+    if (nbad > 0) {
+        fv->cur = bad;
+        ui_message_error(app, "not saved: %d field%s to correct (%s: %s)", nbad,
+                         nbad == 1 ? "" : "s", fv->f[bad].spec->label, fv->f[bad].error);
+        goto out;
+    }
+    if (open_conflicts(fv) > 0) {
+        fv->mode = MODE_CONFLICT;
+        fv->csel = first_conflict_row(fv);
+        goto out;
+    }
+    if (db_state(app->db) != DB_READY) {
+        set_banner(fv, BANNER_LOST,
+                   "not saved: not connected to the database. Your input is kept: press Ctrl-S "
+                   "again once the status bar says online.");
+        ui_message_error(app, "not saved: not connected to the database");
+        goto out;
+    }
+    if (fv->id == 0) {
+        const char **ins = xcalloc((size_t)fv->nf, sizeof *ins);
+        int64_t id;
+
+        for (i = 0; i < fv->nf; i++) {
+            const struct field_spec *f = fv->f[i].spec;
+
+            /* a value the database would default to anyway is left to it */
+            ins[i] = f->dbdef && f->def != NULL && strcmp(vals[i], f->def) == 0 ? NULL : vals[i];
+        }
+        rc = db_record_insert(app->db, fv->e, ins, &id, &re);
+        free(ins);
+        if (rc == 0) {
+            close_form(fv, "saved %s #%lld", fv->e->singular, (long long)id);
+            closed = 1;
+        } else {
+            refused(fv, &re);
+        }
+        goto out;
+    }
+    for (i = 0; i < fv->nf; i++)
+        if (strcmp(vals[i], fv->f[i].base) != 0) {
+            ch[nch].field = i;
+            ch[nch].value = vals[i];
+            nch++;
+        }
+    if (nch == 0) {
+        if (attempt > 0)
+            close_form(fv, "saved %s #%lld: it already had your changes (%s saved them first)",
+                       fv->e->singular, (long long)fv->id, fv->who_login);
+        else if (fv->who_login[0] != '\0')
+            close_form(fv, "nothing to save: %s #%lld stays as %s saved it", fv->e->singular,
+                       (long long)fv->id, fv->who_login);
+        else
+            close_form(fv, "nothing changed: %s #%lld left as it was", fv->e->singular,
+                       (long long)fv->id);
+        closed = 1;
+        goto out;
+    }
+    rc = db_record_update(app->db, fv->e, fv->id, fv->version, ch, nch, NULL, &cur, &re);
+    switch (rc) {
+    case 0:
+        if (fv->merged[0] != '\0')
+            close_form(fv, "saved %s #%lld, merged with what %s changed (%s)", fv->e->singular,
+                       (long long)fv->id, fv->who_login, fv->merged);
+        else if (fv->who_login[0] != '\0')
+            close_form(fv, "saved %s #%lld, with your choices over %s's changes", fv->e->singular,
+                       (long long)fv->id, fv->who_login);
+        else
+            close_form(fv, "saved %s #%lld", fv->e->singular, (long long)fv->id);
+        closed = 1;
+        break;
+    case 1:
+        set_banner(fv, BANNER_NONE, NULL);
+        if (merge(fv, cur, vals) == 0 && attempt < MERGE_ATTEMPTS) {
+            /* they changed only fields we did not: theirs are in, save ours on top */
+            record_free(&cur);
+            closed = save(fv, attempt + 1);
+            goto out;
+        }
+        fv->mode = MODE_CONFLICT;
+        fv->csel = first_conflict_row(fv);
+        fv->ctop = 0;
+        ui_message_error(app,
+                         "%s saved this %s first: choose what to keep where you both changed it",
+                         cur->updated_by, fv->e->singular);
+        break;
+    case 2:
+        set_banner(fv, BANNER_ERROR,
+                   "this %s was deleted by someone else (or is no longer visible to you): it "
+                   "cannot be saved. Esc leaves the form.",
+                   fv->e->singular);
+        ui_message_error(app, "not saved: the %s is gone", fv->e->singular);
+        break;
+    default:
+        refused(fv, &re);
+        break;
+    }
+out:
+    record_free(&cur);
+    for (i = 0; i < nf; i++)
+        free(vals[i]);
+    free(vals);
+    free(ch);
+    return closed;
+}
+
+/* Apply the choices made on the conflict screen (unchosen fields stay in conflict). */
+static void
+apply_picks(struct formview *fv)
+{
+    int i;
+
+    for (i = 0; i < fv->nf; i++) {
+        struct ffield *ff = &fv->f[i];
+        char *v, *l;
+
+        if (!ff->conflict || ff->pick == 0)
+            continue;
+        v = xstrdup(ff->pick == 1 ? ff->mine : ff->theirs);
+        l = ff->pick == 1 ? (ff->mine_label ? xstrdup(ff->mine_label) : NULL)
+                          : (ff->theirs_label ? xstrdup(ff->theirs_label) : NULL);
+        set_value(ff, v, l);
+        free(v);
+        free(l);
+        ff->conflict = 0;
+    }
+}
+
+/* ---- keys ---- */
+
+static void
+move_to(struct formview *fv, int i)
+{
+    if (i < 0)
+        i = 0;
+    if (i >= fv->nf)
+        i = fv->nf - 1;
+    if (i == fv->cur)
+        return;
+    ref_leave(&fv->f[fv->cur]);
+    fv->cur = i;
+    fv->f[i].eb.col = -1;
+}
+
+static void
+choice_step(struct ffield *ff, int dir)
+{
+    const char *const *c = ff->spec->choices;
+    char *v = editbuf_get(&ff->eb);
+    int n = 0, i, at = -1;
+
+    while (c[n] != NULL)
+        n++;
+    for (i = 0; i < n; i++)
+        if (strcasecmp(c[i], v) == 0)
+            at = i;
+    free(v);
+    at = at < 0 ? (dir > 0 ? 0 : n - 1) : (at + dir + n) % n;
+    editbuf_set(&ff->eb, c[at]);
+}
+
+/* A letter picks the next choice starting with it. */
+static void
+choice_letter(struct ffield *ff, wint_t key)
+{
+    const char *const *c = ff->spec->choices;
+    char *v = editbuf_get(&ff->eb);
+    int n = 0, i, at = -1;
+
+    while (c[n] != NULL)
+        n++;
+    for (i = 0; i < n; i++)
+        if (strcmp(c[i], v) == 0)
+            at = i;
+    free(v);
+    for (i = 1; i <= n; i++) {
+        const char *s = c[(at + i + n) % n];
+
+        if (s[0] != '\0' && (wint_t)towlower((wint_t)(unsigned char)s[0]) == towlower(key)) {
+            editbuf_set(&ff->eb, s);
+            return;
+        }
+    }
+}
+
+/* Text editing keys. Returns 1 if the text changed. */
+static int
+edit_key(struct ffield *ff, wint_t key, int fkey)
+{
+    struct editbuf *b = &ff->eb;
+
+    if (fkey) {
+        switch (key) {
+        case KEY_LEFT:
+            editbuf_left(b);
+            return 0;
+        case KEY_RIGHT:
+            editbuf_right(b);
+            return 0;
+        case KEY_HOME:
+            editbuf_home(b);
+            return 0;
+        case KEY_END:
+            editbuf_end(b);
+            return 0;
+        case KEY_BACKSPACE:
+            return editbuf_backspace(b);
+        case KEY_DC:
+            return editbuf_delete(b);
+        default:
+            return 0;
+        }
+    }
+    switch (key) {
+    case 1: /* ^A */
+        editbuf_home(b);
+        return 0;
+    case 5: /* ^E */
+        editbuf_end(b);
+        return 0;
+    case 2: /* ^B */
+        editbuf_left(b);
+        return 0;
+    case 6: /* ^F */
+        editbuf_right(b);
+        return 0;
+    case 8:
+    case 127:
+        return editbuf_backspace(b);
+    case 4: /* ^D */
+        return editbuf_delete(b);
+    case 21: /* ^U */
+        return editbuf_kill_start(b);
+    case 11: /* ^K */
+        return editbuf_kill_end(b);
+    default:
+        if (key == L'\n' && ff->spec->type != FIELD_MULTILINE)
+            return 0;
+        return editbuf_insert(b, (wchar_t)key);
+    }
+}
+
+static int
+conflict_count(const struct formview *fv)
+{
+    return open_conflicts(fv);
+}
+
+/* The field of conflict row r (2 rows per conflicting field), or NULL. */
+static struct ffield *
+conflict_field(struct formview *fv, int r)
+{
+    int i, k = 0;
+
+    for (i = 0; i < fv->nf; i++) {
+        if (!fv->f[i].conflict)
+            continue;
+        if (k == r / 2)
+            return &fv->f[i];
+        k++;
+    }
+    return NULL;
+}
+
+static int
+conflict_key(struct formview *fv, wint_t key, int fkey)
+{
+    int rows = 2 * conflict_count(fv);
+    struct ffield *ff = conflict_field(fv, fv->csel);
+
+    if ((!fkey && key == 19) || (fkey && key == KEY_F(2))) {
+        int left = 0, i;
+
+        for (i = 0; i < fv->nf; i++)
+            left += fv->f[i].conflict && fv->f[i].pick == 0;
+        if (left > 0) {
+            fv->csel = first_conflict_row(fv);
+            ui_message_error(fv->app, "choose yours or theirs for every field first (%d left)",
+                             left);
+            return 1;
+        }
+        apply_picks(fv);
+        fv->mode = MODE_EDIT;
+        save(fv, 0);
+        return 1;
+    }
+    if (!fkey && (key == 27 || key == 7 || key == 3)) {
+        apply_picks(fv);
+        fv->mode = MODE_EDIT;
+        if (open_conflicts(fv) > 0)
+            ui_message(fv->app, "fields marked ⚠ still need a choice: Ctrl-S shows them again");
+        return 1;
+    }
+    if ((fkey && key == KEY_UP) || (!fkey && key == L'k')) {
+        if (fv->csel > 0)
+            fv->csel--;
+    } else if ((fkey && key == KEY_DOWN) || (!fkey && key == L'j')) {
+        if (fv->csel < rows - 1)
+            fv->csel++;
+    } else if ((!fkey && key == L'\t') || (fkey && key == KEY_BTAB)) {
+        int r = fv->csel / 2 * 2 + (key == L'\t' ? 2 : -2);
+
+        if (r >= 0 && r < rows)
+            fv->csel = r;
+    } else if (ff != NULL &&
+               ((!fkey &&
+                 (key == L' ' || key == L'\r' || key == L'\n' || key == L'y' || key == L't')) ||
+                (fkey && (key == KEY_ENTER || key == KEY_LEFT || key == KEY_RIGHT)))) {
+        if (!fkey && key == L'y')
+            ff->pick = 1;
+        else if (!fkey && key == L't')
+            ff->pick = 2;
+        else if (fkey && key == KEY_LEFT)
+            ff->pick = 1;
+        else if (fkey && key == KEY_RIGHT)
+            ff->pick = 2;
+        else
+            ff->pick = fv->csel % 2 == 0 ? 1 : 2;
+        fv->csel = fv->csel / 2 * 2 + (ff->pick - 1);
+        /* on to the next field still without a choice */
+        if (conflict_field(fv, fv->csel / 2 * 2 + 2) != NULL)
+            fv->csel = fv->csel / 2 * 2 + 2;
+    }
+    return 1;
+}
+
+static int
+fm_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
+{
+    struct formview *fv = (struct formview *)v;
+    struct ffield *ff = &fv->f[fv->cur];
+    enum field_type t = ff->spec->type;
+    int popup = t == FIELD_REF && ff->searching && ff->nm > 0;
+    int changed = 0;
+
+    (void)app;
+    if (!fkey && key == 12) /* ^L: the screen redraws */
+        return 0;
+    if (fv->mode == MODE_DISCARD) {
+        if (!fkey && (key == L'y' || key == L'Y')) {
+            close_form(fv, "changes discarded");
+        } else if ((!fkey && (key == L'n' || key == L'N' || key == 27 || key == 7)) ||
+                   (fkey && key == KEY_ENTER)) {
+            fv->mode = MODE_EDIT;
+        }
+        return 1;
+    }
+    if (fv->mode == MODE_CONFLICT)
+        return conflict_key(fv, key, fkey);
+    if ((!fkey && key == 19) || (fkey && key == KEY_F(2))) { /* ^S, F2 */
+        save(fv, 0);
+        return 1;
+    }
+    if (!fkey && (key == 27 || key == 7 || key == 3)) { /* Esc, ^G, ^C */
+        if (t == FIELD_REF && ff->searching)
+            ref_cancel(ff);
+        else if (form_changed(fv))
+            fv->mode = MODE_DISCARD;
+        else
+            close_form(fv, "cancelled: nothing saved");
+        return 1;
+    }
+    /* moving between fields (and inside a body or a list of matches) */
+    if ((!fkey && key == L'\t') || (fkey && key == KEY_BTAB)) {
+        int to = fv->cur + (key == L'\t' ? 1 : -1);
+
+        move_to(fv, (to + fv->nf) % fv->nf);
+        return 1;
+    }
+    if (fkey && key == KEY_UP) {
+        if (t == FIELD_MULTILINE && editbuf_up(&ff->eb))
+            return 1;
+        if (popup && ff->msel > 0)
+            ff->msel--;
+        else
+            move_to(fv, fv->cur - 1);
+        return 1;
+    }
+    if (fkey && key == KEY_DOWN) {
+        if (t == FIELD_MULTILINE && editbuf_down(&ff->eb))
+            return 1;
+        if (popup)
+            ff->msel = ff->msel < ff->nm - 1 ? ff->msel + 1 : ff->msel;
+        else
+            move_to(fv, fv->cur + 1);
+        return 1;
+    }
+    if (fkey && (key == KEY_NPAGE || key == KEY_PPAGE)) {
+        move_to(fv, fv->cur + (key == KEY_NPAGE ? PAGE_FIELDS : -PAGE_FIELDS));
+        return 1;
+    }
+    if ((!fkey && (key == L'\r' || (key == L'\n' && t != FIELD_MULTILINE))) ||
+        (fkey && key == KEY_ENTER)) {
+        if (t == FIELD_MULTILINE) {
+            changed = editbuf_insert(&ff->eb, L'\n');
+        } else if (popup) {
+            ref_take(ff, ff->msel);
+            return 1;
+        } else {
+            move_to(fv, fv->cur + 1);
+            return 1;
+        }
+    } else if (t == FIELD_CHOICE) {
+        if ((fkey && key == KEY_RIGHT) || (!fkey && key == L' '))
+            choice_step(ff, 1), changed = 1;
+        else if (fkey && key == KEY_LEFT)
+            choice_step(ff, -1), changed = 1;
+        else if (((fkey && (key == KEY_BACKSPACE || key == KEY_DC)) ||
+                  (!fkey && (key == 127 || key == 8))) &&
+                 !ff->spec->required)
+            editbuf_set(&ff->eb, ""), changed = 1;
+        else if (!fkey && iswalnum(key))
+            choice_letter(ff, key), changed = 1;
+    } else {
+        if (t == FIELD_REF && !ff->searching && !fkey && key >= 0x20 && key != 0x7f &&
+            ff->key[0] != '\0') {
+            /* typing over a chosen reference starts a new search */
+            editbuf_set(&ff->eb, "");
+        }
+        changed = edit_key(ff, key, fkey);
+        if (changed && t == FIELD_REF) {
+            ff->searching = 1;
+            ref_search(fv, ff);
+        }
+    }
+    if (changed) {
+        if (t != FIELD_REF || ff->nm > 0 || !ff->searched)
+            set_str(&ff->error, NULL);
+        ff->conflict = 0; /* typed over a conflict: that is the choice */
+        if (fv->banner_kind == BANNER_ERROR)
+            set_banner(fv, BANNER_NONE, NULL);
+    }
+    return 1;
+}
+
+/* ---- drawing ---- */
+
+/* s[from..to) as malloc'd UTF-8 */
+static char *
+wide_utf8(const wchar_t *s, int from, int to)
+{
+    struct editbuf tmp;
+    char *out;
+
+    tmp.s = (wchar_t *)(s + from);
+    tmp.len = to - from;
+    out = editbuf_get(&tmp);
+    return out;
+}
+
+/* One line of text s[start..end) in a box at (y, x) of width columns; with the cursor at cur
+ * (or -1). *first is the line's horizontal scroll, kept up to date when the cursor is on it. */
+static void
+draw_line(WINDOW *w, int y, int x, int width, const wchar_t *s, int start, int end, int cur,
+          int *first, attr_t attr)
+{
+    int f = 0, left;
+    char *text;
+
+    if (width <= 0)
+        return;
+    if (cur >= 0) {
+        *first = edit_scroll(s + start, end - start, cur - start, *first, width);
+        f = *first;
+    }
+    left = f > 0 ? 1 : 0;
+    draw_text(w, y, x, "", width, attr);
+    if (left)
+        draw_text(w, y, x, "…", 1, attr | A_DIM);
+    text = wide_utf8(s, start + f, end);
+    draw_text(w, y, x + left, text, width - left, attr);
+    free(text);
+    if (cur >= 0) {
+        int cx = x + left + edit_width(s, start + f, cur);
+        wchar_t c[2] = {L' ', L'\0'};
+
+        if (cur < end && s[cur] >= 0x20 && s[cur] != 0x7f)
+            c[0] = s[cur];
+        if (cx < x + width) {
+            wattron(w, A_REVERSE);
+            mvwaddnwstr(w, y, cx, c, 1);
+            wattroff(w, A_REVERSE);
+        }
+    }
+}
+
+static const char *
+placeholder(const struct field_spec *f)
+{
+    switch (f->type) {
+    case FIELD_DATE:
+        return "YYYY-MM-DD";
+    case FIELD_DATETIME:
+        return "YYYY-MM-DD HH:MM";
+    case FIELD_AMOUNT:
+        return "1234.50";
+    case FIELD_EMAIL:
+        return "name@example.com";
+    case FIELD_REF:
+        return "type to search";
+    default:
+        return "";
+    }
+}
+
+/* Word-wrap s into up to max rows of width columns at (y, x). Returns rows used. */
+static int
+draw_wrapped(WINDOW *w, int y, int x, int width, int max, const char *s, attr_t attr)
+{
+    int rows = 0;
+    size_t n = strlen(s);
+
+    while (n > 0 && rows < max) {
+        size_t take = 0, brk = 0, k;
+        int cols = 0;
+        mbstate_t st;
+        char line[512];
+
+        memset(&st, 0, sizeof st);
+        while (take < n) {
+            wchar_t wc;
+            size_t r = mbrtowc(&wc, s + take, n - take, &st);
+            int cw;
+
+            if (r == (size_t)-1 || r == (size_t)-2 || r == 0) {
+                r = 1;
+                wc = L'?';
+                memset(&st, 0, sizeof st);
+            }
+            cw = wcwidth(wc);
+            cw = cw < 0 ? 1 : cw;
+            if (cols + cw > width)
+                break;
+            cols += cw;
+            take += r;
+            if (wc == L' ')
+                brk = take;
+        }
+        if (take < n && brk > 0 && rows < max - 1)
+            take = brk;
+        k = take < sizeof line ? take : sizeof line - 1;
+        memcpy(line, s, k);
+        line[k] = '\0';
+        draw_text(w, y + rows, x, line, width, attr);
+        rows++;
+        s += take;
+        n -= take;
+        while (n > 0 && *s == ' ')
+            s++, n--;
+    }
+    return rows;
+}
+
+/* The note under a field: its error, or an open conflict. */
+static int
+note_of(const struct formview *fv, const struct ffield *ff, char *buf, size_t n)
+{
+    if (ff->error != NULL) {
+        snprintf(buf, n, "↳ %s", ff->error);
+        return 1;
+    }
+    if (ff->conflict) {
+        const char *t = ff->theirs_label != NULL ? ff->theirs_label : ff->theirs;
+
+        snprintf(buf, n, "⚠ %s saved \"%s\" here: Ctrl-S to choose", fv->who, t[0] ? t : "(empty)");
+        return 1;
+    }
+    return 0;
+}
+
+static int
+popup_rows(const struct ffield *ff, int focused)
+{
+    if (!focused || ff->spec->type != FIELD_REF || !ff->searching || !ff->searched)
+        return 0;
+    return ff->nm > 0 ? ff->nm : 1;
+}
+
+static int
+field_height(const struct formview *fv, int i, int bodyh, int maxh)
+{
+    const struct ffield *ff = &fv->f[i];
+    char note[8];
+    int h = ff->spec->type == FIELD_MULTILINE ? bodyh : 1;
+    int p = popup_rows(ff, i == fv->cur);
+
+    h += note_of(fv, ff, note, sizeof note);
+    if (p > 0 && h + p > maxh)
+        p = maxh - h > 1 ? maxh - h : 1;
+    return h + p;
+}
+
+/* Draw row r of the virtual field list if it is on screen. */
+#define ROW_VISIBLE(r) ((r) >= fv->top && (r) < fv->top + ah)
+#define ROW_Y(r) (y0 + (r)-fv->top)
+
+static void
+draw_fields(struct formview *fv, WINDOW *w, int y0, int ah, int wd)
+{
+    struct app *app = fv->app;
+    int lw = 0, x_in, iw, bodyh, i, y, cy = 0, ch = 1;
+
+    for (i = 0; i < fv->nf; i++) {
+        int l = text_width(fv->f[i].spec->label) + (fv->f[i].spec->required ? 1 : 0);
+
+        lw = l > lw ? l : lw;
+    }
+    if (lw > wd / 3)
+        lw = wd / 3;
+    x_in = lw + 3;
+    iw = wd - x_in - 1;
+    if (iw < 4)
+        iw = wd - x_in;
+    bodyh = ah - 1 < BODY_ROWS ? ah - 1 : BODY_ROWS;
+    if (bodyh < 1)
+        bodyh = 1;
+    /* keep the focused field (with its note and matches) on screen */
+    for (i = 0, y = 0; i < fv->nf; i++) {
+        int h = field_height(fv, i, bodyh, ah);
+
+        if (i == fv->cur) {
+            cy = y;
+            ch = h;
+        }
+        y += h;
+    }
+    if (cy < fv->top)
+        fv->top = cy;
+    if (cy + ch > fv->top + ah)
+        fv->top = ch > ah ? cy : cy + ch - ah;
+    if (fv->top > 0 && y - fv->top < ah) /* no empty rows at the end */
+        fv->top = y - ah > 0 ? (y - ah < cy ? y - ah : cy) : 0;
+
+    for (i = 0, y = 0; i < fv->nf; i++) {
+        struct ffield *ff = &fv->f[i];
+        const struct field_spec *f = ff->spec;
+        int focused = i == fv->cur, h = field_height(fv, i, bodyh, ah), r = y;
+        attr_t in = focused ? A_UNDERLINE : A_NORMAL;
+        char label[96], note[300];
+
+        y += h;
+        if (r + h <= fv->top || r >= fv->top + ah)
+            continue;
+        snprintf(label, sizeof label, "%s%s", f->label, f->required ? "*" : "");
+        if (ROW_VISIBLE(r)) {
+            if (focused)
+                draw_text(w, ROW_Y(r), 0, "▸", 1, ui_attr(app, PAIR_HIGHLIGHT, A_BOLD));
+            draw_text(w, ROW_Y(r), 2, label, lw, focused ? A_BOLD : A_NORMAL);
+        }
+        if (f->type == FIELD_MULTILINE) {
+            int nl = editbuf_lines(&ff->eb), cl = editbuf_cur_line(&ff->eb), k;
+
+            if (focused) {
+                if (cl < ff->top)
+                    ff->top = cl;
+                if (cl >= ff->top + bodyh)
+                    ff->top = cl - bodyh + 1;
+            }
+            for (k = 0; k < bodyh; k++) {
+                int line = ff->top + k, s, e;
+
+                if (!ROW_VISIBLE(r + k))
+                    continue;
+                if (line >= nl) {
+                    draw_text(w, ROW_Y(r + k), x_in, "", iw, in);
+                    continue;
+                }
+                editbuf_line(&ff->eb, line, &s, &e);
+                draw_line(w, ROW_Y(r + k), x_in, iw, ff->eb.s, s, e,
+                          focused && line == cl ? ff->eb.cur : -1, &ff->first, in);
+            }
+            if (ff->top > 0 && ROW_VISIBLE(r))
+                draw_text(w, ROW_Y(r), x_in + iw, "↑", 1, A_DIM);
+            if (ff->top + bodyh < nl && ROW_VISIBLE(r + bodyh - 1))
+                draw_text(w, ROW_Y(r + bodyh - 1), x_in + iw, "↓", 1, A_DIM);
+            r += bodyh;
+        } else {
+            if (ROW_VISIBLE(r)) {
+                if (f->type == FIELD_CHOICE) {
+                    char *v = editbuf_get(&ff->eb), shown[128];
+
+                    snprintf(shown, sizeof shown, focused ? "‹ %s ›" : "%s", v[0] ? v : "—");
+                    draw_text(w, ROW_Y(r), x_in, shown, iw, in | (focused ? A_BOLD : 0));
+                    free(v);
+                } else if (ff->eb.len == 0 && !(f->type == FIELD_REF && ff->searching)) {
+                    draw_text(w, ROW_Y(r), x_in, focused ? placeholder(f) : "", iw,
+                              in | ui_attr(app, PAIR_DIM, A_DIM));
+                    if (f->type == FIELD_REF && !focused)
+                        draw_text(w, ROW_Y(r), x_in, "—", iw, A_NORMAL);
+                    if (focused)
+                        draw_line(w, ROW_Y(r), x_in, 1, ff->eb.s, 0, 0, 0, &ff->first, in);
+                } else if (f->type == FIELD_REF && !ff->searching && !focused) {
+                    draw_text(w, ROW_Y(r), x_in, ff->label, iw, A_NORMAL);
+                } else {
+                    draw_line(w, ROW_Y(r), x_in, iw, ff->eb.s, 0, ff->eb.len,
+                              focused ? ff->eb.cur : -1, &ff->first, in);
+                }
+            }
+            r++;
+        }
+        if (note_of(fv, ff, note, sizeof note)) {
+            if (ROW_VISIBLE(r))
+                draw_text(w, ROW_Y(r), x_in, note, wd - x_in,
+                          ff->error ? ui_attr(app, PAIR_ERROR, A_BOLD)
+                                    : ui_attr(app, PAIR_HIGHLIGHT, A_BOLD));
+            r++;
+        }
+        if (focused && popup_rows(ff, 1) > 0) {
+            int rows = h - (r - (y - h)), k, ptop = 0;
+
+            if (ff->nm == 0) {
+                if (ROW_VISIBLE(r))
+                    draw_text(w, ROW_Y(r), x_in, "  no matches", iw, A_DIM);
+                continue;
+            }
+            if (ff->msel >= rows)
+                ptop = ff->msel - rows + 1;
+            for (k = 0; k < rows && ptop + k < ff->nm; k++) {
+                struct ref_match *m = &ff->m[ptop + k];
+                char line[512];
+                attr_t a = ptop + k == ff->msel ? A_REVERSE : A_NORMAL;
+
+                if (!ROW_VISIBLE(r + k))
+                    continue;
+                snprintf(line, sizeof line, "  %s%s%s", m->label, m->detail[0] ? "  · " : "",
+                         m->detail);
+                draw_text(w, ROW_Y(r + k), x_in, line, wd - x_in, a);
+            }
+        }
+    }
+}
+
+static void
+draw_conflict(struct formview *fv, WINDOW *w, int y0, int ah, int wd)
+{
+    struct app *app = fv->app;
+    char line[600];
+    int y = y0, end = y0 + ah, i, k = 0, rows, r;
+
+    snprintf(line, sizeof line, "%s saved this %s while you were editing it.", fv->who,
+             fv->e->singular);
+    if (y < end)
+        y += draw_wrapped(w, y, 0, wd, end - y > 2 ? 2 : 1, line,
+                          ui_attr(app, PAIR_HIGHLIGHT, A_BOLD));
+    if (fv->merged[0] != '\0' && y < end - 2) {
+        snprintf(line, sizeof line, "Taken from them (you had not changed it): %s", fv->merged);
+        y += draw_wrapped(w, y, 0, wd, 1, line, A_NORMAL);
+    }
+    if (y < end - 2)
+        y += draw_wrapped(w, y, 0, wd, 2, "You both changed these: choose the value to keep.",
+                          A_NORMAL);
+    /* each field: its label, then "yours" and "theirs" */
+    rows = end - y;
+    if (rows <= 0)
+        return;
+    r = fv->csel / 2 * 3; /* the selected field's label row */
+    if (r < fv->ctop)
+        fv->ctop = r;
+    if (r + 3 > fv->ctop + rows)
+        fv->ctop = r + 3 - rows;
+    if (fv->ctop < 0)
+        fv->ctop = 0;
+    for (i = 0; i < fv->nf; i++) {
+        struct ffield *ff = &fv->f[i];
+        const char *vals[2], *names[2] = {"yours ", "theirs"};
+        int o;
+
+        if (!ff->conflict)
+            continue;
+        vals[0] = ff->mine_label != NULL ? ff->mine_label : ff->mine;
+        vals[1] = ff->theirs_label != NULL ? ff->theirs_label : ff->theirs;
+        for (o = -1; o < 2; o++) {
+            int vr = k * 3 + o + 1 - fv->ctop;
+
+            if (vr < 0 || vr >= rows)
+                continue;
+            if (o < 0) {
+                snprintf(line, sizeof line, "%s%s", ff->spec->label,
+                         ff->pick ? "  ✓" : "  (choose one)");
+                draw_text(w, y + vr, 0, line, wd, A_BOLD);
+            } else {
+                attr_t a = fv->csel == 2 * k + o ? A_REVERSE : A_NORMAL;
+
+                snprintf(line, sizeof line, "  %s %s  %s", ff->pick == o + 1 ? "(•)" : "( )",
+                         names[o], vals[o][0] ? vals[o] : "(empty)");
+                draw_text(w, y + vr, 0, line, wd, a);
+            }
+        }
+        k++;
+    }
+}
+
+static void
+fm_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
+{
+    struct formview *fv = (struct formview *)v;
+    char title[160], hint[300];
+    int y = 0, fh;
+    const struct field_spec *f = fv->f[fv->cur].spec;
+
+    flow_off(); /* cheap; catches a terminal mode reset by someone else (the prompt) */
+    if (h <= 0 || wd <= 0)
+        return;
+    if (fv->id == 0)
+        snprintf(title, sizeof title, "New %s", fv->e->singular);
+    else
+        snprintf(title, sizeof title, "Edit %s #%lld", fv->e->singular, (long long)fv->id);
+    draw_text(w, y, 0, title, wd, ui_attr(app, PAIR_HEADER, A_BOLD));
+    if (fv->stamp[0] != '\0' && text_width(title) + text_width(fv->stamp) + 4 < wd)
+        draw_text(w, y, wd - text_width(fv->stamp), fv->stamp, text_width(fv->stamp),
+                  ui_attr(app, PAIR_DIM, A_DIM));
+    y++;
+    if (fv->banner[0] != '\0' && y < h - 1)
+        y += draw_wrapped(w, y, 0, wd, h >= 10 ? 3 : 1, fv->banner,
+                          fv->banner_kind == BANNER_INFO ? ui_attr(app, PAIR_HIGHLIGHT, A_BOLD)
+                                                         : ui_attr(app, PAIR_ERROR, A_BOLD));
+    fh = h - y - (h >= 3 ? 1 : 0);
+    if (fh > 0) {
+        if (fv->mode == MODE_CONFLICT)
+            draw_conflict(fv, w, y, fh, wd);
+        else
+            draw_fields(fv, w, y, fh, wd);
+    }
+    if (h < 3)
+        return;
+    if (fv->mode == MODE_DISCARD) {
+        draw_text(w, h - 1, 0, "discard your changes? y/n", wd,
+                  ui_attr(app, PAIR_ERROR, A_BOLD) | A_REVERSE);
+        return;
+    }
+    if (fv->mode == MODE_CONFLICT) {
+        snprintf(hint, sizeof hint,
+                 "↑↓ move · Space choose · y yours · t theirs · ^S save · "
+                 "Esc back to the form");
+    } else {
+        const char *th = "";
+
+        switch (f->type) {
+        case FIELD_CHOICE:
+            th = "←→ Space: change · ";
+            break;
+        case FIELD_REF:
+            th = "type to search, ↑↓ Enter pick · ";
+            break;
+        case FIELD_MULTILINE:
+            th = "Enter: new line · ";
+            break;
+        case FIELD_DATE:
+            th = "YYYY-MM-DD · ";
+            break;
+        case FIELD_DATETIME:
+            th = "YYYY-MM-DD HH:MM · ";
+            break;
+        default:
+            break;
+        }
+        snprintf(hint, sizeof hint, "%s^S save · Esc cancel · Tab ↑↓ field", th);
+    }
+    draw_text(w, h - 1, 0, hint, wd, ui_attr(app, PAIR_DIM, A_DIM));
+}
+
+/* ---- the view ---- */
+
+static void
+fm_on_wakeup(struct view *v, struct app *app)
+{
+    struct formview *fv = (struct formview *)v;
+    struct ccrm_err err;
+    char who[96];
+    int version, rc;
+
+    if (fv->banner_kind == BANNER_LOST && db_state(app->db) == DB_READY)
+        set_banner(fv, BANNER_INFO, "connection restored: Ctrl-S saves");
+    if (fv->id == 0 || fv->mode == MODE_CONFLICT)
+        return;
+    rc = db_record_stamp(app->db, fv->e, fv->id, &version, who, sizeof who, &err);
+    if (rc == 1 && version != fv->version)
+        set_banner(fv, BANNER_INFO,
+                   "changed by %s since you opened it: saving keeps their changes and asks "
+                   "where you both changed a field",
+                   who);
+    else if (rc == 0)
+        set_banner(fv, BANNER_ERROR,
+                   "this %s was deleted by someone else (or is no longer visible to you)",
+                   fv->e->singular);
+}
+
+static void
+fm_describe(struct view *v, char *buf, size_t n)
+{
+    struct formview *fv = (struct formview *)v;
+    int changed = form_changed(fv);
+
+    if (fv->id == 0)
+        snprintf(buf, n, "new %s%s", fv->e->singular, changed ? " · not saved" : "");
+    else
+        snprintf(buf, n, "editing %s #%lld%s", fv->e->singular, (long long)fv->id,
+                 changed ? " · not saved" : "");
+}
+
+static void
+fm_free(struct view *v)
+{
+    struct formview *fv = (struct formview *)v;
+    int i;
+
+    for (i = 0; i < fv->nf; i++) {
+        struct ffield *ff = &fv->f[i];
+
+        editbuf_fini(&ff->eb);
+        clear_matches(ff);
+        free(ff->base);
+        free(ff->initial);
+        free(ff->key);
+        free(ff->label);
+        free(ff->error);
+        free(ff->mine);
+        free(ff->theirs);
+        free(ff->mine_label);
+        free(ff->theirs_label);
+    }
+    free(fv->f);
+    free(fv);
+    flow_restore();
+}
+
+static const struct view_ops form_ops = {
+    fm_draw, fm_handle_key, fm_on_wakeup, NULL, fm_describe, form_help, fm_free,
+};
+
+struct view *
+view_form_new(struct app *app, const char *entity, int64_t id, const char *const *prefill)
+{
+    const struct entity_spec *e = form_entity(entity);
+    struct record *rec = NULL;
+    struct formview *fv;
+    struct ccrm_err err;
+    int i, may;
+
+    if (e == NULL) {
+        ui_message_error(app, "there is no form for \"%s\"", entity != NULL ? entity : "");
+        return NULL;
+    }
+    if (id != 0 && (rec = db_record_load(app->db, e, id, &err)) == NULL) {
+        ui_message_error(app, "could not open %s #%lld: %s", e->singular, (long long)id, err.msg);
+        return NULL;
+    }
+    fv = xcalloc(1, sizeof *fv);
+    fv->v.ops = &form_ops;
+    fv->app = app;
+    fv->e = e;
+    fv->id = id;
+    fv->nf = e->nfields;
+    fv->f = xcalloc((size_t)fv->nf, sizeof *fv->f);
+    for (i = 0; i < fv->nf; i++) {
+        struct ffield *ff = &fv->f[i];
+
+        ff->spec = &e->fields[i];
+        editbuf_init(&ff->eb);
+        ff->key = xstrdup("");
+        ff->label = xstrdup("");
+        ff->base = xstrdup(rec != NULL ? rec->val[i] : "");
+        if (rec != NULL)
+            set_value(ff, rec->val[i], rec->label[i]);
+        else
+            set_value(ff, ff->spec->def, NULL);
+    }
+    if (rec != NULL) {
+        fv->version = rec->version;
+        snprintf(fv->stamp, sizeof fv->stamp, "last changed by %s at %s", rec->updated_by,
+                 rec->updated_at);
+        record_free(&rec);
+    }
+    for (i = 0; prefill != NULL && prefill[i] != NULL; i++) {
+        const char *eq = strchr(prefill[i], '=');
+        char col[64];
+        int k;
+
+        if (eq == NULL || (size_t)(eq - prefill[i]) >= sizeof col)
+            continue;
+        memcpy(col, prefill[i], (size_t)(eq - prefill[i]));
+        col[eq - prefill[i]] = '\0';
+        if ((k = form_field_index(e, col)) < 0)
+            continue;
+        if (e->fields[k].type == FIELD_REF && eq[1] != '\0') {
+            char *label = db_ref_label(app->db, e->fields[k].ref, eq + 1, &err);
+
+            set_value(&fv->f[k], eq + 1, label);
+            free(label);
+        } else {
+            set_value(&fv->f[k], eq + 1, NULL);
+        }
+    }
+    for (i = 0; i < fv->nf; i++)
+        fv->f[i].initial = raw_value(&fv->f[i]);
+    may = db_record_may(app->db, e, id != 0 ? "UPDATE" : "INSERT", &err);
+    if (may == 0)
+        set_banner(fv, BANNER_ERROR, "read-only: your role may not %s %ss (the database refuses)",
+                   id != 0 ? "change" : "create", e->singular);
+    if (id != 0)
+        snprintf(fv->v.title, sizeof fv->v.title, "Edit %s #%lld", e->singular, (long long)id);
+    else
+        snprintf(fv->v.title, sizeof fv->v.title, "New %s", e->singular);
+    flow_forms++;
+    flow_off();
+    return &fv->v;
+}
