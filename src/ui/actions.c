@@ -1,0 +1,324 @@
+/* Collaboration actions on a record (src/ui/actions.h): comment, assign, hand off, convert a
+ * lead, sales signal. Each asks on the bottom line, writes through src/db/actions.c and says
+ * what happened. Nothing typed is lost when the write fails: offline, the line opens again at
+ * once with the text (the status bar says why); refused by the database, its message is shown
+ * and the same key on the same record offers the text again, to be corrected. */
+#include <inttypes.h>
+#include <string.h>
+#include <strings.h>
+
+#include "actions.h"
+#include "ccrm/actions.h"
+#include "ccrm/util.h"
+
+#define ACT_TEXT (UI_INPUT_MAX * 4)
+
+enum act_kind { ACT_NONE, ACT_COMMENT, ACT_ASSIGN, ACT_HANDOFF, ACT_CONVERT, ACT_SIGNAL };
+
+/* The action in progress, and after a refusal what was typed for it. Line input is modal
+ * (keys go to it until Enter or Esc), so there is at most one; kept here rather than in a
+ * view, which may close meanwhile. */
+static struct {
+    enum act_kind kind;
+    char entity[24];
+    int64_t id;
+    int kept;            /* the last attempt failed: offer its text again */
+    char to[ACT_TEXT];   /* assign: the person or department; convert: the amount */
+    char text[ACT_TEXT]; /* the comment, the note, or the deal name */
+} act;
+
+static const char *
+noun(const char *entity)
+{
+    static const char *const names[][2] = {
+        {"accounts", "account"},   {"contacts", "contact"}, {"leads", "lead"},
+        {"opportunities", "deal"}, {"tickets", "ticket"},   {"interactions", "interaction"},
+        {"campaigns", "campaign"},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(entity, names[i][0]) == 0)
+            return names[i][1];
+    return "record";
+}
+
+static int
+is_department(const char *to)
+{
+    return strcasecmp(to, "sales") == 0 || strcasecmp(to, "support") == 0 ||
+           strcasecmp(to, "marketing") == 0 || strcasecmp(to, "management") == 0;
+}
+
+/* Begin an action; returns 1 when it continues an attempt that failed (texts kept). */
+static int
+start(enum act_kind kind, const char *entity, int64_t id)
+{
+    if (act.kept && act.kind == kind && act.id == id && strcmp(act.entity, entity) == 0)
+        return 1;
+    memset(&act, 0, sizeof act);
+    act.kind = kind;
+    str_copy(act.entity, entity, sizeof act.entity);
+    act.id = id;
+    return 0;
+}
+
+/* The write failed with rc (1 refused, -1 otherwise): keep what was typed; offline, offer
+ * the first question again now (label, initial, cb), else show the database's message. */
+static void
+failed(struct app *app, int rc, const struct ccrm_err *err, const char *label, const char *initial,
+       input_cb cb)
+{
+    act.kept = 1;
+    if (rc == -1 && db_state(app->db) != DB_READY) {
+        ui_input_begin(app, label, initial, cb, NULL);
+        ui_message_error(app, "%s", err->msg);
+        return;
+    }
+    ui_message_error(app, "%s", err->msg);
+}
+
+/* ---- c: comment ---- */
+
+static void on_comment(struct app *app, void *ctx, const char *text, int done, int ok);
+
+/* Write act.text as the comment. */
+static void
+do_comment(struct app *app)
+{
+    struct ccrm_err err;
+    char notified[256];
+    int rc;
+
+    rc = db_comment_add(app->db, act.entity, act.id, act.text, NULL, notified, sizeof notified,
+                        &err);
+    if (rc != 0) {
+        failed(app, rc, &err, "comment (Enter retries): ", act.text, on_comment);
+        return;
+    }
+    act.kept = 0;
+    if (notified[0] != '\0')
+        ui_message(app, "comment added; notified %s", notified);
+    else
+        ui_message(app, "comment added");
+}
+
+static void
+on_comment(struct app *app, void *ctx, const char *text, int done, int ok)
+{
+    (void)ctx;
+    if (!done || !ok)
+        return;
+    if (text[0] == '\0') {
+        ui_message(app, "no comment written");
+        return;
+    }
+    str_copy(act.text, text, sizeof act.text);
+    do_comment(app);
+}
+
+void
+act_comment(struct app *app, const char *entity, int64_t id)
+{
+    start(ACT_COMMENT, entity, id);
+    ui_input_begin(app, "comment: ", act.text, on_comment, NULL);
+}
+
+void
+act_comment_text(struct app *app, const char *entity, int64_t id, const char *text)
+{
+    start(ACT_COMMENT, entity, id);
+    if (text == NULL || text[0] == '\0') {
+        ui_input_begin(app, "comment: ", act.text, on_comment, NULL);
+        return;
+    }
+    str_copy(act.text, text, sizeof act.text);
+    do_comment(app);
+}
+
+/* ---- a, h: assign, hand off ---- */
+
+#define HANDOFF (act.kind == ACT_HANDOFF)
+#define WHAT (HANDOFF ? "hand-off" : "assignment")
+
+static void on_assign_to(struct app *app, void *ctx, const char *text, int done, int ok);
+
+/* Assign or hand off to act.to with the note act.text. */
+static void
+do_assign(struct app *app)
+{
+    struct ccrm_err err;
+    int n = 0, rc;
+
+    rc = db_assign(app->db, act.entity, act.id, act.to, act.text, HANDOFF, &n, &err);
+    if (rc != 0) {
+        /* back to the first question with both answers kept: the fix is often the name */
+        failed(app, rc, &err, "to (login or department): ", act.to, on_assign_to);
+        return;
+    }
+    act.kept = 0;
+    if (n == 0)
+        ui_message(app, "%s #%" PRId64 " is yours now", noun(act.entity), act.id);
+    else if (is_department(act.to))
+        ui_message(app, "handed %s #%" PRId64 " off to %s (%d %s)", noun(act.entity), act.id,
+                   act.to, n, n == 1 ? "person" : "people");
+    else
+        ui_message(app, "%s %s #%" PRId64 " %s %s", HANDOFF ? "handed" : "assigned",
+                   noun(act.entity), act.id, HANDOFF ? "off to" : "to", act.to);
+}
+
+static void
+on_assign_note(struct app *app, void *ctx, const char *text, int done, int ok)
+{
+    (void)ctx;
+    if (!done)
+        return;
+    if (!ok) {
+        ui_message(app, "%s cancelled", WHAT);
+        return;
+    }
+    str_copy(act.text, text, sizeof act.text);
+    do_assign(app);
+}
+
+/* Take the person or department (a leading @ is allowed); 0 if none was named. */
+static int
+set_to(const char *text)
+{
+    while (*text == ' ' || *text == '@')
+        text++;
+    str_copy(act.to, text, sizeof act.to);
+    str_trim(act.to);
+    return act.to[0] != '\0';
+}
+
+static void
+on_assign_to(struct app *app, void *ctx, const char *text, int done, int ok)
+{
+    (void)ctx;
+    if (!done)
+        return;
+    if (!ok) {
+        ui_message(app, "%s cancelled", WHAT);
+        return;
+    }
+    if (!set_to(text)) {
+        ui_message(app, "nobody named: %s cancelled", WHAT);
+        return;
+    }
+    ui_input_begin(app, "note: ", act.text, on_assign_note, NULL);
+}
+
+void
+act_assign(struct app *app, const char *entity, int64_t id, int handoff)
+{
+    start(handoff ? ACT_HANDOFF : ACT_ASSIGN, entity, id);
+    ui_input_begin(app, "to (login or department): ", act.to, on_assign_to, NULL);
+}
+
+void
+act_assign_to(struct app *app, const char *entity, int64_t id, int handoff, const char *who,
+              const char *note)
+{
+    start(handoff ? ACT_HANDOFF : ACT_ASSIGN, entity, id);
+    if (who == NULL || !set_to(who)) {
+        ui_input_begin(app, "to (login or department): ", act.to, on_assign_to, NULL);
+        return;
+    }
+    str_copy(act.text, note != NULL ? note : "", sizeof act.text);
+    do_assign(app);
+}
+
+/* ---- convert a lead ---- */
+
+static void on_convert_name(struct app *app, void *ctx, const char *text, int done, int ok);
+
+static void
+on_convert_amount(struct app *app, void *ctx, const char *text, int done, int ok)
+{
+    struct lead_conversion c;
+    struct ccrm_err err;
+    char contact[32] = "no contact", deal[32] = "no deal";
+    int rc;
+
+    (void)ctx;
+    if (!done)
+        return;
+    if (!ok) {
+        ui_message(app, "conversion cancelled");
+        return;
+    }
+    str_copy(act.to, text, sizeof act.to);
+    rc = db_convert_lead(app->db, act.id, act.text, text, &c, &err);
+    if (rc != 0) {
+        failed(app, rc, &err, "deal name: ", act.text, on_convert_name);
+        return;
+    }
+    act.kept = 0;
+    if (c.contact_id != 0)
+        snprintf(contact, sizeof contact, "contact #%" PRId64, c.contact_id);
+    if (c.opportunity_id != 0)
+        snprintf(deal, sizeof deal, "deal #%" PRId64, c.opportunity_id);
+    ui_message(app, "lead converted: account #%" PRId64 " %s %s", c.account_id, contact, deal);
+}
+
+static void
+on_convert_name(struct app *app, void *ctx, const char *text, int done, int ok)
+{
+    (void)ctx;
+    if (!done)
+        return;
+    if (!ok) {
+        ui_message(app, "conversion cancelled");
+        return;
+    }
+    str_copy(act.text, text, sizeof act.text);
+    /* an empty name and an empty amount convert without a deal */
+    ui_input_begin(app, "amount (empty: none): ", act.to, on_convert_amount, NULL);
+}
+
+void
+act_convert_lead(struct app *app, int64_t lead_id)
+{
+    struct ccrm_err err;
+
+    if (!start(ACT_CONVERT, "leads", lead_id) &&
+        db_lead_deal_name(app->db, lead_id, act.text, sizeof act.text, &err) != 0) {
+        ui_message_error(app, "%s", err.msg);
+        return;
+    }
+    ui_input_begin(app, "deal name: ", act.text, on_convert_name, NULL);
+}
+
+/* ---- sales signal from a ticket ---- */
+
+static void
+on_signal(struct app *app, void *ctx, const char *text, int done, int ok)
+{
+    struct ccrm_err err;
+    int64_t lead = 0;
+    int rc;
+
+    (void)ctx;
+    if (!done)
+        return;
+    if (!ok) {
+        ui_message(app, "sales signal cancelled");
+        return;
+    }
+    str_copy(act.text, text, sizeof act.text);
+    rc = db_ticket_signal(app->db, act.id, text, &lead, &err);
+    if (rc != 0) {
+        failed(app, rc, &err, "signal note (Enter retries): ", text, on_signal);
+        return;
+    }
+    act.kept = 0;
+    ui_message(app, "sales signal sent: lead #%" PRId64 " handed off to sales", lead);
+}
+
+void
+act_ticket_signal(struct app *app, int64_t ticket_id)
+{
+    start(ACT_SIGNAL, "tickets", ticket_id);
+    ui_input_begin(app, "sales signal note: ", act.text, on_signal, NULL);
+}
