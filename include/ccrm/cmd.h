@@ -12,11 +12,18 @@ enum cmd_kind {
     CMD_NONE,    /* empty line: nothing to do */
     CMD_OPEN,    /* open NAME: the first account the Accounts search finds */
     CMD_FIND,    /* find TEXT: the Accounts view with that search */
-    CMD_VIEW,    /* view feed|leads|accounts (arg holds the full view name) */
+    CMD_VIEW,    /* view NAME (arg holds the full view name: feed, leads, ... dashboard) */
     CMD_SORT,    /* sort NAME: a sort order of the current list (checked by the UI) */
-    CMD_HISTORY, /* toggle the history of the account shown */
+    CMD_HISTORY, /* toggle the history of the record shown */
     CMD_HELP,
     CMD_QUIT,
+    CMD_FILTER,  /* filter TEXT: "mine", "status=open owner=marco", "all" (checked by the UI) */
+    CMD_NEW,     /* new [ENTITY]: arg is the table ("opportunities" for "deal"), "" = this list's */
+    CMD_EDIT,    /* edit the selected or shown record */
+    CMD_ASSIGN,  /* assign LOGIN [NOTE] */
+    CMD_HANDOFF, /* handoff LOGIN|DEPARTMENT [NOTE] */
+    CMD_COMMENT, /* comment TEXT (with @login mentions) */
+    CMD_EXPORT,  /* export FILE: the current list, as its search and filter show it, to CSV */
 };
 
 #define CMD_ARG_MAX 256
@@ -29,6 +36,10 @@ struct cmd {
 /* Parse one line (a leading ':' is allowed). Command names may be shortened to any unique
  * prefix. Returns 0 with out filled in, or -1 with err set ("unknown command \"x\": try :help"). */
 int cmd_parse(const char *line, struct cmd *out, struct ccrm_err *err);
+
+/* Split "WORD rest of text" (assign, handoff): the first word into word (n bytes), a pointer
+ * to the rest (after blanks) returned; "" when there is none. */
+const char *cmd_split(const char *arg, char *word, size_t n);
 
 /* The name of a command kind ("open", ...), or "" for CMD_NONE. */
 const char *cmd_name(enum cmd_kind kind);

@@ -82,13 +82,35 @@ int db_chat_send(struct db *db, const char *entity, int64_t id, const char *body
 
 /* ---- list queries (keyset pagination; see src/db/list.c) ---- */
 
-enum list_entity { LIST_ACCOUNTS, LIST_FEED, LIST_LEADS, LIST_TICKETS };
+enum list_entity {
+    LIST_ACCOUNTS,
+    LIST_FEED,
+    LIST_LEADS,
+    LIST_TICKETS,
+    LIST_CONTACTS,
+    LIST_DEALS,
+    LIST_CAMPAIGNS,
+    LIST_INBOX,
+    LIST_NENTITIES
+};
+
+#define LIST_MAX_FILTERS 4
 
 struct list_query {
     enum list_entity entity;
     int sort;           /* index into db_list_sorts(entity) */
     const char *search; /* NULL or "" = no search; matched case-insensitively, anywhere */
+    /* filter[i]: the value the column named db_list_filters(entity)[i] must equal, or NULL */
+    const char *filter[LIST_MAX_FILTERS];
 };
+
+/* Names of the filters of an entity ("status", "owner", ...), NULL-terminated; the one that
+ * means "my records" is db_list_owner_filter (-1: none). */
+const char *const *db_list_filters(enum list_entity e);
+int db_list_owner_filter(enum list_entity e);
+/* The table a row of the entity is a record of ("opportunities" for LIST_DEALS; NULL for the
+ * Feed and the Inbox, whose rows point at records of several tables). */
+const char *db_list_table(enum list_entity e);
 
 /* Names of the sort orders of an entity ("name", "updated", ...), NULL-terminated. */
 const char *const *db_list_sorts(enum list_entity e);
@@ -110,6 +132,11 @@ int db_list_fetch_one(struct db *db, const struct list_query *q, int64_t id, str
  * before re-reading itself after a change it does not hold. */
 int db_list_in_window(struct db *db, const struct list_query *q, const int64_t *ids, int n,
                       const struct row *first, const struct row *last, struct ccrm_err *err);
+
+/* Write every row of the query (its displayed columns, with a header) to f as CSV, in the
+ * query's order, page by page. Returns the number of rows, or -1 with err set. */
+long long db_list_export(struct db *db, const struct list_query *q, FILE *f,
+                         struct ccrm_err *err);
 
 /* The audit trail of an account: who changed what and when, old and new values, newest first
  * (lines only). NULL with err set (a role that may not read the audit gets 42501). */

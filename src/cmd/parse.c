@@ -1,6 +1,7 @@
 /* The `:` command parser: a line → command + argument, and Tab completion candidates. Pure
  * string work: no curses, no libpq, no I/O (fuzzed by tests/fuzz/fuzz_cmd_parse.c). The UI
  * runs the commands (src/ui/prompt.c). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,15 +11,28 @@
 static const struct {
     const char *name;
     enum cmd_kind kind;
-    int arg; /* 1: required, 0: none */
+    int arg; /* 1: required, 0: none, 2: optional */
 } commands[] = {
-    {"find", CMD_FIND, 1}, {"help", CMD_HELP, 0}, {"history", CMD_HISTORY, 0},
-    {"open", CMD_OPEN, 1}, {"quit", CMD_QUIT, 0}, {"sort", CMD_SORT, 1},
-    {"view", CMD_VIEW, 1},
+    {"assign", CMD_ASSIGN, 1},   {"comment", CMD_COMMENT, 1}, {"edit", CMD_EDIT, 0},
+    {"export", CMD_EXPORT, 1},   {"filter", CMD_FILTER, 1},   {"find", CMD_FIND, 1},
+    {"handoff", CMD_HANDOFF, 1}, {"help", CMD_HELP, 0},       {"history", CMD_HISTORY, 0},
+    {"new", CMD_NEW, 2},         {"open", CMD_OPEN, 1},       {"quit", CMD_QUIT, 0},
+    {"sort", CMD_SORT, 1},       {"view", CMD_VIEW, 1},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
-static const char *const views[] = {"feed", "leads", "accounts", "tickets", NULL};
+static const char *const views[] = {"feed",    "leads",     "accounts", "contacts",  "deals",
+                                    "tickets", "campaigns", "inbox",    "dashboard", NULL};
+
+/* What `:new` creates: the words people use, and the table each means. */
+static const char *const new_words[] = {"account",  "contact",     "lead",    "deal",
+                                        "ticket",   "campaign",    "call",    "email",
+                                        "meeting",  "note",        "task",    NULL};
+static const char *const new_tables[] = {"accounts", "contacts",     "leads",        "opportunities",
+                                         "tickets",  "campaigns",    "interactions", "interactions",
+                                         "interactions", "interactions", "interactions"};
+
+static const char *const departments[] = {"sales", "support", "marketing", "management", NULL};
 
 static int
 is_space(char c)
@@ -42,6 +56,23 @@ has_prefix(const char *s, const char *p, size_t n)
         if (s[i] == '\0' || lower(s[i]) != lower(p[i]))
             return 0;
     return 1;
+}
+
+const char *
+cmd_split(const char *arg, char *word, size_t n)
+{
+    size_t l = 0;
+
+    while (*arg != '\0' && !is_space(*arg)) {
+        if (l + 1 < n)
+            word[l++] = *arg;
+        arg++;
+    }
+    if (n > 0)
+        word[l] = '\0';
+    while (is_space(*arg))
+        arg++;
+    return arg;
 }
 
 const char *
@@ -129,7 +160,7 @@ cmd_parse(const char *line, struct cmd *out, struct ccrm_err *err)
         end--;
     }
     alen = (size_t)(end - a);
-    if (commands[i].arg && alen == 0) {
+    if (commands[i].arg == 1 && alen == 0) {
         err_set(err, "command \"%s\" needs an argument: try :help", commands[i].name);
         return -1;
     }
@@ -151,11 +182,35 @@ cmd_parse(const char *line, struct cmd *out, struct ccrm_err *err)
             if (has_prefix(views[v], out->arg, alen))
                 match = match == -1 ? v : -2;
         if (match < 0) {
-            err_set(err, "%s view \"%.64s\": expected feed, leads, accounts or tickets",
+            err_set(err,
+                    "%s view \"%.64s\": expected feed, leads, accounts, contacts, deals,"
+                    " tickets, campaigns, inbox or dashboard",
                     match == -2 ? "ambiguous" : "unknown", out->arg);
             return -1;
         }
         str_copy(out->arg, views[match], sizeof out->arg);
+    }
+    if (commands[i].kind == CMD_NEW && alen > 0) {
+        int v, match = -1;
+        size_t wl = alen;
+
+        if (wl > 1 && lower(out->arg[wl - 1]) == 's') /* "deals", "tickets" */
+            wl--;
+        for (v = 0; new_words[v] != NULL; v++)
+            if (strlen(new_words[v]) == wl && has_prefix(new_words[v], out->arg, wl))
+                match = v;
+        if (match < 0) {
+            err_set(err,
+                    "cannot create \"%.64s\": expected account, contact, lead, deal, ticket,"
+                    " campaign, call, email, meeting, note or task",
+                    out->arg);
+            return -1;
+        }
+        /* interactions keep their kind: "interactions:call" */
+        if (strcmp(new_tables[match], "interactions") == 0)
+            snprintf(out->arg, sizeof out->arg, "interactions:%s", new_words[match]);
+        else
+            str_copy(out->arg, new_tables[match], sizeof out->arg);
     }
     out->kind = commands[i].kind;
     return 0;
@@ -235,9 +290,20 @@ cmd_complete(const char *line, size_t cursor, const struct cmd_complete_src *src
             add_list(&col, views);
         else if (ci >= 0 && commands[ci].kind == CMD_SORT && src != NULL)
             add_list(&col, src->sorts);
-        else if (ci >= 0 && (commands[ci].kind == CMD_OPEN || commands[ci].kind == CMD_FIND) &&
-                 src != NULL && src->names != NULL)
+        else if (ci >= 0 && commands[ci].kind == CMD_NEW)
+            add_list(&col, new_words);
+        else if ((ci >= 0 && (commands[ci].kind == CMD_ASSIGN ||
+                              commands[ci].kind == CMD_HANDOFF)) &&
+                 strpbrk(a, " \t") != NULL)
+            ; /* past the login: the note is free text */
+        else if (ci >= 0 &&
+                 (commands[ci].kind == CMD_OPEN || commands[ci].kind == CMD_FIND ||
+                  commands[ci].kind == CMD_ASSIGN || commands[ci].kind == CMD_HANDOFF) &&
+                 src != NULL && src->names != NULL) {
+            if (commands[ci].kind == CMD_HANDOFF)
+                add_list(&col, departments);
             src->names(commands[ci].kind, a, add_cand, &col, src->ctx);
+        }
     }
     out->start = (size_t)(col.word - buf);
     /* sorted, no duplicates */

@@ -37,6 +37,10 @@ struct entityspec {
     const char *const *colnames;
     const struct sortspec *sorts;
     const char *const *sortnames;
+    const char *const *filternames; /* NULL-terminated */
+    const char *const *filterexprs; /* the SQL each filter compares with its value */
+    int owner_filter;               /* index of the "my records" filter, -1 none */
+    const char *record_table;       /* what a row is a record of, or NULL */
 };
 
 static const char *const account_cols[] = {"Name",  "Domain", "Industry",
@@ -89,13 +93,74 @@ static const struct sortspec ticket_sorts[] = {
 };
 static const char *const ticket_sortnames[] = {"updated", "newest", NULL};
 
+static const char *const account_fnames[] = {"owner", "industry", NULL};
+static const char *const account_fexprs[] = {"a.owner", "a.industry"};
+static const char *const feed_fnames[] = {"actor", "department", "entity", NULL};
+static const char *const feed_fexprs[] = {"a.actor", "a.department", "a.entity"};
+static const char *const lead_fnames[] = {"status", "owner", "source", NULL};
+static const char *const lead_fexprs[] = {"a.status", "a.owner", "a.source"};
+static const char *const ticket_fnames[] = {"status", "priority", "assignee", NULL};
+static const char *const ticket_fexprs[] = {"a.status", "a.priority", "a.assignee"};
+
+static const char *const contact_cols[] = {"Name", "E-mail", "Account", "Title", "Owner",
+                                           "Updated"};
+static const struct sortspec contact_sorts[] = {
+    {"name", "coalesce(a.last_name, '')", "text", "coalesce(a.first_name, '')", 0},
+    {"updated", "a.updated_at", "timestamptz", NULL, 1},
+};
+static const char *const contact_sortnames[] = {"name", "updated", NULL};
+static const char *const contact_fnames[] = {"owner", NULL};
+static const char *const contact_fexprs[] = {"a.owner"};
+
+static const char *const deal_cols[] = {"Deal", "Amount", "Account", "Close", "Owner", "Stage"};
+static const struct sortspec deal_sorts[] = {
+    {"amount", "coalesce(a.amount, 0)", "numeric", NULL, 1},
+    {"updated", "a.updated_at", "timestamptz", NULL, 1},
+};
+static const char *const deal_sortnames[] = {"amount", "updated", NULL};
+static const char *const deal_fnames[] = {"stage", "owner", NULL};
+static const char *const deal_fexprs[] = {"a.stage", "a.owner"};
+
+static const char *const campaign_cols[] = {"Campaign", "Status", "Starts", "Ends", "Budget",
+                                            "Owner"};
+static const struct sortspec campaign_sorts[] = {
+    {"name", "a.name", "text", NULL, 0},
+    {"updated", "a.updated_at", "timestamptz", NULL, 1},
+};
+static const char *const campaign_sortnames[] = {"name", "updated", NULL};
+static const char *const campaign_fnames[] = {"status", "owner", NULL};
+static const char *const campaign_fexprs[] = {"a.status", "a.owner"};
+
+static const char *const inbox_cols[] = {"When", "Kind", "From", "Record", "Note"};
+static const struct sortspec inbox_sorts[] = {
+    {"newest", "a.id", "bigint", NULL, 1},
+};
+static const char *const inbox_sortnames[] = {"newest", NULL};
+static const char *const inbox_fnames[] = {"unread", "kind", NULL};
+static const char *const inbox_fexprs[] = {"(a.read_at IS NULL)::text", "a.kind"};
+
+/* An inbox row names its record: looked up by id in the record's table (through RLS, so a
+ * record one may no longer see shows by number only). */
+#define INBOX_RECORD                                                                               \
+    "coalesce(CASE a.entity"                                                                       \
+    " WHEN 'accounts' THEN (SELECT r.name FROM accounts r WHERE r.id = a.entity_id)"               \
+    " WHEN 'contacts' THEN (SELECT concat_ws(' ', r.first_name, r.last_name) FROM contacts r"     \
+    "   WHERE r.id = a.entity_id)"                                                                 \
+    " WHEN 'leads' THEN (SELECT concat_ws(' ', r.first_name, r.last_name) FROM leads r"           \
+    "   WHERE r.id = a.entity_id)"                                                                 \
+    " WHEN 'opportunities' THEN (SELECT r.name FROM opportunities r WHERE r.id = a.entity_id)"     \
+    " WHEN 'tickets' THEN (SELECT r.subject FROM tickets r WHERE r.id = a.entity_id)"              \
+    " WHEN 'campaigns' THEN (SELECT r.name FROM campaigns r WHERE r.id = a.entity_id)"             \
+    " END || ' ', '') || '(' || CASE a.entity WHEN 'opportunities' THEN 'deal'"                    \
+    " ELSE rtrim(a.entity, 's') END || ' #' || a.entity_id || ')'"
+
 static const struct entityspec entities[] = {
     [LIST_TICKETS] = {"tickets a LEFT JOIN accounts acc ON acc.id = a.account_id",
                       "'#' || a.id, a.subject, a.status, a.priority, coalesce(acc.name, ''),"
                       " coalesce(a.assignee, ''), to_char(a.updated_at, 'MM-DD HH24:MI'),"
                       " coalesce(a.account_id::text, '')",
                       7, 8, "(a.subject ILIKE $1 OR acc.name ILIKE $1)", 0, ticket_cols,
-                      ticket_sorts, ticket_sortnames},
+                      ticket_sorts, ticket_sortnames, ticket_fnames, ticket_fexprs, 2, "tickets"},
     [LIST_LEADS] = {LEAD_FROM,
                     "concat_ws(' ', a.first_name, a.last_name), coalesce(a.company, ''),"
                     " a.status, a.score::text, coalesce(a.owner, ''),"
@@ -105,14 +170,14 @@ static const struct entityspec entities[] = {
                     6, 7,
                     "((coalesce(a.first_name, '') || ' ' || coalesce(a.last_name, '')) ILIKE $1"
                     " OR a.company ILIKE $1 OR a.email ILIKE $1)",
-                    0, lead_cols, lead_sorts, lead_sortnames},
+                    0, lead_cols, lead_sorts, lead_sortnames, lead_fnames, lead_fexprs, 1, "leads"},
     [LIST_ACCOUNTS] = {"accounts a",
                        "a.name, coalesce(a.domain, ''), coalesce(a.industry, ''),"
                        " coalesce(a.owner, ''),"
                        " concat_ws(', ', nullif(a.city, ''), nullif(a.country, '')),"
                        " to_char(a.updated_at, 'YYYY-MM-DD HH24:MI'), a.id::text",
                        6, 7, "a.search LIKE ccrm_fold($1)", 1, account_cols, account_sorts,
-                       account_sortnames},
+                       account_sortnames, account_fnames, account_fexprs, 0, "accounts"},
     [LIST_FEED] = {"events a",
                    "to_char(a.at, 'MM-DD HH24:MI:SS'), a.actor, coalesce(a.department, ''),"
                    " CASE WHEN a.entity_id IS NULL THEN a.entity"
@@ -120,15 +185,90 @@ static const struct entityspec entities[] = {
                    " CASE a.op WHEN 'insert' THEN 'new: ' WHEN 'delete' THEN 'deleted: '"
                    " WHEN 'update' THEN 'changed ' || coalesce(array_to_string(a.changed, ', '),"
                    " '') || ': ' ELSE '' END || a.summary,"
-                   " coalesce(a.account_id::text, '')",
-                   5, 6, "(a.summary ILIKE $1 OR a.actor ILIKE $1)", 0, feed_cols, feed_sorts,
-                   feed_sortnames},
+                   " coalesce(a.account_id::text, ''), a.entity, coalesce(a.entity_id::text, '')",
+                   5, 8, "(a.summary ILIKE $1 OR a.actor ILIKE $1)", 0, feed_cols, feed_sorts,
+                   feed_sortnames, feed_fnames, feed_fexprs, 0, NULL},
+    [LIST_CONTACTS] = {"contacts a LEFT JOIN accounts acc ON acc.id = a.account_id",
+                       "concat_ws(' ', a.first_name, a.last_name), coalesce(a.email, ''),"
+                       " coalesce(acc.name, ''), coalesce(a.title, ''), coalesce(a.owner, ''),"
+                       " to_char(a.updated_at, 'YYYY-MM-DD HH24:MI'),"
+                       " coalesce(a.account_id::text, '')",
+                       6, 7,
+                       "((coalesce(a.first_name, '') || ' ' || coalesce(a.last_name, ''))"
+                       " ILIKE $1 OR a.email ILIKE $1)",
+                       0, contact_cols, contact_sorts, contact_sortnames, contact_fnames,
+                       contact_fexprs, 0, "contacts"},
+    [LIST_DEALS] = {"opportunities a LEFT JOIN accounts acc ON acc.id = a.account_id",
+                    "a.name, coalesce(to_char(a.amount, 'FM999G999G999G990D00') || ' '"
+                    " || a.currency, ''), coalesce(acc.name, ''),"
+                    " coalesce(to_char(a.close_date, 'YYYY-MM-DD'), ''), coalesce(a.owner, ''),"
+                    " a.stage, coalesce(a.account_id::text, ''), a.version::text",
+                    6, 8, "a.name ILIKE $1", 0, deal_cols, deal_sorts, deal_sortnames,
+                    deal_fnames, deal_fexprs, 1, "opportunities"},
+    [LIST_CAMPAIGNS] = {"campaigns a",
+                        "a.name, a.status, coalesce(to_char(a.starts_on, 'YYYY-MM-DD'), ''),"
+                        " coalesce(to_char(a.ends_on, 'YYYY-MM-DD'), ''),"
+                        " coalesce(to_char(a.budget, 'FM999G999G999G990D00'), ''),"
+                        " coalesce(a.owner, '')",
+                        6, 6, "a.name ILIKE $1", 0, campaign_cols, campaign_sorts,
+                        campaign_sortnames, campaign_fnames, campaign_fexprs, 1, "campaigns"},
+    /* one's own inbox: the subquery keeps every statement on the (login, id) index */
+    [LIST_INBOX] = {"(SELECT * FROM inbox i WHERE i.login = current_user) a"
+                    " LEFT JOIN users fu ON fu.login = a.from_login",
+                    "to_char(a.created_at, 'MM-DD HH24:MI'), a.kind,"
+                    " coalesce(fu.display_name || coalesce(' (' || fu.department || ')', ''),"
+                    " a.from_login, ''), " INBOX_RECORD ", coalesce(a.note, ''),"
+                    " coalesce(a.entity, ''), coalesce(a.entity_id::text, ''),"
+                    " (a.read_at IS NULL)::text",
+                    5, 8, "(a.note ILIKE $1 OR a.from_login ILIKE $1)", 0, inbox_cols,
+                    inbox_sorts, inbox_sortnames, inbox_fnames, inbox_fexprs, -1, NULL},
 };
 
 const char *const *
 db_list_sorts(enum list_entity e)
 {
     return entities[e].sortnames;
+}
+
+const char *const *
+db_list_filters(enum list_entity e)
+{
+    return entities[e].filternames;
+}
+
+int
+db_list_owner_filter(enum list_entity e)
+{
+    return entities[e].owner_filter;
+}
+
+const char *
+db_list_table(enum list_entity e)
+{
+    return entities[e].record_table;
+}
+
+/* " AND ($p::text IS NULL OR expr = $p)" for each filter of the entity, parameters from p on;
+ * their values are appended to params (NULL for filters not set). Returns the clause. With
+ * the values bound at planning time, unset filters fold away and set ones use an index. */
+static char *
+filter_sql(const struct entityspec *e, const struct list_query *q, int p, const char **params,
+           int *np)
+{
+    char *sql = xstrdup("");
+    int i;
+
+    for (i = 0; e->filternames[i] != NULL; i++) {
+        char *t;
+
+        if (q->filter[i] == NULL)
+            continue; /* not set: no condition and no parameter */
+        t = xasprintf("%s AND %s = $%d", sql, e->filterexprs[i], p++);
+        free(sql);
+        sql = t;
+        params[(*np)++] = q->filter[i];
+    }
+    return sql;
 }
 
 int
@@ -247,13 +387,14 @@ db_list_fetch(struct db *db, const struct list_query *q, const struct row *from,
     char *sel = select_list(e, s);
     char ks[256] = "TRUE", ob[200], obw[200], ksm[256];
     char idbuf[24], limbuf[16];
-    const char *params[8];
+    const char *params[8 + LIST_MAX_FILTERS];
     int np = 0, got = 0, rc = -1;
     int kp; /* first keyset parameter */
-    char *sql = NULL;
+    char *sql = NULL, *filt;
 
     snprintf(limbuf, sizeof limbuf, "%d", limit);
     params[np++] = pattern;
+    filt = filter_sql(e, q, 2, params, &np);
     kp = np + 1;
     if (from != NULL) {
         snprintf(idbuf, sizeof idbuf, "%" PRId64, from->id);
@@ -266,10 +407,11 @@ db_list_fetch(struct db *db, const struct list_query *q, const struct row *from,
     order_by(ob, sizeof ob, s, dir, s->key, s->key2, "a.id");
     params[np++] = limbuf;
 
-    if (!searching || !e->windowed) {
-        sql = xasprintf("SELECT %s FROM %s WHERE ($1::text IS NULL OR %s) AND %s"
+    /* a filtered search walks the filter's index (the window below is for whole tables) */
+    if (!searching || !e->windowed || filt[0] != '\0') {
+        sql = xasprintf("SELECT %s FROM %s WHERE ($1::text IS NULL OR %s) AND %s%s"
                         " ORDER BY %s LIMIT $%d",
-                        sel, e->table, e->search, ks, ob, np);
+                        sel, e->table, e->search, ks, filt, ob, np);
         if (run_rows(db, e, sql, np, params, dir, limit, out, &got, err) == -1)
             goto out;
     } else {
@@ -362,6 +504,7 @@ out:
     }
     free(sql);
     free(sel);
+    free(filt);
     free(pattern);
     return rc;
 }
@@ -376,18 +519,20 @@ db_list_fetch_one(struct db *db, const struct list_query *q, int64_t id, struct 
     char *pattern = searching ? like_contains(q->search) : NULL;
     char *sel = select_list(e, s);
     char idbuf[24];
-    const char *params[2];
-    char *sql;
+    const char *params[2 + LIST_MAX_FILTERS];
+    char *sql, *filt;
     PGresult *res;
-    int n;
+    int n, np = 2;
 
     snprintf(idbuf, sizeof idbuf, "%" PRId64, id);
     params[0] = pattern;
     params[1] = idbuf;
-    sql = xasprintf("SELECT %s FROM %s WHERE a.id = $2 AND ($1::text IS NULL OR %s)", sel, e->table,
-                    e->search);
-    res = db_exec(db, sql, 2, params, err);
+    filt = filter_sql(e, q, 3, params, &np);
+    sql = xasprintf("SELECT %s FROM %s WHERE a.id = $2 AND ($1::text IS NULL OR %s)%s", sel,
+                    e->table, e->search, filt);
+    res = db_exec(db, sql, np, params, err);
     free(sql);
+    free(filt);
     free(sel);
     free(pattern);
     if (res == NULL)
@@ -409,9 +554,10 @@ db_list_in_window(struct db *db, const struct list_query *q, const int64_t *ids,
     char *pattern = searching ? like_contains(q->search) : NULL;
     char lo[256] = "FALSE", hi[256] = "FALSE", idb1[24], idb2[24];
     char *idlist = xstrdup("{"), *sql;
-    const char *params[8];
+    const char *params[8 + LIST_MAX_FILTERS];
     int np = 0, i, found;
     PGresult *res;
+    char *filt;
 
     for (i = 0; i < n; i++) {
         char *t = xasprintf("%s%s%lld", idlist, i ? "," : "", (long long)ids[i]);
@@ -427,6 +573,7 @@ db_list_in_window(struct db *db, const struct list_query *q, const int64_t *ids,
     }
     params[np++] = idlist;
     params[np++] = pattern;
+    filt = filter_sql(e, q, 3, params, &np);
     /* inside means: not before the first row and not after the last one; an open end (no
      * first row: the list starts here) has no bound */
     if (first != NULL) {
@@ -446,8 +593,9 @@ db_list_in_window(struct db *db, const struct list_query *q, const int64_t *ids,
         params[np++] = idb2;
     }
     sql = xasprintf("SELECT count(*) FROM %s WHERE a.id = ANY($1::bigint[])"
-                    " AND ($2::text IS NULL OR %s) AND NOT (%s) AND NOT (%s)",
-                    e->table, e->search, lo, hi);
+                    " AND ($2::text IS NULL OR %s)%s AND NOT (%s) AND NOT (%s)",
+                    e->table, e->search, filt, lo, hi);
+    free(filt);
     /* asked by every client on every change: worth preparing (its plan is a lookup by id) */
     res = db_exec_prepared(db, sql, np, params, err);
     free(sql);

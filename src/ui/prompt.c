@@ -14,7 +14,11 @@
 #include <wchar.h>
 
 #include "ccrm/cmd.h"
+#include "ccrm/stats.h"
 #include "ccrm/util.h"
+#include "actions.h"
+#include "form.h"
+#include "record_view.h"
 #include "ui_int.h"
 
 #define HISTORY_SIZE 500
@@ -83,13 +87,17 @@ static void
 names_cb(enum cmd_kind kind, const char *prefix, cmd_add_fn add, void *actx, void *ctx)
 {
     struct app *app = ctx;
-    struct list_query q = {LIST_ACCOUNTS, 0, prefix[0] ? prefix : NULL};
+    struct list_query q = {LIST_ACCOUNTS, 0, prefix[0] ? prefix : NULL, {NULL}};
     struct row *rows;
     struct ccrm_err err;
     int n, i;
 
     if (db_state(app->db) != DB_READY)
         return;
+    if (kind == CMD_ASSIGN || kind == CMD_HANDOFF) {
+        db_logins(app->db, prefix, add, actx, &err);
+        return;
+    }
     rows = xcalloc(NAMES_LIMIT, sizeof *rows);
     n = db_list_fetch(app->db, &q, NULL, 1, NAMES_LIMIT, rows, &err);
     for (i = 0; i < n; i++) {
@@ -97,7 +105,7 @@ names_cb(enum cmd_kind kind, const char *prefix, cmd_add_fn add, void *actx, voi
         row_fini(&rows[i]);
     }
     if (kind == CMD_FIND) { /* logins: ours, and those active in the Feed */
-        struct list_query fq = {LIST_FEED, 0, NULL};
+        struct list_query fq = {LIST_FEED, 0, NULL, {NULL}};
 
         add(db_login(app->db), actx);
         memset(rows, 0, NAMES_LIMIT * sizeof *rows);
@@ -262,7 +270,7 @@ prompt_open(struct app *app)
 static void
 open_account(struct app *app, const char *name)
 {
-    struct list_query q = {LIST_ACCOUNTS, 0, name};
+    struct list_query q = {LIST_ACCOUNTS, 0, name, {NULL}};
     struct row rows[NAMES_LIMIT];
     struct ccrm_err err;
     int n, i, pick = 0;
@@ -285,6 +293,104 @@ open_account(struct app *app, const char *name)
     ui_push(app, view_account_new(app, rows[pick].id));
     for (i = 0; i < n; i++)
         row_fini(&rows[i]);
+}
+
+/* The record a command acts on: the selected row of the list shown, or the record shown.
+ * Returns 0 with table and id, or -1 after saying why not. */
+static int
+selected(struct app *app, const char **table, int64_t *id)
+{
+    struct view *v = ui_active(app->ui);
+    const struct row *r;
+    int e;
+
+    if (v != NULL && view_pipeline_is(v))
+        v = view_pipeline_focus(v);
+    if (v != NULL && view_record_what(v, table, id) == 0)
+        return 0;
+    if (v == NULL || (e = view_list_entity(v)) < 0 || (r = view_list_current(v)) == NULL ||
+        db_list_table((enum list_entity)e) == NULL) {
+        ui_message_error(app, "select a record first (in a list, or open one)");
+        return -1;
+    }
+    *table = db_list_table((enum list_entity)e);
+    *id = r->id;
+    return 0;
+}
+
+static void
+new_record(struct app *app, const char *what)
+{
+    struct view *v = ui_active(app->ui), *f;
+    const char *table = what, *colon = strchr(what, ':');
+    char kind[32] = "";
+    const char *pre[4] = {NULL, NULL, NULL, NULL};
+    char fk[48] = "";
+    const char *t2;
+    int64_t id;
+    int e;
+
+    if (what[0] == '\0') { /* this list's kind of record */
+        if (v != NULL && view_pipeline_is(v))
+            v = view_pipeline_focus(v);
+        if (v == NULL || (e = view_list_entity(v)) < 0 ||
+            (table = db_list_table((enum list_entity)e)) == NULL) {
+            ui_message_error(app, "new what? try :new contact (or deal, ticket, lead, ...)");
+            return;
+        }
+    }
+    if (colon != NULL) { /* interactions:call, logged against the record shown if any */
+        snprintf(kind, sizeof kind, "kind=%s", colon + 1);
+        pre[0] = kind;
+        table = "interactions";
+        if (view_record_what(ui_active(app->ui), &t2, &id) == 0) {
+            const char *col = strcmp(t2, "accounts") == 0        ? "account_id"
+                              : strcmp(t2, "contacts") == 0      ? "contact_id"
+                              : strcmp(t2, "leads") == 0         ? "lead_id"
+                              : strcmp(t2, "opportunities") == 0 ? "opportunity_id"
+                              : strcmp(t2, "tickets") == 0       ? "ticket_id"
+                                                                 : NULL;
+
+            if (col != NULL) {
+                snprintf(fk, sizeof fk, "%s=%lld", col, (long long)id);
+                pre[1] = fk;
+            }
+        }
+    }
+    if ((f = view_form_new(app, table, 0, pre)) != NULL)
+        ui_push(app, f);
+}
+
+static void
+export_list(struct app *app, const char *file)
+{
+    struct view *v = ui_active(app->ui);
+    struct ccrm_err err;
+    long long n;
+    FILE *f;
+
+    if (v != NULL && view_pipeline_is(v))
+        v = view_pipeline_focus(v);
+    if (v == NULL || view_list_query(v) == NULL) {
+        ui_message_error(app, "only a list can be exported: go to one first");
+        return;
+    }
+    if ((f = fopen(file, "wx")) == NULL) {
+        ui_message_error(app, "cannot write %s: %s", file,
+                         errno == EEXIST ? "it exists already (not overwritten)" : strerror(errno));
+        return;
+    }
+    n = db_list_export(app->db, view_list_query(v), f, &err);
+    if (fclose(f) != 0 && n >= 0) {
+        err_set(&err, "could not write %s: %s", file, strerror(errno));
+        n = -1;
+    }
+    if (n < 0) {
+        remove(file);
+        ui_message_error(app, "export failed, nothing written: %s", err.msg);
+        return;
+    }
+    ui_message(app, "exported %lld row%s of %s to %s", n, n == 1 ? "" : "s", v->title, file);
 }
 
 static void
@@ -313,9 +419,7 @@ run(struct app *app, const char *line)
         view_list_set_search(ui->tabs[t], app, c.arg);
         break;
     case CMD_VIEW:
-        if ((t = tab_of(app, c.arg)) < 0)
-            ui_message_error(app, "the %s view is not built yet", c.arg);
-        else
+        if ((t = tab_of(app, c.arg)) >= 0) /* the parser accepts only the tabs' names */
             ui_switch_tab(app, t);
         break;
     case CMD_SORT:
@@ -330,6 +434,48 @@ run(struct app *app, const char *line)
         break;
     case CMD_HELP:
         ui->help = 1;
+        break;
+    case CMD_FILTER:
+        if (v != NULL && view_pipeline_is(v))
+            view_pipeline_filter(v, app, c.arg);
+        else if (ui->depth > 0 || v == NULL || view_list_entity(v) < 0)
+            ui_message_error(app, "only a list can be filtered");
+        else
+            view_list_set_filter(v, app, c.arg);
+        break;
+    case CMD_NEW:
+        new_record(app, c.arg);
+        break;
+    case CMD_EDIT: {
+        const char *table;
+        int64_t id;
+        struct view *f;
+
+        if (selected(app, &table, &id) == 0 && (f = view_form_new(app, table, id, NULL)) != NULL)
+            ui_push(app, f);
+        break;
+    }
+    case CMD_ASSIGN:
+    case CMD_HANDOFF: {
+        const char *table, *note;
+        char who[64];
+        int64_t id;
+
+        note = cmd_split(c.arg, who, sizeof who);
+        if (selected(app, &table, &id) == 0)
+            act_assign_to(app, table, id, c.kind == CMD_HANDOFF, who, note);
+        break;
+    }
+    case CMD_COMMENT: {
+        const char *table;
+        int64_t id;
+
+        if (selected(app, &table, &id) == 0)
+            act_comment_text(app, table, id, c.arg);
+        break;
+    }
+    case CMD_EXPORT:
+        export_list(app, c.arg);
         break;
     case CMD_QUIT:
         app->quit = 1;

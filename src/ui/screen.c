@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ccrm/actions.h"
 #include "ccrm/trace.h"
 #include "ccrm/util.h"
 #include "ui_int.h"
@@ -134,27 +135,28 @@ init_colors(struct app *app)
     ui->color = 1;
 }
 
-/* The tab to start on: the configured view, else the department's own (DESIGN §6). Views
- * not built yet fall back to Accounts; *missing is set to the missing view's name. */
+static void count_inbox(struct app *app);
+
+/* Tabs in order (DESIGN §6): their names for start_view and `:view`. */
+static const char *const tab_names[] = {"feed",  "leads",     "accounts", "contacts", "deals",
+                                        "tickets", "campaigns", "inbox",    "dashboard", NULL};
+
+/* The tab to start on: the configured view, else the department's own (DESIGN §6). */
 static int
-start_tab(const char *name, const char *dept, const char **missing)
+start_tab(const char *name, const char *dept)
 {
-    *missing = NULL;
-    if (name == NULL) {
-        if (strcmp(dept, "marketing") == 0)
-            return 1;
-        if (strcmp(dept, "support") == 0)
-            return 3;
-        return 2;
-    }
-    if (strcmp(name, "feed") == 0)
-        return 0;
-    if (strcmp(name, "leads") == 0)
-        return 1;
-    if (strcmp(name, "tickets") == 0)
-        return 3;
-    if (strcmp(name, "accounts") != 0)
-        *missing = name;
+    const char *want = name;
+    int i;
+
+    if (want == NULL)
+        want = strcmp(dept, "marketing") == 0    ? "leads"
+               : strcmp(dept, "support") == 0    ? "tickets"
+               : strcmp(dept, "sales") == 0      ? "deals"
+               : strcmp(dept, "management") == 0 ? "dashboard"
+                                                 : "accounts";
+    for (i = 0; tab_names[i] != NULL; i++)
+        if (strcmp(tab_names[i], want) == 0)
+            return i;
     return 2;
 }
 
@@ -163,7 +165,6 @@ ui_init(struct app *app, struct ccrm_err *err)
 {
     struct ui *ui;
     const char *start = app->cfg->start_view;
-    const char *missing;
 
     if (ui_check_terminal(err) == -1)
         return -1;
@@ -188,10 +189,14 @@ ui_init(struct app *app, struct ccrm_err *err)
     ui->tabs[ui->ntabs++] = view_list_new(app, LIST_FEED);
     ui->tabs[ui->ntabs++] = view_list_new(app, LIST_LEADS);
     ui->tabs[ui->ntabs++] = view_list_new(app, LIST_ACCOUNTS);
+    ui->tabs[ui->ntabs++] = view_list_new(app, LIST_CONTACTS);
+    ui->tabs[ui->ntabs++] = view_pipeline_new(app);
     ui->tabs[ui->ntabs++] = view_list_new(app, LIST_TICKETS);
-    ui->tab = start_tab(start, db_department(app->db), &missing);
-    if (missing != NULL)
-        ui_message(app, "the %s view is not built yet: showing Accounts", missing);
+    ui->tabs[ui->ntabs++] = view_list_new(app, LIST_CAMPAIGNS);
+    ui->tabs[ui->ntabs++] = view_list_new(app, LIST_INBOX);
+    ui->tabs[ui->ntabs++] = view_dashboard_new(app);
+    ui->tab = start_tab(start, db_department(app->db));
+    count_inbox(app);
     ui->dirty = 1;
     ui->full_clear = 1;
     return 0;
@@ -310,14 +315,30 @@ read_events(struct app *app)
     ui->ntrace_ids = w.nids;
 }
 
+/* The Inbox tab's count of unread entries. */
+static void
+count_inbox(struct app *app)
+{
+    struct ccrm_err err;
+    int n = db_inbox_unread(app->db, &err);
+
+    if (n >= 0)
+        app->ui->inbox_unread = n;
+}
+
 void
 ui_on_wakeup(struct app *app)
 {
     struct ui *ui = app->ui;
     struct view *v = ui_active(ui);
-    int i;
+    int i, inbox = 0;
 
     read_events(app);
+    for (i = 0; i < ui->nwake; i++)
+        if (strcmp(ui->wake_ev[i].entity, "inbox") == 0)
+            inbox = 1;
+    if (inbox || !ui->wake_valid)
+        count_inbox(app);
     /* the visible view re-reads now; the others when they are shown again */
     for (i = 0; i < ui->ntabs; i++)
         if (ui->tabs[i] != v)
@@ -365,32 +386,47 @@ ui_tick(struct app *app, int64_t now)
     return t;
 }
 
+/* A tab's label: " 3 Accounts ", with the Feed's and the Inbox's counts; short (number and
+ * count only) when all full labels do not fit. */
+static void
+tab_label(struct ui *ui, int i, int full, char *buf, size_t n)
+{
+    int count = i == 0 ? ui->feed_unread : (i == UI_INBOX_TAB ? ui->inbox_unread : 0);
+    char c[24] = "";
+
+    if (count > 0)
+        snprintf(c, sizeof c, full ? " (%d)" : "(%d)", count);
+    if (full)
+        snprintf(buf, n, " %d %s%s ", i + 1, ui->tabs[i]->title, c);
+    else
+        snprintf(buf, n, " %d%s ", i + 1, c);
+}
+
 static void
 draw_tabs(struct app *app)
 {
     struct ui *ui = app->ui;
-    int x = 0, i;
+    int x = 0, i, total = 6;
     attr_t bar = ui_attr(app, PAIR_TABS, A_REVERSE);
+    char label[96];
 
     draw_text(stdscr, 0, 0, "", ui->cols, bar);
     draw_text(stdscr, 0, 0, " ccrm ", 6 < ui->cols ? 6 : ui->cols, bar | A_BOLD);
+    for (i = 0; i < ui->ntabs; i++) {
+        tab_label(ui, i, 1, label, sizeof label);
+        total += text_width(label);
+    }
     x = 6;
     for (i = 0; i < ui->ntabs && x < ui->cols; i++) {
-        char label[96];
         int w;
 
-        if (i == 0 && ui->feed_unread > 0)
-            snprintf(label, sizeof label, " %d %s (%d) ", i + 1, ui->tabs[i]->title,
-                     ui->feed_unread);
-        else
-            snprintf(label, sizeof label, " %d %s ", i + 1, ui->tabs[i]->title);
+        /* too narrow for every title: only the current tab keeps its title */
+        tab_label(ui, i, total <= ui->cols || i == ui->tab, label, sizeof label);
         w = text_width(label);
         if (x + w > ui->cols)
             w = ui->cols - x;
         draw_text(stdscr, 0, x, label, w,
-                  i == ui->tab && ui->depth == 0
-                      ? ui_attr(app, PAIR_TAB_ACTIVE, A_BOLD)
-                      : (i == ui->tab ? ui_attr(app, PAIR_TAB_ACTIVE, A_BOLD) : bar));
+                  i == ui->tab ? ui_attr(app, PAIR_TAB_ACTIVE, A_BOLD) : bar);
         x += w;
     }
 }

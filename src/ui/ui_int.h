@@ -50,6 +50,7 @@ typedef void (*input_cb)(struct app *app, void *ctx, const char *text, int done,
 #define UI_MAX_TABS 9
 #define UI_MAX_STACK 8
 #define UI_INPUT_MAX 256
+#define UI_INBOX_TAB 7 /* tabs: feed leads accounts contacts deals tickets campaigns inbox ... */
 
 struct ui {
     SCREEN *screen;
@@ -71,7 +72,8 @@ struct ui {
     int painted_data;
     int64_t trace_ids[64]; /* events read by the last wake-up, traced when painted */
     int ntrace_ids;
-    int feed_unread; /* events since the Feed was last shown, on its tab */
+    int feed_unread;  /* events since the Feed was last shown, on its tab */
+    int inbox_unread; /* unread entries in the user's Inbox, on its tab */
     /* what the last wake-up's events touched, so that views can tell whether they must
      * re-read (wake_valid 0: unknown, re-read) */
     struct wake_event {
@@ -133,6 +135,29 @@ void ui_switch_tab(struct app *app, int t);
 void view_list_set_search(struct view *v, struct app *app, const char *text);
 int view_list_set_sort(struct view *v, struct app *app, const char *name);
 const char *const *view_list_sort_names(struct view *v);
+/* A list whose first filter is fixed to value (a pipeline column: stage=value). */
+struct view *view_list_new_fixed(struct app *app, int entity, const char *value);
+/* Set the filter from text ("mine", "status=open owner=marco", "all"); shows errors. 0/-1. */
+int view_list_set_filter(struct view *v, struct app *app, const char *text);
+/* The row under the cursor (NULL: none or not a list), the list's entity (-1: not a list),
+ * and re-read the rows around the cursor now. */
+const struct row *view_list_current(struct view *v);
+int view_list_entity(struct view *v);
+void view_list_reload(struct view *v, struct app *app);
+/* The current sort's name; show or hide the cursor bar (pipeline columns without focus);
+ * re-read the list around the record id, cursor on it (-1: not in this list). */
+const char *view_list_sort_name(struct view *v);
+void view_list_set_active(struct view *v, int active);
+int view_list_show_record(struct view *v, struct app *app, int64_t id);
+int view_pipeline_is(const struct view *v);
+/* The pipeline's focused column (a list view); set the filter of every column. */
+struct view *view_pipeline_focus(struct view *v);
+void view_pipeline_filter(struct view *v, struct app *app, const char *text);
+/* The query a list view shows (NULL: not a list). */
+const struct list_query *view_list_query(struct view *v);
+/* Deals pipeline (src/ui/view_pipeline.c) and Dashboard (src/ui/view_dashboard.c). */
+struct view *view_pipeline_new(struct app *app);
+struct view *view_dashboard_new(struct app *app);
 /* Account view: show or hide the history, as key H does. 0, or -1 if v is not one. */
 int view_account_toggle_history(struct view *v, struct app *app);
 

@@ -4,7 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ccrm/actions.h"
 #include "ccrm/util.h"
+#include "form.h"
+#include "record_view.h"
 #include "ui_int.h"
 
 #define HIGHLIGHT_MS 3000
@@ -27,14 +30,36 @@ struct listview {
     int search_pending; /* the search text changed: reload from the top at the next draw */
     struct hl hl[MAX_HL];
     int nhl;
+    char fval[LIST_MAX_FILTERS][64]; /* filter values (q.filter points here) */
+    int fixed_filter;                /* a filter set by the owner view (pipeline stage): kept */
+    int inactive;                    /* a pipeline column without the focus: no cursor bar */
+    char ftext[256];                 /* the filter line being edited */
+    char prefill_buf[LIST_MAX_FILTERS][80];
+    const char *prefill[LIST_MAX_FILTERS + 1];
 };
+
+/* Tables a detail view can show. */
+static int
+record_entity(const char *e)
+{
+    static const char *const known[] = {"accounts", "contacts",  "leads",    "opportunities",
+                                        "tickets",  "campaigns", NULL};
+    int i;
+
+    for (i = 0; known[i] != NULL; i++)
+        if (strcmp(known[i], e) == 0)
+            return 1;
+    return 0;
+}
 
 static const char *const accounts_help[] = {
     "j, k, ↑ ↓\tmove",
     "PgDn, PgUp\tpage down / up (also Space, b)",
     "g, G\tfirst / last record",
     "/\tsearch name and domain (live, Esc restores)",
+    "f\tfilter: mine, owner=LOGIN, industry=X, all",
     "s\tnext sort order (name, updated, industry)",
+    "n, e\tnew account / edit the selected one",
     "Enter\topen the account",
     NULL,
 };
@@ -44,7 +69,8 @@ static const char *const feed_help[] = {
     "PgDn, PgUp\tpage down / up",
     "g, G\tnewest / oldest",
     "/\tsearch the event summaries",
-    "Enter\topen the event's account",
+    "f\tfilter: actor=LOGIN, department=D, entity=tickets, all",
+    "Enter\topen the record the event is about",
     NULL,
 };
 
@@ -53,8 +79,10 @@ static const char *const leads_help[] = {
     "PgDn, PgUp\tpage down / up",
     "g, G\tfirst / last lead",
     "/\tsearch name, company and e-mail",
+    "f\tfilter: mine, status=new, owner=LOGIN, source=X, all",
     "s\tnext sort order (updated, score)",
-    "Enter\topen the lead's account",
+    "n, e\tnew lead / edit the selected one",
+    "Enter\topen the lead (its timeline across departments)",
     NULL,
 };
 
@@ -63,9 +91,78 @@ static const char *const tickets_help[] = {
     "PgDn, PgUp\tpage down / up",
     "g, G\tfirst / last ticket",
     "/\tsearch subject and account",
+    "f\tfilter: mine, status=open, priority=urgent, assignee=LOGIN, all",
     "s\tnext sort order (updated, newest)",
-    "Enter\topen the ticket's account",
+    "n, e\tnew ticket / edit the selected one",
+    "Enter\topen the ticket",
     NULL,
+};
+
+static const char *const contacts_help[] = {
+    "j, k, ↑ ↓\tmove",
+    "PgDn, PgUp\tpage down / up",
+    "g, G\tfirst / last contact",
+    "/\tsearch name and e-mail",
+    "f\tfilter: mine, owner=LOGIN, all",
+    "s\tnext sort order (name, updated)",
+    "n, e\tnew contact / edit the selected one",
+    "Enter\topen the contact (its timeline across departments)",
+    NULL,
+};
+
+static const char *const deals_help[] = {
+    "j, k, ↑ ↓\tmove",
+    "PgDn, PgUp\tpage down / up",
+    "/\tsearch deal names",
+    "f\tfilter: mine, owner=LOGIN, all",
+    "s\tnext sort order (amount, updated)",
+    "n, e\tnew deal / edit the selected one",
+    "Enter\topen the deal",
+    NULL,
+};
+
+static const char *const campaigns_help[] = {
+    "j, k, ↑ ↓\tmove",
+    "PgDn, PgUp\tpage down / up",
+    "/\tsearch campaign names",
+    "f\tfilter: mine, status=active, owner=LOGIN, all",
+    "s\tnext sort order (name, updated)",
+    "n, e\tnew campaign / edit the selected one",
+    "Enter\topen the campaign and its members",
+    NULL,
+};
+
+static const char *const inbox_help[] = {
+    "j, k, ↑ ↓\tmove",
+    "PgDn, PgUp\tpage down / up",
+    "/\tsearch notes and senders",
+    "f\tfilter: unread, kind=mention|assignment|handoff, all",
+    "Enter\topen the record (marks the entry read)",
+    NULL,
+};
+
+/* Per entity: title, the events entity its rows are (for live re-reads), help, and the
+ * column layout (minimum widths and weights for the extra room). */
+static const struct kind {
+    const char *title;
+    const char *events;
+    const char *const *help;
+    int mins[ROW_MAX_COLS];
+    int wts[ROW_MAX_COLS];
+} kinds[LIST_NENTITIES] = {
+    [LIST_ACCOUNTS] = {"Accounts", "accounts", accounts_help, {16, 12, 10, 8, 12, 16},
+                       {34, 18, 14, 8, 16, 0}},
+    [LIST_FEED] = {"Feed", "events", feed_help, {14, 8, 10, 14, 20}, {0, 4, 0, 8, 60}},
+    [LIST_LEADS] = {"Leads", "leads", leads_help, {16, 12, 10, 5, 8, 20}, {18, 14, 0, 0, 4, 50}},
+    [LIST_TICKETS] = {"Tickets", "tickets", tickets_help, {5, 20, 8, 8, 14, 8, 11},
+                      {0, 50, 0, 0, 20, 6, 0}},
+    [LIST_CONTACTS] = {"Contacts", "contacts", contacts_help, {16, 14, 12, 10, 8, 16},
+                       {24, 22, 18, 12, 4, 0}},
+    [LIST_DEALS] = {"Deals", "opportunities", deals_help, {14, 14, 12, 10, 8, 12},
+                    {30, 6, 20, 0, 6, 0}},
+    [LIST_CAMPAIGNS] = {"Campaigns", "campaigns", campaigns_help, {18, 9, 10, 10, 12, 8},
+                        {40, 0, 0, 0, 6, 6}},
+    [LIST_INBOX] = {"Inbox", "inbox", inbox_help, {11, 10, 14, 20, 16}, {0, 0, 10, 30, 40}},
 };
 
 static int
@@ -296,22 +393,8 @@ is_highlighted(struct listview *lv, int64_t id, int64_t now)
 static int
 layout(struct listview *lv, int wd, int *xs, int *ws)
 {
-    static const int acc_min[] = {16, 12, 10, 8, 12, 16};
-    static const int acc_wt[] = {34, 18, 14, 8, 16, 0};
-    static const int feed_min[] = {14, 8, 10, 14, 20};
-    static const int feed_wt[] = {0, 4, 0, 8, 60};
-    static const int lead_min[] = {16, 12, 10, 5, 8, 20};
-    static const int lead_wt[] = {18, 14, 0, 0, 4, 50};
-    static const int ticket_min[] = {5, 20, 8, 8, 14, 8, 11};
-    static const int ticket_wt[] = {0, 50, 0, 0, 20, 6, 0};
-    const int *mins = lv->entity == LIST_ACCOUNTS  ? acc_min
-                      : lv->entity == LIST_LEADS   ? lead_min
-                      : lv->entity == LIST_TICKETS ? ticket_min
-                                                   : feed_min;
-    const int *wts = lv->entity == LIST_ACCOUNTS  ? acc_wt
-                     : lv->entity == LIST_LEADS   ? lead_wt
-                     : lv->entity == LIST_TICKETS ? ticket_wt
-                                                  : feed_wt;
+    const int *mins = kinds[lv->entity].mins;
+    const int *wts = kinds[lv->entity].wts;
     const char *const *names;
     int nc = db_list_columns(lv->entity, &names);
     int used = 0, n = 0, i, extra, wsum = 0, x = 0;
@@ -367,8 +450,10 @@ lv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
 
         if (is_highlighted(lv, r->id, now))
             a = ui_attr(app, PAIR_HIGHLIGHT, A_BOLD);
+        if (lv->entity == LIST_INBOX && r->col[7] != NULL && strcmp(r->col[7], "true") == 0)
+            a |= A_BOLD; /* unread */
         if (lv->top + i == lv->cur)
-            a = A_REVERSE | (a & A_BOLD);
+            a = lv->inactive ? a | A_UNDERLINE : A_REVERSE | (a & A_BOLD);
         draw_text(w, 1 + i, 0, "", wd, a);
         for (c = 0; c < nc; c++)
             draw_text(w, 1 + i, xs[c], r->col[c] ? r->col[c] : "", ws[c], a);
@@ -398,6 +483,163 @@ on_search(struct app *app, void *ctx, const char *text, int done, int ok)
      * the next draw, so a burst of typing costs one search, not one per key */
     lv->search_pending = 1;
     (void)app;
+}
+
+/* Open the record a row stands for: its own detail, or for the Feed and the Inbox the record
+ * the entry is about (an Inbox entry is marked read). */
+static void
+open_row(struct listview *lv, struct app *app, const struct row *r)
+{
+    const char *table = db_list_table(lv->entity);
+    const char *const *names;
+    int nc = db_list_columns(lv->entity, &names);
+    struct view *d;
+
+    if (table != NULL) {
+        d = view_record_new(app, table, r->id);
+    } else {
+        /* Feed and Inbox: hidden columns name the record (the Feed's first is its account) */
+        const char *ent = r->col[lv->entity == LIST_FEED ? nc + 1 : nc];
+        const char *eid = r->col[lv->entity == LIST_FEED ? nc + 2 : nc + 1];
+
+        if (ent == NULL || eid == NULL || eid[0] == '\0' || !record_entity(ent)) {
+            const char *acc = lv->entity == LIST_FEED ? r->col[nc] : NULL;
+
+            if (acc == NULL || acc[0] == '\0') {
+                ui_message(app, "this entry names no record to open");
+                return;
+            }
+            ent = "accounts";
+            eid = acc;
+        }
+        if (lv->entity == LIST_INBOX && r->col[nc + 2] != NULL &&
+            strcmp(r->col[nc + 2], "true") == 0) {
+            struct ccrm_err err;
+
+            if (db_inbox_mark_read(app->db, r->id, &err) == -1)
+                ui_message_error(app, "%s", err.msg);
+        }
+        d = view_record_new(app, ent, strtoll(eid, NULL, 10));
+    }
+    if (d != NULL)
+        ui_push(app, d);
+}
+
+/* The filter as text ("owner=marco status=open"), as `f` shows it for editing. */
+static void
+filter_text(const struct listview *lv, char *buf, size_t n)
+{
+    const char *const *names = db_list_filters(lv->entity);
+    size_t len = 0;
+    int i;
+
+    buf[0] = '\0';
+    for (i = 0; names[i] != NULL && len < n; i++)
+        if (lv->q.filter[i] != NULL && !(lv->fixed_filter && i == 0))
+            len += (size_t)snprintf(buf + len, n - len, "%s%s=%s", len ? " " : "", names[i],
+                                    lv->q.filter[i]);
+}
+
+/* Set the filter from text: "mine", "all" (or nothing), NAME=VALUE words. 0, or -1 with the
+ * reason in err (the filter is then unchanged). */
+static int
+parse_filter(struct listview *lv, struct app *app, const char *text, struct ccrm_err *err)
+{
+    const char *const *names = db_list_filters(lv->entity);
+    char val[LIST_MAX_FILTERS][64];
+    int set[LIST_MAX_FILTERS] = {0};
+    char buf[512], *save = NULL, *w;
+    int i;
+
+    str_copy(buf, text, sizeof buf);
+    for (w = strtok_r(buf, " \t", &save); w != NULL; w = strtok_r(NULL, " \t", &save)) {
+        char *eq = strchr(w, '=');
+        int f = -1;
+
+        if (strcmp(w, "all") == 0)
+            continue;
+        if (strcmp(w, "mine") == 0 || strcmp(w, "unread") == 0) {
+            f = strcmp(w, "mine") == 0 ? db_list_owner_filter(lv->entity) : -1;
+            if (strcmp(w, "unread") == 0)
+                for (i = 0; names[i] != NULL; i++)
+                    if (strcmp(names[i], "unread") == 0)
+                        f = i;
+            if (f < 0) {
+                err_set(err, "\"%s\" is not a filter of %s", w, lv->v.title);
+                return -1;
+            }
+            str_copy(val[f], strcmp(w, "mine") == 0 ? db_login(app->db) : "true",
+                     sizeof val[f]);
+            set[f] = 1;
+            continue;
+        }
+        if (eq != NULL) {
+            *eq = '\0';
+            for (i = 0; names[i] != NULL; i++)
+                if (strcmp(names[i], w) == 0 ||
+                    (strcmp(w, "owner") == 0 && i == db_list_owner_filter(lv->entity)))
+                    f = i;
+        }
+        if (f < 0 || eq[1] == '\0' || (lv->fixed_filter && f == 0)) {
+            char known[256] = "";
+            size_t len = 0;
+
+            for (i = 0; names[i] != NULL; i++)
+                if (!(lv->fixed_filter && i == 0))
+                    len += (size_t)snprintf(known + len, sizeof known - len, "%s%s=…",
+                                            len ? ", " : "", names[i]);
+            err_set(err, "unknown filter \"%s\": %s takes %s%s, all", w, lv->v.title,
+                    db_list_owner_filter(lv->entity) >= 0 ? "mine, " : "", known);
+            return -1;
+        }
+        str_copy(val[f], eq + 1, sizeof val[f]);
+        set[f] = 1;
+    }
+    for (i = 0; names[i] != NULL; i++) {
+        if (lv->fixed_filter && i == 0)
+            continue;
+        if (set[i]) {
+            str_copy(lv->fval[i], val[i], sizeof lv->fval[i]);
+            lv->q.filter[i] = lv->fval[i];
+        } else {
+            lv->q.filter[i] = NULL;
+        }
+    }
+    return 0;
+}
+
+static void
+on_filter(struct app *app, void *ctx, const char *text, int done, int ok)
+{
+    struct listview *lv = ctx;
+    struct ccrm_err err;
+
+    if (!done || !ok)
+        return;
+    if (parse_filter(lv, app, text, &err) == -1) {
+        ui_message_error(app, "%s", err.msg);
+        return;
+    }
+    load_edge(lv, app, 1);
+}
+
+/* A new record from this list starts with the list's filter where it is a field (a new
+ * deal in the "proposal" column is a proposal). */
+static const char *const *
+new_prefill(struct listview *lv)
+{
+    const char *const *names = db_list_filters(lv->entity);
+    int i, n = 0;
+
+    for (i = 0; names[i] != NULL && n < LIST_MAX_FILTERS; i++)
+        if (lv->q.filter[i] != NULL && strcmp(names[i], "unread") != 0) {
+            snprintf(lv->prefill_buf[n], sizeof lv->prefill_buf[n], "%s=%s", names[i],
+                     lv->q.filter[i]);
+            lv->prefill[n] = lv->prefill_buf[n];
+            n++;
+        }
+    lv->prefill[n] = NULL;
+    return lv->prefill;
 }
 
 static int
@@ -470,23 +712,28 @@ lv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
     case L'\r':
     case L'\n':
     case KEY_ENTER:
-        if (lv->buf.n == 0)
-            return 1;
-        if (lv->entity == LIST_ACCOUNTS) {
-            ui_push(app, view_account_new(app, lv->buf.rows[lv->cur].id));
-        } else {
-            /* the hidden column after the displayed ones is the row's account */
-            const char *const *names;
-            const char *acc = lv->buf.rows[lv->cur].col[db_list_columns(lv->entity, &names)];
-
-            if (acc != NULL && acc[0] != '\0')
-                ui_push(app, view_account_new(app, strtoll(acc, NULL, 10)));
-            else
-                ui_message(app, lv->entity == LIST_LEADS     ? "this lead has no account yet"
-                                : lv->entity == LIST_TICKETS ? "this ticket has no account"
-                                                             : "this event belongs to no account");
-        }
+        if (lv->buf.n > 0)
+            open_row(lv, app, &lv->buf.rows[lv->cur]);
         return 1;
+    case L'f':
+        filter_text(lv, lv->ftext, sizeof lv->ftext);
+        ui_input_begin(app, "filter: ", lv->ftext, on_filter, lv);
+        return 1;
+    case L'n':
+    case L'e': {
+        const char *table = db_list_table(lv->entity);
+        struct view *f;
+
+        if (table == NULL)
+            return 0;
+        if (key == L'e' && lv->buf.n == 0)
+            return 1;
+        f = view_form_new(app, table, key == L'e' ? lv->buf.rows[lv->cur].id : 0,
+                          key == L'n' ? new_prefill(lv) : NULL);
+        if (f != NULL)
+            ui_push(app, f);
+        return 1;
+    }
     case 27: /* Esc clears an active search */
         if (lv->search[0] != '\0') {
             lv->search[0] = '\0';
@@ -507,9 +754,7 @@ static int
 must_reread(struct listview *lv, struct app *app)
 {
     const struct ui *ui = app->ui;
-    const char *base = lv->entity == LIST_ACCOUNTS  ? "accounts"
-                       : lv->entity == LIST_TICKETS ? "tickets"
-                                                    : "leads";
+    const char *base = kinds[lv->entity].events;
     int64_t ids[64];
     int n = 0, i;
     struct ccrm_err err;
@@ -524,6 +769,9 @@ must_reread(struct listview *lv, struct app *app)
             if (lv->entity == LIST_LEADS &&
                 (strcmp(we->entity, "tickets") == 0 || strcmp(we->entity, "interactions") == 0 ||
                  strcmp(we->entity, "contacts") == 0 || strcmp(we->entity, "users") == 0))
+                return 1;
+            /* the Inbox names records and senders */
+            if (lv->entity == LIST_INBOX && strcmp(we->entity, "users") == 0)
                 return 1;
             continue;
         }
@@ -574,10 +822,15 @@ lv_describe(struct view *v, char *buf, size_t n)
     struct listview *lv = (struct listview *)v;
     const char *sort = db_list_sorts(lv->entity)[lv->q.sort];
 
-    if (lv->search[0] != '\0')
-        snprintf(buf, n, "%s by %s, search \"%s\"", lv->v.title, sort, lv->search);
-    else
-        snprintf(buf, n, "%s by %s", lv->v.title, sort);
+    char f[256];
+    size_t len;
+
+    filter_text(lv, f, sizeof f);
+    len = (size_t)snprintf(buf, n, "%s by %s", lv->v.title, sort);
+    if (len < n && lv->search[0] != '\0')
+        len += (size_t)snprintf(buf + len, n - len, ", search \"%s\"", lv->search);
+    if (len < n && f[0] != '\0')
+        snprintf(buf + len, n - len, ", filter %s", f);
 }
 
 static void
@@ -589,18 +842,8 @@ lv_free(struct view *v)
     free(lv);
 }
 
-static const struct view_ops accounts_ops = {
-    lv_draw, lv_handle_key, lv_on_wakeup, lv_tick, lv_describe, accounts_help, lv_free,
-};
-static const struct view_ops feed_ops = {
-    lv_draw, lv_handle_key, lv_on_wakeup, lv_tick, lv_describe, feed_help, lv_free,
-};
-static const struct view_ops leads_ops = {
-    lv_draw, lv_handle_key, lv_on_wakeup, lv_tick, lv_describe, leads_help, lv_free,
-};
-static const struct view_ops tickets_ops = {
-    lv_draw, lv_handle_key, lv_on_wakeup, lv_tick, lv_describe, tickets_help, lv_free,
-};
+/* one set of operations per entity: they differ only in the help */
+static struct view_ops list_ops[LIST_NENTITIES];
 
 struct view *
 view_list_new(struct app *app, int entity)
@@ -610,18 +853,27 @@ view_list_new(struct app *app, int entity)
     (void)app;
     lv->entity = (enum list_entity)entity;
     lv->q.entity = lv->entity;
-    lv->v.ops = entity == LIST_ACCOUNTS  ? &accounts_ops
-                : entity == LIST_LEADS   ? &leads_ops
-                : entity == LIST_TICKETS ? &tickets_ops
-                                         : &feed_ops;
-    str_copy(lv->v.title,
-             entity == LIST_ACCOUNTS  ? "Accounts"
-             : entity == LIST_LEADS   ? "Leads"
-             : entity == LIST_TICKETS ? "Tickets"
-                                      : "Feed",
-             sizeof lv->v.title);
+    if (list_ops[entity].draw == NULL) {
+        struct view_ops o = {lv_draw,     lv_handle_key,         lv_on_wakeup, lv_tick,
+                             lv_describe, kinds[entity].help, lv_free};
+
+        list_ops[entity] = o;
+    }
+    lv->v.ops = &list_ops[entity];
+    str_copy(lv->v.title, kinds[entity].title, sizeof lv->v.title);
     rowbuf_init(&lv->buf);
     lv->height = 20;
+    return &lv->v;
+}
+
+struct view *
+view_list_new_fixed(struct app *app, int entity, const char *value)
+{
+    struct listview *lv = (struct listview *)view_list_new(app, entity);
+
+    str_copy(lv->fval[0], value, sizeof lv->fval[0]);
+    lv->q.filter[0] = lv->fval[0];
+    lv->fixed_filter = 1;
     return &lv->v;
 }
 
@@ -630,7 +882,88 @@ view_list_new(struct app *app, int entity)
 static int
 is_list(const struct view *v)
 {
-    return v->ops == &accounts_ops || v->ops == &feed_ops || v->ops == &leads_ops;
+    return v->ops >= &list_ops[0] && v->ops < &list_ops[LIST_NENTITIES];
+}
+
+int
+view_list_set_filter(struct view *v, struct app *app, const char *text)
+{
+    struct listview *lv = (struct listview *)v;
+    struct ccrm_err err;
+
+    if (!is_list(v)) {
+        ui_message_error(app, "only a list can be filtered");
+        return -1;
+    }
+    if (parse_filter(lv, app, text, &err) == -1) {
+        ui_message_error(app, "%s", err.msg);
+        return -1;
+    }
+    load_edge(lv, app, 1);
+    app->ui->dirty = 1;
+    return 0;
+}
+
+const struct row *
+view_list_current(struct view *v)
+{
+    struct listview *lv = (struct listview *)v;
+
+    if (!is_list(v) || lv->buf.n == 0)
+        return NULL;
+    return &lv->buf.rows[lv->cur];
+}
+
+const struct list_query *
+view_list_query(struct view *v)
+{
+    return is_list(v) ? &((struct listview *)v)->q : NULL;
+}
+
+int
+view_list_entity(struct view *v)
+{
+    return is_list(v) ? (int)((struct listview *)v)->entity : -1;
+}
+
+const char *
+view_list_sort_name(struct view *v)
+{
+    struct listview *lv = (struct listview *)v;
+
+    return is_list(v) ? db_list_sorts(lv->entity)[lv->q.sort] : "";
+}
+
+void
+view_list_set_active(struct view *v, int active)
+{
+    if (is_list(v))
+        ((struct listview *)v)->inactive = !active;
+}
+
+int
+view_list_show_record(struct view *v, struct app *app, int64_t id)
+{
+    struct listview *lv = (struct listview *)v;
+    struct ccrm_err err;
+    struct row r;
+
+    if (!is_list(v) || db_list_fetch_one(app->db, &lv->q, id, &r, &err) != 1)
+        return -1;
+    rowbuf_clear(&lv->buf);
+    rowbuf_append(&lv->buf, &r, 1);
+    lv->cur = lv->top = 0;
+    lv->loaded = 1;
+    lv->search_pending = 0;
+    reread(lv, app);
+    return 0;
+}
+
+void
+view_list_reload(struct view *v, struct app *app)
+{
+    if (is_list(v))
+        reread((struct listview *)v, app);
 }
 
 void

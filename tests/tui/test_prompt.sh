@@ -57,7 +57,7 @@ check ":history shows the history" wait_for "History ("
 keys : hist Enter
 check ":hist (unique prefix) toggles it back" wait_for "Timeline ("
 keys : h Enter
-check ":h is ambiguous and says so" wait_for 'ambiguous command "h": could be help, history'
+check ":h is ambiguous and says so" wait_for 'ambiguous command "h": could be handoff, help, history'
 keys q
 
 keys : "view le" Tab

@@ -1,0 +1,39 @@
+/* Figures for the Deals pipeline and the Dashboard (src/db/stats.c): running totals kept by
+ * the database (schema/007_views.sql), so they cost the same at ten deals and a million. */
+#ifndef CCRM_STATS_H
+#define CCRM_STATS_H
+
+#include <stdint.h>
+
+#include "ccrm/db.h"
+#include "ccrm/model.h"
+
+/* The pipeline's stages in order (NULL-terminated); the first four are open. */
+extern const char *const deal_stages[];
+#define DEAL_OPEN_STAGES 4
+
+struct stage_total {
+    char stage[24];
+    long long n;
+    char amount[160]; /* "98,310,000.00 EUR + 1,200.00 USD", or "" */
+};
+
+/* Totals per stage, one entry per deal_stages[] entry in that order. A partner's totals are
+ * counted over the deals it may see. Returns 0, or -1 with err set. */
+int db_pipeline_totals(struct db *db, struct stage_total *out, struct ccrm_err *err);
+
+/* Move a deal to a stage, as read at version (optimistic locking). 0 done; 1 refused (changed
+ * by someone else meanwhile, or a rule of the database: err says which); -1 error. */
+int db_deal_set_stage(struct db *db, int64_t id, const char *version, const char *stage,
+                      struct ccrm_err *err);
+
+/* The Dashboard: sections of figures and lists (open pipeline, tickets and leads by status,
+ * biggest open deals, urgent tickets, my open tasks); lines name their records. */
+struct detail *db_dashboard(struct db *db, struct ccrm_err *err);
+
+/* Active logins starting with prefix (for completion): add is called for each, at most 50.
+ * Returns how many, or -1 with err set. */
+int db_logins(struct db *db, const char *prefix, void (*add)(const char *login, void *ctx),
+              void *ctx, struct ccrm_err *err);
+
+#endif

@@ -1,0 +1,168 @@
+/* The Dashboard (management starts here): the pipeline, tickets and leads in figures, and
+ * the records that need attention. Re-read live; Enter opens a listed record. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ccrm/stats.h"
+#include "ccrm/util.h"
+#include "record_view.h"
+#include "ui_int.h"
+
+struct dashview {
+    struct view v;
+    struct detail *d;
+    int sel, top, height;
+};
+
+static const char *const dashboard_help[] = {
+    "j, k, ↑ ↓\tmove through the listed records",
+    "Enter\topen the selected deal or ticket",
+    "r\tre-read now (it also follows every change live)",
+    NULL,
+};
+
+static int
+selectable(const struct detail_line *l)
+{
+    return l->entity[0] != '\0' && strcmp(l->entity, "figure") != 0;
+}
+
+/* Move to the next selectable line in direction dir (stays if there is none). */
+static void
+step(struct dashview *dv, int dir)
+{
+    int i;
+
+    if (dv->d == NULL)
+        return;
+    for (i = dv->sel + dir; i >= 0 && i < dv->d->nlines; i += dir)
+        if (selectable(&dv->d->lines[i])) {
+            dv->sel = i;
+            return;
+        }
+}
+
+static void
+load(struct dashview *dv, struct app *app)
+{
+    struct ccrm_err err;
+    struct detail *d = db_dashboard(app->db, &err);
+
+    if (d == NULL) {
+        ui_message_error(app, "%s", err.msg);
+        return;
+    }
+    detail_free(&dv->d);
+    dv->d = d;
+    if (dv->sel >= d->nlines || !selectable(&d->lines[dv->sel])) {
+        dv->sel = 0;
+        step(dv, 1);
+    }
+}
+
+static void
+dv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
+{
+    struct dashview *dv = (struct dashview *)v;
+    int i, y;
+
+    if (dv->d == NULL && db_state(app->db) == DB_READY)
+        load(dv, app);
+    if (dv->d == NULL) {
+        draw_text(w, 1, 2, "loading…", wd - 2, A_BOLD);
+        return;
+    }
+    draw_text(w, 0, 0, dv->d->subtitle, wd, ui_attr(app, PAIR_DIM, A_DIM));
+    dv->height = h - 1 > 1 ? h - 1 : 1;
+    if (dv->sel < dv->top)
+        dv->top = dv->sel;
+    if (dv->sel >= dv->top + dv->height)
+        dv->top = dv->sel - dv->height + 1;
+    for (i = dv->top, y = 1; i < dv->d->nlines && y < h; i++, y++) {
+        const struct detail_line *l = &dv->d->lines[i];
+        attr_t a = A_NORMAL;
+
+        if (l->entity[0] == '\0') {
+            draw_text(w, y, 0, l->what, wd, ui_attr(app, PAIR_HEADER, A_BOLD));
+            continue;
+        }
+        if (i == dv->sel && selectable(l))
+            a = A_REVERSE;
+        draw_text(w, y, 0, "", wd, a);
+        draw_text(w, y, 2, l->what, wd - 2, a);
+    }
+    ui_painted_data(app);
+}
+
+static int
+dv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
+{
+    struct dashview *dv = (struct dashview *)v;
+
+    if ((fkey && key == KEY_DOWN) || (!fkey && key == L'j')) {
+        step(dv, 1);
+        return 1;
+    }
+    if ((fkey && key == KEY_UP) || (!fkey && key == L'k')) {
+        step(dv, -1);
+        return 1;
+    }
+    if (!fkey && key == L'r') {
+        load(dv, app);
+        return 1;
+    }
+    if ((fkey && key == KEY_ENTER) || (!fkey && (key == L'\r' || key == L'\n'))) {
+        const struct detail_line *l;
+        struct view *r;
+
+        if (dv->d == NULL || dv->sel >= dv->d->nlines || !selectable(&dv->d->lines[dv->sel]))
+            return 1;
+        l = &dv->d->lines[dv->sel];
+        if (strcmp(l->entity, "interactions") == 0) {
+            ui_message(app, "a task opens from its record's timeline");
+            return 1;
+        }
+        if ((r = view_record_new(app, l->entity, l->entity_id)) != NULL)
+            ui_push(app, r);
+        return 1;
+    }
+    return 0;
+}
+
+static void
+dv_on_wakeup(struct view *v, struct app *app)
+{
+    load((struct dashview *)v, app);
+}
+
+static void
+dv_describe(struct view *v, char *buf, size_t n)
+{
+    (void)v;
+    snprintf(buf, n, "Dashboard");
+}
+
+static void
+dv_free(struct view *v)
+{
+    struct dashview *dv = (struct dashview *)v;
+
+    detail_free(&dv->d);
+    free(dv);
+}
+
+static const struct view_ops dashboard_ops = {
+    dv_draw, dv_handle_key, dv_on_wakeup, NULL, dv_describe, dashboard_help, dv_free,
+};
+
+struct view *
+view_dashboard_new(struct app *app)
+{
+    struct dashview *dv = xcalloc(1, sizeof *dv);
+
+    (void)app;
+    dv->v.ops = &dashboard_ops;
+    str_copy(dv->v.title, "Dashboard", sizeof dv->v.title);
+    dv->sel = 0;
+    return &dv->v;
+}

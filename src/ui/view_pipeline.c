@@ -1,0 +1,290 @@
+/* The Deals view: the sales pipeline as columns, one per stage, each headed by its count and
+ * amount (running totals kept by the database) and each a live keyset list of that stage's
+ * deals (a list view with its stage filter fixed). ← → move between stages; > and < move the
+ * selected deal to the next or previous stage, sending the version it was read at. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ccrm/stats.h"
+#include "ccrm/util.h"
+#include "ui_int.h"
+
+#define NSTAGES 6
+#define COL_MIN 30
+
+struct pipeview {
+    struct view v;
+    struct view *col[NSTAGES];
+    struct stage_total tot[NSTAGES];
+    int focus, first;
+    int totals_ok;
+    int nvisible; /* columns that fit the last draw */
+    char search[UI_INPUT_MAX * 4];
+};
+
+static const char *const pipeline_help[] = {
+    "← →, [ ]\tprevious / next stage column",
+    "j, k, ↑ ↓\tmove in the column",
+    "PgDn, PgUp\tpage down / up",
+    "> <\tmove the selected deal to the next / previous stage",
+    "/\tsearch deal names (every column)",
+    "f\tfilter every column: mine, owner=LOGIN, all",
+    "s\tnext sort order (amount, updated)",
+    "n, e\tnew deal in this stage / edit the selected one",
+    "Enter\topen the deal",
+    NULL,
+};
+
+static void
+load_totals(struct pipeview *pv, struct app *app)
+{
+    struct ccrm_err err;
+
+    pv->totals_ok = db_pipeline_totals(app->db, pv->tot, &err) == 0;
+    if (!pv->totals_ok)
+        ui_message_error(app, "%s", err.msg);
+}
+
+static void
+pv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
+{
+    struct pipeview *pv = (struct pipeview *)v;
+    int nv = wd / COL_MIN, cw, i;
+
+    if (!pv->totals_ok && db_state(app->db) == DB_READY)
+        load_totals(pv, app);
+    if (nv < 1)
+        nv = 1;
+    if (nv > NSTAGES)
+        nv = NSTAGES;
+    if (pv->focus < pv->first)
+        pv->first = pv->focus;
+    if (pv->focus >= pv->first + nv)
+        pv->first = pv->focus - nv + 1;
+    if (pv->first + nv > NSTAGES)
+        pv->first = NSTAGES - nv;
+    cw = (wd - (nv - 1)) / nv;
+    for (i = 0; i < nv; i++) {
+        int s = pv->first + i, x = i * (cw + 1);
+        char head[256];
+        WINDOW *sub;
+
+        snprintf(head, sizeof head, "%s%s · %lld deal%s", s == pv->focus ? "▸ " : "",
+                 deal_stages[s], pv->tot[s].n, pv->tot[s].n == 1 ? "" : "s");
+        draw_text(w, 0, x, head, cw,
+                  s == pv->focus ? ui_attr(app, PAIR_TAB_ACTIVE, A_REVERSE | A_BOLD)
+                                 : ui_attr(app, PAIR_HEADER, A_BOLD));
+        if (h > 1)
+            draw_text(w, 1, x, pv->tot[s].amount[0] ? pv->tot[s].amount : "–", cw,
+                      ui_attr(app, PAIR_HEADER, A_NORMAL));
+        if (i + 1 < nv)
+            mvwvline(w, 0, x + cw, ACS_VLINE, h);
+        if (h < 4)
+            continue;
+        sub = derwin(w, h - 2, cw, 2, x);
+        view_list_set_active(pv->col[s], s == pv->focus);
+        if (sub != NULL) {
+            pv->col[s]->ops->draw(pv->col[s], app, sub, h - 2, cw);
+            delwin(sub);
+        }
+    }
+    pv->nvisible = nv;
+}
+
+/* Move the selected deal one stage on (dir 1) or back (dir -1); the cursor follows it. */
+static void
+move_deal(struct pipeview *pv, struct app *app, int dir)
+{
+    const struct row *r = view_list_current(pv->col[pv->focus]);
+    int to = pv->focus + dir;
+    struct ccrm_err err;
+    char name[128];
+    int rc;
+
+    if (r == NULL) {
+        ui_message(app, "no deal selected");
+        return;
+    }
+    if (to < 0 || to >= NSTAGES) {
+        ui_message(app, "no stage %s %s", dir > 0 ? "after" : "before", deal_stages[pv->focus]);
+        return;
+    }
+    str_copy(name, r->col[0] ? r->col[0] : "", sizeof name);
+    rc = db_deal_set_stage(app->db, r->id, r->col[7] ? r->col[7] : "0", deal_stages[to], &err);
+    if (rc != 0) {
+        if (strcmp(err.sqlstate, "CR001") == 0)
+            ui_message_error(app, "not moved: someone else changed \"%s\" meanwhile (reloaded)",
+                             name);
+        else
+            ui_message_error(app, "not moved: %s", err.msg);
+        view_list_reload(pv->col[pv->focus], app);
+        return;
+    }
+    view_list_show_record(pv->col[to], app, r->id);
+    view_list_reload(pv->col[pv->focus], app);
+    pv->focus = to;
+    load_totals(pv, app);
+    ui_message(app, "\"%s\" moved to %s", name, deal_stages[to]);
+}
+
+static void
+on_search(struct app *app, void *ctx, const char *text, int done, int ok)
+{
+    struct pipeview *pv = ctx;
+    int i;
+
+    if (done && !ok)
+        return;
+    str_copy(pv->search, text, sizeof pv->search);
+    for (i = 0; i < NSTAGES; i++)
+        view_list_set_search(pv->col[i], app, pv->search);
+}
+
+static void
+on_filter(struct app *app, void *ctx, const char *text, int done, int ok)
+{
+    struct pipeview *pv = ctx;
+    int i;
+
+    if (!done || !ok)
+        return;
+    for (i = 0; i < NSTAGES; i++)
+        if (view_list_set_filter(pv->col[i], app, text) == -1)
+            return;
+}
+
+static int
+pv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
+{
+    struct pipeview *pv = (struct pipeview *)v;
+    struct view *c = pv->col[pv->focus];
+    int i;
+
+    if ((fkey && key == KEY_LEFT) || (!fkey && key == L'[')) {
+        if (pv->focus > 0)
+            pv->focus--;
+        return 1;
+    }
+    if ((fkey && key == KEY_RIGHT) || (!fkey && key == L']')) {
+        if (pv->focus + 1 < NSTAGES)
+            pv->focus++;
+        return 1;
+    }
+    if (!fkey && (key == L'>' || key == L'<')) {
+        move_deal(pv, app, key == L'>' ? 1 : -1);
+        return 1;
+    }
+    if (!fkey && key == L'/') {
+        ui_input_begin(app, "search deals: ", pv->search, on_search, pv);
+        return 1;
+    }
+    if (!fkey && key == L'f') {
+        ui_input_begin(app, "filter deals: ", "", on_filter, pv);
+        return 1;
+    }
+    if (!fkey && key == L's') {
+        const char *const *sorts = db_list_sorts(LIST_DEALS);
+        const char *now = view_list_sort_name(c), *cur = sorts[0];
+        int k;
+
+        for (k = 0; sorts[k] != NULL; k++)
+            if (strcmp(sorts[k], now) == 0 && sorts[k + 1] != NULL)
+                cur = sorts[k + 1];
+        for (i = 0; i < NSTAGES; i++)
+            view_list_set_sort(pv->col[i], app, cur);
+        return 1;
+    }
+    if (!fkey && key == 27 && pv->search[0] != '\0') {
+        pv->search[0] = '\0';
+        for (i = 0; i < NSTAGES; i++)
+            view_list_set_search(pv->col[i], app, "");
+        return 1;
+    }
+    return c->ops->handle_key(c, app, key, fkey);
+}
+
+static void
+pv_on_wakeup(struct view *v, struct app *app)
+{
+    struct pipeview *pv = (struct pipeview *)v;
+    int i;
+
+    load_totals(pv, app);
+    for (i = 0; i < NSTAGES; i++)
+        pv->col[i]->ops->on_wakeup(pv->col[i], app);
+}
+
+static int
+pv_tick(struct view *v, int64_t now)
+{
+    struct pipeview *pv = (struct pipeview *)v;
+    int i, t = -1;
+
+    for (i = 0; i < NSTAGES; i++) {
+        int ct = pv->col[i]->ops->tick(pv->col[i], now);
+
+        if (ct >= 0 && (t < 0 || ct < t))
+            t = ct;
+    }
+    return t;
+}
+
+static void
+pv_describe(struct view *v, char *buf, size_t n)
+{
+    struct pipeview *pv = (struct pipeview *)v;
+    char d[200];
+
+    pv->col[pv->focus]->ops->describe(pv->col[pv->focus], d, sizeof d);
+    if (pv->nvisible > 0 && pv->nvisible < NSTAGES)
+        snprintf(buf, n, "Pipeline · %s (stage %d of %d, ← → for more) · %s",
+                 deal_stages[pv->focus], pv->focus + 1, NSTAGES, d);
+    else
+        snprintf(buf, n, "Pipeline · %s · %s", deal_stages[pv->focus], d);
+}
+
+static void
+pv_free(struct view *v)
+{
+    struct pipeview *pv = (struct pipeview *)v;
+    int i;
+
+    for (i = 0; i < NSTAGES; i++)
+        pv->col[i]->ops->free(pv->col[i]);
+    free(pv);
+}
+
+static const struct view_ops pipeline_ops = {
+    pv_draw, pv_handle_key, pv_on_wakeup, pv_tick, pv_describe, pipeline_help, pv_free,
+};
+
+struct view *
+view_pipeline_new(struct app *app)
+{
+    struct pipeview *pv = xcalloc(1, sizeof *pv);
+    int i;
+
+    pv->v.ops = &pipeline_ops;
+    str_copy(pv->v.title, "Deals", sizeof pv->v.title);
+    for (i = 0; i < NSTAGES; i++)
+        pv->col[i] = view_list_new_fixed(app, LIST_DEALS, deal_stages[i]);
+    return &pv->v;
+}
+
+struct view *
+view_pipeline_focus(struct view *v)
+{
+    return ((struct pipeview *)v)->col[((struct pipeview *)v)->focus];
+}
+
+void
+view_pipeline_filter(struct view *v, struct app *app, const char *text)
+{
+    on_filter(app, v, text, 1, 1);
+}
+
+int
+view_pipeline_is(const struct view *v)
+{
+    return v->ops == &pipeline_ops;
+}

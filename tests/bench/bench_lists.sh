@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Benchmark: every list view with N rows in its table (contacts, leads, deals, tickets,
+# campaigns, inbox), measured end to end inside the client (key read → screen updated, via
+# CCRM_TRACE) next to the bare SQL of each view's first page timed by psql in the same run,
+# plus the client's memory. Usage:
+#   tests/bench/bench_lists.sh path/to/ccrm [--scale N] [--reps N]
+# Default scale 1,000,000 rows per table (loading takes several minutes); scripts/bench runs it.
+. "$(dirname "$0")/../lib/pg.sh"
+CCRM=${1:?usage: bench_lists.sh path/to/ccrm [--scale N] [--reps N]}
+shift
+scale=1000000
+reps=30
+while [ $# -gt 0 ]; do
+    case $1 in
+        --scale) scale=$2; shift 2 ;;
+        --reps) reps=$2; shift 2 ;;
+        *) echo "unknown option $1" >&2; exit 64 ;;
+    esac
+done
+
+pg_start
+"$CCRM" -d "$PG_CONN" --migrate >/dev/null
+"$CCRM" -d "$PG_CONN" --demo >/dev/null
+t0=$(date +%s.%N)
+# Bulk rows straight into the tables, triggers off (it is a benchmark of reading them); the
+# running totals the triggers would keep are recomputed afterwards.
+psqlc -v n="$scale" >/dev/null <<'SQL'
+SET session_replication_role = replica;
+INSERT INTO contacts (first_name, last_name, email, title, owner, account_id)
+SELECT (ARRAY['Anna','Jürgen','Zoë','Łukasz','Marie','Søren','Ana','Kenji'])[1 + i % 8],
+       (ARRAY['Müller','Nowak','García','Okafor','Dubois','Rossi','Sato','Ström'])[1 + (i / 8) % 8]
+         || ' ' || i,
+       'bench' || i || '@example' || (i % 97) || '.com',
+       (ARRAY['CEO','CTO','Buyer','Engineer'])[1 + i % 4],
+       (ARRAY['sofia','marco','lena','tom'])[1 + i % 4],
+       (SELECT min(id) FROM accounts) + i % 50
+  FROM generate_series(1, :n) i;
+INSERT INTO leads (first_name, last_name, email, company, source, status, score, owner)
+SELECT 'Lead', 'Person ' || i, 'lead' || i || '@example' || (i % 89) || '.org',
+       'Company ' || (i % 5000), (ARRAY['web','fair','partner','referral'])[1 + i % 4],
+       (ARRAY['new','contacted','qualified','unqualified','converted'])[1 + i % 5],
+       i % 101, (ARRAY['marco','lena','tom'])[1 + i % 3]
+  FROM generate_series(1, :n) i;
+INSERT INTO opportunities (account_id, name, stage, amount, close_date, owner)
+SELECT (SELECT min(id) FROM accounts) + i % 50, 'Deal ' || i || ' ' || md5(i::text),
+       (ARRAY['prospecting','qualification','proposal','negotiation','won','lost'])[1 + i % 6],
+       (i % 1000) * 100, date '2026-01-01' + i % 700, (ARRAY['tom','lena'])[1 + i % 2]
+  FROM generate_series(1, :n) i;
+INSERT INTO tickets (account_id, subject, status, priority, channel, assignee)
+SELECT (SELECT min(id) FROM accounts) + i % 50, 'Ticket ' || i || ' ' || md5(i::text),
+       (ARRAY['new','open','pending','solved','closed'])[1 + i % 5],
+       (ARRAY['low','normal','high','urgent'])[1 + i % 4], 'email',
+       (ARRAY['sofia','marco'])[1 + i % 2]
+  FROM generate_series(1, :n) i;
+INSERT INTO campaigns (name, status, starts_on, budget, owner)
+SELECT 'Campaign ' || i || ' ' || md5(i::text),
+       (ARRAY['planned','active','paused','completed'])[1 + i % 4],
+       date '2026-01-01' + i % 700, i % 10000, 'marco'
+  FROM generate_series(1, :n) i;
+INSERT INTO inbox (login, kind, entity, entity_id, from_login, note, read_at)
+SELECT current_user, (ARRAY['mention','assignment','handoff'])[1 + i % 3], 'tickets',
+       (SELECT min(id) FROM tickets) + i % 1000, 'sofia', 'please look at this ' || i,
+       CASE WHEN i % 3 = 0 THEN now() END
+  FROM generate_series(1, :n) i;
+SET session_replication_role = origin;
+DELETE FROM ccrm_totals;
+INSERT INTO ccrm_totals (entity, bucket, currency, n, amount)
+SELECT 'opportunities', stage, currency::text, count(*), coalesce(sum(amount), 0)
+  FROM opportunities GROUP BY 2, 3;
+INSERT INTO ccrm_totals (entity, bucket, n) SELECT 'tickets', status, count(*) FROM tickets GROUP BY 2;
+INSERT INTO ccrm_totals (entity, bucket, n) SELECT 'leads', status, count(*) FROM leads GROUP BY 2;
+VACUUM ANALYZE;
+SQL
+t1=$(date +%s.%N)
+echo "loaded $scale rows into each of contacts, leads, opportunities, tickets, campaigns, inbox in $(echo "$t1 - $t0" | bc) s"
+
+stats() { # reads numbers, prints "p50 p90 max"
+    sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) { print "- - -"; exit }
+        printf "%.2f %.2f %.2f\n", a[int((NR + 1) * 0.5)], a[int((NR - 1) * 0.9) + 1], a[NR] }'
+}
+baseline() {
+    { echo '\timing on'; for ((i = 0; i < reps; i++)); do echo "$1;"; done; } |
+        psql -X -q -o /dev/null "$PG_CONN" 2>&1 | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | stats
+}
+
+trace=$TEST_TMP/trace
+nkeys() { grep -c '^key' "$trace"; }
+press() { # press KEY: send it and wait until its paint is traced
+    local before j
+    before=$(nkeys)
+    keys "$1"
+    for j in $(seq 400); do [ "$(nkeys)" -gt "$before" ] && return 0; sleep 0.005; done
+    echo "no paint traced for key $1" >&2
+}
+# measure VIEW WORD FILTER BASELINE_SQL: paging, search typing and a filter, in the client
+results=()
+measure() {
+    local view=$1 word=$2 filter=$3 sql=$4 pid c r
+    : >"$trace"
+    tui_start 160 45 env CCRM_TRACE="$trace" "$CCRM" -d "$PG_CONN" --view "$view"
+    for j in $(seq 400); do grep -q paint_startup "$trace" && break; sleep 0.05; done
+    pid=$(pgrep -P "$(tmx display-message -t t -p '#{pane_pid}')" -x ccrm)
+    local first
+    first=$(sed -n 's/^paint_startup //p' "$trace")
+    for ((i = 0; i < reps; i++)); do press NPage; done
+    local pgdn jk search filt
+    pgdn=$(grep '^key 338 ' "$trace" | awk '{ print $3 }' | stats)
+    : >"$trace"
+    for ((i = 0; i < reps; i++)); do press j; done
+    jk=$(grep '^key 106 ' "$trace" | awk '{ print $3 }' | stats)
+    press g
+    : >"$trace"
+    press /
+    for ((r = 0; r < reps / 10 + 1; r++)); do
+        for ((c = 0; c < ${#word}; c++)); do press "${word:c:1}"; done
+        for ((c = 0; c < ${#word}; c++)); do press BSpace; done
+    done
+    search=$(grep -v '^key 47 \|^key 27 ' "$trace" | awk '/^key/ { print $3 }' | stats)
+    press Escape
+    : >"$trace"
+    for ((r = 0; r < reps / 10 + 1; r++)); do
+        keys f; sleep 0.05; keys C-u; keys -l "$filter"; sleep 0.05; press Enter
+        keys f; sleep 0.05; keys C-u; keys -l all; sleep 0.05; press Enter
+    done
+    filt=$(grep '^key 13 ' "$trace" | awk '{ print $3 }' | stats)
+    local rss hwm
+    rss=$(awk '/VmRSS/ { print $2 }' /proc/"$pid"/status)
+    hwm=$(awk '/VmHWM/ { print $2 }' /proc/"$pid"/status)
+    keys q
+    sleep 0.2
+    tui_stop
+    results+=("$(printf '%-10s %-8s %-22s %-22s %-22s %-22s %-22s %s/%s' "$view" "$first" \
+        "$(sed 's/ / \/ /g' <<<"$pgdn")" "$(sed 's/ / \/ /g' <<<"$jk")" \
+        "$(sed 's/ / \/ /g' <<<"$search")" "$(sed 's/ / \/ /g' <<<"$filt")" \
+        "$(baseline "$sql" | sed 's/ / \/ /g')" "$rss" "$hwm")")
+}
+
+measure contacts "nowak" "owner=marco" \
+    "select a.id from contacts a left join accounts acc on acc.id = a.account_id order by coalesce(a.last_name, ''), coalesce(a.first_name, ''), a.id limit 200"
+measure leads "person 12" "status=qualified" \
+    "select a.id from leads a order by a.updated_at desc, a.id desc limit 200"
+measure deals "deal 77" "owner=tom" \
+    "select a.id from opportunities a where a.stage = 'proposal' order by coalesce(a.amount, 0) desc, a.id desc limit 200"
+measure tickets "ticket 42" "status=open" \
+    "select a.id from tickets a order by a.updated_at desc, a.id desc limit 200"
+measure campaigns "campaign 9" "status=active" \
+    "select a.id from campaigns a order by a.name, a.id limit 200"
+measure inbox "look at" "unread" \
+    "select a.id from inbox a where a.login = current_user order by a.id desc limit 200"
+
+printf '\nList views, %s rows per table, %s reps (ms: p50 / p90 / max; RSS kB now/peak)\n' "$scale" "$reps"
+printf '%-10s %-8s %-22s %-22s %-22s %-22s %-22s %s\n' view "1st" "PgDn" "j (down)" \
+    "search keystroke" "filter (Enter)" "bare SQL 1st page" "RSS"
+printf '%s\n' "${results[@]}"
