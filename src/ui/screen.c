@@ -271,6 +271,16 @@ on_event(const struct event *ev, void *ctx)
         w->mine++;
         return 0;
     }
+    /* inbox entries are everyone's to see, but only one's own deserve a toast */
+    if (strcmp(ev->entity, "inbox") == 0) {
+        size_t sl = strlen(ev->summary), ll = strlen(db_login(w->app->db));
+
+        if (sl < ll + 5 || strcmp(ev->summary + sl - ll, db_login(w->app->db)) != 0 ||
+            strncmp(ev->summary + sl - ll - 5, " for ", 5) != 0) {
+            w->mine++; /* not counted on the Feed tab either */
+            return 0;
+        }
+    }
     /* the toast names the latest change by someone else, and counts the rest */
     if (w->toast[0] != '\0')
         w->others++;
@@ -494,6 +504,12 @@ draw_bottom(struct app *app)
         char line[UI_INPUT_MAX * 4];
         int lw, cx;
         wchar_t save = ui->ibuf[ui->icur];
+
+        /* a message that arrived while typing (why a save was refused) shows above the line,
+         * over the status bar, until it expires */
+        if (ui->msg[0] != '\0')
+            draw_text(stdscr, y - 1, 0, ui->msg, ui->cols,
+                      ui->msg_error ? ui_attr(app, PAIR_ERROR, A_BOLD | A_REVERSE) : A_REVERSE);
 
         wcstombs(line, ui->ibuf, sizeof line);
         snprintf(buf, sizeof buf, "%s%s", ui->input_label, line);

@@ -86,7 +86,7 @@ struct ui {
     int64_t msg_until;
     /* line input */
     int input;
-    char input_label[32];
+    char input_label[64];
     wchar_t ibuf[UI_INPUT_MAX];
     int ilen, icur;
     input_cb icb;
