@@ -64,6 +64,10 @@ struct detail {
     int nlines;
     char *here; /* who else is looking at it now: "Marco Rossi (marketing), ..." */
     int version;
+    /* the record shown (fixed size: detail_free has nothing more to free) */
+    char entity[24];    /* its table: "accounts", "contacts", ... */
+    int64_t id;         /* its id */
+    int64_t account_id; /* the customer (account) it belongs to, 0 if none */
 };
 
 void detail_free(struct detail **dp);

@@ -1,0 +1,526 @@
+/* The detail view of one record ("customer 360"): its fields, related records, comments, the
+ * live chat, who else is on it now, and the timeline of every department's work with the
+ * customer (a campaign: its members). Enter opens the record a line names as another view on
+ * the stack, q goes back. Re-read on every wake-up; presence is written once per arrival. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "actions.h"
+#include "ccrm/detail.h"
+#include "ccrm/util.h"
+#include "form.h"
+#include "record_view.h"
+
+#define HEARTBEAT_MS 30000
+
+/* What each entity's view offers. */
+struct kind {
+    const char *entity; /* table */
+    const char *noun;   /* for messages: "deal" */
+    const char *fk;     /* the interactions column that names such a record (NULL: none) */
+    const char *hint;   /* the one-line key hint */
+};
+
+static const struct kind kinds[] = {
+    {"accounts", "account", "account_id",
+     "Enter open · e edit · c comment · a assign · h hand off · l log · t chat · H history"},
+    {"contacts", "contact", "contact_id",
+     "Enter open · e edit · c comment · a assign · h hand off · l log · t chat · H history"},
+    {"leads", "lead", "lead_id",
+     "C convert · Enter open · e edit · c comment · a assign · h hand off · l log · t chat · "
+     "H history"},
+    {"opportunities", "deal", "opportunity_id",
+     "Enter open · e edit · c comment · a assign · h hand off · l log · t chat · H history"},
+    {"tickets", "ticket", "ticket_id",
+     "S sales signal · Enter open · e edit · c comment · a assign · h hand off · l log · "
+     "t chat · H history"},
+    {"campaigns", "campaign", NULL,
+     "Enter open · e edit · c comment · a assign · h hand off · t chat · H history"},
+};
+
+struct recordview {
+    struct view v;
+    const struct kind *kind;
+    int64_t id;
+    struct detail *d;
+    struct detail *hist; /* the audit trail, shown instead of the lines while set */
+    int sel, top, height;
+    int gone;
+    int64_t heartbeat_at; /* next presence refresh */
+    struct app *app;      /* for presence on close */
+};
+
+/* A session has one presence row. It names the record of the view that wrote it last, on the
+ * connection of this generation; a view writes it only when that is not itself (it was just
+ * opened, or is shown again after another record, or the connection is new). Writing on every
+ * reload would wake the other clients, whose reloads would wake us again (measured: 800
+ * transactions a second between two idle clients on one record). */
+static const struct recordview *presence_owner;
+static int presence_gen;
+
+#define HELP_MOVE                                                                                  \
+    "j, k, ↑ ↓\tmove through the lines", "PgDn, PgUp\tscroll a page (also Space, b)",              \
+        "g, G\tfirst, last line", "Enter\topen the record on the line (a call: its form)"
+#define HELP_ACT                                                                                   \
+    "e\tedit this record", "c\tcomment (@login tells that person)",                                \
+        "a\tassign to a person (owner)", "h\thand off to a person or department, with a note"
+#define HELP_LIVE                                                                                  \
+    "t\twrite in the record's live chat", "H\thistory: who changed what, when (again: back)",      \
+        "q, Esc\tback"
+
+static const char *const record_help[] = {
+    HELP_MOVE, HELP_ACT, "l\tlog a call, e-mail, meeting, task or note", HELP_LIVE, NULL,
+};
+static const char *const lead_help[] = {
+    HELP_MOVE,
+    HELP_ACT,
+    "l\tlog a call, e-mail, meeting, task or note",
+    "C\tconvert the lead: account, contact and deal",
+    HELP_LIVE,
+    NULL,
+};
+static const char *const ticket_help[] = {
+    HELP_MOVE,
+    HELP_ACT,
+    "l\tlog a call, e-mail, meeting, task or note",
+    "S\tsales signal: a lead for this ticket's person",
+    HELP_LIVE,
+    NULL,
+};
+static const char *const campaign_help[] = {HELP_MOVE, HELP_ACT, HELP_LIVE, NULL};
+
+static const struct kind *
+kind_of(const char *entity)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (strcmp(kinds[i].entity, entity) == 0)
+            return &kinds[i];
+    return NULL;
+}
+
+static int
+nlines(const struct recordview *rv)
+{
+    return rv->hist ? rv->hist->nlines : (rv->d ? rv->d->nlines : 0);
+}
+
+static void
+load(struct recordview *rv, struct app *app)
+{
+    struct ccrm_err err;
+    struct detail *d;
+    const struct detail_line *cur = NULL;
+    int i;
+
+    /* say we are here before reading, so that others see us as soon as we see them */
+    if ((presence_owner != rv || presence_gen != db_generation(app->db)) &&
+        db_presence_set(app->db, rv->kind->entity, rv->id, &err) == 0) {
+        presence_owner = rv;
+        presence_gen = db_generation(app->db);
+        rv->heartbeat_at = now_ms() + HEARTBEAT_MS;
+    }
+    d = db_record_detail(app->db, rv->kind->entity, rv->id, &err);
+    if (d == NULL) {
+        /* deleted (or no longer shared): say so instead of showing what it was */
+        if (db_state(app->db) == DB_READY && err.sqlstate[0] == '\0') {
+            rv->gone = 1;
+            detail_free(&rv->d);
+            detail_free(&rv->hist);
+            rv->sel = rv->top = 0;
+        }
+        ui_message_error(app, "%s", err.msg);
+        return;
+    }
+    /* the cursor stays on its record when lines come and go above it */
+    if (rv->hist == NULL && rv->d != NULL && rv->sel < rv->d->nlines &&
+        rv->d->lines[rv->sel].entity[0] != '\0')
+        cur = &rv->d->lines[rv->sel];
+    for (i = 0; cur != NULL && i < d->nlines; i++)
+        if (d->lines[i].entity_id == cur->entity_id && strcmp(d->lines[i].entity, cur->entity) == 0)
+            break;
+    if (cur != NULL && i < d->nlines)
+        rv->sel = i;
+    detail_free(&rv->d);
+    rv->d = d;
+    if (rv->hist != NULL) {
+        struct detail *h = db_record_history(app->db, rv->kind->entity, rv->id, &err);
+
+        if (h != NULL) {
+            detail_free(&rv->hist);
+            rv->hist = h;
+        }
+    }
+    rv->gone = 0;
+    str_copy(rv->v.title, d->title, sizeof rv->v.title);
+    if (rv->sel >= nlines(rv))
+        rv->sel = nlines(rv) > 0 ? nlines(rv) - 1 : 0;
+}
+
+static void
+rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
+{
+    struct recordview *rv = (struct recordview *)v;
+    struct detail *d = rv->d;
+    /* the lines under the fields: the timeline, or the history while it is shown */
+    struct detail_line *lines = rv->hist ? rv->hist->lines : (d ? d->lines : NULL);
+    int ln = nlines(rv);
+    int y = 0, i, half, lw = 11, fy, listh, hint = h >= 10;
+
+    if (d == NULL) {
+        char msg[64];
+
+        snprintf(msg, sizeof msg, "this %s no longer exists", rv->kind->noun);
+        draw_text(w, 1, 2, rv->gone ? msg : "loading…", wd - 2, A_BOLD);
+        return;
+    }
+    draw_text(w, y++, 0, d->title, wd, ui_attr(app, PAIR_HEADER, A_BOLD));
+    if (y < h)
+        draw_text(w, y++, 0, d->subtitle, wd, ui_attr(app, PAIR_DIM, A_DIM));
+    if (y < h && d->here != NULL && d->here[0] != '\0') {
+        char here[512];
+
+        snprintf(here, sizeof here, "Also here now: %s", d->here);
+        draw_text(w, y++, 0, here, wd, ui_attr(app, PAIR_HIGHLIGHT, A_BOLD));
+    }
+    /* fields: two columns on wide terminals */
+    half = wd >= 90 ? (d->nfields + 1) / 2 : d->nfields;
+    fy = y;
+    for (i = 0; i < d->nfields && y < h; i++) {
+        int col = i >= half;
+        int x = col ? wd / 2 : 0;
+        int cw = wd >= 90 ? wd / 2 - 1 : wd;
+        int row = fy + (col ? i - half : i);
+
+        if (row >= h)
+            continue;
+        draw_text(w, row, x, d->fields[i].label, lw, A_BOLD);
+        draw_text(w, row, x + lw + 1, d->fields[i].value, cw - lw - 1, A_NORMAL);
+    }
+    y = fy + half + (h > 14 ? 1 : 0);
+    listh = h - y - hint;
+    rv->height = listh > 1 ? listh : 1;
+    if (hint && y < h - 1)
+        draw_text(w, h - 1, 0, rv->kind->hint, wd, ui_attr(app, PAIR_DIM, A_DIM));
+    if (listh <= 0)
+        return;
+    if (rv->sel < rv->top)
+        rv->top = rv->sel;
+    if (rv->sel >= rv->top + listh)
+        rv->top = rv->sel - listh + 1;
+    for (i = 0; i < listh && rv->top + i < ln; i++) {
+        struct detail_line *l = &lines[rv->top + i];
+        attr_t a = rv->top + i == rv->sel ? A_REVERSE : A_NORMAL;
+        int ww = wd >= 70 ? 16 : 0, whow = wd >= 70 ? 22 : 0;
+
+        if (l->entity[0] == '\0') { /* a section heading */
+            draw_text(w, y + i, 0, l->what, wd, ui_attr(app, PAIR_HEADER, A_BOLD) | a);
+            continue;
+        }
+        draw_text(w, y + i, 0, "", wd, a);
+        if (l->when[0] == '\0' && l->who[0] == '\0') { /* a related record, not an event */
+            draw_text(w, y + i, 2, l->what, wd - 2, a);
+            continue;
+        }
+        if (ww > 0) {
+            draw_text(w, y + i, 1, l->when, ww, a | (a ? 0 : ui_attr(app, PAIR_DIM, 0)));
+            draw_text(w, y + i, 2 + ww, l->who, whow, a);
+        }
+        draw_text(w, y + i, 3 + ww + whow, l->what, wd - 3 - ww - whow, a);
+    }
+}
+
+static void
+on_chat(struct app *app, void *ctx, const char *text, int done, int ok)
+{
+    struct recordview *rv = ctx;
+    struct ccrm_err err;
+
+    if (!done || !ok || text[0] == '\0')
+        return;
+    if (db_chat_send(app->db, rv->kind->entity, rv->id, text, &err) == -1) {
+        /* keep what was typed: the line opens again with it, to send once back online */
+        ui_input_begin(app, "chat (not sent, Enter to retry): ", text, on_chat, rv);
+        ui_message_error(app, "could not send the message: %s", err.msg);
+        return;
+    }
+    load(rv, app); /* our own message: a wake-up follows, but show it now */
+}
+
+/* Enter: the record the line names gets its own view; a call, e-mail, ... opens in its form. */
+static void
+open_line(struct recordview *rv, struct app *app)
+{
+    const struct detail_line *l;
+    struct view *nv = NULL;
+
+    if (rv->hist != NULL || rv->d == NULL || rv->sel >= rv->d->nlines)
+        return;
+    l = &rv->d->lines[rv->sel];
+    if (db_detail_entity(l->entity))
+        nv = view_record_new(app, l->entity, l->entity_id);
+    else if (strcmp(l->entity, "interactions") == 0)
+        nv = view_form_new(app, "interactions", l->entity_id, NULL);
+    else if (l->entity[0] != '\0')
+        ui_message(app, "nothing to open: c writes a comment, t a chat message");
+    if (nv != NULL)
+        ui_push(app, nv);
+}
+
+/* l: a new call (the form lets the kind be changed) on this record and its customer. */
+static void
+log_interaction(struct recordview *rv, struct app *app)
+{
+    char fk[48], acc[48];
+    const char *prefill[4] = {"kind=call", fk, NULL, NULL};
+    struct view *nv;
+
+    if (rv->kind->fk == NULL) {
+        ui_message_error(app, "calls and e-mails are logged on a person, a lead or a deal, "
+                              "not on a campaign");
+        return;
+    }
+    snprintf(fk, sizeof fk, "%s=%lld", rv->kind->fk, (long long)rv->id);
+    if (rv->d != NULL && rv->d->account_id != 0 && strcmp(rv->kind->fk, "account_id") != 0) {
+        snprintf(acc, sizeof acc, "account_id=%lld", (long long)rv->d->account_id);
+        prefill[2] = acc;
+    }
+    if ((nv = view_form_new(app, "interactions", 0, prefill)) != NULL)
+        ui_push(app, nv);
+}
+
+static void
+toggle_history(struct recordview *rv, struct app *app)
+{
+    struct ccrm_err err;
+
+    if (rv->hist != NULL) {
+        detail_free(&rv->hist);
+    } else if ((rv->hist = db_record_history(app->db, rv->kind->entity, rv->id, &err)) == NULL) {
+        ui_message_error(app, "%s",
+                         strcmp(err.sqlstate, "42501") == 0
+                             ? "the history is not available to your role"
+                             : err.msg);
+        return;
+    }
+    rv->sel = 0;
+    rv->top = 0;
+}
+
+/* The keys that act on the record. Returns 1 if key was one. */
+static int
+act_key(struct recordview *rv, struct app *app, wint_t key)
+{
+    const char *entity = rv->kind->entity;
+    struct view *nv;
+
+    switch (key) {
+    case L'e':
+        if ((nv = view_form_new(app, entity, rv->id, NULL)) != NULL)
+            ui_push(app, nv);
+        return 1;
+    case L'c':
+        act_comment(app, entity, rv->id);
+        return 1;
+    case L'a':
+        act_assign(app, entity, rv->id, 0);
+        return 1;
+    case L'h':
+        act_assign(app, entity, rv->id, 1);
+        return 1;
+    case L'l':
+        log_interaction(rv, app);
+        return 1;
+    case L'C':
+        if (strcmp(entity, "leads") != 0)
+            return 0;
+        act_convert_lead(app, rv->id);
+        return 1;
+    case L'S':
+        if (strcmp(entity, "tickets") != 0)
+            return 0;
+        act_ticket_signal(app, rv->id);
+        return 1;
+    case L't':
+        ui_input_begin(app, "chat: ", "", on_chat, rv);
+        return 1;
+    case L'H':
+        toggle_history(rv, app);
+        return 1;
+    case L'\r':
+    case L'\n':
+        open_line(rv, app);
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int
+rv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
+{
+    struct recordview *rv = (struct recordview *)v;
+    int n = nlines(rv);
+    int delta = 0;
+
+    if (fkey) {
+        if (key == KEY_DOWN)
+            delta = 1;
+        else if (key == KEY_UP)
+            delta = -1;
+        else if (key == KEY_NPAGE)
+            delta = rv->height;
+        else if (key == KEY_PPAGE)
+            delta = -rv->height;
+        else if (key == KEY_HOME)
+            delta = -n;
+        else if (key == KEY_END)
+            delta = n;
+        else if (key == KEY_ENTER)
+            return act_key(rv, app, L'\n');
+        else
+            return 0;
+    } else if (key == L'j') {
+        delta = 1;
+    } else if (key == L'k') {
+        delta = -1;
+    } else if (key == L' ') {
+        delta = rv->height;
+    } else if (key == L'b') {
+        delta = -rv->height;
+    } else if (key == L'g') {
+        delta = -n;
+    } else if (key == L'G') {
+        delta = n;
+    } else {
+        return act_key(rv, app, key);
+    }
+    rv->sel += delta;
+    if (rv->sel >= n)
+        rv->sel = n - 1;
+    if (rv->sel < 0)
+        rv->sel = 0;
+    return 1;
+}
+
+static void
+rv_on_wakeup(struct view *v, struct app *app)
+{
+    load((struct recordview *)v, app);
+}
+
+static void
+rv_describe(struct view *v, char *buf, size_t n)
+{
+    struct recordview *rv = (struct recordview *)v;
+
+    snprintf(buf, n, "%s #%lld%s", rv->kind->noun, (long long)rv->id,
+             rv->hist != NULL ? ", history" : "");
+}
+
+static int
+rv_tick(struct view *v, int64_t now)
+{
+    struct recordview *rv = (struct recordview *)v;
+    struct ccrm_err err;
+
+    if (rv->heartbeat_at == 0 || presence_owner != rv)
+        return -1;
+    if (now >= rv->heartbeat_at) {
+        if (db_state(rv->app->db) == DB_READY)
+            db_presence_touch(rv->app->db, &err);
+        rv->heartbeat_at = now + HEARTBEAT_MS;
+    }
+    return (int)(rv->heartbeat_at - now);
+}
+
+static void
+rv_free(struct view *v)
+{
+    struct recordview *rv = (struct recordview *)v;
+    struct ccrm_err err;
+
+    /* the view under this one (if it is a record) writes its own row when it is shown */
+    if (presence_owner == rv) {
+        if (db_state(rv->app->db) == DB_READY)
+            db_presence_clear(rv->app->db, &err);
+        presence_owner = NULL;
+    }
+    detail_free(&rv->d);
+    detail_free(&rv->hist);
+    free(rv);
+}
+
+static const struct view_ops record_ops = {
+    rv_draw, rv_handle_key, rv_on_wakeup, rv_tick, rv_describe, record_help, rv_free,
+};
+static const struct view_ops lead_ops = {
+    rv_draw, rv_handle_key, rv_on_wakeup, rv_tick, rv_describe, lead_help, rv_free,
+};
+static const struct view_ops ticket_ops = {
+    rv_draw, rv_handle_key, rv_on_wakeup, rv_tick, rv_describe, ticket_help, rv_free,
+};
+static const struct view_ops campaign_ops = {
+    rv_draw, rv_handle_key, rv_on_wakeup, rv_tick, rv_describe, campaign_help, rv_free,
+};
+
+struct view *
+view_record_new(struct app *app, const char *entity, int64_t id)
+{
+    const struct kind *k = entity != NULL ? kind_of(entity) : NULL;
+    struct recordview *rv;
+
+    if (k == NULL) {
+        ui_message_error(app, "there is no detail view of %s", entity ? entity : "nothing");
+        return NULL;
+    }
+    rv = xcalloc(1, sizeof *rv);
+    rv->v.ops = strcmp(entity, "leads") == 0       ? &lead_ops
+                : strcmp(entity, "tickets") == 0   ? &ticket_ops
+                : strcmp(entity, "campaigns") == 0 ? &campaign_ops
+                                                   : &record_ops;
+    rv->kind = k;
+    rv->id = id;
+    rv->app = app;
+    snprintf(rv->v.title, sizeof rv->v.title, "%c%s", k->noun[0] - 'a' + 'A', k->noun + 1);
+    load(rv, app);
+    return &rv->v;
+}
+
+int
+view_record_what(const struct view *v, const char **entity, int64_t *id)
+{
+    const struct recordview *rv = (const struct recordview *)v;
+
+    if (v == NULL || v->ops->draw != rv_draw)
+        return -1;
+    if (entity != NULL)
+        *entity = rv->kind->entity;
+    if (id != NULL)
+        *id = rv->id;
+    return 0;
+}
+
+int
+view_record_toggle_history(struct view *v, struct app *app)
+{
+    if (view_record_what(v, NULL, NULL) == -1)
+        return -1;
+    toggle_history((struct recordview *)v, app);
+    return 0;
+}
+
+/* The account detail of earlier versions (src/ui/ui_int.h). */
+struct view *
+view_account_new(struct app *app, int64_t id)
+{
+    return view_record_new(app, "accounts", id);
+}
+
+int
+view_account_toggle_history(struct view *v, struct app *app)
+{
+    return view_record_toggle_history(v, app);
+}

@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# The detail view of every record ("customer 360"), driven through tmux as a person would: from
+# an account's people to a contact whose timeline holds a ticket, a call, a meeting, a deal and
+# a campaign response by different departments, each labelled with person and department; a
+# lead whose person has a ticket matched only by e-mail; a ticket, a deal and a campaign;
+# Enter on a related line opens it and q comes back, presence following the record shown;
+# comments, chat on a lead without an account, the history, and no traffic while idle.
+. "$(dirname "$0")/../lib/pg.sh"
+CCRM=${1:?usage: test_detail.sh path/to/ccrm}
+
+pg_start_demo "$CCRM" 30
+DB="host=$PG_DIR dbname=ccrm"
+as() { # as USER SQL: run SQL as a demo user (stamps and audit name that user)
+    psqlc "$DB user=$1" -c "$2"
+}
+
+# One customer with two people; what each department did with them. Times: the ticket of
+# Greta is written last, so it is the newest entry of her timeline.
+acc=$(as sam "insert into accounts (name, domain) values ('Zephyr Detailtest GmbH',
+    'zephyr-detail.example') returning id")
+greta=$(as sam "insert into contacts (account_id, first_name, last_name, email)
+    values ($acc, 'Greta', 'Aalto', 'greta@zephyr-detail.example') returning id")
+hugo=$(as sam "insert into contacts (account_id, first_name, last_name, email)
+    values ($acc, 'Hugo', 'Brandt', 'hugo@zephyr-detail.example') returning id")
+as sam "insert into interactions (kind, subject, contact_id, at)
+    values ('call', 'Renewal call with Greta', $greta, now() - interval '2 days')"
+deal=$(as juergen "insert into opportunities (account_id, name, stage, amount)
+    values ($acc, 'Zephyr renewal 2027', 'proposal', 42000) returning id")
+as juergen "insert into interactions (kind, subject, opportunity_id, contact_id, at)
+    values ('meeting', 'Zephyr pricing meeting', $deal, $greta, now() - interval '3 days')"
+# the lead names no contact and no account: only its e-mail (other letter case) is Hugo's
+lead=$(as marco "insert into leads (first_name, last_name, email, company)
+    values ('Hugo', 'Brandt', 'HUGO@Zephyr-Detail.example', 'Zephyr Detailtest GmbH') returning id")
+camp=$(as marco "insert into campaign_members (campaign_id, contact_id, status)
+    select id, $greta, 'responded' from campaigns where name = 'Pro Plan Launch' returning campaign_id")
+as marco "insert into comments (entity, entity_id, body) values ('contacts', $greta,
+    'Met Greta at the trade fair')"
+hticket=$(as zoe "insert into tickets (contact_id, subject) values ($hugo, 'Hugo cannot log in')
+    returning id")
+ticket=$(as sofia "insert into tickets (contact_id, subject, body) values ($greta,
+    'Printer on fire', 'Hello, the printer is on fire.') returning id")
+[ -n "$acc" ] && [ -n "$ticket" ] && [ -n "$camp" ] || fail "test data"
+
+presence() { psqlc -c "select entity || ' ' || entity_id from presence where login = 'sam'"; }
+line_has() { # line_has TEXT1 TEXT2: wait until one screen line holds both (5 s)
+    local i
+    for ((i = 0; i < 100; i++)); do
+        screen | grep -F -- "$1" | grep -qF -- "$2" && return 0
+        sleep 0.05
+    done
+    echo "--- screen while waiting for a line with: $1 ... $2" >&2
+    screen >&2
+    return 1
+}
+
+tui_start 120 40 "$CCRM" -d "$DB user=sam" --view accounts
+wait_for "(sales)" || fail "sam's client"
+keys /
+wait_for "search:" 5 || fail "search line"
+keys -l "Zephyr Detailtest"
+keys Enter
+wait_for 'search "Zephyr' 5 || fail "search"
+keys Enter
+check "the account opens with its people" wait_for "People (2)" 5
+check "the account's timeline" wait_for "Timeline (6, newest first)" 5
+check "the account's timeline names the deal and who made it" \
+    line_has "juergen (sales)" "deal Zephyr renewal 2027 [proposal]"
+check "the account's timeline has the campaign response of its person" \
+    line_has "marco (marketing)" "campaign Pro Plan Launch: responded — Greta Aalto"
+check "a one-line key hint" wait_for "Enter open · e edit · c comment · a assign · h hand off"
+check "presence: sam is on the account" test "$(presence)" = "accounts $acc"
+
+# People (2) is line 0, Greta line 1
+keys j Enter
+check "Enter on a person opens the contact" wait_for "contact #$greta · Zephyr Detailtest GmbH" 5
+check "the contact's related account" wait_for "account: Zephyr Detailtest GmbH"
+check "the contact's timeline" wait_for "Timeline (5, newest first)"
+check "support's ticket, labelled with person and department" \
+    line_has "sofia (support)" "ticket #$ticket Printer on fire [new, normal]"
+check "sales' call, labelled with person and department" \
+    line_has "sam (sales)" "call: Renewal call with Greta"
+check "the meeting on the deal" line_has "juergen (sales)" "meeting: Zephyr pricing meeting"
+check "the deal of the contact's account" wait_for "deal Zephyr renewal 2027"
+check "marketing's campaign response" line_has "marco (marketing)" "campaign Pro Plan Launch: responded"
+check "comments on the contact, with their author" \
+    line_has "marco (marketing)" "Met Greta at the trade fair"
+check "the status bar names the record" wait_for "contact #$greta"
+check "presence follows: sam is on the contact" test "$(presence)" = "contacts $greta"
+
+# idle on a record: no traffic (presence is written once per arrival, not per reload)
+a=$(psqlc -c "select xact_commit from pg_stat_database where datname = 'ccrm'")
+sleep 2
+b=$(psqlc -c "select xact_commit from pg_stat_database where datname = 'ccrm'")
+check "an idle detail view causes no traffic ($((b - a)) transactions in 2 s)" test $((b - a)) -lt 10
+
+# Related 0, account 1, Comments 2, comment 3, Chat 4, Timeline 5, the ticket (newest) 6
+keys j j j j j j Enter
+check "Enter on the ticket opens it" wait_for "ticket #$ticket · new · normal priority" 5
+check "the ticket's message" wait_for "Hello, the printer is on fire."
+check "the ticket's related account" wait_for "account: Zephyr Detailtest GmbH"
+check "the ticket's related contact" wait_for "contact: Greta Aalto <greta@zephyr-detail.example>"
+check "the ticket's own timeline" wait_for "Timeline (0, newest first)"
+check "a ticket's hint offers the sales signal" wait_for "S sales signal · Enter open"
+# Related 0, account 1, contact 2
+keys j j Enter
+check "Enter on the related contact opens it" wait_for "contact #$greta · Zephyr" 5
+keys q
+check "q returns to the ticket" wait_for "ticket #$ticket · new" 5
+keys q
+check "q returns to the contact" wait_for "contact #$greta · Zephyr" 5
+check "back on the contact, presence names it again" \
+    bash -c "for i in \$(seq 50); do [ \"\$(psql -X -At '$DB user=postgres' -c \"select entity || ' ' || entity_id from presence where login = 'sam'\")\" = 'contacts $greta' ] && exit 0; sleep 0.1; done; exit 1"
+
+# the campaign response (line 7) opens the campaign with its members
+keys j Enter
+check "Enter on the campaign response opens the campaign" wait_for "campaign #$camp · active" 5
+check "the campaign's members, newest first" wait_for "Members ("
+check "the member and its response" line_has "marco (marketing)" "contact Greta Aalto: responded"
+check "a campaign's presence" test "$(presence)" = "campaigns $camp"
+keys q
+wait_for "contact #$greta" 5 || fail "back to the contact"
+
+# c: a comment, shown at once
+keys c
+check "c asks for the comment" wait_for "comment:" 5
+keys -l "Greta prefers e-mail"
+keys Enter
+check "the new comment is on the contact" line_has "sam (sales)" "Greta prefers e-mail"
+# H: the history of the contact
+keys H
+check "H shows the contact's history" wait_for "History (1 changes" 5
+check "the history: created, by whom" line_has "sam (sales)" "created Greta Aalto <greta@zephyr-detail.example>"
+keys H
+check "H again: back" wait_for "Timeline (5, newest first)" 5
+
+keys q
+check "q returns to the account" wait_for "People (2)" 5
+check "back on the account, presence names it" \
+    bash -c "for i in \$(seq 50); do [ \"\$(psql -X -At '$DB user=postgres' -c \"select entity || ' ' || entity_id from presence where login = 'sam'\")\" = 'accounts $acc' ] && exit 0; sleep 0.1; done; exit 1"
+
+# Hugo (line 2): his lead is his by e-mail only
+keys g j j Enter
+check "Hugo's contact" wait_for "contact #$hugo" 5
+check "his lead, matched by e-mail" wait_for "lead: Hugo Brandt [new, score 0] (same e-mail)"
+check "his ticket on his timeline" line_has "zoe (support)" "ticket #$hticket Hugo cannot log in"
+# Related 0, account 1, the lead 2
+keys j j Enter
+check "Enter opens the lead" wait_for "lead #$lead · new · score 0" 5
+check "the lead's person, by e-mail" \
+    wait_for "contact: Hugo Brandt <hugo@zephyr-detail.example> (same e-mail)"
+check "the lead's account, through its person" wait_for "account: Zephyr Detailtest GmbH"
+check "the ticket of the lead's person, matched only by e-mail, on the lead's timeline" \
+    line_has "zoe (support)" "ticket #$hticket Hugo cannot log in"
+check "a lead's hint offers conversion" wait_for "C convert · Enter open"
+keys '?'
+check "the help lists the lead's keys" wait_for "convert the lead"
+keys Escape
+# chat on a lead that belongs to no account (migration 008)
+keys t
+check "t opens the chat line" wait_for "chat:" 5
+keys -l "Hugo asked for a demo"
+keys Enter
+check "the chat message is on the lead" line_has "sam (sales)" "Hugo asked for a demo"
+check "stored on the lead" test "$(psqlc -c "select count(*) from chat_messages where entity = 'leads' and entity_id = $lead")" = 1
+check "another internal user reads it" \
+    test "$(psql -X -At "$DB user=sofia" -c "select count(*) from chat_messages where entity = 'leads' and entity_id = $lead")" = 1
+check "a partner does not" \
+    test "$(psql -X -At "$DB user=paul" -c "select count(*) from chat_messages where entity = 'leads'")" = 0
+keys q q
+wait_for "People (2)" 5 || fail "back to the account"
+
+# the deal from the account's timeline: Greta's ticket 6, Hugo's 7, the response 8, the deal 9
+keys g j j j j j j j j j Enter
+check "Enter on the deal opens it" wait_for "deal #$deal · proposal · 42,000.00 EUR" 5
+check "the deal's contact, from its meeting" wait_for "contact: Greta Aalto <greta@zephyr-detail.example>"
+check "the deal's interactions" line_has "juergen (sales)" "meeting: Zephyr pricing meeting"
+keys j Enter
+check "Enter on the deal's account opens the account" wait_for "account #$acc" 5
+keys q
+check "q: the deal" wait_for "deal #$deal" 5
+keys q
+check "q: the account" wait_for "People (2)" 5
+keys q
+check "q: the list" wait_gone "People (2)" 5
+check "no presence once back on the list" \
+    bash -c "for i in \$(seq 50); do [ -z \"\$(psql -X -At '$DB user=postgres' -c \"select 1 from presence where login = 'sam'\")\" ] && exit 0; sleep 0.1; done; exit 1"
+
+# a record someone deletes while it is shown says so
+keys Enter
+wait_for "People (2)" 5 || fail "the account again"
+keys j Enter
+wait_for "contact #$greta" 5 || fail "Greta again"
+as sam "delete from contacts where id = $greta"
+check "a record deleted elsewhere says so, live" wait_for "this contact no longer exists" 5
+keys q q q
+for i in $(seq 100); do pane_dead && break; sleep 0.05; done
+check "q quits" pane_dead
+st=$(pane_status)
+check "exit status 0 (got $st)" test "$st" = 0
+tui_stop
+done_testing
