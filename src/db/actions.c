@@ -131,12 +131,20 @@ db_lead_deal_name(struct db *db, int64_t lead, char *buf, size_t n, struct ccrm_
     int rc = 0;
 
     snprintf(idbuf, sizeof idbuf, "%" PRId64, lead);
-    res = run(db, "could not read the lead", "SELECT ccrm_lead_deal_name($1)", 1, params, &rc, err);
+    res = run(db, "could not read the lead",
+              "SELECT ccrm_lead_deal_name($1), (SELECT l.status FROM leads l WHERE l.id = $1)", 1,
+              params, &rc, err);
     if (res == NULL)
         return rc;
     if (PQgetisnull(res, 0, 0)) {
         PQclear(res);
         err_set(err, "lead #%" PRId64 " not found", lead);
+        return 1;
+    }
+    /* say so before asking for a deal name (the database refuses it anyway) */
+    if (strcmp(PQgetvalue(res, 0, 1), "converted") == 0) {
+        PQclear(res);
+        err_set(err, "lead #%" PRId64 " is already converted", lead);
         return 1;
     }
     str_copy(buf, PQgetvalue(res, 0, 0), n);
