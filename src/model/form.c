@@ -339,7 +339,11 @@ norm_datetime(const char *s, char **out, char *msg, size_t n)
     if (*s == ' ' || *s == 'T') {
         while (*s == ' ' || *s == 'T')
             s++;
-        if ((h = digits(&s, 2)) < 0 || *s++ != ':' || (mi = digits(&s, 2)) < 0 || h > 23 || mi > 59)
+        /* "9.30" too: ':' opens the command prompt where a view cannot take it */
+        if ((h = digits(&s, 2)) < 0 || (*s != ':' && *s != '.'))
+            return fail(msg, n, "not a time: use HH:MM (00:00 to 23:59)");
+        s++;
+        if ((mi = digits(&s, 2)) < 0 || h > 23 || mi > 59)
             return fail(msg, n, "not a time: use HH:MM (00:00 to 23:59)");
         if (*s == ':') { /* seconds are accepted and dropped: forms show minutes */
             int sec;

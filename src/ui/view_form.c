@@ -76,10 +76,10 @@ static const char *const form_help[] = {
     NULL,
 };
 
-/* ---- XON/XOFF: Ctrl-S must reach the form, not stop the terminal's output ---- */
-
-static int flow_forms;  /* forms open */
-static int flow_was_on; /* IXON was set when the first form opened: set it again after */
+/* ---- XON/XOFF: Ctrl-S must reach the form, not stop the terminal's output ----
+ * Off from the first form on, for as long as curses runs: switching it back on when a form
+ * closes would freeze the screen for whoever presses Ctrl-S once more out of habit. endwin()
+ * restores the terminal's own setting (curses saved it at start-up). */
 
 static void
 flow_off(void)
@@ -88,25 +88,8 @@ flow_off(void)
 
     if (tcgetattr(STDIN_FILENO, &t) == 0 && (t.c_iflag & IXON)) {
         t.c_iflag &= ~(tcflag_t)IXON;
-        if (tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0) {
-            flow_was_on = 1;
-            def_prog_mode(); /* curses restores this mode, not the one before */
-        }
-    }
-}
-
-static void
-flow_restore(void)
-{
-    struct termios t;
-
-    if (--flow_forms > 0 || !flow_was_on)
-        return;
-    flow_was_on = 0;
-    if (tcgetattr(STDIN_FILENO, &t) == 0) {
-        t.c_iflag |= IXON;
         if (tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0)
-            def_prog_mode();
+            def_prog_mode(); /* curses restores this mode, not the one before */
     }
 }
 
@@ -1237,10 +1220,7 @@ fm_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
     flow_off(); /* cheap; catches a terminal mode reset by someone else (the prompt) */
     if (h <= 0 || wd <= 0)
         return;
-    if (fv->id == 0)
-        snprintf(title, sizeof title, "New %s", fv->e->singular);
-    else
-        snprintf(title, sizeof title, "Edit %s #%lld", fv->e->singular, (long long)fv->id);
+    snprintf(title, sizeof title, "%s", fv->v.title);
     draw_text(w, y, 0, title, wd, ui_attr(app, PAIR_HEADER, A_BOLD));
     if (fv->stamp[0] != '\0' && text_width(title) + text_width(fv->stamp) + 4 < wd)
         draw_text(w, y, wd - text_width(fv->stamp), fv->stamp, text_width(fv->stamp),
@@ -1357,7 +1337,6 @@ fm_free(struct view *v)
     }
     free(fv->f);
     free(fv);
-    flow_restore();
 }
 
 static const struct view_ops form_ops = {
@@ -1433,11 +1412,16 @@ view_form_new(struct app *app, const char *entity, int64_t id, const char *const
     if (may == 0)
         set_banner(fv, BANNER_ERROR, "read-only: your role may not %s %ss (the database refuses)",
                    id != 0 ? "change" : "create", e->singular);
-    if (id != 0)
+    if (id != 0) {
         snprintf(fv->v.title, sizeof fv->v.title, "Edit %s #%lld", e->singular, (long long)id);
-    else
-        snprintf(fv->v.title, sizeof fv->v.title, "New %s", e->singular);
-    flow_forms++;
+    } else {
+        /* a new interaction is named by its kind: "New call" */
+        int k = form_field_index(e, "kind");
+        char *kind = k >= 0 ? raw_value(&fv->f[k]) : xstrdup("");
+
+        snprintf(fv->v.title, sizeof fv->v.title, "New %s", kind[0] ? kind : e->singular);
+        free(kind);
+    }
     flow_off();
     return &fv->v;
 }

@@ -153,6 +153,7 @@ test_dates(void **state)
     expect("interactions", "at", "2026-11-01T09:05:59", "2026-11-01 09:05");
     expect("interactions", "at", "2026-11-01", "2026-11-01 00:00");
     expect("interactions", "due_at", "1.11.2026 23:59", "2026-11-01 23:59");
+    expect("interactions", "at", "2026-11-01 9.30", "2026-11-01 09:30");
     expect("interactions", "at", "2026-11-01 24:00", NULL);
     expect("interactions", "at", "2026-11-01 12:60", NULL);
     expect("interactions", "at", "2026-11-01 12", NULL);
