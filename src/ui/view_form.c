@@ -922,18 +922,25 @@ placeholder(const struct field_spec *f)
     }
 }
 
-/* Word-wrap s into up to max rows of width columns at (y, x). Returns rows used. */
-static int
-draw_wrapped(WINDOW *w, int y, int x, int width, int max, const char *s, attr_t attr)
-{
-    int rows = 0;
-    size_t n = strlen(s);
+#define WRAP_MAX 8
+#define WRAP_LINE 512
 
-    while (n > 0 && rows < max) {
+/* Word-wrap s into at most max (<= WRAP_MAX) lines of width columns, breaking at '\n' too.
+ * When text is left over, the last line ends in "…". Returns the number of lines (>= 1). */
+static int
+wrap_text(const char *s, int width, int max, char out[][WRAP_LINE])
+{
+    size_t n = strlen(s);
+    int rows = 0;
+
+    if (max > WRAP_MAX)
+        max = WRAP_MAX;
+    if (width < 1)
+        width = 1;
+    do {
         size_t take = 0, brk = 0, k;
-        int cols = 0;
+        int cols = 0, nl = 0;
         mbstate_t st;
-        char line[512];
 
         memset(&st, 0, sizeof st);
         while (take < n) {
@@ -946,6 +953,10 @@ draw_wrapped(WINDOW *w, int y, int x, int width, int max, const char *s, attr_t 
                 wc = L'?';
                 memset(&st, 0, sizeof st);
             }
+            if (wc == L'\n') {
+                nl = 1;
+                break;
+            }
             cw = wcwidth(wc);
             cw = cw < 0 ? 1 : cw;
             if (cols + cw > width)
@@ -955,24 +966,45 @@ draw_wrapped(WINDOW *w, int y, int x, int width, int max, const char *s, attr_t 
             if (wc == L' ')
                 brk = take;
         }
-        if (take < n && brk > 0 && rows < max - 1)
+        if (!nl && take < n && brk > 0)
             take = brk;
-        k = take < sizeof line ? take : sizeof line - 1;
-        memcpy(line, s, k);
-        line[k] = '\0';
-        draw_text(w, y + rows, x, line, width, attr);
+        if (take == 0 && !nl && n > 0) { /* a character wider than the box */
+            size_t r = mbrlen(s, n, NULL);
+
+            take = r == (size_t)-1 || r == (size_t)-2 || r == 0 ? 1 : r;
+        }
+        k = take < WRAP_LINE - 8 ? take : WRAP_LINE - 8;
+        memcpy(out[rows], s, k);
+        out[rows][k] = '\0';
         rows++;
         s += take;
         n -= take;
-        while (n > 0 && *s == ' ')
+        if (nl)
             s++, n--;
-    }
+        else
+            while (n > 0 && *s == ' ')
+                s++, n--;
+    } while (n > 0 && rows < max);
+    if (n > 0) /* more than fits: say so (draw_text cuts the line to make room) */
+        strcat(out[rows - 1], text_width(out[rows - 1]) < width ? "…" : " …");
     return rows;
+}
+
+/* Word-wrap s into up to max rows of width columns at (y, x). Returns rows used. */
+static int
+draw_wrapped(WINDOW *w, int y, int x, int width, int max, const char *s, attr_t attr)
+{
+    char lines[WRAP_MAX][WRAP_LINE];
+    int n = wrap_text(s, width, max, lines), i;
+
+    for (i = 0; i < n; i++)
+        draw_text(w, y + i, x, lines[i], width, attr);
+    return n;
 }
 
 /* The note under a field: its error, or an open conflict. */
 static int
-note_of(const struct formview *fv, const struct ffield *ff, char *buf, size_t n)
+note_of(const struct ffield *ff, char *buf, size_t n)
 {
     if (ff->error != NULL) {
         snprintf(buf, n, "↳ %s", ff->error);
@@ -981,7 +1013,8 @@ note_of(const struct formview *fv, const struct ffield *ff, char *buf, size_t n)
     if (ff->conflict) {
         const char *t = ff->theirs_label != NULL ? ff->theirs_label : ff->theirs;
 
-        snprintf(buf, n, "⚠ %s saved \"%s\" here: Ctrl-S to choose", fv->who, t[0] ? t : "(empty)");
+        snprintf(buf, n, "⚠ theirs: %s%s%s · Ctrl-S to choose", t[0] ? "\"" : "",
+                 t[0] ? t : "(empty)", t[0] ? "\"" : "");
         return 1;
     }
     return 0;
@@ -1003,7 +1036,7 @@ field_height(const struct formview *fv, int i, int bodyh, int maxh)
     int h = ff->spec->type == FIELD_MULTILINE ? bodyh : 1;
     int p = popup_rows(ff, i == fv->cur);
 
-    h += note_of(fv, ff, note, sizeof note);
+    h += note_of(ff, note, sizeof note);
     if (p > 0 && h + p > maxh)
         p = maxh - h > 1 ? maxh - h : 1;
     return h + p;
@@ -1117,7 +1150,7 @@ draw_fields(struct formview *fv, WINDOW *w, int y0, int ah, int wd)
             }
             r++;
         }
-        if (note_of(fv, ff, note, sizeof note)) {
+        if (note_of(ff, note, sizeof note)) {
             if (ROW_VISIBLE(r))
                 draw_text(w, ROW_Y(r), x_in, note, wd - x_in,
                           ff->error ? ui_attr(app, PAIR_ERROR, A_BOLD)
@@ -1149,60 +1182,95 @@ draw_fields(struct formview *fv, WINDOW *w, int y0, int ah, int wd)
     }
 }
 
+#define CONFLICT_VALUE_ROWS 6
+#define CONFLICT_INDENT 14 /* "  (•) theirs  " */
+
+/* The conflict screen: who saved first, what was taken from them, and for every field both
+ * changed its label, then "yours" and "theirs" with the values wrapped. */
 static void
 draw_conflict(struct formview *fv, WINDOW *w, int y0, int ah, int wd)
 {
     struct app *app = fv->app;
+    static char lines[2][WRAP_MAX][WRAP_LINE];
+    static const char *const names[2] = {"yours ", "theirs"};
     char line[600];
-    int y = y0, end = y0 + ah, i, k = 0, rows, r;
+    int y = y0, end = y0 + ah, i, k, rows, vw, total, sel_top = 0, sel_bot = 0, sel_opt = 0;
+    int small = ah < 12;
 
     snprintf(line, sizeof line, "%s saved this %s while you were editing it.", fv->who,
              fv->e->singular);
     if (y < end)
-        y += draw_wrapped(w, y, 0, wd, end - y > 2 ? 2 : 1, line,
-                          ui_attr(app, PAIR_HIGHLIGHT, A_BOLD));
-    if (fv->merged[0] != '\0' && y < end - 2) {
+        y += draw_wrapped(w, y, 0, wd, small ? 1 : 2, line, ui_attr(app, PAIR_HIGHLIGHT, A_BOLD));
+    if (fv->merged[0] != '\0' && y < end - 3) {
         snprintf(line, sizeof line, "Taken from them (you had not changed it): %s", fv->merged);
-        y += draw_wrapped(w, y, 0, wd, 1, line, A_NORMAL);
+        y += draw_wrapped(w, y, 0, wd, small ? 1 : 2, line, A_NORMAL);
     }
-    if (y < end - 2)
+    if (!small && y < end - 3)
         y += draw_wrapped(w, y, 0, wd, 2, "You both changed these: choose the value to keep.",
                           A_NORMAL);
-    /* each field: its label, then "yours" and "theirs" */
     rows = end - y;
     if (rows <= 0)
         return;
-    r = fv->csel / 2 * 3; /* the selected field's label row */
-    if (r < fv->ctop)
-        fv->ctop = r;
-    if (r + 3 > fv->ctop + rows)
-        fv->ctop = r + 3 - rows;
-    if (fv->ctop < 0)
-        fv->ctop = 0;
-    for (i = 0; i < fv->nf; i++) {
-        struct ffield *ff = &fv->f[i];
-        const char *vals[2], *names[2] = {"yours ", "theirs"};
-        int o;
+    vw = wd - CONFLICT_INDENT > 8 ? wd - CONFLICT_INDENT : wd - 4;
+    /* find the selected field's rows and scroll them into view */
+    for (i = 0, k = 0, total = 0; i < fv->nf; i++) {
+        const struct ffield *ff = &fv->f[i];
+        int h0, h1;
 
         if (!ff->conflict)
             continue;
-        vals[0] = ff->mine_label != NULL ? ff->mine_label : ff->mine;
-        vals[1] = ff->theirs_label != NULL ? ff->theirs_label : ff->theirs;
-        for (o = -1; o < 2; o++) {
-            int vr = k * 3 + o + 1 - fv->ctop;
+        h0 = wrap_text(ff->mine_label ? ff->mine_label : ff->mine, vw, CONFLICT_VALUE_ROWS,
+                       lines[0]);
+        h1 = wrap_text(ff->theirs_label ? ff->theirs_label : ff->theirs, vw, CONFLICT_VALUE_ROWS,
+                       lines[1]);
+        if (k == fv->csel / 2) {
+            sel_top = total;
+            sel_bot = total + 1 + h0 + h1;
+            sel_opt = total + 1 + (fv->csel % 2 ? h0 : 0);
+        }
+        total += 1 + h0 + h1;
+        k++;
+    }
+    if (sel_bot - sel_top > rows) {
+        fv->ctop = sel_opt;
+    } else {
+        if (sel_top < fv->ctop)
+            fv->ctop = sel_top;
+        if (sel_bot > fv->ctop + rows)
+            fv->ctop = sel_bot - rows;
+    }
+    if (fv->ctop > total - rows)
+        fv->ctop = total - rows > 0 ? total - rows : 0;
+    for (i = 0, k = 0, total = 0; i < fv->nf; i++) {
+        struct ffield *ff = &fv->f[i];
+        int o, n[2], l;
 
-            if (vr < 0 || vr >= rows)
-                continue;
-            if (o < 0) {
-                snprintf(line, sizeof line, "%s%s", ff->spec->label,
-                         ff->pick ? "  ✓" : "  (choose one)");
-                draw_text(w, y + vr, 0, line, wd, A_BOLD);
-            } else {
-                attr_t a = fv->csel == 2 * k + o ? A_REVERSE : A_NORMAL;
+        if (!ff->conflict)
+            continue;
+        n[0] = wrap_text(ff->mine_label ? ff->mine_label : ff->mine, vw, CONFLICT_VALUE_ROWS,
+                         lines[0]);
+        n[1] = wrap_text(ff->theirs_label ? ff->theirs_label : ff->theirs, vw, CONFLICT_VALUE_ROWS,
+                         lines[1]);
+        if (total - fv->ctop >= 0 && total - fv->ctop < rows) {
+            snprintf(line, sizeof line, "%s%s", ff->spec->label,
+                     ff->pick ? "  ✓" : "  (choose one)");
+            draw_text(w, y + total - fv->ctop, 0, line, wd, A_BOLD);
+        }
+        total++;
+        for (o = 0; o < 2; o++) {
+            attr_t a = fv->csel == 2 * k + o ? A_REVERSE : A_NORMAL;
 
-                snprintf(line, sizeof line, "  %s %s  %s", ff->pick == o + 1 ? "(•)" : "( )",
-                         names[o], vals[o][0] ? vals[o] : "(empty)");
-                draw_text(w, y + vr, 0, line, wd, a);
+            for (l = 0; l < n[o]; l++, total++) {
+                const char *v = lines[o][l];
+
+                if (total - fv->ctop < 0 || total - fv->ctop >= rows)
+                    continue;
+                if (l == 0)
+                    snprintf(line, sizeof line, "  %s %s  %s", ff->pick == o + 1 ? "(•)" : "( )",
+                             names[o], n[o] == 1 && v[0] == '\0' ? "(empty)" : v);
+                else
+                    snprintf(line, sizeof line, "%*s%s", wd - vw, "", v);
+                draw_text(w, y + total - fv->ctop, 0, line, wd, a);
             }
         }
         k++;

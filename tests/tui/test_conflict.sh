@@ -28,6 +28,13 @@ wait_in() { # SESSION TEXT [SECONDS]
     screen_of "$1" >&2
     return 1
 }
+gone_in() { # SESSION TEXT [SECONDS]
+    local i
+    for ((i = 0; i < ${3:-10} * 20; i++)); do screen_of "$1" | grep -qF -- "$2" || return 0; sleep 0.05; done
+    echo "--- $1 while waiting for the removal of: $2" >&2
+    screen_of "$1" >&2
+    return 1
+}
 k() { tmx send-keys -t "$@"; }
 prompt() { k "$1" :; k "$1" -l "$2"; k "$1" Enter; }
 # open_form SESSION VIEW SEARCH TITLE: find the record in a list view and press e
@@ -36,6 +43,7 @@ open_form() {
     k "$1" / C-u # the list keeps its last search: replace it
     k "$1" -l "$3"
     k "$1" Enter
+    gone_in "$1" "search: " 5 || return 1 # the input line closed: the list shows the search
     wait_in "$1" "$3" 5 || return 1
     k "$1" e
     wait_in "$1" "$4" 5
@@ -81,7 +89,7 @@ k t C-s
 check "saving before choosing asks for the choices" wait_for "choose yours or theirs for every field first (2 left)"
 # Esc goes back to the form: the open conflicts are marked at their fields
 k t Escape
-check "back in the form, the conflict is marked at the field" wait_for "⚠ priya at"
+check "back in the form, the conflict is marked at the field" wait_for "⚠ theirs: \"6000.00\" · Ctrl-S to choose"
 check "the merged stage is in the form" wait_for "Stage*     qualification"
 k t C-s
 check "Ctrl-S shows the choices again" wait_for "You both changed these"

@@ -111,6 +111,7 @@ prompt "view deals"
 keys /
 keys -l "Ofen-Deal"
 keys Enter
+wait_gone "search: " >/dev/null # the input line closed: the columns show the search
 check "the deal is in the pipeline" wait_for "Ofen-Deal Größe"
 keys e
 check "e opens the deal's form" wait_for "Edit deal #$deal"
@@ -193,6 +194,7 @@ prompt "view deals"
 keys /
 keys -l "Ofen-Deal"
 keys Enter
+wait_gone "search: " >/dev/null
 wait_for "Ofen-Deal Größe" >/dev/null
 keys Right # in the qualification column
 keys e
