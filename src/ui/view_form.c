@@ -164,14 +164,15 @@ raw_value(const struct ffield *ff)
 }
 
 /* The value to save for field ff: 0 with *out (malloc'd), or -1 with the field's error set.
- * A value nobody touched is kept exactly as read. */
+ * In a record read from the database (editing), a value nobody touched is kept exactly as
+ * read; a new record checks every field. */
 static int
-field_value(struct ffield *ff, char **out)
+field_value(struct ffield *ff, int editing, char **out)
 {
     char *raw = raw_value(ff), msg[200];
 
     *out = NULL;
-    if (strcmp(raw, ff->base) == 0) {
+    if (editing && strcmp(raw, ff->base) == 0) {
         *out = raw;
         return 0;
     }
@@ -408,7 +409,7 @@ save(struct formview *fv, int attempt)
 
     for (i = 0; i < fv->nf; i++) {
         ref_leave(&fv->f[i]);
-        if (field_value(&fv->f[i], &vals[i]) != 0) {
+        if (field_value(&fv->f[i], fv->id != 0, &vals[i]) != 0) {
             nbad++;
             if (bad < 0)
                 bad = i;

@@ -80,6 +80,9 @@ prompt "new deal"
 check "a new deal form" wait_for "New deal"
 keys C-s
 check "a required field left empty is shown at the field" wait_for "↳ required"
+check "at every required field (name and account)" \
+    test "$(screen | grep -c '↳ required')" = 2
+check "the form counts them" wait_for "not saved: 2 fields to correct"
 keys Escape
 check "nothing typed: Esc closes without asking" wait_for "cancelled: nothing saved"
 
