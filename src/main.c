@@ -59,9 +59,10 @@ usage(FILE *f)
           "options:\n"
           "  -d, --db CONNINFO    PostgreSQL connection string or URI (overrides the config)\n"
           "  -c, --config FILE    read FILE after /etc/ccrm/ccrm.ini and ~/.config/ccrm/ccrm.ini\n"
-          "      --view VIEW      start on VIEW (feed, leads, accounts, tickets) instead of the\n"
-          "                       department's own (marketing: leads, support: tickets, the\n"
-          "                       others: accounts for now)\n"
+          "      --view VIEW      start on VIEW (feed, leads, accounts, contacts, deals, tickets,\n"
+          "                       campaigns, inbox, dashboard) instead of the department's own\n"
+          "                       (marketing: leads, support: tickets, sales: deals,\n"
+          "                       management: dashboard, others: accounts)\n"
           "  -h, --help           show this help and exit\n"
           "  -V, --version        show the version and exit\n"
           "\n"
@@ -156,10 +157,10 @@ parse_args(int argc, char **argv, struct opts *o)
         fputs("ccrm: choose one of --migrate, --demo, --local-start, --local-stop\n", stderr);
         return -1;
     }
-    if (o->view != NULL && strcmp(o->view, "accounts") != 0 && strcmp(o->view, "feed") != 0 &&
-        strcmp(o->view, "leads") != 0 && strcmp(o->view, "tickets") != 0) {
+    if (o->view != NULL && !config_view_known(o->view)) {
         fprintf(stderr,
-                "ccrm: --view: unknown view \"%s\" (known: feed, leads, accounts, tickets)\n",
+                "ccrm: --view: unknown view \"%s\" (known: feed, leads, accounts, contacts, deals,"
+                " tickets, campaigns, inbox, dashboard)\n",
                 o->view);
         return -1;
     }

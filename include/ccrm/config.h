@@ -35,4 +35,8 @@ int config_load(struct ccrm_config *cfg, const char *explicit_file, struct ccrm_
 /* Free everything config_load/config_defaults allocated; cfg may be reused after. */
 void config_fini(struct ccrm_config *cfg);
 
+/* Is name one of the views (feed, leads, accounts, contacts, deals, tickets, campaigns, inbox,
+ * dashboard)? */
+int config_view_known(const char *name);
+
 #endif

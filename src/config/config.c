@@ -49,6 +49,17 @@ static const char *const views[] = {
     "feed", "leads", "accounts", "contacts", "deals", "tickets", "campaigns", "inbox", "dashboard",
 };
 
+int
+config_view_known(const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof views / sizeof views[0]; i++)
+        if (strcmp(views[i], name) == 0)
+            return 1;
+    return 0;
+}
+
 /* iniparser reports syntax errors through a callback (stderr by default); keep the first
  * message of the current load here instead, and count the rest. */
 static char parse_msg[512];

@@ -789,11 +789,11 @@ handle_key(struct app *app, wint_t key, int fkey)
         ui->dirty = 1;
         return;
     }
-    if (!fkey && key == L':') {
+    v = ui_active(ui);
+    if (!fkey && key == L':' && (v == NULL || !v->takes_text)) {
         prompt_open(app);
         return;
     }
-    v = ui_active(ui);
     if (v != NULL && v->ops->handle_key(v, app, key, fkey)) {
         ui->dirty = 1;
         return;

@@ -42,6 +42,7 @@ struct view {
     const struct view_ops *ops;
     char title[64];
     int dirty;
+    int takes_text; /* every printable key is input (a form): `:` does not open the prompt */
 };
 
 /* Line input on the bottom line (search, later the command prompt). */

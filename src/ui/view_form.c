@@ -1431,6 +1431,7 @@ view_form_new(struct app *app, const char *entity, int64_t id, const char *const
     }
     fv = xcalloc(1, sizeof *fv);
     fv->v.ops = &form_ops;
+    fv->v.takes_text = 1; /* ":" is text here (10:30, URLs), not the command prompt */
     fv->app = app;
     fv->e = e;
     fv->id = id;

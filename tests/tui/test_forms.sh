@@ -101,12 +101,12 @@ for i in 1 2 3 4 5 6 7; do keys Tab; done
 check "the body field" wait_for "Enter: new line"
 keys -l "Erste Zeile"
 keys Enter
-keys -l "Zweite Zeile, Größe 12 MB"
+keys -l "Zweite Zeile, Größe 12 MB, um 10:30"
 keys C-s
 check "the ticket is saved" wait_for "saved ticket #"
-check "subject and body in full, account set, status left to its default" \
+check "subject and body in full (':' is text in a form), account set, status default" \
     test "$(psqlc -c "select count(*) from tickets where subject = '$subject'
-                        and body = E'Erste Zeile\\nZweite Zeile, Größe 12 MB'
+                        and body = E'Erste Zeile\\nZweite Zeile, Größe 12 MB, um 10:30'
                         and account_id = $acc and status = 'new' and priority = 'normal'")" = 1
 
 # ---- edit a deal: stage and amount ----
