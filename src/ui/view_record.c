@@ -61,7 +61,8 @@ static int presence_gen;
 
 #define HELP_MOVE                                                                                  \
     "j, k, ↑ ↓\tmove through the lines", "PgDn, PgUp\tscroll a page (also Space, b)",              \
-        "g, G\tfirst, last line", "Enter\topen the record on the line (a call: its form)"
+        "g, G\tfirst, last line", "], [\tnext, previous section (timeline, comments, chat)",       \
+        "Enter\topen the record on the line (a call: its form)"
 #define HELP_ACT                                                                                   \
     "e\tedit this record", "c\tcomment (@login tells that person)",                                \
         "a\tassign to a person (owner)", "h\thand off to a person or department, with a note"
@@ -358,6 +359,21 @@ act_key(struct recordview *rv, struct app *app, wint_t key)
     }
 }
 
+/* ] and [: to the next or previous section heading, shown at the top with its lines. */
+static void
+jump_section(struct recordview *rv, int dir)
+{
+    const struct detail_line *lines = rv->hist ? rv->hist->lines : (rv->d ? rv->d->lines : NULL);
+    int i, n = nlines(rv);
+
+    for (i = rv->sel + dir; i >= 0 && i < n; i += dir)
+        if (lines[i].entity[0] == '\0') {
+            rv->sel = i;
+            rv->top = i;
+            return;
+        }
+}
+
 static int
 rv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
 {
@@ -394,6 +410,9 @@ rv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
         delta = -n;
     } else if (key == L'G') {
         delta = n;
+    } else if (key == L']' || key == L'[') {
+        jump_section(rv, key == L']' ? 1 : -1);
+        return 1;
     } else {
         return act_key(rv, app, key);
     }
