@@ -101,6 +101,10 @@ check "the ticket's related account" wait_for "account: Zephyr Detailtest GmbH"
 check "the ticket's related contact" wait_for "contact: Greta Aalto <greta@zephyr-detail.example>"
 check "the ticket's own timeline" wait_for "Timeline (0, newest first)"
 check "a ticket's hint offers the sales signal" wait_for "S sales signal · Enter open"
+keys S
+check "S asks for the sales signal's note" wait_for "sales signal note:" 5
+keys Escape
+wait_gone "sales signal note:" 5 || fail "signal cancelled"
 # Related 0, account 1, contact 2
 keys j j Enter
 check "Enter on the related contact opens it" wait_for "contact #$greta · Zephyr" 5
@@ -132,6 +136,24 @@ check "H shows the contact's history" wait_for "History (1 changes" 5
 check "the history: created, by whom" line_has "sam (sales)" "created Greta Aalto <greta@zephyr-detail.example>"
 keys H
 check "H again: back" wait_for "Timeline (5, newest first)" 5
+# the keys that act on the record open the forms and actions on it
+keys l
+check "l logs a call on the contact" wait_for "New call" 5
+check "the call is prefilled with the contact" line_has "Contact" "Greta Aalto"
+check "and with the contact's account" line_has "Account" "Zephyr Detailtest GmbH"
+keys Escape
+check "Esc: back from the form" wait_for "contact #$greta · Zephyr" 5
+keys e
+check "e edits the contact" wait_for "Edit contact #$greta" 5
+keys Escape
+wait_for "contact #$greta · Zephyr" 5 || fail "back from the edit form"
+keys a
+check "a asks whom to assign it to" wait_for "to (login or department):" 5
+keys Escape
+keys h
+check "h asks whom to hand it off to" wait_for "to (login or department):" 5
+keys Escape
+wait_gone "to (login or department):" 5 || fail "hand-off cancelled"
 
 keys q
 check "q returns to the account" wait_for "People (2)" 5
@@ -152,6 +174,10 @@ check "the lead's account, through its person" wait_for "account: Zephyr Detailt
 check "the ticket of the lead's person, matched only by e-mail, on the lead's timeline" \
     line_has "zoe (support)" "ticket #$hticket Hugo cannot log in"
 check "a lead's hint offers conversion" wait_for "C convert · Enter open"
+keys C
+check "C converts the lead: it asks for the deal's name" wait_for "deal name:" 5
+keys Escape
+wait_gone "deal name:" 5 || fail "conversion cancelled"
 keys '?'
 check "the help lists the lead's keys" wait_for "convert the lead"
 keys Escape
