@@ -430,7 +430,7 @@ run(struct app *app, const char *line)
         break;
     case CMD_HISTORY:
         if (v == NULL || view_account_toggle_history(v, app) == -1)
-            ui_message_error(app, "no account shown: the history is that of an account");
+            ui_message_error(app, "no record shown: open one to see its history");
         break;
     case CMD_HELP:
         ui->help = 1;

@@ -65,7 +65,7 @@ s_start=$(printf '%s\n' "${startups[@]}" | stats)
 tui_start 120 40 env CCRM_TRACE="$trace" "$CCRM" -d "$PG_CONN" --view accounts
 for j in $(seq 200); do grep -q paint_startup "$trace" && break; sleep 0.05; done
 # the pane runs a shell that records the exit status; ccrm is its child
-pid=$(pgrep -P "$(tmx display-message -t t -p '#{pane_pid}')" -x ccrm)
+pid=$(pgrep -P "$(tmx display-message -t =t: -p '#{pane_pid}')" -x ccrm)
 rss_start=$(awk '/VmRSS/ { print $2 }' /proc/"$pid"/status)
 nkeys() { grep -c '^key' "$trace"; }
 press() { # press KEY: send it and wait until its paint is traced

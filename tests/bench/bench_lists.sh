@@ -99,7 +99,7 @@ measure() {
     : >"$trace"
     tui_start 160 45 env CCRM_TRACE="$trace" "$CCRM" -d "$PG_CONN" --view "$view"
     for j in $(seq 400); do grep -q paint_startup "$trace" && break; sleep 0.05; done
-    pid=$(pgrep -P "$(tmx display-message -t t -p '#{pane_pid}')" -x ccrm)
+    pid=$(pgrep -P "$(tmx display-message -t =t: -p '#{pane_pid}')" -x ccrm)
     local first
     first=$(sed -n 's/^paint_startup //p' "$trace")
     for ((i = 0; i < reps; i++)); do press NPage; done

@@ -77,7 +77,7 @@ for n in $clients_list; do
     ratio=$(awk -v a="$l50" -v b="$r50" -v c="$l99" -v d="$r99" 'BEGIN { if (b > 0 && d > 0) printf "%.1f / %.1f", a / b, c / d }')
     printf '%-8s %-34s %-30s %s\n' "$n" "$lat" "$rtt" "$ratio"
     # each window runs "env ... ccrm", and env executes ccrm in place: the pane pid is ccrm's
-    rss=$(for p in $(tmx list-panes -s -t b -F '#{pane_pid}'); do
+    rss=$(for p in $(tmx list-panes -s -t =b: -F '#{pane_pid}'); do
         [ "$(cat /proc/"$p"/comm 2>/dev/null)" = ccrm ] && awk '/VmRSS/ { print $2 }' /proc/"$p"/status
     done | stats)
     echo "         client RSS kB (n p50 p99 max): $rss; expected $((events * n)) samples"

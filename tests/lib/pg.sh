@@ -96,13 +96,13 @@ tui_start() {
         -e TERM=tmux-256color -e ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
         "sleep 600"
     on_exit "tmx kill-server"
-    tmx set-option -t t remain-on-exit on
+    tmx set-option -t =t: remain-on-exit on
     # the exit status goes to a file: tmux's #{pane_dead_status} is not always filled in
     rm -f "$TEST_TMP/tui.exit"
-    tmx respawn-pane -k -t t "$(printf '%q ' "$@"); echo \$? >$TEST_TMP/tui.exit"
+    tmx respawn-pane -k -t =t: "$(printf '%q ' "$@"); echo \$? >$TEST_TMP/tui.exit"
 }
-screen() { tmx capture-pane -t t -p; }
-keys() { tmx send-keys -t t "$@"; }
+screen() { tmx capture-pane -t =t: -p; }
+keys() { tmx send-keys -t =t: "$@"; }
 # wait_for TEXT [SECONDS]: poll the screen until TEXT (fixed string) appears.
 wait_for() {
     local text=$1 limit=${2:-10} i

@@ -20,7 +20,7 @@ psqlc -c "insert into contacts (account_id, first_name, last_name, email, phone,
           values ($acc, 'Jörg', 'Konfliktmann', 'joerg@konflikt.example', '+45 1111', 'Einkauf')"
 contact=$(psqlc -c "select id from contacts where email = 'joerg@konflikt.example'")
 
-screen_of() { tmx capture-pane -t "$1" -p; }
+screen_of() { tmx capture-pane -t "=$1:" -p; }
 wait_in() { # SESSION TEXT [SECONDS]
     local i
     for ((i = 0; i < ${3:-10} * 20; i++)); do screen_of "$1" | grep -qF -- "$2" && return 0; sleep 0.05; done
@@ -35,7 +35,7 @@ gone_in() { # SESSION TEXT [SECONDS]
     screen_of "$1" >&2
     return 1
 }
-k() { tmx send-keys -t "$@"; }
+k() { tmx send-keys -t "=$1:" "${@:2}"; }
 prompt() { k "$1" :; k "$1" -l "$2"; k "$1" Enter; }
 # open_form SESSION VIEW SEARCH TITLE: find the record in a list view and press e
 open_form() {

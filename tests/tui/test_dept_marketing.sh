@@ -8,7 +8,7 @@ CCRM=${1:?usage: test_dept_marketing.sh path/to/ccrm}
 
 pg_start_demo "$CCRM" 60
 DB="host=$PG_DIR dbname=ccrm"
-screen_of() { tmx capture-pane -t "$1" -p; }
+screen_of() { tmx capture-pane -t "=$1:" -p; }
 wait_in() { # SESSION TEXT [SECONDS]
     local i
     for ((i = 0; i < ${3:-10} * 20; i++)); do screen_of "$1" | grep -qF -- "$2" && return 0; sleep 0.05; done
@@ -62,7 +62,7 @@ keys C
 check "converting twice is refused with the database's reason" wait_for "already converted"
 
 keys q q
-tmx send-keys -t s q
+tmx send-keys -t =s: q
 tui_stop
 check "ccrm exits 0" test "$(cat "$TEST_TMP/tui.exit")" = 0
 done_testing

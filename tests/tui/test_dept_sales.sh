@@ -9,7 +9,7 @@ CCRM=${1:?usage: test_dept_sales.sh path/to/ccrm}
 
 pg_start_demo "$CCRM" 60
 DB="host=$PG_DIR dbname=ccrm"
-screen_of() { tmx capture-pane -t "$1" -p; }
+screen_of() { tmx capture-pane -t "=$1:" -p; }
 wait_in() { # SESSION TEXT [SECONDS]
     local i
     for ((i = 0; i < ${3:-10} * 20; i++)); do screen_of "$1" | grep -qF -- "$2" && return 0; sleep 0.05; done
@@ -26,9 +26,9 @@ n_neg=$(count negotiation)
 tmx new-session -d -s m -x 140 -y 40 -e LANG=C.UTF-8 -e TERM=tmux-256color -e ASAN_OPTIONS=detect_leaks=0 \
     "$(printf '%q ' "$CCRM" -d "$DB user=marco")"
 wait_in m "Leads by updated" || fail "marco's client"
-tmx send-keys -t m :
-tmx send-keys -t m -l "open $acc"
-tmx send-keys -t m Enter
+tmx send-keys -t =m: :
+tmx send-keys -t =m: -l "open $acc"
+tmx send-keys -t =m: Enter
 check "marco has the deal's account open" wait_in m "[prospecting]"
 
 tui_start 140 40 "$CCRM" -d "$DB user=sam"
@@ -57,7 +57,7 @@ check "database: the amount is 77500" \
 check "marco's timeline shows the new amount, live" wait_in m "[negotiation] 77,500" 5
 
 keys q
-tmx send-keys -t m q q
+tmx send-keys -t =m: q q
 tui_stop
 check "ccrm exits 0" test "$(cat "$TEST_TMP/tui.exit")" = 0
 done_testing

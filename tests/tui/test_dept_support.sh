@@ -9,7 +9,7 @@ CCRM=${1:?usage: test_dept_support.sh path/to/ccrm}
 
 pg_start_demo "$CCRM" 60
 DB="host=$PG_DIR dbname=ccrm"
-screen_of() { tmx capture-pane -t "$1" -p; }
+screen_of() { tmx capture-pane -t "=$1:" -p; }
 wait_in() { # SESSION TEXT [SECONDS]
     local i
     for ((i = 0; i < ${3:-10} * 20; i++)); do screen_of "$1" | grep -qF -- "$2" && return 0; sleep 0.05; done
@@ -69,16 +69,16 @@ check "database: sam got a hand-off of the ticket with the note" \
     test "$(psqlc -c "select count(*) from inbox where login = 'sam' and kind = 'handoff'
         and entity = 'tickets' and entity_id = $tid and note like '%Pro plan%'")" = 1
 check "sam's Inbox tab counts it, without a key press" wait_in s "Inbox ($((before + 1)))" 5
-tmx send-keys -t s 8
+tmx send-keys -t =s: 8
 check "sam's Inbox lists the hand-off from sofia with the note" wait_in s "Customer wants the Pro plan"
-tmx send-keys -t s g Enter
+tmx send-keys -t =s: g Enter
 check "Enter opens the ticket from the Inbox" wait_in s "ticket #$tid"
 check "sam sees sofia's call on the ticket's timeline" \
     wait_in s "sofia (support)        call: Called the customer about the export"
 check "opening the entry marked it read" test "$(sam_unread)" = "$before"
 
 keys q q
-tmx send-keys -t s q q
+tmx send-keys -t =s: q q
 tui_stop
 check "ccrm exits 0" test "$(cat "$TEST_TMP/tui.exit")" = 0
 done_testing

@@ -25,7 +25,7 @@ before=$(ncontacts)
 # ---- a new contact: UTF-8 editing, and the account chosen by searching ----
 prompt "new contact"
 check "the form for a new contact opens" wait_for "New contact"
-tty=$(tmx display -p -t t '#{pane_tty}')
+tty=$(tmx display -p -t =t: '#{pane_tty}')
 check "XON/XOFF is off while a form is open, so Ctrl-S reaches ccrm" \
     bash -c "stty -a <'$tty' | grep -q -- '-ixon'"
 keys -l "Zoë"
@@ -135,10 +135,10 @@ keys e
 check "the form again" wait_for "Edit deal #$deal"
 keys Down Down Down End C-u
 keys -l "777,7"
-tmx resize-window -t t -x 40 -y 12
+tmx resize-window -t =t: -x 40 -y 12
 check "at 40x12 the field being edited is still on screen" wait_for "777,7"
 check "with the keys line" wait_for "^S save"
-tmx resize-window -t t -x 100 -y 30
+tmx resize-window -t =t: -x 100 -y 30
 check "back at 100x30 every field shows again" wait_for "Ofen-Deal Größenwahn"
 check "and the input is kept" wait_for "777,7"
 keys C-s

@@ -13,7 +13,7 @@ read -r acc_id name <<<"$(psqlc -F ' ' -c "select a.id, a.name from accounts a w
     (select 1 from account_shares s where s.account_id = a.id) and a.name ~ '^[A-Za-z]'
     order by a.id limit 1")"
 
-screen_of() { tmx capture-pane -t "$1" -p; }
+screen_of() { tmx capture-pane -t "=$1:" -p; }
 wait_in() { # SESSION TEXT [SECONDS]
     local i
     for ((i = 0; i < ${3:-10} * 20; i++)); do screen_of "$1" | grep -qF -- "$2" && return 0; sleep 0.05; done
@@ -28,12 +28,12 @@ gone_in() { # SESSION TEXT [SECONDS]
 }
 
 open_account() { # SESSION: search the name and open it, waiting for each step to show
-    tmx send-keys -t "$1" /
+    tmx send-keys -t "=$1:" /
     wait_in "$1" "search:" 5 || return 1
-    tmx send-keys -t "$1" -l "$name"
-    tmx send-keys -t "$1" Enter
+    tmx send-keys -t "=$1:" -l "$name"
+    tmx send-keys -t "=$1:" Enter
     wait_in "$1" "search \"" 5 || return 1
-    tmx send-keys -t "$1" Enter
+    tmx send-keys -t "=$1:" Enter
 }
 
 tui_start 120 30 "$CCRM" -d "$DB user=sofia" --view accounts
@@ -75,8 +75,8 @@ check "partner cannot post into it" \
     bash -c "! psql -X -At '$DB user=paul' -c \"insert into chat_messages (entity, entity_id, body) values ('accounts', $acc_id, 'spy')\" 2>/dev/null"
 check "nothing was posted" test "$(psqlc -c "select count(*) from chat_messages where body = 'spy'")" = 0
 
-tmx send-keys -t m q
+tmx send-keys -t =m: q
 check "when marco leaves, sofia sees it" gone_in t "Also here now" 5
 keys q
-tmx send-keys -t m q
+tmx send-keys -t =m: q
 done_testing

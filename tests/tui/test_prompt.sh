@@ -99,11 +99,11 @@ check "still running after Ctrl-C" [ ! -s "$TEST_TMP/tui.exit" ]
 
 keys : "find typed text"
 check "typing shows on the bottom line" wait_bottom '^:find typed text$'
-tmx resize-window -t t -x 40 -y 12
+tmx resize-window -t =t: -x 40 -y 12
 ROWS=12
 check "resize to 40x12 while typing keeps the text" wait_bottom '^:find typed text$'
 check "40x12: no line wider than 40 columns" bash -c '! screen | awk "{ if (length(\$0) > 40) exit 0; } END { exit 1 }"'
-tmx resize-window -t t -x 120 -y 30
+tmx resize-window -t =t: -x 120 -y 30
 ROWS=30
 check "and back to 120x30, text still there" wait_bottom '^:find typed text$'
 keys BSpace BSpace BSpace BSpace BSpace Left Left Right " x" Enter
@@ -140,7 +140,7 @@ tui_stop
 
 # the terminal modes are restored on exit (libedit's, then curses')
 tui_start 120 $ROWS bash --norc --noprofile
-tmx send-keys -t t "stty -g >$TEST_TMP/stty.before; $(printf '%q ' "$CCRM") -d '$PG_CONN' --view accounts; stty -g >$TEST_TMP/stty.after" Enter
+tmx send-keys -t =t: "stty -g >$TEST_TMP/stty.before; $(printf '%q ' "$CCRM") -d '$PG_CONN' --view accounts; stty -g >$TEST_TMP/stty.after" Enter
 check "started from a shell" wait_for "3 Accounts"
 keys : "view feed" Enter
 check "a command ran" wait_for "Feed by newest"
