@@ -168,8 +168,7 @@ static const struct entityspec entities[] = {
                     " || coalesce(' (' || au.department || ')', '') || ' ' || act.what, ''),"
                     " coalesce(a.account_id::text, '')",
                     6, 7,
-                    "((coalesce(a.first_name, '') || ' ' || coalesce(a.last_name, '')) ILIKE $1"
-                    " OR a.company ILIKE $1 OR a.email ILIKE $1)",
+                    "a.search LIKE ccrm_fold($1)",
                     0, lead_cols, lead_sorts, lead_sortnames, lead_fnames, lead_fexprs, 1, "leads"},
     [LIST_ACCOUNTS] = {"accounts a",
                        "a.name, coalesce(a.domain, ''), coalesce(a.industry, ''),"
@@ -194,8 +193,7 @@ static const struct entityspec entities[] = {
                        " to_char(a.updated_at, 'YYYY-MM-DD HH24:MI'),"
                        " coalesce(a.account_id::text, '')",
                        6, 7,
-                       "((coalesce(a.first_name, '') || ' ' || coalesce(a.last_name, ''))"
-                       " ILIKE $1 OR a.email ILIKE $1)",
+                       "a.search LIKE ccrm_fold($1)",
                        0, contact_cols, contact_sorts, contact_sortnames, contact_fnames,
                        contact_fexprs, 0, "contacts"},
     [LIST_DEALS] = {"opportunities a LEFT JOIN accounts acc ON acc.id = a.account_id",

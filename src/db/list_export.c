@@ -11,11 +11,19 @@
 
 #define EXPORT_PAGE 1000
 
+/* One field, quoted (by libcsv) only when it needs to be, as --export writes them. */
 static int
 put(FILE *f, const char *s, int last)
 {
-    if (csv_fwrite(f, s != NULL ? s : "", strlen(s != NULL ? s : "")) != 0)
+    if (s == NULL)
+        s = "";
+    if (strpbrk(s, ",\"\r\n") != NULL ||
+        (s[0] != '\0' && (s[0] == ' ' || s[strlen(s) - 1] == ' '))) {
+        if (csv_fwrite(f, s, strlen(s)) != 0)
+            return -1;
+    } else if (fputs(s, f) == EOF) {
         return -1;
+    }
     return fputc(last ? '\n' : ',', f) == EOF ? -1 : 0;
 }
 

@@ -62,8 +62,8 @@ static const struct ref_target {
     {"contacts", "contacts r LEFT JOIN accounts a ON a.id = r.account_id", "r.id::text",
      "coalesce(nullif(concat_ws(' ', r.first_name, r.last_name), ''), r.email, '#' || r.id)",
      "concat_ws(' · ', r.email, a.name)",
-     "((coalesce(r.first_name, '') || ' ' || coalesce(r.last_name, '')) ILIKE $1"
-     " OR r.email ILIKE $1 OR r.id = $2::bigint)",
+     /* folded name and e-mail (schema/009_people_search.sql) */
+     "(r.search LIKE ccrm_fold($1) OR r.id = $2::bigint)",
      1, "r.last_name, r.first_name, r.id", "r.id = $1::bigint"},
     {"users", "users r", "r.login", "r.display_name || ' (' || r.login || ')'", "r.department",
      "r.active AND (ccrm_fold(r.display_name) LIKE ccrm_fold($1) OR r.login ILIKE $1)", 0,
@@ -72,8 +72,7 @@ static const struct ref_target {
      "coalesce(nullif(concat_ws(' ', r.first_name, r.last_name), ''), r.company, r.email,"
      " '#' || r.id)",
      "concat_ws(' · ', r.email, r.company, r.status)",
-     "((coalesce(r.first_name, '') || ' ' || coalesce(r.last_name, '')) ILIKE $1"
-     " OR r.company ILIKE $1 OR r.email ILIKE $1 OR r.id = $2::bigint)",
+     "(r.search LIKE ccrm_fold($1) OR r.id = $2::bigint)",
      1, "r.last_name, r.first_name, r.id", "r.id = $1::bigint"},
     {"opportunities", "opportunities r LEFT JOIN accounts a ON a.id = r.account_id", "r.id::text",
      "r.name", "concat_ws(' · ', a.name, r.stage)", "(r.name ILIKE $1 OR r.id = $2::bigint)", 1,

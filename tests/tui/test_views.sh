@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The list views beyond Accounts, driven as a person would: Contacts (search, filter "mine"),
+# Campaigns (filter by status), the Dashboard's figures against the database, `:filter`,
+# `:export` of a filtered list (every matching row, nothing overwritten), `:assign` and
+# `:comment` from the prompt on the selected record, a bad filter's message, and the tab bar on
+# a narrow terminal.
+. "$(dirname "$0")/../lib/pg.sh"
+CCRM=${1:?usage: test_views.sh path/to/ccrm}
+
+pg_start_demo "$CCRM" 120
+DB="host=$PG_DIR dbname=ccrm"
+wait_sql() { # SQL EXPECTED: poll until the query returns EXPECTED (5 s)
+    local i
+    for ((i = 0; i < 100; i++)); do [ "$(psqlc -c "$1")" = "$2" ] && return 0; sleep 0.05; done
+    return 1
+}
+# give marco a few contacts to own, one with a unique name
+psqlc -c "update contacts set owner = 'marco' where id in (select id from contacts order by id limit 3)" >/dev/null
+psqlc -c "update contacts set first_name = 'Þórunn', last_name = 'Testdóttir' where id = (select min(id) from contacts)" >/dev/null
+
+tui_start 120 34 "$CCRM" -d "$DB user=marco" --view contacts
+check "the Contacts view opens" wait_for "Contacts by name"
+keys /
+keys -l "thorunn"
+check "search finds a contact, accents folded" wait_for "Þórunn Testdóttir"
+keys Escape Escape
+keys f
+check "f opens the filter line" wait_for "filter:"
+keys -l mine
+keys Enter
+check "the status bar names the filter" wait_for "filter owner=marco"
+mine=$(screen | grep -c " marco ")
+check "only marco's contacts are listed (3)" test "$mine" = 3
+keys f C-u
+keys -l "colour=red"
+keys Enter
+check "an unknown filter says which ones exist" wait_for 'unknown filter "colour": Contacts takes mine, owner=…, all'
+
+keys 7
+check "7: Campaigns" wait_for "Campaigns by name"
+keys :
+keys -l "filter status=active"
+keys Enter
+check ":filter status=active" wait_for "filter status=active"
+n_active=$(psqlc -c "select count(*) from campaigns where status = 'active'")
+check "only active campaigns are listed ($n_active)" \
+    test "$(screen | grep -c ' active ')" = "$n_active"
+keys :
+keys -l "export $TEST_TMP/active.csv"
+keys Enter
+check "the export says how many rows" wait_for "exported $n_active rows of Campaigns"
+check "the file has a header and every active campaign" \
+    test "$(wc -l <"$TEST_TMP/active.csv")" = $((n_active + 1))
+check "the header names the columns" test "$(head -1 "$TEST_TMP/active.csv")" = "Campaign,Status,Starts,Ends,Budget,Owner"
+keys :
+keys -l "export $TEST_TMP/active.csv"
+keys Enter
+check "an existing file is not overwritten" wait_for "it exists already (not overwritten)"
+
+keys 6
+check "6: Tickets" wait_for "Tickets by updated"
+keys g
+tid=$(screen | sed -n 's/^#\([0-9][0-9]*\) .*/\1/p' | head -1)
+keys :
+keys -l "assign sofia please call back"
+keys Enter
+check ":assign on the selected ticket reports it" wait_for "sofia"
+check "database: the ticket is assigned to sofia, with an inbox entry for her" \
+    test "$(psqlc -c "select t.assignee = 'sofia' and exists (select 1 from inbox i where i.login = 'sofia'
+        and i.entity = 'tickets' and i.entity_id = t.id and i.kind = 'assignment')
+        from tickets t where t.id = ${tid:-0}")" = t
+keys :
+keys -l "comment @sam the customer asked for a quote"
+keys Enter
+check "database: the comment is there and sam got a mention" \
+    wait_sql "select count(*) from comments c join inbox i on i.entity = c.entity and i.entity_id = c.entity_id
+        where c.entity = 'tickets' and c.entity_id = ${tid:-0} and i.login = 'sam' and i.kind = 'mention'" 1
+
+keys 9
+check "9: the Dashboard" wait_for "Pipeline by stage"
+n_open=$(psqlc -c "select count(*) from tickets where status = 'open'")
+check "its ticket figure matches the database ($n_open open)" \
+    test "$(screen | grep -E '^ +open +[0-9]+' | awk '{ print $2 }' | head -1)" = "$n_open"
+psqlc -c "update tickets set status = 'open' where id = (select min(id) from tickets where status = 'new')" >/dev/null
+check "and follows a change made in psql, live" \
+    wait_for "$(printf 'open           %10s' $((n_open + 1)))" 5
+
+tmx resize-window -t =t: -x 80 -y 24
+check "on 80 columns only the current tab keeps its title" wait_for "  9 Dashboard"
+check "the others show only their number (and counts)" \
+    bash -c "tmux -L $TMUX_SOCK capture-pane -t =t: -p | head -1 | grep -q ' 2  3  4  5  6  7  8'"
+keys q
+tui_stop
+check "ccrm exits 0" test "$(cat "$TEST_TMP/tui.exit")" = 0
+done_testing
