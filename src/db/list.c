@@ -569,8 +569,9 @@ db_list_in_window(struct db *db, const struct list_query *q, const int64_t *ids,
         free(idlist);
         idlist = t;
     }
-    params[np++] = idlist;
+    /* the search condition is written on $1 (as in every list query), the ids come second */
     params[np++] = pattern;
+    params[np++] = idlist;
     filt = filter_sql(e, q, 3, params, &np);
     /* inside means: not before the first row and not after the last one; an open end (no
      * first row: the list starts here) has no bound */
@@ -590,8 +591,8 @@ db_list_in_window(struct db *db, const struct list_query *q, const int64_t *ids,
         snprintf(idb2, sizeof idb2, "%lld", (long long)last->id);
         params[np++] = idb2;
     }
-    sql = xasprintf("SELECT count(*) FROM %s WHERE a.id = ANY($1::bigint[])"
-                    " AND ($2::text IS NULL OR %s)%s AND NOT (%s) AND NOT (%s)",
+    sql = xasprintf("SELECT count(*) FROM %s WHERE a.id = ANY($2::bigint[])"
+                    " AND ($1::text IS NULL OR %s)%s AND NOT (%s) AND NOT (%s)",
                     e->table, e->search, filt, lo, hi);
     free(filt);
     /* asked by every client on every change: worth preparing (its plan is a lookup by id) */

@@ -88,7 +88,7 @@ vmessage(struct app *app, int error, const char *fmt, va_list ap)
     vsnprintf(ui->msg, sizeof ui->msg, fmt, ap);
     ui->msg_error = error;
     ui->msg_until = now_ms() + MSG_MS;
-    ui->dirty = 1;
+    ui->chrome_dirty = 1; /* the message line only: whatever else changed set ui->dirty */
 }
 
 void
@@ -353,9 +353,15 @@ ui_on_wakeup(struct app *app)
     for (i = 0; i < ui->ntabs; i++)
         if (ui->tabs[i] != v)
             ui->tabs[i]->dirty = 1;
+    if (v != NULL)
+        v->kept = 0;
     if (v != NULL && v->ops->on_wakeup != NULL)
         v->ops->on_wakeup(v, app);
-    ui->dirty = 1;
+    /* the toast and the tabs' counts may have changed; the view only if it says so */
+    if (v != NULL && v->kept)
+        ui->chrome_dirty = 1;
+    else
+        ui->dirty = 1;
 }
 
 void
@@ -380,15 +386,17 @@ ui_tick(struct app *app, int64_t now)
     if (ui->msg[0] != '\0') {
         if (now >= ui->msg_until) {
             ui->msg[0] = '\0';
-            ui->dirty = 1;
+            ui->chrome_dirty = 1;
+            t = 0; /* repaint now: poll() must not sleep on it */
         } else {
             t = (int)(ui->msg_until - now);
         }
     }
     if (v != NULL && v->ops->tick != NULL && (vt = v->ops->tick(v, now)) >= 0) {
-        if (vt == 0)
+        if (vt == 0) {
             ui->dirty = 1;
-        else if (t < 0 || vt < t)
+            t = 0;
+        } else if (t < 0 || vt < t)
             t = vt;
     }
     if (app->reconnect_at != 0) /* the status bar counts down */
@@ -560,6 +568,8 @@ draw_help(struct app *app, int top, int h)
     draw_text(stdscr, y, x, "  press any key to close", width, A_REVERSE | A_DIM);
 }
 
+static void paint(struct app *app);
+
 void
 ui_redraw(struct app *app)
 {
@@ -573,9 +583,18 @@ ui_redraw(struct app *app)
         v->ops->on_wakeup(v, app);
         ui->dirty = 1;
     }
-    if (!ui->dirty)
+    if (!ui->dirty && !ui->chrome_dirty)
         return;
-    ui->dirty = 0;
+    if (!ui->dirty && !ui->full_clear && ui->rows >= MIN_ROWS && ui->cols >= MIN_COLS) {
+        /* the view's area is as it was drawn last: repaint the lines around it only */
+        ui->chrome_dirty = 0;
+        draw_tabs(app);
+        draw_status(app);
+        draw_bottom(app);
+        paint(app);
+        return;
+    }
+    ui->dirty = ui->chrome_dirty = 0;
     if (ui->full_clear) {
         clear();
         ui->full_clear = 0;
@@ -604,6 +623,15 @@ ui_redraw(struct app *app)
         draw_help(app, 1, vh);
     draw_status(app);
     draw_bottom(app);
+    paint(app);
+}
+
+/* Send what changed to the terminal, and trace what was painted. */
+static void
+paint(struct app *app)
+{
+    struct ui *ui = app->ui;
+
     wnoutrefresh(stdscr);
     doupdate();
     if (trace_enabled()) {

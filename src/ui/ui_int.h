@@ -42,6 +42,9 @@ struct view {
     const struct view_ops *ops;
     char title[64];
     int dirty;
+    /* set by on_wakeup when nothing the view shows changed: only the tab bar, the status bar
+     * and the message line are redrawn (with 100 clients, most wake-ups are such) */
+    int kept;
     int takes_text; /* every printable key is input (a form): `:` does not open the prompt */
 };
 
@@ -63,7 +66,8 @@ struct ui {
     int help;
     int color;
     int rows, cols;
-    int dirty;
+    int dirty;        /* redraw everything */
+    int chrome_dirty; /* redraw only the tab bar, the status bar and the bottom line */
     int full_clear;
     char msg[256];
     int msg_error;

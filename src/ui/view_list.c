@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ccrm/actions.h"
+#include "ccrm/trace.h"
 #include "ccrm/util.h"
 #include "form.h"
 #include "record_view.h"
@@ -791,8 +792,15 @@ lv_on_wakeup(struct view *v, struct app *app)
 {
     struct listview *lv = (struct listview *)v;
 
-    if (must_reread(lv, app))
+    if (must_reread(lv, app)) {
+        if (trace_enabled())
+            trace_event("reread", trace_now());
         reread(lv, app);
+    } else {
+        v->kept = 1; /* nothing on screen changed: no redraw of the rows */
+        if (trace_enabled())
+            trace_event("reread_skipped", trace_now());
+    }
 }
 
 static int

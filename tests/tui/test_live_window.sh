@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# A list re-reads after a change only when the change can show in its window (issue 4: with
+# 100 clients, most changes are elsewhere for most of them). With CCRM_TRACE the client notes
+# each decision ("reread" / "reread_skipped"). A new account that sorts after the window: the
+# toast names it, the list is not re-read and its rows stay as they were drawn. A change to a
+# row on screen, and a new account that sorts first: the list re-reads and shows them.
+. "$(dirname "$0")/../lib/pg.sh"
+CCRM=${1:?usage: test_live_window.sh path/to/ccrm}
+
+pg_start_demo "$CCRM" 300
+trace=$TEST_TMP/trace
+nth() { psqlc -c "select left(name, 14) from accounts order by name, id offset $1 limit 1"; }
+first=$(nth 0)
+first_id=$(psqlc -c "select id from accounts order by name, id limit 1")
+
+tui_start 120 30 env CCRM_TRACE="$trace" "$CCRM" -d "$PG_CONN user=marco" --view accounts
+check "the Accounts list shows its first row" wait_for "$first"
+# decisions: how many of each so far, and wait until a new one is written
+decisions() { grep -c "^$1 " "$trace" 2>/dev/null; }
+wait_decision() { # wait_decision BEFORE_TOTAL: until one more decision line is in the trace
+    local i
+    for ((i = 0; i < 100; i++)); do
+        [ "$(grep -cE '^reread(_skipped)? ' "$trace" 2>/dev/null)" -gt "$1" ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
+total() { grep -cE '^reread(_skipped)? ' "$trace" 2>/dev/null; }
+
+# sorts after every demo name ("Z" and then "z" in any collation): far below the window
+t=$(total)
+rr=$(decisions reread)
+id=$(psqlc -c "insert into accounts (name) values ('Zzzz Window Outside') returning id")
+check "the toast names the new account" wait_for "postgres (admin): new accounts #$id Zzzz Window Outside" 5
+check "the wake-up was traced" wait_decision "$t"
+check "a change outside the window does not re-read the list" test "$(decisions reread)" = "$rr"
+check "rows stay as drawn (only the lines around the list were repainted)" \
+    bash -c "$(declare -f screen tmx); TMUX_SOCK=$TMUX_SOCK; screen | sed -n 3p | grep -qF '$first'"
+
+t=$(total)
+rr=$(decisions reread)
+psqlc -c "update accounts set industry = 'Window Inside' where id = $first_id"
+check "a change to a row on screen is shown in place" wait_for "Window Inside" 5
+check "... after a re-read" test "$(decisions reread)" -gt "$rr"
+
+t=$(total)
+rr=$(decisions reread)
+psqlc -c "insert into accounts (name) values ('0000 Window First')" >/dev/null
+check "a new account that sorts first appears at the top" wait_for "0000 Window First" 5
+check "... after a re-read" test "$(decisions reread)" -gt "$rr"
+check "the toast goes away by itself (a repaint of the message line only)" \
+    wait_gone "new accounts" 8
+check "the list is still drawn after that repaint" wait_for "0000 Window First" 1
+keys q
+done_testing
