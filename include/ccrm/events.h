@@ -22,7 +22,7 @@ struct event {
     const char *summary;    /* names the record: "Cannot export invoices to PDF" */
     const char *changed;    /* "status, priority" for updates, else "" */
     int row_count;
-    const char *json; /* the whole event as one JSON object */
+    const char *json; /* the whole event as one JSON object ("" from db_events_since_ui) */
 };
 
 /* The cursor: a pg_snapshot in its text form, owned (malloc'd). */
@@ -49,5 +49,20 @@ int db_events_recent(struct db *db, int recent, struct event_cursor *c, event_cb
  * so a long catch-up costs no memory. Returns the number delivered, or -1 (cursor kept). */
 int db_events_since(struct db *db, struct event_cursor *c, event_cb cb, void *ctx,
                     struct ccrm_err *err);
+
+/* A full-screen client on a list asks, with the same read: would any row of the list's table
+ * that the events inserted or changed show in its window? (db_list_in_window, answered in the
+ * same statement: one round trip a wake-up instead of two.) */
+struct event_window {
+    const struct list_query *q;
+    const char *entity;             /* the events' name for the list's rows: "accounts" */
+    const struct row *first, *last; /* the window's ends, as in db_list_in_window */
+    int in_window;                  /* out: 1 yes, 0 no */
+};
+
+/* db_events_since for the full-screen client: the same events and cursor, but ev->json is ""
+ * (not built), and when w is not NULL, w->in_window is filled. Returns as db_events_since. */
+int db_events_since_ui(struct db *db, struct event_cursor *c, struct event_window *w, event_cb cb,
+                       void *ctx, struct ccrm_err *err);
 
 #endif

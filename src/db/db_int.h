@@ -55,6 +55,17 @@ const char *db_prepare(struct db *db, const char *sql, int nparams, char name[32
 PGresult *db_exec_prepared(struct db *db, const char *sql, int nparams, const char *const *params,
                            struct ccrm_err *err);
 
+/* The in-window count of db_list_in_window as one SELECT on the rows named by ids_cond (a
+ * condition on a.id), for use inside a larger statement too: the search is written on $1, whose
+ * value the caller puts in params[0] (list_window_pattern: malloc'd, NULL when not searching);
+ * the caller's own parameters follow, then this appends the filters' and the window ends'
+ * values to params (*np counts them; at most 4 + LIST_MAX_FILTERS). first/last NULL: that end
+ * is open. keys holds the ends' ids as text until the statement has run. Returns the SQL
+ * (malloc'd). */
+char *list_window_sql(const struct list_query *q, const char *ids_cond, const struct row *first,
+                      const struct row *last, const char **params, int *np, char keys[2][24]);
+char *list_window_pattern(const struct list_query *q);
+
 /* Fill err from a failed result: "<what>: <server message>" and the SQLSTATE. */
 void err_set_pg(struct ccrm_err *err, const PGresult *res, const PGconn *conn, const char *what);
 

@@ -14,17 +14,30 @@
 #include "ccrm/util.h"
 #include "db_int.h"
 
-/* Column list shared by both reads; the first row (k = 0) carries only the snapshot. */
-#define EVENT_COLS                                                                                 \
+/* Column list shared by every read; the first row (k = 0) carries only the snapshot. The
+ * full-screen client does not show the JSON form: it is not built for it. */
+#define EVENT_COLS_BASE                                                                            \
     "e.id, to_char(e.at, 'YYYY-MM-DD HH24:MI:SS'), e.actor, coalesce(e.department, ''),"           \
     " e.entity, coalesce(e.entity_id, 0), e.op, coalesce(e.account_id, 0), e.summary,"             \
-    " coalesce(array_to_string(e.changed, ', '), ''), e.row_count,"                                \
+    " coalesce(array_to_string(e.changed, ', '), ''), e.row_count,"
+#define EVENT_COLS                                                                                 \
+    EVENT_COLS_BASE                                                                                \
     " json_build_object('id', e.id, 'at', e.at, 'actor', e.actor, 'department',"                   \
     " e.department, 'entity', e.entity, 'entity_id', e.entity_id, 'op', e.op, 'account_id',"       \
     " e.account_id, 'summary', e.summary, 'changed', e.changed, 'row_count', e.row_count)::text"
+#define EVENT_COLS_UI EVENT_COLS_BASE " NULL::text"
 #define EVENT_NULLS                                                                                \
     "NULL::bigint, NULL, NULL, NULL, NULL, NULL::bigint, NULL, NULL::bigint, NULL, NULL,"          \
     " NULL::int, NULL"
+/* The events past the snapshot in parameter $1 (or $2) */
+#define EVENTS_SINCE_1                                                                             \
+    "e.xid >= pg_snapshot_xmin($1::pg_snapshot) AND NOT pg_visible_in_snapshot(e.xid, "            \
+    "$1::pg_snapshot)"
+#define EVENTS_SINCE_2                                                                             \
+    "e.xid >= pg_snapshot_xmin($2::pg_snapshot) AND NOT pg_visible_in_snapshot(e.xid, "            \
+    "$2::pg_snapshot)"
+/* The snapshot row's column with the in-window count (db_events_since_ui with a window) */
+#define WINDOW_COL 14
 
 void
 event_cursor_fini(struct event_cursor *c)
@@ -67,7 +80,7 @@ fill_event(const PGresult *res, struct event *ev)
  * On success the cursor takes the new snapshot. Returns the number of events, or -1. */
 static int
 stream(struct db *db, const char *sql, int prepare, int nparams, const char *const *params,
-       struct event_cursor *c, event_cb cb, void *ctx, struct ccrm_err *err)
+       struct event_cursor *c, int *in_window, event_cb cb, void *ctx, struct ccrm_err *err)
 {
     PGresult *res;
     char *snap = NULL, name[32];
@@ -95,6 +108,8 @@ stream(struct db *db, const char *sql, int prepare, int nparams, const char *con
             if (PQgetisnull(res, 0, 1)) {
                 free(snap);
                 snap = xstrdup(PQgetvalue(res, 0, 0));
+                if (in_window != NULL && PQnfields(res) > WINDOW_COL)
+                    *in_window = atoll(db_val(res, 0, WINDOW_COL)) > 0;
             } else {
                 struct event ev;
 
@@ -143,7 +158,7 @@ db_events_recent(struct db *db, int recent, struct event_cursor *c, event_cb cb,
                   " SELECT NULL, " EVENT_COLS ", 1"
                   "   FROM (SELECT * FROM events ORDER BY id DESC LIMIT $1) e"
                   " ORDER BY k, 2",
-                  0, 1, params, c, cb, ctx, err);
+                  0, 1, params, c, NULL, cb, ctx, err);
 }
 
 int
@@ -159,9 +174,50 @@ db_events_since(struct db *db, struct event_cursor *c, event_cb cb, void *ctx, s
                   "SELECT pg_current_snapshot()::text, " EVENT_NULLS ", 0 AS k"
                   " UNION ALL"
                   " SELECT NULL, " EVENT_COLS ", 1"
-                  "   FROM events e"
-                  "  WHERE e.xid >= pg_snapshot_xmin($1::pg_snapshot)"
-                  "    AND NOT pg_visible_in_snapshot(e.xid, $1::pg_snapshot)"
-                  " ORDER BY k, 2",
-                  1, 1, params, c, cb, ctx, err);
+                  "   FROM events e WHERE " EVENTS_SINCE_1 " ORDER BY k, 2",
+                  1, 1, params, c, NULL, cb, ctx, err);
+}
+
+int
+db_events_since_ui(struct db *db, struct event_cursor *c, struct event_window *w, event_cb cb,
+                   void *ctx, struct ccrm_err *err)
+{
+    const char *params[8 + 2 * LIST_MAX_FILTERS];
+    char keys[2][24], *pattern, *win, *sql;
+    int np = 0, n;
+
+    if (c->snapshot == NULL) {
+        err_set(err, "the event cursor was not started");
+        return -1;
+    }
+    if (w == NULL) {
+        params[np++] = c->snapshot;
+        return stream(db,
+                      "SELECT pg_current_snapshot()::text, " EVENT_NULLS ", 0 AS k"
+                      " UNION ALL"
+                      " SELECT NULL, " EVENT_COLS_UI ", 1"
+                      "   FROM events e WHERE " EVENTS_SINCE_1 " ORDER BY k, 2",
+                      1, np, params, c, NULL, cb, ctx, err);
+    }
+    /* the window check reads the same events (the CTE), in the same snapshot: its answer is
+     * about exactly the events delivered */
+    pattern = list_window_pattern(w->q);
+    params[np++] = pattern; /* $1: the list's search */
+    params[np++] = c->snapshot;
+    params[np++] = w->entity;
+    win = list_window_sql(w->q,
+                          "a.id IN (SELECT ev.entity_id FROM ev"
+                          " WHERE ev.entity = $3 AND ev.op IN ('insert', 'update'))",
+                          w->first, w->last, params, &np, keys);
+    sql = xasprintf("WITH ev AS (SELECT * FROM events e WHERE " EVENTS_SINCE_2 ")"
+                    " SELECT pg_current_snapshot()::text, " EVENT_NULLS ", 0 AS k, (%s)"
+                    " UNION ALL"
+                    " SELECT NULL, " EVENT_COLS_UI ", 1, NULL FROM ev e ORDER BY k, 2",
+                    win);
+    w->in_window = 1; /* unknown until read: re-read */
+    n = stream(db, sql, 1, np, params, c, &w->in_window, cb, ctx, err);
+    free(sql);
+    free(win);
+    free(pattern);
+    return n;
 }

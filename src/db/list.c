@@ -542,20 +542,66 @@ db_list_fetch_one(struct db *db, const struct list_query *q, int64_t id, struct 
     return n > 0;
 }
 
-int
-db_list_in_window(struct db *db, const struct list_query *q, const int64_t *ids, int n,
-                  const struct row *first, const struct row *last, struct ccrm_err *err)
+/* The count behind db_list_in_window, as SQL on rows named by ids_cond (a condition on a.id):
+ * the search is written on $1, whose value (NULL when not searching) the caller puts in
+ * params[0] (see list_window_pattern); the filters' and the window ends' values are appended
+ * to params. The window's ends are keys of rows the caller holds; ids and key texts are kept in
+ * keys until the statement has run. Returns the statement (malloc'd). */
+char *
+list_window_sql(const struct list_query *q, const char *ids_cond, const struct row *first,
+                const struct row *last, const char **params, int *np, char keys[2][24])
 {
     const struct entityspec *e = &entities[q->entity];
     const struct sortspec *s = &e->sorts[q->sort];
     int searching = q->search != NULL && q->search[0] != '\0';
-    char *pattern = searching ? like_contains(q->search) : NULL;
-    char lo[256] = "FALSE", hi[256] = "FALSE", idb1[24], idb2[24];
+    char lo[256] = "FALSE", hi[256] = "FALSE";
+    char *filt, *sql;
+
+    filt = filter_sql(e, q, *np + 1, params, np);
+    /* inside means: not before the first row and not after the last one; an open end (no
+     * first row: the list starts here) has no bound */
+    if (first != NULL) {
+        keyset(lo, sizeof lo, s, -1, s->key, s->key2, "a.id", *np + 1);
+        params[(*np)++] = first->key;
+        if (s->key2)
+            params[(*np)++] = first->key2;
+        snprintf(keys[0], 24, "%lld", (long long)first->id);
+        params[(*np)++] = keys[0];
+    }
+    if (last != NULL) {
+        keyset(hi, sizeof hi, s, 1, s->key, s->key2, "a.id", *np + 1);
+        params[(*np)++] = last->key;
+        if (s->key2)
+            params[(*np)++] = last->key2;
+        snprintf(keys[1], 24, "%lld", (long long)last->id);
+        params[(*np)++] = keys[1];
+    }
+    /* without a search, $1 is only tested for NULL: a plan that does not depend on any value
+     * (PostgreSQL then keeps one generic plan instead of planning every wake-up) */
+    sql = xasprintf("SELECT count(*) FROM %s WHERE %s AND $1::text IS %sNULL%s%s%s%s"
+                    " AND NOT (%s) AND NOT (%s)",
+                    e->table, ids_cond, searching ? "NOT " : "", searching ? " AND (" : "",
+                    searching ? e->search : "", searching ? ")" : "", filt, lo, hi);
+    free(filt);
+    return sql;
+}
+
+char *
+list_window_pattern(const struct list_query *q)
+{
+    return q->search != NULL && q->search[0] != '\0' ? like_contains(q->search) : NULL;
+}
+
+int
+db_list_in_window(struct db *db, const struct list_query *q, const int64_t *ids, int n,
+                  const struct row *first, const struct row *last, struct ccrm_err *err)
+{
+    char *pattern = list_window_pattern(q);
+    char keys[2][24];
     char *idlist = xstrdup("{"), *sql;
     const char *params[8 + LIST_MAX_FILTERS];
     int np = 0, i, found;
     PGresult *res;
-    char *filt;
 
     for (i = 0; i < n; i++) {
         char *t = xasprintf("%s%s%lld", idlist, i ? "," : "", (long long)ids[i]);
@@ -569,32 +615,9 @@ db_list_in_window(struct db *db, const struct list_query *q, const int64_t *ids,
         free(idlist);
         idlist = t;
     }
-    /* the search condition is written on $1 (as in every list query), the ids come second */
     params[np++] = pattern;
     params[np++] = idlist;
-    filt = filter_sql(e, q, 3, params, &np);
-    /* inside means: not before the first row and not after the last one; an open end (no
-     * first row: the list starts here) has no bound */
-    if (first != NULL) {
-        keyset(lo, sizeof lo, s, -1, s->key, s->key2, "a.id", np + 1);
-        params[np++] = first->key;
-        if (s->key2)
-            params[np++] = first->key2;
-        snprintf(idb1, sizeof idb1, "%lld", (long long)first->id);
-        params[np++] = idb1;
-    }
-    if (last != NULL) {
-        keyset(hi, sizeof hi, s, 1, s->key, s->key2, "a.id", np + 1);
-        params[np++] = last->key;
-        if (s->key2)
-            params[np++] = last->key2;
-        snprintf(idb2, sizeof idb2, "%lld", (long long)last->id);
-        params[np++] = idb2;
-    }
-    sql = xasprintf("SELECT count(*) FROM %s WHERE a.id = ANY($2::bigint[])"
-                    " AND ($1::text IS NULL OR %s)%s AND NOT (%s) AND NOT (%s)",
-                    e->table, e->search, filt, lo, hi);
-    free(filt);
+    sql = list_window_sql(q, "a.id = ANY($2::bigint[])", first, last, params, &np, keys);
     /* asked by every client on every change: worth preparing (its plan is a lookup by id) */
     res = db_exec_prepared(db, sql, np, params, err);
     free(sql);

@@ -301,16 +301,36 @@ static void
 read_events(struct app *app)
 {
     struct ui *ui = app->ui;
+    struct view *v = ui_active(ui);
     struct wake w;
+    struct event_window win;
     struct ccrm_err err;
+    int asked, n;
 
     memset(&w, 0, sizeof w);
     w.app = app;
     ui->nwake = 0;
     ui->wake_valid = 1;
-    if (db_events_since(app->db, &app->events, on_event, &w, &err) < 0) {
+    ui->wake_window_view = NULL;
+    /* a list on screen asks with the same statement whether the events touch its window */
+    asked = v != NULL && view_list_window(v, &win);
+    n = db_events_since_ui(app->db, &app->events, asked ? &win : NULL, on_event, &w, &err);
+    if (n < 0 && asked && db_state(app->db) == DB_READY) {
+        /* the window check failed, not the connection: read the events without it (the
+         * cursor did not move) and let the list re-read */
+        memset(&w, 0, sizeof w);
+        w.app = app;
+        ui->nwake = 0;
+        asked = 0;
+        n = db_events_since_ui(app->db, &app->events, NULL, on_event, &w, &err);
+    }
+    if (n < 0) {
         ui->wake_valid = 0;
         return;
+    }
+    if (asked) {
+        ui->wake_window_view = v;
+        ui->wake_in_window = win.in_window;
     }
     if (w.toast[0] != '\0') {
         if (w.others > 0)

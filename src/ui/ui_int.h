@@ -88,6 +88,10 @@ struct ui {
     } wake_ev[64];
     int nwake;
     int wake_valid;
+    /* the list view that asked, with the same read, whether the events touch its window
+     * (db_events_since_ui), and the answer; NULL: none asked */
+    const struct view *wake_window_view;
+    int wake_in_window;
     int64_t msg_until;
     /* line input */
     int input;
@@ -160,6 +164,10 @@ struct view *view_pipeline_focus(struct view *v);
 void view_pipeline_filter(struct view *v, struct app *app, const char *text);
 /* The query a list view shows (NULL: not a list). */
 const struct list_query *view_list_query(struct view *v);
+/* Fill w with the list's window, for the events read (db_events_since_ui). 0 when v is not a
+ * list, or holds no window to check (not loaded, empty, the Feed): then it re-reads anyway. */
+struct event_window;
+int view_list_window(struct view *v, struct event_window *w);
 /* Deals pipeline (src/ui/view_pipeline.c) and Dashboard (src/ui/view_dashboard.c). */
 struct view *view_pipeline_new(struct app *app);
 struct view *view_dashboard_new(struct app *app);

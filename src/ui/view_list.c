@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ccrm/actions.h"
+#include "ccrm/events.h"
 #include "ccrm/trace.h"
 #include "ccrm/util.h"
 #include "form.h"
@@ -783,6 +784,9 @@ must_reread(struct listview *lv, struct app *app)
     }
     if (n == 0)
         return 0;
+    /* asked with the events read (db_events_since_ui), about this window: no query */
+    if (ui->wake_window_view == &lv->v)
+        return ui->wake_in_window;
     return db_list_in_window(app->db, &lv->q, ids, n, lv->buf.at_start ? NULL : &lv->buf.rows[0],
                              lv->buf.at_end ? NULL : &lv->buf.rows[lv->buf.n - 1], &err) != 0;
 }
@@ -920,6 +924,22 @@ view_list_current(struct view *v)
     if (!is_list(v) || lv->buf.n == 0)
         return NULL;
     return &lv->buf.rows[lv->cur];
+}
+
+int
+view_list_window(struct view *v, struct event_window *w)
+{
+    struct listview *lv = (struct listview *)v;
+
+    /* as must_reread: these re-read whatever the events are */
+    if (!is_list(v) || lv->entity == LIST_FEED || !lv->loaded || lv->buf.n == 0)
+        return 0;
+    w->q = &lv->q;
+    w->entity = kinds[lv->entity].events;
+    w->first = lv->buf.at_start ? NULL : &lv->buf.rows[0];
+    w->last = lv->buf.at_end ? NULL : &lv->buf.rows[lv->buf.n - 1];
+    w->in_window = 1;
+    return 1;
 }
 
 const struct list_query *

@@ -3,7 +3,8 @@
 # 100 clients, most changes are elsewhere for most of them). With CCRM_TRACE the client notes
 # each decision ("reread" / "reread_skipped"). A new account that sorts after the window: the
 # toast names it, the list is not re-read and its rows stay as they were drawn. A change to a
-# row on screen, and a new account that sorts first: the list re-reads and shows them.
+# row on screen, and a new account that sorts first: the list re-reads and shows them. The
+# same with a search.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_live_window.sh path/to/ccrm}
 
@@ -51,5 +52,19 @@ check "... after a re-read" test "$(decisions reread)" -gt "$rr"
 check "the toast goes away by itself (a repaint of the message line only)" \
     wait_gone "new accounts" 8
 check "the list is still drawn after that repaint" wait_for "0000 Window First" 1
-keys q
+# with a search, the window is the matching rows: a change that does not match is skipped,
+# one that matches is shown (the search travels as the statement's first parameter)
+keys / Window Enter
+check "the search shows the matching accounts" wait_for 'search "Window"'
+wait_for "Zzzz Window Outside" 5 >/dev/null
+rr=$(decisions reread)
+t=$(total)
+id=$(psqlc -c "insert into accounts (name) values ('Qqqq Unrelated') returning id")
+check "a change that does not match the search: toast" wait_for "new accounts #$id Qqqq Unrelated" 5
+wait_decision "$t"
+check "... and no re-read" test "$(decisions reread)" = "$rr"
+psqlc -c "insert into accounts (name) values ('Mmmm Window Middle')" >/dev/null
+check "a change that matches the search is shown" wait_for "Mmmm Window Middle" 5
+check "... after a re-read" test "$(decisions reread)" -gt "$rr"
+keys Escape q
 done_testing
