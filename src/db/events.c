@@ -29,13 +29,19 @@
 #define EVENT_NULLS                                                                                \
     "NULL::bigint, NULL, NULL, NULL, NULL, NULL::bigint, NULL, NULL::bigint, NULL, NULL,"          \
     " NULL::int, NULL"
-/* The events past the snapshot in parameter $1 (or $2) */
-#define EVENTS_SINCE_1                                                                             \
-    "e.xid >= pg_snapshot_xmin($1::pg_snapshot) AND NOT pg_visible_in_snapshot(e.xid, "            \
-    "$1::pg_snapshot)"
-#define EVENTS_SINCE_2                                                                             \
-    "e.xid >= pg_snapshot_xmin($2::pg_snapshot) AND NOT pg_visible_in_snapshot(e.xid, "            \
-    "$2::pg_snapshot)"
+/* The events past the snapshot in parameter $1 (or $2). The bounds are sub-selects and the
+ * upper one (every transaction visible now is below the current snapshot's xmax) excludes no
+ * visible row: both are unknown to the planner, with or without the parameter's value, so
+ * the range's estimate is the same small fraction of the table for every plan. PostgreSQL then
+ * keeps one generic plan (an index range scan on events_xid_idx) for the prepared statement,
+ * instead of planning it on every wake-up, however large the table grows: with 1,000,000
+ * events the bare bound was planned on every execution (0.2 ms, measured). */
+#define EVENTS_SINCE(P)                                                                            \
+    "e.xid >= (SELECT pg_snapshot_xmin(" P "::pg_snapshot))"                                       \
+    " AND e.xid < (SELECT pg_snapshot_xmax(pg_current_snapshot()))"                                \
+    " AND NOT pg_visible_in_snapshot(e.xid, " P "::pg_snapshot)"
+/* The same as a CTE "ev", with the snapshot in $2 */
+#define EVENTS_CTE "WITH ev AS (SELECT * FROM events e WHERE " EVENTS_SINCE("$2") ")"
 /* The snapshot row's column with the in-window count (db_events_since_ui with a window) */
 #define WINDOW_COL 14
 
@@ -174,7 +180,7 @@ db_events_since(struct db *db, struct event_cursor *c, event_cb cb, void *ctx, s
                   "SELECT pg_current_snapshot()::text, " EVENT_NULLS ", 0 AS k"
                   " UNION ALL"
                   " SELECT NULL, " EVENT_COLS ", 1"
-                  "   FROM events e WHERE " EVENTS_SINCE_1 " ORDER BY k, 2",
+                  "   FROM events e WHERE " EVENTS_SINCE("$1") " ORDER BY k, 2",
                   1, 1, params, c, NULL, cb, ctx, err);
 }
 
@@ -196,7 +202,7 @@ db_events_since_ui(struct db *db, struct event_cursor *c, struct event_window *w
                       "SELECT pg_current_snapshot()::text, " EVENT_NULLS ", 0 AS k"
                       " UNION ALL"
                       " SELECT NULL, " EVENT_COLS_UI ", 1"
-                      "   FROM events e WHERE " EVENTS_SINCE_1 " ORDER BY k, 2",
+                      "   FROM events e WHERE " EVENTS_SINCE("$1") " ORDER BY k, 2",
                       1, np, params, c, NULL, cb, ctx, err);
     }
     /* the window check reads the same events (the CTE), in the same snapshot: its answer is
@@ -209,10 +215,9 @@ db_events_since_ui(struct db *db, struct event_cursor *c, struct event_window *w
                           "a.id IN (SELECT ev.entity_id FROM ev"
                           " WHERE ev.entity = $3 AND ev.op IN ('insert', 'update'))",
                           w->first, w->last, params, &np, keys);
-    sql = xasprintf("WITH ev AS (SELECT * FROM events e WHERE " EVENTS_SINCE_2 ")"
-                    " SELECT pg_current_snapshot()::text, " EVENT_NULLS ", 0 AS k, (%s)"
-                    " UNION ALL"
-                    " SELECT NULL, " EVENT_COLS_UI ", 1, NULL FROM ev e ORDER BY k, 2",
+    sql = xasprintf(EVENTS_CTE " SELECT pg_current_snapshot()::text, " EVENT_NULLS ", 0 AS k, (%s)"
+                               " UNION ALL"
+                               " SELECT NULL, " EVENT_COLS_UI ", 1, NULL FROM ev e ORDER BY k, 2",
                     win);
     w->in_window = 1; /* unknown until read: re-read */
     n = stream(db, sql, 1, np, params, c, &w->in_window, cb, ctx, err);

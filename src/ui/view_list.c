@@ -761,7 +761,9 @@ must_reread(struct listview *lv, struct app *app)
     int n = 0, i;
     struct ccrm_err err;
 
-    if (!ui->wake_valid || lv->entity == LIST_FEED || !lv->loaded || lv->buf.n == 0)
+    /* an empty list has a window too: both ends open (anything that matches shows) */
+    if (!ui->wake_valid || lv->entity == LIST_FEED || !lv->loaded ||
+        (lv->buf.n == 0 && !(lv->buf.at_start && lv->buf.at_end)))
         return 1;
     for (i = 0; i < ui->nwake; i++) {
         const struct wake_event *we = &ui->wake_ev[i];
@@ -802,8 +804,6 @@ lv_on_wakeup(struct view *v, struct app *app)
         reread(lv, app);
     } else {
         v->kept = 1; /* nothing on screen changed: no redraw of the rows */
-        if (trace_enabled())
-            trace_event("reread_skipped", trace_now());
     }
 }
 
@@ -932,7 +932,8 @@ view_list_window(struct view *v, struct event_window *w)
     struct listview *lv = (struct listview *)v;
 
     /* as must_reread: these re-read whatever the events are */
-    if (!is_list(v) || lv->entity == LIST_FEED || !lv->loaded || lv->buf.n == 0)
+    if (!is_list(v) || lv->entity == LIST_FEED || !lv->loaded ||
+        (lv->buf.n == 0 && !(lv->buf.at_start && lv->buf.at_end)))
         return 0;
     w->q = &lv->q;
     w->entity = kinds[lv->entity].events;
