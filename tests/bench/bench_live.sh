@@ -3,21 +3,27 @@
 # and 100 connected full-screen clients, next to the bare NOTIFY round trip measured in the
 # same run while those clients are connected. Usage:
 #   tests/bench/bench_live.sh path/to/ccrm [--clients "1 10 100"] [--events N] [--gap-ms MS]
+#                             [--warmup N]
 # Each client runs in its own tmux window on the Accounts list with CCRM_TRACE; it records
 # the wall-clock time at which the screen showing each event was updated. The writer commits
 # one account at a time (each is one event); the event row's own clock_timestamp() is the
-# commit time.
+# commit time. The first --warmup events (default 10, paced the same way) are drawn but not
+# counted: each client's first wake-ups find its server process's caches cold, and PostgreSQL
+# plans a prepared statement five times before it keeps a generic plan; with every client
+# started in the same second, that one-off cost would land on the same few events.
 . "$(dirname "$0")/../lib/pg.sh"
-CCRM=${1:?usage: bench_live.sh path/to/ccrm [--clients LIST] [--events N] [--gap-ms MS]}
+CCRM=${1:?usage: bench_live.sh path/to/ccrm [--clients LIST] [--events N] [--gap-ms MS] [--warmup N]}
 shift
 clients_list="1 10 100"
 events=1000
 gap=50
+warmup=10
 while [ $# -gt 0 ]; do
     case $1 in
         --clients) clients_list=$2; shift 2 ;;
         --events) events=$2; shift 2 ;;
         --gap-ms) gap=$2; shift 2 ;;
+        --warmup) warmup=$2; shift 2 ;;
         *) echo "unknown option $1" >&2; exit 64 ;;
     esac
 done
@@ -48,6 +54,20 @@ for n in $clients_list; do
         [ "$ready" -ge "$n" ] && break
         sleep 0.1
     done
+    # warm-up, not counted: the same writes, until every client has drawn the last of them
+    if [ "$warmup" -gt 0 ]; then
+        {
+            for ((i = 1; i <= warmup; i++)); do
+                echo "insert into accounts (name) values ('Warm-up $n $i');"
+                echo "select pg_sleep($gap / 1000.0);"
+            done
+        } | psql -X -q -At "$PG_CONN" >/dev/null
+        last=$(psqlc -c "select max(id) from events where summary = 'Warm-up $n $warmup'")
+        for ((i = 0; i < 200; i++)); do
+            [ "$(grep -l "^event $last " "$run"/trace.* 2>/dev/null | wc -l)" -ge "$n" ] && break
+            sleep 0.1
+        done
+    fi
     # the writer: one account per transaction, paced
     {
         for ((i = 1; i <= events; i++)); do
@@ -81,5 +101,7 @@ for n in $clients_list; do
         [ "$(cat /proc/"$p"/comm 2>/dev/null)" = ccrm ] && awk '/VmRSS/ { print $2 }' /proc/"$p"/status
     done | stats)
     echo "         client RSS kB (n p50 p99 max): $rss; expected $((events * n)) samples"
+    # BENCH_KEEP=DIR keeps the traces and commit times of each run for a closer look
+    [ -n "${BENCH_KEEP:-}" ] && mkdir -p "$BENCH_KEEP" && cp -r "$run" "$BENCH_KEEP/"
     tui_stop
 done
