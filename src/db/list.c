@@ -102,8 +102,8 @@ static const char *const lead_fexprs[] = {"a.status", "a.owner", "a.source"};
 static const char *const ticket_fnames[] = {"status", "priority", "assignee", NULL};
 static const char *const ticket_fexprs[] = {"a.status", "a.priority", "a.assignee"};
 
-static const char *const contact_cols[] = {"Name", "E-mail", "Account", "Title", "Owner",
-                                           "Updated"};
+static const char *const contact_cols[] = {"Name",  "E-mail", "Account",
+                                           "Title", "Owner",  "Updated"};
 static const struct sortspec contact_sorts[] = {
     {"name", "coalesce(a.last_name, '')", "text", "coalesce(a.first_name, '')", 0},
     {"updated", "a.updated_at", "timestamptz", NULL, 1},
@@ -121,8 +121,8 @@ static const char *const deal_sortnames[] = {"amount", "updated", NULL};
 static const char *const deal_fnames[] = {"stage", "owner", NULL};
 static const char *const deal_fexprs[] = {"a.stage", "a.owner"};
 
-static const char *const campaign_cols[] = {"Campaign", "Status", "Starts", "Ends", "Budget",
-                                            "Owner"};
+static const char *const campaign_cols[] = {"Campaign", "Status", "Starts",
+                                            "Ends",     "Budget", "Owner"};
 static const struct sortspec campaign_sorts[] = {
     {"name", "a.name", "text", NULL, 0},
     {"updated", "a.updated_at", "timestamptz", NULL, 1},
@@ -144,9 +144,9 @@ static const char *const inbox_fexprs[] = {"(a.read_at IS NULL)::text", "a.kind"
 #define INBOX_RECORD                                                                               \
     "coalesce(CASE a.entity"                                                                       \
     " WHEN 'accounts' THEN (SELECT r.name FROM accounts r WHERE r.id = a.entity_id)"               \
-    " WHEN 'contacts' THEN (SELECT concat_ws(' ', r.first_name, r.last_name) FROM contacts r"     \
+    " WHEN 'contacts' THEN (SELECT concat_ws(' ', r.first_name, r.last_name) FROM contacts r"      \
     "   WHERE r.id = a.entity_id)"                                                                 \
-    " WHEN 'leads' THEN (SELECT concat_ws(' ', r.first_name, r.last_name) FROM leads r"           \
+    " WHEN 'leads' THEN (SELECT concat_ws(' ', r.first_name, r.last_name) FROM leads r"            \
     "   WHERE r.id = a.entity_id)"                                                                 \
     " WHEN 'opportunities' THEN (SELECT r.name FROM opportunities r WHERE r.id = a.entity_id)"     \
     " WHEN 'tickets' THEN (SELECT r.subject FROM tickets r WHERE r.id = a.entity_id)"              \
@@ -167,9 +167,8 @@ static const struct entityspec entities[] = {
                     " coalesce(to_char(act.at, 'MM-DD HH24:MI') || ' ' || act.who"
                     " || coalesce(' (' || au.department || ')', '') || ' ' || act.what, ''),"
                     " coalesce(a.account_id::text, '')",
-                    6, 7,
-                    "a.search LIKE ccrm_fold($1)",
-                    0, lead_cols, lead_sorts, lead_sortnames, lead_fnames, lead_fexprs, 1, "leads"},
+                    6, 7, "a.search LIKE ccrm_fold($1)", 0, lead_cols, lead_sorts, lead_sortnames,
+                    lead_fnames, lead_fexprs, 1, "leads"},
     [LIST_ACCOUNTS] = {"accounts a",
                        "a.name, coalesce(a.domain, ''), coalesce(a.industry, ''),"
                        " coalesce(a.owner, ''),"
@@ -192,17 +191,15 @@ static const struct entityspec entities[] = {
                        " coalesce(acc.name, ''), coalesce(a.title, ''), coalesce(a.owner, ''),"
                        " to_char(a.updated_at, 'YYYY-MM-DD HH24:MI'),"
                        " coalesce(a.account_id::text, '')",
-                       6, 7,
-                       "a.search LIKE ccrm_fold($1)",
-                       0, contact_cols, contact_sorts, contact_sortnames, contact_fnames,
-                       contact_fexprs, 0, "contacts"},
+                       6, 7, "a.search LIKE ccrm_fold($1)", 0, contact_cols, contact_sorts,
+                       contact_sortnames, contact_fnames, contact_fexprs, 0, "contacts"},
     [LIST_DEALS] = {"opportunities a LEFT JOIN accounts acc ON acc.id = a.account_id",
                     "a.name, coalesce(to_char(a.amount, 'FM999G999G999G990D00') || ' '"
                     " || a.currency, ''), coalesce(acc.name, ''),"
                     " coalesce(to_char(a.close_date, 'YYYY-MM-DD'), ''), coalesce(a.owner, ''),"
                     " a.stage, coalesce(a.account_id::text, ''), a.version::text",
-                    6, 8, "a.name ILIKE $1", 0, deal_cols, deal_sorts, deal_sortnames,
-                    deal_fnames, deal_fexprs, 1, "opportunities"},
+                    6, 8, "a.name ILIKE $1", 0, deal_cols, deal_sorts, deal_sortnames, deal_fnames,
+                    deal_fexprs, 1, "opportunities"},
     [LIST_CAMPAIGNS] = {"campaigns a",
                         "a.name, a.status, coalesce(to_char(a.starts_on, 'YYYY-MM-DD'), ''),"
                         " coalesce(to_char(a.ends_on, 'YYYY-MM-DD'), ''),"
@@ -218,8 +215,8 @@ static const struct entityspec entities[] = {
                     " a.from_login, ''), " INBOX_RECORD ", coalesce(a.note, ''),"
                     " coalesce(a.entity, ''), coalesce(a.entity_id::text, ''),"
                     " (a.read_at IS NULL)::text",
-                    5, 8, "(a.note ILIKE $1 OR a.from_login ILIKE $1)", 0, inbox_cols,
-                    inbox_sorts, inbox_sortnames, inbox_fnames, inbox_fexprs, -1, NULL},
+                    5, 8, "(a.note ILIKE $1 OR a.from_login ILIKE $1)", 0, inbox_cols, inbox_sorts,
+                    inbox_sortnames, inbox_fnames, inbox_fexprs, -1, NULL},
 };
 
 const char *const *

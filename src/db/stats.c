@@ -13,7 +13,6 @@
 const char *const deal_stages[] = {"prospecting", "qualification", "proposal", "negotiation",
                                    "won",         "lost",          NULL};
 
-
 /* (bucket, n, amounts) of an entity's totals; the live branch runs for partners only. */
 static const char totals_sql[] =
     "SELECT t.bucket, sum(t.n)::bigint,"
@@ -83,8 +82,8 @@ db_deal_set_stage(struct db *db, int64_t id, const char *version, const char *st
 }
 
 static void
-add_line(struct detail *d, const char *when, const char *who, const char *what,
-         const char *entity, int64_t id)
+add_line(struct detail *d, const char *when, const char *who, const char *what, const char *entity,
+         int64_t id)
 {
     struct detail_line *l;
 

@@ -13,10 +13,10 @@
 #include <unistd.h>
 #include <wchar.h>
 
+#include "actions.h"
 #include "ccrm/cmd.h"
 #include "ccrm/stats.h"
 #include "ccrm/util.h"
-#include "actions.h"
 #include "form.h"
 #include "record_view.h"
 #include "ui_int.h"

@@ -138,7 +138,7 @@ init_colors(struct app *app)
 static void count_inbox(struct app *app);
 
 /* Tabs in order (DESIGN §6): their names for start_view and `:view`. */
-static const char *const tab_names[] = {"feed",  "leads",     "accounts", "contacts", "deals",
+static const char *const tab_names[] = {"feed",    "leads",     "accounts", "contacts",  "deals",
                                         "tickets", "campaigns", "inbox",    "dashboard", NULL};
 
 /* The tab to start on: the configured view, else the department's own (DESIGN §6). */

@@ -42,7 +42,7 @@ struct listview {
 static int
 record_entity(const char *e)
 {
-    static const char *const known[] = {"accounts", "contacts",  "leads",    "opportunities",
+    static const char *const known[] = {"accounts", "contacts",  "leads", "opportunities",
                                         "tickets",  "campaigns", NULL};
     int i;
 
@@ -150,18 +150,18 @@ static const struct kind {
     int mins[ROW_MAX_COLS];
     int wts[ROW_MAX_COLS];
 } kinds[LIST_NENTITIES] = {
-    [LIST_ACCOUNTS] = {"Accounts", "accounts", accounts_help, {16, 12, 10, 8, 12, 16},
-                       {34, 18, 14, 8, 16, 0}},
+    [LIST_ACCOUNTS] =
+        {"Accounts", "accounts", accounts_help, {16, 12, 10, 8, 12, 16}, {34, 18, 14, 8, 16, 0}},
     [LIST_FEED] = {"Feed", "events", feed_help, {14, 8, 10, 14, 20}, {0, 4, 0, 8, 60}},
     [LIST_LEADS] = {"Leads", "leads", leads_help, {16, 12, 10, 5, 8, 20}, {18, 14, 0, 0, 4, 50}},
-    [LIST_TICKETS] = {"Tickets", "tickets", tickets_help, {5, 20, 8, 8, 14, 8, 11},
-                      {0, 50, 0, 0, 20, 6, 0}},
-    [LIST_CONTACTS] = {"Contacts", "contacts", contacts_help, {16, 14, 12, 10, 8, 16},
-                       {24, 22, 18, 12, 4, 0}},
-    [LIST_DEALS] = {"Deals", "opportunities", deals_help, {14, 14, 12, 10, 8, 12},
-                    {30, 6, 20, 0, 6, 0}},
-    [LIST_CAMPAIGNS] = {"Campaigns", "campaigns", campaigns_help, {18, 9, 10, 10, 12, 8},
-                        {40, 0, 0, 0, 6, 6}},
+    [LIST_TICKETS] =
+        {"Tickets", "tickets", tickets_help, {5, 20, 8, 8, 14, 8, 11}, {0, 50, 0, 0, 20, 6, 0}},
+    [LIST_CONTACTS] =
+        {"Contacts", "contacts", contacts_help, {16, 14, 12, 10, 8, 16}, {24, 22, 18, 12, 4, 0}},
+    [LIST_DEALS] =
+        {"Deals", "opportunities", deals_help, {14, 14, 12, 10, 8, 12}, {30, 6, 20, 0, 6, 0}},
+    [LIST_CAMPAIGNS] =
+        {"Campaigns", "campaigns", campaigns_help, {18, 9, 10, 10, 12, 8}, {40, 0, 0, 0, 6, 6}},
     [LIST_INBOX] = {"Inbox", "inbox", inbox_help, {11, 10, 14, 20, 16}, {0, 0, 10, 30, 40}},
 };
 
@@ -461,7 +461,18 @@ lv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
     if (lv->buf.n > 0)
         ui_painted_data(app);
     if (lv->buf.n == 0 && lv->loaded) {
-        const char *msg = lv->q.search ? "no records match the search" : "no records yet";
+        int filtered = 0, f;
+        const char *msg;
+
+        for (f = 0; f < LIST_MAX_FILTERS; f++)
+            if (lv->q.filter[f] != NULL && !(lv->fixed_filter && f == 0))
+                filtered = 1;
+        msg = lv->q.search ? "no records match the search"
+              : filtered   ? "no records match the filter (f, then all, shows every record)"
+              : lv->entity == LIST_INBOX
+                  ? "your inbox is empty: mentions, assignments and hand-offs to you land here"
+              : lv->fixed_filter ? "none"
+                                 : "no records yet";
 
         draw_text(w, 2, 2, msg, wd - 2, ui_attr(app, PAIR_DIM, A_DIM));
     }
@@ -568,8 +579,7 @@ parse_filter(struct listview *lv, struct app *app, const char *text, struct ccrm
                 err_set(err, "\"%s\" is not a filter of %s", w, lv->v.title);
                 return -1;
             }
-            str_copy(val[f], strcmp(w, "mine") == 0 ? db_login(app->db) : "true",
-                     sizeof val[f]);
+            str_copy(val[f], strcmp(w, "mine") == 0 ? db_login(app->db) : "true", sizeof val[f]);
             set[f] = 1;
             continue;
         }
@@ -854,7 +864,7 @@ view_list_new(struct app *app, int entity)
     lv->entity = (enum list_entity)entity;
     lv->q.entity = lv->entity;
     if (list_ops[entity].draw == NULL) {
-        struct view_ops o = {lv_draw,     lv_handle_key,         lv_on_wakeup, lv_tick,
+        struct view_ops o = {lv_draw,     lv_handle_key,      lv_on_wakeup, lv_tick,
                              lv_describe, kinds[entity].help, lv_free};
 
         list_ops[entity] = o;
