@@ -25,7 +25,8 @@ static const char *const global_help[] = {
     "Esc\tback (in a list: clear the search)",
     "?\tthis help (any key closes it)",
     "Ctrl-L\tredraw the screen",
-    ":\tcommand: open, find, view, sort, history, help, quit (Tab completes)",
+    ":\tcommand: open, find, view, sort, filter, new, edit, assign,",
+    "\thandoff, comment, export, history, help, quit (Tab completes)",
     NULL,
 };
 
