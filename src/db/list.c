@@ -243,9 +243,9 @@ db_list_table(enum list_entity e)
     return entities[e].record_table;
 }
 
-/* " AND ($p::text IS NULL OR expr = $p)" for each filter of the entity, parameters from p on;
- * their values are appended to params (NULL for filters not set). Returns the clause. With
- * the values bound at planning time, unset filters fold away and set ones use an index. */
+/* " AND expr = $p" for each filter of the query that is set, parameters from p on; their
+ * values are appended to params. Returns the clause ("" when no filter is set), so that the
+ * planner sees exactly the conditions in force and picks the filter's index. */
 static char *
 filter_sql(const struct entityspec *e, const struct list_query *q, int p, const char **params,
            int *np)

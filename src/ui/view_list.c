@@ -33,6 +33,7 @@ struct listview {
     char fval[LIST_MAX_FILTERS][64]; /* filter values (q.filter points here) */
     int fixed_filter;                /* a filter set by the owner view (pipeline stage): kept */
     int inactive;                    /* a pipeline column without the focus: no cursor bar */
+    int denied;                      /* the role may not read this list (42501) */
     char ftext[256];                 /* the filter line being edited */
     char prefill_buf[LIST_MAX_FILTERS][80];
     const char *prefill[LIST_MAX_FILTERS + 1];
@@ -178,7 +179,9 @@ fetch(struct listview *lv, struct app *app, const struct row *from, int dir, int
     struct ccrm_err err;
     int n = db_list_fetch(app->db, &lv->q, from, dir, limit, out, &err);
 
-    if (n < 0)
+    if (n < 0 && strcmp(err.sqlstate, "42501") == 0)
+        lv->denied = 1; /* said in the list itself, not as an error on every wake-up */
+    else if (n < 0)
         ui_message_error(app, "%s", err.msg);
     return n;
 }
@@ -429,7 +432,7 @@ lv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
     int64_t now = now_ms();
 
     lv->height = rows > 1 ? rows : 1;
-    if ((!lv->loaded || lv->search_pending) && db_state(app->db) == DB_READY) {
+    if ((!lv->loaded || lv->search_pending) && !lv->denied && db_state(app->db) == DB_READY) {
         lv->search_pending = 0;
         load_edge(lv, app, 1);
     }
@@ -460,6 +463,10 @@ lv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
     }
     if (lv->buf.n > 0)
         ui_painted_data(app);
+    if (lv->denied) {
+        draw_text(w, 2, 2, "not available to your role", wd - 2, ui_attr(app, PAIR_DIM, A_DIM));
+        return;
+    }
     if (lv->buf.n == 0 && lv->loaded) {
         int filtered = 0, f;
         const char *msg;
@@ -769,6 +776,8 @@ must_reread(struct listview *lv, struct app *app)
     int n = 0, i;
     struct ccrm_err err;
 
+    if (lv->denied)
+        return 0;
     if (!ui->wake_valid || lv->entity == LIST_FEED || !lv->loaded || lv->buf.n == 0)
         return 1;
     for (i = 0; i < ui->nwake; i++) {

@@ -36,6 +36,11 @@ check "database: the deal is in negotiation, three versions later" \
 check "the negotiation column's total counts it" wait_for "negotiation · $((n_neg + 1)) deals"
 check "marco's timeline shows the new stage, live" wait_in m "[negotiation]" 5
 
+keys :
+keys -l "sort updated"
+keys Enter
+check ":sort updated sorts every stage column: the deal just moved comes first" \
+    wait_for "Deals by updated"
 keys e
 check "e opens the deal's form" wait_for "Edit deal"
 keys Down Down Down
