@@ -405,7 +405,9 @@ tab_label(struct ui *ui, int i, int full, char *buf, size_t n)
     int count = i == 0 ? ui->feed_unread : (i == UI_INBOX_TAB ? ui->inbox_unread : 0);
     char c[24] = "";
 
-    if (count > 0)
+    if (count >= INBOX_COUNT_MAX && i == UI_INBOX_TAB)
+        snprintf(c, sizeof c, full ? " (%d+)" : "(%d+)", INBOX_COUNT_MAX - 1);
+    else if (count > 0)
         snprintf(c, sizeof c, full ? " (%d)" : "(%d)", count);
     if (full)
         snprintf(buf, n, " %d %s%s ", i + 1, ui->tabs[i]->title, c);
