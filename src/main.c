@@ -1,5 +1,6 @@
 /* ccrm: flags → mode. The full-screen client, or one batch command (migrate, demo data, the
  * private cluster). Batch modes never start curses; exit codes come from sysexits.h. */
+#include <ctype.h>
 #include <getopt.h>
 #include <locale.h>
 #include <signal.h>
@@ -177,8 +178,12 @@ run_tui(const struct opts *o, struct ccrm_config *cfg)
     memset(&app, 0, sizeof app);
     app.cfg = cfg;
     if (o->view != NULL) {
+        char *p;
+
         free(cfg->start_view);
         cfg->start_view = xstrdup(o->view);
+        for (p = cfg->start_view; *p != '\0'; p++) /* "Deals" as "deals", as in the config */
+            *p = (char)tolower((unsigned char)*p);
     }
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
         fputs("ccrm: the full-screen client needs a terminal; for batch work see ccrm --help\n",

@@ -58,7 +58,9 @@ int db_ticket_signal(struct db *db, int64_t ticket, const char *note, int64_t *l
 int db_inbox_mark_read(struct db *db, int64_t inbox_id, struct ccrm_err *err);
 /* Mark all of the user's unread inbox rows read; *n (may be NULL) gets how many. */
 int db_inbox_mark_all_read(struct db *db, int *n, struct ccrm_err *err);
-/* The number of unread inbox rows of the current user, or -1 with err set. */
+/* The number of unread inbox rows of the current user, counted up to INBOX_COUNT_MAX (which
+ * means "that many or more"), or -1 with err set. */
+#define INBOX_COUNT_MAX 1000
 int db_inbox_unread(struct db *db, struct ccrm_err *err);
 
 #endif

@@ -135,8 +135,7 @@ int db_list_in_window(struct db *db, const struct list_query *q, const int64_t *
 
 /* Write every row of the query (its displayed columns, with a header) to f as CSV, in the
  * query's order, page by page. Returns the number of rows, or -1 with err set. */
-long long db_list_export(struct db *db, const struct list_query *q, FILE *f,
-                         struct ccrm_err *err);
+long long db_list_export(struct db *db, const struct list_query *q, FILE *f, struct ccrm_err *err);
 
 /* The audit trail of an account: who changed what and when, old and new values, newest first
  * (lines only). NULL with err set (a role that may not read the audit gets 42501). */

@@ -71,6 +71,10 @@ struct detail {
 };
 
 void detail_free(struct detail **dp);
+/* Append a field (skipped when value is empty) or a line (strings copied). */
+void detail_add_field(struct detail *d, const char *label, const char *value);
+void detail_add_line(struct detail *d, const char *when, const char *who, const char *what,
+                     const char *entity, int64_t id);
 
 /* LIKE pattern for a case-insensitive "contains" search: escapes \ % _ and wraps in %...%.
  * Returns a malloc'd string. */

@@ -25,12 +25,12 @@ static const char *const views[] = {"feed",    "leads",     "accounts", "contact
                                     "tickets", "campaigns", "inbox",    "dashboard", NULL};
 
 /* What `:new` creates: the words people use, and the table each means. */
-static const char *const new_words[] = {"account",  "contact",     "lead",    "deal",
-                                        "ticket",   "campaign",    "call",    "email",
-                                        "meeting",  "note",        "task",    NULL};
-static const char *const new_tables[] = {"accounts", "contacts",     "leads",        "opportunities",
-                                         "tickets",  "campaigns",    "interactions", "interactions",
-                                         "interactions", "interactions", "interactions"};
+static const char *const new_words[] = {"account", "contact",  "lead", "deal",
+                                        "ticket",  "campaign", "call", "email",
+                                        "meeting", "note",     "task", NULL};
+static const char *const new_tables[] = {
+    "accounts",     "contacts",     "leads",        "opportunities", "tickets",     "campaigns",
+    "interactions", "interactions", "interactions", "interactions",  "interactions"};
 
 static const char *const departments[] = {"sales", "support", "marketing", "management", NULL};
 
@@ -292,8 +292,8 @@ cmd_complete(const char *line, size_t cursor, const struct cmd_complete_src *src
             add_list(&col, src->sorts);
         else if (ci >= 0 && commands[ci].kind == CMD_NEW)
             add_list(&col, new_words);
-        else if ((ci >= 0 && (commands[ci].kind == CMD_ASSIGN ||
-                              commands[ci].kind == CMD_HANDOFF)) &&
+        else if ((ci >= 0 &&
+                  (commands[ci].kind == CMD_ASSIGN || commands[ci].kind == CMD_HANDOFF)) &&
                  strpbrk(a, " \t") != NULL)
             ; /* past the login: the note is free text */
         else if (ci >= 0 &&

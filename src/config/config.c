@@ -55,7 +55,7 @@ config_view_known(const char *name)
     size_t i;
 
     for (i = 0; i < sizeof views / sizeof views[0]; i++)
-        if (strcmp(views[i], name) == 0)
+        if (strcasecmp(views[i], name) == 0)
             return 1;
     return 0;
 }

@@ -247,10 +247,13 @@ db_inbox_unread(struct db *db, struct ccrm_err *err)
     PGresult *res;
     int n;
 
-    /* asked on wake-ups (the Inbox tab's count): prepared once per connection */
+    /* asked at start and on inbox wake-ups (the Inbox tab's count): prepared once per
+     * connection, and counted only up to a bound, so a huge backlog costs no more than a
+     * page (the tab then says "999+") */
     res = db_exec_prepared(db,
-                           "SELECT count(*) FROM inbox"
-                           " WHERE login = current_user AND read_at IS NULL",
+                           "SELECT count(*) FROM (SELECT 1 FROM inbox"
+                           " WHERE login = current_user AND read_at IS NULL"
+                           " LIMIT " CCRM_STR(INBOX_COUNT_MAX) ") u",
                            0, NULL, err);
     if (res == NULL)
         return -1;

@@ -147,32 +147,6 @@ db_detail_entity(const char *entity)
 
 /* ---- building a detail ---- */
 
-static void
-add_field(struct detail *d, const char *label, const char *value)
-{
-    if (value == NULL || value[0] == '\0')
-        return;
-    d->fields = xrealloc(d->fields, (size_t)(d->nfields + 1) * sizeof *d->fields);
-    d->fields[d->nfields].label = xstrdup(label);
-    d->fields[d->nfields].value = xstrdup(value);
-    d->nfields++;
-}
-
-static void
-add_line(struct detail *d, const char *when, const char *who, const char *what, const char *entity,
-         int64_t id)
-{
-    struct detail_line *l;
-
-    d->lines = xrealloc(d->lines, (size_t)(d->nlines + 1) * sizeof *d->lines);
-    l = &d->lines[d->nlines++];
-    l->when = xstrdup(when);
-    l->who = xstrdup(who);
-    l->what = xstrdup(what);
-    l->entity = xstrdup(entity);
-    l->entity_id = id;
-}
-
 /* A related record: a line without time or person, which Enter opens. */
 static void
 add_related(struct detail *d, const char *label, const char *name, const char *entity,
@@ -183,7 +157,7 @@ add_related(struct detail *d, const char *label, const char *name, const char *e
     if (id == NULL || id[0] == '\0')
         return;
     what = xasprintf("%s: %s", label, name);
-    add_line(d, "", "", what, entity, strtoll(id, NULL, 10));
+    detail_add_line(d, "", "", what, entity, strtoll(id, NULL, 10));
     free(what);
 }
 
@@ -194,8 +168,8 @@ add_rows(struct detail *d, const PGresult *res)
     int i, n = PQntuples(res);
 
     for (i = 0; i < n; i++)
-        add_line(d, db_val(res, i, 0), db_val(res, i, 1), db_val(res, i, 2), db_val(res, i, 3),
-                 strtoll(db_val(res, i, 4), NULL, 10));
+        detail_add_line(d, db_val(res, i, 0), db_val(res, i, 1), db_val(res, i, 2),
+                        db_val(res, i, 3), strtoll(db_val(res, i, 4), NULL, 10));
 }
 
 /* Run a query of lines and append them under a heading "name (n[+]suffix)"; with skip_empty,
@@ -214,7 +188,7 @@ add_section(struct db *db, struct detail *d, const char *name, const char *suffi
     n = PQntuples(res);
     if (n > 0 || !skip_empty) {
         snprintf(heading, sizeof heading, "%s (%d%s%s)", name, n, n >= max ? "+" : "", suffix);
-        add_line(d, "", "", heading, "", 0);
+        detail_add_line(d, "", "", heading, "", 0);
         add_rows(d, res);
     }
     PQclear(res);
@@ -268,7 +242,7 @@ add_comments_chat(struct db *db, struct detail *d, const char *const *params, st
     n = PQntuples(res);
     snprintf(buf, sizeof buf, "Comments (%s%d) · c to write",
              n == DETAIL_COMMENTS_MAX ? "latest " : "", n);
-    add_line(d, "", "", buf, "", 0);
+    detail_add_line(d, "", "", buf, "", 0);
     add_rows(d, res);
     PQclear(res);
 
@@ -287,7 +261,7 @@ add_comments_chat(struct db *db, struct detail *d, const char *const *params, st
         return -1;
     n = PQntuples(res);
     snprintf(buf, sizeof buf, "Chat (%s%d) · t to write", n == DETAIL_CHAT_MAX ? "latest " : "", n);
-    add_line(d, "", "", buf, "", 0);
+    detail_add_line(d, "", "", buf, "", 0);
     add_rows(d, res);
     PQclear(res);
     return 0;
@@ -346,17 +320,17 @@ load_account(struct db *db, struct detail *d, const char *const *params, struct 
     d->title = xstrdup(db_val(res, 0, 0));
     d->subtitle = xasprintf("account #%s · %s contacts · %s open tickets · %s open deals",
                             params[0], db_val(res, 0, 13), db_val(res, 0, 14), db_val(res, 0, 15));
-    add_field(d, "Domain", db_val(res, 0, 1));
-    add_field(d, "Industry", db_val(res, 0, 2));
-    add_field(d, "Owner", db_val(res, 0, 3));
-    add_field(d, "Phone", db_val(res, 0, 4));
-    add_field(d, "Website", db_val(res, 0, 5));
-    add_field(d, "Location", db_val(res, 0, 6));
-    add_field(d, "Employees", db_val(res, 0, 7));
-    add_field(d, "Revenue", db_val(res, 0, 8));
-    add_field(d, "Created", db_val(res, 0, 10));
-    add_field(d, "Updated", db_val(res, 0, 11));
-    add_field(d, "About", db_val(res, 0, 9));
+    detail_add_field(d, "Domain", db_val(res, 0, 1));
+    detail_add_field(d, "Industry", db_val(res, 0, 2));
+    detail_add_field(d, "Owner", db_val(res, 0, 3));
+    detail_add_field(d, "Phone", db_val(res, 0, 4));
+    detail_add_field(d, "Website", db_val(res, 0, 5));
+    detail_add_field(d, "Location", db_val(res, 0, 6));
+    detail_add_field(d, "Employees", db_val(res, 0, 7));
+    detail_add_field(d, "Revenue", db_val(res, 0, 8));
+    detail_add_field(d, "Created", db_val(res, 0, 10));
+    detail_add_field(d, "Updated", db_val(res, 0, 11));
+    detail_add_field(d, "About", db_val(res, 0, 9));
     d->version = atoi(db_val(res, 0, 12));
     d->account_id = d->id;
     PQclear(res);
@@ -422,16 +396,16 @@ load_contact(struct db *db, struct detail *d, const char *const *params, struct 
         d->subtitle = xasprintf("contact #%s%s%s", params[0],
                                 db_val(res, 0, 1)[0] || db_val(res, 0, 5)[0] ? " · " : "",
                                 db_val(res, 0, 1)[0] ? db_val(res, 0, 1) : db_val(res, 0, 5));
-    add_field(d, "Title", db_val(res, 0, 1));
-    add_field(d, "E-mail", db_val(res, 0, 2));
-    add_field(d, "Phone", db_val(res, 0, 3));
-    add_field(d, "Owner", db_val(res, 0, 4));
-    add_field(d, "Account", db_val(res, 0, 5));
-    add_field(d, "Created", db_val(res, 0, 6));
-    add_field(d, "Updated", db_val(res, 0, 7));
+    detail_add_field(d, "Title", db_val(res, 0, 1));
+    detail_add_field(d, "E-mail", db_val(res, 0, 2));
+    detail_add_field(d, "Phone", db_val(res, 0, 3));
+    detail_add_field(d, "Owner", db_val(res, 0, 4));
+    detail_add_field(d, "Account", db_val(res, 0, 5));
+    detail_add_field(d, "Created", db_val(res, 0, 6));
+    detail_add_field(d, "Updated", db_val(res, 0, 7));
     d->version = atoi(db_val(res, 0, 8));
     d->account_id = strtoll(db_val(res, 0, 9), NULL, 10);
-    add_line(d, "", "", "Related", "", 0);
+    detail_add_line(d, "", "", "Related", "", 0);
     add_related(d, "account", db_val(res, 0, 5), "accounts", db_val(res, 0, 9));
     str_copy(cx->account, db_val(res, 0, 9), sizeof cx->account);
     str_copy(cx->email, db_val(res, 0, 2), sizeof cx->email);
@@ -482,20 +456,20 @@ load_lead(struct db *db, struct detail *d, const char *const *params, struct rec
     d->subtitle =
         xasprintf("lead #%s · %s · score %s%s%s", params[0], db_val(res, 0, 4), db_val(res, 0, 5),
                   db_val(res, 0, 1)[0] ? " · " : "", db_val(res, 0, 1));
-    add_field(d, "Company", db_val(res, 0, 1));
-    add_field(d, "E-mail", db_val(res, 0, 2));
-    add_field(d, "Source", db_val(res, 0, 3));
-    add_field(d, "Status", db_val(res, 0, 4));
-    add_field(d, "Score", db_val(res, 0, 5));
-    add_field(d, "Owner", db_val(res, 0, 6));
-    add_field(d, "Account", db_val(res, 0, 14));
-    add_field(d, "Created", db_val(res, 0, 7));
-    add_field(d, "Updated", db_val(res, 0, 8));
+    detail_add_field(d, "Company", db_val(res, 0, 1));
+    detail_add_field(d, "E-mail", db_val(res, 0, 2));
+    detail_add_field(d, "Source", db_val(res, 0, 3));
+    detail_add_field(d, "Status", db_val(res, 0, 4));
+    detail_add_field(d, "Score", db_val(res, 0, 5));
+    detail_add_field(d, "Owner", db_val(res, 0, 6));
+    detail_add_field(d, "Account", db_val(res, 0, 14));
+    detail_add_field(d, "Created", db_val(res, 0, 7));
+    detail_add_field(d, "Updated", db_val(res, 0, 8));
     d->version = atoi(db_val(res, 0, 9));
     d->account_id = strtoll(db_val(res, 0, 13), NULL, 10);
     str_copy(cx->contact, db_val(res, 0, 10), sizeof cx->contact);
     str_copy(cx->account, db_val(res, 0, 13), sizeof cx->account);
-    add_line(d, "", "", "Related", "", 0);
+    detail_add_line(d, "", "", "Related", "", 0);
     add_related(d, "account", db_val(res, 0, 14), "accounts", db_val(res, 0, 13));
     if (cx->contact[0] != '\0') {
         char *name = xasprintf("%s%s", db_val(res, 0, 11),
@@ -542,16 +516,16 @@ load_deal(struct db *db, struct detail *d, const char *const *params, struct ccr
     d->title = xstrdup(db_val(res, 0, 0));
     d->subtitle = xasprintf("deal #%s · %s%s%s", params[0], db_val(res, 0, 1),
                             db_val(res, 0, 2)[0] ? " · " : "", db_val(res, 0, 2));
-    add_field(d, "Account", db_val(res, 0, 5));
-    add_field(d, "Stage", db_val(res, 0, 1));
-    add_field(d, "Amount", db_val(res, 0, 2));
-    add_field(d, "Close date", db_val(res, 0, 3));
-    add_field(d, "Owner", db_val(res, 0, 4));
-    add_field(d, "Created", db_val(res, 0, 6));
-    add_field(d, "Updated", db_val(res, 0, 7));
+    detail_add_field(d, "Account", db_val(res, 0, 5));
+    detail_add_field(d, "Stage", db_val(res, 0, 1));
+    detail_add_field(d, "Amount", db_val(res, 0, 2));
+    detail_add_field(d, "Close date", db_val(res, 0, 3));
+    detail_add_field(d, "Owner", db_val(res, 0, 4));
+    detail_add_field(d, "Created", db_val(res, 0, 6));
+    detail_add_field(d, "Updated", db_val(res, 0, 7));
     d->version = atoi(db_val(res, 0, 8));
     d->account_id = strtoll(db_val(res, 0, 9), NULL, 10);
-    add_line(d, "", "", "Related", "", 0);
+    detail_add_line(d, "", "", "Related", "", 0);
     add_related(d, "account", db_val(res, 0, 5), "accounts", db_val(res, 0, 9));
     PQclear(res);
 
@@ -596,19 +570,19 @@ load_ticket(struct db *db, struct detail *d, const char *const *params, struct c
     d->title = xasprintf("#%s %s", params[0], db_val(res, 0, 0));
     d->subtitle =
         xasprintf("ticket #%s · %s · %s priority", params[0], db_val(res, 0, 1), db_val(res, 0, 2));
-    add_field(d, "Status", db_val(res, 0, 1));
-    add_field(d, "Priority", db_val(res, 0, 2));
-    add_field(d, "Channel", db_val(res, 0, 3));
-    add_field(d, "Assignee", db_val(res, 0, 4));
-    add_field(d, "Product", db_val(res, 0, 5));
-    add_field(d, "Account", db_val(res, 0, 6));
-    add_field(d, "Contact", db_val(res, 0, 7));
-    add_field(d, "Created", db_val(res, 0, 9));
-    add_field(d, "Updated", db_val(res, 0, 10));
-    add_field(d, "Message", db_val(res, 0, 8));
+    detail_add_field(d, "Status", db_val(res, 0, 1));
+    detail_add_field(d, "Priority", db_val(res, 0, 2));
+    detail_add_field(d, "Channel", db_val(res, 0, 3));
+    detail_add_field(d, "Assignee", db_val(res, 0, 4));
+    detail_add_field(d, "Product", db_val(res, 0, 5));
+    detail_add_field(d, "Account", db_val(res, 0, 6));
+    detail_add_field(d, "Contact", db_val(res, 0, 7));
+    detail_add_field(d, "Created", db_val(res, 0, 9));
+    detail_add_field(d, "Updated", db_val(res, 0, 10));
+    detail_add_field(d, "Message", db_val(res, 0, 8));
     d->version = atoi(db_val(res, 0, 11));
     d->account_id = strtoll(db_val(res, 0, 12), NULL, 10);
-    add_line(d, "", "", "Related", "", 0);
+    detail_add_line(d, "", "", "Related", "", 0);
     add_related(d, "account", db_val(res, 0, 6), "accounts", db_val(res, 0, 12));
     add_related(d, "contact", db_val(res, 0, 7), "contacts", db_val(res, 0, 13));
     /* the person's leads: a sales signal from support lands on one of these */
@@ -637,14 +611,14 @@ load_campaign(struct db *db, struct detail *d, const char *const *params, struct
     d->title = xstrdup(db_val(res, 0, 0));
     d->subtitle = xasprintf("campaign #%s · %s · %s members", params[0], db_val(res, 0, 1),
                             db_val(res, 0, 6));
-    add_field(d, "Status", db_val(res, 0, 1));
-    add_field(d, "Starts", db_val(res, 0, 2));
-    add_field(d, "Ends", db_val(res, 0, 3));
-    add_field(d, "Budget", db_val(res, 0, 4));
-    add_field(d, "Owner", db_val(res, 0, 5));
-    add_field(d, "Members", db_val(res, 0, 6));
-    add_field(d, "Created", db_val(res, 0, 7));
-    add_field(d, "Updated", db_val(res, 0, 8));
+    detail_add_field(d, "Status", db_val(res, 0, 1));
+    detail_add_field(d, "Starts", db_val(res, 0, 2));
+    detail_add_field(d, "Ends", db_val(res, 0, 3));
+    detail_add_field(d, "Budget", db_val(res, 0, 4));
+    detail_add_field(d, "Owner", db_val(res, 0, 5));
+    detail_add_field(d, "Members", db_val(res, 0, 6));
+    detail_add_field(d, "Created", db_val(res, 0, 7));
+    detail_add_field(d, "Updated", db_val(res, 0, 8));
     d->version = atoi(db_val(res, 0, 9));
     PQclear(res);
     return 0;
@@ -780,7 +754,7 @@ db_record_history(struct db *db, const char *entity, int64_t id, struct ccrm_err
     n = PQntuples(res);
     snprintf(buf, sizeof buf, "History (%d%s changes, newest first) · H: back", n,
              n == DETAIL_HISTORY_MAX ? "+" : "");
-    add_line(d, "", "", buf, "", 0);
+    detail_add_line(d, "", "", buf, "", 0);
     add_rows(d, res);
     PQclear(res);
     return d;

@@ -5,11 +5,25 @@
  *
  * Searching a big table in sorted order has two bad cases: walking the sort index and
  * filtering is slow when the matches are far away, and collecting every match with the
- * trigram index and sorting them is slow when there are very many. So a search page first
- * filters a bounded window of the next SEARCH_WINDOW rows in sort order (an index-only scan:
- * the sort index INCLUDEs the search column); only if that window does not fill the page are
- * the remaining matches after it collected with the trigram index. Dense matches are found in
- * the window, sparse ones cost little to collect. */
+ * trigram index and sorting them is slow when there are very many (a heap visit per match:
+ * 70 ms for 20,000 at 1,000,000 accounts). So a search page
+ *   0. (accounts by name, patterns with a trigram) first asks where the matches can lie at all
+ *      (ccrm_account_search_range, schema/011): every match contains every trigram of the
+ *      pattern, and for every trigram the database keeps the lowest and highest name that has
+ *      it. The walk starts at the first possible match when that lies beyond the row paged
+ *      from, and stops at the last possible one; a trigram no account has means no match and
+ *      no further query. Matches clustered far down the list (2 % of the names start with
+ *      "Alpen") are then found right where the walk starts instead of 500,000 rows later;
+ *   1. filters a bounded window of the next SEARCH_WINDOW rows in sort order (an index-only
+ *      scan: the sort index INCLUDEs the search column);
+ *   2. only if that window does not fill the page, looks up where the window ends (no row
+ *      there: the list or the bounds ended inside it, and the search is complete), and
+ *   3. collects the remaining matches after the window with the trigram index.
+ * Dense matches are found in the window, clustered ones where step 0 points, sparse ones cost
+ * little to collect. The bounds only narrow the walk, never the rows: the result is the same
+ * rows in the same order as the plain "WHERE search LIKE ... ORDER BY name, id", and paging
+ * from any row in either direction uses the same keyset. Partners get no bounds (they would
+ * name accounts not shared with them) and search as in steps 1-3. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,12 +33,24 @@
 
 #define SEARCH_WINDOW 20000
 
+/* The window in rows; CCRM_SEARCH_WINDOW overrides it, so that tests reach every step of a
+ * search with a few thousand rows. */
+static int
+search_window(void)
+{
+    const char *v = getenv("CCRM_SEARCH_WINDOW");
+    long n = v != NULL ? strtol(v, NULL, 10) : 0;
+
+    return n >= 1 && n <= 100000000 ? (int)n : SEARCH_WINDOW;
+}
+
 struct sortspec {
     const char *name;
     const char *key;     /* first sort expression */
     const char *keytype; /* its SQL type, for the parameter cast */
     const char *key2;    /* second sort expression (text) or NULL */
     int desc;
+    int ranged; /* the entity's search bounds (entityspec.range) are bounds of this key */
 };
 
 struct entityspec {
@@ -34,6 +60,8 @@ struct entityspec {
     int nfetch;         /* columns fetched (displayed + hidden) */
     const char *search; /* condition on $1, a LIKE pattern already escaped */
     int windowed;       /* search through a folded "search" column, windowed (see top) */
+    const char *range;  /* bounds of the matches of the user's text $1 in a ranged sort key:
+                         * "nothing can match", lowest, highest, lowest > $2, highest < $2 */
     const char *const *colnames;
     const struct sortspec *sorts;
     const char *const *sortnames;
@@ -46,23 +74,23 @@ struct entityspec {
 static const char *const account_cols[] = {"Name",  "Domain", "Industry",
                                            "Owner", "City",   "Updated"};
 static const struct sortspec account_sorts[] = {
-    {"name", "a.name", "text", NULL, 0},
-    {"updated", "a.updated_at", "timestamptz", NULL, 1},
-    {"industry", "coalesce(a.industry, '')", "text", "a.name", 0},
+    {"name", "a.name", "text", NULL, 0, 1},
+    {"updated", "a.updated_at", "timestamptz", NULL, 1, 0},
+    {"industry", "coalesce(a.industry, '')", "text", "a.name", 0, 0},
 };
 static const char *const account_sortnames[] = {"name", "updated", "industry", NULL};
 
 static const char *const feed_cols[] = {"Time", "Who", "Dept", "Record", "What"};
 static const struct sortspec feed_sorts[] = {
-    {"newest", "a.id", "bigint", NULL, 1},
+    {"newest", "a.id", "bigint", NULL, 1, 0},
 };
 static const char *const feed_sortnames[] = {"newest", NULL};
 
 static const char *const lead_cols[] = {"Name",  "Company", "Status",
                                         "Score", "Owner",   "Latest from any department"};
 static const struct sortspec lead_sorts[] = {
-    {"updated", "a.updated_at", "timestamptz", NULL, 1},
-    {"score", "a.score", "int", NULL, 1},
+    {"updated", "a.updated_at", "timestamptz", NULL, 1, 0},
+    {"score", "a.score", "int", NULL, 1, 0},
 };
 static const char *const lead_sortnames[] = {"updated", "score", NULL};
 
@@ -88,8 +116,8 @@ static const char *const lead_sortnames[] = {"updated", "score", NULL};
 static const char *const ticket_cols[] = {"#",       "Subject",  "Status", "Priority",
                                           "Account", "Assignee", "Updated"};
 static const struct sortspec ticket_sorts[] = {
-    {"updated", "a.updated_at", "timestamptz", NULL, 1},
-    {"newest", "a.id", "bigint", NULL, 1},
+    {"updated", "a.updated_at", "timestamptz", NULL, 1, 0},
+    {"newest", "a.id", "bigint", NULL, 1, 0},
 };
 static const char *const ticket_sortnames[] = {"updated", "newest", NULL};
 
@@ -102,11 +130,11 @@ static const char *const lead_fexprs[] = {"a.status", "a.owner", "a.source"};
 static const char *const ticket_fnames[] = {"status", "priority", "assignee", NULL};
 static const char *const ticket_fexprs[] = {"a.status", "a.priority", "a.assignee"};
 
-static const char *const contact_cols[] = {"Name", "E-mail", "Account", "Title", "Owner",
-                                           "Updated"};
+static const char *const contact_cols[] = {"Name",  "E-mail", "Account",
+                                           "Title", "Owner",  "Updated"};
 static const struct sortspec contact_sorts[] = {
-    {"name", "coalesce(a.last_name, '')", "text", "coalesce(a.first_name, '')", 0},
-    {"updated", "a.updated_at", "timestamptz", NULL, 1},
+    {"name", "coalesce(a.last_name, '')", "text", "coalesce(a.first_name, '')", 0, 0},
+    {"updated", "a.updated_at", "timestamptz", NULL, 1, 0},
 };
 static const char *const contact_sortnames[] = {"name", "updated", NULL};
 static const char *const contact_fnames[] = {"owner", NULL};
@@ -114,18 +142,18 @@ static const char *const contact_fexprs[] = {"a.owner"};
 
 static const char *const deal_cols[] = {"Deal", "Amount", "Account", "Close", "Owner", "Stage"};
 static const struct sortspec deal_sorts[] = {
-    {"amount", "coalesce(a.amount, 0)", "numeric", NULL, 1},
-    {"updated", "a.updated_at", "timestamptz", NULL, 1},
+    {"amount", "coalesce(a.amount, 0)", "numeric", NULL, 1, 0},
+    {"updated", "a.updated_at", "timestamptz", NULL, 1, 0},
 };
 static const char *const deal_sortnames[] = {"amount", "updated", NULL};
 static const char *const deal_fnames[] = {"stage", "owner", NULL};
 static const char *const deal_fexprs[] = {"a.stage", "a.owner"};
 
-static const char *const campaign_cols[] = {"Campaign", "Status", "Starts", "Ends", "Budget",
-                                            "Owner"};
+static const char *const campaign_cols[] = {"Campaign", "Status", "Starts",
+                                            "Ends",     "Budget", "Owner"};
 static const struct sortspec campaign_sorts[] = {
-    {"name", "a.name", "text", NULL, 0},
-    {"updated", "a.updated_at", "timestamptz", NULL, 1},
+    {"name", "a.name", "text", NULL, 0, 0},
+    {"updated", "a.updated_at", "timestamptz", NULL, 1, 0},
 };
 static const char *const campaign_sortnames[] = {"name", "updated", NULL};
 static const char *const campaign_fnames[] = {"status", "owner", NULL};
@@ -133,7 +161,7 @@ static const char *const campaign_fexprs[] = {"a.status", "a.owner"};
 
 static const char *const inbox_cols[] = {"When", "Kind", "From", "Record", "Note"};
 static const struct sortspec inbox_sorts[] = {
-    {"newest", "a.id", "bigint", NULL, 1},
+    {"newest", "a.id", "bigint", NULL, 1, 0},
 };
 static const char *const inbox_sortnames[] = {"newest", NULL};
 static const char *const inbox_fnames[] = {"unread", "kind", NULL};
@@ -144,9 +172,9 @@ static const char *const inbox_fexprs[] = {"(a.read_at IS NULL)::text", "a.kind"
 #define INBOX_RECORD                                                                               \
     "coalesce(CASE a.entity"                                                                       \
     " WHEN 'accounts' THEN (SELECT r.name FROM accounts r WHERE r.id = a.entity_id)"               \
-    " WHEN 'contacts' THEN (SELECT concat_ws(' ', r.first_name, r.last_name) FROM contacts r"     \
+    " WHEN 'contacts' THEN (SELECT concat_ws(' ', r.first_name, r.last_name) FROM contacts r"      \
     "   WHERE r.id = a.entity_id)"                                                                 \
-    " WHEN 'leads' THEN (SELECT concat_ws(' ', r.first_name, r.last_name) FROM leads r"           \
+    " WHEN 'leads' THEN (SELECT concat_ws(' ', r.first_name, r.last_name) FROM leads r"            \
     "   WHERE r.id = a.entity_id)"                                                                 \
     " WHEN 'opportunities' THEN (SELECT r.name FROM opportunities r WHERE r.id = a.entity_id)"     \
     " WHEN 'tickets' THEN (SELECT r.subject FROM tickets r WHERE r.id = a.entity_id)"              \
@@ -159,7 +187,7 @@ static const struct entityspec entities[] = {
                       "'#' || a.id, a.subject, a.status, a.priority, coalesce(acc.name, ''),"
                       " coalesce(a.assignee, ''), to_char(a.updated_at, 'MM-DD HH24:MI'),"
                       " coalesce(a.account_id::text, '')",
-                      7, 8, "(a.subject ILIKE $1 OR acc.name ILIKE $1)", 0, ticket_cols,
+                      7, 8, "(a.subject ILIKE $1 OR acc.name ILIKE $1)", 0, NULL, ticket_cols,
                       ticket_sorts, ticket_sortnames, ticket_fnames, ticket_fexprs, 2, "tickets"},
     [LIST_LEADS] = {LEAD_FROM,
                     "concat_ws(' ', a.first_name, a.last_name), coalesce(a.company, ''),"
@@ -167,16 +195,19 @@ static const struct entityspec entities[] = {
                     " coalesce(to_char(act.at, 'MM-DD HH24:MI') || ' ' || act.who"
                     " || coalesce(' (' || au.department || ')', '') || ' ' || act.what, ''),"
                     " coalesce(a.account_id::text, '')",
-                    6, 7,
-                    "a.search LIKE ccrm_fold($1)",
-                    0, lead_cols, lead_sorts, lead_sortnames, lead_fnames, lead_fexprs, 1, "leads"},
+                    6, 7, "a.search LIKE ccrm_fold($1)", 0, NULL, lead_cols, lead_sorts,
+                    lead_sortnames, lead_fnames, lead_fexprs, 1, "leads"},
     [LIST_ACCOUNTS] = {"accounts a",
                        "a.name, coalesce(a.domain, ''), coalesce(a.industry, ''),"
                        " coalesce(a.owner, ''),"
                        " concat_ws(', ', nullif(a.city, ''), nullif(a.country, '')),"
                        " to_char(a.updated_at, 'YYYY-MM-DD HH24:MI'), a.id::text",
-                       6, 7, "a.search LIKE ccrm_fold($1)", 1, account_cols, account_sorts,
-                       account_sortnames, account_fnames, account_fexprs, 0, "accounts"},
+                       6, 7, "a.search LIKE ccrm_fold($1)", 1,
+                       "SELECT r.nothing, r.lo, r.hi, r.lo COLLATE \"und-x-icu\" > $2::text,"
+                       " r.hi COLLATE \"und-x-icu\" < $2::text"
+                       " FROM ccrm_account_search_range($1) r",
+                       account_cols, account_sorts, account_sortnames, account_fnames,
+                       account_fexprs, 0, "accounts"},
     [LIST_FEED] = {"events a",
                    "to_char(a.at, 'MM-DD HH24:MI:SS'), a.actor, coalesce(a.department, ''),"
                    " CASE WHEN a.entity_id IS NULL THEN a.entity"
@@ -185,30 +216,28 @@ static const struct entityspec entities[] = {
                    " WHEN 'update' THEN 'changed ' || coalesce(array_to_string(a.changed, ', '),"
                    " '') || ': ' ELSE '' END || a.summary,"
                    " coalesce(a.account_id::text, ''), a.entity, coalesce(a.entity_id::text, '')",
-                   5, 8, "(a.summary ILIKE $1 OR a.actor ILIKE $1)", 0, feed_cols, feed_sorts,
+                   5, 8, "(a.summary ILIKE $1 OR a.actor ILIKE $1)", 0, NULL, feed_cols, feed_sorts,
                    feed_sortnames, feed_fnames, feed_fexprs, 0, NULL},
     [LIST_CONTACTS] = {"contacts a LEFT JOIN accounts acc ON acc.id = a.account_id",
                        "concat_ws(' ', a.first_name, a.last_name), coalesce(a.email, ''),"
                        " coalesce(acc.name, ''), coalesce(a.title, ''), coalesce(a.owner, ''),"
                        " to_char(a.updated_at, 'YYYY-MM-DD HH24:MI'),"
                        " coalesce(a.account_id::text, '')",
-                       6, 7,
-                       "a.search LIKE ccrm_fold($1)",
-                       0, contact_cols, contact_sorts, contact_sortnames, contact_fnames,
-                       contact_fexprs, 0, "contacts"},
+                       6, 7, "a.search LIKE ccrm_fold($1)", 0, NULL, contact_cols, contact_sorts,
+                       contact_sortnames, contact_fnames, contact_fexprs, 0, "contacts"},
     [LIST_DEALS] = {"opportunities a LEFT JOIN accounts acc ON acc.id = a.account_id",
                     "a.name, coalesce(to_char(a.amount, 'FM999G999G999G990D00') || ' '"
                     " || a.currency, ''), coalesce(acc.name, ''),"
                     " coalesce(to_char(a.close_date, 'YYYY-MM-DD'), ''), coalesce(a.owner, ''),"
                     " a.stage, coalesce(a.account_id::text, ''), a.version::text",
-                    6, 8, "a.name ILIKE $1", 0, deal_cols, deal_sorts, deal_sortnames,
+                    6, 8, "a.name ILIKE $1", 0, NULL, deal_cols, deal_sorts, deal_sortnames,
                     deal_fnames, deal_fexprs, 1, "opportunities"},
     [LIST_CAMPAIGNS] = {"campaigns a",
                         "a.name, a.status, coalesce(to_char(a.starts_on, 'YYYY-MM-DD'), ''),"
                         " coalesce(to_char(a.ends_on, 'YYYY-MM-DD'), ''),"
                         " coalesce(to_char(a.budget, 'FM999G999G999G990D00'), ''),"
                         " coalesce(a.owner, '')",
-                        6, 6, "a.name ILIKE $1", 0, campaign_cols, campaign_sorts,
+                        6, 6, "a.name ILIKE $1", 0, NULL, campaign_cols, campaign_sorts,
                         campaign_sortnames, campaign_fnames, campaign_fexprs, 1, "campaigns"},
     /* one's own inbox: the subquery keeps every statement on the (login, id) index */
     [LIST_INBOX] = {"(SELECT * FROM inbox i WHERE i.login = current_user) a"
@@ -218,7 +247,7 @@ static const struct entityspec entities[] = {
                     " a.from_login, ''), " INBOX_RECORD ", coalesce(a.note, ''),"
                     " coalesce(a.entity, ''), coalesce(a.entity_id::text, ''),"
                     " (a.read_at IS NULL)::text",
-                    5, 8, "(a.note ILIKE $1 OR a.from_login ILIKE $1)", 0, inbox_cols,
+                    5, 8, "(a.note ILIKE $1 OR a.from_login ILIKE $1)", 0, NULL, inbox_cols,
                     inbox_sorts, inbox_sortnames, inbox_fnames, inbox_fexprs, -1, NULL},
 };
 
@@ -246,9 +275,9 @@ db_list_table(enum list_entity e)
     return entities[e].record_table;
 }
 
-/* " AND ($p::text IS NULL OR expr = $p)" for each filter of the entity, parameters from p on;
- * their values are appended to params (NULL for filters not set). Returns the clause. With
- * the values bound at planning time, unset filters fold away and set ones use an index. */
+/* " AND expr = $p" for each filter of the query that is set, parameters from p on; their
+ * values are appended to params. Returns the clause ("" when no filter is set), so that the
+ * planner sees exactly the conditions in force and picks the filter's index. */
 static char *
 filter_sql(const struct entityspec *e, const struct list_query *q, int p, const char **params,
            int *np)
@@ -374,6 +403,72 @@ reverse(struct row *out, int n)
     }
 }
 
+/* Where the matches of a search can lie in a ranged sort key (see the top comment). */
+struct bounds {
+    char *start; /* the first possible match, when it lies beyond the row paged from */
+    char *stop;  /* the last possible match */
+};
+
+/* Ask the database for the bounds of the matches of text, in the direction dir from the row
+ * `from` (NULL: from the start of the list in that direction). Returns 0 (b filled; either
+ * bound may be NULL: no bound), 1 (nothing can match at all) or -1. */
+static int
+search_bounds(struct db *db, const struct entityspec *e, const struct sortspec *s, const char *text,
+              const struct row *from, int dir, struct bounds *b, struct ccrm_err *err)
+{
+    const char *params[2] = {text, from != NULL ? from->key : NULL};
+    int asc = ascending(s, dir);
+    int first = asc ? 1 : 2, last = asc ? 2 : 1, beyond = asc ? 3 : 4;
+    PGresult *res = db_exec(db, e->range, 2, params, err);
+    int rc = 0;
+
+    if (res == NULL)
+        return -1;
+    if (PQntuples(res) == 1) {
+        if (strcmp(PQgetvalue(res, 0, 0), "t") == 0)
+            rc = 1;
+        else {
+            if (!PQgetisnull(res, 0, first) &&
+                (from == NULL || strcmp(PQgetvalue(res, 0, beyond), "t") == 0))
+                b->start = db_dup(res, 0, first);
+            b->stop = db_dup(res, 0, last);
+        }
+    }
+    PQclear(res);
+    return rc;
+}
+
+/* The condition "after `from` in direction dir" (every row when from is NULL), narrowed to the
+ * bounds: from b->start on instead when there is one (it lies beyond from), and not past
+ * b->stop. Its parameters are numbered from $p and appended to params[*np]. */
+static void
+after(char *buf, size_t n, const struct sortspec *s, int dir, const struct row *from,
+      const char *idbuf, const struct bounds *b, int p, const char **params, int *np)
+{
+    int asc = ascending(s, dir);
+    size_t len;
+
+    if (b->start != NULL) {
+        snprintf(buf, n, "%s %s $%d::%s", s->key, asc ? ">=" : "<=", p++, s->keytype);
+        params[(*np)++] = b->start;
+    } else if (from != NULL) {
+        keyset(buf, n, s, dir, s->key, s->key2, "a.id", p);
+        params[(*np)++] = from->key;
+        if (s->key2)
+            params[(*np)++] = from->key2;
+        params[(*np)++] = idbuf;
+        p += s->key2 ? 3 : 2;
+    } else {
+        snprintf(buf, n, "TRUE");
+    }
+    if (b->stop != NULL) {
+        len = strlen(buf);
+        snprintf(buf + len, n - len, " AND %s %s $%d::%s", s->key, asc ? "<=" : ">=", p,
+                 s->keytype);
+        params[(*np)++] = b->stop;
+    }
+}
+
 int
 db_list_fetch(struct db *db, const struct list_query *q, const struct row *from, int dir, int limit,
               struct row *out, struct ccrm_err *err)
@@ -383,30 +478,40 @@ db_list_fetch(struct db *db, const struct list_query *q, const struct row *from,
     int searching = q->search != NULL && q->search[0] != '\0';
     char *pattern = searching ? like_contains(q->search) : NULL;
     char *sel = select_list(e, s);
-    char ks[256] = "TRUE", ob[200], obw[200], ksm[256];
-    char idbuf[24], limbuf[16];
+    char ks[320], ob[200], obw[200], ksm[256];
+    char idbuf[24] = "", limbuf[16];
     const char *params[8 + LIST_MAX_FILTERS];
     int np = 0, got = 0, rc = -1;
-    int kp; /* first keyset parameter */
-    char *sql = NULL, *filt;
+    char *sql = NULL, *filt = NULL;
+    struct bounds b = {NULL, NULL};
+    /* Patterns under three characters have no trigrams, so the index cannot collect their
+     * matches; they are also the ones that match nearly everywhere. */
+    int short_pattern = searching && utf8_chars(q->search) < 3;
+    int filtered = 0, f;
 
+    for (f = 0; f < LIST_MAX_FILTERS; f++)
+        if (q->filter[f] != NULL)
+            filtered = 1;
+
+    if (from != NULL)
+        snprintf(idbuf, sizeof idbuf, "%" PRId64, from->id);
+    if (searching && e->windowed && e->range != NULL && s->ranged && !short_pattern && !filtered) {
+        int r = search_bounds(db, e, s, q->search, from, dir, &b, err);
+
+        if (r == -1)
+            goto out;
+        if (r == 1)
+            goto out_ok;
+    }
     snprintf(limbuf, sizeof limbuf, "%d", limit);
     params[np++] = pattern;
     filt = filter_sql(e, q, 2, params, &np);
-    kp = np + 1;
-    if (from != NULL) {
-        snprintf(idbuf, sizeof idbuf, "%" PRId64, from->id);
-        keyset(ks, sizeof ks, s, dir, s->key, s->key2, "a.id", kp);
-        params[np++] = from->key;
-        if (s->key2)
-            params[np++] = from->key2;
-        params[np++] = idbuf;
-    }
+    after(ks, sizeof ks, s, dir, from, idbuf, &b, np + 1, params, &np);
     order_by(ob, sizeof ob, s, dir, s->key, s->key2, "a.id");
     params[np++] = limbuf;
 
     /* a filtered search walks the filter's index (the window below is for whole tables) */
-    if (!searching || !e->windowed || filt[0] != '\0') {
+    if (!searching || !e->windowed || filtered) {
         sql = xasprintf("SELECT %s FROM %s WHERE ($1::text IS NULL OR %s) AND %s%s"
                         " ORDER BY %s LIMIT $%d",
                         sel, e->table, e->search, ks, filt, ob, np);
@@ -415,43 +520,34 @@ db_list_fetch(struct db *db, const struct list_query *q, const struct row *from,
     } else {
         PGresult *res;
         const char *wparams[6];
-        int wn = 0, i;
+        int wn = 0;
+        char ks0[320], wlimit[32];
+        int window = search_window();
 
-        /* Patterns under three characters have no trigrams, so the index cannot collect
-         * their matches; they are also the ones that match nearly everywhere. Walk the sort
-         * order without a bound for them: the huge LIMIT keeps the planner from flattening the
-         * walk into a parallel sequential scan and sort of the whole table (490 ms vs 5 ms). */
-        int short_pattern = utf8_chars(q->search) < 3;
-
-        /* 1. the matches within the next SEARCH_WINDOW rows in sort order */
+        /* 1. the matches within the next SEARCH_WINDOW rows in sort order. Short patterns
+         * walk without a bound: the huge LIMIT keeps the planner from flattening the walk into
+         * a parallel sequential scan and sort of the whole table (490 ms vs 5 ms). */
         order_by(obw, sizeof obw, s, dir, "w.k1", "w.k2", "w.id");
-        free(sql);
+        snprintf(wlimit, sizeof wlimit, "LIMIT %d", short_pattern ? 2147483647 : window);
         sql = xasprintf("SELECT %s FROM %s JOIN ("
                         "  SELECT w.id FROM ("
                         "    SELECT a.id, a.search, %s AS k1, %s AS k2 FROM %s WHERE %s"
                         "     ORDER BY %s %s) w"
                         "   WHERE w.search LIKE ccrm_fold($1) ORDER BY %s LIMIT $%d) h"
                         " ON h.id = a.id ORDER BY %s",
-                        sel, e->table, s->key, s->key2 ? s->key2 : "NULL", e->table, ks, ob,
-                        short_pattern ? "LIMIT 2147483647" : "LIMIT " CCRM_STR(SEARCH_WINDOW), obw,
-                        np, ob);
+                        sel, e->table, s->key, s->key2 ? s->key2 : "NULL", e->table, ks, ob, wlimit,
+                        obw, np, ob);
         if (run_rows(db, e, sql, np, params, dir, limit, out, &got, err) == -1)
             goto out;
         if (got == limit || short_pattern)
             goto out_ok;
-        /* 2. where does the window end? (no row there: the table ended inside it) */
-        for (i = 1; i < np - 1; i++)
-            wparams[wn++] = params[i];
+        /* 2. where does the window end? (no row there: the list, or the bounds, ended
+         * inside it) */
+        after(ks0, sizeof ks0, s, dir, from, idbuf, &b, 1, wparams, &wn);
         free(sql);
-        {
-            char ks0[256] = "TRUE";
-
-            if (from != NULL)
-                keyset(ks0, sizeof ks0, s, dir, s->key, s->key2, "a.id", 1);
-            sql = xasprintf("SELECT (%s)::text, (%s)::text, a.id FROM %s WHERE %s"
-                            " ORDER BY %s OFFSET " CCRM_STR(SEARCH_WINDOW) " - 1 LIMIT 1",
-                            s->key, s->key2 ? s->key2 : "NULL", e->table, ks0, ob);
-        }
+        sql = xasprintf("SELECT (%s)::text, (%s)::text, a.id FROM %s WHERE %s"
+                        " ORDER BY %s OFFSET %d LIMIT 1",
+                        s->key, s->key2 ? s->key2 : "NULL", e->table, ks0, ob, window - 1);
         res = db_exec(db, sql, wn, wn > 0 ? wparams : NULL, err);
         if (res == NULL)
             goto out;
@@ -500,6 +596,8 @@ out:
         for (i = 0; i < got; i++)
             row_fini(&out[i]);
     }
+    free(b.start);
+    free(b.stop);
     free(sql);
     free(sel);
     free(filt);

@@ -63,8 +63,8 @@ static const struct ref_target {
      "coalesce(nullif(concat_ws(' ', r.first_name, r.last_name), ''), r.email, '#' || r.id)",
      "concat_ws(' · ', r.email, a.name)",
      /* folded name and e-mail (schema/009_people_search.sql) */
-     "(r.search LIKE ccrm_fold($1) OR r.id = $2::bigint)",
-     1, "r.last_name, r.first_name, r.id", "r.id = $1::bigint"},
+     "(r.search LIKE ccrm_fold($1) OR r.id = $2::bigint)", 1, "r.last_name, r.first_name, r.id",
+     "r.id = $1::bigint"},
     {"users", "users r", "r.login", "r.display_name || ' (' || r.login || ')'", "r.department",
      "r.active AND (ccrm_fold(r.display_name) LIKE ccrm_fold($1) OR r.login ILIKE $1)", 0,
      "r.display_name, r.login", "r.login = $1"},
@@ -72,8 +72,8 @@ static const struct ref_target {
      "coalesce(nullif(concat_ws(' ', r.first_name, r.last_name), ''), r.company, r.email,"
      " '#' || r.id)",
      "concat_ws(' · ', r.email, r.company, r.status)",
-     "(r.search LIKE ccrm_fold($1) OR r.id = $2::bigint)",
-     1, "r.last_name, r.first_name, r.id", "r.id = $1::bigint"},
+     "(r.search LIKE ccrm_fold($1) OR r.id = $2::bigint)", 1, "r.last_name, r.first_name, r.id",
+     "r.id = $1::bigint"},
     {"opportunities", "opportunities r LEFT JOIN accounts a ON a.id = r.account_id", "r.id::text",
      "r.name", "concat_ws(' · ', a.name, r.stage)", "(r.name ILIKE $1 OR r.id = $2::bigint)", 1,
      "r.name, r.id", "r.id = $1::bigint"},

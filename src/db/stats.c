@@ -13,7 +13,6 @@
 const char *const deal_stages[] = {"prospecting", "qualification", "proposal", "negotiation",
                                    "won",         "lost",          NULL};
 
-
 /* (bucket, n, amounts) of an entity's totals; the live branch runs for partners only. */
 static const char totals_sql[] =
     "SELECT t.bucket, sum(t.n)::bigint,"
@@ -82,21 +81,6 @@ db_deal_set_stage(struct db *db, int64_t id, const char *version, const char *st
     return 0;
 }
 
-static void
-add_line(struct detail *d, const char *when, const char *who, const char *what,
-         const char *entity, int64_t id)
-{
-    struct detail_line *l;
-
-    d->lines = xrealloc(d->lines, (size_t)(d->nlines + 1) * sizeof *d->lines);
-    l = &d->lines[d->nlines++];
-    l->when = xstrdup(when);
-    l->who = xstrdup(who);
-    l->what = xstrdup(what);
-    l->entity = xstrdup(entity);
-    l->entity_id = id;
-}
-
 /* A section of counts per bucket, in the given order. */
 static int
 counts(struct db *db, struct detail *d, const char *entity, const char *title,
@@ -108,7 +92,7 @@ counts(struct db *db, struct detail *d, const char *entity, const char *title,
 
     if (res == NULL)
         return -1;
-    add_line(d, "", "", title, "", 0);
+    detail_add_line(d, "", "", title, "", 0);
     for (j = 0; order[j] != NULL; j++) {
         const char *n = "0", *amount = "";
         char *what;
@@ -119,7 +103,7 @@ counts(struct db *db, struct detail *d, const char *entity, const char *title,
                 amount = PQgetvalue(res, i, 2);
             }
         what = xasprintf("%-14s %10s%s%s", order[j], n, amount[0] ? "   " : "", amount);
-        add_line(d, "", "", what, "figure", 0);
+        detail_add_line(d, "", "", what, "figure", 0);
         free(what);
     }
     PQclear(res);
@@ -136,12 +120,12 @@ records(struct db *db, struct detail *d, const char *title, const char *entity, 
 
     if (res == NULL)
         return -1;
-    add_line(d, "", "", title, "", 0);
+    detail_add_line(d, "", "", title, "", 0);
     if (PQntuples(res) == 0)
-        add_line(d, "", "", "none", "figure", 0);
+        detail_add_line(d, "", "", "none", "figure", 0);
     for (i = 0; i < PQntuples(res); i++)
-        add_line(d, "", "", PQgetvalue(res, i, 1), entity,
-                 strtoll(PQgetvalue(res, i, 0), NULL, 10));
+        detail_add_line(d, "", "", PQgetvalue(res, i, 1), entity,
+                        strtoll(PQgetvalue(res, i, 0), NULL, 10));
     PQclear(res);
     return 0;
 }

@@ -137,6 +137,32 @@ rowbuf_find(const struct rowbuf *b, int64_t id)
 }
 
 void
+detail_add_field(struct detail *d, const char *label, const char *value)
+{
+    if (value == NULL || value[0] == '\0')
+        return;
+    d->fields = xrealloc(d->fields, (size_t)(d->nfields + 1) * sizeof *d->fields);
+    d->fields[d->nfields].label = xstrdup(label);
+    d->fields[d->nfields].value = xstrdup(value);
+    d->nfields++;
+}
+
+void
+detail_add_line(struct detail *d, const char *when, const char *who, const char *what,
+                const char *entity, int64_t id)
+{
+    struct detail_line *l;
+
+    d->lines = xrealloc(d->lines, (size_t)(d->nlines + 1) * sizeof *d->lines);
+    l = &d->lines[d->nlines++];
+    l->when = xstrdup(when);
+    l->who = xstrdup(who);
+    l->what = xstrdup(what);
+    l->entity = xstrdup(entity);
+    l->entity_id = id;
+}
+
+void
 detail_free(struct detail **dp)
 {
     struct detail *d;

@@ -4,11 +4,13 @@
  * once with the text (the status bar says why); refused by the database, its message is shown
  * and the same key on the same record offers the text again, to be corrected. */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "actions.h"
 #include "ccrm/actions.h"
+#include "ccrm/form_model.h"
 #include "ccrm/util.h"
 
 #define ACT_TEXT (UI_INPUT_MAX * 4)
@@ -249,7 +251,20 @@ on_convert_amount(struct app *app, void *ctx, const char *text, int done, int ok
         return;
     }
     str_copy(act.to, text, sizeof act.to);
-    rc = db_convert_lead(app->db, act.id, act.text, text, &c, &err);
+    {
+        /* the amount as the deal form reads it ("12.345,5", "12000") */
+        const struct entity_spec *e = form_entity("opportunities");
+        char msg[160], *amount = NULL;
+
+        if (form_normalize(&e->fields[form_field_index(e, "amount")], text, &amount, msg,
+                           sizeof msg) == -1) {
+            ui_message_error(app, "amount: %s", msg);
+            ui_input_begin(app, "amount (empty: none): ", text, on_convert_amount, NULL);
+            return;
+        }
+        rc = db_convert_lead(app->db, act.id, act.text, amount, &c, &err);
+        free(amount);
+    }
     if (rc != 0) {
         failed(app, rc, &err, "deal name: ", act.text, on_convert_name);
         return;

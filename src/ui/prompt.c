@@ -13,10 +13,10 @@
 #include <unistd.h>
 #include <wchar.h>
 
+#include "actions.h"
 #include "ccrm/cmd.h"
 #include "ccrm/stats.h"
 #include "ccrm/util.h"
-#include "actions.h"
 #include "form.h"
 #include "record_view.h"
 #include "ui_int.h"
@@ -138,6 +138,8 @@ complete(EditLine *el, int ch)
         return CC_ERROR;
     ui = p->app->ui;
     v = ui_active(ui);
+    if (ui->depth == 0 && v != NULL && view_pipeline_is(v))
+        v = view_pipeline_focus(v);
     src.sorts = ui->depth == 0 && v != NULL ? view_list_sort_names(v) : NULL;
     src.ctx = p->app;
     cmd_complete(line, strlen(line), &src, &c);
@@ -423,7 +425,10 @@ run(struct app *app, const char *line)
             ui_switch_tab(app, t);
         break;
     case CMD_SORT:
-        if (ui->depth > 0 || v == NULL || view_list_sort_names(v) == NULL)
+        if (ui->depth == 0 && v != NULL && view_pipeline_is(v)) {
+            if (view_pipeline_sort(v, app, c.arg) == -1)
+                ui_message_error(app, "unknown sort \"%s\" for Deals", c.arg);
+        } else if (ui->depth > 0 || v == NULL || view_list_sort_names(v) == NULL)
             ui_message_error(app, "only a list can be sorted");
         else if (view_list_set_sort(v, app, c.arg) == -1)
             ui_message_error(app, "unknown sort \"%s\" for %s", c.arg, v->title);

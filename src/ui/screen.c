@@ -25,7 +25,8 @@ static const char *const global_help[] = {
     "Esc\tback (in a list: clear the search)",
     "?\tthis help (any key closes it)",
     "Ctrl-L\tredraw the screen",
-    ":\tcommand: open, find, view, sort, history, help, quit (Tab completes)",
+    ":\tcommand: open, find, view, sort, filter, new, edit, assign,",
+    "\thandoff, comment, export, history, help, quit (Tab completes)",
     NULL,
 };
 
@@ -138,7 +139,7 @@ init_colors(struct app *app)
 static void count_inbox(struct app *app);
 
 /* Tabs in order (DESIGN §6): their names for start_view and `:view`. */
-static const char *const tab_names[] = {"feed",  "leads",     "accounts", "contacts", "deals",
+static const char *const tab_names[] = {"feed",    "leads",     "accounts", "contacts",  "deals",
                                         "tickets", "campaigns", "inbox",    "dashboard", NULL};
 
 /* The tab to start on: the configured view, else the department's own (DESIGN §6). */
@@ -432,7 +433,9 @@ tab_label(struct ui *ui, int i, int full, char *buf, size_t n)
     int count = i == 0 ? ui->feed_unread : (i == UI_INBOX_TAB ? ui->inbox_unread : 0);
     char c[24] = "";
 
-    if (count > 0)
+    if (count >= INBOX_COUNT_MAX && i == UI_INBOX_TAB)
+        snprintf(c, sizeof c, full ? " (%d+)" : "(%d+)", INBOX_COUNT_MAX - 1);
+    else if (count > 0)
         snprintf(c, sizeof c, full ? " (%d)" : "(%d)", count);
     if (full)
         snprintf(buf, n, " %d %s%s ", i + 1, ui->tabs[i]->title, c);

@@ -162,6 +162,8 @@ int view_pipeline_is(const struct view *v);
 /* The pipeline's focused column (a list view); set the filter of every column. */
 struct view *view_pipeline_focus(struct view *v);
 void view_pipeline_filter(struct view *v, struct app *app, const char *text);
+/* Sort every column by the named order: 0, or -1 if the name is unknown. */
+int view_pipeline_sort(struct view *v, struct app *app, const char *name);
 /* The query a list view shows (NULL: not a list). */
 const struct list_query *view_list_query(struct view *v);
 /* Fill w with the list's window, for the events read (db_events_since_ui). 0 when v is not a

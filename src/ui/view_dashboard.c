@@ -16,6 +16,7 @@ struct dashview {
 
 static const char *const dashboard_help[] = {
     "j, k, ↑ ↓\tmove through the listed records",
+    "g, G\ttop (the figures) / the last record",
     "Enter\topen the selected deal or ticket",
     "r\tre-read now (it also follows every change live)",
     NULL,
@@ -40,6 +41,19 @@ step(struct dashview *dv, int dir)
             dv->sel = i;
             return;
         }
+    if (dir < 0)
+        dv->top = 0; /* nothing to select above: show the figures at the top */
+}
+
+static int
+first_selectable(const struct dashview *dv)
+{
+    int i;
+
+    for (i = 0; dv->d != NULL && i < dv->d->nlines; i++)
+        if (selectable(&dv->d->lines[i]))
+            return i;
+    return 0;
 }
 
 static void
@@ -76,6 +90,8 @@ dv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
     dv->height = h - 1 > 1 ? h - 1 : 1;
     if (dv->sel < dv->top)
         dv->top = dv->sel;
+    if (dv->top > 0 && dv->sel == first_selectable(dv))
+        dv->top = 0; /* the first record: everything above it fits or scrolls back into view */
     if (dv->sel >= dv->top + dv->height)
         dv->top = dv->sel - dv->height + 1;
     for (i = dv->top, y = 1; i < dv->d->nlines && y < h; i++, y++) {
@@ -105,6 +121,19 @@ dv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
     }
     if ((fkey && key == KEY_UP) || (!fkey && key == L'k')) {
         step(dv, -1);
+        return 1;
+    }
+    if ((fkey && (key == KEY_HOME || key == KEY_PPAGE)) ||
+        (!fkey && (key == L'g' || key == L'b'))) {
+        dv->sel = first_selectable(dv);
+        dv->top = 0;
+        return 1;
+    }
+    if ((fkey && (key == KEY_END || key == KEY_NPAGE)) || (!fkey && (key == L'G' || key == L' '))) {
+        if (dv->d != NULL)
+            for (dv->sel = dv->d->nlines - 1; dv->sel > 0; dv->sel--)
+                if (selectable(&dv->d->lines[dv->sel]))
+                    break;
         return 1;
     }
     if (!fkey && key == L'r') {

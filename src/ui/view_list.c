@@ -35,6 +35,7 @@ struct listview {
     char fval[LIST_MAX_FILTERS][64]; /* filter values (q.filter points here) */
     int fixed_filter;                /* a filter set by the owner view (pipeline stage): kept */
     int inactive;                    /* a pipeline column without the focus: no cursor bar */
+    int denied;                      /* the role may not read this list (42501) */
     char ftext[256];                 /* the filter line being edited */
     char prefill_buf[LIST_MAX_FILTERS][80];
     const char *prefill[LIST_MAX_FILTERS + 1];
@@ -44,7 +45,7 @@ struct listview {
 static int
 record_entity(const char *e)
 {
-    static const char *const known[] = {"accounts", "contacts",  "leads",    "opportunities",
+    static const char *const known[] = {"accounts", "contacts",  "leads", "opportunities",
                                         "tickets",  "campaigns", NULL};
     int i;
 
@@ -152,18 +153,18 @@ static const struct kind {
     int mins[ROW_MAX_COLS];
     int wts[ROW_MAX_COLS];
 } kinds[LIST_NENTITIES] = {
-    [LIST_ACCOUNTS] = {"Accounts", "accounts", accounts_help, {16, 12, 10, 8, 12, 16},
-                       {34, 18, 14, 8, 16, 0}},
+    [LIST_ACCOUNTS] =
+        {"Accounts", "accounts", accounts_help, {16, 12, 10, 8, 12, 16}, {34, 18, 14, 8, 16, 0}},
     [LIST_FEED] = {"Feed", "events", feed_help, {14, 8, 10, 14, 20}, {0, 4, 0, 8, 60}},
     [LIST_LEADS] = {"Leads", "leads", leads_help, {16, 12, 10, 5, 8, 20}, {18, 14, 0, 0, 4, 50}},
-    [LIST_TICKETS] = {"Tickets", "tickets", tickets_help, {5, 20, 8, 8, 14, 8, 11},
-                      {0, 50, 0, 0, 20, 6, 0}},
-    [LIST_CONTACTS] = {"Contacts", "contacts", contacts_help, {16, 14, 12, 10, 8, 16},
-                       {24, 22, 18, 12, 4, 0}},
-    [LIST_DEALS] = {"Deals", "opportunities", deals_help, {14, 14, 12, 10, 8, 12},
-                    {30, 6, 20, 0, 6, 0}},
-    [LIST_CAMPAIGNS] = {"Campaigns", "campaigns", campaigns_help, {18, 9, 10, 10, 12, 8},
-                        {40, 0, 0, 0, 6, 6}},
+    [LIST_TICKETS] =
+        {"Tickets", "tickets", tickets_help, {5, 20, 8, 8, 14, 8, 11}, {0, 50, 0, 0, 20, 6, 0}},
+    [LIST_CONTACTS] =
+        {"Contacts", "contacts", contacts_help, {16, 14, 12, 10, 8, 16}, {24, 22, 18, 12, 4, 0}},
+    [LIST_DEALS] =
+        {"Deals", "opportunities", deals_help, {14, 14, 12, 10, 8, 12}, {30, 6, 20, 0, 6, 0}},
+    [LIST_CAMPAIGNS] =
+        {"Campaigns", "campaigns", campaigns_help, {18, 9, 10, 10, 12, 8}, {40, 0, 0, 0, 6, 6}},
     [LIST_INBOX] = {"Inbox", "inbox", inbox_help, {11, 10, 14, 20, 16}, {0, 0, 10, 30, 40}},
 };
 
@@ -180,7 +181,9 @@ fetch(struct listview *lv, struct app *app, const struct row *from, int dir, int
     struct ccrm_err err;
     int n = db_list_fetch(app->db, &lv->q, from, dir, limit, out, &err);
 
-    if (n < 0)
+    if (n < 0 && strcmp(err.sqlstate, "42501") == 0)
+        lv->denied = 1; /* said in the list itself, not as an error on every wake-up */
+    else if (n < 0)
         ui_message_error(app, "%s", err.msg);
     return n;
 }
@@ -431,7 +434,7 @@ lv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
     int64_t now = now_ms();
 
     lv->height = rows > 1 ? rows : 1;
-    if ((!lv->loaded || lv->search_pending) && db_state(app->db) == DB_READY) {
+    if ((!lv->loaded || lv->search_pending) && !lv->denied && db_state(app->db) == DB_READY) {
         lv->search_pending = 0;
         load_edge(lv, app, 1);
     }
@@ -462,8 +465,23 @@ lv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
     }
     if (lv->buf.n > 0)
         ui_painted_data(app);
+    if (lv->denied) {
+        draw_text(w, 2, 2, "not available to your role", wd - 2, ui_attr(app, PAIR_DIM, A_DIM));
+        return;
+    }
     if (lv->buf.n == 0 && lv->loaded) {
-        const char *msg = lv->q.search ? "no records match the search" : "no records yet";
+        int filtered = 0, f;
+        const char *msg;
+
+        for (f = 0; f < LIST_MAX_FILTERS; f++)
+            if (lv->q.filter[f] != NULL && !(lv->fixed_filter && f == 0))
+                filtered = 1;
+        msg = lv->q.search ? "no records match the search"
+              : filtered   ? "no records match the filter (f, then all, shows every record)"
+              : lv->entity == LIST_INBOX
+                  ? "your inbox is empty: mentions, assignments and hand-offs to you land here"
+              : lv->fixed_filter ? "none"
+                                 : "no records yet";
 
         draw_text(w, 2, 2, msg, wd - 2, ui_attr(app, PAIR_DIM, A_DIM));
     }
@@ -570,8 +588,7 @@ parse_filter(struct listview *lv, struct app *app, const char *text, struct ccrm
                 err_set(err, "\"%s\" is not a filter of %s", w, lv->v.title);
                 return -1;
             }
-            str_copy(val[f], strcmp(w, "mine") == 0 ? db_login(app->db) : "true",
-                     sizeof val[f]);
+            str_copy(val[f], strcmp(w, "mine") == 0 ? db_login(app->db) : "true", sizeof val[f]);
             set[f] = 1;
             continue;
         }
@@ -761,6 +778,8 @@ must_reread(struct listview *lv, struct app *app)
     int n = 0, i;
     struct ccrm_err err;
 
+    if (lv->denied)
+        return 0;
     /* an empty list has a window too: both ends open (anything that matches shows) */
     if (!ui->wake_valid || lv->entity == LIST_FEED || !lv->loaded ||
         (lv->buf.n == 0 && !(lv->buf.at_start && lv->buf.at_end)))
@@ -866,7 +885,7 @@ view_list_new(struct app *app, int entity)
     lv->entity = (enum list_entity)entity;
     lv->q.entity = lv->entity;
     if (list_ops[entity].draw == NULL) {
-        struct view_ops o = {lv_draw,     lv_handle_key,         lv_on_wakeup, lv_tick,
+        struct view_ops o = {lv_draw,     lv_handle_key,      lv_on_wakeup, lv_tick,
                              lv_describe, kinds[entity].help, lv_free};
 
         list_ops[entity] = o;
@@ -931,8 +950,8 @@ view_list_window(struct view *v, struct event_window *w)
 {
     struct listview *lv = (struct listview *)v;
 
-    /* as must_reread: these re-read whatever the events are */
-    if (!is_list(v) || lv->entity == LIST_FEED || !lv->loaded ||
+    /* as must_reread: these re-read whatever the events are (or never: denied) */
+    if (!is_list(v) || lv->denied || lv->entity == LIST_FEED || !lv->loaded ||
         (lv->buf.n == 0 && !(lv->buf.at_start && lv->buf.at_end)))
         return 0;
     w->q = &lv->q;

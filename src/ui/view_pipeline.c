@@ -20,6 +20,7 @@ struct pipeview {
     int totals_ok;
     int nvisible; /* columns that fit the last draw */
     char search[UI_INPUT_MAX * 4];
+    char search_saved[UI_INPUT_MAX * 4]; /* restored when the search line is cancelled */
 };
 
 static const char *const pipeline_help[] = {
@@ -133,9 +134,7 @@ on_search(struct app *app, void *ctx, const char *text, int done, int ok)
     struct pipeview *pv = ctx;
     int i;
 
-    if (done && !ok)
-        return;
-    str_copy(pv->search, text, sizeof pv->search);
+    str_copy(pv->search, done && !ok ? pv->search_saved : text, sizeof pv->search);
     for (i = 0; i < NSTAGES; i++)
         view_list_set_search(pv->col[i], app, pv->search);
 }
@@ -175,6 +174,7 @@ pv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
         return 1;
     }
     if (!fkey && key == L'/') {
+        str_copy(pv->search_saved, pv->search, sizeof pv->search_saved);
         ui_input_begin(app, "search deals: ", pv->search, on_search, pv);
         return 1;
     }
@@ -269,6 +269,18 @@ view_pipeline_new(struct app *app)
     for (i = 0; i < NSTAGES; i++)
         pv->col[i] = view_list_new_fixed(app, LIST_DEALS, deal_stages[i]);
     return &pv->v;
+}
+
+int
+view_pipeline_sort(struct view *v, struct app *app, const char *name)
+{
+    struct pipeview *pv = (struct pipeview *)v;
+    int i;
+
+    for (i = 0; i < NSTAGES; i++)
+        if (view_list_set_sort(pv->col[i], app, name) == -1)
+            return -1;
+    return 0;
 }
 
 struct view *

@@ -47,6 +47,45 @@ b_first=$(baseline "$q_first")
 b_next=$(baseline "$q_next")
 b_search=$(baseline "$q_search")
 
+# The statements ccrm itself runs for one search keystroke (the first page of PREFIX from the
+# top, src/db/list.c), one per line: bounds (schema/009), the window walk from the first
+# possible match, and only where that leaves the page short the window's end and the trigram
+# collection after it. Timed by psql below, summed per keystroke: the bare SQL of a keystroke.
+words=("$word" gmbh "łódź")
+sel="$cols, a.id::text, (a.name)::text, (NULL)::text"
+keystroke_sql() {
+    local p=$1 q nothing lo hi cond walk n wk wid
+    q=${p//\'/\'\'}
+    if [ "$(printf %s "$p" | wc -m)" -lt 3 ]; then
+        echo "select $sel from accounts a join (select w.id from (select a.id, a.search, a.name as k1 from accounts a order by a.name, a.id limit 2147483647) w where w.search like ccrm_fold('%$q%') order by w.k1, w.id limit 200) h on h.id = a.id order by a.name, a.id;"
+        return
+    fi
+    echo "select r.nothing, r.lo, r.hi from ccrm_account_search_range('$q') r;"
+    IFS='|' read -r nothing lo hi <<<"$(psqlc -F '|' -c "select nothing, lo, hi from ccrm_account_search_range('$q')")"
+    [ "$nothing" = t ] && return
+    cond=true
+    [ -n "$lo" ] && cond="a.name >= '${lo//\'/\'\'}'::text and a.name <= '${hi//\'/\'\'}'::text"
+    walk="select w.id from (select a.id, a.search, a.name as k1 from accounts a where $cond order by a.name, a.id limit 20000) w where w.search like ccrm_fold('%$q%') order by w.k1, w.id limit 200"
+    echo "select $sel from accounts a join ($walk) h on h.id = a.id order by a.name, a.id;"
+    n=$(psqlc -c "select count(*) from ($walk) x")
+    [ "$n" -lt 200 ] || return
+    echo "select a.name::text, null::text, a.id from accounts a where $cond order by a.name, a.id offset 19999 limit 1;"
+    IFS='|' read -r wk wid <<<"$(psqlc -F '|' -c "select a.name, a.id from accounts a where $cond order by a.name, a.id offset 19999 limit 1")"
+    [ -n "$wid" ] || return
+    echo "with m as materialized (select a.id, a.name as k1 from accounts a where a.search like ccrm_fold('%$q%')) select $sel from accounts a join (select m.id from m where (m.k1, m.id) > ('${wk//\'/\'\'}'::text, $wid::bigint) order by m.k1, m.id limit $((200 - n))) h on h.id = a.id order by a.name, a.id;"
+}
+declare -A b_word
+for w in "${words[@]}"; do
+    for ((c = 1; c <= ${#w}; c++)); do keystroke_sql "${w:0:c}" >"$TEST_TMP/ks.$c"; done
+    b_word[$w]=$(
+        { echo '\timing on'
+          for ((r = 0; r < reps / 10 + 1; r++)); do
+              for ((c = 1; c <= ${#w}; c++)); do cat "$TEST_TMP/ks.$c"; echo '\echo ---'; done
+          done; } |
+            psql -X -q -o /dev/null "$PG_CONN" 2>&1 |
+            awk '/^Time:/ { t += $2 } /^---/ { print t; t = 0 }' | stats)
+done
+
 # ---- the client, driven by tmux, timing itself ----
 trace=$TEST_TMP/trace
 startups=()
@@ -86,7 +125,6 @@ press g
 # search: typed a character at a time, each keystroke timed until its results are painted.
 # Words: a prefix word of the demo names (its matches cluster in one stretch of the sorted
 # list: the hard case), a legal-form word spread over the whole list, and one with accents.
-words=("$word" gmbh "łódź")
 declare -A per_word
 press /
 for w in "${words[@]}"; do
@@ -120,9 +158,10 @@ printf '%-34s %-24s %-24s\n' "operation" "ccrm end to end" "bare SQL (psql \\tim
 printf '%-34s %-24s %-24s\n' "first paint (process start)" "$s1p50 / $s1p90 / $s1max" "$b1p50 / $b1p90 / $b1max"
 printf '%-34s %-24s %-24s\n' "PgDn from the top" "$s2p50 / $s2p90 / $s2max" "$b2p50 / $b2p90 / $b2max (mid-table page)"
 printf '%-34s %-24s %-24s\n' "PgUp from the end" "$s4p50 / $s4p90 / $s4max" "-"
-printf '%-34s %-24s %-24s\n' "search keystroke (all words)" "$s3p50 / $s3p90 / $s3max" "$b3p50 / $b3p90 / $b3max (\"$word\", plain query)"
+printf '%-34s %-24s %-24s\n' "search keystroke (all words)" "$s3p50 / $s3p90 / $s3max" "$b3p50 / $b3p90 / $b3max (\"$word\", plain ORDER BY name LIMIT 200)"
 for w in "${words[@]}"; do
     read -r a b c <<<"${per_word[$w]}"
-    printf '%-34s %-24s\n' "  typing \"$w\"" "$a / $b / $c"
+    read -r d e f <<<"${b_word[$w]}"
+    printf '%-34s %-24s %-24s\n' "  typing \"$w\"" "$a / $b / $c" "$d / $e / $f (ccrm's statements)"
 done
 printf 'client RSS: %s kB after first paint, %s kB at the end, peak %s kB\n' "$rss_start" "$rss_end" "$hwm"

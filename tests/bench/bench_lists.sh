@@ -63,12 +63,12 @@ SELECT current_user, (ARRAY['mention','assignment','handoff'])[1 + i % 3], 'tick
        CASE WHEN i % 3 = 0 THEN now() END
   FROM generate_series(1, :n) i;
 SET session_replication_role = origin;
-DELETE FROM ccrm_totals;
-INSERT INTO ccrm_totals (entity, bucket, currency, n, amount)
+DELETE FROM ccrm_totals_delta;
+INSERT INTO ccrm_totals_delta (entity, bucket, currency, n, amount)
 SELECT 'opportunities', stage, currency::text, count(*), coalesce(sum(amount), 0)
   FROM opportunities GROUP BY 2, 3;
-INSERT INTO ccrm_totals (entity, bucket, n) SELECT 'tickets', status, count(*) FROM tickets GROUP BY 2;
-INSERT INTO ccrm_totals (entity, bucket, n) SELECT 'leads', status, count(*) FROM leads GROUP BY 2;
+INSERT INTO ccrm_totals_delta (entity, bucket, n) SELECT 'tickets', status, count(*) FROM tickets GROUP BY 2;
+INSERT INTO ccrm_totals_delta (entity, bucket, n) SELECT 'leads', status, count(*) FROM leads GROUP BY 2;
 VACUUM ANALYZE;
 SQL
 t1=$(date +%s.%N)

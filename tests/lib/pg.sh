@@ -101,6 +101,30 @@ tui_start() {
     rm -f "$TEST_TMP/tui.exit"
     tmx respawn-pane -k -t =t: "$(printf '%q ' "$@"); echo \$? >$TEST_TMP/tui.exit"
 }
+# More clients beside "t": client SESSION COLS ROWS command... starts one in its own tmux
+# session; screen_of, wait_in and gone_in are screen, wait_for and wait_gone for it.
+client() {
+    local s=$1 cols=$2 rows=$3
+    shift 3
+    tmx new-session -d -s "$s" -x "$cols" -y "$rows" -e LANG=C.UTF-8 -e LC_ALL=C.UTF-8 \
+        -e TERM=tmux-256color -e ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+        "$(printf '%q ' "$@")"
+}
+screen_of() { tmx capture-pane -t "=$1:" -p; }
+wait_in() { # SESSION TEXT [SECONDS]
+    local i
+    for ((i = 0; i < ${3:-10} * 20; i++)); do screen_of "$1" | grep -qF -- "$2" && return 0; sleep 0.05; done
+    echo "--- $1 while waiting for: $2" >&2
+    screen_of "$1" >&2
+    return 1
+}
+gone_in() { # SESSION TEXT [SECONDS]
+    local i
+    for ((i = 0; i < ${3:-10} * 20; i++)); do screen_of "$1" | grep -qF -- "$2" || return 0; sleep 0.05; done
+    echo "--- $1 while waiting for the removal of: $2" >&2
+    screen_of "$1" >&2
+    return 1
+}
 screen() { tmx capture-pane -t =t: -p; }
 keys() { tmx send-keys -t =t: "$@"; }
 # wait_for TEXT [SECONDS]: poll the screen until TEXT (fixed string) appears.

@@ -20,21 +20,6 @@ psqlc -c "insert into contacts (account_id, first_name, last_name, email, phone,
           values ($acc, 'Jörg', 'Konfliktmann', 'joerg@konflikt.example', '+45 1111', 'Einkauf')"
 contact=$(psqlc -c "select id from contacts where email = 'joerg@konflikt.example'")
 
-screen_of() { tmx capture-pane -t "=$1:" -p; }
-wait_in() { # SESSION TEXT [SECONDS]
-    local i
-    for ((i = 0; i < ${3:-10} * 20; i++)); do screen_of "$1" | grep -qF -- "$2" && return 0; sleep 0.05; done
-    echo "--- $1 while waiting for: $2" >&2
-    screen_of "$1" >&2
-    return 1
-}
-gone_in() { # SESSION TEXT [SECONDS]
-    local i
-    for ((i = 0; i < ${3:-10} * 20; i++)); do screen_of "$1" | grep -qF -- "$2" || return 0; sleep 0.05; done
-    echo "--- $1 while waiting for the removal of: $2" >&2
-    screen_of "$1" >&2
-    return 1
-}
 k() { tmx send-keys -t "=$1:" "${@:2}"; }
 prompt() { k "$1" :; k "$1" -l "$2"; k "$1" Enter; }
 # open_form SESSION VIEW SEARCH TITLE: find the record in a list view and press e
@@ -51,8 +36,7 @@ open_form() {
 
 tui_start 100 30 "$CCRM" -d "$PG_CONN user=juergen"
 check "juergen's client" wait_for " online "
-tmx new-session -d -s m -x 100 -y 30 -e LANG=C.UTF-8 -e TERM=tmux-256color -e ASAN_OPTIONS=detect_leaks=0 \
-    "$(printf '%q ' "$CCRM" -d "$PG_CONN user=priya")"
+client m 100 30 "$CCRM" -d "$PG_CONN user=priya"
 check "priya's client beside it" wait_in m " online "
 
 # ---- both change the deal; two fields both changed, one only by each ----

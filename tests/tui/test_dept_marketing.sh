@@ -8,19 +8,10 @@ CCRM=${1:?usage: test_dept_marketing.sh path/to/ccrm}
 
 pg_start_demo "$CCRM" 60
 DB="host=$PG_DIR dbname=ccrm"
-screen_of() { tmx capture-pane -t "=$1:" -p; }
-wait_in() { # SESSION TEXT [SECONDS]
-    local i
-    for ((i = 0; i < ${3:-10} * 20; i++)); do screen_of "$1" | grep -qF -- "$2" && return 0; sleep 0.05; done
-    echo "--- $1 while waiting for: $2" >&2
-    screen_of "$1" >&2
-    return 1
-}
 
 tui_start 120 32 "$CCRM" -d "$DB user=marco"
 check "marketing starts on the Leads view" wait_for "Leads by updated"
-tmx new-session -d -s s -x 120 -y 32 -e LANG=C.UTF-8 -e TERM=tmux-256color -e ASAN_OPTIONS=detect_leaks=0 \
-    "$(printf '%q ' "$CCRM" -d "$DB user=sam")"
+client s 120 32 "$CCRM" -d "$DB user=sam"
 check "sales starts on the Deals pipeline" wait_in s "Pipeline · prospecting"
 
 keys n

@@ -9,22 +9,13 @@ CCRM=${1:?usage: test_dept_sales.sh path/to/ccrm}
 
 pg_start_demo "$CCRM" 60
 DB="host=$PG_DIR dbname=ccrm"
-screen_of() { tmx capture-pane -t "=$1:" -p; }
-wait_in() { # SESSION TEXT [SECONDS]
-    local i
-    for ((i = 0; i < ${3:-10} * 20; i++)); do screen_of "$1" | grep -qF -- "$2" && return 0; sleep 0.05; done
-    echo "--- $1 while waiting for: $2" >&2
-    screen_of "$1" >&2
-    return 1
-}
 IFS='|' read -r did dname dver acc <<<"$(psqlc -F '|' -c "select o.id, o.name, o.version, a.name
     from opportunities o join accounts a on a.id = o.account_id where o.stage = 'prospecting'
     order by coalesce(o.amount, 0) desc, o.id desc limit 1")"
 count() { psqlc -c "select count(*) from opportunities where stage = '$1'"; }
 n_neg=$(count negotiation)
 
-tmx new-session -d -s m -x 140 -y 40 -e LANG=C.UTF-8 -e TERM=tmux-256color -e ASAN_OPTIONS=detect_leaks=0 \
-    "$(printf '%q ' "$CCRM" -d "$DB user=marco")"
+client m 140 40 "$CCRM" -d "$DB user=marco"
 wait_in m "Leads by updated" || fail "marco's client"
 tmx send-keys -t =m: :
 tmx send-keys -t =m: -l "open $acc"
@@ -45,6 +36,11 @@ check "database: the deal is in negotiation, three versions later" \
 check "the negotiation column's total counts it" wait_for "negotiation · $((n_neg + 1)) deals"
 check "marco's timeline shows the new stage, live" wait_in m "[negotiation]" 5
 
+keys :
+keys -l "sort updated"
+keys Enter
+check ":sort updated sorts every stage column: the deal just moved comes first" \
+    wait_for "Deals by updated"
 keys e
 check "e opens the deal's form" wait_for "Edit deal"
 keys Down Down Down

@@ -9,14 +9,6 @@ CCRM=${1:?usage: test_dept_support.sh path/to/ccrm}
 
 pg_start_demo "$CCRM" 60
 DB="host=$PG_DIR dbname=ccrm"
-screen_of() { tmx capture-pane -t "=$1:" -p; }
-wait_in() { # SESSION TEXT [SECONDS]
-    local i
-    for ((i = 0; i < ${3:-10} * 20; i++)); do screen_of "$1" | grep -qF -- "$2" && return 0; sleep 0.05; done
-    echo "--- $1 while waiting for: $2" >&2
-    screen_of "$1" >&2
-    return 1
-}
 read -r cid email <<<"$(psqlc -F ' ' -c "select id, email from contacts where email is not null
     and account_id is not null order by id limit 1")"
 subject="Invoice export fails — Zeichensatz ÄÖÜ"
@@ -25,8 +17,7 @@ before=$(sam_unread)
 
 tui_start 120 32 "$CCRM" -d "$DB user=sofia"
 check "support starts on the Tickets view" wait_for "Tickets by updated"
-tmx new-session -d -s s -x 120 -y 32 -e LANG=C.UTF-8 -e TERM=tmux-256color -e ASAN_OPTIONS=detect_leaks=0 \
-    "$(printf '%q ' "$CCRM" -d "$DB user=sam")"
+client s 120 32 "$CCRM" -d "$DB user=sam"
 check "sam's client is up" wait_in s "Pipeline · prospecting"
 
 keys n

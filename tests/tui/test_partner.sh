@@ -29,14 +29,14 @@ for s in "${shared[@]}"; do
 done
 rows=$(screen | sed -n '3,28p' | grep -c '[^ ]')
 check "the list has exactly the ${#shared[@]} shared accounts (rows on screen: $rows)" test "$rows" = "${#shared[@]}"
-check "an unshared account is not listed ($unshared)" bash -c "! (tmux -L $TMUX_SOCK capture-pane -t t -p | grep -qF '$unshared')"
+check "an unshared account is not listed ($unshared)" bash -c "! (tmux -L $TMUX_SOCK capture-pane -t =t: -p | grep -qF '$unshared')"
 
 keys /
 check "/ opens the search line" wait_for "search:"
 keys "$word"
 check "searching an unshared name empties the list" wait_gone "${shared[0]}"
 sleep 0.3
-check "... and shows no unshared account" bash -c "! (tmux -L $TMUX_SOCK capture-pane -t t -p | sed -n '3,28p' | grep -qF '$word ')"
+check "... and shows no unshared account" bash -c "! (tmux -L $TMUX_SOCK capture-pane -t =t: -p | sed -n '3,28p' | grep -qF '$word ')"
 keys Escape
 check "Esc brings the shared accounts back" wait_for "${shared[0]}"
 
@@ -48,14 +48,21 @@ check "key 1 opens the Feed" wait_for "Feed by newest"
 psql -X -q "$DB user=sam" -c "insert into contacts (account_id, first_name, last_name) values ($un1, 'Hidden', 'Zebrafish')"
 psql -X -q "$DB user=sam" -c "insert into contacts (account_id, first_name, last_name) values ($sh1, 'Visible', 'Yakherder')"
 check "an event on a shared account appears live" wait_for "Visible Yakherder" 5
-check "the event on an unshared account does not" bash -c "! (tmux -L $TMUX_SOCK capture-pane -t t -p | grep -qF 'Zebrafish')"
-check "no bulk event (no account) is shown to the partner" bash -c "! (tmux -L $TMUX_SOCK capture-pane -t t -p | grep -Eq ' (inserted|updated|deleted)\$| [0-9,]+ [a-z ]+ inserted')"
+check "the event on an unshared account does not" bash -c "! (tmux -L $TMUX_SOCK capture-pane -t =t: -p | grep -qF 'Zebrafish')"
+check "no bulk event (no account) is shown to the partner" bash -c "! (tmux -L $TMUX_SOCK capture-pane -t =t: -p | grep -Eq ' (inserted|updated|deleted)\$| [0-9,]+ [a-z ]+ inserted')"
 # the audit trail is for internal staff: the partner's client says so, no crash, no data
 keys g Enter
 check "the event opens its (shared) account" wait_for "Timeline (" 5
 keys H
 check "history is refused to the partner, clearly" wait_for "the history is not available to your role" 5
 keys q
+wait_for "Feed by newest"
+keys 7
+check "Campaigns are internal: the partner's tab says so, no error" wait_for "not available to your role"
+keys 5
+n_visible=$(psql -X -At "$DB user=paul" -c "select count(*) from opportunities where stage = 'prospecting'")
+check "the pipeline counts only the deals the partner may see ($n_visible)" wait_for "prospecting · $n_visible deal"
+keys 1
 wait_for "Feed by newest"
 keys q
 for i in $(seq 100); do pane_dead && break; sleep 0.05; done

@@ -13,19 +13,6 @@ read -r acc_id name <<<"$(psqlc -F ' ' -c "select a.id, a.name from accounts a w
     (select 1 from account_shares s where s.account_id = a.id) and a.name ~ '^[A-Za-z]'
     order by a.id limit 1")"
 
-screen_of() { tmx capture-pane -t "=$1:" -p; }
-wait_in() { # SESSION TEXT [SECONDS]
-    local i
-    for ((i = 0; i < ${3:-10} * 20; i++)); do screen_of "$1" | grep -qF -- "$2" && return 0; sleep 0.05; done
-    echo "--- $1 while waiting for: $2" >&2
-    screen_of "$1" >&2
-    return 1
-}
-gone_in() { # SESSION TEXT [SECONDS]
-    local i
-    for ((i = 0; i < ${3:-10} * 20; i++)); do screen_of "$1" | grep -qF -- "$2" || return 0; sleep 0.05; done
-    return 1
-}
 
 open_account() { # SESSION: search the name and open it, waiting for each step to show
     tmx send-keys -t "=$1:" /
@@ -38,8 +25,7 @@ open_account() { # SESSION: search the name and open it, waiting for each step t
 
 tui_start 120 30 "$CCRM" -d "$DB user=sofia" --view accounts
 wait_for "(support)" || fail "sofia's client"
-tmx new-session -d -s m -x 120 -y 30 -e LANG=C.UTF-8 -e TERM=tmux-256color -e ASAN_OPTIONS=detect_leaks=0 \
-    "$(printf '%q ' "$CCRM" -d "$DB user=marco" --view accounts)"
+client m 120 30 "$CCRM" -d "$DB user=marco" --view accounts
 wait_in m "(marketing)" || fail "marco's client"
 
 open_account t
