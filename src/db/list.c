@@ -187,8 +187,11 @@ static const struct entityspec entities[] = {
                       "'#' || a.id, a.subject, a.status, a.priority, coalesce(acc.name, ''),"
                       " coalesce(a.assignee, ''), to_char(a.updated_at, 'MM-DD HH24:MI'),"
                       " coalesce(a.account_id::text, '')",
-                      7, 8, "(a.subject ILIKE $1 OR acc.name ILIKE $1)", 0, NULL, ticket_cols,
-                      ticket_sorts, ticket_sortnames, ticket_fnames, ticket_fexprs, 2, "tickets"},
+                      7, 8,
+                      "(a.search LIKE ccrm_fold($1) OR a.account_id IN (SELECT x.id FROM accounts x"
+                      " WHERE x.search LIKE ccrm_fold($1)))",
+                      0, NULL, ticket_cols, ticket_sorts, ticket_sortnames, ticket_fnames,
+                      ticket_fexprs, 2, "tickets"},
     [LIST_LEADS] = {LEAD_FROM,
                     "concat_ws(' ', a.first_name, a.last_name), coalesce(a.company, ''),"
                     " a.status, a.score::text, coalesce(a.owner, ''),"
@@ -230,14 +233,14 @@ static const struct entityspec entities[] = {
                     " || a.currency, ''), coalesce(acc.name, ''),"
                     " coalesce(to_char(a.close_date, 'YYYY-MM-DD'), ''), coalesce(a.owner, ''),"
                     " a.stage, coalesce(a.account_id::text, ''), a.version::text",
-                    6, 8, "a.name ILIKE $1", 0, NULL, deal_cols, deal_sorts, deal_sortnames,
-                    deal_fnames, deal_fexprs, 1, "opportunities"},
+                    6, 8, "a.search LIKE ccrm_fold($1)", 0, NULL, deal_cols, deal_sorts,
+                    deal_sortnames, deal_fnames, deal_fexprs, 1, "opportunities"},
     [LIST_CAMPAIGNS] = {"campaigns a",
                         "a.name, a.status, coalesce(to_char(a.starts_on, 'YYYY-MM-DD'), ''),"
                         " coalesce(to_char(a.ends_on, 'YYYY-MM-DD'), ''),"
                         " coalesce(to_char(a.budget, 'FM999G999G999G990D00'), ''),"
                         " coalesce(a.owner, '')",
-                        6, 6, "a.name ILIKE $1", 0, NULL, campaign_cols, campaign_sorts,
+                        6, 6, "a.search LIKE ccrm_fold($1)", 0, NULL, campaign_cols, campaign_sorts,
                         campaign_sortnames, campaign_fnames, campaign_fexprs, 1, "campaigns"},
     /* one's own inbox: the subquery keeps every statement on the (login, id) index */
     [LIST_INBOX] = {"(SELECT * FROM inbox i WHERE i.login = current_user) a"

@@ -75,11 +75,11 @@ static const struct ref_target {
      "(r.search LIKE ccrm_fold($1) OR r.id = $2::bigint)", 1, "r.last_name, r.first_name, r.id",
      "r.id = $1::bigint"},
     {"opportunities", "opportunities r LEFT JOIN accounts a ON a.id = r.account_id", "r.id::text",
-     "r.name", "concat_ws(' · ', a.name, r.stage)", "(r.name ILIKE $1 OR r.id = $2::bigint)", 1,
-     "r.name, r.id", "r.id = $1::bigint"},
+     "r.name", "concat_ws(' · ', a.name, r.stage)",
+     "(r.search LIKE ccrm_fold($1) OR r.id = $2::bigint)", 1, "r.name, r.id", "r.id = $1::bigint"},
     {"tickets", "tickets r LEFT JOIN accounts a ON a.id = r.account_id", "r.id::text",
      "'#' || r.id || ' ' || r.subject", "concat_ws(' · ', a.name, r.status)",
-     "(r.subject ILIKE $1 OR r.id = $2::bigint)", 1, "r.id DESC", "r.id = $1::bigint"},
+     "(r.search LIKE ccrm_fold($1) OR r.id = $2::bigint)", 1, "r.id DESC", "r.id = $1::bigint"},
 };
 
 static const struct ref_target *
