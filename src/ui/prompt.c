@@ -261,6 +261,7 @@ prompt_open(struct app *app)
         el_set(p->el, EL_UNBUFFERED, 1);
         p->used = 0;
     }
+    reset_prog_mode(); /* starting libedit (or resetting its line) set its terminal modes */
     p->browsed = 0;
     p->open = 1;
     ui->msg[0] = '\0';
@@ -498,6 +499,9 @@ finish(struct prompt *p, const wchar_t *line, size_t n)
 
     p->open = 0;
     app->ui->dirty = 1;
+    /* repaint the whole screen once the line is done, in case anything drew while libedit's
+     * terminal modes were in force (see prompt_key) */
+    app->ui->full_clear = 1;
     if (mb == NULL) {
         ui_message_error(app, "the command is not valid text");
         return;
@@ -557,6 +561,7 @@ prompt_key(struct app *app, wint_t key, int fkey)
         }
     } else if (key == 27 || key == 7 || key == 3 || (key == 4 && empty)) {
         p->open = 0; /* Esc, ^G, ^C, ^D on an empty line: cancel */
+        app->ui->full_clear = 1;
         p->used = 1;
         return 1;
     } else if (key == 12) { /* ^L */
@@ -578,6 +583,10 @@ prompt_key(struct app *app, wint_t key, int fkey)
     p->have_key = 1;
     p->used = 1;
     el_wgets(p->el, &n);
+    /* libedit puts the terminal into its own modes around each call (it turns ONLCR back on,
+     * so curses' "\n" also returned the carriage and the screen went one row or column off);
+     * give curses its modes back at once */
+    reset_prog_mode();
     p->have_key = 0;
     li = el_wline(p->el);
     if (li->lastchar > li->buffer && li->lastchar[-1] == L'\n') {

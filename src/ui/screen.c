@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -161,6 +162,21 @@ start_tab(const char *name, const char *dept)
     return 2;
 }
 
+/* Ctrl-C is a key (back, cancel, quit at the top: handle_key), not SIGINT: with the terminal's
+ * ISIG on, a Ctrl-C typed right after ':' killed ccrm before the prompt could take it. Saved in
+ * curses' program modes, so that every reset_prog_mode() (after libedit) keeps it. */
+static void
+keys_not_signals(void)
+{
+    struct termios t;
+
+    if (tcgetattr(STDIN_FILENO, &t) == 0) {
+        t.c_lflag &= ~(tcflag_t)ISIG;
+        if (tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0)
+            def_prog_mode();
+    }
+}
+
 int
 ui_init(struct app *app, struct ccrm_err *err)
 {
@@ -182,6 +198,7 @@ ui_init(struct app *app, struct ccrm_err *err)
     cbreak();
     noecho();
     nonl();
+    keys_not_signals();
     keypad(stdscr, TRUE);
     nodelay(stdscr, TRUE);
     curs_set(0);

@@ -85,6 +85,11 @@ keys : s Tab "u" Tab
 check "Tab completes a sort name of the current list" wait_bottom '^:sort updated *$'
 keys Enter
 check ":sort updated sorts the list" wait_for "Accounts by updated"
+# libedit sets its own terminal modes; curses' must be back after a command (with ONLCR on,
+# curses' newlines also returned the carriage and the screen drifted a row off)
+pty=$(tmx display-message -p -t =t: '#{pane_tty}')
+check "after a command the terminal is in curses' modes again (-onlcr -echo)" \
+    bash -c "stty -a <'$pty' | grep -q -- '-onlcr' && stty -a <'$pty' | grep -q -- '-echo '"
 
 keys : frobnicate Enter
 check "an unknown command shows a clear error" wait_for 'unknown command "frobnicate": try :help'
