@@ -26,6 +26,9 @@ enum cmd_kind {
     CMD_EXPORT,  /* export FILE: the current list, as its search and filter show it, to CSV */
 };
 
+/* The views in tab order (the tabs 1-9), NULL-terminated: `:view`, [ui] start_view, --view. */
+extern const char *const cmd_views[];
+
 #define CMD_ARG_MAX 256
 
 struct cmd {

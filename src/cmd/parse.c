@@ -21,8 +21,8 @@ static const struct {
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
-static const char *const views[] = {"feed",    "leads",     "accounts", "contacts",  "deals",
-                                    "tickets", "campaigns", "inbox",    "dashboard", NULL};
+const char *const cmd_views[] = {"feed",    "leads",     "accounts", "contacts",  "deals",
+                                 "tickets", "campaigns", "inbox",    "dashboard", NULL};
 
 /* What `:new` creates: the words people use, and the table each means. */
 static const char *const new_words[] = {"account", "contact",  "lead", "deal",
@@ -178,8 +178,8 @@ cmd_parse(const char *line, struct cmd *out, struct ccrm_err *err)
     if (commands[i].kind == CMD_VIEW) {
         int v, match = -1;
 
-        for (v = 0; views[v] != NULL; v++)
-            if (has_prefix(views[v], out->arg, alen))
+        for (v = 0; cmd_views[v] != NULL; v++)
+            if (has_prefix(cmd_views[v], out->arg, alen))
                 match = match == -1 ? v : -2;
         if (match < 0) {
             err_set(err,
@@ -188,7 +188,7 @@ cmd_parse(const char *line, struct cmd *out, struct ccrm_err *err)
                     match == -2 ? "ambiguous" : "unknown", out->arg);
             return -1;
         }
-        str_copy(out->arg, views[match], sizeof out->arg);
+        str_copy(out->arg, cmd_views[match], sizeof out->arg);
     }
     if (commands[i].kind == CMD_NEW && alen > 0) {
         int v, match = -1;
@@ -287,7 +287,7 @@ cmd_complete(const char *line, size_t cursor, const struct cmd_complete_src *src
         col.word = a;
         col.n = strlen(a);
         if (ci >= 0 && commands[ci].kind == CMD_VIEW)
-            add_list(&col, views);
+            add_list(&col, cmd_views);
         else if (ci >= 0 && commands[ci].kind == CMD_SORT && src != NULL)
             add_list(&col, src->sorts);
         else if (ci >= 0 && commands[ci].kind == CMD_NEW)

@@ -15,6 +15,7 @@
 
 #include <iniparser.h>
 
+#include "ccrm/cmd.h"
 #include "ccrm/config.h"
 #include "ccrm/err.h"
 #include "ccrm/util.h"
@@ -45,17 +46,13 @@ static const struct key_def keys[] = {
     {"ui", "page_size", KEY_INT, offsetof(struct ccrm_config, page_size), 20, 2000},
 };
 
-static const char *const views[] = {
-    "feed", "leads", "accounts", "contacts", "deals", "tickets", "campaigns", "inbox", "dashboard",
-};
-
 int
 config_view_known(const char *name)
 {
     size_t i;
 
-    for (i = 0; i < sizeof views / sizeof views[0]; i++)
-        if (strcasecmp(views[i], name) == 0)
+    for (i = 0; cmd_views[i] != NULL; i++)
+        if (strcasecmp(cmd_views[i], name) == 0)
             return 1;
     return 0;
 }
@@ -235,9 +232,9 @@ set_value(struct ccrm_config *cfg, const struct key_def *k, const char *val, con
             set_str((char **)(void *)field, NULL); /* back to "by department" */
             return 0;
         }
-        for (i = 0; i < sizeof views / sizeof views[0]; i++) {
-            if (strcasecmp(val, views[i]) == 0) {
-                set_str((char **)(void *)field, views[i]);
+        for (i = 0; cmd_views[i] != NULL; i++) {
+            if (strcasecmp(val, cmd_views[i]) == 0) {
+                set_str((char **)(void *)field, cmd_views[i]);
                 return 0;
             }
         }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ccrm/actions.h"
+#include "ccrm/cmd.h"
 #include "ccrm/trace.h"
 #include "ccrm/util.h"
 #include "ui_int.h"
@@ -139,10 +140,6 @@ init_colors(struct app *app)
 
 static void count_inbox(struct app *app);
 
-/* Tabs in order (DESIGN §6): their names for start_view and `:view`. */
-static const char *const tab_names[] = {"feed",    "leads",     "accounts", "contacts",  "deals",
-                                        "tickets", "campaigns", "inbox",    "dashboard", NULL};
-
 /* The tab to start on: the configured view, else the department's own (DESIGN §6). */
 static int
 start_tab(const char *name, const char *dept)
@@ -156,8 +153,8 @@ start_tab(const char *name, const char *dept)
                : strcmp(dept, "sales") == 0      ? "deals"
                : strcmp(dept, "management") == 0 ? "dashboard"
                                                  : "accounts";
-    for (i = 0; tab_names[i] != NULL; i++)
-        if (strcmp(tab_names[i], want) == 0)
+    for (i = 0; cmd_views[i] != NULL; i++)
+        if (strcmp(cmd_views[i], want) == 0)
             return i;
     return 2;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ccrm/actions.h"
+#include "ccrm/detail.h"
 #include "ccrm/events.h"
 #include "ccrm/trace.h"
 #include "ccrm/util.h"
@@ -40,20 +41,6 @@ struct listview {
     char prefill_buf[LIST_MAX_FILTERS][80];
     const char *prefill[LIST_MAX_FILTERS + 1];
 };
-
-/* Tables a detail view can show. */
-static int
-record_entity(const char *e)
-{
-    static const char *const known[] = {"accounts", "contacts",  "leads", "opportunities",
-                                        "tickets",  "campaigns", NULL};
-    int i;
-
-    for (i = 0; known[i] != NULL; i++)
-        if (strcmp(known[i], e) == 0)
-            return 1;
-    return 0;
-}
 
 static const char *const accounts_help[] = {
     "j, k, ↑ ↓\tmove",
@@ -522,7 +509,7 @@ open_row(struct listview *lv, struct app *app, const struct row *r)
         const char *ent = r->col[lv->entity == LIST_FEED ? nc + 1 : nc];
         const char *eid = r->col[lv->entity == LIST_FEED ? nc + 2 : nc + 1];
 
-        if (ent == NULL || eid == NULL || eid[0] == '\0' || !record_entity(ent)) {
+        if (ent == NULL || eid == NULL || eid[0] == '\0' || !db_detail_entity(ent)) {
             const char *acc = lv->entity == LIST_FEED ? r->col[nc] : NULL;
 
             if (acc == NULL || acc[0] == '\0') {
