@@ -50,7 +50,8 @@ struct sortspec {
     const char *keytype; /* its SQL type, for the parameter cast */
     const char *key2;    /* second sort expression (text) or NULL */
     int desc;
-    int ranged; /* the entity's search bounds (entityspec.range) are bounds of this key */
+    int ranged;         /* the entity's search bounds (entityspec.range) are bounds of this key */
+    const char *blocks; /* the order's search blocks (schema/013), or NULL */
 };
 
 struct entityspec {
@@ -74,23 +75,23 @@ struct entityspec {
 static const char *const account_cols[] = {"Name",  "Domain", "Industry",
                                            "Owner", "City",   "Updated"};
 static const struct sortspec account_sorts[] = {
-    {"name", "a.name", "text", NULL, 0, 1},
-    {"updated", "a.updated_at", "timestamptz", NULL, 1, 0},
-    {"industry", "coalesce(a.industry, '')", "text", "a.name", 0, 0},
+    {"name", "a.name", "text", NULL, 0, 1, NULL},
+    {"updated", "a.updated_at", "timestamptz", NULL, 1, 0, NULL},
+    {"industry", "coalesce(a.industry, '')", "text", "a.name", 0, 0, NULL},
 };
 static const char *const account_sortnames[] = {"name", "updated", "industry", NULL};
 
 static const char *const feed_cols[] = {"Time", "Who", "Dept", "Record", "What"};
 static const struct sortspec feed_sorts[] = {
-    {"newest", "a.id", "bigint", NULL, 1, 0},
+    {"newest", "a.id", "bigint", NULL, 1, 0, NULL},
 };
 static const char *const feed_sortnames[] = {"newest", NULL};
 
 static const char *const lead_cols[] = {"Name",  "Company", "Status",
                                         "Score", "Owner",   "Latest from any department"};
 static const struct sortspec lead_sorts[] = {
-    {"updated", "a.updated_at", "timestamptz", NULL, 1, 0},
-    {"score", "a.score", "int", NULL, 1, 0},
+    {"updated", "a.updated_at", "timestamptz", NULL, 1, 0, "leads_updated"},
+    {"score", "a.score", "int", NULL, 1, 0, NULL},
 };
 static const char *const lead_sortnames[] = {"updated", "score", NULL};
 
@@ -116,8 +117,8 @@ static const char *const lead_sortnames[] = {"updated", "score", NULL};
 static const char *const ticket_cols[] = {"#",       "Subject",  "Status", "Priority",
                                           "Account", "Assignee", "Updated"};
 static const struct sortspec ticket_sorts[] = {
-    {"updated", "a.updated_at", "timestamptz", NULL, 1, 0},
-    {"newest", "a.id", "bigint", NULL, 1, 0},
+    {"updated", "a.updated_at", "timestamptz", NULL, 1, 0, "tickets_updated"},
+    {"newest", "a.id", "bigint", NULL, 1, 0, NULL},
 };
 static const char *const ticket_sortnames[] = {"updated", "newest", NULL};
 
@@ -133,8 +134,9 @@ static const char *const ticket_fexprs[] = {"a.status", "a.priority", "a.assigne
 static const char *const contact_cols[] = {"Name",  "E-mail", "Account",
                                            "Title", "Owner",  "Updated"};
 static const struct sortspec contact_sorts[] = {
-    {"name", "coalesce(a.last_name, '')", "text", "coalesce(a.first_name, '')", 0, 0},
-    {"updated", "a.updated_at", "timestamptz", NULL, 1, 0},
+    {"name", "coalesce(a.last_name, '')", "text", "coalesce(a.first_name, '')", 0, 0,
+     "contacts_name"},
+    {"updated", "a.updated_at", "timestamptz", NULL, 1, 0, NULL},
 };
 static const char *const contact_sortnames[] = {"name", "updated", NULL};
 static const char *const contact_fnames[] = {"owner", NULL};
@@ -142,8 +144,8 @@ static const char *const contact_fexprs[] = {"a.owner"};
 
 static const char *const deal_cols[] = {"Deal", "Amount", "Account", "Close", "Owner", "Stage"};
 static const struct sortspec deal_sorts[] = {
-    {"amount", "coalesce(a.amount, 0)", "numeric", NULL, 1, 0},
-    {"updated", "a.updated_at", "timestamptz", NULL, 1, 0},
+    {"amount", "coalesce(a.amount, 0)", "numeric", NULL, 1, 0, NULL},
+    {"updated", "a.updated_at", "timestamptz", NULL, 1, 0, NULL},
 };
 static const char *const deal_sortnames[] = {"amount", "updated", NULL};
 static const char *const deal_fnames[] = {"stage", "owner", NULL};
@@ -152,8 +154,8 @@ static const char *const deal_fexprs[] = {"a.stage", "a.owner"};
 static const char *const campaign_cols[] = {"Campaign", "Status", "Starts",
                                             "Ends",     "Budget", "Owner"};
 static const struct sortspec campaign_sorts[] = {
-    {"name", "a.name", "text", NULL, 0, 0},
-    {"updated", "a.updated_at", "timestamptz", NULL, 1, 0},
+    {"name", "a.name", "text", NULL, 0, 0, "campaigns_name"},
+    {"updated", "a.updated_at", "timestamptz", NULL, 1, 0, NULL},
 };
 static const char *const campaign_sortnames[] = {"name", "updated", NULL};
 static const char *const campaign_fnames[] = {"status", "owner", NULL};
@@ -161,7 +163,7 @@ static const char *const campaign_fexprs[] = {"a.status", "a.owner"};
 
 static const char *const inbox_cols[] = {"When", "Kind", "From", "Record", "Note"};
 static const struct sortspec inbox_sorts[] = {
-    {"newest", "a.id", "bigint", NULL, 1, 0},
+    {"newest", "a.id", "bigint", NULL, 1, 0, NULL},
 };
 static const char *const inbox_sortnames[] = {"newest", NULL};
 static const char *const inbox_fnames[] = {"unread", "kind", NULL};
@@ -472,6 +474,179 @@ after(char *buf, size_t n, const struct sortspec *s, int dir, const struct row *
     }
 }
 
+/* The windows walked, block by block, before the rest of a search is collected with the
+ * trigram index instead (the blocks a search names are then mostly ones where its trigrams
+ * occur apart); a window is at most BLOCK_WINDOW rows, a little more than a block. */
+#define BLOCK_WALK_MAX 24
+#define BLOCK_WINDOW 12000
+
+/* " AND (k1[, k2], id) op ($p::type[, $p+1::text], $p+2::bigint)" appended to buf for the
+ * key expressions x[0..2] (NULL: the sort's own over alias a), with the values v[0..2]
+ * appended to params (nothing when v[2], the id, is NULL). */
+static void
+key_cond(char *buf, size_t n, const struct sortspec *s, const char *const x[3], const char *op,
+         const char *const v[3], const char **params, int *np)
+{
+    size_t len = strlen(buf);
+    int p = *np + 1;
+    const char *k1 = x != NULL ? x[0] : s->key, *k2 = x != NULL ? x[1] : s->key2;
+    const char *id = x != NULL ? x[2] : "a.id";
+
+    if (v[2] == NULL)
+        return;
+    if (s->key2) {
+        snprintf(buf + len, n - len, " AND (%s, %s, %s) %s ($%d::%s, $%d::text, $%d::bigint)", k1,
+                 k2, id, op, p, s->keytype, p + 1, p + 2);
+        params[(*np)++] = v[0];
+        params[(*np)++] = v[1];
+    } else {
+        snprintf(buf + len, n - len, " AND (%s, %s) %s ($%d::%s, $%d::bigint)", k1, id, op, p,
+                 s->keytype, p + 1);
+        params[(*np)++] = v[0];
+    }
+    params[(*np)++] = v[2];
+}
+
+/* A search through the blocks of the list's order (schema/013, see the top): ask which blocks
+ * can hold matches after `from`, walk them in order with the covering sort index, a window of
+ * SEARCH_WINDOW rows at most each, until the page is full. When a block is longer than the
+ * window, or BLOCK_WALK_MAX blocks did not fill the page, the rest of the matches from there on
+ * are collected with the trigram index. Returns 1 (rows in out, *got), 0 (the blocks cannot
+ * tell: search otherwise) or -1. */
+static int
+block_search(struct db *db, const struct entityspec *e, const struct sortspec *s,
+             const struct list_query *q, const char *pattern, const struct row *from,
+             const char *idbuf, int dir, int limit, struct row *out, int *got, struct ccrm_err *err)
+{
+    int asc = ascending(s, dir);
+    const char *bp[7] = {s->blocks,
+                         q->search,
+                         pattern,
+                         asc ? "t" : "f",
+                         from != NULL ? from->key : NULL,
+                         from != NULL ? from->key2 : NULL,
+                         from != NULL ? idbuf : NULL};
+    const char *fromv[3] = {bp[4], bp[5], bp[6]};
+    int windows = 0;
+    PGresult *blocks = db_exec(db,
+                               "SELECT usable, blk, lo1, lo2, loid, hi1, hi2, hiid"
+                               " FROM ccrm_search_blocks($1, $2, $3, $4::boolean, $5, $6, $7)",
+                               7, bp, err);
+    char ob[200], obw[200], limbuf[16], wlimit[16], sql_cond[1200];
+    char wkey[512], wkey2[512], wid[24]; /* where a window ended inside its block */
+    char far_cond[600];
+    static const char *const wkeys[3] = {"w.k1", "w.k2", "w.id"};
+    char *sql = NULL, *sel = select_list(e, s);
+    const char *params[12];
+    const char *restv[3] = {NULL, NULL, NULL};
+    const char *restop = NULL;
+    int nb, i, np, rc = -1;
+
+    if (blocks == NULL)
+        goto out;
+    nb = PQntuples(blocks);
+    if (nb >= 1 && strcmp(PQgetvalue(blocks, 0, 0), "f") == 0) {
+        rc = 0;
+        goto out;
+    }
+    order_by(ob, sizeof ob, s, dir, s->key, s->key2, "a.id");
+    order_by(obw, sizeof obw, s, dir, "w.k1", "w.k2", "w.id");
+    snprintf(wlimit, sizeof wlimit, "%d",
+             search_window() < BLOCK_WINDOW ? search_window() : BLOCK_WINDOW);
+    for (i = 0; i < nb && *got < limit; i++) {
+        const char *lo[3] = {db_val(blocks, i, 2), db_val(blocks, i, 3), db_val(blocks, i, 4)};
+        const char *hi[3] = {db_val(blocks, i, 5), db_val(blocks, i, 6), db_val(blocks, i, 7)};
+        int j;
+
+        for (j = 0; j < 3; j++) {
+            lo[j] = PQgetisnull(blocks, i, 2 + j) ? NULL : lo[j];
+            hi[j] = PQgetisnull(blocks, i, 5 + j) ? NULL : hi[j];
+        }
+        if (windows++ == BLOCK_WALK_MAX) {
+            /* the rest: from this block on, in walking order (after `from`, below) */
+            memcpy(restv, asc ? lo : hi, sizeof restv);
+            restop = asc ? ">=" : "<";
+            break;
+        }
+        /* the block's rows after `from`, a window of them, filtered. The block's far end is
+         * tested outside the window: a btree scan stops at a row comparison only on its first
+         * column, and in an order of last change many rows share it. */
+        np = 0;
+        params[np++] = pattern;
+        snprintf(sql_cond, sizeof sql_cond, "TRUE");
+        key_cond(sql_cond, sizeof sql_cond, s, NULL, asc ? ">=" : "<", asc ? lo : hi, params, &np);
+        key_cond(sql_cond, sizeof sql_cond, s, NULL, asc ? ">" : "<", fromv, params, &np);
+        snprintf(far_cond, sizeof far_cond, "TRUE");
+        key_cond(far_cond, sizeof far_cond, s, wkeys, asc ? "<" : ">=", asc ? hi : lo, params, &np);
+        snprintf(limbuf, sizeof limbuf, "%d", limit - *got);
+        params[np++] = limbuf;
+        params[np++] = wlimit;
+        free(sql);
+        sql = xasprintf("SELECT %s FROM %s JOIN ("
+                        "  SELECT w.id FROM ("
+                        "    SELECT a.id, a.search, %s AS k1, %s AS k2 FROM %s a WHERE %s"
+                        "     ORDER BY %s LIMIT $%d) w"
+                        "   WHERE %s AND w.search LIKE ccrm_fold($1) ORDER BY %s LIMIT $%d) h"
+                        " ON h.id = a.id ORDER BY %s",
+                        sel, e->table, s->key, s->key2 ? s->key2 : "NULL", e->record_table,
+                        sql_cond, ob, np, far_cond, obw, np - 1, ob);
+        if (run_rows(db, e, sql, np, params, dir, limit, out, got, err) == -1)
+            goto out;
+        if (*got == limit)
+            break;
+        /* does the block go on after the window? Then collect from the window's end on. */
+        np -= 2;
+        free(sql);
+        sql = xasprintf("SELECT w.k1::text, w.k2::text, w.id::text FROM ("
+                        "  SELECT %s AS k1, %s AS k2, a.id FROM %s a"
+                        "   WHERE $1::text IS NOT NULL AND %s ORDER BY %s OFFSET $%d - 1 LIMIT 1) w"
+                        " WHERE %s",
+                        s->key, s->key2 ? s->key2 : "NULL", e->record_table, sql_cond, ob, np + 1,
+                        far_cond);
+        params[np] = wlimit;
+        {
+            PGresult *res = db_exec(db, sql, np + 1, params, err);
+            if (res == NULL)
+                goto out;
+            if (PQntuples(res) == 1) {
+                str_copy(wkey, db_val(res, 0, 0), sizeof wkey);
+                str_copy(wkey2, db_val(res, 0, 1), sizeof wkey2);
+                str_copy(wid, db_val(res, 0, 2), sizeof wid);
+                /* the block goes on: walk on from the window's last row */
+                fromv[0] = wkey;
+                fromv[1] = wkey2;
+                fromv[2] = wid;
+                i--;
+            }
+            PQclear(res);
+        }
+    }
+    if (*got < limit && restop != NULL) {
+        np = 0;
+        params[np++] = pattern;
+        snprintf(sql_cond, sizeof sql_cond, "TRUE");
+        key_cond(sql_cond, sizeof sql_cond, s, NULL, restop, restv, params, &np);
+        key_cond(sql_cond, sizeof sql_cond, s, NULL, asc ? ">" : "<", fromv, params, &np);
+        snprintf(limbuf, sizeof limbuf, "%d", limit - *got);
+        params[np++] = limbuf;
+        free(sql);
+        sql = xasprintf("SELECT %s FROM %s JOIN ("
+                        "  SELECT a.id FROM (SELECT * FROM %s a"
+                        "   WHERE a.search LIKE ccrm_fold($1) OFFSET 0) a WHERE %s"
+                        "   ORDER BY %s LIMIT $%d) h"
+                        " ON h.id = a.id ORDER BY %s",
+                        sel, e->table, e->record_table, sql_cond, ob, np, ob);
+        if (run_rows(db, e, sql, np, params, dir, limit, out, got, err) == -1)
+            goto out;
+    }
+    rc = 1;
+out:
+    PQclear(blocks);
+    free(sql);
+    free(sel);
+    return rc;
+}
+
 int
 db_list_fetch(struct db *db, const struct list_query *q, const struct row *from, int dir, int limit,
               struct row *out, struct ccrm_err *err)
@@ -490,6 +665,7 @@ db_list_fetch(struct db *db, const struct list_query *q, const struct row *from,
     /* Patterns under three characters have no trigrams, so the index cannot collect their
      * matches; they are also the ones that match nearly everywhere. */
     int short_pattern = searching && utf8_chars(q->search) < 3;
+    int one_char = searching && utf8_chars(q->search) < 2;
     int filtered = 0, f;
 
     for (f = 0; f < LIST_MAX_FILTERS; f++)
@@ -500,6 +676,14 @@ db_list_fetch(struct db *db, const struct list_query *q, const struct row *from,
         snprintf(idbuf, sizeof idbuf, "%" PRId64, from->id);
     if (searching && e->windowed && e->range != NULL && s->ranged && !short_pattern && !filtered) {
         int r = search_bounds(db, e, s, q->search, from, dir, &b, err);
+
+        if (r == -1)
+            goto out;
+        if (r == 1)
+            goto out_ok;
+    }
+    if (searching && s->blocks != NULL && !one_char && !filtered) {
+        int r = block_search(db, e, s, q, pattern, from, idbuf, dir, limit, out, &got, err);
 
         if (r == -1)
             goto out;

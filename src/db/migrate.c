@@ -125,6 +125,18 @@ db_migrate(struct db *db, FILE *progress, struct ccrm_err *err)
             goto fail;
         applied++;
     }
+    /* routine upkeep: cut again the search blocks (schema/013) of the lists whose last block
+     * has grown (rows added at the top of an order of last change all land there) */
+    if (embedded_migration_count >= 13) {
+        int j;
+
+        res = db_exec(db, "SELECT ccrm_search_blocks_refresh()", 0, NULL, err);
+        if (res == NULL)
+            goto fail;
+        for (j = 0; j < PQntuples(res) && progress != NULL; j++)
+            fprintf(progress, "ccrm: search blocks of %s cut again\n", PQgetvalue(res, j, 0));
+        PQclear(res);
+    }
     if ((res = db_exec(db, "SELECT pg_advisory_unlock(" MIGRATE_LOCK ")", 0, NULL, err)) == NULL)
         return -1;
     PQclear(res);
