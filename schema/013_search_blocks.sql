@@ -150,16 +150,25 @@ BEGIN
     END LOOP;
 END $$;
 
--- The covering indexes the blocks are walked on: the sort index with the search column.
+-- The covering indexes the blocks are walked on: the sort index with the search column (and,
+-- for an order by expressions, the columns under them: an index-only scan needs those).
 DROP INDEX contacts_sortname_idx;
 CREATE INDEX contacts_sortname_idx ON contacts
-    ((coalesce(last_name, '')), (coalesce(first_name, '')), id) INCLUDE (search);
+    ((coalesce(last_name, '')), (coalesce(first_name, '')), id)
+    INCLUDE (search, last_name, first_name);
 DROP INDEX leads_updated_idx;
 CREATE INDEX leads_updated_idx ON leads (updated_at, id) INCLUDE (search);
 DROP INDEX tickets_updated_idx;
 CREATE INDEX tickets_updated_idx ON tickets (updated_at, id) INCLUDE (search);
 DROP INDEX campaigns_name_idx;
 CREATE INDEX campaigns_name_idx ON campaigns (name, id) INCLUDE (search);
+-- and the pipeline's columns (a search there always walks one stage)
+DROP INDEX opportunities_stage_amount_idx;
+CREATE INDEX opportunities_stage_amount_idx ON opportunities (stage, (coalesce(amount, 0)), id)
+    INCLUDE (search, amount);
+DROP INDEX opportunities_stage_updated_idx;
+CREATE INDEX opportunities_stage_updated_idx ON opportunities (stage, updated_at, id)
+    INCLUDE (search);
 
 -- Add the (block, trigram) pairs of the rows in transition table "changed" (TG_ARGV[0]: the
 -- list). Set-based: the block of each row is one index lookup in the boundaries.
@@ -294,17 +303,25 @@ SET search_path = pg_catalog, public, pg_temp
 AS $$
 DECLARE
     l public.search_block_lists;
-    v_t text[] := public.ccrm_block_pattern_trgms(p_text);
-    v_w text := regexp_replace(public.ccrm_fold(p_text), '[^[:alnum:]]+', '0', 'g');
-    v_pair text;  -- two letters or digits typed: the LIKE prefix of their trigrams
+    -- (explicit collations: the call's arguments may come with different ones, a name's ICU
+    -- and a literal's default, and then the parameters have none)
+    v_t text[] := public.ccrm_block_pattern_trgms(p_text COLLATE "C");
+    v_w text COLLATE "C" := regexp_replace(public.ccrm_fold(p_text COLLATE "C"), '[^[:alnum:]]+',
+                                           '0', 'g');
+    v_pair text COLLATE "C";  -- two letters or digits typed: the LIKE prefix of their trigrams
     v_other boolean := false;
     v_types text;
 BEGIN
-    SELECT * INTO l FROM public.search_block_lists s WHERE s.list = p_list;
+    IF NOT public.ccrm_is_internal() THEN  -- partners: no blocks (nor reading them)
+        RETURN QUERY SELECT false, NULL::int, NULL::text, NULL::text, NULL::bigint, NULL::text,
+                            NULL::text, NULL::bigint;
+        RETURN;
+    END IF;
+    SELECT * INTO l FROM public.search_block_lists s WHERE s.list = p_list COLLATE "C";
     IF v_w ~ '^[a-z0-9]{2}$' THEN
         v_pair := v_w || '%';
     END IF;
-    IF NOT FOUND OR (cardinality(v_t) = 0 AND v_pair IS NULL) OR NOT public.ccrm_is_internal() THEN
+    IF NOT FOUND OR (cardinality(v_t) = 0 AND v_pair IS NULL) THEN
         RETURN QUERY SELECT false, NULL::int, NULL::text, NULL::text, NULL::bigint, NULL::text,
                             NULL::text, NULL::bigint;
         RETURN;

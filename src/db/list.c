@@ -540,7 +540,7 @@ block_search(struct db *db, const struct entityspec *e, const struct sortspec *s
     const char *params[12];
     const char *restv[3] = {NULL, NULL, NULL};
     const char *restop = NULL;
-    int nb, i, np, rc = -1;
+    int nb, i, next, np, window, rc = -1;
 
     if (blocks == NULL)
         goto out;
@@ -551,26 +551,33 @@ block_search(struct db *db, const struct entityspec *e, const struct sortspec *s
     }
     order_by(ob, sizeof ob, s, dir, s->key, s->key2, "a.id");
     order_by(obw, sizeof obw, s, dir, "w.k1", "w.k2", "w.id");
-    snprintf(wlimit, sizeof wlimit, "%d",
-             search_window() < BLOCK_WINDOW ? search_window() : BLOCK_WINDOW);
-    for (i = 0; i < nb && *got < limit; i++) {
-        const char *lo[3] = {db_val(blocks, i, 2), db_val(blocks, i, 3), db_val(blocks, i, 4)};
-        const char *hi[3] = {db_val(blocks, i, 5), db_val(blocks, i, 6), db_val(blocks, i, 7)};
-        int j;
+    window = search_window() < BLOCK_WINDOW ? search_window() : BLOCK_WINDOW;
+    for (i = 0; i < nb && *got < limit; i = next) {
+        const char *lo[3], *hi[3];
+        int j, run;
 
+        /* a run of blocks next to each other in the walk is walked as one stretch */
+        for (next = i + 1; next < nb; next++)
+            if (abs(atoi(PQgetvalue(blocks, next, 1)) - atoi(PQgetvalue(blocks, next - 1, 1))) != 1)
+                break;
+        run = next - i;
         for (j = 0; j < 3; j++) {
-            lo[j] = PQgetisnull(blocks, i, 2 + j) ? NULL : lo[j];
-            hi[j] = PQgetisnull(blocks, i, 5 + j) ? NULL : hi[j];
+            int first = asc ? i : next - 1, last = asc ? next - 1 : i;
+
+            lo[j] = PQgetisnull(blocks, first, 2 + j) ? NULL : PQgetvalue(blocks, first, 2 + j);
+            hi[j] = PQgetisnull(blocks, last, 5 + j) ? NULL : PQgetvalue(blocks, last, 5 + j);
         }
-        if (windows++ == BLOCK_WALK_MAX) {
-            /* the rest: from this block on, in walking order (after `from`, below) */
+        if (windows >= BLOCK_WALK_MAX) {
+            /* the rest: from this stretch on, in walking order (after `from`, below) */
             memcpy(restv, asc ? lo : hi, sizeof restv);
             restop = asc ? ">=" : "<";
             break;
         }
-        /* the block's rows after `from`, a window of them, filtered. The block's far end is
-         * tested outside the window: a btree scan stops at a row comparison only on its first
-         * column, and in an order of last change many rows share it. */
+        windows += run;
+        snprintf(wlimit, sizeof wlimit, "%d", run * window);
+        /* the stretch's rows after `from`, a window of them, filtered. The stretch's far end
+         * is tested outside the window: a btree scan stops at a row comparison only on its
+         * first column, and in an order of last change many rows can share it. */
         np = 0;
         params[np++] = pattern;
         snprintf(sql_cond, sizeof sql_cond, "TRUE");
@@ -586,7 +593,7 @@ block_search(struct db *db, const struct entityspec *e, const struct sortspec *s
                         "  SELECT w.id FROM ("
                         "    SELECT a.id, a.search, %s AS k1, %s AS k2 FROM %s a WHERE %s"
                         "     ORDER BY %s LIMIT $%d) w"
-                        "   WHERE %s AND w.search LIKE ccrm_fold($1) ORDER BY %s LIMIT $%d) h"
+                        "   WHERE w.search LIKE ccrm_fold($1) AND %s ORDER BY %s LIMIT $%d) h"
                         " ON h.id = a.id ORDER BY %s",
                         sel, e->table, s->key, s->key2 ? s->key2 : "NULL", e->record_table,
                         sql_cond, ob, np, far_cond, obw, np - 1, ob);
@@ -594,29 +601,30 @@ block_search(struct db *db, const struct entityspec *e, const struct sortspec *s
             goto out;
         if (*got == limit)
             break;
-        /* does the block go on after the window? Then collect from the window's end on. */
+        /* the page is not full: did the window end inside the stretch? (an index-only walk
+         * without the filter: a third of the walk's cost) Then walk on from its last row. */
         np -= 2;
+        params[np++] = wlimit;
         free(sql);
         sql = xasprintf("SELECT w.k1::text, w.k2::text, w.id::text FROM ("
                         "  SELECT %s AS k1, %s AS k2, a.id FROM %s a"
                         "   WHERE $1::text IS NOT NULL AND %s ORDER BY %s OFFSET $%d - 1 LIMIT 1) w"
                         " WHERE %s",
-                        s->key, s->key2 ? s->key2 : "NULL", e->record_table, sql_cond, ob, np + 1,
+                        s->key, s->key2 ? s->key2 : "NULL", e->record_table, sql_cond, ob, np,
                         far_cond);
-        params[np] = wlimit;
         {
-            PGresult *res = db_exec(db, sql, np + 1, params, err);
+            PGresult *res = db_exec(db, sql, np, params, err);
+
             if (res == NULL)
                 goto out;
             if (PQntuples(res) == 1) {
                 str_copy(wkey, db_val(res, 0, 0), sizeof wkey);
                 str_copy(wkey2, db_val(res, 0, 1), sizeof wkey2);
                 str_copy(wid, db_val(res, 0, 2), sizeof wid);
-                /* the block goes on: walk on from the window's last row */
                 fromv[0] = wkey;
                 fromv[1] = wkey2;
                 fromv[2] = wid;
-                i--;
+                next = i;
             }
             PQclear(res);
         }
@@ -698,7 +706,16 @@ db_list_fetch(struct db *db, const struct list_query *q, const struct row *from,
     params[np++] = limbuf;
 
     /* a filtered search walks the filter's index (the window below is for whole tables) */
-    if (!searching || !e->windowed || filtered) {
+    if (searching && e->record_table != NULL && (!e->windowed || filtered)) {
+        /* the ids first, from the table alone, so that the walk can be an index-only scan
+         * of a covering index (the pipeline's stage columns, schema/013) */
+        sql = xasprintf("SELECT %s FROM %s JOIN ("
+                        "  SELECT a.id FROM %s a WHERE %s AND %s%s ORDER BY %s LIMIT $%d) h"
+                        " ON h.id = a.id ORDER BY %s",
+                        sel, e->table, e->record_table, e->search, ks, filt, ob, np, ob);
+        if (run_rows(db, e, sql, np, params, dir, limit, out, &got, err) == -1)
+            goto out;
+    } else if (!searching || !e->windowed || filtered) {
         sql = xasprintf("SELECT %s FROM %s WHERE ($1::text IS NULL OR %s) AND %s%s"
                         " ORDER BY %s LIMIT $%d",
                         sel, e->table, e->search, ks, filt, ob, np);

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# The search blocks of schema/013_search_blocks.sql: for every pattern, every matching row of
+# each list lies in a block ccrm_search_blocks() names (and a pattern it cannot judge says so);
+# this stays true after single and bulk inserts (also with session_replication_role =
+# replica, as the demo loader writes), edits that move rows to another block, new text in a
+# row and deletes; the pattern trigrams are inside the text typed only; partners get no
+# blocks and cannot read the tables; ccrm --migrate cuts a grown last block again, and only
+# the owner rebuilds.
+. "$(dirname "$0")/../lib/pg.sh"
+CCRM=${1:?usage: test_search_blocks.sh path/to/ccrm}
+
+pg_start_demo "$CCRM" 200
+q() { psqlc -c "$1"; }
+as() {
+    local u=$1
+    shift
+    psql -X -q -At -v ON_ERROR_STOP=1 "host=$PG_DIR dbname=ccrm user=$u" "$@"
+}
+
+psqlc >/dev/null <<'SQL'
+INSERT INTO contacts (first_name, last_name, email)
+SELECT (ARRAY['Anna','Jürgen','Zoë','Łukasz'])[1 + i % 4],
+       (ARRAY['Müller','Nowak','García','O''Brien'])[1 + (i / 4) % 4] || ' ' || i,
+       'c' || i || '@example' || (i % 7) || '.com'
+  FROM generate_series(1, 1500) i;
+INSERT INTO leads (first_name, last_name, company, email)
+SELECT 'Lead', 'Person ' || i, 'Company ' || (i % 40), 'l' || i || '@x' || (i % 5) || '.org'
+  FROM generate_series(1, 1500) i;
+INSERT INTO tickets (account_id, subject)
+SELECT (SELECT min(id) FROM accounts), 'Ticket ' || i || ' ' || md5(i::text) FROM generate_series(1, 1500) i;
+INSERT INTO campaigns (name) SELECT 'Campaign ' || i || ' ' || md5(i::text) FROM generate_series(1, 1500) i;
+UPDATE search_block_lists SET size = 100;
+SELECT ccrm_search_blocks_rebuild(list) FROM search_block_lists;
+CREATE TABLE pats (p text);
+-- pieces of real search texts (2 to 7 characters, many straddling words), typed forms
+INSERT INTO pats
+SELECT DISTINCT substr(x.search, s, l)
+  FROM ((SELECT search FROM contacts ORDER BY id DESC LIMIT 40)
+        UNION ALL (SELECT search FROM leads ORDER BY id DESC LIMIT 40)
+        UNION ALL (SELECT search FROM tickets ORDER BY id DESC LIMIT 20)
+        UNION ALL (SELECT search FROM campaigns ORDER BY id DESC LIMIT 20)) x,
+       generate_series(1, 40, 3) s, generate_series(2, 7, 5) l
+ WHERE length(substr(x.search, s, l)) = l;
+INSERT INTO pats VALUES ('nowak'), ('Müller'), ('person 12'), ('on 1'), ('o''brien'), ('n 1'),
+    ('ticket 4'), ('aign 9'), ('@example3'), ('QQQZ'), ('zz'), ('50%'), ('a_b'), ('.com'), (' 7 ');
+SQL
+check "enough patterns to mean something" test "$(q "select count(*) from pats")" -gt 400
+
+# bad LIST TABLE KEY BKEY: patterns with a matching row outside every block named (or named
+# "nothing can match" while something does), listed
+bad() {
+    q "with rb as materialized (
+            select a.search, coalesce((select b.blk from search_blocks_$1 b where ($4) <= ($3)
+                                        order by b.blk desc limit 1), 0) as blk from $2 a),
+            pc as materialized (
+            select p.p, c.usable, c.blk
+              from pats p, ccrm_search_blocks('$1', p.p, '%', true, null, null, null) c),
+            pf as materialized (select p, ccrm_fold(p) as f from pats)
+       select string_agg(distinct pf.p, ' | ') from pf join rb on strpos(rb.search, pf.f) > 0
+        where exists (select 1 from pc where pc.p = pf.p and pc.usable)
+          and not exists (select 1 from pc where pc.p = pf.p and pc.blk = rb.blk)"
+}
+all_good() { # all_good WHEN: every list answers right
+    local b
+    b=$(bad contacts_name contacts "coalesce(a.last_name, ''), coalesce(a.first_name, ''), a.id" "b.k1, b.k2, b.id")
+    check "$1: contacts: every match in a named block (wrong: ${b:-none})" test -z "$b"
+    b=$(bad leads_updated leads "a.updated_at, a.id" "b.k1, b.id")
+    check "$1: leads: every match in a named block (wrong: ${b:-none})" test -z "$b"
+    b=$(bad tickets_updated tickets "a.updated_at, a.id" "b.k1, b.id")
+    check "$1: tickets: every match in a named block (wrong: ${b:-none})" test -z "$b"
+    b=$(bad campaigns_name campaigns "a.name, a.id" "b.k1, b.id")
+    check "$1: campaigns: every match in a named block (wrong: ${b:-none})" test -z "$b"
+}
+all_good "after the cut"
+n=$(q "select count(*) from ccrm_search_blocks('contacts_name', 'nowak', '%', true, null, null, null)")
+m=$(q "select count(distinct (select b.blk from search_blocks_contacts_name b
+          where (b.k1, b.k2, b.id) <= (coalesce(a.last_name, ''), coalesce(a.first_name, ''), a.id)
+          order by b.blk desc limit 1)) from contacts a where a.search like '%nowak%'")
+check "the blocks narrow: 'nowak' names $n blocks, $m hold Nowaks, of $(q "select count(*) from search_blocks_contacts_name")" \
+    test "$n" -le $((m + 1))
+check "two letters are looked for too" \
+    test "$(q "select bool_and(usable) from ccrm_search_blocks('contacts_name', 'no', '%', true, null, null, null)")" = t
+check "one letter is not (the blocks cannot tell)" \
+    test "$(q "select bool_and(usable) from ccrm_search_blocks('contacts_name', 'n', '%', true, null, null, null)")" = f
+check "a trigram no row has: no block at all" \
+    test "$(q "select count(*) from ccrm_search_blocks('campaigns_name', 'qqqz', '%', true, null, null, null)")" = 0
+check "the trigrams of a text are those inside it (nowak: now owa wak)" \
+    test "$(q "select array_to_string(array(select unnest(ccrm_block_pattern_trgms('Nowak')) order by 1), ' ')")" = "now owa wak"
+check "tickets whose account matches: the blocks cannot tell" \
+    test "$(q "select bool_and(usable) from ccrm_search_blocks('tickets_updated', (select name from accounts limit 1), '%' || (select ccrm_fold(name) from accounts limit 1) || '%', true, null, null, null)")" = f
+
+# writers after the cut: single rows, a bulk insert under replica, edits moving rows to the
+# top of an order of last change, new words, renames into another block, deletes
+psqlc >/dev/null <<'SQL'
+INSERT INTO contacts (first_name, last_name) VALUES ('Xaver', 'Aardvark Zyx'), ('Yolanda', 'Zzyzx Qvt');
+SET session_replication_role = replica;
+INSERT INTO leads (first_name, last_name, company)
+SELECT 'Bulk', 'Quokka ' || i, 'Replica Co' FROM generate_series(1, 300) i;
+INSERT INTO campaigns (name) SELECT 'Aaa Replica ' || i FROM generate_series(1, 50) i;
+SET session_replication_role = origin;
+UPDATE leads SET company = 'Wombat Works' WHERE id IN (SELECT id FROM leads ORDER BY id LIMIT 30);
+UPDATE tickets SET subject = 'Moved Platypus ' || id WHERE id % 97 = 0;
+UPDATE contacts SET last_name = 'Aaberg Kiwi' WHERE id IN (SELECT id FROM contacts ORDER BY id DESC LIMIT 5);
+UPDATE campaigns SET name = 'Zulu Emu ' || id WHERE id % 89 = 0;
+DELETE FROM campaigns WHERE id % 83 = 0;
+INSERT INTO pats VALUES ('aardvark'), ('zzyzx'), ('quokka 2'), ('replica'), ('wombat'),
+    ('platypus'), ('kiwi'), ('zulu emu'), ('aaa rep'), ('bulk qu');
+SQL
+all_good "after inserts, replica bulk loads, edits and deletes"
+check "a lead edited to the top is in the last block" \
+    test "$(q "select max(blk) from ccrm_search_blocks('leads_updated', 'wombat', '%', true, null, null, null)")" = \
+         "$(q "select max(blk) from search_blocks_leads_updated")"
+
+# from a row on: the blocks before it (ascending) or after it (descending) are left out
+k=$(q "select k1 || '|' || k2 || '|' || id from search_blocks_contacts_name order by blk limit 1 offset 5")
+IFS='|' read -r k1 k2 kid <<<"$k"
+check "ascending from a row: no block before it" \
+    test "$(q "select count(*) from ccrm_search_blocks('contacts_name', 'an', '%', true, '$k1', '$k2', $kid) where blk < 4")" = 0
+check "descending from a row: no block after it" \
+    test "$(q "select count(*) from ccrm_search_blocks('contacts_name', 'an', '%', false, '$k1', '$k2', $kid) where blk > 5")" = 0
+
+# partners (paul) get no blocks and cannot read them; internal users (mia) can, not write them
+check "a partner gets no blocks" \
+    test "$(as paul -c "select bool_and(usable) from ccrm_search_blocks('contacts_name', 'nowak', '%', true, null, null, null)")" = f
+check "an internal user gets them" \
+    test "$(as mia -c "select bool_and(usable) from ccrm_search_blocks('contacts_name', 'nowak', '%', true, null, null, null)")" = t
+check "a partner cannot read the trigram table" bash -c "$(declare -f as); PG_DIR=$PG_DIR; ! as paul -c 'select count(*) from search_block_trgm' 2>/dev/null"
+check "only the owner rebuilds" bash -c "$(declare -f as); PG_DIR=$PG_DIR; ! as mia -c \"select ccrm_search_blocks_rebuild('leads_updated')\" 2>/dev/null"
+check "nobody writes the table directly" bash -c "$(declare -f as); PG_DIR=$PG_DIR; ! as mia -c \"insert into search_block_trgm values ('leads_updated', 'zzz', 0)\" 2>/dev/null"
+
+# the last block grows with rows added at the top; ccrm --migrate cuts it again
+before=$(q "select count(*) from search_blocks_leads_updated")
+q "insert into leads (first_name, last_name) select 'Late', 'Arrival ' || i from generate_series(1, 700) i" >/dev/null
+out=$("$CCRM" -d "$PG_CONN" --migrate 2>&1)
+check "ccrm --migrate says it cut the leads again ($out)" grep -q "leads_updated" <<<"$out"
+check "the leads have more blocks now ($before before)" \
+    test "$(q "select count(*) from search_blocks_leads_updated")" -gt "$before"
+all_good "after ccrm --migrate"
+out=$("$CCRM" -d "$PG_CONN" --migrate 2>&1)
+check "a second --migrate has nothing to cut ($out)" bash -c "! grep -q 'cut again' <<<'$out'"
+done_testing
