@@ -9,8 +9,9 @@
 -- accounts by name with one range per trigram; a single range is too coarse for a list in
 -- order of last change, where rows move to the top when edited.
 --
--- So each of these list orders is cut into blocks of about 10,000 consecutive rows, and for
--- every block we keep which trigrams its rows contain. A search asks for the blocks that
+-- So each of these list orders (Contacts by name, Leads and Tickets by last change, Campaigns
+-- by name, the Feed and the Inbox newest first) is cut into blocks of about 10,000 consecutive
+-- rows, and for every block we keep which trigrams its rows contain. A search asks for the blocks that
 -- contain every trigram of the text typed (a row can only match when it has all of them),
 -- and walks just those, in order, until the page is full; blocks without some trigram are
 -- skipped without being read.
@@ -20,9 +21,10 @@
 -- pg_trgm keeps only letters and digits and makes words of them, which would lose the
 -- digits of short numbers. (A 0 in the text then looks like a separator to the blocks: that
 -- only makes them name a few more blocks.) For the text typed, only the trigrams inside it
--- count (ccrm_block_pattern_trgms): the text may sit inside a longer word of a row. Two
--- letters or digits typed are looked for as the start of a trigram: every pair in a row is
--- followed by another character or by the end of the text (pg_trgm then pads "ab ").
+-- count (ccrm_block_pattern_trgms): the text may sit inside a longer word of a row. One or
+-- two letters or digits typed are looked for as the start of a trigram: the text gets a 0 at
+-- its end, so every character of a row is followed by another one (or, for the last pair,
+-- by pg_trgm's padding: "a0 ").
 --
 -- The blocks stay valid for every writer: statement triggers add the (block, trigram) pairs of
 -- the rows an INSERT or UPDATE wrote, to the block the row's place in the order falls in (also
@@ -42,7 +44,7 @@
 CREATE FUNCTION ccrm_block_trgms(text) RETURNS text[]
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, public
-AS $$ SELECT show_trgm(regexp_replace($1, '[^[:alnum:]]+', '0', 'g')) $$;
+AS $$ SELECT show_trgm(regexp_replace($1, '[^[:alnum:]]+', '0', 'g') || '0') $$;
 
 -- The trigrams every row containing the user's text p_text has: the 3-character windows of
 -- the folded, normalised text, each in pg_trgm's form (the one trigram of the window that
@@ -116,6 +118,13 @@ CREATE TABLE search_blocks_campaigns_name (
     id  bigint NOT NULL
 );
 CREATE INDEX ON search_blocks_campaigns_name (k1, id);
+CREATE TABLE search_blocks_events_newest (
+    blk int PRIMARY KEY,
+    k1  bigint NOT NULL,
+    id  bigint NOT NULL
+);
+CREATE INDEX ON search_blocks_events_newest (k1, id);
+CREATE TABLE search_blocks_inbox_newest (LIKE search_blocks_events_newest INCLUDING ALL);
 
 INSERT INTO search_block_lists VALUES
     ('contacts_name', 'contacts', 'search_blocks_contacts_name', 'coalesce(a.last_name, '''')',
@@ -123,7 +132,10 @@ INSERT INTO search_block_lists VALUES
     ('leads_updated', 'leads', 'search_blocks_leads_updated', 'a.updated_at', NULL, 10000, NULL),
     ('tickets_updated', 'tickets', 'search_blocks_tickets_updated', 'a.updated_at', NULL, 10000,
      'EXISTS (SELECT 1 FROM public.accounts x WHERE x.search LIKE public.ccrm_fold($1))'),
-    ('campaigns_name', 'campaigns', 'search_blocks_campaigns_name', 'a.name', NULL, 10000, NULL);
+    ('campaigns_name', 'campaigns', 'search_blocks_campaigns_name', 'a.name', NULL, 10000, NULL),
+    -- the Feed, and the Inbox: blocks of everyone's entries by id, each walked for one's own
+    ('events_newest', 'events', 'search_blocks_events_newest', 'a.id', NULL, 10000, NULL),
+    ('inbox_newest', 'inbox', 'search_blocks_inbox_newest', 'a.id', NULL, 10000, NULL);
 
 CREATE TABLE search_block_trgm (
     list text COLLATE "C" NOT NULL,
@@ -139,7 +151,8 @@ DECLARE
 BEGIN
     FOREACH t IN ARRAY ARRAY['search_block_lists', 'search_block_trgm',
                              'search_blocks_contacts_name', 'search_blocks_leads_updated',
-                             'search_blocks_tickets_updated', 'search_blocks_campaigns_name'] LOOP
+                             'search_blocks_tickets_updated', 'search_blocks_campaigns_name',
+                             'search_blocks_events_newest', 'search_blocks_inbox_newest'] LOOP
         EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
         EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
         EXECUTE format('CREATE POLICY ccrm_owner ON %I TO %I USING (true) WITH CHECK (true)', t,
@@ -162,6 +175,17 @@ DROP INDEX tickets_updated_idx;
 CREATE INDEX tickets_updated_idx ON tickets (updated_at, id) INCLUDE (search);
 DROP INDEX campaigns_name_idx;
 CREATE INDEX campaigns_name_idx ON campaigns (name, id) INCLUDE (search);
+-- The Feed and the Inbox search a folded column too (accents and case ignored, like the other
+-- lists, instead of ILIKE over two columns), with a trigram index and a covering walk index.
+ALTER TABLE events ADD COLUMN search text COLLATE "C"
+    GENERATED ALWAYS AS (ccrm_fold(actor || ' ' || summary)) STORED;
+CREATE INDEX events_search_trgm_idx ON events USING gin (search gin_trgm_ops);
+CREATE INDEX events_id_search_idx ON events (id) INCLUDE (search);
+ALTER TABLE inbox ADD COLUMN search text COLLATE "C"
+    GENERATED ALWAYS AS (ccrm_fold(coalesce(note, '') || ' ' || coalesce(from_login, ''))) STORED;
+CREATE INDEX inbox_search_trgm_idx ON inbox USING gin (search gin_trgm_ops);
+DROP INDEX inbox_login_idx;
+CREATE INDEX inbox_login_idx ON inbox (login, id DESC) INCLUDE (search);
 -- and the pipeline's columns (a search there always walks one stage)
 DROP INDEX opportunities_stage_amount_idx;
 CREATE INDEX opportunities_stage_amount_idx ON opportunities (stage, (coalesce(amount, 0)), id)
@@ -308,7 +332,7 @@ DECLARE
     v_t text[] := public.ccrm_block_pattern_trgms(p_text COLLATE "C");
     v_w text COLLATE "C" := regexp_replace(public.ccrm_fold(p_text COLLATE "C"), '[^[:alnum:]]+',
                                            '0', 'g');
-    v_pair text COLLATE "C";  -- two letters or digits typed: the LIKE prefix of their trigrams
+    v_pair text COLLATE "C";  -- one or two letters or digits typed: the LIKE prefix of trigrams
     v_other boolean := false;
     v_types text;
 BEGIN
@@ -318,7 +342,7 @@ BEGIN
         RETURN;
     END IF;
     SELECT * INTO l FROM public.search_block_lists s WHERE s.list = p_list COLLATE "C";
-    IF v_w ~ '^[a-z0-9]{2}$' THEN
+    IF v_w ~ '^[a-z0-9]{1,2}$' THEN
         v_pair := v_w || '%';
     END IF;
     IF NOT FOUND OR (cardinality(v_t) = 0 AND v_pair IS NULL) THEN

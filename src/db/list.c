@@ -23,7 +23,15 @@
  * little to collect. The bounds only narrow the walk, never the rows: the result is the same
  * rows in the same order as the plain "WHERE search LIKE ... ORDER BY name, id", and paging
  * from any row in either direction uses the same keyset. Partners get no bounds (they would
- * name accounts not shared with them) and search as in steps 1-3. */
+ * name accounts not shared with them) and search as in steps 1-3.
+ *
+ * The other big lists (Contacts and Campaigns by name, Leads and Tickets by last change, the
+ * Feed and the Inbox newest first) search through blocks instead (block_search(), schema/013):
+ * their order is cut into blocks of about 10,000 rows, the database knows which trigrams each
+ * block's rows contain, and a search walks only the blocks that have every trigram of the
+ * text, so that matches far down the order are reached without crossing everything before
+ * them. A filtered search walks the filter's index, selecting the ids from the table alone so
+ * that the walk can be index-only. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +78,7 @@ struct entityspec {
     const char *const *filterexprs; /* the SQL each filter compares with its value */
     int owner_filter;               /* index of the "my records" filter, -1 none */
     const char *record_table;       /* what a row is a record of, or NULL */
+    const char *base; /* the bare table as alias a, for walks that want only ids and keys */
 };
 
 static const char *const account_cols[] = {"Name",  "Domain", "Industry",
@@ -83,7 +92,7 @@ static const char *const account_sortnames[] = {"name", "updated", "industry", N
 
 static const char *const feed_cols[] = {"Time", "Who", "Dept", "Record", "What"};
 static const struct sortspec feed_sorts[] = {
-    {"newest", "a.id", "bigint", NULL, 1, 0, NULL},
+    {"newest", "a.id", "bigint", NULL, 1, 0, "events_newest"},
 };
 static const char *const feed_sortnames[] = {"newest", NULL};
 
@@ -163,7 +172,7 @@ static const char *const campaign_fexprs[] = {"a.status", "a.owner"};
 
 static const char *const inbox_cols[] = {"When", "Kind", "From", "Record", "Note"};
 static const struct sortspec inbox_sorts[] = {
-    {"newest", "a.id", "bigint", NULL, 1, 0, NULL},
+    {"newest", "a.id", "bigint", NULL, 1, 0, "inbox_newest"},
 };
 static const char *const inbox_sortnames[] = {"newest", NULL};
 static const char *const inbox_fnames[] = {"unread", "kind", NULL};
@@ -193,7 +202,7 @@ static const struct entityspec entities[] = {
                       "(a.search LIKE ccrm_fold($1) OR a.account_id IN (SELECT x.id FROM accounts x"
                       " WHERE x.search LIKE ccrm_fold($1)))",
                       0, NULL, ticket_cols, ticket_sorts, ticket_sortnames, ticket_fnames,
-                      ticket_fexprs, 2, "tickets"},
+                      ticket_fexprs, 2, "tickets", "tickets a"},
     [LIST_LEADS] = {LEAD_FROM,
                     "concat_ws(' ', a.first_name, a.last_name), coalesce(a.company, ''),"
                     " a.status, a.score::text, coalesce(a.owner, ''),"
@@ -201,7 +210,7 @@ static const struct entityspec entities[] = {
                     " || coalesce(' (' || au.department || ')', '') || ' ' || act.what, ''),"
                     " coalesce(a.account_id::text, '')",
                     6, 7, "a.search LIKE ccrm_fold($1)", 0, NULL, lead_cols, lead_sorts,
-                    lead_sortnames, lead_fnames, lead_fexprs, 1, "leads"},
+                    lead_sortnames, lead_fnames, lead_fexprs, 1, "leads", "leads a"},
     [LIST_ACCOUNTS] = {"accounts a",
                        "a.name, coalesce(a.domain, ''), coalesce(a.industry, ''),"
                        " coalesce(a.owner, ''),"
@@ -212,7 +221,7 @@ static const struct entityspec entities[] = {
                        " r.hi COLLATE \"und-x-icu\" < $2::text"
                        " FROM ccrm_account_search_range($1) r",
                        account_cols, account_sorts, account_sortnames, account_fnames,
-                       account_fexprs, 0, "accounts"},
+                       account_fexprs, 0, "accounts", "accounts a"},
     [LIST_FEED] = {"events a",
                    "to_char(a.at, 'MM-DD HH24:MI:SS'), a.actor, coalesce(a.department, ''),"
                    " CASE WHEN a.entity_id IS NULL THEN a.entity"
@@ -221,29 +230,32 @@ static const struct entityspec entities[] = {
                    " WHEN 'update' THEN 'changed ' || coalesce(array_to_string(a.changed, ', '),"
                    " '') || ': ' ELSE '' END || a.summary,"
                    " coalesce(a.account_id::text, ''), a.entity, coalesce(a.entity_id::text, '')",
-                   5, 8, "(a.summary ILIKE $1 OR a.actor ILIKE $1)", 0, NULL, feed_cols, feed_sorts,
-                   feed_sortnames, feed_fnames, feed_fexprs, 0, NULL},
+                   5, 8, "a.search LIKE ccrm_fold($1)", 0, NULL, feed_cols, feed_sorts,
+                   feed_sortnames, feed_fnames, feed_fexprs, 0, NULL, "events a"},
     [LIST_CONTACTS] = {"contacts a LEFT JOIN accounts acc ON acc.id = a.account_id",
                        "concat_ws(' ', a.first_name, a.last_name), coalesce(a.email, ''),"
                        " coalesce(acc.name, ''), coalesce(a.title, ''), coalesce(a.owner, ''),"
                        " to_char(a.updated_at, 'YYYY-MM-DD HH24:MI'),"
                        " coalesce(a.account_id::text, '')",
                        6, 7, "a.search LIKE ccrm_fold($1)", 0, NULL, contact_cols, contact_sorts,
-                       contact_sortnames, contact_fnames, contact_fexprs, 0, "contacts"},
+                       contact_sortnames, contact_fnames, contact_fexprs, 0, "contacts",
+                       "contacts a"},
     [LIST_DEALS] = {"opportunities a LEFT JOIN accounts acc ON acc.id = a.account_id",
                     "a.name, coalesce(to_char(a.amount, 'FM999G999G999G990D00') || ' '"
                     " || a.currency, ''), coalesce(acc.name, ''),"
                     " coalesce(to_char(a.close_date, 'YYYY-MM-DD'), ''), coalesce(a.owner, ''),"
                     " a.stage, coalesce(a.account_id::text, ''), a.version::text",
                     6, 8, "a.search LIKE ccrm_fold($1)", 0, NULL, deal_cols, deal_sorts,
-                    deal_sortnames, deal_fnames, deal_fexprs, 1, "opportunities"},
+                    deal_sortnames, deal_fnames, deal_fexprs, 1, "opportunities",
+                    "opportunities a"},
     [LIST_CAMPAIGNS] = {"campaigns a",
                         "a.name, a.status, coalesce(to_char(a.starts_on, 'YYYY-MM-DD'), ''),"
                         " coalesce(to_char(a.ends_on, 'YYYY-MM-DD'), ''),"
                         " coalesce(to_char(a.budget, 'FM999G999G999G990D00'), ''),"
                         " coalesce(a.owner, '')",
                         6, 6, "a.search LIKE ccrm_fold($1)", 0, NULL, campaign_cols, campaign_sorts,
-                        campaign_sortnames, campaign_fnames, campaign_fexprs, 1, "campaigns"},
+                        campaign_sortnames, campaign_fnames, campaign_fexprs, 1, "campaigns",
+                        "campaigns a"},
     /* one's own inbox: the subquery keeps every statement on the (login, id) index */
     [LIST_INBOX] = {"(SELECT * FROM inbox i WHERE i.login = current_user) a"
                     " LEFT JOIN users fu ON fu.login = a.from_login",
@@ -252,8 +264,9 @@ static const struct entityspec entities[] = {
                     " a.from_login, ''), " INBOX_RECORD ", coalesce(a.note, ''),"
                     " coalesce(a.entity, ''), coalesce(a.entity_id::text, ''),"
                     " (a.read_at IS NULL)::text",
-                    5, 8, "(a.note ILIKE $1 OR a.from_login ILIKE $1)", 0, NULL, inbox_cols,
-                    inbox_sorts, inbox_sortnames, inbox_fnames, inbox_fexprs, -1, NULL},
+                    5, 8, "a.search LIKE ccrm_fold($1)", 0, NULL, inbox_cols, inbox_sorts,
+                    inbox_sortnames, inbox_fnames, inbox_fexprs, -1, NULL,
+                    "(SELECT * FROM inbox i WHERE i.login = current_user) a"},
 };
 
 const char *const *
@@ -474,11 +487,21 @@ after(char *buf, size_t n, const struct sortspec *s, int dir, const struct row *
     }
 }
 
-/* The windows walked, block by block, before the rest of a search is collected with the
+/* The blocks' worth of windows walked before the rest of a search is collected with the
  * trigram index instead (the blocks a search names are then mostly ones where its trigrams
- * occur apart); a window is at most BLOCK_WINDOW rows, a little more than a block. */
+ * occur apart); a window is BLOCK_WINDOW rows per block, a little more than a block. */
 #define BLOCK_WALK_MAX 24
 #define BLOCK_WINDOW 12000
+
+/* BLOCK_WALK_MAX; CCRM_BLOCK_WALK_MAX overrides it, so that tests reach the collection. */
+static int
+block_walk_max(void)
+{
+    const char *v = getenv("CCRM_BLOCK_WALK_MAX");
+    long n = v != NULL ? strtol(v, NULL, 10) : 0;
+
+    return n >= 1 && n <= 100000 ? (int)n : BLOCK_WALK_MAX;
+}
 
 /* " AND (k1[, k2], id) op ($p::type[, $p+1::text], $p+2::bigint)" appended to buf for the
  * key expressions x[0..2] (NULL: the sort's own over alias a), with the values v[0..2]
@@ -508,10 +531,11 @@ key_cond(char *buf, size_t n, const struct sortspec *s, const char *const x[3], 
 }
 
 /* A search through the blocks of the list's order (schema/013, see the top): ask which blocks
- * can hold matches after `from`, walk them in order with the covering sort index, a window of
- * SEARCH_WINDOW rows at most each, until the page is full. When a block is longer than the
- * window, or BLOCK_WALK_MAX blocks did not fill the page, the rest of the matches from there on
- * are collected with the trigram index. Returns 1 (rows in out, *got), 0 (the blocks cannot
+ * can hold matches after `from`, walk them in order on the covering sort index (a run of
+ * neighbouring blocks as one stretch, a window of BLOCK_WINDOW rows per block; a stretch that
+ * goes on past its window is walked on from the window's end) until the page is full. When
+ * BLOCK_WALK_MAX blocks' worth of windows did not fill it, the rest of the matches from there
+ * on are collected with the trigram index. Returns 1 (rows in out, *got), 0 (the blocks cannot
  * tell: search otherwise) or -1. */
 static int
 block_search(struct db *db, const struct entityspec *e, const struct sortspec *s,
@@ -537,7 +561,7 @@ block_search(struct db *db, const struct entityspec *e, const struct sortspec *s
     char far_cond[600];
     static const char *const wkeys[3] = {"w.k1", "w.k2", "w.id"};
     char *sql = NULL, *sel = select_list(e, s);
-    const char *params[12];
+    const char *params[16];
     const char *restv[3] = {NULL, NULL, NULL};
     const char *restop = NULL;
     int nb, i, next, np, window, rc = -1;
@@ -567,7 +591,7 @@ block_search(struct db *db, const struct entityspec *e, const struct sortspec *s
             lo[j] = PQgetisnull(blocks, first, 2 + j) ? NULL : PQgetvalue(blocks, first, 2 + j);
             hi[j] = PQgetisnull(blocks, last, 5 + j) ? NULL : PQgetvalue(blocks, last, 5 + j);
         }
-        if (windows >= BLOCK_WALK_MAX) {
+        if (windows >= block_walk_max()) {
             /* the rest: from this stretch on, in walking order (after `from`, below) */
             memcpy(restv, asc ? lo : hi, sizeof restv);
             restop = asc ? ">=" : "<";
@@ -591,12 +615,12 @@ block_search(struct db *db, const struct entityspec *e, const struct sortspec *s
         free(sql);
         sql = xasprintf("SELECT %s FROM %s JOIN ("
                         "  SELECT w.id FROM ("
-                        "    SELECT a.id, a.search, %s AS k1, %s AS k2 FROM %s a WHERE %s"
+                        "    SELECT a.id, a.search, %s AS k1, %s AS k2 FROM %s WHERE %s"
                         "     ORDER BY %s LIMIT $%d) w"
                         "   WHERE w.search LIKE ccrm_fold($1) AND %s ORDER BY %s LIMIT $%d) h"
                         " ON h.id = a.id ORDER BY %s",
-                        sel, e->table, s->key, s->key2 ? s->key2 : "NULL", e->record_table,
-                        sql_cond, ob, np, far_cond, obw, np - 1, ob);
+                        sel, e->table, s->key, s->key2 ? s->key2 : "NULL", e->base, sql_cond, ob,
+                        np, far_cond, obw, np - 1, ob);
         if (run_rows(db, e, sql, np, params, dir, limit, out, got, err) == -1)
             goto out;
         if (*got == limit)
@@ -607,11 +631,10 @@ block_search(struct db *db, const struct entityspec *e, const struct sortspec *s
         params[np++] = wlimit;
         free(sql);
         sql = xasprintf("SELECT w.k1::text, w.k2::text, w.id::text FROM ("
-                        "  SELECT %s AS k1, %s AS k2, a.id FROM %s a"
+                        "  SELECT %s AS k1, %s AS k2, a.id FROM %s"
                         "   WHERE $1::text IS NOT NULL AND %s ORDER BY %s OFFSET $%d - 1 LIMIT 1) w"
                         " WHERE %s",
-                        s->key, s->key2 ? s->key2 : "NULL", e->record_table, sql_cond, ob, np,
-                        far_cond);
+                        s->key, s->key2 ? s->key2 : "NULL", e->base, sql_cond, ob, np, far_cond);
         {
             PGresult *res = db_exec(db, sql, np, params, err);
 
@@ -639,11 +662,11 @@ block_search(struct db *db, const struct entityspec *e, const struct sortspec *s
         params[np++] = limbuf;
         free(sql);
         sql = xasprintf("SELECT %s FROM %s JOIN ("
-                        "  SELECT a.id FROM (SELECT * FROM %s a"
+                        "  SELECT a.id FROM (SELECT * FROM %s"
                         "   WHERE a.search LIKE ccrm_fold($1) OFFSET 0) a WHERE %s"
                         "   ORDER BY %s LIMIT $%d) h"
                         " ON h.id = a.id ORDER BY %s",
-                        sel, e->table, e->record_table, sql_cond, ob, np, ob);
+                        sel, e->table, e->base, sql_cond, ob, np, ob);
         if (run_rows(db, e, sql, np, params, dir, limit, out, got, err) == -1)
             goto out;
     }
@@ -673,7 +696,6 @@ db_list_fetch(struct db *db, const struct list_query *q, const struct row *from,
     /* Patterns under three characters have no trigrams, so the index cannot collect their
      * matches; they are also the ones that match nearly everywhere. */
     int short_pattern = searching && utf8_chars(q->search) < 3;
-    int one_char = searching && utf8_chars(q->search) < 2;
     int filtered = 0, f;
 
     for (f = 0; f < LIST_MAX_FILTERS; f++)
@@ -690,7 +712,7 @@ db_list_fetch(struct db *db, const struct list_query *q, const struct row *from,
         if (r == 1)
             goto out_ok;
     }
-    if (searching && s->blocks != NULL && !one_char && !filtered) {
+    if (searching && s->blocks != NULL && !filtered) {
         int r = block_search(db, e, s, q, pattern, from, idbuf, dir, limit, out, &got, err);
 
         if (r == -1)
@@ -706,19 +728,17 @@ db_list_fetch(struct db *db, const struct list_query *q, const struct row *from,
     params[np++] = limbuf;
 
     /* a filtered search walks the filter's index (the window below is for whole tables) */
-    if (searching && e->record_table != NULL && (!e->windowed || filtered)) {
-        /* the ids first, from the table alone, so that the walk can be an index-only scan
-         * of a covering index (the pipeline's stage columns, schema/013) */
+    if (!searching || !e->windowed || filtered) {
+        /* the ids first, from the table alone: the walk can be an index-only scan of a
+         * covering index (the pipeline's stage columns, schema/013), and the joins of the
+         * shown columns run for the page's rows only, whatever the planner guesses about
+         * the keyset (a row comparison on a key many rows share is estimated at a few rows,
+         * and a join of those looked cheaper than walking the index: a sort of a million) */
         sql = xasprintf("SELECT %s FROM %s JOIN ("
-                        "  SELECT a.id FROM %s a WHERE %s AND %s%s ORDER BY %s LIMIT $%d) h"
+                        "  SELECT a.id FROM %s WHERE ($1::text IS NULL OR %s) AND %s%s"
+                        "   ORDER BY %s LIMIT $%d) h"
                         " ON h.id = a.id ORDER BY %s",
-                        sel, e->table, e->record_table, e->search, ks, filt, ob, np, ob);
-        if (run_rows(db, e, sql, np, params, dir, limit, out, &got, err) == -1)
-            goto out;
-    } else if (!searching || !e->windowed || filtered) {
-        sql = xasprintf("SELECT %s FROM %s WHERE ($1::text IS NULL OR %s) AND %s%s"
-                        " ORDER BY %s LIMIT $%d",
-                        sel, e->table, e->search, ks, filt, ob, np);
+                        sel, e->table, e->base, e->search, ks, filt, ob, np, ob);
         if (run_rows(db, e, sql, np, params, dir, limit, out, &got, err) == -1)
             goto out;
     } else {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmark: every list view with N rows in its table (contacts, leads, deals, tickets,
-# campaigns, inbox), measured end to end inside the client (key read → screen updated, via
+# campaigns, inbox, feed), measured end to end inside the client (key read → screen updated, via
 # CCRM_TRACE) next to the bare SQL of each view's first page timed by psql in the same run,
 # plus the client's memory. Usage:
 #   tests/bench/bench_lists.sh path/to/ccrm [--scale N] [--reps N]
@@ -62,6 +62,12 @@ SELECT current_user, (ARRAY['mention','assignment','handoff'])[1 + i % 3], 'tick
        (SELECT min(id) FROM tickets) + i % 1000, 'sofia', 'please look at this ' || i,
        CASE WHEN i % 3 = 0 THEN now() END
   FROM generate_series(1, :n) i;
+-- the Feed: a million events (the triggers write them; a bulk load stands in for them)
+INSERT INTO events (entity, entity_id, op, summary, actor)
+SELECT 'tickets', i, 'update',
+       (ARRAY['new ticket', 'call logged', 'deal moved', 'lead converted'])[1 + i % 4] || ' ' || i,
+       (ARRAY['sofia', 'marco', 'lena', 'tom'])[1 + i % 4]
+  FROM generate_series(1, :n) i;
 SET session_replication_role = origin;
 DELETE FROM ccrm_totals_delta;
 INSERT INTO ccrm_totals_delta (entity, bucket, currency, n, amount)
@@ -75,7 +81,7 @@ SQL
 "$CCRM" -d "$PG_CONN" --migrate
 psqlc -c "VACUUM ANALYZE" -c "CHECKPOINT" >/dev/null # flushed now, not during the measurements
 t1=$(date +%s.%N)
-echo "loaded $scale rows into each of contacts, leads, opportunities, tickets, campaigns, inbox in $(echo "$t1 - $t0" | bc) s"
+echo "loaded $scale rows into each of contacts, leads, opportunities, tickets, campaigns, inbox, events in $(echo "$t1 - $t0" | bc) s"
 
 stats() { # reads numbers, prints "p50 p90 max"
     sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) { print "- - -"; exit }
@@ -148,8 +154,10 @@ measure tickets "ticket 42" "status=open" \
     "select a.id from tickets a order by a.updated_at desc, a.id desc limit 200"
 measure campaigns "campaign 9" "status=active" \
     "select a.id from campaigns a order by a.name, a.id limit 200"
-measure inbox "look at" "unread" \
+measure inbox "this 77" "unread" \
     "select a.id from inbox a where a.login = current_user order by a.id desc limit 200"
+measure feed "logged 77" "actor=marco" \
+    "select a.id from events a order by a.id desc limit 200"
 
 printf '\nList views, %s rows per table, %s reps (ms: p50 / p90 / max; RSS kB now/peak)\n' "$scale" "$reps"
 printf '%-10s %-8s %-22s %-22s %-22s %-22s %-22s %s\n' view "1st" "PgDn" "j (down)" \
