@@ -41,15 +41,23 @@
 
 #define SEARCH_WINDOW 20000
 
+/* The count in environment variable name when it is one from 1 to max, else dflt (tests shrink
+ * the search's windows with these). */
+static int
+env_count(const char *name, long max, int dflt)
+{
+    const char *v = getenv(name);
+    long n = v != NULL ? strtol(v, NULL, 10) : 0;
+
+    return n >= 1 && n <= max ? (int)n : dflt;
+}
+
 /* The window in rows; CCRM_SEARCH_WINDOW overrides it, so that tests reach every step of a
  * search with a few thousand rows. */
 static int
 search_window(void)
 {
-    const char *v = getenv("CCRM_SEARCH_WINDOW");
-    long n = v != NULL ? strtol(v, NULL, 10) : 0;
-
-    return n >= 1 && n <= 100000000 ? (int)n : SEARCH_WINDOW;
+    return env_count("CCRM_SEARCH_WINDOW", 100000000, SEARCH_WINDOW);
 }
 
 struct sortspec {
@@ -329,18 +337,24 @@ ascending(const struct sortspec *s, int dir)
     return (dir > 0) != (s->desc != 0);
 }
 
-/* "(k1[, k2], id) > ($p::type[, $p+1::text], $p+2::bigint)" for the given expressions. */
+/* "(k1[, k2], id) op ($p::type[, $p+1::text], $p+2::bigint)" for the given expressions. */
 static void
-keyset(char *buf, size_t n, const struct sortspec *s, int dir, const char *k1, const char *k2,
-       const char *id, int p)
+row_cond(char *buf, size_t n, const struct sortspec *s, const char *op, const char *k1,
+         const char *k2, const char *id, int p)
 {
-    const char *op = ascending(s, dir) ? ">" : "<";
-
     if (s->key2)
         snprintf(buf, n, "(%s, %s, %s) %s ($%d::%s, $%d::text, $%d::bigint)", k1, k2, id, op, p,
                  s->keytype, p + 1, p + 2);
     else
         snprintf(buf, n, "(%s, %s) %s ($%d::%s, $%d::bigint)", k1, id, op, p, s->keytype, p + 1);
+}
+
+/* The keyset condition "after (k1[, k2], id) in direction dir". */
+static void
+keyset(char *buf, size_t n, const struct sortspec *s, int dir, const char *k1, const char *k2,
+       const char *id, int p)
+{
+    row_cond(buf, n, s, ascending(s, dir) ? ">" : "<", k1, k2, id, p);
 }
 
 static void
@@ -497,10 +511,7 @@ after(char *buf, size_t n, const struct sortspec *s, int dir, const struct row *
 static int
 block_walk_max(void)
 {
-    const char *v = getenv("CCRM_BLOCK_WALK_MAX");
-    long n = v != NULL ? strtol(v, NULL, 10) : 0;
-
-    return n >= 1 && n <= 100000 ? (int)n : BLOCK_WALK_MAX;
+    return env_count("CCRM_BLOCK_WALK_MAX", 100000, BLOCK_WALK_MAX);
 }
 
 /* " AND (k1[, k2], id) op ($p::type[, $p+1::text], $p+2::bigint)" appended to buf for the
@@ -511,22 +522,16 @@ key_cond(char *buf, size_t n, const struct sortspec *s, const char *const x[3], 
          const char *const v[3], const char **params, int *np)
 {
     size_t len = strlen(buf);
-    int p = *np + 1;
-    const char *k1 = x != NULL ? x[0] : s->key, *k2 = x != NULL ? x[1] : s->key2;
-    const char *id = x != NULL ? x[2] : "a.id";
 
     if (v[2] == NULL)
         return;
-    if (s->key2) {
-        snprintf(buf + len, n - len, " AND (%s, %s, %s) %s ($%d::%s, $%d::text, $%d::bigint)", k1,
-                 k2, id, op, p, s->keytype, p + 1, p + 2);
-        params[(*np)++] = v[0];
+    snprintf(buf + len, n - len, " AND ");
+    len = strlen(buf);
+    row_cond(buf + len, n - len, s, op, x != NULL ? x[0] : s->key, x != NULL ? x[1] : s->key2,
+             x != NULL ? x[2] : "a.id", *np + 1);
+    params[(*np)++] = v[0];
+    if (s->key2)
         params[(*np)++] = v[1];
-    } else {
-        snprintf(buf + len, n - len, " AND (%s, %s) %s ($%d::%s, $%d::bigint)", k1, id, op, p,
-                 s->keytype, p + 1);
-        params[(*np)++] = v[0];
-    }
     params[(*np)++] = v[2];
 }
 
