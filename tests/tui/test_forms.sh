@@ -175,6 +175,7 @@ check "amount 4242.42" test "$(psqlc -c "select amount from opportunities where 
 
 # ---- the database refuses: its message at the top of the form ----
 prompt "view campaigns"
+wait_for "Campaigns by name" >/dev/null # the list is there before e (e on no row does nothing)
 keys e
 check "a campaign's form opens for sales" wait_for "Edit campaign #"
 check "it says at the top that sales may not change campaigns" \
