@@ -2,6 +2,7 @@
  * its own transaction, under an advisory lock so clients starting together cannot race. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ccrm/embedded.h"
 #include "ccrm/util.h"
@@ -57,6 +58,65 @@ exec_simple(struct db *db, const char *sql, struct ccrm_err *err, const char *wh
     return 0;
 }
 
+/* Who holds the migration lock, as "sam (pid 123, psql, for 42 s)", or "" when nobody does.
+ * Any role can take an advisory lock, so this names the session to talk to (or to end). */
+static void
+lock_holder(struct db *db, char *buf, size_t n)
+{
+    PGresult *res =
+        PQexec(db->conn, "SELECT a.usename, a.pid, coalesce(nullif(a.application_name, ''), '?'),"
+                         " coalesce(extract(epoch FROM now() - a.state_change)::int, 0)"
+                         " FROM pg_catalog.pg_locks l"
+                         " JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid"
+                         " WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0"
+                         " AND l.objid = " MIGRATE_LOCK " AND l.objsubid = 1"
+                         " AND l.database = (SELECT oid FROM pg_catalog.pg_database"
+                         "                    WHERE datname = current_database())"
+                         " LIMIT 1");
+
+    buf[0] = '\0';
+    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+        snprintf(buf, n, "%s (pid %s, %s, for %s s)", PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
+                 PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3));
+    PQclear(res);
+}
+
+/* Take the migration lock, waiting at most wait_s seconds and saying every 5 s who holds it.
+ * Returns 0, or -1 with err naming the holder. */
+static int
+take_lock(struct db *db, int wait_s, FILE *progress, struct ccrm_err *err)
+{
+    struct timespec pause = {0, 200 * 1000 * 1000};
+    char who[256];
+    int tries;
+    PGresult *res;
+
+    for (tries = 0;; tries++) {
+        res = db_exec(db, "SELECT pg_try_advisory_lock(" MIGRATE_LOCK ")", 0, NULL, err);
+        if (res == NULL)
+            return -1;
+        if (strcmp(PQgetvalue(res, 0, 0), "t") == 0) {
+            PQclear(res);
+            return 0;
+        }
+        PQclear(res);
+        if (tries >= wait_s * 5) {
+            lock_holder(db, who, sizeof who);
+            err_set(err,
+                    "could not take the migration lock in %d s: it is held by %s; let that "
+                    "session finish, or end it (pg_terminate_backend)",
+                    wait_s, who[0] ? who : "a session that just let it go");
+            return -1;
+        }
+        if (progress != NULL && tries % 25 == 0) {
+            lock_holder(db, who, sizeof who);
+            if (who[0] != '\0')
+                fprintf(progress, "ccrm: waiting for the migration lock, held by %s\n", who);
+        }
+        nanosleep(&pause, NULL);
+    }
+}
+
 /* Back to the configured statement timeout after work that needed none. */
 static int
 restore_timeout(struct db *db, struct ccrm_err *err)
@@ -68,7 +128,7 @@ restore_timeout(struct db *db, struct ccrm_err *err)
 }
 
 int
-db_migrate(struct db *db, FILE *progress, struct ccrm_err *err)
+db_migrate(struct db *db, int wait_s, FILE *progress, struct ccrm_err *err)
 {
     int known = db_schema_known();
     int cur, i, applied = 0;
@@ -77,9 +137,8 @@ db_migrate(struct db *db, FILE *progress, struct ccrm_err *err)
     /* index builds on a big database may take longer than the interactive timeout */
     if (exec_simple(db, "SET statement_timeout = 0", err, "could not prepare migration") == -1)
         return -1;
-    if ((res = db_exec(db, "SELECT pg_advisory_lock(" MIGRATE_LOCK ")", 0, NULL, err)) == NULL)
+    if (take_lock(db, wait_s, progress, err) == -1)
         return -1;
-    PQclear(res);
     if (exec_simple(db,
                     "CREATE TABLE IF NOT EXISTS public.schema_migrations ("
                     " version int PRIMARY KEY, name text NOT NULL,"
@@ -130,12 +189,24 @@ db_migrate(struct db *db, FILE *progress, struct ccrm_err *err)
     if (embedded_migration_count >= 13) {
         int j;
 
-        res = db_exec(db, "SELECT ccrm_search_blocks_refresh()", 0, NULL, err);
-        if (res == NULL)
+        /* a recut locks its table against writers: never queue behind a long transaction (the
+         * queued lock would make every writer of that table wait behind it too) */
+        if (exec_simple(db, "SET lock_timeout = '3s'", err, "could not prepare the recut") == -1)
             goto fail;
-        for (j = 0; j < PQntuples(res) && progress != NULL; j++)
-            fprintf(progress, "ccrm: search blocks of %s cut again\n", PQgetvalue(res, j, 0));
-        PQclear(res);
+        res = db_exec(db, "SELECT ccrm_search_blocks_refresh()", 0, NULL, err);
+        if (res == NULL && db->state == DB_READY && strcmp(err->sqlstate, "55P03") == 0) {
+            if (progress != NULL)
+                fprintf(progress, "ccrm: search blocks not cut again: a list's table is busy "
+                                  "(a long transaction); run ccrm --migrate again later\n");
+        } else if (res == NULL) {
+            goto fail;
+        } else {
+            for (j = 0; j < PQntuples(res) && progress != NULL; j++)
+                fprintf(progress, "ccrm: search blocks of %s cut again\n", PQgetvalue(res, j, 0));
+            PQclear(res);
+        }
+        if (exec_simple(db, "RESET lock_timeout", err, "could not reset the lock timeout") == -1)
+            goto fail;
     }
     if ((res = db_exec(db, "SELECT pg_advisory_unlock(" MIGRATE_LOCK ")", 0, NULL, err)) == NULL)
         return -1;
