@@ -372,15 +372,18 @@ count_inbox(struct app *app)
         app->ui->inbox_unread = n;
 }
 
-void
-ui_on_wakeup(struct app *app)
+/* One wake-up: read the events, then let the views re-read what they concern. forced (after a
+ * reconnect): the views re-read even when no event came, since anything may have changed while
+ * the client was away. */
+static void
+wakeup(struct app *app, int forced)
 {
     struct ui *ui = app->ui;
     struct view *v = ui_active(ui);
     int i, n, inbox = 0;
 
     n = read_events(app);
-    if (n == 0 && ui->wake_valid) {
+    if (n == 0 && ui->wake_valid && !forced) {
         /* Nothing new that this user may see: any role can send NOTIFY ccrm, so a wake-up is
          * only "go and look", and this look cost one query. No view re-reads; a view that
          * shows what has no events (who else is here) checks that alone. */
@@ -411,13 +414,19 @@ ui_on_wakeup(struct app *app)
 }
 
 void
+ui_on_wakeup(struct app *app)
+{
+    wakeup(app, 0);
+}
+
+void
 ui_on_connection(struct app *app)
 {
     if (app->ui == NULL)
         return;
     if (db_state(app->db) == DB_READY) {
         ui_message(app, "connection restored");
-        ui_on_wakeup(app);
+        wakeup(app, 1);
     }
     app->ui->dirty = 1;
 }
