@@ -244,7 +244,7 @@ run_batch(const struct opts *o, struct ccrm_config *cfg)
     if ((db = cli_open_db(o->conninfo, cfg, o->mode != MODE_MIGRATE, &private_db, &err)) == NULL)
         goto fail_unavailable;
     if (o->mode == MODE_MIGRATE) {
-        if ((n = db_migrate(db, cfg->migrate_wait_s, stdout, &err)) == -1) {
+        if ((n = db_migrate(db, cfg->migrate_wait_s, 1, stdout, &err)) == -1) {
             db_close(&db);
             fprintf(stderr, "ccrm: %s\n", err.msg);
             return EX_SOFTWARE;

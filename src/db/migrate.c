@@ -1,5 +1,6 @@
-/* Versioned migrations: the schema/ files compiled into the binary, applied in order, each in
- * its own transaction, under an advisory lock so clients starting together cannot race. */
+/* Versioned migrations: the schema/ files compiled into the binary, applied in order in one
+ * transaction between two passes of schema/functions/ (the current definition of every function),
+ * under an advisory lock so clients starting together cannot race. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -127,8 +128,23 @@ restore_timeout(struct db *db, struct ccrm_err *err)
     return exec_simple(db, sql, err, "could not restore the statement timeout");
 }
 
+/* Apply every file of schema/functions/, in name order (inside the caller's transaction). */
+static int
+apply_functions(struct db *db, struct ccrm_err *err)
+{
+    char what[160];
+    int i;
+
+    for (i = 0; i < embedded_function_count; i++) {
+        snprintf(what, sizeof what, "could not apply schema/%s", embedded_functions[i].name);
+        if (exec_simple(db, embedded_functions[i].sql, err, what) == -1)
+            return -1;
+    }
+    return 0;
+}
+
 int
-db_migrate(struct db *db, int wait_s, FILE *progress, struct ccrm_err *err)
+db_migrate(struct db *db, int wait_s, int refresh, FILE *progress, struct ccrm_err *err)
 {
     int known = db_schema_known();
     int cur, i, applied = 0;
@@ -159,30 +175,42 @@ db_migrate(struct db *db, int wait_s, FILE *progress, struct ccrm_err *err)
                 cur, known);
         goto fail;
     }
-    for (i = 0; i < embedded_migration_count; i++) {
-        const struct embedded_migration *m = &embedded_migrations[i];
-        char ver[16];
-        const char *params[2] = {ver, m->name};
-        char what[160];
+    /* One transaction: the functions first (a migration's triggers and policies name them,
+     * its data steps call them), then the pending migrations, then the functions again (a
+     * migration may have dropped an old signature or a table they depend on); all or nothing.
+     * Bodies are not checked at creation: a function may name a table a later migration adds. */
+    if (cur < known || refresh) {
+        if (exec_simple(db, "BEGIN", err, "could not start the migration") == -1 ||
+            exec_simple(db, "SET LOCAL check_function_bodies = off", err,
+                        "could not start the migration") == -1 ||
+            apply_functions(db, err) == -1)
+            goto rollback;
+        for (i = 0; i < embedded_migration_count; i++) {
+            const struct embedded_migration *m = &embedded_migrations[i];
+            char ver[16];
+            const char *params[2] = {ver, m->name};
+            char what[160];
 
-        if (m->version <= cur)
-            continue;
-        if (progress != NULL)
-            fprintf(progress, "ccrm: applying migration %s\n", m->name);
-        snprintf(what, sizeof what, "could not apply migration %s", m->name);
-        if (exec_simple(db, "BEGIN", err, what) == -1)
-            goto fail;
-        if (exec_simple(db, m->sql, err, what) == -1)
+            if (m->version <= cur)
+                continue;
+            if (progress != NULL)
+                fprintf(progress, "ccrm: applying migration %s\n", m->name);
+            snprintf(what, sizeof what, "could not apply migration %s", m->name);
+            if (exec_simple(db, m->sql, err, what) == -1)
+                goto rollback;
+            snprintf(ver, sizeof ver, "%d", m->version);
+            res =
+                db_exec(db, "INSERT INTO public.schema_migrations (version, name) VALUES ($1, $2)",
+                        2, params, err);
+            if (res == NULL)
+                goto rollback;
+            PQclear(res);
+            applied++;
+        }
+        if (apply_functions(db, err) == -1)
             goto rollback;
-        snprintf(ver, sizeof ver, "%d", m->version);
-        res = db_exec(db, "INSERT INTO public.schema_migrations (version, name) VALUES ($1, $2)", 2,
-                      params, err);
-        if (res == NULL)
-            goto rollback;
-        PQclear(res);
-        if (exec_simple(db, "COMMIT", err, what) == -1)
+        if (exec_simple(db, "COMMIT", err, "could not commit the migration") == -1)
             goto fail;
-        applied++;
     }
     /* routine upkeep: cut again the search blocks (schema/013) of the lists whose last block
      * has grown (rows added at the top of an order of last change all land there) */
