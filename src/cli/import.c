@@ -390,6 +390,13 @@ run_import(struct imp_state *st, enum imp_conflict conflict, int dry_run, const 
            fmt_count(cnt.rejected, d), st->e->name, file_name, t,
            fmt_count(t > 0 ? (int64_t)((double)st->rows / t) : st->rows, r));
     rc = cnt.rejected > 0 ? EX_DATAERR : 0;
+    /* the rows are in; now their search blocks (queued by the triggers, schema/021), so that
+     * searches use the blocks again soon; a failure here loses nothing (--migrate files too) */
+    if (db_blocks_file(st->db, NULL, NULL, &st->err) == -1)
+        fprintf(stderr,
+                "ccrm: warning: the search blocks were not filed (%s); ccrm --migrate "
+                "files them\n",
+                st->err.msg);
     goto out;
 db_failed:
     progress_clear(st);
