@@ -413,12 +413,15 @@ attempt_host(const struct db *db, char *buf, size_t n)
 static int
 next_host(struct db *db, const char *why)
 {
-    char host[512];
+    char host[512], reason[256], *msg;
 
-    snprintf(db->connect_error, sizeof db->connect_error, "%s: %s",
-             attempt_host(db, host, sizeof host), why);
-    str_trim(db->connect_error);
-    db->connect_error[strcspn(db->connect_error, "\n")] = '\0';
+    /* why may be db->connect_error itself, or libpq's text of the connection about to go */
+    str_copy(reason, why, sizeof reason);
+    str_trim(reason);
+    reason[strcspn(reason, "\n")] = '\0';
+    msg = xasprintf("%s: %s", attempt_host(db, host, sizeof host), reason);
+    str_copy(db->connect_error, msg, sizeof db->connect_error);
+    free(msg);
     while (++db->host < db->nhosts)
         if (start_attempt(db) == 0)
             return 0;
