@@ -237,6 +237,17 @@ on_reject(void *arg, int64_t line, const char *reason, const char *raw, size_t r
     return 0;
 }
 
+/* A row that changed under the import since it was checked, and what the import did with it */
+static int
+on_note(void *arg, int64_t line, const char *text)
+{
+    struct imp_state *st = arg;
+
+    progress_clear(st);
+    safe_fprintf(stderr, "%s:%" PRId64 ": %s\n", st->label, line, text);
+    return 0;
+}
+
 static const char *
 base_name(const char *path)
 {
@@ -343,6 +354,17 @@ run_import(struct imp_state *st, enum imp_conflict conflict, int dry_run, const 
         goto out;
     }
     progress_draw(st, 1);
+    /* imports into one table take turns (docs/import.md): say so when this one waits */
+    switch (db_import_lock(st->imp, 0, &st->err)) {
+    case -1:
+        goto db_failed;
+    case 0:
+        progress_clear(st);
+        safe_fprintf(stderr, "ccrm: waiting for another import into %s to finish\n", st->e->name);
+        if (db_import_lock(st->imp, 1, &st->err) == -1)
+            goto db_failed;
+        break;
+    }
     progress_note(st, "checking references and duplicates...");
     if (db_import_classify(st->imp, conflict, &cnt, &st->err) == -1)
         goto db_failed;
@@ -380,7 +402,7 @@ run_import(struct imp_state *st, enum imp_conflict conflict, int dry_run, const 
         goto out;
     }
     progress_note(st, "writing...");
-    if ((batch = db_import_commit(st->imp, file_name, &cnt, &st->err)) == -1)
+    if ((batch = db_import_commit(st->imp, file_name, &cnt, on_note, st, &st->err)) == -1)
         goto db_failed;
     progress_clear(st);
     clock_gettime(CLOCK_MONOTONIC, &now);
