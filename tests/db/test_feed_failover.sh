@@ -6,8 +6,8 @@
 # A had handed out. Every event on B must be delivered once, none twice, whether the follower
 # reconnects before B's new events (it must not move backwards) or after them (it must not
 # skip them), and it must say that the history changed. Then a frozen host: A's postmaster
-# SIGSTOP'd accepts connections and never answers; a follower must give up on it after
-# connect_timeout and go on with B.
+# SIGSTOP'd accepts connections and never answers; a follower and the full-screen client must
+# give up on it after connect_timeout and go on with B.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_feed_failover.sh path/to/ccrm}
 
@@ -145,6 +145,17 @@ check "the reconnect gave up on the frozen host after connect_timeout" \
 check "... and went on with B" wait_in_file "$TEST_TMP/f3.err" reconnected 20
 writes psqb W5 1 1
 check "f3 delivers B's events again" wait_in_file "$TEST_TMP/f3" '"summary" : "W5 1"' 20
+
+# the full-screen client: its event loop's timer gives up on the frozen host too
+tui_start 100 30 "$CCRM" -d "$HOSTS application_name=tui" --view accounts
+check "the client is online (on B)" wait_for " online " 20
+keys / "Frozen" Enter
+check "a search is active" wait_for 'search "Frozen"'
+psqb -c "select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'tui'" >/dev/null
+check "killed backend: the client reconnects past the frozen host" wait_for "connection restored" 30
+psqb -c "insert into accounts (name) values ('Frozen Host Passed')"
+check "and shows B's changes live again" wait_for "Frozen Host Passed" 10
+keys Escape q
 kill -CONT "$apid"
 
 done_testing
