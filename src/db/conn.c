@@ -1,5 +1,7 @@
 /* The libpq connection: connect, LISTEN, notifications, reconnect without blocking the UI.
- * NOTIFY is only a doorbell (DESIGN §4): this module counts wake-ups, the views re-read. */
+ * NOTIFY is only a doorbell (docs/architecture.md): this module counts wake-ups, the views
+ * re-read. Reconnects go through the hosts of the connection string one by one, each with a
+ * deadline of its own. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -174,7 +176,7 @@ db_open(const char *conninfo, const struct db_options *opt, struct ccrm_err *err
         db->keys[k] = "connect_timeout";
         db->vals[k++] = db->timeout_buf;
     }
-    /* no environment variables exist for these (PITFALLS.md): notice dead peers */
+    /* no environment variables exist for these: notice dead peers */
     db->keys[k] = "keepalives_idle";
     db->vals[k++] = "30";
     db->keys[k] = "keepalives_interval";

@@ -569,8 +569,8 @@ merge_inserts(struct db_import *imp, int r, int64_t expected, struct ccrm_err *e
         sql[0] = '\0';
         sql_tpl(sql,
                 "SELECT format('line %s: @1 \"%s\" was added by someone else while the import"
-                " ran', line, \"@2\") FROM ccrm_import_work WHERE round = -1 ORDER BY line"
-                " LIMIT 1",
+                " ran (or is in a record you cannot see)', line, \"@2\") FROM ccrm_import_work"
+                " WHERE round = -1 ORDER BY line LIMIT 1",
                 e->keyword, key->name, NULL);
         if ((res = db_exec(imp->db, sql, 0, NULL, err)) == NULL)
             goto out;
@@ -583,18 +583,18 @@ merge_inserts(struct db_import *imp, int r, int64_t expected, struct ccrm_err *e
     if (imp->conflict == IMP_CONFLICT_SKIP)
         sql_tpl(sql,
                 "UPDATE ccrm_import_work SET action = 'skip', round = $1::int,"
-                " note = format('@1 \"%s\" was added by someone else while the import ran:"
-                " skipped', \"@2\") WHERE round = -1",
+                " note = format('@1 \"%s\" was added by someone else while the import ran (or"
+                " is in a record you cannot see): skipped', \"@2\") WHERE round = -1",
                 e->keyword, key->name, NULL);
     else {
         /* --on-conflict update: the row someone else added is the one to update (in this
-         * round, after the inserts); a row not found (not visible) goes to the next round */
+         * round, after the inserts); one not found is in a record the importer cannot see */
         const char *const a[4] = {e->keyword, key->name, e->name, key->target};
 
         sql_tpl4(sql,
                  "UPDATE ccrm_import_work w SET target_id = t.id,"
                  " action = CASE WHEN t.id IS NULL THEN w.action ELSE 'update' END,"
-                 " round = CASE WHEN t.id IS NULL THEN $2::int ELSE $1::int END,"
+                 " round = CASE WHEN t.id IS NULL THEN -2 ELSE $1::int END,"
                  " note = CASE WHEN w.line = w.grp THEN format('@1 \"%s\" was added by someone"
                  " else while the import ran: updated it', w.\"@2\") END"
                  " FROM (SELECT DISTINCT ON (lower(v.\"@2\")) lower(v.\"@2\") AS k,"
@@ -603,8 +603,26 @@ merge_inserts(struct db_import *imp, int r, int64_t expected, struct ccrm_err *e
                  " WHERE w.round = -1 AND lower(w.\"@2\") = t.k",
                  a);
     }
-    if (exec_count(imp->db, sql, imp->conflict == IMP_CONFLICT_UPDATE ? 2 : 1, params, err) == -1)
+    if (exec_count(imp->db, sql, 1, params, err) == -1)
         goto out;
+    if (imp->conflict == IMP_CONFLICT_UPDATE) {
+        PGresult *res;
+
+        sql[0] = '\0';
+        sql_tpl(sql,
+                "SELECT format('line %s: @1 \"%s\" is in a record you cannot see', line,"
+                " \"@2\") FROM ccrm_import_work WHERE round = -2 ORDER BY line LIMIT 1",
+                e->keyword, key->name, NULL);
+        if ((res = db_exec(imp->db, sql, 0, NULL, err)) == NULL)
+            goto out;
+        if (PQntuples(res) > 0) {
+            err_set(err, "%s", PQgetvalue(res, 0, 0));
+            str_copy(err->sqlstate, "42501", sizeof err->sqlstate);
+            PQclear(res);
+            goto out;
+        }
+        PQclear(res);
+    }
     rc = 1;
 out:
     free(sql);
