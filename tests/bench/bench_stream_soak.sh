@@ -7,7 +7,7 @@
 # follower's delivered (id, summary) pairs are compared with the events table of the primary
 # that survived. Usage:
 #   tests/bench/bench_stream_soak.sh path/to/ccrm [--seconds N] (default 600)
-# scripts/bench runs it for ten minutes; tests/db/test_stream_soak_smoke.sh for 30 seconds.
+# scripts/bench runs it for ten minutes; tests/db/test_stream_soak_smoke.sh for 20 seconds.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=$(cd "$(dirname "$1")" && pwd)/$(basename "${1:?usage: bench_stream_soak.sh path/to/ccrm [--seconds N]}")
 shift
