@@ -35,8 +35,15 @@ int db_pump(struct db *db, int *wakeups);
 int db_generation(const struct db *db);
 /* Wake-ups that arrived during ordinary queries (libpq queues them there); resets the count. */
 int db_take_wakeups(struct db *db);
-/* Start a non-blocking reconnect (state CONNECTING); progress with db_pump. Returns 0/-1. */
+/* Start a non-blocking reconnect (state CONNECTING); progress with db_pump. The hosts of the
+ * connection string are tried in turn, each for at most connect_timeout seconds (libpq's
+ * non-blocking connect has no timeout of its own). Returns 0/-1. */
 int db_reconnect_start(struct db *db, struct ccrm_err *err);
+/* While connecting: milliseconds until the attempt on the current host times out (0: it has;
+ * call db_pump), or -1 when not connecting. Loops put it into their poll() timeout. */
+int db_connect_wait_ms(const struct db *db);
+/* Why the last reconnect attempt on a host failed ("" if none), for a message. */
+const char *db_connect_error(const struct db *db);
 /* Set when a query failed because the connection broke; the caller schedules a reconnect. */
 int db_lost(const struct db *db);
 
