@@ -1,0 +1,1471 @@
+-- ccrm schema, migration 017: e-mail as a channel (docs/mail.md).
+--
+-- * mail_queues: what an address of ours (support@, sales@) does with a new mail: a ticket, or
+--   a lead (an interaction on the sender's open deal when it has one); who gets it; From and
+--   Reply-To of our answers; reopening; the subject window; the loop guard. Read by staff,
+--   changed by admins only.
+-- * messages: every mail in and out. message_id (the RFC 5322 Message-ID, without <>) is
+--   unique: storing is idempotent, also when two deliveries race. Outgoing mail is an outbox
+--   (status queued -> sending -> sent, failures retried, 'failed' after ten attempts).
+-- * attachments: name, type, size always; content when it was within the configured limit.
+-- * Every stored mail is also an interaction (kind and channel 'email', direction in/out), so it
+--   shows on every customer 360 timeline and in the Leads view's latest-activity column.
+--
+-- Routing and threading are SQL functions here, so every writer (the MTA pipe, the history
+-- import, psql) gets the same answer:
+--   ccrm_mail_store_many()  stores a set of incoming mails: duplicates, auto-reply/bounce/
+--                       loop classification, threading (the plus-address token support+t1234@,
+--                       the [#1234] subject tag, References/In-Reply-To against stored
+--                       Message-IDs, the normalised subject from the same sender within the
+--                       queue's window, in that order), sender -> contact (case-insensitive)
+--                       and account, unknown sender -> contact or lead, new ticket / lead /
+--                       deal interaction, reopening, the timeline entry, attachments
+--   ccrm_mail_store()   one mail (psql, scripts); ccrm_mail_deliver() the same for the MTA's
+--                       login (role ccrm_mail): SECURITY DEFINER, the only thing that role may
+--                       run besides the outbox (docs/security.md)
+--   ccrm_mail_reply()   queues an answer on a ticket, lead, contact or deal
+--   ccrm_mail_outbox_claim(), ccrm_mail_outbox_done()  the sender's side of the outbox
+--   ccrm_mail_import_revert()  --revert of a mail import batch
+
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'ccrm_mail') THEN
+        CREATE ROLE ccrm_mail NOLOGIN;
+    END IF;
+END
+$$;
+
+-- ---------------------------------------------------------------------------------------
+-- Tables
+-- ---------------------------------------------------------------------------------------
+CREATE TABLE mail_queues (
+    id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    created_by      text        NOT NULL DEFAULT current_user,
+    updated_at      timestamptz NOT NULL DEFAULT now(),
+    updated_by      text        NOT NULL DEFAULT current_user,
+    version         int         NOT NULL DEFAULT 1,
+    name            text NOT NULL UNIQUE CHECK (name ~ '^[a-z0-9][a-z0-9._-]{0,62}$'),
+    address         text NOT NULL CHECK (address ~ '^[^@[:space:]<>",]+@[^@[:space:]<>",]+$'),
+    from_name       text CHECK (from_name !~ '[[:cntrl:]]'),
+    reply_to        text CHECK (reply_to ~ '^[^@[:space:]<>",]+@[^@[:space:]<>",]+$'),
+    creates         text NOT NULL DEFAULT 'ticket' CHECK (creates IN ('ticket', 'lead')),
+    unknown_sender  text NOT NULL DEFAULT 'contact'
+                    CHECK (unknown_sender IN ('contact', 'lead', 'none')),
+    assignee        text,
+    reopen_on_reply boolean NOT NULL DEFAULT true,
+    reply_token     boolean NOT NULL DEFAULT false,
+    subject_window  interval NOT NULL DEFAULT '14 days' CHECK (subject_window >= '0'),
+    loop_max        int NOT NULL DEFAULT 20 CHECK (loop_max > 0),
+    loop_minutes    int NOT NULL DEFAULT 10 CHECK (loop_minutes > 0),
+    active          boolean NOT NULL DEFAULT true
+);
+CREATE UNIQUE INDEX mail_queues_address_key ON mail_queues (lower(address));
+
+-- The small helpers below use built-in functions only (pg_catalog is searched first whatever
+-- the search_path) and pin no search_path, so that the planner can inline them: they run once
+-- per mail in bulk statements, and a SET clause costs a configuration save and restore per call.
+
+-- The subject as threading compares it: reply and forward prefixes (Re:, Fwd:, AW:, SV:, ...,
+-- with counters such as Re[2]:), leading [list] tags and our [#1234] tags removed, spaces
+-- folded, lower case. NULL when nothing is left.
+CREATE FUNCTION ccrm_mail_subject_key(p_subject text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT nullif(btrim(regexp_replace(regexp_replace(regexp_replace(
+               lower(regexp_replace(coalesce(p_subject, ''), '[[:space:]]+', ' ', 'g')),
+               '\s*\[#l?[0-9]+\]', '', 'g'),
+               '^\s*((re|fwd?|aw|wg|sv|vs|antw|tr|ref|rif|odp|r)\s*(\[[0-9]+\]|\([0-9]+\))?\s*:\s*|\[[^]]*\]\s*)+',
+               ''), ' +', ' ', 'g')), '')
+$$;
+
+CREATE TABLE messages (
+    id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    created_by      text        NOT NULL DEFAULT current_user,
+    updated_at      timestamptz NOT NULL DEFAULT now(),
+    updated_by      text        NOT NULL DEFAULT current_user,
+    version         int         NOT NULL DEFAULT 1,
+    message_id      text NOT NULL CHECK (message_id <> '' AND length(message_id) <= 998),
+    queue_id        bigint REFERENCES mail_queues ON DELETE SET NULL,
+    direction       text NOT NULL CHECK (direction IN ('in', 'out')),
+    -- in: received (a person wrote), auto (auto-reply, bulk or list mail), bounce (a delivery
+    -- report, a null or mailer-daemon sender), loop (stopped by the loop guard);
+    -- out: queued, sending, sent, failed (gave up after ten attempts)
+    status          text NOT NULL,
+    -- how an incoming mail found its record; NULL: it started one (or none)
+    thread_by       text CHECK (thread_by IN ('token', 'tag', 'references', 'subject')),
+    in_reply_to     text,
+    "references"    text[] NOT NULL DEFAULT '{}',
+    from_addr       text,  -- the sender's bare address, lower case; NULL for a null sender
+    from_name       text,
+    reply_to        text,
+    to_addr         text,  -- the To and Cc headers, decoded
+    cc_addr         text,
+    subject         text NOT NULL DEFAULT '',
+    subject_key     text GENERATED ALWAYS AS (ccrm_mail_subject_key(subject)) STORED,
+    sent_at         timestamptz, -- in: the Date header; out: when sendmail accepted it
+    received_at     timestamptz NOT NULL DEFAULT now(), -- in: arrival; out: when queued
+    body_text       text NOT NULL DEFAULT '',
+    ticket_id       bigint REFERENCES tickets ON DELETE SET NULL,
+    contact_id      bigint REFERENCES contacts ON DELETE SET NULL,
+    lead_id         bigint REFERENCES leads ON DELETE SET NULL,
+    account_id      bigint REFERENCES accounts ON DELETE SET NULL,
+    opportunity_id  bigint REFERENCES opportunities ON DELETE SET NULL,
+    interaction_id  bigint REFERENCES interactions ON DELETE SET NULL,
+    -- the outbox
+    attempts        int NOT NULL DEFAULT 0,
+    next_attempt_at timestamptz,
+    last_error      text,
+    sending_since   timestamptz,
+    sending_by      text,
+    CONSTRAINT messages_status_check CHECK (
+        (direction = 'in' AND status IN ('received', 'auto', 'bounce', 'loop'))
+        OR (direction = 'out' AND status IN ('queued', 'sending', 'sent', 'failed')))
+);
+CREATE UNIQUE INDEX messages_message_id_key ON messages (message_id);
+-- a record's conversation, newest first (partial: most mails have no lead, deal, ...; an
+-- index entry costs every insert)
+CREATE INDEX messages_ticket_idx      ON messages (ticket_id, received_at DESC, id DESC)
+    WHERE ticket_id IS NOT NULL;
+CREATE INDEX messages_lead_idx        ON messages (lead_id, received_at DESC, id DESC)
+    WHERE lead_id IS NOT NULL;
+CREATE INDEX messages_contact_idx     ON messages (contact_id, received_at DESC, id DESC)
+    WHERE contact_id IS NOT NULL;
+CREATE INDEX messages_account_idx     ON messages (account_id, received_at DESC, id DESC)
+    WHERE account_id IS NOT NULL;
+CREATE INDEX messages_opportunity_idx ON messages (opportunity_id, received_at DESC, id DESC)
+    WHERE opportunity_id IS NOT NULL;
+CREATE INDEX messages_interaction_idx ON messages (interaction_id)
+    WHERE interaction_id IS NOT NULL;
+-- subject threading and the loop guard: one sender's mail, newest first
+CREATE INDEX messages_sender_idx      ON messages (from_addr, subject_key, received_at DESC)
+    WHERE direction = 'in';
+CREATE INDEX messages_sender_time_idx ON messages (from_addr, received_at DESC)
+    WHERE direction = 'in';
+-- the outbox
+CREATE INDEX messages_outbox_idx      ON messages (next_attempt_at, id) WHERE status = 'queued';
+CREATE INDEX messages_sending_idx     ON messages (id) WHERE status = 'sending';
+
+CREATE TABLE attachments (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    created_by  text        NOT NULL DEFAULT current_user,
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    updated_by  text        NOT NULL DEFAULT current_user,
+    version     int         NOT NULL DEFAULT 1,
+    msg_id      bigint NOT NULL REFERENCES messages ON DELETE CASCADE,
+    name        text NOT NULL CHECK (name <> '' AND length(name) <= 255),
+    type        text NOT NULL CHECK (type <> ''),
+    size        bigint NOT NULL CHECK (size >= 0),
+    content     bytea, -- NULL: larger than the configured limit when it arrived
+    CONSTRAINT attachments_content_size_check CHECK (content IS NULL OR octet_length(content) = size)
+);
+CREATE INDEX attachments_msg_idx ON attachments (msg_id, id);
+-- most attachments are compressed already (PDF, images, archives): store, do not recompress
+ALTER TABLE attachments ALTER COLUMN content SET STORAGE EXTERNAL;
+
+-- mail history imports are import batches too
+ALTER TABLE import_batches DROP CONSTRAINT import_batches_entity_check;
+ALTER TABLE import_batches ADD CONSTRAINT import_batches_entity_check
+    CHECK (entity IN ('accounts', 'contacts', 'leads', 'opportunities', 'tickets',
+                      'interactions', 'messages'));
+
+-- ---------------------------------------------------------------------------------------
+-- Stamps, audit, events, like every data table
+-- ---------------------------------------------------------------------------------------
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['mail_queues', 'messages', 'attachments'] LOOP
+        EXECUTE format('CREATE TRIGGER ccrm_stamp BEFORE INSERT OR UPDATE ON %I '
+                       'FOR EACH ROW EXECUTE FUNCTION ccrm_stamp()', t);
+        EXECUTE format('CREATE TRIGGER ccrm_log_ins AFTER INSERT ON %I '
+                       'REFERENCING NEW TABLE AS new_rows '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION ccrm_log_changes()', t);
+        EXECUTE format('CREATE TRIGGER ccrm_log_upd AFTER UPDATE ON %I '
+                       'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION ccrm_log_changes()', t);
+        EXECUTE format('CREATE TRIGGER ccrm_log_del AFTER DELETE ON %I '
+                       'REFERENCING OLD TABLE AS old_rows '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION ccrm_log_changes()', t);
+        EXECUTE format('CREATE TRIGGER ccrm_log_trunc AFTER TRUNCATE ON %I '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION ccrm_log_changes()', t);
+    END LOOP;
+END
+$$;
+
+-- The outbox moves one way: queued -> sending -> sent, or back to queued (a retry) or to
+-- failed; a person may queue a failed mail again or give up on a queued one. A received
+-- mail's status does not change, and a sent one is history.
+CREATE FUNCTION ccrm_mail_status_rule() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    IF NEW.direction IS DISTINCT FROM OLD.direction THEN
+        RAISE EXCEPTION 'the direction of a mail cannot change' USING ERRCODE = '55000';
+    END IF;
+    IF NEW.status IS DISTINCT FROM OLD.status
+       AND (OLD.direction = 'in'
+            OR (OLD.status, NEW.status) NOT IN (('queued', 'sending'), ('sending', 'sent'),
+                                                ('sending', 'queued'), ('sending', 'failed'),
+                                                ('failed', 'queued'), ('queued', 'failed'))) THEN
+        RAISE EXCEPTION 'mail % cannot go from % to %', OLD.id, OLD.status, NEW.status
+            USING ERRCODE = '55000';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER ccrm_mail_status_rule BEFORE UPDATE OF status, direction ON messages
+    FOR EACH ROW EXECUTE FUNCTION ccrm_mail_status_rule();
+
+-- Feed lines and partner visibility of events: those of 005 with mail added ("017").
+CREATE OR REPLACE FUNCTION ccrm_event_account(p_entity text, r jsonb) RETURNS bigint
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+    SELECT CASE p_entity
+        WHEN 'accounts' THEN (r->>'id')::bigint
+        WHEN 'contacts' THEN (r->>'account_id')::bigint
+        WHEN 'opportunities' THEN (r->>'account_id')::bigint
+        WHEN 'account_shares' THEN (r->>'account_id')::bigint
+        WHEN 'leads' THEN coalesce((r->>'account_id')::bigint,
+                                   ccrm_entity_account('contacts', (r->>'contact_id')::bigint))
+        WHEN 'tickets' THEN coalesce((r->>'account_id')::bigint,
+                                     ccrm_entity_account('contacts', (r->>'contact_id')::bigint))
+        WHEN 'interactions' THEN coalesce((r->>'account_id')::bigint,
+                                          ccrm_entity_account('contacts', (r->>'contact_id')::bigint))
+        WHEN 'comments' THEN ccrm_entity_account(r->>'entity', (r->>'entity_id')::bigint)
+        WHEN 'inbox' THEN ccrm_entity_account(r->>'entity', (r->>'entity_id')::bigint)
+        WHEN 'mentions' THEN (SELECT ccrm_entity_account(c.entity, c.entity_id)
+                                FROM comments c WHERE c.id = (r->>'comment_id')::bigint)
+        WHEN 'chat_messages' THEN (r->>'account_id')::bigint
+        WHEN 'campaign_members' THEN
+            coalesce(ccrm_entity_account('contacts', (r->>'contact_id')::bigint),
+                     ccrm_entity_account('leads', (r->>'lead_id')::bigint))
+        WHEN 'messages' THEN (r->>'account_id')::bigint                              -- 017
+        WHEN 'attachments' THEN (SELECT m.account_id FROM messages m                  -- 017
+                                  WHERE m.id = (r->>'msg_id')::bigint)
+    END
+$$;
+
+CREATE OR REPLACE FUNCTION ccrm_event_summary(p_entity text, r jsonb) RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+    SELECT coalesce(nullif(left(btrim(regexp_replace(CASE p_entity
+        WHEN 'accounts' THEN r->>'name'
+        WHEN 'contacts' THEN concat_ws(' ', r->>'first_name', r->>'last_name')
+                             || coalesce(' <' || (r->>'email') || '>', '')
+        WHEN 'leads' THEN concat_ws(' ', r->>'first_name', r->>'last_name')
+                          || coalesce(' <' || (r->>'email') || '>', '')
+                          || CASE WHEN r->>'first_name' IS NULL AND r->>'last_name' IS NULL
+                                  THEN coalesce(' ' || (r->>'company'), '') ELSE '' END
+        WHEN 'tickets' THEN r->>'subject'
+        WHEN 'opportunities' THEN (r->>'name') || ' (' || (r->>'stage') || ')'
+        WHEN 'interactions' THEN (r->>'kind') || coalesce(': ' || (r->>'subject'), '')
+        WHEN 'comments' THEN left(regexp_replace(r->>'body', '\s+', ' ', 'g'), 60)
+        WHEN 'chat_messages' THEN 'chat: ' || left(regexp_replace(r->>'body', '\s+', ' ', 'g'), 60)
+        WHEN 'campaigns' THEN r->>'name'
+        WHEN 'campaign_members' THEN (r->>'status') || coalesce(' — ' ||
+            (SELECT c.name FROM campaigns c WHERE c.id = (r->>'campaign_id')::bigint), '')
+        WHEN 'users' THEN (r->>'display_name') || ' (' || (r->>'login') || ')'
+        WHEN 'partner_orgs' THEN r->>'name'
+        WHEN 'account_shares' THEN
+            coalesce((SELECT a.name FROM accounts a WHERE a.id = (r->>'account_id')::bigint),
+                     'account ' || (r->>'account_id'))
+            || ' ↔ ' ||
+            coalesce((SELECT p.name FROM partner_orgs p
+                       WHERE p.id = (r->>'partner_org_id')::bigint),
+                     'partner ' || (r->>'partner_org_id'))
+        WHEN 'mentions' THEN '@' || (r->>'login')
+        WHEN 'inbox' THEN (r->>'kind') || ' for ' || (r->>'login')
+        -- 017
+        WHEN 'messages' THEN
+            CASE WHEN r->>'direction' = 'in'
+                 THEN 'mail from ' || coalesce(nullif(r->>'from_name', ''), r->>'from_addr', '<>')
+                 ELSE 'mail to ' || coalesce(r->>'to_addr', '?') || ' (' || (r->>'status') || ')'
+            END || ': ' || coalesce(nullif(r->>'subject', ''), '(no subject)')
+        WHEN 'attachments' THEN 'attachment ' || (r->>'name')
+        WHEN 'mail_queues' THEN 'mail queue ' || (r->>'name') || ' <' || (r->>'address') || '>'
+    END, '\s+', ' ', 'g')), 200), ''), p_entity || ' ' || (r->>'id'))
+$$;
+
+-- ---------------------------------------------------------------------------------------
+-- Row-level security
+-- ---------------------------------------------------------------------------------------
+ALTER TABLE mail_queues ENABLE ROW LEVEL SECURITY;
+ALTER TABLE mail_queues FORCE ROW LEVEL SECURITY;
+ALTER TABLE messages ENABLE ROW LEVEL SECURITY;
+ALTER TABLE messages FORCE ROW LEVEL SECURITY;
+ALTER TABLE attachments ENABLE ROW LEVEL SECURITY;
+ALTER TABLE attachments FORCE ROW LEVEL SECURITY;
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['mail_queues', 'messages', 'attachments'] LOOP
+        EXECUTE format('CREATE POLICY ccrm_owner ON %I TO %I USING (true) WITH CHECK (true)',
+                       t, (SELECT pg_get_userbyid(c.relowner) FROM pg_class c
+                            WHERE c.oid = format('public.%I', t)::regclass));
+    END LOOP;
+END
+$$;
+
+-- Queues: staff read them (which address answers a ticket), admins change them. Partners and
+-- the mail login see none.
+CREATE POLICY internal_read ON mail_queues FOR SELECT TO ccrm_internal USING (true);
+CREATE POLICY admin_write ON mail_queues TO ccrm_admin USING (true) WITH CHECK (true);
+
+-- Mail: staff read all of it and file it (links, the outbox columns: column grants below);
+-- a mail is removed only by whoever stored it, management or admin (as interactions).
+CREATE POLICY internal_all ON messages TO ccrm_internal USING (true) WITH CHECK (true);
+CREATE POLICY internal_delete_own ON messages AS RESTRICTIVE FOR DELETE TO ccrm_internal
+    USING (created_by = current_user OR ccrm_in_dept('management'));
+CREATE POLICY internal_all ON attachments TO ccrm_internal USING (true) WITH CHECK (true);
+CREATE POLICY internal_delete_own ON attachments AS RESTRICTIVE FOR DELETE TO ccrm_internal
+    USING (created_by = current_user OR ccrm_in_dept('management'));
+
+-- Partners see a mail exactly when they see the record it hangs off: its ticket, else its
+-- deal, else its lead, else its contact, else its account. Each subquery reads that table
+-- under the partner's own policies (account shared with its organisation), so the rule is
+-- the record's own; a mail on no record is internal.
+CREATE POLICY partner_read ON messages FOR SELECT TO ccrm_partner
+    USING (CASE
+               WHEN messages.ticket_id IS NOT NULL THEN
+                   EXISTS (SELECT 1 FROM tickets t WHERE t.id = messages.ticket_id)
+               WHEN messages.opportunity_id IS NOT NULL THEN
+                   EXISTS (SELECT 1 FROM opportunities o WHERE o.id = messages.opportunity_id)
+               WHEN messages.lead_id IS NOT NULL THEN
+                   EXISTS (SELECT 1 FROM leads l WHERE l.id = messages.lead_id)
+               WHEN messages.contact_id IS NOT NULL THEN
+                   EXISTS (SELECT 1 FROM contacts c WHERE c.id = messages.contact_id)
+               WHEN messages.account_id IS NOT NULL THEN
+                   EXISTS (SELECT 1 FROM accounts a WHERE a.id = messages.account_id)
+               ELSE false
+           END);
+-- an attachment is visible with its mail
+CREATE POLICY partner_read ON attachments FOR SELECT TO ccrm_partner
+    USING (EXISTS (SELECT 1 FROM messages m WHERE m.id = attachments.msg_id));
+
+-- The mail login (ccrm_mail) delivers only through ccrm_mail_deliver() and sends the outbox:
+-- it reads outgoing mail and moves its status, nothing else.
+CREATE POLICY mail_outbox_read ON messages FOR SELECT TO ccrm_mail USING (direction = 'out');
+CREATE POLICY mail_outbox_update ON messages FOR UPDATE TO ccrm_mail
+    USING (direction = 'out') WITH CHECK (direction = 'out');
+
+-- ---------------------------------------------------------------------------------------
+-- Grants
+-- ---------------------------------------------------------------------------------------
+GRANT SELECT ON mail_queues TO ccrm_internal;
+GRANT SELECT, INSERT, UPDATE, DELETE ON mail_queues TO ccrm_admin;
+GRANT SELECT, INSERT, DELETE ON messages, attachments TO ccrm_internal;
+-- filing a mail elsewhere, and the outbox; what a mail said is never edited
+GRANT UPDATE (ticket_id, contact_id, lead_id, account_id, opportunity_id, status, attempts,
+              next_attempt_at, last_error, sending_since, sending_by, sent_at)
+    ON messages TO ccrm_internal;
+GRANT SELECT, INSERT, UPDATE, DELETE ON messages, attachments TO ccrm_admin;
+GRANT SELECT ON messages, attachments TO ccrm_partner;
+GRANT SELECT, UPDATE (status, attempts, next_attempt_at, last_error, sending_since, sending_by,
+                      sent_at)
+    ON messages TO ccrm_mail;
+GRANT USAGE ON SEQUENCE mail_queues_id_seq TO ccrm_admin;
+GRANT USAGE ON SEQUENCE messages_id_seq, attachments_id_seq TO ccrm_internal;
+
+-- ---------------------------------------------------------------------------------------
+-- Helpers
+-- ---------------------------------------------------------------------------------------
+
+-- The advisory lock keys of mail: one per Message-ID (deliveries of one message one at a time)
+-- and one per outgoing mail (held by the session sending it).
+CREATE FUNCTION ccrm_mail_lock_key(p_kind text, p_value text) RETURNS bigint
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT hashtextextended('ccrm mail ' || p_kind || ' ' || p_value, 0) $$;
+
+-- First and last name from a display name: "López, Ana" and "Ana López" both give
+-- (Ana, López); one word is a last name. Quotes and surrounding spaces are dropped.
+CREATE FUNCTION ccrm_mail_name_parts(p_name text, OUT first_name text, OUT last_name text)
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v text := nullif(btrim(regexp_replace(translate(coalesce(p_name, ''), '"', ''),
+                                          '[[:space:]]+', ' ', 'g')), '');
+BEGIN
+    IF v IS NULL OR v ~ '@' THEN
+        RETURN;
+    END IF;
+    v := left(v, 200);
+    IF v ~ ',' THEN
+        last_name := nullif(btrim(split_part(v, ',', 1)), '');
+        first_name := nullif(btrim(substr(v, strpos(v, ',') + 1)), '');
+    ELSIF v ~ ' ' THEN
+        last_name := regexp_replace(v, '^.* ', '');
+        first_name := regexp_replace(v, ' [^ ]*$', '');
+    ELSE
+        last_name := v;
+    END IF;
+END
+$$;
+
+-- An address with its display name, as a header shows it: "Ana López" <ana@example.org>.
+CREATE FUNCTION ccrm_mail_format_addr(p_name text, p_addr text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN p_addr IS NULL THEN NULL
+                WHEN nullif(btrim(p_name), '') IS NULL THEN p_addr
+                ELSE '"' || replace(replace(btrim(p_name), '\', '\\'), '"', '\"') || '" <'
+                     || p_addr || '>' END
+$$;
+
+-- The timeline shows the start of a mail; the full text stays in messages.
+CREATE FUNCTION ccrm_mail_excerpt(p_body text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN length(p_body) > 2000 THEN left(p_body, 1999) || '…'
+                ELSE nullif(btrim(p_body), '') END
+$$;
+
+-- ---------------------------------------------------------------------------------------
+-- Storing incoming mail: ccrm_mail_store_many() stores a set of mails at once (the history
+-- import sends a few hundred per call, a delivery one), so that every writer runs the same
+-- rules and an import pays each trigger once per set, not once per mail.
+--
+-- Input: one array element per mail (i = its position), all arrays of the same length:
+--   mids         Message-ID without <> (the parser derives one from the content when a
+--                mail has none)
+--   from_addrs   the sender's address (NULL or '' for a null sender), from_names its name
+--   subjects, bodies (the text, UTF-8), sent_ats (the Date header), in_reply_tos
+--   refs         the References, space-separated, oldest first
+--   reply_tos, tos, ccs  the headers, decoded
+--   rcpts        every recipient address known (To, Cc, Delivered-To, the envelope),
+--                space-separated
+--   autos        the parser's reading of the headers: NULL (a person wrote), 'auto-reply',
+--                'bulk', 'list' or 'bounce'
+--   att_*        attachments: the mail they belong to (i), name, type, size, content (NULL
+--                when over the size limit: metadata only)
+-- p_queue: the queue's name; NULL: for each mail the active queue whose address is one of
+-- its recipients (a +suffix ignored). Unknown or disabled: SQLSTATE CR067 (a live delivery);
+-- the import gets that mail back with status 'noqueue' and nothing stored.
+-- p_live: true for delivery as it happens: the loop guard, reopening, follow-ups of closed
+-- tickets, the assignee's inbox row, and now() as the mail's time. false for the history
+-- import: none of those, and each mail's own Date is its time.
+--
+-- Output, one row per input mail: its id, status (received, auto, bounce, loop; noqueue),
+-- whether it was a duplicate (then nothing was written and the row describes the stored
+-- mail), how it was threaded, the records it is filed on, and what was created for it
+-- ('contact', 'lead', 'ticket', comma-separated).
+--
+-- Threading, the first that applies:
+--   token       a recipient support+t1234@... (ticket 1234) or support+l45@... (lead 45)
+--   tag         [#1234] (ticket) or [#L45] (lead) in the subject
+--   references  In-Reply-To, then References from the last to the first: the stored mail
+--               (in or out) filed on a record that is closest to the end, or a mail of the
+--               same set from a person (received)
+--   subject     the newest mail from the same sender to the same queue with the same
+--               normalised subject (ccrm_mail_subject_key) within the queue's window
+--   (the referenced ticket or lead must exist and be visible to the caller)
+-- Otherwise a mail from a person (received) starts a conversation: the sender's contact
+-- (e-mail, case-insensitive) and its account; an unknown sender becomes a contact (its
+-- account found by the e-mail domain when exactly one account has it) or a lead, as the
+-- queue says; then a ticket (creates = 'ticket'), or (creates = 'lead') an interaction on
+-- the newest open deal of the contact's account, else the person's open lead, else a new
+-- lead. Owner or assignee: the queue's assignee.
+-- Auto-replies, bulk and list mail and bounces are stored and threaded, but create and
+-- reopen nothing; ccrm never answers a mail by itself, so there is no ping-pong. The loop
+-- guard (live) stores a sender's mail beyond loop_max in loop_minutes as 'loop': filed on
+-- nothing new and without a timeline entry.
+-- Live, a reply from a person reopens its ticket when it is pending, or solved and the queue
+-- says reopen_on_reply; a reply to a closed ticket starts a new ticket that says which one it
+-- follows up.
+-- Every stored mail but looped ones is an interaction (kind and channel email, direction in).
+--
+-- Duplicates: a Message-ID already stored, or twice in the set (the first one counts). Live,
+-- deliveries of one Message-ID run one at a time (an advisory lock), so a retry racing the
+-- first delivery waits and is then a duplicate. The import takes no such locks (it holds
+-- thousands of mails in one transaction): if another session stores one of its Message-IDs
+-- between its check and its insert, SQLSTATE 40001 and nothing of the import remains; run it
+-- again.
+-- Runs with the caller's rights: grants, row-level security and department rules apply.
+-- ---------------------------------------------------------------------------------------
+CREATE FUNCTION ccrm_mail_store_many(
+    p_queue        text,
+    p_live         boolean,
+    p_mids         text[],
+    p_from_addrs   text[],
+    p_from_names   text[],
+    p_subjects     text[],
+    p_bodies       text[],
+    p_sent_ats     timestamptz[],
+    p_in_reply_tos text[],
+    p_refs         text[],
+    p_reply_tos    text[],
+    p_tos          text[],
+    p_ccs          text[],
+    p_rcpts        text[],
+    p_autos        text[],
+    p_att_mail     int[] DEFAULT NULL,
+    p_att_names    text[] DEFAULT NULL,
+    p_att_types    text[] DEFAULT NULL,
+    p_att_sizes    bigint[] DEFAULT NULL,
+    p_att_contents bytea[] DEFAULT NULL)
+RETURNS TABLE (i int, id bigint, status text, duplicate boolean, thread_by text,
+               ticket_id bigint, lead_id bigint, contact_id bigint, opportunity_id bigint,
+               account_id bigint, created text)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_n      int := coalesce(cardinality(p_mids), 0);
+    v_q      mail_queues%ROWTYPE;
+    v_owner  oid;
+    v_bad    text;
+    v_rows   bigint;
+    v_tseq   regclass := pg_get_serial_sequence('public.tickets', 'id')::regclass;
+    v_iseq   regclass := pg_get_serial_sequence('public.interactions', 'id')::regclass;
+BEGIN
+    IF v_n = 0 THEN
+        RETURN;
+    END IF;
+    IF p_queue IS NOT NULL THEN
+        SELECT * INTO v_q FROM mail_queues x WHERE x.name = lower(btrim(p_queue));
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'no mail queue "%"', p_queue USING ERRCODE = 'CR067';
+        END IF;
+        IF NOT v_q.active THEN
+            RAISE EXCEPTION 'mail queue "%" is disabled', v_q.name USING ERRCODE = 'CR067';
+        END IF;
+    END IF;
+
+    -- The working set, one row per mail, in a temporary table of this transaction. It must
+    -- be ours: a table of that name made by someone else (this may run as the schema owner
+    -- inside ccrm_mail_deliver) would be refused, not used.
+    SELECT c.relowner INTO v_owner FROM pg_class c
+     WHERE c.relname = 'ccrm_mail_work' AND c.relnamespace = pg_my_temp_schema();
+    IF v_owner IS NULL THEN
+        CREATE TEMP TABLE ccrm_mail_work (
+            i          int PRIMARY KEY,
+            mid        text,
+            queue_id   bigint,
+            from_addr  text,
+            from_name  text,
+            subject    text,
+            skey       text,
+            at         timestamptz,
+            refs       text[],
+            irt        text,
+            rcpt       text[],
+            status     text,
+            dup_of     int,
+            contact_id bigint,
+            account_id bigint,
+            thread_by  text,
+            ticket_id  bigint,
+            lead_id    bigint,
+            opp_id     bigint,
+            parent_i   int,
+            follow_of  bigint,
+            top_i      int,
+            root       boolean NOT NULL DEFAULT false,
+            created    text[] NOT NULL DEFAULT '{}',
+            ix_id      bigint,
+            msg_id     bigint
+        ) ON COMMIT DROP;
+        CREATE INDEX ON ccrm_mail_work (mid);
+        CREATE INDEX ON ccrm_mail_work (from_addr, skey);
+    ELSIF v_owner <> (SELECT r.oid FROM pg_roles r WHERE r.rolname = current_user) THEN
+        RAISE EXCEPTION 'a temporary table ccrm_mail_work of another role is in the way'
+            USING ERRCODE = '42501';
+    ELSE
+        TRUNCATE pg_temp.ccrm_mail_work;
+    END IF;
+
+    INSERT INTO pg_temp.ccrm_mail_work (i, mid, from_addr, from_name, subject, skey, at, refs,
+                                        irt, rcpt, status)
+    SELECT x.k, btrim(x.mid, ' <>'), lower(nullif(btrim(x.fa, ' <>'), '')),
+           nullif(btrim(x.fname), ''), coalesce(x.subj, ''), ccrm_mail_subject_key(x.subj),
+           CASE WHEN p_live THEN now() ELSE coalesce(x.sent, now()) END,
+           coalesce(string_to_array(nullif(btrim(x.refs), ''), ' '), '{}'),
+           nullif(btrim(x.irt, ' <>'), ''),
+           coalesce(string_to_array(lower(nullif(btrim(x.rcpt), '')), ' '), '{}'),
+           CASE WHEN x.auto = 'bounce' OR nullif(btrim(x.fa, ' <>'), '') IS NULL
+                     OR lower(btrim(x.fa, ' <>')) ~ '^(mailer-daemon|postmaster|mail-daemon)@'
+                THEN 'bounce'
+                WHEN x.auto IS NOT NULL THEN 'auto'
+                ELSE 'received' END
+      FROM unnest(p_mids, p_from_addrs, p_from_names, p_subjects, p_sent_ats, p_refs,
+                  p_in_reply_tos, p_rcpts, p_autos)
+           WITH ORDINALITY x(mid, fa, fname, subj, sent, refs, irt, rcpt, auto, k);
+    IF v_n > 50 THEN
+        ANALYZE pg_temp.ccrm_mail_work;
+    END IF;
+    SELECT format('mail %s has no Message-ID', w.i) INTO v_bad
+      FROM pg_temp.ccrm_mail_work w WHERE coalesce(w.mid, '') = '' LIMIT 1;
+    IF v_bad IS NOT NULL THEN
+        RAISE EXCEPTION '%', v_bad USING ERRCODE = '22023';
+    END IF;
+
+    -- the queue of each mail
+    IF p_queue IS NOT NULL THEN
+        UPDATE pg_temp.ccrm_mail_work w SET queue_id = v_q.id;
+    ELSE
+        UPDATE pg_temp.ccrm_mail_work w
+           SET queue_id = (SELECT q.id FROM mail_queues q
+                            WHERE q.active
+                              AND lower(q.address) IN (SELECT regexp_replace(r, '\+[^@]*@', '@')
+                                                         FROM unnest(w.rcpt) r)
+                            ORDER BY q.id LIMIT 1);
+        IF p_live THEN
+            SELECT coalesce(nullif(array_to_string(w.rcpt, ', '), ''), 'this mail') INTO v_bad
+              FROM pg_temp.ccrm_mail_work w WHERE w.queue_id IS NULL LIMIT 1;
+            IF v_bad IS NOT NULL THEN
+                RAISE EXCEPTION 'no mail queue for %', v_bad
+                    USING ERRCODE = 'CR067', HINT = 'Name one with --queue.';
+            END IF;
+        END IF;
+        UPDATE pg_temp.ccrm_mail_work w SET status = 'noqueue' WHERE w.queue_id IS NULL;
+    END IF;
+
+    -- duplicates: already stored, or earlier in this set. Live deliveries of one Message-ID
+    -- take turns, so the second one finds the first one's row here.
+    IF p_live THEN
+        PERFORM pg_advisory_xact_lock(ccrm_mail_lock_key('id', w.mid))
+           FROM pg_temp.ccrm_mail_work w ORDER BY w.mid;
+    END IF;
+    UPDATE pg_temp.ccrm_mail_work w SET status = 'duplicate', dup_of = f.i
+      FROM (SELECT min(x.i) AS i, x.mid FROM pg_temp.ccrm_mail_work x GROUP BY x.mid) f
+     WHERE f.mid = w.mid AND f.i <> w.i;
+    UPDATE pg_temp.ccrm_mail_work w SET status = 'duplicate', msg_id = m.id
+      FROM messages m
+     WHERE m.message_id = w.mid AND w.status <> 'noqueue';
+
+    -- the loop guard: this sender's mail to this queue in the last loop_minutes
+    IF p_live THEN
+        UPDATE pg_temp.ccrm_mail_work w SET status = 'loop'
+          FROM mail_queues q
+         WHERE q.id = w.queue_id AND w.status IN ('received', 'auto', 'bounce')
+           AND w.from_addr IS NOT NULL
+           AND (SELECT count(*) FROM (
+                    SELECT 1 FROM messages x
+                     WHERE x.from_addr = w.from_addr AND x.direction = 'in'
+                       AND x.queue_id = q.id
+                       AND x.received_at > now() - make_interval(mins => q.loop_minutes)
+                     LIMIT q.loop_max) s) >= q.loop_max;
+    END IF;
+
+    -- the sender's contact and account
+    UPDATE pg_temp.ccrm_mail_work w SET contact_id = c.id, account_id = c.account_id
+      FROM contacts c
+     WHERE lower(c.email) = w.from_addr AND w.status NOT IN ('duplicate', 'noqueue');
+
+    -- 1. the plus-address token
+    UPDATE pg_temp.ccrm_mail_work w
+       SET thread_by = 'token', ticket_id = h.ticket_id, lead_id = h.lead_id,
+           account_id = coalesce(h.account_id, w.account_id),
+           contact_id = coalesce(w.contact_id, h.contact_id)
+      FROM (SELECT w2.i, t.id AS ticket_id, l.id AS lead_id,
+                   coalesce(t.account_id, l.account_id) AS account_id,
+                   coalesce(t.contact_id, l.contact_id) AS contact_id,
+                   row_number() OVER (PARTITION BY w2.i ORDER BY r.k) AS nr
+              FROM pg_temp.ccrm_mail_work w2
+             CROSS JOIN LATERAL unnest(w2.rcpt) WITH ORDINALITY r(a, k)
+             CROSS JOIN LATERAL regexp_match(r.a, '\+([tl])([0-9]{1,18})@', 'i') m
+              LEFT JOIN tickets t ON lower(m[1]) = 't' AND t.id = m[2]::bigint
+              LEFT JOIN leads l ON lower(m[1]) = 'l' AND l.id = m[2]::bigint
+             WHERE w2.status NOT IN ('duplicate', 'noqueue')
+               AND (t.id IS NOT NULL OR l.id IS NOT NULL)) h
+     WHERE h.i = w.i AND h.nr = 1;
+    -- 2. the subject tag
+    UPDATE pg_temp.ccrm_mail_work w
+       SET thread_by = 'tag', ticket_id = t.id, account_id = coalesce(t.account_id, w.account_id),
+           contact_id = coalesce(w.contact_id, t.contact_id)
+      FROM tickets t
+     WHERE w.thread_by IS NULL AND w.status NOT IN ('duplicate', 'noqueue')
+       AND w.subject ~ '\[#[0-9]{1,18}\]'
+       AND t.id = (regexp_match(w.subject, '\[#([0-9]{1,18})\]'))[1]::bigint;
+    UPDATE pg_temp.ccrm_mail_work w
+       SET thread_by = 'tag', lead_id = l.id, account_id = coalesce(l.account_id, w.account_id),
+           contact_id = coalesce(w.contact_id, l.contact_id)
+      FROM leads l
+     WHERE w.thread_by IS NULL AND w.status NOT IN ('duplicate', 'noqueue')
+       AND w.subject ~ '\[#[lL][0-9]{1,18}\]'
+       AND l.id = (regexp_match(w.subject, '\[#[lL]([0-9]{1,18})\]'))[1]::bigint;
+    -- 3. References and In-Reply-To: the candidate closest to the end wins (In-Reply-To is
+    --    the end); a stored mail filed on a record, or a person's mail of this set
+    UPDATE pg_temp.ccrm_mail_work w
+       SET thread_by = 'references', ticket_id = h.ticket_id, lead_id = h.lead_id,
+           opp_id = h.opp_id, parent_i = h.parent_i,
+           account_id = coalesce(h.account_id, w.account_id),
+           contact_id = coalesce(w.contact_id, h.contact_id)
+      FROM (SELECT DISTINCT ON (w2.i) w2.i, c.ticket_id, c.lead_id, c.opp_id, c.parent_i,
+                   c.account_id, c.contact_id
+              FROM pg_temp.ccrm_mail_work w2
+             CROSS JOIN LATERAL (
+                   SELECT array_position(ids.a, m.message_id) AS pos, 1 AS pref,
+                          m.ticket_id, m.lead_id, m.opportunity_id AS opp_id,
+                          NULL::int AS parent_i, m.account_id, m.contact_id
+                     FROM (SELECT w2.refs || coalesce(w2.irt, '') AS a) ids,
+                          messages m
+                    WHERE m.message_id = ANY (ids.a)
+                      AND (m.ticket_id IS NOT NULL OR m.lead_id IS NOT NULL
+                           OR m.opportunity_id IS NOT NULL)
+                   UNION ALL
+                   SELECT array_position(ids.a, p.mid), 0, NULL, NULL, NULL, p.i, NULL, NULL
+                     FROM (SELECT w2.refs || coalesce(w2.irt, '') AS a) ids,
+                          pg_temp.ccrm_mail_work p
+                    WHERE p.mid = ANY (ids.a) AND p.i <> w2.i AND p.status = 'received'
+                      AND p.dup_of IS NULL AND p.queue_id IS NOT NULL) c
+             WHERE w2.thread_by IS NULL AND w2.status NOT IN ('duplicate', 'noqueue')
+               AND (cardinality(w2.refs) > 0 OR w2.irt IS NOT NULL)
+             ORDER BY w2.i, c.pos DESC, c.pref DESC) h
+     WHERE h.i = w.i;
+    -- 4. the same subject from the same sender within the queue's window: the newest, stored
+    --    or of this set
+    UPDATE pg_temp.ccrm_mail_work w
+       SET thread_by = 'subject', ticket_id = h.ticket_id, lead_id = h.lead_id,
+           opp_id = h.opp_id, parent_i = h.parent_i,
+           account_id = coalesce(h.account_id, w.account_id),
+           contact_id = coalesce(w.contact_id, h.contact_id)
+      FROM (SELECT DISTINCT ON (w2.i) w2.i, c.ticket_id, c.lead_id, c.opp_id, c.parent_i,
+                   c.account_id, c.contact_id
+              FROM pg_temp.ccrm_mail_work w2
+              JOIN mail_queues q ON q.id = w2.queue_id
+             CROSS JOIN LATERAL (
+                   (SELECT m.received_at AS at, 0 AS k, m.ticket_id, m.lead_id,
+                           m.opportunity_id AS opp_id, NULL::int AS parent_i, m.account_id,
+                           m.contact_id
+                      FROM messages m
+                     WHERE m.from_addr = w2.from_addr AND m.subject_key = w2.skey
+                       AND m.received_at >= w2.at - q.subject_window AND m.received_at <= w2.at
+                       AND m.direction = 'in' AND m.queue_id = q.id
+                       AND (m.ticket_id IS NOT NULL OR m.lead_id IS NOT NULL
+                            OR m.opportunity_id IS NOT NULL)
+                     ORDER BY m.received_at DESC, m.id DESC LIMIT 1)
+                   UNION ALL
+                   (SELECT p.at, p.i, NULL, NULL, NULL, p.i, NULL, NULL
+                      FROM pg_temp.ccrm_mail_work p
+                     WHERE p.from_addr = w2.from_addr AND p.skey = w2.skey
+                       AND p.queue_id = q.id AND p.status = 'received' AND p.dup_of IS NULL
+                       AND p.at >= w2.at - q.subject_window
+                       AND (p.at, p.i) < (w2.at, w2.i)
+                     ORDER BY p.at DESC, p.i DESC LIMIT 1)) c
+             WHERE w2.thread_by IS NULL AND w2.status NOT IN ('duplicate', 'noqueue')
+               AND w2.from_addr IS NOT NULL AND length(w2.skey) >= 3
+             ORDER BY w2.i, c.at DESC, c.k DESC) h
+     WHERE h.i = w.i;
+
+    -- Where each conversation starts: follow the mails of this set up to one that is filed on
+    -- a record already, or that starts a new one. A mail whose chain runs in a circle starts
+    -- one itself.
+    WITH RECURSIVE chain AS (
+        SELECT w.i, w.i AS top FROM pg_temp.ccrm_mail_work w
+         WHERE w.parent_i IS NULL AND w.status NOT IN ('duplicate', 'noqueue')
+        UNION ALL
+        SELECT c.i, ch.top FROM pg_temp.ccrm_mail_work c JOIN chain ch ON c.parent_i = ch.i
+    )
+    UPDATE pg_temp.ccrm_mail_work w SET top_i = ch.top FROM chain ch WHERE ch.i = w.i;
+    UPDATE pg_temp.ccrm_mail_work w SET parent_i = NULL, top_i = w.i, thread_by = NULL
+     WHERE w.top_i IS NULL AND w.status NOT IN ('duplicate', 'noqueue');
+
+    -- live: a person's answer to a closed ticket starts a new ticket that follows it up
+    IF p_live THEN
+        UPDATE pg_temp.ccrm_mail_work w SET follow_of = w.ticket_id, ticket_id = NULL
+          FROM tickets t
+         WHERE t.id = w.ticket_id AND t.status = 'closed' AND w.top_i = w.i
+           AND w.status = 'received';
+    END IF;
+    UPDATE pg_temp.ccrm_mail_work w SET root = true
+     WHERE w.top_i = w.i AND w.status = 'received'
+       AND w.ticket_id IS NULL AND w.lead_id IS NULL AND w.opp_id IS NULL;
+
+    -- new conversations: unknown senders first
+    WITH s AS (
+        SELECT DISTINCT ON (w.from_addr) w.from_addr, w.from_name,
+               (SELECT u.login FROM users u WHERE u.login = q.assignee AND u.active
+                                              AND u.partner_org_id IS NULL) AS owner
+          FROM pg_temp.ccrm_mail_work w JOIN mail_queues q ON q.id = w.queue_id
+         WHERE w.root AND w.contact_id IS NULL AND w.from_addr IS NOT NULL
+           AND q.unknown_sender = 'contact'
+         ORDER BY w.from_addr, w.i
+    ), ins AS (
+        INSERT INTO contacts (first_name, last_name, email, account_id, owner)
+        SELECT (ccrm_mail_name_parts(s.from_name)).first_name,
+               (ccrm_mail_name_parts(s.from_name)).last_name, s.from_addr,
+               (SELECT min(a.id) FROM accounts a
+                 WHERE lower(a.domain) = split_part(s.from_addr, '@', 2) HAVING count(*) = 1),
+               s.owner
+          FROM s ORDER BY s.from_addr
+        ON CONFLICT ((lower(email))) DO NOTHING
+        RETURNING lower(contacts.email) AS email
+    )
+    UPDATE pg_temp.ccrm_mail_work w SET created = w.created || 'contact'::text
+      FROM ins
+     WHERE ins.email = w.from_addr
+       AND w.i = (SELECT min(x.i) FROM pg_temp.ccrm_mail_work x
+                   WHERE x.root AND x.from_addr = w.from_addr);
+    UPDATE pg_temp.ccrm_mail_work w SET contact_id = c.id, account_id = c.account_id
+      FROM contacts c
+     WHERE lower(c.email) = w.from_addr AND w.contact_id IS NULL
+       AND w.status NOT IN ('duplicate', 'noqueue');
+
+    -- sales: the newest open deal of the person's account, else the person's open lead, else
+    -- a new lead
+    UPDATE pg_temp.ccrm_mail_work w
+       SET opp_id = (SELECT o.id FROM opportunities o
+                      WHERE o.account_id = w.account_id AND o.stage NOT IN ('won', 'lost')
+                      ORDER BY o.updated_at DESC, o.id DESC LIMIT 1)
+      FROM mail_queues q
+     WHERE q.id = w.queue_id AND w.root AND q.creates = 'lead'
+       AND w.contact_id IS NOT NULL AND w.account_id IS NOT NULL;
+    UPDATE pg_temp.ccrm_mail_work w
+       SET lead_id = (SELECT l.id FROM leads l
+                       WHERE ((w.contact_id IS NOT NULL AND l.contact_id = w.contact_id)
+                              OR lower(l.email) = w.from_addr)
+                         AND l.status <> 'converted'
+                       ORDER BY l.id DESC LIMIT 1)
+      FROM mail_queues q
+     WHERE q.id = w.queue_id AND w.root AND w.opp_id IS NULL
+       AND (q.creates = 'lead' OR q.unknown_sender = 'lead');
+    WITH s AS (
+        SELECT DISTINCT ON (w.from_addr) w.from_addr, w.from_name, w.contact_id, w.account_id,
+               (SELECT u.login FROM users u WHERE u.login = q.assignee AND u.active
+                                              AND u.partner_org_id IS NULL) AS owner
+          FROM pg_temp.ccrm_mail_work w JOIN mail_queues q ON q.id = w.queue_id
+         WHERE w.root AND w.opp_id IS NULL AND w.lead_id IS NULL AND w.from_addr IS NOT NULL
+           AND (q.creates = 'lead' OR q.unknown_sender = 'lead')
+           AND (w.contact_id IS NOT NULL OR q.unknown_sender = 'lead')
+         ORDER BY w.from_addr, w.i
+    ), ins AS (
+        INSERT INTO leads (first_name, last_name, email, company, source, status, owner,
+                           contact_id, account_id)
+        SELECT (ccrm_mail_name_parts(s.from_name)).first_name,
+               (ccrm_mail_name_parts(s.from_name)).last_name, s.from_addr,
+               coalesce((SELECT a.name FROM accounts a WHERE a.id = s.account_id),
+                        CASE WHEN (ccrm_mail_name_parts(s.from_name)).last_name IS NULL
+                             THEN split_part(s.from_addr, '@', 2) END),
+               'email', 'new', s.owner, s.contact_id, s.account_id
+          FROM s ORDER BY s.from_addr
+        RETURNING leads.id, leads.email
+    )
+    UPDATE pg_temp.ccrm_mail_work w
+       SET lead_id = ins.id,
+           created = CASE WHEN w.i = (SELECT min(x.i) FROM pg_temp.ccrm_mail_work x
+                                       WHERE x.root AND x.from_addr = w.from_addr)
+                          THEN w.created || 'lead'::text ELSE w.created END
+      FROM ins, mail_queues q
+     WHERE ins.email = w.from_addr AND q.id = w.queue_id AND w.root AND w.opp_id IS NULL
+       AND w.lead_id IS NULL AND (q.creates = 'lead' OR q.unknown_sender = 'lead');
+
+    -- support: a ticket per new conversation (ids taken first, so each mail knows its own)
+    UPDATE pg_temp.ccrm_mail_work w
+       SET ticket_id = nextval(v_tseq),
+           created = w.created || 'ticket'::text
+      FROM mail_queues q
+     WHERE q.id = w.queue_id AND w.root AND q.creates = 'ticket';
+    INSERT INTO tickets (id, subject, body, channel, contact_id, account_id, assignee)
+    OVERRIDING SYSTEM VALUE
+    SELECT w.ticket_id,
+           coalesce(left(nullif(btrim(regexp_replace(w.subject, '[[:space:]]+', ' ', 'g')), ''),
+                         200), '(no subject)'),
+           CASE WHEN w.follow_of IS NOT NULL
+                THEN format('Follow-up to ticket #%s.', w.follow_of) || E'\n\n' ELSE '' END
+           || left(coalesce(p_bodies[w.i], ''), 10000),
+           'email', w.contact_id, w.account_id,
+           (SELECT u.login FROM users u WHERE u.login = q.assignee AND u.active
+                                          AND u.partner_org_id IS NULL)
+      FROM pg_temp.ccrm_mail_work w JOIN mail_queues q ON q.id = w.queue_id
+     WHERE w.root AND q.creates = 'ticket'
+     ORDER BY w.ticket_id;
+
+    -- the rest of each conversation takes the records of its start
+    UPDATE pg_temp.ccrm_mail_work w
+       SET ticket_id = t.ticket_id, lead_id = t.lead_id, opp_id = t.opp_id,
+           account_id = coalesce(t.account_id, w.account_id),
+           contact_id = coalesce(w.contact_id, t.contact_id)
+      FROM pg_temp.ccrm_mail_work t
+     WHERE t.i = w.top_i AND w.top_i <> w.i;
+    UPDATE pg_temp.ccrm_mail_work w
+       SET account_id = coalesce((SELECT t.account_id FROM tickets t WHERE t.id = w.ticket_id),
+                                 (SELECT o.account_id FROM opportunities o WHERE o.id = w.opp_id),
+                                 (SELECT l.account_id FROM leads l WHERE l.id = w.lead_id))
+     WHERE w.account_id IS NULL AND w.status NOT IN ('duplicate', 'noqueue')
+       AND (w.ticket_id IS NOT NULL OR w.opp_id IS NOT NULL OR w.lead_id IS NOT NULL);
+
+    -- live: a person's answer reopens a pending ticket, or a solved one when the queue says so;
+    -- the queue's assignee hears of new tickets and leads
+    IF p_live THEN
+        UPDATE tickets t SET status = 'open'
+          FROM pg_temp.ccrm_mail_work w JOIN mail_queues q ON q.id = w.queue_id
+         WHERE t.id = w.ticket_id AND w.status = 'received' AND NOT w.root
+           AND (t.status = 'pending' OR (t.status = 'solved' AND q.reopen_on_reply));
+        INSERT INTO inbox (login, kind, entity, entity_id, note)
+        SELECT u.login, 'assignment', CASE WHEN w.ticket_id IS NOT NULL THEN 'tickets' ELSE 'leads' END,
+               coalesce(w.ticket_id, w.lead_id),
+               ccrm_inbox_note('new mail from ' || coalesce(ccrm_mail_format_addr(w.from_name,
+                                                                               w.from_addr), '<>')
+                               || ': ' || w.subject)
+          FROM pg_temp.ccrm_mail_work w
+          JOIN mail_queues q ON q.id = w.queue_id
+          JOIN users u ON u.login = q.assignee AND u.active AND u.partner_org_id IS NULL
+         WHERE w.root AND (w.created @> '{ticket}' OR w.created @> '{lead}')
+         ORDER BY w.i;
+    END IF;
+
+    -- the customer timeline
+    UPDATE pg_temp.ccrm_mail_work w
+       SET ix_id = nextval(v_iseq)
+     WHERE w.status IN ('received', 'auto', 'bounce');
+    INSERT INTO interactions (id, kind, channel, direction, subject, body, at, account_id,
+                              contact_id, lead_id, opportunity_id, ticket_id)
+    OVERRIDING SYSTEM VALUE
+    SELECT w.ix_id, 'email', 'email', 'in', nullif(left(w.subject, 500), ''),
+           ccrm_mail_excerpt(p_bodies[w.i]), w.at, w.account_id, w.contact_id, w.lead_id,
+           w.opp_id, w.ticket_id
+      FROM pg_temp.ccrm_mail_work w WHERE w.ix_id IS NOT NULL ORDER BY w.ix_id;
+
+    -- the mails
+    WITH ins AS (
+        INSERT INTO messages (message_id, queue_id, direction, status, thread_by, in_reply_to,
+                              "references", from_addr, from_name, reply_to, to_addr, cc_addr,
+                              subject, sent_at, received_at, body_text, ticket_id, contact_id,
+                              lead_id, account_id, opportunity_id, interaction_id)
+        SELECT w.mid, w.queue_id, 'in', w.status, w.thread_by, w.irt, w.refs, w.from_addr,
+               w.from_name, nullif(btrim(p_reply_tos[w.i]), ''), nullif(btrim(p_tos[w.i]), ''),
+               nullif(btrim(p_ccs[w.i]), ''), w.subject, p_sent_ats[w.i], w.at,
+               coalesce(p_bodies[w.i], ''), w.ticket_id, w.contact_id, w.lead_id, w.account_id,
+               w.opp_id, w.ix_id
+          FROM pg_temp.ccrm_mail_work w
+         WHERE w.status IN ('received', 'auto', 'bounce', 'loop')
+         ORDER BY w.i
+        ON CONFLICT (message_id) DO NOTHING
+        RETURNING messages.id, messages.message_id
+    )
+    UPDATE pg_temp.ccrm_mail_work w SET msg_id = ins.id FROM ins WHERE ins.message_id = w.mid
+       AND w.status IN ('received', 'auto', 'bounce', 'loop');
+    SELECT w.mid INTO v_bad FROM pg_temp.ccrm_mail_work w
+     WHERE w.status IN ('received', 'auto', 'bounce', 'loop') AND w.msg_id IS NULL LIMIT 1;
+    IF v_bad IS NOT NULL THEN
+        RAISE EXCEPTION 'mail <%> was stored by another session at the same time', v_bad
+            USING ERRCODE = '40001', HINT = 'Try again: it is a duplicate now.';
+    END IF;
+
+    IF cardinality(p_att_mail) > 0 THEN
+        INSERT INTO attachments (msg_id, name, type, size, content)
+        SELECT w.msg_id, coalesce(left(nullif(btrim(a.n), ''), 255), 'attachment'),
+               coalesce(nullif(btrim(a.t), ''), 'application/octet-stream'),
+               coalesce(a.s, octet_length(a.c), 0), a.c
+          FROM unnest(p_att_mail, p_att_names, p_att_types, p_att_sizes, p_att_contents)
+               WITH ORDINALITY a(k, n, t, s, c, o)
+          JOIN pg_temp.ccrm_mail_work w ON w.i = a.k
+         WHERE w.status IN ('received', 'auto', 'bounce', 'loop')
+         ORDER BY a.o;
+    END IF;
+
+    RETURN QUERY
+        SELECT w.i,
+               coalesce(w.msg_id, m.id), coalesce(m.status, w.status),
+               w.status = 'duplicate', coalesce(m.thread_by, w.thread_by),
+               coalesce(m.ticket_id, w.ticket_id), coalesce(m.lead_id, w.lead_id),
+               coalesce(m.contact_id, w.contact_id), coalesce(m.opportunity_id, w.opp_id),
+               coalesce(m.account_id, w.account_id),
+               nullif(array_to_string(w.created, ','), '')
+          FROM pg_temp.ccrm_mail_work w
+          LEFT JOIN pg_temp.ccrm_mail_work f ON f.i = w.dup_of
+          LEFT JOIN messages m ON w.status = 'duplicate'
+                              AND m.id = coalesce(w.msg_id, f.msg_id)
+         ORDER BY w.i;
+END
+$$;
+
+-- One mail, for psql and scripts: ccrm_mail_store_many() with a set of one. p_references is
+-- an array here.
+CREATE FUNCTION ccrm_mail_store(
+    p_queue        text,
+    p_message_id   text,
+    p_from_addr    text,
+    p_from_name    text DEFAULT NULL,
+    p_subject      text DEFAULT NULL,
+    p_body         text DEFAULT NULL,
+    p_sent_at      timestamptz DEFAULT NULL,
+    p_in_reply_to  text DEFAULT NULL,
+    p_references   text[] DEFAULT NULL,
+    p_reply_to     text DEFAULT NULL,
+    p_to           text DEFAULT NULL,
+    p_cc           text DEFAULT NULL,
+    p_recipients   text[] DEFAULT NULL,
+    p_auto         text DEFAULT NULL,
+    p_att_names    text[] DEFAULT NULL,
+    p_att_types    text[] DEFAULT NULL,
+    p_att_sizes    bigint[] DEFAULT NULL,
+    p_att_contents bytea[] DEFAULT NULL,
+    p_live         boolean DEFAULT true)
+RETURNS TABLE (id bigint, status text, duplicate boolean, thread_by text, ticket_id bigint,
+               lead_id bigint, contact_id bigint, opportunity_id bigint, account_id bigint,
+               created text)
+LANGUAGE sql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+    SELECT s.id, s.status, s.duplicate, s.thread_by, s.ticket_id, s.lead_id, s.contact_id,
+           s.opportunity_id, s.account_id, s.created
+      FROM public.ccrm_mail_store_many(
+               p_queue, p_live, ARRAY[p_message_id], ARRAY[p_from_addr], ARRAY[p_from_name],
+               ARRAY[p_subject], ARRAY[p_body], ARRAY[p_sent_at], ARRAY[p_in_reply_to],
+               ARRAY[array_to_string(p_references, ' ')], ARRAY[p_reply_to], ARRAY[p_to],
+               ARRAY[p_cc], ARRAY[array_to_string(p_recipients, ' ')], ARRAY[p_auto],
+               CASE WHEN greatest(cardinality(p_att_names), cardinality(p_att_contents)) > 0
+                    THEN array_fill(1, ARRAY[greatest(cardinality(p_att_names),
+                                                      cardinality(p_att_contents))]) END,
+               p_att_names, p_att_types, p_att_sizes, p_att_contents) s
+$$;
+
+-- The MTA's entry point: ccrm_mail_store_many(), live, as the schema owner. SECURITY DEFINER
+-- so that the mail login needs no right on any customer table: it can store mail and learn
+-- which record a mail went to, nothing else (docs/security.md). Executable by ccrm_mail only.
+CREATE FUNCTION ccrm_mail_deliver(
+    p_queue        text,
+    p_mids         text[],
+    p_from_addrs   text[],
+    p_from_names   text[],
+    p_subjects     text[],
+    p_bodies       text[],
+    p_sent_ats     timestamptz[],
+    p_in_reply_tos text[],
+    p_refs         text[],
+    p_reply_tos    text[],
+    p_tos          text[],
+    p_ccs          text[],
+    p_rcpts        text[],
+    p_autos        text[],
+    p_att_mail     int[] DEFAULT NULL,
+    p_att_names    text[] DEFAULT NULL,
+    p_att_types    text[] DEFAULT NULL,
+    p_att_sizes    bigint[] DEFAULT NULL,
+    p_att_contents bytea[] DEFAULT NULL)
+RETURNS TABLE (i int, id bigint, status text, duplicate boolean, thread_by text,
+               ticket_id bigint, lead_id bigint, contact_id bigint, opportunity_id bigint,
+               account_id bigint, created text)
+LANGUAGE sql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+    SELECT * FROM public.ccrm_mail_store_many(p_queue, true, p_mids, p_from_addrs,
+                                              p_from_names, p_subjects, p_bodies, p_sent_ats,
+                                              p_in_reply_tos, p_refs, p_reply_tos, p_tos, p_ccs,
+                                              p_rcpts, p_autos, p_att_mail, p_att_names,
+                                              p_att_types, p_att_sizes, p_att_contents)
+$$;
+
+-- ---------------------------------------------------------------------------------------
+-- Answering: ccrm_mail_reply(entity, id, body, subject, to, cc, queue) -> the mail's id
+--   entity: tickets, leads, contacts or opportunities. The mail is queued in the outbox
+--   (status 'queued') and logged on the timeline (interaction, direction out) in the
+--   caller's name; `ccrm --send-mail` (or the client) hands it to sendmail.
+--   queue:   the one named, else the one the conversation came in on, else the first active
+--            queue that creates tickets (for tickets) or leads (otherwise)
+--   to:      the one given, else Reply-To or From of the record's latest received mail, else
+--            the contact's or lead's e-mail
+--   subject: the one given, else "Re: " and the conversation's subject; a ticket's tag
+--            [#1234] (a lead's [#L45]) is added when missing
+--   headers: From is the queue's address and name, Reply-To its reply_to (with reply_token:
+--            local+t1234@domain), In-Reply-To and References continue the latest mail of the
+--            record, and the Message-ID is generated here and stored, so the sender can
+--            recognise a retry and the customer's answer finds its way back.
+-- Staff only (partners: 42501 after the visibility check); runs with the caller's rights.
+-- ---------------------------------------------------------------------------------------
+CREATE FUNCTION ccrm_mail_reply(p_entity text, p_id bigint, p_body text,
+                                p_subject text DEFAULT NULL, p_to text DEFAULT NULL,
+                                p_cc text DEFAULT NULL, p_queue text DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    q         mail_queues%ROWTYPE;
+    parent    messages%ROWTYPE;
+    last_in   messages%ROWTYPE;
+    v_noun    text := ccrm_entity_noun(p_entity);
+    v_ticket  bigint;
+    v_lead    bigint;
+    v_opp     bigint;
+    v_contact bigint;
+    v_account bigint;
+    v_title   text;
+    v_email   text;
+    v_to      text;
+    v_subject text;
+    v_tag     text;
+    v_mid     text;
+    v_refs    text[];
+    v_reply   text;
+    v_ix      bigint;
+    v_id      bigint;
+BEGIN
+    IF p_entity IS NULL OR p_entity NOT IN ('tickets', 'leads', 'contacts', 'opportunities') THEN
+        RAISE EXCEPTION 'cannot answer %: mail goes out from tickets, leads, contacts and deals',
+                        coalesce(p_entity, 'NULL')
+            USING ERRCODE = '22023';
+    END IF;
+    IF NOT ccrm_record_exists(p_entity, p_id) THEN
+        RAISE EXCEPTION '% #% not found', v_noun, p_id
+            USING ERRCODE = 'P0002', HINT = 'It does not exist, or you cannot see it.';
+    END IF;
+    IF NOT ccrm_is_internal() THEN
+        RAISE EXCEPTION 'partners cannot send mail from ccrm' USING ERRCODE = '42501';
+    END IF;
+    IF btrim(coalesce(p_body, '')) = '' THEN
+        RAISE EXCEPTION 'the answer is empty' USING ERRCODE = '22023';
+    END IF;
+
+    CASE p_entity
+        WHEN 'tickets' THEN
+            SELECT t.id, t.contact_id, t.account_id, t.subject, c.email
+              INTO v_ticket, v_contact, v_account, v_title, v_email
+              FROM tickets t LEFT JOIN contacts c ON c.id = t.contact_id WHERE t.id = p_id;
+            v_tag := format('[#%s]', p_id);
+        WHEN 'leads' THEN
+            SELECT l.id, l.contact_id, l.account_id, NULL, coalesce(l.email, c.email)
+              INTO v_lead, v_contact, v_account, v_title, v_email
+              FROM leads l LEFT JOIN contacts c ON c.id = l.contact_id WHERE l.id = p_id;
+            v_tag := format('[#L%s]', p_id);
+        WHEN 'opportunities' THEN
+            SELECT o.id, o.account_id, o.name INTO v_opp, v_account, v_title
+              FROM opportunities o WHERE o.id = p_id;
+        ELSE
+            SELECT c.id, c.account_id, c.email INTO v_contact, v_account, v_email
+              FROM contacts c WHERE c.id = p_id;
+    END CASE;
+
+    -- the record's latest mail, and its latest mail from the customer (one branch per kind
+    -- of record, each on its index; the others are switched off by their constant test)
+    SELECT * INTO parent FROM (
+        (SELECT * FROM messages m WHERE p_entity = 'tickets' AND m.ticket_id = p_id
+          ORDER BY m.received_at DESC, m.id DESC LIMIT 1)
+        UNION ALL
+        (SELECT * FROM messages m WHERE p_entity = 'leads' AND m.lead_id = p_id
+          ORDER BY m.received_at DESC, m.id DESC LIMIT 1)
+        UNION ALL
+        (SELECT * FROM messages m WHERE p_entity = 'opportunities' AND m.opportunity_id = p_id
+          ORDER BY m.received_at DESC, m.id DESC LIMIT 1)
+        UNION ALL
+        (SELECT * FROM messages m WHERE p_entity = 'contacts' AND m.contact_id = p_id
+          ORDER BY m.received_at DESC, m.id DESC LIMIT 1)) x;
+    SELECT * INTO last_in FROM (
+        (SELECT * FROM messages m WHERE p_entity = 'tickets' AND m.ticket_id = p_id
+            AND m.direction = 'in' AND m.status = 'received'
+          ORDER BY m.received_at DESC, m.id DESC LIMIT 1)
+        UNION ALL
+        (SELECT * FROM messages m WHERE p_entity = 'leads' AND m.lead_id = p_id
+            AND m.direction = 'in' AND m.status = 'received'
+          ORDER BY m.received_at DESC, m.id DESC LIMIT 1)
+        UNION ALL
+        (SELECT * FROM messages m WHERE p_entity = 'opportunities' AND m.opportunity_id = p_id
+            AND m.direction = 'in' AND m.status = 'received'
+          ORDER BY m.received_at DESC, m.id DESC LIMIT 1)
+        UNION ALL
+        (SELECT * FROM messages m WHERE p_entity = 'contacts' AND m.contact_id = p_id
+            AND m.direction = 'in' AND m.status = 'received'
+          ORDER BY m.received_at DESC, m.id DESC LIMIT 1)) x;
+
+    IF p_queue IS NOT NULL THEN
+        SELECT * INTO q FROM mail_queues x WHERE x.name = lower(btrim(p_queue)) AND x.active;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'no active mail queue "%"', p_queue USING ERRCODE = '22023';
+        END IF;
+    ELSE
+        SELECT * INTO q FROM mail_queues x
+         WHERE x.active AND x.id = coalesce(last_in.queue_id, parent.queue_id);
+        IF NOT FOUND THEN
+            SELECT * INTO q FROM mail_queues x
+             WHERE x.active
+             ORDER BY x.creates <> CASE WHEN p_entity = 'tickets' THEN 'ticket' ELSE 'lead' END,
+                      x.id
+             LIMIT 1;
+        END IF;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'no mail queue to send from'
+                USING ERRCODE = '55000', HINT = 'An admin creates one: see docs/mail.md.';
+        END IF;
+    END IF;
+
+    v_to := coalesce(nullif(btrim(p_to), ''), last_in.reply_to,
+                     ccrm_mail_format_addr(last_in.from_name, last_in.from_addr), v_email);
+    IF v_to IS NULL OR v_to !~ '@' THEN
+        RAISE EXCEPTION '% #% has no e-mail address to answer', v_noun, p_id
+            USING ERRCODE = '55000', HINT = 'Name one with --to.';
+    END IF;
+    IF v_to ~ '[[:cntrl:]]' OR coalesce(p_cc, '') ~ '[[:cntrl:]]'
+       OR coalesce(p_subject, '') ~ '[[:cntrl:]]' THEN
+        RAISE EXCEPTION 'addresses and subject are one line each' USING ERRCODE = '22023';
+    END IF;
+
+    v_subject := coalesce(nullif(btrim(p_subject), ''),
+                          'Re: ' || coalesce(nullif(regexp_replace(
+                              coalesce(parent.subject, v_title, ''),
+                              '^\s*((re|aw|sv|antw|fwd?|wg)\s*(\[[0-9]+\])?\s*:\s*)+', '', 'i'),
+                              ''), v_title, v_noun || ' #' || p_id));
+    IF v_tag IS NOT NULL AND strpos(v_subject, v_tag) = 0 THEN
+        v_subject := v_subject || ' ' || v_tag;
+    END IF;
+
+    v_mid := 'ccrm.' || replace(gen_random_uuid()::text, '-', '') || '@'
+             || split_part(q.address, '@', 2);
+    IF parent.message_id IS NOT NULL THEN
+        v_refs := parent."references" || parent.message_id;
+        v_refs := v_refs[greatest(1, cardinality(v_refs) - 19):];
+    END IF;
+    v_reply := CASE
+        WHEN q.reply_token AND p_entity IN ('tickets', 'leads') THEN
+            split_part(coalesce(q.reply_to, q.address), '@', 1) || '+'
+            || CASE p_entity WHEN 'tickets' THEN 't' ELSE 'l' END || p_id || '@'
+            || split_part(coalesce(q.reply_to, q.address), '@', 2)
+        ELSE q.reply_to END;
+
+    INSERT INTO interactions (kind, channel, direction, subject, body, at, account_id,
+                              contact_id, lead_id, opportunity_id, ticket_id)
+    VALUES ('email', 'email', 'out', left(v_subject, 500), ccrm_mail_excerpt(p_body), now(),
+            v_account, v_contact, v_lead, v_opp, v_ticket)
+    RETURNING id INTO v_ix;
+    INSERT INTO messages (message_id, queue_id, direction, status, in_reply_to, "references",
+                          from_addr, from_name, reply_to, to_addr, cc_addr, subject, body_text,
+                          next_attempt_at, ticket_id, contact_id, lead_id, account_id,
+                          opportunity_id, interaction_id)
+    VALUES (v_mid, q.id, 'out', 'queued', parent.message_id, coalesce(v_refs, '{}'),
+            lower(q.address), q.from_name, v_reply, v_to, nullif(btrim(p_cc), ''), v_subject,
+            p_body, now(), v_ticket, v_contact, v_lead, v_account, v_opp, v_ix)
+    RETURNING id INTO v_id;
+    PERFORM pg_notify('ccrm', '');
+    RETURN v_id;
+END
+$$;
+
+-- ---------------------------------------------------------------------------------------
+-- The outbox, the sender's side. Never twice at once, at least once in the end:
+--   claim: up to p_limit mails that are due (or just p_id), each locked FOR UPDATE SKIP
+--          LOCKED, marked 'sending' and held by a session advisory lock
+--          (ccrm_mail_lock_key('out', id)) until ccrm_mail_outbox_done() releases it. Two
+--          senders never get the same mail.
+--   A mail left 'sending' whose lock is free lost its sender (a crash, a lost connection)
+--   after it was claimed: whether sendmail took it is unknown. It is sent again with the
+--   same Message-ID (at-least-once: losing an answer is worse than a duplicate the
+--   receiving side can recognise by its Message-ID), and last_error says so.
+--   The caller holds the advisory locks of what it claimed: it must call done() for each, on
+--   the same connection (or disconnect).
+-- ---------------------------------------------------------------------------------------
+CREATE FUNCTION ccrm_mail_outbox_claim(p_limit int DEFAULT 10, p_id bigint DEFAULT NULL)
+RETURNS TABLE (id bigint, message_id text, from_addr text, from_name text, reply_to text,
+               to_addr text, cc_addr text, subject text, body_text text, in_reply_to text,
+               "references" text[], created_at timestamptz, attempts int, resent boolean)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    r        record;
+    v_ids    bigint[] := '{}';
+    v_resent bigint[] := '{}';
+BEGIN
+    FOR r IN SELECT m.id FROM messages m
+              WHERE m.status = 'sending' AND m.direction = 'out'
+                AND (p_id IS NULL OR m.id = p_id)
+              ORDER BY m.id
+              FOR UPDATE SKIP LOCKED
+    LOOP
+        EXIT WHEN cardinality(v_ids) >= p_limit;
+        IF pg_try_advisory_lock(ccrm_mail_lock_key('out', r.id::text)) THEN
+            v_ids := v_ids || r.id;
+            v_resent := v_resent || r.id;
+        END IF;
+    END LOOP;
+    FOR r IN SELECT m.id FROM messages m
+              WHERE m.status = 'queued' AND m.direction = 'out'
+                AND (CASE WHEN p_id IS NULL THEN m.next_attempt_at <= now() ELSE m.id = p_id END)
+              ORDER BY m.next_attempt_at, m.id
+              FOR UPDATE SKIP LOCKED
+    LOOP
+        EXIT WHEN cardinality(v_ids) >= p_limit;
+        IF pg_try_advisory_lock(ccrm_mail_lock_key('out', r.id::text)) THEN
+            v_ids := v_ids || r.id;
+        END IF;
+    END LOOP;
+    IF cardinality(v_ids) = 0 THEN
+        RETURN;
+    END IF;
+    UPDATE messages m
+       SET status = 'sending', attempts = m.attempts + 1, sending_since = now(),
+           sending_by = ccrm_actor(),
+           last_error = CASE WHEN m.id = ANY (v_resent)
+                             THEN 'an earlier attempt was interrupted before it was recorded; '
+                                  'sent again with the same Message-ID'
+                             ELSE m.last_error END
+     WHERE m.id = ANY (v_ids);
+    RETURN QUERY
+        SELECT m.id, m.message_id, m.from_addr, m.from_name, m.reply_to, m.to_addr, m.cc_addr,
+               m.subject, m.body_text, m.in_reply_to, m."references", m.created_at, m.attempts,
+               m.id = ANY (v_resent)
+          FROM messages m WHERE m.id = ANY (v_ids) ORDER BY m.id;
+END
+$$;
+
+-- done(id, ok, error) -> the new status: sent; or queued again (the next attempt after 1, 2,
+-- 4, ... minutes, at most 4 hours apart); or failed after p_max_attempts. Releases the lock.
+CREATE FUNCTION ccrm_mail_outbox_done(p_id bigint, p_ok boolean, p_error text DEFAULT NULL,
+                                      p_max_attempts int DEFAULT 10)
+RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    v_status text;
+BEGIN
+    UPDATE messages m
+       SET status = CASE WHEN p_ok THEN 'sent'
+                         WHEN m.attempts >= p_max_attempts THEN 'failed'
+                         ELSE 'queued' END,
+           sent_at = CASE WHEN p_ok THEN now() ELSE m.sent_at END,
+           last_error = CASE WHEN p_ok THEN m.last_error
+                             ELSE left(coalesce(p_error, 'unknown error'), 1000) END,
+           next_attempt_at = CASE WHEN p_ok THEN NULL
+                                  ELSE now() + least(interval '1 minute'
+                                                     * power(2, greatest(m.attempts - 1, 0)),
+                                                     interval '4 hours') END,
+           sending_since = NULL, sending_by = NULL
+     WHERE m.id = p_id AND m.status = 'sending'
+    RETURNING m.status INTO v_status;
+    PERFORM pg_advisory_unlock(ccrm_mail_lock_key('out', p_id::text));
+    IF v_status IS NULL THEN
+        RAISE EXCEPTION 'mail % is not being sent', p_id USING ERRCODE = '55000';
+    END IF;
+    RETURN v_status;
+END
+$$;
+
+-- ---------------------------------------------------------------------------------------
+-- Reverting a mail import batch (ccrm --revert BATCH): in one transaction, every mail,
+-- attachment, interaction, ticket, lead and contact the import created, found in the audit
+-- trail by the batch's transaction. Refused, naming the row, when one of them changed since
+-- or when later mail was filed on one of its records. With the caller's rights (deleting
+-- tickets takes support or management, as for CSV imports).
+-- ---------------------------------------------------------------------------------------
+CREATE FUNCTION ccrm_mail_import_revert(p_batch bigint) RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    b      import_batches%ROWTYPE;
+    v_why  text;
+    n_msg  bigint;
+    n_ix   bigint;
+    n_tic  bigint;
+    n_lead bigint;
+    n_con  bigint;
+BEGIN
+    SELECT * INTO b FROM import_batches x WHERE x.id = p_batch FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'import batch % does not exist (or is not yours)', p_batch
+            USING ERRCODE = 'P0002';
+    END IF;
+    IF b.entity <> 'messages' THEN
+        RAISE EXCEPTION 'import batch % is not a mail import', p_batch USING ERRCODE = '22023';
+    END IF;
+    IF b.reverted_at IS NOT NULL THEN
+        RAISE EXCEPTION 'import batch % was already reverted by % at %', p_batch,
+                        b.reverted_by, to_char(b.reverted_at, 'YYYY-MM-DD HH24:MI:SS')
+            USING ERRCODE = '55000';
+    END IF;
+
+    CREATE TEMP TABLE ccrm_revert_rows ON COMMIT DROP AS
+        SELECT a.entity, a.entity_id, (a.new_row->>'version')::int AS version
+          FROM audit a
+         WHERE a.xid = b.xid AND a.op = 'insert'
+           AND a.entity IN ('messages', 'attachments', 'interactions', 'tickets', 'leads',
+                            'contacts');
+    SELECT format('%s #%s was changed after the import', ccrm_entity_noun(r.entity), r.entity_id)
+      INTO v_why
+      FROM ccrm_revert_rows r
+     WHERE (r.entity = 'tickets'
+            AND (SELECT t.version FROM tickets t WHERE t.id = r.entity_id) <> r.version)
+        OR (r.entity = 'leads'
+            AND (SELECT l.version FROM leads l WHERE l.id = r.entity_id) <> r.version)
+        OR (r.entity = 'contacts'
+            AND (SELECT c.version FROM contacts c WHERE c.id = r.entity_id) <> r.version)
+        OR (r.entity = 'interactions'
+            AND (SELECT i.version FROM interactions i WHERE i.id = r.entity_id) <> r.version)
+     ORDER BY r.entity, r.entity_id LIMIT 1;
+    IF v_why IS NULL THEN
+        SELECT format('%s #%s has mail that did not come with the import (mail %s)',
+                      ccrm_entity_noun(r.entity), r.entity_id, m.id)
+          INTO v_why
+          FROM ccrm_revert_rows r
+          JOIN messages m ON (r.entity = 'tickets' AND m.ticket_id = r.entity_id)
+                          OR (r.entity = 'leads' AND m.lead_id = r.entity_id)
+                          OR (r.entity = 'contacts' AND m.contact_id = r.entity_id)
+         WHERE r.entity IN ('tickets', 'leads', 'contacts')
+           AND NOT EXISTS (SELECT 1 FROM ccrm_revert_rows x
+                            WHERE x.entity = 'messages' AND x.entity_id = m.id)
+         ORDER BY m.id LIMIT 1;
+    END IF;
+    IF v_why IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot revert import batch %: %; nothing reverted', p_batch, v_why
+            USING ERRCODE = '55000';
+    END IF;
+
+    UPDATE import_batches SET reverted_at = now() WHERE id = p_batch;
+    DELETE FROM messages m USING ccrm_revert_rows r
+     WHERE r.entity = 'messages' AND m.id = r.entity_id;
+    GET DIAGNOSTICS n_msg = ROW_COUNT;
+    DELETE FROM interactions i USING ccrm_revert_rows r
+     WHERE r.entity = 'interactions' AND i.id = r.entity_id;
+    GET DIAGNOSTICS n_ix = ROW_COUNT;
+    DELETE FROM tickets t USING ccrm_revert_rows r
+     WHERE r.entity = 'tickets' AND t.id = r.entity_id;
+    GET DIAGNOSTICS n_tic = ROW_COUNT;
+    DELETE FROM leads l USING ccrm_revert_rows r
+     WHERE r.entity = 'leads' AND l.id = r.entity_id;
+    GET DIAGNOSTICS n_lead = ROW_COUNT;
+    DELETE FROM contacts c USING ccrm_revert_rows r
+     WHERE r.entity = 'contacts' AND c.id = r.entity_id;
+    GET DIAGNOSTICS n_con = ROW_COUNT;
+    RETURN format('reverted import batch %s (mail from %s): %s mails, %s tickets, %s leads, '
+                  '%s contacts deleted', p_batch, coalesce(b.file_name, '?'), n_msg, n_tic,
+                  n_lead, n_con);
+END
+$$;
+
+-- ---------------------------------------------------------------------------------------
+-- Who may run what
+-- ---------------------------------------------------------------------------------------
+REVOKE ALL ON FUNCTION ccrm_mail_store_many(text, boolean, text[], text[], text[], text[], text[],
+                                            timestamptz[], text[], text[], text[], text[], text[],
+                                            text[], text[], int[], text[], text[], bigint[],
+                                            bytea[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ccrm_mail_store(text, text, text, text, text, text, timestamptz, text,
+                                       text[], text, text, text, text[], text, text[], text[],
+                                       bigint[], bytea[], boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ccrm_mail_deliver(text, text[], text[], text[], text[], text[],
+                                         timestamptz[], text[], text[], text[], text[], text[],
+                                         text[], text[], int[], text[], text[], bigint[], bytea[])
+    FROM PUBLIC;
+REVOKE ALL ON FUNCTION ccrm_mail_reply(text, bigint, text, text, text, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ccrm_mail_outbox_claim(int, bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ccrm_mail_outbox_done(bigint, boolean, text, int) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ccrm_mail_import_revert(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ccrm_mail_store_many(text, boolean, text[], text[], text[], text[],
+                                               text[], timestamptz[], text[], text[], text[],
+                                               text[], text[], text[], text[], int[], text[],
+                                               text[], bigint[], bytea[]) TO ccrm_internal;
+GRANT EXECUTE ON FUNCTION ccrm_mail_store(text, text, text, text, text, text, timestamptz, text,
+                                          text[], text, text, text, text[], text, text[], text[],
+                                          bigint[], bytea[], boolean) TO ccrm_internal;
+GRANT EXECUTE ON FUNCTION ccrm_mail_deliver(text, text[], text[], text[], text[], text[],
+                                            timestamptz[], text[], text[], text[], text[], text[],
+                                            text[], text[], int[], text[], text[], bigint[],
+                                            bytea[]) TO ccrm_mail;
+GRANT EXECUTE ON FUNCTION ccrm_mail_reply(text, bigint, text, text, text, text, text)
+    TO ccrm_internal, ccrm_partner;
+GRANT EXECUTE ON FUNCTION ccrm_mail_outbox_claim(int, bigint) TO ccrm_internal, ccrm_mail;
+GRANT EXECUTE ON FUNCTION ccrm_mail_outbox_done(bigint, boolean, text, int)
+    TO ccrm_internal, ccrm_mail;
+GRANT EXECUTE ON FUNCTION ccrm_mail_import_revert(bigint) TO ccrm_internal;
