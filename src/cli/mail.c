@@ -418,7 +418,7 @@ reply(const struct mopts *o)
     mid = db_mail_reply(db, entity, id, body, o->subject, o->to, o->cc, o->queue, &err);
     free(body);
     if (mid < 0) {
-        fprintf(stderr, "ccrm: could not queue the answer: %s\n", err.msg);
+        fprintf(stderr, "ccrm: %s\n", err.msg);
         rc = strcmp(err.sqlstate, "42501") == 0   ? EX_NOPERM
              : strcmp(err.sqlstate, "P0002") == 0 ? EX_NOINPUT
              : db_lost(db)                        ? EX_UNAVAILABLE

@@ -28,6 +28,18 @@
     "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,"                  \
     " $18, $19, $20"
 
+/* db_exec with a message of our own: "<what>: <the server's message>". */
+static PGresult *
+exec_what(struct db *db, const char *sql, int n, const char *const *params, const char *what,
+          struct ccrm_err *err)
+{
+    if (db->state != DB_READY) {
+        err_set(err, "not connected to the database");
+        return NULL;
+    }
+    return db_result(db, PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0), what, err);
+}
+
 /* ---- binary arrays ---- */
 
 struct arr {
@@ -612,7 +624,7 @@ db_mail_import_revert(struct db *db, int64_t batch, char *summary, size_t n, str
         return -1;
     if (simple(db, "SET LOCAL statement_timeout = 0", err) == -1)
         goto fail;
-    res = db_exec(db, "SELECT ccrm_mail_import_revert($1)", 1, params, err);
+    res = exec_what(db, "SELECT ccrm_mail_import_revert($1)", 1, params, "could not revert", err);
     if (res == NULL)
         goto fail;
     str_copy(summary, PQgetvalue(res, 0, 0), n);
@@ -638,7 +650,8 @@ db_mail_reply(struct db *db, const char *entity, int64_t id, const char *body, c
     int64_t mid;
 
     snprintf(b, sizeof b, "%" PRId64, id);
-    res = db_exec(db, "SELECT ccrm_mail_reply($1, $2, $3, $4, $5, $6, $7)", 7, params, err);
+    res = exec_what(db, "SELECT ccrm_mail_reply($1, $2, $3, $4, $5, $6, $7)", 7, params,
+                    "could not queue the answer", err);
     if (res == NULL)
         return -1;
     mid = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
@@ -659,19 +672,23 @@ db_mail_outbox_claim(struct db *db, int max, int64_t only_id, struct mail_claime
     *rows = NULL;
     snprintf(m, sizeof m, "%d", max);
     snprintf(b, sizeof b, "%" PRId64, only_id);
-    res = db_exec(db,
-                  "SELECT id, message_id, from_addr, from_name, reply_to, to_addr, cc_addr,"
-                  " subject, body_text, in_reply_to, array_to_string(\"references\", ' '),"
-                  " (extract(epoch FROM created_at) * 1000000)::bigint, attempts, resent"
-                  " FROM ccrm_mail_outbox_claim($1, $2)",
-                  2, params, err);
+    res = exec_what(db,
+                    "SELECT id, message_id, from_addr, from_name, reply_to, to_addr, cc_addr,"
+                    " subject, body_text, in_reply_to, array_to_string(\"references\", ' '),"
+                    " (extract(epoch FROM created_at) * 1000000)::bigint, attempts, resent"
+                    " FROM ccrm_mail_outbox_claim($1, $2)",
+                    2, params, "could not read the outbox", err);
     if (res == NULL) {
         /* the claim may have taken locks before it failed: give them back */
         PQclear(PQexec(db->conn, "SELECT pg_advisory_unlock_all()"));
         return -1;
     }
     n = PQntuples(res);
-    out = xcalloc(n > 0 ? (size_t)n : 1, sizeof *out);
+    if (n == 0) {
+        PQclear(res);
+        return 0;
+    }
+    out = xcalloc((size_t)n, sizeof *out);
     for (i = 0; i < n; i++) {
         struct mail_claimed *c = &out[i];
         int k;
@@ -720,7 +737,8 @@ db_mail_outbox_done(struct db *db, int64_t id, int ok, const char *error, char s
     PGresult *res;
 
     snprintf(b, sizeof b, "%" PRId64, id);
-    res = db_exec(db, "SELECT ccrm_mail_outbox_done($1, $2, $3)", 3, params, err);
+    res = exec_what(db, "SELECT ccrm_mail_outbox_done($1, $2, $3)", 3, params,
+                    "could not record the outcome", err);
     if (res == NULL)
         return -1;
     str_copy(status, PQgetvalue(res, 0, 0), 12);

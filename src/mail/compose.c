@@ -36,6 +36,8 @@ mail_compose(const struct mail_out *o, size_t *len, struct ccrm_err *err)
 {
     GMimeMessage *m;
     GMimeTextPart *tp;
+    GMimeStream *body;
+    GMimeDataWrapper *dw;
     GMimeFormatOptions *fo;
     GDateTime *dt;
     char *s = NULL, *out = NULL;
@@ -76,8 +78,15 @@ mail_compose(const struct mail_out *o, size_t *len, struct ccrm_err *err)
     }
     g_mime_object_set_header(GMIME_OBJECT(m), "User-Agent", "ccrm/" CCRM_VERSION, NULL);
 
+    /* the text as UTF-8 (g_mime_text_part_set_text would pick ISO-8859-1 where it can), then
+     * the transfer encoding that makes it 7-bit clean: quoted-printable or base64 */
     tp = g_mime_text_part_new_with_subtype("plain");
-    g_mime_text_part_set_text(tp, o->body != NULL ? o->body : "");
+    body = g_mime_stream_mem_new_with_buffer(o->body != NULL ? o->body : "",
+                                             o->body != NULL ? strlen(o->body) : 0);
+    dw = g_mime_data_wrapper_new_with_stream(body, GMIME_CONTENT_ENCODING_DEFAULT);
+    g_mime_part_set_content(GMIME_PART(tp), dw);
+    g_object_unref(dw);
+    g_object_unref(body);
     g_mime_text_part_set_charset(tp, "utf-8");
     g_mime_object_encode(GMIME_OBJECT(tp), GMIME_ENCODING_CONSTRAINT_7BIT);
     g_mime_message_set_mime_part(m, GMIME_OBJECT(tp));

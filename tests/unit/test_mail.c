@@ -417,6 +417,9 @@ test_compose(void **state)
     (void)state;
     assert_non_null(s);
     assert_null(strstr(s, "\nBcc:"));
+    /* the text is UTF-8 as its label says ("ö" is C3 B6), quoted-printable */
+    assert_non_null(strstr(s, "Content-Type: text/plain; charset=utf-8"));
+    assert_non_null(strstr(s, "Hallo J=C3=B6rg"));
     m = parse_str(s, NULL);
     assert_string_equal(m->message_id, o.message_id);
     assert_string_equal(m->from_addr, "support@example.com");
