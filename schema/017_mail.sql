@@ -751,6 +751,7 @@ BEGIN
                        AND p.queue_id = q.id AND p.status = 'received' AND p.dup_of IS NULL
                        AND p.at >= w2.at - q.subject_window
                        AND (p.at, p.i) < (w2.at, w2.i)
+                       AND p.parent_i IS DISTINCT FROM w2.i
                      ORDER BY p.at DESC, p.i DESC LIMIT 1)) c
              WHERE w2.thread_by IS NULL AND w2.status NOT IN ('duplicate', 'noqueue')
                AND w2.from_addr IS NOT NULL AND length(w2.skey) >= 3
@@ -758,17 +759,21 @@ BEGIN
      WHERE h.i = w.i;
 
     -- Where each conversation starts: follow the mails of this set up to one that is filed on
-    -- a record already, or that starts a new one. A mail whose chain runs in a circle starts
-    -- one itself.
-    WITH RECURSIVE chain AS (
-        SELECT w.i, w.i AS top FROM pg_temp.ccrm_mail_work w
-         WHERE w.parent_i IS NULL AND w.status NOT IN ('duplicate', 'noqueue')
-        UNION ALL
-        SELECT c.i, ch.top FROM pg_temp.ccrm_mail_work c JOIN chain ch ON c.parent_i = ch.i
-    )
-    UPDATE pg_temp.ccrm_mail_work w SET top_i = ch.top FROM chain ch WHERE ch.i = w.i;
-    UPDATE pg_temp.ccrm_mail_work w SET parent_i = NULL, top_i = w.i, thread_by = NULL
-     WHERE w.top_i IS NULL AND w.status NOT IN ('duplicate', 'noqueue');
+    -- a record already, or that starts a new one. Where references run in a circle (mails
+    -- that name each other), the first mail of the circle starts the conversation.
+    LOOP
+        WITH RECURSIVE chain AS (
+            SELECT w.i, w.i AS top FROM pg_temp.ccrm_mail_work w
+             WHERE w.parent_i IS NULL AND w.status NOT IN ('duplicate', 'noqueue')
+            UNION ALL
+            SELECT c.i, ch.top FROM pg_temp.ccrm_mail_work c JOIN chain ch ON c.parent_i = ch.i
+        )
+        UPDATE pg_temp.ccrm_mail_work w SET top_i = ch.top FROM chain ch WHERE ch.i = w.i;
+        UPDATE pg_temp.ccrm_mail_work w SET parent_i = NULL, thread_by = NULL
+         WHERE w.i = (SELECT min(x.i) FROM pg_temp.ccrm_mail_work x
+                       WHERE x.top_i IS NULL AND x.status NOT IN ('duplicate', 'noqueue'));
+        EXIT WHEN NOT FOUND;
+    END LOOP;
 
     -- live: a person's answer to a closed ticket starts a new ticket that follows it up
     IF p_live THEN
@@ -1345,8 +1350,8 @@ $$;
 -- ---------------------------------------------------------------------------------------
 -- Reverting a mail import batch (ccrm --revert BATCH): in one transaction, every mail,
 -- attachment, interaction, ticket, lead and contact the import created, found in the audit
--- trail by the batch's transaction. Refused, naming the row, when one of them changed since
--- or when later mail was filed on one of its records. With the caller's rights (deleting
+-- trail by the batch's transaction. Refused, naming the row, when one of them changed since,
+-- or when later mail, a later timeline entry, ticket or lead hangs on one of its records. With the caller's rights (deleting
 -- tickets takes support or management, as for CSV imports).
 -- ---------------------------------------------------------------------------------------
 CREATE FUNCTION ccrm_mail_import_revert(p_batch bigint) RETURNS text
@@ -1405,7 +1410,37 @@ BEGIN
          WHERE r.entity IN ('tickets', 'leads', 'contacts')
            AND NOT EXISTS (SELECT 1 FROM ccrm_revert_rows x
                             WHERE x.entity = 'messages' AND x.entity_id = m.id)
-         ORDER BY m.id LIMIT 1;
+         ORDER BY m.id, array_position(ARRAY['tickets', 'leads', 'contacts'], r.entity)
+         LIMIT 1;
+    END IF;
+    IF v_why IS NULL THEN
+        SELECT format('%s #%s has a timeline entry that did not come with the import '
+                      '(interaction %s)', ccrm_entity_noun(r.entity), r.entity_id, i.id)
+          INTO v_why
+          FROM ccrm_revert_rows r
+          JOIN interactions i ON (r.entity = 'tickets' AND i.ticket_id = r.entity_id)
+                              OR (r.entity = 'leads' AND i.lead_id = r.entity_id)
+                              OR (r.entity = 'contacts' AND i.contact_id = r.entity_id)
+         WHERE r.entity IN ('tickets', 'leads', 'contacts')
+           AND NOT EXISTS (SELECT 1 FROM ccrm_revert_rows x
+                            WHERE x.entity = 'interactions' AND x.entity_id = i.id)
+         ORDER BY i.id, array_position(ARRAY['tickets', 'leads', 'contacts'], r.entity)
+         LIMIT 1;
+    END IF;
+    IF v_why IS NULL THEN
+        SELECT format('contact #%s has %s #%s that did not come with the import', r.entity_id,
+                      x.noun, x.id)
+          INTO v_why
+          FROM ccrm_revert_rows r
+          JOIN LATERAL (SELECT 'ticket' AS noun, t.id FROM tickets t WHERE t.contact_id = r.entity_id
+                        UNION ALL
+                        SELECT 'lead', l.id FROM leads l WHERE l.contact_id = r.entity_id) x
+            ON true
+         WHERE r.entity = 'contacts'
+           AND NOT EXISTS (SELECT 1 FROM ccrm_revert_rows y
+                            WHERE y.entity = x.noun || 's' AND y.entity_id = x.id)
+         ORDER BY r.entity_id, x.id
+         LIMIT 1;
     END IF;
     IF v_why IS NOT NULL THEN
         RAISE EXCEPTION 'cannot revert import batch %: %; nothing reverted', p_batch, v_why

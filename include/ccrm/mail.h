@@ -94,6 +94,8 @@ int mail_mbox_next(struct mail_mbox *mb, char **buf, size_t *n, struct ccrm_err 
 /* Bytes read so far and the file's size (0 if not a regular file). */
 int64_t mail_mbox_done(const struct mail_mbox *mb);
 int64_t mail_mbox_size(const struct mail_mbox *mb);
+/* After mail_mbox_next returned -1: was it because the file is not an mbox? */
+int mail_mbox_not_mbox(const struct mail_mbox *mb);
 void mail_mbox_close(struct mail_mbox **mbp);
 
 /* Read a whole file into a malloc'd buffer (at most max bytes: longer is an error). Returns 0

@@ -264,7 +264,7 @@ import_mbox(struct imp *im, const char *path)
     if (rc == 0 && !interrupted && r == -1) {
         progress_clear(im);
         fprintf(stderr, "ccrm: %s\n", err.msg);
-        rc = mail_mbox_done(mb) == 0 ? EX_DATAERR : EX_IOERR;
+        rc = mail_mbox_not_mbox(mb) ? EX_DATAERR : EX_IOERR;
     }
     im->mbox = NULL;
     mail_mbox_close(&mb);

@@ -561,7 +561,7 @@ db_mail_names_end(struct db *db, struct ccrm_err *err)
         return -1;
     return simple(db,
                   "DECLARE ccrm_mail_files_c NO SCROLL CURSOR FOR"
-                  " SELECT name FROM ccrm_mail_files ORDER BY name",
+                  " SELECT name FROM ccrm_mail_files ORDER BY split_part(name, '/', 2), name",
                   err);
 }
 

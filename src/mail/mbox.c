@@ -27,6 +27,7 @@ struct mail_mbox {
     size_t llen, lcap;
     int have_line; /* a line read ahead (the next separator) */
     int started;
+    int not_mbox; /* the file did not start with "From " */
 };
 
 struct mail_mbox *
@@ -131,6 +132,7 @@ mail_mbox_next(struct mail_mbox *mb, char **buf, size_t *n, struct ccrm_err *err
         if (r <= 0)
             return r;
         if (!mb->started && !is_separator(mb->line, mb->llen)) {
+            mb->not_mbox = 1;
             err_set(err, "\"%s\" is not an mbox file: it does not start with \"From \"", mb->path);
             return -1;
         }
@@ -207,6 +209,12 @@ int64_t
 mail_mbox_done(const struct mail_mbox *mb)
 {
     return mb->done - (int64_t)(mb->rlen - mb->rpos);
+}
+
+int
+mail_mbox_not_mbox(const struct mail_mbox *mb)
+{
+    return mb->not_mbox;
 }
 
 int64_t
