@@ -183,7 +183,7 @@ clean_msgid(const char *s)
         s++;
     out = xmalloc(strlen(s) + 1);
     for (p = out, q = s; *q != '\0' && *q != '>'; q++)
-        if ((unsigned char)*q > 0x20 && (unsigned char)*q < 0x7f)
+        if ((unsigned char)*q > 0x20 && (unsigned char)*q < 0x7f && *q != '<')
             *p++ = *q;
     *p = '\0';
     if (p == out || strlen(out) > 900) {
@@ -388,7 +388,8 @@ part_bytes(GMimePart *part, size_t max, char **buf)
         size = ba->len;
         if (size <= max) {
             *buf = xmalloc(size + 1);
-            memcpy(*buf, ba->data, size);
+            if (size > 0)
+                memcpy(*buf, ba->data, size);
             (*buf)[size] = '\0';
         }
         g_object_unref(out);
@@ -405,7 +406,8 @@ part_bytes(GMimePart *part, size_t max, char **buf)
             GByteArray *ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(out));
 
             *buf = xmalloc(ba->len + 1);
-            memcpy(*buf, ba->data, ba->len);
+            if (ba->len > 0)
+                memcpy(*buf, ba->data, ba->len);
             (*buf)[ba->len] = '\0';
             size = ba->len;
         }
