@@ -187,8 +187,7 @@ auto_name(enum mail_auto a)
 }
 
 static void
-call_build(struct store_call *c, const char *queue, int live, struct mail_msg *const *msgs, int n,
-           int deliver)
+call_build(struct store_call *c, const char *queue, int live, struct mail_msg *const *msgs, int n)
 {
     static const unsigned oids[A_N] = {OID_TEXT,        OID_TEXT, OID_TEXT, OID_TEXT, OID_TEXT,
                                        OID_TIMESTAMPTZ, OID_TEXT, OID_TEXT, OID_TEXT, OID_TEXT,
@@ -229,16 +228,14 @@ call_build(struct store_call *c, const char *queue, int live, struct mail_msg *c
     }
     for (k = 0; k < A_N; k++)
         arr_done(&c->a[k]);
-    /* $1 queue, ($2 live,) then the arrays */
+    /* $1 queue, $2 live, then the arrays */
     c->values[p] = queue;
     c->lengths[p] = 0;
     c->formats[p++] = 0;
-    if (!deliver) {
-        str_copy(c->live, live ? "t" : "f", sizeof c->live);
-        c->values[p] = c->live;
-        c->lengths[p] = 0;
-        c->formats[p++] = 0;
-    }
+    str_copy(c->live, live ? "t" : "f", sizeof c->live);
+    c->values[p] = c->live;
+    c->lengths[p] = 0;
+    c->formats[p++] = 0;
     for (k = 0; k < A_N; k++) {
         c->values[p] = c->a[k].p;
         c->lengths[p] = (int)c->a[k].len;
@@ -255,8 +252,138 @@ call_free(struct store_call *c)
         free(c->a[k].p);
 }
 
-/* May this session run ccrm_mail_store_many()? The mail login may not: it delivers through
- * ccrm_mail_deliver(). Asked once per connection generation. */
+/* One mail, live: ccrm_mail_store() (or ccrm_mail_deliver()): scalar text parameters, the
+ * references, recipients and attachments as binary arrays. */
+enum {
+    O_QUEUE,
+    O_MID,
+    O_FROM,
+    O_NAME,
+    O_SUBJ,
+    O_BODY,
+    O_SENT,
+    O_IRT,
+    O_REFS,
+    O_REPLY,
+    O_TO,
+    O_CC,
+    O_RCPT,
+    O_AUTO,
+    O_ATT_NAME,
+    O_ATT_TYPE,
+    O_ATT_SIZE,
+    O_ATT_CONTENT,
+    O_N
+};
+
+struct one_call {
+    struct arr refs, rcpt, names, types, sizes, contents;
+    const char *values[O_N];
+    int lengths[O_N];
+    int formats[O_N];
+    char sent[40];
+};
+
+/* Space-separated words as a text[] */
+static void
+arr_words(struct arr *a, const char *s)
+{
+    const char *p = s;
+
+    arr_init(a, OID_TEXT);
+    while (p != NULL && *p != '\0') {
+        const char *e;
+
+        while (*p == ' ')
+            p++;
+        if (*p == '\0')
+            break;
+        e = strchr(p, ' ');
+        if (e == NULL)
+            e = p + strlen(p);
+        arr_add(a, p, (long)(e - p));
+        p = e;
+    }
+    arr_done(a);
+}
+
+static void
+one_build(struct one_call *c, const char *queue, const struct mail_msg *m)
+{
+    int j, k;
+
+    memset(c, 0, sizeof *c);
+    arr_words(&c->refs, m->references);
+    arr_words(&c->rcpt, m->recipients);
+    arr_init(&c->names, OID_TEXT);
+    arr_init(&c->types, OID_TEXT);
+    arr_init(&c->sizes, OID_INT8);
+    arr_init(&c->contents, OID_BYTEA);
+    for (j = 0; j < m->natt; j++) {
+        const struct mail_attachment *at = &m->att[j];
+
+        arr_text(&c->names, at->name);
+        arr_text(&c->types, at->type);
+        arr_int64(&c->sizes, (int64_t)at->size);
+        arr_add(&c->contents, at->content, at->content != NULL ? (long)at->size : -1);
+    }
+    arr_done(&c->names);
+    arr_done(&c->types);
+    arr_done(&c->sizes);
+    arr_done(&c->contents);
+    c->values[O_QUEUE] = queue;
+    c->values[O_MID] = m->message_id;
+    c->values[O_FROM] = m->from_addr;
+    c->values[O_NAME] = m->from_name;
+    c->values[O_SUBJ] = m->subject;
+    c->values[O_BODY] = m->body;
+    c->values[O_SENT] = NULL;
+    c->values[O_IRT] = m->in_reply_to;
+    c->values[O_REPLY] = m->reply_to;
+    c->values[O_TO] = m->to;
+    c->values[O_CC] = m->cc;
+    c->values[O_AUTO] = auto_name(m->autoclass);
+    c->values[O_REFS] = c->refs.p;
+    c->lengths[O_REFS] = (int)c->refs.len;
+    c->values[O_RCPT] = c->rcpt.p;
+    c->lengths[O_RCPT] = (int)c->rcpt.len;
+    c->values[O_ATT_NAME] = c->names.p;
+    c->lengths[O_ATT_NAME] = (int)c->names.len;
+    c->values[O_ATT_TYPE] = c->types.p;
+    c->lengths[O_ATT_TYPE] = (int)c->types.len;
+    c->values[O_ATT_SIZE] = c->sizes.p;
+    c->lengths[O_ATT_SIZE] = (int)c->sizes.len;
+    c->values[O_ATT_CONTENT] = c->contents.p;
+    c->lengths[O_ATT_CONTENT] = (int)c->contents.len;
+    for (k = 0; k < O_N; k++)
+        c->formats[k] = k == O_REFS || k == O_RCPT || k >= O_ATT_NAME;
+    if (m->has_date) {
+        /* binary timestamptz: microseconds since 2000-01-01 */
+        int64_t v = m->date - PG_EPOCH_US;
+        uint64_t u = (uint64_t)v;
+        int i;
+
+        for (i = 7; i >= 0; i--, u >>= 8)
+            c->sent[i] = (char)(u & 0xff);
+        c->values[O_SENT] = c->sent;
+        c->lengths[O_SENT] = 8;
+        c->formats[O_SENT] = 1;
+    }
+}
+
+static void
+one_free(struct one_call *c)
+{
+    free(c->refs.p);
+    free(c->rcpt.p);
+    free(c->names.p);
+    free(c->types.p);
+    free(c->sizes.p);
+    free(c->contents.p);
+}
+
+/* May this session store mail itself (ccrm_mail_store, ccrm_mail_store_many)? The mail login
+ * may not: it delivers through ccrm_mail_deliver(). Asked once per connection generation. */
 static int
 use_deliver(struct db *db, struct ccrm_err *err)
 {
@@ -316,20 +443,12 @@ read_rows(const PGresult *res, struct mail_stored *out, int n)
     }
 }
 
-static const char *
-store_sql(int deliver)
-{
-    /* the deliver function has no p_live: it is always live */
-    return deliver ? "SELECT " STORE_COLS " FROM ccrm_mail_deliver($1, $2, $3, $4, $5, $6, $7, $8,"
-                     " $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
-                   : "SELECT " STORE_COLS " FROM ccrm_mail_store_many(" STORE_ARGS ")";
-}
+#define STORE_SQL "SELECT " STORE_COLS " FROM ccrm_mail_store_many(" STORE_ARGS ")"
 
 int
 db_mail_store(struct db *db, const char *queue, int live, struct mail_msg *const *msgs, int n,
               struct mail_stored *out, struct ccrm_err *err)
 {
-    struct store_call c;
     PGresult *res;
     int deliver;
 
@@ -337,12 +456,27 @@ db_mail_store(struct db *db, const char *queue, int live, struct mail_msg *const
         err_set(err, "not connected to the database");
         return -1;
     }
-    if ((deliver = use_deliver(db, err)) == -1)
-        return -1;
-    call_build(&c, queue, live, msgs, n, deliver);
-    res = PQexecParams(db->conn, store_sql(deliver), deliver ? 19 : 20, NULL, c.values, c.lengths,
-                       c.formats, 0);
-    call_free(&c);
+    if (n == 1 && live) {
+        struct one_call c;
+        static const Oid types[O_N] = {0, 0, 0, 0, 0, 0, OID_TIMESTAMPTZ};
+
+        if ((deliver = use_deliver(db, err)) == -1)
+            return -1;
+        one_build(&c, queue, msgs[0]);
+        res = PQexecParams(db->conn,
+                           deliver ? "SELECT 1, * FROM ccrm_mail_deliver($1, $2, $3, $4, $5, $6,"
+                                     " $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
+                                   : "SELECT 1, * FROM ccrm_mail_store($1, $2, $3, $4, $5, $6, $7,"
+                                     " $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+                           O_N, types, c.values, c.lengths, c.formats, 0);
+        one_free(&c);
+    } else {
+        struct store_call c;
+
+        call_build(&c, queue, live, msgs, n);
+        res = PQexecParams(db->conn, STORE_SQL, 20, NULL, c.values, c.lengths, c.formats, 0);
+        call_free(&c);
+    }
     if ((res = db_result(db, res, "could not store the mail", err)) == NULL)
         return -1;
     read_rows(res, out, n);
@@ -355,17 +489,14 @@ db_mail_store_send(struct db *db, const char *queue, int live, struct mail_msg *
                    struct ccrm_err *err)
 {
     struct store_call c;
-    int deliver, ok;
+    int ok;
 
     if (db->state != DB_READY) {
         err_set(err, "not connected to the database");
         return -1;
     }
-    if ((deliver = use_deliver(db, err)) == -1)
-        return -1;
-    call_build(&c, queue, live, msgs, n, deliver);
-    ok = PQsendQueryParams(db->conn, store_sql(deliver), deliver ? 19 : 20, NULL, c.values,
-                           c.lengths, c.formats, 0);
+    call_build(&c, queue, live, msgs, n);
+    ok = PQsendQueryParams(db->conn, STORE_SQL, 20, NULL, c.values, c.lengths, c.formats, 0);
     call_free(&c);
     if (!ok) {
         err_set(err, "could not store the mail: %s", PQerrorMessage(db->conn));
