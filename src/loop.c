@@ -10,8 +10,11 @@
 #include "ccrm/app.h"
 #include "ccrm/ui.h"
 
-/* Re-reads after NOTIFY wake-ups are debounced: a burst of commits costs one re-read. */
+/* Re-reads after NOTIFY wake-ups are debounced: a burst of commits costs one re-read. Wake-ups
+ * that brought nothing (anyone may send NOTIFY ccrm) stretch the interval, doubling up to 1 s,
+ * until one brings an event again. */
 #define REFRESH_DEBOUNCE_MS 30
+#define REFRESH_QUIET_MAX_MS 1000
 #define RECONNECT_MIN_MS 500
 #define RECONNECT_MAX_MS 30000
 
@@ -90,14 +93,18 @@ run_timers(struct app *app)
 static void
 schedule_refresh(struct app *app, int wakeups)
 {
-    int64_t t;
+    int64_t t, gap = REFRESH_DEBOUNCE_MS;
+    int i;
 
     wakeups += db_take_wakeups(app->db);
     if (wakeups == 0 || app->refresh_at != 0)
         return;
+    for (i = 0; i < app->quiet_wakeups && gap < REFRESH_QUIET_MAX_MS; i++)
+        gap *= 2;
+    if (gap > REFRESH_QUIET_MAX_MS)
+        gap = REFRESH_QUIET_MAX_MS;
     t = now_ms();
-    app->refresh_at =
-        t - app->last_refresh >= REFRESH_DEBOUNCE_MS ? t : app->last_refresh + REFRESH_DEBOUNCE_MS;
+    app->refresh_at = t - app->last_refresh >= gap ? t : app->last_refresh + gap;
 }
 
 int

@@ -20,6 +20,8 @@ struct ccrm_config {
     char *sendmail;           /* [mail] sendmail: command that sends, "/usr/sbin/sendmail -t -oi" */
     int attachment_max;       /* [mail] attachment_max: bytes of an attachment kept (10 MiB) */
     int message_max;          /* [mail] message_max: the largest mail accepted (64 MiB) */
+    int connection_limit;     /* [users] connection_limit of a new login, default 10, 1..1000 */
+    int migrate_wait_s;       /* [database] migrate_wait: seconds --migrate waits, default 60 */
     char **loaded;            /* files that were read, in order (NULL-terminated) */
 };
 

@@ -48,6 +48,8 @@ static const struct key_def keys[] = {
     {"mail", "attachment_max", KEY_INT, offsetof(struct ccrm_config, attachment_max), 0,
      1073741824},
     {"mail", "message_max", KEY_INT, offsetof(struct ccrm_config, message_max), 1024, 1073741824},
+    {"users", "connection_limit", KEY_INT, offsetof(struct ccrm_config, connection_limit), 1, 1000},
+    {"database", "migrate_wait", KEY_INT, offsetof(struct ccrm_config, migrate_wait_s), 1, 86400},
 };
 
 int
@@ -350,6 +352,8 @@ config_defaults(struct ccrm_config *cfg)
     cfg->sendmail = xstrdup("/usr/sbin/sendmail -t -oi");
     cfg->attachment_max = 10 * 1024 * 1024;
     cfg->message_max = 64 * 1024 * 1024;
+    cfg->connection_limit = 10;
+    cfg->migrate_wait_s = 60;
 }
 
 /* The file is checked with open()/fstat() first so that "missing" (skipped when optional) is

@@ -36,6 +36,9 @@ struct view_ops {
     /* Help: NULL-terminated "key\tdescription" lines. */
     const char *const *help;
     void (*free)(struct view *v);
+    /* A wake-up that brought no event: check what the view shows that has none (presence);
+     * NULL or 0: nothing changed, 1: re-read and redraw. */
+    int (*on_quiet_wakeup)(struct view *v, struct app *app);
 };
 
 struct view {

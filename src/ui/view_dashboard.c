@@ -181,7 +181,7 @@ dv_free(struct view *v)
 }
 
 static const struct view_ops dashboard_ops = {
-    dv_draw, dv_handle_key, dv_on_wakeup, NULL, dv_describe, dashboard_help, dv_free,
+    dv_draw, dv_handle_key, dv_on_wakeup, NULL, dv_describe, dashboard_help, dv_free, NULL,
 };
 
 struct view *

@@ -1409,7 +1409,7 @@ fm_free(struct view *v)
 }
 
 static const struct view_ops form_ops = {
-    fm_draw, fm_handle_key, fm_on_wakeup, NULL, fm_describe, form_help, fm_free,
+    fm_draw, fm_handle_key, fm_on_wakeup, NULL, fm_describe, form_help, fm_free, NULL,
 };
 
 struct view *

@@ -873,7 +873,7 @@ view_list_new(struct app *app, int entity)
     lv->q.entity = lv->entity;
     if (list_ops[entity].draw == NULL) {
         struct view_ops o = {lv_draw,     lv_handle_key,      lv_on_wakeup, lv_tick,
-                             lv_describe, kinds[entity].help, lv_free};
+                             lv_describe, kinds[entity].help, lv_free,      NULL};
 
         list_ops[entity] = o;
     }

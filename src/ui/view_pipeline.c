@@ -255,7 +255,7 @@ pv_free(struct view *v)
 }
 
 static const struct view_ops pipeline_ops = {
-    pv_draw, pv_handle_key, pv_on_wakeup, pv_tick, pv_describe, pipeline_help, pv_free,
+    pv_draw, pv_handle_key, pv_on_wakeup, pv_tick, pv_describe, pipeline_help, pv_free, NULL,
 };
 
 struct view *

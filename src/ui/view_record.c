@@ -430,6 +430,27 @@ rv_on_wakeup(struct view *v, struct app *app)
     load((struct recordview *)v, app);
 }
 
+/* A wake-up without events: someone may have come or gone (presence has no events). One
+ * query; the whole record is read again only if the answer changed. */
+static int
+rv_on_quiet_wakeup(struct view *v, struct app *app)
+{
+    struct recordview *rv = (struct recordview *)v;
+    struct ccrm_err err;
+    char *here = NULL;
+    int changed;
+
+    if (rv->d == NULL || rv->hist != NULL || db_state(app->db) != DB_READY)
+        return 0;
+    if (db_presence_here(app->db, rv->kind->entity, rv->id, &here, &err) == -1)
+        return 0;
+    changed = strcmp(here, rv->d->here != NULL ? rv->d->here : "") != 0;
+    free(here);
+    if (changed)
+        load(rv, app);
+    return changed;
+}
+
 static void
 rv_describe(struct view *v, char *buf, size_t n)
 {
@@ -473,16 +494,20 @@ rv_free(struct view *v)
 }
 
 static const struct view_ops record_ops = {
-    rv_draw, rv_handle_key, rv_on_wakeup, rv_tick, rv_describe, record_help, rv_free,
+    rv_draw,     rv_handle_key, rv_on_wakeup, rv_tick,
+    rv_describe, record_help,   rv_free,      rv_on_quiet_wakeup,
 };
 static const struct view_ops lead_ops = {
-    rv_draw, rv_handle_key, rv_on_wakeup, rv_tick, rv_describe, lead_help, rv_free,
+    rv_draw,     rv_handle_key, rv_on_wakeup, rv_tick,
+    rv_describe, lead_help,     rv_free,      rv_on_quiet_wakeup,
 };
 static const struct view_ops ticket_ops = {
-    rv_draw, rv_handle_key, rv_on_wakeup, rv_tick, rv_describe, ticket_help, rv_free,
+    rv_draw,     rv_handle_key, rv_on_wakeup, rv_tick,
+    rv_describe, ticket_help,   rv_free,      rv_on_quiet_wakeup,
 };
 static const struct view_ops campaign_ops = {
-    rv_draw, rv_handle_key, rv_on_wakeup, rv_tick, rv_describe, campaign_help, rv_free,
+    rv_draw,     rv_handle_key, rv_on_wakeup, rv_tick,
+    rv_describe, campaign_help, rv_free,      rv_on_quiet_wakeup,
 };
 
 struct view *
