@@ -290,7 +290,7 @@ dispatch_command(int argc, char **argv)
         int (*run)(int, char **);
     } commands[] = {
         {"--import", cli_import_main},
-        {"--revert", cli_revert_main},
+        {"--revert", cli_import_main},
         {"--export", cli_export_main},
         {"--add-user", cli_admin_main},
         {"--disable-user", cli_admin_main},

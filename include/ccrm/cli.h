@@ -24,7 +24,5 @@ int cli_admin_main(int argc, char **argv);  /* --add-user, --disable-user, --sha
 int cli_feed_main(int argc, char **argv);   /* --feed, --log (src/cli/feed.c) */
 int cli_mail_main(int argc, char **argv);   /* --mail-in, --send-mail, --reply (src/cli/mail.c) */
 int cli_mail_import_main(int argc, char **argv); /* --import-mail (src/cli/mail_import.c) */
-/* --revert BATCH: a mail import batch is reverted here, any other by cli_import_main */
-int cli_revert_main(int argc, char **argv);
 
 #endif

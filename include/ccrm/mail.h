@@ -156,11 +156,13 @@ int db_mail_store_send(struct db *db, const char *queue, int live, struct mail_m
                        int n, struct ccrm_err *err);
 int db_mail_store_wait(struct db *db, struct mail_stored *out, int n, struct ccrm_err *err);
 
-/* The history import's transaction: BEGIN and the import batch row; then db_mail_store_* with
- * live = 0; then commit with the counts (or db_mail_import_abort). */
+/* The history import's transaction: BEGIN and the import batch (ccrm_import_begin); then
+ * db_mail_store_* with live = 0; then commit with the duplicates and rejects it skipped (the
+ * server counts what was stored), or db_mail_import_abort. --revert BATCH is the CSV import's
+ * (ccrm_import_revert hands a mail batch to ccrm_mail_import_revert). */
 int64_t db_mail_import_begin(struct db *db, const char *file_name, struct ccrm_err *err);
-int db_mail_import_commit(struct db *db, int64_t batch, int64_t stored, int64_t duplicates,
-                          int64_t rejected, struct ccrm_err *err);
+int db_mail_import_commit(struct db *db, int64_t batch, int64_t duplicates, int64_t rejected,
+                          struct ccrm_err *err);
 void db_mail_import_abort(struct db *db);
 /* Signal-safe: cancel the statement the import is running. */
 void db_mail_import_cancel(void);
@@ -175,12 +177,6 @@ int db_mail_names_end(struct db *db, struct ccrm_err *err);
 /* *names: malloc'd array of malloc'd strings; free with db_mail_names_free. Returns how many. */
 int db_mail_names_next(struct db *db, char ***names, struct ccrm_err *err);
 void db_mail_names_free(char **names, int n);
-
-/* Is the batch a mail import? 1 yes, 0 no (or not visible), -1 error. */
-int db_mail_batch_is_mail(struct db *db, int64_t batch, struct ccrm_err *err);
-/* Revert a mail import batch (ccrm_mail_import_revert). summary gets its one line. 0/-1. */
-int db_mail_import_revert(struct db *db, int64_t batch, char *summary, size_t n,
-                          struct ccrm_err *err);
 
 /* Queue an answer (ccrm_mail_reply): entity tickets, leads, contacts or opportunities. subject,
  * to, cc, queue may be NULL. Returns the mail's id, or -1 with err. */

@@ -27,6 +27,10 @@ AS $$
         WHEN 'inbox' THEN ccrm_record_account(r->>'entity', (r->>'entity_id')::bigint)
         WHEN 'mentions' THEN (SELECT ccrm_record_account(c.entity, c.entity_id)
                                 FROM comments c WHERE c.id = (r->>'comment_id')::bigint)
+        -- mail (017): the account it is filed under; partners are not shown these events
+        WHEN 'messages' THEN (r->>'account_id')::bigint
+        WHEN 'attachments' THEN (SELECT m.account_id FROM messages m
+                                  WHERE m.id = (r->>'msg_id')::bigint)
     END
 $$;
 
@@ -61,6 +65,13 @@ AS $$
                      'partner ' || (r->>'partner_org_id'))
         WHEN 'mentions' THEN '@' || (r->>'login')
         WHEN 'inbox' THEN (r->>'kind') || ' for ' || (r->>'login')
+        WHEN 'messages' THEN
+            CASE WHEN r->>'direction' = 'in'
+                 THEN 'mail from ' || coalesce(nullif(r->>'from_name', ''), r->>'from_addr', '<>')
+                 ELSE 'mail to ' || coalesce(r->>'to_addr', '?') || ' (' || (r->>'status') || ')'
+            END || ': ' || coalesce(nullif(r->>'subject', ''), '(no subject)')
+        WHEN 'attachments' THEN 'attachment ' || (r->>'name')
+        WHEN 'mail_queues' THEN 'mail queue ' || (r->>'name') || ' <' || (r->>'address') || '>'
     END, '\s+', ' ', 'g')), 200), ''), p_entity || ' ' || (r->>'id'))
 $$;
 
@@ -107,12 +118,19 @@ BEGIN
     END IF;
 
     -- an import (or its revert) of this table is announced once, by import_batches' deferred
-    -- trigger; its rows are still audited one by one above (this table only)
+    -- trigger; its rows are still audited one by one above (this table only). A mail import
+    -- (017) also creates the mails' attachments, timeline entries, tickets, leads and contacts,
+    -- and its revert deletes them: those inserts, and those deletes, are part of its one event.
     IF EXISTS (SELECT 1 FROM import_batches b
-                WHERE b.entity = TG_TABLE_NAME
-                  AND ((b.xid = pg_current_xact_id() AND TG_OP IN ('INSERT', 'UPDATE'))
-                       OR (b.revert_xid = pg_current_xact_id()
-                           AND TG_OP IN ('DELETE', 'UPDATE')))) THEN
+                WHERE (b.entity = TG_TABLE_NAME
+                       AND ((b.xid = pg_current_xact_id() AND TG_OP IN ('INSERT', 'UPDATE'))
+                            OR (b.revert_xid = pg_current_xact_id()
+                                AND TG_OP IN ('DELETE', 'UPDATE'))))
+                   OR (b.entity = 'messages'
+                       AND TG_TABLE_NAME IN ('attachments', 'interactions', 'tickets', 'leads',
+                                             'contacts')
+                       AND ((b.xid = pg_current_xact_id() AND TG_OP = 'INSERT')
+                            OR (b.revert_xid = pg_current_xact_id() AND TG_OP = 'DELETE')))) THEN
         RETURN NULL;
     END IF;
 

@@ -61,7 +61,7 @@ DECLARE
     v_id  bigint;
 BEGIN
     IF p_entity IS NULL OR p_entity NOT IN ('accounts', 'contacts', 'leads', 'opportunities',
-                                            'tickets', 'interactions') THEN
+                                            'tickets', 'interactions', 'messages') THEN
         RAISE EXCEPTION 'cannot import "%"', coalesce(p_entity, 'NULL') USING ERRCODE = '22023';
     END IF;
     IF NOT has_any_column_privilege(v_who, ('public.' || p_entity)::regclass, 'INSERT') THEN
@@ -166,6 +166,10 @@ BEGIN
         RAISE EXCEPTION 'import batch % was already reverted by % at %', p_batch, b.reverted_by,
                         to_char(b.reverted_at, 'YYYY-MM-DD HH24:MI:SS')
             USING ERRCODE = '55000';
+    END IF;
+    IF b.entity = 'messages' THEN
+        -- a mail import (017) created contacts, leads, tickets and timeline entries too
+        RETURN ccrm_mail_import_revert(p_batch);
     END IF;
     EXECUTE format($q$
         SELECT a.entity_id || coalesce(' (' || ccrm_event_summary($2, to_jsonb(t)) || ')', '')

@@ -3,7 +3,8 @@
  * Mails are parsed here and stored a set at a time by ccrm_mail_store_many() (schema 017),
  * the same rules as live delivery; while the database stores one set, the next one is parsed.
  * Memory stays flat: one mail file, two sets of parsed mails, a page of file names (the
- * server sorts them). Also `ccrm --revert BATCH` for mail batches. No curses. */
+ * server sorts them). `ccrm --revert BATCH` is the CSV import's (src/cli/import.c): the server
+ * reverts a mail batch its own way. No curses. */
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -529,7 +530,7 @@ cli_mail_import_main(int argc, char **argv)
         goto out;
     }
     progress(&im, 1);
-    if (db_mail_import_commit(im.db, batch, im.stored, im.dups, im.rejected, &im.err) == -1) {
+    if (db_mail_import_commit(im.db, batch, im.dups, im.rejected, &im.err) == -1) {
         progress_clear(&im);
         fprintf(stderr, "ccrm: could not import %s: %s; nothing written\n", path, im.err.msg);
         rc = db_code(&im.err, im.db);
@@ -550,80 +551,5 @@ out:
     set_clear(&im.sets[1]);
     db_close(&im.db);
     mail_shutdown();
-    return rc;
-}
-
-/* ---- ccrm --revert BATCH: mail batches here, the others to the CSV import ---- */
-
-static const char *
-flag_value(int argc, char **argv, const char *longname, const char *shortname)
-{
-    size_t l = strlen(longname);
-    int i;
-
-    for (i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--") == 0)
-            break;
-        if ((strcmp(argv[i], longname) == 0 ||
-             (shortname != NULL && strcmp(argv[i], shortname) == 0)) &&
-            i + 1 < argc)
-            return argv[i + 1];
-        if (strncmp(argv[i], longname, l) == 0 && argv[i][l] == '=')
-            return argv[i] + l + 1;
-        if (shortname != NULL && strncmp(argv[i], shortname, 2) == 0 && argv[i][2] != '\0' &&
-            argv[i][1] != '-')
-            return argv[i] + 2;
-    }
-    return NULL;
-}
-
-int
-cli_revert_main(int argc, char **argv)
-{
-    const char *v = flag_value(argc, argv, "--revert", NULL), *conninfo, *config;
-    struct ccrm_config cfg;
-    struct ccrm_err err;
-    struct db *db;
-    char summary[512], *end;
-    int64_t batch;
-    int private_db, mail, rc;
-
-    if (v == NULL || flag_value(argc, argv, "--import", NULL) != NULL)
-        return cli_import_main(argc, argv);
-    errno = 0;
-    batch = strtoll(v, &end, 10);
-    if (batch <= 0 || *end != '\0' || errno != 0)
-        return cli_import_main(argc, argv); /* it says what is wrong */
-    conninfo = flag_value(argc, argv, "--db", "-d");
-    config = flag_value(argc, argv, "--config", "-c");
-    if ((rc = cli_load_config(&cfg, config)) != 0)
-        return rc;
-    if ((db = cli_open_db(conninfo, &cfg, 1, &private_db, &err)) == NULL ||
-        db_schema_check(db, &err) == -1) {
-        fprintf(stderr, "ccrm: %s\n", err.msg);
-        db_close(&db);
-        config_fini(&cfg);
-        return EX_UNAVAILABLE;
-    }
-    config_fini(&cfg);
-    mail = db_mail_batch_is_mail(db, batch, &err);
-    if (mail != 1) {
-        db_close(&db);
-        if (mail == -1) {
-            fprintf(stderr, "ccrm: %s\n", err.msg);
-            return EX_UNAVAILABLE;
-        }
-        return cli_import_main(argc, argv);
-    }
-    if (db_mail_import_revert(db, batch, summary, sizeof summary, &err) == -1) {
-        fprintf(stderr, "ccrm: %s\n", err.msg);
-        rc = db_lost(db)                          ? EX_UNAVAILABLE
-             : strcmp(err.sqlstate, "42501") == 0 ? EX_NOPERM
-                                                  : EX_DATAERR;
-    } else {
-        printf("ccrm: %s\n", summary);
-        rc = 0;
-    }
-    db_close(&db);
     return rc;
 }

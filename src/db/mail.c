@@ -1,6 +1,6 @@
 /* The database side of mail (schema 017, include/ccrm/mail.h): storing parsed mail through
  * ccrm_mail_store_many() (or ccrm_mail_deliver() for the mail login), the history import's
- * transaction and batch, the sorted Maildir file list, revert, answers and the outbox.
+ * transaction and batch, the sorted Maildir file list, answers and the outbox.
  * Parsed mail travels as binary array parameters (one element per mail): no escaping, and
  * attachment bytes go as they are. */
 #include <arpa/inet.h>
@@ -552,10 +552,9 @@ db_mail_import_begin(struct db *db, const char *file_name, struct ccrm_err *err)
         return -1;
     if (simple(db, "SET LOCAL statement_timeout = 0", err) == -1)
         goto fail;
-    res = db_exec(db,
-                  "INSERT INTO import_batches (entity, file_name) VALUES ('messages', $1)"
-                  " RETURNING id",
-                  1, params, err);
+    /* the server makes the batch (schema/functions/40_import.sql): its counts come from the
+     * audit trail, and the per-row events of the import become one at commit */
+    res = db_exec(db, "SELECT ccrm_import_begin('messages', $1)", 1, params, err);
     if (res == NULL)
         goto fail;
     id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
@@ -568,21 +567,17 @@ fail:
 }
 
 int
-db_mail_import_commit(struct db *db, int64_t batch, int64_t stored, int64_t duplicates,
-                      int64_t rejected, struct ccrm_err *err)
+db_mail_import_commit(struct db *db, int64_t batch, int64_t duplicates, int64_t rejected,
+                      struct ccrm_err *err)
 {
-    char b[4][24];
-    const char *params[4] = {b[0], b[1], b[2], b[3]};
+    char b[3][24];
+    const char *params[3] = {b[0], b[1], b[2]};
     PGresult *res;
 
     snprintf(b[0], sizeof b[0], "%" PRId64, batch);
-    snprintf(b[1], sizeof b[1], "%" PRId64, stored);
-    snprintf(b[2], sizeof b[2], "%" PRId64, duplicates);
-    snprintf(b[3], sizeof b[3], "%" PRId64, rejected);
-    res = db_exec(db,
-                  "UPDATE import_batches SET inserted = $2, skipped = $3, rejected = $4"
-                  " WHERE id = $1",
-                  4, params, err);
+    snprintf(b[1], sizeof b[1], "%" PRId64, duplicates);
+    snprintf(b[2], sizeof b[2], "%" PRId64, rejected);
+    res = db_exec(db, "SELECT ccrm_import_note($1, $2, $3)", 3, params, err);
     if (res == NULL)
         goto fail;
     PQclear(res);
@@ -723,50 +718,6 @@ db_mail_names_free(char **names, int n)
     for (i = 0; i < n; i++)
         free(names[i]);
     free(names);
-}
-
-int
-db_mail_batch_is_mail(struct db *db, int64_t batch, struct ccrm_err *err)
-{
-    char b[24];
-    const char *params[1] = {b};
-    PGresult *res;
-    int yes;
-
-    snprintf(b, sizeof b, "%" PRId64, batch);
-    res =
-        db_exec(db, "SELECT entity = 'messages' FROM import_batches WHERE id = $1", 1, params, err);
-    if (res == NULL)
-        return -1;
-    yes = PQntuples(res) > 0 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-    PQclear(res);
-    return yes;
-}
-
-int
-db_mail_import_revert(struct db *db, int64_t batch, char *summary, size_t n, struct ccrm_err *err)
-{
-    char b[24];
-    const char *params[1] = {b};
-    PGresult *res;
-
-    snprintf(b, sizeof b, "%" PRId64, batch);
-    if (simple(db, "BEGIN", err) == -1)
-        return -1;
-    if (simple(db, "SET LOCAL statement_timeout = 0", err) == -1)
-        goto fail;
-    res = exec_what(db, "SELECT ccrm_mail_import_revert($1)", 1, params, "could not revert", err);
-    if (res == NULL)
-        goto fail;
-    str_copy(summary, PQgetvalue(res, 0, 0), n);
-    PQclear(res);
-    if (simple(db, "COMMIT", err) == -1)
-        goto fail;
-    return 0;
-fail:
-    res = PQexec(db->conn, "ROLLBACK");
-    PQclear(res);
-    return -1;
 }
 
 /* ---- answers and the outbox ---- */

@@ -10,6 +10,8 @@ CCRM=${1:?usage: test_mail.sh path/to/ccrm}
 D=$(cd "$(dirname "$0")/../data/mail" && pwd)
 T=$TEST_TMP
 pg_start_demo "$CCRM" 50
+# the demo's queues and mail out of the way: this test sets up its own
+psqlc -c "delete from messages; delete from mail_queues" || fail "clearing the demo's mail"
 
 q() { psqlc -c "$1"; }
 as() { local u=$1; shift; psql -X -q -At -v ON_ERROR_STOP=1 "host=$PG_DIR dbname=ccrm user=$u" "$@"; }
@@ -284,7 +286,28 @@ check "staff may file a mail elsewhere (links)" test "$(q "select ticket_id is n
 out=$(as sofia -c "update messages set status = 'sent' where message_id = 'tag.1@mail.gmail.com'" 2>&1)
 check "a received mail's status does not change" grep -q "cannot go from received to sent" <<<"$out"
 out=$(as sam -c "delete from messages where message_id = 'tag.1@mail.gmail.com'" 2>&1)
-check "only whoever stored a mail (or management) deletes it" test "$(q "select count(*) from messages where message_id = 'tag.1@mail.gmail.com'")" = 1
+check "nobody deletes mail with DELETE (no grant: ccrm_delete)" grep -q "permission denied" <<<"$out"
+TAG1=$(q "select id from messages where message_id = 'tag.1@mail.gmail.com'")
+check "ccrm_delete: someone else's mail is skipped" \
+    test "$(as sam -c "select ccrm_delete('messages', array[$TAG1]::bigint[])") $(q "select count(*) from messages where id = $TAG1")" = "0 1"
+mail "own.mail@kunde-gmbh.de" "stored by sofia" | "$CCRM" -d "host=$PG_DIR dbname=ccrm user=sofia" --mail-in --queue support 2>"$T/err"
+OWN=$(q "select id from messages where subject = 'stored by sofia'")
+check "...whoever stored a mail deletes it" \
+    test "$(as sofia -c "select ccrm_delete('messages', array[$OWN]::bigint[])") $(q "select count(*) from messages where id = $OWN")" = "1 0"
+check "...management deletes any (and its attachments go with it)" \
+    test "$(as mia -c "select ccrm_delete('messages', array[$TAG1]::bigint[])") $(q "select count(*) from messages where id = $TAG1") $(q "select count(*) from attachments where msg_id = $TAG1")" = "1 0 0"
+out=$(as paul -c "select ccrm_delete('messages', array[1]::bigint[])" 2>&1)
+check "...partners delete no mail" grep -q "partners cannot delete" <<<"$out"
+out=$(as sofia -c "select ccrm_delete('mail_queues', array[(select id from mail_queues where name = 'billing')])" 2>&1)
+check "only admins delete a queue" grep -q "only admins delete mail queues" <<<"$out"
+check "...an admin does" test "$(as ana -c "select ccrm_delete('mail_queues', array[(select id from mail_queues where name = 'billing')])")" = 1
+
+# ---------------------------------------------------------------- the set-based store (SECURITY DEFINER)
+out=$(as paul -c "select * from ccrm_mail_store_many('support', false, '{x}', '{a@b.c}', null, null, null, null, null, null, null, null, null, null, null)" 2>&1)
+check "partners cannot call ccrm_mail_store_many" grep -q "permission denied for function" <<<"$out"
+out=$(as sam -c "create temp table ccrm_mail_work (i int); select * from ccrm_mail_store_many('support', false, '{own.work@x}', '{a@b.c}', null, null, null, null, null, null, null, null, null, null, null)" 2>&1)
+check "a caller's temporary ccrm_mail_work is refused, not used (it runs as the owner)" \
+    bash -c "grep -q 'a temporary table ccrm_mail_work of another role is in the way' <<<'$out' && test $(q "select count(*) from messages where message_id = 'own.work@x'") = 0"
 
 # ---------------------------------------------------------------- timeline, events, audit
 check "every stored mail but looped ones is an interaction (email, in)" \

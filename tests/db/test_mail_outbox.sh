@@ -10,6 +10,8 @@ CCRM=${1:?usage: test_mail_outbox.sh path/to/ccrm}
 D=$(cd "$(dirname "$0")/../data/mail" && pwd)
 T=$TEST_TMP
 pg_start_demo "$CCRM" 30
+# the demo's queues and mail out of the way: this test sets up its own
+psqlc -c "delete from messages; delete from mail_queues" || fail "clearing the demo's mail"
 
 q() { psqlc -c "$1"; }
 as() { local u=$1; shift; psql -X -q -At -v ON_ERROR_STOP=1 "host=$PG_DIR dbname=ccrm user=$u" "$@"; }
