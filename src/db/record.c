@@ -3,42 +3,14 @@
  * built only from the fixed column names of those specs and of the reference table below;
  * every value travels as a parameter. */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ccrm/record.h"
+#include "ccrm/strbuf.h"
 #include "ccrm/util.h"
 #include "db_int.h"
-
-/* ---- a growing SQL string (fixed fragments only) ---- */
-
-struct sql {
-    char *s;
-    size_t len, cap;
-};
-
-static void sql_add(struct sql *q, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-sql_add(struct sql *q, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (q->len + (size_t)n + 1 > q->cap) {
-        q->cap = (q->len + (size_t)n + 1) * 2;
-        q->s = xrealloc(q->s, q->cap);
-    }
-    va_start(ap, fmt);
-    vsnprintf(q->s + q->len, q->cap - q->len, fmt, ap);
-    va_end(ap);
-    q->len += (size_t)n;
-}
 
 /* ---- references ---- */
 
@@ -124,7 +96,7 @@ db_ref_search(struct db *db, const char *target, const char *text, struct ref_ma
               struct ccrm_err *err)
 {
     const struct ref_target *t = target_of(target);
-    struct sql q = {NULL, 0, 0};
+    struct strbuf q = STRBUF_INIT;
     char *pattern, *trim;
     const char *params[2];
     PGresult *res;
@@ -140,10 +112,10 @@ db_ref_search(struct db *db, const char *target, const char *text, struct ref_ma
     pattern = like_contains(trim);
     params[0] = pattern;
     params[1] = is_id(trim) ? trim : NULL;
-    sql_add(&q, "SELECT %s, %s, %s FROM %s WHERE %s ORDER BY %s LIMIT %d", t->key, t->label,
-            t->detail, t->from, t->match, t->order, max);
-    res = db_exec(db, q.s, t->idparam ? 2 : 1, params, err);
-    free(q.s);
+    strbuf_printf(&q, "SELECT %s, %s, %s FROM %s WHERE %s ORDER BY %s LIMIT %d", t->key, t->label,
+                  t->detail, t->from, t->match, t->order, max);
+    res = db_exec(db, strbuf_str(&q), t->idparam ? 2 : 1, params, err);
+    strbuf_fini(&q);
     free(pattern);
     free(trim);
     if (res == NULL)
@@ -162,7 +134,7 @@ char *
 db_ref_label(struct db *db, const char *target, const char *key, struct ccrm_err *err)
 {
     const struct ref_target *t = target_of(target);
-    struct sql q = {NULL, 0, 0};
+    struct strbuf q = STRBUF_INIT;
     const char *params[1] = {key};
     PGresult *res;
     char *label;
@@ -171,9 +143,9 @@ db_ref_label(struct db *db, const char *target, const char *key, struct ccrm_err
         err_set(err, "no such %s", target);
         return NULL;
     }
-    sql_add(&q, "SELECT %s FROM %s WHERE %s", t->label, t->from, t->by_key);
-    res = db_exec(db, q.s, 1, params, err);
-    free(q.s);
+    strbuf_printf(&q, "SELECT %s FROM %s WHERE %s", t->label, t->from, t->by_key);
+    res = db_exec(db, strbuf_str(&q), 1, params, err);
+    strbuf_fini(&q);
     if (res == NULL)
         return NULL;
     if (PQntuples(res) == 0) {
@@ -210,17 +182,17 @@ record_free(struct record **rp)
 
 /* The text of field f as a form compares it: dates and times in the form's format. */
 static void
-add_value_expr(struct sql *q, const struct field_spec *f)
+add_value_expr(struct strbuf *q, const struct field_spec *f)
 {
     switch (f->type) {
     case FIELD_DATE:
-        sql_add(q, ", coalesce(to_char(t.%s, 'YYYY-MM-DD'), '')", f->column);
+        strbuf_printf(q, ", coalesce(to_char(t.%s, 'YYYY-MM-DD'), '')", f->column);
         break;
     case FIELD_DATETIME:
-        sql_add(q, ", coalesce(to_char(t.%s, 'YYYY-MM-DD HH24:MI'), '')", f->column);
+        strbuf_printf(q, ", coalesce(to_char(t.%s, 'YYYY-MM-DD HH24:MI'), '')", f->column);
         break;
     default:
-        sql_add(q, ", coalesce(t.%s::text, '')", f->column);
+        strbuf_printf(q, ", coalesce(t.%s::text, '')", f->column);
         break;
     }
 }
@@ -228,7 +200,7 @@ add_value_expr(struct sql *q, const struct field_spec *f)
 struct record *
 db_record_load(struct db *db, const struct entity_spec *e, int64_t id, struct ccrm_err *err)
 {
-    struct sql q = {NULL, 0, 0};
+    struct strbuf q = STRBUF_INIT;
     char idbuf[24];
     const char *params[1] = {idbuf};
     struct record *r;
@@ -236,12 +208,13 @@ db_record_load(struct db *db, const struct entity_spec *e, int64_t id, struct cc
     int i;
 
     snprintf(idbuf, sizeof idbuf, "%" PRId64, id);
-    sql_add(&q, "SELECT t.version, t.updated_by, to_char(t.updated_at, 'YYYY-MM-DD HH24:MI')");
+    strbuf_printf(&q,
+                  "SELECT t.version, t.updated_by, to_char(t.updated_at, 'YYYY-MM-DD HH24:MI')");
     for (i = 0; i < e->nfields; i++)
         add_value_expr(&q, &e->fields[i]);
-    sql_add(&q, " FROM %s t WHERE t.id = $1", e->table);
-    res = db_exec(db, q.s, 1, params, err);
-    free(q.s);
+    strbuf_printf(&q, " FROM %s t WHERE t.id = $1", e->table);
+    res = db_exec(db, strbuf_str(&q), 1, params, err);
+    strbuf_fini(&q);
     if (res == NULL)
         return NULL;
     if (PQntuples(res) == 0) {
@@ -375,29 +348,29 @@ int
 db_record_insert(struct db *db, const struct entity_spec *e, const char *const *vals, int64_t *id,
                  struct record_err *rerr)
 {
-    struct sql q = {NULL, 0, 0};
+    struct strbuf q = STRBUF_INIT;
     const char **params = xcalloc((size_t)e->nfields + 1, sizeof *params);
     PGresult *res;
     int i, n = 0;
 
-    sql_add(&q, "INSERT INTO %s", e->table);
+    strbuf_printf(&q, "INSERT INTO %s", e->table);
     for (i = 0; i < e->nfields; i++) {
         if (vals[i] == NULL || vals[i][0] == '\0')
             continue;
-        sql_add(&q, "%s%s", n == 0 ? " (" : ", ", e->fields[i].column);
+        strbuf_printf(&q, "%s%s", n == 0 ? " (" : ", ", e->fields[i].column);
         params[n++] = vals[i];
     }
     if (n == 0) {
-        sql_add(&q, " DEFAULT VALUES");
+        strbuf_printf(&q, " DEFAULT VALUES");
     } else {
-        sql_add(&q, ") VALUES (");
+        strbuf_printf(&q, ") VALUES (");
         for (i = 0; i < n; i++)
-            sql_add(&q, "%s$%d", i ? ", " : "", i + 1);
-        sql_add(&q, ")");
+            strbuf_printf(&q, "%s$%d", i ? ", " : "", i + 1);
+        strbuf_printf(&q, ")");
     }
-    sql_add(&q, " RETURNING id");
-    res = exec_write(db, e, q.s, n, params, rerr);
-    free(q.s);
+    strbuf_printf(&q, " RETURNING id");
+    res = exec_write(db, e, strbuf_str(&q), n, params, rerr);
+    strbuf_fini(&q);
     free(params);
     if (res == NULL)
         return -1;
@@ -410,19 +383,19 @@ int
 db_record_stamp(struct db *db, const struct entity_spec *e, int64_t id, int *version, char *who,
                 size_t n, struct ccrm_err *err)
 {
-    struct sql q = {NULL, 0, 0};
+    struct strbuf q = STRBUF_INIT;
     char idbuf[24];
     const char *params[1] = {idbuf};
     PGresult *res;
     int found;
 
     snprintf(idbuf, sizeof idbuf, "%" PRId64, id);
-    sql_add(&q,
-            "SELECT version, updated_by || ' at ' || to_char(updated_at, 'HH24:MI')"
-            " FROM %s WHERE id = $1",
-            e->table);
-    res = db_exec(db, q.s, 1, params, err);
-    free(q.s);
+    strbuf_printf(&q,
+                  "SELECT version, updated_by || ' at ' || to_char(updated_at, 'HH24:MI')"
+                  " FROM %s WHERE id = $1",
+                  e->table);
+    res = db_exec(db, strbuf_str(&q), 1, params, err);
+    strbuf_fini(&q);
     if (res == NULL)
         return -1;
     found = PQntuples(res) > 0;
@@ -440,7 +413,7 @@ db_record_update(struct db *db, const struct entity_spec *e, int64_t id, int ver
                  const struct record_change *ch, int nch, int *new_version, struct record **current,
                  struct record_err *rerr)
 {
-    struct sql q = {NULL, 0, 0};
+    struct strbuf q = STRBUF_INIT;
     const char **params = xcalloc((size_t)nch + 2, sizeof *params);
     char idbuf[24], vbuf[16];
     PGresult *res;
@@ -449,17 +422,17 @@ db_record_update(struct db *db, const struct entity_spec *e, int64_t id, int ver
     *current = NULL;
     snprintf(idbuf, sizeof idbuf, "%" PRId64, id);
     snprintf(vbuf, sizeof vbuf, "%d", version);
-    sql_add(&q, "UPDATE %s SET ", e->table);
+    strbuf_printf(&q, "UPDATE %s SET ", e->table);
     for (i = 0; i < nch; i++) {
-        sql_add(&q, "%s = $%d, ", e->fields[ch[i].field].column, i + 1);
+        strbuf_printf(&q, "%s = $%d, ", e->fields[ch[i].field].column, i + 1);
         params[i] = ch[i].value[0] != '\0' ? ch[i].value : NULL;
     }
     /* the version read: the stamp trigger raises CR001 when the row has another one now */
-    sql_add(&q, "version = $%d WHERE id = $%d RETURNING version", nch + 1, nch + 2);
+    strbuf_printf(&q, "version = $%d WHERE id = $%d RETURNING version", nch + 1, nch + 2);
     params[nch] = vbuf;
     params[nch + 1] = idbuf;
-    res = exec_write(db, e, q.s, nch + 2, params, rerr);
-    free(q.s);
+    res = exec_write(db, e, strbuf_str(&q), nch + 2, params, rerr);
+    strbuf_fini(&q);
     free(params);
     if (res == NULL) {
         struct ccrm_err lerr;
