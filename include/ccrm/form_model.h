@@ -8,18 +8,7 @@
 #include <stddef.h>
 #include <wchar.h>
 
-enum field_type {
-    FIELD_TEXT,      /* one line, trimmed */
-    FIELD_MULTILINE, /* a body: lines separated by '\n' */
-    FIELD_CHOICE,    /* one of choices[]; a first choice "" means it may be empty */
-    FIELD_DATE,      /* YYYY-MM-DD (also typed as D.M.YYYY) */
-    FIELD_DATETIME,  /* YYYY-MM-DD HH:MM in the session's time zone */
-    FIELD_AMOUNT,    /* money >= 0 with at most 2 decimals, '.' or ',' before the cents */
-    FIELD_INT,       /* a whole number between min and max */
-    FIELD_EMAIL,     /* name@domain, as the CHECK constraints of schema/001 want it */
-    FIELD_CURRENCY,  /* three letters, stored upper-case (EUR) */
-    FIELD_REF,       /* the id of a record of ref (for "users": the login) */
-};
+#include "ccrm/value.h"
 
 struct field_spec {
     const char *column; /* the table column: SQL is built only from these fixed names */

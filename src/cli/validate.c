@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ccrm/util.h"
+#include "ccrm/value.h"
 #include "import_int.h"
 
 /* ---- the whitelist ---- */
@@ -426,180 +427,12 @@ bad:
     return 1;
 }
 
-static size_t
-utf8_chars(const char *s, size_t len)
+/* The rule of the one normaliser (src/model/value.c) a column's values follow. */
+static struct value_rule
+rule_of(const struct imp_column *c)
 {
-    size_t i, n = 0;
+    struct value_rule r = {FIELD_TEXT, NULL, c->min, c->max, c->maxlen, 1};
 
-    for (i = 0; i < len; i++)
-        if (((unsigned char)s[i] & 0xc0) != 0x80)
-            n++;
-    return n;
-}
-
-/* A value quoted for a message: at most 60 bytes, cut at a character boundary. */
-static void
-quote_val(char *out, size_t n, const char *s, size_t len)
-{
-    size_t l = len > 60 ? 60 : len;
-
-    while (l < len && l > 0 && ((unsigned char)s[l] & 0xc0) == 0x80)
-        l--;
-    snprintf(out, n, "\"%.*s%s\"", (int)l, s, l < len ? "..." : "");
-}
-
-static int
-all_digits(const char *s, size_t n)
-{
-    size_t i;
-
-    if (n == 0)
-        return 0;
-    for (i = 0; i < n; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return 0;
-    return 1;
-}
-
-static int
-num(const char *s, size_t n)
-{
-    int v = 0;
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        v = v * 10 + (s[i] - '0');
-    return v;
-}
-
-static int
-valid_date(const char *s, size_t len)
-{
-    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int y, m, d, leap;
-
-    if (len != 10 || s[4] != '-' || s[7] != '-' || !all_digits(s, 4) || !all_digits(s + 5, 2) ||
-        !all_digits(s + 8, 2))
-        return 0;
-    y = num(s, 4);
-    m = num(s + 5, 2);
-    d = num(s + 8, 2);
-    if (y < 1 || m < 1 || m > 12 || d < 1)
-        return 0;
-    leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return d <= mdays[m - 1] + (m == 2 && leap);
-}
-
-static int
-valid_timestamp(const char *s, size_t len)
-{
-    size_t i = 10;
-
-    if (len < 10 || !valid_date(s, 10))
-        return 0;
-    if (i == len)
-        return 1;
-    if (s[i] != ' ' && s[i] != 'T')
-        return 0;
-    i++;
-    if (len - i < 5 || !all_digits(s + i, 2) || s[i + 2] != ':' || !all_digits(s + i + 3, 2) ||
-        num(s + i, 2) > 23 || num(s + i + 3, 2) > 59)
-        return 0;
-    i += 5;
-    if (i < len && s[i] == ':') {
-        if (len - i < 3 || !all_digits(s + i + 1, 2) || num(s + i + 1, 2) > 60)
-            return 0;
-        i += 3;
-        if (i < len && s[i] == '.') {
-            size_t f = ++i;
-
-            while (i < len && s[i] >= '0' && s[i] <= '9')
-                i++;
-            if (i == f || i - f > 6)
-                return 0;
-        }
-    }
-    if (i == len)
-        return 1;
-    if (s[i] == 'Z' && i + 1 == len)
-        return 1;
-    if (s[i] != '+' && s[i] != '-')
-        return 0;
-    i++;
-    if (len - i < 2 || !all_digits(s + i, 2) || num(s + i, 2) > 15)
-        return 0;
-    i += 2;
-    if (i == len)
-        return 1;
-    if (s[i] == ':')
-        i++;
-    return len - i == 2 && all_digits(s + i, 2) && num(s + i, 2) < 60;
-}
-
-static int
-valid_email(const char *s, size_t len)
-{
-    const char *at = NULL;
-    size_t i, local, dl;
-    int dot = 0;
-
-    if (len > 254)
-        return 0;
-    for (i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-
-        if (c <= ' ' || c == 0x7f || c == '"' || c == '(' || c == ')' || c == ',' || c == ':' ||
-            c == ';' || c == '<' || c == '>' || c == '[' || c == ']' || c == '\\')
-            return 0;
-        if (c == '@') {
-            if (at != NULL)
-                return 0;
-            at = s + i;
-        }
-    }
-    if (at == NULL)
-        return 0;
-    local = (size_t)(at - s);
-    dl = len - local - 1;
-    if (local == 0 || local > 64 || dl == 0 || s[0] == '.' || at[-1] == '.')
-        return 0;
-    for (i = 1; i < local; i++)
-        if (s[i] == '.' && s[i - 1] == '.')
-            return 0;
-    for (i = 0; i < dl; i++) {
-        unsigned char c = (unsigned char)at[1 + i];
-
-        if (c == '.') {
-            if (i == 0 || i == dl - 1 || at[i] == '.')
-                return 0;
-            dot = 1;
-        } else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                     c == '-' || c >= 0x80)) {
-            return 0;
-        }
-    }
-    return dot;
-}
-
-long
-imp_check_value(const struct imp_column *c, const char *s, size_t len, char *out, char *reason,
-                size_t n)
-{
-    char q[80];
-    size_t i, chars;
-    int k;
-
-    quote_val(q, sizeof q, s, len);
-    for (i = 0; i < len; i++) {
-        unsigned char ch = (unsigned char)s[i];
-
-        if ((ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') || ch == 0x7f) {
-            snprintf(reason, n, "column \"%s\": control character 0x%02x", c->name, ch);
-            return -1;
-        }
-    }
-    memcpy(out, s, len);
-    out[len] = '\0';
     switch (c->type) {
     case IMP_TEXT:
     case IMP_LOGIN:
@@ -607,106 +440,42 @@ imp_check_value(const struct imp_column *c, const char *s, size_t len, char *out
         break;
     case IMP_EMAIL:
     case IMP_CONTACT:
-        if (!valid_email(s, len)) {
-            snprintf(reason, n, "column \"%s\": %s is not a valid e-mail address", c->name, q);
-            return -1;
-        }
+        r.type = FIELD_EMAIL;
         break;
-    case IMP_INT: {
-        size_t d = (s[0] == '-' || s[0] == '+') ? 1 : 0;
-        long long v = 0;
-
-        if (!all_digits(s + d, len - d)) {
-            snprintf(reason, n, "column \"%s\": %s is not a whole number", c->name, q);
-            return -1;
-        }
-        for (i = d; i < len && v <= 100000000000LL; i++)
-            v = v * 10 + (s[i] - '0');
-        if (s[0] == '-')
-            v = -v;
-        if (v < c->min || v > c->max) {
-            snprintf(reason, n, "column \"%s\": %s is out of range (%ld to %ld)", c->name, q,
-                     c->min, c->max);
-            return -1;
-        }
-        return snprintf(out, len + 1, "%lld", v);
-    }
-    case IMP_NUMERIC: {
-        const char *dot = memchr(s, '.', len);
-        size_t ip = dot ? (size_t)(dot - s) : len;
-        size_t fp = dot ? len - ip - 1 : 0;
-
-        if (!all_digits(s, ip) || (dot != NULL && !all_digits(dot + 1, fp)) || fp > 2) {
-            snprintf(reason, n,
-                     "column \"%s\": %s is not a number (digits, at most 2 decimals, no sign)",
-                     c->name, q);
-            return -1;
-        }
-        if (ip > 12) {
-            snprintf(reason, n,
-                     "column \"%s\": %s is too large (at most 12 digits before the point)", c->name,
-                     q);
-            return -1;
-        }
+    case IMP_INT:
+        r.type = FIELD_INT;
         break;
-    }
+    case IMP_NUMERIC:
+        r.type = FIELD_AMOUNT;
+        break;
     case IMP_DATE:
-        if (!valid_date(s, len)) {
-            snprintf(reason, n, "column \"%s\": %s is not a valid date (YYYY-MM-DD)", c->name, q);
-            return -1;
-        }
+        r.type = FIELD_DATE;
         break;
     case IMP_TIMESTAMP:
-        if (!valid_timestamp(s, len)) {
-            snprintf(reason, n,
-                     "column \"%s\": %s is not a valid time (YYYY-MM-DD HH:MM[:SS][+HH:MM])",
-                     c->name, q);
-            return -1;
-        }
+        r.type = FIELD_DATETIME;
         break;
     case IMP_CHOICE:
-        for (k = 0; c->choices[k] != NULL; k++)
-            if (strlen(c->choices[k]) == len && header_is(s, len, c->choices[k], len))
-                break;
-        if (c->choices[k] == NULL) {
-            char list[200] = "";
-
-            for (k = 0; c->choices[k] != NULL; k++) {
-                if (k > 0)
-                    strncat(list, ", ", sizeof list - strlen(list) - 1);
-                strncat(list, c->choices[k], sizeof list - strlen(list) - 1);
-            }
-            snprintf(reason, n, "column \"%s\": %s is not one of %s", c->name, q, list);
-            return -1;
-        }
-        memcpy(out, c->choices[k], len);
+        r.type = FIELD_CHOICE;
+        r.choices = c->choices;
         break;
     case IMP_CURRENCY:
-        if (len != 3) {
-            snprintf(reason, n, "column \"%s\": %s is not a three-letter currency code", c->name,
-                     q);
-            return -1;
-        }
-        for (i = 0; i < 3; i++) {
-            char ch = s[i];
-
-            if (ch >= 'a' && ch <= 'z')
-                ch = (char)(ch - 'a' + 'A');
-            if (ch < 'A' || ch > 'Z') {
-                snprintf(reason, n, "column \"%s\": %s is not a three-letter currency code",
-                         c->name, q);
-                return -1;
-            }
-            out[i] = ch;
-        }
+        r.type = FIELD_CURRENCY;
         break;
     }
-    if (c->maxlen > 0 && (chars = utf8_chars(s, len)) > (size_t)c->maxlen) {
-        snprintf(reason, n, "column \"%s\" is too long (%zu characters, at most %d)", c->name,
-                 chars, c->maxlen);
-        return -1;
-    }
-    return (long)len;
+    return r;
+}
+
+long
+imp_check_value(const struct imp_column *c, const char *s, size_t len, char *out, char *reason,
+                size_t n)
+{
+    struct value_rule r = rule_of(c);
+    struct value_err e;
+    long l = value_normalize(&r, s, len, out, len + 8, &e);
+
+    if (l < 0)
+        snprintf(reason, n, "column \"%s\"%s", c->name, e.tail);
+    return l;
 }
 
 void
