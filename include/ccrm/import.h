@@ -49,8 +49,9 @@ struct imp_entity {
     int identity[4];     /* at least one of these columns must have a value (-1 ends), or {-1} */
 };
 
-/* The entities, NULL-terminated; and lookup by table name (NULL if unknown). */
-extern const struct imp_entity *const imp_entities[];
+/* The entities (the importable ones of the registry, include/ccrm/entity.h): the i-th (NULL
+ * after the last), and lookup by table name (NULL if unknown). */
+const struct imp_entity *imp_entity_at(int i);
 const struct imp_entity *imp_entity_find(const char *name);
 
 enum imp_conflict { IMP_CONFLICT_ERROR, IMP_CONFLICT_SKIP, IMP_CONFLICT_UPDATE };

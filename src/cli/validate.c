@@ -1,159 +1,151 @@
-/* Import mapping and validation, pure: the entity whitelist (tables, columns, types, choices
- * matching the CHECK constraints of schema/001), header names to columns with synonyms, and
- * per-field checks with normalisation. No I/O, no libpq: unit-tested and fuzzed. */
+/* Import mapping and validation, pure: the entity whitelist (the importable entities of the
+ * registry, include/ccrm/entity.h: tables, columns, types, choices, synonyms), header names to
+ * columns, and per-field checks with the one normaliser (include/ccrm/value.h). No I/O, no
+ * libpq: unit-tested and fuzzed. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ccrm/entity.h"
 #include "ccrm/util.h"
 #include "ccrm/value.h"
 #include "import_int.h"
 
-/* ---- the whitelist ---- */
+/* ---- the whitelist: the importable entities of the registry (src/model/entity.c) ---- */
 
-static const char *const lead_status[] = {"new",         "contacted", "qualified",
-                                          "unqualified", "converted", NULL};
-static const char *const opp_stage[] = {"prospecting", "qualification", "proposal", "negotiation",
-                                        "won",         "lost",          NULL};
-static const char *const ticket_status[] = {"new", "open", "pending", "solved", "closed", NULL};
-static const char *const ticket_priority[] = {"low", "normal", "high", "urgent", NULL};
-static const char *const ticket_channel[] = {"email", "phone", "chat", "web", "partner", NULL};
-static const char *const ia_kind[] = {"call", "email", "meeting", "chat", "note", "task", NULL};
-static const char *const ia_direction[] = {"in", "out", NULL};
+#define IMP_MAX_ENTITIES 16
+#define IMP_MAX_COLS 64
 
-#define T(name, syn, len)                                                                          \
-    {                                                                                              \
-        name, name, IMP_TEXT, 0, len, 0, 0, NULL, NULL, "text", syn                                \
+static struct imp_entity imp_ents[IMP_MAX_ENTITIES];
+static struct imp_column imp_cols[IMP_MAX_ENTITIES][IMP_MAX_COLS];
+static const struct entity_field *imp_fields[IMP_MAX_ENTITIES][IMP_MAX_COLS];
+static const struct imp_entity *imp_list[IMP_MAX_ENTITIES + 1];
+
+/* An import column from a registry field: its kind, SQL type and what it requires. */
+static void
+column_of(struct imp_column *c, const struct entity_field *f)
+{
+    memset(c, 0, sizeof *c);
+    c->name = f->csv != NULL ? f->csv : f->column;
+    c->target = f->column;
+    /* a value is needed where the database has no default */
+    c->required = f->required && f->sqldef == NULL;
+    c->maxlen = f->maxlen;
+    c->min = f->min;
+    c->max = f->max;
+    c->choices = f->choices;
+    c->sqldef = f->sqldef;
+    c->synonyms = f->synonyms != NULL ? f->synonyms : "";
+    c->sqltype = "text";
+    switch (f->type) {
+    case FIELD_TEXT:
+    case FIELD_MULTILINE:
+    case FIELD_PHONE:
+        c->type = IMP_TEXT;
+        break;
+    case FIELD_EMAIL:
+        c->type = IMP_EMAIL;
+        break;
+    case FIELD_INT:
+        c->type = IMP_INT;
+        c->sqltype = "int";
+        break;
+    case FIELD_AMOUNT:
+        c->type = IMP_NUMERIC;
+        c->sqltype = "numeric";
+        break;
+    case FIELD_DATE:
+        c->type = IMP_DATE;
+        c->sqltype = "date";
+        break;
+    case FIELD_DATETIME:
+        c->type = IMP_TIMESTAMP;
+        c->sqltype = "timestamptz";
+        break;
+    case FIELD_CHOICE:
+        c->type = IMP_CHOICE;
+        break;
+    case FIELD_CURRENCY:
+        c->type = IMP_CURRENCY;
+        break;
+    case FIELD_REF: /* looked up in SQL: an account by domain or name, a contact by e-mail */
+        c->type = strcmp(f->ref, "accounts") == 0   ? IMP_ACCOUNT
+                  : strcmp(f->ref, "contacts") == 0 ? IMP_CONTACT
+                                                    : IMP_LOGIN;
+        if (c->type != IMP_LOGIN)
+            c->sqltype = "bigint";
+        break;
     }
-#define EMAIL(name, syn)                                                                           \
-    {                                                                                              \
-        name, name, IMP_EMAIL, 0, 254, 0, 0, NULL, NULL, "text", syn                               \
+}
+
+/* Index of column `column` among the export columns of re, or -1. */
+static int
+export_index(const struct entity *re, const char *column)
+{
+    int k;
+
+    for (k = 0; column != NULL && re->exports[k] != NULL; k++)
+        if (strcmp(re->exports[k], column) == 0)
+            return k;
+    return -1;
+}
+
+static void
+build_entities(void)
+{
+    int i, n = 0, k;
+
+    if (imp_list[0] != NULL)
+        return;
+    for (i = 0; entity_registry[i] != NULL && n < IMP_MAX_ENTITIES; i++) {
+        const struct entity *re = entity_registry[i];
+        struct imp_entity *e = &imp_ents[n];
+
+        if (re->exports == NULL)
+            continue;
+        e->name = re->table;
+        e->singular = re->singular;
+        e->cols = imp_cols[n];
+        for (k = 0; re->exports[k] != NULL && k < IMP_MAX_COLS; k++) {
+            const struct entity_field *f = entity_field(re, re->exports[k]);
+
+            if (f == NULL)
+                abort(); /* the registry names a column it has no field for */
+            column_of(&imp_cols[n][k], f);
+            imp_fields[n][k] = f;
+        }
+        e->ncols = k;
+        e->key = export_index(re, re->dup_key);
+        e->keyword = re->dup_word;
+        for (k = 0; k < 4; k++)
+            e->identity[k] = -1;
+        for (k = 0; re->one_of != NULL && re->one_of[k] != NULL && k < 4; k++)
+            e->identity[k] = export_index(re, re->one_of[k]);
+        imp_list[n++] = e;
     }
-#define LOGIN(name, syn)                                                                           \
-    {                                                                                              \
-        name, name, IMP_LOGIN, 0, 63, 0, 0, NULL, NULL, "text", syn                                \
-    }
-#define ACCOUNT(req)                                                                               \
-    {                                                                                              \
-        "account", "account_id", IMP_ACCOUNT, req, 200, 0, 0, NULL, NULL, "bigint",                \
-            "accountname|accountdomain|customer"                                                   \
-    }
-#define CONTACT(syn)                                                                               \
-    {                                                                                              \
-        "contact", "contact_id", IMP_CONTACT, 0, 254, 0, 0, NULL, NULL, "bigint", syn              \
-    }
-#define FIRST T("first_name", "firstname|givenname|forename|vorname", 200)
-#define LAST T("last_name", "lastname|surname|familyname|nachname", 200)
-#define PERSON_EMAIL EMAIL("email", "emailaddress|mail|mailaddress")
-#define OWNER LOGIN("owner", "ownerlogin|assignedto|accountowner|leadowner|contactowner")
+    imp_list[n] = NULL;
+}
 
-static const struct imp_column account_cols[] = {
-    {"name", "name", IMP_TEXT, 1, 200, 0, 0, NULL, NULL, "text",
-     "accountname|companyname|company|organisation|organization|firma"},
-    T("domain", "webdomain|emaildomain", 253),
-    T("industry", "sector|branche", 200),
-    OWNER,
-    T("phone", "telephone|phonenumber|tel|telefon", 50),
-    T("website", "web|url|homepage", 500),
-    T("city", "town|ort|stadt", 200),
-    T("country", "land", 200),
-    {"employees", "employees", IMP_INT, 0, 0, 0, 2147483647L, NULL, NULL, "int",
-     "numberofemployees|headcount|staff"},
-    {"annual_revenue", "annual_revenue", IMP_NUMERIC, 0, 0, 0, 0, NULL, NULL, "numeric",
-     "revenue|annualrevenue|umsatz"},
-    T("description", "notes|about", 100000),
-};
+const struct imp_entity *
+imp_entity_at(int i)
+{
+    int k;
 
-static const struct imp_column contact_cols[] = {
-    ACCOUNT(0),
-    FIRST,
-    LAST,
-    PERSON_EMAIL,
-    T("phone", "telephone|phonenumber|tel|mobile|telefon", 50),
-    T("title", "jobtitle|position|role", 200),
-    OWNER,
-};
-
-static const struct imp_column lead_cols[] = {
-    FIRST,
-    LAST,
-    PERSON_EMAIL,
-    T("company", "companyname|organisation|organization|firma", 200),
-    T("source", "leadsource|origin|quelle", 200),
-    {"status", "status", IMP_CHOICE, 0, 0, 0, 0, lead_status, "'new'", "text", "leadstatus"},
-    {"score", "score", IMP_INT, 0, 0, 0, 100, NULL, "0", "int", "leadscore|rating"},
-    OWNER,
-    CONTACT("contactemail"),
-    ACCOUNT(0),
-};
-
-static const struct imp_column opportunity_cols[] = {
-    ACCOUNT(1),
-    {"name", "name", IMP_TEXT, 1, 200, 0, 0, NULL, NULL, "text",
-     "opportunityname|dealname|opportunity|deal"},
-    {"stage", "stage", IMP_CHOICE, 0, 0, 0, 0, opp_stage, "'prospecting'", "text", "dealstage"},
-    {"amount", "amount", IMP_NUMERIC, 0, 0, 0, 0, NULL, NULL, "numeric", "value|dealvalue"},
-    {"currency", "currency", IMP_CURRENCY, 0, 3, 0, 0, NULL, "'EUR'", "text", "waehrung"},
-    {"close_date", "close_date", IMP_DATE, 0, 0, 0, 0, NULL, NULL, "date",
-     "closedate|expectedclose|closingdate"},
-    OWNER,
-};
-
-static const struct imp_column ticket_cols[] = {
-    ACCOUNT(0),
-    CONTACT("contactemail|requester|requesteremail|email"),
-    {"subject", "subject", IMP_TEXT, 1, 500, 0, 0, NULL, NULL, "text", "title|summary|betreff"},
-    T("body", "description|text|message", 100000),
-    {"status", "status", IMP_CHOICE, 0, 0, 0, 0, ticket_status, "'new'", "text", "ticketstatus"},
-    {"priority", "priority", IMP_CHOICE, 0, 0, 0, 0, ticket_priority, "'normal'", "text", "prio"},
-    {"channel", "channel", IMP_CHOICE, 0, 0, 0, 0, ticket_channel, NULL, "text", "source"},
-    LOGIN("assignee", "assignedto|agent|owner"),
-    T("product", "productname", 200),
-};
-
-static const struct imp_column interaction_cols[] = {
-    {"kind", "kind", IMP_CHOICE, 1, 0, 0, 0, ia_kind, NULL, "text", "type|activitytype"},
-    T("channel", "medium", 50),
-    {"direction", "direction", IMP_CHOICE, 0, 0, 0, 0, ia_direction, NULL, "text", ""},
-    T("subject", "title|summary|betreff", 500),
-    T("body", "description|text|notes", 100000),
-    {"at", "at", IMP_TIMESTAMP, 0, 0, 0, 0, NULL, "now()", "timestamptz",
-     "date|time|when|datetime"},
-    {"due_at", "due_at", IMP_TIMESTAMP, 0, 0, 0, 0, NULL, NULL, "timestamptz", "due|duedate"},
-    {"done_at", "done_at", IMP_TIMESTAMP, 0, 0, 0, 0, NULL, NULL, "timestamptz",
-     "done|completed|completedat"},
-    ACCOUNT(0),
-    CONTACT("contactemail|email"),
-};
-
-#define N(a) ((int)(sizeof a / sizeof a[0]))
-
-static const struct imp_entity ent_accounts = {
-    "accounts", "account", account_cols, N(account_cols), 1, "domain", {0, -1, -1, -1}};
-static const struct imp_entity ent_contacts = {"contacts", "contact", contact_cols, N(contact_cols),
-                                               3,          "e-mail",  {1, 2, 3, -1}};
-static const struct imp_entity ent_leads = {"leads", "lead",   lead_cols,   N(lead_cols),
-                                            2,       "e-mail", {0, 1, 2, 3}};
-static const struct imp_entity ent_opportunities = {
-    "opportunities", "opportunity", opportunity_cols, N(opportunity_cols), -1, NULL, {-1}};
-static const struct imp_entity ent_tickets = {"tickets", "ticket", ticket_cols, N(ticket_cols),
-                                              -1,        NULL,     {-1}};
-static const struct imp_entity ent_interactions = {
-    "interactions", "interaction", interaction_cols, N(interaction_cols), -1, NULL, {-1}};
-
-const struct imp_entity *const imp_entities[] = {
-    &ent_leads,   &ent_contacts,     &ent_accounts, &ent_opportunities,
-    &ent_tickets, &ent_interactions, NULL,
-};
+    build_entities();
+    for (k = 0; k < i && imp_list[k] != NULL; k++)
+        ;
+    return imp_list[k];
+}
 
 const struct imp_entity *
 imp_entity_find(const char *name)
 {
     int i;
 
-    for (i = 0; imp_entities[i] != NULL; i++)
-        if (strcmp(imp_entities[i]->name, name) == 0)
-            return imp_entities[i];
+    build_entities();
+    for (i = 0; name != NULL && imp_list[i] != NULL; i++)
+        if (strcmp(imp_list[i]->name, name) == 0)
+            return imp_list[i];
     return NULL;
 }
 
@@ -427,49 +419,23 @@ bad:
     return 1;
 }
 
-/* The rule of the one normaliser (src/model/value.c) a column's values follow. */
-static struct value_rule
-rule_of(const struct imp_column *c)
+/* The registry's field behind an import column (its values follow the field's rule). */
+static const struct entity_field *
+field_of(const struct imp_column *c)
 {
-    struct value_rule r = {FIELD_TEXT, NULL, c->min, c->max, c->maxlen, 1};
+    int n;
 
-    switch (c->type) {
-    case IMP_TEXT:
-    case IMP_LOGIN:
-    case IMP_ACCOUNT:
-        break;
-    case IMP_EMAIL:
-    case IMP_CONTACT:
-        r.type = FIELD_EMAIL;
-        break;
-    case IMP_INT:
-        r.type = FIELD_INT;
-        break;
-    case IMP_NUMERIC:
-        r.type = FIELD_AMOUNT;
-        break;
-    case IMP_DATE:
-        r.type = FIELD_DATE;
-        break;
-    case IMP_TIMESTAMP:
-        r.type = FIELD_DATETIME;
-        break;
-    case IMP_CHOICE:
-        r.type = FIELD_CHOICE;
-        r.choices = c->choices;
-        break;
-    case IMP_CURRENCY:
-        r.type = FIELD_CURRENCY;
-        break;
-    }
-    return r;
+    for (n = 0; n < IMP_MAX_ENTITIES; n++)
+        if (c >= imp_cols[n] && c < imp_cols[n] + IMP_MAX_COLS)
+            return imp_fields[n][c - imp_cols[n]];
+    abort(); /* not one of ours */
 }
 
 long
 imp_check_value(const struct imp_column *c, const char *s, size_t len, char *out, char *reason,
                 size_t n)
 {
-    struct value_rule r = rule_of(c);
+    struct value_rule r = entity_import_rule(field_of(c));
     struct value_err e;
     long l = value_normalize(&r, s, len, out, len + 8, &e);
 
@@ -557,14 +523,13 @@ imp_validate(const struct imp_map *m, const struct csv_record *rec, struct imp_r
                 snprintf(reason, n, "column \"%s\": invalid UTF-8 at byte %zu", col->name, at + 1);
             return -1;
         }
-        while (len > 0 && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'))
-            s++, len--;
-        while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r' ||
-                           s[len - 1] == '\n'))
-            len--;
+        s = value_trim(s, &len, field_of(col)->type == FIELD_MULTILINE);
         if (len == 0) {
             if (col->required) {
-                snprintf(reason, n, "column \"%s\" is required", col->name);
+                struct value_err ve;
+
+                value_required(&ve);
+                snprintf(reason, n, "column \"%s\"%s", col->name, ve.tail);
                 return -1;
             }
             continue;

@@ -1,12 +1,13 @@
 /* Records for forms (include/ccrm/record.h): load, insert, update against the version read,
- * reference search and labels, for every entity of include/ccrm/form_model.h. SQL text is
- * built only from the fixed column names of those specs and of the reference table below;
- * every value travels as a parameter. */
+ * reference search and labels, for every entity of the registry with a form
+ * (include/ccrm/entity.h). SQL text is built only from the registry's fixed column names and
+ * reference fragments; every value travels as a parameter. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ccrm/entity.h"
 #include "ccrm/record.h"
 #include "ccrm/strbuf.h"
 #include "ccrm/util.h"
@@ -14,55 +15,15 @@
 
 /* ---- references ---- */
 
-/* What a reference field can point to. r is the referenced table; $1 is a LIKE pattern, $2
- * (when idparam) an id or NULL. */
-static const struct ref_target {
-    const char *name;
-    const char *from;
-    const char *key;
-    const char *label;
-    const char *detail;
-    const char *match;
-    int idparam;
-    const char *order;
-    const char *by_key;
-} targets[] = {
-    {"accounts", "accounts r", "r.id::text", "r.name",
-     "concat_ws(' · ', nullif(r.domain, ''), nullif(r.city, ''))",
-     /* the folded search column and its trigram index (schema/002_search.sql) */
-     "(r.search LIKE ccrm_fold($1) OR r.id = $2::bigint)", 1, "r.name, r.id", "r.id = $1::bigint"},
-    {"contacts", "contacts r LEFT JOIN accounts a ON a.id = r.account_id", "r.id::text",
-     "coalesce(nullif(concat_ws(' ', r.first_name, r.last_name), ''), r.email, '#' || r.id)",
-     "concat_ws(' · ', r.email, a.name)",
-     /* folded name and e-mail (schema/009_people_search.sql) */
-     "(r.search LIKE ccrm_fold($1) OR r.id = $2::bigint)", 1, "r.last_name, r.first_name, r.id",
-     "r.id = $1::bigint"},
-    {"users", "users r", "r.login", "r.display_name || ' (' || r.login || ')'", "r.department",
-     "r.active AND (ccrm_fold(r.display_name) LIKE ccrm_fold($1) OR r.login ILIKE $1)", 0,
-     "r.display_name, r.login", "r.login = $1"},
-    {"leads", "leads r", "r.id::text",
-     "coalesce(nullif(concat_ws(' ', r.first_name, r.last_name), ''), r.company, r.email,"
-     " '#' || r.id)",
-     "concat_ws(' · ', r.email, r.company, r.status)",
-     "(r.search LIKE ccrm_fold($1) OR r.id = $2::bigint)", 1, "r.last_name, r.first_name, r.id",
-     "r.id = $1::bigint"},
-    {"opportunities", "opportunities r LEFT JOIN accounts a ON a.id = r.account_id", "r.id::text",
-     "r.name", "concat_ws(' · ', a.name, r.stage)",
-     "(r.search LIKE ccrm_fold($1) OR r.id = $2::bigint)", 1, "r.name, r.id", "r.id = $1::bigint"},
-    {"tickets", "tickets r LEFT JOIN accounts a ON a.id = r.account_id", "r.id::text",
-     "'#' || r.id || ' ' || r.subject", "concat_ws(' · ', a.name, r.status)",
-     "(r.search LIKE ccrm_fold($1) OR r.id = $2::bigint)", 1, "r.id DESC", "r.id = $1::bigint"},
-};
-
-static const struct ref_target *
+/* What a reference field can point to: the registry's description of how the record is found
+ * by typing and shown (struct entity_ref). r is the referenced table; $1 is a LIKE pattern,
+ * $2 (when idparam) an id or NULL. */
+static const struct entity_ref *
 target_of(const char *name)
 {
-    size_t i;
+    const struct entity *e = entity_find(name);
 
-    for (i = 0; i < sizeof targets / sizeof targets[0]; i++)
-        if (strcmp(targets[i].name, name) == 0)
-            return &targets[i];
-    return NULL;
+    return e != NULL ? e->ref : NULL;
 }
 
 static int
@@ -95,7 +56,7 @@ int
 db_ref_search(struct db *db, const char *target, const char *text, struct ref_match *out, int max,
               struct ccrm_err *err)
 {
-    const struct ref_target *t = target_of(target);
+    const struct entity_ref *t = target_of(target);
     struct strbuf q = STRBUF_INIT;
     char *pattern, *trim;
     const char *params[2];
@@ -133,7 +94,7 @@ db_ref_search(struct db *db, const char *target, const char *text, struct ref_ma
 char *
 db_ref_label(struct db *db, const char *target, const char *key, struct ccrm_err *err)
 {
-    const struct ref_target *t = target_of(target);
+    const struct entity_ref *t = target_of(target);
     struct strbuf q = STRBUF_INIT;
     const char *params[1] = {key};
     PGresult *res;
@@ -182,7 +143,7 @@ record_free(struct record **rp)
 
 /* The text of field f as a form compares it: dates and times in the form's format. */
 static void
-add_value_expr(struct strbuf *q, const struct field_spec *f)
+add_value_expr(struct strbuf *q, const struct entity_field *f)
 {
     switch (f->type) {
     case FIELD_DATE:
@@ -198,7 +159,7 @@ add_value_expr(struct strbuf *q, const struct field_spec *f)
 }
 
 struct record *
-db_record_load(struct db *db, const struct entity_spec *e, int64_t id, struct ccrm_err *err)
+db_record_load(struct db *db, const struct entity *e, int64_t id, struct ccrm_err *err)
 {
     struct strbuf q = STRBUF_INIT;
     char idbuf[24];
@@ -234,7 +195,7 @@ db_record_load(struct db *db, const struct entity_spec *e, int64_t id, struct cc
         r->val[i] = xstrdup(db_val(res, 0, 3 + i));
     PQclear(res);
     for (i = 0; i < e->nfields; i++) {
-        const struct field_spec *f = &e->fields[i];
+        const struct entity_field *f = &e->fields[i];
         struct ccrm_err lerr;
 
         if (f->type != FIELD_REF || r->val[i][0] == '\0')
@@ -256,7 +217,7 @@ db_record_load(struct db *db, const struct entity_spec *e, int64_t id, struct cc
 
 /* Words for a refusal of the database, at the field it is about when there is one. */
 static void
-explain(const struct entity_spec *e, struct record_err *re, const char *state, const char *primary,
+explain(const struct entity *e, struct record_err *re, const char *state, const char *primary,
         const char *hint, const char *constraint, const char *column)
 {
     char *label = NULL;
@@ -300,8 +261,8 @@ explain(const struct entity_spec *e, struct record_err *re, const char *state, c
 /* Run a write. Returns the result, or NULL with re filled: the field a refusal is about, and
  * lost when the connection broke. */
 static PGresult *
-exec_write(struct db *db, const struct entity_spec *e, const char *sql, int n,
-           const char *const *params, struct record_err *re)
+exec_write(struct db *db, const struct entity *e, const char *sql, int n, const char *const *params,
+           struct record_err *re)
 {
     PGresult *res;
     ExecStatusType st;
@@ -345,7 +306,7 @@ exec_write(struct db *db, const struct entity_spec *e, const char *sql, int n,
 }
 
 int
-db_record_insert(struct db *db, const struct entity_spec *e, const char *const *vals, int64_t *id,
+db_record_insert(struct db *db, const struct entity *e, const char *const *vals, int64_t *id,
                  struct record_err *rerr)
 {
     struct strbuf q = STRBUF_INIT;
@@ -380,7 +341,7 @@ db_record_insert(struct db *db, const struct entity_spec *e, const char *const *
 }
 
 int
-db_record_stamp(struct db *db, const struct entity_spec *e, int64_t id, int *version, char *who,
+db_record_stamp(struct db *db, const struct entity *e, int64_t id, int *version, char *who,
                 size_t n, struct ccrm_err *err)
 {
     struct strbuf q = STRBUF_INIT;
@@ -409,7 +370,7 @@ db_record_stamp(struct db *db, const struct entity_spec *e, int64_t id, int *ver
 }
 
 int
-db_record_update(struct db *db, const struct entity_spec *e, int64_t id, int version,
+db_record_update(struct db *db, const struct entity *e, int64_t id, int version,
                  const struct record_change *ch, int nch, int *new_version, struct record **current,
                  struct record_err *rerr)
 {
@@ -468,8 +429,7 @@ db_record_update(struct db *db, const struct entity_spec *e, int64_t id, int ver
 }
 
 int
-db_record_may(struct db *db, const struct entity_spec *e, const char *privilege,
-              struct ccrm_err *err)
+db_record_may(struct db *db, const struct entity *e, const char *privilege, struct ccrm_err *err)
 {
     const char *params[2] = {e->table, privilege};
     PGresult *res;

@@ -1,6 +1,6 @@
-/* Forms, the pure part (include/ccrm/form_model.h): the fields of every entity, checking and
- * normalising input, the three-way merge of optimistic locking and the field text buffer.
- * The choice lists must match the CHECK constraints of schema/001_init.sql. */
+/* Forms, the pure part (include/ccrm/form_model.h): which entities have forms (their fields
+ * are the registry's, src/model/entity.c), checking input with the one normaliser
+ * (src/model/value.c), the three-way merge of optimistic locking and the field text buffer. */
 #define _GNU_SOURCE /* wcwidth */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,200 +11,41 @@
 #include "ccrm/util.h"
 #include "ccrm/value.h"
 
-#define INT_FIELD_MAX 2147483647
-
-/* ---- the entities ---- */
-
-static const char *const lead_status[] = {"new",         "contacted", "qualified",
-                                          "unqualified", "converted", NULL};
-static const char *const deal_stage[] = {"prospecting", "qualification", "proposal", "negotiation",
-                                         "won",         "lost",          NULL};
-static const char *const ticket_status[] = {"new", "open", "pending", "solved", "closed", NULL};
-static const char *const ticket_priority[] = {"low", "normal", "high", "urgent", NULL};
-static const char *const ticket_channel[] = {"", "email", "phone", "chat", "web", "partner", NULL};
-static const char *const campaign_status[] = {"planned", "active", "paused", "completed", NULL};
-static const char *const interaction_kind[] = {"call", "email", "meeting", "chat",
-                                               "note", "task",  NULL};
-static const char *const interaction_direction[] = {"", "in", "out", NULL};
-
-#define TEXT(col, label)                                                                           \
-    {                                                                                              \
-        col, label, FIELD_TEXT, 0, NULL, NULL, NULL, 0, 0, 0                                       \
-    }
-#define TEXT_REQ(col, label)                                                                       \
-    {                                                                                              \
-        col, label, FIELD_TEXT, 1, NULL, NULL, NULL, 0, 0, 0                                       \
-    }
-#define BODY(col, label)                                                                           \
-    {                                                                                              \
-        col, label, FIELD_MULTILINE, 0, NULL, NULL, NULL, 0, 0, 0                                  \
-    }
-#define EMAIL(col, label)                                                                          \
-    {                                                                                              \
-        col, label, FIELD_EMAIL, 0, NULL, NULL, NULL, 0, 0, 0                                      \
-    }
-#define DATE(col, label)                                                                           \
-    {                                                                                              \
-        col, label, FIELD_DATE, 0, NULL, NULL, NULL, 0, 0, 0                                       \
-    }
-#define DATETIME(col, label)                                                                       \
-    {                                                                                              \
-        col, label, FIELD_DATETIME, 0, NULL, NULL, NULL, 0, 0, 0                                   \
-    }
-#define AMOUNT(col, label)                                                                         \
-    {                                                                                              \
-        col, label, FIELD_AMOUNT, 0, NULL, NULL, NULL, 0, 0, 0                                     \
-    }
-#define REF(col, label, target)                                                                    \
-    {                                                                                              \
-        col, label, FIELD_REF, 0, NULL, target, NULL, 0, 0, 0                                      \
-    }
-#define REF_REQ(col, label, target)                                                                \
-    {                                                                                              \
-        col, label, FIELD_REF, 1, NULL, target, NULL, 0, 0, 0                                      \
-    }
-/* a required choice starts at def, which is also the database's default */
-#define CHOICE_REQ(col, label, list, def)                                                          \
-    {                                                                                              \
-        col, label, FIELD_CHOICE, 1, list, NULL, def, 1, 0, 0                                      \
-    }
-#define CHOICE(col, label, list)                                                                   \
-    {                                                                                              \
-        col, label, FIELD_CHOICE, 0, list, NULL, NULL, 0, 0, 0                                     \
-    }
-
-static const struct field_spec account_fields[] = {
-    TEXT_REQ("name", "Name"),
-    TEXT("domain", "Domain"),
-    TEXT("industry", "Industry"),
-    TEXT("phone", "Phone"),
-    TEXT("website", "Website"),
-    TEXT("city", "City"),
-    TEXT("country", "Country"),
-    {"employees", "Employees", FIELD_INT, 0, NULL, NULL, NULL, 0, 0, INT_FIELD_MAX},
-    AMOUNT("annual_revenue", "Revenue"),
-    REF("owner", "Owner", "users"),
-    BODY("description", "About"),
-};
-
-static const struct field_spec contact_fields[] = {
-    TEXT("first_name", "First name"), TEXT("last_name", "Last name"),
-    EMAIL("email", "E-mail"),         TEXT("phone", "Phone"),
-    TEXT("title", "Title"),           REF("account_id", "Account", "accounts"),
-    REF("owner", "Owner", "users"),
-};
-
-static const struct field_spec lead_fields[] = {
-    TEXT("first_name", "First name"),
-    TEXT("last_name", "Last name"),
-    EMAIL("email", "E-mail"),
-    TEXT("company", "Company"),
-    TEXT("source", "Source"),
-    CHOICE_REQ("status", "Status", lead_status, "new"),
-    {"score", "Score", FIELD_INT, 1, NULL, NULL, "0", 1, 0, 100},
-    REF("owner", "Owner", "users"),
-    REF("account_id", "Account", "accounts"),
-    REF("contact_id", "Contact", "contacts"),
-};
-
-static const struct field_spec deal_fields[] = {
-    TEXT_REQ("name", "Name"),
-    REF_REQ("account_id", "Account", "accounts"),
-    CHOICE_REQ("stage", "Stage", deal_stage, "prospecting"),
-    AMOUNT("amount", "Amount"),
-    {"currency", "Currency", FIELD_CURRENCY, 1, NULL, NULL, "EUR", 1, 0, 0},
-    DATE("close_date", "Close date"),
-    REF("owner", "Owner", "users"),
-};
-
-static const struct field_spec ticket_fields[] = {
-    TEXT_REQ("subject", "Subject"),
-    REF("account_id", "Account", "accounts"),
-    REF("contact_id", "Contact", "contacts"),
-    CHOICE_REQ("status", "Status", ticket_status, "new"),
-    CHOICE_REQ("priority", "Priority", ticket_priority, "normal"),
-    CHOICE("channel", "Channel", ticket_channel),
-    REF("assignee", "Assignee", "users"),
-    TEXT("product", "Product"),
-    BODY("body", "Description"),
-};
-
-static const struct field_spec campaign_fields[] = {
-    TEXT_REQ("name", "Name"),       CHOICE_REQ("status", "Status", campaign_status, "planned"),
-    DATE("starts_on", "Starts on"), DATE("ends_on", "Ends on"),
-    AMOUNT("budget", "Budget"),     REF("owner", "Owner", "users"),
-};
-
-static const struct field_spec interaction_fields[] = {
-    {"kind", "Kind", FIELD_CHOICE, 1, interaction_kind, NULL, "note", 0, 0, 0},
-    TEXT("subject", "Subject"),
-    REF("account_id", "Account", "accounts"),
-    REF("contact_id", "Contact", "contacts"),
-    REF("lead_id", "Lead", "leads"),
-    REF("opportunity_id", "Deal", "opportunities"),
-    REF("ticket_id", "Ticket", "tickets"),
-    TEXT("channel", "Channel"),
-    CHOICE("direction", "Direction", interaction_direction),
-    DATETIME("at", "When"),
-    DATETIME("due_at", "Due"),
-    DATETIME("done_at", "Done"),
-    BODY("body", "Notes"),
-};
-
-static const char *const contact_identity[] = {"first_name", "last_name", "email", NULL};
-static const char *const lead_identity[] = {"first_name", "last_name", "email", "company", NULL};
-
-#define NF(a) ((int)(sizeof(a) / sizeof(a)[0]))
-
-static const struct entity_spec entities[] = {
-    {"accounts", "account", account_fields, NF(account_fields), NULL, NULL},
-    {"contacts", "contact", contact_fields, NF(contact_fields), contact_identity,
-     "give a first name, a last name or an e-mail address"},
-    {"leads", "lead", lead_fields, NF(lead_fields), lead_identity,
-     "give a name, an e-mail address or a company"},
-    {"opportunities", "deal", deal_fields, NF(deal_fields), NULL, NULL},
-    {"tickets", "ticket", ticket_fields, NF(ticket_fields), NULL, NULL},
-    {"campaigns", "campaign", campaign_fields, NF(campaign_fields), NULL, NULL},
-    {"interactions", "interaction", interaction_fields, NF(interaction_fields), NULL, NULL},
-};
-
-static const char *const entity_names[] = {"accounts", "contacts",  "leads",        "opportunities",
-                                           "tickets",  "campaigns", "interactions", NULL};
-
-const struct entity_spec *
+const struct entity *
 form_entity(const char *table)
 {
-    size_t i;
+    const struct entity *e = entity_find(table);
 
-    if (table == NULL)
-        return NULL;
-    for (i = 0; i < sizeof entities / sizeof entities[0]; i++)
-        if (strcmp(entities[i].table, table) == 0)
-            return &entities[i];
-    return NULL;
+    return e != NULL && e->nfields > 0 ? e : NULL;
 }
 
 const char *const *
 form_entities(void)
 {
-    return entity_names;
+    static const char *names[32];
+    int i, n = 0;
+
+    if (names[0] == NULL)
+        for (i = 0; entity_registry[i] != NULL && n + 1 < 32; i++)
+            if (entity_registry[i]->nfields > 0)
+                names[n++] = entity_registry[i]->table;
+    return names;
 }
 
 int
-form_field_index(const struct entity_spec *e, const char *column)
+form_field_index(const struct entity *e, const char *column)
 {
-    int i;
-
-    if (column == NULL)
-        return -1;
-    for (i = 0; i < e->nfields; i++)
-        if (strcmp(e->fields[i].column, column) == 0)
-            return i;
-    return -1;
+    return entity_field_index(e, column);
 }
 
 int
-form_constraint_field(const struct entity_spec *e, const char *constraint, const char *column)
+form_field_dbdef(const struct entity_field *f)
+{
+    return f->def != NULL && f->sqldef != NULL;
+}
+
+int
+form_constraint_field(const struct entity *e, const char *constraint, const char *column)
 {
     static const char *const suffixes[] = {"_check", "_key", "_fkey", NULL};
     char name[128];
@@ -235,13 +76,11 @@ form_constraint_field(const struct entity_spec *e, const char *constraint, const
 /* ---- checking and normalising: the one normaliser (src/model/value.c) ---- */
 
 int
-form_normalize(const struct field_spec *f, const char *in, char **out, char *msg, size_t n)
+form_normalize(const struct entity_field *f, const char *in, char **out, char *msg, size_t n)
 {
-    struct value_rule r = {f->type, f->choices, f->min, f->max, 0, 0};
+    struct value_rule r = entity_form_rule(f);
     struct value_err e;
 
-    if (f->type == FIELD_REF && strcmp(f->ref, "users") == 0)
-        r.type = FIELD_TEXT; /* a person is named by the login */
     msg[0] = '\0';
     if (value_normalize_str(&r, f->required, in, out, &e) != 0) {
         snprintf(msg, n, "%s", e.msg);
@@ -251,8 +90,7 @@ form_normalize(const struct field_spec *f, const char *in, char **out, char *msg
 }
 
 int
-form_check_one_of(const struct entity_spec *e, const char *const *vals, int *field, char *msg,
-                  size_t n)
+form_check_one_of(const struct entity *e, const char *const *vals, int *field, char *msg, size_t n)
 {
     int i, k;
 

@@ -10,6 +10,7 @@
 
 #include "actions.h"
 #include "ccrm/actions.h"
+#include "ccrm/entity.h"
 #include "ccrm/form_model.h"
 #include "ccrm/util.h"
 
@@ -32,17 +33,7 @@ static struct {
 static const char *
 noun(const char *entity)
 {
-    static const char *const names[][2] = {
-        {"accounts", "account"},   {"contacts", "contact"}, {"leads", "lead"},
-        {"opportunities", "deal"}, {"tickets", "ticket"},   {"interactions", "interaction"},
-        {"campaigns", "campaign"},
-    };
-    size_t i;
-
-    for (i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strcmp(entity, names[i][0]) == 0)
-            return names[i][1];
-    return "record";
+    return entity_noun(entity, 1);
 }
 
 static int
@@ -253,7 +244,7 @@ on_convert_amount(struct app *app, void *ctx, const char *text, int done, int ok
     str_copy(act.to, text, sizeof act.to);
     {
         /* the amount as the deal form reads it ("12.345,5", "12000") */
-        const struct entity_spec *e = form_entity("opportunities");
+        const struct entity *e = form_entity("opportunities");
         char msg[160], *amount = NULL;
 
         if (form_normalize(&e->fields[form_field_index(e, "amount")], text, &amount, msg,
