@@ -15,6 +15,7 @@
 
 #include "actions.h"
 #include "ccrm/cmd.h"
+#include "ccrm/entity.h"
 #include "ccrm/stats.h"
 #include "ccrm/util.h"
 #include "form.h"
@@ -87,7 +88,7 @@ static void
 names_cb(enum cmd_kind kind, const char *prefix, cmd_add_fn add, void *actx, void *ctx)
 {
     struct app *app = ctx;
-    struct list_query q = {LIST_ACCOUNTS, 0, prefix[0] ? prefix : NULL, {NULL}};
+    struct list_query q = {entity_find("accounts"), 0, prefix[0] ? prefix : NULL, {NULL}};
     struct row *rows;
     struct ccrm_err err;
     int n, i;
@@ -105,7 +106,7 @@ names_cb(enum cmd_kind kind, const char *prefix, cmd_add_fn add, void *actx, voi
         row_fini(&rows[i]);
     }
     if (kind == CMD_FIND) { /* logins: ours, and those active in the Feed */
-        struct list_query fq = {LIST_FEED, 0, NULL, {NULL}};
+        struct list_query fq = {entity_find("events"), 0, NULL, {NULL}};
 
         add(db_login(app->db), actx);
         memset(rows, 0, NAMES_LIMIT * sizeof *rows);
@@ -273,7 +274,7 @@ prompt_open(struct app *app)
 static void
 open_account(struct app *app, const char *name)
 {
-    struct list_query q = {LIST_ACCOUNTS, 0, name, {NULL}};
+    struct list_query q = {entity_find("accounts"), 0, name, {NULL}};
     struct row rows[NAMES_LIMIT];
     struct ccrm_err err;
     int n, i, pick = 0;
@@ -305,18 +306,18 @@ selected(struct app *app, const char **table, int64_t *id)
 {
     struct view *v = ui_active(app->ui);
     const struct row *r;
-    int e;
+    const struct entity *e;
 
     if (v != NULL && view_pipeline_is(v))
         v = view_pipeline_focus(v);
     if (v != NULL && view_record_what(v, table, id) == 0)
         return 0;
-    if (v == NULL || (e = view_list_entity(v)) < 0 || (r = view_list_current(v)) == NULL ||
-        db_list_table((enum list_entity)e) == NULL) {
+    if (v == NULL || (e = view_list_entity(v)) == NULL || (r = view_list_current(v)) == NULL ||
+        !e->list->rows_are_records) {
         ui_message_error(app, "select a record first (in a list, or open one)");
         return -1;
     }
-    *table = db_list_table((enum list_entity)e);
+    *table = e->table;
     *id = r->id;
     return 0;
 }
@@ -331,13 +332,13 @@ new_record(struct app *app, const char *what)
     char fk[48] = "";
     const char *t2;
     int64_t id;
-    int e;
+    const struct entity *e;
 
     if (what[0] == '\0') { /* this list's kind of record */
         if (v != NULL && view_pipeline_is(v))
             v = view_pipeline_focus(v);
-        if (v == NULL || (e = view_list_entity(v)) < 0 ||
-            (table = db_list_table((enum list_entity)e)) == NULL) {
+        if (v == NULL || (e = view_list_entity(v)) == NULL || e->nfields == 0 ||
+            (table = e->table) == NULL) {
             ui_message_error(app, "new what? try :new contact (or deal, ticket, lead, ...)");
             return;
         }
@@ -347,12 +348,8 @@ new_record(struct app *app, const char *what)
         pre[0] = kind;
         table = "interactions";
         if (view_record_what(ui_active(app->ui), &t2, &id) == 0) {
-            const char *col = strcmp(t2, "accounts") == 0        ? "account_id"
-                              : strcmp(t2, "contacts") == 0      ? "contact_id"
-                              : strcmp(t2, "leads") == 0         ? "lead_id"
-                              : strcmp(t2, "opportunities") == 0 ? "opportunity_id"
-                              : strcmp(t2, "tickets") == 0       ? "ticket_id"
-                                                                 : NULL;
+            const struct entity *te = entity_find(t2);
+            const char *col = te != NULL ? te->timeline_fk : NULL;
 
             if (col != NULL) {
                 snprintf(fk, sizeof fk, "%s=%lld", col, (long long)id);
@@ -444,7 +441,7 @@ run(struct app *app, const char *line)
     case CMD_FILTER:
         if (v != NULL && view_pipeline_is(v))
             view_pipeline_filter(v, app, c.arg);
-        else if (ui->depth > 0 || v == NULL || view_list_entity(v) < 0)
+        else if (ui->depth > 0 || v == NULL || view_list_entity(v) == NULL)
             ui_message_error(app, "only a list can be filtered");
         else
             view_list_set_filter(v, app, c.arg);

@@ -11,6 +11,7 @@
 
 #include "ccrm/actions.h"
 #include "ccrm/cmd.h"
+#include "ccrm/entity.h"
 #include "ccrm/trace.h"
 #include "ccrm/util.h"
 #include "ui_int.h"
@@ -179,6 +180,7 @@ ui_init(struct app *app, struct ccrm_err *err)
 {
     struct ui *ui;
     const char *start = app->cfg->start_view;
+    int i;
 
     if (ui_check_terminal(err) == -1)
         return -1;
@@ -201,15 +203,17 @@ ui_init(struct app *app, struct ccrm_err *err)
     curs_set(0);
     init_colors(app);
     getmaxyx(stdscr, ui->rows, ui->cols);
-    ui->tabs[ui->ntabs++] = view_list_new(app, LIST_FEED);
-    ui->tabs[ui->ntabs++] = view_list_new(app, LIST_LEADS);
-    ui->tabs[ui->ntabs++] = view_list_new(app, LIST_ACCOUNTS);
-    ui->tabs[ui->ntabs++] = view_list_new(app, LIST_CONTACTS);
-    ui->tabs[ui->ntabs++] = view_pipeline_new(app);
-    ui->tabs[ui->ntabs++] = view_list_new(app, LIST_TICKETS);
-    ui->tabs[ui->ntabs++] = view_list_new(app, LIST_CAMPAIGNS);
-    ui->tabs[ui->ntabs++] = view_list_new(app, LIST_INBOX);
-    ui->tabs[ui->ntabs++] = view_dashboard_new(app);
+    /* the tabs in the order of cmd_views: a list of the registry's, or a view of its own */
+    for (i = 0; cmd_views[i] != NULL && ui->ntabs < UI_MAX_TABS; i++) {
+        const struct entity *e = entity_by_view(cmd_views[i]);
+
+        if (strcmp(cmd_views[i], "deals") == 0)
+            ui->tabs[ui->ntabs++] = view_pipeline_new(app);
+        else if (strcmp(cmd_views[i], "dashboard") == 0)
+            ui->tabs[ui->ntabs++] = view_dashboard_new(app);
+        else if (e != NULL)
+            ui->tabs[ui->ntabs++] = view_list_new(app, e);
+    }
     ui->tab = start_tab(start, db_department(app->db));
     count_inbox(app);
     ui->dirty = 1;

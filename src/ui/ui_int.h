@@ -124,7 +124,8 @@ attr_t ui_attr(struct app *app, enum ui_pair pair, attr_t fallback);
 int ui_check_terminal(struct ccrm_err *err);
 
 /* Views */
-struct view *view_list_new(struct app *app, int entity);
+struct entity;
+struct view *view_list_new(struct app *app, const struct entity *e);
 struct view *view_account_new(struct app *app, int64_t id);
 
 /* ---- the `:` prompt (src/ui/prompt.c) and what its commands call ---- */
@@ -145,13 +146,13 @@ void view_list_set_search(struct view *v, struct app *app, const char *text);
 int view_list_set_sort(struct view *v, struct app *app, const char *name);
 const char *const *view_list_sort_names(struct view *v);
 /* A list whose first filter is fixed to value (a pipeline column: stage=value). */
-struct view *view_list_new_fixed(struct app *app, int entity, const char *value);
+struct view *view_list_new_fixed(struct app *app, const struct entity *e, const char *value);
 /* Set the filter from text ("mine", "status=open owner=marco", "all"); shows errors. 0/-1. */
 int view_list_set_filter(struct view *v, struct app *app, const char *text);
 /* The row under the cursor (NULL: none or not a list), the list's entity (-1: not a list),
  * and re-read the rows around the cursor now. */
 const struct row *view_list_current(struct view *v);
-int view_list_entity(struct view *v);
+const struct entity *view_list_entity(struct view *v);
 void view_list_reload(struct view *v, struct app *app);
 /* The current sort's name; show or hide the cursor bar (pipeline columns without focus);
  * re-read the list around the record id, cursor on it (-1: not in this list). */

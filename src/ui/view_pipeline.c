@@ -183,13 +183,13 @@ pv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
         return 1;
     }
     if (!fkey && key == L's') {
-        const char *const *sorts = db_list_sorts(LIST_DEALS);
-        const char *now = view_list_sort_name(c), *cur = sorts[0];
+        const struct entity_list *l = entity_find("opportunities")->list;
+        const char *now = view_list_sort_name(c), *cur = l->sorts[0].name;
         int k;
 
-        for (k = 0; sorts[k] != NULL; k++)
-            if (strcmp(sorts[k], now) == 0 && sorts[k + 1] != NULL)
-                cur = sorts[k + 1];
+        for (k = 0; k + 1 < l->nsorts; k++)
+            if (strcmp(l->sorts[k].name, now) == 0)
+                cur = l->sorts[k + 1].name;
         for (i = 0; i < NSTAGES; i++)
             view_list_set_sort(pv->col[i], app, cur);
         return 1;
@@ -267,7 +267,7 @@ view_pipeline_new(struct app *app)
     pv->v.ops = &pipeline_ops;
     str_copy(pv->v.title, "Deals", sizeof pv->v.title);
     for (i = 0; i < NSTAGES; i++)
-        pv->col[i] = view_list_new_fixed(app, LIST_DEALS, deal_stages[i]);
+        pv->col[i] = view_list_new_fixed(app, entity_find("opportunities"), deal_stages[i]);
     return &pv->v;
 }
 
