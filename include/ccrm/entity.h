@@ -69,8 +69,7 @@ struct entity_list {
     const char *base;        /* the bare table as alias a (walks that want only ids and keys) */
     const char *search;      /* condition on $1 (a LIKE pattern, escaped) */
     const char *search_help; /* what a search looks at: "name and domain" */
-    int windowed;            /* search a bounded window first (see src/db/list.c) */
-    const char *range;       /* bounds of the matches in the first sort's key, or NULL */
+    int windowed;            /* an order without blocks searches a window first (src/db/list.c) */
     const struct entity_column *cols;
     int ncols;
     const struct entity_sort *sorts;

@@ -9,11 +9,10 @@
  *     rows, the database knows which trigrams each block's rows contain (schema/013, 016), and
  *     a search walks only the blocks that have every trigram of the text, so that matches far
  *     down the order are reached without crossing everything before them;
- *   - a window (window_search; a list marked windowed, in an order without blocks): the matches
- *     within the next window of rows in order (an index-only scan when the sort index INCLUDEs
- *     the search column), then, if that did not fill the page, the rest collected with the
- *     trigram index from where the window ended (with bounds from schema/011 first where the
- *     list still has them);
+ *   - a window (window_search; a list marked windowed, in an order without blocks, and for
+ *     partners, who get no blocks): the matches within the next window of rows in order (an
+ *     index-only scan when the sort index INCLUDEs the search column), then, if that did not
+ *     fill the page, the rest collected with the trigram index from where the window ended;
  *   - a plain walk (page): every other page, a filtered search included (it walks the
  *     filter's index, selecting the ids from the table alone so that the walk can be
  *     index-only). */
@@ -217,90 +216,38 @@ page(struct db *db, const struct list_query *q, const struct args *a0, const str
 
 /* ---- strategy: a window, then the trigram index ---- */
 
-/* Where the matches of a search can lie in the first sort's key (schema/011): the first
- * possible match when it lies beyond the row paged from, and the last. */
-struct bounds {
-    char *start;
-    char *stop;
-};
-
-/* Ask the database for the bounds of the matches of text, in the direction dir from the row
- * `from`. Returns 0 (b filled; either bound may be NULL: no bound), 1 (nothing can match at
- * all) or -1. */
-static int
-search_bounds(struct db *db, const struct list_query *q, const struct row *from, int dir,
-              struct bounds *b, struct ccrm_err *err)
-{
-    const struct entity_sort *s = &q->e->list->sorts[q->sort];
-    const char *params[2] = {q->search, from != NULL ? from->key : NULL};
-    int asc = (dir > 0) != (s->desc != 0);
-    int first = asc ? 1 : 2, last = asc ? 2 : 1, beyond = asc ? 3 : 4;
-    PGresult *res = db_exec(db, q->e->list->range, 2, params, err);
-    int rc = 0;
-
-    if (res == NULL)
-        return -1;
-    if (PQntuples(res) == 1) {
-        if (strcmp(PQgetvalue(res, 0, 0), "t") == 0)
-            rc = 1;
-        else {
-            if (!PQgetisnull(res, 0, first) &&
-                (from == NULL || strcmp(PQgetvalue(res, 0, beyond), "t") == 0))
-                b->start = db_dup(res, 0, first);
-            b->stop = db_dup(res, 0, last);
-        }
-    }
-    PQclear(res);
-    return rc;
-}
-
 static int
 window_search(struct db *db, const struct list_query *q, const struct args *a0,
               const struct row *from, int dir, int limit, struct row *out, int *got,
               struct ccrm_err *err)
 {
-    struct bounds b = {NULL, NULL};
     struct list_shape sh;
     struct args a = *a0;
     PGresult *res;
     char wkey[512], wkey2[512], wid[24];
-    int short_pattern = utf8_chars(q->search) < 3, rc = -1, has;
+    /* patterns under three characters have no trigrams: they walk without a bound (they are
+     * also the ones that match nearly everywhere) */
+    int short_pattern = utf8_chars(q->search) < 3;
 
-    /* the bounds are of the first sort's key (patterns under three characters have none) */
-    if (q->e->list->range != NULL && q->sort == 0 && !short_pattern) {
-        int r = search_bounds(db, q, from, dir, &b, err);
-
-        if (r != 0) {
-            rc = r == 1 ? 0 : -1;
-            goto out;
-        }
-    }
-    has = (from != NULL ? LS_FROM : 0) | (b.start != NULL ? LS_START : 0) |
-          (b.stop != NULL ? LS_END : 0);
-    a.v[LA_START] = b.start;
-    a.v[LA_END] = b.stop;
     /* 1. the matches within the next window of rows in sort order */
     shape_of(&sh, q, LS_WINDOW_SCAN, dir);
-    sh.has = has | (short_pattern ? LS_SHORT : 0);
+    sh.has = (from != NULL ? LS_FROM : 0) | (short_pattern ? LS_SHORT : 0);
     sh.window = search_window();
     snprintf(a.limbuf, sizeof a.limbuf, "%d", limit);
     a.v[LA_LIMIT] = a.limbuf;
     if (run_rows(db, &sh, &a, limit, out, got, err) == -1)
-        goto out;
-    rc = 0;
+        return -1;
     if (*got == limit || short_pattern)
-        goto out;
-    /* 2. where does the window end? (no row there: the list, or the bounds, ended inside) */
+        return 0;
+    /* 2. where does the window end? (no row there: the list ended inside it) */
     shape_of(&sh, q, LS_WINDOW_END, dir);
-    sh.has = has;
+    sh.has = from != NULL ? LS_FROM : 0;
     sh.window = search_window();
-    rc = -1;
     if ((res = run(db, &sh, &a, err)) == NULL)
-        goto out;
-    rc = 0;
+        return -1;
     if (PQntuples(res) != 1) {
         PQclear(res);
-        goto out;
+        return 0;
     }
     str_copy(wkey, db_val(res, 0, 0), sizeof wkey);
     str_copy(wkey2, db_val(res, 0, 1), sizeof wkey2);
@@ -312,11 +259,7 @@ window_search(struct db *db, const struct list_query *q, const struct args *a0,
     a.v[LA_FROM + 1] = wkey2;
     a.v[LA_FROM + 2] = wid;
     snprintf(a.limbuf, sizeof a.limbuf, "%d", limit - *got);
-    rc = run_rows(db, &sh, &a, limit, out, got, err);
-out:
-    free(b.start);
-    free(b.stop);
-    return rc;
+    return run_rows(db, &sh, &a, limit, out, got, err);
 }
 
 /* ---- strategy: search blocks ---- */

@@ -75,23 +75,16 @@ add_filters(struct strbuf *b, struct list_sql *o, const struct list_shape *sh)
                           arg(o, (enum list_arg)(LA_FILTER0 + i)));
 }
 
-/* "after the row paged from" (TRUE from the start), or from the bounds' start instead; and not
- * past the bounds' end: the walk of a page and of a search window */
+/* "after the row paged from" (TRUE from the start): the walk of a page and of a window */
 static void
 add_after(struct strbuf *b, struct list_sql *o, const struct list_shape *sh)
 {
     const struct entity_sort *s = sort_of(sh);
 
-    if (sh->has & LS_START)
-        strbuf_printf(b, "%s %s $%d::%s", s->key, sh->asc ? ">=" : "<=", arg(o, LA_START),
-                      s->keytype);
-    else if (sh->has & LS_FROM)
+    if (sh->has & LS_FROM)
         add_row_cond(b, o, s, sh->asc ? ">" : "<", s->key, s->key2, "a.id", LA_FROM);
     else
         strbuf_puts(b, "TRUE");
-    if (sh->has & LS_END)
-        strbuf_printf(b, " AND %s %s $%d::%s", s->key, sh->asc ? "<=" : ">=", arg(o, LA_END),
-                      s->keytype);
 }
 
 /* A stretch of blocks: "TRUE AND from its first key on AND after the row paged from". */

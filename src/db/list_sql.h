@@ -25,8 +25,8 @@ enum list_stmt {
 /* Which keys and conditions take part (bits of list_shape.has). */
 enum {
     LS_FROM = 1 << 0,  /* after the row paged from */
-    LS_START = 1 << 1, /* from a stretch's (or the bounds') first key on */
-    LS_END = 1 << 2,   /* before a stretch's next key (blocks) / up to the bounds' last */
+    LS_START = 1 << 1, /* from a block stretch's first key on */
+    LS_END = 1 << 2,   /* before a block stretch's next key */
     LS_SHORT = 1 << 3, /* a pattern too short for trigrams: a window without a bound */
 };
 

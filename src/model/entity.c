@@ -140,7 +140,11 @@ static const struct entity_column account_cols[] = {
 };
 
 static const struct entity_sort account_sorts[] = {
-    {.name = "name", .key = "a.name", .keytype = "text", .index = "accounts_name_idx"},
+    {.name = "name",
+     .key = "a.name",
+     .keytype = "text",
+     .blocks = "accounts_name",
+     .index = "accounts_name_idx"},
     {.name = "updated",
      .key = "a.updated_at",
      .keytype = "timestamptz",
@@ -166,8 +170,6 @@ static const struct entity_list account_list = {
     .search = "a.search LIKE ccrm_fold($1)",
     .search_help = "name and domain",
     .windowed = 1,
-    .range = "SELECT r.nothing, r.lo, r.hi, r.lo COLLATE \"und-x-icu\" > $2::text,"
-             " r.hi COLLATE \"und-x-icu\" < $2::text FROM ccrm_account_search_range($1) r",
     .cols = account_cols,
     .ncols = N(account_cols),
     .sorts = account_sorts,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The search blocks of schema/013_search_blocks.sql: for every pattern, every matching row of
-# each list lies in a block ccrm_search_blocks() names (and a pattern it cannot judge says so);
+# The search blocks of schema/013_search_blocks.sql (and 016: the accounts): for every pattern,
+# every matching row of each list lies in a block ccrm_search_blocks() names (and a pattern it cannot judge says so);
 # this stays true after single and bulk inserts (also with session_replication_role =
 # replica, as the demo loader writes), edits that move rows to another block, new text in a
 # row and deletes; the pattern trigrams are inside the text typed only; partners get no
@@ -72,6 +72,8 @@ all_good() { # all_good WHEN: every list answers right
     check "$1: tickets: every match in a named block (wrong: ${b:-none})" test -z "$b"
     b=$(bad campaigns_name campaigns "a.name, a.id" "b.k1, b.id")
     check "$1: campaigns: every match in a named block (wrong: ${b:-none})" test -z "$b"
+    b=$(bad accounts_name accounts "a.name, a.id" "b.k1, b.id")
+    check "$1: accounts: every match in a named block (wrong: ${b:-none})" test -z "$b"
 }
 all_good "after the cut"
 n=$(q "select count(*) from ccrm_search_blocks('contacts_name', 'nowak', '%', true, null, null, null)")

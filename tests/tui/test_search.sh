@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Accounts search in the full-screen client, checked against plain SQL: for patterns that take
-# each road through src/db/list.c (bounds from schema/011 with matches in one stretch, in two
-# stretches far apart, spread over the whole list, a pattern that can match nothing, one
-# without trigrams, a short one), the first screen starts at the first match, paging down with
-# PgDn and up from the end with PgUp shows every match exactly in name order without a gap,
-# an account inserted into the search while it is shown appears, and one renamed into it is
-# found. A window of 30
-# rows and pages of 20 (instead of 20,000 and 200) make a few thousand accounts reach every step.
+# each road through src/db/list.c (search blocks, schema/016: matches in one stretch of
+# blocks, in two stretches far apart, spread over the whole list, a pattern that can match
+# nothing, one without trigrams, a short one), the first screen starts at the first match,
+# paging down with PgDn and up from the end with PgUp shows every match exactly in name order
+# without a gap, an account inserted into the search while it is shown appears, and one
+# renamed into it is found. Blocks of 100 accounts, a window of 30 rows and pages of 20
+# (instead of 10,000, 12,000 and 200) make a few thousand accounts reach every step.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_search.sh path/to/ccrm}
 
@@ -16,6 +16,7 @@ psqlc -c "insert into accounts (name, domain)
           select 'Aardvark Qzx ' || i, 'aardvark' || i || '.example' from generate_series(1, 25) i
           union all
           select 'Zypresse Qzx ' || i, 'zypresse' || i || '.example' from generate_series(1, 25) i"
+psqlc -c "update search_block_lists set size = 100 where list = 'accounts_name'" -c "select ccrm_search_blocks_rebuild('accounts_name')" >/dev/null
 
 mkdir -p "$XDG_CONFIG_HOME/ccrm"
 printf '[ui]\npage_size = 20\n' >"$XDG_CONFIG_HOME/ccrm/ccrm.ini"
@@ -94,7 +95,7 @@ walk() {
         test "$lowest" = 1
 }
 
-walk lodz "one stretch (bounds)"
+walk lodz "one stretch of blocks"
 walk "Łódź" "accents folded"
 walk qzx "two stretches at both ends"
 walk data "spread over the list"
@@ -103,13 +104,12 @@ walk qqqz "a trigram no account has"
 walk "Ac" "short pattern"
 
 # live: an account inserted before every match, and one renamed to after them all, appear in
-# the search shown (the bounds widened by the triggers, the list told by the events)
+# the search shown (their blocks told by the triggers, the list told by the events)
 walk lodz "again"
 press g
 psqlc -c "insert into accounts (name, domain) values ('Aachen Lodz Partners', 'aachen.example')"
 check "an inserted account that matches appears at the top" wait_for "Aachen Lodz Partners"
-# (a row renamed into a search is not drawn live at the end of the list, with or without the
-# bounds: reload with g, G)
+# (a row renamed into a search is not drawn live at the end of the list: reload with g, G)
 psqlc -c "update accounts set name = 'Zywiec Lodz Brewery'
           where id = (select min(id) from accounts where name like 'Acme %')"
 press g
