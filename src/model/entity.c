@@ -191,6 +191,38 @@ static const struct entity_ref account_ref = {
     .by_key = "r.id = $1::bigint",
 };
 
+/* the fields, sections and timeline of an account's detail (its people, then everything every
+ * department did with the customer) */
+static const struct entity_detail_field account_detail_fields[] = {
+    {"Domain", "domain"},       {"Industry", "industry"}, {"Owner", "owner"},
+    {"Phone", "phone"},         {"Website", "website"},   {"Location", "location"},
+    {"Employees", "employees"}, {"Revenue", "revenue"},   {"Created", "created"},
+    {"Updated", "updated"},     {"About", "about"},
+};
+static const struct entity_section account_people = {
+    .heading = "People",
+    .suffix = "",
+    .max = DETAIL_PEOPLE_MAX,
+    .sql = ACCOUNT_PEOPLE_LINES,
+    .params = {"id"},
+};
+static const struct entity_section account_timeline = {
+    .heading = "Timeline",
+    .suffix = ", newest first",
+    .max = DETAIL_TIMELINE_MAX,
+    .sql = TL_BEGIN ACCOUNT_TL ACCOUNT_TL_CAMPAIGNS TL_END,
+    .partner_sql = TL_BEGIN ACCOUNT_TL TL_END,
+    .params = {"id"},
+};
+static const struct entity_detail account_detail = {
+    .head = ACCOUNT_HEAD,
+    .fields = account_detail_fields,
+    .nfields = N(account_detail_fields),
+    .before = &account_people,
+    .nbefore = 1,
+    .timeline = &account_timeline,
+};
+
 static const struct entity accounts = {
     .table = "accounts",
     .singular = "account",
@@ -203,6 +235,7 @@ static const struct entity accounts = {
     .dup_word = "domain",
     .ref = &account_ref,
     .list = &account_list,
+    .detail = &account_detail,
     .timeline_fk = "account_id",
     .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_LOG | ENT_CHAT | ENT_HISTORY,
 };
@@ -295,6 +328,37 @@ static const struct entity_ref contact_ref = {
     .by_key = "r.id = $1::bigint",
 };
 
+static const struct entity_detail_field contact_detail_fields[] = {
+    {"Title", "job_title"},      {"E-mail", "email"},    {"Phone", "phone"},     {"Owner", "owner"},
+    {"Account", "account_name"}, {"Created", "created"}, {"Updated", "updated"},
+};
+static const struct entity_related contact_related[] = {
+    {"account", "account_name", "accounts", "account_id"},
+};
+/* the leads that are this person: the contact's own, or failing that the same e-mail */
+static const struct entity_section contact_leads = {
+    .sql = PERSON_LEADS,
+    .params = {"id", "person_email"},
+};
+static const struct entity_section contact_timeline = {
+    .heading = "Timeline",
+    .suffix = ", newest first",
+    .max = DETAIL_TIMELINE_MAX,
+    .sql = CONTACT_LEADS TL_BEGIN CONTACT_TL CONTACT_TL_CAMPAIGNS TL_END,
+    .partner_sql = CONTACT_LEADS TL_BEGIN CONTACT_TL TL_END,
+    .params = {"id", "account_id", "person_email"},
+};
+static const struct entity_detail contact_detail = {
+    .head = CONTACT_HEAD,
+    .fields = contact_detail_fields,
+    .nfields = N(contact_detail_fields),
+    .related = contact_related,
+    .nrelated = N(contact_related),
+    .before = &contact_leads,
+    .nbefore = 1,
+    .timeline = &contact_timeline,
+};
+
 static const struct entity contacts = {
     .table = "contacts",
     .singular = "contact",
@@ -309,6 +373,7 @@ static const struct entity contacts = {
     .dup_word = "e-mail",
     .ref = &contact_ref,
     .list = &contact_list,
+    .detail = &contact_detail,
     .timeline_fk = "contact_id",
     .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_LOG | ENT_CHAT | ENT_HISTORY,
 };
@@ -422,6 +487,32 @@ static const struct entity_ref lead_ref = {
     .by_key = "r.id = $1::bigint",
 };
 
+static const struct entity_detail_field lead_detail_fields[] = {
+    {"Company", "company"},      {"E-mail", "email"},    {"Source", "source"},
+    {"Status", "status"},        {"Score", "score"},     {"Owner", "owner"},
+    {"Account", "account_name"}, {"Created", "created"}, {"Updated", "updated"},
+};
+static const struct entity_related lead_related[] = {
+    {"account", "account_name", "accounts", "account_id"},
+    {"contact", "contact_name", "contacts", "contact_id"},
+};
+static const struct entity_section lead_timeline = {
+    .heading = "Timeline",
+    .suffix = ", newest first",
+    .max = DETAIL_TIMELINE_MAX,
+    .sql = TL_BEGIN LEAD_TL LEAD_TL_CAMPAIGNS TL_END,
+    .partner_sql = TL_BEGIN LEAD_TL TL_END,
+    .params = {"id", "contact_id", "account_id"},
+};
+static const struct entity_detail lead_detail = {
+    .head = LEAD_HEAD,
+    .fields = lead_detail_fields,
+    .nfields = N(lead_detail_fields),
+    .related = lead_related,
+    .nrelated = N(lead_related),
+    .timeline = &lead_timeline,
+};
+
 static const struct entity leads = {
     .table = "leads",
     .singular = "lead",
@@ -436,6 +527,7 @@ static const struct entity leads = {
     .dup_word = "e-mail",
     .ref = &lead_ref,
     .list = &lead_list,
+    .detail = &lead_detail,
     .timeline_fk = "lead_id",
     .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_LOG | ENT_CHAT | ENT_HISTORY | ENT_CONVERT,
 };
@@ -540,6 +632,37 @@ static const struct entity_ref deal_ref = {
     .by_key = "r.id = $1::bigint",
 };
 
+static const struct entity_detail_field deal_detail_fields[] = {
+    {"Account", "account_name"},  {"Stage", "stage"}, {"Amount", "amount"},
+    {"Close date", "close_date"}, {"Owner", "owner"}, {"Created", "created"},
+    {"Updated", "updated"},
+};
+static const struct entity_related deal_related[] = {
+    {"account", "account_name", "accounts", "account_id"},
+};
+static const struct entity_section deal_contacts = {
+    .sql = DEAL_CONTACT_LINES,
+    .params = {"id"},
+};
+static const struct entity_section deal_timeline = {
+    .heading = "Timeline",
+    .suffix = ", newest first",
+    .max = DETAIL_TIMELINE_MAX,
+    .sql = TL_BEGIN IX("i.opportunity_id = $1") TL_END,
+    .partner_sql = NULL,
+    .params = {"id"},
+};
+static const struct entity_detail deal_detail = {
+    .head = DEAL_HEAD,
+    .fields = deal_detail_fields,
+    .nfields = N(deal_detail_fields),
+    .related = deal_related,
+    .nrelated = N(deal_related),
+    .before = &deal_contacts,
+    .nbefore = 1,
+    .timeline = &deal_timeline,
+};
+
 static const struct entity deals = {
     .table = "opportunities",
     .singular = "deal",
@@ -550,6 +673,7 @@ static const struct entity deals = {
     .exports = deal_exports,
     .ref = &deal_ref,
     .list = &deal_list,
+    .detail = &deal_detail,
     .timeline_fk = "opportunity_id",
     .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_LOG | ENT_CHAT | ENT_HISTORY,
 };
@@ -664,6 +788,41 @@ static const struct entity_ref ticket_ref = {
     .by_key = "r.id = $1::bigint",
 };
 
+static const struct entity_detail_field ticket_detail_fields[] = {
+    {"Status", "status"},        {"Priority", "priority"}, {"Channel", "channel"},
+    {"Assignee", "assignee"},    {"Product", "product"},   {"Account", "account_name"},
+    {"Contact", "contact_name"}, {"Created", "created"},   {"Updated", "updated"},
+    {"Message", "message"},
+};
+static const struct entity_related ticket_related[] = {
+    {"account", "account_name", "accounts", "account_id"},
+    {"contact", "contact_name", "contacts", "contact_id"},
+};
+/* the person's leads: a sales signal from support lands on one of these */
+static const struct entity_section ticket_leads = {
+    .sql = PERSON_LEADS,
+    .params = {"contact_id", "contact_email"},
+    .needs_param = 1,
+};
+static const struct entity_section ticket_timeline = {
+    .heading = "Timeline",
+    .suffix = ", newest first",
+    .max = DETAIL_TIMELINE_MAX,
+    .sql = TL_BEGIN IX("i.ticket_id = $1") TL_END,
+    .partner_sql = NULL,
+    .params = {"id"},
+};
+static const struct entity_detail ticket_detail = {
+    .head = TICKET_HEAD,
+    .fields = ticket_detail_fields,
+    .nfields = N(ticket_detail_fields),
+    .related = ticket_related,
+    .nrelated = N(ticket_related),
+    .before = &ticket_leads,
+    .nbefore = 1,
+    .timeline = &ticket_timeline,
+};
+
 static const struct entity tickets = {
     .table = "tickets",
     .singular = "ticket",
@@ -674,6 +833,7 @@ static const struct entity tickets = {
     .exports = ticket_exports,
     .ref = &ticket_ref,
     .list = &ticket_list,
+    .detail = &ticket_detail,
     .timeline_fk = "ticket_id",
     .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_LOG | ENT_CHAT | ENT_HISTORY | ENT_SIGNAL,
 };
@@ -748,6 +908,25 @@ static const struct entity_list campaign_list = {
     .rows_are_records = 1,
 };
 
+static const struct entity_detail_field campaign_detail_fields[] = {
+    {"Status", "status"}, {"Starts", "starts"},   {"Ends", "ends"},       {"Budget", "budget"},
+    {"Owner", "owner"},   {"Members", "members"}, {"Created", "created"}, {"Updated", "updated"},
+};
+/* a campaign shows its members instead of a timeline */
+static const struct entity_section campaign_members = {
+    .heading = "Members",
+    .suffix = ", newest first",
+    .max = DETAIL_TIMELINE_MAX,
+    .sql = CAMPAIGN_MEMBER_LINES,
+    .params = {"id"},
+};
+static const struct entity_detail campaign_detail = {
+    .head = CAMPAIGN_HEAD,
+    .fields = campaign_detail_fields,
+    .nfields = N(campaign_detail_fields),
+    .timeline = &campaign_members,
+};
+
 static const struct entity campaigns = {
     .table = "campaigns",
     .singular = "campaign",
@@ -756,6 +935,7 @@ static const struct entity campaigns = {
     .fields = campaign_fields,
     .nfields = N(campaign_fields),
     .list = &campaign_list,
+    .detail = &campaign_detail,
     .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_CHAT | ENT_HISTORY,
 };
 

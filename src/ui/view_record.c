@@ -8,40 +8,28 @@
 
 #include "actions.h"
 #include "ccrm/detail.h"
+#include "ccrm/entity.h"
 #include "ccrm/util.h"
 #include "form.h"
 #include "record_view.h"
 
 #define HEARTBEAT_MS 30000
 
-/* What each entity's view offers. */
-struct kind {
-    const char *entity; /* table */
-    const char *noun;   /* for messages: "deal" */
-    const char *fk;     /* the interactions column that names such a record (NULL: none) */
-    const char *hint;   /* the one-line key hint */
-};
-
-static const struct kind kinds[] = {
-    {"accounts", "account", "account_id",
-     "Enter open · e edit · c comment · a assign · h hand off · l log · t chat · H history"},
-    {"contacts", "contact", "contact_id",
-     "Enter open · e edit · c comment · a assign · h hand off · l log · t chat · H history"},
-    {"leads", "lead", "lead_id",
-     "C convert · Enter open · e edit · c comment · a assign · h hand off · l log · t chat · "
-     "H history"},
-    {"opportunities", "deal", "opportunity_id",
-     "Enter open · e edit · c comment · a assign · h hand off · l log · t chat · H history"},
-    {"tickets", "ticket", "ticket_id",
-     "S sales signal · Enter open · e edit · c comment · a assign · h hand off · l log · "
-     "t chat · H history"},
-    {"campaigns", "campaign", NULL,
-     "Enter open · e edit · c comment · a assign · h hand off · t chat · H history"},
-};
+/* The one-line key hint under a record: the keys its entity's actions take (the registry). */
+static void
+hint_of(const struct entity *e, char *buf, size_t n)
+{
+    snprintf(buf, n,
+             "%s%sEnter open · e edit · c comment · a assign · h hand off%s · t chat · H history",
+             e->actions & ENT_CONVERT ? "C convert · " : "",
+             e->actions & ENT_SIGNAL ? "S sales signal · " : "",
+             e->actions & ENT_LOG ? " · l log" : "");
+}
 
 struct recordview {
     struct view v;
-    const struct kind *kind;
+    const struct entity *e;
+    char hint[160];
     int64_t id;
     struct detail *d;
     struct detail *hist; /* the audit trail, shown instead of the lines while set */
@@ -91,17 +79,6 @@ static const char *const ticket_help[] = {
 };
 static const char *const campaign_help[] = {HELP_MOVE, HELP_ACT, HELP_LIVE, NULL};
 
-static const struct kind *
-kind_of(const char *entity)
-{
-    size_t i;
-
-    for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-        if (strcmp(kinds[i].entity, entity) == 0)
-            return &kinds[i];
-    return NULL;
-}
-
 static int
 nlines(const struct recordview *rv)
 {
@@ -118,12 +95,12 @@ load(struct recordview *rv, struct app *app)
 
     /* say we are here before reading, so that others see us as soon as we see them */
     if ((presence_owner != rv || presence_gen != db_generation(app->db)) &&
-        db_presence_set(app->db, rv->kind->entity, rv->id, &err) == 0) {
+        db_presence_set(app->db, rv->e->table, rv->id, &err) == 0) {
         presence_owner = rv;
         presence_gen = db_generation(app->db);
         rv->heartbeat_at = now_ms() + HEARTBEAT_MS;
     }
-    d = db_record_detail(app->db, rv->kind->entity, rv->id, &err);
+    d = db_record_detail(app->db, rv->e->table, rv->id, &err);
     if (d == NULL) {
         /* deleted (or no longer shared): say so instead of showing what it was */
         if (db_state(app->db) == DB_READY && err.sqlstate[0] == '\0') {
@@ -147,7 +124,7 @@ load(struct recordview *rv, struct app *app)
     detail_free(&rv->d);
     rv->d = d;
     if (rv->hist != NULL) {
-        struct detail *h = db_record_history(app->db, rv->kind->entity, rv->id, &err);
+        struct detail *h = db_record_history(app->db, rv->e->table, rv->id, &err);
 
         if (h != NULL) {
             detail_free(&rv->hist);
@@ -173,7 +150,7 @@ rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
     if (d == NULL) {
         char msg[64];
 
-        snprintf(msg, sizeof msg, "this %s no longer exists", rv->kind->noun);
+        snprintf(msg, sizeof msg, "this %s no longer exists", rv->e->singular);
         draw_text(w, 1, 2, rv->gone ? msg : "loading…", wd - 2, A_BOLD);
         return;
     }
@@ -204,7 +181,7 @@ rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
     listh = h - y - hint;
     rv->height = listh > 1 ? listh : 1;
     if (hint && y < h - 1)
-        draw_text(w, h - 1, 0, rv->kind->hint, wd, ui_attr(app, PAIR_DIM, A_DIM));
+        draw_text(w, h - 1, 0, rv->hint, wd, ui_attr(app, PAIR_DIM, A_DIM));
     if (listh <= 0)
         return;
     if (rv->sel < rv->top)
@@ -241,7 +218,7 @@ on_chat(struct app *app, void *ctx, const char *text, int done, int ok)
 
     if (!done || !ok || text[0] == '\0')
         return;
-    if (db_chat_send(app->db, rv->kind->entity, rv->id, text, &err) == -1) {
+    if (db_chat_send(app->db, rv->e->table, rv->id, text, &err) == -1) {
         /* keep what was typed: the line opens again with it, to send once back online */
         ui_input_begin(app, "chat (not sent, Enter to retry): ", text, on_chat, rv);
         ui_message_error(app, "could not send the message: %s", err.msg);
@@ -278,13 +255,13 @@ log_interaction(struct recordview *rv, struct app *app)
     const char *prefill[4] = {"kind=call", fk, NULL, NULL};
     struct view *nv;
 
-    if (rv->kind->fk == NULL) {
+    if (!(rv->e->actions & ENT_LOG)) {
         ui_message_error(app, "calls and e-mails are logged on a person, a lead or a deal, "
                               "not on a campaign");
         return;
     }
-    snprintf(fk, sizeof fk, "%s=%lld", rv->kind->fk, (long long)rv->id);
-    if (rv->d != NULL && rv->d->account_id != 0 && strcmp(rv->kind->fk, "account_id") != 0) {
+    snprintf(fk, sizeof fk, "%s=%lld", rv->e->timeline_fk, (long long)rv->id);
+    if (rv->d != NULL && rv->d->account_id != 0 && strcmp(rv->e->timeline_fk, "account_id") != 0) {
         snprintf(acc, sizeof acc, "account_id=%lld", (long long)rv->d->account_id);
         prefill[2] = acc;
     }
@@ -299,7 +276,7 @@ toggle_history(struct recordview *rv, struct app *app)
 
     if (rv->hist != NULL) {
         detail_free(&rv->hist);
-    } else if ((rv->hist = db_record_history(app->db, rv->kind->entity, rv->id, &err)) == NULL) {
+    } else if ((rv->hist = db_record_history(app->db, rv->e->table, rv->id, &err)) == NULL) {
         ui_message_error(app, "%s",
                          strcmp(err.sqlstate, "42501") == 0
                              ? "the history is not available to your role"
@@ -314,7 +291,7 @@ toggle_history(struct recordview *rv, struct app *app)
 static int
 act_key(struct recordview *rv, struct app *app, wint_t key)
 {
-    const char *entity = rv->kind->entity;
+    const char *entity = rv->e->table;
     struct view *nv;
 
     switch (key) {
@@ -435,7 +412,7 @@ rv_describe(struct view *v, char *buf, size_t n)
 {
     struct recordview *rv = (struct recordview *)v;
 
-    snprintf(buf, n, "%s #%lld%s", rv->kind->noun, (long long)rv->id,
+    snprintf(buf, n, "%s #%lld%s", rv->e->singular, (long long)rv->id,
              rv->hist != NULL ? ", history" : "");
 }
 
@@ -488,10 +465,10 @@ static const struct view_ops campaign_ops = {
 struct view *
 view_record_new(struct app *app, const char *entity, int64_t id)
 {
-    const struct kind *k = entity != NULL ? kind_of(entity) : NULL;
+    const struct entity *k = entity_find(entity);
     struct recordview *rv;
 
-    if (k == NULL) {
+    if (k == NULL || k->detail == NULL) {
         ui_message_error(app, "there is no detail view of %s", entity ? entity : "nothing");
         return NULL;
     }
@@ -500,10 +477,11 @@ view_record_new(struct app *app, const char *entity, int64_t id)
                 : strcmp(entity, "tickets") == 0   ? &ticket_ops
                 : strcmp(entity, "campaigns") == 0 ? &campaign_ops
                                                    : &record_ops;
-    rv->kind = k;
+    rv->e = k;
+    hint_of(k, rv->hint, sizeof rv->hint);
     rv->id = id;
     rv->app = app;
-    snprintf(rv->v.title, sizeof rv->v.title, "%c%s", k->noun[0] - 'a' + 'A', k->noun + 1);
+    snprintf(rv->v.title, sizeof rv->v.title, "%c%s", k->singular[0] - 'a' + 'A', k->singular + 1);
     load(rv, app);
     return &rv->v;
 }
@@ -516,7 +494,7 @@ view_record_what(const struct view *v, const char **entity, int64_t *id)
     if (v == NULL || v->ops->draw != rv_draw)
         return -1;
     if (entity != NULL)
-        *entity = rv->kind->entity;
+        *entity = rv->e->table;
     if (id != NULL)
         *id = rv->id;
     return 0;

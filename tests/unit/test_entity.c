@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -191,6 +192,62 @@ test_form_import_alike(void **state)
     }
 }
 
+/* Does the head query of a detail return a column named name? (" AS name" or "x.name") */
+static int
+head_has(const char *head, const char *name)
+{
+    char as[64], dot[64];
+    const char *p;
+
+    snprintf(as, sizeof as, " AS %s", name);
+    snprintf(dot, sizeof dot, ".%s", name);
+    for (p = head; (p = strstr(p, as)) != NULL; p++)
+        if (p[strlen(as)] == ',' || p[strlen(as)] == ' ')
+            return 1;
+    for (p = head; (p = strstr(p, dot)) != NULL; p++)
+        if (p[strlen(dot)] == ',' || p[strlen(dot)] == ' ')
+            return 1;
+    return 0;
+}
+
+/* Every column a detail reads by name is in its head query. */
+static void
+test_details(void **state)
+{
+    int i, k, j, n = 0;
+
+    (void)state;
+    for (i = 0; entity_registry[i] != NULL; i++) {
+        const struct entity_detail *d = entity_registry[i]->detail;
+        const struct entity_section *secs[8];
+        int ns = 0;
+
+        if (d == NULL)
+            continue;
+        n++;
+        assert_true(head_has(d->head, "title") && head_has(d->head, "subtitle"));
+        assert_true(head_has(d->head, "version") && head_has(d->head, "account_id"));
+        assert_true(head_has(d->head, "id"));
+        for (k = 0; k < d->nfields; k++)
+            if (!head_has(d->head, d->fields[k].col))
+                fail_msg("%s: no column %s", entity_registry[i]->table, d->fields[k].col);
+        for (k = 0; k < d->nrelated; k++) {
+            assert_true(head_has(d->head, d->related[k].name_col));
+            assert_true(head_has(d->head, d->related[k].id_col));
+            assert_non_null(entity_find(d->related[k].entity));
+        }
+        for (k = 0; k < d->nbefore; k++)
+            secs[ns++] = &d->before[k];
+        assert_non_null(d->timeline);
+        secs[ns++] = d->timeline;
+        for (k = 0; k < ns; k++)
+            for (j = 0; j < 3 && secs[k]->params[j] != NULL; j++)
+                if (!head_has(d->head, secs[k]->params[j]))
+                    fail_msg("%s: no column %s", entity_registry[i]->table, secs[k]->params[j]);
+    }
+    assert_int_equal(n, 6);
+}
+
 static void
 test_names(void **state)
 {
@@ -214,6 +271,7 @@ main(void)
         cmocka_unit_test(test_entries),
         cmocka_unit_test(test_lists),
         cmocka_unit_test(test_form_import_alike),
+        cmocka_unit_test(test_details),
         cmocka_unit_test(test_names),
     };
 
