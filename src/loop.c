@@ -15,15 +15,6 @@
 #define RECONNECT_MIN_MS 500
 #define RECONNECT_MAX_MS 30000
 
-int64_t
-now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 schedule_reconnect(struct app *app)
 {

@@ -13,12 +13,4 @@
  * exist gets a view that says so. */
 struct view *view_record_new(struct app *app, const char *entity, int64_t id);
 
-/* If v is a record's detail view: 0, and its table and id (either pointer may be NULL);
- * else -1. For commands that act on the record shown (the : prompt). */
-int view_record_what(const struct view *v, const char **entity, int64_t *id);
-
-/* Show or hide the record's history (audit trail), as key H does. 0, or -1 if v is not a
- * record's detail view. view_account_toggle_history (ui_int.h) is the same function. */
-int view_record_toggle_history(struct view *v, struct app *app);
-
 #endif

@@ -20,19 +20,6 @@
 #define MIN_ROWS 6
 #define MIN_COLS 24
 
-static const char *const global_help[] = {
-    "Tab, S-Tab\tnext / previous view",
-    "1-9\tgo to view by number",
-    "Enter\topen the selected record",
-    "q\tback; quits from a top view",
-    "Esc\tback (in a list: clear the search)",
-    "?\tthis help (any key closes it)",
-    "Ctrl-L\tredraw the screen",
-    ":\tcommand: open, find, view, sort, filter, new, edit, assign,",
-    "\thandoff, comment, export, history, help, quit (Tab completes)",
-    NULL,
-};
-
 attr_t
 ui_attr(struct app *app, enum ui_pair pair, attr_t fallback)
 {
@@ -332,7 +319,7 @@ read_events(struct app *app)
     ui->wake_valid = 1;
     ui->wake_window_view = NULL;
     /* a list on screen asks with the same statement whether the events touch its window */
-    asked = v != NULL && view_list_window(v, &win);
+    asked = v != NULL && v->ops->window != NULL && v->ops->window(v, &win);
     n = db_events_since_ui(app->db, &app->events, asked ? &win : NULL, on_event, &w, &err);
     if (n < 0 && asked && db_state(app->db) == DB_READY) {
         /* the window check failed, not the connection: read the events without it (the
@@ -581,12 +568,16 @@ draw_bottom(struct app *app)
         draw_text(stdscr, y, 0, "", ui->cols, A_NORMAL);
 }
 
+/* The help overlay: the view's own keys, then the keys of the actions it can run and the
+ * global ones (src/ui/commands.c), all from the tables that handle them. */
 static void
 draw_help(struct app *app, int top, int h)
 {
     struct ui *ui = app->ui;
     struct view *v = ui_active(ui);
-    const char *const *lists[2] = {v != NULL ? v->ops->help : NULL, global_help};
+    const char *acts[64];
+    int nacts = commands_help(v, acts, 64);
+    const char *const *own = v != NULL ? v->ops->help : NULL;
     int width = ui->cols > 64 ? 60 : ui->cols - 2;
     int x = (ui->cols - width) / 2, y = top, i, l;
     char line[256];
@@ -596,11 +587,17 @@ draw_help(struct app *app, int top, int h)
     snprintf(line, sizeof line, " Keys: %s ", v != NULL ? v->title : "");
     draw_text(stdscr, y++, x, line, width, A_REVERSE | A_BOLD);
     for (l = 0; l < 2; l++) {
-        for (i = 0; lists[l] != NULL && lists[l][i] != NULL && y < top + h - 1; i++) {
-            const char *tab = strchr(lists[l][i], '\t');
-            int kl = tab ? (int)(tab - lists[l][i]) : 0;
+        int n = l == 0 ? 0 : nacts;
 
-            snprintf(line, sizeof line, "  %-12.*s %s", kl, lists[l][i], tab ? tab + 1 : "");
+        if (l == 0)
+            while (own != NULL && own[n] != NULL)
+                n++;
+        for (i = 0; i < n && y < top + h - 1; i++) {
+            const char *s = l == 0 ? own[i] : acts[i];
+            const char *tab = strchr(s, '\t');
+            int kl = tab ? (int)(tab - s) : 0;
+
+            snprintf(line, sizeof line, "  %-12.*s %s", kl, s, tab ? tab + 1 : "");
             draw_text(stdscr, y++, x, line, width, A_REVERSE);
         }
         if (y < top + h - 1)
@@ -830,6 +827,18 @@ ui_switch_tab(struct app *app, int t)
     switch_tab(app, t);
 }
 
+int
+ui_tab_of(struct app *app, const char *name)
+{
+    int i;
+
+    /* the tabs are made in the order of cmd_views */
+    for (i = 0; cmd_views[i] != NULL && i < app->ui->ntabs; i++)
+        if (strcmp(cmd_views[i], name) == 0)
+            return i;
+    return -1;
+}
+
 static void
 handle_key(struct app *app, wint_t key, int fkey)
 {
@@ -867,15 +876,17 @@ handle_key(struct app *app, wint_t key, int fkey)
         ui->dirty = 1;
         return;
     }
+    /* the keys of the action table (e, c, a, n, f, s, ?, ...) the view can run */
+    if (!fkey && commands_key(app, v, key)) {
+        ui->dirty = 1;
+        return;
+    }
     if (!fkey && key == L'\t') {
         switch_tab(app, (ui->tab + 1) % ui->ntabs);
     } else if (fkey && key == KEY_BTAB) {
         switch_tab(app, (ui->tab + ui->ntabs - 1) % ui->ntabs);
     } else if (!fkey && key >= L'1' && key <= L'9') {
         switch_tab(app, (int)(key - L'1'));
-    } else if (!fkey && key == L'?') {
-        ui->help = 1;
-        ui->dirty = 1;
     } else if (!fkey && key == 12) { /* ^L */
         ui->full_clear = 1;
         ui->dirty = 1;

@@ -1422,8 +1422,20 @@ fm_free(struct view *v)
     free(fv);
 }
 
+static int
+fm_unsaved(struct view *v)
+{
+    return form_changed((struct formview *)v);
+}
+
 static const struct view_ops form_ops = {
-    fm_draw, fm_handle_key, fm_on_wakeup, NULL, fm_describe, form_help, fm_free,
+    .draw = fm_draw,
+    .handle_key = fm_handle_key,
+    .on_wakeup = fm_on_wakeup,
+    .describe = fm_describe,
+    .help = form_help,
+    .free = fm_free,
+    .unsaved = fm_unsaved,
 };
 
 struct view *

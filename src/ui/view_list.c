@@ -39,7 +39,6 @@ struct listview {
     int fixed_filter;                /* a filter set by the owner view (pipeline stage): kept */
     int inactive;                    /* a pipeline column without the focus: no cursor bar */
     int denied;                      /* the role may not read this list (42501) */
-    char ftext[256];                 /* the filter line being edited */
     char prefill_buf[LIST_MAX_FILTERS][80];
     const char *prefill[LIST_MAX_FILTERS + 1];
     const char *sortnames[16]; /* the sort orders' names, NULL-terminated (completion) */
@@ -77,31 +76,26 @@ list_help(const struct entity *e)
     snprintf(h->text[n++], HELP_TEXT, "g, G\t%s",
              l->sorts[0].desc ? "newest / oldest" : "first / last");
     snprintf(h->text[n++], HELP_TEXT, "/\tsearch %s (live, Esc restores)", l->search_help);
-    len = (size_t)snprintf(h->text[n], HELP_TEXT, "f\tfilter: ");
-    for (i = 0; i < l->nfilters; i++)
-        if (l->filters[i].mine)
-            len += (size_t)snprintf(h->text[n] + len, HELP_TEXT - len, "mine, ");
-    for (i = 0; i < l->nfilters && len < HELP_TEXT; i++)
-        len += (size_t)snprintf(h->text[n] + len, HELP_TEXT - len, "%s=X, ", l->filters[i].name);
-    if (len < HELP_TEXT)
-        snprintf(h->text[n] + len, HELP_TEXT - len, "all");
-    n++;
-    if (l->nsorts > 1) {
-        len = (size_t)snprintf(h->text[n], HELP_TEXT, "s\tnext sort order (");
-        for (i = 0; i < l->nsorts && len < HELP_TEXT; i++)
-            len += (size_t)snprintf(h->text[n] + len, HELP_TEXT - len, "%s%s", i ? ", " : "",
-                                    l->sorts[i].name);
-        if (len < HELP_TEXT)
-            snprintf(h->text[n] + len, HELP_TEXT - len, ")");
-        n++;
-    }
-    if (e->nfields > 0)
-        snprintf(h->text[n++], HELP_TEXT, "n, e\tnew %s / edit the selected one", e->singular);
     if (l->rows_are_records)
         snprintf(h->text[n++], HELP_TEXT, "Enter\topen the %s", e->singular);
     else
         snprintf(h->text[n++], HELP_TEXT, "Enter\topen the record the %s is about%s", e->singular,
                  e->actions & ENT_MARK_READ ? " (marks it read)" : "");
+    /* what the f and s of the action table take here */
+    len = (size_t)snprintf(h->text[n], HELP_TEXT, "\tfilters: ");
+    for (i = 0; i < l->nfilters; i++)
+        if (l->filters[i].mine)
+            len += (size_t)snprintf(h->text[n] + len, HELP_TEXT - len, "mine, ");
+    for (i = 0; i < l->nfilters && len < HELP_TEXT; i++)
+        len += (size_t)snprintf(h->text[n] + len, HELP_TEXT - len, "%s=…, ", l->filters[i].name);
+    if (len < HELP_TEXT)
+        snprintf(h->text[n] + len, HELP_TEXT - len, "all");
+    n++;
+    len = (size_t)snprintf(h->text[n], HELP_TEXT, "\tsort orders: ");
+    for (i = 0; i < l->nsorts && len < HELP_TEXT; i++)
+        len += (size_t)snprintf(h->text[n] + len, HELP_TEXT - len, "%s%s", i ? ", " : "",
+                                l->sorts[i].name);
+    n++;
     for (i = 0; i < n; i++)
         h->lines[i] = h->text[i];
     h->lines[n] = NULL;
@@ -599,26 +593,12 @@ parse_filter(struct listview *lv, struct app *app, const char *text, struct ccrm
     return 0;
 }
 
-static void
-on_filter(struct app *app, void *ctx, const char *text, int done, int ok)
-{
-    struct listview *lv = ctx;
-    struct ccrm_err err;
-
-    if (!done || !ok)
-        return;
-    if (parse_filter(lv, app, text, &err) == -1) {
-        ui_message_error(app, "%s", err.msg);
-        return;
-    }
-    load_edge(lv, app, 1);
-}
-
 /* A new record from this list starts with the list's filter where it is a field (a new
  * deal in the "proposal" column is a proposal). */
 static const char *const *
-new_prefill(struct listview *lv)
+lv_prefill(struct view *v)
 {
+    struct listview *lv = (struct listview *)v;
     const struct entity_list *l = lv->l;
     int i, n = 0;
 
@@ -689,37 +669,12 @@ lv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
         str_copy(lv->search_saved, lv->search, sizeof lv->search_saved);
         ui_input_begin(app, "search: ", lv->search, on_search, lv);
         return 1;
-    case L's': {
-        lv->q.sort = (lv->q.sort + 1) % lv->l->nsorts;
-        load_edge(lv, app, 1);
-        ui_message(app, "sorted by %s", lv->l->sorts[lv->q.sort].name);
-        return 1;
-    }
     case L'\r':
     case L'\n':
     case KEY_ENTER:
         if (lv->buf.n > 0)
             open_row(lv, app, &lv->buf.rows[lv->cur]);
         return 1;
-    case L'f':
-        filter_text(lv, lv->ftext, sizeof lv->ftext);
-        ui_input_begin(app, "filter: ", lv->ftext, on_filter, lv);
-        return 1;
-    case L'n':
-    case L'e': {
-        const char *table = lv->l->rows_are_records && lv->e->nfields > 0 ? lv->e->table : NULL;
-        struct view *f;
-
-        if (table == NULL)
-            return 0;
-        if (key == L'e' && lv->buf.n == 0)
-            return 1;
-        f = view_form_new(app, table, key == L'e' ? lv->buf.rows[lv->cur].id : 0,
-                          key == L'n' ? new_prefill(lv) : NULL);
-        if (f != NULL)
-            ui_push(app, f);
-        return 1;
-    }
     case 27: /* Esc clears an active search */
         if (lv->search[0] != '\0') {
             lv->search[0] = '\0';
@@ -839,6 +794,116 @@ lv_free(struct view *v)
     free(lv);
 }
 
+/* ---- what a list answers (struct view_ops, struct list_ops) ---- */
+
+/* The record of the row under the cursor (a Feed or Inbox row is not a record of its own). */
+static int
+lv_selected(struct view *v, const struct entity **e, int64_t *id)
+{
+    struct listview *lv = (struct listview *)v;
+
+    if (!lv->l->rows_are_records || lv->buf.n == 0)
+        return -1;
+    *e = lv->e;
+    *id = lv->buf.rows[lv->cur].id;
+    return 0;
+}
+
+static const struct list_query *
+lv_query(struct view *v)
+{
+    return &((struct listview *)v)->q;
+}
+
+static const char *const *
+lv_sorts(struct view *v)
+{
+    return ((struct listview *)v)->sortnames;
+}
+
+static int
+lv_set_sort(struct view *v, struct app *app, const char *name)
+{
+    struct listview *lv = (struct listview *)v;
+    int i = name != NULL ? entity_sort_index(lv->l, name) : (lv->q.sort + 1) % lv->l->nsorts;
+
+    if (i < 0)
+        return -1;
+    lv->q.sort = i;
+    load_edge(lv, app, 1);
+    ui_message(app, "sorted by %s", lv->l->sorts[i].name);
+    return 0;
+}
+
+static void
+lv_filter_text(struct view *v, char *buf, size_t n)
+{
+    filter_text((struct listview *)v, buf, n);
+}
+
+static int
+lv_set_filter(struct view *v, struct app *app, const char *text)
+{
+    struct listview *lv = (struct listview *)v;
+    struct ccrm_err err;
+
+    if (parse_filter(lv, app, text, &err) == -1) {
+        ui_message_error(app, "%s", err.msg);
+        return -1;
+    }
+    load_edge(lv, app, 1);
+    app->ui->dirty = 1;
+    return 0;
+}
+
+static void
+lv_set_search(struct view *v, struct app *app, const char *text)
+{
+    struct listview *lv = (struct listview *)v;
+
+    str_copy(lv->search, text, sizeof lv->search);
+    lv->q.search = lv->search[0] ? lv->search : NULL;
+    lv->search_pending = 1; /* reloaded from the top at the next draw */
+    app->ui->dirty = 1;
+}
+
+/* What n creates here: a record of the list's entity, when its rows are records. */
+static const struct entity *
+lv_entity(struct view *v)
+{
+    struct listview *lv = (struct listview *)v;
+
+    return lv->l->rows_are_records ? lv->e : NULL;
+}
+
+static int
+lv_window(struct view *v, struct event_window *w)
+{
+    struct listview *lv = (struct listview *)v;
+
+    /* as must_reread: these re-read whatever the events are (or never: denied) */
+    if (lv->denied || lv->l->always_reread || !lv->loaded ||
+        (lv->buf.n == 0 && !(lv->buf.at_start && lv->buf.at_end)))
+        return 0;
+    w->q = &lv->q;
+    w->entity = lv->e->table;
+    w->first = lv->buf.at_start ? NULL : &lv->buf.rows[0];
+    w->last = lv->buf.at_end ? NULL : &lv->buf.rows[lv->buf.n - 1];
+    w->in_window = 1;
+    return 1;
+}
+
+static const struct list_ops lv_list_ops = {
+    .query = lv_query,
+    .sorts = lv_sorts,
+    .set_sort = lv_set_sort,
+    .filter_text = lv_filter_text,
+    .set_filter = lv_set_filter,
+    .set_search = lv_set_search,
+    .entity = lv_entity,
+    .prefill = lv_prefill,
+};
+
 /* one set of operations per list: they differ only in the help */
 #define MAX_LISTS 16
 static struct view_ops list_ops[MAX_LISTS];
@@ -859,8 +924,18 @@ view_list_new(struct app *app, const struct entity *e)
     if (i == MAX_LISTS)
         abort(); /* more lists than MAX_LISTS */
     if (list_of_ops[i] == NULL) {
-        struct view_ops o = {lv_draw,     lv_handle_key, lv_on_wakeup, lv_tick,
-                             lv_describe, list_help(e),  lv_free};
+        struct view_ops o = {
+            .draw = lv_draw,
+            .handle_key = lv_handle_key,
+            .on_wakeup = lv_on_wakeup,
+            .tick = lv_tick,
+            .describe = lv_describe,
+            .help = list_help(e),
+            .free = lv_free,
+            .selected = lv_selected,
+            .list = &lv_list_ops,
+            .window = lv_window,
+        };
 
         list_ops[i] = o;
         list_of_ops[i] = e->list;
@@ -885,31 +960,12 @@ view_list_new_fixed(struct app *app, const struct entity *e, const char *value)
     return &lv->v;
 }
 
-/* ---- for the `:` prompt (src/ui/prompt.c) ---- */
+/* ---- for the pipeline, which is made of list views (src/ui/view_pipeline.c) ---- */
 
 static int
 is_list(const struct view *v)
 {
     return v->ops >= &list_ops[0] && v->ops < &list_ops[MAX_LISTS];
-}
-
-int
-view_list_set_filter(struct view *v, struct app *app, const char *text)
-{
-    struct listview *lv = (struct listview *)v;
-    struct ccrm_err err;
-
-    if (!is_list(v)) {
-        ui_message_error(app, "only a list can be filtered");
-        return -1;
-    }
-    if (parse_filter(lv, app, text, &err) == -1) {
-        ui_message_error(app, "%s", err.msg);
-        return -1;
-    }
-    load_edge(lv, app, 1);
-    app->ui->dirty = 1;
-    return 0;
 }
 
 const struct row *
@@ -920,35 +976,6 @@ view_list_current(struct view *v)
     if (!is_list(v) || lv->buf.n == 0)
         return NULL;
     return &lv->buf.rows[lv->cur];
-}
-
-int
-view_list_window(struct view *v, struct event_window *w)
-{
-    struct listview *lv = (struct listview *)v;
-
-    /* as must_reread: these re-read whatever the events are (or never: denied) */
-    if (!is_list(v) || lv->denied || lv->l->always_reread || !lv->loaded ||
-        (lv->buf.n == 0 && !(lv->buf.at_start && lv->buf.at_end)))
-        return 0;
-    w->q = &lv->q;
-    w->entity = lv->e->table;
-    w->first = lv->buf.at_start ? NULL : &lv->buf.rows[0];
-    w->last = lv->buf.at_end ? NULL : &lv->buf.rows[lv->buf.n - 1];
-    w->in_window = 1;
-    return 1;
-}
-
-const struct list_query *
-view_list_query(struct view *v)
-{
-    return is_list(v) ? &((struct listview *)v)->q : NULL;
-}
-
-const struct entity *
-view_list_entity(struct view *v)
-{
-    return is_list(v) ? ((struct listview *)v)->e : NULL;
 }
 
 const char *
@@ -989,39 +1016,4 @@ view_list_reload(struct view *v, struct app *app)
 {
     if (is_list(v))
         reread((struct listview *)v, app);
-}
-
-void
-view_list_set_search(struct view *v, struct app *app, const char *text)
-{
-    struct listview *lv = (struct listview *)v;
-
-    if (!is_list(v))
-        return;
-    str_copy(lv->search, text, sizeof lv->search);
-    lv->q.search = lv->search[0] ? lv->search : NULL;
-    lv->search_pending = 1; /* reloaded from the top at the next draw */
-    app->ui->dirty = 1;
-}
-
-int
-view_list_set_sort(struct view *v, struct app *app, const char *name)
-{
-    struct listview *lv = (struct listview *)v;
-    int i;
-
-    if (!is_list(v))
-        return -1;
-    if ((i = entity_sort_index(lv->l, name)) < 0)
-        return -1;
-    lv->q.sort = i;
-    load_edge(lv, app, 1);
-    ui_message(app, "sorted by %s", name);
-    return 0;
-}
-
-const char *const *
-view_list_sort_names(struct view *v)
-{
-    return is_list(v) ? ((struct listview *)v)->sortnames : NULL;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "actions.h"
+#include "ccrm/cmd.h"
 #include "ccrm/detail.h"
 #include "ccrm/entity.h"
 #include "ccrm/util.h"
@@ -14,17 +15,6 @@
 #include "record_view.h"
 
 #define HEARTBEAT_MS 30000
-
-/* The one-line key hint under a record: the keys its entity's actions take (the registry). */
-static void
-hint_of(const struct entity *e, char *buf, size_t n)
-{
-    snprintf(buf, n,
-             "%s%sEnter open · e edit · c comment · a assign · h hand off%s · t chat · H history",
-             e->actions & ENT_CONVERT ? "C convert · " : "",
-             e->actions & ENT_SIGNAL ? "S sales signal · " : "",
-             e->actions & ENT_LOG ? " · l log" : "");
-}
 
 struct recordview {
     struct view v;
@@ -47,37 +37,16 @@ struct recordview {
 static const struct recordview *presence_owner;
 static int presence_gen;
 
-#define HELP_MOVE                                                                                  \
-    "j, k, ↑ ↓\tmove through the lines", "PgDn, PgUp\tscroll a page (also Space, b)",              \
-        "g, G\tfirst, last line", "], [\tnext, previous section (timeline, comments, chat)",       \
-        "Enter\topen the record on the line (a call: its form)"
-#define HELP_ACT                                                                                   \
-    "e\tedit this record", "c\tcomment (@login tells that person)",                                \
-        "a\tassign to a person (owner)", "h\thand off to a person or department, with a note"
-#define HELP_LIVE                                                                                  \
-    "t\twrite in the record's live chat", "H\thistory: who changed what, when (again: back)",      \
-        "q, Esc\tback"
-
+/* the view's own keys (the actions on the record come from the action table) */
 static const char *const record_help[] = {
-    HELP_MOVE, HELP_ACT, "l\tlog a call, e-mail, meeting, task or note", HELP_LIVE, NULL,
-};
-static const char *const lead_help[] = {
-    HELP_MOVE,
-    HELP_ACT,
-    "l\tlog a call, e-mail, meeting, task or note",
-    "C\tconvert the lead: account, contact and deal",
-    HELP_LIVE,
+    "j, k, ↑ ↓\tmove through the lines",
+    "PgDn, PgUp\tscroll a page (also Space, b)",
+    "g, G\tfirst, last line",
+    "], [\tnext, previous section (timeline, comments, chat)",
+    "Enter\topen the record on the line (a call: its form)",
+    "q, Esc\tback",
     NULL,
 };
-static const char *const ticket_help[] = {
-    HELP_MOVE,
-    HELP_ACT,
-    "l\tlog a call, e-mail, meeting, task or note",
-    "S\tsales signal: a lead for this ticket's person",
-    HELP_LIVE,
-    NULL,
-};
-static const char *const campaign_help[] = {HELP_MOVE, HELP_ACT, HELP_LIVE, NULL};
 
 static int
 nlines(const struct recordview *rv)
@@ -287,53 +256,37 @@ toggle_history(struct recordview *rv, struct app *app)
     rv->top = 0;
 }
 
-/* The keys that act on the record. Returns 1 if key was one. */
+/* The record's own actions (the action table, src/ui/commands.c): its chat, its history, a
+ * call logged on it. 0 when done, -1 when the view has none such. */
 static int
-act_key(struct recordview *rv, struct app *app, wint_t key)
+rv_act(struct view *v, struct app *app, const struct action *a, const char *arg)
 {
-    const char *entity = rv->e->table;
-    struct view *nv;
+    struct recordview *rv = (struct recordview *)v;
 
-    switch (key) {
-    case L'e':
-        if ((nv = view_form_new(app, entity, rv->id, NULL)) != NULL)
-            ui_push(app, nv);
-        return 1;
-    case L'c':
-        act_comment(app, entity, rv->id);
-        return 1;
-    case L'a':
-        act_assign(app, entity, rv->id, 0);
-        return 1;
-    case L'h':
-        act_assign(app, entity, rv->id, 1);
-        return 1;
+    (void)arg;
+    switch (a->key) {
     case L'l':
         log_interaction(rv, app);
-        return 1;
-    case L'C':
-        if (strcmp(entity, "leads") != 0)
-            return 0;
-        act_convert_lead(app, rv->id);
-        return 1;
-    case L'S':
-        if (strcmp(entity, "tickets") != 0)
-            return 0;
-        act_ticket_signal(app, rv->id);
-        return 1;
+        return 0;
     case L't':
         ui_input_begin(app, "chat: ", "", on_chat, rv);
-        return 1;
+        return 0;
     case L'H':
         toggle_history(rv, app);
-        return 1;
-    case L'\r':
-    case L'\n':
-        open_line(rv, app);
-        return 1;
-    default:
         return 0;
+    default:
+        return -1;
     }
+}
+
+static int
+rv_selected(struct view *v, const struct entity **e, int64_t *id)
+{
+    struct recordview *rv = (struct recordview *)v;
+
+    *e = rv->e;
+    *id = rv->id;
+    return 0;
 }
 
 /* ] and [: to the next or previous section heading, shown at the top with its lines. */
@@ -371,9 +324,10 @@ rv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
             delta = -n;
         else if (key == KEY_END)
             delta = n;
-        else if (key == KEY_ENTER)
-            return act_key(rv, app, L'\n');
-        else
+        else if (key == KEY_ENTER) {
+            open_line(rv, app);
+            return 1;
+        } else
             return 0;
     } else if (key == L'j') {
         delta = 1;
@@ -390,8 +344,11 @@ rv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
     } else if (key == L']' || key == L'[') {
         jump_section(rv, key == L']' ? 1 : -1);
         return 1;
+    } else if (key == L'\r' || key == L'\n') {
+        open_line(rv, app);
+        return 1;
     } else {
-        return act_key(rv, app, key);
+        return 0;
     }
     rv->sel += delta;
     if (rv->sel >= n)
@@ -450,16 +407,15 @@ rv_free(struct view *v)
 }
 
 static const struct view_ops record_ops = {
-    rv_draw, rv_handle_key, rv_on_wakeup, rv_tick, rv_describe, record_help, rv_free,
-};
-static const struct view_ops lead_ops = {
-    rv_draw, rv_handle_key, rv_on_wakeup, rv_tick, rv_describe, lead_help, rv_free,
-};
-static const struct view_ops ticket_ops = {
-    rv_draw, rv_handle_key, rv_on_wakeup, rv_tick, rv_describe, ticket_help, rv_free,
-};
-static const struct view_ops campaign_ops = {
-    rv_draw, rv_handle_key, rv_on_wakeup, rv_tick, rv_describe, campaign_help, rv_free,
+    .draw = rv_draw,
+    .handle_key = rv_handle_key,
+    .on_wakeup = rv_on_wakeup,
+    .tick = rv_tick,
+    .describe = rv_describe,
+    .help = record_help,
+    .free = rv_free,
+    .selected = rv_selected,
+    .act = rv_act,
 };
 
 struct view *
@@ -473,51 +429,12 @@ view_record_new(struct app *app, const char *entity, int64_t id)
         return NULL;
     }
     rv = xcalloc(1, sizeof *rv);
-    rv->v.ops = strcmp(entity, "leads") == 0       ? &lead_ops
-                : strcmp(entity, "tickets") == 0   ? &ticket_ops
-                : strcmp(entity, "campaigns") == 0 ? &campaign_ops
-                                                   : &record_ops;
+    rv->v.ops = &record_ops;
     rv->e = k;
-    hint_of(k, rv->hint, sizeof rv->hint);
+    commands_hint(k, rv->hint, sizeof rv->hint);
     rv->id = id;
     rv->app = app;
     snprintf(rv->v.title, sizeof rv->v.title, "%c%s", k->singular[0] - 'a' + 'A', k->singular + 1);
     load(rv, app);
     return &rv->v;
-}
-
-int
-view_record_what(const struct view *v, const char **entity, int64_t *id)
-{
-    const struct recordview *rv = (const struct recordview *)v;
-
-    if (v == NULL || v->ops->draw != rv_draw)
-        return -1;
-    if (entity != NULL)
-        *entity = rv->e->table;
-    if (id != NULL)
-        *id = rv->id;
-    return 0;
-}
-
-int
-view_record_toggle_history(struct view *v, struct app *app)
-{
-    if (view_record_what(v, NULL, NULL) == -1)
-        return -1;
-    toggle_history((struct recordview *)v, app);
-    return 0;
-}
-
-/* The account detail of earlier versions (src/ui/ui_int.h). */
-struct view *
-view_account_new(struct app *app, int64_t id)
-{
-    return view_record_new(app, "accounts", id);
-}
-
-int
-view_account_toggle_history(struct view *v, struct app *app)
-{
-    return view_record_toggle_history(v, app);
 }
