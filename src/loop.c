@@ -1,10 +1,10 @@
-/* THE event loop: one poll() over the keyboard, the signal pipe and the libpq socket, plus
- * timers (reconnect backoff, debounced re-reads, UI expiry). Handlers only record; drawing
- * happens once per iteration. Never blocks on the network for longer than a query. */
+/* THE event loop: one poll() over the keyboard, the signal pipe and the libpq socket, and one
+ * list of timers (include/ccrm/timer.h: reconnect backoff, debounced re-reads, message and
+ * highlight expiry, presence heartbeats). Handlers only record; drawing happens once per
+ * iteration. Never blocks on the network for longer than a query. */
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "ccrm/app.h"
@@ -14,6 +14,23 @@
 #define REFRESH_DEBOUNCE_MS 30
 #define RECONNECT_MIN_MS 500
 #define RECONNECT_MAX_MS 30000
+
+static void schedule_reconnect(struct app *app);
+
+static void
+on_reconnect(void *ctx, void *arg)
+{
+    struct app *app = ctx;
+    struct ccrm_err err;
+
+    (void)arg;
+    app->reconnect_timer = 0;
+    app->reconnect_at = 0;
+    if (db_reconnect_start(app->db, &err) == -1)
+        schedule_reconnect(app);
+    else
+        ui_on_connection(app);
+}
 
 static void
 schedule_reconnect(struct app *app)
@@ -28,51 +45,20 @@ schedule_reconnect(struct app *app)
         app->reconnect_delay = RECONNECT_MAX_MS;
     jitter = rand() % (app->reconnect_delay / 4 + 1);
     app->reconnect_at = now_ms() + app->reconnect_delay + jitter;
+    app->reconnect_timer = timer_add(&app->timers, app->reconnect_at, on_reconnect, NULL);
     ui_on_connection(app);
 }
 
-static int
-timeout_ms(struct app *app, int64_t now)
-{
-    int t = ui_tick(app, now);
-    int64_t d;
-
-    if (app->reconnect_at != 0) {
-        d = app->reconnect_at - now;
-        if (d < 0)
-            d = 0;
-        if (t < 0 || d < t)
-            t = (int)d;
-    }
-    if (app->refresh_at != 0) {
-        d = app->refresh_at - now;
-        if (d < 0)
-            d = 0;
-        if (t < 0 || d < t)
-            t = (int)d;
-    }
-    return t;
-}
-
 static void
-run_timers(struct app *app)
+on_refresh(void *ctx, void *arg)
 {
-    int64_t now = now_ms();
-    struct ccrm_err err;
+    struct app *app = ctx;
 
-    if (app->reconnect_at != 0 && now >= app->reconnect_at) {
-        app->reconnect_at = 0;
-        if (db_reconnect_start(app->db, &err) == -1)
-            schedule_reconnect(app);
-        else
-            ui_on_connection(app);
-    }
-    if (app->refresh_at != 0 && now >= app->refresh_at) {
-        app->refresh_at = 0;
-        app->last_refresh = now;
-        if (db_state(app->db) == DB_READY)
-            ui_on_wakeup(app);
-    }
+    (void)arg;
+    app->refresh_timer = 0;
+    app->last_refresh = now_ms();
+    if (db_state(app->db) == DB_READY)
+        ui_on_wakeup(app);
 }
 
 /* Wake-ups from the socket (counted by db_pump) and those drained during ordinary queries
@@ -84,11 +70,13 @@ schedule_refresh(struct app *app, int wakeups)
     int64_t t;
 
     wakeups += db_take_wakeups(app->db);
-    if (wakeups == 0 || app->refresh_at != 0)
+    if (wakeups == 0 || app->refresh_timer != 0)
         return;
     t = now_ms();
-    app->refresh_at =
-        t - app->last_refresh >= REFRESH_DEBOUNCE_MS ? t : app->last_refresh + REFRESH_DEBOUNCE_MS;
+    app->refresh_timer = timer_add(
+        &app->timers,
+        t - app->last_refresh >= REFRESH_DEBOUNCE_MS ? t : app->last_refresh + REFRESH_DEBOUNCE_MS,
+        on_refresh, NULL);
 }
 
 int
@@ -99,7 +87,6 @@ loop_run(struct app *app)
     while (!app->quit) {
         struct pollfd pfd[3];
         int wakeups = 0;
-        int64_t now;
 
         ui_redraw(app);
         /* Queries run since the last poll (key handling, re-reads, drawing) may have taken
@@ -112,8 +99,7 @@ loop_run(struct app *app)
         pfd[2].fd = db_socket(app->db); /* -1 while offline: poll ignores it */
         pfd[2].events = db_poll_events(app->db);
         pfd[0].revents = pfd[1].revents = pfd[2].revents = 0;
-        now = now_ms();
-        if (poll(pfd, 3, timeout_ms(app, now)) == -1 && errno != EINTR)
+        if (poll(pfd, 3, timer_timeout(&app->timers, now_ms())) == -1 && errno != EINTR)
             return -1;
         if (pfd[1].revents & POLLIN)
             sig_dispatch(app);
@@ -123,7 +109,7 @@ loop_run(struct app *app)
             ui_read_keys(app);
         if (pfd[2].revents & (POLLIN | POLLOUT | POLLERR | POLLHUP))
             db_pump(app->db, &wakeups);
-        if (db_state(app->db) == DB_OFFLINE && app->reconnect_at == 0)
+        if (db_state(app->db) == DB_OFFLINE && app->reconnect_timer == 0)
             schedule_reconnect(app);
         if (db_state(app->db) != last_state) {
             if (db_state(app->db) == DB_READY)
@@ -132,7 +118,7 @@ loop_run(struct app *app)
             ui_on_connection(app);
         }
         schedule_refresh(app, wakeups);
-        run_timers(app);
+        timer_run(&app->timers, now_ms(), app);
     }
     return 0;
 }

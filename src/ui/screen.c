@@ -28,11 +28,15 @@ ui_attr(struct app *app, enum ui_pair pair, attr_t fallback)
     return fallback;
 }
 
+/* The topmost view not closing: the stack's, else the current tab. */
 struct view *
 ui_active(struct ui *ui)
 {
-    if (ui->depth > 0)
-        return ui->stack[ui->depth - 1];
+    int i;
+
+    for (i = ui->depth - 1; i >= 0; i--)
+        if (!ui->stack[i]->closing)
+            return ui->stack[i];
     return ui->ntabs > 0 ? ui->tabs[ui->tab] : NULL;
 }
 
@@ -42,33 +46,88 @@ ui_page_size(struct app *app)
     return app->cfg->page_size > 0 ? app->cfg->page_size : 200;
 }
 
-void
+/* Free the views marked closing, now that no handler of theirs runs. */
+static void
+reap(struct app *app)
+{
+    struct ui *ui = app->ui;
+    int i, k = 0, closed = 0;
+
+    for (i = 0; i < ui->depth; i++) {
+        if (ui->stack[i]->closing) {
+            ui->stack[i]->ops->free(ui->stack[i]);
+            closed = 1;
+            continue;
+        }
+        ui->stack[k++] = ui->stack[i];
+    }
+    ui->depth = k;
+    if (!closed)
+        return;
+    ui->dirty = 1;
+    /* what we return to may be stale */
+    if (ui_active(ui) != NULL && ui_active(ui)->ops->on_wakeup != NULL)
+        ui_active(ui)->dirty = 1;
+}
+
+int
 ui_push(struct app *app, struct view *v)
 {
     struct ui *ui = app->ui;
+    int i;
 
+    reap(app);
     if (ui->depth == UI_MAX_STACK) {
-        ui->stack[0]->ops->free(ui->stack[0]);
-        memmove(ui->stack, ui->stack + 1, (UI_MAX_STACK - 1) * sizeof ui->stack[0]);
+        /* full: the oldest view that loses nothing by closing makes room; one with unsaved
+         * input (a changed form) is never dropped */
+        for (i = 0; i < ui->depth; i++)
+            if (ui->stack[i]->ops->unsaved == NULL || !ui->stack[i]->ops->unsaved(ui->stack[i]))
+                break;
+        if (i == ui->depth || ui->stack[i] == ui_active(ui)) {
+            v->ops->free(v);
+            ui_message_error(app,
+                             "could not open another view: %d are open with unsaved input "
+                             "(save or close one first)",
+                             UI_MAX_STACK);
+            return -1;
+        }
+        ui->stack[i]->ops->free(ui->stack[i]);
+        memmove(ui->stack + i, ui->stack + i + 1, (size_t)(ui->depth - i - 1) * sizeof *ui->stack);
         ui->depth--;
     }
     ui->stack[ui->depth++] = v;
     ui->dirty = 1;
+    return 0;
+}
+
+void
+ui_close(struct app *app, struct view *v)
+{
+    (void)app;
+    v->closing = 1; /* freed by reap(), after the handler that closed it returns */
+    app->ui->dirty = 1;
 }
 
 void
 ui_pop(struct app *app)
 {
     struct ui *ui = app->ui;
+    struct view *v = ui_active(ui);
 
-    if (ui->depth == 0)
-        return;
-    ui->depth--;
-    ui->stack[ui->depth]->ops->free(ui->stack[ui->depth]);
-    ui->dirty = 1;
-    /* what we return to may be stale */
-    if (ui_active(ui) != NULL && ui_active(ui)->ops->on_wakeup != NULL)
-        ui_active(ui)->dirty = 1;
+    if (v != NULL && ui->depth > 0 && v != ui->tabs[ui->tab])
+        ui_close(app, v);
+}
+
+/* The message line's time is up. */
+static void
+on_message_expired(void *ctx, void *arg)
+{
+    struct app *app = ctx;
+
+    (void)arg;
+    app->ui->msg_timer = 0;
+    app->ui->msg[0] = '\0';
+    app->ui->chrome_dirty = 1;
 }
 
 static void
@@ -78,7 +137,8 @@ vmessage(struct app *app, int error, const char *fmt, va_list ap)
 
     vsnprintf(ui->msg, sizeof ui->msg, fmt, ap);
     ui->msg_error = error;
-    ui->msg_until = now_ms() + MSG_MS;
+    timer_del(&app->timers, ui->msg_timer);
+    ui->msg_timer = timer_add(&app->timers, now_ms() + MSG_MS, on_message_expired, NULL);
     ui->chrome_dirty = 1; /* the message line only: whatever else changed set ui->dirty */
 }
 
@@ -216,10 +276,13 @@ ui_fini(struct app *app)
 
     if (ui == NULL)
         return;
-    while (ui->depth > 0)
-        ui_pop(app);
+    for (i = 0; i < ui->depth; i++)
+        ui->stack[i]->closing = 1;
+    reap(app);
     for (i = 0; i < ui->ntabs; i++)
         ui->tabs[i]->ops->free(ui->tabs[i]);
+    timer_del(&app->timers, ui->msg_timer);
+    timer_del(&app->timers, ui->countdown_timer);
     prompt_free(&ui->prompt); /* `:` prompt hook: libedit restores the tty before endwin */
     endwin();
     delscreen(ui->screen);
@@ -390,44 +453,32 @@ ui_on_wakeup(struct app *app)
         ui->dirty = 1;
 }
 
+/* While offline, the status bar counts down to the next attempt: repaint it every second. */
+static void
+on_countdown(void *ctx, void *arg)
+{
+    struct app *app = ctx;
+
+    (void)arg;
+    app->ui->countdown_timer = 0;
+    if (app->reconnect_at == 0)
+        return;
+    app->ui->chrome_dirty = 1;
+    app->ui->countdown_timer = timer_add(&app->timers, now_ms() + 1000, on_countdown, NULL);
+}
+
 void
 ui_on_connection(struct app *app)
 {
     if (app->ui == NULL)
         return;
+    if (app->reconnect_at != 0 && app->ui->countdown_timer == 0)
+        app->ui->countdown_timer = timer_add(&app->timers, now_ms() + 1000, on_countdown, NULL);
     if (db_state(app->db) == DB_READY) {
         ui_message(app, "connection restored");
         ui_on_wakeup(app);
     }
     app->ui->dirty = 1;
-}
-
-int
-ui_tick(struct app *app, int64_t now)
-{
-    struct ui *ui = app->ui;
-    struct view *v = ui_active(ui);
-    int t = -1, vt;
-
-    if (ui->msg[0] != '\0') {
-        if (now >= ui->msg_until) {
-            ui->msg[0] = '\0';
-            ui->chrome_dirty = 1;
-            t = 0; /* repaint now: poll() must not sleep on it */
-        } else {
-            t = (int)(ui->msg_until - now);
-        }
-    }
-    if (v != NULL && v->ops->tick != NULL && (vt = v->ops->tick(v, now)) >= 0) {
-        if (vt == 0) {
-            ui->dirty = 1;
-            t = 0;
-        } else if (t < 0 || vt < t)
-            t = vt;
-    }
-    if (app->reconnect_at != 0) /* the status bar counts down */
-        t = t < 0 || t > 1000 ? 1000 : t;
-    return t;
 }
 
 /* A tab's label: " 3 Accounts ", with the Feed's and the Inbox's counts; short (number and
@@ -612,9 +663,11 @@ void
 ui_redraw(struct app *app)
 {
     struct ui *ui = app->ui;
-    struct view *v = ui_active(ui);
+    struct view *v;
     int vh = ui->rows - 3;
 
+    reap(app);
+    v = ui_active(ui);
     if (v != NULL && v->dirty && v->ops->on_wakeup != NULL && db_state(app->db) == DB_READY) {
         v->dirty = 0;
         ui->wake_valid = 0; /* stale since some earlier wake-up: re-read, whatever changed */
@@ -809,11 +862,12 @@ static void
 switch_tab(struct app *app, int t)
 {
     struct ui *ui = app->ui;
+    int i;
 
     if (t < 0 || t >= ui->ntabs)
         return;
-    while (ui->depth > 0)
-        ui_pop(app);
+    for (i = 0; i < ui->depth; i++)
+        ui_close(app, ui->stack[i]);
     ui->tab = t;
     if (t == 0)
         ui->feed_unread = 0;
@@ -913,5 +967,6 @@ ui_read_keys(struct app *app)
             app->ui->key_code = key;
         }
         handle_key(app, key, r == KEY_CODE_YES);
+        reap(app); /* views closed by the key's handlers, now that they have returned */
     }
 }

@@ -55,9 +55,6 @@ struct view_ops {
     int (*handle_key)(struct view *v, struct app *app, wint_t key, int fkey);
     /* Data may have changed in the database. */
     void (*on_wakeup)(struct view *v, struct app *app);
-    /* Ms until the view needs redrawing for a timer (highlight expiry), or -1. No side
-     * effects besides forgetting what expired. */
-    int (*tick)(struct view *v, int64_t now);
     /* One line describing the view's state for the status bar (sort, search). */
     void (*describe)(struct view *v, char *buf, size_t n);
     /* Help for the view's own keys: NULL-terminated "key\tdescription" lines (the keys of the
@@ -87,6 +84,7 @@ struct view {
      * and the message line are redrawn (with 100 clients, most wake-ups are such) */
     int kept;
     int takes_text; /* every printable key is input (a form): `:` does not open the prompt */
+    int closing;    /* closed: freed once the handler that closed it has returned */
 };
 
 /* Line input on the bottom line (search, later the command prompt). */
@@ -133,7 +131,8 @@ struct ui {
      * (db_events_since_ui), and the answer; NULL: none asked */
     const struct view *wake_window_view;
     int wake_in_window;
-    int64_t msg_until;
+    unsigned msg_timer;       /* the message line's expiry */
+    unsigned countdown_timer; /* the offline countdown's repaint */
     /* line input */
     int input;
     char input_label[64];
@@ -144,9 +143,15 @@ struct ui {
     struct prompt *prompt; /* the `:` prompt (src/ui/prompt.c), NULL until first used */
 };
 
-/* The view keys go to: the top of the stack, else the current tab. */
+/* The view keys go to: the top of the stack (views closing aside), else the current tab. */
 struct view *ui_active(struct ui *ui);
-void ui_push(struct app *app, struct view *v);
+/* Put v on the stack; it is the stack's from then on. When the stack is full the oldest view
+ * without unsaved input is closed; when every one has some, v is freed and -1 returned (with a
+ * message). Returns 0. */
+int ui_push(struct app *app, struct view *v);
+/* Close v (on the stack): it is freed after the handler running now has returned, so a view
+ * may close itself and go on using its own state until it returns. ui_pop closes the top. */
+void ui_close(struct app *app, struct view *v);
 void ui_pop(struct app *app);
 void ui_input_begin(struct app *app, const char *label, const char *initial, input_cb cb,
                     void *ctx);

@@ -299,7 +299,7 @@ ref_leave(struct ffield *ff)
 static void close_form(struct formview *fv, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Pop the form (which frees it) and say why on the bottom line. */
+/* Close the form (freed once its key handler has returned) and say why on the bottom line. */
 static void
 close_form(struct formview *fv, const char *fmt, ...)
 {
@@ -310,7 +310,7 @@ close_form(struct formview *fv, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    ui_pop(app);
+    ui_close(app, &fv->v);
     ui_message(app, "%s", msg);
 }
 
@@ -395,7 +395,7 @@ first_conflict_row(const struct formview *fv)
     return 0;
 }
 
-/* Save. Returns 1 if the form closed (it is freed then), else 0. */
+/* Save. Returns 1 if the form closed (it stays valid until its key handler returns), else 0. */
 static int
 save(struct formview *fv, int attempt)
 {
@@ -405,7 +405,7 @@ save(struct formview *fv, int attempt)
     struct record_err re;
     struct record *cur = NULL;
     char msg[200];
-    int i, bad = -1, nbad = 0, nch = 0, rc, closed = 0, nf = fv->nf; /* fv may be freed */
+    int i, bad = -1, nbad = 0, nch = 0, rc, closed = 0;
 
     for (i = 0; i < fv->nf; i++) {
         ref_leave(&fv->f[i]);
@@ -517,7 +517,7 @@ save(struct formview *fv, int attempt)
     }
 out:
     record_free(&cur);
-    for (i = 0; i < nf; i++)
+    for (i = 0; i < fv->nf; i++)
         free(vals[i]);
     free(vals);
     free(ch);

@@ -24,6 +24,8 @@ struct hl {
 
 struct listview {
     struct view v;
+    struct app *app;
+    unsigned hl_timer; /* the next highlight's expiry */
     const struct entity *e;
     const struct entity_list *l;
     struct list_query q;
@@ -223,6 +225,42 @@ row_changed(const struct row *a, const struct row *b)
     return 0;
 }
 
+static void schedule_expiry(struct listview *lv);
+
+/* A highlight's time is up: drop the expired ones (they are drawn plain from now on), and
+ * wait for the next. */
+static void
+on_highlight_expired(void *ctx, void *arg)
+{
+    struct app *app = ctx;
+    struct listview *lv = arg;
+    int64_t now = now_ms();
+    int i, j = 0;
+
+    lv->hl_timer = 0;
+    for (i = 0; i < lv->nhl; i++)
+        if (lv->hl[i].until > now)
+            lv->hl[j++] = lv->hl[i];
+    lv->nhl = j;
+    app->ui->dirty = 1;
+    schedule_expiry(lv);
+}
+
+static void
+schedule_expiry(struct listview *lv)
+{
+    int64_t next = 0;
+    int i;
+
+    timer_del(&lv->app->timers, lv->hl_timer);
+    lv->hl_timer = 0;
+    for (i = 0; i < lv->nhl; i++)
+        if (next == 0 || lv->hl[i].until < next)
+            next = lv->hl[i].until;
+    if (next != 0)
+        lv->hl_timer = timer_add(&lv->app->timers, next, on_highlight_expired, lv);
+}
+
 static void
 highlight(struct listview *lv, int64_t id, int64_t until)
 {
@@ -314,6 +352,7 @@ reread(struct listview *lv, struct app *app)
     row_fini(&anchor);
     free(before);
     free(after);
+    schedule_expiry(lv);
 }
 
 static int
@@ -747,27 +786,6 @@ lv_on_wakeup(struct view *v, struct app *app)
     }
 }
 
-static int
-lv_tick(struct view *v, int64_t now)
-{
-    struct listview *lv = (struct listview *)v;
-    int64_t next = -1;
-    int i, j = 0;
-
-    for (i = 0; i < lv->nhl; i++) {
-        if (lv->hl[i].until <= now)
-            continue; /* expired: drop, and redraw once */
-        lv->hl[j++] = lv->hl[i];
-        if (next < 0 || lv->hl[i].until - now < next)
-            next = lv->hl[i].until - now;
-    }
-    if (j != lv->nhl) {
-        lv->nhl = j;
-        return 0;
-    }
-    return (int)next;
-}
-
 static void
 lv_describe(struct view *v, char *buf, size_t n)
 {
@@ -790,6 +808,7 @@ lv_free(struct view *v)
 {
     struct listview *lv = (struct listview *)v;
 
+    timer_del(&lv->app->timers, lv->hl_timer);
     rowbuf_fini(&lv->buf);
     free(lv);
 }
@@ -915,7 +934,7 @@ view_list_new(struct app *app, const struct entity *e)
     struct listview *lv = xcalloc(1, sizeof *lv);
     int i;
 
-    (void)app;
+    lv->app = app;
     lv->e = e;
     lv->l = e->list;
     lv->q.e = e;
@@ -928,7 +947,6 @@ view_list_new(struct app *app, const struct entity *e)
             .draw = lv_draw,
             .handle_key = lv_handle_key,
             .on_wakeup = lv_on_wakeup,
-            .tick = lv_tick,
             .describe = lv_describe,
             .help = list_help(e),
             .free = lv_free,

@@ -266,21 +266,6 @@ pv_on_wakeup(struct view *v, struct app *app)
         pv->col[i]->ops->on_wakeup(pv->col[i], app);
 }
 
-static int
-pv_tick(struct view *v, int64_t now)
-{
-    struct pipeview *pv = (struct pipeview *)v;
-    int i, t = -1;
-
-    for (i = 0; i < NSTAGES; i++) {
-        int ct = pv->col[i]->ops->tick(pv->col[i], now);
-
-        if (ct >= 0 && (t < 0 || ct < t))
-            t = ct;
-    }
-    return t;
-}
-
 static void
 pv_describe(struct view *v, char *buf, size_t n)
 {
@@ -321,7 +306,6 @@ static const struct view_ops pipeline_ops = {
     .draw = pv_draw,
     .handle_key = pv_handle_key,
     .on_wakeup = pv_on_wakeup,
-    .tick = pv_tick,
     .describe = pv_describe,
     .help = pipeline_help,
     .free = pv_free,

@@ -25,8 +25,7 @@ struct recordview {
     struct detail *hist; /* the audit trail, shown instead of the lines while set */
     int sel, top, height;
     int gone;
-    int64_t heartbeat_at; /* next presence refresh */
-    struct app *app;      /* for presence on close */
+    struct app *app; /* for presence on close */
 };
 
 /* A session has one presence row. It names the record of the view that wrote it last, on the
@@ -36,6 +35,34 @@ struct recordview {
  * transactions a second between two idle clients on one record). */
 static const struct recordview *presence_owner;
 static int presence_gen;
+/* The session's presence row is kept fresh by a timer of the client's, whatever view is on
+ * top (a form opened over the record must not let the others see us leave). */
+static unsigned heartbeat_timer;
+
+/* The heartbeat interval; CCRM_HEARTBEAT_MS shortens it for the tests. */
+static int
+heartbeat_ms(void)
+{
+    const char *v = getenv("CCRM_HEARTBEAT_MS");
+    long n = v != NULL ? strtol(v, NULL, 10) : 0;
+
+    return n >= 10 && n <= HEARTBEAT_MS ? (int)n : HEARTBEAT_MS;
+}
+
+static void
+on_heartbeat(void *ctx, void *arg)
+{
+    struct app *app = ctx;
+    struct ccrm_err err;
+
+    (void)arg;
+    heartbeat_timer = 0;
+    if (presence_owner == NULL)
+        return;
+    if (db_state(app->db) == DB_READY)
+        db_presence_touch(app->db, &err);
+    heartbeat_timer = timer_add(&app->timers, now_ms() + heartbeat_ms(), on_heartbeat, NULL);
+}
 
 /* the view's own keys (the actions on the record come from the action table) */
 static const char *const record_help[] = {
@@ -67,7 +94,8 @@ load(struct recordview *rv, struct app *app)
         db_presence_set(app->db, rv->e->table, rv->id, &err) == 0) {
         presence_owner = rv;
         presence_gen = db_generation(app->db);
-        rv->heartbeat_at = now_ms() + HEARTBEAT_MS;
+        timer_del(&app->timers, heartbeat_timer);
+        heartbeat_timer = timer_add(&app->timers, now_ms() + heartbeat_ms(), on_heartbeat, NULL);
     }
     d = db_record_detail(app->db, rv->e->table, rv->id, &err);
     if (d == NULL) {
@@ -373,22 +401,6 @@ rv_describe(struct view *v, char *buf, size_t n)
              rv->hist != NULL ? ", history" : "");
 }
 
-static int
-rv_tick(struct view *v, int64_t now)
-{
-    struct recordview *rv = (struct recordview *)v;
-    struct ccrm_err err;
-
-    if (rv->heartbeat_at == 0 || presence_owner != rv)
-        return -1;
-    if (now >= rv->heartbeat_at) {
-        if (db_state(rv->app->db) == DB_READY)
-            db_presence_touch(rv->app->db, &err);
-        rv->heartbeat_at = now + HEARTBEAT_MS;
-    }
-    return (int)(rv->heartbeat_at - now);
-}
-
 static void
 rv_free(struct view *v)
 {
@@ -400,6 +412,8 @@ rv_free(struct view *v)
         if (db_state(rv->app->db) == DB_READY)
             db_presence_clear(rv->app->db, &err);
         presence_owner = NULL;
+        timer_del(&rv->app->timers, heartbeat_timer);
+        heartbeat_timer = 0;
     }
     detail_free(&rv->d);
     detail_free(&rv->hist);
@@ -410,7 +424,6 @@ static const struct view_ops record_ops = {
     .draw = rv_draw,
     .handle_key = rv_handle_key,
     .on_wakeup = rv_on_wakeup,
-    .tick = rv_tick,
     .describe = rv_describe,
     .help = record_help,
     .free = rv_free,
