@@ -534,6 +534,7 @@ static const char *const global_help[] = {
     "q\tback; quits from a top view",
     "Esc\tback (in a list: clear the search)",
     "Ctrl-L\tredraw the screen",
+    "F1\tthis help, also in a form (where ? is text)",
     NULL,
 };
 

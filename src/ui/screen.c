@@ -70,12 +70,26 @@ reap(struct app *app)
         ui_active(ui)->dirty = 1;
 }
 
+/* Every view says what its keys do (? shows it): one without help is a programming error,
+ * caught by the first test that opens it. */
+static struct view *
+checked(struct view *v)
+{
+    if (v != NULL && (v->ops->help == NULL || v->ops->help[0] == NULL)) {
+        endwin();
+        fprintf(stderr, "ccrm: the view \"%s\" has no help\n", v->title);
+        abort();
+    }
+    return v;
+}
+
 int
 ui_push(struct app *app, struct view *v)
 {
     struct ui *ui = app->ui;
     int i;
 
+    checked(v);
     reap(app);
     if (ui->depth == UI_MAX_STACK) {
         /* full: the oldest view that loses nothing by closing makes room; one with unsaved
@@ -255,11 +269,11 @@ ui_init(struct app *app, struct ccrm_err *err)
         const struct entity *e = entity_by_view(cmd_views[i]);
 
         if (strcmp(cmd_views[i], "deals") == 0)
-            ui->tabs[ui->ntabs++] = view_pipeline_new(app);
+            ui->tabs[ui->ntabs++] = checked(view_pipeline_new(app));
         else if (strcmp(cmd_views[i], "dashboard") == 0)
-            ui->tabs[ui->ntabs++] = view_dashboard_new(app);
+            ui->tabs[ui->ntabs++] = checked(view_dashboard_new(app));
         else if (e != NULL)
-            ui->tabs[ui->ntabs++] = view_list_new(app, e);
+            ui->tabs[ui->ntabs++] = checked(view_list_new(app, e));
     }
     ui->tab = start_tab(start, db_department(app->db));
     count_inbox(app);
@@ -922,6 +936,11 @@ handle_key(struct app *app, wint_t key, int fkey)
         return;
     }
     v = ui_active(ui);
+    if (fkey && key == KEY_F(1)) { /* help, also where ? is text (a form) */
+        ui->help = 1;
+        ui->dirty = 1;
+        return;
+    }
     if (!fkey && key == L':' && (v == NULL || !v->takes_text)) {
         prompt_open(app);
         return;

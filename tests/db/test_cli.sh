@@ -36,7 +36,6 @@ check "unreachable database: one clear line" bash -c "test \$(wc -l <$TEST_TMP/e
 check "full-screen client without a terminal exits 64 with a message" bash -c "test $rc = 64 && grep -q 'needs a terminal' $TEST_TMP/err"
 
 pg_start
-known=$("$CCRM" --version | sed -E 's/.*schema version ([0-9]+).*/\1/')
 # two clients migrating at the same moment: the advisory lock serialises them
 "$CCRM" -d "$PG_CONN" --migrate >"$TEST_TMP/m1" 2>&1 &
 p1=$!

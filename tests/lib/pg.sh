@@ -174,3 +174,4 @@ tui_stop() {
         sleep 0.05
     done
 }
+. "$(dirname "${BASH_SOURCE[0]}")/tui.sh"

@@ -42,16 +42,6 @@ ticket=$(as sofia "insert into tickets (contact_id, subject, body) values ($gret
 [ -n "$acc" ] && [ -n "$ticket" ] && [ -n "$camp" ] || fail "test data"
 
 presence() { psqlc -c "select entity || ' ' || entity_id from presence where login = 'sam'"; }
-line_has() { # line_has TEXT1 TEXT2: wait until one screen line holds both (5 s)
-    local i
-    for ((i = 0; i < 100; i++)); do
-        screen | grep -F -- "$1" | grep -qF -- "$2" && return 0
-        sleep 0.05
-    done
-    echo "--- screen while waiting for a line with: $1 ... $2" >&2
-    screen >&2
-    return 1
-}
 
 tui_start 120 40 "$CCRM" -d "$DB user=sam" --view accounts
 wait_for "(sales)" || fail "sam's client"
@@ -89,7 +79,7 @@ check "presence follows: sam is on the contact" test "$(presence)" = "contacts $
 
 # idle on a record: no traffic (presence is written once per arrival, not per reload)
 a=$(psqlc -c "select xact_commit from pg_stat_database where datname = 'ccrm'")
-sleep 2
+sleep 2 # a duration measured, not a condition awaited
 b=$(psqlc -c "select xact_commit from pg_stat_database where datname = 'ccrm'")
 check "an idle detail view causes no traffic ($((b - a)) transactions in 2 s)" test $((b - a)) -lt 10
 

@@ -16,7 +16,6 @@ psqlc -c "insert into opportunities (account_id, name, stage, amount, close_date
           values ($acc, 'Ofen-Deal Größenwahn', 'prospecting', 1000, '2026-12-01')"
 deal=$(psqlc -c "select id from opportunities where name = 'Ofen-Deal Größenwahn'")
 ncontacts() { psqlc -c "select count(*) from contacts"; }
-prompt() { keys :; keys -l "$1"; keys Enter; }
 
 tui_start 100 30 "$CCRM" -d "$PG_CONN user=juergen application_name=ccrm-forms"
 check "client is up" wait_for " online "

@@ -10,8 +10,7 @@ CCRM=${1:?usage: test_live_window.sh path/to/ccrm}
 
 pg_start_demo "$CCRM" 300
 trace=$TEST_TMP/trace
-nth() { psqlc -c "select left(name, 14) from accounts order by name, id offset $1 limit 1"; }
-first=$(nth 0)
+first=$(account_at 0)
 first_id=$(psqlc -c "select id from accounts order by name, id limit 1")
 
 tui_start 120 30 env CCRM_TRACE="$trace" "$CCRM" -d "$PG_CONN user=marco" --view accounts

@@ -35,7 +35,7 @@ keys /
 check "/ opens the search line" wait_for "search:"
 keys "$word"
 check "searching an unshared name empties the list" wait_gone "${shared[0]}"
-sleep 0.3
+check "the search has run: nothing matches" wait_for "no records match the search"
 check "... and shows no unshared account" bash -c "! (tmux -L $TMUX_SOCK capture-pane -t =t: -p | sed -n '3,28p' | grep -qF '$word ')"
 keys Escape
 check "Esc brings the shared accounts back" wait_for "${shared[0]}"

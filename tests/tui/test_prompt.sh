@@ -18,15 +18,6 @@ wait_bottom() {
     echo "--- bottom line while waiting for /$1/: '$(bottom)'" >&2
     return 1
 }
-# wait_exit: poll until the program in the pane has exited
-wait_exit() {
-    local i
-    for ((i = 0; i < 100; i++)); do
-        [ -s "$TEST_TMP/tui.exit" ] && return 0
-        sleep 0.05
-    done
-    return 1
-}
 export -f screen tmx bottom wait_bottom
 export TMUX_SOCK ROWS TEST_TMP
 
