@@ -20,7 +20,7 @@ enum cmd_kind {
     CMD_HELP,
     CMD_QUIT,
     CMD_FILTER,  /* filter TEXT: "mine", "status=open owner=marco", "all" (checked by the UI) */
-    CMD_NEW,     /* new [ENTITY]: arg is the table ("opportunities" for "deal"), "" = this list's */
+    CMD_NEW,     /* new [WHAT]: arg is the entity's table (the registry's), "" = this list's */
     CMD_EDIT,    /* edit the selected or shown record */
     CMD_ASSIGN,  /* assign LOGIN [NOTE] */
     CMD_HANDOFF, /* handoff LOGIN|DEPARTMENT [NOTE] */

@@ -1,4 +1,4 @@
-/* The event stream (DESIGN §4): rows of the events table read through a cursor that is a
+/* The event stream (docs/design.md §4): rows of the events table read through a cursor that is a
  * PostgreSQL snapshot. "Everything visible in snapshot S has been seen": the next read returns
  * exactly the events whose transactions committed after S, however their ids interleave,
  * across reconnects and server restarts, each once. No libpq in this header. */

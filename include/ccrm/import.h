@@ -1,4 +1,4 @@
-/* Bulk import and export (DESIGN §7, docs/import.md). The entity descriptions below are the
+/* Bulk import and export (docs/design.md §7, docs/import.md). The entity descriptions below are the
  * fixed whitelist of tables and columns an import may touch: every identifier in import SQL
  * comes from them, never from the CSV. The db_import_* functions (src/db/import.c) hold the
  * libpq parts: staging COPY, the set-based merge, batches, revert and COPY TO. */

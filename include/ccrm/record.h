@@ -75,8 +75,8 @@ struct ref_match {
     char *detail;
 };
 
-/* Search records of target ("accounts", "contacts", "users", "leads", "opportunities",
- * "tickets") whose name (or e-mail, login, subject) contains text; a number also matches the
+/* Search records of target (the table of an entity of the registry with a struct entity_ref)
+ * whose name (or e-mail, login, subject) contains text; a number also matches the
  * id. Up to max (<= REF_MATCH_MAX) matches into out. Returns how many, or -1 with err set.
  * Free the texts with ref_matches_clear. */
 int db_ref_search(struct db *db, const char *target, const char *text, struct ref_match *out,

@@ -1,4 +1,4 @@
-/* Shared by the batch commands: which database to open (DESIGN §8) and configuration loading
+/* Shared by the batch commands: which database to open (docs/design.md §8) and configuration loading
  * with the error printed the same way everywhere. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -9,6 +9,7 @@
 #include <sysexits.h>
 
 #include "ccrm/cli.h"
+#include "ccrm/entity.h"
 #include "ccrm/import.h"
 
 static int
@@ -17,12 +18,24 @@ write_out(void *arg, const char *buf, size_t n)
     return fwrite(buf, 1, n, arg) == n ? 0 : -1;
 }
 
+/* What --export takes: the entities with export columns (the registry), by what people call
+ * them; each one's table name works too. */
+static void
+entities(FILE *f)
+{
+    int i, n = 0;
+
+    for (i = 0; entity_registry[i] != NULL; i++)
+        if (entity_registry[i]->exports != NULL)
+            fprintf(f, "%s%s", n++ ? ", " : "", entity_registry[i]->plural);
+}
+
 static void
 usage(FILE *f)
 {
-    fputs("usage: ccrm --export ENTITY [--format csv|jsonl] [--output FILE]\n"
-          "ENTITY: leads, contacts, accounts, opportunities, tickets, interactions\n",
-          f);
+    fputs("usage: ccrm --export ENTITY [--format csv|jsonl] [--output FILE]\nENTITY: ", f);
+    entities(f);
+    fputs("\n", f);
 }
 
 int
@@ -93,11 +106,12 @@ cli_export_main(int argc, char **argv)
         fprintf(stderr, "ccrm: unexpected argument \"%s\"\n", argv[optind]);
         return EX_USAGE;
     }
-    if (entity == NULL || (e = imp_entity_find(entity)) == NULL) {
-        fprintf(stderr,
-                "ccrm: --export: unknown entity \"%s\" (known: leads, contacts, accounts, "
-                "opportunities, tickets, interactions)\n",
+    if (entity == NULL || entity_named(entity) == NULL ||
+        (e = imp_entity_find(entity_named(entity)->table)) == NULL) {
+        fprintf(stderr, "ccrm: --export: unknown entity \"%s\" (known: ",
                 entity != NULL ? entity : "");
+        entities(stderr);
+        fputs(")\n", stderr);
         return EX_USAGE;
     }
     if ((rc = cli_load_config(&cfg, config)) != 0)

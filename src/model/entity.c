@@ -389,6 +389,11 @@ static const struct entity_field lead_fields[] = {
      .type = FIELD_TEXT,
      .maxlen = 200,
      .synonyms = "companyname|organisation|organization|firma"},
+    {.column = "phone",
+     .label = "Phone",
+     .type = FIELD_PHONE,
+     .maxlen = 50,
+     .synonyms = "telephone|phonenumber|tel|mobile|telefon"},
     {.column = "source",
      .label = "Source",
      .type = FIELD_TEXT,
@@ -416,9 +421,9 @@ static const struct entity_field lead_fields[] = {
     CONTACT_REF("contactemail"),
 };
 
-static const char *const lead_exports[] = {"first_name", "last_name",  "email", "company",
-                                           "source",     "status",     "score", "owner",
-                                           "contact_id", "account_id", NULL};
+static const char *const lead_exports[] = {"first_name", "last_name",  "email",      "company",
+                                           "phone",      "source",     "status",     "score",
+                                           "owner",      "contact_id", "account_id", NULL};
 static const char *const lead_identity[] = {"first_name", "last_name", "email", "company", NULL};
 
 static const struct entity_column lead_cols[] = {
@@ -488,9 +493,9 @@ static const struct entity_ref lead_ref = {
 };
 
 static const struct entity_detail_field lead_detail_fields[] = {
-    {"Company", "company"},      {"E-mail", "email"},    {"Source", "source"},
-    {"Status", "status"},        {"Score", "score"},     {"Owner", "owner"},
-    {"Account", "account_name"}, {"Created", "created"}, {"Updated", "updated"},
+    {"Company", "company"}, {"E-mail", "email"},    {"Phone", "phone"}, {"Source", "source"},
+    {"Status", "status"},   {"Score", "score"},     {"Owner", "owner"}, {"Account", "account_name"},
+    {"Created", "created"}, {"Updated", "updated"},
 };
 static const struct entity_related lead_related[] = {
     {"account", "account_name", "accounts", "account_id"},
@@ -1159,6 +1164,19 @@ entity_find(const char *table)
 
     for (i = 0; table != NULL && entity_registry[i] != NULL; i++)
         if (strcmp(entity_registry[i]->table, table) == 0)
+            return entity_registry[i];
+    return NULL;
+}
+
+const struct entity *
+entity_named(const char *word)
+{
+    int i;
+
+    for (i = 0; word != NULL && entity_registry[i] != NULL; i++)
+        if (strcmp(entity_registry[i]->table, word) == 0 ||
+            strcmp(entity_registry[i]->singular, word) == 0 ||
+            strcmp(entity_registry[i]->plural, word) == 0)
             return entity_registry[i];
     return NULL;
 }

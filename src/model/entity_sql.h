@@ -120,7 +120,7 @@
         "(SELECT x.* FROM " ACCOUNT_LEADS ", LATERAL " PEOPLE_RESPONSES("lead_id")
 
 /* A contact ($1; $2 its account, $3 its e-mail): what was done with the person, under the
- * contact and under the leads that are this person (DESIGN §5: the lead's contact, or failing
+ * contact and under the leads that are this person (docs/design.md §5: the lead's contact, or failing
  * that the same e-mail), the person's tickets, the account's deals, campaign responses. */
 #define CONTACT_LEADS                                                                              \
     "WITH pl AS MATERIALIZED ("                                                                    \
@@ -212,6 +212,7 @@
     " 'lead #' || l.id || ' · ' || l.status || ' · score ' || l.score"                           \
     " || coalesce(' · ' || nullif(l.company, ''), '') AS subtitle,"                               \
     " coalesce(l.company, '') AS company, coalesce(l.email, '') AS email,"                         \
+    " coalesce(l.phone, '') AS phone,"                                                             \
     " coalesce(l.source, '') AS source, l.status, l.score::text AS score,"                         \
     " coalesce(l.owner, '') AS owner," STAMPS(                                                     \
         "l") ", c.id AS contact_id,"                                                               \

@@ -244,11 +244,10 @@ on_convert_amount(struct app *app, void *ctx, const char *text, int done, int ok
     str_copy(act.to, text, sizeof act.to);
     {
         /* the amount as the deal form reads it ("12.345,5", "12000") */
-        const struct entity *e = form_entity("opportunities");
+        const struct entity_field *f = entity_field(entity_named("deal"), "amount");
         char msg[160], *amount = NULL;
 
-        if (form_normalize(&e->fields[form_field_index(e, "amount")], text, &amount, msg,
-                           sizeof msg) == -1) {
+        if (form_normalize(f, text, &amount, msg, sizeof msg) == -1) {
             ui_message_error(app, "amount: %s", msg);
             ui_input_begin(app, "amount (empty: none): ", text, on_convert_amount, NULL);
             return;

@@ -6,8 +6,8 @@
 
 #include "ui_int.h"
 
-/* Detail view of a record of entity ("accounts", "contacts", "leads", "opportunities",
- * "tickets", "campaigns"): its fields, related records, comments, chat, who else is here, and
+/* Detail view of a record of entity (the table of an entity of the registry with a detail
+ * view): its fields, related records, comments, chat, who else is here, and
  * the timeline of every department's work with this customer. Push it with ui_push. Returns
  * NULL (with a message shown) for an entity that has no detail view; a record that does not
  * exist gets a view that says so. */

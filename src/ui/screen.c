@@ -202,7 +202,7 @@ init_colors(struct app *app)
 
 static void count_inbox(struct app *app);
 
-/* The tab to start on: the configured view, else the department's own (DESIGN §6). */
+/* The tab to start on: the configured view, else the department's own (docs/design.md §6). */
 static int
 start_tab(const char *name, const char *dept)
 {

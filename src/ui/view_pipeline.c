@@ -173,7 +173,7 @@ static int
 pv_set_sort(struct view *v, struct app *app, const char *name)
 {
     struct pipeview *pv = (struct pipeview *)v;
-    const struct entity_list *l = entity_find("opportunities")->list;
+    const struct entity_list *l = entity_by_view("deals")->list;
     const char *now = view_list_sort_name(focus(v)), *next = l->sorts[0].name;
     int i, k;
 
@@ -322,6 +322,6 @@ view_pipeline_new(struct app *app)
     pv->v.ops = &pipeline_ops;
     str_copy(pv->v.title, "Deals", sizeof pv->v.title);
     for (i = 0; i < NSTAGES; i++)
-        pv->col[i] = view_list_new_fixed(app, entity_find("opportunities"), deal_stages[i]);
+        pv->col[i] = view_list_new_fixed(app, entity_by_view("deals"), deal_stages[i]);
     return &pv->v;
 }

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# The headline case of live collaboration (DESIGN §1): two real clients side by side. Support
+# The headline case of live collaboration (docs/design.md §1): two real clients side by side. Support
 # (sofia) logs a ticket for a person; marketing (marco), on the Leads view, sees it at once on
 # that person's lead: the lead's "latest from any department" column changes in place and is
 # highlighted, a toast names who did what, the Feed tab counts it. The lead and the ticket
-# share no contact_id: they belong to the same person by e-mail (DESIGN §5).
+# share no contact_id: they belong to the same person by e-mail (docs/design.md §5).
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_live.sh path/to/ccrm}
 

@@ -55,3 +55,8 @@ DROP FUNCTION ccrm_account_trgm_rebuild();
 DROP FUNCTION ccrm_account_trgm_note();
 DROP FUNCTION ccrm_trgms(text);
 DROP TABLE account_trgm_range;
+
+-- A lead keeps a phone number (people give one at a trade fair before anything else). The
+-- worked example of docs/adding-an-entity.md: the column here, its field in the registry
+-- (src/model/entity.c), and the form, the import and export, and the detail view have it.
+ALTER TABLE leads ADD COLUMN phone text;
