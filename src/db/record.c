@@ -26,6 +26,23 @@ target_of(const char *name)
     return e != NULL ? e->ref : NULL;
 }
 
+/* Run the statement in q (one parameter) and free q: the result when it has a row; NULL with
+ * err set by the query, or with err->sqlstate empty when there is no row (the caller says
+ * what is missing). */
+static PGresult *
+one_row(struct db *db, struct strbuf *q, const char *const *params, struct ccrm_err *err)
+{
+    PGresult *res = db_exec(db, strbuf_str(q), 1, params, err);
+
+    strbuf_fini(q);
+    if (res != NULL && PQntuples(res) == 0) {
+        PQclear(res);
+        err_clear(err);
+        return NULL;
+    }
+    return res;
+}
+
 static int
 is_id(const char *s)
 {
@@ -105,13 +122,9 @@ db_ref_label(struct db *db, const char *target, const char *key, struct ccrm_err
         return NULL;
     }
     strbuf_printf(&q, "SELECT %s FROM %s WHERE %s", t->label, t->from, t->by_key);
-    res = db_exec(db, strbuf_str(&q), 1, params, err);
-    strbuf_fini(&q);
-    if (res == NULL)
-        return NULL;
-    if (PQntuples(res) == 0) {
-        PQclear(res);
-        err_set(err, "no %s %s is visible to you", target, key);
+    if ((res = one_row(db, &q, params, err)) == NULL) {
+        if (err->msg[0] == '\0')
+            err_set(err, "no %s %s is visible to you", target, key);
         return NULL;
     }
     label = xstrdup(db_val(res, 0, 0));
@@ -174,13 +187,10 @@ db_record_load(struct db *db, const struct entity *e, int64_t id, struct ccrm_er
     for (i = 0; i < e->nfields; i++)
         add_value_expr(&q, &e->fields[i]);
     strbuf_printf(&q, " FROM %s t WHERE t.id = $1", e->table);
-    res = db_exec(db, strbuf_str(&q), 1, params, err);
-    strbuf_fini(&q);
-    if (res == NULL)
-        return NULL;
-    if (PQntuples(res) == 0) {
-        PQclear(res);
-        err_set(err, "%s #%" PRId64 " does not exist (or is not visible to you)", e->singular, id);
+    if ((res = one_row(db, &q, params, err)) == NULL) {
+        if (err->msg[0] == '\0')
+            err_set(err, "%s #%" PRId64 " does not exist (or is not visible to you)", e->singular,
+                    id);
         return NULL;
     }
     r = xcalloc(1, sizeof *r);

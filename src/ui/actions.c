@@ -71,6 +71,15 @@ failed(struct app *app, int rc, const struct ccrm_err *err, const char *label, c
     ui_message_error(app, "%s", err->msg);
 }
 
+/* Was the question answered (Enter)? Cancelled (Esc): say so. Still typing: no. */
+static int
+answered(struct app *app, int done, int ok, const char *what)
+{
+    if (done && !ok)
+        ui_message(app, "%s cancelled", what);
+    return done && ok;
+}
+
 /* ---- c: comment ---- */
 
 static void on_comment(struct app *app, void *ctx, const char *text, int done, int ok);
@@ -164,12 +173,8 @@ static void
 on_assign_note(struct app *app, void *ctx, const char *text, int done, int ok)
 {
     (void)ctx;
-    if (!done)
+    if (!answered(app, done, ok, WHAT))
         return;
-    if (!ok) {
-        ui_message(app, "%s cancelled", WHAT);
-        return;
-    }
     str_copy(act.text, text, sizeof act.text);
     do_assign(app);
 }
@@ -189,12 +194,8 @@ static void
 on_assign_to(struct app *app, void *ctx, const char *text, int done, int ok)
 {
     (void)ctx;
-    if (!done)
+    if (!answered(app, done, ok, WHAT))
         return;
-    if (!ok) {
-        ui_message(app, "%s cancelled", WHAT);
-        return;
-    }
     if (!set_to(text)) {
         ui_message(app, "nobody named: %s cancelled", WHAT);
         return;
@@ -235,12 +236,8 @@ on_convert_amount(struct app *app, void *ctx, const char *text, int done, int ok
     int rc;
 
     (void)ctx;
-    if (!done)
+    if (!answered(app, done, ok, "conversion"))
         return;
-    if (!ok) {
-        ui_message(app, "conversion cancelled");
-        return;
-    }
     str_copy(act.to, text, sizeof act.to);
     {
         /* the amount as the deal form reads it ("12.345,5", "12000") */
@@ -271,12 +268,8 @@ static void
 on_convert_name(struct app *app, void *ctx, const char *text, int done, int ok)
 {
     (void)ctx;
-    if (!done)
+    if (!answered(app, done, ok, "conversion"))
         return;
-    if (!ok) {
-        ui_message(app, "conversion cancelled");
-        return;
-    }
     str_copy(act.text, text, sizeof act.text);
     /* an empty name and an empty amount convert without a deal */
     ui_input_begin(app, "amount (empty: none): ", act.to, on_convert_amount, NULL);
@@ -305,12 +298,8 @@ on_signal(struct app *app, void *ctx, const char *text, int done, int ok)
     int rc;
 
     (void)ctx;
-    if (!done)
+    if (!answered(app, done, ok, "sales signal"))
         return;
-    if (!ok) {
-        ui_message(app, "sales signal cancelled");
-        return;
-    }
     str_copy(act.text, text, sizeof act.text);
     rc = db_ticket_signal(app->db, act.id, text, &lead, &err);
     if (rc != 0) {
