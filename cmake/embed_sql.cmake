@@ -1,5 +1,6 @@
-# Writes OUT: a C file holding every migration (version, name, text) and the demo script.
-# Run by CMake in script mode; inputs: OUT, DEMO, MIGRATIONS (paths separated by ",").
+# Writes OUT: a C file holding every migration (version, name, text), every file of
+# schema/functions/ (name, text) and the demo script. Run by CMake in script mode; inputs: OUT,
+# DEMO, MIGRATIONS and FUNCTIONS (paths separated by ",").
 function(c_string var path)
   file(READ ${path} hex HEX)
   string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," hex "${hex}")
@@ -19,10 +20,22 @@ foreach(m ${MIGRATIONS})
   string(APPEND table "    { ${ver}, \"${fname}\", (const char *)mig_${n} },\n")
   math(EXPR n "${n} + 1")
 endforeach()
+string(REPLACE "," ";" FUNCTIONS "${FUNCTIONS}")
+set(ftable "")
+set(nf 0)
+foreach(f ${FUNCTIONS})
+  get_filename_component(fname ${f} NAME)
+  c_string(bytes ${f})
+  string(APPEND body "static const unsigned char fn_${nf}[] = {${bytes}};\n")
+  string(APPEND ftable "    { \"functions/${fname}\", (const char *)fn_${nf} },\n")
+  math(EXPR nf "${nf} + 1")
+endforeach()
 c_string(demo ${DEMO})
 string(APPEND body "static const unsigned char demo_sql[] = {${demo}};\n\n")
 string(APPEND body "const struct embedded_migration embedded_migrations[] = {\n${table}    { 0, 0, 0 }\n};\n")
 string(APPEND body "const int embedded_migration_count = ${n};\n")
+string(APPEND body "const struct embedded_file embedded_functions[] = {\n${ftable}    { 0, 0 }\n};\n")
+string(APPEND body "const int embedded_function_count = ${nf};\n")
 string(APPEND body "const char *const embedded_demo_sql = (const char *)demo_sql;\n")
 file(WRITE ${OUT}.tmp "${body}")
 file(COPY_FILE ${OUT}.tmp ${OUT} ONLY_IF_DIFFERENT)

@@ -5,13 +5,7 @@
 
 CREATE EXTENSION IF NOT EXISTS unaccent;
 
--- unaccent() is only STABLE (its dictionary could change); with the dictionary named
--- explicitly this is the usual immutable wrapper, safe for generated columns and indexes.
-CREATE FUNCTION ccrm_fold(text) RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, public
-AS $$ SELECT lower(public.unaccent('public.unaccent'::regdictionary, $1)) $$;
-
+-- ccrm_fold(): schema/functions/80_search.sql
 ALTER TABLE accounts
     ADD COLUMN search text COLLATE "C"
     GENERATED ALWAYS AS (ccrm_fold(name) || ' ' || coalesce(ccrm_fold(domain), '')) STORED;

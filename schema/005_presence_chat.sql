@@ -20,17 +20,7 @@ CREATE TABLE presence (
 );
 CREATE INDEX presence_entity_idx ON presence (entity, entity_id);
 
--- Arrivals and departures wake every client up (no event row: presence is not a change to
--- customer data); heartbeats (seen_at only) do not.
-CREATE FUNCTION ccrm_presence_notify() RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, public, pg_temp
-AS $$
-BEGIN
-    PERFORM pg_notify('ccrm', '');
-    RETURN NULL;
-END
-$$;
+-- ccrm_presence_notify(): schema/functions/60_presence.sql
 CREATE TRIGGER ccrm_presence_notify AFTER INSERT OR DELETE ON presence
     FOR EACH STATEMENT EXECUTE FUNCTION ccrm_presence_notify();
 CREATE TRIGGER ccrm_presence_moved AFTER UPDATE OF entity, entity_id ON presence
@@ -62,84 +52,15 @@ CREATE TRIGGER ccrm_log_upd AFTER UPDATE ON chat_messages
 CREATE TRIGGER ccrm_log_del AFTER DELETE ON chat_messages
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION ccrm_log_changes();
 
--- The events of a chat message name its account and quote its text.
-CREATE OR REPLACE FUNCTION ccrm_chat_account() RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, public, pg_temp
-AS $$
-BEGIN
-    NEW.account_id := coalesce(NEW.account_id, ccrm_entity_account(NEW.entity, NEW.entity_id));
-    RETURN NEW;
-END
-$$;
+-- ccrm_chat_account(): schema/functions/60_presence.sql
 CREATE TRIGGER ccrm_chat_account BEFORE INSERT ON chat_messages
     FOR EACH ROW EXECUTE FUNCTION ccrm_chat_account();
 CREATE TRIGGER ccrm_presence_account BEFORE INSERT OR UPDATE OF entity, entity_id ON presence
     FOR EACH ROW EXECUTE FUNCTION ccrm_chat_account();
 
 
--- Events of chat messages name their account (so partners see those on shared accounts) and
--- quote the message; the two functions are those of 001 with one branch added each.
-CREATE OR REPLACE FUNCTION ccrm_event_account(p_entity text, r jsonb) RETURNS bigint
-LANGUAGE sql STABLE
-SET search_path = pg_catalog, public, pg_temp
-AS $$
-    SELECT CASE p_entity
-        WHEN 'accounts' THEN (r->>'id')::bigint
-        WHEN 'contacts' THEN (r->>'account_id')::bigint
-        WHEN 'opportunities' THEN (r->>'account_id')::bigint
-        WHEN 'account_shares' THEN (r->>'account_id')::bigint
-        WHEN 'leads' THEN coalesce((r->>'account_id')::bigint,
-                                   ccrm_entity_account('contacts', (r->>'contact_id')::bigint))
-        WHEN 'tickets' THEN coalesce((r->>'account_id')::bigint,
-                                     ccrm_entity_account('contacts', (r->>'contact_id')::bigint))
-        WHEN 'interactions' THEN coalesce((r->>'account_id')::bigint,
-                                          ccrm_entity_account('contacts', (r->>'contact_id')::bigint))
-        WHEN 'comments' THEN ccrm_entity_account(r->>'entity', (r->>'entity_id')::bigint)
-        WHEN 'inbox' THEN ccrm_entity_account(r->>'entity', (r->>'entity_id')::bigint)
-        WHEN 'mentions' THEN (SELECT ccrm_entity_account(c.entity, c.entity_id)
-                                FROM comments c WHERE c.id = (r->>'comment_id')::bigint)
-        WHEN 'chat_messages' THEN (r->>'account_id')::bigint
-        WHEN 'campaign_members' THEN
-            coalesce(ccrm_entity_account('contacts', (r->>'contact_id')::bigint),
-                     ccrm_entity_account('leads', (r->>'lead_id')::bigint))
-    END
-$$;
-
-CREATE OR REPLACE FUNCTION ccrm_event_summary(p_entity text, r jsonb) RETURNS text
-LANGUAGE sql STABLE
-SET search_path = pg_catalog, public, pg_temp
-AS $$
-    SELECT coalesce(nullif(left(btrim(regexp_replace(CASE p_entity
-        WHEN 'accounts' THEN r->>'name'
-        WHEN 'contacts' THEN concat_ws(' ', r->>'first_name', r->>'last_name')
-                             || coalesce(' <' || (r->>'email') || '>', '')
-        WHEN 'leads' THEN concat_ws(' ', r->>'first_name', r->>'last_name')
-                          || coalesce(' <' || (r->>'email') || '>', '')
-                          || CASE WHEN r->>'first_name' IS NULL AND r->>'last_name' IS NULL
-                                  THEN coalesce(' ' || (r->>'company'), '') ELSE '' END
-        WHEN 'tickets' THEN r->>'subject'
-        WHEN 'opportunities' THEN (r->>'name') || ' (' || (r->>'stage') || ')'
-        WHEN 'interactions' THEN (r->>'kind') || coalesce(': ' || (r->>'subject'), '')
-        WHEN 'comments' THEN left(regexp_replace(r->>'body', '\s+', ' ', 'g'), 60)
-        WHEN 'chat_messages' THEN 'chat: ' || left(regexp_replace(r->>'body', '\s+', ' ', 'g'), 60)
-        WHEN 'campaigns' THEN r->>'name'
-        WHEN 'campaign_members' THEN (r->>'status') || coalesce(' — ' ||
-            (SELECT c.name FROM campaigns c WHERE c.id = (r->>'campaign_id')::bigint), '')
-        WHEN 'users' THEN (r->>'display_name') || ' (' || (r->>'login') || ')'
-        WHEN 'partner_orgs' THEN r->>'name'
-        WHEN 'account_shares' THEN
-            coalesce((SELECT a.name FROM accounts a WHERE a.id = (r->>'account_id')::bigint),
-                     'account ' || (r->>'account_id'))
-            || ' ↔ ' ||
-            coalesce((SELECT p.name FROM partner_orgs p
-                       WHERE p.id = (r->>'partner_org_id')::bigint),
-                     'partner ' || (r->>'partner_org_id'))
-        WHEN 'mentions' THEN '@' || (r->>'login')
-        WHEN 'inbox' THEN (r->>'kind') || ' for ' || (r->>'login')
-    END, '\s+', ' ', 'g')), 200), ''), p_entity || ' ' || (r->>'id'))
-$$;
-
+-- ccrm_event_account(): schema/functions/30_events.sql
+-- ccrm_event_summary(): schema/functions/30_events.sql
 -- Row-level security, forced, like every table since 004.
 ALTER TABLE presence ENABLE ROW LEVEL SECURITY;
 ALTER TABLE presence FORCE ROW LEVEL SECURITY;

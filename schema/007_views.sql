@@ -23,65 +23,7 @@ CREATE POLICY internal_read ON ccrm_totals FOR SELECT TO ccrm_internal USING (tr
 REVOKE ALL ON ccrm_totals FROM PUBLIC;
 GRANT SELECT ON ccrm_totals TO ccrm_internal, ccrm_partner;
 
--- Apply the difference old → new of one statement. SECURITY DEFINER: writers cannot write
--- the totals themselves. Rows are touched in key order so that concurrent writers queue
--- instead of deadlocking; an update that moves nothing (same stage) touches no row.
-CREATE FUNCTION ccrm_totals_apply() RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, public, pg_temp
-AS $$
-BEGIN
-    IF TG_OP = 'TRUNCATE' THEN
-        DELETE FROM ccrm_totals WHERE entity = TG_TABLE_NAME;
-        RETURN NULL;
-    END IF;
-    -- a statement's rows counted in (+1, from new_rows) and out (-1, from old_rows); the
-    -- transition tables a trigger did not declare must not be named, hence the branches
-    IF TG_TABLE_NAME = 'opportunities' THEN
-        IF TG_OP = 'INSERT' THEN
-            INSERT INTO ccrm_totals AS t (entity, bucket, currency, n, amount)
-            SELECT TG_TABLE_NAME, stage, currency::text, count(*), coalesce(sum(amount), 0)
-              FROM new_rows GROUP BY 2, 3 ORDER BY 2, 3
-            ON CONFLICT (entity, bucket, currency)
-            DO UPDATE SET n = t.n + excluded.n, amount = t.amount + excluded.amount;
-        ELSIF TG_OP = 'DELETE' THEN
-            INSERT INTO ccrm_totals AS t (entity, bucket, currency, n, amount)
-            SELECT TG_TABLE_NAME, stage, currency::text, -count(*), -coalesce(sum(amount), 0)
-              FROM old_rows GROUP BY 2, 3 ORDER BY 2, 3
-            ON CONFLICT (entity, bucket, currency)
-            DO UPDATE SET n = t.n + excluded.n, amount = t.amount + excluded.amount;
-        ELSE
-            INSERT INTO ccrm_totals AS t (entity, bucket, currency, n, amount)
-            SELECT TG_TABLE_NAME, d.stage, d.currency, sum(d.n), sum(d.amount)
-              FROM (SELECT stage, currency::text AS currency, 1 AS n,
-                           coalesce(amount, 0) AS amount FROM new_rows
-                    UNION ALL
-                    SELECT stage, currency::text, -1, -coalesce(amount, 0) FROM old_rows) d
-             GROUP BY 2, 3 HAVING sum(d.n) <> 0 OR sum(d.amount) <> 0 ORDER BY 2, 3
-            ON CONFLICT (entity, bucket, currency)
-            DO UPDATE SET n = t.n + excluded.n, amount = t.amount + excluded.amount;
-        END IF;
-    ELSIF TG_OP = 'INSERT' THEN
-        INSERT INTO ccrm_totals AS t (entity, bucket, n)
-        SELECT TG_TABLE_NAME, status, count(*) FROM new_rows GROUP BY 2 ORDER BY 2
-        ON CONFLICT (entity, bucket, currency) DO UPDATE SET n = t.n + excluded.n;
-    ELSIF TG_OP = 'DELETE' THEN
-        INSERT INTO ccrm_totals AS t (entity, bucket, n)
-        SELECT TG_TABLE_NAME, status, -count(*) FROM old_rows GROUP BY 2 ORDER BY 2
-        ON CONFLICT (entity, bucket, currency) DO UPDATE SET n = t.n + excluded.n;
-    ELSE
-        INSERT INTO ccrm_totals AS t (entity, bucket, n)
-        SELECT TG_TABLE_NAME, d.status, sum(d.n)
-          FROM (SELECT status, 1 AS n FROM new_rows
-                UNION ALL SELECT status, -1 FROM old_rows) d
-         GROUP BY 2 HAVING sum(d.n) <> 0 ORDER BY 2
-        ON CONFLICT (entity, bucket, currency) DO UPDATE SET n = t.n + excluded.n;
-    END IF;
-    RETURN NULL;
-END
-$$;
-REVOKE ALL ON FUNCTION ccrm_totals_apply() FROM PUBLIC;
+-- ccrm_totals_apply(): schema/functions/70_totals.sql
 
 DO $$
 DECLARE

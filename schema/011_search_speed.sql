@@ -1,5 +1,9 @@
 -- Search speed: where in the name order can the matches of a search be?
 --
+-- Retired by 016_search_accounts_lead_phone.sql, which drops everything below: Accounts search
+-- through search blocks (013) like every other list. Its functions are defined here, not in
+-- schema/functions/ (which holds the current ones), because only this migration uses them.
+--
 -- A search lists the accounts whose folded `search` column contains the folded pattern, in name
 -- order (src/db/list.c). Walking the name index and filtering is cheap per row (an index-only
 -- scan), but when all matches sit far down the list the walk first crosses every row before

@@ -40,27 +40,8 @@
 -- The pairs name what rows contain, so they are read like the accounts' bounds: internal users
 -- only. Partners search as before.
 
--- pg_trgm's trigrams of already folded text, separators included (see above)
-CREATE FUNCTION ccrm_block_trgms(text) RETURNS text[]
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, public
-AS $$ SELECT show_trgm(regexp_replace($1, '[^[:alnum:]]+', '0', 'g') || '0') $$;
-
--- The trigrams every row containing the user's text p_text has: the 3-character windows of
--- the folded, normalised text, each in pg_trgm's form (the one trigram of the window that
--- the window keeps when letters are put on both sides: the padded ones at its edges differ).
-CREATE FUNCTION ccrm_block_pattern_trgms(p_text text) RETURNS text[]
-LANGUAGE sql STABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, public
-AS $$
-    SELECT coalesce(array_agg(DISTINCT x.t), '{}')
-      FROM (SELECT regexp_replace(public.ccrm_fold(p_text), '[^[:alnum:]]+', '0', 'g') AS w) n,
-           generate_series(1, length(n.w) - 2) i,
-           LATERAL (SELECT unnest(show_trgm(substr(n.w, i, 3)))
-                    INTERSECT SELECT unnest(show_trgm('q' || substr(n.w, i, 3) || 'q'))
-                    INTERSECT SELECT unnest(show_trgm('x' || substr(n.w, i, 3) || 'x'))) x(t)
-$$;
-
+-- ccrm_block_trgms(): schema/functions/80_search.sql
+-- ccrm_block_pattern_trgms(): schema/functions/80_search.sql
 -- The lists whose order is cut into blocks. k1, k2: the order's columns over alias a (the id
 -- comes last); bounds: the table of the boundaries, one row per block, the key of its first
 -- row. match_elsewhere: a condition on $1 (the LIKE pattern) under which rows also match
@@ -75,29 +56,8 @@ CREATE TABLE search_block_lists (
     match_elsewhere text
 );
 
--- The key of a list's order over alias p_alias: "k1, k2, id" (with p_as: "... AS k1, ...").
-CREATE FUNCTION ccrm_search_block_key(l search_block_lists, p_alias text, p_as boolean)
-RETURNS text
-LANGUAGE sql IMMUTABLE
-SET search_path = pg_catalog
-AS $$
-    SELECT replace(l.k1, 'a.', p_alias || '.') || CASE WHEN p_as THEN ' AS k1' ELSE '' END
-           || coalesce(', ' || replace(l.k2, 'a.', p_alias || '.')
-                       || CASE WHEN p_as THEN ' AS k2' ELSE '' END, '')
-           || ', ' || p_alias || '.id'
-$$;
-
--- The same key over a boundary row (alias p_alias), in a direction ('' or ' DESC').
-CREATE FUNCTION ccrm_search_block_bkey(l search_block_lists, p_alias text, p_dir text)
-RETURNS text
-LANGUAGE sql IMMUTABLE
-SET search_path = pg_catalog
-AS $$
-    SELECT p_alias || '.k1' || p_dir
-           || CASE WHEN l.k2 IS NULL THEN '' ELSE ', ' || p_alias || '.k2' || p_dir END
-           || ', ' || p_alias || '.id' || p_dir
-$$;
-
+-- ccrm_search_block_key(): schema/functions/80_search.sql
+-- ccrm_search_block_bkey(): schema/functions/80_search.sql
 CREATE TABLE search_blocks_contacts_name (
     blk int PRIMARY KEY,
     k1  text COLLATE "und-x-icu" NOT NULL,
@@ -194,47 +154,7 @@ DROP INDEX opportunities_stage_updated_idx;
 CREATE INDEX opportunities_stage_updated_idx ON opportunities (stage, updated_at, id)
     INCLUDE (search);
 
--- Add the (block, trigram) pairs of the rows in transition table "changed" (TG_ARGV[0]: the
--- list). Set-based: the rows and the boundaries are sorted together by the list's key, and a
--- row's block is the last boundary at or before it (a lookup per row cost 0.1 ms: a million-row
--- import spent two minutes on it).
-CREATE FUNCTION ccrm_search_block_note() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog, public, pg_temp
-AS $$
-DECLARE
-    l public.search_block_lists;
-BEGIN
-    SELECT * INTO STRICT l FROM public.search_block_lists WHERE list = TG_ARGV[0];
-    EXECUTE format($q$
-        INSERT INTO public.search_block_trgm (list, trgm, blk)
-        SELECT DISTINCT %1$L, t.trgm, c.blk
-          FROM (SELECT s.search, s.isrow,
-                       coalesce(max(s.bblk) OVER (ORDER BY %2$s, s.isrow
-                                                  ROWS UNBOUNDED PRECEDING), 0) AS blk
-                  FROM (SELECT NULL::text AS search, b.blk AS bblk, %3$s, 0 AS isrow
-                          FROM public.%4$I b
-                        UNION ALL
-                        SELECT a.search, NULL, %5$s, 1 FROM %6$s) s) c,
-               unnest(public.ccrm_block_trgms(c.search)) t(trgm)
-         WHERE c.isrow = 1
-           AND NOT EXISTS (SELECT 1 FROM public.search_block_trgm p
-                            WHERE p.list = %1$L AND p.trgm = t.trgm AND p.blk = c.blk)$q$,
-        l.list, public.ccrm_search_block_bkey(l, 's', ''), public.ccrm_search_block_bkey(l, 'b', ''),
-        l.bounds, public.ccrm_search_block_key(l, 'a', false),
-        CASE TG_OP
-            -- an update brings something new only where the search text or the place changed
-            WHEN 'UPDATE' THEN
-                format('changed a WHERE NOT EXISTS (SELECT 1 FROM previous a2 WHERE a2.id = a.id'
-                       ' AND a2.search IS NOT DISTINCT FROM a.search AND (%s) = (%s))',
-                       public.ccrm_search_block_key(l, 'a2', false),
-                       public.ccrm_search_block_key(l, 'a', false))
-            ELSE 'changed a'
-        END);
-    RETURN NULL;
-END
-$$;
-REVOKE ALL ON FUNCTION ccrm_search_block_note() FROM PUBLIC;
+-- ccrm_search_block_note(): schema/functions/80_search.sql
 
 DO $$
 DECLARE
@@ -254,155 +174,9 @@ BEGIN
     END LOOP;
 END $$;
 
--- Cut the list's order into blocks anew and recompute their trigrams (owner only). Returns
--- the number of blocks.
-CREATE FUNCTION ccrm_search_blocks_rebuild(p_list text) RETURNS int
-LANGUAGE plpgsql
-SET search_path = pg_catalog, public, pg_temp
-AS $$
-DECLARE
-    l public.search_block_lists;
-    v_n int;
-BEGIN
-    SELECT * INTO STRICT l FROM public.search_block_lists WHERE list = p_list;
-    EXECUTE format('LOCK TABLE public.%I IN SHARE MODE', l.tbl);  -- no writer in between
-    EXECUTE format('DELETE FROM public.%I', l.bounds);
-    DELETE FROM public.search_block_trgm WHERE list = p_list;
-    EXECUTE format($q$
-        CREATE TEMP TABLE ccrm_blk ON COMMIT DROP AS
-        SELECT a.search, ((row_number() OVER (ORDER BY %s) - 1) / %s)::int AS blk, %s
-          FROM public.%I a$q$,
-        public.ccrm_search_block_key(l, 'a', false), l.size,
-        public.ccrm_search_block_key(l, 'a', true), l.tbl);
-    EXECUTE format($q$
-        INSERT INTO public.%I (blk, %s)
-        SELECT DISTINCT ON (c.blk) c.blk, %s FROM ccrm_blk c ORDER BY c.blk, %s$q$,
-        l.bounds, replace(public.ccrm_search_block_bkey(l, 'c', ''), 'c.', ''),
-        public.ccrm_search_block_bkey(l, 'c', ''), public.ccrm_search_block_bkey(l, 'c', ''));
-    GET DIAGNOSTICS v_n = ROW_COUNT;
-    INSERT INTO public.search_block_trgm (list, trgm, blk)
-    SELECT DISTINCT p_list, t.trgm, c.blk
-      FROM ccrm_blk c, unnest(public.ccrm_block_trgms(c.search)) t(trgm);
-    DROP TABLE ccrm_blk;
-    RETURN v_n;
-END
-$$;
-REVOKE ALL ON FUNCTION ccrm_search_blocks_rebuild(text) FROM PUBLIC;
+-- ccrm_search_blocks_rebuild(): schema/functions/80_search.sql
 
--- Rebuild the lists whose last block holds more than 4 blocks' worth of rows (owner; run by
--- ccrm --migrate). Returns the lists rebuilt.
-CREATE FUNCTION ccrm_search_blocks_refresh() RETURNS SETOF text
-LANGUAGE plpgsql
-SET search_path = pg_catalog, public, pg_temp
-AS $$
-DECLARE
-    l public.search_block_lists;
-    v_big boolean;
-BEGIN
-    FOR l IN SELECT * FROM public.search_block_lists ORDER BY list LOOP
-        EXECUTE format($q$
-            SELECT count(*) > 4 * %s FROM (SELECT 1 FROM public.%I a
-             WHERE NOT EXISTS (SELECT 1 FROM public.%I b)
-                OR (%s) >= (SELECT %s FROM public.%I b ORDER BY b.blk DESC LIMIT 1)
-             LIMIT 4 * %s + 1) s$q$,
-            l.size, l.tbl, l.bounds, public.ccrm_search_block_key(l, 'a', false),
-            public.ccrm_search_block_bkey(l, 'b', ''), l.bounds, l.size) INTO v_big;
-        IF v_big THEN
-            PERFORM public.ccrm_search_blocks_rebuild(l.list);
-            RETURN NEXT l.list;
-        END IF;
-    END LOOP;
-END
-$$;
-REVOKE ALL ON FUNCTION ccrm_search_blocks_refresh() FROM PUBLIC;
+-- ccrm_search_blocks_refresh(): schema/functions/80_search.sql
 
--- Where can the matches of a search lie? For the user's text p_text (p_like: the LIKE
--- pattern it is searched with), in list p_list, walking from the row with key p_k1, p_k2,
--- p_id (NULL: from the start) ascending (p_asc) or descending: the blocks that contain every
--- trigram of the text, in walking order, each with the key of its first row (lo1, lo2, loid;
--- NULL for the first block: it also holds rows inserted before it since) and of the next
--- block's first row (hi...; NULL for the last block). usable is false (one row, no block) when
--- the blocks cannot tell: no trigram in the text, a partner, or rows matching through
--- another table; no row at all means nothing can match.
-CREATE FUNCTION ccrm_search_blocks(p_list text, p_text text, p_like text, p_asc boolean,
-                                   p_k1 text, p_k2 text, p_id bigint)
-RETURNS TABLE (usable boolean, blk int, lo1 text, lo2 text, loid bigint, hi1 text, hi2 text,
-               hiid bigint)
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, public, pg_temp
-AS $$
-DECLARE
-    l public.search_block_lists;
-    -- (explicit collations: the call's arguments may come with different ones, a name's ICU
-    -- and a literal's default, and then the parameters have none)
-    v_t text[] := public.ccrm_block_pattern_trgms(p_text COLLATE "C");
-    v_w text COLLATE "C" := regexp_replace(public.ccrm_fold(p_text COLLATE "C"), '[^[:alnum:]]+',
-                                           '0', 'g');
-    v_pair text COLLATE "C";  -- one or two letters or digits typed: the LIKE prefix of trigrams
-    v_other boolean := false;
-    v_types text;
-BEGIN
-    IF NOT public.ccrm_is_internal() THEN  -- partners: no blocks (nor reading them)
-        RETURN QUERY SELECT false, NULL::int, NULL::text, NULL::text, NULL::bigint, NULL::text,
-                            NULL::text, NULL::bigint;
-        RETURN;
-    END IF;
-    SELECT * INTO l FROM public.search_block_lists s WHERE s.list = p_list COLLATE "C";
-    IF v_w ~ '^[a-z0-9]{1,2}$' THEN
-        v_pair := v_w || '%';
-    END IF;
-    IF NOT FOUND OR (cardinality(v_t) = 0 AND v_pair IS NULL) THEN
-        RETURN QUERY SELECT false, NULL::int, NULL::text, NULL::text, NULL::bigint, NULL::text,
-                            NULL::text, NULL::bigint;
-        RETURN;
-    END IF;
-    IF l.match_elsewhere IS NOT NULL THEN
-        EXECUTE 'SELECT ' || l.match_elsewhere INTO v_other USING p_like;
-        IF v_other THEN
-            RETURN QUERY SELECT false, NULL::int, NULL::text, NULL::text, NULL::bigint,
-                                NULL::text, NULL::text, NULL::bigint;
-            RETURN;
-        END IF;
-    END IF;
-    -- the type and collation of the first key column, for the row walked from
-    SELECT format_type(a.atttypid, NULL)
-           || CASE WHEN a.attcollation <> 0
-                   THEN ' COLLATE ' || (SELECT quote_ident(c.collname) FROM pg_collation c
-                                          WHERE c.oid = a.attcollation)
-                   ELSE '' END
-      INTO v_types
-      FROM pg_attribute a
-     WHERE a.attrelid = ('public.' || l.bounds)::regclass AND a.attname = 'k1';
-    RETURN QUERY EXECUTE format($q$
-        WITH c AS (
-            SELECT p.blk FROM public.search_block_trgm p
-             WHERE $7::text IS NULL AND p.list = $1 AND p.trgm = ANY ($2)
-             GROUP BY p.blk HAVING count(DISTINCT p.trgm) = cardinality($2)
-            UNION
-            SELECT p.blk FROM public.search_block_trgm p
-             WHERE $7::text IS NOT NULL AND p.list = $1 AND p.trgm LIKE $7),
-        b AS (
-            SELECT b.blk, b.blk = min(b.blk) OVER () AS first, b.k1 AS lo1, %1$s AS lo2,
-                   b.id AS loid, lead(b.k1) OVER w AS hi1, lead(%1$s) OVER w AS hi2,
-                   lead(b.id) OVER w AS hiid
-              FROM public.%2$I b WINDOW w AS (ORDER BY b.blk))
-        SELECT true, c.blk,
-               CASE WHEN b.first THEN NULL ELSE b.lo1::text END,
-               CASE WHEN b.first THEN NULL ELSE b.lo2::text END,
-               CASE WHEN b.first THEN NULL ELSE b.loid END,
-               b.hi1::text, b.hi2::text, b.hiid
-          FROM c LEFT JOIN b ON b.blk = c.blk
-         WHERE $6::bigint IS NULL OR b.blk IS NULL
-            OR CASE WHEN $3 THEN b.hiid IS NULL OR ROW(%3$s) < ROW(b.hi1, %4$s b.hiid)
-                    ELSE b.first OR ROW(%3$s) >= ROW(b.lo1, %5$s b.loid) END
-         ORDER BY CASE WHEN $3 THEN c.blk END, c.blk DESC$q$,
-        CASE WHEN l.k2 IS NULL THEN 'NULL::text' ELSE 'b.k2' END, l.bounds,
-        format('$4::%s, %s$6::bigint', v_types,
-               CASE WHEN l.k2 IS NULL THEN '' ELSE format('$5::%s, ', v_types) END),
-        CASE WHEN l.k2 IS NULL THEN '' ELSE 'b.hi2,' END,
-        CASE WHEN l.k2 IS NULL THEN '' ELSE 'b.lo2,' END)
-    USING p_list, v_t, p_asc, p_k1, p_k2, p_id, v_pair;
-END
-$$;
-
+-- ccrm_search_blocks(): schema/functions/80_search.sql
 SELECT ccrm_search_blocks_rebuild(list) FROM search_block_lists ORDER BY list;

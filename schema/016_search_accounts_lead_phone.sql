@@ -19,8 +19,8 @@ CREATE TABLE search_blocks_accounts_name (
 );
 CREATE INDEX ON search_blocks_accounts_name (k1, id);
 
--- readable by internal users only (it names what accounts contain), written by the functions
--- of 013 (owner)
+-- readable by internal users only (it names what accounts contain), written by the search
+-- block functions (owner: schema/functions/80_search.sql)
 ALTER TABLE search_blocks_accounts_name ENABLE ROW LEVEL SECURITY;
 ALTER TABLE search_blocks_accounts_name FORCE ROW LEVEL SECURITY;
 DO $$ BEGIN
@@ -31,6 +31,9 @@ DO $$ BEGIN
 END $$;
 CREATE POLICY internal_read ON search_blocks_accounts_name FOR SELECT TO ccrm_internal
     USING (true);
+-- partners: nothing (they get no blocks; every table says so, 014)
+CREATE POLICY partner_none ON search_blocks_accounts_name FOR SELECT TO ccrm_partner
+    USING (false);
 GRANT SELECT ON search_blocks_accounts_name TO ccrm_internal;
 
 INSERT INTO search_block_lists VALUES
@@ -60,3 +63,5 @@ DROP TABLE account_trgm_range;
 -- worked example of docs/adding-an-entity.md: the column here, its field in the registry
 -- (src/model/entity.c), and the form, the import and export, and the detail view have it.
 ALTER TABLE leads ADD COLUMN phone text;
+-- writers update columns, not tables (014): a data column is granted like the others
+GRANT UPDATE (phone) ON leads TO ccrm_internal;

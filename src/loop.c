@@ -10,8 +10,11 @@
 #include "ccrm/app.h"
 #include "ccrm/ui.h"
 
-/* Re-reads after NOTIFY wake-ups are debounced: a burst of commits costs one re-read. */
+/* Re-reads after NOTIFY wake-ups are debounced: a burst of commits costs one re-read. Wake-ups
+ * that brought nothing (anyone may send NOTIFY ccrm) stretch the interval, doubling up to 1 s,
+ * until one brings an event again. */
 #define REFRESH_DEBOUNCE_MS 30
+#define REFRESH_QUIET_MAX_MS 1000
 #define RECONNECT_MIN_MS 500
 #define RECONNECT_MAX_MS 30000
 
@@ -67,16 +70,19 @@ on_refresh(void *ctx, void *arg)
 static void
 schedule_refresh(struct app *app, int wakeups)
 {
-    int64_t t;
+    int64_t t, gap = REFRESH_DEBOUNCE_MS;
+    int i;
 
     wakeups += db_take_wakeups(app->db);
     if (wakeups == 0 || app->refresh_timer != 0)
         return;
+    for (i = 0; i < app->quiet_wakeups && gap < REFRESH_QUIET_MAX_MS; i++)
+        gap *= 2;
+    if (gap > REFRESH_QUIET_MAX_MS)
+        gap = REFRESH_QUIET_MAX_MS;
     t = now_ms();
     app->refresh_timer = timer_add(
-        &app->timers,
-        t - app->last_refresh >= REFRESH_DEBOUNCE_MS ? t : app->last_refresh + REFRESH_DEBOUNCE_MS,
-        on_refresh, NULL);
+        &app->timers, t - app->last_refresh >= gap ? t : app->last_refresh + gap, on_refresh, NULL);
 }
 
 int

@@ -44,7 +44,7 @@ usage(FILE *f)
           "       ccrm --log ticket|interaction --contact EMAIL --subject TEXT [--body TEXT]\n"
           "            [--channel C] [--kind call|email|meeting|chat|note|task]\n"
           "       ccrm --add-user LOGIN --dept DEPT [--partner ORG] [--display-name NAME]\n"
-          "            [--password]                             (admins only)\n"
+          "            [--password] [--connection-limit N|none]      (admins only)\n"
           "       ccrm --disable-user LOGIN                     revoke a login, keep the history\n"
           "       ccrm --share ACCOUNT --partner ORG | --unshare ACCOUNT --partner ORG\n"
           "       ccrm --migrate                                apply pending migrations and cut\n"
@@ -244,7 +244,7 @@ run_batch(const struct opts *o, struct ccrm_config *cfg)
     if ((db = cli_open_db(o->conninfo, cfg, o->mode != MODE_MIGRATE, &private_db, &err)) == NULL)
         goto fail_unavailable;
     if (o->mode == MODE_MIGRATE) {
-        if ((n = db_migrate(db, stdout, &err)) == -1) {
+        if ((n = db_migrate(db, cfg->migrate_wait_s, 1, stdout, &err)) == -1) {
             db_close(&db);
             fprintf(stderr, "ccrm: %s\n", err.msg);
             return EX_SOFTWARE;

@@ -21,10 +21,11 @@ int db_admin_allowed(struct db *db, struct ccrm_err *err);
 /* Create a person: role (LOGIN), department membership, users row, in one transaction.
  * org names the partner organisation (created if new) and must be set exactly for dept
  * "partner"; display_name and password may be NULL (no password: peer or certificate
- * authentication). The password is sent only as a SCRAM verifier. On success writes a one-line
- * summary into msg and returns 0; else -1 with err set. */
+ * authentication). The password is sent only as a SCRAM verifier. conn_limit caps the login's
+ * connections (-1: none). On success writes a one-line summary into msg and returns 0; else -1
+ * with err set. */
 int db_user_add(struct db *db, const char *login, const char *dept, const char *org,
-                const char *display_name, const char *password, char *msg, size_t n,
+                const char *display_name, const char *password, int conn_limit, char *msg, size_t n,
                 struct ccrm_err *err);
 
 /* Revoke a person's login and mark the users row inactive; their records and history stay.

@@ -24,6 +24,8 @@ struct app {
     int reconnect_delay;        /* current backoff in ms */
     unsigned refresh_timer;     /* the debounced re-read after wake-ups, 0 = none */
     int64_t last_refresh;       /* when the last re-read ran (leading-edge debounce) */
+    int quiet_wakeups;          /* wake-ups in a row that brought no event (any role may NOTIFY:
+                                 * they stretch the debounce, so a flood costs little) */
     struct event_cursor events; /* what the user has been shown of the event stream */
 };
 

@@ -49,9 +49,11 @@ const char *db_where(const struct db *db); /* "ccrm on /path/run" or "crm@db.exa
 /* Schema version of the database (0 = none), and the newest this binary knows. */
 int db_schema_version(struct db *db, struct ccrm_err *err);
 int db_schema_known(void);
-/* Apply pending migrations, each in its own transaction, under an advisory lock. Progress lines
- * go to progress when non-NULL. Returns the number applied, or -1. Refuses a newer schema. */
-int db_migrate(struct db *db, FILE *progress, struct ccrm_err *err);
+/* Apply pending migrations in one transaction, between two passes of schema/functions/ (also
+ * when none is pending if refresh is set: ccrm --migrate), under an advisory lock waited for at
+ * most wait_s seconds (the error names who holds it). Progress lines go to progress when
+ * non-NULL. Returns the number applied, or -1. Refuses a newer schema. */
+int db_migrate(struct db *db, int wait_s, int refresh, FILE *progress, struct ccrm_err *err);
 /* Check the schema at start-up: 0 if current; -1 with a message if missing, older or newer. */
 int db_schema_check(struct db *db, struct ccrm_err *err);
 
@@ -75,6 +77,10 @@ int db_log_record(struct db *db, const char *what, const char *email, const char
  * clear says it shows nothing. Each returns 0/-1. */
 int db_presence_set(struct db *db, const char *entity, int64_t id, struct ccrm_err *err);
 int db_presence_touch(struct db *db, struct ccrm_err *err);
+/* Who else shows the record now ("Ana Admin (admin), ..."; "" for nobody): a malloc'd string in
+ * *here. Returns 0 or -1. */
+int db_presence_here(struct db *db, const char *entity, int64_t id, char **here,
+                     struct ccrm_err *err);
 int db_presence_clear(struct db *db, struct ccrm_err *err);
 /* Post a chat message on a record. Returns 0/-1. */
 int db_chat_send(struct db *db, const char *entity, int64_t id, const char *body,

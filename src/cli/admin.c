@@ -26,6 +26,7 @@ struct admin_opts {
     const char *display_name;
     const char *conninfo;
     const char *config;
+    const char *conn_limit; /* --connection-limit N|none, NULL: the configured default */
     int password;
 };
 
@@ -36,7 +37,7 @@ static void
 usage(FILE *f)
 {
     fputs("usage: ccrm --add-user LOGIN --dept DEPT [--partner ORG] [--display-name NAME]\n"
-          "                 [--password]\n"
+          "                 [--password] [--connection-limit N|none]\n"
           "       ccrm --disable-user LOGIN\n"
           "       ccrm --share ACCOUNT --partner ORG\n"
           "       ccrm --unshare ACCOUNT --partner ORG\n"
@@ -45,7 +46,9 @@ usage(FILE *f)
           "  needs --partner ORG (the organisation is created if new). ACCOUNT is an id, an\n"
           "  exact name or a domain. --password asks for a password (twice on a terminal,\n"
           "  else one line on standard input); without it the user logs in by peer or\n"
-          "  certificate authentication. Only members of ccrm_admin may run these.\n"
+          "  certificate authentication. --connection-limit caps the person's open\n"
+          "  connections (default [users] connection_limit, 10), so that one login cannot\n"
+          "  take every slot of the server. Only members of ccrm_admin may run these.\n"
           "  -d, --db CONNINFO and -c, --config FILE work as for the client.\n",
           f);
 }
@@ -89,7 +92,8 @@ parse(int argc, char **argv, struct admin_opts *o)
         OPT_DEPT,
         OPT_PARTNER,
         OPT_NAME,
-        OPT_PASSWORD
+        OPT_PASSWORD,
+        OPT_CONNLIMIT
     };
     static const struct option longopts[] = {
         {"add-user", required_argument, NULL, OPT_ADD},
@@ -100,6 +104,7 @@ parse(int argc, char **argv, struct admin_opts *o)
         {"partner", required_argument, NULL, OPT_PARTNER},
         {"display-name", required_argument, NULL, OPT_NAME},
         {"password", no_argument, NULL, OPT_PASSWORD},
+        {"connection-limit", required_argument, NULL, OPT_CONNLIMIT},
         {"db", required_argument, NULL, 'd'},
         {"config", required_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},
@@ -136,6 +141,9 @@ parse(int argc, char **argv, struct admin_opts *o)
             break;
         case OPT_PASSWORD:
             o->password = 1;
+            break;
+        case OPT_CONNLIMIT:
+            o->conn_limit = optarg;
             break;
         case 'd':
             o->conninfo = optarg;
@@ -190,8 +198,21 @@ parse(int argc, char **argv, struct admin_opts *o)
                   stderr);
             return -1;
         }
-    } else if (o->dept != NULL || o->display_name != NULL || o->password) {
-        fputs("ccrm: --dept, --display-name and --password go with --add-user\n", stderr);
+        if (o->conn_limit != NULL && strcmp(o->conn_limit, "none") != 0) {
+            char *end;
+            long v = strtol(o->conn_limit, &end, 10);
+
+            if (*end != '\0' || end == o->conn_limit || v < 1 || v > 1000) {
+                fprintf(stderr,
+                        "ccrm: --connection-limit: expected 1 to 1000 or \"none\", got \"%s\"\n",
+                        o->conn_limit);
+                return -1;
+            }
+        }
+    } else if (o->dept != NULL || o->display_name != NULL || o->password || o->conn_limit != NULL) {
+        fputs("ccrm: --dept, --display-name, --password and --connection-limit go with "
+              "--add-user\n",
+              stderr);
         return -1;
     }
     if ((o->action == ACT_SHARE || o->action == ACT_UNSHARE) && o->partner == NULL) {
@@ -288,7 +309,7 @@ cli_admin_main(int argc, char **argv)
     struct ccrm_err err;
     struct db *db;
     char msg[512], pw[256];
-    int rc, private_db, allowed;
+    int rc, private_db, allowed, conn_limit;
 
     if (parse(argc, argv, &o) == -1) {
         fputs("Try \"ccrm --add-user --help\" for more information.\n", stderr);
@@ -296,6 +317,9 @@ cli_admin_main(int argc, char **argv)
     }
     if ((rc = cli_load_config(&cfg, o.config)) != 0)
         return rc;
+    conn_limit = o.conn_limit == NULL                ? cfg.connection_limit
+                 : strcmp(o.conn_limit, "none") == 0 ? -1
+                                                     : atoi(o.conn_limit);
     pw[0] = '\0';
     if (o.password && ask_password(pw, sizeof pw) == -1) {
         config_fini(&cfg);
@@ -327,7 +351,7 @@ cli_admin_main(int argc, char **argv)
     switch (o.action) {
     case ACT_ADD:
         rc = db_user_add(db, o.target, o.dept, o.partner, o.display_name, o.password ? pw : NULL,
-                         msg, sizeof msg, &err);
+                         conn_limit, msg, sizeof msg, &err);
         break;
     case ACT_DISABLE:
         rc = db_user_disable(db, o.target, msg, sizeof msg, &err);

@@ -42,7 +42,8 @@ cli_open_db(const char *conninfo_flag, const struct ccrm_config *cfg, int migrat
     }
     if ((db = db_open(conninfo, &dbo, err)) == NULL)
         return NULL;
-    if (*private_db && migrate_private && db_migrate(db, stderr, err) == -1) {
+    if (*private_db && migrate_private &&
+        db_migrate(db, cfg->migrate_wait_s, 0, stderr, err) == -1) {
         db_close(&db);
         return NULL;
     }

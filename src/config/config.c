@@ -44,6 +44,8 @@ static const struct key_def keys[] = {
     {"ui", "start_view", KEY_VIEW, offsetof(struct ccrm_config, start_view), 0, 0},
     {"ui", "color", KEY_COLOR, offsetof(struct ccrm_config, color), 0, 0},
     {"ui", "page_size", KEY_INT, offsetof(struct ccrm_config, page_size), 20, 2000},
+    {"users", "connection_limit", KEY_INT, offsetof(struct ccrm_config, connection_limit), 1, 1000},
+    {"database", "migrate_wait", KEY_INT, offsetof(struct ccrm_config, migrate_wait_s), 1, 86400},
 };
 
 int
@@ -342,6 +344,8 @@ config_defaults(struct ccrm_config *cfg)
     cfg->state_dir = xdg_dir("STATE");
     cfg->color = no_color() ? CONFIG_COLOR_NEVER : CONFIG_COLOR_AUTO;
     cfg->page_size = 200;
+    cfg->connection_limit = 10;
+    cfg->migrate_wait_s = 60;
 }
 
 /* The file is checked with open()/fstat() first so that "missing" (skipped when optional) is

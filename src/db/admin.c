@@ -43,12 +43,12 @@ exec_msg(struct db *db, const char *sql, int nparams, const char *const *params,
 
 int
 db_user_add(struct db *db, const char *login, const char *dept, const char *org,
-            const char *display_name, const char *password, char *msg, size_t n,
+            const char *display_name, const char *password, int conn_limit, char *msg, size_t n,
             struct ccrm_err *err)
 {
-    char what[128];
+    char what[128], limit[16];
     char *verifier = NULL;
-    const char *params[5];
+    const char *params[6];
     int rc;
 
     snprintf(what, sizeof what, "could not add user \"%s\"", login);
@@ -65,8 +65,10 @@ db_user_add(struct db *db, const char *login, const char *dept, const char *org,
     params[2] = org;
     params[3] = display_name;
     params[4] = verifier;
-    rc = exec_msg(db, "SELECT public.ccrm_add_user($1, $2, $3, $4, $5)", 5, params, what, msg, n,
-                  err);
+    snprintf(limit, sizeof limit, "%d", conn_limit);
+    params[5] = limit;
+    rc = exec_msg(db, "SELECT public.ccrm_add_user($1, $2, $3, $4, $5, $6)", 6, params, what, msg,
+                  n, err);
     if (verifier != NULL)
         PQfreemem(verifier);
     return rc;
@@ -154,12 +156,11 @@ db_account_share(struct db *db, const char *account, const char *org, int share,
     res = db_exec(db,
                   share ? "INSERT INTO public.account_shares (account_id, partner_org_id)"
                           " VALUES ($1::bigint, $2::bigint) ON CONFLICT DO NOTHING"
-                        : "DELETE FROM public.account_shares"
-                          " WHERE account_id = $1::bigint AND partner_org_id = $2::bigint",
+                        : "SELECT 1 WHERE public.ccrm_unshare($1::bigint, $2::bigint)",
                   2, params, err);
     if (res == NULL)
         return -1;
-    changed = atoi(PQcmdTuples(res)) > 0;
+    changed = share ? atoi(PQcmdTuples(res)) > 0 : PQntuples(res) > 0;
     PQclear(res);
     if (share)
         snprintf(msg, n, "%s account #%s \"%s\" with \"%s\"", changed ? "shared" : "already shared",

@@ -246,6 +246,7 @@ BEGIN
     FOR i IN 1 .. array_length(u_login, 1) LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = u_login[i]) THEN
             EXECUTE format('CREATE ROLE %I LOGIN', u_login[i]);
+            PERFORM ccrm_login_defaults(u_login[i], 10);  -- as --add-user does (schema/014)
         END IF;
         IF NOT pg_has_role(u_login[i], 'ccrm_' || u_dept[i], 'MEMBER') THEN
             EXECUTE format('GRANT %I TO %I', 'ccrm_' || u_dept[i], u_login[i]);
@@ -537,27 +538,26 @@ BEGIN
     FOR r IN SELECT t.id, t.s, t.author, t.subject, t.account_id FROM demo_tickets t
               ORDER BY t.s LIMIT 6 LOOP
         PERFORM set_config('role', r.author, true);
+        -- the comments' @mentions reach the inbox by the comment trigger (schema/006, 014);
+        -- hand-offs are written as their sender, through the one door inbox entries have
         INSERT INTO comments (entity, entity_id, body, author)
         VALUES ('tickets', r.id,
                 'Customer wants the Pro plan — @marco can you follow up? (' || r.subject || ')',
                 r.author);
-        INSERT INTO mentions (comment_id, login)
-        SELECT max(id), 'marco' FROM comments WHERE entity = 'tickets' AND entity_id = r.id;
-        INSERT INTO inbox (login, kind, entity, entity_id, from_login, note)
-        VALUES ('marco', 'mention', 'tickets', r.id, r.author, 'Customer wants the Pro plan'),
-               ('marco', 'handoff', 'tickets', r.id, r.author,
-                'support → marketing: customer wants the Pro plan');
+        PERFORM ccrm_inbox_put('marco', 'handoff', 'tickets', r.id,
+                               'support → marketing: customer wants the Pro plan');
         PERFORM set_config('role', 'marco', true);
         INSERT INTO comments (entity, entity_id, body, author)
         VALUES ('accounts', r.account_id,
                 'Sent the Pro plan offer. @sam please take over the deal — budget is approved.',
                 'marco');
-        INSERT INTO mentions (comment_id, login)
-        SELECT max(id), 'sam' FROM comments WHERE entity = 'accounts' AND entity_id = r.account_id;
-        INSERT INTO inbox (login, kind, entity, entity_id, from_login, note, read_at)
-        VALUES ('sam', 'handoff', 'accounts', r.account_id, 'marco',
-                'marketing → sales: Pro plan offer sent, budget approved',
-                CASE WHEN r.s % 4 = 1 THEN v_t0 END);
+        PERFORM ccrm_inbox_put('sam', 'handoff', 'accounts', r.account_id,
+                               'marketing → sales: Pro plan offer sent, budget approved');
+        IF r.s % 4 = 1 THEN
+            PERFORM set_config('role', 'sam', true);
+            UPDATE inbox SET read_at = v_t0
+             WHERE login = 'sam' AND entity = 'accounts' AND entity_id = r.account_id;
+        END IF;
         n_com := n_com + 2;
     END LOOP;
     PERFORM set_config('role', v_role, true);

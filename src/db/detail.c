@@ -77,22 +77,7 @@ add_section(struct db *db, struct detail *d, const char *name, const char *suffi
 static int
 add_presence(struct db *db, struct detail *d, const char *const *params, struct ccrm_err *err)
 {
-    PGresult *res =
-        db_exec(db,
-                "SELECT string_agg(DISTINCT coalesce(u.display_name, p.login)"
-                "                  || coalesce(' (' || u.department || ')', ''), ', ')"
-                "  FROM presence p LEFT JOIN users u ON u.login = p.login"
-                " WHERE p.entity = $1 AND p.entity_id = $2"
-                "   AND p.backend_pid <> pg_backend_pid()"
-                "   AND p.seen_at > now() - interval '90 seconds'"
-                "   AND EXISTS (SELECT 1 FROM pg_stat_activity s WHERE s.pid = p.backend_pid)",
-                2, params, err);
-
-    if (res == NULL)
-        return -1;
-    d->here = xstrdup(db_val(res, 0, 0));
-    PQclear(res);
-    return 0;
+    return db_presence_here(db, params[0], strtoll(params[1], NULL, 10), &d->here, err);
 }
 
 /* The latest comments and chat messages on the record, each oldest first. */

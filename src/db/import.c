@@ -382,7 +382,7 @@ db_import_commit(struct db_import *imp, const char *file_name, const struct imp_
                  struct ccrm_err *err)
 {
     const struct imp_entity *e = imp->e;
-    char *sql = xcalloc(1, SQL_MAX), expr[160], idbuf[24], nb[4][24];
+    char *sql = xcalloc(1, SQL_MAX), expr[160], idbuf[24], nb[2][24];
     const char *params[6];
     const char *sep = "";
     int64_t id = -1;
@@ -391,10 +391,8 @@ db_import_commit(struct db_import *imp, const char *file_name, const struct imp_
 
     params[0] = e->name;
     params[1] = file_name;
-    res = db_exec(imp->db,
-                  "INSERT INTO import_batches (entity, file_name) VALUES ($1, $2)"
-                  " RETURNING id",
-                  2, params, err);
+    /* the batch: made by the server, which also counts what the import really wrote */
+    res = db_exec(imp->db, "SELECT ccrm_import_begin($1, $2)", 2, params, err);
     if (res == NULL)
         goto fail;
     str_copy(idbuf, PQgetvalue(res, 0, 0), sizeof idbuf);
@@ -440,19 +438,13 @@ db_import_commit(struct db_import *imp, const char *file_name, const struct imp_
         if (simple(imp->db, sql, err) == -1)
             goto fail;
     }
-    snprintf(nb[0], sizeof nb[0], "%" PRId64, cnt->inserted);
-    snprintf(nb[1], sizeof nb[1], "%" PRId64, cnt->updated);
-    snprintf(nb[2], sizeof nb[2], "%" PRId64, cnt->skipped);
-    snprintf(nb[3], sizeof nb[3], "%" PRId64, cnt->rejected);
+    /* what the server cannot count: the rows that were not written */
+    snprintf(nb[0], sizeof nb[0], "%" PRId64, cnt->skipped);
+    snprintf(nb[1], sizeof nb[1], "%" PRId64, cnt->rejected);
     params[0] = idbuf;
     params[1] = nb[0];
     params[2] = nb[1];
-    params[3] = nb[2];
-    params[4] = nb[3];
-    res = db_exec(imp->db,
-                  "UPDATE import_batches SET inserted = $2, updated = $3, skipped = $4,"
-                  " rejected = $5 WHERE id = $1",
-                  5, params, err);
+    res = db_exec(imp->db, "SELECT ccrm_import_note($1, $2, $3)", 3, params, err);
     if (res == NULL)
         goto fail;
     PQclear(res);
@@ -501,113 +493,39 @@ db_import_cancel_current(void)
 int
 db_import_revert(struct db *db, int64_t batch, char *summary, size_t n, struct ccrm_err *err)
 {
-    const struct imp_entity *e;
-    char idbuf[24], xid[32], entity[64], file[256];
-    char *sql = xcalloc(1, SQL_MAX);
-    const char *params[3] = {idbuf, NULL, NULL};
-    const char *sep = "";
-    long long deleted, restored;
+    char idbuf[24];
+    const char *params[1] = {idbuf};
     PGresult *res;
-    int c;
 
     snprintf(idbuf, sizeof idbuf, "%" PRId64, batch);
-    if (simple(db, "BEGIN", err) == -1) {
-        free(sql);
+    if (simple(db, "BEGIN", err) == -1)
         return -1;
-    }
     if (simple(db, "SET LOCAL statement_timeout = 0", err) == -1)
         goto fail;
-    res = db_exec(db,
-                  "SELECT entity, xid::text, coalesce(file_name, ''), reverted_by,"
-                  " to_char(reverted_at, 'YYYY-MM-DD HH24:MI:SS')"
-                  " FROM import_batches WHERE id = $1 FOR UPDATE",
-                  1, params, err);
-    if (res == NULL)
-        goto fail;
-    if (PQntuples(res) == 0) {
+    /* the server does it all (schema/014): it may delete where the caller holds no DELETE,
+     * refuses when a row changed since, and says which */
+    res = PQexecParams(db->conn, "SELECT ccrm_import_revert($1)", 1, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+        if (state != NULL && (strcmp(state, "P0002") == 0 || strcmp(state, "55000") == 0))
+            err_set(err, "%s", PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+        else
+            err_set_pg(err, res, db->conn, "could not revert the import");
         PQclear(res);
-        err_set(err, "import batch %" PRId64 " does not exist (or is not yours)", batch);
+        db_drain_notifies(db);
+        if (PQstatus(db->conn) == CONNECTION_BAD) {
+            db->state = DB_OFFLINE;
+            db->lost = 1;
+        }
         goto fail;
     }
-    if (!PQgetisnull(res, 0, 3)) {
-        err_set(err, "import batch %" PRId64 " was already reverted by %s at %s", batch,
-                PQgetvalue(res, 0, 3), PQgetvalue(res, 0, 4));
-        PQclear(res);
-        goto fail;
-    }
-    str_copy(entity, PQgetvalue(res, 0, 0), sizeof entity);
-    str_copy(xid, PQgetvalue(res, 0, 1), sizeof xid);
-    str_copy(file, PQgetvalue(res, 0, 2), sizeof file);
-    PQclear(res);
-    if ((e = imp_entity_find(entity)) == NULL) {
-        err_set(err, "import batch %" PRId64 " is of unknown kind \"%s\"", batch, entity);
-        goto fail;
-    }
-    params[0] = xid;
-    params[1] = e->name;
-    /* refuse when any row of the batch changed (or an updated row vanished) since */
-    sql_tpl(sql,
-            "SELECT '@1 ' || a.entity_id || coalesce(' (' || ccrm_event_summary($2,"
-            " to_jsonb(t)) || ')', '') || CASE WHEN t.id IS NULL"
-            " THEN ' was deleted after the import'"
-            " ELSE ' was changed after the import by ' || t.updated_by || ' at '"
-            " || to_char(t.updated_at, 'YYYY-MM-DD HH24:MI:SS') END"
-            " FROM audit a LEFT JOIN @1 t ON t.id = a.entity_id"
-            " WHERE a.xid = $1::xid8 AND a.entity = $2 AND a.op IN ('insert', 'update')"
-            " AND ((t.id IS NULL AND a.op = 'update')"
-            " OR t.version <> (a.new_row->>'version')::int)"
-            " ORDER BY a.entity_id LIMIT 1",
-            e->name, NULL, NULL);
-    if ((res = db_exec(db, sql, 2, params, err)) == NULL)
-        goto fail;
-    if (PQntuples(res) > 0) {
-        err_set(err, "cannot revert import batch %" PRId64 ": %s; nothing reverted", batch,
-                PQgetvalue(res, 0, 0));
-        PQclear(res);
-        goto fail;
-    }
-    PQclear(res);
-    params[0] = idbuf;
-    if ((res = db_exec(db,
-                       "UPDATE import_batches SET reverted_at = now(), reverted_by = current_user"
-                       " WHERE id = $1",
-                       1, params, err)) == NULL)
-        goto fail;
-    PQclear(res);
-    params[0] = xid;
-    sql[0] = '\0';
-    sql_add(sql,
-            "DELETE FROM %s t USING audit a WHERE a.xid = $1::xid8 AND a.entity = $2"
-            " AND a.op = 'insert' AND t.id = a.entity_id",
-            e->name);
-    if ((res = db_exec(db, sql, 2, params, err)) == NULL)
-        goto fail;
-    deleted = strtoll(PQcmdTuples(res), NULL, 10);
-    PQclear(res);
-    sql[0] = '\0';
-    sql_add(sql, "UPDATE %s t SET ", e->name);
-    for (c = 0; c < e->ncols; c++) {
-        sql_add(sql, "%s\"%s\" = r.\"%s\"", sep, e->cols[c].target, e->cols[c].target);
-        sep = ", ";
-    }
-    sql_add(sql,
-            " FROM audit a, jsonb_populate_record(NULL::%s, a.old_row) r"
-            " WHERE a.xid = $1::xid8 AND a.entity = $2 AND a.op = 'update'"
-            " AND t.id = a.entity_id",
-            e->name);
-    if ((res = db_exec(db, sql, 2, params, err)) == NULL)
-        goto fail;
-    restored = strtoll(PQcmdTuples(res), NULL, 10);
+    str_copy(summary, PQgetvalue(res, 0, 0), n);
     PQclear(res);
     if (simple(db, "COMMIT", err) == -1)
         goto fail;
-    snprintf(summary, n,
-             "reverted import batch %" PRId64 " (%s from %s): %lld deleted, %lld restored", batch,
-             e->name, file, deleted, restored);
-    free(sql);
     return 0;
 fail:
-    free(sql);
     rollback(db);
     return -1;
 }

@@ -1,7 +1,9 @@
-/* Versioned migrations: the schema/ files compiled into the binary, applied in order, each in
- * its own transaction, under an advisory lock so clients starting together cannot race. */
+/* Versioned migrations: the schema/ files compiled into the binary, applied in order in one
+ * transaction between two passes of schema/functions/ (the current definition of every function),
+ * under an advisory lock so clients starting together cannot race. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ccrm/embedded.h"
 #include "ccrm/util.h"
@@ -57,6 +59,65 @@ exec_simple(struct db *db, const char *sql, struct ccrm_err *err, const char *wh
     return 0;
 }
 
+/* Who holds the migration lock, as "sam (pid 123, psql, for 42 s)", or "" when nobody does.
+ * Any role can take an advisory lock, so this names the session to talk to (or to end). */
+static void
+lock_holder(struct db *db, char *buf, size_t n)
+{
+    PGresult *res =
+        PQexec(db->conn, "SELECT a.usename, a.pid, coalesce(nullif(a.application_name, ''), '?'),"
+                         " coalesce(extract(epoch FROM now() - a.state_change)::int, 0)"
+                         " FROM pg_catalog.pg_locks l"
+                         " JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid"
+                         " WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0"
+                         " AND l.objid = " MIGRATE_LOCK " AND l.objsubid = 1"
+                         " AND l.database = (SELECT oid FROM pg_catalog.pg_database"
+                         "                    WHERE datname = current_database())"
+                         " LIMIT 1");
+
+    buf[0] = '\0';
+    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+        snprintf(buf, n, "%s (pid %s, %s, for %s s)", PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
+                 PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3));
+    PQclear(res);
+}
+
+/* Take the migration lock, waiting at most wait_s seconds and saying every 5 s who holds it.
+ * Returns 0, or -1 with err naming the holder. */
+static int
+take_lock(struct db *db, int wait_s, FILE *progress, struct ccrm_err *err)
+{
+    struct timespec pause = {0, 200 * 1000 * 1000};
+    char who[256];
+    int tries;
+    PGresult *res;
+
+    for (tries = 0;; tries++) {
+        res = db_exec(db, "SELECT pg_try_advisory_lock(" MIGRATE_LOCK ")", 0, NULL, err);
+        if (res == NULL)
+            return -1;
+        if (strcmp(PQgetvalue(res, 0, 0), "t") == 0) {
+            PQclear(res);
+            return 0;
+        }
+        PQclear(res);
+        if (tries >= wait_s * 5) {
+            lock_holder(db, who, sizeof who);
+            err_set(err,
+                    "could not take the migration lock in %d s: it is held by %s; let that "
+                    "session finish, or end it (pg_terminate_backend)",
+                    wait_s, who[0] ? who : "a session that just let it go");
+            return -1;
+        }
+        if (progress != NULL && tries % 25 == 0) {
+            lock_holder(db, who, sizeof who);
+            if (who[0] != '\0')
+                fprintf(progress, "ccrm: waiting for the migration lock, held by %s\n", who);
+        }
+        nanosleep(&pause, NULL);
+    }
+}
+
 /* Back to the configured statement timeout after work that needed none. */
 static int
 restore_timeout(struct db *db, struct ccrm_err *err)
@@ -67,8 +128,23 @@ restore_timeout(struct db *db, struct ccrm_err *err)
     return exec_simple(db, sql, err, "could not restore the statement timeout");
 }
 
+/* Apply every file of schema/functions/, in name order (inside the caller's transaction). */
+static int
+apply_functions(struct db *db, struct ccrm_err *err)
+{
+    char what[160];
+    int i;
+
+    for (i = 0; i < embedded_function_count; i++) {
+        snprintf(what, sizeof what, "could not apply schema/%s", embedded_functions[i].name);
+        if (exec_simple(db, embedded_functions[i].sql, err, what) == -1)
+            return -1;
+    }
+    return 0;
+}
+
 int
-db_migrate(struct db *db, FILE *progress, struct ccrm_err *err)
+db_migrate(struct db *db, int wait_s, int refresh, FILE *progress, struct ccrm_err *err)
 {
     int known = db_schema_known();
     int cur, i, applied = 0;
@@ -77,9 +153,8 @@ db_migrate(struct db *db, FILE *progress, struct ccrm_err *err)
     /* index builds on a big database may take longer than the interactive timeout */
     if (exec_simple(db, "SET statement_timeout = 0", err, "could not prepare migration") == -1)
         return -1;
-    if ((res = db_exec(db, "SELECT pg_advisory_lock(" MIGRATE_LOCK ")", 0, NULL, err)) == NULL)
+    if (take_lock(db, wait_s, progress, err) == -1)
         return -1;
-    PQclear(res);
     if (exec_simple(db,
                     "CREATE TABLE IF NOT EXISTS public.schema_migrations ("
                     " version int PRIMARY KEY, name text NOT NULL,"
@@ -100,42 +175,66 @@ db_migrate(struct db *db, FILE *progress, struct ccrm_err *err)
                 cur, known);
         goto fail;
     }
-    for (i = 0; i < embedded_migration_count; i++) {
-        const struct embedded_migration *m = &embedded_migrations[i];
-        char ver[16];
-        const char *params[2] = {ver, m->name};
-        char what[160];
+    /* One transaction: the functions first (a migration's triggers and policies name them,
+     * its data steps call them), then the pending migrations, then the functions again (a
+     * migration may have dropped an old signature or a table they depend on); all or nothing.
+     * Bodies are not checked at creation: a function may name a table a later migration adds. */
+    if (cur < known || refresh) {
+        if (exec_simple(db, "BEGIN", err, "could not start the migration") == -1 ||
+            exec_simple(db, "SET LOCAL check_function_bodies = off", err,
+                        "could not start the migration") == -1 ||
+            apply_functions(db, err) == -1)
+            goto rollback;
+        for (i = 0; i < embedded_migration_count; i++) {
+            const struct embedded_migration *m = &embedded_migrations[i];
+            char ver[16];
+            const char *params[2] = {ver, m->name};
+            char what[160];
 
-        if (m->version <= cur)
-            continue;
-        if (progress != NULL)
-            fprintf(progress, "ccrm: applying migration %s\n", m->name);
-        snprintf(what, sizeof what, "could not apply migration %s", m->name);
-        if (exec_simple(db, "BEGIN", err, what) == -1)
-            goto fail;
-        if (exec_simple(db, m->sql, err, what) == -1)
+            if (m->version <= cur)
+                continue;
+            if (progress != NULL)
+                fprintf(progress, "ccrm: applying migration %s\n", m->name);
+            snprintf(what, sizeof what, "could not apply migration %s", m->name);
+            if (exec_simple(db, m->sql, err, what) == -1)
+                goto rollback;
+            snprintf(ver, sizeof ver, "%d", m->version);
+            res =
+                db_exec(db, "INSERT INTO public.schema_migrations (version, name) VALUES ($1, $2)",
+                        2, params, err);
+            if (res == NULL)
+                goto rollback;
+            PQclear(res);
+            applied++;
+        }
+        if (apply_functions(db, err) == -1)
             goto rollback;
-        snprintf(ver, sizeof ver, "%d", m->version);
-        res = db_exec(db, "INSERT INTO public.schema_migrations (version, name) VALUES ($1, $2)", 2,
-                      params, err);
-        if (res == NULL)
-            goto rollback;
-        PQclear(res);
-        if (exec_simple(db, "COMMIT", err, what) == -1)
+        if (exec_simple(db, "COMMIT", err, "could not commit the migration") == -1)
             goto fail;
-        applied++;
     }
     /* routine upkeep: cut again the search blocks (schema/013) of the lists whose last block
      * has grown (rows added at the top of an order of last change all land there) */
     if (embedded_migration_count >= 13) {
         int j;
 
-        res = db_exec(db, "SELECT ccrm_search_blocks_refresh()", 0, NULL, err);
-        if (res == NULL)
+        /* a recut locks its table against writers: never queue behind a long transaction (the
+         * queued lock would make every writer of that table wait behind it too) */
+        if (exec_simple(db, "SET lock_timeout = '3s'", err, "could not prepare the recut") == -1)
             goto fail;
-        for (j = 0; j < PQntuples(res) && progress != NULL; j++)
-            fprintf(progress, "ccrm: search blocks of %s cut again\n", PQgetvalue(res, j, 0));
-        PQclear(res);
+        res = db_exec(db, "SELECT ccrm_search_blocks_refresh()", 0, NULL, err);
+        if (res == NULL && db->state == DB_READY && strcmp(err->sqlstate, "55P03") == 0) {
+            if (progress != NULL)
+                fprintf(progress, "ccrm: search blocks not cut again: a list's table is busy "
+                                  "(a long transaction); run ccrm --migrate again later\n");
+        } else if (res == NULL) {
+            goto fail;
+        } else {
+            for (j = 0; j < PQntuples(res) && progress != NULL; j++)
+                fprintf(progress, "ccrm: search blocks of %s cut again\n", PQgetvalue(res, j, 0));
+            PQclear(res);
+        }
+        if (exec_simple(db, "RESET lock_timeout", err, "could not reset the lock timeout") == -1)
+            goto fail;
     }
     if ((res = db_exec(db, "SELECT pg_advisory_unlock(" MIGRATE_LOCK ")", 0, NULL, err)) == NULL)
         return -1;

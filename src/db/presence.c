@@ -27,12 +27,7 @@ db_presence_set(struct db *db, const char *entity, int64_t id, struct ccrm_err *
 
     snprintf(idbuf, sizeof idbuf, "%" PRId64, id);
     /* rows this login left behind in sessions that are gone (a crashed client) go first */
-    if (exec_params(db,
-                    "DELETE FROM presence WHERE login = current_user"
-                    "   AND backend_pid <> pg_backend_pid()"
-                    "   AND NOT EXISTS (SELECT 1 FROM pg_stat_activity s"
-                    "                    WHERE s.pid = presence.backend_pid)",
-                    0, NULL, err) == -1)
+    if (exec_params(db, "SELECT ccrm_presence_clear(false)", 0, NULL, err) == -1)
         return -1;
     return exec_params(db,
                        "INSERT INTO presence (entity, entity_id) VALUES ($1, $2)"
@@ -43,6 +38,30 @@ db_presence_set(struct db *db, const char *entity, int64_t id, struct ccrm_err *
                        "                    THEN presence.since ELSE now() END,"
                        "       seen_at = now()",
                        2, params, err);
+}
+
+int
+db_presence_here(struct db *db, const char *entity, int64_t id, char **here, struct ccrm_err *err)
+{
+    char idbuf[24];
+    const char *params[2] = {entity, idbuf};
+    PGresult *res;
+
+    snprintf(idbuf, sizeof idbuf, "%" PRId64, id);
+    res = db_exec(db,
+                  "SELECT string_agg(DISTINCT coalesce(u.display_name, p.login)"
+                  "                  || coalesce(' (' || u.department || ')', ''), ', ')"
+                  "  FROM presence p LEFT JOIN users u ON u.login = p.login"
+                  " WHERE p.entity = $1 AND p.entity_id = $2"
+                  "   AND p.backend_pid <> pg_backend_pid()"
+                  "   AND p.seen_at > now() - interval '90 seconds'"
+                  "   AND EXISTS (SELECT 1 FROM pg_stat_activity s WHERE s.pid = p.backend_pid)",
+                  2, params, err);
+    if (res == NULL)
+        return -1;
+    *here = xstrdup(PQgetisnull(res, 0, 0) ? "" : PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return 0;
 }
 
 int
@@ -57,10 +76,7 @@ db_presence_touch(struct db *db, struct ccrm_err *err)
 int
 db_presence_clear(struct db *db, struct ccrm_err *err)
 {
-    return exec_params(db,
-                       "DELETE FROM presence"
-                       " WHERE login = current_user AND backend_pid = pg_backend_pid()",
-                       0, NULL, err);
+    return exec_params(db, "SELECT ccrm_presence_clear(true)", 0, NULL, err);
 }
 
 int

@@ -379,8 +379,8 @@ on_event(const struct event *ev, void *ctx)
 }
 
 /* Read the events since the cursor: a toast for what others did, the Feed tab's count, and
- * the ids for the latency trace. */
-static void
+ * the ids for the latency trace. Returns the number of events read, or -1. */
+static int
 read_events(struct app *app)
 {
     struct ui *ui = app->ui;
@@ -409,7 +409,7 @@ read_events(struct app *app)
     }
     if (n < 0) {
         ui->wake_valid = 0;
-        return;
+        return -1;
     }
     if (asked) {
         ui->wake_window_view = v;
@@ -426,6 +426,7 @@ read_events(struct app *app)
         ui->feed_unread += w.n - w.mine; /* what others did */
     memcpy(ui->trace_ids, w.ids, (size_t)w.nids * sizeof w.ids[0]);
     ui->ntrace_ids = w.nids;
+    return n;
 }
 
 /* The Inbox tab's count of unread entries. */
@@ -439,14 +440,27 @@ count_inbox(struct app *app)
         app->ui->inbox_unread = n;
 }
 
-void
-ui_on_wakeup(struct app *app)
+/* One wake-up: read the events, then let the views re-read what they concern. forced (after a
+ * reconnect): the views re-read even when no event came, since anything may have changed while
+ * the client was away. */
+static void
+wakeup(struct app *app, int forced)
 {
     struct ui *ui = app->ui;
     struct view *v = ui_active(ui);
-    int i, inbox = 0;
+    int i, n, inbox = 0;
 
-    read_events(app);
+    n = read_events(app);
+    if (n == 0 && ui->wake_valid && !forced) {
+        /* Nothing new that this user may see: any role can send NOTIFY ccrm, so a wake-up is
+         * only "go and look", and this look cost one query. No view re-reads; a view that
+         * shows what has no events (who else is here) checks that alone. */
+        app->quiet_wakeups++;
+        if (v != NULL && v->ops->on_quiet_wakeup != NULL && v->ops->on_quiet_wakeup(v, app))
+            ui->dirty = 1;
+        return;
+    }
+    app->quiet_wakeups = 0;
     for (i = 0; i < ui->nwake; i++)
         if (strcmp(ui->wake_ev[i].entity, "inbox") == 0)
             inbox = 1;
@@ -482,6 +496,12 @@ on_countdown(void *ctx, void *arg)
 }
 
 void
+ui_on_wakeup(struct app *app)
+{
+    wakeup(app, 0);
+}
+
+void
 ui_on_connection(struct app *app)
 {
     if (app->ui == NULL)
@@ -490,7 +510,7 @@ ui_on_connection(struct app *app)
         app->ui->countdown_timer = timer_add(&app->timers, now_ms() + 1000, on_countdown, NULL);
     if (db_state(app->db) == DB_READY) {
         ui_message(app, "connection restored");
-        ui_on_wakeup(app);
+        wakeup(app, 1);
     }
     app->ui->dirty = 1;
 }

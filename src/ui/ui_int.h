@@ -74,6 +74,9 @@ struct view_ops {
     int (*window)(struct view *v, struct event_window *w);
     /* Has input that closing the view would lose (a changed form)? NULL: never. */
     int (*unsaved)(struct view *v);
+    /* A wake-up that brought no event: check what the view shows that has none (presence);
+     * NULL or 0: nothing changed, 1: re-read and redraw. */
+    int (*on_quiet_wakeup)(struct view *v, struct app *app);
 };
 
 struct view {

@@ -392,6 +392,27 @@ rv_on_wakeup(struct view *v, struct app *app)
     load((struct recordview *)v, app);
 }
 
+/* A wake-up without events: someone may have come or gone (presence has no events). One
+ * query; the whole record is read again only if the answer changed. */
+static int
+rv_on_quiet_wakeup(struct view *v, struct app *app)
+{
+    struct recordview *rv = (struct recordview *)v;
+    struct ccrm_err err;
+    char *here = NULL;
+    int changed;
+
+    if (rv->d == NULL || rv->hist != NULL || db_state(app->db) != DB_READY)
+        return 0;
+    if (db_presence_here(app->db, rv->e->table, rv->id, &here, &err) == -1)
+        return 0;
+    changed = strcmp(here, rv->d->here != NULL ? rv->d->here : "") != 0;
+    free(here);
+    if (changed)
+        load(rv, app);
+    return changed;
+}
+
 static void
 rv_describe(struct view *v, char *buf, size_t n)
 {
@@ -429,6 +450,7 @@ static const struct view_ops record_ops = {
     .free = rv_free,
     .selected = rv_selected,
     .act = rv_act,
+    .on_quiet_wakeup = rv_on_quiet_wakeup,
 };
 
 struct view *

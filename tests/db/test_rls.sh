@@ -41,6 +41,30 @@ mayNot() {
         fail "$1 may not: $2 (got $r)"
     fi
 }
+# del USER ENTITY ID: delete one row through ccrm_delete() (inside a rolled-back transaction):
+# t, f (nothing deleted: not the caller's own, or gone) or ERR: message
+del() {
+    local out
+    if out=$(as "$1" -c "begin" -c "select ccrm_delete('$2', $3)" -c "rollback" 2>&1); then
+        echo "$out"
+    else
+        echo "ERR: $(grep -m1 ERROR <<<"$out" | sed 's/^.*ERROR: *//')"
+    fi
+}
+mayDel() {
+    local r
+    r=$(del "$1" "$2" "$3")
+    if [ "$r" = t ]; then ok "$1 may delete $2 #$3"; else fail "$1 may delete $2 #$3 (got $r)"; fi
+}
+mayNotDel() {
+    local r
+    r=$(del "$1" "$2" "$3")
+    if [ "$r" = f ] || { [[ $r == ERR:* ]] && { [ -z "${4:-}" ] || grep -qE -- "$4" <<<"$r"; }; }; then
+        ok "$1 may not delete $2 #$3 (${r:0:70})"
+    else
+        fail "$1 may not delete $2 #$3 (got $r)"
+    fi
+}
 q() { psqlc -c "$1"; } # as the superuser
 
 org=$(q "select id from partner_orgs where name = 'Nordlicht Reseller GmbH'")
@@ -79,7 +103,7 @@ declare -A pwant=(
     [comments]="select count(*) from comments where ccrm_entity_account(entity, entity_id) in ($shared)"
     [mentions]="select count(*) from mentions m join comments c on c.id = m.comment_id where ccrm_entity_account(c.entity, c.entity_id) in ($shared)"
     [inbox]="select count(*) from inbox where login = 'paul'"
-    [events]="select count(*) from events where account_id in ($shared) and entity in ('accounts','contacts','leads','opportunities','tickets','interactions','comments')"
+    [events]="select count(*) from events where account_id in ($shared) and entity in ('accounts','contacts','leads','opportunities','tickets','interactions','comments','chat_messages')"
     [users]="select 1"
     [partner_orgs]="select 1"
     [account_shares]="select count(*) from account_shares where partner_org_id = $org"
@@ -107,7 +131,7 @@ check "partner: the other organisation and its share are invisible" \
 check "partner: only its own users row (no staff list)" test "$(as paul -c "select string_agg(login, ',') from users")" = paul
 check "partner: no bulk events (no account) in its feed" test "$(as paul -c "select count(*) from events where account_id is null")" = 0
 check "partner: no sharing/users/org events in its feed" \
-    test "$(as paul -c "select count(*) from events where entity not in ('accounts','contacts','leads','opportunities','tickets','interactions','comments')")" = 0
+    test "$(as paul -c "select count(*) from events where entity not in ('accounts','contacts','leads','opportunities','tickets','interactions','comments','chat_messages')")" = 0
 check "partner: planner statistics of RLS tables hidden (pg_stats)" \
     test "$(as paul -c "select count(*) from pg_stats where schemaname = 'public' and tablename in ('accounts','contacts','tickets')")" = 0
 check "partner: ccrm_account_visible() true only for shared ids" \
@@ -183,12 +207,20 @@ for u in sofia marco; do mayNot $u "update opportunities set stage = 'won' where
 for u in sofia mia ana; do may $u "update tickets set status = 'closed' where id = $tk"; done
 for u in sam marco; do mayNot $u "update tickets set status = 'solved' where id = $tk" "only support, management and admin may set a ticket to solved"; done
 mayNot sam "insert into tickets (account_id, subject, status) values ($ac, 'x', 'closed')" "only support"
-for u in sam mia ana; do may $u "delete from accounts where id = $ac"; done
-for u in sofia marco; do mayNot $u "delete from accounts where id = $ac" "permission denied"; done
-for u in sofia mia ana; do may $u "delete from tickets where id = $tk"; done
-for u in sam marco; do mayNot $u "delete from tickets where id = $tk" "permission denied"; done
-for u in marco mia ana; do may $u "delete from leads where id = $ld"; done
-for u in sam sofia; do mayNot $u "delete from leads where id = $ld" "permission denied"; done
+# deleting goes through ccrm_delete (schema/014): nobody holds DELETE, which would also allow
+# LOCK TABLE ... ACCESS EXCLUSIVE; the department rules are the same as before
+for u in sam sofia marco mia ana; do
+    for t in accounts tickets leads interactions comments; do
+        mayNot $u "delete from $t where id = $ac" "permission denied"
+    done
+done
+for u in sam mia ana; do mayDel $u accounts $ac; done
+for u in sofia marco; do mayNotDel $u accounts $ac "only sales, management and admin"; done
+for u in sofia mia ana; do mayDel $u tickets $tk; done
+for u in sam marco; do mayNotDel $u tickets $tk "only support, management and admin"; done
+for u in marco mia ana; do mayDel $u leads $ld; done
+for u in sam sofia; do mayNotDel $u leads $ld "only marketing, management and admin"; done
+mayNotDel paul tickets $tk "only support"
 for u in marco mia ana; do may $u "insert into campaigns (name) values ('by $u')"; done
 for u in sam sofia; do mayNot $u "insert into campaigns (name) values ('by $u')" "permission denied"; done
 mayNot sam "insert into comments (entity, entity_id, body, author) values ('accounts', $ac, 'x', 'sofia')" "row-level security"
@@ -196,14 +228,19 @@ cm=$(q "select min(id) from comments where author <> 'sam' and author <> 'postgr
 cma=$(q "select author from comments where id = $cm")
 mayNot sam "update comments set body = 'edited' where id = $cm"
 may "$cma" "update comments set body = 'edited' where id = $cm"
-mayNot sam "delete from comments where id = $cm"
-may mia "delete from comments where id = $cm"
+mayNotDel sam comments $cm
+mayDel "$cma" comments $cm
+mayDel mia comments $cm
 ix=$(q "select min(id) from interactions where created_by = 'sofia'")
-mayNot sam "delete from interactions where id = $ix"
-may sofia "delete from interactions where id = $ix"
-may mia "delete from interactions where id = $ix"
-mayNot sam "insert into inbox (login, kind, from_login) values ('marco', 'handoff', 'sofia')" "row-level security"
-may sam "insert into inbox (login, kind, from_login, note) values ('marco', 'handoff', 'sam', 'over to you')"
+mayNotDel sam interactions $ix
+mayDel sofia interactions $ix
+mayDel mia interactions $ix
+# inbox entries: only through ccrm_inbox_put, in one's own name (schema/014)
+mayNot sam "insert into inbox (login, kind, from_login) values ('marco', 'handoff', 'sofia')" "permission denied"
+mayNot sam "insert into inbox (login, kind, from_login, note) values ('marco', 'handoff', 'sam', 'over to you')" "permission denied"
+as sam -c "select ccrm_inbox_put('marco', 'handoff', NULL, NULL, 'over to you')" >/dev/null
+check "an inbox entry written through ccrm_inbox_put names its real sender" \
+    test "$(q "select from_login from inbox where login = 'marco' and note = 'over to you'")" = sam
 ib=$(q "select min(id) from inbox where login = 'marco'")
 may marco "update inbox set read_at = now() where id = $ib"
 mayNot sam "update inbox set read_at = now() where id = $ib"
@@ -244,10 +281,12 @@ bad=$(q "select string_agg(p.oid::regprocedure::text, ', ') from pg_proc p join 
          where s.nspname = 'public' and p.prosecdef
            and (p.proacl is null or exists (select 1 from aclexplode(p.proacl) a where a.grantee = 0 and a.privilege_type = 'EXECUTE'))")
 check "no SECURITY DEFINER function is executable by PUBLIC (bad: ${bad:-none})" test -z "$bad"
-bad=$(q "select string_agg(p.oid::regprocedure::text, ', ') from pg_proc p join pg_namespace s on s.oid = p.pronamespace
+bad=$(q "select string_agg(p.oid::regprocedure::text, ', ' order by 1) from pg_proc p join pg_namespace s on s.oid = p.pronamespace
          where s.nspname = 'public' and p.prosecdef and pg_get_function_result(p.oid) <> 'trigger'
-           and (has_function_privilege('paul', p.oid, 'EXECUTE') or has_function_privilege('sam', p.oid, 'EXECUTE'))")
-check "partners and ordinary staff execute no SECURITY DEFINER function directly (bad: ${bad:-none})" test -z "$bad"
+           and (has_function_privilege('paul', p.oid, 'EXECUTE') or has_function_privilege('sam', p.oid, 'EXECUTE'))
+           and p.proname not in ('ccrm_delete', 'ccrm_import_begin', 'ccrm_import_note',
+                                 'ccrm_import_revert', 'ccrm_inbox_put', 'ccrm_presence_clear')")
+check "partners and ordinary staff execute only the definer functions meant for them (bad: ${bad:-none})" test -z "$bad"
 for u in paul sam; do
     check "$u cannot create objects in schema public" test "$(q "select has_schema_privilege('$u', 'public', 'CREATE')")" = f
 done

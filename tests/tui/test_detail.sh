@@ -206,7 +206,7 @@ keys Enter
 wait_for "People (2)" 5 || fail "the account again"
 keys j Enter
 wait_for "contact #$greta" 5 || fail "Greta again"
-as sam "delete from contacts where id = $greta"
+as sam "select ccrm_delete('contacts', $greta)" # deletes go through ccrm_delete (schema/014)
 check "a record deleted elsewhere says so, live" wait_for "this contact no longer exists" 5
 keys q q q
 for i in $(seq 100); do pane_dead && break; sleep 0.05; done

@@ -1,0 +1,274 @@
+-- ccrm schema functions: Records: what they are called, whether the caller may see one and under
+-- which account, the stamps and optimistic locking every row gets, the department rules on
+-- values, deleting.
+--
+-- The current definition of each function below; the only one. `ccrm --migrate` applies every
+-- file of schema/functions/ before and after the pending numbered migrations, in their
+-- transaction (docs/architecture.md, "Schema"). EXECUTE is PostgreSQL's default (PUBLIC) unless
+-- ccrm_set_execute() below a function says who may call it.
+
+-- The word for one record of a table, for messages ("deal #4 not found").
+CREATE OR REPLACE FUNCTION ccrm_entity_noun(p_entity text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE p_entity
+        WHEN 'accounts' THEN 'account'
+        WHEN 'contacts' THEN 'contact'
+        WHEN 'leads' THEN 'lead'
+        WHEN 'opportunities' THEN 'deal'
+        WHEN 'tickets' THEN 'ticket'
+        WHEN 'interactions' THEN 'interaction'
+        WHEN 'campaigns' THEN 'campaign'
+        ELSE coalesce(p_entity, 'record')
+    END
+$$;
+
+-- May the caller see this record? Asked by reading the record through the caller's own
+-- row-level security, so it is the record's policy itself. A table the caller may not read at
+-- all (a partner and campaigns) answers false instead of raising. Comments, chat, presence and
+-- inbox policies use it for the record they hang off.
+CREATE OR REPLACE FUNCTION ccrm_record_exists(p_entity text, p_id bigint) RETURNS boolean
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    IF p_entity IS NULL OR p_id IS NULL
+       OR p_entity NOT IN ('accounts', 'contacts', 'leads', 'opportunities', 'tickets',
+                           'interactions', 'campaigns')
+       OR NOT has_table_privilege(('public.' || p_entity)::regclass, 'SELECT') THEN
+        RETURN false;
+    END IF;
+    CASE p_entity
+        WHEN 'accounts' THEN RETURN EXISTS (SELECT 1 FROM accounts r WHERE r.id = p_id);
+        WHEN 'contacts' THEN RETURN EXISTS (SELECT 1 FROM contacts r WHERE r.id = p_id);
+        WHEN 'leads' THEN RETURN EXISTS (SELECT 1 FROM leads r WHERE r.id = p_id);
+        WHEN 'opportunities' THEN RETURN EXISTS (SELECT 1 FROM opportunities r WHERE r.id = p_id);
+        WHEN 'tickets' THEN RETURN EXISTS (SELECT 1 FROM tickets r WHERE r.id = p_id);
+        WHEN 'interactions' THEN RETURN EXISTS (SELECT 1 FROM interactions r WHERE r.id = p_id);
+        ELSE RETURN EXISTS (SELECT 1 FROM campaigns r WHERE r.id = p_id);
+    END CASE;
+END
+$$;
+
+-- The account a record hangs off in the sense of the partner policies of 004 (the row's own
+-- account_id; the id itself for accounts; NULL for campaigns and unknown or invisible rows).
+-- A partner sees a record exactly when this account is shared with its organisation.
+CREATE OR REPLACE FUNCTION ccrm_record_account(p_entity text, p_id bigint) RETURNS bigint
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+    SELECT CASE p_entity
+        WHEN 'accounts' THEN (SELECT r.id FROM accounts r WHERE r.id = p_id)
+        WHEN 'contacts' THEN (SELECT r.account_id FROM contacts r WHERE r.id = p_id)
+        WHEN 'leads' THEN (SELECT r.account_id FROM leads r WHERE r.id = p_id)
+        WHEN 'opportunities' THEN (SELECT r.account_id FROM opportunities r WHERE r.id = p_id)
+        WHEN 'tickets' THEN (SELECT r.account_id FROM tickets r WHERE r.id = p_id)
+        WHEN 'interactions' THEN (SELECT r.account_id FROM interactions r WHERE r.id = p_id)
+    END
+$$;
+
+-- The account whose sharing decides whether a partner sees a record: its own account_id (an
+-- account's own id), exactly what the record's partner policy (004) tests. NULL for campaigns,
+-- for a record without one and for one the caller cannot see. ccrm_entity_account() (001) used
+-- to fall back on a lead's or ticket's contact, which made events, comments, chat and presence
+-- of an unshared lead visible to a partner; it is now this function under its old name.
+CREATE OR REPLACE FUNCTION ccrm_entity_account(p_entity text, p_id bigint) RETURNS bigint
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, public, pg_temp
+AS $$ SELECT public.ccrm_record_account(p_entity, p_id) $$;
+
+CREATE OR REPLACE FUNCTION ccrm_stamp() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        NEW.created_at := now();
+        NEW.created_by := ccrm_actor();
+        NEW.updated_at := NEW.created_at;
+        NEW.updated_by := NEW.created_by;
+        NEW.version := 1;
+        RETURN NEW;
+    END IF;
+    -- UPDATE: a writer either leaves version alone (it is bumped) or sets it to the value it
+    -- read; any other value means the row changed since it was read.
+    IF NEW.version IS DISTINCT FROM OLD.version THEN
+        RAISE EXCEPTION 'record was changed by someone else (version %, you had %)',
+                        OLD.version, NEW.version
+            USING ERRCODE = 'CR001',
+                  DETAIL = format('%s %s was last changed by %s at %s', TG_TABLE_NAME, OLD.id,
+                                  OLD.updated_by, OLD.updated_at),
+                  HINT = 'Reload the record, then apply your change again.',
+                  SCHEMA = TG_TABLE_SCHEMA,
+                  TABLE = TG_TABLE_NAME,
+                  COLUMN = 'version';
+    END IF;
+    NEW.version := OLD.version + 1;
+    NEW.created_at := OLD.created_at;
+    NEW.created_by := OLD.created_by;
+    NEW.updated_at := now();
+    NEW.updated_by := ccrm_actor();
+    RETURN NEW;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_stamp()');
+
+-- A ticket or interaction logged against a contact (or a deal, ticket, lead) lands on the
+-- customer's timeline even when the writer did not name the account.
+CREATE OR REPLACE FUNCTION ccrm_fill_account() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    IF TG_TABLE_NAME = 'interactions' THEN
+        IF NEW.contact_id IS NULL AND NEW.ticket_id IS NOT NULL THEN
+            SELECT t.contact_id INTO NEW.contact_id FROM tickets t WHERE t.id = NEW.ticket_id;
+        END IF;
+        IF NEW.contact_id IS NULL AND NEW.lead_id IS NOT NULL THEN
+            SELECT l.contact_id INTO NEW.contact_id FROM leads l WHERE l.id = NEW.lead_id;
+        END IF;
+        IF NEW.account_id IS NULL AND NEW.opportunity_id IS NOT NULL THEN
+            SELECT o.account_id INTO NEW.account_id FROM opportunities o
+             WHERE o.id = NEW.opportunity_id;
+        END IF;
+        IF NEW.account_id IS NULL AND NEW.ticket_id IS NOT NULL THEN
+            SELECT t.account_id INTO NEW.account_id FROM tickets t WHERE t.id = NEW.ticket_id;
+        END IF;
+        IF NEW.account_id IS NULL AND NEW.lead_id IS NOT NULL THEN
+            SELECT l.account_id INTO NEW.account_id FROM leads l WHERE l.id = NEW.lead_id;
+        END IF;
+    END IF;
+    IF NEW.account_id IS NULL AND NEW.contact_id IS NOT NULL THEN
+        SELECT c.account_id INTO NEW.account_id FROM contacts c WHERE c.id = NEW.contact_id;
+    END IF;
+    RETURN NEW;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_fill_account()');
+
+CREATE OR REPLACE FUNCTION ccrm_rule_ticket_status() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    IF NEW.status IN ('solved', 'closed')
+       AND (TG_OP = 'INSERT' OR OLD.status IS DISTINCT FROM NEW.status)
+       AND NOT ccrm_in_dept('support', 'management') THEN
+        RAISE EXCEPTION 'only support, management and admin may set a ticket to %', NEW.status
+            USING ERRCODE = '42501',
+                  HINT = 'Hand the ticket off to support to solve or close it.';
+    END IF;
+    RETURN NEW;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_rule_ticket_status()');
+
+CREATE OR REPLACE FUNCTION ccrm_rule_deal_won() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    IF NEW.stage = 'won'
+       AND (TG_OP = 'INSERT' OR OLD.stage IS DISTINCT FROM NEW.stage)
+       AND NOT ccrm_in_dept('sales', 'management') THEN
+        RAISE EXCEPTION 'only sales, management and admin may move a deal to won'
+            USING ERRCODE = '42501',
+                  HINT = 'Hand the deal off to its owner in sales.';
+    END IF;
+    RETURN NEW;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_rule_deal_won()');
+
+-- Delete rows of p_entity by id, as the caller, with the department rules of 004:
+--   accounts, contacts, deals  sales, management, admin
+--   tickets                    support, management, admin
+--   leads                      marketing, management, admin
+--   campaigns, their members   marketing, management, admin
+--   interactions               any internal user their own; management and admin any
+--   comments                   their author; management and admin any
+--   inbox entries              their recipient or sender; admin any
+--   chat messages              their author (partners too)
+-- Rows the caller may not delete (someone else's comment) or that do not exist are skipped,
+-- as a DELETE skips rows its policy hides. Returns the number of rows deleted. Audit, events
+-- and cascades follow as for any DELETE, with the caller as the actor. DEFINER because nobody
+-- but the owner holds DELETE: a DELETE privilege would also allow LOCK TABLE (see 1.).
+CREATE OR REPLACE FUNCTION ccrm_delete(p_entity text, p_ids bigint[]) RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    v_who  text := ccrm_person();
+    v_any  boolean := pg_has_role(v_who, 'ccrm_management', 'USAGE')
+                      OR pg_has_role(v_who, 'ccrm_admin', 'USAGE');
+    v_mine text;   -- the rows that are the caller's own, when only those may go
+    v_n    bigint;
+BEGIN
+    IF p_entity IN ('accounts', 'contacts', 'opportunities') THEN
+        IF NOT ccrm_in_dept('sales', 'management') THEN
+            RAISE EXCEPTION 'only sales, management and admin delete %s',
+                            ccrm_entity_noun(p_entity) USING ERRCODE = '42501';
+        END IF;
+    ELSIF p_entity = 'tickets' THEN
+        IF NOT ccrm_in_dept('support', 'management') THEN
+            RAISE EXCEPTION 'only support, management and admin delete tickets'
+                USING ERRCODE = '42501';
+        END IF;
+    ELSIF p_entity IN ('leads', 'campaigns', 'campaign_members') THEN
+        IF NOT ccrm_in_dept('marketing', 'management') THEN
+            RAISE EXCEPTION 'only marketing, management and admin delete %',
+                            CASE p_entity WHEN 'leads' THEN 'leads' WHEN 'campaigns'
+                                 THEN 'campaigns' ELSE 'campaign members' END
+                USING ERRCODE = '42501';
+        END IF;
+    ELSIF p_entity = 'interactions' THEN
+        v_mine := CASE WHEN v_any THEN NULL ELSE 't.created_by = $2' END;
+    ELSIF p_entity = 'comments' THEN
+        v_mine := CASE WHEN v_any THEN NULL ELSE 't.author = $2' END;
+    ELSIF p_entity = 'inbox' THEN
+        v_mine := CASE WHEN pg_has_role(v_who, 'ccrm_admin', 'USAGE') THEN NULL
+                       ELSE '(t.login = $2 OR t.from_login = $2)' END;
+    ELSIF p_entity = 'chat_messages' THEN
+        v_mine := 't.created_by = $2';
+    ELSE
+        RAISE EXCEPTION 'cannot delete "%": not a kind of record', coalesce(p_entity, 'NULL')
+            USING ERRCODE = '22023';
+    END IF;
+    IF NOT pg_has_role(v_who, 'ccrm_internal', 'USAGE') AND p_entity <> 'chat_messages' THEN
+        RAISE EXCEPTION 'partners cannot delete %', p_entity USING ERRCODE = '42501';
+    END IF;
+    EXECUTE format('DELETE FROM public.%I t WHERE t.id = ANY ($1)%s', p_entity,
+                   coalesce(' AND ' || v_mine, ''))
+        USING p_ids, v_who;
+    GET DIAGNOSTICS v_n = ROW_COUNT;
+    RETURN v_n;
+END
+$$;
+
+-- One row, optionally at the version the caller read: a row changed since is not deleted and
+-- raises CR001 like a stale UPDATE. Returns whether it was deleted.
+CREATE OR REPLACE FUNCTION ccrm_delete(p_entity text, p_id bigint, p_version int DEFAULT NULL)
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    v_now int;
+BEGIN
+    IF p_version IS NOT NULL AND ccrm_record_exists(p_entity, p_id) THEN
+        EXECUTE format('SELECT version FROM public.%I WHERE id = $1', p_entity)
+           INTO v_now USING p_id;
+        IF v_now IS DISTINCT FROM p_version THEN
+            RAISE EXCEPTION 'record was changed by someone else (version %, you had %)',
+                            v_now, p_version
+                USING ERRCODE = 'CR001',
+                      HINT = 'Reload the record, then decide again.';
+        END IF;
+    END IF;
+    RETURN ccrm_delete(p_entity, ARRAY[p_id]) > 0;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_delete(text,bigint[])', 'ccrm_internal', 'ccrm_partner');
+SELECT ccrm_set_execute('ccrm_delete(text,bigint,integer)', 'ccrm_internal', 'ccrm_partner');

@@ -1,0 +1,206 @@
+-- ccrm schema functions: Import batches: made, counted, announced and reverted by the server.
+--
+-- The current definition of each function below; the only one. `ccrm --migrate` applies every
+-- file of schema/functions/ before and after the pending numbered migrations, in their
+-- transaction (docs/architecture.md, "Schema"). EXECUTE is PostgreSQL's default (PUBLIC) unless
+-- ccrm_set_execute() below a function says who may call it.
+
+-- The server stamps who, when and which transaction; only the importing transaction may set
+-- the counts, and a revert is recorded once, by whoever runs it, in its own transaction.
+CREATE OR REPLACE FUNCTION ccrm_import_batch_stamp() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        NEW.created_at := now();
+        NEW.created_by := ccrm_actor();
+        NEW.xid := pg_current_xact_id();
+        NEW.reverted_at := NULL;
+        NEW.reverted_by := NULL;
+        NEW.revert_xid := NULL;
+        RETURN NEW;
+    END IF;
+    NEW.id := OLD.id;
+    NEW.created_at := OLD.created_at;
+    NEW.created_by := OLD.created_by;
+    NEW.xid := OLD.xid;
+    NEW.entity := OLD.entity;
+    NEW.file_name := OLD.file_name;
+    IF OLD.xid <> pg_current_xact_id() THEN
+        NEW.inserted := OLD.inserted;
+        NEW.updated := OLD.updated;
+        NEW.skipped := OLD.skipped;
+        NEW.rejected := OLD.rejected;
+    END IF;
+    IF OLD.reverted_at IS NULL AND NEW.reverted_at IS NOT NULL THEN
+        NEW.reverted_at := now();
+        NEW.reverted_by := ccrm_actor();
+        NEW.revert_xid := pg_current_xact_id();
+    ELSE
+        NEW.reverted_at := OLD.reverted_at;
+        NEW.reverted_by := OLD.reverted_by;
+        NEW.revert_xid := OLD.revert_xid;
+    END IF;
+    RETURN NEW;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_import_batch_stamp()');
+
+-- Start an import of p_entity in the current transaction: the batch row, which makes the
+-- per-row events of this transaction's writes to p_entity (and only those) one summary event
+-- at commit, with the numbers of rows inserted and updated counted from the audit trail (not
+-- told by the client). Needs INSERT on p_entity; one batch per transaction.
+CREATE OR REPLACE FUNCTION ccrm_import_begin(p_entity text, p_file text) RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    v_who text := ccrm_person();
+    v_id  bigint;
+BEGIN
+    IF p_entity IS NULL OR p_entity NOT IN ('accounts', 'contacts', 'leads', 'opportunities',
+                                            'tickets', 'interactions') THEN
+        RAISE EXCEPTION 'cannot import "%"', coalesce(p_entity, 'NULL') USING ERRCODE = '22023';
+    END IF;
+    IF NOT has_any_column_privilege(v_who, ('public.' || p_entity)::regclass, 'INSERT') THEN
+        RAISE EXCEPTION 'permission denied to import %', p_entity USING ERRCODE = '42501';
+    END IF;
+    IF EXISTS (SELECT 1 FROM import_batches b
+                WHERE b.xid = pg_current_xact_id() OR b.revert_xid = pg_current_xact_id()) THEN
+        RAISE EXCEPTION 'this transaction is an import already' USING ERRCODE = '55000';
+    END IF;
+    INSERT INTO import_batches (entity, file_name)
+    VALUES (p_entity, nullif(left(regexp_replace(coalesce(p_file, ''), '[[:cntrl:]]+', ' ', 'g'),
+                                  200), ''))
+    RETURNING id INTO v_id;
+    RETURN v_id;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_import_begin(text,text)', 'ccrm_internal', 'ccrm_partner');
+
+-- The client's own figures for its batch (rows skipped as duplicates, rows rejected), in the
+-- importing transaction only.
+CREATE OR REPLACE FUNCTION ccrm_import_note(p_batch bigint, p_skipped bigint, p_rejected bigint)
+RETURNS void
+LANGUAGE sql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+    UPDATE import_batches SET skipped = greatest(p_skipped, 0), rejected = greatest(p_rejected, 0)
+     WHERE id = p_batch AND xid = pg_current_xact_id() AND created_by = ccrm_person();
+$$;
+SELECT ccrm_set_execute('ccrm_import_note(bigint,bigint,bigint)', 'ccrm_internal', 'ccrm_partner');
+
+-- The summary event of an import or a revert, at commit. The counts are the server's: the
+-- audit rows of the batch's transaction for its table.
+CREATE OR REPLACE FUNCTION ccrm_import_event() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    v_actor text := ccrm_person();
+    v_dept  text;
+    b       import_batches;
+    v_n     bigint;
+    v_what  text;
+BEGIN
+    SELECT * INTO b FROM import_batches WHERE id = NEW.id;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'INSERT' THEN
+        UPDATE import_batches x
+           SET inserted = (SELECT count(*) FROM audit a
+                            WHERE a.xid = b.xid AND a.entity = b.entity AND a.op = 'insert'),
+               updated = (SELECT count(*) FROM audit a
+                           WHERE a.xid = b.xid AND a.entity = b.entity AND a.op = 'update')
+         WHERE x.id = b.id
+        RETURNING * INTO b;
+    END IF;
+    SELECT u.department INTO v_dept FROM users u WHERE u.login = v_actor;
+    v_n := b.inserted + b.updated;
+    v_what := to_char(v_n, 'FM999,999,999,990') || ' ' || b.entity
+              || coalesce(' from ' || b.file_name, '');
+    INSERT INTO events (actor, department, entity, op, summary, row_count)
+    VALUES (v_actor, v_dept, b.entity, 'bulk',
+            CASE TG_OP
+                WHEN 'INSERT' THEN 'imported ' || v_what || ' (batch ' || b.id
+                                   || CASE WHEN b.updated > 0
+                                           THEN '; ' || to_char(b.updated, 'FM999,999,999,990')
+                                                || ' updated' ELSE '' END || ')'
+                ELSE 'reverted import batch ' || b.id || ' (' || v_what || ')'
+            END,
+            least(v_n, 2147483647)::int);
+    PERFORM pg_notify('ccrm', '');
+    RETURN NULL;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_import_event()');
+
+-- Undo an import (ccrm --revert): the rows it inserted are deleted, the rows it updated get
+-- their earlier values back, in one transaction, refused when any of them changed since.
+-- The batch's importer or an admin. DEFINER for the deletes (see 1.); the restoring UPDATE
+-- still meets the department rules (they decide on the caller: ccrm_in_dept).
+CREATE OR REPLACE FUNCTION ccrm_import_revert(p_batch bigint) RETURNS text
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    v_who  text := ccrm_person();
+    b      import_batches;
+    v_bad  text;
+    v_cols text;
+    v_del  bigint;
+    v_res  bigint;
+BEGIN
+    SELECT * INTO b FROM import_batches x WHERE x.id = p_batch FOR UPDATE;
+    IF NOT FOUND OR (b.created_by <> v_who AND NOT pg_has_role(v_who, 'ccrm_admin', 'USAGE')) THEN
+        RAISE EXCEPTION 'import batch % does not exist (or is not yours)', p_batch
+            USING ERRCODE = 'P0002';
+    END IF;
+    IF b.reverted_at IS NOT NULL THEN
+        RAISE EXCEPTION 'import batch % was already reverted by % at %', p_batch, b.reverted_by,
+                        to_char(b.reverted_at, 'YYYY-MM-DD HH24:MI:SS')
+            USING ERRCODE = '55000';
+    END IF;
+    EXECUTE format($q$
+        SELECT a.entity_id || coalesce(' (' || ccrm_event_summary($2, to_jsonb(t)) || ')', '')
+               || CASE WHEN t.id IS NULL THEN ' was deleted after the import'
+                       ELSE ' was changed after the import by ' || t.updated_by || ' at '
+                            || to_char(t.updated_at, 'YYYY-MM-DD HH24:MI:SS') END
+          FROM audit a LEFT JOIN public.%I t ON t.id = a.entity_id
+         WHERE a.xid = $1 AND a.entity = $2 AND a.op IN ('insert', 'update')
+           AND ((t.id IS NULL AND a.op = 'update') OR t.version <> (a.new_row->>'version')::int)
+         ORDER BY a.entity_id LIMIT 1$q$, b.entity)
+       INTO v_bad USING b.xid, b.entity;
+    IF v_bad IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot revert import batch %: % %; nothing reverted', p_batch,
+                        b.entity, v_bad
+            USING ERRCODE = '55000';
+    END IF;
+    UPDATE import_batches x SET reverted_at = now() WHERE x.id = p_batch;
+    EXECUTE format('DELETE FROM public.%I t USING audit a WHERE a.xid = $1 AND a.entity = $2'
+                   ' AND a.op = ''insert'' AND t.id = a.entity_id', b.entity)
+        USING b.xid, b.entity;
+    GET DIAGNOSTICS v_del = ROW_COUNT;
+    SELECT string_agg(format('%I = r.%I', a.attname, a.attname), ', ' ORDER BY a.attnum)
+      INTO v_cols
+      FROM pg_attribute a
+     WHERE a.attrelid = ('public.' || b.entity)::regclass AND a.attnum > 0
+       AND NOT a.attisdropped AND a.attgenerated = '' AND a.attidentity = ''
+       AND a.attname NOT IN ('created_at', 'created_by', 'updated_at', 'updated_by', 'version');
+    EXECUTE format('UPDATE public.%I t SET %s FROM audit a,'
+                   ' jsonb_populate_record(NULL::public.%I, a.old_row) r'
+                   ' WHERE a.xid = $1 AND a.entity = $2 AND a.op = ''update'''
+                   ' AND t.id = a.entity_id', b.entity, v_cols, b.entity)
+        USING b.xid, b.entity;
+    GET DIAGNOSTICS v_res = ROW_COUNT;
+    RETURN format('reverted import batch %s (%s from %s): %s deleted, %s restored', p_batch,
+                  b.entity, coalesce(b.file_name, ''), v_del, v_res);
+END
+$$;
+SELECT ccrm_set_execute('ccrm_import_revert(bigint)', 'ccrm_internal', 'ccrm_partner');

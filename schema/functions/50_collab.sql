@@ -1,0 +1,489 @@
+-- ccrm schema functions: Collaboration: comments and @mentions, the inbox, assignments and hand-
+-- offs, lead conversion, the sales signal.
+--
+-- The current definition of each function below; the only one. `ccrm --migrate` applies every
+-- file of schema/functions/ before and after the pending numbered migrations, in their
+-- transaction (docs/architecture.md, "Schema"). EXECUTE is PostgreSQL's default (PUBLIC) unless
+-- ccrm_set_execute() below a function says who may call it.
+
+-- The name a deal made from this lead gets when none is given: "<company> – new deal", the
+-- company being the lead's company, else its account's name, else the person.
+CREATE OR REPLACE FUNCTION ccrm_lead_deal_name(p_lead bigint) RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+    SELECT coalesce(nullif(btrim(l.company), ''),
+                    (SELECT a.name FROM accounts a WHERE a.id = l.account_id),
+                    nullif(btrim(concat_ws(' ', l.first_name, l.last_name)), ''),
+                    l.email) || ' – new deal'
+      FROM leads l
+     WHERE l.id = p_lead
+$$;
+
+-- One inbox line from a free text: whitespace folded, at most 200 characters.
+CREATE OR REPLACE FUNCTION ccrm_inbox_note(p_text text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN length(t) > 200 THEN left(t, 199) || '…' ELSE nullif(t, '') END
+      FROM (SELECT btrim(regexp_replace(p_text, '\s+', ' ', 'g')) AS t) s
+$$;
+
+-- Put one entry in p_login's inbox from the caller. Returns true when written, false when not
+-- (the recipient is the caller, or the caller has sent that recipient 30 entries in the last
+-- ten minutes: the bound). Refused: partners as senders, unknown or disabled recipients, a
+-- partner recipient for a record its organisation does not see, a record that does not exist,
+-- an 'assignment' to someone who is not the record's owner now, a 'mention' without a comment
+-- the caller wrote on the record mentioning the recipient. ccrm_assign, ccrm_ticket_signal and
+-- the comment trigger call it; it is also the only way for psql.
+CREATE OR REPLACE FUNCTION ccrm_inbox_put(p_login text, p_kind text, p_entity text, p_id bigint,
+                               p_note text) RETURNS boolean
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    v_from text := ccrm_person();
+    v_org  bigint;
+    v_owner text;
+BEGIN
+    IF NOT pg_has_role(v_from, 'ccrm_internal', 'USAGE') THEN
+        RAISE EXCEPTION 'partners cannot write to anyone''s inbox' USING ERRCODE = '42501';
+    END IF;
+    IF p_kind IS NULL OR p_kind NOT IN ('mention', 'assignment', 'handoff') THEN
+        RAISE EXCEPTION 'unknown inbox entry kind "%"', coalesce(p_kind, 'NULL')
+            USING ERRCODE = '22023', HINT = 'Kinds: mention, assignment, handoff.';
+    END IF;
+    IF (p_entity IS NULL) <> (p_id IS NULL)
+       OR (p_entity IS NOT NULL AND NOT ccrm_record_exists(p_entity, p_id)) THEN
+        RAISE EXCEPTION '% #% not found', ccrm_entity_noun(p_entity), p_id
+            USING ERRCODE = 'P0002';
+    END IF;
+    SELECT u.partner_org_id INTO v_org FROM users u WHERE u.login = p_login AND u.active;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no active user "%"', p_login USING ERRCODE = '22023';
+    END IF;
+    IF v_org IS NOT NULL
+       AND (p_entity IS NULL
+            OR NOT EXISTS (SELECT 1 FROM account_shares s
+                            WHERE s.partner_org_id = v_org
+                              AND s.account_id = ccrm_record_account(p_entity, p_id))) THEN
+        RAISE EXCEPTION 'user "%" is a partner who cannot see % #%', p_login,
+                        ccrm_entity_noun(p_entity), p_id
+            USING ERRCODE = '42501';
+    END IF;
+    IF p_kind = 'assignment' THEN
+        EXECUTE format('SELECT %I FROM public.%I WHERE id = $1',
+                       CASE WHEN p_entity = 'tickets' THEN 'assignee' ELSE 'owner' END, p_entity)
+           INTO v_owner USING p_id;
+        IF v_owner IS DISTINCT FROM p_login THEN
+            RAISE EXCEPTION 'an assignment goes to the owner of % #%', ccrm_entity_noun(p_entity),
+                            p_id
+                USING ERRCODE = '22023', HINT = 'Assign the record with ccrm_assign().';
+        END IF;
+    ELSIF p_kind = 'mention'
+          AND NOT EXISTS (SELECT 1 FROM mentions m JOIN comments c ON c.id = m.comment_id
+                           WHERE m.login = p_login AND c.created_by = v_from
+                             AND c.entity = p_entity AND c.entity_id = p_id) THEN
+        RAISE EXCEPTION 'no comment of yours on % #% mentions %', ccrm_entity_noun(p_entity),
+                        p_id, p_login
+            USING ERRCODE = '22023';
+    END IF;
+    IF p_login = v_from
+       OR (SELECT count(*) FROM inbox i
+            WHERE i.from_login = v_from AND i.login = p_login
+              AND i.created_at > now() - interval '10 minutes') >= 30 THEN
+        RETURN false;
+    END IF;
+    INSERT INTO inbox (login, kind, entity, entity_id, from_login, note)
+    VALUES (p_login, p_kind, p_entity, p_id, v_from, ccrm_inbox_note(p_note));
+    RETURN true;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_inbox_put(text,text,text,bigint,text)', 'ccrm_internal');
+
+CREATE OR REPLACE FUNCTION ccrm_comment_target() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    IF NOT ccrm_record_exists(NEW.entity, NEW.entity_id) THEN
+        RAISE EXCEPTION '% #% not found', ccrm_entity_noun(NEW.entity), NEW.entity_id
+            USING ERRCODE = 'P0002',
+                  HINT = 'A comment is written on a record that exists and that you can see.';
+    END IF;
+    RETURN NEW;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_comment_target()');
+
+-- After a comment is written (or its text edited): every "@login" word naming an active user
+-- becomes a mentions row and, for anyone but the author, an inbox entry through
+-- ccrm_inbox_put (kind 'mention', about
+-- the commented record, from the author, the comment shortened as its note). Unknown logins,
+-- disabled users and e-mail addresses (a letter before the @) are ignored; a login named
+-- twice counts once; an edit notifies only people not mentioned before. A partner user is
+-- mentioned only if its organisation sees the record, so no inbox row ever points a partner
+-- at something it cannot open.
+CREATE OR REPLACE FUNCTION ccrm_comment_mentions() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    v_account bigint;
+    v_login text;
+BEGIN
+    IF NEW.body !~ '@' THEN
+        RETURN NULL;
+    END IF;
+    v_account := ccrm_record_account(NEW.entity, NEW.entity_id);
+    FOR v_login IN
+        WITH named AS (
+            SELECT DISTINCT lower(m[1]) AS login
+              FROM regexp_matches(NEW.body, '(?:^|[^[:alnum:]_.@])@([[:alnum:]_]+)', 'g') m
+        )
+        INSERT INTO mentions (comment_id, login)
+        SELECT NEW.id, u.login
+          FROM named n
+          JOIN users u ON u.login = n.login
+         WHERE u.active
+           AND (u.partner_org_id IS NULL
+                OR EXISTS (SELECT 1 FROM account_shares s
+                            WHERE s.account_id = v_account
+                              AND s.partner_org_id = u.partner_org_id))
+         ORDER BY u.login
+        ON CONFLICT (comment_id, login) DO NOTHING
+        RETURNING login
+    LOOP
+        IF v_login <> NEW.author THEN
+            PERFORM ccrm_inbox_put(v_login, 'mention', NEW.entity, NEW.entity_id, NEW.body);
+        END IF;
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_comment_mentions()');
+
+-- Writers that record mentions themselves (scripts written before migration 006, the demo
+-- data) keep working: a mention already recorded is skipped instead of failing the unique
+-- key, and the same mention notification (person, record, author) written twice in one
+-- transaction lands in the inbox once.
+CREATE OR REPLACE FUNCTION ccrm_mention_once() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    IF TG_TABLE_NAME = 'mentions' THEN
+        IF EXISTS (SELECT 1 FROM mentions m
+                    WHERE m.comment_id = NEW.comment_id AND m.login = NEW.login) THEN
+            RETURN NULL;
+        END IF;
+    ELSIF EXISTS (SELECT 1 FROM inbox i
+                   WHERE i.login = NEW.login AND i.kind = 'mention'
+                     AND i.entity IS NOT DISTINCT FROM NEW.entity
+                     AND i.entity_id IS NOT DISTINCT FROM NEW.entity_id
+                     AND i.from_login IS NOT DISTINCT FROM NEW.from_login
+                     AND i.created_at = now() AND i.read_at IS NULL) THEN
+        RETURN NULL;
+    END IF;
+    RETURN NEW;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_mention_once()');
+
+CREATE OR REPLACE FUNCTION ccrm_inbox_read_rule() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    IF NEW.read_at IS DISTINCT FROM OLD.read_at AND OLD.login <> current_user
+       AND NOT ccrm_in_dept('admin') THEN
+        RAISE EXCEPTION 'only its recipient marks an inbox item read or unread'
+            USING ERRCODE = '42501';
+    END IF;
+    RETURN NEW;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_inbox_read_rule()');
+
+-- Assign and hand off
+--
+-- ccrm_assign(entity, id, to, note, handoff) → number of inbox rows written
+--   to = a login (a leading @ is allowed) or a department: sales, support, marketing,
+--   management (a department name wins over a login of the same name).
+--   * a person: the record's owner (tickets: assignee) becomes that login, by an ordinary
+--     UPDATE (stamp, version, audit, events; nothing when it is already theirs), and they get
+--     an inbox row, kind 'assignment' (handoff false) or 'handoff' (true), with the note.
+--     Assigning to oneself takes the record without an inbox row. Only active internal users
+--     own records: a partner is refused (mention them in a comment instead).
+--   * a department (handoff only): a 'handoff' inbox row for each of its active users except
+--     the caller; the owner stays. A department with nobody else in it is refused, so a
+--     hand-off never silently reaches no one.
+--   Inbox entries are written through ccrm_inbox_put (the real sender, bounded).
+--   Any internal user may assign and hand off (whoever may UPDATE the record: campaigns only
+--   marketing and management, as in 004); partners may not.
+CREATE OR REPLACE FUNCTION ccrm_assign(p_entity text, p_id bigint, p_to text,
+                                       p_note text DEFAULT NULL, p_handoff boolean DEFAULT false)
+RETURNS int
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    v_to   text := lower(ltrim(btrim(coalesce(p_to, '')), '@'));
+    v_kind text := CASE WHEN p_handoff THEN 'handoff' ELSE 'assignment' END;
+    v_noun text := ccrm_entity_noun(p_entity);
+    u      record;
+    n      int := 0;
+BEGIN
+    IF p_entity IS NULL OR p_entity NOT IN ('accounts', 'contacts', 'leads', 'opportunities',
+                                            'tickets', 'campaigns') THEN
+        RAISE EXCEPTION 'cannot assign or hand off %: only accounts, contacts, leads, deals, tickets and campaigns have an owner',
+                        coalesce(p_entity, 'NULL')
+            USING ERRCODE = '22023';
+    END IF;
+    IF NOT ccrm_record_exists(p_entity, p_id) THEN
+        RAISE EXCEPTION '% #% not found', v_noun, p_id
+            USING ERRCODE = 'P0002', HINT = 'It does not exist, or you cannot see it.';
+    END IF;
+    IF NOT ccrm_is_internal() THEN
+        RAISE EXCEPTION 'partners cannot assign or hand off records'
+            USING ERRCODE = '42501';
+    END IF;
+    IF v_to = '' THEN
+        RAISE EXCEPTION 'name a person (login) or a department to %',
+                        CASE WHEN p_handoff THEN 'hand off to' ELSE 'assign to' END
+            USING ERRCODE = '22023';
+    END IF;
+
+    IF v_to IN ('sales', 'support', 'marketing', 'management') THEN
+        IF NOT coalesce(p_handoff, false) THEN
+            RAISE EXCEPTION 'cannot assign % #% to the % department: an owner is one person',
+                            v_noun, p_id, v_to
+                USING ERRCODE = '22023',
+                      HINT = 'Hand it off to the department instead, or name a person.';
+        END IF;
+        FOR u IN SELECT u2.login FROM users u2
+                  WHERE u2.department = v_to AND u2.active AND u2.login <> current_user
+                  ORDER BY u2.login
+        LOOP
+            n := n + 1;
+            PERFORM ccrm_inbox_put(u.login, 'handoff', p_entity, p_id, p_note);
+        END LOOP;
+        IF n = 0 THEN
+            RAISE EXCEPTION 'nobody else is active in the % department', v_to
+                USING ERRCODE = '22023';
+        END IF;
+        RETURN n;
+    END IF;
+
+    SELECT x.login, x.active, x.department INTO u FROM users x WHERE x.login = v_to;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no user or department "%"', btrim(p_to)
+            USING ERRCODE = '22023',
+                  HINT = 'Name a login, or one of the departments sales, support, marketing, management.';
+    END IF;
+    IF NOT u.active THEN
+        RAISE EXCEPTION 'user "%" is disabled', u.login USING ERRCODE = '22023';
+    END IF;
+    IF u.department = 'partner' THEN
+        RAISE EXCEPTION 'user "%" is a partner: only internal users own records', u.login
+            USING ERRCODE = '22023', HINT = 'Mention them in a comment instead.';
+    END IF;
+
+    CASE p_entity
+        WHEN 'accounts' THEN
+            UPDATE accounts SET owner = v_to WHERE id = p_id AND owner IS DISTINCT FROM v_to;
+        WHEN 'contacts' THEN
+            UPDATE contacts SET owner = v_to WHERE id = p_id AND owner IS DISTINCT FROM v_to;
+        WHEN 'leads' THEN
+            UPDATE leads SET owner = v_to WHERE id = p_id AND owner IS DISTINCT FROM v_to;
+        WHEN 'opportunities' THEN
+            UPDATE opportunities SET owner = v_to WHERE id = p_id AND owner IS DISTINCT FROM v_to;
+        WHEN 'tickets' THEN
+            UPDATE tickets SET assignee = v_to WHERE id = p_id AND assignee IS DISTINCT FROM v_to;
+        WHEN 'campaigns' THEN
+            UPDATE campaigns SET owner = v_to WHERE id = p_id AND owner IS DISTINCT FROM v_to;
+    END CASE;
+
+    IF v_to <> current_user THEN
+        PERFORM ccrm_inbox_put(v_to, v_kind, p_entity, p_id, p_note);
+        n := 1;
+    END IF;
+    RETURN n;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_assign(text,bigint,text,text,boolean)', 'ccrm_internal', 'ccrm_partner');
+
+CREATE OR REPLACE FUNCTION ccrm_convert_lead(p_lead bigint, p_deal_name text DEFAULT NULL,
+                                  p_amount numeric DEFAULT NULL)
+RETURNS TABLE (account_id bigint, contact_id bigint, opportunity_id bigint)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    l         leads%ROWTYPE;
+    v_acc     bigint;
+    v_con     bigint;
+    v_con_acc bigint;
+    v_opp     bigint;
+    v_owner   text;
+    v_name    text := nullif(btrim(p_deal_name), '');
+BEGIN
+    IF NOT ccrm_record_exists('leads', p_lead) THEN
+        RAISE EXCEPTION 'lead #% not found', p_lead
+            USING ERRCODE = 'P0002', HINT = 'It does not exist, or you cannot see it.';
+    END IF;
+    IF NOT ccrm_is_internal() THEN
+        RAISE EXCEPTION 'partners cannot convert leads' USING ERRCODE = '42501';
+    END IF;
+    IF p_amount < 0 THEN
+        RAISE EXCEPTION 'the amount of a deal cannot be negative' USING ERRCODE = '22023';
+    END IF;
+    SELECT * INTO l FROM leads x WHERE x.id = p_lead FOR UPDATE;
+    IF NOT FOUND THEN -- removed meanwhile
+        RAISE EXCEPTION 'lead #% not found', p_lead USING ERRCODE = 'P0002';
+    END IF;
+    IF l.status = 'converted' THEN
+        RAISE EXCEPTION 'lead #% is already converted', p_lead
+            USING ERRCODE = '55000',
+                  DETAIL = format('It went to account #%s%s.', coalesce(l.account_id::text, '?'),
+                                  coalesce(', contact #' || l.contact_id, ''));
+    END IF;
+    v_owner := coalesce(l.owner, current_user);
+
+    IF l.contact_id IS NOT NULL THEN
+        SELECT c.id, c.account_id INTO v_con, v_con_acc FROM contacts c WHERE c.id = l.contact_id;
+    END IF;
+    IF v_con IS NULL AND l.email IS NOT NULL THEN
+        SELECT c.id, c.account_id INTO v_con, v_con_acc
+          FROM contacts c WHERE lower(c.email) = lower(l.email);
+    END IF;
+
+    v_acc := coalesce(l.account_id, v_con_acc);
+    IF v_acc IS NULL THEN
+        INSERT INTO accounts (name, owner)
+        VALUES (coalesce(nullif(btrim(l.company), ''),
+                         nullif(btrim(concat_ws(' ', l.first_name, l.last_name)), ''), l.email),
+                v_owner)
+        RETURNING id INTO v_acc;
+    END IF;
+
+    IF v_con IS NULL AND coalesce(l.last_name, l.first_name, l.email) IS NOT NULL THEN
+        INSERT INTO contacts (account_id, first_name, last_name, email, owner)
+        VALUES (v_acc, l.first_name, l.last_name, l.email, v_owner)
+        RETURNING id INTO v_con;
+    ELSIF v_con IS NOT NULL AND v_con_acc IS NULL THEN
+        UPDATE contacts c SET account_id = v_acc WHERE c.id = v_con;
+    END IF;
+
+    IF v_name IS NOT NULL OR p_amount IS NOT NULL THEN
+        INSERT INTO opportunities (account_id, name, stage, amount, owner)
+        VALUES (v_acc, coalesce(v_name, ccrm_lead_deal_name(p_lead)), 'prospecting', p_amount,
+                v_owner)
+        RETURNING id INTO v_opp;
+    END IF;
+
+    UPDATE leads x SET status = 'converted', contact_id = v_con, account_id = v_acc
+     WHERE x.id = p_lead;
+
+    account_id := v_acc;
+    contact_id := v_con;
+    opportunity_id := v_opp;
+    RETURN NEXT;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_convert_lead(bigint,text,numeric)', 'ccrm_internal', 'ccrm_partner');
+
+-- Support's sales signal on a ticket
+--
+-- ccrm_ticket_signal(ticket, note) → the lead's id
+--   The ticket's person is its contact (a ticket without one is refused, 55000). Their lead
+--   is the one with that contact_id, else the one with the contact's e-mail
+--   (case-insensitive); an open lead is preferred to a converted one, then the newest.
+--   * found: score + 10 (at most 100); status new/unqualified → 'contacted' (the person is
+--     talking to us and showed interest), other statuses stay (a converted lead stays
+--     converted: the signal then is about an existing customer); contact_id/account_id are
+--     filled in where empty; owner unchanged;
+--   * none: a new lead from the contact (first/last name, e-mail), company = the account's
+--     name, source 'support', status 'contacted', score 10, owner NULL, linked to contact and
+--     account.
+--   Then a note (interaction kind 'note', subject "Sales signal from ticket #N", body = the
+--   note) linked to the lead, contact, ticket and account, so it shows on every one of their
+--   timelines; and a 'handoff' inbox row about the lead for every active sales user and for
+--   the lead's owner (if active, internal and not already among them), never for the caller.
+--   The inbox entries go through ccrm_inbox_put. Any internal user may signal; partners may not.
+CREATE OR REPLACE FUNCTION ccrm_ticket_signal(p_ticket bigint, p_note text DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    t       tickets%ROWTYPE;
+    c       contacts%ROWTYPE;
+    v_lead  bigint;
+    v_owner text;
+    v_acc   bigint;
+    v_body  text := nullif(btrim(p_note), '');
+    v_subj  text := format('Sales signal from ticket #%s', p_ticket);
+    v_login text;
+BEGIN
+    SELECT * INTO t FROM tickets x WHERE x.id = p_ticket;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'ticket #% not found', p_ticket
+            USING ERRCODE = 'P0002', HINT = 'It does not exist, or you cannot see it.';
+    END IF;
+    IF NOT ccrm_is_internal() THEN
+        RAISE EXCEPTION 'partners cannot send sales signals' USING ERRCODE = '42501';
+    END IF;
+    IF t.contact_id IS NULL THEN
+        RAISE EXCEPTION 'ticket #% has no contact: there is no person to make a lead of', p_ticket
+            USING ERRCODE = '55000', HINT = 'Link the ticket to a contact first.';
+    END IF;
+    SELECT * INTO c FROM contacts x WHERE x.id = t.contact_id;
+    v_acc := coalesce(t.account_id, c.account_id);
+
+    SELECT l.id, l.owner INTO v_lead, v_owner FROM leads l
+     WHERE l.contact_id = c.id
+     ORDER BY l.status = 'converted', l.id DESC
+     LIMIT 1 FOR UPDATE;
+    IF v_lead IS NULL AND c.email IS NOT NULL THEN
+        SELECT l.id, l.owner INTO v_lead, v_owner FROM leads l
+         WHERE lower(l.email) = lower(c.email)
+         ORDER BY l.status = 'converted', l.id DESC
+         LIMIT 1 FOR UPDATE;
+    END IF;
+
+    IF v_lead IS NULL THEN
+        INSERT INTO leads (first_name, last_name, email, company, source, status, score, owner,
+                           contact_id, account_id)
+        VALUES (c.first_name, c.last_name, c.email,
+                (SELECT a.name FROM accounts a WHERE a.id = v_acc), 'support', 'contacted', 10,
+                NULL, c.id, v_acc)
+        RETURNING id INTO v_lead;
+    ELSE
+        UPDATE leads l
+           SET status = CASE WHEN l.status IN ('new', 'unqualified') THEN 'contacted'
+                             ELSE l.status END,
+               score = least(l.score + 10, 100),
+               contact_id = coalesce(l.contact_id, c.id),
+               account_id = coalesce(l.account_id, v_acc)
+         WHERE l.id = v_lead;
+    END IF;
+
+    INSERT INTO interactions (kind, subject, body, lead_id, contact_id, ticket_id, account_id)
+    VALUES ('note', v_subj, v_body, v_lead, c.id, p_ticket, v_acc);
+
+    FOR v_login IN
+        SELECT u.login FROM users u
+         WHERE u.active AND u.login <> current_user
+           AND (u.department = 'sales' OR (u.login = v_owner AND u.partner_org_id IS NULL))
+         ORDER BY u.login
+    LOOP
+        PERFORM ccrm_inbox_put(v_login, 'handoff', 'leads', v_lead,
+                               v_subj || coalesce(': ' || v_body, ''));
+    END LOOP;
+    RETURN v_lead;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_ticket_signal(bigint,text)', 'ccrm_internal', 'ccrm_partner');

@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# One rule for what a partner sees (schema/014, docs/security.md §4): a record is visible when
+# its own account is shared, and everything derived from a record (events, comments, mentions,
+# chat, presence, inbox entries) is visible exactly when the record is. Records are attached to
+# accounts in every way the schema allows -- their own account shared, unshared or none, through
+# a contact, a lead, a ticket or a deal of a shared account, an account cleared later -- and for
+# every entity and every derived table the partner's view is compared with that rule.
+. "$(dirname "$0")/../lib/pg.sh"
+CCRM=${1:?usage: test_visibility.sh path/to/ccrm}
+
+pg_start_demo "$CCRM" 20
+DB="host=$PG_DIR dbname=ccrm"
+as() {
+    local u=$1
+    shift
+    psql -X -q -At -v ON_ERROR_STOP=1 "$DB user=$u" "$@"
+}
+q() { psqlc -c "$1"; }
+org=$(q "select id from partner_orgs where name = 'Nordlicht Reseller GmbH'")
+S=$(as sam -c "insert into accounts (name) values ('Vis Shared') returning id")
+U=$(as sam -c "insert into accounts (name) values ('Vis Unshared') returning id")
+"$CCRM" -d "$PG_CONN" --share "$S" --partner 'Nordlicht Reseller GmbH' >/dev/null || fail "share"
+
+# ---- records, attached in every way ----
+ins() { as sam -c "$1" | head -n 1; } # the id of one inserted row (INSERT ... RETURNING id)
+cS=$(ins "insert into contacts (account_id, last_name, email) values ($S, 'VisCS', 'vis.cs@example.org') returning id")
+cU=$(ins "insert into contacts (account_id, last_name, email) values ($U, 'VisCU', 'vis.cu@example.org') returning id")
+cN=$(ins "insert into contacts (last_name, email) values ('VisCN', 'vis.cn@example.org') returning id")
+L1=$(ins "insert into leads (last_name, account_id) values ('VisL1 own shared', $S) returning id")
+L2=$(ins "insert into leads (last_name, email, contact_id) values ('VisL2 contact shared', 'vis.l2@example.org', $cS) returning id")
+L3=$(ins "insert into leads (last_name, account_id, contact_id) values ('VisL3 own unshared', $U, $cS) returning id")
+L4=$(ins "insert into leads (last_name) values ('VisL4 none') returning id")
+L5=$(ins "insert into leads (last_name, account_id, contact_id) values ('VisL5 shared, contact not', $S, $cU) returning id")
+oS=$(ins "insert into opportunities (account_id, name) values ($S, 'VisDeal shared') returning id")
+oU=$(ins "insert into opportunities (account_id, name) values ($U, 'VisDeal unshared') returning id")
+tS=$(ins "insert into tickets (account_id, subject) values ($S, 'VisT own shared') returning id")
+tU=$(ins "insert into tickets (account_id, subject) values ($U, 'VisT own unshared') returning id")
+tC=$(ins "insert into tickets (contact_id, subject) values ($cS, 'VisT by contact') returning id")
+tN=$(ins "insert into tickets (contact_id, subject) values ($cS, 'VisT account cleared') returning id")
+as sam -c "update tickets set account_id = NULL where id = $tN"
+iS=$(ins "insert into interactions (kind, subject, account_id) values ('call', 'VisI own shared', $S) returning id")
+iU=$(ins "insert into interactions (kind, subject, account_id) values ('call', 'VisI own unshared', $U) returning id")
+iN=$(ins "insert into interactions (kind, subject) values ('note', 'VisI none') returning id")
+iL=$(ins "insert into interactions (kind, subject, lead_id) values ('note', 'VisI via lead L2', $L2) returning id")
+iT=$(ins "insert into interactions (kind, subject, ticket_id) values ('note', 'VisI via ticket tU', $tU) returning id")
+iO=$(ins "insert into interactions (kind, subject, opportunity_id) values ('note', 'VisI via deal oS', $oS) returning id")
+iC=$(ins "insert into interactions (kind, subject, contact_id) values ('email', 'VisI via contact cU', $cU) returning id")
+cp=$(as marco -c "insert into campaigns (name) values ('VisCampaign') returning id" | head -n 1)
+
+records="accounts:$S accounts:$U contacts:$cS contacts:$cU contacts:$cN leads:$L1 leads:$L2 leads:$L3
+leads:$L4 leads:$L5 opportunities:$oS opportunities:$oU tickets:$tS tickets:$tU tickets:$tC tickets:$tN
+interactions:$iS interactions:$iU interactions:$iN interactions:$iL interactions:$iT interactions:$iO
+interactions:$iC campaigns:$cp"
+
+# ---- what hangs off each: a comment, a chat message, presence, an inbox entry, a mention ----
+for r in $records; do
+    e=${r%%:*} id=${r##*:}
+    as sam -c "insert into comments (entity, entity_id, body) values ('$e', $id, 'VisComment on $e $id')" >/dev/null
+    # chat and presence are on records with a detail view (not on interactions)
+    if [ "$e" != interactions ]; then
+        as sam -c "insert into chat_messages (entity, entity_id, body) values ('$e', $id, 'VisChat on $e $id')" >/dev/null
+        # someone else's presence (another session's row, written as the superuser for sam)
+        q "insert into presence (login, backend_pid, entity, entity_id) values ('sam', $((100000 + ${#e} * 1000 + id % 1000)), '$e', $id)"
+    fi
+    # an inbox entry for the partner about it, written past ccrm_inbox_put (which would refuse
+    # the unshared ones) to test the policy alone
+    q "insert into inbox (login, kind, entity, entity_id, from_login, note) values ('paul', 'handoff', '$e', $id, 'sam', 'VisInbox on $e $id')"
+    q "insert into mentions (comment_id, login) select max(id), 'paul' from comments where entity = '$e' and entity_id = $id"
+done
+check "fixtures: every record has its comment, chat, presence and inbox entry" \
+    test "$(q "select count(*) from comments where body like 'VisComment%'")" = "$(wc -w <<<"$records")"
+
+# ---- records: the rule itself ----
+# a record is visible to the partner exactly when its own account is shared
+for r in $records; do
+    e=${r%%:*} id=${r##*:}
+    if [ "$e" = accounts ]; then own=$id; elif [ "$e" = campaigns ]; then own=; else own=$(q "select account_id from $e where id = $id"); fi
+    want=f
+    [ "$own" = "$S" ] && want=t
+    got=$(as paul -c "select ccrm_record_exists('$e', $id)")
+    check "$e #$id (own account ${own:-none}): the partner sees it: $want" test "$got" = "$want"
+    eval "vis_${e}_$id=$want"
+done
+check "the lead without an account but with a shared contact is not visible" test "$(as paul -c "select count(*) from leads where id = $L2")" = 0
+check "the ticket whose account was cleared is not visible" test "$(as paul -c "select count(*) from tickets where id = $tN")" = 0
+
+# ---- everything derived, compared with its record, both ways ----
+for r in $records; do
+    e=${r%%:*} id=${r##*:}
+    want=$(eval echo "\$vis_${e}_$id")
+    n=$([ "$want" = t ] && echo 1 || echo 0)
+    m=$n
+    [ "$e" = interactions ] && m=0
+    got=$(as paul -c "select (select count(*) from comments where entity = '$e' and entity_id = $id)
+                          || ',' || (select count(*) from chat_messages where entity = '$e' and entity_id = $id)
+                          || ',' || (select count(*) from presence where entity = '$e' and entity_id = $id)
+                          || ',' || (select count(*) from inbox where entity = '$e' and entity_id = $id)
+                          || ',' || (select count(*) from mentions m join comments c on c.id = m.comment_id
+                                      where c.entity = '$e' and c.entity_id = $id)")
+    check "$e #$id: comments, chat, presence, inbox, mentions visible exactly with the record ($got)" \
+        test "$got" = "$n,$m,$m,$n,$n"
+done
+
+# events: an event is visible when the row as written (the audit row of its transaction) had
+# its own account shared; for comments and chat, when their record is visible; inbox events of
+# the partner's own visible entries; nothing else
+bad=$(as paul -c "select count(*) from events" )
+want=$(q "with vis as (
+            select e.id from events e
+             where (e.entity in ('accounts', 'contacts', 'leads', 'opportunities', 'tickets', 'interactions')
+                    and exists (select 1 from audit a, account_shares s
+                                 where a.xid = e.xid and a.entity = e.entity and a.entity_id = e.entity_id
+                                   and s.partner_org_id = $org
+                                   and s.account_id = case e.entity when 'accounts' then a.entity_id
+                                         else (coalesce(a.new_row, a.old_row)->>'account_id')::bigint end))
+                or (e.entity in ('comments', 'chat_messages')
+                    and exists (select 1 from account_shares s where s.partner_org_id = $org
+                                 and s.account_id = e.account_id)
+                    and exists (select 1 from (select entity, entity_id, id from comments where e.entity = 'comments'
+                                               union all select entity, entity_id, id from chat_messages where e.entity = 'chat_messages') x
+                                 where x.id = e.entity_id
+                                   and ccrm_record_account(x.entity, x.entity_id) in (select account_id from account_shares where partner_org_id = $org)))
+                or (e.entity = 'inbox' and exists (select 1 from inbox i where i.id = e.entity_id and i.login = 'paul'
+                         and (i.entity is null or ccrm_record_account(i.entity, i.entity_id) in (select account_id from account_shares where partner_org_id = $org)))))
+          select count(*) from vis")
+check "the partner's events are exactly those the rule allows ($bad of $want)" test "$bad" = "$want"
+leak=$(as paul -c "select count(*) from events where summary ~ 'VisL2|VisL3|VisL4|VisT own unshared|VisI own unshared|VisI none|VisI via ticket tU|VisDeal unshared|VisCU|VisCN|Vis Unshared|VisCampaign|VisT account cleared'
+                    and not (entity = 'tickets' and op = 'insert' and summary = 'VisT account cleared')")
+check "no event names an invisible record (leaked: $leak)" test "$leak" = 0
+check "the partner reads no event, comment or chat of the lead it cannot read" \
+    test "$(as paul -c "select (select count(*) from events where entity = 'leads' and entity_id = $L2)
+                             + (select count(*) from comments where entity = 'leads' and entity_id = $L2)
+                             + (select count(*) from chat_messages where entity = 'leads' and entity_id = $L2)")" = 0
+check "but it does read those of the lead on the shared account" \
+    test "$(as paul -c "select (select count(*) from events where entity = 'leads' and entity_id = $L1) > 0
+                           and (select count(*) from comments where entity = 'leads' and entity_id = $L1) = 1")" = t
+
+# ---- the same through the batch command a partner would use ----
+"$CCRM" -d "$DB user=paul" --feed --limit 100000 >"$TEST_TMP/feed" 2>&1 || fail "partner --feed"
+for w in VisL2 VisL3 VisL4 'VisT own unshared' 'VisI own unshared' 'VisCampaign' 'Vis Unshared' VisCU VisCN; do
+    check "the partner's --feed never names \"$w\"" bash -c "! grep -qF -- '$w' '$TEST_TMP/feed'"
+done
+check "the partner's --feed shows the shared lead" grep -qF 'VisL1' "$TEST_TMP/feed"
+
+# ---- moving a record moves everything with it, at once ----
+as sam -c "update leads set account_id = $S where id = $L2"
+check "once the lead's own account is shared, its comments and chat are visible" \
+    test "$(as paul -c "select (select count(*) from comments where entity = 'leads' and entity_id = $L2)
+                             + (select count(*) from chat_messages where entity = 'leads' and entity_id = $L2)")" = 2
+as sam -c "update leads set account_id = NULL where id = $L2"
+check "and invisible again when it leaves" \
+    test "$(as paul -c "select (select count(*) from comments where entity = 'leads' and entity_id = $L2)
+                             + (select count(*) from chat_messages where entity = 'leads' and entity_id = $L2)
+                             + (select count(*) from leads where id = $L2)")" = 0
+
+done_testing
