@@ -1,5 +1,5 @@
-/* Shared by the batch commands: which database to open (docs/design.md §8) and configuration loading
- * with the error printed the same way everywhere. */
+/* Shared by the batch commands: which database to open (docs/design.md §8) and configuration
+ * loading with the error printed the same way everywhere. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <sysexits.h>

@@ -108,8 +108,8 @@ cli_export_main(int argc, char **argv)
     }
     if (entity == NULL || entity_named(entity) == NULL ||
         (e = imp_entity_find(entity_named(entity)->table)) == NULL) {
-        fprintf(stderr, "ccrm: --export: unknown entity \"%s\" (known: ",
-                entity != NULL ? entity : "");
+        fprintf(stderr,
+                "ccrm: --export: unknown entity \"%s\" (known: ", entity != NULL ? entity : "");
         entities(stderr);
         fputs(")\n", stderr);
         return EX_USAGE;

@@ -120,8 +120,8 @@
         "(SELECT x.* FROM " ACCOUNT_LEADS ", LATERAL " PEOPLE_RESPONSES("lead_id")
 
 /* A contact ($1; $2 its account, $3 its e-mail): what was done with the person, under the
- * contact and under the leads that are this person (docs/design.md §5: the lead's contact, or failing
- * that the same e-mail), the person's tickets, the account's deals, campaign responses. */
+ * contact and under the leads that are this person (docs/design.md §5: the lead's contact, or
+ * failing that the same e-mail), the person's tickets, the account's deals, campaign responses. */
 #define CONTACT_LEADS                                                                              \
     "WITH pl AS MATERIALIZED ("                                                                    \
     " (SELECT l.id FROM leads l WHERE l.contact_id = $1 ORDER BY l.id DESC LIMIT 20) UNION"        \
