@@ -43,16 +43,15 @@ cli_export_main(int argc, char **argv)
 {
     enum { OPT_EXPORT = 256, OPT_FORMAT, OPT_OUTPUT };
     static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},
-        {"config", required_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},
+        CLI_FLAGS_LONGOPTS,
         {"quiet", no_argument, NULL, 'q'},
         {"export", required_argument, NULL, OPT_EXPORT},
         {"format", required_argument, NULL, OPT_FORMAT},
         {"output", required_argument, NULL, OPT_OUTPUT},
         {NULL, 0, NULL, 0},
     };
-    const char *conninfo = NULL, *config = NULL, *entity = NULL, *output = NULL;
+    struct cli_flags flags = {0};
+    const char *entity = NULL, *output = NULL;
     const struct imp_entity *e;
     struct ccrm_config cfg;
     struct ccrm_err err;
@@ -61,19 +60,8 @@ cli_export_main(int argc, char **argv)
     int jsonl = 0, ch, rc, private_db;
     int64_t rows;
 
-    opterr = 0;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, ":d:c:hqo:", longopts, NULL)) != -1) {
+    while ((ch = cli_getopt(argc, argv, ":d:c:hqo:", longopts, &flags, usage, 1)) != -1) {
         switch (ch) {
-        case 'd':
-            conninfo = optarg;
-            break;
-        case 'c':
-            config = optarg;
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
         case 'q':
             break;
         case OPT_EXPORT:
@@ -93,18 +81,9 @@ cli_export_main(int argc, char **argv)
         case OPT_OUTPUT:
             output = optarg;
             break;
-        case ':':
-            fprintf(stderr, "ccrm: option \"%s\" needs a value\n", argv[optind - 1]);
-            return EX_USAGE;
         default:
-            fprintf(stderr, "ccrm: unknown option \"%s\"\n", argv[optind - 1]);
-            usage(stderr);
             return EX_USAGE;
         }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "ccrm: unexpected argument \"%s\"\n", argv[optind]);
-        return EX_USAGE;
     }
     if (entity == NULL || entity_named(entity) == NULL ||
         (e = imp_entity_find(entity_named(entity)->table)) == NULL) {
@@ -114,9 +93,9 @@ cli_export_main(int argc, char **argv)
         fputs(")\n", stderr);
         return EX_USAGE;
     }
-    if ((rc = cli_load_config(&cfg, config)) != 0)
+    if ((rc = cli_load_config(&cfg, flags.config)) != 0)
         return rc;
-    if ((db = cli_open_db(conninfo, &cfg, 1, &private_db, &err)) == NULL ||
+    if ((db = cli_open_db(flags.conninfo, &cfg, 1, &private_db, &err)) == NULL ||
         db_schema_check(db, &err) == -1) {
         fprintf(stderr, "ccrm: %s\n", err.msg);
         db_close(&db);
