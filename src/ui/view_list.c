@@ -655,9 +655,22 @@ lv_prefill(struct view *v)
 static int
 lv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
 {
+    /* the letters and control keys that move like the arrow and page keys */
+    static const struct {
+        wint_t ch;
+        int fkey;
+    } moves[] = {{L'j', KEY_DOWN},        {L'k', KEY_UP},    {L' ', KEY_NPAGE},
+                 {6 /* ^F */, KEY_NPAGE}, {L'b', KEY_PPAGE}, {2 /* ^B */, KEY_PPAGE},
+                 {L'g', KEY_HOME},        {L'G', KEY_END}};
     struct listview *lv = (struct listview *)v;
     int h = lv->height > 1 ? lv->height : 1;
+    size_t i;
 
+    for (i = 0; !fkey && i < sizeof moves / sizeof moves[0]; i++)
+        if (key == moves[i].ch) {
+            key = (wint_t)moves[i].fkey;
+            fkey = 1;
+        }
     if (fkey) {
         switch (key) {
         case KEY_DOWN:
@@ -686,24 +699,6 @@ lv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
         }
     }
     switch (key) {
-    case L'j':
-        move_by(lv, app, 1);
-        return 1;
-    case L'k':
-        move_by(lv, app, -1);
-        return 1;
-    case L' ':
-    case 6: /* ^F */
-        return lv_handle_key(v, app, KEY_NPAGE, 1);
-    case L'b':
-    case 2: /* ^B */
-        return lv_handle_key(v, app, KEY_PPAGE, 1);
-    case L'g':
-        load_edge(lv, app, 1);
-        return 1;
-    case L'G':
-        load_edge(lv, app, -1);
-        return 1;
     case L'/':
         str_copy(lv->search_saved, lv->search, sizeof lv->search_saved);
         ui_input_begin(app, "search: ", lv->search, on_search, lv);
