@@ -12,12 +12,6 @@ CCRM=${1:?usage: test_search_accounts.sh path/to/ccrm}
 
 pg_start_demo "$CCRM" 3000
 
-as() {
-    local u=$1
-    shift
-    psql -X -q -At -v ON_ERROR_STOP=1 "host=$PG_DIR dbname=ccrm user=$u" "$@"
-}
-q() { psqlc -c "$1"; }
 
 # blocks of 100 accounts instead of 10,000: 3,000 accounts make 30 of them
 q "update search_block_lists set size = 100 where list = 'accounts_name'"
@@ -144,8 +138,8 @@ check "sales gets the blocks" \
     test "$(as sam -c "select bool_and(usable) from ccrm_search_blocks('accounts_name', 'lodz', '%', true, null, null, null)")" = t
 check "a partner gets no blocks (they would name unshared accounts)" \
     test "$(as paul -c "select bool_and(usable) from ccrm_search_blocks('accounts_name', 'lodz', '%', true, null, null, null)")" = f
-check "a partner cannot read the accounts' blocks" bash -c "$(declare -f as); PG_DIR=$PG_DIR; ! as paul -c 'select count(*) from search_blocks_accounts_name' 2>/dev/null"
-check "only the owner rebuilds" bash -c "$(declare -f as); PG_DIR=$PG_DIR; ! as mia -c \"select ccrm_search_blocks_rebuild('accounts_name')\" 2>/dev/null"
-check "nobody writes the table directly" bash -c "$(declare -f as); PG_DIR=$PG_DIR; ! as mia -c \"insert into search_blocks_accounts_name values (99, 'a', 1)\" 2>/dev/null"
+check "a partner cannot read the accounts' blocks" bash -c "$(declare -f as psqlc); PG_DIR=$PG_DIR; ! as paul -c 'select count(*) from search_blocks_accounts_name' 2>/dev/null"
+check "only the owner rebuilds" bash -c "$(declare -f as psqlc); PG_DIR=$PG_DIR; ! as mia -c \"select ccrm_search_blocks_rebuild('accounts_name')\" 2>/dev/null"
+check "nobody writes the table directly" bash -c "$(declare -f as psqlc); PG_DIR=$PG_DIR; ! as mia -c \"insert into search_blocks_accounts_name values (99, 'a', 1)\" 2>/dev/null"
 
 done_testing

@@ -9,7 +9,6 @@ CCRM=${1:?usage: test_totals.sh path/to/ccrm}
 
 pg_start_demo "$CCRM" 60
 DB="host=$PG_DIR dbname=ccrm"
-as() { local u=$1; shift; psql -X -q -At -v ON_ERROR_STOP=1 "$DB user=$u" "$@"; }
 agree() { # the totals equal the tables, per entity (each side as sorted "bucket:currency:n:amount")
     local a b
     a=$(psqlc -c "select entity || ':' || bucket || ':' || currency || ':' || n || ':' || amount

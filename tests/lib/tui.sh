@@ -26,21 +26,22 @@ rows_like() {
     screen >&2
     return 1
 }
+# wait_until [-t SECONDS] COMMAND...: wait until the command succeeds (5 s unless told)
+wait_until() {
+    local i n=100
+    if [ "$1" = -t ]; then
+        n=$(($2 * 20))
+        shift 2
+    fi
+    for ((i = 0; i < n; i++)); do "$@" && return 0; sleep 0.05; done
+    return 1
+}
+# sql_is SQL EXPECTED: does the query (as the superuser) return EXPECTED?
+sql_is() { [ "$(psqlc -c "$1")" = "$2" ]; }
 # wait_sql SQL EXPECTED: wait until the query returns EXPECTED (5 s)
-wait_sql() {
-    local i
-    for ((i = 0; i < 100; i++)); do [ "$(psqlc -c "$1")" = "$2" ] && return 0; sleep 0.05; done
-    return 1
-}
+wait_sql() { wait_until sql_is "$@"; }
 # wait_exit: wait until the program in the pane has exited (5 s)
-wait_exit() {
-    local i
-    for ((i = 0; i < 100; i++)); do
-        [ -s "$TEST_TMP/tui.exit" ] && return 0
-        sleep 0.05
-    done
-    return 1
-}
+wait_exit() { wait_until pane_dead; }
 
 # account_at N: the first 14 characters of the name of the account at place N (from 0) of the
 # Accounts list by name, as its first column shows them at 120 columns

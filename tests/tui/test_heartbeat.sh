@@ -11,15 +11,8 @@ pg_start_demo "$CCRM" 20
 DB="host=$PG_DIR dbname=ccrm"
 acc=$(psqlc -c "insert into accounts (name, domain) values ('Heartbeat Test AG', 'heartbeat.example') returning id")
 seen() { psqlc -c "select coalesce(max(seen_at)::text, '-') from presence where login = 'sam'"; }
-# wait_newer T: poll (5 s) until sam's presence was refreshed after T
-wait_newer() {
-    local i
-    for ((i = 0; i < 100; i++)); do
-        [ "$(psqlc -c "select coalesce(max(seen_at) > '$1'::timestamptz, false) from presence where login = 'sam'")" = t ] && return 0
-        sleep 0.05
-    done
-    return 1
-}
+# wait_newer T: until sam's presence was refreshed after T (5 s)
+wait_newer() { wait_sql "select coalesce(max(seen_at) > '$1'::timestamptz, false) from presence where login = 'sam'" t; }
 
 tui_start 120 40 env CCRM_HEARTBEAT_MS=200 "$CCRM" -d "$DB user=sam" --view accounts
 wait_for "(sales)" || fail "sam's client"
@@ -45,7 +38,7 @@ keys Escape
 check "Esc leaves the form" wait_gone "Edit account #$acc" 5
 check "presence is still on the account" test "$(psqlc -c "select entity || ' ' || entity_id from presence where login = 'sam'")" = "accounts $acc"
 keys q q
-for i in $(seq 100); do [ -s "$TEST_TMP/tui.exit" ] && break; sleep 0.05; done
+wait_exit
 check "quits cleanly" test "$(cat "$TEST_TMP/tui.exit" 2>/dev/null)" = 0
 check "and takes its presence along" test "$(psqlc -c "select count(*) from presence where login = 'sam'")" = 0
 done_testing
