@@ -24,6 +24,11 @@ check "a value that is no phone number is refused with the normaliser's words ($
 "$CCRM" -d "$PG_CONN" --export leads --output "$T/leads.csv"
 check "the export writes it" grep -q '^first_name,last_name,email,company,phone,source,' "$T/leads.csv"
 check "... with the value" grep -q 'pia@phone.example,Phone Co,+49 40 555-12,' "$T/leads.csv"
+# an entity goes by what people call it, its table's name works too (the registry's nouns)
+"$CCRM" -d "$PG_CONN" --export deals --output "$T/deals.csv"
+"$CCRM" -d "$PG_CONN" --export opportunities --output "$T/opportunities.csv"
+check "--export deals is --export opportunities ($(wc -l <"$T/deals.csv") lines)" \
+    bash -c "[ \$(wc -l <'$T/deals.csv') -gt 1 ] && cmp -s '$T/deals.csv' '$T/opportunities.csv'"
 
 # the form and the detail view
 tui_start 120 40 "$CCRM" -d "$PG_CONN user=marco" --view leads
