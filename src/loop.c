@@ -1,7 +1,8 @@
 /* THE event loop: one poll() over the keyboard, the signal pipe and the libpq socket, and one
  * list of timers (include/ccrm/timer.h: reconnect backoff, debounced re-reads, message and
- * highlight expiry, presence heartbeats). Handlers only record; drawing happens once per
- * iteration. Never blocks on the network for longer than a query. */
+ * highlight expiry, presence heartbeats) besides a reconnect's time limit per host (the
+ * connection's own). Handlers only record; drawing happens once per iteration. Never blocks on
+ * the network for longer than a query. */
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -50,6 +51,19 @@ schedule_reconnect(struct app *app)
     app->reconnect_at = now_ms() + app->reconnect_delay + jitter;
     app->reconnect_timer = timer_add(&app->timers, app->reconnect_at, on_reconnect, NULL);
     ui_on_connection(app);
+}
+
+/* How long poll() may sleep: until the next timer, or until a reconnect gives up on a host that
+ * does not answer in time (db_pump moves on). Computing it changes nothing. */
+static int
+poll_timeout(struct app *app)
+{
+    int t = timer_timeout(&app->timers, now_ms());
+    int64_t d = db_connect_wait_ms(app->db);
+
+    if (d >= 0 && (t < 0 || d < t))
+        t = (int)d;
+    return t;
 }
 
 static void
@@ -105,7 +119,7 @@ loop_run(struct app *app)
         pfd[2].fd = db_socket(app->db); /* -1 while offline: poll ignores it */
         pfd[2].events = db_poll_events(app->db);
         pfd[0].revents = pfd[1].revents = pfd[2].revents = 0;
-        if (poll(pfd, 3, timer_timeout(&app->timers, now_ms())) == -1 && errno != EINTR)
+        if (poll(pfd, 3, poll_timeout(app)) == -1 && errno != EINTR)
             return -1;
         if (pfd[1].revents & POLLIN)
             sig_dispatch(app);
@@ -113,7 +127,8 @@ loop_run(struct app *app)
             app->quit = 1; /* the terminal went away (ssh dropped) */
         if (pfd[0].revents & POLLIN)
             ui_read_keys(app);
-        if (pfd[2].revents & (POLLIN | POLLOUT | POLLERR | POLLHUP))
+        if ((pfd[2].revents & (POLLIN | POLLOUT | POLLERR | POLLHUP)) ||
+            db_connect_wait_ms(app->db) == 0)
             db_pump(app->db, &wakeups);
         if (db_state(app->db) == DB_OFFLINE && app->reconnect_timer == 0)
             schedule_reconnect(app);

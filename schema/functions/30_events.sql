@@ -77,7 +77,8 @@ AS $$
 $$;
 
 -- The audit, events and wake-up of every write, at the end of each statement:
---   * an audit row per row written (who, when, the old and new row as jsonb), always;
+--   * an audit row per row written (who, when, the old and new row as jsonb), always, but for
+--     an INSERT of more than 20 rows: one audit row naming them all (ids; 021);
 --   * events: one per row when the statement wrote at most 20 rows (for an UPDATE only the rows
 --     that really changed, with the names of the columns that did), else one 'bulk' event with
 --     the count; none for the rows of an import's own table in the import's transaction (its
@@ -126,8 +127,13 @@ BEGIN
     END IF;
 
     IF v_folded OR n > per_row_max THEN
-        -- the audit alone, row by row; then (unless folded) one bulk event
-        IF TG_OP = 'INSERT' THEN
+        -- the audit alone (an insert of many rows: one audit row naming them all, 021), then
+        -- (unless folded) one bulk event
+        IF TG_OP = 'INSERT' AND n > per_row_max THEN
+            INSERT INTO audit (actor, entity, op, ids)
+            SELECT v_actor, TG_TABLE_NAME, 'insert', range_agg(int8range(t.id, t.id, '[]'))
+              FROM new_rows t;
+        ELSIF TG_OP = 'INSERT' THEN
             INSERT INTO audit (actor, entity, entity_id, op, new_row)
             SELECT v_actor, TG_TABLE_NAME, t.id, 'insert', to_jsonb(t) FROM new_rows t;
         ELSIF TG_OP = 'UPDATE' THEN

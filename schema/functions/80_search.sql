@@ -115,14 +115,16 @@ BEGIN
     RETURN v_n;
 END
 $$;
-SELECT ccrm_set_execute('ccrm_search_blocks_flush(integer)');
+-- anyone may file the queue (an importer files its own rows); it only moves entries into pairs
+SELECT ccrm_set_execute('ccrm_search_blocks_flush(integer)', 'ccrm_internal', 'ccrm_partner');
 
 -- Statement trigger of every list's table (TG_ARGV[0]: the list): queue the rows an INSERT or
 -- UPDATE wrote (transition table "changed") for their pairs, off the writer's path: one small
--- insert a statement. Whoever's queue entry lands on a multiple of 64 files the queue
--- (ccrm_search_blocks_flush), so the planning of the filing statement is paid once for about 64
--- writes; a statement of 1,000 rows or more (a bulk load) files at once. Searches stay exact
--- meanwhile: ccrm_search_blocks() also names the blocks of queued rows that match.
+-- insert a statement. Whoever's queue entry lands on a multiple of 64 files up to 500 queued
+-- rows per list (ccrm_search_blocks_flush), so the planning of the filing statement is paid
+-- once for about 64 writes; a bulk load is filed after its commit by the import, --migrate or
+-- --tick, off the writers' path. Searches stay exact meanwhile: ccrm_search_blocks() also names
+-- the blocks of queued rows that match (and with a long queue searches without blocks).
 CREATE OR REPLACE FUNCTION ccrm_search_block_note() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, public, pg_temp
@@ -140,8 +142,8 @@ BEGIN
         SELECT TG_ARGV[0], c.id FROM changed c
         RETURNING seq)
     SELECT max(seq), count(*) INTO v_seq, v_n FROM q;
-    IF v_n >= 1000 OR (v_n > 0 AND v_seq % 64 < v_n) THEN
-        PERFORM public.ccrm_search_blocks_flush();
+    IF v_n > 0 AND v_n < 1000 AND v_seq % 64 < v_n THEN
+        PERFORM public.ccrm_search_blocks_flush(500);
     END IF;
     RETURN NULL;
 END
@@ -250,6 +252,12 @@ BEGIN
         v_pair := v_w || '%';
     END IF;
     IF NOT FOUND OR (cardinality(v_t) = 0 AND v_pair IS NULL) THEN
+        RETURN QUERY SELECT false, NULL::int, NULL::text, NULL::text, NULL::bigint, NULL::text,
+                            NULL::text, NULL::bigint;
+        RETURN;
+    END IF;
+    -- a long queue (a bulk load not filed yet): the blocks cannot tell cheaply
+    IF EXISTS (SELECT 1 FROM public.search_block_pending q WHERE q.list = l.list OFFSET 5000) THEN
         RETURN QUERY SELECT false, NULL::int, NULL::text, NULL::text, NULL::bigint, NULL::text,
                             NULL::text, NULL::bigint;
         RETURN;

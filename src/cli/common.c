@@ -7,6 +7,7 @@
 
 #include "ccrm/cli.h"
 #include "ccrm/local.h"
+#include "ccrm/util.h"
 
 /* Is a database configured through libpq's own environment? */
 static int
@@ -87,16 +88,16 @@ cli_getopt(int argc, char **argv, const char *shortopts, const struct option *lo
             usage(stdout);
             exit(0);
         case ':':
-            fprintf(stderr, "ccrm: option \"%s\" needs a value\n", argv[optind - 1]);
+            safe_fprintf(stderr, "ccrm: option \"%s\" needs a value\n", argv[optind - 1]);
             return '?';
         case '?':
-            fprintf(stderr, "ccrm: unknown option \"%s\"\n", argv[optind - 1]);
+            safe_fprintf(stderr, "ccrm: unknown option \"%s\"\n", argv[optind - 1]);
             if (usage_on_error)
                 usage(stderr);
             return '?';
         case -1:
             if (optind < argc) {
-                fprintf(stderr, "ccrm: unexpected argument \"%s\"\n", argv[optind]);
+                safe_fprintf(stderr, "ccrm: unexpected argument \"%s\"\n", argv[optind]);
                 return '?';
             }
             return -1;

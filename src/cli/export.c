@@ -11,6 +11,7 @@
 #include "ccrm/cli.h"
 #include "ccrm/entity.h"
 #include "ccrm/import.h"
+#include "ccrm/util.h"
 
 static int
 write_out(void *arg, const char *buf, size_t n)
@@ -73,7 +74,7 @@ cli_export_main(int argc, char **argv)
             else if (strcmp(optarg, "jsonl") == 0)
                 jsonl = 1;
             else {
-                fprintf(stderr, "ccrm: --format: expected csv or jsonl, got \"%s\"\n", optarg);
+                safe_fprintf(stderr, "ccrm: --format: expected csv or jsonl, got \"%s\"\n", optarg);
                 return EX_USAGE;
             }
             break;
@@ -87,8 +88,8 @@ cli_export_main(int argc, char **argv)
     }
     if (entity == NULL || entity_named(entity) == NULL ||
         (e = imp_entity_find(entity_named(entity)->table)) == NULL) {
-        fprintf(stderr,
-                "ccrm: --export: unknown entity \"%s\" (known: ", entity != NULL ? entity : "");
+        safe_fprintf(
+            stderr, "ccrm: --export: unknown entity \"%s\" (known: ", entity != NULL ? entity : "");
         entities(stderr);
         fputs(")\n", stderr);
         return EX_USAGE;
@@ -97,25 +98,25 @@ cli_export_main(int argc, char **argv)
         return rc;
     if ((db = cli_open_db(flags.conninfo, &cfg, 1, &private_db, &err)) == NULL ||
         db_schema_check(db, &err) == -1) {
-        fprintf(stderr, "ccrm: %s\n", err.msg);
+        safe_fprintf(stderr, "ccrm: %s\n", err.msg);
         db_close(&db);
         config_fini(&cfg);
         return EX_UNAVAILABLE;
     }
     config_fini(&cfg);
     if (output != NULL && strcmp(output, "-") != 0 && (out = fopen(output, "wb")) == NULL) {
-        fprintf(stderr, "ccrm: could not create \"%s\": %s\n", output, strerror(errno));
+        safe_fprintf(stderr, "ccrm: could not create \"%s\": %s\n", output, strerror(errno));
         db_close(&db);
         return EX_CANTCREAT;
     }
     rows = db_export(db, e, jsonl, write_out, out, &err);
     rc = 0;
     if (rows < 0) {
-        fprintf(stderr, "ccrm: %s\n", err.msg);
+        safe_fprintf(stderr, "ccrm: %s\n", err.msg);
         rc = db_lost(db) ? EX_UNAVAILABLE : EX_SOFTWARE;
     }
     if (out != stdout && fclose(out) != 0 && rc == 0) {
-        fprintf(stderr, "ccrm: could not write \"%s\": %s\n", output, strerror(errno));
+        safe_fprintf(stderr, "ccrm: could not write \"%s\": %s\n", output, strerror(errno));
         rc = EX_CANTCREAT;
     } else if (out == stdout && fflush(stdout) != 0 && rc == 0) {
         rc = EX_IOERR;
