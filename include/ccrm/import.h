@@ -114,10 +114,4 @@ void db_import_cancel_current(void);
  * names the row that changed after the import). */
 int db_import_revert(struct db *db, int64_t batch, char *summary, size_t n, struct ccrm_err *err);
 
-/* Stream entity e through COPY TO: CSV with a header, or JSON lines. write() gets each chunk
- * and returns 0/-1. Returns the number of rows, or -1. */
-int64_t db_export(struct db *db, const struct imp_entity *e, int jsonl,
-                  int (*write)(void *arg, const char *buf, size_t n), void *arg,
-                  struct ccrm_err *err);
-
 #endif

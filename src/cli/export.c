@@ -1,6 +1,6 @@
 /* ccrm --export: one entity streamed through COPY TO as CSV (the columns --import maps, so an
- * export imports back) or JSON lines, to a file or standard output. Row-level security applies:
- * a user exports what they may see. */
+ * export imports back) or JSON lines, to a file or standard output (src/db/export.c runs it).
+ * Row-level security applies: a user exports what they may see. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -10,7 +10,7 @@
 
 #include "ccrm/cli.h"
 #include "ccrm/entity.h"
-#include "ccrm/import.h"
+#include "ccrm/export.h"
 #include "ccrm/util.h"
 
 static int

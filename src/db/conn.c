@@ -83,6 +83,28 @@ db_exec(struct db *db, const char *sql, int nparams, const char *const *params,
                      "query failed", err);
 }
 
+int
+db_run(struct db *db, const char *sql, const char *what, struct ccrm_err *err)
+{
+    PGresult *res;
+
+    if (db->state != DB_READY) {
+        err_set(err, "not connected to the database");
+        return -1;
+    }
+    if ((res = db_result(db, PQexec(db->conn, sql), what, err)) == NULL)
+        return -1;
+    PQclear(res);
+    return 0;
+}
+
+void
+db_rollback(struct db *db)
+{
+    if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
+        PQclear(PQexec(db->conn, "ROLLBACK"));
+}
+
 /* Forget the statements prepared on a connection (they die with it). */
 static void
 forget_prepared(struct db *db)

@@ -48,6 +48,14 @@ struct db {
 PGresult *db_exec(struct db *db, const char *sql, int nparams, const char *const *params,
                   struct ccrm_err *err);
 
+/* Run statements without parameters (PQexec: one or several, a script). Returns 0, or -1
+ * with err filled as db_result does ("WHAT: server message"). */
+int db_run(struct db *db, const char *sql, const char *what, struct ccrm_err *err);
+
+/* ROLLBACK the open transaction, if the connection is still there to take it (errors are
+ * ignored: a failed transaction is being left). */
+void db_rollback(struct db *db);
+
 /* Parse what libpq holds and count the ccrm notifications into db->wakeups. Called after
  * every query, so no wake-up waits in libpq's buffer where poll() cannot see it. */
 void db_drain_notifies(struct db *db);
