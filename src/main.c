@@ -262,11 +262,15 @@ dispatch_command(int argc, char **argv)
         const char *flag;
         int (*run)(int, char **);
     } commands[] = {
-        {"--import", cli_import_main},      {"--revert", cli_import_main},
-        {"--export", cli_export_main},      {"--add-user", cli_admin_main},
-        {"--disable-user", cli_admin_main}, {"--share", cli_admin_main},
-        {"--unshare", cli_admin_main},      {"--feed", cli_feed_main},
-        {"--log", cli_feed_main},
+        {"--import", cli_import_main},
+        {"--revert", cli_import_main},
+        {"--export", cli_export_main},
+        {"--add-user", cli_admin_main},
+        {"--disable-user", cli_admin_main},
+        {"--share", cli_admin_main},
+        {"--unshare", cli_admin_main},
+        {"--feed", cli_feed_main},
+        {"--log", cli_log_main},
     };
     size_t c;
     int i;

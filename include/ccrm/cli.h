@@ -45,6 +45,7 @@ int cli_getopt(int argc, char **argv, const char *shortopts, const struct option
 int cli_import_main(int argc, char **argv); /* --import, --revert (src/cli/import.c) */
 int cli_export_main(int argc, char **argv); /* --export (src/cli/export.c) */
 int cli_admin_main(int argc, char **argv);  /* --add-user, --disable-user, --share, --unshare */
-int cli_feed_main(int argc, char **argv);   /* --feed, --log (src/cli/feed.c) */
+int cli_feed_main(int argc, char **argv);   /* --feed (src/cli/feed.c) */
+int cli_log_main(int argc, char **argv);    /* --log (src/cli/log.c) */
 
 #endif

@@ -1,7 +1,8 @@
-/* Bulk import and export (docs/import.md). The entity descriptions below are the
- * fixed whitelist of tables and columns an import may touch: every identifier in import SQL
- * comes from them, never from the CSV. The db_import_* functions (src/db/import.c) hold the
- * libpq parts: staging COPY, the set-based merge, batches, revert and COPY TO. */
+/* Bulk import (docs/import.md; export, which uses the same columns: ccrm/export.h). The entity
+ * descriptions below are the fixed whitelist of tables and columns an import may touch: every
+ * identifier in import SQL comes from them, never from the CSV. The db_import_* functions
+ * (src/db/import.c) hold the libpq parts: staging COPY, the set-based merge, batches and
+ * revert. */
 #ifndef CCRM_IMPORT_H
 #define CCRM_IMPORT_H
 
