@@ -57,7 +57,10 @@ usage(FILE *f)
           "       ccrm --local-start | --local-stop             the private database\n"
           "       ccrm --help | --version\n"
           "\n"
-          "ENTITY: leads, contacts, accounts, opportunities, tickets, interactions.\n"
+          "ENTITY: ",
+          f);
+    cli_entities(f);
+    fputs(" (or the table's name).\n"
           "DEPT: sales, support, marketing, management, partner, admin.\n"
           "ACCOUNT: an id, an exact name or a domain. Every command takes -d and -c.\n"
           "\n"

@@ -41,6 +41,9 @@ struct cli_flags {
 int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
                struct cli_flags *f, void (*usage)(FILE *), int usage_on_error);
 
+/* Print what --import and --export take ("leads, accounts, contacts, deals, ..."). */
+void cli_entities(FILE *f);
+
 /* The commands: argv is the whole command line (argv[0] = "ccrm"). */
 int cli_import_main(int argc, char **argv); /* --import, --revert (src/cli/import.c) */
 int cli_export_main(int argc, char **argv); /* --export (src/cli/export.c) */

@@ -41,8 +41,9 @@ struct imp_column {
 };
 
 struct imp_entity {
-    const char *name;     /* table name = --into value */
-    const char *singular; /* "lead" */
+    const char *name;     /* table name */
+    const char *singular; /* "lead", "deal" */
+    const char *plural;   /* "leads", "deals": what --into and --export take (the table too) */
     const struct imp_column *cols;
     int ncols;
     int key;             /* column index of the duplicate key (e-mail, domain), or -1 */
@@ -51,7 +52,8 @@ struct imp_entity {
 };
 
 /* The entities (the importable ones of the registry, include/ccrm/entity.h): the i-th (NULL
- * after the last), and lookup by table name (NULL if unknown). */
+ * after the last), and lookup by what people call it or its table ("deals", "deal",
+ * "opportunities"; NULL if unknown). */
 const struct imp_entity *imp_entity_at(int i);
 const struct imp_entity *imp_entity_find(const char *name);
 

@@ -6,6 +6,7 @@
 #include <sysexits.h>
 
 #include "ccrm/cli.h"
+#include "ccrm/import.h"
 #include "ccrm/local.h"
 #include "ccrm/util.h"
 
@@ -105,4 +106,14 @@ cli_getopt(int argc, char **argv, const char *shortopts, const struct option *lo
             return c;
         }
     }
+}
+
+void
+cli_entities(FILE *f)
+{
+    const struct imp_entity *e;
+    int i;
+
+    for (i = 0; (e = imp_entity_at(i)) != NULL; i++)
+        fprintf(f, "%s%s", i > 0 ? ", " : "", e->plural);
 }

@@ -9,7 +9,6 @@
 #include <sysexits.h>
 
 #include "ccrm/cli.h"
-#include "ccrm/entity.h"
 #include "ccrm/export.h"
 #include "ccrm/util.h"
 
@@ -19,23 +18,11 @@ write_out(void *arg, const char *buf, size_t n)
     return fwrite(buf, 1, n, arg) == n ? 0 : -1;
 }
 
-/* What --export takes: the entities with export columns (the registry), by what people call
- * them; each one's table name works too. */
-static void
-entities(FILE *f)
-{
-    int i, n = 0;
-
-    for (i = 0; entity_registry[i] != NULL; i++)
-        if (entity_registry[i]->exports != NULL)
-            fprintf(f, "%s%s", n++ ? ", " : "", entity_registry[i]->plural);
-}
-
 static void
 usage(FILE *f)
 {
     fputs("usage: ccrm --export ENTITY [--format csv|jsonl] [--output FILE]\nENTITY: ", f);
-    entities(f);
+    cli_entities(f);
     fputs("\n", f);
 }
 
@@ -86,11 +73,10 @@ cli_export_main(int argc, char **argv)
             return EX_USAGE;
         }
     }
-    if (entity == NULL || entity_named(entity) == NULL ||
-        (e = imp_entity_find(entity_named(entity)->table)) == NULL) {
+    if (entity == NULL || (e = imp_entity_find(entity)) == NULL) {
         safe_fprintf(
             stderr, "ccrm: --export: unknown entity \"%s\" (known: ", entity != NULL ? entity : "");
-        entities(stderr);
+        cli_entities(stderr);
         fputs(")\n", stderr);
         return EX_USAGE;
     }

@@ -105,6 +105,7 @@ build_entities(void)
             continue;
         e->name = re->table;
         e->singular = re->singular;
+        e->plural = re->plural;
         e->cols = imp_cols[n];
         for (k = 0; re->exports[k] != NULL && k < IMP_MAX_COLS; k++) {
             const struct entity_field *f = entity_field(re, re->exports[k]);
@@ -140,11 +141,12 @@ imp_entity_at(int i)
 const struct imp_entity *
 imp_entity_find(const char *name)
 {
+    const struct entity *re = entity_named(name);
     int i;
 
     build_entities();
-    for (i = 0; name != NULL && imp_list[i] != NULL; i++)
-        if (strcmp(imp_list[i]->name, name) == 0)
+    for (i = 0; re != NULL && imp_list[i] != NULL; i++)
+        if (strcmp(imp_list[i]->name, re->table) == 0)
             return imp_list[i];
     return NULL;
 }
