@@ -385,35 +385,37 @@ db_import_rejects(struct db_import *imp,
     return rc;
 }
 
-/* A statement's row count (INSERT, UPDATE), or -1 */
+/* A statement's row count (INSERT, UPDATE: of_rows) or the number a query returns (NULL or no
+ * row: 0), or -1 */
 static int64_t
-exec_count(struct db *db, const char *sql, int nparams, const char *const *params,
-           struct ccrm_err *err)
+run_count(struct db *db, const char *sql, int nparams, const char *const *params, int of_rows,
+          struct ccrm_err *err)
 {
     PGresult *res = db_exec(db, sql, nparams, params, err);
-    int64_t n;
+    int64_t n = 0;
 
     if (res == NULL)
         return -1;
-    n = strtoll(PQcmdTuples(res), NULL, 10);
+    if (of_rows)
+        n = strtoll(PQcmdTuples(res), NULL, 10);
+    else if (PQntuples(res) > 0 && !PQgetisnull(res, 0, 0))
+        n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
     PQclear(res);
     return n;
 }
 
-/* One number from a query, or -1 */
+static int64_t
+exec_count(struct db *db, const char *sql, int nparams, const char *const *params,
+           struct ccrm_err *err)
+{
+    return run_count(db, sql, nparams, params, 1, err);
+}
+
 static int64_t
 query_count(struct db *db, const char *sql, int nparams, const char *const *params,
             struct ccrm_err *err)
 {
-    PGresult *res = db_exec(db, sql, nparams, params, err);
-    int64_t n;
-
-    if (res == NULL)
-        return -1;
-    n = PQntuples(res) > 0 && !PQgetisnull(res, 0, 0) ? strtoll(PQgetvalue(res, 0, 0), NULL, 10)
-                                                      : 0;
-    PQclear(res);
-    return n;
+    return run_count(db, sql, nparams, params, 0, err);
 }
 
 /* The groups of rows that round $1 inserts: each group (a key, or a single line) once, with the
