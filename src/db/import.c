@@ -432,51 +432,55 @@ insert_source(struct strbuf *sql, const struct db_import *imp)
                            " WHERE action = 'insert' AND round = $1::int) w");
 }
 
+/* The mapped columns, comma-separated: each as its target column (COL_NAME), its value from
+ * the work table (COL_VALUE), or both as an assignment (COL_SET) */
+enum col_as { COL_NAME, COL_VALUE, COL_SET };
+
 static void
-build_insert(struct strbuf *sql, const struct db_import *imp)
+mapped_columns(struct strbuf *sql, const struct db_import *imp, enum col_as as)
 {
     const struct imp_entity *e = imp->e;
     const char *sep = "";
     char expr[160];
     int c;
 
+    for (c = 0; c < e->ncols; c++) {
+        if (!imp->mapped[c])
+            continue;
+        strbuf_puts(sql, sep);
+        sep = ", ";
+        if (as != COL_VALUE)
+            strbuf_printf(sql, "\"%s\"", e->cols[c].target);
+        if (as == COL_SET)
+            strbuf_puts(sql, " = ");
+        if (as != COL_NAME)
+            strbuf_puts(sql, entity_column_expr(&e->cols[c], expr, sizeof expr));
+    }
+}
+
+static void
+build_insert(struct strbuf *sql, const struct db_import *imp)
+{
     strbuf_reset(sql);
-    strbuf_printf(sql, "INSERT INTO %s (", e->name);
-    for (c = 0; c < e->ncols; c++)
-        if (imp->mapped[c]) {
-            strbuf_printf(sql, "%s\"%s\"", sep, e->cols[c].target);
-            sep = ", ";
-        }
-    strbuf_printf(sql, ") SELECT ");
-    sep = "";
-    for (c = 0; c < e->ncols; c++)
-        if (imp->mapped[c]) {
-            strbuf_printf(sql, "%s%s", sep, entity_column_expr(&e->cols[c], expr, sizeof expr));
-            sep = ", ";
-        }
-    strbuf_printf(sql, " FROM ");
+    strbuf_printf(sql, "INSERT INTO %s (", imp->e->name);
+    mapped_columns(sql, imp, COL_NAME);
+    strbuf_puts(sql, ") SELECT ");
+    mapped_columns(sql, imp, COL_VALUE);
+    strbuf_puts(sql, " FROM ");
     insert_source(sql, imp);
     /* in file order; a key someone else inserted since the classification is not an error
      * here: the rows not inserted are found below and handled as --on-conflict says */
-    strbuf_printf(sql, " ORDER BY abs(w.grp)%s", e->key >= 0 ? " ON CONFLICT DO NOTHING" : "");
+    strbuf_printf(sql, " ORDER BY abs(w.grp)%s", imp->e->key >= 0 ? " ON CONFLICT DO NOTHING" : "");
 }
 
 static void
 build_update(struct strbuf *sql, const struct db_import *imp)
 {
     const struct imp_entity *e = imp->e;
-    const char *sep = "";
-    char expr[160];
-    int c;
 
     strbuf_reset(sql);
     strbuf_printf(sql, "UPDATE %s t SET ", e->name);
-    for (c = 0; c < e->ncols; c++)
-        if (imp->mapped[c]) {
-            strbuf_printf(sql, "%s\"%s\" = %s", sep, e->cols[c].target,
-                          entity_column_expr(&e->cols[c], expr, sizeof expr));
-            sep = ", ";
-        }
+    mapped_columns(sql, imp, COL_SET);
     strbuf_printf(sql, " FROM (SELECT DISTINCT ON (grp) * FROM ccrm_import_work"
                        " WHERE action = 'update' AND target_id IS NOT NULL AND round = $1::int"
                        " ORDER BY grp, line DESC) w WHERE t.id = w.target_id");
