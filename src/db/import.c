@@ -489,6 +489,25 @@ build_update(struct strbuf *sql, const struct db_import *imp)
 /* The rows of this transaction's own writing: their xmin is its transaction id */
 #define OURS "x.xmin = pg_current_xact_id()::xid"
 
+/* A round's parameters: $1 = the round, $2 = the next */
+struct round {
+    char r[16], next[16];
+    const char *params[2];
+};
+
+/* Run round r's statement (build writes it into sql); returns its row count or -1 */
+static int64_t
+run_round(struct db_import *imp, int r, void (*build)(struct strbuf *, const struct db_import *),
+          struct strbuf *sql, struct round *rd, struct ccrm_err *err)
+{
+    snprintf(rd->r, sizeof rd->r, "%d", r);
+    snprintf(rd->next, sizeof rd->next, "%d", r + 1);
+    rd->params[0] = rd->r;
+    rd->params[1] = rd->next;
+    build(sql, imp);
+    return exec_count(imp->db, strbuf_str(sql), 1, rd->params, err);
+}
+
 /* Insert round r's groups; those a key someone else inserted meanwhile kept out are skipped,
  * updated, or fail the import, as --on-conflict says. Returns 0, 1 when the outcome differs
  * from the classification (counts to recount), -1 on errors. */
@@ -498,15 +517,12 @@ merge_inserts(struct db_import *imp, int r, int64_t expected, struct ccrm_err *e
     const struct imp_entity *e = imp->e;
     const struct imp_column *key = e->key >= 0 ? &e->cols[e->key] : NULL;
     struct strbuf sqlbuf = STRBUF_INIT, *sql = &sqlbuf;
-    char rbuf[16], next[16];
-    const char *params[2] = {rbuf, next};
+    struct round rd;
+    const char *const *params = rd.params;
     int64_t n;
     int rc = -1;
 
-    snprintf(rbuf, sizeof rbuf, "%d", r);
-    snprintf(next, sizeof next, "%d", r + 1);
-    build_insert(sql, imp);
-    if ((n = exec_count(imp->db, strbuf_str(sql), 1, params, err)) == -1)
+    if ((n = run_round(imp, r, build_insert, sql, &rd, err)) == -1)
         goto out;
     if (expected < 0) {
         strbuf_reset(sql);
@@ -607,15 +623,12 @@ merge_updates(struct db_import *imp, int r, int64_t expected, struct ccrm_err *e
 {
     const struct imp_entity *e = imp->e;
     struct strbuf sqlbuf = STRBUF_INIT, *sql = &sqlbuf;
-    char rbuf[16], next[16];
-    const char *params[2] = {rbuf, next};
+    struct round rd;
+    const char *const *params = rd.params;
     int64_t n;
     int rc = -1;
 
-    snprintf(rbuf, sizeof rbuf, "%d", r);
-    snprintf(next, sizeof next, "%d", r + 1);
-    build_update(sql, imp);
-    if ((n = exec_count(imp->db, strbuf_str(sql), 1, params, err)) == -1)
+    if ((n = run_round(imp, r, build_update, sql, &rd, err)) == -1)
         goto out;
     if (expected < 0 &&
         (expected = query_count(imp->db,
