@@ -85,9 +85,9 @@ struct entity_list {
 
 /* ---- the detail view ---- */
 
-/* A section of lines (when, who, what, entity, id): a query run with parameters taken from the
- * record's own row, under a heading "Name (n[+]suffix)", or with heading NULL as more lines
- * under the heading before. */
+/* A section of lines (columns named at, who, what, entity, id: src/db/detail.c reads them by
+ * name): a query run with parameters taken from the record's own row, under a heading
+ * "Name (n[+]suffix)", or with heading NULL as more lines under the heading before. */
 struct entity_section {
     const char *heading;
     const char *suffix;      /* after the count: ", newest first" */

@@ -38,15 +38,34 @@ add_related(struct detail *d, const char *label, const char *name, const char *e
     free(what);
 }
 
-/* Append the rows of res, (when, who, what, entity, id) each, as lines. */
+/* The number of res's column named name; every query of lines has each it is asked for. */
+static int
+column(const PGresult *res, const char *name)
+{
+    int c = PQfnumber(res, name);
+
+    if (c < 0)
+        abort(); /* a query of lines without the columns of a line */
+    return c;
+}
+
+/* Append the rows of res as lines: its columns at, who, what, entity and id. */
 static void
 add_rows(struct detail *d, const PGresult *res)
 {
     int i, n = PQntuples(res);
+    int at, who, what, entity, id;
 
+    if (n == 0)
+        return;
+    at = column(res, "at");
+    who = column(res, "who");
+    what = column(res, "what");
+    entity = column(res, "entity");
+    id = column(res, "id");
     for (i = 0; i < n; i++)
-        detail_add_line(d, db_val(res, i, 0), db_val(res, i, 1), db_val(res, i, 2),
-                        db_val(res, i, 3), strtoll(db_val(res, i, 4), NULL, 10));
+        detail_add_line(d, db_val(res, i, at), db_val(res, i, who), db_val(res, i, what),
+                        db_val(res, i, entity), strtoll(db_val(res, i, id), NULL, 10));
 }
 
 /* Run a query of lines and append them under a heading "name (n[+]suffix)"; with skip_empty,
@@ -90,9 +109,9 @@ add_comments_chat(struct db *db, struct detail *d, const char *const *params, st
 
     res = db_exec(
         db,
-        "SELECT to_char(m.created_at, 'YYYY-MM-DD HH24:MI'),"
-        "       m.author || coalesce(' (' || u.department || ')', ''),"
-        "       regexp_replace(m.body, '\\s+', ' ', 'g'), 'comments', m.id"
+        "SELECT to_char(m.created_at, 'YYYY-MM-DD HH24:MI') AS at,"
+        "       m.author || coalesce(' (' || u.department || ')', '') AS who,"
+        "       regexp_replace(m.body, '\\s+', ' ', 'g') AS what, 'comments' AS entity, m.id"
         "  FROM (SELECT * FROM comments c WHERE c.entity = $1 AND c.entity_id = $2"
         "         ORDER BY c.created_at DESC, c.id DESC"
         "         LIMIT " CCRM_STR(DETAIL_COMMENTS_MAX) ") m"
@@ -109,9 +128,9 @@ add_comments_chat(struct db *db, struct detail *d, const char *const *params, st
     PQclear(res);
 
     res = db_exec(db,
-                  "SELECT to_char(m.created_at, 'MM-DD HH24:MI'),"
-                  "       m.created_by || coalesce(' (' || u.department || ')', ''), m.body,"
-                  "       'chat', m.id"
+                  "SELECT to_char(m.created_at, 'MM-DD HH24:MI') AS at,"
+                  "       m.created_by || coalesce(' (' || u.department || ')', '') AS who,"
+                  "       m.body AS what, 'chat' AS entity, m.id"
                   "  FROM (SELECT * FROM chat_messages c"
                   "         WHERE c.entity = $1 AND c.entity_id = $2"
                   "         ORDER BY c.id DESC LIMIT " CCRM_STR(
@@ -256,8 +275,8 @@ db_record_history(struct db *db, const char *entity, int64_t id, struct ccrm_err
     /* the audit trail of the row: who changed what, old and new values */
     res =
         db_exec(db,
-                "SELECT to_char(a.at, 'YYYY-MM-DD HH24:MI'),"
-                "       a.actor || coalesce(' (' || u.department || ')', ''),"
+                "SELECT to_char(a.at, 'YYYY-MM-DD HH24:MI') AS at,"
+                "       a.actor || coalesce(' (' || u.department || ')', '') AS who,"
                 "       CASE a.op"
                 "         WHEN 'update' THEN 'changed ' || coalesce((SELECT string_agg(k.key || ' '"
                 "              || coalesce(quote_literal(a.old_row ->> k.key), 'empty') || ' → '"
@@ -271,8 +290,8 @@ db_record_history(struct db *db, const char *entity, int64_t id, struct ccrm_err
                 "              'FM999,999,999,990') || ' other ' || replace(a.entity, '_', ' ')"
                 "              || ' in one statement' FROM unnest(a.ids) r))"
                 "         WHEN 'delete' THEN 'deleted ' || ccrm_event_summary(a.entity, a.old_row)"
-                "         ELSE a.op END,"
-                "       'audit', a.id"
+                "         ELSE a.op END AS what,"
+                "       'audit' AS entity, a.id"
                 "  FROM audit a LEFT JOIN users u ON u.login = a.actor"
                 " WHERE a.entity = $1 AND (a.entity_id = $2"
                 "        OR (a.ids IS NOT NULL AND a.ids @> $2::bigint))"

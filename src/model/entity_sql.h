@@ -62,11 +62,12 @@
     "(SELECT CASE WHEN count(*) >= 1000 THEN '1000+' ELSE count(*)::text END"                      \
     " FROM (" sub " LIMIT 1000) s)"
 
-/* A timeline: branches of (at, who, what, entity, id), each newest first from an index and
- * bounded, merged, then the person's department looked up. */
+/* Every query of lines (a section, a timeline) names its columns at, who, what, entity and id
+ * (src/db/detail.c reads them by name). A timeline: branches of (at, who, what, entity, id),
+ * each newest first from an index and bounded, merged, then the person's department looked up. */
 #define TL_BEGIN                                                                                   \
-    "SELECT to_char(t.at, 'YYYY-MM-DD HH24:MI'),"                                                  \
-    " t.who || coalesce(' (' || u.department || ')', ''), t.what, t.entity, t.id FROM ("
+    "SELECT to_char(t.at, 'YYYY-MM-DD HH24:MI') AS at,"                                            \
+    " t.who || coalesce(' (' || u.department || ')', '') AS who, t.what, t.entity, t.id FROM ("
 #define TL_END ") t LEFT JOIN users u ON u.login = t.who ORDER BY t.at DESC, t.id DESC" LIMIT_TL
 #define UNION " UNION ALL "
 
@@ -149,7 +150,8 @@
 /* The leads that are the person of contact $1 (e-mail $2): its own, or with its e-mail. */
 #define LIMIT_REL " LIMIT " ENTITY_STR(RELATED_MAX)
 #define PERSON_LEADS                                                                               \
-    "(SELECT '', '', 'lead: ' || " NAME_L " || " LEAD_STATUS ", 'leads', l.id"                     \
+    "(SELECT '' AS at, '' AS who, 'lead: ' || " NAME_L " || " LEAD_STATUS " AS what,"              \
+    " 'leads' AS entity, l.id"                                                                     \
     "   FROM leads l WHERE l.contact_id = $1 ORDER BY l.id DESC" LIMIT_REL ")" UNION               \
     "(SELECT '', '', 'lead: ' || " NAME_L " || " LEAD_STATUS " || ' (same e-mail)',"               \
     " 'leads', l.id FROM leads l WHERE l.contact_id IS NULL AND lower(l.email) = lower($2)"        \
@@ -188,9 +190,9 @@
                                                "a") ", a.id AS account_id"                         \
                                                     " FROM accounts a WHERE a.id = $1"
 #define ACCOUNT_PEOPLE_LINES                                                                       \
-    "SELECT '', '', " NAME_C " || '  ' || concat_ws(' · ',"                                       \
-    " nullif(c.title, ''), nullif(c.email, ''), nullif(c.phone, '')),"                             \
-    " 'contacts', c.id FROM contacts c WHERE c.account_id = $1"                                    \
+    "SELECT '' AS at, '' AS who, " NAME_C " || '  ' || concat_ws(' · ',"                          \
+    " nullif(c.title, ''), nullif(c.email, ''), nullif(c.phone, '')) AS what,"                     \
+    " 'contacts' AS entity, c.id FROM contacts c WHERE c.account_id = $1"                          \
     " ORDER BY c.last_name, c.first_name, c.id LIMIT " ENTITY_STR(DETAIL_PEOPLE_MAX)
 
 #define CONTACT_HEAD                                                                               \
@@ -243,8 +245,9 @@
                                                                  "o.account_id WHERE o.id = $1"
 /* a deal has no contact column: the people its calls and meetings were with */
 #define DEAL_CONTACT_LINES                                                                         \
-    "SELECT '', '', 'contact: ' || " NAME_C " || coalesce(' <' || c.email || '>', ''),"            \
-    " 'contacts', c.id FROM contacts c WHERE c.id IN (SELECT i.contact_id FROM"                    \
+    "SELECT '' AS at, '' AS who,"                                                                  \
+    " 'contact: ' || " NAME_C " || coalesce(' <' || c.email || '>', '') AS what,"                  \
+    " 'contacts' AS entity, c.id FROM contacts c WHERE c.id IN (SELECT i.contact_id FROM"          \
     "   (SELECT i.contact_id FROM interactions i"                                                  \
     "     WHERE i.opportunity_id = $1 AND i.contact_id IS NOT NULL"                                \
     "     ORDER BY i.at DESC, i.id DESC LIMIT 50) i)"                                              \
@@ -274,14 +277,14 @@
                                               " FROM campaigns p, LATERAL (SELECT " CAMPAIGN_COUNT \
                                               " AS n) m WHERE p.id = $1"
 #define CAMPAIGN_MEMBER_LINES                                                                      \
-    "SELECT to_char(m.updated_at, 'YYYY-MM-DD HH24:MI'),"                                          \
-    " m.updated_by || coalesce(' (' || u.department || ')', ''),"                                  \
+    "SELECT to_char(m.updated_at, 'YYYY-MM-DD HH24:MI') AS at,"                                    \
+    " m.updated_by || coalesce(' (' || u.department || ')', '') AS who,"                           \
     " CASE WHEN m.lead_id IS NOT NULL"                                                             \
     "      THEN 'lead ' || coalesce(" NAME_L ", '#' || m.lead_id)"                                 \
     "      ELSE 'contact ' || coalesce(" NAME_C ", '#' || m.contact_id) END"                       \
-    " || ': ' || m.status,"                                                                        \
-    " CASE WHEN m.lead_id IS NOT NULL THEN 'leads' ELSE 'contacts' END,"                           \
-    " coalesce(m.lead_id, m.contact_id)"                                                           \
+    " || ': ' || m.status AS what,"                                                                \
+    " CASE WHEN m.lead_id IS NOT NULL THEN 'leads' ELSE 'contacts' END AS entity,"                 \
+    " coalesce(m.lead_id, m.contact_id) AS id"                                                     \
     " FROM (SELECT * FROM campaign_members cm WHERE cm.campaign_id = $1"                           \
     "        ORDER BY cm.updated_at DESC, cm.id DESC" LIMIT_TL ") m"                               \
     " LEFT JOIN leads l ON l.id = m.lead_id LEFT JOIN contacts c ON c.id = m.contact_id"           \
