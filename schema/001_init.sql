@@ -325,7 +325,7 @@ CREATE TABLE campaign_members (
 CREATE INDEX campaign_members_lead_idx    ON campaign_members (lead_id);
 CREATE INDEX campaign_members_contact_idx ON campaign_members (contact_id);
 
--- The event stream (DESIGN §4). Written only by the triggers below.
+-- The event stream (docs/design.md §4). Written only by the triggers below.
 CREATE TABLE events (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     xid         xid8 NOT NULL DEFAULT pg_current_xact_id(),

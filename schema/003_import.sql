@@ -1,4 +1,4 @@
--- ccrm schema, migration 003: bulk import batches (DESIGN §7, docs/import.md).
+-- ccrm schema, migration 003: bulk import batches (docs/design.md §7, docs/import.md).
 --
 -- * import_batches: one row per `ccrm --import` (who, when, file, counts, the importing
 --   transaction's xid8) and its revert. Row-level security: a user sees and reverts only

@@ -110,7 +110,7 @@ CREATE POLICY internal_update ON comments FOR UPDATE TO ccrm_internal
 CREATE POLICY internal_delete ON comments FOR DELETE TO ccrm_internal
     USING (author = current_user OR ccrm_in_dept('management'));
 
--- inbox: hand-offs are visible to every internal user (DESIGN §1); a row is sent in one's own
+-- inbox: hand-offs are visible to every internal user (docs/design.md §1); a row is sent in one's own
 -- name, and only its recipient or sender (or admin) changes or removes it
 CREATE POLICY internal_read ON inbox FOR SELECT TO ccrm_internal USING (true);
 CREATE POLICY internal_insert ON inbox FOR INSERT TO ccrm_internal

@@ -1,4 +1,4 @@
--- Same time, different place (DESIGN §1): who is looking at a record right now, and a live
+-- Same time, different place (docs/design.md §1): who is looking at a record right now, and a live
 -- chat thread per record. Both follow the row-level security pattern of 004
 -- (docs/security.md): whoever may see the record's account may see its presence and chat,
 -- checked by reading accounts under the reader's own policies.

@@ -1,4 +1,4 @@
--- ccrm schema, migration 006: collaboration actions (DESIGN §1, §6 keys c, a, h): comments
+-- ccrm schema, migration 006: collaboration actions (docs/design.md §1, §6 keys c, a, h): comments
 -- with @mentions, assignments and hand-offs, lead conversion, support's sales signal, and
 -- the inbox they all write to. Everything here holds for every writer (psql included); the
 -- client (src/db/actions.c) only calls it.

@@ -1,4 +1,4 @@
--- List views for every entity (DESIGN §6): the indexes their keyset pages and filters walk,
+-- List views for every entity (docs/design.md §6): the indexes their keyset pages and filters walk,
 -- and running totals for the Deals pipeline and the Dashboard.
 --
 -- A pipeline header ("proposal: 41,233 deals · 98,310,000.00 EUR") over a million deals

@@ -1,4 +1,4 @@
--- ccrm schema, migration 008: the detail view of every record (DESIGN §6, src/db/detail.c).
+-- ccrm schema, migration 008: the detail view of every record (docs/design.md §6, src/db/detail.c).
 --
 -- 1. Indexes. Every list of a detail is "the newest N rows of this record", so each is an
 --    index range read in the order shown and stopped at the LIMIT, never a sort of all the

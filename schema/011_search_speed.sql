@@ -1,5 +1,9 @@
 -- Search speed: where in the name order can the matches of a search be?
 --
+-- Retired by 016_search_accounts_lead_phone.sql, which drops everything below: Accounts search
+-- through search blocks (013) like every other list. Its functions are defined here, not in
+-- schema/functions/ (which holds the current ones), because only this migration uses them.
+--
 -- A search lists the accounts whose folded `search` column contains the folded pattern, in name
 -- order (src/db/list.c). Walking the name index and filtering is cheap per row (an index-only
 -- scan), but when all matches sit far down the list the walk first crosses every row before
@@ -28,7 +32,15 @@
 -- (accented letters that unaccent keeps, CJK, punctuation) only separate runs, so a pattern
 -- without such a window gets no bounds and is searched as before.
 
--- ccrm_trgms(): schema/functions/80_search.sql
+-- the trigrams of already folded text
+CREATE FUNCTION ccrm_trgms(text) RETURNS text[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+    SELECT coalesce(array_agg(DISTINCT substr(w, i, 3)), '{}')
+      FROM regexp_split_to_table($1, '[^a-z0-9]+') w, generate_series(1, length(w) - 2) i
+$$;
+
 CREATE TABLE account_trgm_range (
     trgm text COLLATE "C" NOT NULL,
     lo   text COLLATE "und-x-icu" NOT NULL,  -- an account name whose search has trgm: the lowest
@@ -48,7 +60,39 @@ END $$;
 CREATE POLICY internal_read ON account_trgm_range FOR SELECT TO ccrm_internal USING (true);
 GRANT SELECT ON account_trgm_range TO ccrm_internal;
 
--- ccrm_account_trgm_note(): schema/functions/80_search.sql
+-- Cover the accounts in the transition table "changed" (one statement's inserts or updates).
+-- Set-based: a bulk insert of a million accounts costs a few seconds; for ordinary names every
+-- trigram is covered already and nothing is written.
+CREATE FUNCTION ccrm_account_trgm_note() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    -- an update brings something new only where the name or the search text changed
+    EXECUTE format($q$
+        INSERT INTO public.account_trgm_range (trgm, lo, hi)
+        SELECT g.trgm, g.lo, g.hi
+          FROM (SELECT substr(w.word, i, 3) AS trgm, min(w.lo) AS lo, max(w.hi) AS hi
+                  FROM (SELECT x.word, min(c.name) AS lo, max(c.name) AS hi
+                          FROM %s, regexp_split_to_table(c.search, '[^a-z0-9]+') x(word)
+                         WHERE length(x.word) >= 3
+                         GROUP BY x.word) w,
+                       generate_series(1, length(w.word) - 2) i
+                 GROUP BY 1) g
+         WHERE NOT EXISTS (SELECT 1 FROM public.account_trgm_range o
+                            WHERE o.trgm = g.trgm
+                           HAVING min(o.lo) <= g.lo AND max(o.hi) >= g.hi)$q$,
+        CASE TG_OP
+            WHEN 'UPDATE' THEN
+                '(SELECT n.name, n.search FROM changed n WHERE NOT EXISTS ('
+                ' SELECT 1 FROM previous p WHERE p.id = n.id AND p.name = n.name'
+                ' AND p.search = n.search)) c'
+            ELSE 'changed c'
+        END);
+    RETURN NULL;
+END
+$$;
+REVOKE ALL ON FUNCTION ccrm_account_trgm_note() FROM PUBLIC;
 
 CREATE TRIGGER ccrm_account_trgm_insert AFTER INSERT ON accounts
     REFERENCING NEW TABLE AS changed
@@ -60,8 +104,57 @@ CREATE TRIGGER ccrm_account_trgm_update AFTER UPDATE ON accounts
 ALTER TABLE accounts ENABLE ALWAYS TRIGGER ccrm_account_trgm_insert;
 ALTER TABLE accounts ENABLE ALWAYS TRIGGER ccrm_account_trgm_update;
 
--- ccrm_account_trgm_rebuild(): schema/functions/80_search.sql
+-- Recompute every range from the accounts as they are now (owner only).
+CREATE FUNCTION ccrm_account_trgm_rebuild() RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    v_n bigint;
+BEGIN
+    LOCK TABLE public.accounts IN SHARE MODE;  -- no writer in between
+    DELETE FROM public.account_trgm_range;
+    INSERT INTO public.account_trgm_range (trgm, lo, hi)
+    SELECT substr(w.word, i, 3), min(w.lo), max(w.hi)
+      FROM (SELECT x.word, min(a.name) AS lo, max(a.name) AS hi
+              FROM public.accounts a, regexp_split_to_table(a.search, '[^a-z0-9]+') x(word)
+             WHERE length(x.word) >= 3
+             GROUP BY x.word) w,
+           generate_series(1, length(w.word) - 2) i
+     GROUP BY 1;
+    GET DIAGNOSTICS v_n = ROW_COUNT;
+    RETURN v_n;
+END
+$$;
+REVOKE ALL ON FUNCTION ccrm_account_trgm_rebuild() FROM PUBLIC;
 
 SELECT ccrm_account_trgm_rebuild();
 
--- ccrm_account_search_range(): schema/functions/80_search.sql
+-- The bounds for a search pattern (the user's text, not yet folded): lo and hi are NULL when
+-- the pattern has no trigram or the caller is not internal (no bounds: search everything);
+-- nothing is true when some trigram of the pattern occurs in no account at all.
+CREATE FUNCTION ccrm_account_search_range(p_text text, OUT lo text, OUT hi text,
+                                          OUT nothing boolean)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    v_t text[] := public.ccrm_trgms(public.ccrm_fold(p_text));
+    v_n int;
+BEGIN
+    nothing := false;
+    IF v_t IS NULL OR cardinality(v_t) = 0 OR NOT public.ccrm_is_internal() THEN
+        RETURN;
+    END IF;
+    SELECT count(*), max(r.lo), min(r.hi) INTO v_n, lo, hi
+      FROM (SELECT min(t.lo) AS lo, max(t.hi) AS hi
+              FROM public.account_trgm_range t
+             WHERE t.trgm = ANY (v_t)
+             GROUP BY t.trgm) r;
+    IF v_n < cardinality(v_t) THEN
+        nothing := true;
+        lo := NULL;
+        hi := NULL;
+    END IF;
+END
+$$;

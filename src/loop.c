@@ -1,11 +1,11 @@
-/* THE event loop: one poll() over the keyboard, the signal pipe and the libpq socket, plus
- * timers (reconnect backoff, a reconnect's time limit per host, debounced re-reads, UI
- * expiry). Handlers only record; drawing happens once per iteration. Never blocks on the
- * network for longer than a query. */
+/* THE event loop: one poll() over the keyboard, the signal pipe and the libpq socket, and one
+ * list of timers (include/ccrm/timer.h: reconnect backoff, debounced re-reads, message and
+ * highlight expiry, presence heartbeats) besides a reconnect's time limit per host (the
+ * connection's own). Handlers only record; drawing happens once per iteration. Never blocks on
+ * the network for longer than a query. */
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "ccrm/app.h"
@@ -19,13 +19,21 @@
 #define RECONNECT_MIN_MS 500
 #define RECONNECT_MAX_MS 30000
 
-int64_t
-now_ms(void)
-{
-    struct timespec ts;
+static void schedule_reconnect(struct app *app);
 
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+static void
+on_reconnect(void *ctx, void *arg)
+{
+    struct app *app = ctx;
+    struct ccrm_err err;
+
+    (void)arg;
+    app->reconnect_timer = 0;
+    app->reconnect_at = 0;
+    if (db_reconnect_start(app->db, &err) == -1)
+        schedule_reconnect(app);
+    else
+        ui_on_connection(app);
 }
 
 static void
@@ -41,55 +49,33 @@ schedule_reconnect(struct app *app)
         app->reconnect_delay = RECONNECT_MAX_MS;
     jitter = rand() % (app->reconnect_delay / 4 + 1);
     app->reconnect_at = now_ms() + app->reconnect_delay + jitter;
+    app->reconnect_timer = timer_add(&app->timers, app->reconnect_at, on_reconnect, NULL);
     ui_on_connection(app);
 }
 
+/* How long poll() may sleep: until the next timer, or until a reconnect gives up on a host that
+ * does not answer in time (db_pump moves on). Computing it changes nothing. */
 static int
-timeout_ms(struct app *app, int64_t now)
+poll_timeout(struct app *app)
 {
-    int t = ui_tick(app, now);
-    int64_t d;
+    int t = timer_timeout(&app->timers, now_ms());
+    int64_t d = db_connect_wait_ms(app->db);
 
-    if (app->reconnect_at != 0) {
-        d = app->reconnect_at - now;
-        if (d < 0)
-            d = 0;
-        if (t < 0 || d < t)
-            t = (int)d;
-    }
-    if (app->refresh_at != 0) {
-        d = app->refresh_at - now;
-        if (d < 0)
-            d = 0;
-        if (t < 0 || d < t)
-            t = (int)d;
-    }
-    /* a reconnect gives up on a host that does not answer in time (db_pump moves on) */
-    d = db_connect_wait_ms(app->db);
     if (d >= 0 && (t < 0 || d < t))
         t = (int)d;
     return t;
 }
 
 static void
-run_timers(struct app *app)
+on_refresh(void *ctx, void *arg)
 {
-    int64_t now = now_ms();
-    struct ccrm_err err;
+    struct app *app = ctx;
 
-    if (app->reconnect_at != 0 && now >= app->reconnect_at) {
-        app->reconnect_at = 0;
-        if (db_reconnect_start(app->db, &err) == -1)
-            schedule_reconnect(app);
-        else
-            ui_on_connection(app);
-    }
-    if (app->refresh_at != 0 && now >= app->refresh_at) {
-        app->refresh_at = 0;
-        app->last_refresh = now;
-        if (db_state(app->db) == DB_READY)
-            ui_on_wakeup(app);
-    }
+    (void)arg;
+    app->refresh_timer = 0;
+    app->last_refresh = now_ms();
+    if (db_state(app->db) == DB_READY)
+        ui_on_wakeup(app);
 }
 
 /* Wake-ups from the socket (counted by db_pump) and those drained during ordinary queries
@@ -102,14 +88,15 @@ schedule_refresh(struct app *app, int wakeups)
     int i;
 
     wakeups += db_take_wakeups(app->db);
-    if (wakeups == 0 || app->refresh_at != 0)
+    if (wakeups == 0 || app->refresh_timer != 0)
         return;
     for (i = 0; i < app->quiet_wakeups && gap < REFRESH_QUIET_MAX_MS; i++)
         gap *= 2;
     if (gap > REFRESH_QUIET_MAX_MS)
         gap = REFRESH_QUIET_MAX_MS;
     t = now_ms();
-    app->refresh_at = t - app->last_refresh >= gap ? t : app->last_refresh + gap;
+    app->refresh_timer = timer_add(
+        &app->timers, t - app->last_refresh >= gap ? t : app->last_refresh + gap, on_refresh, NULL);
 }
 
 int
@@ -120,7 +107,6 @@ loop_run(struct app *app)
     while (!app->quit) {
         struct pollfd pfd[3];
         int wakeups = 0;
-        int64_t now;
 
         ui_redraw(app);
         /* Queries run since the last poll (key handling, re-reads, drawing) may have taken
@@ -133,8 +119,7 @@ loop_run(struct app *app)
         pfd[2].fd = db_socket(app->db); /* -1 while offline: poll ignores it */
         pfd[2].events = db_poll_events(app->db);
         pfd[0].revents = pfd[1].revents = pfd[2].revents = 0;
-        now = now_ms();
-        if (poll(pfd, 3, timeout_ms(app, now)) == -1 && errno != EINTR)
+        if (poll(pfd, 3, poll_timeout(app)) == -1 && errno != EINTR)
             return -1;
         if (pfd[1].revents & POLLIN)
             sig_dispatch(app);
@@ -145,7 +130,7 @@ loop_run(struct app *app)
         if ((pfd[2].revents & (POLLIN | POLLOUT | POLLERR | POLLHUP)) ||
             db_connect_wait_ms(app->db) == 0)
             db_pump(app->db, &wakeups);
-        if (db_state(app->db) == DB_OFFLINE && app->reconnect_at == 0)
+        if (db_state(app->db) == DB_OFFLINE && app->reconnect_timer == 0)
             schedule_reconnect(app);
         if (db_state(app->db) != last_state) {
             if (db_state(app->db) == DB_READY)
@@ -154,7 +139,7 @@ loop_run(struct app *app)
             ui_on_connection(app);
         }
         schedule_refresh(app, wakeups);
-        run_timers(app);
+        timer_run(&app->timers, now_ms(), app);
     }
     return 0;
 }

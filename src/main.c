@@ -24,8 +24,7 @@ enum mode { MODE_TUI, MODE_MIGRATE, MODE_DEMO, MODE_LOCAL_START, MODE_LOCAL_STOP
 
 struct opts {
     enum mode mode;
-    const char *conninfo;
-    const char *config;
+    struct cli_flags flags; /* -d, -c */
     const char *view;
     int scale;
 };
@@ -68,7 +67,10 @@ usage(FILE *f)
           "       ccrm --local-start | --local-stop             the private database\n"
           "       ccrm --help | --version\n"
           "\n"
-          "ENTITY: leads, contacts, accounts, opportunities, tickets, interactions.\n"
+          "ENTITY: ",
+          f);
+    cli_entities(f);
+    fputs(" (or the table's name).\n"
           "DEPT: sales, support, marketing, management, partner, admin.\n"
           "ACCOUNT: an id, an exact name or a domain. Every command takes -d and -c.\n"
           "\n"
@@ -95,9 +97,7 @@ parse_args(int argc, char **argv, struct opts *o)
 {
     enum { OPT_MIGRATE = 256, OPT_DEMO, OPT_SCALE, OPT_LSTART, OPT_LSTOP, OPT_VIEW };
     static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},
-        {"config", required_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},
+        CLI_FLAGS_LONGOPTS,
         {"version", no_argument, NULL, 'V'},
         {"migrate", no_argument, NULL, OPT_MIGRATE},
         {"demo", no_argument, NULL, OPT_DEMO},
@@ -113,18 +113,8 @@ parse_args(int argc, char **argv, struct opts *o)
 
     memset(o, 0, sizeof *o);
     o->scale = 300;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":d:c:hV", longopts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, ":d:c:hV", longopts, &o->flags, usage, 0)) != -1) {
         switch (c) {
-        case 'd':
-            o->conninfo = optarg;
-            break;
-        case 'c':
-            o->config = optarg;
-            break;
-        case 'h':
-            usage(stdout);
-            exit(0);
         case 'V':
             printf("ccrm %s (schema version %d)\n", CCRM_VERSION, db_schema_known());
             exit(0);
@@ -158,17 +148,9 @@ parse_args(int argc, char **argv, struct opts *o)
         case OPT_VIEW:
             o->view = optarg;
             break;
-        case ':':
-            fprintf(stderr, "ccrm: option \"%s\" needs a value\n", argv[optind - 1]);
-            return -1;
         default:
-            fprintf(stderr, "ccrm: unknown option \"%s\"\n", argv[optind - 1]);
             return -1;
         }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "ccrm: unexpected argument \"%s\"\n", argv[optind]);
-        return -1;
     }
     if (modes > 1) {
         fputs("ccrm: choose one of --migrate, --demo, --local-start, --local-stop\n", stderr);
@@ -206,7 +188,7 @@ run_tui(const struct opts *o, struct ccrm_config *cfg)
               stderr);
         return EX_USAGE;
     }
-    if ((app.db = cli_open_db(o->conninfo, cfg, 1, &app.private_db, &err)) == NULL) {
+    if ((app.db = cli_open_db(o->flags.conninfo, cfg, 1, &app.private_db, &err)) == NULL) {
         fprintf(stderr, "ccrm: %s\n", err.msg);
         return EX_UNAVAILABLE;
     }
@@ -256,7 +238,8 @@ run_batch(const struct opts *o, struct ccrm_config *cfg)
             goto fail_unavailable;
         return 0;
     }
-    if ((db = cli_open_db(o->conninfo, cfg, o->mode != MODE_MIGRATE, &private_db, &err)) == NULL)
+    if ((db = cli_open_db(o->flags.conninfo, cfg, o->mode != MODE_MIGRATE, &private_db, &err)) ==
+        NULL)
         goto fail_unavailable;
     if (o->mode == MODE_MIGRATE) {
         if ((n = db_migrate(db, cfg->migrate_wait_s, 1, stdout, &err)) == -1) {
@@ -301,7 +284,7 @@ dispatch_command(int argc, char **argv)
         {"--share", cli_admin_main},
         {"--unshare", cli_admin_main},
         {"--feed", cli_feed_main},
-        {"--log", cli_feed_main},
+        {"--log", cli_log_main},
         {"--mail-in", cli_mail_main},
         {"--send-mail", cli_mail_main},
         {"--reply", cli_mail_main},
@@ -345,7 +328,7 @@ main(int argc, char **argv)
         fputs("Try \"ccrm --help\" for more information.\n", stderr);
         return EX_USAGE;
     }
-    if (config_load(&cfg, o.config, &err) == -1) {
+    if (config_load(&cfg, o.flags.config, &err) == -1) {
         fprintf(stderr, "ccrm: %s\n", err.msg);
         config_fini(&cfg);
         return EX_CONFIG;

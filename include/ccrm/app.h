@@ -1,5 +1,5 @@
-/* The running full-screen client: configuration, connection and UI state shared by the event
- * loop (src/loop.c), signal dispatch and the UI. The UI's own state is opaque here. */
+/* The running full-screen client: configuration, connection, timers and UI state shared by the
+ * event loop (src/loop.c), signal dispatch and the UI. The UI's own state is opaque here. */
 #ifndef CCRM_APP_H
 #define CCRM_APP_H
 
@@ -8,6 +8,7 @@
 #include "ccrm/config.h"
 #include "ccrm/db.h"
 #include "ccrm/events.h"
+#include "ccrm/timer.h"
 
 struct ui;
 
@@ -17,9 +18,11 @@ struct app {
     struct ui *ui;
     int quit;
     int private_db;             /* running on the private local cluster */
+    struct timer_list timers;   /* every deadline of the client (src/loop.c runs them) */
     int64_t reconnect_at;       /* monotonic ms of the next reconnect attempt, 0 = none */
+    unsigned reconnect_timer;   /* its timer, 0 = none */
     int reconnect_delay;        /* current backoff in ms */
-    int64_t refresh_at;         /* debounced re-read after wake-ups, 0 = none */
+    unsigned refresh_timer;     /* the debounced re-read after wake-ups, 0 = none */
     int64_t last_refresh;       /* when the last re-read ran (leading-edge debounce) */
     int quiet_wakeups;          /* wake-ups in a row that brought no event (any role may NOTIFY:
                                  * they stretch the debounce, so a flood costs little) */

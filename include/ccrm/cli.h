@@ -3,6 +3,9 @@
 #ifndef CCRM_CLI_H
 #define CCRM_CLI_H
 
+#include <getopt.h>
+#include <stdio.h>
+
 #include "ccrm/config.h"
 #include "ccrm/db.h"
 #include "ccrm/err.h"
@@ -17,11 +20,36 @@ struct db *cli_open_db(const char *conninfo, const struct ccrm_config *cfg, int 
  * returns EX_CONFIG on failure, else 0. */
 int cli_load_config(struct ccrm_config *cfg, const char *file);
 
+/* The flags every command takes, and getopt_long's answers said the same way everywhere. */
+struct cli_flags {
+    const char *conninfo; /* -d, --db */
+    const char *config;   /* -c, --config */
+    int started;
+};
+#define CLI_FLAGS_LONGOPTS                                                                         \
+    {"db", required_argument, NULL, 'd'}, {"config", required_argument, NULL, 'c'},                \
+    {                                                                                              \
+        "help", no_argument, NULL, 'h'                                                             \
+    }
+
+/* getopt_long() for a command (f zeroed before the first call; shortopts start with ":d:c:h",
+ * longopts include CLI_FLAGS_LONGOPTS). Takes -d and -c into f and answers -h (usage on
+ * standard output, exit 0) itself; returns the next option that is the command's own, -1 at
+ * the end of a valid command line, or '?' after saying on standard error what is wrong (an
+ * option without its value; an unknown option, then usage(stderr) if usage_on_error; an
+ * argument that is no option). */
+int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+               struct cli_flags *f, void (*usage)(FILE *), int usage_on_error);
+
+/* Print what --import and --export take ("leads, accounts, contacts, deals, ..."). */
+void cli_entities(FILE *f);
+
 /* The commands: argv is the whole command line (argv[0] = "ccrm"). */
 int cli_import_main(int argc, char **argv); /* --import, --revert (src/cli/import.c) */
 int cli_export_main(int argc, char **argv); /* --export (src/cli/export.c) */
 int cli_admin_main(int argc, char **argv);  /* --add-user, --disable-user, --share, --unshare */
-int cli_feed_main(int argc, char **argv);   /* --feed, --log (src/cli/feed.c) */
+int cli_feed_main(int argc, char **argv);   /* --feed (src/cli/feed.c) */
+int cli_log_main(int argc, char **argv);    /* --log (src/cli/log.c) */
 int cli_mail_main(int argc, char **argv);   /* --mail-in, --send-mail, --reply (src/cli/mail.c) */
 int cli_mail_import_main(int argc, char **argv); /* --import-mail (src/cli/mail_import.c) */
 

@@ -1,6 +1,8 @@
 /* The `:` command language: parse a line into a command and its argument, and list completion
- * candidates for the word at the cursor. Pure (no curses, no libpq) and fuzzed; the UI runs the
- * commands (src/ui/prompt.c). */
+ * candidates for the word at the cursor. Pure (no curses, no libpq) and fuzzed. The commands,
+ * with the keys that do the same in views and the help of both, are one table: the action
+ * table (struct action, defined by the full-screen client in src/ui/commands.c); the parser
+ * reads its names. */
 #ifndef CCRM_CMD_H
 #define CCRM_CMD_H
 
@@ -18,7 +20,7 @@ enum cmd_kind {
     CMD_HELP,
     CMD_QUIT,
     CMD_FILTER,  /* filter TEXT: "mine", "status=open owner=marco", "all" (checked by the UI) */
-    CMD_NEW,     /* new [ENTITY]: arg is the table ("opportunities" for "deal"), "" = this list's */
+    CMD_NEW,     /* new [WHAT]: arg is the entity's table (the registry's), "" = this list's */
     CMD_EDIT,    /* edit the selected or shown record */
     CMD_ASSIGN,  /* assign LOGIN [NOTE] */
     CMD_HANDOFF, /* handoff LOGIN|DEPARTMENT [NOTE] */
@@ -28,6 +30,49 @@ enum cmd_kind {
 
 /* The views in tab order (the tabs 1-9), NULL-terminated: `:view`, [ui] start_view, --view. */
 extern const char *const cmd_views[];
+
+struct app;
+
+enum cmd_arg { CMD_ARG_NONE, CMD_ARG_REQUIRED, CMD_ARG_OPTIONAL };
+
+/* What Tab completes in an action's argument. */
+enum cmd_complete_what {
+    CMPL_NONE,
+    CMPL_VIEWS,    /* the view names */
+    CMPL_SORTS,    /* the sort orders of the list shown */
+    CMPL_NEW,      /* what :new creates */
+    CMPL_ACCOUNTS, /* account names (and for :find, logins) */
+    CMPL_PEOPLE,   /* logins, then free text (a note); for :handoff departments too */
+};
+
+/* What an action needs from the view it runs in (bits). */
+enum action_needs {
+    NEEDS_SELECTED = 1 << 0, /* a record: a list's selected row, or the record shown */
+    NEEDS_LIST = 1 << 1,     /* a list (its sort, filter, search, export) */
+    NEEDS_RECORD = 1 << 2,   /* a record's detail view (its chat, its history) */
+};
+
+/* An action: a `:` command, a key in views, or both, with the help of both (? and :help are
+ * made from this table, so keys, commands and help cannot drift apart). */
+struct action {
+    const char *name;   /* the : command, or NULL for a key only */
+    int key;            /* the key in views, or 0 for a command only */
+    enum cmd_kind kind; /* what cmd_parse returns for name */
+    enum cmd_arg arg;
+    enum cmd_complete_what complete;
+    unsigned needs;    /* enum action_needs bits */
+    unsigned applies;  /* the record's entity must offer these (enum entity_action), 0: any */
+    const char *hint;  /* a word or two under a record ("c comment"), or NULL */
+    const char *usage; /* ":assign LOGIN [NOTE]" (commands), or NULL */
+    const char *help;  /* what it does, one line (never empty) */
+    /* Run it: arg is the command's argument, or NULL from a key (then it asks, if it must). */
+    void (*run)(struct app *app, const struct action *a, const char *arg);
+};
+
+/* The action table, ended by an entry with neither name nor key. */
+extern const struct action cmd_actions[];
+/* The action with this command kind, or NULL. */
+const struct action *cmd_action(enum cmd_kind kind);
 
 #define CMD_ARG_MAX 256
 

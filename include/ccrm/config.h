@@ -1,6 +1,7 @@
 /* Configuration: built-in defaults < /etc/ccrm/ccrm.ini < $XDG_CONFIG_HOME/ccrm/ccrm.ini
- * < -c FILE < command-line flags (DESIGN §8). Read with iniparser; every value is copied
- * into struct ccrm_config, so the dictionary never outlives config_load(). No libpq, no curses. */
+ * < -c FILE < command-line flags (docs/design.md §8, docs/config.md). Read with iniparser; every
+ * value is copied into struct ccrm_config, so the dictionary never outlives config_load(). No
+ * libpq, no curses. */
 #ifndef CCRM_CONFIG_H
 #define CCRM_CONFIG_H
 

@@ -101,40 +101,19 @@ int db_chat_send(struct db *db, const char *entity, int64_t id, const char *body
 
 /* ---- list queries (keyset pagination; see src/db/list.c) ---- */
 
-enum list_entity {
-    LIST_ACCOUNTS,
-    LIST_FEED,
-    LIST_LEADS,
-    LIST_TICKETS,
-    LIST_CONTACTS,
-    LIST_DEALS,
-    LIST_CAMPAIGNS,
-    LIST_INBOX,
-    LIST_NENTITIES
-};
+struct entity;
 
 #define LIST_MAX_FILTERS 4
 
+/* What a list shows: an entity of the registry with a list (include/ccrm/entity.h), one of its
+ * sort orders, a search and its filters. */
 struct list_query {
-    enum list_entity entity;
-    int sort;           /* index into db_list_sorts(entity) */
+    const struct entity *e;
+    int sort;           /* index into e->list->sorts */
     const char *search; /* NULL or "" = no search; matched case-insensitively, anywhere */
-    /* filter[i]: the value the column named db_list_filters(entity)[i] must equal, or NULL */
+    /* filter[i]: the value e->list->filters[i] must equal, or NULL */
     const char *filter[LIST_MAX_FILTERS];
 };
-
-/* Names of the filters of an entity ("status", "owner", ...), NULL-terminated; the one that
- * means "my records" is db_list_owner_filter (-1: none). */
-const char *const *db_list_filters(enum list_entity e);
-int db_list_owner_filter(enum list_entity e);
-/* The table a row of the entity is a record of ("opportunities" for LIST_DEALS; NULL for the
- * Feed and the Inbox, whose rows point at records of several tables). */
-const char *db_list_table(enum list_entity e);
-
-/* Names of the sort orders of an entity ("name", "updated", ...), NULL-terminated. */
-const char *const *db_list_sorts(enum list_entity e);
-/* Column headers of the entity's rows (col[0..n-1]); returns n. */
-int db_list_columns(enum list_entity e, const char *const **names);
 
 /* Fetch up to limit rows after (dir > 0) or before (dir < 0) the row `from` in the query's
  * order; from == NULL starts at the top (dir > 0) or the bottom (dir < 0). Rows are written in

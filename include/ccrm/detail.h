@@ -16,8 +16,7 @@
 #define DETAIL_CHAT_MAX 8      /* the latest chat messages, oldest of them first */
 #define DETAIL_HISTORY_MAX 100 /* audit rows */
 
-/* Does entity have a detail view: "accounts", "contacts", "leads", "opportunities",
- * "tickets" or "campaigns"? 1 or 0. */
+/* Does entity (a table) have a detail view in the registry? 1 or 0. */
 int db_detail_entity(const char *entity);
 
 /* The detail of one record: title, subtitle, fields, then lines in display order — related

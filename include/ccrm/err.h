@@ -1,5 +1,6 @@
 /* Error reporting: a fixed-size message for the human plus the SQLSTATE when PostgreSQL gave one.
- * Fallible functions return 0/-1 or a pointer/NULL and fill a struct ccrm_err (STYLE.md §4). */
+ * Fallible functions return 0/-1 or a pointer/NULL and fill a struct ccrm_err
+ * (docs/architecture.md, "Errors"). */
 #ifndef CCRM_ERR_H
 #define CCRM_ERR_H
 

@@ -1,68 +1,36 @@
-/* Forms, the pure part: the fields of every entity a form edits (column, label, type, the values
- * a choice allows), checking and normalising what a person typed, the three-way merge behind
- * optimistic locking, and the text buffer a form field is edited in. No libpq, no curses
- * (src/model/form.c, unit-tested in tests/unit/test_form.c). */
+/* Forms, the pure part: which entities have a form (their fields are in the registry,
+ * include/ccrm/entity.h), checking and normalising what a person typed, the three-way merge
+ * behind optimistic locking, and the text buffer a form field is edited in. No libpq, no
+ * curses (src/model/form.c, unit-tested in tests/unit/test_form.c). */
 #ifndef CCRM_FORM_MODEL_H
 #define CCRM_FORM_MODEL_H
 
 #include <stddef.h>
 #include <wchar.h>
 
-enum field_type {
-    FIELD_TEXT,      /* one line, trimmed */
-    FIELD_MULTILINE, /* a body: lines separated by '\n' */
-    FIELD_CHOICE,    /* one of choices[]; a first choice "" means it may be empty */
-    FIELD_DATE,      /* YYYY-MM-DD (also typed as D.M.YYYY) */
-    FIELD_DATETIME,  /* YYYY-MM-DD HH:MM in the session's time zone */
-    FIELD_AMOUNT,    /* money >= 0 with at most 2 decimals, '.' or ',' before the cents */
-    FIELD_INT,       /* a whole number between min and max */
-    FIELD_EMAIL,     /* name@domain, as the CHECK constraints of schema/001 want it */
-    FIELD_CURRENCY,  /* three letters, stored upper-case (EUR) */
-    FIELD_REF,       /* the id of a record of ref (for "users": the login) */
-};
+#include "ccrm/entity.h"
 
-struct field_spec {
-    const char *column; /* the table column: SQL is built only from these fixed names */
-    const char *label;
-    enum field_type type;
-    int required;
-    const char *const *choices; /* FIELD_CHOICE: NULL-terminated */
-    const char *ref; /* FIELD_REF: "accounts", "contacts", "users", "leads", "opportunities",
-                        "tickets" */
-    const char *def; /* value a new record starts with, or NULL */
-    int dbdef;       /* def is also the column's default in the database: a new record that
-                        keeps it does not send it (a partner may not write every column) */
-    int min, max;    /* FIELD_INT */
-};
-
-struct entity_spec {
-    const char *table;    /* "contacts" */
-    const char *singular; /* "contact" */
-    const struct field_spec *fields;
-    int nfields;
-    /* at least one of these columns must be filled in (the *_identity_check constraints), or
-     * NULL; the message is shown at the first of them */
-    const char *const *one_of;
-    const char *one_of_msg;
-};
-
-/* The form of an entity by table name ("contacts"), or NULL. */
-const struct entity_spec *form_entity(const char *table);
+/* The entity by table name ("contacts") when it has a form, or NULL. */
+const struct entity *form_entity(const char *table);
 /* The entities with forms, NULL-terminated table names. */
 const char *const *form_entities(void);
 /* Index of a column in e, or -1. */
-int form_field_index(const struct entity_spec *e, const char *column);
+int form_field_index(const struct entity *e, const char *column);
 /* The field a database constraint or column is about: the column itself, a column check
  * ("contacts_email_check"), a unique index ("contacts_email_key"), or a table check that
  * names fields (the identity and date-order checks). -1 when it is about none. */
-int form_constraint_field(const struct entity_spec *e, const char *constraint, const char *column);
+int form_constraint_field(const struct entity *e, const char *constraint, const char *column);
+
+/* Does a new record leave field f to the database when it keeps the starting value? (The
+ * value is the column's default there too; a partner may not write every column.) */
+int form_field_dbdef(const struct entity_field *f);
 
 /* Check and normalise what was typed into field f. Returns 0 with *out a malloc'd normalised
  * value ("" = empty, stored as SQL NULL), or -1 with a message for the person in msg. */
-int form_normalize(const struct field_spec *f, const char *in, char **out, char *msg, size_t n);
+int form_normalize(const struct entity_field *f, const char *in, char **out, char *msg, size_t n);
 /* The "at least one of" rule of e: -1 if every one of those values is empty (vals in field
  * order, NULL counts as empty) with the message in msg and the field index in *field; else 0. */
-int form_check_one_of(const struct entity_spec *e, const char *const *vals, int *field, char *msg,
+int form_check_one_of(const struct entity *e, const char *const *vals, int *field, char *msg,
                       size_t n);
 
 /* Three-way merge of one field after someone else saved first: base is what this form read,

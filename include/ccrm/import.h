@@ -1,7 +1,8 @@
-/* Bulk import and export (docs/import.md). The entity descriptions below are the
- * fixed whitelist of tables and columns an import may touch: every identifier in import SQL
- * comes from them, never from the CSV. The db_import_* functions (src/db/import.c) hold the
- * libpq parts: staging COPY, the set-based merge, batches, revert and COPY TO. */
+/* Bulk import (docs/import.md; export, which uses the same columns: ccrm/export.h). The entity
+ * descriptions below are the fixed whitelist of tables and columns an import may touch: every
+ * identifier in import SQL comes from them, never from the CSV. The db_import_* functions
+ * (src/db/import.c) hold the libpq parts: staging COPY, the set-based merge, batches and
+ * revert. */
 #ifndef CCRM_IMPORT_H
 #define CCRM_IMPORT_H
 
@@ -40,8 +41,9 @@ struct imp_column {
 };
 
 struct imp_entity {
-    const char *name;     /* table name = --into value */
-    const char *singular; /* "lead" */
+    const char *name;     /* table name */
+    const char *singular; /* "lead", "deal" */
+    const char *plural;   /* "leads", "deals": what --into and --export take (the table too) */
     const struct imp_column *cols;
     int ncols;
     int key;             /* column index of the duplicate key (e-mail, domain), or -1 */
@@ -49,8 +51,10 @@ struct imp_entity {
     int identity[4];     /* at least one of these columns must have a value (-1 ends), or {-1} */
 };
 
-/* The entities, NULL-terminated; and lookup by table name (NULL if unknown). */
-extern const struct imp_entity *const imp_entities[];
+/* The entities (the importable ones of the registry, include/ccrm/entity.h): the i-th (NULL
+ * after the last), and lookup by what people call it or its table ("deals", "deal",
+ * "opportunities"; NULL if unknown). */
+const struct imp_entity *imp_entity_at(int i);
 const struct imp_entity *imp_entity_find(const char *name);
 
 enum imp_conflict { IMP_CONFLICT_ERROR, IMP_CONFLICT_SKIP, IMP_CONFLICT_UPDATE };
@@ -112,11 +116,5 @@ void db_import_cancel_current(void);
 /* Undo batch id in one transaction. Returns 0 with summary filled, or -1 with err (a refusal
  * names the row that changed after the import). */
 int db_import_revert(struct db *db, int64_t batch, char *summary, size_t n, struct ccrm_err *err);
-
-/* Stream entity e through COPY TO: CSV with a header, or JSON lines. write() gets each chunk
- * and returns 0/-1. Returns the number of rows, or -1. */
-int64_t db_export(struct db *db, const struct imp_entity *e, int jsonl,
-                  int (*write)(void *arg, const char *buf, size_t n), void *arg,
-                  struct ccrm_err *err);
 
 #endif

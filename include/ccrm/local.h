@@ -1,6 +1,6 @@
 /* The embedded default database: a private PostgreSQL cluster under $XDG_DATA_HOME/ccrm, made
  * with initdb and started with pg_ctl, reachable only through a unix socket in a private
- * directory (DESIGN.md §8). This module runs server programs; it never touches the schema. */
+ * directory (docs/design.md §8). This module runs server programs; it never touches the schema. */
 #ifndef CCRM_LOCAL_H
 #define CCRM_LOCAL_H
 

@@ -12,7 +12,7 @@
 #include "ccrm/form_model.h"
 
 struct record {
-    const struct entity_spec *spec;
+    const struct entity *spec;
     int64_t id;
     int version;
     char **val;       /* spec->nfields values as text, "" for SQL NULL (never NULL) */
@@ -34,13 +34,13 @@ struct record_err {
 
 /* Load record id of entity e. Returns the record (free with record_free) or NULL with err set;
  * err->sqlstate is empty when the record does not exist or is not visible to this role. */
-struct record *db_record_load(struct db *db, const struct entity_spec *e, int64_t id,
+struct record *db_record_load(struct db *db, const struct entity *e, int64_t id,
                               struct ccrm_err *err);
 
 /* Insert a record: vals[i] is the text for field i; NULL or "" leaves the column to its
  * default. Returns 0 with the new id in *id, or -1 with rerr filled. */
-int db_record_insert(struct db *db, const struct entity_spec *e, const char *const *vals,
-                     int64_t *id, struct record_err *rerr);
+int db_record_insert(struct db *db, const struct entity *e, const char *const *vals, int64_t *id,
+                     struct record_err *rerr);
 
 /* A changed field: its index and new text ("" = SQL NULL). */
 struct record_change {
@@ -53,17 +53,17 @@ struct record_change {
  * (SQLSTATE CR001): nothing was written and *current is the row as it is now (free with
  * record_free); 2 when the record is gone (deleted, or no longer visible); -1 when the
  * database refused it or the connection broke (rerr says why and where). */
-int db_record_update(struct db *db, const struct entity_spec *e, int64_t id, int version,
+int db_record_update(struct db *db, const struct entity *e, int64_t id, int version,
                      const struct record_change *ch, int nch, int *new_version,
                      struct record **current, struct record_err *rerr);
 
 /* Version and last writer of record id, without its values. 1 found, 0 gone, -1 error. */
-int db_record_stamp(struct db *db, const struct entity_spec *e, int64_t id, int *version, char *who,
+int db_record_stamp(struct db *db, const struct entity *e, int64_t id, int *version, char *who,
                     size_t n, struct ccrm_err *err);
 
 /* May this role write e at all ("INSERT" or "UPDATE" on some column)? 1 yes, 0 no, -1 error.
  * Advice for the form only: row policies and rules are checked by the database on save. */
-int db_record_may(struct db *db, const struct entity_spec *e, const char *privilege,
+int db_record_may(struct db *db, const struct entity *e, const char *privilege,
                   struct ccrm_err *err);
 
 /* A match of a reference search: the key to store (id, or login for users), the label the
@@ -75,8 +75,8 @@ struct ref_match {
     char *detail;
 };
 
-/* Search records of target ("accounts", "contacts", "users", "leads", "opportunities",
- * "tickets") whose name (or e-mail, login, subject) contains text; a number also matches the
+/* Search records of target (the table of an entity of the registry with a struct entity_ref)
+ * whose name (or e-mail, login, subject) contains text; a number also matches the
  * id. Up to max (<= REF_MATCH_MAX) matches into out. Returns how many, or -1 with err set.
  * Free the texts with ref_matches_clear. */
 int db_ref_search(struct db *db, const char *target, const char *text, struct ref_match *out,

@@ -6,10 +6,11 @@
 #include <stdint.h>
 
 #include "ccrm/db.h"
+#include "ccrm/entity.h"
 #include "ccrm/model.h"
 
-/* The pipeline's stages in order (NULL-terminated); the first four are open. */
-extern const char *const deal_stages[];
+/* The pipeline's stages are deal_stages[] (the registry, include/ccrm/entity.h); the first four
+ * are open. */
 #define DEAL_OPEN_STAGES 4
 
 struct stage_total {

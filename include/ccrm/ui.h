@@ -22,8 +22,6 @@ void ui_on_resize(struct app *app);
 void ui_on_wakeup(struct app *app);
 /* Connection state changed (lost, reconnecting, back). */
 void ui_on_connection(struct app *app);
-/* Timers (message expiry, highlights). Returns ms until the UI next needs a tick, or -1. */
-int ui_tick(struct app *app, int64_t now);
 /* Show a one-line message in the status bar for a few seconds. */
 void ui_message(struct app *app, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

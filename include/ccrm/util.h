@@ -18,6 +18,8 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Copy src into dst (size n), always NUL-terminated, truncating at a UTF-8 character boundary.
  * Returns strlen(src) like strlcpy. */
 size_t str_copy(char *dst, const char *src, size_t n);
+/* v with thousands separated ("12,345") into buf (at least 32 bytes); returns buf. */
+const char *fmt_count(int64_t v, char *buf);
 
 /* Trim ASCII whitespace at both ends in place; returns s. */
 char *str_trim(char *s);

@@ -24,8 +24,7 @@ struct admin_opts {
     const char *dept;
     const char *partner;
     const char *display_name;
-    const char *conninfo;
-    const char *config;
+    struct cli_flags flags; /* -d, -c */
     const char *conn_limit; /* --connection-limit N|none, NULL: the configured default */
     int password;
 };
@@ -106,18 +105,14 @@ parse(int argc, char **argv, struct admin_opts *o)
         {"display-name", required_argument, NULL, OPT_NAME},
         {"password", no_argument, NULL, OPT_PASSWORD},
         {"connection-limit", required_argument, NULL, OPT_CONNLIMIT},
-        {"db", required_argument, NULL, 'd'},
-        {"config", required_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},
+        CLI_FLAGS_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     int c, r = 0;
     size_t i;
 
     memset(o, 0, sizeof *o);
-    optind = 1;
-    opterr = 0;
-    while (r == 0 && (c = getopt_long(argc, argv, ":d:c:h", longopts, NULL)) != -1) {
+    while (r == 0 && (c = cli_getopt(argc, argv, ":d:c:h", longopts, &o->flags, usage, 0)) != -1) {
         switch (c) {
         case OPT_ADD:
             r = set_action(o, ACT_ADD, "--add-user", optarg);
@@ -146,29 +141,12 @@ parse(int argc, char **argv, struct admin_opts *o)
         case OPT_CONNLIMIT:
             o->conn_limit = optarg;
             break;
-        case 'd':
-            o->conninfo = optarg;
-            break;
-        case 'c':
-            o->config = optarg;
-            break;
-        case 'h':
-            usage(stdout);
-            exit(0);
-        case ':':
-            safe_fprintf(stderr, "ccrm: option \"%s\" needs a value\n", argv[optind - 1]);
-            return -1;
         default:
-            safe_fprintf(stderr, "ccrm: unknown option \"%s\"\n", argv[optind - 1]);
             return -1;
         }
     }
     if (r != 0)
         return -1;
-    if (optind < argc) {
-        safe_fprintf(stderr, "ccrm: unexpected argument \"%s\"\n", argv[optind]);
-        return -1;
-    }
     if (o->action == ACT_ADD || o->action == ACT_DISABLE) {
         if (!login_valid(o->target)) {
             safe_fprintf(stderr,
@@ -317,7 +295,7 @@ cli_admin_main(int argc, char **argv)
         fputs("Try \"ccrm --add-user --help\" for more information.\n", stderr);
         return EX_USAGE;
     }
-    if ((rc = cli_load_config(&cfg, o.config)) != 0)
+    if ((rc = cli_load_config(&cfg, o.flags.config)) != 0)
         return rc;
     conn_limit = o.conn_limit == NULL                ? cfg.connection_limit
                  : strcmp(o.conn_limit, "none") == 0 ? -1
@@ -327,7 +305,7 @@ cli_admin_main(int argc, char **argv)
         config_fini(&cfg);
         return EX_DATAERR;
     }
-    db = cli_open_db(o.conninfo, &cfg, 1, &private_db, &err);
+    db = cli_open_db(o.flags.conninfo, &cfg, 1, &private_db, &err);
     config_fini(&cfg);
     if (db == NULL) {
         memset(pw, 0, sizeof pw);

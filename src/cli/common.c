@@ -1,11 +1,14 @@
-/* Shared by the batch commands: which database to open (DESIGN §8) and configuration loading
- * with the error printed the same way everywhere. */
+/* Shared by the batch commands: which database to open (docs/design.md §8) and configuration
+ * loading with the error printed the same way everywhere. */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sysexits.h>
 
 #include "ccrm/cli.h"
+#include "ccrm/import.h"
 #include "ccrm/local.h"
+#include "ccrm/util.h"
 
 /* Is a database configured through libpq's own environment? */
 static int
@@ -61,4 +64,56 @@ cli_load_config(struct ccrm_config *cfg, const char *file)
         return EX_CONFIG;
     }
     return 0;
+}
+
+int
+cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+           struct cli_flags *f, void (*usage)(FILE *), int usage_on_error)
+{
+    int c;
+
+    if (!f->started) {
+        optind = 1;
+        opterr = 0;
+        f->started = 1;
+    }
+    for (;;) {
+        switch ((c = getopt_long(argc, argv, shortopts, longopts, NULL))) {
+        case 'd':
+            f->conninfo = optarg;
+            break;
+        case 'c':
+            f->config = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            exit(0);
+        case ':':
+            safe_fprintf(stderr, "ccrm: option \"%s\" needs a value\n", argv[optind - 1]);
+            return '?';
+        case '?':
+            safe_fprintf(stderr, "ccrm: unknown option \"%s\"\n", argv[optind - 1]);
+            if (usage_on_error)
+                usage(stderr);
+            return '?';
+        case -1:
+            if (optind < argc) {
+                safe_fprintf(stderr, "ccrm: unexpected argument \"%s\"\n", argv[optind]);
+                return '?';
+            }
+            return -1;
+        default:
+            return c;
+        }
+    }
+}
+
+void
+cli_entities(FILE *f)
+{
+    const struct imp_entity *e;
+    int i;
+
+    for (i = 0; (e = imp_entity_at(i)) != NULL; i++)
+        fprintf(f, "%s%s", i > 0 ? ", " : "", e->plural);
 }

@@ -1,6 +1,6 @@
 /* ccrm --export: one entity streamed through COPY TO as CSV (the columns --import maps, so an
- * export imports back) or JSON lines, to a file or standard output. Row-level security applies:
- * a user exports what they may see. */
+ * export imports back) or JSON lines, to a file or standard output (src/db/export.c runs it).
+ * Row-level security applies: a user exports what they may see. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -9,7 +9,7 @@
 #include <sysexits.h>
 
 #include "ccrm/cli.h"
-#include "ccrm/import.h"
+#include "ccrm/export.h"
 #include "ccrm/util.h"
 
 static int
@@ -21,9 +21,9 @@ write_out(void *arg, const char *buf, size_t n)
 static void
 usage(FILE *f)
 {
-    fputs("usage: ccrm --export ENTITY [--format csv|jsonl] [--output FILE]\n"
-          "ENTITY: leads, contacts, accounts, opportunities, tickets, interactions\n",
-          f);
+    fputs("usage: ccrm --export ENTITY [--format csv|jsonl] [--output FILE]\nENTITY: ", f);
+    cli_entities(f);
+    fputs("\n", f);
 }
 
 int
@@ -31,16 +31,15 @@ cli_export_main(int argc, char **argv)
 {
     enum { OPT_EXPORT = 256, OPT_FORMAT, OPT_OUTPUT };
     static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},
-        {"config", required_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},
+        CLI_FLAGS_LONGOPTS,
         {"quiet", no_argument, NULL, 'q'},
         {"export", required_argument, NULL, OPT_EXPORT},
         {"format", required_argument, NULL, OPT_FORMAT},
         {"output", required_argument, NULL, OPT_OUTPUT},
         {NULL, 0, NULL, 0},
     };
-    const char *conninfo = NULL, *config = NULL, *entity = NULL, *output = NULL;
+    struct cli_flags flags = {0};
+    const char *entity = NULL, *output = NULL;
     const struct imp_entity *e;
     struct ccrm_config cfg;
     struct ccrm_err err;
@@ -49,19 +48,8 @@ cli_export_main(int argc, char **argv)
     int jsonl = 0, ch, rc, private_db;
     int64_t rows;
 
-    opterr = 0;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, ":d:c:hqo:", longopts, NULL)) != -1) {
+    while ((ch = cli_getopt(argc, argv, ":d:c:hqo:", longopts, &flags, usage, 1)) != -1) {
         switch (ch) {
-        case 'd':
-            conninfo = optarg;
-            break;
-        case 'c':
-            config = optarg;
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
         case 'q':
             break;
         case OPT_EXPORT:
@@ -81,29 +69,20 @@ cli_export_main(int argc, char **argv)
         case OPT_OUTPUT:
             output = optarg;
             break;
-        case ':':
-            safe_fprintf(stderr, "ccrm: option \"%s\" needs a value\n", argv[optind - 1]);
-            return EX_USAGE;
         default:
-            safe_fprintf(stderr, "ccrm: unknown option \"%s\"\n", argv[optind - 1]);
-            usage(stderr);
             return EX_USAGE;
         }
     }
-    if (optind < argc) {
-        safe_fprintf(stderr, "ccrm: unexpected argument \"%s\"\n", argv[optind]);
-        return EX_USAGE;
-    }
     if (entity == NULL || (e = imp_entity_find(entity)) == NULL) {
-        safe_fprintf(stderr,
-                     "ccrm: --export: unknown entity \"%s\" (known: leads, contacts, accounts, "
-                     "opportunities, tickets, interactions)\n",
-                     entity != NULL ? entity : "");
+        safe_fprintf(
+            stderr, "ccrm: --export: unknown entity \"%s\" (known: ", entity != NULL ? entity : "");
+        cli_entities(stderr);
+        fputs(")\n", stderr);
         return EX_USAGE;
     }
-    if ((rc = cli_load_config(&cfg, config)) != 0)
+    if ((rc = cli_load_config(&cfg, flags.config)) != 0)
         return rc;
-    if ((db = cli_open_db(conninfo, &cfg, 1, &private_db, &err)) == NULL ||
+    if ((db = cli_open_db(flags.conninfo, &cfg, 1, &private_db, &err)) == NULL ||
         db_schema_check(db, &err) == -1) {
         safe_fprintf(stderr, "ccrm: %s\n", err.msg);
         db_close(&db);

@@ -2,7 +2,7 @@
  * JSON lines) for pipes, tmux status lines and scripts: every event the role may see, once, in
  * the order docs/architecture.md states, across dropped connections, server restarts, slow
  * readers and failovers; --since CURSOR and --state FILE resume where a consumer stopped.
- * `ccrm --log ticket|interaction` writes a ticket or an interaction from a script. */
+ * (`ccrm --log`, writing from a script: src/cli/log.c.) */
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
@@ -117,15 +117,18 @@ print_event(const struct event *ev, void *ctx)
     return 0;
 }
 
+static void
+usage(FILE *f)
+{
+    fputs("usage: ccrm --feed [--follow] [--format text|jsonl] [--limit N | --since CURSOR]\n"
+          "            [--state FILE] [-d CONNINFO] [-c FILE]\n",
+          f);
+}
+
 static int
 feed_usage(void)
 {
-    fputs("usage: ccrm --feed [--follow] [--format text|jsonl] [--limit N | --since CURSOR]\n"
-          "            [--state FILE] [-d CONNINFO] [-c FILE]\n"
-          "       ccrm --log ticket|interaction --contact EMAIL --subject TEXT [--body TEXT]\n"
-          "            [--channel C] [--kind call|email|meeting|chat|note|task]"
-          " [-d CONNINFO] [-c FILE]\n",
-          stderr);
+    usage(stderr);
     return EX_USAGE;
 }
 
@@ -317,93 +320,30 @@ out:
     return rc;
 }
 
-static int
-run_log(const char *what, const char *conninfo, const char *config, const char *email,
-        const char *subject, const char *body, const char *channel, const char *kind)
-{
-    struct ccrm_config cfg;
-    struct ccrm_err err;
-    struct db *db;
-    int private_db, rc;
-    char msg[512];
-
-    if ((rc = cli_load_config(&cfg, config)) != 0)
-        return rc;
-    if ((db = cli_open_db(conninfo, &cfg, 1, &private_db, &err)) == NULL) {
-        safe_fprintf(stderr, "ccrm: %s\n", err.msg);
-        config_fini(&cfg);
-        return EX_UNAVAILABLE;
-    }
-    if (db_schema_check(db, &err) == -1) {
-        safe_fprintf(stderr, "ccrm: %s\n", err.msg);
-        rc = EX_UNAVAILABLE;
-    } else {
-        rc = db_log_record(db, what, email, subject, body, channel, kind, msg, sizeof msg, &err);
-        if (rc == 0) {
-            safe_fprintf(stdout, "ccrm: %s\n", msg);
-        } else {
-            safe_fprintf(stderr, "ccrm: %s\n", err.msg);
-            rc = rc == 1 ? EX_DATAERR : EX_SOFTWARE;
-        }
-    }
-    db_close(&db);
-    config_fini(&cfg);
-    return rc;
-}
-
 int
 cli_feed_main(int argc, char **argv)
 {
-    enum {
-        O_FEED = 256,
-        O_FOLLOW,
-        O_FORMAT,
-        O_LIMIT,
-        O_LOG,
-        O_CONTACT,
-        O_SUBJECT,
-        O_BODY,
-        O_CHANNEL,
-        O_KIND,
-        O_SINCE,
-        O_STATE
-    };
+    enum { O_FEED = 256, O_FOLLOW, O_FORMAT, O_LIMIT, O_LOG, O_SINCE, O_STATE };
     static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},
-        {"config", required_argument, NULL, 'c'},
+        CLI_FLAGS_LONGOPTS,
         {"feed", no_argument, NULL, O_FEED},
         {"follow", no_argument, NULL, O_FOLLOW},
         {"format", required_argument, NULL, O_FORMAT},
         {"limit", required_argument, NULL, O_LIMIT},
-        {"log", required_argument, NULL, O_LOG},
-        {"contact", required_argument, NULL, O_CONTACT},
-        {"subject", required_argument, NULL, O_SUBJECT},
-        {"body", required_argument, NULL, O_BODY},
-        {"channel", required_argument, NULL, O_CHANNEL},
-        {"kind", required_argument, NULL, O_KIND},
+        {"log", required_argument, NULL, O_LOG}, /* only to say it is another command */
         {"since", required_argument, NULL, O_SINCE},
         {"state", required_argument, NULL, O_STATE},
         {NULL, 0, NULL, 0},
     };
     struct feed_opts o = {NULL, NULL, 0, 0, 20, 0, NULL, NULL, NULL};
-    const char *log = NULL, *email = NULL, *subject = NULL, *body = NULL, *channel = NULL;
-    const char *kind = NULL;
-    int c, feed = 0;
+    struct cli_flags flags = {0};
+    int c;
     char *end;
     long v;
 
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":d:c:", longopts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, ":d:c:", longopts, &flags, usage, 0)) != -1) {
         switch (c) {
-        case 'd':
-            o.conninfo = optarg;
-            break;
-        case 'c':
-            o.config = optarg;
-            break;
         case O_FEED:
-            feed = 1;
             break;
         case O_FOLLOW:
             o.follow = 1;
@@ -435,57 +375,18 @@ cli_feed_main(int argc, char **argv)
             o.state = optarg;
             break;
         case O_LOG:
-            log = optarg;
-            break;
-        case O_CONTACT:
-            email = optarg;
-            break;
-        case O_SUBJECT:
-            subject = optarg;
-            break;
-        case O_BODY:
-            body = optarg;
-            break;
-        case O_CHANNEL:
-            channel = optarg;
-            break;
-        case O_KIND:
-            kind = optarg;
-            break;
-        case ':':
-            safe_fprintf(stderr, "ccrm: option \"%s\" needs a value\n", argv[optind - 1]);
+            fputs("ccrm: choose one of --feed and --log\n", stderr);
             return feed_usage();
         default:
-            safe_fprintf(stderr, "ccrm: unknown option \"%s\"\n", argv[optind - 1]);
             return feed_usage();
         }
-    }
-    if (optind < argc) {
-        safe_fprintf(stderr, "ccrm: unexpected argument \"%s\"\n", argv[optind]);
-        return feed_usage();
-    }
-    if (feed && log != NULL) {
-        fputs("ccrm: choose one of --feed and --log\n", stderr);
-        return feed_usage();
-    }
-    if (!feed && (o.since != NULL || o.state != NULL)) {
-        fputs("ccrm: --since and --state go with --feed\n", stderr);
-        return feed_usage();
     }
     if (o.since != NULL && (o.limit_given || o.state != NULL)) {
         fputs("ccrm: --since starts at a position: it does not go with --limit or --state\n",
               stderr);
         return feed_usage();
     }
-    if (feed)
-        return run_feed(&o);
-    if (strcmp(log, "ticket") != 0 && strcmp(log, "interaction") != 0) {
-        safe_fprintf(stderr, "ccrm: --log: expected ticket or interaction, got \"%s\"\n", log);
-        return EX_USAGE;
-    }
-    if (email == NULL || subject == NULL || subject[0] == '\0') {
-        fputs("ccrm: --log needs --contact EMAIL and a non-empty --subject TEXT\n", stderr);
-        return feed_usage();
-    }
-    return run_log(log, o.conninfo, o.config, email, subject, body, channel, kind);
+    o.conninfo = flags.conninfo;
+    o.config = flags.config;
+    return run_feed(&o);
 }

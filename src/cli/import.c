@@ -65,25 +65,6 @@ elapsed(const struct timespec *a, const struct timespec *b)
     return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
 }
 
-/* "12,345" into buf (size >= 32). */
-static const char *
-fmt_count(int64_t v, char *buf)
-{
-    char tmp[32];
-    int len, i, o = 0;
-
-    len = snprintf(tmp, sizeof tmp, "%" PRId64, v < 0 ? -v : v);
-    if (v < 0)
-        buf[o++] = '-';
-    for (i = 0; i < len; i++) {
-        if (i > 0 && (len - i) % 3 == 0)
-            buf[o++] = ',';
-        buf[o++] = tmp[i];
-    }
-    buf[o] = '\0';
-    return buf;
-}
-
 static void
 progress_draw(struct imp_state *st, int final)
 {
@@ -276,9 +257,10 @@ usage(FILE *f)
     fputs("usage: ccrm --import FILE --into ENTITY [--map SRC=DST,...]\n"
           "            [--on-conflict error|skip|update] [--rejects FILE] [--dry-run] [--quiet]\n"
           "       ccrm --revert BATCH\n"
-          "ENTITY: leads, contacts, accounts, opportunities, tickets, interactions; FILE - reads\n"
-          "standard input. See docs/import.md.\n",
+          "ENTITY: ",
           f);
+    cli_entities(f);
+    fputs("; FILE - reads\nstandard input. See docs/import.md.\n", f);
 }
 
 static int
@@ -360,7 +342,7 @@ run_import(struct imp_state *st, enum imp_conflict conflict, int dry_run, const 
         goto db_failed;
     case 0:
         progress_clear(st);
-        safe_fprintf(stderr, "ccrm: waiting for another import into %s to finish\n", st->e->name);
+        safe_fprintf(stderr, "ccrm: waiting for another import into %s to finish\n", st->e->plural);
         if (db_import_lock(st->imp, 1, &st->err) == -1)
             goto db_failed;
         break;
@@ -388,7 +370,8 @@ run_import(struct imp_state *st, enum imp_conflict conflict, int dry_run, const 
                      "ccrm: dry run: would insert %s, update %s, skip %s, reject %s (%s from %s); "
                      "nothing written\n",
                      fmt_count(cnt.inserted, a), fmt_count(cnt.updated, b),
-                     fmt_count(cnt.skipped, c), fmt_count(cnt.rejected, d), st->e->name, file_name);
+                     fmt_count(cnt.skipped, c), fmt_count(cnt.rejected, d), st->e->plural,
+                     file_name);
         rc = cnt.rejected > 0 && st->rejects == NULL ? EX_DATAERR : 0;
         goto out;
     }
@@ -397,7 +380,8 @@ run_import(struct imp_state *st, enum imp_conflict conflict, int dry_run, const 
             stderr,
             "ccrm: %s %s rejected, nothing written (%s from %s; --rejects FILE imports the "
             "good rows and keeps the bad ones)\n",
-            fmt_count(cnt.rejected, r), cnt.rejected == 1 ? "row" : "rows", st->e->name, file_name);
+            fmt_count(cnt.rejected, r), cnt.rejected == 1 ? "row" : "rows", st->e->plural,
+            file_name);
         rc = EX_DATAERR;
         goto out;
     }
@@ -412,7 +396,7 @@ run_import(struct imp_state *st, enum imp_conflict conflict, int dry_run, const 
                  ": %s inserted, %s updated, %s skipped, %s rejected (%s from %s, "
                  "%.1f s, %s rows/s)\n",
                  batch, fmt_count(cnt.inserted, a), fmt_count(cnt.updated, b),
-                 fmt_count(cnt.skipped, c), fmt_count(cnt.rejected, d), st->e->name, file_name, t,
+                 fmt_count(cnt.skipped, c), fmt_count(cnt.rejected, d), st->e->plural, file_name, t,
                  fmt_count(t > 0 ? (int64_t)((double)st->rows / t) : st->rows, r));
     rc = cnt.rejected > 0 ? EX_DATAERR : 0;
     /* the rows are in; now their search blocks (queued by the triggers, schema/021), so that
@@ -448,9 +432,7 @@ cli_import_main(int argc, char **argv)
 {
     enum { OPT_IMPORT = 256, OPT_INTO, OPT_MAP, OPT_CONFLICT, OPT_REJECTS, OPT_DRY, OPT_REVERT };
     static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},
-        {"config", required_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},
+        CLI_FLAGS_LONGOPTS,
         {"quiet", no_argument, NULL, 'q'},
         {"import", required_argument, NULL, OPT_IMPORT},
         {"into", required_argument, NULL, OPT_INTO},
@@ -465,25 +447,15 @@ cli_import_main(int argc, char **argv)
     struct ccrm_config cfg;
     struct sigaction sa;
     enum imp_conflict conflict = IMP_CONFLICT_ERROR;
-    const char *conninfo = NULL, *config = NULL, *into = NULL, *revert = NULL;
+    struct cli_flags flags = {0};
+    const char *into = NULL, *revert = NULL;
     int quiet = 0, dry_run = 0, ch, rc, private_db;
     char file_name[256];
 
     memset(&st, 0, sizeof st);
     imp_row_init(&st.row);
-    opterr = 0;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, ":d:c:hq", longopts, NULL)) != -1) {
+    while ((ch = cli_getopt(argc, argv, ":d:c:hq", longopts, &flags, usage, 1)) != -1) {
         switch (ch) {
-        case 'd':
-            conninfo = optarg;
-            break;
-        case 'c':
-            config = optarg;
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
         case 'q':
             quiet = 1;
             break;
@@ -519,18 +491,9 @@ cli_import_main(int argc, char **argv)
         case OPT_REVERT:
             revert = optarg;
             break;
-        case ':':
-            safe_fprintf(stderr, "ccrm: option \"%s\" needs a value\n", argv[optind - 1]);
-            return EX_USAGE;
         default:
-            safe_fprintf(stderr, "ccrm: unknown option \"%s\"\n", argv[optind - 1]);
-            usage(stderr);
             return EX_USAGE;
         }
-    }
-    if (optind < argc) {
-        safe_fprintf(stderr, "ccrm: unexpected argument \"%s\"\n", argv[optind]);
-        return EX_USAGE;
     }
     if (revert != NULL && st.path != NULL) {
         fputs("ccrm: choose one of --import and --revert\n", stderr);
@@ -542,16 +505,15 @@ cli_import_main(int argc, char **argv)
             return EX_USAGE;
         }
         if (into == NULL) {
-            fputs("ccrm: --import needs --into ENTITY (leads, contacts, accounts, opportunities, "
-                  "tickets, interactions)\n",
-                  stderr);
+            fputs("ccrm: --import needs --into ENTITY (", stderr);
+            cli_entities(stderr);
+            fputs(")\n", stderr);
             return EX_USAGE;
         }
         if ((st.e = imp_entity_find(into)) == NULL) {
-            safe_fprintf(stderr,
-                         "ccrm: --into: unknown entity \"%s\" (known: leads, contacts, accounts, "
-                         "opportunities, tickets, interactions)\n",
-                         into);
+            safe_fprintf(stderr, "ccrm: --into: unknown entity \"%s\" (known: ", into);
+            cli_entities(stderr);
+            fputs(")\n", stderr);
             return EX_USAGE;
         }
         if (strcmp(st.path, "-") != 0 && access(st.path, R_OK) != 0) {
@@ -567,9 +529,9 @@ cli_import_main(int argc, char **argv)
             return EX_USAGE;
         }
     }
-    if ((rc = cli_load_config(&cfg, config)) != 0)
+    if ((rc = cli_load_config(&cfg, flags.config)) != 0)
         return rc;
-    if ((st.db = cli_open_db(conninfo, &cfg, 1, &private_db, &st.err)) == NULL ||
+    if ((st.db = cli_open_db(flags.conninfo, &cfg, 1, &private_db, &st.err)) == NULL ||
         db_schema_check(st.db, &st.err) == -1) {
         safe_fprintf(stderr, "ccrm: %s\n", st.err.msg);
         db_close(&st.db);

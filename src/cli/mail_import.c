@@ -71,24 +71,6 @@ since(const struct timespec *a)
     return (double)(b.tv_sec - a->tv_sec) + (double)(b.tv_nsec - a->tv_nsec) / 1e9;
 }
 
-static const char *
-fmt_count(int64_t v, char *buf)
-{
-    char tmp[32];
-    int len, i, o = 0;
-
-    len = snprintf(tmp, sizeof tmp, "%" PRId64, v < 0 ? -v : v);
-    if (v < 0)
-        buf[o++] = '-';
-    for (i = 0; i < len; i++) {
-        if (i > 0 && (len - i) % 3 == 0)
-            buf[o++] = ',';
-        buf[o++] = tmp[i];
-    }
-    buf[o] = '\0';
-    return buf;
-}
-
 static void
 progress(struct imp *im, int final)
 {

@@ -1,158 +1,153 @@
-/* Import mapping and validation, pure: the entity whitelist (tables, columns, types, choices
- * matching the CHECK constraints of schema/001), header names to columns with synonyms, and
- * per-field checks with normalisation. No I/O, no libpq: unit-tested and fuzzed. */
+/* Import mapping and validation, pure: the entity whitelist (the importable entities of the
+ * registry, include/ccrm/entity.h: tables, columns, types, choices, synonyms), header names to
+ * columns, and per-field checks with the one normaliser (include/ccrm/value.h). No I/O, no
+ * libpq: unit-tested and fuzzed. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ccrm/entity.h"
 #include "ccrm/util.h"
+#include "ccrm/value.h"
 #include "import_int.h"
 
-/* ---- the whitelist ---- */
+/* ---- the whitelist: the importable entities of the registry (src/model/entity.c) ---- */
 
-static const char *const lead_status[] = {"new",         "contacted", "qualified",
-                                          "unqualified", "converted", NULL};
-static const char *const opp_stage[] = {"prospecting", "qualification", "proposal", "negotiation",
-                                        "won",         "lost",          NULL};
-static const char *const ticket_status[] = {"new", "open", "pending", "solved", "closed", NULL};
-static const char *const ticket_priority[] = {"low", "normal", "high", "urgent", NULL};
-static const char *const ticket_channel[] = {"email", "phone", "chat", "web", "partner", NULL};
-static const char *const ia_kind[] = {"call", "email", "meeting", "chat", "note", "task", NULL};
-static const char *const ia_direction[] = {"in", "out", NULL};
+#define IMP_MAX_ENTITIES 16
+#define IMP_MAX_COLS 64
 
-#define T(name, syn, len)                                                                          \
-    {                                                                                              \
-        name, name, IMP_TEXT, 0, len, 0, 0, NULL, NULL, "text", syn                                \
+static struct imp_entity imp_ents[IMP_MAX_ENTITIES];
+static struct imp_column imp_cols[IMP_MAX_ENTITIES][IMP_MAX_COLS];
+static const struct entity_field *imp_fields[IMP_MAX_ENTITIES][IMP_MAX_COLS];
+static const struct imp_entity *imp_list[IMP_MAX_ENTITIES + 1];
+
+/* An import column from a registry field: its kind, SQL type and what it requires. */
+static void
+column_of(struct imp_column *c, const struct entity_field *f)
+{
+    memset(c, 0, sizeof *c);
+    c->name = f->csv != NULL ? f->csv : f->column;
+    c->target = f->column;
+    /* a value is needed where the database has no default */
+    c->required = f->required && f->sqldef == NULL;
+    c->maxlen = f->maxlen;
+    c->min = f->min;
+    c->max = f->max;
+    c->choices = f->choices;
+    c->sqldef = f->sqldef;
+    c->synonyms = f->synonyms != NULL ? f->synonyms : "";
+    c->sqltype = "text";
+    switch (f->type) {
+    case FIELD_TEXT:
+    case FIELD_MULTILINE:
+    case FIELD_PHONE:
+        c->type = IMP_TEXT;
+        break;
+    case FIELD_EMAIL:
+        c->type = IMP_EMAIL;
+        break;
+    case FIELD_INT:
+        c->type = IMP_INT;
+        c->sqltype = "int";
+        break;
+    case FIELD_AMOUNT:
+        c->type = IMP_NUMERIC;
+        c->sqltype = "numeric";
+        break;
+    case FIELD_DATE:
+        c->type = IMP_DATE;
+        c->sqltype = "date";
+        break;
+    case FIELD_DATETIME:
+        c->type = IMP_TIMESTAMP;
+        c->sqltype = "timestamptz";
+        break;
+    case FIELD_CHOICE:
+        c->type = IMP_CHOICE;
+        break;
+    case FIELD_CURRENCY:
+        c->type = IMP_CURRENCY;
+        break;
+    case FIELD_REF: /* looked up in SQL: an account by domain or name, a contact by e-mail */
+        c->type = strcmp(f->ref, "accounts") == 0   ? IMP_ACCOUNT
+                  : strcmp(f->ref, "contacts") == 0 ? IMP_CONTACT
+                                                    : IMP_LOGIN;
+        if (c->type != IMP_LOGIN)
+            c->sqltype = "bigint";
+        break;
     }
-#define EMAIL(name, syn)                                                                           \
-    {                                                                                              \
-        name, name, IMP_EMAIL, 0, 254, 0, 0, NULL, NULL, "text", syn                               \
+}
+
+/* Index of column `column` among the export columns of re, or -1. */
+static int
+export_index(const struct entity *re, const char *column)
+{
+    int k;
+
+    for (k = 0; column != NULL && re->exports[k] != NULL; k++)
+        if (strcmp(re->exports[k], column) == 0)
+            return k;
+    return -1;
+}
+
+static void
+build_entities(void)
+{
+    int i, n = 0, k;
+
+    if (imp_list[0] != NULL)
+        return;
+    for (i = 0; entity_registry[i] != NULL && n < IMP_MAX_ENTITIES; i++) {
+        const struct entity *re = entity_registry[i];
+        struct imp_entity *e = &imp_ents[n];
+
+        if (re->exports == NULL)
+            continue;
+        e->name = re->table;
+        e->singular = re->singular;
+        e->plural = re->plural;
+        e->cols = imp_cols[n];
+        for (k = 0; re->exports[k] != NULL && k < IMP_MAX_COLS; k++) {
+            const struct entity_field *f = entity_field(re, re->exports[k]);
+
+            if (f == NULL)
+                abort(); /* the registry names a column it has no field for */
+            column_of(&imp_cols[n][k], f);
+            imp_fields[n][k] = f;
+        }
+        e->ncols = k;
+        e->key = export_index(re, re->dup_key);
+        e->keyword = re->dup_word;
+        for (k = 0; k < 4; k++)
+            e->identity[k] = -1;
+        for (k = 0; re->one_of != NULL && re->one_of[k] != NULL && k < 4; k++)
+            e->identity[k] = export_index(re, re->one_of[k]);
+        imp_list[n++] = e;
     }
-#define LOGIN(name, syn)                                                                           \
-    {                                                                                              \
-        name, name, IMP_LOGIN, 0, 63, 0, 0, NULL, NULL, "text", syn                                \
-    }
-#define ACCOUNT(req)                                                                               \
-    {                                                                                              \
-        "account", "account_id", IMP_ACCOUNT, req, 200, 0, 0, NULL, NULL, "bigint",                \
-            "accountname|accountdomain|customer"                                                   \
-    }
-#define CONTACT(syn)                                                                               \
-    {                                                                                              \
-        "contact", "contact_id", IMP_CONTACT, 0, 254, 0, 0, NULL, NULL, "bigint", syn              \
-    }
-#define FIRST T("first_name", "firstname|givenname|forename|vorname", 200)
-#define LAST T("last_name", "lastname|surname|familyname|nachname", 200)
-#define PERSON_EMAIL EMAIL("email", "emailaddress|mail|mailaddress")
-#define OWNER LOGIN("owner", "ownerlogin|assignedto|accountowner|leadowner|contactowner")
+    imp_list[n] = NULL;
+}
 
-static const struct imp_column account_cols[] = {
-    {"name", "name", IMP_TEXT, 1, 200, 0, 0, NULL, NULL, "text",
-     "accountname|companyname|company|organisation|organization|firma"},
-    T("domain", "webdomain|emaildomain", 253),
-    T("industry", "sector|branche", 200),
-    OWNER,
-    T("phone", "telephone|phonenumber|tel|telefon", 50),
-    T("website", "web|url|homepage", 500),
-    T("city", "town|ort|stadt", 200),
-    T("country", "land", 200),
-    {"employees", "employees", IMP_INT, 0, 0, 0, 2147483647L, NULL, NULL, "int",
-     "numberofemployees|headcount|staff"},
-    {"annual_revenue", "annual_revenue", IMP_NUMERIC, 0, 0, 0, 0, NULL, NULL, "numeric",
-     "revenue|annualrevenue|umsatz"},
-    T("description", "notes|about", 100000),
-};
+const struct imp_entity *
+imp_entity_at(int i)
+{
+    int k;
 
-static const struct imp_column contact_cols[] = {
-    ACCOUNT(0),
-    FIRST,
-    LAST,
-    PERSON_EMAIL,
-    T("phone", "telephone|phonenumber|tel|mobile|telefon", 50),
-    T("title", "jobtitle|position|role", 200),
-    OWNER,
-};
-
-static const struct imp_column lead_cols[] = {
-    FIRST,
-    LAST,
-    PERSON_EMAIL,
-    T("company", "companyname|organisation|organization|firma", 200),
-    T("source", "leadsource|origin|quelle", 200),
-    {"status", "status", IMP_CHOICE, 0, 0, 0, 0, lead_status, "'new'", "text", "leadstatus"},
-    {"score", "score", IMP_INT, 0, 0, 0, 100, NULL, "0", "int", "leadscore|rating"},
-    OWNER,
-    CONTACT("contactemail"),
-    ACCOUNT(0),
-};
-
-static const struct imp_column opportunity_cols[] = {
-    ACCOUNT(1),
-    {"name", "name", IMP_TEXT, 1, 200, 0, 0, NULL, NULL, "text",
-     "opportunityname|dealname|opportunity|deal"},
-    {"stage", "stage", IMP_CHOICE, 0, 0, 0, 0, opp_stage, "'prospecting'", "text", "dealstage"},
-    {"amount", "amount", IMP_NUMERIC, 0, 0, 0, 0, NULL, NULL, "numeric", "value|dealvalue"},
-    {"currency", "currency", IMP_CURRENCY, 0, 3, 0, 0, NULL, "'EUR'", "text", "waehrung"},
-    {"close_date", "close_date", IMP_DATE, 0, 0, 0, 0, NULL, NULL, "date",
-     "closedate|expectedclose|closingdate"},
-    OWNER,
-};
-
-static const struct imp_column ticket_cols[] = {
-    ACCOUNT(0),
-    CONTACT("contactemail|requester|requesteremail|email"),
-    {"subject", "subject", IMP_TEXT, 1, 500, 0, 0, NULL, NULL, "text", "title|summary|betreff"},
-    T("body", "description|text|message", 100000),
-    {"status", "status", IMP_CHOICE, 0, 0, 0, 0, ticket_status, "'new'", "text", "ticketstatus"},
-    {"priority", "priority", IMP_CHOICE, 0, 0, 0, 0, ticket_priority, "'normal'", "text", "prio"},
-    {"channel", "channel", IMP_CHOICE, 0, 0, 0, 0, ticket_channel, NULL, "text", "source"},
-    LOGIN("assignee", "assignedto|agent|owner"),
-    T("product", "productname", 200),
-};
-
-static const struct imp_column interaction_cols[] = {
-    {"kind", "kind", IMP_CHOICE, 1, 0, 0, 0, ia_kind, NULL, "text", "type|activitytype"},
-    T("channel", "medium", 50),
-    {"direction", "direction", IMP_CHOICE, 0, 0, 0, 0, ia_direction, NULL, "text", ""},
-    T("subject", "title|summary|betreff", 500),
-    T("body", "description|text|notes", 100000),
-    {"at", "at", IMP_TIMESTAMP, 0, 0, 0, 0, NULL, "now()", "timestamptz",
-     "date|time|when|datetime"},
-    {"due_at", "due_at", IMP_TIMESTAMP, 0, 0, 0, 0, NULL, NULL, "timestamptz", "due|duedate"},
-    {"done_at", "done_at", IMP_TIMESTAMP, 0, 0, 0, 0, NULL, NULL, "timestamptz",
-     "done|completed|completedat"},
-    ACCOUNT(0),
-    CONTACT("contactemail|email"),
-};
-
-#define N(a) ((int)(sizeof a / sizeof a[0]))
-
-static const struct imp_entity ent_accounts = {
-    "accounts", "account", account_cols, N(account_cols), 1, "domain", {0, -1, -1, -1}};
-static const struct imp_entity ent_contacts = {"contacts", "contact", contact_cols, N(contact_cols),
-                                               3,          "e-mail",  {1, 2, 3, -1}};
-static const struct imp_entity ent_leads = {"leads", "lead",   lead_cols,   N(lead_cols),
-                                            2,       "e-mail", {0, 1, 2, 3}};
-static const struct imp_entity ent_opportunities = {
-    "opportunities", "opportunity", opportunity_cols, N(opportunity_cols), -1, NULL, {-1}};
-static const struct imp_entity ent_tickets = {"tickets", "ticket", ticket_cols, N(ticket_cols),
-                                              -1,        NULL,     {-1}};
-static const struct imp_entity ent_interactions = {
-    "interactions", "interaction", interaction_cols, N(interaction_cols), -1, NULL, {-1}};
-
-const struct imp_entity *const imp_entities[] = {
-    &ent_leads,   &ent_contacts,     &ent_accounts, &ent_opportunities,
-    &ent_tickets, &ent_interactions, NULL,
-};
+    build_entities();
+    for (k = 0; k < i && imp_list[k] != NULL; k++)
+        ;
+    return imp_list[k];
+}
 
 const struct imp_entity *
 imp_entity_find(const char *name)
 {
+    const struct entity *re = entity_named(name);
     int i;
 
-    for (i = 0; imp_entities[i] != NULL; i++)
-        if (strcmp(imp_entities[i]->name, name) == 0)
-            return imp_entities[i];
+    build_entities();
+    for (i = 0; re != NULL && imp_list[i] != NULL; i++)
+        if (strcmp(imp_list[i]->name, re->table) == 0)
+            return imp_list[i];
     return NULL;
 }
 
@@ -426,287 +421,29 @@ bad:
     return 1;
 }
 
-static size_t
-utf8_chars(const char *s, size_t len)
+/* The registry's field behind an import column (its values follow the field's rule). */
+static const struct entity_field *
+field_of(const struct imp_column *c)
 {
-    size_t i, n = 0;
+    int n;
 
-    for (i = 0; i < len; i++)
-        if (((unsigned char)s[i] & 0xc0) != 0x80)
-            n++;
-    return n;
-}
-
-/* A value quoted for a message: at most 60 bytes, cut at a character boundary. */
-static void
-quote_val(char *out, size_t n, const char *s, size_t len)
-{
-    size_t l = len > 60 ? 60 : len;
-
-    while (l < len && l > 0 && ((unsigned char)s[l] & 0xc0) == 0x80)
-        l--;
-    snprintf(out, n, "\"%.*s%s\"", (int)l, s, l < len ? "..." : "");
-}
-
-static int
-all_digits(const char *s, size_t n)
-{
-    size_t i;
-
-    if (n == 0)
-        return 0;
-    for (i = 0; i < n; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return 0;
-    return 1;
-}
-
-static int
-num(const char *s, size_t n)
-{
-    int v = 0;
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        v = v * 10 + (s[i] - '0');
-    return v;
-}
-
-static int
-valid_date(const char *s, size_t len)
-{
-    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int y, m, d, leap;
-
-    if (len != 10 || s[4] != '-' || s[7] != '-' || !all_digits(s, 4) || !all_digits(s + 5, 2) ||
-        !all_digits(s + 8, 2))
-        return 0;
-    y = num(s, 4);
-    m = num(s + 5, 2);
-    d = num(s + 8, 2);
-    if (y < 1 || m < 1 || m > 12 || d < 1)
-        return 0;
-    leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return d <= mdays[m - 1] + (m == 2 && leap);
-}
-
-static int
-valid_timestamp(const char *s, size_t len)
-{
-    size_t i = 10;
-
-    if (len < 10 || !valid_date(s, 10))
-        return 0;
-    if (i == len)
-        return 1;
-    if (s[i] != ' ' && s[i] != 'T')
-        return 0;
-    i++;
-    if (len - i < 5 || !all_digits(s + i, 2) || s[i + 2] != ':' || !all_digits(s + i + 3, 2) ||
-        num(s + i, 2) > 23 || num(s + i + 3, 2) > 59)
-        return 0;
-    i += 5;
-    if (i < len && s[i] == ':') {
-        if (len - i < 3 || !all_digits(s + i + 1, 2) || num(s + i + 1, 2) > 60)
-            return 0;
-        i += 3;
-        if (i < len && s[i] == '.') {
-            size_t f = ++i;
-
-            while (i < len && s[i] >= '0' && s[i] <= '9')
-                i++;
-            if (i == f || i - f > 6)
-                return 0;
-        }
-    }
-    if (i == len)
-        return 1;
-    if (s[i] == 'Z' && i + 1 == len)
-        return 1;
-    if (s[i] != '+' && s[i] != '-')
-        return 0;
-    i++;
-    if (len - i < 2 || !all_digits(s + i, 2) || num(s + i, 2) > 15)
-        return 0;
-    i += 2;
-    if (i == len)
-        return 1;
-    if (s[i] == ':')
-        i++;
-    return len - i == 2 && all_digits(s + i, 2) && num(s + i, 2) < 60;
-}
-
-static int
-valid_email(const char *s, size_t len)
-{
-    const char *at = NULL;
-    size_t i, local, dl;
-    int dot = 0;
-
-    if (len > 254)
-        return 0;
-    for (i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-
-        if (c <= ' ' || c == 0x7f || c == '"' || c == '(' || c == ')' || c == ',' || c == ':' ||
-            c == ';' || c == '<' || c == '>' || c == '[' || c == ']' || c == '\\')
-            return 0;
-        if (c == '@') {
-            if (at != NULL)
-                return 0;
-            at = s + i;
-        }
-    }
-    if (at == NULL)
-        return 0;
-    local = (size_t)(at - s);
-    dl = len - local - 1;
-    if (local == 0 || local > 64 || dl == 0 || s[0] == '.' || at[-1] == '.')
-        return 0;
-    for (i = 1; i < local; i++)
-        if (s[i] == '.' && s[i - 1] == '.')
-            return 0;
-    for (i = 0; i < dl; i++) {
-        unsigned char c = (unsigned char)at[1 + i];
-
-        if (c == '.') {
-            if (i == 0 || i == dl - 1 || at[i] == '.')
-                return 0;
-            dot = 1;
-        } else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                     c == '-' || c >= 0x80)) {
-            return 0;
-        }
-    }
-    return dot;
+    for (n = 0; n < IMP_MAX_ENTITIES; n++)
+        if (c >= imp_cols[n] && c < imp_cols[n] + IMP_MAX_COLS)
+            return imp_fields[n][c - imp_cols[n]];
+    abort(); /* not one of ours */
 }
 
 long
 imp_check_value(const struct imp_column *c, const char *s, size_t len, char *out, char *reason,
                 size_t n)
 {
-    char q[80];
-    size_t i, chars;
-    int k;
+    struct value_rule r = entity_import_rule(field_of(c));
+    struct value_err e;
+    long l = value_normalize(&r, s, len, out, len + 8, &e);
 
-    quote_val(q, sizeof q, s, len);
-    for (i = 0; i < len; i++) {
-        unsigned char ch = (unsigned char)s[i];
-
-        if ((ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') || ch == 0x7f) {
-            snprintf(reason, n, "column \"%s\": control character 0x%02x", c->name, ch);
-            return -1;
-        }
-    }
-    memcpy(out, s, len);
-    out[len] = '\0';
-    switch (c->type) {
-    case IMP_TEXT:
-    case IMP_LOGIN:
-    case IMP_ACCOUNT:
-        break;
-    case IMP_EMAIL:
-    case IMP_CONTACT:
-        if (!valid_email(s, len)) {
-            snprintf(reason, n, "column \"%s\": %s is not a valid e-mail address", c->name, q);
-            return -1;
-        }
-        break;
-    case IMP_INT: {
-        size_t d = (s[0] == '-' || s[0] == '+') ? 1 : 0;
-        long long v = 0;
-
-        if (!all_digits(s + d, len - d)) {
-            snprintf(reason, n, "column \"%s\": %s is not a whole number", c->name, q);
-            return -1;
-        }
-        for (i = d; i < len && v <= 100000000000LL; i++)
-            v = v * 10 + (s[i] - '0');
-        if (s[0] == '-')
-            v = -v;
-        if (v < c->min || v > c->max) {
-            snprintf(reason, n, "column \"%s\": %s is out of range (%ld to %ld)", c->name, q,
-                     c->min, c->max);
-            return -1;
-        }
-        return snprintf(out, len + 1, "%lld", v);
-    }
-    case IMP_NUMERIC: {
-        const char *dot = memchr(s, '.', len);
-        size_t ip = dot ? (size_t)(dot - s) : len;
-        size_t fp = dot ? len - ip - 1 : 0;
-
-        if (!all_digits(s, ip) || (dot != NULL && !all_digits(dot + 1, fp)) || fp > 2) {
-            snprintf(reason, n,
-                     "column \"%s\": %s is not a number (digits, at most 2 decimals, no sign)",
-                     c->name, q);
-            return -1;
-        }
-        if (ip > 12) {
-            snprintf(reason, n,
-                     "column \"%s\": %s is too large (at most 12 digits before the point)", c->name,
-                     q);
-            return -1;
-        }
-        break;
-    }
-    case IMP_DATE:
-        if (!valid_date(s, len)) {
-            snprintf(reason, n, "column \"%s\": %s is not a valid date (YYYY-MM-DD)", c->name, q);
-            return -1;
-        }
-        break;
-    case IMP_TIMESTAMP:
-        if (!valid_timestamp(s, len)) {
-            snprintf(reason, n,
-                     "column \"%s\": %s is not a valid time (YYYY-MM-DD HH:MM[:SS][+HH:MM])",
-                     c->name, q);
-            return -1;
-        }
-        break;
-    case IMP_CHOICE:
-        for (k = 0; c->choices[k] != NULL; k++)
-            if (strlen(c->choices[k]) == len && header_is(s, len, c->choices[k], len))
-                break;
-        if (c->choices[k] == NULL) {
-            char list[200] = "";
-
-            for (k = 0; c->choices[k] != NULL; k++) {
-                if (k > 0)
-                    strncat(list, ", ", sizeof list - strlen(list) - 1);
-                strncat(list, c->choices[k], sizeof list - strlen(list) - 1);
-            }
-            snprintf(reason, n, "column \"%s\": %s is not one of %s", c->name, q, list);
-            return -1;
-        }
-        memcpy(out, c->choices[k], len);
-        break;
-    case IMP_CURRENCY:
-        if (len != 3) {
-            snprintf(reason, n, "column \"%s\": %s is not a three-letter currency code", c->name,
-                     q);
-            return -1;
-        }
-        for (i = 0; i < 3; i++) {
-            char ch = s[i];
-
-            if (ch >= 'a' && ch <= 'z')
-                ch = (char)(ch - 'a' + 'A');
-            if (ch < 'A' || ch > 'Z') {
-                snprintf(reason, n, "column \"%s\": %s is not a three-letter currency code",
-                         c->name, q);
-                return -1;
-            }
-            out[i] = ch;
-        }
-        break;
-    }
-    if (c->maxlen > 0 && (chars = utf8_chars(s, len)) > (size_t)c->maxlen) {
-        snprintf(reason, n, "column \"%s\" is too long (%zu characters, at most %d)", c->name,
-                 chars, c->maxlen);
-        return -1;
-    }
-    return (long)len;
+    if (l < 0)
+        snprintf(reason, n, "column \"%s\"%s", c->name, e.tail);
+    return l;
 }
 
 void
@@ -788,14 +525,13 @@ imp_validate(const struct imp_map *m, const struct csv_record *rec, struct imp_r
                 snprintf(reason, n, "column \"%s\": invalid UTF-8 at byte %zu", col->name, at + 1);
             return -1;
         }
-        while (len > 0 && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'))
-            s++, len--;
-        while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r' ||
-                           s[len - 1] == '\n'))
-            len--;
+        s = value_trim(s, &len, field_of(col)->type == FIELD_MULTILINE);
         if (len == 0) {
             if (col->required) {
-                snprintf(reason, n, "column \"%s\" is required", col->name);
+                struct value_err ve;
+
+                value_required(&ve);
+                snprintf(reason, n, "column \"%s\"%s", col->name, ve.tail);
                 return -1;
             }
             continue;

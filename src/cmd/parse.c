@@ -1,38 +1,69 @@
 /* The `:` command parser: a line → command + argument, and Tab completion candidates. Pure
- * string work: no curses, no libpq, no I/O (fuzzed by tests/fuzz/fuzz_cmd_parse.c). The UI
- * runs the commands (src/ui/prompt.c). */
+ * string work: no curses, no libpq, no I/O (fuzzed by tests/fuzz/fuzz_cmd_parse.c). The
+ * commands are the named actions of the action table (include/ccrm/cmd.h); the client runs
+ * them (src/ui/commands.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ccrm/cmd.h"
+#include "ccrm/entity.h"
 #include "ccrm/util.h"
-
-static const struct {
-    const char *name;
-    enum cmd_kind kind;
-    int arg; /* 1: required, 0: none, 2: optional */
-} commands[] = {
-    {"assign", CMD_ASSIGN, 1},   {"comment", CMD_COMMENT, 1}, {"edit", CMD_EDIT, 0},
-    {"export", CMD_EXPORT, 1},   {"filter", CMD_FILTER, 1},   {"find", CMD_FIND, 1},
-    {"handoff", CMD_HANDOFF, 1}, {"help", CMD_HELP, 0},       {"history", CMD_HISTORY, 0},
-    {"new", CMD_NEW, 2},         {"open", CMD_OPEN, 1},       {"quit", CMD_QUIT, 0},
-    {"sort", CMD_SORT, 1},       {"view", CMD_VIEW, 1},
-};
-#define NCOMMANDS (sizeof commands / sizeof commands[0])
 
 const char *const cmd_views[] = {"feed",    "leads",     "accounts", "contacts",  "deals",
                                  "tickets", "campaigns", "inbox",    "dashboard", NULL};
 
-/* What `:new` creates: the words people use, and the table each means. */
-static const char *const new_words[] = {"account", "contact",  "lead", "deal",
-                                        "ticket",  "campaign", "call", "email",
-                                        "meeting", "note",     "task", NULL};
-static const char *const new_tables[] = {
-    "accounts",     "contacts",     "leads",        "opportunities", "tickets",     "campaigns",
-    "interactions", "interactions", "interactions", "interactions",  "interactions"};
-
 static const char *const departments[] = {"sales", "support", "marketing", "management", NULL};
+
+/* The commands: the actions of the table that have a name, in its order. */
+#define MAX_COMMANDS 64
+static const struct action *commands[MAX_COMMANDS];
+static size_t ncommands;
+
+static void
+load_commands(void)
+{
+    int i;
+
+    if (ncommands > 0)
+        return;
+    for (i = 0;
+         (cmd_actions[i].name != NULL || cmd_actions[i].key != 0) && ncommands < MAX_COMMANDS; i++)
+        if (cmd_actions[i].name != NULL)
+            commands[ncommands++] = &cmd_actions[i];
+}
+
+const struct action *
+cmd_action(enum cmd_kind kind)
+{
+    size_t i;
+
+    load_commands();
+    for (i = 0; i < ncommands; i++)
+        if (commands[i]->kind == kind)
+            return commands[i];
+    return NULL;
+}
+
+/* What `:new` creates: the registry's entities with a form, by their singular, and those
+ * created by words of their own (an interaction by its kind: "call"). add(word, entity) for
+ * every word. */
+static void
+new_words(void (*add)(const char *word, const struct entity *e, void *ctx), void *ctx)
+{
+    int i, k;
+
+    for (i = 0; entity_registry[i] != NULL; i++) {
+        const struct entity *e = entity_registry[i];
+
+        if (e->nfields == 0)
+            continue;
+        if (e->new_words == NULL)
+            add(e->singular, e, ctx);
+        for (k = 0; e->new_words != NULL && e->new_words[k] != NULL; k++)
+            add(e->new_words[k], e, ctx);
+    }
+}
 
 static int
 is_space(char c)
@@ -78,12 +109,9 @@ cmd_split(const char *arg, char *word, size_t n)
 const char *
 cmd_name(enum cmd_kind kind)
 {
-    size_t i;
+    const struct action *a = cmd_action(kind);
 
-    for (i = 0; i < NCOMMANDS; i++)
-        if (commands[i].kind == kind)
-            return commands[i].name;
-    return "";
+    return a != NULL ? a->name : "";
 }
 
 /* Resolve a command word of n bytes: the index in commands[], -1 unknown, -2 ambiguous. */
@@ -93,12 +121,13 @@ lookup(const char *word, size_t n)
     size_t i;
     int found = -1;
 
-    for (i = 0; i < NCOMMANDS; i++) {
-        if (n == 1 && lower(word[0]) == 'q' && commands[i].kind == CMD_QUIT)
+    load_commands();
+    for (i = 0; i < ncommands; i++) {
+        if (n == 1 && lower(word[0]) == 'q' && commands[i]->kind == CMD_QUIT)
             return (int)i; /* "q" stays quit, whatever else may start with q */
-        if (strlen(commands[i].name) == n && has_prefix(commands[i].name, word, n))
+        if (strlen(commands[i]->name) == n && has_prefix(commands[i]->name, word, n))
             return (int)i; /* exact */
-        if (has_prefix(commands[i].name, word, n))
+        if (has_prefix(commands[i]->name, word, n))
             found = found == -1 ? (int)i : -2;
     }
     return found;
@@ -115,6 +144,30 @@ skip_lead(const char *s)
     while (is_space(*s))
         s++;
     return s;
+}
+
+static int cmp_str(const void *a, const void *b);
+
+/* Which :new word a typed word is (the known ones listed for the message). */
+struct new_match {
+    const char *typed;
+    size_t len;
+    const struct entity *e;
+    const char *word;
+    char known[256];
+};
+
+static void
+new_match_word(const char *word, const struct entity *e, void *ctx)
+{
+    struct new_match *m = ctx;
+    size_t kl = strlen(m->known);
+
+    if (strlen(word) == m->len && has_prefix(word, m->typed, m->len)) {
+        m->e = e;
+        m->word = word;
+    }
+    snprintf(m->known + kl, sizeof m->known - kl, "%s%s", kl ? ", " : "", word);
 }
 
 int
@@ -136,12 +189,18 @@ cmd_parse(const char *line, struct cmd *out, struct ccrm_err *err)
         char list[128] = "";
         size_t k;
 
-        for (k = 0; k < NCOMMANDS; k++)
-            if (has_prefix(commands[k].name, w, n)) {
-                if (list[0] != '\0')
-                    strncat(list, ", ", sizeof list - strlen(list) - 1);
-                strncat(list, commands[k].name, sizeof list - strlen(list) - 1);
-            }
+        const char *names[MAX_COMMANDS];
+        size_t nn = 0;
+
+        for (k = 0; k < ncommands; k++)
+            if (has_prefix(commands[k]->name, w, n))
+                names[nn++] = commands[k]->name;
+        qsort(names, nn, sizeof names[0], cmp_str); /* in the order of the alphabet */
+        for (k = 0; k < nn; k++) {
+            if (list[0] != '\0')
+                strncat(list, ", ", sizeof list - strlen(list) - 1);
+            strncat(list, names[k], sizeof list - strlen(list) - 1);
+        }
         err_set(err, "ambiguous command \"%.*s\": could be %s", (int)(n > 64 ? 64 : n), w, list);
         return -1;
     }
@@ -160,22 +219,22 @@ cmd_parse(const char *line, struct cmd *out, struct ccrm_err *err)
         end--;
     }
     alen = (size_t)(end - a);
-    if (commands[i].arg == 1 && alen == 0) {
-        err_set(err, "command \"%s\" needs an argument: try :help", commands[i].name);
+    if (commands[i]->arg == CMD_ARG_REQUIRED && alen == 0) {
+        err_set(err, "command \"%s\" needs an argument: try :help", commands[i]->name);
         return -1;
     }
-    if (!commands[i].arg && alen > 0) {
-        err_set(err, "command \"%s\" takes no argument", commands[i].name);
+    if (commands[i]->arg == CMD_ARG_NONE && alen > 0) {
+        err_set(err, "command \"%s\" takes no argument", commands[i]->name);
         return -1;
     }
     if (alen >= sizeof out->arg) {
-        err_set(err, "argument of \"%s\" is too long (at most %d bytes)", commands[i].name,
+        err_set(err, "argument of \"%s\" is too long (at most %d bytes)", commands[i]->name,
                 (int)sizeof out->arg - 1);
         return -1;
     }
     memcpy(out->arg, a, alen);
     out->arg[alen] = '\0';
-    if (commands[i].kind == CMD_VIEW) {
+    if (commands[i]->kind == CMD_VIEW) {
         int v, match = -1;
 
         for (v = 0; cmd_views[v] != NULL; v++)
@@ -190,29 +249,26 @@ cmd_parse(const char *line, struct cmd *out, struct ccrm_err *err)
         }
         str_copy(out->arg, cmd_views[match], sizeof out->arg);
     }
-    if (commands[i].kind == CMD_NEW && alen > 0) {
-        int v, match = -1;
-        size_t wl = alen;
+    if (commands[i]->kind == CMD_NEW && alen > 0) {
+        struct new_match m;
 
-        if (wl > 1 && lower(out->arg[wl - 1]) == 's') /* "deals", "tickets" */
-            wl--;
-        for (v = 0; new_words[v] != NULL; v++)
-            if (strlen(new_words[v]) == wl && has_prefix(new_words[v], out->arg, wl))
-                match = v;
-        if (match < 0) {
-            err_set(err,
-                    "cannot create \"%.64s\": expected account, contact, lead, deal, ticket,"
-                    " campaign, call, email, meeting, note or task",
-                    out->arg);
+        memset(&m, 0, sizeof m);
+        m.typed = out->arg;
+        m.len = alen;
+        if (m.len > 1 && lower(out->arg[m.len - 1]) == 's') /* "deals", "tickets" */
+            m.len--;
+        new_words(new_match_word, &m);
+        if (m.e == NULL) {
+            err_set(err, "cannot create \"%.64s\": expected %s", out->arg, m.known);
             return -1;
         }
-        /* interactions keep their kind: "interactions:call" */
-        if (strcmp(new_tables[match], "interactions") == 0)
-            snprintf(out->arg, sizeof out->arg, "interactions:%s", new_words[match]);
+        /* an interaction keeps its kind: "interactions:call" */
+        if (m.e->new_field != NULL)
+            snprintf(out->arg, sizeof out->arg, "%s:%s", m.e->table, m.word);
         else
-            str_copy(out->arg, new_tables[match], sizeof out->arg);
+            str_copy(out->arg, m.e->table, sizeof out->arg);
     }
-    out->kind = commands[i].kind;
+    out->kind = commands[i]->kind;
     return 0;
 }
 
@@ -254,6 +310,43 @@ add_list(struct collect *col, const char *const *list)
         add_cand(list[i], col);
 }
 
+static void
+add_new_word(const char *word, const struct entity *e, void *ctx)
+{
+    (void)e;
+    add_cand(word, ctx);
+}
+
+/* The candidates for the argument a (so far) of command c. */
+static void
+complete_arg(const struct action *c, const char *a, const struct cmd_complete_src *src,
+             struct collect *col)
+{
+    switch (c->complete) {
+    case CMPL_NONE:
+        break;
+    case CMPL_VIEWS:
+        add_list(col, cmd_views);
+        break;
+    case CMPL_SORTS:
+        if (src != NULL)
+            add_list(col, src->sorts);
+        break;
+    case CMPL_NEW:
+        new_words(add_new_word, col);
+        break;
+    case CMPL_ACCOUNTS:
+    case CMPL_PEOPLE:
+        if (c->complete == CMPL_PEOPLE && strpbrk(a, " \t") != NULL)
+            break; /* past the login: the note is free text */
+        if (c->kind == CMD_HANDOFF)
+            add_list(col, departments);
+        if (src != NULL && src->names != NULL)
+            src->names(c->kind, a, add_cand, col, src->ctx);
+        break;
+    }
+}
+
 int
 cmd_complete(const char *line, size_t cursor, const struct cmd_complete_src *src,
              struct cmd_completion *out)
@@ -277,8 +370,9 @@ cmd_complete(const char *line, size_t cursor, const struct cmd_complete_src *src
         out->is_cmd = 1;
         col.word = w;
         col.n = (size_t)(e - w);
-        for (i = 0; i < NCOMMANDS; i++)
-            add_cand(commands[i].name, &col);
+        load_commands();
+        for (i = 0; i < ncommands; i++)
+            add_cand(commands[i]->name, &col);
     } else {
         int ci = lookup(w, (size_t)(e - w));
 
@@ -286,24 +380,8 @@ cmd_complete(const char *line, size_t cursor, const struct cmd_complete_src *src
             ;
         col.word = a;
         col.n = strlen(a);
-        if (ci >= 0 && commands[ci].kind == CMD_VIEW)
-            add_list(&col, cmd_views);
-        else if (ci >= 0 && commands[ci].kind == CMD_SORT && src != NULL)
-            add_list(&col, src->sorts);
-        else if (ci >= 0 && commands[ci].kind == CMD_NEW)
-            add_list(&col, new_words);
-        else if ((ci >= 0 &&
-                  (commands[ci].kind == CMD_ASSIGN || commands[ci].kind == CMD_HANDOFF)) &&
-                 strpbrk(a, " \t") != NULL)
-            ; /* past the login: the note is free text */
-        else if (ci >= 0 &&
-                 (commands[ci].kind == CMD_OPEN || commands[ci].kind == CMD_FIND ||
-                  commands[ci].kind == CMD_ASSIGN || commands[ci].kind == CMD_HANDOFF) &&
-                 src != NULL && src->names != NULL) {
-            if (commands[ci].kind == CMD_HANDOFF)
-                add_list(&col, departments);
-            src->names(commands[ci].kind, a, add_cand, &col, src->ctx);
-        }
+        if (ci >= 0)
+            complete_arg(commands[ci], a, src, &col);
     }
     out->start = (size_t)(col.word - buf);
     /* sorted, no duplicates */

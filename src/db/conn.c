@@ -83,6 +83,36 @@ db_exec(struct db *db, const char *sql, int nparams, const char *const *params,
                      "query failed", err);
 }
 
+int
+db_run(struct db *db, const char *sql, const char *what, struct ccrm_err *err)
+{
+    PGresult *res;
+
+    if (db->state != DB_READY) {
+        err_set(err, "not connected to the database");
+        return -1;
+    }
+    if ((res = db_result(db, PQexec(db->conn, sql), what, err)) == NULL)
+        return -1;
+    PQclear(res);
+    return 0;
+}
+
+void
+db_rollback(struct db *db)
+{
+    if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
+        PQclear(PQexec(db->conn, "ROLLBACK"));
+}
+
+/* Forget the statements prepared on a connection (they die with it). */
+static void
+forget_prepared(struct db *db)
+{
+    while (db->nprepared > 0)
+        free(db->prepared[--db->nprepared]);
+}
+
 const char *
 db_prepare(struct db *db, const char *sql, int nparams, char name[32])
 {
@@ -93,10 +123,12 @@ db_prepare(struct db *db, const char *sql, int nparams, char name[32])
 
     for (p = sql; *p != '\0'; p++)
         h = h * 33 + (unsigned char)*p;
-    snprintf(name, 32, "ccrm_%08x", h);
     for (i = 0; i < db->nprepared; i++)
-        if (db->prepared[i] == h)
-            return name;
+        if (db->prepared_hash[i] == h && strcmp(db->prepared[i], sql) == 0)
+            break;
+    snprintf(name, 32, "ccrm_%d", i);
+    if (i < db->nprepared)
+        return name;
     if (db->nprepared == (int)(sizeof db->prepared / sizeof db->prepared[0]))
         return NULL; /* full: run it unprepared */
     res = PQprepare(db->conn, name, sql, nparams, NULL);
@@ -105,7 +137,8 @@ db_prepare(struct db *db, const char *sql, int nparams, char name[32])
         return NULL; /* running it unprepared reports the error */
     }
     PQclear(res);
-    db->prepared[db->nprepared++] = h;
+    db->prepared_hash[db->nprepared] = h;
+    db->prepared[db->nprepared++] = xstrdup(sql);
     return name;
 }
 
@@ -134,7 +167,7 @@ session_setup(struct db *db, struct ccrm_err *err)
 
     db->state = DB_READY;
     db->generation++;
-    db->nprepared = 0; /* prepared statements die with the connection */
+    forget_prepared(db); /* prepared statements die with the connection */
     snprintf(sql, sizeof sql, "SET statement_timeout = %d", db->statement_timeout_ms);
     if ((res = db_exec(db, sql, 0, NULL, err)) == NULL)
         return -1;
@@ -224,6 +257,7 @@ db_close(struct db **dbp)
         PQfinish(db->conn);
     if (db->opts != NULL)
         PQconninfoFree(db->opts);
+    forget_prepared(db);
     free(db->conninfo);
     free(db->login);
     free(db->display_name);

@@ -14,9 +14,12 @@ struct db {
     PGconn *conn;
     enum db_state state;
     int lost;
-    int want_write;        /* while connecting: PQconnectPoll wants POLLOUT */
-    int generation;        /* counts successful (re)connects */
-    unsigned prepared[32]; /* hashes of statements prepared by db_exec_prepared */
+    int want_write; /* while connecting: PQconnectPoll wants POLLOUT */
+    int generation; /* counts successful (re)connects */
+    /* the statements prepared on this connection (db_prepare): the text of statement i, named
+     * ccrm_<i>, and its hash (compared first, the text decides) */
+    char *prepared[32];
+    unsigned prepared_hash[32];
     int nprepared;
     int wakeups; /* notifications drained during ordinary queries, handed out by db_pump */
     /* connection parameters kept for reconnects */
@@ -45,6 +48,14 @@ struct db {
 PGresult *db_exec(struct db *db, const char *sql, int nparams, const char *const *params,
                   struct ccrm_err *err);
 
+/* Run statements without parameters (PQexec: one or several, a script). Returns 0, or -1
+ * with err filled as db_result does ("WHAT: server message"). */
+int db_run(struct db *db, const char *sql, const char *what, struct ccrm_err *err);
+
+/* ROLLBACK the open transaction, if the connection is still there to take it (errors are
+ * ignored: a failed transaction is being left). */
+void db_rollback(struct db *db);
+
 /* Parse what libpq holds and count the ccrm notifications into db->wakeups. Called after
  * every query, so no wake-up waits in libpq's buffer where poll() cannot see it. */
 void db_drain_notifies(struct db *db);
@@ -54,12 +65,13 @@ void db_drain_notifies(struct db *db);
  * res is freed then. */
 PGresult *db_result(struct db *db, PGresult *res, const char *what, struct ccrm_err *err);
 
-/* Prepare sql once per connection under a name derived from its text (written to name).
- * Returns name, or NULL when it cannot be prepared: then run it unprepared. */
+/* Prepare sql once per connection (the same text, compared in full, is prepared once) under a
+ * name written to name. Returns name, or NULL when it cannot be prepared: then run it
+ * unprepared. */
 const char *db_prepare(struct db *db, const char *sql, int nparams, char name[32]);
 
 /* Like db_exec, for a statement run very often with plans that do not depend on the values:
- * prepared once per connection (named by a hash of its text), then only executed. */
+ * prepared once per connection (db_prepare), then only executed. */
 PGresult *db_exec_prepared(struct db *db, const char *sql, int nparams, const char *const *params,
                            struct ccrm_err *err);
 

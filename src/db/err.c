@@ -1,4 +1,4 @@
-/* The one place SQLSTATEs become words a person understands (STYLE.md §4). */
+/* The one place SQLSTATEs become words a person understands (docs/architecture.md, "Errors"). */
 #include <stdio.h>
 #include <string.h>
 

@@ -1,8 +1,9 @@
-/* The libpq side of bulk import and export (docs/import.md): COPY FROM STDIN into a temporary
+/* The libpq side of bulk import (docs/import.md): COPY FROM STDIN into a temporary
  * staging table, DB-side checks and classification in one set-based statement, the merge with
  * INSERT ... SELECT / UPDATE ... FROM (row-level security applies), batch bookkeeping, revert
- * from the audit trail, and COPY TO for export. Every identifier in the SQL built here comes
- * from the fixed entity descriptions in src/cli/validate.c; values are parameters or data. */
+ * from the audit trail (export: src/db/export.c). Every identifier in the SQL built here comes
+ * from the import's entity descriptions (src/cli/validate.c, made from the registry); values
+ * are parameters or data. */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,10 +11,9 @@
 #include <string.h>
 
 #include "ccrm/import.h"
+#include "ccrm/strbuf.h"
 #include "ccrm/util.h"
 #include "db_int.h"
-
-#define SQL_MAX 16384
 
 struct db_import {
     struct db *db;
@@ -31,76 +31,35 @@ struct db_import {
 /* The import running now, for db_import_cancel_current() from a signal handler. */
 static PGcancel *volatile current_cancel;
 
-/* Append to a SQL buffer; the buffer is sized for the largest entity, overflow is a bug. */
-static void __attribute__((format(printf, 2, 3))) sql_add(char *buf, const char *fmt, ...)
-{
-    size_t l = strlen(buf);
-    va_list ap;
-    int n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(buf + l, SQL_MAX - l, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= SQL_MAX - l)
-        abort();
-}
-
 /* Append tpl with @1 .. @4 replaced by a[0] .. a[3] (identifiers from the entity tables). */
 static void
-sql_tpl4(char *buf, const char *tpl, const char *const a[4])
+sql_tpl4(struct strbuf *sql, const char *tpl, const char *const a[4])
 {
-    size_t l = strlen(buf);
+    const char *p;
 
-    for (; *tpl != '\0'; tpl++) {
-        const char *ins = NULL;
-
-        if (tpl[0] == '@' && tpl[1] >= '1' && tpl[1] <= '4')
-            ins = a[tpl[1] - '1'];
-        if (ins != NULL) {
-            size_t il = strlen(ins);
-
-            if (l + il >= SQL_MAX)
-                abort();
-            memcpy(buf + l, ins, il);
-            l += il;
-            tpl++;
-            continue;
+    for (p = tpl; *p != '\0'; p++) {
+        if (p[0] == '@' && p[1] >= '1' && p[1] <= '4' && a[p[1] - '1'] != NULL) {
+            strbuf_add(sql, tpl, (size_t)(p - tpl));
+            strbuf_puts(sql, a[p[1] - '1']);
+            tpl = ++p + 1;
         }
-        if (l + 1 >= SQL_MAX)
-            abort();
-        buf[l++] = *tpl;
     }
-    buf[l] = '\0';
+    strbuf_add(sql, tpl, (size_t)(p - tpl));
 }
 
 static void
-sql_tpl(char *buf, const char *tpl, const char *a1, const char *a2, const char *a3)
+sql_tpl(struct strbuf *sql, const char *tpl, const char *a1, const char *a2, const char *a3)
 {
     const char *const a[4] = {a1, a2, a3, NULL};
 
-    sql_tpl4(buf, tpl, a);
+    sql_tpl4(sql, tpl, a);
 }
 
+/* a statement without parameters, its failure said as "query failed: ..." */
 static int
 simple(struct db *db, const char *sql, struct ccrm_err *err)
 {
-    PGresult *res = db_exec(db, sql, 0, NULL, err);
-
-    if (res == NULL)
-        return -1;
-    PQclear(res);
-    return 0;
-}
-
-static void
-rollback(struct db *db)
-{
-    PGresult *res;
-
-    if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK)
-        return;
-    res = PQexec(db->conn, "ROLLBACK");
-    PQclear(res);
+    return db_run(db, sql, "query failed", err);
 }
 
 struct db_import *
@@ -108,7 +67,7 @@ db_import_begin(struct db *db, const struct imp_entity *e, const int *mapped, in
                 struct ccrm_err *err)
 {
     struct db_import *imp;
-    char sql[SQL_MAX] = "";
+    struct strbuf sqlbuf = STRBUF_INIT, *sql = &sqlbuf;
     PGresult *res;
     int c;
 
@@ -117,19 +76,19 @@ db_import_begin(struct db *db, const struct imp_entity *e, const int *mapped, in
         return NULL;
     if (simple(db, "SET LOCAL statement_timeout = 0", err) == -1)
         goto fail;
-    sql_add(sql, "CREATE TEMP TABLE ccrm_import_stage (line bigint NOT NULL, reason text, "
-                 "raw bytea");
+    strbuf_printf(sql, "CREATE TEMP TABLE ccrm_import_stage (line bigint NOT NULL, reason text, "
+                       "raw bytea");
     for (c = 0; c < e->ncols; c++)
-        sql_add(sql, ", \"%s\" text", e->cols[c].name);
-    sql_add(sql, ") ON COMMIT DROP");
-    if (simple(db, sql, err) == -1)
+        strbuf_printf(sql, ", \"%s\" text", e->cols[c].name);
+    strbuf_printf(sql, ") ON COMMIT DROP");
+    if (simple(db, strbuf_str(sql), err) == -1)
         goto fail;
-    sql[0] = '\0';
-    sql_add(sql, "COPY ccrm_import_stage (line, reason, raw");
+    strbuf_reset(sql);
+    strbuf_printf(sql, "COPY ccrm_import_stage (line, reason, raw");
     for (c = 0; c < e->ncols; c++)
-        sql_add(sql, ", \"%s\"", e->cols[c].name);
-    sql_add(sql, ") FROM STDIN");
-    res = PQexec(db->conn, sql);
+        strbuf_printf(sql, ", \"%s\"", e->cols[c].name);
+    strbuf_printf(sql, ") FROM STDIN");
+    res = PQexec(db->conn, strbuf_str(sql));
     if (PQresultStatus(res) != PGRES_COPY_IN) {
         err_set_pg(err, res, db->conn, "could not start the import");
         PQclear(res);
@@ -145,9 +104,11 @@ db_import_begin(struct db *db, const struct imp_entity *e, const int *mapped, in
     imp->in_copy = 1;
     imp->cancel = PQgetCancel(db->conn);
     current_cancel = imp->cancel;
+    strbuf_fini(sql);
     return imp;
 fail:
-    rollback(db);
+    strbuf_fini(sql);
+    db_rollback(db);
     return NULL;
 }
 
@@ -238,7 +199,7 @@ db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp
     const struct imp_entity *e = imp->e;
     const struct imp_column *key = e->key >= 0 ? &e->cols[e->key] : NULL;
     const char *again = conflict == IMP_CONFLICT_SKIP ? "'skip'" : "'update'";
-    char *sql = xcalloc(1, SQL_MAX);
+    struct strbuf sqlbuf = STRBUF_INIT, *sql = &sqlbuf;
     PGresult *res;
     char cbuf[16];
     int c, rc = -1;
@@ -246,33 +207,35 @@ db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp
     if (db_import_lock(imp, 1, err) == -1)
         goto out;
     imp->conflict = conflict;
-    sql_add(sql, "CREATE TEMP TABLE ccrm_import_work ON COMMIT DROP AS "
-                 "SELECT q.*, CASE WHEN q.reason IS NOT NULL THEN 'reject'");
+    strbuf_printf(sql, "CREATE TEMP TABLE ccrm_import_work ON COMMIT DROP AS "
+                       "SELECT q.*, CASE WHEN q.reason IS NOT NULL THEN 'reject'");
     if (key != NULL)
-        sql_add(sql,
-                " WHEN q.first_line <> q.line THEN %s"
-                " WHEN q.target_id IS NOT NULL THEN %s",
-                again, again);
-    sql_add(sql, " ELSE 'insert' END AS action, ");
+        strbuf_printf(sql,
+                      " WHEN q.first_line <> q.line THEN %s"
+                      " WHEN q.target_id IS NOT NULL THEN %s",
+                      again, again);
+    strbuf_printf(sql, " ELSE 'insert' END AS action, ");
     if (key != NULL)
-        sql_add(sql, "CASE WHEN q.first_line IS NULL THEN -q.line ELSE q.first_line END AS grp");
+        strbuf_printf(sql,
+                      "CASE WHEN q.first_line IS NULL THEN -q.line ELSE q.first_line END AS grp");
     else
-        sql_add(sql, "-q.line AS grp");
+        strbuf_printf(sql, "-q.line AS grp");
     /* the merge's own bookkeeping: which round merges the row's group, and what happened to it
      * that the classification did not foresee (a row deleted or added meanwhile) */
-    sql_add(sql, ", 0 AS round, NULL::text AS note");
-    sql_add(sql, " FROM (SELECT s.line, s.raw");
+    strbuf_printf(sql, ", 0 AS round, NULL::text AS note");
+    strbuf_printf(sql, " FROM (SELECT s.line, s.raw");
     for (c = 0; c < e->ncols; c++) {
         const struct imp_column *col = &e->cols[c];
 
-        sql_add(sql, ", s.\"%s\"", col->name);
+        strbuf_printf(sql, ", s.\"%s\"", col->name);
         if (col->type == IMP_ACCOUNT)
-            sql_add(sql, ", r_%d.id AS \"%s_ref\"", c, col->name);
+            strbuf_printf(sql, ", r_%d.id AS \"%s_ref\"", c, col->name);
         else if (col->type == IMP_CONTACT)
-            sql_add(sql, ", r_%d.id AS \"%s_ref\"", c, col->name);
+            strbuf_printf(sql, ", r_%d.id AS \"%s_ref\"", c, col->name);
     }
-    sql_add(sql, ", %s AS target_id, s.first_line, coalesce(s.reason, CASE WHEN false THEN NULL",
-            key != NULL ? "t.id" : "NULL::bigint");
+    strbuf_printf(sql,
+                  ", %s AS target_id, s.first_line, coalesce(s.reason, CASE WHEN false THEN NULL",
+                  key != NULL ? "t.id" : "NULL::bigint");
     for (c = 0; c < e->ncols; c++) {
         const struct imp_column *col = &e->cols[c];
 
@@ -307,7 +270,7 @@ db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp
                 " WHEN t.id IS NOT NULL"
                 " THEN format('@1 \"%s\" already exists (@3 %s)', s.\"@2\", t.id)",
                 e->keyword, key->name, e->name);
-    sql_add(sql, " END) AS reason FROM (SELECT st.*");
+    strbuf_printf(sql, " END) AS reason FROM (SELECT st.*");
     if (key != NULL)
         sql_tpl(sql,
                 ", CASE WHEN st.reason IS NULL AND st.\"@1\" IS NOT NULL THEN"
@@ -315,8 +278,8 @@ db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp
                 " OVER (PARTITION BY lower(st.\"@1\")) END AS first_line",
                 key->name, NULL, NULL);
     else
-        sql_add(sql, ", NULL::bigint AS first_line");
-    sql_add(sql, " FROM ccrm_import_stage st) s");
+        strbuf_printf(sql, ", NULL::bigint AS first_line");
+    strbuf_printf(sql, " FROM ccrm_import_stage st) s");
     for (c = 0; c < e->ncols; c++) {
         const struct imp_column *col = &e->cols[c];
 
@@ -328,7 +291,7 @@ db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp
                     " OR a.name = s.\"@1\")) r_@2 ON true",
                     col->name, cbuf, NULL);
         else if (col->type == IMP_ACCOUNT)
-            sql_add(sql, " LEFT JOIN (SELECT 0 AS n, NULL::bigint AS id) r_%d ON true", c);
+            strbuf_printf(sql, " LEFT JOIN (SELECT 0 AS n, NULL::bigint AS id) r_%d ON true", c);
         else if (col->type == IMP_CONTACT && imp->mapped[c])
             sql_tpl(sql,
                     " LEFT JOIN LATERAL (SELECT min(k.id) AS id FROM contacts k"
@@ -336,15 +299,15 @@ db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp
                     " ON true",
                     col->name, cbuf, NULL);
         else if (col->type == IMP_CONTACT)
-            sql_add(sql, " LEFT JOIN (SELECT NULL::bigint AS id) r_%d ON true", c);
+            strbuf_printf(sql, " LEFT JOIN (SELECT NULL::bigint AS id) r_%d ON true", c);
     }
     if (key != NULL)
         sql_tpl(sql,
                 " LEFT JOIN LATERAL (SELECT x.id FROM @1 x WHERE s.reason IS NULL"
                 " AND lower(x.\"@2\") = lower(s.\"@2\") ORDER BY x.id LIMIT 1) t ON true",
                 e->name, key->target, NULL);
-    sql_add(sql, ") q");
-    if (simple(imp->db, sql, err) == -1)
+    strbuf_printf(sql, ") q");
+    if (simple(imp->db, strbuf_str(sql), err) == -1)
         goto out;
     res = db_exec(imp->db,
                   "SELECT count(*) FILTER (WHERE action = 'insert'),"
@@ -365,7 +328,7 @@ db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp
     imp->classified = 1;
     rc = 0;
 out:
-    free(sql);
+    strbuf_fini(sql);
     return rc;
 }
 
@@ -422,103 +385,128 @@ db_import_rejects(struct db_import *imp,
     return rc;
 }
 
-/* A statement's row count (INSERT, UPDATE), or -1 */
+/* A statement's row count (INSERT, UPDATE: of_rows) or the number a query returns (NULL or no
+ * row: 0), or -1 */
 static int64_t
-exec_count(struct db *db, const char *sql, int nparams, const char *const *params,
-           struct ccrm_err *err)
+run_count(struct db *db, const char *sql, int nparams, const char *const *params, int of_rows,
+          struct ccrm_err *err)
 {
     PGresult *res = db_exec(db, sql, nparams, params, err);
-    int64_t n;
+    int64_t n = 0;
 
     if (res == NULL)
         return -1;
-    n = strtoll(PQcmdTuples(res), NULL, 10);
+    if (of_rows)
+        n = strtoll(PQcmdTuples(res), NULL, 10);
+    else if (PQntuples(res) > 0 && !PQgetisnull(res, 0, 0))
+        n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
     PQclear(res);
     return n;
 }
 
-/* One number from a query, or -1 */
+static int64_t
+exec_count(struct db *db, const char *sql, int nparams, const char *const *params,
+           struct ccrm_err *err)
+{
+    return run_count(db, sql, nparams, params, 1, err);
+}
+
 static int64_t
 query_count(struct db *db, const char *sql, int nparams, const char *const *params,
             struct ccrm_err *err)
 {
-    PGresult *res = db_exec(db, sql, nparams, params, err);
-    int64_t n;
-
-    if (res == NULL)
-        return -1;
-    n = PQntuples(res) > 0 && !PQgetisnull(res, 0, 0) ? strtoll(PQgetvalue(res, 0, 0), NULL, 10)
-                                                      : 0;
-    PQclear(res);
-    return n;
+    return run_count(db, sql, nparams, params, 0, err);
 }
 
 /* The groups of rows that round $1 inserts: each group (a key, or a single line) once, with the
  * values of its last line (several rows of one key: the last one's values win) */
 static void
-insert_source(char *sql, const struct db_import *imp)
+insert_source(struct strbuf *sql, const struct db_import *imp)
 {
     if (imp->conflict == IMP_CONFLICT_UPDATE)
-        sql_add(sql, "(SELECT DISTINCT ON (grp) * FROM ccrm_import_work"
-                     " WHERE action IN ('insert', 'update') AND target_id IS NULL"
-                     " AND round = $1::int ORDER BY grp, line DESC) w");
+        strbuf_printf(sql, "(SELECT DISTINCT ON (grp) * FROM ccrm_import_work"
+                           " WHERE action IN ('insert', 'update') AND target_id IS NULL"
+                           " AND round = $1::int ORDER BY grp, line DESC) w");
     else
-        sql_add(sql, "(SELECT * FROM ccrm_import_work"
-                     " WHERE action = 'insert' AND round = $1::int) w");
+        strbuf_printf(sql, "(SELECT * FROM ccrm_import_work"
+                           " WHERE action = 'insert' AND round = $1::int) w");
 }
 
+/* The mapped columns, comma-separated: each as its target column (COL_NAME), its value from
+ * the work table (COL_VALUE), or both as an assignment (COL_SET) */
+enum col_as { COL_NAME, COL_VALUE, COL_SET };
+
 static void
-build_insert(char *sql, const struct db_import *imp)
+mapped_columns(struct strbuf *sql, const struct db_import *imp, enum col_as as)
 {
     const struct imp_entity *e = imp->e;
     const char *sep = "";
     char expr[160];
     int c;
 
-    sql[0] = '\0';
-    sql_add(sql, "INSERT INTO %s (", e->name);
-    for (c = 0; c < e->ncols; c++)
-        if (imp->mapped[c]) {
-            sql_add(sql, "%s\"%s\"", sep, e->cols[c].target);
-            sep = ", ";
-        }
-    sql_add(sql, ") SELECT ");
-    sep = "";
-    for (c = 0; c < e->ncols; c++)
-        if (imp->mapped[c]) {
-            sql_add(sql, "%s%s", sep, entity_column_expr(&e->cols[c], expr, sizeof expr));
-            sep = ", ";
-        }
-    sql_add(sql, " FROM ");
+    for (c = 0; c < e->ncols; c++) {
+        if (!imp->mapped[c])
+            continue;
+        strbuf_puts(sql, sep);
+        sep = ", ";
+        if (as != COL_VALUE)
+            strbuf_printf(sql, "\"%s\"", e->cols[c].target);
+        if (as == COL_SET)
+            strbuf_puts(sql, " = ");
+        if (as != COL_NAME)
+            strbuf_puts(sql, entity_column_expr(&e->cols[c], expr, sizeof expr));
+    }
+}
+
+static void
+build_insert(struct strbuf *sql, const struct db_import *imp)
+{
+    strbuf_reset(sql);
+    strbuf_printf(sql, "INSERT INTO %s (", imp->e->name);
+    mapped_columns(sql, imp, COL_NAME);
+    strbuf_puts(sql, ") SELECT ");
+    mapped_columns(sql, imp, COL_VALUE);
+    strbuf_puts(sql, " FROM ");
     insert_source(sql, imp);
     /* in file order; a key someone else inserted since the classification is not an error
      * here: the rows not inserted are found below and handled as --on-conflict says */
-    sql_add(sql, " ORDER BY abs(w.grp)%s", e->key >= 0 ? " ON CONFLICT DO NOTHING" : "");
+    strbuf_printf(sql, " ORDER BY abs(w.grp)%s", imp->e->key >= 0 ? " ON CONFLICT DO NOTHING" : "");
 }
 
 static void
-build_update(char *sql, const struct db_import *imp)
+build_update(struct strbuf *sql, const struct db_import *imp)
 {
     const struct imp_entity *e = imp->e;
-    const char *sep = "";
-    char expr[160];
-    int c;
 
-    sql[0] = '\0';
-    sql_add(sql, "UPDATE %s t SET ", e->name);
-    for (c = 0; c < e->ncols; c++)
-        if (imp->mapped[c]) {
-            sql_add(sql, "%s\"%s\" = %s", sep, e->cols[c].target,
-                    entity_column_expr(&e->cols[c], expr, sizeof expr));
-            sep = ", ";
-        }
-    sql_add(sql, " FROM (SELECT DISTINCT ON (grp) * FROM ccrm_import_work"
-                 " WHERE action = 'update' AND target_id IS NOT NULL AND round = $1::int"
-                 " ORDER BY grp, line DESC) w WHERE t.id = w.target_id");
+    strbuf_reset(sql);
+    strbuf_printf(sql, "UPDATE %s t SET ", e->name);
+    mapped_columns(sql, imp, COL_SET);
+    strbuf_printf(sql, " FROM (SELECT DISTINCT ON (grp) * FROM ccrm_import_work"
+                       " WHERE action = 'update' AND target_id IS NOT NULL AND round = $1::int"
+                       " ORDER BY grp, line DESC) w WHERE t.id = w.target_id");
 }
 
 /* The rows of this transaction's own writing: their xmin is its transaction id */
 #define OURS "x.xmin = pg_current_xact_id()::xid"
+
+/* A round's parameters: $1 = the round, $2 = the next */
+struct round {
+    char r[16], next[16];
+    const char *params[2];
+};
+
+/* Run round r's statement (build writes it into sql); returns its row count or -1 */
+static int64_t
+run_round(struct db_import *imp, int r, void (*build)(struct strbuf *, const struct db_import *),
+          struct strbuf *sql, struct round *rd, struct ccrm_err *err)
+{
+    snprintf(rd->r, sizeof rd->r, "%d", r);
+    snprintf(rd->next, sizeof rd->next, "%d", r + 1);
+    rd->params[0] = rd->r;
+    rd->params[1] = rd->next;
+    build(sql, imp);
+    return exec_count(imp->db, strbuf_str(sql), 1, rd->params, err);
+}
 
 /* Insert round r's groups; those a key someone else inserted meanwhile kept out are skipped,
  * updated, or fail the import, as --on-conflict says. Returns 0, 1 when the outcome differs
@@ -528,21 +516,19 @@ merge_inserts(struct db_import *imp, int r, int64_t expected, struct ccrm_err *e
 {
     const struct imp_entity *e = imp->e;
     const struct imp_column *key = e->key >= 0 ? &e->cols[e->key] : NULL;
-    char *sql = xcalloc(1, SQL_MAX), rbuf[16], next[16];
-    const char *params[2] = {rbuf, next};
+    struct strbuf sqlbuf = STRBUF_INIT, *sql = &sqlbuf;
+    struct round rd;
+    const char *const *params = rd.params;
     int64_t n;
     int rc = -1;
 
-    snprintf(rbuf, sizeof rbuf, "%d", r);
-    snprintf(next, sizeof next, "%d", r + 1);
-    build_insert(sql, imp);
-    if ((n = exec_count(imp->db, sql, 1, params, err)) == -1)
+    if ((n = run_round(imp, r, build_insert, sql, &rd, err)) == -1)
         goto out;
     if (expected < 0) {
-        sql[0] = '\0';
-        sql_add(sql, "SELECT count(*) FROM ");
+        strbuf_reset(sql);
+        strbuf_printf(sql, "SELECT count(*) FROM ");
         insert_source(sql, imp);
-        if ((expected = query_count(imp->db, sql, 1, params, err)) == -1)
+        if ((expected = query_count(imp->db, strbuf_str(sql), 1, params, err)) == -1)
             goto out;
     }
     if (n == expected) {
@@ -554,32 +540,32 @@ merge_inserts(struct db_import *imp, int r, int64_t expected, struct ccrm_err *e
         goto out;
     }
     /* the groups of this round whose key now belongs to a row someone else wrote */
-    sql[0] = '\0';
+    strbuf_reset(sql);
     sql_tpl(sql,
             "UPDATE ccrm_import_work w SET round = -1 WHERE w.round = $1::int"
             " AND w.action IN ('insert', 'update') AND w.target_id IS NULL"
             " AND w.\"@1\" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM @2 x"
             " WHERE lower(x.\"@3\") = lower(w.\"@1\") AND " OURS ")",
             key->name, e->name, key->target);
-    if (exec_count(imp->db, sql, 1, params, err) == -1)
+    if (exec_count(imp->db, strbuf_str(sql), 1, params, err) == -1)
         goto out;
     if (imp->conflict == IMP_CONFLICT_ERROR) {
         PGresult *res;
 
-        sql[0] = '\0';
+        strbuf_reset(sql);
         sql_tpl(sql,
                 "SELECT format('line %s: @1 \"%s\" was added by someone else while the import"
                 " ran (or is in a record you cannot see)', line, \"@2\") FROM ccrm_import_work"
                 " WHERE round = -1 ORDER BY line LIMIT 1",
                 e->keyword, key->name, NULL);
-        if ((res = db_exec(imp->db, sql, 0, NULL, err)) == NULL)
+        if ((res = db_exec(imp->db, strbuf_str(sql), 0, NULL, err)) == NULL)
             goto out;
         err_set(err, "%s", PQntuples(res) > 0 ? PQgetvalue(res, 0, 0) : "a row changed");
         str_copy(err->sqlstate, "23505", sizeof err->sqlstate);
         PQclear(res);
         goto out;
     }
-    sql[0] = '\0';
+    strbuf_reset(sql);
     if (imp->conflict == IMP_CONFLICT_SKIP)
         sql_tpl(sql,
                 "UPDATE ccrm_import_work SET action = 'skip', round = $1::int,"
@@ -603,17 +589,17 @@ merge_inserts(struct db_import *imp, int r, int64_t expected, struct ccrm_err *e
                  " WHERE w.round = -1 AND lower(w.\"@2\") = t.k",
                  a);
     }
-    if (exec_count(imp->db, sql, 1, params, err) == -1)
+    if (exec_count(imp->db, strbuf_str(sql), 1, params, err) == -1)
         goto out;
     if (imp->conflict == IMP_CONFLICT_UPDATE) {
         PGresult *res;
 
-        sql[0] = '\0';
+        strbuf_reset(sql);
         sql_tpl(sql,
                 "SELECT format('line %s: @1 \"%s\" is in a record you cannot see', line,"
                 " \"@2\") FROM ccrm_import_work WHERE round = -2 ORDER BY line LIMIT 1",
                 e->keyword, key->name, NULL);
-        if ((res = db_exec(imp->db, sql, 0, NULL, err)) == NULL)
+        if ((res = db_exec(imp->db, strbuf_str(sql), 0, NULL, err)) == NULL)
             goto out;
         if (PQntuples(res) > 0) {
             err_set(err, "%s", PQgetvalue(res, 0, 0));
@@ -625,7 +611,7 @@ merge_inserts(struct db_import *imp, int r, int64_t expected, struct ccrm_err *e
     }
     rc = 1;
 out:
-    free(sql);
+    strbuf_fini(sql);
     return rc;
 }
 
@@ -636,15 +622,13 @@ static int
 merge_updates(struct db_import *imp, int r, int64_t expected, struct ccrm_err *err)
 {
     const struct imp_entity *e = imp->e;
-    char *sql = xcalloc(1, SQL_MAX), rbuf[16], next[16];
-    const char *params[2] = {rbuf, next};
+    struct strbuf sqlbuf = STRBUF_INIT, *sql = &sqlbuf;
+    struct round rd;
+    const char *const *params = rd.params;
     int64_t n;
     int rc = -1;
 
-    snprintf(rbuf, sizeof rbuf, "%d", r);
-    snprintf(next, sizeof next, "%d", r + 1);
-    build_update(sql, imp);
-    if ((n = exec_count(imp->db, sql, 1, params, err)) == -1)
+    if ((n = run_round(imp, r, build_update, sql, &rd, err)) == -1)
         goto out;
     if (expected < 0 &&
         (expected = query_count(imp->db,
@@ -656,7 +640,7 @@ merge_updates(struct db_import *imp, int r, int64_t expected, struct ccrm_err *e
         rc = 0;
         goto out;
     }
-    sql[0] = '\0';
+    strbuf_reset(sql);
     sql_tpl(sql,
             "UPDATE ccrm_import_work w SET"
             " note = CASE WHEN w.line = abs(w.grp) THEN format('@1 %s was deleted while the"
@@ -666,11 +650,11 @@ merge_updates(struct db_import *imp, int r, int64_t expected, struct ccrm_err *e
             " WHERE w.round = $1::int AND w.action = 'update' AND w.target_id IS NOT NULL"
             " AND NOT EXISTS (SELECT 1 FROM @1 x WHERE x.id = w.target_id AND " OURS ")",
             e->name, NULL, NULL);
-    if (exec_count(imp->db, sql, 2, params, err) == -1)
+    if (exec_count(imp->db, strbuf_str(sql), 2, params, err) == -1)
         goto out;
     rc = 1;
 out:
-    free(sql);
+    strbuf_fini(sql);
     return rc;
 }
 
@@ -791,7 +775,7 @@ db_import_commit(struct db_import *imp, const char *file_name, struct imp_counts
     id = strtoll(idbuf, NULL, 10);
     return id;
 fail:
-    rollback(imp->db);
+    db_rollback(imp->db);
     return -1;
 }
 
@@ -807,7 +791,7 @@ db_import_abort(struct db_import **impp)
     current_cancel = NULL;
     if (imp->in_copy)
         end_copy(imp, "import cancelled", &err);
-    rollback(imp->db);
+    db_rollback(imp->db);
     if (imp->cancel != NULL)
         PQfreeCancel(imp->cancel);
     free(imp);
@@ -862,116 +846,6 @@ db_import_revert(struct db *db, int64_t batch, char *summary, size_t n, struct c
         goto fail;
     return 0;
 fail:
-    rollback(db);
+    db_rollback(db);
     return -1;
-}
-
-/* ---- export ---- */
-
-/* Undo COPY text-format escaping in place; returns the new length. */
-static size_t
-copy_unescape(char *s, size_t n)
-{
-    size_t i, o = 0;
-
-    for (i = 0; i < n; i++) {
-        if (s[i] != '\\' || i + 1 == n) {
-            s[o++] = s[i];
-            continue;
-        }
-        switch (s[++i]) {
-        case 'n':
-            s[o++] = '\n';
-            break;
-        case 't':
-            s[o++] = '\t';
-            break;
-        case 'r':
-            s[o++] = '\r';
-            break;
-        case 'b':
-            s[o++] = '\b';
-            break;
-        case 'f':
-            s[o++] = '\f';
-            break;
-        case 'v':
-            s[o++] = '\v';
-            break;
-        default:
-            s[o++] = s[i];
-            break;
-        }
-    }
-    return o;
-}
-
-int64_t
-db_export(struct db *db, const struct imp_entity *e, int jsonl,
-          int (*write)(void *arg, const char *buf, size_t n), void *arg, struct ccrm_err *err)
-{
-    char *sql = xcalloc(1, SQL_MAX);
-    const char *sep = "";
-    int64_t rows = -1;
-    PGresult *res;
-    char *buf;
-    int c, n, failed = 0;
-
-    if (simple(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", err) == -1) {
-        free(sql);
-        return -1;
-    }
-    if (simple(db, "SET LOCAL statement_timeout = 0", err) == -1 ||
-        simple(db, "SET LOCAL datestyle = 'ISO, YMD'", err) == -1 ||
-        simple(db, "SET LOCAL extra_float_digits = 1", err) == -1)
-        goto out;
-    sql_add(sql, "COPY (SELECT %s FROM (SELECT ", jsonl ? "row_to_json(x)::text" : "x.*");
-    for (c = 0; c < e->ncols; c++) {
-        const struct imp_column *col = &e->cols[c];
-
-        if (col->type == IMP_ACCOUNT)
-            sql_add(sql,
-                    "%s(SELECT coalesce(a.domain, a.name) FROM accounts a"
-                    " WHERE a.id = t.account_id) AS \"%s\"",
-                    sep, col->name);
-        else if (col->type == IMP_CONTACT)
-            sql_add(sql, "%s(SELECT k.email FROM contacts k WHERE k.id = t.contact_id) AS \"%s\"",
-                    sep, col->name);
-        else
-            sql_add(sql, "%st.\"%s\"", sep, col->target);
-        sep = ", ";
-    }
-    sql_add(sql, " FROM %s t ORDER BY t.id) x) TO STDOUT%s", e->name,
-            jsonl ? "" : " WITH (FORMAT csv, HEADER)");
-    res = PQexec(db->conn, sql);
-    if (PQresultStatus(res) != PGRES_COPY_OUT) {
-        err_set_pg(err, res, db->conn, "could not export");
-        PQclear(res);
-        goto out;
-    }
-    PQclear(res);
-    while ((n = PQgetCopyData(db->conn, &buf, 0)) > 0) {
-        size_t len = (size_t)n;
-
-        if (jsonl)
-            len = copy_unescape(buf, len);
-        if (!failed && write(arg, buf, len) != 0)
-            failed = 1;
-        PQfreemem(buf);
-    }
-    res = PQgetResult(db->conn);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        err_set_pg(err, res, db->conn, "could not export");
-    } else if (failed) {
-        err_set(err, "could not write the export");
-    } else {
-        rows = strtoll(PQcmdTuples(res), NULL, 10);
-    }
-    PQclear(res);
-    while ((res = PQgetResult(db->conn)) != NULL)
-        PQclear(res);
-out:
-    free(sql);
-    rollback(db);
-    return rows;
 }

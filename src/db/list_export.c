@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ccrm/entity.h"
 #include "ccrm/util.h"
 #include "db_int.h"
 
@@ -13,7 +14,7 @@
 
 /* One field, quoted (by libcsv) only when it needs to be, as --export writes them. */
 static int
-put(FILE *f, const char *s, int last)
+put(FILE *f, const char *s)
 {
     if (s == NULL)
         s = "";
@@ -24,33 +25,45 @@ put(FILE *f, const char *s, int last)
     } else if (fputs(s, f) == EOF) {
         return -1;
     }
-    return fputc(last ? '\n' : ',', f) == EOF ? -1 : 0;
+    return 0;
 }
 
 long long
 db_list_export(struct db *db, const struct list_query *q, FILE *f, struct ccrm_err *err)
 {
-    const char *const *names;
-    int nc = db_list_columns(q->entity, &names), i, c, n;
+    const struct entity_list *l = q->e->list;
+    int i, c, n, first;
     struct row *page = xcalloc(EXPORT_PAGE, sizeof *page);
     struct row last;
     long long total = 0;
     int have_last = 0;
 
     memset(&last, 0, sizeof last);
-    for (c = 0; c < nc; c++)
-        if (put(f, names[c], c + 1 == nc) == -1)
-            goto write_error;
+    /* the shown columns, as the list shows them */
+    for (c = 0, first = 1; c < l->ncols; c++)
+        if (!l->cols[c].hidden) {
+            if ((!first && fputc(',', f) == EOF) || put(f, l->cols[c].name) == -1)
+                goto write_error;
+            first = 0;
+        }
+    if (fputc('\n', f) == EOF)
+        goto write_error;
     do {
         n = db_list_fetch(db, q, have_last ? &last : NULL, 1, EXPORT_PAGE, page, err);
         if (n < 0) {
             total = -1;
             goto out;
         }
-        for (i = 0; i < n; i++)
-            for (c = 0; c < nc; c++)
-                if (put(f, page[i].col[c], c + 1 == nc) == -1)
-                    goto write_error;
+        for (i = 0; i < n; i++) {
+            for (c = 0, first = 1; c < l->ncols; c++)
+                if (!l->cols[c].hidden) {
+                    if ((!first && fputc(',', f) == EOF) || put(f, page[i].col[c]) == -1)
+                        goto write_error;
+                    first = 0;
+                }
+            if (fputc('\n', f) == EOF)
+                goto write_error;
+        }
         total += n;
         if (n > 0) {
             row_fini(&last);

@@ -1,4 +1,4 @@
-/* Writing from scripts: `ccrm --log ticket|interaction --contact EMAIL ...` (src/cli/feed.c).
+/* Writing from scripts: `ccrm --log ticket|interaction --contact EMAIL ...` (src/cli/log.c).
  * The contact is found by e-mail (case-insensitive); the record hangs off its account. */
 #include <stdlib.h>
 #include <string.h>

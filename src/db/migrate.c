@@ -47,18 +47,6 @@ db_schema_version(struct db *db, struct ccrm_err *err)
     return v;
 }
 
-/* Run a whole script (several statements: PQexec, no parameters). Returns 0 or -1. */
-static int
-exec_simple(struct db *db, const char *sql, struct ccrm_err *err, const char *what)
-{
-    PGresult *res = db_result(db, PQexec(db->conn, sql), what, err);
-
-    if (res == NULL)
-        return -1;
-    PQclear(res);
-    return 0;
-}
-
 /* Who holds the migration lock, as "sam (pid 123, psql, for 42 s)", or "" when nobody does.
  * Any role can take an advisory lock, so this names the session to talk to (or to end). */
 static void
@@ -129,7 +117,7 @@ restore_timeout(struct db *db, struct ccrm_err *err)
     char sql[64];
 
     snprintf(sql, sizeof sql, "SET statement_timeout = %d", db->statement_timeout_ms);
-    return exec_simple(db, sql, err, "could not restore the statement timeout");
+    return db_run(db, sql, "could not restore the statement timeout", err);
 }
 
 /* Apply every file of schema/functions/, in name order (inside the caller's transaction). */
@@ -141,7 +129,7 @@ apply_functions(struct db *db, struct ccrm_err *err)
 
     for (i = 0; i < embedded_function_count; i++) {
         snprintf(what, sizeof what, "could not apply schema/%s", embedded_functions[i].name);
-        if (exec_simple(db, embedded_functions[i].sql, err, what) == -1)
+        if (db_run(db, embedded_functions[i].sql, what, err) == -1)
             return -1;
     }
     return 0;
@@ -155,20 +143,20 @@ db_migrate(struct db *db, int wait_s, int refresh, FILE *progress, struct ccrm_e
     PGresult *res;
 
     /* index builds on a big database may take longer than the interactive timeout */
-    if (exec_simple(db, "SET statement_timeout = 0", err, "could not prepare migration") == -1)
+    if (db_run(db, "SET statement_timeout = 0", "could not prepare migration", err) == -1)
         return -1;
     if (take_lock(db, wait_s, progress, err) == -1)
         return -1;
-    if (exec_simple(db,
-                    "CREATE TABLE IF NOT EXISTS public.schema_migrations ("
-                    " version int PRIMARY KEY, name text NOT NULL,"
-                    " applied_at timestamptz NOT NULL DEFAULT now(),"
-                    " applied_by text NOT NULL DEFAULT current_user)",
-                    err, "could not create the migrations table") == -1)
+    if (db_run(db,
+               "CREATE TABLE IF NOT EXISTS public.schema_migrations ("
+               " version int PRIMARY KEY, name text NOT NULL,"
+               " applied_at timestamptz NOT NULL DEFAULT now(),"
+               " applied_by text NOT NULL DEFAULT current_user)",
+               "could not create the migrations table", err) == -1)
         goto fail;
     /* every user's client checks the schema version at start-up */
-    if (exec_simple(db, "GRANT SELECT ON public.schema_migrations TO PUBLIC", err,
-                    "could not grant access to the migrations table") == -1)
+    if (db_run(db, "GRANT SELECT ON public.schema_migrations TO PUBLIC",
+               "could not grant access to the migrations table", err) == -1)
         goto fail;
     if ((cur = db_schema_version(db, err)) < 0)
         goto fail;
@@ -184,9 +172,9 @@ db_migrate(struct db *db, int wait_s, int refresh, FILE *progress, struct ccrm_e
      * migration may have dropped an old signature or a table they depend on); all or nothing.
      * Bodies are not checked at creation: a function may name a table a later migration adds. */
     if (cur < known || refresh) {
-        if (exec_simple(db, "BEGIN", err, "could not start the migration") == -1 ||
-            exec_simple(db, "SET LOCAL check_function_bodies = off", err,
-                        "could not start the migration") == -1 ||
+        if (db_run(db, "BEGIN", "could not start the migration", err) == -1 ||
+            db_run(db, "SET LOCAL check_function_bodies = off", "could not start the migration",
+                   err) == -1 ||
             apply_functions(db, err) == -1)
             goto rollback;
         for (i = 0; i < embedded_migration_count; i++) {
@@ -200,7 +188,7 @@ db_migrate(struct db *db, int wait_s, int refresh, FILE *progress, struct ccrm_e
             if (progress != NULL)
                 fprintf(progress, "ccrm: applying migration %s\n", m->name);
             snprintf(what, sizeof what, "could not apply migration %s", m->name);
-            if (exec_simple(db, m->sql, err, what) == -1)
+            if (db_run(db, m->sql, what, err) == -1)
                 goto rollback;
             snprintf(ver, sizeof ver, "%d", m->version);
             res =
@@ -213,7 +201,7 @@ db_migrate(struct db *db, int wait_s, int refresh, FILE *progress, struct ccrm_e
         }
         if (apply_functions(db, err) == -1)
             goto rollback;
-        if (exec_simple(db, "COMMIT", err, "could not commit the migration") == -1)
+        if (db_run(db, "COMMIT", "could not commit the migration", err) == -1)
             goto fail;
     }
     /* routine upkeep: cut again the search blocks (schema/013) of the lists whose last block
@@ -223,7 +211,7 @@ db_migrate(struct db *db, int wait_s, int refresh, FILE *progress, struct ccrm_e
 
         /* a recut locks its table against writers: never queue behind a long transaction (the
          * queued lock would make every writer of that table wait behind it too) */
-        if (exec_simple(db, "SET lock_timeout = '3s'", err, "could not prepare the recut") == -1)
+        if (db_run(db, "SET lock_timeout = '3s'", "could not prepare the recut", err) == -1)
             goto fail;
         res = db_exec(db, "SELECT ccrm_search_blocks_refresh()", 0, NULL, err);
         if (res == NULL && db->state == DB_READY && strcmp(err->sqlstate, "55P03") == 0) {
@@ -237,7 +225,7 @@ db_migrate(struct db *db, int wait_s, int refresh, FILE *progress, struct ccrm_e
                 fprintf(progress, "ccrm: search blocks of %s cut again\n", PQgetvalue(res, j, 0));
             PQclear(res);
         }
-        if (exec_simple(db, "RESET lock_timeout", err, "could not reset the lock timeout") == -1)
+        if (db_run(db, "RESET lock_timeout", "could not reset the lock timeout", err) == -1)
             goto fail;
     }
     if ((res = db_exec(db, "SELECT pg_advisory_unlock(" MIGRATE_LOCK ")", 0, NULL, err)) == NULL)
@@ -298,15 +286,20 @@ db_demo_load(struct db *db, int n_accounts, char *summary, size_t n, struct ccrm
         return 1;
     }
     PQclear(res);
-    if (exec_simple(db, "SET statement_timeout = 0", err, "could not prepare demo data") == -1)
+    if (db_run(db, "SET statement_timeout = 0", "could not prepare demo data", err) == -1)
         return -1;
-    if (exec_simple(db, embedded_demo_sql, err, "could not prepare demo data") == -1)
+    if (db_run(db, embedded_demo_sql, "could not prepare demo data", err) == -1)
         return -1;
     snprintf(nbuf, sizeof nbuf, "%d", n_accounts);
     res = db_exec(db, "SELECT pg_temp.ccrm_demo_load($1::int)", 1, params, err);
     if (res == NULL)
         return -1;
     str_copy(summary, db_val(res, 0, 0), n);
+    PQclear(res);
+    /* a bulk load lands in the last search block of each list: cut them again, as the
+     * routine upkeep of ccrm --migrate would (schema/013, 016) */
+    if ((res = db_exec(db, "SELECT ccrm_search_blocks_refresh()", 0, NULL, err)) == NULL)
+        return -1;
     PQclear(res);
     return restore_timeout(db, err);
 }

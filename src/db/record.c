@@ -1,96 +1,46 @@
 /* Records for forms (include/ccrm/record.h): load, insert, update against the version read,
- * reference search and labels, for every entity of include/ccrm/form_model.h. SQL text is
- * built only from the fixed column names of those specs and of the reference table below;
- * every value travels as a parameter. */
+ * reference search and labels, for every entity of the registry with a form
+ * (include/ccrm/entity.h). SQL text is built only from the registry's fixed column names and
+ * reference fragments; every value travels as a parameter. */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ccrm/entity.h"
 #include "ccrm/record.h"
+#include "ccrm/strbuf.h"
 #include "ccrm/util.h"
 #include "db_int.h"
 
-/* ---- a growing SQL string (fixed fragments only) ---- */
-
-struct sql {
-    char *s;
-    size_t len, cap;
-};
-
-static void sql_add(struct sql *q, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-sql_add(struct sql *q, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (q->len + (size_t)n + 1 > q->cap) {
-        q->cap = (q->len + (size_t)n + 1) * 2;
-        q->s = xrealloc(q->s, q->cap);
-    }
-    va_start(ap, fmt);
-    vsnprintf(q->s + q->len, q->cap - q->len, fmt, ap);
-    va_end(ap);
-    q->len += (size_t)n;
-}
-
 /* ---- references ---- */
 
-/* What a reference field can point to. r is the referenced table; $1 is a LIKE pattern, $2
- * (when idparam) an id or NULL. */
-static const struct ref_target {
-    const char *name;
-    const char *from;
-    const char *key;
-    const char *label;
-    const char *detail;
-    const char *match;
-    int idparam;
-    const char *order;
-    const char *by_key;
-} targets[] = {
-    {"accounts", "accounts r", "r.id::text", "r.name",
-     "concat_ws(' · ', nullif(r.domain, ''), nullif(r.city, ''))",
-     /* the folded search column and its trigram index (schema/002_search.sql) */
-     "(r.search LIKE ccrm_fold($1) OR r.id = $2::bigint)", 1, "r.name, r.id", "r.id = $1::bigint"},
-    {"contacts", "contacts r LEFT JOIN accounts a ON a.id = r.account_id", "r.id::text",
-     "coalesce(nullif(concat_ws(' ', r.first_name, r.last_name), ''), r.email, '#' || r.id)",
-     "concat_ws(' · ', r.email, a.name)",
-     /* folded name and e-mail (schema/009_people_search.sql) */
-     "(r.search LIKE ccrm_fold($1) OR r.id = $2::bigint)", 1, "r.last_name, r.first_name, r.id",
-     "r.id = $1::bigint"},
-    {"users", "users r", "r.login", "r.display_name || ' (' || r.login || ')'", "r.department",
-     "r.active AND (ccrm_fold(r.display_name) LIKE ccrm_fold($1) OR r.login ILIKE $1)", 0,
-     "r.display_name, r.login", "r.login = $1"},
-    {"leads", "leads r", "r.id::text",
-     "coalesce(nullif(concat_ws(' ', r.first_name, r.last_name), ''), r.company, r.email,"
-     " '#' || r.id)",
-     "concat_ws(' · ', r.email, r.company, r.status)",
-     "(r.search LIKE ccrm_fold($1) OR r.id = $2::bigint)", 1, "r.last_name, r.first_name, r.id",
-     "r.id = $1::bigint"},
-    {"opportunities", "opportunities r LEFT JOIN accounts a ON a.id = r.account_id", "r.id::text",
-     "r.name", "concat_ws(' · ', a.name, r.stage)",
-     "(r.search LIKE ccrm_fold($1) OR r.id = $2::bigint)", 1, "r.name, r.id", "r.id = $1::bigint"},
-    {"tickets", "tickets r LEFT JOIN accounts a ON a.id = r.account_id", "r.id::text",
-     "'#' || r.id || ' ' || r.subject", "concat_ws(' · ', a.name, r.status)",
-     "(r.search LIKE ccrm_fold($1) OR r.id = $2::bigint)", 1, "r.id DESC", "r.id = $1::bigint"},
-};
-
-static const struct ref_target *
+/* What a reference field can point to: the registry's description of how the record is found
+ * by typing and shown (struct entity_ref). r is the referenced table; $1 is a LIKE pattern,
+ * $2 (when idparam) an id or NULL. */
+static const struct entity_ref *
 target_of(const char *name)
 {
-    size_t i;
+    const struct entity *e = entity_find(name);
 
-    for (i = 0; i < sizeof targets / sizeof targets[0]; i++)
-        if (strcmp(targets[i].name, name) == 0)
-            return &targets[i];
-    return NULL;
+    return e != NULL ? e->ref : NULL;
+}
+
+/* Run the statement in q (one parameter) and free q: the result when it has a row; NULL with
+ * err set by the query, or with err->sqlstate empty when there is no row (the caller says
+ * what is missing). */
+static PGresult *
+one_row(struct db *db, struct strbuf *q, const char *const *params, struct ccrm_err *err)
+{
+    PGresult *res = db_exec(db, strbuf_str(q), 1, params, err);
+
+    strbuf_fini(q);
+    if (res != NULL && PQntuples(res) == 0) {
+        PQclear(res);
+        err_clear(err);
+        return NULL;
+    }
+    return res;
 }
 
 static int
@@ -123,8 +73,8 @@ int
 db_ref_search(struct db *db, const char *target, const char *text, struct ref_match *out, int max,
               struct ccrm_err *err)
 {
-    const struct ref_target *t = target_of(target);
-    struct sql q = {NULL, 0, 0};
+    const struct entity_ref *t = target_of(target);
+    struct strbuf q = STRBUF_INIT;
     char *pattern, *trim;
     const char *params[2];
     PGresult *res;
@@ -140,10 +90,10 @@ db_ref_search(struct db *db, const char *target, const char *text, struct ref_ma
     pattern = like_contains(trim);
     params[0] = pattern;
     params[1] = is_id(trim) ? trim : NULL;
-    sql_add(&q, "SELECT %s, %s, %s FROM %s WHERE %s ORDER BY %s LIMIT %d", t->key, t->label,
-            t->detail, t->from, t->match, t->order, max);
-    res = db_exec(db, q.s, t->idparam ? 2 : 1, params, err);
-    free(q.s);
+    strbuf_printf(&q, "SELECT %s, %s, %s FROM %s WHERE %s ORDER BY %s LIMIT %d", t->key, t->label,
+                  t->detail, t->from, t->match, t->order, max);
+    res = db_exec(db, strbuf_str(&q), t->idparam ? 2 : 1, params, err);
+    strbuf_fini(&q);
     free(pattern);
     free(trim);
     if (res == NULL)
@@ -161,8 +111,8 @@ db_ref_search(struct db *db, const char *target, const char *text, struct ref_ma
 char *
 db_ref_label(struct db *db, const char *target, const char *key, struct ccrm_err *err)
 {
-    const struct ref_target *t = target_of(target);
-    struct sql q = {NULL, 0, 0};
+    const struct entity_ref *t = target_of(target);
+    struct strbuf q = STRBUF_INIT;
     const char *params[1] = {key};
     PGresult *res;
     char *label;
@@ -171,14 +121,10 @@ db_ref_label(struct db *db, const char *target, const char *key, struct ccrm_err
         err_set(err, "no such %s", target);
         return NULL;
     }
-    sql_add(&q, "SELECT %s FROM %s WHERE %s", t->label, t->from, t->by_key);
-    res = db_exec(db, q.s, 1, params, err);
-    free(q.s);
-    if (res == NULL)
-        return NULL;
-    if (PQntuples(res) == 0) {
-        PQclear(res);
-        err_set(err, "no %s %s is visible to you", target, key);
+    strbuf_printf(&q, "SELECT %s FROM %s WHERE %s", t->label, t->from, t->by_key);
+    if ((res = one_row(db, &q, params, err)) == NULL) {
+        if (err->msg[0] == '\0')
+            err_set(err, "no %s %s is visible to you", target, key);
         return NULL;
     }
     label = xstrdup(db_val(res, 0, 0));
@@ -210,25 +156,25 @@ record_free(struct record **rp)
 
 /* The text of field f as a form compares it: dates and times in the form's format. */
 static void
-add_value_expr(struct sql *q, const struct field_spec *f)
+add_value_expr(struct strbuf *q, const struct entity_field *f)
 {
     switch (f->type) {
     case FIELD_DATE:
-        sql_add(q, ", coalesce(to_char(t.%s, 'YYYY-MM-DD'), '')", f->column);
+        strbuf_printf(q, ", coalesce(to_char(t.%s, 'YYYY-MM-DD'), '')", f->column);
         break;
     case FIELD_DATETIME:
-        sql_add(q, ", coalesce(to_char(t.%s, 'YYYY-MM-DD HH24:MI'), '')", f->column);
+        strbuf_printf(q, ", coalesce(to_char(t.%s, 'YYYY-MM-DD HH24:MI'), '')", f->column);
         break;
     default:
-        sql_add(q, ", coalesce(t.%s::text, '')", f->column);
+        strbuf_printf(q, ", coalesce(t.%s::text, '')", f->column);
         break;
     }
 }
 
 struct record *
-db_record_load(struct db *db, const struct entity_spec *e, int64_t id, struct ccrm_err *err)
+db_record_load(struct db *db, const struct entity *e, int64_t id, struct ccrm_err *err)
 {
-    struct sql q = {NULL, 0, 0};
+    struct strbuf q = STRBUF_INIT;
     char idbuf[24];
     const char *params[1] = {idbuf};
     struct record *r;
@@ -236,17 +182,15 @@ db_record_load(struct db *db, const struct entity_spec *e, int64_t id, struct cc
     int i;
 
     snprintf(idbuf, sizeof idbuf, "%" PRId64, id);
-    sql_add(&q, "SELECT t.version, t.updated_by, to_char(t.updated_at, 'YYYY-MM-DD HH24:MI')");
+    strbuf_printf(&q,
+                  "SELECT t.version, t.updated_by, to_char(t.updated_at, 'YYYY-MM-DD HH24:MI')");
     for (i = 0; i < e->nfields; i++)
         add_value_expr(&q, &e->fields[i]);
-    sql_add(&q, " FROM %s t WHERE t.id = $1", e->table);
-    res = db_exec(db, q.s, 1, params, err);
-    free(q.s);
-    if (res == NULL)
-        return NULL;
-    if (PQntuples(res) == 0) {
-        PQclear(res);
-        err_set(err, "%s #%" PRId64 " does not exist (or is not visible to you)", e->singular, id);
+    strbuf_printf(&q, " FROM %s t WHERE t.id = $1", e->table);
+    if ((res = one_row(db, &q, params, err)) == NULL) {
+        if (err->msg[0] == '\0')
+            err_set(err, "%s #%" PRId64 " does not exist (or is not visible to you)", e->singular,
+                    id);
         return NULL;
     }
     r = xcalloc(1, sizeof *r);
@@ -261,7 +205,7 @@ db_record_load(struct db *db, const struct entity_spec *e, int64_t id, struct cc
         r->val[i] = xstrdup(db_val(res, 0, 3 + i));
     PQclear(res);
     for (i = 0; i < e->nfields; i++) {
-        const struct field_spec *f = &e->fields[i];
+        const struct entity_field *f = &e->fields[i];
         struct ccrm_err lerr;
 
         if (f->type != FIELD_REF || r->val[i][0] == '\0')
@@ -283,7 +227,7 @@ db_record_load(struct db *db, const struct entity_spec *e, int64_t id, struct cc
 
 /* Words for a refusal of the database, at the field it is about when there is one. */
 static void
-explain(const struct entity_spec *e, struct record_err *re, const char *state, const char *primary,
+explain(const struct entity *e, struct record_err *re, const char *state, const char *primary,
         const char *hint, const char *constraint, const char *column)
 {
     char *label = NULL;
@@ -327,8 +271,8 @@ explain(const struct entity_spec *e, struct record_err *re, const char *state, c
 /* Run a write. Returns the result, or NULL with re filled: the field a refusal is about, and
  * lost when the connection broke. */
 static PGresult *
-exec_write(struct db *db, const struct entity_spec *e, const char *sql, int n,
-           const char *const *params, struct record_err *re)
+exec_write(struct db *db, const struct entity *e, const char *sql, int n, const char *const *params,
+           struct record_err *re)
 {
     PGresult *res;
     ExecStatusType st;
@@ -372,32 +316,32 @@ exec_write(struct db *db, const struct entity_spec *e, const char *sql, int n,
 }
 
 int
-db_record_insert(struct db *db, const struct entity_spec *e, const char *const *vals, int64_t *id,
+db_record_insert(struct db *db, const struct entity *e, const char *const *vals, int64_t *id,
                  struct record_err *rerr)
 {
-    struct sql q = {NULL, 0, 0};
+    struct strbuf q = STRBUF_INIT;
     const char **params = xcalloc((size_t)e->nfields + 1, sizeof *params);
     PGresult *res;
     int i, n = 0;
 
-    sql_add(&q, "INSERT INTO %s", e->table);
+    strbuf_printf(&q, "INSERT INTO %s", e->table);
     for (i = 0; i < e->nfields; i++) {
         if (vals[i] == NULL || vals[i][0] == '\0')
             continue;
-        sql_add(&q, "%s%s", n == 0 ? " (" : ", ", e->fields[i].column);
+        strbuf_printf(&q, "%s%s", n == 0 ? " (" : ", ", e->fields[i].column);
         params[n++] = vals[i];
     }
     if (n == 0) {
-        sql_add(&q, " DEFAULT VALUES");
+        strbuf_printf(&q, " DEFAULT VALUES");
     } else {
-        sql_add(&q, ") VALUES (");
+        strbuf_printf(&q, ") VALUES (");
         for (i = 0; i < n; i++)
-            sql_add(&q, "%s$%d", i ? ", " : "", i + 1);
-        sql_add(&q, ")");
+            strbuf_printf(&q, "%s$%d", i ? ", " : "", i + 1);
+        strbuf_printf(&q, ")");
     }
-    sql_add(&q, " RETURNING id");
-    res = exec_write(db, e, q.s, n, params, rerr);
-    free(q.s);
+    strbuf_printf(&q, " RETURNING id");
+    res = exec_write(db, e, strbuf_str(&q), n, params, rerr);
+    strbuf_fini(&q);
     free(params);
     if (res == NULL)
         return -1;
@@ -407,22 +351,22 @@ db_record_insert(struct db *db, const struct entity_spec *e, const char *const *
 }
 
 int
-db_record_stamp(struct db *db, const struct entity_spec *e, int64_t id, int *version, char *who,
+db_record_stamp(struct db *db, const struct entity *e, int64_t id, int *version, char *who,
                 size_t n, struct ccrm_err *err)
 {
-    struct sql q = {NULL, 0, 0};
+    struct strbuf q = STRBUF_INIT;
     char idbuf[24];
     const char *params[1] = {idbuf};
     PGresult *res;
     int found;
 
     snprintf(idbuf, sizeof idbuf, "%" PRId64, id);
-    sql_add(&q,
-            "SELECT version, updated_by || ' at ' || to_char(updated_at, 'HH24:MI')"
-            " FROM %s WHERE id = $1",
-            e->table);
-    res = db_exec(db, q.s, 1, params, err);
-    free(q.s);
+    strbuf_printf(&q,
+                  "SELECT version, updated_by || ' at ' || to_char(updated_at, 'HH24:MI')"
+                  " FROM %s WHERE id = $1",
+                  e->table);
+    res = db_exec(db, strbuf_str(&q), 1, params, err);
+    strbuf_fini(&q);
     if (res == NULL)
         return -1;
     found = PQntuples(res) > 0;
@@ -436,11 +380,11 @@ db_record_stamp(struct db *db, const struct entity_spec *e, int64_t id, int *ver
 }
 
 int
-db_record_update(struct db *db, const struct entity_spec *e, int64_t id, int version,
+db_record_update(struct db *db, const struct entity *e, int64_t id, int version,
                  const struct record_change *ch, int nch, int *new_version, struct record **current,
                  struct record_err *rerr)
 {
-    struct sql q = {NULL, 0, 0};
+    struct strbuf q = STRBUF_INIT;
     const char **params = xcalloc((size_t)nch + 2, sizeof *params);
     char idbuf[24], vbuf[16];
     PGresult *res;
@@ -449,17 +393,17 @@ db_record_update(struct db *db, const struct entity_spec *e, int64_t id, int ver
     *current = NULL;
     snprintf(idbuf, sizeof idbuf, "%" PRId64, id);
     snprintf(vbuf, sizeof vbuf, "%d", version);
-    sql_add(&q, "UPDATE %s SET ", e->table);
+    strbuf_printf(&q, "UPDATE %s SET ", e->table);
     for (i = 0; i < nch; i++) {
-        sql_add(&q, "%s = $%d, ", e->fields[ch[i].field].column, i + 1);
+        strbuf_printf(&q, "%s = $%d, ", e->fields[ch[i].field].column, i + 1);
         params[i] = ch[i].value[0] != '\0' ? ch[i].value : NULL;
     }
     /* the version read: the stamp trigger raises CR001 when the row has another one now */
-    sql_add(&q, "version = $%d WHERE id = $%d RETURNING version", nch + 1, nch + 2);
+    strbuf_printf(&q, "version = $%d WHERE id = $%d RETURNING version", nch + 1, nch + 2);
     params[nch] = vbuf;
     params[nch + 1] = idbuf;
-    res = exec_write(db, e, q.s, nch + 2, params, rerr);
-    free(q.s);
+    res = exec_write(db, e, strbuf_str(&q), nch + 2, params, rerr);
+    strbuf_fini(&q);
     free(params);
     if (res == NULL) {
         struct ccrm_err lerr;
@@ -495,8 +439,7 @@ db_record_update(struct db *db, const struct entity_spec *e, int64_t id, int ver
 }
 
 int
-db_record_may(struct db *db, const struct entity_spec *e, const char *privilege,
-              struct ccrm_err *err)
+db_record_may(struct db *db, const struct entity *e, const char *privilege, struct ccrm_err *err)
 {
     const char *params[2] = {e->table, privilege};
     PGresult *res;

@@ -6,12 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ccrm/entity.h"
 #include "ccrm/stats.h"
 #include "ccrm/util.h"
 #include "db_int.h"
-
-const char *const deal_stages[] = {"prospecting", "qualification", "proposal", "negotiation",
-                                   "won",         "lost",          NULL};
 
 /* (bucket, n, amounts) of an entity's totals; the live branch runs for partners only. */
 static const char totals_sql[] =

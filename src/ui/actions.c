@@ -10,6 +10,7 @@
 
 #include "actions.h"
 #include "ccrm/actions.h"
+#include "ccrm/entity.h"
 #include "ccrm/form_model.h"
 #include "ccrm/util.h"
 
@@ -32,17 +33,7 @@ static struct {
 static const char *
 noun(const char *entity)
 {
-    static const char *const names[][2] = {
-        {"accounts", "account"},   {"contacts", "contact"}, {"leads", "lead"},
-        {"opportunities", "deal"}, {"tickets", "ticket"},   {"interactions", "interaction"},
-        {"campaigns", "campaign"},
-    };
-    size_t i;
-
-    for (i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strcmp(entity, names[i][0]) == 0)
-            return names[i][1];
-    return "record";
+    return entity_noun(entity, 1);
 }
 
 static int
@@ -78,6 +69,15 @@ failed(struct app *app, int rc, const struct ccrm_err *err, const char *label, c
         return;
     }
     ui_message_error(app, "%s", err->msg);
+}
+
+/* Was the question answered (Enter)? Cancelled (Esc): say so. Still typing: no. */
+static int
+answered(struct app *app, int done, int ok, const char *what)
+{
+    if (done && !ok)
+        ui_message(app, "%s cancelled", what);
+    return done && ok;
 }
 
 /* ---- c: comment ---- */
@@ -173,12 +173,8 @@ static void
 on_assign_note(struct app *app, void *ctx, const char *text, int done, int ok)
 {
     (void)ctx;
-    if (!done)
+    if (!answered(app, done, ok, WHAT))
         return;
-    if (!ok) {
-        ui_message(app, "%s cancelled", WHAT);
-        return;
-    }
     str_copy(act.text, text, sizeof act.text);
     do_assign(app);
 }
@@ -198,12 +194,8 @@ static void
 on_assign_to(struct app *app, void *ctx, const char *text, int done, int ok)
 {
     (void)ctx;
-    if (!done)
+    if (!answered(app, done, ok, WHAT))
         return;
-    if (!ok) {
-        ui_message(app, "%s cancelled", WHAT);
-        return;
-    }
     if (!set_to(text)) {
         ui_message(app, "nobody named: %s cancelled", WHAT);
         return;
@@ -244,20 +236,15 @@ on_convert_amount(struct app *app, void *ctx, const char *text, int done, int ok
     int rc;
 
     (void)ctx;
-    if (!done)
+    if (!answered(app, done, ok, "conversion"))
         return;
-    if (!ok) {
-        ui_message(app, "conversion cancelled");
-        return;
-    }
     str_copy(act.to, text, sizeof act.to);
     {
         /* the amount as the deal form reads it ("12.345,5", "12000") */
-        const struct entity_spec *e = form_entity("opportunities");
+        const struct entity_field *f = entity_field(entity_named("deal"), "amount");
         char msg[160], *amount = NULL;
 
-        if (form_normalize(&e->fields[form_field_index(e, "amount")], text, &amount, msg,
-                           sizeof msg) == -1) {
+        if (form_normalize(f, text, &amount, msg, sizeof msg) == -1) {
             ui_message_error(app, "amount: %s", msg);
             ui_input_begin(app, "amount (empty: none): ", text, on_convert_amount, NULL);
             return;
@@ -281,12 +268,8 @@ static void
 on_convert_name(struct app *app, void *ctx, const char *text, int done, int ok)
 {
     (void)ctx;
-    if (!done)
+    if (!answered(app, done, ok, "conversion"))
         return;
-    if (!ok) {
-        ui_message(app, "conversion cancelled");
-        return;
-    }
     str_copy(act.text, text, sizeof act.text);
     /* an empty name and an empty amount convert without a deal */
     ui_input_begin(app, "amount (empty: none): ", act.to, on_convert_amount, NULL);
@@ -315,12 +298,8 @@ on_signal(struct app *app, void *ctx, const char *text, int done, int ok)
     int rc;
 
     (void)ctx;
-    if (!done)
+    if (!answered(app, done, ok, "sales signal"))
         return;
-    if (!ok) {
-        ui_message(app, "sales signal cancelled");
-        return;
-    }
     str_copy(act.text, text, sizeof act.text);
     rc = db_ticket_signal(app->db, act.id, text, &lead, &err);
     if (rc != 0) {

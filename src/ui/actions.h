@@ -2,8 +2,8 @@
  * line (ui_input_begin), writes through src/db/actions.c (the rules are in the database,
  * schema/006_collab.sql), and reports with ui_message, or ui_message_error with the database's
  * message when it refuses. What was typed is never lost: offline, the line opens again with it
- * at once; after a refusal the same key on the same record offers it again. entity is a table
- * name ("accounts", "contacts", "leads", "opportunities", "tickets", "campaigns"). */
+ * at once; after a refusal the same key on the same record offers it again. entity is the
+ * table of an entity of the registry (include/ccrm/entity.h). */
 #ifndef CCRM_UI_ACTIONS_H
 #define CCRM_UI_ACTIONS_H
 

@@ -1,7 +1,8 @@
 /* The `:` command prompt on the bottom line. libedit (native el_* API) is a headless line
  * editor: it never draws (its output goes to /dev/null) and never reads the terminal; the main
  * loop feeds it the keys it read with wget_wch(), one el_wgets() per key, and we draw the line
- * from el_wline() (PITFALLS.md "libedit inside ncurses"). History: $state_dir/history, 0600. */
+ * from el_wline() (docs/architecture.md, "The `:` prompt"). History: $state_dir/history, 0600.
+ * A finished line is run by the action table (src/ui/commands.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <histedit.h>
@@ -13,12 +14,10 @@
 #include <unistd.h>
 #include <wchar.h>
 
-#include "actions.h"
 #include "ccrm/cmd.h"
+#include "ccrm/entity.h"
 #include "ccrm/stats.h"
 #include "ccrm/util.h"
-#include "form.h"
-#include "record_view.h"
 #include "ui_int.h"
 
 #define HISTORY_SIZE 500
@@ -69,25 +68,12 @@ to_mb(const wchar_t *w, size_t n)
     return s;
 }
 
-/* The Tab target (view name → tab), by the tab titles ui_init gave. -1 if none. */
-static int
-tab_of(struct app *app, const char *name)
-{
-    struct ui *ui = app->ui;
-    int i;
-
-    for (i = 0; i < ui->ntabs; i++)
-        if (strcasecmp(ui->tabs[i]->title, name) == 0)
-            return i;
-    return -1;
-}
-
 /* Completion source: account names (open, find) and logins (find) from the database. */
 static void
 names_cb(enum cmd_kind kind, const char *prefix, cmd_add_fn add, void *actx, void *ctx)
 {
     struct app *app = ctx;
-    struct list_query q = {LIST_ACCOUNTS, 0, prefix[0] ? prefix : NULL, {NULL}};
+    struct list_query q = {entity_find("accounts"), 0, prefix[0] ? prefix : NULL, {NULL}};
     struct row *rows;
     struct ccrm_err err;
     int n, i;
@@ -105,7 +91,7 @@ names_cb(enum cmd_kind kind, const char *prefix, cmd_add_fn add, void *actx, voi
         row_fini(&rows[i]);
     }
     if (kind == CMD_FIND) { /* logins: ours, and those active in the Feed */
-        struct list_query fq = {LIST_FEED, 0, NULL, {NULL}};
+        struct list_query fq = {entity_find("events"), 0, NULL, {NULL}};
 
         add(db_login(app->db), actx);
         memset(rows, 0, NAMES_LIMIT * sizeof *rows);
@@ -138,9 +124,7 @@ complete(EditLine *el, int ch)
         return CC_ERROR;
     ui = p->app->ui;
     v = ui_active(ui);
-    if (ui->depth == 0 && v != NULL && view_pipeline_is(v))
-        v = view_pipeline_focus(v);
-    src.sorts = ui->depth == 0 && v != NULL ? view_list_sort_names(v) : NULL;
+    src.sorts = v != NULL && v->ops->list != NULL ? v->ops->list->sorts(v) : NULL;
     src.ctx = p->app;
     cmd_complete(line, strlen(line), &src, &c);
     if (c.n == 0) {
@@ -268,228 +252,6 @@ prompt_open(struct app *app)
     ui->dirty = 1;
 }
 
-/* ---- running a command ---- */
-
-static void
-open_account(struct app *app, const char *name)
-{
-    struct list_query q = {LIST_ACCOUNTS, 0, name, {NULL}};
-    struct row rows[NAMES_LIMIT];
-    struct ccrm_err err;
-    int n, i, pick = 0;
-
-    memset(rows, 0, sizeof rows);
-    n = db_list_fetch(app->db, &q, NULL, 1, NAMES_LIMIT, rows, &err);
-    if (n < 0) {
-        ui_message_error(app, "%s", err.msg);
-        return;
-    }
-    if (n == 0) {
-        ui_message_error(app, "no account matches \"%s\"", name);
-        return;
-    }
-    for (i = 0; i < n; i++) /* an exact name wins over the first match */
-        if (rows[i].col[0] != NULL && strcasecmp(rows[i].col[0], name) == 0) {
-            pick = i;
-            break;
-        }
-    ui_push(app, view_account_new(app, rows[pick].id));
-    for (i = 0; i < n; i++)
-        row_fini(&rows[i]);
-}
-
-/* The record a command acts on: the selected row of the list shown, or the record shown.
- * Returns 0 with table and id, or -1 after saying why not. */
-static int
-selected(struct app *app, const char **table, int64_t *id)
-{
-    struct view *v = ui_active(app->ui);
-    const struct row *r;
-    int e;
-
-    if (v != NULL && view_pipeline_is(v))
-        v = view_pipeline_focus(v);
-    if (v != NULL && view_record_what(v, table, id) == 0)
-        return 0;
-    if (v == NULL || (e = view_list_entity(v)) < 0 || (r = view_list_current(v)) == NULL ||
-        db_list_table((enum list_entity)e) == NULL) {
-        ui_message_error(app, "select a record first (in a list, or open one)");
-        return -1;
-    }
-    *table = db_list_table((enum list_entity)e);
-    *id = r->id;
-    return 0;
-}
-
-static void
-new_record(struct app *app, const char *what)
-{
-    struct view *v = ui_active(app->ui), *f;
-    const char *table = what, *colon = strchr(what, ':');
-    char kind[32] = "";
-    const char *pre[4] = {NULL, NULL, NULL, NULL};
-    char fk[48] = "";
-    const char *t2;
-    int64_t id;
-    int e;
-
-    if (what[0] == '\0') { /* this list's kind of record */
-        if (v != NULL && view_pipeline_is(v))
-            v = view_pipeline_focus(v);
-        if (v == NULL || (e = view_list_entity(v)) < 0 ||
-            (table = db_list_table((enum list_entity)e)) == NULL) {
-            ui_message_error(app, "new what? try :new contact (or deal, ticket, lead, ...)");
-            return;
-        }
-    }
-    if (colon != NULL) { /* interactions:call, logged against the record shown if any */
-        snprintf(kind, sizeof kind, "kind=%s", colon + 1);
-        pre[0] = kind;
-        table = "interactions";
-        if (view_record_what(ui_active(app->ui), &t2, &id) == 0) {
-            const char *col = strcmp(t2, "accounts") == 0        ? "account_id"
-                              : strcmp(t2, "contacts") == 0      ? "contact_id"
-                              : strcmp(t2, "leads") == 0         ? "lead_id"
-                              : strcmp(t2, "opportunities") == 0 ? "opportunity_id"
-                              : strcmp(t2, "tickets") == 0       ? "ticket_id"
-                                                                 : NULL;
-
-            if (col != NULL) {
-                snprintf(fk, sizeof fk, "%s=%lld", col, (long long)id);
-                pre[1] = fk;
-            }
-        }
-    }
-    if ((f = view_form_new(app, table, 0, pre)) != NULL)
-        ui_push(app, f);
-}
-
-static void
-export_list(struct app *app, const char *file)
-{
-    struct view *v = ui_active(app->ui);
-    struct ccrm_err err;
-    long long n;
-    FILE *f;
-
-    if (v != NULL && view_pipeline_is(v))
-        v = view_pipeline_focus(v);
-    if (v == NULL || view_list_query(v) == NULL) {
-        ui_message_error(app, "only a list can be exported: go to one first");
-        return;
-    }
-    if ((f = fopen(file, "wx")) == NULL) {
-        ui_message_error(app, "cannot write %s: %s", file,
-                         errno == EEXIST ? "it exists already (not overwritten)" : strerror(errno));
-        return;
-    }
-    n = db_list_export(app->db, view_list_query(v), f, &err);
-    if (fclose(f) != 0 && n >= 0) {
-        err_set(&err, "could not write %s: %s", file, strerror(errno));
-        n = -1;
-    }
-    if (n < 0) {
-        remove(file);
-        ui_message_error(app, "export failed, nothing written: %s", err.msg);
-        return;
-    }
-    ui_message(app, "exported %lld row%s of %s to %s", n, n == 1 ? "" : "s", v->title, file);
-}
-
-static void
-run(struct app *app, const char *line)
-{
-    struct ui *ui = app->ui;
-    struct cmd c;
-    struct ccrm_err err;
-    struct view *v = ui_active(ui);
-    int t;
-
-    if (cmd_parse(line, &c, &err) == -1) {
-        ui_message_error(app, "%s", err.msg);
-        return;
-    }
-    switch (c.kind) {
-    case CMD_NONE:
-        break;
-    case CMD_OPEN:
-        open_account(app, c.arg);
-        break;
-    case CMD_FIND:
-        if ((t = tab_of(app, "accounts")) < 0)
-            break;
-        ui_switch_tab(app, t);
-        view_list_set_search(ui->tabs[t], app, c.arg);
-        break;
-    case CMD_VIEW:
-        if ((t = tab_of(app, c.arg)) >= 0) /* the parser accepts only the tabs' names */
-            ui_switch_tab(app, t);
-        break;
-    case CMD_SORT:
-        if (ui->depth == 0 && v != NULL && view_pipeline_is(v)) {
-            if (view_pipeline_sort(v, app, c.arg) == -1)
-                ui_message_error(app, "unknown sort \"%s\" for Deals", c.arg);
-        } else if (ui->depth > 0 || v == NULL || view_list_sort_names(v) == NULL)
-            ui_message_error(app, "only a list can be sorted");
-        else if (view_list_set_sort(v, app, c.arg) == -1)
-            ui_message_error(app, "unknown sort \"%s\" for %s", c.arg, v->title);
-        break;
-    case CMD_HISTORY:
-        if (v == NULL || view_account_toggle_history(v, app) == -1)
-            ui_message_error(app, "no record shown: open one to see its history");
-        break;
-    case CMD_HELP:
-        ui->help = 1;
-        break;
-    case CMD_FILTER:
-        if (v != NULL && view_pipeline_is(v))
-            view_pipeline_filter(v, app, c.arg);
-        else if (ui->depth > 0 || v == NULL || view_list_entity(v) < 0)
-            ui_message_error(app, "only a list can be filtered");
-        else
-            view_list_set_filter(v, app, c.arg);
-        break;
-    case CMD_NEW:
-        new_record(app, c.arg);
-        break;
-    case CMD_EDIT: {
-        const char *table;
-        int64_t id;
-        struct view *f;
-
-        if (selected(app, &table, &id) == 0 && (f = view_form_new(app, table, id, NULL)) != NULL)
-            ui_push(app, f);
-        break;
-    }
-    case CMD_ASSIGN:
-    case CMD_HANDOFF: {
-        const char *table, *note;
-        char who[64];
-        int64_t id;
-
-        note = cmd_split(c.arg, who, sizeof who);
-        if (selected(app, &table, &id) == 0)
-            act_assign_to(app, table, id, c.kind == CMD_HANDOFF, who, note);
-        break;
-    }
-    case CMD_COMMENT: {
-        const char *table;
-        int64_t id;
-
-        if (selected(app, &table, &id) == 0)
-            act_comment_text(app, table, id, c.arg);
-        break;
-    }
-    case CMD_EXPORT:
-        export_list(app, c.arg);
-        break;
-    case CMD_QUIT:
-        app->quit = 1;
-        break;
-    }
-    ui->dirty = 1;
-}
-
 static void
 finish(struct prompt *p, const wchar_t *line, size_t n)
 {
@@ -512,7 +274,7 @@ finish(struct prompt *p, const wchar_t *line, size_t n)
         hist_add(p, copy);
         free(copy);
     }
-    run(app, mb);
+    commands_run(app, mb);
     free(mb);
 }
 

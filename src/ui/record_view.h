@@ -6,19 +6,11 @@
 
 #include "ui_int.h"
 
-/* Detail view of a record of entity ("accounts", "contacts", "leads", "opportunities",
- * "tickets", "campaigns"): its fields, related records, comments, chat, who else is here, and
+/* Detail view of a record of entity (the table of an entity of the registry with a detail
+ * view): its fields, related records, comments, chat, who else is here, and
  * the timeline of every department's work with this customer. Push it with ui_push. Returns
  * NULL (with a message shown) for an entity that has no detail view; a record that does not
  * exist gets a view that says so. */
 struct view *view_record_new(struct app *app, const char *entity, int64_t id);
-
-/* If v is a record's detail view: 0, and its table and id (either pointer may be NULL);
- * else -1. For commands that act on the record shown (the : prompt). */
-int view_record_what(const struct view *v, const char **entity, int64_t *id);
-
-/* Show or hide the record's history (audit trail), as key H does. 0, or -1 if v is not a
- * record's detail view. view_account_toggle_history (ui_int.h) is the same function. */
-int view_record_toggle_history(struct view *v, struct app *app);
 
 #endif

@@ -11,6 +11,7 @@
 
 #include "ccrm/actions.h"
 #include "ccrm/cmd.h"
+#include "ccrm/entity.h"
 #include "ccrm/trace.h"
 #include "ccrm/util.h"
 #include "ui_int.h"
@@ -18,19 +19,6 @@
 #define MSG_MS 4000
 #define MIN_ROWS 6
 #define MIN_COLS 24
-
-static const char *const global_help[] = {
-    "Tab, S-Tab\tnext / previous view",
-    "1-9\tgo to view by number",
-    "Enter\topen the selected record",
-    "q\tback; quits from a top view",
-    "Esc\tback (in a list: clear the search)",
-    "?\tthis help (any key closes it)",
-    "Ctrl-L\tredraw the screen",
-    ":\tcommand: open, find, view, sort, filter, new, edit, assign,",
-    "\thandoff, comment, export, history, help, quit (Tab completes)",
-    NULL,
-};
 
 attr_t
 ui_attr(struct app *app, enum ui_pair pair, attr_t fallback)
@@ -40,11 +28,15 @@ ui_attr(struct app *app, enum ui_pair pair, attr_t fallback)
     return fallback;
 }
 
+/* The topmost view not closing: the stack's, else the current tab. */
 struct view *
 ui_active(struct ui *ui)
 {
-    if (ui->depth > 0)
-        return ui->stack[ui->depth - 1];
+    int i;
+
+    for (i = ui->depth - 1; i >= 0; i--)
+        if (!ui->stack[i]->closing)
+            return ui->stack[i];
     return ui->ntabs > 0 ? ui->tabs[ui->tab] : NULL;
 }
 
@@ -54,33 +46,102 @@ ui_page_size(struct app *app)
     return app->cfg->page_size > 0 ? app->cfg->page_size : 200;
 }
 
-void
+/* Free the views marked closing, now that no handler of theirs runs. */
+static void
+reap(struct app *app)
+{
+    struct ui *ui = app->ui;
+    int i, k = 0, closed = 0;
+
+    for (i = 0; i < ui->depth; i++) {
+        if (ui->stack[i]->closing) {
+            ui->stack[i]->ops->free(ui->stack[i]);
+            closed = 1;
+            continue;
+        }
+        ui->stack[k++] = ui->stack[i];
+    }
+    ui->depth = k;
+    if (!closed)
+        return;
+    ui->dirty = 1;
+    /* what we return to may be stale */
+    if (ui_active(ui) != NULL && ui_active(ui)->ops->on_wakeup != NULL)
+        ui_active(ui)->dirty = 1;
+}
+
+/* Every view says what its keys do (? shows it): one without help is a programming error,
+ * caught by the first test that opens it. */
+static struct view *
+checked(struct view *v)
+{
+    if (v != NULL && (v->ops->help == NULL || v->ops->help[0] == NULL)) {
+        endwin();
+        fprintf(stderr, "ccrm: the view \"%s\" has no help\n", v->title);
+        abort();
+    }
+    return v;
+}
+
+int
 ui_push(struct app *app, struct view *v)
 {
     struct ui *ui = app->ui;
+    int i;
 
+    checked(v);
+    reap(app);
     if (ui->depth == UI_MAX_STACK) {
-        ui->stack[0]->ops->free(ui->stack[0]);
-        memmove(ui->stack, ui->stack + 1, (UI_MAX_STACK - 1) * sizeof ui->stack[0]);
+        /* full: the oldest view that loses nothing by closing makes room; one with unsaved
+         * input (a changed form) is never dropped */
+        for (i = 0; i < ui->depth; i++)
+            if (ui->stack[i]->ops->unsaved == NULL || !ui->stack[i]->ops->unsaved(ui->stack[i]))
+                break;
+        if (i == ui->depth || ui->stack[i] == ui_active(ui)) {
+            v->ops->free(v);
+            ui_message_error(app,
+                             "could not open another view: %d are open with unsaved input "
+                             "(save or close one first)",
+                             UI_MAX_STACK);
+            return -1;
+        }
+        ui->stack[i]->ops->free(ui->stack[i]);
+        memmove(ui->stack + i, ui->stack + i + 1, (size_t)(ui->depth - i - 1) * sizeof *ui->stack);
         ui->depth--;
     }
     ui->stack[ui->depth++] = v;
     ui->dirty = 1;
+    return 0;
+}
+
+void
+ui_close(struct app *app, struct view *v)
+{
+    (void)app;
+    v->closing = 1; /* freed by reap(), after the handler that closed it returns */
+    app->ui->dirty = 1;
 }
 
 void
 ui_pop(struct app *app)
 {
     struct ui *ui = app->ui;
+    struct view *v = ui_active(ui);
 
-    if (ui->depth == 0)
-        return;
-    ui->depth--;
-    ui->stack[ui->depth]->ops->free(ui->stack[ui->depth]);
-    ui->dirty = 1;
-    /* what we return to may be stale */
-    if (ui_active(ui) != NULL && ui_active(ui)->ops->on_wakeup != NULL)
-        ui_active(ui)->dirty = 1;
+    if (v != NULL && ui->depth > 0 && v != ui->tabs[ui->tab])
+        ui_close(app, v);
+}
+
+/* The message line's time is up. */
+static void
+on_message_expired(void *ctx, void *arg)
+{
+    struct app *app = ctx;
+
+    (void)arg;
+    app->ui->msg_timer = 0;
+    app->ui->msg[0] = '\0';
+    app->ui->chrome_dirty = 1;
 }
 
 static void
@@ -90,7 +151,8 @@ vmessage(struct app *app, int error, const char *fmt, va_list ap)
 
     vsnprintf(ui->msg, sizeof ui->msg, fmt, ap);
     ui->msg_error = error;
-    ui->msg_until = now_ms() + MSG_MS;
+    timer_del(&app->timers, ui->msg_timer);
+    ui->msg_timer = timer_add(&app->timers, now_ms() + MSG_MS, on_message_expired, NULL);
     ui->chrome_dirty = 1; /* the message line only: whatever else changed set ui->dirty */
 }
 
@@ -140,7 +202,7 @@ init_colors(struct app *app)
 
 static void count_inbox(struct app *app);
 
-/* The tab to start on: the configured view, else the department's own (DESIGN §6). */
+/* The tab to start on: the configured view, else the department's own (docs/design.md §6). */
 static int
 start_tab(const char *name, const char *dept)
 {
@@ -179,6 +241,7 @@ ui_init(struct app *app, struct ccrm_err *err)
 {
     struct ui *ui;
     const char *start = app->cfg->start_view;
+    int i;
 
     if (ui_check_terminal(err) == -1)
         return -1;
@@ -201,15 +264,17 @@ ui_init(struct app *app, struct ccrm_err *err)
     curs_set(0);
     init_colors(app);
     getmaxyx(stdscr, ui->rows, ui->cols);
-    ui->tabs[ui->ntabs++] = view_list_new(app, LIST_FEED);
-    ui->tabs[ui->ntabs++] = view_list_new(app, LIST_LEADS);
-    ui->tabs[ui->ntabs++] = view_list_new(app, LIST_ACCOUNTS);
-    ui->tabs[ui->ntabs++] = view_list_new(app, LIST_CONTACTS);
-    ui->tabs[ui->ntabs++] = view_pipeline_new(app);
-    ui->tabs[ui->ntabs++] = view_list_new(app, LIST_TICKETS);
-    ui->tabs[ui->ntabs++] = view_list_new(app, LIST_CAMPAIGNS);
-    ui->tabs[ui->ntabs++] = view_list_new(app, LIST_INBOX);
-    ui->tabs[ui->ntabs++] = view_dashboard_new(app);
+    /* the tabs in the order of cmd_views: a list of the registry's, or a view of its own */
+    for (i = 0; cmd_views[i] != NULL && ui->ntabs < UI_MAX_TABS; i++) {
+        const struct entity *e = entity_by_view(cmd_views[i]);
+
+        if (strcmp(cmd_views[i], "deals") == 0)
+            ui->tabs[ui->ntabs++] = checked(view_pipeline_new(app));
+        else if (strcmp(cmd_views[i], "dashboard") == 0)
+            ui->tabs[ui->ntabs++] = checked(view_dashboard_new(app));
+        else if (e != NULL)
+            ui->tabs[ui->ntabs++] = checked(view_list_new(app, e));
+    }
     ui->tab = start_tab(start, db_department(app->db));
     count_inbox(app);
     ui->dirty = 1;
@@ -225,10 +290,13 @@ ui_fini(struct app *app)
 
     if (ui == NULL)
         return;
-    while (ui->depth > 0)
-        ui_pop(app);
+    for (i = 0; i < ui->depth; i++)
+        ui->stack[i]->closing = 1;
+    reap(app);
     for (i = 0; i < ui->ntabs; i++)
         ui->tabs[i]->ops->free(ui->tabs[i]);
+    timer_del(&app->timers, ui->msg_timer);
+    timer_del(&app->timers, ui->countdown_timer);
     prompt_free(&ui->prompt); /* `:` prompt hook: libedit restores the tty before endwin */
     endwin();
     delscreen(ui->screen);
@@ -328,7 +396,7 @@ read_events(struct app *app)
     ui->wake_valid = 1;
     ui->wake_window_view = NULL;
     /* a list on screen asks with the same statement whether the events touch its window */
-    asked = v != NULL && view_list_window(v, &win);
+    asked = v != NULL && v->ops->window != NULL && v->ops->window(v, &win);
     n = db_events_since_ui(app->db, &app->events, asked ? &win : NULL, on_event, &w, &err);
     if (n < 0 && asked && db_state(app->db) == DB_READY) {
         /* the window check failed, not the connection: read the events without it (the
@@ -413,6 +481,20 @@ wakeup(struct app *app, int forced)
         ui->dirty = 1;
 }
 
+/* While offline, the status bar counts down to the next attempt: repaint it every second. */
+static void
+on_countdown(void *ctx, void *arg)
+{
+    struct app *app = ctx;
+
+    (void)arg;
+    app->ui->countdown_timer = 0;
+    if (app->reconnect_at == 0)
+        return;
+    app->ui->chrome_dirty = 1;
+    app->ui->countdown_timer = timer_add(&app->timers, now_ms() + 1000, on_countdown, NULL);
+}
+
 void
 ui_on_wakeup(struct app *app)
 {
@@ -424,39 +506,13 @@ ui_on_connection(struct app *app)
 {
     if (app->ui == NULL)
         return;
+    if (app->reconnect_at != 0 && app->ui->countdown_timer == 0)
+        app->ui->countdown_timer = timer_add(&app->timers, now_ms() + 1000, on_countdown, NULL);
     if (db_state(app->db) == DB_READY) {
         ui_message(app, "connection restored");
         wakeup(app, 1);
     }
     app->ui->dirty = 1;
-}
-
-int
-ui_tick(struct app *app, int64_t now)
-{
-    struct ui *ui = app->ui;
-    struct view *v = ui_active(ui);
-    int t = -1, vt;
-
-    if (ui->msg[0] != '\0') {
-        if (now >= ui->msg_until) {
-            ui->msg[0] = '\0';
-            ui->chrome_dirty = 1;
-            t = 0; /* repaint now: poll() must not sleep on it */
-        } else {
-            t = (int)(ui->msg_until - now);
-        }
-    }
-    if (v != NULL && v->ops->tick != NULL && (vt = v->ops->tick(v, now)) >= 0) {
-        if (vt == 0) {
-            ui->dirty = 1;
-            t = 0;
-        } else if (t < 0 || vt < t)
-            t = vt;
-    }
-    if (app->reconnect_at != 0) /* the status bar counts down */
-        t = t < 0 || t > 1000 ? 1000 : t;
-    return t;
 }
 
 /* A tab's label: " 3 Accounts ", with the Feed's and the Inbox's counts; short (number and
@@ -597,12 +653,16 @@ draw_bottom(struct app *app)
         draw_text(stdscr, y, 0, "", ui->cols, A_NORMAL);
 }
 
+/* The help overlay: the view's own keys, then the keys of the actions it can run and the
+ * global ones (src/ui/commands.c), all from the tables that handle them. */
 static void
 draw_help(struct app *app, int top, int h)
 {
     struct ui *ui = app->ui;
     struct view *v = ui_active(ui);
-    const char *const *lists[2] = {v != NULL ? v->ops->help : NULL, global_help};
+    const char *acts[64];
+    int nacts = commands_help(v, acts, 64);
+    const char *const *own = v != NULL ? v->ops->help : NULL;
     int width = ui->cols > 64 ? 60 : ui->cols - 2;
     int x = (ui->cols - width) / 2, y = top, i, l;
     char line[256];
@@ -612,11 +672,17 @@ draw_help(struct app *app, int top, int h)
     snprintf(line, sizeof line, " Keys: %s ", v != NULL ? v->title : "");
     draw_text(stdscr, y++, x, line, width, A_REVERSE | A_BOLD);
     for (l = 0; l < 2; l++) {
-        for (i = 0; lists[l] != NULL && lists[l][i] != NULL && y < top + h - 1; i++) {
-            const char *tab = strchr(lists[l][i], '\t');
-            int kl = tab ? (int)(tab - lists[l][i]) : 0;
+        int n = l == 0 ? 0 : nacts;
 
-            snprintf(line, sizeof line, "  %-12.*s %s", kl, lists[l][i], tab ? tab + 1 : "");
+        if (l == 0)
+            while (own != NULL && own[n] != NULL)
+                n++;
+        for (i = 0; i < n && y < top + h - 1; i++) {
+            const char *s = l == 0 ? own[i] : acts[i];
+            const char *tab = strchr(s, '\t');
+            int kl = tab ? (int)(tab - s) : 0;
+
+            snprintf(line, sizeof line, "  %-12.*s %s", kl, s, tab ? tab + 1 : "");
             draw_text(stdscr, y++, x, line, width, A_REVERSE);
         }
         if (y < top + h - 1)
@@ -631,9 +697,11 @@ void
 ui_redraw(struct app *app)
 {
     struct ui *ui = app->ui;
-    struct view *v = ui_active(ui);
+    struct view *v;
     int vh = ui->rows - 3;
 
+    reap(app);
+    v = ui_active(ui);
     if (v != NULL && v->dirty && v->ops->on_wakeup != NULL && db_state(app->db) == DB_READY) {
         v->dirty = 0;
         ui->wake_valid = 0; /* stale since some earlier wake-up: re-read, whatever changed */
@@ -828,11 +896,12 @@ static void
 switch_tab(struct app *app, int t)
 {
     struct ui *ui = app->ui;
+    int i;
 
     if (t < 0 || t >= ui->ntabs)
         return;
-    while (ui->depth > 0)
-        ui_pop(app);
+    for (i = 0; i < ui->depth; i++)
+        ui_close(app, ui->stack[i]);
     ui->tab = t;
     if (t == 0)
         ui->feed_unread = 0;
@@ -844,6 +913,18 @@ void
 ui_switch_tab(struct app *app, int t)
 {
     switch_tab(app, t);
+}
+
+int
+ui_tab_of(struct app *app, const char *name)
+{
+    int i;
+
+    /* the tabs are made in the order of cmd_views */
+    for (i = 0; cmd_views[i] != NULL && i < app->ui->ntabs; i++)
+        if (strcmp(cmd_views[i], name) == 0)
+            return i;
+    return -1;
 }
 
 static void
@@ -875,11 +956,21 @@ handle_key(struct app *app, wint_t key, int fkey)
         return;
     }
     v = ui_active(ui);
+    if (fkey && key == KEY_F(1)) { /* help, also where ? is text (a form) */
+        ui->help = 1;
+        ui->dirty = 1;
+        return;
+    }
     if (!fkey && key == L':' && (v == NULL || !v->takes_text)) {
         prompt_open(app);
         return;
     }
     if (v != NULL && v->ops->handle_key(v, app, key, fkey)) {
+        ui->dirty = 1;
+        return;
+    }
+    /* the keys of the action table (e, c, a, n, f, s, ?, ...) the view can run */
+    if (!fkey && commands_key(app, v, key)) {
         ui->dirty = 1;
         return;
     }
@@ -889,9 +980,6 @@ handle_key(struct app *app, wint_t key, int fkey)
         switch_tab(app, (ui->tab + ui->ntabs - 1) % ui->ntabs);
     } else if (!fkey && key >= L'1' && key <= L'9') {
         switch_tab(app, (int)(key - L'1'));
-    } else if (!fkey && key == L'?') {
-        ui->help = 1;
-        ui->dirty = 1;
     } else if (!fkey && key == 12) { /* ^L */
         ui->full_clear = 1;
         ui->dirty = 1;
@@ -918,5 +1006,6 @@ ui_read_keys(struct app *app)
             app->ui->key_code = key;
         }
         handle_key(app, key, r == KEY_CODE_YES);
+        reap(app); /* views closed by the key's handlers, now that they have returned */
     }
 }

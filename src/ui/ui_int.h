@@ -21,21 +21,59 @@ enum ui_pair {
 };
 
 struct view;
+struct entity;
+struct event_window;
+struct list_query;
+struct action;
+
+/* What a list view answers, for the actions that work on lists (src/ui/commands.c): :sort,
+ * :filter, :export, :new and the keys s, f, n. */
+struct list_ops {
+    /* the list as it is shown (its sort, search, filter) */
+    const struct list_query *(*query)(struct view *v);
+    /* the names of its sort orders, NULL-terminated (completion) */
+    const char *const *(*sorts)(struct view *v);
+    /* sort by the order named name (NULL: the next one): 0, or -1 if it has none such */
+    int (*set_sort)(struct view *v, struct app *app, const char *name);
+    /* the filter as text, for editing; set it from text ("mine status=open"): 0, or -1 with
+     * the reason shown */
+    void (*filter_text)(struct view *v, char *buf, size_t n);
+    int (*set_filter)(struct view *v, struct app *app, const char *text);
+    /* search (reloaded at the next draw) */
+    void (*set_search)(struct view *v, struct app *app, const char *text);
+    /* what :new and n create here (NULL: nothing), and the values a new one starts with
+     * ("stage=proposal": the list's filters), NULL-terminated */
+    const struct entity *(*entity)(struct view *v);
+    const char *const *(*prefill)(struct view *v);
+};
 
 struct view_ops {
     /* Draw into w (h rows, wd columns). */
     void (*draw)(struct view *v, struct app *app, WINDOW *w, int h, int wd);
-    /* Handle a key (wide char when !fkey, KEY_* when fkey). Returns 1 if used. */
+    /* Handle a key of the view's own (moving, opening: wide char when !fkey, KEY_* when fkey).
+     * Returns 1 if used; the action table (src/ui/commands.c) gets the others. */
     int (*handle_key)(struct view *v, struct app *app, wint_t key, int fkey);
     /* Data may have changed in the database. */
     void (*on_wakeup)(struct view *v, struct app *app);
-    /* Ms until the view needs redrawing for a timer (highlight expiry), or -1. */
-    int (*tick)(struct view *v, int64_t now);
     /* One line describing the view's state for the status bar (sort, search). */
     void (*describe)(struct view *v, char *buf, size_t n);
-    /* Help: NULL-terminated "key\tdescription" lines. */
+    /* Help for the view's own keys: NULL-terminated "key\tdescription" lines (the keys of the
+     * actions it can run are added from the action table). Never NULL or empty. */
     const char *const *help;
     void (*free)(struct view *v);
+    /* The record the view has selected: a list's row, the record shown. 0 with *e and *id,
+     * or -1 when there is none. NULL: never. */
+    int (*selected)(struct view *v, const struct entity **e, int64_t *id);
+    /* A list: what it answers (NULL: not a list). */
+    const struct list_ops *list;
+    /* An action of the view's own kind (a record's chat, history, a call logged on it): 0 when
+     * done, -1 when the view has none such. NULL: none. */
+    int (*act)(struct view *v, struct app *app, const struct action *a, const char *arg);
+    /* Fill w with the list's window, for the events read (db_events_since_ui). 0 when the view
+     * holds no window to check (not loaded, empty, the Feed): then it re-reads anyway. */
+    int (*window)(struct view *v, struct event_window *w);
+    /* Has input that closing the view would lose (a changed form)? NULL: never. */
+    int (*unsaved)(struct view *v);
     /* A wake-up that brought no event: check what the view shows that has none (presence);
      * NULL or 0: nothing changed, 1: re-read and redraw. */
     int (*on_quiet_wakeup)(struct view *v, struct app *app);
@@ -49,6 +87,7 @@ struct view {
      * and the message line are redrawn (with 100 clients, most wake-ups are such) */
     int kept;
     int takes_text; /* every printable key is input (a form): `:` does not open the prompt */
+    int closing;    /* closed: freed once the handler that closed it has returned */
 };
 
 /* Line input on the bottom line (search, later the command prompt). */
@@ -95,7 +134,8 @@ struct ui {
      * (db_events_since_ui), and the answer; NULL: none asked */
     const struct view *wake_window_view;
     int wake_in_window;
-    int64_t msg_until;
+    unsigned msg_timer;       /* the message line's expiry */
+    unsigned countdown_timer; /* the offline countdown's repaint */
     /* line input */
     int input;
     char input_label[64];
@@ -106,9 +146,15 @@ struct ui {
     struct prompt *prompt; /* the `:` prompt (src/ui/prompt.c), NULL until first used */
 };
 
-/* The view keys go to: the top of the stack, else the current tab. */
+/* The view keys go to: the top of the stack (views closing aside), else the current tab. */
 struct view *ui_active(struct ui *ui);
-void ui_push(struct app *app, struct view *v);
+/* Put v on the stack; it is the stack's from then on. When the stack is full the oldest view
+ * without unsaved input is closed; when every one has some, v is freed and -1 returned (with a
+ * message). Returns 0. */
+int ui_push(struct app *app, struct view *v);
+/* Close v (on the stack): it is freed after the handler running now has returned, so a view
+ * may close itself and go on using its own state until it returns. ui_pop closes the top. */
+void ui_close(struct app *app, struct view *v);
 void ui_pop(struct app *app);
 void ui_input_begin(struct app *app, const char *label, const char *initial, input_cb cb,
                     void *ctx);
@@ -127,8 +173,7 @@ attr_t ui_attr(struct app *app, enum ui_pair pair, attr_t fallback);
 int ui_check_terminal(struct ccrm_err *err);
 
 /* Views */
-struct view *view_list_new(struct app *app, int entity);
-struct view *view_account_new(struct app *app, int64_t id);
+struct view *view_list_new(struct app *app, const struct entity *e);
 
 /* ---- the `:` prompt (src/ui/prompt.c) and what its commands call ---- */
 struct prompt;
@@ -142,41 +187,34 @@ void prompt_draw(struct app *app, int y);
 void prompt_free(struct prompt **pp);
 /* Go to tab t (closing detail views), as the 1-9 keys do. */
 void ui_switch_tab(struct app *app, int t);
-/* List views: set the search (reloaded at the next draw); set the sort by name (0, or -1 if
- * unknown); the sort names (NULL if v is not a list view). */
-void view_list_set_search(struct view *v, struct app *app, const char *text);
-int view_list_set_sort(struct view *v, struct app *app, const char *name);
-const char *const *view_list_sort_names(struct view *v);
+/* The tab showing view name ("accounts"), or -1. */
+int ui_tab_of(struct app *app, const char *name);
+
+/* ---- the action table (src/ui/commands.c) ---- */
+/* Run the action key names for the active view, if it has one that the view can run (keys
+ * the view did not take itself). Returns 1 if one ran. */
+int commands_key(struct app *app, struct view *v, wint_t key);
+/* Run a `:` line (errors on the message line). */
+void commands_run(struct app *app, const char *line);
+/* The help lines of the actions view v can run ("key\tdescription"), at most max into lines
+ * (texts kept until the next call), and the global lines. Returns how many. */
+int commands_help(struct view *v, const char **lines, int max);
+/* The hint under a record of entity e: "C convert · Enter open · e edit · ..." */
+void commands_hint(const struct entity *e, char *buf, size_t n);
+
+/* ---- list views (src/ui/view_list.c), as the pipeline composes them ---- */
 /* A list whose first filter is fixed to value (a pipeline column: stage=value). */
-struct view *view_list_new_fixed(struct app *app, int entity, const char *value);
-/* Set the filter from text ("mine", "status=open owner=marco", "all"); shows errors. 0/-1. */
-int view_list_set_filter(struct view *v, struct app *app, const char *text);
-/* The row under the cursor (NULL: none or not a list), the list's entity (-1: not a list),
- * and re-read the rows around the cursor now. */
+struct view *view_list_new_fixed(struct app *app, const struct entity *e, const char *value);
+/* The row under the cursor (NULL: none), re-read the rows around the cursor now, the current
+ * sort's name; show or hide the cursor bar (pipeline columns without focus); re-read the
+ * list around the record id, cursor on it (-1: not in this list). */
 const struct row *view_list_current(struct view *v);
-int view_list_entity(struct view *v);
 void view_list_reload(struct view *v, struct app *app);
-/* The current sort's name; show or hide the cursor bar (pipeline columns without focus);
- * re-read the list around the record id, cursor on it (-1: not in this list). */
 const char *view_list_sort_name(struct view *v);
 void view_list_set_active(struct view *v, int active);
 int view_list_show_record(struct view *v, struct app *app, int64_t id);
-int view_pipeline_is(const struct view *v);
-/* The pipeline's focused column (a list view); set the filter of every column. */
-struct view *view_pipeline_focus(struct view *v);
-void view_pipeline_filter(struct view *v, struct app *app, const char *text);
-/* Sort every column by the named order: 0, or -1 if the name is unknown. */
-int view_pipeline_sort(struct view *v, struct app *app, const char *name);
-/* The query a list view shows (NULL: not a list). */
-const struct list_query *view_list_query(struct view *v);
-/* Fill w with the list's window, for the events read (db_events_since_ui). 0 when v is not a
- * list, or holds no window to check (not loaded, empty, the Feed): then it re-reads anyway. */
-struct event_window;
-int view_list_window(struct view *v, struct event_window *w);
 /* Deals pipeline (src/ui/view_pipeline.c) and Dashboard (src/ui/view_dashboard.c). */
 struct view *view_pipeline_new(struct app *app);
 struct view *view_dashboard_new(struct app *app);
-/* Account view: show or hide the history, as key H does. 0, or -1 if v is not one. */
-int view_account_toggle_history(struct view *v, struct app *app);
 
 #endif

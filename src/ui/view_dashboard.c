@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ccrm/entity.h"
 #include "ccrm/stats.h"
 #include "ccrm/util.h"
 #include "record_view.h"
@@ -180,8 +181,30 @@ dv_free(struct view *v)
     free(dv);
 }
 
+/* The record of the selected line (a deal, a ticket, a task's record), for the actions. */
+static int
+dv_selected(struct view *v, const struct entity **e, int64_t *id)
+{
+    struct dashview *dv = (struct dashview *)v;
+    const struct detail_line *l;
+
+    if (dv->d == NULL || dv->sel >= dv->d->nlines)
+        return -1;
+    l = &dv->d->lines[dv->sel];
+    if (!selectable(l) || (*e = entity_find(l->entity)) == NULL || (*e)->detail == NULL)
+        return -1;
+    *id = l->entity_id;
+    return 0;
+}
+
 static const struct view_ops dashboard_ops = {
-    dv_draw, dv_handle_key, dv_on_wakeup, NULL, dv_describe, dashboard_help, dv_free, NULL,
+    .draw = dv_draw,
+    .handle_key = dv_handle_key,
+    .on_wakeup = dv_on_wakeup,
+    .describe = dv_describe,
+    .help = dashboard_help,
+    .free = dv_free,
+    .selected = dv_selected,
 };
 
 struct view *

@@ -23,7 +23,7 @@
 #define MERGE_ATTEMPTS 3
 
 struct ffield {
-    const struct field_spec *spec;
+    const struct entity_field *spec;
     struct editbuf eb; /* the text; for a reference its label, or the search being typed */
     char *base;        /* the value as last read from the database ("" = empty) */
     char *initial;     /* the value when the form opened: cancel asks only if it changed */
@@ -48,7 +48,7 @@ enum banner_kind { BANNER_NONE, BANNER_INFO, BANNER_ERROR, BANNER_LOST };
 struct formview {
     struct view v;
     struct app *app;
-    const struct entity_spec *e;
+    const struct entity *e;
     int64_t id; /* 0: a new record */
     int version;
     char stamp[160]; /* "last changed by marco at 2026-11-22 19:28" */
@@ -299,7 +299,7 @@ ref_leave(struct ffield *ff)
 static void close_form(struct formview *fv, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Pop the form (which frees it) and say why on the bottom line. */
+/* Close the form (freed once its key handler has returned) and say why on the bottom line. */
 static void
 close_form(struct formview *fv, const char *fmt, ...)
 {
@@ -310,7 +310,7 @@ close_form(struct formview *fv, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    ui_pop(app);
+    ui_close(app, &fv->v);
     ui_message(app, "%s", msg);
 }
 
@@ -395,7 +395,7 @@ first_conflict_row(const struct formview *fv)
     return 0;
 }
 
-/* Save. Returns 1 if the form closed (it is freed then), else 0. */
+/* Save. Returns 1 if the form closed (it stays valid until its key handler returns), else 0. */
 static int
 save(struct formview *fv, int attempt)
 {
@@ -405,7 +405,7 @@ save(struct formview *fv, int attempt)
     struct record_err re;
     struct record *cur = NULL;
     char msg[200];
-    int i, bad = -1, nbad = 0, nch = 0, rc, closed = 0, nf = fv->nf; /* fv may be freed */
+    int i, bad = -1, nbad = 0, nch = 0, rc, closed = 0;
 
     for (i = 0; i < fv->nf; i++) {
         ref_leave(&fv->f[i]);
@@ -442,10 +442,10 @@ save(struct formview *fv, int attempt)
         int64_t id;
 
         for (i = 0; i < fv->nf; i++) {
-            const struct field_spec *f = fv->f[i].spec;
+            const struct entity_field *f = fv->f[i].spec;
 
             /* a value the database would default to anyway is left to it */
-            ins[i] = f->dbdef && f->def != NULL && strcmp(vals[i], f->def) == 0 ? NULL : vals[i];
+            ins[i] = form_field_dbdef(f) && strcmp(vals[i], f->def) == 0 ? NULL : vals[i];
         }
         rc = db_record_insert(app->db, fv->e, ins, &id, &re);
         free(ins);
@@ -517,7 +517,7 @@ save(struct formview *fv, int attempt)
     }
 out:
     record_free(&cur);
-    for (i = 0; i < nf; i++)
+    for (i = 0; i < fv->nf; i++)
         free(vals[i]);
     free(vals);
     free(ch);
@@ -562,15 +562,29 @@ move_to(struct formview *fv, int i)
     fv->f[i].eb.col = -1;
 }
 
+#define CHOICES_MAX 32
+
+/* The values a choice field steps through: the registry's, after an empty one when the field
+ * may be left empty. Returns how many. */
+static int
+choice_list(const struct ffield *ff, const char **c)
+{
+    int n = 0, i;
+
+    if (!ff->spec->required)
+        c[n++] = "";
+    for (i = 0; ff->spec->choices[i] != NULL && n < CHOICES_MAX; i++)
+        c[n++] = ff->spec->choices[i];
+    return n;
+}
+
 static void
 choice_step(struct ffield *ff, int dir)
 {
-    const char *const *c = ff->spec->choices;
+    const char *c[CHOICES_MAX];
     char *v = editbuf_get(&ff->eb);
-    int n = 0, i, at = -1;
+    int n = choice_list(ff, c), i, at = -1;
 
-    while (c[n] != NULL)
-        n++;
     for (i = 0; i < n; i++)
         if (strcasecmp(c[i], v) == 0)
             at = i;
@@ -583,12 +597,10 @@ choice_step(struct ffield *ff, int dir)
 static void
 choice_letter(struct ffield *ff, wint_t key)
 {
-    const char *const *c = ff->spec->choices;
+    const char *c[CHOICES_MAX];
     char *v = editbuf_get(&ff->eb);
-    int n = 0, i, at = -1;
+    int n = choice_list(ff, c), i, at = -1;
 
-    while (c[n] != NULL)
-        n++;
     for (i = 0; i < n; i++)
         if (strcmp(c[i], v) == 0)
             at = i;
@@ -905,7 +917,7 @@ draw_line(WINDOW *w, int y, int x, int width, const wchar_t *s, int start, int e
 }
 
 static const char *
-placeholder(const struct field_spec *f)
+placeholder(const struct entity_field *f)
 {
     switch (f->type) {
     case FIELD_DATE:
@@ -916,6 +928,8 @@ placeholder(const struct field_spec *f)
         return "1234.50";
     case FIELD_EMAIL:
         return "name@example.com";
+    case FIELD_PHONE:
+        return "+49 40 1234567";
     case FIELD_REF:
         return "type to search";
     default:
@@ -1086,7 +1100,7 @@ draw_fields(struct formview *fv, WINDOW *w, int y0, int ah, int wd)
 
     for (i = 0, y = 0; i < fv->nf; i++) {
         struct ffield *ff = &fv->f[i];
-        const struct field_spec *f = ff->spec;
+        const struct entity_field *f = ff->spec;
         int focused = i == fv->cur, h = field_height(fv, i, bodyh, ah), r = y;
         attr_t in = focused ? A_UNDERLINE : A_NORMAL;
         char label[96], note[300];
@@ -1284,7 +1298,7 @@ fm_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
     struct formview *fv = (struct formview *)v;
     char title[160], hint[300];
     int y = 0, fh;
-    const struct field_spec *f = fv->f[fv->cur].spec;
+    const struct entity_field *f = fv->f[fv->cur].spec;
 
     flow_off(); /* cheap; catches a terminal mode reset by someone else (the prompt) */
     if (h <= 0 || wd <= 0)
@@ -1408,14 +1422,26 @@ fm_free(struct view *v)
     free(fv);
 }
 
+static int
+fm_unsaved(struct view *v)
+{
+    return form_changed((struct formview *)v);
+}
+
 static const struct view_ops form_ops = {
-    fm_draw, fm_handle_key, fm_on_wakeup, NULL, fm_describe, form_help, fm_free, NULL,
+    .draw = fm_draw,
+    .handle_key = fm_handle_key,
+    .on_wakeup = fm_on_wakeup,
+    .describe = fm_describe,
+    .help = form_help,
+    .free = fm_free,
+    .unsaved = fm_unsaved,
 };
 
 struct view *
 view_form_new(struct app *app, const char *entity, int64_t id, const char *const *prefill)
 {
-    const struct entity_spec *e = form_entity(entity);
+    const struct entity *e = form_entity(entity);
     struct record *rec = NULL;
     struct formview *fv;
     struct ccrm_err err;

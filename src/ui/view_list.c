@@ -6,6 +6,7 @@
 
 #include "ccrm/actions.h"
 #include "ccrm/detail.h"
+#include "ccrm/entity.h"
 #include "ccrm/events.h"
 #include "ccrm/trace.h"
 #include "ccrm/util.h"
@@ -23,7 +24,10 @@ struct hl {
 
 struct listview {
     struct view v;
-    enum list_entity entity;
+    struct app *app;
+    unsigned hl_timer; /* the next highlight's expiry */
+    const struct entity *e;
+    const struct entity_list *l;
     struct list_query q;
     char search[UI_INPUT_MAX * 4];
     char search_saved[UI_INPUT_MAX * 4];
@@ -37,123 +41,68 @@ struct listview {
     int fixed_filter;                /* a filter set by the owner view (pipeline stage): kept */
     int inactive;                    /* a pipeline column without the focus: no cursor bar */
     int denied;                      /* the role may not read this list (42501) */
-    char ftext[256];                 /* the filter line being edited */
     char prefill_buf[LIST_MAX_FILTERS][80];
     const char *prefill[LIST_MAX_FILTERS + 1];
+    const char *sortnames[16]; /* the sort orders' names, NULL-terminated (completion) */
 };
 
-static const char *const accounts_help[] = {
-    "j, k, ↑ ↓\tmove",
-    "PgDn, PgUp\tpage down / up (also Space, b)",
-    "g, G\tfirst / last record",
-    "/\tsearch name and domain (live, Esc restores)",
-    "f\tfilter: mine, owner=LOGIN, industry=X, all",
-    "s\tnext sort order (name, updated, industry)",
-    "n, e\tnew account / edit the selected one",
-    "Enter\topen the account",
-    NULL,
-};
+/* The help of a list, from the registry: the keys every list has, and what this one
+ * searches, filters and sorts by. One set per list, built at its first view. */
+#define HELP_LINES 12
+#define HELP_TEXT 160
 
-static const char *const feed_help[] = {
-    "j, k, ↑ ↓\tmove",
-    "PgDn, PgUp\tpage down / up",
-    "g, G\tnewest / oldest",
-    "/\tsearch the event summaries",
-    "f\tfilter: actor=LOGIN, department=D, entity=tickets, all",
-    "Enter\topen the record the event is about",
-    NULL,
-};
+static struct list_help {
+    const struct entity_list *l;
+    char text[HELP_LINES][HELP_TEXT];
+    const char *lines[HELP_LINES + 1];
+} helps[16];
 
-static const char *const leads_help[] = {
-    "j, k, ↑ ↓\tmove",
-    "PgDn, PgUp\tpage down / up",
-    "g, G\tfirst / last lead",
-    "/\tsearch name, company and e-mail",
-    "f\tfilter: mine, status=new, owner=LOGIN, source=X, all",
-    "s\tnext sort order (updated, score)",
-    "n, e\tnew lead / edit the selected one",
-    "Enter\topen the lead (its timeline across departments)",
-    NULL,
-};
+static const char *const *
+list_help(const struct entity *e)
+{
+    const struct entity_list *l = e->list;
+    struct list_help *h = NULL;
+    size_t len;
+    int i, n = 0;
 
-static const char *const tickets_help[] = {
-    "j, k, ↑ ↓\tmove",
-    "PgDn, PgUp\tpage down / up",
-    "g, G\tfirst / last ticket",
-    "/\tsearch subject and account",
-    "f\tfilter: mine, status=open, priority=urgent, assignee=LOGIN, all",
-    "s\tnext sort order (updated, newest)",
-    "n, e\tnew ticket / edit the selected one",
-    "Enter\topen the ticket",
-    NULL,
-};
-
-static const char *const contacts_help[] = {
-    "j, k, ↑ ↓\tmove",
-    "PgDn, PgUp\tpage down / up",
-    "g, G\tfirst / last contact",
-    "/\tsearch name and e-mail",
-    "f\tfilter: mine, owner=LOGIN, all",
-    "s\tnext sort order (name, updated)",
-    "n, e\tnew contact / edit the selected one",
-    "Enter\topen the contact (its timeline across departments)",
-    NULL,
-};
-
-static const char *const deals_help[] = {
-    "j, k, ↑ ↓\tmove",
-    "PgDn, PgUp\tpage down / up",
-    "/\tsearch deal names",
-    "f\tfilter: mine, owner=LOGIN, all",
-    "s\tnext sort order (amount, updated)",
-    "n, e\tnew deal / edit the selected one",
-    "Enter\topen the deal",
-    NULL,
-};
-
-static const char *const campaigns_help[] = {
-    "j, k, ↑ ↓\tmove",
-    "PgDn, PgUp\tpage down / up",
-    "/\tsearch campaign names",
-    "f\tfilter: mine, status=active, owner=LOGIN, all",
-    "s\tnext sort order (name, updated)",
-    "n, e\tnew campaign / edit the selected one",
-    "Enter\topen the campaign and its members",
-    NULL,
-};
-
-static const char *const inbox_help[] = {
-    "j, k, ↑ ↓\tmove",
-    "PgDn, PgUp\tpage down / up",
-    "/\tsearch notes and senders",
-    "f\tfilter: unread, kind=mention|assignment|handoff, all",
-    "Enter\topen the record (marks the entry read)",
-    NULL,
-};
-
-/* Per entity: title, the events entity its rows are (for live re-reads), help, and the
- * column layout (minimum widths and weights for the extra room). */
-static const struct kind {
-    const char *title;
-    const char *events;
-    const char *const *help;
-    int mins[ROW_MAX_COLS];
-    int wts[ROW_MAX_COLS];
-} kinds[LIST_NENTITIES] = {
-    [LIST_ACCOUNTS] =
-        {"Accounts", "accounts", accounts_help, {16, 12, 10, 8, 12, 16}, {34, 18, 14, 8, 16, 0}},
-    [LIST_FEED] = {"Feed", "events", feed_help, {14, 8, 10, 14, 20}, {0, 4, 0, 8, 60}},
-    [LIST_LEADS] = {"Leads", "leads", leads_help, {16, 12, 10, 5, 8, 20}, {18, 14, 0, 0, 4, 50}},
-    [LIST_TICKETS] =
-        {"Tickets", "tickets", tickets_help, {5, 20, 8, 8, 14, 8, 11}, {0, 50, 0, 0, 20, 6, 0}},
-    [LIST_CONTACTS] =
-        {"Contacts", "contacts", contacts_help, {16, 14, 12, 10, 8, 16}, {24, 22, 18, 12, 4, 0}},
-    [LIST_DEALS] =
-        {"Deals", "opportunities", deals_help, {14, 14, 12, 10, 8, 12}, {30, 6, 20, 0, 6, 0}},
-    [LIST_CAMPAIGNS] =
-        {"Campaigns", "campaigns", campaigns_help, {18, 9, 10, 10, 12, 8}, {40, 0, 0, 0, 6, 6}},
-    [LIST_INBOX] = {"Inbox", "inbox", inbox_help, {11, 10, 14, 20, 16}, {0, 0, 10, 30, 40}},
-};
+    for (i = 0; i < 16 && h == NULL; i++)
+        if (helps[i].l == l || helps[i].l == NULL)
+            h = &helps[i];
+    if (h == NULL)
+        return NULL;
+    if (h->l == l)
+        return h->lines;
+    h->l = l;
+    snprintf(h->text[n++], HELP_TEXT, "j, k, ↑ ↓\tmove");
+    snprintf(h->text[n++], HELP_TEXT, "PgDn, PgUp\tpage down / up (also Space, b)");
+    snprintf(h->text[n++], HELP_TEXT, "g, G\t%s",
+             l->sorts[0].desc ? "newest / oldest" : "first / last");
+    snprintf(h->text[n++], HELP_TEXT, "/\tsearch %s (live, Esc restores)", l->search_help);
+    if (l->rows_are_records)
+        snprintf(h->text[n++], HELP_TEXT, "Enter\topen the %s", e->singular);
+    else
+        snprintf(h->text[n++], HELP_TEXT, "Enter\topen the record the %s is about%s", e->singular,
+                 e->actions & ENT_MARK_READ ? " (marks it read)" : "");
+    /* what the f and s of the action table take here */
+    len = (size_t)snprintf(h->text[n], HELP_TEXT, "\tfilters: ");
+    for (i = 0; i < l->nfilters; i++)
+        if (l->filters[i].mine)
+            len += (size_t)snprintf(h->text[n] + len, HELP_TEXT - len, "mine, ");
+    for (i = 0; i < l->nfilters && len < HELP_TEXT; i++)
+        len += (size_t)snprintf(h->text[n] + len, HELP_TEXT - len, "%s=…, ", l->filters[i].name);
+    if (len < HELP_TEXT)
+        snprintf(h->text[n] + len, HELP_TEXT - len, "all");
+    n++;
+    len = (size_t)snprintf(h->text[n], HELP_TEXT, "\tsort orders: ");
+    for (i = 0; i < l->nsorts && len < HELP_TEXT; i++)
+        len += (size_t)snprintf(h->text[n] + len, HELP_TEXT - len, "%s%s", i ? ", " : "",
+                                l->sorts[i].name);
+    n++;
+    for (i = 0; i < n; i++)
+        h->lines[i] = h->text[i];
+    h->lines[n] = NULL;
+    return h->lines;
+}
 
 static int
 page(struct app *app)
@@ -276,6 +225,42 @@ row_changed(const struct row *a, const struct row *b)
     return 0;
 }
 
+static void schedule_expiry(struct listview *lv);
+
+/* A highlight's time is up: drop the expired ones (they are drawn plain from now on), and
+ * wait for the next. */
+static void
+on_highlight_expired(void *ctx, void *arg)
+{
+    struct app *app = ctx;
+    struct listview *lv = arg;
+    int64_t now = now_ms();
+    int i, j = 0;
+
+    lv->hl_timer = 0;
+    for (i = 0; i < lv->nhl; i++)
+        if (lv->hl[i].until > now)
+            lv->hl[j++] = lv->hl[i];
+    lv->nhl = j;
+    app->ui->dirty = 1;
+    schedule_expiry(lv);
+}
+
+static void
+schedule_expiry(struct listview *lv)
+{
+    int64_t next = 0;
+    int i;
+
+    timer_del(&lv->app->timers, lv->hl_timer);
+    lv->hl_timer = 0;
+    for (i = 0; i < lv->nhl; i++)
+        if (next == 0 || lv->hl[i].until < next)
+            next = lv->hl[i].until;
+    if (next != 0)
+        lv->hl_timer = timer_add(&lv->app->timers, next, on_highlight_expired, lv);
+}
+
 static void
 highlight(struct listview *lv, int64_t id, int64_t until)
 {
@@ -367,6 +352,7 @@ reread(struct listview *lv, struct app *app)
     row_fini(&anchor);
     free(before);
     free(after);
+    schedule_expiry(lv);
 }
 
 static int
@@ -380,29 +366,33 @@ is_highlighted(struct listview *lv, int64_t id, int64_t now)
     return 0;
 }
 
-/* Column layout: weights and minimum widths per entity; columns that do not fit are hidden
- * from the right. */
+/* Column layout: the shown columns' minimum widths and weights (the registry); columns that
+ * do not fit are hidden from the right. xs, ws and idx (the row column) per screen column;
+ * returns how many. */
 static int
-layout(struct listview *lv, int wd, int *xs, int *ws)
+layout(struct listview *lv, int wd, int *xs, int *ws, int *idx)
 {
-    const int *mins = kinds[lv->entity].mins;
-    const int *wts = kinds[lv->entity].wts;
-    const char *const *names;
-    int nc = db_list_columns(lv->entity, &names);
+    const struct entity_list *l = lv->l;
     int used = 0, n = 0, i, extra, wsum = 0, x = 0;
 
-    for (i = 0; i < nc; i++) {
-        if (used + mins[i] + (n > 0) > wd && n > 0)
+    for (i = 0; i < l->ncols; i++) {
+        const struct entity_column *c = &l->cols[i];
+
+        if (c->hidden)
+            continue;
+        if (used + c->min + (n > 0) > wd && n > 0)
             break;
-        used += mins[i] + (n > 0);
-        wsum += wts[i];
-        n++;
+        used += c->min + (n > 0);
+        wsum += c->weight;
+        idx[n++] = i;
     }
     extra = wd - used;
     for (i = 0; i < n; i++) {
-        ws[i] = mins[i];
+        const struct entity_column *c = &l->cols[idx[i]];
+
+        ws[i] = c->min;
         if (wsum > 0)
-            ws[i] += extra * wts[i] / wsum;
+            ws[i] += extra * c->weight / wsum;
         if (ws[i] > wd - x)
             ws[i] = wd - x;
         xs[i] = x;
@@ -415,9 +405,8 @@ static void
 lv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
 {
     struct listview *lv = (struct listview *)v;
-    const char *const *names;
-    int xs[ROW_MAX_COLS], ws[ROW_MAX_COLS];
-    int nc, i, c, rows = h - 1;
+    int xs[ROW_MAX_COLS], ws[ROW_MAX_COLS], idx[ROW_MAX_COLS];
+    int nc, i, c, rows = h - 1, unread = entity_list_col(lv->l, "unread");
     int64_t now = now_ms();
 
     lv->height = rows > 1 ? rows : 1;
@@ -425,10 +414,9 @@ lv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
         lv->search_pending = 0;
         load_edge(lv, app, 1);
     }
-    db_list_columns(lv->entity, &names);
-    nc = layout(lv, wd, xs, ws);
+    nc = layout(lv, wd, xs, ws, idx);
     for (c = 0; c < nc; c++)
-        draw_text(w, 0, xs[c], names[c], ws[c] + (c + 1 < nc ? 1 : 0),
+        draw_text(w, 0, xs[c], lv->l->cols[idx[c]].name, ws[c] + (c + 1 < nc ? 1 : 0),
                   ui_attr(app, PAIR_HEADER, A_BOLD | A_UNDERLINE));
     if (lv->cur < lv->top)
         lv->top = lv->cur;
@@ -442,13 +430,13 @@ lv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
 
         if (is_highlighted(lv, r->id, now))
             a = ui_attr(app, PAIR_HIGHLIGHT, A_BOLD);
-        if (lv->entity == LIST_INBOX && r->col[7] != NULL && strcmp(r->col[7], "true") == 0)
-            a |= A_BOLD; /* unread */
+        if (unread >= 0 && r->col[unread] != NULL && strcmp(r->col[unread], "true") == 0)
+            a |= A_BOLD;
         if (lv->top + i == lv->cur)
             a = lv->inactive ? a | A_UNDERLINE : A_REVERSE | (a & A_BOLD);
         draw_text(w, 1 + i, 0, "", wd, a);
         for (c = 0; c < nc; c++)
-            draw_text(w, 1 + i, xs[c], r->col[c] ? r->col[c] : "", ws[c], a);
+            draw_text(w, 1 + i, xs[c], r->col[idx[c]] ? r->col[idx[c]] : "", ws[c], a);
     }
     if (lv->buf.n > 0)
         ui_painted_data(app);
@@ -465,10 +453,9 @@ lv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
                 filtered = 1;
         msg = lv->q.search ? "no records match the search"
               : filtered   ? "no records match the filter (f, then all, shows every record)"
-              : lv->entity == LIST_INBOX
-                  ? "your inbox is empty: mentions, assignments and hand-offs to you land here"
-              : lv->fixed_filter ? "none"
-                                 : "no records yet";
+              : lv->l->empty != NULL ? lv->l->empty
+              : lv->fixed_filter     ? "none"
+                                     : "no records yet";
 
         draw_text(w, 2, 2, msg, wd - 2, ui_attr(app, PAIR_DIM, A_DIM));
     }
@@ -492,35 +479,39 @@ on_search(struct app *app, void *ctx, const char *text, int done, int ok)
     (void)app;
 }
 
+/* The text of the row's column named name ("" when the list has none). */
+static const char *
+col_of(const struct listview *lv, const struct row *r, const char *name)
+{
+    int c = entity_list_col(lv->l, name);
+
+    return c >= 0 && r->col[c] != NULL ? r->col[c] : "";
+}
+
 /* Open the record a row stands for: its own detail, or for the Feed and the Inbox the record
  * the entry is about (an Inbox entry is marked read). */
 static void
 open_row(struct listview *lv, struct app *app, const struct row *r)
 {
-    const char *table = db_list_table(lv->entity);
-    const char *const *names;
-    int nc = db_list_columns(lv->entity, &names);
     struct view *d;
 
-    if (table != NULL) {
-        d = view_record_new(app, table, r->id);
+    if (lv->l->rows_are_records) {
+        d = view_record_new(app, lv->e->table, r->id);
     } else {
-        /* Feed and Inbox: hidden columns name the record (the Feed's first is its account) */
-        const char *ent = r->col[lv->entity == LIST_FEED ? nc + 1 : nc];
-        const char *eid = r->col[lv->entity == LIST_FEED ? nc + 2 : nc + 1];
+        /* the row names its record (the Feed's also its account) */
+        const char *ent = col_of(lv, r, "entity"), *eid = col_of(lv, r, "entity_id");
 
-        if (ent == NULL || eid == NULL || eid[0] == '\0' || !db_detail_entity(ent)) {
-            const char *acc = lv->entity == LIST_FEED ? r->col[nc] : NULL;
+        if (eid[0] == '\0' || !db_detail_entity(ent)) {
+            const char *acc = col_of(lv, r, "account_id");
 
-            if (acc == NULL || acc[0] == '\0') {
+            if (acc[0] == '\0') {
                 ui_message(app, "this entry names no record to open");
                 return;
             }
             ent = "accounts";
             eid = acc;
         }
-        if (lv->entity == LIST_INBOX && r->col[nc + 2] != NULL &&
-            strcmp(r->col[nc + 2], "true") == 0) {
+        if ((lv->e->actions & ENT_MARK_READ) && strcmp(col_of(lv, r, "unread"), "true") == 0) {
             struct ccrm_err err;
 
             if (db_inbox_mark_read(app->db, r->id, &err) == -1)
@@ -536,23 +527,37 @@ open_row(struct listview *lv, struct app *app, const struct row *r)
 static void
 filter_text(const struct listview *lv, char *buf, size_t n)
 {
-    const char *const *names = db_list_filters(lv->entity);
+    const struct entity_list *l = lv->l;
     size_t len = 0;
     int i;
 
     buf[0] = '\0';
-    for (i = 0; names[i] != NULL && len < n; i++)
+    for (i = 0; i < l->nfilters && len < n; i++)
         if (lv->q.filter[i] != NULL && !(lv->fixed_filter && i == 0))
-            len += (size_t)snprintf(buf + len, n - len, "%s%s=%s", len ? " " : "", names[i],
-                                    lv->q.filter[i]);
+            len += (size_t)snprintf(buf + len, n - len, "%s%s=%s", len ? " " : "",
+                                    l->filters[i].name, lv->q.filter[i]);
 }
 
-/* Set the filter from text: "mine", "all" (or nothing), NAME=VALUE words. 0, or -1 with the
- * reason in err (the filter is then unchanged). */
+/* The filter that `mine` sets (the owner, or the assignee), or -1. */
+static int
+mine_filter(const struct entity_list *l)
+{
+    int i;
+
+    for (i = 0; i < l->nfilters; i++)
+        if (l->filters[i].mine)
+            return i;
+    return -1;
+}
+
+/* Set the filter from text: "mine", "all" (or nothing), NAME=VALUE words, and a bare NAME for
+ * a yes/no filter ("unread"). A value of a field's filter is read as the field's values are
+ * (status=Open is open; an unknown status is refused). 0, or -1 with the reason in err (the
+ * filter is then unchanged). */
 static int
 parse_filter(struct listview *lv, struct app *app, const char *text, struct ccrm_err *err)
 {
-    const char *const *names = db_list_filters(lv->entity);
+    const struct entity_list *l = lv->l;
     char val[LIST_MAX_FILTERS][64];
     int set[LIST_MAX_FILTERS] = {0};
     char buf[512], *save = NULL, *w;
@@ -565,12 +570,12 @@ parse_filter(struct listview *lv, struct app *app, const char *text, struct ccrm
 
         if (strcmp(w, "all") == 0)
             continue;
-        if (strcmp(w, "mine") == 0 || strcmp(w, "unread") == 0) {
-            f = strcmp(w, "mine") == 0 ? db_list_owner_filter(lv->entity) : -1;
-            if (strcmp(w, "unread") == 0)
-                for (i = 0; names[i] != NULL; i++)
-                    if (strcmp(names[i], "unread") == 0)
-                        f = i;
+        if (eq == NULL) {
+            f = strcmp(w, "mine") == 0 ? mine_filter(l) : -1;
+            for (i = 0; f < 0 && strcmp(w, "mine") != 0 && i < l->nfilters; i++)
+                if (strcmp(l->filters[i].name, w) == 0 && l->filters[i].field == NULL &&
+                    strstr(l->filters[i].sql, "::text") != NULL)
+                    f = i; /* a yes/no filter: unread */
             if (f < 0) {
                 err_set(err, "\"%s\" is not a filter of %s", w, lv->v.title);
                 return -1;
@@ -579,29 +584,42 @@ parse_filter(struct listview *lv, struct app *app, const char *text, struct ccrm
             set[f] = 1;
             continue;
         }
-        if (eq != NULL) {
-            *eq = '\0';
-            for (i = 0; names[i] != NULL; i++)
-                if (strcmp(names[i], w) == 0 ||
-                    (strcmp(w, "owner") == 0 && i == db_list_owner_filter(lv->entity)))
-                    f = i;
-        }
+        *eq = '\0';
+        for (i = 0; i < l->nfilters; i++)
+            if (strcmp(l->filters[i].name, w) == 0 ||
+                (strcmp(w, "owner") == 0 && l->filters[i].mine))
+                f = i;
         if (f < 0 || eq[1] == '\0' || (lv->fixed_filter && f == 0)) {
             char known[256] = "";
             size_t len = 0;
 
-            for (i = 0; names[i] != NULL; i++)
+            for (i = 0; i < l->nfilters; i++)
                 if (!(lv->fixed_filter && i == 0))
                     len += (size_t)snprintf(known + len, sizeof known - len, "%s%s=…",
-                                            len ? ", " : "", names[i]);
+                                            len ? ", " : "", l->filters[i].name);
             err_set(err, "unknown filter \"%s\": %s takes %s%s, all", w, lv->v.title,
-                    db_list_owner_filter(lv->entity) >= 0 ? "mine, " : "", known);
+                    mine_filter(l) >= 0 ? "mine, " : "", known);
             return -1;
         }
-        str_copy(val[f], eq + 1, sizeof val[f]);
+        if (l->filters[f].field != NULL) {
+            /* the one normaliser, as the form reads the field */
+            const struct entity_field *fd = entity_field(lv->e, l->filters[f].field);
+            struct value_rule r = entity_form_rule(fd);
+            struct value_err ve;
+            char *norm;
+
+            if (value_normalize_str(&r, 1, eq + 1, &norm, &ve) == -1) {
+                err_set(err, "filter %s: %s", w, ve.msg);
+                return -1;
+            }
+            str_copy(val[f], norm, sizeof val[f]);
+            free(norm);
+        } else {
+            str_copy(val[f], eq + 1, sizeof val[f]);
+        }
         set[f] = 1;
     }
-    for (i = 0; names[i] != NULL; i++) {
+    for (i = 0; i < l->nfilters; i++) {
         if (lv->fixed_filter && i == 0)
             continue;
         if (set[i]) {
@@ -614,32 +632,18 @@ parse_filter(struct listview *lv, struct app *app, const char *text, struct ccrm
     return 0;
 }
 
-static void
-on_filter(struct app *app, void *ctx, const char *text, int done, int ok)
-{
-    struct listview *lv = ctx;
-    struct ccrm_err err;
-
-    if (!done || !ok)
-        return;
-    if (parse_filter(lv, app, text, &err) == -1) {
-        ui_message_error(app, "%s", err.msg);
-        return;
-    }
-    load_edge(lv, app, 1);
-}
-
 /* A new record from this list starts with the list's filter where it is a field (a new
  * deal in the "proposal" column is a proposal). */
 static const char *const *
-new_prefill(struct listview *lv)
+lv_prefill(struct view *v)
 {
-    const char *const *names = db_list_filters(lv->entity);
+    struct listview *lv = (struct listview *)v;
+    const struct entity_list *l = lv->l;
     int i, n = 0;
 
-    for (i = 0; names[i] != NULL && n < LIST_MAX_FILTERS; i++)
-        if (lv->q.filter[i] != NULL && strcmp(names[i], "unread") != 0) {
-            snprintf(lv->prefill_buf[n], sizeof lv->prefill_buf[n], "%s=%s", names[i],
+    for (i = 0; i < l->nfilters && n < LIST_MAX_FILTERS; i++)
+        if (lv->q.filter[i] != NULL && entity_field(lv->e, l->filters[i].name) != NULL) {
+            snprintf(lv->prefill_buf[n], sizeof lv->prefill_buf[n], "%s=%s", l->filters[i].name,
                      lv->q.filter[i]);
             lv->prefill[n] = lv->prefill_buf[n];
             n++;
@@ -651,9 +655,22 @@ new_prefill(struct listview *lv)
 static int
 lv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
 {
+    /* the letters and control keys that move like the arrow and page keys */
+    static const struct {
+        wint_t ch;
+        int fkey;
+    } moves[] = {{L'j', KEY_DOWN},        {L'k', KEY_UP},    {L' ', KEY_NPAGE},
+                 {6 /* ^F */, KEY_NPAGE}, {L'b', KEY_PPAGE}, {2 /* ^B */, KEY_PPAGE},
+                 {L'g', KEY_HOME},        {L'G', KEY_END}};
     struct listview *lv = (struct listview *)v;
     int h = lv->height > 1 ? lv->height : 1;
+    size_t i;
 
+    for (i = 0; !fkey && i < sizeof moves / sizeof moves[0]; i++)
+        if (key == moves[i].ch) {
+            key = (wint_t)moves[i].fkey;
+            fkey = 1;
+        }
     if (fkey) {
         switch (key) {
         case KEY_DOWN:
@@ -682,64 +699,16 @@ lv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
         }
     }
     switch (key) {
-    case L'j':
-        move_by(lv, app, 1);
-        return 1;
-    case L'k':
-        move_by(lv, app, -1);
-        return 1;
-    case L' ':
-    case 6: /* ^F */
-        return lv_handle_key(v, app, KEY_NPAGE, 1);
-    case L'b':
-    case 2: /* ^B */
-        return lv_handle_key(v, app, KEY_PPAGE, 1);
-    case L'g':
-        load_edge(lv, app, 1);
-        return 1;
-    case L'G':
-        load_edge(lv, app, -1);
-        return 1;
     case L'/':
         str_copy(lv->search_saved, lv->search, sizeof lv->search_saved);
         ui_input_begin(app, "search: ", lv->search, on_search, lv);
         return 1;
-    case L's': {
-        const char *const *sorts = db_list_sorts(lv->entity);
-        int n = 0;
-
-        while (sorts[n] != NULL)
-            n++;
-        lv->q.sort = (lv->q.sort + 1) % n;
-        load_edge(lv, app, 1);
-        ui_message(app, "sorted by %s", sorts[lv->q.sort]);
-        return 1;
-    }
     case L'\r':
     case L'\n':
     case KEY_ENTER:
         if (lv->buf.n > 0)
             open_row(lv, app, &lv->buf.rows[lv->cur]);
         return 1;
-    case L'f':
-        filter_text(lv, lv->ftext, sizeof lv->ftext);
-        ui_input_begin(app, "filter: ", lv->ftext, on_filter, lv);
-        return 1;
-    case L'n':
-    case L'e': {
-        const char *table = db_list_table(lv->entity);
-        struct view *f;
-
-        if (table == NULL)
-            return 0;
-        if (key == L'e' && lv->buf.n == 0)
-            return 1;
-        f = view_form_new(app, table, key == L'e' ? lv->buf.rows[lv->cur].id : 0,
-                          key == L'n' ? new_prefill(lv) : NULL);
-        if (f != NULL)
-            ui_push(app, f);
-        return 1;
-    }
     case 27: /* Esc clears an active search */
         if (lv->search[0] != '\0') {
             lv->search[0] = '\0';
@@ -760,7 +729,7 @@ static int
 must_reread(struct listview *lv, struct app *app)
 {
     const struct ui *ui = app->ui;
-    const char *base = kinds[lv->entity].events;
+    const char *base = lv->e->table;
     int64_t ids[64];
     int n = 0, i;
     struct ccrm_err err;
@@ -768,21 +737,20 @@ must_reread(struct listview *lv, struct app *app)
     if (lv->denied)
         return 0;
     /* an empty list has a window too: both ends open (anything that matches shows) */
-    if (!ui->wake_valid || lv->entity == LIST_FEED || !lv->loaded ||
+    if (!ui->wake_valid || lv->l->always_reread || !lv->loaded ||
         (lv->buf.n == 0 && !(lv->buf.at_start && lv->buf.at_end)))
         return 1;
     for (i = 0; i < ui->nwake; i++) {
         const struct wake_event *we = &ui->wake_ev[i];
 
         if (strcmp(we->entity, base) != 0) {
-            /* the Leads view shows the latest ticket or interaction of each person */
-            if (lv->entity == LIST_LEADS &&
-                (strcmp(we->entity, "tickets") == 0 || strcmp(we->entity, "interactions") == 0 ||
-                 strcmp(we->entity, "contacts") == 0 || strcmp(we->entity, "users") == 0))
-                return 1;
-            /* the Inbox names records and senders */
-            if (lv->entity == LIST_INBOX && strcmp(we->entity, "users") == 0)
-                return 1;
+            int k;
+
+            /* the rows show these too (the Leads: each person's latest ticket or interaction;
+             * the Inbox: its senders) */
+            for (k = 0; lv->l->shows != NULL && lv->l->shows[k] != NULL; k++)
+                if (strcmp(we->entity, lv->l->shows[k]) == 0)
+                    return 1;
             continue;
         }
         if (strcmp(we->op, "bulk") == 0 || rowbuf_find(&lv->buf, we->id) >= 0)
@@ -813,32 +781,11 @@ lv_on_wakeup(struct view *v, struct app *app)
     }
 }
 
-static int
-lv_tick(struct view *v, int64_t now)
-{
-    struct listview *lv = (struct listview *)v;
-    int64_t next = -1;
-    int i, j = 0;
-
-    for (i = 0; i < lv->nhl; i++) {
-        if (lv->hl[i].until <= now)
-            continue; /* expired: drop, and redraw once */
-        lv->hl[j++] = lv->hl[i];
-        if (next < 0 || lv->hl[i].until - now < next)
-            next = lv->hl[i].until - now;
-    }
-    if (j != lv->nhl) {
-        lv->nhl = j;
-        return 0;
-    }
-    return (int)next;
-}
-
 static void
 lv_describe(struct view *v, char *buf, size_t n)
 {
     struct listview *lv = (struct listview *)v;
-    const char *sort = db_list_sorts(lv->entity)[lv->q.sort];
+    const char *sort = lv->l->sorts[lv->q.sort].name;
 
     char f[256];
     size_t len;
@@ -856,63 +803,64 @@ lv_free(struct view *v)
 {
     struct listview *lv = (struct listview *)v;
 
+    timer_del(&lv->app->timers, lv->hl_timer);
     rowbuf_fini(&lv->buf);
     free(lv);
 }
 
-/* one set of operations per entity: they differ only in the help */
-static struct view_ops list_ops[LIST_NENTITIES];
+/* ---- what a list answers (struct view_ops, struct list_ops) ---- */
 
-struct view *
-view_list_new(struct app *app, int entity)
+/* The record of the row under the cursor (a Feed or Inbox row is not a record of its own). */
+static int
+lv_selected(struct view *v, const struct entity **e, int64_t *id)
 {
-    struct listview *lv = xcalloc(1, sizeof *lv);
+    struct listview *lv = (struct listview *)v;
 
-    (void)app;
-    lv->entity = (enum list_entity)entity;
-    lv->q.entity = lv->entity;
-    if (list_ops[entity].draw == NULL) {
-        struct view_ops o = {lv_draw,     lv_handle_key,      lv_on_wakeup, lv_tick,
-                             lv_describe, kinds[entity].help, lv_free,      NULL};
-
-        list_ops[entity] = o;
-    }
-    lv->v.ops = &list_ops[entity];
-    str_copy(lv->v.title, kinds[entity].title, sizeof lv->v.title);
-    rowbuf_init(&lv->buf);
-    lv->height = 20;
-    return &lv->v;
+    if (!lv->l->rows_are_records || lv->buf.n == 0)
+        return -1;
+    *e = lv->e;
+    *id = lv->buf.rows[lv->cur].id;
+    return 0;
 }
 
-struct view *
-view_list_new_fixed(struct app *app, int entity, const char *value)
+static const struct list_query *
+lv_query(struct view *v)
 {
-    struct listview *lv = (struct listview *)view_list_new(app, entity);
-
-    str_copy(lv->fval[0], value, sizeof lv->fval[0]);
-    lv->q.filter[0] = lv->fval[0];
-    lv->fixed_filter = 1;
-    return &lv->v;
+    return &((struct listview *)v)->q;
 }
 
-/* ---- for the `:` prompt (src/ui/prompt.c) ---- */
+static const char *const *
+lv_sorts(struct view *v)
+{
+    return ((struct listview *)v)->sortnames;
+}
 
 static int
-is_list(const struct view *v)
+lv_set_sort(struct view *v, struct app *app, const char *name)
 {
-    return v->ops >= &list_ops[0] && v->ops < &list_ops[LIST_NENTITIES];
+    struct listview *lv = (struct listview *)v;
+    int i = name != NULL ? entity_sort_index(lv->l, name) : (lv->q.sort + 1) % lv->l->nsorts;
+
+    if (i < 0)
+        return -1;
+    lv->q.sort = i;
+    load_edge(lv, app, 1);
+    ui_message(app, "sorted by %s", lv->l->sorts[i].name);
+    return 0;
 }
 
-int
-view_list_set_filter(struct view *v, struct app *app, const char *text)
+static void
+lv_filter_text(struct view *v, char *buf, size_t n)
+{
+    filter_text((struct listview *)v, buf, n);
+}
+
+static int
+lv_set_filter(struct view *v, struct app *app, const char *text)
 {
     struct listview *lv = (struct listview *)v;
     struct ccrm_err err;
 
-    if (!is_list(v)) {
-        ui_message_error(app, "only a list can be filtered");
-        return -1;
-    }
     if (parse_filter(lv, app, text, &err) == -1) {
         ui_message_error(app, "%s", err.msg);
         return -1;
@@ -920,6 +868,117 @@ view_list_set_filter(struct view *v, struct app *app, const char *text)
     load_edge(lv, app, 1);
     app->ui->dirty = 1;
     return 0;
+}
+
+static void
+lv_set_search(struct view *v, struct app *app, const char *text)
+{
+    struct listview *lv = (struct listview *)v;
+
+    str_copy(lv->search, text, sizeof lv->search);
+    lv->q.search = lv->search[0] ? lv->search : NULL;
+    lv->search_pending = 1; /* reloaded from the top at the next draw */
+    app->ui->dirty = 1;
+}
+
+/* What n creates here: a record of the list's entity, when its rows are records. */
+static const struct entity *
+lv_entity(struct view *v)
+{
+    struct listview *lv = (struct listview *)v;
+
+    return lv->l->rows_are_records ? lv->e : NULL;
+}
+
+static int
+lv_window(struct view *v, struct event_window *w)
+{
+    struct listview *lv = (struct listview *)v;
+
+    /* as must_reread: these re-read whatever the events are (or never: denied) */
+    if (lv->denied || lv->l->always_reread || !lv->loaded ||
+        (lv->buf.n == 0 && !(lv->buf.at_start && lv->buf.at_end)))
+        return 0;
+    w->q = &lv->q;
+    w->entity = lv->e->table;
+    w->first = lv->buf.at_start ? NULL : &lv->buf.rows[0];
+    w->last = lv->buf.at_end ? NULL : &lv->buf.rows[lv->buf.n - 1];
+    w->in_window = 1;
+    return 1;
+}
+
+static const struct list_ops lv_list_ops = {
+    .query = lv_query,
+    .sorts = lv_sorts,
+    .set_sort = lv_set_sort,
+    .filter_text = lv_filter_text,
+    .set_filter = lv_set_filter,
+    .set_search = lv_set_search,
+    .entity = lv_entity,
+    .prefill = lv_prefill,
+};
+
+/* one set of operations per list: they differ only in the help */
+#define MAX_LISTS 16
+static struct view_ops list_ops[MAX_LISTS];
+static const struct entity_list *list_of_ops[MAX_LISTS];
+
+struct view *
+view_list_new(struct app *app, const struct entity *e)
+{
+    struct listview *lv = xcalloc(1, sizeof *lv);
+    int i;
+
+    lv->app = app;
+    lv->e = e;
+    lv->l = e->list;
+    lv->q.e = e;
+    for (i = 0; i < MAX_LISTS && list_of_ops[i] != NULL && list_of_ops[i] != e->list; i++)
+        ;
+    if (i == MAX_LISTS)
+        abort(); /* more lists than MAX_LISTS */
+    if (list_of_ops[i] == NULL) {
+        struct view_ops o = {
+            .draw = lv_draw,
+            .handle_key = lv_handle_key,
+            .on_wakeup = lv_on_wakeup,
+            .describe = lv_describe,
+            .help = list_help(e),
+            .free = lv_free,
+            .selected = lv_selected,
+            .list = &lv_list_ops,
+            .window = lv_window,
+        };
+
+        list_ops[i] = o;
+        list_of_ops[i] = e->list;
+    }
+    lv->v.ops = &list_ops[i];
+    str_copy(lv->v.title, e->list->title, sizeof lv->v.title);
+    for (i = 0; i < e->list->nsorts && i < 15; i++)
+        lv->sortnames[i] = e->list->sorts[i].name;
+    rowbuf_init(&lv->buf);
+    lv->height = 20;
+    return &lv->v;
+}
+
+struct view *
+view_list_new_fixed(struct app *app, const struct entity *e, const char *value)
+{
+    struct listview *lv = (struct listview *)view_list_new(app, e);
+
+    str_copy(lv->fval[0], value, sizeof lv->fval[0]);
+    lv->q.filter[0] = lv->fval[0];
+    lv->fixed_filter = 1;
+    return &lv->v;
+}
+
+/* ---- for the pipeline, which is made of list views (src/ui/view_pipeline.c) ---- */
+
+static int
+is_list(const struct view *v)
+{
+    return v->ops >= &list_ops[0] && v->ops < &list_ops[MAX_LISTS];
 }
 
 const struct row *
@@ -932,41 +991,12 @@ view_list_current(struct view *v)
     return &lv->buf.rows[lv->cur];
 }
 
-int
-view_list_window(struct view *v, struct event_window *w)
-{
-    struct listview *lv = (struct listview *)v;
-
-    /* as must_reread: these re-read whatever the events are (or never: denied) */
-    if (!is_list(v) || lv->denied || lv->entity == LIST_FEED || !lv->loaded ||
-        (lv->buf.n == 0 && !(lv->buf.at_start && lv->buf.at_end)))
-        return 0;
-    w->q = &lv->q;
-    w->entity = kinds[lv->entity].events;
-    w->first = lv->buf.at_start ? NULL : &lv->buf.rows[0];
-    w->last = lv->buf.at_end ? NULL : &lv->buf.rows[lv->buf.n - 1];
-    w->in_window = 1;
-    return 1;
-}
-
-const struct list_query *
-view_list_query(struct view *v)
-{
-    return is_list(v) ? &((struct listview *)v)->q : NULL;
-}
-
-int
-view_list_entity(struct view *v)
-{
-    return is_list(v) ? (int)((struct listview *)v)->entity : -1;
-}
-
 const char *
 view_list_sort_name(struct view *v)
 {
     struct listview *lv = (struct listview *)v;
 
-    return is_list(v) ? db_list_sorts(lv->entity)[lv->q.sort] : "";
+    return is_list(v) ? lv->l->sorts[lv->q.sort].name : "";
 }
 
 void
@@ -999,43 +1029,4 @@ view_list_reload(struct view *v, struct app *app)
 {
     if (is_list(v))
         reread((struct listview *)v, app);
-}
-
-void
-view_list_set_search(struct view *v, struct app *app, const char *text)
-{
-    struct listview *lv = (struct listview *)v;
-
-    if (!is_list(v))
-        return;
-    str_copy(lv->search, text, sizeof lv->search);
-    lv->q.search = lv->search[0] ? lv->search : NULL;
-    lv->search_pending = 1; /* reloaded from the top at the next draw */
-    app->ui->dirty = 1;
-}
-
-int
-view_list_set_sort(struct view *v, struct app *app, const char *name)
-{
-    struct listview *lv = (struct listview *)v;
-    const char *const *sorts;
-    int i;
-
-    if (!is_list(v))
-        return -1;
-    sorts = db_list_sorts(lv->entity);
-    for (i = 0; sorts[i] != NULL; i++)
-        if (strcmp(sorts[i], name) == 0) {
-            lv->q.sort = i;
-            load_edge(lv, app, 1);
-            ui_message(app, "sorted by %s", sorts[i]);
-            return 0;
-        }
-    return -1;
-}
-
-const char *const *
-view_list_sort_names(struct view *v)
-{
-    return is_list(v) ? db_list_sorts(((struct listview *)v)->entity) : NULL;
 }

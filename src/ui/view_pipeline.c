@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ccrm/entity.h"
 #include "ccrm/stats.h"
 #include "ccrm/util.h"
 #include "ui_int.h"
@@ -28,10 +29,7 @@ static const char *const pipeline_help[] = {
     "j, k, ↑ ↓\tmove in the column",
     "PgDn, PgUp\tpage down / up",
     "> <\tmove the selected deal to the next / previous stage",
-    "/\tsearch deal names (every column)",
-    "f\tfilter every column: mine, owner=LOGIN, all",
-    "s\tnext sort order (amount, updated)",
-    "n, e\tnew deal in this stage / edit the selected one",
+    "/\tsearch deal names (every column; f, s filter and sort every column)",
     "Enter\topen the deal",
     NULL,
 };
@@ -128,28 +126,101 @@ move_deal(struct pipeview *pv, struct app *app, int dir)
     ui_message(app, "\"%s\" moved to %s", name, deal_stages[to]);
 }
 
+/* ---- the pipeline as a list (struct list_ops): every column searched, filtered and sorted
+ * alike; what is shown, selected and created is the focused column's ---- */
+
+static struct view *
+focus(struct view *v)
+{
+    struct pipeview *pv = (struct pipeview *)v;
+
+    return pv->col[pv->focus];
+}
+
+static void
+pv_set_search(struct view *v, struct app *app, const char *text)
+{
+    struct pipeview *pv = (struct pipeview *)v;
+    int i;
+
+    str_copy(pv->search, text, sizeof pv->search);
+    for (i = 0; i < NSTAGES; i++)
+        pv->col[i]->ops->list->set_search(pv->col[i], app, pv->search);
+}
+
 static void
 on_search(struct app *app, void *ctx, const char *text, int done, int ok)
 {
     struct pipeview *pv = ctx;
+
+    pv_set_search(&pv->v, app, done && !ok ? pv->search_saved : text);
+}
+
+static int
+pv_set_filter(struct view *v, struct app *app, const char *text)
+{
+    struct pipeview *pv = (struct pipeview *)v;
     int i;
 
-    str_copy(pv->search, done && !ok ? pv->search_saved : text, sizeof pv->search);
     for (i = 0; i < NSTAGES; i++)
-        view_list_set_search(pv->col[i], app, pv->search);
+        if (pv->col[i]->ops->list->set_filter(pv->col[i], app, text) == -1)
+            return -1;
+    return 0;
+}
+
+/* Every column by the named order (NULL: the one after the focused column's). */
+static int
+pv_set_sort(struct view *v, struct app *app, const char *name)
+{
+    struct pipeview *pv = (struct pipeview *)v;
+    const struct entity_list *l = entity_by_view("deals")->list;
+    const char *now = view_list_sort_name(focus(v)), *next = l->sorts[0].name;
+    int i, k;
+
+    for (k = 0; k + 1 < l->nsorts; k++)
+        if (strcmp(l->sorts[k].name, now) == 0)
+            next = l->sorts[k + 1].name;
+    for (i = 0; i < NSTAGES; i++)
+        if (pv->col[i]->ops->list->set_sort(pv->col[i], app, name != NULL ? name : next) == -1)
+            return -1;
+    return 0;
+}
+
+static const struct list_query *
+pv_query(struct view *v)
+{
+    return focus(v)->ops->list->query(focus(v));
+}
+
+static const char *const *
+pv_sorts(struct view *v)
+{
+    return focus(v)->ops->list->sorts(focus(v));
 }
 
 static void
-on_filter(struct app *app, void *ctx, const char *text, int done, int ok)
+pv_filter_text(struct view *v, char *buf, size_t n)
 {
-    struct pipeview *pv = ctx;
-    int i;
+    focus(v)->ops->list->filter_text(focus(v), buf, n);
+}
 
-    if (!done || !ok)
-        return;
-    for (i = 0; i < NSTAGES; i++)
-        if (view_list_set_filter(pv->col[i], app, text) == -1)
-            return;
+static const struct entity *
+pv_entity(struct view *v)
+{
+    return focus(v)->ops->list->entity(focus(v));
+}
+
+/* a new deal in the "proposal" column is a proposal */
+static const char *const *
+pv_prefill(struct view *v)
+{
+    return focus(v)->ops->list->prefill(focus(v));
+}
+
+static int
+pv_selected(struct view *v, const struct entity **e, int64_t *id)
+{
+    return focus(v)->ops->selected(focus(v), e, id);
 }
 
 static int
@@ -157,7 +228,6 @@ pv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
 {
     struct pipeview *pv = (struct pipeview *)v;
     struct view *c = pv->col[pv->focus];
-    int i;
 
     if ((fkey && key == KEY_LEFT) || (!fkey && key == L'[')) {
         if (pv->focus > 0)
@@ -178,26 +248,8 @@ pv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
         ui_input_begin(app, "search deals: ", pv->search, on_search, pv);
         return 1;
     }
-    if (!fkey && key == L'f') {
-        ui_input_begin(app, "filter deals: ", "", on_filter, pv);
-        return 1;
-    }
-    if (!fkey && key == L's') {
-        const char *const *sorts = db_list_sorts(LIST_DEALS);
-        const char *now = view_list_sort_name(c), *cur = sorts[0];
-        int k;
-
-        for (k = 0; sorts[k] != NULL; k++)
-            if (strcmp(sorts[k], now) == 0 && sorts[k + 1] != NULL)
-                cur = sorts[k + 1];
-        for (i = 0; i < NSTAGES; i++)
-            view_list_set_sort(pv->col[i], app, cur);
-        return 1;
-    }
     if (!fkey && key == 27 && pv->search[0] != '\0') {
-        pv->search[0] = '\0';
-        for (i = 0; i < NSTAGES; i++)
-            view_list_set_search(pv->col[i], app, "");
+        pv_set_search(v, app, "");
         return 1;
     }
     return c->ops->handle_key(c, app, key, fkey);
@@ -212,21 +264,6 @@ pv_on_wakeup(struct view *v, struct app *app)
     load_totals(pv, app);
     for (i = 0; i < NSTAGES; i++)
         pv->col[i]->ops->on_wakeup(pv->col[i], app);
-}
-
-static int
-pv_tick(struct view *v, int64_t now)
-{
-    struct pipeview *pv = (struct pipeview *)v;
-    int i, t = -1;
-
-    for (i = 0; i < NSTAGES; i++) {
-        int ct = pv->col[i]->ops->tick(pv->col[i], now);
-
-        if (ct >= 0 && (t < 0 || ct < t))
-            t = ct;
-    }
-    return t;
 }
 
 static void
@@ -254,8 +291,26 @@ pv_free(struct view *v)
     free(pv);
 }
 
+static const struct list_ops pv_list_ops = {
+    .query = pv_query,
+    .sorts = pv_sorts,
+    .set_sort = pv_set_sort,
+    .filter_text = pv_filter_text,
+    .set_filter = pv_set_filter,
+    .set_search = pv_set_search,
+    .entity = pv_entity,
+    .prefill = pv_prefill,
+};
+
 static const struct view_ops pipeline_ops = {
-    pv_draw, pv_handle_key, pv_on_wakeup, pv_tick, pv_describe, pipeline_help, pv_free, NULL,
+    .draw = pv_draw,
+    .handle_key = pv_handle_key,
+    .on_wakeup = pv_on_wakeup,
+    .describe = pv_describe,
+    .help = pipeline_help,
+    .free = pv_free,
+    .selected = pv_selected,
+    .list = &pv_list_ops,
 };
 
 struct view *
@@ -267,36 +322,6 @@ view_pipeline_new(struct app *app)
     pv->v.ops = &pipeline_ops;
     str_copy(pv->v.title, "Deals", sizeof pv->v.title);
     for (i = 0; i < NSTAGES; i++)
-        pv->col[i] = view_list_new_fixed(app, LIST_DEALS, deal_stages[i]);
+        pv->col[i] = view_list_new_fixed(app, entity_by_view("deals"), deal_stages[i]);
     return &pv->v;
-}
-
-int
-view_pipeline_sort(struct view *v, struct app *app, const char *name)
-{
-    struct pipeview *pv = (struct pipeview *)v;
-    int i;
-
-    for (i = 0; i < NSTAGES; i++)
-        if (view_list_set_sort(pv->col[i], app, name) == -1)
-            return -1;
-    return 0;
-}
-
-struct view *
-view_pipeline_focus(struct view *v)
-{
-    return ((struct pipeview *)v)->col[((struct pipeview *)v)->focus];
-}
-
-void
-view_pipeline_filter(struct view *v, struct app *app, const char *text)
-{
-    on_filter(app, v, text, 1, 1);
-}
-
-int
-view_pipeline_is(const struct view *v)
-{
-    return v->ops == &pipeline_ops;
 }

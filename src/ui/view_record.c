@@ -7,48 +7,25 @@
 #include <string.h>
 
 #include "actions.h"
+#include "ccrm/cmd.h"
 #include "ccrm/detail.h"
+#include "ccrm/entity.h"
 #include "ccrm/util.h"
 #include "form.h"
 #include "record_view.h"
 
 #define HEARTBEAT_MS 30000
 
-/* What each entity's view offers. */
-struct kind {
-    const char *entity; /* table */
-    const char *noun;   /* for messages: "deal" */
-    const char *fk;     /* the interactions column that names such a record (NULL: none) */
-    const char *hint;   /* the one-line key hint */
-};
-
-static const struct kind kinds[] = {
-    {"accounts", "account", "account_id",
-     "Enter open · e edit · c comment · a assign · h hand off · l log · t chat · H history"},
-    {"contacts", "contact", "contact_id",
-     "Enter open · e edit · c comment · a assign · h hand off · l log · t chat · H history"},
-    {"leads", "lead", "lead_id",
-     "C convert · Enter open · e edit · c comment · a assign · h hand off · l log · t chat · "
-     "H history"},
-    {"opportunities", "deal", "opportunity_id",
-     "Enter open · e edit · c comment · a assign · h hand off · l log · t chat · H history"},
-    {"tickets", "ticket", "ticket_id",
-     "S sales signal · Enter open · e edit · c comment · a assign · h hand off · l log · "
-     "t chat · H history"},
-    {"campaigns", "campaign", NULL,
-     "Enter open · e edit · c comment · a assign · h hand off · t chat · H history"},
-};
-
 struct recordview {
     struct view v;
-    const struct kind *kind;
+    const struct entity *e;
+    char hint[160];
     int64_t id;
     struct detail *d;
     struct detail *hist; /* the audit trail, shown instead of the lines while set */
     int sel, top, height;
     int gone;
-    int64_t heartbeat_at; /* next presence refresh */
-    struct app *app;      /* for presence on close */
+    struct app *app; /* for presence on close */
 };
 
 /* A session has one presence row. It names the record of the view that wrote it last, on the
@@ -58,49 +35,45 @@ struct recordview {
  * transactions a second between two idle clients on one record). */
 static const struct recordview *presence_owner;
 static int presence_gen;
+/* The session's presence row is kept fresh by a timer of the client's, whatever view is on
+ * top (a form opened over the record must not let the others see us leave). */
+static unsigned heartbeat_timer;
 
-#define HELP_MOVE                                                                                  \
-    "j, k, ↑ ↓\tmove through the lines", "PgDn, PgUp\tscroll a page (also Space, b)",              \
-        "g, G\tfirst, last line", "], [\tnext, previous section (timeline, comments, chat)",       \
-        "Enter\topen the record on the line (a call: its form)"
-#define HELP_ACT                                                                                   \
-    "e\tedit this record", "c\tcomment (@login tells that person)",                                \
-        "a\tassign to a person (owner)", "h\thand off to a person or department, with a note"
-#define HELP_LIVE                                                                                  \
-    "t\twrite in the record's live chat", "H\thistory: who changed what, when (again: back)",      \
-        "q, Esc\tback"
-
-static const char *const record_help[] = {
-    HELP_MOVE, HELP_ACT, "l\tlog a call, e-mail, meeting, task or note", HELP_LIVE, NULL,
-};
-static const char *const lead_help[] = {
-    HELP_MOVE,
-    HELP_ACT,
-    "l\tlog a call, e-mail, meeting, task or note",
-    "C\tconvert the lead: account, contact and deal",
-    HELP_LIVE,
-    NULL,
-};
-static const char *const ticket_help[] = {
-    HELP_MOVE,
-    HELP_ACT,
-    "l\tlog a call, e-mail, meeting, task or note",
-    "S\tsales signal: a lead for this ticket's person",
-    HELP_LIVE,
-    NULL,
-};
-static const char *const campaign_help[] = {HELP_MOVE, HELP_ACT, HELP_LIVE, NULL};
-
-static const struct kind *
-kind_of(const char *entity)
+/* The heartbeat interval; CCRM_HEARTBEAT_MS shortens it for the tests. */
+static int
+heartbeat_ms(void)
 {
-    size_t i;
+    const char *v = getenv("CCRM_HEARTBEAT_MS");
+    long n = v != NULL ? strtol(v, NULL, 10) : 0;
 
-    for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-        if (strcmp(kinds[i].entity, entity) == 0)
-            return &kinds[i];
-    return NULL;
+    return n >= 10 && n <= HEARTBEAT_MS ? (int)n : HEARTBEAT_MS;
 }
+
+static void
+on_heartbeat(void *ctx, void *arg)
+{
+    struct app *app = ctx;
+    struct ccrm_err err;
+
+    (void)arg;
+    heartbeat_timer = 0;
+    if (presence_owner == NULL)
+        return;
+    if (db_state(app->db) == DB_READY)
+        db_presence_touch(app->db, &err);
+    heartbeat_timer = timer_add(&app->timers, now_ms() + heartbeat_ms(), on_heartbeat, NULL);
+}
+
+/* the view's own keys (the actions on the record come from the action table) */
+static const char *const record_help[] = {
+    "j, k, ↑ ↓\tmove through the lines",
+    "PgDn, PgUp\tscroll a page (also Space, b)",
+    "g, G\tfirst, last line",
+    "], [\tnext, previous section (timeline, comments, chat)",
+    "Enter\topen the record on the line (a call: its form)",
+    "q, Esc\tback",
+    NULL,
+};
 
 static int
 nlines(const struct recordview *rv)
@@ -118,12 +91,13 @@ load(struct recordview *rv, struct app *app)
 
     /* say we are here before reading, so that others see us as soon as we see them */
     if ((presence_owner != rv || presence_gen != db_generation(app->db)) &&
-        db_presence_set(app->db, rv->kind->entity, rv->id, &err) == 0) {
+        db_presence_set(app->db, rv->e->table, rv->id, &err) == 0) {
         presence_owner = rv;
         presence_gen = db_generation(app->db);
-        rv->heartbeat_at = now_ms() + HEARTBEAT_MS;
+        timer_del(&app->timers, heartbeat_timer);
+        heartbeat_timer = timer_add(&app->timers, now_ms() + heartbeat_ms(), on_heartbeat, NULL);
     }
-    d = db_record_detail(app->db, rv->kind->entity, rv->id, &err);
+    d = db_record_detail(app->db, rv->e->table, rv->id, &err);
     if (d == NULL) {
         /* deleted (or no longer shared): say so instead of showing what it was */
         if (db_state(app->db) == DB_READY && err.sqlstate[0] == '\0') {
@@ -147,7 +121,7 @@ load(struct recordview *rv, struct app *app)
     detail_free(&rv->d);
     rv->d = d;
     if (rv->hist != NULL) {
-        struct detail *h = db_record_history(app->db, rv->kind->entity, rv->id, &err);
+        struct detail *h = db_record_history(app->db, rv->e->table, rv->id, &err);
 
         if (h != NULL) {
             detail_free(&rv->hist);
@@ -173,7 +147,7 @@ rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
     if (d == NULL) {
         char msg[64];
 
-        snprintf(msg, sizeof msg, "this %s no longer exists", rv->kind->noun);
+        snprintf(msg, sizeof msg, "this %s no longer exists", rv->e->singular);
         draw_text(w, 1, 2, rv->gone ? msg : "loading…", wd - 2, A_BOLD);
         return;
     }
@@ -204,7 +178,7 @@ rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
     listh = h - y - hint;
     rv->height = listh > 1 ? listh : 1;
     if (hint && y < h - 1)
-        draw_text(w, h - 1, 0, rv->kind->hint, wd, ui_attr(app, PAIR_DIM, A_DIM));
+        draw_text(w, h - 1, 0, rv->hint, wd, ui_attr(app, PAIR_DIM, A_DIM));
     if (listh <= 0)
         return;
     if (rv->sel < rv->top)
@@ -241,7 +215,7 @@ on_chat(struct app *app, void *ctx, const char *text, int done, int ok)
 
     if (!done || !ok || text[0] == '\0')
         return;
-    if (db_chat_send(app->db, rv->kind->entity, rv->id, text, &err) == -1) {
+    if (db_chat_send(app->db, rv->e->table, rv->id, text, &err) == -1) {
         /* keep what was typed: the line opens again with it, to send once back online */
         ui_input_begin(app, "chat (not sent, Enter to retry): ", text, on_chat, rv);
         ui_message_error(app, "could not send the message: %s", err.msg);
@@ -278,13 +252,13 @@ log_interaction(struct recordview *rv, struct app *app)
     const char *prefill[4] = {"kind=call", fk, NULL, NULL};
     struct view *nv;
 
-    if (rv->kind->fk == NULL) {
+    if (!(rv->e->actions & ENT_LOG)) {
         ui_message_error(app, "calls and e-mails are logged on a person, a lead or a deal, "
                               "not on a campaign");
         return;
     }
-    snprintf(fk, sizeof fk, "%s=%lld", rv->kind->fk, (long long)rv->id);
-    if (rv->d != NULL && rv->d->account_id != 0 && strcmp(rv->kind->fk, "account_id") != 0) {
+    snprintf(fk, sizeof fk, "%s=%lld", rv->e->timeline_fk, (long long)rv->id);
+    if (rv->d != NULL && rv->d->account_id != 0 && strcmp(rv->e->timeline_fk, "account_id") != 0) {
         snprintf(acc, sizeof acc, "account_id=%lld", (long long)rv->d->account_id);
         prefill[2] = acc;
     }
@@ -299,7 +273,7 @@ toggle_history(struct recordview *rv, struct app *app)
 
     if (rv->hist != NULL) {
         detail_free(&rv->hist);
-    } else if ((rv->hist = db_record_history(app->db, rv->kind->entity, rv->id, &err)) == NULL) {
+    } else if ((rv->hist = db_record_history(app->db, rv->e->table, rv->id, &err)) == NULL) {
         ui_message_error(app, "%s",
                          strcmp(err.sqlstate, "42501") == 0
                              ? "the history is not available to your role"
@@ -310,53 +284,37 @@ toggle_history(struct recordview *rv, struct app *app)
     rv->top = 0;
 }
 
-/* The keys that act on the record. Returns 1 if key was one. */
+/* The record's own actions (the action table, src/ui/commands.c): its chat, its history, a
+ * call logged on it. 0 when done, -1 when the view has none such. */
 static int
-act_key(struct recordview *rv, struct app *app, wint_t key)
+rv_act(struct view *v, struct app *app, const struct action *a, const char *arg)
 {
-    const char *entity = rv->kind->entity;
-    struct view *nv;
+    struct recordview *rv = (struct recordview *)v;
 
-    switch (key) {
-    case L'e':
-        if ((nv = view_form_new(app, entity, rv->id, NULL)) != NULL)
-            ui_push(app, nv);
-        return 1;
-    case L'c':
-        act_comment(app, entity, rv->id);
-        return 1;
-    case L'a':
-        act_assign(app, entity, rv->id, 0);
-        return 1;
-    case L'h':
-        act_assign(app, entity, rv->id, 1);
-        return 1;
+    (void)arg;
+    switch (a->key) {
     case L'l':
         log_interaction(rv, app);
-        return 1;
-    case L'C':
-        if (strcmp(entity, "leads") != 0)
-            return 0;
-        act_convert_lead(app, rv->id);
-        return 1;
-    case L'S':
-        if (strcmp(entity, "tickets") != 0)
-            return 0;
-        act_ticket_signal(app, rv->id);
-        return 1;
+        return 0;
     case L't':
         ui_input_begin(app, "chat: ", "", on_chat, rv);
-        return 1;
+        return 0;
     case L'H':
         toggle_history(rv, app);
-        return 1;
-    case L'\r':
-    case L'\n':
-        open_line(rv, app);
-        return 1;
-    default:
         return 0;
+    default:
+        return -1;
     }
+}
+
+static int
+rv_selected(struct view *v, const struct entity **e, int64_t *id)
+{
+    struct recordview *rv = (struct recordview *)v;
+
+    *e = rv->e;
+    *id = rv->id;
+    return 0;
 }
 
 /* ] and [: to the next or previous section heading, shown at the top with its lines. */
@@ -394,9 +352,10 @@ rv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
             delta = -n;
         else if (key == KEY_END)
             delta = n;
-        else if (key == KEY_ENTER)
-            return act_key(rv, app, L'\n');
-        else
+        else if (key == KEY_ENTER) {
+            open_line(rv, app);
+            return 1;
+        } else
             return 0;
     } else if (key == L'j') {
         delta = 1;
@@ -413,8 +372,11 @@ rv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
     } else if (key == L']' || key == L'[') {
         jump_section(rv, key == L']' ? 1 : -1);
         return 1;
+    } else if (key == L'\r' || key == L'\n') {
+        open_line(rv, app);
+        return 1;
     } else {
-        return act_key(rv, app, key);
+        return 0;
     }
     rv->sel += delta;
     if (rv->sel >= n)
@@ -442,7 +404,7 @@ rv_on_quiet_wakeup(struct view *v, struct app *app)
 
     if (rv->d == NULL || rv->hist != NULL || db_state(app->db) != DB_READY)
         return 0;
-    if (db_presence_here(app->db, rv->kind->entity, rv->id, &here, &err) == -1)
+    if (db_presence_here(app->db, rv->e->table, rv->id, &here, &err) == -1)
         return 0;
     changed = strcmp(here, rv->d->here != NULL ? rv->d->here : "") != 0;
     free(here);
@@ -456,24 +418,8 @@ rv_describe(struct view *v, char *buf, size_t n)
 {
     struct recordview *rv = (struct recordview *)v;
 
-    snprintf(buf, n, "%s #%lld%s", rv->kind->noun, (long long)rv->id,
+    snprintf(buf, n, "%s #%lld%s", rv->e->singular, (long long)rv->id,
              rv->hist != NULL ? ", history" : "");
-}
-
-static int
-rv_tick(struct view *v, int64_t now)
-{
-    struct recordview *rv = (struct recordview *)v;
-    struct ccrm_err err;
-
-    if (rv->heartbeat_at == 0 || presence_owner != rv)
-        return -1;
-    if (now >= rv->heartbeat_at) {
-        if (db_state(rv->app->db) == DB_READY)
-            db_presence_touch(rv->app->db, &err);
-        rv->heartbeat_at = now + HEARTBEAT_MS;
-    }
-    return (int)(rv->heartbeat_at - now);
 }
 
 static void
@@ -487,6 +433,8 @@ rv_free(struct view *v)
         if (db_state(rv->app->db) == DB_READY)
             db_presence_clear(rv->app->db, &err);
         presence_owner = NULL;
+        timer_del(&rv->app->timers, heartbeat_timer);
+        heartbeat_timer = 0;
     }
     detail_free(&rv->d);
     detail_free(&rv->hist);
@@ -494,77 +442,34 @@ rv_free(struct view *v)
 }
 
 static const struct view_ops record_ops = {
-    rv_draw,     rv_handle_key, rv_on_wakeup, rv_tick,
-    rv_describe, record_help,   rv_free,      rv_on_quiet_wakeup,
-};
-static const struct view_ops lead_ops = {
-    rv_draw,     rv_handle_key, rv_on_wakeup, rv_tick,
-    rv_describe, lead_help,     rv_free,      rv_on_quiet_wakeup,
-};
-static const struct view_ops ticket_ops = {
-    rv_draw,     rv_handle_key, rv_on_wakeup, rv_tick,
-    rv_describe, ticket_help,   rv_free,      rv_on_quiet_wakeup,
-};
-static const struct view_ops campaign_ops = {
-    rv_draw,     rv_handle_key, rv_on_wakeup, rv_tick,
-    rv_describe, campaign_help, rv_free,      rv_on_quiet_wakeup,
+    .draw = rv_draw,
+    .handle_key = rv_handle_key,
+    .on_wakeup = rv_on_wakeup,
+    .describe = rv_describe,
+    .help = record_help,
+    .free = rv_free,
+    .selected = rv_selected,
+    .act = rv_act,
+    .on_quiet_wakeup = rv_on_quiet_wakeup,
 };
 
 struct view *
 view_record_new(struct app *app, const char *entity, int64_t id)
 {
-    const struct kind *k = entity != NULL ? kind_of(entity) : NULL;
+    const struct entity *k = entity_find(entity);
     struct recordview *rv;
 
-    if (k == NULL) {
+    if (k == NULL || k->detail == NULL) {
         ui_message_error(app, "there is no detail view of %s", entity ? entity : "nothing");
         return NULL;
     }
     rv = xcalloc(1, sizeof *rv);
-    rv->v.ops = strcmp(entity, "leads") == 0       ? &lead_ops
-                : strcmp(entity, "tickets") == 0   ? &ticket_ops
-                : strcmp(entity, "campaigns") == 0 ? &campaign_ops
-                                                   : &record_ops;
-    rv->kind = k;
+    rv->v.ops = &record_ops;
+    rv->e = k;
+    commands_hint(k, rv->hint, sizeof rv->hint);
     rv->id = id;
     rv->app = app;
-    snprintf(rv->v.title, sizeof rv->v.title, "%c%s", k->noun[0] - 'a' + 'A', k->noun + 1);
+    snprintf(rv->v.title, sizeof rv->v.title, "%c%s", k->singular[0] - 'a' + 'A', k->singular + 1);
     load(rv, app);
     return &rv->v;
-}
-
-int
-view_record_what(const struct view *v, const char **entity, int64_t *id)
-{
-    const struct recordview *rv = (const struct recordview *)v;
-
-    if (v == NULL || v->ops->draw != rv_draw)
-        return -1;
-    if (entity != NULL)
-        *entity = rv->kind->entity;
-    if (id != NULL)
-        *id = rv->id;
-    return 0;
-}
-
-int
-view_record_toggle_history(struct view *v, struct app *app)
-{
-    if (view_record_what(v, NULL, NULL) == -1)
-        return -1;
-    toggle_history((struct recordview *)v, app);
-    return 0;
-}
-
-/* The account detail of earlier versions (src/ui/ui_int.h). */
-struct view *
-view_account_new(struct app *app, int64_t id)
-{
-    return view_record_new(app, "accounts", id);
-}
-
-int
-view_account_toggle_history(struct view *v, struct app *app)
-{
-    return view_record_toggle_history(v, app);
 }

@@ -1,6 +1,7 @@
 /* Allocation, string and path helpers (see include/ccrm/util.h). Out of memory is fatal. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <inttypes.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -157,4 +158,22 @@ mkdir_p(const char *path, unsigned mode)
         rc = -1;
     free(p);
     return rc;
+}
+
+const char *
+fmt_count(int64_t v, char *buf)
+{
+    char tmp[32];
+    int len, i, o = 0;
+
+    len = snprintf(tmp, sizeof tmp, "%" PRId64, v < 0 ? -v : v);
+    if (v < 0)
+        buf[o++] = '-';
+    for (i = 0; i < len; i++) {
+        if (i > 0 && (len - i) % 3 == 0)
+            buf[o++] = ',';
+        buf[o++] = tmp[i];
+    }
+    buf[o] = '\0';
+    return buf;
 }

@@ -48,31 +48,27 @@ b_next=$(baseline "$q_next")
 b_search=$(baseline "$q_search")
 
 # The statements ccrm itself runs for one search keystroke (the first page of PREFIX from the
-# top, src/db/list.c), one per line: bounds (schema/009), the window walk from the first
-# possible match, and only where that leaves the page short the window's end and the trigram
-# collection after it. Timed by psql below, summed per keystroke: the bare SQL of a keystroke.
+# top, src/db/list.c): which search blocks can hold a match (schema/013, 016), and the walk
+# of the first stretch of neighbouring blocks (a window of 12,000 rows a block; most pages
+# fill there). Timed by psql below, summed per keystroke: the bare SQL of a keystroke.
 words=("$word" gmbh "łódź")
 sel="$cols, a.id::text, (a.name)::text, (NULL)::text"
 keystroke_sql() {
-    local p=$1 q nothing lo hi cond walk n wk wid
+    local p=$1 q usable lo1 loid hi1 hiid start far n
     q=${p//\'/\'\'}
-    if [ "$(printf %s "$p" | wc -m)" -lt 3 ]; then
-        echo "select $sel from accounts a join (select w.id from (select a.id, a.search, a.name as k1 from accounts a order by a.name, a.id limit 2147483647) w where w.search like ccrm_fold('%$q%') order by w.k1, w.id limit 200) h on h.id = a.id order by a.name, a.id;"
-        return
-    fi
-    echo "select r.nothing, r.lo, r.hi from ccrm_account_search_range('$q') r;"
-    IFS='|' read -r nothing lo hi <<<"$(psqlc -F '|' -c "select nothing, lo, hi from ccrm_account_search_range('$q')")"
-    [ "$nothing" = t ] && return
-    cond=true
-    [ -n "$lo" ] && cond="a.name >= '${lo//\'/\'\'}'::text and a.name <= '${hi//\'/\'\'}'::text"
-    walk="select w.id from (select a.id, a.search, a.name as k1 from accounts a where $cond order by a.name, a.id limit 20000) w where w.search like ccrm_fold('%$q%') order by w.k1, w.id limit 200"
-    echo "select $sel from accounts a join ($walk) h on h.id = a.id order by a.name, a.id;"
-    n=$(psqlc -c "select count(*) from ($walk) x")
-    [ "$n" -lt 200 ] || return
-    echo "select a.name::text, null::text, a.id from accounts a where $cond order by a.name, a.id offset 19999 limit 1;"
-    IFS='|' read -r wk wid <<<"$(psqlc -F '|' -c "select a.name, a.id from accounts a where $cond order by a.name, a.id offset 19999 limit 1")"
-    [ -n "$wid" ] || return
-    echo "with m as materialized (select a.id, a.name as k1 from accounts a where a.search like ccrm_fold('%$q%')) select $sel from accounts a join (select m.id from m where (m.k1, m.id) > ('${wk//\'/\'\'}'::text, $wid::bigint) order by m.k1, m.id limit $((200 - n))) h on h.id = a.id order by a.name, a.id;"
+    echo "select usable, blk, lo1, lo2, loid, hi1, hi2, hiid from ccrm_search_blocks('accounts_name', '$q', '%$q%', true, null, null, null);"
+    IFS='|' read -r usable lo1 loid hi1 hiid n <<<"$(psqlc -F '|' -c "
+        with b as (select *, blk - row_number() over (order by blk) as run
+                     from ccrm_search_blocks('accounts_name', '$q', '%$q%', true, null, null, null))
+        select usable, (array_agg(lo1 order by blk))[1], (array_agg(loid order by blk))[1],
+               (array_agg(hi1 order by blk desc))[1], (array_agg(hiid order by blk desc))[1], count(*)
+          from b where run = (select min(run) from b) group by usable")"
+    [ -n "$n" ] || return # no block: nothing can match
+    start=true
+    [ -n "$loid" ] && start="(a.name, a.id) >= ('${lo1//\'/\'\'}'::text, $loid::bigint)"
+    far=true
+    [ -n "$hiid" ] && far="(w.k1, w.id) < ('${hi1//\'/\'\'}'::text, $hiid::bigint)"
+    echo "select $sel from accounts a join (select w.id from (select a.id, a.search, a.name as k1, NULL as k2 from accounts a where $start order by a.name asc, a.id asc limit $((n * 12000))) w where w.search like ccrm_fold('%$q%') and $far order by w.k1 asc, w.id asc limit 200) h on h.id = a.id order by a.name asc, a.id asc;"
 }
 declare -A b_word
 for w in "${words[@]}"; do

@@ -27,7 +27,6 @@ done
 PG_EXTRA_OPTS="-c fsync=on -c synchronous_commit=on -c track_functions=pl -c shared_buffers=256MB ${PG_EXTRA_OPTS:-}"
 pg_start_demo "$CCRM" "$scale"
 DB="host=$PG_DIR dbname=ccrm"
-q() { psqlc -c "$1"; }
 
 # plain clones, filled with the same rows, readable and writable by the department users
 for t in accounts contacts leads opportunities tickets interactions; do

@@ -8,11 +8,6 @@ CCRM=${1:?usage: test_admin.sh path/to/ccrm}
 
 pg_start_demo "$CCRM" 100
 DB="host=$PG_DIR dbname=ccrm"
-as() {
-    local u=$1
-    shift
-    psql -X -q -At -v ON_ERROR_STOP=1 "$DB user=$u" "$@"
-}
 # adm USER args...: run ccrm as USER; sets $rc, output in $TEST_TMP/out and $TEST_TMP/err
 adm() {
     local u=$1

@@ -10,11 +10,6 @@ CCRM=${1:?usage: test_collab.sh path/to/ccrm}
 pg_start_demo "$CCRM" 100
 
 # as USER psql-args...: psql as a demo person
-as() {
-    local u=$1
-    shift
-    psql -X -q -At -v ON_ERROR_STOP=1 "host=$PG_DIR dbname=ccrm user=$u" "$@"
-}
 # err USER SQL: "SQLSTATE: message" of the error the statement raises, or "OK: output"
 err() {
     local out
@@ -24,7 +19,6 @@ err() {
         grep -m1 '^ERROR:' <<<"$out" | sed 's/^ERROR: *//'
     fi
 }
-q() { psqlc -c "$1"; } # as the superuser (the schema owner)
 # mark: the newest event id now; since MARK WHERE: events after the mark matching WHERE
 mark() { q "select coalesce(max(id), 0) from events"; }
 since() { q "select count(*) from events where id > $1 and ($2)"; }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The event stream's guarantee (DESIGN §4), checked through `ccrm --feed --follow`: every
+# The event stream's guarantee (docs/design.md §4), checked through `ccrm --feed --follow`: every
 # event once, in commit order, when transactions commit out of id order, when the feed's
 # connection is killed mid-stream, and across a server restart. Also --feed's formats and
 # --log from scripts.

@@ -11,12 +11,6 @@ CCRM=${1:?usage: test_hardening.sh path/to/ccrm}
 
 pg_start_demo "$CCRM" 40
 DB="host=$PG_DIR dbname=ccrm"
-as() {
-    local u=$1
-    shift
-    psql -X -q -At -v ON_ERROR_STOP=1 "$DB user=$u" "$@"
-}
-q() { psqlc -c "$1"; }
 people="sam sofia marco mia ana paul"
 tables=$(q "select string_agg(c.relname, ' ' order by c.relname) from pg_class c join pg_namespace n on n.oid = c.relnamespace
             where n.nspname = 'public' and c.relkind = 'r'")

@@ -10,7 +10,6 @@ CCRM=${1:?usage: test_locks.sh path/to/ccrm}
 
 pg_start_demo "$CCRM" 30
 DB="host=$PG_DIR dbname=ccrm"
-q() { psqlc -c "$1"; }
 people="sam sofia marco mia ana paul"
 rels=$(q "select string_agg(c.relname, ' ' order by c.relname) from pg_class c join pg_namespace n on n.oid = c.relnamespace
           where n.nspname = 'public' and c.relkind in ('r', 'v')")

@@ -13,8 +13,6 @@ pg_start_demo "$CCRM" 50
 # the demo's queues and mail out of the way: this test sets up its own
 psqlc -c "delete from messages; delete from mail_queues" || fail "clearing the demo's mail"
 
-q() { psqlc -c "$1"; }
-as() { local u=$1; shift; psql -X -q -At -v ON_ERROR_STOP=1 "host=$PG_DIR dbname=ccrm user=$u" "$@"; }
 same() { # same "what" expected actual
     if [ "$2" = "$3" ]; then ok "$1"; else echo "--- expected:"; echo "$2"; echo "--- got:"; echo "$3"; fail "$1"; fi
 }

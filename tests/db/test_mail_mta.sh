@@ -19,7 +19,6 @@ CCRM=$(readlink -f "$CCRM")
 pg_start_demo "$CCRM" 20
 # the demo's queues and mail out of the way: this test sets up its own
 psqlc -c "delete from messages; delete from mail_queues" || fail "clearing the demo's mail"
-q() { psqlc -c "$1"; }
 q "insert into mail_queues (name, address, from_name, creates, assignee, reply_token)
    values ('support', 'support@example.com', 'Example Support', 'ticket', 'sofia', true)"
 q "create role mailer login in role ccrm_mail"

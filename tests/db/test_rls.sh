@@ -10,11 +10,6 @@ CCRM=${1:?usage: test_rls.sh path/to/ccrm}
 pg_start_demo "$CCRM" 200
 
 # as USER psql-args...: psql as a demo person
-as() {
-    local u=$1
-    shift
-    psql -X -q -At -v ON_ERROR_STOP=1 "host=$PG_DIR dbname=ccrm user=$u" "$@"
-}
 # n USER SQL: rows a DML statement touches (inside a rolled-back transaction), or ERR: message
 n() {
     local out
@@ -65,7 +60,6 @@ mayNotDel() {
         fail "$1 may not delete $2 #$3 (got $r)"
     fi
 }
-q() { psqlc -c "$1"; } # as the superuser
 
 org=$(q "select id from partner_orgs where name = 'Nordlicht Reseller GmbH'")
 shared="select account_id from account_shares where partner_org_id = $org"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The search blocks of schema/013_search_blocks.sql: for every pattern, every matching row of
-# each list lies in a block ccrm_search_blocks() names (and a pattern it cannot judge says so);
+# The search blocks of schema/013_search_blocks.sql (and 016: the accounts): for every pattern,
+# every matching row of each list lies in a block ccrm_search_blocks() names (and a pattern it cannot judge says so);
 # this stays true after single and bulk inserts (also with session_replication_role =
 # replica, as the demo loader writes), edits that move rows to another block, new text in a
 # row and deletes; the pattern trigrams are inside the text typed only; partners get no
@@ -10,12 +10,6 @@
 CCRM=${1:?usage: test_search_blocks.sh path/to/ccrm}
 
 pg_start_demo "$CCRM" 200
-q() { psqlc -c "$1"; }
-as() {
-    local u=$1
-    shift
-    psql -X -q -At -v ON_ERROR_STOP=1 "host=$PG_DIR dbname=ccrm user=$u" "$@"
-}
 
 psqlc >/dev/null <<'SQL'
 INSERT INTO contacts (first_name, last_name, email)
@@ -74,6 +68,8 @@ all_good() { # all_good WHEN: every list answers right
     check "$1: tickets: every match in a named block (wrong: ${b:-none})" test -z "$b"
     b=$(bad campaigns_name campaigns "a.name, a.id" "b.k1, b.id")
     check "$1: campaigns: every match in a named block (wrong: ${b:-none})" test -z "$b"
+    b=$(bad accounts_name accounts "a.name, a.id" "b.k1, b.id")
+    check "$1: accounts: every match in a named block (wrong: ${b:-none})" test -z "$b"
 }
 all_good "after the cut"
 n=$(q "select count(*) from ccrm_search_blocks('contacts_name', 'nowak', '%', true, null, null, null)")
@@ -153,9 +149,9 @@ check "a partner gets no blocks" \
     test "$(as paul -c "select bool_and(usable) from ccrm_search_blocks('contacts_name', 'nowak', '%', true, null, null, null)")" = f
 check "an internal user gets them" \
     test "$(as mia -c "select bool_and(usable) from ccrm_search_blocks('contacts_name', 'nowak', '%', true, null, null, null)")" = t
-check "a partner cannot read the trigram table" bash -c "$(declare -f as); PG_DIR=$PG_DIR; ! as paul -c 'select count(*) from search_block_trgm' 2>/dev/null"
-check "only the owner rebuilds" bash -c "$(declare -f as); PG_DIR=$PG_DIR; ! as mia -c \"select ccrm_search_blocks_rebuild('leads_updated')\" 2>/dev/null"
-check "nobody writes the table directly" bash -c "$(declare -f as); PG_DIR=$PG_DIR; ! as mia -c \"insert into search_block_trgm values ('leads_updated', 'zzz', 0)\" 2>/dev/null"
+check "a partner cannot read the trigram table" bash -c "$(declare -f as psqlc); PG_DIR=$PG_DIR; ! as paul -c 'select count(*) from search_block_trgm' 2>/dev/null"
+check "only the owner rebuilds" bash -c "$(declare -f as psqlc); PG_DIR=$PG_DIR; ! as mia -c \"select ccrm_search_blocks_rebuild('leads_updated')\" 2>/dev/null"
+check "nobody writes the table directly" bash -c "$(declare -f as psqlc); PG_DIR=$PG_DIR; ! as mia -c \"insert into search_block_trgm values ('leads_updated', 'zzz', 0)\" 2>/dev/null"
 
 # the last block grows with rows added at the top; ccrm --migrate cuts it again
 before=$(q "select count(*) from search_blocks_leads_updated")

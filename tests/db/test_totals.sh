@@ -9,7 +9,6 @@ CCRM=${1:?usage: test_totals.sh path/to/ccrm}
 
 pg_start_demo "$CCRM" 60
 DB="host=$PG_DIR dbname=ccrm"
-as() { local u=$1; shift; psql -X -q -At -v ON_ERROR_STOP=1 "$DB user=$u" "$@"; }
 agree() { # the totals equal the tables, per entity (each side as sorted "bucket:currency:n:amount")
     local a b
     a=$(psqlc -c "select entity || ':' || bucket || ':' || currency || ':' || n || ':' || amount
@@ -38,7 +37,12 @@ check "the deltas were folded (few rows left)" \
 # a long transaction writing tickets must not hold up another writer of the same status
 as sofia -c "begin; insert into tickets (subject) values ('long one'); select pg_sleep(3); commit" >/dev/null &
 long=$!
-sleep 0.5
+# until it has inserted and sleeps inside its transaction (the other writer must meet it)
+for i in $(seq 100); do
+    [ "$(psqlc -c "select count(*) from pg_stat_activity where query like '%pg_sleep(3)%'
+                    and state = 'active' and pid <> pg_backend_pid()")" = 1 ] && break
+    sleep 0.05
+done
 t0=$(date +%s%N)
 check "another writer of a new ticket does not wait for it" \
     as zoe -c "set statement_timeout = '1s'; insert into tickets (subject) values ('quick one')"

@@ -10,12 +10,6 @@ CCRM=${1:?usage: test_visibility.sh path/to/ccrm}
 
 pg_start_demo "$CCRM" 20
 DB="host=$PG_DIR dbname=ccrm"
-as() {
-    local u=$1
-    shift
-    psql -X -q -At -v ON_ERROR_STOP=1 "$DB user=$u" "$@"
-}
-q() { psqlc -c "$1"; }
 org=$(q "select id from partner_orgs where name = 'Nordlicht Reseller GmbH'")
 S=$(as sam -c "insert into accounts (name) values ('Vis Shared') returning id")
 U=$(as sam -c "insert into accounts (name) values ('Vis Unshared') returning id")

@@ -10,6 +10,57 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* The parser reads the action table, which the full-screen client defines with the functions
+ * that run each action (src/ui/commands.c); the fuzzer is built without the client, so it has
+ * a table of its own: every kind of argument and completion, nothing to run. */
+const struct action cmd_actions[] = {
+    {.name = "open",
+     .kind = CMD_OPEN,
+     .arg = CMD_ARG_REQUIRED,
+     .complete = CMPL_ACCOUNTS,
+     .help = "-"},
+    {.name = "find",
+     .kind = CMD_FIND,
+     .arg = CMD_ARG_REQUIRED,
+     .complete = CMPL_ACCOUNTS,
+     .help = "-"},
+    {.name = "view",
+     .kind = CMD_VIEW,
+     .arg = CMD_ARG_REQUIRED,
+     .complete = CMPL_VIEWS,
+     .help = "-"},
+    {.key = 'C', .help = "-"},
+    {.name = "new",
+     .key = 'n',
+     .kind = CMD_NEW,
+     .arg = CMD_ARG_OPTIONAL,
+     .complete = CMPL_NEW,
+     .help = "-"},
+    {.name = "edit", .key = 'e', .kind = CMD_EDIT, .help = "-"},
+    {.name = "comment", .kind = CMD_COMMENT, .arg = CMD_ARG_REQUIRED, .help = "-"},
+    {.name = "assign",
+     .kind = CMD_ASSIGN,
+     .arg = CMD_ARG_REQUIRED,
+     .complete = CMPL_PEOPLE,
+     .help = "-"},
+    {.name = "handoff",
+     .kind = CMD_HANDOFF,
+     .arg = CMD_ARG_REQUIRED,
+     .complete = CMPL_PEOPLE,
+     .help = "-"},
+    {.name = "history", .kind = CMD_HISTORY, .help = "-"},
+    {.name = "filter", .kind = CMD_FILTER, .arg = CMD_ARG_REQUIRED, .help = "-"},
+    {.name = "sort",
+     .kind = CMD_SORT,
+     .arg = CMD_ARG_REQUIRED,
+     .complete = CMPL_SORTS,
+     .help = "-"},
+    {.name = "export", .kind = CMD_EXPORT, .arg = CMD_ARG_REQUIRED, .help = "-"},
+    {.name = "help", .kind = CMD_HELP, .help = "-"},
+    {.name = "quit", .kind = CMD_QUIT, .help = "-"},
+    {.name = NULL, .key = 0},
+};
+
 static void
 names(enum cmd_kind kind, const char *prefix, cmd_add_fn add, void *actx, void *ctx)
 {

@@ -63,10 +63,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (size < 2)
         return 0;
-    while (imp_entities[n] != NULL)
+    while (imp_entity_at(n) != NULL)
         n++;
     memset(&f, 0, sizeof f);
-    f.e = imp_entities[data[0] % n];
+    f.e = imp_entity_at(data[0] % n);
     step = (size_t)data[1] % 64 + 1;
     data += 2;
     size -= 2;

@@ -10,7 +10,8 @@ out=${FUZZ_OUT:-/tmp/ccrm-fuzz-cmd}
 mkdir -p "$out/corpus"
 clang -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -I"$top/include" \
-    "$top/tests/fuzz/fuzz_cmd_parse.c" "$top/src/cmd/parse.c" \
+    "$top/tests/fuzz/fuzz_cmd_parse.c" "$top/src/cmd/parse.c" "$top/src/model/entity.c" \
+    "$top/src/model/value.c" -I"$top/src/model" \
     "$top/src/util/util.c" "$top/src/util/err.c" -o "$out/fuzz_cmd_parse"
 i=0
 for s in "open Atlas Corp" ":find atl" "view le" "sort up" "h" "history" "q" 'o "a b"' "v"; do

@@ -59,6 +59,15 @@ pg_restart() {
 }
 
 psqlc() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
+# q SQL: one query as the superuser (the schema owner), unaligned
+q() { psqlc -c "$1"; }
+# as USER [psql arguments]: psql as USER (a demo user: stamps, audit and row-level security name
+# that user), e.g. as sam -c "select ...", as mia -f file.sql
+as() {
+    local u=$1
+    shift
+    psqlc "host=$PG_DIR dbname=ccrm user=$u" "$@"
+}
 
 # ---- assertions: print "ok N - what" / "not ok N - what" lines and a closing count ----
 _n=0
@@ -174,3 +183,4 @@ tui_stop() {
         sleep 0.05
     done
 }
+. "$(dirname "${BASH_SOURCE[0]}")/tui.sh"

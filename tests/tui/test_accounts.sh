@@ -6,20 +6,19 @@
 CCRM=${1:?usage: test_accounts.sh path/to/ccrm}
 
 pg_start_demo "$CCRM" 300
-nth() { psqlc -c "select left(name, 14) from accounts order by name, id offset $1 limit 1"; }
 
 tui_start 100 30 "$CCRM" -d "$PG_CONN" --view accounts
-first=$(nth 0)
+first=$(account_at 0)
 check "first paint shows the first account by name" wait_for "$first"
 check "tab bar names the views" wait_for "3 Accounts"
 check "status bar: online, who, sort" bash -c "$(declare -f screen tmx); TMUX_SOCK=$TMUX_SOCK; screen | grep -q 'online.*Accounts by name.*(admin)'"
 
 keys j
-check "j moves the cursor (second row follows)" wait_for "$(nth 1)"
+check "j moves the cursor (second row follows)" wait_for "$(account_at 1)"
 # 30 rows: tab bar, header, 26 list rows, status, message line → PgDn turns 26 rows
 keys NPage
 row3() { screen | sed -n 3p; }
-want=$(nth 27)
+want=$(account_at 27)
 for i in $(seq 50); do row3 | grep -qF "$want" && break; sleep 0.05; done
 check "PgDn turns a page (row 28 at the top)" bash -c "$(declare -f screen tmx row3); TMUX_SOCK=$TMUX_SOCK; row3 | grep -qF '$want'"
 keys PPage g

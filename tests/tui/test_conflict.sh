@@ -20,17 +20,15 @@ psqlc -c "insert into contacts (account_id, first_name, last_name, email, phone,
           values ($acc, 'Jörg', 'Konfliktmann', 'joerg@konflikt.example', '+45 1111', 'Einkauf')"
 contact=$(psqlc -c "select id from contacts where email = 'joerg@konflikt.example'")
 
-k() { tmx send-keys -t "=$1:" "${@:2}"; }
-prompt() { k "$1" :; k "$1" -l "$2"; k "$1" Enter; }
 # open_form SESSION VIEW SEARCH TITLE: find the record in a list view and press e
 open_form() {
-    prompt "$1" "view $2"
-    k "$1" / C-u # the list keeps its last search: replace it
-    k "$1" -l "$3"
-    k "$1" Enter
+    prompt_in "$1" "view $2"
+    keys_in "$1" / C-u # the list keeps its last search: replace it
+    keys_in "$1" -l "$3"
+    keys_in "$1" Enter
     gone_in "$1" "search: " 5 || return 1 # the input line closed: the list shows the search
     wait_in "$1" "$3" 5 || return 1
-    k "$1" e
+    keys_in "$1" e
     wait_in "$1" "$4" 5
 }
 
@@ -44,23 +42,23 @@ check "juergen opens the deal's form" open_form t deals "Konflikt-Deal" "Edit de
 check "priya opens the same form" open_form m deals "Konflikt-Deal" "Edit deal #$deal"
 
 # priya: stage → qualification, amount 6000, close date 2026-12-24; saves first
-k m Down Down Right
-k m Down End C-u
-k m -l "6000"
-k m Down Down End C-u
-k m -l "2026-12-24"
-k m C-s
+keys_in m Down Down Right
+keys_in m Down End C-u
+keys_in m -l "6000"
+keys_in m Down Down End C-u
+keys_in m -l "2026-12-24"
+keys_in m C-s
 check "priya saves first" wait_in m "saved deal #$deal"
 check "juergen's open form says the deal changed under it" wait_for "changed by priya at"
 
 # juergen: name, amount 7000, close date 2027-01-15
-k t End
-k t -l " (Ofen)"
-k t Down Down Down End C-u
-k t -l "7000"
-k t Down Down End C-u
-k t -l "15.1.2027"
-k t C-s
+keys_in t End
+keys_in t -l " (Ofen)"
+keys_in t Down Down Down End C-u
+keys_in t -l "7000"
+keys_in t Down Down End C-u
+keys_in t -l "15.1.2027"
+keys_in t C-s
 check "juergen's save meets the conflict: who saved first" wait_for "saved this deal while you were editing it"
 check "the fields only priya changed were taken" wait_for "Taken from them (you had not changed it): Stage"
 check "the amount both changed shows yours" wait_for "( ) yours   7000.00"
@@ -69,19 +67,19 @@ check "the close date both changed shows yours" wait_for "( ) yours   2027-01-15
 check "and theirs" wait_for "( ) theirs  2026-12-24"
 check "nothing of juergen's was written yet" \
     test "$(psqlc -c "select name || '|' || amount || '|' || version from opportunities where id = $deal")" = "Konflikt-Deal Ærø|6000.00|2"
-k t C-s
+keys_in t C-s
 check "saving before choosing asks for the choices" wait_for "choose yours or theirs for every field first (2 left)"
 # Esc goes back to the form: the open conflicts are marked at their fields
-k t Escape
+keys_in t Escape
 check "back in the form, the conflict is marked at the field" wait_for "⚠ theirs: \"6000.00\" · Ctrl-S to choose"
 check "the merged stage is in the form" wait_for "Stage*     qualification"
-k t C-s
+keys_in t C-s
 check "Ctrl-S shows the choices again" wait_for "You both changed these"
-k t t # amount: theirs
-k t y # close date: yours
+keys_in t t # amount: theirs
+keys_in t y # close date: yours
 check "both chosen" wait_for "(•) yours   2027-01-15"
 check "theirs chosen for the amount" wait_for "(•) theirs  6000.00"
-k t C-s
+keys_in t C-s
 check "juergen's save goes through against the new version" \
     wait_for "saved deal #$deal, merged with what priya changed (Stage)"
 check "the deal has everyone's changes and the choices: stage and amount from priya, name and close date from juergen" \
@@ -94,13 +92,13 @@ check "the audit trail has both saves, nothing else" \
 # ---- only the other person changed other fields: merged without asking ----
 check "juergen opens the contact's form" open_form t contacts "Konfliktmann" "Edit contact #$contact"
 check "priya opens it too" open_form m contacts "Konfliktmann" "Edit contact #$contact"
-k m Down Down Down End C-u # phone
-k m -l "+45 2222"
-k m C-s
+keys_in m Down Down Down End C-u # phone
+keys_in m -l "+45 2222"
+keys_in m C-s
 check "priya saves the phone" wait_in m "saved contact #$contact"
-k t Down Down Down Down End C-u # title
-k t -l "Leitung Einkauf"
-k t C-s
+keys_in t Down Down Down Down End C-u # title
+keys_in t -l "Leitung Einkauf"
+keys_in t C-s
 check "juergen's save merges without asking" wait_for "saved contact #$contact, merged with what priya changed (Phone)"
 check "no choice was shown" bash -c "! tmux -L $TMUX_SOCK capture-pane -t t -p | grep -q 'You both changed'"
 check "the contact has both changes" \
@@ -109,16 +107,16 @@ check "the contact has both changes" \
 # ---- both made the same change: nothing to choose, nothing to save twice ----
 check "juergen opens the contact again" open_form t contacts "Konfliktmann" "Edit contact #$contact"
 check "priya too" open_form m contacts "Konfliktmann" "Edit contact #$contact"
-k m Down Down Down Down End C-u
-k m -l "Head of Purchasing"
-k m C-s
+keys_in m Down Down Down Down End C-u
+keys_in m -l "Head of Purchasing"
+keys_in m C-s
 check "priya saves a title" wait_in m "saved contact #$contact"
-k t Down Down Down Down End C-u
-k t -l "Head of Purchasing"
-k t C-s
+keys_in t Down Down Down Down End C-u
+keys_in t -l "Head of Purchasing"
+keys_in t C-s
 check "juergen's identical change needs no choice" wait_for "it already had your changes (priya saved them first)"
 check "one save only" test "$(psqlc -c "select version from contacts where id = $contact")" = 4
 
-k t q
-k m q
+keys_in t q
+keys_in m q
 done_testing

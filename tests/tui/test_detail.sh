@@ -10,48 +10,35 @@ CCRM=${1:?usage: test_detail.sh path/to/ccrm}
 
 pg_start_demo "$CCRM" 30
 DB="host=$PG_DIR dbname=ccrm"
-as() { # as USER SQL: run SQL as a demo user (stamps and audit name that user)
-    psqlc "$DB user=$1" -c "$2"
-}
 
 # One customer with two people; what each department did with them. Times: the ticket of
 # Greta is written last, so it is the newest entry of her timeline.
-acc=$(as sam "insert into accounts (name, domain) values ('Zephyr Detailtest GmbH',
+acc=$(as sam -c "insert into accounts (name, domain) values ('Zephyr Detailtest GmbH',
     'zephyr-detail.example') returning id")
-greta=$(as sam "insert into contacts (account_id, first_name, last_name, email)
+greta=$(as sam -c "insert into contacts (account_id, first_name, last_name, email)
     values ($acc, 'Greta', 'Aalto', 'greta@zephyr-detail.example') returning id")
-hugo=$(as sam "insert into contacts (account_id, first_name, last_name, email)
+hugo=$(as sam -c "insert into contacts (account_id, first_name, last_name, email)
     values ($acc, 'Hugo', 'Brandt', 'hugo@zephyr-detail.example') returning id")
-as sam "insert into interactions (kind, subject, contact_id, at)
+as sam -c "insert into interactions (kind, subject, contact_id, at)
     values ('call', 'Renewal call with Greta', $greta, now() - interval '2 days')"
-deal=$(as juergen "insert into opportunities (account_id, name, stage, amount)
+deal=$(as juergen -c "insert into opportunities (account_id, name, stage, amount)
     values ($acc, 'Zephyr renewal 2027', 'proposal', 42000) returning id")
-as juergen "insert into interactions (kind, subject, opportunity_id, contact_id, at)
+as juergen -c "insert into interactions (kind, subject, opportunity_id, contact_id, at)
     values ('meeting', 'Zephyr pricing meeting', $deal, $greta, now() - interval '3 days')"
 # the lead names no contact and no account: only its e-mail (other letter case) is Hugo's
-lead=$(as marco "insert into leads (first_name, last_name, email, company)
+lead=$(as marco -c "insert into leads (first_name, last_name, email, company)
     values ('Hugo', 'Brandt', 'HUGO@Zephyr-Detail.example', 'Zephyr Detailtest GmbH') returning id")
-camp=$(as marco "insert into campaign_members (campaign_id, contact_id, status)
+camp=$(as marco -c "insert into campaign_members (campaign_id, contact_id, status)
     select id, $greta, 'responded' from campaigns where name = 'Pro Plan Launch' returning campaign_id")
-as marco "insert into comments (entity, entity_id, body) values ('contacts', $greta,
+as marco -c "insert into comments (entity, entity_id, body) values ('contacts', $greta,
     'Met Greta at the trade fair')"
-hticket=$(as zoe "insert into tickets (contact_id, subject) values ($hugo, 'Hugo cannot log in')
+hticket=$(as zoe -c "insert into tickets (contact_id, subject) values ($hugo, 'Hugo cannot log in')
     returning id")
-ticket=$(as sofia "insert into tickets (contact_id, subject, body) values ($greta,
+ticket=$(as sofia -c "insert into tickets (contact_id, subject, body) values ($greta,
     'Printer on fire', 'Hello, the printer is on fire.') returning id")
 [ -n "$acc" ] && [ -n "$ticket" ] && [ -n "$camp" ] || fail "test data"
 
-presence() { psqlc -c "select entity || ' ' || entity_id from presence where login = 'sam'"; }
-line_has() { # line_has TEXT1 TEXT2: wait until one screen line holds both (5 s)
-    local i
-    for ((i = 0; i < 100; i++)); do
-        screen | grep -F -- "$1" | grep -qF -- "$2" && return 0
-        sleep 0.05
-    done
-    echo "--- screen while waiting for a line with: $1 ... $2" >&2
-    screen >&2
-    return 1
-}
+presence() { q "select entity || ' ' || entity_id from presence where login = 'sam'"; }
 
 tui_start 120 40 "$CCRM" -d "$DB user=sam" --view accounts
 wait_for "(sales)" || fail "sam's client"
@@ -89,7 +76,7 @@ check "presence follows: sam is on the contact" test "$(presence)" = "contacts $
 
 # idle on a record: no traffic (presence is written once per arrival, not per reload)
 a=$(psqlc -c "select xact_commit from pg_stat_database where datname = 'ccrm'")
-sleep 2
+sleep 2 # a duration measured, not a condition awaited
 b=$(psqlc -c "select xact_commit from pg_stat_database where datname = 'ccrm'")
 check "an idle detail view causes no traffic ($((b - a)) transactions in 2 s)" test $((b - a)) -lt 10
 
@@ -113,7 +100,7 @@ check "q returns to the ticket" wait_for "ticket #$ticket · new" 5
 keys q
 check "q returns to the contact" wait_for "contact #$greta · Zephyr" 5
 check "back on the contact, presence names it again" \
-    bash -c "for i in \$(seq 50); do [ \"\$(psql -X -At '$DB user=postgres' -c \"select entity || ' ' || entity_id from presence where login = 'sam'\")\" = 'contacts $greta' ] && exit 0; sleep 0.1; done; exit 1"
+    wait_sql "select entity || ' ' || entity_id from presence where login = 'sam'" "contacts $greta"
 
 # the campaign response (line 7) opens the campaign with its members
 keys j Enter
@@ -158,7 +145,7 @@ wait_gone "to (login or department):" 5 || fail "hand-off cancelled"
 keys q
 check "q returns to the account" wait_for "People (2)" 5
 check "back on the account, presence names it" \
-    bash -c "for i in \$(seq 50); do [ \"\$(psql -X -At '$DB user=postgres' -c \"select entity || ' ' || entity_id from presence where login = 'sam'\")\" = 'accounts $acc' ] && exit 0; sleep 0.1; done; exit 1"
+    wait_sql "select entity || ' ' || entity_id from presence where login = 'sam'" "accounts $acc"
 
 # Hugo (line 2): his lead is his by e-mail only
 keys g j j Enter
@@ -189,9 +176,9 @@ keys Enter
 check "the chat message is on the lead" line_has "sam (sales)" "Hugo asked for a demo"
 check "stored on the lead" test "$(psqlc -c "select count(*) from chat_messages where entity = 'leads' and entity_id = $lead")" = 1
 check "another internal user reads it" \
-    test "$(psql -X -At "$DB user=sofia" -c "select count(*) from chat_messages where entity = 'leads' and entity_id = $lead")" = 1
+    test "$(as sofia -c "select count(*) from chat_messages where entity = 'leads' and entity_id = $lead")" = 1
 check "a partner does not" \
-    test "$(psql -X -At "$DB user=paul" -c "select count(*) from chat_messages where entity = 'leads'")" = 0
+    test "$(as paul -c "select count(*) from chat_messages where entity = 'leads'")" = 0
 keys q q
 wait_for "People (2)" 5 || fail "back to the account"
 
@@ -209,18 +196,17 @@ check "q: the account" wait_for "People (2)" 5
 keys q
 check "q: the list" wait_gone "People (2)" 5
 check "no presence once back on the list" \
-    bash -c "for i in \$(seq 50); do [ -z \"\$(psql -X -At '$DB user=postgres' -c \"select 1 from presence where login = 'sam'\")\" ] && exit 0; sleep 0.1; done; exit 1"
+    wait_sql "select count(*) from presence where login = 'sam'" 0
 
 # a record someone deletes while it is shown says so
 keys Enter
 wait_for "People (2)" 5 || fail "the account again"
 keys j Enter
 wait_for "contact #$greta" 5 || fail "Greta again"
-as sam "select ccrm_delete('contacts', $greta)" # deletes go through ccrm_delete (schema/014)
+as sam -c "select ccrm_delete('contacts', $greta)" # deletes go through ccrm_delete (schema/014)
 check "a record deleted elsewhere says so, live" wait_for "this contact no longer exists" 5
 keys q q q
-for i in $(seq 100); do pane_dead && break; sleep 0.05; done
-check "q quits" pane_dead
+check "q quits" wait_exit
 st=$(pane_status)
 check "exit status 0 (got $st)" test "$st" = 0
 tui_stop

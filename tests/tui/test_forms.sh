@@ -16,7 +16,6 @@ psqlc -c "insert into opportunities (account_id, name, stage, amount, close_date
           values ($acc, 'Ofen-Deal Größenwahn', 'prospecting', 1000, '2026-12-01')"
 deal=$(psqlc -c "select id from opportunities where name = 'Ofen-Deal Größenwahn'")
 ncontacts() { psqlc -c "select count(*) from contacts"; }
-prompt() { keys :; keys -l "$1"; keys Enter; }
 
 tui_start 100 30 "$CCRM" -d "$PG_CONN user=juergen application_name=ccrm-forms"
 check "client is up" wait_for " online "
@@ -153,16 +152,10 @@ keys -l "4242,42"
 # hold the row so that the save waits in the server, then end the client's session
 psqlc -c "begin; select 1 from opportunities where id = $deal for update; select pg_sleep(3); commit" >/dev/null &
 locker=$!
-for i in $(seq 100); do
-    [ "$(psqlc -c "select count(*) from pg_stat_activity where query like '%pg_sleep(3)%' and state = 'active' and pid <> pg_backend_pid()")" = 1 ] && break
-    sleep 0.05
-done
+wait_sql "select count(*) from pg_stat_activity where query like '%pg_sleep(3)%' and state = 'active' and pid <> pg_backend_pid()" 1
 keys C-s
-for i in $(seq 100); do
-    [ "$(psqlc -c "select count(*) from pg_stat_activity where application_name = 'ccrm-forms' and wait_event_type = 'Lock'")" = 1 ] && break
-    sleep 0.05
-done
-check "the save waits for the row lock" test "$i" -lt 100
+check "the save waits for the row lock" \
+    wait_sql "select count(*) from pg_stat_activity where application_name = 'ccrm-forms' and wait_event_type = 'Lock'" 1
 psqlc -c "select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'ccrm-forms'" >/dev/null
 check "the form says the save failed" wait_for "not saved: lost the connection" 10
 check "the input is kept" wait_for "4242,42"

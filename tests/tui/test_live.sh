@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# The headline case of live collaboration (DESIGN §1): two real clients side by side. Support
+# The headline case of live collaboration (docs/design.md §1): two real clients side by side. Support
 # (sofia) logs a ticket for a person; marketing (marco), on the Leads view, sees it at once on
 # that person's lead: the lead's "latest from any department" column changes in place and is
 # highlighted, a toast names who did what, the Feed tab counts it. The lead and the ticket
-# share no contact_id: they belong to the same person by e-mail (DESIGN §5).
+# share no contact_id: they belong to the same person by e-mail (docs/design.md §5).
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_live.sh path/to/ccrm}
 
@@ -22,7 +22,7 @@ check "marketing starts on the Leads view" wait_for "Leads by updated"
 check "the lead is on screen" wait_for "$name"
 tmx new-session -d -s u -x 140 -y 30 -e LANG=C.UTF-8 -e TERM=tmux-256color -e ASAN_OPTIONS=detect_leaks=0 \
     "$(printf '%q ' "$CCRM" -d "$PG_CONN user=sofia")"
-for i in $(seq 100); do tmx capture-pane -t =u: -p | grep -q "(support)" && break; sleep 0.05; done
+wait_in u "(support)" 5
 check "support's client runs beside it" bash -c "tmux -L $TMUX_SOCK capture-pane -t u -p | grep -q '(support)'"
 
 t0=$(date +%s%N)
@@ -33,7 +33,7 @@ check "marketing's lead row shows the ticket, by sofia (support)" \
     wait_for "sofia (support) ticket #$ticket: Wants the" 5
 t1=$(date +%s%N)
 echo "# ticket visible on the lead $(((t1 - t0) / 1000000)) ms after ccrm --log started"
-for i in $(seq 100); do tmx capture-pane -t =u: -p | grep -q "Wants the Pro plan" && break; sleep 0.05; done
+wait_in u "Wants the Pro plan" 5
 check "support's own Tickets view lists the new ticket" bash -c "tmux -L $TMUX_SOCK capture-pane -t u -p | grep -q '#$ticket .*Wants the Pro plan'"
 check "a toast names who did what" wait_for "sofia (support): new tickets #$ticket Wants the Pro plan" 5
 check "the Feed tab counts the new event" wait_for "1 Feed (1)" 5

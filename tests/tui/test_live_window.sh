@@ -10,22 +10,14 @@ CCRM=${1:?usage: test_live_window.sh path/to/ccrm}
 
 pg_start_demo "$CCRM" 300
 trace=$TEST_TMP/trace
-nth() { psqlc -c "select left(name, 14) from accounts order by name, id offset $1 limit 1"; }
-first=$(nth 0)
+first=$(account_at 0)
 first_id=$(psqlc -c "select id from accounts order by name, id limit 1")
 
 tui_start 120 30 env CCRM_TRACE="$trace" "$CCRM" -d "$PG_CONN user=marco" --view accounts
 check "the Accounts list shows its first row" wait_for "$first"
 # wait_in_list TEXT: until TEXT shows above the status bar (the toast names changes too)
-wait_in_list() {
-    local i
-    for ((i = 0; i < 100; i++)); do
-        screen | head -n -2 | grep -qF -- "$1" && return 0
-        sleep 0.05
-    done
-    screen >&2
-    return 1
-}
+in_list() { screen | head -n -2 | grep -qF -- "$1"; }
+wait_in_list() { wait_until in_list "$1" || { screen >&2 && return 1; }; }
 # re-reads so far (each is traced before the screen showing its wake-up is painted: once the
 # toast of a change is on screen, its decision is made)
 decisions() { grep -c "^$1 " "$trace" 2>/dev/null; }

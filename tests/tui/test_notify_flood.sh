@@ -17,6 +17,7 @@ LOG=$PG_DIR/log
 # statements the backend PID has logged since log offset FROM
 statements() { tail -c +"$(($2 + 1))" "$LOG" | grep -c "^$1|LOG:  \(statement\|execute\)"; }
 pid_of() { psqlc -c "select pid from pg_stat_activity where usename = '$1' and application_name = 'ccrm' order by backend_start desc limit 1"; }
+has_pid() { [ -n "$(pid_of "$1")" ]; }
 flood() { # 200 notifications, each its own transaction, 25 ms apart, as the partner
     local args=() i
     for i in $(seq 200); do args+=(-c "notify ccrm" -c "select pg_sleep(0.025)"); done
@@ -36,7 +37,8 @@ for who in mia:Dashboard sofia:Tickets marco:Leads; do
     u=${who%%:*} view=${who##*:}
     tui_start 140 40 "$CCRM" -d "$PG_CONN user=$u"
     wait_for "$view" 10 || fail "$u's client starts on $view"
-    for i in $(seq 100); do pid=$(pid_of "$u"); [ -n "$pid" ] && break; sleep 0.05; done
+    wait_until has_pid "$u"
+    pid=$(pid_of "$u")
     settle "$pid" 0
     mark=$(stat -c %s "$LOG")
     flood
@@ -63,7 +65,8 @@ wait_for "Tickets" 10 || fail "sofia's client"
 keys Enter
 wait_for "ticket #" 5 || fail "a ticket's detail view"
 tid=$(screen | sed -n 's/.*ticket #\([0-9]*\).*/\1/p' | head -n 1)
-for i in $(seq 100); do pid=$(pid_of sofia); [ -n "$pid" ] && break; sleep 0.05; done
+wait_until has_pid sofia
+pid=$(pid_of sofia)
 settle "$pid" 0
 mark=$(stat -c %s "$LOG")
 flood

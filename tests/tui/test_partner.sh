@@ -35,7 +35,7 @@ keys /
 check "/ opens the search line" wait_for "search:"
 keys "$word"
 check "searching an unshared name empties the list" wait_gone "${shared[0]}"
-sleep 0.3
+check "the search has run: nothing matches" wait_for "no records match the search"
 check "... and shows no unshared account" bash -c "! (tmux -L $TMUX_SOCK capture-pane -t =t: -p | sed -n '3,28p' | grep -qF '$word ')"
 keys Escape
 check "Esc brings the shared accounts back" wait_for "${shared[0]}"
@@ -65,8 +65,7 @@ check "the pipeline counts only the deals the partner may see ($n_visible)" wait
 keys 1
 wait_for "Feed by newest"
 keys q
-for i in $(seq 100); do pane_dead && break; sleep 0.05; done
-check "q quits" pane_dead
+check "q quits" wait_exit
 tui_stop
 
 done_testing

@@ -38,7 +38,7 @@ check "sofia sees marco arrive, without a key press" wait_for "Also here now: Ma
 # two idle clients on one record must stay idle: presence is written once, not on every
 # reload (each write wakes the other client, whose reload would wake us again)
 a=$(psqlc -c "select xact_commit from pg_stat_database where datname = 'ccrm'")
-sleep 2
+sleep 2 # a duration measured, not a condition awaited
 b=$(psqlc -c "select xact_commit from pg_stat_database where datname = 'ccrm'")
 check "two idle clients on one account cause no traffic ($((b - a)) transactions in 2 s)" test $((b - a)) -lt 20
 

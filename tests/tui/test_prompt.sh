@@ -8,26 +8,14 @@ CCRM=${1:?usage: test_prompt.sh path/to/ccrm}
 pg_start_demo "$CCRM" 100
 ROWS=30
 bottom() { screen | sed -n "${ROWS}p"; }
-# wait_bottom REGEX: poll until the bottom line matches
+bottom_like() { bottom | grep -qE -- "$1"; }
+# wait_bottom REGEX: until the bottom line matches (10 s)
 wait_bottom() {
-    local i
-    for ((i = 0; i < 200; i++)); do
-        bottom | grep -qE -- "$1" && return 0
-        sleep 0.05
-    done
+    wait_until -t 10 bottom_like "$1" && return 0
     echo "--- bottom line while waiting for /$1/: '$(bottom)'" >&2
     return 1
 }
-# wait_exit: poll until the program in the pane has exited
-wait_exit() {
-    local i
-    for ((i = 0; i < 100; i++)); do
-        [ -s "$TEST_TMP/tui.exit" ] && return 0
-        sleep 0.05
-    done
-    return 1
-}
-export -f screen tmx bottom wait_bottom
+export -f screen tmx bottom
 export TMUX_SOCK ROWS TEST_TMP
 
 tui_start 120 $ROWS "$CCRM" -d "$PG_CONN" --view accounts
@@ -150,7 +138,7 @@ check "started from a shell" wait_for "3 Accounts"
 keys : "view feed" Enter
 check "a command ran" wait_for "Feed by newest"
 keys q
-for i in $(seq 100); do [ -s "$TEST_TMP/stty.after" ] && break; sleep 0.05; done
+wait_until test -s "$TEST_TMP/stty.after"
 check "terminal modes restored after using the prompt" cmp -s "$TEST_TMP/stty.before" "$TEST_TMP/stty.after"
 tui_stop
 done_testing

@@ -9,17 +9,6 @@ CCRM=${1:?usage: test_views.sh path/to/ccrm}
 
 pg_start_demo "$CCRM" 120
 DB="host=$PG_DIR dbname=ccrm"
-rows_like() { # PATTERN N: poll until exactly N screen lines match PATTERN (5 s)
-    local i
-    for ((i = 0; i < 100; i++)); do [ "$(screen | grep -c -- "$1")" = "$2" ] && return 0; sleep 0.05; done
-    screen >&2
-    return 1
-}
-wait_sql() { # SQL EXPECTED: poll until the query returns EXPECTED (5 s)
-    local i
-    for ((i = 0; i < 100; i++)); do [ "$(psqlc -c "$1")" = "$2" ] && return 0; sleep 0.05; done
-    return 1
-}
 # give marco a few contacts to own, one with a unique name
 psqlc -c "update contacts set owner = 'marco' where id in (select id from contacts order by id limit 3)" >/dev/null
 psqlc -c "update contacts set first_name = 'Þórunn', last_name = 'Testdóttir' where id = (select min(id) from contacts)" >/dev/null

@@ -182,14 +182,40 @@ test_complete_cursor(void **state)
     cmd_completion_fini(&c);
 }
 
+/* The action table (src/ui/commands.c): every action has help and something to run, keys and
+ * names are unique, and every command kind has exactly one action. */
+static void
+test_actions(void **state)
+{
+    const struct action *a, *b;
+    int k, n = 0;
+
+    (void)state;
+    for (a = cmd_actions; a->name != NULL || a->key != 0; a++, n++) {
+        if (a->help == NULL || a->help[0] == '\0')
+            fail_msg("action %s (key %c) has no help", a->name ? a->name : "", a->key);
+        assert_non_null(a->run);
+        assert_true(a->name == NULL || a->usage != NULL);
+        for (b = a + 1; b->name != NULL || b->key != 0; b++) {
+            assert_false(a->key != 0 && a->key == b->key);
+            assert_false(a->name != NULL && b->name != NULL && strcmp(a->name, b->name) == 0);
+        }
+    }
+    assert_true(n > 10);
+    for (k = CMD_OPEN; k <= CMD_EXPORT; k++) {
+        assert_non_null(cmd_action((enum cmd_kind)k));
+        assert_int_equal(cmd_action((enum cmd_kind)k)->kind, k);
+    }
+    assert_string_equal(cmd_name(CMD_HANDOFF), "handoff");
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_table),
-        cmocka_unit_test(test_parse_long_arg),
-        cmocka_unit_test(test_complete_table),
-        cmocka_unit_test(test_complete_cursor),
+        cmocka_unit_test(test_parse_table),    cmocka_unit_test(test_parse_long_arg),
+        cmocka_unit_test(test_complete_table), cmocka_unit_test(test_complete_cursor),
+        cmocka_unit_test(test_actions),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

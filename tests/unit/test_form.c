@@ -13,10 +13,10 @@
 
 #include "ccrm/form_model.h"
 
-static const struct field_spec *
+static const struct entity_field *
 field(const char *table, const char *column)
 {
-    const struct entity_spec *e = form_entity(table);
+    const struct entity *e = form_entity(table);
     int i;
 
     assert_non_null(e);
@@ -53,12 +53,12 @@ test_specs(void **state)
 
     (void)state;
     for (i = 0; names[i] != NULL; i++, n++) {
-        const struct entity_spec *e = form_entity(names[i]);
+        const struct entity *e = form_entity(names[i]);
 
         assert_non_null(e);
         assert_string_equal(e->table, names[i]);
         for (k = 0; k < e->nfields; k++) {
-            const struct field_spec *f = &e->fields[k];
+            const struct entity_field *f = &e->fields[k];
 
             /* column names go into SQL text: only lower-case identifiers */
             assert_int_equal(strspn(f->column, "abcdefghijklmnopqrstuvwxyz_"), strlen(f->column));
@@ -84,9 +84,9 @@ test_specs(void **state)
     expect("interactions", "direction", "out", "out");
     /* defaults of new records */
     assert_string_equal(field("opportunities", "stage")->def, "prospecting");
-    assert_true(field("opportunities", "stage")->dbdef);
+    assert_true(form_field_dbdef(field("opportunities", "stage")));
     assert_string_equal(field("opportunities", "currency")->def, "EUR");
-    assert_false(field("interactions", "kind")->dbdef); /* no default in the database */
+    assert_false(form_field_dbdef(field("interactions", "kind"))); /* no default in the database */
     /* references */
     assert_string_equal(field("contacts", "account_id")->ref, "accounts");
     assert_string_equal(field("tickets", "contact_id")->ref, "contacts");
@@ -97,8 +97,8 @@ test_specs(void **state)
 static void
 test_constraint_field(void **state)
 {
-    const struct entity_spec *c = form_entity("contacts");
-    const struct entity_spec *k = form_entity("campaigns");
+    const struct entity *c = form_entity("contacts");
+    const struct entity *k = form_entity("campaigns");
 
     (void)state;
     assert_int_equal(form_constraint_field(c, "contacts_email_check", NULL),
@@ -237,7 +237,7 @@ test_ints_emails_codes(void **state)
 static void
 test_one_of(void **state)
 {
-    const struct entity_spec *e = form_entity("contacts");
+    const struct entity *e = form_entity("contacts");
     const char *vals[16] = {NULL};
     char msg[200];
     int f;

@@ -1,0 +1,207 @@
+/* The entity registry: one description of every kind of record ccrm knows (src/model/entity.c).
+ * Per entity: its table, what people call one and several ("deal", "deals"), the fields of its
+ * form with their types, choices, defaults and references, what an import takes and an export
+ * writes, its list (columns, sort orders and their indexes, filters, search), its detail view
+ * (sections, related records, timeline), whether calls and e-mails are logged on it, and which
+ * record actions apply. Lists (src/db/list.c), forms (src/model/form.c, src/db/record.c),
+ * detail views (src/db/detail.c, src/ui/view_record.c), imports and exports
+ * (src/cli/validate.c), `:new`, completion (src/cmd/parse.c) and help all read it, so a new
+ * entity is one entry here plus a migration (docs/adding-an-entity.md).
+ *
+ * SQL fragments here are fixed text written by us: queries are built only from them, never
+ * from what a user typed (that always travels as a parameter). No libpq, no curses. */
+#ifndef CCRM_ENTITY_H
+#define CCRM_ENTITY_H
+
+#include <stddef.h>
+
+#include "ccrm/value.h"
+
+/* ---- fields: the form, the import and the export of an entity ---- */
+
+struct entity_field {
+    const char *column; /* the table column (only lower-case letters and _: it goes into SQL) */
+    const char *label;  /* in forms and detail views: "E-mail" */
+    enum field_type type;
+    int required;               /* a form needs a value; so does an import when sqldef is NULL */
+    const char *const *choices; /* FIELD_CHOICE: the values the CHECK allows, NULL-terminated */
+    const char *ref;            /* FIELD_REF: the table of the record it names ("users": a login) */
+    const char *def;            /* the value a new record starts with in a form, or NULL */
+    const char *sqldef;         /* the column's default in the database (SQL), or NULL */
+    long min, max;              /* FIELD_INT */
+    int maxlen;                 /* characters at most, 0: no limit */
+    const char *csv;            /* its import/export column when not `column` ("account") */
+    const char *synonyms; /* other header names an import takes: folded (a-z0-9), '|'-separated */
+};
+
+/* ---- the list view ---- */
+
+struct entity_column {
+    const char *name; /* its heading; for a hidden column how code asks for it ("version") */
+    const char *sql;  /* the expression over alias a and the list's joins, as text */
+    int hidden;       /* fetched for the code, not shown */
+    int min;          /* screen columns at least */
+    int weight;       /* its share of the room left over */
+    int priority;     /* 1 essential .. 9: narrow screens drop the highest numbers first */
+};
+
+struct entity_sort {
+    const char *name;    /* "name", "updated" (:sort, s, completion) */
+    const char *key;     /* the first sort expression over alias a */
+    const char *keytype; /* its SQL type, for the parameter casts */
+    const char *key2;    /* a second expression (text), or NULL; the id always comes last */
+    int desc;            /* newest or biggest first */
+    const char *blocks;  /* the order's search blocks (schema/013, 016), or NULL */
+    const char *index;   /* the index that walks it (for the reader; test_search_blocks) */
+};
+
+struct entity_filter {
+    const char *name;  /* "status" in `f status=open` */
+    const char *sql;   /* what the value is compared with: "a.status" */
+    const char *field; /* the field whose values it takes (checked and normalised), or NULL */
+    int mine;          /* `mine` sets it to one's own login */
+};
+
+struct entity_list {
+    const char *view;        /* its name in :view, --view and [ui] start_view: "accounts" */
+    const char *title;       /* its tab: "Accounts" */
+    const char *from;        /* FROM: the table as alias a, and the joins the columns need */
+    const char *base;        /* the bare table as alias a (walks that want only ids and keys) */
+    const char *search;      /* condition on $1 (a LIKE pattern, escaped) */
+    const char *search_help; /* what a search looks at: "name and domain" */
+    int windowed;            /* an order without blocks searches a window first (src/db/list.c) */
+    const struct entity_column *cols;
+    int ncols;
+    const struct entity_sort *sorts;
+    int nsorts;
+    const struct entity_filter *filters;
+    int nfilters;
+    int rows_are_records;     /* Enter opens the row's record; else the row names one (entity,
+                               * entity_id columns; the Feed: its account too) */
+    const char *const *shows; /* other tables whose changes its rows show (re-read for them) */
+    int always_reread;        /* every change can concern it (the Feed) */
+    const char *empty;        /* said when the list holds nothing and nothing filters it */
+};
+
+/* ---- the detail view ---- */
+
+/* A section of lines (columns named at, who, what, entity, id: src/db/detail.c reads them by
+ * name): a query run with parameters taken from the record's own row, under a heading
+ * "Name (n[+]suffix)", or with heading NULL as more lines under the heading before. */
+struct entity_section {
+    const char *heading;
+    const char *suffix;      /* after the count: ", newest first" */
+    int max;                 /* the LIMIT of the query: a count that reaches it gets a "+" */
+    const char *sql;         /* the lines */
+    const char *partner_sql; /* for partners, who may not read campaigns; NULL: sql */
+    const char *params[3];   /* the head's columns passed as $1..$3 (SQL NULL or "": NULL) */
+    int needs_param;         /* nothing when the first parameter is NULL */
+};
+
+/* A field of the detail: a label and the head's column that holds its text. */
+struct entity_detail_field {
+    const char *label;
+    const char *col;
+};
+
+/* A related record: "label: name" opening entity #id, from the head's columns. */
+struct entity_related {
+    const char *label;
+    const char *name_col;
+    const char *entity;
+    const char *id_col;
+};
+
+struct entity_detail {
+    /* the record's own row ($1: its id), with the columns named title, subtitle, version,
+     * account_id (the customer it belongs to, NULL for none) and those named below */
+    const char *head;
+    const struct entity_detail_field *fields;
+    int nfields;
+    const struct entity_related *related; /* after a heading "Related" */
+    int nrelated;
+    const struct entity_section *before; /* sections before comments and chat */
+    int nbefore;
+    const struct entity_section *timeline; /* after them: the timeline, or a campaign's members */
+};
+
+/* ---- references: how a record is found by typing and shown in a field ---- */
+
+struct entity_ref {
+    const char *from;   /* the table as alias r, and joins */
+    const char *key;    /* what a field stores, as text */
+    const char *label;  /* what the field shows */
+    const char *detail; /* more words in the list of matches */
+    const char *match;  /* condition on $1 (a LIKE pattern) and, with idparam, $2 (an id) */
+    int idparam;
+    const char *order;
+    const char *by_key; /* condition on $1, the key */
+};
+
+/* ---- record actions that apply (the action table is src/ui/commands.c) ---- */
+
+enum entity_action {
+    ENT_EDIT = 1 << 0,     /* e, :edit */
+    ENT_COMMENT = 1 << 1,  /* c, :comment */
+    ENT_ASSIGN = 1 << 2,   /* a, h, :assign, :handoff */
+    ENT_LOG = 1 << 3,      /* l: a call, an e-mail, ... logged on it (timeline_fk) */
+    ENT_CHAT = 1 << 4,     /* t */
+    ENT_HISTORY = 1 << 5,  /* H, :history */
+    ENT_CONVERT = 1 << 6,  /* C: a lead becomes account, contact and deal */
+    ENT_SIGNAL = 1 << 7,   /* S: a ticket's person is a sales lead */
+    ENT_MARK_READ = 1 << 8 /* opening an inbox row marks it read */
+};
+
+struct entity {
+    const char *table;    /* "opportunities" */
+    const char *singular; /* what people call one, in the UI and messages: "deal" */
+    const char *plural;   /* "deals" */
+    const char *help;     /* one line on what it is (help, docs; never empty) */
+
+    const struct entity_field *fields; /* the form's fields, in its order */
+    int nfields;
+    const char *const *one_of; /* at least one of these columns must be filled (a CHECK) */
+    const char *one_of_msg;
+
+    const char *const *exports; /* what --import takes and --export writes, in order (columns) */
+    const char *dup_key;        /* an import row with this column's value exists already */
+    const char *dup_word;       /* its name in messages: "e-mail" */
+
+    const struct entity_ref *ref;
+    const struct entity_list *list;
+    const struct entity_detail *detail;
+    const char *timeline_fk;      /* the interactions column that names one ("account_id") */
+    unsigned actions;             /* enum entity_action bits */
+    const char *const *new_words; /* :new words that create one (NULL: the singular) ... */
+    const char *new_field;        /* ... setting this field to the word ("kind"), or NULL */
+};
+
+/* Every entity, NULL-terminated, in tab order first (the list views). */
+extern const struct entity *const entity_registry[];
+
+/* The pipeline's stages: the choices of opportunities.stage; the first four are open. */
+extern const char *const deal_stages[];
+
+/* An entity by table name ("opportunities"), or NULL. */
+const struct entity *entity_find(const char *table);
+/* The entity a word names: its table, or what people call one or several of it ("deal",
+ * "deals", "opportunities"), or NULL. */
+const struct entity *entity_named(const char *word);
+/* The entity whose list view is named view ("deals"), or NULL. */
+const struct entity *entity_by_view(const char *view);
+/* A field by column, or NULL; its index, or -1. */
+const struct entity_field *entity_field(const struct entity *e, const char *column);
+int entity_field_index(const struct entity *e, const char *column);
+/* The rule a field's values follow in a form (a person is a login, other references an id)
+ * and in an import (references by name, domain or e-mail; times as given). */
+struct value_rule entity_form_rule(const struct entity_field *f);
+struct value_rule entity_import_rule(const struct entity_field *f);
+/* A column of a list by name: its index in a row, or -1. */
+int entity_list_col(const struct entity_list *l, const char *name);
+/* The sort order named name: its index, or -1. */
+int entity_sort_index(const struct entity_list *l, const char *name);
+/* "deal" for one, "deals" for any other count, by table ("opportunities"); an unknown table is
+ * a "record". */
+const char *entity_noun(const char *table, long n);
+
+#endif

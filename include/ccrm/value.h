@@ -1,0 +1,73 @@
+/* Values typed by people: one normaliser for dates, times, amounts, whole numbers, e-mail
+ * addresses, phone numbers, currencies and choices, used by forms, imports and the `:` prompt
+ * alike, so that all three accept the same inputs and say the same about the rest. Pure (no
+ * libpq, no curses, no allocation on the import path); unit-tested in tests/unit/test_value.c.
+ *
+ * Accepted everywhere:
+ *   dates      2026-12-31, 2026-1-5, 31.12.2026, 5.1.2026            -> 2026-12-31
+ *   times      a date, then " " or "T" and 9:05, 09:05, 9.05, 09:05:59, 09:05:59.123456, with
+ *              an offset Z, +01, +05:30 or +0530 -> "2026-12-31 09:05" (forms show minutes;
+ *              an import keeps seconds and offset as given)
+ *   amounts    1234.5, 1234,50, 12500,50, 12.500,50, 1,234.50, 1 234,5, 12'345.00 -> 1234.50
+ *              (the last of . and , before at most two digits is the decimal mark; a mark
+ *              that occurs more than once, or before three digits, groups thousands)
+ *   numbers    42, +7, 007 -> 7 (within the field's range)
+ *   e-mail     name@example.com (one @, a dot in the domain, no spaces)
+ *   phone      +49 40 123 45-67, (040) 123/456, 030.123 x12: digits with + ( ) - . / and
+ *              spaces, at least three digits -> runs of spaces made one
+ *   currency   eur -> EUR;  choices  Won -> won (case ignored) */
+#ifndef CCRM_VALUE_H
+#define CCRM_VALUE_H
+
+#include <stddef.h>
+
+enum field_type {
+    FIELD_TEXT,      /* one line */
+    FIELD_MULTILINE, /* a body: lines separated by '\n' (leading blanks kept) */
+    FIELD_CHOICE,    /* one of choices[] */
+    FIELD_DATE,      /* YYYY-MM-DD */
+    FIELD_DATETIME,  /* YYYY-MM-DD HH:MM in the session's time zone */
+    FIELD_AMOUNT,    /* money >= 0 with at most 2 decimals */
+    FIELD_INT,       /* a whole number between min and max */
+    FIELD_EMAIL,     /* name@domain.tld */
+    FIELD_PHONE,     /* a phone number */
+    FIELD_CURRENCY,  /* three letters, stored upper-case (EUR) */
+    FIELD_REF,       /* the id of a record (for a person: the login, checked as text) */
+};
+
+/* What a value must look like (the registry gives one per field: entity_form_rule and
+ * entity_import_rule in include/ccrm/entity.h). */
+struct value_rule {
+    enum field_type type;
+    const char *const *choices; /* FIELD_CHOICE: NULL-terminated */
+    long min, max;              /* FIELD_INT */
+    int maxlen;                 /* characters at most (0: any) */
+    int exact;                  /* FIELD_DATETIME: keep seconds, fraction and offset as given */
+};
+
+/* Why a value was refused, in the two places it is said: msg under a form field or on the
+ * prompt ("not an e-mail address (name@example.com)"), tail after `column "email"` in an
+ * import's report (": \"x@\" is not a valid e-mail address", " is required"). */
+struct value_err {
+    char msg[200];
+    char tail[300];
+};
+
+/* Trim what was typed: blanks at both ends, or for a multi-line body only at its end (a body
+ * of blank lines is empty). Returns the start and sets *len. */
+const char *value_trim(const char *s, size_t *len, int multiline);
+
+/* Normalise in[0..len) (trimmed, not empty) as a value of rule r into out (outcap bytes with
+ * the NUL; len + 8 always suffices). Returns the length written, or -1 with e filled. */
+long value_normalize(const struct value_rule *r, const char *in, size_t len, char *out,
+                     size_t outcap, struct value_err *e);
+
+/* The same for a NUL-terminated text, trimmed here, with the empty value and required fields
+ * handled: 0 with *out malloc'd ("" = empty), or -1 with e filled ("required"). */
+int value_normalize_str(const struct value_rule *r, int required, const char *in, char **out,
+                        struct value_err *e);
+
+/* Fill e for a required value left empty. */
+void value_required(struct value_err *e);
+
+#endif

@@ -1,0 +1,127 @@
+/* The libpq side of ccrm --export (include/ccrm/export.h): one REPEATABLE READ, read-only
+ * transaction around one COPY (SELECT ...) TO STDOUT, its columns the import's (foreign keys as
+ * the values an import matches them by: an account's domain or name, a contact's e-mail). */
+#include <inttypes.h>
+#include <stdlib.h>
+
+#include "ccrm/export.h"
+#include "ccrm/strbuf.h"
+#include "ccrm/util.h"
+#include "db_int.h"
+
+/* Undo COPY text-format escaping in place; returns the new length. */
+static size_t
+copy_unescape(char *s, size_t n)
+{
+    size_t i, o = 0;
+
+    for (i = 0; i < n; i++) {
+        if (s[i] != '\\' || i + 1 == n) {
+            s[o++] = s[i];
+            continue;
+        }
+        switch (s[++i]) {
+        case 'n':
+            s[o++] = '\n';
+            break;
+        case 't':
+            s[o++] = '\t';
+            break;
+        case 'r':
+            s[o++] = '\r';
+            break;
+        case 'b':
+            s[o++] = '\b';
+            break;
+        case 'f':
+            s[o++] = '\f';
+            break;
+        case 'v':
+            s[o++] = '\v';
+            break;
+        default:
+            s[o++] = s[i];
+            break;
+        }
+    }
+    return o;
+}
+
+/* The COPY statement of entity e */
+static void
+build_copy(struct strbuf *sql, const struct imp_entity *e, int jsonl)
+{
+    const char *sep = "";
+    int c;
+
+    strbuf_printf(sql, "COPY (SELECT %s FROM (SELECT ", jsonl ? "row_to_json(x)::text" : "x.*");
+    for (c = 0; c < e->ncols; c++) {
+        const struct imp_column *col = &e->cols[c];
+
+        if (col->type == IMP_ACCOUNT)
+            strbuf_printf(sql,
+                          "%s(SELECT coalesce(a.domain, a.name) FROM accounts a"
+                          " WHERE a.id = t.account_id) AS \"%s\"",
+                          sep, col->name);
+        else if (col->type == IMP_CONTACT)
+            strbuf_printf(sql,
+                          "%s(SELECT k.email FROM contacts k WHERE k.id = t.contact_id) AS \"%s\"",
+                          sep, col->name);
+        else
+            strbuf_printf(sql, "%st.\"%s\"", sep, col->target);
+        sep = ", ";
+    }
+    strbuf_printf(sql, " FROM %s t ORDER BY t.id) x) TO STDOUT%s", e->name,
+                  jsonl ? "" : " WITH (FORMAT csv, HEADER)");
+}
+
+int64_t
+db_export(struct db *db, const struct imp_entity *e, int jsonl,
+          int (*write)(void *arg, const char *buf, size_t n), void *arg, struct ccrm_err *err)
+{
+    struct strbuf sql = STRBUF_INIT;
+    int64_t rows = -1;
+    PGresult *res;
+    char *buf;
+    int n, failed = 0;
+
+    if (db_run(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "query failed", err) == -1)
+        return -1;
+    if (db_run(db,
+               "SET LOCAL statement_timeout = 0; SET LOCAL datestyle = 'ISO, YMD';"
+               " SET LOCAL extra_float_digits = 1",
+               "query failed", err) == -1)
+        goto out;
+    build_copy(&sql, e, jsonl);
+    res = PQexec(db->conn, strbuf_str(&sql));
+    if (PQresultStatus(res) != PGRES_COPY_OUT) {
+        err_set_pg(err, res, db->conn, "could not export");
+        PQclear(res);
+        goto out;
+    }
+    PQclear(res);
+    while ((n = PQgetCopyData(db->conn, &buf, 0)) > 0) {
+        size_t len = (size_t)n;
+
+        if (jsonl)
+            len = copy_unescape(buf, len);
+        if (!failed && write(arg, buf, len) != 0)
+            failed = 1;
+        PQfreemem(buf);
+    }
+    res = PQgetResult(db->conn);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        err_set_pg(err, res, db->conn, "could not export");
+    } else if (failed) {
+        err_set(err, "could not write the export");
+    } else {
+        rows = strtoll(PQcmdTuples(res), NULL, 10);
+    }
+    PQclear(res);
+    while ((res = PQgetResult(db->conn)) != NULL)
+        PQclear(res);
+out:
+    strbuf_fini(&sql);
+    db_rollback(db);
+    return rows;
+}

@@ -1,0 +1,413 @@
+/* The SQL of the list statements (src/db/list_sql.h), from the registry's fixed fragments: the
+ * list's FROM clause and bare table, its columns, the sort's key expressions and types, the
+ * filters' expressions. Nothing here comes from a user: every value is a parameter $n, and
+ * out->arg says which value each one is. See src/db/list.c for when each statement runs. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ccrm/util.h"
+#include "list_sql.h"
+
+static const struct entity_sort *
+sort_of(const struct list_shape *sh)
+{
+    return &sh->l->sorts[sh->sort];
+}
+
+/* Take the next parameter for value a; returns its number. */
+static int
+arg(struct list_sql *o, enum list_arg a)
+{
+    o->arg[o->nargs] = a;
+    return ++o->nargs;
+}
+
+/* "a.id, <columns>, (key)::text, (key2)::text": what every row query returns */
+static void
+add_select(struct strbuf *b, const struct list_shape *sh)
+{
+    const struct entity_sort *s = sort_of(sh);
+    int i;
+
+    strbuf_puts(b, "a.id");
+    for (i = 0; i < sh->l->ncols; i++)
+        strbuf_printf(b, ", %s", sh->l->cols[i].sql);
+    strbuf_printf(b, ", (%s)::text, (%s)::text", s->key, s->key2 ? s->key2 : "NULL");
+}
+
+/* "k1 ASC[, k2 ASC], id ASC" in the walking direction */
+static void
+add_order(struct strbuf *b, const struct entity_sort *s, int asc, const char *k1, const char *k2,
+          const char *id)
+{
+    const char *d = asc ? "ASC" : "DESC";
+
+    if (s->key2)
+        strbuf_printf(b, "%s %s, %s %s, %s %s", k1, d, k2, d, id, d);
+    else
+        strbuf_printf(b, "%s %s, %s %s", k1, d, id, d);
+}
+
+/* "(k1[, k2], id) op ($p::type[, $p+1::text], $p+2::bigint)" with the key values of kind
+ * first (LA_FROM, LA_START, LA_END: key, key2, id) */
+static void
+add_row_cond(struct strbuf *b, struct list_sql *o, const struct entity_sort *s, const char *op,
+             const char *k1, const char *k2, const char *id, enum list_arg first)
+{
+    int p1 = arg(o, first), p2 = s->key2 ? arg(o, first + 1) : 0, p3 = arg(o, first + 2);
+
+    if (s->key2)
+        strbuf_printf(b, "(%s, %s, %s) %s ($%d::%s, $%d::text, $%d::bigint)", k1, k2, id, op, p1,
+                      s->keytype, p2, p3);
+    else
+        strbuf_printf(b, "(%s, %s) %s ($%d::%s, $%d::bigint)", k1, id, op, p1, s->keytype, p3);
+}
+
+/* " AND expr = $p" for every filter that is set */
+static void
+add_filters(struct strbuf *b, struct list_sql *o, const struct list_shape *sh)
+{
+    int i;
+
+    for (i = 0; i < sh->l->nfilters && i < LIST_MAX_FILTERS; i++)
+        if (sh->filters & (1u << i))
+            strbuf_printf(b, " AND %s = $%d", sh->l->filters[i].sql,
+                          arg(o, (enum list_arg)(LA_FILTER0 + i)));
+}
+
+/* "after the row paged from" (TRUE from the start): the walk of a page and of a window */
+static void
+add_after(struct strbuf *b, struct list_sql *o, const struct list_shape *sh)
+{
+    const struct entity_sort *s = sort_of(sh);
+
+    if (sh->has & LS_FROM)
+        add_row_cond(b, o, s, sh->asc ? ">" : "<", s->key, s->key2, "a.id", LA_FROM);
+    else
+        strbuf_puts(b, "TRUE");
+}
+
+/* A stretch of blocks: "TRUE AND from its first key on AND after the row paged from". */
+static void
+add_stretch(struct strbuf *b, struct list_sql *o, const struct list_shape *sh)
+{
+    const struct entity_sort *s = sort_of(sh);
+
+    strbuf_puts(b, "TRUE");
+    if (sh->has & LS_START) {
+        strbuf_puts(b, " AND ");
+        add_row_cond(b, o, s, sh->asc ? ">=" : "<", s->key, s->key2, "a.id", LA_START);
+    }
+    if (sh->has & LS_FROM) {
+        strbuf_puts(b, " AND ");
+        add_row_cond(b, o, s, sh->asc ? ">" : "<", s->key, s->key2, "a.id", LA_FROM);
+    }
+}
+
+/* The stretch's far end, tested outside the window on its keys w.k1, w.k2, w.id: a btree scan
+ * stops at a row comparison only on its first column, and in an order of last change many
+ * rows can share it. */
+static void
+add_far(struct strbuf *b, struct list_sql *o, const struct list_shape *sh)
+{
+    strbuf_puts(b, "TRUE");
+    if (sh->has & LS_END) {
+        strbuf_puts(b, " AND ");
+        add_row_cond(b, o, sort_of(sh), sh->asc ? "<" : ">=", "w.k1", "w.k2", "w.id", LA_END);
+    }
+}
+
+static void
+build_page(const struct list_shape *sh, struct list_sql *o)
+{
+    const struct entity_sort *s = sort_of(sh);
+    struct strbuf *b = &o->sql;
+    struct strbuf filt = STRBUF_INIT, after = STRBUF_INIT;
+    int lim;
+
+    arg(o, LA_PATTERN);
+    add_filters(&filt, o, sh);
+    add_after(&after, o, sh);
+    lim = arg(o, LA_LIMIT);
+    /* the ids first, from the table alone: the walk can be an index-only scan of a covering
+     * index, and the joins of the shown columns run for the page's rows only, whatever the
+     * planner guesses about the keyset */
+    strbuf_puts(b, "SELECT ");
+    add_select(b, sh);
+    strbuf_printf(b,
+                  " FROM %s JOIN (SELECT a.id FROM %s WHERE ($1::text IS NULL OR %s) AND %s%s"
+                  " ORDER BY ",
+                  sh->l->from, sh->l->base, sh->l->search, strbuf_str(&after), strbuf_str(&filt));
+    add_order(b, s, sh->asc, s->key, s->key2, "a.id");
+    strbuf_printf(b, " LIMIT $%d) h ON h.id = a.id ORDER BY ", lim);
+    add_order(b, s, sh->asc, s->key, s->key2, "a.id");
+    strbuf_fini(&filt);
+    strbuf_fini(&after);
+}
+
+static void
+build_one(const struct list_shape *sh, struct list_sql *o)
+{
+    struct strbuf *b = &o->sql;
+
+    arg(o, LA_PATTERN);
+    arg(o, LA_ID);
+    strbuf_puts(b, "SELECT ");
+    add_select(b, sh);
+    strbuf_printf(b, " FROM %s WHERE a.id = $2 AND ($1::text IS NULL OR %s)", sh->l->from,
+                  sh->l->search);
+    add_filters(b, o, sh);
+}
+
+static void
+build_window_scan(const struct list_shape *sh, struct list_sql *o)
+{
+    const struct entity_sort *s = sort_of(sh);
+    struct strbuf *b = &o->sql;
+    struct strbuf after = STRBUF_INIT;
+    int lim;
+
+    arg(o, LA_PATTERN);
+    add_after(&after, o, sh);
+    lim = arg(o, LA_LIMIT);
+    /* a short pattern walks without a bound: the huge LIMIT keeps the planner from flattening
+     * the walk into a parallel sequential scan and sort of the whole table (490 ms vs 5 ms) */
+    strbuf_puts(b, "SELECT ");
+    add_select(b, sh);
+    strbuf_printf(b,
+                  " FROM %s JOIN (SELECT w.id FROM (SELECT a.id, a.search, %s AS k1, %s AS k2"
+                  " FROM %s WHERE %s ORDER BY ",
+                  sh->l->from, s->key, s->key2 ? s->key2 : "NULL", sh->l->from, strbuf_str(&after));
+    add_order(b, s, sh->asc, s->key, s->key2, "a.id");
+    strbuf_printf(b, " LIMIT %d) w WHERE w.search LIKE ccrm_fold($1) ORDER BY ",
+                  sh->has & LS_SHORT ? 2147483647 : sh->window);
+    add_order(b, s, sh->asc, "w.k1", "w.k2", "w.id");
+    strbuf_printf(b, " LIMIT $%d) h ON h.id = a.id ORDER BY ", lim);
+    add_order(b, s, sh->asc, s->key, s->key2, "a.id");
+    strbuf_fini(&after);
+}
+
+static void
+build_window_end(const struct list_shape *sh, struct list_sql *o)
+{
+    const struct entity_sort *s = sort_of(sh);
+    struct strbuf *b = &o->sql;
+    struct strbuf after = STRBUF_INIT;
+
+    add_after(&after, o, sh);
+    strbuf_printf(b, "SELECT (%s)::text, (%s)::text, a.id FROM %s WHERE %s ORDER BY ", s->key,
+                  s->key2 ? s->key2 : "NULL", sh->l->from, strbuf_str(&after));
+    add_order(b, s, sh->asc, s->key, s->key2, "a.id");
+    strbuf_printf(b, " OFFSET %d LIMIT 1", sh->window - 1);
+    strbuf_fini(&after);
+}
+
+static void
+build_window_rest(const struct list_shape *sh, struct list_sql *o)
+{
+    const struct entity_sort *s = sort_of(sh);
+    struct strbuf *b = &o->sql;
+    struct strbuf ks = STRBUF_INIT;
+    int lim;
+
+    arg(o, LA_PATTERN);
+    add_row_cond(&ks, o, s, sh->asc ? ">" : "<", "m.k1", "m.k2", "m.id", LA_FROM);
+    lim = arg(o, LA_LIMIT);
+    strbuf_printf(b,
+                  "WITH m AS MATERIALIZED (SELECT a.id, %s AS k1, %s AS k2 FROM %s"
+                  " WHERE a.search LIKE ccrm_fold($1)) SELECT ",
+                  s->key, s->key2 ? s->key2 : "NULL", sh->l->from);
+    add_select(b, sh);
+    strbuf_printf(b, " FROM %s JOIN (SELECT m.id FROM m WHERE %s ORDER BY ", sh->l->from,
+                  strbuf_str(&ks));
+    add_order(b, s, sh->asc, "m.k1", "m.k2", "m.id");
+    strbuf_printf(b, " LIMIT $%d) h ON h.id = a.id ORDER BY ", lim);
+    add_order(b, s, sh->asc, s->key, s->key2, "a.id");
+    strbuf_fini(&ks);
+}
+
+static void
+build_block_walk(const struct list_shape *sh, struct list_sql *o)
+{
+    const struct entity_sort *s = sort_of(sh);
+    struct strbuf *b = &o->sql;
+    struct strbuf cond = STRBUF_INIT, far = STRBUF_INIT;
+    int lim, wl;
+
+    arg(o, LA_PATTERN);
+    add_stretch(&cond, o, sh);
+    add_far(&far, o, sh);
+    lim = arg(o, LA_LIMIT);
+    wl = arg(o, LA_WINDOW);
+    strbuf_puts(b, "SELECT ");
+    add_select(b, sh);
+    strbuf_printf(b,
+                  " FROM %s JOIN (SELECT w.id FROM (SELECT a.id, a.search, %s AS k1, %s AS k2"
+                  " FROM %s WHERE %s ORDER BY ",
+                  sh->l->from, s->key, s->key2 ? s->key2 : "NULL", sh->l->base, strbuf_str(&cond));
+    add_order(b, s, sh->asc, s->key, s->key2, "a.id");
+    strbuf_printf(b, " LIMIT $%d) w WHERE w.search LIKE ccrm_fold($1) AND %s ORDER BY ", wl,
+                  strbuf_str(&far));
+    add_order(b, s, sh->asc, "w.k1", "w.k2", "w.id");
+    strbuf_printf(b, " LIMIT $%d) h ON h.id = a.id ORDER BY ", lim);
+    add_order(b, s, sh->asc, s->key, s->key2, "a.id");
+    strbuf_fini(&cond);
+    strbuf_fini(&far);
+}
+
+static void
+build_block_end(const struct list_shape *sh, struct list_sql *o)
+{
+    const struct entity_sort *s = sort_of(sh);
+    struct strbuf *b = &o->sql;
+    struct strbuf cond = STRBUF_INIT, far = STRBUF_INIT;
+    int wl;
+
+    arg(o, LA_PATTERN);
+    add_stretch(&cond, o, sh);
+    add_far(&far, o, sh);
+    wl = arg(o, LA_WINDOW);
+    /* an index-only walk without the filter: a third of the walk's cost */
+    strbuf_printf(b,
+                  "SELECT w.k1::text, w.k2::text, w.id::text FROM (SELECT %s AS k1, %s AS k2, a.id"
+                  " FROM %s WHERE $1::text IS NOT NULL AND %s ORDER BY ",
+                  s->key, s->key2 ? s->key2 : "NULL", sh->l->base, strbuf_str(&cond));
+    add_order(b, s, sh->asc, s->key, s->key2, "a.id");
+    strbuf_printf(b, " OFFSET $%d - 1 LIMIT 1) w WHERE %s", wl, strbuf_str(&far));
+    strbuf_fini(&cond);
+    strbuf_fini(&far);
+}
+
+static void
+build_block_rest(const struct list_shape *sh, struct list_sql *o)
+{
+    const struct entity_sort *s = sort_of(sh);
+    struct strbuf *b = &o->sql;
+    struct strbuf cond = STRBUF_INIT;
+    int lim;
+
+    arg(o, LA_PATTERN);
+    add_stretch(&cond, o, sh);
+    lim = arg(o, LA_LIMIT);
+    strbuf_puts(b, "SELECT ");
+    add_select(b, sh);
+    strbuf_printf(b,
+                  " FROM %s JOIN (SELECT a.id FROM (SELECT * FROM %s"
+                  " WHERE a.search LIKE ccrm_fold($1) OFFSET 0) a WHERE %s ORDER BY ",
+                  sh->l->from, sh->l->base, strbuf_str(&cond));
+    add_order(b, s, sh->asc, s->key, s->key2, "a.id");
+    strbuf_printf(b, " LIMIT $%d) h ON h.id = a.id ORDER BY ", lim);
+    add_order(b, s, sh->asc, s->key, s->key2, "a.id");
+    strbuf_fini(&cond);
+}
+
+void
+list_sql_build(const struct list_shape *sh, struct list_sql *out)
+{
+    strbuf_reset(&out->sql);
+    out->nargs = 0;
+    switch (sh->stmt) {
+    case LS_PAGE:
+        build_page(sh, out);
+        break;
+    case LS_ONE:
+        build_one(sh, out);
+        break;
+    case LS_WINDOW_SCAN:
+        build_window_scan(sh, out);
+        break;
+    case LS_WINDOW_END:
+        build_window_end(sh, out);
+        break;
+    case LS_WINDOW_REST:
+        build_window_rest(sh, out);
+        break;
+    case LS_BLOCK_WALK:
+        build_block_walk(sh, out);
+        break;
+    case LS_BLOCK_END:
+        build_block_end(sh, out);
+        break;
+    case LS_BLOCK_REST:
+        build_block_rest(sh, out);
+        break;
+    }
+}
+
+void
+list_sql_fini(struct list_sql *s)
+{
+    strbuf_fini(&s->sql);
+    s->nargs = 0;
+}
+
+int
+list_sql_params(const struct list_sql *s, const char *const values[LA_NARGS], const char **params)
+{
+    int i;
+
+    for (i = 0; i < s->nargs; i++)
+        params[i] = values[s->arg[i]];
+    return s->nargs;
+}
+
+/* ---- the window check of a live list (db_list_in_window, db_events_since_ui) ---- */
+
+/* "(k1[, k2], id) op ($p::type, ...)" with the values of row r appended to params */
+static void
+row_bound(struct strbuf *b, const struct entity_sort *s, const char *op, const struct row *r,
+          const char **params, int *np, char key[24])
+{
+    int p = *np + 1;
+
+    if (s->key2)
+        strbuf_printf(b, "(%s, %s, a.id) %s ($%d::%s, $%d::text, $%d::bigint)", s->key, s->key2, op,
+                      p, s->keytype, p + 1, p + 2);
+    else
+        strbuf_printf(b, "(%s, a.id) %s ($%d::%s, $%d::bigint)", s->key, op, p, s->keytype, p + 1);
+    params[(*np)++] = r->key;
+    if (s->key2)
+        params[(*np)++] = r->key2;
+    snprintf(key, 24, "%lld", (long long)r->id);
+    params[(*np)++] = key;
+}
+
+void
+list_sql_in_window(struct strbuf *out, const struct list_query *q, const char *ids_cond,
+                   const struct row *first, const struct row *last, const char **params, int *np,
+                   char keys[2][24])
+{
+    const struct entity_list *l = q->e->list;
+    const struct entity_sort *s = &l->sorts[q->sort];
+    int searching = q->search != NULL && q->search[0] != '\0';
+    struct strbuf filt = STRBUF_INIT, lo = STRBUF_INIT, hi = STRBUF_INIT;
+    int i;
+
+    for (i = 0; i < l->nfilters && i < LIST_MAX_FILTERS; i++)
+        if (q->filter[i] != NULL) {
+            strbuf_printf(&filt, " AND %s = $%d", l->filters[i].sql, *np + 1);
+            params[(*np)++] = q->filter[i];
+        }
+    /* inside means: not before the first row and not after the last one; an open end (no
+     * first row: the list starts here) has no bound */
+    if (first != NULL)
+        row_bound(&lo, s, s->desc ? ">" : "<", first, params, np, keys[0]);
+    else
+        strbuf_puts(&lo, "FALSE");
+    if (last != NULL)
+        row_bound(&hi, s, s->desc ? "<" : ">", last, params, np, keys[1]);
+    else
+        strbuf_puts(&hi, "FALSE");
+    /* without a search, $1 is only tested for NULL: a plan that does not depend on any value
+     * (PostgreSQL then keeps one generic plan instead of planning every wake-up) */
+    strbuf_reset(out);
+    strbuf_printf(out,
+                  "SELECT count(*) FROM %s WHERE %s AND $1::text IS %sNULL%s%s%s%s"
+                  " AND NOT (%s) AND NOT (%s)",
+                  l->from, ids_cond, searching ? "NOT " : "", searching ? " AND (" : "",
+                  searching ? l->search : "", searching ? ")" : "", strbuf_str(&filt),
+                  strbuf_str(&lo), strbuf_str(&hi));
+    strbuf_fini(&filt);
+    strbuf_fini(&lo);
+    strbuf_fini(&hi);
+}

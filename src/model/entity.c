@@ -1,0 +1,1264 @@
+/* The entity registry (include/ccrm/entity.h): every kind of record ccrm knows, described once.
+ * The choice lists match the CHECK constraints of the schema (schema/001_init.sql), the sort
+ * orders the indexes that walk them (schema/007, 013, 016), the defaults the columns' own.
+ *
+ * One name per concept: people say "deal", the table is `opportunities` (a name kept from the
+ * first schema); this registry (singular, plural, the list's view and title) is where the two
+ * meet, and nothing else in the code spells out the difference. */
+#include <string.h>
+
+#include "ccrm/entity.h"
+#include "entity_sql.h"
+
+#define N(a) ((int)(sizeof(a) / sizeof(a)[0]))
+#define INT_MAXV 2147483647L
+
+/* ---- choices (the CHECK constraints of schema/001_init.sql) ---- */
+
+static const char *const lead_status[] = {"new",         "contacted", "qualified",
+                                          "unqualified", "converted", NULL};
+const char *const deal_stages[] = {"prospecting", "qualification", "proposal", "negotiation",
+                                   "won",         "lost",          NULL};
+static const char *const ticket_status[] = {"new", "open", "pending", "solved", "closed", NULL};
+static const char *const ticket_priority[] = {"low", "normal", "high", "urgent", NULL};
+static const char *const ticket_channel[] = {"email", "phone", "chat", "web", "partner", NULL};
+static const char *const campaign_status[] = {"planned", "active", "paused", "completed", NULL};
+static const char *const interaction_kind[] = {"call", "email", "meeting", "chat",
+                                               "note", "task",  NULL};
+static const char *const interaction_direction[] = {"in", "out", NULL};
+
+/* ---- fields shared in shape (each entity still lists its own) ---- */
+
+#define OWNER                                                                                      \
+    {                                                                                              \
+        .column = "owner", .label = "Owner", .type = FIELD_REF, .ref = "users", .maxlen = 63,      \
+        .synonyms = "ownerlogin|assignedto|accountowner|leadowner|contactowner"                    \
+    }
+#define ACCOUNT_REF(req)                                                                           \
+    {                                                                                              \
+        .column = "account_id", .label = "Account", .type = FIELD_REF, .required = req,            \
+        .ref = "accounts", .maxlen = 200, .csv = "account",                                        \
+        .synonyms = "accountname|accountdomain|customer"                                           \
+    }
+#define CONTACT_REF(syn)                                                                           \
+    {                                                                                              \
+        .column = "contact_id", .label = "Contact", .type = FIELD_REF, .ref = "contacts",          \
+        .maxlen = 254, .csv = "contact", .synonyms = syn                                           \
+    }
+#define FIRST_NAME                                                                                 \
+    {                                                                                              \
+        .column = "first_name", .label = "First name", .type = FIELD_TEXT, .maxlen = 200,          \
+        .synonyms = "firstname|givenname|forename|vorname"                                         \
+    }
+#define LAST_NAME                                                                                  \
+    {                                                                                              \
+        .column = "last_name", .label = "Last name", .type = FIELD_TEXT, .maxlen = 200,            \
+        .synonyms = "lastname|surname|familyname|nachname"                                         \
+    }
+#define PERSON_EMAIL                                                                               \
+    {                                                                                              \
+        .column = "email", .label = "E-mail", .type = FIELD_EMAIL, .maxlen = 254,                  \
+        .synonyms = "emailaddress|mail|mailaddress"                                                \
+    }
+
+/* ---- accounts ---- */
+
+static const struct entity_field account_fields[] = {
+    {.column = "name",
+     .label = "Name",
+     .type = FIELD_TEXT,
+     .required = 1,
+     .maxlen = 200,
+     .synonyms = "accountname|companyname|company|organisation|organization|firma"},
+    {.column = "domain",
+     .label = "Domain",
+     .type = FIELD_TEXT,
+     .maxlen = 253,
+     .synonyms = "webdomain|emaildomain"},
+    {.column = "industry",
+     .label = "Industry",
+     .type = FIELD_TEXT,
+     .maxlen = 200,
+     .synonyms = "sector|branche"},
+    {.column = "phone",
+     .label = "Phone",
+     .type = FIELD_PHONE,
+     .maxlen = 50,
+     .synonyms = "telephone|phonenumber|tel|telefon"},
+    {.column = "website",
+     .label = "Website",
+     .type = FIELD_TEXT,
+     .maxlen = 500,
+     .synonyms = "web|url|homepage"},
+    {.column = "city",
+     .label = "City",
+     .type = FIELD_TEXT,
+     .maxlen = 200,
+     .synonyms = "town|ort|stadt"},
+    {.column = "country",
+     .label = "Country",
+     .type = FIELD_TEXT,
+     .maxlen = 200,
+     .synonyms = "land"},
+    {.column = "employees",
+     .label = "Employees",
+     .type = FIELD_INT,
+     .min = 0,
+     .max = INT_MAXV,
+     .synonyms = "numberofemployees|headcount|staff"},
+    {.column = "annual_revenue",
+     .label = "Revenue",
+     .type = FIELD_AMOUNT,
+     .synonyms = "revenue|annualrevenue|umsatz"},
+    OWNER,
+    {.column = "description",
+     .label = "About",
+     .type = FIELD_MULTILINE,
+     .maxlen = 100000,
+     .synonyms = "notes|about"},
+};
+
+static const char *const account_exports[] = {
+    "name", "domain",  "industry",  "owner",          "phone",       "website",
+    "city", "country", "employees", "annual_revenue", "description", NULL};
+
+static const struct entity_column account_cols[] = {
+    {.name = "Name", .sql = "a.name", .min = 16, .weight = 34, .priority = 1},
+    {.name = "Domain", .sql = "coalesce(a.domain, '')", .min = 12, .weight = 18, .priority = 3},
+    {.name = "Industry", .sql = "coalesce(a.industry, '')", .min = 10, .weight = 14, .priority = 4},
+    {.name = "Owner", .sql = "coalesce(a.owner, '')", .min = 8, .weight = 8, .priority = 2},
+    {.name = "City",
+     .sql = "concat_ws(', ', nullif(a.city, ''), nullif(a.country, ''))",
+     .min = 12,
+     .weight = 16,
+     .priority = 5},
+    {.name = "Updated",
+     .sql = "to_char(a.updated_at, 'YYYY-MM-DD HH24:MI')",
+     .min = 16,
+     .priority = 6},
+    {.name = "id", .sql = "a.id::text", .hidden = 1},
+};
+
+static const struct entity_sort account_sorts[] = {
+    {.name = "name",
+     .key = "a.name",
+     .keytype = "text",
+     .blocks = "accounts_name",
+     .index = "accounts_name_idx"},
+    {.name = "updated",
+     .key = "a.updated_at",
+     .keytype = "timestamptz",
+     .desc = 1,
+     .index = "accounts_updated_idx"},
+    {.name = "industry",
+     .key = "coalesce(a.industry, '')",
+     .keytype = "text",
+     .key2 = "a.name",
+     .index = "accounts_industry_name_idx"},
+};
+
+static const struct entity_filter account_filters[] = {
+    {.name = "owner", .sql = "a.owner", .mine = 1},
+    {.name = "industry", .sql = "a.industry"},
+};
+
+static const struct entity_list account_list = {
+    .view = "accounts",
+    .title = "Accounts",
+    .from = "accounts a",
+    .base = "accounts a",
+    .search = "a.search LIKE ccrm_fold($1)",
+    .search_help = "name and domain",
+    .windowed = 1,
+    .cols = account_cols,
+    .ncols = N(account_cols),
+    .sorts = account_sorts,
+    .nsorts = N(account_sorts),
+    .filters = account_filters,
+    .nfilters = N(account_filters),
+    .rows_are_records = 1,
+};
+
+static const struct entity_ref account_ref = {
+    .from = "accounts r",
+    .key = "r.id::text",
+    .label = "r.name",
+    .detail = "concat_ws(' · ', nullif(r.domain, ''), nullif(r.city, ''))",
+    /* the folded search column and its trigram index (schema/002_search.sql) */
+    .match = "(r.search LIKE ccrm_fold($1) OR r.id = $2::bigint)",
+    .idparam = 1,
+    .order = "r.name, r.id",
+    .by_key = "r.id = $1::bigint",
+};
+
+/* the fields, sections and timeline of an account's detail (its people, then everything every
+ * department did with the customer) */
+static const struct entity_detail_field account_detail_fields[] = {
+    {"Domain", "domain"},       {"Industry", "industry"}, {"Owner", "owner"},
+    {"Phone", "phone"},         {"Website", "website"},   {"Location", "location"},
+    {"Employees", "employees"}, {"Revenue", "revenue"},   {"Created", "created"},
+    {"Updated", "updated"},     {"About", "about"},
+};
+static const struct entity_section account_people = {
+    .heading = "People",
+    .suffix = "",
+    .max = DETAIL_PEOPLE_MAX,
+    .sql = ACCOUNT_PEOPLE_LINES,
+    .params = {"id"},
+};
+static const struct entity_section account_timeline = {
+    .heading = "Timeline",
+    .suffix = ", newest first",
+    .max = DETAIL_TIMELINE_MAX,
+    .sql = TL_BEGIN ACCOUNT_TL ACCOUNT_TL_CAMPAIGNS TL_END,
+    .partner_sql = TL_BEGIN ACCOUNT_TL TL_END,
+    .params = {"id"},
+};
+static const struct entity_detail account_detail = {
+    .head = ACCOUNT_HEAD,
+    .fields = account_detail_fields,
+    .nfields = N(account_detail_fields),
+    .before = &account_people,
+    .nbefore = 1,
+    .timeline = &account_timeline,
+};
+
+static const struct entity accounts = {
+    .table = "accounts",
+    .singular = "account",
+    .plural = "accounts",
+    .help = "a customer: a company, with its people, deals, tickets and leads",
+    .fields = account_fields,
+    .nfields = N(account_fields),
+    .exports = account_exports,
+    .dup_key = "domain",
+    .dup_word = "domain",
+    .ref = &account_ref,
+    .list = &account_list,
+    .detail = &account_detail,
+    .timeline_fk = "account_id",
+    .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_LOG | ENT_CHAT | ENT_HISTORY,
+};
+
+/* ---- contacts ---- */
+
+static const struct entity_field contact_fields[] = {
+    FIRST_NAME,
+    LAST_NAME,
+    PERSON_EMAIL,
+    {.column = "phone",
+     .label = "Phone",
+     .type = FIELD_PHONE,
+     .maxlen = 50,
+     .synonyms = "telephone|phonenumber|tel|mobile|telefon"},
+    {.column = "title",
+     .label = "Title",
+     .type = FIELD_TEXT,
+     .maxlen = 200,
+     .synonyms = "jobtitle|position|role"},
+    ACCOUNT_REF(0),
+    OWNER,
+};
+
+static const char *const contact_exports[] = {"account_id", "first_name", "last_name", "email",
+                                              "phone",      "title",      "owner",     NULL};
+static const char *const contact_identity[] = {"first_name", "last_name", "email", NULL};
+
+static const struct entity_column contact_cols[] = {
+    {.name = "Name",
+     .sql = "concat_ws(' ', a.first_name, a.last_name)",
+     .min = 16,
+     .weight = 24,
+     .priority = 1},
+    {.name = "E-mail", .sql = "coalesce(a.email, '')", .min = 14, .weight = 22, .priority = 2},
+    {.name = "Account", .sql = "coalesce(acc.name, '')", .min = 12, .weight = 18, .priority = 3},
+    {.name = "Title", .sql = "coalesce(a.title, '')", .min = 10, .weight = 12, .priority = 5},
+    {.name = "Owner", .sql = "coalesce(a.owner, '')", .min = 8, .weight = 4, .priority = 4},
+    {.name = "Updated",
+     .sql = "to_char(a.updated_at, 'YYYY-MM-DD HH24:MI')",
+     .min = 16,
+     .priority = 6},
+    {.name = "account_id", .sql = "coalesce(a.account_id::text, '')", .hidden = 1},
+};
+
+static const struct entity_sort contact_sorts[] = {
+    {.name = "name",
+     .key = "coalesce(a.last_name, '')",
+     .keytype = "text",
+     .key2 = "coalesce(a.first_name, '')",
+     .blocks = "contacts_name",
+     .index = "contacts_sortname_idx"},
+    {.name = "updated",
+     .key = "a.updated_at",
+     .keytype = "timestamptz",
+     .desc = 1,
+     .index = "contacts_updated_idx"},
+};
+
+static const struct entity_filter contact_filters[] = {
+    {.name = "owner", .sql = "a.owner", .mine = 1},
+};
+
+static const struct entity_list contact_list = {
+    .view = "contacts",
+    .title = "Contacts",
+    .from = "contacts a LEFT JOIN accounts acc ON acc.id = a.account_id",
+    .base = "contacts a",
+    .search = "a.search LIKE ccrm_fold($1)",
+    .search_help = "name and e-mail",
+    .cols = contact_cols,
+    .ncols = N(contact_cols),
+    .sorts = contact_sorts,
+    .nsorts = N(contact_sorts),
+    .filters = contact_filters,
+    .nfilters = N(contact_filters),
+    .rows_are_records = 1,
+};
+
+static const struct entity_ref contact_ref = {
+    .from = "contacts r LEFT JOIN accounts a ON a.id = r.account_id",
+    .key = "r.id::text",
+    .label = "coalesce(nullif(concat_ws(' ', r.first_name, r.last_name), ''), r.email,"
+             " '#' || r.id)",
+    .detail = "concat_ws(' · ', r.email, a.name)",
+    /* folded name and e-mail (schema/009_people_search.sql) */
+    .match = "(r.search LIKE ccrm_fold($1) OR r.id = $2::bigint)",
+    .idparam = 1,
+    .order = "r.last_name, r.first_name, r.id",
+    .by_key = "r.id = $1::bigint",
+};
+
+static const struct entity_detail_field contact_detail_fields[] = {
+    {"Title", "job_title"},      {"E-mail", "email"},    {"Phone", "phone"},     {"Owner", "owner"},
+    {"Account", "account_name"}, {"Created", "created"}, {"Updated", "updated"},
+};
+static const struct entity_related contact_related[] = {
+    {"account", "account_name", "accounts", "account_id"},
+};
+/* the leads that are this person: the contact's own, or failing that the same e-mail */
+static const struct entity_section contact_leads = {
+    .sql = PERSON_LEADS,
+    .params = {"id", "person_email"},
+};
+static const struct entity_section contact_timeline = {
+    .heading = "Timeline",
+    .suffix = ", newest first",
+    .max = DETAIL_TIMELINE_MAX,
+    .sql = CONTACT_LEADS TL_BEGIN CONTACT_TL CONTACT_TL_CAMPAIGNS TL_END,
+    .partner_sql = CONTACT_LEADS TL_BEGIN CONTACT_TL TL_END,
+    .params = {"id", "account_id", "person_email"},
+};
+static const struct entity_detail contact_detail = {
+    .head = CONTACT_HEAD,
+    .fields = contact_detail_fields,
+    .nfields = N(contact_detail_fields),
+    .related = contact_related,
+    .nrelated = N(contact_related),
+    .before = &contact_leads,
+    .nbefore = 1,
+    .timeline = &contact_timeline,
+};
+
+static const struct entity contacts = {
+    .table = "contacts",
+    .singular = "contact",
+    .plural = "contacts",
+    .help = "a person at a customer",
+    .fields = contact_fields,
+    .nfields = N(contact_fields),
+    .one_of = contact_identity,
+    .one_of_msg = "give a first name, a last name or an e-mail address",
+    .exports = contact_exports,
+    .dup_key = "email",
+    .dup_word = "e-mail",
+    .ref = &contact_ref,
+    .list = &contact_list,
+    .detail = &contact_detail,
+    .timeline_fk = "contact_id",
+    .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_LOG | ENT_CHAT | ENT_HISTORY,
+};
+
+/* ---- leads ---- */
+
+static const struct entity_field lead_fields[] = {
+    FIRST_NAME,
+    LAST_NAME,
+    PERSON_EMAIL,
+    {.column = "company",
+     .label = "Company",
+     .type = FIELD_TEXT,
+     .maxlen = 200,
+     .synonyms = "companyname|organisation|organization|firma"},
+    {.column = "phone",
+     .label = "Phone",
+     .type = FIELD_PHONE,
+     .maxlen = 50,
+     .synonyms = "telephone|phonenumber|tel|mobile|telefon"},
+    {.column = "source",
+     .label = "Source",
+     .type = FIELD_TEXT,
+     .maxlen = 200,
+     .synonyms = "leadsource|origin|quelle"},
+    {.column = "status",
+     .label = "Status",
+     .type = FIELD_CHOICE,
+     .required = 1,
+     .choices = lead_status,
+     .def = "new",
+     .sqldef = "'new'",
+     .synonyms = "leadstatus"},
+    {.column = "score",
+     .label = "Score",
+     .type = FIELD_INT,
+     .required = 1,
+     .def = "0",
+     .sqldef = "0",
+     .min = 0,
+     .max = 100,
+     .synonyms = "leadscore|rating"},
+    OWNER,
+    ACCOUNT_REF(0),
+    CONTACT_REF("contactemail"),
+};
+
+static const char *const lead_exports[] = {"first_name", "last_name",  "email",      "company",
+                                           "phone",      "source",     "status",     "score",
+                                           "owner",      "contact_id", "account_id", NULL};
+static const char *const lead_identity[] = {"first_name", "last_name", "email", "company", NULL};
+
+static const struct entity_column lead_cols[] = {
+    {.name = "Name",
+     .sql = "concat_ws(' ', a.first_name, a.last_name)",
+     .min = 16,
+     .weight = 18,
+     .priority = 1},
+    {.name = "Company", .sql = "coalesce(a.company, '')", .min = 12, .weight = 14, .priority = 3},
+    {.name = "Status", .sql = "a.status", .min = 10, .priority = 4},
+    {.name = "Score", .sql = "a.score::text", .min = 5, .priority = 5},
+    {.name = "Owner", .sql = "coalesce(a.owner, '')", .min = 8, .weight = 4, .priority = 6},
+    {.name = "Latest from any department",
+     .sql = "coalesce(to_char(act.at, 'MM-DD HH24:MI') || ' ' || act.who"
+            " || coalesce(' (' || au.department || ')', '') || ' ' || act.what, '')",
+     .min = 20,
+     .weight = 50,
+     .priority = 2},
+    {.name = "account_id", .sql = "coalesce(a.account_id::text, '')", .hidden = 1},
+};
+
+static const struct entity_sort lead_sorts[] = {
+    {.name = "updated",
+     .key = "a.updated_at",
+     .keytype = "timestamptz",
+     .desc = 1,
+     .blocks = "leads_updated",
+     .index = "leads_updated_idx"},
+    {.name = "score", .key = "a.score", .keytype = "int", .desc = 1, .index = "leads_score_idx"},
+};
+
+static const struct entity_filter lead_filters[] = {
+    {.name = "status", .sql = "a.status", .field = "status"},
+    {.name = "owner", .sql = "a.owner", .mine = 1},
+    {.name = "source", .sql = "a.source"},
+};
+
+static const char *const lead_shows[] = {"tickets", "interactions", "contacts", "users", NULL};
+
+static const struct entity_list lead_list = {
+    .view = "leads",
+    .title = "Leads",
+    .from = LEAD_FROM,
+    .base = "leads a",
+    .search = "a.search LIKE ccrm_fold($1)",
+    .search_help = "name, company and e-mail",
+    .cols = lead_cols,
+    .ncols = N(lead_cols),
+    .sorts = lead_sorts,
+    .nsorts = N(lead_sorts),
+    .filters = lead_filters,
+    .nfilters = N(lead_filters),
+    .rows_are_records = 1,
+    .shows = lead_shows,
+};
+
+static const struct entity_ref lead_ref = {
+    .from = "leads r",
+    .key = "r.id::text",
+    .label = "coalesce(nullif(concat_ws(' ', r.first_name, r.last_name), ''), r.company, r.email,"
+             " '#' || r.id)",
+    .detail = "concat_ws(' · ', r.email, r.company, r.status)",
+    .match = "(r.search LIKE ccrm_fold($1) OR r.id = $2::bigint)",
+    .idparam = 1,
+    .order = "r.last_name, r.first_name, r.id",
+    .by_key = "r.id = $1::bigint",
+};
+
+static const struct entity_detail_field lead_detail_fields[] = {
+    {"Company", "company"}, {"E-mail", "email"},    {"Phone", "phone"}, {"Source", "source"},
+    {"Status", "status"},   {"Score", "score"},     {"Owner", "owner"}, {"Account", "account_name"},
+    {"Created", "created"}, {"Updated", "updated"},
+};
+static const struct entity_related lead_related[] = {
+    {"account", "account_name", "accounts", "account_id"},
+    {"contact", "contact_name", "contacts", "contact_id"},
+};
+static const struct entity_section lead_timeline = {
+    .heading = "Timeline",
+    .suffix = ", newest first",
+    .max = DETAIL_TIMELINE_MAX,
+    .sql = TL_BEGIN LEAD_TL LEAD_TL_CAMPAIGNS TL_END,
+    .partner_sql = TL_BEGIN LEAD_TL TL_END,
+    .params = {"id", "contact_id", "account_id"},
+};
+static const struct entity_detail lead_detail = {
+    .head = LEAD_HEAD,
+    .fields = lead_detail_fields,
+    .nfields = N(lead_detail_fields),
+    .related = lead_related,
+    .nrelated = N(lead_related),
+    .timeline = &lead_timeline,
+};
+
+static const struct entity leads = {
+    .table = "leads",
+    .singular = "lead",
+    .plural = "leads",
+    .help = "someone who may buy: marketing's, until sales converts it",
+    .fields = lead_fields,
+    .nfields = N(lead_fields),
+    .one_of = lead_identity,
+    .one_of_msg = "give a name, an e-mail address or a company",
+    .exports = lead_exports,
+    .dup_key = "email",
+    .dup_word = "e-mail",
+    .ref = &lead_ref,
+    .list = &lead_list,
+    .detail = &lead_detail,
+    .timeline_fk = "lead_id",
+    .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_LOG | ENT_CHAT | ENT_HISTORY | ENT_CONVERT,
+};
+
+/* ---- deals (the table is opportunities) ---- */
+
+static const struct entity_field deal_fields[] = {
+    {.column = "name",
+     .label = "Name",
+     .type = FIELD_TEXT,
+     .required = 1,
+     .maxlen = 200,
+     .synonyms = "opportunityname|dealname|opportunity|deal"},
+    ACCOUNT_REF(1),
+    {.column = "stage",
+     .label = "Stage",
+     .type = FIELD_CHOICE,
+     .required = 1,
+     .choices = deal_stages,
+     .def = "prospecting",
+     .sqldef = "'prospecting'",
+     .synonyms = "dealstage"},
+    {.column = "amount", .label = "Amount", .type = FIELD_AMOUNT, .synonyms = "value|dealvalue"},
+    {.column = "currency",
+     .label = "Currency",
+     .type = FIELD_CURRENCY,
+     .required = 1,
+     .def = "EUR",
+     .sqldef = "'EUR'",
+     .maxlen = 3,
+     .synonyms = "waehrung"},
+    {.column = "close_date",
+     .label = "Close date",
+     .type = FIELD_DATE,
+     .synonyms = "closedate|expectedclose|closingdate"},
+    OWNER,
+};
+
+static const char *const deal_exports[] = {"account_id", "name",       "stage", "amount",
+                                           "currency",   "close_date", "owner", NULL};
+
+static const struct entity_column deal_cols[] = {
+    {.name = "Deal", .sql = "a.name", .min = 14, .weight = 30, .priority = 1},
+    {.name = "Amount",
+     .sql = "coalesce(to_char(a.amount, 'FM999G999G999G990D00') || ' ' || a.currency, '')",
+     .min = 14,
+     .weight = 6,
+     .priority = 2},
+    {.name = "Account", .sql = "coalesce(acc.name, '')", .min = 12, .weight = 20, .priority = 3},
+    {.name = "Close",
+     .sql = "coalesce(to_char(a.close_date, 'YYYY-MM-DD'), '')",
+     .min = 10,
+     .priority = 5},
+    {.name = "Owner", .sql = "coalesce(a.owner, '')", .min = 8, .weight = 6, .priority = 4},
+    {.name = "Stage", .sql = "a.stage", .min = 12, .priority = 6},
+    {.name = "account_id", .sql = "coalesce(a.account_id::text, '')", .hidden = 1},
+    {.name = "version", .sql = "a.version::text", .hidden = 1},
+};
+
+static const struct entity_sort deal_sorts[] = {
+    {.name = "amount",
+     .key = "coalesce(a.amount, 0)",
+     .keytype = "numeric",
+     .desc = 1,
+     .index = "opportunities_stage_amount_idx"},
+    {.name = "updated",
+     .key = "a.updated_at",
+     .keytype = "timestamptz",
+     .desc = 1,
+     .index = "opportunities_stage_updated_idx"},
+};
+
+static const struct entity_filter deal_filters[] = {
+    {.name = "stage", .sql = "a.stage", .field = "stage"},
+    {.name = "owner", .sql = "a.owner", .mine = 1},
+};
+
+static const struct entity_list deal_list = {
+    .view = "deals",
+    .title = "Deals",
+    .from = "opportunities a LEFT JOIN accounts acc ON acc.id = a.account_id",
+    .base = "opportunities a",
+    .search = "a.search LIKE ccrm_fold($1)",
+    .search_help = "deal names",
+    .cols = deal_cols,
+    .ncols = N(deal_cols),
+    .sorts = deal_sorts,
+    .nsorts = N(deal_sorts),
+    .filters = deal_filters,
+    .nfilters = N(deal_filters),
+    .rows_are_records = 1,
+};
+
+static const struct entity_ref deal_ref = {
+    .from = "opportunities r LEFT JOIN accounts a ON a.id = r.account_id",
+    .key = "r.id::text",
+    .label = "r.name",
+    .detail = "concat_ws(' · ', a.name, r.stage)",
+    .match = "(r.search LIKE ccrm_fold($1) OR r.id = $2::bigint)",
+    .idparam = 1,
+    .order = "r.name, r.id",
+    .by_key = "r.id = $1::bigint",
+};
+
+static const struct entity_detail_field deal_detail_fields[] = {
+    {"Account", "account_name"},  {"Stage", "stage"}, {"Amount", "amount"},
+    {"Close date", "close_date"}, {"Owner", "owner"}, {"Created", "created"},
+    {"Updated", "updated"},
+};
+static const struct entity_related deal_related[] = {
+    {"account", "account_name", "accounts", "account_id"},
+};
+static const struct entity_section deal_contacts = {
+    .sql = DEAL_CONTACT_LINES,
+    .params = {"id"},
+};
+static const struct entity_section deal_timeline = {
+    .heading = "Timeline",
+    .suffix = ", newest first",
+    .max = DETAIL_TIMELINE_MAX,
+    .sql = TL_BEGIN IX("i.opportunity_id = $1") TL_END,
+    .partner_sql = NULL,
+    .params = {"id"},
+};
+static const struct entity_detail deal_detail = {
+    .head = DEAL_HEAD,
+    .fields = deal_detail_fields,
+    .nfields = N(deal_detail_fields),
+    .related = deal_related,
+    .nrelated = N(deal_related),
+    .before = &deal_contacts,
+    .nbefore = 1,
+    .timeline = &deal_timeline,
+};
+
+static const struct entity deals = {
+    .table = "opportunities",
+    .singular = "deal",
+    .plural = "deals",
+    .help = "a sale in the making, moved through the pipeline's stages",
+    .fields = deal_fields,
+    .nfields = N(deal_fields),
+    .exports = deal_exports,
+    .ref = &deal_ref,
+    .list = &deal_list,
+    .detail = &deal_detail,
+    .timeline_fk = "opportunity_id",
+    .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_LOG | ENT_CHAT | ENT_HISTORY,
+};
+
+/* ---- tickets ---- */
+
+static const struct entity_field ticket_fields[] = {
+    {.column = "subject",
+     .label = "Subject",
+     .type = FIELD_TEXT,
+     .required = 1,
+     .maxlen = 500,
+     .synonyms = "title|summary|betreff"},
+    ACCOUNT_REF(0),
+    CONTACT_REF("contactemail|requester|requesteremail|email"),
+    {.column = "status",
+     .label = "Status",
+     .type = FIELD_CHOICE,
+     .required = 1,
+     .choices = ticket_status,
+     .def = "new",
+     .sqldef = "'new'",
+     .synonyms = "ticketstatus"},
+    {.column = "priority",
+     .label = "Priority",
+     .type = FIELD_CHOICE,
+     .required = 1,
+     .choices = ticket_priority,
+     .def = "normal",
+     .sqldef = "'normal'",
+     .synonyms = "prio"},
+    {.column = "channel",
+     .label = "Channel",
+     .type = FIELD_CHOICE,
+     .choices = ticket_channel,
+     .synonyms = "source"},
+    {.column = "assignee",
+     .label = "Assignee",
+     .type = FIELD_REF,
+     .ref = "users",
+     .maxlen = 63,
+     .synonyms = "assignedto|agent|owner"},
+    {.column = "product",
+     .label = "Product",
+     .type = FIELD_TEXT,
+     .maxlen = 200,
+     .synonyms = "productname"},
+    {.column = "body",
+     .label = "Description",
+     .type = FIELD_MULTILINE,
+     .maxlen = 100000,
+     .synonyms = "description|text|message"},
+};
+
+static const char *const ticket_exports[] = {"account_id", "contact_id", "subject", "body",
+                                             "status",     "priority",   "channel", "assignee",
+                                             "product",    NULL};
+
+static const struct entity_column ticket_cols[] = {
+    {.name = "#", .sql = "'#' || a.id", .min = 5, .priority = 1},
+    {.name = "Subject", .sql = "a.subject", .min = 20, .weight = 50, .priority = 1},
+    {.name = "Status", .sql = "a.status", .min = 8, .priority = 2},
+    {.name = "Priority", .sql = "a.priority", .min = 8, .priority = 3},
+    {.name = "Account", .sql = "coalesce(acc.name, '')", .min = 14, .weight = 20, .priority = 4},
+    {.name = "Assignee", .sql = "coalesce(a.assignee, '')", .min = 8, .weight = 6, .priority = 5},
+    {.name = "Updated", .sql = "to_char(a.updated_at, 'MM-DD HH24:MI')", .min = 11, .priority = 6},
+    {.name = "account_id", .sql = "coalesce(a.account_id::text, '')", .hidden = 1},
+};
+
+static const struct entity_sort ticket_sorts[] = {
+    {.name = "updated",
+     .key = "a.updated_at",
+     .keytype = "timestamptz",
+     .desc = 1,
+     .blocks = "tickets_updated",
+     .index = "tickets_updated_idx"},
+    {.name = "newest", .key = "a.id", .keytype = "bigint", .desc = 1, .index = "tickets_pkey"},
+};
+
+static const struct entity_filter ticket_filters[] = {
+    {.name = "status", .sql = "a.status", .field = "status"},
+    {.name = "priority", .sql = "a.priority", .field = "priority"},
+    {.name = "assignee", .sql = "a.assignee", .mine = 1},
+};
+
+static const struct entity_list ticket_list = {
+    .view = "tickets",
+    .title = "Tickets",
+    .from = "tickets a LEFT JOIN accounts acc ON acc.id = a.account_id",
+    .base = "tickets a",
+    /* a ticket also matches its account's name, through the accounts' index */
+    .search = "(a.search LIKE ccrm_fold($1) OR a.account_id IN (SELECT x.id FROM accounts x"
+              " WHERE x.search LIKE ccrm_fold($1)))",
+    .search_help = "subject and account",
+    .cols = ticket_cols,
+    .ncols = N(ticket_cols),
+    .sorts = ticket_sorts,
+    .nsorts = N(ticket_sorts),
+    .filters = ticket_filters,
+    .nfilters = N(ticket_filters),
+    .rows_are_records = 1,
+};
+
+static const struct entity_ref ticket_ref = {
+    .from = "tickets r LEFT JOIN accounts a ON a.id = r.account_id",
+    .key = "r.id::text",
+    .label = "'#' || r.id || ' ' || r.subject",
+    .detail = "concat_ws(' · ', a.name, r.status)",
+    .match = "(r.search LIKE ccrm_fold($1) OR r.id = $2::bigint)",
+    .idparam = 1,
+    .order = "r.id DESC",
+    .by_key = "r.id = $1::bigint",
+};
+
+static const struct entity_detail_field ticket_detail_fields[] = {
+    {"Status", "status"},        {"Priority", "priority"}, {"Channel", "channel"},
+    {"Assignee", "assignee"},    {"Product", "product"},   {"Account", "account_name"},
+    {"Contact", "contact_name"}, {"Created", "created"},   {"Updated", "updated"},
+    {"Message", "message"},
+};
+static const struct entity_related ticket_related[] = {
+    {"account", "account_name", "accounts", "account_id"},
+    {"contact", "contact_name", "contacts", "contact_id"},
+};
+/* the person's leads: a sales signal from support lands on one of these */
+static const struct entity_section ticket_leads = {
+    .sql = PERSON_LEADS,
+    .params = {"contact_id", "contact_email"},
+    .needs_param = 1,
+};
+static const struct entity_section ticket_timeline = {
+    .heading = "Timeline",
+    .suffix = ", newest first",
+    .max = DETAIL_TIMELINE_MAX,
+    .sql = TL_BEGIN IX("i.ticket_id = $1") TL_END,
+    .partner_sql = NULL,
+    .params = {"id"},
+};
+static const struct entity_detail ticket_detail = {
+    .head = TICKET_HEAD,
+    .fields = ticket_detail_fields,
+    .nfields = N(ticket_detail_fields),
+    .related = ticket_related,
+    .nrelated = N(ticket_related),
+    .before = &ticket_leads,
+    .nbefore = 1,
+    .timeline = &ticket_timeline,
+};
+
+static const struct entity tickets = {
+    .table = "tickets",
+    .singular = "ticket",
+    .plural = "tickets",
+    .help = "a customer's question or problem, support's work",
+    .fields = ticket_fields,
+    .nfields = N(ticket_fields),
+    .exports = ticket_exports,
+    .ref = &ticket_ref,
+    .list = &ticket_list,
+    .detail = &ticket_detail,
+    .timeline_fk = "ticket_id",
+    .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_LOG | ENT_CHAT | ENT_HISTORY | ENT_SIGNAL,
+};
+
+/* ---- campaigns ---- */
+
+static const struct entity_field campaign_fields[] = {
+    {.column = "name", .label = "Name", .type = FIELD_TEXT, .required = 1, .maxlen = 200},
+    {.column = "status",
+     .label = "Status",
+     .type = FIELD_CHOICE,
+     .required = 1,
+     .choices = campaign_status,
+     .def = "planned",
+     .sqldef = "'planned'"},
+    {.column = "starts_on", .label = "Starts on", .type = FIELD_DATE},
+    {.column = "ends_on", .label = "Ends on", .type = FIELD_DATE},
+    {.column = "budget", .label = "Budget", .type = FIELD_AMOUNT},
+    OWNER,
+};
+
+static const struct entity_column campaign_cols[] = {
+    {.name = "Campaign", .sql = "a.name", .min = 18, .weight = 40, .priority = 1},
+    {.name = "Status", .sql = "a.status", .min = 9, .priority = 2},
+    {.name = "Starts",
+     .sql = "coalesce(to_char(a.starts_on, 'YYYY-MM-DD'), '')",
+     .min = 10,
+     .priority = 3},
+    {.name = "Ends",
+     .sql = "coalesce(to_char(a.ends_on, 'YYYY-MM-DD'), '')",
+     .min = 10,
+     .priority = 4},
+    {.name = "Budget",
+     .sql = "coalesce(to_char(a.budget, 'FM999G999G999G990D00'), '')",
+     .min = 12,
+     .weight = 6,
+     .priority = 6},
+    {.name = "Owner", .sql = "coalesce(a.owner, '')", .min = 8, .weight = 6, .priority = 5},
+};
+
+static const struct entity_sort campaign_sorts[] = {
+    {.name = "name",
+     .key = "a.name",
+     .keytype = "text",
+     .blocks = "campaigns_name",
+     .index = "campaigns_name_idx"},
+    {.name = "updated",
+     .key = "a.updated_at",
+     .keytype = "timestamptz",
+     .desc = 1,
+     .index = "campaigns_updated_idx"},
+};
+
+static const struct entity_filter campaign_filters[] = {
+    {.name = "status", .sql = "a.status", .field = "status"},
+    {.name = "owner", .sql = "a.owner", .mine = 1},
+};
+
+static const struct entity_list campaign_list = {
+    .view = "campaigns",
+    .title = "Campaigns",
+    .from = "campaigns a",
+    .base = "campaigns a",
+    .search = "a.search LIKE ccrm_fold($1)",
+    .search_help = "campaign names",
+    .cols = campaign_cols,
+    .ncols = N(campaign_cols),
+    .sorts = campaign_sorts,
+    .nsorts = N(campaign_sorts),
+    .filters = campaign_filters,
+    .nfilters = N(campaign_filters),
+    .rows_are_records = 1,
+};
+
+static const struct entity_detail_field campaign_detail_fields[] = {
+    {"Status", "status"}, {"Starts", "starts"},   {"Ends", "ends"},       {"Budget", "budget"},
+    {"Owner", "owner"},   {"Members", "members"}, {"Created", "created"}, {"Updated", "updated"},
+};
+/* a campaign shows its members instead of a timeline */
+static const struct entity_section campaign_members = {
+    .heading = "Members",
+    .suffix = ", newest first",
+    .max = DETAIL_TIMELINE_MAX,
+    .sql = CAMPAIGN_MEMBER_LINES,
+    .params = {"id"},
+};
+static const struct entity_detail campaign_detail = {
+    .head = CAMPAIGN_HEAD,
+    .fields = campaign_detail_fields,
+    .nfields = N(campaign_detail_fields),
+    .timeline = &campaign_members,
+};
+
+static const struct entity campaigns = {
+    .table = "campaigns",
+    .singular = "campaign",
+    .plural = "campaigns",
+    .help = "marketing's campaign and the people it reached",
+    .fields = campaign_fields,
+    .nfields = N(campaign_fields),
+    .list = &campaign_list,
+    .detail = &campaign_detail,
+    .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_CHAT | ENT_HISTORY,
+};
+
+/* ---- interactions: calls, e-mails, meetings, notes and tasks on a timeline ---- */
+
+static const struct entity_field interaction_fields[] = {
+    {.column = "kind",
+     .label = "Kind",
+     .type = FIELD_CHOICE,
+     .required = 1,
+     .choices = interaction_kind,
+     .def = "note", /* the database has no default: an import must name it */
+     .synonyms = "type|activitytype"},
+    {.column = "subject",
+     .label = "Subject",
+     .type = FIELD_TEXT,
+     .maxlen = 500,
+     .synonyms = "title|summary|betreff"},
+    ACCOUNT_REF(0),
+    CONTACT_REF("contactemail|email"),
+    {.column = "lead_id", .label = "Lead", .type = FIELD_REF, .ref = "leads"},
+    {.column = "opportunity_id", .label = "Deal", .type = FIELD_REF, .ref = "opportunities"},
+    {.column = "ticket_id", .label = "Ticket", .type = FIELD_REF, .ref = "tickets"},
+    {.column = "channel",
+     .label = "Channel",
+     .type = FIELD_TEXT,
+     .maxlen = 50,
+     .synonyms = "medium"},
+    {.column = "direction",
+     .label = "Direction",
+     .type = FIELD_CHOICE,
+     .choices = interaction_direction},
+    {.column = "at",
+     .label = "When",
+     .type = FIELD_DATETIME,
+     .sqldef = "now()",
+     .synonyms = "date|time|when|datetime"},
+    {.column = "due_at", .label = "Due", .type = FIELD_DATETIME, .synonyms = "due|duedate"},
+    {.column = "done_at",
+     .label = "Done",
+     .type = FIELD_DATETIME,
+     .synonyms = "done|completed|completedat"},
+    {.column = "body",
+     .label = "Notes",
+     .type = FIELD_MULTILINE,
+     .maxlen = 100000,
+     .synonyms = "description|text|notes"},
+};
+
+static const char *const interaction_exports[] = {
+    "kind",   "channel", "direction",  "subject",    "body", "at",
+    "due_at", "done_at", "account_id", "contact_id", NULL};
+static const char *const interaction_new[] = {"call", "email", "meeting", "note", "task", NULL};
+
+static const struct entity interactions = {
+    .table = "interactions",
+    .singular = "interaction",
+    .plural = "interactions",
+    .help = "a call, e-mail, meeting, note or task on a customer's timeline",
+    .fields = interaction_fields,
+    .nfields = N(interaction_fields),
+    .exports = interaction_exports,
+    .new_words = interaction_new,
+    .new_field = "kind",
+};
+
+/* ---- the Feed and the Inbox: lists whose rows name records of other tables ---- */
+
+static const struct entity_column feed_cols[] = {
+    {.name = "Time", .sql = "to_char(a.at, 'MM-DD HH24:MI:SS')", .min = 14, .priority = 2},
+    {.name = "Who", .sql = "a.actor", .min = 8, .weight = 4, .priority = 1},
+    {.name = "Dept", .sql = "coalesce(a.department, '')", .min = 10, .priority = 4},
+    {.name = "Record",
+     .sql = "CASE WHEN a.entity_id IS NULL THEN a.entity ELSE a.entity || ' #' || a.entity_id END",
+     .min = 14,
+     .weight = 8,
+     .priority = 3},
+    {.name = "What",
+     .sql = "CASE a.op WHEN 'insert' THEN 'new: ' WHEN 'delete' THEN 'deleted: '"
+            " WHEN 'update' THEN 'changed ' || coalesce(array_to_string(a.changed, ', '),"
+            " '') || ': ' ELSE '' END || a.summary",
+     .min = 20,
+     .weight = 60,
+     .priority = 1},
+    {.name = "account_id", .sql = "coalesce(a.account_id::text, '')", .hidden = 1},
+    {.name = "entity", .sql = "a.entity", .hidden = 1},
+    {.name = "entity_id", .sql = "coalesce(a.entity_id::text, '')", .hidden = 1},
+};
+
+static const struct entity_sort feed_sorts[] = {
+    {.name = "newest",
+     .key = "a.id",
+     .keytype = "bigint",
+     .desc = 1,
+     .blocks = "events_newest",
+     .index = "events_id_search_idx"},
+};
+
+static const struct entity_filter feed_filters[] = {
+    {.name = "actor", .sql = "a.actor"},
+    {.name = "department", .sql = "a.department"},
+    {.name = "entity", .sql = "a.entity"},
+};
+
+static const struct entity_list feed_list = {
+    .view = "feed",
+    .title = "Feed",
+    .from = "events a",
+    .base = "events a",
+    .search = "a.search LIKE ccrm_fold($1)",
+    .search_help = "the event summaries",
+    .cols = feed_cols,
+    .ncols = N(feed_cols),
+    .sorts = feed_sorts,
+    .nsorts = N(feed_sorts),
+    .filters = feed_filters,
+    .nfilters = N(feed_filters),
+    .always_reread = 1,
+};
+
+static const struct entity events = {
+    .table = "events",
+    .singular = "event",
+    .plural = "events",
+    .help = "what everyone changed, newest first (the Feed)",
+    .list = &feed_list,
+};
+
+static const struct entity_column inbox_cols[] = {
+    {.name = "When", .sql = "to_char(a.created_at, 'MM-DD HH24:MI')", .min = 11, .priority = 2},
+    {.name = "Kind", .sql = "a.kind", .min = 10, .priority = 3},
+    {.name = "From",
+     .sql = "coalesce(fu.display_name || coalesce(' (' || fu.department || ')', ''),"
+            " a.from_login, '')",
+     .min = 14,
+     .weight = 10,
+     .priority = 1},
+    {.name = "Record", .sql = INBOX_RECORD, .min = 20, .weight = 30, .priority = 1},
+    {.name = "Note", .sql = "coalesce(a.note, '')", .min = 16, .weight = 40, .priority = 2},
+    {.name = "entity", .sql = "coalesce(a.entity, '')", .hidden = 1},
+    {.name = "entity_id", .sql = "coalesce(a.entity_id::text, '')", .hidden = 1},
+    {.name = "unread", .sql = "(a.read_at IS NULL)::text", .hidden = 1},
+};
+
+static const struct entity_sort inbox_sorts[] = {
+    {.name = "newest",
+     .key = "a.id",
+     .keytype = "bigint",
+     .desc = 1,
+     .blocks = "inbox_newest",
+     .index = "inbox_login_idx"},
+};
+
+static const struct entity_filter inbox_filters[] = {
+    {.name = "unread", .sql = "(a.read_at IS NULL)::text"},
+    {.name = "kind", .sql = "a.kind"},
+};
+
+static const char *const inbox_shows[] = {"users", NULL};
+
+static const struct entity_list inbox_list = {
+    .view = "inbox",
+    .title = "Inbox",
+    /* one's own inbox: the subquery keeps every statement on the (login, id) index */
+    .from = "(SELECT * FROM inbox i WHERE i.login = current_user) a"
+            " LEFT JOIN users fu ON fu.login = a.from_login",
+    .base = "(SELECT * FROM inbox i WHERE i.login = current_user) a",
+    .search = "a.search LIKE ccrm_fold($1)",
+    .search_help = "notes and senders",
+    .cols = inbox_cols,
+    .ncols = N(inbox_cols),
+    .sorts = inbox_sorts,
+    .nsorts = N(inbox_sorts),
+    .filters = inbox_filters,
+    .nfilters = N(inbox_filters),
+    .shows = inbox_shows,
+    .empty = "your inbox is empty: mentions, assignments and hand-offs to you land here",
+};
+
+static const struct entity inbox = {
+    .table = "inbox",
+    .singular = "inbox entry",
+    .plural = "inbox entries",
+    .help = "mentions, assignments and hand-offs to you",
+    .list = &inbox_list,
+    .actions = ENT_MARK_READ,
+};
+
+/* ---- people who use ccrm: named in owner and assignee fields ---- */
+
+static const struct entity_ref user_ref = {
+    .from = "users r",
+    .key = "r.login",
+    .label = "r.display_name || ' (' || r.login || ')'",
+    .detail = "r.department",
+    .match = "r.active AND (ccrm_fold(r.display_name) LIKE ccrm_fold($1) OR r.login ILIKE $1)",
+    .order = "r.display_name, r.login",
+    .by_key = "r.login = $1",
+};
+
+static const struct entity users = {
+    .table = "users",
+    .singular = "person",
+    .plural = "people",
+    .help = "someone who uses ccrm, by login",
+    .ref = &user_ref,
+};
+
+/* ---- the registry ---- */
+
+const struct entity *const entity_registry[] = {
+    /* the list views in tab order (the Deals tab is the pipeline: six deal lists) */
+    &events, &leads, &accounts, &contacts, &deals, &tickets, &campaigns, &inbox,
+    /* the rest */
+    &interactions, &users, NULL};
+
+const struct entity *
+entity_find(const char *table)
+{
+    int i;
+
+    for (i = 0; table != NULL && entity_registry[i] != NULL; i++)
+        if (strcmp(entity_registry[i]->table, table) == 0)
+            return entity_registry[i];
+    return NULL;
+}
+
+const struct entity *
+entity_named(const char *word)
+{
+    int i;
+
+    for (i = 0; word != NULL && entity_registry[i] != NULL; i++)
+        if (strcmp(entity_registry[i]->table, word) == 0 ||
+            strcmp(entity_registry[i]->singular, word) == 0 ||
+            strcmp(entity_registry[i]->plural, word) == 0)
+            return entity_registry[i];
+    return NULL;
+}
+
+const struct entity *
+entity_by_view(const char *view)
+{
+    int i;
+
+    for (i = 0; view != NULL && entity_registry[i] != NULL; i++)
+        if (entity_registry[i]->list != NULL && strcmp(entity_registry[i]->list->view, view) == 0)
+            return entity_registry[i];
+    return NULL;
+}
+
+int
+entity_field_index(const struct entity *e, const char *column)
+{
+    int i;
+
+    for (i = 0; e != NULL && column != NULL && i < e->nfields; i++)
+        if (strcmp(e->fields[i].column, column) == 0)
+            return i;
+    return -1;
+}
+
+const struct entity_field *
+entity_field(const struct entity *e, const char *column)
+{
+    int i = entity_field_index(e, column);
+
+    return i >= 0 ? &e->fields[i] : NULL;
+}
+
+struct value_rule
+entity_form_rule(const struct entity_field *f)
+{
+    struct value_rule r = {f->type, f->choices, f->min, f->max, f->maxlen, 0};
+
+    if (f->type == FIELD_REF && strcmp(f->ref, "users") == 0)
+        r.type = FIELD_TEXT; /* a person is named by the login */
+    return r;
+}
+
+struct value_rule
+entity_import_rule(const struct entity_field *f)
+{
+    struct value_rule r = {f->type, f->choices, f->min, f->max, f->maxlen, 1};
+
+    if (f->type == FIELD_REF) /* by name or domain, by e-mail, by login: looked up in SQL */
+        r.type = strcmp(f->ref, "contacts") == 0 ? FIELD_EMAIL : FIELD_TEXT;
+    return r;
+}
+
+int
+entity_list_col(const struct entity_list *l, const char *name)
+{
+    int i;
+
+    for (i = 0; l != NULL && i < l->ncols; i++)
+        if (strcmp(l->cols[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+int
+entity_sort_index(const struct entity_list *l, const char *name)
+{
+    int i;
+
+    for (i = 0; l != NULL && name != NULL && i < l->nsorts; i++)
+        if (strcmp(l->sorts[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+const char *
+entity_noun(const char *table, long n)
+{
+    const struct entity *e = entity_find(table);
+
+    if (e == NULL)
+        return n == 1 ? "record" : "records";
+    return n == 1 ? e->singular : e->plural;
+}

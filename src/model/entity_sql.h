@@ -1,0 +1,294 @@
+/* Private to the registry (src/model/entity.c): SQL fragments too long to write inline. Fixed
+ * text only: values are always parameters. */
+#ifndef CCRM_MODEL_ENTITY_SQL_H
+#define CCRM_MODEL_ENTITY_SQL_H
+
+/* A lead's person: its contact, or failing that the contact with the same e-mail (a lead is
+ * the same person as a contact when it names the contact or shares its address). The latest
+ * thing any department did with that person: an interaction on the lead or the contact, or a
+ * ticket from the contact. One indexed lookup per branch, per row. */
+#define LEAD_FROM                                                                                  \
+    "leads a"                                                                                      \
+    " LEFT JOIN LATERAL (SELECT coalesce(a.contact_id, (SELECT c.id FROM contacts c"               \
+    "     WHERE lower(c.email) = lower(a.email) LIMIT 1)) AS id) pc ON true"                       \
+    " LEFT JOIN LATERAL (SELECT x.at, x.who, x.what FROM ("                                        \
+    "   (SELECT i.at, i.created_by AS who, i.kind || ': ' || coalesce(i.subject, '') AS what"      \
+    "      FROM interactions i WHERE i.lead_id = a.id ORDER BY i.at DESC LIMIT 1)"                 \
+    "   UNION ALL"                                                                                 \
+    "   (SELECT i.at, i.created_by, i.kind || ': ' || coalesce(i.subject, '')"                     \
+    "      FROM interactions i WHERE i.contact_id = pc.id ORDER BY i.at DESC LIMIT 1)"             \
+    "   UNION ALL"                                                                                 \
+    "   (SELECT t.created_at, t.created_by, 'ticket #' || t.id || ': ' || t.subject"               \
+    "      FROM tickets t WHERE t.contact_id = pc.id ORDER BY t.created_at DESC LIMIT 1)"          \
+    "  ) x ORDER BY x.at DESC LIMIT 1) act ON true"                                                \
+    " LEFT JOIN users au ON au.login = act.who"
+
+/* An inbox row names its record: looked up by id in the record's table (through RLS, so a
+ * record one may no longer see shows by number only). */
+#define INBOX_RECORD                                                                               \
+    "coalesce(CASE a.entity"                                                                       \
+    " WHEN 'accounts' THEN (SELECT r.name FROM accounts r WHERE r.id = a.entity_id)"               \
+    " WHEN 'contacts' THEN (SELECT concat_ws(' ', r.first_name, r.last_name) FROM contacts r"      \
+    "   WHERE r.id = a.entity_id)"                                                                 \
+    " WHEN 'leads' THEN (SELECT concat_ws(' ', r.first_name, r.last_name) FROM leads r"            \
+    "   WHERE r.id = a.entity_id)"                                                                 \
+    " WHEN 'opportunities' THEN (SELECT r.name FROM opportunities r WHERE r.id = a.entity_id)"     \
+    " WHEN 'tickets' THEN (SELECT r.subject FROM tickets r WHERE r.id = a.entity_id)"              \
+    " WHEN 'campaigns' THEN (SELECT r.name FROM campaigns r WHERE r.id = a.entity_id)"             \
+    " END || ' ', '') || '(' || CASE a.entity WHEN 'opportunities' THEN 'deal'"                    \
+    " ELSE rtrim(a.entity, 's') END || ' #' || a.entity_id || ')'"
+
+/* ---- detail views: the timelines and related lines (src/db/detail.c runs them) ---- */
+
+#include "ccrm/detail.h"
+
+#define ENTITY_XSTR(x) #x
+#define ENTITY_STR(x) ENTITY_XSTR(x)
+#define RELATED_MAX 5   /* a person's leads, a deal's contacts */
+#define PERSON_SCAN 200 /* an account's campaign responses: those of 200 of its people */
+
+/* ---- SQL fragments (fixed text only: values are always parameters) ---- */
+
+#define LIMIT_TL " LIMIT " ENTITY_STR(DETAIL_TIMELINE_MAX)
+/* how a person or a lead is named on a line */
+#define NAME_C                                                                                     \
+    "coalesce(nullif(concat_ws(' ', c.first_name, c.last_name), ''), c.email, '#' || c.id)"
+#define NAME_L                                                                                     \
+    "coalesce(nullif(concat_ws(' ', l.first_name, l.last_name), ''), l.company, l.email,"          \
+    " '#' || l.id)"
+#define LEAD_STATUS "' [' || l.status || ', score ' || l.score || ']'"
+/* a count shown in a subtitle: never more than 1000 rows read */
+#define CAPPED(sub)                                                                                \
+    "(SELECT CASE WHEN count(*) >= 1000 THEN '1000+' ELSE count(*)::text END"                      \
+    " FROM (" sub " LIMIT 1000) s)"
+
+/* Every query of lines (a section, a timeline) names its columns at, who, what, entity and id
+ * (src/db/detail.c reads them by name). A timeline: branches of (at, who, what, entity, id),
+ * each newest first from an index and bounded, merged, then the person's department looked up. */
+#define TL_BEGIN                                                                                   \
+    "SELECT to_char(t.at, 'YYYY-MM-DD HH24:MI') AS at,"                                            \
+    " t.who || coalesce(' (' || u.department || ')', '') AS who, t.what, t.entity, t.id FROM ("
+#define TL_END ") t LEFT JOIN users u ON u.login = t.who ORDER BY t.at DESC, t.id DESC" LIMIT_TL
+#define UNION " UNION ALL "
+
+#define IX(cond)                                                                                   \
+    "(SELECT i.at, coalesce(i.created_by, '') AS who,"                                             \
+    " i.kind || ': ' || coalesce(i.subject, '') ||"                                                \
+    " CASE WHEN i.done_at IS NULL AND i.due_at IS NOT NULL"                                        \
+    "      THEN ' (due ' || to_char(i.due_at, 'YYYY-MM-DD') || ')' ELSE '' END AS what,"           \
+    " 'interactions'::text AS entity, i.id FROM interactions i WHERE " cond                        \
+    " ORDER BY i.at DESC, i.id DESC" LIMIT_TL ")"
+#define TICKETS(cond)                                                                              \
+    "(SELECT k.created_at AS at, k.created_by AS who,"                                             \
+    " 'ticket #' || k.id || ' ' || k.subject || ' [' || k.status || ', ' || k.priority || ']'"     \
+    " AS what, 'tickets'::text AS entity, k.id FROM tickets k WHERE " cond                         \
+    " ORDER BY k.created_at DESC, k.id DESC" LIMIT_TL ")"
+#define DEALS(cond)                                                                                \
+    "(SELECT o.created_at AS at, o.created_by AS who,"                                             \
+    " 'deal ' || o.name || ' [' || o.stage || '] '"                                                \
+    " || coalesce(to_char(o.amount, 'FM999G999G990') || ' ' || o.currency, '') AS what,"           \
+    " 'opportunities'::text AS entity, o.id FROM opportunities o WHERE " cond                      \
+    " ORDER BY o.created_at DESC, o.id DESC" LIMIT_TL ")"
+#define LEADS(cond)                                                                                \
+    "(SELECT l.created_at AS at, l.created_by AS who, 'lead ' || " NAME_L " || " LEAD_STATUS       \
+    " AS what, 'leads'::text AS entity, l.id FROM leads l WHERE " cond                             \
+    " ORDER BY l.created_at DESC, l.id DESC" LIMIT_TL ")"
+/* campaign responses: when the member's status last changed, and who recorded it */
+#define RESPONSES(from, cond, suffix)                                                              \
+    "(SELECT cm.updated_at AS at, cm.updated_by AS who,"                                           \
+    " 'campaign ' || cp.name || ': ' || cm.status" suffix " AS what,"                              \
+    " 'campaigns'::text AS entity, cp.id"                                                          \
+    " FROM " from " JOIN campaigns cp ON cp.id = cm.campaign_id WHERE " cond                       \
+    " ORDER BY cm.updated_at DESC, cm.id DESC" LIMIT_TL ")"
+
+/* An account ($1): its interactions (those on its tickets and deals too: the account is filled
+ * in on insert), tickets, deals, leads, and the campaign responses of its people. */
+#define ACCOUNT_TL                                                                                 \
+    IX("i.account_id = $1")                                                                        \
+    UNION TICKETS("k.account_id = $1") UNION DEALS("o.account_id = $1")                            \
+        UNION LEADS("l.account_id = $1")
+#define LIMIT_SCAN " LIMIT " ENTITY_STR(PERSON_SCAN)
+#define ACCOUNT_PEOPLE                                                                             \
+    "(SELECT c.id, " NAME_C " AS name FROM contacts c WHERE c.account_id = $1" LIMIT_SCAN ") p"
+#define ACCOUNT_LEADS                                                                              \
+    "(SELECT l.id, " NAME_L " AS name FROM leads l WHERE l.account_id = $1" LIMIT_SCAN ") p"
+/* per person an index probe (a lateral join: never a scan of all members), newest first */
+#define PEOPLE_RESPONSES(col)                                                                      \
+    RESPONSES("campaign_members cm", "cm." col " = p.id", " || ' — ' || p.name")                   \
+    " x ORDER BY x.at DESC, x.id DESC" LIMIT_TL ")"
+#define ACCOUNT_TL_CAMPAIGNS                                                                       \
+    UNION "(SELECT x.* FROM " ACCOUNT_PEOPLE ", LATERAL " PEOPLE_RESPONSES("contact_id") UNION     \
+        "(SELECT x.* FROM " ACCOUNT_LEADS ", LATERAL " PEOPLE_RESPONSES("lead_id")
+
+/* A contact ($1; $2 its account, $3 its e-mail): what was done with the person, under the
+ * contact and under the leads that are this person (docs/design.md §5: the lead's contact, or
+ * failing that the same e-mail), the person's tickets, the account's deals, campaign responses. */
+#define CONTACT_LEADS                                                                              \
+    "WITH pl AS MATERIALIZED ("                                                                    \
+    " (SELECT l.id FROM leads l WHERE l.contact_id = $1 ORDER BY l.id DESC LIMIT 20) UNION"        \
+    " (SELECT l.id FROM leads l WHERE l.contact_id IS NULL AND lower(l.email) = lower($3)"         \
+    "   ORDER BY l.id DESC LIMIT 20)) "
+#define IX_OF_PERSON_LEADS IX("i.lead_id = pl.id AND i.contact_id IS DISTINCT FROM $1")
+#define RESPONSES_OF_PERSON_LEADS RESPONSES("campaign_members cm", "cm.lead_id = pl.id", "")
+#define CONTACT_TL                                                                                 \
+    IX("i.contact_id = $1")                                                                        \
+    UNION "(SELECT x.* FROM pl, LATERAL " IX_OF_PERSON_LEADS                                       \
+          " x)" UNION TICKETS("k.contact_id = $1") UNION DEALS("o.account_id = $2")
+#define CONTACT_TL_CAMPAIGNS                                                                       \
+    UNION RESPONSES("campaign_members cm", "cm.contact_id = $1", "") UNION                         \
+        "(SELECT x.* FROM pl, LATERAL " RESPONSES_OF_PERSON_LEADS " x)"
+
+/* A lead ($1; $2 its person's contact, $3 its account): the same, seen from the lead. */
+#define LEAD_TL                                                                                    \
+    IX("i.lead_id = $1")                                                                           \
+    UNION IX("i.contact_id = $2 AND i.lead_id IS DISTINCT FROM $1")                                \
+        UNION TICKETS("k.contact_id = $2") UNION DEALS("o.account_id = $3")
+#define LEAD_TL_CAMPAIGNS                                                                          \
+    UNION RESPONSES("campaign_members cm", "cm.lead_id = $1", "")                                  \
+        UNION RESPONSES("campaign_members cm", "cm.contact_id = $2", "")
+
+/* The leads that are the person of contact $1 (e-mail $2): its own, or with its e-mail. */
+#define LIMIT_REL " LIMIT " ENTITY_STR(RELATED_MAX)
+#define PERSON_LEADS                                                                               \
+    "(SELECT '' AS at, '' AS who, 'lead: ' || " NAME_L " || " LEAD_STATUS " AS what,"              \
+    " 'leads' AS entity, l.id"                                                                     \
+    "   FROM leads l WHERE l.contact_id = $1 ORDER BY l.id DESC" LIMIT_REL ")" UNION               \
+    "(SELECT '', '', 'lead: ' || " NAME_L " || " LEAD_STATUS " || ' (same e-mail)',"               \
+    " 'leads', l.id FROM leads l WHERE l.contact_id IS NULL AND lower(l.email) = lower($2)"        \
+    " ORDER BY l.id DESC" LIMIT_REL ")"
+
+/* An account's contacts, open tickets and open deals (for the subtitle; $1, not the outer
+ * row's id, so that the planner sees which account and reads no more than the cap) */
+#define COUNT_CONTACTS CAPPED("SELECT 1 FROM contacts c WHERE c.account_id = $1")
+#define OPEN_TICKETS "t.account_id = $1 AND t.status NOT IN ('solved', 'closed')"
+#define COUNT_TICKETS CAPPED("SELECT 1 FROM tickets t WHERE " OPEN_TICKETS)
+#define OPEN_DEALS "o.account_id = $1 AND o.stage NOT IN ('won', 'lost')"
+#define COUNT_DEALS CAPPED("SELECT 1 FROM opportunities o WHERE " OPEN_DEALS)
+#define ACCOUNT_COUNTS COUNT_CONTACTS ", " COUNT_TICKETS ", " COUNT_DEALS
+#define CAMPAIGN_COUNT CAPPED("SELECT 1 FROM campaign_members m WHERE m.campaign_id = $1")
+
+/* ---- the heads of detail views: a record's own row, columns named for the registry ---- */
+
+#define STAMPS(x)                                                                                  \
+    " to_char(" x ".created_at, 'YYYY-MM-DD HH24:MI') || ' by ' || " x ".created_by AS created,"   \
+    " to_char(" x ".updated_at, 'YYYY-MM-DD HH24:MI') || ' by ' || " x ".updated_by AS updated,"   \
+    " " x ".version, " x ".id"
+#define MONEY(x) "to_char(" x ", 'FM999G999G999G990D00')"
+#define DAY(x) "coalesce(to_char(" x ", 'YYYY-MM-DD'), '')"
+
+#define ACCOUNT_HEAD                                                                               \
+    "SELECT a.name AS title,"                                                                      \
+    " 'account #' || a.id || ' · ' || " COUNT_CONTACTS " || ' contacts · ' || " COUNT_TICKETS      \
+    " || ' open tickets · ' || " COUNT_DEALS " || ' open deals' AS subtitle,"                      \
+    " coalesce(a.domain, '') AS domain, coalesce(a.industry, '') AS industry,"                     \
+    " coalesce(a.owner, '') AS owner, coalesce(a.phone, '') AS phone,"                             \
+    " coalesce(a.website, '') AS website,"                                                         \
+    " concat_ws(', ', nullif(a.city, ''), nullif(a.country, '')) AS location,"                     \
+    " coalesce(a.employees::text, '') AS employees,"                                               \
+    " coalesce(" MONEY("a.annual_revenue") ", '') AS revenue,"                                     \
+                                           " coalesce(a.description, '') AS about," STAMPS(        \
+                                               "a") ", a.id AS account_id"                         \
+                                                    " FROM accounts a WHERE a.id = $1"
+#define ACCOUNT_PEOPLE_LINES                                                                       \
+    "SELECT '' AS at, '' AS who, " NAME_C " || '  ' || concat_ws(' · ',"                          \
+    " nullif(c.title, ''), nullif(c.email, ''), nullif(c.phone, '')) AS what,"                     \
+    " 'contacts' AS entity, c.id FROM contacts c WHERE c.account_id = $1"                          \
+    " ORDER BY c.last_name, c.first_name, c.id LIMIT " ENTITY_STR(DETAIL_PEOPLE_MAX)
+
+#define CONTACT_HEAD                                                                               \
+    "SELECT " NAME_C " AS title,"                                                                  \
+    " 'contact #' || c.id || CASE"                                                                 \
+    "   WHEN coalesce(c.title, '') <> '' AND coalesce(a.name, '') <> ''"                           \
+    "   THEN ' · ' || c.title || ' at ' || a.name"                                                \
+    "   WHEN coalesce(c.title, '') <> '' THEN ' · ' || c.title"                                   \
+    "   WHEN coalesce(a.name, '') <> '' THEN ' · ' || a.name ELSE '' END AS subtitle,"            \
+    " coalesce(c.title, '') AS job_title, coalesce(c.email, '') AS email,"                         \
+    " coalesce(c.phone, '') AS phone, coalesce(c.owner, '') AS owner,"                             \
+    " coalesce(a.name, '') AS account_name," STAMPS(                                               \
+        "c") ", c.account_id, c.email AS person_email"                                             \
+             " FROM contacts c LEFT JOIN accounts a ON a.id = c.account_id WHERE c.id = $1"
+
+/* a lead's person: its contact, or failing that the contact with its e-mail */
+#define LEAD_HEAD                                                                                  \
+    "SELECT " NAME_L " AS title,"                                                                  \
+    " 'lead #' || l.id || ' · ' || l.status || ' · score ' || l.score"                           \
+    " || coalesce(' · ' || nullif(l.company, ''), '') AS subtitle,"                               \
+    " coalesce(l.company, '') AS company, coalesce(l.email, '') AS email,"                         \
+    " coalesce(l.phone, '') AS phone,"                                                             \
+    " coalesce(l.source, '') AS source, l.status, l.score::text AS score,"                         \
+    " coalesce(l.owner, '') AS owner," STAMPS(                                                     \
+        "l") ", c.id AS contact_id,"                                                               \
+             " coalesce(" NAME_C " || coalesce(' <' || c.email || '>', ''), '')"                   \
+             " || CASE WHEN l.contact_id IS NULL THEN ' (same e-mail)' ELSE '' END AS "            \
+             "contact_name,"                                                                       \
+             " a.id AS account_id, coalesce(a.name, '') AS account_name"                           \
+             " FROM leads l"                                                                       \
+             " LEFT JOIN contacts c ON c.id = coalesce(l.contact_id,"                              \
+             "   (SELECT c2.id FROM contacts c2 WHERE lower(c2.email) = lower(l.email) LIMIT 1))"  \
+             " LEFT JOIN accounts a ON a.id = coalesce(l.account_id, c.account_id)"                \
+             " WHERE l.id = $1"
+
+#define DEAL_HEAD                                                                                  \
+    "SELECT o.name AS title, 'deal #' || o.id || ' · ' || o.stage"                                \
+    " || coalesce(' · ' || " MONEY(                                                                \
+        "o.amount") " || ' ' || o.currency, '') AS subtitle,"                                      \
+                    " o.stage, coalesce(" MONEY(                                                   \
+                        "o.amount") " || ' ' || o.currency, '') AS amount,"                        \
+                                    " " DAY(                                                       \
+                                        "o.close_date") " AS close_date, coalesce(o.owner, '') "   \
+                                                        "AS owner,"                                \
+                                                        " coalesce(a.name, '') AS "                \
+                                                        "account_name," STAMPS(                    \
+                                                            "o") ", o.account_id"                  \
+                                                                 " FROM opportunities o LEFT "     \
+                                                                 "JOIN accounts a ON a.id = "      \
+                                                                 "o.account_id WHERE o.id = $1"
+/* a deal has no contact column: the people its calls and meetings were with */
+#define DEAL_CONTACT_LINES                                                                         \
+    "SELECT '' AS at, '' AS who,"                                                                  \
+    " 'contact: ' || " NAME_C " || coalesce(' <' || c.email || '>', '') AS what,"                  \
+    " 'contacts' AS entity, c.id FROM contacts c WHERE c.id IN (SELECT i.contact_id FROM"          \
+    "   (SELECT i.contact_id FROM interactions i"                                                  \
+    "     WHERE i.opportunity_id = $1 AND i.contact_id IS NOT NULL"                                \
+    "     ORDER BY i.at DESC, i.id DESC LIMIT 50) i)"                                              \
+    " ORDER BY c.last_name, c.first_name, c.id LIMIT " ENTITY_STR(RELATED_MAX)
+
+#define TICKET_HEAD                                                                                 \
+    "SELECT '#' || k.id || ' ' || k.subject AS title,"                                              \
+    " 'ticket #' || k.id || ' · ' || k.status || ' · ' || k.priority || ' priority' AS subtitle," \
+    " k.status, k.priority, coalesce(k.channel, '') AS channel,"                                    \
+    " coalesce(k.assignee, '') AS assignee, coalesce(k.product, '') AS product,"                    \
+    " coalesce(a.name, '') AS account_name,"                                                        \
+    " coalesce(" NAME_C " || coalesce(' <' || c.email || '>', ''), '') AS contact_name,"            \
+    " coalesce(left(regexp_replace(k.body, '\\s+', ' ', 'g'), 400), '') AS message," STAMPS(        \
+        "k") ", k.account_id, k.contact_id, c.email AS contact_email"                               \
+             " FROM tickets k LEFT JOIN accounts a ON a.id = k.account_id"                          \
+             " LEFT JOIN contacts c ON c.id = k.contact_id WHERE k.id = $1"
+
+#define CAMPAIGN_HEAD                                                                              \
+    "SELECT p.name AS title,"                                                                      \
+    " 'campaign #' || p.id || ' · ' || p.status || ' · ' || m.n || ' members' AS subtitle,"      \
+    " p.status, " DAY("p.starts_on") " AS starts, " DAY(                                           \
+        "p.ends_on") " AS ends,"                                                                   \
+                     " coalesce(" MONEY(                                                           \
+                         "p.budget") ", '') AS budget, coalesce(p.owner, '') AS owner,"            \
+                                     " m.n AS members," STAMPS(                                    \
+                                         "p") ", NULL::bigint AS account_id"                       \
+                                              " FROM campaigns p, LATERAL (SELECT " CAMPAIGN_COUNT \
+                                              " AS n) m WHERE p.id = $1"
+#define CAMPAIGN_MEMBER_LINES                                                                      \
+    "SELECT to_char(m.updated_at, 'YYYY-MM-DD HH24:MI') AS at,"                                    \
+    " m.updated_by || coalesce(' (' || u.department || ')', '') AS who,"                           \
+    " CASE WHEN m.lead_id IS NOT NULL"                                                             \
+    "      THEN 'lead ' || coalesce(" NAME_L ", '#' || m.lead_id)"                                 \
+    "      ELSE 'contact ' || coalesce(" NAME_C ", '#' || m.contact_id) END"                       \
+    " || ': ' || m.status AS what,"                                                                \
+    " CASE WHEN m.lead_id IS NOT NULL THEN 'leads' ELSE 'contacts' END AS entity,"                 \
+    " coalesce(m.lead_id, m.contact_id) AS id"                                                     \
+    " FROM (SELECT * FROM campaign_members cm WHERE cm.campaign_id = $1"                           \
+    "        ORDER BY cm.updated_at DESC, cm.id DESC" LIMIT_TL ") m"                               \
+    " LEFT JOIN leads l ON l.id = m.lead_id LEFT JOIN contacts c ON c.id = m.contact_id"           \
+    " LEFT JOIN users u ON u.login = m.updated_by"                                                 \
+    " ORDER BY m.updated_at DESC, m.id DESC"
+
+#endif

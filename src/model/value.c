@@ -1,0 +1,619 @@
+/* The one normaliser of typed values (include/ccrm/value.h): forms, imports and the prompt
+ * call it, so what one accepts the others accept, and a refusal says the same thing. Every
+ * message is written here, once for a form field (msg) and once for an import's report
+ * (tail). The choice lists and ranges come from the entity registry (src/model/entity.c). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ccrm/util.h"
+#include "ccrm/value.h"
+
+static int
+is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int
+is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+static char
+ascii_lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+const char *
+value_trim(const char *s, size_t *len, int multiline)
+{
+    size_t n = *len, k;
+
+    while (n > 0 && is_blank(s[n - 1]))
+        n--;
+    if (multiline) {
+        for (k = 0; k < n && is_blank(s[k]); k++)
+            ;
+        if (k == n) /* only blank lines */
+            n = 0;
+    } else {
+        while (n > 0 && is_blank(*s))
+            s++, n--;
+    }
+    *len = n;
+    return s;
+}
+
+/* ---- messages ---- */
+
+/* The value quoted for a report: at most 60 bytes, cut at a character boundary. */
+static void
+quoted(char *out, size_t n, const char *s, size_t len)
+{
+    size_t l = len > 60 ? 60 : len;
+
+    while (l < len && l > 0 && ((unsigned char)s[l] & 0xc0) == 0x80)
+        l--;
+    snprintf(out, n, "\"%.*s%s\"", (int)l, s, l < len ? "..." : "");
+}
+
+/* Refuse the value: msg for a field, and "<value> <phrase>" as an import's tail. */
+static long
+refuse(struct value_err *e, const char *in, size_t len, const char *msg, const char *phrase)
+{
+    char q[80];
+
+    quoted(q, sizeof q, in, len);
+    snprintf(e->msg, sizeof e->msg, "%s", msg);
+    snprintf(e->tail, sizeof e->tail, ": %s %s", q, phrase);
+    return -1;
+}
+
+void
+value_required(struct value_err *e)
+{
+    snprintf(e->msg, sizeof e->msg, "required");
+    snprintf(e->tail, sizeof e->tail, " is required");
+}
+
+/* ---- dates and times ---- */
+
+static int
+days_in_month(int y, int m)
+{
+    static const int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+        return 29;
+    return d[m - 1];
+}
+
+/* Read 1 to max digits at *p (p < end). Returns the number (and how many in *k), or -1. */
+static int
+digits(const char **p, const char *end, int max, int *k)
+{
+    int v = 0, n = 0;
+
+    while (n < max && *p < end && is_digit(**p)) {
+        v = v * 10 + (**p - '0');
+        (*p)++;
+        n++;
+    }
+    if (k != NULL)
+        *k = n;
+    return n > 0 ? v : -1;
+}
+
+/* A date at *p: YYYY-M-D or D.M.YYYY. Returns 0 and advances *p, or -1; *iso is set when it
+ * was written YYYY-MM-DD exactly. */
+static int
+parse_date(const char **p, const char *end, int *y, int *m, int *d, int *iso)
+{
+    const char *s = *p;
+    int a, b, c, ka, kb, kc;
+
+    if ((a = digits(&s, end, 4, &ka)) < 0)
+        return -1;
+    if (ka == 4 && s < end && *s == '-') {
+        s++;
+        if ((b = digits(&s, end, 2, &kb)) < 0 || s >= end || *s++ != '-' ||
+            (c = digits(&s, end, 2, &kc)) < 0)
+            return -1;
+        *y = a, *m = b, *d = c;
+        *iso = kb == 2 && kc == 2;
+    } else if (ka <= 2 && s < end && *s == '.') {
+        s++;
+        if ((b = digits(&s, end, 2, NULL)) < 0 || s >= end || *s++ != '.' ||
+            (c = digits(&s, end, 4, &kc)) < 0 || kc != 4)
+            return -1;
+        *y = c, *m = b, *d = a;
+        *iso = 0;
+    } else {
+        return -1;
+    }
+    if (*y < 1 || *m < 1 || *m > 12 || *d < 1 || *d > days_in_month(*y, *m))
+        return -1;
+    *p = s;
+    return 0;
+}
+
+static long
+norm_date(const char *in, size_t len, char *out, size_t outcap, struct value_err *e)
+{
+    const char *s = in, *end = in + len;
+    int y, m, d, iso;
+
+    if (parse_date(&s, end, &y, &m, &d, &iso) != 0 || s != end)
+        return refuse(e, in, len, "not a date: use YYYY-MM-DD or D.M.YYYY",
+                      "is not a valid date (YYYY-MM-DD or D.M.YYYY)");
+    return snprintf(out, outcap, "%04d-%02d-%02d", y, m, d);
+}
+
+/* A date and time: date [(" "|"T")+ H:MM or H.MM [:SS[.f]] [Z | ±HH[[:]MM]]]. */
+static long
+norm_datetime(const struct value_rule *r, const char *in, size_t len, char *out, size_t outcap,
+              struct value_err *e)
+{
+    static const char *bad_msg = "not a date and time: use YYYY-MM-DD HH:MM (or D.M.YYYY HH:MM)";
+    static const char *bad_time = "not a time: use HH:MM (00:00 to 23:59)";
+    static const char *phrase = "is not a valid time (YYYY-MM-DD HH:MM[:SS][+HH:MM])";
+    const char *s = in, *end = in + len, *frac = NULL, *tz = NULL;
+    int y, mo, d, iso, h = 0, mi = 0, sec = -1, kh = 2, km = 2, ks = 2, nfrac = 0, plain;
+    char tzbuf[8] = "";
+
+    if (parse_date(&s, end, &y, &mo, &d, &iso) != 0)
+        return refuse(e, in, len, bad_msg, phrase);
+    plain = iso;
+    if (s < end && (*s == ' ' || *s == 'T')) {
+        plain = plain && s + 1 < end && s[1] != ' ' && s[1] != 'T';
+        while (s < end && (*s == ' ' || *s == 'T'))
+            s++;
+        /* "9.30" too: ':' opens the command prompt where a view cannot take it */
+        if ((h = digits(&s, end, 2, &kh)) < 0 || s >= end || (*s != ':' && *s != '.'))
+            return refuse(e, in, len, bad_time, phrase);
+        plain = plain && *s == ':';
+        s++;
+        if ((mi = digits(&s, end, 2, &km)) < 0 || h > 23 || mi > 59)
+            return refuse(e, in, len, bad_time, phrase);
+        if (s < end && *s == ':') {
+            s++;
+            if ((sec = digits(&s, end, 2, &ks)) < 0 || sec > 60)
+                return refuse(e, in, len, bad_time, phrase);
+            if (s < end && *s == '.') {
+                frac = ++s;
+                while (s < end && is_digit(*s))
+                    s++;
+                nfrac = (int)(s - frac);
+                if (nfrac == 0 || nfrac > 6)
+                    return refuse(e, in, len, bad_time, phrase);
+            }
+        }
+        if (s < end && (*s == 'Z' || *s == '+' || *s == '-')) {
+            int oh, om = 0, ko;
+
+            tz = s;
+            if (*s == 'Z') {
+                s++;
+            } else {
+                s++;
+                if ((oh = digits(&s, end, 2, &ko)) < 0 || ko != 2 || oh > 15)
+                    return refuse(e, in, len, bad_time, phrase);
+                if ((s < end && *s == ':' && ++s == end) ||
+                    (s < end && ((om = digits(&s, end, 2, &ko)) < 0 || ko != 2 || om > 59)))
+                    return refuse(e, in, len, bad_time, phrase);
+            }
+            snprintf(tzbuf, sizeof tzbuf, "%.*s", (int)(s - tz), tz);
+        }
+    }
+    if (s != end)
+        return refuse(e, in, len, bad_msg, phrase);
+    if (r->exact) {
+        /* an import keeps what PostgreSQL reads as it is: the text as given when it is ISO */
+        if (plain && kh == 2 && km == 2 && ks == 2) {
+            memcpy(out, in, len);
+            out[len] = '\0';
+            return (long)len;
+        }
+        if (sec < 0)
+            return snprintf(out, outcap, "%04d-%02d-%02d %02d:%02d%s", y, mo, d, h, mi, tzbuf);
+        return snprintf(out, outcap, "%04d-%02d-%02d %02d:%02d:%02d%s%.*s%s", y, mo, d, h, mi, sec,
+                        frac ? "." : "", nfrac, frac ? frac : "", tzbuf);
+    }
+    /* a form shows minutes: seconds are accepted and dropped */
+    return snprintf(out, outcap, "%04d-%02d-%02d %02d:%02d%s", y, mo, d, h, mi, tzbuf);
+}
+
+/* ---- amounts ---- */
+
+/* When both '.' and ',' occur, the last one separates the cents and the other groups
+ * thousands; when one of them occurs several times it groups thousands; once, it separates
+ * the cents ("1.234" has three decimals: refused as ambiguous). Spaces and ' group too. */
+static long
+norm_amount(const char *in, size_t len, char *out, size_t outcap, struct value_err *e)
+{
+    static const char *bad = "not an amount: use digits, with . or , before the cents (1234.50)";
+    static const char *phrase = "is not an amount (digits, with . or , before the cents: 1234.50)";
+    static const char *big = "too large (at most 999,999,999,999.99)";
+    char buf[64], ip[16] = "", fp[3] = "";
+    const char *s, *end = in + len, *ld, *lc;
+    char dec = 0, grp = 0;
+    size_t k = 0, ni = 0;
+    int ndot = 0, ncomma = 0;
+
+    s = in;
+    if (s < end && *s == '-')
+        return refuse(e, in, len, "must not be negative", "is negative (amounts are 0 or more)");
+    if (s < end && *s == '+')
+        s++;
+    for (; s < end; s++) {
+        if (*s == ' ' || *s == '\'')
+            continue;
+        if (k + 1 >= sizeof buf)
+            return refuse(e, in, len, big, "is too large (at most 999,999,999,999.99)");
+        if (!is_digit(*s) && *s != '.' && *s != ',')
+            return refuse(e, in, len, bad, phrase);
+        ndot += *s == '.';
+        ncomma += *s == ',';
+        buf[k++] = *s;
+    }
+    buf[k] = '\0';
+    if (k == 0)
+        return refuse(e, in, len, bad, phrase);
+    ld = strrchr(buf, '.');
+    lc = strrchr(buf, ',');
+    if (ld != NULL && lc != NULL) {
+        dec = ld > lc ? '.' : ',';
+        grp = dec == '.' ? ',' : '.';
+        if ((dec == '.' ? ndot : ncomma) != 1)
+            return refuse(e, in, len, bad, phrase);
+    } else if (ndot + ncomma == 1) {
+        dec = ld != NULL ? '.' : ',';
+    } else if (ndot + ncomma > 1) {
+        grp = ld != NULL ? '.' : ',';
+    }
+    /* the whole part: digits, with group separators followed by exactly 3 digits */
+    for (s = buf; *s != '\0' && *s != dec; s++) {
+        if (*s == grp && grp != 0) {
+            if (s == buf || !is_digit(s[1]) || !is_digit(s[2]) || !is_digit(s[3]) ||
+                (s[4] != '\0' && s[4] != grp && s[4] != dec))
+                return refuse(e, in, len, bad, phrase);
+            continue;
+        }
+        if (!is_digit(*s))
+            return refuse(e, in, len, bad, phrase);
+        if (ni == 0 && *s == '0')
+            continue; /* leading zeros */
+        if (ni >= 12)
+            return refuse(e, in, len, big, "is too large (at most 999,999,999,999.99)");
+        ip[ni++] = *s;
+    }
+    ip[ni] = '\0';
+    if (*s == dec && dec != 0) {
+        size_t nf = strlen(s + 1), i;
+
+        if (nf > 2)
+            return refuse(e, in, len, "at most 2 decimals (cents)",
+                          "has more than 2 decimals (cents)");
+        for (i = 0; i < nf; i++)
+            if (!is_digit(s[1 + i]))
+                return refuse(e, in, len, bad, phrase);
+        if (nf == 0 && s == buf)
+            return refuse(e, in, len, bad, phrase);
+        memcpy(fp, s + 1, nf);
+        fp[nf] = '\0';
+    }
+    return snprintf(out, outcap, "%s.%s%s", ni > 0 ? ip : "0", fp,
+                    fp[0] == '\0' ? "00"
+                    : fp[1]       ? ""
+                                  : "0");
+}
+
+/* ---- the rest ---- */
+
+static long
+norm_int(const struct value_rule *r, const char *in, size_t len, char *out, size_t outcap,
+         struct value_err *e)
+{
+    const char *p = in, *end = in + len;
+    long long v = 0;
+    int neg = 0;
+    char msg[80], phrase[80];
+
+    if (*p == '-' || *p == '+')
+        neg = *p++ == '-';
+    if (p == end)
+        return refuse(e, in, len, "not a whole number", "is not a whole number");
+    for (; p < end; p++) {
+        if (!is_digit(*p))
+            return refuse(e, in, len, "not a whole number", "is not a whole number");
+        if (v < 10000000000LL)
+            v = v * 10 + (*p - '0');
+    }
+    if (neg)
+        v = -v;
+    if (v < r->min || v > r->max) {
+        if (r->max == 2147483647L)
+            snprintf(msg, sizeof msg, "must be at least %ld", r->min);
+        else
+            snprintf(msg, sizeof msg, "must be between %ld and %ld", r->min, r->max);
+        snprintf(phrase, sizeof phrase, "is out of range (%ld to %ld)", r->min, r->max);
+        return refuse(e, in, len, msg, phrase);
+    }
+    return snprintf(out, outcap, "%lld", v);
+}
+
+/* name@domain: one @, no blanks or characters mail cannot carry unquoted, a dot inside the
+ * domain, no empty labels. */
+static int
+valid_email(const char *s, size_t len)
+{
+    const char *at = NULL;
+    size_t i, local, dl;
+    int dot = 0;
+
+    if (len > 254)
+        return 0;
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if (c <= ' ' || c == 0x7f || c == '"' || c == '(' || c == ')' || c == ',' || c == ':' ||
+            c == ';' || c == '<' || c == '>' || c == '[' || c == ']' || c == '\\')
+            return 0;
+        if (c == '@') {
+            if (at != NULL)
+                return 0;
+            at = s + i;
+        }
+    }
+    if (at == NULL)
+        return 0;
+    local = (size_t)(at - s);
+    dl = len - local - 1;
+    if (local == 0 || local > 64 || dl == 0 || s[0] == '.' || at[-1] == '.')
+        return 0;
+    for (i = 1; i < local; i++)
+        if (s[i] == '.' && s[i - 1] == '.')
+            return 0;
+    for (i = 0; i < dl; i++) {
+        unsigned char c = (unsigned char)at[1 + i];
+
+        if (c == '.') {
+            if (i == 0 || i == dl - 1 || at[i] == '.')
+                return 0;
+            dot = 1;
+        } else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit((char)c) ||
+                     c == '-' || c >= 0x80)) {
+            return 0;
+        }
+    }
+    return dot;
+}
+
+static long
+norm_email(const char *in, size_t len, char *out, struct value_err *e)
+{
+    size_t i;
+
+    for (i = 0; i < len; i++)
+        if (is_blank(in[i]))
+            return refuse(e, in, len, "an e-mail address has no spaces",
+                          "is not a valid e-mail address");
+    if (!valid_email(in, len))
+        return refuse(e, in, len, "not an e-mail address (name@example.com)",
+                      "is not a valid e-mail address");
+    memcpy(out, in, len);
+    out[len] = '\0';
+    return (long)len;
+}
+
+/* Digits with + ( ) - . / and blanks (a + only first), at least three digits, and an
+ * extension "x12" or "ext. 12" at the end; runs of blanks become one space. */
+static long
+norm_phone(const char *in, size_t len, char *out, struct value_err *e)
+{
+    static const char *msg = "not a phone number: use digits with + ( ) - . / and spaces";
+    const char *s = in, *end = in + len;
+    size_t o = 0;
+    int nd = 0, ext = 0;
+
+    for (; s < end; s++) {
+        char c = *s;
+
+        if (is_blank(c)) {
+            if (o > 0 && out[o - 1] != ' ')
+                out[o++] = ' ';
+            continue;
+        }
+        if (!ext && nd >= 3 && (ascii_lower(c) == 'x' || ascii_lower(c) == 'e')) {
+            /* "x12", "ext 12", "ext. 12" */
+            if (ascii_lower(c) == 'e') {
+                if (end - s < 3 || ascii_lower(s[1]) != 'x' || ascii_lower(s[2]) != 't')
+                    return refuse(e, in, len, msg, "is not a phone number");
+                memcpy(out + o, s, 3);
+                o += 3;
+                s += 2;
+                if (s + 1 < end && s[1] == '.')
+                    out[o++] = *++s;
+            } else {
+                out[o++] = c;
+            }
+            ext = 1;
+            continue;
+        }
+        if (is_digit(c))
+            nd++;
+        else if (ext || (c == '+' && o > 0) ||
+                 (c != '+' && c != '(' && c != ')' && c != '-' && c != '.' && c != '/'))
+            return refuse(e, in, len, msg, "is not a phone number");
+        out[o++] = c;
+    }
+    if (nd < 3)
+        return refuse(e, in, len, msg, "is not a phone number");
+    out[o] = '\0';
+    return (long)o;
+}
+
+static long
+norm_choice(const struct value_rule *r, const char *in, size_t len, char *out, struct value_err *e)
+{
+    char list[256] = "", msg[300], phrase[300];
+    size_t k;
+    int i;
+
+    for (i = 0; r->choices[i] != NULL; i++) {
+        const char *c = r->choices[i];
+
+        if (strlen(c) != len)
+            continue;
+        for (k = 0; k < len && ascii_lower(c[k]) == ascii_lower(in[k]); k++)
+            ;
+        if (k == len) {
+            memcpy(out, c, len + 1);
+            return (long)len;
+        }
+    }
+    for (i = 0; r->choices[i] != NULL; i++) {
+        if (r->choices[i][0] == '\0')
+            continue;
+        if (list[0] != '\0')
+            strncat(list, ", ", sizeof list - strlen(list) - 1);
+        strncat(list, r->choices[i], sizeof list - strlen(list) - 1);
+    }
+    snprintf(msg, sizeof msg, "choose one of: %s", list);
+    snprintf(phrase, sizeof phrase, "is not one of %s", list);
+    return refuse(e, in, len, msg, phrase);
+}
+
+static long
+norm_currency(const char *in, size_t len, char *out, struct value_err *e)
+{
+    size_t i;
+
+    for (i = 0; i < len && len == 3; i++) {
+        char c = in[i];
+
+        if (c >= 'a' && c <= 'z')
+            c = (char)(c - 'a' + 'A');
+        if (c < 'A' || c > 'Z')
+            break;
+        out[i] = c;
+    }
+    if (len != 3 || i != 3)
+        return refuse(e, in, len, "use a 3-letter currency code such as EUR",
+                      "is not a three-letter currency code");
+    out[3] = '\0';
+    return 3;
+}
+
+static long
+norm_ref(const char *in, size_t len, char *out, struct value_err *e)
+{
+    size_t i;
+
+    for (i = 0; i < len && is_digit(in[i]); i++)
+        ;
+    if (i != len || len > 18)
+        return refuse(e, in, len, "choose a record from the list (type to search)",
+                      "is not a record number");
+    memcpy(out, in, len);
+    out[len] = '\0';
+    return (long)len;
+}
+
+static size_t
+utf8_chars(const char *s, size_t len)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < len; i++)
+        if (((unsigned char)s[i] & 0xc0) != 0x80)
+            n++;
+    return n;
+}
+
+long
+value_normalize(const struct value_rule *r, const char *in, size_t len, char *out, size_t outcap,
+                struct value_err *e)
+{
+    size_t i, chars;
+
+    for (i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)in[i];
+
+        if ((ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') || ch == 0x7f) {
+            snprintf(e->msg, sizeof e->msg, "control character 0x%02x is not allowed", ch);
+            snprintf(e->tail, sizeof e->tail, ": control character 0x%02x", ch);
+            return -1;
+        }
+    }
+    if (outcap < len + 8)
+        abort(); /* a caller's mistake: the contract is len + 8 */
+    switch (r->type) {
+    case FIELD_TEXT:
+    case FIELD_MULTILINE:
+        memmove(out, in, len);
+        out[len] = '\0';
+        break;
+    case FIELD_CHOICE:
+        return norm_choice(r, in, len, out, e);
+    case FIELD_DATE:
+        return norm_date(in, len, out, outcap, e);
+    case FIELD_DATETIME:
+        return norm_datetime(r, in, len, out, outcap, e);
+    case FIELD_AMOUNT:
+        return norm_amount(in, len, out, outcap, e);
+    case FIELD_INT:
+        return norm_int(r, in, len, out, outcap, e);
+    case FIELD_EMAIL:
+        if (norm_email(in, len, out, e) < 0)
+            return -1;
+        break;
+    case FIELD_PHONE:
+        if (norm_phone(in, len, out, e) < 0)
+            return -1;
+        break;
+    case FIELD_CURRENCY:
+        return norm_currency(in, len, out, e);
+    case FIELD_REF:
+        return norm_ref(in, len, out, e);
+    }
+    /* the length of what was given (text, e-mail, phone) */
+    if (r->maxlen > 0 && (chars = utf8_chars(in, len)) > (size_t)r->maxlen) {
+        snprintf(e->msg, sizeof e->msg, "too long (%zu characters, at most %d)", chars, r->maxlen);
+        snprintf(e->tail, sizeof e->tail, " is too long (%zu characters, at most %d)", chars,
+                 r->maxlen);
+        return -1;
+    }
+    return (long)strlen(out);
+}
+
+int
+value_normalize_str(const struct value_rule *r, int required, const char *in, char **out,
+                    struct value_err *e)
+{
+    size_t len = in != NULL ? strlen(in) : 0;
+    const char *s = value_trim(in != NULL ? in : "", &len, r->type == FIELD_MULTILINE);
+    long n;
+
+    *out = NULL;
+    e->msg[0] = e->tail[0] = '\0';
+    if (len == 0) {
+        if (required) {
+            value_required(e);
+            return -1;
+        }
+        *out = xstrdup("");
+        return 0;
+    }
+    *out = xmalloc(len + 8);
+    n = value_normalize(r, s, len, *out, len + 8, e);
+    if (n < 0) {
+        free(*out);
+        *out = NULL;
+        return -1;
+    }
+    return 0;
+}

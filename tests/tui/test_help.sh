@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Every view has help, and ? shows it with the keys of the actions the view can run (the
+# action table, src/ui/commands.c): each tab, a record of every kind with a detail view, and a
+# form. A view without help text stops the client (src/ui/screen.c), so opening each one here
+# also proves that none lacks it.
+. "$(dirname "$0")/../lib/pg.sh"
+CCRM=${1:?usage: test_help.sh path/to/ccrm}
+
+pg_start_demo "$CCRM" 30
+tui_start 120 50 "$CCRM" -d "$PG_CONN" --view feed
+check "first paint" wait_for "Feed by newest"
+
+# help_has WHAT TEXT...: ? shows each TEXT (the view's own keys, its actions), any key closes it
+help_has() {
+    local what=$1 t
+    shift
+    keys '?'
+    wait_for "Keys:" 5 || fail "$what: ? opens the help"
+    for t in "$@"; do check "$what: the help says \"$t\"" wait_for "$t" 5; done
+    check "$what: the help ends with the global keys and the commands" wait_for ":            command:"
+    keys Space
+    wait_gone "press any key to close" 5 || fail "$what: a key closes the help"
+}
+
+help_has "Feed" "j, k, ↑ ↓" "search the event summaries" "filter the list (:filter"
+keys 2
+help_has "Leads" "search name, company and e-mail" "convert the lead" "new record of this list"
+keys 3
+help_has "Accounts" "sort orders: name, updated, industry" "edit the selected record (:edit)"
+keys 4
+help_has "Contacts" "filters: mine, owner=…, all" "comment (@login tells that person)"
+keys 5
+help_has "Deals (the pipeline)" "previous / next stage column" "edit the selected record"
+keys 6
+help_has "Tickets" "search subject and account" "sales signal: a lead for"
+keys 7
+help_has "Campaigns" "search campaign names" "hand off to a person or department"
+keys 8
+help_has "Inbox" "open the record the inbox entry is about"
+keys 9
+help_has "Dashboard" "move through the listed records"
+
+# a record of every kind with a detail view: its own keys and its actions
+for view in leads accounts contacts tickets campaigns; do
+    prompt "view $view"
+    wait_for "${view^} by" 5 || fail "view $view"
+    keys Enter
+    wait_for "Enter open" 5 || fail "a $view record opens"
+    help_has "a record of $view" "through the lines" "history: who changed what"
+    keys q
+    wait_gone "Enter open" 5 || fail "back to $view"
+done
+prompt "view deals"
+keys Enter
+check "a deal opens from the pipeline" wait_for "deal #" 5
+help_has "a deal" "write in the record's live chat" "log a call, e-mail"
+# a form: it takes text (? is typed into it): F1 shows its help
+keys e
+check "e opens the deal's form" wait_for "Edit deal #" 5
+keys F1
+check "F1 shows the form's help" wait_for "next / previous field" 5
+keys Escape
+wait_gone "next / previous field" 5 || fail "a key closes the form's help"
+keys Escape
+wait_gone "Edit deal #" 5 || fail "the form closes"
+keys q q q
+wait_exit || fail "quits"
+done_testing

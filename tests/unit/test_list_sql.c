@@ -1,0 +1,220 @@
+/* Unit tests for the list statements (src/db/list_sql.c), without a database: the SQL of a
+ * page, a row, a search window and a walk through search blocks, for every list of the
+ * registry in every order and direction; each $n stands for exactly the value it says. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ccrm/entity.h"
+#include "db/list_sql.h"
+
+static const struct entity_list *
+list_of(const char *table)
+{
+    return entity_find(table)->list;
+}
+
+static void
+shape(struct list_shape *sh, const char *table, int sort, enum list_stmt stmt, int asc,
+      unsigned filters, unsigned has)
+{
+    memset(sh, 0, sizeof *sh);
+    sh->l = list_of(table);
+    sh->sort = sort;
+    sh->stmt = stmt;
+    sh->asc = asc;
+    sh->filters = filters;
+    sh->has = has;
+    sh->window = 20000;
+}
+
+static void
+expect_sql(const struct list_sql *s, const char *want)
+{
+    if (strcmp(s->sql.s, want) != 0)
+        fail_msg("got:\n%s\nwanted:\n%s", s->sql.s, want);
+}
+
+static void
+test_page(void **state)
+{
+    struct list_sql s = {STRBUF_INIT, {0}, 0};
+    struct list_shape sh;
+
+    (void)state;
+    shape(&sh, "campaigns", 0, LS_PAGE, 1, 0, 0);
+    list_sql_build(&sh, &s);
+    expect_sql(&s,
+               "SELECT a.id, a.name, a.status, coalesce(to_char(a.starts_on, 'YYYY-MM-DD'), ''),"
+               " coalesce(to_char(a.ends_on, 'YYYY-MM-DD'), ''),"
+               " coalesce(to_char(a.budget, 'FM999G999G999G990D00'), ''), coalesce(a.owner, ''),"
+               " (a.name)::text, (NULL)::text FROM campaigns a JOIN (SELECT a.id FROM"
+               " campaigns a WHERE ($1::text IS NULL OR a.search LIKE ccrm_fold($1)) AND TRUE"
+               " ORDER BY a.name ASC, a.id ASC LIMIT $2) h ON h.id = a.id"
+               " ORDER BY a.name ASC, a.id ASC");
+    assert_int_equal(s.nargs, 2);
+    assert_int_equal(s.arg[0], LA_PATTERN);
+    assert_int_equal(s.arg[1], LA_LIMIT);
+
+    /* paging back (descending) from a row, with the second filter (owner) set */
+    shape(&sh, "campaigns", 0, LS_PAGE, 0, 1u << 1, LS_FROM);
+    list_sql_build(&sh, &s);
+    assert_non_null(strstr(s.sql.s, "AND (a.name, a.id) < ($3::text, $4::bigint) AND a.owner = $2"
+                                    " ORDER BY a.name DESC, a.id DESC LIMIT $5)"));
+    assert_int_equal(s.nargs, 5);
+    assert_int_equal(s.arg[1], LA_FILTER0 + 1);
+    assert_int_equal(s.arg[2], LA_FROM);
+    assert_int_equal(s.arg[3], LA_FROM + 2); /* no second key: the id */
+    assert_int_equal(s.arg[4], LA_LIMIT);
+
+    /* a two-key order: three values paged from */
+    shape(&sh, "contacts", 0, LS_PAGE, 1, 0, LS_FROM);
+    list_sql_build(&sh, &s);
+    assert_non_null(strstr(s.sql.s, "(coalesce(a.last_name, ''), coalesce(a.first_name, ''), a.id)"
+                                    " > ($2::text, $3::text, $4::bigint)"));
+    assert_int_equal(s.arg[2], LA_FROM + 1);
+    list_sql_fini(&s);
+}
+
+static void
+test_blocks(void **state)
+{
+    struct list_sql s = {STRBUF_INIT, {0}, 0};
+    struct list_shape sh;
+
+    (void)state;
+    /* Leads newest first (a descending order) walked down: the stretch from its upper key on,
+     * after the row paged from, ended (outside the window) at its lower key */
+    shape(&sh, "leads", 0, LS_BLOCK_WALK, 0, 0, LS_START | LS_FROM | LS_END);
+    list_sql_build(&sh, &s);
+    assert_non_null(strstr(s.sql.s, "FROM leads a WHERE TRUE AND (a.updated_at, a.id) <"
+                                    " ($2::timestamptz, $3::bigint) AND (a.updated_at, a.id) <"
+                                    " ($4::timestamptz, $5::bigint) ORDER BY a.updated_at DESC,"
+                                    " a.id DESC LIMIT $9) w WHERE w.search LIKE ccrm_fold($1) AND"
+                                    " TRUE AND (w.k1, w.id) >= ($6::timestamptz, $7::bigint)"));
+    assert_int_equal(s.nargs, 9);
+    assert_int_equal(s.arg[7], LA_LIMIT);
+    assert_int_equal(s.arg[8], LA_WINDOW);
+    sh.stmt = LS_BLOCK_END;
+    list_sql_build(&sh, &s);
+    assert_non_null(strstr(s.sql.s, "OFFSET $8 - 1 LIMIT 1) w WHERE TRUE AND (w.k1, w.id) >="));
+    assert_int_equal(s.arg[7], LA_WINDOW);
+    sh.stmt = LS_BLOCK_REST;
+    sh.has = LS_START;
+    list_sql_build(&sh, &s);
+    assert_non_null(strstr(s.sql.s, "(SELECT * FROM leads a WHERE a.search LIKE ccrm_fold($1)"
+                                    " OFFSET 0) a WHERE TRUE AND (a.updated_at, a.id) <"
+                                    " ($2::timestamptz, $3::bigint) ORDER BY"));
+    list_sql_fini(&s);
+}
+
+/* Every statement of every list, order, direction and combination of keys and filters: the
+ * parameters are numbered 1..nargs, each used, none beyond. */
+static void
+test_every_shape(void **state)
+{
+    struct list_sql s = {STRBUF_INIT, {0}, 0};
+    int i, sort, stmt, asc, n = 0;
+    unsigned has, filters;
+
+    (void)state;
+    for (i = 0; entity_registry[i] != NULL; i++) {
+        const struct entity *e = entity_registry[i];
+
+        if (e->list == NULL)
+            continue;
+        for (sort = 0; sort < e->list->nsorts; sort++)
+            for (stmt = LS_PAGE; stmt <= LS_BLOCK_REST; stmt++)
+                for (asc = 0; asc < 2; asc++)
+                    for (has = 0; has < 16; has++)
+                        for (filters = 0; filters < (1u << e->list->nfilters); filters++) {
+                            struct list_shape sh;
+                            char dollar[16];
+                            int k;
+
+                            shape(&sh, e->table, sort, (enum list_stmt)stmt, asc, filters, has);
+                            list_sql_build(&sh, &s);
+                            n++;
+                            assert_true(s.nargs <= LIST_SQL_MAX_PARAMS);
+                            for (k = 1; k <= s.nargs; k++) {
+                                snprintf(dollar, sizeof dollar, "$%d", k);
+                                if (strstr(s.sql.s, dollar) == NULL)
+                                    fail_msg("%s %d: $%d unused in %s", e->table, stmt, k, s.sql.s);
+                            }
+                            snprintf(dollar, sizeof dollar, "$%d", s.nargs + 1);
+                            if (strstr(s.sql.s, dollar) != NULL)
+                                fail_msg("%s %d: $%d has no value in %s", e->table, stmt,
+                                         s.nargs + 1, s.sql.s);
+                        }
+    }
+    assert_true(n > 1000);
+    list_sql_fini(&s);
+}
+
+static void
+test_params_and_window(void **state)
+{
+    struct list_sql s = {STRBUF_INIT, {0}, 0};
+    struct list_shape sh;
+    const char *values[LA_NARGS] = {NULL}, *params[LIST_SQL_MAX_PARAMS];
+    struct list_query q = {entity_find("tickets"), 0, "lodz", {"open", NULL, NULL, NULL}};
+    struct row first, last;
+    char k1[] = "2026-02-01", k2[] = "2026-01-01";
+    struct strbuf w = STRBUF_INIT;
+    const char *wp[16];
+    char keys[2][24];
+    int np = 2;
+
+    (void)state;
+    shape(&sh, "tickets", 0, LS_PAGE, 0, 1, LS_FROM);
+    list_sql_build(&sh, &s);
+    values[LA_PATTERN] = "%lodz%";
+    values[LA_FILTER0] = "open";
+    values[LA_FROM] = "2026-01-01";
+    values[LA_FROM + 2] = "42";
+    values[LA_LIMIT] = "200";
+    assert_int_equal(list_sql_params(&s, values, params), 5);
+    assert_string_equal(params[0], "%lodz%");
+    assert_string_equal(params[1], "open");
+    assert_string_equal(params[2], "2026-01-01");
+    assert_string_equal(params[3], "42");
+    assert_string_equal(params[4], "200");
+
+    /* the window of a live list newest first: not before its first row, not after its last */
+    memset(&first, 0, sizeof first);
+    memset(&last, 0, sizeof last);
+    first.id = 9;
+    first.key = k1;
+    last.id = 3;
+    last.key = k2;
+    list_sql_in_window(&w, &q, "a.id = ANY($2::bigint[])", &first, &last, wp, &np, keys);
+    assert_non_null(strstr(w.s, "AND $1::text IS NOT NULL AND ("));
+    assert_non_null(strstr(w.s, " AND a.status = $3 AND NOT ((a.updated_at, a.id) >"
+                                " ($4::timestamptz, $5::bigint)) AND NOT ((a.updated_at, a.id) <"
+                                " ($6::timestamptz, $7::bigint))"));
+    assert_int_equal(np, 7);
+    assert_string_equal(wp[2], "open");
+    assert_string_equal(wp[4], "9");
+    assert_string_equal(wp[6], "3");
+    strbuf_fini(&w);
+    list_sql_fini(&s);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_page),
+        cmocka_unit_test(test_blocks),
+        cmocka_unit_test(test_every_shape),
+        cmocka_unit_test(test_params_and_window),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

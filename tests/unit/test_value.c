@@ -1,0 +1,226 @@
+/* Unit tests for the one normaliser of typed values (src/model/value.c): every input format it
+ * promises, the refusals and their two wordings (a form field's, an import report's), and that
+ * a form and an import read the same text the same way. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ccrm/value.h"
+
+static const char *const stages[] = {"prospecting", "won", "lost", NULL};
+
+/* normalise in with rule r: expect out (NULL = refused, with both messages) */
+static void
+expect_rule(const struct value_rule *r, const char *in, const char *out)
+{
+    char buf[256];
+    struct value_err e = {"", ""};
+    size_t len = strlen(in);
+    const char *s = value_trim(in, &len, r->type == FIELD_MULTILINE);
+    long n = len > 0 ? value_normalize(r, s, len, buf, sizeof buf, &e) : 0;
+
+    if (len == 0)
+        buf[0] = '\0';
+    if (out == NULL) {
+        if (n >= 0)
+            fail_msg("type %d \"%s\": expected a refusal, got \"%s\"", (int)r->type, in, buf);
+        assert_true(e.msg[0] != '\0');
+        assert_true(e.tail[0] != '\0');
+    } else {
+        if (n < 0)
+            fail_msg("type %d \"%s\": expected \"%s\", refused: %s", (int)r->type, in, out, e.msg);
+        assert_int_equal(n, (long)strlen(out));
+        assert_string_equal(buf, out);
+    }
+}
+
+static void
+expect(enum field_type t, const char *in, const char *out)
+{
+    struct value_rule r = {t, stages, 0, 100, 0, 0};
+
+    expect_rule(&r, in, out);
+}
+
+static void
+test_dates(void **state)
+{
+    (void)state;
+    expect(FIELD_DATE, "2026-12-31", "2026-12-31");
+    expect(FIELD_DATE, "2026-1-5", "2026-01-05");
+    expect(FIELD_DATE, "31.12.2026", "2026-12-31");
+    expect(FIELD_DATE, "5.1.2026", "2026-01-05");
+    expect(FIELD_DATE, " 29.2.2024 ", "2024-02-29");
+    expect(FIELD_DATE, "29.2.2025", NULL);
+    expect(FIELD_DATE, "2000-02-29", "2000-02-29");
+    expect(FIELD_DATE, "1900-02-29", NULL);
+    expect(FIELD_DATE, "2026-13-01", NULL);
+    expect(FIELD_DATE, "2026-04-31", NULL);
+    expect(FIELD_DATE, "26-04-01", NULL);
+    expect(FIELD_DATE, "1.4.26", NULL);
+    expect(FIELD_DATE, "2026-04-01x", NULL);
+    expect(FIELD_DATE, "tomorrow", NULL);
+}
+
+static void
+test_times(void **state)
+{
+    struct value_rule exact = {FIELD_DATETIME, NULL, 0, 0, 0, 1};
+
+    (void)state;
+    /* a form shows minutes, in the session's time zone unless an offset is given */
+    expect(FIELD_DATETIME, "2026-11-01 9:05", "2026-11-01 09:05");
+    expect(FIELD_DATETIME, "2026-11-01T09:05:59", "2026-11-01 09:05");
+    expect(FIELD_DATETIME, "2026-11-01", "2026-11-01 00:00");
+    expect(FIELD_DATETIME, "1.11.2026 23:59", "2026-11-01 23:59");
+    expect(FIELD_DATETIME, "2026-11-01 9.30", "2026-11-01 09:30");
+    expect(FIELD_DATETIME, "2026-11-01 09:30+01:00", "2026-11-01 09:30+01:00");
+    expect(FIELD_DATETIME, "2026-11-01 09:30:00.5Z", "2026-11-01 09:30Z");
+    expect(FIELD_DATETIME, "2026-11-01 24:00", NULL);
+    expect(FIELD_DATETIME, "2026-11-01 12:60", NULL);
+    expect(FIELD_DATETIME, "2026-11-01 12", NULL);
+    expect(FIELD_DATETIME, "2026-11-01 10:00:00.", NULL);
+    expect(FIELD_DATETIME, "2026-11-01 10:00+16", NULL);
+    expect(FIELD_DATETIME, "2026-11-01 10:00+05:", NULL);
+    /* an import keeps what PostgreSQL reads: ISO as given, the rest rebuilt */
+    expect_rule(&exact, "2027-01-05 10:00", "2027-01-05 10:00");
+    expect_rule(&exact, "2027-01-05T10:00:59.123456+05:30", "2027-01-05T10:00:59.123456+05:30");
+    expect_rule(&exact, "2027-01-05 10:00:00Z", "2027-01-05 10:00:00Z");
+    expect_rule(&exact, "2027-01-05 10:00:00+0530", "2027-01-05 10:00:00+0530");
+    expect_rule(&exact, "5.1.2027 9:05:07", "2027-01-05 09:05:07");
+    expect_rule(&exact, "5.1.2027 9:05+01", "2027-01-05 09:05+01");
+    expect_rule(&exact, "2027-01-05 10:00:60", "2027-01-05 10:00:60"); /* a leap second */
+    expect_rule(&exact, "2027-01-05 10:00:00.1234567", NULL);
+    expect_rule(&exact, "yesterday", NULL);
+}
+
+static void
+test_amounts(void **state)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"12500,50", "12500.50"},
+        {"12.500,50", "12500.50"},
+        {"12,500.50", "12500.50"},
+        {"1234.5", "1234.50"},
+        {"1234,5", "1234.50"},
+        {"1 234,5", "1234.50"},
+        {"12'345.00", "12345.00"},
+        {"1.234.567", "1234567.00"},
+        {"1,234,567.8", "1234567.80"},
+        {"0", "0.00"},
+        {"007", "7.00"},
+        {".5", "0.50"},
+        {"5.", "5.00"},
+        {"+12", "12.00"},
+        {"999999999999.99", "999999999999.99"},
+        {"1.234", NULL}, /* ambiguous: 1234 or 1.234? more than 2 decimals */
+        {"1,2,3", NULL},
+        {"1.23.456", NULL},
+        {"12.500,5,0", NULL},
+        {"-5", NULL},
+        {"12 EUR", NULL},
+        {".", NULL},
+        {"1e5", NULL},
+        {"1000000000000", NULL},
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        expect(FIELD_AMOUNT, cases[i].in, cases[i].out);
+}
+
+static void
+test_numbers_choices_codes(void **state)
+{
+    struct value_rule big = {FIELD_INT, NULL, 0, 2147483647L, 0, 0};
+    struct value_rule ref = {FIELD_REF, NULL, 0, 0, 0, 0};
+    struct value_rule name = {FIELD_TEXT, NULL, 0, 0, 5, 0};
+    struct value_err e;
+    char buf[64], *out;
+
+    (void)state;
+    expect(FIELD_INT, "42", "42");
+    expect(FIELD_INT, "+7", "7");
+    expect(FIELD_INT, "007", "7");
+    expect(FIELD_INT, "101", NULL);
+    expect(FIELD_INT, "-1", NULL);
+    expect(FIELD_INT, "4.5", NULL);
+    expect(FIELD_INT, "99999999999999999999", NULL);
+    expect_rule(&big, "250", "250");
+    expect_rule(&big, "-3", NULL);
+    expect(FIELD_CHOICE, "Won", "won");
+    expect(FIELD_CHOICE, "closed", NULL);
+    expect(FIELD_CURRENCY, "usd", "USD");
+    expect(FIELD_CURRENCY, "EURO", NULL);
+    expect(FIELD_CURRENCY, "E1R", NULL);
+    expect_rule(&ref, "12", "12");
+    expect_rule(&ref, "Müller GmbH", NULL);
+    expect_rule(&name, "Zoë", "Zoë");
+    expect_rule(&name, "Zoë Za", NULL); /* six characters: too long */
+    expect(FIELD_TEXT, "tab\there", "tab\there");
+    expect(FIELD_TEXT, "bell\x07", NULL);
+    expect(FIELD_MULTILINE, "line one\nline two\n\n  ", "line one\nline two");
+    expect(FIELD_MULTILINE, "  indented\n", "  indented");
+    expect(FIELD_MULTILINE, "\n \n", "");
+    /* the two wordings of one refusal */
+    assert_int_equal(value_normalize(&big, "ten", 3, buf, sizeof buf, &e), -1);
+    assert_string_equal(e.msg, "not a whole number");
+    assert_string_equal(e.tail, ": \"ten\" is not a whole number");
+    {
+        struct value_rule score = {FIELD_INT, NULL, 0, 100, 0, 1};
+
+        assert_int_equal(value_normalize(&score, "101", 3, buf, sizeof buf, &e), -1);
+        assert_string_equal(e.msg, "must be between 0 and 100");
+        assert_string_equal(e.tail, ": \"101\" is out of range (0 to 100)");
+    }
+    assert_int_equal(value_normalize_str(&name, 1, "  ", &out, &e), -1);
+    assert_null(out);
+    assert_string_equal(e.msg, "required");
+    assert_string_equal(e.tail, " is required");
+}
+
+static void
+test_email_phone(void **state)
+{
+    (void)state;
+    expect(FIELD_EMAIL, "anna@example.com", "anna@example.com");
+    expect(FIELD_EMAIL, " Jürgen.Weiß@bäckerei.de ", "Jürgen.Weiß@bäckerei.de");
+    expect(FIELD_EMAIL, "A.B+tag@Sub.Example.ORG", "A.B+tag@Sub.Example.ORG");
+    expect(FIELD_EMAIL, "anna.example.com", NULL);
+    expect(FIELD_EMAIL, "anna@", NULL);
+    expect(FIELD_EMAIL, "@example.com", NULL);
+    expect(FIELD_EMAIL, "an na@example.com", NULL);
+    expect(FIELD_EMAIL, "a@b@c.org", NULL);
+    expect(FIELD_EMAIL, "a@b", NULL);
+    expect(FIELD_EMAIL, "a@b..org", NULL);
+    expect(FIELD_EMAIL, "a.@b.org", NULL);
+    expect(FIELD_PHONE, "+49 40 123 45-67", "+49 40 123 45-67");
+    expect(FIELD_PHONE, "(040)  123/456", "(040) 123/456");
+    expect(FIELD_PHONE, "030.123 x12", "030.123 x12");
+    expect(FIELD_PHONE, "030 123 ext. 4", "030 123 ext. 4");
+    expect(FIELD_PHONE, "+45 2222", "+45 2222");
+    expect(FIELD_PHONE, "12", NULL);
+    expect(FIELD_PHONE, "call me", NULL);
+    expect(FIELD_PHONE, "030+123", NULL);
+    expect(FIELD_PHONE, "0800-FLOWERS", NULL);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_dates),       cmocka_unit_test(test_times),
+        cmocka_unit_test(test_amounts),     cmocka_unit_test(test_numbers_choices_codes),
+        cmocka_unit_test(test_email_phone),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
