@@ -79,7 +79,7 @@ int db_log_record(struct db *db, const char *what, const char *email, const char
                   const char *body, const char *channel, const char *kind, char *msg, size_t n,
                   struct ccrm_err *err);
 
-/* File the search blocks' queue (schema/021) in chunks of 20,000 rows, each in its own
+/* File the search blocks' queue (schema/018) in chunks of 20,000 rows, each in its own
  * transaction, until it is empty; progress (may be NULL) is told the running total after each
  * chunk and stops the filing by returning non-zero. Returns the rows filed, or -1. */
 int64_t db_blocks_file(struct db *db, int (*progress)(void *arg, int64_t filed), void *arg,

@@ -88,7 +88,7 @@ $$;
 
 -- The audit, events and wake-up of every write, at the end of each statement:
 --   * an audit row per row written (who, when, the old and new row as jsonb), always, but for
---     an INSERT of more than 20 rows: one audit row naming them all (ids; 021);
+--     an INSERT of more than 20 rows: one audit row naming them all (ids; 018);
 --   * events: one per row when the statement wrote at most 20 rows (for an UPDATE only the rows
 --     that really changed, with the names of the columns that did), else one 'bulk' event with
 --     the count; none for the rows of an import's own table in the import's transaction (its
@@ -146,7 +146,7 @@ BEGIN
     END IF;
 
     IF v_folded OR n > per_row_max THEN
-        -- the audit alone (an insert of many rows: one audit row naming them all, 021), then
+        -- the audit alone (an insert of many rows: one audit row naming them all, 018), then
         -- (unless folded) one bulk event
         IF TG_OP = 'INSERT' AND n > per_row_max THEN
             INSERT INTO audit (actor, entity, op, ids)

@@ -144,7 +144,7 @@ $$;
 SELECT ccrm_set_execute('ccrm_import_event()');
 
 -- The rows a transaction inserted, by table, with the version each had then (the audit trail:
--- a row each, or one row naming many ids of a bulk insert, each inserted at version 1; 021).
+-- a row each, or one row naming many ids of a bulk insert, each inserted at version 1; 018).
 CREATE OR REPLACE FUNCTION ccrm_audit_inserts(p_xid xid8)
 RETURNS TABLE (entity text, entity_id bigint, version int)
 LANGUAGE sql STABLE
@@ -192,7 +192,7 @@ BEGIN
         RETURN ccrm_mail_import_revert(p_batch);
     END IF;
     -- the rows the import wrote, with the version it left: audited one by one, or (an insert
-    -- of many rows, 021) named by the ids of one audit row, each inserted at version 1
+    -- of many rows, 018) named by the ids of one audit row, each inserted at version 1
     EXECUTE format($q$
         WITH w AS (
             SELECT a.entity_id AS id, a.op, (a.new_row->>'version')::int AS v

@@ -133,7 +133,7 @@ DECLARE
     v_seq bigint;
     v_n   bigint;
 BEGIN
-    -- (an upgrade runs the migrations before 021 with these functions: nothing to queue into)
+    -- (an upgrade runs the migrations before 018 with these functions: nothing to queue into)
     IF to_regclass('public.search_block_pending') IS NULL THEN
         RETURN NULL;
     END IF;
@@ -164,7 +164,7 @@ BEGIN
     EXECUTE format('LOCK TABLE public.%I IN SHARE MODE', l.tbl);  -- no writer in between
     EXECUTE format('DELETE FROM public.%I', l.bounds);
     DELETE FROM public.search_block_trgm WHERE list = p_list;
-    IF to_regclass('public.search_block_pending') IS NOT NULL THEN  -- (021: see the note)
+    IF to_regclass('public.search_block_pending') IS NOT NULL THEN  -- (018: see the note)
         DELETE FROM public.search_block_pending WHERE list = p_list;  -- covered by the rebuild
     END IF;
     EXECUTE format($q$

@@ -1,4 +1,4 @@
-/* The search blocks' queue (schema/021): writers only queue the rows they wrote, and the
+/* The search blocks' queue (schema/018): writers only queue the rows they wrote, and the
  * queue is filed into the blocks in batches. After a bulk load the importer files what it
  * queued, in chunks of their own transactions, so that no writer ever waits for it. */
 #include <stdlib.h>

@@ -135,7 +135,7 @@ check "refused revert changed nothing" test "$(psqlc -c "select count(*) from co
 "$CCRM" -d "$PG_CONN" --revert 99999 >"$T/out" 2>"$T/err"; rc=$?
 check "unknown batch refused" bash -c "test $rc = 65 && grep -q 'import batch 99999 does not exist' $T/err"
 
-# ---- a bulk insert is audited by one row naming its rows (schema/021) ----
+# ---- a bulk insert is audited by one row naming its rows (schema/018) ----
 awk 'BEGIN { print "email,first_name,last_name"; for (i = 1; i <= 500; i++) printf "bulk%d@example.org,Bulk,Row %d\n", i, i }' >"$T/bulk.csv"
 imp "$T/bulk.csv" --into contacts
 batch=$(sed -n 's/^ccrm: batch \([0-9]*\):.*/\1/p' "$T/out")

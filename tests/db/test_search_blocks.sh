@@ -112,7 +112,7 @@ INSERT INTO pats VALUES ('aardvark'), ('zzyzx'), ('quokka 2'), ('replica'), ('wo
     ('platypus'), ('kiwi'), ('zulu emu'), ('aaa rep'), ('bulk qu');
 SQL
 all_good "after inserts, replica bulk loads, edits and deletes"
-# rows queued but not filed yet (schema/021): found through the queue
+# rows queued but not filed yet (schema/018): found through the queue
 q "select ccrm_search_blocks_flush()" >/dev/null
 for w in 'Quetzal Pending' 'Xylo Pending' 'Yak Pending'; do
     q "insert into contacts (first_name, last_name) values ('Queued', '$w')" >/dev/null

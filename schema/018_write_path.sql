@@ -1,4 +1,4 @@
--- ccrm schema, migration 021: a cheaper write path (docs/performance.md, "Writes").
+-- ccrm schema, migration 018: a cheaper write path (docs/performance.md, "Writes").
 --
 -- The search blocks (013) were kept by every writer in its own statement: a statement trigger
 -- computed the trigrams of the rows it wrote and their blocks with a dynamic query, planned
