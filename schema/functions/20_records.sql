@@ -20,6 +20,11 @@ AS $$
         WHEN 'tickets' THEN 'ticket'
         WHEN 'interactions' THEN 'interaction'
         WHEN 'campaigns' THEN 'campaign'
+        WHEN 'responsibilities' THEN 'rule'
+        WHEN 'absences' THEN 'absence'
+        WHEN 'calendars' THEN 'calendar'
+        WHEN 'sla_policies' THEN 'SLA policy'
+        WHEN 'reminders' THEN 'reminder'
         ELSE coalesce(p_entity, 'record')
     END
 $$;
@@ -190,6 +195,11 @@ SELECT ccrm_set_execute('ccrm_rule_deal_won()');
 --   comments                   their author; management and admin any
 --   inbox entries              their recipient or sender; admin any
 --   chat messages              their author (partners too)
+--   rules (responsibilities),  management, admin
+--   calendars, SLA policies
+--   absences                   the person, their team lead; management and admin any
+--   followers, inbox settings, their person; admin any
+--   reminders
 -- Rows the caller may not delete (someone else's comment) or that do not exist are skipped,
 -- as a DELETE skips rows its policy hides. Returns the number of rows deleted. Audit, events
 -- and cascades follow as for any DELETE, with the caller as the actor. DEFINER because nobody
@@ -232,6 +242,19 @@ BEGIN
                        ELSE '(t.login = $2 OR t.from_login = $2)' END;
     ELSIF p_entity = 'chat_messages' THEN
         v_mine := 't.created_by = $2';
+    ELSIF p_entity IN ('responsibilities', 'calendars', 'sla_policies') THEN
+        IF NOT ccrm_in_dept('management') THEN
+            RAISE EXCEPTION 'only management and admin delete %',
+                            CASE p_entity WHEN 'responsibilities' THEN 'rules'
+                                 WHEN 'calendars' THEN 'calendars' ELSE 'SLA policies' END
+                USING ERRCODE = '42501';
+        END IF;
+    ELSIF p_entity = 'absences' THEN
+        v_mine := CASE WHEN v_any THEN NULL
+                       ELSE '(t.login = $2 OR public.ccrm_manager_of(t.login) = $2)' END;
+    ELSIF p_entity IN ('followers', 'inbox_settings', 'reminders') THEN
+        v_mine := CASE WHEN pg_has_role(v_who, 'ccrm_admin', 'USAGE') THEN NULL
+                       ELSE 't.login = $2' END;
     ELSE
         RAISE EXCEPTION 'cannot delete "%": not a kind of record', coalesce(p_entity, 'NULL')
             USING ERRCODE = '22023';
