@@ -33,46 +33,53 @@ struct opts {
 static void
 usage(FILE *f)
 {
-    fputs("usage: ccrm [-d CONNINFO] [-c FILE] [--view VIEW]     full-screen client\n"
-          "       ccrm --import FILE --into ENTITY [--map SRC=DST,...]\n"
-          "            [--on-conflict error|skip|update] [--rejects FILE] [--dry-run] [--quiet]\n"
-          "                                                     import CSV (FILE - = stdin)\n"
-          "       ccrm --revert BATCH                           undo an import, updates included\n"
-          "       ccrm --export ENTITY [--format csv|jsonl] [--output FILE]\n"
-          "       ccrm --feed [--follow] [--format text|jsonl] [--limit N]\n"
-          "                                                     the event stream, a line each\n"
-          "       ccrm --log ticket|interaction --contact EMAIL --subject TEXT [--body TEXT]\n"
-          "            [--channel C] [--kind call|email|meeting|chat|note|task]\n"
-          "       ccrm --add-user LOGIN --dept DEPT [--partner ORG] [--display-name NAME]\n"
-          "            [--password] [--connection-limit N|none]      (admins only)\n"
-          "       ccrm --disable-user LOGIN                     revoke a login, keep the history\n"
-          "       ccrm --share ACCOUNT --partner ORG | --unshare ACCOUNT --partner ORG\n"
-          "       ccrm --migrate                                apply pending migrations and cut\n"
-          "                                                     grown search blocks again\n"
-          "       ccrm --demo [--scale N]                       load demo data (N accounts, "
-          "default 300)\n"
-          "       ccrm --local-start | --local-stop             the private database\n"
-          "       ccrm --help | --version\n"
-          "\n"
-          "ENTITY: leads, contacts, accounts, opportunities, tickets, interactions.\n"
-          "DEPT: sales, support, marketing, management, partner, admin.\n"
-          "ACCOUNT: an id, an exact name or a domain. Every command takes -d and -c.\n"
-          "\n"
-          "options:\n"
-          "  -d, --db CONNINFO    PostgreSQL connection string or URI (overrides the config)\n"
-          "  -c, --config FILE    read FILE after /etc/ccrm/ccrm.ini and ~/.config/ccrm/ccrm.ini\n"
-          "      --view VIEW      start on VIEW (feed, leads, accounts, contacts, deals, tickets,\n"
-          "                       campaigns, inbox, dashboard) instead of the department's own\n"
-          "                       (marketing: leads, support: tickets, sales: deals,\n"
-          "                       management: dashboard, others: accounts)\n"
-          "  -h, --help           show this help and exit\n"
-          "  -V, --version        show the version and exit\n"
-          "\n"
-          "With no database configured (no -d, no [database] conninfo, none of PGHOST,\n"
-          "PGHOSTADDR, PGPORT, PGDATABASE, PGSERVICE), ccrm starts a private PostgreSQL\n"
-          "cluster under $XDG_DATA_HOME/ccrm and migrates it.\n"
-          "Keys in the client: ? shows them. See ccrm(1), docs/import.md, docs/security.md.\n",
-          f);
+    fputs(
+        "usage: ccrm [-d CONNINFO] [-c FILE] [--view VIEW]     full-screen client\n"
+        "       ccrm --import FILE --into ENTITY [--map SRC=DST,...]\n"
+        "            [--on-conflict error|skip|update] [--rejects FILE] [--dry-run] [--quiet]\n"
+        "                                                     import CSV (FILE - = stdin)\n"
+        "       ccrm --revert BATCH                           undo an import, updates included\n"
+        "       ccrm --export ENTITY [--format csv|jsonl] [--output FILE]\n"
+        "       ccrm --feed [--follow] [--format text|jsonl] [--limit N]\n"
+        "                                                     the event stream, a line each\n"
+        "       ccrm --log ticket|interaction --contact EMAIL --subject TEXT [--body TEXT]\n"
+        "            [--channel C] [--kind call|email|meeting|chat|note|task]\n"
+        "       ccrm --add-user LOGIN --dept DEPT [--partner ORG] [--display-name NAME]\n"
+        "            [--password] [--connection-limit N|none]      (admins only)\n"
+        "       ccrm --disable-user LOGIN                     revoke a login, keep the history\n"
+        "       ccrm --share ACCOUNT --partner ORG | --unshare ACCOUNT --partner ORG\n"
+        "       ccrm --who [ticket ID | lead ID] [--all]      who is competent, and the rule\n"
+        "       ccrm --who [--dept DEPT] [--account ACCOUNT] [--product P] [--queue Q]\n"
+        "            [--topic T] [--country C] [--subject TEXT] [--all]\n"
+        "       ccrm --agenda [--days N]                      one's tasks and meetings\n"
+        "       ccrm --ics [--output FILE] [--past-days N]    the same as iCalendar\n"
+        "       ccrm --tick [--verbose | --quiet]             SLA, reminders, digests (cron-safe)\n"
+        "       ccrm --migrate                                apply pending migrations and cut\n"
+        "                                                     grown search blocks again\n"
+        "       ccrm --demo [--scale N]                       load demo data (N accounts, "
+        "default 300)\n"
+        "       ccrm --local-start | --local-stop             the private database\n"
+        "       ccrm --help | --version\n"
+        "\n"
+        "ENTITY: leads, contacts, accounts, opportunities, tickets, interactions.\n"
+        "DEPT: sales, support, marketing, management, partner, admin.\n"
+        "ACCOUNT: an id, an exact name or a domain. Every command takes -d and -c.\n"
+        "\n"
+        "options:\n"
+        "  -d, --db CONNINFO    PostgreSQL connection string or URI (overrides the config)\n"
+        "  -c, --config FILE    read FILE after /etc/ccrm/ccrm.ini and ~/.config/ccrm/ccrm.ini\n"
+        "      --view VIEW      start on VIEW (feed, leads, accounts, contacts, deals, tickets,\n"
+        "                       campaigns, inbox, dashboard) instead of the department's own\n"
+        "                       (marketing: leads, support: tickets, sales: deals,\n"
+        "                       management: dashboard, others: accounts)\n"
+        "  -h, --help           show this help and exit\n"
+        "  -V, --version        show the version and exit\n"
+        "\n"
+        "With no database configured (no -d, no [database] conninfo, none of PGHOST,\n"
+        "PGHOSTADDR, PGPORT, PGDATABASE, PGSERVICE), ccrm starts a private PostgreSQL\n"
+        "cluster under $XDG_DATA_HOME/ccrm and migrates it.\n"
+        "Keys in the client: ? shows them. See ccrm(1), docs/import.md, docs/security.md.\n",
+        f);
 }
 
 static int
@@ -282,7 +289,9 @@ dispatch_command(int argc, char **argv)
         {"--export", cli_export_main},      {"--add-user", cli_admin_main},
         {"--disable-user", cli_admin_main}, {"--share", cli_admin_main},
         {"--unshare", cli_admin_main},      {"--feed", cli_feed_main},
-        {"--log", cli_feed_main},
+        {"--log", cli_feed_main},           {"--who", cli_service_main},
+        {"--agenda", cli_service_main},     {"--ics", cli_service_main},
+        {"--tick", cli_service_main},
     };
     size_t c;
     int i;

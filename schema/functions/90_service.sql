@@ -278,7 +278,7 @@ BEGIN
     v_depts := CASE lower(coalesce(p_dept, 'support'))
                    WHEN 'tickets' THEN ARRAY['support']
                    WHEN 'leads' THEN ARRAY['marketing', 'sales']
-                   ELSE ARRAY[lower(p_dept)] END;
+                   ELSE ARRAY[lower(coalesce(p_dept, 'support'))] END;
     IF v_country IS NULL AND p_account IS NOT NULL THEN
         SELECT a.country INTO v_country FROM accounts a WHERE a.id = p_account;
     END IF;
@@ -1061,10 +1061,10 @@ $$;
 
 -- The agenda of the caller for p_days days from today (their time zone): the open tasks and
 -- meetings due in those days, and before them every open one overdue from earlier days.
--- day: the local day (NULL for the overdue ones from before today); local_time: "HH:MM".
+-- day: the local day; local_time: "HH:MM" there; today: the day is today.
 CREATE OR REPLACE FUNCTION ccrm_agenda(p_days int DEFAULT 7)
 RETURNS TABLE (day date, local_time text, kind text, id bigint, subject text, record text,
-               due_at timestamptz, overdue boolean)
+               due_at timestamptz, overdue boolean, today boolean)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, public, pg_temp
 AS $$
@@ -1077,12 +1077,13 @@ BEGIN
         RAISE EXCEPTION 'the agenda covers 1 to 366 days, not %', p_days USING ERRCODE = '22023';
     END IF;
     RETURN QUERY
-        SELECT CASE WHEN i.due_at >= v_day0 THEN (i.due_at AT TIME ZONE v_tz)::date END,
+        SELECT (i.due_at AT TIME ZONE v_tz)::date,
                to_char(i.due_at AT TIME ZONE v_tz, 'HH24:MI'), i.kind, i.id,
                coalesce(i.subject, ''),
                ccrm_task_record(i.ticket_id, i.opportunity_id, i.lead_id, i.contact_id,
                                 i.account_id),
-               i.due_at, i.due_at < now()
+               i.due_at, i.due_at < now(),
+               (i.due_at AT TIME ZONE v_tz)::date = (now() AT TIME ZONE v_tz)::date
           FROM interactions i
          WHERE coalesce(i.owner, i.created_by) = current_user
            AND i.kind IN ('task', 'meeting') AND i.due_at IS NOT NULL AND i.done_at IS NULL
