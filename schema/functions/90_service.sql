@@ -1580,23 +1580,30 @@ CREATE OR REPLACE FUNCTION ccrm_cron_enable() RETURNS text
 LANGUAGE plpgsql
 SET search_path = pg_catalog, public, pg_temp
 AS $$
+DECLARE
+    v_super boolean := (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user);
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_available_extensions e WHERE e.name = 'pg_cron') THEN
         RETURN 'pg_cron is not installed: run ccrm --tick from cron or a systemd timer';
     END IF;
-    IF current_setting('shared_preload_libraries') !~ '(^|[ ,])pg_cron($|[ ,])'
-       OR coalesce(current_setting('cron.database_name', true), '') <> current_database() THEN
-        RETURN 'pg_cron is not loaded for this database: run ccrm --tick from cron or a systemd timer';
-    END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_extension x WHERE x.extname = 'pg_cron') THEN
-        IF NOT (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user) THEN
-            RETURN 'pg_cron needs CREATE EXTENSION pg_cron by a superuser';
+        -- only a superuser may read the preload settings, and create the extension
+        IF NOT v_super THEN
+            RETURN 'pg_cron needs CREATE EXTENSION pg_cron by a superuser, then ccrm --migrate';
+        END IF;
+        IF current_setting('shared_preload_libraries') !~ '(^|[ ,])pg_cron($|[ ,])'
+           OR coalesce(current_setting('cron.database_name', true), '') <> current_database() THEN
+            RETURN 'pg_cron is not loaded for this database: run ccrm --tick from cron or a systemd timer';
         END IF;
         CREATE EXTENSION pg_cron;
     END IF;
-    PERFORM cron.schedule('ccrm-tick', '* * * * *', 'SELECT public.ccrm_tick()');
-    PERFORM cron.schedule('ccrm-cron-log', '17 3 * * *',
-                          'DELETE FROM cron.job_run_details WHERE end_time < now() - interval ''7 days''');
+    BEGIN
+        PERFORM cron.schedule('ccrm-tick', '* * * * *', 'SELECT public.ccrm_tick()');
+        PERFORM cron.schedule('ccrm-cron-log', '17 3 * * *',
+                              'DELETE FROM cron.job_run_details WHERE end_time < now() - interval ''7 days''');
+    EXCEPTION WHEN insufficient_privilege OR invalid_schema_name OR undefined_function THEN
+        RETURN 'pg_cron would not take the job: ' || SQLERRM;
+    END;
     RETURN 'ccrm_tick() runs every minute (pg_cron job ccrm-tick)';
 END
 $$;
