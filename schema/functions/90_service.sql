@@ -623,8 +623,8 @@ END
 $$;
 
 -- The instant at which p_minutes business minutes of calendar p_cal have passed after p_at
--- (p_at itself for 0 or less). A target ending exactly at a closing time is that closing time.
--- NULL past the calendar's horizon (2069).
+-- (before it, for negative minutes; p_at itself for 0). A target ending exactly at a closing
+-- time is that closing time. NULL outside the calendar's horizon (2020 to 2069).
 CREATE OR REPLACE FUNCTION ccrm_business_add(p_cal bigint, p_at timestamptz, p_minutes numeric)
 RETURNS timestamptz
 LANGUAGE plpgsql STABLE PARALLEL SAFE
@@ -636,7 +636,7 @@ BEGIN
     IF p_minutes IS NULL OR p_at IS NULL THEN
         RETURN NULL;
     END IF;
-    IF p_minutes <= 0 THEN
+    IF p_minutes = 0 THEN
         RETURN p_at;
     END IF;
     v_target := public.ccrm_business_us(p_cal, p_at) + round(p_minutes * 60000000)::bigint;
@@ -715,8 +715,8 @@ AS $$
                                                  k.target_min - k.used_us / 60000000.0) END,
            warn_at = CASE WHEN k.running_since IS NOT NULL THEN
                         public.ccrm_business_add(p.calendar_id, k.running_since,
-                                                 k.target_min - p.warn_before_min
-                                                 - k.used_us / 60000000.0) END
+                                                 greatest(k.target_min - p.warn_before_min
+                                                          - k.used_us / 60000000.0, 0)) END
       FROM public.sla_policies p
      WHERE k.id = ANY (p_clocks) AND p.id = k.policy_id
 $$;
