@@ -60,17 +60,20 @@ $$;
 -- account_id; the id itself for accounts; NULL for campaigns and unknown or invisible rows).
 -- A partner sees a record exactly when this account is shared with its organisation.
 CREATE OR REPLACE FUNCTION ccrm_record_account(p_entity text, p_id bigint) RETURNS bigint
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, public, pg_temp
 AS $$
-    SELECT CASE p_entity
-        WHEN 'accounts' THEN (SELECT r.id FROM accounts r WHERE r.id = p_id)
-        WHEN 'contacts' THEN (SELECT r.account_id FROM contacts r WHERE r.id = p_id)
-        WHEN 'leads' THEN (SELECT r.account_id FROM leads r WHERE r.id = p_id)
-        WHEN 'opportunities' THEN (SELECT r.account_id FROM opportunities r WHERE r.id = p_id)
-        WHEN 'tickets' THEN (SELECT r.account_id FROM tickets r WHERE r.id = p_id)
-        WHEN 'interactions' THEN (SELECT r.account_id FROM interactions r WHERE r.id = p_id)
-    END
+BEGIN
+    RETURN (
+        SELECT CASE p_entity
+            WHEN 'accounts' THEN (SELECT r.id FROM accounts r WHERE r.id = p_id)
+            WHEN 'contacts' THEN (SELECT r.account_id FROM contacts r WHERE r.id = p_id)
+            WHEN 'leads' THEN (SELECT r.account_id FROM leads r WHERE r.id = p_id)
+            WHEN 'opportunities' THEN (SELECT r.account_id FROM opportunities r WHERE r.id = p_id)
+            WHEN 'tickets' THEN (SELECT r.account_id FROM tickets r WHERE r.id = p_id)
+            WHEN 'interactions' THEN (SELECT r.account_id FROM interactions r WHERE r.id = p_id)
+        END);
+END
 $$;
 
 -- The account whose sharing decides whether a partner sees a record: its own account_id (an

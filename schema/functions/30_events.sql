@@ -11,75 +11,81 @@
 -- mentions) take their record's; campaign rows and the bookkeeping of users and sharing none
 -- that a partner could be shown (the events policy lists the entities partners see).
 CREATE OR REPLACE FUNCTION ccrm_event_account(p_entity text, r jsonb) RETURNS bigint
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, public, pg_temp
 AS $$
-    SELECT CASE p_entity
-        WHEN 'accounts' THEN (r->>'id')::bigint
-        WHEN 'contacts' THEN (r->>'account_id')::bigint
-        WHEN 'leads' THEN (r->>'account_id')::bigint
-        WHEN 'opportunities' THEN (r->>'account_id')::bigint
-        WHEN 'tickets' THEN (r->>'account_id')::bigint
-        WHEN 'interactions' THEN (r->>'account_id')::bigint
-        WHEN 'account_shares' THEN (r->>'account_id')::bigint
-        WHEN 'comments' THEN ccrm_record_account(r->>'entity', (r->>'entity_id')::bigint)
-        WHEN 'chat_messages' THEN ccrm_record_account(r->>'entity', (r->>'entity_id')::bigint)
-        WHEN 'inbox' THEN ccrm_record_account(r->>'entity', (r->>'entity_id')::bigint)
-        WHEN 'mentions' THEN (SELECT ccrm_record_account(c.entity, c.entity_id)
-                                FROM comments c WHERE c.id = (r->>'comment_id')::bigint)
-    END
+BEGIN
+    RETURN (
+        SELECT CASE p_entity
+            WHEN 'accounts' THEN (r->>'id')::bigint
+            WHEN 'contacts' THEN (r->>'account_id')::bigint
+            WHEN 'leads' THEN (r->>'account_id')::bigint
+            WHEN 'opportunities' THEN (r->>'account_id')::bigint
+            WHEN 'tickets' THEN (r->>'account_id')::bigint
+            WHEN 'interactions' THEN (r->>'account_id')::bigint
+            WHEN 'account_shares' THEN (r->>'account_id')::bigint
+            WHEN 'comments' THEN ccrm_record_account(r->>'entity', (r->>'entity_id')::bigint)
+            WHEN 'chat_messages' THEN ccrm_record_account(r->>'entity', (r->>'entity_id')::bigint)
+            WHEN 'inbox' THEN ccrm_record_account(r->>'entity', (r->>'entity_id')::bigint)
+            WHEN 'mentions' THEN (SELECT ccrm_record_account(c.entity, c.entity_id)
+                                    FROM comments c WHERE c.id = (r->>'comment_id')::bigint)
+        END);
+END
 $$;
 
 CREATE OR REPLACE FUNCTION ccrm_event_summary(p_entity text, r jsonb) RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, public, pg_temp
 AS $$
-    SELECT coalesce(nullif(left(btrim(regexp_replace(CASE p_entity
-        WHEN 'accounts' THEN r->>'name'
-        WHEN 'contacts' THEN concat_ws(' ', r->>'first_name', r->>'last_name')
-                             || coalesce(' <' || (r->>'email') || '>', '')
-        WHEN 'leads' THEN concat_ws(' ', r->>'first_name', r->>'last_name')
-                          || coalesce(' <' || (r->>'email') || '>', '')
-                          || CASE WHEN r->>'first_name' IS NULL AND r->>'last_name' IS NULL
-                                  THEN coalesce(' ' || (r->>'company'), '') ELSE '' END
-        WHEN 'tickets' THEN r->>'subject'
-        WHEN 'opportunities' THEN (r->>'name') || ' (' || (r->>'stage') || ')'
-        WHEN 'interactions' THEN (r->>'kind') || coalesce(': ' || (r->>'subject'), '')
-        WHEN 'comments' THEN left(regexp_replace(r->>'body', '\s+', ' ', 'g'), 60)
-        WHEN 'chat_messages' THEN 'chat: ' || left(regexp_replace(r->>'body', '\s+', ' ', 'g'), 60)
-        WHEN 'campaigns' THEN r->>'name'
-        WHEN 'campaign_members' THEN (r->>'status') || coalesce(' — ' ||
-            (SELECT c.name FROM campaigns c WHERE c.id = (r->>'campaign_id')::bigint), '')
-        WHEN 'users' THEN (r->>'display_name') || ' (' || (r->>'login') || ')'
-        WHEN 'partner_orgs' THEN r->>'name'
-        WHEN 'account_shares' THEN
-            coalesce((SELECT a.name FROM accounts a WHERE a.id = (r->>'account_id')::bigint),
-                     'account ' || (r->>'account_id'))
-            || ' ↔ ' ||
-            coalesce((SELECT p.name FROM partner_orgs p
-                       WHERE p.id = (r->>'partner_org_id')::bigint),
-                     'partner ' || (r->>'partner_org_id'))
-        WHEN 'mentions' THEN '@' || (r->>'login')
-        -- "<kind> for <login>" makes the recipient's client toast it; a repeated entry says
-        -- how often, a quiet one ends in "(quiet)" so that no client pings for it
-        WHEN 'inbox' THEN (r->>'kind')
-                          || CASE WHEN (r->>'count')::int > 1 THEN ' ×' || (r->>'count') ELSE '' END
-                          || ' for ' || (r->>'login')
-                          || CASE WHEN (r->>'quiet')::boolean THEN ' (quiet)' ELSE '' END
-        WHEN 'responsibilities' THEN 'rule: ' || (r->>'department') || ' → ' || (r->>'person')
-                                     || coalesce(' (deputy ' || (r->>'deputy') || ')', '')
-        WHEN 'absences' THEN (r->>'login') || ' away ' || (r->>'starts_on') || ' to '
-                             || (r->>'ends_on') || coalesce(', deputy ' || (r->>'deputy'), '')
-        WHEN 'calendars' THEN 'calendar ' || (r->>'name')
-        WHEN 'sla_policies' THEN 'SLA policy ' || (r->>'name')
-        WHEN 'followers' THEN (r->>'login')
-                              || CASE WHEN (r->>'following')::boolean THEN ' follows '
-                                      ELSE ' unfollows ' END
-                              || public.ccrm_entity_noun(r->>'entity') || ' #' || (r->>'entity_id')
-        WHEN 'inbox_settings' THEN 'inbox settings of ' || (r->>'login')
-        -- "reminder for <login>": the person's clients ring
-        WHEN 'reminders' THEN 'reminder for ' || (r->>'login')
-    END, '\s+', ' ', 'g')), 200), ''), p_entity || ' ' || (r->>'id'))
+BEGIN
+    RETURN (
+        SELECT coalesce(nullif(left(btrim(regexp_replace(CASE p_entity
+            WHEN 'accounts' THEN r->>'name'
+            WHEN 'contacts' THEN concat_ws(' ', r->>'first_name', r->>'last_name')
+                                 || coalesce(' <' || (r->>'email') || '>', '')
+            WHEN 'leads' THEN concat_ws(' ', r->>'first_name', r->>'last_name')
+                              || coalesce(' <' || (r->>'email') || '>', '')
+                              || CASE WHEN r->>'first_name' IS NULL AND r->>'last_name' IS NULL
+                                      THEN coalesce(' ' || (r->>'company'), '') ELSE '' END
+            WHEN 'tickets' THEN r->>'subject'
+            WHEN 'opportunities' THEN (r->>'name') || ' (' || (r->>'stage') || ')'
+            WHEN 'interactions' THEN (r->>'kind') || coalesce(': ' || (r->>'subject'), '')
+            WHEN 'comments' THEN left(regexp_replace(r->>'body', '\s+', ' ', 'g'), 60)
+            WHEN 'chat_messages' THEN 'chat: ' || left(regexp_replace(r->>'body', '\s+', ' ', 'g'), 60)
+            WHEN 'campaigns' THEN r->>'name'
+            WHEN 'campaign_members' THEN (r->>'status') || coalesce(' — ' ||
+                (SELECT c.name FROM campaigns c WHERE c.id = (r->>'campaign_id')::bigint), '')
+            WHEN 'users' THEN (r->>'display_name') || ' (' || (r->>'login') || ')'
+            WHEN 'partner_orgs' THEN r->>'name'
+            WHEN 'account_shares' THEN
+                coalesce((SELECT a.name FROM accounts a WHERE a.id = (r->>'account_id')::bigint),
+                         'account ' || (r->>'account_id'))
+                || ' ↔ ' ||
+                coalesce((SELECT p.name FROM partner_orgs p
+                           WHERE p.id = (r->>'partner_org_id')::bigint),
+                         'partner ' || (r->>'partner_org_id'))
+            WHEN 'mentions' THEN '@' || (r->>'login')
+            -- "<kind> for <login>" makes the recipient's client toast it; a repeated entry says
+            -- how often, a quiet one ends in "(quiet)" so that no client pings for it
+            WHEN 'inbox' THEN (r->>'kind')
+                              || CASE WHEN (r->>'count')::int > 1 THEN ' ×' || (r->>'count') ELSE '' END
+                              || ' for ' || (r->>'login')
+                              || CASE WHEN (r->>'quiet')::boolean THEN ' (quiet)' ELSE '' END
+            WHEN 'responsibilities' THEN 'rule: ' || (r->>'department') || ' → ' || (r->>'person')
+                                         || coalesce(' (deputy ' || (r->>'deputy') || ')', '')
+            WHEN 'absences' THEN (r->>'login') || ' away ' || (r->>'starts_on') || ' to '
+                                 || (r->>'ends_on') || coalesce(', deputy ' || (r->>'deputy'), '')
+            WHEN 'calendars' THEN 'calendar ' || (r->>'name')
+            WHEN 'sla_policies' THEN 'SLA policy ' || (r->>'name')
+            WHEN 'followers' THEN (r->>'login')
+                                  || CASE WHEN (r->>'following')::boolean THEN ' follows '
+                                          ELSE ' unfollows ' END
+                                  || public.ccrm_entity_noun(r->>'entity') || ' #' || (r->>'entity_id')
+            WHEN 'inbox_settings' THEN 'inbox settings of ' || (r->>'login')
+            -- "reminder for <login>": the person's clients ring
+            WHEN 'reminders' THEN 'reminder for ' || (r->>'login')
+        END, '\s+', ' ', 'g')), 200), ''), p_entity || ' ' || (r->>'id')));
+END
 $$;
 
 -- The audit, events and wake-up of every write, at the end of each statement. Two rules:

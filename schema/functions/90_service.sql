@@ -8,10 +8,12 @@
 -- transaction (docs/architecture.md, "Schema"). EXECUTE is PostgreSQL's default (PUBLIC) unless
 -- ccrm_set_execute() below a function says who may call it.
 --
--- Hot helpers (business time, quiet hours) pin no search_path and name their tables with
--- public.: they are plain invoker functions (a caller's search_path can only fool the caller),
--- and a SET clause would cost a configuration save and restore per call. Every SECURITY
--- DEFINER function pins search_path = pg_catalog, public, pg_temp.
+-- Hot helpers (routing, business time, quiet hours: called at every ticket insert) are
+-- plpgsql, whose plans are cached for the session (a SQL function called from plpgsql is
+-- planned again in every transaction), pin no search_path and name their tables with public.:
+-- they are plain invoker functions (a caller's search_path can only fool the caller), and a
+-- SET clause would cost a configuration save and restore per call. Every SECURITY DEFINER
+-- function pins search_path = pg_catalog, public, pg_temp.
 
 -- =======================================================================================
 -- People: time zone, team, availability
@@ -19,17 +21,23 @@
 
 -- A person's time zone: their own setting, else the default calendar's, else UTC.
 CREATE OR REPLACE FUNCTION ccrm_user_tz(p_login text) RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
-    SELECT coalesce((SELECT s.time_zone FROM public.inbox_settings s WHERE s.login = p_login),
+BEGIN
+    RETURN coalesce((SELECT s.time_zone FROM public.inbox_settings s WHERE s.login = p_login),
                     (SELECT c.time_zone FROM public.calendars c WHERE c.is_default),
-                    'UTC')
+                    'UTC');
+END
 $$;
 
 -- A person's team lead (users.manager), NULL when none.
 CREATE OR REPLACE FUNCTION ccrm_manager_of(p_login text) RETURNS text
-LANGUAGE sql STABLE
-AS $$ SELECT u.manager FROM public.users u WHERE u.login = p_login $$;
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    RETURN (SELECT u.manager FROM public.users u WHERE u.login = p_login);
+END
+$$;
 
 -- A person's team: the people they lead and, when they lead nobody, the people who share
 -- their lead and that lead; without any lead, their department. Themselves included.
@@ -56,34 +64,44 @@ $$;
 -- starting one), as (starts_on, ends_on, deputy); no row when present.
 CREATE OR REPLACE FUNCTION ccrm_absence(p_login text, p_at timestamptz DEFAULT now())
 RETURNS TABLE (starts_on date, ends_on date, deputy text)
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
-    SELECT a.starts_on, a.ends_on, a.deputy
-      FROM public.absences a
-     WHERE a.login = p_login
-       AND a.ends_on >= (p_at AT TIME ZONE public.ccrm_user_tz(p_login))::date
-       AND a.starts_on <= (p_at AT TIME ZONE public.ccrm_user_tz(p_login))::date
-     ORDER BY a.starts_on DESC, a.id DESC
-     LIMIT 1
+BEGIN
+    RETURN QUERY
+        SELECT a.starts_on, a.ends_on, a.deputy
+          FROM public.absences a
+         WHERE a.login = p_login
+           AND a.ends_on >= (p_at AT TIME ZONE public.ccrm_user_tz(p_login))::date
+           AND a.starts_on <= (p_at AT TIME ZONE public.ccrm_user_tz(p_login))::date
+         ORDER BY a.starts_on DESC, a.id DESC
+         LIMIT 1;
+END
 $$;
 
 -- May p_login be given work now: an active internal user who is not away.
 CREATE OR REPLACE FUNCTION ccrm_available(p_login text, p_at timestamptz DEFAULT now())
 RETURNS boolean
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
-    SELECT EXISTS (SELECT 1 FROM public.users u
+BEGIN
+    RETURN EXISTS (SELECT 1 FROM public.users u
                     WHERE u.login = p_login AND u.active AND u.partner_org_id IS NULL
                       AND u.department <> 'partner')
-       AND NOT EXISTS (SELECT 1 FROM public.ccrm_absence(p_login, p_at))
+       AND NOT EXISTS (SELECT 1 FROM public.absences a
+                        WHERE a.login = p_login
+                          AND a.ends_on >= (p_at AT TIME ZONE public.ccrm_user_tz(p_login))::date
+                          AND a.starts_on <= (p_at AT TIME ZONE public.ccrm_user_tz(p_login))::date);
+END
 $$;
 
 -- Is p_login an active internal user (one who may own records)?
 CREATE OR REPLACE FUNCTION ccrm_is_staff(p_login text) RETURNS boolean
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
-    SELECT EXISTS (SELECT 1 FROM public.users u
-                    WHERE u.login = p_login AND u.active AND u.partner_org_id IS NULL)
+BEGIN
+    RETURN EXISTS (SELECT 1 FROM public.users u
+                    WHERE u.login = p_login AND u.active AND u.partner_org_id IS NULL);
+END
 $$;
 
 CREATE OR REPLACE FUNCTION ccrm_user_manager_check() RETURNS trigger
@@ -111,15 +129,17 @@ CREATE OR REPLACE FUNCTION ccrm_rule_conditions(p_department text, p_account big
                                                 p_territory text[], p_product text,
                                                 p_queue text, p_topic text)
 RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
-    SELECT concat_ws(' · ', p_department,
+BEGIN
+    RETURN concat_ws(' · ', p_department,
                      'account ' || coalesce((SELECT '"' || a.name || '"' FROM public.accounts a
                                               WHERE a.id = p_account), '#' || p_account),
                      'territory ' || array_to_string(p_territory, ', '),
                      'product "' || p_product || '"',
                      'queue ' || p_queue,
-                     'topic "' || p_topic || '"')
+                     'topic "' || p_topic || '"');
+END
 $$;
 
 -- Department names are the internal group roles (a department added later counts at once).
@@ -179,8 +199,10 @@ CREATE OR REPLACE FUNCTION ccrm_route_candidates(p_depts text[], p_account bigin
                                                  p_topic text, p_text text)
 RETURNS TABLE (rule_id bigint, department text, priority int, person text, deputy text,
                conditions text)
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
+BEGIN
+    RETURN QUERY
     SELECT r.id, r.department, r.priority, r.person, r.deputy,
            public.ccrm_rule_conditions(r.department, r.account_id, r.territory, r.product,
                                        r.queue, r.topic)
@@ -198,7 +220,8 @@ AS $$
                                       '\\\1', 'g')
                     || '($|[^[:alnum:]])')))
      ORDER BY array_position(p_depts, r.department), r.priority,
-              num_nonnulls(r.account_id, r.territory, r.product, r.queue, r.topic) DESC, r.id
+              num_nonnulls(r.account_id, r.territory, r.product, r.queue, r.topic) DESC, r.id;
+END
 $$;
 
 -- Who is competent, and why: the first matching rule whose person is available (an active
@@ -380,40 +403,54 @@ SET search_path = pg_catalog, public, pg_temp
 AS $$
 DECLARE
     v_from text := ccrm_person();
-    v_noun text := ccrm_entity_noun(TG_TABLE_NAME);
     r      record;
-    n      bigint;
+    v_n    bigint;
 BEGIN
-    FOR r IN EXECUTE format(
-        'SELECT count(*) OVER () AS n, n.id, n.%I AS login, n.routed_rule AS rule,
-                %s AS label
-           FROM new_rows n WHERE n.routed_rule IS NOT NULL ORDER BY n.id',
-        CASE TG_TABLE_NAME WHEN 'tickets' THEN 'assignee' ELSE 'owner' END,
-        CASE TG_TABLE_NAME WHEN 'tickets' THEN 'n.subject'
-             ELSE 'concat_ws('' '', n.first_name, n.last_name, nullif(''('' || n.company || '')'', ''()''))' END)
-    LOOP
-        n := r.n;
-        EXIT WHEN n > 20;
-        PERFORM ccrm_inbox_deliver(r.login, 'routed', TG_TABLE_NAME, r.id, v_from,
-            format('new %s #%s %s routed to you by %s', v_noun, r.id, coalesce(r.label, ''),
-                   (SELECT CASE WHEN x.person = r.login
-                                THEN format('rule #%s (%s)', x.id, ccrm_rule_conditions(
-                                     x.department, x.account_id, x.territory, x.product,
-                                     x.queue, x.topic))
-                                ELSE format('rule #%s (%s) as the deputy of %s', x.id,
-                                     ccrm_rule_conditions(x.department, x.account_id,
-                                     x.territory, x.product, x.queue, x.topic), x.person) END
-                      FROM responsibilities x WHERE x.id = r.rule)));
-    END LOOP;
-    IF n > 20 THEN
-        FOR r IN EXECUTE format('SELECT n.%I AS login, count(*) AS k FROM new_rows n
-                                  WHERE n.routed_rule IS NOT NULL GROUP BY 1 ORDER BY 1',
-                                CASE TG_TABLE_NAME WHEN 'tickets' THEN 'assignee' ELSE 'owner' END)
-        LOOP
-            PERFORM ccrm_inbox_deliver(r.login, 'routed', NULL, NULL, v_from,
-                format('%s new %s routed to you by the rules', to_char(r.k, 'FM999,999,990'),
-                       CASE TG_TABLE_NAME WHEN 'tickets' THEN 'tickets' ELSE 'leads' END));
-        END LOOP;
+    -- static statements per table (a dynamic one would be planned at every insert)
+    IF TG_TABLE_NAME = 'tickets' THEN
+        SELECT count(*) INTO v_n FROM new_rows n WHERE n.routed_rule IS NOT NULL;
+        IF v_n BETWEEN 1 AND 20 THEN
+            FOR r IN SELECT n.id, n.assignee AS login, n.subject AS label, x.id AS rule, x.person,
+                            ccrm_rule_conditions(x.department, x.account_id, x.territory,
+                                                 x.product, x.queue, x.topic) AS conditions
+                       FROM new_rows n JOIN responsibilities x ON x.id = n.routed_rule
+                      ORDER BY n.id LOOP
+                PERFORM ccrm_inbox_deliver(r.login, 'routed', 'tickets', r.id, v_from,
+                    format('new ticket #%s %s routed to you by rule #%s (%s)%s', r.id, r.label,
+                           r.rule, r.conditions,
+                           CASE WHEN r.person <> r.login THEN ' as the deputy of ' || r.person
+                                ELSE '' END));
+            END LOOP;
+        ELSIF v_n > 20 THEN
+            FOR r IN SELECT n.assignee AS login, count(*) AS k FROM new_rows n
+                      WHERE n.routed_rule IS NOT NULL GROUP BY 1 ORDER BY 1 LOOP
+                PERFORM ccrm_inbox_deliver(r.login, 'routed', NULL, NULL, v_from,
+                    format('%s new tickets routed to you by the rules', to_char(r.k, 'FM999,999,990')));
+            END LOOP;
+        END IF;
+    ELSE
+        SELECT count(*) INTO v_n FROM new_rows n WHERE n.routed_rule IS NOT NULL;
+        IF v_n BETWEEN 1 AND 20 THEN
+            FOR r IN SELECT n.id, n.owner AS login, x.id AS rule, x.person,
+                            concat_ws(' ', n.first_name, n.last_name,
+                                      '(' || n.company || ')') AS label,
+                            ccrm_rule_conditions(x.department, x.account_id, x.territory,
+                                                 x.product, x.queue, x.topic) AS conditions
+                       FROM new_rows n JOIN responsibilities x ON x.id = n.routed_rule
+                      ORDER BY n.id LOOP
+                PERFORM ccrm_inbox_deliver(r.login, 'routed', 'leads', r.id, v_from,
+                    format('new lead #%s %s routed to you by rule #%s (%s)%s', r.id, r.label,
+                           r.rule, r.conditions,
+                           CASE WHEN r.person <> r.login THEN ' as the deputy of ' || r.person
+                                ELSE '' END));
+            END LOOP;
+        ELSIF v_n > 20 THEN
+            FOR r IN SELECT n.owner AS login, count(*) AS k FROM new_rows n
+                      WHERE n.routed_rule IS NOT NULL GROUP BY 1 ORDER BY 1 LOOP
+                PERFORM ccrm_inbox_deliver(r.login, 'routed', NULL, NULL, v_from,
+                    format('%s new leads routed to you by the rules', to_char(r.k, 'FM999,999,990')));
+            END LOOP;
+        END IF;
     END IF;
     RETURN NULL;
 END
@@ -683,15 +720,17 @@ SELECT ccrm_set_execute('ccrm_sla_policy_check()');
 -- The policy of a ticket with these attributes: the first active one, by position.
 CREATE OR REPLACE FUNCTION ccrm_sla_policy_for(p_queue text, p_priority text, p_tier text)
 RETURNS bigint
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
-    SELECT p.id FROM public.sla_policies p
-     WHERE p.active
-       AND (p.queues IS NULL OR lower(p_queue) = ANY (p.queues))
-       AND (p.priorities IS NULL OR p_priority = ANY (p.priorities))
-       AND (p.tiers IS NULL OR lower(p_tier) = ANY (p.tiers))
-     ORDER BY p.position, p.id
-     LIMIT 1
+BEGIN
+    RETURN (SELECT p.id FROM public.sla_policies p
+             WHERE p.active
+               AND (p.queues IS NULL OR lower(p_queue) = ANY (p.queues))
+               AND (p.priorities IS NULL OR p_priority = ANY (p.priorities))
+               AND (p.tiers IS NULL OR lower(p_tier) = ANY (p.tiers))
+             ORDER BY p.position, p.id
+             LIMIT 1);
+END
 $$;
 
 -- The target of a kind under a policy
@@ -783,30 +822,34 @@ SECURITY DEFINER
 SET search_path = pg_catalog, public, pg_temp
 AS $$
 DECLARE
-    v_clocks bigint[];
+    v_now timestamptz := now();
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM sla_policies p WHERE p.active) THEN
         RETURN NULL;
     END IF;
-    WITH ins AS (
-        INSERT INTO sla_clocks (ticket_id, policy_id, kind, target_min, started_at, running_since)
-        SELECT t.id, p.id, k.kind, k.target, now(),
-               CASE WHEN t.status = ANY (p.pause_statuses) THEN NULL ELSE now() END
-          FROM new_rows t
-         CROSS JOIN LATERAL (SELECT ccrm_sla_policy_for(t.queue, t.priority,
-                                    (SELECT a.tier FROM accounts a WHERE a.id = t.account_id))
-                                    AS pid) pp
-          JOIN sla_policies p ON p.id = pp.pid
-         CROSS JOIN LATERAL (VALUES ('first_response', p.first_response_min),
-                                    ('resolution', p.resolution_min)) k(kind, target)
-         WHERE k.target IS NOT NULL AND t.status NOT IN ('solved', 'closed')
-        RETURNING id)
-    SELECT array_agg(id) INTO v_clocks FROM ins;
-    IF v_clocks IS NOT NULL THEN
-        PERFORM ccrm_sla_recompute(v_clocks);
-        PERFORM ccrm_sla_current(ARRAY(SELECT DISTINCT k.ticket_id FROM sla_clocks k
-                                        WHERE k.id = ANY (v_clocks)));
-    END IF;
+    -- one statement: the clocks with their due and warning times, and the one that decides
+    -- the time left (the earlier due; a paused ticket's first)
+    INSERT INTO sla_clocks (ticket_id, policy_id, kind, target_min, started_at, running_since,
+                            due_at, warn_at, current)
+    SELECT c.id, c.pid, c.kind, c.target, v_now, c.since, c.due, c.warn,
+           row_number() OVER (PARTITION BY c.id
+                              ORDER BY coalesce(c.due, 'infinity'), c.kind) = 1
+      FROM (SELECT t.id, p.id AS pid, k.kind, k.target, r.since,
+                   CASE WHEN r.since IS NOT NULL
+                        THEN ccrm_business_add(p.calendar_id, v_now, k.target) END AS due,
+                   CASE WHEN r.since IS NOT NULL
+                        THEN ccrm_business_add(p.calendar_id, v_now,
+                                               greatest(k.target - p.warn_before_min, 0)) END AS warn
+              FROM new_rows t
+             CROSS JOIN LATERAL (SELECT ccrm_sla_policy_for(t.queue, t.priority,
+                                        (SELECT a.tier FROM accounts a WHERE a.id = t.account_id))
+                                        AS pid) pp
+              JOIN sla_policies p ON p.id = pp.pid
+             CROSS JOIN LATERAL (SELECT CASE WHEN t.status = ANY (p.pause_statuses) THEN NULL
+                                             ELSE v_now END AS since) r
+             CROSS JOIN LATERAL (VALUES ('first_response', p.first_response_min),
+                                        ('resolution', p.resolution_min)) k(kind, target)
+             WHERE k.target IS NOT NULL AND t.status NOT IN ('solved', 'closed')) c;
     RETURN NULL;
 END
 $$;
@@ -1151,13 +1194,15 @@ $$;
 -- it)? @mentions, SLA breaches and the digest itself always break through.
 CREATE OR REPLACE FUNCTION ccrm_inbox_quiet(p_login text, p_kind text, p_at timestamptz)
 RETURNS boolean
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
-    SELECT p_kind NOT IN ('mention', 'sla_breach', 'digest')
+BEGIN
+    RETURN p_kind NOT IN ('mention', 'sla_breach', 'digest')
        AND coalesce((SELECT s.digest_at IS NOT NULL
                             OR public.ccrm_quiet_time(s.quiet_from, s.quiet_until,
                                    (p_at AT TIME ZONE public.ccrm_user_tz(p_login))::time)
-                       FROM public.inbox_settings s WHERE s.login = p_login), false)
+                       FROM public.inbox_settings s WHERE s.login = p_login), false);
+END
 $$;
 
 -- The inbox's one writer (called by ccrm_inbox_put and by the definer functions of the
@@ -1167,7 +1212,8 @@ $$;
 --   * one sender reaches one recipient at most 30 times in ten minutes (p_from NULL: the
 --     system, whose entries are bounded by their own once-only keys);
 --   * an unread entry of the same kind about the same record takes the new one: its count
---     grows, the note and sender are the latest (mentions and digests are never merged);
+--     grows, the note and sender are the latest (mentions and digests are never merged, and a
+--     record is routed once);
 --   * quiet (ccrm_inbox_quiet): no live ping -- the event summary says "(quiet)", so clients
 --     do not toast it; the next digest lists it.
 CREATE OR REPLACE FUNCTION ccrm_inbox_deliver(p_login text, p_kind text, p_entity text,
@@ -1186,7 +1232,7 @@ BEGIN
         RETURN false;
     END IF;
     v_quiet := ccrm_inbox_quiet(p_login, p_kind, now());
-    IF p_entity IS NOT NULL AND p_kind NOT IN ('mention', 'digest') THEN
+    IF p_entity IS NOT NULL AND p_kind NOT IN ('mention', 'digest', 'routed') THEN
         -- one writer at a time per (person, kind, record): a second waits, then counts onto
         -- the first's line
         PERFORM pg_advisory_xact_lock(hashtextextended(
@@ -1215,6 +1261,76 @@ BEGIN
 END
 $$;
 SELECT ccrm_set_execute('ccrm_inbox_deliver(text,text,text,bigint,text,text)');
+
+-- The same for many entries from the system (no sender, so no bound) at once: the scheduler's
+-- notices. Entries with the same person, kind and record are one line (counted); an unread
+-- line about the same record takes them as for ccrm_inbox_deliver. Written 20 lines a
+-- statement, so that each line still gets its own event (the Feed folds bigger statements into
+-- one) while a pass of hundreds of notices costs tens of statements, not hundreds. Returns the
+-- number of lines written or counted.
+CREATE OR REPLACE FUNCTION ccrm_inbox_deliver_many(p_login text[], p_kind text[], p_entity text[],
+                                                   p_id bigint[], p_note text[])
+RETURNS int
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    g_login  text[];
+    g_kind   text[];
+    g_entity text[];
+    g_id     bigint[];
+    g_note   text[];
+    g_n      int[];
+    g_hit    bigint[];
+    v_total  int;
+    v_from   int := 1;
+    k        int;
+BEGIN
+    SELECT array_agg(g.l ORDER BY g.l, g.kd, g.e, g.i), array_agg(g.kd ORDER BY g.l, g.kd, g.e, g.i),
+           array_agg(g.e ORDER BY g.l, g.kd, g.e, g.i), array_agg(g.i ORDER BY g.l, g.kd, g.e, g.i),
+           array_agg(g.nt ORDER BY g.l, g.kd, g.e, g.i), array_agg(g.n ORDER BY g.l, g.kd, g.e, g.i)
+      INTO g_login, g_kind, g_entity, g_id, g_note, g_n
+      FROM (SELECT u.l, u.kd, u.e, u.i, count(*)::int AS n,
+                   (array_agg(u.nt ORDER BY u.ord DESC))[1] AS nt
+              FROM unnest(p_login, p_kind, p_entity, p_id, p_note) WITH ORDINALITY
+                   u(l, kd, e, i, nt, ord)
+              JOIN users x ON x.login = u.l AND x.active
+             GROUP BY u.l, u.kd, u.e, u.i) g;
+    v_total := coalesce(cardinality(g_login), 0);
+    -- the locks of ccrm_inbox_deliver, taken in one order (no deadlock between schedulers)
+    FOR k IN 1 .. v_total LOOP
+        IF g_entity[k] IS NOT NULL AND g_kind[k] NOT IN ('mention', 'digest', 'routed') THEN
+            PERFORM pg_advisory_xact_lock(hashtextextended(
+                format('ccrm inbox %s %s %s %s', g_login[k], g_kind[k], g_entity[k], g_id[k]), 0));
+        END IF;
+    END LOOP;
+    g_hit := ARRAY(SELECT (SELECT x.id FROM inbox x
+                            WHERE x.login = g_login[j] AND x.entity = g_entity[j]
+                              AND x.entity_id = g_id[j] AND x.kind = g_kind[j]
+                              AND x.read_at IS NULL
+                              AND g_kind[j] NOT IN ('mention', 'digest', 'routed')
+                            ORDER BY x.id DESC LIMIT 1)
+                     FROM generate_series(1, v_total) j ORDER BY j);
+    WHILE v_from <= v_total LOOP
+        UPDATE inbox i
+           SET count = i.count + u.n, note = coalesce(ccrm_inbox_note(u.nt), i.note),
+               from_login = NULL, quiet = ccrm_inbox_quiet(i.login, i.kind, now())
+          FROM (SELECT g_hit[j] AS hit, g_n[j] AS n, g_note[j] AS nt
+                  FROM generate_series(v_from, least(v_from + 19, v_total)) j
+                 WHERE g_hit[j] IS NOT NULL) u
+         WHERE i.id = u.hit;
+        INSERT INTO inbox (login, kind, entity, entity_id, from_login, note, quiet, count)
+        SELECT g_login[j], g_kind[j], g_entity[j], g_id[j], NULL, ccrm_inbox_note(g_note[j]),
+               ccrm_inbox_quiet(g_login[j], g_kind[j], now()), g_n[j]
+          FROM generate_series(v_from, least(v_from + 19, v_total)) j
+         WHERE g_hit[j] IS NULL
+         ORDER BY j;
+        v_from := v_from + 20;
+    END LOOP;
+    RETURN v_total;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_inbox_deliver_many(text[],text[],text[],bigint[],text[])');
 
 -- Who follows a record: explicit followers, and its owner (tickets: assignee) unless they
 -- unwatched it.
@@ -1427,7 +1543,10 @@ $$;
 --               one inbox entry listing the quiet entries since the previous one.
 -- Clocks are claimed with FOR UPDATE SKIP LOCKED and re-checked on their newest version, so a
 -- second scheduler skips what the first is doing and finds it done after; reminders and
--- digests are claimed by their unique keys. Returns what was done, one row per kind of work.
+-- digests are claimed by their unique keys, and skipped while another scheduler holds them
+-- (a transaction-level advisory lock tried, never waited for). Nothing is sent before the
+-- pass commits: a scheduler that dies sends nothing, and the next run does it all. Returns
+-- what was done, one row per kind of work.
 CREATE OR REPLACE FUNCTION ccrm_tick()
 RETURNS TABLE (work text, done int)
 LANGUAGE plpgsql
@@ -1450,6 +1569,11 @@ DECLARE
     n_w     int := 0;
     n_r     int := 0;
     n_d     int := 0;
+    -- the notices of this pass, written together (ccrm_inbox_deliver_many)
+    a_login text[] := '{}';
+    a_kind  text[] := '{}';
+    a_id    bigint[] := '{}';
+    a_note  text[] := '{}';
 BEGIN
     -- 1. breaches
     UPDATE sla_clocks k SET breached_at = k.due_at
@@ -1475,7 +1599,10 @@ BEGIN
                 UNION ALL
                 SELECT p.escalate_to FROM sla_policies p WHERE p.id = c.policy_id) y
              WHERE x IS NOT NULL ORDER BY 1 LOOP
-            PERFORM ccrm_inbox_deliver(v_login, 'sla_breach', 'tickets', c.ticket_id, NULL,
+            a_login := a_login || v_login;
+            a_kind := a_kind || 'sla_breach'::text;
+            a_id := a_id || c.ticket_id;
+            a_note := a_note ||
                 format('ticket #%s %s: %s target breached at %s%s', c.ticket_id,
                        (SELECT t.subject FROM tickets t WHERE t.id = c.ticket_id),
                        replace(c.kind, '_', ' '),
@@ -1483,7 +1610,7 @@ BEGIN
                                'YYYY-MM-DD HH24:MI'),
                        CASE WHEN c.met_at IS NOT NULL
                             THEN format(' (met at %s)', to_char(c.met_at AT TIME ZONE
-                                 ccrm_user_tz(v_login), 'YYYY-MM-DD HH24:MI')) ELSE '' END));
+                                 ccrm_user_tz(v_login), 'YYYY-MM-DD HH24:MI')) ELSE '' END);
         END LOOP;
     END LOOP;
 
@@ -1504,13 +1631,21 @@ BEGIN
                 SELECT p.escalate_to FROM sla_policies p, tickets t
                  WHERE p.id = c.policy_id AND t.id = c.ticket_id AND t.assignee IS NULL) y
              WHERE x IS NOT NULL ORDER BY 1 LOOP
-            PERFORM ccrm_inbox_deliver(v_login, 'sla_warning', 'tickets', c.ticket_id, NULL,
+            a_login := a_login || v_login;
+            a_kind := a_kind || 'sla_warning'::text;
+            a_id := a_id || c.ticket_id;
+            a_note := a_note ||
                 format('ticket #%s %s: %s due at %s', c.ticket_id,
                        (SELECT t.subject FROM tickets t WHERE t.id = c.ticket_id),
                        replace(c.kind, '_', ' '),
-                       to_char(c.due_at AT TIME ZONE ccrm_user_tz(v_login), 'YYYY-MM-DD HH24:MI')));
+                       to_char(c.due_at AT TIME ZONE ccrm_user_tz(v_login), 'YYYY-MM-DD HH24:MI'));
         END LOOP;
     END LOOP;
+    IF cardinality(a_login) > 0 THEN
+        PERFORM ccrm_inbox_deliver_many(a_login, a_kind,
+                                        array_fill('tickets'::text, ARRAY[cardinality(a_login)]),
+                                        a_id, a_note);
+    END IF;
 
     -- 4. reminders
     INSERT INTO reminders (login, interaction_id, due_at, note)
@@ -1524,6 +1659,10 @@ BEGIN
        AND i.kind IN ('task', 'meeting')
        AND NOT EXISTS (SELECT 1 FROM reminders m
                         WHERE m.interaction_id = i.id AND m.due_at = i.due_at)
+       -- one that another scheduler is writing now is its (the unique key would make this
+       -- one wait for it; should it die, the next run writes it)
+       AND pg_try_advisory_xact_lock(hashtextextended(
+               format('ccrm reminder %s %s', i.id, extract(epoch FROM i.due_at)), 0))
      ORDER BY i.due_at, i.id
     ON CONFLICT (interaction_id, due_at) DO NOTHING;
     GET DIAGNOSTICS n_r = ROW_COUNT;
@@ -1534,7 +1673,9 @@ BEGIN
               WHERE x.digest_at IS NOT NULL OR x.quiet_until IS NOT NULL
               ORDER BY x.login LOOP
         CONTINUE WHEN s.due IS NULL
-                   OR EXISTS (SELECT 1 FROM digests d WHERE d.login = s.login AND d.due_at >= s.due);
+                   OR EXISTS (SELECT 1 FROM digests d WHERE d.login = s.login AND d.due_at >= s.due)
+                   -- another scheduler is at this person's digest now
+                   OR NOT pg_try_advisory_xact_lock(hashtextextended('ccrm digest ' || s.login, 0));
         v_dig := NULL;
         INSERT INTO digests (login, due_at) VALUES (s.login, s.due)
         ON CONFLICT (login, due_at) DO NOTHING

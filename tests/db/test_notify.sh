@@ -94,11 +94,11 @@ as kenji -c "insert into inbox_settings (time_zone, quiet_from, quiet_until)
 as sofia -c "select ccrm_follow('tickets', $T)" >/dev/null
 as kenji -c "select ccrm_follow('tickets', $T)" >/dev/null
 as sofia -c "update tickets set priority = 'urgent' where id = $T"
-check "in quiet hours: the entry is there, quiet" test "$(q "select quiet from inbox where id > $mark and login = 'kenji' and kind = 'change' and entity_id = $T")" = t
+check "in quiet hours: the entry is there, quiet" test "$(q "select quiet from inbox where id > $mark and login = 'kenji' and kind = 'change' and entity = 'tickets' and entity_id = $T")" = t
 check "... and its event does not ask for a toast (no '... for kenji' at the end)" \
     test "$(q "select summary from events where entity = 'inbox' and entity_id = (select max(id) from inbox where login = 'kenji' and kind = 'change')")" = "change for kenji (quiet)"
 check "someone without quiet hours is pinged as usual" \
-    test "$(q "select quiet from inbox where id > $mark and login = 'zoe' and kind = 'change' and entity_id = $T order by id desc limit 1")" = f
+    test "$(q "select quiet from inbox where id > $mark and login = 'zoe' and kind = 'change' and entity = 'tickets' and entity_id = $T order by id desc limit 1")" = f
 as sofia -c "insert into comments (entity, entity_id, body) values ('tickets', $T, '@kenji urgent now')"
 check "an @mention breaks through quiet hours" \
     test "$(q "select quiet from inbox where id > $mark and login = 'kenji' and kind = 'mention' order by id desc limit 1")" = f
