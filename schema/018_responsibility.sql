@@ -200,7 +200,6 @@ CREATE INDEX sla_clocks_ticket_idx ON sla_clocks (ticket_id, kind);
 CREATE UNIQUE INDEX sla_clocks_open_key ON sla_clocks (ticket_id, kind) WHERE met_at IS NULL;
 CREATE UNIQUE INDEX sla_clocks_once_key ON sla_clocks (ticket_id, kind)
     WHERE kind <> 'next_response';
-CREATE INDEX sla_clocks_policy_idx ON sla_clocks (policy_id) WHERE met_at IS NULL;
 -- the scheduler: what is due, what to warn about, breaches not yet announced
 CREATE INDEX sla_clocks_due_idx ON sla_clocks (due_at)
     WHERE running_since IS NOT NULL AND breached_at IS NULL;
