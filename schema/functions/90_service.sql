@@ -1540,7 +1540,8 @@ $$;
 --   reminders   each open task or meeting of an active internal person falling due (in the
 --               last day) gets one reminders row: every open client of that person rings;
 --   digests     each person with a digest time (or quiet hours) gets, once per digest time,
---               one inbox entry listing the quiet entries since the previous one.
+--               one inbox entry listing the quiet entries since the previous one;
+--   upkeep      up to 5,000 queued rows of the search blocks are filed (schema/021).
 -- Clocks are claimed with FOR UPDATE SKIP LOCKED and re-checked on their newest version, so a
 -- second scheduler skips what the first is doing and finds it done after; reminders and
 -- digests are claimed by their unique keys, and skipped while another scheduler holds them
@@ -1704,6 +1705,13 @@ BEGIN
             n_d := n_d + 1;
         END IF;
     END LOOP;
+
+    -- 6. upkeep: file the search blocks' queue (schema/021), a bounded part a pass
+    IF to_regprocedure('public.ccrm_search_blocks_flush(integer)') IS NOT NULL THEN
+        work := 'search blocks';
+        EXECUTE 'SELECT public.ccrm_search_blocks_flush(5000)' INTO done;
+        RETURN NEXT;
+    END IF;
 
     work := 'breaches'; done := n_b; RETURN NEXT;
     work := 'warnings'; done := n_w; RETURN NEXT;
