@@ -38,7 +38,7 @@ usage(FILE *f)
         "       ccrm --import FILE --into ENTITY [--map SRC=DST,...]\n"
         "            [--on-conflict error|skip|update] [--rejects FILE] [--dry-run] [--quiet]\n"
         "                                                     import CSV (FILE - = stdin)\n"
-        "       ccrm --revert BATCH                           undo an import, updates included\n"
+        "       ccrm --revert BATCH                           undo an import (CSV or mail)\n"
         "       ccrm --export ENTITY [--format csv|jsonl] [--output FILE]\n"
         "       ccrm --feed [--follow] [--format text|jsonl] [--limit N | --since CURSOR]\n"
         "            [--state FILE]                           the event stream, a line each:\n"
@@ -48,6 +48,16 @@ usage(FILE *f)
         "                                                     they began writing (ccrm(1))\n"
         "       ccrm --log ticket|interaction --contact EMAIL --subject TEXT [--body TEXT]\n"
         "            [--channel C] [--kind call|email|meeting|chat|note|task]\n"
+        "       ccrm --mail-in [--queue NAME] [--recipient ADDR] [--verbose]\n"
+        "                                                     one mail on stdin (MTA pipe):\n"
+        "                                                     exit 0 stored, 75 try later,\n"
+        "                                                     65/67 refused for good\n"
+        "       ccrm --import-mail MAILDIR|MBOX [--queue NAME] [--quiet]\n"
+        "                                                     mail history, one batch\n"
+        "       ccrm --reply [ENTITY:]ID --body-file FILE [--subject TEXT] [--to ADDR]\n"
+        "            [--cc ADDR] [--queue NAME] [--no-send]   answer by mail (ENTITY: ticket,\n"
+        "                                                     lead, contact, deal)\n"
+        "       ccrm --send-mail [--quiet]                    send what the outbox holds\n"
         "       ccrm --add-user LOGIN --dept DEPT [--partner ORG] [--display-name NAME]\n"
         "            [--password] [--connection-limit N|none]      (admins only)\n"
         "       ccrm --disable-user LOGIN                     revoke a login, keep the history\n"
@@ -82,7 +92,8 @@ usage(FILE *f)
         "With no database configured (no -d, no [database] conninfo, none of PGHOST,\n"
         "PGHOSTADDR, PGPORT, PGDATABASE, PGSERVICE), ccrm starts a private PostgreSQL\n"
         "cluster under $XDG_DATA_HOME/ccrm and migrates it.\n"
-        "Keys in the client: ? shows them. See ccrm(1), docs/import.md, docs/security.md.\n",
+        "Keys in the client: ? shows them. See ccrm(1), docs/import.md, docs/mail.md and\n"
+        "docs/security.md.\n",
         f);
 }
 
@@ -289,12 +300,22 @@ dispatch_command(int argc, char **argv)
         const char *flag;
         int (*run)(int, char **);
     } commands[] = {
-        {"--import", cli_import_main},      {"--revert", cli_import_main},
-        {"--export", cli_export_main},      {"--add-user", cli_admin_main},
-        {"--disable-user", cli_admin_main}, {"--share", cli_admin_main},
-        {"--unshare", cli_admin_main},      {"--feed", cli_feed_main},
-        {"--log", cli_feed_main},           {"--who", cli_service_main},
-        {"--agenda", cli_service_main},     {"--ics", cli_service_main},
+        {"--import", cli_import_main},
+        {"--revert", cli_import_main},
+        {"--export", cli_export_main},
+        {"--add-user", cli_admin_main},
+        {"--disable-user", cli_admin_main},
+        {"--share", cli_admin_main},
+        {"--unshare", cli_admin_main},
+        {"--feed", cli_feed_main},
+        {"--log", cli_feed_main},
+        {"--mail-in", cli_mail_main},
+        {"--send-mail", cli_mail_main},
+        {"--reply", cli_mail_main},
+        {"--import-mail", cli_mail_import_main},
+        {"--who", cli_service_main},
+        {"--agenda", cli_service_main},
+        {"--ics", cli_service_main},
         {"--tick", cli_service_main},
     };
     size_t c;

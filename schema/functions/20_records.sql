@@ -201,6 +201,8 @@ SELECT ccrm_set_execute('ccrm_rule_deal_won()');
 --   comments                   their author; management and admin any
 --   inbox entries              their recipient or sender; admin any
 --   chat messages              their author (partners too)
+--   mail, attachments (017)    whoever stored them; management and admin any
+--   mail queues (017)          admin
 --   rules (responsibilities),  management, admin
 --   calendars, SLA policies
 --   absences                   the person, their team lead; management and admin any
@@ -248,6 +250,12 @@ BEGIN
                        ELSE '(t.login = $2 OR t.from_login = $2)' END;
     ELSIF p_entity = 'chat_messages' THEN
         v_mine := 't.created_by = $2';
+    ELSIF p_entity IN ('messages', 'attachments') THEN
+        v_mine := CASE WHEN v_any THEN NULL ELSE 't.created_by = $2' END;
+    ELSIF p_entity = 'mail_queues' THEN
+        IF NOT pg_has_role(v_who, 'ccrm_admin', 'USAGE') THEN
+            RAISE EXCEPTION 'only admins delete mail queues' USING ERRCODE = '42501';
+        END IF;
     ELSIF p_entity IN ('responsibilities', 'calendars', 'sla_policies') THEN
         IF NOT ccrm_in_dept('management') THEN
             RAISE EXCEPTION 'only management and admin delete %',
