@@ -1382,7 +1382,8 @@ SELECT ccrm_set_execute('ccrm_follow(text,bigint,boolean)', 'ccrm_internal');
 --   record updated: 'change', naming the fields; the new owner of a record whose owner changed
 --   is not told here (an assignment through ccrm_assign tells them), the old one is;
 --   comment: 'comment' (people @mentioned in it get their mention instead);
---   interaction logged on a record (a ticket, else a deal, lead, contact, account): 'change';
+--   interaction logged on a record (a ticket, else a deal, lead, contact, account): 'change'
+--   (not when this transaction wrote the record: its people heard of that already);
 --   a task or meeting given to someone else: 'assignment' for them.
 -- Statements of more than 20 rows (imports, bulk edits) notify nobody: the Feed has them.
 CREATE OR REPLACE FUNCTION ccrm_follow_notify() RETURNS trigger
@@ -1438,7 +1439,10 @@ BEGIN
                 PERFORM ccrm_inbox_deliver(r.owner, 'assignment', 'interactions', r.id, v_from,
                                            format('%s for you: %s', r.kind, coalesce(r.subject, '')));
             END IF;
-            CONTINUE WHEN r.updated OR r.entity IS NULL;
+            -- nor an interaction on a record this transaction wrote (a mail that opens a
+            -- ticket: its person hears of the ticket, not twice)
+            CONTINUE WHEN r.updated OR r.entity IS NULL
+                       OR ccrm_record_written_now(r.entity, r.entity_id);
             FOR v_login IN
                 SELECT f FROM ccrm_followers(r.entity, r.entity_id,
                                              ccrm_record_owner(r.entity, r.entity_id)) f
@@ -1484,6 +1488,26 @@ BEGIN
 END
 $$;
 SELECT ccrm_set_execute('ccrm_follow_notify()');
+
+-- Did this transaction write the record (insert or update it)? Its row version is this
+-- transaction's.
+CREATE OR REPLACE FUNCTION ccrm_record_written_now(p_entity text, p_id bigint) RETURNS boolean
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    v_x xid := pg_current_xact_id()::xid;
+BEGIN
+    RETURN CASE p_entity
+        WHEN 'accounts' THEN EXISTS (SELECT 1 FROM accounts r WHERE r.id = p_id AND r.xmin = v_x)
+        WHEN 'contacts' THEN EXISTS (SELECT 1 FROM contacts r WHERE r.id = p_id AND r.xmin = v_x)
+        WHEN 'leads' THEN EXISTS (SELECT 1 FROM leads r WHERE r.id = p_id AND r.xmin = v_x)
+        WHEN 'opportunities' THEN EXISTS (SELECT 1 FROM opportunities r
+                                           WHERE r.id = p_id AND r.xmin = v_x)
+        WHEN 'tickets' THEN EXISTS (SELECT 1 FROM tickets r WHERE r.id = p_id AND r.xmin = v_x)
+        ELSE false END;
+END
+$$;
 
 -- The owner (tickets: assignee) of a record, read as the owner of the schema (callers are
 -- definer functions).
