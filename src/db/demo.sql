@@ -843,7 +843,7 @@ BEGIN
         PERFORM set_config('role', (ARRAY['sam', 'marco', 'zoe', 'sofia', 'kenji', 'sam', 'sofia',
                                           'priya', 'zoe', 'kenji'])[i], true);
         INSERT INTO tickets (subject, body, priority, product, queue, account_id, channel)
-        VALUES ((ARRAY['Invoice shows the wrong VAT rate', 'Webhook deliveries failing',
+        VALUES ((ARRAY['Wrong VAT rate on the invoice', 'Webhook deliveries failing',
                        'Login fails after the update', 'Cannot export the yearly report',
                        'Enterprise SSO broken', 'Refund for a double payment',
                        'Dashboard loads slowly', 'Question about our invoice',
