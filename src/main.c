@@ -60,7 +60,15 @@ usage(FILE *f)
           "            [--password] [--connection-limit N|none]      (admins only)\n"
           "       ccrm --disable-user LOGIN                     revoke a login, keep the history\n"
           "       ccrm --share ACCOUNT --partner ORG | --unshare ACCOUNT --partner ORG\n"
-          "       ccrm --migrate                                apply pending migrations and cut\n"
+          "       ccrm --who [ticket ID | lead ID] [--all]      who is competent, and the rule\n"
+          "       ccrm --who [--dept DEPT] [--account ACCOUNT] [--product P] [--queue Q]\n"
+          "            [--topic T] [--country C] [--subject TEXT] [--all]\n"
+          "       ccrm --agenda [--days N]                      one's tasks and meetings\n"
+          "       ccrm --ics [--output FILE] [--past-days N]    the same as iCalendar\n"
+          "       ccrm --tick [--verbose | --quiet]             SLA, reminders, digests "
+          "(cron-safe)\n",
+          f);
+    fputs("       ccrm --migrate                                apply pending migrations and cut\n"
           "                                                     grown search blocks again\n"
           "       ccrm --demo [--scale N]                       load demo data (N accounts, "
           "default 300)\n"
@@ -289,6 +297,10 @@ dispatch_command(int argc, char **argv)
         {"--send-mail", cli_mail_main},
         {"--reply", cli_mail_main},
         {"--import-mail", cli_mail_import_main},
+        {"--who", cli_service_main},
+        {"--agenda", cli_service_main},
+        {"--ics", cli_service_main},
+        {"--tick", cli_service_main},
     };
     size_t c;
     int i;

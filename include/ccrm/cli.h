@@ -52,5 +52,7 @@ int cli_feed_main(int argc, char **argv);   /* --feed (src/cli/feed.c) */
 int cli_log_main(int argc, char **argv);    /* --log (src/cli/log.c) */
 int cli_mail_main(int argc, char **argv);   /* --mail-in, --send-mail, --reply (src/cli/mail.c) */
 int cli_mail_import_main(int argc, char **argv); /* --import-mail (src/cli/mail_import.c) */
+/* --who, --agenda, --ics, --tick (src/cli/service.c) */
+int cli_service_main(int argc, char **argv);
 
 #endif

@@ -20,6 +20,11 @@ AS $$
         WHEN 'tickets' THEN 'ticket'
         WHEN 'interactions' THEN 'interaction'
         WHEN 'campaigns' THEN 'campaign'
+        WHEN 'responsibilities' THEN 'rule'
+        WHEN 'absences' THEN 'absence'
+        WHEN 'calendars' THEN 'calendar'
+        WHEN 'sla_policies' THEN 'SLA policy'
+        WHEN 'reminders' THEN 'reminder'
         ELSE coalesce(p_entity, 'record')
     END
 $$;
@@ -55,19 +60,22 @@ $$;
 -- account_id; the id itself for accounts; NULL for campaigns and unknown or invisible rows).
 -- A partner sees a record exactly when this account is shared with its organisation.
 CREATE OR REPLACE FUNCTION ccrm_record_account(p_entity text, p_id bigint) RETURNS bigint
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, public, pg_temp
 AS $$
-    SELECT CASE p_entity
-        WHEN 'accounts' THEN (SELECT r.id FROM accounts r WHERE r.id = p_id)
-        WHEN 'contacts' THEN (SELECT r.account_id FROM contacts r WHERE r.id = p_id)
-        WHEN 'leads' THEN (SELECT r.account_id FROM leads r WHERE r.id = p_id)
-        WHEN 'opportunities' THEN (SELECT r.account_id FROM opportunities r WHERE r.id = p_id)
-        WHEN 'tickets' THEN (SELECT r.account_id FROM tickets r WHERE r.id = p_id)
-        WHEN 'interactions' THEN (SELECT r.account_id FROM interactions r WHERE r.id = p_id)
-        WHEN 'comments' THEN (SELECT ccrm_record_account(r.entity, r.entity_id)
-                                FROM comments r WHERE r.id = p_id)
-    END
+BEGIN
+    RETURN (
+        SELECT CASE p_entity
+            WHEN 'accounts' THEN (SELECT r.id FROM accounts r WHERE r.id = p_id)
+            WHEN 'contacts' THEN (SELECT r.account_id FROM contacts r WHERE r.id = p_id)
+            WHEN 'leads' THEN (SELECT r.account_id FROM leads r WHERE r.id = p_id)
+            WHEN 'opportunities' THEN (SELECT r.account_id FROM opportunities r WHERE r.id = p_id)
+            WHEN 'tickets' THEN (SELECT r.account_id FROM tickets r WHERE r.id = p_id)
+            WHEN 'interactions' THEN (SELECT r.account_id FROM interactions r WHERE r.id = p_id)
+            WHEN 'comments' THEN (SELECT ccrm_record_account(r.entity, r.entity_id)
+                                    FROM comments r WHERE r.id = p_id)
+        END);
+END
 $$;
 
 -- The account whose sharing decides whether a partner sees a record: its own account_id (an
@@ -195,6 +203,11 @@ SELECT ccrm_set_execute('ccrm_rule_deal_won()');
 --   chat messages              their author (partners too)
 --   mail, attachments (017)    whoever stored them; management and admin any
 --   mail queues (017)          admin
+--   rules (responsibilities),  management, admin
+--   calendars, SLA policies
+--   absences                   the person, their team lead; management and admin any
+--   followers, inbox settings, their person; admin any
+--   reminders
 -- Rows the caller may not delete (someone else's comment) or that do not exist are skipped,
 -- as a DELETE skips rows its policy hides. Returns the number of rows deleted. Audit, events
 -- and cascades follow as for any DELETE, with the caller as the actor. DEFINER because nobody
@@ -243,6 +256,19 @@ BEGIN
         IF NOT pg_has_role(v_who, 'ccrm_admin', 'USAGE') THEN
             RAISE EXCEPTION 'only admins delete mail queues' USING ERRCODE = '42501';
         END IF;
+    ELSIF p_entity IN ('responsibilities', 'calendars', 'sla_policies') THEN
+        IF NOT ccrm_in_dept('management') THEN
+            RAISE EXCEPTION 'only management and admin delete %',
+                            CASE p_entity WHEN 'responsibilities' THEN 'rules'
+                                 WHEN 'calendars' THEN 'calendars' ELSE 'SLA policies' END
+                USING ERRCODE = '42501';
+        END IF;
+    ELSIF p_entity = 'absences' THEN
+        v_mine := CASE WHEN v_any THEN NULL
+                       ELSE '(t.login = $2 OR public.ccrm_manager_of(t.login) = $2)' END;
+    ELSIF p_entity IN ('followers', 'inbox_settings', 'reminders') THEN
+        v_mine := CASE WHEN pg_has_role(v_who, 'ccrm_admin', 'USAGE') THEN NULL
+                       ELSE 't.login = $2' END;
     ELSE
         RAISE EXCEPTION 'cannot delete "%": not a kind of record', coalesce(p_entity, 'NULL')
             USING ERRCODE = '22023';

@@ -53,7 +53,25 @@ AS $$
         WHEN 'users' THEN (r->>'display_name') || ' (' || (r->>'login') || ')'
         WHEN 'partner_orgs' THEN r->>'name'
         WHEN 'mentions' THEN '@' || (r->>'login')
-        WHEN 'inbox' THEN (r->>'kind') || ' for ' || (r->>'login')
+        -- "<kind> for <login>" makes the recipient's client toast it; a repeated entry says
+        -- how often, a quiet one ends in "(quiet)" so that no client pings for it (019)
+        WHEN 'inbox' THEN (r->>'kind')
+                          || CASE WHEN (r->>'count')::int > 1 THEN ' ×' || (r->>'count') ELSE '' END
+                          || ' for ' || (r->>'login')
+                          || CASE WHEN (r->>'quiet')::boolean THEN ' (quiet)' ELSE '' END
+        WHEN 'responsibilities' THEN 'rule: ' || (r->>'department') || ' → ' || (r->>'person')
+                                     || coalesce(' (deputy ' || (r->>'deputy') || ')', '')
+        WHEN 'absences' THEN (r->>'login') || ' away ' || (r->>'starts_on') || ' to '
+                             || (r->>'ends_on') || coalesce(', deputy ' || (r->>'deputy'), '')
+        WHEN 'calendars' THEN 'calendar ' || (r->>'name')
+        WHEN 'sla_policies' THEN 'SLA policy ' || (r->>'name')
+        WHEN 'followers' THEN (r->>'login')
+                              || CASE WHEN (r->>'following')::boolean THEN ' follows '
+                                      ELSE ' unfollows ' END
+                              || (r->>'entity') || ' #' || (r->>'entity_id')
+        WHEN 'inbox_settings' THEN 'inbox settings of ' || (r->>'login')
+        -- "reminder for <login>": the person's clients ring
+        WHEN 'reminders' THEN 'reminder for ' || (r->>'login')
         WHEN 'messages' THEN
             CASE WHEN r->>'direction' = 'in'
                  THEN 'mail from ' || coalesce(nullif(r->>'from_name', ''), r->>'from_addr', '<>')

@@ -29,13 +29,16 @@ AS $$
       FROM (SELECT btrim(regexp_replace(p_text, '\s+', ' ', 'g')) AS t) s
 $$;
 
--- Put one entry in p_login's inbox from the caller. Returns true when written, false when not
--- (the recipient is the caller, or the caller has sent that recipient 30 entries in the last
--- ten minutes: the bound). Refused: partners as senders, unknown or disabled recipients, a
--- partner recipient for a record its organisation does not see, a record that does not exist,
--- an 'assignment' to someone who is not the record's owner now, a 'mention' without a comment
--- the caller wrote on the record mentioning the recipient. ccrm_assign, ccrm_ticket_signal and
--- the comment trigger call it; it is also the only way for psql.
+-- Put one entry in p_login's inbox from the caller. Returns true when written (or counted onto
+-- an unread entry of the same kind about the same record), false when not (the recipient is
+-- the caller, or the caller has sent that recipient 30 entries in the last ten minutes: the
+-- bound). Refused: partners as senders, unknown or disabled recipients, a partner recipient
+-- for a record its organisation does not see, a record that does not exist, an 'assignment'
+-- to someone who is not the record's owner now, a 'mention' without a comment the caller wrote
+-- on the record mentioning the recipient, and the kinds ccrm writes itself (routed, change,
+-- comment, sla_warning, sla_breach, digest). ccrm_assign, ccrm_ticket_signal and the comment
+-- trigger call it; it is also the only way for psql. The entry is written by
+-- ccrm_inbox_deliver (schema/functions/90_service.sql): coalescing, quiet hours.
 CREATE OR REPLACE FUNCTION ccrm_inbox_put(p_login text, p_kind text, p_entity text, p_id bigint,
                                p_note text) RETURNS boolean
 LANGUAGE plpgsql
@@ -52,6 +55,10 @@ BEGIN
     IF NOT pg_has_role(v_from, 'ccrm_internal', 'USAGE')
        AND NOT (p_kind = 'assignment' AND pg_has_role(v_from, 'ccrm_mail', 'USAGE')) THEN
         RAISE EXCEPTION 'partners cannot write to anyone''s inbox' USING ERRCODE = '42501';
+    END IF;
+    IF p_kind IN ('routed', 'change', 'comment', 'sla_warning', 'sla_breach', 'digest') THEN
+        RAISE EXCEPTION 'inbox entries of kind % are written by ccrm itself', p_kind
+            USING ERRCODE = '22023', HINT = 'Kinds you may send: mention, assignment, handoff.';
     END IF;
     IF p_kind IS NULL OR p_kind NOT IN ('mention', 'assignment', 'handoff') THEN
         RAISE EXCEPTION 'unknown inbox entry kind "%"', coalesce(p_kind, 'NULL')
@@ -92,15 +99,7 @@ BEGIN
                         p_id, p_login
             USING ERRCODE = '22023';
     END IF;
-    IF p_login = v_from
-       OR (SELECT count(*) FROM inbox i
-            WHERE i.from_login = v_from AND i.login = p_login
-              AND i.created_at > now() - interval '10 minutes') >= 30 THEN
-        RETURN false;
-    END IF;
-    INSERT INTO inbox (login, kind, entity, entity_id, from_login, note)
-    VALUES (p_login, p_kind, p_entity, p_id, v_from, ccrm_inbox_note(p_note));
-    RETURN true;
+    RETURN ccrm_inbox_deliver(p_login, p_kind, p_entity, p_id, v_from, p_note);
 END
 $$;
 SELECT ccrm_set_execute('ccrm_inbox_put(text,text,text,bigint,text)', 'ccrm_internal');

@@ -110,6 +110,7 @@ DECLARE
     n_camp bigint; n_mem bigint; n_com bigint; n_share bigint; n_user bigint;
     n_mail bigint := 0; v_ix bigint; v_mid text; v_prev text;
     v_summary text;
+    v_service text;
     v_defs   text[];
     v_def    text;
     r record;
@@ -650,15 +651,20 @@ BEGIN
         n_mail := n_mail + 1;
     END LOOP;
 
+    ---------------------------------------------------------------- responsibility and time
+    -- rules, absences, calendars, SLA policies, tasks and tickets near their targets: the
+    -- section at the end of this file
+    v_service := pg_temp.ccrm_demo_service();
+
     ---------------------------------------------------------------- wrap up
     v_summary := format('loaded %s accounts, %s contacts, %s leads, %s opportunities, '
                         '%s tickets, %s interactions, %s campaigns (%s members), %s comments, '
-                        '%s users, %s accounts shared with partners, %s mails',
+                        '%s users, %s accounts shared with partners, %s mails; %s',
                         to_char(v_n, 'FM999,999,999,990'), to_char(n_con, 'FM999,999,990'),
                         to_char(n_lead, 'FM999,999,990'), to_char(n_opp, 'FM999,999,990'),
                         to_char(n_tic, 'FM999,999,990'), to_char(n_int, 'FM999,999,990'),
                         n_camp, to_char(n_mem, 'FM999,999,990'), n_com, n_user,
-                        to_char(n_share, 'FM999,999,990'), n_mail);
+                        to_char(n_share, 'FM999,999,990'), n_mail, v_service);
     IF v_big THEN
         PERFORM set_config('session_replication_role', v_srr, true);
         INSERT INTO events (actor, department, entity, op, summary, row_count)
@@ -669,5 +675,214 @@ BEGIN
     ANALYZE accounts, contacts, leads, opportunities, tickets, interactions, campaign_members,
             account_shares;
     RETURN v_summary;
+END
+$fn$;
+
+-- =======================================================================================
+-- Responsibility and time (schema/019): who is competent for what, who is away, business
+-- hours, service levels, tasks and meetings, and tickets near and past their targets.
+-- Unlike the rest of this file these are relative to now(), not to 2026-11-01: "due today",
+-- "overdue" and "breached" mean something only against the real clock. Written as the people
+-- who would write them (management sets rules and policies, each person their own tasks and
+-- settings, sofia her team's absence). Runs with triggers on (routing, SLA clocks), also
+-- after a bulk load, which disabled them for its own inserts.
+-- =======================================================================================
+CREATE FUNCTION pg_temp.ccrm_demo_service() RETURNS text
+LANGUAGE plpgsql
+SET search_path = public, pg_temp
+AS $fn$
+DECLARE
+    v_role  text := current_setting('role');
+    v_srr   text := current_setting('session_replication_role');
+    v_berlin bigint;
+    v_ny    bigint;
+    v_hot   bigint;
+    v_big   bigint;
+    v_day0  timestamptz := date_trunc('day', now() AT TIME ZONE 'Europe/Berlin')
+                           AT TIME ZONE 'Europe/Berlin';
+    v_acc   bigint[];
+    v_t     bigint;
+    n_rule  int;
+    n_pol   int;
+    n_task  int;
+    n_tic   int := 0;
+    i       int;
+BEGIN
+    PERFORM set_config('session_replication_role', 'origin', true);
+    -- the biggest customers of the demo (they get tiers, a rule and tasks below)
+    SELECT array_agg(a.id ORDER BY a.annual_revenue DESC NULLS LAST, a.id) INTO v_acc
+      FROM (SELECT a.id, a.annual_revenue FROM accounts a
+             WHERE a.id IN (SELECT account_id FROM demo_slots)
+             ORDER BY a.annual_revenue DESC NULLS LAST, a.id LIMIT 12) a;
+
+    -- who leads whom (an admin's job): sam leads sales, sofia support, marco marketing; the
+    -- leads report to management
+    PERFORM set_config('role', 'ana', true);
+    UPDATE users SET manager = CASE
+               WHEN login IN ('juergen', 'jose', 'priya') THEN 'sam'
+               WHEN login IN ('zoe', 'lukasz', 'kenji') THEN 'sofia'
+               WHEN login IN ('chloe', 'renee') THEN 'marco'
+               WHEN login IN ('sam', 'marco') THEN 'oskar'
+               WHEN login = 'sofia' THEN 'mia' END
+     WHERE login IN ('juergen', 'jose', 'priya', 'zoe', 'lukasz', 'kenji', 'chloe', 'renee',
+                     'sam', 'marco', 'sofia')
+       AND manager IS NULL;
+
+    -- business hours and service levels (management)
+    PERFORM set_config('role', 'mia', true);
+    INSERT INTO calendars (name, time_zone, hours, holidays, is_default)
+    VALUES ('Berlin office', 'Europe/Berlin', 'mon-fri 08:00-18:00',
+            '{2026-01-01,2026-04-03,2026-04-06,2026-05-01,2026-05-14,2026-05-25,2026-10-03,
+              2026-12-25,2026-12-26,2027-01-01,2027-03-26,2027-03-29,2027-05-01,2027-05-06,
+              2027-05-17,2027-10-03,2027-12-25,2027-12-26}', true)
+    RETURNING id INTO v_berlin;
+    INSERT INTO calendars (name, time_zone, hours, holidays)
+    VALUES ('New York office', 'America/New_York', 'mon-fri 09:00-17:00',
+            '{2026-01-01,2026-05-25,2026-07-03,2026-09-07,2026-11-26,2026-12-25,2027-01-01,
+              2027-05-31,2027-07-05,2027-09-06,2027-11-25,2027-12-24}')
+    RETURNING id INTO v_ny;
+    INSERT INTO calendars (name, time_zone, hours)
+    VALUES ('Hotline 24/7', 'Europe/Berlin', '24/7')
+    RETURNING id INTO v_hot;
+    INSERT INTO sla_policies (name, position, priorities, calendar_id, first_response_min,
+                              next_response_min, resolution_min, warn_before_min, escalate_to)
+    VALUES ('Urgent, around the clock', 10, '{urgent}', v_hot, 30, 60, 240, 10, 'mia');
+    INSERT INTO sla_policies (name, position, tiers, calendar_id, first_response_min,
+                              next_response_min, resolution_min, warn_before_min, escalate_to)
+    VALUES ('Enterprise', 20, '{enterprise}', v_berlin, 60, 120, 960, 30, 'mia');
+    INSERT INTO sla_policies (name, position, queues, calendar_id, first_response_min,
+                              resolution_min)
+    VALUES ('US customers', 30, '{us}', v_ny, 240, 2400);
+    INSERT INTO sla_policies (name, position, calendar_id, first_response_min,
+                              next_response_min, resolution_min)
+    VALUES ('Standard', 100, v_berlin, 240, 480, 2400);
+    GET DIAGNOSTICS n_pol = ROW_COUNT;
+    n_pol := (SELECT count(*) FROM sla_policies);
+
+    -- the biggest customers are enterprise, some premium (sales keeps the tiers)
+    PERFORM set_config('role', 'sam', true);
+    UPDATE accounts SET tier = CASE WHEN id = ANY (v_acc[1:5]) THEN 'enterprise' ELSE 'premium' END
+     WHERE id = ANY (v_acc);
+
+    -- who is competent for what: every department (management)
+    PERFORM set_config('role', 'mia', true);
+    INSERT INTO responsibilities (department, account_id, territory, product, queue, topic,
+                                  person, deputy, priority, note) VALUES
+        ('support', NULL, NULL, NULL, 'billing', NULL, 'zoe', 'sofia', 5, 'billing queue'),
+        ('support', NULL, NULL, 'ccrm Enterprise', NULL, NULL, 'kenji', 'lukasz', 10, 'enterprise edition'),
+        ('support', NULL, NULL, 'API', NULL, NULL, 'lukasz', 'kenji', 10, 'API and webhooks'),
+        ('support', NULL, NULL, NULL, NULL, 'invoice', 'zoe', 'sofia', 20, 'anything about invoices'),
+        ('support', NULL, '{United States, United Kingdom}', NULL, NULL, NULL, 'kenji', 'zoe', 50, 'English-speaking customers'),
+        ('support', NULL, NULL, NULL, NULL, NULL, 'sofia', 'zoe', 1000, 'first level'),
+        ('marketing', NULL, NULL, NULL, NULL, 'trade fair', 'renee', 'marco', 10, 'events'),
+        ('marketing', NULL, '{Germany, Switzerland, Austria}', NULL, NULL, NULL, 'chloe', 'renee', 50, 'DACH'),
+        ('marketing', NULL, NULL, NULL, NULL, NULL, 'marco', 'chloe', 1000, NULL),
+        ('sales', NULL, '{Germany, Switzerland, Austria}', NULL, NULL, NULL, 'juergen', 'sam', 50, 'DACH'),
+        ('sales', NULL, '{Spain, France, Italy}', NULL, NULL, NULL, 'jose', 'juergen', 50, 'southern Europe'),
+        ('sales', NULL, '{United States, United Kingdom, Japan}', NULL, NULL, NULL, 'priya', 'sam', 50, 'overseas'),
+        ('sales', NULL, NULL, NULL, NULL, NULL, 'sam', 'priya', 1000, NULL),
+        ('management', v_acc[1], NULL, NULL, NULL, NULL, 'mia', 'oskar', 10, 'our biggest customer'),
+        ('management', NULL, NULL, NULL, NULL, NULL, 'oskar', 'mia', 1000, 'escalations'),
+        ('admin', NULL, NULL, NULL, NULL, NULL, 'ana', NULL, 1000, 'users, sharing, rules');
+    GET DIAGNOSTICS n_rule = ROW_COUNT;
+
+    -- who is away: lukasz this week (his lead set it), juergen next week (himself)
+    PERFORM set_config('role', 'sofia', true);
+    INSERT INTO absences (login, starts_on, ends_on, deputy, note)
+    VALUES ('lukasz', (v_day0 AT TIME ZONE 'Europe/Berlin')::date - 1,
+            (v_day0 AT TIME ZONE 'Europe/Berlin')::date + 4, 'kenji', 'holiday');
+    PERFORM set_config('role', 'juergen', true);
+    INSERT INTO absences (login, starts_on, ends_on, note)
+    VALUES ('juergen', (v_day0 AT TIME ZONE 'Europe/Berlin')::date + 7,
+            (v_day0 AT TIME ZONE 'Europe/Berlin')::date + 11, 'trade fair');
+
+    -- settings: everybody in Berlin but priya; kenji does not want pings at night, marco
+    -- takes a digest every morning
+    FOR i IN 1 .. 13 LOOP
+        PERFORM set_config('role', (ARRAY['sam', 'juergen', 'jose', 'priya', 'sofia', 'zoe',
+                                          'lukasz', 'kenji', 'marco', 'chloe', 'renee', 'mia',
+                                          'oskar'])[i], true);
+        INSERT INTO inbox_settings (time_zone, quiet_from, quiet_until, digest_at)
+        VALUES (CASE WHEN i = 4 THEN 'America/New_York' ELSE 'Europe/Berlin' END,
+                CASE WHEN i = 8 THEN time '19:00' END, CASE WHEN i = 8 THEN time '07:30' END,
+                CASE WHEN i = 9 THEN time '08:30' END);
+    END LOOP;
+
+    -- tasks and meetings: due today, overdue, this week (each person their own)
+    n_task := 0;
+    FOR i IN 1 .. 12 LOOP
+        PERFORM set_config('role', (ARRAY['sofia', 'sofia', 'zoe', 'sam', 'sam', 'juergen',
+                                          'priya', 'marco', 'renee', 'mia', 'kenji', 'chloe'])[i], true);
+        INSERT INTO interactions (kind, subject, due_at, account_id)
+        VALUES ((ARRAY['task', 'meeting', 'task', 'task', 'meeting', 'task', 'task', 'task',
+                       'task', 'meeting', 'task', 'task'])[i],
+                (ARRAY['Call back about the invoice', 'Support stand-up',
+                       'Check the export bug with the customer', 'Send the Pro plan offer',
+                       'Contract review', 'Prepare the DACH forecast', 'Follow up on the demo',
+                       'Newsletter copy for the Pro launch', 'Book the trade fair booth',
+                       'Quarterly review with our biggest customer', 'Reply to the API question',
+                       'Lead list for the webinar'])[i],
+                v_day0 + (ARRAY[interval '15 hours', interval '9 hours 30 minutes',
+                                interval '-2 days' + interval '11 hours', interval '-1 day' + interval '16 hours',
+                                interval '1 day 10 hours', interval '3 days 9 hours',
+                                interval '17 hours', interval '2 days 12 hours',
+                                interval '-3 days' + interval '10 hours', interval '1 day 14 hours',
+                                interval '16 hours 30 minutes', interval '4 days 11 hours'])[i],
+                v_acc[1 + i % 12]);
+        n_task := n_task + 1;
+    END LOOP;
+    PERFORM set_config('role', 'oskar', true);
+    INSERT INTO interactions (kind, subject, due_at, owner, account_id)
+    VALUES ('task', 'Escalation call with the customer', v_day0 + interval '13 hours', 'mia', v_acc[1]);
+    n_task := n_task + 1;
+
+    -- new tickets without an assignee: routed by the rules, with SLA clocks. A few are then
+    -- moved back in time (their clocks started earlier), so that some are near their targets
+    -- and some past them; the scheduler announces the breaches at its next run.
+    FOR i IN 1 .. 10 LOOP
+        PERFORM set_config('role', (ARRAY['sam', 'marco', 'zoe', 'sofia', 'kenji', 'sam', 'sofia',
+                                          'priya', 'zoe', 'kenji'])[i], true);
+        INSERT INTO tickets (subject, body, priority, product, queue, account_id, channel)
+        VALUES ((ARRAY['Wrong VAT rate on the invoice', 'Webhook deliveries failing',
+                       'Login fails after the update', 'Cannot export the yearly report',
+                       'Enterprise SSO broken', 'Refund for a double payment',
+                       'Dashboard loads slowly', 'Question about our invoice',
+                       'Mobile app crashes on start', 'API rate limit too low'])[i],
+                'Reported by the customer; see the timeline.',
+                (ARRAY['normal', 'urgent', 'high', 'normal', 'urgent', 'normal', 'low', 'normal',
+                       'high', 'normal'])[i],
+                (ARRAY[NULL, 'API', NULL, 'ccrm Pro', 'ccrm Enterprise', NULL, 'ccrm Basic',
+                       NULL, 'Mobile app', 'API'])[i],
+                (ARRAY[NULL, NULL, NULL, NULL, NULL, 'billing', NULL, NULL, NULL, NULL])[i],
+                v_acc[1 + (i * 5) % 12],
+                (ARRAY['email', 'web', 'phone', 'email', 'phone', 'email', 'web', 'email', 'chat',
+                       'web'])[i])
+        RETURNING id INTO v_t;
+        n_tic := n_tic + 1;
+        -- the customer's own words are on the timeline (as the one who logged it)
+        INSERT INTO interactions (kind, channel, direction, subject, ticket_id)
+        VALUES ('email', 'email', 'in', 'Ticket opened', v_t);
+        -- business minutes past its first-response target (negative: still to go), as if
+        -- it had come in that much earlier: four breached, two close to it
+        IF (ARRAY[90, 15, 300, -20, NULL, -40, NULL, NULL, 45, NULL])[i] IS NOT NULL THEN
+            PERFORM set_config('role', v_role, true);
+            UPDATE sla_clocks k
+               SET started_at = b.since, running_since = b.since
+              FROM (SELECT ccrm_business_add(p.calendar_id, now(),
+                               -(p.first_response_min
+                                 + (ARRAY[90, 15, 300, -20, NULL, -40, NULL, NULL, 45, NULL])[i]))
+                           AS since
+                      FROM sla_clocks f JOIN sla_policies p ON p.id = f.policy_id
+                     WHERE f.ticket_id = v_t AND f.kind = 'first_response') b
+             WHERE k.ticket_id = v_t;
+            PERFORM ccrm_sla_recompute(ARRAY(SELECT k.id FROM sla_clocks k WHERE k.ticket_id = v_t));
+            PERFORM ccrm_sla_current(ARRAY[v_t]);
+        END IF;
+    END LOOP;
+
+    PERFORM set_config('role', v_role, true);
+    PERFORM set_config('session_replication_role', v_srr, true);
+    RETURN format('%s rules, %s SLA policies, %s tasks and meetings, %s new tickets routed',
+                  n_rule, n_pol, n_task, n_tic);
 END
 $fn$;

@@ -701,10 +701,36 @@ place_cluster(struct local *l, FILE *progress, struct ccrm_err *err)
     return runas_resolve(l, err);
 }
 
-/* Write pgdata/ccrm.conf (socket only, in our private directory) and make sure postgresql.conf
- * includes it. Rewritten at every start, so a moved cluster follows. Returns 0 or -1. */
+/* Does the server in bindir have pg_cron (its library and its extension)? Debian installs
+ * both for postgresql-15-cron: lib/ beside bin/, and share/postgresql/15/extension. */
 static int
-write_conf(const struct local *l, struct ccrm_err *err)
+have_pg_cron(const char *bindir)
+{
+    static const char debian[] = "/usr/lib/postgresql/";
+    char *lib = xasprintf("%s/../lib/pg_cron.so", bindir);
+    char *ctl = NULL;
+    char version[16];
+    int ok;
+
+    /* /usr/lib/postgresql/15/bin: /usr/share/postgresql/15/extension; else the layout of a
+     * build from source (share/ beside bin/) */
+    if (strncmp(bindir, debian, sizeof debian - 1) == 0 &&
+        sscanf(bindir + sizeof debian - 1, "%15[0-9.]", version) == 1)
+        ctl = xasprintf("/usr/share/postgresql/%s/extension/pg_cron.control", version);
+    else
+        ctl = xasprintf("%s/../share/extension/pg_cron.control", bindir);
+    ok = exists(lib) && exists(ctl);
+    free(ctl);
+    free(lib);
+    return ok;
+}
+
+/* Write pgdata/ccrm.conf (socket only, in our private directory) and make sure postgresql.conf
+ * includes it. Rewritten at every start, so a moved cluster follows. When the server has
+ * pg_cron, it is loaded for database ccrm with background workers (no TCP here for it to
+ * connect through), and `ccrm --migrate` schedules ccrm_tick() every minute. Returns 0 or -1. */
+static int
+write_conf(const struct local *l, const char *bindir, struct ccrm_err *err)
 {
     char *path = xasprintf("%s/ccrm.conf", l->pgdata);
     char *main_conf = xasprintf("%s/postgresql.conf", l->pgdata);
@@ -720,8 +746,16 @@ write_conf(const struct local *l, struct ccrm_err *err)
                      "listen_addresses = ''\n"
                      "port = " LOCAL_PORT "\n"
                      "unix_socket_directories = %s\n"
-                     "unix_socket_permissions = 0700\n",
-                     sock);
+                     "unix_socket_permissions = 0700\n"
+                     "%s",
+                     sock,
+                     have_pg_cron(bindir)
+                         ? "# the scheduler (SLA breaches, reminders, digests): ccrm_tick() every "
+                           "minute\n"
+                           "shared_preload_libraries = 'pg_cron'\n"
+                           "cron.database_name = '" LOCAL_DBNAME "'\n"
+                           "cron.use_background_workers = on\n"
+                         : "");
     fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd == -1 || give(l, path, fd) == -1 ||
         write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
@@ -930,7 +964,7 @@ local_cluster_ensure(const char *dir, char *conninfo, size_t n, FILE *progress,
         } else if (progress != NULL) {
             fprintf(progress, "ccrm: starting the private database in %s\n", l.cdir);
         }
-        if (write_conf(&l, err) == -1 || do_pg_ctl(&l, bindir, "start", logfd, err) == -1)
+        if (write_conf(&l, bindir, err) == -1 || do_pg_ctl(&l, bindir, "start", logfd, err) == -1)
             goto out;
     } else if (ping != PQPING_OK) {
         err_set(err, "could not connect to the private database: %s", msg);

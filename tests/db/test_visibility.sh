@@ -162,6 +162,25 @@ for w in VisL2 VisL3 VisL4 'VisT own unshared' 'VisI own unshared' 'VisCampaign'
 done
 check "the partner's --feed shows the shared lead" grep -qF 'VisL1' "$TEST_TMP/feed"
 
+# ---- responsibility and time (schema/019): nothing of it reaches a partner ----
+# Rules, absences, calendars and SLA policies are internal; SLA clocks are our commitments
+# (the partner sees the ticket and its status); followers, inbox settings, reminders and
+# digests are about internal people. Not even the rows of records the partner sees.
+q "insert into calendars (name) values ('Vis calendar');
+   insert into sla_policies (name, position, calendar_id, resolution_min)
+   select 'Vis policy', -1, id, 60 from calendars where name = 'Vis calendar'"
+tSLA=$(ins "insert into tickets (account_id, subject, assignee) values ($S, 'VisT with SLA', 'sam') returning id")
+as sam -c "select ccrm_follow('tickets', $tSLA)" >/dev/null
+check "fixtures: the shared ticket has SLA clocks and a follower" \
+    test "$(q "select (select count(*) > 0 from sla_clocks where ticket_id = $tSLA) and (select count(*) > 0 from followers where entity_id = $tSLA)")" = t
+for t in responsibilities absences calendars calendar_spans sla_policies sla_clocks followers \
+    inbox_settings reminders digests sla_compliance; do
+    out=$(as paul -c "select count(*) from $t" 2>&1)
+    check "the partner reads nothing of $t" grep -Eq "permission denied for (table|view) $t" <<<"$out"
+done
+check "the tasks view shows a partner exactly its visible tasks and meetings" \
+    test "$(as paul -c "select count(*) from tasks")" = "$(as paul -c "select count(*) from interactions where kind in ('task', 'meeting') and due_at is not null")"
+
 # ---- moving a record moves everything with it, at once ----
 as sam -c "update leads set account_id = $S where id = $L2"
 check "once the lead's own account is shared, its comments and chat are visible" \

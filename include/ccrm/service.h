@@ -1,0 +1,80 @@
+/* Responsibility and time from the database (src/db/service.c): who is competent for a matter
+ * (ccrm_who), one's agenda, the items of the calendar file, and one run of the scheduler
+ * (ccrm_tick). The rules live in schema/functions/90_service.sql; these functions only ask. */
+#ifndef CCRM_SERVICE_H
+#define CCRM_SERVICE_H
+
+#include "ccrm/db.h"
+#include "ccrm/err.h"
+#include "ccrm/ics.h"
+
+/* SQLSTATEs set by this module (beside the server's own) */
+#define SERVICE_ERR_NOT_FOUND "P0002" /* no such account or record */
+#define SERVICE_ERR_AMBIGUOUS "21000" /* an account name matching more than one account */
+
+/* The question: either a record (entity "tickets" or "leads" and its id), or a department and
+ * any of the conditions. account: an id, an exact name or a domain. NULL: not given. */
+struct who_query {
+    const char *entity;
+    const char *id;
+    const char *dept;
+    const char *account;
+    const char *product;
+    const char *queue;
+    const char *topic;
+    const char *country;
+    const char *subject;
+};
+
+/* One matching rule, in the order the rules are tried. chosen: it decided, and login is who
+ * gets the matter (the person, or a stand-in) and reason says why. */
+struct who_row {
+    int chosen;
+    char *login; /* NULL unless chosen */
+    long long rule_id;
+    char *department;
+    int priority;
+    char *conditions;
+    char *person;
+    char *deputy; /* may be NULL */
+    char *reason;
+};
+
+/* Ask ccrm_who (or ccrm_who_for a record). Returns the number of rows (0: no rule covers it)
+ * with *rows malloc'd (free with who_rows_free), or -1 with err set. */
+int db_who(struct db *db, const struct who_query *q, struct who_row **rows, struct ccrm_err *err);
+void who_rows_free(struct who_row *rows, int n);
+
+/* One line of the agenda: an open task or meeting of the caller. day is YYYY-MM-DD in the
+ * caller's time zone, time HH:MM there; today: day is today. */
+struct agenda_item {
+    char day[11];
+    char weekday[4];
+    int today;
+    char time[6];
+    char kind[8];
+    long long id;
+    char *subject;
+    char *record; /* may be NULL */
+    int overdue;
+};
+
+/* The caller's agenda for days days from today. Returns the number of items with *items
+ * malloc'd (free with agenda_items_free), or -1 with err set. */
+int db_agenda(struct db *db, int days, struct agenda_item **items, struct ccrm_err *err);
+void agenda_items_free(struct agenda_item *items, int n);
+
+/* The caller's tasks and meetings for the calendar file: the open ones and those done in the
+ * last past_days days. Returns the number of items (free with ics_items_free), or -1. */
+int db_ics_items(struct db *db, int past_days, struct ics_item **items, struct ccrm_err *err);
+
+/* One scheduler run (ccrm_tick): what it did. Returns 0, or -1 with err set. */
+struct tick_result {
+    int breaches;
+    int warnings;
+    int reminders;
+    int digests;
+};
+int db_tick(struct db *db, struct tick_result *r, struct ccrm_err *err);
+
+#endif

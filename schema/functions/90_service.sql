@@ -1,0 +1,1791 @@
+-- ccrm schema functions: Responsibility and time. Who is competent (the responsibility matrix,
+-- absences, routing at insert, ccrm_who), business-hours arithmetic, SLA clocks, tasks and the
+-- agenda, followers and the notification budget (ccrm_inbox_deliver), and the scheduler
+-- (ccrm_tick, pg_cron). Tables: schema/018_responsibility.sql.
+--
+-- The current definition of each function below; the only one. `ccrm --migrate` applies every
+-- file of schema/functions/ before and after the pending numbered migrations, in their
+-- transaction (docs/architecture.md, "Schema"). EXECUTE is PostgreSQL's default (PUBLIC) unless
+-- ccrm_set_execute() below a function says who may call it.
+--
+-- Hot helpers (routing, business time, quiet hours: called at every ticket insert) are
+-- plpgsql, whose plans are cached for the session (a SQL function called from plpgsql is
+-- planned again in every transaction), pin no search_path and name their tables with public.:
+-- they are plain invoker functions (a caller's search_path can only fool the caller), and a
+-- SET clause would cost a configuration save and restore per call. Every SECURITY DEFINER
+-- function pins search_path = pg_catalog, public, pg_temp.
+
+-- =======================================================================================
+-- People: time zone, team, availability
+-- =======================================================================================
+
+-- A person's time zone: their own setting, else the default calendar's, else UTC.
+CREATE OR REPLACE FUNCTION ccrm_user_tz(p_login text) RETURNS text
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    RETURN coalesce((SELECT s.time_zone FROM public.inbox_settings s WHERE s.login = p_login),
+                    (SELECT c.time_zone FROM public.calendars c WHERE c.is_default),
+                    'UTC');
+END
+$$;
+
+-- A person's team lead (users.manager), NULL when none.
+CREATE OR REPLACE FUNCTION ccrm_manager_of(p_login text) RETURNS text
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    RETURN (SELECT u.manager FROM public.users u WHERE u.login = p_login);
+END
+$$;
+
+-- A person's team: the people they lead and, when they lead nobody, the people who share
+-- their lead and that lead; without any lead, their department. Themselves included.
+CREATE OR REPLACE FUNCTION ccrm_team(p_login text) RETURNS SETOF text
+LANGUAGE sql STABLE
+AS $$
+    WITH me AS (SELECT u.login, u.manager, u.department FROM public.users u WHERE u.login = p_login)
+    SELECT p_login
+    UNION
+    SELECT u.login FROM public.users u, me WHERE u.active AND u.manager = me.login
+    UNION
+    SELECT u.login FROM public.users u, me
+     WHERE u.active AND me.manager IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM public.users x WHERE x.manager = me.login)
+       AND (u.manager = me.manager OR u.login = me.manager)
+    UNION
+    SELECT u.login FROM public.users u, me
+     WHERE u.active AND me.manager IS NULL
+       AND NOT EXISTS (SELECT 1 FROM public.users x WHERE x.manager = me.login)
+       AND u.department = me.department
+$$;
+
+-- The absence covering p_login on the day p_at falls on in their time zone (the latest
+-- starting one), as (starts_on, ends_on, deputy); no row when present.
+CREATE OR REPLACE FUNCTION ccrm_absence(p_login text, p_at timestamptz DEFAULT now())
+RETURNS TABLE (starts_on date, ends_on date, deputy text)
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    RETURN QUERY
+        SELECT a.starts_on, a.ends_on, a.deputy
+          FROM public.absences a
+         WHERE a.login = p_login
+           AND a.ends_on >= (p_at AT TIME ZONE public.ccrm_user_tz(p_login))::date
+           AND a.starts_on <= (p_at AT TIME ZONE public.ccrm_user_tz(p_login))::date
+         ORDER BY a.starts_on DESC, a.id DESC
+         LIMIT 1;
+END
+$$;
+
+-- May p_login be given work now: an active internal user who is not away.
+CREATE OR REPLACE FUNCTION ccrm_available(p_login text, p_at timestamptz DEFAULT now())
+RETURNS boolean
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    RETURN EXISTS (SELECT 1 FROM public.users u
+                    WHERE u.login = p_login AND u.active AND u.partner_org_id IS NULL
+                      AND u.department <> 'partner')
+       AND NOT EXISTS (SELECT 1 FROM public.absences a
+                        WHERE a.login = p_login
+                          AND a.ends_on >= (p_at AT TIME ZONE public.ccrm_user_tz(p_login))::date
+                          AND a.starts_on <= (p_at AT TIME ZONE public.ccrm_user_tz(p_login))::date);
+END
+$$;
+
+-- Is p_login an active internal user (one who may own records)?
+CREATE OR REPLACE FUNCTION ccrm_is_staff(p_login text) RETURNS boolean
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    RETURN EXISTS (SELECT 1 FROM public.users u
+                    WHERE u.login = p_login AND u.active AND u.partner_org_id IS NULL);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION ccrm_user_manager_check() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    IF NEW.manager IS NOT NULL AND NOT EXISTS (SELECT 1 FROM users u
+                                                WHERE u.login = NEW.manager
+                                                  AND u.partner_org_id IS NULL) THEN
+        RAISE EXCEPTION 'no internal user "%" to be the team lead of %', NEW.manager, NEW.login
+            USING ERRCODE = '22023';
+    END IF;
+    RETURN NEW;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_user_manager_check()');
+
+-- =======================================================================================
+-- The responsibility matrix
+-- =======================================================================================
+
+-- "support · account #4 · territory DE, AT · product Pro · queue billing · topic invoice"
+CREATE OR REPLACE FUNCTION ccrm_rule_conditions(p_department text, p_account bigint,
+                                                p_territory text[], p_product text,
+                                                p_queue text, p_topic text)
+RETURNS text
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    RETURN concat_ws(' · ', p_department,
+                     'account ' || coalesce((SELECT '"' || a.name || '"' FROM public.accounts a
+                                              WHERE a.id = p_account), '#' || p_account),
+                     'territory ' || array_to_string(p_territory, ', '),
+                     'product "' || p_product || '"',
+                     'queue ' || p_queue,
+                     'topic "' || p_topic || '"');
+END
+$$;
+
+-- Department names are the internal group roles (a department added later counts at once).
+CREATE OR REPLACE FUNCTION ccrm_responsibility_check() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = 'ccrm_' || NEW.department)
+       OR NOT pg_has_role('ccrm_' || NEW.department, 'ccrm_internal', 'MEMBER')
+       OR NEW.department = 'internal' THEN
+        RAISE EXCEPTION 'unknown department "%"', NEW.department
+            USING ERRCODE = '22023',
+                  HINT = 'Rules are for the internal departments (sales, support, marketing, management, admin).';
+    END IF;
+    IF NOT ccrm_is_staff(NEW.person) THEN
+        RAISE EXCEPTION 'no active internal user "%" to be responsible', NEW.person
+            USING ERRCODE = '22023', HINT = 'Partners are never given internal work.';
+    END IF;
+    IF NEW.deputy IS NOT NULL AND NOT ccrm_is_staff(NEW.deputy) THEN
+        RAISE EXCEPTION 'no active internal user "%" to be the deputy', NEW.deputy
+            USING ERRCODE = '22023', HINT = 'Partners are never given internal work.';
+    END IF;
+    -- compared folded (case and accents ignored), so stored folded
+    NEW.territory := (SELECT array_agg(DISTINCT ccrm_fold(btrim(t)) ORDER BY ccrm_fold(btrim(t)))
+                        FROM unnest(NEW.territory) t WHERE btrim(t) <> '');
+    NEW.product := nullif(btrim(NEW.product), '');
+    NEW.topic := nullif(btrim(NEW.topic), '');
+    NEW.queue := lower(NEW.queue);
+    RETURN NEW;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_responsibility_check()');
+
+CREATE OR REPLACE FUNCTION ccrm_absence_check() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM users u WHERE u.login = NEW.login AND u.partner_org_id IS NULL) THEN
+        RAISE EXCEPTION 'no internal user "%"', NEW.login USING ERRCODE = '22023';
+    END IF;
+    IF NEW.deputy IS NOT NULL AND NOT ccrm_is_staff(NEW.deputy) THEN
+        RAISE EXCEPTION 'no active internal user "%" to be the deputy', NEW.deputy
+            USING ERRCODE = '22023', HINT = 'Partners are never given internal work.';
+    END IF;
+    RETURN NEW;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_absence_check()');
+
+-- The matching rules for a matter, in the order they are tried. p_depts: the departments whose
+-- rules apply, in order (a ticket: support; a lead: marketing, then sales). p_topic is matched
+-- exactly; when it is NULL, a rule's topic matches whole words of p_text (a ticket's subject).
+CREATE OR REPLACE FUNCTION ccrm_route_candidates(p_depts text[], p_account bigint,
+                                                 p_country text, p_product text, p_queue text,
+                                                 p_topic text, p_text text)
+RETURNS TABLE (rule_id bigint, department text, priority int, person text, deputy text,
+               conditions text)
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    RETURN QUERY
+    SELECT r.id, r.department, r.priority, r.person, r.deputy,
+           public.ccrm_rule_conditions(r.department, r.account_id, r.territory, r.product,
+                                       r.queue, r.topic)
+      FROM public.responsibilities r
+     WHERE r.active AND r.department = ANY (p_depts)
+       AND (r.account_id IS NULL OR r.account_id = p_account)
+       AND (r.territory IS NULL OR public.ccrm_fold(btrim(p_country)) = ANY (r.territory))
+       AND (r.product IS NULL OR public.ccrm_fold(r.product) = public.ccrm_fold(btrim(p_product)))
+       AND (r.queue IS NULL OR r.queue = lower(p_queue))
+       AND (r.topic IS NULL
+            OR public.ccrm_fold(r.topic) = public.ccrm_fold(btrim(p_topic))
+            OR (p_topic IS NULL
+                AND public.ccrm_fold(p_text) ~ ('(^|[^[:alnum:]])'
+                    || regexp_replace(public.ccrm_fold(r.topic), '([!$()*+.:<=>?[\\\]^{|}-])',
+                                      '\\\1', 'g')
+                    || '($|[^[:alnum:]])')))
+     ORDER BY array_position(p_depts, r.department), r.priority,
+              num_nonnulls(r.account_id, r.territory, r.product, r.queue, r.topic) DESC, r.id;
+END
+$$;
+
+-- Who is competent, and why: the first matching rule whose person is available (an active
+-- internal user, not away), else that person's stand-in (the deputy their absence names, else
+-- the rule's deputy) when available; else the next rule. When everyone named is away, the
+-- first rule's person (still active) keeps it. No row: no rule matches.
+CREATE OR REPLACE FUNCTION ccrm_route_pick(p_depts text[], p_account bigint, p_country text,
+                                           p_product text, p_queue text, p_topic text,
+                                           p_text text, p_at timestamptz DEFAULT now())
+RETURNS TABLE (login text, rule_id bigint, reason text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    c        record;
+    a        record;
+    v_dep    text;
+    v_fperson text;
+    v_frule  bigint;
+    v_fwhy   text;
+BEGIN
+    FOR c IN SELECT * FROM ccrm_route_candidates(p_depts, p_account, p_country, p_product,
+                                                 p_queue, p_topic, p_text) LOOP
+        IF ccrm_available(c.person, p_at) THEN
+            login := c.person;
+            rule_id := c.rule_id;
+            reason := format('rule #%s (%s, priority %s)', c.rule_id, c.conditions, c.priority);
+            RETURN NEXT;
+            RETURN;
+        END IF;
+        SELECT * INTO a FROM ccrm_absence(c.person, p_at);
+        v_dep := coalesce(a.deputy, c.deputy);
+        IF v_dep IS NOT NULL AND ccrm_available(v_dep, p_at) THEN
+            login := v_dep;
+            rule_id := c.rule_id;
+            reason := format('rule #%s (%s, priority %s): deputy of %s, who is %s', c.rule_id,
+                             c.conditions, c.priority, c.person,
+                             CASE WHEN a.ends_on IS NOT NULL
+                                  THEN format('away until %s', a.ends_on)
+                                  ELSE 'not available' END);
+            RETURN NEXT;
+            RETURN;
+        END IF;
+        IF v_fperson IS NULL AND ccrm_is_staff(c.person) THEN
+            v_fperson := c.person;
+            v_frule := c.rule_id;
+            v_fwhy := format('rule #%s (%s, priority %s): everyone named is away', c.rule_id,
+                             c.conditions, c.priority);
+        END IF;
+    END LOOP;
+    IF v_fperson IS NOT NULL THEN
+        login := v_fperson;
+        rule_id := v_frule;
+        reason := v_fwhy;
+        RETURN NEXT;
+    END IF;
+END
+$$;
+
+-- ccrm_who: "who handles product X for account Y" -- every matching rule in the order tried,
+-- with chosen = true on the row of the answer (login: who gets it; reason: why). The country
+-- is the account's unless given. Reads the rules as the caller (partners see none).
+CREATE OR REPLACE FUNCTION ccrm_who(p_dept text, p_account bigint DEFAULT NULL,
+                                    p_product text DEFAULT NULL, p_queue text DEFAULT NULL,
+                                    p_topic text DEFAULT NULL, p_country text DEFAULT NULL,
+                                    p_text text DEFAULT NULL)
+RETURNS TABLE (chosen boolean, login text, rule_id bigint, department text, priority int,
+               conditions text, person text, deputy text, reason text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    v_depts   text[];
+    v_country text := p_country;
+    p         record;
+BEGIN
+    v_depts := CASE lower(coalesce(p_dept, 'support'))
+                   WHEN 'tickets' THEN ARRAY['support']
+                   WHEN 'leads' THEN ARRAY['marketing', 'sales']
+                   ELSE ARRAY[lower(coalesce(p_dept, 'support'))] END;
+    IF v_country IS NULL AND p_account IS NOT NULL THEN
+        SELECT a.country INTO v_country FROM accounts a WHERE a.id = p_account;
+    END IF;
+    SELECT * INTO p FROM ccrm_route_pick(v_depts, p_account, v_country, p_product, p_queue,
+                                          p_topic, p_text);
+    RETURN QUERY
+        SELECT coalesce(c.rule_id = p.rule_id, false),
+               CASE WHEN c.rule_id = p.rule_id THEN p.login END,
+               c.rule_id, c.department, c.priority, c.conditions, c.person, c.deputy,
+               CASE WHEN c.rule_id = p.rule_id THEN p.reason
+                    WHEN NOT ccrm_is_staff(c.person) THEN c.person || ' is not an active internal user'
+                    WHEN NOT ccrm_available(c.person) THEN c.person || ' is away'
+                    ELSE 'not tried: an earlier rule decided' END
+          FROM ccrm_route_candidates(v_depts, p_account, v_country, p_product, p_queue, p_topic,
+                                     p_text) c;
+END
+$$;
+
+-- The same question for an existing ticket or lead, from its own attributes.
+CREATE OR REPLACE FUNCTION ccrm_who_for(p_entity text, p_id bigint)
+RETURNS TABLE (chosen boolean, login text, rule_id bigint, department text, priority int,
+               conditions text, person text, deputy text, reason text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    t record;
+BEGIN
+    IF p_entity = 'tickets' THEN
+        SELECT x.account_id, x.product, x.queue, x.subject INTO t FROM tickets x WHERE x.id = p_id;
+        IF FOUND THEN
+            RETURN QUERY SELECT * FROM ccrm_who('tickets', t.account_id, t.product, t.queue, NULL,
+                                               NULL, t.subject);
+            RETURN;
+        END IF;
+    ELSIF p_entity = 'leads' THEN
+        SELECT x.account_id, x.queue, x.source INTO t FROM leads x WHERE x.id = p_id;
+        IF FOUND THEN
+            RETURN QUERY SELECT * FROM ccrm_who('leads', t.account_id, NULL, t.queue, t.source,
+                                               NULL, NULL);
+            RETURN;
+        END IF;
+    ELSE
+        RAISE EXCEPTION 'cannot route %: only tickets and leads are routed', coalesce(p_entity, 'NULL')
+            USING ERRCODE = '22023';
+    END IF;
+    RAISE EXCEPTION '% #% not found', ccrm_entity_noun(p_entity), p_id USING ERRCODE = 'P0002';
+END
+$$;
+
+-- BEFORE INSERT on tickets and leads: no assignee (owner) given -> the competent person by the
+-- rules, and the rule in routed_rule. SECURITY DEFINER: a partner's ticket is routed by rules
+-- the partner may not read.
+CREATE OR REPLACE FUNCTION ccrm_route() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    p         record;
+    v_country text;
+BEGIN
+    NEW.routed_rule := NULL;
+    IF TG_TABLE_NAME = 'tickets' THEN
+        IF NEW.assignee IS NOT NULL THEN
+            RETURN NEW;
+        END IF;
+        SELECT a.country INTO v_country FROM accounts a WHERE a.id = NEW.account_id;
+        SELECT * INTO p FROM ccrm_route_pick(ARRAY['support'], NEW.account_id, v_country,
+                                              NEW.product, NEW.queue, NULL, NEW.subject);
+        IF p.login IS NOT NULL THEN
+            NEW.assignee := p.login;
+            NEW.routed_rule := p.rule_id;
+        END IF;
+    ELSE
+        IF NEW.owner IS NOT NULL THEN
+            RETURN NEW;
+        END IF;
+        SELECT a.country INTO v_country FROM accounts a WHERE a.id = NEW.account_id;
+        SELECT * INTO p FROM ccrm_route_pick(ARRAY['marketing', 'sales'], NEW.account_id,
+                                              v_country, NULL, NEW.queue, NEW.source, NULL);
+        IF p.login IS NOT NULL THEN
+            NEW.owner := p.login;
+            NEW.routed_rule := p.rule_id;
+        END IF;
+    END IF;
+    RETURN NEW;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_route()');
+
+-- AFTER INSERT (statement): each routed record's person hears why, from the person who
+-- inserted it (nobody hears of their own insert). A statement of more than 20 records (an
+-- import) tells each person once how many came their way.
+CREATE OR REPLACE FUNCTION ccrm_route_notify() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    v_from text := ccrm_person();
+    r      record;
+    v_n    bigint;
+BEGIN
+    -- static statements per table (a dynamic one would be planned at every insert)
+    IF TG_TABLE_NAME = 'tickets' THEN
+        SELECT count(*) INTO v_n FROM new_rows n WHERE n.routed_rule IS NOT NULL;
+        IF v_n BETWEEN 1 AND 20 THEN
+            FOR r IN SELECT n.id, n.assignee AS login, n.subject AS label, x.id AS rule, x.person,
+                            ccrm_rule_conditions(x.department, x.account_id, x.territory,
+                                                 x.product, x.queue, x.topic) AS conditions
+                       FROM new_rows n JOIN responsibilities x ON x.id = n.routed_rule
+                      ORDER BY n.id LOOP
+                PERFORM ccrm_inbox_deliver(r.login, 'routed', 'tickets', r.id, v_from,
+                    format('new ticket #%s %s routed to you by rule #%s (%s)%s', r.id, r.label,
+                           r.rule, r.conditions,
+                           CASE WHEN r.person <> r.login THEN ' as the deputy of ' || r.person
+                                ELSE '' END));
+            END LOOP;
+        ELSIF v_n > 20 THEN
+            FOR r IN SELECT n.assignee AS login, count(*) AS k FROM new_rows n
+                      WHERE n.routed_rule IS NOT NULL GROUP BY 1 ORDER BY 1 LOOP
+                PERFORM ccrm_inbox_deliver(r.login, 'routed', NULL, NULL, v_from,
+                    format('%s new tickets routed to you by the rules', to_char(r.k, 'FM999,999,990')));
+            END LOOP;
+        END IF;
+    ELSE
+        SELECT count(*) INTO v_n FROM new_rows n WHERE n.routed_rule IS NOT NULL;
+        IF v_n BETWEEN 1 AND 20 THEN
+            FOR r IN SELECT n.id, n.owner AS login, x.id AS rule, x.person,
+                            concat_ws(' ', n.first_name, n.last_name,
+                                      '(' || n.company || ')') AS label,
+                            ccrm_rule_conditions(x.department, x.account_id, x.territory,
+                                                 x.product, x.queue, x.topic) AS conditions
+                       FROM new_rows n JOIN responsibilities x ON x.id = n.routed_rule
+                      ORDER BY n.id LOOP
+                PERFORM ccrm_inbox_deliver(r.login, 'routed', 'leads', r.id, v_from,
+                    format('new lead #%s %s routed to you by rule #%s (%s)%s', r.id, r.label,
+                           r.rule, r.conditions,
+                           CASE WHEN r.person <> r.login THEN ' as the deputy of ' || r.person
+                                ELSE '' END));
+            END LOOP;
+        ELSIF v_n > 20 THEN
+            FOR r IN SELECT n.owner AS login, count(*) AS k FROM new_rows n
+                      WHERE n.routed_rule IS NOT NULL GROUP BY 1 ORDER BY 1 LOOP
+                PERFORM ccrm_inbox_deliver(r.login, 'routed', NULL, NULL, v_from,
+                    format('%s new leads routed to you by the rules', to_char(r.k, 'FM999,999,990')));
+            END LOOP;
+        END IF;
+    END IF;
+    RETURN NULL;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_route_notify()');
+
+-- =======================================================================================
+-- Business hours
+-- =======================================================================================
+
+-- Weekly hours as minutes of the week (Monday 00:00 = 0 .. 10080), from a spec such as
+-- 'mon-fri 09:00-17:00', 'mon-thu 08:00-12:00,13:00-17:00; fri 08:00-14:00', 'sat 10:00-24:00'
+-- or '24/7'. Raises 22023 on anything else.
+CREATE OR REPLACE FUNCTION ccrm_week_hours(p_spec text) RETURNS int4multirange
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_days  constant text[] := ARRAY['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+    v_out   int4multirange := '{}';
+    v_part  text;
+    v_dspec text;
+    v_tspec text;
+    v_item  text;
+    v_d     int[];
+    m       text[];
+    d1      int;
+    d2      int;
+    t1      int;
+    t2      int;
+    d       int;
+BEGIN
+    IF lower(btrim(coalesce(p_spec, ''))) IN ('24/7', '24x7') THEN
+        RETURN int4multirange(int4range(0, 10080));
+    END IF;
+    FOREACH v_part IN ARRAY regexp_split_to_array(lower(coalesce(p_spec, '')), '\s*[;\n]\s*') LOOP
+        v_part := btrim(v_part);
+        CONTINUE WHEN v_part = '';
+        m := regexp_match(v_part, '^([a-z,\s-]+?)\s+([0-9:,\s-]+)$');
+        IF m IS NULL THEN
+            RAISE EXCEPTION 'could not read the hours "%": expected days and times such as "mon-fri 09:00-17:00"', v_part
+                USING ERRCODE = '22023';
+        END IF;
+        v_dspec := m[1];
+        v_tspec := m[2];
+        v_d := '{}';
+        FOREACH v_item IN ARRAY regexp_split_to_array(btrim(v_dspec), '\s*,\s*') LOOP
+            m := regexp_match(v_item, '^([a-z]{3})[a-z]*(?:\s*-\s*([a-z]{3})[a-z]*)?$');
+            d1 := array_position(v_days, m[1]);
+            d2 := coalesce(array_position(v_days, m[2]), d1);
+            IF m IS NULL OR d1 IS NULL OR d2 IS NULL OR (m[2] IS NOT NULL AND array_position(v_days, m[2]) IS NULL) THEN
+                RAISE EXCEPTION 'could not read the days "%": use mon, tue, wed, thu, fri, sat, sun and ranges such as mon-fri', v_item
+                    USING ERRCODE = '22023';
+            END IF;
+            d := d1;
+            LOOP
+                v_d := v_d || d;
+                EXIT WHEN d = d2;
+                d := d % 7 + 1;
+            END LOOP;
+        END LOOP;
+        FOREACH v_item IN ARRAY regexp_split_to_array(btrim(v_tspec), '\s*,\s*') LOOP
+            m := regexp_match(v_item, '^([0-9]{1,2}):([0-9]{2})\s*-\s*([0-9]{1,2}):([0-9]{2})$');
+            IF m IS NULL THEN
+                RAISE EXCEPTION 'could not read the times "%": use HH:MM-HH:MM', v_item
+                    USING ERRCODE = '22023';
+            END IF;
+            t1 := m[1]::int * 60 + m[2]::int;
+            t2 := m[3]::int * 60 + m[4]::int;
+            IF m[2]::int > 59 OR m[4]::int > 59 OR t1 >= t2 OR t2 > 1440 THEN
+                RAISE EXCEPTION 'could not read the times "%": the start must come before the end, and 24:00 is the latest end', v_item
+                    USING ERRCODE = '22023';
+            END IF;
+            FOREACH d IN ARRAY v_d LOOP
+                v_out := v_out + int4multirange(int4range((d - 1) * 1440 + t1, (d - 1) * 1440 + t2));
+            END LOOP;
+        END LOOP;
+    END LOOP;
+    IF isempty(v_out) THEN
+        RAISE EXCEPTION 'a calendar needs opening hours' USING ERRCODE = '22023';
+    END IF;
+    RETURN v_out;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION ccrm_check_time_zone(p_tz text) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF p_tz IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_timezone_names z WHERE z.name = p_tz) THEN
+        RAISE EXCEPTION 'unknown time zone "%"', p_tz
+            USING ERRCODE = '22023', HINT = 'Use a name such as Europe/Berlin or America/New_York.';
+    END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION ccrm_calendar_check() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    PERFORM ccrm_check_time_zone(NEW.time_zone);
+    PERFORM ccrm_week_hours(NEW.hours);
+    NEW.holidays := ARRAY(SELECT DISTINCT h FROM unnest(NEW.holidays) h WHERE h IS NOT NULL ORDER BY h);
+    RETURN NEW;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_calendar_check()');
+
+-- Build the spans of a calendar: every open stretch of its weekly hours from 2020 to 2069,
+-- holidays left out, each local wall-clock time turned into an absolute time in the calendar's
+-- zone (so a DST day has the hours of its wall clock), with the business time before it.
+CREATE OR REPLACE FUNCTION ccrm_calendar_build(p_cal bigint) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    c      calendars%ROWTYPE;
+    v_week int4multirange;
+BEGIN
+    DELETE FROM calendar_spans s WHERE s.calendar_id = p_cal;
+    SELECT * INTO c FROM calendars x WHERE x.id = p_cal;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    v_week := ccrm_week_hours(c.hours);
+    INSERT INTO calendar_spans (calendar_id, starts, ends, before_us)
+    SELECT p_cal, y.s, y.e,
+           coalesce(sum(y.len) OVER (ORDER BY y.s ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
+      FROM (SELECT x.s, x.e, (extract(epoch FROM x.e - x.s) * 1000000)::bigint AS len
+              FROM (SELECT (z.d + make_interval(mins => z.lo)) AT TIME ZONE c.time_zone AS s,
+                           (z.d + make_interval(mins => z.hi)) AT TIME ZONE c.time_zone AS e
+                      FROM (SELECT d.d, h.lo, h.hi
+                              FROM generate_series(timestamp '2020-01-01', timestamp '2069-12-31',
+                                                   interval '1 day') d(d)
+                              JOIN (SELECT dd AS dow,
+                                           greatest(lower(r), (dd - 1) * 1440) - (dd - 1) * 1440 AS lo,
+                                           least(upper(r), dd * 1440) - (dd - 1) * 1440 AS hi
+                                      FROM generate_series(1, 7) dd, unnest(v_week) r
+                                     WHERE r && int4range((dd - 1) * 1440, dd * 1440)) h
+                                ON h.dow = extract(isodow FROM d.d)::int
+                             WHERE NOT (d.d::date = ANY (c.holidays))
+                            OFFSET 0) z
+                    OFFSET 0) x
+             WHERE x.e > x.s) y;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_calendar_build(bigint)');
+
+-- AFTER INSERT, UPDATE or DELETE on calendars: spans again (or none), and the running clocks on
+-- it recomputed
+CREATE OR REPLACE FUNCTION ccrm_calendar_sync() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        DELETE FROM calendar_spans s WHERE s.calendar_id = OLD.id;
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'UPDATE' AND NEW.time_zone IS NOT DISTINCT FROM OLD.time_zone
+       AND NEW.hours IS NOT DISTINCT FROM OLD.hours
+       AND NEW.holidays IS NOT DISTINCT FROM OLD.holidays THEN
+        RETURN NULL;
+    END IF;
+    PERFORM ccrm_calendar_build(NEW.id);
+    IF TG_OP = 'UPDATE' THEN
+        PERFORM ccrm_sla_recompute(ARRAY(SELECT k.id FROM sla_clocks k
+                                          JOIN sla_policies p ON p.id = k.policy_id
+                                         WHERE p.calendar_id = NEW.id AND k.met_at IS NULL));
+    END IF;
+    RETURN NULL;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_calendar_sync()');
+
+-- Business time of calendar p_cal from 2020-01-01 up to p_at, in microseconds. (plpgsql, not
+-- sql: its plan is cached for the session; a non-inlined SQL function is planned at every
+-- statement that calls it, which cost 0.2 ms a call here.)
+CREATE OR REPLACE FUNCTION ccrm_business_us(p_cal bigint, p_at timestamptz) RETURNS bigint
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$
+DECLARE
+    v bigint;
+BEGIN
+    SELECT s.before_us + (extract(epoch FROM least(p_at, s.ends) - s.starts) * 1000000)::bigint
+      INTO v
+      FROM public.calendar_spans s
+     WHERE s.calendar_id = p_cal AND s.starts <= p_at
+     ORDER BY s.starts DESC LIMIT 1;
+    RETURN coalesce(v, 0);
+END
+$$;
+
+-- Business minutes of calendar p_cal between two instants (negative when p_to < p_from).
+CREATE OR REPLACE FUNCTION ccrm_business_minutes(p_cal bigint, p_from timestamptz,
+                                                 p_to timestamptz)
+RETURNS numeric
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$
+BEGIN
+    RETURN (public.ccrm_business_us(p_cal, p_to) - public.ccrm_business_us(p_cal, p_from))
+           / 60000000.0;
+END
+$$;
+
+-- The instant at which p_minutes business minutes of calendar p_cal have passed after p_at
+-- (before it, for negative minutes; p_at itself for 0). A target ending exactly at a closing
+-- time is that closing time. NULL outside the calendar's horizon (2020 to 2069).
+CREATE OR REPLACE FUNCTION ccrm_business_add(p_cal bigint, p_at timestamptz, p_minutes numeric)
+RETURNS timestamptz
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$
+DECLARE
+    v_target bigint;
+    s        record;
+BEGIN
+    IF p_minutes IS NULL OR p_at IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF p_minutes = 0 THEN
+        RETURN p_at;
+    END IF;
+    v_target := public.ccrm_business_us(p_cal, p_at) + round(p_minutes * 60000000)::bigint;
+    SELECT x.starts, x.ends, x.before_us INTO s
+      FROM public.calendar_spans x
+     WHERE x.calendar_id = p_cal AND x.before_us < v_target
+     ORDER BY x.before_us DESC LIMIT 1;
+    IF s.starts IS NULL
+       OR v_target - s.before_us > (extract(epoch FROM s.ends - s.starts) * 1000000)::bigint THEN
+        RETURN NULL;
+    END IF;
+    RETURN s.starts + (v_target - s.before_us) * interval '1 microsecond';
+END
+$$;
+
+-- =======================================================================================
+-- SLA policies and clocks
+-- =======================================================================================
+
+CREATE OR REPLACE FUNCTION ccrm_sla_policy_check() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    NEW.queues := ARRAY(SELECT DISTINCT lower(btrim(q)) FROM unnest(NEW.queues) q ORDER BY 1);
+    NEW.tiers := ARRAY(SELECT DISTINCT lower(btrim(q)) FROM unnest(NEW.tiers) q ORDER BY 1);
+    NEW.queues := nullif(NEW.queues, '{}');
+    NEW.tiers := nullif(NEW.tiers, '{}');
+    IF NEW.first_response_min IS NULL AND NEW.next_response_min IS NULL
+       AND NEW.resolution_min IS NULL THEN
+        RAISE EXCEPTION 'an SLA policy needs at least one target'
+            USING ERRCODE = '22023',
+                  HINT = 'Set first_response_min, next_response_min or resolution_min.';
+    END IF;
+    IF NEW.escalate_to IS NOT NULL AND NOT ccrm_is_staff(NEW.escalate_to) THEN
+        RAISE EXCEPTION 'no active internal user "%" to escalate to', NEW.escalate_to
+            USING ERRCODE = '22023';
+    END IF;
+    RETURN NEW;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_sla_policy_check()');
+
+-- The policy of a ticket with these attributes: the first active one, by position.
+CREATE OR REPLACE FUNCTION ccrm_sla_policy_for(p_queue text, p_priority text, p_tier text)
+RETURNS bigint
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    RETURN (SELECT p.id FROM public.sla_policies p
+             WHERE p.active
+               AND (p.queues IS NULL OR lower(p_queue) = ANY (p.queues))
+               AND (p.priorities IS NULL OR p_priority = ANY (p.priorities))
+               AND (p.tiers IS NULL OR lower(p_tier) = ANY (p.tiers))
+             ORDER BY p.position, p.id
+             LIMIT 1);
+END
+$$;
+
+-- The target of a kind under a policy
+CREATE OR REPLACE FUNCTION ccrm_sla_target(p_policy bigint, p_kind text) RETURNS int
+LANGUAGE sql STABLE
+AS $$
+    SELECT CASE p_kind WHEN 'first_response' THEN p.first_response_min
+                       WHEN 'next_response' THEN p.next_response_min
+                       ELSE p.resolution_min END
+      FROM public.sla_policies p WHERE p.id = p_policy
+$$;
+
+-- Recompute due_at and warn_at of these clocks from their state (running clocks only; a
+-- paused one has neither), after a start, a resume or a change of policy or calendar.
+CREATE OR REPLACE FUNCTION ccrm_sla_recompute(p_clocks bigint[]) RETURNS void
+LANGUAGE sql
+AS $$
+    UPDATE public.sla_clocks k
+       SET due_at = CASE WHEN k.running_since IS NOT NULL THEN
+                        public.ccrm_business_add(p.calendar_id, k.running_since,
+                                                 k.target_min - k.used_us / 60000000.0) END,
+           warn_at = CASE WHEN k.running_since IS NOT NULL THEN
+                        public.ccrm_business_add(p.calendar_id, k.running_since,
+                                                 greatest(k.target_min - p.warn_before_min
+                                                          - k.used_us / 60000000.0, 0)) END
+      FROM public.sla_policies p
+     WHERE k.id = ANY (p_clocks) AND p.id = k.policy_id
+$$;
+
+-- Mark each ticket's clock that decides its time left: the unmet one due first (paused ones
+-- after the running ones); none when all are met.
+CREATE OR REPLACE FUNCTION ccrm_sla_current(p_tickets bigint[]) RETURNS void
+LANGUAGE sql
+AS $$
+    UPDATE public.sla_clocks k SET current = v.want
+      FROM (SELECT x.id,
+                   x.met_at IS NULL
+                   AND x.id = first_value(x.id) OVER (
+                       PARTITION BY x.ticket_id
+                       ORDER BY x.met_at IS NOT NULL, coalesce(x.due_at, 'infinity'), x.id)
+                   AS want
+              FROM public.sla_clocks x WHERE x.ticket_id = ANY (p_tickets)) v
+     WHERE k.id = v.id AND k.current IS DISTINCT FROM v.want
+$$;
+
+-- Stop the running clocks among p_clocks at p_at: their used time grows; meet them (met_at)
+-- when p_meet, else they pause. A clock met after its due time is breached at its due time
+-- (the scheduler then announces it, if it has not yet).
+CREATE OR REPLACE FUNCTION ccrm_sla_stop(p_clocks bigint[], p_at timestamptz, p_meet boolean)
+RETURNS void
+LANGUAGE sql
+AS $$
+    UPDATE public.sla_clocks k
+       SET used_us = k.used_us + CASE WHEN k.running_since IS NOT NULL THEN
+                         public.ccrm_business_us(p.calendar_id, p_at)
+                         - public.ccrm_business_us(p.calendar_id, k.running_since) ELSE 0 END,
+           breached_at = CASE WHEN k.breached_at IS NULL AND k.running_since IS NOT NULL
+                                   AND k.due_at < p_at THEN k.due_at ELSE k.breached_at END,
+           met_at = CASE WHEN p_meet THEN p_at ELSE k.met_at END,
+           running_since = NULL,
+           due_at = CASE WHEN p_meet THEN k.due_at END,
+           warn_at = NULL
+      FROM public.sla_policies p
+     WHERE k.id = ANY (p_clocks) AND p.id = k.policy_id AND k.met_at IS NULL
+$$;
+
+-- Run the clocks among p_clocks from p_at (unmet ones; a met one is run again only when
+-- p_reopen, which clears its met_at: a reopened ticket's resolution clock goes on from the time
+-- it had used).
+CREATE OR REPLACE FUNCTION ccrm_sla_run(p_clocks bigint[], p_at timestamptz, p_reopen boolean)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    UPDATE sla_clocks k
+       SET running_since = p_at, met_at = NULL
+     WHERE k.id = ANY (p_clocks) AND k.running_since IS NULL
+       AND (k.met_at IS NULL OR p_reopen);
+    PERFORM ccrm_sla_recompute(p_clocks);
+END
+$$;
+
+-- AFTER INSERT on tickets (statement): the clocks of every new ticket a policy covers. A
+-- ticket inserted solved or closed gets none; one inserted in a pausing status starts paused.
+CREATE OR REPLACE FUNCTION ccrm_sla_start() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    v_now timestamptz := now();
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM sla_policies p WHERE p.active) THEN
+        RETURN NULL;
+    END IF;
+    -- one statement: the clocks with their due and warning times, and the one that decides
+    -- the time left (the earlier due; a paused ticket's first)
+    INSERT INTO sla_clocks (ticket_id, policy_id, kind, target_min, started_at, running_since,
+                            due_at, warn_at, current)
+    SELECT c.id, c.pid, c.kind, c.target, v_now, c.since, c.due, c.warn,
+           row_number() OVER (PARTITION BY c.id
+                              ORDER BY coalesce(c.due, 'infinity'), c.kind) = 1
+      FROM (SELECT t.id, p.id AS pid, k.kind, k.target, r.since,
+                   CASE WHEN r.since IS NOT NULL
+                        THEN ccrm_business_add(p.calendar_id, v_now, k.target) END AS due,
+                   CASE WHEN r.since IS NOT NULL
+                        THEN ccrm_business_add(p.calendar_id, v_now,
+                                               greatest(k.target - p.warn_before_min, 0)) END AS warn
+              FROM new_rows t
+             CROSS JOIN LATERAL (SELECT ccrm_sla_policy_for(t.queue, t.priority,
+                                        (SELECT a.tier FROM accounts a WHERE a.id = t.account_id))
+                                        AS pid) pp
+              JOIN sla_policies p ON p.id = pp.pid
+             CROSS JOIN LATERAL (SELECT CASE WHEN t.status = ANY (p.pause_statuses) THEN NULL
+                                             ELSE v_now END AS since) r
+             CROSS JOIN LATERAL (VALUES ('first_response', p.first_response_min),
+                                        ('resolution', p.resolution_min)) k(kind, target)
+             WHERE k.target IS NOT NULL AND t.status NOT IN ('solved', 'closed')) c;
+    RETURN NULL;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_sla_start()');
+
+-- AFTER UPDATE of status, priority, queue or account on a ticket (row):
+--   solved/closed: every unmet clock is met;
+--   reopened (from solved/closed): the resolution clock runs on from the time it had used;
+--   into a pausing status of its policy: running clocks pause; out of it: they run again;
+--   another policy applies (priority, queue, tier): unmet clocks take its targets.
+CREATE OR REPLACE FUNCTION ccrm_sla_ticket() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    v_now    timestamptz := now();
+    v_done   constant text[] := ARRAY['solved', 'closed'];
+    v_policy bigint;
+    v_ids    bigint[];
+    k        record;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM sla_clocks x WHERE x.ticket_id = NEW.id) THEN
+        RETURN NULL;
+    END IF;
+    -- another policy
+    IF OLD.priority IS DISTINCT FROM NEW.priority OR OLD.queue IS DISTINCT FROM NEW.queue
+       OR OLD.account_id IS DISTINCT FROM NEW.account_id THEN
+        v_policy := ccrm_sla_policy_for(NEW.queue, NEW.priority,
+                                        (SELECT a.tier FROM accounts a WHERE a.id = NEW.account_id));
+        IF v_policy IS NOT NULL THEN
+            UPDATE sla_clocks x SET policy_id = v_policy, target_min = ccrm_sla_target(v_policy, x.kind)
+             WHERE x.ticket_id = NEW.id AND x.met_at IS NULL AND x.policy_id <> v_policy
+               AND ccrm_sla_target(v_policy, x.kind) IS NOT NULL;
+            v_ids := ARRAY(SELECT x.id FROM sla_clocks x WHERE x.ticket_id = NEW.id AND x.met_at IS NULL);
+            PERFORM ccrm_sla_recompute(v_ids);
+        END IF;
+    END IF;
+    IF OLD.status IS DISTINCT FROM NEW.status THEN
+        IF NEW.status = ANY (v_done) AND NOT OLD.status = ANY (v_done) THEN
+            PERFORM ccrm_sla_stop(ARRAY(SELECT x.id FROM sla_clocks x
+                                         WHERE x.ticket_id = NEW.id AND x.met_at IS NULL),
+                                  v_now, true);
+        ELSIF OLD.status = ANY (v_done) AND NOT NEW.status = ANY (v_done) THEN
+            -- reopened: the resolution clock goes on (paused if the new status pauses)
+            FOR k IN SELECT x.id, p.pause_statuses FROM sla_clocks x
+                       JOIN sla_policies p ON p.id = x.policy_id
+                      WHERE x.ticket_id = NEW.id AND x.kind = 'resolution' LOOP
+                UPDATE sla_clocks x SET met_at = NULL, due_at = NULL, warn_at = NULL
+                 WHERE x.id = k.id;
+                IF NOT NEW.status = ANY (k.pause_statuses) THEN
+                    PERFORM ccrm_sla_run(ARRAY[k.id], v_now, true);
+                END IF;
+            END LOOP;
+        ELSIF NOT NEW.status = ANY (v_done) THEN
+            FOR k IN SELECT x.id, x.running_since, p.pause_statuses FROM sla_clocks x
+                       JOIN sla_policies p ON p.id = x.policy_id
+                      WHERE x.ticket_id = NEW.id AND x.met_at IS NULL LOOP
+                IF NEW.status = ANY (k.pause_statuses) AND k.running_since IS NOT NULL THEN
+                    PERFORM ccrm_sla_stop(ARRAY[k.id], v_now, false);
+                ELSIF NOT NEW.status = ANY (k.pause_statuses) AND k.running_since IS NULL THEN
+                    PERFORM ccrm_sla_run(ARRAY[k.id], v_now, false);
+                END IF;
+            END LOOP;
+        END IF;
+    END IF;
+    PERFORM ccrm_sla_current(ARRAY[NEW.id]);
+    RETURN NULL;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_sla_ticket()');
+
+-- AFTER INSERT on interactions (statement): on a ticket, an outgoing interaction (direction
+-- 'out': our answer) meets its open first and next response clocks; an incoming one (the
+-- customer writes again) starts a next response clock when the first response has been given
+-- and none is open. A response counts when it is recorded (now), whatever its `at` says.
+CREATE OR REPLACE FUNCTION ccrm_sla_interaction() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    v_now timestamptz := now();
+    r     record;
+    v_id  bigint;
+    t     record;
+BEGIN
+    FOR r IN SELECT n.ticket_id, n.direction FROM new_rows n
+              WHERE n.ticket_id IS NOT NULL AND n.direction IN ('in', 'out')
+                AND EXISTS (SELECT 1 FROM sla_clocks x WHERE x.ticket_id = n.ticket_id)
+              ORDER BY n.id LOOP
+        IF r.direction = 'out' THEN
+            PERFORM ccrm_sla_stop(ARRAY(SELECT x.id FROM sla_clocks x
+                                         WHERE x.ticket_id = r.ticket_id AND x.met_at IS NULL
+                                           AND x.kind IN ('first_response', 'next_response')),
+                                  v_now, true);
+        ELSIF NOT EXISTS (SELECT 1 FROM sla_clocks x
+                           WHERE x.ticket_id = r.ticket_id AND x.met_at IS NULL
+                             AND x.kind IN ('first_response', 'next_response')) THEN
+            SELECT tk.status, p.id AS policy, p.next_response_min, p.pause_statuses INTO t
+              FROM tickets tk
+              CROSS JOIN LATERAL (SELECT f.policy_id FROM sla_clocks f
+                                   WHERE f.ticket_id = tk.id ORDER BY f.id LIMIT 1) f
+              JOIN sla_policies p ON p.id = f.policy_id
+             WHERE tk.id = r.ticket_id;
+            IF FOUND AND t.next_response_min IS NOT NULL AND t.status NOT IN ('solved', 'closed') THEN
+                INSERT INTO sla_clocks (ticket_id, policy_id, kind, target_min, started_at,
+                                        running_since)
+                VALUES (r.ticket_id, t.policy, 'next_response', t.next_response_min, v_now,
+                        CASE WHEN t.status = ANY (t.pause_statuses) THEN NULL ELSE v_now END)
+                RETURNING id INTO v_id;
+                PERFORM ccrm_sla_recompute(ARRAY[v_id]);
+            END IF;
+        END IF;
+        PERFORM ccrm_sla_current(ARRAY[r.ticket_id]);
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_sla_interaction()');
+
+-- AFTER UPDATE on sla_policies: the unmet clocks under it take its targets and calendar.
+CREATE OR REPLACE FUNCTION ccrm_sla_policy_sync() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    v_ids bigint[];
+BEGIN
+    IF NEW.calendar_id IS NOT DISTINCT FROM OLD.calendar_id
+       AND NEW.first_response_min IS NOT DISTINCT FROM OLD.first_response_min
+       AND NEW.next_response_min IS NOT DISTINCT FROM OLD.next_response_min
+       AND NEW.resolution_min IS NOT DISTINCT FROM OLD.resolution_min
+       AND NEW.warn_before_min IS NOT DISTINCT FROM OLD.warn_before_min THEN
+        RETURN NULL;
+    END IF;
+    UPDATE sla_clocks x SET target_min = ccrm_sla_target(NEW.id, x.kind)
+     WHERE x.policy_id = NEW.id AND x.met_at IS NULL AND ccrm_sla_target(NEW.id, x.kind) IS NOT NULL;
+    v_ids := ARRAY(SELECT x.id FROM sla_clocks x WHERE x.policy_id = NEW.id AND x.met_at IS NULL);
+    PERFORM ccrm_sla_recompute(v_ids);
+    PERFORM ccrm_sla_current(ARRAY(SELECT DISTINCT x.ticket_id FROM sla_clocks x WHERE x.id = ANY (v_ids)));
+    RETURN NULL;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_sla_policy_sync()');
+
+-- One page of the Tickets list by time left (the earliest unmet SLA target first; tickets
+-- whose clocks are all paused after those, tickets without a running SLA not at all), after
+-- the key (p_after_due, p_after_id) (NULLs: from the start). p_breached: only tickets whose
+-- deciding clock is breached. Keyset on sla_clocks_time_left_idx / sla_clocks_breached_idx:
+-- a page costs the same at row 10 and at row 1,000,000. The list view joins its columns to
+-- these ids (docs/architecture.md).
+CREATE OR REPLACE FUNCTION ccrm_sla_time_left_page(p_after_due timestamptz, p_after_id bigint,
+                                                   p_limit int, p_breached boolean DEFAULT false)
+RETURNS TABLE (ticket_id bigint, due_at timestamptz, kind text, breached boolean, paused boolean)
+LANGUAGE sql STABLE
+AS $$
+    SELECT k.ticket_id, k.due_at, k.kind, k.breached_at IS NOT NULL, k.running_since IS NULL
+      FROM public.sla_clocks k
+     WHERE k.current AND (NOT p_breached OR k.breached_at IS NOT NULL)
+       AND (p_after_id IS NULL
+            OR (coalesce(k.due_at, 'infinity'), k.ticket_id)
+               > (coalesce(p_after_due, 'infinity'), p_after_id))
+     ORDER BY coalesce(k.due_at, 'infinity'), k.ticket_id
+     LIMIT p_limit
+$$;
+
+-- =======================================================================================
+-- Tasks and the agenda
+-- =======================================================================================
+
+-- interactions.owner: an active user; a partner only for its own tasks
+CREATE OR REPLACE FUNCTION ccrm_task_owner_check() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND NEW.owner IS NOT DISTINCT FROM OLD.owner THEN
+        RETURN NEW;
+    END IF;
+    IF NOT ccrm_is_staff(NEW.owner) AND NEW.owner IS DISTINCT FROM ccrm_actor() THEN
+        RAISE EXCEPTION 'no active internal user "%" to own the task', NEW.owner
+            USING ERRCODE = '22023', HINT = 'Partners are never given internal work.';
+    END IF;
+    RETURN NEW;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_task_owner_check()');
+
+-- What a task hangs off, in words: "ticket #12 Login fails", "deal Acme – Pro", ...
+CREATE OR REPLACE FUNCTION ccrm_task_record(p_ticket bigint, p_opp bigint, p_lead bigint,
+                                            p_contact bigint, p_account bigint)
+RETURNS text
+LANGUAGE sql STABLE
+AS $$
+    SELECT coalesce(
+        (SELECT 'ticket #' || t.id || ' ' || t.subject FROM public.tickets t WHERE t.id = p_ticket),
+        (SELECT 'deal #' || o.id || ' ' || o.name FROM public.opportunities o WHERE o.id = p_opp),
+        (SELECT 'lead #' || l.id || ' ' || concat_ws(' ', l.first_name, l.last_name, l.company)
+           FROM public.leads l WHERE l.id = p_lead),
+        (SELECT 'contact #' || c.id || ' ' || concat_ws(' ', c.first_name, c.last_name)
+           FROM public.contacts c WHERE c.id = p_contact),
+        (SELECT 'account #' || a.id || ' ' || a.name FROM public.accounts a WHERE a.id = p_account))
+$$;
+
+-- Tasks and meetings: p_who = mine | team | all; p_when = open (not done) | overdue | today |
+-- week (today and the 6 days after, open) | all. Days are the person's (their time zone).
+-- Read as the caller (row-level security applies).
+CREATE OR REPLACE FUNCTION ccrm_tasks(p_who text DEFAULT 'mine', p_when text DEFAULT 'open')
+RETURNS TABLE (id bigint, kind text, subject text, due_at timestamptz, done_at timestamptz,
+               person text, state text, record text, account_id bigint, contact_id bigint,
+               lead_id bigint, opportunity_id bigint, ticket_id bigint, version int)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    v_me    text := current_user;
+    v_tz    text := ccrm_user_tz(current_user);
+    v_day0  timestamptz := date_trunc('day', now() AT TIME ZONE ccrm_user_tz(current_user))
+                           AT TIME ZONE ccrm_user_tz(current_user);
+    v_who   text[];
+BEGIN
+    IF p_who NOT IN ('mine', 'team', 'all') OR p_when NOT IN ('open', 'overdue', 'today', 'week', 'all') THEN
+        RAISE EXCEPTION 'unknown task list %/%', p_who, p_when
+            USING ERRCODE = '22023',
+                  HINT = 'Whose: mine, team, all; when: open, overdue, today, week, all.';
+    END IF;
+    v_who := CASE p_who WHEN 'mine' THEN ARRAY[v_me]
+                        WHEN 'team' THEN ARRAY(SELECT ccrm_team(v_me)) END;
+    RETURN QUERY
+        SELECT i.id, i.kind, i.subject, i.due_at, i.done_at, coalesce(i.owner, i.created_by),
+               CASE WHEN i.done_at IS NOT NULL THEN 'done'
+                    WHEN i.due_at < now() THEN 'overdue' ELSE 'open' END,
+               ccrm_task_record(i.ticket_id, i.opportunity_id, i.lead_id, i.contact_id,
+                                i.account_id),
+               i.account_id, i.contact_id, i.lead_id, i.opportunity_id, i.ticket_id, i.version
+          FROM interactions i
+         WHERE i.kind IN ('task', 'meeting') AND i.due_at IS NOT NULL
+           AND (v_who IS NULL OR coalesce(i.owner, i.created_by) = ANY (v_who))
+           AND CASE p_when
+                   WHEN 'open' THEN i.done_at IS NULL
+                   WHEN 'overdue' THEN i.done_at IS NULL AND i.due_at < now()
+                   WHEN 'today' THEN i.done_at IS NULL AND i.due_at < v_day0 + interval '1 day'
+                                     AND i.due_at >= v_day0
+                   WHEN 'week' THEN i.done_at IS NULL AND i.due_at < v_day0 + interval '7 days'
+                                    AND i.due_at >= v_day0
+                   ELSE true END
+         ORDER BY i.due_at, i.id;
+END
+$$;
+
+-- The agenda of the caller for p_days days from today (their time zone): the open tasks and
+-- meetings due in those days, and before them every open one overdue from earlier days.
+-- day: the local day; local_time: "HH:MM" there; today: the day is today.
+CREATE OR REPLACE FUNCTION ccrm_agenda(p_days int DEFAULT 7)
+RETURNS TABLE (day date, local_time text, kind text, id bigint, subject text, record text,
+               due_at timestamptz, overdue boolean, today boolean)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    v_tz   text := ccrm_user_tz(current_user);
+    v_day0 timestamptz := date_trunc('day', now() AT TIME ZONE ccrm_user_tz(current_user))
+                          AT TIME ZONE ccrm_user_tz(current_user);
+BEGIN
+    IF p_days IS NULL OR p_days < 1 OR p_days > 366 THEN
+        RAISE EXCEPTION 'the agenda covers 1 to 366 days, not %', p_days USING ERRCODE = '22023';
+    END IF;
+    RETURN QUERY
+        SELECT (i.due_at AT TIME ZONE v_tz)::date,
+               to_char(i.due_at AT TIME ZONE v_tz, 'HH24:MI'), i.kind, i.id,
+               coalesce(i.subject, ''),
+               ccrm_task_record(i.ticket_id, i.opportunity_id, i.lead_id, i.contact_id,
+                                i.account_id),
+               i.due_at, i.due_at < now(),
+               (i.due_at AT TIME ZONE v_tz)::date = (now() AT TIME ZONE v_tz)::date
+          FROM interactions i
+         WHERE coalesce(i.owner, i.created_by) = current_user
+           AND i.kind IN ('task', 'meeting') AND i.due_at IS NOT NULL AND i.done_at IS NULL
+           AND i.due_at < v_day0 + make_interval(days => p_days)
+         ORDER BY i.due_at, i.id;
+END
+$$;
+
+-- The caller's tasks and meetings for a calendar file: the open ones and those done in the
+-- last p_past_days days. uid is stable for the life of the database.
+CREATE OR REPLACE FUNCTION ccrm_ics_items(p_past_days int DEFAULT 30)
+RETURNS TABLE (uid text, kind text, subject text, body text, due_at timestamptz,
+               done_at timestamptz, created_at timestamptz, updated_at timestamptz,
+               record text, sequence int)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+    SELECT 'ccrm-interaction-' || i.id || '@' || ccrm_instance(), i.kind,
+           coalesce(nullif(i.subject, ''), i.kind), i.body, i.due_at, i.done_at, i.created_at,
+           i.updated_at,
+           ccrm_task_record(i.ticket_id, i.opportunity_id, i.lead_id, i.contact_id, i.account_id),
+           i.version - 1
+      FROM interactions i
+     WHERE coalesce(i.owner, i.created_by) = current_user
+       AND i.kind IN ('task', 'meeting') AND i.due_at IS NOT NULL
+       AND (i.done_at IS NULL OR i.done_at > now() - make_interval(days => p_past_days))
+     ORDER BY i.due_at, i.id
+$$;
+
+-- A name for this database that stays the same for its life: calendar UIDs use it.
+CREATE OR REPLACE FUNCTION ccrm_instance() RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+    SELECT left(md5(current_database() || ':'
+                    || coalesce((SELECT extract(epoch FROM min(m.applied_at))::text
+                                   FROM schema_migrations m), '')), 16) || '.ccrm'
+$$;
+
+-- =======================================================================================
+-- Followers and the notification budget
+-- =======================================================================================
+
+CREATE OR REPLACE FUNCTION ccrm_inbox_settings_check() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    PERFORM ccrm_check_time_zone(NEW.time_zone);
+    RETURN NEW;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_inbox_settings_check()');
+
+-- Is local time p_t within quiet hours [p_from, p_until) (wrapping midnight when from > until)?
+CREATE OR REPLACE FUNCTION ccrm_quiet_time(p_from time, p_until time, p_t time) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN p_from IS NULL OR p_until IS NULL THEN false
+                WHEN p_from < p_until THEN p_t >= p_from AND p_t < p_until
+                ELSE p_t >= p_from OR p_t < p_until END
+$$;
+
+-- Does an entry of this kind for p_login at p_at stay quiet (no live ping; the digest brings
+-- it)? @mentions, SLA breaches and the digest itself always break through.
+CREATE OR REPLACE FUNCTION ccrm_inbox_quiet(p_login text, p_kind text, p_at timestamptz)
+RETURNS boolean
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    RETURN p_kind NOT IN ('mention', 'sla_breach', 'digest')
+       AND coalesce((SELECT s.digest_at IS NOT NULL
+                            OR public.ccrm_quiet_time(s.quiet_from, s.quiet_until,
+                                   (p_at AT TIME ZONE public.ccrm_user_tz(p_login))::time)
+                       FROM public.inbox_settings s WHERE s.login = p_login), false);
+END
+$$;
+
+-- The inbox's one writer (called by ccrm_inbox_put and by the definer functions of the
+-- system: routing, followers, the scheduler; never directly by a person). Returns whether an
+-- entry was written or counted:
+--   * nobody hears of their own doing (p_login = p_from), nor does an inactive user;
+--   * one sender reaches one recipient at most 30 times in ten minutes (p_from NULL: the
+--     system, whose entries are bounded by their own once-only keys);
+--   * an unread entry of the same kind about the same record takes the new one: its count
+--     grows, the note and sender are the latest (mentions and digests are never merged, and a
+--     record is routed once);
+--   * quiet (ccrm_inbox_quiet): no live ping -- the event summary says "(quiet)", so clients
+--     do not toast it; the next digest lists it.
+CREATE OR REPLACE FUNCTION ccrm_inbox_deliver(p_login text, p_kind text, p_entity text,
+                                              p_id bigint, p_from text, p_note text)
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    v_note  text := ccrm_inbox_note(p_note);
+    v_quiet boolean;
+    v_id    bigint;
+BEGIN
+    IF p_login IS NULL OR p_login IS NOT DISTINCT FROM p_from
+       OR NOT EXISTS (SELECT 1 FROM users u WHERE u.login = p_login AND u.active) THEN
+        RETURN false;
+    END IF;
+    v_quiet := ccrm_inbox_quiet(p_login, p_kind, now());
+    IF p_entity IS NOT NULL AND p_kind NOT IN ('mention', 'digest', 'routed') THEN
+        -- one writer at a time per (person, kind, record): a second waits, then counts onto
+        -- the first's line
+        PERFORM pg_advisory_xact_lock(hashtextextended(
+            format('ccrm inbox %s %s %s %s', p_login, p_kind, p_entity, p_id), 0));
+        UPDATE inbox i
+           SET count = i.count + 1, note = coalesce(v_note, i.note), from_login = p_from,
+               quiet = v_quiet
+         WHERE i.id = (SELECT x.id FROM inbox x
+                        WHERE x.login = p_login AND x.entity = p_entity AND x.entity_id = p_id
+                          AND x.kind = p_kind AND x.read_at IS NULL
+                        ORDER BY x.id DESC LIMIT 1)
+        RETURNING i.id INTO v_id;
+        IF v_id IS NOT NULL THEN
+            RETURN true;
+        END IF;
+    END IF;
+    IF p_from IS NOT NULL
+       AND (SELECT count(*) FROM inbox i
+             WHERE i.from_login = p_from AND i.login = p_login
+               AND i.created_at > now() - interval '10 minutes') >= 30 THEN
+        RETURN false;
+    END IF;
+    INSERT INTO inbox (login, kind, entity, entity_id, from_login, note, quiet)
+    VALUES (p_login, p_kind, p_entity, p_id, p_from, v_note, v_quiet);
+    RETURN true;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_inbox_deliver(text,text,text,bigint,text,text)');
+
+-- The same for many entries from the system (no sender, so no bound) at once: the scheduler's
+-- notices. Entries with the same person, kind and record are one line (counted); an unread
+-- line about the same record takes them as for ccrm_inbox_deliver. Written 20 lines a
+-- statement, so that each line still gets its own event (the Feed folds bigger statements into
+-- one) while a pass of hundreds of notices costs tens of statements, not hundreds. Returns the
+-- number of lines written or counted.
+CREATE OR REPLACE FUNCTION ccrm_inbox_deliver_many(p_login text[], p_kind text[], p_entity text[],
+                                                   p_id bigint[], p_note text[])
+RETURNS int
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    g_login  text[];
+    g_kind   text[];
+    g_entity text[];
+    g_id     bigint[];
+    g_note   text[];
+    g_n      int[];
+    g_hit    bigint[];
+    v_total  int;
+    v_from   int := 1;
+    k        int;
+BEGIN
+    SELECT array_agg(g.l ORDER BY g.l, g.kd, g.e, g.i), array_agg(g.kd ORDER BY g.l, g.kd, g.e, g.i),
+           array_agg(g.e ORDER BY g.l, g.kd, g.e, g.i), array_agg(g.i ORDER BY g.l, g.kd, g.e, g.i),
+           array_agg(g.nt ORDER BY g.l, g.kd, g.e, g.i), array_agg(g.n ORDER BY g.l, g.kd, g.e, g.i)
+      INTO g_login, g_kind, g_entity, g_id, g_note, g_n
+      FROM (SELECT u.l, u.kd, u.e, u.i, count(*)::int AS n,
+                   (array_agg(u.nt ORDER BY u.ord DESC))[1] AS nt
+              FROM unnest(p_login, p_kind, p_entity, p_id, p_note) WITH ORDINALITY
+                   u(l, kd, e, i, nt, ord)
+              JOIN users x ON x.login = u.l AND x.active
+             GROUP BY u.l, u.kd, u.e, u.i) g;
+    v_total := coalesce(cardinality(g_login), 0);
+    -- the locks of ccrm_inbox_deliver, taken in one order (no deadlock between schedulers)
+    FOR k IN 1 .. v_total LOOP
+        IF g_entity[k] IS NOT NULL AND g_kind[k] NOT IN ('mention', 'digest', 'routed') THEN
+            PERFORM pg_advisory_xact_lock(hashtextextended(
+                format('ccrm inbox %s %s %s %s', g_login[k], g_kind[k], g_entity[k], g_id[k]), 0));
+        END IF;
+    END LOOP;
+    g_hit := ARRAY(SELECT (SELECT x.id FROM inbox x
+                            WHERE x.login = g_login[j] AND x.entity = g_entity[j]
+                              AND x.entity_id = g_id[j] AND x.kind = g_kind[j]
+                              AND x.read_at IS NULL
+                              AND g_kind[j] NOT IN ('mention', 'digest', 'routed')
+                            ORDER BY x.id DESC LIMIT 1)
+                     FROM generate_series(1, v_total) j ORDER BY j);
+    WHILE v_from <= v_total LOOP
+        UPDATE inbox i
+           SET count = i.count + u.n, note = coalesce(ccrm_inbox_note(u.nt), i.note),
+               from_login = NULL, quiet = ccrm_inbox_quiet(i.login, i.kind, now())
+          FROM (SELECT g_hit[j] AS hit, g_n[j] AS n, g_note[j] AS nt
+                  FROM generate_series(v_from, least(v_from + 19, v_total)) j
+                 WHERE g_hit[j] IS NOT NULL) u
+         WHERE i.id = u.hit;
+        INSERT INTO inbox (login, kind, entity, entity_id, from_login, note, quiet, count)
+        SELECT g_login[j], g_kind[j], g_entity[j], g_id[j], NULL, ccrm_inbox_note(g_note[j]),
+               ccrm_inbox_quiet(g_login[j], g_kind[j], now()), g_n[j]
+          FROM generate_series(v_from, least(v_from + 19, v_total)) j
+         WHERE g_hit[j] IS NULL
+         ORDER BY j;
+        v_from := v_from + 20;
+    END LOOP;
+    RETURN v_total;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_inbox_deliver_many(text[],text[],text[],bigint[],text[])');
+
+-- Who follows a record: explicit followers, and its owner (tickets: assignee) unless they
+-- unwatched it.
+CREATE OR REPLACE FUNCTION ccrm_followers(p_entity text, p_id bigint, p_owner text)
+RETURNS SETOF text
+LANGUAGE sql STABLE
+AS $$
+    SELECT f.login FROM public.followers f
+     WHERE f.entity = p_entity AND f.entity_id = p_id AND f.following
+    UNION
+    SELECT p_owner
+     WHERE p_owner IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM public.followers f
+                        WHERE f.entity = p_entity AND f.entity_id = p_id AND f.login = p_owner
+                          AND NOT f.following)
+$$;
+
+-- Watch (p_on true) or unwatch a record as the caller. Returns whether the caller follows it
+-- now. Internal users only (partners follow nothing).
+CREATE OR REPLACE FUNCTION ccrm_follow(p_entity text, p_id bigint, p_on boolean DEFAULT true)
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    IF p_entity IS NULL OR p_entity NOT IN ('accounts', 'contacts', 'leads', 'opportunities',
+                                            'tickets', 'campaigns') THEN
+        RAISE EXCEPTION 'cannot follow %: only accounts, contacts, leads, deals, tickets and campaigns',
+                        coalesce(p_entity, 'NULL')
+            USING ERRCODE = '22023';
+    END IF;
+    IF NOT ccrm_record_exists(p_entity, p_id) THEN
+        RAISE EXCEPTION '% #% not found', ccrm_entity_noun(p_entity), p_id USING ERRCODE = 'P0002';
+    END IF;
+    IF NOT ccrm_is_internal() THEN
+        RAISE EXCEPTION 'partners cannot follow records' USING ERRCODE = '42501';
+    END IF;
+    INSERT INTO followers (entity, entity_id, following) VALUES (p_entity, p_id, coalesce(p_on, true))
+    ON CONFLICT (login, entity, entity_id)
+    DO UPDATE SET following = EXCLUDED.following
+          WHERE followers.following IS DISTINCT FROM EXCLUDED.following;
+    RETURN coalesce(p_on, true);
+END
+$$;
+SELECT ccrm_set_execute('ccrm_follow(text,bigint,boolean)', 'ccrm_internal');
+
+-- AFTER UPDATE on records (statement), AFTER INSERT on comments and interactions: the
+-- record's followers hear of it from the person acting (never the person acting themselves).
+--   record updated: 'change', naming the fields; the new owner of a record whose owner changed
+--   is not told here (an assignment through ccrm_assign tells them), the old one is;
+--   comment: 'comment' (people @mentioned in it get their mention instead);
+--   interaction logged on a record (a ticket, else a deal, lead, contact, account): 'change'
+--   (not when this transaction wrote the record: its people heard of that already);
+--   a task or meeting given to someone else: 'assignment' for them.
+-- Statements of more than 20 rows (imports, bulk edits) notify nobody: the Feed has them.
+CREATE OR REPLACE FUNCTION ccrm_follow_notify() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    v_from  text := ccrm_person();
+    v_owner text := CASE TG_TABLE_NAME WHEN 'tickets' THEN 'assignee' ELSE 'owner' END;
+    v_n     bigint;
+    r       record;
+    v_login text;
+BEGIN
+    SELECT count(*) INTO v_n FROM new_rows;
+    IF v_n = 0 OR v_n > 20 THEN
+        RETURN NULL;
+    END IF;
+    IF TG_TABLE_NAME = 'comments' THEN
+        FOR r IN SELECT n.id, n.entity, n.entity_id, n.body, n.author FROM new_rows n ORDER BY n.id LOOP
+            CONTINUE WHEN r.entity NOT IN ('accounts', 'contacts', 'leads', 'opportunities',
+                                           'tickets', 'campaigns');
+            FOR v_login IN
+                SELECT f FROM ccrm_followers(r.entity, r.entity_id,
+                                             ccrm_record_owner(r.entity, r.entity_id)) f
+                 WHERE f <> r.author
+                   AND NOT EXISTS (SELECT 1 FROM mentions m WHERE m.comment_id = r.id AND m.login = f)
+                 ORDER BY 1 LOOP
+                PERFORM ccrm_inbox_deliver(v_login, 'comment', r.entity, r.entity_id, v_from,
+                                           'comment: ' || r.body);
+            END LOOP;
+        END LOOP;
+        RETURN NULL;
+    END IF;
+    IF TG_TABLE_NAME = 'interactions' THEN
+        FOR r IN EXECUTE
+            'SELECT n.id, n.kind, n.subject, n.owner, n.created_by,
+                    o.owner AS old_owner, o.id IS NOT NULL AS updated,
+                    CASE WHEN n.ticket_id IS NOT NULL THEN ''tickets''
+                         WHEN n.opportunity_id IS NOT NULL THEN ''opportunities''
+                         WHEN n.lead_id IS NOT NULL THEN ''leads''
+                         WHEN n.contact_id IS NOT NULL THEN ''contacts''
+                         WHEN n.account_id IS NOT NULL THEN ''accounts'' END AS entity,
+                    coalesce(n.ticket_id, n.opportunity_id, n.lead_id, n.contact_id,
+                             n.account_id) AS entity_id
+               FROM new_rows n LEFT JOIN '
+            || CASE TG_OP WHEN 'UPDATE' THEN 'old_rows' ELSE '(SELECT NULL::bigint AS id, NULL::text AS owner) ' END
+            || ' o ON o.id = n.id ORDER BY n.id'
+        LOOP
+            -- a task or meeting given to someone else
+            IF r.owner IS NOT NULL AND r.owner IS DISTINCT FROM r.old_owner
+               AND r.kind IN ('task', 'meeting') THEN
+                PERFORM ccrm_inbox_deliver(r.owner, 'assignment', 'interactions', r.id, v_from,
+                                           format('%s for you: %s', r.kind, coalesce(r.subject, '')));
+            END IF;
+            -- nor an interaction on a record this transaction wrote (a mail that opens a
+            -- ticket: its person hears of the ticket, not twice)
+            CONTINUE WHEN r.updated OR r.entity IS NULL
+                       OR ccrm_record_written_now(r.entity, r.entity_id);
+            FOR v_login IN
+                SELECT f FROM ccrm_followers(r.entity, r.entity_id,
+                                             ccrm_record_owner(r.entity, r.entity_id)) f
+                 WHERE f IS DISTINCT FROM r.owner ORDER BY 1 LOOP
+                PERFORM ccrm_inbox_deliver(v_login, 'change', r.entity, r.entity_id, v_from,
+                                           format('%s logged: %s', r.kind, coalesce(r.subject, '')));
+            END LOOP;
+        END LOOP;
+        RETURN NULL;
+    END IF;
+    FOR r IN EXECUTE format(
+        'SELECT n.id, n.%1$I AS owner, o.%1$I AS old_owner, %2$s AS label,
+                ARRAY(SELECT k.key FROM jsonb_each(to_jsonb(n)) k
+                       WHERE k.key NOT IN (''updated_at'', ''updated_by'', ''version'', ''search'')
+                         AND k.value IS DISTINCT FROM to_jsonb(o) -> k.key
+                       ORDER BY k.key) AS changed
+           FROM new_rows n JOIN old_rows o ON o.id = n.id ORDER BY n.id',
+        v_owner,
+        CASE TG_TABLE_NAME WHEN 'tickets' THEN 'n.subject'
+                           WHEN 'leads' THEN 'concat_ws('' '', n.first_name, n.last_name, n.company)'
+                           WHEN 'contacts' THEN 'concat_ws('' '', n.first_name, n.last_name)'
+                           ELSE 'n.name' END)
+    LOOP
+        CONTINUE WHEN cardinality(r.changed) = 0;
+        FOR v_login IN
+            SELECT f FROM ccrm_followers(TG_TABLE_NAME, r.id, r.owner) f
+             WHERE r.owner IS NOT DISTINCT FROM r.old_owner OR f IS DISTINCT FROM r.owner
+            UNION
+            SELECT r.old_owner WHERE r.old_owner IS DISTINCT FROM r.owner AND r.old_owner IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM followers x
+                               WHERE x.entity = TG_TABLE_NAME AND x.entity_id = r.id
+                                 AND x.login = r.old_owner AND NOT x.following)
+            ORDER BY 1 LOOP
+            PERFORM ccrm_inbox_deliver(v_login, 'change', TG_TABLE_NAME, r.id, v_from,
+                format('%s #%s %s: %s changed%s', ccrm_entity_noun(TG_TABLE_NAME), r.id,
+                       coalesce(r.label, ''), array_to_string(r.changed, ', '),
+                       CASE WHEN r.owner IS DISTINCT FROM r.old_owner
+                            THEN format(' (%s → %s)', coalesce(r.old_owner, 'nobody'),
+                                        coalesce(r.owner, 'nobody')) ELSE '' END));
+        END LOOP;
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_follow_notify()');
+
+-- Did this transaction write the record (insert or update it)? Its row version is this
+-- transaction's.
+CREATE OR REPLACE FUNCTION ccrm_record_written_now(p_entity text, p_id bigint) RETURNS boolean
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    v_x xid := pg_current_xact_id()::xid;
+BEGIN
+    RETURN CASE p_entity
+        WHEN 'accounts' THEN EXISTS (SELECT 1 FROM accounts r WHERE r.id = p_id AND r.xmin = v_x)
+        WHEN 'contacts' THEN EXISTS (SELECT 1 FROM contacts r WHERE r.id = p_id AND r.xmin = v_x)
+        WHEN 'leads' THEN EXISTS (SELECT 1 FROM leads r WHERE r.id = p_id AND r.xmin = v_x)
+        WHEN 'opportunities' THEN EXISTS (SELECT 1 FROM opportunities r
+                                           WHERE r.id = p_id AND r.xmin = v_x)
+        WHEN 'tickets' THEN EXISTS (SELECT 1 FROM tickets r WHERE r.id = p_id AND r.xmin = v_x)
+        ELSE false END;
+END
+$$;
+
+-- The owner (tickets: assignee) of a record, read as the owner of the schema (callers are
+-- definer functions).
+CREATE OR REPLACE FUNCTION ccrm_record_owner(p_entity text, p_id bigint) RETURNS text
+LANGUAGE sql STABLE
+AS $$
+    SELECT CASE p_entity
+        WHEN 'accounts' THEN (SELECT r.owner FROM public.accounts r WHERE r.id = p_id)
+        WHEN 'contacts' THEN (SELECT r.owner FROM public.contacts r WHERE r.id = p_id)
+        WHEN 'leads' THEN (SELECT r.owner FROM public.leads r WHERE r.id = p_id)
+        WHEN 'opportunities' THEN (SELECT r.owner FROM public.opportunities r WHERE r.id = p_id)
+        WHEN 'tickets' THEN (SELECT r.assignee FROM public.tickets r WHERE r.id = p_id)
+        WHEN 'campaigns' THEN (SELECT r.owner FROM public.campaigns r WHERE r.id = p_id)
+    END
+$$;
+
+-- The last digest time of a person at p_at: today's (or yesterday's) digest_at, else the end
+-- of their quiet hours, in their time zone; NULL when they have neither.
+CREATE OR REPLACE FUNCTION ccrm_digest_due(p_login text, p_at timestamptz) RETURNS timestamptz
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    v_tz    text := ccrm_user_tz(p_login);
+    v_local timestamp := p_at AT TIME ZONE ccrm_user_tz(p_login);
+    v_t     time;
+    v_due   timestamp;
+BEGIN
+    SELECT coalesce(s.digest_at, s.quiet_until) INTO v_t FROM inbox_settings s
+     WHERE s.login = p_login;
+    IF v_t IS NULL THEN
+        RETURN NULL;
+    END IF;
+    v_due := v_local::date + v_t;
+    IF v_due > v_local THEN
+        v_due := v_due - interval '1 day';
+    END IF;
+    RETURN v_due AT TIME ZONE v_tz;
+END
+$$;
+
+-- =======================================================================================
+-- The scheduler
+-- =======================================================================================
+
+-- Time-based work, everything that is due and not done yet, each thing exactly once however
+-- many schedulers run and however often they stopped (pg_cron every minute, or `ccrm --tick`
+-- from cron or a systemd timer):
+--   breaches    running SLA clocks past their due time are marked breached;
+--   breach      each breach is announced once to the ticket's assignee, their team lead and
+--               the policy's escalate_to (it breaks through quiet hours);
+--   warnings    each running clock reaching its warning time: the assignee and their lead,
+--               once (a clock already breached gets the breach only);
+--   reminders   each open task or meeting of an active internal person falling due (in the
+--               last day) gets one reminders row: every open client of that person rings;
+--   digests     each person with a digest time (or quiet hours) gets, once per digest time,
+--               one inbox entry listing the quiet entries since the previous one;
+--   upkeep      up to 5,000 queued rows of the search blocks are filed (schema/021).
+-- Clocks are claimed with FOR UPDATE SKIP LOCKED and re-checked on their newest version, so a
+-- second scheduler skips what the first is doing and finds it done after; reminders and
+-- digests are claimed by their unique keys, and skipped while another scheduler holds them
+-- (a transaction-level advisory lock tried, never waited for). Nothing is sent before the
+-- pass commits: a scheduler that dies sends nothing, and the next run does it all. Returns
+-- what was done, one row per kind of work.
+CREATE OR REPLACE FUNCTION ccrm_tick()
+RETURNS TABLE (work text, done int)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    v_who   text := ccrm_person();
+    v_now   timestamptz := clock_timestamp();
+    c       record;
+    s       record;
+    v_login text;
+    v_dig   bigint;
+    v_prev  timestamptz;
+    v_n     int;
+    v_sum   int;
+    v_list  text;
+    n_mark  int := 0;
+    n_b     int := 0;
+    n_w     int := 0;
+    n_r     int := 0;
+    n_d     int := 0;
+    -- the notices of this pass, written together (ccrm_inbox_deliver_many)
+    a_login text[] := '{}';
+    a_kind  text[] := '{}';
+    a_id    bigint[] := '{}';
+    a_note  text[] := '{}';
+BEGIN
+    -- 1. breaches
+    UPDATE sla_clocks k SET breached_at = k.due_at
+     WHERE k.id IN (SELECT x.id FROM sla_clocks x
+                     WHERE x.running_since IS NOT NULL AND x.breached_at IS NULL
+                       AND x.due_at <= v_now
+                     FOR UPDATE SKIP LOCKED);
+    GET DIAGNOSTICS n_mark = ROW_COUNT;
+
+    -- 2. breach notices
+    FOR c IN UPDATE sla_clocks k SET breach_notified_at = v_now,
+                                     warned_at = coalesce(k.warned_at, v_now)
+              WHERE k.id IN (SELECT x.id FROM sla_clocks x
+                              WHERE x.breached_at IS NOT NULL AND x.breach_notified_at IS NULL
+                              ORDER BY x.id FOR UPDATE SKIP LOCKED)
+             RETURNING k.id, k.ticket_id, k.kind, k.due_at, k.breached_at, k.met_at, k.policy_id
+    LOOP
+        n_b := n_b + 1;
+        FOR v_login IN SELECT DISTINCT x FROM (
+                SELECT t.assignee AS x FROM tickets t WHERE t.id = c.ticket_id
+                UNION ALL
+                SELECT ccrm_manager_of(t.assignee) FROM tickets t WHERE t.id = c.ticket_id
+                UNION ALL
+                SELECT p.escalate_to FROM sla_policies p WHERE p.id = c.policy_id) y
+             WHERE x IS NOT NULL ORDER BY 1 LOOP
+            a_login := a_login || v_login;
+            a_kind := a_kind || 'sla_breach'::text;
+            a_id := a_id || c.ticket_id;
+            a_note := a_note ||
+                format('ticket #%s %s: %s target breached at %s%s', c.ticket_id,
+                       (SELECT t.subject FROM tickets t WHERE t.id = c.ticket_id),
+                       replace(c.kind, '_', ' '),
+                       to_char(c.breached_at AT TIME ZONE ccrm_user_tz(v_login),
+                               'YYYY-MM-DD HH24:MI'),
+                       CASE WHEN c.met_at IS NOT NULL
+                            THEN format(' (met at %s)', to_char(c.met_at AT TIME ZONE
+                                 ccrm_user_tz(v_login), 'YYYY-MM-DD HH24:MI')) ELSE '' END);
+        END LOOP;
+    END LOOP;
+
+    -- 3. warnings
+    FOR c IN UPDATE sla_clocks k SET warned_at = v_now
+              WHERE k.id IN (SELECT x.id FROM sla_clocks x
+                              WHERE x.running_since IS NOT NULL AND x.warned_at IS NULL
+                                AND x.breached_at IS NULL AND x.warn_at <= v_now
+                              ORDER BY x.id FOR UPDATE SKIP LOCKED)
+             RETURNING k.id, k.ticket_id, k.kind, k.due_at, k.policy_id
+    LOOP
+        n_w := n_w + 1;
+        FOR v_login IN SELECT DISTINCT x FROM (
+                SELECT t.assignee AS x FROM tickets t WHERE t.id = c.ticket_id
+                UNION ALL
+                SELECT ccrm_manager_of(t.assignee) FROM tickets t WHERE t.id = c.ticket_id
+                UNION ALL
+                SELECT p.escalate_to FROM sla_policies p, tickets t
+                 WHERE p.id = c.policy_id AND t.id = c.ticket_id AND t.assignee IS NULL) y
+             WHERE x IS NOT NULL ORDER BY 1 LOOP
+            a_login := a_login || v_login;
+            a_kind := a_kind || 'sla_warning'::text;
+            a_id := a_id || c.ticket_id;
+            a_note := a_note ||
+                format('ticket #%s %s: %s due at %s', c.ticket_id,
+                       (SELECT t.subject FROM tickets t WHERE t.id = c.ticket_id),
+                       replace(c.kind, '_', ' '),
+                       to_char(c.due_at AT TIME ZONE ccrm_user_tz(v_login), 'YYYY-MM-DD HH24:MI'));
+        END LOOP;
+    END LOOP;
+    IF cardinality(a_login) > 0 THEN
+        PERFORM ccrm_inbox_deliver_many(a_login, a_kind,
+                                        array_fill('tickets'::text, ARRAY[cardinality(a_login)]),
+                                        a_id, a_note);
+    END IF;
+
+    -- 4. reminders
+    INSERT INTO reminders (login, interaction_id, due_at, note)
+    SELECT coalesce(i.owner, i.created_by), i.id, i.due_at,
+           left(i.kind || ': ' || coalesce(nullif(i.subject, ''), '(no subject)'), 200)
+      FROM interactions i
+      JOIN users u ON u.login = coalesce(i.owner, i.created_by) AND u.active
+                  AND u.partner_org_id IS NULL
+     WHERE i.done_at IS NULL AND i.due_at IS NOT NULL
+       AND i.due_at <= v_now AND i.due_at > v_now - interval '1 day'
+       AND i.kind IN ('task', 'meeting')
+       AND NOT EXISTS (SELECT 1 FROM reminders m
+                        WHERE m.interaction_id = i.id AND m.due_at = i.due_at)
+       -- one that another scheduler is writing now is its (the unique key would make this
+       -- one wait for it; should it die, the next run writes it)
+       AND pg_try_advisory_xact_lock(hashtextextended(
+               format('ccrm reminder %s %s', i.id, extract(epoch FROM i.due_at)), 0))
+     ORDER BY i.due_at, i.id
+    ON CONFLICT (interaction_id, due_at) DO NOTHING;
+    GET DIAGNOSTICS n_r = ROW_COUNT;
+
+    -- 5. digests
+    FOR s IN SELECT x.login, ccrm_digest_due(x.login, v_now) AS due
+               FROM inbox_settings x JOIN users u ON u.login = x.login AND u.active
+              WHERE x.digest_at IS NOT NULL OR x.quiet_until IS NOT NULL
+              ORDER BY x.login LOOP
+        CONTINUE WHEN s.due IS NULL
+                   OR EXISTS (SELECT 1 FROM digests d WHERE d.login = s.login AND d.due_at >= s.due)
+                   -- another scheduler is at this person's digest now
+                   OR NOT pg_try_advisory_xact_lock(hashtextextended('ccrm digest ' || s.login, 0));
+        v_dig := NULL;
+        INSERT INTO digests (login, due_at) VALUES (s.login, s.due)
+        ON CONFLICT (login, due_at) DO NOTHING
+        RETURNING id INTO v_dig;
+        CONTINUE WHEN v_dig IS NULL;
+        SELECT max(d.due_at) INTO v_prev FROM digests d
+         WHERE d.login = s.login AND d.due_at < s.due;
+        SELECT count(*), coalesce(sum(e.count), 0),
+               string_agg(e.what, ', ' ORDER BY e.last DESC)
+          INTO v_n, v_sum, v_list
+          FROM (SELECT i.kind || ' ' || coalesce(ccrm_entity_noun(i.entity) || ' #' || i.entity_id, '')
+                       || CASE WHEN i.count > 1 THEN ' ×' || i.count ELSE '' END AS what,
+                       i.count, i.updated_at AS last
+                  FROM inbox i
+                 WHERE i.login = s.login AND i.quiet AND i.read_at IS NULL
+                   AND i.updated_at <= s.due
+                   AND (v_prev IS NULL OR i.updated_at > v_prev)) e;
+        IF v_n > 0 THEN
+            PERFORM ccrm_inbox_deliver(s.login, 'digest', NULL, NULL, NULL,
+                format('%s %s while you were not disturbed: %s', v_sum,
+                       CASE WHEN v_sum = 1 THEN 'entry' ELSE 'entries' END, v_list));
+            UPDATE digests d SET entries = v_sum,
+                                 inbox_id = (SELECT max(i.id) FROM inbox i
+                                              WHERE i.login = s.login AND i.kind = 'digest')
+             WHERE d.id = v_dig;
+            n_d := n_d + 1;
+        END IF;
+    END LOOP;
+
+    -- 6. upkeep: file the search blocks' queue (schema/021), a bounded part a pass
+    IF to_regprocedure('public.ccrm_search_blocks_flush(integer)') IS NOT NULL THEN
+        work := 'search blocks';
+        EXECUTE 'SELECT public.ccrm_search_blocks_flush(5000)' INTO done;
+        RETURN NEXT;
+    END IF;
+
+    work := 'breaches'; done := n_b; RETURN NEXT;
+    work := 'warnings'; done := n_w; RETURN NEXT;
+    work := 'reminders'; done := n_r; RETURN NEXT;
+    work := 'digests'; done := n_d; RETURN NEXT;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_tick()', 'ccrm_internal');
+
+-- Schedule ccrm_tick() every minute with pg_cron, when this server has it for this database
+-- (shared_preload_libraries = 'pg_cron', cron.database_name = this database; the private
+-- database sets both). The job runs as the role calling this (ccrm --migrate: the schema's
+-- owner). A second job keeps pg_cron's own log to a week. Returns what it did, in words.
+CREATE OR REPLACE FUNCTION ccrm_cron_enable() RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    v_super boolean := (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user);
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_available_extensions e WHERE e.name = 'pg_cron') THEN
+        RETURN 'pg_cron is not installed: run ccrm --tick from cron or a systemd timer';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_extension x WHERE x.extname = 'pg_cron') THEN
+        -- only a superuser may read the preload settings, and create the extension
+        IF NOT v_super THEN
+            RETURN 'pg_cron needs CREATE EXTENSION pg_cron by a superuser, then ccrm --migrate';
+        END IF;
+        IF current_setting('shared_preload_libraries') !~ '(^|[ ,])pg_cron($|[ ,])'
+           OR coalesce(current_setting('cron.database_name', true), '') <> current_database() THEN
+            RETURN 'pg_cron is not loaded for this database: run ccrm --tick from cron or a systemd timer';
+        END IF;
+        CREATE EXTENSION pg_cron;
+    END IF;
+    BEGIN
+        PERFORM cron.schedule('ccrm-tick', '* * * * *', 'SELECT public.ccrm_tick()');
+        PERFORM cron.schedule('ccrm-cron-log', '17 3 * * *',
+                              'DELETE FROM cron.job_run_details WHERE end_time < now() - interval ''7 days''');
+    EXCEPTION WHEN insufficient_privilege OR invalid_schema_name OR undefined_function THEN
+        RETURN 'pg_cron would not take the job: ' || SQLERRM;
+    END;
+    RETURN 'ccrm_tick() runs every minute (pg_cron job ccrm-tick)';
+END
+$$;
+SELECT ccrm_set_execute('ccrm_cron_enable()');
+
+DO $$
+BEGIN
+    IF to_regclass('public.sla_clocks') IS NOT NULL THEN
+        PERFORM ccrm_cron_enable();
+    END IF;
+END
+$$;

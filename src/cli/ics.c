@@ -1,0 +1,125 @@
+/* iCalendar rendering with libical (include/ccrm/ics.h): a VCALENDAR with one VEVENT per
+ * meeting and one VTODO per task, every time in UTC, so a calendar application can subscribe to
+ * the file. libical does the escaping, line folding and CRLF that RFC 5545 wants, and its parser
+ * checks what was written. No database, no terminal. */
+#include <libical/ical.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ccrm/err.h"
+#include "ccrm/ics.h"
+#include "ccrm/util.h"
+
+void
+ics_items_free(struct ics_item *items, int n)
+{
+    int i;
+
+    for (i = 0; items != NULL && i < n; i++) {
+        free(items[i].uid);
+        free(items[i].subject);
+        free(items[i].body);
+        free(items[i].record);
+    }
+    free(items);
+}
+
+static struct icaltimetype
+utc(time_t t)
+{
+    return icaltime_from_timet_with_zone(t, 0, icaltimezone_get_utc_timezone());
+}
+
+/* The DESCRIPTION: what it hangs off, then its text. Returns a malloc'd string or NULL. */
+static char *
+description(const struct ics_item *it)
+{
+    if (it->record != NULL && it->body != NULL && it->body[0] != '\0')
+        return xasprintf("%s\n\n%s", it->record, it->body);
+    if (it->record != NULL)
+        return xstrdup(it->record);
+    if (it->body != NULL && it->body[0] != '\0')
+        return xstrdup(it->body);
+    return NULL;
+}
+
+static icalcomponent *
+item_component(const struct ics_item *it)
+{
+    icalcomponent *c = it->meeting ? icalcomponent_new_vevent() : icalcomponent_new_vtodo();
+    char *desc = description(it);
+
+    icalcomponent_add_property(c, icalproperty_new_uid(it->uid));
+    icalcomponent_add_property(c, icalproperty_new_dtstamp(utc(it->updated)));
+    icalcomponent_add_property(c, icalproperty_new_created(utc(it->created)));
+    icalcomponent_add_property(c, icalproperty_new_lastmodified(utc(it->updated)));
+    icalcomponent_add_property(c, icalproperty_new_sequence(it->sequence));
+    icalcomponent_add_property(c, icalproperty_new_summary(it->subject));
+    if (desc != NULL)
+        icalcomponent_add_property(c, icalproperty_new_description(desc));
+    free(desc);
+    if (it->meeting) {
+        icalcomponent_add_property(c, icalproperty_new_dtstart(utc(it->due)));
+        icalcomponent_add_property(
+            c, icalproperty_new_duration(icaldurationtype_from_int(ICS_MEETING_MINUTES * 60)));
+        icalcomponent_add_property(c, icalproperty_new_status(ICAL_STATUS_CONFIRMED));
+    } else {
+        icalcomponent_add_property(c, icalproperty_new_due(utc(it->due)));
+        if (it->done != 0) {
+            icalcomponent_add_property(c, icalproperty_new_completed(utc(it->done)));
+            icalcomponent_add_property(c, icalproperty_new_status(ICAL_STATUS_COMPLETED));
+        } else {
+            icalcomponent_add_property(c, icalproperty_new_status(ICAL_STATUS_NEEDSACTION));
+        }
+    }
+    return c;
+}
+
+char *
+ics_render(const struct ics_item *items, int n, const char *calname, struct ccrm_err *err)
+{
+    icalcomponent *cal = icalcomponent_new_vcalendar();
+    icalproperty *name;
+    char *text, *out;
+    int i;
+
+    if (cal == NULL) {
+        err_set(err, "could not make a calendar: %s", icalerror_strerror(icalerrno));
+        return NULL;
+    }
+    icalcomponent_add_property(cal, icalproperty_new_version("2.0"));
+    icalcomponent_add_property(cal, icalproperty_new_prodid("-//ccrm//ccrm " CCRM_VERSION "//EN"));
+    icalcomponent_add_property(cal, icalproperty_new_calscale("GREGORIAN"));
+    name = icalproperty_new_x(calname);
+    icalproperty_set_x_name(name, "X-WR-CALNAME");
+    icalcomponent_add_property(cal, name);
+    for (i = 0; i < n; i++)
+        icalcomponent_add_component(cal, item_component(&items[i]));
+    text = icalcomponent_as_ical_string_r(cal);
+    icalcomponent_free(cal);
+    if (text == NULL) {
+        err_set(err, "could not write the calendar: %s", icalerror_strerror(icalerrno));
+        return NULL;
+    }
+    out = xstrdup(text);
+    icalmemory_free_buffer(text);
+    return out;
+}
+
+int
+ics_check(const char *text, int *events, int *todos)
+{
+    icalcomponent *c = icalparser_parse_string(text);
+    int ok;
+
+    *events = *todos = 0;
+    if (c == NULL)
+        return -1;
+    ok = icalcomponent_isa(c) == ICAL_VCALENDAR_COMPONENT && icalcomponent_count_errors(c) == 0;
+    if (ok) {
+        *events = icalcomponent_count_components(c, ICAL_VEVENT_COMPONENT);
+        *todos = icalcomponent_count_components(c, ICAL_VTODO_COMPONENT);
+    }
+    icalcomponent_free(c);
+    return ok ? 0 : -1;
+}

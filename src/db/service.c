@@ -1,0 +1,227 @@
+/* Responsibility and time against the database (include/ccrm/service.h): ccrm_who, the agenda,
+ * the calendar items and the scheduler. Every rule is in schema/functions/90_service.sql; this
+ * file sends every value as a parameter and converts the answers into model structs. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ccrm/service.h"
+#include "ccrm/util.h"
+#include "db_int.h"
+
+/* Find the account named by id, exact name or domain (in that order) into id. Returns 0, or -1
+ * with err set (SERVICE_ERR_NOT_FOUND, SERVICE_ERR_AMBIGUOUS or the server's). */
+static int
+find_account(struct db *db, const char *account, char *id, size_t idn, struct ccrm_err *err)
+{
+    static const char *const by[] = {
+        "SELECT id FROM public.accounts WHERE id = $1::bigint LIMIT 2",
+        "SELECT id FROM public.accounts WHERE name = $1 LIMIT 2",
+        "SELECT id FROM public.accounts WHERE lower(domain) = lower($1) LIMIT 2",
+    };
+    const char *params[1] = {account};
+    size_t i, digits = strspn(account, "0123456789");
+    PGresult *res;
+    int found;
+
+    for (i = 0; i < sizeof by / sizeof by[0]; i++) {
+        if (i == 0 && (digits == 0 || digits > 18 || account[digits] != '\0'))
+            continue;
+        if ((res = db_exec(db, by[i], 1, params, err)) == NULL)
+            return -1;
+        found = PQntuples(res);
+        if (found == 1)
+            str_copy(id, db_val(res, 0, 0), idn);
+        PQclear(res);
+        if (found > 1) {
+            err_set(err, "more than one account is named \"%s\": give its id", account);
+            str_copy(err->sqlstate, SERVICE_ERR_AMBIGUOUS, sizeof err->sqlstate);
+            return -1;
+        }
+        if (found == 1)
+            return 0;
+    }
+    err_set(err, "no account \"%s\" (give its id, exact name or domain)", account);
+    str_copy(err->sqlstate, SERVICE_ERR_NOT_FOUND, sizeof err->sqlstate);
+    return -1;
+}
+
+void
+who_rows_free(struct who_row *rows, int n)
+{
+    int i;
+
+    for (i = 0; rows != NULL && i < n; i++) {
+        free(rows[i].login);
+        free(rows[i].department);
+        free(rows[i].conditions);
+        free(rows[i].person);
+        free(rows[i].deputy);
+        free(rows[i].reason);
+    }
+    free(rows);
+}
+
+int
+db_who(struct db *db, const struct who_query *q, struct who_row **rows, struct ccrm_err *err)
+{
+    char account[24];
+    const char *params[7];
+    PGresult *res;
+    int i, n;
+
+    *rows = NULL;
+    if (q->entity != NULL) {
+        params[0] = q->entity;
+        params[1] = q->id;
+        res = db_exec(db,
+                      "SELECT chosen, login, rule_id, department, priority, conditions, person,"
+                      " deputy, reason FROM public.ccrm_who_for($1, $2::bigint)",
+                      2, params, err);
+    } else {
+        if (q->account != NULL && find_account(db, q->account, account, sizeof account, err) == -1)
+            return -1;
+        params[0] = q->dept;
+        params[1] = q->account != NULL ? account : NULL;
+        params[2] = q->product;
+        params[3] = q->queue;
+        params[4] = q->topic;
+        params[5] = q->country;
+        params[6] = q->subject;
+        res = db_exec(db,
+                      "SELECT chosen, login, rule_id, department, priority, conditions, person,"
+                      " deputy, reason"
+                      " FROM public.ccrm_who($1, $2::bigint, $3, $4, $5, $6, $7)",
+                      7, params, err);
+    }
+    if (res == NULL)
+        return -1;
+    n = PQntuples(res);
+    *rows = xcalloc((size_t)n + 1, sizeof **rows);
+    for (i = 0; i < n; i++) {
+        struct who_row *r = &(*rows)[i];
+
+        r->chosen = strcmp(db_val(res, i, 0), "t") == 0;
+        r->login = db_dup(res, i, 1);
+        r->rule_id = atoll(db_val(res, i, 2));
+        r->department = db_dup(res, i, 3);
+        r->priority = atoi(db_val(res, i, 4));
+        r->conditions = db_dup(res, i, 5);
+        r->person = db_dup(res, i, 6);
+        r->deputy = db_dup(res, i, 7);
+        r->reason = db_dup(res, i, 8);
+    }
+    PQclear(res);
+    return n;
+}
+
+void
+agenda_items_free(struct agenda_item *items, int n)
+{
+    int i;
+
+    for (i = 0; items != NULL && i < n; i++) {
+        free(items[i].subject);
+        free(items[i].record);
+    }
+    free(items);
+}
+
+int
+db_agenda(struct db *db, int days, struct agenda_item **items, struct ccrm_err *err)
+{
+    char d[16];
+    const char *params[1] = {d};
+    PGresult *res;
+    int i, n;
+
+    *items = NULL;
+    snprintf(d, sizeof d, "%d", days);
+    res = db_exec(db,
+                  "SELECT to_char(day, 'YYYY-MM-DD'), to_char(day, 'Dy'), local_time, kind, id,"
+                  " subject, record, overdue, today FROM public.ccrm_agenda($1::int)",
+                  1, params, err);
+    if (res == NULL)
+        return -1;
+    n = PQntuples(res);
+    *items = xcalloc((size_t)n + 1, sizeof **items);
+    for (i = 0; i < n; i++) {
+        struct agenda_item *a = &(*items)[i];
+
+        str_copy(a->day, db_val(res, i, 0), sizeof a->day);
+        str_copy(a->weekday, db_val(res, i, 1), sizeof a->weekday);
+        str_copy(a->time, db_val(res, i, 2), sizeof a->time);
+        str_copy(a->kind, db_val(res, i, 3), sizeof a->kind);
+        a->id = atoll(db_val(res, i, 4));
+        a->subject = db_dup(res, i, 5);
+        a->record = db_dup(res, i, 6);
+        a->overdue = strcmp(db_val(res, i, 7), "t") == 0;
+        a->today = strcmp(db_val(res, i, 8), "t") == 0;
+    }
+    PQclear(res);
+    return n;
+}
+
+int
+db_ics_items(struct db *db, int past_days, struct ics_item **items, struct ccrm_err *err)
+{
+    char d[16];
+    const char *params[1] = {d};
+    PGresult *res;
+    int i, n;
+
+    *items = NULL;
+    snprintf(d, sizeof d, "%d", past_days);
+    res = db_exec(db,
+                  "SELECT uid, kind = 'meeting', subject, body, record,"
+                  " extract(epoch FROM due_at)::bigint,"
+                  " coalesce(extract(epoch FROM done_at)::bigint, 0),"
+                  " extract(epoch FROM created_at)::bigint, extract(epoch FROM updated_at)::bigint,"
+                  " sequence FROM public.ccrm_ics_items($1::int)",
+                  1, params, err);
+    if (res == NULL)
+        return -1;
+    n = PQntuples(res);
+    *items = xcalloc((size_t)n + 1, sizeof **items);
+    for (i = 0; i < n; i++) {
+        struct ics_item *it = &(*items)[i];
+
+        it->uid = db_dup(res, i, 0);
+        it->meeting = strcmp(db_val(res, i, 1), "t") == 0;
+        it->subject = db_dup(res, i, 2);
+        it->body = db_dup(res, i, 3);
+        it->record = db_dup(res, i, 4);
+        it->due = (time_t)atoll(db_val(res, i, 5));
+        it->done = (time_t)atoll(db_val(res, i, 6));
+        it->created = (time_t)atoll(db_val(res, i, 7));
+        it->updated = (time_t)atoll(db_val(res, i, 8));
+        it->sequence = atoi(db_val(res, i, 9));
+    }
+    PQclear(res);
+    return n;
+}
+
+int
+db_tick(struct db *db, struct tick_result *r, struct ccrm_err *err)
+{
+    PGresult *res;
+    int i;
+
+    memset(r, 0, sizeof *r);
+    if ((res = db_exec(db, "SELECT work, done FROM public.ccrm_tick()", 0, NULL, err)) == NULL)
+        return -1;
+    for (i = 0; i < PQntuples(res); i++) {
+        const char *w = db_val(res, i, 0);
+        int v = atoi(db_val(res, i, 1));
+
+        if (strcmp(w, "breaches") == 0)
+            r->breaches = v;
+        else if (strcmp(w, "warnings") == 0)
+            r->warnings = v;
+        else if (strcmp(w, "reminders") == 0)
+            r->reminders = v;
+        else if (strcmp(w, "digests") == 0)
+            r->digests = v;
+    }
+    PQclear(res);
+    return 0;
+}
