@@ -17,7 +17,7 @@ DECLARE
     r text;
 BEGIN
     FOREACH r IN ARRAY ARRAY['ccrm_internal', 'ccrm_sales', 'ccrm_support', 'ccrm_marketing',
-                             'ccrm_management', 'ccrm_partner', 'ccrm_admin']
+                             'ccrm_management', 'ccrm_billing', 'ccrm_partner', 'ccrm_admin']
     LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = r) THEN
             EXECUTE format('CREATE ROLE %I NOLOGIN', r);
@@ -25,7 +25,7 @@ BEGIN
     END LOOP;
     -- the internal departments share one parent; partners are deliberately not in it
     FOREACH r IN ARRAY ARRAY['ccrm_sales', 'ccrm_support', 'ccrm_marketing', 'ccrm_management',
-                             'ccrm_admin']
+                             'ccrm_billing', 'ccrm_admin']
     LOOP
         IF NOT pg_catalog.pg_has_role(r, 'ccrm_internal', 'MEMBER') THEN
             EXECUTE format('GRANT ccrm_internal TO %I', r);
@@ -47,7 +47,7 @@ DECLARE
     v_role text;
 BEGIN
     EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC, ccrm_internal, ccrm_sales, ccrm_support,'
-                   ' ccrm_marketing, ccrm_management, ccrm_partner, ccrm_admin', p_fn);
+                   ' ccrm_marketing, ccrm_management, ccrm_billing, ccrm_partner, ccrm_admin', p_fn);
     FOREACH v_role IN ARRAY p_to LOOP
         EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', p_fn, v_role);
     END LOOP;

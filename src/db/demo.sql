@@ -118,18 +118,21 @@ DECLARE
                             'sofia', 'zoe', 'lukasz', 'kenji',
                             'marco', 'chloe', 'renee',
                             'mia', 'oskar',
+                            'bea', 'finn',
                             'ana',
                             'paul'];
     u_name  text[] := ARRAY['Samuel Okafor', 'Jürgen Weiß', 'José Núñez', 'Priya Raghunathan',
                             'Sofia Lindqvist', 'Zoë Ångström', 'Łukasz Żółć', 'Kenji Watanabe',
                             'Marco Rossi', 'Chloé Dubois', 'Renée O''Brien',
                             'Mia Müller', 'Oskar Nyström',
+                            'Beatriz Gómez', 'Finn Sørensen',
                             'Ana Pereira',
                             'Paul Becker'];
     u_dept  text[] := ARRAY['sales', 'sales', 'sales', 'sales',
                             'support', 'support', 'support', 'support',
                             'marketing', 'marketing', 'marketing',
                             'management', 'management',
+                            'billing', 'billing',
                             'admin',
                             'partner'];
     sales   text[] := ARRAY['sam', 'juergen', 'jose', 'priya'];
