@@ -142,6 +142,28 @@ $$;
 -- Rules (BEFORE triggers; they hold for every writer, psql and the owner included)
 -- ---------------------------------------------------------------------------------------
 
+-- A document's totals: the sums of its lines' amounts, zero in the currency's minor unit when it
+-- has none. p_table is 'quotes' or 'invoices'.
+CREATE OR REPLACE FUNCTION ccrm_doc_sums(p_table text, p_id bigint, p_currency text,
+                                         OUT net numeric, OUT tax numeric, OUT gross numeric)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    v_zero numeric := round(0, coalesce(ccrm_minor_units(p_currency), 2));
+BEGIN
+    IF p_table = 'quotes' THEN
+        SELECT coalesce(sum(l.net), v_zero), coalesce(sum(l.tax), v_zero),
+               coalesce(sum(l.gross), v_zero)
+          INTO net, tax, gross FROM quote_lines l WHERE l.quote_id = p_id;
+    ELSE
+        SELECT coalesce(sum(l.net), v_zero), coalesce(sum(l.tax), v_zero),
+               coalesce(sum(l.gross), v_zero)
+          INTO net, tax, gross FROM invoice_lines l WHERE l.invoice_id = p_id;
+    END IF;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION ccrm_price_rule() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, public, pg_temp
@@ -254,6 +276,9 @@ BEGIN
         END IF;
         NEW.sent_at := OLD.sent_at;
         NEW.decided_at := OLD.decided_at;
+        -- the totals are the lines' sums, whatever the writer set (the owner too)
+        SELECT x.net, x.tax, x.gross INTO NEW.net_total, NEW.tax_total, NEW.gross_total
+          FROM ccrm_doc_sums('quotes', OLD.id, NEW.currency) x;
         IF NEW.status = 'draft' THEN
             RETURN NEW;
         END IF;
@@ -321,8 +346,7 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, public, pg_temp
 AS $$
 DECLARE
-    v_mutable constant text[] := ARRAY['status', 'paid_total', 'credited_total', 'owner',
-                                       'version', 'updated_at', 'updated_by', 'search'];
+    v_mutable constant text[] := ARRAY['owner', 'version', 'updated_at', 'updated_by', 'search'];
     v_issue   constant text[] := ARRAY['status', 'year', 'seq', 'number', 'issue_date',
                                        'due_date', 'issued_at', 'issued_by', 'version',
                                        'updated_at', 'updated_by', 'search'];
@@ -359,6 +383,13 @@ BEGIN
                 USING ERRCODE = '55000';
         END IF;
 
+        IF TG_OP = 'UPDATE' THEN
+            -- the totals are the lines' sums, whatever the writer set (the owner too)
+            SELECT x.net, x.tax, x.gross INTO NEW.net_total, NEW.tax_total, NEW.gross_total
+              FROM ccrm_doc_sums('invoices', OLD.id, NEW.currency) x;
+            NEW.paid_total := OLD.paid_total;
+            NEW.credited_total := OLD.credited_total;
+        END IF;
         IF TG_OP = 'UPDATE' AND NEW.status <> 'draft' THEN
             -- issuing: only ccrm_invoice_issue() gets here consistently (it took the number
             -- from the counter in this transaction); nothing else may change at the same time
@@ -372,8 +403,6 @@ BEGIN
                 RAISE EXCEPTION 'invoices are issued by ccrm_invoice_issue(), which gives them their number'
                     USING ERRCODE = '42501';
             END IF;
-            NEW.paid_total := 0;
-            NEW.credited_total := 0;
             NEW.status := CASE WHEN NEW.gross_total = 0 AND NEW.kind = 'invoice' THEN 'paid'
                                ELSE 'issued' END;
             RETURN NEW;
@@ -485,9 +514,16 @@ BEGIN
         RETURN NEW;
     END IF;
 
-    -- issued: what the customer got stays as it was
+    -- issued: what the customer got stays as it was; only the owner may change, and what follows
+    -- from payments and credit notes, which nobody sets: it is computed here from them
     v_label := ccrm_doc_label(OLD.kind, OLD.id, OLD.number);
     IF (to_jsonb(NEW) - v_mutable) IS DISTINCT FROM (to_jsonb(OLD) - v_mutable) THEN
+        IF NEW.status IS DISTINCT FROM OLD.status OR NEW.paid_total IS DISTINCT FROM OLD.paid_total
+           OR NEW.credited_total IS DISTINCT FROM OLD.credited_total THEN
+            RAISE EXCEPTION 'the status of % follows from its payments and credit notes', v_label
+                USING ERRCODE = '55000',
+                      HINT = 'Record a payment, or issue a credit note.';
+        END IF;
         RAISE EXCEPTION '% is issued: it cannot be changed', v_label
             USING ERRCODE = '55000',
                   HINT = 'Correct an issued invoice with a credit note: SELECT ccrm_credit_note(id).';
