@@ -43,6 +43,14 @@ usage(FILE *f)
           "                                                     the event stream, a line each\n"
           "       ccrm --log ticket|interaction --contact EMAIL --subject TEXT [--body TEXT]\n"
           "            [--channel C] [--kind call|email|meeting|chat|note|task]\n"
+          "       ccrm --print quote|invoice N [--output FILE] [--format pdf|text|ubl]\n"
+          "                                                     a PDF, text (FILE.txt) or UBL\n"
+          "                                                     e-invoice (FILE.xml)\n"
+          "       ccrm --issue INVOICE [--date YYYY-MM-DD]      number a draft invoice (billing)\n"
+          "       ccrm --payment INVOICE --amount X [--date D] [--method M] [--reference R]\n"
+          "       ccrm --credit-note INVOICE [--note TEXT]      draft a credit note\n"
+          "       ccrm --invoice-from quote|deal N [--tax-rate PERCENT]\n"
+          "                                                     draft an invoice\n"
           "       ccrm --add-user LOGIN --dept DEPT [--partner ORG] [--display-name NAME]\n"
           "            [--password] [--connection-limit N|none]      (admins only)\n"
           "       ccrm --disable-user LOGIN                     revoke a login, keep the history\n"
@@ -54,8 +62,10 @@ usage(FILE *f)
           "       ccrm --local-start | --local-stop             the private database\n"
           "       ccrm --help | --version\n"
           "\n"
-          "ENTITY: leads, contacts, accounts, opportunities, tickets, interactions.\n"
-          "DEPT: sales, support, marketing, management, partner, admin.\n"
+          "ENTITY: leads, contacts, accounts, opportunities, tickets, interactions; for\n"
+          "--export also invoices (a row per invoice line), payments, overdue (dunning).\n"
+          "INVOICE: an invoice's id or number (2026-00001). DEPT: sales, support, marketing,\n"
+          "management, billing, partner, admin.\n"
           "ACCOUNT: an id, an exact name or a domain. Every command takes -d and -c.\n"
           "\n"
           "options:\n"
@@ -71,7 +81,8 @@ usage(FILE *f)
           "With no database configured (no -d, no [database] conninfo, none of PGHOST,\n"
           "PGHOSTADDR, PGPORT, PGDATABASE, PGSERVICE), ccrm starts a private PostgreSQL\n"
           "cluster under $XDG_DATA_HOME/ccrm and migrates it.\n"
-          "Keys in the client: ? shows them. See ccrm(1), docs/import.md, docs/security.md.\n",
+          "Keys in the client: ? shows them. See ccrm(1), docs/import.md, docs/security.md,\n"
+          "docs/billing.md.\n",
           f);
 }
 
@@ -278,11 +289,20 @@ dispatch_command(int argc, char **argv)
         const char *flag;
         int (*run)(int, char **);
     } commands[] = {
-        {"--import", cli_import_main},      {"--revert", cli_import_main},
-        {"--export", cli_export_main},      {"--add-user", cli_admin_main},
-        {"--disable-user", cli_admin_main}, {"--share", cli_admin_main},
-        {"--unshare", cli_admin_main},      {"--feed", cli_feed_main},
+        {"--import", cli_import_main},
+        {"--revert", cli_import_main},
+        {"--export", cli_export_main},
+        {"--add-user", cli_admin_main},
+        {"--disable-user", cli_admin_main},
+        {"--share", cli_admin_main},
+        {"--unshare", cli_admin_main},
+        {"--feed", cli_feed_main},
         {"--log", cli_feed_main},
+        {"--print", cli_billing_main},
+        {"--issue", cli_billing_main},
+        {"--payment", cli_billing_main},
+        {"--credit-note", cli_billing_main},
+        {"--invoice-from", cli_billing_main},
     };
     size_t c;
     int i;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "ccrm/billing.h"
 #include "ccrm/cli.h"
 #include "ccrm/import.h"
 
@@ -21,7 +22,8 @@ static void
 usage(FILE *f)
 {
     fputs("usage: ccrm --export ENTITY [--format csv|jsonl] [--output FILE]\n"
-          "ENTITY: leads, contacts, accounts, opportunities, tickets, interactions\n",
+          "ENTITY: leads, contacts, accounts, opportunities, tickets, interactions,\n"
+          "        invoices, payments, overdue (docs/billing.md)\n",
           f);
 }
 
@@ -40,7 +42,7 @@ cli_export_main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *conninfo = NULL, *config = NULL, *entity = NULL, *output = NULL;
-    const struct imp_entity *e;
+    const struct imp_entity *e = NULL;
     struct ccrm_config cfg;
     struct ccrm_err err;
     struct db *db;
@@ -93,10 +95,12 @@ cli_export_main(int argc, char **argv)
         fprintf(stderr, "ccrm: unexpected argument \"%s\"\n", argv[optind]);
         return EX_USAGE;
     }
-    if (entity == NULL || (e = imp_entity_find(entity)) == NULL) {
+    /* the back office's exports (src/db/billing.c) beside the import's entities */
+    if (entity == NULL ||
+        (!db_bill_export_known(entity) && (e = imp_entity_find(entity)) == NULL)) {
         fprintf(stderr,
                 "ccrm: --export: unknown entity \"%s\" (known: leads, contacts, accounts, "
-                "opportunities, tickets, interactions)\n",
+                "opportunities, tickets, interactions, invoices, payments, overdue)\n",
                 entity != NULL ? entity : "");
         return EX_USAGE;
     }
@@ -115,7 +119,8 @@ cli_export_main(int argc, char **argv)
         db_close(&db);
         return EX_CANTCREAT;
     }
-    rows = db_export(db, e, jsonl, write_out, out, &err);
+    rows = e != NULL ? db_export(db, e, jsonl, write_out, out, &err)
+                     : db_bill_export(db, entity, jsonl, write_out, out, &err);
     rc = 0;
     if (rows < 0) {
         fprintf(stderr, "ccrm: %s\n", err.msg);
