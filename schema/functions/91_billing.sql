@@ -529,10 +529,10 @@ BEGIN
                   HINT = 'Correct an issued invoice with a credit note: SELECT ccrm_credit_note(id).';
     END IF;
     -- what follows from payments and credit notes, from them (whatever the writer set)
-    NEW.paid_total := (SELECT coalesce(sum(p.amount), 0) FROM payments p
-                        WHERE p.invoice_id = OLD.id);
-    NEW.credited_total := (SELECT coalesce(sum(c.gross_total), 0) FROM invoices c
-                            WHERE c.credit_of = OLD.id AND c.status <> 'draft');
+    NEW.paid_total := (SELECT coalesce(sum(p.amount), OLD.net_total - OLD.net_total)
+                         FROM payments p WHERE p.invoice_id = OLD.id);  -- 0.00, not 0
+    NEW.credited_total := (SELECT coalesce(sum(c.gross_total), OLD.net_total - OLD.net_total)
+                             FROM invoices c WHERE c.credit_of = OLD.id AND c.status <> 'draft');
     NEW.status := CASE
         WHEN OLD.kind = 'credit_note' THEN 'issued'
         WHEN NEW.credited_total >= OLD.gross_total AND NEW.credited_total > 0 THEN 'cancelled'
