@@ -119,10 +119,10 @@ bill_view_build(const struct bill_doc *d, const struct ccrm_company *co, struct 
     size_t i;
 
     memset(v, 0, sizeof *v);
-    snprintf(v->title, sizeof v->title, "%s%s", draft ? "Draft " : "",
+    snprintf(v->title, sizeof v->title, "%s",
              d->kind == BILL_QUOTE         ? "Quote"
-             : d->kind == BILL_CREDIT_NOTE ? "Credit note"
-                                           : "Invoice");
+             : d->kind == BILL_CREDIT_NOTE ? (draft ? "Draft credit note" : "Credit note")
+                                           : (draft ? "Draft invoice" : "Invoice"));
 
     /* the letterhead */
     v->company = bill_clean(set(co->name) ? co->name : "", 0);
