@@ -1,5 +1,5 @@
 /* Configuration: built-in defaults < /etc/ccrm/ccrm.ini < $XDG_CONFIG_HOME/ccrm/ccrm.ini
- * < -c FILE < command-line flags (DESIGN §8). Read with iniparser; every value is copied
+ * < -c FILE < command-line flags (docs/config.md). Read with iniparser; every value is copied
  * into struct ccrm_config, so the dictionary never outlives config_load(). No libpq, no curses. */
 #ifndef CCRM_CONFIG_H
 #define CCRM_CONFIG_H
