@@ -132,7 +132,8 @@ parse(int argc, char **argv, struct bill_opts *o)
             else if (strcmp(optarg, "ubl") == 0 || strcmp(optarg, "xml") == 0)
                 o->format = BF_UBL;
             else {
-                fprintf(stderr, "ccrm: --format: expected pdf, text or ubl, got \"%s\"\n", optarg);
+                safe_fprintf(stderr, "ccrm: --format: expected pdf, text or ubl, got \"%s\"\n",
+                             optarg);
                 return -1;
             }
             break;
@@ -155,10 +156,10 @@ parse(int argc, char **argv, struct bill_opts *o)
             o->tax_rate = optarg;
             break;
         case ':':
-            fprintf(stderr, "ccrm: option \"%s\" needs a value\n", argv[optind - 1]);
+            safe_fprintf(stderr, "ccrm: option \"%s\" needs a value\n", argv[optind - 1]);
             return -1;
         default:
-            fprintf(stderr, "ccrm: unknown option \"%s\"\n", argv[optind - 1]);
+            safe_fprintf(stderr, "ccrm: unknown option \"%s\"\n", argv[optind - 1]);
             return -1;
         }
     }
@@ -171,17 +172,18 @@ parse(int argc, char **argv, struct bill_opts *o)
         const char *b = o->action == BA_PRINT ? "invoice" : "deal";
 
         if (strcmp(o->what, "quote") != 0 && strcmp(o->what, b) != 0) {
-            fprintf(stderr, "ccrm: %s: expected quote or %s, got \"%s\"\n", o->flag, b, o->what);
+            safe_fprintf(stderr, "ccrm: %s: expected quote or %s, got \"%s\"\n", o->flag, b,
+                         o->what);
             return -1;
         }
         if (optind != argc - 1) {
-            fprintf(stderr, "ccrm: %s %s: name one %s by its %s\n", o->flag, o->what, o->what,
-                    strcmp(o->what, "invoice") == 0 ? "id or number" : "id");
+            safe_fprintf(stderr, "ccrm: %s %s: name one %s by its %s\n", o->flag, o->what, o->what,
+                         strcmp(o->what, "invoice") == 0 ? "id or number" : "id");
             return -1;
         }
         o->ref = argv[optind];
     } else if (optind < argc) {
-        fprintf(stderr, "ccrm: unexpected argument \"%s\"\n", argv[optind]);
+        safe_fprintf(stderr, "ccrm: unexpected argument \"%s\"\n", argv[optind]);
         return -1;
     }
     if (o->action == BA_PAYMENT && o->amount == NULL) {
@@ -189,7 +191,7 @@ parse(int argc, char **argv, struct bill_opts *o)
         return -1;
     }
     if (o->date != NULL && (strlen(o->date) != 10 || o->date[4] != '-' || o->date[7] != '-')) {
-        fprintf(stderr, "ccrm: --date: expected YYYY-MM-DD, got \"%s\"\n", o->date);
+        safe_fprintf(stderr, "ccrm: --date: expected YYYY-MM-DD, got \"%s\"\n", o->date);
         return -1;
     }
     if (o->output != NULL && o->action != BA_PRINT) {
@@ -256,13 +258,13 @@ print_doc(struct db *db, const struct bill_opts *o, const struct ccrm_company *c
         return EX_USAGE;
     }
     if ((d = db_bill_load(db, o->what, o->ref, &err)) == NULL) {
-        fprintf(stderr, "ccrm: could not print %s %s: %s\n", o->what, o->ref, err.msg);
+        safe_fprintf(stderr, "ccrm: could not print %s %s: %s\n", o->what, o->ref, err.msg);
         return exit_code(&err, db);
     }
     if (!to_stdout) {
         tmp = xasprintf("%s.tmp-%d", o->output, (int)getpid());
         if ((f = fopen(tmp, "wb")) == NULL) {
-            fprintf(stderr, "ccrm: could not create \"%s\": %s\n", tmp, strerror(errno));
+            safe_fprintf(stderr, "ccrm: could not create \"%s\": %s\n", tmp, strerror(errno));
             free(tmp);
             bill_doc_free(&d);
             return EX_CANTCREAT;
@@ -273,14 +275,14 @@ print_doc(struct db *db, const struct bill_opts *o, const struct ccrm_company *c
                           : bill_write_ubl(d, co, f, &err);
     bill_doc_free(&d);
     if (rc == -1)
-        fprintf(stderr, "ccrm: %s\n", err.msg);
+        safe_fprintf(stderr, "ccrm: %s\n", err.msg);
     if (!to_stdout) {
         if (fclose(f) != 0 && rc == 0) {
-            fprintf(stderr, "ccrm: could not write \"%s\": %s\n", tmp, strerror(errno));
+            safe_fprintf(stderr, "ccrm: could not write \"%s\": %s\n", tmp, strerror(errno));
             rc = -1;
         }
         if (rc == 0 && rename(tmp, o->output) != 0) {
-            fprintf(stderr, "ccrm: could not write \"%s\": %s\n", o->output, strerror(errno));
+            safe_fprintf(stderr, "ccrm: could not write \"%s\": %s\n", o->output, strerror(errno));
             rc = -1;
         }
         if (rc == -1)
@@ -312,7 +314,7 @@ cli_billing_main(int argc, char **argv)
         return rc;
     if ((db = cli_open_db(o.conninfo, &cfg, 1, &private_db, &err)) == NULL ||
         db_schema_check(db, &err) == -1) {
-        fprintf(stderr, "ccrm: %s\n", err.msg);
+        safe_fprintf(stderr, "ccrm: %s\n", err.msg);
         db_close(&db);
         config_fini(&cfg);
         return EX_UNAVAILABLE;
@@ -324,24 +326,24 @@ cli_billing_main(int argc, char **argv)
         break;
     case BA_ISSUE:
         if ((rc = db_bill_issue(db, o.ref, o.date, msg, sizeof msg, &err)) == 0)
-            printf("ccrm: issued invoice %s as %s\n", o.ref, msg);
+            safe_fprintf(stdout, "ccrm: issued invoice %s as %s\n", o.ref, msg);
         break;
     case BA_PAYMENT:
         if ((rc = db_bill_payment(db, o.ref, o.amount, o.date, o.method, o.reference, msg,
                                   sizeof msg, &err)) == 0)
-            printf("ccrm: %s\n", msg);
+            safe_fprintf(stdout, "ccrm: %s\n", msg);
         break;
     case BA_CREDIT:
         if ((rc = db_bill_credit_note(db, o.ref, o.note, msg, sizeof msg, &err)) == 0)
-            printf("ccrm: %s\n", msg);
+            safe_fprintf(stdout, "ccrm: %s\n", msg);
         break;
     default:
         if ((rc = db_bill_invoice_from(db, o.what, o.ref, o.tax_rate, msg, sizeof msg, &err)) == 0)
-            printf("ccrm: %s\n", msg);
+            safe_fprintf(stdout, "ccrm: %s\n", msg);
         break;
     }
     if (o.action != BA_PRINT && rc == -1) {
-        fprintf(stderr, "ccrm: %s: %s\n", o.flag, err.msg);
+        safe_fprintf(stderr, "ccrm: %s: %s\n", o.flag, err.msg);
         rc = exit_code(&err, db);
     }
     db_close(&db);

@@ -11,6 +11,7 @@
 #include "ccrm/billing.h"
 #include "ccrm/cli.h"
 #include "ccrm/import.h"
+#include "ccrm/util.h"
 
 static int
 write_out(void *arg, const char *buf, size_t n)
@@ -74,7 +75,7 @@ cli_export_main(int argc, char **argv)
             else if (strcmp(optarg, "jsonl") == 0)
                 jsonl = 1;
             else {
-                fprintf(stderr, "ccrm: --format: expected csv or jsonl, got \"%s\"\n", optarg);
+                safe_fprintf(stderr, "ccrm: --format: expected csv or jsonl, got \"%s\"\n", optarg);
                 return EX_USAGE;
             }
             break;
@@ -83,39 +84,39 @@ cli_export_main(int argc, char **argv)
             output = optarg;
             break;
         case ':':
-            fprintf(stderr, "ccrm: option \"%s\" needs a value\n", argv[optind - 1]);
+            safe_fprintf(stderr, "ccrm: option \"%s\" needs a value\n", argv[optind - 1]);
             return EX_USAGE;
         default:
-            fprintf(stderr, "ccrm: unknown option \"%s\"\n", argv[optind - 1]);
+            safe_fprintf(stderr, "ccrm: unknown option \"%s\"\n", argv[optind - 1]);
             usage(stderr);
             return EX_USAGE;
         }
     }
     if (optind < argc) {
-        fprintf(stderr, "ccrm: unexpected argument \"%s\"\n", argv[optind]);
+        safe_fprintf(stderr, "ccrm: unexpected argument \"%s\"\n", argv[optind]);
         return EX_USAGE;
     }
     /* the back office's exports (src/db/billing.c) beside the import's entities */
     if (entity == NULL ||
         (!db_bill_export_known(entity) && (e = imp_entity_find(entity)) == NULL)) {
-        fprintf(stderr,
-                "ccrm: --export: unknown entity \"%s\" (known: leads, contacts, accounts, "
-                "opportunities, tickets, interactions, invoices, payments, overdue)\n",
-                entity != NULL ? entity : "");
+        safe_fprintf(stderr,
+                     "ccrm: --export: unknown entity \"%s\" (known: leads, contacts, accounts, "
+                     "opportunities, tickets, interactions, invoices, payments, overdue)\n",
+                     entity != NULL ? entity : "");
         return EX_USAGE;
     }
     if ((rc = cli_load_config(&cfg, config)) != 0)
         return rc;
     if ((db = cli_open_db(conninfo, &cfg, 1, &private_db, &err)) == NULL ||
         db_schema_check(db, &err) == -1) {
-        fprintf(stderr, "ccrm: %s\n", err.msg);
+        safe_fprintf(stderr, "ccrm: %s\n", err.msg);
         db_close(&db);
         config_fini(&cfg);
         return EX_UNAVAILABLE;
     }
     config_fini(&cfg);
     if (output != NULL && strcmp(output, "-") != 0 && (out = fopen(output, "wb")) == NULL) {
-        fprintf(stderr, "ccrm: could not create \"%s\": %s\n", output, strerror(errno));
+        safe_fprintf(stderr, "ccrm: could not create \"%s\": %s\n", output, strerror(errno));
         db_close(&db);
         return EX_CANTCREAT;
     }
@@ -123,11 +124,11 @@ cli_export_main(int argc, char **argv)
                      : db_bill_export(db, entity, jsonl, write_out, out, &err);
     rc = 0;
     if (rows < 0) {
-        fprintf(stderr, "ccrm: %s\n", err.msg);
+        safe_fprintf(stderr, "ccrm: %s\n", err.msg);
         rc = db_lost(db) ? EX_UNAVAILABLE : EX_SOFTWARE;
     }
     if (out != stdout && fclose(out) != 0 && rc == 0) {
-        fprintf(stderr, "ccrm: could not write \"%s\": %s\n", output, strerror(errno));
+        safe_fprintf(stderr, "ccrm: could not write \"%s\": %s\n", output, strerror(errno));
         rc = EX_CANTCREAT;
     } else if (out == stdout && fflush(stdout) != 0 && rc == 0) {
         rc = EX_IOERR;
