@@ -280,8 +280,9 @@ check "a credit note is a draft of kind credit_note in series CN with the invoic
 mayNotCall sam "select ccrm_credit_note($cn)" "not credit note"
 mayNotCall bea "select ccrm_credit_note($inv)" "a draft"
 as sam -c "update invoice_lines set unit_price = 100 where invoice_id = $cn"
+want=$(q "select ccrm_invoice_number('CN', $y, coalesce(max(seq), 0) + 1) from invoices where series = 'CN' and year = $y")
 cnum=$(as finn -c "select ccrm_invoice_issue($cn)")
-check "the credit note has its own gapless series ($cnum)" test "$cnum" = "CN-$y-00001"
+check "the credit note takes the next number of its own series ($cnum)" test "$cnum" = "$want"
 check "a partial credit lowers what is open: 864.80 - 108.10" \
     test "$(q "select status || '|' || credited_total || '|' || (gross_total - paid_total - credited_total) from invoices where id = $od")" = "issued|108.10|756.70"
 cn2=$(as sam -c "select ccrm_credit_note($od)")
