@@ -76,7 +76,9 @@ layout(struct pdf *p, const char *text, double size, int bold, double width, Pan
     pango_layout_set_font_description(l, font(p, size, bold));
     if (width > 0) {
         pango_layout_set_width(l, (int)(width * PANGO_SCALE));
-        pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
+        /* numbers (right-aligned) are never broken: a too long one runs left instead */
+        pango_layout_set_wrap(l,
+                              align == PANGO_ALIGN_RIGHT ? PANGO_WRAP_WORD : PANGO_WRAP_WORD_CHAR);
     }
     pango_layout_set_alignment(l, align);
     pango_layout_set_text(l, text, -1);
@@ -255,6 +257,10 @@ render(struct pdf *p, const struct bill_doc *d)
             g_object_unref(dl);
             if (sl != NULL)
                 g_object_unref(sl);
+            /* a long unit wraps in its narrow cell too */
+            dl = layout(p, c.unit, 8.5, 0, col_w[3] - 9, PANGO_ALIGN_LEFT);
+            rh = MAX(rh, height_of(dl));
+            g_object_unref(dl);
             p->row_h[j] = rh;
         }
         rh = p->row_h[j];
