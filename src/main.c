@@ -37,7 +37,7 @@ usage(FILE *f)
           "       ccrm --import FILE --into ENTITY [--map SRC=DST,...]\n"
           "            [--on-conflict error|skip|update] [--rejects FILE] [--dry-run] [--quiet]\n"
           "                                                     import CSV (FILE - = stdin)\n"
-          "       ccrm --revert BATCH                           undo an import, updates included\n"
+          "       ccrm --revert BATCH                           undo an import (CSV or mail)\n"
           "       ccrm --export ENTITY [--format csv|jsonl] [--output FILE]\n"
           "       ccrm --feed [--follow] [--format text|jsonl] [--limit N | --since CURSOR]\n"
           "            [--state FILE]                           the event stream, a line each:\n"
@@ -47,7 +47,19 @@ usage(FILE *f)
           "                                                     they began writing (ccrm(1))\n"
           "       ccrm --log ticket|interaction --contact EMAIL --subject TEXT [--body TEXT]\n"
           "            [--channel C] [--kind call|email|meeting|chat|note|task]\n"
-          "       ccrm --print quote|invoice N [--output FILE] [--format pdf|text|ubl]\n"
+          "       ccrm --mail-in [--queue NAME] [--recipient ADDR] [--verbose]\n"
+          "                                                     one mail on stdin (MTA pipe):\n"
+          "                                                     exit 0 stored, 75 try later,\n"
+          "                                                     65/67 refused for good\n"
+          "       ccrm --import-mail MAILDIR|MBOX [--queue NAME] [--quiet]\n"
+          "                                                     mail history, one batch\n"
+          "       ccrm --reply [ENTITY:]ID --body-file FILE [--subject TEXT] [--to ADDR]\n"
+          "            [--cc ADDR] [--queue NAME] [--no-send]   answer by mail (ENTITY: ticket,\n"
+          "                                                     lead, contact, deal)\n"
+          "       ccrm --send-mail [--quiet]                    send what the outbox holds\n",
+          f);
+    /* (two strings: one would be longer than a C compiler must support) */
+    fputs("       ccrm --print quote|invoice N [--output FILE] [--format pdf|text|ubl]\n"
           "                                                     a PDF, text (FILE.txt) or UBL\n"
           "                                                     e-invoice (FILE.xml)\n"
           "       ccrm --issue INVOICE [--date YYYY-MM-DD]      number a draft invoice (billing)\n"
@@ -85,8 +97,8 @@ usage(FILE *f)
           "With no database configured (no -d, no [database] conninfo, none of PGHOST,\n"
           "PGHOSTADDR, PGPORT, PGDATABASE, PGSERVICE), ccrm starts a private PostgreSQL\n"
           "cluster under $XDG_DATA_HOME/ccrm and migrates it.\n"
-          "Keys in the client: ? shows them. See ccrm(1), docs/import.md, docs/security.md,\n"
-          "docs/billing.md.\n",
+          "Keys in the client: ? shows them. See ccrm(1), docs/import.md, docs/mail.md,\n"
+          "docs/billing.md and docs/security.md.\n",
           f);
 }
 
@@ -302,6 +314,10 @@ dispatch_command(int argc, char **argv)
         {"--unshare", cli_admin_main},
         {"--feed", cli_feed_main},
         {"--log", cli_feed_main},
+        {"--mail-in", cli_mail_main},
+        {"--send-mail", cli_mail_main},
+        {"--reply", cli_mail_main},
+        {"--import-mail", cli_mail_import_main},
         {"--print", cli_billing_main},
         {"--issue", cli_billing_main},
         {"--payment", cli_billing_main},

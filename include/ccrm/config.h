@@ -30,16 +30,19 @@ struct ccrm_company {
 };
 
 struct ccrm_config {
-    char *conninfo;              /* [database] conninfo; NULL = not configured */
-    int statement_timeout_ms;    /* [database] statement_timeout_ms, default 5000, 0 = none */
-    int connect_timeout_s;       /* [database] connect_timeout, default 5 */
-    char *data_dir;              /* [local] data_dir, default $XDG_DATA_HOME/ccrm */
-    char *state_dir;             /* [local] state_dir, default $XDG_STATE_HOME/ccrm */
-    char *start_view;            /* [ui] start_view: NULL = by department */
-    enum config_color color;     /* [ui] color = auto|always|never; NO_COLOR forces never */
-    int page_size;               /* [ui] page_size rows fetched per page, default 200, 20..2000 */
-    int connection_limit;        /* [users] connection_limit of a new login, default 10, 1..1000 */
-    int migrate_wait_s;          /* [database] migrate_wait: seconds --migrate waits, default 60 */
+    char *conninfo;           /* [database] conninfo; NULL = not configured */
+    int statement_timeout_ms; /* [database] statement_timeout_ms, default 5000, 0 = none */
+    int connect_timeout_s;    /* [database] connect_timeout, default 5 */
+    char *data_dir;           /* [local] data_dir, default $XDG_DATA_HOME/ccrm */
+    char *state_dir;          /* [local] state_dir, default $XDG_STATE_HOME/ccrm */
+    char *start_view;         /* [ui] start_view: NULL = by department */
+    enum config_color color;  /* [ui] color = auto|always|never; NO_COLOR forces never */
+    int page_size;            /* [ui] page_size rows fetched per page, default 200, 20..2000 */
+    char *sendmail;           /* [mail] sendmail: command that sends, "/usr/sbin/sendmail -t -oi" */
+    int attachment_max;       /* [mail] attachment_max: bytes of an attachment kept (10 MiB) */
+    int message_max;          /* [mail] message_max: the largest mail accepted (64 MiB) */
+    int connection_limit;     /* [users] connection_limit of a new login, default 10, 1..1000 */
+    int migrate_wait_s;       /* [database] migrate_wait: seconds --migrate waits, default 60 */
     struct ccrm_company company; /* [company] */
     char **loaded;               /* files that were read, in order (NULL-terminated) */
 };

@@ -45,9 +45,10 @@ p2=$!
 wait $p1; r1=$?
 wait $p2; r2=$?
 check "concurrent migrations both succeed" test "$r1$r2" = 00
-# (numbers need not be contiguous: migrations are numbered when they are planned)
+# (numbers may have gaps while migrations of parallel work are merged: count the files)
 nmig=$(ls "$(dirname "$0")"/../../schema/[0-9][0-9][0-9]_*.sql | wc -l)
-check "each migration applied once" test "$(psqlc -c 'select count(*) from schema_migrations')" = "$nmig"
+check "each migration applied once" \
+    test "$(psqlc -c "select count(*) || ' ' || max(version) from schema_migrations")" = "$nmig $known"
 out=$("$CCRM" -d "$PG_CONN" --migrate)
 check "second --migrate applies nothing" grep -q '(0 migrations applied)' <<<"$out"
 
