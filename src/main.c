@@ -55,7 +55,17 @@ usage(FILE *f)
           "       ccrm --reply [ENTITY:]ID --body-file FILE [--subject TEXT] [--to ADDR]\n"
           "            [--cc ADDR] [--queue NAME] [--no-send]   answer by mail (ENTITY: ticket,\n"
           "                                                     lead, contact, deal)\n"
-          "       ccrm --send-mail [--quiet]                    send what the outbox holds\n"
+          "       ccrm --send-mail [--quiet]                    send what the outbox holds\n",
+          f);
+    /* (two strings: one would be longer than a C compiler must support) */
+    fputs("       ccrm --print quote|invoice N [--output FILE] [--format pdf|text|ubl]\n"
+          "                                                     a PDF, text (FILE.txt) or UBL\n"
+          "                                                     e-invoice (FILE.xml)\n"
+          "       ccrm --issue INVOICE [--date YYYY-MM-DD]      number a draft invoice (billing)\n"
+          "       ccrm --payment INVOICE --amount X [--date D] [--method M] [--reference R]\n"
+          "       ccrm --credit-note INVOICE [--note TEXT]      draft a credit note\n"
+          "       ccrm --invoice-from quote|deal N [--tax-rate PERCENT]\n"
+          "                                                     draft an invoice\n"
           "       ccrm --add-user LOGIN --dept DEPT [--partner ORG] [--display-name NAME]\n"
           "            [--password] [--connection-limit N|none]      (admins only)\n"
           "       ccrm --disable-user LOGIN                     revoke a login, keep the history\n"
@@ -78,8 +88,10 @@ usage(FILE *f)
           "ENTITY: ",
           f);
     cli_entities(f);
-    fputs(" (or the table's name).\n"
-          "DEPT: sales, support, marketing, management, partner, admin.\n"
+    fputs(" (or the table's name); for --export also invoices (a row per invoice\n"
+          "line), payments, overdue (dunning).\n"
+          "INVOICE: an invoice's id or number (2026-00001). DEPT: sales, support, marketing,\n"
+          "management, billing, partner, admin.\n"
           "ACCOUNT: an id, an exact name or a domain. Every command takes -d and -c.\n"
           "\n"
           "options:\n"
@@ -95,8 +107,8 @@ usage(FILE *f)
           "With no database configured (no -d, no [database] conninfo, none of PGHOST,\n"
           "PGHOSTADDR, PGPORT, PGDATABASE, PGSERVICE), ccrm starts a private PostgreSQL\n"
           "cluster under $XDG_DATA_HOME/ccrm and migrates it.\n"
-          "Keys in the client: ? shows them. See ccrm(1), docs/import.md, docs/mail.md and\n"
-          "docs/security.md.\n",
+          "Keys in the client: ? shows them. See ccrm(1), docs/import.md, docs/mail.md,\n"
+          "docs/billing.md and docs/security.md.\n",
           f);
 }
 
@@ -301,6 +313,11 @@ dispatch_command(int argc, char **argv)
         {"--agenda", cli_service_main},
         {"--ics", cli_service_main},
         {"--tick", cli_service_main},
+        {"--print", cli_billing_main},
+        {"--issue", cli_billing_main},
+        {"--payment", cli_billing_main},
+        {"--credit-note", cli_billing_main},
+        {"--invoice-from", cli_billing_main},
     };
     size_t c;
     int i;

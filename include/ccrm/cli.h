@@ -54,5 +54,7 @@ int cli_mail_main(int argc, char **argv);   /* --mail-in, --send-mail, --reply (
 int cli_mail_import_main(int argc, char **argv); /* --import-mail (src/cli/mail_import.c) */
 /* --who, --agenda, --ics, --tick (src/cli/service.c) */
 int cli_service_main(int argc, char **argv);
+/* --print, --issue, --payment, --credit-note, --invoice-from (src/cli/billing.c) */
+int cli_billing_main(int argc, char **argv);
 
 #endif

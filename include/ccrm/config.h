@@ -9,6 +9,27 @@
 
 enum config_color { CONFIG_COLOR_AUTO, CONFIG_COLOR_ALWAYS, CONFIG_COLOR_NEVER };
 
+/* [company]: the letterhead of quotes and invoices and the seller of e-invoices (docs/config.md).
+ * Every field is NULL when not set. */
+struct ccrm_company {
+    char *name;     /* legal name (EN 16931 BT-27) */
+    char *address1; /* street and number, and up to two more address lines */
+    char *address2;
+    char *address3;
+    char *postcode;
+    char *city;
+    char *country;      /* ISO 3166-1 alpha-2, upper case */
+    char *vat_id;       /* VAT identifier (BT-31), e.g. DE123456789 */
+    char *tax_id;       /* national tax number (BT-32), optional */
+    char *registration; /* commercial register entry, e.g. "Amtsgericht Berlin HRB 12345" */
+    char *email;
+    char *phone;
+    char *website;
+    char *bank; /* the bank's name */
+    char *iban; /* spaces removed, upper case, checksum checked */
+    char *bic;
+};
+
 struct ccrm_config {
     char *conninfo;           /* [database] conninfo; NULL = not configured */
     int statement_timeout_ms; /* [database] statement_timeout_ms, default 5000, 0 = none */
@@ -23,7 +44,8 @@ struct ccrm_config {
     int message_max;          /* [mail] message_max: the largest mail accepted (64 MiB) */
     int connection_limit;     /* [users] connection_limit of a new login, default 10, 1..1000 */
     int migrate_wait_s;       /* [database] migrate_wait: seconds --migrate waits, default 60 */
-    char **loaded;            /* files that were read, in order (NULL-terminated) */
+    struct ccrm_company company; /* [company] */
+    char **loaded;               /* files that were read, in order (NULL-terminated) */
 };
 
 /* Fill cfg with built-in defaults (environment included: XDG dirs, NO_COLOR). */

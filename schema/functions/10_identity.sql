@@ -49,6 +49,7 @@ AS $$
         WHEN pg_has_role(current_user, 'ccrm_sales', 'USAGE') THEN 'sales'
         WHEN pg_has_role(current_user, 'ccrm_support', 'USAGE') THEN 'support'
         WHEN pg_has_role(current_user, 'ccrm_marketing', 'USAGE') THEN 'marketing'
+        WHEN pg_has_role(current_user, 'ccrm_billing', 'USAGE') THEN 'billing'
         WHEN pg_has_role(current_user, 'ccrm_partner', 'USAGE') THEN 'partner'
     END
 $$;
@@ -130,10 +131,10 @@ BEGIN
         RAISE EXCEPTION 'login name "%" is reserved', p_login USING ERRCODE = '22023';
     END IF;
     IF p_dept IS NULL OR p_dept NOT IN ('sales', 'support', 'marketing', 'management',
-                                        'partner', 'admin') THEN
+                                        'billing', 'partner', 'admin') THEN
         RAISE EXCEPTION 'unknown department "%"', p_dept
             USING ERRCODE = '22023',
-                  HINT = 'Departments: sales, support, marketing, management, partner, admin.';
+                  HINT = 'Departments: sales, support, marketing, management, billing, partner, admin.';
     END IF;
     IF (p_dept = 'partner') <> (p_org IS NOT NULL) THEN
         RAISE EXCEPTION 'a partner user needs a partner organisation, and only a partner user has one'

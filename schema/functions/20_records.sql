@@ -25,6 +25,13 @@ AS $$
         WHEN 'calendars' THEN 'calendar'
         WHEN 'sla_policies' THEN 'SLA policy'
         WHEN 'reminders' THEN 'reminder'
+        WHEN 'products' THEN 'product'
+        WHEN 'product_prices' THEN 'product price'
+        WHEN 'quotes' THEN 'quote'
+        WHEN 'quote_lines' THEN 'quote line'
+        WHEN 'invoices' THEN 'invoice'
+        WHEN 'invoice_lines' THEN 'invoice line'
+        WHEN 'payments' THEN 'payment'
         ELSE coalesce(p_entity, 'record')
     END
 $$;
@@ -40,7 +47,7 @@ AS $$
 BEGIN
     IF p_entity IS NULL OR p_id IS NULL
        OR p_entity NOT IN ('accounts', 'contacts', 'leads', 'opportunities', 'tickets',
-                           'interactions', 'campaigns')
+                           'interactions', 'campaigns', 'quotes', 'invoices')
        OR NOT has_table_privilege(('public.' || p_entity)::regclass, 'SELECT') THEN
         RETURN false;
     END IF;
@@ -51,7 +58,34 @@ BEGIN
         WHEN 'opportunities' THEN RETURN EXISTS (SELECT 1 FROM opportunities r WHERE r.id = p_id);
         WHEN 'tickets' THEN RETURN EXISTS (SELECT 1 FROM tickets r WHERE r.id = p_id);
         WHEN 'interactions' THEN RETURN EXISTS (SELECT 1 FROM interactions r WHERE r.id = p_id);
+        WHEN 'quotes' THEN RETURN EXISTS (SELECT 1 FROM quotes r WHERE r.id = p_id);
+        WHEN 'invoices' THEN RETURN EXISTS (SELECT 1 FROM invoices r WHERE r.id = p_id);
         ELSE RETURN EXISTS (SELECT 1 FROM campaigns r WHERE r.id = p_id);
+    END CASE;
+END
+$$;
+
+-- The account of a quote or an invoice (and of a line or payment: its document's), read through
+-- the caller's row-level security. PL/pgSQL so that the SQL functions calling it can be planned
+-- on a database that has no back office yet (the migrations before 020 run them).
+CREATE OR REPLACE FUNCTION ccrm_billing_account(p_entity text, p_id bigint) RETURNS bigint
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    CASE p_entity
+        WHEN 'quotes' THEN RETURN (SELECT r.account_id FROM quotes r WHERE r.id = p_id);
+        WHEN 'invoices' THEN RETURN (SELECT r.account_id FROM invoices r WHERE r.id = p_id);
+        WHEN 'quote_lines' THEN
+            RETURN (SELECT q.account_id FROM quote_lines l JOIN quotes q ON q.id = l.quote_id
+                     WHERE l.id = p_id);
+        WHEN 'invoice_lines' THEN
+            RETURN (SELECT i.account_id FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id
+                     WHERE l.id = p_id);
+        WHEN 'payments' THEN
+            RETURN (SELECT i.account_id FROM payments p JOIN invoices i ON i.id = p.invoice_id
+                     WHERE p.id = p_id);
+        ELSE RETURN NULL;
     END CASE;
 END
 $$;
@@ -74,6 +108,8 @@ BEGIN
             WHEN 'interactions' THEN (SELECT r.account_id FROM interactions r WHERE r.id = p_id)
             WHEN 'comments' THEN (SELECT ccrm_record_account(r.entity, r.entity_id)
                                     FROM comments r WHERE r.id = p_id)
+            WHEN 'quotes' THEN ccrm_billing_account('quotes', p_id)
+            WHEN 'invoices' THEN ccrm_billing_account('invoices', p_id)
         END);
 END
 $$;
@@ -208,6 +244,10 @@ SELECT ccrm_set_execute('ccrm_rule_deal_won()');
 --   absences                   the person, their team lead; management and admin any
 --   followers, inbox settings, their person; admin any
 --   reminders
+--   products, their prices     sales, billing, management, admin
+--   quotes, their lines        sales, management, admin (drafts only: schema/functions/91_billing)
+--   invoices, their lines      sales, billing, management, admin (drafts only, likewise)
+--   payments                   billing, management, admin
 -- Rows the caller may not delete (someone else's comment) or that do not exist are skipped,
 -- as a DELETE skips rows its policy hides. Returns the number of rows deleted. Audit, events
 -- and cascades follow as for any DELETE, with the caller as the actor. DEFINER because nobody
@@ -239,6 +279,21 @@ BEGIN
             RAISE EXCEPTION 'only marketing, management and admin delete %',
                             CASE p_entity WHEN 'leads' THEN 'leads' WHEN 'campaigns'
                                  THEN 'campaigns' ELSE 'campaign members' END
+                USING ERRCODE = '42501';
+        END IF;
+    ELSIF p_entity IN ('products', 'product_prices', 'invoices', 'invoice_lines') THEN
+        IF NOT ccrm_in_dept('sales', 'billing', 'management') THEN
+            RAISE EXCEPTION 'only sales, billing, management and admin delete %s',
+                            ccrm_entity_noun(p_entity) USING ERRCODE = '42501';
+        END IF;
+    ELSIF p_entity IN ('quotes', 'quote_lines') THEN
+        IF NOT ccrm_in_dept('sales', 'management') THEN
+            RAISE EXCEPTION 'only sales, management and admin delete %s',
+                            ccrm_entity_noun(p_entity) USING ERRCODE = '42501';
+        END IF;
+    ELSIF p_entity = 'payments' THEN
+        IF NOT ccrm_in_dept('billing', 'management') THEN
+            RAISE EXCEPTION 'only billing, management and admin delete payments'
                 USING ERRCODE = '42501';
         END IF;
     ELSIF p_entity = 'interactions' THEN

@@ -30,7 +30,30 @@ AS $$
         -- mail (017): the account it is filed under (an attachment's event has none: it comes
         -- with its mail's); partners are not shown these events
         WHEN 'messages' THEN (r->>'account_id')::bigint
+        -- the back office (020): quotes and invoices by their own account, their lines and
+        -- payments by their document's
+        WHEN 'quotes' THEN (r->>'account_id')::bigint
+        WHEN 'invoices' THEN (r->>'account_id')::bigint
+        WHEN 'quote_lines' THEN public.ccrm_billing_account('quotes', (r->>'quote_id')::bigint)
+        WHEN 'invoice_lines' THEN public.ccrm_billing_account('invoices',
+                                                              (r->>'invoice_id')::bigint)
+        WHEN 'payments' THEN public.ccrm_billing_account('invoices', (r->>'invoice_id')::bigint)
     END
+$$;
+
+-- How an event names a product ("PRO-1") or an invoice a payment is on ("EUR on 2026-00001").
+-- PL/pgSQL so that ccrm_event_summary can be planned before the back office exists (020).
+CREATE OR REPLACE FUNCTION ccrm_billing_ref(p_entity text, p_id bigint) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    IF p_entity = 'products' THEN
+        RETURN coalesce((SELECT p.sku FROM products p WHERE p.id = p_id), 'product ' || p_id);
+    END IF;
+    RETURN coalesce((SELECT i.currency || ' on ' || coalesce(i.number, 'invoice #' || i.id)
+                       FROM invoices i WHERE i.id = p_id), 'on invoice #' || p_id);
+END
 $$;
 
 CREATE OR REPLACE FUNCTION ccrm_event_summary(p_entity text, r jsonb) RETURNS text
@@ -79,6 +102,19 @@ AS $$
             END || ': ' || coalesce(nullif(r->>'subject', ''), '(no subject)')
         WHEN 'attachments' THEN 'attachment ' || (r->>'name')
         WHEN 'mail_queues' THEN 'mail queue ' || (r->>'name') || ' <' || (r->>'address') || '>'
+        WHEN 'products' THEN (r->>'sku') || ' ' || (r->>'name')
+        WHEN 'quotes' THEN 'quote #' || (r->>'id')
+            || CASE WHEN (r->>'revision')::int > 1 THEN ' rev ' || (r->>'revision') ELSE '' END
+            || coalesce(' ' || nullif(r->>'title', ''), '') || ' (' || (r->>'status') || ', '
+            || (r->>'gross_total') || ' ' || (r->>'currency') || ')'
+        WHEN 'invoices' THEN
+            CASE r->>'kind' WHEN 'credit_note' THEN 'credit note ' ELSE 'invoice ' END
+            || coalesce(r->>'number', '#' || (r->>'id') || ' (draft)') || ' '
+            || coalesce(r->>'buyer_name', '') || ' (' || (r->>'status') || ', '
+            || (r->>'gross_total') || ' ' || (r->>'currency') || ')'
+        WHEN 'quote_lines' THEN trim_scale((r->>'quantity')::numeric) || ' × ' || (r->>'description')
+        WHEN 'invoice_lines' THEN trim_scale((r->>'quantity')::numeric) || ' × '
+                                  || (r->>'description')
         ELSE public.ccrm_event_summary_named(p_entity, r)
     END, '\s+', ' ', 'g')), 200), ''), p_entity || ' ' || (r->>'id'))
 $$;
@@ -101,6 +137,10 @@ AS $$
             coalesce((SELECT p.name FROM partner_orgs p
                        WHERE p.id = (r->>'partner_org_id')::bigint),
                      'partner ' || (r->>'partner_org_id'))
+        WHEN 'product_prices' THEN public.ccrm_billing_ref('products', (r->>'product_id')::bigint)
+            || ': ' || (r->>'unit_price') || ' ' || (r->>'currency')
+        WHEN 'payments' THEN 'payment ' || (r->>'amount') || ' '
+            || public.ccrm_billing_ref('invoices', (r->>'invoice_id')::bigint)
     END
 $$;
 

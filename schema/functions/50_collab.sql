@@ -238,8 +238,8 @@ DECLARE
     n      int := 0;
 BEGIN
     IF p_entity IS NULL OR p_entity NOT IN ('accounts', 'contacts', 'leads', 'opportunities',
-                                            'tickets', 'campaigns') THEN
-        RAISE EXCEPTION 'cannot assign or hand off %: only accounts, contacts, leads, deals, tickets and campaigns have an owner',
+                                            'tickets', 'campaigns', 'quotes', 'invoices') THEN
+        RAISE EXCEPTION 'cannot assign or hand off %: only accounts, contacts, leads, deals, tickets, campaigns, quotes and invoices have an owner',
                         coalesce(p_entity, 'NULL')
             USING ERRCODE = '22023';
     END IF;
@@ -257,7 +257,7 @@ BEGIN
             USING ERRCODE = '22023';
     END IF;
 
-    IF v_to IN ('sales', 'support', 'marketing', 'management') THEN
+    IF v_to IN ('sales', 'support', 'marketing', 'management', 'billing') THEN
         IF NOT coalesce(p_handoff, false) THEN
             RAISE EXCEPTION 'cannot assign % #% to the % department: an owner is one person',
                             v_noun, p_id, v_to
@@ -282,7 +282,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'no user or department "%"', btrim(p_to)
             USING ERRCODE = '22023',
-                  HINT = 'Name a login, or one of the departments sales, support, marketing, management.';
+                  HINT = 'Name a login, or one of the departments sales, support, marketing, management, billing.';
     END IF;
     IF NOT u.active THEN
         RAISE EXCEPTION 'user "%" is disabled', u.login USING ERRCODE = '22023';
@@ -305,6 +305,10 @@ BEGIN
             UPDATE tickets SET assignee = v_to WHERE id = p_id AND assignee IS DISTINCT FROM v_to;
         WHEN 'campaigns' THEN
             UPDATE campaigns SET owner = v_to WHERE id = p_id AND owner IS DISTINCT FROM v_to;
+        WHEN 'quotes' THEN
+            UPDATE quotes SET owner = v_to WHERE id = p_id AND owner IS DISTINCT FROM v_to;
+        WHEN 'invoices' THEN
+            UPDATE invoices SET owner = v_to WHERE id = p_id AND owner IS DISTINCT FROM v_to;
     END CASE;
 
     IF v_to <> current_user THEN

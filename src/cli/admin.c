@@ -29,8 +29,8 @@ struct admin_opts {
     int password;
 };
 
-static const char *const depts[] = {"sales",      "support", "marketing",
-                                    "management", "partner", "admin"};
+static const char *const depts[] = {"sales",   "support", "marketing", "management",
+                                    "billing", "partner", "admin"};
 
 static void
 usage(FILE *f)
@@ -41,11 +41,11 @@ usage(FILE *f)
           "       ccrm --share ACCOUNT --partner ORG\n"
           "       ccrm --unshare ACCOUNT --partner ORG\n"
           "\n"
-          "  DEPT is sales, support, marketing, management, partner or admin; a partner user\n"
-          "  needs --partner ORG (the organisation is created if new). ACCOUNT is an id, an\n"
-          "  exact name or a domain. --password asks for a password (twice on a terminal,\n"
-          "  else one line on standard input); without it the user logs in by peer or\n"
-          "  certificate authentication. --connection-limit caps the person's open\n"
+          "  DEPT is sales, support, marketing, management, billing, partner or admin; a\n"
+          "  partner user needs --partner ORG (the organisation is created if new). ACCOUNT is\n"
+          "  an id, an exact name or a domain. --password asks for a password (twice on a\n"
+          "  terminal, else one line on standard input); without it the user logs in by peer\n"
+          "  or certificate authentication. --connection-limit caps the person's open\n"
           "  connections (default [users] connection_limit, 10), so that one login cannot\n"
           "  take every slot of the server. Only members of ccrm_admin may run these.\n"
           "  -d, --db CONNINFO and -c, --config FILE work as for the client.\n",
@@ -168,7 +168,7 @@ parse(int argc, char **argv, struct admin_opts *o)
             safe_fprintf(
                 stderr,
                 "ccrm: --dept: unknown department \"%s\" (known: sales, support, marketing, "
-                "management, partner, admin)\n",
+                "management, billing, partner, admin)\n",
                 o->dept);
             return -1;
         }

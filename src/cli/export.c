@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "ccrm/billing.h"
 #include "ccrm/cli.h"
 #include "ccrm/export.h"
 #include "ccrm/util.h"
@@ -23,7 +24,7 @@ usage(FILE *f)
 {
     fputs("usage: ccrm --export ENTITY [--format csv|jsonl] [--output FILE]\nENTITY: ", f);
     cli_entities(f);
-    fputs("\n", f);
+    fputs(",\n        invoices, payments, overdue (docs/billing.md)\n", f);
 }
 
 int
@@ -40,7 +41,7 @@ cli_export_main(int argc, char **argv)
     };
     struct cli_flags flags = {0};
     const char *entity = NULL, *output = NULL;
-    const struct imp_entity *e;
+    const struct imp_entity *e = NULL;
     struct ccrm_config cfg;
     struct ccrm_err err;
     struct db *db;
@@ -73,11 +74,13 @@ cli_export_main(int argc, char **argv)
             return EX_USAGE;
         }
     }
-    if (entity == NULL || (e = imp_entity_find(entity)) == NULL) {
+    /* the back office's exports (src/db/billing.c) beside the registry's entities */
+    if (entity == NULL ||
+        (!db_bill_export_known(entity) && (e = imp_entity_find(entity)) == NULL)) {
         safe_fprintf(
             stderr, "ccrm: --export: unknown entity \"%s\" (known: ", entity != NULL ? entity : "");
         cli_entities(stderr);
-        fputs(")\n", stderr);
+        fputs(", invoices, payments, overdue)\n", stderr);
         return EX_USAGE;
     }
     if ((rc = cli_load_config(&cfg, flags.config)) != 0)
@@ -95,7 +98,8 @@ cli_export_main(int argc, char **argv)
         db_close(&db);
         return EX_CANTCREAT;
     }
-    rows = db_export(db, e, jsonl, write_out, out, &err);
+    rows = e != NULL ? db_export(db, e, jsonl, write_out, out, &err)
+                     : db_bill_export(db, entity, jsonl, write_out, out, &err);
     rc = 0;
     if (rows < 0) {
         safe_fprintf(stderr, "ccrm: %s\n", err.msg);

@@ -2,6 +2,7 @@
  * iniparser is used only to split the file; every value is read as a string, validated here
  * (never iniparser_getint & co., CVE-2023-33461) and copied out before iniparser_freedict().
  * No libpq, no curses. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -23,7 +24,17 @@
 #define CONFIG_DEFAULT_SYSCONFDIR "/etc/ccrm"
 #define CONFIG_FILE_NAME "ccrm.ini"
 
-enum key_type { KEY_STRING, KEY_INT, KEY_PATH, KEY_VIEW, KEY_COLOR };
+enum key_type {
+    KEY_STRING,
+    KEY_INT,
+    KEY_PATH,
+    KEY_VIEW,
+    KEY_COLOR,
+    KEY_TEXT,
+    KEY_COUNTRY,
+    KEY_IBAN,
+    KEY_BIC
+};
 
 struct key_def {
     const char *section;
@@ -50,7 +61,46 @@ static const struct key_def keys[] = {
     {"mail", "message_max", KEY_INT, offsetof(struct ccrm_config, message_max), 1024, 1073741824},
     {"users", "connection_limit", KEY_INT, offsetof(struct ccrm_config, connection_limit), 1, 1000},
     {"database", "migrate_wait", KEY_INT, offsetof(struct ccrm_config, migrate_wait_s), 1, 86400},
+#define COMPANY(key, type, field)                                                                  \
+    {                                                                                              \
+        "company", key, type, offsetof(struct ccrm_config, company.field), 0, 0                    \
+    }
+    COMPANY("name", KEY_TEXT, name),
+    COMPANY("address1", KEY_TEXT, address1),
+    COMPANY("address2", KEY_TEXT, address2),
+    COMPANY("address3", KEY_TEXT, address3),
+    COMPANY("postcode", KEY_TEXT, postcode),
+    COMPANY("city", KEY_TEXT, city),
+    COMPANY("country", KEY_COUNTRY, country),
+    COMPANY("vat_id", KEY_TEXT, vat_id),
+    COMPANY("tax_id", KEY_TEXT, tax_id),
+    COMPANY("registration", KEY_TEXT, registration),
+    COMPANY("email", KEY_TEXT, email),
+    COMPANY("phone", KEY_TEXT, phone),
+    COMPANY("website", KEY_TEXT, website),
+    COMPANY("bank", KEY_TEXT, bank),
+    COMPANY("iban", KEY_IBAN, iban),
+    COMPANY("bic", KEY_BIC, bic),
+#undef COMPANY
 };
+
+/* The string fields of struct ccrm_company, for copying and freeing them all. */
+static const size_t company_fields[] = {
+    offsetof(struct ccrm_company, name),     offsetof(struct ccrm_company, address1),
+    offsetof(struct ccrm_company, address2), offsetof(struct ccrm_company, address3),
+    offsetof(struct ccrm_company, postcode), offsetof(struct ccrm_company, city),
+    offsetof(struct ccrm_company, country),  offsetof(struct ccrm_company, vat_id),
+    offsetof(struct ccrm_company, tax_id),   offsetof(struct ccrm_company, registration),
+    offsetof(struct ccrm_company, email),    offsetof(struct ccrm_company, phone),
+    offsetof(struct ccrm_company, website),  offsetof(struct ccrm_company, bank),
+    offsetof(struct ccrm_company, iban),     offsetof(struct ccrm_company, bic),
+};
+
+static char **
+company_field(struct ccrm_company *c, size_t i)
+{
+    return (char **)(void *)((char *)c + company_fields[i]);
+}
 
 int
 config_view_known(const char *name)
@@ -162,6 +212,9 @@ config_copy(struct ccrm_config *dst, const struct ccrm_config *src)
     dst->state_dir = dup_or_null(src->state_dir);
     dst->start_view = dup_or_null(src->start_view);
     dst->sendmail = dup_or_null(src->sendmail);
+    for (i = 0; i < sizeof company_fields / sizeof company_fields[0]; i++)
+        *company_field(&dst->company, i) =
+            dup_or_null(*company_field((struct ccrm_company *)&src->company, i));
     dst->loaded = NULL;
     for (i = 0; src->loaded != NULL && src->loaded[i] != NULL; i++)
         loaded_add(dst, src->loaded[i]);
@@ -173,6 +226,82 @@ set_str(char **fp, const char *s)
 {
     free(*fp);
     *fp = dup_or_null(s);
+}
+
+/* An IBAN (ISO 13616) written with or without spaces: two letters, two check digits, up to 30
+ * letters and digits, and the checksum (mod 97 = 1). Writes it without spaces, upper case, to
+ * out (at least 35 bytes). Returns 0, or -1 when it is not a valid IBAN. */
+static int
+parse_iban(const char *val, char *out)
+{
+    size_t n = 0, i;
+    unsigned rem = 0;
+    char c;
+
+    for (; *val != '\0'; val++) {
+        if (*val == ' ')
+            continue;
+        c = (char)toupper((unsigned char)*val);
+        if (!isalnum((unsigned char)c) || n == 34)
+            return -1;
+        out[n++] = c;
+    }
+    out[n] = '\0';
+    if (n < 15 || !isalpha((unsigned char)out[0]) || !isalpha((unsigned char)out[1]) ||
+        !isdigit((unsigned char)out[2]) || !isdigit((unsigned char)out[3]))
+        return -1;
+    /* the first four characters move to the end; letters count as 10..35 */
+    for (i = 0; i < n; i++) {
+        c = out[(i + 4) % n];
+        if (isdigit((unsigned char)c))
+            rem = (rem * 10 + (unsigned)(c - '0')) % 97;
+        else
+            rem = (rem * 100 + (unsigned)(c - 'A' + 10)) % 97;
+    }
+    return rem == 1 ? 0 : -1;
+}
+
+/* A BIC (ISO 9362): 8 or 11 letters and digits, the first six letters. */
+static int
+bic_valid(const char *val)
+{
+    size_t n = strlen(val), i;
+
+    if (n != 8 && n != 11)
+        return 0;
+    for (i = 0; i < n; i++)
+        if (i < 6 ? !isalpha((unsigned char)val[i]) : !isalnum((unsigned char)val[i]))
+            return 0;
+    return 1;
+}
+
+/* Text printed on documents: valid UTF-8 without control characters. */
+static int
+text_valid(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    int more = 0;
+
+    for (; *p != '\0'; p++) {
+        if (more > 0) {
+            if ((*p & 0xC0) != 0x80)
+                return 0;
+            more--;
+        } else if (*p < 0x20 || *p == 0x7F) {
+            return 0;
+        } else if (*p >= 0xF0 && *p <= 0xF4) {
+            more = 3;
+        } else if (*p >= 0xE0) {
+            more = *p <= 0xEF ? 2 : -1;
+        } else if (*p >= 0xC2) {
+            more = 1;
+        } else if (*p >= 0x80) {
+            return 0;
+        }
+        if (more < 0)
+            return 0;
+    }
+    return more == 0;
 }
 
 static int
@@ -250,6 +379,54 @@ set_value(struct ccrm_config *cfg, const struct key_def *k, const char *val, con
                 "campaigns, inbox or dashboard, got \"%s\"",
                 path, k->section, k->name, val);
         return -1;
+    case KEY_TEXT:
+        if (!text_valid(val)) {
+            err_set(err, "%s: [%s] %s: expected text in UTF-8 without control characters", path,
+                    k->section, k->name);
+            return -1;
+        }
+        set_str((char **)(void *)field, val[0] != '\0' ? val : NULL);
+        return 0;
+    case KEY_COUNTRY:
+        if (val[0] == '\0') {
+            set_str((char **)(void *)field, NULL);
+            return 0;
+        }
+        if (strlen(val) != 2 || !isalpha((unsigned char)val[0]) ||
+            !isalpha((unsigned char)val[1])) {
+            err_set(err, "%s: [%s] %s: expected a two-letter country code (ISO 3166), got \"%s\"",
+                    path, k->section, k->name, val);
+            return -1;
+        }
+        s = xasprintf("%c%c", toupper((unsigned char)val[0]), toupper((unsigned char)val[1]));
+        free(*(char **)(void *)field);
+        *(char **)(void *)field = s;
+        return 0;
+    case KEY_IBAN: {
+        char iban[40];
+
+        if (val[0] == '\0') {
+            set_str((char **)(void *)field, NULL);
+            return 0;
+        }
+        if (strlen(val) > 42 || parse_iban(val, iban) == -1) {
+            err_set(err, "%s: [%s] %s: not a valid IBAN (its check digits do not match): \"%s\"",
+                    path, k->section, k->name, val);
+            return -1;
+        }
+        set_str((char **)(void *)field, iban);
+        return 0;
+    }
+    case KEY_BIC:
+        if (val[0] != '\0' && !bic_valid(val)) {
+            err_set(err, "%s: [%s] %s: expected a BIC of 8 or 11 letters and digits, got \"%s\"",
+                    path, k->section, k->name, val);
+            return -1;
+        }
+        set_str((char **)(void *)field, val[0] != '\0' ? val : NULL);
+        for (s = *(char **)(void *)field; s != NULL && *s != '\0'; s++)
+            *s = (char)toupper((unsigned char)*s);
+        return 0;
     case KEY_COLOR:
         if (strcasecmp(val, "auto") == 0)
             cfg->color = no_color() ? CONFIG_COLOR_NEVER : CONFIG_COLOR_AUTO;
@@ -456,6 +633,8 @@ config_fini(struct ccrm_config *cfg)
     free(cfg->state_dir);
     free(cfg->start_view);
     free(cfg->sendmail);
+    for (i = 0; i < sizeof company_fields / sizeof company_fields[0]; i++)
+        free(*company_field(&cfg->company, i));
     for (i = 0; cfg->loaded != NULL && cfg->loaded[i] != NULL; i++)
         free(cfg->loaded[i]);
     free(cfg->loaded);

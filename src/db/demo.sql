@@ -109,6 +109,11 @@ DECLARE
     n_con bigint; n_lead bigint; n_opp bigint; n_tic bigint; n_int bigint;
     n_camp bigint; n_mem bigint; n_com bigint; n_share bigint; n_user bigint;
     n_mail bigint := 0; v_ix bigint; v_mid text; v_prev text;
+    -- the back office (section "back office" below)
+    n_prod bigint; n_quote bigint; n_inv bigint;
+    v_q bigint; v_q2 bigint; v_inv bigint; v_cn bigint; v_k int := 0;
+    v_issue bigint[] := '{}';   -- invoices to issue, with ...
+    v_day int[] := '{}';        -- ... their issue date, days before today
     v_summary text;
     v_service text;
     v_defs   text[];
@@ -120,18 +125,21 @@ DECLARE
                             'sofia', 'zoe', 'lukasz', 'kenji',
                             'marco', 'chloe', 'renee',
                             'mia', 'oskar',
+                            'bea', 'finn',
                             'ana',
                             'paul'];
     u_name  text[] := ARRAY['Samuel Okafor', 'Jürgen Weiß', 'José Núñez', 'Priya Raghunathan',
                             'Sofia Lindqvist', 'Zoë Ångström', 'Łukasz Żółć', 'Kenji Watanabe',
                             'Marco Rossi', 'Chloé Dubois', 'Renée O''Brien',
                             'Mia Müller', 'Oskar Nyström',
+                            'Beatriz Gómez', 'Finn Sørensen',
                             'Ana Pereira',
                             'Paul Becker'];
     u_dept  text[] := ARRAY['sales', 'sales', 'sales', 'sales',
                             'support', 'support', 'support', 'support',
                             'marketing', 'marketing', 'marketing',
                             'management', 'management',
+                            'billing', 'billing',
                             'admin',
                             'partner'];
     sales   text[] := ARRAY['sam', 'juergen', 'jose', 'priya'];
@@ -564,6 +572,143 @@ BEGIN
     END LOOP;
     PERFORM set_config('role', v_role, true);
 
+    ---------------------------------------------------------------- back office (issue 18)
+    -- Products, quotes and invoices in every state, written by the people whose work it is:
+    -- sales keeps the catalogue and makes the quotes, billing issues the invoices and records
+    -- the payments. Dates here are relative to today, not to v_t0: "overdue" and "valid until"
+    -- are judged against today, so every state shows whenever the demo is loaded. Up to 14
+    -- deals of the first slots get a quote each, in this order of states: draft, sent,
+    -- rejected, expired, revised (revision 2 accepted, invoice still a draft), then accepted
+    -- and invoiced: overdue, overdue and partly paid, paid in two parts, cancelled by a credit
+    -- note, corrected in part and paid, partly paid, issued, paid, and a draft invoice.
+    IF v_big THEN   -- the rules are triggers: they must run here
+        PERFORM set_config('session_replication_role', v_srr, true);
+    END IF;
+    PERFORM set_config('role', 'sam', true);
+    INSERT INTO products (sku, name, description, unit, unit_price, currency, tax_rate) VALUES
+        ('CCRM-BAS', 'ccrm Basic seat', 'One user, contacts, deals and tickets', 'month', 9.90, 'EUR', 19),
+        ('CCRM-PRO', 'ccrm Pro seat', 'One user, everything in Basic, campaigns and the API', 'month', 29.90, 'EUR', 19),
+        ('CCRM-ENT', 'ccrm Enterprise seat', 'One user, everything in Pro, partners and audit', 'month', 59.00, 'EUR', 19),
+        ('ONB-WS', 'Onboarding workshop', 'On site, up to 12 people', 'day', 1200.00, 'EUR', 19),
+        ('API-ADD', 'API add-on', 'Higher rate limits and webhooks', 'month', 99.00, 'EUR', 19),
+        ('MIG-H', 'Data migration', 'Import and clean-up of existing data', 'hour', 140.00, 'EUR', 19),
+        ('TRN-PKG', 'Training package', 'Five online sessions', 'piece', 450.00, 'EUR', 19),
+        ('HB-DE', 'Handbuch „ccrm für Einsteiger“', 'Printed handbook', 'piece', 24.90, 'EUR', 7);
+    GET DIAGNOSTICS n_prod = ROW_COUNT;
+    PERFORM set_config('role', 'bea', true);
+    INSERT INTO product_prices (product_id, currency, unit_price)
+    SELECT p.id, c.code, round(p.unit_price * c.f, 2)
+      FROM products p,
+           (VALUES ('USD', 1.10), ('GBP', 0.86), ('CHF', 0.95)) c(code, f)
+     WHERE p.sku IN ('CCRM-BAS', 'CCRM-PRO', 'CCRM-ENT', 'ONB-WS', 'API-ADD', 'MIG-H', 'TRN-PKG',
+                     'HB-DE')
+     ORDER BY p.id, c.code;
+    INSERT INTO product_prices (product_id, currency, unit_price)
+    SELECT p.id, 'JPY', round(p.unit_price * 162, 0) FROM products p
+     WHERE p.sku IN ('CCRM-PRO', 'ONB-WS') ORDER BY p.id;
+
+    FOR r IN SELECT o.id, o.s, o.account_id, o.name, o.currency, o.owner, c.id AS contact_id
+               FROM demo_opps o JOIN demo_contacts c ON c.s = o.s AND c.k = 1
+              WHERE o.currency IN (SELECT code FROM currencies)
+              ORDER BY o.s LIMIT 14 LOOP
+        v_k := v_k + 1;
+        PERFORM set_config('role', r.owner, true);
+        INSERT INTO quotes (opportunity_id, contact_id, title, currency, valid_until, owner)
+        VALUES (r.id, r.contact_id, split_part(r.name, ' – ', 2), r.currency,
+                current_date + 30, r.owner)
+        RETURNING id INTO v_q;
+        INSERT INTO quote_lines (quote_id, product_id, quantity, discount_pct)
+        SELECT v_q, p.id, x.qty, x.disc
+          FROM (VALUES (1, 'CCRM-PRO', 5 + r.s % 20, (r.s % 3) * 5),
+                       (2, CASE WHEN r.s % 2 = 0 THEN 'ONB-WS' ELSE 'TRN-PKG' END, 1 + r.s % 2, 0),
+                       (3, CASE WHEN r.s % 3 = 0 THEN 'API-ADD' ELSE 'MIG-H' END, 2 + r.s % 9, 0),
+                       (4, 'HB-DE', 1 + r.s % 4, 0)) x(n, sku, qty, disc)
+          JOIN products p ON p.sku = x.sku
+         ORDER BY x.n;
+        IF v_k = 1 THEN
+            CONTINUE;                                        -- a draft
+        END IF;
+        UPDATE quotes SET status = 'sent' WHERE id = v_q;
+        IF v_k = 2 THEN
+            CONTINUE;                                        -- sent, waiting for the customer
+        ELSIF v_k = 3 THEN
+            UPDATE quotes SET status = 'rejected' WHERE id = v_q;
+            CONTINUE;
+        ELSIF v_k = 4 THEN
+            UPDATE quotes SET status = 'expired' WHERE id = v_q;
+            CONTINUE;
+        ELSIF v_k = 5 THEN                                   -- revised: 10% off, accepted
+            v_q2 := ccrm_quote_revise(v_q);
+            UPDATE quote_lines SET discount_pct = 10 WHERE quote_id = v_q2;
+            UPDATE quotes SET status = 'sent' WHERE id = v_q2;
+            UPDATE quotes SET status = 'accepted' WHERE id = v_q2;
+            PERFORM ccrm_invoice_from_quote(v_q2);           -- sales drafts the invoice
+            CONTINUE;
+        END IF;
+        UPDATE quotes SET status = 'accepted' WHERE id = v_q;
+        PERFORM set_config('role', CASE WHEN v_k % 2 = 0 THEN 'bea' ELSE 'finn' END, true);
+        v_inv := ccrm_invoice_from_quote(v_q);
+        UPDATE invoices SET buyer_reference = 'PO-' || (4700 + r.s) WHERE id = v_inv;
+        IF v_k < 14 THEN
+            v_issue := v_issue || v_inv;
+            v_day := v_day || (ARRAY[60, 50, 45, 40, 30, 20, 10, 2])[v_k - 5];
+        END IF;
+    END LOOP;
+    -- a partner's customer: the first deal on a shared account gets an accepted quote and an
+    -- invoice, issued and paid in part (paul of Nordlicht Reseller sees it, nothing else)
+    FOR r IN SELECT o.id, o.s, o.name, o.currency, o.owner, c.id AS contact_id
+               FROM demo_opps o JOIN demo_contacts c ON c.s = o.s AND c.k = 1
+              WHERE o.currency IN (SELECT code FROM currencies)
+                AND o.account_id IN (SELECT s.account_id FROM account_shares s)
+              ORDER BY o.s LIMIT 1 LOOP
+        PERFORM set_config('role', r.owner, true);
+        INSERT INTO quotes (opportunity_id, contact_id, title, currency, owner)
+        VALUES (r.id, r.contact_id, split_part(r.name, ' – ', 2) || ' (via partner)', r.currency,
+                r.owner)
+        RETURNING id INTO v_q;
+        INSERT INTO quote_lines (quote_id, product_id, quantity)
+        SELECT v_q, p.id, 12 FROM products p WHERE p.sku = 'CCRM-ENT';
+        UPDATE quotes SET status = 'sent' WHERE id = v_q;
+        UPDATE quotes SET status = 'accepted' WHERE id = v_q;
+        PERFORM set_config('role', 'finn', true);
+        v_inv := ccrm_invoice_from_quote(v_q);
+        v_issue := v_issue || v_inv;
+        v_day := v_day || 15;
+    END LOOP;
+    -- issue in date order (numbers and dates go up together), then payments and corrections
+    PERFORM set_config('role', 'bea', true);
+    FOR r IN SELECT i.id, i.d FROM unnest(v_issue, v_day) i(id, d) ORDER BY i.d DESC, i.id LOOP
+        PERFORM ccrm_invoice_issue(r.id, current_date - r.d);
+    END LOOP;
+    FOR r IN SELECT i.id, i.d, v.gross_total AS g, ccrm_minor_units(v.currency) AS m
+               FROM unnest(v_issue, v_day) i(id, d) JOIN invoices v ON v.id = i.id
+              ORDER BY i.d DESC LOOP
+        IF r.d = 50 OR r.d = 20 OR r.d = 15 THEN             -- partly paid
+            INSERT INTO payments (invoice_id, amount, paid_on, reference)
+            VALUES (r.id, round(r.g / 3, r.m), current_date - r.d + 12, 'first instalment');
+        ELSIF r.d = 45 OR r.d = 2 THEN                       -- paid (in two parts)
+            INSERT INTO payments (invoice_id, amount, paid_on, method, reference)
+            VALUES (r.id, round(r.g / 2, r.m), current_date - r.d / 2, 'transfer', 'part 1');
+            INSERT INTO payments (invoice_id, amount, paid_on, method, reference)
+            VALUES (r.id, r.g - round(r.g / 2, r.m), current_date - r.d / 2 + 1, 'direct_debit',
+                    'part 2');
+        ELSIF r.d = 40 THEN                                  -- cancelled by a credit note
+            v_cn := ccrm_credit_note(r.id, 'Order cancelled by the customer');
+            PERFORM ccrm_invoice_issue(v_cn, current_date - 35);
+        ELSIF r.d = 30 THEN                                  -- corrected in part, then paid
+            v_cn := ccrm_credit_note(r.id, 'Handbooks not delivered');
+            PERFORM ccrm_delete('invoice_lines',
+                                ARRAY(SELECT l.id FROM invoice_lines l
+                                       WHERE l.invoice_id = v_cn AND l.sku IS DISTINCT FROM 'HB-DE'));
+            PERFORM ccrm_invoice_issue(v_cn, current_date - 25);
+            INSERT INTO payments (invoice_id, amount, paid_on, reference)
+            SELECT r.id, v.gross_total - v.credited_total, current_date - 5, 'after correction'
+              FROM invoices v WHERE v.id = r.id;
+        END IF;
+    END LOOP;
+    PERFORM set_config('role', v_role, true);
+    SELECT count(*) INTO n_quote FROM quotes;
+    SELECT count(*) INTO n_inv FROM invoices;
     ---------------------------------------------------------------- mail (docs/mail.md)
     -- Two queues (admin's), and mail conversations on the first tickets and some leads: the
     -- customer writes in (stored by the rules of live delivery, threaded by the ticket's
@@ -659,12 +804,14 @@ BEGIN
     ---------------------------------------------------------------- wrap up
     v_summary := format('loaded %s accounts, %s contacts, %s leads, %s opportunities, '
                         '%s tickets, %s interactions, %s campaigns (%s members), %s comments, '
-                        '%s users, %s accounts shared with partners, %s mails; %s',
+                        '%s users, %s accounts shared with partners, %s mails, %s products, '
+                        '%s quotes, %s invoices and credit notes; %s',
                         to_char(v_n, 'FM999,999,999,990'), to_char(n_con, 'FM999,999,990'),
                         to_char(n_lead, 'FM999,999,990'), to_char(n_opp, 'FM999,999,990'),
                         to_char(n_tic, 'FM999,999,990'), to_char(n_int, 'FM999,999,990'),
                         n_camp, to_char(n_mem, 'FM999,999,990'), n_com, n_user,
-                        to_char(n_share, 'FM999,999,990'), n_mail, v_service);
+                        to_char(n_share, 'FM999,999,990'), n_mail, n_prod, n_quote, n_inv,
+                        v_service);
     IF v_big THEN
         PERFORM set_config('session_replication_role', v_srr, true);
         INSERT INTO events (actor, department, entity, op, summary, row_count)

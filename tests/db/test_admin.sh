@@ -17,7 +17,7 @@ adm() {
 }
 
 # ---------------------------------------------------------------- one user per department
-for d in sales support marketing management admin; do
+for d in sales support marketing management billing admin; do
     adm ana --add-user "new_$d" --dept "$d" --display-name "New ${d^}"
     check "--add-user --dept $d exits 0 ($(cat "$TEST_TMP/out" "$TEST_TMP/err"))" test $rc = 0
     check "new_$d is a LOGIN role in ccrm_$d without a password" \

@@ -97,7 +97,7 @@ declare -A pwant=(
     [comments]="select count(*) from comments where ccrm_entity_account(entity, entity_id) in ($shared)"
     [mentions]="select count(*) from mentions m join comments c on c.id = m.comment_id where ccrm_entity_account(c.entity, c.entity_id) in ($shared)"
     [inbox]="select count(*) from inbox where login = 'paul'"
-    [events]="select count(*) from events where account_id in ($shared) and entity in ('accounts','contacts','leads','opportunities','tickets','interactions','comments','chat_messages')"
+    [events]="select count(*) from events where account_id in ($shared) and entity in ('accounts','contacts','leads','opportunities','tickets','interactions','comments','chat_messages','quotes','quote_lines','invoices','invoice_lines','payments')"
     [users]="select 1"
     [partner_orgs]="select 1"
     [account_shares]="select count(*) from account_shares where partner_org_id = $org"
@@ -125,7 +125,7 @@ check "partner: the other organisation and its share are invisible" \
 check "partner: only its own users row (no staff list)" test "$(as paul -c "select string_agg(login, ',') from users")" = paul
 check "partner: no bulk events (no account) in its feed" test "$(as paul -c "select count(*) from events where account_id is null")" = 0
 check "partner: no sharing/users/org events in its feed" \
-    test "$(as paul -c "select count(*) from events where entity not in ('accounts','contacts','leads','opportunities','tickets','interactions','comments','chat_messages')")" = 0
+    test "$(as paul -c "select count(*) from events where entity not in ('accounts','contacts','leads','opportunities','tickets','interactions','comments','chat_messages','quotes','quote_lines','invoices','invoice_lines','payments')")" = 0
 check "partner: planner statistics of RLS tables hidden (pg_stats)" \
     test "$(as paul -c "select count(*) from pg_stats where schemaname = 'public' and tablename in ('accounts','contacts','tickets')")" = 0
 check "partner: ccrm_account_visible() true only for shared ids" \

@@ -40,11 +40,20 @@ iT=$(ins "insert into interactions (kind, subject, ticket_id) values ('note', 'V
 iO=$(ins "insert into interactions (kind, subject, opportunity_id) values ('note', 'VisI via deal oS', $oS) returning id")
 iC=$(ins "insert into interactions (kind, subject, contact_id) values ('email', 'VisI via contact cU', $cU) returning id")
 cp=$(as marco -c "insert into campaigns (name) values ('VisCampaign') returning id" | head -n 1)
+# the back office (020): quotes and invoices by their own account, lines and payments with them
+qS=$(ins "insert into quotes (account_id, title) values ($S, 'VisQuote shared') returning id")
+qU=$(ins "insert into quotes (opportunity_id, title) values ($oU, 'VisQuote unshared') returning id")
+as sam -c "insert into quote_lines (quote_id, description, unit_price, tax_rate) values ($qS, 'VisQLine shared', 10, 19), ($qU, 'VisQLine unshared', 10, 19)"
+invS=$(as bea -c "insert into invoices (account_id, buyer_country) values ($S, 'DE') returning id" | head -n 1)
+invU=$(as bea -c "insert into invoices (account_id, opportunity_id, buyer_country) values ($U, $oU, 'DE') returning id" | head -n 1)
+as bea -c "insert into invoice_lines (invoice_id, description, unit_price, tax_rate) values ($invS, 'VisILine shared', 100, 19), ($invU, 'VisILine unshared', 100, 19)" \
+       -c "select ccrm_invoice_issue($invS), ccrm_invoice_issue($invU)" \
+       -c "insert into payments (invoice_id, amount, reference) values ($invS, 10, 'VisPay shared'), ($invU, 10, 'VisPay unshared')" >/dev/null
 
 records="accounts:$S accounts:$U contacts:$cS contacts:$cU contacts:$cN leads:$L1 leads:$L2 leads:$L3
 leads:$L4 leads:$L5 opportunities:$oS opportunities:$oU tickets:$tS tickets:$tU tickets:$tC tickets:$tN
 interactions:$iS interactions:$iU interactions:$iN interactions:$iL interactions:$iT interactions:$iO
-interactions:$iC campaigns:$cp"
+interactions:$iC campaigns:$cp quotes:$qS quotes:$qU invoices:$invS invoices:$invU"
 
 # ---- what hangs off each: a comment, a chat message, presence, an inbox entry, a mention ----
 for r in $records; do
@@ -95,6 +104,19 @@ for r in $records; do
         test "$got" = "$n,$m,$m,$n,$n"
 done
 
+# lines and payments: visible exactly with their quote or invoice
+for r in quotes:$qS quotes:$qU invoices:$invS invoices:$invU; do
+    e=${r%%:*} id=${r##*:}
+    want=$(eval echo "\$vis_${e}_$id")
+    n=$([ "$want" = t ] && echo 1 || echo 0)
+    if [ "$e" = quotes ]; then
+        got=$(as paul -c "select count(*) from quote_lines where quote_id = $id")
+        check "the lines of quote #$id are visible exactly with it ($got)" test "$got" = "$n"
+    else
+        got=$(as paul -c "select (select count(*) from invoice_lines where invoice_id = $id) || ',' || (select count(*) from payments where invoice_id = $id) || ',' || (select count(*) from invoices_overdue where id = $id)")
+        check "the lines and payments of invoice #$id are visible exactly with it ($got)" test "$got" = "$n,$n,0"
+    fi
+done
 # mail (017): a mail, and its attachment, filed on each record it can be filed on; and mails
 # filed on several records, where the first of ticket, deal, lead, contact, account decides
 mailcol() { case $1 in accounts) echo account_id ;; contacts) echo contact_id ;; leads) echo lead_id ;;
@@ -140,11 +162,22 @@ want=$(q "with vis as (
                                                union all select entity, entity_id, id from chat_messages where e.entity = 'chat_messages') x
                                  where x.id = e.entity_id
                                    and ccrm_record_account(x.entity, x.entity_id) in (select account_id from account_shares where partner_org_id = $org)))
+                or (e.entity in ('quotes', 'invoices')
+                    and exists (select 1 from audit a, account_shares s
+                                 where a.xid = e.xid and a.entity = e.entity and a.entity_id = e.entity_id
+                                   and s.partner_org_id = $org
+                                   and s.account_id = (coalesce(a.new_row, a.old_row)->>'account_id')::bigint))
+                or (e.entity in ('quote_lines', 'invoice_lines', 'payments')
+                    and exists (select 1 from account_shares s where s.partner_org_id = $org
+                                 and s.account_id = case e.entity
+                                       when 'quote_lines' then (select q.account_id from quote_lines l join quotes q on q.id = l.quote_id where l.id = e.entity_id)
+                                       when 'invoice_lines' then (select i.account_id from invoice_lines l join invoices i on i.id = l.invoice_id where l.id = e.entity_id)
+                                       else (select i.account_id from payments p join invoices i on i.id = p.invoice_id where p.id = e.entity_id) end))
                 or (e.entity = 'inbox' and exists (select 1 from inbox i where i.id = e.entity_id and i.login = 'paul'
                          and (i.entity is null or ccrm_record_account(i.entity, i.entity_id) in (select account_id from account_shares where partner_org_id = $org)))))
           select count(*) from vis")
 check "the partner's events are exactly those the rule allows ($bad of $want)" test "$bad" = "$want"
-leak=$(as paul -c "select count(*) from events where summary ~ 'VisL2|VisL3|VisL4|VisT own unshared|VisI own unshared|VisI none|VisI via ticket tU|VisDeal unshared|VisCU|VisCN|Vis Unshared|VisCampaign|VisT account cleared'
+leak=$(as paul -c "select count(*) from events where summary ~ 'VisL2|VisL3|VisL4|VisT own unshared|VisI own unshared|VisI none|VisI via ticket tU|VisDeal unshared|VisCU|VisCN|Vis Unshared|VisCampaign|VisT account cleared|VisQuote unshared|VisQLine unshared|VisILine unshared'
                     and not (entity = 'tickets' and op = 'insert' and summary = 'VisT account cleared')")
 check "no event names an invisible record (leaked: $leak)" test "$leak" = 0
 check "the partner reads no event, comment or chat of the lead it cannot read" \

@@ -242,6 +242,20 @@ static const struct good_case good_cases[] = {
     {"[database]\nconninfo =\n", F(conninfo), 1, 0, ""},
     {"[database]\nconninfo = \"\"\n", F(conninfo), 1, 0, ""},
     {"; comment only\n# another\n", F(conninfo), 1, 0, NULL},
+    /* [company]: the letterhead of quotes and invoices */
+    {"[company]\nname = Nordlicht Logistik GmbH & Co. KG\n", F(company.name), 1, 0,
+     "Nordlicht Logistik GmbH & Co. KG"},
+    {"[company]\naddress1 = Straße des 17. Juni 135\n", F(company.address1), 1, 0,
+     "Straße des 17. Juni 135"},
+    {"[company]\ncity = 東京\n", F(company.city), 1, 0, "東京"},
+    {"[company]\ncity =\n", F(company.city), 1, 0, NULL},
+    {"[company]\ncountry = de\n", F(company.country), 1, 0, "DE"},
+    {"[company]\niban = DE89 3704 0044 0532 0130 00\n", F(company.iban), 1, 0,
+     "DE89370400440532013000"},
+    {"[company]\niban = gb82west12345698765432\n", F(company.iban), 1, 0, "GB82WEST12345698765432"},
+    {"[company]\nbic = cobadeffxxx\n", F(company.bic), 1, 0, "COBADEFFXXX"},
+    {"[company]\nregistration = \"Amtsgericht Berlin; HRB 12345\"\n", F(company.registration), 1, 0,
+     "Amtsgericht Berlin; HRB 12345"},
 };
 
 static void
@@ -330,6 +344,22 @@ static const struct bad_case bad_cases[] = {
     {"[ui]\nfoo\n\nbar\nbaz\n", "syntax error: line 2: \"foo\" (and 2 more)"},
     {"[ui] ; no comment after a header\n",
      "syntax error: line 1: \"[ui] ; no comment after a header\""},
+    {"[company]\ncountry = Germany\n",
+     "[company] country: expected a two-letter country code (ISO 3166), got \"Germany\""},
+    {"[company]\ncountry = D1\n",
+     "[company] country: expected a two-letter country code (ISO 3166), got \"D1\""},
+    {"[company]\niban = DE88 3704 0044 0532 0130 00\n",
+     "[company] iban: not a valid IBAN (its check digits do not match): "
+     "\"DE88 3704 0044 0532 0130 00\""},
+    {"[company]\niban = DE89-3704\n",
+     "[company] iban: not a valid IBAN (its check digits do not match): \"DE89-3704\""},
+    {"[company]\nbic = COBA\n",
+     "[company] bic: expected a BIC of 8 or 11 letters and digits, got \"COBA\""},
+    {"[company]\nname = \"A\tB\"\n",
+     "[company] name: expected text in UTF-8 without control characters"},
+    {"[company]\nname = \"\xC3\x28\"\n",
+     "[company] name: expected text in UTF-8 without control characters"},
+    {"[company]\nlogo = x.png\n", "unknown key \"logo\" in [company]"},
 };
 
 static void

@@ -1,0 +1,152 @@
+/* The back office's documents (docs/billing.md): a quote, an invoice or a credit note as it is
+ * printed, read from the database by src/db/billing.c and written by src/billing/ as plain text,
+ * PDF (cairo and pango) or a UBL 2.1 e-invoice (libxml2). Amounts stay decimal text as the
+ * database computed them (never a double): the renderers only lay them out. No libpq, no curses
+ * in src/billing/. */
+#ifndef CCRM_BILLING_H
+#define CCRM_BILLING_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ccrm/config.h"
+#include "ccrm/db.h"
+#include "ccrm/err.h"
+
+enum bill_kind { BILL_QUOTE, BILL_INVOICE, BILL_CREDIT_NOTE };
+
+struct bill_line {
+    int position;
+    char *sku; /* NULL for a free-text line */
+    char *description;
+    char *unit;
+    char *quantity, *unit_price, *discount_pct, *tax_rate; /* decimal text */
+    char *net, *tax, *gross;                               /* in the currency's minor unit */
+    /* quantity x unit price rounded like net (the price before the discount), and the discount
+     * as an amount: base - allowance = net, for the e-invoice's line allowance */
+    char *base, *allowance;
+};
+
+/* The VAT breakdown: per tax rate, the sum of the lines' net amounts and of their tax */
+struct bill_tax {
+    char *rate, *net, *tax;
+};
+
+struct bill_party {
+    char *name, *address, *postcode, *city, *country, *vat_id, *contact, *email;
+};
+
+struct bill_doc {
+    enum bill_kind kind;
+    int64_t id;
+    char *number; /* invoices and credit notes once issued, else NULL */
+    int revision; /* quotes */
+    char *status; /* as stored: draft, sent, issued, paid, ... */
+    char *state;  /* as it is today: overdue, partly_paid, expired, ... */
+    char *currency;
+    int minor_units;
+    char *date;        /* issue date (YYYY-MM-DD); a quote's sending or creation date */
+    char *due_date;    /* invoices */
+    char *valid_until; /* quotes */
+    int payment_terms_days;
+    char *title; /* quotes */
+    char *notes;
+    char *buyer_reference;
+    char *corrects;      /* credit notes: the invoice's number */
+    char *corrects_date; /* and its issue date */
+    char *quote_ref;     /* an invoice made from a quote: "#12" */
+    struct bill_party buyer;
+    char *net_total, *tax_total, *gross_total;
+    char *paid_total, *credited_total, *outstanding; /* invoices */
+    struct bill_line *lines;
+    size_t nlines;
+    struct bill_tax *taxes;
+    size_t ntaxes;
+};
+
+void bill_doc_free(struct bill_doc **dp);
+
+/* The document's name: "invoice", "credit note", "quote". */
+const char *bill_kind_noun(enum bill_kind kind);
+
+/* ---- src/db/billing.c ---- */
+
+/* Load a quote (what = "quote": ref an id) or an invoice or credit note (what = "invoice": ref
+ * an id or a number such as 2026-00001) with its lines and VAT breakdown, as the caller may see
+ * it (row-level security: a partner gets only those of shared accounts). NULL with err set;
+ * sqlstate P0002 when there is no such document (or it is not visible). Free with
+ * bill_doc_free. */
+struct bill_doc *db_bill_load(struct db *db, const char *what, const char *ref,
+                              struct ccrm_err *err);
+
+/* Issue a draft invoice or credit note (ccrm_invoice_issue); date NULL means today. Its number
+ * goes to number. Returns 0, or -1 with err (the database's refusal and its SQLSTATE). */
+int db_bill_issue(struct db *db, const char *ref, const char *date, char *number, size_t n,
+                  struct ccrm_err *err);
+
+/* Record a payment on an issued invoice; date, method and reference may be NULL. msg gets one
+ * line (amount, what is still open). Returns 0 or -1. */
+int db_bill_payment(struct db *db, const char *ref, const char *amount, const char *date,
+                    const char *method, const char *reference, char *msg, size_t n,
+                    struct ccrm_err *err);
+
+/* A draft credit note for an issued invoice (ccrm_credit_note), or a draft invoice from an
+ * accepted quote or a won deal (from = "quote" or "deal"; tax_rate for a deal without an
+ * accepted quote, else NULL). msg gets one line naming the new draft. Returns 0 or -1. */
+int db_bill_credit_note(struct db *db, const char *ref, const char *note, char *msg, size_t n,
+                        struct ccrm_err *err);
+int db_bill_invoice_from(struct db *db, const char *from, const char *id, const char *tax_rate,
+                         char *msg, size_t n, struct ccrm_err *err);
+
+/* Is name an export of the back office ("invoices", "payments", "overdue")? */
+int db_bill_export_known(const char *name);
+
+/* Stream an export of the back office to write() (which returns 0/-1), as --export writes its
+ * entities: CSV with a header (invoices: one row per invoice line, the invoice's columns on
+ * every row; payments: one row per payment; overdue: the dunning list) or JSON lines (an
+ * invoice per line with its lines in an array). Issued documents only, in number order; row-
+ * level security applies. Returns the number of rows written (CSV) or objects (JSON), or -1. */
+int64_t db_bill_export(struct db *db, const char *name, int jsonl,
+                       int (*write)(void *arg, const char *buf, size_t n), void *arg,
+                       struct ccrm_err *err);
+
+/* ---- src/billing/format.c: pure helpers, unit-tested ---- */
+
+/* An amount with thousands separators and exactly minor decimals: "1234567.5" -> "1,234,567.50".
+ * dec is a plain decimal (optional '-', digits, optional '.' and digits). */
+void bill_fmt_amount(const char *dec, int minor, char *buf, size_t n);
+/* A price: thousands separators, at least minor decimals, no trailing zeros beyond them:
+ * "19.9900" (2) -> "19.99", "0.1250" (2) -> "0.125", "4900.0000" (0) -> "4,900". */
+void bill_fmt_price(const char *dec, int minor, char *buf, size_t n);
+/* A quantity or a percentage without trailing zeros: "10.000" -> "10", "2.500" -> "2.5". */
+void bill_fmt_number(const char *dec, char *buf, size_t n);
+/* An IBAN in groups of four: "DE89370400440532013000" -> "DE89 3704 0044 0532 0130 00". */
+void bill_fmt_iban(const char *iban, char *buf, size_t n);
+/* The UN/ECE Recommendation 20 code of a unit ("hour" -> "HUR", "piece" -> "H87"); a unit that
+ * already looks like a code is kept; anything else is "C62" (one). */
+const char *bill_unit_code(const char *unit);
+/* Columns of UTF-8 text on a terminal or in a fixed-width file (wide CJK characters count 2). */
+size_t bill_text_width(const char *s);
+/* s with control characters (but newlines when keep_newlines) and invalid UTF-8 replaced by
+ * '?': a document's text cannot drive a terminal or break XML. malloc'd. */
+char *bill_clean(const char *s, int keep_newlines);
+
+/* ---- src/billing/text.c, pdf.c, ubl.c ----
+ * Each writes the document to f and returns 0, or -1 with err set. The company is the letterhead
+ * ([company] in the configuration). */
+int bill_write_text(const struct bill_doc *d, const struct ccrm_company *co, FILE *f,
+                    struct ccrm_err *err);
+int bill_write_pdf(const struct bill_doc *d, const struct ccrm_company *co, FILE *f,
+                   struct ccrm_err *err);
+/* Give back what cairo, pango and fontconfig keep for the process (font caches), before exit;
+ * rendering again afterwards loads them anew. */
+void bill_pdf_shutdown(void);
+/* A UBL 2.1 Invoice or CreditNote following EN 16931 (docs/billing.md lists the rules the tests
+ * check). Only for issued invoices and credit notes; refuses (-1, err says why) a draft, a quote,
+ * a currency with more than two decimals (EN 16931 allows two) and a company whose name,
+ * address, country or VAT identifier is missing from [company]. */
+int bill_write_ubl(const struct bill_doc *d, const struct ccrm_company *co, FILE *f,
+                   struct ccrm_err *err);
+
+#endif

@@ -1,0 +1,352 @@
+/* The back office's batch commands (docs/billing.md): --print renders a quote or an invoice as
+ * PDF, text or a UBL e-invoice; --issue, --payment, --credit-note and --invoice-from act on
+ * invoices. Each is one call into the database, which holds every rule; refusals come back in
+ * its words with a sysexits code. No curses. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "ccrm/billing.h"
+#include "ccrm/cli.h"
+#include "ccrm/util.h"
+
+enum bill_action { BA_NONE, BA_PRINT, BA_ISSUE, BA_PAYMENT, BA_CREDIT, BA_FROM };
+enum bill_format { BF_AUTO, BF_PDF, BF_TEXT, BF_UBL };
+
+struct bill_opts {
+    enum bill_action action;
+    const char *flag;
+    const char *what; /* --print quote|invoice, --invoice-from quote|deal */
+    const char *ref;  /* the document */
+    const char *output;
+    enum bill_format format;
+    const char *date, *amount, *method, *reference, *note, *tax_rate;
+    const char *conninfo, *config;
+};
+
+static void
+usage(FILE *f)
+{
+    fputs("usage: ccrm --print quote|invoice N [--output FILE] [--format pdf|text|ubl]\n"
+          "       ccrm --issue INVOICE [--date YYYY-MM-DD]\n"
+          "       ccrm --payment INVOICE --amount X [--date YYYY-MM-DD]\n"
+          "            [--method transfer|direct_debit|card|cash|cheque|other] [--reference TEXT]\n"
+          "       ccrm --credit-note INVOICE [--note TEXT]\n"
+          "       ccrm --invoice-from quote|deal N [--tax-rate PERCENT]\n"
+          "\n"
+          "  INVOICE is an invoice's id or number (2026-00001, CN-2026-00001); N an id.\n"
+          "  --print writes a PDF, or plain text when FILE ends in .txt, or a UBL 2.1 e-invoice\n"
+          "  (EN 16931) when FILE ends in .xml or with --format ubl; the letterhead comes from\n"
+          "  [company] in the configuration. Without --output it writes to standard output\n"
+          "  (a PDF only when that is not a terminal).\n"
+          "  --issue gives a draft its number (billing, management, admin); --payment records\n"
+          "  a payment (billing); --credit-note drafts a credit note with the invoice's lines;\n"
+          "  --invoice-from drafts an invoice from an accepted quote or a won deal (a deal\n"
+          "  without an accepted quote needs --tax-rate for its one line).\n"
+          "  -d, --db CONNINFO and -c, --config FILE work as for the client.\n",
+          f);
+}
+
+static int
+parse(int argc, char **argv, struct bill_opts *o)
+{
+    enum {
+        OPT_PRINT = 256,
+        OPT_ISSUE,
+        OPT_PAYMENT,
+        OPT_CREDIT,
+        OPT_FROM,
+        OPT_OUTPUT,
+        OPT_FORMAT,
+        OPT_DATE,
+        OPT_AMOUNT,
+        OPT_METHOD,
+        OPT_REFERENCE,
+        OPT_NOTE,
+        OPT_TAXRATE
+    };
+    static const struct option longopts[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"config", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
+        {"print", required_argument, NULL, OPT_PRINT},
+        {"issue", required_argument, NULL, OPT_ISSUE},
+        {"payment", required_argument, NULL, OPT_PAYMENT},
+        {"credit-note", required_argument, NULL, OPT_CREDIT},
+        {"invoice-from", required_argument, NULL, OPT_FROM},
+        {"output", required_argument, NULL, OPT_OUTPUT},
+        {"format", required_argument, NULL, OPT_FORMAT},
+        {"date", required_argument, NULL, OPT_DATE},
+        {"amount", required_argument, NULL, OPT_AMOUNT},
+        {"method", required_argument, NULL, OPT_METHOD},
+        {"reference", required_argument, NULL, OPT_REFERENCE},
+        {"note", required_argument, NULL, OPT_NOTE},
+        {"tax-rate", required_argument, NULL, OPT_TAXRATE},
+        {NULL, 0, NULL, 0},
+    };
+    int c, actions = 0;
+
+    memset(o, 0, sizeof *o);
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":d:c:ho:", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            o->conninfo = optarg;
+            break;
+        case 'c':
+            o->config = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            exit(0);
+        case OPT_PRINT:
+        case OPT_FROM:
+            o->action = c == OPT_PRINT ? BA_PRINT : BA_FROM;
+            o->flag = c == OPT_PRINT ? "--print" : "--invoice-from";
+            o->what = optarg;
+            actions++;
+            break;
+        case OPT_ISSUE:
+        case OPT_PAYMENT:
+        case OPT_CREDIT:
+            o->action = c == OPT_ISSUE ? BA_ISSUE : c == OPT_PAYMENT ? BA_PAYMENT : BA_CREDIT;
+            o->flag = c == OPT_ISSUE ? "--issue" : c == OPT_PAYMENT ? "--payment" : "--credit-note";
+            o->ref = optarg;
+            actions++;
+            break;
+        case 'o':
+        case OPT_OUTPUT:
+            o->output = optarg;
+            break;
+        case OPT_FORMAT:
+            if (strcmp(optarg, "pdf") == 0)
+                o->format = BF_PDF;
+            else if (strcmp(optarg, "text") == 0 || strcmp(optarg, "txt") == 0)
+                o->format = BF_TEXT;
+            else if (strcmp(optarg, "ubl") == 0 || strcmp(optarg, "xml") == 0)
+                o->format = BF_UBL;
+            else {
+                safe_fprintf(stderr, "ccrm: --format: expected pdf, text or ubl, got \"%s\"\n",
+                             optarg);
+                return -1;
+            }
+            break;
+        case OPT_DATE:
+            o->date = optarg;
+            break;
+        case OPT_AMOUNT:
+            o->amount = optarg;
+            break;
+        case OPT_METHOD:
+            o->method = optarg;
+            break;
+        case OPT_REFERENCE:
+            o->reference = optarg;
+            break;
+        case OPT_NOTE:
+            o->note = optarg;
+            break;
+        case OPT_TAXRATE:
+            o->tax_rate = optarg;
+            break;
+        case ':':
+            safe_fprintf(stderr, "ccrm: option \"%s\" needs a value\n", argv[optind - 1]);
+            return -1;
+        default:
+            safe_fprintf(stderr, "ccrm: unknown option \"%s\"\n", argv[optind - 1]);
+            return -1;
+        }
+    }
+    if (actions != 1) {
+        fputs("ccrm: choose one of --print, --issue, --payment, --credit-note, --invoice-from\n",
+              stderr);
+        return -1;
+    }
+    if (o->action == BA_PRINT || o->action == BA_FROM) {
+        const char *b = o->action == BA_PRINT ? "invoice" : "deal";
+
+        if (strcmp(o->what, "quote") != 0 && strcmp(o->what, b) != 0) {
+            safe_fprintf(stderr, "ccrm: %s: expected quote or %s, got \"%s\"\n", o->flag, b,
+                         o->what);
+            return -1;
+        }
+        if (optind != argc - 1) {
+            safe_fprintf(stderr, "ccrm: %s %s: name one %s by its %s\n", o->flag, o->what, o->what,
+                         strcmp(o->what, "invoice") == 0 ? "id or number" : "id");
+            return -1;
+        }
+        o->ref = argv[optind];
+    } else if (optind < argc) {
+        safe_fprintf(stderr, "ccrm: unexpected argument \"%s\"\n", argv[optind]);
+        return -1;
+    }
+    if (o->action == BA_PAYMENT && o->amount == NULL) {
+        fputs("ccrm: --payment needs --amount\n", stderr);
+        return -1;
+    }
+    if (o->date != NULL && (strlen(o->date) != 10 || o->date[4] != '-' || o->date[7] != '-')) {
+        safe_fprintf(stderr, "ccrm: --date: expected YYYY-MM-DD, got \"%s\"\n", o->date);
+        return -1;
+    }
+    if (o->output != NULL && o->action != BA_PRINT) {
+        fputs("ccrm: --output goes with --print\n", stderr);
+        return -1;
+    }
+    return 0;
+}
+
+/* sysexits code for a failed database call */
+static int
+exit_code(const struct ccrm_err *err, const struct db *db)
+{
+    static const char *const data[] = {"22023", "23505", "23503", "23514", "23502", "55000",
+                                       "P0002", "22007", "22008", "22P02", "22003"};
+    size_t i;
+
+    if (db_state(db) != DB_READY)
+        return EX_UNAVAILABLE;
+    if (strcmp(err->sqlstate, "42501") == 0)
+        return EX_NOPERM;
+    for (i = 0; i < sizeof data / sizeof data[0]; i++)
+        if (strcmp(err->sqlstate, data[i]) == 0)
+            return EX_DATAERR;
+    return EX_SOFTWARE;
+}
+
+static int
+ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+
+    return n >= m && strcasecmp(s + n - m, suffix) == 0;
+}
+
+/* Render the document to o->output (through a temporary file renamed at the end, so a failure
+ * leaves no half-written document) or standard output. */
+static int
+print_doc(struct db *db, const struct bill_opts *o, const struct ccrm_company *co)
+{
+    enum bill_format fmt = o->format;
+    int to_stdout = o->output == NULL || strcmp(o->output, "-") == 0;
+    struct bill_doc *d;
+    struct ccrm_err err;
+    char *tmp = NULL;
+    FILE *f = stdout;
+    int rc;
+
+    if (fmt == BF_AUTO)
+        fmt = to_stdout                      ? BF_PDF
+              : ends_with(o->output, ".txt") ? BF_TEXT
+              : ends_with(o->output, ".xml") ? BF_UBL
+                                             : BF_PDF;
+    if (fmt == BF_PDF && to_stdout && isatty(STDOUT_FILENO)) {
+        fputs("ccrm: --print: not writing a PDF to a terminal: give --output FILE, or --format "
+              "text\n",
+              stderr);
+        return EX_USAGE;
+    }
+    if (fmt == BF_UBL && strcmp(o->what, "quote") == 0) {
+        fputs("ccrm: --print: an e-invoice (--format ubl) is made of an issued invoice, not of a "
+              "quote\n",
+              stderr);
+        return EX_USAGE;
+    }
+    if ((d = db_bill_load(db, o->what, o->ref, &err)) == NULL) {
+        safe_fprintf(stderr, "ccrm: could not print %s %s: %s\n", o->what, o->ref, err.msg);
+        return exit_code(&err, db);
+    }
+    if (!to_stdout) {
+        tmp = xasprintf("%s.tmp-%d", o->output, (int)getpid());
+        if ((f = fopen(tmp, "wb")) == NULL) {
+            safe_fprintf(stderr, "ccrm: could not create \"%s\": %s\n", tmp, strerror(errno));
+            free(tmp);
+            bill_doc_free(&d);
+            return EX_CANTCREAT;
+        }
+    }
+    rc = fmt == BF_PDF    ? bill_write_pdf(d, co, f, &err)
+         : fmt == BF_TEXT ? bill_write_text(d, co, f, &err)
+                          : bill_write_ubl(d, co, f, &err);
+    bill_doc_free(&d);
+    if (rc == -1)
+        safe_fprintf(stderr, "ccrm: %s\n", err.msg);
+    if (!to_stdout) {
+        if (fclose(f) != 0 && rc == 0) {
+            safe_fprintf(stderr, "ccrm: could not write \"%s\": %s\n", tmp, strerror(errno));
+            rc = -1;
+        }
+        if (rc == 0 && rename(tmp, o->output) != 0) {
+            safe_fprintf(stderr, "ccrm: could not write \"%s\": %s\n", o->output, strerror(errno));
+            rc = -1;
+        }
+        if (rc == -1)
+            unlink(tmp);
+        free(tmp);
+        if (rc == -1)
+            return fmt == BF_UBL ? EX_DATAERR : EX_CANTCREAT;
+    } else if (fflush(stdout) != 0 && rc == 0) {
+        return EX_IOERR;
+    }
+    return rc == 0 ? 0 : fmt == BF_UBL ? EX_DATAERR : EX_SOFTWARE;
+}
+
+int
+cli_billing_main(int argc, char **argv)
+{
+    struct bill_opts o;
+    struct ccrm_config cfg;
+    struct ccrm_err err;
+    struct db *db;
+    char msg[512];
+    int rc, private_db;
+
+    if (parse(argc, argv, &o) == -1) {
+        fputs("Try \"ccrm --help\" for more information.\n", stderr);
+        return EX_USAGE;
+    }
+    if ((rc = cli_load_config(&cfg, o.config)) != 0)
+        return rc;
+    if ((db = cli_open_db(o.conninfo, &cfg, 1, &private_db, &err)) == NULL ||
+        db_schema_check(db, &err) == -1) {
+        safe_fprintf(stderr, "ccrm: %s\n", err.msg);
+        db_close(&db);
+        config_fini(&cfg);
+        return EX_UNAVAILABLE;
+    }
+    switch (o.action) {
+    case BA_PRINT:
+        rc = print_doc(db, &o, &cfg.company);
+        bill_pdf_shutdown();
+        break;
+    case BA_ISSUE:
+        if ((rc = db_bill_issue(db, o.ref, o.date, msg, sizeof msg, &err)) == 0)
+            safe_fprintf(stdout, "ccrm: issued invoice %s as %s\n", o.ref, msg);
+        break;
+    case BA_PAYMENT:
+        if ((rc = db_bill_payment(db, o.ref, o.amount, o.date, o.method, o.reference, msg,
+                                  sizeof msg, &err)) == 0)
+            safe_fprintf(stdout, "ccrm: %s\n", msg);
+        break;
+    case BA_CREDIT:
+        if ((rc = db_bill_credit_note(db, o.ref, o.note, msg, sizeof msg, &err)) == 0)
+            safe_fprintf(stdout, "ccrm: %s\n", msg);
+        break;
+    default:
+        if ((rc = db_bill_invoice_from(db, o.what, o.ref, o.tax_rate, msg, sizeof msg, &err)) == 0)
+            safe_fprintf(stdout, "ccrm: %s\n", msg);
+        break;
+    }
+    if (o.action != BA_PRINT && rc == -1) {
+        safe_fprintf(stderr, "ccrm: %s: %s\n", o.flag, err.msg);
+        rc = exit_code(&err, db);
+    }
+    db_close(&db);
+    config_fini(&cfg);
+    return rc;
+}

@@ -1,0 +1,587 @@
+/* The back office through libpq (include/ccrm/billing.h, docs/billing.md): a quote's or an
+ * invoice's document with its lines, issuing, payments, credit notes, invoices from quotes and
+ * deals, and the accounting exports. The rules live in the database (schema/functions/
+ * 91_billing.sql): each action is one call of a function or one INSERT, and a refusal comes back
+ * with the database's words and SQLSTATE. Every value is a parameter. */
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ccrm/billing.h"
+#include "ccrm/util.h"
+#include "db_int.h"
+
+/* An invoice named by id ("42") or number ("2026-00001", "cn-2026-00001"). */
+#define INVOICE_BY_REF                                                                             \
+    "CASE WHEN btrim($1) ~ '^[0-9]{1,18}$' THEN i.id = btrim($1)::bigint"                          \
+    " ELSE i.number = upper(btrim($1)) END"
+
+static int
+simple(struct db *db, const char *sql, struct ccrm_err *err)
+{
+    PGresult *res = db_exec(db, sql, 0, NULL, err);
+
+    if (res == NULL)
+        return -1;
+    PQclear(res);
+    return 0;
+}
+
+static void
+rollback(struct db *db)
+{
+    PGresult *res = PQexec(db->conn, "ROLLBACK");
+
+    PQclear(res);
+}
+
+static void
+not_found(struct ccrm_err *err, const char *what, const char *ref)
+{
+    err_set(err, "%s \"%s\" not found", what, ref);
+    str_copy(err->sqlstate, "P0002", sizeof err->sqlstate);
+}
+
+/* The invoice's id as text in id (24 bytes), or -1 with err (P0002 when there is none). */
+static int
+invoice_id(struct db *db, const char *ref, char *id, struct ccrm_err *err)
+{
+    const char *params[1] = {ref};
+    PGresult *res =
+        db_exec(db, "SELECT i.id FROM invoices i WHERE " INVOICE_BY_REF, 1, params, err);
+
+    if (res == NULL)
+        return -1;
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        not_found(err, "invoice", ref);
+        return -1;
+    }
+    str_copy(id, PQgetvalue(res, 0, 0), 24);
+    PQclear(res);
+    return 0;
+}
+
+/* ---- loading a document ---- */
+
+static const char invoice_sql[] =
+    "SELECT i.id, i.kind, i.number, i.status,"
+    "       ccrm_invoice_state(i.status, i.kind, i.paid_total, i.due_date),"
+    "       i.currency, ccrm_minor_units(i.currency), i.issue_date::text, i.due_date::text,"
+    "       i.payment_terms_days, i.notes, i.buyer_reference, o.number, o.issue_date::text,"
+    "       i.quote_id::text, i.buyer_name, i.buyer_address, i.buyer_postcode, i.buyer_city,"
+    "       i.buyer_country, i.buyer_vat_id, i.buyer_contact, i.buyer_email, i.net_total,"
+    "       i.tax_total, i.gross_total, i.paid_total, i.credited_total,"
+    "       i.gross_total - i.paid_total - i.credited_total"
+    "  FROM invoices i LEFT JOIN invoices o ON o.id = i.credit_of"
+    " WHERE " INVOICE_BY_REF;
+
+static const char quote_sql[] =
+    "SELECT q.id, q.revision, q.status, ccrm_quote_state(q.status, q.valid_until), q.currency,"
+    "       ccrm_minor_units(q.currency), coalesce(q.sent_at, now())::date::text,"
+    "       q.valid_until::text, q.title, q.notes, a.name, a.city, ccrm_country_code(a.country),"
+    "       nullif(btrim(concat_ws(' ', c.first_name, c.last_name)), ''), c.email, q.net_total,"
+    "       q.tax_total, q.gross_total"
+    "  FROM quotes q JOIN accounts a ON a.id = q.account_id"
+    "  LEFT JOIN contacts c ON c.id = q.contact_id"
+    " WHERE btrim($1) ~ '^[0-9]{1,18}$' AND q.id = btrim($1)::bigint";
+
+static int
+load_invoice(struct db *db, struct bill_doc *d, const char *ref, struct ccrm_err *err)
+{
+    const char *params[1] = {ref};
+    PGresult *res = db_exec(db, invoice_sql, 1, params, err);
+
+    if (res == NULL)
+        return -1;
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        not_found(err, "invoice", ref);
+        return -1;
+    }
+    d->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    d->kind = strcmp(PQgetvalue(res, 0, 1), "credit_note") == 0 ? BILL_CREDIT_NOTE : BILL_INVOICE;
+    d->number = db_dup(res, 0, 2);
+    d->status = db_dup(res, 0, 3);
+    d->state = db_dup(res, 0, 4);
+    d->currency = db_dup(res, 0, 5);
+    d->minor_units = atoi(db_val(res, 0, 6));
+    d->date = db_dup(res, 0, 7);
+    d->due_date = db_dup(res, 0, 8);
+    d->payment_terms_days = atoi(db_val(res, 0, 9));
+    d->notes = db_dup(res, 0, 10);
+    d->buyer_reference = db_dup(res, 0, 11);
+    d->corrects = db_dup(res, 0, 12);
+    d->corrects_date = db_dup(res, 0, 13);
+    d->quote_ref = db_dup(res, 0, 14);
+    d->buyer.name = db_dup(res, 0, 15);
+    d->buyer.address = db_dup(res, 0, 16);
+    d->buyer.postcode = db_dup(res, 0, 17);
+    d->buyer.city = db_dup(res, 0, 18);
+    d->buyer.country = db_dup(res, 0, 19);
+    d->buyer.vat_id = db_dup(res, 0, 20);
+    d->buyer.contact = db_dup(res, 0, 21);
+    d->buyer.email = db_dup(res, 0, 22);
+    d->net_total = db_dup(res, 0, 23);
+    d->tax_total = db_dup(res, 0, 24);
+    d->gross_total = db_dup(res, 0, 25);
+    d->paid_total = db_dup(res, 0, 26);
+    d->credited_total = db_dup(res, 0, 27);
+    d->outstanding = db_dup(res, 0, 28);
+    PQclear(res);
+    return 0;
+}
+
+static int
+load_quote(struct db *db, struct bill_doc *d, const char *ref, struct ccrm_err *err)
+{
+    const char *params[1] = {ref};
+    PGresult *res = db_exec(db, quote_sql, 1, params, err);
+
+    if (res == NULL)
+        return -1;
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        not_found(err, "quote", ref);
+        return -1;
+    }
+    d->kind = BILL_QUOTE;
+    d->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    d->revision = atoi(db_val(res, 0, 1));
+    d->status = db_dup(res, 0, 2);
+    d->state = db_dup(res, 0, 3);
+    d->currency = db_dup(res, 0, 4);
+    d->minor_units = atoi(db_val(res, 0, 5));
+    d->date = db_dup(res, 0, 6);
+    d->valid_until = db_dup(res, 0, 7);
+    d->title = db_dup(res, 0, 8);
+    d->notes = db_dup(res, 0, 9);
+    d->buyer.name = db_dup(res, 0, 10);
+    d->buyer.city = db_dup(res, 0, 11);
+    d->buyer.country = db_dup(res, 0, 12);
+    d->buyer.contact = db_dup(res, 0, 13);
+    d->buyer.email = db_dup(res, 0, 14);
+    d->net_total = db_dup(res, 0, 15);
+    d->tax_total = db_dup(res, 0, 16);
+    d->gross_total = db_dup(res, 0, 17);
+    PQclear(res);
+    return 0;
+}
+
+/* The lines and the VAT breakdown of the loaded document. */
+static int
+load_lines(struct db *db, struct bill_doc *d, struct ccrm_err *err)
+{
+    const char *lines_sql =
+        d->kind == BILL_QUOTE
+            ? "SELECT position, sku, description, unit, quantity, unit_price, discount_pct,"
+              " tax_rate, net, tax, gross, round(quantity * unit_price, $2::int),"
+              " round(quantity * unit_price, $2::int) - net"
+              " FROM quote_lines WHERE quote_id = $1 ORDER BY position"
+            : "SELECT position, sku, description, unit, quantity, unit_price, discount_pct,"
+              " tax_rate, net, tax, gross, round(quantity * unit_price, $2::int),"
+              " round(quantity * unit_price, $2::int) - net"
+              " FROM invoice_lines WHERE invoice_id = $1 ORDER BY position";
+    const char *taxes_sql =
+        d->kind == BILL_QUOTE
+            ? "SELECT tax_rate, sum(net), sum(tax) FROM quote_lines WHERE quote_id = $1"
+              " GROUP BY tax_rate ORDER BY tax_rate DESC"
+            : "SELECT tax_rate, sum(net), sum(tax) FROM invoice_lines WHERE invoice_id = $1"
+              " GROUP BY tax_rate ORDER BY tax_rate DESC";
+    char id[24], minor[16];
+    const char *params[2] = {id, minor};
+    PGresult *res;
+    int i, n;
+
+    snprintf(id, sizeof id, "%" PRId64, d->id);
+    snprintf(minor, sizeof minor, "%d", d->minor_units);
+    if ((res = db_exec(db, lines_sql, 2, params, err)) == NULL)
+        return -1;
+    n = PQntuples(res);
+    d->lines = xcalloc((size_t)n + 1, sizeof *d->lines);
+    for (i = 0; i < n; i++) {
+        struct bill_line *l = &d->lines[i];
+
+        l->position = atoi(db_val(res, i, 0));
+        l->sku = db_dup(res, i, 1);
+        l->description = db_dup(res, i, 2);
+        l->unit = db_dup(res, i, 3);
+        l->quantity = db_dup(res, i, 4);
+        l->unit_price = db_dup(res, i, 5);
+        l->discount_pct = db_dup(res, i, 6);
+        l->tax_rate = db_dup(res, i, 7);
+        l->net = db_dup(res, i, 8);
+        l->tax = db_dup(res, i, 9);
+        l->gross = db_dup(res, i, 10);
+        l->base = db_dup(res, i, 11);
+        l->allowance = db_dup(res, i, 12);
+    }
+    d->nlines = (size_t)n;
+    PQclear(res);
+    if ((res = db_exec(db, taxes_sql, 1, params, err)) == NULL)
+        return -1;
+    n = PQntuples(res);
+    d->taxes = xcalloc((size_t)n + 1, sizeof *d->taxes);
+    for (i = 0; i < n; i++) {
+        d->taxes[i].rate = db_dup(res, i, 0);
+        d->taxes[i].net = db_dup(res, i, 1);
+        d->taxes[i].tax = db_dup(res, i, 2);
+    }
+    d->ntaxes = (size_t)n;
+    PQclear(res);
+    return 0;
+}
+
+struct bill_doc *
+db_bill_load(struct db *db, const char *what, const char *ref, struct ccrm_err *err)
+{
+    struct bill_doc *d = xcalloc(1, sizeof *d);
+    int quote = strcmp(what, "quote") == 0;
+
+    /* one snapshot: the lines and the breakdown are those of the header read */
+    if (simple(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", err) == -1) {
+        free(d);
+        return NULL;
+    }
+    if ((quote ? load_quote(db, d, ref, err) : load_invoice(db, d, ref, err)) == -1 ||
+        load_lines(db, d, err) == -1) {
+        rollback(db);
+        bill_doc_free(&d);
+        return NULL;
+    }
+    rollback(db); /* read only: nothing to keep */
+    return d;
+}
+
+/* ---- actions ---- */
+
+int
+db_bill_issue(struct db *db, const char *ref, const char *date, char *number, size_t n,
+              struct ccrm_err *err)
+{
+    char id[24];
+    const char *params[2] = {id, date};
+    PGresult *res;
+
+    if (invoice_id(db, ref, id, err) == -1)
+        return -1;
+    res = db_exec(db, "SELECT ccrm_invoice_issue($1::bigint, $2::date)", 2, params, err);
+    if (res == NULL)
+        return -1;
+    str_copy(number, PQgetvalue(res, 0, 0), n);
+    PQclear(res);
+    return 0;
+}
+
+/* "612.52", "612,52" -> "612.52" in buf; -1 when it is not a plain positive decimal. */
+static int
+amount_text(const char *s, char *buf, size_t n)
+{
+    size_t i, o = 0;
+    int dot = 0, digits = 0;
+
+    for (i = 0; s[i] != '\0'; i++) {
+        if (isdigit((unsigned char)s[i])) {
+            digits++;
+        } else if ((s[i] == '.' || s[i] == ',') && !dot && digits > 0) {
+            dot = 1;
+        } else {
+            return -1;
+        }
+        if (o + 1 >= n)
+            return -1;
+        buf[o++] = s[i] == ',' ? '.' : s[i];
+    }
+    buf[o] = '\0';
+    return digits > 0 && buf[o - 1] != '.' ? 0 : -1;
+}
+
+int
+db_bill_payment(struct db *db, const char *ref, const char *amount, const char *date,
+                const char *method, const char *reference, char *msg, size_t n,
+                struct ccrm_err *err)
+{
+    char id[24], amt[40], open[64], paid[64];
+    const char *params[5] = {id, amt, date, method, reference};
+    PGresult *res;
+    int minor;
+
+    if (amount_text(amount, amt, sizeof amt) == -1) {
+        err_set(err, "could not record the payment: \"%s\" is not an amount (write 612.52)",
+                amount);
+        str_copy(err->sqlstate, "22023", sizeof err->sqlstate);
+        return -1;
+    }
+    if (invoice_id(db, ref, id, err) == -1)
+        return -1;
+    res = db_exec(db,
+                  "INSERT INTO payments (invoice_id, amount, paid_on, method, reference)"
+                  " VALUES ($1::bigint, $2::numeric, coalesce($3::date, current_date),"
+                  "         coalesce($4, 'transfer'), $5)",
+                  5, params, err);
+    if (res == NULL)
+        return -1;
+    PQclear(res);
+    res = db_exec(db,
+                  "SELECT i.number, i.currency, ccrm_minor_units(i.currency), i.status,"
+                  "       i.gross_total - i.paid_total - i.credited_total,"
+                  "       (SELECT p.amount FROM payments p WHERE p.invoice_id = i.id"
+                  "         ORDER BY p.id DESC LIMIT 1)"
+                  "  FROM invoices i WHERE i.id = $1::bigint",
+                  1, params, err);
+    if (res == NULL)
+        return -1;
+    minor = atoi(db_val(res, 0, 2));
+    bill_fmt_amount(db_val(res, 0, 5), minor, paid, sizeof paid);
+    bill_fmt_amount(db_val(res, 0, 4), minor, open, sizeof open);
+    if (strcmp(db_val(res, 0, 3), "paid") == 0)
+        snprintf(msg, n, "recorded a payment of %s %s on %s: paid in full", paid, db_val(res, 0, 1),
+                 db_val(res, 0, 0));
+    else
+        snprintf(msg, n, "recorded a payment of %s %s on %s: %s %s outstanding", paid,
+                 db_val(res, 0, 1), db_val(res, 0, 0), open, db_val(res, 0, 1));
+    PQclear(res);
+    return 0;
+}
+
+/* One line about a new draft invoice or credit note (id in params[0]) */
+static int
+draft_message(struct db *db, const char *id, const char *from, char *msg, size_t n,
+              struct ccrm_err *err)
+{
+    const char *params[1] = {id};
+    PGresult *res =
+        db_exec(db,
+                "SELECT i.kind, i.gross_total, i.currency, ccrm_minor_units(i.currency),"
+                "       (SELECT count(*) FROM invoice_lines l WHERE l.invoice_id = i.id)"
+                "  FROM invoices i WHERE i.id = $1::bigint",
+                1, params, err);
+    char gross[64];
+
+    if (res == NULL)
+        return -1;
+    bill_fmt_amount(db_val(res, 0, 1), atoi(db_val(res, 0, 3)), gross, sizeof gross);
+    snprintf(msg, n, "%s #%s (draft) %s: %s line%s, %s %s; issue it with ccrm --issue %s",
+             strcmp(db_val(res, 0, 0), "credit_note") == 0 ? "credit note" : "invoice", id, from,
+             db_val(res, 0, 4), strcmp(db_val(res, 0, 4), "1") == 0 ? "" : "s", gross,
+             db_val(res, 0, 2), id);
+    PQclear(res);
+    return 0;
+}
+
+int
+db_bill_credit_note(struct db *db, const char *ref, const char *note, char *msg, size_t n,
+                    struct ccrm_err *err)
+{
+    char id[24], newid[24], from[64];
+    const char *params[2] = {id, note};
+    PGresult *res;
+
+    if (invoice_id(db, ref, id, err) == -1)
+        return -1;
+    res = db_exec(db, "SELECT ccrm_credit_note($1::bigint, $2)", 2, params, err);
+    if (res == NULL)
+        return -1;
+    str_copy(newid, PQgetvalue(res, 0, 0), sizeof newid);
+    PQclear(res);
+    snprintf(from, sizeof from, "for %s", ref);
+    return draft_message(db, newid, from, msg, n, err);
+}
+
+int
+db_bill_invoice_from(struct db *db, const char *from, const char *id, const char *tax_rate,
+                     char *msg, size_t n, struct ccrm_err *err)
+{
+    const char *params[2] = {id, tax_rate};
+    int quote = strcmp(from, "quote") == 0;
+    char newid[24], what[64];
+    PGresult *res;
+    size_t i;
+
+    for (i = 0; id[i] != '\0'; i++)
+        if (!isdigit((unsigned char)id[i]) || i > 17)
+            break;
+    if (i == 0 || id[i] != '\0') {
+        not_found(err, quote ? "quote" : "deal", id);
+        return -1;
+    }
+    res = db_exec(db,
+                  quote ? "SELECT ccrm_invoice_from_quote($1::bigint)"
+                        : "SELECT ccrm_invoice_from_deal($1::bigint, $2::numeric)",
+                  quote ? 1 : 2, params, err);
+    if (res == NULL)
+        return -1;
+    str_copy(newid, PQgetvalue(res, 0, 0), sizeof newid);
+    PQclear(res);
+    snprintf(what, sizeof what, "from %s #%s", quote ? "quote" : "deal", id);
+    return draft_message(db, newid, what, msg, n, err);
+}
+
+/* ---- exports ---- */
+
+#define INVOICE_COLS                                                                               \
+    "i.id AS invoice_id, i.number, i.kind, i.series, i.year, i.seq, i.status,"                     \
+    " ccrm_invoice_state(i.status, i.kind, i.paid_total, i.due_date) AS state, i.issue_date,"      \
+    " i.due_date, i.currency,"                                                                     \
+    " (SELECT coalesce(a.domain, a.name) FROM accounts a WHERE a.id = i.account_id) AS account,"   \
+    " i.buyer_name, i.buyer_address, i.buyer_postcode, i.buyer_city, i.buyer_country,"             \
+    " i.buyer_vat_id, i.buyer_reference, o.number AS credit_of, i.quote_id, i.opportunity_id,"     \
+    " i.net_total, i.tax_total, i.gross_total, i.paid_total, i.credited_total,"                    \
+    " i.gross_total - i.paid_total - i.credited_total AS outstanding, i.issued_by, i.issued_at"
+
+#define LINE_COLS                                                                                  \
+    "l.position AS line, l.sku, l.description, l.quantity, l.unit, l.unit_price, l.discount_pct,"  \
+    " l.tax_rate, l.net AS line_net, l.tax AS line_tax, l.gross AS line_gross"
+
+static const struct bill_export {
+    const char *name;
+    const char *csv;   /* one statement for COPY ... TO STDOUT CSV */
+    const char *jsonl; /* one statement yielding one JSON text per row */
+} exports[] = {
+    {"invoices",
+     "SELECT " INVOICE_COLS ", " LINE_COLS
+     "  FROM invoices i LEFT JOIN invoices o ON o.id = i.credit_of"
+     "  LEFT JOIN invoice_lines l ON l.invoice_id = i.id"
+     " WHERE i.status <> 'draft' ORDER BY i.series, i.year, i.seq, l.position",
+     /* the invoice's columns in order, then its lines in an array: row_to_json keeps the
+      * order of the columns (jsonb would sort them) */
+     "SELECT left(row_to_json(x)::text, -1) || ',\"lines\":[' || coalesce((SELECT"
+     "        string_agg(row_to_json(y)::text, ',' ORDER BY y.line) FROM (SELECT " LINE_COLS
+     "        FROM invoice_lines l WHERE l.invoice_id = x.invoice_id) y), '') || ']}'"
+     "  FROM (SELECT " INVOICE_COLS
+     "          FROM invoices i LEFT JOIN invoices o ON o.id = i.credit_of"
+     "         WHERE i.status <> 'draft') x"
+     " ORDER BY x.series, x.year, x.seq"},
+    {"payments",
+     "SELECT p.id AS payment_id, i.number AS invoice, p.paid_on, p.amount, i.currency, p.method,"
+     "       p.reference, p.note,"
+     "       (SELECT coalesce(a.domain, a.name) FROM accounts a WHERE a.id = i.account_id)"
+     "         AS account, i.buyer_name, p.created_by AS recorded_by, p.created_at AS recorded_at"
+     "  FROM payments p JOIN invoices i ON i.id = p.invoice_id ORDER BY p.paid_on, p.id",
+     NULL},
+    {"overdue",
+     "SELECT number, account, buyer_name, buyer_contact, buyer_email, currency, issue_date,"
+     "       due_date, days_overdue, gross_total, paid_total, credited_total, outstanding, owner"
+     "  FROM invoices_overdue ORDER BY due_date, id",
+     NULL},
+};
+
+static const struct bill_export *
+export_find(const char *name)
+{
+    size_t i;
+
+    for (i = 0; name != NULL && i < sizeof exports / sizeof exports[0]; i++)
+        if (strcmp(exports[i].name, name) == 0)
+            return &exports[i];
+    return NULL;
+}
+
+int
+db_bill_export_known(const char *name)
+{
+    return export_find(name) != NULL;
+}
+
+/* COPY (sql) TO STDOUT as CSV with a header, to write(). Returns the rows, or -1. */
+static int64_t
+copy_csv(struct db *db, const char *query, int (*write)(void *, const char *, size_t), void *arg,
+         struct ccrm_err *err)
+{
+    char *sql = xasprintf("COPY (%s) TO STDOUT WITH (FORMAT csv, HEADER)", query);
+    PGresult *res = PQexec(db->conn, sql);
+    int64_t rows = -1;
+    int n, failed = 0;
+    char *buf;
+
+    free(sql);
+    if (PQresultStatus(res) != PGRES_COPY_OUT) {
+        err_set_pg(err, res, db->conn, "could not export");
+        PQclear(res);
+        return -1;
+    }
+    PQclear(res);
+    while ((n = PQgetCopyData(db->conn, &buf, 0)) > 0) {
+        if (!failed && write(arg, buf, (size_t)n) != 0)
+            failed = 1;
+        PQfreemem(buf);
+    }
+    res = PQgetResult(db->conn);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        err_set_pg(err, res, db->conn, "could not export");
+    else if (failed)
+        err_set(err, "could not write the export");
+    else
+        rows = strtoll(PQcmdTuples(res), NULL, 10);
+    PQclear(res);
+    while ((res = PQgetResult(db->conn)) != NULL)
+        PQclear(res);
+    return rows;
+}
+
+/* A cursor over sql (one text column), fetched 500 rows at a time, each row and a newline to
+ * write(): JSON lines in flat memory. Returns the rows, or -1. */
+static int64_t
+cursor_lines(struct db *db, const char *query, int (*write)(void *, const char *, size_t),
+             void *arg, struct ccrm_err *err)
+{
+    char *sql = xasprintf("DECLARE ccrm_bill_export NO SCROLL CURSOR FOR %s", query);
+    PGresult *res = db_exec(db, sql, 0, NULL, err);
+    int64_t rows = 0;
+    int i, n;
+
+    free(sql);
+    if (res == NULL)
+        return -1;
+    PQclear(res);
+    do {
+        if ((res = db_exec(db, "FETCH FORWARD 500 FROM ccrm_bill_export", 0, NULL, err)) == NULL)
+            return -1;
+        n = PQntuples(res);
+        for (i = 0; i < n; i++) {
+            if (write(arg, PQgetvalue(res, i, 0), (size_t)PQgetlength(res, i, 0)) != 0 ||
+                write(arg, "\n", 1) != 0) {
+                PQclear(res);
+                err_set(err, "could not write the export");
+                return -1;
+            }
+        }
+        rows += n;
+        PQclear(res);
+    } while (n > 0);
+    return rows;
+}
+
+int64_t
+db_bill_export(struct db *db, const char *name, int jsonl,
+               int (*write)(void *arg, const char *buf, size_t n), void *arg, struct ccrm_err *err)
+{
+    const struct bill_export *e = export_find(name);
+    int64_t rows = -1;
+    char *query = NULL;
+
+    if (e == NULL) {
+        err_set(err, "could not export: unknown export \"%s\"", name != NULL ? name : "");
+        return -1;
+    }
+    if (simple(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", err) == -1)
+        return -1;
+    if (simple(db, "SET LOCAL statement_timeout = 0", err) == -1 ||
+        simple(db, "SET LOCAL datestyle = 'ISO, YMD'", err) == -1 ||
+        simple(db, "SET LOCAL extra_float_digits = 1", err) == -1)
+        goto out;
+    if (!jsonl)
+        rows = copy_csv(db, e->csv, write, arg, err);
+    else if (e->jsonl != NULL)
+        rows = cursor_lines(db, e->jsonl, write, arg, err);
+    else {
+        query = xasprintf("SELECT row_to_json(x)::text FROM (%s) x", e->csv);
+        rows = cursor_lines(db, query, write, arg, err);
+    }
+out:
+    free(query);
+    rollback(db);
+    return rows;
+}

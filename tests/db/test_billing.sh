@@ -1,0 +1,377 @@
+#!/usr/bin/env bash
+# The back office through plain psql (schema/020, schema/functions/91_billing.sql,
+# docs/billing.md): the rounding rule against a table of hand-computed lines and documents
+# (discounts, mixed tax rates, currencies with 0, 2 and 3 decimals); quotes that were sent are
+# never edited in place (revisions are new rows); issued invoices stay as issued for every role,
+# the owner included; numbers are gapless per series and year, also when issuers roll back;
+# payments and credit notes settle an invoice; the rights of each department and a partner.
+. "$(dirname "$0")/../lib/pg.sh"
+CCRM=${1:?usage: test_billing.sh path/to/ccrm}
+
+pg_start_demo "$CCRM" 30
+DB="host=$PG_DIR dbname=ccrm"
+as() {
+    local u=$1
+    shift
+    psql -X -q -At -v ON_ERROR_STOP=1 "$DB user=$u" "$@"
+}
+q() { psqlc -c "$1"; }
+# n USER SQL: rows a DML statement touches (inside a rolled-back transaction), or ERR: message
+n() {
+    local out
+    if out=$(as "$1" -c "begin" -c "with x as ($2 returning 1) select count(*) from x" \
+        -c "rollback" 2>&1); then
+        echo "$out"
+    else
+        echo "ERR: $(grep -m1 ERROR <<<"$out" | sed 's/^.*ERROR: *//')"
+    fi
+}
+# run USER SQL: the statement's output (in a rolled-back transaction), or ERR: message
+run() {
+    local out
+    if out=$(as "$1" -c "begin" -c "$2" -c "rollback" 2>&1); then
+        echo "$out"
+    else
+        echo "ERR: $(grep -m1 ERROR <<<"$out" | sed 's/^.*ERROR: *//')"
+    fi
+}
+may() {
+    local r
+    r=$(n "$1" "$2")
+    if [[ $r =~ ^[1-9][0-9]*$ ]]; then ok "$1 may: ${2:0:90}"; else fail "$1 may: $2 (got $r)"; fi
+}
+mayNot() {
+    local r
+    r=$(n "$1" "$2")
+    if [ "$r" = 0 ] || { [[ $r == ERR:* ]] && { [ -z "${3:-}" ] || grep -qE -- "$3" <<<"$r"; }; }; then
+        ok "$1 may not: ${2:0:80} (${r:0:60})"
+    else
+        fail "$1 may not: $2 (got $r)"
+    fi
+}
+# call USER SQL [PATTERN]: the call succeeds (no PATTERN) or fails with an error matching it
+mayCall() {
+    local r
+    r=$(run "$1" "$2")
+    if [[ $r != ERR:* ]]; then ok "$1 may: ${2:0:90}"; else fail "$1 may: $2 (got $r)"; fi
+}
+mayNotCall() {
+    local r
+    r=$(run "$1" "$2")
+    if [[ $r == ERR:* ]] && grep -qE -- "${3:-.}" <<<"$r"; then
+        ok "$1 may not: ${2:0:80} (${r:0:70})"
+    else
+        fail "$1 may not: $2 (got $r)"
+    fi
+}
+
+org=$(q "select id from partner_orgs where name = 'Nordlicht Reseller GmbH'")
+S=$(as sam -c "insert into accounts (name, city, country) values ('Billing Shared GmbH', 'Köln', 'Germany') returning id")
+U=$(as sam -c "insert into accounts (name, city, country) values ('Billing Unshared AG', 'Zürich', 'Switzerland') returning id")
+"$CCRM" -d "$PG_CONN" --share "$S" --partner 'Nordlicht Reseller GmbH' >/dev/null || fail "share"
+C=$(as sam -c "insert into contacts (account_id, first_name, last_name, email) values ($S, 'Zoë', 'Ångström', 'zoe@billing-shared.example') returning id")
+
+# ------------------------------------------------------------------------------------------
+# 1. The rounding rule: per line, half up, to the currency's minor unit
+# ------------------------------------------------------------------------------------------
+# quantity price discount% tax% currency -> net tax gross (worked out by hand)
+cases="3 19.99 10 19 EUR 53.97 10.25 64.22
+1 0.125 0 0 EUR 0.13 0.00 0.13
+1 0.115 0 0 EUR 0.12 0.00 0.12
+1 10 0 7 EUR 10.00 0.70 10.70
+1 0.05 0 10 EUR 0.05 0.01 0.06
+12 99.99 12.5 19 USD 1049.90 199.48 1249.38
+0.333 3 0 19 EUR 1.00 0.19 1.19
+1 100 100 19 EUR 0.00 0.00 0.00
+-2 50 0 19 EUR -100.00 -19.00 -119.00
+1 33.33 33.33 16 CHF 22.22 3.56 25.78
+7 333.3333 0 10 JPY 2333 233 2566
+1 1999.5 0 10 JPY 2000 200 2200
+3 1.5 15 8 JPY 4 0 4
+1 0.5 0 0 KRW 1 0 1
+2.5 1.2345 0 5 KWD 3.086 0.154 3.240
+1 0.0005 0 0 KWD 0.001 0.000 0.001
+3 2.3335 0 5 BHD 7.001 0.350 7.351
+4 12.3456 2.5 19 TND 48.148 9.148 57.296"
+i=0
+while read -r qty price disc rate cur net tax gross; do
+    i=$((i + 1))
+    got=$(q "select net || ' ' || tax || ' ' || gross from ccrm_line_amounts($qty, $price, $disc, $rate, ccrm_minor_units('$cur'))")
+    check "rule, case $i: $qty x $price $cur -$disc% +$rate% = $net + $tax = $gross (got $got)" \
+        test "$got" = "$net $tax $gross"
+done <<<"$cases"
+
+# the same through the lines of real quotes (the trigger path), one quote per currency
+declare -A quote_of
+for cur in EUR USD CHF JPY KRW KWD BHD TND; do
+    quote_of[$cur]=$(as sam -c "insert into quotes (account_id, title, currency) values ($S, 'Rounding $cur', '$cur') returning id")
+done
+while read -r qty price disc rate cur net tax gross; do
+    as sam -c "insert into quote_lines (quote_id, description, quantity, unit_price, discount_pct, tax_rate)
+               values (${quote_of[$cur]}, 'case $qty $price', $qty, $price, $disc, $rate)" >/dev/null
+done <<<"$cases"
+bad=$(q "select count(*) from quote_lines l join quotes q on q.id = l.quote_id,
+                lateral ccrm_line_amounts(l.quantity, l.unit_price, l.discount_pct, l.tax_rate, ccrm_minor_units(q.currency)) a
+          where q.title like 'Rounding %' and (l.net, l.tax, l.gross) is distinct from (a.net, a.tax, a.gross)")
+check "every line written through psql carries the rule's amounts" test "$bad" = 0
+i=0
+while read -r qty price disc rate cur net tax gross; do
+    i=$((i + 1))
+    got=$(q "select l.net || ' ' || l.tax || ' ' || l.gross from quote_lines l
+              where l.quote_id = ${quote_of[$cur]} and l.description = 'case $qty $price'")
+    check "line $i on a $cur quote: $net $tax $gross (got $got)" test "$got" = "$net $tax $gross"
+done <<<"$cases"
+# document totals: the sums of the lines (worked out by hand per currency)
+for t in "EUR -34.73 -7.85 -42.58" "USD 1049.90 199.48 1249.38" "CHF 22.22 3.56 25.78" \
+         "JPY 4337 433 4770" "KRW 1 0 1" "KWD 3.087 0.154 3.241" "BHD 7.001 0.350 7.351" \
+         "TND 48.148 9.148 57.296"; do
+    read -r cur net tax gross <<<"$t"
+    got=$(q "select net_total || ' ' || tax_total || ' ' || gross_total from quotes where id = ${quote_of[$cur]}")
+    check "quote totals in $cur: $net + $tax = $gross (got $got)" test "$got" = "$net $tax $gross"
+done
+# a mixed-rate invoice with a product line and a discount, as a document a customer gets
+as sam -c "insert into products (sku, name, unit, unit_price, currency, tax_rate) values
+           ('RND-1', 'Rounding widget', 'piece', 19.99, 'EUR', 19)" >/dev/null
+inv=$(as bea -c "insert into invoices (account_id, contact_id, currency) values ($S, $C, 'EUR') returning id")
+as bea -c "insert into invoice_lines (invoice_id, product_id, quantity, discount_pct)
+             select $inv, id, 3, 10 from products where sku = 'RND-1';
+           insert into invoice_lines (invoice_id, description, quantity, unit, unit_price, tax_rate) values
+             ($inv, 'Book', 1, 'piece', 10, 7), ($inv, 'Sticker', 1, 'piece', 0.05, 10),
+             ($inv, 'Export service', 2, 'hour', 49.995, 0)"
+check "mixed rates: 53.97 + 10.00 + 0.05 + 99.99 = 164.01 net, 10.25 + 0.70 + 0.01 = 10.96 tax, 174.97 gross" \
+    test "$(q "select net_total || '/' || tax_total || '/' || gross_total from invoices where id = $inv")" = "164.01/10.96/174.97"
+check "a product line takes its description, unit, price and tax rate from the product" \
+    test "$(q "select sku || '|' || description || '|' || unit || '|' || unit_price || '|' || tax_rate from invoice_lines where invoice_id = $inv and position = 1")" = "RND-1|Rounding widget|piece|19.9900|19.00"
+check "the buyer was filled from the account and the contact (country as a code)" \
+    test "$(q "select buyer_name || '|' || buyer_city || '|' || buyer_country || '|' || buyer_contact || '|' || buyer_email from invoices where id = $inv")" \
+         "=" "Billing Shared GmbH|Köln|DE|Zoë Ångström|zoe@billing-shared.example"
+mayNot bea "update invoice_lines set net = 1 where invoice_id = $inv" "permission denied"
+mayNot bea "update invoices set gross_total = 1 where id = $inv" "permission denied"
+check "even the owner cannot make a draft's totals disagree with its lines" \
+    test "$(q "update invoices set gross_total = 1, net_total = 1 where id = $inv returning net_total || '/' || gross_total")" = "164.01/174.97"
+check "nor a quote's" \
+    test "$(q "update quotes set gross_total = 1 where id = ${quote_of[EUR]} returning gross_total")" = -42.58
+# changing a draft's currency computes its lines again in the new minor unit
+jq=$(as sam -c "insert into quotes (account_id, currency) values ($S, 'EUR') returning id")
+as sam -c "insert into quote_lines (quote_id, description, quantity, unit_price, tax_rate) values ($jq, 'x', 3, 0.5, 10)"
+as sam -c "update quotes set currency = 'JPY' where id = $jq"
+check "a draft moved from EUR to JPY is rounded to whole yen (1.50 -> 2, tax 0)" \
+    test "$(q "select net || '/' || tax || '|' || (select gross_total from quotes where id = $jq) from quote_lines where quote_id = $jq")" = "2/0|2"
+
+# ------------------------------------------------------------------------------------------
+# 2. Quotes: sent is final; a revision is a new row
+# ------------------------------------------------------------------------------------------
+deal=$(as sam -c "insert into opportunities (account_id, name, amount, currency) values ($S, 'Billing deal', 5000, 'EUR') returning id")
+qt=$(as sam -c "insert into quotes (opportunity_id, contact_id, title, valid_until) values ($deal, $C, 'Pro plan', current_date + 14) returning id")
+check "a quote for a deal takes the deal's account" test "$(q "select account_id from quotes where id = $qt")" = "$S"
+mayNotCall sam "update quotes set status = 'sent' where id = $qt" "no lines"
+as sam -c "insert into quote_lines (quote_id, product_id, quantity) select $qt, id, 10 from products where sku = 'RND-1'" >/dev/null
+mayNotCall sam "update quotes set status = 'accepted' where id = $qt" "sent before"
+as sam -c "update quotes set status = 'sent' where id = $qt"
+check "sending stamps sent_at" test "$(q "select sent_at is not null from quotes where id = $qt")" = t
+for who in sam mia ana postgres; do
+    mayNotCall "$who" "update quotes set title = 'changed' where id = $qt" "was sent: it cannot be changed"
+    mayNotCall "$who" "update quotes set valid_until = current_date + 60 where id = $qt" "was sent"
+    mayNotCall "$who" "update quote_lines set quantity = 11 where quote_id = $qt" "its lines cannot be changed"
+    mayNotCall "$who" "insert into quote_lines (quote_id, description, unit_price, tax_rate) values ($qt, 'extra', 1, 19)" "its lines cannot be changed"
+done
+mayNotCall postgres "delete from quote_lines where quote_id = $qt" "its lines cannot be changed"
+mayNotCall postgres "delete from quotes where id = $qt" "it is kept"
+mayNotCall sam "select ccrm_delete('quotes', $qt)" "it is kept"
+mayCall sam "update quotes set owner = 'juergen' where id = $qt"
+rev=$(as sam -c "select ccrm_quote_revise($qt)")
+check "a revision is a new draft row linked to the sent quote (revision 2, same lines)" \
+    test "$(q "select revision || '|' || previous_id || '|' || status || '|' || (select count(*) from quote_lines where quote_id = $rev) from quotes where id = $rev")" = "2|$qt|draft|1"
+check "the sent quote is unchanged" test "$(q "select status || '|' || revision from quotes where id = $qt")" = "sent|1"
+mayNotCall sam "update quotes set status = 'accepted' where id = $qt" "newer revision"
+mayNotCall sam "select ccrm_quote_revise($rev)" "draft: edit it"
+as sam -c "update quote_lines set quantity = 12 where quote_id = $rev; update quotes set status = 'sent' where id = $rev"
+mayNotCall bea "update quotes set status = 'accepted' where id = $rev" "permission denied"
+as sam -c "update quotes set status = 'accepted' where id = $rev"
+mayNotCall sam "update quotes set status = 'rejected' where id = $rev" "final"
+check "the accepted revision keeps its decision time" test "$(q "select decided_at is not null from quotes where id = $rev")" = t
+check "ccrm_quote_state says expired for a sent quote past its validity" \
+    test "$(q "select ccrm_quote_state('sent', current_date - 1) || ccrm_quote_state('sent', current_date) || ccrm_quote_state('accepted', current_date - 9)")" = "expiredsentaccepted"
+
+# ------------------------------------------------------------------------------------------
+# 3. Invoices: from the accepted quote, issued by billing, immutable, paid, credited
+# ------------------------------------------------------------------------------------------
+mayNotCall bea "select ccrm_invoice_from_quote($qt)" "is sent: only an accepted quote"
+fi1=$(as bea -c "select ccrm_invoice_from_quote($rev)")
+check "an invoice from the accepted quote has its lines, account and totals" \
+    test "$(q "select account_id || '|' || quote_id || '|' || gross_total from invoices where id = $fi1")" = "$S|$rev|$(q "select gross_total from quotes where id = $rev")"
+mayNotCall sam "select ccrm_invoice_from_quote($rev)" "already invoiced"
+mayNotCall postgres "insert into invoices (account_id, quote_id) values ($S, $rev)" "invoices_quote_live_key"
+for who in sam sofia marco paul; do
+    mayNotCall "$who" "select ccrm_invoice_issue($fi1)" "permission denied|only billing"
+done
+mayNotCall postgres "update invoices set status = 'issued' where id = $fi1" "issued by ccrm_invoice_issue"
+mayNotCall postgres "update invoices set status = 'issued', number = '2000-00001', year = 2000, seq = 1, issue_date = '2000-01-01', due_date = '2000-01-31' where id = $fi1" "issued by ccrm_invoice_issue"
+mayNotCall bea "select ccrm_invoice_issue($fi1, current_date + 1)" "future"
+num=$(as bea -c "select ccrm_invoice_issue($fi1)")
+y=$(date +%Y)
+check "issuing numbers it in the main series of this year ($num)" bash -c "[[ '$num' =~ ^$y-000[0-9][0-9]$ ]]"
+check "due date = issue date + payment terms (30 days), issued by bea" \
+    test "$(q "select (due_date - issue_date) || '|' || issued_by || '|' || status from invoices where id = $fi1")" = "30|bea|issued"
+mayNotCall bea "select ccrm_invoice_issue($fi1)" "already issued"
+
+# immutability through psql as every role, the owner included: every column, the lines, deletes
+before=$(q "select md5(i::text) || md5(coalesce((select string_agg(l::text, ',' order by l.id) from invoice_lines l where l.invoice_id = $fi1), '')) from invoices i where id = $fi1")
+for who in sam sofia marco mia bea ana paul postgres; do
+    for set in "notes = 'x'" "buyer_name = 'Someone Else'" "buyer_vat_id = 'DE999'" "payment_terms_days = 60" \
+               "currency = 'USD'" "account_id = $U" "series = 'X'" "number = '$y-99999'" "issue_date = current_date - 1" \
+               "due_date = current_date + 99" "gross_total = 0" "status = 'draft'" "paid_total = gross_total" \
+               "kind = 'credit_note'" "seq = seq + 1"; do
+        mayNot "$who" "update invoices set $set where id = $fi1" "cannot be changed|permission denied|issued by|follows from"
+    done
+    mayNot "$who" "update invoice_lines set quantity = quantity + 1 where invoice_id = $fi1" "cannot be changed|permission denied"
+    mayNot "$who" "update invoice_lines set description = 'other' where invoice_id = $fi1" "cannot be changed|permission denied"
+    mayNot "$who" "insert into invoice_lines (invoice_id, description, unit_price, tax_rate) values ($fi1, 'more', 1, 19)" "cannot be changed|permission denied|row-level security"
+    mayNotCall "$who" "select ccrm_delete('invoices', $fi1)" "it is kept|only sales|partners|permission denied"
+    mayNotCall "$who" "select ccrm_delete('invoice_lines', array(select id from invoice_lines where invoice_id = $fi1))" "cannot be changed|only sales|partners|permission denied"
+done
+mayNotCall postgres "delete from invoices where id = $fi1" "it is kept"
+mayNotCall postgres "delete from invoice_lines where invoice_id = $fi1" "cannot be changed"
+mayNotCall postgres "truncate invoices cascade" "cannot be truncated"
+mayNotCall postgres "truncate invoice_lines" "cannot be truncated"
+mayNotCall postgres "delete from invoice_counters" "cannot be deleted"
+mayNotCall postgres "update invoice_counters set last_no = last_no + 5" "counts up by one"
+mayNotCall postgres "update invoice_counters set last_no = last_no - 1" "counts up by one"
+after=$(q "select md5(i::text) || md5(coalesce((select string_agg(l::text, ',' order by l.id) from invoice_lines l where l.invoice_id = $fi1), '')) from invoices i where id = $fi1")
+check "after all of that the issued invoice and its lines are byte for byte what was issued" test "$before" = "$after"
+mayCall bea "update invoices set owner = 'finn' where id = $fi1"
+
+# payments: partial, several, never more than is open, in the currency's minor unit
+g=$(q "select gross_total from invoices where id = $fi1")
+for who in sam sofia marco paul; do
+    mayNot "$who" "insert into payments (invoice_id, amount) values ($fi1, 1)" "permission denied"
+done
+mayNotCall bea "insert into payments (invoice_id, amount) values ($fi1, 0.001)" "2 decimals at most"
+mayNotCall bea "insert into payments (invoice_id, amount) values ($fi1, $g + 0.01)" "exceeds what is outstanding"
+mayNotCall bea "insert into payments (invoice_id, amount) values ($inv, 1)" "issued, unpaid invoices"
+as bea -c "insert into payments (invoice_id, amount, reference) values ($fi1, 100, 'first part')"
+check "a partial payment: partly paid, 100.00 paid" \
+    test "$(q "select status || '|' || paid_total || '|' || ccrm_invoice_state(status, kind, paid_total, due_date) from invoices where id = $fi1")" = "issued|100.00|partly_paid"
+mayNotCall bea "update payments set amount = 50 where invoice_id = $fi1" "permission denied"
+mayNotCall postgres "update payments set amount = 50 where invoice_id = $fi1" "keeps its invoice, amount"
+mayCall bea "update payments set note = 'by phone' where invoice_id = $fi1"
+as bea -c "insert into payments (invoice_id, amount) values ($fi1, 50.5)"
+as bea -c "insert into payments (invoice_id, amount, reference) select $fi1, gross_total - paid_total, 'rest' from invoices where id = $fi1"
+got=$(q "select status || '|' || (paid_total = gross_total) || '|' || (select count(*) from payments where invoice_id = $fi1) from invoices where id = $fi1")
+check "the third payment settles it: paid ($got)" test "$got" = "paid|true|3"
+mayNotCall bea "insert into payments (invoice_id, amount) values ($fi1, 1)" "is paid"
+as bea -c "select ccrm_delete('payments', (select max(id) from payments where invoice_id = $fi1))" >/dev/null
+check "deleting a payment reopens the invoice" test "$(q "select status from invoices where id = $fi1")" = issued
+mayNotCall sam "select ccrm_delete('payments', (select max(id) from payments where invoice_id = $fi1))" "only billing"
+
+# overdue: computed from the due date, not stored
+od=$(as bea -c "insert into invoices (account_id, currency, payment_terms_days) values ($U, 'CHF', 0) returning id")
+as bea -c "insert into invoice_lines (invoice_id, description, unit_price, tax_rate) values ($od, 'Consulting', 800, 8.1)"
+as bea -c "select ccrm_invoice_issue($od)" >/dev/null
+check "an invoice due today is not overdue (state issued, not in invoices_overdue)" \
+    test "$(q "select ccrm_invoice_state(status, kind, paid_total, due_date) || '|' || (select count(*) from invoices_overdue where id = $od) from invoices where id = $od")" = "issued|0"
+check "a day later it is (the same row, read with an earlier due date)" \
+    test "$(q "select ccrm_invoice_state(status, kind, paid_total, due_date - 1) from invoices where id = $od")" = overdue
+
+# credit notes: reference the invoice, own series, at most what is left, cancel when complete
+cn=$(as sam -c "select ccrm_credit_note($od, 'Wrong rate')")
+check "a credit note is a draft of kind credit_note in series CN with the invoice's lines" \
+    test "$(q "select kind || '|' || series || '|' || credit_of || '|' || gross_total || '|' || buyer_name from invoices where id = $cn")" = "credit_note|CN|$od|$(q "select gross_total from invoices where id = $od")|Billing Unshared AG"
+mayNotCall sam "select ccrm_credit_note($cn)" "not credit note"
+mayNotCall bea "select ccrm_credit_note($inv)" "a draft"
+as sam -c "update invoice_lines set unit_price = 100 where invoice_id = $cn"
+want=$(q "select ccrm_invoice_number('CN', $y, coalesce(max(seq), 0) + 1) from invoices where series = 'CN' and year = $y")
+cnum=$(as finn -c "select ccrm_invoice_issue($cn)")
+check "the credit note takes the next number of its own series ($cnum)" test "$cnum" = "$want"
+check "a partial credit lowers what is open: 864.80 - 108.10" \
+    test "$(q "select status || '|' || credited_total || '|' || (gross_total - paid_total - credited_total) from invoices where id = $od")" = "issued|108.10|756.70"
+cn2=$(as sam -c "select ccrm_credit_note($od)")
+mayNotCall finn "select ccrm_invoice_issue($cn2)" "more than is left to credit"
+as sam -c "update invoice_lines set unit_price = unit_price - 100 where invoice_id = $cn2"
+as finn -c "select ccrm_invoice_issue($cn2)" >/dev/null
+check "credited in full: cancelled by credit note" test "$(q "select status from invoices where id = $od")" = cancelled
+mayNotCall bea "insert into payments (invoice_id, amount) values ($od, 1)" "is cancelled"
+
+# ------------------------------------------------------------------------------------------
+# 4. Gapless numbers: concurrent issuers, a third of their transactions rolled back
+# ------------------------------------------------------------------------------------------
+out=$(bash "$(dirname "$0")/../bench/bench_billing.sh" "$CCRM" --reuse "$PG_CONN" --invoices 320 --issuers 16 --lines 0 2>&1)
+echo "$out" | sed 's/^/# /'
+check "320 invoices by 16 issuers, a third rolled back: numbers exactly 1..N per series and year" \
+    grep -q '^gapless: ok' <<<"$out"
+
+# numbers and dates of a series go up together
+b1=$(as bea -c "insert into invoices (account_id, series) values ($S, 'T') returning id")
+as bea -c "insert into invoice_lines (invoice_id, description, unit_price, tax_rate) values ($b1, 'x', 1, 19)"
+b2=$(as bea -c "insert into invoices (account_id, series) values ($S, 'T') returning id")
+as bea -c "insert into invoice_lines (invoice_id, description, unit_price, tax_rate) values ($b2, 'x', 1, 19)"
+as bea -c "select ccrm_invoice_issue($b1)" >/dev/null
+mayNotCall bea "select ccrm_invoice_issue($b2, current_date - 1)" "already has one dated"
+check "series T counts from 1: T-$y-00001" test "$(q "select number from invoices where id = $b1")" = "T-$y-00001"
+check "past 99,999 the number grows a digit instead of being cut" \
+    test "$(q "select ccrm_invoice_number('', 2026, 7) || ' ' || ccrm_invoice_number('B', 2026, 123456)")" = "2026-00007 B-2026-123456"
+
+# ------------------------------------------------------------------------------------------
+# 5. Rights per department and the partner (the allow-list decides, the database refuses)
+# ------------------------------------------------------------------------------------------
+for who in sam bea mia ana; do
+    may "$who" "insert into products (sku, name, unit_price, tax_rate) values ('R-$who', 'Right $who', 1, 19)"
+done
+for who in sofia marco paul; do
+    mayNot "$who" "insert into products (sku, name, unit_price, tax_rate) values ('R-$who', 'Right $who', 1, 19)" "permission denied"
+done
+for who in sam mia ana; do
+    may "$who" "insert into quotes (account_id, title) values ($S, 'by $who')"
+done
+for who in bea sofia marco paul; do
+    mayNot "$who" "insert into quotes (account_id, title) values ($S, 'by $who')" "permission denied"
+done
+for who in sam bea mia ana; do
+    may "$who" "insert into invoices (account_id) values ($S)"
+    may "$who" "update invoices set notes = 'draft note' where id = $inv"
+done
+for who in sofia marco paul; do
+    mayNot "$who" "insert into invoices (account_id) values ($S)" "permission denied"
+    mayNot "$who" "update invoices set notes = 'draft note' where id = $inv" "permission denied"
+done
+for who in bea finn mia ana; do
+    mayCall "$who" "select ccrm_invoice_issue($inv)"
+done
+for who in sam; do
+    mayCall "$who" "select ccrm_delete('invoices', $inv)"
+done
+mayNotCall sofia "select ccrm_delete('invoices', $inv)" "only sales, billing"
+# reading: every internal department all of it; the partner only the shared account's
+total=$(q "select count(*) from invoices")
+for who in sam sofia marco mia bea ana; do
+    check "$who reads every invoice ($total)" test "$(as "$who" -c "select count(*) from invoices")" = "$total"
+done
+for t in "quotes:account_id" "invoices:account_id"; do
+    tbl=${t%%:*}
+    want=$(q "select count(*) from $tbl where account_id in (select account_id from account_shares where partner_org_id = $org)")
+    check "the partner reads exactly the $tbl of shared accounts ($want)" \
+        test "$(as paul -c "select count(*) from $tbl")" = "$want"
+done
+want=$(q "select count(*) from invoice_lines l join invoices i on i.id = l.invoice_id where i.account_id in (select account_id from account_shares where partner_org_id = $org)")
+check "... their invoice lines ($want)" test "$(as paul -c "select count(*) from invoice_lines")" = "$want"
+want=$(q "select count(*) from payments p join invoices i on i.id = p.invoice_id where i.account_id in (select account_id from account_shares where partner_org_id = $org)")
+check "... their payments ($want)" test "$(as paul -c "select count(*) from payments")" = "$want"
+check "the partner may read no product, price or counter (no grant: permission denied)" \
+    test "$(run paul "select count(*) from products")|$(run paul "select count(*) from product_prices")|$(run paul "select count(*) from invoice_counters")" \
+         = "ERR: permission denied for table products|ERR: permission denied for table product_prices|ERR: permission denied for table invoice_counters"
+check "the partner reads the shared invoice but not the unshared one" \
+    test "$(as paul -c "select count(*) from invoices where id in ($fi1, $od)")" = 1
+
+# ------------------------------------------------------------------------------------------
+# 6. Audit and events: on the customer's timeline and in the Feed, filed under the account
+# ------------------------------------------------------------------------------------------
+check "issuing is audited and announced with the number, by bea" \
+    test "$(q "select count(*) from events where entity = 'invoices' and entity_id = $fi1 and actor = 'bea' and summary like 'invoice $num %' and account_id = $S")" -ge 1
+check "payments are events on the invoice's account" \
+    test "$(q "select count(*) from events where entity = 'payments' and account_id = $S and summary like 'payment %EUR on $num'")" -ge 2
+check "the partner's feed shows the shared account's invoice events, not the unshared one's" \
+    test "$(as paul -c "select count(*) filter (where account_id = $S) > 0 and count(*) filter (where account_id = $U) = 0 from events where entity in ('invoices', 'payments', 'quotes')")" = t
+check "writes as the billing group role are refused" \
+    bash -c "as() { psql -X -q -At \"$DB user=\$1\" -c \"\$2\" 2>&1; }; as bea 'set role ccrm_billing; insert into invoices (account_id) values ($S)' | grep -q 'write as yourself'"
+
+done_testing
