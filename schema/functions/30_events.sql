@@ -61,6 +61,19 @@ AS $$
                      'partner ' || (r->>'partner_org_id'))
         WHEN 'mentions' THEN '@' || (r->>'login')
         WHEN 'inbox' THEN (r->>'kind') || ' for ' || (r->>'login')
+        WHEN 'interests' THEN 'interest: ' || coalesce(r->>'product', r->>'topic')
+                              || coalesce(' (' || CASE r->>'source' WHEN 'hand' THEN 'by hand'
+                                                                    ELSE r->>'source' END || ')', '')
+        WHEN 'consents' THEN CASE WHEN r->>'opted_out_at' IS NOT NULL THEN 'opted out of '
+                                  ELSE 'consented to ' END || (r->>'channel')
+        WHEN 'segments' THEN 'segment: ' || (r->>'name')
+        WHEN 'campaign_responses' THEN (r->>'status') || coalesce(' — ' ||
+            (SELECT c.name FROM campaigns c WHERE c.id = (r->>'campaign_id')::bigint), '')
+        WHEN 'merges' THEN ccrm_entity_noun(r->>'entity') || ' #' || (r->>'merged_id')
+                           || ' merged into #' || (r->>'survivor_id')
+                           || CASE WHEN r->>'undone_at' IS NOT NULL THEN ' (undone)' ELSE '' END
+        WHEN 'not_duplicates' THEN ccrm_entity_noun(r->>'entity') || ' #' || (r->>'a_id')
+                                   || ' and #' || (r->>'b_id') || ': not duplicates'
     END, '\s+', ' ', 'g')), 200), ''), p_entity || ' ' || (r->>'id'))
 $$;
 
