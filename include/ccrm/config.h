@@ -19,6 +19,8 @@ struct ccrm_config {
     int page_size;            /* [ui] page_size rows fetched per page, default 200, 20..2000 */
     int connection_limit;     /* [users] connection_limit of a new login, default 10, 1..1000 */
     int migrate_wait_s;       /* [database] migrate_wait: seconds --migrate waits, default 60 */
+    char *replica_conninfo;   /* [database] replica_conninfo: a streaming replica for reports
+                               * (ccrm --report); NULL = read reports from the primary */
     char **loaded;            /* files that were read, in order (NULL-terminated) */
 };
 
