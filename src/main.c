@@ -16,6 +16,7 @@
 #include "ccrm/config.h"
 #include "ccrm/db.h"
 #include "ccrm/local.h"
+#include "ccrm/marketing.h"
 #include "ccrm/trace.h"
 #include "ccrm/ui.h"
 #include "ccrm/util.h"
@@ -39,6 +40,14 @@ usage(FILE *f)
           "                                                     import CSV (FILE - = stdin)\n"
           "       ccrm --revert BATCH                           undo an import, updates included\n"
           "       ccrm --export ENTITY [--format csv|jsonl] [--output FILE]\n"
+          "       ccrm --export campaign_members --campaign N [--format csv|jsonl]\n"
+          "            [--output FILE]                          for a mailing tool (no opt-outs)\n"
+          "       ccrm --import FILE --into campaign_responses [--campaign N] [--rejects FILE]\n"
+          "            [--dry-run]                              responses from a mailing tool\n"
+          "       ccrm --report NAME|list [--format csv|jsonl] [--from DATE] [--to DATE]\n"
+          "            [--output FILE] [--primary]              figures for scripts (from a\n"
+          "                                                     replica: replica_conninfo)\n"
+          "       ccrm --unmerge MERGE                          undo a merge of duplicates\n"
           "       ccrm --feed [--follow] [--format text|jsonl] [--limit N]\n"
           "                                                     the event stream, a line each\n"
           "       ccrm --log ticket|interaction --contact EMAIL --subject TEXT [--body TEXT]\n"
@@ -285,7 +294,7 @@ dispatch_command(int argc, char **argv)
         {"--log", cli_feed_main},
     };
     size_t c;
-    int i;
+    int i, rc;
 
     /* "ccrm --export --help" must not take --help for the entity: help wins everywhere */
     for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
@@ -293,6 +302,9 @@ dispatch_command(int argc, char **argv)
             usage(stdout);
             exit(0);
         }
+    /* --report, --unmerge, --export campaign_members, --import ... --into campaign_responses */
+    if ((rc = cli_marketing_dispatch(argc, argv)) >= 0)
+        return rc;
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--") == 0)
             break;
