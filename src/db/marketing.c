@@ -209,7 +209,7 @@ db_report_write(struct db *db, const char *name, const char *from, const char *t
         return -1;
     }
     if (jsonl)
-        snprintf(sql, sizeof sql, "SELECT to_jsonb(r)::text FROM %s($1::date, $2::date) r",
+        snprintf(sql, sizeof sql, "SELECT row_to_json(r)::text FROM %s($1::date, $2::date) r",
                  report_fn[i]);
     else
         snprintf(sql, sizeof sql, "SELECT * FROM %s($1::date, $2::date)", report_fn[i]);
@@ -256,12 +256,15 @@ db_campaign_members_export(struct db *db, int64_t campaign, int jsonl, FILE *f,
         NULL)
         return -1;
     PQclear(res);
-    res = db_exec(db,
-                  MEMBERS_CTE "SELECT (SELECT count(*) FROM cp),"
-                              " count(*) FILTER (WHERE m.opted),"
-                              " count(*) FILTER (WHERE NOT m.opted AND m.channel = 'email'"
-                              "                   AND m.email IS NULL) FROM m",
-                  1, params, err);
+    res = db_result(db,
+                    PQexecParams(db->conn,
+                                 MEMBERS_CTE
+                                 "SELECT (SELECT count(*) FROM cp),"
+                                 " count(*) FILTER (WHERE m.opted),"
+                                 " count(*) FILTER (WHERE NOT m.opted AND m.channel = 'email'"
+                                 "                   AND m.email IS NULL) FROM m",
+                                 1, NULL, params, NULL, NULL, 0),
+                    "could not export the campaign's members", err);
     if (res == NULL)
         goto out;
     if (strcmp(db_val(res, 0, 0), "0") == 0) {
@@ -275,8 +278,10 @@ db_campaign_members_export(struct db *db, int64_t campaign, int jsonl, FILE *f,
     PQclear(res);
     if (jsonl)
         rows = stream_rows(db,
-                           MEMBERS_CTE "SELECT (to_jsonb(x) - 'mid')::text FROM (" MEMBERS_ROWS
-                                       ") x ORDER BY x.mid",
+                           MEMBERS_CTE "SELECT json_build_object('email', x.email, 'first_name',"
+                                       " x.first_name, 'last_name', x.last_name, 'company',"
+                                       " x.company, 'kind', x.kind, 'id', x.id, 'status',"
+                                       " x.status)::text FROM (" MEMBERS_ROWS ") x ORDER BY x.mid",
                            1, params, 1, f, "could not export the campaign's members", err);
     else
         rows = stream_rows(db,
@@ -295,12 +300,20 @@ out:
 int
 db_unmerge(struct db *db, int64_t merge, char *msg, size_t n, struct ccrm_err *err)
 {
-    char idbuf[24];
+    char idbuf[24], what[64];
     const char *params[1] = {idbuf};
     PGresult *res;
 
     snprintf(idbuf, sizeof idbuf, "%" PRId64, merge);
-    res = db_exec(db, "SELECT ccrm_unmerge($1::bigint)", 1, params, err);
+    snprintf(what, sizeof what, "could not undo merge %s", idbuf);
+    if (db->state != DB_READY) {
+        err_set(err, "%s: not connected to the database", what);
+        return -1;
+    }
+    res = db_result(
+        db,
+        PQexecParams(db->conn, "SELECT ccrm_unmerge($1::bigint)", 1, NULL, params, NULL, NULL, 0),
+        what, err);
     if (res == NULL)
         return -1;
     str_copy(msg, db_val(res, 0, 0), n);
