@@ -1417,10 +1417,10 @@ AS $$
 $$;
 
 -- Add people to a campaign: the contacts and leads named (those the caller cannot see are
--- ignored, as a SELECT ignores them). Left out, and counted: people already members (or the
--- same person as a contact added or a member: a lead of a contact), people who opted out of
--- the campaign's channel, and for e-mail and phone campaigns people without an address for
--- it. Returns one row: added, already_members, opted_out, no_address and a one-line summary.
+-- ignored, as a SELECT ignores them). Left out, and counted once each, in this order: people
+-- who opted out of the campaign's channel, people already members (or the same person as a
+-- contact added or a member: a lead of a contact), and for e-mail and phone campaigns people
+-- without an address for it. Returns one row: added, already_members, opted_out, no_address and a one-line summary.
 -- Marketing, management and admin (who may insert members); a completed campaign takes
 -- nobody new.
 CREATE OR REPLACE FUNCTION ccrm_campaign_add_people(p_campaign bigint, p_contacts bigint[],
@@ -1486,8 +1486,8 @@ BEGIN
         RETURNING 1
     )
     SELECT (SELECT count(*) FROM ins),
-           count(*) FILTER (WHERE x.member),
-           count(*) FILTER (WHERE NOT x.member AND x.opted),
+           count(*) FILTER (WHERE x.member AND NOT x.opted),
+           count(*) FILTER (WHERE x.opted),
            count(*) FILTER (WHERE NOT x.member AND NOT x.opted AND x.noaddr)
       INTO v_add, v_mem, v_opt, v_noa
       FROM cls x;
@@ -1495,7 +1495,8 @@ BEGIN
         v_why := v_why || format('%s opted out of %s', v_opt, cp.channel);
     END IF;
     IF v_mem > 0 THEN
-        v_why := v_why || format('%s already member%s', v_mem, CASE WHEN v_mem = 1 THEN '' ELSE 's' END);
+        v_why := v_why || format('%s already member%s (or the same person as one)', v_mem,
+                                 CASE WHEN v_mem = 1 THEN '' ELSE 's' END);
     END IF;
     IF v_noa > 0 THEN
         v_why := v_why || format('%s without %s', v_noa, CASE cp.channel WHEN 'email'

@@ -334,6 +334,18 @@ db_responses_begin(struct db *db, struct ccrm_err *err)
     struct db_responses *r;
     PGresult *res;
 
+    /* a clear refusal before reading the file: only who may insert responses imports them */
+    if ((res = db_exec(db, "SELECT has_table_privilege('public.campaign_responses', 'INSERT')", 0,
+                       NULL, err)) == NULL)
+        return NULL;
+    if (strcmp(db_val(res, 0, 0), "t") != 0) {
+        PQclear(res);
+        err_set(err, "could not import responses: only marketing, management and admin record "
+                     "campaign responses");
+        str_copy(err->sqlstate, "42501", sizeof err->sqlstate);
+        return NULL;
+    }
+    PQclear(res);
     if ((res = db_exec(db, "BEGIN", 0, NULL, err)) == NULL)
         return NULL;
     PQclear(res);
@@ -529,12 +541,14 @@ db_responses_finish(struct db_responses *r, int64_t campaign, int keep_good, int
         rc = 0; /* nothing recorded: the caller reports the rejects */
         goto out;
     }
-    if ((res = db_exec(db, record_sql, 0, NULL, err)) == NULL)
+    if ((res = db_result(db, PQexec(db->conn, record_sql), "could not record the responses",
+                         err)) == NULL)
         goto out;
     c->recorded = strtoll(db_val(res, 0, 0), NULL, 10);
     PQclear(res);
     for (i = 0; optout_sql[i] != NULL; i++) {
-        if ((res = db_exec(db, optout_sql[i], 0, NULL, err)) == NULL)
+        if ((res = db_result(db, PQexec(db->conn, optout_sql[i]), "could not record the opt-outs",
+                             err)) == NULL)
             goto out;
         c->opted_out += strtoll(db_val(res, 0, 0), NULL, 10);
         PQclear(res);
