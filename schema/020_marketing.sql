@@ -183,6 +183,9 @@ CREATE INDEX accounts_domain_norm_idx ON accounts
     ((ccrm_domain_norm(coalesce(nullif(btrim(domain), ''), website))));
 CREATE INDEX accounts_phone_e164_idx ON accounts ((ccrm_phone_e164(phone, country)))
     WHERE phone IS NOT NULL;
+CREATE INDEX contacts_person_name_idx ON contacts ((ccrm_person_name(first_name, last_name)));
+CREATE INDEX leads_person_name_idx ON leads ((ccrm_person_name(first_name, last_name)));
+CREATE INDEX accounts_name_key_idx ON accounts ((ccrm_name_key(name)));
 
 -- ---------------------------------------------------------------------------------------
 -- Stamps, audit and events, as every data table has (001)

@@ -24,17 +24,32 @@
 -- Google ignores ("a.n.n@googlemail.com" -> "ann@gmail.com"). NULL when it is not
 -- local@domain.
 CREATE OR REPLACE FUNCTION ccrm_email_norm(p_email text) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog
 AS $$
-    SELECT CASE WHEN p.loc IS NULL OR p.loc = '' OR p.dom IS NULL OR p.dom = '' THEN NULL
-                WHEN p.dom IN ('gmail.com', 'googlemail.com')
-                    THEN replace(p.loc, '.', '') || '@gmail.com'
-                ELSE p.loc || '@' || p.dom END
-      FROM (SELECT coalesce(nullif(split_part(substring(e FROM '^(.*)@[^@]*$'), '+', 1), ''),
-                            substring(e FROM '^(.*)@[^@]*$')) AS loc,
-                   rtrim(substring(e FROM '@([^@]*)$'), '.') AS dom
-              FROM (SELECT lower(btrim(p_email)) AS e) s) p
+DECLARE
+    e   text := lower(btrim(p_email));
+    at  int;
+    loc text;
+    dom text;
+BEGIN
+    -- string functions, no regular expressions: this runs for every row of the duplicate scan
+    -- and of its index (a regex-based version cost 60 us a call, this one 6)
+    IF e IS NULL OR position('@' IN e) = 0 THEN
+        RETURN NULL;
+    END IF;
+    at := length(e) - position('@' IN reverse(e)) + 1;   -- the last @
+    loc := substr(e, 1, at - 1);
+    dom := rtrim(substr(e, at + 1), '.');
+    loc := coalesce(nullif(split_part(loc, '+', 1), ''), loc);
+    IF loc = '' OR dom = '' THEN
+        RETURN NULL;
+    END IF;
+    IF dom IN ('gmail.com', 'googlemail.com') THEN
+        RETURN replace(loc, '.', '') || '@gmail.com';
+    END IF;
+    RETURN loc || '@' || dom;
+END
 $$;
 
 -- The international calling code of a country given as an ISO 3166 code ("DE"), an English
@@ -114,16 +129,27 @@ DECLARE
     cc text;
     n  text;
 BEGIN
-    s := regexp_replace(s, '\s*(;\s*ext\s*=|ext\.?|extension|durchwahl|x|#)\s*[0-9]+\s*$', '',
-                        'i');
-    s := regexp_replace(s, '\(\s*0\s*\)', '', 'g');
-    IF s ~ '[[:alpha:]]' OR s !~ '[0-9]' OR s ~ '[^0-9+ ./()\-]' THEN
+    IF s = '' THEN
         RETURN NULL;
     END IF;
-    d := regexp_replace(s, '[^0-9]', '', 'g');
-    IF s ~ '^\+' THEN
+    -- the common case costs one regular expression: only digits and separators
+    IF s ~ '[^0-9+ ./()\-]' THEN
+        s := regexp_replace(s, '\s*(;\s*ext\s*=|ext\.?|extension|durchwahl|x|#)\s*[0-9]+\s*$', '',
+                            'i');
+        IF s ~ '[^0-9+ ./()\-]' THEN
+            RETURN NULL;   -- letters (a vanity number) or other signs
+        END IF;
+    END IF;
+    IF position('(' IN s) > 0 THEN
+        s := regexp_replace(s, '\(\s*0\s*\)', '', 'g');
+    END IF;
+    d := translate(s, '+ ./()-', '');
+    IF d = '' THEN
+        RETURN NULL;
+    END IF;
+    IF left(s, 1) = '+' THEN
         n := d;
-    ELSIF d ~ '^00' THEN
+    ELSIF left(d, 2) = '00' THEN
         n := substr(d, 3);
     ELSE
         cc := ccrm_calling_code(p_country);
@@ -131,9 +157,9 @@ BEGIN
             RETURN NULL;
         END IF;
         IF cc = '1' THEN
-            IF d ~ '^011' THEN
+            IF left(d, 3) = '011' THEN
                 n := substr(d, 4);
-            ELSIF length(d) = 11 AND d ~ '^1' THEN
+            ELSIF length(d) = 11 AND left(d, 1) = '1' THEN
                 n := d;
             ELSIF length(d) = 10 THEN
                 n := '1' || d;
@@ -142,17 +168,17 @@ BEGIN
             END IF;
         ELSIF cc IN ('39', '378', '379') THEN
             n := cc || d;
-        ELSIF cc IN ('7', '370') AND d ~ '^8' THEN
+        ELSIF cc IN ('7', '370') AND left(d, 1) = '8' THEN
             n := cc || substr(d, 2);
-        ELSIF cc = '36' AND d ~ '^06' THEN
+        ELSIF cc = '36' AND left(d, 2) = '06' THEN
             n := cc || substr(d, 3);
-        ELSIF d ~ '^0' THEN
+        ELSIF left(d, 1) = '0' THEN
             n := cc || substr(d, 2);
         ELSE
             n := cc || d;
         END IF;
     END IF;
-    IF n !~ '^[1-9][0-9]{7,14}$' THEN
+    IF length(n) NOT BETWEEN 8 AND 15 OR left(n, 1) = '0' OR position('+' IN n) > 0 THEN
         RETURN NULL;
     END IF;
     RETURN '+' || n;
@@ -194,13 +220,21 @@ BEGIN
 END
 $$;
 
--- A person's name as matched: "First Last", folded.
+-- A person's name as matched: "First Last", folded, blanks squeezed (no regular expression:
+-- it runs for every row of the scan and of its index).
 CREATE OR REPLACE FUNCTION ccrm_person_name(p_first text, p_last text) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, public
 AS $$
-    SELECT nullif(btrim(regexp_replace(ccrm_fold(coalesce(p_first, '') || ' '
-                                                 || coalesce(p_last, '')), '\s+', ' ', 'g')), '')
+DECLARE
+    v text := translate(ccrm_fold(coalesce(p_first, '') || ' ' || coalesce(p_last, '')),
+                        E'\t\n\r', '   ');
+BEGIN
+    WHILE position('  ' IN v) > 0 LOOP
+        v := replace(v, '  ', ' ');
+    END LOOP;
+    RETURN nullif(btrim(v), '');
+END
 $$;
 
 -- ---------------------------------------------------------------------------------------
@@ -1005,6 +1039,27 @@ BEGIN
 END
 $$;
 
+-- "The person has a row of p_table (interests, campaign_members, campaign_responses: keyed by
+-- contact_id or lead_id) matching p_cond (on alias x)": the people of the matching rows as an
+-- uncorrelated set, so the planner hashes it once (or joins it) instead of probing per person.
+-- A contact's rows include those of its leads; a lead's those of its person's contact (pc).
+CREATE OR REPLACE FUNCTION ccrm_segment_person(p_table text, p_entity text, p_cond text)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog
+AS $$
+    SELECT CASE p_entity
+        WHEN 'contacts' THEN
+            format('p.id IN (SELECT x.contact_id FROM %1$s x WHERE x.contact_id IS NOT NULL AND %2$s'
+                   ' UNION ALL SELECT l2.contact_id FROM %1$s x JOIN leads l2 ON l2.id = x.lead_id'
+                   ' WHERE l2.contact_id IS NOT NULL AND %2$s)', p_table, p_cond)
+        ELSE
+            format('(p.id IN (SELECT x.lead_id FROM %1$s x WHERE x.lead_id IS NOT NULL AND %2$s)'
+                   ' OR pc IN (SELECT x.contact_id FROM %1$s x WHERE x.contact_id IS NOT NULL'
+                   ' AND %2$s))', p_table, p_cond)
+    END
+$$;
+
 -- One rule as a SQL condition on the person row "p" of p_entity (contacts or leads). The
 -- person's contact is "pc" and its account "pa" (columns of the query ccrm_segment_sql
 -- builds).
@@ -1021,7 +1076,6 @@ DECLARE
     v_p     text;
     v_e     jsonb;
     v_cond  text[];
-    v_who   text;   -- the person's rows in a table with contact_id and lead_id columns
     i       int := 0;
 BEGIN
     IF p_depth > 6 THEN
@@ -1053,11 +1107,6 @@ BEGIN
     SELECT k INTO v_kind FROM jsonb_object_keys(p_rule) k;
     v_body := p_rule -> v_kind;
     v_p := p_path || '.' || v_kind;
-    -- the person's rows in tables keyed by contact_id / lead_id
-    v_who := CASE p_entity
-        WHEN 'contacts' THEN '(x.contact_id = p.id OR x.lead_id IN (SELECT l2.id FROM leads l2 '
-                             'WHERE l2.contact_id = p.id))'
-        ELSE '(x.lead_id = p.id OR x.contact_id = pc)' END;
     CASE v_kind
     WHEN 'all', 'any' THEN
         IF jsonb_typeof(v_body) IS DISTINCT FROM 'array' OR jsonb_array_length(v_body) NOT BETWEEN 1 AND 50
@@ -1075,7 +1124,7 @@ BEGIN
         RETURN 'NOT coalesce((' || ccrm_segment_rule(v_body, p_entity, v_p, p_depth + 1)
                || '), false)';
     WHEN 'account' THEN
-        RETURN 'EXISTS (SELECT 1 FROM accounts a WHERE a.id = pa AND '
+        RETURN 'pa IN (SELECT a.id FROM accounts a WHERE '
                || ccrm_segment_compare(v_body, v_p,
                       '{"name": ["a.name", "text"], "domain": ["a.domain", "text"],
                         "industry": ["a.industry", "text"], "city": ["a.city", "text"],
@@ -1086,7 +1135,7 @@ BEGIN
     WHEN 'interest' THEN
         PERFORM ccrm_segment_keys(v_body, v_p, ARRAY['product', 'topic', 'text', 'source',
                                                      'within_days']);
-        v_cond := ARRAY[v_who];
+        v_cond := ARRAY['true'];
         IF v_body ? 'product' THEN
             v_cond := v_cond || ('ccrm_fold(x.product) = ccrm_fold('
                                  || ccrm_segment_str(v_body -> 'product', v_p || '.product') || ')');
@@ -1112,11 +1161,11 @@ BEGIN
             v_cond := v_cond || ccrm_segment_days('x.created_at', v_body -> 'within_days',
                                                   v_p || '.within_days');
         END IF;
-        RETURN 'EXISTS (SELECT 1 FROM interests x WHERE ' || array_to_string(v_cond, ' AND ') || ')';
+        RETURN ccrm_segment_person('interests', p_entity, array_to_string(v_cond, ' AND '));
     WHEN 'ticket' THEN
         PERFORM ccrm_segment_keys(v_body, v_p, ARRAY['product', 'status', 'priority', 'open',
                                                      'subject_contains', 'within_days']);
-        v_cond := ARRAY['t.contact_id = pc'];
+        v_cond := ARRAY['t.contact_id IS NOT NULL'];
         IF v_body ? 'product' THEN
             v_cond := v_cond || ('ccrm_fold(t.product) = ccrm_fold('
                                  || ccrm_segment_str(v_body -> 'product', v_p || '.product') || ')');
@@ -1148,11 +1197,12 @@ BEGIN
             v_cond := v_cond || ccrm_segment_days('t.created_at', v_body -> 'within_days',
                                                   v_p || '.within_days');
         END IF;
-        RETURN 'EXISTS (SELECT 1 FROM tickets t WHERE ' || array_to_string(v_cond, ' AND ') || ')';
+        RETURN 'pc IN (SELECT t.contact_id FROM tickets t WHERE ' || array_to_string(v_cond, ' AND ')
+               || ')';
     WHEN 'deal' THEN
         PERFORM ccrm_segment_keys(v_body, v_p, ARRAY['stage', 'open', 'won', 'min_amount',
                                                      'max_amount', 'within_days']);
-        v_cond := ARRAY['o.account_id = pa'];
+        v_cond := ARRAY['o.account_id IS NOT NULL'];
         IF v_body ? 'stage' THEN
             v_cond := v_cond || ('o.stage IN ' || ccrm_segment_list(v_body -> 'stage',
                                      v_p || '.stage', ARRAY['prospecting', 'qualification',
@@ -1186,23 +1236,23 @@ BEGIN
             v_cond := v_cond || ccrm_segment_days('o.created_at', v_body -> 'within_days',
                                                   v_p || '.within_days');
         END IF;
-        RETURN 'EXISTS (SELECT 1 FROM opportunities o WHERE ' || array_to_string(v_cond, ' AND ')
-               || ')';
+        RETURN 'pa IN (SELECT o.account_id FROM opportunities o WHERE '
+               || array_to_string(v_cond, ' AND ') || ')';
     WHEN 'campaign' THEN
         PERFORM ccrm_segment_keys(v_body, v_p, ARRAY['id', 'status']);
-        v_cond := ARRAY[v_who, 'x.campaign_id = ' || ccrm_segment_num(v_body -> 'id', v_p || '.id',
-                                                                       true, 1) || '::bigint'];
+        v_cond := ARRAY['x.campaign_id = ' || ccrm_segment_num(v_body -> 'id', v_p || '.id',
+                                                               true, 1) || '::bigint'];
         IF v_body ? 'status' THEN
             v_cond := v_cond || ('x.status IN ' || ccrm_segment_list(v_body -> 'status',
                                      v_p || '.status', ARRAY['sent', 'opened', 'clicked', 'replied',
                                                              'registered', 'converted',
                                                              'responded', 'unsubscribed']));
         END IF;
-        RETURN 'EXISTS (SELECT 1 FROM campaign_members x WHERE ' || array_to_string(v_cond, ' AND ')
-               || ')';
+        RETURN ccrm_segment_person('campaign_members', p_entity,
+                                   array_to_string(v_cond, ' AND '));
     WHEN 'response' THEN
         PERFORM ccrm_segment_keys(v_body, v_p, ARRAY['campaign', 'status', 'within_days']);
-        v_cond := ARRAY[v_who];
+        v_cond := ARRAY['true'];
         IF v_body ? 'campaign' THEN
             v_cond := v_cond || ('x.campaign_id = ' || ccrm_segment_num(v_body -> 'campaign',
                                                                         v_p || '.campaign', true, 1)
@@ -1217,8 +1267,8 @@ BEGIN
             v_cond := v_cond || ccrm_segment_days('x.at', v_body -> 'within_days',
                                                   v_p || '.within_days');
         END IF;
-        RETURN 'EXISTS (SELECT 1 FROM campaign_responses x WHERE '
-               || array_to_string(v_cond, ' AND ') || ')';
+        RETURN ccrm_segment_person('campaign_responses', p_entity,
+                                   array_to_string(v_cond, ' AND '));
     ELSE
         PERFORM ccrm_segment_error(p_path, format('unknown rule %s (known: field, account, '
                                                   'interest, ticket, deal, campaign, response, '
@@ -1726,17 +1776,19 @@ $$;
 -- most p_limit. p_values: the form's fields as text ({"first_name", "last_name", "email",
 -- "phone", "account_id", "country"} for contacts; {"first_name", "last_name", "email",
 -- "company"} for leads; {"name", "domain", "website", "phone", "country"} for accounts) and
--- "id" of the record itself when editing one. Each signal is one index probe (020): the
--- e-mail as a mailbox, the phone in E.164 (with the account's or the given country), the
--- domain, and the name by trigram word similarity on the search column (0.6 or more; at the
--- same account for people, 0.5). score 0..1 combines the signals found (1 - product of 1 -
--- weight); reasons names them. Reads under the caller's row-level security.
+-- "id" of the record itself when editing one. Each signal is one probe of an index of 020, so
+-- a call costs about a millisecond at any size (docs/performance.md): the e-mail as a mailbox,
+-- the phone in E.164 (with the given country or the account's), the domain, the folded full
+-- name (accounts: the name key), and among the people of the same account names similar by
+-- trigrams (pg_trgm similarity 0.5 or more). A fuzzy name match across all records is left to
+-- the duplicate scan (ccrm_duplicate_pairs): "Anna Müller" somewhere else is weak evidence
+-- and no index answers it in milliseconds. score 0..1 combines the signals found (1 - product
+-- of 1 - weight); reasons names them. Reads under the caller's row-level security.
 CREATE OR REPLACE FUNCTION ccrm_duplicates_for(p_entity text, p_values jsonb,
                                                p_limit int DEFAULT 5)
 RETURNS TABLE (id bigint, label text, score real, reasons text[])
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, public, pg_temp
-SET pg_trgm.word_similarity_threshold = 0.6
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -1748,6 +1800,7 @@ DECLARE
     v_email   text := ccrm_email_norm(p_values ->> 'email');
     v_phone   text;
     v_name    text;
+    v_key     text;
     v_domain  text;
     v_lim     int := least(greatest(coalesce(p_limit, 5), 1), 50);
 BEGIN
@@ -1760,22 +1813,23 @@ BEGIN
         RETURN QUERY
         WITH hits AS (
             SELECT c.id, 0.9::real AS w, 'same e-mail'::text AS why FROM contacts c
-             WHERE v_email IS NOT NULL AND ccrm_email_norm(c.email) = v_email
+             WHERE v_email IS NOT NULL AND c.email IS NOT NULL   -- the partial index's predicate
+               AND ccrm_email_norm(c.email) = v_email
             UNION ALL
             SELECT c.id, 0.6, 'same phone ' || v_phone FROM contacts c
-             WHERE v_phone IS NOT NULL AND ccrm_phone_e164(c.phone) = v_phone
+             WHERE v_phone IS NOT NULL AND c.phone IS NOT NULL
+               AND ccrm_phone_e164(c.phone) = v_phone
+            UNION ALL
+            SELECT x.id, 0.4, 'same name' FROM (
+                SELECT c.id FROM contacts c
+                 WHERE v_name IS NOT NULL AND ccrm_person_name(c.first_name, c.last_name) = v_name
+                 ORDER BY c.id LIMIT 50) x
             UNION ALL
             SELECT x.id, (0.7 * x.sim)::real, 'similar name at the same account' FROM (
                 SELECT c.id, similarity(ccrm_person_name(c.first_name, c.last_name), v_name) AS sim
                   FROM contacts c WHERE v_acc IS NOT NULL AND c.account_id = v_acc
                    AND v_name IS NOT NULL) x
              WHERE x.sim >= 0.5
-            UNION ALL
-            SELECT x.id, (0.4 * x.sim)::real, 'similar name' FROM (
-                SELECT c.id, word_similarity(v_name, c.search) AS sim
-                  FROM contacts c
-                 WHERE v_name IS NOT NULL AND length(v_name) >= 4 AND v_name <% c.search
-                 ORDER BY word_similarity(v_name, c.search) DESC, c.id LIMIT 50) x
         )
         SELECT h.id, (SELECT concat_ws(' ', c.first_name, c.last_name)
                              || coalesce(' <' || c.email || '>', '')
@@ -1786,23 +1840,19 @@ BEGIN
          GROUP BY h.id ORDER BY 3 DESC, 1 LIMIT v_lim;
     ELSIF p_entity = 'leads' THEN
         v_name := ccrm_person_name(p_values ->> 'first_name', p_values ->> 'last_name');
+        v_key := ccrm_name_key(p_values ->> 'company');
         RETURN QUERY
         WITH hits AS (
             SELECT l.id, 0.9::real AS w, 'same e-mail'::text AS why FROM leads l
-             WHERE v_email IS NOT NULL AND ccrm_email_norm(l.email) = v_email
+             WHERE v_email IS NOT NULL AND l.email IS NOT NULL
+               AND ccrm_email_norm(l.email) = v_email
             UNION ALL
-            SELECT x.id, (0.5 * x.sim)::real, 'similar name' FROM (
-                SELECT l.id, word_similarity(v_name, l.search) AS sim
-                  FROM leads l
-                 WHERE v_name IS NOT NULL AND length(v_name) >= 4 AND v_name <% l.search
-                 ORDER BY word_similarity(v_name, l.search) DESC, l.id LIMIT 50) x
-            UNION ALL
-            SELECT x.id, 0.3::real, 'same company' FROM (
-                SELECT l.id FROM leads l
-                 WHERE nullif(btrim(p_values ->> 'company'), '') IS NOT NULL AND v_name IS NOT NULL
-                   AND ccrm_fold(btrim(p_values ->> 'company')) <% l.search
-                   AND ccrm_name_key(l.company) = ccrm_name_key(p_values ->> 'company')
-                 LIMIT 50) x
+            SELECT x.id, CASE WHEN x.same_company THEN 0.8 ELSE 0.4 END::real,
+                   CASE WHEN x.same_company THEN 'same name, same company' ELSE 'same name' END
+              FROM (SELECT l.id, v_key IS NOT NULL AND ccrm_name_key(l.company) = v_key AS same_company
+                      FROM leads l
+                     WHERE v_name IS NOT NULL AND ccrm_person_name(l.first_name, l.last_name) = v_name
+                     ORDER BY l.id LIMIT 50) x
         )
         SELECT h.id, (SELECT coalesce(nullif(concat_ws(' ', l.first_name, l.last_name), ''),
                                       l.company, l.email)
@@ -1811,14 +1861,12 @@ BEGIN
                (1 - exp(sum(ln(1 - least(h.w, 0.99)))))::real,
                array_agg(DISTINCT h.why ORDER BY h.why)
           FROM hits h WHERE h.id IS DISTINCT FROM v_self
-         GROUP BY h.id
-        HAVING count(*) FILTER (WHERE h.why <> 'same company') > 0
-         ORDER BY 3 DESC, 1 LIMIT v_lim;
+         GROUP BY h.id ORDER BY 3 DESC, 1 LIMIT v_lim;
     ELSIF p_entity = 'accounts' THEN
         v_phone := ccrm_phone_e164(p_values ->> 'phone', v_country);
         v_domain := ccrm_domain_norm(coalesce(nullif(btrim(p_values ->> 'domain'), ''),
                                               p_values ->> 'website'));
-        v_name := ccrm_fold(btrim(p_values ->> 'name'));
+        v_key := ccrm_name_key(p_values ->> 'name');
         RETURN QUERY
         WITH hits AS (
             SELECT a.id, 0.7::real AS w, 'same domain ' || v_domain AS why FROM accounts a
@@ -1826,17 +1874,12 @@ BEGIN
                AND ccrm_domain_norm(coalesce(nullif(btrim(a.domain), ''), a.website)) = v_domain
             UNION ALL
             SELECT a.id, 0.6, 'same phone ' || v_phone FROM accounts a
-             WHERE v_phone IS NOT NULL AND ccrm_phone_e164(a.phone, a.country) = v_phone
+             WHERE v_phone IS NOT NULL AND a.phone IS NOT NULL
+               AND ccrm_phone_e164(a.phone, a.country) = v_phone
             UNION ALL
-            SELECT x.id, (CASE WHEN x.same_key THEN 0.7 ELSE 0.5 * x.sim END)::real,
-                   CASE WHEN x.same_key THEN 'same name' ELSE 'similar name' END FROM (
-                SELECT a.id, word_similarity(v_name, a.search) AS sim,
-                       ccrm_name_key(a.name) = ccrm_name_key(p_values ->> 'name') AS same_key
-                  FROM accounts a
-                 WHERE v_name IS NOT NULL AND length(v_name) >= 4 AND v_name <% a.search
-                   AND regexp_replace(ccrm_fold(a.name), '[^0-9]', '', 'g')
-                       = regexp_replace(v_name, '[^0-9]', '', 'g')
-                 ORDER BY word_similarity(v_name, a.search) DESC, a.id LIMIT 50) x
+            SELECT x.id, 0.7, 'same name' FROM (
+                SELECT a.id FROM accounts a WHERE v_key IS NOT NULL AND ccrm_name_key(a.name) = v_key
+                 ORDER BY a.id LIMIT 50) x
         )
         SELECT h.id, (SELECT a.name || coalesce(' (' || a.domain || ')', '') FROM accounts a
                        WHERE a.id = h.id)::text,
@@ -2423,6 +2466,9 @@ BEGIN
             RAISE EXCEPTION 'cannot undo merge %: table % is gone', p_merge, r.entity
                 USING ERRCODE = '55000';
         END IF;
+        -- a table stamped by ccrm_stamp changes its version with every write: comparing
+        -- versions is enough (and cheap for the 10,000 rows of a busy contact); any other table
+        -- is compared row by row
         EXECUTE format($q$
             SELECT ccrm_entity_noun($2) || ' #' || l.entity_id
                    || CASE WHEN l.op = 'delete' THEN ' exists again'
@@ -2435,9 +2481,16 @@ BEGIN
                      WHERE a.xid = $1 AND a.entity = $2 ORDER BY a.entity_id, a.id DESC) l
               LEFT JOIN %1$s t ON t.id = l.entity_id
              WHERE (l.op = 'delete') <> (t.id IS NULL)
-                OR (l.op <> 'delete'
-                    AND to_jsonb(t) <> to_jsonb(jsonb_populate_record(NULL::%1$s, l.new_row)))
-             ORDER BY l.entity_id LIMIT 1$q$, t)
+                OR (l.op <> 'delete' AND %2$s)
+             ORDER BY l.entity_id LIMIT 1$q$, t,
+             CASE WHEN EXISTS (SELECT 1 FROM pg_trigger g
+                                WHERE g.tgrelid = t AND g.tgfoid = 'public.ccrm_stamp()'::regprocedure)
+                       AND EXISTS (SELECT 1 FROM pg_attribute a
+                                    WHERE a.attrelid = t AND a.attname = 'version'
+                                      AND NOT a.attisdropped)
+                  THEN 't.version IS DISTINCT FROM (l.new_row ->> ''version'')::int'
+                  ELSE format('to_jsonb(t) <> to_jsonb(jsonb_populate_record(NULL::%s, l.new_row))', t)
+             END)
            INTO v_bad USING m.xid, r.entity;
         IF v_bad IS NOT NULL THEN
             RAISE EXCEPTION 'cannot undo merge %: %; nothing undone', p_merge, v_bad
@@ -2473,8 +2526,28 @@ BEGIN
             EXECUTE format('DELETE FROM %s x USING audit a WHERE a.id = ANY ($1)'
                            ' AND x.id = a.entity_id', t) USING r.ids;
         ELSIF r.op = 'update' THEN
-            EXECUTE format('UPDATE %1$s x SET (%2$s) = (SELECT %3$s FROM'
-                           ' jsonb_populate_record(NULL::%1$s, a.old_row) o)'
+            -- only the columns the run changed (a re-pointing changed one), the others are as
+            -- they were: the check above saw every row as the merge left it
+            SELECT string_agg(quote_ident(c.key), ', ' ORDER BY c.key),
+                   string_agg(CASE WHEN x.atttypid IN ('json'::regtype, 'jsonb'::regtype)
+                                   THEN format('(a.old_row -> %L)::%s', c.key,
+                                               format_type(x.atttypid, x.atttypmod))
+                                   WHEN t_.typcategory = 'A' OR t_.typtype = 'c'
+                                   THEN format('(jsonb_populate_record(NULL::%s, a.old_row)).%I', t,
+                                               c.key)
+                                   ELSE format('(a.old_row ->> %L)::%s', c.key,
+                                               format_type(x.atttypid, x.atttypmod)) END,
+                              ', ' ORDER BY c.key)
+              INTO v_upd, v_uo
+              FROM (SELECT DISTINCT k.key FROM audit a, jsonb_each(a.old_row) k
+                     WHERE a.id = ANY (r.ids) AND k.value IS DISTINCT FROM a.new_row -> k.key) c
+              JOIN pg_attribute x ON x.attrelid = t AND x.attname = c.key AND x.attnum > 0
+                                 AND NOT x.attisdropped AND x.attgenerated = ''
+                                 AND x.attidentity = ''
+              JOIN pg_type t_ ON t_.oid = x.atttypid
+             WHERE c.key NOT IN ('created_at', 'created_by', 'updated_at', 'updated_by', 'version');
+            CONTINUE WHEN v_upd IS NULL;
+            EXECUTE format('UPDATE %1$s x SET (%2$s) = (SELECT %3$s)'
                            '  FROM (SELECT DISTINCT ON (a.entity_id) a.entity_id, a.old_row'
                            '          FROM audit a WHERE a.id = ANY ($1)'
                            '         ORDER BY a.entity_id, a.id) a'
