@@ -221,9 +221,11 @@ $$;
 CREATE TRIGGER ccrm_member_consent_ins AFTER INSERT ON campaign_members
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION ccrm_member_consent_check();
-CREATE TRIGGER ccrm_member_consent_upd AFTER UPDATE ON campaign_members
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION ccrm_member_consent_check();
+CREATE TRIGGER ccrm_member_consent_upd AFTER UPDATE OF campaign_id, contact_id, lead_id
+    ON campaign_members FOR EACH ROW
+    WHEN ((OLD.campaign_id, OLD.contact_id, OLD.lead_id)
+          IS DISTINCT FROM (NEW.campaign_id, NEW.contact_id, NEW.lead_id))
+    EXECUTE FUNCTION ccrm_member_moved();
 -- an opt-out removes the person from the campaigns of its channel that are not completed
 CREATE TRIGGER ccrm_consent_ins AFTER INSERT ON consents
     REFERENCING NEW TABLE AS new_rows
@@ -231,13 +233,15 @@ CREATE TRIGGER ccrm_consent_ins AFTER INSERT ON consents
 CREATE TRIGGER ccrm_consent_upd AFTER UPDATE ON consents
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION ccrm_consent_changed();
--- ... so does a lead or contact becoming part of a person who opted out
-CREATE TRIGGER ccrm_person_changed AFTER UPDATE ON leads
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION ccrm_person_changed();
-CREATE TRIGGER ccrm_person_changed AFTER UPDATE ON contacts
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION ccrm_person_changed();
+-- ... so does a lead or contact becoming part of a person who opted out (row triggers whose
+-- WHEN clause costs nothing to the updates that change neither e-mail nor contact)
+CREATE TRIGGER ccrm_person_changed AFTER UPDATE OF email, contact_id ON leads
+    FOR EACH ROW WHEN (lower(OLD.email) IS DISTINCT FROM lower(NEW.email)
+                       OR OLD.contact_id IS DISTINCT FROM NEW.contact_id)
+    EXECUTE FUNCTION ccrm_person_changed();
+CREATE TRIGGER ccrm_person_changed AFTER UPDATE OF email ON contacts
+    FOR EACH ROW WHEN (lower(OLD.email) IS DISTINCT FROM lower(NEW.email))
+    EXECUTE FUNCTION ccrm_person_changed();
 -- ... and a campaign reopened or moved to another channel
 CREATE TRIGGER ccrm_campaign_reopened AFTER UPDATE OF status, channel ON campaigns
     FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status

@@ -1,6 +1,7 @@
 /* THE event loop: one poll() over the keyboard, the signal pipe and the libpq socket, plus
- * timers (reconnect backoff, debounced re-reads, UI expiry). Handlers only record; drawing
- * happens once per iteration. Never blocks on the network for longer than a query. */
+ * timers (reconnect backoff, a reconnect's time limit per host, debounced re-reads, UI
+ * expiry). Handlers only record; drawing happens once per iteration. Never blocks on the
+ * network for longer than a query. */
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -63,6 +64,10 @@ timeout_ms(struct app *app, int64_t now)
         if (t < 0 || d < t)
             t = (int)d;
     }
+    /* a reconnect gives up on a host that does not answer in time (db_pump moves on) */
+    d = db_connect_wait_ms(app->db);
+    if (d >= 0 && (t < 0 || d < t))
+        t = (int)d;
     return t;
 }
 
@@ -137,7 +142,8 @@ loop_run(struct app *app)
             app->quit = 1; /* the terminal went away (ssh dropped) */
         if (pfd[0].revents & POLLIN)
             ui_read_keys(app);
-        if (pfd[2].revents & (POLLIN | POLLOUT | POLLERR | POLLHUP))
+        if ((pfd[2].revents & (POLLIN | POLLOUT | POLLERR | POLLHUP)) ||
+            db_connect_wait_ms(app->db) == 0)
             db_pump(app->db, &wakeups);
         if (db_state(app->db) == DB_OFFLINE && app->reconnect_at == 0)
             schedule_reconnect(app);

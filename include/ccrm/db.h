@@ -35,8 +35,15 @@ int db_pump(struct db *db, int *wakeups);
 int db_generation(const struct db *db);
 /* Wake-ups that arrived during ordinary queries (libpq queues them there); resets the count. */
 int db_take_wakeups(struct db *db);
-/* Start a non-blocking reconnect (state CONNECTING); progress with db_pump. Returns 0/-1. */
+/* Start a non-blocking reconnect (state CONNECTING); progress with db_pump. The hosts of the
+ * connection string are tried in turn, each for at most connect_timeout seconds (libpq's
+ * non-blocking connect has no timeout of its own). Returns 0/-1. */
 int db_reconnect_start(struct db *db, struct ccrm_err *err);
+/* While connecting: milliseconds until the attempt on the current host times out (0: it has;
+ * call db_pump), or -1 when not connecting. Loops put it into their poll() timeout. */
+int db_connect_wait_ms(const struct db *db);
+/* Why the last reconnect attempt on a host failed ("" if none), for a message. */
+const char *db_connect_error(const struct db *db);
 /* Set when a query failed because the connection broke; the caller schedules a reconnect. */
 int db_lost(const struct db *db);
 
@@ -71,6 +78,12 @@ int db_whoami(struct db *db, struct ccrm_err *err);
 int db_log_record(struct db *db, const char *what, const char *email, const char *subject,
                   const char *body, const char *channel, const char *kind, char *msg, size_t n,
                   struct ccrm_err *err);
+
+/* File the search blocks' queue (schema/021) in chunks of 20,000 rows, each in its own
+ * transaction, until it is empty; progress (may be NULL) is told the running total after each
+ * chunk and stops the filing by returning non-zero. Returns the rows filed, or -1. */
+int64_t db_blocks_file(struct db *db, int (*progress)(void *arg, int64_t filed), void *arg,
+                       struct ccrm_err *err);
 
 /* Presence and chat (src/db/presence.c). db_presence_set says this session shows the record
  * (and drops rows this login left in dead sessions); touch keeps it fresh (call every 30 s);

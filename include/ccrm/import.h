@@ -1,4 +1,4 @@
-/* Bulk import and export (DESIGN §7, docs/import.md). The entity descriptions below are the
+/* Bulk import and export (docs/import.md). The entity descriptions below are the
  * fixed whitelist of tables and columns an import may touch: every identifier in import SQL
  * comes from them, never from the CSV. The db_import_* functions (src/db/import.c) hold the
  * libpq parts: staging COPY, the set-based merge, batches, revert and COPY TO. */
@@ -87,9 +87,19 @@ int db_import_rejects(struct db_import *imp,
                                 size_t rawlen),
                       void *arg, struct ccrm_err *err);
 
-/* Create the batch, merge the good rows, write the counts and COMMIT. Returns the batch id, or
- * -1 (rolled back). */
-int64_t db_import_commit(struct db_import *imp, const char *file_name, const struct imp_counts *c,
+/* Take the import lock of the entity's table (imports into one table run one after the other,
+ * from classification to commit; see src/db/import.c). Ends the COPY first. wait 0: do not wait.
+ * Returns 1 held, 0 another import holds it, -1 on errors. db_import_classify takes it (waiting)
+ * when the caller did not. */
+int db_import_lock(struct db_import *imp, int wait, struct ccrm_err *err);
+
+/* Create the batch, merge the good rows, write the counts and COMMIT. Rows that changed under
+ * the import since the classification (deleted before their update, a key inserted by someone
+ * else) are merged again as --on-conflict says; c then holds what really happened, and note
+ * (when not NULL) gets each such row's line and what happened to it. Returns the batch id, or
+ * -1 (rolled back; a row that makes the import fail is named in err). */
+int64_t db_import_commit(struct db_import *imp, const char *file_name, struct imp_counts *c,
+                         int (*note)(void *arg, int64_t line, const char *text), void *arg,
                          struct ccrm_err *err);
 
 /* ROLLBACK if still open and free. Accepts NULL. */

@@ -3,7 +3,10 @@
 #ifndef CCRM_UTIL_H
 #define CCRM_UTIL_H
 
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
@@ -25,5 +28,26 @@ char *xdg_dir(const char *kind);
 
 /* mkdir -p with the given mode for every missing component. Returns 0 or -1 (errno set). */
 int mkdir_p(const char *path, unsigned mode);
+
+/* ---- text for a terminal (src/util/safe.c) ----
+ * Data printed for a person (the text feed, import messages, admin answers) must not drive the
+ * terminal: invalid UTF-8, control characters (C0 such as ESC and BEL, DEL, the C1 range
+ * U+0080..U+009F such as CSI) and invisible format characters (bidirectional overrides,
+ * zero-width characters) become '?', newline and tab a space, so a value stays on its line.
+ * Machine output (JSON lines, CSV, the rejects file) is written exactly, not through these. */
+
+/* 1 when code point cp must not reach a terminal as it is. */
+int text_char_unsafe(uint32_t cp);
+/* Decode one UTF-8 character of s (n bytes available) into *cp. Returns its length in bytes,
+ * or 0 when the bytes are not valid UTF-8 (overlong forms and surrogates included). */
+size_t utf8_decode(const char *s, size_t n, uint32_t *cp);
+/* Copy src into dst (size n > 0) made safe, NUL-terminated, truncated on a character boundary.
+ * Returns the length written. */
+size_t str_safe_copy(char *dst, const char *src, size_t n);
+/* src made safe, malloc'd (never longer than src). */
+char *str_safe(const char *s);
+/* fprintf with the whole formatted text made safe; a final newline is kept. */
+int safe_fprintf(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int safe_vfprintf(FILE *f, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 #endif

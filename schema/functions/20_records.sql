@@ -65,6 +65,8 @@ AS $$
         WHEN 'opportunities' THEN (SELECT r.account_id FROM opportunities r WHERE r.id = p_id)
         WHEN 'tickets' THEN (SELECT r.account_id FROM tickets r WHERE r.id = p_id)
         WHEN 'interactions' THEN (SELECT r.account_id FROM interactions r WHERE r.id = p_id)
+        WHEN 'comments' THEN (SELECT ccrm_record_account(r.entity, r.entity_id)
+                                FROM comments r WHERE r.id = p_id)
     END
 $$;
 
@@ -80,17 +82,18 @@ AS $$ SELECT public.ccrm_record_account(p_entity, p_id) $$;
 
 CREATE OR REPLACE FUNCTION ccrm_stamp() RETURNS trigger
 LANGUAGE plpgsql
-SET search_path = pg_catalog, public, pg_temp
 AS $$
+-- (No SET clause: a function with one saves and restores the setting on every call, and this
+-- runs for every row written; it names no table, and public.ccrm_actor() is qualified.)
 BEGIN
     IF TG_OP = 'INSERT' THEN
         -- an unmerge puts a deleted row back exactly as it was, stamps included (only
         -- ccrm_unmerge can make ccrm_restoring() true; a new row's created_at is now())
-        IF NEW.created_at < now() AND ccrm_restoring() THEN
+        IF NEW.created_at < now() AND public.ccrm_restoring() THEN
             RETURN NEW;
         END IF;
         NEW.created_at := now();
-        NEW.created_by := ccrm_actor();
+        NEW.created_by := public.ccrm_actor();
         NEW.updated_at := NEW.created_at;
         NEW.updated_by := NEW.created_by;
         NEW.version := 1;
@@ -113,7 +116,7 @@ BEGIN
     NEW.created_at := OLD.created_at;
     NEW.created_by := OLD.created_by;
     NEW.updated_at := now();
-    NEW.updated_by := ccrm_actor();
+    NEW.updated_by := public.ccrm_actor();
     RETURN NEW;
 END
 $$;

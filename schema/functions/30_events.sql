@@ -9,10 +9,11 @@
 -- The account an event is filed under, from the written row r: the account the partner
 -- policy of that row's record uses. Rows that hang off a record (comments, chat, inbox,
 -- mentions) take their record's; campaign rows and the bookkeeping of users and sharing none
--- that a partner could be shown (the events policy lists the entities partners see).
+-- that a partner could be shown (the events policy lists the entities partners see). Like
+-- ccrm_event_summary: a plain expression with no SET clause, so the planner inlines it into the
+-- logging trigger's statement (names are schema-qualified instead).
 CREATE OR REPLACE FUNCTION ccrm_event_account(p_entity text, r jsonb) RETURNS bigint
 LANGUAGE sql STABLE
-SET search_path = pg_catalog, public, pg_temp
 AS $$
     SELECT CASE p_entity
         WHEN 'accounts' THEN (r->>'id')::bigint
@@ -22,17 +23,15 @@ AS $$
         WHEN 'tickets' THEN (r->>'account_id')::bigint
         WHEN 'interactions' THEN (r->>'account_id')::bigint
         WHEN 'account_shares' THEN (r->>'account_id')::bigint
-        WHEN 'comments' THEN ccrm_record_account(r->>'entity', (r->>'entity_id')::bigint)
-        WHEN 'chat_messages' THEN ccrm_record_account(r->>'entity', (r->>'entity_id')::bigint)
-        WHEN 'inbox' THEN ccrm_record_account(r->>'entity', (r->>'entity_id')::bigint)
-        WHEN 'mentions' THEN (SELECT ccrm_record_account(c.entity, c.entity_id)
-                                FROM comments c WHERE c.id = (r->>'comment_id')::bigint)
+        WHEN 'comments' THEN public.ccrm_record_account(r->>'entity', (r->>'entity_id')::bigint)
+        WHEN 'chat_messages' THEN public.ccrm_record_account(r->>'entity', (r->>'entity_id')::bigint)
+        WHEN 'inbox' THEN public.ccrm_record_account(r->>'entity', (r->>'entity_id')::bigint)
+        WHEN 'mentions' THEN public.ccrm_record_account('comments', (r->>'comment_id')::bigint)
     END
 $$;
 
 CREATE OR REPLACE FUNCTION ccrm_event_summary(p_entity text, r jsonb) RETURNS text
 LANGUAGE sql STABLE
-SET search_path = pg_catalog, public, pg_temp
 AS $$
     SELECT coalesce(nullif(left(btrim(regexp_replace(CASE p_entity
         WHEN 'accounts' THEN r->>'name'
@@ -48,17 +47,8 @@ AS $$
         WHEN 'comments' THEN left(regexp_replace(r->>'body', '\s+', ' ', 'g'), 60)
         WHEN 'chat_messages' THEN 'chat: ' || left(regexp_replace(r->>'body', '\s+', ' ', 'g'), 60)
         WHEN 'campaigns' THEN r->>'name'
-        WHEN 'campaign_members' THEN (r->>'status') || coalesce(' — ' ||
-            (SELECT c.name FROM campaigns c WHERE c.id = (r->>'campaign_id')::bigint), '')
         WHEN 'users' THEN (r->>'display_name') || ' (' || (r->>'login') || ')'
         WHEN 'partner_orgs' THEN r->>'name'
-        WHEN 'account_shares' THEN
-            coalesce((SELECT a.name FROM accounts a WHERE a.id = (r->>'account_id')::bigint),
-                     'account ' || (r->>'account_id'))
-            || ' ↔ ' ||
-            coalesce((SELECT p.name FROM partner_orgs p
-                       WHERE p.id = (r->>'partner_org_id')::bigint),
-                     'partner ' || (r->>'partner_org_id'))
         WHEN 'mentions' THEN '@' || (r->>'login')
         WHEN 'inbox' THEN (r->>'kind') || ' for ' || (r->>'login')
         WHEN 'interests' THEN 'interest: ' || coalesce(r->>'product', r->>'topic')
@@ -67,20 +57,49 @@ AS $$
         WHEN 'consents' THEN CASE WHEN r->>'opted_out_at' IS NOT NULL THEN 'opted out of '
                                   ELSE 'consented to ' END || (r->>'channel')
         WHEN 'segments' THEN 'segment: ' || (r->>'name')
-        WHEN 'campaign_responses' THEN (r->>'status') || coalesce(' — ' ||
-            (SELECT c.name FROM campaigns c WHERE c.id = (r->>'campaign_id')::bigint), '')
-        WHEN 'merges' THEN ccrm_entity_noun(r->>'entity') || ' #' || (r->>'merged_id')
+        WHEN 'merges' THEN public.ccrm_entity_noun(r->>'entity') || ' #' || (r->>'merged_id')
                            || ' merged into #' || (r->>'survivor_id')
                            || CASE WHEN r->>'undone_at' IS NOT NULL THEN ' (undone)' ELSE '' END
-        WHEN 'not_duplicates' THEN ccrm_entity_noun(r->>'entity') || ' #' || (r->>'a_id')
+        WHEN 'not_duplicates' THEN public.ccrm_entity_noun(r->>'entity') || ' #' || (r->>'a_id')
                                    || ' and #' || (r->>'b_id') || ': not duplicates'
+        ELSE public.ccrm_event_summary_named(p_entity, r)
     END, '\s+', ' ', 'g')), 200), ''), p_entity || ' ' || (r->>'id'))
 $$;
 
--- The audit, events and wake-up of every write, at the end of each statement. Two rules:
--- the actor must be a person, and an import's batch folds only the per-row events of the
--- import's own table (its inserts and updates; a revert's deletes and updates), so no other
--- write of that transaction loses its events.
+-- The summaries that name another row (a campaign member's campaign, a share's account and
+-- organisation): lookups, kept out of ccrm_event_summary so that it stays a plain expression
+-- the planner inlines into the logging trigger's statement (a SQL function with a subquery is
+-- planned anew for every statement that calls it: a third of a millisecond a write).
+CREATE OR REPLACE FUNCTION ccrm_event_summary_named(p_entity text, r jsonb) RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+    SELECT CASE p_entity
+        WHEN 'campaign_members' THEN (r->>'status') || coalesce(' — ' ||
+            (SELECT c.name FROM campaigns c WHERE c.id = (r->>'campaign_id')::bigint), '')
+        WHEN 'campaign_responses' THEN (r->>'status') || coalesce(' — ' ||
+            (SELECT c.name FROM campaigns c WHERE c.id = (r->>'campaign_id')::bigint), '')
+        WHEN 'account_shares' THEN
+            coalesce((SELECT a.name FROM accounts a WHERE a.id = (r->>'account_id')::bigint),
+                     'account ' || (r->>'account_id'))
+            || ' ↔ ' ||
+            coalesce((SELECT p.name FROM partner_orgs p
+                       WHERE p.id = (r->>'partner_org_id')::bigint),
+                     'partner ' || (r->>'partner_org_id'))
+    END
+$$;
+
+-- The audit, events and wake-up of every write, at the end of each statement:
+--   * an audit row per row written (who, when, the old and new row as jsonb), always, but for
+--     an INSERT of more than 20 rows: one audit row naming them all (ids; 021);
+--   * events: one per row when the statement wrote at most 20 rows (for an UPDATE only the rows
+--     that really changed, with the names of the columns that did), else one 'bulk' event with
+--     the count; none for the rows of an import's own table in the import's transaction (its
+--     batch announces them at commit, 40_import.sql), while every other write keeps its events;
+--   * one NOTIFY ccrm with an empty payload (folded to one a transaction by PostgreSQL).
+-- The actor is a person, never a group role (ccrm_person). The per-row case is one statement
+-- (each row turned into jsonb once, for the audit and the event alike): this runs on every
+-- write, so every SPI statement and every to_jsonb counts (docs/performance.md, "Writes").
 CREATE OR REPLACE FUNCTION ccrm_log_changes() RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -88,14 +107,15 @@ SET search_path = pg_catalog, public, pg_temp
 AS $$
 DECLARE
     per_row_max constant int := 20;     -- above this a statement is one 'bulk' event
-    v_actor text := ccrm_person();      -- a person, never a group role
-    v_dept  text;
-    v_op    text := lower(TG_OP);
-    n       bigint;
+    v_actor  text := ccrm_person();     -- a person, never a group role
+    v_dept   text;
+    v_op     text := lower(TG_OP);
+    v_folded boolean;
+    n        bigint;
 BEGIN
+    SELECT u.department INTO v_dept FROM users u WHERE u.login = v_actor;
     IF TG_OP = 'TRUNCATE' THEN
         INSERT INTO audit (actor, entity, op) VALUES (v_actor, TG_TABLE_NAME, 'truncate');
-        SELECT u.department INTO v_dept FROM users u WHERE u.login = v_actor;
         INSERT INTO events (actor, department, entity, op, summary, row_count)
         VALUES (v_actor, v_dept, TG_TABLE_NAME, 'bulk',
                 'all ' || replace(TG_TABLE_NAME, '_', ' ') || ' removed (truncate)', 0);
@@ -103,35 +123,43 @@ BEGIN
         RETURN NULL;
     END IF;
 
-    IF TG_OP = 'INSERT' THEN
-        INSERT INTO audit (actor, entity, entity_id, op, new_row)
-        SELECT v_actor, TG_TABLE_NAME, t.id, 'insert', to_jsonb(t) FROM new_rows t;
-    ELSIF TG_OP = 'UPDATE' THEN
-        INSERT INTO audit (actor, entity, entity_id, op, old_row, new_row)
-        SELECT v_actor, TG_TABLE_NAME, t.id, 'update', to_jsonb(o), to_jsonb(t)
-          FROM new_rows t JOIN old_rows o ON o.id = t.id;
+    -- an import (or its revert) of this table is announced once, by import_batches' deferred
+    -- trigger; its rows are still audited one by one (this table only)
+    v_folded := EXISTS (SELECT 1 FROM import_batches b
+                         WHERE b.entity = TG_TABLE_NAME
+                           AND ((b.xid = pg_current_xact_id() AND TG_OP IN ('INSERT', 'UPDATE'))
+                                OR (b.revert_xid = pg_current_xact_id()
+                                    AND TG_OP IN ('DELETE', 'UPDATE'))));
+    IF TG_OP = 'DELETE' THEN
+        SELECT count(*) INTO n FROM old_rows;
     ELSE
-        INSERT INTO audit (actor, entity, entity_id, op, old_row)
-        SELECT v_actor, TG_TABLE_NAME, o.id, 'delete', to_jsonb(o) FROM old_rows o;
+        SELECT count(*) INTO n FROM new_rows;
     END IF;
-    GET DIAGNOSTICS n = ROW_COUNT;
     IF n = 0 THEN
         RETURN NULL;
     END IF;
 
-    -- an import (or its revert) of this table is announced once, by import_batches' deferred
-    -- trigger; its rows are still audited one by one above (this table only)
-    IF EXISTS (SELECT 1 FROM import_batches b
-                WHERE b.entity = TG_TABLE_NAME
-                  AND ((b.xid = pg_current_xact_id() AND TG_OP IN ('INSERT', 'UPDATE'))
-                       OR (b.revert_xid = pg_current_xact_id()
-                           AND TG_OP IN ('DELETE', 'UPDATE')))) THEN
-        RETURN NULL;
-    END IF;
-
-    SELECT u.department INTO v_dept FROM users u WHERE u.login = v_actor;
-
-    IF n > per_row_max THEN
+    IF v_folded OR n > per_row_max THEN
+        -- the audit alone (an insert of many rows: one audit row naming them all, 021), then
+        -- (unless folded) one bulk event
+        IF TG_OP = 'INSERT' AND n > per_row_max THEN
+            INSERT INTO audit (actor, entity, op, ids)
+            SELECT v_actor, TG_TABLE_NAME, 'insert', range_agg(int8range(t.id, t.id, '[]'))
+              FROM new_rows t;
+        ELSIF TG_OP = 'INSERT' THEN
+            INSERT INTO audit (actor, entity, entity_id, op, new_row)
+            SELECT v_actor, TG_TABLE_NAME, t.id, 'insert', to_jsonb(t) FROM new_rows t;
+        ELSIF TG_OP = 'UPDATE' THEN
+            INSERT INTO audit (actor, entity, entity_id, op, old_row, new_row)
+            SELECT v_actor, TG_TABLE_NAME, t.id, 'update', to_jsonb(o), to_jsonb(t)
+              FROM new_rows t JOIN old_rows o ON o.id = t.id;
+        ELSE
+            INSERT INTO audit (actor, entity, entity_id, op, old_row)
+            SELECT v_actor, TG_TABLE_NAME, o.id, 'delete', to_jsonb(o) FROM old_rows o;
+        END IF;
+        IF v_folded THEN
+            RETURN NULL;
+        END IF;
         INSERT INTO events (actor, department, entity, op, summary, row_count)
         VALUES (v_actor, v_dept, TG_TABLE_NAME, 'bulk',
                 to_char(n, 'FM999,999,999,990') || ' ' || replace(TG_TABLE_NAME, '_', ' ')
@@ -140,33 +168,44 @@ BEGIN
                               ELSE ' deleted' END,
                 n);
     ELSIF TG_OP = 'INSERT' THEN
+        WITH r AS MATERIALIZED (SELECT t.id, to_jsonb(t) AS nr FROM new_rows t),
+             a AS (INSERT INTO audit (actor, entity, entity_id, op, new_row)
+                   SELECT v_actor, TG_TABLE_NAME, r.id, 'insert', r.nr FROM r)
         INSERT INTO events (actor, department, entity, entity_id, op, account_id, summary)
-        SELECT v_actor, v_dept, TG_TABLE_NAME, (r->>'id')::bigint, v_op,
-               ccrm_event_account(TG_TABLE_NAME, r), ccrm_event_summary(TG_TABLE_NAME, r)
-          FROM (SELECT to_jsonb(t) AS r, t.id FROM new_rows t) s
-         ORDER BY s.id;
+        SELECT v_actor, v_dept, TG_TABLE_NAME, r.id, v_op,
+               ccrm_event_account(TG_TABLE_NAME, r.nr), ccrm_event_summary(TG_TABLE_NAME, r.nr)
+          FROM r ORDER BY r.id;
     ELSIF TG_OP = 'DELETE' THEN
+        WITH r AS MATERIALIZED (SELECT o.id, to_jsonb(o) AS orow FROM old_rows o),
+             a AS (INSERT INTO audit (actor, entity, entity_id, op, old_row)
+                   SELECT v_actor, TG_TABLE_NAME, r.id, 'delete', r.orow FROM r)
         INSERT INTO events (actor, department, entity, entity_id, op, account_id, summary)
-        SELECT v_actor, v_dept, TG_TABLE_NAME, (r->>'id')::bigint, v_op,
-               ccrm_event_account(TG_TABLE_NAME, r), ccrm_event_summary(TG_TABLE_NAME, r)
-          FROM (SELECT to_jsonb(o) AS r, o.id FROM old_rows o) s
-         ORDER BY s.id;
+        SELECT v_actor, v_dept, TG_TABLE_NAME, r.id, v_op,
+               ccrm_event_account(TG_TABLE_NAME, r.orow),
+               ccrm_event_summary(TG_TABLE_NAME, r.orow)
+          FROM r ORDER BY r.id;
     ELSE
         -- one event per row that really changed (a no-op UPDATE is audited, not announced)
+        WITH r AS MATERIALIZED (SELECT t.id, to_jsonb(t) AS nr, to_jsonb(o) AS orow
+                                  FROM new_rows t JOIN old_rows o ON o.id = t.id),
+             a AS (INSERT INTO audit (actor, entity, entity_id, op, old_row, new_row)
+                   SELECT v_actor, TG_TABLE_NAME, r.id, 'update', r.orow, r.nr FROM r),
+             c AS (SELECT r.id, r.nr,
+                          ARRAY(SELECT k.key
+                                  FROM jsonb_each(r.nr) k
+                                 WHERE k.key NOT IN ('updated_at', 'updated_by', 'version',
+                                                     'search')
+                                   AND k.value IS DISTINCT FROM r.orow -> k.key
+                                 ORDER BY k.key) AS changed
+                     FROM r)
         INSERT INTO events (actor, department, entity, entity_id, op, account_id, summary,
                             changed)
-        SELECT v_actor, v_dept, TG_TABLE_NAME, s.id, v_op,
-               ccrm_event_account(TG_TABLE_NAME, s.nr), ccrm_event_summary(TG_TABLE_NAME, s.nr),
-               s.changed
-          FROM (SELECT t.id, to_jsonb(t) AS nr,
-                       ARRAY(SELECT k.key
-                               FROM jsonb_each(to_jsonb(t)) k
-                              WHERE k.key NOT IN ('updated_at', 'updated_by', 'version', 'search')
-                                AND k.value IS DISTINCT FROM to_jsonb(o) -> k.key
-                              ORDER BY k.key) AS changed
-                  FROM new_rows t JOIN old_rows o ON o.id = t.id) s
-         WHERE cardinality(s.changed) > 0
-         ORDER BY s.id;
+        SELECT v_actor, v_dept, TG_TABLE_NAME, c.id, v_op,
+               ccrm_event_account(TG_TABLE_NAME, c.nr), ccrm_event_summary(TG_TABLE_NAME, c.nr),
+               c.changed
+          FROM c
+         WHERE cardinality(c.changed) > 0
+         ORDER BY c.id;
         GET DIAGNOSTICS n = ROW_COUNT;
         IF n = 0 THEN
             RETURN NULL;

@@ -113,7 +113,10 @@ BEGIN
     END IF;
     IF TG_OP = 'INSERT' THEN
         UPDATE import_batches x
-           SET inserted = (SELECT count(*) FROM audit a
+           SET inserted = (SELECT coalesce(sum(CASE WHEN a.ids IS NULL THEN 1
+                                                    ELSE (SELECT sum(upper(r) - lower(r))
+                                                            FROM unnest(a.ids) r) END), 0)
+                             FROM audit a
                             WHERE a.xid = b.xid AND a.entity = b.entity AND a.op = 'insert'),
                updated = (SELECT count(*) FROM audit a
                            WHERE a.xid = b.xid AND a.entity = b.entity AND a.op = 'update')
@@ -167,15 +170,25 @@ BEGIN
                         to_char(b.reverted_at, 'YYYY-MM-DD HH24:MI:SS')
             USING ERRCODE = '55000';
     END IF;
+    -- the rows the import wrote, with the version it left: audited one by one, or (an insert
+    -- of many rows, 021) named by the ids of one audit row, each inserted at version 1
     EXECUTE format($q$
-        SELECT a.entity_id || coalesce(' (' || ccrm_event_summary($2, to_jsonb(t)) || ')', '')
+        WITH w AS (
+            SELECT a.entity_id AS id, a.op, (a.new_row->>'version')::int AS v
+              FROM audit a
+             WHERE a.xid = $1 AND a.entity = $2 AND a.op IN ('insert', 'update') AND a.ids IS NULL
+            UNION ALL
+            SELECT t.id, 'insert', 1
+              FROM audit a, unnest(a.ids) r, public.%1$I t
+             WHERE a.xid = $1 AND a.entity = $2 AND a.op = 'insert' AND a.ids IS NOT NULL
+               AND t.id >= lower(r) AND t.id < upper(r))
+        SELECT w.id || coalesce(' (' || ccrm_event_summary($2, to_jsonb(t)) || ')', '')
                || CASE WHEN t.id IS NULL THEN ' was deleted after the import'
                        ELSE ' was changed after the import by ' || t.updated_by || ' at '
                             || to_char(t.updated_at, 'YYYY-MM-DD HH24:MI:SS') END
-          FROM audit a LEFT JOIN public.%I t ON t.id = a.entity_id
-         WHERE a.xid = $1 AND a.entity = $2 AND a.op IN ('insert', 'update')
-           AND ((t.id IS NULL AND a.op = 'update') OR t.version <> (a.new_row->>'version')::int)
-         ORDER BY a.entity_id LIMIT 1$q$, b.entity)
+          FROM w LEFT JOIN public.%1$I t ON t.id = w.id
+         WHERE (t.id IS NULL AND w.op = 'update') OR t.version <> w.v
+         ORDER BY w.id LIMIT 1$q$, b.entity)
        INTO v_bad USING b.xid, b.entity;
     IF v_bad IS NOT NULL THEN
         RAISE EXCEPTION 'cannot revert import batch %: % %; nothing reverted', p_batch,
@@ -184,9 +197,16 @@ BEGIN
     END IF;
     UPDATE import_batches x SET reverted_at = now() WHERE x.id = p_batch;
     EXECUTE format('DELETE FROM public.%I t USING audit a WHERE a.xid = $1 AND a.entity = $2'
-                   ' AND a.op = ''insert'' AND t.id = a.entity_id', b.entity)
+                   ' AND a.op = ''insert'' AND a.ids IS NULL AND t.id = a.entity_id', b.entity)
         USING b.xid, b.entity;
     GET DIAGNOSTICS v_del = ROW_COUNT;
+    EXECUTE format('DELETE FROM public.%I t USING (SELECT lower(r) AS lo, upper(r) AS hi'
+                   ' FROM audit a, unnest(a.ids) r WHERE a.xid = $1 AND a.entity = $2'
+                   ' AND a.op = ''insert'' AND a.ids IS NOT NULL) x'
+                   ' WHERE t.id >= x.lo AND t.id < x.hi', b.entity)
+        USING b.xid, b.entity;
+    GET DIAGNOSTICS v_res = ROW_COUNT;
+    v_del := v_del + v_res;
     SELECT string_agg(format('%I = r.%I', a.attname, a.attname), ', ' ORDER BY a.attnum)
       INTO v_cols
       FROM pg_attribute a

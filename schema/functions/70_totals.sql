@@ -30,6 +30,8 @@ LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, public, pg_temp
 AS $$
+DECLARE
+    v_n bigint;
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
         DELETE FROM ccrm_totals_delta WHERE entity = TG_TABLE_NAME;
@@ -68,8 +70,11 @@ BEGIN
                 UNION ALL SELECT status, -1 FROM old_rows) d
          GROUP BY 2 HAVING sum(d.n) <> 0;
     END IF;
-    -- past 300 deltas an entity's are folded, so readers sum a few hundred rows at most
-    IF EXISTS (SELECT 1 FROM ccrm_totals_delta WHERE entity = TG_TABLE_NAME OFFSET 300) THEN
+    -- now and then (whenever a delta's id passes a multiple of 64) an entity's deltas are folded
+    -- once past 300, so readers sum a few hundred rows at most and writers rarely count
+    GET DIAGNOSTICS v_n = ROW_COUNT;
+    IF v_n > 0 AND currval('public.ccrm_totals_delta_id_seq') % 64 < v_n
+       AND EXISTS (SELECT 1 FROM ccrm_totals_delta WHERE entity = TG_TABLE_NAME OFFSET 300) THEN
         PERFORM ccrm_totals_fold(TG_TABLE_NAME);
     END IF;
     RETURN NULL;

@@ -154,44 +154,90 @@ AS $$
            || ', ' || p_alias || '.id' || p_dir
 $$;
 
--- Add the (block, trigram) pairs of the rows in transition table "changed" (TG_ARGV[0]: the
--- list). Set-based: the rows and the boundaries are sorted together by the list's key, and a
--- row's block is the last boundary at or before it (a lookup per row cost 0.1 ms: a million-row
--- import spent two minutes on it).
-CREATE OR REPLACE FUNCTION ccrm_search_block_note() RETURNS trigger
+-- File the (block, trigram) pairs of up to p_max queued rows of each list (search_block_pending,
+-- oldest first) and take them off the queue. Set-based per list: the rows and the boundaries
+-- are sorted together by the list's key, and a row's block is the last boundary at or before it
+-- (a lookup per row cost 0.1 ms: a million-row import spent two minutes on it). Rows another
+-- transaction is filing are skipped (SKIP LOCKED), so nobody waits; rows deleted meanwhile
+-- simply have no pairs to file. Returns the number of queue entries taken.
+CREATE OR REPLACE FUNCTION ccrm_search_blocks_flush(p_max int DEFAULT 1000000) RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, public, pg_temp
 AS $$
 DECLARE
     l public.search_block_lists;
+    v_n bigint := 0;
+    v_k bigint;
 BEGIN
-    SELECT * INTO STRICT l FROM public.search_block_lists WHERE list = TG_ARGV[0];
-    EXECUTE format($q$
-        INSERT INTO public.search_block_trgm (list, trgm, blk)
-        SELECT DISTINCT %1$L, t.trgm, c.blk
-          FROM (SELECT s.search, s.isrow,
-                       coalesce(max(s.bblk) OVER (ORDER BY %2$s, s.isrow
-                                                  ROWS UNBOUNDED PRECEDING), 0) AS blk
-                  FROM (SELECT NULL::text AS search, b.blk AS bblk, %3$s, 0 AS isrow
-                          FROM public.%4$I b
-                        UNION ALL
-                        SELECT a.search, NULL, %5$s, 1 FROM %6$s) s) c,
-               unnest(public.ccrm_block_trgms(c.search)) t(trgm)
-         WHERE c.isrow = 1
-           AND NOT EXISTS (SELECT 1 FROM public.search_block_trgm p
-                            WHERE p.list = %1$L AND p.trgm = t.trgm AND p.blk = c.blk)$q$,
-        l.list, public.ccrm_search_block_bkey(l.k2, 's', ''),
-        public.ccrm_search_block_bkey(l.k2, 'b', ''),
-        l.bounds, public.ccrm_search_block_key(l.k1, l.k2, 'a', false),
-        CASE TG_OP
-            -- an update brings something new only where the search text or the place changed
-            WHEN 'UPDATE' THEN
-                format('changed a WHERE NOT EXISTS (SELECT 1 FROM previous a2 WHERE a2.id = a.id'
-                       ' AND a2.search IS NOT DISTINCT FROM a.search AND (%s) = (%s))',
-                       public.ccrm_search_block_key(l.k1, l.k2, 'a2', false),
-                       public.ccrm_search_block_key(l.k1, l.k2, 'a', false))
-            ELSE 'changed a'
-        END);
+    FOR l IN SELECT * FROM public.search_block_lists ORDER BY list LOOP
+        CONTINUE WHEN NOT EXISTS (SELECT 1 FROM public.search_block_pending q
+                                   WHERE q.list = l.list);
+        EXECUTE format($q$
+            WITH gone AS (
+                DELETE FROM public.search_block_pending q
+                 WHERE q.seq IN (SELECT q2.seq FROM public.search_block_pending q2
+                                  WHERE q2.list = %1$L ORDER BY q2.seq LIMIT %7$s
+                                    FOR UPDATE SKIP LOCKED)
+                RETURNING q.id),
+            filed AS (
+                INSERT INTO public.search_block_trgm (list, trgm, blk)
+                SELECT %1$L, d.trgm, d.blk
+                  FROM (SELECT DISTINCT t.trgm, c.blk
+                          FROM (SELECT s.search, s.isrow,
+                                       coalesce(max(s.bblk) OVER (ORDER BY %2$s, s.isrow
+                                                                  ROWS UNBOUNDED PRECEDING), 0)
+                                           AS blk
+                                  FROM (SELECT NULL::text AS search, b.blk AS bblk, %3$s,
+                                               0 AS isrow
+                                          FROM public.%4$I b
+                                        UNION ALL
+                                        SELECT a.search, NULL, %5$s, 1 FROM public.%6$I a
+                                         WHERE a.id IN (SELECT g.id FROM gone g)) s) c,
+                               unnest(public.ccrm_block_trgms(c.search)) t(trgm)
+                         WHERE c.isrow = 1) d
+                 WHERE NOT EXISTS (SELECT 1 FROM public.search_block_trgm p
+                                    WHERE p.list = %1$L AND p.trgm = d.trgm AND p.blk = d.blk)
+                RETURNING 1)
+            SELECT (SELECT count(*) FROM gone) + 0 * (SELECT count(*) FROM filed)$q$,
+            l.list, public.ccrm_search_block_bkey(l.k2, 's', ''),
+            public.ccrm_search_block_bkey(l.k2, 'b', ''), l.bounds,
+            public.ccrm_search_block_key(l.k1, l.k2, 'a', true), l.tbl, p_max)
+           INTO v_k;
+        v_n := v_n + v_k;
+    END LOOP;
+    RETURN v_n;
+END
+$$;
+-- anyone may file the queue (an importer files its own rows); it only moves entries into pairs
+SELECT ccrm_set_execute('ccrm_search_blocks_flush(integer)', 'ccrm_internal', 'ccrm_partner');
+
+-- Statement trigger of every list's table (TG_ARGV[0]: the list): queue the rows an INSERT or
+-- UPDATE wrote (transition table "changed") for their pairs, off the writer's path: one small
+-- insert a statement. Whoever's queue entry lands on a multiple of 64 files up to 500 queued
+-- rows per list (ccrm_search_blocks_flush), so the planning of the filing statement is paid
+-- once for about 64 writes; a bulk load is filed after its commit by the import, --migrate or
+-- --tick, off the writers' path. Searches stay exact meanwhile: ccrm_search_blocks() also names
+-- the blocks of queued rows that match (and with a long queue searches without blocks).
+CREATE OR REPLACE FUNCTION ccrm_search_block_note() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    v_seq bigint;
+    v_n   bigint;
+BEGIN
+    -- (an upgrade runs the migrations before 021 with these functions: nothing to queue into)
+    IF to_regclass('public.search_block_pending') IS NULL THEN
+        RETURN NULL;
+    END IF;
+    WITH q AS (
+        INSERT INTO public.search_block_pending (list, id)
+        SELECT TG_ARGV[0], c.id FROM changed c
+        RETURNING seq)
+    SELECT max(seq), count(*) INTO v_seq, v_n FROM q;
+    IF v_n > 0 AND v_n < 1000 AND v_seq % 64 < v_n THEN
+        PERFORM public.ccrm_search_blocks_flush(500);
+    END IF;
     RETURN NULL;
 END
 $$;
@@ -211,6 +257,9 @@ BEGIN
     EXECUTE format('LOCK TABLE public.%I IN SHARE MODE', l.tbl);  -- no writer in between
     EXECUTE format('DELETE FROM public.%I', l.bounds);
     DELETE FROM public.search_block_trgm WHERE list = p_list;
+    IF to_regclass('public.search_block_pending') IS NOT NULL THEN  -- (021: see the note)
+        DELETE FROM public.search_block_pending WHERE list = p_list;  -- covered by the rebuild
+    END IF;
     EXECUTE format($q$
         CREATE TEMP TABLE ccrm_blk ON COMMIT DROP AS
         SELECT a.search, ((row_number() OVER (ORDER BY %s) - 1) / %s)::int AS blk, %s
@@ -242,6 +291,7 @@ DECLARE
     l public.search_block_lists;
     v_big boolean;
 BEGIN
+    PERFORM public.ccrm_search_blocks_flush();  -- the queue first: a recut covers it anyway
     FOR l IN SELECT * FROM public.search_block_lists ORDER BY list LOOP
         EXECUTE format($q$
             SELECT count(*) > 4 * %s FROM (SELECT 1 FROM public.%I a
@@ -299,6 +349,12 @@ BEGIN
                             NULL::text, NULL::bigint;
         RETURN;
     END IF;
+    -- a long queue (a bulk load not filed yet): the blocks cannot tell cheaply
+    IF EXISTS (SELECT 1 FROM public.search_block_pending q WHERE q.list = l.list OFFSET 5000) THEN
+        RETURN QUERY SELECT false, NULL::int, NULL::text, NULL::text, NULL::bigint, NULL::text,
+                            NULL::text, NULL::bigint;
+        RETURN;
+    END IF;
     IF l.match_elsewhere IS NOT NULL THEN
         EXECUTE 'SELECT ' || l.match_elsewhere INTO v_other USING p_like;
         IF v_other THEN
@@ -323,7 +379,13 @@ BEGIN
              GROUP BY p.blk HAVING count(DISTINCT p.trgm) = cardinality($2)
             UNION
             SELECT p.blk FROM public.search_block_trgm p
-             WHERE $7::text IS NOT NULL AND p.list = $1 AND p.trgm LIKE $7),
+             WHERE $7::text IS NOT NULL AND p.list = $1 AND p.trgm LIKE $7
+            UNION
+            -- rows queued but not filed yet (ccrm_search_block_note): their own blocks
+            SELECT coalesce((SELECT max(b2.blk) FROM public.%2$I b2
+                              WHERE ROW(%6$s) <= ROW(%7$s)), 0)
+              FROM public.search_block_pending q JOIN public.%8$I a ON a.id = q.id
+             WHERE q.list = $1 AND a.search LIKE $8),
         b AS (
             SELECT b.blk, b.blk = min(b.blk) OVER () AS first, b.k1 AS lo1, %1$s AS lo2,
                    b.id AS loid, lead(b.k1) OVER w AS hi1, lead(%1$s) OVER w AS hi2,
@@ -343,7 +405,9 @@ BEGIN
         format('$4::%s, %s$6::bigint', v_types,
                CASE WHEN l.k2 IS NULL THEN '' ELSE format('$5::%s, ', v_types) END),
         CASE WHEN l.k2 IS NULL THEN '' ELSE 'b.hi2,' END,
-        CASE WHEN l.k2 IS NULL THEN '' ELSE 'b.lo2,' END)
-    USING p_list, v_t, p_asc, p_k1, p_k2, p_id, v_pair;
+        CASE WHEN l.k2 IS NULL THEN '' ELSE 'b.lo2,' END,
+        public.ccrm_search_block_bkey(l.k2, 'b2', ''),
+        public.ccrm_search_block_key(l.k1, l.k2, 'a', false), l.tbl)
+    USING p_list, v_t, p_asc, p_k1, p_k2, p_id, v_pair, p_like;
 END
 $$;

@@ -454,31 +454,22 @@ $$;
 SELECT ccrm_set_execute('ccrm_consent_changed()');
 
 -- A lead or contact that now belongs to another person (its e-mail or contact changed): if
--- that person opted out, its memberships go. Statement level; rows whose e-mail (ignoring
--- case) and contact stayed cost nothing but the comparison.
+-- that person opted out, its memberships go. A row trigger whose WHEN clause (020) compares
+-- the e-mail and contact without calling anything, so every other update costs nothing here.
 CREATE OR REPLACE FUNCTION ccrm_person_changed() RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, public, pg_temp
 AS $$
-DECLARE
-    r record;
 BEGIN
     IF ccrm_restoring() OR NOT EXISTS (SELECT 1 FROM consents k WHERE k.opted_out_at IS NOT NULL)
     THEN
         RETURN NULL;
     END IF;
     IF TG_TABLE_NAME = 'leads' THEN
-        FOR r IN SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id
-                  WHERE lower(n.email) IS DISTINCT FROM lower(o.email)
-                     OR n.contact_id IS DISTINCT FROM o.contact_id LOOP
-            PERFORM ccrm_consent_enforce(NULL, r.id);
-        END LOOP;
+        PERFORM ccrm_consent_enforce(NULL, NEW.id);
     ELSE
-        FOR r IN SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id
-                  WHERE lower(n.email) IS DISTINCT FROM lower(o.email) LOOP
-            PERFORM ccrm_consent_enforce(r.id, NULL);
-        END LOOP;
+        PERFORM ccrm_consent_enforce(NEW.id, NULL);
     END IF;
     RETURN NULL;
 END
@@ -509,8 +500,9 @@ SELECT ccrm_set_execute('ccrm_campaign_reopened()');
 
 -- Every writer of campaign_members (psql, imports, merges, the functions below): a person who
 -- opted out of the campaign's channel is not added, and not moved into a campaign that is not
--- completed. Statement level: a big insert checks its rows with one join against the
--- opt-outs, a small one person by person. SQLSTATE 23514 (a check), so a merge can tell.
+-- completed. Inserts at statement level: a big one checks its rows with one join against the
+-- opt-outs, a small one person by person; updates row by row, only those that move a row.
+-- SQLSTATE 23514 (a check), so a merge can tell.
 CREATE OR REPLACE FUNCTION ccrm_member_consent_check() RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -522,7 +514,7 @@ BEGIN
     IF ccrm_restoring() THEN
         RETURN NULL;
     END IF;
-    IF TG_OP = 'INSERT' AND (SELECT count(*) FROM new_rows) > 200 THEN
+    IF (SELECT count(*) FROM new_rows) > 200 THEN
         -- the opt-outs of each channel once, joined by contact and by lead
         WITH ch AS (SELECT DISTINCT cp.channel FROM new_rows n
                       JOIN campaigns cp ON cp.id = n.campaign_id),
@@ -536,24 +528,12 @@ BEGIN
               FROM new_rows n JOIN campaigns cp ON cp.id = n.campaign_id
               JOIN o ON o.channel = cp.channel AND o.lead_id = n.lead_id) x
          LIMIT 1;
-    ELSIF TG_OP = 'INSERT' THEN
+    ELSE
         SELECT n.contact_id, n.lead_id, cp.id AS campaign, cp.name, cp.channel,
                ccrm_opted_out(n.contact_id, n.lead_id, cp.channel) AS opted_out_at
           INTO r
           FROM new_rows n JOIN campaigns cp ON cp.id = n.campaign_id
          WHERE ccrm_opted_out(n.contact_id, n.lead_id, cp.channel) IS NOT NULL
-         LIMIT 1;
-    ELSE
-        -- an update: only rows moved to another person or campaign (a status change is free)
-        SELECT n.contact_id, n.lead_id, cp.id AS campaign, cp.name, cp.channel,
-               ccrm_opted_out(n.contact_id, n.lead_id, cp.channel) AS opted_out_at
-          INTO r
-          FROM new_rows n JOIN old_rows o ON o.id = n.id
-          JOIN campaigns cp ON cp.id = n.campaign_id
-         WHERE (o.campaign_id, o.contact_id, o.lead_id)
-               IS DISTINCT FROM (n.campaign_id, n.contact_id, n.lead_id)
-           AND cp.status <> 'completed'
-           AND ccrm_opted_out(n.contact_id, n.lead_id, cp.channel) IS NOT NULL
          LIMIT 1;
     END IF;
     IF r.opted_out_at IS NOT NULL THEN
@@ -568,6 +548,38 @@ BEGIN
 END
 $$;
 SELECT ccrm_set_execute('ccrm_member_consent_check()');
+
+-- The same for an update that moves a membership to another person or campaign: a row trigger
+-- whose WHEN clause (020) lets every other update (a status) through without calling this.
+CREATE OR REPLACE FUNCTION ccrm_member_moved() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    cp record;
+    v_at timestamptz;
+BEGIN
+    IF ccrm_restoring() THEN
+        RETURN NULL;
+    END IF;
+    SELECT c.id, c.name, c.channel INTO cp FROM campaigns c
+     WHERE c.id = NEW.campaign_id AND c.status <> 'completed';
+    IF FOUND THEN
+        v_at := ccrm_opted_out(NEW.contact_id, NEW.lead_id, cp.channel);
+        IF v_at IS NOT NULL THEN
+            RAISE EXCEPTION '% #% opted out of % on %: not a member of campaign #% (%)',
+                            CASE WHEN NEW.contact_id IS NOT NULL THEN 'contact' ELSE 'lead' END,
+                            coalesce(NEW.contact_id, NEW.lead_id), cp.channel,
+                            to_char(v_at, 'YYYY-MM-DD'), cp.id, cp.name
+                USING ERRCODE = '23514',
+                      HINT = 'A person who opted out of a channel is never a member of its campaigns.';
+        END IF;
+    END IF;
+    RETURN NULL;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_member_moved()');
 
 -- Record an opt-out (p_out true) or a consent (false) of a person for a channel: one consents
 -- row per record and channel, kept (opting in again clears opted_out_at). An opt-out removes
@@ -2477,11 +2489,17 @@ BEGIN
                                 || coalesce(' by ' || (to_jsonb(t) ->> 'updated_by'), '')
                                 || coalesce(' at ' || to_char((to_jsonb(t) ->> 'updated_at')::timestamptz,
                                                               'YYYY-MM-DD HH24:MI:SS'), '') END
-              FROM (SELECT DISTINCT ON (a.entity_id) a.entity_id, a.op, a.new_row FROM audit a
-                     WHERE a.xid = $1 AND a.entity = $2 ORDER BY a.entity_id, a.id DESC) l
+              FROM (SELECT DISTINCT ON (w.entity_id) w.entity_id, w.op, w.new_row
+                      FROM (SELECT a.id, coalesce(a.entity_id, g.x) AS entity_id, a.op, a.new_row
+                              FROM audit a
+                              LEFT JOIN LATERAL (SELECT generate_series(lower(r), upper(r) - 1) AS x
+                                                   FROM unnest(a.ids) r) g ON a.ids IS NOT NULL
+                             WHERE a.xid = $1 AND a.entity = $2) w
+                     ORDER BY w.entity_id, w.id DESC) l
               LEFT JOIN %1$s t ON t.id = l.entity_id
              WHERE (l.op = 'delete') <> (t.id IS NULL)
-                OR (l.op <> 'delete' AND %2$s)
+                OR (l.op <> 'delete' AND l.new_row IS NOT NULL AND %2$s)
+                OR (l.op = 'insert' AND l.new_row IS NULL AND %3$s)
              ORDER BY l.entity_id LIMIT 1$q$, t,
              CASE WHEN EXISTS (SELECT 1 FROM pg_trigger g
                                 WHERE g.tgrelid = t AND g.tgfoid = 'public.ccrm_stamp()'::regprocedure)
@@ -2490,7 +2508,12 @@ BEGIN
                                       AND NOT a.attisdropped)
                   THEN 't.version IS DISTINCT FROM (l.new_row ->> ''version'')::int'
                   ELSE format('to_jsonb(t) <> to_jsonb(jsonb_populate_record(NULL::%s, l.new_row))', t)
-             END)
+             END,
+             -- rows of an insert audited by their ids only (more than 20 in one statement, 021):
+             -- untouched since when still at version 1
+             CASE WHEN EXISTS (SELECT 1 FROM pg_attribute a
+                                WHERE a.attrelid = t AND a.attname = 'version' AND NOT a.attisdropped)
+                  THEN 't.version <> 1' ELSE 'false' END)
            INTO v_bad USING m.xid, r.entity;
         IF v_bad IS NOT NULL THEN
             RAISE EXCEPTION 'cannot undo merge %: %; nothing undone', p_merge, v_bad
@@ -2524,7 +2547,8 @@ BEGIN
          WHERE a.attrelid = t AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '';
         IF r.op = 'insert' THEN
             EXECUTE format('DELETE FROM %s x USING audit a WHERE a.id = ANY ($1)'
-                           ' AND x.id = a.entity_id', t) USING r.ids;
+                           ' AND (x.id = a.entity_id OR (a.ids IS NOT NULL AND a.ids @> x.id))', t)
+                USING r.ids;
         ELSIF r.op = 'update' THEN
             -- only the columns the run changed (a re-pointing changed one), the others are as
             -- they were: the check above saw every row as the merge left it

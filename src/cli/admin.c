@@ -72,7 +72,8 @@ static int
 set_action(struct admin_opts *o, enum action a, const char *flag, const char *target)
 {
     if (o->action != ACT_NONE) {
-        fprintf(stderr, "ccrm: choose one of --add-user, --disable-user, --share, --unshare\n");
+        safe_fprintf(stderr,
+                     "ccrm: choose one of --add-user, --disable-user, --share, --unshare\n");
         return -1;
     }
     o->action = a;
@@ -155,25 +156,25 @@ parse(int argc, char **argv, struct admin_opts *o)
             usage(stdout);
             exit(0);
         case ':':
-            fprintf(stderr, "ccrm: option \"%s\" needs a value\n", argv[optind - 1]);
+            safe_fprintf(stderr, "ccrm: option \"%s\" needs a value\n", argv[optind - 1]);
             return -1;
         default:
-            fprintf(stderr, "ccrm: unknown option \"%s\"\n", argv[optind - 1]);
+            safe_fprintf(stderr, "ccrm: unknown option \"%s\"\n", argv[optind - 1]);
             return -1;
         }
     }
     if (r != 0)
         return -1;
     if (optind < argc) {
-        fprintf(stderr, "ccrm: unexpected argument \"%s\"\n", argv[optind]);
+        safe_fprintf(stderr, "ccrm: unexpected argument \"%s\"\n", argv[optind]);
         return -1;
     }
     if (o->action == ACT_ADD || o->action == ACT_DISABLE) {
         if (!login_valid(o->target)) {
-            fprintf(stderr,
-                    "ccrm: %s: invalid login name \"%s\": use 1 to 63 lower-case letters, "
-                    "digits and _, not starting with a digit, pg_ or ccrm_\n",
-                    o->flag, o->target);
+            safe_fprintf(stderr,
+                         "ccrm: %s: invalid login name \"%s\": use 1 to 63 lower-case letters, "
+                         "digits and _, not starting with a digit, pg_ or ccrm_\n",
+                         o->flag, o->target);
             return -1;
         }
     }
@@ -186,10 +187,11 @@ parse(int argc, char **argv, struct admin_opts *o)
             if (strcmp(o->dept, depts[i]) == 0)
                 break;
         if (i == sizeof depts / sizeof depts[0]) {
-            fprintf(stderr,
-                    "ccrm: --dept: unknown department \"%s\" (known: sales, support, marketing, "
-                    "management, partner, admin)\n",
-                    o->dept);
+            safe_fprintf(
+                stderr,
+                "ccrm: --dept: unknown department \"%s\" (known: sales, support, marketing, "
+                "management, partner, admin)\n",
+                o->dept);
             return -1;
         }
         if ((strcmp(o->dept, "partner") == 0) != (o->partner != NULL)) {
@@ -216,7 +218,7 @@ parse(int argc, char **argv, struct admin_opts *o)
         return -1;
     }
     if ((o->action == ACT_SHARE || o->action == ACT_UNSHARE) && o->partner == NULL) {
-        fprintf(stderr, "ccrm: %s needs --partner ORG\n", o->flag);
+        safe_fprintf(stderr, "ccrm: %s needs --partner ORG\n", o->flag);
         return -1;
     }
     if (o->action == ACT_DISABLE && o->partner != NULL) {
@@ -329,7 +331,7 @@ cli_admin_main(int argc, char **argv)
     config_fini(&cfg);
     if (db == NULL) {
         memset(pw, 0, sizeof pw);
-        fprintf(stderr, "ccrm: %s\n", err.msg);
+        safe_fprintf(stderr, "ccrm: %s\n", err.msg);
         return EX_UNAVAILABLE;
     }
     if (db_schema_check(db, &err) == -1) {
@@ -342,8 +344,8 @@ cli_admin_main(int argc, char **argv)
         goto fail;
     }
     if (!allowed) {
-        fprintf(stderr, "ccrm: %s: only members of ccrm_admin may manage users and sharing\n",
-                o.flag);
+        safe_fprintf(stderr, "ccrm: %s: only members of ccrm_admin may manage users and sharing\n",
+                     o.flag);
         memset(pw, 0, sizeof pw);
         db_close(&db);
         return EX_NOPERM;
@@ -366,12 +368,12 @@ cli_admin_main(int argc, char **argv)
         rc = exit_code(&err, db);
         goto fail;
     }
-    printf("ccrm: %s\n", msg);
+    safe_fprintf(stdout, "ccrm: %s\n", msg);
     db_close(&db);
     return 0;
 fail:
     memset(pw, 0, sizeof pw);
-    fprintf(stderr, "ccrm: %s\n", err.msg);
+    safe_fprintf(stderr, "ccrm: %s\n", err.msg);
     db_close(&db);
     return rc;
 }

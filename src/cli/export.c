@@ -10,6 +10,7 @@
 
 #include "ccrm/cli.h"
 #include "ccrm/import.h"
+#include "ccrm/util.h"
 
 static int
 write_out(void *arg, const char *buf, size_t n)
@@ -72,7 +73,7 @@ cli_export_main(int argc, char **argv)
             else if (strcmp(optarg, "jsonl") == 0)
                 jsonl = 1;
             else {
-                fprintf(stderr, "ccrm: --format: expected csv or jsonl, got \"%s\"\n", optarg);
+                safe_fprintf(stderr, "ccrm: --format: expected csv or jsonl, got \"%s\"\n", optarg);
                 return EX_USAGE;
             }
             break;
@@ -81,48 +82,48 @@ cli_export_main(int argc, char **argv)
             output = optarg;
             break;
         case ':':
-            fprintf(stderr, "ccrm: option \"%s\" needs a value\n", argv[optind - 1]);
+            safe_fprintf(stderr, "ccrm: option \"%s\" needs a value\n", argv[optind - 1]);
             return EX_USAGE;
         default:
-            fprintf(stderr, "ccrm: unknown option \"%s\"\n", argv[optind - 1]);
+            safe_fprintf(stderr, "ccrm: unknown option \"%s\"\n", argv[optind - 1]);
             usage(stderr);
             return EX_USAGE;
         }
     }
     if (optind < argc) {
-        fprintf(stderr, "ccrm: unexpected argument \"%s\"\n", argv[optind]);
+        safe_fprintf(stderr, "ccrm: unexpected argument \"%s\"\n", argv[optind]);
         return EX_USAGE;
     }
     if (entity == NULL || (e = imp_entity_find(entity)) == NULL) {
-        fprintf(stderr,
-                "ccrm: --export: unknown entity \"%s\" (known: leads, contacts, accounts, "
-                "opportunities, tickets, interactions)\n",
-                entity != NULL ? entity : "");
+        safe_fprintf(stderr,
+                     "ccrm: --export: unknown entity \"%s\" (known: leads, contacts, accounts, "
+                     "opportunities, tickets, interactions)\n",
+                     entity != NULL ? entity : "");
         return EX_USAGE;
     }
     if ((rc = cli_load_config(&cfg, config)) != 0)
         return rc;
     if ((db = cli_open_db(conninfo, &cfg, 1, &private_db, &err)) == NULL ||
         db_schema_check(db, &err) == -1) {
-        fprintf(stderr, "ccrm: %s\n", err.msg);
+        safe_fprintf(stderr, "ccrm: %s\n", err.msg);
         db_close(&db);
         config_fini(&cfg);
         return EX_UNAVAILABLE;
     }
     config_fini(&cfg);
     if (output != NULL && strcmp(output, "-") != 0 && (out = fopen(output, "wb")) == NULL) {
-        fprintf(stderr, "ccrm: could not create \"%s\": %s\n", output, strerror(errno));
+        safe_fprintf(stderr, "ccrm: could not create \"%s\": %s\n", output, strerror(errno));
         db_close(&db);
         return EX_CANTCREAT;
     }
     rows = db_export(db, e, jsonl, write_out, out, &err);
     rc = 0;
     if (rows < 0) {
-        fprintf(stderr, "ccrm: %s\n", err.msg);
+        safe_fprintf(stderr, "ccrm: %s\n", err.msg);
         rc = db_lost(db) ? EX_UNAVAILABLE : EX_SOFTWARE;
     }
     if (out != stdout && fclose(out) != 0 && rc == 0) {
-        fprintf(stderr, "ccrm: could not write \"%s\": %s\n", output, strerror(errno));
+        safe_fprintf(stderr, "ccrm: could not write \"%s\": %s\n", output, strerror(errno));
         rc = EX_CANTCREAT;
     } else if (out == stdout && fflush(stdout) != 0 && rc == 0) {
         rc = EX_IOERR;

@@ -1,7 +1,8 @@
 /* Batch side of the event stream: `ccrm --feed [--follow]` prints events one a line (text or
- * JSON lines) for pipes, tmux status lines and scripts, with the guarantees of the client:
- * every event the role may see, once, in commit order, across dropped connections and server
- * restarts. `ccrm --log ticket|interaction` writes a ticket or an interaction from a script. */
+ * JSON lines) for pipes, tmux status lines and scripts: every event the role may see, once, in
+ * the order docs/architecture.md states, across dropped connections, server restarts, slow
+ * readers and failovers; --since CURSOR and --state FILE resume where a consumer stopped.
+ * `ccrm --log ticket|interaction` writes a ticket or an interaction from a script. */
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
@@ -32,16 +33,58 @@ struct feed_opts {
     int follow;
     int jsonl;
     int limit;
+    int limit_given;
+    const char *since; /* --since CURSOR */
+    const char *state; /* --state FILE */
+    struct event_cursor *cur;
 };
 
+/* Write one line to stdout whole, with write(2): a line is either printed and counted or
+ * neither. A signal that interrupts the write before any byte went out (a line shorter than
+ * PIPE_BUF goes into a pipe all at once or not at all) leaves it unprinted; stdio would keep it
+ * in its buffer and print it at exit, after the position had been saved without it. */
+static int
+write_line(const char *s, size_t n)
+{
+    size_t done = 0;
+
+    while (done < n) {
+        ssize_t w = write(STDOUT_FILENO, s + done, n - done);
+
+        if (w > 0) {
+            done += (size_t)w;
+        } else if (w == -1 && errno == EINTR) {
+            if (done == 0 && feed_stop)
+                return -1;
+        } else {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* One event, one line. Text is for people: every value goes through the terminal-safe filter
+ * (a ticket subject cannot retitle or clear the reader's terminal). JSON lines are exact (the
+ * database escapes control characters) and carry the cursor after the event, so a consumer
+ * can resume from any line with --since. */
 static int
 print_event(const struct event *ev, void *ctx)
 {
     const struct feed_opts *o = ctx;
+    char *line, *safe = NULL;
     int r;
 
+    if (feed_stop)
+        return -1; /* not printed, not counted: the position stays before it */
     if (o->jsonl) {
-        r = printf("%s\n", ev->json);
+        char *cursor = event_cursor_text(o->cur);
+        size_t len = strlen(ev->json);
+
+        if (len > 0 && ev->json[len - 1] == '}')
+            line = xasprintf("%.*s, \"cursor\" : \"%s\"}\n", (int)(len - 1), ev->json, cursor);
+        else
+            line = xasprintf("%s\n", ev->json);
+        free(cursor);
     } else {
         char rec[96];
 
@@ -49,17 +92,25 @@ print_event(const struct event *ev, void *ctx)
             snprintf(rec, sizeof rec, "%s #%lld", ev->entity, (long long)ev->entity_id);
         else
             snprintf(rec, sizeof rec, "%s", ev->entity);
-        r = printf("%s  %s%s%s%s  %s  %s%s%s%s\n", ev->at, ev->actor, ev->department[0] ? " (" : "",
-                   ev->department, ev->department[0] ? ")" : "", rec,
-                   strcmp(ev->op, "insert") == 0   ? "new: "
-                   : strcmp(ev->op, "delete") == 0 ? "deleted: "
-                   : strcmp(ev->op, "update") == 0 ? "changed "
-                                                   : "",
-                   strcmp(ev->op, "update") == 0 ? ev->changed : "",
-                   strcmp(ev->op, "update") == 0 ? ": " : "", ev->summary);
+        safe = xasprintf("%s  %s%s%s%s  %s  %s%s%s%s", ev->at, ev->actor,
+                         ev->department[0] ? " (" : "", ev->department,
+                         ev->department[0] ? ")" : "", rec,
+                         strcmp(ev->op, "insert") == 0   ? "new: "
+                         : strcmp(ev->op, "delete") == 0 ? "deleted: "
+                         : strcmp(ev->op, "update") == 0 ? "changed "
+                                                         : "",
+                         strcmp(ev->op, "update") == 0 ? ev->changed : "",
+                         strcmp(ev->op, "update") == 0 ? ": " : "", ev->summary);
+        line = str_safe(safe);
+        free(safe);
+        safe = line;
+        line = xasprintf("%s\n", safe);
     }
+    r = write_line(line, strlen(line));
+    free(line);
+    free(safe);
     /* a reader that went away (ccrm --feed | head) ends the feed quietly */
-    if (r < 0 || fflush(stdout) == EOF) {
+    if (r == -1) {
         feed_stop = 1;
         return -1;
     }
@@ -69,12 +120,12 @@ print_event(const struct event *ev, void *ctx)
 static int
 feed_usage(void)
 {
-    fputs(
-        "usage: ccrm --feed [--follow] [--format text|jsonl] [--limit N] [-d CONNINFO] [-c FILE]\n"
-        "       ccrm --log ticket|interaction --contact EMAIL --subject TEXT [--body TEXT]\n"
-        "            [--channel C] [--kind call|email|meeting|chat|note|task]"
-        " [-d CONNINFO] [-c FILE]\n",
-        stderr);
+    fputs("usage: ccrm --feed [--follow] [--format text|jsonl] [--limit N | --since CURSOR]\n"
+          "            [--state FILE] [-d CONNINFO] [-c FILE]\n"
+          "       ccrm --log ticket|interaction --contact EMAIL --subject TEXT [--body TEXT]\n"
+          "            [--channel C] [--kind call|email|meeting|chat|note|task]"
+          " [-d CONNINFO] [-c FILE]\n",
+          stderr);
     return EX_USAGE;
 }
 
@@ -87,18 +138,96 @@ nap(int ms)
     nanosleep(&ts, NULL);
 }
 
+static void
+say_notice(struct event_cursor *cur)
+{
+    char *n = event_cursor_notice(cur);
+
+    if (n != NULL) {
+        safe_fprintf(stderr, "ccrm: %s\n", n);
+        free(n);
+    }
+}
+
+/* Write the state file after what was printed. Returns 0, or EX_CANTCREAT (said). */
+static int
+save_state(const struct feed_opts *o)
+{
+    if (o->state == NULL || !event_cursor_started(o->cur))
+        return 0;
+    if (event_cursor_save(o->cur, o->state) == -1) {
+        safe_fprintf(stderr, "ccrm: could not write \"%s\": %s\n", o->state, strerror(errno));
+        return EX_CANTCREAT;
+    }
+    return 0;
+}
+
+/* Reconnect with backoff and jitter, each host of the connection string tried for at most
+ * connect_timeout. Returns when connected or stopped. */
+static void
+reconnect(struct db *db, int *backoff)
+{
+    struct ccrm_err err;
+    char said[256] = "";
+
+    while (!feed_stop && db_state(db) != DB_READY) {
+        safe_fprintf(stderr, "ccrm: connection lost, reconnecting in %d ms\n", *backoff);
+        nap(*backoff + rand() % (*backoff / 4 + 1));
+        *backoff = *backoff < 8000 ? *backoff * 2 : 8000;
+        if (feed_stop)
+            return;
+        if (db_reconnect_start(db, &err) == -1) {
+            safe_fprintf(stderr, "ccrm: %s\n", err.msg);
+            continue;
+        }
+        while (db_state(db) == DB_CONNECTING && !feed_stop) {
+            struct pollfd cp = {db_socket(db), db_poll_events(db), 0};
+            int wait = db_connect_wait_ms(db), wakeups = 0;
+
+            if (poll(&cp, 1, wait >= 0 && wait < 1000 ? wait : 1000) > 0 || cp.fd < 0 ||
+                db_connect_wait_ms(db) == 0)
+                db_pump(db, &wakeups);
+            /* a host given up on (no answer in time, refused, read-only): say so once */
+            if (db_connect_error(db)[0] != '\0' && strcmp(said, db_connect_error(db)) != 0) {
+                str_copy(said, db_connect_error(db), sizeof said);
+                safe_fprintf(stderr, "ccrm: could not connect to %s\n", said);
+            }
+        }
+    }
+    if (db_state(db) == DB_READY) {
+        fputs("ccrm: reconnected\n", stderr);
+        *backoff = 250;
+    }
+}
+
 static int
 run_feed(struct feed_opts *o)
 {
     struct ccrm_config cfg;
     struct ccrm_err err;
-    struct event_cursor cur = {NULL};
+    struct event_cursor *cur = xcalloc(1, sizeof *cur);
     struct db *db;
-    int private_db, rc, backoff = 250;
+    int private_db, rc, backoff = 250, loaded = 0;
     struct sigaction sa;
 
-    if ((rc = cli_load_config(&cfg, o->config)) != 0)
+    o->cur = cur;
+    cur->strict = 1;
+    if (o->since != NULL && event_cursor_parse(cur, o->since, &err) == -1) {
+        safe_fprintf(stderr, "ccrm: --since: %s\n", err.msg);
+        free(cur);
+        return EX_USAGE;
+    }
+    if (o->state != NULL && (loaded = event_cursor_load(cur, o->state, &err)) == -1) {
+        safe_fprintf(stderr, "ccrm: --state: %s\n", err.msg);
+        event_cursor_fini(cur);
+        free(cur);
+        return EX_DATAERR;
+    }
+    if ((rc = cli_load_config(&cfg, o->config)) != 0) {
+        event_cursor_fini(cur);
+        free(cur);
         return rc;
+    }
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_stop;
     sigaction(SIGINT, &sa, NULL);
@@ -106,59 +235,83 @@ run_feed(struct feed_opts *o)
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     if ((db = cli_open_db(o->conninfo, &cfg, 1, &private_db, &err)) == NULL) {
-        fprintf(stderr, "ccrm: %s\n", err.msg);
+        safe_fprintf(stderr, "ccrm: %s\n", err.msg);
         config_fini(&cfg);
+        event_cursor_fini(cur);
+        free(cur);
         return EX_UNAVAILABLE;
     }
-    if (db_schema_check(db, &err) == -1 ||
-        db_events_recent(db, o->limit, &cur, print_event, o, &err) == -1) {
-        fprintf(stderr, "ccrm: %s\n", err.msg);
+    rc = 0;
+    if (db_schema_check(db, &err) == -1) {
+        safe_fprintf(stderr, "ccrm: %s\n", err.msg);
         rc = EX_UNAVAILABLE;
         goto out;
     }
-    rc = 0;
-    while (o->follow && !feed_stop) {
-        struct pollfd pfd = {db_socket(db), db_poll_events(db), 0};
-        int wakeups = 0;
+    /* no position given: the newest events visible now, then the stream after them */
+    if (o->since == NULL && !loaded &&
+        db_events_recent(db, o->limit, cur, print_event, o, &err) == -1 && !feed_stop &&
+        (!event_cursor_started(cur) || !o->follow || db_state(db) == DB_READY)) {
+        safe_fprintf(stderr, "ccrm: %s\n", err.msg);
+        rc = EX_UNAVAILABLE;
+        goto out;
+    }
+    if ((rc = save_state(o)) != 0 || (!o->follow && o->since == NULL && !loaded))
+        goto out;
+    /* from the position: catch up to now, and with --follow go on */
+    while (!feed_stop) {
+        int wakeups = 0, n, fresh;
 
-        if (db_state(db) == DB_OFFLINE) {
-            /* reconnect with backoff and jitter, then catch up from the cursor */
-            fprintf(stderr, "ccrm: connection lost, reconnecting in %d ms\n", backoff);
-            nap(backoff + rand() % (backoff / 4 + 1));
-            backoff = backoff < 8000 ? backoff * 2 : 8000;
-            if (db_reconnect_start(db, &err) == -1)
-                continue;
-            while (db_state(db) == DB_CONNECTING && !feed_stop) {
-                struct pollfd cp = {db_socket(db), db_poll_events(db), 0};
-
-                if (poll(&cp, 1, 1000) > 0 || cp.fd < 0)
-                    db_pump(db, &wakeups);
-            }
-            if (db_state(db) != DB_READY)
-                continue;
-            fputs("ccrm: reconnected\n", stderr);
-            backoff = 250;
-            wakeups = 1;
-        } else if (poll(&pfd, 1, 30000) == -1) {
-            if (errno != EINTR)
-                break;
+        if (db_state(db) != DB_READY) {
+            reconnect(db, &backoff);
             continue;
-        } else if (pfd.revents != 0) {
-            db_pump(db, &wakeups);
-        } else {
-            wakeups = 1; /* quiet for 30 s: look anyway (a cheap, indexed query) */
         }
-        wakeups += db_take_wakeups(db);
-        if (wakeups > 0 && db_state(db) == DB_READY &&
-            db_events_since(db, &cur, print_event, o, &err) == -1 && db_state(db) == DB_READY &&
-            !feed_stop) {
-            fprintf(stderr, "ccrm: %s\n", err.msg);
-            rc = EX_SOFTWARE;
+        /* a read that starts now (not one left in progress by the position) reaches "now" */
+        fresh = !event_cursor_pending(cur);
+        n = db_events_since(db, cur, print_event, o, &err);
+        say_notice(cur);
+        if (n > 0 || feed_stop) {
+            if ((rc = save_state(o)) != 0)
+                goto out;
+        }
+        if (n == -1) {
+            if (feed_stop)
+                break;
+            if (db_state(db) == DB_READY) {
+                /* not the connection: a position from another cluster, or a server error */
+                safe_fprintf(stderr, "ccrm: %s\n", err.msg);
+                rc = strstr(err.msg, "another database cluster") != NULL ? EX_DATAERR : EX_SOFTWARE;
+                break;
+            }
+            if (!o->follow && o->since == NULL && !loaded) {
+                safe_fprintf(stderr, "ccrm: %s\n", err.msg);
+                rc = EX_UNAVAILABLE;
+                break;
+            }
+            continue; /* reconnect, then go on from the position */
+        }
+        if (event_cursor_pending(cur) || !fresh)
+            continue; /* the read goes on (the next batch at once), or was an old one */
+        if (!o->follow)
             break;
+        /* caught up: wait for a wake-up (NOTIFY), or look anyway after 30 quiet seconds */
+        while (!feed_stop && wakeups == 0 && db_state(db) == DB_READY) {
+            struct pollfd pfd = {db_socket(db), db_poll_events(db), 0};
+            int r = poll(&pfd, 1, 30000);
+
+            if (r == -1 && errno != EINTR)
+                break;
+            if (r > 0)
+                db_pump(db, &wakeups);
+            else if (r == 0)
+                wakeups = 1;
+            wakeups += db_take_wakeups(db);
         }
     }
+    if (rc == 0 && (rc = save_state(o)) != 0)
+        goto out;
 out:
-    event_cursor_fini(&cur);
+    event_cursor_fini(cur);
+    free(cur);
     db_close(&db);
     config_fini(&cfg);
     return rc;
@@ -177,19 +330,19 @@ run_log(const char *what, const char *conninfo, const char *config, const char *
     if ((rc = cli_load_config(&cfg, config)) != 0)
         return rc;
     if ((db = cli_open_db(conninfo, &cfg, 1, &private_db, &err)) == NULL) {
-        fprintf(stderr, "ccrm: %s\n", err.msg);
+        safe_fprintf(stderr, "ccrm: %s\n", err.msg);
         config_fini(&cfg);
         return EX_UNAVAILABLE;
     }
     if (db_schema_check(db, &err) == -1) {
-        fprintf(stderr, "ccrm: %s\n", err.msg);
+        safe_fprintf(stderr, "ccrm: %s\n", err.msg);
         rc = EX_UNAVAILABLE;
     } else {
         rc = db_log_record(db, what, email, subject, body, channel, kind, msg, sizeof msg, &err);
         if (rc == 0) {
-            printf("ccrm: %s\n", msg);
+            safe_fprintf(stdout, "ccrm: %s\n", msg);
         } else {
-            fprintf(stderr, "ccrm: %s\n", err.msg);
+            safe_fprintf(stderr, "ccrm: %s\n", err.msg);
             rc = rc == 1 ? EX_DATAERR : EX_SOFTWARE;
         }
     }
@@ -211,7 +364,9 @@ cli_feed_main(int argc, char **argv)
         O_SUBJECT,
         O_BODY,
         O_CHANNEL,
-        O_KIND
+        O_KIND,
+        O_SINCE,
+        O_STATE
     };
     static const struct option longopts[] = {
         {"db", required_argument, NULL, 'd'},
@@ -226,9 +381,11 @@ cli_feed_main(int argc, char **argv)
         {"body", required_argument, NULL, O_BODY},
         {"channel", required_argument, NULL, O_CHANNEL},
         {"kind", required_argument, NULL, O_KIND},
+        {"since", required_argument, NULL, O_SINCE},
+        {"state", required_argument, NULL, O_STATE},
         {NULL, 0, NULL, 0},
     };
-    struct feed_opts o = {NULL, NULL, 0, 0, 20};
+    struct feed_opts o = {NULL, NULL, 0, 0, 20, 0, NULL, NULL, NULL};
     const char *log = NULL, *email = NULL, *subject = NULL, *body = NULL, *channel = NULL;
     const char *kind = NULL;
     int c, feed = 0;
@@ -255,18 +412,27 @@ cli_feed_main(int argc, char **argv)
             if (strcmp(optarg, "jsonl") == 0)
                 o.jsonl = 1;
             else if (strcmp(optarg, "text") != 0) {
-                fprintf(stderr, "ccrm: --format: expected text or jsonl, got \"%s\"\n", optarg);
+                safe_fprintf(stderr, "ccrm: --format: expected text or jsonl, got \"%s\"\n",
+                             optarg);
                 return EX_USAGE;
             }
             break;
         case O_LIMIT:
             v = strtol(optarg, &end, 10);
             if (*optarg == '\0' || *end != '\0' || v < 0 || v > 1000000) {
-                fprintf(stderr, "ccrm: --limit: expected a number from 0 to 1000000, got \"%s\"\n",
-                        optarg);
+                safe_fprintf(stderr,
+                             "ccrm: --limit: expected a number from 0 to 1000000, got \"%s\"\n",
+                             optarg);
                 return EX_USAGE;
             }
             o.limit = (int)v;
+            o.limit_given = 1;
+            break;
+        case O_SINCE:
+            o.since = optarg;
+            break;
+        case O_STATE:
+            o.state = optarg;
             break;
         case O_LOG:
             log = optarg;
@@ -287,25 +453,34 @@ cli_feed_main(int argc, char **argv)
             kind = optarg;
             break;
         case ':':
-            fprintf(stderr, "ccrm: option \"%s\" needs a value\n", argv[optind - 1]);
+            safe_fprintf(stderr, "ccrm: option \"%s\" needs a value\n", argv[optind - 1]);
             return feed_usage();
         default:
-            fprintf(stderr, "ccrm: unknown option \"%s\"\n", argv[optind - 1]);
+            safe_fprintf(stderr, "ccrm: unknown option \"%s\"\n", argv[optind - 1]);
             return feed_usage();
         }
     }
     if (optind < argc) {
-        fprintf(stderr, "ccrm: unexpected argument \"%s\"\n", argv[optind]);
+        safe_fprintf(stderr, "ccrm: unexpected argument \"%s\"\n", argv[optind]);
         return feed_usage();
     }
     if (feed && log != NULL) {
         fputs("ccrm: choose one of --feed and --log\n", stderr);
         return feed_usage();
     }
+    if (!feed && (o.since != NULL || o.state != NULL)) {
+        fputs("ccrm: --since and --state go with --feed\n", stderr);
+        return feed_usage();
+    }
+    if (o.since != NULL && (o.limit_given || o.state != NULL)) {
+        fputs("ccrm: --since starts at a position: it does not go with --limit or --state\n",
+              stderr);
+        return feed_usage();
+    }
     if (feed)
         return run_feed(&o);
     if (strcmp(log, "ticket") != 0 && strcmp(log, "interaction") != 0) {
-        fprintf(stderr, "ccrm: --log: expected ticket or interaction, got \"%s\"\n", log);
+        safe_fprintf(stderr, "ccrm: --log: expected ticket or interaction, got \"%s\"\n", log);
         return EX_USAGE;
     }
     if (email == NULL || subject == NULL || subject[0] == '\0') {

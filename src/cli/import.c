@@ -161,8 +161,8 @@ on_header(struct imp_state *st, const struct csv_record *rec)
         return -1;
     }
     if (st->m.nunknown > 0)
-        fprintf(stderr, "ccrm: %s: ignoring unknown column%s %s\n", st->label,
-                st->m.nunknown > 1 ? "s" : "", st->m.unknown);
+        safe_fprintf(stderr, "ccrm: %s: ignoring unknown column%s %s\n", st->label,
+                     st->m.nunknown > 1 ? "s" : "", st->m.unknown);
     st->hdr_raw = xmalloc(rec->rawlen + 1);
     memcpy(st->hdr_raw, rec->raw, rec->rawlen);
     st->hdr_rawlen = rec->rawlen;
@@ -223,7 +223,7 @@ on_reject(void *arg, int64_t line, const char *reason, const char *raw, size_t r
     struct reject_ctx *rc = arg;
     struct imp_state *st = rc->st;
 
-    fprintf(stderr, "%s:%" PRId64 ": %s\n", st->label, line, reason);
+    safe_fprintf(stderr, "%s:%" PRId64 ": %s\n", st->label, line, reason);
     if (st->rejects != NULL && raw != NULL) {
         if (fwrite(raw, 1, rawlen, st->rejects) != rawlen)
             rc->failed = 1;
@@ -234,6 +234,17 @@ on_reject(void *arg, int64_t line, const char *reason, const char *raw, size_t r
             fputc('\n', st->rejects);
         }
     }
+    return 0;
+}
+
+/* A row that changed under the import since it was checked, and what the import did with it */
+static int
+on_note(void *arg, int64_t line, const char *text)
+{
+    struct imp_state *st = arg;
+
+    progress_clear(st);
+    safe_fprintf(stderr, "%s:%" PRId64 ": %s\n", st->label, line, text);
     return 0;
 }
 
@@ -288,7 +299,7 @@ run_import(struct imp_state *st, enum imp_conflict conflict, int dry_run, const 
         struct stat sb;
 
         if ((fd = open(st->path, O_RDONLY)) == -1) {
-            fprintf(stderr, "ccrm: could not open \"%s\": %s\n", st->path, strerror(errno));
+            safe_fprintf(stderr, "ccrm: could not open \"%s\": %s\n", st->path, strerror(errno));
             rc = EX_NOINPUT;
             goto out;
         }
@@ -304,7 +315,7 @@ run_import(struct imp_state *st, enum imp_conflict conflict, int dry_run, const 
         if (interrupted)
             break;
         if (n < 0) {
-            fprintf(stderr, "ccrm: could not read \"%s\": %s\n", st->path, strerror(errno));
+            safe_fprintf(stderr, "ccrm: could not read \"%s\": %s\n", st->path, strerror(errno));
             rc = EX_IOERR;
             goto out;
         }
@@ -328,21 +339,32 @@ run_import(struct imp_state *st, enum imp_conflict conflict, int dry_run, const 
     if (interrupted)
         goto interrupted;
     if (st->fatal) {
-        fprintf(stderr, "ccrm: %s\n", st->err.msg);
+        safe_fprintf(stderr, "ccrm: %s\n", st->err.msg);
         rc = st->fatal;
         goto out;
     }
     if (!st->have_header) {
-        fprintf(stderr, "ccrm: %s: the file is empty (expected a header row)\n", st->label);
+        safe_fprintf(stderr, "ccrm: %s: the file is empty (expected a header row)\n", st->label);
         rc = EX_DATAERR;
         goto out;
     }
     if (flush_copy(st) == -1) {
-        fprintf(stderr, "ccrm: %s\n", st->err.msg);
+        safe_fprintf(stderr, "ccrm: %s\n", st->err.msg);
         rc = st->fatal;
         goto out;
     }
     progress_draw(st, 1);
+    /* imports into one table take turns (docs/import.md): say so when this one waits */
+    switch (db_import_lock(st->imp, 0, &st->err)) {
+    case -1:
+        goto db_failed;
+    case 0:
+        progress_clear(st);
+        safe_fprintf(stderr, "ccrm: waiting for another import into %s to finish\n", st->e->name);
+        if (db_import_lock(st->imp, 1, &st->err) == -1)
+            goto db_failed;
+        break;
+    }
     progress_note(st, "checking references and duplicates...");
     if (db_import_classify(st->imp, conflict, &cnt, &st->err) == -1)
         goto db_failed;
@@ -353,8 +375,8 @@ run_import(struct imp_state *st, enum imp_conflict conflict, int dry_run, const 
         if (db_import_rejects(st->imp, on_reject, &rctx, &st->err) == -1)
             goto db_failed;
         if (st->rejects != NULL && (fflush(st->rejects) != 0 || rctx.failed)) {
-            fprintf(stderr, "ccrm: could not write \"%s\": %s\n", st->rejects_path,
-                    strerror(errno));
+            safe_fprintf(stderr, "ccrm: could not write \"%s\": %s\n", st->rejects_path,
+                         strerror(errno));
             rc = EX_CANTCREAT;
             goto out;
         }
@@ -362,45 +384,55 @@ run_import(struct imp_state *st, enum imp_conflict conflict, int dry_run, const 
     if (interrupted)
         goto interrupted;
     if (dry_run) {
-        printf("ccrm: dry run: would insert %s, update %s, skip %s, reject %s (%s from %s); "
-               "nothing written\n",
-               fmt_count(cnt.inserted, a), fmt_count(cnt.updated, b), fmt_count(cnt.skipped, c),
-               fmt_count(cnt.rejected, d), st->e->name, file_name);
+        safe_fprintf(stdout,
+                     "ccrm: dry run: would insert %s, update %s, skip %s, reject %s (%s from %s); "
+                     "nothing written\n",
+                     fmt_count(cnt.inserted, a), fmt_count(cnt.updated, b),
+                     fmt_count(cnt.skipped, c), fmt_count(cnt.rejected, d), st->e->name, file_name);
         rc = cnt.rejected > 0 && st->rejects == NULL ? EX_DATAERR : 0;
         goto out;
     }
     if (cnt.rejected > 0 && st->rejects == NULL) {
-        fprintf(stderr,
-                "ccrm: %s %s rejected, nothing written (%s from %s; --rejects FILE imports the "
-                "good rows and keeps the bad ones)\n",
-                fmt_count(cnt.rejected, r), cnt.rejected == 1 ? "row" : "rows", st->e->name,
-                file_name);
+        safe_fprintf(
+            stderr,
+            "ccrm: %s %s rejected, nothing written (%s from %s; --rejects FILE imports the "
+            "good rows and keeps the bad ones)\n",
+            fmt_count(cnt.rejected, r), cnt.rejected == 1 ? "row" : "rows", st->e->name, file_name);
         rc = EX_DATAERR;
         goto out;
     }
     progress_note(st, "writing...");
-    if ((batch = db_import_commit(st->imp, file_name, &cnt, &st->err)) == -1)
+    if ((batch = db_import_commit(st->imp, file_name, &cnt, on_note, st, &st->err)) == -1)
         goto db_failed;
     progress_clear(st);
     clock_gettime(CLOCK_MONOTONIC, &now);
     t = elapsed(&st->t0, &now);
-    printf("ccrm: batch %" PRId64 ": %s inserted, %s updated, %s skipped, %s rejected (%s from %s, "
-           "%.1f s, %s rows/s)\n",
-           batch, fmt_count(cnt.inserted, a), fmt_count(cnt.updated, b), fmt_count(cnt.skipped, c),
-           fmt_count(cnt.rejected, d), st->e->name, file_name, t,
-           fmt_count(t > 0 ? (int64_t)((double)st->rows / t) : st->rows, r));
+    safe_fprintf(stdout,
+                 "ccrm: batch %" PRId64
+                 ": %s inserted, %s updated, %s skipped, %s rejected (%s from %s, "
+                 "%.1f s, %s rows/s)\n",
+                 batch, fmt_count(cnt.inserted, a), fmt_count(cnt.updated, b),
+                 fmt_count(cnt.skipped, c), fmt_count(cnt.rejected, d), st->e->name, file_name, t,
+                 fmt_count(t > 0 ? (int64_t)((double)st->rows / t) : st->rows, r));
     rc = cnt.rejected > 0 ? EX_DATAERR : 0;
+    /* the rows are in; now their search blocks (queued by the triggers, schema/021), so that
+     * searches use the blocks again soon; a failure here loses nothing (--migrate files too) */
+    if (db_blocks_file(st->db, NULL, NULL, &st->err) == -1)
+        fprintf(stderr,
+                "ccrm: warning: the search blocks were not filed (%s); ccrm --migrate "
+                "files them\n",
+                st->err.msg);
     goto out;
 db_failed:
     progress_clear(st);
     if (interrupted)
         goto interrupted;
-    fprintf(stderr, "ccrm: could not import %s: %s\n", st->label, st->err.msg);
+    safe_fprintf(stderr, "ccrm: could not import %s: %s\n", st->label, st->err.msg);
     rc = code_for_db_error(&st->err);
     goto out;
 interrupted:
     progress_clear(st);
-    fprintf(stderr, "ccrm: interrupted; nothing written\n");
+    safe_fprintf(stderr, "ccrm: interrupted; nothing written\n");
     rc = EX_TEMPFAIL;
 out:
     db_import_abort(&st->imp);
@@ -472,8 +504,9 @@ cli_import_main(int argc, char **argv)
             else if (strcmp(optarg, "update") == 0)
                 conflict = IMP_CONFLICT_UPDATE;
             else {
-                fprintf(stderr, "ccrm: --on-conflict: expected error, skip or update, got \"%s\"\n",
-                        optarg);
+                safe_fprintf(stderr,
+                             "ccrm: --on-conflict: expected error, skip or update, got \"%s\"\n",
+                             optarg);
                 return EX_USAGE;
             }
             break;
@@ -487,16 +520,16 @@ cli_import_main(int argc, char **argv)
             revert = optarg;
             break;
         case ':':
-            fprintf(stderr, "ccrm: option \"%s\" needs a value\n", argv[optind - 1]);
+            safe_fprintf(stderr, "ccrm: option \"%s\" needs a value\n", argv[optind - 1]);
             return EX_USAGE;
         default:
-            fprintf(stderr, "ccrm: unknown option \"%s\"\n", argv[optind - 1]);
+            safe_fprintf(stderr, "ccrm: unknown option \"%s\"\n", argv[optind - 1]);
             usage(stderr);
             return EX_USAGE;
         }
     }
     if (optind < argc) {
-        fprintf(stderr, "ccrm: unexpected argument \"%s\"\n", argv[optind]);
+        safe_fprintf(stderr, "ccrm: unexpected argument \"%s\"\n", argv[optind]);
         return EX_USAGE;
     }
     if (revert != NULL && st.path != NULL) {
@@ -515,14 +548,14 @@ cli_import_main(int argc, char **argv)
             return EX_USAGE;
         }
         if ((st.e = imp_entity_find(into)) == NULL) {
-            fprintf(stderr,
-                    "ccrm: --into: unknown entity \"%s\" (known: leads, contacts, accounts, "
-                    "opportunities, tickets, interactions)\n",
-                    into);
+            safe_fprintf(stderr,
+                         "ccrm: --into: unknown entity \"%s\" (known: leads, contacts, accounts, "
+                         "opportunities, tickets, interactions)\n",
+                         into);
             return EX_USAGE;
         }
         if (strcmp(st.path, "-") != 0 && access(st.path, R_OK) != 0) {
-            fprintf(stderr, "ccrm: could not open \"%s\": %s\n", st.path, strerror(errno));
+            safe_fprintf(stderr, "ccrm: could not open \"%s\": %s\n", st.path, strerror(errno));
             return EX_NOINPUT;
         }
     } else {
@@ -530,7 +563,7 @@ cli_import_main(int argc, char **argv)
 
         errno = 0;
         if (strtoll(revert, &end, 10) <= 0 || *end != '\0' || errno != 0) {
-            fprintf(stderr, "ccrm: --revert: expected a batch number, got \"%s\"\n", revert);
+            safe_fprintf(stderr, "ccrm: --revert: expected a batch number, got \"%s\"\n", revert);
             return EX_USAGE;
         }
     }
@@ -538,7 +571,7 @@ cli_import_main(int argc, char **argv)
         return rc;
     if ((st.db = cli_open_db(conninfo, &cfg, 1, &private_db, &st.err)) == NULL ||
         db_schema_check(st.db, &st.err) == -1) {
-        fprintf(stderr, "ccrm: %s\n", st.err.msg);
+        safe_fprintf(stderr, "ccrm: %s\n", st.err.msg);
         db_close(&st.db);
         config_fini(&cfg);
         return EX_UNAVAILABLE;
@@ -549,17 +582,18 @@ cli_import_main(int argc, char **argv)
 
         if (db_import_revert(st.db, strtoll(revert, NULL, 10), summary, sizeof summary, &st.err) ==
             -1) {
-            fprintf(stderr, "ccrm: %s\n", st.err.msg);
+            safe_fprintf(stderr, "ccrm: %s\n", st.err.msg);
             rc = db_lost(st.db) ? EX_UNAVAILABLE : EX_DATAERR;
         } else {
-            printf("ccrm: %s\n", summary);
+            safe_fprintf(stdout, "ccrm: %s\n", summary);
             rc = 0;
         }
         db_close(&st.db);
         return rc;
     }
     if (st.rejects_path != NULL && (st.rejects = fopen(st.rejects_path, "wb")) == NULL) {
-        fprintf(stderr, "ccrm: could not create \"%s\": %s\n", st.rejects_path, strerror(errno));
+        safe_fprintf(stderr, "ccrm: could not create \"%s\": %s\n", st.rejects_path,
+                     strerror(errno));
         db_close(&st.db);
         return EX_CANTCREAT;
     }
@@ -579,7 +613,8 @@ cli_import_main(int argc, char **argv)
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     if (st.rejects != NULL && fclose(st.rejects) != 0 && rc == 0) {
-        fprintf(stderr, "ccrm: could not write \"%s\": %s\n", st.rejects_path, strerror(errno));
+        safe_fprintf(stderr, "ccrm: could not write \"%s\": %s\n", st.rejects_path,
+                     strerror(errno));
         rc = EX_CANTCREAT;
     }
     db_close(&st.db);

@@ -1,10 +1,15 @@
 /* The libpq connection: connect, LISTEN, notifications, reconnect without blocking the UI.
- * NOTIFY is only a doorbell (DESIGN §4): this module counts wake-ups, the views re-read. */
+ * NOTIFY is only a doorbell (docs/architecture.md): this module counts wake-ups, the views
+ * re-read. Reconnects go through the hosts of the connection string one by one, each with a
+ * deadline of its own. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ccrm/util.h"
 #include "db_int.h"
+
+static void remember_hosts(struct db *db);
 
 /* Server notices would go to stderr, which is the screen while curses runs: drop them. */
 static void
@@ -162,6 +167,7 @@ db_open(const char *conninfo, const struct db_options *opt, struct ccrm_err *err
 
     db->conninfo = xstrdup(conninfo != NULL ? conninfo : "");
     db->statement_timeout_ms = opt->statement_timeout_ms;
+    db->connect_timeout_s = opt->connect_timeout_s > 0 ? opt->connect_timeout_s : 5;
     /* defaults first: the user's conninfo (expanded from dbname) overrides them */
     db->keys[k] = "application_name";
     db->vals[k++] = opt->application_name ? opt->application_name : "ccrm";
@@ -170,7 +176,7 @@ db_open(const char *conninfo, const struct db_options *opt, struct ccrm_err *err
         db->keys[k] = "connect_timeout";
         db->vals[k++] = db->timeout_buf;
     }
-    /* no environment variables exist for these (PITFALLS.md): notice dead peers */
+    /* no environment variables exist for these: notice dead peers */
     db->keys[k] = "keepalives_idle";
     db->vals[k++] = "30";
     db->keys[k] = "keepalives_interval";
@@ -198,6 +204,7 @@ db_open(const char *conninfo, const struct db_options *opt, struct ccrm_err *err
     }
     PQsetNoticeProcessor(db->conn, ignore_notice, NULL);
     set_where(db);
+    remember_hosts(db);
     if (session_setup(db, err) == -1) {
         db_close(&db);
         return NULL;
@@ -215,6 +222,8 @@ db_close(struct db **dbp)
     db = *dbp;
     if (db->conn != NULL)
         PQfinish(db->conn);
+    if (db->opts != NULL)
+        PQconninfoFree(db->opts);
     free(db->conninfo);
     free(db->login);
     free(db->display_name);
@@ -250,16 +259,138 @@ db_poll_events(const struct db *db)
     return db->state == DB_CONNECTING && db->want_write ? 4 /* POLLOUT */ : 1 /* POLLIN */;
 }
 
-int
-db_reconnect_start(struct db *db, struct ccrm_err *err)
+static int64_t
+mono_ms(void)
 {
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *
+opt_val(const struct db *db, const char *key)
+{
+    const PQconninfoOption *o;
+
+    for (o = db->opts; o != NULL && o->keyword != NULL; o++)
+        if (strcmp(o->keyword, key) == 0)
+            return o->val;
+    return NULL;
+}
+
+/* Elements in a comma-separated list ("" and NULL: 0) */
+static int
+list_len(const char *s)
+{
+    int n = 1;
+
+    if (s == NULL || *s == '\0')
+        return 0;
+    for (; *s != '\0'; s++)
+        n += *s == ',';
+    return n;
+}
+
+/* Element i of a comma-separated list into buf; a list of one applies to every host (libpq's
+ * rule for port). NULL when the list is empty. */
+static const char *
+list_item(const char *s, int i, char *buf, size_t n)
+{
+    int len = list_len(s);
+    const char *end;
+
+    if (len == 0)
+        return NULL;
+    if (len == 1)
+        i = 0;
+    for (; i > 0 && s != NULL; i--)
+        s = (s = strchr(s, ',')) != NULL ? s + 1 : NULL;
+    if (s == NULL)
+        return NULL;
+    end = strchr(s, ',');
+    if (end == NULL)
+        end = s + strlen(s);
+    if ((size_t)(end - s) >= n)
+        return NULL;
+    memcpy(buf, s, (size_t)(end - s));
+    buf[end - s] = '\0';
+    return buf;
+}
+
+/* Keep the options libpq used for the first connection (the environment, a service file and
+ * defaults applied): reconnects try its hosts one by one. */
+static void
+remember_hosts(struct db *db)
+{
+    int h, a;
+
+    if (db->opts != NULL)
+        PQconninfoFree(db->opts);
+    db->opts = PQconninfo(db->conn);
+    h = list_len(opt_val(db, "host"));
+    a = list_len(opt_val(db, "hostaddr"));
+    db->nhosts = h > a ? h : a;
+    if (db->nhosts < 1)
+        db->nhosts = 1;
+}
+
+/* The attempt's time limit: connect_timeout as libpq reads it (at least 2 s), or ours when
+ * none is set, since "wait forever" is what a frozen server must not get */
+static int
+attempt_timeout_ms(const struct db *db)
+{
+    const char *v = opt_val(db, "connect_timeout");
+    int t = v != NULL ? atoi(v) : 0;
+
+    if (t <= 0)
+        t = db->connect_timeout_s;
+    return (t < 2 ? 2 : t) * 1000;
+}
+
+/* Start connecting to host db->host. Returns 0, or -1 when it failed at once. */
+static int
+start_attempt(struct db *db)
+{
+    const char *keys[64], *vals[64];
+    char host[512], addr[512], port[64];
+    const PQconninfoOption *o;
+    int k = 0;
+
     if (db->conn != NULL)
         PQfinish(db->conn);
-    db->conn = PQconnectStartParams(db->keys, db->vals, 1);
+    db->conn = NULL;
+    if (db->opts == NULL) {
+        /* no options kept (cannot happen after db_open): let libpq read the string */
+        db->conn = PQconnectStartParams(db->keys, db->vals, 1);
+    } else {
+        for (o = db->opts; o->keyword != NULL && k < 60; o++) {
+            if (o->val == NULL || o->val[0] == '\0' || strcmp(o->keyword, "host") == 0 ||
+                strcmp(o->keyword, "hostaddr") == 0 || strcmp(o->keyword, "port") == 0)
+                continue;
+            keys[k] = o->keyword;
+            vals[k++] = o->val;
+        }
+        if (list_item(opt_val(db, "host"), db->host, host, sizeof host) != NULL) {
+            keys[k] = "host";
+            vals[k++] = host;
+        }
+        if (list_item(opt_val(db, "hostaddr"), db->host, addr, sizeof addr) != NULL) {
+            keys[k] = "hostaddr";
+            vals[k++] = addr;
+        }
+        if (list_item(opt_val(db, "port"), db->host, port, sizeof port) != NULL) {
+            keys[k] = "port";
+            vals[k++] = port;
+        }
+        keys[k] = NULL;
+        vals[k] = NULL;
+        db->conn = PQconnectStartParams(keys, vals, 0);
+    }
+    db->deadline_ms = mono_ms() + attempt_timeout_ms(db);
     if (db->conn == NULL || PQstatus(db->conn) == CONNECTION_BAD) {
-        err_set(err, "could not connect to the database: %s",
-                db->conn ? PQerrorMessage(db->conn) : "out of memory");
-        db->state = DB_OFFLINE;
+        snprintf(db->connect_error, sizeof db->connect_error, "%s",
+                 db->conn != NULL ? PQerrorMessage(db->conn) : "out of memory");
         return -1;
     }
     PQsetNoticeProcessor(db->conn, ignore_notice, NULL);
@@ -268,13 +399,85 @@ db_reconnect_start(struct db *db, struct ccrm_err *err)
     return 0;
 }
 
+/* Which host an attempt is on, for messages */
+static const char *
+attempt_host(const struct db *db, char *buf, size_t n)
+{
+    const char *h = list_item(opt_val(db, "host"), db->host, buf, n);
+
+    if (h == NULL)
+        h = list_item(opt_val(db, "hostaddr"), db->host, buf, n);
+    return h != NULL ? h : "the default host";
+}
+
+/* The attempt on this host failed (why): try the next one. Returns 0 while there is one,
+ * -1 when every host failed (state OFFLINE). */
+static int
+next_host(struct db *db, const char *why)
+{
+    char host[512], reason[256], *msg;
+
+    /* why may be db->connect_error itself, or libpq's text of the connection about to go */
+    str_copy(reason, why, sizeof reason);
+    str_trim(reason);
+    reason[strcspn(reason, "\n")] = '\0';
+    msg = xasprintf("%s: %s", attempt_host(db, host, sizeof host), reason);
+    str_copy(db->connect_error, msg, sizeof db->connect_error);
+    free(msg);
+    while (++db->host < db->nhosts)
+        if (start_attempt(db) == 0)
+            return 0;
+    if (db->conn != NULL)
+        PQfinish(db->conn);
+    db->conn = NULL;
+    db->state = DB_OFFLINE;
+    db->lost = 1;
+    return -1;
+}
+
+int
+db_reconnect_start(struct db *db, struct ccrm_err *err)
+{
+    db->host = 0;
+    db->connect_error[0] = '\0';
+    if (start_attempt(db) == 0 || next_host(db, db->connect_error) == 0)
+        return 0;
+    err_set(err, "could not connect to the database: %s", db->connect_error);
+    db->state = DB_OFFLINE;
+    return -1;
+}
+
+int
+db_connect_wait_ms(const struct db *db)
+{
+    int64_t d;
+
+    if (db->state != DB_CONNECTING)
+        return -1;
+    d = db->deadline_ms - mono_ms();
+    return d < 0 ? 0 : d > 60000 ? 60000 : (int)d;
+}
+
+const char *
+db_connect_error(const struct db *db)
+{
+    return db->connect_error;
+}
+
 int
 db_pump(struct db *db, int *wakeups)
 {
     if (db->state == DB_CONNECTING) {
-        PostgresPollingStatusType st = PQconnectPoll(db->conn);
+        PostgresPollingStatusType st;
         struct ccrm_err err;
 
+        if (mono_ms() >= db->deadline_ms) {
+            char why[64];
+
+            snprintf(why, sizeof why, "no answer within %d s", attempt_timeout_ms(db) / 1000);
+            return next_host(db, why);
+        }
+        st = PQconnectPoll(db->conn);
         if (st == PGRES_POLLING_WRITING || st == PGRES_POLLING_READING) {
             db->want_write = st == PGRES_POLLING_WRITING;
             return 0;
@@ -287,10 +490,9 @@ db_pump(struct db *db, int *wakeups)
                 *wakeups += 1; /* catch up on whatever happened while we were away */
                 return 0;
             }
+            return next_host(db, err.msg);
         }
-        db->state = DB_OFFLINE;
-        db->lost = 1;
-        return -1;
+        return next_host(db, PQerrorMessage(db->conn));
     }
     if (db->state != DB_READY)
         return -1;

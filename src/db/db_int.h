@@ -25,6 +25,14 @@ struct db {
     char *conninfo;
     char timeout_buf[16];
     int statement_timeout_ms;
+    /* reconnects go host by host with a deadline each: libpq's non-blocking connect ignores
+     * connect_timeout, and a server that accepts but never answers would hold it forever */
+    PQconninfoOption *opts; /* the options of the first connection (hosts, ports, ...) */
+    int nhosts;
+    int host; /* the host being tried */
+    int connect_timeout_s;
+    int64_t deadline_ms; /* when the attempt on this host is given up */
+    char connect_error[256];
     char *login;
     char *display_name;
     char *department;

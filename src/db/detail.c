@@ -723,12 +723,16 @@ db_record_history(struct db *db, const char *entity, int64_t id, struct ccrm_err
                 "              FROM jsonb_each(a.new_row) k"
                 "             WHERE k.key NOT IN ('updated_at', 'updated_by', 'version', 'search')"
                 "               AND k.value IS DISTINCT FROM a.old_row -> k.key), 'nothing')"
-                "         WHEN 'insert' THEN 'created ' || ccrm_event_summary(a.entity, a.new_row)"
+                "         WHEN 'insert' THEN 'created ' || coalesce(ccrm_event_summary(a.entity,"
+                "              a.new_row), (SELECT 'with ' || to_char(sum(upper(r) - lower(r)) - 1,"
+                "              'FM999,999,999,990') || ' other ' || replace(a.entity, '_', ' ')"
+                "              || ' in one statement' FROM unnest(a.ids) r))"
                 "         WHEN 'delete' THEN 'deleted ' || ccrm_event_summary(a.entity, a.old_row)"
                 "         ELSE a.op END,"
                 "       'audit', a.id"
                 "  FROM audit a LEFT JOIN users u ON u.login = a.actor"
-                " WHERE a.entity = $1 AND a.entity_id = $2"
+                " WHERE a.entity = $1 AND (a.entity_id = $2"
+                "        OR (a.ids IS NOT NULL AND a.ids @> $2::bigint))"
                 " ORDER BY a.id DESC LIMIT " CCRM_STR(DETAIL_HISTORY_MAX),
                 2, params, err);
     if (res == NULL)

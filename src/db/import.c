@@ -22,6 +22,8 @@ struct db_import {
     int keep_raw;
     int in_copy;
     int classified;
+    int locked;             /* holds the import lock of its table (db_import_lock) */
+    int64_t update_targets; /* existing rows the classification plans to update */
     enum imp_conflict conflict;
     PGcancel *cancel;
 };
@@ -43,18 +45,17 @@ static void __attribute__((format(printf, 2, 3))) sql_add(char *buf, const char 
         abort();
 }
 
-/* Append tpl with @1, @2, @3 replaced by a1..a3 (identifiers from the entity tables). */
+/* Append tpl with @1 .. @4 replaced by a[0] .. a[3] (identifiers from the entity tables). */
 static void
-sql_tpl(char *buf, const char *tpl, const char *a1, const char *a2, const char *a3)
+sql_tpl4(char *buf, const char *tpl, const char *const a[4])
 {
-    const char *args[3] = {a1, a2, a3};
     size_t l = strlen(buf);
 
     for (; *tpl != '\0'; tpl++) {
         const char *ins = NULL;
 
-        if (tpl[0] == '@' && tpl[1] >= '1' && tpl[1] <= '3')
-            ins = args[tpl[1] - '1'];
+        if (tpl[0] == '@' && tpl[1] >= '1' && tpl[1] <= '4')
+            ins = a[tpl[1] - '1'];
         if (ins != NULL) {
             size_t il = strlen(ins);
 
@@ -70,6 +71,14 @@ sql_tpl(char *buf, const char *tpl, const char *a1, const char *a2, const char *
         buf[l++] = *tpl;
     }
     buf[l] = '\0';
+}
+
+static void
+sql_tpl(char *buf, const char *tpl, const char *a1, const char *a2, const char *a3)
+{
+    const char *const a[4] = {a1, a2, a3, NULL};
+
+    sql_tpl4(buf, tpl, a);
 }
 
 static int
@@ -192,6 +201,36 @@ entity_column_expr(const struct imp_column *col, char *buf, size_t n)
     return buf;
 }
 
+/* Imports into one table run one after the other: from the classification to the commit, an
+ * import holds a transaction-level advisory lock on its table ("ccrm" in ASCII and the table's
+ * oid). Two imports that both looked up an e-mail before either inserted it would both plan
+ * an insert, and the second would fail on the unique index (contacts) or add a duplicate
+ * (leads, accounts): in turn, the second one classifies after the first committed, and gets
+ * the --on-conflict it asked for. */
+int
+db_import_lock(struct db_import *imp, int wait, struct ccrm_err *err)
+{
+    const char *params[1] = {imp->e->name};
+    PGresult *res;
+    int got;
+
+    if (imp->locked)
+        return 1;
+    if (imp->in_copy && end_copy(imp, NULL, err) == -1)
+        return -1;
+    res =
+        db_exec(imp->db,
+                wait ? "SELECT pg_advisory_xact_lock(1667460717, $1::regclass::oid::int), true"
+                     : "SELECT true, pg_try_advisory_xact_lock(1667460717, $1::regclass::oid::int)",
+                1, params, err);
+    if (res == NULL)
+        return -1;
+    got = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+    PQclear(res);
+    imp->locked = got;
+    return got;
+}
+
 int
 db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp_counts *cnt,
                    struct ccrm_err *err)
@@ -204,7 +243,7 @@ db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp
     char cbuf[16];
     int c, rc = -1;
 
-    if (imp->in_copy && end_copy(imp, NULL, err) == -1)
+    if (db_import_lock(imp, 1, err) == -1)
         goto out;
     imp->conflict = conflict;
     sql_add(sql, "CREATE TEMP TABLE ccrm_import_work ON COMMIT DROP AS "
@@ -219,6 +258,9 @@ db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp
         sql_add(sql, "CASE WHEN q.first_line IS NULL THEN -q.line ELSE q.first_line END AS grp");
     else
         sql_add(sql, "-q.line AS grp");
+    /* the merge's own bookkeeping: which round merges the row's group, and what happened to it
+     * that the classification did not foresee (a row deleted or added meanwhile) */
+    sql_add(sql, ", 0 AS round, NULL::text AS note");
     sql_add(sql, " FROM (SELECT s.line, s.raw");
     for (c = 0; c < e->ncols; c++) {
         const struct imp_column *col = &e->cols[c];
@@ -308,7 +350,9 @@ db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp
                   "SELECT count(*) FILTER (WHERE action = 'insert'),"
                   " count(*) FILTER (WHERE action = 'update'),"
                   " count(*) FILTER (WHERE action = 'skip'),"
-                  " count(*) FILTER (WHERE action = 'reject') FROM ccrm_import_work",
+                  " count(*) FILTER (WHERE action = 'reject'),"
+                  " count(DISTINCT grp) FILTER (WHERE action = 'update' AND target_id IS NOT NULL)"
+                  " FROM ccrm_import_work",
                   0, NULL, err);
     if (res == NULL)
         goto out;
@@ -316,6 +360,7 @@ db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp
     cnt->updated = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
     cnt->skipped = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
     cnt->rejected = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
+    imp->update_targets = strtoll(PQgetvalue(res, 0, 4), NULL, 10);
     PQclear(res);
     imp->classified = 1;
     rc = 0;
@@ -377,28 +422,60 @@ db_import_rejects(struct db_import *imp,
     return rc;
 }
 
-int64_t
-db_import_commit(struct db_import *imp, const char *file_name, const struct imp_counts *cnt,
-                 struct ccrm_err *err)
+/* A statement's row count (INSERT, UPDATE), or -1 */
+static int64_t
+exec_count(struct db *db, const char *sql, int nparams, const char *const *params,
+           struct ccrm_err *err)
+{
+    PGresult *res = db_exec(db, sql, nparams, params, err);
+    int64_t n;
+
+    if (res == NULL)
+        return -1;
+    n = strtoll(PQcmdTuples(res), NULL, 10);
+    PQclear(res);
+    return n;
+}
+
+/* One number from a query, or -1 */
+static int64_t
+query_count(struct db *db, const char *sql, int nparams, const char *const *params,
+            struct ccrm_err *err)
+{
+    PGresult *res = db_exec(db, sql, nparams, params, err);
+    int64_t n;
+
+    if (res == NULL)
+        return -1;
+    n = PQntuples(res) > 0 && !PQgetisnull(res, 0, 0) ? strtoll(PQgetvalue(res, 0, 0), NULL, 10)
+                                                      : 0;
+    PQclear(res);
+    return n;
+}
+
+/* The groups of rows that round $1 inserts: each group (a key, or a single line) once, with the
+ * values of its last line (several rows of one key: the last one's values win) */
+static void
+insert_source(char *sql, const struct db_import *imp)
+{
+    if (imp->conflict == IMP_CONFLICT_UPDATE)
+        sql_add(sql, "(SELECT DISTINCT ON (grp) * FROM ccrm_import_work"
+                     " WHERE action IN ('insert', 'update') AND target_id IS NULL"
+                     " AND round = $1::int ORDER BY grp, line DESC) w");
+    else
+        sql_add(sql, "(SELECT * FROM ccrm_import_work"
+                     " WHERE action = 'insert' AND round = $1::int) w");
+}
+
+static void
+build_insert(char *sql, const struct db_import *imp)
 {
     const struct imp_entity *e = imp->e;
-    char *sql = xcalloc(1, SQL_MAX), expr[160], idbuf[24], nb[2][24];
-    const char *params[6];
     const char *sep = "";
-    int64_t id = -1;
-    PGresult *res;
+    char expr[160];
     int c;
 
-    params[0] = e->name;
-    params[1] = file_name;
-    /* the batch: made by the server, which also counts what the import really wrote */
-    res = db_exec(imp->db, "SELECT ccrm_import_begin($1, $2)", 2, params, err);
-    if (res == NULL)
-        goto fail;
-    str_copy(idbuf, PQgetvalue(res, 0, 0), sizeof idbuf);
-    PQclear(res);
-
-    /* inserts, in file order */
+    sql[0] = '\0';
     sql_add(sql, "INSERT INTO %s (", e->name);
     for (c = 0; c < e->ncols; c++)
         if (imp->mapped[c]) {
@@ -412,31 +489,292 @@ db_import_commit(struct db_import *imp, const char *file_name, const struct imp_
             sql_add(sql, "%s%s", sep, entity_column_expr(&e->cols[c], expr, sizeof expr));
             sep = ", ";
         }
-    if (imp->conflict == IMP_CONFLICT_UPDATE)
-        /* several rows of one key: the last one's values win */
-        sql_add(sql, " FROM (SELECT DISTINCT ON (grp) * FROM ccrm_import_work"
-                     " WHERE action IN ('insert', 'update') AND target_id IS NULL"
-                     " ORDER BY grp, line DESC) w ORDER BY abs(w.grp)");
-    else
-        sql_add(sql, " FROM ccrm_import_work w WHERE w.action = 'insert' ORDER BY w.line");
-    if (simple(imp->db, sql, err) == -1)
-        goto fail;
+    sql_add(sql, " FROM ");
+    insert_source(sql, imp);
+    /* in file order; a key someone else inserted since the classification is not an error
+     * here: the rows not inserted are found below and handled as --on-conflict says */
+    sql_add(sql, " ORDER BY abs(w.grp)%s", e->key >= 0 ? " ON CONFLICT DO NOTHING" : "");
+}
 
-    if (imp->conflict == IMP_CONFLICT_UPDATE && cnt->updated > 0) {
+static void
+build_update(char *sql, const struct db_import *imp)
+{
+    const struct imp_entity *e = imp->e;
+    const char *sep = "";
+    char expr[160];
+    int c;
+
+    sql[0] = '\0';
+    sql_add(sql, "UPDATE %s t SET ", e->name);
+    for (c = 0; c < e->ncols; c++)
+        if (imp->mapped[c]) {
+            sql_add(sql, "%s\"%s\" = %s", sep, e->cols[c].target,
+                    entity_column_expr(&e->cols[c], expr, sizeof expr));
+            sep = ", ";
+        }
+    sql_add(sql, " FROM (SELECT DISTINCT ON (grp) * FROM ccrm_import_work"
+                 " WHERE action = 'update' AND target_id IS NOT NULL AND round = $1::int"
+                 " ORDER BY grp, line DESC) w WHERE t.id = w.target_id");
+}
+
+/* The rows of this transaction's own writing: their xmin is its transaction id */
+#define OURS "x.xmin = pg_current_xact_id()::xid"
+
+/* Insert round r's groups; those a key someone else inserted meanwhile kept out are skipped,
+ * updated, or fail the import, as --on-conflict says. Returns 0, 1 when the outcome differs
+ * from the classification (counts to recount), -1 on errors. */
+static int
+merge_inserts(struct db_import *imp, int r, int64_t expected, struct ccrm_err *err)
+{
+    const struct imp_entity *e = imp->e;
+    const struct imp_column *key = e->key >= 0 ? &e->cols[e->key] : NULL;
+    char *sql = xcalloc(1, SQL_MAX), rbuf[16], next[16];
+    const char *params[2] = {rbuf, next};
+    int64_t n;
+    int rc = -1;
+
+    snprintf(rbuf, sizeof rbuf, "%d", r);
+    snprintf(next, sizeof next, "%d", r + 1);
+    build_insert(sql, imp);
+    if ((n = exec_count(imp->db, sql, 1, params, err)) == -1)
+        goto out;
+    if (expected < 0) {
         sql[0] = '\0';
-        sep = "";
-        sql_add(sql, "UPDATE %s t SET ", e->name);
-        for (c = 0; c < e->ncols; c++)
-            if (imp->mapped[c]) {
-                sql_add(sql, "%s\"%s\" = %s", sep, e->cols[c].target,
-                        entity_column_expr(&e->cols[c], expr, sizeof expr));
-                sep = ", ";
-            }
-        sql_add(sql, " FROM (SELECT DISTINCT ON (grp) * FROM ccrm_import_work"
-                     " WHERE action = 'update' AND target_id IS NOT NULL"
-                     " ORDER BY grp, line DESC) w WHERE t.id = w.target_id");
-        if (simple(imp->db, sql, err) == -1)
+        sql_add(sql, "SELECT count(*) FROM ");
+        insert_source(sql, imp);
+        if ((expected = query_count(imp->db, sql, 1, params, err)) == -1)
+            goto out;
+    }
+    if (n == expected) {
+        rc = 0;
+        goto out;
+    }
+    if (key == NULL) {
+        err_set(err, "could not insert %" PRId64 " of the rows", expected - n);
+        goto out;
+    }
+    /* the groups of this round whose key now belongs to a row someone else wrote */
+    sql[0] = '\0';
+    sql_tpl(sql,
+            "UPDATE ccrm_import_work w SET round = -1 WHERE w.round = $1::int"
+            " AND w.action IN ('insert', 'update') AND w.target_id IS NULL"
+            " AND w.\"@1\" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM @2 x"
+            " WHERE lower(x.\"@3\") = lower(w.\"@1\") AND " OURS ")",
+            key->name, e->name, key->target);
+    if (exec_count(imp->db, sql, 1, params, err) == -1)
+        goto out;
+    if (imp->conflict == IMP_CONFLICT_ERROR) {
+        PGresult *res;
+
+        sql[0] = '\0';
+        sql_tpl(sql,
+                "SELECT format('line %s: @1 \"%s\" was added by someone else while the import"
+                " ran (or is in a record you cannot see)', line, \"@2\") FROM ccrm_import_work"
+                " WHERE round = -1 ORDER BY line LIMIT 1",
+                e->keyword, key->name, NULL);
+        if ((res = db_exec(imp->db, sql, 0, NULL, err)) == NULL)
+            goto out;
+        err_set(err, "%s", PQntuples(res) > 0 ? PQgetvalue(res, 0, 0) : "a row changed");
+        str_copy(err->sqlstate, "23505", sizeof err->sqlstate);
+        PQclear(res);
+        goto out;
+    }
+    sql[0] = '\0';
+    if (imp->conflict == IMP_CONFLICT_SKIP)
+        sql_tpl(sql,
+                "UPDATE ccrm_import_work SET action = 'skip', round = $1::int,"
+                " note = format('@1 \"%s\" was added by someone else while the import ran (or"
+                " is in a record you cannot see): skipped', \"@2\") WHERE round = -1",
+                e->keyword, key->name, NULL);
+    else {
+        /* --on-conflict update: the row someone else added is the one to update (in this
+         * round, after the inserts); one not found is in a record the importer cannot see */
+        const char *const a[4] = {e->keyword, key->name, e->name, key->target};
+
+        sql_tpl4(sql,
+                 "UPDATE ccrm_import_work w SET target_id = t.id,"
+                 " action = CASE WHEN t.id IS NULL THEN w.action ELSE 'update' END,"
+                 " round = CASE WHEN t.id IS NULL THEN -2 ELSE $1::int END,"
+                 " note = CASE WHEN w.line = w.grp THEN format('@1 \"%s\" was added by someone"
+                 " else while the import ran: updated it', w.\"@2\") END"
+                 " FROM (SELECT DISTINCT ON (lower(v.\"@2\")) lower(v.\"@2\") AS k,"
+                 " (SELECT x.id FROM @3 x WHERE lower(x.\"@4\") = lower(v.\"@2\")"
+                 " ORDER BY x.id LIMIT 1) AS id FROM ccrm_import_work v WHERE v.round = -1) t"
+                 " WHERE w.round = -1 AND lower(w.\"@2\") = t.k",
+                 a);
+    }
+    if (exec_count(imp->db, sql, 1, params, err) == -1)
+        goto out;
+    if (imp->conflict == IMP_CONFLICT_UPDATE) {
+        PGresult *res;
+
+        sql[0] = '\0';
+        sql_tpl(sql,
+                "SELECT format('line %s: @1 \"%s\" is in a record you cannot see', line,"
+                " \"@2\") FROM ccrm_import_work WHERE round = -2 ORDER BY line LIMIT 1",
+                e->keyword, key->name, NULL);
+        if ((res = db_exec(imp->db, sql, 0, NULL, err)) == NULL)
+            goto out;
+        if (PQntuples(res) > 0) {
+            err_set(err, "%s", PQgetvalue(res, 0, 0));
+            str_copy(err->sqlstate, "42501", sizeof err->sqlstate);
+            PQclear(res);
+            goto out;
+        }
+        PQclear(res);
+    }
+    rc = 1;
+out:
+    free(sql);
+    return rc;
+}
+
+/* Update round r's groups; a row deleted since the classification (or no longer visible) is
+ * inserted again in the next round, as --on-conflict update asks for the file's rows.
+ * Returns 0, 1 when some went to the next round, -1 on errors. */
+static int
+merge_updates(struct db_import *imp, int r, int64_t expected, struct ccrm_err *err)
+{
+    const struct imp_entity *e = imp->e;
+    char *sql = xcalloc(1, SQL_MAX), rbuf[16], next[16];
+    const char *params[2] = {rbuf, next};
+    int64_t n;
+    int rc = -1;
+
+    snprintf(rbuf, sizeof rbuf, "%d", r);
+    snprintf(next, sizeof next, "%d", r + 1);
+    build_update(sql, imp);
+    if ((n = exec_count(imp->db, sql, 1, params, err)) == -1)
+        goto out;
+    if (expected < 0 &&
+        (expected = query_count(imp->db,
+                                "SELECT count(DISTINCT grp) FROM ccrm_import_work WHERE"
+                                " action = 'update' AND target_id IS NOT NULL AND round = $1::int",
+                                1, params, err)) == -1)
+        goto out;
+    if (n == expected) {
+        rc = 0;
+        goto out;
+    }
+    sql[0] = '\0';
+    sql_tpl(sql,
+            "UPDATE ccrm_import_work w SET"
+            " note = CASE WHEN w.line = abs(w.grp) THEN format('@1 %s was deleted while the"
+            " import ran: inserted it again', w.target_id) END,"
+            " action = CASE WHEN w.line = abs(w.grp) THEN 'insert' ELSE w.action END,"
+            " target_id = NULL, round = $2::int"
+            " WHERE w.round = $1::int AND w.action = 'update' AND w.target_id IS NOT NULL"
+            " AND NOT EXISTS (SELECT 1 FROM @1 x WHERE x.id = w.target_id AND " OURS ")",
+            e->name, NULL, NULL);
+    if (exec_count(imp->db, sql, 2, params, err) == -1)
+        goto out;
+    rc = 1;
+out:
+    free(sql);
+    return rc;
+}
+
+/* Merge the classified rows. The classification ran under the table's import lock, but other
+ * writers do not take it: between it and these statements, someone may delete a row the import
+ * is to update (the UPDATE then skips it) or insert a key the import is to insert. Each
+ * statement's row count is checked against the plan; what differs is found (the rows this
+ * transaction did not write: xmin) and merged again, up to three rounds, and the counts are
+ * taken from what happened. */
+static int
+merge(struct db_import *imp, struct imp_counts *cnt, struct ccrm_err *err)
+{
+    int r, changed = 0, more = 1;
+
+    for (r = 0; r < 3 && more; r++) {
+        int a, b = 0;
+
+        if ((a = merge_inserts(imp, r, r == 0 && !changed ? cnt->inserted : -1, err)) == -1)
+            return -1;
+        if (imp->conflict == IMP_CONFLICT_UPDATE &&
+            (b = merge_updates(imp, r, r == 0 && a == 0 ? imp->update_targets : -1, err)) == -1)
+            return -1;
+        changed |= a | b;
+        more = b;
+        if (more) {
+            char rbuf[16];
+            const char *params[1] = {rbuf};
+            int64_t left;
+
+            snprintf(rbuf, sizeof rbuf, "%d", r + 1);
+            if ((left = query_count(imp->db,
+                                    "SELECT count(*) FROM ccrm_import_work WHERE round = $1::int",
+                                    1, params, err)) == -1)
+                return -1;
+            more = left > 0;
+        }
+    }
+    if (more) {
+        PGresult *res = db_exec(imp->db,
+                                "SELECT line FROM ccrm_import_work WHERE round >= 3"
+                                " ORDER BY line LIMIT 1",
+                                0, NULL, err);
+
+        if (res == NULL)
+            return -1;
+        err_set(err, "line %s: the row to update kept changing while the import ran",
+                PQntuples(res) > 0 ? PQgetvalue(res, 0, 0) : "?");
+        str_copy(err->sqlstate, "40001", sizeof err->sqlstate);
+        PQclear(res);
+        return -1;
+    }
+    if (changed) {
+        PGresult *res = db_exec(imp->db,
+                                "SELECT count(*) FILTER (WHERE action = 'insert'),"
+                                " count(*) FILTER (WHERE action = 'update'),"
+                                " count(*) FILTER (WHERE action = 'skip') FROM ccrm_import_work",
+                                0, NULL, err);
+
+        if (res == NULL)
+            return -1;
+        cnt->inserted = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+        cnt->updated = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+        cnt->skipped = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+        PQclear(res);
+    }
+    return changed;
+}
+
+int64_t
+db_import_commit(struct db_import *imp, const char *file_name, struct imp_counts *cnt,
+                 int (*note)(void *arg, int64_t line, const char *text), void *arg,
+                 struct ccrm_err *err)
+{
+    const struct imp_entity *e = imp->e;
+    char idbuf[24], nb[2][24];
+    const char *params[3];
+    int64_t id = -1;
+    PGresult *res;
+    int changed;
+
+    params[0] = e->name;
+    params[1] = file_name;
+    /* the batch: made by the server, which also counts what the import really wrote */
+    res = db_exec(imp->db, "SELECT ccrm_import_begin($1, $2)", 2, params, err);
+    if (res == NULL)
+        goto fail;
+    str_copy(idbuf, PQgetvalue(res, 0, 0), sizeof idbuf);
+    PQclear(res);
+
+    if ((changed = merge(imp, cnt, err)) == -1)
+        goto fail;
+    if (changed && note != NULL) {
+        int i;
+
+        /* what the classification did not foresee, named by line (before the commit: the
+         * work table goes with it) */
+        if ((res = db_exec(imp->db,
+                           "SELECT line, note FROM ccrm_import_work WHERE note IS NOT NULL"
+                           " ORDER BY line",
+                           0, NULL, err)) == NULL)
             goto fail;
+        for (i = 0; i < PQntuples(res); i++)
+            note(arg, strtoll(PQgetvalue(res, i, 0), NULL, 10), PQgetvalue(res, i, 1));
+        PQclear(res);
     }
     /* what the server cannot count: the rows that were not written */
     snprintf(nb[0], sizeof nb[0], "%" PRId64, cnt->skipped);
@@ -451,10 +789,8 @@ db_import_commit(struct db_import *imp, const char *file_name, const struct imp_
     if (simple(imp->db, "COMMIT", err) == -1)
         goto fail;
     id = strtoll(idbuf, NULL, 10);
-    free(sql);
     return id;
 fail:
-    free(sql);
     rollback(imp->db);
     return -1;
 }

@@ -64,6 +64,7 @@ exec_simple(struct db *db, const char *sql, struct ccrm_err *err, const char *wh
 static void
 lock_holder(struct db *db, char *buf, size_t n)
 {
+    char app[128];
     PGresult *res =
         PQexec(db->conn, "SELECT a.usename, a.pid, coalesce(nullif(a.application_name, ''), '?'),"
                          " coalesce(extract(epoch FROM now() - a.state_change)::int, 0)"
@@ -76,9 +77,12 @@ lock_holder(struct db *db, char *buf, size_t n)
                          " LIMIT 1");
 
     buf[0] = '\0';
-    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+        /* any client sets its own application_name: it reaches a terminal only made safe */
+        str_safe_copy(app, PQgetvalue(res, 0, 2), sizeof app);
         snprintf(buf, n, "%s (pid %s, %s, for %s s)", PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
-                 PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3));
+                 app, PQgetvalue(res, 0, 3));
+    }
     PQclear(res);
 }
 

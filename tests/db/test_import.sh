@@ -135,6 +135,32 @@ check "refused revert changed nothing" test "$(psqlc -c "select count(*) from co
 "$CCRM" -d "$PG_CONN" --revert 99999 >"$T/out" 2>"$T/err"; rc=$?
 check "unknown batch refused" bash -c "test $rc = 65 && grep -q 'import batch 99999 does not exist' $T/err"
 
+# ---- a bulk insert is audited by one row naming its rows (schema/021) ----
+awk 'BEGIN { print "email,first_name,last_name"; for (i = 1; i <= 500; i++) printf "bulk%d@example.org,Bulk,Row %d\n", i, i }' >"$T/bulk.csv"
+imp "$T/bulk.csv" --into contacts
+batch=$(sed -n 's/^ccrm: batch \([0-9]*\):.*/\1/p' "$T/out")
+check "bulk import: 500 inserted" grep -q '500 inserted' "$T/out"
+check "bulk import: one audit row names exactly the 500 rows it inserted" \
+    test "$(psqlc -c "select count(*) || ':' || (select count(*) from contacts c where c.email like 'bulk%' and a.ids @> c.id)
+                      from audit a join import_batches b on a.xid = b.xid where b.id = $batch and a.op = 'insert' group by a.ids")" = "1:500"
+check "bulk import: the batch counts them" test "$(psqlc -c "select inserted from import_batches where id = $batch")" = 500
+check "bulk import: their search blocks are filed after the commit (nothing queued)" \
+    test "$(psqlc -c "select count(*) from search_block_pending")" = 0
+bid=$(psqlc -c "select id from contacts where email = 'bulk7@example.org'")
+psqlc -c "update contacts set title = 'Touched' where id = $bid"
+"$CCRM" -d "$PG_CONN" --revert "$batch" >"$T/out" 2>"$T/err"; rc=$?
+check "bulk revert refused after a later change of one row ($rc)" grep -q "cannot revert import batch $batch: contacts $bid (Bulk Row 7 <bulk7@example.org>) was changed after the import" "$T/err"
+psqlc -c "update contacts set title = NULL, version = version where id = $bid" >/dev/null
+# (a second change: the row is still not as the import left it)
+"$CCRM" -d "$PG_CONN" --revert "$batch" >"$T/out" 2>"$T/err"; rc=$?
+check "still refused: version 3 is not the imported version 1" test $rc = 65
+awk 'BEGIN { print "email,first_name,last_name"; for (i = 1; i <= 300; i++) printf "bulkb%d@example.org,BulkB,Row %d\n", i, i }' >"$T/bulkb.csv"
+imp "$T/bulkb.csv" --into contacts
+batch=$(sed -n 's/^ccrm: batch \([0-9]*\):.*/\1/p' "$T/out")
+"$CCRM" -d "$PG_CONN" --revert "$batch" >"$T/out" 2>"$T/err"; rc=$?
+check "bulk revert deletes the rows one audit row names ($(cat "$T/out"))" grep -q "reverted import batch $batch (contacts from bulkb.csv): 300 deleted, 0 restored" "$T/out"
+check "bulk revert: none of them left" test "$(psqlc -c "select count(*) from contacts where email like 'bulkb%'")" = 0
+
 # ---- export -> import round trip ----
 psqlc -c "delete from contacts; delete from accounts"
 imp accounts.csv --into accounts --rejects "$T/r.csv"

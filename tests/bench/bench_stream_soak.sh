@@ -1,0 +1,203 @@
+#!/usr/bin/env bash
+# Soak test of the event stream: nothing lost, nothing twice, under writers with short, long
+# and rolled-back transactions, killed backends, fast and immediate restarts, a follower
+# stopped for a while, a consumer restarted with --state, and a failover to a standby that
+# lagged (it is stopped for a few seconds first, so the old primary commits events the new one
+# never gets, and the new one reuses their transaction and event ids). At the end every
+# follower's delivered (id, summary) pairs are compared with the events table of the primary
+# that survived. Usage:
+#   tests/bench/bench_stream_soak.sh path/to/ccrm [--seconds N] (default 600)
+# scripts/bench runs it for ten minutes; tests/db/test_stream_soak_smoke.sh for 20 seconds.
+. "$(dirname "$0")/../lib/pg.sh"
+CCRM=$(cd "$(dirname "$1")" && pwd)/$(basename "${1:?usage: bench_stream_soak.sh path/to/ccrm [--seconds N]}")
+shift
+secs=600
+while [ $# -gt 0 ]; do
+    case $1 in
+        --seconds) secs=$2; shift 2 ;;
+        *) echo "unknown option $1" >&2; exit 64 ;;
+    esac
+done
+T=$TEST_TMP
+
+pg_start
+"$CCRM" -d "$PG_CONN" --migrate >/dev/null || fail "migrate"
+"$CCRM" -d "$PG_CONN" --demo --scale 3 >/dev/null || fail "demo"
+A=$PG_DIR
+B=$T/pgb
+mkdir -p "$B"
+[ "$(id -u)" = 0 ] && chown postgres: "$B"
+as_pg "$PG_BIN/pg_basebackup" -h "$A" -U postgres -D "$B/data" -R -X stream -c fast \
+    >"$T/basebackup.log" 2>&1 || { cat "$T/basebackup.log"; fail "pg_basebackup"; }
+OPTS="-c listen_addresses= -c fsync=off -c max_connections=200"
+ctl() { # DIR pg_ctl-args...
+    local d=$1
+    shift
+    as_pg "$PG_BIN/pg_ctl" -D "$d/data" -l "$d/log" -o "-k $d $OPTS" "$@" >/dev/null 2>&1
+}
+ctl "$B" -w start || { cat "$B/log"; fail "could not start the standby"; }
+on_exit "ctl $B -m immediate stop"
+HOSTS="host=$A,$B dbname=ccrm user=postgres target_session_attrs=read-write connect_timeout=2"
+primary=$A
+log() { echo "# $(date +%T) $*"; }
+stopped() { [ -e "$T/stop" ] || [ ! -d "$T" ]; }
+
+# ---- writers: each loop reconnects (to whichever host is the primary) when its session dies ----
+writer() { # NAME SQL-GENERATOR
+    local name=$1 gen=$2 round=0
+    while ! stopped; do
+        round=$((round + 1))
+        $gen "$name-$round" | psql -X -q "$HOSTS application_name=soak-writer" >/dev/null 2>&1
+        sleep 0.3
+    done
+}
+gen_short() { # one event per transaction, ~40 a second
+    local k=0
+    while ! stopped; do
+        k=$((k + 1))
+        echo "insert into events (actor, entity, op, summary) values ('soak', 'accounts', 'insert', 'S $1-$k');"
+        echo "select pg_notify('ccrm', '');"
+        ((k % 4 == 0)) && sleep 0.1
+    done
+}
+# The generators pace themselves (bash sleeps, not pg_sleep): SQL queued in the pipe ahead of
+# psql would keep the writers going long after the stop.
+gen_long() { # transactions of 1-4 s holding early xids and ids, several events each
+    local k=0
+    while ! stopped; do
+        k=$((k + 1))
+        echo "begin;"
+        echo "insert into events (actor, entity, op, summary) values ('soak', 'accounts', 'insert', 'S $1-$k-a');"
+        sleep $((1 + RANDOM % 4))
+        echo "insert into events (actor, entity, op, summary) values ('soak', 'accounts', 'insert', 'S $1-$k-b');"
+        echo "select pg_notify('ccrm', ''); commit;"
+    done
+}
+gen_rollback() { # never to be delivered
+    local k=0
+    while ! stopped; do
+        k=$((k + 1))
+        echo "begin; insert into events (actor, entity, op, summary) values ('soak', 'accounts', 'insert', 'R $1-$k');"
+        sleep 0.$((RANDOM % 5))
+        echo "rollback;"
+    done
+}
+gen_data() { # real writes through the triggers: inserts, updates, deletes, a bulk insert
+    local k=0
+    while ! stopped; do
+        k=$((k + 1))
+        echo "insert into accounts (name) values ('S $1-$k');"
+        echo "update accounts set industry = 'soak $k' where name = 'S $1-$k';"
+        ((k % 5 == 0)) && echo "delete from accounts where name = 'S $1-$((k - 1))';"
+        ((k % 25 == 0)) && echo "insert into accounts (name) select 'S $1-$k bulk ' || g from generate_series(1, 30) g;"
+        sleep 0.2
+    done
+}
+
+# ---- followers ----
+follow() { # NAME
+    "$CCRM" -d "$HOSTS application_name=soak-$1" --feed --follow --limit 0 --format jsonl \
+        >"$T/$1" 2>"$T/$1.err" &
+    echo $! >"$T/$1.pid"
+}
+follow f1
+follow f2
+# f3: a consumer stopped (SIGTERM) and started again with --state every few seconds
+"$CCRM" -d "$HOSTS" --feed --limit 0 --state "$T/f3.state" >/dev/null 2>&1
+: >"$T/f3"
+restarter() {
+    while ! stopped; do
+        "$CCRM" -d "$HOSTS application_name=soak-f3" --feed --follow --format jsonl \
+            --state "$T/f3.state" >>"$T/f3" 2>>"$T/f3.err" &
+        local p=$!
+        echo $p >"$T/f3.pid"
+        sleep $((3 + RANDOM % 6))
+        kill -TERM $p 2>/dev/null
+        wait $p
+    done
+}
+on_exit "touch $T/stop; kill \$(cat $T/f1.pid $T/f2.pid $T/f3.pid 2>/dev/null) 2>/dev/null"
+sleep 1
+workers=
+for w in "short gen_short" "long gen_long" "long2 gen_long" "rb gen_rollback" "data gen_data"; do
+    writer $w &
+    workers="$workers $!"
+done
+restarter &
+workers="$workers $!"
+
+# ---- faults, spread over the run ----
+at() { # FRACTION: sleep until that fraction of the run
+    local t0=$1 now
+    now=$(date +%s)
+    local until=$((start + secs * t0 / 100))
+    [ "$until" -gt "$now" ] && sleep $((until - now))
+    return 0
+}
+kill_backends() {
+    log "killing the followers' backends"
+    psqlc -h "$primary" -c "select count(pg_terminate_backend(pid)) from pg_stat_activity where application_name like 'soak-f%'" >/dev/null
+}
+start=$(date +%s)
+for p in 10 30 50 70 90; do
+    at $p
+    kill_backends
+    case $p in
+        10)
+            log "f2 stopped for a while"
+            kill -STOP "$(cat "$T/f2.pid")"
+            sleep $((secs / 20 + 1))
+            kill -CONT "$(cat "$T/f2.pid")"
+            ;;
+        30)
+            log "fast restart of the primary"
+            ctl "$primary" -w -m fast restart
+            ;;
+        50)
+            log "the standby stops replaying (it will lag), then the primary dies and the standby is promoted"
+            ctl "$B" -m fast stop
+            sleep $((secs / 30 + 2))
+            ctl "$A" -m immediate stop
+            ctl "$B" -w start
+            ctl "$B" -w promote || fail "promote"
+            primary=$B
+            ;;
+        70)
+            log "immediate restart of the primary"
+            ctl "$primary" -m immediate stop
+            ctl "$primary" -w start
+            ;;
+    esac
+done
+at 100
+log "stopping the writers"
+touch "$T/stop"
+wait $workers
+psqlc -h "$primary" -c "insert into events (actor, entity, op, summary) values ('soak', 'accounts', 'insert', 'S end'); select pg_notify('ccrm', '')" >/dev/null
+"$CCRM" -d "$HOSTS" --feed --format jsonl --state "$T/f3.state" >>"$T/f3" 2>>"$T/f3.err"
+for f in f1 f2; do
+    for ((i = 0; i < 600; i++)); do grep -q '"summary" : "S end"' "$T/$f" && break; sleep 0.1; done
+    kill "$(cat "$T/$f.pid")"
+done
+
+# ---- every event on the surviving primary, once ----
+psqlc -h "$primary" -c "select id || ' ' || summary from events where summary ~ '^S ' order by id" | sort >"$T/want"
+pairs() { sed -n 's/^{"id" : \([0-9]*\), .*"summary" : "\(S [^"]*\)".*/\1 \2/p' "$1"; }
+printf '%-8s %8s %8s %6s %6s %14s %12s\n' follower lines distinct lost twice gone-with-old rolled-back
+bad=0
+for f in f1 f2 f3; do
+    pairs "$T/$f" >"$T/$f.pairs"
+    lines=$(wc -l <"$T/$f.pairs")
+    distinct=$(sort -u "$T/$f.pairs" | wc -l)
+    lost=$(comm -23 "$T/want" <(sort -u "$T/$f.pairs") | wc -l)
+    twice=$(sort "$T/$f.pairs" | uniq -d | wc -l)
+    gone=$(comm -13 "$T/want" <(sort -u "$T/$f.pairs") | wc -l)
+    rb=$(grep -c '"summary" : "R ' "$T/$f")
+    printf '%-8s %8d %8d %6d %6d %14d %12d\n' "$f" "$lines" "$distinct" "$lost" "$twice" "$gone" "$rb"
+    [ "$lost" = 0 ] && [ "$twice" = 0 ] && [ "$rb" = 0 ] || bad=1
+    grep -h "history changed" "$T/$f.err" | head -n 1 | sed "s/^/# $f: /"
+done
+echo "# events on the surviving primary: $(wc -l <"$T/want"); run: $secs s"
+[ $bad = 0 ] || fail "events were lost or delivered twice"
+ok "every follower: every event once"
+done_testing
