@@ -1482,9 +1482,9 @@ $$;
 -- ignored, as a SELECT ignores them). Left out, and counted once each, in this order: people
 -- who opted out of the campaign's channel, people already members (or the same person as a
 -- contact added or a member: a lead of a contact), and for e-mail and phone campaigns people
--- without an address for it. Returns one row: added, already_members, opted_out, no_address and a one-line summary.
--- Marketing, management and admin (who may insert members); a completed campaign takes
--- nobody new.
+-- without an address for it. Returns one row: added, already_members, opted_out, no_address
+-- and a one-line summary. Marketing, management and admin (who may insert members); a
+-- completed campaign takes nobody new.
 CREATE OR REPLACE FUNCTION ccrm_campaign_add_people(p_campaign bigint, p_contacts bigint[],
                                                     p_leads bigint[])
 RETURNS TABLE (added bigint, already_members bigint, opted_out bigint, no_address bigint,

@@ -33,6 +33,57 @@ err() {
 org=$(q "select id from partner_orgs where name = 'Nordlicht Reseller GmbH'")
 sh1=$(q "select min(account_id) from account_shares where partner_org_id = $org")
 
+# ---------------------------------------------------------------- normal forms for duplicates
+while IFS='|' read -r in country want; do
+    got=$(psqlc -v p="$in" -v c="$country" <<<"select coalesce(ccrm_phone_e164(:'p', nullif(:'c', '')), 'NULL')")
+    check "E.164: '$in' ($country) -> $want" test "$got" = "$want"
+done <<'EOF'
++49 30 1234567||+49301234567
++49 (0)30 1234-567 ext. 12||+49301234567
+0049 30 1234567||+49301234567
+030 1234567|Germany|+49301234567
+030/123 45 67|DE|+49301234567
+030 1234567|Deutschland|+49301234567
+030 1234567|+49|+49301234567
+030 1234567||NULL
+(415) 555-2671|United States|+14155552671
+1 415 555 2671|US|+14155552671
+011 44 20 7946 0958|Canada|+442079460958
+555-2671|US|NULL
+06 1234 5678|Italy|+390612345678
+8 495 123-45-67|Russia|+74951234567
+06 1 234 5678|Hungary|+3612345678
++1 555 123 4567 x89||+15551234567
++44 20 7946 0958 #12||+442079460958
+1-800-FLOWERS|US|NULL
++49 30 12||NULL
++49 30 1234567 8901234||NULL
+tel: +49 30 1234567||NULL
+030 1234567|Atlantis|NULL
+EOF
+while IFS='|' read -r in want; do
+    got=$(psqlc -v e="$in" <<<"select coalesce(ccrm_email_norm(:'e'), 'NULL')")
+    check "mailbox: '$in' -> $want" test "$got" = "$want"
+done <<'EOF'
+ Ann.Lee@Example.ORG |ann.lee@example.org
+ann.lee+news@example.org|ann.lee@example.org
+A.n.N+x@GoogleMail.com|ann@gmail.com
+ann@example.org.|ann@example.org
+no-at-sign|NULL
+@example.org|NULL
+EOF
+while IFS='|' read -r in want; do
+    got=$(psqlc -v e="$in" <<<"select coalesce(ccrm_domain_norm(:'e'), 'NULL') || '|' || coalesce(ccrm_name_key(:'e'), 'NULL')")
+    check "domain and name key: '$in' -> $want" test "$got" = "$want"
+done <<'EOF'
+https://WWW.Acme.de/contact?x=1|acme.de|https www acme de contact x 1
+ann@sub.acme.de|sub.acme.de|ann sub acme de
+Acme GmbH & Co. KG|NULL|acme
+Rossi Pharma S.p.A.|NULL|rossi pharma
+Łódź Sp. z o.o.|NULL|lodz
+Filiale 2 AG|NULL|filiale 2
+EOF
+
 # ---------------------------------------------------------------- interests
 tk=$(q "select min(id) from tickets where contact_id is not null and product is not null and account_id = $sh1")
 [ -n "$tk" ] || tk=$(q "select min(id) from tickets where contact_id is not null and product is not null")
