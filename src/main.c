@@ -38,7 +38,7 @@ usage(FILE *f)
           "       ccrm --import FILE --into ENTITY [--map SRC=DST,...]\n"
           "            [--on-conflict error|skip|update] [--rejects FILE] [--dry-run] [--quiet]\n"
           "                                                     import CSV (FILE - = stdin)\n"
-          "       ccrm --revert BATCH                           undo an import, updates included\n"
+          "       ccrm --revert BATCH                           undo an import (CSV or mail)\n"
           "       ccrm --export ENTITY [--format csv|jsonl] [--output FILE]\n"
           "       ccrm --export campaign_members --campaign N [--format csv|jsonl]\n"
           "            [--output FILE]                          for a mailing tool (no opt-outs)\n"
@@ -47,8 +47,10 @@ usage(FILE *f)
           "       ccrm --report NAME|list [--format csv|jsonl] [--from DATE] [--to DATE]\n"
           "            [--output FILE] [--primary]              figures for scripts (from a\n"
           "                                                     replica: replica_conninfo)\n"
-          "       ccrm --unmerge MERGE                          undo a merge of duplicates\n"
-          "       ccrm --feed [--follow] [--format text|jsonl] [--limit N | --since CURSOR]\n"
+          "       ccrm --unmerge MERGE                          undo a merge of duplicates\n",
+          f);
+    /* two strings: one would pass the 4095 characters C99 promises to support */
+    fputs("       ccrm --feed [--follow] [--format text|jsonl] [--limit N | --since CURSOR]\n"
           "            [--state FILE]                           the event stream, a line each:\n"
           "                                                     every event once; commit order\n"
           "                                                     between reads, within one read\n"
@@ -56,6 +58,16 @@ usage(FILE *f)
           "                                                     they began writing (ccrm(1))\n"
           "       ccrm --log ticket|interaction --contact EMAIL --subject TEXT [--body TEXT]\n"
           "            [--channel C] [--kind call|email|meeting|chat|note|task]\n"
+          "       ccrm --mail-in [--queue NAME] [--recipient ADDR] [--verbose]\n"
+          "                                                     one mail on stdin (MTA pipe):\n"
+          "                                                     exit 0 stored, 75 try later,\n"
+          "                                                     65/67 refused for good\n"
+          "       ccrm --import-mail MAILDIR|MBOX [--queue NAME] [--quiet]\n"
+          "                                                     mail history, one batch\n"
+          "       ccrm --reply [ENTITY:]ID --body-file FILE [--subject TEXT] [--to ADDR]\n"
+          "            [--cc ADDR] [--queue NAME] [--no-send]   answer by mail (ENTITY: ticket,\n"
+          "                                                     lead, contact, deal)\n"
+          "       ccrm --send-mail [--quiet]                    send what the outbox holds\n"
           "       ccrm --add-user LOGIN --dept DEPT [--partner ORG] [--display-name NAME]\n"
           "            [--password] [--connection-limit N|none]      (admins only)\n"
           "       ccrm --disable-user LOGIN                     revoke a login, keep the history\n"
@@ -84,7 +96,8 @@ usage(FILE *f)
           "With no database configured (no -d, no [database] conninfo, none of PGHOST,\n"
           "PGHOSTADDR, PGPORT, PGDATABASE, PGSERVICE), ccrm starts a private PostgreSQL\n"
           "cluster under $XDG_DATA_HOME/ccrm and migrates it.\n"
-          "Keys in the client: ? shows them. See ccrm(1), docs/import.md, docs/security.md.\n",
+          "Keys in the client: ? shows them. See ccrm(1), docs/import.md, docs/mail.md and\n"
+          "docs/security.md.\n",
           f);
 }
 
@@ -291,11 +304,19 @@ dispatch_command(int argc, char **argv)
         const char *flag;
         int (*run)(int, char **);
     } commands[] = {
-        {"--import", cli_import_main},      {"--revert", cli_import_main},
-        {"--export", cli_export_main},      {"--add-user", cli_admin_main},
-        {"--disable-user", cli_admin_main}, {"--share", cli_admin_main},
-        {"--unshare", cli_admin_main},      {"--feed", cli_feed_main},
+        {"--import", cli_import_main},
+        {"--revert", cli_import_main},
+        {"--export", cli_export_main},
+        {"--add-user", cli_admin_main},
+        {"--disable-user", cli_admin_main},
+        {"--share", cli_admin_main},
+        {"--unshare", cli_admin_main},
+        {"--feed", cli_feed_main},
         {"--log", cli_feed_main},
+        {"--mail-in", cli_mail_main},
+        {"--send-mail", cli_mail_main},
+        {"--reply", cli_mail_main},
+        {"--import-mail", cli_mail_import_main},
     };
     size_t c;
     int i, rc;

@@ -22,5 +22,7 @@ int cli_import_main(int argc, char **argv); /* --import, --revert (src/cli/impor
 int cli_export_main(int argc, char **argv); /* --export (src/cli/export.c) */
 int cli_admin_main(int argc, char **argv);  /* --add-user, --disable-user, --share, --unshare */
 int cli_feed_main(int argc, char **argv);   /* --feed, --log (src/cli/feed.c) */
+int cli_mail_main(int argc, char **argv);   /* --mail-in, --send-mail, --reply (src/cli/mail.c) */
+int cli_mail_import_main(int argc, char **argv); /* --import-mail (src/cli/mail_import.c) */
 
 #endif

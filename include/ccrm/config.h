@@ -17,6 +17,9 @@ struct ccrm_config {
     char *start_view;         /* [ui] start_view: NULL = by department */
     enum config_color color;  /* [ui] color = auto|always|never; NO_COLOR forces never */
     int page_size;            /* [ui] page_size rows fetched per page, default 200, 20..2000 */
+    char *sendmail;           /* [mail] sendmail: command that sends, "/usr/sbin/sendmail -t -oi" */
+    int attachment_max;       /* [mail] attachment_max: bytes of an attachment kept (10 MiB) */
+    int message_max;          /* [mail] message_max: the largest mail accepted (64 MiB) */
     int connection_limit;     /* [users] connection_limit of a new login, default 10, 1..1000 */
     int migrate_wait_s;       /* [database] migrate_wait: seconds --migrate waits, default 60 */
     char *replica_conninfo;   /* [database] replica_conninfo: a streaming replica for reports

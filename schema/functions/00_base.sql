@@ -17,13 +17,15 @@ DECLARE
     r text;
 BEGIN
     FOREACH r IN ARRAY ARRAY['ccrm_internal', 'ccrm_sales', 'ccrm_support', 'ccrm_marketing',
-                             'ccrm_management', 'ccrm_partner', 'ccrm_admin']
+                             'ccrm_management', 'ccrm_partner', 'ccrm_admin', 'ccrm_mail']
     LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = r) THEN
             EXECUTE format('CREATE ROLE %I NOLOGIN', r);
         END IF;
     END LOOP;
-    -- the internal departments share one parent; partners are deliberately not in it
+    -- the internal departments share one parent; partners are deliberately not in it, nor is
+    -- ccrm_mail, the role of the mail server's login (docs/mail.md): it delivers mail through
+    -- ccrm_mail_deliver() and sends the outbox, nothing else
     FOREACH r IN ARRAY ARRAY['ccrm_sales', 'ccrm_support', 'ccrm_marketing', 'ccrm_management',
                              'ccrm_admin']
     LOOP
@@ -47,7 +49,7 @@ DECLARE
     v_role text;
 BEGIN
     EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC, ccrm_internal, ccrm_sales, ccrm_support,'
-                   ' ccrm_marketing, ccrm_management, ccrm_partner, ccrm_admin', p_fn);
+                   ' ccrm_marketing, ccrm_management, ccrm_partner, ccrm_admin, ccrm_mail', p_fn);
     FOREACH v_role IN ARRAY p_to LOOP
         EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', p_fn, v_role);
     END LOOP;

@@ -206,6 +206,8 @@ SELECT ccrm_set_execute('ccrm_rule_deal_won()');
 --   comments                   their author; management and admin any
 --   inbox entries              their recipient or sender; admin any
 --   chat messages              their author (partners too)
+--   mail, attachments (017)    whoever stored them; management and admin any
+--   mail queues (017)          admin
 -- Rows the caller may not delete (someone else's comment) or that do not exist are skipped,
 -- as a DELETE skips rows its policy hides. Returns the number of rows deleted. Audit, events
 -- and cascades follow as for any DELETE, with the caller as the actor. DEFINER because nobody
@@ -257,6 +259,12 @@ BEGIN
                        ELSE '(t.login = $2 OR t.from_login = $2)' END;
     ELSIF p_entity = 'chat_messages' THEN
         v_mine := 't.created_by = $2';
+    ELSIF p_entity IN ('messages', 'attachments') THEN
+        v_mine := CASE WHEN v_any THEN NULL ELSE 't.created_by = $2' END;
+    ELSIF p_entity = 'mail_queues' THEN
+        IF NOT pg_has_role(v_who, 'ccrm_admin', 'USAGE') THEN
+            RAISE EXCEPTION 'only admins delete mail queues' USING ERRCODE = '42501';
+        END IF;
     ELSE
         RAISE EXCEPTION 'cannot delete "%": not a kind of record', coalesce(p_entity, 'NULL')
             USING ERRCODE = '22023';

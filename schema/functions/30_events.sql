@@ -27,6 +27,9 @@ AS $$
         WHEN 'chat_messages' THEN public.ccrm_record_account(r->>'entity', (r->>'entity_id')::bigint)
         WHEN 'inbox' THEN public.ccrm_record_account(r->>'entity', (r->>'entity_id')::bigint)
         WHEN 'mentions' THEN public.ccrm_record_account('comments', (r->>'comment_id')::bigint)
+        -- mail (017): the account it is filed under (an attachment's event has none: it comes
+        -- with its mail's); partners are not shown these events
+        WHEN 'messages' THEN (r->>'account_id')::bigint
     END
 $$;
 
@@ -51,6 +54,13 @@ AS $$
         WHEN 'partner_orgs' THEN r->>'name'
         WHEN 'mentions' THEN '@' || (r->>'login')
         WHEN 'inbox' THEN (r->>'kind') || ' for ' || (r->>'login')
+        WHEN 'messages' THEN
+            CASE WHEN r->>'direction' = 'in'
+                 THEN 'mail from ' || coalesce(nullif(r->>'from_name', ''), r->>'from_addr', '<>')
+                 ELSE 'mail to ' || coalesce(r->>'to_addr', '?') || ' (' || (r->>'status') || ')'
+            END || ': ' || coalesce(nullif(r->>'subject', ''), '(no subject)')
+        WHEN 'attachments' THEN 'attachment ' || (r->>'name')
+        WHEN 'mail_queues' THEN 'mail queue ' || (r->>'name') || ' <' || (r->>'address') || '>'
         WHEN 'interests' THEN 'interest: ' || coalesce(r->>'product', r->>'topic')
                               || coalesce(' (' || CASE r->>'source' WHEN 'hand' THEN 'by hand'
                                                                     ELSE r->>'source' END || ')', '')
@@ -124,12 +134,21 @@ BEGIN
     END IF;
 
     -- an import (or its revert) of this table is announced once, by import_batches' deferred
-    -- trigger; its rows are still audited one by one (this table only)
+    -- trigger; its rows are still audited one by one (this table only). A mail import (017)
+    -- also creates the mails' attachments, timeline entries, tickets, leads and contacts, and
+    -- its revert deletes them: those inserts, and those deletes, are part of its one event.
     v_folded := EXISTS (SELECT 1 FROM import_batches b
-                         WHERE b.entity = TG_TABLE_NAME
-                           AND ((b.xid = pg_current_xact_id() AND TG_OP IN ('INSERT', 'UPDATE'))
-                                OR (b.revert_xid = pg_current_xact_id()
-                                    AND TG_OP IN ('DELETE', 'UPDATE'))));
+                         WHERE (b.entity = TG_TABLE_NAME
+                                AND ((b.xid = pg_current_xact_id()
+                                      AND TG_OP IN ('INSERT', 'UPDATE'))
+                                     OR (b.revert_xid = pg_current_xact_id()
+                                         AND TG_OP IN ('DELETE', 'UPDATE'))))
+                            OR (b.entity = 'messages'
+                                AND TG_TABLE_NAME IN ('attachments', 'interactions', 'tickets',
+                                                      'leads', 'contacts')
+                                AND ((b.xid = pg_current_xact_id() AND TG_OP = 'INSERT')
+                                     OR (b.revert_xid = pg_current_xact_id()
+                                         AND TG_OP = 'DELETE'))));
     IF TG_OP = 'DELETE' THEN
         SELECT count(*) INTO n FROM old_rows;
     ELSE

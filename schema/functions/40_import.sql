@@ -61,7 +61,7 @@ DECLARE
     v_id  bigint;
 BEGIN
     IF p_entity IS NULL OR p_entity NOT IN ('accounts', 'contacts', 'leads', 'opportunities',
-                                            'tickets', 'interactions') THEN
+                                            'tickets', 'interactions', 'messages') THEN
         RAISE EXCEPTION 'cannot import "%"', coalesce(p_entity, 'NULL') USING ERRCODE = '22023';
     END IF;
     IF NOT has_any_column_privilege(v_who, ('public.' || p_entity)::regclass, 'INSERT') THEN
@@ -143,6 +143,23 @@ END
 $$;
 SELECT ccrm_set_execute('ccrm_import_event()');
 
+-- The rows a transaction inserted, by table, with the version each had then (the audit trail:
+-- a row each, or one row naming many ids of a bulk insert, each inserted at version 1; 021).
+CREATE OR REPLACE FUNCTION ccrm_audit_inserts(p_xid xid8)
+RETURNS TABLE (entity text, entity_id bigint, version int)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+    SELECT a.entity, a.entity_id, (a.new_row->>'version')::int
+      FROM audit a
+     WHERE a.xid = p_xid AND a.op = 'insert' AND a.ids IS NULL
+    UNION ALL
+    SELECT a.entity, g.id, 1
+      FROM audit a, unnest(a.ids) r, generate_series(lower(r), upper(r) - 1) g(id)
+     WHERE a.xid = p_xid AND a.op = 'insert' AND a.ids IS NOT NULL
+$$;
+SELECT ccrm_set_execute('ccrm_audit_inserts(xid8)');
+
 -- Undo an import (ccrm --revert): the rows it inserted are deleted, the rows it updated get
 -- their earlier values back, in one transaction, refused when any of them changed since.
 -- The batch's importer or an admin. DEFINER for the deletes (see 1.); the restoring UPDATE
@@ -169,6 +186,10 @@ BEGIN
         RAISE EXCEPTION 'import batch % was already reverted by % at %', p_batch, b.reverted_by,
                         to_char(b.reverted_at, 'YYYY-MM-DD HH24:MI:SS')
             USING ERRCODE = '55000';
+    END IF;
+    IF b.entity = 'messages' THEN
+        -- a mail import (017) created contacts, leads, tickets and timeline entries too
+        RETURN ccrm_mail_import_revert(p_batch);
     END IF;
     -- the rows the import wrote, with the version it left: audited one by one, or (an insert
     -- of many rows, 021) named by the ids of one audit row, each inserted at version 1

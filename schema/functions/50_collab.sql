@@ -47,7 +47,10 @@ DECLARE
     v_org  bigint;
     v_owner text;
 BEGIN
-    IF NOT pg_has_role(v_from, 'ccrm_internal', 'USAGE') THEN
+    -- staff; and the mail server's login (017), which tells a queue's assignee of a new ticket
+    -- or lead from inside ccrm_mail_deliver() (it cannot call this itself)
+    IF NOT pg_has_role(v_from, 'ccrm_internal', 'USAGE')
+       AND NOT (p_kind = 'assignment' AND pg_has_role(v_from, 'ccrm_mail', 'USAGE')) THEN
         RAISE EXCEPTION 'partners cannot write to anyone''s inbox' USING ERRCODE = '42501';
     END IF;
     IF p_kind IS NULL OR p_kind NOT IN ('mention', 'assignment', 'handoff') THEN

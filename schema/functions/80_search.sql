@@ -385,7 +385,7 @@ BEGIN
             SELECT coalesce((SELECT max(b2.blk) FROM public.%2$I b2
                               WHERE ROW(%6$s) <= ROW(%7$s)), 0)
               FROM public.search_block_pending q JOIN public.%8$I a ON a.id = q.id
-             WHERE q.list = $1 AND a.search LIKE $8),
+             WHERE q.list = $1 AND a.search LIKE public.ccrm_fold($8)),
         b AS (
             SELECT b.blk, b.blk = min(b.blk) OVER () AS first, b.k1 AS lo1, %1$s AS lo2,
                    b.id AS loid, lead(b.k1) OVER w AS hi1, lead(%1$s) OVER w AS hi2,

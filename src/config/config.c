@@ -44,6 +44,10 @@ static const struct key_def keys[] = {
     {"ui", "start_view", KEY_VIEW, offsetof(struct ccrm_config, start_view), 0, 0},
     {"ui", "color", KEY_COLOR, offsetof(struct ccrm_config, color), 0, 0},
     {"ui", "page_size", KEY_INT, offsetof(struct ccrm_config, page_size), 20, 2000},
+    {"mail", "sendmail", KEY_STRING, offsetof(struct ccrm_config, sendmail), 0, 0},
+    {"mail", "attachment_max", KEY_INT, offsetof(struct ccrm_config, attachment_max), 0,
+     1073741824},
+    {"mail", "message_max", KEY_INT, offsetof(struct ccrm_config, message_max), 1024, 1073741824},
     {"users", "connection_limit", KEY_INT, offsetof(struct ccrm_config, connection_limit), 1, 1000},
     {"database", "migrate_wait", KEY_INT, offsetof(struct ccrm_config, migrate_wait_s), 1, 86400},
     {"database", "replica_conninfo", KEY_STRING, offsetof(struct ccrm_config, replica_conninfo), 0,
@@ -160,6 +164,7 @@ config_copy(struct ccrm_config *dst, const struct ccrm_config *src)
     dst->data_dir = dup_or_null(src->data_dir);
     dst->state_dir = dup_or_null(src->state_dir);
     dst->start_view = dup_or_null(src->start_view);
+    dst->sendmail = dup_or_null(src->sendmail);
     dst->loaded = NULL;
     for (i = 0; src->loaded != NULL && src->loaded[i] != NULL; i++)
         loaded_add(dst, src->loaded[i]);
@@ -347,6 +352,9 @@ config_defaults(struct ccrm_config *cfg)
     cfg->state_dir = xdg_dir("STATE");
     cfg->color = no_color() ? CONFIG_COLOR_NEVER : CONFIG_COLOR_AUTO;
     cfg->page_size = 200;
+    cfg->sendmail = xstrdup("/usr/sbin/sendmail -t -oi");
+    cfg->attachment_max = 10 * 1024 * 1024;
+    cfg->message_max = 64 * 1024 * 1024;
     cfg->connection_limit = 10;
     cfg->migrate_wait_s = 60;
 }
@@ -451,6 +459,7 @@ config_fini(struct ccrm_config *cfg)
     free(cfg->data_dir);
     free(cfg->state_dir);
     free(cfg->start_view);
+    free(cfg->sendmail);
     for (i = 0; cfg->loaded != NULL && cfg->loaded[i] != NULL; i++)
         free(cfg->loaded[i]);
     free(cfg->loaded);

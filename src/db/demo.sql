@@ -108,6 +108,7 @@ DECLARE
     ab bigint; cb bigint; lb bigint; ob bigint; tb bigint; ib bigint;  -- id bases
     n_con bigint; n_lead bigint; n_opp bigint; n_tic bigint; n_int bigint;
     n_camp bigint; n_mem bigint; n_com bigint; n_share bigint; n_user bigint;
+    n_mail bigint := 0; v_ix bigint; v_mid text; v_prev text;
     n_intr bigint; n_seg bigint; n_opt bigint; n_resp bigint; n_dup bigint;  -- issue 19
     v_camp bigint; v_seg bigint; v_id bigint;
     v_summary text;
@@ -564,6 +565,94 @@ BEGIN
     END LOOP;
     PERFORM set_config('role', v_role, true);
 
+    ---------------------------------------------------------------- mail (docs/mail.md)
+    -- Two queues (admin's), and mail conversations on the first tickets and some leads: the
+    -- customer writes in (stored by the rules of live delivery, threaded by the ticket's
+    -- [#N] tag), support answers (sent), the customer answers back (threaded by References);
+    -- one mail carries a PDF. Times are the demo's, as for an imported history.
+    PERFORM set_config('role', 'ana', true);
+    INSERT INTO mail_queues (name, address, from_name, reply_to, creates, unknown_sender,
+                             assignee, reply_token)
+    VALUES ('support', 'support@ccrm.example', 'ccrm Support', NULL, 'ticket', 'contact',
+            NULL, true),
+           ('sales', 'sales@ccrm.example', 'ccrm Sales', NULL, 'lead', 'lead', 'sam', false);
+    PERFORM set_config('role', v_role, true);
+    FOR r IN SELECT t.id, t.s, t.subject, t.author, t.account_id, t.contact_id,
+                    c.email, c.first_name, c.last_name
+               FROM demo_tickets t JOIN contacts c ON c.id = t.contact_id
+              WHERE c.email IS NOT NULL
+              ORDER BY t.s LIMIT 12 LOOP
+        v_mid := format('demo.%s.1@%s', r.id, split_part(r.email, '@', 2));
+        PERFORM 1 FROM ccrm_mail_store(
+            'support', v_mid, r.email, r.first_name || ' ' || r.last_name,
+            r.subject || format(' [#%s]', r.id),
+            'Hello,' || chr(10) || chr(10) || 'any news on this? ' || r.subject || '.'
+                || chr(10) || chr(10) || 'Best regards,' || chr(10) || r.first_name,
+            v_t0 - (3 + r.s % 5) * interval '1 day', NULL, NULL, NULL, 'support@ccrm.example',
+            NULL, ARRAY['support@ccrm.example'], NULL,
+            CASE WHEN r.s % 4 = 1 THEN ARRAY['screenshot-' || r.id || '.pdf'] END,
+            CASE WHEN r.s % 4 = 1 THEN ARRAY['application/pdf'] END,
+            CASE WHEN r.s % 4 = 1 THEN ARRAY[octet_length(convert_to(
+                '%PDF-1.4 demo screenshot of ticket ' || r.id, 'UTF8'))::bigint] END,
+            CASE WHEN r.s % 4 = 1 THEN ARRAY[convert_to(
+                '%PDF-1.4 demo screenshot of ticket ' || r.id, 'UTF8')] END,
+            false);
+        -- support answers: sent, on the timeline in the agent's name
+        PERFORM set_config('role', r.author, true);
+        INSERT INTO interactions (kind, channel, direction, subject, body, at, account_id,
+                                  contact_id, ticket_id)
+        VALUES ('email', 'email', 'out', 'Re: ' || r.subject || format(' [#%s]', r.id),
+                'Hello ' || r.first_name || ',' || chr(10) || chr(10)
+                    || 'thank you, we are on it and will write again tomorrow.',
+                v_t0 - (2 + r.s % 5) * interval '1 day', r.account_id, r.contact_id, r.id)
+        RETURNING id INTO v_ix;
+        v_prev := v_mid;
+        v_mid := format('demo.%s.2@ccrm.example', r.id);
+        INSERT INTO messages (message_id, queue_id, direction, status, in_reply_to,
+                              "references", from_addr, from_name, reply_to, to_addr, subject,
+                              body_text, sent_at, received_at, attempts, ticket_id, contact_id,
+                              account_id, interaction_id)
+        SELECT v_mid, q.id, 'out', 'sent', v_prev, ARRAY[v_prev], q.address, q.from_name,
+               'support+t' || r.id || '@ccrm.example',
+               ccrm_mail_format_addr(r.first_name || ' ' || r.last_name, r.email),
+               'Re: ' || r.subject || format(' [#%s]', r.id),
+               'Hello ' || r.first_name || ',' || chr(10) || chr(10)
+                   || 'thank you, we are on it and will write again tomorrow.',
+               v_t0 - (2 + r.s % 5) * interval '1 day', v_t0 - (2 + r.s % 5) * interval '1 day',
+               1, r.id, r.contact_id, r.account_id, v_ix
+          FROM mail_queues q WHERE q.name = 'support';
+        PERFORM set_config('role', v_role, true);
+        -- and every second customer writes back
+        IF r.s % 4 = 1 THEN
+            PERFORM 1 FROM ccrm_mail_store(
+                'support', format('demo.%s.3@%s', r.id, split_part(r.email, '@', 2)), r.email,
+                r.first_name || ' ' || r.last_name, 'Re: Re: ' || r.subject,
+                'Thanks, that would be great.' || chr(10) || chr(10) || '> thank you, we are '
+                    || 'on it and will write again tomorrow.',
+                v_t0 - (1 + r.s % 5) * interval '1 day', v_mid, ARRAY[v_prev, v_mid], NULL,
+                'support+t' || r.id || '@ccrm.example', NULL,
+                ARRAY['support+t' || r.id || '@ccrm.example'], NULL, NULL, NULL, NULL, NULL,
+                false);
+            n_mail := n_mail + 1;
+        END IF;
+        n_mail := n_mail + 2;
+    END LOOP;
+    -- prospects write to sales: their mail lands on their lead
+    FOR r IN SELECT l.id, l.s, l.email, l.first_name, l.last_name, l.company
+               FROM demo_leads l
+              WHERE l.email IS NOT NULL AND l.status IN ('new', 'contacted', 'qualified')
+              ORDER BY l.s LIMIT 6 LOOP
+        PERFORM 1 FROM ccrm_mail_store(
+            'sales', format('demo.lead.%s@%s', r.id, split_part(r.email, '@', 2)), r.email,
+            concat_ws(' ', r.first_name, r.last_name), 'Pricing for ' || coalesce(r.company, 'us'),
+            'Hello,' || chr(10) || chr(10) || 'could you send us your prices for 25 users?'
+                || chr(10) || chr(10) || 'Regards',
+            v_t0 - (1 + r.s % 6) * interval '1 day', NULL, NULL, NULL, 'sales@ccrm.example', NULL,
+            ARRAY['sales@ccrm.example'], NULL, NULL, NULL, NULL, NULL, false);
+        n_mail := n_mail + 1;
+    END LOOP;
+    PERFORM set_config('role', v_role, true);
+
     ---------------------------------------------------------------- marketing (issue 19)
     -- From support's feedback to marketing's campaign (schema 020): interests learned in
     -- tickets, calls and by hand; saved segments; campaigns with a channel, members added
@@ -684,13 +773,13 @@ BEGIN
     ---------------------------------------------------------------- wrap up
     v_summary := format('loaded %s accounts, %s contacts, %s leads, %s opportunities, '
                         '%s tickets, %s interactions, %s campaigns (%s members), %s comments, '
-                        '%s users, %s accounts shared with partners; %s interests, %s segments, '
-                        '%s opt-outs, %s campaign responses, %s likely duplicates',
+                        '%s users, %s accounts shared with partners, %s mails; %s interests, '
+                        '%s segments, %s opt-outs, %s campaign responses, %s likely duplicates',
                         to_char(v_n, 'FM999,999,999,990'), to_char(n_con, 'FM999,999,990'),
                         to_char(n_lead, 'FM999,999,990'), to_char(n_opp, 'FM999,999,990'),
                         to_char(n_tic, 'FM999,999,990'), to_char(n_int, 'FM999,999,990'),
                         n_camp, to_char(n_mem, 'FM999,999,990'), n_com, n_user,
-                        to_char(n_share, 'FM999,999,990'), n_intr, n_seg,
+                        to_char(n_share, 'FM999,999,990'), n_mail, n_intr, n_seg,
                         to_char(n_opt, 'FM999,999,990'), to_char(n_resp, 'FM999,999,990'), n_dup);
     IF v_big THEN
         PERFORM set_config('session_replication_role', v_srr, true);

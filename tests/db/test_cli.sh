@@ -45,11 +45,10 @@ p2=$!
 wait $p1; r1=$?
 wait $p2; r2=$?
 check "concurrent migrations both succeed" test "$r1$r2" = 00
-# one row per migration file (numbers may have gaps: a branch's migration keeps its number)
+# (numbers may have gaps while migrations of parallel work are merged: count the files)
 nmig=$(ls "$(dirname "$0")"/../../schema/[0-9][0-9][0-9]_*.sql | wc -l)
-got=$(psqlc -c "select count(*) || '/' || max(version) from schema_migrations")
-check "each migration applied once ($nmig of them, up to $known: $got)" \
-    test "$got" = "$nmig/$known"
+check "each migration applied once" \
+    test "$(psqlc -c "select count(*) || ' ' || max(version) from schema_migrations")" = "$nmig $known"
 out=$("$CCRM" -d "$PG_CONN" --migrate)
 check "second --migrate applies nothing" grep -q '(0 migrations applied)' <<<"$out"
 

@@ -28,7 +28,10 @@ while read -r obj grantee privs; do
     [ -z "$obj" ] && continue
     case $obj in '#'*) continue ;; esac
     if [ "$obj" = fn ]; then
-        sig=$grantee
+        # the signature ends at its ')': argument types may have spaces (timestamp with time zone)
+        rest="$grantee $privs"
+        sig="${rest%%)*})"
+        privs=${rest#*)}
         for g in $privs; do
             [ "$g" = - ] && continue
             echo "fn $sig $g EXECUTE" >>"$expected"

@@ -179,6 +179,9 @@ as sam -c "insert into interactions (kind, subject, contact_id) values ('call', 
 as sam -c "insert into comments (entity, entity_id, body) values ('contacts', $M, 'note on the duplicate @marco')"
 as sam -c "insert into chat_messages (entity, entity_id, body) values ('contacts', $M, 'chat on the duplicate')"
 as sam -c "select ccrm_assign('contacts', $M, 'marco', 'please check')" >/dev/null
+# mail filed on the duplicate (schema/017; written as the mail server would, by the owner here)
+q "insert into messages (message_id, direction, status, from_addr, subject, contact_id)
+   values ('merge.contact.$M@example.org', 'in', 'received', 'g.aalto@example.org', 'Mail of the duplicate', $M)"
 dup=$(as marco -c "select count(*) from ccrm_duplicates_for('contacts', '{\"first_name\": \"Greta\", \"last_name\": \"Aalto\", \"email\": \"greta.aalto+x@example.org\", \"account_id\": $sh1}') where id in ($S, $M)")
 check "while typing, both Gretas are offered as likely duplicates" test "$dup" = 2
 pair=$(as marco -c "select a_id || ',' || b_id from ccrm_duplicate_pairs('contacts', 1000) where a_id = $S and b_id = $M")
@@ -231,6 +234,8 @@ as marco -c "select ccrm_interest_add('leads', $LM, NULL, 'trade fair')" >/dev/n
 as marco -c "insert into interactions (kind, subject, lead_id) values ('email', 'lead mail', $LM)"
 as marco -c "insert into comments (entity, entity_id, body) values ('leads', $LM, 'lead note @sam')"
 as marco -c "insert into chat_messages (entity, entity_id, body) values ('leads', $LM, 'lead chat')"
+q "insert into messages (message_id, direction, status, from_addr, subject, lead_id)
+   values ('merge.lead.$LM@example.org', 'in', 'received', 'ilse@brandt.example', 'Pricing?', $LM)"
 merge_case leads "$LS" "$LM" '{}' marco
 
 # ---------------------------------------------------------------- accounts
@@ -246,6 +251,8 @@ as sam -c "insert into interactions (kind, subject, account_id) values ('meeting
 as sam -c "insert into comments (entity, entity_id, body) values ('accounts', $AM, 'account note @marco')"
 as sam -c "insert into chat_messages (entity, entity_id, body) values ('accounts', $AM, 'account chat')"
 as sam -c "select ccrm_interest_add('accounts', $AM, 'ccrm Enterprise')" >/dev/null
+q "insert into messages (message_id, direction, status, from_addr, subject, account_id)
+   values ('merge.account.$AM@example.org', 'in', 'received', 'info@fjordline.example', 'Order', $AM)"
 check "the duplicate scan pairs the accounts by domain, phone and name" \
     test "$(as sam -c "select reasons::text from ccrm_duplicate_pairs('accounts', 1000) where a_id = $AS and b_id = $AM")" = '{"same domain","same name","same phone"}'
 as sam -c "select ccrm_not_duplicate('accounts', $AM, $AS, 'checked: really the same? no')" >/dev/null

@@ -128,12 +128,14 @@ check "writes are queued for their pairs ($(q "select count(*) from search_block
 all_good "with rows queued and not filed"
 check "a queued row's block is named although its trigrams are in no block yet" \
     test "$(q "select count(*) from ccrm_search_blocks('contacts_name', 'quetzal', '%quetzal%', true, null, null, null)")" = 1
+check "... also for a pattern as typed, capitals and accents (the client folds nothing)" \
+    test "$(q "select count(*) from ccrm_search_blocks('contacts_name', 'Quétzal', '%Quétzal%', true, null, null, null)")" = 1
 q "select ccrm_search_blocks_flush()" >/dev/null
 check "filing empties the queue" test "$(q "select count(*) from search_block_pending")" = 0
 all_good "after filing the queue"
 check "... and the row's trigrams are in its block now" \
     test "$(q "select count(*) from ccrm_search_blocks('contacts_name', 'quetzal', '%quetzal%', true, null, null, null)")" = 1
-check "partners cannot read the queue" bash -c "$(declare -f as); PG_DIR=$PG_DIR; ! as paul -c 'select count(*) from search_block_pending' 2>/dev/null"
+check "partners cannot read the queue" bash -c "$(declare -f as psqlc); PG_DIR=$PG_DIR; ! as paul -c 'select count(*) from search_block_pending' 2>/dev/null"
 check "a lead edited to the top is in the last block" \
     test "$(q "select max(blk) from ccrm_search_blocks('leads_updated', 'wombat', '%', true, null, null, null)")" = \
          "$(q "select max(blk) from search_blocks_leads_updated")"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One rule for what a partner sees (schema/014, docs/security.md §4): a record is visible when
 # its own account is shared, and everything derived from a record (events, comments, mentions,
-# chat, presence, inbox entries, interests, consents) is visible exactly when the record is. Records are attached to
+# chat, presence, inbox entries, mail and its attachments, interests, consents) is visible exactly
+# when the record is. Records are attached to
 # accounts in every way the schema allows -- their own account shared, unshared or none, through
 # a contact, a lead, a ticket or a deal of a shared account, an account cleared later -- and for
 # every entity and every derived table the partner's view is compared with that rule.
@@ -110,6 +111,31 @@ for r in $records; do
         test "$got" = "$n,$m,$m,$n,$n"
 done
 
+# mail (017): a mail, and its attachment, filed on each record it can be filed on; and mails
+# filed on several records, where the first of ticket, deal, lead, contact, account decides
+mailcol() { case $1 in accounts) echo account_id ;; contacts) echo contact_id ;; leads) echo lead_id ;;
+                       opportunities) echo opportunity_id ;; tickets) echo ticket_id ;; esac; }
+for r in $records; do
+    e=${r%%:*} id=${r##*:}
+    col=$(mailcol "$e")
+    [ -n "$col" ] || continue
+    mid=$(q "insert into messages (message_id, direction, status, from_addr, subject, $col)
+             values ('vis.$e.$id@example.org', 'in', 'received', 'vis@example.org', 'VisMail on $e $id', $id) returning id" | head -n 1)
+    q "insert into attachments (msg_id, name, type, size) values ($mid, 'vis.pdf', 'application/pdf', 1)" >/dev/null
+    want=$(eval echo "\$vis_${e}_$id")
+    n=$([ "$want" = t ] && echo 1 || echo 0)
+    got=$(as paul -c "select (select count(*) from messages where message_id = 'vis.$e.$id@example.org')
+                          || ',' || (select count(*) from attachments x join messages m on m.id = x.msg_id
+                                      where m.message_id = 'vis.$e.$id@example.org')")
+    check "$e #$id: its mail and the mail's attachment visible exactly with the record ($got)" test "$got" = "$n,$n"
+done
+q "insert into messages (message_id, direction, status, from_addr, ticket_id, account_id, contact_id)
+   values ('vis.mixed.1@example.org', 'in', 'received', 'vis@example.org', $tU, $S, $cS),
+          ('vis.mixed.2@example.org', 'in', 'received', 'vis@example.org', $tS, $U, $cU),
+          ('vis.mixed.3@example.org', 'in', 'received', 'vis@example.org', NULL, $S, $cU),
+          ('vis.none@example.org', 'in', 'received', 'vis@example.org', NULL, NULL, NULL)" >/dev/null
+check "a mail on several records: its ticket decides, then its contact before its account" \
+    test "$(as paul -c "select string_agg(message_id, ',' order by message_id) from messages where message_id like 'vis.mixed.%' or message_id = 'vis.none@example.org'")" = "vis.mixed.2@example.org"
 # interests and consents: visible exactly with the person or account they are about
 for r in $records; do
     e=${r%%:*} id=${r##*:}

@@ -1,0 +1,218 @@
+/* E-mail (docs/mail.md). src/mail/ parses and composes mail with GMime, turns HTML into text
+ * with libxml2, reads mbox files and runs sendmail(1): no libpq, no curses, so it is unit-tested
+ * and fuzzed on its own. src/db/mail.c stores parsed mail (ccrm_mail_store_many() in schema
+ * 017), queues answers and keeps the outbox; src/mail/outbox.c sends what the outbox holds. */
+#ifndef CCRM_MAIL_H
+#define CCRM_MAIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ccrm/db.h"
+#include "ccrm/err.h"
+
+/* ---- parsing (src/mail/parse.c) ---- */
+
+/* What the headers say about who wrote a mail (schema 017 decides what that means). */
+enum mail_auto {
+    MAIL_PERSON,     /* a person wrote it */
+    MAIL_AUTO_REPLY, /* Auto-Submitted, X-Autoreply, read receipts */
+    MAIL_BULK,       /* Precedence: bulk or junk */
+    MAIL_LIST,       /* List-Id, List-Unsubscribe, Precedence: list */
+    MAIL_BOUNCE,     /* a delivery report, a null or mailer-daemon sender */
+};
+
+struct mail_attachment {
+    char *name;    /* file name, UTF-8, no directories, never empty */
+    char *type;    /* media type, lower case: "application/pdf" */
+    size_t size;   /* decoded size in bytes */
+    char *content; /* the decoded bytes, or NULL when size is over the limit */
+};
+
+/* One parsed mail. Every string is valid UTF-8 without NUL bytes (malformed input is
+ * repaired, never refused); NULL when the mail has no such thing. */
+struct mail_msg {
+    char *message_id;  /* without <>; derived from the content when missing (derived_id) */
+    int derived_id;    /* 1: the mail had no usable Message-ID */
+    char *in_reply_to; /* without <> */
+    char *references;  /* Message-IDs without <>, space-separated, oldest first */
+    char *from_addr;   /* the sender's address */
+    char *from_name;   /* its display name */
+    char *reply_to;    /* the Reply-To header, decoded */
+    char *to;          /* the To and Cc headers, decoded */
+    char *cc;
+    char *recipients; /* every recipient address (To, Cc, Delivered-To, X-Original-To,
+                       * Envelope-To, the envelope), lower case, space-separated */
+    char *subject;    /* decoded, on one line ("" when none) */
+    int has_date;     /* the Date header was readable and plausible */
+    int64_t date;     /* its time: microseconds since 1970-01-01 UTC */
+    char *body;       /* the text: text/plain preferred, HTML turned into text */
+    enum mail_auto autoclass;
+    struct mail_attachment *att;
+    int natt;
+    size_t raw_size; /* bytes of the mail as read */
+};
+
+struct mail_parse_opts {
+    size_t attachment_max; /* an attachment larger than this keeps its metadata only */
+    const char *envelope;  /* more recipient addresses (the MTA's), space-separated, or NULL */
+    int null_sender;       /* the envelope sender was <> (a bounce) */
+};
+
+/* Initialise GMime (once; later calls do nothing). mail_shutdown releases it at exit. */
+void mail_init(void);
+void mail_shutdown(void);
+
+/* Parse one mail from buf[0..n). buf must come from malloc: the parse takes it over and frees
+ * it. A leading mbox "From " line is skipped. Returns a mail, or NULL with err set when the
+ * input is not a mail at all (empty, no header). Free with mail_msg_free. */
+struct mail_msg *mail_parse(char *buf, size_t n, const struct mail_parse_opts *o,
+                            struct ccrm_err *err);
+void mail_msg_free(struct mail_msg **mp);
+
+/* Readable text from HTML (UTF-8 in, UTF-8 out): paragraphs and line breaks kept, lists with
+ * "- ", quotes with "> ", links as "text <url>", scripts and styles dropped. Never NULL; free
+ * with free(). */
+char *mail_html_to_text(const char *html, size_t n);
+
+/* The text of bytes in a charset: UTF-8 out, always (undeclared or unknown charsets: UTF-8 if
+ * the bytes are, else Windows-1252; ISO-8859-1 read as Windows-1252), NUL bytes dropped, CRLF
+ * as LF. Free with free(). */
+char *mail_to_utf8(const char *bytes, size_t n, const char *charset);
+
+/* ---- mbox files (src/mail/mbox.c), RFC 4155 ---- */
+
+struct mail_mbox;
+
+/* Open an mbox file. NULL with err set (errno kept) when it cannot be opened. */
+struct mail_mbox *mail_mbox_open(const char *path, struct ccrm_err *err);
+/* The next mail: a malloc'd buffer the caller owns (hand it to mail_parse), with ">From " lines
+ * unescaped and the separator line left out. Returns 1, 0 at the end, -1 on a read error or a
+ * file that does not start with "From " (err set). */
+int mail_mbox_next(struct mail_mbox *mb, char **buf, size_t *n, struct ccrm_err *err);
+/* Bytes read so far and the file's size (0 if not a regular file). */
+int64_t mail_mbox_done(const struct mail_mbox *mb);
+int64_t mail_mbox_size(const struct mail_mbox *mb);
+/* After mail_mbox_next returned -1: was it because the file is not an mbox? */
+int mail_mbox_not_mbox(const struct mail_mbox *mb);
+void mail_mbox_close(struct mail_mbox **mbp);
+
+/* Read a whole file into a malloc'd buffer (at most max bytes: longer is an error). Returns 0
+ * or -1 with err set. */
+int mail_read_file(const char *path, size_t max, char **buf, size_t *n, struct ccrm_err *err);
+
+/* ---- composing and sending (src/mail/compose.c, src/mail/sendmail.c) ---- */
+
+/* An outgoing mail as the outbox holds it (schema 017, ccrm_mail_outbox_claim). */
+struct mail_out {
+    int64_t id;
+    const char *message_id; /* without <> */
+    const char *from_addr;
+    const char *from_name;
+    const char *reply_to;
+    const char *to;
+    const char *cc;
+    const char *subject;
+    const char *body;
+    const char *in_reply_to; /* without <> */
+    const char *references;  /* space-separated, without <> */
+    int64_t date;            /* microseconds since 1970 */
+};
+
+/* The RFC 5322 message for o (text/plain, UTF-8, quoted-printable as needed, headers encoded).
+ * Returns a malloc'd string (length in *len), or NULL with err set (an address that does not
+ * parse). */
+char *mail_compose(const struct mail_out *o, size_t *len, struct ccrm_err *err);
+
+/* Run command (split at spaces, no shell: "/usr/sbin/sendmail -t -oi") with msg on its
+ * standard input, for at most timeout_s seconds. Returns 0 when it exited 0, else -1 with err
+ * saying why (its exit status and the first line it wrote to stderr). */
+int mail_sendmail(const char *command, const char *msg, size_t n, int timeout_s,
+                  struct ccrm_err *err);
+
+/* ---- the database (src/db/mail.c) ---- */
+
+/* What storing one mail did (a row of ccrm_mail_store_many). */
+struct mail_stored {
+    int64_t id; /* the mail's id (the stored one for a duplicate); 0 when not stored */
+    char status[12];
+    int duplicate;
+    char thread_by[12];
+    int64_t ticket_id, lead_id, contact_id, opportunity_id, account_id; /* 0: none */
+    char created[40];
+};
+
+/* Store a set of parsed mails (live: as a delivery; else as history). queue may be NULL (by
+ * recipient). out gets n rows. Uses ccrm_mail_deliver() when the session may only deliver
+ * (the mail login), else ccrm_mail_store_many(). Returns 0, or -1 with err (SQLSTATE kept:
+ * CR067 no such queue, 40001 raced another delivery). */
+int db_mail_store(struct db *db, const char *queue, int live, struct mail_msg *const *msgs, int n,
+                  struct mail_stored *out, struct ccrm_err *err);
+
+/* The same without waiting: send the set, and later collect what happened. The messages must
+ * stay alive until db_mail_store_wait. Only one set can be in flight per connection. */
+int db_mail_store_send(struct db *db, const char *queue, int live, struct mail_msg *const *msgs,
+                       int n, struct ccrm_err *err);
+int db_mail_store_wait(struct db *db, struct mail_stored *out, int n, struct ccrm_err *err);
+
+/* The history import's transaction: BEGIN and the import batch (ccrm_import_begin); then
+ * db_mail_store_* with live = 0; then commit with the duplicates and rejects it skipped (the
+ * server counts what was stored), or db_mail_import_abort. --revert BATCH is the CSV import's
+ * (ccrm_import_revert hands a mail batch to ccrm_mail_import_revert). */
+int64_t db_mail_import_begin(struct db *db, const char *file_name, struct ccrm_err *err);
+int db_mail_import_commit(struct db *db, int64_t batch, int64_t duplicates, int64_t rejected,
+                          struct ccrm_err *err);
+void db_mail_import_abort(struct db *db);
+/* Signal-safe: cancel the statement the import is running. */
+void db_mail_import_cancel(void);
+
+/* A Maildir's file names, sorted by the server (constant memory whatever their number), in
+ * the import transaction: names_begin, names_put for each, names_end, then names_next hands
+ * out up to 1,000 at a time in name order (delivery order for Maildir names) until it returns
+ * 0. names_next needs the connection idle (no set in flight). Return -1 with err on errors. */
+int db_mail_names_begin(struct db *db, struct ccrm_err *err);
+int db_mail_names_put(struct db *db, const char *name, struct ccrm_err *err);
+int db_mail_names_end(struct db *db, struct ccrm_err *err);
+/* *names: malloc'd array of malloc'd strings; free with db_mail_names_free. Returns how many. */
+int db_mail_names_next(struct db *db, char ***names, struct ccrm_err *err);
+void db_mail_names_free(char **names, int n);
+
+/* Queue an answer (ccrm_mail_reply): entity tickets, leads, contacts or opportunities. subject,
+ * to, cc, queue may be NULL. Returns the mail's id, or -1 with err. */
+int64_t db_mail_reply(struct db *db, const char *entity, int64_t id, const char *body,
+                      const char *subject, const char *to, const char *cc, const char *queue,
+                      struct ccrm_err *err);
+
+/* A claimed outgoing mail; strings owned by the row. */
+struct mail_claimed {
+    struct mail_out out;
+    char *strings[10];
+    int attempts;
+    int resent; /* an earlier attempt was interrupted: sent again with the same Message-ID */
+};
+
+/* Claim up to max outgoing mails that are due (only_id > 0: just that one, due or not).
+ * Returns the number claimed (rows in *rows, free with db_mail_claimed_free), or -1. */
+int db_mail_outbox_claim(struct db *db, int max, int64_t only_id, struct mail_claimed **rows,
+                         struct ccrm_err *err);
+void db_mail_claimed_free(struct mail_claimed *rows, int n);
+/* Record the outcome of one claimed mail. status gets "sent", "queued" (retried later) or
+ * "failed". Returns 0/-1. */
+int db_mail_outbox_done(struct db *db, int64_t id, int ok, const char *error, char status[12],
+                        struct ccrm_err *err);
+
+/* ---- the outbox (src/mail/outbox.c) ---- */
+
+struct mail_send_report {
+    int sent, retry, failed;
+    char last_error[256];
+};
+
+/* Send what the outbox holds: every mail due (only_id > 0: that one), through command
+ * (sendmail). Lines about each mail go to log when not NULL. Returns 0, or -1 with err when
+ * the database failed (the report counts what was done before). */
+int mail_outbox_send(struct db *db, const char *command, int64_t only_id, FILE *log,
+                     struct mail_send_report *rep, struct ccrm_err *err);
+
+#endif

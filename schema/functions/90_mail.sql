@@ -1,0 +1,1428 @@
+-- ccrm schema functions: Mail (docs/mail.md; the tables are in schema/017_mail.sql): the
+-- threading helpers, storing incoming mail (one, a set, the mail server's entry point),
+-- answering, the outbox, and reverting a mail import.
+--
+-- The current definition of each function below; the only one. `ccrm --migrate` applies every
+-- file of schema/functions/ before and after the pending numbered migrations, in their
+-- transaction (docs/architecture.md, "Schema"). EXECUTE is PostgreSQL's default (PUBLIC) unless
+-- ccrm_set_execute() below a function says who may call it.
+
+-- The subject as threading compares it: reply and forward prefixes (Re:, Fwd:, AW:, SV:, ...,
+-- with counters such as Re[2]:), leading [list] tags and our [#1234] tags removed, spaces
+-- folded, lower case. NULL when nothing is left.
+CREATE OR REPLACE FUNCTION ccrm_mail_subject_key(p_subject text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT nullif(btrim(regexp_replace(regexp_replace(regexp_replace(
+               lower(regexp_replace(coalesce(p_subject, ''), '[[:space:]]+', ' ', 'g')),
+               '\s*\[#l?[0-9]+\]', '', 'g'),
+               '^\s*((re|fwd?|aw|wg|sv|vs|antw|tr|ref|rif|odp|r)\s*(\[[0-9]+\]|\([0-9]+\))?\s*:\s*|\[[^]]*\]\s*)+',
+               ''), ' +', ' ', 'g')), '')
+$$;
+
+
+-- The outbox moves one way: queued -> sending -> sent, or back to queued (a retry) or to
+-- failed; a person may queue a failed mail again or give up on a queued one. A received
+-- mail's status does not change, and a sent one is history.
+CREATE OR REPLACE FUNCTION ccrm_mail_status_rule() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    IF NEW.direction IS DISTINCT FROM OLD.direction THEN
+        RAISE EXCEPTION 'the direction of a mail cannot change' USING ERRCODE = '55000';
+    END IF;
+    IF NEW.status IS DISTINCT FROM OLD.status
+       AND (OLD.direction = 'in'
+            OR (OLD.status, NEW.status) NOT IN (('queued', 'sending'), ('sending', 'sent'),
+                                                ('sending', 'queued'), ('sending', 'failed'),
+                                                ('failed', 'queued'), ('queued', 'failed'))) THEN
+        RAISE EXCEPTION 'mail % cannot go from % to %', OLD.id, OLD.status, NEW.status
+            USING ERRCODE = '55000';
+    END IF;
+    RETURN NEW;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_mail_status_rule()');
+
+-- ---------------------------------------------------------------------------------------
+-- Helpers
+-- ---------------------------------------------------------------------------------------
+
+-- The advisory lock keys of mail: one per Message-ID (deliveries of one message one at a time)
+-- and one per outgoing mail (held by the session sending it).
+CREATE OR REPLACE FUNCTION ccrm_mail_lock_key(p_kind text, p_value text) RETURNS bigint
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT hashtextextended('ccrm mail ' || p_kind || ' ' || p_value, 0) $$;
+
+-- First and last name from a display name: "López, Ana" and "Ana López" both give
+-- (Ana, López); one word is a last name. Quotes and surrounding spaces are dropped.
+CREATE OR REPLACE FUNCTION ccrm_mail_name_parts(p_name text, OUT first_name text, OUT last_name text)
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v text := nullif(btrim(regexp_replace(translate(coalesce(p_name, ''), '"', ''),
+                                          '[[:space:]]+', ' ', 'g')), '');
+BEGIN
+    IF v IS NULL OR v ~ '@' THEN
+        RETURN;
+    END IF;
+    v := left(v, 200);
+    IF v ~ ',' THEN
+        last_name := nullif(btrim(split_part(v, ',', 1)), '');
+        first_name := nullif(btrim(substr(v, strpos(v, ',') + 1)), '');
+    ELSIF v ~ ' ' THEN
+        last_name := regexp_replace(v, '^.* ', '');
+        first_name := regexp_replace(v, ' [^ ]*$', '');
+    ELSE
+        last_name := v;
+    END IF;
+END
+$$;
+
+-- An address with its display name, as a header shows it: "Ana López" <ana@example.org>.
+CREATE OR REPLACE FUNCTION ccrm_mail_format_addr(p_name text, p_addr text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN p_addr IS NULL THEN NULL
+                WHEN nullif(btrim(p_name), '') IS NULL THEN p_addr
+                ELSE '"' || replace(replace(btrim(p_name), '\', '\\'), '"', '\"') || '" <'
+                     || p_addr || '>' END
+$$;
+
+-- The timeline shows the start of a mail; the full text stays in messages.
+CREATE OR REPLACE FUNCTION ccrm_mail_excerpt(p_body text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN length(p_body) > 2000 THEN left(p_body, 1999) || '…'
+                ELSE nullif(btrim(p_body), '') END
+$$;
+
+-- ---------------------------------------------------------------------------------------
+-- Storing incoming mail: ccrm_mail_store_many() stores a set of mails at once (the history
+-- import sends a few hundred per call, a delivery one), so that every writer runs the same
+-- rules and an import pays each trigger once per set, not once per mail.
+--
+-- Input: one array element per mail (i = its position), all arrays of the same length:
+--   mids         Message-ID without <> (the parser derives one from the content when a
+--                mail has none)
+--   from_addrs   the sender's address (NULL or '' for a null sender), from_names its name
+--   subjects, bodies (the text, UTF-8), sent_ats (the Date header), in_reply_tos
+--   refs         the References, space-separated, oldest first
+--   reply_tos, tos, ccs  the headers, decoded
+--   rcpts        every recipient address known (To, Cc, Delivered-To, the envelope),
+--                space-separated
+--   autos        the parser's reading of the headers: NULL (a person wrote), 'auto-reply',
+--                'bulk', 'list' or 'bounce'
+--   att_*        attachments: the mail they belong to (i), name, type, size, content (NULL
+--                when over the size limit: metadata only)
+-- p_queue: the queue's name; NULL: for each mail the active queue whose address is one of
+-- its recipients (a +suffix ignored). Unknown or disabled: SQLSTATE CR067 (a live delivery);
+-- the import gets that mail back with status 'noqueue' and nothing stored.
+-- p_live: true for delivery as it happens: the loop guard, reopening, follow-ups of closed
+-- tickets, the assignee's inbox row, and now() as the mail's time. false for the history
+-- import: none of those, and each mail's own Date is its time.
+--
+-- Output, one row per input mail: its id, status (received, auto, bounce, loop; noqueue),
+-- whether it was a duplicate (then nothing was written and the row describes the stored
+-- mail), how it was threaded, the records it is filed on, and what was created for it
+-- ('contact', 'lead', 'ticket', comma-separated).
+--
+-- Threading, the first that applies:
+--   token       a recipient support+t1234@... (ticket 1234) or support+l45@... (lead 45)
+--   tag         [#1234] (ticket) or [#L45] (lead) in the subject
+--   references  In-Reply-To, then References from the last to the first: the stored mail
+--               (in or out) filed on a record that is closest to the end, or a mail of the
+--               same set from a person (received)
+--   subject     the newest mail from the same sender to the same queue with the same
+--               normalised subject (ccrm_mail_subject_key) within the queue's window
+--   (the referenced ticket or lead must exist and be visible to the caller)
+-- Otherwise a mail from a person (received) starts a conversation: the sender's contact
+-- (e-mail, case-insensitive) and its account; an unknown sender becomes a contact (its
+-- account found by the e-mail domain when exactly one account has it) or a lead, as the
+-- queue says; then a ticket (creates = 'ticket'), or (creates = 'lead') an interaction on
+-- the newest open deal of the contact's account, else the person's open lead, else a new
+-- lead. Owner or assignee: the queue's assignee.
+-- Auto-replies, bulk and list mail and bounces are stored and threaded, but create and
+-- reopen nothing; ccrm never answers a mail by itself, so there is no ping-pong. The loop
+-- guard (live) stores a sender's mail beyond loop_max in loop_minutes as 'loop': filed on
+-- nothing new and without a timeline entry.
+-- Live, a reply from a person reopens its ticket when it is pending, or solved and the queue
+-- says reopen_on_reply; a reply to a closed ticket starts a new ticket that says which one it
+-- follows up.
+-- Every stored mail but looped ones is an interaction (kind and channel email, direction in).
+--
+-- Duplicates: a Message-ID already stored, or twice in the set (the first one counts). Live,
+-- deliveries of one Message-ID run one at a time (an advisory lock), so a retry racing the
+-- first delivery waits and is then a duplicate. The import takes no such locks (it holds
+-- thousands of mails in one transaction): if another session stores one of its Message-IDs
+-- between its check and its insert, SQLSTATE 40001 and nothing of the import remains; run it
+-- again. (A live delivery racing an import waits for the import's commit on the unique key
+-- and then gets 40001 too: ccrm --mail-in tries again and finds the duplicate.)
+-- SECURITY DEFINER, for staff (the history import): the new tickets' and interactions' ids are
+-- taken ahead (nextval) so that each mail is linked to its own in one statement, and nobody
+-- holds a right on the sequences. It writes nothing a staff member could not write with their
+-- own grants (INSERT on contacts, leads, tickets, interactions and mail); stamps, audit,
+-- events and department rules name the caller (ccrm_actor), and partners cannot run it.
+-- ---------------------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION ccrm_mail_store_many(
+    p_queue        text,
+    p_live         boolean,
+    p_mids         text[],
+    p_from_addrs   text[],
+    p_from_names   text[],
+    p_subjects     text[],
+    p_bodies       text[],
+    p_sent_ats     timestamptz[],
+    p_in_reply_tos text[],
+    p_refs         text[],
+    p_reply_tos    text[],
+    p_tos          text[],
+    p_ccs          text[],
+    p_rcpts        text[],
+    p_autos        text[],
+    p_att_mail     int[] DEFAULT NULL,
+    p_att_names    text[] DEFAULT NULL,
+    p_att_types    text[] DEFAULT NULL,
+    p_att_sizes    bigint[] DEFAULT NULL,
+    p_att_contents bytea[] DEFAULT NULL)
+RETURNS TABLE (i int, id bigint, status text, duplicate boolean, thread_by text,
+               ticket_id bigint, lead_id bigint, contact_id bigint, opportunity_id bigint,
+               account_id bigint, created text)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_n      int := coalesce(cardinality(p_mids), 0);
+    v_q      mail_queues%ROWTYPE;
+    v_owner  oid;
+    v_bad    text;
+    v_rows   bigint;
+    v_tseq   regclass := pg_get_serial_sequence('public.tickets', 'id')::regclass;
+    v_iseq   regclass := pg_get_serial_sequence('public.interactions', 'id')::regclass;
+BEGIN
+    IF v_n = 0 THEN
+        RETURN;
+    END IF;
+    IF p_queue IS NOT NULL THEN
+        SELECT * INTO v_q FROM mail_queues x WHERE x.name = lower(btrim(p_queue));
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'no mail queue "%"', p_queue USING ERRCODE = 'CR067';
+        END IF;
+        IF NOT v_q.active THEN
+            RAISE EXCEPTION 'mail queue "%" is disabled', v_q.name USING ERRCODE = 'CR067';
+        END IF;
+    END IF;
+
+    -- The working set, one row per mail, in a temporary table of this transaction. It must
+    -- be ours: a table of that name made by another role is refused, not used (this runs as
+    -- the owner: a caller's table must not stand in).
+    SELECT c.relowner INTO v_owner FROM pg_class c
+     WHERE c.relname = 'ccrm_mail_work' AND c.relnamespace = pg_my_temp_schema();
+    IF v_owner IS NULL THEN
+        CREATE TEMP TABLE ccrm_mail_work (
+            i          int PRIMARY KEY,
+            mid        text,
+            queue_id   bigint,
+            from_addr  text,
+            from_name  text,
+            subject    text,
+            skey       text,
+            at         timestamptz,
+            refs       text[],
+            irt        text,
+            rcpt       text[],
+            status     text,
+            dup_of     int,
+            contact_id bigint,
+            account_id bigint,
+            thread_by  text,
+            ticket_id  bigint,
+            lead_id    bigint,
+            opp_id     bigint,
+            parent_i   int,
+            follow_of  bigint,
+            top_i      int,
+            root       boolean NOT NULL DEFAULT false,
+            created    text[] NOT NULL DEFAULT '{}',
+            ix_id      bigint,
+            msg_id     bigint
+        ) ON COMMIT DROP;
+        CREATE INDEX ON ccrm_mail_work (mid);
+        CREATE INDEX ON ccrm_mail_work (from_addr, skey);
+    ELSIF v_owner <> (SELECT r.oid FROM pg_roles r WHERE r.rolname = current_user) THEN
+        RAISE EXCEPTION 'a temporary table ccrm_mail_work of another role is in the way'
+            USING ERRCODE = '42501';
+    ELSE
+        TRUNCATE pg_temp.ccrm_mail_work;
+    END IF;
+
+    INSERT INTO pg_temp.ccrm_mail_work (i, mid, from_addr, from_name, subject, skey, at, refs,
+                                        irt, rcpt, status)
+    SELECT x.k, btrim(x.mid, ' <>'), lower(nullif(btrim(x.fa, ' <>'), '')),
+           nullif(btrim(x.fname), ''), coalesce(x.subj, ''), ccrm_mail_subject_key(x.subj),
+           CASE WHEN p_live THEN now() ELSE coalesce(x.sent, now()) END,
+           coalesce(string_to_array(nullif(btrim(x.refs), ''), ' '), '{}'),
+           nullif(btrim(x.irt, ' <>'), ''),
+           coalesce(string_to_array(lower(nullif(btrim(x.rcpt), '')), ' '), '{}'),
+           CASE WHEN x.auto = 'bounce' OR nullif(btrim(x.fa, ' <>'), '') IS NULL
+                     OR lower(btrim(x.fa, ' <>')) ~ '^(mailer-daemon|postmaster|mail-daemon)@'
+                THEN 'bounce'
+                WHEN x.auto IS NOT NULL THEN 'auto'
+                ELSE 'received' END
+      FROM unnest(p_mids, p_from_addrs, p_from_names, p_subjects, p_sent_ats, p_refs,
+                  p_in_reply_tos, p_rcpts, p_autos)
+           WITH ORDINALITY x(mid, fa, fname, subj, sent, refs, irt, rcpt, auto, k);
+    IF v_n > 50 THEN
+        ANALYZE pg_temp.ccrm_mail_work;
+    END IF;
+    SELECT format('mail %s has no Message-ID', w.i) INTO v_bad
+      FROM pg_temp.ccrm_mail_work w WHERE coalesce(w.mid, '') = '' LIMIT 1;
+    IF v_bad IS NOT NULL THEN
+        RAISE EXCEPTION '%', v_bad USING ERRCODE = '22023';
+    END IF;
+
+    -- the queue of each mail
+    IF p_queue IS NOT NULL THEN
+        UPDATE pg_temp.ccrm_mail_work w SET queue_id = v_q.id;
+    ELSE
+        UPDATE pg_temp.ccrm_mail_work w
+           SET queue_id = (SELECT q.id FROM mail_queues q
+                            WHERE q.active
+                              AND lower(q.address) IN (SELECT regexp_replace(r, '\+[^@]*@', '@')
+                                                         FROM unnest(w.rcpt) r)
+                            ORDER BY q.id LIMIT 1);
+        IF p_live THEN
+            SELECT coalesce(nullif(array_to_string(w.rcpt, ', '), ''), 'this mail') INTO v_bad
+              FROM pg_temp.ccrm_mail_work w WHERE w.queue_id IS NULL LIMIT 1;
+            IF v_bad IS NOT NULL THEN
+                RAISE EXCEPTION 'no mail queue for %', v_bad
+                    USING ERRCODE = 'CR067', HINT = 'Name one with --queue.';
+            END IF;
+        END IF;
+        UPDATE pg_temp.ccrm_mail_work w SET status = 'noqueue' WHERE w.queue_id IS NULL;
+    END IF;
+
+    -- duplicates: already stored, or earlier in this set. Live deliveries of one Message-ID
+    -- take turns, so the second one finds the first one's row here.
+    IF p_live THEN
+        PERFORM pg_advisory_xact_lock(ccrm_mail_lock_key('id', w.mid))
+           FROM pg_temp.ccrm_mail_work w ORDER BY w.mid;
+    END IF;
+    UPDATE pg_temp.ccrm_mail_work w SET status = 'duplicate', dup_of = f.i
+      FROM (SELECT min(x.i) AS i, x.mid FROM pg_temp.ccrm_mail_work x GROUP BY x.mid) f
+     WHERE f.mid = w.mid AND f.i <> w.i;
+    UPDATE pg_temp.ccrm_mail_work w SET status = 'duplicate', msg_id = m.id
+      FROM messages m
+     WHERE m.message_id = w.mid AND w.status <> 'noqueue';
+
+    -- the loop guard: this sender's mail to this queue in the last loop_minutes
+    IF p_live THEN
+        UPDATE pg_temp.ccrm_mail_work w SET status = 'loop'
+          FROM mail_queues q
+         WHERE q.id = w.queue_id AND w.status IN ('received', 'auto', 'bounce')
+           AND w.from_addr IS NOT NULL
+           AND (SELECT count(*) FROM (
+                    SELECT 1 FROM messages x
+                     WHERE x.from_addr = w.from_addr AND x.direction = 'in'
+                       AND x.queue_id = q.id
+                       AND x.received_at > now() - make_interval(mins => q.loop_minutes)
+                     LIMIT q.loop_max) s) >= q.loop_max;
+    END IF;
+
+    -- the sender's contact and account
+    UPDATE pg_temp.ccrm_mail_work w SET contact_id = c.id, account_id = c.account_id
+      FROM contacts c
+     WHERE lower(c.email) = w.from_addr AND w.status NOT IN ('duplicate', 'noqueue');
+
+    -- 1. the plus-address token
+    UPDATE pg_temp.ccrm_mail_work w
+       SET thread_by = 'token', ticket_id = h.ticket_id, lead_id = h.lead_id,
+           account_id = coalesce(h.account_id, w.account_id),
+           contact_id = coalesce(w.contact_id, h.contact_id)
+      FROM (SELECT w2.i, t.id AS ticket_id, l.id AS lead_id,
+                   coalesce(t.account_id, l.account_id) AS account_id,
+                   coalesce(t.contact_id, l.contact_id) AS contact_id,
+                   row_number() OVER (PARTITION BY w2.i ORDER BY r.k) AS nr
+              FROM pg_temp.ccrm_mail_work w2
+             CROSS JOIN LATERAL unnest(w2.rcpt) WITH ORDINALITY r(a, k)
+             CROSS JOIN LATERAL regexp_match(r.a, '\+([tl])([0-9]{1,18})@', 'i') m
+              LEFT JOIN tickets t ON lower(m[1]) = 't' AND t.id = m[2]::bigint
+              LEFT JOIN leads l ON lower(m[1]) = 'l' AND l.id = m[2]::bigint
+             WHERE w2.status NOT IN ('duplicate', 'noqueue')
+               AND (t.id IS NOT NULL OR l.id IS NOT NULL)) h
+     WHERE h.i = w.i AND h.nr = 1;
+    -- 2. the subject tag
+    UPDATE pg_temp.ccrm_mail_work w
+       SET thread_by = 'tag', ticket_id = t.id, account_id = coalesce(t.account_id, w.account_id),
+           contact_id = coalesce(w.contact_id, t.contact_id)
+      FROM tickets t
+     WHERE w.thread_by IS NULL AND w.status NOT IN ('duplicate', 'noqueue')
+       AND w.subject ~ '\[#[0-9]{1,18}\]'
+       AND t.id = (regexp_match(w.subject, '\[#([0-9]{1,18})\]'))[1]::bigint;
+    UPDATE pg_temp.ccrm_mail_work w
+       SET thread_by = 'tag', lead_id = l.id, account_id = coalesce(l.account_id, w.account_id),
+           contact_id = coalesce(w.contact_id, l.contact_id)
+      FROM leads l
+     WHERE w.thread_by IS NULL AND w.status NOT IN ('duplicate', 'noqueue')
+       AND w.subject ~ '\[#[lL][0-9]{1,18}\]'
+       AND l.id = (regexp_match(w.subject, '\[#[lL]([0-9]{1,18})\]'))[1]::bigint;
+    -- 3. References and In-Reply-To: the candidate closest to the end wins (In-Reply-To is
+    --    the end); a stored mail filed on a record, or a person's mail of this set
+    UPDATE pg_temp.ccrm_mail_work w
+       SET thread_by = 'references', ticket_id = h.ticket_id, lead_id = h.lead_id,
+           opp_id = h.opp_id, parent_i = h.parent_i,
+           account_id = coalesce(h.account_id, w.account_id),
+           contact_id = coalesce(w.contact_id, h.contact_id)
+      FROM (SELECT DISTINCT ON (w2.i) w2.i, c.ticket_id, c.lead_id, c.opp_id, c.parent_i,
+                   c.account_id, c.contact_id
+              FROM pg_temp.ccrm_mail_work w2
+             CROSS JOIN LATERAL (
+                   SELECT array_position(ids.a, m.message_id) AS pos, 1 AS pref,
+                          m.ticket_id, m.lead_id, m.opportunity_id AS opp_id,
+                          NULL::int AS parent_i, m.account_id, m.contact_id
+                     FROM (SELECT w2.refs || coalesce(w2.irt, '') AS a) ids,
+                          messages m
+                    WHERE m.message_id = ANY (ids.a)
+                      AND (m.ticket_id IS NOT NULL OR m.lead_id IS NOT NULL
+                           OR m.opportunity_id IS NOT NULL)
+                   UNION ALL
+                   SELECT array_position(ids.a, p.mid), 0, NULL, NULL, NULL, p.i, NULL, NULL
+                     FROM (SELECT w2.refs || coalesce(w2.irt, '') AS a) ids,
+                          pg_temp.ccrm_mail_work p
+                    WHERE p.mid = ANY (ids.a) AND p.i <> w2.i AND p.status = 'received'
+                      AND p.dup_of IS NULL AND p.queue_id IS NOT NULL) c
+             WHERE w2.thread_by IS NULL AND w2.status NOT IN ('duplicate', 'noqueue')
+               AND (cardinality(w2.refs) > 0 OR w2.irt IS NOT NULL)
+             ORDER BY w2.i, c.pos DESC, c.pref DESC) h
+     WHERE h.i = w.i;
+    -- 4. the same subject from the same sender within the queue's window: the newest, stored
+    --    or of this set
+    UPDATE pg_temp.ccrm_mail_work w
+       SET thread_by = 'subject', ticket_id = h.ticket_id, lead_id = h.lead_id,
+           opp_id = h.opp_id, parent_i = h.parent_i,
+           account_id = coalesce(h.account_id, w.account_id),
+           contact_id = coalesce(w.contact_id, h.contact_id)
+      FROM (SELECT DISTINCT ON (w2.i) w2.i, c.ticket_id, c.lead_id, c.opp_id, c.parent_i,
+                   c.account_id, c.contact_id
+              FROM pg_temp.ccrm_mail_work w2
+              JOIN mail_queues q ON q.id = w2.queue_id
+             CROSS JOIN LATERAL (
+                   (SELECT m.received_at AS at, 0 AS k, m.ticket_id, m.lead_id,
+                           m.opportunity_id AS opp_id, NULL::int AS parent_i, m.account_id,
+                           m.contact_id
+                      FROM messages m
+                     WHERE m.from_addr = w2.from_addr AND m.subject_key = w2.skey
+                       AND m.received_at >= w2.at - q.subject_window AND m.received_at <= w2.at
+                       AND m.direction = 'in' AND m.queue_id = q.id
+                       AND (m.ticket_id IS NOT NULL OR m.lead_id IS NOT NULL
+                            OR m.opportunity_id IS NOT NULL)
+                     ORDER BY m.received_at DESC, m.id DESC LIMIT 1)
+                   UNION ALL
+                   (SELECT p.at, p.i, NULL, NULL, NULL, p.i, NULL, NULL
+                      FROM pg_temp.ccrm_mail_work p
+                     WHERE p.from_addr = w2.from_addr AND p.skey = w2.skey
+                       AND p.queue_id = q.id AND p.status = 'received' AND p.dup_of IS NULL
+                       AND p.at >= w2.at - q.subject_window
+                       AND (p.at, p.i) < (w2.at, w2.i)
+                       AND p.parent_i IS DISTINCT FROM w2.i
+                     ORDER BY p.at DESC, p.i DESC LIMIT 1)) c
+             WHERE w2.thread_by IS NULL AND w2.status NOT IN ('duplicate', 'noqueue')
+               AND w2.from_addr IS NOT NULL AND length(w2.skey) >= 3
+             ORDER BY w2.i, c.at DESC, c.k DESC) h
+     WHERE h.i = w.i;
+
+    -- Where each conversation starts: follow the mails of this set up to one that is filed on
+    -- a record already, or that starts a new one. Where references run in a circle (mails
+    -- that name each other), the first mail of the circle starts the conversation.
+    LOOP
+        WITH RECURSIVE chain AS (
+            SELECT w.i, w.i AS top FROM pg_temp.ccrm_mail_work w
+             WHERE w.parent_i IS NULL AND w.status NOT IN ('duplicate', 'noqueue')
+            UNION ALL
+            SELECT c.i, ch.top FROM pg_temp.ccrm_mail_work c JOIN chain ch ON c.parent_i = ch.i
+        )
+        UPDATE pg_temp.ccrm_mail_work w SET top_i = ch.top FROM chain ch WHERE ch.i = w.i;
+        UPDATE pg_temp.ccrm_mail_work w SET parent_i = NULL, thread_by = NULL
+         WHERE w.i = (SELECT min(x.i) FROM pg_temp.ccrm_mail_work x
+                       WHERE x.top_i IS NULL AND x.status NOT IN ('duplicate', 'noqueue'));
+        EXIT WHEN NOT FOUND;
+    END LOOP;
+
+    -- live: a person's answer to a closed ticket starts a new ticket that follows it up
+    IF p_live THEN
+        UPDATE pg_temp.ccrm_mail_work w SET follow_of = w.ticket_id, ticket_id = NULL
+          FROM tickets t
+         WHERE t.id = w.ticket_id AND t.status = 'closed' AND w.top_i = w.i
+           AND w.status = 'received';
+    END IF;
+    UPDATE pg_temp.ccrm_mail_work w SET root = true
+     WHERE w.top_i = w.i AND w.status = 'received'
+       AND w.ticket_id IS NULL AND w.lead_id IS NULL AND w.opp_id IS NULL;
+
+    -- new conversations: unknown senders first
+    WITH s AS (
+        SELECT DISTINCT ON (w.from_addr) w.from_addr, w.from_name,
+               (SELECT u.login FROM users u WHERE u.login = q.assignee AND u.active
+                                              AND u.partner_org_id IS NULL) AS owner
+          FROM pg_temp.ccrm_mail_work w JOIN mail_queues q ON q.id = w.queue_id
+         WHERE w.root AND w.contact_id IS NULL AND w.from_addr IS NOT NULL
+           AND q.unknown_sender = 'contact'
+         ORDER BY w.from_addr, w.i
+    ), ins AS (
+        INSERT INTO contacts (first_name, last_name, email, account_id, owner)
+        SELECT (ccrm_mail_name_parts(s.from_name)).first_name,
+               (ccrm_mail_name_parts(s.from_name)).last_name, s.from_addr,
+               (SELECT min(a.id) FROM accounts a
+                 WHERE lower(a.domain) = split_part(s.from_addr, '@', 2) HAVING count(*) = 1),
+               s.owner
+          FROM s ORDER BY s.from_addr
+        ON CONFLICT ((lower(email))) DO NOTHING
+        RETURNING lower(contacts.email) AS email
+    )
+    UPDATE pg_temp.ccrm_mail_work w SET created = w.created || 'contact'::text
+      FROM ins
+     WHERE ins.email = w.from_addr
+       AND w.i = (SELECT min(x.i) FROM pg_temp.ccrm_mail_work x
+                   WHERE x.root AND x.from_addr = w.from_addr);
+    UPDATE pg_temp.ccrm_mail_work w SET contact_id = c.id, account_id = c.account_id
+      FROM contacts c
+     WHERE lower(c.email) = w.from_addr AND w.contact_id IS NULL
+       AND w.status NOT IN ('duplicate', 'noqueue');
+
+    -- sales: the newest open deal of the person's account, else the person's open lead, else
+    -- a new lead
+    UPDATE pg_temp.ccrm_mail_work w
+       SET opp_id = (SELECT o.id FROM opportunities o
+                      WHERE o.account_id = w.account_id AND o.stage NOT IN ('won', 'lost')
+                      ORDER BY o.updated_at DESC, o.id DESC LIMIT 1)
+      FROM mail_queues q
+     WHERE q.id = w.queue_id AND w.root AND q.creates = 'lead'
+       AND w.contact_id IS NOT NULL AND w.account_id IS NOT NULL;
+    UPDATE pg_temp.ccrm_mail_work w
+       SET lead_id = (SELECT l.id FROM leads l
+                       WHERE ((w.contact_id IS NOT NULL AND l.contact_id = w.contact_id)
+                              OR lower(l.email) = w.from_addr)
+                         AND l.status <> 'converted'
+                       ORDER BY l.id DESC LIMIT 1)
+      FROM mail_queues q
+     WHERE q.id = w.queue_id AND w.root AND w.opp_id IS NULL
+       AND (q.creates = 'lead' OR q.unknown_sender = 'lead');
+    WITH s AS (
+        SELECT DISTINCT ON (w.from_addr) w.from_addr, w.from_name, w.contact_id, w.account_id,
+               (SELECT u.login FROM users u WHERE u.login = q.assignee AND u.active
+                                              AND u.partner_org_id IS NULL) AS owner
+          FROM pg_temp.ccrm_mail_work w JOIN mail_queues q ON q.id = w.queue_id
+         WHERE w.root AND w.opp_id IS NULL AND w.lead_id IS NULL AND w.from_addr IS NOT NULL
+           AND (q.creates = 'lead' OR q.unknown_sender = 'lead')
+           AND (w.contact_id IS NOT NULL OR q.unknown_sender = 'lead')
+         ORDER BY w.from_addr, w.i
+    ), ins AS (
+        INSERT INTO leads (first_name, last_name, email, company, source, status, owner,
+                           contact_id, account_id)
+        SELECT (ccrm_mail_name_parts(s.from_name)).first_name,
+               (ccrm_mail_name_parts(s.from_name)).last_name, s.from_addr,
+               coalesce((SELECT a.name FROM accounts a WHERE a.id = s.account_id),
+                        CASE WHEN (ccrm_mail_name_parts(s.from_name)).last_name IS NULL
+                             THEN split_part(s.from_addr, '@', 2) END),
+               'email', 'new', s.owner, s.contact_id, s.account_id
+          FROM s ORDER BY s.from_addr
+        RETURNING leads.id, leads.email
+    )
+    UPDATE pg_temp.ccrm_mail_work w
+       SET lead_id = ins.id,
+           created = CASE WHEN w.i = (SELECT min(x.i) FROM pg_temp.ccrm_mail_work x
+                                       WHERE x.root AND x.from_addr = w.from_addr)
+                          THEN w.created || 'lead'::text ELSE w.created END
+      FROM ins, mail_queues q
+     WHERE ins.email = w.from_addr AND q.id = w.queue_id AND w.root AND w.opp_id IS NULL
+       AND w.lead_id IS NULL AND (q.creates = 'lead' OR q.unknown_sender = 'lead');
+
+    -- support: a ticket per new conversation (ids taken first, so each mail knows its own)
+    UPDATE pg_temp.ccrm_mail_work w
+       SET ticket_id = nextval(v_tseq),
+           created = w.created || 'ticket'::text
+      FROM mail_queues q
+     WHERE q.id = w.queue_id AND w.root AND q.creates = 'ticket';
+    INSERT INTO tickets (id, subject, body, channel, contact_id, account_id, assignee)
+    OVERRIDING SYSTEM VALUE
+    SELECT w.ticket_id,
+           coalesce(left(nullif(btrim(regexp_replace(w.subject, '[[:space:]]+', ' ', 'g')), ''),
+                         200), '(no subject)'),
+           CASE WHEN w.follow_of IS NOT NULL
+                THEN format('Follow-up to ticket #%s.', w.follow_of) || E'\n\n' ELSE '' END
+           || left(coalesce(p_bodies[w.i], ''), 10000),
+           'email', w.contact_id, w.account_id,
+           (SELECT u.login FROM users u WHERE u.login = q.assignee AND u.active
+                                          AND u.partner_org_id IS NULL)
+      FROM pg_temp.ccrm_mail_work w JOIN mail_queues q ON q.id = w.queue_id
+     WHERE w.root AND q.creates = 'ticket'
+     ORDER BY w.ticket_id;
+
+    -- the rest of each conversation takes the records of its start
+    UPDATE pg_temp.ccrm_mail_work w
+       SET ticket_id = t.ticket_id, lead_id = t.lead_id, opp_id = t.opp_id,
+           account_id = coalesce(t.account_id, w.account_id),
+           contact_id = coalesce(w.contact_id, t.contact_id)
+      FROM pg_temp.ccrm_mail_work t
+     WHERE t.i = w.top_i AND w.top_i <> w.i;
+    UPDATE pg_temp.ccrm_mail_work w
+       SET account_id = coalesce((SELECT t.account_id FROM tickets t WHERE t.id = w.ticket_id),
+                                 (SELECT o.account_id FROM opportunities o WHERE o.id = w.opp_id),
+                                 (SELECT l.account_id FROM leads l WHERE l.id = w.lead_id))
+     WHERE w.account_id IS NULL AND w.status NOT IN ('duplicate', 'noqueue')
+       AND (w.ticket_id IS NOT NULL OR w.opp_id IS NOT NULL OR w.lead_id IS NOT NULL);
+
+    -- live: a person's answer reopens a pending ticket, or a solved one when the queue says so;
+    -- the queue's assignee hears of new tickets and leads
+    IF p_live THEN
+        UPDATE tickets t SET status = 'open'
+          FROM pg_temp.ccrm_mail_work w JOIN mail_queues q ON q.id = w.queue_id
+         WHERE t.id = w.ticket_id AND w.status = 'received' AND NOT w.root
+           AND (t.status = 'pending' OR (t.status = 'solved' AND q.reopen_on_reply));
+        PERFORM ccrm_inbox_put(u.login, 'assignment',
+                               CASE WHEN w.ticket_id IS NOT NULL THEN 'tickets' ELSE 'leads' END,
+                               coalesce(w.ticket_id, w.lead_id),
+                               'new mail from ' || coalesce(ccrm_mail_format_addr(w.from_name,
+                                                                                  w.from_addr),
+                                                            '<>') || ': ' || w.subject)
+          FROM pg_temp.ccrm_mail_work w
+          JOIN mail_queues q ON q.id = w.queue_id
+          JOIN users u ON u.login = q.assignee AND u.active AND u.partner_org_id IS NULL
+         WHERE w.root AND (w.created @> '{ticket}' OR w.created @> '{lead}')
+         ORDER BY w.i;
+    END IF;
+
+    -- the customer timeline
+    UPDATE pg_temp.ccrm_mail_work w
+       SET ix_id = nextval(v_iseq)
+     WHERE w.status IN ('received', 'auto', 'bounce');
+    INSERT INTO interactions (id, kind, channel, direction, subject, body, at, account_id,
+                              contact_id, lead_id, opportunity_id, ticket_id)
+    OVERRIDING SYSTEM VALUE
+    SELECT w.ix_id, 'email', 'email', 'in', nullif(left(w.subject, 500), ''),
+           ccrm_mail_excerpt(p_bodies[w.i]), w.at, w.account_id, w.contact_id, w.lead_id,
+           w.opp_id, w.ticket_id
+      FROM pg_temp.ccrm_mail_work w WHERE w.ix_id IS NOT NULL ORDER BY w.ix_id;
+
+    -- the mails
+    WITH ins AS (
+        INSERT INTO messages (message_id, queue_id, direction, status, thread_by, in_reply_to,
+                              "references", from_addr, from_name, reply_to, to_addr, cc_addr,
+                              subject, sent_at, received_at, body_text, ticket_id, contact_id,
+                              lead_id, account_id, opportunity_id, interaction_id)
+        SELECT w.mid, w.queue_id, 'in', w.status, w.thread_by, w.irt, w.refs, w.from_addr,
+               w.from_name, nullif(btrim(p_reply_tos[w.i]), ''), nullif(btrim(p_tos[w.i]), ''),
+               nullif(btrim(p_ccs[w.i]), ''), w.subject, p_sent_ats[w.i], w.at,
+               coalesce(p_bodies[w.i], ''), w.ticket_id, w.contact_id, w.lead_id, w.account_id,
+               w.opp_id, w.ix_id
+          FROM pg_temp.ccrm_mail_work w
+         WHERE w.status IN ('received', 'auto', 'bounce', 'loop')
+         ORDER BY w.i
+        ON CONFLICT (message_id) DO NOTHING
+        RETURNING messages.id, messages.message_id
+    )
+    UPDATE pg_temp.ccrm_mail_work w SET msg_id = ins.id FROM ins WHERE ins.message_id = w.mid
+       AND w.status IN ('received', 'auto', 'bounce', 'loop');
+    SELECT w.mid INTO v_bad FROM pg_temp.ccrm_mail_work w
+     WHERE w.status IN ('received', 'auto', 'bounce', 'loop') AND w.msg_id IS NULL LIMIT 1;
+    IF v_bad IS NOT NULL THEN
+        RAISE EXCEPTION 'mail <%> was stored by another session at the same time', v_bad
+            USING ERRCODE = '40001', HINT = 'Try again: it is a duplicate now.';
+    END IF;
+
+    IF cardinality(p_att_mail) > 0 THEN
+        INSERT INTO attachments (msg_id, name, type, size, content)
+        SELECT w.msg_id, coalesce(left(nullif(btrim(a.n), ''), 255), 'attachment'),
+               coalesce(nullif(btrim(a.t), ''), 'application/octet-stream'),
+               coalesce(a.s, octet_length(a.c), 0), a.c
+          FROM unnest(p_att_mail, p_att_names, p_att_types, p_att_sizes, p_att_contents)
+               WITH ORDINALITY a(k, n, t, s, c, o)
+          JOIN pg_temp.ccrm_mail_work w ON w.i = a.k
+         WHERE w.status IN ('received', 'auto', 'bounce', 'loop')
+         ORDER BY a.o;
+    END IF;
+
+    RETURN QUERY
+        SELECT w.i,
+               coalesce(w.msg_id, m.id), coalesce(m.status, w.status),
+               w.status = 'duplicate', coalesce(m.thread_by, w.thread_by),
+               coalesce(m.ticket_id, w.ticket_id), coalesce(m.lead_id, w.lead_id),
+               coalesce(m.contact_id, w.contact_id), coalesce(m.opportunity_id, w.opp_id),
+               coalesce(m.account_id, w.account_id),
+               nullif(array_to_string(w.created, ','), '')
+          FROM pg_temp.ccrm_mail_work w
+          LEFT JOIN pg_temp.ccrm_mail_work f ON f.i = w.dup_of
+          LEFT JOIN messages m ON w.status = 'duplicate'
+                              AND m.id = coalesce(w.msg_id, f.msg_id)
+         ORDER BY w.i;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_mail_store_many(text,boolean,text[],text[],text[],text[],text[],timestamptz[],text[],text[],text[],text[],text[],text[],text[],integer[],text[],text[],bigint[],bytea[])',
+                        'ccrm_internal');
+
+-- ---------------------------------------------------------------------------------------
+-- One mail: ccrm_mail_store(), the same rules as ccrm_mail_store_many() (read them there) for
+-- a single mail, written as a handful of simple statements. Live delivery runs it: every MTA
+-- delivery is a process of its own with a new backend, where each statement of the set-based
+-- function is planned afresh (measured: ~100 ms against ~15 ms of its own here). The set-based
+-- function stores the history import; test_mail_import checks that both store the corpus
+-- alike. p_references and p_recipients are arrays here.
+-- ---------------------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION ccrm_mail_store(
+    p_queue        text,
+    p_message_id   text,
+    p_from_addr    text,
+    p_from_name    text DEFAULT NULL,
+    p_subject      text DEFAULT NULL,
+    p_body         text DEFAULT NULL,
+    p_sent_at      timestamptz DEFAULT NULL,
+    p_in_reply_to  text DEFAULT NULL,
+    p_references   text[] DEFAULT NULL,
+    p_reply_to     text DEFAULT NULL,
+    p_to           text DEFAULT NULL,
+    p_cc           text DEFAULT NULL,
+    p_recipients   text[] DEFAULT NULL,
+    p_auto         text DEFAULT NULL,
+    p_att_names    text[] DEFAULT NULL,
+    p_att_types    text[] DEFAULT NULL,
+    p_att_sizes    bigint[] DEFAULT NULL,
+    p_att_contents bytea[] DEFAULT NULL,
+    p_live         boolean DEFAULT true)
+RETURNS TABLE (id bigint, status text, duplicate boolean, thread_by text, ticket_id bigint,
+               lead_id bigint, contact_id bigint, opportunity_id bigint, account_id bigint,
+               created text)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    q         mail_queues%ROWTYPE;
+    d         messages%ROWTYPE;
+    r         record;
+    v_mid     text := btrim(p_message_id, ' <>');
+    v_from    text := lower(nullif(btrim(p_from_addr, ' <>'), ''));
+    v_name    text := nullif(btrim(p_from_name), '');
+    v_subject text := coalesce(p_subject, '');
+    v_key     text := ccrm_mail_subject_key(p_subject);
+    v_irt     text := nullif(btrim(p_in_reply_to, ' <>'), '');
+    v_refs    text[] := coalesce(p_references, '{}');
+    v_rcpt    text[] := coalesce(ARRAY(SELECT lower(x) FROM unnest(p_recipients) x), '{}');
+    v_at      timestamptz := CASE WHEN p_live THEN now() ELSE coalesce(p_sent_at, now()) END;
+    v_status  text;
+    v_by      text;
+    v_ticket  bigint;
+    v_lead    bigint;
+    v_opp     bigint;
+    v_contact bigint;
+    v_account bigint;
+    v_follow  bigint;
+    v_assign  text;
+    v_ix      bigint;
+    v_id      bigint;
+    v_created text[] := '{}';
+    v_n       int;
+    v_ids     text[];
+BEGIN
+    IF v_mid IS NULL OR v_mid = '' THEN
+        RAISE EXCEPTION 'a mail needs a Message-ID' USING ERRCODE = '22023';
+    END IF;
+    IF p_queue IS NOT NULL THEN
+        SELECT * INTO q FROM mail_queues x WHERE x.name = lower(btrim(p_queue));
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'no mail queue "%"', p_queue USING ERRCODE = 'CR067';
+        END IF;
+        IF NOT q.active THEN
+            RAISE EXCEPTION 'mail queue "%" is disabled', q.name USING ERRCODE = 'CR067';
+        END IF;
+    ELSE
+        SELECT * INTO q FROM mail_queues x
+         WHERE x.active
+           AND lower(x.address) IN (SELECT regexp_replace(a, '\+[^@]*@', '@')
+                                      FROM unnest(v_rcpt) a)
+         ORDER BY x.id LIMIT 1;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'no mail queue for %',
+                            coalesce(nullif(array_to_string(v_rcpt, ', '), ''), 'this mail')
+                USING ERRCODE = 'CR067', HINT = 'Name one with --queue.';
+        END IF;
+    END IF;
+
+    -- duplicates (deliveries of one Message-ID take turns when live)
+    IF p_live THEN
+        PERFORM pg_advisory_xact_lock(ccrm_mail_lock_key('id', v_mid));
+    END IF;
+    SELECT * INTO d FROM messages x WHERE x.message_id = v_mid;
+    IF FOUND THEN
+        RETURN QUERY SELECT d.id, d.status, true, d.thread_by, d.ticket_id, d.lead_id,
+                            d.contact_id, d.opportunity_id, d.account_id, NULL::text;
+        RETURN;
+    END IF;
+
+    v_status := CASE
+        WHEN p_auto = 'bounce' OR v_from IS NULL
+             OR v_from ~ '^(mailer-daemon|postmaster|mail-daemon)@' THEN 'bounce'
+        WHEN p_auto IS NOT NULL THEN 'auto'
+        ELSE 'received' END;
+    IF p_live AND v_from IS NOT NULL THEN
+        SELECT count(*) INTO v_n FROM (
+            SELECT 1 FROM messages x
+             WHERE x.from_addr = v_from AND x.direction = 'in' AND x.queue_id = q.id
+               AND x.received_at > now() - make_interval(mins => q.loop_minutes)
+             LIMIT q.loop_max) s;
+        IF v_n >= q.loop_max THEN
+            v_status := 'loop';
+        END IF;
+    END IF;
+    IF v_from IS NOT NULL THEN
+        SELECT c.id, c.account_id INTO v_contact, v_account FROM contacts c
+         WHERE lower(c.email) = v_from;
+    END IF;
+
+    -- 1. the plus-address token
+    FOR r IN SELECT t.id AS ticket_id, l.id AS lead_id,
+                    coalesce(t.account_id, l.account_id) AS account_id,
+                    coalesce(t.contact_id, l.contact_id) AS contact_id
+               FROM unnest(v_rcpt) WITH ORDINALITY a(addr, k)
+              CROSS JOIN LATERAL regexp_match(a.addr, '\+([tl])([0-9]{1,18})@', 'i') mm
+               LEFT JOIN tickets t ON lower(mm[1]) = 't' AND t.id = mm[2]::bigint
+               LEFT JOIN leads l ON lower(mm[1]) = 'l' AND l.id = mm[2]::bigint
+              WHERE t.id IS NOT NULL OR l.id IS NOT NULL
+              ORDER BY a.k LIMIT 1 LOOP
+        v_by := 'token';
+        v_ticket := r.ticket_id;
+        v_lead := r.lead_id;
+        v_account := coalesce(r.account_id, v_account);
+        v_contact := coalesce(v_contact, r.contact_id);
+    END LOOP;
+    -- 2. the subject tag
+    IF v_by IS NULL AND v_subject ~ '\[#[0-9]{1,18}\]' THEN
+        SELECT t.id, t.account_id, t.contact_id INTO r FROM tickets t
+         WHERE t.id = (regexp_match(v_subject, '\[#([0-9]{1,18})\]'))[1]::bigint;
+        IF FOUND THEN
+            v_by := 'tag';
+            v_ticket := r.id;
+            v_account := coalesce(r.account_id, v_account);
+            v_contact := coalesce(v_contact, r.contact_id);
+        END IF;
+    END IF;
+    IF v_by IS NULL AND v_subject ~ '\[#[lL][0-9]{1,18}\]' THEN
+        SELECT l.id, l.account_id, l.contact_id INTO r FROM leads l
+         WHERE l.id = (regexp_match(v_subject, '\[#[lL]([0-9]{1,18})\]'))[1]::bigint;
+        IF FOUND THEN
+            v_by := 'tag';
+            v_lead := r.id;
+            v_account := coalesce(r.account_id, v_account);
+            v_contact := coalesce(v_contact, r.contact_id);
+        END IF;
+    END IF;
+    -- 3. References and In-Reply-To (the parent last: it wins)
+    v_ids := v_refs || coalesce(v_irt, '');
+    IF v_by IS NULL AND (cardinality(v_refs) > 0 OR v_irt IS NOT NULL) THEN
+        SELECT x.ticket_id, x.lead_id, x.opportunity_id, x.account_id, x.contact_id INTO r
+          FROM messages x
+         WHERE x.message_id = ANY (v_ids)
+           AND (x.ticket_id IS NOT NULL OR x.lead_id IS NOT NULL OR x.opportunity_id IS NOT NULL)
+         ORDER BY array_position(v_ids, x.message_id) DESC LIMIT 1;
+        IF FOUND THEN
+            v_by := 'references';
+            v_ticket := r.ticket_id;
+            v_lead := r.lead_id;
+            v_opp := r.opportunity_id;
+            v_account := coalesce(r.account_id, v_account);
+            v_contact := coalesce(v_contact, r.contact_id);
+        END IF;
+    END IF;
+    -- 4. the same subject from the same sender within the window
+    IF v_by IS NULL AND v_from IS NOT NULL AND length(v_key) >= 3 THEN
+        SELECT x.ticket_id, x.lead_id, x.opportunity_id, x.account_id, x.contact_id INTO r
+          FROM messages x
+         WHERE x.from_addr = v_from AND x.subject_key = v_key
+           AND x.received_at >= v_at - q.subject_window AND x.received_at <= v_at
+           AND x.direction = 'in' AND x.queue_id = q.id
+           AND (x.ticket_id IS NOT NULL OR x.lead_id IS NOT NULL OR x.opportunity_id IS NOT NULL)
+         ORDER BY x.received_at DESC, x.id DESC LIMIT 1;
+        IF FOUND THEN
+            v_by := 'subject';
+            v_ticket := r.ticket_id;
+            v_lead := r.lead_id;
+            v_opp := r.opportunity_id;
+            v_account := coalesce(r.account_id, v_account);
+            v_contact := coalesce(v_contact, r.contact_id);
+        END IF;
+    END IF;
+
+    -- live: a person's answer to a closed ticket starts a new ticket that follows it up
+    IF p_live AND v_status = 'received' AND v_ticket IS NOT NULL
+       AND (SELECT t.status FROM tickets t WHERE t.id = v_ticket) = 'closed' THEN
+        v_follow := v_ticket;
+        v_ticket := NULL;
+    END IF;
+
+    -- a new conversation
+    IF v_status = 'received' AND v_ticket IS NULL AND v_lead IS NULL AND v_opp IS NULL THEN
+        v_assign := (SELECT u.login FROM users u
+                      WHERE u.login = q.assignee AND u.active AND u.partner_org_id IS NULL);
+        IF v_contact IS NULL AND v_from IS NOT NULL AND q.unknown_sender = 'contact' THEN
+            INSERT INTO contacts (first_name, last_name, email, account_id, owner)
+            SELECT (ccrm_mail_name_parts(v_name)).first_name,
+                   (ccrm_mail_name_parts(v_name)).last_name, v_from,
+                   (SELECT min(a.id) FROM accounts a
+                     WHERE lower(a.domain) = split_part(v_from, '@', 2) HAVING count(*) = 1),
+                   v_assign
+            ON CONFLICT ((lower(email))) DO NOTHING
+            RETURNING contacts.id INTO v_contact;
+            IF v_contact IS NOT NULL THEN
+                v_created := v_created || 'contact'::text;
+            END IF;
+            SELECT c.id, c.account_id INTO v_contact, v_account FROM contacts c
+             WHERE lower(c.email) = v_from;
+        END IF;
+        IF q.creates = 'lead' AND v_contact IS NOT NULL AND v_account IS NOT NULL THEN
+            SELECT o.id INTO v_opp FROM opportunities o
+             WHERE o.account_id = v_account AND o.stage NOT IN ('won', 'lost')
+             ORDER BY o.updated_at DESC, o.id DESC LIMIT 1;
+        END IF;
+        IF v_opp IS NULL AND (q.creates = 'lead' OR q.unknown_sender = 'lead') THEN
+            SELECT l.id INTO v_lead FROM leads l
+             WHERE ((v_contact IS NOT NULL AND l.contact_id = v_contact)
+                    OR lower(l.email) = v_from)
+               AND l.status <> 'converted'
+             ORDER BY l.id DESC LIMIT 1;
+            IF v_lead IS NULL AND v_from IS NOT NULL
+               AND (v_contact IS NOT NULL OR q.unknown_sender = 'lead') THEN
+                INSERT INTO leads (first_name, last_name, email, company, source, status, owner,
+                                   contact_id, account_id)
+                SELECT (ccrm_mail_name_parts(v_name)).first_name,
+                       (ccrm_mail_name_parts(v_name)).last_name, v_from,
+                       coalesce((SELECT a.name FROM accounts a WHERE a.id = v_account),
+                                CASE WHEN (ccrm_mail_name_parts(v_name)).last_name IS NULL
+                                     THEN split_part(v_from, '@', 2) END),
+                       'email', 'new', v_assign, v_contact, v_account
+                RETURNING leads.id INTO v_lead;
+                v_created := v_created || 'lead'::text;
+            END IF;
+        END IF;
+        IF q.creates = 'ticket' THEN
+            INSERT INTO tickets (subject, body, channel, contact_id, account_id, assignee)
+            VALUES (coalesce(left(nullif(btrim(regexp_replace(v_subject, '[[:space:]]+', ' ', 'g')),
+                                         ''), 200), '(no subject)'),
+                    CASE WHEN v_follow IS NOT NULL
+                         THEN format('Follow-up to ticket #%s.', v_follow) || E'\n\n' ELSE '' END
+                    || left(coalesce(p_body, ''), 10000),
+                    'email', v_contact, v_account, v_assign)
+            RETURNING tickets.id INTO v_ticket;
+            v_created := v_created || 'ticket'::text;
+        END IF;
+        IF p_live AND v_assign IS NOT NULL AND (v_created @> '{ticket}' OR v_created @> '{lead}') THEN
+            PERFORM ccrm_inbox_put(v_assign, 'assignment',
+                                   CASE WHEN v_ticket IS NOT NULL THEN 'tickets' ELSE 'leads' END,
+                                   coalesce(v_ticket, v_lead),
+                                   'new mail from ' || coalesce(ccrm_mail_format_addr(v_name,
+                                                                                      v_from),
+                                                                '<>') || ': ' || v_subject);
+        END IF;
+    ELSIF p_live AND v_status = 'received' AND v_ticket IS NOT NULL THEN
+        -- a person's answer reopens a pending ticket, or a solved one when the queue says so
+        UPDATE tickets t SET status = 'open'
+         WHERE t.id = v_ticket
+           AND (t.status = 'pending' OR (t.status = 'solved' AND q.reopen_on_reply));
+    END IF;
+    IF v_account IS NULL AND (v_ticket IS NOT NULL OR v_opp IS NOT NULL OR v_lead IS NOT NULL) THEN
+        v_account := coalesce((SELECT t.account_id FROM tickets t WHERE t.id = v_ticket),
+                              (SELECT o.account_id FROM opportunities o WHERE o.id = v_opp),
+                              (SELECT l.account_id FROM leads l WHERE l.id = v_lead));
+    END IF;
+
+    -- the customer timeline
+    IF v_status <> 'loop' THEN
+        INSERT INTO interactions (kind, channel, direction, subject, body, at, account_id,
+                                  contact_id, lead_id, opportunity_id, ticket_id)
+        VALUES ('email', 'email', 'in', nullif(left(v_subject, 500), ''),
+                ccrm_mail_excerpt(p_body), v_at, v_account, v_contact, v_lead, v_opp, v_ticket)
+        RETURNING interactions.id INTO v_ix;
+    END IF;
+    INSERT INTO messages (message_id, queue_id, direction, status, thread_by, in_reply_to,
+                          "references", from_addr, from_name, reply_to, to_addr, cc_addr,
+                          subject, sent_at, received_at, body_text, ticket_id, contact_id,
+                          lead_id, account_id, opportunity_id, interaction_id)
+    VALUES (v_mid, q.id, 'in', v_status, v_by, v_irt, v_refs, v_from, v_name,
+            nullif(btrim(p_reply_to), ''), nullif(btrim(p_to), ''), nullif(btrim(p_cc), ''),
+            v_subject, p_sent_at, v_at, coalesce(p_body, ''), v_ticket, v_contact, v_lead,
+            v_account, v_opp, v_ix)
+    ON CONFLICT (message_id) DO NOTHING
+    RETURNING messages.id INTO v_id;
+    IF v_id IS NULL THEN
+        RAISE EXCEPTION 'mail <%> was stored by another session at the same time', v_mid
+            USING ERRCODE = '40001', HINT = 'Try again: it is a duplicate now.';
+    END IF;
+    IF cardinality(p_att_names) > 0 OR cardinality(p_att_contents) > 0 THEN
+        INSERT INTO attachments (msg_id, name, type, size, content)
+        SELECT v_id, coalesce(left(nullif(btrim(a.n), ''), 255), 'attachment'),
+               coalesce(nullif(btrim(a.t), ''), 'application/octet-stream'),
+               coalesce(a.s, octet_length(a.c), 0), a.c
+          FROM unnest(p_att_names, p_att_types, p_att_sizes, p_att_contents)
+               WITH ORDINALITY a(n, t, s, c, o)
+         ORDER BY a.o;
+    END IF;
+    RETURN QUERY SELECT v_id, v_status, false, v_by, v_ticket, v_lead, v_contact, v_opp,
+                        v_account, nullif(array_to_string(v_created, ','), '');
+END
+$$;
+SELECT ccrm_set_execute('ccrm_mail_store(text,text,text,text,text,text,timestamptz,text,text[],text,text,text,text[],text,text[],text[],bigint[],bytea[],boolean)',
+                        'ccrm_internal');
+
+-- The MTA's entry point: ccrm_mail_store(), live, as the schema owner. SECURITY DEFINER so that
+-- the mail login needs no right on any customer table: it can store mail and learn which record
+-- a mail went to, nothing else (docs/security.md). Executable by ccrm_mail only.
+CREATE OR REPLACE FUNCTION ccrm_mail_deliver(
+    p_queue        text,
+    p_message_id   text,
+    p_from_addr    text,
+    p_from_name    text DEFAULT NULL,
+    p_subject      text DEFAULT NULL,
+    p_body         text DEFAULT NULL,
+    p_sent_at      timestamptz DEFAULT NULL,
+    p_in_reply_to  text DEFAULT NULL,
+    p_references   text[] DEFAULT NULL,
+    p_reply_to     text DEFAULT NULL,
+    p_to           text DEFAULT NULL,
+    p_cc           text DEFAULT NULL,
+    p_recipients   text[] DEFAULT NULL,
+    p_auto         text DEFAULT NULL,
+    p_att_names    text[] DEFAULT NULL,
+    p_att_types    text[] DEFAULT NULL,
+    p_att_sizes    bigint[] DEFAULT NULL,
+    p_att_contents bytea[] DEFAULT NULL)
+RETURNS TABLE (id bigint, status text, duplicate boolean, thread_by text, ticket_id bigint,
+               lead_id bigint, contact_id bigint, opportunity_id bigint, account_id bigint,
+               created text)
+LANGUAGE sql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+    SELECT * FROM public.ccrm_mail_store(p_queue, p_message_id, p_from_addr, p_from_name,
+                                         p_subject, p_body, p_sent_at, p_in_reply_to,
+                                         p_references, p_reply_to, p_to, p_cc, p_recipients,
+                                         p_auto, p_att_names, p_att_types, p_att_sizes,
+                                         p_att_contents, true)
+$$;
+SELECT ccrm_set_execute('ccrm_mail_deliver(text,text,text,text,text,text,timestamptz,text,text[],text,text,text,text[],text,text[],text[],bigint[],bytea[])',
+                        'ccrm_mail');
+
+-- ---------------------------------------------------------------------------------------
+-- Answering: ccrm_mail_reply(entity, id, body, subject, to, cc, queue) -> the mail's id
+--   entity: tickets, leads, contacts or opportunities. The mail is queued in the outbox
+--   (status 'queued') and logged on the timeline (interaction, direction out) in the
+--   caller's name; `ccrm --send-mail` (or the client) hands it to sendmail.
+--   queue:   the one named, else the one the conversation came in on, else the first active
+--            queue that creates tickets (for tickets) or leads (otherwise)
+--   to:      the one given, else Reply-To or From of the record's latest received mail, else
+--            the contact's or lead's e-mail
+--   subject: the one given, else "Re: " and the conversation's subject; a ticket's tag
+--            [#1234] (a lead's [#L45]) is added when missing
+--   headers: From is the queue's address and name, Reply-To its reply_to (with reply_token:
+--            local+t1234@domain), In-Reply-To and References continue the latest mail of the
+--            record, and the Message-ID is generated here and stored, so the sender can
+--            recognise a retry and the customer's answer finds its way back.
+-- Staff only (partners: 42501 after the visibility check); runs with the caller's rights.
+-- ---------------------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION ccrm_mail_reply(p_entity text, p_id bigint, p_body text,
+                                p_subject text DEFAULT NULL, p_to text DEFAULT NULL,
+                                p_cc text DEFAULT NULL, p_queue text DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    q         mail_queues%ROWTYPE;
+    parent    messages%ROWTYPE;
+    last_in   messages%ROWTYPE;
+    v_noun    text := ccrm_entity_noun(p_entity);
+    v_ticket  bigint;
+    v_lead    bigint;
+    v_opp     bigint;
+    v_contact bigint;
+    v_account bigint;
+    v_title   text;
+    v_email   text;
+    v_to      text;
+    v_subject text;
+    v_tag     text;
+    v_mid     text;
+    v_refs    text[];
+    v_reply   text;
+    v_ix      bigint;
+    v_id      bigint;
+BEGIN
+    IF p_entity IS NULL OR p_entity NOT IN ('tickets', 'leads', 'contacts', 'opportunities') THEN
+        RAISE EXCEPTION 'cannot answer %: mail goes out from tickets, leads, contacts and deals',
+                        coalesce(p_entity, 'NULL')
+            USING ERRCODE = '22023';
+    END IF;
+    IF NOT ccrm_record_exists(p_entity, p_id) THEN
+        RAISE EXCEPTION '% #% not found', v_noun, p_id
+            USING ERRCODE = 'P0002', HINT = 'It does not exist, or you cannot see it.';
+    END IF;
+    IF NOT ccrm_is_internal() THEN
+        RAISE EXCEPTION 'partners cannot send mail from ccrm' USING ERRCODE = '42501';
+    END IF;
+    IF btrim(coalesce(p_body, '')) = '' THEN
+        RAISE EXCEPTION 'the answer is empty' USING ERRCODE = '22023';
+    END IF;
+
+    CASE p_entity
+        WHEN 'tickets' THEN
+            SELECT t.id, t.contact_id, t.account_id, t.subject, c.email
+              INTO v_ticket, v_contact, v_account, v_title, v_email
+              FROM tickets t LEFT JOIN contacts c ON c.id = t.contact_id WHERE t.id = p_id;
+            v_tag := format('[#%s]', p_id);
+        WHEN 'leads' THEN
+            SELECT l.id, l.contact_id, l.account_id, NULL, coalesce(l.email, c.email)
+              INTO v_lead, v_contact, v_account, v_title, v_email
+              FROM leads l LEFT JOIN contacts c ON c.id = l.contact_id WHERE l.id = p_id;
+            v_tag := format('[#L%s]', p_id);
+        WHEN 'opportunities' THEN
+            SELECT o.id, o.account_id, o.name INTO v_opp, v_account, v_title
+              FROM opportunities o WHERE o.id = p_id;
+        ELSE
+            SELECT c.id, c.account_id, c.email INTO v_contact, v_account, v_email
+              FROM contacts c WHERE c.id = p_id;
+    END CASE;
+
+    -- the record's latest mail, and its latest mail from the customer (one branch per kind
+    -- of record, each on its index; the others are switched off by their constant test)
+    SELECT * INTO parent FROM (
+        (SELECT * FROM messages m WHERE p_entity = 'tickets' AND m.ticket_id = p_id
+          ORDER BY m.received_at DESC, m.id DESC LIMIT 1)
+        UNION ALL
+        (SELECT * FROM messages m WHERE p_entity = 'leads' AND m.lead_id = p_id
+          ORDER BY m.received_at DESC, m.id DESC LIMIT 1)
+        UNION ALL
+        (SELECT * FROM messages m WHERE p_entity = 'opportunities' AND m.opportunity_id = p_id
+          ORDER BY m.received_at DESC, m.id DESC LIMIT 1)
+        UNION ALL
+        (SELECT * FROM messages m WHERE p_entity = 'contacts' AND m.contact_id = p_id
+          ORDER BY m.received_at DESC, m.id DESC LIMIT 1)) x;
+    SELECT * INTO last_in FROM (
+        (SELECT * FROM messages m WHERE p_entity = 'tickets' AND m.ticket_id = p_id
+            AND m.direction = 'in' AND m.status = 'received'
+          ORDER BY m.received_at DESC, m.id DESC LIMIT 1)
+        UNION ALL
+        (SELECT * FROM messages m WHERE p_entity = 'leads' AND m.lead_id = p_id
+            AND m.direction = 'in' AND m.status = 'received'
+          ORDER BY m.received_at DESC, m.id DESC LIMIT 1)
+        UNION ALL
+        (SELECT * FROM messages m WHERE p_entity = 'opportunities' AND m.opportunity_id = p_id
+            AND m.direction = 'in' AND m.status = 'received'
+          ORDER BY m.received_at DESC, m.id DESC LIMIT 1)
+        UNION ALL
+        (SELECT * FROM messages m WHERE p_entity = 'contacts' AND m.contact_id = p_id
+            AND m.direction = 'in' AND m.status = 'received'
+          ORDER BY m.received_at DESC, m.id DESC LIMIT 1)) x;
+
+    IF p_queue IS NOT NULL THEN
+        SELECT * INTO q FROM mail_queues x WHERE x.name = lower(btrim(p_queue)) AND x.active;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'no active mail queue "%"', p_queue USING ERRCODE = '22023';
+        END IF;
+    ELSE
+        SELECT * INTO q FROM mail_queues x
+         WHERE x.active AND x.id = coalesce(last_in.queue_id, parent.queue_id);
+        IF NOT FOUND THEN
+            SELECT * INTO q FROM mail_queues x
+             WHERE x.active
+             ORDER BY x.creates <> CASE WHEN p_entity = 'tickets' THEN 'ticket' ELSE 'lead' END,
+                      x.id
+             LIMIT 1;
+        END IF;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'no mail queue to send from'
+                USING ERRCODE = '55000', HINT = 'An admin creates one: see docs/mail.md.';
+        END IF;
+    END IF;
+
+    v_to := coalesce(nullif(btrim(p_to), ''), last_in.reply_to,
+                     ccrm_mail_format_addr(last_in.from_name, last_in.from_addr), v_email);
+    IF v_to IS NULL OR v_to !~ '@' THEN
+        RAISE EXCEPTION '% #% has no e-mail address to answer', v_noun, p_id
+            USING ERRCODE = '55000', HINT = 'Name one with --to.';
+    END IF;
+    IF v_to ~ '[[:cntrl:]]' OR coalesce(p_cc, '') ~ '[[:cntrl:]]'
+       OR coalesce(p_subject, '') ~ '[[:cntrl:]]' THEN
+        RAISE EXCEPTION 'addresses and subject are one line each' USING ERRCODE = '22023';
+    END IF;
+
+    v_subject := coalesce(nullif(btrim(p_subject), ''),
+                          'Re: ' || coalesce(nullif(regexp_replace(
+                              coalesce(parent.subject, v_title, ''),
+                              '^\s*((re|aw|sv|antw|fwd?|wg)\s*(\[[0-9]+\])?\s*:\s*)+', '', 'i'),
+                              ''), v_title, v_noun || ' #' || p_id));
+    IF v_tag IS NOT NULL AND strpos(v_subject, v_tag) = 0 THEN
+        v_subject := v_subject || ' ' || v_tag;
+    END IF;
+
+    v_mid := 'ccrm.' || replace(gen_random_uuid()::text, '-', '') || '@'
+             || split_part(q.address, '@', 2);
+    IF parent.message_id IS NOT NULL THEN
+        v_refs := parent."references" || parent.message_id;
+        v_refs := v_refs[greatest(1, cardinality(v_refs) - 19):];
+    END IF;
+    v_reply := CASE
+        WHEN q.reply_token AND p_entity IN ('tickets', 'leads') THEN
+            split_part(coalesce(q.reply_to, q.address), '@', 1) || '+'
+            || CASE p_entity WHEN 'tickets' THEN 't' ELSE 'l' END || p_id || '@'
+            || split_part(coalesce(q.reply_to, q.address), '@', 2)
+        ELSE q.reply_to END;
+
+    INSERT INTO interactions (kind, channel, direction, subject, body, at, account_id,
+                              contact_id, lead_id, opportunity_id, ticket_id)
+    VALUES ('email', 'email', 'out', left(v_subject, 500), ccrm_mail_excerpt(p_body), now(),
+            v_account, v_contact, v_lead, v_opp, v_ticket)
+    RETURNING id INTO v_ix;
+    INSERT INTO messages (message_id, queue_id, direction, status, in_reply_to, "references",
+                          from_addr, from_name, reply_to, to_addr, cc_addr, subject, body_text,
+                          next_attempt_at, ticket_id, contact_id, lead_id, account_id,
+                          opportunity_id, interaction_id)
+    VALUES (v_mid, q.id, 'out', 'queued', parent.message_id, coalesce(v_refs, '{}'),
+            lower(q.address), q.from_name, v_reply, v_to, nullif(btrim(p_cc), ''), v_subject,
+            p_body, now(), v_ticket, v_contact, v_lead, v_account, v_opp, v_ix)
+    RETURNING id INTO v_id;
+    PERFORM pg_notify('ccrm', '');
+    RETURN v_id;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_mail_reply(text,bigint,text,text,text,text,text)', 'ccrm_internal',
+                        'ccrm_partner');
+
+-- ---------------------------------------------------------------------------------------
+-- The outbox, the sender's side. Never twice at once, at least once in the end:
+--   claim: up to p_limit mails that are due (or just p_id), each locked FOR UPDATE SKIP
+--          LOCKED, marked 'sending' and held by a session advisory lock
+--          (ccrm_mail_lock_key('out', id)) until ccrm_mail_outbox_done() releases it. Two
+--          senders never get the same mail.
+--   A mail left 'sending' whose lock is free lost its sender (a crash, a lost connection)
+--   after it was claimed: whether sendmail took it is unknown. It is sent again with the
+--   same Message-ID (at-least-once: losing an answer is worse than a duplicate the
+--   receiving side can recognise by its Message-ID), and last_error says so.
+--   The caller holds the advisory locks of what it claimed: it must call done() for each, on
+--   the same connection (or disconnect).
+-- ---------------------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION ccrm_mail_outbox_claim(p_limit int DEFAULT 10, p_id bigint DEFAULT NULL)
+RETURNS TABLE (id bigint, message_id text, from_addr text, from_name text, reply_to text,
+               to_addr text, cc_addr text, subject text, body_text text, in_reply_to text,
+               "references" text[], created_at timestamptz, attempts int, resent boolean)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    r        record;
+    v_ids    bigint[] := '{}';
+    v_resent bigint[] := '{}';
+BEGIN
+    FOR r IN SELECT m.id FROM messages m
+              WHERE m.status = 'sending' AND m.direction = 'out'
+                AND (p_id IS NULL OR m.id = p_id)
+              ORDER BY m.id
+              FOR UPDATE SKIP LOCKED
+    LOOP
+        EXIT WHEN cardinality(v_ids) >= p_limit;
+        IF pg_try_advisory_lock(ccrm_mail_lock_key('out', r.id::text)) THEN
+            v_ids := v_ids || r.id;
+            v_resent := v_resent || r.id;
+        END IF;
+    END LOOP;
+    FOR r IN SELECT m.id FROM messages m
+              WHERE m.status = 'queued' AND m.direction = 'out'
+                AND (CASE WHEN p_id IS NULL THEN m.next_attempt_at <= now() ELSE m.id = p_id END)
+              ORDER BY m.next_attempt_at, m.id
+              FOR UPDATE SKIP LOCKED
+    LOOP
+        EXIT WHEN cardinality(v_ids) >= p_limit;
+        IF pg_try_advisory_lock(ccrm_mail_lock_key('out', r.id::text)) THEN
+            v_ids := v_ids || r.id;
+        END IF;
+    END LOOP;
+    IF cardinality(v_ids) = 0 THEN
+        RETURN;
+    END IF;
+    UPDATE messages m
+       SET status = 'sending', attempts = m.attempts + 1, sending_since = now(),
+           sending_by = ccrm_actor(),
+           last_error = CASE WHEN m.id = ANY (v_resent)
+                             THEN 'an earlier attempt was interrupted before it was recorded; '
+                                  'sent again with the same Message-ID'
+                             ELSE m.last_error END
+     WHERE m.id = ANY (v_ids);
+    RETURN QUERY
+        SELECT m.id, m.message_id, m.from_addr, m.from_name, m.reply_to, m.to_addr, m.cc_addr,
+               m.subject, m.body_text, m.in_reply_to, m."references", m.created_at, m.attempts,
+               m.id = ANY (v_resent)
+          FROM messages m WHERE m.id = ANY (v_ids) ORDER BY m.id;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_mail_outbox_claim(integer,bigint)', 'ccrm_internal', 'ccrm_mail');
+
+-- done(id, ok, error) -> the new status: sent; or queued again (the next attempt after 1, 2,
+-- 4, ... minutes, at most 4 hours apart); or failed after p_max_attempts. Releases the lock.
+CREATE OR REPLACE FUNCTION ccrm_mail_outbox_done(p_id bigint, p_ok boolean, p_error text DEFAULT NULL,
+                                      p_max_attempts int DEFAULT 10)
+RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    v_status text;
+BEGIN
+    UPDATE messages m
+       SET status = CASE WHEN p_ok THEN 'sent'
+                         WHEN m.attempts >= p_max_attempts THEN 'failed'
+                         ELSE 'queued' END,
+           sent_at = CASE WHEN p_ok THEN now() ELSE m.sent_at END,
+           last_error = CASE WHEN p_ok THEN m.last_error
+                             ELSE left(coalesce(p_error, 'unknown error'), 1000) END,
+           next_attempt_at = CASE WHEN p_ok THEN NULL
+                                  ELSE now() + least(interval '1 minute'
+                                                     * power(2, greatest(m.attempts - 1, 0)),
+                                                     interval '4 hours') END,
+           sending_since = NULL, sending_by = NULL
+     WHERE m.id = p_id AND m.status = 'sending'
+    RETURNING m.status INTO v_status;
+    PERFORM pg_advisory_unlock(ccrm_mail_lock_key('out', p_id::text));
+    IF v_status IS NULL THEN
+        RAISE EXCEPTION 'mail % is not being sent', p_id USING ERRCODE = '55000';
+    END IF;
+    RETURN v_status;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_mail_outbox_done(bigint,boolean,text,integer)', 'ccrm_internal',
+                        'ccrm_mail');
+
+-- ---------------------------------------------------------------------------------------
+-- Reverting a mail import batch (ccrm --revert BATCH): in one transaction, every mail,
+-- attachment, interaction, ticket, lead and contact the import created, found in the audit
+-- trail by the batch's transaction. Refused, naming the row, when one of them changed since,
+-- or when later mail, a later timeline entry, ticket or lead hangs on one of its records.
+-- Called by ccrm_import_revert() for a batch of messages (its importer or an admin), like it
+-- SECURITY DEFINER: nobody holds DELETE.
+-- ---------------------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION ccrm_mail_import_revert(p_batch bigint) RETURNS text
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    v_who  text := ccrm_person();
+    b      import_batches%ROWTYPE;
+    v_why  text;
+    n_msg  bigint;
+    n_ix   bigint;
+    n_tic  bigint;
+    n_lead bigint;
+    n_con  bigint;
+BEGIN
+    SELECT * INTO b FROM import_batches x WHERE x.id = p_batch FOR UPDATE;
+    IF NOT FOUND OR (b.created_by <> v_who AND NOT pg_has_role(v_who, 'ccrm_admin', 'USAGE')) THEN
+        RAISE EXCEPTION 'import batch % does not exist (or is not yours)', p_batch
+            USING ERRCODE = 'P0002';
+    END IF;
+    IF b.entity <> 'messages' THEN
+        RAISE EXCEPTION 'import batch % is not a mail import', p_batch USING ERRCODE = '22023';
+    END IF;
+    IF b.reverted_at IS NOT NULL THEN
+        RAISE EXCEPTION 'import batch % was already reverted by % at %', p_batch,
+                        b.reverted_by, to_char(b.reverted_at, 'YYYY-MM-DD HH24:MI:SS')
+            USING ERRCODE = '55000';
+    END IF;
+
+    CREATE TEMP TABLE ccrm_revert_rows ON COMMIT DROP AS
+        SELECT i.entity, i.entity_id, i.version
+          FROM ccrm_audit_inserts(b.xid) i
+         WHERE i.entity IN ('messages', 'attachments', 'interactions', 'tickets', 'leads',
+                            'contacts');
+    SELECT format('%s #%s was changed after the import', ccrm_entity_noun(r.entity), r.entity_id)
+      INTO v_why
+      FROM ccrm_revert_rows r
+     WHERE (r.entity = 'tickets'
+            AND (SELECT t.version FROM tickets t WHERE t.id = r.entity_id) <> r.version)
+        OR (r.entity = 'leads'
+            AND (SELECT l.version FROM leads l WHERE l.id = r.entity_id) <> r.version)
+        OR (r.entity = 'contacts'
+            AND (SELECT c.version FROM contacts c WHERE c.id = r.entity_id) <> r.version)
+        OR (r.entity = 'interactions'
+            AND (SELECT i.version FROM interactions i WHERE i.id = r.entity_id) <> r.version)
+     ORDER BY r.entity, r.entity_id LIMIT 1;
+    IF v_why IS NULL THEN
+        SELECT format('%s #%s has mail that did not come with the import (mail %s)',
+                      ccrm_entity_noun(r.entity), r.entity_id, m.id)
+          INTO v_why
+          FROM ccrm_revert_rows r
+          JOIN messages m ON (r.entity = 'tickets' AND m.ticket_id = r.entity_id)
+                          OR (r.entity = 'leads' AND m.lead_id = r.entity_id)
+                          OR (r.entity = 'contacts' AND m.contact_id = r.entity_id)
+         WHERE r.entity IN ('tickets', 'leads', 'contacts')
+           AND NOT EXISTS (SELECT 1 FROM ccrm_revert_rows x
+                            WHERE x.entity = 'messages' AND x.entity_id = m.id)
+         ORDER BY m.id, array_position(ARRAY['tickets', 'leads', 'contacts'], r.entity)
+         LIMIT 1;
+    END IF;
+    IF v_why IS NULL THEN
+        SELECT format('%s #%s has a timeline entry that did not come with the import '
+                      '(interaction %s)', ccrm_entity_noun(r.entity), r.entity_id, i.id)
+          INTO v_why
+          FROM ccrm_revert_rows r
+          JOIN interactions i ON (r.entity = 'tickets' AND i.ticket_id = r.entity_id)
+                              OR (r.entity = 'leads' AND i.lead_id = r.entity_id)
+                              OR (r.entity = 'contacts' AND i.contact_id = r.entity_id)
+         WHERE r.entity IN ('tickets', 'leads', 'contacts')
+           AND NOT EXISTS (SELECT 1 FROM ccrm_revert_rows x
+                            WHERE x.entity = 'interactions' AND x.entity_id = i.id)
+         ORDER BY i.id, array_position(ARRAY['tickets', 'leads', 'contacts'], r.entity)
+         LIMIT 1;
+    END IF;
+    IF v_why IS NULL THEN
+        SELECT format('contact #%s has %s #%s that did not come with the import', r.entity_id,
+                      x.noun, x.id)
+          INTO v_why
+          FROM ccrm_revert_rows r
+          JOIN LATERAL (SELECT 'ticket' AS noun, t.id FROM tickets t WHERE t.contact_id = r.entity_id
+                        UNION ALL
+                        SELECT 'lead', l.id FROM leads l WHERE l.contact_id = r.entity_id) x
+            ON true
+         WHERE r.entity = 'contacts'
+           AND NOT EXISTS (SELECT 1 FROM ccrm_revert_rows y
+                            WHERE y.entity = x.noun || 's' AND y.entity_id = x.id)
+         ORDER BY r.entity_id, x.id
+         LIMIT 1;
+    END IF;
+    IF v_why IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot revert import batch %: %; nothing reverted', p_batch, v_why
+            USING ERRCODE = '55000';
+    END IF;
+
+    UPDATE import_batches SET reverted_at = now() WHERE id = p_batch;
+    DELETE FROM messages m USING ccrm_revert_rows r
+     WHERE r.entity = 'messages' AND m.id = r.entity_id;
+    GET DIAGNOSTICS n_msg = ROW_COUNT;
+    DELETE FROM interactions i USING ccrm_revert_rows r
+     WHERE r.entity = 'interactions' AND i.id = r.entity_id;
+    GET DIAGNOSTICS n_ix = ROW_COUNT;
+    DELETE FROM tickets t USING ccrm_revert_rows r
+     WHERE r.entity = 'tickets' AND t.id = r.entity_id;
+    GET DIAGNOSTICS n_tic = ROW_COUNT;
+    DELETE FROM leads l USING ccrm_revert_rows r
+     WHERE r.entity = 'leads' AND l.id = r.entity_id;
+    GET DIAGNOSTICS n_lead = ROW_COUNT;
+    DELETE FROM contacts c USING ccrm_revert_rows r
+     WHERE r.entity = 'contacts' AND c.id = r.entity_id;
+    GET DIAGNOSTICS n_con = ROW_COUNT;
+    RETURN format('reverted import batch %s (mail from %s): %s mails, %s tickets, %s leads, '
+                  '%s contacts deleted', p_batch, coalesce(b.file_name, '?'), n_msg, n_tic,
+                  n_lead, n_con);
+END
+$$;
+SELECT ccrm_set_execute('ccrm_mail_import_revert(bigint)');

@@ -1,0 +1,472 @@
+/* ccrm --mail-in, --send-mail and --reply (docs/mail.md): one mail from an MTA's pipe into the
+ * database, the outbox to sendmail(1), an answer queued from a script. No curses.
+ *
+ * --mail-in speaks to the MTA in exit codes (sysexits.h): 0 stored (a duplicate too), 75
+ * EX_TEMPFAIL for anything that may pass (the database unreachable, a schema being migrated,
+ * a lost race): the MTA keeps the mail and tries again; 65 EX_DATAERR and 67 EX_NOUSER refuse
+ * a mail for good, with one line on stderr that the MTA puts in its bounce. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "ccrm/cli.h"
+#include "ccrm/mail.h"
+#include "ccrm/util.h"
+
+#define RETRIES 3
+
+enum mode { M_NONE, M_IN, M_SEND, M_REPLY };
+
+struct mopts {
+    enum mode mode;
+    const char *conninfo, *config, *queue, *reply_ref, *body_file, *subject, *to, *cc;
+    const char *recipient;
+    int no_send, quiet, verbose;
+};
+
+static void
+usage(FILE *f)
+{
+    fputs("usage: ccrm --mail-in [--queue NAME] [--recipient ADDR] [--verbose]\n"
+          "                          one mail on standard input (an MTA's pipe)\n"
+          "       ccrm --send-mail [--quiet]          send what the outbox holds\n"
+          "       ccrm --reply [ENTITY:]ID --body-file FILE [--subject TEXT] [--to ADDR]\n"
+          "            [--cc ADDR] [--queue NAME] [--no-send]\n"
+          "ENTITY: ticket (the default), lead, contact, deal. FILE - reads standard input.\n"
+          "Every command takes -d CONNINFO and -c FILE. See docs/mail.md.\n",
+          f);
+}
+
+static int
+parse(int argc, char **argv, struct mopts *o)
+{
+    enum {
+        O_IN = 256,
+        O_SEND,
+        O_REPLY,
+        O_QUEUE,
+        O_BODY,
+        O_SUBJ,
+        O_TO,
+        O_CC,
+        O_NOSEND,
+        O_RCPT,
+        O_VERBOSE
+    };
+    static const struct option longopts[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"config", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"mail-in", no_argument, NULL, O_IN},
+        {"send-mail", no_argument, NULL, O_SEND},
+        {"reply", required_argument, NULL, O_REPLY},
+        {"queue", required_argument, NULL, O_QUEUE},
+        {"body-file", required_argument, NULL, O_BODY},
+        {"subject", required_argument, NULL, O_SUBJ},
+        {"to", required_argument, NULL, O_TO},
+        {"cc", required_argument, NULL, O_CC},
+        {"no-send", no_argument, NULL, O_NOSEND},
+        {"recipient", required_argument, NULL, O_RCPT},
+        {"verbose", no_argument, NULL, O_VERBOSE},
+        {NULL, 0, NULL, 0},
+    };
+    int ch, modes = 0;
+
+    memset(o, 0, sizeof *o);
+    opterr = 0;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, ":d:c:hq", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'd':
+            o->conninfo = optarg;
+            break;
+        case 'c':
+            o->config = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            exit(0);
+        case 'q':
+            o->quiet = 1;
+            break;
+        case O_IN:
+            o->mode = M_IN;
+            modes++;
+            break;
+        case O_SEND:
+            o->mode = M_SEND;
+            modes++;
+            break;
+        case O_REPLY:
+            o->mode = M_REPLY;
+            o->reply_ref = optarg;
+            modes++;
+            break;
+        case O_QUEUE:
+            o->queue = optarg;
+            break;
+        case O_BODY:
+            o->body_file = optarg;
+            break;
+        case O_SUBJ:
+            o->subject = optarg;
+            break;
+        case O_TO:
+            o->to = optarg;
+            break;
+        case O_CC:
+            o->cc = optarg;
+            break;
+        case O_NOSEND:
+            o->no_send = 1;
+            break;
+        case O_RCPT:
+            o->recipient = optarg;
+            break;
+        case O_VERBOSE:
+            o->verbose = 1;
+            break;
+        case ':':
+            fprintf(stderr, "ccrm: option \"%s\" needs a value\n", argv[optind - 1]);
+            return -1;
+        default:
+            fprintf(stderr, "ccrm: unknown option \"%s\"\n", argv[optind - 1]);
+            return -1;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "ccrm: unexpected argument \"%s\"\n", argv[optind]);
+        return -1;
+    }
+    if (modes != 1) {
+        fputs("ccrm: choose one of --mail-in, --send-mail, --reply\n", stderr);
+        return -1;
+    }
+    if (o->mode == M_REPLY && o->body_file == NULL) {
+        fputs("ccrm: --reply needs --body-file FILE (- for standard input)\n", stderr);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- --mail-in ---- */
+
+/* Read all of standard input, at most max bytes. Returns 0, 1 when there was more than max,
+ * -1 on a read error. */
+static int
+read_stdin(size_t max, char **buf, size_t *n)
+{
+    size_t len = 0, cap = 65536;
+    char *p = xmalloc(cap);
+
+    for (;;) {
+        ssize_t r;
+
+        if (len == cap) {
+            cap *= 2;
+            p = xrealloc(p, cap);
+        }
+        r = read(STDIN_FILENO, p + len, cap - len);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            free(p);
+            return -1;
+        }
+        if (r == 0)
+            break;
+        len += (size_t)r;
+        if (len > max) {
+            free(p);
+            return 1;
+        }
+    }
+    *buf = p;
+    *n = len;
+    return 0;
+}
+
+static int
+retryable(const struct ccrm_err *err)
+{
+    return strcmp(err->sqlstate, "40001") == 0 || strcmp(err->sqlstate, "40P01") == 0;
+}
+
+/* The exit code for an error of the database while storing: the mail's own fault (a value
+ * the database refuses) is permanent; everything else may pass, so the MTA keeps the mail. */
+static int
+mail_in_code(const struct ccrm_err *err)
+{
+    if (strcmp(err->sqlstate, "CR067") == 0)
+        return EX_NOUSER;
+    if (strncmp(err->sqlstate, "22", 2) == 0 || strncmp(err->sqlstate, "23", 2) == 0)
+        return EX_DATAERR;
+    return EX_TEMPFAIL;
+}
+
+static int
+mail_in(const struct mopts *o)
+{
+    struct ccrm_config cfg;
+    struct mail_parse_opts po;
+    struct mail_msg *m = NULL;
+    struct mail_stored st;
+    struct ccrm_err err;
+    struct db *db = NULL;
+    char *buf = NULL, *envelope = NULL;
+    const char *sender = getenv("SENDER");
+    size_t n = 0;
+    int r, tries, private_db, rc;
+
+    /* a broken configuration is the administrator's to fix: keep the mail meanwhile */
+    if (config_load(&cfg, o->config, &err) == -1) {
+        fprintf(stderr, "ccrm: %s (the mail stays with the MTA)\n", err.msg);
+        config_fini(&cfg);
+        return EX_TEMPFAIL;
+    }
+    r = read_stdin((size_t)cfg.message_max, &buf, &n);
+    if (r != 0) {
+        if (r == 1)
+            fprintf(stderr, "ccrm: mail refused: larger than %d bytes ([mail] message_max)\n",
+                    cfg.message_max);
+        else
+            fprintf(stderr, "ccrm: could not read the mail: %s\n", strerror(errno));
+        config_fini(&cfg);
+        return r == 1 ? EX_DATAERR : EX_TEMPFAIL;
+    }
+    /* what the MTA knows about the envelope: exim and postfix set these for pipes */
+    envelope = xasprintf("%s %s %s", o->recipient != NULL ? o->recipient : "",
+                         getenv("RECIPIENT") != NULL ? getenv("RECIPIENT") : "",
+                         getenv("ORIGINAL_RECIPIENT") != NULL ? getenv("ORIGINAL_RECIPIENT") : "");
+    memset(&po, 0, sizeof po);
+    po.attachment_max = (size_t)cfg.attachment_max;
+    po.envelope = envelope;
+    po.null_sender = sender != NULL && (*sender == '\0' || strcmp(sender, "<>") == 0);
+    mail_init();
+    m = mail_parse(buf, n, &po, &err);
+    free(envelope);
+    if (m == NULL) {
+        fprintf(stderr, "ccrm: mail refused: %s\n", err.msg);
+        config_fini(&cfg);
+        mail_shutdown();
+        return EX_DATAERR;
+    }
+    if ((db = cli_open_db(o->conninfo, &cfg, 1, &private_db, &err)) == NULL ||
+        db_schema_check(db, &err) == -1) {
+        fprintf(stderr, "ccrm: %s (the MTA will try again)\n", err.msg);
+        rc = EX_TEMPFAIL;
+        goto out;
+    }
+    for (tries = 0;; tries++) {
+        if (db_mail_store(db, o->queue, 1, &m, 1, &st, &err) == 0)
+            break;
+        if (retryable(&err) && tries < RETRIES)
+            continue;
+        rc = mail_in_code(&err);
+        fprintf(stderr, "ccrm: %s%s\n", err.msg,
+                rc == EX_TEMPFAIL ? " (the MTA will try again)" : "");
+        goto out;
+    }
+    if (o->verbose) {
+        char where[64] = "";
+
+        if (st.ticket_id > 0)
+            snprintf(where, sizeof where, " on ticket #%" PRId64, st.ticket_id);
+        else if (st.opportunity_id > 0)
+            snprintf(where, sizeof where, " on deal #%" PRId64, st.opportunity_id);
+        else if (st.lead_id > 0)
+            snprintf(where, sizeof where, " on lead #%" PRId64, st.lead_id);
+        fprintf(stderr, "ccrm: mail %" PRId64 " %s (%s%s%s)%s%s%s\n", st.id,
+                st.duplicate ? "was stored before" : "stored", st.status,
+                st.thread_by[0] != '\0' ? ", threaded by " : "", st.thread_by, where,
+                st.created[0] != '\0' ? ", new " : "", st.created);
+    }
+    rc = 0;
+out:
+    db_close(&db);
+    mail_msg_free(&m);
+    config_fini(&cfg);
+    mail_shutdown();
+    return rc;
+}
+
+/* ---- --send-mail ---- */
+
+static int
+send_mail(const struct mopts *o)
+{
+    struct ccrm_config cfg;
+    struct mail_send_report rep;
+    struct ccrm_err err;
+    struct db *db;
+    int private_db, rc;
+
+    if ((rc = cli_load_config(&cfg, o->config)) != 0)
+        return rc;
+    if ((db = cli_open_db(o->conninfo, &cfg, 1, &private_db, &err)) == NULL ||
+        db_schema_check(db, &err) == -1) {
+        fprintf(stderr, "ccrm: %s\n", err.msg);
+        db_close(&db);
+        config_fini(&cfg);
+        return EX_TEMPFAIL;
+    }
+    mail_init();
+    if (mail_outbox_send(db, cfg.sendmail, 0, o->quiet ? NULL : stdout, &rep, &err) == -1) {
+        fprintf(stderr, "ccrm: could not send the outbox: %s\n", err.msg);
+        rc = strcmp(err.sqlstate, "42501") == 0 ? EX_NOPERM : EX_TEMPFAIL;
+    } else {
+        if (!o->quiet)
+            printf("ccrm: %d sent, %d to be tried again, %d given up\n", rep.sent, rep.retry,
+                   rep.failed);
+        rc = rep.retry > 0 || rep.failed > 0 ? EX_TEMPFAIL : 0;
+    }
+    db_close(&db);
+    config_fini(&cfg);
+    mail_shutdown();
+    return rc;
+}
+
+/* ---- --reply ---- */
+
+/* "12", "ticket:12", "lead:3", "contact:9", "deal:4" -> table and id. Returns 0/-1. */
+static int
+parse_ref(const char *ref, const char **entity, int64_t *id)
+{
+    static const char *const names[][2] = {
+        {"ticket", "tickets"},     {"lead", "leads"},          {"contact", "contacts"},
+        {"deal", "opportunities"}, {"tickets", "tickets"},     {"leads", "leads"},
+        {"contacts", "contacts"},  {"deals", "opportunities"}, {"opportunity", "opportunities"},
+    };
+    const char *colon = strchr(ref, ':'), *num = ref;
+    char *end;
+    size_t i;
+
+    *entity = "tickets";
+    if (colon != NULL) {
+        *entity = NULL;
+        for (i = 0; i < sizeof names / sizeof names[0]; i++)
+            if (strlen(names[i][0]) == (size_t)(colon - ref) &&
+                strncasecmp(ref, names[i][0], (size_t)(colon - ref)) == 0)
+                *entity = names[i][1];
+        if (*entity == NULL)
+            return -1;
+        num = colon + 1;
+    }
+    if (*num == '#')
+        num++;
+    errno = 0;
+    *id = strtoll(num, &end, 10);
+    return *num != '\0' && *end == '\0' && errno == 0 && *id > 0 ? 0 : -1;
+}
+
+static int
+reply(const struct mopts *o)
+{
+    struct ccrm_config cfg;
+    struct mail_send_report rep;
+    struct ccrm_err err;
+    struct db *db;
+    const char *entity;
+    char *body = NULL;
+    size_t n = 0;
+    int64_t id, mid;
+    int private_db, rc;
+
+    if (parse_ref(o->reply_ref, &entity, &id) == -1) {
+        fprintf(stderr,
+                "ccrm: --reply: expected a ticket number or ENTITY:ID (ticket, lead, contact, "
+                "deal), got \"%s\"\n",
+                o->reply_ref);
+        return EX_USAGE;
+    }
+    if ((rc = cli_load_config(&cfg, o->config)) != 0)
+        return rc;
+    if (strcmp(o->body_file, "-") == 0) {
+        if (read_stdin((size_t)cfg.message_max, &body, &n) != 0) {
+            fprintf(stderr, "ccrm: could not read the answer from standard input\n");
+            config_fini(&cfg);
+            return EX_IOERR;
+        }
+    } else if (mail_read_file(o->body_file, (size_t)cfg.message_max, &body, &n, &err) == -1) {
+        fprintf(stderr, "ccrm: %s\n", err.msg);
+        config_fini(&cfg);
+        return EX_NOINPUT;
+    }
+    body = xrealloc(body, n + 1);
+    body[n] = '\0';
+    if (strlen(body) != n) {
+        fprintf(stderr, "ccrm: could not read the answer: it contains a NUL byte\n");
+        free(body);
+        config_fini(&cfg);
+        return EX_DATAERR;
+    }
+    if ((db = cli_open_db(o->conninfo, &cfg, 1, &private_db, &err)) == NULL ||
+        db_schema_check(db, &err) == -1) {
+        fprintf(stderr, "ccrm: %s\n", err.msg);
+        db_close(&db);
+        free(body);
+        config_fini(&cfg);
+        return EX_UNAVAILABLE;
+    }
+    mid = db_mail_reply(db, entity, id, body, o->subject, o->to, o->cc, o->queue, &err);
+    free(body);
+    if (mid < 0) {
+        fprintf(stderr, "ccrm: %s\n", err.msg);
+        rc = strcmp(err.sqlstate, "42501") == 0   ? EX_NOPERM
+             : strcmp(err.sqlstate, "P0002") == 0 ? EX_NOINPUT
+             : db_lost(db)                        ? EX_UNAVAILABLE
+                                                  : EX_DATAERR;
+        goto out;
+    }
+    if (!o->quiet)
+        printf("ccrm: mail %" PRId64 " queued\n", mid);
+    rc = 0;
+    if (!o->no_send) {
+        mail_init();
+        if (mail_outbox_send(db, cfg.sendmail, mid, NULL, &rep, &err) == -1) {
+            fprintf(stderr, "ccrm: mail %" PRId64 " stays queued: %s\n", mid, err.msg);
+        } else if (rep.sent == 1) {
+            if (!o->quiet)
+                printf("ccrm: mail %" PRId64 " sent\n", mid);
+        } else {
+            fprintf(stderr,
+                    "ccrm: could not send mail %" PRId64 " yet: %s (it stays in the outbox; "
+                    "ccrm --send-mail tries again)\n",
+                    mid, rep.last_error);
+        }
+        mail_shutdown();
+    }
+out:
+    db_close(&db);
+    config_fini(&cfg);
+    return rc;
+}
+
+int
+cli_mail_main(int argc, char **argv)
+{
+    struct mopts o;
+
+    if (parse(argc, argv, &o) == -1) {
+        usage(stderr);
+        return EX_USAGE;
+    }
+    switch (o.mode) {
+    case M_IN:
+        return mail_in(&o);
+    case M_SEND:
+        return send_mail(&o);
+    case M_REPLY:
+        return reply(&o);
+    case M_NONE:
+        break;
+    }
+    return EX_USAGE;
+}

@@ -1,0 +1,555 @@
+/* ccrm --import-mail PATH: a Maildir (new/ and cur/, in delivery order) or an mbox file into
+ * the database, as one import batch (one transaction, one summary event, --revert BATCH).
+ * Mails are parsed here and stored a set at a time by ccrm_mail_store_many() (schema 017),
+ * the same rules as live delivery; while the database stores one set, the next one is parsed.
+ * Memory stays flat: one mail file, two sets of parsed mails, a page of file names (the
+ * server sorts them). `ccrm --revert BATCH` is the CSV import's (src/cli/import.c): the server
+ * reverts a mail batch its own way. No curses. */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ccrm/cli.h"
+#include "ccrm/mail.h"
+#include "ccrm/util.h"
+
+#define SET_MAX 400                 /* mails per call of ccrm_mail_store_many */
+#define SET_BYTES (4 * 1024 * 1024) /* or this many bytes of mail, whichever comes first */
+
+static volatile sig_atomic_t interrupted;
+
+static void
+on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+    db_mail_import_cancel();
+}
+
+struct set {
+    struct mail_msg *m[SET_MAX];
+    char *label[SET_MAX];
+    struct mail_stored out[SET_MAX];
+    int n;
+    size_t bytes;
+};
+
+struct imp {
+    struct db *db;
+    const char *queue;
+    const char *label; /* the path as given */
+    struct mail_parse_opts po;
+    size_t message_max;
+    struct set sets[2];
+    int fill;     /* the set being filled */
+    int inflight; /* 1 when the other set is with the database */
+    int64_t read, stored, dups, rejected, tickets, leads, contacts;
+    struct ccrm_err err;
+    int failed;
+    /* progress */
+    int progress;
+    int64_t total;                /* files in a Maildir, bytes of an mbox */
+    const struct mail_mbox *mbox; /* for bytes done */
+    struct timespec t0, last;
+};
+
+static double
+since(const struct timespec *a)
+{
+    struct timespec b;
+
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    return (double)(b.tv_sec - a->tv_sec) + (double)(b.tv_nsec - a->tv_nsec) / 1e9;
+}
+
+static const char *
+fmt_count(int64_t v, char *buf)
+{
+    char tmp[32];
+    int len, i, o = 0;
+
+    len = snprintf(tmp, sizeof tmp, "%" PRId64, v < 0 ? -v : v);
+    if (v < 0)
+        buf[o++] = '-';
+    for (i = 0; i < len; i++) {
+        if (i > 0 && (len - i) % 3 == 0)
+            buf[o++] = ',';
+        buf[o++] = tmp[i];
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+static void
+progress(struct imp *im, int final)
+{
+    char a[32], b[32];
+    double t, frac = -1;
+
+    if (!im->progress)
+        return;
+    if (!final) {
+        struct timespec now;
+
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if ((double)(now.tv_sec - im->last.tv_sec) +
+                (double)(now.tv_nsec - im->last.tv_nsec) / 1e9 <
+            0.1)
+            return;
+        im->last = now;
+    }
+    t = since(&im->t0);
+    fprintf(stderr, "\r\033[K%s mails  %s mails/s", fmt_count(im->read, a),
+            fmt_count(t > 0 ? (int64_t)((double)im->read / t) : 0, b));
+    if (im->total > 0)
+        frac = (double)(im->mbox != NULL ? mail_mbox_done(im->mbox) : im->read) / (double)im->total;
+    if (frac > 0) {
+        double eta = t / frac - t;
+
+        fprintf(stderr, "  %3d%%  ETA %d:%02d", (int)(frac * 100), (int)eta / 60, (int)eta % 60);
+    }
+    fflush(stderr);
+}
+
+static void
+progress_clear(struct imp *im)
+{
+    if (im->progress) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+    }
+}
+
+static void
+set_clear(struct set *s)
+{
+    int i;
+
+    for (i = 0; i < s->n; i++) {
+        mail_msg_free(&s->m[i]);
+        free(s->label[i]);
+        s->label[i] = NULL;
+    }
+    s->n = 0;
+    s->bytes = 0;
+}
+
+/* Collect the answer for the set in flight and count it. */
+static int
+wait_set(struct imp *im)
+{
+    struct set *s = &im->sets[1 - im->fill];
+    int i;
+
+    if (!im->inflight)
+        return 0;
+    im->inflight = 0;
+    if (db_mail_store_wait(im->db, s->out, s->n, &im->err) == -1) {
+        im->failed = 1;
+        set_clear(s);
+        return -1;
+    }
+    for (i = 0; i < s->n; i++) {
+        const struct mail_stored *st = &s->out[i];
+
+        if (strcmp(st->status, "noqueue") == 0) {
+            progress_clear(im);
+            fprintf(stderr, "%s: no mail queue for %s (name one with --queue)\n", s->label[i],
+                    s->m[i]->recipients != NULL ? s->m[i]->recipients
+                                                : "a mail without recipients");
+            im->rejected++;
+        } else if (st->duplicate) {
+            im->dups++;
+        } else if (st->id > 0) {
+            im->stored++;
+            im->tickets += strstr(st->created, "ticket") != NULL;
+            im->leads += strstr(st->created, "lead") != NULL;
+            im->contacts += strstr(st->created, "contact") != NULL;
+        }
+    }
+    set_clear(s);
+    return 0;
+}
+
+/* Hand the filled set to the database and start filling the other one. */
+static int
+flush(struct imp *im)
+{
+    struct set *s = &im->sets[im->fill];
+
+    if (s->n == 0)
+        return 0;
+    if (wait_set(im) == -1)
+        return -1;
+    if (db_mail_store_send(im->db, im->queue, 0, s->m, s->n, &im->err) == -1) {
+        im->failed = 1;
+        return -1;
+    }
+    im->inflight = 1;
+    im->fill = 1 - im->fill;
+    return 0;
+}
+
+/* One mail read from the source: parse it (buf is taken over) and add it to the set. */
+static int
+add(struct imp *im, char *buf, size_t n, char *label)
+{
+    struct set *s = &im->sets[im->fill];
+    struct ccrm_err perr;
+    struct mail_msg *m;
+
+    im->read++;
+    m = mail_parse(buf, n, &im->po, &perr);
+    if (m == NULL) {
+        progress_clear(im);
+        fprintf(stderr, "%s: %s\n", label, perr.msg);
+        free(label);
+        im->rejected++;
+        return 0;
+    }
+    s->m[s->n] = m;
+    s->label[s->n] = label;
+    s->n++;
+    s->bytes += n;
+    if ((s->n == SET_MAX || s->bytes >= SET_BYTES) && flush(im) == -1)
+        return -1;
+    if ((im->read & 63) == 0)
+        progress(im, 0);
+    return 0;
+}
+
+static int
+import_mbox(struct imp *im, const char *path)
+{
+    struct ccrm_err err;
+    struct mail_mbox *mb = mail_mbox_open(path, &err);
+    char *buf;
+    size_t n;
+    int r, rc = 0;
+
+    if (mb == NULL) {
+        progress_clear(im);
+        fprintf(stderr, "ccrm: %s\n", err.msg);
+        return EX_NOINPUT;
+    }
+    im->mbox = mb;
+    im->total = mail_mbox_size(mb);
+    while (!interrupted && (r = mail_mbox_next(mb, &buf, &n, &err)) == 1) {
+        int64_t at = mail_mbox_done(mb);
+
+        if (n > im->message_max) {
+            free(buf);
+            progress_clear(im);
+            fprintf(stderr,
+                    "%s: mail %" PRId64 " (before byte %" PRId64 "): larger than %zu bytes "
+                    "([mail] message_max)\n",
+                    path, im->read + 1, at, im->message_max);
+            im->read++;
+            im->rejected++;
+            continue;
+        }
+        if (add(im, buf, n, xasprintf("%s: mail %" PRId64, path, im->read + 1)) == -1) {
+            rc = -1;
+            break;
+        }
+    }
+    if (rc == 0 && !interrupted && r == -1) {
+        progress_clear(im);
+        fprintf(stderr, "ccrm: %s\n", err.msg);
+        rc = mail_mbox_not_mbox(mb) ? EX_DATAERR : EX_IOERR;
+    }
+    im->mbox = NULL;
+    mail_mbox_close(&mb);
+    return rc;
+}
+
+static int
+list_dir(struct imp *im, const char *path, const char *sub)
+{
+    char *dir = xasprintf("%s/%s", path, sub);
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char *name;
+    int rc = 0;
+
+    if (d == NULL) {
+        free(dir);
+        return errno == ENOENT ? 0 : -1;
+    }
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        name = xasprintf("%s/%s", sub, e->d_name);
+        if (db_mail_names_put(im->db, name, &im->err) == -1) {
+            im->failed = 1;
+            rc = -1;
+        }
+        im->total++;
+        free(name);
+    }
+    closedir(d);
+    free(dir);
+    return rc;
+}
+
+static int
+import_maildir(struct imp *im, const char *path)
+{
+    char **names;
+    int i, n;
+
+    if (db_mail_names_begin(im->db, &im->err) == -1) {
+        im->failed = 1;
+        return -1;
+    }
+    if (list_dir(im, path, "new") == -1 || list_dir(im, path, "cur") == -1) {
+        if (!im->failed) {
+            progress_clear(im);
+            fprintf(stderr, "ccrm: could not read the Maildir \"%s\": %s\n", path, strerror(errno));
+            db_mail_names_end(im->db, &im->err);
+            return EX_NOINPUT;
+        }
+        return -1;
+    }
+    if (db_mail_names_end(im->db, &im->err) == -1) {
+        im->failed = 1;
+        return -1;
+    }
+    for (;;) {
+        /* the cursor and a set in flight cannot share the connection */
+        if (wait_set(im) == -1)
+            return -1;
+        if ((n = db_mail_names_next(im->db, &names, &im->err)) == -1) {
+            im->failed = 1;
+            return -1;
+        }
+        if (n == 0) {
+            db_mail_names_free(names, n);
+            return 0;
+        }
+        for (i = 0; i < n && !interrupted; i++) {
+            char *file = xasprintf("%s/%s", path, names[i]), *buf;
+            struct ccrm_err err;
+            size_t len;
+
+            if (mail_read_file(file, im->message_max, &buf, &len, &err) == -1) {
+                progress_clear(im);
+                fprintf(stderr, "%s\n", err.msg);
+                im->read++;
+                im->rejected++;
+                free(file);
+                continue;
+            }
+            if (add(im, buf, len, file) == -1) {
+                db_mail_names_free(names, n);
+                return -1;
+            }
+        }
+        db_mail_names_free(names, n);
+        if (interrupted)
+            return 0;
+    }
+}
+
+static const char *
+base_name(const char *path)
+{
+    const char *s;
+    size_t len = strlen(path);
+
+    while (len > 1 && path[len - 1] == '/')
+        len--;
+    for (s = path + len; s > path && s[-1] != '/'; s--)
+        ;
+    return s;
+}
+
+static int
+db_code(const struct ccrm_err *err, struct db *db)
+{
+    if (strcmp(err->sqlstate, "42501") == 0)
+        return EX_NOPERM;
+    if (strcmp(err->sqlstate, "40001") == 0 || strcmp(err->sqlstate, "40P01") == 0 || db_lost(db))
+        return EX_TEMPFAIL;
+    if (strcmp(err->sqlstate, "CR067") == 0)
+        return EX_NOUSER;
+    return EX_SOFTWARE;
+}
+
+static void
+usage(FILE *f)
+{
+    fputs("usage: ccrm --import-mail PATH [--queue NAME] [--quiet]\n"
+          "PATH: a Maildir (its new/ and cur/) or an mbox file. Without --queue, each mail goes\n"
+          "to the queue whose address it was sent to. See docs/mail.md.\n",
+          f);
+}
+
+int
+cli_mail_import_main(int argc, char **argv)
+{
+    enum { O_IMPORT = 256, O_QUEUE };
+    static const struct option longopts[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"config", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"import-mail", required_argument, NULL, O_IMPORT},
+        {"queue", required_argument, NULL, O_QUEUE},
+        {NULL, 0, NULL, 0},
+    };
+    const char *conninfo = NULL, *config = NULL, *path = NULL;
+    struct ccrm_config cfg;
+    struct sigaction sa;
+    struct stat st;
+    struct imp im;
+    int ch, quiet = 0, private_db, rc, is_dir;
+    int64_t batch;
+    char a[32], b[32], c[32], d[32], e[32], f[32], g[32];
+    double t;
+
+    memset(&im, 0, sizeof im);
+    opterr = 0;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, ":d:c:hq", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'd':
+            conninfo = optarg;
+            break;
+        case 'c':
+            config = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        case 'q':
+            quiet = 1;
+            break;
+        case O_IMPORT:
+            path = optarg;
+            break;
+        case O_QUEUE:
+            im.queue = optarg;
+            break;
+        case ':':
+            fprintf(stderr, "ccrm: option \"%s\" needs a value\n", argv[optind - 1]);
+            return EX_USAGE;
+        default:
+            fprintf(stderr, "ccrm: unknown option \"%s\"\n", argv[optind - 1]);
+            usage(stderr);
+            return EX_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "ccrm: unexpected argument \"%s\"\n", argv[optind]);
+        return EX_USAGE;
+    }
+    if (path == NULL) {
+        usage(stderr);
+        return EX_USAGE;
+    }
+    if (stat(path, &st) == -1) {
+        fprintf(stderr, "ccrm: could not open \"%s\": %s\n", path, strerror(errno));
+        return EX_NOINPUT;
+    }
+    is_dir = S_ISDIR(st.st_mode);
+    if (is_dir) {
+        char *cur = xasprintf("%s/cur", path), *new = xasprintf("%s/new", path);
+        int ok = access(cur, R_OK) == 0 || access(new, R_OK) == 0;
+
+        free(cur);
+        free(new);
+        if (!ok) {
+            fprintf(stderr, "ccrm: \"%s\" is not a Maildir: it has neither cur/ nor new/\n", path);
+            return EX_NOINPUT;
+        }
+    } else if (!S_ISREG(st.st_mode) || access(path, R_OK) != 0) {
+        fprintf(stderr, "ccrm: could not open \"%s\": %s\n", path,
+                S_ISREG(st.st_mode) ? strerror(errno) : "not a file or a Maildir");
+        return EX_NOINPUT;
+    }
+    if ((rc = cli_load_config(&cfg, config)) != 0)
+        return rc;
+    if ((im.db = cli_open_db(conninfo, &cfg, 1, &private_db, &im.err)) == NULL ||
+        db_schema_check(im.db, &im.err) == -1) {
+        fprintf(stderr, "ccrm: %s\n", im.err.msg);
+        db_close(&im.db);
+        config_fini(&cfg);
+        return EX_UNAVAILABLE;
+    }
+    im.label = path;
+    im.po.attachment_max = (size_t)cfg.attachment_max;
+    im.message_max = (size_t)cfg.message_max;
+    im.progress = !quiet && isatty(STDERR_FILENO);
+    config_fini(&cfg);
+    mail_init();
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &im.t0);
+    im.last = im.t0;
+
+    if ((batch = db_mail_import_begin(im.db, base_name(path), &im.err)) == -1) {
+        fprintf(stderr, "ccrm: could not import %s: %s\n", path, im.err.msg);
+        rc = db_code(&im.err, im.db);
+        goto out;
+    }
+    rc = is_dir ? import_maildir(&im, path) : import_mbox(&im, path);
+    if (rc == 0 && !interrupted && flush(&im) == -1)
+        rc = -1;
+    if (rc == 0 && !interrupted && wait_set(&im) == -1)
+        rc = -1;
+    if (interrupted) {
+        progress_clear(&im);
+        db_mail_import_abort(im.db);
+        fputs("ccrm: interrupted; nothing written\n", stderr);
+        rc = EX_TEMPFAIL;
+        goto out;
+    }
+    if (rc != 0) {
+        progress_clear(&im);
+        db_mail_import_abort(im.db);
+        if (rc == -1) {
+            fprintf(stderr, "ccrm: could not import %s: %s; nothing written\n", path, im.err.msg);
+            rc = db_code(&im.err, im.db);
+        } else {
+            fputs("ccrm: nothing written\n", stderr);
+        }
+        goto out;
+    }
+    progress(&im, 1);
+    if (db_mail_import_commit(im.db, batch, im.dups, im.rejected, &im.err) == -1) {
+        progress_clear(&im);
+        fprintf(stderr, "ccrm: could not import %s: %s; nothing written\n", path, im.err.msg);
+        rc = db_code(&im.err, im.db);
+        goto out;
+    }
+    progress_clear(&im);
+    t = since(&im.t0);
+    printf("ccrm: batch %" PRId64 ": %s mails stored, %s duplicates skipped, %s rejected (%s, "
+           "%.1f s, %s mails/s); new: %s tickets, %s leads, %s contacts\n",
+           batch, fmt_count(im.stored, a), fmt_count(im.dups, b), fmt_count(im.rejected, c),
+           base_name(path), t, fmt_count(t > 0 ? (int64_t)((double)im.read / t) : im.read, d),
+           fmt_count(im.tickets, e), fmt_count(im.leads, f), fmt_count(im.contacts, g));
+    rc = im.rejected > 0 ? EX_DATAERR : 0;
+out:
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    set_clear(&im.sets[0]);
+    set_clear(&im.sets[1]);
+    db_close(&im.db);
+    mail_shutdown();
+    return rc;
+}

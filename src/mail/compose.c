@@ -1,0 +1,105 @@
+/* Composing an outgoing mail with GMime (mail_compose): the outbox row's headers (From and
+ * Reply-To of the queue, To, Cc, the subject with its ticket tag, Date, the stored Message-ID,
+ * In-Reply-To and References) and its text as text/plain in UTF-8, quoted-printable when it
+ * needs to be. GMime encodes every header (RFC 2047) and folds long ones, so no value can
+ * start a header of its own. No libpq, no curses. */
+#include <string.h>
+
+#include <gmime/gmime.h>
+
+#include "ccrm/mail.h"
+#include "ccrm/util.h"
+#include "mail_int.h"
+
+static int
+add_list(GMimeMessage *m, GMimeAddressType type, const char *text, const char *what,
+         struct ccrm_err *err)
+{
+    InternetAddressList *l;
+
+    if (text == NULL || *text == '\0')
+        return 0;
+    l = internet_address_list_parse(mail_parser_options(), text);
+    if (l == NULL || internet_address_list_length(l) == 0) {
+        if (l != NULL)
+            g_object_unref(l);
+        err_set(err, "could not read the %s addresses \"%s\"", what, text);
+        return -1;
+    }
+    internet_address_list_append(g_mime_message_get_addresses(m, type), l);
+    g_object_unref(l);
+    return 0;
+}
+
+char *
+mail_compose(const struct mail_out *o, size_t *len, struct ccrm_err *err)
+{
+    GMimeMessage *m;
+    GMimeTextPart *tp;
+    GMimeStream *body;
+    GMimeDataWrapper *dw;
+    GMimeFormatOptions *fo;
+    GDateTime *dt;
+    char *s = NULL, *out = NULL;
+
+    mail_init();
+    m = g_mime_message_new(TRUE);
+    g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_FROM, o->from_name, o->from_addr);
+    if (add_list(m, GMIME_ADDRESS_TYPE_REPLY_TO, o->reply_to, "Reply-To", err) == -1 ||
+        add_list(m, GMIME_ADDRESS_TYPE_TO, o->to, "To", err) == -1 ||
+        add_list(m, GMIME_ADDRESS_TYPE_CC, o->cc, "Cc", err) == -1)
+        goto out;
+    if (internet_address_list_length(g_mime_message_get_to(m)) == 0) {
+        err_set(err, "a mail needs a recipient");
+        goto out;
+    }
+    g_mime_message_set_subject(m, o->subject != NULL ? o->subject : "", "utf-8");
+    dt = g_date_time_new_from_unix_utc(o->date / 1000000);
+    if (dt != NULL) {
+        g_mime_message_set_date(m, dt);
+        g_date_time_unref(dt);
+    }
+    g_mime_message_set_message_id(m, o->message_id);
+    if (o->in_reply_to != NULL && *o->in_reply_to != '\0') {
+        char *v = xasprintf("<%s>", o->in_reply_to);
+
+        g_mime_object_set_header(GMIME_OBJECT(m), "In-Reply-To", v, NULL);
+        free(v);
+    }
+    if (o->references != NULL && *o->references != '\0') {
+        GString *refs = g_string_new(NULL);
+        char *copy = xstrdup(o->references), *save = NULL, *t;
+
+        for (t = strtok_r(copy, " ", &save); t != NULL; t = strtok_r(NULL, " ", &save))
+            g_string_append_printf(refs, "%s<%s>", refs->len > 0 ? " " : "", t);
+        free(copy);
+        g_mime_object_set_header(GMIME_OBJECT(m), "References", refs->str, NULL);
+        g_string_free(refs, TRUE);
+    }
+    g_mime_object_set_header(GMIME_OBJECT(m), "User-Agent", "ccrm/" CCRM_VERSION, NULL);
+
+    /* the text as UTF-8 (g_mime_text_part_set_text would pick ISO-8859-1 where it can), then
+     * the transfer encoding that makes it 7-bit clean: quoted-printable or base64 */
+    tp = g_mime_text_part_new_with_subtype("plain");
+    body = g_mime_stream_mem_new_with_buffer(o->body != NULL ? o->body : "",
+                                             o->body != NULL ? strlen(o->body) : 0);
+    dw = g_mime_data_wrapper_new_with_stream(body, GMIME_CONTENT_ENCODING_DEFAULT);
+    g_mime_part_set_content(GMIME_PART(tp), dw);
+    g_object_unref(dw);
+    g_object_unref(body);
+    g_mime_text_part_set_charset(tp, "utf-8");
+    g_mime_object_encode(GMIME_OBJECT(tp), GMIME_ENCODING_CONSTRAINT_7BIT);
+    g_mime_message_set_mime_part(m, GMIME_OBJECT(tp));
+    g_object_unref(tp);
+
+    fo = g_mime_format_options_new();
+    g_mime_format_options_set_newline_format(fo, GMIME_NEWLINE_FORMAT_UNIX);
+    s = g_mime_object_to_string(GMIME_OBJECT(m), fo);
+    g_mime_format_options_free(fo);
+    out = xstrdup(s);
+    *len = strlen(out);
+    g_free(s);
+out:
+    g_object_unref(m);
+    return out;
+}

@@ -1,0 +1,907 @@
+/* Parsing one mail with GMime 3 into struct mail_msg (include/ccrm/mail.h): headers decoded
+ * (RFC 2047 words, every charset to UTF-8), the text (text/plain preferred, HTML turned into
+ * text), attachments with their decoded sizes, and what the headers say about who wrote it.
+ * Malformed input is repaired, never refused, unless it is not a mail at all. No libpq, no
+ * curses. GLib's allocator is the C library's (GLib >= 2.46), so g_ strings are freed with
+ * free() where they leave this file. */
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <gmime/gmime.h>
+
+#include "ccrm/mail.h"
+#include "ccrm/util.h"
+#include "mail_int.h"
+
+#define MAX_REFERENCES 50
+#define MAX_HEADER_TEXT 4000 /* a header value kept (To with 3,000 addresses is cut) */
+
+static GMimeParserOptions *parser_opts;
+
+void
+mail_init(void)
+{
+    static const char *fallback[] = {"UTF-8", "windows-1252", NULL};
+
+    if (parser_opts != NULL)
+        return;
+    g_mime_init();
+    parser_opts = g_mime_parser_options_new();
+    g_mime_parser_options_set_rfc2047_compliance_mode(parser_opts, GMIME_RFC_COMPLIANCE_LOOSE);
+    g_mime_parser_options_set_address_compliance_mode(parser_opts, GMIME_RFC_COMPLIANCE_LOOSE);
+    g_mime_parser_options_set_parameter_compliance_mode(parser_opts, GMIME_RFC_COMPLIANCE_LOOSE);
+    g_mime_parser_options_set_allow_addresses_without_domain(parser_opts, TRUE);
+    g_mime_parser_options_set_fallback_charsets(parser_opts, fallback);
+}
+
+void
+mail_shutdown(void)
+{
+    if (parser_opts == NULL)
+        return;
+    g_mime_parser_options_free(parser_opts);
+    parser_opts = NULL;
+    g_mime_shutdown();
+}
+
+GMimeParserOptions *
+mail_parser_options(void)
+{
+    mail_init();
+    return parser_opts;
+}
+
+/* ---- text helpers ---- */
+
+char *
+mail_clean(const char *s, size_t n, int one_line)
+{
+    char *valid, *out;
+    size_t i, o = 0;
+
+    if (s == NULL)
+        return NULL;
+    /* drop NUL bytes first (g_utf8_make_valid would keep them), then repair UTF-8 */
+    out = xmalloc(n + 1);
+    for (i = 0; i < n; i++)
+        if (s[i] != '\0')
+            out[o++] = s[i];
+    out[o] = '\0';
+    valid = g_utf8_make_valid(out, (gssize)o);
+    free(out);
+    if (one_line) {
+        /* headers are one line: any control character becomes a space, runs fold */
+        char *p, *q;
+        int space = 0;
+
+        for (p = q = valid; *p != '\0'; p++) {
+            unsigned char c = (unsigned char)*p;
+
+            if (c < 0x20 || c == 0x7f) {
+                if (!space && q != valid)
+                    *q++ = ' ';
+                space = 1;
+                continue;
+            }
+            space = c == ' ';
+            *q++ = *p;
+        }
+        while (q > valid && q[-1] == ' ')
+            q--;
+        *q = '\0';
+        if (strlen(valid) > MAX_HEADER_TEXT) {
+            gchar *end = g_utf8_find_prev_char(valid, valid + MAX_HEADER_TEXT);
+
+            if (end != NULL)
+                *end = '\0';
+        }
+    } else {
+        /* text: CRLF and lone CR become LF */
+        char *p, *q;
+
+        for (p = q = valid; *p != '\0'; p++) {
+            if (*p == '\r') {
+                *q++ = '\n';
+                if (p[1] == '\n')
+                    p++;
+                continue;
+            }
+            *q++ = *p;
+        }
+        *q = '\0';
+    }
+    return valid;
+}
+
+static int
+is_utf8(const char *s, size_t n)
+{
+    return g_utf8_validate(s, (gssize)n, NULL);
+}
+
+static int
+all_ascii(const char *s, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if ((unsigned char)s[i] >= 0x80)
+            return 0;
+    return 1;
+}
+
+char *
+mail_to_utf8(const char *bytes, size_t n, const char *charset)
+{
+    const char *cs = NULL;
+    gchar *conv = NULL;
+    char *out;
+    gsize written = 0;
+
+    if (charset != NULL && *charset != '\0')
+        cs = g_mime_charset_canon_name(charset);
+    if (all_ascii(bytes, n))
+        return mail_clean(bytes, n, 0);
+    /* undeclared, ASCII or Latin-1 declared: real mail is UTF-8 mislabelled, or Windows-1252
+     * (whose printable 0x80-0x9F are what 8859-1 mail means by those bytes) */
+    if (cs == NULL || strcasecmp(cs, "us-ascii") == 0 || strcasecmp(cs, "iso-8859-1") == 0 ||
+        strcasecmp(cs, "utf-8") == 0) {
+        if (is_utf8(bytes, n))
+            return mail_clean(bytes, n, 0);
+        cs = "windows-1252";
+    }
+    conv =
+        g_convert(bytes, (gssize)n, "UTF-8", g_mime_charset_iconv_name(cs), NULL, &written, NULL);
+    if (conv == NULL)
+        conv = g_convert_with_fallback(bytes, (gssize)n, "UTF-8", g_mime_charset_iconv_name(cs),
+                                       "\xef\xbf\xbd", NULL, &written, NULL);
+    if (conv == NULL) { /* an unknown charset: the same guess as for none */
+        if (is_utf8(bytes, n))
+            return mail_clean(bytes, n, 0);
+        conv = g_convert_with_fallback(bytes, (gssize)n, "UTF-8", "WINDOWS-1252", "\xef\xbf\xbd",
+                                       NULL, &written, NULL);
+        if (conv == NULL)
+            return mail_clean(bytes, n, 0);
+    }
+    out = mail_clean(conv, written, 0);
+    g_free(conv);
+    return out;
+}
+
+/* A Message-ID without <> and without spaces; NULL when there is none in s. */
+static char *
+clean_msgid(const char *s)
+{
+    char *out, *p;
+    const char *q;
+
+    if (s == NULL)
+        return NULL;
+    while (*s == ' ' || *s == '\t' || *s == '<')
+        s++;
+    out = xmalloc(strlen(s) + 1);
+    for (p = out, q = s; *q != '\0' && *q != '>'; q++)
+        if ((unsigned char)*q > 0x20 && (unsigned char)*q < 0x7f && *q != '<')
+            *p++ = *q;
+    *p = '\0';
+    if (p == out || strlen(out) > 900) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* ---- addresses ---- */
+
+static void
+strv_add_addr(GPtrArray *v, const char *addr)
+{
+    char *a, *p;
+    guint i;
+
+    if (addr == NULL || strchr(addr, '@') == NULL)
+        return;
+    a = mail_clean(addr, strlen(addr), 1);
+    for (p = a; *p != '\0'; p++) {
+        if (*p == ' ' || *p == '<' || *p == '>' || *p == '"' || *p == ',') {
+            free(a); /* a quoted local part with spaces: not an address we can match */
+            return;
+        }
+        *p = (char)tolower((unsigned char)*p);
+    }
+    for (i = 0; i < v->len; i++)
+        if (strcmp(g_ptr_array_index(v, i), a) == 0) {
+            free(a);
+            return;
+        }
+    g_ptr_array_add(v, a);
+}
+
+static void
+list_addrs(GPtrArray *v, InternetAddressList *list)
+{
+    int i, n = list != NULL ? internet_address_list_length(list) : 0;
+
+    for (i = 0; i < n; i++) {
+        InternetAddress *ia = internet_address_list_get_address(list, i);
+
+        if (INTERNET_ADDRESS_IS_MAILBOX(ia))
+            strv_add_addr(v, internet_address_mailbox_get_addr((InternetAddressMailbox *)ia));
+        else if (INTERNET_ADDRESS_IS_GROUP(ia))
+            list_addrs(v, internet_address_group_get_members((InternetAddressGroup *)ia));
+    }
+}
+
+/* Every value of a header that may repeat (Delivered-To), as addresses. */
+static void
+header_addrs(GPtrArray *v, GMimeObject *obj, const char *name)
+{
+    GMimeHeaderList *hl = g_mime_object_get_header_list(obj);
+    int i, n = g_mime_header_list_get_count(hl);
+
+    for (i = 0; i < n; i++) {
+        GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
+        InternetAddressList *l;
+
+        if (g_ascii_strcasecmp(g_mime_header_get_name(h), name) != 0)
+            continue;
+        l = internet_address_list_parse(parser_opts, g_mime_header_get_value(h));
+        if (l != NULL) {
+            list_addrs(v, l);
+            g_object_unref(l);
+        }
+    }
+}
+
+static char *
+list_text(InternetAddressList *list)
+{
+    char *s, *out;
+
+    if (list == NULL || internet_address_list_length(list) == 0)
+        return NULL;
+    s = internet_address_list_to_string(list, NULL, FALSE);
+    out = mail_clean(s, strlen(s), 1);
+    g_free(s);
+    if (*out == '\0') {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+static void
+first_mailbox(InternetAddressList *list, char **addr, char **name)
+{
+    int i, n = list != NULL ? internet_address_list_length(list) : 0;
+
+    for (i = 0; i < n; i++) {
+        InternetAddress *ia = internet_address_list_get_address(list, i);
+        const char *a, *nm;
+
+        if (INTERNET_ADDRESS_IS_GROUP(ia)) {
+            first_mailbox(internet_address_group_get_members((InternetAddressGroup *)ia), addr,
+                          name);
+            if (*addr != NULL)
+                return;
+            continue;
+        }
+        a = internet_address_mailbox_get_addr((InternetAddressMailbox *)ia);
+        if (a == NULL || *a == '\0')
+            continue;
+        *addr = mail_clean(a, strlen(a), 1);
+        nm = internet_address_get_name(ia);
+        if (nm != NULL && *nm != '\0')
+            *name = mail_clean(nm, strlen(nm), 1);
+        return;
+    }
+}
+
+/* ---- what wrote it ---- */
+
+static int
+header_is(GMimeObject *obj, const char *name, const char *value)
+{
+    const char *v = g_mime_object_get_header(obj, name);
+
+    while (v != NULL && (*v == ' ' || *v == '\t'))
+        v++;
+    return v != NULL && g_ascii_strncasecmp(v, value, strlen(value)) == 0;
+}
+
+static enum mail_auto
+classify(GMimeMessage *msg, const char *from, const struct mail_parse_opts *o)
+{
+    GMimeObject *obj = GMIME_OBJECT(msg);
+    GMimeObject *body = g_mime_message_get_mime_part(msg);
+    const char *v;
+
+    if (o != NULL && o->null_sender)
+        return MAIL_BOUNCE;
+    if (header_is(obj, "Return-Path", "<>"))
+        return MAIL_BOUNCE;
+    if (from != NULL && (g_ascii_strncasecmp(from, "mailer-daemon@", 14) == 0 ||
+                         g_ascii_strncasecmp(from, "postmaster@", 11) == 0))
+        return MAIL_BOUNCE;
+    if (body != NULL) {
+        GMimeContentType *ct = g_mime_object_get_content_type(body);
+
+        if (g_mime_content_type_is_type(ct, "multipart", "report")) {
+            const char *rt = g_mime_content_type_get_parameter(ct, "report-type");
+
+            if (rt != NULL && g_ascii_strcasecmp(rt, "delivery-status") == 0)
+                return MAIL_BOUNCE;
+            return MAIL_AUTO_REPLY; /* read receipts and other reports */
+        }
+    }
+    v = g_mime_object_get_header(obj, "Auto-Submitted");
+    if (v != NULL && !header_is(obj, "Auto-Submitted", "no"))
+        return MAIL_AUTO_REPLY;
+    if (g_mime_object_get_header(obj, "X-Autoreply") != NULL ||
+        g_mime_object_get_header(obj, "X-Autorespond") != NULL ||
+        header_is(obj, "X-Auto-Response-Suppress", "All") ||
+        g_mime_object_get_header(obj, "X-Autogenerated") != NULL)
+        return MAIL_AUTO_REPLY;
+    if (header_is(obj, "Precedence", "bulk") || header_is(obj, "Precedence", "junk"))
+        return MAIL_BULK;
+    if (header_is(obj, "Precedence", "list") || g_mime_object_get_header(obj, "List-Id") != NULL ||
+        g_mime_object_get_header(obj, "List-Unsubscribe") != NULL)
+        return MAIL_LIST;
+    return MAIL_PERSON;
+}
+
+/* ---- the body and the attachments ---- */
+
+struct walk {
+    const struct mail_parse_opts *o;
+    GString *body;
+    GPtrArray *att; /* struct mail_attachment * */
+    int depth;
+};
+
+static void walk(struct walk *w, GMimeObject *obj);
+
+/* The decoded content of a leaf part: into *buf when it is at most max bytes (else *buf NULL);
+ * returns the decoded size. */
+static size_t
+part_bytes(GMimePart *part, size_t max, char **buf)
+{
+    GMimeDataWrapper *dw = g_mime_part_get_content(part);
+    GMimeStream *src, *out;
+    gint64 enc_len;
+    size_t size;
+
+    *buf = NULL;
+    if (dw == NULL)
+        return 0;
+    src = g_mime_data_wrapper_get_stream(dw);
+    enc_len = src != NULL ? g_mime_stream_length(src) : -1;
+    /* decoded is never longer than encoded (base64 is 3/4): only big parts are counted first */
+    if (enc_len >= 0 && (size_t)enc_len <= max) {
+        GByteArray *ba;
+
+        out = g_mime_stream_mem_new();
+        g_mime_data_wrapper_write_to_stream(dw, out);
+        ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(out));
+        size = ba->len;
+        if (size <= max) {
+            *buf = xmalloc(size + 1);
+            if (size > 0)
+                memcpy(*buf, ba->data, size);
+            (*buf)[size] = '\0';
+        }
+        g_object_unref(out);
+        return size;
+    }
+    out = g_mime_stream_null_new();
+    g_mime_data_wrapper_write_to_stream(dw, out);
+    size = (size_t)GMIME_STREAM_NULL(out)->written;
+    g_object_unref(out);
+    if (size <= max) { /* the guess was wrong: fetch it after all */
+        out = g_mime_stream_mem_new();
+        g_mime_data_wrapper_write_to_stream(dw, out);
+        {
+            GByteArray *ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(out));
+
+            *buf = xmalloc(ba->len + 1);
+            if (ba->len > 0)
+                memcpy(*buf, ba->data, ba->len);
+            (*buf)[ba->len] = '\0';
+            size = ba->len;
+        }
+        g_object_unref(out);
+    }
+    return size;
+}
+
+static const char *
+type_extension(const char *type)
+{
+    static const char *const map[][2] = {
+        {"application/pdf", "pdf"}, {"image/png", "png"},      {"image/jpeg", "jpg"},
+        {"image/gif", "gif"},       {"text/plain", "txt"},     {"text/html", "html"},
+        {"text/calendar", "ics"},   {"message/rfc822", "eml"}, {"application/zip", "zip"},
+        {"text/csv", "csv"},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(type, map[i][0]) == 0)
+            return map[i][1];
+    return "bin";
+}
+
+/* A file name fit to show and to save: the last path component, no control characters, at
+ * most 255 bytes; "attachment-N.ext" when there is none. */
+static char *
+clean_filename(const char *name, const char *type, int n)
+{
+    const char *base = name;
+    char *out, *p;
+
+    if (name != NULL) {
+        for (p = (char *)name; *p != '\0'; p++)
+            if (*p == '/' || *p == '\\')
+                base = p + 1;
+    }
+    out = base != NULL ? mail_clean(base, strlen(base), 1) : NULL;
+    if (out != NULL) {
+        char *s = str_trim(out);
+
+        memmove(out, s, strlen(s) + 1);
+        while (out[0] == '.' && (out[1] == '\0' || (out[1] == '.' && out[2] == '\0')))
+            out[0] = '\0'; /* "." and ".." are not names */
+    }
+    if (out == NULL || *out == '\0') {
+        free(out);
+        return xasprintf("attachment-%d.%s", n, type_extension(type));
+    }
+    if (strlen(out) > 255) {
+        gchar *end = g_utf8_find_prev_char(out, out + 255);
+
+        if (end != NULL)
+            *end = '\0';
+    }
+    return out;
+}
+
+static char *
+mime_type(GMimeObject *obj)
+{
+    GMimeContentType *ct = g_mime_object_get_content_type(obj);
+    char *t = ct != NULL ? g_mime_content_type_get_mime_type(ct) : NULL;
+    char *out, *p;
+
+    out = mail_clean(t != NULL ? t : "application/octet-stream",
+                     strlen(t != NULL ? t : "application/octet-stream"), 1);
+    g_free(t);
+    for (p = out; *p != '\0'; p++)
+        *p = (char)tolower((unsigned char)*p);
+    if (*out == '\0' || strchr(out, '/') == NULL) {
+        free(out);
+        out = xstrdup("application/octet-stream");
+    }
+    return out;
+}
+
+static void
+add_attachment(struct walk *w, const char *name, char *type, size_t size, char *content)
+{
+    struct mail_attachment *a = xcalloc(1, sizeof *a);
+
+    a->type = type;
+    a->name = clean_filename(name, type, (int)w->att->len + 1);
+    a->size = size;
+    a->content = content;
+    g_ptr_array_add(w->att, a);
+}
+
+static void
+body_add(struct walk *w, const char *text)
+{
+    size_t len = strlen(text);
+
+    while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == ' ' || text[len - 1] == '\t'))
+        len--;
+    while (len > 0 && *text == '\n') {
+        text++;
+        len--;
+    }
+    if (len == 0)
+        return;
+    if (w->body->len > 0)
+        g_string_append(w->body, "\n\n");
+    g_string_append_len(w->body, text, (gssize)len);
+}
+
+static int
+is_attachment(GMimeObject *obj)
+{
+    const char *disp = g_mime_object_get_disposition(obj);
+
+    if (disp != NULL && g_ascii_strcasecmp(disp, "attachment") == 0)
+        return 1;
+    return GMIME_IS_PART(obj) && g_mime_part_get_filename(GMIME_PART(obj)) != NULL;
+}
+
+static void
+leaf(struct walk *w, GMimePart *part)
+{
+    GMimeObject *obj = GMIME_OBJECT(part);
+    GMimeContentType *ct = g_mime_object_get_content_type(obj);
+    size_t max = w->o != NULL ? w->o->attachment_max : 0;
+    char *bytes, *text;
+    size_t size;
+
+    if (!is_attachment(obj) && (g_mime_content_type_is_type(ct, "text", "plain") ||
+                                g_mime_content_type_is_type(ct, "text", "html") ||
+                                g_mime_content_type_is_type(ct, "message", "delivery-status"))) {
+        /* the text is taken whatever the attachment limit (a 20 MB text is still the text) */
+        size = part_bytes(part, (size_t)-1 / 2, &bytes);
+        text = mail_to_utf8(bytes != NULL ? bytes : "", bytes != NULL ? size : 0,
+                            g_mime_content_type_get_parameter(ct, "charset"));
+        free(bytes);
+        if (g_mime_content_type_is_type(ct, "text", "html")) {
+            char *plain = mail_html_to_text(text, strlen(text));
+
+            free(text);
+            text = plain;
+        }
+        body_add(w, text);
+        free(text);
+        return;
+    }
+    size = part_bytes(part, max, &bytes);
+    add_attachment(w, g_mime_part_get_filename(part), mime_type(obj), size, bytes);
+}
+
+/* A forwarded or bounced mail inside this one: an attachment "<subject>.eml". */
+static void
+message_part(struct walk *w, GMimeMessagePart *mp)
+{
+    GMimeMessage *inner = g_mime_message_part_get_message(mp);
+    GMimeObject *obj = GMIME_OBJECT(mp);
+    const char *fname = NULL;
+    char *name = NULL, *content = NULL;
+    size_t size = 0, max = w->o != NULL ? w->o->attachment_max : 0;
+
+    if (GMIME_IS_OBJECT(obj))
+        fname = g_mime_object_get_content_disposition_parameter(obj, "filename");
+    if (inner != NULL) {
+        GMimeStream *s = g_mime_stream_mem_new();
+        GByteArray *ba;
+
+        g_mime_object_write_to_stream(GMIME_OBJECT(inner), NULL, s);
+        ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(s));
+        size = ba->len;
+        if (size <= max) {
+            content = xmalloc(size + 1);
+            memcpy(content, ba->data, size);
+            content[size] = '\0';
+        }
+        g_object_unref(s);
+        if (fname == NULL && g_mime_message_get_subject(inner) != NULL &&
+            *g_mime_message_get_subject(inner) != '\0')
+            name = xasprintf("%s.eml", g_mime_message_get_subject(inner));
+    }
+    add_attachment(w, fname != NULL ? fname : name, mime_type(obj), size, content);
+    free(name);
+}
+
+static int
+contains_type(GMimeObject *obj, const char *type, const char *subtype)
+{
+    GMimeContentType *ct = g_mime_object_get_content_type(obj);
+    int i, n;
+
+    if (g_mime_content_type_is_type(ct, type, subtype) && !is_attachment(obj))
+        return 1;
+    if (!GMIME_IS_MULTIPART(obj))
+        return 0;
+    n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
+    for (i = 0; i < n; i++)
+        if (contains_type(g_mime_multipart_get_part(GMIME_MULTIPART(obj), i), type, subtype))
+            return 1;
+    return 0;
+}
+
+static void
+alternative(struct walk *w, GMimeMultipart *mp)
+{
+    int i, n = g_mime_multipart_get_count(mp);
+
+    /* plain text first, HTML second, else the last (the sender's favourite) */
+    for (i = 0; i < n; i++)
+        if (contains_type(g_mime_multipart_get_part(mp, i), "text", "plain")) {
+            walk(w, g_mime_multipart_get_part(mp, i));
+            return;
+        }
+    for (i = 0; i < n; i++)
+        if (contains_type(g_mime_multipart_get_part(mp, i), "text", "html")) {
+            walk(w, g_mime_multipart_get_part(mp, i));
+            return;
+        }
+    if (n > 0)
+        walk(w, g_mime_multipart_get_part(mp, n - 1));
+}
+
+static void
+walk(struct walk *w, GMimeObject *obj)
+{
+    GMimeContentType *ct;
+
+    if (obj == NULL || w->depth > 40)
+        return;
+    w->depth++;
+    ct = g_mime_object_get_content_type(obj);
+    if (GMIME_IS_MESSAGE_PART(obj)) {
+        message_part(w, GMIME_MESSAGE_PART(obj));
+    } else if (GMIME_IS_MULTIPART(obj)) {
+        GMimeMultipart *mp = GMIME_MULTIPART(obj);
+        int i, n = g_mime_multipart_get_count(mp);
+
+        if (g_mime_content_type_is_type(ct, "multipart", "alternative"))
+            alternative(w, mp);
+        else if (GMIME_IS_MULTIPART_ENCRYPTED(obj)) {
+            body_add(w, "(encrypted mail: the text cannot be read here)");
+            for (i = 0; i < n; i++)
+                if (GMIME_IS_PART(g_mime_multipart_get_part(mp, i)))
+                    add_attachment(w, NULL, mime_type(g_mime_multipart_get_part(mp, i)), 0, NULL);
+        } else
+            for (i = 0; i < n; i++)
+                walk(w, g_mime_multipart_get_part(mp, i));
+    } else if (GMIME_IS_PART(obj)) {
+        leaf(w, GMIME_PART(obj));
+    }
+    w->depth--;
+}
+
+/* ---- the whole mail ---- */
+
+/* The hash Message-ID of a mail without one: from, to, cc, date and subject as written, and
+ * the body. Trace headers an MTA adds (Received, Return-Path, Delivery-date, ...) are left out,
+ * so a retried delivery hashes the same. */
+static char *
+derived_id(GMimeMessage *msg, const char *raw, size_t n, gint64 body_at)
+{
+    static const char *const names[] = {"From", "To", "Cc", "Date", "Subject"};
+    GChecksum *ck = g_checksum_new(G_CHECKSUM_SHA256);
+    char *out;
+    size_t i;
+
+    for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const char *v = g_mime_object_get_header(GMIME_OBJECT(msg), names[i]);
+
+        g_checksum_update(ck, (const guchar *)(v != NULL ? v : ""), -1);
+        g_checksum_update(ck, (const guchar *)"\n", 1);
+    }
+    if (body_at >= 0 && (size_t)body_at <= n)
+        g_checksum_update(ck, (const guchar *)raw + body_at, (gssize)(n - (size_t)body_at));
+    out = xasprintf("sha256.%.40s@ccrm.invalid", g_checksum_get_string(ck));
+    g_checksum_free(ck);
+    return out;
+}
+
+static char *
+join_strv(GPtrArray *v)
+{
+    GString *s = g_string_new(NULL);
+    guint i;
+
+    for (i = 0; i < v->len; i++) {
+        if (i > 0)
+            g_string_append_c(s, ' ');
+        g_string_append(s, g_ptr_array_index(v, i));
+    }
+    if (s->len == 0) {
+        g_string_free(s, TRUE);
+        return NULL;
+    }
+    return g_string_free(s, FALSE);
+}
+
+static char *
+references(GMimeMessage *msg, char **in_reply_to)
+{
+    const char *v = g_mime_object_get_header(GMIME_OBJECT(msg), "References");
+    GMimeReferences *refs;
+    GPtrArray *ids = g_ptr_array_new_with_free_func(free);
+    char *out;
+    int i, n, first = 0;
+
+    *in_reply_to = NULL;
+    if (g_mime_object_get_header(GMIME_OBJECT(msg), "In-Reply-To") != NULL) {
+        refs = g_mime_references_parse(parser_opts,
+                                       g_mime_object_get_header(GMIME_OBJECT(msg), "In-Reply-To"));
+        if (refs != NULL && g_mime_references_length(refs) > 0)
+            *in_reply_to = clean_msgid(g_mime_references_get_message_id(refs, 0));
+        if (refs != NULL)
+            g_mime_references_free(refs);
+    }
+    if (v != NULL && (refs = g_mime_references_parse(parser_opts, v)) != NULL) {
+        n = g_mime_references_length(refs);
+        if (n > MAX_REFERENCES)
+            first = n - MAX_REFERENCES; /* the newest ones matter */
+        for (i = first; i < n; i++) {
+            char *id = clean_msgid(g_mime_references_get_message_id(refs, i));
+
+            if (id != NULL)
+                g_ptr_array_add(ids, id);
+        }
+        g_mime_references_free(refs);
+    }
+    out = join_strv(ids);
+    g_ptr_array_free(ids, TRUE);
+    return out;
+}
+
+struct mail_msg *
+mail_parse(char *buf, size_t n, const struct mail_parse_opts *o, struct ccrm_err *err)
+{
+    struct mail_msg *m;
+    GMimeStream *stream;
+    GMimeParser *parser;
+    GMimeMessage *msg;
+    GMimeObject *obj;
+    GByteArray *ba;
+    GDateTime *dt;
+    GPtrArray *rcpt;
+    struct walk w;
+    const char *id;
+    size_t start = 0;
+    gint64 body_at;
+
+    mail_init();
+    /* an mbox "From " envelope line (the MTA's pipe adds one) is not a header */
+    if (n >= 5 && memcmp(buf, "From ", 5) == 0) {
+        const char *nl = memchr(buf, '\n', n);
+
+        start = nl != NULL ? (size_t)(nl - buf) + 1 : n;
+    }
+    for (;;) {
+        /* a blank line first would make every header body text, and a continuation line
+         * first continues nothing: both go */
+        if (start < n && (buf[start] == '\r' || buf[start] == '\n')) {
+            start++;
+        } else if (start < n && (buf[start] == ' ' || buf[start] == '\t')) {
+            const char *nl = memchr(buf + start, '\n', n - start);
+
+            start = nl != NULL ? (size_t)(nl - buf) + 1 : n;
+        } else {
+            break;
+        }
+    }
+    if (start >= n) {
+        free(buf);
+        err_set(err, "not a mail: the input is empty");
+        return NULL;
+    }
+    ba = g_byte_array_new_take((guint8 *)buf, n);
+    stream = g_mime_stream_mem_new_with_byte_array(ba);
+    g_mime_stream_set_bounds(stream, (gint64)start, -1);
+    parser = g_mime_parser_new_with_stream(stream);
+    g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+    msg = g_mime_parser_construct_message(parser, parser_opts);
+    body_at = g_mime_parser_get_headers_end(parser);
+    if (msg == NULL) {
+        g_object_unref(parser);
+        g_object_unref(stream);
+        err_set(err, "not a mail: no header could be read");
+        return NULL;
+    }
+    obj = GMIME_OBJECT(msg);
+    if (g_mime_object_get_header(obj, "From") == NULL &&
+        g_mime_object_get_header(obj, "Message-ID") == NULL &&
+        g_mime_object_get_header(obj, "Subject") == NULL &&
+        g_mime_object_get_header(obj, "Date") == NULL &&
+        g_mime_object_get_header(obj, "To") == NULL) {
+        g_object_unref(msg);
+        g_object_unref(parser);
+        g_object_unref(stream);
+        err_set(err, "not a mail: it has none of From, To, Subject, Date, Message-ID");
+        return NULL;
+    }
+
+    m = xcalloc(1, sizeof *m);
+    m->raw_size = n;
+    id = g_mime_message_get_message_id(msg);
+    m->message_id = clean_msgid(id);
+    if (m->message_id == NULL) {
+        m->message_id = derived_id(msg, (const char *)ba->data, n, body_at);
+        m->derived_id = 1;
+    }
+    m->references = references(msg, &m->in_reply_to);
+    first_mailbox(g_mime_message_get_from(msg), &m->from_addr, &m->from_name);
+    if (m->from_addr == NULL) /* no From: Sender says who, if anyone */
+        first_mailbox(g_mime_message_get_sender(msg), &m->from_addr, &m->from_name);
+    m->reply_to = list_text(g_mime_message_get_reply_to(msg));
+    m->to = list_text(g_mime_message_get_to(msg));
+    m->cc = list_text(g_mime_message_get_cc(msg));
+    rcpt = g_ptr_array_new_with_free_func(free);
+    list_addrs(rcpt, g_mime_message_get_to(msg));
+    list_addrs(rcpt, g_mime_message_get_cc(msg));
+    header_addrs(rcpt, obj, "Delivered-To");
+    header_addrs(rcpt, obj, "X-Original-To");
+    header_addrs(rcpt, obj, "Envelope-To");
+    if (o != NULL && o->envelope != NULL) {
+        char *env = xstrdup(o->envelope), *save = NULL, *t;
+
+        for (t = strtok_r(env, " \t,", &save); t != NULL; t = strtok_r(NULL, " \t,", &save))
+            strv_add_addr(rcpt, t);
+        free(env);
+    }
+    m->recipients = join_strv(rcpt);
+    g_ptr_array_free(rcpt, TRUE);
+    {
+        const char *s = g_mime_message_get_subject(msg);
+
+        m->subject = mail_clean(s != NULL ? s : "", s != NULL ? strlen(s) : 0, 1);
+    }
+    dt = g_mime_message_get_date(msg);
+    if (dt != NULL) {
+        gint64 secs = g_date_time_to_unix(dt);
+
+        /* a Date before 1980 or days ahead is a broken clock: no date rather than a wrong one */
+        if (secs >= 315532800 && secs <= (gint64)time(NULL) + 2 * 86400) {
+            m->has_date = 1;
+            m->date = secs * 1000000 + g_date_time_get_microsecond(dt);
+        }
+    }
+    m->autoclass = classify(msg, m->from_addr, o);
+
+    memset(&w, 0, sizeof w);
+    w.o = o;
+    w.body = g_string_new(NULL);
+    w.att = g_ptr_array_new();
+    walk(&w, g_mime_message_get_mime_part(msg));
+    m->body = g_string_free(w.body, FALSE);
+    m->natt = (int)w.att->len;
+    if (m->natt > 0) {
+        guint i;
+
+        m->att = xcalloc((size_t)m->natt, sizeof *m->att);
+        for (i = 0; i < w.att->len; i++) {
+            struct mail_attachment *a = g_ptr_array_index(w.att, i);
+
+            m->att[i] = *a;
+            free(a);
+        }
+    }
+    g_ptr_array_free(w.att, TRUE);
+    g_object_unref(msg);
+    g_object_unref(parser);
+    g_object_unref(stream);
+    return m;
+}
+
+void
+mail_msg_free(struct mail_msg **mp)
+{
+    struct mail_msg *m;
+    int i;
+
+    if (mp == NULL || *mp == NULL)
+        return;
+    m = *mp;
+    free(m->message_id);
+    free(m->in_reply_to);
+    free(m->references);
+    free(m->from_addr);
+    free(m->from_name);
+    free(m->reply_to);
+    free(m->to);
+    free(m->cc);
+    free(m->recipients);
+    free(m->subject);
+    free(m->body);
+    for (i = 0; i < m->natt; i++) {
+        free(m->att[i].name);
+        free(m->att[i].type);
+        free(m->att[i].content);
+    }
+    free(m->att);
+    free(m);
+    *mp = NULL;
+}

@@ -1,0 +1,158 @@
+/* Handing a mail to sendmail(1) (mail_sendmail): the command line is split at spaces and run
+ * without a shell, the mail goes to its standard input, the first line of its standard error
+ * is kept for the report, and it gets a time limit. Exit status 0 means the MTA took the mail.
+ * No libpq, no curses. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ccrm/mail.h"
+#include "ccrm/util.h"
+
+#define MAX_ARGS 32
+
+static double
+now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int
+mail_sendmail(const char *command, const char *msg, size_t n, int timeout_s, struct ccrm_err *err)
+{
+    char *copy = xstrdup(command), *argv[MAX_ARGS + 1], *save = NULL, *t;
+    char ebuf[512];
+    size_t elen = 0, sent = 0;
+    int in[2] = {-1, -1}, er[2] = {-1, -1}, argc = 0, status = 0, rc = -1, done_err = 0;
+    struct sigaction ign, old;
+    double deadline = now_s() + timeout_s;
+    pid_t pid;
+
+    for (t = strtok_r(copy, " \t", &save); t != NULL && argc < MAX_ARGS;
+         t = strtok_r(NULL, " \t", &save))
+        argv[argc++] = t;
+    argv[argc] = NULL;
+    if (argc == 0) {
+        err_set(err, "no sendmail command configured");
+        free(copy);
+        return -1;
+    }
+    if (pipe2(in, O_CLOEXEC) == -1 || pipe2(er, O_CLOEXEC) == -1) {
+        err_set(err, "could not run \"%s\": %s", argv[0], strerror(errno));
+        goto out;
+    }
+    pid = fork();
+    if (pid == -1) {
+        err_set(err, "could not run \"%s\": %s", argv[0], strerror(errno));
+        goto out;
+    }
+    if (pid == 0) {
+        int nul = open("/dev/null", O_WRONLY);
+
+        dup2(in[0], 0);
+        dup2(nul >= 0 ? nul : er[1], 1);
+        dup2(er[1], 2);
+        execv(argv[0], argv);
+        dprintf(2, "could not run %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    close(in[0]);
+    in[0] = -1;
+    close(er[1]);
+    er[1] = -1;
+    fcntl(in[1], F_SETFL, O_NONBLOCK);
+    /* a sendmail that stops reading must not kill us with SIGPIPE */
+    memset(&ign, 0, sizeof ign);
+    ign.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &ign, &old);
+    while (!done_err || in[1] >= 0) {
+        struct pollfd pfd[2];
+        int np = 0, ie = -1, ii = -1, ms = (int)((deadline - now_s()) * 1000);
+
+        if (ms <= 0) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            sigaction(SIGPIPE, &old, NULL);
+            err_set(err, "%s did not finish within %d s", argv[0], timeout_s);
+            goto out;
+        }
+        if (!done_err) {
+            ie = np;
+            pfd[np].fd = er[0];
+            pfd[np++].events = POLLIN;
+        }
+        if (in[1] >= 0) {
+            ii = np;
+            pfd[np].fd = in[1];
+            pfd[np++].events = POLLOUT;
+        }
+        if (poll(pfd, (nfds_t)np, ms) == -1) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        if (ii >= 0 && (pfd[ii].revents & (POLLOUT | POLLERR | POLLHUP))) {
+            ssize_t w = write(in[1], msg + sent, n - sent);
+
+            if (w > 0)
+                sent += (size_t)w;
+            if ((w < 0 && errno != EAGAIN && errno != EINTR) || sent == n) {
+                close(in[1]);
+                in[1] = -1;
+            }
+        }
+        if (ie >= 0 && (pfd[ie].revents & (POLLIN | POLLHUP | POLLERR))) {
+            char tmp[512];
+            ssize_t r = read(er[0], tmp, sizeof tmp);
+
+            if (r <= 0) {
+                done_err = 1;
+            } else if (elen < sizeof ebuf - 1) {
+                size_t take =
+                    (size_t)r < sizeof ebuf - 1 - elen ? (size_t)r : sizeof ebuf - 1 - elen;
+
+                memcpy(ebuf + elen, tmp, take);
+                elen += take;
+            }
+        }
+    }
+    if (in[1] >= 0) {
+        close(in[1]);
+        in[1] = -1;
+    }
+    while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+        ;
+    sigaction(SIGPIPE, &old, NULL);
+    ebuf[elen] = '\0';
+    ebuf[strcspn(ebuf, "\r\n")] = '\0';
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && sent == n) {
+        rc = 0;
+    } else if (WIFEXITED(status)) {
+        err_set(err, "%s exited with status %d%s%s", argv[0], WEXITSTATUS(status),
+                ebuf[0] != '\0' ? ": " : "", ebuf);
+    } else {
+        err_set(err, "%s was killed by signal %d", argv[0],
+                WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    }
+out:
+    if (in[0] >= 0)
+        close(in[0]);
+    if (in[1] >= 0)
+        close(in[1]);
+    if (er[0] >= 0)
+        close(er[0]);
+    if (er[1] >= 0)
+        close(er[1]);
+    free(copy);
+    return rc;
+}

@@ -1,0 +1,420 @@
+import base64, quopri, os
+def w(name, data, crlf=False):
+    if isinstance(data, str): data = data.encode('utf-8')
+    if crlf: data = data.replace(b'\r\n', b'\n').replace(b'\n', b'\r\n')
+    open(name, 'wb').write(data)
+def b64(b, width=76):
+    s = base64.b64encode(b).decode()
+    return '\n'.join(s[i:i+width] for i in range(0, len(s), width))
+
+# 01 Thunderbird: multipart/alternative, UTF-8, quoted-printable, format=flowed
+w('01-alternative.eml', """Return-Path: <anna.berger@kunde-gmbh.de>
+Received: from mx.kunde-gmbh.de (mx.kunde-gmbh.de [192.0.2.10])
+\tby mail.example.com (Postfix) with ESMTPS id 4B2C11F4
+\tfor <support@example.com>; Mon,  2 Dec 2024 09:14:03 +0100 (CET)
+Message-ID: <5e1c2f7a-0b1d-4c47-9d1e-2b6f3a9c8d01@kunde-gmbh.de>
+Date: Mon, 2 Dec 2024 09:14:01 +0100
+MIME-Version: 1.0
+User-Agent: Mozilla Thunderbird
+Content-Language: de-DE
+To: support@example.com
+From: Anna Berger <Anna.Berger@Kunde-GmbH.de>
+Subject: Rechnung doppelt abgebucht
+Content-Type: multipart/alternative;
+ boundary="------------Vx9BtZQ2m0tHk1aZ7CwA3L"
+
+This is a multi-part message in MIME format.
+--------------Vx9BtZQ2m0tHk1aZ7CwA3L
+Content-Type: text/plain; charset=UTF-8; format=flowed
+Content-Transfer-Encoding: quoted-printable
+
+Guten Tag,
+
+die Rechnung 2024-117 wurde zweimal von unserem Konto abgebucht (je 1.190,=
+00 =E2=82=AC).
+K=C3=B6nnen Sie bitte eine Buchung zur=C3=BCckerstatten?
+
+Mit freundlichen Gr=C3=BC=C3=9Fen
+Anna Berger
+
+--------------Vx9BtZQ2m0tHk1aZ7CwA3L
+Content-Type: text/html; charset=UTF-8
+Content-Transfer-Encoding: quoted-printable
+
+<html><body><p>Guten Tag,</p><p>die Rechnung 2024-117 wurde <b>zweimal</b> a=
+bgebucht.</p></body></html>
+
+--------------Vx9BtZQ2m0tHk1aZ7CwA3L--
+""")
+
+# 02 Outlook: HTML only, windows-1252, quoted-printable, CRLF
+html02 = """<html xmlns:o="urn:schemas-microsoft-com:office:office">
+<head><meta http-equiv="Content-Type" content="text/html; charset=windows-1252">
+<style><!-- p.MsoNormal {margin:0cm; font-size:11.0pt;} --></style>
+<script>alert('x')</script></head>
+<body lang="DE">
+<div class="WordSection1">
+<p class="MsoNormal">Hallo Support-Team,<o:p></o:p></p>
+<p class="MsoNormal"><o:p>&nbsp;</o:p></p>
+<p class="MsoNormal">seit dem Update zeigt das Dashboard &#8222;Fehler 500&#8220; an.
+Folgende Schritte f\u00fchren dazu:</p>
+<ol><li>Anmelden</li><li>Auf <b>Berichte</b> klicken</li><li>Zeitraum &gt; 30 Tage w\u00e4hlen</li></ol>
+<p class="MsoNormal">Screenshot: <a href="https://files.example.org/s/abc">hier</a><br>
+Kosten bisher: 50 \u20ac &amp; viel Zeit.</p>
+<table><tr><td>Version</td><td>4.2.1</td></tr><tr><td>Browser</td><td>Edge</td></tr></table>
+<p class="MsoNormal">Gr\u00fc\u00dfe<br>Thomas Wei\u00df</p>
+<blockquote style="border-left:1px solid">Von: Support<br>Gesendet: Freitag<p>Wir melden uns.</p></blockquote>
+</div>
+</body>
+</html>
+"""
+qp02 = quopri.encodestring(html02.encode('cp1252')).decode('ascii')
+w('02-html-only.eml', """Received: from EUR01-HE1-obe.outbound.protection.outlook.com
+From: =?iso-8859-1?Q?Thomas_Wei=DF?= <t.weiss@maschinenbau-weiss.de>
+To: "support@example.com" <support@example.com>
+Subject: Dashboard zeigt Fehler 500
+Thread-Topic: Dashboard zeigt Fehler 500
+Date: Tue, 3 Dec 2024 08:02:11 +0000
+Message-ID: <AM0PR07MB4123D1A2B3C4D5E6F7A8B9C0D1E2F3A4B5C6D@AM0PR07MB4123.eurprd07.prod.outlook.com>
+Accept-Language: de-DE, en-US
+Content-Language: de-DE
+Content-Type: text/html; charset="Windows-1252"
+Content-Transfer-Encoding: quoted-printable
+MIME-Version: 1.0
+
+""" + qp02, crlf=True)
+
+# 03 Gmail: multipart/alternative, both base64, UTF-8 with emoji and CJK
+t03 = "Hi team,\n\nthe export to CSV stops at 10,000 rows 🙁 — is that a limit?\n\nBest,\n佐藤 花子 (Hanako Sato)\n"
+h03 = '<div dir="ltr">Hi team,<div><br></div><div>the export to CSV stops at 10,000 rows 🙁</div></div>'
+w('03-base64-utf8.eml', """MIME-Version: 1.0
+Date: Wed, 4 Dec 2024 16:45:10 +0900
+Message-ID: <CAF7xk=PmB2H5mR8b8u1aQqSd6Jq0b0g+1vP3yQ@mail.gmail.com>
+Subject: Export stops at 10,000 rows
+From: =?UTF-8?B?5L2Q6JekIOiKseWtkA==?= <hanako.sato.jp@gmail.com>
+To: support@example.com
+Content-Type: multipart/alternative; boundary="000000000000a1b2c3d4e5f60718"
+
+--000000000000a1b2c3d4e5f60718
+Content-Type: text/plain; charset="UTF-8"
+Content-Transfer-Encoding: base64
+
+""" + b64(t03.encode()) + """
+
+--000000000000a1b2c3d4e5f60718
+Content-Type: text/html; charset="UTF-8"
+Content-Transfer-Encoding: base64
+
+""" + b64(h03.encode()) + """
+
+--000000000000a1b2c3d4e5f60718--
+""")
+
+# 04 ISO-8859-1 quoted-printable plain text
+t04 = "Bonjour,\n\nle module de facturation affiche « erreur de connexion » depuis ce matin.\nMerci de votre aide, très cordialement,\nFrançois Lefèvre\n"
+w('04-latin1-qp.eml', """From: =?ISO-8859-1?Q?Fran=E7ois_Lef=E8vre?= <f.lefevre@exemple.fr>
+To: Support Example <support@example.com>
+Subject: =?ISO-8859-1?Q?Probl=E8me_de_facturation?=
+Date: Thu, 05 Dec 2024 10:31:00 +0100
+Message-ID: <20241205103100.4711@exemple.fr>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=ISO-8859-1
+Content-Transfer-Encoding: quoted-printable
+
+""" + quopri.encodestring(t04.encode('latin-1')).decode('ascii'))
+
+# 05 Windows-1252 bytes declared as ISO-8859-1, 8bit
+b05 = ("Hello,\n\nyour invoice says \u201cpaid\u201d but we were charged \u20ac49 twice \u2013 please check.\n"
+       "Regards,\nPeter O\u2019Neill\n").encode('cp1252')
+w('05-cp1252.eml', b"""From: Peter O'Neill <peter@oneill-consulting.ie>
+To: support@example.com
+Subject: Charged twice
+Date: Thu, 5 Dec 2024 11:02:44 +0000
+Message-ID: <000001db4712$3a2b1c00$0d1e2f3a$@oneill-consulting.ie>
+X-Mailer: Microsoft Outlook 16.0
+MIME-Version: 1.0
+Content-Type: text/plain; charset="iso-8859-1"
+Content-Transfer-Encoding: 8bit
+
+""" + b05)
+
+# 06 encoded words: Q and B, adjacent words joined, several charsets, name and subject
+w('06-encoded-words.eml', """From: =?utf-8?q?=C5=81ukasz?= =?utf-8?q?_Nowak?= <lukasz.nowak@firma.pl>
+To: =?ISO-8859-2?Q?Dzia=B3_wsparcia?= <support@example.com>
+Subject: =?UTF-8?B?WmFtw7N3aWVuaWUg?= =?UTF-8?B?bnIgNDIgLSBwcm9zesSZ?=
+ =?ISO-8859-2?Q?_o_kontakt_=B1=EA?=
+Date: Fri, 06 Dec 2024 07:15:00 +0100
+Message-ID: <encoded.words.42@firma.pl>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=utf-8
+Content-Transfer-Encoding: 8bit
+
+Dzień dobry, proszę o kontakt w sprawie zamówienia nr 42.
+""")
+
+# 07 attachments: PDF with RFC 2231 name, a CSV, an inline image in multipart/related
+pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n" * 40
+png = bytes.fromhex('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a4aa0000000049454e44ae426082')
+csv = "Datum;Betrag;Beleg\n2024-11-02;1.190,00;R-2024-117\n2024-11-02;1.190,00;R-2024-117\n".encode('utf-8')
+w('07-attachments.eml', """From: Anna Berger <anna.berger@kunde-gmbh.de>
+To: support@example.com
+Subject: Belege zur doppelten Abbuchung
+Date: Mon, 09 Dec 2024 12:00:00 +0100
+Message-ID: <attach.9f2b@kunde-gmbh.de>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="mix-1"
+
+--mix-1
+Content-Type: multipart/related; boundary="rel-1"
+
+--rel-1
+Content-Type: text/html; charset=utf-8
+
+<p>Anbei die Kontoausz\u00fcge.</p><p><img src="cid:logo@kunde" alt="Kunde GmbH Logo"></p>
+--rel-1
+Content-Type: image/png
+Content-ID: <logo@kunde>
+Content-Transfer-Encoding: base64
+
+""" + b64(png) + """
+--rel-1--
+
+--mix-1
+Content-Type: application/pdf; name="=?UTF-8?Q?Rechnung_M=C3=A4rz.pdf?="
+Content-Disposition: attachment;
+ filename*=UTF-8''Kontoauszug%20M%C3%A4rz%202024.pdf
+Content-Transfer-Encoding: base64
+
+""" + b64(pdf) + """
+--mix-1
+Content-Type: text/csv; charset=utf-8
+Content-Disposition: attachment; filename="../../etc/umsaetze.csv"
+Content-Transfer-Encoding: quoted-printable
+
+""" + quopri.encodestring(csv).decode() + """
+--mix-1--
+""")
+
+# 08 no Message-ID, mbox-style envelope line first (as an MTA pipe delivers)
+w('08-no-message-id.eml', """From old.system@legacy.example.net  Sat Dec  7 03:00:01 2024
+Return-Path: <old.system@legacy.example.net>
+Delivery-date: Sat, 07 Dec 2024 03:00:02 +0100
+From: Legacy Billing <old.system@legacy.example.net>
+To: support@example.com
+Subject: Nightly job failed
+Date: Sat, 7 Dec 2024 03:00:00 +0100
+
+The nightly billing export failed with status 3.
+""")
+
+# 09 the Message-ID of 01, another content (a broken client, or a resend)
+w('09-duplicate-id.eml', """From: Anna Berger <anna.berger@kunde-gmbh.de>
+To: support@example.com
+Subject: Rechnung doppelt abgebucht (Kopie)
+Date: Mon, 2 Dec 2024 09:20:00 +0100
+Message-ID: <5e1c2f7a-0b1d-4c47-9d1e-2b6f3a9c8d01@kunde-gmbh.de>
+
+A copy with the same Message-ID.
+""")
+
+# 10 broken headers: a continuation first, a line without a colon, an unterminated encoded
+# word, raw 8-bit in a header, a bad date, a missing closing boundary
+w('10-broken-headers.eml', b""" continued from nowhere
+From: "Broken \xe4 Client" <broken@client.example>
+This line has no colon
+To: support@example.com
+Subject: =?utf-8?Q?unterminated_encoded_word
+Date: 32 Foo 2024 25:61:00 +9999
+Message-ID: <broken-1@client.example>
+Content-Type: multipart/mixed; boundary="never-closed"
+
+--never-closed
+Content-Type: text/plain; charset=utf-8
+
+Body of a broken mail: invalid UTF-8 here: \xff\xfe and a NUL: \x00 end.
+""")
+
+# 11 auto-reply to 01's thread
+w('11-auto-reply.eml', """From: Anna Berger <anna.berger@kunde-gmbh.de>
+To: support@example.com
+Subject: Automatische Antwort: Rechnung doppelt abgebucht
+Date: Mon, 9 Dec 2024 08:00:00 +0100
+Message-ID: <auto.1.anna@kunde-gmbh.de>
+In-Reply-To: <5e1c2f7a-0b1d-4c47-9d1e-2b6f3a9c8d01@kunde-gmbh.de>
+Auto-Submitted: auto-replied
+X-Auto-Response-Suppress: All
+Content-Type: text/plain; charset=utf-8
+
+Ich bin bis 16. Dezember nicht im Büro.
+""")
+
+# 12 bounce: multipart/report from MAILER-DAEMON, null sender
+w('12-bounce.eml', """Return-Path: <>
+From: Mail Delivery System <MAILER-DAEMON@mail.example.com>
+To: support@example.com
+Subject: Undelivered Mail Returned to Sender
+Date: Tue, 10 Dec 2024 14:00:00 +0100
+Message-ID: <20241210130000.ABC12@mail.example.com>
+Auto-Submitted: auto-replied
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status;
+\tboundary="bounce-1"
+
+--bounce-1
+Content-Description: Notification
+Content-Type: text/plain; charset=us-ascii
+
+This is the mail system at host mail.example.com.
+
+I'm sorry to have to inform you that your message could not
+be delivered to one or more recipients.
+
+<nobody@kunde-gmbh.de>: host mx.kunde-gmbh.de said: 550 5.1.1 User unknown
+
+--bounce-1
+Content-Description: Delivery report
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mail.example.com
+Final-Recipient: rfc822; nobody@kunde-gmbh.de
+Action: failed
+Status: 5.1.1
+
+--bounce-1
+Content-Description: Undelivered Message
+Content-Type: message/rfc822
+
+From: Example Support <support@example.com>
+To: nobody@kunde-gmbh.de
+Subject: Re: Rechnung doppelt abgebucht [#1]
+Message-ID: <ccrm.original@example.com>
+
+Our answer.
+
+--bounce-1--
+""")
+
+# 13 mailing list
+w('13-mailing-list.eml', """From: Release Announcements <announce@lists.vendor.example>
+To: support@example.com
+Subject: [vendor-announce] Version 5.0 released
+Date: Wed, 11 Dec 2024 09:00:00 +0000
+Message-ID: <release-5.0@lists.vendor.example>
+List-Id: Vendor announcements <announce.lists.vendor.example>
+List-Unsubscribe: <mailto:announce-leave@lists.vendor.example>
+Precedence: list
+Content-Type: text/plain; charset=utf-8
+
+Version 5.0 is out.
+""")
+
+# 14 reply by References to 01 (our ticket), quoted text
+w('14-reply-references.eml', """From: Anna Berger <anna.berger@kunde-gmbh.de>
+To: Example Support <support@example.com>
+Subject: AW: Rechnung doppelt abgebucht
+Date: Wed, 11 Dec 2024 10:00:00 +0100
+Message-ID: <reply.2.anna@kunde-gmbh.de>
+In-Reply-To: <5e1c2f7a-0b1d-4c47-9d1e-2b6f3a9c8d01@kunde-gmbh.de>
+References: <5e1c2f7a-0b1d-4c47-9d1e-2b6f3a9c8d01@kunde-gmbh.de>
+Content-Type: text/plain; charset=utf-8
+
+Danke, die Erstattung ist angekommen.
+
+Am 02.12.2024 um 09:14 schrieb Anna Berger:
+> Guten Tag,
+> die Rechnung 2024-117 wurde zweimal abgebucht.
+""")
+
+# 15 forwarded mail as message/rfc822
+w('15-forwarded.eml', """From: Thomas Weiss <t.weiss@maschinenbau-weiss.de>
+To: support@example.com
+Subject: Fwd: Lizenzschluessel
+Date: Thu, 12 Dec 2024 09:30:00 +0100
+Message-ID: <fwd.77@maschinenbau-weiss.de>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="fw"
+
+--fw
+Content-Type: text/plain; charset=utf-8
+
+Bitte den Schlüssel unten prüfen.
+
+--fw
+Content-Type: message/rfc822
+Content-Disposition: inline
+
+From: Vertrieb <sales@example.com>
+To: t.weiss@maschinenbau-weiss.de
+Subject: Ihr Lizenzschluessel
+Message-ID: <lic.1@example.com>
+Date: Mon, 2 Dec 2024 08:00:00 +0100
+
+KEY-1234-5678
+--fw--
+""")
+
+# 16 the same subject as 04 from the same sender, no References: subject threading
+w('16-subject-reply.eml', """From: =?ISO-8859-1?Q?Fran=E7ois_Lef=E8vre?= <F.Lefevre@exemple.fr>
+To: support@example.com
+Subject: =?ISO-8859-1?Q?RE:_Probl=E8me_de?= facturation
+Date: Fri, 06 Dec 2024 10:31:00 +0100
+Message-ID: <20241206103100.4712@exemple.fr>
+Content-Type: text/plain; charset=utf-8
+
+Toujours le même problème.
+""")
+
+# 17 plus-address token (the test puts the ticket number in)
+w('17-plus-token.eml', """From: Someone Else <someone@other.example>
+To: support+t0000@example.com
+Subject: about my case
+Date: Fri, 13 Dec 2024 10:00:00 +0100
+Message-ID: <token.1@other.example>
+Content-Type: text/plain; charset=utf-8
+
+Adding a note by the reply address.
+""")
+
+# 18 subject tag (the test puts the ticket number in)
+w('18-subject-tag.eml', """From: Hanako Sato <hanako.sato.jp@gmail.com>
+To: support@example.com
+Subject: Re: something else entirely [#0000]
+Date: Fri, 13 Dec 2024 11:00:00 +0100
+Message-ID: <tag.1@mail.gmail.com>
+Content-Type: text/plain; charset=utf-8
+
+Tagged mail.
+""")
+
+# 19 read receipt (multipart/report disposition-notification)
+w('19-read-receipt.eml', """From: Thomas Weiss <t.weiss@maschinenbau-weiss.de>
+To: support@example.com
+Subject: Gelesen: Dashboard zeigt Fehler 500
+Date: Fri, 13 Dec 2024 12:00:00 +0100
+Message-ID: <mdn.1@maschinenbau-weiss.de>
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=disposition-notification; boundary="mdn"
+
+--mdn
+Content-Type: text/plain; charset=utf-8
+
+Ihre Nachricht wurde gelesen.
+--mdn
+Content-Type: message/disposition-notification
+
+Final-Recipient: rfc822;t.weiss@maschinenbau-weiss.de
+Disposition: manual-action/MDN-sent-manually; displayed
+--mdn--
+""")
+
+# 20 newsletter, Precedence: bulk
+w('20-bulk.eml', """From: Newsletter <news@marketing.vendor.example>
+To: support@example.com
+Subject: Our December offers
+Date: Sat, 14 Dec 2024 06:00:00 +0000
+Message-ID: <nl.2024-12@marketing.vendor.example>
+Precedence: bulk
+Content-Type: text/html; charset=utf-8
+
+<h1>December</h1><p>Offers &amp; more.</p>
+""")

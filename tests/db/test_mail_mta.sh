@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# End to end through a real MTA: an exim4 of our own (its configuration, spool and logs in the
+# test's directory, listening on 127.0.0.1 only, stopped at the end) takes mail by SMTP for
+# support@example.com, whose alias pipes it into `ccrm --mail-in --queue support`. Then: an
+# answer sent with `ccrm --reply` through that exim's sendmail arrives in the customer's
+# mailbox with the threading headers; the plus-address of a ticket reaches it; the database
+# stopped during a delivery makes exim defer and retry, and the mail arrives once; a refused
+# mail (unknown queue) bounces to its sender with ccrm's one-line reason. Skipped (77) without
+# exim4 (scripts/deps installs it).
+. "$(dirname "$0")/../lib/pg.sh"
+CCRM=${1:?usage: test_mail_mta.sh path/to/ccrm}
+D=$(cd "$(dirname "$0")/../data/mail" && pwd)
+T=$TEST_TMP
+EXIM=$(command -v exim4 || command -v exim || true)
+[ -n "$EXIM" ] || { echo "ok 1 - # SKIP no exim4"; exit 77; }
+[ "$(id -u)" = 0 ] || { echo "ok 1 - # SKIP needs root (exim runs deliveries as nobody)"; exit 77; }
+CCRM=$(readlink -f "$CCRM")
+
+pg_start_demo "$CCRM" 20
+# the demo's queues and mail out of the way: this test sets up its own
+psqlc -c "delete from messages; delete from mail_queues" || fail "clearing the demo's mail"
+q() { psqlc -c "$1"; }
+q "insert into mail_queues (name, address, from_name, creates, assignee, reply_token)
+   values ('support', 'support@example.com', 'Example Support', 'ticket', 'sofia', true)"
+q "create role mailer login in role ccrm_mail"
+
+# ---------------------------------------------------------------- exim of our own
+E=$T/exim
+mkdir -p "$E/spool" "$E/log" "$T/mail"
+chmod 755 "$T" "$E"
+chmod 1777 "$T/mail"
+PORT=$((20000 + $$ % 20000))
+# the pipe runs ccrm as the exim user, connecting as the mail login; nothing of the test's own
+# environment reaches it (exim clears it), so -c and -d say everything
+printf '[database]\nconninfo = host=%s dbname=ccrm user=mailer\n' "$PG_DIR" >"$T/ccrm-mta.ini"
+chmod 644 "$T/ccrm-mta.ini"
+cat >"$E/aliases" <<EOF
+support: "|$CCRM -c $T/ccrm-mta.ini --mail-in --queue support"
+nowhere: "|$CCRM -c $T/ccrm-mta.ini --mail-in --queue nowhere"
+EOF
+cat >"$E/exim.conf" <<EOF
+primary_hostname = mta.test.example
+qualify_domain = example.com
+domainlist local_domains = example.com : kunde-gmbh.de
+spool_directory = $E/spool
+log_file_path = $E/log/%slog
+pid_file_path = $E/exim.pid
+local_interfaces = <; 127.0.0.1
+daemon_smtp_ports = $PORT
+exim_user = Debian-exim
+exim_group = Debian-exim
+# an exim with -C runs without root (exim drops it for configurations it does not trust), so
+# every delivery runs as the exim user
+deliver_drop_privilege = true
+trusted_users = root : Debian-exim
+never_users = root
+keep_environment =
+acl_smtp_rcpt = acl_rcpt
+# bounces go out at once, and nothing waits for DNS
+delay_warning = 0s
+host_lookup =
+rfc1413_hosts =
+
+begin acl
+acl_rcpt:
+  accept  domains = +local_domains
+  deny    message = relay not permitted
+
+begin routers
+aliases:
+  driver = redirect
+  domains = example.com
+  local_part_suffix = +*
+  local_part_suffix_optional
+  data = \${lookup{\$local_part}lsearch{$E/aliases}}
+  pipe_transport = ccrm_pipe
+mailbox:
+  driver = accept
+  domains = kunde-gmbh.de
+  local_parts = anna.berger : sender
+  transport = mailbox
+
+begin transports
+ccrm_pipe:
+  driver = pipe
+  return_fail_output
+  temp_errors = 75
+  environment = ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 : UBSAN_OPTIONS=print_stacktrace=1
+  timeout = 60s
+mailbox:
+  driver = appendfile
+  # the matched list entries, not the address itself: exim does not take a file name from
+  # what a sender wrote
+  file = $T/mail/\$local_part_data@\$domain_data
+  delivery_date_add
+  envelope_to_add
+  return_path_add
+
+begin retry
+*  *  F,5m,1s
+
+begin rewrite
+EOF
+chmod 644 "$E/exim.conf" "$E/aliases"
+chown -R Debian-exim: "$E/spool" "$E/log"
+"$EXIM" -C "$E/exim.conf" -bV >"$T/bv" 2>&1 || { cat "$T/bv"; fail "exim accepts the configuration"; }
+"$EXIM" -C "$E/exim.conf" -bd -q1s
+for i in $(seq 100); do [ -s "$E/exim.pid" ] && break; sleep 0.05; done
+EPID=$(cat "$E/exim.pid")
+# stop the daemon and every process of ours it started (found by our configuration's path)
+stop_exim() {
+    local p
+    kill "$EPID" 2>/dev/null
+    for p in /proc/[0-9]*; do
+        grep -qF "$E/exim.conf" "$p/cmdline" 2>/dev/null && kill "${p#/proc/}" 2>/dev/null
+    done
+}
+on_exit stop_exim
+check "exim listens on 127.0.0.1:$PORT only" bash -c "ss -ltn | grep -q ' 127.0.0.1:$PORT ' && ! ss -ltn | grep -q ' \\*:$PORT \\| 0.0.0.0:$PORT '"
+
+# smtp FROM TO FILE: hand a mail to exim by SMTP, like any MTA on the net would
+smtp() {
+    local from=$1 to=$2 file=$3 line
+    exec 3<>"/dev/tcp/127.0.0.1/$PORT"
+    read -r line <&3
+    printf 'EHLO client.test\r\n' >&3
+    while read -r line <&3; do [[ $line == 250\ * ]] && break; done
+    printf 'MAIL FROM:<%s>\r\n' "$from" >&3
+    read -r line <&3
+    printf 'RCPT TO:<%s>\r\n' "$to" >&3
+    read -r line <&3
+    [[ $line == 250* ]] || { exec 3>&-; echo "RCPT refused: $line"; return 1; }
+    printf 'DATA\r\n' >&3
+    read -r line <&3
+    sed -e 's/\r$//' -e 's/^\./../' -e 's/$/\r/' "$file" >&3
+    printf '.\r\n' >&3
+    read -r line <&3
+    printf 'QUIT\r\n' >&3
+    exec 3>&-
+    [[ $line == 250* ]]
+}
+waitq() { # waitq SQL WANT [SECONDS]: poll until the query answers WANT
+    local i
+    for ((i = 0; i < ${3:-20} * 10; i++)); do [ "$(q "$1")" = "$2" ] && return 0; sleep 0.1; done
+    return 1
+}
+
+# ---------------------------------------------------------------- in: SMTP -> alias -> pipe
+check "SMTP: exim accepts the mail for support@example.com" smtp anna.berger@kunde-gmbh.de support@example.com "$D/01-alternative.eml"
+waitq "select count(*) from messages where message_id = '5e1c2f7a-0b1d-4c47-9d1e-2b6f3a9c8d01@kunde-gmbh.de'" 1 ||
+    { cat "$E/log/mainlog" "$E/log/paniclog" 2>/dev/null; fail "...and the alias pipes it into ccrm --mail-in: stored"; }
+ok "...and the alias pipes it into ccrm --mail-in: stored"
+TK=$(q "select ticket_id from messages where message_id = '5e1c2f7a-0b1d-4c47-9d1e-2b6f3a9c8d01@kunde-gmbh.de'")
+check "...on a new ticket, by the mail login" \
+    test "$(q "select created_by || ' ' || (ticket_id is not null) from messages where ticket_id = $TK")" = "mailer true"
+check "exim logged the delivery to the pipe" grep -q "=> |$CCRM" "$E/log/mainlog"
+
+# ---------------------------------------------------------------- out: --reply -> exim's sendmail
+printf '[mail]\nsendmail = %s -C %s -t -oi\n' "$EXIM" "$E/exim.conf" >"$T/ccrm-out.ini"
+printf 'Guten Tag Frau Berger,\n\ndie Erstattung ist veranlasst.\n' >"$T/answer.txt"
+"$CCRM" -c "$T/ccrm-out.ini" -d "host=$PG_DIR dbname=ccrm user=sofia" --reply "$TK" --body-file "$T/answer.txt" >"$T/out" 2>&1
+check "--reply through exim's sendmail: sent" grep -q "sent" "$T/out"
+BOX=$T/mail/anna.berger@kunde-gmbh.de
+for i in $(seq 100); do [ -s "$BOX" ] && break; sleep 0.1; done
+[ -s "$BOX" ] || tail -5 "$E/log/mainlog"
+check "the answer arrives in the customer's mailbox" test -s "$BOX"
+MID=$(q "select message_id from messages where direction = 'out'")
+check "...with its stored Message-ID" grep -qi "^Message-ID: <$MID>" "$BOX"
+check "...In-Reply-To the customer's mail" grep -q "^In-Reply-To: <5e1c2f7a-0b1d-4c47-9d1e-2b6f3a9c8d01@kunde-gmbh.de>" "$BOX"
+check "...References the thread" \
+    grep -q '^References: <5e1c2f7a-0b1d-4c47-9d1e-2b6f3a9c8d01@kunde-gmbh.de>' <(sed -e ':a' -e 'N;$!ba' -e 's/\n[ \t]\+/ /g' "$BOX")
+check "...the ticket's tag in the subject" grep -q "^Subject: Re: Rechnung doppelt abgebucht \[#$TK\]" "$BOX"
+check "...From the queue, Reply-To the ticket's plus-address" \
+    bash -c "grep -q '^From: Example Support <support@example.com>' '$BOX' && grep -q '^Reply-To: support+t$TK@example.com' '$BOX'"
+check "the outbox row is sent" test "$(q "select status from messages where direction = 'out'")" = sent
+
+# the customer answers to the plus-address: exim strips the suffix for the alias, ccrm reads it
+printf 'From: Anna Berger <anna.berger@kunde-gmbh.de>\nTo: support+t%s@example.com\nSubject: Danke\nMessage-ID: <danke.1@kunde-gmbh.de>\n\nDanke!\n' "$TK" >"$T/danke.eml"
+smtp anna.berger@kunde-gmbh.de "support+t$TK@example.com" "$T/danke.eml"
+check "an answer to support+t$TK@ reaches the ticket by its token" \
+    waitq "select thread_by || ' ' || ticket_id from messages where message_id = 'danke.1@kunde-gmbh.de'" "token $TK"
+
+# ---------------------------------------------------------------- the database down: exim retries
+pg_stop
+check "SMTP accepts a mail while the database is down" smtp anna.berger@kunde-gmbh.de support@example.com "$D/14-reply-references.eml"
+defers() { grep -c "== |$CCRM.*defer" "$E/log/mainlog"; }
+for i in $(seq 150); do [ "$(defers)" -ge 2 ] && break; sleep 0.1; done
+check "exim deferred it (ccrm exits 75) and tried again while the database was down" test "$(defers)" -ge 2
+check "...giving ccrm's reason in its log" grep -q "returned 75" "$E/log/mainlog"
+check "...and keeps it in its queue" test "$("$EXIM" -C "$E/exim.conf" -bpc)" = 1
+as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -w -l "$PG_DIR/log" \
+    -o "-k $PG_DIR -c listen_addresses= -c fsync=off -c max_connections=200" start >/dev/null
+check "after the restart the retry stores it" \
+    waitq "select count(*) from messages where message_id = 'reply.2.anna@kunde-gmbh.de'" 1 30
+for i in $(seq 50); do [ "$("$EXIM" -C "$E/exim.conf" -bpc)" = 0 ] && break; sleep 0.1; done
+check "...exim's queue is empty again" test "$("$EXIM" -C "$E/exim.conf" -bpc)" = 0
+check "...and it arrived once" test "$(q "select count(*) from messages where message_id = 'reply.2.anna@kunde-gmbh.de'")" = 1
+check "...on Anna's ticket (References)" \
+    test "$(q "select thread_by || ' ' || ticket_id from messages where message_id = 'reply.2.anna@kunde-gmbh.de'")" = "references $TK"
+
+# ---------------------------------------------------------------- refused for good: a bounce
+printf 'From: Sender <sender@kunde-gmbh.de>\nTo: nowhere@example.com\nSubject: lost\nMessage-ID: <lost.1@kunde-gmbh.de>\n\nlost\n' >"$T/lost.eml"
+smtp sender@kunde-gmbh.de nowhere@example.com "$T/lost.eml"
+BOUNCE=$T/mail/sender@kunde-gmbh.de
+for i in $(seq 100); do [ -s "$BOUNCE" ] && break; sleep 0.1; done
+check "an unknown queue (exit 67) bounces to the sender" grep -q "^Subject: Mail delivery failed" "$BOUNCE"
+check "...with ccrm's one-line reason" grep -q 'no mail queue "nowhere"' "$BOUNCE"
+check "...and nothing stored" test "$(q "select count(*) from messages where message_id = 'lost.1@kunde-gmbh.de'")" = 0
+
+stop_exim
+gone=1
+for i in $(seq 100); do
+    gone=1
+    for p in /proc/[0-9]*; do grep -qF "$E/exim.conf" "$p/cmdline" 2>/dev/null && gone=0; done
+    [ $gone = 1 ] && break
+    sleep 0.1
+done
+check "no exim of ours is left running" test $gone = 1
+
+done_testing

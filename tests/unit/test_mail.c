@@ -1,0 +1,508 @@
+/* Unit tests for the mail parser (src/mail): every message of the corpus in tests/data/mail is
+ * parsed and its reading compared, field by field and byte for byte, with NN-name.expect beside
+ * it (CCRM_UPDATE_EXPECT=1 writes the files instead: review the diff before committing). Then
+ * the pieces one by one: HTML to text, charsets, the hash Message-ID of a mail without one,
+ * the classification of automatic mail, the mbox reader (separators, >From), composing
+ * (parsed back), a 20 MB mail against the attachment limit. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <glib.h>
+
+#include "ccrm/mail.h"
+#include "ccrm/util.h"
+
+#define CORPUS CCRM_SOURCE_DIR "/tests/data/mail"
+
+static const char *const corpus[] = {
+    "01-alternative",
+    "02-html-only",
+    "03-base64-utf8",
+    "04-latin1-qp",
+    "05-cp1252",
+    "06-encoded-words",
+    "07-attachments",
+    "08-no-message-id",
+    "09-duplicate-id",
+    "10-broken-headers",
+    "11-auto-reply",
+    "12-bounce",
+    "13-mailing-list",
+    "14-reply-references",
+    "15-forwarded",
+    "16-subject-reply",
+    "17-plus-token",
+    "18-subject-tag",
+    "19-read-receipt",
+    "20-bulk",
+    NULL,
+};
+
+static const char *
+auto_name(enum mail_auto a)
+{
+    static const char *const names[] = {"person", "auto-reply", "bulk", "list", "bounce"};
+
+    return names[a];
+}
+
+/* The reading of a mail as text: one "key: value" line per field, the body last. */
+static char *
+dump(const struct mail_msg *m)
+{
+    GString *s = g_string_new(NULL);
+    int i;
+
+#define LINE(k, v) g_string_append_printf(s, "%s: %s\n", k, (v) != NULL ? (v) : "")
+    LINE("message-id", m->message_id);
+    LINE("derived-id", m->derived_id ? "yes" : "no");
+    LINE("in-reply-to", m->in_reply_to);
+    LINE("references", m->references);
+    LINE("from", m->from_addr);
+    LINE("from-name", m->from_name);
+    LINE("reply-to", m->reply_to);
+    LINE("to", m->to);
+    LINE("cc", m->cc);
+    LINE("recipients", m->recipients);
+    LINE("subject", m->subject);
+    if (m->has_date) {
+        GDateTime *dt = g_date_time_new_from_unix_utc(m->date / 1000000);
+        char *t = g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ");
+
+        LINE("date", t);
+        g_free(t);
+        g_date_time_unref(dt);
+    } else {
+        LINE("date", "none");
+    }
+    LINE("auto", auto_name(m->autoclass));
+    for (i = 0; i < m->natt; i++) {
+        const struct mail_attachment *a = &m->att[i];
+        char *sum = a->content != NULL ? g_compute_checksum_for_data(
+                                             G_CHECKSUM_SHA256, (const guchar *)a->content, a->size)
+                                       : NULL;
+
+        g_string_append_printf(s, "attachment: %s | %s | %zu | %s\n", a->name, a->type, a->size,
+                               sum != NULL ? sum : "no content");
+        g_free(sum);
+    }
+#undef LINE
+    g_string_append_printf(s, "body:\n%s\n", m->body);
+    return g_string_free(s, FALSE);
+}
+
+static char *
+slurp(const char *path, size_t *n)
+{
+    struct ccrm_err err;
+    char *buf = NULL;
+
+    if (mail_read_file(path, 100 * 1024 * 1024, &buf, n, &err) == -1)
+        return NULL;
+    return buf;
+}
+
+static struct mail_msg *
+parse_file(const char *path, size_t att_max)
+{
+    struct mail_parse_opts o = {att_max, NULL, 0};
+    struct ccrm_err err;
+    size_t n;
+    char *buf = slurp(path, &n);
+
+    assert_non_null(buf);
+    return mail_parse(buf, n, &o, &err);
+}
+
+static void
+test_corpus(void **state)
+{
+    int i, failed = 0;
+
+    (void)state;
+    for (i = 0; corpus[i] != NULL; i++) {
+        char *eml = xasprintf("%s/%s.eml", CORPUS, corpus[i]);
+        char *exp = xasprintf("%s/%s.expect", CORPUS, corpus[i]);
+        struct mail_msg *m = parse_file(eml, 1024 * 1024);
+        char *got, *want;
+        size_t n;
+
+        assert_non_null(m);
+        got = dump(m);
+        if (getenv("CCRM_UPDATE_EXPECT") != NULL) {
+            FILE *f = fopen(exp, "w");
+
+            assert_non_null(f);
+            fputs(got, f);
+            fclose(f);
+        }
+        want = slurp(exp, &n);
+        if (want == NULL || strlen(got) != n || memcmp(got, want, n) != 0) {
+            fprintf(stderr, "--- %s: expected\n%s--- got\n%s---\n", corpus[i],
+                    want != NULL ? want : "(no .expect file)\n", got);
+            failed++;
+        }
+        free(want);
+        g_free(got);
+        mail_msg_free(&m);
+        free(eml);
+        free(exp);
+    }
+    assert_int_equal(failed, 0);
+}
+
+static char *
+html(const char *s)
+{
+    return mail_html_to_text(s, strlen(s));
+}
+
+static void
+test_html(void **state)
+{
+    static const char *const cases[][2] = {
+        {"<p>a</p><p>b</p>", "a\n\nb"},
+        {"a<br>b<br><br><br>c", "a\nb\n\nc"},
+        {"<ul><li>one</li><li>two</li></ul>", "- one\n- two"},
+        {"<blockquote><p>quoted</p><p>more</p></blockquote>after", "> quoted\n> \n> more\n\nafter"},
+        {"<p>before</p><blockquote>q<blockquote>qq</blockquote></blockquote><p>after</p>",
+         "before\n\n> q\n> \n> > qq\n\nafter"},
+        {"<a href=\"https://x.example/a\">link</a>", "link <https://x.example/a>"},
+        {"<a href=\"https://x.example/a\">https://x.example/a</a>", "https://x.example/a"},
+        {"<a href=\"mailto:a@b\">mail</a>", "mail"},
+        {"<head><title>t</title><style>p{}</style></head><script>x()</script>visible", "visible"},
+        {"<pre>  keep\n    this</pre>", "  keep\n    this"},
+        {"a &amp; b &lt;c&gt; &euro; &#8222;q&#8220;", "a & b <c> € „q“"},
+        {"x&nbsp;&nbsp;y<p>&nbsp;</p><p>z</p>", "x y\n\nz"},
+        {"<img src=x alt=\"Logo\">", "[Logo]"},
+        {"<table><tr><td>k</td><td>v</td></tr><tr><td>k2</td><td>v2</td></tr></table>",
+         "k v\nk2 v2"},
+        {"  lots   of \n\n  space  ", "lots of space"},
+        {"<div><div><p>deep</p></div></div>", "deep"},
+        {"", ""},
+        {"<p>unclosed <b>bold", "unclosed bold"},
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *t = html(cases[i][0]);
+
+        if (strcmp(t, cases[i][1]) != 0)
+            fail_msg("html %zu: \"%s\" gave \"%s\", want \"%s\"", i, cases[i][0], t, cases[i][1]);
+        free(t);
+    }
+}
+
+static void
+test_charsets(void **state)
+{
+    char *s;
+
+    (void)state;
+    s = mail_to_utf8("caf\xe9", 4, "iso-8859-1");
+    assert_string_equal(s, "café");
+    free(s);
+    s = mail_to_utf8("\x93q\x94 \x80", 5, "ISO-8859-1"); /* Windows-1252 really */
+    assert_string_equal(s, "“q” €");
+    free(s);
+    s = mail_to_utf8("caf\xc3\xa9", 5, "iso-8859-1"); /* UTF-8 mislabelled */
+    assert_string_equal(s, "café");
+    free(s);
+    s = mail_to_utf8("caf\xe9", 4, NULL); /* undeclared, not UTF-8 */
+    assert_string_equal(s, "café");
+    free(s);
+    s = mail_to_utf8("\xcb\xce\xc9\xc7\xc1", 5, "koi8-r");
+    assert_string_equal(s, "книга");
+    free(s);
+    s = mail_to_utf8("a\xe9z", 3, "x-no-such-charset");
+    assert_string_equal(s, "aéz");
+    free(s);
+    s = mail_to_utf8("a\0b\r\nc\rd", 9, "utf-8"); /* NUL dropped, line ends made LF */
+    assert_string_equal(s, "ab\nc\nd");
+    free(s);
+    s = mail_to_utf8("bad \xff\xfe utf8", 12, "utf-8");
+    assert_true(g_utf8_validate(s, -1, NULL));
+    free(s);
+}
+
+static struct mail_msg *
+parse_str(const char *s, const struct mail_parse_opts *o)
+{
+    struct ccrm_err err;
+
+    return mail_parse(xstrdup(s), strlen(s), o, &err);
+}
+
+static void
+test_derived_id(void **state)
+{
+    const char *a = "From: x@y.example\nTo: s@example.com\nSubject: s\nDate: Mon, 2 Dec 2024 "
+                    "10:00:00 +0000\n\nbody\n";
+    char *b = xasprintf("Received: from somewhere\nReturn-Path: <x@y.example>\nDelivery-date: "
+                        "now\n%s",
+                        a);
+    struct mail_msg *m1 = parse_str(a, NULL), *m2 = parse_str(b, NULL), *m3;
+
+    (void)state;
+    assert_true(m1->derived_id);
+    /* a retried delivery with trace headers added is the same mail */
+    assert_string_equal(m1->message_id, m2->message_id);
+    m3 = parse_str("From: x@y.example\nTo: s@example.com\nSubject: s\nDate: Mon, 2 Dec 2024 "
+                   "10:00:00 +0000\n\nanother body\n",
+                   NULL);
+    assert_string_not_equal(m1->message_id, m3->message_id);
+    assert_non_null(strstr(m1->message_id, "@ccrm.invalid"));
+    mail_msg_free(&m1);
+    mail_msg_free(&m2);
+    mail_msg_free(&m3);
+    free(b);
+}
+
+static void
+test_classify(void **state)
+{
+    static const struct {
+        const char *headers;
+        enum mail_auto want;
+    } cases[] = {
+        {"From: a@b.example\n", MAIL_PERSON},
+        {"From: a@b.example\nAuto-Submitted: no\n", MAIL_PERSON},
+        {"From: a@b.example\nAuto-Submitted: auto-generated\n", MAIL_AUTO_REPLY},
+        {"From: a@b.example\nX-Autoreply: yes\n", MAIL_AUTO_REPLY},
+        {"From: a@b.example\nPrecedence: bulk\n", MAIL_BULK},
+        {"From: a@b.example\nPrecedence: junk\n", MAIL_BULK},
+        {"From: a@b.example\nPrecedence: list\n", MAIL_LIST},
+        {"From: a@b.example\nList-Id: <x.y>\n", MAIL_LIST},
+        {"From: MAILER-DAEMON@b.example\n", MAIL_BOUNCE},
+        {"From: postmaster@b.example\n", MAIL_BOUNCE},
+        {"From: a@b.example\nReturn-Path: <>\n", MAIL_BOUNCE},
+    };
+    struct mail_parse_opts nullsender = {0, NULL, 1};
+    struct mail_msg *m;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *s = xasprintf("%sSubject: x\n\nbody\n", cases[i].headers);
+
+        m = parse_str(s, NULL);
+        assert_non_null(m);
+        if (m->autoclass != cases[i].want)
+            fail_msg("classify %zu: got %s, want %s", i, auto_name(m->autoclass),
+                     auto_name(cases[i].want));
+        mail_msg_free(&m);
+        free(s);
+    }
+    m = parse_str("From: a@b.example\nSubject: x\n\nbody\n", &nullsender);
+    assert_int_equal(m->autoclass, MAIL_BOUNCE);
+    mail_msg_free(&m);
+}
+
+static void
+test_not_a_mail(void **state)
+{
+    struct ccrm_err err;
+
+    (void)state;
+    assert_null(mail_parse(xstrdup(""), 0, NULL, &err));
+    assert_non_null(strstr(err.msg, "empty"));
+    assert_null(mail_parse(xstrdup("\n\n\n"), 3, NULL, &err));
+    assert_null(mail_parse(xstrdup("just some text\nwithout headers\n"), 31, NULL, &err));
+    assert_non_null(strstr(err.msg, "not a mail"));
+}
+
+static void
+test_recipients(void **state)
+{
+    struct mail_parse_opts o = {0, "Support+T12@Example.COM  other@x.example", 0};
+    struct mail_msg *m = parse_str("From: a@b.example\nTo: A <a1@x.example>, team: b1@x.example,"
+                                   " c1@x.example;\nCc: \"Quoted, Name\" <d1@x.example>\n"
+                                   "Delivered-To: support@example.com\nDelivered-To: "
+                                   "support@example.com\nSubject: x\n\nbody\n",
+                                   &o);
+
+    (void)state;
+    assert_string_equal(m->recipients, "a1@x.example b1@x.example c1@x.example d1@x.example "
+                                       "support@example.com support+t12@example.com "
+                                       "other@x.example");
+    mail_msg_free(&m);
+}
+
+static void
+write_file(const char *path, const char *s)
+{
+    FILE *f = fopen(path, "wb");
+
+    assert_non_null(f);
+    fputs(s, f);
+    fclose(f);
+}
+
+static void
+test_mbox(void **state)
+{
+    char path[] = "/tmp/ccrm-test-mbox-XXXXXX";
+    struct mail_mbox *mb;
+    struct ccrm_err err;
+    char *buf;
+    size_t n;
+    int fd = mkstemp(path);
+
+    (void)state;
+    assert_true(fd >= 0);
+    close(fd);
+    write_file(path, "From a@b Mon Dec  2 10:00:00 2024\n"
+                     "From: a@b\nSubject: one\n\nline\n>From the start\n>>From two\n"
+                     "From inside without a blank line before\n\n"
+                     "From c@d Mon Dec  2 10:00:01 2024\n"
+                     "From: c@d\nSubject: two\n\nlast\n\n\n"
+                     "From e@f Mon Dec  2 10:00:02 2024\n"
+                     "From: e@f\nSubject: three\n\nno newline at the end");
+    mb = mail_mbox_open(path, &err);
+    assert_non_null(mb);
+    assert_int_equal(mail_mbox_next(mb, &buf, &n, &err), 1);
+    assert_int_equal(n, strlen("From: a@b\nSubject: one\n\nline\nFrom the start\n>From two\nFrom "
+                               "inside without a blank line before\n"));
+    assert_memory_equal(buf, "From: a@b\nSubject: one\n\nline\nFrom the start\n>From two\n", 51);
+    free(buf);
+    assert_int_equal(mail_mbox_next(mb, &buf, &n, &err), 1);
+    assert_int_equal(n, strlen("From: c@d\nSubject: two\n\nlast\n\n"));
+    free(buf);
+    assert_int_equal(mail_mbox_next(mb, &buf, &n, &err), 1);
+    assert_int_equal(n, strlen("From: e@f\nSubject: three\n\nno newline at the end"));
+    free(buf);
+    assert_int_equal(mail_mbox_next(mb, &buf, &n, &err), 0);
+    assert_int_equal(mail_mbox_done(mb), mail_mbox_size(mb));
+    mail_mbox_close(&mb);
+
+    write_file(path, "Subject: not an mbox\n\n");
+    mb = mail_mbox_open(path, &err);
+    assert_int_equal(mail_mbox_next(mb, &buf, &n, &err), -1);
+    assert_non_null(strstr(err.msg, "is not an mbox file"));
+    mail_mbox_close(&mb);
+    unlink(path);
+}
+
+static void
+test_compose(void **state)
+{
+    struct mail_out o = {
+        .id = 1,
+        .message_id = "ccrm.0123456789abcdef@example.com",
+        .from_addr = "support@example.com",
+        .from_name = "Example Support",
+        .reply_to = "support+t12@example.com",
+        .to = "\"Müller, Jörg\" <joerg@example.net>",
+        .cc = "boss@example.net",
+        .subject = "Re: Drucker kaputt 😁 [#12]\nBcc: evil@example.org",
+        .body = "Hallo Jörg,\n\nder Drucker ist repariert.\n",
+        .in_reply_to = "abc@example.net",
+        .references = "root@example.net abc@example.net",
+        .date = INT64_C(1733130000000000),
+    };
+    struct ccrm_err err;
+    struct mail_msg *m;
+    size_t len;
+    char *s = mail_compose(&o, &len, &err);
+
+    (void)state;
+    assert_non_null(s);
+    assert_null(strstr(s, "\nBcc:"));
+    /* the text is UTF-8 as its label says ("ö" is C3 B6), quoted-printable */
+    assert_non_null(strstr(s, "Content-Type: text/plain; charset=utf-8"));
+    assert_non_null(strstr(s, "Hallo J=C3=B6rg"));
+    m = parse_str(s, NULL);
+    assert_string_equal(m->message_id, o.message_id);
+    assert_string_equal(m->from_addr, "support@example.com");
+    assert_string_equal(m->from_name, "Example Support");
+    assert_string_equal(m->reply_to, "support+t12@example.com");
+    assert_string_equal(m->in_reply_to, "abc@example.net");
+    assert_string_equal(m->references, "root@example.net abc@example.net");
+    assert_string_equal(m->subject, "Re: Drucker kaputt 😁 [#12] Bcc: evil@example.org");
+    assert_string_equal(m->recipients, "joerg@example.net boss@example.net");
+    assert_string_equal(m->body, "Hallo Jörg,\n\nder Drucker ist repariert.");
+    assert_int_equal(m->date, o.date);
+    mail_msg_free(&m);
+    free(s);
+    o.to = "";
+    assert_null(mail_compose(&o, &len, &err));
+}
+
+/* A 20 MB mail: a 15 MB attachment over a 10 MB limit keeps its size only; with a higher limit
+ * the bytes come through intact. */
+static void
+test_big(void **state)
+{
+    size_t raw = 15 * 1024 * 1024, i;
+    char *bytes = xmalloc(raw), *b64, *mail;
+    struct mail_parse_opts small = {10 * 1024 * 1024, NULL, 0}, big = {32 * 1024 * 1024, NULL, 0};
+    struct ccrm_err err;
+    struct mail_msg *m;
+    GString *s;
+    size_t n;
+
+    (void)state;
+    for (i = 0; i < raw; i++)
+        bytes[i] = (char)(i * 2654435761u >> 24);
+    b64 = g_base64_encode((const guchar *)bytes, raw);
+    s = g_string_new("From: big@example.net\nTo: support@example.com\nSubject: big\n"
+                     "Message-ID: <big@example.net>\nMIME-Version: 1.0\n"
+                     "Content-Type: multipart/mixed; boundary=b\n\n--b\n"
+                     "Content-Type: text/plain\n\nsee the file\n--b\n"
+                     "Content-Type: application/octet-stream; name=big.bin\n"
+                     "Content-Transfer-Encoding: base64\n\n");
+    n = strlen(b64);
+    for (i = 0; i < n; i += 76) {
+        g_string_append_len(s, b64 + i, n - i < 76 ? (gssize)(n - i) : 76);
+        g_string_append_c(s, '\n');
+    }
+    g_string_append(s, "--b--\n");
+    assert_true(s->len > 20 * 1000 * 1000);
+    n = s->len;
+    mail = xmalloc(n);
+    memcpy(mail, s->str, n);
+    m = mail_parse(mail, n, &small, &err);
+    assert_non_null(m);
+    assert_int_equal(m->natt, 1);
+    assert_int_equal(m->att[0].size, raw);
+    assert_null(m->att[0].content);
+    assert_string_equal(m->body, "see the file");
+    mail_msg_free(&m);
+    mail = xmalloc(n);
+    memcpy(mail, s->str, n);
+    m = mail_parse(mail, n, &big, &err);
+    assert_int_equal(m->att[0].size, raw);
+    assert_non_null(m->att[0].content);
+    assert_memory_equal(m->att[0].content, bytes, raw);
+    mail_msg_free(&m);
+    g_string_free(s, TRUE);
+    g_free(b64);
+    free(bytes);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_corpus),     cmocka_unit_test(test_html),
+        cmocka_unit_test(test_charsets),   cmocka_unit_test(test_derived_id),
+        cmocka_unit_test(test_classify),   cmocka_unit_test(test_not_a_mail),
+        cmocka_unit_test(test_recipients), cmocka_unit_test(test_mbox),
+        cmocka_unit_test(test_compose),    cmocka_unit_test(test_big),
+    };
+    int rc;
+
+    mail_init();
+    rc = cmocka_run_group_tests(tests, NULL, NULL);
+    mail_shutdown();
+    return rc;
+}
