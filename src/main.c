@@ -16,6 +16,7 @@
 #include "ccrm/config.h"
 #include "ccrm/db.h"
 #include "ccrm/local.h"
+#include "ccrm/marketing.h"
 #include "ccrm/trace.h"
 #include "ccrm/ui.h"
 #include "ccrm/util.h"
@@ -38,7 +39,17 @@ usage(FILE *f)
           "                                                     import CSV (FILE - = stdin)\n"
           "       ccrm --revert BATCH                           undo an import (CSV or mail)\n"
           "       ccrm --export ENTITY [--format csv|jsonl] [--output FILE]\n"
-          "       ccrm --feed [--follow] [--format text|jsonl] [--limit N | --since CURSOR]\n"
+          "       ccrm --export campaign_members --campaign N [--format csv|jsonl]\n"
+          "            [--output FILE]                          for a mailing tool (no opt-outs)\n"
+          "       ccrm --import FILE --into campaign_responses [--campaign N] [--rejects FILE]\n"
+          "            [--dry-run]                              responses from a mailing tool\n"
+          "       ccrm --report NAME|list [--format csv|jsonl] [--from DATE] [--to DATE]\n"
+          "            [--output FILE] [--primary]              figures for scripts (from a\n"
+          "                                                     replica: replica_conninfo)\n"
+          "       ccrm --unmerge MERGE                          undo a merge of duplicates\n",
+          f);
+    /* two strings: one would pass the 4095 characters C99 promises to support */
+    fputs("       ccrm --feed [--follow] [--format text|jsonl] [--limit N | --since CURSOR]\n"
           "            [--state FILE]                           the event stream, a line each:\n"
           "                                                     every event once; commit order\n"
           "                                                     between reads, within one read\n"
@@ -320,7 +331,7 @@ dispatch_command(int argc, char **argv)
         {"--invoice-from", cli_billing_main},
     };
     size_t c;
-    int i;
+    int i, rc;
 
     /* "ccrm --export --help" must not take --help for the entity: help wins everywhere */
     for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
@@ -328,6 +339,9 @@ dispatch_command(int argc, char **argv)
             usage(stdout);
             exit(0);
         }
+    /* --report, --unmerge, --export campaign_members, --import ... --into campaign_responses */
+    if ((rc = cli_marketing_dispatch(argc, argv)) >= 0)
+        return rc;
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--") == 0)
             break;

@@ -45,6 +45,8 @@ struct ccrm_config {
     int connection_limit;     /* [users] connection_limit of a new login, default 10, 1..1000 */
     int migrate_wait_s;       /* [database] migrate_wait: seconds --migrate waits, default 60 */
     struct ccrm_company company; /* [company] */
+    char *replica_conninfo;      /* [database] replica_conninfo: a streaming replica for reports
+                                  * (ccrm --report); NULL = read reports from the primary */
     char **loaded;               /* files that were read, in order (NULL-terminated) */
 };
 

@@ -131,6 +131,11 @@ AS $$
 -- runs for every row written; it names no table, and public.ccrm_actor() is qualified.)
 BEGIN
     IF TG_OP = 'INSERT' THEN
+        -- an unmerge puts a deleted row back exactly as it was, stamps included (only
+        -- ccrm_unmerge can make ccrm_restoring() true; a new row's created_at is now())
+        IF NEW.created_at < now() AND public.ccrm_restoring() THEN
+            RETURN NEW;
+        END IF;
         NEW.created_at := now();
         NEW.created_by := public.ccrm_actor();
         NEW.updated_at := NEW.created_at;
@@ -233,7 +238,15 @@ SELECT ccrm_set_execute('ccrm_rule_deal_won()');
 --   tickets                    support, management, admin
 --   leads                      marketing, management, admin
 --   campaigns, their members   marketing, management, admin
+--   and campaign responses
 --   interactions               any internal user their own; management and admin any
+--   interests                  any internal user their own; marketing, management and admin
+--                              any
+--   segments                   their creator (partners too) or owner; marketing, management
+--                              and admin any
+--   not_duplicates             whoever may merge that kind of record (ccrm_may_merge)
+--   consents, merges           nobody (an opt-out is a record to keep: opting in again is an
+--                              update; a merge is undone with ccrm_unmerge)
 --   comments                   their author; management and admin any
 --   inbox entries              their recipient or sender; admin any
 --   chat messages              their author (partners too)
@@ -274,11 +287,12 @@ BEGIN
             RAISE EXCEPTION 'only support, management and admin delete tickets'
                 USING ERRCODE = '42501';
         END IF;
-    ELSIF p_entity IN ('leads', 'campaigns', 'campaign_members') THEN
+    ELSIF p_entity IN ('leads', 'campaigns', 'campaign_members', 'campaign_responses') THEN
         IF NOT ccrm_in_dept('marketing', 'management') THEN
             RAISE EXCEPTION 'only marketing, management and admin delete %',
                             CASE p_entity WHEN 'leads' THEN 'leads' WHEN 'campaigns'
-                                 THEN 'campaigns' ELSE 'campaign members' END
+                                 THEN 'campaigns' WHEN 'campaign_members' THEN 'campaign members'
+                                 ELSE 'campaign responses' END
                 USING ERRCODE = '42501';
         END IF;
     ELSIF p_entity IN ('products', 'product_prices', 'invoices', 'invoice_lines') THEN
@@ -296,6 +310,14 @@ BEGIN
             RAISE EXCEPTION 'only billing, management and admin delete payments'
                 USING ERRCODE = '42501';
         END IF;
+    ELSIF p_entity = 'interests' THEN
+        v_mine := CASE WHEN ccrm_in_dept('marketing', 'management') THEN NULL
+                       ELSE 't.created_by = $2' END;
+    ELSIF p_entity = 'segments' THEN
+        v_mine := CASE WHEN ccrm_in_dept('marketing', 'management') THEN NULL
+                       ELSE '(t.created_by = $2 OR t.owner = $2)' END;
+    ELSIF p_entity = 'not_duplicates' THEN
+        v_mine := 'ccrm_may_merge(t.entity)';
     ELSIF p_entity = 'interactions' THEN
         v_mine := CASE WHEN v_any THEN NULL ELSE 't.created_by = $2' END;
     ELSIF p_entity = 'comments' THEN
@@ -328,7 +350,8 @@ BEGIN
         RAISE EXCEPTION 'cannot delete "%": not a kind of record', coalesce(p_entity, 'NULL')
             USING ERRCODE = '22023';
     END IF;
-    IF NOT pg_has_role(v_who, 'ccrm_internal', 'USAGE') AND p_entity <> 'chat_messages' THEN
+    IF NOT pg_has_role(v_who, 'ccrm_internal', 'USAGE')
+       AND p_entity NOT IN ('chat_messages', 'segments') THEN
         RAISE EXCEPTION 'partners cannot delete %', p_entity USING ERRCODE = '42501';
     END IF;
     EXECUTE format('DELETE FROM public.%I t WHERE t.id = ANY ($1)%s', p_entity,

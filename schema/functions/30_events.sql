@@ -115,6 +115,17 @@ AS $$
         WHEN 'quote_lines' THEN trim_scale((r->>'quantity')::numeric) || ' × ' || (r->>'description')
         WHEN 'invoice_lines' THEN trim_scale((r->>'quantity')::numeric) || ' × '
                                   || (r->>'description')
+        WHEN 'interests' THEN 'interest: ' || coalesce(r->>'product', r->>'topic')
+                              || coalesce(' (' || CASE r->>'source' WHEN 'hand' THEN 'by hand'
+                                                                    ELSE r->>'source' END || ')', '')
+        WHEN 'consents' THEN CASE WHEN r->>'opted_out_at' IS NOT NULL THEN 'opted out of '
+                                  ELSE 'consented to ' END || (r->>'channel')
+        WHEN 'segments' THEN 'segment: ' || (r->>'name')
+        WHEN 'merges' THEN public.ccrm_entity_noun(r->>'entity') || ' #' || (r->>'merged_id')
+                           || ' merged into #' || (r->>'survivor_id')
+                           || CASE WHEN r->>'undone_at' IS NOT NULL THEN ' (undone)' ELSE '' END
+        WHEN 'not_duplicates' THEN public.ccrm_entity_noun(r->>'entity') || ' #' || (r->>'a_id')
+                                   || ' and #' || (r->>'b_id') || ': not duplicates'
         ELSE public.ccrm_event_summary_named(p_entity, r)
     END, '\s+', ' ', 'g')), 200), ''), p_entity || ' ' || (r->>'id'))
 $$;
@@ -129,6 +140,8 @@ SET search_path = pg_catalog, public, pg_temp
 AS $$
     SELECT CASE p_entity
         WHEN 'campaign_members' THEN (r->>'status') || coalesce(' — ' ||
+            (SELECT c.name FROM campaigns c WHERE c.id = (r->>'campaign_id')::bigint), '')
+        WHEN 'campaign_responses' THEN (r->>'status') || coalesce(' — ' ||
             (SELECT c.name FROM campaigns c WHERE c.id = (r->>'campaign_id')::bigint), '')
         WHEN 'account_shares' THEN
             coalesce((SELECT a.name FROM accounts a WHERE a.id = (r->>'account_id')::bigint),

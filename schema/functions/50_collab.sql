@@ -418,7 +418,9 @@ SELECT ccrm_set_execute('ccrm_convert_lead(bigint,text,numeric)', 'ccrm_internal
 --   note) linked to the lead, contact, ticket and account, so it shows on every one of their
 --   timelines; and a 'handoff' inbox row about the lead for every active sales user and for
 --   the lead's owner (if active, internal and not already among them), never for the caller.
---   The inbox entries go through ccrm_inbox_put. Any internal user may signal; partners may not.
+--   The inbox entries go through ccrm_inbox_put. The person gets an interest in the ticket's
+--   product (its subject as the topic when it names none), sourced from the ticket. Any
+--   internal user may signal; partners may not.
 CREATE OR REPLACE FUNCTION ccrm_ticket_signal(p_ticket bigint, p_note text DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql
@@ -479,6 +481,13 @@ BEGIN
 
     INSERT INTO interactions (kind, subject, body, lead_id, contact_id, ticket_id, account_id)
     VALUES ('note', v_subj, v_body, v_lead, c.id, p_ticket, v_acc);
+
+    -- what the person is interested in, for marketing: the ticket's product (or its subject
+    -- as the topic), on the person, with the ticket as the source (schema/functions/92)
+    PERFORM ccrm_interest_add('contacts', c.id, nullif(btrim(t.product), ''),
+                              CASE WHEN nullif(btrim(t.product), '') IS NULL
+                                   THEN left(t.subject, 200) END,
+                              'signal', 'tickets', p_ticket, v_body);
 
     FOR v_login IN
         SELECT u.login FROM users u

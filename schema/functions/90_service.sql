@@ -364,6 +364,11 @@ DECLARE
     p         record;
     v_country text;
 BEGIN
+    -- an unmerge puts a record back as it was (schema/021): routed then, not again now (a
+    -- new row's created_at is now(), so the check costs an insert nothing)
+    IF NEW.created_at < now() AND ccrm_restoring() THEN
+        RETURN NEW;
+    END IF;
     NEW.routed_rule := NULL;
     IF TG_TABLE_NAME = 'tickets' THEN
         IF NEW.assignee IS NOT NULL THEN
@@ -406,6 +411,9 @@ DECLARE
     r      record;
     v_n    bigint;
 BEGIN
+    IF ccrm_restoring() THEN  -- an unmerge's record was routed, and its person told, before
+        RETURN NULL;
+    END IF;
     -- static statements per table (a dynamic one would be planned at every insert)
     IF TG_TABLE_NAME = 'tickets' THEN
         SELECT count(*) INTO v_n FROM new_rows n WHERE n.routed_rule IS NOT NULL;
@@ -1565,7 +1573,7 @@ $$;
 --               last day) gets one reminders row: every open client of that person rings;
 --   digests     each person with a digest time (or quiet hours) gets, once per digest time,
 --               one inbox entry listing the quiet entries since the previous one;
---   upkeep      up to 5,000 queued rows of the search blocks are filed (schema/021).
+--   upkeep      up to 5,000 queued rows of the search blocks are filed (schema/018).
 -- Clocks are claimed with FOR UPDATE SKIP LOCKED and re-checked on their newest version, so a
 -- second scheduler skips what the first is doing and finds it done after; reminders and
 -- digests are claimed by their unique keys, and skipped while another scheduler holds them
@@ -1730,7 +1738,7 @@ BEGIN
         END IF;
     END LOOP;
 
-    -- 6. upkeep: file the search blocks' queue (schema/021), a bounded part a pass
+    -- 6. upkeep: file the search blocks' queue (schema/018), a bounded part a pass
     IF to_regprocedure('public.ccrm_search_blocks_flush(integer)') IS NOT NULL THEN
         work := 'search blocks';
         EXECUTE 'SELECT public.ccrm_search_blocks_flush(5000)' INTO done;

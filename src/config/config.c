@@ -61,6 +61,8 @@ static const struct key_def keys[] = {
     {"mail", "message_max", KEY_INT, offsetof(struct ccrm_config, message_max), 1024, 1073741824},
     {"users", "connection_limit", KEY_INT, offsetof(struct ccrm_config, connection_limit), 1, 1000},
     {"database", "migrate_wait", KEY_INT, offsetof(struct ccrm_config, migrate_wait_s), 1, 86400},
+    {"database", "replica_conninfo", KEY_STRING, offsetof(struct ccrm_config, replica_conninfo), 0,
+     0},
 #define COMPANY(key, type, field)                                                                  \
     {                                                                                              \
         "company", key, type, offsetof(struct ccrm_config, company.field), 0, 0                    \
@@ -208,6 +210,7 @@ config_copy(struct ccrm_config *dst, const struct ccrm_config *src)
 
     *dst = *src;
     dst->conninfo = dup_or_null(src->conninfo);
+    dst->replica_conninfo = dup_or_null(src->replica_conninfo);
     dst->data_dir = dup_or_null(src->data_dir);
     dst->state_dir = dup_or_null(src->state_dir);
     dst->start_view = dup_or_null(src->start_view);
@@ -629,6 +632,7 @@ config_fini(struct ccrm_config *cfg)
     size_t i;
 
     free(cfg->conninfo);
+    free(cfg->replica_conninfo);
     free(cfg->data_dir);
     free(cfg->state_dir);
     free(cfg->start_view);

@@ -114,6 +114,8 @@ DECLARE
     v_q bigint; v_q2 bigint; v_inv bigint; v_cn bigint; v_k int := 0;
     v_issue bigint[] := '{}';   -- invoices to issue, with ...
     v_day int[] := '{}';        -- ... their issue date, days before today
+    n_intr bigint; n_seg bigint; n_opt bigint; n_resp bigint; n_dup bigint;  -- issue 19
+    v_camp bigint; v_seg bigint; v_id bigint;
     v_summary text;
     v_service text;
     v_defs   text[];
@@ -795,6 +797,124 @@ BEGIN
             ARRAY['sales@ccrm.example'], NULL, NULL, NULL, NULL, NULL, false);
         n_mail := n_mail + 1;
     END LOOP;
+    PERFORM set_config('role', v_role, true);
+
+    ---------------------------------------------------------------- marketing (issue 19)
+    -- From support's feedback to marketing's campaign (schema 021): interests learned in
+    -- tickets, calls and by hand; saved segments; campaigns with a channel, members added
+    -- from a segment, responses; opt-outs; and a few likely duplicates for the Duplicates
+    -- view. Each step is written by the department that would do it, through the same
+    -- functions the client calls. Small and bounded at every scale; in a big load the rules'
+    -- triggers are switched back on for it (they keep opted-out people out of campaigns).
+    IF v_big THEN
+        PERFORM set_config('session_replication_role', v_srr, true);
+    END IF;
+    -- support hears what customers want in their tickets: an interest in the ticket's product
+    FOR r IN SELECT t.id, t.contact_id, t.product, t.author FROM demo_tickets t
+              WHERE t.product IS NOT NULL AND t.contact_id IS NOT NULL
+              ORDER BY t.s LIMIT 120 LOOP
+        PERFORM set_config('role', r.author, true);
+        PERFORM ccrm_interest_add('contacts', r.contact_id, r.product, NULL, 'ticket', 'tickets',
+                                  r.id, 'came up in the ticket');
+    END LOOP;
+    -- sales learns it in meetings; marketing records topics by hand on leads
+    FOR r IN SELECT i.id, i.contact_id, i.author,
+                    (ARRAY['ccrm Enterprise', 'API', 'ccrm Pro'])[1 + i.s % 3] AS product
+               FROM demo_ix i
+              WHERE i.kind = 'meeting' AND i.contact_id IS NOT NULL
+              ORDER BY i.id LIMIT 60 LOOP
+        PERFORM set_config('role', r.author, true);
+        PERFORM ccrm_interest_add('contacts', r.contact_id, r.product, NULL, 'meeting',
+                                  'interactions', r.id, 'said so in the meeting');
+    END LOOP;
+    PERFORM set_config('role', 'chloe', true);
+    FOR r IN SELECT l.id, l.s FROM demo_leads l ORDER BY l.s LIMIT 40 LOOP
+        PERFORM ccrm_interest_add('leads', r.id, NULL,
+                                  (ARRAY['GDPR webinar', 'Hannover trade fair', 'case studies'])[1 + r.s % 3],
+                                  'hand', NULL, NULL, 'asked at the booth');
+    END LOOP;
+    SELECT count(*) INTO n_intr FROM interests;
+
+    -- campaigns: the trade fair is an event; a new e-mail campaign for the Pro plan interest
+    PERFORM set_config('role', 'marco', true);
+    UPDATE campaigns SET channel = 'event' WHERE name = 'Hannover Trade Fair 2027';
+    INSERT INTO segments (name, description, definition, owner) VALUES
+        ('Interested in ccrm Pro', 'anyone support, sales or marketing heard asking about Pro',
+         '{"entity": "people", "rules": [{"interest": {"product": "ccrm Pro"}}]}', 'marco'),
+        ('API tickets, last 90 days', 'opened a ticket about the API in the last 90 days',
+         '{"entity": "contacts", "rules": [{"ticket": {"product": "API", "within_days": 90}}]}',
+         'marco'),
+        ('German manufacturers', 'contacts at manufacturing accounts in Germany',
+         '{"entity": "contacts", "rules": [{"account": {"field": "country", "op": "eq", "value": "Germany"}},
+                                           {"account": {"field": "industry", "op": "eq", "value": "Manufacturing"}}]}',
+         'marco'),
+        ('Open deals, no Pro interest yet', 'people at accounts with an open deal who never asked about Pro',
+         '{"entity": "contacts", "match": "all", "rules": [{"deal": {"open": true}},
+                                                           {"not": {"interest": {"product": "ccrm Pro"}}}]}',
+         'renee');
+    INSERT INTO campaigns (name, status, starts_on, ends_on, budget, owner, channel)
+    VALUES ('Pro Plan Upsell Autumn 2026', 'active', '2026-10-01', '2026-12-31', 8000, 'marco',
+            'email')
+    RETURNING id INTO v_camp;
+    -- what unsubscribed before there were consents opted out of e-mail; support takes a
+    -- "do not call me" on the phone
+    PERFORM ccrm_consents_from_unsubscribed();
+    PERFORM set_config('role', 'sofia', true);
+    FOR r IN SELECT t.contact_id FROM demo_tickets t WHERE t.contact_id IS NOT NULL
+              ORDER BY t.s LIMIT 3 LOOP
+        PERFORM ccrm_consent_set('contacts', r.contact_id, 'email', true, 'ticket',
+                                 'no newsletters please');
+    END LOOP;
+    SELECT count(*) INTO n_opt FROM consents WHERE opted_out_at IS NOT NULL;
+    PERFORM set_config('role', 'marco', true);
+    SELECT id INTO v_seg FROM segments WHERE name = 'Interested in ccrm Pro';
+    PERFORM ccrm_campaign_add_segment(v_camp, v_seg);
+    -- responses, as a mailing tool reports them: the funnel of every member's status
+    INSERT INTO campaign_responses (campaign_id, contact_id, lead_id, status, at)
+    SELECT m.campaign_id, m.contact_id, m.lead_id, st.status,
+           coalesce(cp.starts_on, date '2026-09-01') + (st.k * 2 + m.id % 5) * interval '1 day'
+               + (m.id % 600) * interval '1 minute'
+      FROM campaign_members m JOIN campaigns cp ON cp.id = m.campaign_id,
+           LATERAL (SELECT k, (ARRAY['sent', 'opened', 'clicked', 'replied', 'registered',
+                                     'converted'])[k] AS status
+                      FROM generate_series(1, ccrm_response_rank(m.status)) k) st
+     WHERE cp.channel = 'email'
+     ORDER BY m.id, st.k;
+    INSERT INTO campaign_responses (campaign_id, contact_id, lead_id, status, at)
+    SELECT m.campaign_id, m.contact_id, m.lead_id,
+           (ARRAY['sent', 'opened', 'clicked', 'opened', 'replied', 'sent', 'opened', 'converted'])[1 + m.id % 8],
+           timestamptz '2026-10-02 08:00+00' + (m.id % 30) * interval '1 day'
+      FROM campaign_members m WHERE m.campaign_id = v_camp
+     ORDER BY m.id;
+    SELECT count(*) INTO n_resp FROM campaign_responses;
+    -- likely duplicates: the same person typed in again by sales (another address of the same
+    -- mailbox, a typo in the name, the phone written the national way) and a lead twice
+    PERFORM set_config('role', 'sam', true);
+    INSERT INTO contacts (account_id, first_name, last_name, email, phone, title, owner)
+    SELECT c.account_id, c.first_name,
+           CASE WHEN c.q % 2 = 0 THEN c.last_name || 'n' ELSE c.last_name END,
+           replace(c.email, '@', '+crm@'), c.phone, c.title, c.owner
+      FROM demo_contacts c WHERE c.k = 2 ORDER BY c.q LIMIT 4;
+    GET DIAGNOSTICS n_dup = ROW_COUNT;
+    -- the last two accounts are typed-in-again versions of the second and third (the number
+    -- of accounts stays the one asked for; their people and deals make a merge worth undoing)
+    UPDATE accounts d
+       SET name = upper(a.name), domain = 'www.' || a.domain, industry = a.industry,
+           phone = a.phone, city = a.city, country = a.country
+      FROM accounts a
+     WHERE v_n >= 10 AND a.id = d.id - (v_n - 2) + 1 AND d.id IN (ab + v_n - 1, ab + v_n);
+    PERFORM set_config('role', 'renee', true);
+    INSERT INTO leads (first_name, last_name, email, company, source, status, score, owner)
+    SELECT l.first_name, l.last_name, upper(l.email), l.company, 'trade fair', 'new', 5, 'renee'
+      FROM demo_leads l WHERE l.email IS NOT NULL ORDER BY l.s LIMIT 2;
+    n_dup := n_dup + CASE WHEN v_n >= 10 THEN 4 ELSE 2 END;
+    PERFORM set_config('role', v_role, true);
+    SELECT count(*) INTO n_seg FROM segments;
+    SELECT count(*) INTO n_camp FROM campaigns;
+    SELECT count(*) INTO n_mem FROM campaign_members;
+    IF v_big THEN
+        PERFORM set_config('session_replication_role', 'replica', true);
+    END IF;
 
     ---------------------------------------------------------------- responsibility and time
     -- rules, absences, calendars, SLA policies, tasks and tickets near their targets: the
@@ -805,13 +925,15 @@ BEGIN
     v_summary := format('loaded %s accounts, %s contacts, %s leads, %s opportunities, '
                         '%s tickets, %s interactions, %s campaigns (%s members), %s comments, '
                         '%s users, %s accounts shared with partners, %s mails, %s products, '
-                        '%s quotes, %s invoices and credit notes; %s',
+                        '%s quotes, %s invoices and credit notes; %s interests, %s segments, '
+                        '%s opt-outs, %s campaign responses, %s likely duplicates; %s',
                         to_char(v_n, 'FM999,999,999,990'), to_char(n_con, 'FM999,999,990'),
                         to_char(n_lead, 'FM999,999,990'), to_char(n_opp, 'FM999,999,990'),
                         to_char(n_tic, 'FM999,999,990'), to_char(n_int, 'FM999,999,990'),
                         n_camp, to_char(n_mem, 'FM999,999,990'), n_com, n_user,
                         to_char(n_share, 'FM999,999,990'), n_mail, n_prod, n_quote, n_inv,
-                        v_service);
+                        n_intr, n_seg, to_char(n_opt, 'FM999,999,990'),
+                        to_char(n_resp, 'FM999,999,990'), n_dup, v_service);
     IF v_big THEN
         PERFORM set_config('session_replication_role', v_srr, true);
         INSERT INTO events (actor, department, entity, op, summary, row_count)
@@ -820,7 +942,7 @@ BEGIN
         PERFORM pg_notify('ccrm', '');
     END IF;
     ANALYZE accounts, contacts, leads, opportunities, tickets, interactions, campaign_members,
-            account_shares;
+            account_shares, interests, consents, campaign_responses;
     RETURN v_summary;
 END
 $fn$;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One rule for what a partner sees (schema/014, docs/security.md §4): a record is visible when
 # its own account is shared, and everything derived from a record (events, comments, mentions,
-# chat, presence, inbox entries, mail and its attachments) is visible exactly when the record is. Records are attached to
+# chat, presence, inbox entries, mail and its attachments, interests, consents) is visible exactly
+# when the record is. Records are attached to
 # accounts in every way the schema allows -- their own account shared, unshared or none, through
 # a contact, a lead, a ticket or a deal of a shared account, an account cleared later -- and for
 # every entity and every derived table the partner's view is compared with that rule.
@@ -69,6 +70,15 @@ for r in $records; do
     # the unshared ones) to test the policy alone
     q "insert into inbox (login, kind, entity, entity_id, from_login, note) values ('paul', 'handoff', '$e', $id, 'sam', 'VisInbox on $e $id')"
     q "insert into mentions (comment_id, login) select max(id), 'paul' from comments where entity = '$e' and entity_id = $id"
+    # interests of people and accounts, consents of people (schema/021)
+    case $e in
+    contacts | leads | accounts)
+        as sam -c "select ccrm_interest_add('$e', $id, 'VisInterest on $e $id')" >/dev/null ;;
+    esac
+    case $e in
+    contacts | leads)
+        as sam -c "select ccrm_consent_set('$e', $id, 'email', false, 'VisConsent on $e $id')" >/dev/null ;;
+    esac
 done
 check "fixtures: every record has its comment, chat, presence and inbox entry" \
     test "$(q "select count(*) from comments where body like 'VisComment%'")" = "$(wc -w <<<"$records")"
@@ -142,6 +152,22 @@ q "insert into messages (message_id, direction, status, from_addr, ticket_id, ac
           ('vis.none@example.org', 'in', 'received', 'vis@example.org', NULL, NULL, NULL)" >/dev/null
 check "a mail on several records: its ticket decides, then its contact before its account" \
     test "$(as paul -c "select string_agg(message_id, ',' order by message_id) from messages where message_id like 'vis.mixed.%' or message_id = 'vis.none@example.org'")" = "vis.mixed.2@example.org"
+# interests and consents: visible exactly with the person or account they are about
+for r in $records; do
+    e=${r%%:*} id=${r##*:}
+    case $e in contacts | leads | accounts) ;; *) continue ;; esac
+    want=$(eval echo "\$vis_${e}_$id")
+    n=$([ "$want" = t ] && echo 1 || echo 0)
+    col=$(case $e in contacts) echo contact_id ;; leads) echo lead_id ;; *) echo account_id ;; esac)
+    m=$n
+    [ "$e" = accounts ] && m=0
+    got=$(as paul -c "select (select count(*) from interests where $col = $id)
+                          || ',' || (select count(*) from consents where $([ "$e" = accounts ] && echo false || echo "$col = $id"))")
+    check "$e #$id: its interest and consent visible exactly with it ($got)" test "$got" = "$n,$m"
+done
+check "no interest or consent of an invisible record leaks by its text" \
+    test "$(as paul -c "select (select count(*) from interests where note is null and product ~ 'VisInterest on (contacts $cU|contacts $cN|leads $L2|leads $L3|leads $L4|accounts $U)$')
+                           + (select count(*) from consents where source ~ 'VisConsent on (contacts $cU|contacts $cN|leads $L2|leads $L3|leads $L4)$')")" = 0
 
 # events: an event is visible when the row as written (the audit row of its transaction) had
 # its own account shared; for comments and chat, when their record is visible; inbox events of

@@ -241,6 +241,9 @@ static const struct good_case good_cases[] = {
     {"[database]\nconninfo = \"password=a#b;c\"\n", F(conninfo), 1, 0, "password=a#b;c"},
     {"[database]\nconninfo =\n", F(conninfo), 1, 0, ""},
     {"[database]\nconninfo = \"\"\n", F(conninfo), 1, 0, ""},
+    {"[database]\nreplica_conninfo = host=standby dbname=crm\n", F(replica_conninfo), 1, 0,
+     "host=standby dbname=crm"},
+    {"[database]\nconninfo = host=db\n", F(replica_conninfo), 1, 0, NULL},
     {"; comment only\n# another\n", F(conninfo), 1, 0, NULL},
     /* [company]: the letterhead of quotes and invoices */
     {"[company]\nname = Nordlicht Logistik GmbH & Co. KG\n", F(company.name), 1, 0,

@@ -1,0 +1,927 @@
+/* Marketing's batch commands: ccrm --report NAME, ccrm --unmerge MERGE, ccrm --export
+ * campaign_members --campaign N and ccrm --import FILE --into campaign_responses. Flags and
+ * messages here; the SQL in src/db/marketing.c and schema/functions/92_marketing.sql. The CSV
+ * of responses is read like every import (csvread.c, validate.c): streamed, each bad row named
+ * by its line, all or nothing unless --rejects. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ccrm/cli.h"
+#include "ccrm/marketing.h"
+#include "ccrm/util.h"
+#include "ccrm/value.h"
+#include "import_int.h"
+
+/* The value of flag in argv ("--flag VALUE" or "--flag=VALUE"), or NULL. */
+static const char *
+flag_value(int argc, char **argv, const char *flag)
+{
+    size_t k = strlen(flag);
+    int i;
+
+    for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        if (strcmp(argv[i], flag) == 0)
+            return i + 1 < argc ? argv[i + 1] : "";
+        if (strncmp(argv[i], flag, k) == 0 && argv[i][k] == '=')
+            return argv[i] + k + 1;
+    }
+    return NULL;
+}
+
+static int
+has_flag(int argc, char **argv, const char *flag)
+{
+    return flag_value(argc, argv, flag) != NULL;
+}
+
+/* A positive id ("12"). Returns 0 and sets *out, or -1. */
+static int
+parse_id(const char *s, int64_t *out)
+{
+    char *end;
+    long long v;
+
+    if (s == NULL || *s < '1' || *s > '9')
+        return -1;
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v <= 0)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* YYYY-MM-DD (the server checks that the day exists) */
+static int
+date_shaped(const char *s)
+{
+    int i;
+
+    if (strlen(s) != 10)
+        return 0;
+    for (i = 0; i < 10; i++)
+        if (i == 4 || i == 7 ? s[i] != '-' : (s[i] < '0' || s[i] > '9'))
+            return 0;
+    return 1;
+}
+
+/* The exit code for a failed database call. */
+static int
+db_exit(struct db *db, const struct ccrm_err *err)
+{
+    if (db != NULL && db_lost(db))
+        return EX_UNAVAILABLE;
+    if (strcmp(err->sqlstate, "42501") == 0)
+        return EX_NOPERM;
+    if (strcmp(err->sqlstate, "P0002") == 0 || strcmp(err->sqlstate, "55000") == 0)
+        return EX_DATAERR;
+    if (strncmp(err->sqlstate, "22", 2) == 0)
+        return EX_USAGE;
+    return EX_SOFTWARE;
+}
+
+/* The common flags of these commands. */
+struct common {
+    const char *conninfo, *config, *output;
+    int jsonl, quiet;
+};
+
+/* Parse -d, -c, --format, --output, --quiet and the command's own flags (extra, handled by
+ * on_opt). Returns 0, or an exit code. */
+static int
+parse_common(int argc, char **argv, const struct option *extra, struct common *o,
+             int (*on_opt)(int ch, const char *arg, void *st), void *st)
+{
+    enum { OPT_FORMAT = 300, OPT_OUTPUT };
+    struct option longopts[32];
+    int n = 0, ch, rc;
+
+    static const struct option base[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"config", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"format", required_argument, NULL, OPT_FORMAT},
+        {"output", required_argument, NULL, OPT_OUTPUT},
+    };
+    memset(o, 0, sizeof *o);
+    for (; n < (int)(sizeof base / sizeof base[0]); n++)
+        longopts[n] = base[n];
+    for (; extra != NULL && extra->name != NULL && n < 31; extra++)
+        longopts[n++] = *extra;
+    memset(&longopts[n], 0, sizeof longopts[n]);
+    opterr = 0;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, ":d:c:hqo:", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'd':
+            o->conninfo = optarg;
+            break;
+        case 'c':
+            o->config = optarg;
+            break;
+        case 'q':
+            o->quiet = 1;
+            break;
+        case OPT_FORMAT:
+            if (strcmp(optarg, "csv") == 0)
+                o->jsonl = 0;
+            else if (strcmp(optarg, "jsonl") == 0)
+                o->jsonl = 1;
+            else {
+                fprintf(stderr, "ccrm: --format: expected csv or jsonl, got \"%s\"\n", optarg);
+                return EX_USAGE;
+            }
+            break;
+        case 'o':
+        case OPT_OUTPUT:
+            o->output = optarg;
+            break;
+        case ':':
+            fprintf(stderr, "ccrm: option \"%s\" needs a value\n", argv[optind - 1]);
+            return EX_USAGE;
+        case '?':
+            fprintf(stderr, "ccrm: unknown option \"%s\"\n", argv[optind - 1]);
+            return EX_USAGE;
+        default:
+            if ((rc = on_opt(ch, optarg, st)) != 0)
+                return rc;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "ccrm: unexpected argument \"%s\"\n", argv[optind]);
+        return EX_USAGE;
+    }
+    return 0;
+}
+
+/* Open the database for a command (the migration of a private database included). */
+static struct db *
+open_db(const struct common *o, struct ccrm_config *cfg, int *rc)
+{
+    struct ccrm_err err;
+    struct db *db;
+    int private_db;
+
+    if ((db = cli_open_db(o->conninfo, cfg, 1, &private_db, &err)) == NULL ||
+        db_schema_check(db, &err) == -1) {
+        fprintf(stderr, "ccrm: %s\n", err.msg);
+        db_close(&db);
+        *rc = EX_UNAVAILABLE;
+        return NULL;
+    }
+    return db;
+}
+
+/* The output file (or stdout). Returns NULL with *rc set on failure. */
+static FILE *
+open_output(const char *path, int *rc)
+{
+    FILE *f;
+
+    if (path == NULL || strcmp(path, "-") == 0)
+        return stdout;
+    if ((f = fopen(path, "wb")) == NULL) {
+        fprintf(stderr, "ccrm: could not create \"%s\": %s\n", path, strerror(errno));
+        *rc = EX_CANTCREAT;
+    }
+    return f;
+}
+
+static int
+close_output(FILE *f, const char *path, int rc)
+{
+    if (f != stdout) {
+        if (fclose(f) != 0 && rc == 0) {
+            fprintf(stderr, "ccrm: could not write \"%s\": %s\n", path, strerror(errno));
+            return EX_CANTCREAT;
+        }
+    } else if (fflush(stdout) != 0 && rc == 0) {
+        return EX_IOERR;
+    }
+    return rc;
+}
+
+/* ---- ccrm --report NAME ---- */
+
+struct report_opts {
+    const char *name, *from, *to;
+    int primary;
+};
+
+static int
+report_opt(int ch, const char *arg, void *st)
+{
+    struct report_opts *r = st;
+
+    switch (ch) {
+    case 400:
+        r->name = arg;
+        return 0;
+    case 401:
+    case 402:
+        if (!date_shaped(arg)) {
+            fprintf(stderr, "ccrm: --%s: expected a date YYYY-MM-DD, got \"%s\"\n",
+                    ch == 401 ? "from" : "to", arg);
+            return EX_USAGE;
+        }
+        if (ch == 401)
+            r->from = arg;
+        else
+            r->to = arg;
+        return 0;
+    case 403:
+        r->primary = 1;
+        return 0;
+    }
+    return EX_USAGE;
+}
+
+static void
+report_list(FILE *f)
+{
+    int i;
+
+    fputs("reports (ccrm --report NAME [--format csv|jsonl] [--from DATE] [--to DATE]):\n", f);
+    for (i = 0; db_report_names[i] != NULL; i++)
+        fprintf(f, "  %-22s %s\n", db_report_names[i], db_report_about[i]);
+}
+
+static int
+report_main(int argc, char **argv)
+{
+    static const struct option extra[] = {
+        {"report", required_argument, NULL, 400},
+        {"from", required_argument, NULL, 401},
+        {"to", required_argument, NULL, 402},
+        {"primary", no_argument, NULL, 403},
+        {NULL, 0, NULL, 0},
+    };
+    struct report_opts r = {NULL, NULL, NULL, 0};
+    struct ccrm_config cfg;
+    struct ccrm_err err;
+    struct common o;
+    struct db *db = NULL;
+    FILE *out;
+    long long rows;
+    int rc, i, known = 0;
+
+    if ((rc = parse_common(argc, argv, extra, &o, report_opt, &r)) != 0)
+        return rc;
+    if (r.name == NULL || strcmp(r.name, "list") == 0) {
+        report_list(r.name == NULL ? stderr : stdout);
+        return r.name == NULL ? EX_USAGE : 0;
+    }
+    for (i = 0; db_report_names[i] != NULL; i++)
+        known |= strcmp(db_report_names[i], r.name) == 0;
+    if (!known) {
+        fprintf(stderr, "ccrm: --report: unknown report \"%s\"\n", r.name);
+        report_list(stderr);
+        return EX_USAGE;
+    }
+    if (r.from != NULL && r.to != NULL && strcmp(r.from, r.to) >= 0) {
+        fprintf(stderr, "ccrm: --from %s is not before --to %s\n", r.from, r.to);
+        return EX_USAGE;
+    }
+    if ((rc = cli_load_config(&cfg, o.config)) != 0)
+        return rc;
+    /* reports are reads: a streaming replica takes them when one is configured, unless a
+     * database was named on the command line or --primary asks for the primary */
+    if (cfg.replica_conninfo != NULL && o.conninfo == NULL && !r.primary) {
+        struct db_options dbo = {cfg.statement_timeout_ms, cfg.connect_timeout_s, "ccrm report"};
+
+        if ((db = db_open_reader(cfg.replica_conninfo, &dbo, &err)) == NULL ||
+            db_schema_check(db, &err) == -1) {
+            fprintf(stderr, "ccrm: the replica ([database] replica_conninfo): %s\n", err.msg);
+            db_close(&db);
+            config_fini(&cfg);
+            return EX_UNAVAILABLE;
+        }
+    } else if ((db = open_db(&o, &cfg, &rc)) == NULL) {
+        config_fini(&cfg);
+        return rc;
+    }
+    config_fini(&cfg);
+    if ((out = open_output(o.output, &rc)) == NULL) {
+        db_close(&db);
+        return rc;
+    }
+    rows = db_report_write(db, r.name, r.from, r.to, o.jsonl, out, &err);
+    rc = 0;
+    if (rows < 0) {
+        fprintf(stderr, "ccrm: %s\n", err.msg);
+        rc = db_exit(db, &err);
+    }
+    rc = close_output(out, o.output, rc);
+    db_close(&db);
+    return rc;
+}
+
+/* ---- ccrm --unmerge MERGE ---- */
+
+static int
+unmerge_opt(int ch, const char *arg, void *st)
+{
+    if (ch != 410)
+        return EX_USAGE;
+    *(const char **)st = arg;
+    return 0;
+}
+
+static int
+unmerge_main(int argc, char **argv)
+{
+    static const struct option extra[] = {
+        {"unmerge", required_argument, NULL, 410},
+        {NULL, 0, NULL, 0},
+    };
+    const char *arg = NULL;
+    struct ccrm_config cfg;
+    struct ccrm_err err;
+    struct common o;
+    struct db *db;
+    int64_t id;
+    char msg[256];
+    int rc;
+
+    if ((rc = parse_common(argc, argv, extra, &o, unmerge_opt, &arg)) != 0)
+        return rc;
+    if (parse_id(arg, &id) == -1) {
+        fprintf(stderr, "ccrm: --unmerge: expected a merge number, got \"%s\"\n",
+                arg != NULL ? arg : "");
+        return EX_USAGE;
+    }
+    if ((rc = cli_load_config(&cfg, o.config)) != 0)
+        return rc;
+    db = open_db(&o, &cfg, &rc);
+    config_fini(&cfg);
+    if (db == NULL)
+        return rc;
+    if (db_unmerge(db, id, msg, sizeof msg, &err) == -1) {
+        fprintf(stderr, "ccrm: %s\n", err.msg);
+        rc = db_exit(db, &err);
+    } else {
+        printf("ccrm: %s\n", msg);
+        rc = 0;
+    }
+    db_close(&db);
+    return rc;
+}
+
+/* ---- ccrm --export campaign_members --campaign N ---- */
+
+static int
+export_opt(int ch, const char *arg, void *st)
+{
+    if (ch == 420) /* --export: the entity, checked by the dispatcher */
+        return 0;
+    if (ch != 421)
+        return EX_USAGE;
+    *(const char **)st = arg;
+    return 0;
+}
+
+static int
+members_export_main(int argc, char **argv)
+{
+    static const struct option extra[] = {
+        {"export", required_argument, NULL, 420},
+        {"campaign", required_argument, NULL, 421},
+        {NULL, 0, NULL, 0},
+    };
+    const char *arg = NULL;
+    struct ccrm_config cfg;
+    struct ccrm_err err;
+    struct common o;
+    struct db *db;
+    long long rows, opted, noaddr;
+    int64_t id;
+    FILE *out;
+    int rc;
+
+    if ((rc = parse_common(argc, argv, extra, &o, export_opt, &arg)) != 0)
+        return rc;
+    if (parse_id(arg, &id) == -1) {
+        fprintf(stderr, "ccrm: --export campaign_members needs --campaign N (a campaign's id)%s\n",
+                arg != NULL ? ", got a value that is not one" : "");
+        return EX_USAGE;
+    }
+    if ((rc = cli_load_config(&cfg, o.config)) != 0)
+        return rc;
+    db = open_db(&o, &cfg, &rc);
+    config_fini(&cfg);
+    if (db == NULL)
+        return rc;
+    if ((out = open_output(o.output, &rc)) == NULL) {
+        db_close(&db);
+        return rc;
+    }
+    rows = db_campaign_members_export(db, id, o.jsonl, out, &opted, &noaddr, &err);
+    rc = 0;
+    if (rows < 0) {
+        fprintf(stderr, "ccrm: %s\n", err.msg);
+        rc = db_exit(db, &err);
+    } else if (!o.quiet && (opted > 0 || noaddr > 0)) {
+        fprintf(stderr, "ccrm: %lld members exported; left out: ", rows);
+        if (opted > 0)
+            fprintf(stderr, "%lld who opted out%s", opted, noaddr > 0 ? ", " : "");
+        if (noaddr > 0)
+            fprintf(stderr, "%lld without an e-mail address", noaddr);
+        fputc('\n', stderr);
+    }
+    rc = close_output(out, o.output, rc);
+    db_close(&db);
+    return rc;
+}
+
+/* ---- ccrm --import FILE --into campaign_responses ---- */
+
+enum resp_col { RC_CAMPAIGN, RC_EMAIL, RC_CONTACT, RC_LEAD, RC_STATUS, RC_AT, RC_NOTE, RC_N };
+
+static const char *const resp_names[RC_N] = {
+    "campaign", "email", "contact_id", "lead_id", "status", "at", "note",
+};
+/* header names folded (lower case letters and digits), '|'-separated */
+static const char *const resp_synonyms[RC_N] = {
+    "campaign|campaignid|campaignname",
+    "email|emailaddress|mail|recipient|address|contactemail",
+    "contactid|contact",
+    "leadid|lead",
+    "status|event|response|action|activity|type",
+    "at|time|timestamp|date|datetime|eventtime|occurredat",
+    "note|notes|comment|comments",
+};
+/* The e-mail address and the time, read as every import reads them (the one normaliser: an
+ * import keeps a time's seconds and offset as given). */
+static const struct value_rule email_rule = {.type = FIELD_EMAIL, .maxlen = 254};
+static const struct value_rule at_rule = {.type = FIELD_DATETIME, .maxlen = 64, .exact = 1};
+
+static long
+resp_value(const struct value_rule *r, const char *name, const char *v, size_t len, char *out,
+           size_t outcap, char *reason, size_t n)
+{
+    struct value_err e;
+    long l = value_normalize(r, v, len, out, outcap, &e);
+
+    if (l < 0)
+        snprintf(reason, n, "column \"%s\"%s", name, e.tail);
+    return l;
+}
+
+/* A status as mailing tools write it, to ours: NULL when unknown. */
+static const char *
+resp_status(const char *s, size_t len)
+{
+    static const struct {
+        const char *in, *out;
+    } map[] = {
+        {"sent", "sent"},
+        {"send", "sent"},
+        {"delivered", "sent"},
+        {"opened", "opened"},
+        {"open", "opened"},
+        {"clicked", "clicked"},
+        {"click", "clicked"},
+        {"replied", "replied"},
+        {"reply", "replied"},
+        {"responded", "replied"},
+        {"registered", "registered"},
+        {"register", "registered"},
+        {"converted", "converted"},
+        {"convert", "converted"},
+        {"unsubscribed", "unsubscribed"},
+        {"unsubscribe", "unsubscribed"},
+        {"optout", "unsubscribed"},
+        {"optedout", "unsubscribed"},
+    };
+    char f[32];
+    size_t i;
+
+    if (len >= sizeof f)
+        return NULL;
+    imp_fold(s, len, f, sizeof f);
+    for (i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(f, map[i].in) == 0)
+            return map[i].out;
+    return NULL;
+}
+
+struct resp_state {
+    const char *label;
+    struct db *db;
+    struct db_responses *imp;
+    struct sbuf copy;
+    int col[IMP_MAX_FIELDS]; /* header field -> resp_col, -1 ignored */
+    size_t nfields;
+    int have[RC_N];
+    int have_header, fatal;
+    char *hdr_raw;
+    size_t hdr_rawlen;
+    FILE *rejects;
+    const char *rejects_path;
+    long long rows;
+    struct ccrm_err err;
+};
+
+/* Map the header; returns 0, or -1 with a message printed. */
+static int
+resp_header(struct resp_state *s, const struct csv_record *rec)
+{
+    char f[128], unknown[256] = "";
+    size_t i;
+    int c;
+
+    if (rec->nfields > IMP_MAX_FIELDS) {
+        fprintf(stderr, "ccrm: %s: the header has %zu columns, at most %d are read\n", s->label,
+                rec->nfields, IMP_MAX_FIELDS);
+        return -1;
+    }
+    s->nfields = rec->nfields;
+    for (i = 0; i < rec->nfields; i++) {
+        imp_fold(rec->field[i], rec->len[i], f, sizeof f);
+        s->col[i] = -1;
+        for (c = 0; c < RC_N; c++) {
+            char syn[128], *p, *save = NULL;
+
+            str_copy(syn, resp_synonyms[c], sizeof syn);
+            for (p = strtok_r(syn, "|", &save); p != NULL; p = strtok_r(NULL, "|", &save))
+                if (strcmp(p, f) == 0)
+                    break;
+            if (p != NULL)
+                break;
+        }
+        if (c < RC_N && !s->have[c]) {
+            s->col[i] = c;
+            s->have[c] = 1;
+        } else if (c < RC_N) {
+            fprintf(stderr, "ccrm: %s: column \"%s\" appears twice in the header\n", s->label,
+                    resp_names[c]);
+            return -1;
+        } else if (f[0] != '\0' && strlen(unknown) + strlen(rec->field[i]) + 4 < sizeof unknown) {
+            snprintf(unknown + strlen(unknown), sizeof unknown - strlen(unknown), "%s\"%s\"",
+                     unknown[0] ? ", " : "", rec->field[i]);
+        }
+    }
+    if (!s->have[RC_STATUS] || !(s->have[RC_EMAIL] || s->have[RC_CONTACT] || s->have[RC_LEAD])) {
+        fprintf(stderr,
+                "ccrm: %s: the header needs a status column and one of email, contact_id, "
+                "lead_id\n",
+                s->label);
+        return -1;
+    }
+    if (unknown[0] != '\0')
+        fprintf(stderr, "ccrm: %s: columns ignored: %s\n", s->label, unknown);
+    return 0;
+}
+
+/* Check one record into vals; returns 0, or -1 with reason. */
+static int
+resp_check(struct resp_state *s, const struct csv_record *rec, const char *vals[RC_N],
+           char bufs[RC_N][600], char *reason, size_t n)
+{
+    size_t i, at;
+    int c;
+
+    if (rec->error != NULL) {
+        snprintf(reason, n, "%s", rec->error);
+        return -1;
+    }
+    if (rec->nfields != s->nfields) {
+        snprintf(reason, n, "expected %zu fields, found %zu", s->nfields, rec->nfields);
+        return -1;
+    }
+    for (c = 0; c < RC_N; c++)
+        vals[c] = NULL;
+    for (i = 0; i < rec->nfields; i++) {
+        const char *v = rec->field[i];
+        size_t len = rec->len[i];
+
+        if ((c = s->col[i]) < 0)
+            continue;
+        if (imp_utf8_check(v, len, &at) != 0) {
+            snprintf(reason, n, "column \"%s\": not valid UTF-8 (byte %zu)", resp_names[c], at + 1);
+            return -1;
+        }
+        while (len > 0 && (*v == ' ' || *v == '\t'))
+            v++, len--;
+        while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+            len--;
+        if (len == 0)
+            continue;
+        if (len + 8 > sizeof bufs[c]) {
+            snprintf(reason, n, "column \"%s\" is too long", resp_names[c]);
+            return -1;
+        }
+        switch (c) {
+        case RC_EMAIL:
+            if (resp_value(&email_rule, resp_names[c], v, len, bufs[c], sizeof bufs[c], reason, n) <
+                0)
+                return -1;
+            break;
+        case RC_AT:
+            if (resp_value(&at_rule, resp_names[c], v, len, bufs[c], sizeof bufs[c], reason, n) < 0)
+                return -1;
+            break;
+        case RC_CONTACT:
+        case RC_LEAD: {
+            int64_t id;
+
+            memcpy(bufs[c], v, len);
+            bufs[c][len] = '\0';
+            if (parse_id(bufs[c], &id) == -1) {
+                snprintf(reason, n, "column \"%s\": expected an id", resp_names[c]);
+                return -1;
+            }
+            break;
+        }
+        case RC_STATUS: {
+            const char *st = resp_status(v, len);
+
+            if (st == NULL) {
+                snprintf(reason, n,
+                         "column \"status\": \"%.*s\" is not one of sent, opened, clicked, "
+                         "replied, registered, converted, unsubscribed",
+                         (int)(len > 40 ? 40 : len), v);
+                return -1;
+            }
+            str_copy(bufs[c], st, sizeof bufs[c]);
+            break;
+        }
+        default: { /* campaign, note: text without control characters */
+            size_t k;
+
+            for (k = 0; k < len; k++)
+                if (((unsigned char)v[k] < 0x20 && v[k] != '\n' && v[k] != '\t') || v[k] == 0x7f) {
+                    snprintf(reason, n, "column \"%s\": control character 0x%02x", resp_names[c],
+                             (unsigned char)v[k]);
+                    return -1;
+                }
+            memcpy(bufs[c], v, len);
+            bufs[c][len] = '\0';
+        }
+        }
+        vals[c] = bufs[c];
+    }
+    if (vals[RC_STATUS] == NULL) {
+        snprintf(reason, n, "column \"status\" is empty");
+        return -1;
+    }
+    if (vals[RC_EMAIL] == NULL && vals[RC_CONTACT] == NULL && vals[RC_LEAD] == NULL) {
+        snprintf(reason, n, "no person: give an email, a contact_id or a lead_id");
+        return -1;
+    }
+    return 0;
+}
+
+static int
+resp_record(void *arg, const struct csv_record *rec)
+{
+    struct resp_state *s = arg;
+    const char *vals[RC_N];
+    static char bufs[RC_N][600];
+    char reason[300], line[24];
+    int c, bad;
+
+    if (!s->have_header) {
+        s->have_header = 1;
+        if (rec->error != NULL) {
+            fprintf(stderr, "ccrm: %s:%ld: %s\n", s->label, rec->line, rec->error);
+            s->fatal = EX_DATAERR;
+            return -1;
+        }
+        if (resp_header(s, rec) == -1) {
+            s->fatal = EX_DATAERR;
+            return -1;
+        }
+        s->hdr_raw = xmalloc(rec->rawlen + 1);
+        memcpy(s->hdr_raw, rec->raw, rec->rawlen);
+        s->hdr_rawlen = rec->rawlen;
+        return 0;
+    }
+    if (rec->error == NULL && imp_record_blank(rec))
+        return 0;
+    bad = resp_check(s, rec, vals, bufs, reason, sizeof reason) == -1;
+    snprintf(line, sizeof line, "%ld", rec->line);
+    sbuf_add(&s->copy, line, strlen(line));
+    sbuf_add(&s->copy, "\t", 1);
+    imp_copy_value(&s->copy, bad ? reason : NULL, bad ? strlen(reason) : 0);
+    sbuf_add(&s->copy, "\t", 1);
+    imp_copy_bytea(&s->copy, rec->raw, rec->rawlen);
+    for (c = 0; c < RC_N; c++) {
+        const char *v = bad ? NULL : vals[c];
+
+        sbuf_add(&s->copy, "\t", 1);
+        imp_copy_value(&s->copy, v, v != NULL ? strlen(v) : 0);
+    }
+    sbuf_add(&s->copy, "\n", 1);
+    s->rows++;
+    if (s->copy.len >= 256 * 1024) {
+        if (db_responses_put(s->imp, s->copy.p, s->copy.len, &s->err) == -1) {
+            s->fatal = EX_UNAVAILABLE;
+            return -1;
+        }
+        s->copy.len = 0;
+    }
+    return 0;
+}
+
+static int
+resp_reject(void *arg, long line, const char *reason, const char *raw, size_t rawlen)
+{
+    struct resp_state *s = arg;
+
+    fprintf(stderr, "ccrm: %s:%ld: %s\n", s->label, line, reason);
+    if (s->rejects != NULL && fwrite(raw, 1, rawlen, s->rejects) != rawlen)
+        return -1;
+    return 0;
+}
+
+struct resp_opts {
+    const char *file, *rejects;
+    const char *campaign;
+    int dry_run;
+};
+
+static int
+resp_opt(int ch, const char *arg, void *st)
+{
+    struct resp_opts *r = st;
+
+    switch (ch) {
+    case 430:
+        r->file = arg;
+        return 0;
+    case 431: /* --into, checked by the dispatcher */
+        return 0;
+    case 432:
+        r->campaign = arg;
+        return 0;
+    case 433:
+        r->rejects = arg;
+        return 0;
+    case 434:
+        r->dry_run = 1;
+        return 0;
+    }
+    return EX_USAGE;
+}
+
+static int
+responses_main(int argc, char **argv)
+{
+    static const struct option extra[] = {
+        {"import", required_argument, NULL, 430},   {"into", required_argument, NULL, 431},
+        {"campaign", required_argument, NULL, 432}, {"rejects", required_argument, NULL, 433},
+        {"dry-run", no_argument, NULL, 434},        {NULL, 0, NULL, 0},
+    };
+    struct resp_opts ro = {NULL, NULL, NULL, 0};
+    struct db_responses_counts counts;
+    struct resp_state s;
+    struct ccrm_config cfg;
+    struct common o;
+    struct csvr *csv = NULL;
+    struct timespec t0, t1;
+    int64_t campaign = 0;
+    char *buf = NULL;
+    ssize_t got;
+    int fd = -1, rc, done;
+
+    if ((rc = parse_common(argc, argv, extra, &o, resp_opt, &ro)) != 0)
+        return rc;
+    if (ro.campaign != NULL && parse_id(ro.campaign, &campaign) == -1) {
+        fprintf(stderr, "ccrm: --campaign: expected a campaign's id, got \"%s\"\n", ro.campaign);
+        return EX_USAGE;
+    }
+    if (ro.file == NULL || ro.file[0] == '\0') {
+        fputs("ccrm: --import needs a FILE (- for standard input)\n", stderr);
+        return EX_USAGE;
+    }
+    memset(&s, 0, sizeof s);
+    s.label = strcmp(ro.file, "-") == 0 ? "stdin" : ro.file;
+    if (strcmp(ro.file, "-") == 0)
+        fd = STDIN_FILENO;
+    else if ((fd = open(ro.file, O_RDONLY | O_CLOEXEC)) == -1) {
+        fprintf(stderr, "ccrm: could not open \"%s\": %s\n", ro.file, strerror(errno));
+        return EX_NOINPUT;
+    }
+    if (ro.rejects != NULL && (s.rejects = fopen(ro.rejects, "wb")) == NULL) {
+        fprintf(stderr, "ccrm: could not create \"%s\": %s\n", ro.rejects, strerror(errno));
+        rc = EX_CANTCREAT;
+        goto out;
+    }
+    s.rejects_path = ro.rejects;
+    if ((rc = cli_load_config(&cfg, o.config)) != 0)
+        goto out;
+    s.db = open_db(&o, &cfg, &rc);
+    config_fini(&cfg);
+    if (s.db == NULL)
+        goto out;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if ((s.imp = db_responses_begin(s.db, &s.err)) == NULL) {
+        fprintf(stderr, "ccrm: %s\n", s.err.msg);
+        rc = db_exit(s.db, &s.err);
+        goto out;
+    }
+    csv = csvr_new(resp_record, &s);
+    buf = xmalloc(256 * 1024);
+    for (done = 0; !done;) {
+        got = read(fd, buf, 256 * 1024);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            fprintf(stderr, "ccrm: could not read \"%s\": %s\n", s.label, strerror(errno));
+            rc = EX_IOERR;
+            goto abort;
+        }
+        if (got == 0) {
+            done = 1;
+            if (csvr_finish(csv, &s.err) == -1 && !s.fatal)
+                s.fatal = EX_DATAERR;
+        } else if (csvr_feed(csv, buf, (size_t)got, &s.err) == -1 && !s.fatal) {
+            s.fatal = EX_DATAERR;
+        }
+        if (s.fatal) {
+            if (s.err.msg[0] != '\0')
+                fprintf(stderr, "ccrm: %s: %s\n", s.label, s.err.msg);
+            rc = s.fatal;
+            goto abort;
+        }
+    }
+    if (!s.have_header) {
+        fprintf(stderr, "ccrm: %s: no header row\n", s.label);
+        rc = EX_DATAERR;
+        goto abort;
+    }
+    if (s.copy.len > 0 && db_responses_put(s.imp, s.copy.p, s.copy.len, &s.err) == -1) {
+        fprintf(stderr, "ccrm: %s\n", s.err.msg);
+        rc = db_exit(s.db, &s.err);
+        goto abort;
+    }
+    if (s.rejects != NULL && fwrite(s.hdr_raw, 1, s.hdr_rawlen, s.rejects) != s.hdr_rawlen) {
+        fprintf(stderr, "ccrm: could not write \"%s\": %s\n", ro.rejects, strerror(errno));
+        rc = EX_CANTCREAT;
+        goto abort;
+    }
+    rc = db_responses_finish(s.imp, campaign, ro.rejects != NULL, ro.dry_run, resp_reject, &s,
+                             &counts, &s.err);
+    s.imp = NULL; /* freed by finish */
+    if (rc == -1) {
+        fprintf(stderr, "ccrm: %s\n", s.err.msg);
+        rc = strncmp(s.err.msg, "could not write the rejected", 28) == 0 ? EX_CANTCREAT
+                                                                         : db_exit(s.db, &s.err);
+        goto out;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (counts.rejected > 0 && ro.rejects == NULL)
+        printf("ccrm: nothing recorded: %lld of %lld rows rejected (campaign_responses from %s); "
+               "fix them, or give --rejects FILE to record the others\n",
+               counts.rejected, s.rows, s.label);
+    else
+        printf("ccrm: %s%lld responses recorded, %lld opt-outs, %lld rejected (campaign_responses "
+               "from %s, %.1f s)\n",
+               ro.dry_run ? "dry run, nothing written: " : "", counts.recorded, counts.opted_out,
+               counts.rejected, s.label,
+               (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+    rc = counts.rejected > 0 ? EX_DATAERR : 0;
+    goto out;
+abort:
+    db_responses_abort(&s.imp);
+out:
+    csvr_free(&csv);
+    free(buf);
+    free(s.hdr_raw);
+    sbuf_fini(&s.copy);
+    if (s.rejects != NULL && fclose(s.rejects) != 0 && rc == 0) {
+        fprintf(stderr, "ccrm: could not write \"%s\": %s\n", ro.rejects, strerror(errno));
+        rc = EX_CANTCREAT;
+    }
+    if (fd > STDIN_FILENO)
+        close(fd);
+    db_close(&s.db);
+    return rc;
+}
+
+int
+cli_marketing_dispatch(int argc, char **argv)
+{
+    const char *v;
+
+    if (has_flag(argc, argv, "--report"))
+        return report_main(argc, argv);
+    if (has_flag(argc, argv, "--unmerge"))
+        return unmerge_main(argc, argv);
+    if ((v = flag_value(argc, argv, "--export")) != NULL && strcmp(v, "campaign_members") == 0)
+        return members_export_main(argc, argv);
+    if ((v = flag_value(argc, argv, "--into")) != NULL && strcmp(v, "campaign_responses") == 0 &&
+        has_flag(argc, argv, "--import"))
+        return responses_main(argc, argv);
+    return -1;
+}

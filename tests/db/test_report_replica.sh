@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# ccrm --report from a streaming replica ([database] replica_conninfo): a real hot standby made
+# with pg_basebackup -R from the test cluster and started on a socket of its own. A report
+# read there equals the same report on the primary; while the standby's replay is paused, a
+# deal written on the primary shows only with --primary, so the report did read the standby;
+# the standby refuses writes, and a report is refused cleanly when the standby is down.
+. "$(dirname "$0")/../lib/pg.sh"
+CCRM=${1:?usage: test_report_replica.sh path/to/ccrm}
+
+pg_start_demo "$CCRM" 80
+B=$TEST_TMP/standby
+mkdir -p "$B"
+[ "$(id -u)" = 0 ] && chown postgres: "$B"
+as_pg "$PG_BIN/pg_basebackup" -h "$PG_DIR" -U postgres -D "$B/data" -R -X stream -c fast \
+    >"$TEST_TMP/basebackup.log" 2>&1 || { cat "$TEST_TMP/basebackup.log"; fail "pg_basebackup"; }
+as_pg "$PG_BIN/pg_ctl" -D "$B/data" -w -l "$B/log" \
+    -o "-k $B -c listen_addresses= -c fsync=off -c hot_standby=on -c max_connections=200" start >/dev/null ||
+    { cat "$B/log"; fail "could not start the standby"; }
+on_exit "as_pg $PG_BIN/pg_ctl -D $B/data -m immediate stop"
+psqb() { psql -X -q -At -v ON_ERROR_STOP=1 -h "$B" -U postgres -d ccrm "$@"; }
+check "the standby is in recovery" test "$(psqb -c 'select pg_is_in_recovery()')" = t
+
+# wait until the standby has replayed everything the primary wrote so far
+catch_up() {
+    local lsn i
+    lsn=$(psqlc -c "select pg_current_wal_lsn()")
+    for ((i = 0; i < 200; i++)); do
+        [ "$(psqb -c "select pg_last_wal_replay_lsn() >= '$lsn'::pg_lsn")" = t ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
+check "the standby caught up with the primary" catch_up
+
+cat >"$TEST_TMP/ccrm.ini" <<EOF
+[database]
+conninfo = host=$PG_DIR dbname=ccrm user=mia
+replica_conninfo = host=$B dbname=ccrm user=mia
+EOF
+for r in pipeline win_rate tickets_by_product response_times interests_by_product campaign_funnel; do
+    "$CCRM" -c "$TEST_TMP/ccrm.ini" --report "$r" --from 2025-01-01 --to 2027-06-01 >"$TEST_TMP/$r.replica" 2>"$TEST_TMP/err" ||
+        { cat "$TEST_TMP/err"; fail "report $r from the replica"; }
+    "$CCRM" -c "$TEST_TMP/ccrm.ini" --primary --report "$r" --from 2025-01-01 --to 2027-06-01 >"$TEST_TMP/$r.primary" ||
+        fail "report $r from the primary"
+    check "--report $r from the standby equals the primary's ($(wc -l <"$TEST_TMP/$r.replica") lines)" \
+        cmp -s "$TEST_TMP/$r.replica" "$TEST_TMP/$r.primary"
+done
+
+# hold the standby's replay, write on the primary: only the primary knows the new deal
+psqb -c "select pg_wal_replay_pause()" >/dev/null
+acc=$(psqlc -c "select min(id) from accounts")
+psql -X -q -At "host=$PG_DIR dbname=ccrm user=sam" \
+    -c "insert into opportunities (account_id, name, amount, currency, close_date) values ($acc, 'Replica probe', 4242, 'XTS', '2026-06-15')"
+"$CCRM" -c "$TEST_TMP/ccrm.ini" --report pipeline --from 2026-06-01 --to 2026-07-01 >"$TEST_TMP/paused" || fail "report while paused"
+check "while the standby's replay is paused, the report (from the standby) does not know the new deal" \
+    bash -c "! grep -q ',XTS,' '$TEST_TMP/paused'"
+"$CCRM" -c "$TEST_TMP/ccrm.ini" --primary --report pipeline --from 2026-06-01 --to 2026-07-01 >"$TEST_TMP/paused.p" || fail "primary"
+check "--primary reads the primary, which does" grep -q '^2026-06-01,prospecting,XTS,1,4242.00$' "$TEST_TMP/paused.p"
+"$CCRM" -d "host=$PG_DIR dbname=ccrm user=mia" -c "$TEST_TMP/ccrm.ini" --report pipeline --from 2026-06-01 --to 2026-07-01 >"$TEST_TMP/paused.d" || fail "-d"
+check "so does a report given -d" grep -q ',XTS,' "$TEST_TMP/paused.d"
+psqb -c "select pg_wal_replay_resume()" >/dev/null
+check "the standby catches up again" catch_up
+"$CCRM" -c "$TEST_TMP/ccrm.ini" --report pipeline --from 2026-06-01 --to 2026-07-01 >"$TEST_TMP/resumed" || fail "report resumed"
+check "... and then its report has the deal" grep -q ',XTS,1,4242.00$' "$TEST_TMP/resumed"
+"$CCRM" -c "$TEST_TMP/ccrm.ini" --report pipeline --format jsonl --from 2026-06-01 --to 2026-07-01 >"$TEST_TMP/resumed.jsonl" || fail "jsonl"
+check "JSON lines from the standby too" grep -q '"currency":"XTS"' "$TEST_TMP/resumed.jsonl"
+
+# the standby's session is read-only, and the standby itself refuses writes
+out=$(psql -X -At "host=$B dbname=ccrm user=sam" -c "insert into accounts (name) values ('x')" 2>&1)
+check "the standby refuses writes" grep -q 'read-only transaction' <<<"$out"
+
+# a standby that is not there: a clear error, exit 69
+as_pg "$PG_BIN/pg_ctl" -D "$B/data" -m fast stop >/dev/null
+"$CCRM" -c "$TEST_TMP/ccrm.ini" --report pipeline >/dev/null 2>"$TEST_TMP/down"
+rc=$?
+check "a report with the replica down: exit 69 ($rc)" test "$rc" = 69
+check "... saying it was the replica" grep -q 'the replica (\[database\] replica_conninfo): could not connect' "$TEST_TMP/down"
+
+done_testing
