@@ -31,6 +31,8 @@ struct app {
 
 /* Monotonic clock in milliseconds. */
 int64_t now_ms(void);
+/* The wall clock in milliseconds since the epoch (due times from the database). */
+int64_t wall_ms(void);
 
 /* The event loop: returns 0 on a normal quit, -1 on a fatal error. */
 int loop_run(struct app *app);

@@ -26,6 +26,10 @@ enum cmd_kind {
     CMD_HANDOFF, /* handoff LOGIN|DEPARTMENT [NOTE] */
     CMD_COMMENT, /* comment TEXT (with @login mentions) */
     CMD_EXPORT,  /* export FILE: the current list, as its search and filter show it, to CSV */
+    CMD_TASKS,   /* tasks [FILTER]: the Tasks list ("mine open" when none) */
+    CMD_AGENDA,  /* agenda [DAYS]: one's meetings and due tasks, week by day */
+    CMD_WHO,     /* who [DEPT] [key=value ...]: who is competent, and the rule that decided */
+    CMD_RULES,   /* rules: the responsibility rules (management and admin edit them) */
 };
 
 /* The views in tab order (the tabs 1-9), NULL-terminated: `:view`, [ui] start_view, --view. */

@@ -103,7 +103,7 @@ int db_chat_send(struct db *db, const char *entity, int64_t id, const char *body
 
 struct entity;
 
-#define LIST_MAX_FILTERS 4
+#define LIST_MAX_FILTERS 8
 
 /* What a list shows: an entity of the registry with a list (include/ccrm/entity.h), one of its
  * sort orders, a search and its filters. */

@@ -43,6 +43,8 @@ struct entity_column {
     int min;          /* screen columns at least */
     int weight;       /* its share of the room left over */
     int priority;     /* 1 essential .. 9: narrow screens drop the highest numbers first */
+    int time_left;    /* sql gives a due time (epoch seconds), "paused" or "": the client shows
+                       * the time left to it, so it runs out on screen without a query */
 };
 
 struct entity_sort {
@@ -53,6 +55,8 @@ struct entity_sort {
     int desc;            /* newest or biggest first */
     const char *blocks;  /* the order's search blocks (schema/013, 016), or NULL */
     const char *index;   /* the index that walks it (for the reader; test_search_blocks) */
+    const char *base;    /* the walk's FROM for this order (alias a), when not the list's base */
+    const char *cond;    /* rows are in this order only when this holds (over the list's from) */
 };
 
 struct entity_filter {
@@ -81,6 +85,7 @@ struct entity_list {
     const char *const *shows; /* other tables whose changes its rows show (re-read for them) */
     int always_reread;        /* every change can concern it (the Feed) */
     const char *empty;        /* said when the list holds nothing and nothing filters it */
+    const char *start_filter; /* the filter a new view of it starts with ("mine open"), or NULL */
 };
 
 /* ---- the detail view ---- */
@@ -141,15 +146,16 @@ struct entity_ref {
 /* ---- record actions that apply (the action table is src/ui/commands.c) ---- */
 
 enum entity_action {
-    ENT_EDIT = 1 << 0,     /* e, :edit */
-    ENT_COMMENT = 1 << 1,  /* c, :comment */
-    ENT_ASSIGN = 1 << 2,   /* a, h, :assign, :handoff */
-    ENT_LOG = 1 << 3,      /* l: a call, an e-mail, ... logged on it (timeline_fk) */
-    ENT_CHAT = 1 << 4,     /* t */
-    ENT_HISTORY = 1 << 5,  /* H, :history */
-    ENT_CONVERT = 1 << 6,  /* C: a lead becomes account, contact and deal */
-    ENT_SIGNAL = 1 << 7,   /* S: a ticket's person is a sales lead */
-    ENT_MARK_READ = 1 << 8 /* opening an inbox row marks it read */
+    ENT_EDIT = 1 << 0,      /* e, :edit */
+    ENT_COMMENT = 1 << 1,   /* c, :comment */
+    ENT_ASSIGN = 1 << 2,    /* a, h, :assign, :handoff */
+    ENT_LOG = 1 << 3,       /* l: a call, an e-mail, ... logged on it (timeline_fk) */
+    ENT_CHAT = 1 << 4,      /* t */
+    ENT_HISTORY = 1 << 5,   /* H, :history */
+    ENT_CONVERT = 1 << 6,   /* C: a lead becomes account, contact and deal */
+    ENT_SIGNAL = 1 << 7,    /* S: a ticket's person is a sales lead */
+    ENT_MARK_READ = 1 << 8, /* opening an inbox row marks it read */
+    ENT_DONE = 1 << 9       /* x: a task or meeting is done */
 };
 
 struct entity {
@@ -174,6 +180,10 @@ struct entity {
     unsigned actions;             /* enum entity_action bits */
     const char *const *new_words; /* :new words that create one (NULL: the singular) ... */
     const char *new_field;        /* ... setting this field to the word ("kind"), or NULL */
+    /* rows of its list are records of this other entity (the Tasks list: interactions): its
+     * forms, actions and n are that entity's, and new ones start with new_values */
+    const char *rows_of;
+    const char *const *new_values;
 };
 
 /* Every entity, NULL-terminated, in tab order first (the list views). */

@@ -68,6 +68,43 @@ void agenda_items_free(struct agenda_item *items, int n);
  * last past_days days. Returns the number of items (free with ics_items_free), or -1. */
 int db_ics_items(struct db *db, int past_days, struct ics_item **items, struct ccrm_err *err);
 
+/* ---- for the full-screen client: tasks done, reminders, the SLA compliance ---- */
+
+/* Mark one's task or meeting (an interaction) done now. Returns 1, 0 when it was done already
+ * (or is not visible), or -1 with err set. */
+int db_task_done(struct db *db, long long id, struct ccrm_err *err);
+
+/* Something of one's own that falls due: a reminder row (reminder_id > 0) or a task or meeting
+ * seen falling due by the client itself (reminder_id 0). */
+struct due_item {
+    long long reminder_id;
+    long long id;     /* the interaction */
+    long long due_ms; /* epoch milliseconds */
+    char *what;       /* "task: Call Acme" */
+    char time[6];     /* HH:MM in the person's time zone */
+    char *record;     /* "ticket #12 Login fails", or "" */
+};
+void due_items_free(struct due_item *items, int n);
+/* One's open tasks and meetings due after after_ms (epoch ms), by due time, at most max. Returns
+ * how many (items malloc'd), or -1 with err set. */
+int db_tasks_due_after(struct db *db, long long after_ms, int max, struct due_item **items,
+                       struct ccrm_err *err);
+/* One's reminder by id (1, into *item), 0 when it is someone else's or gone, -1 on error. */
+int db_reminder_get(struct db *db, long long id, struct due_item *item, struct ccrm_err *err);
+/* One's reminders nobody has seen yet, newest first, at most max (as db_tasks_due_after). */
+int db_reminders_unseen(struct db *db, int max, struct due_item **items, struct ccrm_err *err);
+/* Dismiss one's reminder everywhere (seen_at). Returns 0, or -1 with err set. */
+int db_reminder_seen(struct db *db, long long id, struct ccrm_err *err);
+
+/* SLA compliance of the last 30 days, per kind of clock (the view sla_compliance). */
+struct sla_line {
+    char kind[24];
+    long long clocks, met_in_time, open, open_breached;
+    char percent[16]; /* "93.5", or "" when nothing was due yet */
+};
+/* Returns the number of lines (at most max), or -1 with err set. */
+int db_sla_compliance(struct db *db, struct sla_line *lines, int max, struct ccrm_err *err);
+
 /* One scheduler run (ccrm_tick): what it did. Returns 0, or -1 with err set. */
 struct tick_result {
     int breaches;

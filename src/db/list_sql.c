@@ -14,6 +14,16 @@ sort_of(const struct list_shape *sh)
     return &sh->l->sorts[sh->sort];
 }
 
+/* The FROM a walk in this order reads: the order's own (the Tickets by time left walk the SLA
+ * clocks), else the list's bare table. */
+static const char *
+base_of(const struct list_shape *sh)
+{
+    const char *b = sort_of(sh)->base;
+
+    return b != NULL ? b : sh->l->base;
+}
+
 /* Take the next parameter for value a; returns its number. */
 static int
 arg(struct list_sql *o, enum list_arg a)
@@ -137,7 +147,7 @@ build_page(const struct list_shape *sh, struct list_sql *o)
     strbuf_printf(b,
                   " FROM %s JOIN (SELECT a.id FROM %s WHERE ($1::text IS NULL OR %s) AND %s%s"
                   " ORDER BY ",
-                  sh->l->from, sh->l->base, sh->l->search, strbuf_str(&after), strbuf_str(&filt));
+                  sh->l->from, base_of(sh), sh->l->search, strbuf_str(&after), strbuf_str(&filt));
     add_order(b, s, sh->asc, s->key, s->key2, "a.id");
     strbuf_printf(b, " LIMIT $%d) h ON h.id = a.id ORDER BY ", lim);
     add_order(b, s, sh->asc, s->key, s->key2, "a.id");
@@ -156,6 +166,8 @@ build_one(const struct list_shape *sh, struct list_sql *o)
     add_select(b, sh);
     strbuf_printf(b, " FROM %s WHERE a.id = $2 AND ($1::text IS NULL OR %s)", sh->l->from,
                   sh->l->search);
+    if (sort_of(sh)->cond != NULL)
+        strbuf_printf(b, " AND %s", sort_of(sh)->cond);
     add_filters(b, o, sh);
 }
 
@@ -244,7 +256,7 @@ build_block_walk(const struct list_shape *sh, struct list_sql *o)
     strbuf_printf(b,
                   " FROM %s JOIN (SELECT w.id FROM (SELECT a.id, a.search, %s AS k1, %s AS k2"
                   " FROM %s WHERE %s ORDER BY ",
-                  sh->l->from, s->key, s->key2 ? s->key2 : "NULL", sh->l->base, strbuf_str(&cond));
+                  sh->l->from, s->key, s->key2 ? s->key2 : "NULL", base_of(sh), strbuf_str(&cond));
     add_order(b, s, sh->asc, s->key, s->key2, "a.id");
     strbuf_printf(b, " LIMIT $%d) w WHERE w.search LIKE ccrm_fold($1) AND %s ORDER BY ", wl,
                   strbuf_str(&far));
@@ -271,7 +283,7 @@ build_block_end(const struct list_shape *sh, struct list_sql *o)
     strbuf_printf(b,
                   "SELECT w.k1::text, w.k2::text, w.id::text FROM (SELECT %s AS k1, %s AS k2, a.id"
                   " FROM %s WHERE $1::text IS NOT NULL AND %s ORDER BY ",
-                  s->key, s->key2 ? s->key2 : "NULL", sh->l->base, strbuf_str(&cond));
+                  s->key, s->key2 ? s->key2 : "NULL", base_of(sh), strbuf_str(&cond));
     add_order(b, s, sh->asc, s->key, s->key2, "a.id");
     strbuf_printf(b, " OFFSET $%d - 1 LIMIT 1) w WHERE %s", wl, strbuf_str(&far));
     strbuf_fini(&cond);
@@ -294,7 +306,7 @@ build_block_rest(const struct list_shape *sh, struct list_sql *o)
     strbuf_printf(b,
                   " FROM %s JOIN (SELECT a.id FROM (SELECT * FROM %s"
                   " WHERE a.search LIKE ccrm_fold($1) OFFSET 0) a WHERE %s ORDER BY ",
-                  sh->l->from, sh->l->base, strbuf_str(&cond));
+                  sh->l->from, base_of(sh), strbuf_str(&cond));
     add_order(b, s, sh->asc, s->key, s->key2, "a.id");
     strbuf_printf(b, " LIMIT $%d) h ON h.id = a.id ORDER BY ", lim);
     add_order(b, s, sh->asc, s->key, s->key2, "a.id");
@@ -400,6 +412,8 @@ list_sql_in_window(struct strbuf *out, const struct list_query *q, const char *i
         strbuf_puts(&hi, "FALSE");
     /* without a search, $1 is only tested for NULL: a plan that does not depend on any value
      * (PostgreSQL then keeps one generic plan instead of planning every wake-up) */
+    if (s->cond != NULL)
+        strbuf_printf(&filt, " AND %s", s->cond);
     strbuf_reset(out);
     strbuf_printf(out,
                   "SELECT count(*) FROM %s WHERE %s AND $1::text IS %sNULL%s%s%s%s"

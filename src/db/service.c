@@ -1,6 +1,7 @@
 /* Responsibility and time against the database (include/ccrm/service.h): ccrm_who, the agenda,
  * the calendar items and the scheduler. Every rule is in schema/functions/90_service.sql; this
  * file sends every value as a parameter and converts the answers into model structs. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -224,4 +225,182 @@ db_tick(struct db *db, struct tick_result *r, struct ccrm_err *err)
     }
     PQclear(res);
     return 0;
+}
+
+/* ---- the full-screen client ---- */
+
+int
+db_task_done(struct db *db, long long id, struct ccrm_err *err)
+{
+    char ids[24];
+    const char *params[1] = {ids};
+    PGresult *res;
+    int n;
+
+    snprintf(ids, sizeof ids, "%lld", id);
+    res = db_exec(db,
+                  "UPDATE public.interactions SET done_at = now() WHERE id = $1::bigint"
+                  " AND done_at IS NULL RETURNING id",
+                  1, params, err);
+    if (res == NULL)
+        return -1;
+    n = PQntuples(res);
+    PQclear(res);
+    return n > 0;
+}
+
+void
+due_items_free(struct due_item *items, int n)
+{
+    int i;
+
+    for (i = 0; items != NULL && i < n; i++) {
+        free(items[i].what);
+        free(items[i].record);
+    }
+    free(items);
+}
+
+/* the columns every due item is read from: reminder id, interaction, due (epoch ms), what,
+ * local time, record */
+#define DUE_COLS(rid, due)                                                                         \
+    rid ", i.id, floor(extract(epoch FROM " due ") * 1000)::bigint,"                               \
+        " left(i.kind || ': ' || coalesce(nullif(i.subject, ''), '(no subject)'), 200),"           \
+        " to_char(" due " AT TIME ZONE public.ccrm_user_tz(current_user), 'HH24:MI'),"             \
+        " coalesce(public.ccrm_task_record(i.ticket_id, i.opportunity_id, i.lead_id,"              \
+        " i.contact_id, i.account_id), '')"
+
+static void
+due_fill(PGresult *res, int i, struct due_item *it)
+{
+    it->reminder_id = atoll(db_val(res, i, 0));
+    it->id = atoll(db_val(res, i, 1));
+    it->due_ms = atoll(db_val(res, i, 2));
+    it->what = xstrdup(db_val(res, i, 3));
+    str_copy(it->time, db_val(res, i, 4), sizeof it->time);
+    it->record = xstrdup(db_val(res, i, 5));
+}
+
+static int
+due_many(struct db *db, const char *sql, int nparams, const char **params, struct due_item **items,
+         struct ccrm_err *err)
+{
+    PGresult *res = db_exec(db, sql, nparams, params, err);
+    int i, n;
+
+    *items = NULL;
+    if (res == NULL)
+        return -1;
+    n = PQntuples(res);
+    *items = xcalloc((size_t)n + 1, sizeof **items);
+    for (i = 0; i < n; i++)
+        due_fill(res, i, &(*items)[i]);
+    PQclear(res);
+    return n;
+}
+
+int
+db_tasks_due_after(struct db *db, long long after_ms, int max, struct due_item **items,
+                   struct ccrm_err *err)
+{
+    char after[24], lim[16];
+    const char *params[2] = {after, lim};
+
+    snprintf(after, sizeof after, "%lld", after_ms);
+    snprintf(lim, sizeof lim, "%d", max);
+    /* on interactions_person_due_idx: one's own, by due time */
+    return due_many(
+        db,
+        "SELECT " DUE_COLS(
+            "0",
+            "i.due_at") " FROM public.interactions i"
+                        " WHERE coalesce(i.owner, i.created_by) = current_user"
+                        " AND i.due_at > to_timestamp($1::bigint / 1000.0)"
+                        " AND i.kind IN ('task', 'meeting') AND i.done_at IS NULL"
+                        " ORDER BY coalesce(i.owner, i.created_by), i.due_at, i.id LIMIT $2::int",
+        2, params, items, err);
+}
+
+int
+db_reminder_get(struct db *db, long long id, struct due_item *item, struct ccrm_err *err)
+{
+    char ids[24];
+    const char *params[1] = {ids};
+    PGresult *res;
+    int n;
+
+    snprintf(ids, sizeof ids, "%lld", id);
+    res = db_exec(db,
+                  "SELECT " DUE_COLS(
+                      "r.id", "r.due_at") " FROM public.reminders r"
+                                          " JOIN public.interactions i ON i.id = r.interaction_id"
+                                          " WHERE r.id = $1::bigint AND r.login = current_user",
+                  1, params, err);
+    if (res == NULL)
+        return -1;
+    n = PQntuples(res);
+    if (n > 0)
+        due_fill(res, 0, item);
+    PQclear(res);
+    return n > 0;
+}
+
+int
+db_reminders_unseen(struct db *db, int max, struct due_item **items, struct ccrm_err *err)
+{
+    char lim[16];
+    const char *params[1] = {lim};
+
+    snprintf(lim, sizeof lim, "%d", max);
+    return due_many(db,
+                    "SELECT " DUE_COLS(
+                        "r.id", "r.due_at") " FROM public.reminders r"
+                                            " JOIN public.interactions i ON i.id = r.interaction_id"
+                                            " WHERE r.login = current_user AND r.seen_at IS NULL"
+                                            " ORDER BY r.login, r.id DESC LIMIT $1::int",
+                    1, params, items, err);
+}
+
+int
+db_reminder_seen(struct db *db, long long id, struct ccrm_err *err)
+{
+    char ids[24];
+    const char *params[1] = {ids};
+    PGresult *res;
+
+    snprintf(ids, sizeof ids, "%lld", id);
+    res = db_exec(db,
+                  "UPDATE public.reminders SET seen_at = now() WHERE id = $1::bigint"
+                  " AND login = current_user AND seen_at IS NULL",
+                  1, params, err);
+    if (res == NULL)
+        return -1;
+    PQclear(res);
+    return 0;
+}
+
+int
+db_sla_compliance(struct db *db, struct sla_line *lines, int max, struct ccrm_err *err)
+{
+    PGresult *res = db_exec(db,
+                            "SELECT kind, clocks, met_in_time, open, open_breached,"
+                            " coalesce(percent_in_time::text, '')"
+                            " FROM public.sla_compliance ORDER BY CASE kind"
+                            " WHEN 'first_response' THEN 1 WHEN 'next_response' THEN 2 ELSE 3 END",
+                            0, NULL, err);
+    int i, n;
+
+    if (res == NULL)
+        return -1;
+    n = PQntuples(res);
+    for (i = 0; i < n && i < max; i++) {
+        str_copy(lines[i].kind, db_val(res, i, 0), sizeof lines[i].kind);
+        lines[i].clocks = atoll(db_val(res, i, 1));
+        lines[i].met_in_time = atoll(db_val(res, i, 2));
+        lines[i].open = atoll(db_val(res, i, 3));
+        lines[i].open_breached = atoll(db_val(res, i, 4));
+        str_copy(lines[i].percent, db_val(res, i, 5), sizeof lines[i].percent);
+    }
+    PQclear(res);
+    return i;
 }

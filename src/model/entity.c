@@ -742,6 +742,13 @@ static const struct entity_column ticket_cols[] = {
     {.name = "Subject", .sql = "a.subject", .min = 20, .weight = 50, .priority = 1},
     {.name = "Status", .sql = "a.status", .min = 8, .priority = 2},
     {.name = "Priority", .sql = "a.priority", .min = 8, .priority = 3},
+    /* the deciding SLA clock (schema/019): its due time, the client counts down to it */
+    {.name = "Left",
+     .sql = "CASE WHEN k.id IS NULL THEN '' WHEN k.running_since IS NULL THEN 'paused'"
+            " ELSE floor(extract(epoch FROM k.due_at))::bigint::text END",
+     .min = 9,
+     .priority = 2,
+     .time_left = 1},
     {.name = "Account", .sql = "coalesce(acc.name, '')", .min = 14, .weight = 20, .priority = 4},
     {.name = "Assignee", .sql = "coalesce(a.assignee, '')", .min = 8, .weight = 6, .priority = 5},
     {.name = "Updated", .sql = "to_char(a.updated_at, 'MM-DD HH24:MI')", .min = 11, .priority = 6},
@@ -756,18 +763,31 @@ static const struct entity_sort ticket_sorts[] = {
      .blocks = "tickets_updated",
      .index = "tickets_updated_idx"},
     {.name = "newest", .key = "a.id", .keytype = "bigint", .desc = 1, .index = "tickets_pkey"},
+    /* least time left first: the tickets with a running or paused SLA clock, walked on the
+     * clocks' own index; tickets without a clock are not in this order */
+    {.name = "left",
+     .key = "coalesce(k.due_at, 'infinity')",
+     .keytype = "timestamptz",
+     .index = "sla_clocks_time_left_idx",
+     .base = "tickets a JOIN sla_clocks k ON k.ticket_id = a.id AND k.current",
+     .cond = "k.id IS NOT NULL"},
 };
 
 static const struct entity_filter ticket_filters[] = {
     {.name = "status", .sql = "a.status", .field = "status"},
     {.name = "priority", .sql = "a.priority", .field = "priority"},
     {.name = "assignee", .sql = "a.assignee", .mine = 1},
+    /* its deciding clock is breached (a yes/no filter: `f breached`) */
+    {.name = "breached",
+     .sql = "(EXISTS (SELECT 1 FROM sla_clocks x WHERE x.ticket_id = a.id AND x.current"
+            " AND x.breached_at IS NOT NULL))::text"},
 };
 
 static const struct entity_list ticket_list = {
     .view = "tickets",
     .title = "Tickets",
-    .from = "tickets a LEFT JOIN accounts acc ON acc.id = a.account_id",
+    .from = "tickets a LEFT JOIN accounts acc ON acc.id = a.account_id"
+            " LEFT JOIN sla_clocks k ON k.ticket_id = a.id AND k.current",
     .base = "tickets a",
     /* a ticket also matches its account's name, through the accounts' index */
     .search = "(a.search LIKE ccrm_fold($1) OR a.account_id IN (SELECT x.id FROM accounts x"
@@ -1005,6 +1025,99 @@ static const struct entity interactions = {
     .exports = interaction_exports,
     .new_words = interaction_new,
     .new_field = "kind",
+    .actions = ENT_EDIT | ENT_DONE, /* in the Tasks list, whose rows are interactions */
+};
+
+/* ---- tasks: the tasks and meetings of every department (the view `tasks`, schema/019) ---- */
+
+/* the start of the person's day, in their time zone (schema/functions/90_service.sql) */
+#define TASK_DAY0                                                                                  \
+    "(date_trunc('day', now() AT TIME ZONE ccrm_user_tz(current_user))"                            \
+    " AT TIME ZONE ccrm_user_tz(current_user))"
+
+static const struct entity_column task_cols[] = {
+    {.name = "Due",
+     .sql = "to_char(a.due_at AT TIME ZONE ccrm_user_tz(current_user), 'Dy MM-DD HH24:MI')",
+     .min = 15,
+     .priority = 1},
+    {.name = "State",
+     .sql = "CASE a.state WHEN 'overdue' THEN '! overdue' ELSE a.state END",
+     .min = 9,
+     .priority = 1},
+    {.name = "Kind", .sql = "a.kind", .min = 7, .priority = 4},
+    {.name = "Subject", .sql = "coalesce(a.subject, '')", .min = 16, .weight = 40, .priority = 1},
+    {.name = "Record",
+     .sql = "coalesce(ccrm_task_record(a.ticket_id, a.opportunity_id, a.lead_id, a.contact_id,"
+            " a.account_id), '')",
+     .min = 14,
+     .weight = 30,
+     .priority = 2},
+    {.name = "Person", .sql = "a.person", .min = 8, .weight = 4, .priority = 3},
+    {.name = "alert", .sql = "(a.state = 'overdue')::text", .hidden = 1},
+    {.name = "entity",
+     .sql = "CASE WHEN a.ticket_id IS NOT NULL THEN 'tickets' WHEN a.opportunity_id IS NOT NULL"
+            " THEN 'opportunities' WHEN a.lead_id IS NOT NULL THEN 'leads' WHEN a.contact_id IS"
+            " NOT NULL THEN 'contacts' WHEN a.account_id IS NOT NULL THEN 'accounts' ELSE '' END",
+     .hidden = 1},
+    {.name = "entity_id",
+     .sql = "coalesce(coalesce(a.ticket_id, a.opportunity_id, a.lead_id, a.contact_id,"
+            " a.account_id)::text, '')",
+     .hidden = 1},
+};
+
+static const struct entity_sort task_sorts[] = {
+    {.name = "due",
+     .key = "a.due_at",
+     .keytype = "timestamptz",
+     .index = "interactions_person_due_idx"},
+};
+
+static const struct entity_filter task_filters[] = {
+    {.name = "person", .sql = "a.person", .mine = 1},
+    /* yes/no filters (`f team overdue`) */
+    {.name = "team", .sql = "(a.person IN (SELECT ccrm_team(current_user)))::text"},
+    {.name = "open", .sql = "(a.done_at IS NULL)::text"},
+    {.name = "overdue", .sql = "(a.done_at IS NULL AND a.due_at < now())::text"},
+    {.name = "today",
+     .sql = "(a.done_at IS NULL AND a.due_at >= " TASK_DAY0 " AND a.due_at < " TASK_DAY0
+            " + interval '1 day')::text"},
+    {.name = "week",
+     .sql = "(a.done_at IS NULL AND a.due_at >= " TASK_DAY0 " AND a.due_at < " TASK_DAY0
+            " + interval '7 days')::text"},
+    {.name = "kind", .sql = "a.kind"},
+};
+
+static const char *const task_shows[] = {"interactions", NULL};
+static const char *const task_new[] = {"kind=task", NULL};
+
+static const struct entity_list task_list = {
+    .view = "tasks",
+    .title = "Tasks",
+    .from = "tasks a",
+    .base = "tasks a",
+    .search = "ccrm_fold(coalesce(a.subject, '') || ' ' || coalesce(a.body, ''))"
+              " LIKE ccrm_fold($1)",
+    .search_help = "subjects and notes",
+    .cols = task_cols,
+    .ncols = N(task_cols),
+    .sorts = task_sorts,
+    .nsorts = N(task_sorts),
+    .filters = task_filters,
+    .nfilters = N(task_filters),
+    .rows_are_records = 1,
+    .shows = task_shows,
+    .start_filter = "mine open",
+    .empty = "no tasks here: n adds one, f changes the filter (mine, team, overdue, today, week)",
+};
+
+static const struct entity tasks = {
+    .table = "tasks",
+    .singular = "task",
+    .plural = "tasks",
+    .help = "tasks and meetings with a due time, of every department (x: done)",
+    .list = &task_list,
+    .rows_of = "interactions",
+    .new_values = task_new,
 };
 
 /* ---- the Feed and the Inbox: lists whose rows name records of other tables ---- */
@@ -1155,7 +1268,7 @@ const struct entity *const entity_registry[] = {
     /* the list views in tab order (the Deals tab is the pipeline: six deal lists) */
     &events, &leads, &accounts, &contacts, &deals, &tickets, &campaigns, &inbox,
     /* the rest */
-    &interactions, &users, NULL};
+    &interactions, &users, &tasks, NULL};
 
 const struct entity *
 entity_find(const char *table)

@@ -1,4 +1,5 @@
 /* Rows and the row window of list views (see include/ccrm/model.h). Pure: unit-tested. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -206,4 +207,57 @@ like_contains(const char *text)
     *o++ = '%';
     *o = '\0';
     return out;
+}
+
+/* "2d 4h", "3h 20m", "12m" for a span of m whole minutes */
+static void
+span_text(int64_t m, char *buf, size_t n)
+{
+    if (m >= 24 * 60)
+        snprintf(buf, n, "%lldd %lldh", (long long)(m / (24 * 60)), (long long)(m / 60 % 24));
+    else if (m >= 60)
+        snprintf(buf, n, "%lldh %lldm", (long long)(m / 60), (long long)(m % 60));
+    else
+        snprintf(buf, n, "%lldm", (long long)m);
+}
+
+int
+time_left_text(const char *due, int64_t now_ms, char *buf, size_t n, int64_t *next_ms)
+{
+    char span[32], *end;
+    long long s;
+    int64_t left;
+
+    *next_ms = 0;
+    if (n > 0)
+        buf[0] = '\0';
+    if (due == NULL || due[0] == '\0')
+        return 0;
+    if (strcmp(due, "paused") == 0) {
+        snprintf(buf, n, "paused");
+        return 0;
+    }
+    s = strtoll(due, &end, 10);
+    if (*end != '\0')
+        return 0;
+    left = (int64_t)s * 1000 - now_ms;
+    if (left > 0) {
+        /* the text changes when a whole minute has gone by, and at the due time */
+        *next_ms = left % 60000 != 0 ? left % 60000 : 60000;
+        if (left < 60000)
+            snprintf(buf, n, "<1m");
+        else {
+            span_text(left / 60000, span, sizeof span);
+            snprintf(buf, n, "%s", span);
+        }
+        return left < 3600000 ? 2 : 1;
+    }
+    *next_ms = 60000 - (-left) % 60000;
+    if (-left < 60000) {
+        snprintf(buf, n, "! due");
+    } else {
+        span_text(-left / 60000, span, sizeof span);
+        snprintf(buf, n, "! -%s", span);
+    }
+    return 3;
 }

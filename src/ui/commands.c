@@ -12,6 +12,7 @@
 #include "actions.h"
 #include "ccrm/cmd.h"
 #include "ccrm/entity.h"
+#include "ccrm/service.h"
 #include "ccrm/util.h"
 #include "form.h"
 #include "record_view.h"
@@ -239,6 +240,53 @@ run_signal(struct app *app, const struct action *a, const char *arg)
         act_ticket_signal(app, id);
 }
 
+/* x: the task or meeting is done */
+static void
+run_done(struct app *app, const struct action *a, const char *arg)
+{
+    const struct entity *e;
+    struct ccrm_err err;
+    struct view *v = ui_active(app->ui);
+    int64_t id;
+    int r;
+
+    if (target(app, a, arg, &e, &id) != 0)
+        return;
+    if ((r = db_task_done(app->db, (long long)id, &err)) < 0) {
+        ui_message_error(app, "could not mark the task done: %s", err.msg);
+        return;
+    }
+    if (r)
+        ui_message(app, "done: task #%lld", (long long)id);
+    else
+        ui_message(app, "task #%lld was done already", (long long)id);
+    view_list_reload(v, app);
+}
+
+/* :tasks [FILTER]: the Tasks list over the current view. Its filter is mine and open unless
+ * the words say whose (team, person=LOGIN) or all. */
+static void
+run_tasks(struct app *app, const struct action *a, const char *arg)
+{
+    const struct entity *e = entity_by_view("tasks");
+    char text[CMD_ARG_MAX + 16];
+    struct view *v;
+
+    (void)a;
+    if (e == NULL || (v = view_list_new(app, e)) == NULL)
+        return;
+    if (ui_push(app, v) == -1 || arg == NULL || arg[0] == '\0')
+        return;
+    if (strstr(arg, "all") != NULL)
+        snprintf(text, sizeof text, "%s", arg);
+    else
+        snprintf(text, sizeof text, "%s%s open",
+                 strstr(arg, "mine") || strstr(arg, "team") || strstr(arg, "person=") ? ""
+                                                                                      : "mine ",
+                 arg);
+    v->ops->list->set_filter(v, app, text);
+}
+
 /* A record's own actions (its chat, its history, a call logged on it): the record view does
  * them. */
 static void
@@ -455,6 +503,18 @@ const struct action cmd_actions[] = {
      .usage = ":history",
      .help = "history: who changed what, when (again: back)",
      .run = run_record},
+    {.key = 'x',
+     .needs = NEEDS_SELECTED,
+     .applies = ENT_DONE,
+     .hint = "x done",
+     .help = "mark the task or meeting done",
+     .run = run_done},
+    {.name = "tasks",
+     .kind = CMD_TASKS,
+     .arg = CMD_ARG_OPTIONAL,
+     .usage = ":tasks [mine|team|overdue|today|week ...]",
+     .help = "tasks and meetings (x done, n new; f filters)",
+     .run = run_tasks},
     {.name = "filter",
      .key = 'f',
      .kind = CMD_FILTER,

@@ -145,15 +145,31 @@ on_message_expired(void *ctx, void *arg)
 }
 
 static void
-vmessage(struct app *app, int error, const char *fmt, va_list ap)
+vmessage_for(struct app *app, int error, int ms, const char *fmt, va_list ap)
 {
     struct ui *ui = app->ui;
 
     vsnprintf(ui->msg, sizeof ui->msg, fmt, ap);
     ui->msg_error = error;
     timer_del(&app->timers, ui->msg_timer);
-    ui->msg_timer = timer_add(&app->timers, now_ms() + MSG_MS, on_message_expired, NULL);
+    ui->msg_timer = timer_add(&app->timers, now_ms() + ms, on_message_expired, NULL);
     ui->chrome_dirty = 1; /* the message line only: whatever else changed set ui->dirty */
+}
+
+static void
+vmessage(struct app *app, int error, const char *fmt, va_list ap)
+{
+    vmessage_for(app, error, MSG_MS, fmt, ap);
+}
+
+void
+ui_message_for(struct app *app, int ms, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vmessage_for(app, 0, ms, fmt, ap);
+    va_end(ap);
 }
 
 void
@@ -277,6 +293,7 @@ ui_init(struct app *app, struct ccrm_err *err)
     }
     ui->tab = start_tab(start, db_department(app->db));
     count_inbox(app);
+    reminders_start(app);
     ui->dirty = 1;
     ui->full_clear = 1;
     return 0;
@@ -295,6 +312,7 @@ ui_fini(struct app *app)
     reap(app);
     for (i = 0; i < ui->ntabs; i++)
         ui->tabs[i]->ops->free(ui->tabs[i]);
+    reminders_fini(app);
     timer_del(&app->timers, ui->msg_timer);
     timer_del(&app->timers, ui->countdown_timer);
     prompt_free(&ui->prompt); /* `:` prompt hook: libedit restores the tty before endwin */
@@ -349,6 +367,11 @@ on_event(const struct event *ev, void *ctx)
         we->id = ev->entity_id;
     } else {
         ui->wake_valid = 0; /* too many to tell: everyone re-reads */
+    }
+    /* a reminder rings (for its person only) and is never toasted */
+    if (reminders_on_event(w->app, ev)) {
+        w->mine++;
+        return 0;
     }
     if (strcmp(ev->actor, db_login(w->app->db)) == 0) {
         w->mine++;
@@ -422,6 +445,7 @@ read_events(struct app *app)
         else
             ui_message(app, "%s", w.toast);
     }
+    reminders_after_read(app); /* after the toast: a reminder's message wins */
     if (ui->ntabs > 0 && ui->tab != 0)
         ui->feed_unread += w.n - w.mine; /* what others did */
     memcpy(ui->trace_ids, w.ids, (size_t)w.nids * sizeof w.ids[0]);
@@ -511,6 +535,7 @@ ui_on_connection(struct app *app)
     if (db_state(app->db) == DB_READY) {
         ui_message(app, "connection restored");
         wakeup(app, 1);
+        reminders_check(app); /* what fell due while away */
     }
     app->ui->dirty = 1;
 }

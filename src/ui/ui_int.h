@@ -97,6 +97,8 @@ typedef void (*input_cb)(struct app *app, void *ctx, const char *text, int done,
 #define UI_MAX_STACK 8
 #define UI_INPUT_MAX 256
 #define UI_INBOX_TAB 7 /* tabs: feed leads accounts contacts deals tickets campaigns inbox ... */
+#define REMIND_RUNG_MAX 64
+#define REMIND_PENDING_MAX 16
 
 struct ui {
     SCREEN *screen;
@@ -144,6 +146,17 @@ struct ui {
     input_cb icb;
     void *ictx;
     struct prompt *prompt; /* the `:` prompt (src/ui/prompt.c), NULL until first used */
+    /* reminders (src/ui/reminders.c): one's tasks due after remind_after_ms (epoch ms) ring at
+     * remind_timer; what rang (task, due time); reminder rows the last read brought */
+    long long remind_after_ms;
+    unsigned remind_timer;
+    int remind_recheck;
+    struct {
+        long long id, due_ms;
+    } rung[REMIND_RUNG_MAX];
+    int nrung;
+    long long pending_reminders[REMIND_PENDING_MAX];
+    int npending_reminders;
 };
 
 /* The view keys go to: the top of the stack (views closing aside), else the current tab. */
@@ -159,6 +172,9 @@ void ui_pop(struct app *app);
 void ui_input_begin(struct app *app, const char *label, const char *initial, input_cb cb,
                     void *ctx);
 void ui_message_error(struct app *app, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A message that stays ms milliseconds (unless a newer one replaces it). */
+void ui_message_for(struct app *app, int ms, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 int ui_page_size(struct app *app);
 /* A view calls this when it drew real rows (for the startup-paint trace). */
 void ui_painted_data(struct app *app);
@@ -189,6 +205,18 @@ void prompt_free(struct prompt **pp);
 void ui_switch_tab(struct app *app, int t);
 /* The tab showing view name ("accounts"), or -1. */
 int ui_tab_of(struct app *app, const char *name);
+
+/* ---- reminders (src/ui/reminders.c) ---- */
+struct event;
+/* At start-up (after the connection): unseen reminders ring, the next due task is awaited. */
+void reminders_start(struct app *app);
+/* One's tasks that fell due since the last look ring; the timer waits for the next one. */
+void reminders_check(struct app *app);
+/* An event of the read in progress: 1 when it is a reminder (never toasted), else 0. */
+int reminders_on_event(struct app *app, const struct event *ev);
+/* After the read: ring the reminders it brought, look again if tasks changed. */
+void reminders_after_read(struct app *app);
+void reminders_fini(struct app *app);
 
 /* ---- the action table (src/ui/commands.c) ---- */
 /* Run the action key names for the active view, if it has one that the view can run (keys

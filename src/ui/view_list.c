@@ -25,7 +25,8 @@ struct hl {
 struct listview {
     struct view v;
     struct app *app;
-    unsigned hl_timer; /* the next highlight's expiry */
+    unsigned hl_timer;   /* the next highlight's expiry */
+    unsigned left_timer; /* the next change of a time left on screen (Tickets' SLA column) */
     const struct entity *e;
     const struct entity_list *l;
     struct list_query q;
@@ -78,7 +79,10 @@ list_help(const struct entity *e)
     snprintf(h->text[n++], HELP_TEXT, "g, G\t%s",
              l->sorts[0].desc ? "newest / oldest" : "first / last");
     snprintf(h->text[n++], HELP_TEXT, "/\tsearch %s (live, Esc restores)", l->search_help);
-    if (l->rows_are_records)
+    if (e->rows_of != NULL)
+        snprintf(h->text[n++], HELP_TEXT, "Enter\topen the record the %s is on (else the %s)",
+                 e->singular, e->singular);
+    else if (l->rows_are_records)
         snprintf(h->text[n++], HELP_TEXT, "Enter\topen the %s", e->singular);
     else
         snprintf(h->text[n++], HELP_TEXT, "Enter\topen the record the %s is about%s", e->singular,
@@ -401,13 +405,26 @@ layout(struct listview *lv, int wd, int *xs, int *ws, int *idx)
     return n;
 }
 
+/* A time left on screen changes its text: draw again (no query: the due times are in the
+ * rows, so a row turns red at its due time by itself). */
+static void
+on_time_left(void *ctx, void *arg)
+{
+    struct app *app = ctx;
+    struct listview *lv = arg;
+
+    lv->left_timer = 0;
+    app->ui->dirty = 1;
+}
+
 static void
 lv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
 {
     struct listview *lv = (struct listview *)v;
     int xs[ROW_MAX_COLS], ws[ROW_MAX_COLS], idx[ROW_MAX_COLS];
     int nc, i, c, rows = h - 1, unread = entity_list_col(lv->l, "unread");
-    int64_t now = now_ms();
+    int alert = entity_list_col(lv->l, "alert");
+    int64_t now = now_ms(), wall = wall_ms(), next_change = 0;
 
     lv->height = rows > 1 ? rows : 1;
     if ((!lv->loaded || lv->search_pending) && !lv->denied && db_state(app->db) == DB_READY) {
@@ -432,12 +449,38 @@ lv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
             a = ui_attr(app, PAIR_HIGHLIGHT, A_BOLD);
         if (unread >= 0 && r->col[unread] != NULL && strcmp(r->col[unread], "true") == 0)
             a |= A_BOLD;
+        if (alert >= 0 && r->col[alert] != NULL && strcmp(r->col[alert], "true") == 0 &&
+            !is_highlighted(lv, r->id, now))
+            a = ui_attr(app, PAIR_ERROR, A_BOLD); /* an overdue task: its text says so too */
         if (lv->top + i == lv->cur)
             a = lv->inactive ? a | A_UNDERLINE : A_REVERSE | (a & A_BOLD);
         draw_text(w, 1 + i, 0, "", wd, a);
-        for (c = 0; c < nc; c++)
-            draw_text(w, 1 + i, xs[c], r->col[idx[c]] ? r->col[idx[c]] : "", ws[c], a);
+        for (c = 0; c < nc; c++) {
+            const char *text = r->col[idx[c]] ? r->col[idx[c]] : "";
+            attr_t ca = a;
+
+            if (lv->l->cols[idx[c]].time_left) {
+                char left[32];
+                int64_t next;
+                int u = time_left_text(text, wall, left, sizeof left, &next);
+
+                if (next > 0 && (next_change == 0 || next < next_change))
+                    next_change = next;
+                /* running out: yellow under an hour, red and marked "!" when past due */
+                if (u == 3)
+                    ca = (a & (A_REVERSE | A_UNDERLINE)) | ui_attr(app, PAIR_ERROR, A_BOLD);
+                else if (u == 2)
+                    ca = (a & (A_REVERSE | A_UNDERLINE)) | ui_attr(app, PAIR_HIGHLIGHT, A_BOLD);
+                draw_text(w, 1 + i, xs[c], left, ws[c], ca);
+                continue;
+            }
+            draw_text(w, 1 + i, xs[c], text, ws[c], ca);
+        }
     }
+    timer_del(&app->timers, lv->left_timer);
+    lv->left_timer = 0;
+    if (next_change > 0)
+        lv->left_timer = timer_add(&app->timers, now + next_change + 5, on_time_left, lv);
     if (lv->buf.n > 0)
         ui_painted_data(app);
     if (lv->denied) {
@@ -495,7 +538,15 @@ open_row(struct listview *lv, struct app *app, const struct row *r)
 {
     struct view *d;
 
-    if (lv->l->rows_are_records) {
+    if (lv->e->rows_of != NULL) {
+        /* a task: the record it hangs off, else its own form */
+        const char *ent = col_of(lv, r, "entity"), *eid = col_of(lv, r, "entity_id");
+
+        if (eid[0] != '\0' && db_detail_entity(ent))
+            d = view_record_new(app, ent, strtoll(eid, NULL, 10));
+        else
+            d = view_form_new(app, lv->e->rows_of, r->id, NULL);
+    } else if (lv->l->rows_are_records) {
         d = view_record_new(app, lv->e->table, r->id);
     } else {
         /* the row names its record (the Feed's also its account) */
@@ -648,6 +699,9 @@ lv_prefill(struct view *v)
             lv->prefill[n] = lv->prefill_buf[n];
             n++;
         }
+    for (i = 0; lv->e->new_values != NULL && lv->e->new_values[i] != NULL && n < LIST_MAX_FILTERS;
+         i++)
+        lv->prefill[n++] = lv->e->new_values[i];
     lv->prefill[n] = NULL;
     return lv->prefill;
 }
@@ -804,6 +858,7 @@ lv_free(struct view *v)
     struct listview *lv = (struct listview *)v;
 
     timer_del(&lv->app->timers, lv->hl_timer);
+    timer_del(&lv->app->timers, lv->left_timer);
     rowbuf_fini(&lv->buf);
     free(lv);
 }
@@ -818,7 +873,7 @@ lv_selected(struct view *v, const struct entity **e, int64_t *id)
 
     if (!lv->l->rows_are_records || lv->buf.n == 0)
         return -1;
-    *e = lv->e;
+    *e = lv->e->rows_of != NULL ? entity_find(lv->e->rows_of) : lv->e;
     *id = lv->buf.rows[lv->cur].id;
     return 0;
 }
@@ -887,7 +942,9 @@ lv_entity(struct view *v)
 {
     struct listview *lv = (struct listview *)v;
 
-    return lv->l->rows_are_records ? lv->e : NULL;
+    if (!lv->l->rows_are_records)
+        return NULL;
+    return lv->e->rows_of != NULL ? entity_find(lv->e->rows_of) : lv->e;
 }
 
 static int
@@ -959,6 +1016,12 @@ view_list_new(struct app *app, const struct entity *e)
         lv->sortnames[i] = e->list->sorts[i].name;
     rowbuf_init(&lv->buf);
     lv->height = 20;
+    if (e->list->start_filter != NULL) {
+        struct ccrm_err err;
+
+        if (parse_filter(lv, app, e->list->start_filter, &err) == -1)
+            abort(); /* the registry's own filter is wrong */
+    }
     return &lv->v;
 }
 
