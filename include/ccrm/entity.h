@@ -43,7 +43,7 @@ struct entity_column {
     int min;          /* screen columns at least */
     int weight;       /* its share of the room left over */
     int priority;     /* 1 essential .. 9: narrow screens drop the highest numbers first */
-    int time_left;    /* sql gives a due time (epoch seconds), "paused" or "": the client shows
+    int time_left;    /* sql gives a due time (epoch ms), "paused" or "": the client shows
                        * the time left to it, so it runs out on screen without a query */
 };
 

@@ -18,7 +18,7 @@ struct row {
 void row_fini(struct row *r);
 
 /* The time left until a due time, as a list shows it (the Tickets' SLA column): due is epoch
- * seconds as text, "paused" or "" (none). Writes "3h 20m", "12m", "<1m", "2d 4h", and once it is
+ * milliseconds as text, "paused" or "" (none). Writes "3h 20m", "12m", "<1m", "2d 4h", and once it is
  * past "! due", "! -5m" (the mark keeps it readable without colour), or "paused", or "".
  * Returns 0 (nothing to count), 1 (running), 2 (less than an hour left), 3 (past due); *next_ms
  * is how long the text stays as it is (0: for ever). */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ccrm/entity.h"
+#include "ccrm/service.h"
 #include "ccrm/stats.h"
 #include "ccrm/util.h"
 #include "db_int.h"
@@ -128,6 +129,38 @@ records(struct db *db, struct detail *d, const char *title, const char *entity, 
     return 0;
 }
 
+/* The SLA compliance of the last 30 days, per kind of clock (the view sla_compliance, which
+ * partners may not read: they get no such section). */
+static int
+sla_section(struct db *db, struct detail *d, struct ccrm_err *err)
+{
+    struct sla_line l[4];
+    int n, i;
+
+    if (strcmp(db_department(db), "partner") == 0)
+        return 0;
+    if ((n = db_sla_compliance(db, l, 4, err)) < 0)
+        return -1;
+    detail_add_line(d, "", "", "SLA, last 30 days (in time, of those due)", "", 0);
+    if (n == 0)
+        detail_add_line(d, "", "", "no SLA clocks started", "figure", 0);
+    for (i = 0; i < n; i++) {
+        char kind[24], *what;
+        size_t k;
+
+        str_copy(kind, l[i].kind, sizeof kind);
+        for (k = 0; kind[k] != '\0'; k++)
+            if (kind[k] == '_')
+                kind[k] = ' ';
+        what = xasprintf("%-16s %6s%s   in time %lld of %lld, open %lld (%lld breached)", kind,
+                         l[i].percent[0] ? l[i].percent : "-", l[i].percent[0] ? " %" : "  ",
+                         l[i].met_in_time, l[i].clocks, l[i].open, l[i].open_breached);
+        detail_add_line(d, "", "", what, "figure", 0);
+        free(what);
+    }
+    return 0;
+}
+
 struct detail *
 db_dashboard(struct db *db, struct ccrm_err *err)
 {
@@ -140,7 +173,7 @@ db_dashboard(struct db *db, struct ccrm_err *err)
     d->subtitle = xstrdup("live figures: they change as anyone works");
     if (counts(db, d, "opportunities", "Pipeline by stage (deals, amount)", deal_stages, err) ||
         counts(db, d, "tickets", "Tickets by status", ticket_order, err) ||
-        counts(db, d, "leads", "Leads by status", lead_order, err))
+        sla_section(db, d, err) || counts(db, d, "leads", "Leads by status", lead_order, err))
         goto fail;
     /* each open stage's biggest deals come off its (stage, amount) index; then the best */
     if (records(db, d, "Biggest open deals", "opportunities",

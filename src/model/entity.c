@@ -745,7 +745,7 @@ static const struct entity_column ticket_cols[] = {
     /* the deciding SLA clock (schema/019): its due time, the client counts down to it */
     {.name = "Left",
      .sql = "CASE WHEN k.id IS NULL THEN '' WHEN k.running_since IS NULL THEN 'paused'"
-            " ELSE floor(extract(epoch FROM k.due_at))::bigint::text END",
+            " ELSE floor(extract(epoch FROM k.due_at) * 1000)::bigint::text END",
      .min = 9,
      .priority = 2,
      .time_left = 1},

@@ -240,7 +240,7 @@ time_left_text(const char *due, int64_t now_ms, char *buf, size_t n, int64_t *ne
     s = strtoll(due, &end, 10);
     if (*end != '\0')
         return 0;
-    left = (int64_t)s * 1000 - now_ms;
+    left = (int64_t)s - now_ms;
     if (left > 0) {
         /* the text changes when a whole minute has gone by, and at the due time */
         *next_ms = left % 60000 != 0 ? left % 60000 : 60000;

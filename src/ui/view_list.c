@@ -583,10 +583,17 @@ filter_text(const struct listview *lv, char *buf, size_t n)
     int i;
 
     buf[0] = '\0';
-    for (i = 0; i < l->nfilters && len < n; i++)
-        if (lv->q.filter[i] != NULL && !(lv->fixed_filter && i == 0))
+    for (i = 0; i < l->nfilters && len < n; i++) {
+        if (lv->q.filter[i] == NULL || (lv->fixed_filter && i == 0))
+            continue;
+        /* a yes/no filter by its name, as it is typed ("unread") */
+        if (l->filters[i].field == NULL && strstr(l->filters[i].sql, "::text") != NULL &&
+            strcmp(lv->q.filter[i], "true") == 0)
+            len += (size_t)snprintf(buf + len, n - len, "%s%s", len ? " " : "", l->filters[i].name);
+        else
             len += (size_t)snprintf(buf + len, n - len, "%s%s=%s", len ? " " : "",
                                     l->filters[i].name, lv->q.filter[i]);
+    }
 }
 
 /* The filter that `mine` sets (the owner, or the assignee), or -1. */

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Service levels in the Tickets list: the time left of a ticket's deciding SLA clock counts down
+# on screen and turns red with a "!" at its due time, with no write and no key press (the
+# client's timer); the sort by time left and the breached filter; the breach, written by the
+# scheduler, lands in the team lead's Inbox once however often the scheduler runs; the
+# Dashboard shows the compliance.
+. "$(dirname "$0")/../lib/pg.sh"
+CCRM=${1:?usage: test_sla_live.sh path/to/ccrm}
+
+pg_start_demo "$CCRM" 20
+DB="host=$PG_DIR dbname=ccrm"
+# the scheduler of this test is `ccrm --tick` alone: what the demo has breached first
+"$CCRM" -d "$DB user=mia" --tick >/dev/null || fail "ccrm --tick"
+# a ticket whose clock runs, given to zoe (her lead is sofia), due in a few seconds
+t=$(q "select k.ticket_id from sla_clocks k where k.current and k.running_since is not null
+       and k.breached_at is null order by k.due_at limit 1")
+[ -n "$t" ] || fail "the demo has a ticket with a running clock"
+q "update tickets set assignee = 'zoe', subject = 'Breach me live' where id = $t" >/dev/null
+check "zoe's lead is sofia" sql_is "select manager from users where login = 'zoe'" sofia
+due=$(q "update sla_clocks set due_at = now() + interval '8 seconds', warn_at = NULL
+         where ticket_id = $t and current returning extract(epoch from due_at)")
+breaches() { q "select count(*) from inbox where login = '$1' and kind = 'sla_breach'
+                and entity = 'tickets' and entity_id = $t"; }
+
+tui_start 140 30 "$CCRM" -d "$DB user=sofia" --view tickets
+check "the Tickets list is up" wait_for "Tickets by updated"
+check "it has a Left column" wait_for " Left "
+prompt "sort left"
+check ":sort left" wait_for "Tickets by left"
+keys /
+keys -l "Breach me"
+keys Enter
+check "the ticket is found" wait_for "Breach me live"
+check "less than a minute left" line_has "Breach me live" "<1m"
+line=$(tmx capture-pane -t =t: -p -e | grep "Breach me live")
+check "... in yellow" grep -q '33m\|;33' <<<"$line"
+check "at its due time the row says it is due, marked" line_has "Breach me live" "! due"
+seen=$(date +%s.%N)
+check "... not before" awk -v a="$seen" -v b="$due" 'BEGIN { exit !(a >= b - 0.2) }'
+line=$(tmx capture-pane -t =t: -p -e | grep "Breach me live")
+check "... in red" grep -q '31m\|;31' <<<"$line"
+check "nobody wrote anything: the clock is not breached in the database yet" \
+    sql_is "select breached_at is null from sla_clocks where ticket_id = $t and current" t
+
+inbox0=$(q "select count(*) from inbox where login = 'sofia' and read_at is null")
+"$CCRM" -d "$DB user=mia" --tick >/dev/null || fail "ccrm --tick"
+check "the scheduler marked the breach" \
+    sql_is "select breached_at is not null from sla_clocks where ticket_id = $t and current" t
+check "it is in the lead's Inbox" sql_is "select $(breaches sofia)" 1
+check "... and the assignee's" sql_is "select $(breaches zoe)" 1
+"$CCRM" -d "$DB user=mia" --tick >/dev/null || fail "ccrm --tick"
+"$CCRM" -d "$DB user=mia" --tick >/dev/null || fail "ccrm --tick"
+check "three runs: still once" sql_is "select $(breaches sofia)" 1
+inbox1=$(q "select count(*) from inbox where login = 'sofia' and read_at is null")
+check "the Inbox tab counts it, live" wait_for "Inbox ($inbox1)"
+check "(one more than before)" test "$inbox1" -gt "$inbox0"
+prompt "filter breached"
+check "the breached filter keeps it" wait_for "filter breached"
+check "... the ticket is there" line_has "Breach me live" "! "
+keys Escape
+keys 8
+check "the Inbox lists the breach" line_has "sla_breach" "#$t"
+keys 9
+check "the Dashboard shows the SLA compliance" wait_for "SLA, last 30 days"
+check "... per kind of clock" wait_for "first response"
+keys q
+done_testing

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The Tasks view (:tasks, a registry list over the view `tasks`): one's open tasks and meetings
+# with the record each hangs off and an overdue mark; the filters team, overdue, today; x marks
+# the task under the cursor done and n adds one through the task form, checked in the database.
+. "$(dirname "$0")/../lib/pg.sh"
+CCRM=${1:?usage: test_tasks.sh path/to/ccrm}
+
+pg_start_demo "$CCRM" 20
+DB="host=$PG_DIR dbname=ccrm"
+# the demo's own tasks would count too: start from none
+q "delete from interactions where kind in ('task', 'meeting') and due_at is not null;
+   delete from inbox_settings"
+as sofia -c "insert into inbox_settings (time_zone) values ('UTC')" >/dev/null
+ticket=$(q "select id from tickets order by id limit 1")
+tsubj=$(q "select subject from tickets where id = $ticket")
+task() { # task AS OWNER KIND SUBJECT DUE [TICKET]
+    local owner=$2
+    [ "$owner" = - ] && owner=NULL || owner="'$owner'"
+    as "$1" -c "insert into interactions (kind, subject, due_at, owner, ticket_id)
+                values ('$3', '$4', $5, $owner, ${6:-NULL}) returning id" | head -1
+}
+OVER=$(task sofia - task 'Overdue callback' "now() - interval '2 hours'" "$ticket")
+task sofia - meeting 'Planning meeting' "date_trunc('day', now()) + interval '1 day 9 hours'" >/dev/null
+task sofia zoe task 'For zoe only' "now() + interval '3 days'" >/dev/null
+task sam - task 'Sam has his own' "now() + interval '1 day'" >/dev/null
+
+tui_start 140 30 "$CCRM" -d "$DB user=sofia"
+check "client is up" wait_for " online "
+prompt "tasks"
+check ":tasks opens the Tasks list, mine and open" wait_for "Tasks by due, filter person=sofia open"
+check "the overdue task is marked" line_has "Overdue callback" "! overdue"
+check "its row names the ticket it hangs off" line_has "Overdue callback" "ticket #$ticket ${tsubj:0:10}"
+check "the meeting is there" line_has "Planning meeting" "meeting"
+check "zoe's task is not mine" wait_gone "For zoe only" 1
+check "nor is sam's" wait_gone "Sam has his own" 1
+
+prompt "filter team open"
+check "my team's: zoe's task shows" line_has "For zoe only" "zoe"
+check "sam is not in my team" wait_gone "Sam has his own" 1
+prompt "filter mine overdue"
+check "overdue: only the overdue one" wait_gone "Planning meeting"
+check "... which stays" wait_for "Overdue callback"
+prompt "filter mine open"
+check "back to all open ones" wait_for "Planning meeting"
+
+# x: done (the cursor is on the first row, the overdue task)
+keys x
+check "x says so" wait_for "done: task #$OVER"
+check "the task leaves the open list" wait_gone "Overdue callback"
+check "it is done in the database" sql_is "select done_at is not null from interactions where id = $OVER" t
+
+# n: a new task through its form (Kind is task; Due is the 11th field)
+keys n
+check "n opens a task form" wait_for "New task"
+keys Down
+keys -l "Send the contract"
+for _ in 1 2 3 4 5 6 7 8 9; do keys Down; done
+keys -l "$(date -u -d tomorrow +%Y-%m-%d) 10:30"
+keys C-s
+check "the form saves" wait_for "saved interaction #"
+check "the new task is in the list" line_has "Send the contract" "10:30"
+check "... as sofia's task in the database" \
+    sql_is "select kind || ' ' || coalesce(owner, created_by) || ' ' || to_char(due_at at time zone 'UTC', 'HH24:MI')
+            from interactions where subject = 'Send the contract'" "task sofia 10:30"
+
+# :tasks overdue from another view opens the list with that filter
+keys q
+check "q closes the Tasks list" wait_gone "Tasks by due"
+as sofia -c "insert into interactions (kind, subject, due_at) values ('task', 'Late again', now() - interval '1 hour')" >/dev/null
+prompt "tasks overdue"
+check ":tasks overdue: mine, overdue" wait_for "filter person=sofia open overdue"
+check "... the late one" wait_for "Late again"
+check "... not the one due tomorrow" wait_gone "Send the contract" 1
+keys q
+keys q
+check "ccrm exits cleanly" test "$(pane_status)" = 0
+done_testing
