@@ -12,6 +12,7 @@
 #include "ccrm/actions.h"
 #include "ccrm/entity.h"
 #include "ccrm/form_model.h"
+#include "ccrm/service.h"
 #include "ccrm/util.h"
 
 #define ACT_TEXT (UI_INPUT_MAX * 4)
@@ -203,11 +204,44 @@ on_assign_to(struct app *app, void *ctx, const char *text, int done, int ok)
     ui_input_begin(app, "note: ", act.text, on_assign_note, NULL);
 }
 
+/* The competent person for a ticket or lead by the rules (what :who answers), into login.
+ * Returns 1 when there is one. */
+static int
+competent(struct app *app, const char *entity, int64_t id, char *login, size_t n)
+{
+    struct who_query q;
+    struct who_row *rows;
+    struct ccrm_err err;
+    char idbuf[24];
+    int i, k, found = 0;
+
+    if (strcmp(entity, "tickets") != 0 && strcmp(entity, "leads") != 0)
+        return 0;
+    memset(&q, 0, sizeof q);
+    snprintf(idbuf, sizeof idbuf, "%lld", (long long)id);
+    q.entity = entity;
+    q.id = idbuf;
+    if ((k = db_who(app->db, &q, &rows, &err)) < 0)
+        return 0;
+    for (i = 0; i < k; i++)
+        if (rows[i].chosen && rows[i].login != NULL) {
+            str_copy(login, rows[i].login, n);
+            found = 1;
+        }
+    who_rows_free(rows, k);
+    return found;
+}
+
 void
 act_assign(struct app *app, const char *entity, int64_t id, int handoff)
 {
-    start(handoff ? ACT_HANDOFF : ACT_ASSIGN, entity, id);
-    ui_input_begin(app, "to (login or department): ", act.to, on_assign_to, NULL);
+    char label[96] = "to (login or department): ";
+
+    /* a hand-off offers the competent person first (Enter takes it, ^U clears it) */
+    if (!start(handoff ? ACT_HANDOFF : ACT_ASSIGN, entity, id) && handoff &&
+        competent(app, entity, id, act.to, sizeof act.to))
+        snprintf(label, sizeof label, "to (the competent person first): ");
+    ui_input_begin(app, label, act.to, on_assign_to, NULL);
 }
 
 void

@@ -287,6 +287,202 @@ run_tasks(struct app *app, const struct action *a, const char *arg)
     v->ops->list->set_filter(v, app, text);
 }
 
+/* The next word of *p into out: KEY=VALUE or a bare word, VALUE possibly in double quotes
+ * (product="ccrm Pro"). Returns 0 at the end. */
+static int
+next_word(const char **p, char *out, size_t n)
+{
+    const char *s = *p;
+    size_t len = 0;
+    int quoted = 0;
+
+    while (*s == ' ' || *s == '\t')
+        s++;
+    if (*s == '\0')
+        return 0;
+    for (; *s != '\0' && (quoted || (*s != ' ' && *s != '\t')); s++) {
+        if (*s == '"') {
+            quoted = !quoted;
+            continue;
+        }
+        if (len + 1 < n)
+            out[len++] = *s;
+    }
+    out[len] = '\0';
+    *p = s;
+    return 1;
+}
+
+/* :who [ticket ID | lead ID | DEPT] [account=A] [product=P] [queue=Q] [topic=T] [country=C]
+ * [subject=TEXT]: the answer of `ccrm --who` (the routing's own function), with every rule that
+ * matched; without words, for the ticket or lead selected. */
+static void
+run_who(struct app *app, const struct action *a, const char *arg)
+{
+    static const char *const keys[] = {"dept",  "account", "product", "queue",
+                                       "topic", "country", "subject", NULL};
+    char words[8][CMD_ARG_MAX], w[CMD_ARG_MAX], idbuf[24], ask[CMD_ARG_MAX + 32];
+    const char *vals[8] = {NULL}, *p = arg != NULL ? arg : "";
+    struct who_query q;
+    struct who_row *rows;
+    struct ccrm_err err;
+    struct view *v;
+    const struct entity *e;
+    int64_t id;
+    int nw = 0, i, k, n, chosen = -1;
+
+    (void)a;
+    memset(&q, 0, sizeof q);
+    while (nw < 8 && next_word(&p, w, sizeof w)) {
+        char *eq = strchr(w, '=');
+
+        if (eq == NULL && nw == 0 && q.entity == NULL && q.dept == NULL &&
+            (strcmp(w, "ticket") == 0 || strcmp(w, "lead") == 0)) {
+            q.entity = strcmp(w, "ticket") == 0 ? "tickets" : "leads";
+            if (!next_word(&p, idbuf, sizeof idbuf) || strspn(idbuf, "0123456789") == 0 ||
+                idbuf[strspn(idbuf, "0123456789")] != '\0') {
+                ui_message_error(app, "who: expected \"%s ID\"", w);
+                return;
+            }
+            q.id = idbuf;
+            continue;
+        }
+        if (eq == NULL && q.dept == NULL && q.entity == NULL) {
+            str_copy(words[nw], w, sizeof words[nw]);
+            q.dept = words[nw++];
+            continue;
+        }
+        for (k = 0; eq != NULL && keys[k] != NULL; k++)
+            if ((size_t)(eq - w) == strlen(keys[k]) && strncmp(w, keys[k], strlen(keys[k])) == 0)
+                break;
+        if (eq == NULL || keys[k] == NULL || eq[1] == '\0') {
+            ui_message_error(app,
+                             "who: \"%s\" is not a condition (account=, product=, queue=, "
+                             "topic=, country=, subject=)",
+                             w);
+            return;
+        }
+        str_copy(words[nw], eq + 1, sizeof words[nw]);
+        vals[k] = words[nw++];
+    }
+    if (q.entity != NULL &&
+        (q.dept != NULL || vals[1] || vals[2] || vals[3] || vals[4] || vals[5] || vals[6])) {
+        ui_message_error(app, "who: a record brings its own conditions: give a record or them");
+        return;
+    }
+    if (vals[0] != NULL)
+        q.dept = vals[0];
+    q.account = vals[1];
+    q.product = vals[2];
+    q.queue = vals[3];
+    q.topic = vals[4];
+    q.country = vals[5];
+    q.subject = vals[6];
+    if (q.entity == NULL && q.dept == NULL && !vals[1] && !vals[2] && !vals[3] && !vals[4] &&
+        !vals[5] && !vals[6]) {
+        /* nothing asked: the ticket or lead selected */
+        if (selected(ui_active(app->ui), &e, &id) != 0 ||
+            (strcmp(e->table, "tickets") != 0 && strcmp(e->table, "leads") != 0)) {
+            ui_message_error(app, "who for what? :who product=X account=Y, or select a ticket "
+                                  "or lead");
+            return;
+        }
+        q.entity = e->table;
+        snprintf(idbuf, sizeof idbuf, "%lld", (long long)id);
+        q.id = idbuf;
+    }
+    if ((n = db_who(app->db, &q, &rows, &err)) < 0) {
+        ui_message_error(app, "who: %s", err.msg);
+        return;
+    }
+    for (i = 0; i < n; i++)
+        if (rows[i].chosen)
+            chosen = i;
+    if (q.entity != NULL)
+        snprintf(ask, sizeof ask, "%s #%s", strcmp(q.entity, "tickets") == 0 ? "ticket" : "lead",
+                 q.id);
+    else
+        snprintf(ask, sizeof ask, "%s", arg);
+    if ((v = view_text_new(app, "Who", "Who is competent")) == NULL) {
+        who_rows_free(rows, n);
+        return;
+    }
+    view_text_add(v, "# Who is competent: %s", ask);
+    if (chosen < 0)
+        view_text_add(v, "nobody: no rule covers it");
+    else
+        view_text_add(v, "%s: %s", rows[chosen].login, rows[chosen].reason);
+    view_text_add(v, "%s", "");
+    view_text_add(v, "# The rules that match, in the order they are tried");
+    for (i = 0; i < n; i++) {
+        const struct who_row *r = &rows[i];
+
+        view_text_add(v, "%s rule #%lld  priority %d  %s -> %s%s%s", r->chosen ? "*" : " ",
+                      r->rule_id, r->priority, r->conditions, r->person,
+                      r->deputy != NULL ? ", deputy " : "", r->deputy != NULL ? r->deputy : "");
+        view_text_add(v, "    %s%s%s", r->chosen ? r->login : "", r->chosen ? ": " : "", r->reason);
+    }
+    if (n == 0)
+        view_text_add(v, "none");
+    if (ui_push(app, v) == 0) {
+        if (chosen < 0)
+            ui_message(app, "who: nobody, no rule covers it");
+        else
+            ui_message(app, "who: %s (rule #%lld)", rows[chosen].login, rows[chosen].rule_id);
+    }
+    who_rows_free(rows, n);
+}
+
+/* :agenda [DAYS]: one's open meetings and due tasks, by day (the overdue ones first) */
+static void
+run_agenda(struct app *app, const struct action *a, const char *arg)
+{
+    struct agenda_item *items;
+    struct ccrm_err err;
+    struct view *v;
+    char desc[64];
+    const char *day = "";
+    int days = 7, i, n;
+
+    (void)a;
+    if (arg != NULL && arg[0] != '\0') {
+        char *end;
+        long d = strtol(arg, &end, 10);
+
+        if (*end != '\0' || d < 1 || d > 366) {
+            ui_message_error(app, "agenda: give a number of days from 1 to 366, not \"%s\"", arg);
+            return;
+        }
+        days = (int)d;
+    }
+    if ((n = db_agenda(app->db, days, &items, &err)) < 0) {
+        ui_message_error(app, "agenda: %s", err.msg);
+        return;
+    }
+    snprintf(desc, sizeof desc, "Agenda, %d day%s", days, days == 1 ? "" : "s");
+    if ((v = view_text_new(app, "Agenda", desc)) == NULL) {
+        agenda_items_free(items, n);
+        return;
+    }
+    if (n == 0)
+        view_text_add(v, "nothing due in the next %d day%s", days, days == 1 ? "" : "s");
+    for (i = 0; i < n; i++) {
+        const struct agenda_item *it = &items[i];
+
+        if (strcmp(it->day, day) != 0) {
+            if (i > 0)
+                view_text_add(v, "%s", "");
+            view_text_add(v, "# %s %s%s", it->weekday, it->day, it->today ? " (today)" : "");
+            day = it->day;
+        }
+        view_text_add(v, "%s%s  %-7s #%lld %s%s%s", it->overdue ? "! " : "  ", it->time, it->kind,
+                      it->id, it->subject, it->record != NULL ? " · " : "",
+                      it->record != NULL ? it->record : "");
+    }
+    agenda_items_free(items, n);
+    ui_push(app, v);
+}
+
 /* A record's own actions (its chat, its history, a call logged on it): the record view does
  * them. */
 static void
@@ -515,6 +711,18 @@ const struct action cmd_actions[] = {
      .usage = ":tasks [mine|team|overdue|today|week ...]",
      .help = "tasks and meetings (x done, n new; f filters)",
      .run = run_tasks},
+    {.name = "agenda",
+     .kind = CMD_AGENDA,
+     .arg = CMD_ARG_OPTIONAL,
+     .usage = ":agenda [DAYS]",
+     .help = "your meetings and due tasks, by day (7 days unless told)",
+     .run = run_agenda},
+    {.name = "who",
+     .kind = CMD_WHO,
+     .arg = CMD_ARG_OPTIONAL,
+     .usage = ":who [product=P account=A queue=Q topic=T country=C subject=S]",
+     .help = "who is competent, and the rule that decided (the ticket or lead selected)",
+     .run = run_who},
     {.name = "filter",
      .key = 'f',
      .kind = CMD_FILTER,

@@ -206,6 +206,12 @@ void ui_switch_tab(struct app *app, int t);
 /* The tab showing view name ("accounts"), or -1. */
 int ui_tab_of(struct app *app, const char *name);
 
+/* ---- a view of text lines (src/ui/view_text.c): the answers of :who and :agenda ---- */
+/* A new, empty one (title on the tab bar's place, desc on the status bar); add its lines
+ * ("# heading", "! warning", else plain) before it is shown. */
+struct view *view_text_new(struct app *app, const char *title, const char *desc);
+void view_text_add(struct view *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* ---- reminders (src/ui/reminders.c) ---- */
 struct event;
 /* At start-up (after the connection): unseen reminders ring, the next due task is awaited. */

@@ -1,0 +1,128 @@
+/* A view of lines of text, read once: the answers of :who and :agenda. A line starting with
+ * "# " is a heading, one starting with "! " is drawn as a warning (its mark stays, so it reads
+ * without colour too). Scrolls; q or Esc closes it. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ccrm/util.h"
+#include "ui_int.h"
+
+struct textview {
+    struct view v;
+    char **lines;
+    int n, cap, top, height;
+    char desc[128];
+    const char *const *help;
+};
+
+void
+view_text_add(struct view *v, const char *fmt, ...)
+{
+    struct textview *tv = (struct textview *)v;
+    va_list ap;
+    char buf[512];
+
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (tv->n == tv->cap) {
+        tv->cap = tv->cap ? 2 * tv->cap : 32;
+        tv->lines = xrealloc(tv->lines, (size_t)tv->cap * sizeof *tv->lines);
+    }
+    tv->lines[tv->n++] = xstrdup(buf);
+}
+
+static void
+tv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
+{
+    struct textview *tv = (struct textview *)v;
+    int i, y;
+
+    tv->height = h > 1 ? h : 1;
+    if (tv->top > tv->n - tv->height)
+        tv->top = tv->n - tv->height;
+    if (tv->top < 0)
+        tv->top = 0;
+    for (i = tv->top, y = 0; i < tv->n && y < h; i++, y++) {
+        const char *s = tv->lines[i];
+
+        if (strncmp(s, "# ", 2) == 0)
+            draw_text(w, y, 0, s + 2, wd, ui_attr(app, PAIR_HEADER, A_BOLD));
+        else if (strncmp(s, "! ", 2) == 0)
+            draw_text(w, y, 0, s, wd, ui_attr(app, PAIR_ERROR, A_BOLD));
+        else
+            draw_text(w, y, 0, s, wd, A_NORMAL);
+    }
+    ui_painted_data(app);
+}
+
+static int
+tv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
+{
+    struct textview *tv = (struct textview *)v;
+
+    (void)app;
+    if ((fkey && key == KEY_DOWN) || (!fkey && key == L'j'))
+        tv->top++;
+    else if ((fkey && key == KEY_UP) || (!fkey && key == L'k'))
+        tv->top--;
+    else if ((fkey && key == KEY_NPAGE) || (!fkey && key == L' '))
+        tv->top += tv->height;
+    else if ((fkey && key == KEY_PPAGE) || (!fkey && key == L'b'))
+        tv->top -= tv->height;
+    else if ((fkey && key == KEY_HOME) || (!fkey && key == L'g'))
+        tv->top = 0;
+    else if ((fkey && key == KEY_END) || (!fkey && key == L'G'))
+        tv->top = tv->n;
+    else
+        return 0;
+    if (tv->top < 0)
+        tv->top = 0;
+    return 1;
+}
+
+static void
+tv_describe(struct view *v, char *buf, size_t n)
+{
+    str_copy(buf, ((struct textview *)v)->desc, n);
+}
+
+static void
+tv_free(struct view *v)
+{
+    struct textview *tv = (struct textview *)v;
+    int i;
+
+    for (i = 0; i < tv->n; i++)
+        free(tv->lines[i]);
+    free(tv->lines);
+    free(tv);
+}
+
+static const char *const text_help[] = {
+    "j, k, ↑ ↓\tscroll",
+    "PgDn, PgUp\tpage down / up (also Space, b)",
+    "g, G\ttop / end",
+    NULL,
+};
+
+struct view *
+view_text_new(struct app *app, const char *title, const char *desc)
+{
+    static struct view_ops ops = {
+        .draw = tv_draw,
+        .handle_key = tv_handle_key,
+        .describe = tv_describe,
+        .help = text_help,
+        .free = tv_free,
+    };
+    struct textview *tv = xcalloc(1, sizeof *tv);
+
+    (void)app;
+    tv->v.ops = &ops;
+    str_copy(tv->v.title, title, sizeof tv->v.title);
+    str_copy(tv->desc, desc, sizeof tv->desc);
+    return &tv->v;
+}
