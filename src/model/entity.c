@@ -1242,6 +1242,111 @@ static const struct entity inbox = {
     .actions = ENT_MARK_READ,
 };
 
+/* ---- responsibility rules: who is competent for what (schema/019; management and admin
+ * write them, the database refuses everyone else) ---- */
+
+static const char *const yes_no[] = {"true", "false", NULL};
+
+static const struct entity_field rule_fields[] = {
+    {.column = "department",
+     .label = "Department",
+     .type = FIELD_TEXT,
+     .required = 1,
+     .def = "support",
+     .maxlen = 63},
+    {.column = "priority",
+     .label = "Priority",
+     .type = FIELD_INT,
+     .required = 1,
+     .min = 0,
+     .max = 1000000,
+     .def = "100",
+     .sqldef = "100"},
+    {.column = "person",
+     .label = "Person",
+     .type = FIELD_REF,
+     .required = 1,
+     .ref = "users",
+     .maxlen = 63},
+    {.column = "deputy", .label = "Deputy", .type = FIELD_REF, .ref = "users", .maxlen = 63},
+    ACCOUNT_REF(0),
+    {.column = "product", .label = "Product", .type = FIELD_TEXT, .maxlen = 200},
+    {.column = "queue", .label = "Queue", .type = FIELD_TEXT, .maxlen = 63},
+    {.column = "topic", .label = "Topic", .type = FIELD_TEXT, .maxlen = 200},
+    {.column = "active",
+     .label = "Active",
+     .type = FIELD_CHOICE,
+     .required = 1,
+     .choices = yes_no,
+     .def = "true",
+     .sqldef = "true"},
+    {.column = "note", .label = "Note", .type = FIELD_TEXT, .maxlen = 500},
+};
+
+static const struct entity_column rule_cols[] = {
+    {.name = "#", .sql = "'#' || a.id", .min = 4, .priority = 1},
+    {.name = "Dept", .sql = "a.department", .min = 10, .priority = 1},
+    {.name = "Prio", .sql = "a.priority::text", .min = 6, .priority = 2},
+    {.name = "Conditions",
+     .sql = "coalesce(nullif(concat_ws(' · ', 'account \"' || acc.name || '\"', 'territory ' ||"
+            " array_to_string(a.territory, ', '), 'product \"' || a.product || '\"', 'queue ' ||"
+            " a.queue, 'topic \"' || a.topic || '\"'), ''), 'any')",
+     .min = 16,
+     .weight = 40,
+     .priority = 1},
+    {.name = "Person", .sql = "a.person", .min = 8, .weight = 4, .priority = 1},
+    {.name = "Deputy", .sql = "coalesce(a.deputy, '')", .min = 8, .weight = 4, .priority = 3},
+    {.name = "Active",
+     .sql = "CASE WHEN a.active THEN 'yes' ELSE 'no' END",
+     .min = 6,
+     .priority = 4},
+    {.name = "Note", .sql = "coalesce(a.note, '')", .min = 10, .weight = 20, .priority = 5},
+};
+
+static const struct entity_sort rule_sorts[] = {
+    /* the order they are tried in, per department */
+    {.name = "department",
+     .key = "a.department",
+     .keytype = "text",
+     .key2 = "lpad(a.priority::text, 7, '0')",
+     .index = "responsibilities_dept_idx"},
+};
+
+static const struct entity_filter rule_filters[] = {
+    {.name = "department", .sql = "a.department"},
+    {.name = "person", .sql = "a.person", .mine = 1},
+    {.name = "active", .sql = "(a.active)::text"},
+};
+
+static const struct entity_list rule_list = {
+    .view = "rules",
+    .title = "Rules",
+    .from = "responsibilities a LEFT JOIN accounts acc ON acc.id = a.account_id",
+    .base = "responsibilities a",
+    .search = "ccrm_fold(concat_ws(' ', a.department, a.product, a.queue, a.topic, a.person,"
+              " a.deputy, a.note)) LIKE ccrm_fold($1)",
+    .search_help = "departments, products, queues, topics, people and notes",
+    .cols = rule_cols,
+    .ncols = N(rule_cols),
+    .sorts = rule_sorts,
+    .nsorts = N(rule_sorts),
+    .filters = rule_filters,
+    .nfilters = N(rule_filters),
+    .rows_are_records = 1,
+    .empty = "no rules yet: n adds one (management and admin)",
+};
+
+static const struct entity responsibilities = {
+    .table = "responsibilities",
+    .singular = "rule",
+    .plural = "rules",
+    .help = "who is competent for what: new tickets and leads are routed by these (:who)",
+    .fields = rule_fields,
+    .nfields = N(rule_fields),
+    .list = &rule_list,
+    .actions = ENT_EDIT | ENT_HISTORY,
+};
+
 /* ---- people who use ccrm: named in owner and assignee fields ---- */
 
 static const struct entity_ref user_ref = {
@@ -1268,7 +1373,7 @@ const struct entity *const entity_registry[] = {
     /* the list views in tab order (the Deals tab is the pipeline: six deal lists) */
     &events, &leads, &accounts, &contacts, &deals, &tickets, &campaigns, &inbox,
     /* the rest */
-    &interactions, &users, &tasks, NULL};
+    &interactions, &users, &tasks, &responsibilities, NULL};
 
 const struct entity *
 entity_find(const char *table)

@@ -433,6 +433,20 @@ run_who(struct app *app, const struct action *a, const char *arg)
     who_rows_free(rows, n);
 }
 
+/* :rules: the responsibility rules, as a list over the current view (its form edits one) */
+static void
+run_rules(struct app *app, const struct action *a, const char *arg)
+{
+    const struct entity *e = entity_by_view("rules");
+    struct view *v;
+
+    (void)a;
+    if (e == NULL || (v = view_list_new(app, e)) == NULL || ui_push(app, v) == -1)
+        return;
+    if (arg != NULL && arg[0] != '\0')
+        v->ops->list->set_filter(v, app, arg);
+}
+
 /* :agenda [DAYS]: one's open meetings and due tasks, by day (the overdue ones first) */
 static void
 run_agenda(struct app *app, const struct action *a, const char *arg)
@@ -723,6 +737,12 @@ const struct action cmd_actions[] = {
      .usage = ":who [product=P account=A queue=Q topic=T country=C subject=S]",
      .help = "who is competent, and the rule that decided (the ticket or lead selected)",
      .run = run_who},
+    {.name = "rules",
+     .kind = CMD_RULES,
+     .arg = CMD_ARG_OPTIONAL,
+     .usage = ":rules [department=D ...]",
+     .help = "the responsibility rules (n new, Enter edits; management and admin)",
+     .run = run_rules},
     {.name = "filter",
      .key = 'f',
      .kind = CMD_FILTER,

@@ -82,6 +82,8 @@ list_help(const struct entity *e)
     if (e->rows_of != NULL)
         snprintf(h->text[n++], HELP_TEXT, "Enter\topen the record the %s is on (else the %s)",
                  e->singular, e->singular);
+    else if (l->rows_are_records && e->detail == NULL && e->nfields > 0)
+        snprintf(h->text[n++], HELP_TEXT, "Enter\tedit the %s", e->singular);
     else if (l->rows_are_records)
         snprintf(h->text[n++], HELP_TEXT, "Enter\topen the %s", e->singular);
     else
@@ -546,6 +548,8 @@ open_row(struct listview *lv, struct app *app, const struct row *r)
             d = view_record_new(app, ent, strtoll(eid, NULL, 10));
         else
             d = view_form_new(app, lv->e->rows_of, r->id, NULL);
+    } else if (lv->l->rows_are_records && lv->e->detail == NULL && lv->e->nfields > 0) {
+        d = view_form_new(app, lv->e->table, r->id, NULL); /* a rule: its form is all there is */
     } else if (lv->l->rows_are_records) {
         d = view_record_new(app, lv->e->table, r->id);
     } else {

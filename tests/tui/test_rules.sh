@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The rules editor (:rules, a registry list and form over `responsibilities`): management adds
+# a rule in its form and :who answers by it at once, and a new ticket is routed by it; Enter
+# edits a rule; support may read the rules but the database refuses its save, and nothing is
+# written.
+. "$(dirname "$0")/../lib/pg.sh"
+CCRM=${1:?usage: test_rules.sh path/to/ccrm}
+
+pg_start_demo "$CCRM" 20
+DB="host=$PG_DIR dbname=ccrm"
+nrules() { q "select count(*) from responsibilities"; }
+before=$(nrules)
+
+tui_start 130 30 "$CCRM" -d "$DB user=mia"
+check "client is up" wait_for " online "
+prompt "rules"
+check ":rules lists the rules by department" wait_for "Rules by department"
+check "... with their conditions" line_has "product \"ccrm Enterprise\"" "kenji"
+keys n
+check "n opens a new rule's form" wait_for "New rule"
+keys Down C-u
+keys -l 5
+keys Down
+keys -l zoe
+check "the person is searched" wait_for "(zoe)"
+keys Enter
+keys Down Down Down
+keys -l "Widgets"
+keys C-s
+check "the rule is saved" wait_for "saved rule #"
+rule=$(q "select id from responsibilities where product = 'Widgets'")
+check "... in the database, as typed" \
+    sql_is "select department || ' ' || priority || ' ' || person || ' ' || active from responsibilities where id = $rule" \
+    "support 5 zoe true"
+check "the list shows it" line_has "product \"Widgets\"" "zoe"
+prompt "who product=Widgets"
+check ":who answers by the new rule" wait_for "who: zoe (rule #$rule)"
+keys q
+t=$(as sofia -c "insert into tickets (subject, product) values ('Widget broke', 'Widgets') returning id" | head -1)
+check "a new ticket is routed by it" sql_is "select assignee || ' ' || routed_rule from tickets where id = $t" "zoe $rule"
+
+# Enter edits a rule: its priority
+keys /
+keys -l "Widgets"
+keys Enter
+check "the search finds it" line_has "product \"Widgets\"" "zoe"
+keys Enter
+check "Enter opens its form" wait_for "Edit rule #$rule"
+keys Down C-u
+keys -l 7
+keys C-s
+check "the change is saved" wait_sql "select priority from responsibilities where id = $rule" 7
+keys q
+tui_stop
+
+# support reads the rules, and may not write them
+tui_start 130 30 "$CCRM" -d "$DB user=sofia"
+check "sofia's client is up" wait_for " online "
+prompt "rules"
+check "support sees the rules" line_has "product \"Widgets\"" "zoe"
+keys n
+check "the form opens" wait_for "New rule"
+keys Down Down
+keys -l kenji
+check "the person is searched" wait_for "(kenji)"
+keys Enter
+keys C-s
+check "the database refuses the save" wait_for "permission"
+check "nothing was written" sql_is "select count(*) from responsibilities" "$((before + 1))"
+done_testing
