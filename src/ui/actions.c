@@ -29,6 +29,7 @@ static struct {
     int kept;            /* the last attempt failed: offer its text again */
     char to[ACT_TEXT];   /* assign: the person or department; convert: the amount */
     char text[ACT_TEXT]; /* the comment, the note, or the deal name */
+    char suggest[64];    /* hand-off: the competent person by the rules (Enter alone takes it) */
 } act;
 
 static const char *
@@ -197,7 +198,7 @@ on_assign_to(struct app *app, void *ctx, const char *text, int done, int ok)
     (void)ctx;
     if (!answered(app, done, ok, WHAT))
         return;
-    if (!set_to(text)) {
+    if (!set_to(text) && !(act.suggest[0] != '\0' && set_to(act.suggest))) {
         ui_message(app, "nobody named: %s cancelled", WHAT);
         return;
     }
@@ -235,13 +236,12 @@ competent(struct app *app, const char *entity, int64_t id, char *login, size_t n
 void
 act_assign(struct app *app, const char *entity, int64_t id, int handoff)
 {
-    char label[96] = "to (login or department): ";
-
-    /* a hand-off offers the competent person first (Enter takes it, ^U clears it) */
+    /* a hand-off offers the competent person by the rules first: Enter alone takes it */
     if (!start(handoff ? ACT_HANDOFF : ACT_ASSIGN, entity, id) && handoff &&
-        competent(app, entity, id, act.to, sizeof act.to))
-        snprintf(label, sizeof label, "to (the competent person first): ");
-    ui_input_begin(app, label, act.to, on_assign_to, NULL);
+        competent(app, entity, id, act.suggest, sizeof act.suggest))
+        ui_message_for(app, 60000, "competent by the rules: %s (Enter alone hands it to them)",
+                       act.suggest);
+    ui_input_begin(app, "to (login or department): ", act.to, on_assign_to, NULL);
 }
 
 void

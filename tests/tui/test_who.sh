@@ -51,7 +51,8 @@ check ":who for the selected ticket" wait_for "who: $who2 (rule #$rule2)"
 check "... names the ticket" wait_for "Who is competent: ticket #$t2"
 keys q
 keys h
-check "h offers the competent person first" wait_for "to (the competent person first): $who2"
+check "h asks to whom" wait_for "to (login or department):"
+check "... offering the competent person first" wait_for "competent by the rules: $who2 (Enter alone hands it to them)"
 keys Enter
 check "a note is asked" wait_for "note"
 keys -l "yours by the rules"
