@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -110,14 +111,54 @@ test_str_copy_utf8(void **state)
     assert_string_equal(buf, "abc");
 }
 
+/* The Tickets' time left: its text, how urgent, and when the text next changes. */
+static void
+test_time_left(void **state)
+{
+    const long long now = 1764770000000LL; /* epoch ms */
+    char buf[32], due[32];
+    int64_t next;
+
+    (void)state;
+    assert_int_equal(time_left_text("", now, buf, sizeof buf, &next), 0);
+    assert_string_equal(buf, "");
+    assert_int_equal(time_left_text("paused", now, buf, sizeof buf, &next), 0);
+    assert_string_equal(buf, "paused");
+    assert_int_equal(next, 0);
+    snprintf(due, sizeof due, "%lld", now + (3 * 3600 + 20 * 60) * 1000LL + 500);
+    assert_int_equal(time_left_text(due, now, buf, sizeof buf, &next), 1);
+    assert_string_equal(buf, "3h 20m");
+    assert_int_equal(next, 500); /* then 3h 19m */
+    snprintf(due, sizeof due, "%lld", now + (2 * 86400 + 4 * 3600) * 1000LL);
+    time_left_text(due, now, buf, sizeof buf, &next);
+    assert_string_equal(buf, "2d 4h");
+    snprintf(due, sizeof due, "%lld", now + 12 * 60000LL);
+    assert_int_equal(time_left_text(due, now, buf, sizeof buf, &next), 2);
+    assert_string_equal(buf, "12m");
+    assert_int_equal(next, 60000);
+    snprintf(due, sizeof due, "%lld", now + 1500);
+    assert_int_equal(time_left_text(due, now, buf, sizeof buf, &next), 2);
+    assert_string_equal(buf, "<1m");
+    assert_int_equal(next, 1500); /* the due time itself */
+    /* at the due time and after: marked, so it reads without colour */
+    snprintf(due, sizeof due, "%lld", now);
+    assert_int_equal(time_left_text(due, now, buf, sizeof buf, &next), 3);
+    assert_string_equal(buf, "! due");
+    assert_int_equal(next, 60000);
+    snprintf(due, sizeof due, "%lld", now - (25 * 60000LL + 100));
+    assert_int_equal(time_left_text(due, now, buf, sizeof buf, &next), 3);
+    assert_string_equal(buf, "! -25m");
+    assert_int_equal(next, 60000 - 100);
+    assert_int_equal(time_left_text("12x", now, buf, sizeof buf, &next), 0);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rowbuf_window),
-        cmocka_unit_test(test_row_copy),
-        cmocka_unit_test(test_like_contains),
-        cmocka_unit_test(test_str_copy_utf8),
+        cmocka_unit_test(test_rowbuf_window), cmocka_unit_test(test_row_copy),
+        cmocka_unit_test(test_like_contains), cmocka_unit_test(test_str_copy_utf8),
+        cmocka_unit_test(test_time_left),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
