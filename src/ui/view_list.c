@@ -95,7 +95,11 @@ list_help(const struct entity *e)
         if (l->filters[i].mine)
             len += (size_t)snprintf(h->text[n] + len, HELP_TEXT - len, "mine, ");
     for (i = 0; i < l->nfilters && len < HELP_TEXT; i++)
-        len += (size_t)snprintf(h->text[n] + len, HELP_TEXT - len, "%s=…, ", l->filters[i].name);
+        len += (size_t)snprintf(h->text[n] + len, HELP_TEXT - len, "%s%s, ", l->filters[i].name,
+                                l->filters[i].field == NULL &&
+                                        strstr(l->filters[i].sql, "::text") != NULL
+                                    ? ""
+                                    : "=…"); /* a yes/no filter is a bare word */
     if (len < HELP_TEXT)
         snprintf(h->text[n] + len, HELP_TEXT - len, "all");
     n++;
