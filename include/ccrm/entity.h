@@ -45,6 +45,8 @@ struct entity_column {
     int priority;     /* 1 essential .. 9: narrow screens drop the highest numbers first */
     int time_left;    /* sql gives a due time (epoch ms), "paused" or "": the client shows
                        * the time left to it, so it runs out on screen without a query */
+    /* what partners get instead (over the list's partner_from), or NULL: sql */
+    const char *partner_sql;
 };
 
 struct entity_sort {
@@ -57,6 +59,7 @@ struct entity_sort {
     const char *index;   /* the index that walks it (for the reader; test_search_blocks) */
     const char *base;    /* the walk's FROM for this order (alias a), when not the list's base */
     const char *cond;    /* rows are in this order only when this holds (over the list's from) */
+    int internal;        /* reads what partners may not (not offered to them) */
 };
 
 struct entity_filter {
@@ -64,6 +67,7 @@ struct entity_filter {
     const char *sql;   /* what the value is compared with: "a.status" */
     const char *field; /* the field whose values it takes (checked and normalised), or NULL */
     int mine;          /* `mine` sets it to one's own login */
+    int internal;      /* reads what partners may not (not offered to them) */
 };
 
 struct entity_list {
@@ -86,6 +90,9 @@ struct entity_list {
     int always_reread;        /* every change can concern it (the Feed) */
     const char *empty;        /* said when the list holds nothing and nothing filters it */
     const char *start_filter; /* the filter a new view of it starts with ("mine open"), or NULL */
+    /* FROM for partners when from joins a table they may not read (the Tickets' SLA clocks),
+     * with the columns' partner_sql; NULL: from */
+    const char *partner_from;
 };
 
 /* ---- the detail view ---- */

@@ -82,8 +82,11 @@ PGresult *db_exec_prepared(struct db *db, const char *sql, int nparams, const ch
  * values to params (*np counts them; at most 4 + LIST_MAX_FILTERS). first/last NULL: that end
  * is open. keys holds the ends' ids as text until the statement has run. Returns the SQL
  * (malloc'd). */
-char *list_window_sql(const struct list_query *q, const char *ids_cond, const struct row *first,
-                      const struct row *last, const char **params, int *np, char keys[2][24]);
+char *list_window_sql(struct db *db, const struct list_query *q, const char *ids_cond,
+                      const struct row *first, const struct row *last, const char **params, int *np,
+                      char keys[2][24]);
+/* Is the user a partner (lists read their partner_from: include/ccrm/entity.h)? */
+int db_is_partner(const struct db *db);
 char *list_window_pattern(const struct list_query *q);
 
 /* Fill err from a failed result: "<what>: <server message>" and the SQLSTATE. */

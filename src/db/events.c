@@ -910,7 +910,7 @@ db_events_since_ui(struct db *db, struct event_cursor *c, struct event_window *w
     params[np++] = pattern; /* $1: the list's search */
     params[np++] = c->base;
     params[np++] = w->entity;
-    win = list_window_sql(w->q,
+    win = list_window_sql(db, w->q,
                           "a.id IN (SELECT ev.entity_id FROM ev"
                           " WHERE ev.entity = $3 AND ev.op IN ('insert', 'update'))",
                           w->first, w->last, params, &np, keys);

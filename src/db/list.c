@@ -93,7 +93,8 @@ statement(const struct list_shape *sh)
 /* A shape for query q (its filters), statement kind and direction; has is filled in by the
  * caller. Zeroed first: shapes are compared byte for byte. */
 static void
-shape_of(struct list_shape *sh, const struct list_query *q, enum list_stmt stmt, int dir)
+shape_of(struct list_shape *sh, struct db *db, const struct list_query *q, enum list_stmt stmt,
+         int dir)
 {
     const struct entity_list *l = q->e->list;
     int i;
@@ -103,6 +104,7 @@ shape_of(struct list_shape *sh, const struct list_query *q, enum list_stmt stmt,
     sh->sort = q->sort;
     sh->stmt = stmt;
     sh->asc = (dir > 0) != (l->sorts[q->sort].desc != 0);
+    sh->partner = l->partner_from != NULL && db_is_partner(db);
     for (i = 0; i < l->nfilters && i < LIST_MAX_FILTERS; i++)
         if (q->filter[i] != NULL)
             sh->filters |= 1u << i;
@@ -207,7 +209,7 @@ page(struct db *db, const struct list_query *q, const struct args *a0, const str
     struct list_shape sh;
     struct args a = *a0;
 
-    shape_of(&sh, q, LS_PAGE, dir);
+    shape_of(&sh, db, q, LS_PAGE, dir);
     sh.has = from != NULL ? LS_FROM : 0;
     snprintf(a.limbuf, sizeof a.limbuf, "%d", limit);
     a.v[LA_LIMIT] = a.limbuf;
@@ -230,7 +232,7 @@ window_search(struct db *db, const struct list_query *q, const struct args *a0,
     int short_pattern = utf8_chars(q->search) < 3;
 
     /* 1. the matches within the next window of rows in sort order */
-    shape_of(&sh, q, LS_WINDOW_SCAN, dir);
+    shape_of(&sh, db, q, LS_WINDOW_SCAN, dir);
     sh.has = (from != NULL ? LS_FROM : 0) | (short_pattern ? LS_SHORT : 0);
     sh.window = search_window();
     snprintf(a.limbuf, sizeof a.limbuf, "%d", limit);
@@ -240,7 +242,7 @@ window_search(struct db *db, const struct list_query *q, const struct args *a0,
     if (*got == limit || short_pattern)
         return 0;
     /* 2. where does the window end? (no row there: the list ended inside it) */
-    shape_of(&sh, q, LS_WINDOW_END, dir);
+    shape_of(&sh, db, q, LS_WINDOW_END, dir);
     sh.has = from != NULL ? LS_FROM : 0;
     sh.window = search_window();
     if ((res = run(db, &sh, &a, err)) == NULL)
@@ -254,7 +256,7 @@ window_search(struct db *db, const struct list_query *q, const struct args *a0,
     str_copy(wid, db_val(res, 0, 2), sizeof wid);
     PQclear(res);
     /* 3. the rest of the matches, after the window, collected by the trigram index */
-    shape_of(&sh, q, LS_WINDOW_REST, dir);
+    shape_of(&sh, db, q, LS_WINDOW_REST, dir);
     a.v[LA_FROM] = wkey;
     a.v[LA_FROM + 1] = wkey2;
     a.v[LA_FROM + 2] = wid;
@@ -321,7 +323,7 @@ block_search(struct db *db, const struct list_query *q, const struct args *a0, i
         }
         windows += run_len;
         /* the stretch's rows after `from`, a window of them, filtered */
-        shape_of(&sh, q, LS_BLOCK_WALK, dir);
+        shape_of(&sh, db, q, LS_BLOCK_WALK, dir);
         sh.has = (a.v[LA_START + 2] != NULL ? LS_START : 0) |
                  (a.v[LA_FROM + 2] != NULL ? LS_FROM : 0) | (a.v[LA_END + 2] != NULL ? LS_END : 0);
         snprintf(a.limbuf, sizeof a.limbuf, "%d", limit - *got);
@@ -353,7 +355,7 @@ block_search(struct db *db, const struct list_query *q, const struct args *a0, i
         }
     }
     if (*got < limit && rest) {
-        shape_of(&sh, q, LS_BLOCK_REST, dir);
+        shape_of(&sh, db, q, LS_BLOCK_REST, dir);
         sh.has =
             (a.v[LA_START + 2] != NULL ? LS_START : 0) | (a.v[LA_FROM + 2] != NULL ? LS_FROM : 0);
         snprintf(a.limbuf, sizeof a.limbuf, "%d", limit - *got);
@@ -417,7 +419,7 @@ db_list_fetch_one(struct db *db, const struct list_query *q, int64_t id, struct 
     args_of(&a, q, pattern, NULL);
     snprintf(a.idbuf, sizeof a.idbuf, "%" PRId64, id);
     a.v[LA_ID] = a.idbuf;
-    shape_of(&sh, q, LS_ONE, 1);
+    shape_of(&sh, db, q, LS_ONE, 1);
     res = run(db, &sh, &a, err);
     free(pattern);
     if (res == NULL)
@@ -429,13 +431,20 @@ db_list_fetch_one(struct db *db, const struct list_query *q, int64_t id, struct 
     return n > 0;
 }
 
+int
+db_is_partner(const struct db *db)
+{
+    return strcmp(db_department(db), "partner") == 0;
+}
+
 char *
-list_window_sql(const struct list_query *q, const char *ids_cond, const struct row *first,
-                const struct row *last, const char **params, int *np, char keys[2][24])
+list_window_sql(struct db *db, const struct list_query *q, const char *ids_cond,
+                const struct row *first, const struct row *last, const char **params, int *np,
+                char keys[2][24])
 {
     struct strbuf b = STRBUF_INIT;
 
-    list_sql_in_window(&b, q, ids_cond, first, last, params, np, keys);
+    list_sql_in_window(&b, q, db_is_partner(db), ids_cond, first, last, params, np, keys);
     return strbuf_steal(&b);
 }
 
@@ -462,7 +471,8 @@ db_list_in_window(struct db *db, const struct list_query *q, const int64_t *ids,
     strbuf_puts(&idlist, "}");
     params[np++] = pattern;
     params[np++] = strbuf_str(&idlist);
-    list_sql_in_window(&sql, q, "a.id = ANY($2::bigint[])", first, last, params, &np, keys);
+    list_sql_in_window(&sql, q, db_is_partner(db), "a.id = ANY($2::bigint[])", first, last, params,
+                       &np, keys);
     /* asked by every client on every change: worth preparing (its plan is a lookup by id) */
     res = db_exec_prepared(db, strbuf_str(&sql), np, params, err);
     strbuf_fini(&sql);

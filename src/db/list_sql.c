@@ -24,6 +24,21 @@ base_of(const struct list_shape *sh)
     return b != NULL ? b : sh->l->base;
 }
 
+/* The list's FROM (for partners its partner_from) and column i's expression. */
+static const char *
+from_of(const struct list_shape *sh)
+{
+    return sh->partner ? sh->l->partner_from : sh->l->from;
+}
+
+static const char *
+col_sql(const struct list_shape *sh, int i)
+{
+    const struct entity_column *c = &sh->l->cols[i];
+
+    return sh->partner && c->partner_sql != NULL ? c->partner_sql : c->sql;
+}
+
 /* Take the next parameter for value a; returns its number. */
 static int
 arg(struct list_sql *o, enum list_arg a)
@@ -41,7 +56,7 @@ add_select(struct strbuf *b, const struct list_shape *sh)
 
     strbuf_puts(b, "a.id");
     for (i = 0; i < sh->l->ncols; i++)
-        strbuf_printf(b, ", %s", sh->l->cols[i].sql);
+        strbuf_printf(b, ", %s", col_sql(sh, i));
     strbuf_printf(b, ", (%s)::text, (%s)::text", s->key, s->key2 ? s->key2 : "NULL");
 }
 
@@ -147,7 +162,7 @@ build_page(const struct list_shape *sh, struct list_sql *o)
     strbuf_printf(b,
                   " FROM %s JOIN (SELECT a.id FROM %s WHERE ($1::text IS NULL OR %s) AND %s%s"
                   " ORDER BY ",
-                  sh->l->from, base_of(sh), sh->l->search, strbuf_str(&after), strbuf_str(&filt));
+                  from_of(sh), base_of(sh), sh->l->search, strbuf_str(&after), strbuf_str(&filt));
     add_order(b, s, sh->asc, s->key, s->key2, "a.id");
     strbuf_printf(b, " LIMIT $%d) h ON h.id = a.id ORDER BY ", lim);
     add_order(b, s, sh->asc, s->key, s->key2, "a.id");
@@ -164,7 +179,7 @@ build_one(const struct list_shape *sh, struct list_sql *o)
     arg(o, LA_ID);
     strbuf_puts(b, "SELECT ");
     add_select(b, sh);
-    strbuf_printf(b, " FROM %s WHERE a.id = $2 AND ($1::text IS NULL OR %s)", sh->l->from,
+    strbuf_printf(b, " FROM %s WHERE a.id = $2 AND ($1::text IS NULL OR %s)", from_of(sh),
                   sh->l->search);
     if (sort_of(sh)->cond != NULL)
         strbuf_printf(b, " AND %s", sort_of(sh)->cond);
@@ -189,7 +204,7 @@ build_window_scan(const struct list_shape *sh, struct list_sql *o)
     strbuf_printf(b,
                   " FROM %s JOIN (SELECT w.id FROM (SELECT a.id, a.search, %s AS k1, %s AS k2"
                   " FROM %s WHERE %s ORDER BY ",
-                  sh->l->from, s->key, s->key2 ? s->key2 : "NULL", sh->l->from, strbuf_str(&after));
+                  from_of(sh), s->key, s->key2 ? s->key2 : "NULL", from_of(sh), strbuf_str(&after));
     add_order(b, s, sh->asc, s->key, s->key2, "a.id");
     strbuf_printf(b, " LIMIT %d) w WHERE w.search LIKE ccrm_fold($1) ORDER BY ",
                   sh->has & LS_SHORT ? 2147483647 : sh->window);
@@ -208,7 +223,7 @@ build_window_end(const struct list_shape *sh, struct list_sql *o)
 
     add_after(&after, o, sh);
     strbuf_printf(b, "SELECT (%s)::text, (%s)::text, a.id FROM %s WHERE %s ORDER BY ", s->key,
-                  s->key2 ? s->key2 : "NULL", sh->l->from, strbuf_str(&after));
+                  s->key2 ? s->key2 : "NULL", from_of(sh), strbuf_str(&after));
     add_order(b, s, sh->asc, s->key, s->key2, "a.id");
     strbuf_printf(b, " OFFSET %d LIMIT 1", sh->window - 1);
     strbuf_fini(&after);
@@ -228,9 +243,9 @@ build_window_rest(const struct list_shape *sh, struct list_sql *o)
     strbuf_printf(b,
                   "WITH m AS MATERIALIZED (SELECT a.id, %s AS k1, %s AS k2 FROM %s"
                   " WHERE a.search LIKE ccrm_fold($1)) SELECT ",
-                  s->key, s->key2 ? s->key2 : "NULL", sh->l->from);
+                  s->key, s->key2 ? s->key2 : "NULL", from_of(sh));
     add_select(b, sh);
-    strbuf_printf(b, " FROM %s JOIN (SELECT m.id FROM m WHERE %s ORDER BY ", sh->l->from,
+    strbuf_printf(b, " FROM %s JOIN (SELECT m.id FROM m WHERE %s ORDER BY ", from_of(sh),
                   strbuf_str(&ks));
     add_order(b, s, sh->asc, "m.k1", "m.k2", "m.id");
     strbuf_printf(b, " LIMIT $%d) h ON h.id = a.id ORDER BY ", lim);
@@ -256,7 +271,7 @@ build_block_walk(const struct list_shape *sh, struct list_sql *o)
     strbuf_printf(b,
                   " FROM %s JOIN (SELECT w.id FROM (SELECT a.id, a.search, %s AS k1, %s AS k2"
                   " FROM %s WHERE %s ORDER BY ",
-                  sh->l->from, s->key, s->key2 ? s->key2 : "NULL", base_of(sh), strbuf_str(&cond));
+                  from_of(sh), s->key, s->key2 ? s->key2 : "NULL", base_of(sh), strbuf_str(&cond));
     add_order(b, s, sh->asc, s->key, s->key2, "a.id");
     strbuf_printf(b, " LIMIT $%d) w WHERE w.search LIKE ccrm_fold($1) AND %s ORDER BY ", wl,
                   strbuf_str(&far));
@@ -306,7 +321,7 @@ build_block_rest(const struct list_shape *sh, struct list_sql *o)
     strbuf_printf(b,
                   " FROM %s JOIN (SELECT a.id FROM (SELECT * FROM %s"
                   " WHERE a.search LIKE ccrm_fold($1) OFFSET 0) a WHERE %s ORDER BY ",
-                  sh->l->from, base_of(sh), strbuf_str(&cond));
+                  from_of(sh), base_of(sh), strbuf_str(&cond));
     add_order(b, s, sh->asc, s->key, s->key2, "a.id");
     strbuf_printf(b, " LIMIT $%d) h ON h.id = a.id ORDER BY ", lim);
     add_order(b, s, sh->asc, s->key, s->key2, "a.id");
@@ -385,9 +400,9 @@ row_bound(struct strbuf *b, const struct entity_sort *s, const char *op, const s
 }
 
 void
-list_sql_in_window(struct strbuf *out, const struct list_query *q, const char *ids_cond,
-                   const struct row *first, const struct row *last, const char **params, int *np,
-                   char keys[2][24])
+list_sql_in_window(struct strbuf *out, const struct list_query *q, int partner,
+                   const char *ids_cond, const struct row *first, const struct row *last,
+                   const char **params, int *np, char keys[2][24])
 {
     const struct entity_list *l = q->e->list;
     const struct entity_sort *s = &l->sorts[q->sort];
@@ -418,9 +433,9 @@ list_sql_in_window(struct strbuf *out, const struct list_query *q, const char *i
     strbuf_printf(out,
                   "SELECT count(*) FROM %s WHERE %s AND $1::text IS %sNULL%s%s%s%s"
                   " AND NOT (%s) AND NOT (%s)",
-                  l->from, ids_cond, searching ? "NOT " : "", searching ? " AND (" : "",
-                  searching ? l->search : "", searching ? ")" : "", strbuf_str(&filt),
-                  strbuf_str(&lo), strbuf_str(&hi));
+                  partner && l->partner_from != NULL ? l->partner_from : l->from, ids_cond,
+                  searching ? "NOT " : "", searching ? " AND (" : "", searching ? l->search : "",
+                  searching ? ")" : "", strbuf_str(&filt), strbuf_str(&lo), strbuf_str(&hi));
     strbuf_fini(&filt);
     strbuf_fini(&lo);
     strbuf_fini(&hi);

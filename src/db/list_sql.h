@@ -38,6 +38,7 @@ struct list_shape {
     unsigned filters; /* bit i: filter i is set */
     unsigned has;     /* LS_* bits */
     int window;       /* rows in a window (the window and block statements) */
+    int partner;      /* the list's partner_from and the columns' partner_sql */
 };
 
 /* What a parameter $n of a statement is. */
@@ -73,8 +74,8 @@ int list_sql_params(const struct list_sql *s, const char *const values[LA_NARGS]
 /* The in-window count of db_list_in_window as one SELECT on the rows named by ids_cond (a
  * condition on a.id): the search on $1, then the filters' values and the window's ends from
  * $p on (params gets them, *np counts). Returns the statement in out. */
-void list_sql_in_window(struct strbuf *out, const struct list_query *q, const char *ids_cond,
-                        const struct row *first, const struct row *last, const char **params,
-                        int *np, char keys[2][24]);
+void list_sql_in_window(struct strbuf *out, const struct list_query *q, int partner,
+                        const char *ids_cond, const struct row *first, const struct row *last,
+                        const char **params, int *np, char keys[2][24]);
 
 #endif

@@ -748,7 +748,8 @@ static const struct entity_column ticket_cols[] = {
             " ELSE floor(extract(epoch FROM k.due_at) * 1000)::bigint::text END",
      .min = 9,
      .priority = 2,
-     .time_left = 1},
+     .time_left = 1,
+     .partner_sql = "''"}, /* SLA clocks are not a partner's business (schema/019) */
     {.name = "Account", .sql = "coalesce(acc.name, '')", .min = 14, .weight = 20, .priority = 4},
     {.name = "Assignee", .sql = "coalesce(a.assignee, '')", .min = 8, .weight = 6, .priority = 5},
     {.name = "Updated", .sql = "to_char(a.updated_at, 'MM-DD HH24:MI')", .min = 11, .priority = 6},
@@ -770,7 +771,8 @@ static const struct entity_sort ticket_sorts[] = {
      .keytype = "timestamptz",
      .index = "sla_clocks_time_left_idx",
      .base = "tickets a JOIN sla_clocks k ON k.ticket_id = a.id AND k.current",
-     .cond = "k.id IS NOT NULL"},
+     .cond = "k.id IS NOT NULL",
+     .internal = 1},
 };
 
 static const struct entity_filter ticket_filters[] = {
@@ -780,7 +782,8 @@ static const struct entity_filter ticket_filters[] = {
     /* its deciding clock is breached (a yes/no filter: `f breached`) */
     {.name = "breached",
      .sql = "(EXISTS (SELECT 1 FROM sla_clocks x WHERE x.ticket_id = a.id AND x.current"
-            " AND x.breached_at IS NOT NULL))::text"},
+            " AND x.breached_at IS NOT NULL))::text",
+     .internal = 1},
 };
 
 static const struct entity_list ticket_list = {
@@ -788,6 +791,7 @@ static const struct entity_list ticket_list = {
     .title = "Tickets",
     .from = "tickets a LEFT JOIN accounts acc ON acc.id = a.account_id"
             " LEFT JOIN sla_clocks k ON k.ticket_id = a.id AND k.current",
+    .partner_from = "tickets a LEFT JOIN accounts acc ON acc.id = a.account_id",
     .base = "tickets a",
     /* a ticket also matches its account's name, through the accounts' index */
     .search = "(a.search LIKE ccrm_fold($1) OR a.account_id IN (SELECT x.id FROM accounts x"

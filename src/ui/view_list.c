@@ -42,6 +42,8 @@ struct listview {
     int fixed_filter;                /* a filter set by the owner view (pipeline stage): kept */
     int inactive;                    /* a pipeline column without the focus: no cursor bar */
     int denied;                      /* the role may not read this list (42501) */
+    int partner;                     /* a partner: orders and filters marked internal are not
+                                      * offered (they read what partners may not) */
     char prefill_buf[LIST_MAX_FILTERS][80];
     const char *prefill[LIST_MAX_FILTERS + 1];
     const char *sortnames[16]; /* the sort orders' names, NULL-terminated (completion) */
@@ -642,7 +644,7 @@ parse_filter(struct listview *lv, struct app *app, const char *text, struct ccrm
                 if (strcmp(l->filters[i].name, w) == 0 && l->filters[i].field == NULL &&
                     strstr(l->filters[i].sql, "::text") != NULL)
                     f = i; /* a yes/no filter: unread */
-            if (f < 0) {
+            if (f < 0 || (lv->partner && l->filters[f].internal)) {
                 err_set(err, "\"%s\" is not a filter of %s", w, lv->v.title);
                 return -1;
             }
@@ -911,8 +913,16 @@ lv_set_sort(struct view *v, struct app *app, const char *name)
     struct listview *lv = (struct listview *)v;
     int i = name != NULL ? entity_sort_index(lv->l, name) : (lv->q.sort + 1) % lv->l->nsorts;
 
+    /* s passes over the orders a partner may not use; named, they are refused */
+    while (name == NULL && lv->partner && lv->l->sorts[i].internal)
+        i = (i + 1) % lv->l->nsorts;
     if (i < 0)
         return -1;
+    if (lv->partner && lv->l->sorts[i].internal) {
+        ui_message_error(app, "%s: sort %s is not available to your role", lv->v.title,
+                         lv->l->sorts[i].name);
+        return 0;
+    }
     lv->q.sort = i;
     load_edge(lv, app, 1);
     ui_message(app, "sorted by %s", lv->l->sorts[i].name);
@@ -1005,6 +1015,7 @@ view_list_new(struct app *app, const struct entity *e)
     lv->e = e;
     lv->l = e->list;
     lv->q.e = e;
+    lv->partner = strcmp(db_department(app->db), "partner") == 0;
     for (i = 0; i < MAX_LISTS && list_of_ops[i] != NULL && list_of_ops[i] != e->list; i++)
         ;
     if (i == MAX_LISTS)

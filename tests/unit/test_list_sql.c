@@ -193,7 +193,7 @@ test_params_and_window(void **state)
     first.key = k1;
     last.id = 3;
     last.key = k2;
-    list_sql_in_window(&w, &q, "a.id = ANY($2::bigint[])", &first, &last, wp, &np, keys);
+    list_sql_in_window(&w, &q, 0, "a.id = ANY($2::bigint[])", &first, &last, wp, &np, keys);
     assert_non_null(strstr(w.s, "AND $1::text IS NOT NULL AND ("));
     assert_non_null(strstr(w.s, " AND a.status = $3 AND NOT ((a.updated_at, a.id) >"
                                 " ($4::timestamptz, $5::bigint)) AND NOT ((a.updated_at, a.id) <"
