@@ -30,6 +30,8 @@ enum cmd_kind {
     CMD_AGENDA,  /* agenda [DAYS]: one's meetings and due tasks, week by day */
     CMD_WHO,     /* who [DEPT] [key=value ...]: who is competent, and the rule that decided */
     CMD_RULES,   /* rules: the responsibility rules (management and admin edit them) */
+    /* absences: who is away (the person, their lead, management edit them) */
+    CMD_ABSENCES,
 };
 
 /* The views in tab order (the tabs 1-9), NULL-terminated: `:view`, [ui] start_view, --view. */

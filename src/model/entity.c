@@ -1351,6 +1351,77 @@ static const struct entity responsibilities = {
     .actions = ENT_EDIT | ENT_HISTORY,
 };
 
+/* ---- absences: a person away on some days; routing hands their work to the deputy (the
+ * person, their team lead and management write them) ---- */
+
+static const struct entity_field absence_fields[] = {
+    {.column = "login",
+     .label = "Person",
+     .type = FIELD_REF,
+     .required = 1,
+     .ref = "users",
+     .maxlen = 63},
+    {.column = "starts_on", .label = "From", .type = FIELD_DATE, .required = 1},
+    {.column = "ends_on", .label = "To", .type = FIELD_DATE, .required = 1},
+    {.column = "deputy", .label = "Deputy", .type = FIELD_REF, .ref = "users", .maxlen = 63},
+    {.column = "note", .label = "Note", .type = FIELD_TEXT, .maxlen = 500},
+};
+
+static const struct entity_column absence_cols[] = {
+    {.name = "Person", .sql = "a.login", .min = 10, .weight = 4, .priority = 1},
+    {.name = "From", .sql = "to_char(a.starts_on, 'YYYY-MM-DD')", .min = 10, .priority = 1},
+    {.name = "To", .sql = "to_char(a.ends_on, 'YYYY-MM-DD')", .min = 10, .priority = 1},
+    {.name = "Deputy", .sql = "coalesce(a.deputy, '')", .min = 10, .weight = 4, .priority = 2},
+    {.name = "Now",
+     .sql = "CASE WHEN current_date BETWEEN a.starts_on AND a.ends_on THEN 'away' ELSE '' END",
+     .min = 5,
+     .priority = 3},
+    {.name = "Note", .sql = "coalesce(a.note, '')", .min = 10, .weight = 20, .priority = 4},
+};
+
+static const struct entity_sort absence_sorts[] = {
+    {.name = "latest",
+     .key = "a.ends_on",
+     .keytype = "date",
+     .desc = 1,
+     .index = "absences_login_idx"},
+};
+
+static const struct entity_filter absence_filters[] = {
+    {.name = "person", .sql = "a.login", .mine = 1},
+    {.name = "current", .sql = "(current_date BETWEEN a.starts_on AND a.ends_on)::text"},
+    {.name = "coming", .sql = "(a.ends_on >= current_date)::text"},
+};
+
+static const struct entity_list absence_list = {
+    .view = "absences",
+    .title = "Absences",
+    .from = "absences a",
+    .base = "absences a",
+    .search = "ccrm_fold(concat_ws(' ', a.login, a.deputy, a.note)) LIKE ccrm_fold($1)",
+    .search_help = "people and notes",
+    .cols = absence_cols,
+    .ncols = N(absence_cols),
+    .sorts = absence_sorts,
+    .nsorts = N(absence_sorts),
+    .filters = absence_filters,
+    .nfilters = N(absence_filters),
+    .rows_are_records = 1,
+    .start_filter = "coming",
+    .empty = "nobody is away: n adds an absence (yours, or your team's as its lead)",
+};
+
+static const struct entity absences = {
+    .table = "absences",
+    .singular = "absence",
+    .plural = "absences",
+    .help = "someone away on some days: the rules route their work to the deputy",
+    .fields = absence_fields,
+    .nfields = N(absence_fields),
+    .list = &absence_list,
+    .actions = ENT_EDIT | ENT_HISTORY,
+};
+
 /* ---- people who use ccrm: named in owner and assignee fields ---- */
 
 static const struct entity_ref user_ref = {
@@ -1377,7 +1448,7 @@ const struct entity *const entity_registry[] = {
     /* the list views in tab order (the Deals tab is the pipeline: six deal lists) */
     &events, &leads, &accounts, &contacts, &deals, &tickets, &campaigns, &inbox,
     /* the rest */
-    &interactions, &users, &tasks, &responsibilities, NULL};
+    &interactions, &users, &tasks, &responsibilities, &absences, NULL};
 
 const struct entity *
 entity_find(const char *table)

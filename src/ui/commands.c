@@ -433,14 +433,14 @@ run_who(struct app *app, const struct action *a, const char *arg)
     who_rows_free(rows, n);
 }
 
-/* :rules: the responsibility rules, as a list over the current view (its form edits one) */
+/* :rules and :absences: the responsibility rules and who is away, as lists over the current
+ * view (their forms edit one) */
 static void
 run_rules(struct app *app, const struct action *a, const char *arg)
 {
-    const struct entity *e = entity_by_view("rules");
+    const struct entity *e = entity_by_view(a->kind == CMD_ABSENCES ? "absences" : "rules");
     struct view *v;
 
-    (void)a;
     if (e == NULL || (v = view_list_new(app, e)) == NULL || ui_push(app, v) == -1)
         return;
     if (arg != NULL && arg[0] != '\0')
@@ -742,6 +742,12 @@ const struct action cmd_actions[] = {
      .arg = CMD_ARG_OPTIONAL,
      .usage = ":rules [department=D ...]",
      .help = "the responsibility rules (n new, Enter edits; management and admin)",
+     .run = run_rules},
+    {.name = "absences",
+     .kind = CMD_ABSENCES,
+     .arg = CMD_ARG_OPTIONAL,
+     .usage = ":absences [mine|current|all ...]",
+     .help = "who is away (n new, Enter edits; one's own, or one's team's as its lead)",
      .run = run_rules},
     {.name = "filter",
      .key = 'f',

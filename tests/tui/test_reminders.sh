@@ -48,10 +48,10 @@ check "zoe's client saw the later change" wait_in z "Later Change GmbH" 10
 check "zoe's client showed no reminder" gone_in z "reminder:" 1
 check "... and never rang" bells_are z 0
 
-# ---- the client's own timer: created elsewhere, due in a few seconds, no scheduler ----
-due=$(as sofia -c "insert into interactions (kind, subject, due_at)
-                   values ('task', 'Call Bergström at the minute', now() + interval '4 seconds')
-                   returning extract(epoch from due_at)" | head -1)
+# ---- the client's own timer: a task sam gives sofia, due in a few seconds, no scheduler ----
+due=$(as sam -c "insert into interactions (kind, subject, due_at, owner)
+                 values ('task', 'Call Bergström at the minute', now() + interval '4 seconds', 'sofia')
+                 returning extract(epoch from due_at)" | head -1)
 check "at its due time sofia's client shows it" wait_for "reminder: task: Call Bergström at the minute" 20
 seen=$(date +%s.%N)
 check "... not before its due time" awk -v a="$seen" -v b="$due" 'BEGIN { exit !(a >= b - 0.2) }'

@@ -67,4 +67,37 @@ keys Enter
 keys C-s
 check "the database refuses the save" wait_for "permission"
 check "nothing was written" sql_is "select count(*) from responsibilities" "$((before + 1))"
+tui_stop
+
+# an absence, entered by the team lead: the routing and :who hand zoe's work to the deputy
+q "delete from absences where login = 'zoe'" >/dev/null
+tui_start 130 30 "$CCRM" -d "$DB user=sofia"
+check "sofia's client is up again" wait_for " online "
+prompt "who product=Widgets"
+check "before: zoe" wait_for "who: zoe (rule #$rule)"
+keys q
+prompt "absences"
+check ":absences lists who is away" wait_for "Absences by latest"
+keys n
+check "n opens an absence's form" wait_for "New absence"
+keys -l zoe
+check "the person is searched" wait_for "(zoe)"
+keys Enter
+keys Down
+keys -l "$(date +%Y-%m-%d)"
+keys Down
+keys -l "$(date -d '+2 days' +%Y-%m-%d)"
+keys Down
+keys -l kenji
+check "the deputy is searched" wait_for "(kenji)"
+keys Enter
+keys C-s
+check "the absence is saved" wait_for "saved absence #"
+check "... in the database" sql_is "select deputy from absences where login = 'zoe'" kenji
+check "the list shows zoe away" line_has "zoe" "away"
+prompt "who product=Widgets"
+check ":who now names the deputy of the absence" wait_for "who: kenji (rule #$rule)"
+keys q
+t2=$(as sofia -c "insert into tickets (subject, product) values ('Widget broke again', 'Widgets') returning id" | head -1)
+check "... as the routing does" sql_is "select assignee from tickets where id = $t2" kenji
 done_testing

@@ -63,6 +63,15 @@ check "... as sofia's task in the database" \
     sql_is "select kind || ' ' || coalesce(owner, created_by) || ' ' || to_char(due_at at time zone 'UTC', 'HH24:MI')
             from interactions where subject = 'Send the contract'" "task sofia 10:30"
 
+# :agenda: by day, the late one marked
+prompt "agenda"
+check ":agenda opens" wait_for "Agenda, 7 days"
+check "... with tomorrow's new task under its day" line_has "10:30" "Send the contract"
+check "... and the meeting" line_has "09:00" "Planning meeting"
+check "... under their day's heading" wait_for "$(date -u -d tomorrow +%Y-%m-%d)"
+keys q
+check "q closes the agenda" wait_gone "Agenda, 7 days"
+
 # :tasks overdue from another view opens the list with that filter
 keys q
 check "q closes the Tasks list" wait_gone "Tasks by due"

@@ -125,13 +125,13 @@ static const struct {
     size_t start;
     const char *first;
 } complete_cases[] = {
-    {"", 18, "", 0, "agenda"},
+    {"", 19, "", 0, "absences"},
     {"h", 3, "h", 0, "handoff"},
     {"handoff s", 2, "s", 8, "sales"},
     {"handoff ma", 2, "ma", 8, "management"},
     {"assign alice call her", 0, "", 7, NULL},
     {"new d", 1, "deal", 4, "deal"},
-    {"new ", 12, "", 4, "account"},
+    {"new ", 13, "", 4, "absence"},
     {"hi", 1, "history", 0, "history"},
     {":v", 1, "view", 1, "view"},
     {"view le", 1, "leads", 5, "leads"},

@@ -74,7 +74,7 @@ test_entries(void **state)
                                             sizeof out, &err) >= 0);
         }
     }
-    assert_int_equal(n, 12);
+    assert_int_equal(n, 13);
     assert_null(entity_find("audit"));
     assert_null(entity_find(NULL));
 }
@@ -122,7 +122,7 @@ test_lists(void **state)
             assert_true(entity_list_col(l, "entity_id") >= 0);
         }
     }
-    assert_int_equal(nlists, 10);
+    assert_int_equal(nlists, 11);
     assert_null(entity_by_view("dashboard"));
 }
 
