@@ -50,6 +50,23 @@ for view in leads accounts contacts tickets campaigns; do
     keys q
     wait_gone "Enter open" 5 || fail "back to $view"
 done
+# the views opened by a command over the tab: Tasks, Rules, Absences, and the text of :agenda
+prompt "tasks"
+wait_for "Tasks by due" 5 || fail ":tasks"
+help_has "Tasks" "open the record the task is on" "mark the task or meeting done" "filters: mine, person=…, team, open"
+keys q
+prompt "rules"
+wait_for "Rules by department" 5 || fail ":rules"
+help_has "Rules" "edit the rule" "new record of this list"
+keys q
+prompt "absences"
+wait_for "Absences by latest" 5 || fail ":absences"
+help_has "Absences" "edit the absence" "filters: mine, person=…, current, coming"
+keys q
+prompt "agenda"
+wait_for "Agenda, 7 days" 5 || fail ":agenda"
+help_has "Agenda" "scroll"
+keys q
 prompt "view deals"
 keys Enter
 check "a deal opens from the pipeline" wait_for "deal #" 5
