@@ -63,6 +63,8 @@ struct agenda_item {
  * malloc'd (free with agenda_items_free), or -1 with err set. */
 int db_agenda(struct db *db, int days, struct agenda_item **items, struct ccrm_err *err);
 void agenda_items_free(struct agenda_item *items, int n);
+/* Today in the caller's time zone (YYYY-MM-DD), the agenda's first day. 0, or -1 with err. */
+int db_agenda_today(struct db *db, char day[11], struct ccrm_err *err);
 
 /* The caller's tasks and meetings for the calendar file: the open ones and those done in the
  * last past_days days. Returns the number of items (free with ics_items_free), or -1. */

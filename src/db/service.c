@@ -404,3 +404,18 @@ db_sla_compliance(struct db *db, struct sla_line *lines, int max, struct ccrm_er
     PQclear(res);
     return i;
 }
+
+int
+db_agenda_today(struct db *db, char day[11], struct ccrm_err *err)
+{
+    PGresult *res = db_exec(db,
+                            "SELECT to_char(now() AT TIME ZONE public.ccrm_user_tz(current_user),"
+                            " 'YYYY-MM-DD')",
+                            0, NULL, err);
+
+    if (res == NULL)
+        return -1;
+    str_copy(day, db_val(res, 0, 0), 11);
+    PQclear(res);
+    return 0;
+}

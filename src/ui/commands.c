@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "actions.h"
 #include "ccrm/cmd.h"
@@ -447,51 +448,86 @@ run_rules(struct app *app, const struct action *a, const char *arg)
         v->ops->list->set_filter(v, app, arg);
 }
 
-/* :agenda [DAYS]: one's open meetings and due tasks, by day (the overdue ones first) */
+/* The day delta days after day (YYYY-MM-DD) into out, and its weekday ("Mon") into wd.
+ * Returns 0, or -1 when day is no date. */
+static int
+day_step(const char *day, int delta, char out[11], char wd[4])
+{
+    static const char *const names[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    struct tm tm;
+    time_t t;
+
+    memset(&tm, 0, sizeof tm);
+    if (sscanf(day, "%d-%d-%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3)
+        return -1;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    tm.tm_mday += delta;
+    tm.tm_hour = 12; /* a calendar day: noon is safe from any shift */
+    t = timegm(&tm);
+    if (gmtime_r(&t, &tm) == NULL)
+        return -1;
+    strftime(out, 11, "%Y-%m-%d", &tm);
+    str_copy(wd, names[tm.tm_wday], 4);
+    return 0;
+}
+
+/* :agenda [DAYS]: one's open meetings and due tasks, day by day from today (the overdue ones
+ * first, under their own days) */
+/* One line of the agenda: "! 09:30  task    #12 Call back · ticket #4 ..." */
+static void
+agenda_line(struct view *v, const struct agenda_item *it)
+{
+    view_text_add(v, "%s%s  %-7s #%lld %s%s%s", it->overdue ? "! " : "  ", it->time, it->kind,
+                  it->id, it->subject, it->record != NULL ? " · " : "",
+                  it->record != NULL ? it->record : "");
+}
+
 static void
 run_agenda(struct app *app, const struct action *a, const char *arg)
 {
     struct agenda_item *items;
     struct ccrm_err err;
     struct view *v;
-    char desc[64];
-    const char *day = "";
-    int days = 7, i, n;
+    char desc[64], today[11], day[11], wd[4];
+    int days = 7, i = 0, d, n;
 
     (void)a;
     if (arg != NULL && arg[0] != '\0') {
         char *end;
-        long d = strtol(arg, &end, 10);
+        long k = strtol(arg, &end, 10);
 
-        if (*end != '\0' || d < 1 || d > 366) {
+        if (*end != '\0' || k < 1 || k > 366) {
             ui_message_error(app, "agenda: give a number of days from 1 to 366, not \"%s\"", arg);
             return;
         }
-        days = (int)d;
+        days = (int)k;
     }
-    if ((n = db_agenda(app->db, days, &items, &err)) < 0) {
+    if (db_agenda_today(app->db, today, &err) == -1 ||
+        (n = db_agenda(app->db, days, &items, &err)) < 0) {
         ui_message_error(app, "agenda: %s", err.msg);
         return;
     }
     snprintf(desc, sizeof desc, "Agenda, %d day%s", days, days == 1 ? "" : "s");
-    if ((v = view_text_new(app, "Agenda", desc)) == NULL) {
-        agenda_items_free(items, n);
-        return;
-    }
-    if (n == 0)
-        view_text_add(v, "nothing due in the next %d day%s", days, days == 1 ? "" : "s");
-    for (i = 0; i < n; i++) {
-        const struct agenda_item *it = &items[i];
+    v = view_text_new(app, "Agenda", desc);
+    /* what is overdue from earlier days first, under its day */
+    while (i < n && strcmp(items[i].day, today) < 0) {
+        const char *first = items[i].day;
 
-        if (strcmp(it->day, day) != 0) {
-            if (i > 0)
-                view_text_add(v, "%s", "");
-            view_text_add(v, "# %s %s%s", it->weekday, it->day, it->today ? " (today)" : "");
-            day = it->day;
-        }
-        view_text_add(v, "%s%s  %-7s #%lld %s%s%s", it->overdue ? "! " : "  ", it->time, it->kind,
-                      it->id, it->subject, it->record != NULL ? " · " : "",
-                      it->record != NULL ? it->record : "");
+        view_text_add(v, "# %s %s (overdue)", items[i].weekday, first);
+        for (; i < n && strcmp(items[i].day, first) == 0; i++)
+            agenda_line(v, &items[i]);
+        view_text_add(v, "%s", "");
+    }
+    /* then every day from today, with what is due on it or "nothing due" */
+    for (d = 0; d < days; d++) {
+        if (day_step(today, d, day, wd) == -1)
+            break;
+        view_text_add(v, "# %s %s%s", wd, day, d == 0 ? " (today)" : "");
+        if (i >= n || strcmp(items[i].day, day) != 0)
+            view_text_add(v, "    nothing due");
+        for (; i < n && strcmp(items[i].day, day) == 0; i++)
+            agenda_line(v, &items[i]);
     }
     agenda_items_free(items, n);
     ui_push(app, v);

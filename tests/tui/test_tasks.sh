@@ -68,7 +68,9 @@ prompt "agenda"
 check ":agenda opens" wait_for "Agenda, 7 days"
 check "... with tomorrow's new task under its day" line_has "10:30" "Send the contract"
 check "... and the meeting" line_has "09:00" "Planning meeting"
-check "... under their day's heading" wait_for "$(date -u -d tomorrow +%Y-%m-%d)"
+check "... under their day's heading" wait_for "$(date -u -d tomorrow +'%a %Y-%m-%d')"
+check "today comes first, by its name" wait_for "$(date -u +'%a %Y-%m-%d') (today)"
+check "a free day says so" wait_for "nothing due"
 keys q
 check "q closes the agenda" wait_gone "Agenda, 7 days"
 
