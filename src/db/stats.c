@@ -203,7 +203,8 @@ db_dashboard(struct db *db, struct ccrm_err *err)
                 "SELECT i.id, to_char(i.due_at, 'YYYY-MM-DD HH24:MI') || '  '"
                 "       || coalesce(i.subject, 'task')"
                 "  FROM interactions i WHERE i.done_at IS NULL AND i.due_at IS NOT NULL"
-                "   AND i.created_by = current_user"
+                "   AND coalesce(i.owner, i.created_by) = current_user"
+                "   AND i.kind IN ('task', 'meeting')"
                 " ORDER BY i.due_at, i.id LIMIT 8",
                 err))
         goto fail;
