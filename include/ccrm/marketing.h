@@ -66,6 +66,53 @@ int db_responses_finish(struct db_responses *r, int64_t campaign, int keep_good,
  * free it; NULL is allowed. */
 void db_responses_abort(struct db_responses **rp);
 
+/* ---- for the full-screen client (src/db/market_ui.c) ----
+ * Each returns 0 on success; 1 when the database refused (a rule, a right, not found: err has
+ * its message, SQLSTATE kept); -1 on other errors (connection lost, timeout). */
+
+/* Whom an interest noted on a record is about, and where it was learned: a contact, lead or
+ * account as such (source "hand"); a ticket's person (its contact, else its account; source
+ * "ticket", the ticket kept); a call's, e-mail's or meeting's (its contact, lead or account;
+ * the interaction kept). */
+struct interest_target {
+    char entity[16]; /* contacts, leads or accounts */
+    int64_t id;
+    char source[16];        /* ticket, call, mail, meeting, chat, hand */
+    char source_entity[16]; /* tickets, interactions, or "" */
+    int64_t source_id;      /* 0 for none */
+    char who[160];          /* "contact Anna Müller" */
+    char product[200];      /* a ticket's product: what the question suggests, or "" */
+};
+int db_interest_target(struct db *db, const char *entity, int64_t id, struct interest_target *t,
+                       struct ccrm_err *err);
+/* Record an interest (ccrm_interest_add) in product or topic (either may be NULL). note may be
+ * NULL. *id (may be NULL) gets the interest. */
+int db_interest_add(struct db *db, const struct interest_target *t, const char *product,
+                    const char *topic, const char *note, int64_t *id, struct ccrm_err *err);
+
+/* Add to campaign everybody segment finds (its name, or "#id"), or one person (who: an e-mail
+ * address or a full name of a contact, else a lead). summary gets the database's account of
+ * it ("added 3 to campaign "X"; left out 1: 1 opted out of email"). */
+int db_campaign_add_segment(struct db *db, int64_t campaign, const char *segment, char *summary,
+                            size_t n, struct ccrm_err *err);
+int db_campaign_add_person(struct db *db, int64_t campaign, const char *who, char *summary,
+                           size_t n, struct ccrm_err *err);
+/* Take a member (entity contacts or leads) out; record a response (sent, opened, clicked,
+ * replied, registered, converted) of a member, now. */
+int db_campaign_remove(struct db *db, int64_t campaign, const char *entity, int64_t id,
+                       struct ccrm_err *err);
+int db_campaign_respond(struct db *db, int64_t campaign, const char *entity, int64_t id,
+                        const char *status, struct ccrm_err *err);
+
+/* Save a segment (definition: JSON, checked by the database); *id and *estimate (the
+ * planner's estimate of its people) come back. */
+int db_segment_save(struct db *db, const char *name, const char *definition, int64_t *id,
+                    long long *estimate, struct ccrm_err *err);
+/* The number of people of the segment named segment (the newest of that name): the planner's
+ * estimate, or exact (it runs the segment). name gets the segment's name as written. */
+int db_segment_count(struct db *db, const char *segment, int exact, char *name, size_t n,
+                     long long *count, struct ccrm_err *err);
+
 /* ---- src/cli/marketing.c ---- */
 
 /* The marketing commands: --report, --unmerge, --export campaign_members and --import FILE

@@ -453,6 +453,24 @@ static const struct view_ops record_ops = {
     .on_quiet_wakeup = rv_on_quiet_wakeup,
 };
 
+int
+view_record_line(struct view *v, char *entity, size_t en, int64_t *id, char *what, size_t wn)
+{
+    struct recordview *rv = (struct recordview *)v;
+    const struct detail_line *l;
+
+    if (v == NULL || v->ops != &record_ops || rv->hist != NULL || rv->d == NULL ||
+        rv->sel >= rv->d->nlines)
+        return -1;
+    l = &rv->d->lines[rv->sel];
+    if (l->entity[0] == '\0')
+        return -1;
+    str_copy(entity, l->entity, en);
+    *id = l->entity_id;
+    str_copy(what, l->what, wn);
+    return 0;
+}
+
 struct view *
 view_record_new(struct app *app, const char *entity, int64_t id)
 {
