@@ -34,6 +34,7 @@ enum cmd_kind {
     CMD_RESPOND,       /* respond STATUS: a response of the member selected */
     CMD_SEGMENT,       /* segment NAME [: DEFINITION]: save a segment */
     CMD_SEGMENT_COUNT, /* segment-count NAME: its exact size */
+    CMD_DUPLICATES,    /* duplicates [contacts|leads|accounts]: the Duplicates view */
 };
 
 /* The views in tab order (the tabs 1-9), NULL-terminated: `:view`, [ui] start_view, --view. */

@@ -113,6 +113,34 @@ int db_segment_save(struct db *db, const char *name, const char *definition, int
 int db_segment_count(struct db *db, const char *segment, int exact, char *name, size_t n,
                      long long *count, struct ccrm_err *err);
 
+/* Candidate duplicate pairs of entity (contacts, leads, accounts; ccrm_duplicate_pairs: pairs
+ * marked "not a duplicate" and merged records left out), best first, at most max. Returns
+ * how many, -1 on an error, -2 when refused (err set). */
+struct dup_pair {
+    int64_t a, b;      /* a < b */
+    int score;         /* 0..100 */
+    char reasons[128]; /* "same e-mail, similar name" */
+    char a_label[160]; /* "Anna Roth <anna@x.example> (Acme)" */
+    char b_label[160];
+};
+int db_duplicate_pairs(struct db *db, const char *entity, struct dup_pair *out, int max,
+                       struct ccrm_err *err);
+/* Remember that a and b are not duplicates (ccrm_not_duplicate). */
+int db_not_duplicate(struct db *db, const char *entity, int64_t a, int64_t b, struct ccrm_err *err);
+/* The values of columns cols (the registry's field columns) of records a and b, as text
+ * (NULL for SQL NULL; malloc'd, the caller frees), into left and right. */
+int db_pair_values(struct db *db, const char *entity, int64_t a, int64_t b, const char *const *cols,
+                   int ncols, char **left, char **right, struct ccrm_err *err);
+/* Merge merged into survivor (ccrm_merge: one transaction; every reference re-pointed, the
+ * merged id resolves to the survivor, undone with ccrm --unmerge). fields: JSON
+ * {"column": "survivor" | "merged"}. *merge_id gets the merge. */
+int db_merge(struct db *db, const char *entity, int64_t survivor, int64_t merged,
+             const char *fields, int64_t *merge_id, struct ccrm_err *err);
+
+/* The record a merged id now is (ccrm_resolve, through every merge since): the survivor's
+ * id, 0 when id was not merged, -1 on an error. */
+int64_t db_resolve(struct db *db, const char *entity, int64_t id, struct ccrm_err *err);
+
 /* ---- src/cli/marketing.c ---- */
 
 /* The marketing commands: --report, --unmerge, --export campaign_members and --import FILE

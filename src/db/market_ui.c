@@ -10,6 +10,7 @@
 
 #include "ccrm/entity.h"
 #include "ccrm/marketing.h"
+#include "ccrm/strbuf.h"
 #include "ccrm/util.h"
 #include "db_int.h"
 
@@ -352,4 +353,142 @@ db_segment_count(struct db *db, const char *segment, int exact, char *name, size
     *count = strtoll(db_val(res, 0, 1), NULL, 10);
     PQclear(res);
     return 0;
+}
+
+/* ---- duplicates ---- */
+
+int
+db_duplicate_pairs(struct db *db, const char *entity, struct dup_pair *out, int max,
+                   struct ccrm_err *err)
+{
+    char lim[16];
+    const char *params[2] = {entity, lim};
+    PGresult *res;
+    int rc = 0, i, n;
+
+    snprintf(lim, sizeof lim, "%d", max);
+    res = run(db,
+              "SELECT p.a_id, p.b_id, round(p.score::numeric * 100),"
+              "       array_to_string(p.reasons, ', '), coalesce(p.a_label, ''),"
+              "       coalesce(p.b_label, '')"
+              "  FROM ccrm_duplicate_pairs($1, $2::int) p",
+              2, params, &rc, err);
+    if (res == NULL)
+        return rc == 1 ? -2 : -1;
+    n = PQntuples(res);
+    for (i = 0; i < n && i < max; i++) {
+        out[i].a = strtoll(db_val(res, i, 0), NULL, 10);
+        out[i].b = strtoll(db_val(res, i, 1), NULL, 10);
+        out[i].score = atoi(db_val(res, i, 2));
+        str_copy(out[i].reasons, db_val(res, i, 3), sizeof out[i].reasons);
+        str_copy(out[i].a_label, db_val(res, i, 4), sizeof out[i].a_label);
+        str_copy(out[i].b_label, db_val(res, i, 5), sizeof out[i].b_label);
+    }
+    PQclear(res);
+    return i;
+}
+
+int
+db_not_duplicate(struct db *db, const char *entity, int64_t a, int64_t b, struct ccrm_err *err)
+{
+    char abuf[24], bbuf[24];
+    const char *params[3] = {entity, abuf, bbuf};
+    PGresult *res;
+    int rc = 0;
+
+    snprintf(abuf, sizeof abuf, "%" PRId64, a);
+    snprintf(bbuf, sizeof bbuf, "%" PRId64, b);
+    res = run(db, "SELECT ccrm_not_duplicate($1, $2::bigint, $3::bigint)", 3, params, &rc, err);
+    if (res == NULL)
+        return rc;
+    PQclear(res);
+    return 0;
+}
+
+int
+db_pair_values(struct db *db, const char *entity, int64_t a, int64_t b, const char *const *cols,
+               int ncols, char **left, char **right, struct ccrm_err *err)
+{
+    const struct entity *e = entity_find(entity);
+    char abuf[24], bbuf[24], *arr, *sql;
+    const char *params[3] = {abuf, bbuf, NULL};
+    struct strbuf sb = STRBUF_INIT;
+    PGresult *res;
+    int rc = 0, i;
+
+    if (e == NULL) {
+        err_set(err, "could not compare: no such kind of record \"%s\"", entity);
+        return 1;
+    }
+    snprintf(abuf, sizeof abuf, "%" PRId64, a);
+    snprintf(bbuf, sizeof bbuf, "%" PRId64, b);
+    /* the columns as a text[] literal parameter: the registry's names (letters and _) */
+    strbuf_puts(&sb, "{");
+    for (i = 0; i < ncols; i++)
+        strbuf_printf(&sb, "%s%s", i ? "," : "", cols[i]);
+    strbuf_puts(&sb, "}");
+    arr = strbuf_steal(&sb);
+    params[2] = arr;
+    /* the table name is the registry's (fixed text), the ids and columns are parameters */
+    sql = xasprintf("SELECT x.j ->> c.col, y.j ->> c.col"
+                    "  FROM unnest($3::text[]) WITH ORDINALITY c(col, n),"
+                    "       (SELECT to_jsonb(t) AS j FROM %s t WHERE t.id = $1::bigint) x,"
+                    "       (SELECT to_jsonb(t) AS j FROM %s t WHERE t.id = $2::bigint) y"
+                    " ORDER BY c.n",
+                    e->table, e->table);
+    res = run(db, sql, 3, params, &rc, err);
+    free(sql);
+    free(arr);
+    if (res == NULL)
+        return rc;
+    if (PQntuples(res) != ncols) {
+        PQclear(res);
+        err_set(err,
+                "could not compare: one of %s #%" PRId64 " and #%" PRId64
+                " is gone (merged or deleted)",
+                e->plural, a, b);
+        return 1;
+    }
+    for (i = 0; i < ncols; i++) {
+        left[i] = PQgetisnull(res, i, 0) ? NULL : xstrdup(db_val(res, i, 0));
+        right[i] = PQgetisnull(res, i, 1) ? NULL : xstrdup(db_val(res, i, 1));
+    }
+    PQclear(res);
+    return 0;
+}
+
+int
+db_merge(struct db *db, const char *entity, int64_t survivor, int64_t merged, const char *fields,
+         int64_t *merge_id, struct ccrm_err *err)
+{
+    char sbuf[24], mbuf[24];
+    const char *params[4] = {entity, sbuf, mbuf, fields};
+    PGresult *res;
+    int rc = 0;
+
+    snprintf(sbuf, sizeof sbuf, "%" PRId64, survivor);
+    snprintf(mbuf, sizeof mbuf, "%" PRId64, merged);
+    res = run(db, "SELECT ccrm_merge($1, $2::bigint, $3::bigint, $4::jsonb)", 4, params, &rc, err);
+    if (res == NULL)
+        return rc;
+    *merge_id = strtoll(db_val(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return 0;
+}
+
+int64_t
+db_resolve(struct db *db, const char *entity, int64_t id, struct ccrm_err *err)
+{
+    char idbuf[24];
+    const char *params[2] = {entity, idbuf};
+    PGresult *res;
+    int64_t to;
+    int rc = 0;
+
+    snprintf(idbuf, sizeof idbuf, "%" PRId64, id);
+    if ((res = run(db, "SELECT ccrm_resolve($1, $2::bigint)", 2, params, &rc, err)) == NULL)
+        return -1;
+    to = strtoll(db_val(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return to != id ? to : 0;
 }

@@ -13,6 +13,7 @@
 #include "ccrm/cmd.h"
 #include "ccrm/entity.h"
 #include "ccrm/util.h"
+#include "dups.h"
 #include "form.h"
 #include "market.h"
 #include "record_view.h"
@@ -331,6 +332,21 @@ run_segment(struct app *app, const struct action *a, const char *arg)
         mkt_segment_save(app, arg);
 }
 
+static void
+run_duplicates(struct app *app, const struct action *a, const char *arg)
+{
+    struct view *v;
+
+    (void)a;
+    if (arg != NULL && arg[0] != '\0' && strncmp("contacts", arg, strlen(arg)) != 0 &&
+        strncmp("leads", arg, strlen(arg)) != 0 && strncmp("accounts", arg, strlen(arg)) != 0) {
+        ui_message_error(app, "duplicates of what? contacts, leads or accounts");
+        return;
+    }
+    if ((v = view_dups_new(app, arg)) != NULL)
+        ui_push(app, v);
+}
+
 /* ---- lists ---- */
 
 static struct view *
@@ -596,6 +612,12 @@ const struct action cmd_actions[] = {
      .usage = ":segment-count NAME",
      .help = "count a segment's people exactly",
      .run = run_segment},
+    {.name = "duplicates",
+     .kind = CMD_DUPLICATES,
+     .arg = CMD_ARG_OPTIONAL,
+     .usage = ":duplicates [contacts|leads|accounts]",
+     .help = "likely duplicates: mark them not duplicates, or compare and merge",
+     .run = run_duplicates},
     {.name = "filter",
      .key = 'f',
      .kind = CMD_FILTER,
