@@ -141,6 +141,18 @@ int db_merge(struct db *db, const char *entity, int64_t survivor, int64_t merged
  * id, 0 when id was not merged, -1 on an error. */
 int64_t db_resolve(struct db *db, const char *entity, int64_t id, struct ccrm_err *err);
 
+/* A report's rows as text, for the Reports view: at most REPORT_ROWS_MAX rows of report name
+ * (one of db_report_names, its default window), cells row by row (NULL for SQL NULL). Free
+ * with report_table_free. */
+#define REPORT_ROWS_MAX 500
+struct report_table {
+    int ncols, nrows;
+    char **cols;  /* column names */
+    char **cells; /* nrows * ncols */
+};
+int db_report_table(struct db *db, const char *name, struct report_table *t, struct ccrm_err *err);
+void report_table_free(struct report_table *t);
+
 /* ---- src/cli/marketing.c ---- */
 
 /* The marketing commands: --report, --unmerge, --export campaign_members and --import FILE

@@ -492,3 +492,52 @@ db_resolve(struct db *db, const char *entity, int64_t id, struct ccrm_err *err)
     PQclear(res);
     return to != id ? to : 0;
 }
+
+/* ---- reports, for the Reports view ---- */
+
+int
+db_report_table(struct db *db, const char *name, struct report_table *t, struct ccrm_err *err)
+{
+    char sql[256];
+    PGresult *res;
+    int rc = 0, i, r, c;
+
+    memset(t, 0, sizeof *t);
+    for (i = 0; db_report_names[i] != NULL; i++)
+        if (strcmp(db_report_names[i], name) == 0)
+            break;
+    if (db_report_names[i] == NULL) {
+        err_set(err, "unknown report \"%s\"", name);
+        return 1;
+    }
+    /* the function's name is ours: "ccrm_report_" and a name of the fixed list above */
+    snprintf(sql, sizeof sql, "SELECT * FROM ccrm_report_%s(NULL, NULL) LIMIT %d",
+             db_report_names[i], REPORT_ROWS_MAX);
+    if ((res = run(db, sql, 0, NULL, &rc, err)) == NULL)
+        return rc;
+    t->ncols = PQnfields(res);
+    t->nrows = PQntuples(res);
+    t->cols = xcalloc((size_t)t->ncols, sizeof *t->cols);
+    t->cells = xcalloc((size_t)t->ncols * (size_t)(t->nrows > 0 ? t->nrows : 1), sizeof *t->cells);
+    for (c = 0; c < t->ncols; c++)
+        t->cols[c] = xstrdup(PQfname(res, c));
+    for (r = 0; r < t->nrows; r++)
+        for (c = 0; c < t->ncols; c++)
+            t->cells[r * t->ncols + c] = PQgetisnull(res, r, c) ? NULL : xstrdup(db_val(res, r, c));
+    PQclear(res);
+    return 0;
+}
+
+void
+report_table_free(struct report_table *t)
+{
+    int i;
+
+    for (i = 0; t->cols != NULL && i < t->ncols; i++)
+        free(t->cols[i]);
+    for (i = 0; t->cells != NULL && i < t->ncols * t->nrows; i++)
+        free(t->cells[i]);
+    free(t->cols);
+    free(t->cells);
+    memset(t, 0, sizeof *t);
+}

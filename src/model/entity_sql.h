@@ -338,32 +338,58 @@
  * of the detail, so they move while responses come in: members and responses, the funnel of
  * members by the furthest step reached (a bar of block characters and the figure, readable
  * without colour), responses by status, and what the engaged members influenced. The first
- * line is the section's heading (entity ''). */
+ * line is the section's heading (entity ''). Counting reads every member, so a detail (which
+ * costs the same at any size) counts them up to RESULTS_MAX members; a bigger campaign's
+ * results are in the Reports view (campaign funnel), run on request. */
+#define RESULTS_MAX 1000
 #define FUNNEL(n, word, col)                                                                       \
     " (" #n ", rpad('" word "', 11) || lpad(r." col "::text, 8) || '  '"                           \
     "  || repeat('█', (24 * r." col " / greatest(r.members, 1))::int)),"
 #define CAMPAIGN_RESULT_LINES                                                                       \
     "SELECT '' AS at, '' AS who, w.what, CASE WHEN w.n = 0 THEN '' ELSE 'results' END AS entity,"   \
     " 0::bigint AS id"                                                                              \
-    " FROM ccrm_campaign_results($1) r, LATERAL (VALUES"                                            \
-    " (0, 'Results · members ' || r.members || ' · responses ' || r.responses)," FUNNEL(            \
-        1, "sent", "sent") FUNNEL(2, "opened", "opened") FUNNEL(3, "clicked", "clicked")            \
-        FUNNEL(4, "replied", "replied") FUNNEL(5, "registered", "registered") FUNNEL(               \
-            6, "converted",                                                                         \
-            "converted") " (7, 'responses by status: ' || coalesce((SELECT string_agg(s.status "    \
-                         "|| ' ' || s.n, ', '"                                                      \
-                         "      ORDER BY ccrm_response_rank(s.status)) FROM (SELECT cr.status, "    \
-                         "count(*) AS n"                                                            \
-                         "      FROM campaign_responses cr WHERE cr.campaign_id = r.campaign_id"    \
-                         "      GROUP BY cr.status) s), 'none yet')),"                              \
-                         " (8, 'leads influenced ' || r.leads_influenced || ' · deals influenced " \
-                         "'"                                                                        \
-                         "     || r.deals_influenced || ' · won ' || r.deals_won || ' · revenue " \
-                         "won '"                                                                    \
-                         "     || coalesce((SELECT string_agg(to_char(e.v::numeric, "               \
-                         "'FM999,999,999,990.00') || ' '"                                           \
-                         "        || e.k, ', ' ORDER BY e.k) FROM jsonb_each_text(r.revenue_won) "  \
-                         "e(k, v)), 'none'))"                                                       \
-                         " ) w(n, what) ORDER BY w.n"
+    " FROM (SELECT count(*) AS n FROM (SELECT 1 FROM campaign_members m"                            \
+    "        WHERE m.campaign_id = $1 LIMIT " ENTITY_STR(                                           \
+        RESULTS_MAX) " + 1) x) c"                                                                   \
+                     " CROSS JOIN LATERAL ("                                                        \
+                     " SELECT v.* FROM ccrm_campaign_results($1) r, LATERAL (VALUES"                \
+                     " (0, 'Results · members ' || r.members || ' · responses ' || "              \
+                     "r.responses)," FUNNEL(1, "sent", "sent") FUNNEL(                              \
+                         2, "opened", "opened") FUNNEL(3, "clicked",                                \
+                                                       "clicked") FUNNEL(4, "replied", "replied")   \
+                         FUNNEL(5, "registered", "registered") FUNNEL(                              \
+                             6, "converted",                                                        \
+                             "converted") " (7, 'responses by status: ' || coalesce((SELECT "       \
+                                          "string_agg(s.status || ' ' || s.n, ', '"                 \
+                                          "      ORDER BY ccrm_response_rank(s.status)) FROM "      \
+                                          "(SELECT cr.status, count(*) AS n"                        \
+                                          "      FROM campaign_responses cr WHERE cr.campaign_id "  \
+                                          "= r.campaign_id"                                         \
+                                          "      GROUP BY cr.status) s), 'none yet')),"             \
+                                          " (8, 'leads influenced ' || r.leads_influenced || ' · " \
+                                          "deals influenced '"                                      \
+                                          "     || r.deals_influenced || ' · won ' || "            \
+                                          "r.deals_won || ' · revenue won '"                       \
+                                          "     || coalesce((SELECT "                               \
+                                          "string_agg(to_char(e.v::numeric, "                       \
+                                          "'FM999,999,999,990.00') || ' '"                          \
+                                          "        || e.k, ', ' ORDER BY e.k) FROM "                \
+                                          "jsonb_each_text(r.revenue_won) e(k, v)), 'none'))"       \
+                                          " ) v(n, what) WHERE c.n <= " ENTITY_STR(                 \
+                                              RESULTS_MAX) " UNION ALL"                             \
+                                                           " SELECT 0, 'Results · "                \
+                                                           "over " ENTITY_STR(                      \
+                                                               RESULTS_MAX) " members: counted "    \
+                                                                            "on request"            \
+                                                                            " (:reports, "          \
+                                                                            "campaign_funnel)' "    \
+                                                                            "WHERE c.n "            \
+                                                                            "> " ENTITY_STR(        \
+                                                                                RESULTS_MAX) ") w"  \
+                                                                                             " OR"  \
+                                                                                             "DER"  \
+                                                                                             " BY"  \
+                                                                                             " w."  \
+                                                                                             "n"
 
 #endif

@@ -347,6 +347,23 @@ run_duplicates(struct app *app, const struct action *a, const char *arg)
         ui_push(app, v);
 }
 
+static void
+run_reports(struct app *app, const struct action *a, const char *arg)
+{
+    struct view *v;
+
+    (void)a;
+    if (arg != NULL && arg[0] != '\0' && view_reports_known(arg) < 0) {
+        ui_message_error(app,
+                         "no report \"%s\": pipeline, win_rate, tickets_by_product, "
+                         "response_times, interests_by_product, campaign_funnel",
+                         arg);
+        return;
+    }
+    if ((v = view_reports_new(app, arg)) != NULL)
+        ui_push(app, v);
+}
+
 /* ---- lists ---- */
 
 static struct view *
@@ -618,6 +635,12 @@ const struct action cmd_actions[] = {
      .usage = ":duplicates [contacts|leads|accounts]",
      .help = "likely duplicates: mark them not duplicates, or compare and merge",
      .run = run_duplicates},
+    {.name = "reports",
+     .kind = CMD_REPORTS,
+     .arg = CMD_ARG_OPTIONAL,
+     .usage = ":reports [NAME]",
+     .help = "reports as charts: pipeline, win rate, tickets, response times, interests, funnel",
+     .run = run_reports},
     {.name = "filter",
      .key = 'f',
      .kind = CMD_FILTER,

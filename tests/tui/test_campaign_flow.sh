@@ -90,6 +90,14 @@ check "database: the segment, as JSON the database evaluates" \
     wait_sql "select ccrm_segment_count(id) from segments where name = 'Quantum fans'" 2
 prompt_in m "segment-count Quantum fans"
 check ":segment-count counts exactly" wait_in m 'segment "Quantum fans": 2 people (exact)'
+prompt_in m "reports interests"
+check ":reports opens the Reports view on the report named" wait_in m "[interests_by_product]"
+check "the interests by product, with their figures" \
+    line_in m "Quantum Widget" "interests 2 · people 2 · from_tickets 1 · by_hand 0"
+check "... and a bar of block characters" line_in m "Quantum Widget" "█"
+keys_in m ']'
+check "] picks the next report" wait_in m "[campaign_funnel]"
+keys_in m q
 
 # renee watches the campaign in her own client
 client w 140 40 "$CCRM" -d "$DB=renee"
