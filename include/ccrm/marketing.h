@@ -153,6 +153,13 @@ struct report_table {
 int db_report_table(struct db *db, const char *name, struct report_table *t, struct ccrm_err *err);
 void report_table_free(struct report_table *t);
 
+/* Likely duplicates of a record being typed (ccrm_duplicates_for: one index probe per signal,
+ * about a millisecond): values is JSON of the form's fields ({"email": ..., "id": the record's
+ * own when editing}). out gets the best three ("#12 Anna Roth (same e-mail)", joined by
+ * " · "), "" for none. Returns how many, or -1 (err set). */
+int db_duplicates_for(struct db *db, const char *entity, const char *values, char *out, size_t n,
+                      struct ccrm_err *err);
+
 /* ---- src/cli/marketing.c ---- */
 
 /* The marketing commands: --report, --unmerge, --export campaign_members and --import FILE

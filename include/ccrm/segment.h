@@ -8,6 +8,11 @@
 
 #include <stddef.h>
 
+struct strbuf;
+
+/* Append s to b as a JSON string (quotes, backslashes and control characters escaped). */
+void json_quote(struct strbuf *b, const char *s);
+
 /* The words, separated by commas (a rule may start with "not "):
  *   people | contacts | leads     whom it finds (people: both; the default)
  *   any                           any rule may hold (default: all of them)

@@ -541,3 +541,26 @@ report_table_free(struct report_table *t)
     free(t->cells);
     memset(t, 0, sizeof *t);
 }
+
+int
+db_duplicates_for(struct db *db, const char *entity, const char *values, char *out, size_t n,
+                  struct ccrm_err *err)
+{
+    const char *params[2] = {entity, values};
+    PGresult *res;
+    int rc = 0, count;
+
+    out[0] = '\0';
+    res = run(db,
+              "SELECT coalesce(string_agg('#' || d.id || ' ' || d.label || ' ('"
+              "           || array_to_string(d.reasons, ', ') || ')', ' · '"
+              "           ORDER BY d.score DESC, d.id), ''), count(*)"
+              "  FROM ccrm_duplicates_for($1, $2::jsonb, 3) d",
+              2, params, &rc, err);
+    if (res == NULL)
+        return -1;
+    str_copy(out, db_val(res, 0, 0), n);
+    count = atoi(db_val(res, 0, 1));
+    PQclear(res);
+    return count;
+}

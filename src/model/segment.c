@@ -14,9 +14,8 @@
 #define MAX_RULES 16
 #define WORD_MAX 200
 
-/* Append s as a JSON string. */
-static void
-json_str(struct strbuf *b, const char *s)
+void
+json_quote(struct strbuf *b, const char *s)
 {
     strbuf_puts(b, "\"");
     for (; *s != '\0'; s++) {
@@ -132,19 +131,19 @@ segment_def_parse(const char *text, char *json, size_t n, char *msg, size_t mn)
         }
         if (strcasecmp(key, "interest") == 0 || strcasecmp(key, "product") == 0) {
             strbuf_puts(&r, "{\"interest\": {\"product\": ");
-            json_str(&r, val);
+            json_quote(&r, val);
             strbuf_puts(&r, "@DAYS@}}");
         } else if (strcasecmp(key, "topic") == 0) {
             strbuf_puts(&r, "{\"interest\": {\"topic\": ");
-            json_str(&r, val);
+            json_quote(&r, val);
             strbuf_puts(&r, "@DAYS@}}");
         } else if (strcasecmp(key, "interested") == 0) {
             strbuf_puts(&r, "{\"interest\": {\"text\": ");
-            json_str(&r, val);
+            json_quote(&r, val);
             strbuf_puts(&r, "@DAYS@}}");
         } else if (strcasecmp(key, "ticket") == 0) {
             strbuf_puts(&r, "{\"ticket\": {\"product\": ");
-            json_str(&r, val);
+            json_quote(&r, val);
             strbuf_puts(&r, "@DAYS@}}");
         } else if (strcasecmp(key, "deal") == 0) {
             if (strcasecmp(val, "open") != 0 && strcasecmp(val, "won") != 0) {
@@ -156,7 +155,7 @@ segment_def_parse(const char *text, char *json, size_t n, char *msg, size_t mn)
         } else if (strcasecmp(key, "country") == 0 || strcasecmp(key, "industry") == 0) {
             strbuf_printf(&r, "{\"account\": {\"field\": \"%s\", \"op\": \"eq\", \"value\": ",
                           strcasecmp(key, "country") == 0 ? "country" : "industry");
-            json_str(&r, val);
+            json_quote(&r, val);
             strbuf_puts(&r, "}}");
         } else if (strcasecmp(key, "campaign") == 0) {
             if (!whole_number(val)) {

@@ -18,6 +18,19 @@ check "the demo has likely duplicates of contacts" test "${pairs:-0}" -ge 2
 
 tui_start 140 40 "$CCRM" -d "$DB=marco"
 check "marketing starts" wait_for "Leads by updated"
+
+# a new contact that is already there: the form says so while it is typed, before saving
+prompt "new contact"
+check "the contact form opens" wait_for "New contact"
+keys -l "$(q "select first_name from contacts where id = $a2")"
+keys Tab
+keys -l "$(q "select last_name from contacts where id = $a2")"
+check "the form warns about the likely duplicates while typing" wait_for "likely duplicate"
+check "... naming the one that exists" line_has "likely duplicate" "#$a2 "
+keys Escape
+check "cancelling asks first" wait_for "discard your changes? y/n"
+keys y
+check "the form closes, nothing saved" wait_for "changes discarded"
 prompt "duplicates"
 check ":duplicates lists the candidate pairs, best first" \
     wait_for "Duplicates · contacts · $pairs pairs, best first"
