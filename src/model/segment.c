@@ -132,25 +132,25 @@ segment_def_parse(const char *text, char *json, size_t n, char *msg, size_t mn)
         if (strcasecmp(key, "interest") == 0 || strcasecmp(key, "product") == 0) {
             strbuf_puts(&r, "{\"interest\": {\"product\": ");
             json_quote(&r, val);
-            strbuf_puts(&r, "@DAYS@}}");
+            strbuf_puts(&r, "\x01}}");
         } else if (strcasecmp(key, "topic") == 0) {
             strbuf_puts(&r, "{\"interest\": {\"topic\": ");
             json_quote(&r, val);
-            strbuf_puts(&r, "@DAYS@}}");
+            strbuf_puts(&r, "\x01}}");
         } else if (strcasecmp(key, "interested") == 0) {
             strbuf_puts(&r, "{\"interest\": {\"text\": ");
             json_quote(&r, val);
-            strbuf_puts(&r, "@DAYS@}}");
+            strbuf_puts(&r, "\x01}}");
         } else if (strcasecmp(key, "ticket") == 0) {
             strbuf_puts(&r, "{\"ticket\": {\"product\": ");
             json_quote(&r, val);
-            strbuf_puts(&r, "@DAYS@}}");
+            strbuf_puts(&r, "\x01}}");
         } else if (strcasecmp(key, "deal") == 0) {
             if (strcasecmp(val, "open") != 0 && strcasecmp(val, "won") != 0) {
                 snprintf(msg, mn, "deal= takes open or won, not \"%.40s\"", val);
                 goto out;
             }
-            strbuf_printf(&r, "{\"deal\": {\"%s\": true@DAYS@}}",
+            strbuf_printf(&r, "{\"deal\": {\"%s\": true\x01}}",
                           strcasecmp(val, "open") == 0 ? "open" : "won");
         } else if (strcasecmp(key, "country") == 0 || strcasecmp(key, "industry") == 0) {
             strbuf_printf(&r, "{\"account\": {\"field\": \"%s\", \"op\": \"eq\", \"value\": ",
@@ -192,15 +192,12 @@ segment_def_parse(const char *text, char *json, size_t n, char *msg, size_t mn)
             snprintf(days_text, sizeof days_text, ", \"within_days\": %ld", days);
         if (i > 0)
             strbuf_puts(&b, ", ");
-        /* the placeholder is ours: values were escaped and cannot hold a bare @DAYS@ outside
-         * a string, but a value may hold the text, so only the last one (after the value) */
-        at = NULL;
-        for (const char *q = strstr(s, "@DAYS@"); q != NULL; q = strstr(q + 1, "@DAYS@"))
-            at = q;
+        /* where days go: a byte no value holds (json_quote escapes control characters) */
+        at = strchr(s, '\x01');
         if (at != NULL) {
             strbuf_add(&b, s, (size_t)(at - s));
             strbuf_puts(&b, days_text);
-            strbuf_puts(&b, at + 6);
+            strbuf_puts(&b, at + 1);
         } else {
             strbuf_puts(&b, s);
         }
