@@ -36,6 +36,7 @@ enum cmd_kind {
     CMD_SEGMENT_COUNT, /* segment-count NAME: its exact size */
     CMD_DUPLICATES,    /* duplicates [contacts|leads|accounts]: the Duplicates view */
     CMD_REPORTS,       /* reports [NAME]: the Reports view */
+    CMD_SEGMENTS,      /* segments: the Segments view */
 };
 
 /* The views in tab order (the tabs 1-9), NULL-terminated: `:view`, [ui] start_view, --view. */

@@ -160,6 +160,20 @@ void report_table_free(struct report_table *t);
 int db_duplicates_for(struct db *db, const char *entity, const char *values, char *out, size_t n,
                       struct ccrm_err *err);
 
+/* The newest max segments the user may see, each with the planner's estimate of its people
+ * (exact: -1, not counted). Returns how many, or -1. db_segment_exact counts segment id's
+ * people (ccrm_segment_count), or -1. */
+struct segment_row {
+    int64_t id;
+    char name[200];
+    char owner[64];
+    char description[200];
+    char definition[400];
+    long long estimate, exact;
+};
+int db_segments_list(struct db *db, struct segment_row *out, int max, struct ccrm_err *err);
+long long db_segment_exact(struct db *db, int64_t id, struct ccrm_err *err);
+
 /* ---- src/cli/marketing.c ---- */
 
 /* The marketing commands: --report, --unmerge, --export campaign_members and --import FILE

@@ -564,3 +564,51 @@ db_duplicates_for(struct db *db, const char *entity, const char *values, char *o
     PQclear(res);
     return count;
 }
+
+int
+db_segments_list(struct db *db, struct segment_row *out, int max, struct ccrm_err *err)
+{
+    char lim[16];
+    const char *params[1] = {lim};
+    PGresult *res;
+    int rc = 0, i, n;
+
+    snprintf(lim, sizeof lim, "%d", max);
+    res = run(db,
+              "SELECT s.id, s.name, coalesce(s.owner, s.created_by), coalesce(s.description, ''),"
+              "       s.definition::text, ccrm_segment_estimate(s.definition)"
+              "  FROM (SELECT * FROM segments ORDER BY id DESC LIMIT $1::int) s"
+              " ORDER BY s.id DESC",
+              1, params, &rc, err);
+    if (res == NULL)
+        return -1;
+    n = PQntuples(res);
+    for (i = 0; i < n && i < max; i++) {
+        out[i].id = strtoll(db_val(res, i, 0), NULL, 10);
+        str_copy(out[i].name, db_val(res, i, 1), sizeof out[i].name);
+        str_copy(out[i].owner, db_val(res, i, 2), sizeof out[i].owner);
+        str_copy(out[i].description, db_val(res, i, 3), sizeof out[i].description);
+        str_copy(out[i].definition, db_val(res, i, 4), sizeof out[i].definition);
+        out[i].estimate = strtoll(db_val(res, i, 5), NULL, 10);
+        out[i].exact = -1;
+    }
+    PQclear(res);
+    return i;
+}
+
+long long
+db_segment_exact(struct db *db, int64_t id, struct ccrm_err *err)
+{
+    char idbuf[24];
+    const char *params[1] = {idbuf};
+    PGresult *res;
+    long long n;
+    int rc = 0;
+
+    snprintf(idbuf, sizeof idbuf, "%" PRId64, id);
+    if ((res = run(db, "SELECT ccrm_segment_count($1::bigint)", 1, params, &rc, err)) == NULL)
+        return -1;
+    n = strtoll(db_val(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return n;
+}

@@ -304,8 +304,15 @@ run_campaign(struct app *app, const struct action *a, const char *arg)
     if (campaign_shown(app, a, arg, &campaign) != 0)
         return;
     switch (a->kind) {
-    case CMD_ADD_SEGMENT:
-        mkt_add_segment(app, campaign, arg);
+    case CMD_ADD_SEGMENT: /* named: at once; else pick one from the Segments */
+        if (arg != NULL && arg[0] != '\0') {
+            mkt_add_segment(app, campaign, arg);
+        } else {
+            struct view *sv = view_segments_new(app, campaign);
+
+            if (sv != NULL)
+                ui_push(app, sv);
+        }
         break;
     case CMD_ADD_MEMBER:
         mkt_add_member(app, campaign, arg);
@@ -326,6 +333,13 @@ run_campaign(struct app *app, const struct action *a, const char *arg)
 static void
 run_segment(struct app *app, const struct action *a, const char *arg)
 {
+    struct view *v;
+
+    if (a->kind == CMD_SEGMENTS) {
+        if ((v = view_segments_new(app, 0)) != NULL)
+            ui_push(app, v);
+        return;
+    }
     if (a->kind == CMD_SEGMENT_COUNT)
         mkt_segment_count(app, arg);
     else
@@ -586,7 +600,7 @@ const struct action cmd_actions[] = {
      .applies = ENT_MEMBERS,
      .hint = "A add segment",
      .usage = ":add-segment [NAME]",
-     .help = "add a segment's people to the campaign (opt-outs are left out)",
+     .help = "add a segment's people to the campaign (opt-outs are left out); A: pick one",
      .run = run_campaign},
     {.name = "add-member",
      .key = 'm',
@@ -622,6 +636,11 @@ const struct action cmd_actions[] = {
      .arg = CMD_ARG_REQUIRED,
      .usage = ":segment NAME [: interest=PRODUCT, days=90, ...]",
      .help = "save a segment of contacts and leads; says its size (estimate)",
+     .run = run_segment},
+    {.name = "segments",
+     .kind = CMD_SEGMENTS,
+     .usage = ":segments",
+     .help = "the saved segments: estimated sizes, c counts, n makes one",
      .run = run_segment},
     {.name = "segment-count",
      .kind = CMD_SEGMENT_COUNT,

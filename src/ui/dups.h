@@ -1,4 +1,5 @@
-/* The Duplicates view (src/ui/view_dups.c) and the Reports view (src/ui/view_reports.c). */
+/* The marketing views: Duplicates (src/ui/view_dups.c), Reports (src/ui/view_reports.c) and
+ * Segments (src/ui/view_segments.c). */
 #ifndef CCRM_UI_DUPS_H
 #define CCRM_UI_DUPS_H
 
@@ -13,5 +14,9 @@ struct view *view_dups_new(struct app *app, const char *entity);
  * or -1. */
 struct view *view_reports_new(struct app *app, const char *name);
 int view_reports_known(const char *name);
+
+/* The saved segments with their estimated (and on request exact) sizes; campaign != 0: a
+ * picker whose Enter adds the segment selected to that campaign. */
+struct view *view_segments_new(struct app *app, int64_t campaign);
 
 #endif

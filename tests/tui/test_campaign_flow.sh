@@ -114,8 +114,10 @@ check "marco's Campaigns show it first" wait_in m "Quantum Launch"
 keys_in m g Enter
 check "marco opens the campaign" wait_in m "campaign #$camp · active"
 keys_in m A
-check "A asks for the segment" wait_in m "add the people of segment:"
-keys_in m -l "quantum fans"
+check "A opens the Segments to pick one" wait_in m "Segments · Enter adds the one selected to campaign #$camp"
+check "the new segment first, its size an estimate" line_in m "Quantum fans" "~"
+keys_in m c
+check "c counts it exactly" line_in m "Quantum fans" "2 exact"
 keys_in m Enter
 check "adding says who was left out and why" \
     wait_in m 'added 1 to campaign "Quantum Launch"; left out 1: 1 opted out of email'
