@@ -259,9 +259,16 @@ static void
 run_interest(struct app *app, const struct action *a, const char *arg)
 {
     const struct entity *e;
-    int64_t id;
+    char line[24], what[256];
+    int64_t id, lid;
 
-    if (target(app, a, arg, &e, &id) == 0)
+    if (target(app, a, arg, &e, &id) != 0)
+        return;
+    /* on a call, e-mail or meeting of the timeline: learned there, about its person */
+    if (view_record_line(ui_active(app->ui), line, sizeof line, &lid, what, sizeof what) == 0 &&
+        strcmp(line, "interactions") == 0)
+        mkt_interest(app, "interactions", lid, arg);
+    else
         mkt_interest(app, e->table, id, arg);
 }
 
@@ -590,7 +597,7 @@ const struct action cmd_actions[] = {
      .applies = ENT_INTEREST,
      .hint = "i interest",
      .usage = ":interest [PRODUCT | topic: TOPIC]",
-     .help = "record an interest of the person or account (from a ticket: its person)",
+     .help = "record an interest of the person or account (from a ticket or a call: its person)",
      .run = run_interest},
     {.name = "add-segment",
      .key = 'A',

@@ -78,6 +78,14 @@ answered(struct app *app, int done, int ok, const char *what)
 
 /* ---- i: an interest ---- */
 
+/* What the source record is called: "ticket", or for a call, e-mail or meeting its kind. */
+static const char *
+source_noun(const struct interest_target *t)
+{
+    return strcmp(t->source_entity, "interactions") == 0 ? t->source
+                                                         : entity_noun(t->source_entity, 1);
+}
+
 #define INTEREST_LABEL "interested in (product, or topic: X): "
 
 static void on_interest(struct app *app, void *ctx, const char *text, int done, int ok);
@@ -108,8 +116,8 @@ do_interest(struct app *app)
     mk.kept = 0;
     if (mk.target.source_entity[0] != '\0')
         ui_message(app, "interest in %s recorded on %s (from %s #%" PRId64 ")",
-                   product ? product : topic, mk.target.who,
-                   entity_noun(mk.target.source_entity, 1), mk.target.source_id);
+                   product ? product : topic, mk.target.who, source_noun(&mk.target),
+                   mk.target.source_id);
     else
         ui_message(app, "interest in %s recorded on %s", product ? product : topic, mk.target.who);
 }
@@ -149,7 +157,7 @@ mkt_interest(struct app *app, const char *entity, int64_t id, const char *text)
     }
     if (mk.target.source_entity[0] != '\0')
         ui_message(app, "an interest of %s, learned in %s #%" PRId64, mk.target.who,
-                   entity_noun(mk.target.source_entity, 1), mk.target.source_id);
+                   source_noun(&mk.target), mk.target.source_id);
     else
         ui_message(app, "an interest of %s", mk.target.who);
     ui_input_begin(app, INTEREST_LABEL, mk.text, on_interest, NULL);

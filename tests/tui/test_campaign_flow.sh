@@ -78,6 +78,22 @@ check "... whose 360 view lists interests" wait_for "Interests ("
 check "the interest is on the person's 360 view, with its source" \
     line_has "sofia (support)" "Quantum Widget · from ticket #$tk"
 
+# a call logged on the person: i with the call selected on the timeline records it from there
+call=$(as sofia -c "insert into interactions (kind, subject, contact_id, account_id)
+    select 'call', 'Asked about the widget''s noise', id, account_id from contacts
+     where id = $person returning id" | head -1)
+check "the call shows on the person's timeline, live" line_has "sofia (support)" "call: Asked about the widget"
+# Related, Interests, Comments, Chat, Timeline: the call is the newest entry
+keys g ']' ']' ']' ']' j i
+check "i on the call: learned in it" wait_for "an interest of contact $pname, learned in call #$call"
+keys C-u
+keys -l "topic: quiet widgets"
+keys Enter
+check "the topic is recorded from the call" \
+    wait_sql "select count(*) from interests where contact_id = $person and topic = 'quiet widgets'
+              and source = 'call' and source_entity = 'interactions' and source_id = $call" 1
+check "... and on the 360 view" line_has "sofia (support)" "topic quiet widgets · call"
+
 # ---- marketing: a segment of it, into a campaign ----
 client m 140 40 "$CCRM" -d "$DB=marco"
 check "marketing starts" wait_in m "Leads by updated"
