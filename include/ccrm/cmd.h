@@ -37,6 +37,7 @@ enum cmd_kind {
     CMD_DUPLICATES,    /* duplicates [contacts|leads|accounts]: the Duplicates view */
     CMD_REPORTS,       /* reports [NAME]: the Reports view */
     CMD_SEGMENTS,      /* segments: the Segments view */
+    CMD_INTERESTS,     /* interests TEXT: the interests that mention it */
 };
 
 /* The views in tab order (the tabs 1-9), NULL-terminated: `:view`, [ui] start_view, --view. */

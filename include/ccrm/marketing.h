@@ -174,6 +174,20 @@ struct segment_row {
 int db_segments_list(struct db *db, struct segment_row *out, int max, struct ccrm_err *err);
 long long db_segment_exact(struct db *db, int64_t id, struct ccrm_err *err);
 
+/* Interests whose product, topic or note holds text (case and accents ignored), newest first,
+ * at most max, each with whom it is about (entity and id: what Enter opens). Returns how many,
+ * or -1. */
+struct interest_row {
+    char at[20];
+    char who[64];
+    char what[256];
+    char entity[16];
+    int64_t id;
+    char subject[200];
+};
+int db_interests_search(struct db *db, const char *text, struct interest_row *out, int max,
+                        struct ccrm_err *err);
+
 /* ---- src/cli/marketing.c ---- */
 
 /* The marketing commands: --report, --unmerge, --export campaign_members and --import FILE

@@ -272,6 +272,16 @@ run_interest(struct app *app, const struct action *a, const char *arg)
         mkt_interest(app, e->table, id, arg);
 }
 
+static void
+run_interests(struct app *app, const struct action *a, const char *arg)
+{
+    struct view *v;
+
+    (void)a;
+    if ((v = view_interests_new(app, arg)) != NULL)
+        ui_push(app, v);
+}
+
 /* The campaign shown (a record view of one), or -1 after saying why not. */
 static int
 campaign_shown(struct app *app, const struct action *a, const char *arg, int64_t *id)
@@ -599,6 +609,12 @@ const struct action cmd_actions[] = {
      .usage = ":interest [PRODUCT | topic: TOPIC]",
      .help = "record an interest of the person or account (from a ticket or a call: its person)",
      .run = run_interest},
+    {.name = "interests",
+     .kind = CMD_INTERESTS,
+     .arg = CMD_ARG_REQUIRED,
+     .usage = ":interests TEXT",
+     .help = "the interests that mention TEXT (product, topic, note), and whose they are",
+     .run = run_interests},
     {.name = "add-segment",
      .key = 'A',
      .kind = CMD_ADD_SEGMENT,

@@ -3,6 +3,8 @@
 #ifndef CCRM_UI_DUPS_H
 #define CCRM_UI_DUPS_H
 
+#include <stdint.h>
+
 #include "ui_int.h"
 
 /* Candidate duplicate pairs of entity ("contacts", "leads", "accounts"; NULL or "":
@@ -18,5 +20,8 @@ int view_reports_known(const char *name);
 /* The saved segments with their estimated (and on request exact) sizes; campaign != 0: a
  * picker whose Enter adds the segment selected to that campaign. */
 struct view *view_segments_new(struct app *app, int64_t campaign);
+
+/* The interests whose product, topic or note holds text (src/ui/view_interests.c). */
+struct view *view_interests_new(struct app *app, const char *text);
 
 #endif

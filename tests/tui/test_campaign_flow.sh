@@ -106,6 +106,15 @@ check "database: the segment, as JSON the database evaluates" \
     wait_sql "select ccrm_segment_count(id) from segments where name = 'Quantum fans'" 2
 prompt_in m "segment-count Quantum fans"
 check ":segment-count counts exactly" wait_in m 'segment "Quantum fans": 2 people (exact)'
+prompt_in m "interests QUANTUM"
+check ":interests finds the interests that mention it, whoever recorded them" \
+    wait_in m 'Interests matching "QUANTUM" · 2, newest first'
+check "... with whose they are and where they were learned" \
+    line_in m "Quantum Widget · from ticket #$tk" "contact $pname"
+keys_in m Enter
+check "Enter opens the person" wait_in m "contact #$person · "
+keys_in m q
+keys_in m q
 prompt_in m "reports interests"
 check ":reports opens the Reports view on the report named" wait_in m "[interests_by_product]"
 check "the interests by product, with their figures" \
