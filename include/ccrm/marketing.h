@@ -188,6 +188,11 @@ struct interest_row {
 int db_interests_search(struct db *db, const char *text, struct interest_row *out, int max,
                         struct ccrm_err *err);
 
+/* The size of a definition not saved yet: the planner's estimate (instant), or exact (it runs
+ * it). -1 on an error, -2 when the database refused the definition (err names the place). */
+long long db_segment_preview(struct db *db, const char *definition, int exact,
+                             struct ccrm_err *err);
+
 /* ---- src/cli/marketing.c ---- */
 
 /* The marketing commands: --report, --unmerge, --export campaign_members and --import FILE

@@ -657,3 +657,22 @@ db_interests_search(struct db *db, const char *text, struct interest_row *out, i
     PQclear(res);
     return i;
 }
+
+long long
+db_segment_preview(struct db *db, const char *definition, int exact, struct ccrm_err *err)
+{
+    const char *params[1] = {definition};
+    PGresult *res;
+    long long n;
+    int rc = 0;
+
+    res = run(db,
+              exact ? "SELECT ccrm_segment_count($1::jsonb)"
+                    : "SELECT ccrm_segment_estimate($1::jsonb)",
+              1, params, &rc, err);
+    if (res == NULL)
+        return rc == 1 ? -2 : -1;
+    n = strtoll(db_val(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return n;
+}

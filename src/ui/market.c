@@ -356,24 +356,59 @@ mkt_respond(struct app *app, int64_t campaign, const char *entity, int64_t id, c
 /* ---- segments ---- */
 
 #define DEFINITION_LABEL "segment: interest= ticket= days= country= ...: "
+#define CONFIRM_LABEL "save it? (y: yes, c: count exactly): "
 
 static void on_definition(struct app *app, void *ctx, const char *text, int done, int ok);
+static void on_confirm(struct app *app, void *ctx, const char *text, int done, int ok);
+
+/* The definition of the words typed (mk.text) into json, or -1 after asking again. */
+static int
+definition(struct app *app, char *json, size_t n)
+{
+    char msg[256];
+
+    if (segment_def_parse(mk.text, json, n, msg, sizeof msg) == -1) {
+        mk.kept = 1;
+        ui_message_error(app, "could not build the segment: %s", msg);
+        ui_input_begin(app, DEFINITION_LABEL, mk.text, on_definition, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+/* Preview: the size of the definition (an estimate first, exact on request), then ask. */
+static void
+preview(struct app *app, int exact)
+{
+    struct ccrm_err err;
+    char json[2048];
+    long long n;
+
+    if (definition(app, json, sizeof json) == -1)
+        return;
+    if ((n = db_segment_preview(app->db, json, exact, &err)) < 0) {
+        mk.kept = 1;
+        ui_message_error(app, "%s", err.msg);
+        if (n == -2 || db_state(app->db) != DB_READY)
+            ui_input_begin(app, DEFINITION_LABEL, mk.text, on_definition, NULL);
+        return;
+    }
+    ui_message(app, "segment \"%s\": %s%lld %s (%s)", mk.name, exact ? "" : "about ", n,
+               n == 1 ? "person" : "people", exact ? "exact" : "an estimate");
+    ui_input_begin(app, CONFIRM_LABEL, "", on_confirm, NULL);
+}
 
 static void
 do_segment_save(struct app *app)
 {
     struct ccrm_err err;
-    char json[2048], msg[256];
+    char json[2048];
     long long estimate = 0;
     int64_t id = 0;
     int rc;
 
-    if (segment_def_parse(mk.text, json, sizeof json, msg, sizeof msg) == -1) {
-        mk.kept = 1;
-        ui_message_error(app, "could not save the segment: %s", msg);
-        ui_input_begin(app, DEFINITION_LABEL, mk.text, on_definition, NULL);
+    if (definition(app, json, sizeof json) == -1)
         return;
-    }
     rc = db_segment_save(app->db, mk.name, json, &id, &estimate, &err);
     if (rc != 0) {
         failed(app, rc, &err, DEFINITION_LABEL, on_definition);
@@ -387,13 +422,32 @@ do_segment_save(struct app *app)
 }
 
 static void
+on_confirm(struct app *app, void *ctx, const char *text, int done, int ok)
+{
+    (void)ctx;
+    if (!done)
+        return;
+    if (!ok || text[0] == 'n' || text[0] == 'N') { /* back to the words, kept */
+        mk.kept = 1;
+        ui_message(app, "segment not saved");
+        return;
+    }
+    if (text[0] == 'c' || text[0] == 'C')
+        preview(app, 1);
+    else if (text[0] == 'y' || text[0] == 'Y')
+        do_segment_save(app);
+    else
+        ui_input_begin(app, CONFIRM_LABEL, "", on_confirm, NULL);
+}
+
+static void
 on_definition(struct app *app, void *ctx, const char *text, int done, int ok)
 {
     (void)ctx;
     if (!answered(app, done, ok, "segment"))
         return;
     str_copy(mk.text, text, sizeof mk.text);
-    do_segment_save(app);
+    preview(app, 0);
 }
 
 void

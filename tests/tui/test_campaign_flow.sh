@@ -101,7 +101,13 @@ prompt_in m "segment Quantum fans"
 check ":segment asks for the definition" wait_in m "segment: interest= ticket= days= country= ...:"
 keys_in m -l "interest=Quantum Widget"
 keys_in m Enter
-check "the segment is saved, its size estimated" wait_in m 'saved segment "Quantum fans"'
+check "the segment is previewed first: its size estimated" wait_in m 'segment "Quantum fans": about'
+check "... and it asks before saving" wait_in m "save it? (y: yes, c: count exactly):"
+keys_in m c Enter
+check "c counts it exactly, before saving" wait_in m 'segment "Quantum fans": 2 people (exact)'
+check "database: nothing saved yet" sql_is "select count(*) from segments where name = 'Quantum fans'" 0
+keys_in m y Enter
+check "y saves it" wait_in m 'saved segment "Quantum fans"'
 check "database: the segment, as JSON the database evaluates" \
     wait_sql "select ccrm_segment_count(id) from segments where name = 'Quantum fans'" 2
 prompt_in m "segment-count Quantum fans"
