@@ -10,6 +10,7 @@
 #include "ccrm/cmd.h"
 #include "ccrm/detail.h"
 #include "ccrm/entity.h"
+#include "ccrm/marketing.h"
 #include "ccrm/util.h"
 #include "form.h"
 #include "record_view.h"
@@ -98,6 +99,21 @@ load(struct recordview *rv, struct app *app)
         heartbeat_timer = timer_add(&app->timers, now_ms() + heartbeat_ms(), on_heartbeat, NULL);
     }
     d = db_record_detail(app->db, rv->e->table, rv->id, &err);
+    if (d == NULL && db_state(app->db) == DB_READY && err.sqlstate[0] == '\0' &&
+        (strcmp(rv->e->table, "contacts") == 0 || strcmp(rv->e->table, "leads") == 0 ||
+         strcmp(rv->e->table, "accounts") == 0)) {
+        /* a merged duplicate: its id opens the record it was merged into */
+        struct ccrm_err rerr;
+        int64_t to = db_resolve(app->db, rv->e->table, rv->id, &rerr);
+
+        if (to > 0) {
+            ui_message(app, "%s #%lld was merged into #%lld", rv->e->singular, (long long)rv->id,
+                       (long long)to);
+            rv->id = to;
+            presence_owner = NULL;
+            d = db_record_detail(app->db, rv->e->table, rv->id, &err);
+        }
+    }
     if (d == NULL) {
         /* deleted (or no longer shared): say so instead of showing what it was */
         if (db_state(app->db) == DB_READY && err.sqlstate[0] == '\0') {
@@ -452,6 +468,24 @@ static const struct view_ops record_ops = {
     .act = rv_act,
     .on_quiet_wakeup = rv_on_quiet_wakeup,
 };
+
+int
+view_record_line(struct view *v, char *entity, size_t en, int64_t *id, char *what, size_t wn)
+{
+    struct recordview *rv = (struct recordview *)v;
+    const struct detail_line *l;
+
+    if (v == NULL || v->ops != &record_ops || rv->hist != NULL || rv->d == NULL ||
+        rv->sel >= rv->d->nlines)
+        return -1;
+    l = &rv->d->lines[rv->sel];
+    if (l->entity[0] == '\0')
+        return -1;
+    str_copy(entity, l->entity, en);
+    *id = l->entity_id;
+    str_copy(what, l->what, wn);
+    return 0;
+}
 
 struct view *
 view_record_new(struct app *app, const char *entity, int64_t id)

@@ -125,7 +125,7 @@ static const struct {
     size_t start;
     const char *first;
 } complete_cases[] = {
-    {"", 14, "", 0, "assign"},
+    {"", 25, "", 0, "add-member"},
     {"h", 3, "h", 0, "handoff"},
     {"handoff s", 2, "s", 8, "sales"},
     {"handoff ma", 2, "ma", 8, "management"},
