@@ -123,6 +123,7 @@ struct entity_detail {
     const struct entity_section *before; /* sections before comments and chat */
     int nbefore;
     const struct entity_section *timeline; /* after them: the timeline, or a campaign's members */
+    int conversation; /* its mails (entity.mail_fk) in full, before comments and chat */
 };
 
 /* ---- references: how a record is found by typing and shown in a field ---- */
@@ -141,15 +142,16 @@ struct entity_ref {
 /* ---- record actions that apply (the action table is src/ui/commands.c) ---- */
 
 enum entity_action {
-    ENT_EDIT = 1 << 0,     /* e, :edit */
-    ENT_COMMENT = 1 << 1,  /* c, :comment */
-    ENT_ASSIGN = 1 << 2,   /* a, h, :assign, :handoff */
-    ENT_LOG = 1 << 3,      /* l: a call, an e-mail, ... logged on it (timeline_fk) */
-    ENT_CHAT = 1 << 4,     /* t */
-    ENT_HISTORY = 1 << 5,  /* H, :history */
-    ENT_CONVERT = 1 << 6,  /* C: a lead becomes account, contact and deal */
-    ENT_SIGNAL = 1 << 7,   /* S: a ticket's person is a sales lead */
-    ENT_MARK_READ = 1 << 8 /* opening an inbox row marks it read */
+    ENT_EDIT = 1 << 0,      /* e, :edit */
+    ENT_COMMENT = 1 << 1,   /* c, :comment */
+    ENT_ASSIGN = 1 << 2,    /* a, h, :assign, :handoff */
+    ENT_LOG = 1 << 3,       /* l: a call, an e-mail, ... logged on it (timeline_fk) */
+    ENT_CHAT = 1 << 4,      /* t */
+    ENT_HISTORY = 1 << 5,   /* H, :history */
+    ENT_CONVERT = 1 << 6,   /* C: a lead becomes account, contact and deal */
+    ENT_SIGNAL = 1 << 7,    /* S: a ticket's person is a sales lead */
+    ENT_MARK_READ = 1 << 8, /* opening an inbox row marks it read */
+    ENT_REPLY = 1 << 9      /* r: answer by e-mail (ccrm_mail_reply; mail_fk) */
 };
 
 struct entity {
@@ -171,6 +173,7 @@ struct entity {
     const struct entity_list *list;
     const struct entity_detail *detail;
     const char *timeline_fk;      /* the interactions column that names one ("account_id") */
+    const char *mail_fk;          /* the messages column that names one ("ticket_id"), or NULL */
     unsigned actions;             /* enum entity_action bits */
     const char *const *new_words; /* :new words that create one (NULL: the singular) ... */
     const char *new_field;        /* ... setting this field to the word ("kind"), or NULL */

@@ -23,6 +23,14 @@
     "  ) x ORDER BY x.at DESC LIMIT 1) act ON true"                                                \
     " LEFT JOIN users au ON au.login = act.who"
 
+/* A list row's mark for mail waiting for an answer: the record's latest mail (from a person, or
+ * ours) came in. One probe of the messages index of its column (schema/017) per row shown, never
+ * part of the order: the keyset pages stay as they are. */
+#define UNANSWERED(fk)                                                                             \
+    "CASE WHEN (SELECT m.direction = 'in' FROM messages m WHERE m." fk " = a.id"                   \
+    "   AND (m.direction = 'out' OR m.status = 'received')"                                        \
+    "   ORDER BY m.received_at DESC, m.id DESC LIMIT 1) THEN '✉' ELSE '' END"
+
 /* An inbox row names its record: looked up by id in the record's table (through RLS, so a
  * record one may no longer see shows by number only). */
 #define INBOX_RECORD                                                                               \
@@ -73,7 +81,8 @@
 
 #define IX(cond)                                                                                   \
     "(SELECT i.at, coalesce(i.created_by, '') AS who,"                                             \
-    " i.kind || ': ' || coalesce(i.subject, '') ||"                                                \
+    " i.kind || CASE WHEN i.kind = 'email' THEN coalesce(' ' || i.direction, '') ELSE '' END"      \
+    " || ': ' || coalesce(i.subject, '') ||"                                                       \
     " CASE WHEN i.done_at IS NULL AND i.due_at IS NOT NULL"                                        \
     "      THEN ' (due ' || to_char(i.due_at, 'YYYY-MM-DD') || ')' ELSE '' END AS what,"           \
     " 'interactions'::text AS entity, i.id FROM interactions i WHERE " cond                        \
