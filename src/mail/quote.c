@@ -109,6 +109,8 @@ wrap(const char *s, size_t n, int width, enum mail_line_kind kind, mail_line_fn 
             cols += w;
             i += len;
         }
+        if (i < n && s[i] == ' ') /* the line is full up to a space */
+            cut = i;
         if (i < n && cut > 0)
             i = cut;
         if (i == 0) /* one character wider than the line */
