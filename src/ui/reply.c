@@ -287,6 +287,10 @@ act_reply(struct app *app, const struct entity *e, int64_t id)
         ui_message_error(app, "%s are not answered by e-mail", e->plural);
         return;
     }
+    if (strcmp(db_department(app->db), "partner") == 0) {
+        ui_message_error(app, "answers by e-mail are written by the company's staff");
+        return;
+    }
     if (db_state(app->db) != DB_READY) {
         ui_message_error(app, "offline: an answer is written when the database is back");
         return;
