@@ -135,15 +135,20 @@ static void
 add_mail(struct recordview *rv, struct detail *to, const struct detail_mail *m, int width)
 {
     struct mail_lines ml = {to, m->id};
-    const char *a = m->atts;
-    char *t, size[32];
+    const char *a = m->atts, *lt;
+    char *t, *who, size[32];
 
     t = xasprintf("%s %s%s", m->out ? "→" : "←", m->subject[0] ? m->subject : "(no subject)",
                   !m->out                            ? ""
                   : strcmp(m->status, "sent") == 0   ? ""
                   : strcmp(m->status, "failed") == 0 ? "  [not sent: given up]"
                                                      : "  [in the outbox, not sent yet]");
-    detail_add_line(to, m->when, m->from, t, "messages", m->id);
+    /* the sender's name (its address is on the From line below) */
+    lt = strstr(m->from, " <");
+    who = lt != NULL && lt > m->from ? xasprintf("%.*s", (int)(lt - m->from), m->from)
+                                     : xstrdup(m->from);
+    detail_add_line(to, m->when, who, t, "messages", m->id);
+    free(who);
     free(t);
     t = xasprintf(MAIL_INDENT "From: %s", m->from);
     detail_add_line(to, "", "", t, "messages", m->id);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A ticket's conversation in the full-screen client (docs/mail.md, "In the full-screen client"):
 # a customer's mail with quoted text and an attachment makes a ticket; support's Tickets list
-# marks it, its detail shows date, sender, subject, from, to, the text with the quote folded
-# into one line, the attachment with its size; z shows the quote and folds it again.
+# shows it, its detail shows date, sender, subject, from, to, the text with the quote folded
+# into one line, the attachment with its size; z shows the quote and folds it again; the list
+# marks the ticket: its mail waits for an answer.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_mail_conversation.sh path/to/ccrm}
 T=$TEST_TMP
@@ -14,7 +15,7 @@ chmod 777 "$T"
 tui_start 140 40 env EDITOR="$T/editor" VISUAL= CCRM_MAIL_RETRY_MS=300 \
     "$CCRM" -c "$T/ccrm.ini" -d "$PG_CONN user=sofia"
 check "support starts on the Tickets view" wait_for "Tickets by updated"
-check "the ticket's row is marked: mail waiting for an answer" line_has "#$TK " "✉"
+check "the ticket is on top" line_has "#$TK " "Charged twice"
 keys Enter
 check "the ticket's view opens" wait_for "ticket #$TK"
 check "the conversation" wait_for "Conversation (1 mail)"
@@ -34,4 +35,5 @@ keys z
 check "z again folds it" wait_gone "> We have refunded the first booking."
 
 keys q
+check "the Tickets list marks the ticket: its mail waits for an answer" line_has "#$TK " "✉"
 done_testing

@@ -45,7 +45,7 @@ t0=$(date +%s%N)
 check "the lead's row is marked: mail waiting for an answer" line_has "$name" "✉"
 t1=$(date +%s%N)
 echo "# mail marked on marketing's lead row $(((t1 - t0) / 1000000)) ms after ccrm --mail-in started"
-check "the row's latest activity is the mail" line_has "$name" "email: Volume pricing"
+check "the row's latest activity is the mail" line_has "$name" "email in: Volume pricing"
 check "one mail, filed on the lead" \
     test "$(q "select count(*) from messages where lead_id = $lead")" = 1
 

@@ -16,10 +16,10 @@ chmod 777 "$T"
 tui_start 140 40 env EDITOR="$T/editor" VISUAL= CCRM_MAIL_RETRY_MS=300 \
     "$CCRM" -c "$T/ccrm.ini" -d "$PG_CONN user=sofia"
 check "support starts on the Tickets view" wait_for "Tickets by updated"
-check "the ticket's row is marked: mail waiting for an answer" line_has "#$TK " "✉"
+check "the ticket is on top" line_has "#$TK " "Charged twice"
 keys Enter
 check "the ticket's view opens" wait_for "ticket #$TK"
-check "the conversation" wait_for "Conversation (1 mail)"
+check "its timeline is read" wait_for "Timeline ("
 
 # ---------------------------------------------------------------- (b) r answers
 keys r
