@@ -395,8 +395,9 @@ static const struct entity contacts = {
     .list = &contact_list,
     .detail = &contact_detail,
     .timeline_fk = "contact_id",
-    .actions =
-        ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_LOG | ENT_CHAT | ENT_HISTORY | ENT_INTEREST,
+    .mail_fk = "contact_id",
+    .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_LOG | ENT_CHAT | ENT_HISTORY |
+               ENT_INTEREST | ENT_REPLY,
 };
 
 /* ---- leads ---- */
@@ -453,6 +454,7 @@ static const struct entity_column lead_cols[] = {
      .min = 16,
      .weight = 18,
      .priority = 1},
+    {.name = "✉", .sql = UNANSWERED("lead_id"), .min = 1, .priority = 2},
     {.name = "Company", .sql = "coalesce(a.company, '')", .min = 12, .weight = 14, .priority = 3},
     {.name = "Status", .sql = "a.status", .min = 10, .priority = 4},
     {.name = "Score", .sql = "a.score::text", .min = 5, .priority = 5},
@@ -482,7 +484,8 @@ static const struct entity_filter lead_filters[] = {
     {.name = "source", .sql = "a.source"},
 };
 
-static const char *const lead_shows[] = {"tickets", "interactions", "contacts", "users", NULL};
+static const char *const lead_shows[] = {"tickets", "interactions", "contacts",
+                                         "users",   "messages",     NULL};
 
 static const struct entity_list lead_list = {
     .view = "leads",
@@ -546,6 +549,7 @@ static const struct entity_detail lead_detail = {
     .before = &lead_interests,
     .nbefore = 1,
     .timeline = &lead_timeline,
+    .conversation = 1,
 };
 
 static const struct entity leads = {
@@ -564,8 +568,9 @@ static const struct entity leads = {
     .list = &lead_list,
     .detail = &lead_detail,
     .timeline_fk = "lead_id",
+    .mail_fk = "lead_id",
     .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_LOG | ENT_CHAT | ENT_HISTORY |
-               ENT_CONVERT | ENT_INTEREST,
+               ENT_CONVERT | ENT_INTEREST | ENT_REPLY,
 };
 
 /* ---- deals (the table is opportunities) ---- */
@@ -711,7 +716,8 @@ static const struct entity deals = {
     .list = &deal_list,
     .detail = &deal_detail,
     .timeline_fk = "opportunity_id",
-    .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_LOG | ENT_CHAT | ENT_HISTORY,
+    .mail_fk = "opportunity_id",
+    .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_LOG | ENT_CHAT | ENT_HISTORY | ENT_REPLY,
 };
 
 /* ---- tickets ---- */
@@ -770,6 +776,7 @@ static const char *const ticket_exports[] = {"account_id", "contact_id", "subjec
 
 static const struct entity_column ticket_cols[] = {
     {.name = "#", .sql = "'#' || a.id", .min = 5, .priority = 1},
+    {.name = "✉", .sql = UNANSWERED("ticket_id"), .min = 1, .priority = 2},
     {.name = "Subject", .sql = "a.subject", .min = 20, .weight = 50, .priority = 1},
     {.name = "Status", .sql = "a.status", .min = 8, .priority = 2},
     {.name = "Priority", .sql = "a.priority", .min = 8, .priority = 3},
@@ -795,6 +802,9 @@ static const struct entity_filter ticket_filters[] = {
     {.name = "assignee", .sql = "a.assignee", .mine = 1},
 };
 
+/* the mark of unanswered mail */
+static const char *const ticket_shows[] = {"messages", NULL};
+
 static const struct entity_list ticket_list = {
     .view = "tickets",
     .title = "Tickets",
@@ -811,6 +821,7 @@ static const struct entity_list ticket_list = {
     .filters = ticket_filters,
     .nfilters = N(ticket_filters),
     .rows_are_records = 1,
+    .shows = ticket_shows,
 };
 
 static const struct entity_ref ticket_ref = {
@@ -867,6 +878,7 @@ static const struct entity_detail ticket_detail = {
     .before = ticket_leads,
     .nbefore = N(ticket_leads),
     .timeline = &ticket_timeline,
+    .conversation = 1,
 };
 
 static const struct entity tickets = {
@@ -881,8 +893,9 @@ static const struct entity tickets = {
     .list = &ticket_list,
     .detail = &ticket_detail,
     .timeline_fk = "ticket_id",
+    .mail_fk = "ticket_id",
     .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_LOG | ENT_CHAT | ENT_HISTORY | ENT_SIGNAL |
-               ENT_INTEREST,
+               ENT_INTEREST | ENT_REPLY,
 };
 
 /* ---- campaigns ---- */

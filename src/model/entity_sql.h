@@ -3,6 +3,12 @@
 #ifndef CCRM_MODEL_ENTITY_SQL_H
 #define CCRM_MODEL_ENTITY_SQL_H
 
+/* An interaction as a line says what it was and about what: "call: Renewal", and for an e-mail
+ * which way it went, "email in: Pricing" (mail from the customer), "email out: Re: Pricing". */
+#define KIND_SUBJECT                                                                               \
+    "i.kind || CASE WHEN i.kind = 'email' THEN coalesce(' ' || i.direction, '') ELSE '' END"       \
+    " || ': ' || coalesce(i.subject, '')"
+
 /* A lead's person: its contact, or failing that the contact with the same e-mail (a lead is
  * the same person as a contact when it names the contact or shares its address). The latest
  * thing any department did with that person: an interaction on the lead or the contact, or a
@@ -12,16 +18,24 @@
     " LEFT JOIN LATERAL (SELECT coalesce(a.contact_id, (SELECT c.id FROM contacts c"               \
     "     WHERE lower(c.email) = lower(a.email) LIMIT 1)) AS id) pc ON true"                       \
     " LEFT JOIN LATERAL (SELECT x.at, x.who, x.what FROM ("                                        \
-    "   (SELECT i.at, i.created_by AS who, i.kind || ': ' || coalesce(i.subject, '') AS what"      \
+    "   (SELECT i.at, i.created_by AS who, " KIND_SUBJECT " AS what"                               \
     "      FROM interactions i WHERE i.lead_id = a.id ORDER BY i.at DESC LIMIT 1)"                 \
     "   UNION ALL"                                                                                 \
-    "   (SELECT i.at, i.created_by, i.kind || ': ' || coalesce(i.subject, '')"                     \
+    "   (SELECT i.at, i.created_by, " KIND_SUBJECT                                                 \
     "      FROM interactions i WHERE i.contact_id = pc.id ORDER BY i.at DESC LIMIT 1)"             \
     "   UNION ALL"                                                                                 \
     "   (SELECT t.created_at, t.created_by, 'ticket #' || t.id || ': ' || t.subject"               \
     "      FROM tickets t WHERE t.contact_id = pc.id ORDER BY t.created_at DESC LIMIT 1)"          \
     "  ) x ORDER BY x.at DESC LIMIT 1) act ON true"                                                \
     " LEFT JOIN users au ON au.login = act.who"
+
+/* A list row's mark for mail waiting for an answer: the record's latest mail (from a person, or
+ * ours) came in. One probe of the messages index of its column (schema/017) per row shown, never
+ * part of the order: the keyset pages stay as they are. */
+#define UNANSWERED(fk)                                                                             \
+    "CASE WHEN (SELECT m.direction = 'in' FROM messages m WHERE m." fk " = a.id"                   \
+    "   AND (m.direction = 'out' OR m.status = 'received')"                                        \
+    "   ORDER BY m.received_at DESC, m.id DESC LIMIT 1) THEN '✉' ELSE '' END"
 
 /* An inbox row names its record: looked up by id in the record's table (through RLS, so a
  * record one may no longer see shows by number only). */
@@ -73,7 +87,7 @@
 
 #define IX(cond)                                                                                   \
     "(SELECT i.at, coalesce(i.created_by, '') AS who,"                                             \
-    " i.kind || ': ' || coalesce(i.subject, '') ||"                                                \
+    " " KIND_SUBJECT " ||"                                                                         \
     " CASE WHEN i.done_at IS NULL AND i.due_at IS NOT NULL"                                        \
     "      THEN ' (due ' || to_char(i.due_at, 'YYYY-MM-DD') || ')' ELSE '' END AS what,"           \
     " 'interactions'::text AS entity, i.id FROM interactions i WHERE " cond                        \

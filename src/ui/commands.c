@@ -17,6 +17,7 @@
 #include "form.h"
 #include "market.h"
 #include "record_view.h"
+#include "reply.h"
 #include "ui_int.h"
 
 #define NAMES_LIMIT 100
@@ -239,6 +240,16 @@ run_signal(struct app *app, const struct action *a, const char *arg)
 
     if (target(app, a, arg, &e, &id) == 0)
         act_ticket_signal(app, id);
+}
+
+static void
+run_reply(struct app *app, const struct action *a, const char *arg)
+{
+    const struct entity *e;
+    int64_t id;
+
+    if (target(app, a, arg, &e, &id) == 0)
+        act_reply(app, e, id);
 }
 
 /* A record's own actions (its chat, its history, a call logged on it): the record view does
@@ -584,6 +595,12 @@ const struct action cmd_actions[] = {
      .hint = "l log",
      .help = "log a call, e-mail, meeting, task or note",
      .run = run_record},
+    {.key = 'r',
+     .needs = NEEDS_RECORD,
+     .applies = ENT_REPLY,
+     .hint = "r reply",
+     .help = "answer by e-mail in $VISUAL or $EDITOR; sent through the outbox",
+     .run = run_reply},
     {.key = 't',
      .needs = NEEDS_RECORD,
      .applies = ENT_CHAT,
