@@ -32,6 +32,18 @@ enum cmd_kind {
     CMD_RULES,   /* rules: the responsibility rules (management and admin edit them) */
     /* absences: who is away (the person, their lead, management edit them) */
     CMD_ABSENCES,
+    /* marketing (issue 19) */
+    CMD_INTEREST,      /* interest [PRODUCT | topic: TOPIC] on the selected record */
+    CMD_ADD_SEGMENT,   /* add-segment NAME: a segment's people into the campaign shown */
+    CMD_ADD_MEMBER,    /* add-member E-MAIL|NAME: one person into the campaign shown */
+    CMD_REMOVE_MEMBER, /* remove-member: the member selected out of the campaign shown */
+    CMD_RESPOND,       /* respond STATUS: a response of the member selected */
+    CMD_SEGMENT,       /* segment NAME [: DEFINITION]: save a segment */
+    CMD_SEGMENT_COUNT, /* segment-count NAME: its exact size */
+    CMD_DUPLICATES,    /* duplicates [contacts|leads|accounts]: the Duplicates view */
+    CMD_REPORTS,       /* reports [NAME]: the Reports view */
+    CMD_SEGMENTS,      /* segments: the Segments view */
+    CMD_INTERESTS,     /* interests TEXT: the interests that mention it */
 };
 
 /* The views in tab order (the tabs 1-9), NULL-terminated: `:view`, [ui] start_view, --view. */

@@ -135,6 +135,7 @@ struct entity_detail {
     const struct entity_section *before; /* sections before comments and chat */
     int nbefore;
     const struct entity_section *timeline; /* after them: the timeline, or a campaign's members */
+    int conversation; /* its mails (entity.mail_fk) in full, before comments and chat */
 };
 
 /* ---- references: how a record is found by typing and shown in a field ---- */
@@ -162,7 +163,10 @@ enum entity_action {
     ENT_CONVERT = 1 << 6,   /* C: a lead becomes account, contact and deal */
     ENT_SIGNAL = 1 << 7,    /* S: a ticket's person is a sales lead */
     ENT_MARK_READ = 1 << 8, /* opening an inbox row marks it read */
-    ENT_DONE = 1 << 9       /* x: a task or meeting is done */
+    ENT_INTEREST = 1 << 9,  /* i, :interest: an interest of its person or account */
+    ENT_MEMBERS = 1 << 10,  /* a campaign's members: A, m, x, r, :add-segment, :respond */
+    ENT_REPLY = 1 << 11,    /* r: answer by e-mail (ccrm_mail_reply; mail_fk) */
+    ENT_DONE = 1 << 12      /* x: a task or meeting is done (the Tasks list) */
 };
 
 struct entity {
@@ -184,6 +188,7 @@ struct entity {
     const struct entity_list *list;
     const struct entity_detail *detail;
     const char *timeline_fk;      /* the interactions column that names one ("account_id") */
+    const char *mail_fk;          /* the messages column that names one ("ticket_id"), or NULL */
     unsigned actions;             /* enum entity_action bits */
     const char *const *new_words; /* :new words that create one (NULL: the singular) ... */
     const char *new_field;        /* ... setting this field to the word ("kind"), or NULL */
