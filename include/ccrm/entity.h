@@ -141,15 +141,20 @@ struct entity_ref {
 /* ---- record actions that apply (the action table is src/ui/commands.c) ---- */
 
 enum entity_action {
-    ENT_EDIT = 1 << 0,     /* e, :edit */
-    ENT_COMMENT = 1 << 1,  /* c, :comment */
-    ENT_ASSIGN = 1 << 2,   /* a, h, :assign, :handoff */
-    ENT_LOG = 1 << 3,      /* l: a call, an e-mail, ... logged on it (timeline_fk) */
-    ENT_CHAT = 1 << 4,     /* t */
-    ENT_HISTORY = 1 << 5,  /* H, :history */
-    ENT_CONVERT = 1 << 6,  /* C: a lead becomes account, contact and deal */
-    ENT_SIGNAL = 1 << 7,   /* S: a ticket's person is a sales lead */
-    ENT_MARK_READ = 1 << 8 /* opening an inbox row marks it read */
+    ENT_EDIT = 1 << 0,          /* e, :edit */
+    ENT_COMMENT = 1 << 1,       /* c, :comment */
+    ENT_ASSIGN = 1 << 2,        /* a, h, :assign, :handoff */
+    ENT_LOG = 1 << 3,           /* l: a call, an e-mail, ... logged on it (timeline_fk) */
+    ENT_CHAT = 1 << 4,          /* t */
+    ENT_HISTORY = 1 << 5,       /* H, :history */
+    ENT_CONVERT = 1 << 6,       /* C: a lead becomes account, contact and deal */
+    ENT_SIGNAL = 1 << 7,        /* S: a ticket's person is a sales lead */
+    ENT_MARK_READ = 1 << 8,     /* opening an inbox row marks it read */
+    ENT_QUOTE = 1 << 9,         /* a quote's actions: lines, send, accept, reject, revise, print */
+    ENT_INVOICE = 1 << 10,      /* an invoice's: issue, payment, credit note, print */
+    ENT_BILL_DEAL = 1 << 11,    /* a deal's: a quote for it */
+    ENT_INVOICE_FROM = 1 << 12, /* an invoice from it: an accepted quote, a won deal */
+    ENT_PRINT = 1 << 13         /* :print, p: a quote's or an invoice's document */
 };
 
 struct entity {

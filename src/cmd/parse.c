@@ -10,8 +10,9 @@
 #include "ccrm/entity.h"
 #include "ccrm/util.h"
 
-const char *const cmd_views[] = {"feed",    "leads",     "accounts", "contacts",  "deals",
-                                 "tickets", "campaigns", "inbox",    "dashboard", NULL};
+const char *const cmd_views[] = {"feed",     "leads",     "accounts", "contacts",  "deals",
+                                 "tickets",  "campaigns", "inbox",    "dashboard", "quotes",
+                                 "invoices", "products",  NULL};
 
 static const char *const departments[] = {"sales", "support", "marketing", "management", NULL};
 

@@ -680,7 +680,8 @@ static const struct entity deals = {
     .list = &deal_list,
     .detail = &deal_detail,
     .timeline_fk = "opportunity_id",
-    .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_LOG | ENT_CHAT | ENT_HISTORY,
+    .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_LOG | ENT_CHAT | ENT_HISTORY |
+               ENT_BILL_DEAL | ENT_INVOICE_FROM,
 };
 
 /* ---- tickets ---- */
@@ -1151,11 +1152,15 @@ static const struct entity users = {
 
 /* ---- the registry ---- */
 
+/* the back office's entries (src/model/entity_billing.c) */
+extern const struct entity entity_products, entity_quotes, entity_quote_lines, entity_invoices;
+
 const struct entity *const entity_registry[] = {
     /* the list views in tab order (the Deals tab is the pipeline: six deal lists) */
-    &events, &leads, &accounts, &contacts, &deals, &tickets, &campaigns, &inbox,
+    &events, &leads, &accounts, &contacts, &deals, &tickets, &campaigns, &inbox, &entity_quotes,
+    &entity_invoices, &entity_products,
     /* the rest */
-    &interactions, &users, NULL};
+    &interactions, &users, &entity_quote_lines, NULL};
 
 const struct entity *
 entity_find(const char *table)

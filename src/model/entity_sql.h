@@ -101,12 +101,35 @@
     " FROM " from " JOIN campaigns cp ON cp.id = cm.campaign_id WHERE " cond                       \
     " ORDER BY cm.updated_at DESC, cm.id DESC" LIMIT_TL ")"
 
+/* the back office: quotes and invoices (credit notes too) with their state as people see it
+ * and their gross amount (docs/billing.md) */
+#define DOC_GROSS(x)                                                                               \
+    "to_char(" x ".gross_total, 'FM999G999G999G990' || CASE ccrm_minor_units(" x ".currency)"      \
+    " WHEN 0 THEN '' ELSE 'D' || repeat('0', ccrm_minor_units(" x ".currency)) END)"               \
+    " || ' ' || " x ".currency"
+#define QUOTES(cond)                                                                               \
+    "(SELECT q.created_at AS at, q.created_by AS who,"                                             \
+    " 'quote #' || q.id || coalesce(' ' || q.title, '') || ' [' ||"                                \
+    " ccrm_quote_state(q.status, q.valid_until) || '] ' || " DOC_GROSS(                            \
+        "q") " AS what,"                                                                           \
+             " 'quotes'::text AS entity, q.id FROM quotes q WHERE " cond                           \
+             " ORDER BY q.created_at DESC, q.id DESC" LIMIT_TL ")"
+#define INVOICES(cond)                                                                             \
+    "(SELECT v.created_at AS at, v.created_by AS who,"                                             \
+    " CASE v.kind WHEN 'credit_note' THEN 'credit note ' ELSE 'invoice ' END"                      \
+    " || coalesce(v.number, 'draft #' || v.id) || ' [' ||"                                         \
+    " ccrm_invoice_state(v.status, v.kind, v.paid_total, v.due_date) || '] ' || " DOC_GROSS(       \
+        "v") " AS what, 'invoices'::text AS entity, v.id FROM invoices v WHERE " cond              \
+             " ORDER BY v.created_at DESC, v.id DESC" LIMIT_TL ")"
+
 /* An account ($1): its interactions (those on its tickets and deals too: the account is filled
- * in on insert), tickets, deals, leads, and the campaign responses of its people. */
+ * in on insert), tickets, deals, leads, quotes, invoices, and the campaign responses of its
+ * people. */
 #define ACCOUNT_TL                                                                                 \
     IX("i.account_id = $1")                                                                        \
     UNION TICKETS("k.account_id = $1") UNION DEALS("o.account_id = $1")                            \
-        UNION LEADS("l.account_id = $1")
+        UNION LEADS("l.account_id = $1") UNION QUOTES("q.account_id = $1")                         \
+            UNION INVOICES("v.account_id = $1")
 #define LIMIT_SCAN " LIMIT " ENTITY_STR(PERSON_SCAN)
 #define ACCOUNT_PEOPLE                                                                             \
     "(SELECT c.id, " NAME_C " AS name FROM contacts c WHERE c.account_id = $1" LIMIT_SCAN ") p"

@@ -93,7 +93,7 @@ struct view {
 /* Line input on the bottom line (search, later the command prompt). */
 typedef void (*input_cb)(struct app *app, void *ctx, const char *text, int done, int ok);
 
-#define UI_MAX_TABS 9
+#define UI_MAX_TABS 12 /* 1-9 by number; the back office's by Tab and :view */
 #define UI_MAX_STACK 8
 #define UI_INPUT_MAX 256
 #define UI_INBOX_TAB 7 /* tabs: feed leads accounts contacts deals tickets campaigns inbox ... */
