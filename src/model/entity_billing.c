@@ -34,8 +34,8 @@
     " ELSE rtrim(to_char(" x ", 'FM999G999G990D0000'), '0') END"
 /* what a document is called: its number once issued, else "draft #12" */
 #define INV_LABEL(x)                                                                               \
-    "coalesce(" x ".number, 'draft #' || " x ".id) || CASE " x ".kind WHEN 'credit_note'"          \
-    " THEN ' (credit note)' ELSE '' END"
+    "coalesce(" x ".number, CASE " x ".kind WHEN 'credit_note' THEN 'draft CN #'"                  \
+    " ELSE 'draft #' END || " x ".id)"
 
 /* ---- products ---- */
 
@@ -356,32 +356,55 @@ static const struct entity_related quote_related[] = {
 };
 /* a line: position, what, quantity x price, discount, tax rate = net (the database's amounts);
  * Enter opens it in its form while the quote is a draft */
-#define DOC_LINES(tbl, doc, fk)                                                                                       \
-    "SELECT '' AS at, '' AS who, lpad(l.position::text, 3) || '  ' || coalesce(l.sku || '  ', '')"                    \
-    " || l.description || '  ' || " NUM(                                                                              \
-        "l.quantity") " || ' ' || l.unit"                                                                             \
-                      " || ' × ' || " PRICE(                                                                          \
-                          "l.unit_price") ""                                                                          \
-                                          " || CASE WHEN l.discount_pct <> 0 THEN ' −' || " NUM(                      \
-                                              "l.discount_pct") " || '%'"                                             \
-                                                                " ELSE '' END || '  tax ' "                           \
-                                                                "|| " NUM("l.tax_rate") " || '%  "                    \
-                                                                                        "= '"                         \
-                                                                                        " ||"                         \
-                                                                                        " " AMOUNT(                   \
-                                                                                            "l."                      \
-                                                                                            "net",                    \
-                                                                                            "d."                      \
-                                                                                            "curr"                    \
-                                                                                            "enc"                     \
-                                                                                            "y") " AS what, '" tbl    \
-                                                                                                 "' AS entity, l.id"  \
-                                                                                                 " FROM " tbl         \
-                                                                                                 " l JOIN " doc       \
-                                                                                                 " d ON d.id = l." fk \
-                                                                                                 " WHERE l." fk       \
-                                                                                                 " = $1"              \
-                                                                                                 " ORDER BY l.position, l.id LIMIT 200"
+#define DOC_LINES(tbl, doc, fk)                                                                    \
+    "SELECT '' AS at, '' AS who, lpad(l.position::text, 3) || '  ' || coalesce(l.sku || '  ', '')" \
+    " || l.description || '  ' || " NUM(                                                           \
+        "l.quantity") " || ' ' || l.unit"                                                          \
+                      " || ' × ' || " PRICE(                                                       \
+                          "l.unit_price") ""                                                       \
+                                          " || CASE WHEN l.discount_pct <> 0 THEN ' −' || " NUM(   \
+                                              "l.discount_pct") " || '%'"                          \
+                                                                " ELSE '' END || '  tax ' "        \
+                                                                "|| " NUM(                         \
+                                                                    "l.tax_rate") " || '%  "       \
+                                                                                  "= '"            \
+                                                                                  " ||"            \
+                                                                                  " " AMOUNT(      \
+                                                                                      "l."         \
+                                                                                      "net",       \
+                                                                                      "d."         \
+                                                                                      "curr"       \
+                                                                                      "enc"        \
+                                                                                      "y") " AS "  \
+                                                                                           "what," \
+                                                                                           " "     \
+                                                                                           "'" tbl \
+                                                                                           "' AS " \
+                                                                                           "entit" \
+                                                                                           "y, "   \
+                                                                                           "l.id"  \
+                                                                                           " FROM" \
+                                                                                           " " tbl \
+                                                                                           " l "   \
+                                                                                           "JOIN"  \
+                                                                                           " " doc \
+                                                                                           " d "   \
+                                                                                           "ON "   \
+                                                                                           "d.id " \
+                                                                                           "= "    \
+                                                                                           "l." fk \
+                                                                                           " WHER" \
+                                                                                           "E "    \
+                                                                                           "l." fk \
+                                                                                           " = $1" \
+                                                                                           " ORDE" \
+                                                                                           "R BY " \
+                                                                                           "l."    \
+                                                                                           "posit" \
+                                                                                           "ion, " \
+                                                                                           "l.id " \
+                                                                                           "LIMIT" \
+                                                                                           " 200"
 static const struct entity_section quote_lines_section = {
     .heading = "Lines",
     .suffix = ", in order",
@@ -421,29 +444,37 @@ static const struct entity_detail quote_detail =
                                            " coalesce(a.name, '') AS account_name, "
                                            "coalesce(o.name, '') AS deal_name,"
                                            " coalesce(" NAME_C " || coalesce(' <' || c.email || "
-                                                               "'>', ''), '') AS contact_name,"
-                                           " " DAY("q.valid_until") " AS valid_until,"
-                                                                    " " AMOUNT(
-                                                                        "q.net_total",
-                                                                        "q.currency") " AS net,"
-                                                                                      " " AMOUNT(
-                                                                                          "q.tax_"
-                                                                                          "total",
-                                                                                          "q."
-                                                                                          "currenc"
-                                                                                          "y") " AS"
-                                                                                               " ta"
-                                                                                               "x,"
-                                                                                               " " AMOUNT(
-                                                                                                   "q.gross_total",
-                                                                                                   "q.currency") " AS gross,"
-                                                                                                                 " coalesce(q.owner, '') AS owner, coalesce(q.notes, '') AS notes," STAMPS(
-                                                                                                                     "q") ", q.account_id, q.opportunity_id, q.contact_id, q.previous_id,"
-                                                                                                                          " CASE WHEN q.previous_id IS NOT NULL THEN 'quote #' || q.previous_id END"
-                                                                                                                          " AS previous_name"
-                                                                                                                          " FROM quotes q LEFT JOIN accounts a ON a.id = q.account_id"
-                                                                                                                          " LEFT JOIN opportunities o ON o.id = q.opportunity_id"
-                                                                                                                          " LEFT JOIN contacts c ON c.id = q.contact_id WHERE q.id = $1",
+                                           "'>', ''), '') AS contact_name,"
+                                           " " DAY(
+                                               "q.valid_until") " AS valid_until,"
+                                                                " " AMOUNT(
+                                                                    "q.net_total",
+                                                                    "q.currency") " AS net,"
+                                                                                  " " AMOUNT(
+                                                                                      "q.tax_"
+                                                                                      "total",
+                                                                                      "q."
+                                                                                      "currenc"
+                                                                                      "y") " AS"
+                                                                                           " ta"
+                                                                                           "x,"
+                                                                                           " " AMOUNT(
+                                                                                               "q."
+                                                                                               "gro"
+                                                                                               "ss_"
+                                                                                               "tot"
+                                                                                               "al",
+                                                                                               "q."
+                                                                                               "cur"
+                                                                                               "ren"
+                                                                                               "cy") " AS gross,"
+                                                                                                     " coalesce(q.owner, '') AS owner, coalesce(q.notes, '') AS notes," STAMPS(
+                                                                                                         "q") ", q.account_id, q.opportunity_id, q.contact_id, q.previous_id,"
+                                                                                                              " CASE WHEN q.previous_id IS NOT NULL THEN 'quote #' || q.previous_id END"
+                                                                                                              " AS previous_name"
+                                                                                                              " FROM quotes q LEFT JOIN accounts a ON a.id = q.account_id"
+                                                                                                              " LEFT JOIN opportunities o ON o.id = q.opportunity_id"
+                                                                                                              " LEFT JOIN contacts c ON c.id = q.contact_id WHERE q.id = $1",
         .fields = quote_detail_fields,
         .nfields = N(quote_detail_fields),
         .related = quote_related,
@@ -561,7 +592,7 @@ static const struct entity_field invoice_fields[] = {
 };
 
 static const struct entity_column invoice_cols[] = {
-    {.name = "Number", .sql = INV_LABEL("a"), .min = 12, .priority = 1},
+    {.name = "Number", .sql = INV_LABEL("a"), .min = 14, .priority = 1},
     {.name = "Customer",
      .sql = "coalesce(a.buyer_name, acc.name, '')",
      .min = 14,
@@ -570,7 +601,7 @@ static const struct entity_column invoice_cols[] = {
     {.name = "Status", .sql = INV_STATE("a"), .min = 11, .priority = 2},
     {.name = "Gross", .sql = AMOUNT("a.gross_total", "a.currency"), .min = 14, .priority = 2},
     {.name = "Open",
-     .sql = "CASE WHEN a.status = 'issued' THEN " AMOUNT(
+     .sql = "CASE WHEN a.status = 'issued' AND a.kind = 'invoice' THEN " AMOUNT(
          "a.gross_total - a.paid_total - a.credited_total", "a.currency") " ELSE '' END",
      .min = 14,
      .priority = 3},

@@ -188,6 +188,8 @@ bill_run_issue(struct app *app, const struct action *a, const char *arg)
         return;
     snprintf(idt, sizeof idt, "%" PRId64, id);
     if (db_bill_issue(app->db, idt, NULL, number, sizeof number, &err) == -1) {
+        if (strcmp(err.sqlstate, "42501") == 0) /* no EXECUTE on ccrm_invoice_issue */
+            err_set(&err, "only billing, management and admin issue invoices");
         ui_message_error(app, "could not issue invoice #%s: %s", idt, err.msg);
         return;
     }

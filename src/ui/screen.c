@@ -214,6 +214,7 @@ start_tab(const char *name, const char *dept)
                : strcmp(dept, "support") == 0    ? "tickets"
                : strcmp(dept, "sales") == 0      ? "deals"
                : strcmp(dept, "management") == 0 ? "dashboard"
+               : strcmp(dept, "billing") == 0    ? "invoices"
                                                  : "accounts";
     for (i = 0; cmd_views[i] != NULL; i++)
         if (strcmp(cmd_views[i], want) == 0)
