@@ -7,6 +7,7 @@
 #    the invoice (I), and may not issue it (N is billing's);
 #  - bea (billing) starts on Invoices, issues it (N) and records a partial (P, the amount asked)
 #    and a final payment (:payment AMOUNT): the invoice is paid;
+#  - mia (management) sees the month's money per currency on the Dashboard;
 #  - sofia (support) sees the paid invoice on the account's timeline;
 #  - paul (partner) sees neither the account nor the invoice until the account is shared with
 #    his organisation, then the paid invoice on its timeline and in his Invoices.
@@ -134,6 +135,21 @@ check "database: paid, by two payments of bea's" \
         || bool_and(p.created_by = 'bea') from invoices i join payments p on p.invoice_id = i.id
         where i.id = $inv group by i.status")" = "paid 2 534.31 true"
 keys q q
+tui_stop
+
+# management's Dashboard: the month's money per currency, as the database sums it
+money() { q "select to_char($1, 'FM999G999G999G990D00') from ccrm_billing_totals() where currency = '$2'"; }
+tui_start 120 40 "$CCRM" -d "$DB user=mia"
+check "management starts on the Dashboard" wait_for "Invoices this month (per currency"
+check "EUR: invoiced and paid this month, outstanding and overdue" \
+    line_has "EUR " "$(money invoiced EUR) $(printf '%13s' "$(money paid EUR)") $(printf '%13s' "$(money outstanding EUR)") $(printf '%13s' "$(money overdue EUR)")"
+check "the payments of today are in what was paid this month" \
+    test "$(q "select paid >= 534.31 from ccrm_billing_totals() where currency = 'EUR'")" = t
+for cur in $(q "select currency from ccrm_billing_totals() where currency <> 'EUR'"); do
+    check "$cur has a line of its own (never summed across currencies)" \
+        line_has "$cur " "$(money outstanding "$cur")"
+done
+keys q
 tui_stop
 
 # support sees it on the account's timeline
