@@ -117,6 +117,11 @@ int db_bill_invoice_draft(struct db *db, const char *from, int64_t id, int64_t *
 int db_bill_line_delete(struct db *db, int64_t quote, int position, struct ccrm_err *err);
 int db_bill_line_move(struct db *db, int64_t quote, int from, int to, struct ccrm_err *err);
 
+/* A form's preview line (struct entity's preview): sql run with n parameters (NULL: SQL NULL),
+ * its one text value into out ("" when it returns no row or NULL). 0 or -1. */
+int db_bill_preview(struct db *db, const char *sql, int n, const char *const *params, char *out,
+                    size_t outn, struct ccrm_err *err);
+
 /* The Dashboard's money, per currency (never summed across currencies): invoiced and paid this
  * month, outstanding and overdue now (ccrm_billing_totals), formatted in the currency's minor
  * unit. Returns the number of currencies filled (at most max), or -1. */

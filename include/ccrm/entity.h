@@ -179,6 +179,11 @@ struct entity {
     unsigned actions;             /* enum entity_action bits */
     const char *const *new_words; /* :new words that create one (NULL: the singular) ... */
     const char *new_field;        /* ... setting this field to the word ("kind"), or NULL */
+    /* A line the form shows under its fields while one types, computed by the database: a
+     * statement taking the fields' values as $1..$n in the form's order (normalised; SQL NULL
+     * when empty or not valid yet) and the record's id as $n+1 (0 for a new one), returning
+     * one text column (a quote line: its amounts and the quote's new total). NULL: none. */
+    const char *preview;
 };
 
 /* Every entity, NULL-terminated, in tab order first (the list views). */

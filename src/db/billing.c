@@ -723,6 +723,21 @@ db_bill_line_move(struct db *db, int64_t quote, int from, int to, struct ccrm_er
 }
 
 int
+db_bill_preview(struct db *db, const char *sql, int n, const char *const *params, char *out,
+                size_t outn, struct ccrm_err *err)
+{
+    PGresult *res = db_exec(db, sql, n, params, err);
+
+    out[0] = '\0';
+    if (res == NULL)
+        return -1;
+    if (PQntuples(res) == 1)
+        str_copy(out, db_val(res, 0, 0), outn);
+    PQclear(res);
+    return 0;
+}
+
+int
 db_bill_totals(struct db *db, struct bill_total *t, int max, struct ccrm_err *err)
 {
     PGresult *res = db_exec(db,

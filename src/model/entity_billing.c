@@ -538,6 +538,59 @@ static const struct entity_ref quote_line_ref = {
     .by_key = "r.id = $1::bigint",
 };
 
+/* The line's amounts and the quote's total with it (every parameter is named, as a statement
+ * must: the description and position only so), by the database's rule (ccrm_line_amounts:
+ * per line, half up to the currency's minor unit), as one types: the saved amounts are those the
+ * line's trigger computes with the same function. A price or tax rate left empty is the
+ * product's (ccrm_product_price), as the trigger fills it. */
+#define MINOR_FMT(cur)                                                                             \
+    "'FM999G999G999G990' || CASE ccrm_minor_units(" cur ") WHEN 0 THEN ''"                         \
+    " ELSE 'D' || repeat('0', ccrm_minor_units(" cur ")) END"
+#define LINE_PREVIEW                                                                               \
+    "SELECT 'this line ' || to_char(a.net, " MINOR_FMT(                                            \
+        "q.currency") ") || ' + tax '"                                                             \
+                      " || to_char(a.tax, " MINOR_FMT(                                             \
+                          "q.currency") ") || ' = '"                                               \
+                                        " || to_char(a.gross, " MINOR_FMT(                         \
+                                            "q.currency") ") || ' ' || q.currency"                 \
+                                                          " || ' · quote total ' || "             \
+                                                          "to_char(q.gross_total - "               \
+                                                          "coalesce(o.gross, 0) + "                \
+                                                          "a.gross, " MINOR_FMT(                   \
+                                                              "q.currency") ") || ' ' || "         \
+                                                                            "q.currency"           \
+                                                                            " FROM quotes q LEFT " \
+                                                                            "JOIN products p ON "  \
+                                                                            "p.id = $2::bigint"    \
+                                                                            " LEFT JOIN "          \
+                                                                            "quote_lines o ON "    \
+                                                                            "o.id = $9::bigint "   \
+                                                                            "AND o.quote_id = "    \
+                                                                            "q.id,"                \
+                                                                            " LATERAL "            \
+                                                                            "ccrm_line_amounts($"  \
+                                                                            "4::numeric,"          \
+                                                                            "   "                  \
+                                                                            "coalesce($5::"        \
+                                                                            "numeric, "            \
+                                                                            "ccrm_product_price("  \
+                                                                            "p.id, "               \
+                                                                            "q.currency::text)),"  \
+                                                                            "   "                  \
+                                                                            "coalesce($6::"        \
+                                                                            "numeric, 0), "        \
+                                                                            "coalesce($7::"        \
+                                                                            "numeric, "            \
+                                                                            "p.tax_rate),"         \
+                                                                            "   "                  \
+                                                                            "ccrm_minor_units(q."  \
+                                                                            "currency::text)) a"   \
+                                                                            " WHERE q.id = "       \
+                                                                            "$1::bigint AND "      \
+                                                                            "coalesce($3::text, "  \
+                                                                            "$8::text, '') IS "    \
+                                                                            "NOT NULL"
+
 const struct entity entity_quote_lines = {
     .table = "quote_lines",
     .singular = "quote line",
@@ -547,6 +600,7 @@ const struct entity entity_quote_lines = {
     .nfields = N(quote_line_fields),
     .ref = &quote_line_ref,
     .new_words = line_new,
+    .preview = LINE_PREVIEW,
 };
 
 /* ---- invoices and credit notes ---- */

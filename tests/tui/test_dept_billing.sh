@@ -46,8 +46,13 @@ check "the form names the quote" wait_for "#$quote Zebra billing path"
 keys Tab
 keys -l "ccrm-pro"
 check "the product is found by searching" wait_for "CCRM-PRO ccrm Pro seat"
-keys Enter Tab Tab BSpace
+keys Enter
+check "the form shows the line's amounts as one types, from the database's rule" \
+    wait_for "this line 29.90 + tax 5.68 = 35.58 EUR · quote total 35.58 EUR"
+keys Tab Tab BSpace
 keys -l 10
+check "... and follows the quantity" \
+    wait_for "this line 299.00 + tax 56.81 = 355.81 EUR · quote total 355.81 EUR"
 keys C-s
 check "the line is saved" wait_for "saved quote line #"
 check "the quote shows the line with the database's net" wait_for "× 29.90  tax 19%  = 299.00 EUR"
@@ -60,6 +65,8 @@ keys Tab Tab
 keys -l 150
 keys Tab Tab
 keys -l 19
+check "the preview adds the free-text line to the quote's total" \
+    wait_for "this line 150.00 + tax 28.50 = 178.50 EUR · quote total 534.31 EUR"
 keys C-s
 check "the free-text line is saved" wait_for "Einrichtung – Setup  1 piece × 150.00"
 # 299.00 + 150.00 = 449.00 net; 56.81 + 28.50 = 85.31 tax; 534.31 gross (per line, half up)
