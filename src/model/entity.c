@@ -653,7 +653,8 @@ static const struct entity_section deal_timeline = {
     .heading = "Timeline",
     .suffix = ", newest first",
     .max = DETAIL_TIMELINE_MAX,
-    .sql = TL_BEGIN IX("i.opportunity_id = $1") TL_END,
+    .sql = TL_BEGIN IX("i.opportunity_id = $1") UNION QUOTES("q.opportunity_id = $1")
+        UNION INVOICES("v.opportunity_id = $1") TL_END,
     .partner_sql = NULL,
     .params = {"id"},
 };
