@@ -117,6 +117,12 @@ int db_bill_invoice_draft(struct db *db, const char *from, int64_t id, int64_t *
 int db_bill_line_delete(struct db *db, int64_t quote, int position, struct ccrm_err *err);
 int db_bill_line_move(struct db *db, int64_t quote, int from, int to, struct ccrm_err *err);
 
+/* The document a line or a payment belongs to (entity "quote_lines", "invoice_lines" or
+ * "payments"): 0 with *doc ("quotes", "invoices") and *doc_id; 1 when entity is none of them;
+ * -1 with err (P0002: gone, or not visible). The Feed opens it for their events. */
+int db_bill_document_of(struct db *db, const char *entity, int64_t id, const char **doc,
+                        int64_t *doc_id, struct ccrm_err *err);
+
 /* A form's preview line (struct entity's preview): sql run with n parameters (NULL: SQL NULL),
  * its one text value into out ("" when it returns no row or NULL). 0 or -1. */
 int db_bill_preview(struct db *db, const char *sql, int n, const char *const *params, char *out,

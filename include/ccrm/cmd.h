@@ -30,7 +30,7 @@ enum cmd_kind {
     CMD_LINE,        /* line: a new line on a draft quote (its form) */
     CMD_REMOVE_LINE, /* remove-line N */
     CMD_MOVE_LINE,   /* move-line N M */
-    CMD_SENT,        /* sent: the quote went to the customer (it is frozen from now on) */
+    CMD_SENT,        /* mark-sent: the quote went to the customer (it is frozen from now on) */
     CMD_ACCEPT,      /* accept, reject: the customer's answer */
     CMD_REJECT,
     CMD_REVISE,      /* revise: a new revision (draft) of a sent quote */

@@ -723,6 +723,33 @@ db_bill_line_move(struct db *db, int64_t quote, int from, int to, struct ccrm_er
 }
 
 int
+db_bill_document_of(struct db *db, const char *entity, int64_t id, const char **doc,
+                    int64_t *doc_id, struct ccrm_err *err)
+{
+    char idt[24], out[24];
+    const char *params[1] = {idt};
+    const char *sql;
+
+    if (strcmp(entity, "quote_lines") == 0) {
+        *doc = "quotes";
+        sql = "SELECT l.quote_id FROM quote_lines l WHERE l.id = $1::bigint";
+    } else if (strcmp(entity, "invoice_lines") == 0) {
+        *doc = "invoices";
+        sql = "SELECT l.invoice_id FROM invoice_lines l WHERE l.id = $1::bigint";
+    } else if (strcmp(entity, "payments") == 0) {
+        *doc = "invoices";
+        sql = "SELECT p.invoice_id FROM payments p WHERE p.id = $1::bigint";
+    } else {
+        return 1;
+    }
+    snprintf(idt, sizeof idt, "%" PRId64, id);
+    if (one_value(db, sql, 1, params, out, sizeof out, err) == -1)
+        return -1;
+    *doc_id = strtoll(out, NULL, 10);
+    return 0;
+}
+
+int
 db_bill_preview(struct db *db, const char *sql, int n, const char *const *params, char *out,
                 size_t outn, struct ccrm_err *err)
 {

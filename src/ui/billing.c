@@ -243,6 +243,16 @@ bill_run_payment(struct app *app, const struct action *a, const char *arg)
 
 /* ---- printing ---- */
 
+static int pdf_used; /* a PDF was rendered: cairo, pango and fontconfig hold caches */
+
+void
+bill_ui_fini(void)
+{
+    if (pdf_used)
+        bill_pdf_shutdown();
+    pdf_used = 0;
+}
+
 /* The document as plain text (malloc'd), or NULL with err. */
 static char *
 doc_text(struct app *app, const struct bill_doc *d, struct ccrm_err *err)
@@ -278,6 +288,7 @@ write_doc(struct app *app, const struct bill_doc *d, int pdf, const char *path,
         free(tmp);
         return -1;
     }
+    pdf_used |= pdf;
     rc = pdf ? bill_write_pdf(d, &app->cfg->company, f, err)
              : bill_write_text(d, &app->cfg->company, f, err);
     if (fclose(f) != 0 && rc == 0) {

@@ -16,6 +16,9 @@ void bill_run_issue(struct app *app, const struct action *a, const char *arg);
 void bill_run_payment(struct app *app, const struct action *a, const char *arg);
 void bill_run_print(struct app *app, const struct action *a, const char *arg);
 
+/* At the client's end: give back what printing a PDF loaded (font caches), if it did. */
+void bill_ui_fini(void);
+
 /* A text to read, full screen (src/ui/view_text.c): `:print text`. */
 struct view *view_text_new(struct app *app, const char *title, const char *text);
 

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "billing_ui.h"
 #include "ccrm/actions.h"
 #include "ccrm/cmd.h"
 #include "ccrm/entity.h"
@@ -291,6 +292,7 @@ ui_fini(struct app *app)
 
     if (ui == NULL)
         return;
+    bill_ui_fini();
     for (i = 0; i < ui->depth; i++)
         ui->stack[i]->closing = 1;
     reap(app);
@@ -538,7 +540,7 @@ static void
 draw_tabs(struct app *app)
 {
     struct ui *ui = app->ui;
-    int x = 0, i, total = 6;
+    int x = 0, i, total = 6, first = 6;
     attr_t bar = ui_attr(app, PAIR_TABS, A_REVERSE);
     char label[96];
 
@@ -547,13 +549,18 @@ draw_tabs(struct app *app)
     for (i = 0; i < ui->ntabs; i++) {
         tab_label(ui, i, 1, label, sizeof label);
         total += text_width(label);
+        if (i < 9 || i == ui->tab) /* the tabs 1-9 have keys; the current one is shown */
+            first += text_width(label);
     }
     x = 6;
     for (i = 0; i < ui->ntabs && x < ui->cols; i++) {
         int w;
 
-        /* too narrow for every title: only the current tab keeps its title */
-        tab_label(ui, i, total <= ui->cols || i == ui->tab, label, sizeof label);
+        /* too narrow for every title: the tabs 1-9 keep theirs if they fit (the tabs after
+         * them, reached by Tab and :view, show their number while there is room), else only
+         * the current tab keeps its title */
+        tab_label(ui, i, total <= ui->cols || i == ui->tab || (i < 9 && first <= ui->cols), label,
+                  sizeof label);
         w = text_width(label);
         if (x + w > ui->cols)
             w = ui->cols - x;

@@ -141,7 +141,16 @@ check "database: paid, by two payments of bea's" \
     test "$(q "select i.status || ' ' || count(p.*) || ' ' || sum(p.amount) || ' '
         || bool_and(p.created_by = 'bea') from invoices i join payments p on p.invoice_id = i.id
         where i.id = $inv group by i.status")" = "paid 2 534.31 true"
-keys q q
+# the Feed has the issue and the payments; Enter on a payment opens its invoice
+keys 1
+check "the Feed" wait_for "Feed by newest"
+keys /
+keys -l "payment 300.00 EUR on $number"
+keys Enter
+check "the Feed has the partial payment" wait_for "new: payment 300.00 EUR on $number"
+keys Enter
+check "Enter on the payment's event opens its invoice" wait_for "invoice #$inv · paid · 534.31 EUR"
+keys q q q
 tui_stop
 
 # management's Dashboard: the month's money per currency, as the database sums it
