@@ -673,21 +673,41 @@ db_bill_invoice_draft(struct db *db, const char *from, int64_t id, int64_t *invo
 int
 db_bill_line_delete(struct db *db, int64_t quote, int position, struct ccrm_err *err)
 {
-    char id[24], pos[16], out[24];
+    char id[24], pos[16], line[24], out[24];
     const char *params[2] = {id, pos};
+    PGresult *res;
 
     snprintf(id, sizeof id, "%" PRId64, quote);
     snprintf(pos, sizeof pos, "%d", position);
     if (one_value(db,
                   "SELECT l.id FROM quote_lines l WHERE l.quote_id = $1::bigint"
                   " AND l.position = $2::int",
-                  2, params, out, sizeof out, err) == -1) {
-        err_set(err, "quote #%s has no line %s", id, pos);
+                  2, params, line, sizeof line, err) == -1) {
+        if (strcmp(err->sqlstate, "P0002") == 0)
+            err_set(err, "quote #%s has no line %s", id, pos);
         return -1;
     }
+    /* one transaction: the line goes (ccrm_delete: the rights and the draft rule), and the
+     * lines after it move up, so that the numbers stay 1..n as the quote shows them */
+    if (simple(db, "BEGIN", err) == -1)
+        return -1;
     params[0] = "quote_lines";
-    params[1] = out;
-    return one_value(db, "SELECT ccrm_delete($1, $2::bigint)", 2, params, out, sizeof out, err);
+    params[1] = line;
+    if (one_value(db, "SELECT ccrm_delete($1, $2::bigint)", 2, params, out, sizeof out, err) == -1)
+        goto fail;
+    params[0] = id;
+    params[1] = pos;
+    res = db_exec(db,
+                  "UPDATE quote_lines l SET position = l.position - 1"
+                  " WHERE l.quote_id = $1::bigint AND l.position > $2::int",
+                  2, params, err);
+    if (res == NULL)
+        goto fail;
+    PQclear(res);
+    return simple(db, "COMMIT", err);
+fail:
+    rollback(db);
+    return -1;
 }
 
 int

@@ -4,7 +4,8 @@
 # detail view (] to the Lines, j, Enter); jose saves quantity 5 first; sam's open form says the
 # line changed, and his quantity 7 meets the conflict screen (yours / theirs) instead of
 # overwriting jose's; sam keeps his. The line and the quote's totals are the database's for the
-# quantity chosen, and the audit has both saves.
+# quantity chosen, and the audit has both saves. Then :move-line and :remove-line reorder and
+# remove lines, the totals following.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_quote_conflict.sh path/to/ccrm}
 
@@ -67,6 +68,24 @@ check "the quote's detail shows the new line and total" wait_for "draft · 249.0
 check "the audit trail has both saves of the line" \
     test "$(q "select string_agg(actor, ',' order by id) from audit
         where entity = 'quote_lines' and entity_id = $line and op = 'update'")" = "jose,sam"
+
+# the line editor's other commands: a second line moved first, then the first one removed
+hb=$(as jose -c "insert into quote_lines (quote_id, product_id, quantity)
+    select $quote, p.id, 1 from products p where p.sku = 'HB-DE' returning id")
+check "a second line (jose's) shows live" wait_for "2  HB-DE"
+prompt "move-line 2 1"
+check ":move-line 2 1 moves it first" wait_for "line 2 of quote #$quote is now line 1"
+check "database: the order" test "$(q "select string_agg(id::text, ',' order by position)
+    from quote_lines where quote_id = $quote")" = "$hb,$line"
+check "the quote shows the new order" wait_for "1  HB-DE"
+prompt "remove-line 2"
+check ":remove-line 2 removes the other" wait_for "line 2 removed from quote #$quote"
+check "database: one line, numbered 1, and the totals without the removed one" \
+    test "$(q "select string_agg(l.position::text, ',') || '|' || q.gross_total from quote_lines l
+        join quotes q on q.id = l.quote_id where q.id = $quote group by q.gross_total")" = "1|26.64"
+check "the quote shows its total" wait_for "draft · 26.64 EUR"
+prompt "remove-line 7"
+check "a line that is not there is said so" wait_for "quote #$quote has no line 7"
 keys_in t q q
 keys_in m q q q
 tui_stop
