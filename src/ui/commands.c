@@ -698,7 +698,8 @@ commands_hint(const struct entity *e, char *buf, size_t n)
     /* the entity's own actions first, then Enter, then those every record has */
     for (pass = 0; pass < 2; pass++) {
         for (a = cmd_actions; a->name != NULL || a->key != 0; a++) {
-            int own = (a->applies & (ENT_CONVERT | ENT_SIGNAL)) != 0;
+            int own = (a->applies & (ENT_CONVERT | ENT_SIGNAL | ENT_QUOTE | ENT_INVOICE |
+                                     ENT_BILL_DEAL | ENT_INVOICE_FROM | ENT_PRINT)) != 0;
 
             if (a->hint == NULL || own != (pass == 0) || (e->actions & a->applies) != a->applies)
                 continue;
