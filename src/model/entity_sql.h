@@ -145,7 +145,8 @@
 
 /* A contact ($1; $2 its account, $3 its e-mail): what was done with the person, under the
  * contact and under the leads that are this person (docs/design.md §5: the lead's contact, or
- * failing that the same e-mail), the person's tickets, the account's deals, campaign responses. */
+ * failing that the same e-mail), the person's tickets, the account's deals, the quotes and
+ * invoices that name the person, campaign responses. */
 #define CONTACT_LEADS                                                                              \
     "WITH pl AS MATERIALIZED ("                                                                    \
     " (SELECT l.id FROM leads l WHERE l.contact_id = $1 ORDER BY l.id DESC LIMIT 20) UNION"        \
@@ -156,7 +157,8 @@
 #define CONTACT_TL                                                                                 \
     IX("i.contact_id = $1")                                                                        \
     UNION "(SELECT x.* FROM pl, LATERAL " IX_OF_PERSON_LEADS                                       \
-          " x)" UNION TICKETS("k.contact_id = $1") UNION DEALS("o.account_id = $2")
+          " x)" UNION TICKETS("k.contact_id = $1") UNION DEALS("o.account_id = $2")                \
+              UNION QUOTES("q.contact_id = $1") UNION INVOICES("v.contact_id = $1")
 #define CONTACT_TL_CAMPAIGNS                                                                       \
     UNION RESPONSES("campaign_members cm", "cm.contact_id = $1", "") UNION                         \
         "(SELECT x.* FROM pl, LATERAL " RESPONSES_OF_PERSON_LEADS " x)"
