@@ -13,9 +13,15 @@
 
 /* Re-reads after NOTIFY wake-ups are debounced: a burst of commits costs one re-read. Wake-ups
  * that brought nothing (anyone may send NOTIFY ccrm) stretch the interval, doubling up to 1 s,
- * until one brings an event again. */
+ * until one brings an event again. Under load the interval adapts too: when re-reads follow
+ * each other as fast as the interval lets them (the company commits faster than the interval),
+ * it doubles, up to 400 ms, and halves again as soon as a re-read comes after a pause. So a
+ * client reads at most a few times a second however busy the company is (every open client
+ * costs the writers little), and a change is still drawn within half a second; an idle client
+ * shows a lone change at once (leading edge). */
 #define REFRESH_DEBOUNCE_MS 30
 #define REFRESH_QUIET_MAX_MS 1000
+#define REFRESH_BUSY_MAX_MS 400
 #define RECONNECT_MIN_MS 500
 #define RECONNECT_MAX_MS 30000
 
@@ -66,14 +72,40 @@ poll_timeout(struct app *app)
     return t;
 }
 
+/* The debounce interval now: the longer of the quiet and the busy stretch. */
+static int64_t
+refresh_gap(const struct app *app)
+{
+    int64_t quiet = REFRESH_DEBOUNCE_MS, busy = REFRESH_DEBOUNCE_MS;
+    int i;
+
+    for (i = 0; i < app->quiet_wakeups && quiet < REFRESH_QUIET_MAX_MS; i++)
+        quiet *= 2;
+    for (i = 0; i < app->busy_level && busy < REFRESH_BUSY_MAX_MS; i++)
+        busy *= 2;
+    if (quiet > REFRESH_QUIET_MAX_MS)
+        quiet = REFRESH_QUIET_MAX_MS;
+    if (busy > REFRESH_BUSY_MAX_MS)
+        busy = REFRESH_BUSY_MAX_MS;
+    return quiet > busy ? quiet : busy;
+}
+
 static void
 on_refresh(void *ctx, void *arg)
 {
     struct app *app = ctx;
+    int64_t t = now_ms(), since = t - app->last_refresh, gap = refresh_gap(app);
 
     (void)arg;
     app->refresh_timer = 0;
-    app->last_refresh = now_ms();
+    /* back to back (held by the interval): busier; after a pause of two intervals: calmer */
+    if (since <= gap + REFRESH_DEBOUNCE_MS) {
+        if (gap < REFRESH_BUSY_MAX_MS)
+            app->busy_level++;
+    } else if (since > 2 * gap && app->busy_level > 0) {
+        app->busy_level--;
+    }
+    app->last_refresh = t;
     if (db_state(app->db) == DB_READY)
         ui_on_wakeup(app);
 }
@@ -84,16 +116,12 @@ on_refresh(void *ctx, void *arg)
 static void
 schedule_refresh(struct app *app, int wakeups)
 {
-    int64_t t, gap = REFRESH_DEBOUNCE_MS;
-    int i;
+    int64_t t, gap;
 
     wakeups += db_take_wakeups(app->db);
     if (wakeups == 0 || app->refresh_timer != 0)
         return;
-    for (i = 0; i < app->quiet_wakeups && gap < REFRESH_QUIET_MAX_MS; i++)
-        gap *= 2;
-    if (gap > REFRESH_QUIET_MAX_MS)
-        gap = REFRESH_QUIET_MAX_MS;
+    gap = refresh_gap(app);
     t = now_ms();
     app->refresh_timer = timer_add(
         &app->timers, t - app->last_refresh >= gap ? t : app->last_refresh + gap, on_refresh, NULL);

@@ -26,6 +26,8 @@ struct app {
     int64_t last_refresh;       /* when the last re-read ran (leading-edge debounce) */
     int quiet_wakeups;          /* wake-ups in a row that brought no event (any role may NOTIFY:
                                  * they stretch the debounce, so a flood costs little) */
+    int busy_level;             /* re-reads held back to back by the debounce: each doubles it
+                                 * (up to 400 ms), a pause halves it (src/loop.c) */
     struct event_cursor events; /* what the user has been shown of the event stream */
 };
 

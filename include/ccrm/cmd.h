@@ -26,6 +26,18 @@ enum cmd_kind {
     CMD_HANDOFF, /* handoff LOGIN|DEPARTMENT [NOTE] */
     CMD_COMMENT, /* comment TEXT (with @login mentions) */
     CMD_EXPORT,  /* export FILE: the current list, as its search and filter show it, to CSV */
+    /* marketing (issue 19) */
+    CMD_INTEREST,      /* interest [PRODUCT | topic: TOPIC] on the selected record */
+    CMD_ADD_SEGMENT,   /* add-segment NAME: a segment's people into the campaign shown */
+    CMD_ADD_MEMBER,    /* add-member E-MAIL|NAME: one person into the campaign shown */
+    CMD_REMOVE_MEMBER, /* remove-member: the member selected out of the campaign shown */
+    CMD_RESPOND,       /* respond STATUS: a response of the member selected */
+    CMD_SEGMENT,       /* segment NAME [: DEFINITION]: save a segment */
+    CMD_SEGMENT_COUNT, /* segment-count NAME: its exact size */
+    CMD_DUPLICATES,    /* duplicates [contacts|leads|accounts]: the Duplicates view */
+    CMD_REPORTS,       /* reports [NAME]: the Reports view */
+    CMD_SEGMENTS,      /* segments: the Segments view */
+    CMD_INTERESTS,     /* interests TEXT: the interests that mention it */
     /* the back office (docs/billing.md): on the quote or invoice selected or shown */
     CMD_LINE,        /* line: a new line on a draft quote (its form) */
     CMD_REMOVE_LINE, /* remove-line N */

@@ -16,6 +16,11 @@
 #define DETAIL_CHAT_MAX 8      /* the latest chat messages, oldest of them first */
 #define DETAIL_HISTORY_MAX 100 /* audit rows */
 
+/* A conversation (mail): its latest mails, oldest of them first, and the characters of a mail's
+ * text shown (the rest is counted) */
+#define DETAIL_MAILS_MAX 10
+#define DETAIL_MAIL_TEXT_MAX 20000
+
 /* Does entity (a table) have a detail view in the registry? 1 or 0. */
 int db_detail_entity(const char *entity);
 

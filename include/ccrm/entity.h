@@ -123,6 +123,7 @@ struct entity_detail {
     const struct entity_section *before; /* sections before comments and chat */
     int nbefore;
     const struct entity_section *timeline; /* after them: the timeline, or a campaign's members */
+    int conversation; /* its mails (entity.mail_fk) in full, before comments and chat */
 };
 
 /* ---- references: how a record is found by typing and shown in a field ---- */
@@ -150,11 +151,14 @@ enum entity_action {
     ENT_CONVERT = 1 << 6,       /* C: a lead becomes account, contact and deal */
     ENT_SIGNAL = 1 << 7,        /* S: a ticket's person is a sales lead */
     ENT_MARK_READ = 1 << 8,     /* opening an inbox row marks it read */
-    ENT_QUOTE = 1 << 9,         /* a quote's actions: lines, send, accept, reject, revise, print */
-    ENT_INVOICE = 1 << 10,      /* an invoice's: issue, payment, credit note, print */
-    ENT_BILL_DEAL = 1 << 11,    /* a deal's: a quote for it */
-    ENT_INVOICE_FROM = 1 << 12, /* an invoice from it: an accepted quote, a won deal */
-    ENT_PRINT = 1 << 13         /* :print, p: a quote's or an invoice's document */
+    ENT_INTEREST = 1 << 9,      /* i, :interest: an interest of its person or account */
+    ENT_MEMBERS = 1 << 10,      /* a campaign's members: A, m, x, r, :add-segment, :respond */
+    ENT_REPLY = 1 << 11,        /* r: answer by e-mail (ccrm_mail_reply; mail_fk) */
+    ENT_QUOTE = 1 << 12,        /* a quote's actions: lines, send, accept, reject, revise, print */
+    ENT_INVOICE = 1 << 13,      /* an invoice's: issue, payment, credit note, print */
+    ENT_BILL_DEAL = 1 << 14,    /* a deal's: a quote for it */
+    ENT_INVOICE_FROM = 1 << 15, /* an invoice from it: an accepted quote, a won deal */
+    ENT_PRINT = 1 << 16         /* :print, p: a quote's or an invoice's document */
 };
 
 struct entity {
@@ -176,6 +180,7 @@ struct entity {
     const struct entity_list *list;
     const struct entity_detail *detail;
     const char *timeline_fk;      /* the interactions column that names one ("account_id") */
+    const char *mail_fk;          /* the messages column that names one ("ticket_id"), or NULL */
     unsigned actions;             /* enum entity_action bits */
     const char *const *new_words; /* :new words that create one (NULL: the singular) ... */
     const char *new_field;        /* ... setting this field to the word ("kind"), or NULL */

@@ -131,6 +131,23 @@ char *mail_compose(const struct mail_out *o, size_t *len, struct ccrm_err *err);
 int mail_sendmail(const char *command, const char *msg, size_t n, int timeout_s,
                   struct ccrm_err *err);
 
+/* ---- showing a mail's text (src/mail/quote.c) ---- */
+
+enum mail_line_kind {
+    MAIL_LINE_TEXT,   /* the writer's own text */
+    MAIL_LINE_QUOTED, /* quoted text, shown */
+    MAIL_LINE_FOLDED, /* "··· 12 quoted lines (z shows them)": a run of quoted text folded */
+};
+typedef void (*mail_line_fn)(void *ctx, const char *line, enum mail_line_kind kind);
+
+/* The lines of a mail's text for a screen width in columns (at least 10; wcwidth in the
+ * caller's locale): lines wrapped at spaces (a longer word is cut), at most one blank line in a
+ * row, none at the ends. Quoted text (lines starting with ">", the "On ... wrote:" line that
+ * introduces them and blank lines between them; everything from an "-----Original
+ * Message-----" line on) is one MAIL_LINE_FOLDED line per run unless unfold. emit gets each
+ * line, valid during the call. Returns the number of quoted lines. */
+int mail_text_lines(const char *text, int width, int unfold, mail_line_fn emit, void *ctx);
+
 /* ---- the database (src/db/mail.c) ---- */
 
 /* What storing one mail did (a row of ccrm_mail_store_many). */
@@ -183,6 +200,14 @@ void db_mail_names_free(char **names, int n);
 int64_t db_mail_reply(struct db *db, const char *entity, int64_t id, const char *body,
                       const char *subject, const char *to, const char *cc, const char *queue,
                       struct ccrm_err *err);
+
+/* The full-screen client's answer quotes the record's latest mail from a person (src/db/mail_ui.c):
+ * mail_fk is the registry's column of messages that names the record ("ticket_id"). Returns 1
+ * with *from ("Name <addr>"), *when and *body (at most MAIL_QUOTE_MAX characters) malloc'd, 0
+ * when the record has none, -1 with err. */
+#define MAIL_QUOTE_MAX 20000
+int db_mail_last_in(struct db *db, const char *mail_fk, int64_t id, char **from, char **when,
+                    char **body, struct ccrm_err *err);
 
 /* A claimed outgoing mail; strings owned by the row. */
 struct mail_claimed {

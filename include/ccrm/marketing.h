@@ -66,6 +66,133 @@ int db_responses_finish(struct db_responses *r, int64_t campaign, int keep_good,
  * free it; NULL is allowed. */
 void db_responses_abort(struct db_responses **rp);
 
+/* ---- for the full-screen client (src/db/market_ui.c) ----
+ * Each returns 0 on success; 1 when the database refused (a rule, a right, not found: err has
+ * its message, SQLSTATE kept); -1 on other errors (connection lost, timeout). */
+
+/* Whom an interest noted on a record is about, and where it was learned: a contact, lead or
+ * account as such (source "hand"); a ticket's person (its contact, else its account; source
+ * "ticket", the ticket kept); a call's, e-mail's or meeting's (its contact, lead or account;
+ * the interaction kept). */
+struct interest_target {
+    char entity[16]; /* contacts, leads or accounts */
+    int64_t id;
+    char source[16];        /* ticket, call, mail, meeting, chat, hand */
+    char source_entity[16]; /* tickets, interactions, or "" */
+    int64_t source_id;      /* 0 for none */
+    char who[160];          /* "contact Anna Müller" */
+    char product[200];      /* a ticket's product: what the question suggests, or "" */
+};
+int db_interest_target(struct db *db, const char *entity, int64_t id, struct interest_target *t,
+                       struct ccrm_err *err);
+/* Record an interest (ccrm_interest_add) in product or topic (either may be NULL). note may be
+ * NULL. *id (may be NULL) gets the interest. */
+int db_interest_add(struct db *db, const struct interest_target *t, const char *product,
+                    const char *topic, const char *note, int64_t *id, struct ccrm_err *err);
+
+/* Add to campaign everybody segment finds (its name, or "#id"), or one person (who: an e-mail
+ * address or a full name of a contact, else a lead). summary gets the database's account of
+ * it ("added 3 to campaign "X"; left out 1: 1 opted out of email"). */
+int db_campaign_add_segment(struct db *db, int64_t campaign, const char *segment, char *summary,
+                            size_t n, struct ccrm_err *err);
+int db_campaign_add_person(struct db *db, int64_t campaign, const char *who, char *summary,
+                           size_t n, struct ccrm_err *err);
+/* Take a member (entity contacts or leads) out; record a response (sent, opened, clicked,
+ * replied, registered, converted) of a member, now. */
+int db_campaign_remove(struct db *db, int64_t campaign, const char *entity, int64_t id,
+                       struct ccrm_err *err);
+int db_campaign_respond(struct db *db, int64_t campaign, const char *entity, int64_t id,
+                        const char *status, struct ccrm_err *err);
+
+/* Save a segment (definition: JSON, checked by the database); *id and *estimate (the
+ * planner's estimate of its people) come back. */
+int db_segment_save(struct db *db, const char *name, const char *definition, int64_t *id,
+                    long long *estimate, struct ccrm_err *err);
+/* The number of people of the segment named segment (the newest of that name): the planner's
+ * estimate, or exact (it runs the segment). name gets the segment's name as written. */
+int db_segment_count(struct db *db, const char *segment, int exact, char *name, size_t n,
+                     long long *count, struct ccrm_err *err);
+
+/* Candidate duplicate pairs of entity (contacts, leads, accounts; ccrm_duplicate_pairs: pairs
+ * marked "not a duplicate" and merged records left out), best first, at most max. Returns
+ * how many, -1 on an error, -2 when refused (err set). */
+struct dup_pair {
+    int64_t a, b;      /* a < b */
+    int score;         /* 0..100 */
+    char reasons[128]; /* "same e-mail, similar name" */
+    char a_label[160]; /* "Anna Roth <anna@x.example> (Acme)" */
+    char b_label[160];
+};
+int db_duplicate_pairs(struct db *db, const char *entity, struct dup_pair *out, int max,
+                       struct ccrm_err *err);
+/* Remember that a and b are not duplicates (ccrm_not_duplicate). */
+int db_not_duplicate(struct db *db, const char *entity, int64_t a, int64_t b, struct ccrm_err *err);
+/* The values of columns cols (the registry's field columns) of records a and b, as text
+ * (NULL for SQL NULL; malloc'd, the caller frees), into left and right. */
+int db_pair_values(struct db *db, const char *entity, int64_t a, int64_t b, const char *const *cols,
+                   int ncols, char **left, char **right, struct ccrm_err *err);
+/* Merge merged into survivor (ccrm_merge: one transaction; every reference re-pointed, the
+ * merged id resolves to the survivor, undone with ccrm --unmerge). fields: JSON
+ * {"column": "survivor" | "merged"}. *merge_id gets the merge. */
+int db_merge(struct db *db, const char *entity, int64_t survivor, int64_t merged,
+             const char *fields, int64_t *merge_id, struct ccrm_err *err);
+
+/* The record a merged id now is (ccrm_resolve, through every merge since): the survivor's
+ * id, 0 when id was not merged, -1 on an error. */
+int64_t db_resolve(struct db *db, const char *entity, int64_t id, struct ccrm_err *err);
+
+/* A report's rows as text, for the Reports view: at most REPORT_ROWS_MAX rows of report name
+ * (one of db_report_names, its default window), cells row by row (NULL for SQL NULL). Free
+ * with report_table_free. */
+#define REPORT_ROWS_MAX 500
+struct report_table {
+    int ncols, nrows;
+    char **cols;  /* column names */
+    char **cells; /* nrows * ncols */
+};
+int db_report_table(struct db *db, const char *name, struct report_table *t, struct ccrm_err *err);
+void report_table_free(struct report_table *t);
+
+/* Likely duplicates of a record being typed (ccrm_duplicates_for: one index probe per signal,
+ * about a millisecond): values is JSON of the form's fields ({"email": ..., "id": the record's
+ * own when editing}). out gets the best three ("#12 Anna Roth (same e-mail)", joined by
+ * " · "), "" for none. Returns how many, or -1 (err set). */
+int db_duplicates_for(struct db *db, const char *entity, const char *values, char *out, size_t n,
+                      struct ccrm_err *err);
+
+/* The newest max segments the user may see, each with the planner's estimate of its people
+ * (exact: -1, not counted). Returns how many, or -1. db_segment_exact counts segment id's
+ * people (ccrm_segment_count), or -1. */
+struct segment_row {
+    int64_t id;
+    char name[200];
+    char owner[64];
+    char description[200];
+    char definition[400];
+    long long estimate, exact;
+};
+int db_segments_list(struct db *db, struct segment_row *out, int max, struct ccrm_err *err);
+long long db_segment_exact(struct db *db, int64_t id, struct ccrm_err *err);
+
+/* Interests whose product, topic or note holds text (case and accents ignored), newest first,
+ * at most max, each with whom it is about (entity and id: what Enter opens). Returns how many,
+ * or -1. */
+struct interest_row {
+    char at[20];
+    char who[64];
+    char what[256];
+    char entity[16];
+    int64_t id;
+    char subject[200];
+};
+int db_interests_search(struct db *db, const char *text, struct interest_row *out, int max,
+                        struct ccrm_err *err);
+
+/* The size of a definition not saved yet: the planner's estimate (instant), or exact (it runs
+ * it). -1 on an error, -2 when the database refused the definition (err names the place). */
+long long db_segment_preview(struct db *db, const char *definition, int exact,
+                             struct ccrm_err *err);
+
 /* ---- src/cli/marketing.c ---- */
 
 /* The marketing commands: --report, --unmerge, --export campaign_members and --import FILE

@@ -7,7 +7,7 @@
 
 /* One row of a list view. Column texts are owned by the row (free with row_fini). The sort key
  * (key, key2, id) is what keyset pagination continues from. */
-#define ROW_MAX_COLS 8
+#define ROW_MAX_COLS 12
 struct row {
     int64_t id;
     char *col[ROW_MAX_COLS];
@@ -55,6 +55,22 @@ struct detail_line {
     int64_t entity_id;
 };
 
+/* One mail of a record's conversation (a ticket's, a lead's): what the detail view shows of it.
+ * Strings are never NULL ("" when the mail has none). */
+struct detail_mail {
+    int64_t id;
+    int out;       /* 1: ours (the outbox), 0: received */
+    char *status;  /* received, auto, bounce, loop; queued, sending, sent, failed */
+    char *when;    /* "2026-11-01 09:00": the Date header, or when it arrived or was queued */
+    char *from;    /* "Anna Berger <anna@kunde.de>" */
+    char *to, *cc; /* as the headers said */
+    char *subject;
+    char *body;     /* the text (at most DETAIL_MAIL_TEXT_MAX bytes of it) */
+    long long more; /* bytes of the text left out */
+    char *atts;     /* attachments, one per line: "name\tsize in bytes" */
+    char *error;    /* out: the last sendmail error, while it is retried */
+};
+
 struct detail {
     char *title;
     char *subtitle;
@@ -68,9 +84,16 @@ struct detail {
     char entity[24];    /* its table: "accounts", "contacts", ... */
     int64_t id;         /* its id */
     int64_t account_id; /* the customer (account) it belongs to, 0 if none */
+    /* the conversation (entities whose detail has one, has_mails 1): its mails, oldest first,
+     * shown after line mails_at (its heading) */
+    struct detail_mail *mails;
+    int nmails;
+    int has_mails, mails_at;
 };
 
 void detail_free(struct detail **dp);
+/* Append an empty mail to d's conversation; the caller fills in malloc'd strings. */
+struct detail_mail *detail_add_mail(struct detail *d);
 /* Append a field (skipped when value is empty) or a line (strings copied). */
 void detail_add_field(struct detail *d, const char *label, const char *value);
 void detail_add_line(struct detail *d, const char *when, const char *who, const char *what,

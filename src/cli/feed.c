@@ -296,7 +296,10 @@ run_feed(struct feed_opts *o)
             continue; /* the read goes on (the next batch at once), or was an old one */
         if (!o->follow)
             break;
-        /* caught up: wait for a wake-up (NOTIFY), or look anyway after 30 quiet seconds */
+        /* caught up: wait for a wake-up (NOTIFY), or look anyway after 30 quiet seconds. A
+         * NOTIFY that arrived while the read ran is already off the socket (libpq keeps it, and
+         * db_exec counted it): poll() would sleep on it, so take those first. */
+        wakeups += db_take_wakeups(db);
         while (!feed_stop && wakeups == 0 && db_state(db) == DB_READY) {
             struct pollfd pfd = {db_socket(db), db_poll_events(db), 0};
             int r = poll(&pfd, 1, 30000);

@@ -471,8 +471,9 @@ resp_value(const struct value_rule *r, const char *name, const char *v, size_t l
     struct value_err e;
     long l = value_normalize(r, v, len, out, outcap, &e);
 
-    if (l < 0)
-        snprintf(reason, n, "column \"%s\"%s", name, e.tail);
+    /* a reason longer than n is cut (the return value read: no truncation warning) */
+    if (l < 0 && snprintf(reason, n, "column \"%s\"%s", name, e.tail) < 0)
+        reason[0] = '\0';
     return l;
 }
 

@@ -148,6 +148,74 @@ add_comments_chat(struct db *db, struct detail *d, const char *const *params, st
     return 0;
 }
 
+/* The record's conversation: its latest mails (on the messages index of mail_fk, schema/017),
+ * oldest of them first, in full (up to DETAIL_MAIL_TEXT_MAX characters of text each) with their
+ * attachments' names and sizes, under a heading whose line the view puts them after. mail_fk
+ * is the registry's fixed text. */
+static int
+add_mails(struct db *db, struct detail *d, const char *mail_fk, const char *id,
+          struct ccrm_err *err)
+{
+    const char *params[1] = {id};
+    char *sql, heading[160];
+    PGresult *res;
+    int i, n;
+
+    sql = xasprintf(
+        "SELECT m.id, m.direction, m.status,"
+        " to_char(coalesce(m.sent_at, m.received_at), 'YYYY-MM-DD HH24:MI') AS at,"
+        " coalesce(CASE WHEN nullif(btrim(m.from_name), '') IS NULL THEN m.from_addr"
+        "   ELSE m.from_name || coalesce(' <' || m.from_addr || '>', '') END, '<>') AS sender,"
+        " coalesce(m.to_addr, '') AS to_addr, coalesce(m.cc_addr, '') AS cc_addr, m.subject,"
+        " left(m.body_text, " CCRM_STR(
+            DETAIL_MAIL_TEXT_MAX) ") AS body,"
+                                  " greatest(length(m.body_text) - " CCRM_STR(
+                                      DETAIL_MAIL_TEXT_MAX) ", 0) AS more,"
+                                                            " coalesce((SELECT string_agg(t.name "
+                                                            "|| E'\\t' || t.size, E'\\n' ORDER BY "
+                                                            "t.id)"
+                                                            "   FROM attachments t WHERE t.msg_id "
+                                                            "= m.id), '') AS atts,"
+                                                            " coalesce(m.last_error, '') AS error"
+                                                            " FROM (SELECT * FROM messages x WHERE "
+                                                            "x.%s = $1"
+                                                            "        ORDER BY x.received_at DESC, "
+                                                            "x.id DESC LIMIT " CCRM_STR(
+                                                                DETAIL_MAILS_MAX) ") m"
+                                                                                  " ORDER BY "
+                                                                                  "m.received_at, "
+                                                                                  "m.id",
+        mail_fk);
+    res = db_exec(db, sql, 1, params, err);
+    free(sql);
+    if (res == NULL)
+        return -1;
+    n = PQntuples(res);
+    snprintf(heading, sizeof heading, "Conversation (%s%d mail%s) · z: quoted text · r: reply",
+             n == DETAIL_MAILS_MAX ? "latest " : "", n, n == 1 ? "" : "s");
+    d->has_mails = 1;
+    d->mails_at = d->nlines;
+    detail_add_line(d, "", "", heading, "", 0);
+    for (i = 0; i < n; i++) {
+        struct detail_mail *m = detail_add_mail(d);
+
+        m->id = strtoll(db_val(res, i, 0), NULL, 10);
+        m->out = strcmp(db_val(res, i, 1), "out") == 0;
+        m->status = xstrdup(db_val(res, i, 2));
+        m->when = xstrdup(db_val(res, i, 3));
+        m->from = xstrdup(db_val(res, i, 4));
+        m->to = xstrdup(db_val(res, i, 5));
+        m->cc = xstrdup(db_val(res, i, 6));
+        m->subject = xstrdup(db_val(res, i, 7));
+        m->body = xstrdup(db_val(res, i, 8));
+        m->more = strtoll(db_val(res, i, 9), NULL, 10);
+        m->atts = xstrdup(db_val(res, i, 10));
+        m->error = xstrdup(db_val(res, i, 11));
+    }
+    PQclear(res);
+    return 0;
+}
+
 /* Run the query of a record's own row: NULL (err set, SQLSTATE empty) when there is none. */
 static PGresult *
 head(struct db *db, const char *sql, const char *noun, const char *const *params,
@@ -244,6 +312,8 @@ db_record_detail(struct db *db, const char *entity, int64_t id, struct ccrm_err 
     for (i = 0; i < dt->nbefore; i++)
         if (add_lines(db, d, &dt->before[i], res, err) == -1)
             goto fail;
+    if (dt->conversation && e->mail_fk != NULL && add_mails(db, d, e->mail_fk, idbuf, err) == -1)
+        goto fail;
     if (add_presence(db, d, ep, err) == -1 || add_comments_chat(db, d, ep, err) == -1)
         goto fail;
     /* the timeline (a campaign: its members) */

@@ -199,12 +199,22 @@ static const struct entity_detail_field account_detail_fields[] = {
     {"Employees", "employees"}, {"Revenue", "revenue"},   {"Created", "created"},
     {"Updated", "updated"},     {"About", "about"},
 };
-static const struct entity_section account_people = {
-    .heading = "People",
-    .suffix = "",
-    .max = DETAIL_PEOPLE_MAX,
-    .sql = ACCOUNT_PEOPLE_LINES,
-    .params = {"id"},
+static const struct entity_section account_people[] = {
+    {
+        .heading = "People",
+        .suffix = "",
+        .max = DETAIL_PEOPLE_MAX,
+        .sql = ACCOUNT_PEOPLE_LINES,
+        .params = {"id"},
+    },
+    /* what its people and the account asked about (i records one) */
+    {
+        .heading = "Interests",
+        .suffix = ", newest first",
+        .max = INTERESTS_MAX,
+        .sql = INTEREST_LINES("accounts"),
+        .params = {"id"},
+    },
 };
 static const struct entity_section account_timeline = {
     .heading = "Timeline",
@@ -218,8 +228,8 @@ static const struct entity_detail account_detail = {
     .head = ACCOUNT_HEAD,
     .fields = account_detail_fields,
     .nfields = N(account_detail_fields),
-    .before = &account_people,
-    .nbefore = 1,
+    .before = account_people,
+    .nbefore = N(account_people),
     .timeline = &account_timeline,
 };
 
@@ -237,7 +247,8 @@ static const struct entity accounts = {
     .list = &account_list,
     .detail = &account_detail,
     .timeline_fk = "account_id",
-    .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_LOG | ENT_CHAT | ENT_HISTORY,
+    .actions =
+        ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_LOG | ENT_CHAT | ENT_HISTORY | ENT_INTEREST,
 };
 
 /* ---- contacts ---- */
@@ -336,9 +347,18 @@ static const struct entity_related contact_related[] = {
     {"account", "account_name", "accounts", "account_id"},
 };
 /* the leads that are this person: the contact's own, or failing that the same e-mail */
-static const struct entity_section contact_leads = {
-    .sql = PERSON_LEADS,
-    .params = {"id", "person_email"},
+static const struct entity_section contact_leads[] = {
+    {
+        .sql = PERSON_LEADS,
+        .params = {"id", "person_email"},
+    },
+    {
+        .heading = "Interests",
+        .suffix = ", newest first",
+        .max = INTERESTS_MAX,
+        .sql = INTEREST_LINES("contacts"),
+        .params = {"id"},
+    },
 };
 static const struct entity_section contact_timeline = {
     .heading = "Timeline",
@@ -354,8 +374,8 @@ static const struct entity_detail contact_detail = {
     .nfields = N(contact_detail_fields),
     .related = contact_related,
     .nrelated = N(contact_related),
-    .before = &contact_leads,
-    .nbefore = 1,
+    .before = contact_leads,
+    .nbefore = N(contact_leads),
     .timeline = &contact_timeline,
 };
 
@@ -375,7 +395,9 @@ static const struct entity contacts = {
     .list = &contact_list,
     .detail = &contact_detail,
     .timeline_fk = "contact_id",
-    .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_LOG | ENT_CHAT | ENT_HISTORY,
+    .mail_fk = "contact_id",
+    .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_LOG | ENT_CHAT | ENT_HISTORY |
+               ENT_INTEREST | ENT_REPLY,
 };
 
 /* ---- leads ---- */
@@ -432,6 +454,7 @@ static const struct entity_column lead_cols[] = {
      .min = 16,
      .weight = 18,
      .priority = 1},
+    {.name = "✉", .sql = UNANSWERED("lead_id"), .min = 1, .priority = 2},
     {.name = "Company", .sql = "coalesce(a.company, '')", .min = 12, .weight = 14, .priority = 3},
     {.name = "Status", .sql = "a.status", .min = 10, .priority = 4},
     {.name = "Score", .sql = "a.score::text", .min = 5, .priority = 5},
@@ -461,7 +484,8 @@ static const struct entity_filter lead_filters[] = {
     {.name = "source", .sql = "a.source"},
 };
 
-static const char *const lead_shows[] = {"tickets", "interactions", "contacts", "users", NULL};
+static const char *const lead_shows[] = {"tickets", "interactions", "contacts",
+                                         "users",   "messages",     NULL};
 
 static const struct entity_list lead_list = {
     .view = "leads",
@@ -509,13 +533,23 @@ static const struct entity_section lead_timeline = {
     .partner_sql = TL_BEGIN LEAD_TL TL_END,
     .params = {"id", "contact_id", "account_id"},
 };
+static const struct entity_section lead_interests = {
+    .heading = "Interests",
+    .suffix = ", newest first",
+    .max = INTERESTS_MAX,
+    .sql = INTEREST_LINES("leads"),
+    .params = {"id"},
+};
 static const struct entity_detail lead_detail = {
     .head = LEAD_HEAD,
     .fields = lead_detail_fields,
     .nfields = N(lead_detail_fields),
     .related = lead_related,
     .nrelated = N(lead_related),
+    .before = &lead_interests,
+    .nbefore = 1,
     .timeline = &lead_timeline,
+    .conversation = 1,
 };
 
 static const struct entity leads = {
@@ -534,7 +568,9 @@ static const struct entity leads = {
     .list = &lead_list,
     .detail = &lead_detail,
     .timeline_fk = "lead_id",
-    .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_LOG | ENT_CHAT | ENT_HISTORY | ENT_CONVERT,
+    .mail_fk = "lead_id",
+    .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_LOG | ENT_CHAT | ENT_HISTORY |
+               ENT_CONVERT | ENT_INTEREST | ENT_REPLY,
 };
 
 /* ---- deals (the table is opportunities) ---- */
@@ -681,7 +717,8 @@ static const struct entity deals = {
     .list = &deal_list,
     .detail = &deal_detail,
     .timeline_fk = "opportunity_id",
-    .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_LOG | ENT_CHAT | ENT_HISTORY |
+    .mail_fk = "opportunity_id",
+    .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_LOG | ENT_CHAT | ENT_HISTORY | ENT_REPLY |
                ENT_BILL_DEAL | ENT_INVOICE_FROM,
 };
 
@@ -741,6 +778,7 @@ static const char *const ticket_exports[] = {"account_id", "contact_id", "subjec
 
 static const struct entity_column ticket_cols[] = {
     {.name = "#", .sql = "'#' || a.id", .min = 5, .priority = 1},
+    {.name = "✉", .sql = UNANSWERED("ticket_id"), .min = 1, .priority = 2},
     {.name = "Subject", .sql = "a.subject", .min = 20, .weight = 50, .priority = 1},
     {.name = "Status", .sql = "a.status", .min = 8, .priority = 2},
     {.name = "Priority", .sql = "a.priority", .min = 8, .priority = 3},
@@ -766,6 +804,9 @@ static const struct entity_filter ticket_filters[] = {
     {.name = "assignee", .sql = "a.assignee", .mine = 1},
 };
 
+/* the mark of unanswered mail */
+static const char *const ticket_shows[] = {"messages", NULL};
+
 static const struct entity_list ticket_list = {
     .view = "tickets",
     .title = "Tickets",
@@ -782,6 +823,7 @@ static const struct entity_list ticket_list = {
     .filters = ticket_filters,
     .nfilters = N(ticket_filters),
     .rows_are_records = 1,
+    .shows = ticket_shows,
 };
 
 static const struct entity_ref ticket_ref = {
@@ -806,10 +848,20 @@ static const struct entity_related ticket_related[] = {
     {"contact", "contact_name", "contacts", "contact_id"},
 };
 /* the person's leads: a sales signal from support lands on one of these */
-static const struct entity_section ticket_leads = {
-    .sql = PERSON_LEADS,
-    .params = {"contact_id", "contact_email"},
-    .needs_param = 1,
+static const struct entity_section ticket_leads[] = {
+    {
+        .sql = PERSON_LEADS,
+        .params = {"contact_id", "contact_email"},
+        .needs_param = 1,
+    },
+    /* what support learned in it (i records one on the ticket's person) */
+    {
+        .heading = "Interests from this ticket",
+        .suffix = "",
+        .max = INTERESTS_MAX,
+        .sql = TICKET_INTEREST_LINES,
+        .params = {"id"},
+    },
 };
 static const struct entity_section ticket_timeline = {
     .heading = "Timeline",
@@ -825,9 +877,10 @@ static const struct entity_detail ticket_detail = {
     .nfields = N(ticket_detail_fields),
     .related = ticket_related,
     .nrelated = N(ticket_related),
-    .before = &ticket_leads,
-    .nbefore = 1,
+    .before = ticket_leads,
+    .nbefore = N(ticket_leads),
     .timeline = &ticket_timeline,
+    .conversation = 1,
 };
 
 static const struct entity tickets = {
@@ -842,7 +895,9 @@ static const struct entity tickets = {
     .list = &ticket_list,
     .detail = &ticket_detail,
     .timeline_fk = "ticket_id",
-    .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_LOG | ENT_CHAT | ENT_HISTORY | ENT_SIGNAL,
+    .mail_fk = "ticket_id",
+    .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_LOG | ENT_CHAT | ENT_HISTORY | ENT_SIGNAL |
+               ENT_INTEREST | ENT_REPLY,
 };
 
 /* ---- campaigns ---- */
@@ -927,10 +982,17 @@ static const struct entity_section campaign_members = {
     .sql = CAMPAIGN_MEMBER_LINES,
     .params = {"id"},
 };
+/* its results first (they move while responses come in) */
+static const struct entity_section campaign_results = {
+    .sql = CAMPAIGN_RESULT_LINES,
+    .params = {"id"},
+};
 static const struct entity_detail campaign_detail = {
     .head = CAMPAIGN_HEAD,
     .fields = campaign_detail_fields,
     .nfields = N(campaign_detail_fields),
+    .before = &campaign_results,
+    .nbefore = 1,
     .timeline = &campaign_members,
 };
 
@@ -943,7 +1005,7 @@ static const struct entity campaigns = {
     .nfields = N(campaign_fields),
     .list = &campaign_list,
     .detail = &campaign_detail,
-    .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_CHAT | ENT_HISTORY,
+    .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_CHAT | ENT_HISTORY | ENT_MEMBERS,
 };
 
 /* ---- interactions: calls, e-mails, meetings, notes and tasks on a timeline ---- */

@@ -3,6 +3,12 @@
 #ifndef CCRM_MODEL_ENTITY_SQL_H
 #define CCRM_MODEL_ENTITY_SQL_H
 
+/* An interaction as a line says what it was and about what: "call: Renewal", and for an e-mail
+ * which way it went, "email in: Pricing" (mail from the customer), "email out: Re: Pricing". */
+#define KIND_SUBJECT                                                                               \
+    "i.kind || CASE WHEN i.kind = 'email' THEN coalesce(' ' || i.direction, '') ELSE '' END"       \
+    " || ': ' || coalesce(i.subject, '')"
+
 /* A lead's person: its contact, or failing that the contact with the same e-mail (a lead is
  * the same person as a contact when it names the contact or shares its address). The latest
  * thing any department did with that person: an interaction on the lead or the contact, or a
@@ -12,16 +18,24 @@
     " LEFT JOIN LATERAL (SELECT coalesce(a.contact_id, (SELECT c.id FROM contacts c"               \
     "     WHERE lower(c.email) = lower(a.email) LIMIT 1)) AS id) pc ON true"                       \
     " LEFT JOIN LATERAL (SELECT x.at, x.who, x.what FROM ("                                        \
-    "   (SELECT i.at, i.created_by AS who, i.kind || ': ' || coalesce(i.subject, '') AS what"      \
+    "   (SELECT i.at, i.created_by AS who, " KIND_SUBJECT " AS what"                               \
     "      FROM interactions i WHERE i.lead_id = a.id ORDER BY i.at DESC LIMIT 1)"                 \
     "   UNION ALL"                                                                                 \
-    "   (SELECT i.at, i.created_by, i.kind || ': ' || coalesce(i.subject, '')"                     \
+    "   (SELECT i.at, i.created_by, " KIND_SUBJECT                                                 \
     "      FROM interactions i WHERE i.contact_id = pc.id ORDER BY i.at DESC LIMIT 1)"             \
     "   UNION ALL"                                                                                 \
     "   (SELECT t.created_at, t.created_by, 'ticket #' || t.id || ': ' || t.subject"               \
     "      FROM tickets t WHERE t.contact_id = pc.id ORDER BY t.created_at DESC LIMIT 1)"          \
     "  ) x ORDER BY x.at DESC LIMIT 1) act ON true"                                                \
     " LEFT JOIN users au ON au.login = act.who"
+
+/* A list row's mark for mail waiting for an answer: the record's latest mail (from a person, or
+ * ours) came in. One probe of the messages index of its column (schema/017) per row shown, never
+ * part of the order: the keyset pages stay as they are. */
+#define UNANSWERED(fk)                                                                             \
+    "CASE WHEN (SELECT m.direction = 'in' FROM messages m WHERE m." fk " = a.id"                   \
+    "   AND (m.direction = 'out' OR m.status = 'received')"                                        \
+    "   ORDER BY m.received_at DESC, m.id DESC LIMIT 1) THEN '✉' ELSE '' END"
 
 /* An inbox row names its record: looked up by id in the record's table (through RLS, so a
  * record one may no longer see shows by number only). */
@@ -73,7 +87,7 @@
 
 #define IX(cond)                                                                                   \
     "(SELECT i.at, coalesce(i.created_by, '') AS who,"                                             \
-    " i.kind || ': ' || coalesce(i.subject, '') ||"                                                \
+    " " KIND_SUBJECT " ||"                                                                         \
     " CASE WHEN i.done_at IS NULL AND i.due_at IS NOT NULL"                                        \
     "      THEN ' (due ' || to_char(i.due_at, 'YYYY-MM-DD') || ')' ELSE '' END AS what,"           \
     " 'interactions'::text AS entity, i.id FROM interactions i WHERE " cond                        \
@@ -315,5 +329,106 @@
     " LEFT JOIN leads l ON l.id = m.lead_id LEFT JOIN contacts c ON c.id = m.contact_id"           \
     " LEFT JOIN users u ON u.login = m.updated_by"                                                 \
     " ORDER BY m.updated_at DESC, m.id DESC"
+
+/* ---- marketing on the detail views (schema 021) ---- */
+
+/* A record's interests (ccrm_record_interests: a person's own and its leads' or contact's, an
+ * account's and its people's), newest first: what, whose when not the record's own, where it
+ * was learned. Enter opens the ticket or the call it came from. */
+#define INTERESTS_MAX 20
+#define INTEREST_WHAT(x)                                                                           \
+    " coalesce(" x ".product, 'topic ' || " x ".topic)"                                            \
+    " || CASE WHEN " x ".product IS NOT NULL AND " x ".topic IS NOT NULL"                          \
+    "         THEN ' · ' || " x ".topic ELSE '' END"                                               \
+    " || CASE " x ".source_entity WHEN 'tickets' THEN ' · from ticket #' || " x ".source_id"       \
+    "         ELSE ' · ' || " x ".source END"
+#define INTEREST_LINES(ent)                                                                        \
+    "SELECT to_char(x.created_at, 'YYYY-MM-DD HH24:MI') AS at,"                                    \
+    " x.created_by || coalesce(' (' || u.department || ')', '') AS who," INTEREST_WHAT(            \
+        "x") " || CASE WHEN x.subject_entity <> '" ent "' OR x.subject_id <> $1"                   \
+             "         THEN ' · ' || coalesce(x.subject, '') ELSE '' END AS what,"                \
+             " coalesce(x.source_entity, 'interests') AS entity,"                                  \
+             " coalesce(x.source_id, x.id) AS id"                                                  \
+             " FROM ccrm_record_interests('" ent                                                   \
+             "', $1, " ENTITY_STR(INTERESTS_MAX) ") x"                                             \
+                                                 " LEFT JOIN users u ON u.login = x.created_by"    \
+                                                 " ORDER BY x.created_at DESC, x.id DESC"
+/* The interests recorded from a ticket ($1), on whom. */
+#define TICKET_INTEREST_LINES                                                                      \
+    "SELECT to_char(x.created_at, 'YYYY-MM-DD HH24:MI') AS at,"                                    \
+    " x.created_by || coalesce(' (' || u.department || ')', '') AS who," INTEREST_WHAT(            \
+        "x") " || ' · ' || coalesce(CASE WHEN x.contact_id IS NOT NULL THEN 'contact ' || " NAME_C \
+             "   WHEN x.lead_id IS NOT NULL THEN 'lead ' || " NAME_L                               \
+             "   ELSE 'account ' || a.name END, '') AS what,"                                      \
+             " CASE WHEN x.contact_id IS NOT NULL THEN 'contacts' WHEN x.lead_id IS NOT NULL"      \
+             "      THEN 'leads' ELSE 'accounts' END AS entity,"                                   \
+             " coalesce(x.contact_id, x.lead_id, x.account_id) AS id"                              \
+             " FROM (SELECT * FROM interests i WHERE i.source_entity = 'tickets'"                  \
+             "        AND i.source_id = $1 ORDER BY i.created_at DESC, i.id DESC"                  \
+             "        LIMIT " ENTITY_STR(                                                          \
+                 INTERESTS_MAX) ") x"                                                              \
+                                " LEFT JOIN contacts c ON c.id = x.contact_id"                     \
+                                " LEFT JOIN leads l ON l.id = x.lead_id"                           \
+                                " LEFT JOIN accounts a ON a.id = x.account_id"                     \
+                                " LEFT JOIN users u ON u.login = x.created_by"                     \
+                                " ORDER BY x.created_at DESC, x.id DESC"
+
+/* A campaign's results ($1; ccrm_campaign_results), read again on every wake-up like the rest
+ * of the detail, so they move while responses come in: members and responses, the funnel of
+ * members by the furthest step reached (a bar of block characters and the figure, readable
+ * without colour), responses by status, and what the engaged members influenced. The first
+ * line is the section's heading (entity ''). Counting reads every member, so a detail (which
+ * costs the same at any size) counts them up to RESULTS_MAX members; a bigger campaign's
+ * results are in the Reports view (campaign funnel), run on request. */
+#define RESULTS_MAX 1000
+#define FUNNEL(n, word, col)                                                                       \
+    " (" #n ", rpad('" word "', 11) || lpad(r." col "::text, 8) || '  '"                           \
+    "  || repeat('█', (24 * r." col " / greatest(r.members, 1))::int)),"
+#define CAMPAIGN_RESULT_LINES                                                                       \
+    "SELECT '' AS at, '' AS who, w.what, CASE WHEN w.n = 0 THEN '' ELSE 'results' END AS entity,"   \
+    " 0::bigint AS id"                                                                              \
+    " FROM (SELECT count(*) AS n FROM (SELECT 1 FROM campaign_members m"                            \
+    "        WHERE m.campaign_id = $1 LIMIT " ENTITY_STR(                                           \
+        RESULTS_MAX) " + 1) x) c"                                                                   \
+                     " CROSS JOIN LATERAL ("                                                        \
+                     " SELECT v.* FROM ccrm_campaign_results($1) r, LATERAL (VALUES"                \
+                     " (0, 'Results · members ' || r.members || ' · responses ' || "              \
+                     "r.responses)," FUNNEL(1, "sent", "sent") FUNNEL(                              \
+                         2, "opened", "opened") FUNNEL(3, "clicked",                                \
+                                                       "clicked") FUNNEL(4, "replied", "replied")   \
+                         FUNNEL(5, "registered", "registered") FUNNEL(                              \
+                             6, "converted",                                                        \
+                             "converted") " (7, 'responses by status: ' || coalesce((SELECT "       \
+                                          "string_agg(s.status || ' ' || s.n, ', '"                 \
+                                          "      ORDER BY ccrm_response_rank(s.status)) FROM "      \
+                                          "(SELECT cr.status, count(*) AS n"                        \
+                                          "      FROM campaign_responses cr WHERE cr.campaign_id "  \
+                                          "= r.campaign_id"                                         \
+                                          "      GROUP BY cr.status) s), 'none yet')),"             \
+                                          " (8, 'leads influenced ' || r.leads_influenced || ' · " \
+                                          "deals influenced '"                                      \
+                                          "     || r.deals_influenced || ' · won ' || "            \
+                                          "r.deals_won || ' · revenue won '"                       \
+                                          "     || coalesce((SELECT "                               \
+                                          "string_agg(to_char(e.v::numeric, "                       \
+                                          "'FM999,999,999,990.00') || ' '"                          \
+                                          "        || e.k, ', ' ORDER BY e.k) FROM "                \
+                                          "jsonb_each_text(r.revenue_won) e(k, v)), 'none'))"       \
+                                          " ) v(n, what) WHERE c.n <= " ENTITY_STR(                 \
+                                              RESULTS_MAX) " UNION ALL"                             \
+                                                           " SELECT 0, 'Results · "                \
+                                                           "over " ENTITY_STR(                      \
+                                                               RESULTS_MAX) " members: counted "    \
+                                                                            "on request"            \
+                                                                            " (:reports, "          \
+                                                                            "campaign_funnel)' "    \
+                                                                            "WHERE c.n "            \
+                                                                            "> " ENTITY_STR(        \
+                                                                                RESULTS_MAX) ") w"  \
+                                                                                             " OR"  \
+                                                                                             "DER"  \
+                                                                                             " BY"  \
+                                                                                             " w."  \
+                                                                                             "n"
 
 #endif

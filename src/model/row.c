@@ -162,6 +162,17 @@ detail_add_line(struct detail *d, const char *when, const char *who, const char 
     l->entity_id = id;
 }
 
+struct detail_mail *
+detail_add_mail(struct detail *d)
+{
+    struct detail_mail *m;
+
+    d->mails = xrealloc(d->mails, (size_t)(d->nmails + 1) * sizeof *d->mails);
+    m = &d->mails[d->nmails++];
+    memset(m, 0, sizeof *m);
+    return m;
+}
+
 void
 detail_free(struct detail **dp)
 {
@@ -186,6 +197,20 @@ detail_free(struct detail **dp)
         free(d->lines[i].entity);
     }
     free(d->lines);
+    for (i = 0; i < d->nmails; i++) {
+        struct detail_mail *m = &d->mails[i];
+
+        free(m->status);
+        free(m->when);
+        free(m->from);
+        free(m->to);
+        free(m->cc);
+        free(m->subject);
+        free(m->body);
+        free(m->atts);
+        free(m->error);
+    }
+    free(d->mails);
     free(d);
     *dp = NULL;
 }

@@ -14,8 +14,11 @@
 #include "ccrm/cmd.h"
 #include "ccrm/entity.h"
 #include "ccrm/util.h"
+#include "dups.h"
 #include "form.h"
+#include "market.h"
 #include "record_view.h"
+#include "reply.h"
 #include "ui_int.h"
 
 #define NAMES_LIMIT 100
@@ -240,6 +243,16 @@ run_signal(struct app *app, const struct action *a, const char *arg)
         act_ticket_signal(app, id);
 }
 
+static void
+run_reply(struct app *app, const struct action *a, const char *arg)
+{
+    const struct entity *e;
+    int64_t id;
+
+    if (target(app, a, arg, &e, &id) == 0)
+        act_reply(app, e, id);
+}
+
 /* A record's own actions (its chat, its history, a call logged on it): the record view does
  * them. */
 static void
@@ -250,6 +263,148 @@ run_record(struct app *app, const struct action *a, const char *arg)
     if (v == NULL || v->ops->act == NULL || v->ops->act(v, app, a, arg) == -1)
         if (arg != NULL)
             ui_message_error(app, "no record shown: open one to see its history");
+}
+
+/* ---- marketing: interests, a campaign's members, segments (src/ui/market.c) ---- */
+
+static void
+run_interest(struct app *app, const struct action *a, const char *arg)
+{
+    const struct entity *e;
+    char line[24], what[256];
+    int64_t id, lid;
+
+    if (target(app, a, arg, &e, &id) != 0)
+        return;
+    /* on a call, e-mail or meeting of the timeline: learned there, about its person */
+    if (view_record_line(ui_active(app->ui), line, sizeof line, &lid, what, sizeof what) == 0 &&
+        strcmp(line, "interactions") == 0)
+        mkt_interest(app, "interactions", lid, arg);
+    else
+        mkt_interest(app, e->table, id, arg);
+}
+
+static void
+run_interests(struct app *app, const struct action *a, const char *arg)
+{
+    struct view *v;
+
+    (void)a;
+    if ((v = view_interests_new(app, arg)) != NULL)
+        ui_push(app, v);
+}
+
+/* The campaign shown (a record view of one), or -1 after saying why not. */
+static int
+campaign_shown(struct app *app, const struct action *a, const char *arg, int64_t *id)
+{
+    const struct entity *e;
+    struct view *v = ui_active(app->ui);
+
+    if (v != NULL && v->ops->act != NULL && target(app, a, NULL, &e, id) == 0)
+        return 0;
+    (void)arg;
+    ui_message_error(app, "open a campaign first (Campaigns, Enter)");
+    return -1;
+}
+
+/* The member on the line selected in the campaign shown, or -1 after saying why not. */
+static int
+member_selected(struct app *app, char *entity, size_t en, int64_t *id, char *what, size_t wn)
+{
+    char *status;
+
+    if (view_record_line(ui_active(app->ui), entity, en, id, what, wn) == 0 &&
+        (strcmp(entity, "contacts") == 0 || strcmp(entity, "leads") == 0)) {
+        if ((status = strrchr(what, ':')) != NULL) /* "contact Anna Roth: sent" */
+            *status = '\0';
+        return 0;
+    }
+    ui_message_error(app, "select a member first (a line under Members)");
+    return -1;
+}
+
+static void
+run_campaign(struct app *app, const struct action *a, const char *arg)
+{
+    char entity[24], what[256];
+    int64_t campaign, id;
+
+    if (campaign_shown(app, a, arg, &campaign) != 0)
+        return;
+    switch (a->kind) {
+    case CMD_ADD_SEGMENT: /* named: at once; else pick one from the Segments */
+        if (arg != NULL && arg[0] != '\0') {
+            mkt_add_segment(app, campaign, arg);
+        } else {
+            struct view *sv = view_segments_new(app, campaign);
+
+            if (sv != NULL)
+                ui_push(app, sv);
+        }
+        break;
+    case CMD_ADD_MEMBER:
+        mkt_add_member(app, campaign, arg);
+        break;
+    case CMD_REMOVE_MEMBER:
+        if (member_selected(app, entity, sizeof entity, &id, what, sizeof what) == 0)
+            mkt_remove_member(app, campaign, entity, id, what);
+        break;
+    case CMD_RESPOND:
+        if (member_selected(app, entity, sizeof entity, &id, what, sizeof what) == 0)
+            mkt_respond(app, campaign, entity, id, what, arg);
+        break;
+    default:
+        break;
+    }
+}
+
+static void
+run_segment(struct app *app, const struct action *a, const char *arg)
+{
+    struct view *v;
+
+    if (a->kind == CMD_SEGMENTS) {
+        if ((v = view_segments_new(app, 0)) != NULL)
+            ui_push(app, v);
+        return;
+    }
+    if (a->kind == CMD_SEGMENT_COUNT)
+        mkt_segment_count(app, arg);
+    else
+        mkt_segment_save(app, arg);
+}
+
+static void
+run_duplicates(struct app *app, const struct action *a, const char *arg)
+{
+    struct view *v;
+
+    (void)a;
+    if (arg != NULL && arg[0] != '\0' && strncmp("contacts", arg, strlen(arg)) != 0 &&
+        strncmp("leads", arg, strlen(arg)) != 0 && strncmp("accounts", arg, strlen(arg)) != 0) {
+        ui_message_error(app, "duplicates of what? contacts, leads or accounts");
+        return;
+    }
+    if ((v = view_dups_new(app, arg)) != NULL)
+        ui_push(app, v);
+}
+
+static void
+run_reports(struct app *app, const struct action *a, const char *arg)
+{
+    struct view *v;
+
+    (void)a;
+    if (arg != NULL && arg[0] != '\0' && view_reports_known(arg) < 0) {
+        ui_message_error(app,
+                         "no report \"%s\": pipeline, win_rate, tickets_by_product, "
+                         "response_times, interests_by_product, campaign_funnel",
+                         arg);
+        return;
+    }
+    if ((v = view_reports_new(app, arg)) != NULL)
+        ui_push(app, v);
 }
 
 /* ---- lists ---- */
@@ -441,6 +596,12 @@ const struct action cmd_actions[] = {
      .hint = "l log",
      .help = "log a call, e-mail, meeting, task or note",
      .run = run_record},
+    {.key = 'r',
+     .needs = NEEDS_RECORD,
+     .applies = ENT_REPLY,
+     .hint = "r reply",
+     .help = "answer by e-mail in $VISUAL or $EDITOR; sent through the outbox",
+     .run = run_reply},
     {.key = 't',
      .needs = NEEDS_RECORD,
      .applies = ENT_CHAT,
@@ -571,6 +732,90 @@ const struct action cmd_actions[] = {
      .usage = ":print [pdf|text]",
      .help = "write the document as PDF (or text, and show it) under ~/.local/share/ccrm",
      .run = bill_run_print},
+    {.name = "interest",
+     .key = 'i',
+     .kind = CMD_INTEREST,
+     .arg = CMD_ARG_OPTIONAL,
+     .needs = NEEDS_SELECTED,
+     .applies = ENT_INTEREST,
+     .hint = "i interest",
+     .usage = ":interest [PRODUCT | topic: TOPIC]",
+     .help = "record an interest of the person or account (from a ticket or a call: its person)",
+     .run = run_interest},
+    {.name = "interests",
+     .kind = CMD_INTERESTS,
+     .arg = CMD_ARG_REQUIRED,
+     .usage = ":interests TEXT",
+     .help = "the interests that mention TEXT (product, topic, note), and whose they are",
+     .run = run_interests},
+    {.name = "add-segment",
+     .key = 'A',
+     .kind = CMD_ADD_SEGMENT,
+     .arg = CMD_ARG_OPTIONAL,
+     .needs = NEEDS_RECORD,
+     .applies = ENT_MEMBERS,
+     .hint = "A add segment",
+     .usage = ":add-segment [NAME]",
+     .help = "add a segment's people to the campaign (opt-outs are left out); A: pick one",
+     .run = run_campaign},
+    {.name = "add-member",
+     .key = 'm',
+     .kind = CMD_ADD_MEMBER,
+     .arg = CMD_ARG_OPTIONAL,
+     .needs = NEEDS_RECORD,
+     .applies = ENT_MEMBERS,
+     .hint = "m add member",
+     .usage = ":add-member [E-MAIL | NAME]",
+     .help = "add one person (a contact, else a lead) to the campaign",
+     .run = run_campaign},
+    {.name = "remove-member",
+     .key = 'x',
+     .kind = CMD_REMOVE_MEMBER,
+     .needs = NEEDS_RECORD,
+     .applies = ENT_MEMBERS,
+     .hint = "x remove",
+     .usage = ":remove-member",
+     .help = "take the member selected out of the campaign",
+     .run = run_campaign},
+    {.name = "respond",
+     .key = 'r',
+     .kind = CMD_RESPOND,
+     .arg = CMD_ARG_OPTIONAL,
+     .needs = NEEDS_RECORD,
+     .applies = ENT_MEMBERS,
+     .hint = "r response",
+     .usage = ":respond [STATUS]",
+     .help = "record a response of the member selected (sent, opened, ... converted)",
+     .run = run_campaign},
+    {.name = "segment",
+     .kind = CMD_SEGMENT,
+     .arg = CMD_ARG_REQUIRED,
+     .usage = ":segment NAME [: interest=PRODUCT, days=90, ...]",
+     .help = "save a segment of contacts and leads; says its size (estimate)",
+     .run = run_segment},
+    {.name = "segments",
+     .kind = CMD_SEGMENTS,
+     .usage = ":segments",
+     .help = "the saved segments: estimated sizes, c counts, n makes one",
+     .run = run_segment},
+    {.name = "segment-count",
+     .kind = CMD_SEGMENT_COUNT,
+     .arg = CMD_ARG_REQUIRED,
+     .usage = ":segment-count NAME",
+     .help = "count a segment's people exactly",
+     .run = run_segment},
+    {.name = "duplicates",
+     .kind = CMD_DUPLICATES,
+     .arg = CMD_ARG_OPTIONAL,
+     .usage = ":duplicates [contacts|leads|accounts]",
+     .help = "likely duplicates: mark them not duplicates, or compare and merge",
+     .run = run_duplicates},
+    {.name = "reports",
+     .kind = CMD_REPORTS,
+     .arg = CMD_ARG_OPTIONAL,
+     .usage = ":reports [NAME]",
+     .help = "reports as charts: pipeline, win rate, tickets, response times, interests, funnel",
+     .run = run_reports},
     {.name = "filter",
      .key = 'f',
      .kind = CMD_FILTER,

@@ -2,6 +2,7 @@
 #ifndef CCRM_UI_RECORD_VIEW_H
 #define CCRM_UI_RECORD_VIEW_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ui_int.h"
@@ -12,5 +13,10 @@
  * NULL (with a message shown) for an entity that has no detail view; a record that does not
  * exist gets a view that says so. */
 struct view *view_record_new(struct app *app, const char *entity, int64_t id);
+
+/* The line selected in v, when v is a record's detail view and the line names something
+ * (not a heading, not the history): its entity ("contacts", "results", ...), id and text.
+ * 0, or -1. */
+int view_record_line(struct view *v, char *entity, size_t en, int64_t *id, char *what, size_t wn);
 
 #endif

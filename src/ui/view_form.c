@@ -15,7 +15,9 @@
 #include <wctype.h>
 
 #include "ccrm/billing.h"
+#include "ccrm/marketing.h"
 #include "ccrm/record.h"
+#include "ccrm/segment.h"
 #include "ccrm/strbuf.h"
 #include "ccrm/util.h"
 #include "form.h"
@@ -63,11 +65,17 @@ struct formview {
     enum banner_kind banner_kind;
     char who[96]; /* who saved first, at the last conflict: "marco at 19:28" */
     char who_login[64];
-    char merged[256];  /* labels of the fields taken from them at the last conflict */
-    int csel, ctop;    /* conflict screen: selected row (2 per field), first row shown */
+    char merged[256]; /* labels of the fields taken from them at the last conflict */
+    int csel, ctop;   /* conflict screen: selected row (2 per field), first row shown */
+    /* a new contact, lead or account: likely duplicates of what is typed, probed when the
+     * typing pauses (ccrm_duplicates_for, an index probe per signal) */
+    char dupwarn[512];
+    unsigned dup_timer;
     char *preview_of;  /* the values the preview line was computed from */
     char preview[256]; /* the entity's preview line (a quote line's amounts), or "" */
 };
+
+#define DUP_PAUSE_MS 250
 
 static const char *const form_help[] = {
     "Tab, ↓ / S-Tab, ↑\tnext / previous field",
@@ -760,6 +768,62 @@ conflict_key(struct formview *fv, wint_t key, int fkey)
     return 1;
 }
 
+/* ---- likely duplicates, while a new contact, lead or account is typed ---- */
+
+static int
+checks_duplicates(const struct formview *fv)
+{
+    return fv->id == 0 &&
+           (strcmp(fv->e->table, "contacts") == 0 || strcmp(fv->e->table, "leads") == 0 ||
+            strcmp(fv->e->table, "accounts") == 0);
+}
+
+static void
+on_dup_pause(void *ctx, void *arg)
+{
+    struct app *app = ctx;
+    struct formview *fv = arg;
+    struct strbuf b = STRBUF_INIT;
+    struct ccrm_err err;
+    char found[sizeof fv->dupwarn - 64];
+    int i, n = 0;
+
+    fv->dup_timer = 0;
+    if (db_state(app->db) != DB_READY)
+        return;
+    strbuf_puts(&b, "{");
+    for (i = 0; i < fv->nf; i++) {
+        char *raw = raw_value(&fv->f[i]);
+
+        if (raw[0] != '\0' && raw[0] != '\x01') {
+            strbuf_printf(&b, "%s\"%s\": ", n++ ? ", " : "", fv->f[i].spec->column);
+            json_quote(&b, raw);
+        }
+        free(raw);
+    }
+    strbuf_puts(&b, "}");
+    n = n == 0
+            ? 0
+            : db_duplicates_for(app->db, fv->e->table, strbuf_str(&b), found, sizeof found, &err);
+    strbuf_fini(&b);
+    if (n > 0)
+        snprintf(fv->dupwarn, sizeof fv->dupwarn, "likely duplicate%s: %s", n == 1 ? "" : "s",
+                 found);
+    else
+        fv->dupwarn[0] = '\0';
+    app->ui->dirty = 1;
+}
+
+/* Something was typed: probe again once the typing pauses. */
+static void
+dup_typed(struct formview *fv)
+{
+    if (!checks_duplicates(fv))
+        return;
+    timer_del(&fv->app->timers, fv->dup_timer);
+    fv->dup_timer = timer_add(&fv->app->timers, now_ms() + DUP_PAUSE_MS, on_dup_pause, fv);
+}
+
 static int
 fm_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
 {
@@ -860,6 +924,7 @@ fm_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
         }
     }
     if (changed) {
+        dup_typed(fv);
         if (t != FIELD_REF || ff->nm > 0 || !ff->searched)
             set_str(&ff->error, NULL);
         ff->conflict = 0; /* typed over a conflict: that is the choice */
@@ -1357,6 +1422,9 @@ fm_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
         y += draw_wrapped(w, y, 0, wd, h >= 10 ? 3 : 1, fv->banner,
                           fv->banner_kind == BANNER_INFO ? ui_attr(app, PAIR_HIGHLIGHT, A_BOLD)
                                                          : ui_attr(app, PAIR_ERROR, A_BOLD));
+    if (fv->dupwarn[0] != '\0' && fv->mode == MODE_EDIT && y < h - 1)
+        y += draw_wrapped(w, y, 0, wd, h >= 10 ? 2 : 1, fv->dupwarn,
+                          ui_attr(app, PAIR_HIGHLIGHT, A_BOLD));
     fh = h - y - (h >= 3 ? 1 : 0);
     update_preview(fv, app);
     if (fv->preview[0] != '\0' && fv->mode == MODE_EDIT && h >= 6) {
@@ -1469,6 +1537,7 @@ fm_free(struct view *v)
     }
     free(fv->preview_of);
     free(fv->f);
+    timer_del(&fv->app->timers, fv->dup_timer);
     free(fv);
 }
 

@@ -10,11 +10,15 @@
 #include "ccrm/cmd.h"
 #include "ccrm/detail.h"
 #include "ccrm/entity.h"
+#include "ccrm/mail.h"
+#include "ccrm/marketing.h"
 #include "ccrm/util.h"
 #include "form.h"
 #include "record_view.h"
 
 #define HEARTBEAT_MS 30000
+#define UNFOLD_MAX 32
+#define MAIL_INDENT "    "
 
 struct recordview {
     struct view v;
@@ -22,7 +26,11 @@ struct recordview {
     char hint[160];
     int64_t id;
     struct detail *d;
+    struct detail *disp; /* d's lines with its conversation's mails laid out for the width */
+    int disp_width;      /* the width disp was laid out for */
     struct detail *hist; /* the audit trail, shown instead of the lines while set */
+    int64_t unfolded[UNFOLD_MAX]; /* mails whose quoted text is shown (z) */
+    int nunfolded;
     int sel, top, height;
     int gone;
     struct app *app; /* for presence on close */
@@ -69,8 +77,9 @@ static const char *const record_help[] = {
     "j, k, ↑ ↓\tmove through the lines",
     "PgDn, PgUp\tscroll a page (also Space, b)",
     "g, G\tfirst, last line",
-    "], [\tnext, previous section (timeline, comments, chat)",
-    "Enter\topen the record on the line (a call: its form)",
+    "], [\tnext, previous section (conversation, timeline, comments, chat)",
+    "z\ta mail's quoted text: show or fold (off a mail: every mail's)",
+    "Enter\topen the record on the line (a call: its form; a mail: z)",
     "q, Esc\tback",
     NULL,
 };
@@ -78,7 +87,183 @@ static const char *const record_help[] = {
 static int
 nlines(const struct recordview *rv)
 {
-    return rv->hist ? rv->hist->nlines : (rv->d ? rv->d->nlines : 0);
+    return rv->hist ? rv->hist->nlines : (rv->disp ? rv->disp->nlines : 0);
+}
+
+/* ---- the conversation: each mail as lines (from, to, date, its text wrapped with quoted text
+ * folded, attachments), laid out for the view's width ---- */
+
+static int
+unfolded_at(const struct recordview *rv, int64_t id)
+{
+    int i;
+
+    for (i = 0; i < rv->nunfolded; i++)
+        if (rv->unfolded[i] == id)
+            return i;
+    return -1;
+}
+
+struct mail_lines {
+    struct detail *to;
+    int64_t id;
+};
+
+static void
+on_mail_line(void *ctx, const char *line, enum mail_line_kind kind)
+{
+    struct mail_lines *ml = ctx;
+    char *t = xasprintf(MAIL_INDENT "%s", line);
+
+    (void)kind;
+    detail_add_line(ml->to, "", "", t, "messages", ml->id);
+    free(t);
+}
+
+/* "12.3 KB" */
+static void
+human_size(long long n, char *buf, size_t len)
+{
+    if (n < 1024)
+        snprintf(buf, len, "%lld bytes", n);
+    else if (n < 1024 * 1024)
+        snprintf(buf, len, "%.1f KB", (double)n / 1024);
+    else
+        snprintf(buf, len, "%.1f MB", (double)n / (1024 * 1024));
+}
+
+static void
+add_mail(struct recordview *rv, struct detail *to, const struct detail_mail *m, int width)
+{
+    struct mail_lines ml = {to, m->id};
+    const char *a = m->atts, *lt;
+    char *t, *who, size[32];
+
+    t = xasprintf("%s %s%s", m->out ? "→" : "←", m->subject[0] ? m->subject : "(no subject)",
+                  !m->out                            ? ""
+                  : strcmp(m->status, "sent") == 0   ? ""
+                  : strcmp(m->status, "failed") == 0 ? "  [not sent: given up]"
+                                                     : "  [in the outbox, not sent yet]");
+    /* the sender's name (its address is on the From line below) */
+    lt = strstr(m->from, " <");
+    who = lt != NULL && lt > m->from ? xasprintf("%.*s", (int)(lt - m->from), m->from)
+                                     : xstrdup(m->from);
+    detail_add_line(to, m->when, who, t, "messages", m->id);
+    free(who);
+    free(t);
+    t = xasprintf(MAIL_INDENT "From: %s", m->from);
+    detail_add_line(to, "", "", t, "messages", m->id);
+    free(t);
+    t = xasprintf(MAIL_INDENT "To: %s%s%s", m->to[0] ? m->to : "(nobody)", m->cc[0] ? "  Cc: " : "",
+                  m->cc);
+    detail_add_line(to, "", "", t, "messages", m->id);
+    free(t);
+    if (m->out && strcmp(m->status, "sent") != 0 && m->error[0] != '\0') {
+        t = xasprintf(MAIL_INDENT "%s: %s",
+                      strcmp(m->status, "failed") == 0 ? "could not send it, gave up"
+                                                       : "could not send it yet, it is tried again",
+                      m->error);
+        detail_add_line(to, "", "", t, "messages", m->id);
+        free(t);
+    }
+    mail_text_lines(m->body, width - (int)strlen(MAIL_INDENT), unfolded_at(rv, m->id) >= 0,
+                    on_mail_line, &ml);
+    if (m->more > 0) {
+        t = xasprintf(MAIL_INDENT "[%lld more characters not shown]", m->more);
+        detail_add_line(to, "", "", t, "messages", m->id);
+        free(t);
+    }
+    while (a != NULL && *a != '\0') { /* "name\tsize" lines */
+        const char *tab = strchr(a, '\t'), *nl = strchr(a, '\n');
+        size_t len = tab != NULL && (nl == NULL || tab < nl) ? (size_t)(tab - a)
+                                                             : (nl ? (size_t)(nl - a) : strlen(a));
+
+        human_size(tab != NULL && (nl == NULL || tab < nl) ? strtoll(tab + 1, NULL, 10) : 0, size,
+                   sizeof size);
+        t = xasprintf(MAIL_INDENT "Attachment: %.*s (%s)", (int)len, a, size);
+        detail_add_line(to, "", "", t, "messages", m->id);
+        free(t);
+        a = nl != NULL ? nl + 1 : NULL;
+    }
+    detail_add_line(to, "", "", "", "messages", m->id);
+}
+
+/* Lay out d's lines for width (the lines of the conversation's heading followed by its mails),
+ * keeping the cursor on the line it was on: the same record, as far into it as before. */
+static void
+layout(struct recordview *rv, int width)
+{
+    struct detail *nd;
+    const struct detail_line *cur = NULL;
+    char cur_entity[32] = "";
+    int64_t cur_id = 0;
+    int off = 0, i, k;
+
+    if (rv->disp != NULL && rv->hist == NULL && rv->sel < rv->disp->nlines &&
+        rv->disp->lines[rv->sel].entity[0] != '\0') {
+        cur = &rv->disp->lines[rv->sel];
+        str_copy(cur_entity, cur->entity, sizeof cur_entity);
+        cur_id = cur->entity_id;
+        for (i = rv->sel; i > 0 && rv->disp->lines[i - 1].entity_id == cur_id &&
+                          strcmp(rv->disp->lines[i - 1].entity, cur_entity) == 0;
+             i--)
+            off++;
+    }
+    nd = xcalloc(1, sizeof *nd);
+    for (i = 0; rv->d != NULL && i < rv->d->nlines; i++) {
+        const struct detail_line *l = &rv->d->lines[i];
+
+        detail_add_line(nd, l->when, l->who, l->what, l->entity, l->entity_id);
+        if (rv->d->has_mails && i == rv->d->mails_at)
+            for (k = 0; k < rv->d->nmails; k++)
+                add_mail(rv, nd, &rv->d->mails[k], width - 2);
+    }
+    detail_free(&rv->disp);
+    rv->disp = nd;
+    rv->disp_width = width;
+    if (cur_entity[0] != '\0' && rv->hist == NULL) {
+        for (i = 0; i < nd->nlines; i++)
+            if (nd->lines[i].entity_id == cur_id && strcmp(nd->lines[i].entity, cur_entity) == 0)
+                break;
+        if (i < nd->nlines) {
+            for (k = 0; k < off && i + 1 < nd->nlines && nd->lines[i + 1].entity_id == cur_id &&
+                        strcmp(nd->lines[i + 1].entity, cur_entity) == 0;
+                 k++)
+                i++;
+            rv->sel = i;
+        }
+    }
+    if (rv->sel >= nlines(rv))
+        rv->sel = nlines(rv) > 0 ? nlines(rv) - 1 : 0;
+}
+
+/* z (and Enter on a mail): show or fold the quoted text of the mail on the cursor; off a mail,
+ * of every mail (all shown when one was folded). */
+static void
+toggle_quotes(struct recordview *rv, struct app *app)
+{
+    const struct detail_line *l = rv->hist == NULL && rv->disp != NULL && rv->sel < rv->disp->nlines
+                                      ? &rv->disp->lines[rv->sel]
+                                      : NULL;
+    int i, k, any_folded = 0;
+
+    if (rv->d == NULL || !rv->d->has_mails || rv->hist != NULL) {
+        ui_message(app, "no conversation here");
+        return;
+    }
+    if (l != NULL && strcmp(l->entity, "messages") == 0) {
+        if ((k = unfolded_at(rv, l->entity_id)) >= 0)
+            rv->unfolded[k] = rv->unfolded[--rv->nunfolded];
+        else if (rv->nunfolded < UNFOLD_MAX)
+            rv->unfolded[rv->nunfolded++] = l->entity_id;
+    } else {
+        for (i = 0; i < rv->d->nmails; i++)
+            any_folded |= unfolded_at(rv, rv->d->mails[i].id) < 0;
+        rv->nunfolded = 0;
+        for (i = 0; any_folded && i < rv->d->nmails && i < UNFOLD_MAX; i++)
+            rv->unfolded[rv->nunfolded++] = rv->d->mails[i].id;
+    }
+    layout(rv, rv->disp_width);
 }
 
 static void
@@ -86,8 +271,6 @@ load(struct recordview *rv, struct app *app)
 {
     struct ccrm_err err;
     struct detail *d;
-    const struct detail_line *cur = NULL;
-    int i;
 
     /* say we are here before reading, so that others see us as soon as we see them */
     if ((presence_owner != rv || presence_gen != db_generation(app->db)) &&
@@ -98,28 +281,37 @@ load(struct recordview *rv, struct app *app)
         heartbeat_timer = timer_add(&app->timers, now_ms() + heartbeat_ms(), on_heartbeat, NULL);
     }
     d = db_record_detail(app->db, rv->e->table, rv->id, &err);
+    if (d == NULL && db_state(app->db) == DB_READY && err.sqlstate[0] == '\0' &&
+        (strcmp(rv->e->table, "contacts") == 0 || strcmp(rv->e->table, "leads") == 0 ||
+         strcmp(rv->e->table, "accounts") == 0)) {
+        /* a merged duplicate: its id opens the record it was merged into */
+        struct ccrm_err rerr;
+        int64_t to = db_resolve(app->db, rv->e->table, rv->id, &rerr);
+
+        if (to > 0) {
+            ui_message(app, "%s #%lld was merged into #%lld", rv->e->singular, (long long)rv->id,
+                       (long long)to);
+            rv->id = to;
+            presence_owner = NULL;
+            d = db_record_detail(app->db, rv->e->table, rv->id, &err);
+        }
+    }
     if (d == NULL) {
         /* deleted (or no longer shared): say so instead of showing what it was */
         if (db_state(app->db) == DB_READY && err.sqlstate[0] == '\0') {
             rv->gone = 1;
             detail_free(&rv->d);
+            detail_free(&rv->disp);
             detail_free(&rv->hist);
             rv->sel = rv->top = 0;
         }
         ui_message_error(app, "%s", err.msg);
         return;
     }
-    /* the cursor stays on its record when lines come and go above it */
-    if (rv->hist == NULL && rv->d != NULL && rv->sel < rv->d->nlines &&
-        rv->d->lines[rv->sel].entity[0] != '\0')
-        cur = &rv->d->lines[rv->sel];
-    for (i = 0; cur != NULL && i < d->nlines; i++)
-        if (d->lines[i].entity_id == cur->entity_id && strcmp(d->lines[i].entity, cur->entity) == 0)
-            break;
-    if (cur != NULL && i < d->nlines)
-        rv->sel = i;
+    /* the cursor stays on its record when lines come and go above it (layout) */
     detail_free(&rv->d);
     rv->d = d;
+    layout(rv, rv->disp_width > 0 ? rv->disp_width : COLS);
     if (rv->hist != NULL) {
         struct detail *h = db_record_history(app->db, rv->e->table, rv->id, &err);
 
@@ -140,10 +332,14 @@ rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
     struct recordview *rv = (struct recordview *)v;
     struct detail *d = rv->d;
     /* the lines under the fields: the timeline, or the history while it is shown */
-    struct detail_line *lines = rv->hist ? rv->hist->lines : (d ? d->lines : NULL);
-    int ln = nlines(rv);
+    struct detail_line *lines;
+    int ln;
     int y = 0, i, half, lw = 11, fy, listh, hint = h >= 10;
 
+    if (d != NULL && wd != rv->disp_width)
+        layout(rv, wd);
+    lines = rv->hist ? rv->hist->lines : (rv->disp ? rv->disp->lines : NULL);
+    ln = nlines(rv);
     if (d == NULL) {
         char msg[64];
 
@@ -231,10 +427,12 @@ open_line(struct recordview *rv, struct app *app)
     const struct detail_line *l;
     struct view *nv = NULL;
 
-    if (rv->hist != NULL || rv->d == NULL || rv->sel >= rv->d->nlines)
+    if (rv->hist != NULL || rv->disp == NULL || rv->sel >= rv->disp->nlines)
         return;
-    l = &rv->d->lines[rv->sel];
-    if (db_detail_entity(l->entity))
+    l = &rv->disp->lines[rv->sel];
+    if (strcmp(l->entity, "messages") == 0)
+        toggle_quotes(rv, app);
+    else if (db_detail_entity(l->entity))
         nv = view_record_new(app, l->entity, l->entity_id);
     else if (strcmp(l->entity, "interactions") == 0 || strcmp(l->entity, "quote_lines") == 0)
         nv = view_form_new(app, l->entity, l->entity_id, NULL); /* a call; a quote's line */
@@ -321,7 +519,8 @@ rv_selected(struct view *v, const struct entity **e, int64_t *id)
 static void
 jump_section(struct recordview *rv, int dir)
 {
-    const struct detail_line *lines = rv->hist ? rv->hist->lines : (rv->d ? rv->d->lines : NULL);
+    const struct detail_line *lines =
+        rv->hist ? rv->hist->lines : (rv->disp ? rv->disp->lines : NULL);
     int i, n = nlines(rv);
 
     for (i = rv->sel + dir; i >= 0 && i < n; i += dir)
@@ -369,6 +568,9 @@ rv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
         delta = -n;
     } else if (key == L'G') {
         delta = n;
+    } else if (key == L'z') {
+        toggle_quotes(rv, app);
+        return 1;
     } else if (key == L']' || key == L'[') {
         jump_section(rv, key == L']' ? 1 : -1);
         return 1;
@@ -437,6 +639,7 @@ rv_free(struct view *v)
         heartbeat_timer = 0;
     }
     detail_free(&rv->d);
+    detail_free(&rv->disp);
     detail_free(&rv->hist);
     free(rv);
 }
@@ -452,6 +655,24 @@ static const struct view_ops record_ops = {
     .act = rv_act,
     .on_quiet_wakeup = rv_on_quiet_wakeup,
 };
+
+int
+view_record_line(struct view *v, char *entity, size_t en, int64_t *id, char *what, size_t wn)
+{
+    struct recordview *rv = (struct recordview *)v;
+    const struct detail_line *l;
+
+    if (v == NULL || v->ops != &record_ops || rv->hist != NULL || rv->d == NULL ||
+        rv->sel >= rv->d->nlines)
+        return -1;
+    l = &rv->d->lines[rv->sel];
+    if (l->entity[0] == '\0')
+        return -1;
+    str_copy(entity, l->entity, en);
+    *id = l->entity_id;
+    str_copy(what, l->what, wn);
+    return 0;
+}
 
 struct view *
 view_record_new(struct app *app, const char *entity, int64_t id)

@@ -88,14 +88,17 @@ check "the person's leads, by e-mail, bounded" wait_for "(same e-mail)"
 keys H
 check "the person's history: the latest hundred changes" wait_for "History (100+ changes" 10
 keys H
-# Related 0, account 1, five leads 2-6, Comments 7, Chat 8, Timeline 9, the newest entry 10
+# Related 0, account 1, five leads 2-6, Interests 7, Comments 8, Chat 9, Timeline 10, the newest
+# entry 11
 keys j j Enter
 check "a lead of the person opens" wait_for "lead #$lead" 10
 keys q
 wait_for "Aaron Aaberg" 10 || fail "back to the person"
-keys g j j j j j j j j j j Enter
+keys g j j j j j j j j j j j Enter
 check "the campaign with 20,000 members opens" wait_for "campaign #$camp" 10
 check "its members are bounded" wait_for "Members (60+, newest first)" 10
+check "its results are counted on request, not on every change" \
+    wait_for "Results · over 1000 members: counted on request" 10
 log_to=$(stat -c %s "$PG_DIR/log") # the list shown again below would re-read itself
 keys q q q q
 tui_stop

@@ -80,8 +80,9 @@ sleep 2 # a duration measured, not a condition awaited
 b=$(psqlc -c "select xact_commit from pg_stat_database where datname = 'ccrm'")
 check "an idle detail view causes no traffic ($((b - a)) transactions in 2 s)" test $((b - a)) -lt 10
 
-# Related 0, account 1, Comments 2, comment 3, Chat 4, Timeline 5, the ticket (newest) 6
-keys j j j j j j Enter
+# Related 0, account 1, Interests 2, Comments 3, comment 4, Chat 5, Timeline 6, the ticket
+# (newest) 7
+keys j j j j j j j Enter
 check "Enter on the ticket opens it" wait_for "ticket #$ticket · new · normal priority" 5
 check "the ticket's message" wait_for "Hello, the printer is on fire."
 check "the ticket's related account" wait_for "account: Zephyr Detailtest GmbH"
@@ -102,7 +103,7 @@ check "q returns to the contact" wait_for "contact #$greta · Zephyr" 5
 check "back on the contact, presence names it again" \
     wait_sql "select entity || ' ' || entity_id from presence where login = 'sam'" "contacts $greta"
 
-# the campaign response (line 7) opens the campaign with its members
+# the campaign response (line 8) opens the campaign with its members
 keys j Enter
 check "Enter on the campaign response opens the campaign" wait_for "campaign #$camp · active" 5
 check "the campaign's members, newest first" wait_for "Members ("
@@ -182,8 +183,9 @@ check "a partner does not" \
 keys q q
 wait_for "People (2)" 5 || fail "back to the account"
 
-# the deal from the account's timeline: Greta's ticket 6, Hugo's 7, the response 8, the deal 9
-keys g j j j j j j j j j Enter
+# the deal from the account's timeline (after People and Interests): Greta's ticket 7, Hugo's 8,
+# the response 9, the deal 10
+keys g j j j j j j j j j j Enter
 check "Enter on the deal opens it" wait_for "deal #$deal · proposal · 42,000.00 EUR" 5
 check "the deal's contact, from its meeting" wait_for "contact: Greta Aalto <greta@zephyr-detail.example>"
 check "the deal's interactions" line_has "juergen (sales)" "meeting: Zephyr pricing meeting"

@@ -69,7 +69,7 @@ fi
 keys : v Tab x
 check "Tab completes a command name (and adds a space)" wait_bottom '^:view x$'
 keys Escape
-keys : s Tab "u" Tab
+keys : s o Tab "u" Tab
 check "Tab completes a sort name of the current list" wait_bottom '^:sort updated *$'
 keys Enter
 check ":sort updated sorts the list" wait_for "Accounts by updated"

@@ -1,0 +1,492 @@
+/* Marketing in the full-screen client (src/ui/market.h): interests, a campaign's members and
+ * responses, segments. Every question is on the bottom line; every write is one call of
+ * src/db/market_ui.c, whose functions hold the rules (an opted-out person is never added, and
+ * the summary says how many were left out and why). Offline, the question opens again with
+ * what was typed; a refusal shows the database's message and the same action offers the text
+ * again. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ccrm/entity.h"
+#include "ccrm/marketing.h"
+#include "ccrm/segment.h"
+#include "ccrm/util.h"
+#include "market.h"
+
+#define MKT_TEXT (UI_INPUT_MAX * 4)
+
+enum mkt_kind {
+    MKT_NONE,
+    MKT_INTEREST,
+    MKT_SEGMENT_ADD,
+    MKT_MEMBER_ADD,
+    MKT_REMOVE,
+    MKT_RESPOND,
+    MKT_SEGMENT_SAVE
+};
+
+/* The question in progress (line input is modal: at most one), and after a failure what was
+ * typed for it. */
+static struct {
+    enum mkt_kind kind;
+    int64_t campaign;
+    char entity[24];
+    int64_t id;
+    char label[160];
+    int kept;
+    struct interest_target target;
+    char name[200];
+    char text[MKT_TEXT];
+} mk;
+
+static const char *const responses[] = {"sent",       "opened",    "clicked", "replied",
+                                        "registered", "converted", NULL};
+
+static int
+start(enum mkt_kind kind, int64_t campaign, const char *entity, int64_t id)
+{
+    if (mk.kept && mk.kind == kind && mk.campaign == campaign && mk.id == id &&
+        strcmp(mk.entity, entity != NULL ? entity : "") == 0)
+        return 1;
+    memset(&mk, 0, sizeof mk);
+    mk.kind = kind;
+    mk.campaign = campaign;
+    str_copy(mk.entity, entity != NULL ? entity : "", sizeof mk.entity);
+    mk.id = id;
+    return 0;
+}
+
+/* The write failed with rc (1 refused, -1 otherwise): keep the text; offline, ask again now. */
+static void
+failed(struct app *app, int rc, const struct ccrm_err *err, const char *label, input_cb cb)
+{
+    mk.kept = 1;
+    if (rc == -1 && db_state(app->db) != DB_READY)
+        ui_input_begin(app, label, mk.text, cb, NULL);
+    ui_message_error(app, "%s", err->msg);
+}
+
+static int
+answered(struct app *app, int done, int ok, const char *what)
+{
+    if (done && !ok)
+        ui_message(app, "%s cancelled", what);
+    return done && ok;
+}
+
+/* ---- i: an interest ---- */
+
+/* What the source record is called: "ticket", or for a call, e-mail or meeting its kind. */
+static const char *
+source_noun(const struct interest_target *t)
+{
+    return strcmp(t->source_entity, "interactions") == 0 ? t->source
+                                                         : entity_noun(t->source_entity, 1);
+}
+
+#define INTEREST_LABEL "interested in (product, or topic: X): "
+
+static void on_interest(struct app *app, void *ctx, const char *text, int done, int ok);
+
+static void
+do_interest(struct app *app)
+{
+    struct ccrm_err err;
+    char what[MKT_TEXT];
+    const char *product = NULL, *topic = NULL;
+    int64_t id = 0;
+    int rc;
+
+    str_copy(what, mk.text, sizeof what);
+    str_trim(what);
+    if (strncasecmp(what, "topic:", 6) == 0) {
+        topic = what + 6;
+        while (*topic == ' ')
+            topic++;
+    } else {
+        product = what;
+    }
+    rc = db_interest_add(app->db, &mk.target, product, topic, NULL, &id, &err);
+    if (rc != 0) {
+        failed(app, rc, &err, INTEREST_LABEL, on_interest);
+        return;
+    }
+    mk.kept = 0;
+    if (mk.target.source_entity[0] != '\0')
+        ui_message(app, "interest in %s recorded on %s (from %s #%" PRId64 ")",
+                   product ? product : topic, mk.target.who, source_noun(&mk.target),
+                   mk.target.source_id);
+    else
+        ui_message(app, "interest in %s recorded on %s", product ? product : topic, mk.target.who);
+}
+
+static void
+on_interest(struct app *app, void *ctx, const char *text, int done, int ok)
+{
+    (void)ctx;
+    if (!answered(app, done, ok, "interest"))
+        return;
+    str_copy(mk.text, text, sizeof mk.text);
+    if (mk.text[0] == '\0') {
+        ui_message(app, "no interest recorded");
+        return;
+    }
+    do_interest(app);
+}
+
+void
+mkt_interest(struct app *app, const char *entity, int64_t id, const char *text)
+{
+    struct ccrm_err err;
+    int rc;
+
+    if (!start(MKT_INTEREST, 0, entity, id)) {
+        if ((rc = db_interest_target(app->db, entity, id, &mk.target, &err)) != 0) {
+            ui_message_error(app, "%s", err.msg);
+            mk.kind = MKT_NONE;
+            return;
+        }
+        str_copy(mk.text, mk.target.product, sizeof mk.text); /* a ticket's product */
+    }
+    if (text != NULL && text[0] != '\0') {
+        str_copy(mk.text, text, sizeof mk.text);
+        do_interest(app);
+        return;
+    }
+    if (mk.target.source_entity[0] != '\0')
+        ui_message(app, "an interest of %s, learned in %s #%" PRId64, mk.target.who,
+                   source_noun(&mk.target), mk.target.source_id);
+    else
+        ui_message(app, "an interest of %s", mk.target.who);
+    ui_input_begin(app, INTEREST_LABEL, mk.text, on_interest, NULL);
+}
+
+/* ---- a campaign's members ---- */
+
+#define SEGMENT_LABEL "add the people of segment: "
+
+static void on_add_segment(struct app *app, void *ctx, const char *text, int done, int ok);
+
+static void
+do_add_segment(struct app *app)
+{
+    struct ccrm_err err;
+    char summary[512];
+    int rc;
+
+    rc = db_campaign_add_segment(app->db, mk.campaign, mk.text, summary, sizeof summary, &err);
+    if (rc != 0) {
+        failed(app, rc, &err, SEGMENT_LABEL, on_add_segment);
+        return;
+    }
+    mk.kept = 0;
+    ui_message(app, "%s", summary);
+}
+
+static void
+on_add_segment(struct app *app, void *ctx, const char *text, int done, int ok)
+{
+    (void)ctx;
+    if (!answered(app, done, ok, "adding a segment"))
+        return;
+    str_copy(mk.text, text, sizeof mk.text);
+    str_trim(mk.text);
+    if (mk.text[0] == '\0') {
+        ui_message(app, "no segment named: nobody added");
+        return;
+    }
+    do_add_segment(app);
+}
+
+void
+mkt_add_segment(struct app *app, int64_t campaign, const char *name)
+{
+    start(MKT_SEGMENT_ADD, campaign, "campaigns", campaign);
+    if (name != NULL && name[0] != '\0') {
+        str_copy(mk.text, name, sizeof mk.text);
+        do_add_segment(app);
+        return;
+    }
+    ui_input_begin(app, SEGMENT_LABEL, mk.text, on_add_segment, NULL);
+}
+
+#define MEMBER_LABEL "add (e-mail or full name): "
+
+static void on_add_member(struct app *app, void *ctx, const char *text, int done, int ok);
+
+static void
+do_add_member(struct app *app)
+{
+    struct ccrm_err err;
+    char summary[512];
+    int rc;
+
+    rc = db_campaign_add_person(app->db, mk.campaign, mk.text, summary, sizeof summary, &err);
+    if (rc != 0) {
+        failed(app, rc, &err, MEMBER_LABEL, on_add_member);
+        return;
+    }
+    mk.kept = 0;
+    ui_message(app, "%s", summary);
+}
+
+static void
+on_add_member(struct app *app, void *ctx, const char *text, int done, int ok)
+{
+    (void)ctx;
+    if (!answered(app, done, ok, "adding a member"))
+        return;
+    str_copy(mk.text, text, sizeof mk.text);
+    str_trim(mk.text);
+    if (mk.text[0] == '\0') {
+        ui_message(app, "nobody named: nobody added");
+        return;
+    }
+    do_add_member(app);
+}
+
+void
+mkt_add_member(struct app *app, int64_t campaign, const char *who)
+{
+    start(MKT_MEMBER_ADD, campaign, "campaigns", campaign);
+    if (who != NULL && who[0] != '\0') {
+        str_copy(mk.text, who, sizeof mk.text);
+        do_add_member(app);
+        return;
+    }
+    ui_input_begin(app, MEMBER_LABEL, mk.text, on_add_member, NULL);
+}
+
+static void
+on_remove(struct app *app, void *ctx, const char *text, int done, int ok)
+{
+    struct ccrm_err err;
+    int rc;
+
+    (void)ctx;
+    if (!answered(app, done, ok, "removing"))
+        return;
+    if (strcasecmp(text, "y") != 0 && strcasecmp(text, "yes") != 0) {
+        ui_message(app, "not removed");
+        return;
+    }
+    rc = db_campaign_remove(app->db, mk.campaign, mk.entity, mk.id, &err);
+    if (rc != 0) {
+        ui_message_error(app, "%s", err.msg);
+        return;
+    }
+    ui_message(app, "removed %s from the campaign", mk.label);
+}
+
+void
+mkt_remove_member(struct app *app, int64_t campaign, const char *entity, int64_t id,
+                  const char *label)
+{
+    start(MKT_REMOVE, campaign, entity, id);
+    str_copy(mk.label, label, sizeof mk.label);
+    ui_message(app, "take %s out of the campaign?", label);
+    ui_input_begin(app, "remove the member? (y: yes): ", "", on_remove, NULL);
+}
+
+#define RESPOND_LABEL "response (sent opened clicked replied registered converted): "
+
+static void on_respond(struct app *app, void *ctx, const char *text, int done, int ok);
+
+static void
+do_respond(struct app *app)
+{
+    struct ccrm_err err;
+    const char *status = NULL;
+    size_t len;
+    int i, rc;
+
+    str_trim(mk.text);
+    len = strlen(mk.text);
+    /* a response's word, or the start of one ("op") */
+    for (i = 0; responses[i] != NULL && len > 0; i++)
+        if (strncasecmp(responses[i], mk.text, len) == 0) {
+            status = responses[i];
+            break;
+        }
+    if (status == NULL) {
+        mk.kept = 1;
+        ui_message_error(app,
+                         "not a response: \"%s\" (sent, opened, clicked, replied, "
+                         "registered or converted)",
+                         mk.text);
+        ui_input_begin(app, RESPOND_LABEL, mk.text, on_respond, NULL);
+        return;
+    }
+    rc = db_campaign_respond(app->db, mk.campaign, mk.entity, mk.id, status, &err);
+    if (rc != 0) {
+        failed(app, rc, &err, RESPOND_LABEL, on_respond);
+        return;
+    }
+    mk.kept = 0;
+    ui_message(app, "response recorded: %s %s", mk.label, status);
+}
+
+static void
+on_respond(struct app *app, void *ctx, const char *text, int done, int ok)
+{
+    (void)ctx;
+    if (!answered(app, done, ok, "response"))
+        return;
+    str_copy(mk.text, text, sizeof mk.text);
+    do_respond(app);
+}
+
+void
+mkt_respond(struct app *app, int64_t campaign, const char *entity, int64_t id, const char *label,
+            const char *status)
+{
+    start(MKT_RESPOND, campaign, entity, id);
+    str_copy(mk.label, label, sizeof mk.label);
+    if (status != NULL && status[0] != '\0') {
+        str_copy(mk.text, status, sizeof mk.text);
+        do_respond(app);
+        return;
+    }
+    ui_message(app, "a response of %s", label);
+    ui_input_begin(app, RESPOND_LABEL, mk.text, on_respond, NULL);
+}
+
+/* ---- segments ---- */
+
+#define DEFINITION_LABEL "segment: interest= ticket= days= country= ...: "
+#define CONFIRM_LABEL "save it? (y: yes, c: count exactly): "
+
+static void on_definition(struct app *app, void *ctx, const char *text, int done, int ok);
+static void on_confirm(struct app *app, void *ctx, const char *text, int done, int ok);
+
+/* The definition of the words typed (mk.text) into json, or -1 after asking again. */
+static int
+definition(struct app *app, char *json, size_t n)
+{
+    char msg[256];
+
+    if (segment_def_parse(mk.text, json, n, msg, sizeof msg) == -1) {
+        mk.kept = 1;
+        ui_message_error(app, "could not build the segment: %s", msg);
+        ui_input_begin(app, DEFINITION_LABEL, mk.text, on_definition, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+/* Preview: the size of the definition (an estimate first, exact on request), then ask. */
+static void
+preview(struct app *app, int exact)
+{
+    struct ccrm_err err;
+    char json[2048];
+    long long n;
+
+    if (definition(app, json, sizeof json) == -1)
+        return;
+    if ((n = db_segment_preview(app->db, json, exact, &err)) < 0) {
+        mk.kept = 1;
+        ui_message_error(app, "%s", err.msg);
+        if (n == -2 || db_state(app->db) != DB_READY)
+            ui_input_begin(app, DEFINITION_LABEL, mk.text, on_definition, NULL);
+        return;
+    }
+    ui_message(app, "segment \"%s\": %s%lld %s (%s)", mk.name, exact ? "" : "about ", n,
+               n == 1 ? "person" : "people", exact ? "exact" : "an estimate");
+    ui_input_begin(app, CONFIRM_LABEL, "", on_confirm, NULL);
+}
+
+static void
+do_segment_save(struct app *app)
+{
+    struct ccrm_err err;
+    char json[2048];
+    long long estimate = 0;
+    int64_t id = 0;
+    int rc;
+
+    if (definition(app, json, sizeof json) == -1)
+        return;
+    rc = db_segment_save(app->db, mk.name, json, &id, &estimate, &err);
+    if (rc != 0) {
+        failed(app, rc, &err, DEFINITION_LABEL, on_definition);
+        return;
+    }
+    mk.kept = 0;
+    ui_message(app,
+               "saved segment \"%s\" (#%" PRId64 "): about %lld %s (an estimate; "
+               ":segment-count %s counts)",
+               mk.name, id, estimate, estimate == 1 ? "person" : "people", mk.name);
+}
+
+static void
+on_confirm(struct app *app, void *ctx, const char *text, int done, int ok)
+{
+    (void)ctx;
+    if (!done)
+        return;
+    if (!ok || text[0] == 'n' || text[0] == 'N') { /* back to the words, kept */
+        mk.kept = 1;
+        ui_message(app, "segment not saved");
+        return;
+    }
+    if (text[0] == 'c' || text[0] == 'C')
+        preview(app, 1);
+    else if (text[0] == 'y' || text[0] == 'Y')
+        do_segment_save(app);
+    else
+        ui_input_begin(app, CONFIRM_LABEL, "", on_confirm, NULL);
+}
+
+static void
+on_definition(struct app *app, void *ctx, const char *text, int done, int ok)
+{
+    (void)ctx;
+    if (!answered(app, done, ok, "segment"))
+        return;
+    str_copy(mk.text, text, sizeof mk.text);
+    preview(app, 0);
+}
+
+void
+mkt_segment_save(struct app *app, const char *arg)
+{
+    const char *colon = strchr(arg, ':');
+    char name[sizeof mk.name];
+
+    snprintf(name, sizeof name, "%.*s", colon ? (int)(colon - arg) : (int)strlen(arg), arg);
+    str_trim(name);
+    if (name[0] == '\0') {
+        ui_message_error(app, "name the segment: :segment NAME [: interest=PRODUCT, ...]");
+        return;
+    }
+    if (!start(MKT_SEGMENT_SAVE, 0, name, 0) || strcmp(mk.name, name) != 0) {
+        memset(&mk, 0, sizeof mk);
+        mk.kind = MKT_SEGMENT_SAVE;
+        str_copy(mk.entity, name, sizeof mk.entity);
+    }
+    str_copy(mk.name, name, sizeof mk.name);
+    if (colon != NULL && colon[1] != '\0') {
+        str_copy(mk.text, colon + 1, sizeof mk.text);
+        do_segment_save(app);
+        return;
+    }
+    ui_message(app, "segment \"%s\": whom it finds, e.g. interest=ccrm Pro, days=90", name);
+    ui_input_begin(app, DEFINITION_LABEL, mk.text, on_definition, NULL);
+}
+
+void
+mkt_segment_count(struct app *app, const char *name)
+{
+    struct ccrm_err err;
+    char written[200];
+    long long n = 0;
+
+    if (db_segment_count(app->db, name, 1, written, sizeof written, &n, &err) != 0) {
+        ui_message_error(app, "%s", err.msg);
+        return;
+    }
+    ui_message(app, "segment \"%s\": %lld %s (exact)", written, n, n == 1 ? "person" : "people");
+}

@@ -1,0 +1,340 @@
+/* r: answer a ticket, lead, contact or deal by e-mail from the client, as mutt does: the client
+ * steps out of curses, runs $VISUAL (else $EDITOR, else vi) on a temporary file that quotes the
+ * customer's latest mail, comes back, asks before sending, and then takes the path of
+ * `ccrm --reply`: ccrm_mail_reply() commits the answer to the outbox with every header decided
+ * (db_mail_reply), then mail_outbox_send() hands it to sendmail and records it sent. A failure
+ * is shown and the mail stays in the outbox: this client tries it again on a timer (the
+ * outbox's claim takes only what is not sent, so nothing goes twice), and so does
+ * `ccrm --send-mail`. The text is never lost: an answer not sent (n, or the database refused)
+ * opens again with r on the same record. */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ccrm/config.h"
+#include "ccrm/entity.h"
+#include "ccrm/mail.h"
+#include "ccrm/strbuf.h"
+#include "ccrm/util.h"
+#include "reply.h"
+
+#define RETRY_MS 30000
+#define RETRY_MAX_MS 600000
+#define PENDING_MAX 16
+
+/* The answer being written: kept until it is queued, so that nothing typed is lost. */
+static struct {
+    char entity[24];
+    int64_t id;
+    char *text;     /* what the editor left, or NULL */
+    char *template; /* what the editor started with (unchanged: nothing written) */
+    char to[256];
+} draft;
+
+/* Mails of this session that sendmail refused: tried again on a timer. */
+static struct {
+    int64_t ids[PENDING_MAX];
+    int n;
+    int delay;
+    unsigned timer;
+} pending;
+
+static void
+draft_clear(void)
+{
+    free(draft.text);
+    free(draft.template);
+    memset(&draft, 0, sizeof draft);
+}
+
+static int
+retry_ms(void)
+{
+    const char *v = getenv("CCRM_MAIL_RETRY_MS");
+    long n = v != NULL ? strtol(v, NULL, 10) : 0;
+
+    return n >= 10 && n <= RETRY_MAX_MS ? (int)n : RETRY_MS;
+}
+
+static void on_retry(void *ctx, void *arg);
+
+static void
+schedule_retry(struct app *app)
+{
+    if (pending.timer != 0 || pending.n == 0)
+        return;
+    if (pending.delay == 0)
+        pending.delay = retry_ms();
+    pending.timer = timer_add(&app->timers, now_ms() + pending.delay, on_retry, NULL);
+}
+
+/* Send mail id now (sendmail, through the outbox) and say how it went. Returns 1 when it is
+ * done with (sent, given up, or sent by someone else meanwhile), 0 when it is to be tried
+ * again. */
+static int
+send_now(struct app *app, int64_t id, int again)
+{
+    struct mail_send_report rep;
+    struct ccrm_err err;
+    int rc;
+
+    mail_init(); /* once for the session: GMime cannot start again after a shutdown */
+    rc = mail_outbox_send(app->db, app->cfg->sendmail, id, NULL, &rep, &err);
+    if (rc == -1) {
+        ui_message_error(app,
+                         "mail %" PRId64 " is in the outbox, not sent yet (it is tried "
+                         "again): %s",
+                         id, err.msg);
+        return 0;
+    }
+    if (rep.sent == 1) {
+        ui_message(app, "mail %" PRId64 " sent%s", id, again ? " (on a later attempt)" : "");
+        return 1;
+    }
+    if (rep.failed == 1) {
+        ui_message_error(app,
+                         "could not send mail %" PRId64 ": %s (given up after the last "
+                         "attempt; it stays in the conversation)",
+                         id, rep.last_error);
+        return 1;
+    }
+    if (rep.retry == 1) {
+        ui_message_error(app,
+                         "could not send mail %" PRId64 " yet (it stays in the outbox and "
+                         "is tried again): %s",
+                         id, rep.last_error);
+        return 0;
+    }
+    return 1; /* another sender has it, or sent it already */
+}
+
+static void
+on_retry(void *ctx, void *arg)
+{
+    struct app *app = ctx;
+    int i = 0;
+
+    (void)arg;
+    pending.timer = 0;
+    if (db_state(app->db) == DB_READY) {
+        while (i < pending.n)
+            if (send_now(app, pending.ids[i], 1))
+                pending.ids[i] = pending.ids[--pending.n];
+            else
+                i++;
+        pending.delay = pending.delay * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : pending.delay * 2;
+    }
+    if (pending.n == 0)
+        pending.delay = 0;
+    schedule_retry(app);
+}
+
+/* ---- the editor ---- */
+
+/* Run the editor on path with curses stepped aside. Returns its exit status, or -1 with why. */
+static int
+run_editor(const char *path, char *why, size_t n)
+{
+    const char *ed = getenv("VISUAL");
+    struct sigaction ign, old_int, old_quit;
+    int status = -1;
+    pid_t pid;
+
+    if (ed == NULL || ed[0] == '\0')
+        ed = getenv("EDITOR");
+    if (ed == NULL || ed[0] == '\0')
+        ed = "vi";
+    def_prog_mode();
+    endwin();
+    /* the terminal sends Ctrl-C to the editor: this process waits, it does not quit */
+    memset(&ign, 0, sizeof ign);
+    ign.sa_handler = SIG_IGN;
+    sigemptyset(&ign.sa_mask);
+    sigaction(SIGINT, &ign, &old_int);
+    sigaction(SIGQUIT, &ign, &old_quit);
+    pid = fork();
+    if (pid == 0) {
+        char *cmd = xasprintf("%s \"$1\"", ed); /* as a shell would run it; the file is $1 */
+
+        signal(SIGINT, SIG_DFL);
+        signal(SIGQUIT, SIG_DFL);
+        signal(SIGPIPE, SIG_DFL);
+        execl("/bin/sh", "sh", "-c", cmd, "sh", path, (char *)NULL);
+        _exit(127);
+    }
+    if (pid == -1)
+        snprintf(why, n, "could not start the editor: %s", strerror(errno));
+    else
+        while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+            ;
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGQUIT, &old_quit, NULL);
+    reset_prog_mode();
+    if (pid == -1)
+        return -1;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) == 127) {
+        snprintf(why, n, "the editor (%s) did not run or did not finish", ed);
+        return -1;
+    }
+    return WEXITSTATUS(status);
+}
+
+/* The text an answer starts with: room to write, then the customer's latest mail quoted. */
+static char *
+template_for(struct app *app, const struct entity *e, int64_t id)
+{
+    struct ccrm_err err;
+    struct strbuf sb;
+    char *from, *when, *body;
+    const char *p;
+
+    memset(&sb, 0, sizeof sb);
+    strbuf_puts(&sb, "\n\n");
+    if (db_mail_last_in(app->db, e->mail_fk, id, &from, &when, &body, &err) == 1) {
+        str_copy(draft.to, from, sizeof draft.to);
+        strbuf_printf(&sb, "On %s, %s wrote:\n", when, from);
+        for (p = body; *p != '\0';) {
+            const char *nl = strchr(p, '\n');
+            size_t len = nl != NULL ? (size_t)(nl - p) : strlen(p);
+
+            strbuf_printf(&sb, ">%s%.*s\n", len > 0 && p[0] != '>' ? " " : "", (int)len, p);
+            p = nl != NULL ? nl + 1 : p + len;
+        }
+    }
+    if (from != NULL) {
+        free(from);
+        free(when);
+        free(body);
+    }
+    return strbuf_steal(&sb);
+}
+
+static char *
+read_all(const char *path)
+{
+    char *buf = NULL;
+    size_t n = 0;
+    struct ccrm_err err;
+
+    if (mail_read_file(path, 16 * 1024 * 1024, &buf, &n, &err) == -1)
+        return NULL;
+    buf = xrealloc(buf, n + 1);
+    buf[n] = '\0';
+    if (strlen(buf) != n) /* a NUL byte: cut there */
+        buf[strlen(buf)] = '\0';
+    return buf;
+}
+
+/* Did the editor leave something to send (not just what it started with, or blanks)? */
+static int
+written(const char *text)
+{
+    const char *p;
+
+    if (draft.template != NULL && strcmp(text, draft.template) == 0)
+        return 0;
+    for (p = text; *p != '\0'; p++)
+        if (*p != ' ' && *p != '\n' && *p != '\t' && *p != '\r')
+            return 1;
+    return 0;
+}
+
+static void
+on_confirm(struct app *app, void *ctx, const char *text, int done, int ok)
+{
+    struct ccrm_err err;
+    int64_t mid;
+
+    (void)ctx;
+    if (!done)
+        return;
+    if (!ok || (text[0] != 'y' && text[0] != 'Y')) {
+        ui_message(app, "the answer is not sent: r on this %s opens it again",
+                   entity_noun(draft.entity, 1));
+        return;
+    }
+    mid = db_mail_reply(app->db, draft.entity, draft.id, draft.text, NULL, NULL, NULL, NULL, &err);
+    if (mid < 0) {
+        ui_message_error(app, "could not queue the answer: %s (r opens it again)", err.msg);
+        return;
+    }
+    draft_clear();
+    /* committed to the outbox: from here on it is the outbox's to send */
+    if (!send_now(app, mid, 0) && pending.n < PENDING_MAX) {
+        pending.ids[pending.n++] = mid;
+        schedule_retry(app);
+    }
+    app->ui->dirty = 1;
+}
+
+void
+act_reply(struct app *app, const struct entity *e, int64_t id)
+{
+    char path[] = "/tmp/ccrm-reply-XXXXXX";
+    char why[256] = "";
+    const char *tmp = getenv("TMPDIR");
+    char *file, *text;
+    FILE *f;
+    int fd, rc;
+
+    if (e->mail_fk == NULL) {
+        ui_message_error(app, "%s are not answered by e-mail", e->plural);
+        return;
+    }
+    if (strcmp(db_department(app->db), "partner") == 0) {
+        ui_message_error(app, "answers by e-mail are written by the company's staff");
+        return;
+    }
+    if (db_state(app->db) != DB_READY) {
+        ui_message_error(app, "offline: an answer is written when the database is back");
+        return;
+    }
+    if (draft.text == NULL || draft.id != id || strcmp(draft.entity, e->table) != 0) {
+        draft_clear();
+        str_copy(draft.entity, e->table, sizeof draft.entity);
+        draft.id = id;
+        draft.template = template_for(app, e, id);
+    }
+    file = tmp != NULL && tmp[0] == '/' ? xasprintf("%s/ccrm-reply-XXXXXX", tmp) : xstrdup(path);
+    if ((fd = mkstemp(file)) == -1 || (f = fdopen(fd, "w")) == NULL) {
+        ui_message_error(app, "could not create a file for the answer: %s", strerror(errno));
+        if (fd != -1)
+            close(fd);
+        free(file);
+        return;
+    }
+    fputs(draft.text != NULL ? draft.text : draft.template, f);
+    if (fclose(f) != 0) {
+        ui_message_error(app, "could not write %s: %s", file, strerror(errno));
+        unlink(file);
+        free(file);
+        return;
+    }
+    rc = run_editor(file, why, sizeof why);
+    app->ui->full_clear = 1;
+    app->ui->dirty = 1;
+    text = rc == 0 ? read_all(file) : NULL;
+    unlink(file);
+    free(file);
+    if (rc != 0) {
+        ui_message_error(app, "%s; nothing sent", rc > 0 ? "the editor exited with an error" : why);
+        return;
+    }
+    if (text == NULL || !written(text)) {
+        free(text);
+        ui_message(app, "nothing written: no answer sent");
+        if (draft.text == NULL)
+            draft_clear();
+        return;
+    }
+    free(draft.text);
+    draft.text = text;
+    ui_message(app, "the answer goes to %s", draft.to[0] ? draft.to : "the record's address");
+    ui_input_begin(app, "send the answer? (y/n) ", "", on_confirm, NULL);
+}

@@ -1,0 +1,358 @@
+/* The Reports view (:reports [NAME]): the reports the database offers (ccrm --report lists
+ * the same), one at a time, as terminal charts made by src/model/chart.c: a bar per row with
+ * its figures written beside it, and for the reports over time a sparkline of the trend, all
+ * in Unicode block characters, so they read without colour. [ and ] (or h, l, ← →) pick the
+ * report; a report runs when picked and on r (reports read whole tables: not on every
+ * change). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ccrm/chart.h"
+#include "ccrm/marketing.h"
+#include "ccrm/util.h"
+#include "dups.h"
+
+/* How each report is drawn: the columns that label a row, the one its bar shows (scaled to
+ * max when given, else to the largest), the figures written beside it, and the column of
+ * time that a sparkline follows (NULL: none). */
+struct chart_spec {
+    const char *name;
+    const char *label[3];
+    const char *value;
+    double max;
+    const char *figures[4];
+    const char *time;
+};
+
+static const struct chart_spec specs[] = {
+    {"pipeline", {"month", "stage", "currency"}, "amount", 0, {"deals", "amount"}, NULL},
+    {"win_rate", {"month"}, "win_rate", 1, {"won", "lost", "win_rate"}, "month"},
+    {"tickets_by_product",
+     {"week", "product"},
+     "opened",
+     0,
+     {"opened", "open_now", "urgent"},
+     "week"},
+    {"response_times",
+     {"week"},
+     "first_response_p50_h",
+     0,
+     {"tickets", "first_response_p50_h", "resolution_p50_h"},
+     "week"},
+    {"interests_by_product",
+     {"product"},
+     "interests",
+     0,
+     {"interests", "people", "from_tickets", "by_hand"},
+     NULL},
+    {"campaign_funnel",
+     {"name"},
+     "members",
+     0,
+     {"members", "opened", "replied", "converted"},
+     NULL},
+};
+
+#define NSPECS ((int)(sizeof specs / sizeof specs[0]))
+#define LINE_MAX_BYTES 1024
+
+struct reportview {
+    struct view v;
+    int report; /* index in db_report_names */
+    struct report_table t;
+    int loaded;
+    int top, height;
+};
+
+static const char *const reports_help[] = {
+    "], [\tnext / previous report (also l, h, → ←)",
+    "j, k, ↑ ↓\tscroll",
+    "r\trun the report again (reports run on request, not on every change)",
+    "q, Esc\tclose",
+    NULL,
+};
+
+static const struct chart_spec *
+spec_of(const char *name)
+{
+    int i;
+
+    for (i = 0; i < NSPECS; i++)
+        if (strcmp(specs[i].name, name) == 0)
+            return &specs[i];
+    return NULL;
+}
+
+static int
+col(const struct report_table *t, const char *name)
+{
+    int c;
+
+    for (c = 0; name != NULL && c < t->ncols; c++)
+        if (strcmp(t->cols[c], name) == 0)
+            return c;
+    return -1;
+}
+
+static const char *
+cell(const struct report_table *t, int r, int c)
+{
+    const char *s = c >= 0 ? t->cells[r * t->ncols + c] : NULL;
+
+    return s != NULL ? s : "";
+}
+
+static double
+num(const struct report_table *t, int r, int c)
+{
+    const char *s = c >= 0 ? t->cells[r * t->ncols + c] : NULL;
+
+    return s != NULL && s[0] != '\0' ? strtod(s, NULL) : 0;
+}
+
+static void
+load(struct reportview *rv, struct app *app)
+{
+    struct ccrm_err err;
+
+    report_table_free(&rv->t);
+    rv->loaded = 0;
+    rv->top = 0;
+    if (db_report_table(app->db, db_report_names[rv->report], &rv->t, &err) != 0) {
+        ui_message_error(app, "could not run report %s: %s", db_report_names[rv->report], err.msg);
+        return;
+    }
+    rv->loaded = 1;
+}
+
+/* The label of row r: its label columns, joined. */
+static void
+row_label(const struct reportview *rv, const struct chart_spec *s, int r, char *buf, size_t n)
+{
+    size_t len = 0;
+    int i;
+
+    buf[0] = '\0';
+    for (i = 0; i < 3 && s->label[i] != NULL; i++)
+        len += (size_t)snprintf(buf + len, len < n ? n - len : 0, "%s%s", i ? " " : "",
+                                cell(&rv->t, r, col(&rv->t, s->label[i])));
+}
+
+/* "deals 1 · amount 170,000" */
+static void
+row_figures(const struct reportview *rv, const struct chart_spec *s, int r, char *buf, size_t n)
+{
+    size_t len = 0;
+    char v[64];
+    int i, c;
+
+    buf[0] = '\0';
+    for (i = 0; i < 4 && s->figures[i] != NULL; i++) {
+        c = col(&rv->t, s->figures[i]);
+        if (c < 0)
+            continue;
+        if (rv->t.cells[r * rv->t.ncols + c] == NULL)
+            str_copy(v, "–", sizeof v);
+        else
+            chart_number(v, sizeof v, num(&rv->t, r, c), 2);
+        len += (size_t)snprintf(buf + len, len < n ? n - len : 0, "%s%s %s", i ? " · " : "",
+                                s->figures[i], v);
+    }
+}
+
+/* The sparkline of the value over time: one value per distinct time (summed), oldest first. */
+static void
+draw_trend(struct reportview *rv, const struct chart_spec *s, WINDOW *w, int y, int wd)
+{
+    double vals[REPORT_ROWS_MAX];
+    const char *first = NULL, *last = NULL;
+    char spark[LINE_MAX_BYTES], line[LINE_MAX_BYTES + 256];
+    int tc = col(&rv->t, s->time), vc = col(&rv->t, s->value), n = 0, r, i;
+
+    for (r = 0; r < rv->t.nrows && tc >= 0; r++) {
+        if (n == 0 || strcmp(cell(&rv->t, r, tc), cell(&rv->t, r - 1, tc)) != 0) {
+            vals[n++] = 0;
+            last = cell(&rv->t, r, tc);
+            if (first == NULL)
+                first = last;
+        }
+        vals[n - 1] += num(&rv->t, r, vc);
+    }
+    if (n == 0)
+        return;
+    if (strcmp(first, last) > 0) { /* newest first: turn it round */
+        const char *x = first;
+
+        first = last;
+        last = x;
+        for (i = 0; i < n / 2; i++) {
+            double d = vals[i];
+
+            vals[i] = vals[n - 1 - i];
+            vals[n - 1 - i] = d;
+        }
+    }
+    chart_sparkline(spark, sizeof spark, vals, n, wd - 40 > 8 ? wd - 40 : 8);
+    snprintf(line, sizeof line, "%s by %s, %s → %s: %s", s->value, s->time, first, last, spark);
+    draw_text(w, y, 0, line, wd, A_NORMAL);
+}
+
+static void
+rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
+{
+    struct reportview *rv = (struct reportview *)v;
+    const struct chart_spec *s = spec_of(db_report_names[rv->report]);
+    char line[LINE_MAX_BYTES], label[256], figures[256];
+    int i, x = 0, y = 0, lw = 0, vc, r;
+    double max = 0;
+
+    /* the picker: every report, the one shown in brackets */
+    x = text_width("Reports: ");
+    draw_text(w, y, 0, "Reports: ", x, A_BOLD);
+    for (i = 0; db_report_names[i] != NULL && x < wd; i++) {
+        int cur = i == rv->report;
+
+        snprintf(line, sizeof line, cur ? "[%s] " : " %s  ", db_report_names[i]);
+        draw_text(w, y, x, line, wd - x,
+                  cur ? ui_attr(app, PAIR_HIGHLIGHT, A_BOLD) : ui_attr(app, PAIR_DIM, A_NORMAL));
+        x += text_width(line);
+    }
+    y++;
+    if (y < h)
+        draw_text(w, y++, 0, db_report_about[rv->report], wd, ui_attr(app, PAIR_DIM, A_DIM));
+    if (!rv->loaded || s == NULL) {
+        if (y < h)
+            draw_text(w, y, 2, rv->loaded ? "no chart for this report" : "not run", wd - 2,
+                      A_NORMAL);
+        return;
+    }
+    if (rv->t.nrows == 0) {
+        if (y < h)
+            draw_text(w, y, 2, "nothing to report", wd - 2, A_NORMAL);
+        return;
+    }
+    if (s->time != NULL && y < h)
+        draw_trend(rv, s, w, y++, wd);
+    y++;
+    vc = col(&rv->t, s->value);
+    for (r = 0; r < rv->t.nrows; r++) {
+        row_label(rv, s, r, label, sizeof label);
+        if (chart_width(label) > lw)
+            lw = chart_width(label);
+        if (num(&rv->t, r, vc) > max)
+            max = num(&rv->t, r, vc);
+    }
+    if (s->max > 0)
+        max = s->max;
+    if (lw > wd / 3)
+        lw = wd / 3;
+    if (y < h) {
+        snprintf(line, sizeof line, "%-*s %s (bar)", lw, "", s->value);
+        draw_text(w, y++, 0, line, wd, A_BOLD);
+    }
+    rv->height = h - y > 1 ? h - y : 1;
+    if (rv->top > rv->t.nrows - rv->height)
+        rv->top = rv->t.nrows - rv->height > 0 ? rv->t.nrows - rv->height : 0;
+    for (i = 0; i < rv->height && rv->top + i < rv->t.nrows; i++) {
+        r = rv->top + i;
+        row_label(rv, s, r, label, sizeof label);
+        if (wd >= 110) {
+            row_figures(rv, s, r, figures, sizeof figures);
+        } else { /* narrow: the bar's own figure only, so that the bar keeps its room */
+            if (rv->t.cells[r * rv->t.ncols + vc] == NULL)
+                str_copy(figures, "–", sizeof figures);
+            else
+                chart_number(figures, sizeof figures, num(&rv->t, r, vc), 2);
+        }
+        chart_bar_line(line, sizeof line, label, lw, num(&rv->t, r, vc), max, figures, wd);
+        draw_text(w, y + i, 0, line, wd, A_NORMAL);
+    }
+    ui_painted_data(app);
+}
+
+static int
+rv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
+{
+    struct reportview *rv = (struct reportview *)v;
+    int n;
+
+    for (n = 0; db_report_names[n] != NULL; n++)
+        ;
+    if ((fkey && key == KEY_RIGHT) || (!fkey && (key == L']' || key == L'l'))) {
+        rv->report = (rv->report + 1) % n;
+        load(rv, app);
+    } else if ((fkey && key == KEY_LEFT) || (!fkey && (key == L'[' || key == L'h'))) {
+        rv->report = (rv->report + n - 1) % n;
+        load(rv, app);
+    } else if ((fkey && key == KEY_DOWN) || (!fkey && key == L'j')) {
+        if (rv->top < rv->t.nrows - 1)
+            rv->top++;
+    } else if ((fkey && key == KEY_UP) || (!fkey && key == L'k')) {
+        if (rv->top > 0)
+            rv->top--;
+    } else if (!fkey && key == L'r') {
+        load(rv, app);
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+static void
+rv_on_wakeup(struct view *v, struct app *app)
+{
+    (void)v;
+    (void)app; /* reports read whole tables: r runs one again */
+}
+
+static void
+rv_describe(struct view *v, char *buf, size_t n)
+{
+    struct reportview *rv = (struct reportview *)v;
+
+    snprintf(buf, n, "Report %s", db_report_names[rv->report]);
+}
+
+static void
+rv_free(struct view *v)
+{
+    struct reportview *rv = (struct reportview *)v;
+
+    report_table_free(&rv->t);
+    free(rv);
+}
+
+static const struct view_ops reports_ops = {
+    .draw = rv_draw,
+    .handle_key = rv_handle_key,
+    .on_wakeup = rv_on_wakeup,
+    .describe = rv_describe,
+    .help = reports_help,
+    .free = rv_free,
+};
+
+int
+view_reports_known(const char *name)
+{
+    int i;
+    size_t len = name != NULL ? strlen(name) : 0;
+
+    for (i = 0; len > 0 && db_report_names[i] != NULL; i++)
+        if (strncmp(db_report_names[i], name, len) == 0)
+            return i;
+    return -1;
+}
+
+struct view *
+view_reports_new(struct app *app, const char *name)
+{
+    struct reportview *rv = xcalloc(1, sizeof *rv);
+    int i = view_reports_known(name);
+
+    rv->v.ops = &reports_ops;
+    rv->report = i >= 0 ? i : 0;
+    str_copy(rv->v.title, "Reports", sizeof rv->v.title);
+    load(rv, app);
+    return &rv->v;
+}

@@ -1,0 +1,222 @@
+/* The Segments view (:segments; A on a campaign opens it as a picker): the saved segments,
+ * newest first, each with the planner's estimate of its people (instant) and, on request
+ * (c), the exact count; n saves a new one from a few words (:segment); as a picker, Enter
+ * adds the segment's people to the campaign and says how many were left out and why. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ccrm/marketing.h"
+#include "ccrm/util.h"
+#include "dups.h"
+#include "market.h"
+
+#define SEGMENTS_MAX 100
+
+struct segview {
+    struct view v;
+    int64_t campaign; /* a picker for this campaign, or 0 */
+    struct segment_row *rows;
+    int n, sel, top, height, loaded;
+};
+
+static const char *const segments_help[] = {
+    "j, k, ↑ ↓\tmove",
+    "c\tcount the segment's people exactly (the list shows the estimate)",
+    "n\ta new segment: a name, then words such as interest=ccrm Pro, days=90",
+    "Enter\tpicking for a campaign: add the segment's people; else count exactly",
+    "r\tread again",
+    "q, Esc\tclose",
+    NULL,
+};
+
+static void
+load(struct segview *sv, struct app *app)
+{
+    struct ccrm_err err;
+    int n, i, j;
+    struct segment_row *old = NULL;
+    int nold = sv->n;
+
+    if (sv->loaded && nold > 0) { /* exact counts stay, per segment */
+        old = xcalloc((size_t)nold, sizeof *old);
+        memcpy(old, sv->rows, (size_t)nold * sizeof *old);
+    }
+    n = db_segments_list(app->db, sv->rows, SEGMENTS_MAX, &err);
+    if (n < 0) {
+        ui_message_error(app, "could not read the segments: %s", err.msg);
+        free(old);
+        return;
+    }
+    for (i = 0; old != NULL && i < n; i++)
+        for (j = 0; j < nold; j++)
+            if (old[j].id == sv->rows[i].id &&
+                strcmp(old[j].definition, sv->rows[i].definition) == 0)
+                sv->rows[i].exact = old[j].exact;
+    free(old);
+    sv->n = n;
+    sv->loaded = 1;
+    if (sv->sel >= n)
+        sv->sel = n > 0 ? n - 1 : 0;
+}
+
+static void
+count(struct segview *sv, struct app *app)
+{
+    struct ccrm_err err;
+    long long n;
+
+    if (sv->n == 0)
+        return;
+    if ((n = db_segment_exact(app->db, sv->rows[sv->sel].id, &err)) < 0) {
+        ui_message_error(app, "could not count the segment: %s", err.msg);
+        return;
+    }
+    sv->rows[sv->sel].exact = n;
+    ui_message(app, "segment \"%s\": %lld %s (exact)", sv->rows[sv->sel].name, n,
+               n == 1 ? "person" : "people");
+}
+
+static void
+on_new_name(struct app *app, void *ctx, const char *text, int done, int ok)
+{
+    (void)ctx;
+    if (!done || !ok || text[0] == '\0')
+        return;
+    mkt_segment_save(app, text); /* asks for the words; the list re-reads on the wake-up */
+}
+
+static void
+sv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
+{
+    struct segview *sv = (struct segview *)v;
+    char line[512], size[64];
+    int i, y = 0, nw = wd >= 100 ? 32 : 22, cw = 16, ow = wd >= 100 ? 10 : 0;
+
+    if (sv->campaign != 0)
+        snprintf(line, sizeof line, "Segments · Enter adds the one selected to campaign #%" PRId64,
+                 sv->campaign);
+    else
+        snprintf(line, sizeof line, "Segments · %d, newest first", sv->n);
+    draw_text(w, y++, 0, line, wd, ui_attr(app, PAIR_HEADER, A_BOLD));
+    draw_text(w, y++, 0,
+              "c count exactly · n new · r read again · sizes are estimates until counted", wd,
+              ui_attr(app, PAIR_DIM, A_DIM));
+    if (!sv->loaded)
+        return;
+    if (sv->n == 0) {
+        draw_text(w, y, 2, "no segments yet: n makes one", wd - 2, A_NORMAL);
+        return;
+    }
+    draw_text(w, y, 0, "Segment", nw, A_BOLD);
+    draw_text(w, y, nw + 1, "People", cw, A_BOLD);
+    if (ow > 0)
+        draw_text(w, y, nw + cw + 2, "Owner", ow, A_BOLD);
+    draw_text(w, y++, nw + cw + ow + 3, "Definition", wd - nw - cw - ow - 3, A_BOLD);
+    sv->height = h - y > 1 ? h - y : 1;
+    if (sv->sel < sv->top)
+        sv->top = sv->sel;
+    if (sv->sel >= sv->top + sv->height)
+        sv->top = sv->sel - sv->height + 1;
+    for (i = 0; i < sv->height && sv->top + i < sv->n; i++) {
+        const struct segment_row *r = &sv->rows[sv->top + i];
+        attr_t a = sv->top + i == sv->sel ? A_REVERSE : A_NORMAL;
+
+        if (r->exact >= 0)
+            snprintf(size, sizeof size, "%lld exact", r->exact);
+        else
+            snprintf(size, sizeof size, "~%lld", r->estimate);
+        draw_text(w, y + i, 0, "", wd, a);
+        draw_text(w, y + i, 0, r->name, nw, a);
+        draw_text(w, y + i, nw + 1, size, cw, a);
+        if (ow > 0)
+            draw_text(w, y + i, nw + cw + 2, r->owner, ow, a);
+        draw_text(w, y + i, nw + cw + ow + 3,
+                  r->description[0] != '\0' ? r->description : r->definition, wd - nw - cw - ow - 3,
+                  a);
+    }
+    ui_painted_data(app);
+}
+
+static int
+sv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
+{
+    struct segview *sv = (struct segview *)v;
+
+    if ((fkey && key == KEY_DOWN) || (!fkey && key == L'j')) {
+        if (sv->sel < sv->n - 1)
+            sv->sel++;
+    } else if ((fkey && key == KEY_UP) || (!fkey && key == L'k')) {
+        if (sv->sel > 0)
+            sv->sel--;
+    } else if (!fkey && key == L'c') {
+        count(sv, app);
+    } else if (!fkey && key == L'n') {
+        ui_input_begin(app, "segment name: ", "", on_new_name, NULL);
+    } else if (!fkey && key == L'r') {
+        load(sv, app);
+    } else if ((fkey && key == KEY_ENTER) || (!fkey && (key == L'\r' || key == L'\n'))) {
+        char id[24];
+
+        if (sv->n == 0)
+            return 1;
+        if (sv->campaign == 0) {
+            count(sv, app);
+            return 1;
+        }
+        snprintf(id, sizeof id, "#%" PRId64, sv->rows[sv->sel].id);
+        mkt_add_segment(app, sv->campaign, id);
+        ui_close(app, v);
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+static void
+sv_on_wakeup(struct view *v, struct app *app)
+{
+    load((struct segview *)v, app);
+}
+
+static void
+sv_describe(struct view *v, char *buf, size_t n)
+{
+    struct segview *sv = (struct segview *)v;
+
+    if (sv->campaign != 0)
+        snprintf(buf, n, "Segments, to add to campaign #%" PRId64, sv->campaign);
+    else
+        snprintf(buf, n, "Segments");
+}
+
+static void
+sv_free(struct view *v)
+{
+    struct segview *sv = (struct segview *)v;
+
+    free(sv->rows);
+    free(sv);
+}
+
+static const struct view_ops segments_ops = {
+    .draw = sv_draw,
+    .handle_key = sv_handle_key,
+    .on_wakeup = sv_on_wakeup,
+    .describe = sv_describe,
+    .help = segments_help,
+    .free = sv_free,
+};
+
+struct view *
+view_segments_new(struct app *app, int64_t campaign)
+{
+    struct segview *sv = xcalloc(1, sizeof *sv);
+
+    sv->v.ops = &segments_ops;
+    sv->campaign = campaign;
+    sv->rows = xcalloc(SEGMENTS_MAX, sizeof *sv->rows);
+    str_copy(sv->v.title, "Segments", sizeof sv->v.title);
+    load(sv, app);
+    return &sv->v;
+}

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# r answers by e-mail from the full-screen client (docs/mail.md, "In the full-screen client"): a
+# fake $EDITOR writes the answer on top of the quote the client prepared, the client asks, and
+# the outbox sends it through a sendmail that keeps what it gets: the queue's From, the [#N]
+# tag, In-Reply-To and References, the stored Message-ID; the answer is in the conversation and
+# on the timeline, and the Tickets list's mark goes. A sendmail that fails is shown, the mail
+# stays queued, the client tries again and it is sent exactly once.
+. "$(dirname "$0")/../lib/pg.sh"
+CCRM=${1:?usage: test_mail_reply.sh path/to/ccrm}
+T=$TEST_TMP
+
+pg_start_demo "$CCRM" 200
+chmod 777 "$T"
+. "$(dirname "$0")/../lib/mail_client.sh"
+
+tui_start 140 40 env EDITOR="$T/editor" VISUAL= CCRM_MAIL_RETRY_MS=300 \
+    "$CCRM" -c "$T/ccrm.ini" -d "$PG_CONN user=sofia"
+check "support starts on the Tickets view" wait_for "Tickets by updated"
+check "the ticket is on top" line_has "#$TK " "Charged twice"
+keys Enter
+check "the ticket's view opens" wait_for "ticket #$TK"
+check "its timeline is read" wait_for "Timeline ("
+
+# ---------------------------------------------------------------- (b) r answers
+keys r
+check "after the editor the client asks before sending" wait_for "send the answer? (y/n)"
+check "and says to whom" wait_for "the answer goes to Clara Weber <clara.weber@kunde.example>"
+check "the editor got the customer's mail quoted" grep -q '^> my card was charged twice for booking 4711.$' "$T/editor-saw"
+keys y Enter
+check "the answer is committed to the outbox" wait_sql "select count(*) from messages where ticket_id = $TK and direction = 'out'" 1
+MID=$(q "select id from messages where ticket_id = $TK and direction = 'out'")
+check "the client says it was sent" wait_for "mail $MID sent"
+F=$(ls "$T"/spool/*.eml 2>/dev/null | head -1)
+check "sendmail got one mail" test "$(ls "$T"/spool/*.eml | wc -l)" = 1
+header() { tr -d '\r' <"$2" | sed -e ':a' -e 'N;$!ba' -e 's/\n[ \t]\+/ /g' | grep -m1 -i "^$1:" | sed "s/^[^:]*: *//"; }
+check "From: the support queue's name and address" test "$(header From "$F")" = "ccrm Support <support@ccrm.example>"
+check "Subject: Re: and the ticket's [#$TK] tag" test "$(header Subject "$F")" = "Re: Charged twice for one booking [#$TK]"
+check "In-Reply-To: the customer's mail" test "$(header In-Reply-To "$F")" = "<c1.clara@kunde.example>"
+check "References: the customer's mail" grep -q "<c1.clara@kunde.example>" <<<"$(header References "$F")"
+check "To: the customer" grep -q "clara.weber@kunde.example" <<<"$(header To "$F")"
+check "the text is what the editor wrote" grep -q "the second charge is refunded." "$F"
+check "the Message-ID is the one stored" test "$(header Message-ID "$F")" = "<$(q "select message_id from messages where id = $MID")>"
+check "the outbox row: sent, in sofia's name" \
+    test "$(q "select status || ' ' || created_by from messages where id = $MID")" = "sent sofia"
+check "the answer is in the conversation" wait_for "→ Re: Charged twice for one booking [#$TK]"
+check "and on the timeline, an outgoing e-mail by sofia" line_has "sofia (support)" "email out: Re: Charged twice"
+keys q
+check "back on the list, the mark is gone: answered" bash -c "$(declare -f screen tmx line_has); TMUX_SOCK=$TMUX_SOCK
+    for i in \$(seq 100); do screen | grep -F '#$TK ' | grep -vq '✉' && exit 0; sleep 0.05; done; exit 1"
+
+# a sendmail that fails: shown, kept in the outbox, tried again by the client, sent once
+touch "$T/fail"
+keys Enter
+check "the ticket's view again" wait_for "Conversation (2 mails)"
+keys r
+check "asked again" wait_for "send the answer? (y/n)"
+keys y Enter
+check "the second answer is committed to the outbox" wait_sql "select count(*) from messages where ticket_id = $TK and direction = 'out'" 2
+M2=$(q "select max(id) from messages where ticket_id = $TK and direction = 'out'")
+check "the failure is shown, and that it will be tried again" \
+    wait_for "could not send mail $M2 yet (it stays in the outbox and is tried again): $T/sendmail exited"
+check "the mail is in the outbox (queued), with the error" \
+    test "$(q "select status || ' ' || (attempts >= 1) || ' ' || (last_error like '%connection refused%') from messages where id = $M2")" = "queued true true"
+check "the conversation says it is not sent yet" wait_for "[in the outbox, not sent yet]"
+rm -f "$T/fail"
+check "the client tries again and sends it" wait_for "mail $M2 sent (on a later attempt)" 20
+check "sent once: two mails in the spool" test "$(ls "$T"/spool/*.eml | wc -l)" = 2
+check "no Message-ID went twice" test "$(sort "$T/sent.log" | uniq -d | wc -l)" = 0
+check "the outbox row is sent" test "$(q "select status from messages where id = $M2")" = "sent"
+keys q
+keys q
+done_testing
