@@ -109,9 +109,10 @@ usage(FILE *f)
           "  -d, --db CONNINFO    PostgreSQL connection string or URI (overrides the config)\n"
           "  -c, --config FILE    read FILE after /etc/ccrm/ccrm.ini and ~/.config/ccrm/ccrm.ini\n"
           "      --view VIEW      start on VIEW (feed, leads, accounts, contacts, deals, tickets,\n"
-          "                       campaigns, inbox, dashboard) instead of the department's own\n"
-          "                       (marketing: leads, support: tickets, sales: deals,\n"
-          "                       management: dashboard, others: accounts)\n"
+          "                       campaigns, inbox, dashboard, quotes, invoices, products)\n"
+          "                       instead of the department's own (marketing: leads, support:\n"
+          "                       tickets, sales: deals, management: dashboard, billing:\n"
+          "                       invoices, others: accounts)\n"
           "  -h, --help           show this help and exit\n"
           "  -V, --version        show the version and exit\n"
           "\n"
@@ -190,7 +191,7 @@ parse_args(int argc, char **argv, struct opts *o)
     if (o->view != NULL && !config_view_known(o->view)) {
         fprintf(stderr,
                 "ccrm: --view: unknown view \"%s\" (known: feed, leads, accounts, contacts, deals,"
-                " tickets, campaigns, inbox, dashboard)\n",
+                " tickets, campaigns, inbox, dashboard, quotes, invoices, products)\n",
                 o->view);
         return -1;
     }

@@ -99,6 +99,44 @@ int db_bill_credit_note(struct db *db, const char *ref, const char *note, char *
 int db_bill_invoice_from(struct db *db, const char *from, const char *id, const char *tax_rate,
                          char *msg, size_t n, struct ccrm_err *err);
 
+/* ---- the full-screen client's actions (each one statement; the rules are the database's) ----
+ * Each returns 0, or -1 with err holding the database's refusal. */
+
+/* A draft quote for a deal (its account, name and currency), owned by the caller. */
+int db_bill_quote_for_deal(struct db *db, int64_t deal, int64_t *quote, struct ccrm_err *err);
+/* A quote's status: sent, accepted, rejected, expired (the triggers say what may follow what). */
+int db_bill_quote_status(struct db *db, int64_t quote, const char *status, struct ccrm_err *err);
+/* A new revision (a draft) of a sent quote: ccrm_quote_revise. */
+int db_bill_quote_revise(struct db *db, int64_t quote, int64_t *revision, struct ccrm_err *err);
+/* A draft invoice from an accepted quote (from = "quotes") or a won deal ("opportunities"), or a
+ * draft credit note for an issued invoice ("invoices"). */
+int db_bill_invoice_draft(struct db *db, const char *from, int64_t id, int64_t *invoice,
+                          struct ccrm_err *err);
+/* A draft quote's line at position: removed (ccrm_delete), or moved to another position, the
+ * lines between moving by one, in one statement. */
+int db_bill_line_delete(struct db *db, int64_t quote, int position, struct ccrm_err *err);
+int db_bill_line_move(struct db *db, int64_t quote, int from, int to, struct ccrm_err *err);
+
+/* The document a line or a payment belongs to (entity "quote_lines", "invoice_lines" or
+ * "payments"): 0 with *doc ("quotes", "invoices") and *doc_id; 1 when entity is none of them;
+ * -1 with err (P0002: gone, or not visible). The Feed opens it for their events. */
+int db_bill_document_of(struct db *db, const char *entity, int64_t id, const char **doc,
+                        int64_t *doc_id, struct ccrm_err *err);
+
+/* A form's preview line (struct entity's preview): sql run with n parameters (NULL: SQL NULL),
+ * its one text value into out ("" when it returns no row or NULL). 0 or -1. */
+int db_bill_preview(struct db *db, const char *sql, int n, const char *const *params, char *out,
+                    size_t outn, struct ccrm_err *err);
+
+/* The Dashboard's money, per currency (never summed across currencies): invoiced and paid this
+ * month, outstanding and overdue now (ccrm_billing_totals), formatted in the currency's minor
+ * unit. Returns the number of currencies filled (at most max), or -1. */
+struct bill_total {
+    char currency[4];
+    char invoiced[40], paid[40], outstanding[40], overdue[40];
+};
+int db_bill_totals(struct db *db, struct bill_total *t, int max, struct ccrm_err *err);
+
 /* Is name an export of the back office ("invoices", "payments", "overdue")? */
 int db_bill_export_known(const char *name);
 

@@ -44,6 +44,19 @@ enum cmd_kind {
     CMD_REPORTS,       /* reports [NAME]: the Reports view */
     CMD_SEGMENTS,      /* segments: the Segments view */
     CMD_INTERESTS,     /* interests TEXT: the interests that mention it */
+    /* the back office (docs/billing.md): on the quote or invoice selected or shown */
+    CMD_LINE,        /* line: a new line on a draft quote (its form) */
+    CMD_REMOVE_LINE, /* remove-line N */
+    CMD_MOVE_LINE,   /* move-line N M */
+    CMD_SENT,        /* mark-sent: the quote went to the customer (it is frozen from now on) */
+    CMD_ACCEPT,      /* accept, reject: the customer's answer */
+    CMD_REJECT,
+    CMD_REVISE,      /* revise: a new revision (draft) of a sent quote */
+    CMD_INVOICE,     /* invoice: a draft invoice from an accepted quote or a won deal */
+    CMD_ISSUE,       /* issue: a draft invoice gets its number */
+    CMD_PAYMENT,     /* payment AMOUNT */
+    CMD_CREDIT_NOTE, /* credit-note: a draft credit note for an issued invoice */
+    CMD_PRINT,       /* print [pdf|text] */
 };
 
 /* The views in tab order (the tabs 1-9), NULL-terminated: `:view`, [ui] start_view, --view. */

@@ -154,19 +154,24 @@ struct entity_ref {
 /* ---- record actions that apply (the action table is src/ui/commands.c) ---- */
 
 enum entity_action {
-    ENT_EDIT = 1 << 0,      /* e, :edit */
-    ENT_COMMENT = 1 << 1,   /* c, :comment */
-    ENT_ASSIGN = 1 << 2,    /* a, h, :assign, :handoff */
-    ENT_LOG = 1 << 3,       /* l: a call, an e-mail, ... logged on it (timeline_fk) */
-    ENT_CHAT = 1 << 4,      /* t */
-    ENT_HISTORY = 1 << 5,   /* H, :history */
-    ENT_CONVERT = 1 << 6,   /* C: a lead becomes account, contact and deal */
-    ENT_SIGNAL = 1 << 7,    /* S: a ticket's person is a sales lead */
-    ENT_MARK_READ = 1 << 8, /* opening an inbox row marks it read */
-    ENT_INTEREST = 1 << 9,  /* i, :interest: an interest of its person or account */
-    ENT_MEMBERS = 1 << 10,  /* a campaign's members: A, m, x, r, :add-segment, :respond */
-    ENT_REPLY = 1 << 11,    /* r: answer by e-mail (ccrm_mail_reply; mail_fk) */
-    ENT_DONE = 1 << 12      /* x: a task or meeting is done (the Tasks list) */
+    ENT_EDIT = 1 << 0,          /* e, :edit */
+    ENT_COMMENT = 1 << 1,       /* c, :comment */
+    ENT_ASSIGN = 1 << 2,        /* a, h, :assign, :handoff */
+    ENT_LOG = 1 << 3,           /* l: a call, an e-mail, ... logged on it (timeline_fk) */
+    ENT_CHAT = 1 << 4,          /* t */
+    ENT_HISTORY = 1 << 5,       /* H, :history */
+    ENT_CONVERT = 1 << 6,       /* C: a lead becomes account, contact and deal */
+    ENT_SIGNAL = 1 << 7,        /* S: a ticket's person is a sales lead */
+    ENT_MARK_READ = 1 << 8,     /* opening an inbox row marks it read */
+    ENT_INTEREST = 1 << 9,      /* i, :interest: an interest of its person or account */
+    ENT_MEMBERS = 1 << 10,      /* a campaign's members: A, m, x, r, :add-segment, :respond */
+    ENT_REPLY = 1 << 11,        /* r: answer by e-mail (ccrm_mail_reply; mail_fk) */
+    ENT_QUOTE = 1 << 12,        /* a quote's actions: lines, send, accept, reject, revise, print */
+    ENT_INVOICE = 1 << 13,      /* an invoice's: issue, payment, credit note, print */
+    ENT_BILL_DEAL = 1 << 14,    /* a deal's: a quote for it */
+    ENT_INVOICE_FROM = 1 << 15, /* an invoice from it: an accepted quote, a won deal */
+    ENT_PRINT = 1 << 16,        /* :print, p: a quote's or an invoice's document */
+    ENT_DONE = 1 << 17          /* x: a task or meeting is done (the Tasks list) */
 };
 
 struct entity {
@@ -196,6 +201,11 @@ struct entity {
      * forms, actions and n are that entity's, and new ones start with new_values */
     const char *rows_of;
     const char *const *new_values;
+    /* A line the form shows under its fields while one types, computed by the database: a
+     * statement taking the fields' values as $1..$n in the form's order (normalised; SQL NULL
+     * when empty or not valid yet) and the record's id as $n+1 (0 for a new one), returning
+     * one text column (a quote line: its amounts and the quote's new total). NULL: none. */
+    const char *preview;
 };
 
 /* Every entity, NULL-terminated, in tab order first (the list views). */

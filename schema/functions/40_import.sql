@@ -61,7 +61,8 @@ DECLARE
     v_id  bigint;
 BEGIN
     IF p_entity IS NULL OR p_entity NOT IN ('accounts', 'contacts', 'leads', 'opportunities',
-                                            'tickets', 'interactions', 'messages') THEN
+                                            'tickets', 'interactions', 'messages',
+                                            'products') THEN
         RAISE EXCEPTION 'cannot import "%"', coalesce(p_entity, 'NULL') USING ERRCODE = '22023';
     END IF;
     IF NOT has_any_column_privilege(v_who, ('public.' || p_entity)::regclass, 'INSERT') THEN

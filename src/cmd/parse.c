@@ -10,10 +10,12 @@
 #include "ccrm/entity.h"
 #include "ccrm/util.h"
 
-const char *const cmd_views[] = {"feed",    "leads",     "accounts", "contacts",  "deals",
-                                 "tickets", "campaigns", "inbox",    "dashboard", NULL};
+const char *const cmd_views[] = {"feed",     "leads",     "accounts", "contacts",  "deals",
+                                 "tickets",  "campaigns", "inbox",    "dashboard", "quotes",
+                                 "invoices", "products",  NULL};
 
-static const char *const departments[] = {"sales", "support", "marketing", "management", NULL};
+static const char *const departments[] = {"sales",      "support", "marketing",
+                                          "management", "billing", NULL};
 
 /* The commands: the actions of the table that have a name, in its order. */
 #define MAX_COMMANDS 64
@@ -243,7 +245,7 @@ cmd_parse(const char *line, struct cmd *out, struct ccrm_err *err)
         if (match < 0) {
             err_set(err,
                     "%s view \"%.64s\": expected feed, leads, accounts, contacts, deals,"
-                    " tickets, campaigns, inbox or dashboard",
+                    " tickets, campaigns, inbox, dashboard, quotes, invoices or products",
                     match == -2 ? "ambiguous" : "unknown", out->arg);
             return -1;
         }

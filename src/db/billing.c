@@ -585,3 +585,226 @@ out:
     rollback(db);
     return rows;
 }
+
+/* ---- the full-screen client's actions (src/ui/billing.c) ---- */
+
+/* One row, one column of a statement that returns a new id (or a word) into out. */
+static int
+one_value(struct db *db, const char *sql, int n, const char *const *params, char *out, size_t outn,
+          struct ccrm_err *err)
+{
+    PGresult *res = db_exec(db, sql, n, params, err);
+
+    if (res == NULL)
+        return -1;
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        not_found(err, "record", params[0]);
+        return -1;
+    }
+    str_copy(out, db_val(res, 0, 0), outn);
+    PQclear(res);
+    return 0;
+}
+
+int
+db_bill_quote_for_deal(struct db *db, int64_t deal, int64_t *quote, struct ccrm_err *err)
+{
+    char id[24], out[24];
+    const char *params[1] = {id};
+
+    snprintf(id, sizeof id, "%" PRId64, deal);
+    /* the deal's currency when the back office knows it; the account follows the deal
+     * (ccrm_doc_account), its owner is who makes the quote */
+    if (one_value(db,
+                  "INSERT INTO quotes (opportunity_id, title, currency, owner)"
+                  " SELECT o.id, o.name, coalesce((SELECT c.code FROM currencies c"
+                  "   WHERE c.code = o.currency), 'EUR'), current_user"
+                  "  FROM opportunities o WHERE o.id = $1::bigint RETURNING id",
+                  1, params, out, sizeof out, err) == -1)
+        return -1;
+    *quote = strtoll(out, NULL, 10);
+    return 0;
+}
+
+int
+db_bill_quote_status(struct db *db, int64_t quote, const char *status, struct ccrm_err *err)
+{
+    char id[24], out[24];
+    const char *params[2] = {id, status};
+
+    snprintf(id, sizeof id, "%" PRId64, quote);
+    return one_value(db, "UPDATE quotes SET status = $2 WHERE id = $1::bigint RETURNING id", 2,
+                     params, out, sizeof out, err);
+}
+
+int
+db_bill_quote_revise(struct db *db, int64_t quote, int64_t *revision, struct ccrm_err *err)
+{
+    char id[24], out[24];
+    const char *params[1] = {id};
+
+    snprintf(id, sizeof id, "%" PRId64, quote);
+    if (one_value(db, "SELECT ccrm_quote_revise($1::bigint)", 1, params, out, sizeof out, err) ==
+        -1)
+        return -1;
+    *revision = strtoll(out, NULL, 10);
+    return 0;
+}
+
+int
+db_bill_invoice_draft(struct db *db, const char *from, int64_t id, int64_t *invoice,
+                      struct ccrm_err *err)
+{
+    char idt[24], out[24];
+    const char *params[1] = {idt};
+
+    snprintf(idt, sizeof idt, "%" PRId64, id);
+    if (one_value(db,
+                  strcmp(from, "quotes") == 0     ? "SELECT ccrm_invoice_from_quote($1::bigint)"
+                  : strcmp(from, "invoices") == 0 ? "SELECT ccrm_credit_note($1::bigint)"
+                                                  : "SELECT ccrm_invoice_from_deal($1::bigint)",
+                  1, params, out, sizeof out, err) == -1)
+        return -1;
+    *invoice = strtoll(out, NULL, 10);
+    return 0;
+}
+
+int
+db_bill_line_delete(struct db *db, int64_t quote, int position, struct ccrm_err *err)
+{
+    char id[24], pos[16], line[24], out[24];
+    const char *params[2] = {id, pos};
+    PGresult *res;
+
+    snprintf(id, sizeof id, "%" PRId64, quote);
+    snprintf(pos, sizeof pos, "%d", position);
+    if (one_value(db,
+                  "SELECT l.id FROM quote_lines l WHERE l.quote_id = $1::bigint"
+                  " AND l.position = $2::int",
+                  2, params, line, sizeof line, err) == -1) {
+        if (strcmp(err->sqlstate, "P0002") == 0)
+            err_set(err, "quote #%s has no line %s", id, pos);
+        return -1;
+    }
+    /* one transaction: the line goes (ccrm_delete: the rights and the draft rule), and the
+     * lines after it move up, so that the numbers stay 1..n as the quote shows them */
+    if (simple(db, "BEGIN", err) == -1)
+        return -1;
+    params[0] = "quote_lines";
+    params[1] = line;
+    if (one_value(db, "SELECT ccrm_delete($1, $2::bigint)", 2, params, out, sizeof out, err) == -1)
+        goto fail;
+    params[0] = id;
+    params[1] = pos;
+    res = db_exec(db,
+                  "UPDATE quote_lines l SET position = l.position - 1"
+                  " WHERE l.quote_id = $1::bigint AND l.position > $2::int",
+                  2, params, err);
+    if (res == NULL)
+        goto fail;
+    PQclear(res);
+    return simple(db, "COMMIT", err);
+fail:
+    rollback(db);
+    return -1;
+}
+
+int
+db_bill_line_move(struct db *db, int64_t quote, int from, int to, struct ccrm_err *err)
+{
+    char id[24], a[16], b[16];
+    const char *params[3] = {id, a, b};
+    PGresult *res;
+    int n;
+
+    snprintf(id, sizeof id, "%" PRId64, quote);
+    snprintf(a, sizeof a, "%d", from);
+    snprintf(b, sizeof b, "%d", to);
+    /* one statement: the line goes to its new place and those between move by one (the
+     * unique position is checked at commit) */
+    res = db_exec(db,
+                  "UPDATE quote_lines l SET position = CASE WHEN l.position = $2::int THEN $3::int"
+                  "   WHEN $2::int < $3::int THEN l.position - 1 ELSE l.position + 1 END"
+                  " WHERE l.quote_id = $1::bigint AND l.position BETWEEN least($2::int, $3::int)"
+                  "   AND greatest($2::int, $3::int)"
+                  "   AND EXISTS (SELECT 1 FROM quote_lines x WHERE x.quote_id = $1::bigint"
+                  "     AND x.position = $2::int)",
+                  3, params, err);
+    if (res == NULL)
+        return -1;
+    n = atoi(PQcmdTuples(res));
+    PQclear(res);
+    if (n < 2) {
+        err_set(err, "quote #%s has no lines %s to %s to move", id, a, b);
+        return -1;
+    }
+    return 0;
+}
+
+int
+db_bill_document_of(struct db *db, const char *entity, int64_t id, const char **doc,
+                    int64_t *doc_id, struct ccrm_err *err)
+{
+    char idt[24], out[24];
+    const char *params[1] = {idt};
+    const char *sql;
+
+    if (strcmp(entity, "quote_lines") == 0) {
+        *doc = "quotes";
+        sql = "SELECT l.quote_id FROM quote_lines l WHERE l.id = $1::bigint";
+    } else if (strcmp(entity, "invoice_lines") == 0) {
+        *doc = "invoices";
+        sql = "SELECT l.invoice_id FROM invoice_lines l WHERE l.id = $1::bigint";
+    } else if (strcmp(entity, "payments") == 0) {
+        *doc = "invoices";
+        sql = "SELECT p.invoice_id FROM payments p WHERE p.id = $1::bigint";
+    } else {
+        return 1;
+    }
+    snprintf(idt, sizeof idt, "%" PRId64, id);
+    if (one_value(db, sql, 1, params, out, sizeof out, err) == -1)
+        return -1;
+    *doc_id = strtoll(out, NULL, 10);
+    return 0;
+}
+
+int
+db_bill_preview(struct db *db, const char *sql, int n, const char *const *params, char *out,
+                size_t outn, struct ccrm_err *err)
+{
+    PGresult *res = db_exec(db, sql, n, params, err);
+
+    out[0] = '\0';
+    if (res == NULL)
+        return -1;
+    if (PQntuples(res) == 1)
+        str_copy(out, db_val(res, 0, 0), outn);
+    PQclear(res);
+    return 0;
+}
+
+int
+db_bill_totals(struct db *db, struct bill_total *t, int max, struct ccrm_err *err)
+{
+    PGresult *res = db_exec(db,
+                            "SELECT currency, invoiced, paid, outstanding, overdue,"
+                            " ccrm_minor_units(currency) FROM ccrm_billing_totals()",
+                            0, NULL, err);
+    int i, n;
+
+    if (res == NULL)
+        return -1;
+    n = PQntuples(res) < max ? PQntuples(res) : max;
+    for (i = 0; i < n; i++) {
+        int minor = atoi(db_val(res, i, 5));
+
+        str_copy(t[i].currency, db_val(res, i, 0), sizeof t[i].currency);
+        bill_fmt_amount(db_val(res, i, 1), minor, t[i].invoiced, sizeof t[i].invoiced);
+        bill_fmt_amount(db_val(res, i, 2), minor, t[i].paid, sizeof t[i].paid);
+        bill_fmt_amount(db_val(res, i, 3), minor, t[i].outstanding, sizeof t[i].outstanding);
+        bill_fmt_amount(db_val(res, i, 4), minor, t[i].overdue, sizeof t[i].overdue);
+    }
+    PQclear(res);
+    return n;
+}

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ccrm/billing.h"
 #include "ccrm/entity.h"
 #include "ccrm/service.h"
 #include "ccrm/stats.h"
@@ -109,6 +110,34 @@ counts(struct db *db, struct detail *d, const char *entity, const char *title,
     return 0;
 }
 
+/* The back office's money, per currency (never summed across currencies: there is no rate to
+ * sum them by): invoiced and paid this month, outstanding and overdue now. */
+static int
+money(struct db *db, struct detail *d, struct ccrm_err *err)
+{
+    struct bill_total t[16];
+    int i, n = db_bill_totals(db, t, 16, err);
+    char *what;
+
+    if (n < 0)
+        return -1;
+    detail_add_line(d, "", "", "Invoices this month (per currency; outstanding and overdue now)",
+                    "", 0);
+    if (n == 0)
+        detail_add_line(d, "", "", "none", "figure", 0);
+    else
+        detail_add_line(d, "", "",
+                        "currency      invoiced          paid   outstanding       overdue",
+                        "figure", 0);
+    for (i = 0; i < n; i++) {
+        what = xasprintf("%-8s %13s %13s %13s %13s", t[i].currency, t[i].invoiced, t[i].paid,
+                         t[i].outstanding, t[i].overdue);
+        detail_add_line(d, "", "", what, "figure", 0);
+        free(what);
+    }
+    return 0;
+}
+
 /* A section of records: (id, text) rows of sql. */
 static int
 records(struct db *db, struct detail *d, const char *title, const char *entity, const char *sql,
@@ -172,7 +201,7 @@ db_dashboard(struct db *db, struct ccrm_err *err)
     d->title = xstrdup("Dashboard");
     d->subtitle = xstrdup("live figures: they change as anyone works");
     if (counts(db, d, "opportunities", "Pipeline by stage (deals, amount)", deal_stages, err) ||
-        counts(db, d, "tickets", "Tickets by status", ticket_order, err) ||
+        money(db, d, err) || counts(db, d, "tickets", "Tickets by status", ticket_order, err) ||
         sla_section(db, d, err) || counts(db, d, "leads", "Leads by status", lead_order, err))
         goto fail;
     /* each open stage's biggest deals come off its (stage, amount) index; then the best */

@@ -689,7 +689,8 @@ static const struct entity_section deal_timeline = {
     .heading = "Timeline",
     .suffix = ", newest first",
     .max = DETAIL_TIMELINE_MAX,
-    .sql = TL_BEGIN IX("i.opportunity_id = $1") TL_END,
+    .sql = TL_BEGIN IX("i.opportunity_id = $1") UNION QUOTES("q.opportunity_id = $1")
+        UNION INVOICES("v.opportunity_id = $1") TL_END,
     .partner_sql = NULL,
     .params = {"id"},
 };
@@ -717,7 +718,8 @@ static const struct entity deals = {
     .detail = &deal_detail,
     .timeline_fk = "opportunity_id",
     .mail_fk = "opportunity_id",
-    .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_LOG | ENT_CHAT | ENT_HISTORY | ENT_REPLY,
+    .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_LOG | ENT_CHAT | ENT_HISTORY | ENT_REPLY |
+               ENT_BILL_DEAL | ENT_INVOICE_FROM,
 };
 
 /* ---- tickets ---- */
@@ -1506,11 +1508,15 @@ static const struct entity users = {
 
 /* ---- the registry ---- */
 
+/* the back office's entries (src/model/entity_billing.c) */
+extern const struct entity entity_products, entity_quotes, entity_quote_lines, entity_invoices;
+
 const struct entity *const entity_registry[] = {
     /* the list views in tab order (the Deals tab is the pipeline: six deal lists) */
-    &events, &leads, &accounts, &contacts, &deals, &tickets, &campaigns, &inbox,
+    &events, &leads, &accounts, &contacts, &deals, &tickets, &campaigns, &inbox, &entity_quotes,
+    &entity_invoices, &entity_products,
     /* the rest */
-    &interactions, &users, &tasks, &responsibilities, &absences, NULL};
+    &interactions, &users, &tasks, &responsibilities, &absences, &entity_quote_lines, NULL};
 
 const struct entity *
 entity_find(const char *table)

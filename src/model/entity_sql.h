@@ -115,12 +115,35 @@
     " FROM " from " JOIN campaigns cp ON cp.id = cm.campaign_id WHERE " cond                       \
     " ORDER BY cm.updated_at DESC, cm.id DESC" LIMIT_TL ")"
 
+/* the back office: quotes and invoices (credit notes too) with their state as people see it
+ * and their gross amount (docs/billing.md) */
+#define DOC_GROSS(x)                                                                               \
+    "to_char(" x ".gross_total, 'FM999G999G999G990' || CASE ccrm_minor_units(" x ".currency)"      \
+    " WHEN 0 THEN '' ELSE 'D' || repeat('0', ccrm_minor_units(" x ".currency)) END)"               \
+    " || ' ' || " x ".currency"
+#define QUOTES(cond)                                                                               \
+    "(SELECT q.created_at AS at, q.created_by AS who,"                                             \
+    " 'quote #' || q.id || coalesce(' ' || q.title, '') || ' [' ||"                                \
+    " ccrm_quote_state(q.status, q.valid_until) || '] ' || " DOC_GROSS(                            \
+        "q") " AS what,"                                                                           \
+             " 'quotes'::text AS entity, q.id FROM quotes q WHERE " cond                           \
+             " ORDER BY q.created_at DESC, q.id DESC" LIMIT_TL ")"
+#define INVOICES(cond)                                                                             \
+    "(SELECT v.created_at AS at, v.created_by AS who,"                                             \
+    " CASE v.kind WHEN 'credit_note' THEN 'credit note ' ELSE 'invoice ' END"                      \
+    " || coalesce(v.number, 'draft #' || v.id) || ' [' ||"                                         \
+    " ccrm_invoice_state(v.status, v.kind, v.paid_total, v.due_date) || '] ' || " DOC_GROSS(       \
+        "v") " AS what, 'invoices'::text AS entity, v.id FROM invoices v WHERE " cond              \
+             " ORDER BY v.created_at DESC, v.id DESC" LIMIT_TL ")"
+
 /* An account ($1): its interactions (those on its tickets and deals too: the account is filled
- * in on insert), tickets, deals, leads, and the campaign responses of its people. */
+ * in on insert), tickets, deals, leads, quotes, invoices, and the campaign responses of its
+ * people. */
 #define ACCOUNT_TL                                                                                 \
     IX("i.account_id = $1")                                                                        \
     UNION TICKETS("k.account_id = $1") UNION DEALS("o.account_id = $1")                            \
-        UNION LEADS("l.account_id = $1")
+        UNION LEADS("l.account_id = $1") UNION QUOTES("q.account_id = $1")                         \
+            UNION INVOICES("v.account_id = $1")
 #define LIMIT_SCAN " LIMIT " ENTITY_STR(PERSON_SCAN)
 #define ACCOUNT_PEOPLE                                                                             \
     "(SELECT c.id, " NAME_C " AS name FROM contacts c WHERE c.account_id = $1" LIMIT_SCAN ") p"
@@ -136,7 +159,8 @@
 
 /* A contact ($1; $2 its account, $3 its e-mail): what was done with the person, under the
  * contact and under the leads that are this person (docs/design.md §5: the lead's contact, or
- * failing that the same e-mail), the person's tickets, the account's deals, campaign responses. */
+ * failing that the same e-mail), the person's tickets, the account's deals, the quotes and
+ * invoices that name the person, campaign responses. */
 #define CONTACT_LEADS                                                                              \
     "WITH pl AS MATERIALIZED ("                                                                    \
     " (SELECT l.id FROM leads l WHERE l.contact_id = $1 ORDER BY l.id DESC LIMIT 20) UNION"        \
@@ -147,7 +171,8 @@
 #define CONTACT_TL                                                                                 \
     IX("i.contact_id = $1")                                                                        \
     UNION "(SELECT x.* FROM pl, LATERAL " IX_OF_PERSON_LEADS                                       \
-          " x)" UNION TICKETS("k.contact_id = $1") UNION DEALS("o.account_id = $2")
+          " x)" UNION TICKETS("k.contact_id = $1") UNION DEALS("o.account_id = $2")                \
+              UNION QUOTES("q.contact_id = $1") UNION INVOICES("v.contact_id = $1")
 #define CONTACT_TL_CAMPAIGNS                                                                       \
     UNION RESPONSES("campaign_members cm", "cm.contact_id = $1", "") UNION                         \
         "(SELECT x.* FROM pl, LATERAL " RESPONSES_OF_PERSON_LEADS " x)"

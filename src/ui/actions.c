@@ -42,7 +42,8 @@ static int
 is_department(const char *to)
 {
     return strcasecmp(to, "sales") == 0 || strcasecmp(to, "support") == 0 ||
-           strcasecmp(to, "marketing") == 0 || strcasecmp(to, "management") == 0;
+           strcasecmp(to, "marketing") == 0 || strcasecmp(to, "management") == 0 ||
+           strcasecmp(to, "billing") == 0;
 }
 
 /* Begin an action; returns 1 when it continues an attempt that failed (texts kept). */

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "billing_ui.h"
 #include "ccrm/actions.h"
 #include "ccrm/cmd.h"
 #include "ccrm/entity.h"
@@ -230,6 +231,7 @@ start_tab(const char *name, const char *dept)
                : strcmp(dept, "support") == 0    ? "tickets"
                : strcmp(dept, "sales") == 0      ? "deals"
                : strcmp(dept, "management") == 0 ? "dashboard"
+               : strcmp(dept, "billing") == 0    ? "invoices"
                                                  : "accounts";
     for (i = 0; cmd_views[i] != NULL; i++)
         if (strcmp(cmd_views[i], want) == 0)
@@ -307,6 +309,7 @@ ui_fini(struct app *app)
 
     if (ui == NULL)
         return;
+    bill_ui_fini();
     for (i = 0; i < ui->depth; i++)
         ui->stack[i]->closing = 1;
     reap(app);
@@ -562,7 +565,7 @@ static void
 draw_tabs(struct app *app)
 {
     struct ui *ui = app->ui;
-    int x = 0, i, total = 6;
+    int x = 0, i, total = 6, first = 6;
     attr_t bar = ui_attr(app, PAIR_TABS, A_REVERSE);
     char label[96];
 
@@ -571,13 +574,18 @@ draw_tabs(struct app *app)
     for (i = 0; i < ui->ntabs; i++) {
         tab_label(ui, i, 1, label, sizeof label);
         total += text_width(label);
+        if (i < 9 || i == ui->tab) /* the tabs 1-9 have keys; the current one is shown */
+            first += text_width(label);
     }
     x = 6;
     for (i = 0; i < ui->ntabs && x < ui->cols; i++) {
         int w;
 
-        /* too narrow for every title: only the current tab keeps its title */
-        tab_label(ui, i, total <= ui->cols || i == ui->tab, label, sizeof label);
+        /* too narrow for every title: the tabs 1-9 keep theirs if they fit (the tabs after
+         * them, reached by Tab and :view, show their number while there is room), else only
+         * the current tab keeps its title */
+        tab_label(ui, i, total <= ui->cols || i == ui->tab || (i < 9 && first <= ui->cols), label,
+                  sizeof label);
         w = text_width(label);
         if (x + w > ui->cols)
             w = ui->cols - x;

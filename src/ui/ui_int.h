@@ -93,7 +93,7 @@ struct view {
 /* Line input on the bottom line (search, later the command prompt). */
 typedef void (*input_cb)(struct app *app, void *ctx, const char *text, int done, int ok);
 
-#define UI_MAX_TABS 9
+#define UI_MAX_TABS 12 /* 1-9 by number; the back office's by Tab and :view */
 #define UI_MAX_STACK 8
 #define UI_INPUT_MAX 256
 #define UI_INBOX_TAB 7 /* tabs: feed leads accounts contacts deals tickets campaigns inbox ... */
@@ -206,11 +206,13 @@ void ui_switch_tab(struct app *app, int t);
 /* The tab showing view name ("accounts"), or -1. */
 int ui_tab_of(struct app *app, const char *name);
 
-/* ---- a view of text lines (src/ui/view_text.c): the answers of :who and :agenda ---- */
+/* ---- a view of text lines (src/ui/view_text.c): :who, :agenda, :print text ---- */
 /* A new, empty one (title on the tab bar's place, desc on the status bar); add its lines
  * ("# heading", "! warning", else plain) before it is shown. */
 struct view *view_text_new(struct app *app, const char *title, const char *desc);
 void view_text_add(struct view *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Add a text's lines as they are (`:print text`: a document), terminal-safe. */
+void view_text_add_text(struct view *v, const char *text);
 
 /* ---- reminders (src/ui/reminders.c) ---- */
 struct event;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <wctype.h>
 
+#include "ccrm/billing.h"
 #include "ccrm/marketing.h"
 #include "ccrm/record.h"
 #include "ccrm/segment.h"
@@ -70,6 +71,8 @@ struct formview {
      * typing pauses (ccrm_duplicates_for, an index probe per signal) */
     char dupwarn[512];
     unsigned dup_timer;
+    char *preview_of;  /* the values the preview line was computed from */
+    char preview[256]; /* the entity's preview line (a quote line's amounts), or "" */
 };
 
 #define DUP_PAUSE_MS 250
@@ -1358,6 +1361,46 @@ draw_conflict(struct formview *fv, WINDOW *w, int y0, int ah, int wd)
     }
 }
 
+#define ENTITY_PREVIEW_MAX 16 /* fields passed to a preview */
+
+/* The entity's preview line, asked of the database when a value changed since the last one:
+ * each field's value as it would be saved, NULL where empty or not valid yet. */
+static void
+update_preview(struct formview *fv, struct app *app)
+{
+    const char *params[ENTITY_PREVIEW_MAX + 1];
+    char *vals[ENTITY_PREVIEW_MAX + 1], idt[24], msg[200];
+    struct strbuf all = STRBUF_INIT;
+    struct ccrm_err err;
+    int i, n = fv->nf < ENTITY_PREVIEW_MAX ? fv->nf : ENTITY_PREVIEW_MAX;
+
+    if (fv->e->preview == NULL || db_state(app->db) != DB_READY)
+        return;
+    for (i = 0; i < n; i++) {
+        char *raw = raw_value(&fv->f[i]);
+
+        vals[i] = NULL;
+        if (raw[0] != '\0' && raw[0] != '\x01' &&
+            form_normalize(fv->f[i].spec, raw, &vals[i], msg, sizeof msg) != 0)
+            vals[i] = NULL;
+        free(raw);
+        strbuf_printf(&all, "%s\x02", vals[i] != NULL ? vals[i] : "\x03");
+        params[i] = vals[i];
+    }
+    snprintf(idt, sizeof idt, "%lld", (long long)fv->id);
+    params[n] = idt;
+    if (fv->preview_of == NULL || strcmp(fv->preview_of, strbuf_str(&all)) != 0) {
+        free(fv->preview_of);
+        fv->preview_of = xstrdup(strbuf_str(&all));
+        if (db_bill_preview(app->db, fv->e->preview, n + 1, params, fv->preview, sizeof fv->preview,
+                            &err) == -1)
+            fv->preview[0] = '\0'; /* nothing to show until the values make sense */
+    }
+    strbuf_fini(&all);
+    for (i = 0; i < n; i++)
+        free(vals[i]);
+}
+
 static void
 fm_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
 {
@@ -1383,6 +1426,11 @@ fm_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
         y += draw_wrapped(w, y, 0, wd, h >= 10 ? 2 : 1, fv->dupwarn,
                           ui_attr(app, PAIR_HIGHLIGHT, A_BOLD));
     fh = h - y - (h >= 3 ? 1 : 0);
+    update_preview(fv, app);
+    if (fv->preview[0] != '\0' && fv->mode == MODE_EDIT && h >= 6) {
+        fh--;
+        draw_text(w, h - 2, 0, fv->preview, wd, ui_attr(app, PAIR_HIGHLIGHT, A_BOLD));
+    }
     if (fh > 0) {
         if (fv->mode == MODE_CONFLICT)
             draw_conflict(fv, w, y, fh, wd);
@@ -1487,6 +1535,7 @@ fm_free(struct view *v)
         free(ff->mine_label);
         free(ff->theirs_label);
     }
+    free(fv->preview_of);
     free(fv->f);
     timer_del(&fv->app->timers, fv->dup_timer);
     free(fv);

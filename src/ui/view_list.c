@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ccrm/actions.h"
+#include "ccrm/billing.h"
 #include "ccrm/detail.h"
 #include "ccrm/entity.h"
 #include "ccrm/events.h"
@@ -561,7 +562,16 @@ open_row(struct listview *lv, struct app *app, const struct row *r)
     } else {
         /* the row names its record (the Feed's also its account) */
         const char *ent = col_of(lv, r, "entity"), *eid = col_of(lv, r, "entity_id");
+        char docid[24];
+        int64_t did;
+        struct ccrm_err derr;
 
+        /* a quote's or invoice's line, a payment: its document (docs/billing.md) */
+        if (eid[0] != '\0' && !db_detail_entity(ent) &&
+            db_bill_document_of(app->db, ent, strtoll(eid, NULL, 10), &ent, &did, &derr) == 0) {
+            snprintf(docid, sizeof docid, "%lld", (long long)did);
+            eid = docid;
+        }
         if (eid[0] == '\0' || !db_detail_entity(ent)) {
             const char *acc = col_of(lv, r, "account_id");
 

@@ -1,4 +1,5 @@
-/* A view of lines of text, read once: the answers of :who and :agenda. A line starting with
+/* A view of lines of text, read once: the answers of :who and :agenda, a document's text. A line
+ * starting with
  * "# " is a heading, one starting with "! " is drawn as a warning (its mark stays, so it reads
  * without colour too). Scrolls; q or Esc closes it. */
 #include <stdarg.h>
@@ -6,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ccrm/billing.h"
 #include "ccrm/util.h"
 #include "ui_int.h"
 
@@ -34,6 +36,30 @@ view_text_add(struct view *v, const char *fmt, ...)
     tv->lines[tv->n++] = xstrdup(buf);
 }
 
+/* Lines of a text as they are (a document: `:print text`), never read as headings or
+ * warnings; control characters become '?' (bill_clean). Stored behind a \1. */
+void
+view_text_add_text(struct view *v, const char *text)
+{
+    const char *p = text, *nl;
+
+    while (*p != '\0') {
+        char *raw, *clean;
+
+        nl = strchr(p, '\n');
+        if (nl == NULL)
+            nl = p + strlen(p);
+        raw = xmalloc((size_t)(nl - p) + 1);
+        memcpy(raw, p, (size_t)(nl - p));
+        raw[nl - p] = '\0';
+        clean = bill_clean(raw, 0);
+        view_text_add(v, "\1%s", clean);
+        free(clean);
+        free(raw);
+        p = *nl == '\n' ? nl + 1 : nl;
+    }
+}
+
 static void
 tv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
 {
@@ -48,7 +74,9 @@ tv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
     for (i = tv->top, y = 0; i < tv->n && y < h; i++, y++) {
         const char *s = tv->lines[i];
 
-        if (strncmp(s, "# ", 2) == 0)
+        if (s[0] == '\1')
+            draw_text(w, y, 0, s + 1, wd, A_NORMAL);
+        else if (strncmp(s, "# ", 2) == 0)
             draw_text(w, y, 0, s + 2, wd, ui_attr(app, PAIR_HEADER, A_BOLD));
         else if (strncmp(s, "! ", 2) == 0)
             draw_text(w, y, 0, s, wd, ui_attr(app, PAIR_ERROR, A_BOLD));

@@ -67,6 +67,31 @@ prompt "agenda"
 wait_for "Agenda, 7 days" 5 || fail ":agenda"
 help_has "Agenda" "scroll"
 keys q
+# the back office's tabs, a record of each, and a document's text (docs/billing.md)
+prompt "view quotes"
+wait_for "Quotes by" 5 || fail "view quotes"
+help_has "Quotes" "search title and account" "a new revision of the sent quote"
+keys Enter
+wait_for "Enter open" 5 || fail "a quote opens"
+help_has "a quote" "add a line to the draft quote" "write the document as PDF"
+prompt "print text"
+check ":print text shows the quote" wait_for "Total " 5
+help_has "a document's text" "scroll"
+keys q q
+prompt "view invoices"
+wait_for "Invoices by" 5 || fail "view invoices"
+help_has "Invoices" "search number, buyer and account" "filters: mine, status=…, owner=…, overdue"
+keys Enter
+wait_for "Enter open" 5 || fail "an invoice opens"
+help_has "an invoice" "record a payment received" "draft a credit note"
+keys q
+prompt "view products"
+wait_for "Products by" 5 || fail "view products"
+help_has "Products" "search SKU and name"
+keys Enter
+wait_for "product #" 5 || fail "a product opens"
+help_has "a product" "edit the selected record"
+keys q
 prompt "view deals"
 keys Enter
 check "a deal opens from the pipeline" wait_for "deal #" 5

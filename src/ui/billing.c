@@ -1,0 +1,366 @@
+/* The back office's actions in the full-screen client (docs/billing.md, "In the client"): a
+ * quote for a deal, its lines, sending, accepting, rejecting, revising it; an invoice from an
+ * accepted quote or a won deal, issuing it, payments, credit notes; printing either. Each is an
+ * entry of the action table (src/ui/commands.c) that runs here: one call of src/db/billing.c,
+ * whose rules are the database's (a refusal is shown in its words), then the record it made
+ * is opened, or the record shown re-reads when the change's event arrives. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "billing_ui.h"
+#include "ccrm/billing.h"
+#include "ccrm/entity.h"
+#include "ccrm/util.h"
+#include "form.h"
+#include "record_view.h"
+
+/* The record the action works on (the list's selected row or the record shown), of an entity
+ * that offers the action; -1 after saying why not. */
+static int
+target(struct app *app, const struct action *a, const struct entity **e, int64_t *id)
+{
+    struct view *v = ui_active(app->ui);
+
+    if (v != NULL && v->ops->selected != NULL && v->ops->selected(v, e, id) == 0 &&
+        ((*e)->actions & a->applies) == a->applies)
+        return 0;
+    ui_message_error(app, "select a %s first (in a list, or open one)",
+                     a->applies == ENT_INVOICE        ? "invoice"
+                     : a->applies == ENT_QUOTE        ? "quote"
+                     : a->applies == ENT_BILL_DEAL    ? "deal"
+                     : a->applies == ENT_INVOICE_FROM ? "accepted quote or won deal"
+                                                      : "quote or invoice");
+    return -1;
+}
+
+static void
+open_record(struct app *app, const char *entity, int64_t id)
+{
+    struct view *v = view_record_new(app, entity, id);
+
+    if (v != NULL)
+        ui_push(app, v);
+}
+
+/* Q on a deal: a draft quote for it, opened. */
+void
+bill_run_quote(struct app *app, const struct action *a, const char *arg)
+{
+    const struct entity *e;
+    struct ccrm_err err;
+    int64_t id, q;
+
+    (void)arg;
+    if (target(app, a, &e, &id) != 0)
+        return;
+    if (db_bill_quote_for_deal(app->db, id, &q, &err) == -1) {
+        ui_message_error(app, "could not make a quote: %s", err.msg);
+        return;
+    }
+    open_record(app, "quotes", q);
+    ui_message(app, "quote #%" PRId64 " (draft) for deal #%" PRId64 ": L adds a line", q, id);
+}
+
+/* L on a draft quote: the line form, the product found by typing. */
+void
+bill_run_line(struct app *app, const struct action *a, const char *arg)
+{
+    const struct entity *e;
+    char pre[48];
+    const char *words[2] = {pre, NULL};
+    struct view *f;
+    int64_t id;
+
+    (void)arg;
+    if (target(app, a, &e, &id) != 0)
+        return;
+    snprintf(pre, sizeof pre, "quote_id=%" PRId64, id);
+    if ((f = view_form_new(app, "quote_lines", 0, words)) != NULL)
+        ui_push(app, f);
+}
+
+/* :remove-line N, :move-line N M on a draft quote. */
+void
+bill_run_line_edit(struct app *app, const struct action *a, const char *arg)
+{
+    const struct entity *e;
+    struct ccrm_err err;
+    int64_t id;
+    int from = 0, to = 0, n;
+    char extra;
+
+    if (target(app, a, &e, &id) != 0)
+        return;
+    n = arg != NULL ? sscanf(arg, "%d %d %c", &from, &to, &extra) : 0;
+    if (a->kind == CMD_REMOVE_LINE ? n != 1 : n != 2) {
+        ui_message_error(app, "usage: %s", a->usage);
+        return;
+    }
+    if ((a->kind == CMD_REMOVE_LINE ? db_bill_line_delete(app->db, id, from, &err)
+                                    : db_bill_line_move(app->db, id, from, to, &err)) == -1) {
+        ui_message_error(app, "could not change the lines: %s", err.msg);
+        return;
+    }
+    if (a->kind == CMD_REMOVE_LINE)
+        ui_message(app, "line %d removed from quote #%" PRId64, from, id);
+    else
+        ui_message(app, "line %d of quote #%" PRId64 " is now line %d", from, id, to);
+}
+
+/* M, A, R: a quote's status. */
+void
+bill_run_status(struct app *app, const struct action *a, const char *arg)
+{
+    const char *status = a->kind == CMD_SENT     ? "sent"
+                         : a->kind == CMD_ACCEPT ? "accepted"
+                                                 : "rejected";
+    const struct entity *e;
+    struct ccrm_err err;
+    int64_t id;
+
+    (void)arg;
+    if (target(app, a, &e, &id) != 0)
+        return;
+    if (db_bill_quote_status(app->db, id, status, &err) == -1) {
+        ui_message_error(app, "could not mark quote #%" PRId64 " %s: %s", id, status, err.msg);
+        return;
+    }
+    ui_message(app, "quote #%" PRId64 " is %s%s", id, status,
+               a->kind == CMD_ACCEPT ? ": I drafts its invoice" : "");
+}
+
+/* V: a new revision of a sent quote (a sent quote is never edited in place). */
+void
+bill_run_revise(struct app *app, const struct action *a, const char *arg)
+{
+    const struct entity *e;
+    struct ccrm_err err;
+    int64_t id, r;
+
+    (void)arg;
+    if (target(app, a, &e, &id) != 0)
+        return;
+    if (db_bill_quote_revise(app->db, id, &r, &err) == -1) {
+        ui_message_error(app, "could not revise quote #%" PRId64 ": %s", id, err.msg);
+        return;
+    }
+    open_record(app, "quotes", r);
+    ui_message(app, "quote #%" PRId64 " (draft) revises quote #%" PRId64, r, id);
+}
+
+/* I on an accepted quote or a won deal, K on an issued invoice: a draft invoice or credit
+ * note, opened. */
+void
+bill_run_draft(struct app *app, const struct action *a, const char *arg)
+{
+    const struct entity *e;
+    struct ccrm_err err;
+    int64_t id, inv;
+
+    (void)arg;
+    if (target(app, a, &e, &id) != 0)
+        return;
+    if (db_bill_invoice_draft(app->db, e->table, id, &inv, &err) == -1) {
+        ui_message_error(app, "could not draft the %s: %s",
+                         a->kind == CMD_CREDIT_NOTE ? "credit note" : "invoice", err.msg);
+        return;
+    }
+    open_record(app, "invoices", inv);
+    ui_message(app, "%s #%" PRId64 " (draft) from %s #%" PRId64 ": N issues it",
+               a->kind == CMD_CREDIT_NOTE ? "credit note" : "invoice", inv, e->singular, id);
+}
+
+/* I on a draft invoice: issue it (billing, management, admin: the database says who). */
+void
+bill_run_issue(struct app *app, const struct action *a, const char *arg)
+{
+    const struct entity *e;
+    struct ccrm_err err;
+    char idt[24], number[64];
+    int64_t id;
+
+    (void)arg;
+    if (target(app, a, &e, &id) != 0)
+        return;
+    snprintf(idt, sizeof idt, "%" PRId64, id);
+    if (db_bill_issue(app->db, idt, NULL, number, sizeof number, &err) == -1) {
+        if (strcmp(err.sqlstate, "42501") == 0) /* no EXECUTE on ccrm_invoice_issue */
+            err_set(&err, "only billing, management and admin issue invoices");
+        ui_message_error(app, "could not issue invoice #%s: %s", idt, err.msg);
+        return;
+    }
+    ui_message(app, "issued invoice #%s as %s", idt, number);
+}
+
+/* P on an issued invoice: the amount asked on the bottom line (or :payment AMOUNT). */
+static int64_t pay_invoice;
+
+static void
+pay(struct app *app, const char *amount)
+{
+    struct ccrm_err err;
+    char idt[24], msg[256];
+
+    snprintf(idt, sizeof idt, "%" PRId64, pay_invoice);
+    if (db_bill_payment(app->db, idt, amount, NULL, NULL, NULL, msg, sizeof msg, &err) == -1) {
+        ui_message_error(app, "%s", err.msg);
+        return;
+    }
+    ui_message(app, "%s", msg);
+}
+
+static void
+on_amount(struct app *app, void *ctx, const char *text, int done, int ok)
+{
+    (void)ctx;
+    if (!done)
+        return;
+    if (!ok || text[0] == '\0') {
+        ui_message(app, "no payment recorded");
+        return;
+    }
+    pay(app, text);
+}
+
+void
+bill_run_payment(struct app *app, const struct action *a, const char *arg)
+{
+    const struct entity *e;
+    int64_t id;
+
+    if (target(app, a, &e, &id) != 0)
+        return;
+    pay_invoice = id;
+    if (arg != NULL && arg[0] != '\0')
+        pay(app, arg);
+    else
+        ui_input_begin(app, "payment received (amount): ", "", on_amount, NULL);
+}
+
+/* ---- printing ---- */
+
+static int pdf_used; /* a PDF was rendered: cairo, pango and fontconfig hold caches */
+
+void
+bill_ui_fini(void)
+{
+    if (pdf_used)
+        bill_pdf_shutdown();
+    pdf_used = 0;
+}
+
+/* The document as plain text (malloc'd), or NULL with err. */
+static char *
+doc_text(struct app *app, const struct bill_doc *d, struct ccrm_err *err)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    int rc;
+
+    if (f == NULL) {
+        err_set(err, "could not render the text: %s", strerror(errno));
+        return NULL;
+    }
+    rc = bill_write_text(d, &app->cfg->company, f, err);
+    if (fclose(f) != 0 || rc == -1) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+/* Write the document to dir/name through a temporary file renamed at the end. 0 or -1. */
+static int
+write_doc(struct app *app, const struct bill_doc *d, int pdf, const char *path,
+          struct ccrm_err *err)
+{
+    char *tmp = xasprintf("%s.tmp-%d", path, (int)getpid());
+    FILE *f = fopen(tmp, "wb");
+    int rc;
+
+    if (f == NULL) {
+        err_set(err, "could not create \"%s\": %s", tmp, strerror(errno));
+        free(tmp);
+        return -1;
+    }
+    pdf_used |= pdf;
+    rc = pdf ? bill_write_pdf(d, &app->cfg->company, f, err)
+             : bill_write_text(d, &app->cfg->company, f, err);
+    if (fclose(f) != 0 && rc == 0) {
+        err_set(err, "could not write \"%s\": %s", tmp, strerror(errno));
+        rc = -1;
+    }
+    if (rc == 0 && rename(tmp, path) != 0) {
+        err_set(err, "could not write \"%s\": %s", path, strerror(errno));
+        rc = -1;
+    }
+    if (rc == -1)
+        unlink(tmp);
+    free(tmp);
+    return rc;
+}
+
+/* :print [pdf|text], p: the PDF (or the text) into the user's documents directory
+ * ($XDG_DATA_HOME/ccrm/documents), named after the document; `:print text` also shows it. */
+void
+bill_run_print(struct app *app, const struct action *a, const char *arg)
+{
+    const struct entity *e;
+    struct ccrm_err err;
+    struct bill_doc *d;
+    char idt[24], name[96], *dir, *path, *text;
+    int64_t id;
+    int as_text = arg != NULL && strcmp(arg, "text") == 0;
+
+    if (arg != NULL && arg[0] != '\0' && !as_text && strcmp(arg, "pdf") != 0) {
+        ui_message_error(app, "usage: %s", a->usage);
+        return;
+    }
+    if (target(app, a, &e, &id) != 0)
+        return;
+    snprintf(idt, sizeof idt, "%" PRId64, id);
+    if ((d = db_bill_load(app->db, strcmp(e->table, "quotes") == 0 ? "quote" : "invoice", idt,
+                          &err)) == NULL) {
+        ui_message_error(app, "could not print %s #%s: %s", e->singular, idt, err.msg);
+        return;
+    }
+    if (d->number != NULL)
+        snprintf(name, sizeof name, "%s-%s.%s",
+                 d->kind == BILL_CREDIT_NOTE ? "credit-note" : "invoice", d->number,
+                 as_text ? "txt" : "pdf");
+    else
+        snprintf(name, sizeof name, "%s-%s%s.%s", d->kind == BILL_QUOTE ? "quote" : "invoice",
+                 d->kind == BILL_QUOTE ? "" : "draft-", idt, as_text ? "txt" : "pdf");
+    dir = xdg_dir("DATA");
+    path = xasprintf("%s/documents", dir);
+    free(dir);
+    dir = path;
+    if (mkdir_p(dir, 0700) == -1) {
+        ui_message_error(app, "could not create \"%s\": %s", dir, strerror(errno));
+        goto out;
+    }
+    path = xasprintf("%s/%s", dir, name);
+    if (write_doc(app, d, !as_text, path, &err) == -1) {
+        ui_message_error(app, "could not print %s #%s: %s", e->singular, idt, err.msg);
+        free(path);
+        goto out;
+    }
+    if (as_text && (text = doc_text(app, d, &err)) != NULL) {
+        struct view *v = view_text_new(app, name, "a document's text");
+
+        view_text_add_text(v, text);
+        free(text);
+        if (v != NULL)
+            ui_push(app, v);
+    }
+    ui_message(app, "wrote %s", path);
+    free(path);
+out:
+    free(dir);
+    bill_doc_free(&d);
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Products through the CSV paths every entity of the registry has (docs/billing.md): --export
+# products writes the registry's columns, --import ... --into products maps other headers by
+# their synonyms (Price, VAT), finds existing products by SKU (case-insensitive, as the unique
+# index), checks values with the one normaliser, and is a batch that --revert takes back; the
+# departments that may not write products may not import them.
+. "$(dirname "$0")/../lib/pg.sh"
+CCRM=${1:?usage: test_products_import.sh path/to/ccrm}
+
+pg_start_demo "$CCRM" 5
+DB="host=$PG_DIR dbname=ccrm"
+
+"$CCRM" -d "$DB user=sam" --export products >"$TEST_TMP/p.csv"
+check "the export has the registry's columns" \
+    test "$(head -1 "$TEST_TMP/p.csv")" = "sku,name,description,unit,unit_price,currency,tax_rate"
+check "the export has every product" \
+    test "$(($(wc -l <"$TEST_TMP/p.csv") - 1))" = "$(q "select count(*) from products")"
+
+cat >"$TEST_TMP/in.csv" <<'CSV'
+Artikelnummer,Name,Price,Currency,VAT,Unit
+SUP-1,Support hour – Stunde,"1.234,50",EUR,19,hour
+ccrm-bas,ccrm Basic seat,10.90,EUR,19,month
+CSV
+out=$("$CCRM" -d "$DB user=sofia" --import "$TEST_TMP/in.csv" --into products --on-conflict update 2>&1)
+check "support may not import products" test $? != 0
+check "... and is told so" grep -q "permission denied" <<<"$out"
+out=$("$CCRM" -d "$DB user=sam" --import "$TEST_TMP/in.csv" --into products --on-conflict update 2>&1)
+check "sales imports products" test $? = 0
+check "one inserted, one updated (found by SKU, whatever its case)" grep -q "1 inserted, 1 updated" <<<"$out"
+check "database: the new product, its price read as 1234.50" \
+    test "$(q "select name || '|' || unit_price || '|' || unit || '|' || tax_rate || '|' || created_by
+        from products where sku = 'SUP-1'")" = "Support hour – Stunde|1234.5000|hour|19.00|sam"
+check "database: the existing product's new price" \
+    test "$(q "select unit_price from products where lower(sku) = 'ccrm-bas'")" = 10.9000
+batch=$(q "select max(id) from import_batches where entity = 'products'")
+check "the import is a batch of products" test -n "$batch"
+
+printf 'sku,name,unit_price,tax_rate\nBAD-1,Bad price,ten,19\nBAD-2,Bad rate,1,\n' >"$TEST_TMP/bad.csv"
+out=$("$CCRM" -d "$DB user=sam" --import "$TEST_TMP/bad.csv" --into products 2>&1)
+check "a bad row is refused" test $? = 65
+check "... in the normaliser's words" grep -q 'column "unit_price": "ten" is not an amount' <<<"$out"
+check "... and nothing is written" test "$(q "select count(*) from products where sku like 'BAD-%'")" = 0
+
+out=$("$CCRM" -d "$DB user=sam" --revert "$batch" 2>&1)
+check "--revert takes the batch back" grep -q "1 deleted, 1 restored" <<<"$out"
+check "database: the product is gone, the price restored" \
+    test "$(q "select count(*) from products where sku = 'SUP-1'") $(q "select unit_price
+        from products where lower(sku) = 'ccrm-bas'")" = "0 9.9000"
+done_testing

@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# From a deal to a paid invoice, in real clients, each department doing its part
+# (docs/billing.md, "In the client"):
+#  - sam (sales) finds his deal in the pipeline, makes a quote of it (Q), adds a product line
+#    picked by searching and a free-text line (L), reads the quote as text (:print text) and
+#    prints the PDF (p; read back with pdftotext), marks it sent (M) and accepted (A), drafts
+#    the invoice (I), and may not issue it (N is billing's);
+#  - bea (billing) starts on Invoices, issues it (N) and records a partial (P, the amount asked)
+#    and a final payment (:payment AMOUNT): the invoice is paid;
+#  - mia (management) sees the month's money per currency on the Dashboard;
+#  - sofia (support) sees the paid invoice on the account's timeline;
+#  - paul (partner) sees neither the account nor the invoice until the account is shared with
+#    his organisation, then the paid invoice on its timeline and in his Invoices.
+# The database holds exactly that: totals by its rounding rule, a gapless number, two payments.
+. "$(dirname "$0")/../lib/pg.sh"
+CCRM=${1:?usage: test_dept_billing.sh path/to/ccrm}
+command -v pdftotext >/dev/null || { echo "# pdftotext (poppler-utils) is missing: skip"; exit 77; }
+
+pg_start_demo "$CCRM" 30
+DB="host=$PG_DIR dbname=ccrm"
+DOCS=$XDG_DATA_HOME/ccrm/documents
+# an account no partner sees, and a fresh deal of sam's on it, first in its pipeline column
+read -r acc accname <<<"$(psqlc -F ' ' -c "select id, name from accounts where id not in (select account_id
+    from account_shares) and name ~ '^[A-Za-z ]+$' order by id limit 1")"
+deal=$(as sam -c "insert into opportunities (account_id, name, stage, amount, currency, owner)
+    values ($acc, 'Zebra billing path', 'prospecting', 450, 'EUR', 'sam') returning id")
+check "a deal of sam's on an account no partner sees" test -n "$deal"
+
+tui_start 120 40 "$CCRM" -d "$DB user=sam"
+check "sales starts on the pipeline" wait_for "prospecting ·"
+keys /
+keys -l "Zebra billing"
+keys Enter
+check "the pipeline finds the deal" wait_for "Zebra billing"
+keys Q
+check "Q makes a draft quote of the deal and opens it" wait_for "(draft) for deal #$deal"
+quote=$(q "select id from quotes where opportunity_id = $deal")
+check "database: the quote is sam's, for the deal's account" \
+    test "$(q "select account_id = $acc and owner = 'sam' and status = 'draft' and created_by = 'sam'
+        from quotes where id = ${quote:-0}")" = t
+
+# a product line: the product found by typing, ten of them
+keys L
+check "L opens the line form on the quote" wait_for "New quote line"
+check "the form names the quote" wait_for "#$quote Zebra billing path"
+keys Tab
+keys -l "ccrm-pro"
+check "the product is found by searching" wait_for "CCRM-PRO ccrm Pro seat"
+keys Enter
+check "the form shows the line's amounts as one types, from the database's rule" \
+    wait_for "this line 29.90 + tax 5.68 = 35.58 EUR · quote total 35.58 EUR"
+keys Tab Tab BSpace
+keys -l 10
+check "... and follows the quantity" \
+    wait_for "this line 299.00 + tax 56.81 = 355.81 EUR · quote total 355.81 EUR"
+keys C-s
+check "the line is saved" wait_for "saved quote line #"
+check "the quote shows the line with the database's net" wait_for "× 29.90  tax 19%  = 299.00 EUR"
+# a free-text line with its own price and tax rate
+keys L
+wait_for "New quote line" || fail "L again"
+keys Tab Tab
+keys -l "Einrichtung – Setup"
+keys Tab Tab
+keys -l 150
+keys Tab Tab
+keys -l 19
+check "the preview adds the free-text line to the quote's total" \
+    wait_for "this line 150.00 + tax 28.50 = 178.50 EUR · quote total 534.31 EUR"
+keys C-s
+check "the free-text line is saved" wait_for "Einrichtung – Setup  1 piece × 150.00"
+# 299.00 + 150.00 = 449.00 net; 56.81 + 28.50 = 85.31 tax; 534.31 gross (per line, half up)
+check "the totals follow the lines" wait_for "draft · 534.31 EUR"
+check "database: totals by the rounding rule" \
+    test "$(q "select net_total || ' ' || tax_total || ' ' || gross_total from quotes
+        where id = $quote")" = "449.00 85.31 534.31"
+
+prompt "print text"
+check ":print text shows the quote as text" wait_for "Total EUR"
+check "the text has the lines and the total" line_has "Einrichtung – Setup" "150.00"
+check "... and the gross total" line_has "Total EUR" "534.31"
+check ":print text wrote the text file" grep -q "534.31" "$DOCS/quote-$quote.txt"
+keys q
+wait_gone "Total EUR" || fail "q closes the text"
+keys p
+check "p prints the PDF and says where" wait_for "wrote $DOCS/quote-$quote.pdf"
+pdftotext -layout "$DOCS/quote-$quote.pdf" "$TEST_TMP/quote.txt" 2>/dev/null
+check "the PDF's text has the product line" grep -q "ccrm Pro seat  *10  *month  *29.90  *19%  *299.00" "$TEST_TMP/quote.txt"
+check "the PDF's text has the free-text line" grep -q "Einrichtung – Setup" "$TEST_TMP/quote.txt"
+check "the PDF's text has the total" grep -q "534.31" "$TEST_TMP/quote.txt"
+
+keys M
+check "M marks the quote sent" wait_for "quote #$quote is sent"
+keys L
+check "a sent quote takes no new line (the database refuses it)" wait_for "New quote line"
+keys Tab
+keys -l "ccrm-bas"
+wait_for "CCRM-BAS" || fail "the product search"
+keys Enter C-s
+check "... with the database's words" wait_for "its lines cannot be changed"
+keys Escape
+wait_for "discard your changes? y/n" || fail "Esc asks before discarding"
+keys y
+wait_gone "New quote line" || fail "the form closes"
+keys A
+check "A: the customer accepted" wait_for "quote #$quote is accepted"
+keys I
+check "I drafts the invoice from the accepted quote and opens it" wait_for "(draft) from quote #$quote"
+inv=$(q "select id from invoices where quote_id = $quote")
+check "the invoice shows the quote's lines" wait_for "Einrichtung – Setup"
+keys N
+check "sales may not issue it" wait_for "only billing, management and admin issue invoices"
+check "database: still a draft" test "$(q "select status from invoices where id = ${inv:-0}")" = draft
+keys q q q
+tui_stop
+
+# billing issues it and records two payments
+tui_start 120 40 "$CCRM" -d "$DB user=bea"
+check "billing starts on Invoices" wait_for "Invoices by updated"
+check "the draft is at the top" wait_for "draft #$inv"
+keys Enter
+check "Enter opens it" wait_for "Invoice draft #$inv"
+keys N
+check "N issues it with the next number" wait_for "issued invoice #$inv as "
+number=$(q "select number from invoices where id = ${inv:-0}")
+check "the number is the next of the year's series, gapless" \
+    test "$(q "select count(*) = max(seq) and max(seq) = (select seq from invoices where id = $inv)
+        from invoices where series = '' and year = (select year from invoices where id = $inv)")" = t
+check "the view shows the number" wait_for "Invoice $number"
+keys P
+check "P asks for the amount" wait_for "payment received (amount):"
+keys -l "300,00"
+keys Enter
+check "a partial payment: what is open is said" wait_for "234.31 EUR outstanding"
+check "the invoice is partly paid" wait_for "partly_paid · 534.31 EUR"
+prompt "payment 234.31"
+check "the final payment: paid in full" wait_for "paid in full"
+check "the invoice is paid" wait_for "paid · 534.31 EUR"
+check "both payments are listed" wait_for "payment 234.31 EUR by transfer"
+check "database: paid, by two payments of bea's" \
+    test "$(q "select i.status || ' ' || count(p.*) || ' ' || sum(p.amount) || ' '
+        || bool_and(p.created_by = 'bea') from invoices i join payments p on p.invoice_id = i.id
+        where i.id = $inv group by i.status")" = "paid 2 534.31 true"
+# the Feed has the issue and the payments; Enter on a payment opens its invoice
+keys 1
+check "the Feed" wait_for "Feed by newest"
+keys /
+keys -l "payment 300.00 EUR on $number"
+keys Enter
+check "the Feed has the partial payment" wait_for "new: payment 300.00 EUR on $number"
+keys Enter
+check "Enter on the payment's event opens its invoice" wait_for "invoice #$inv · paid · 534.31 EUR"
+keys q q q
+tui_stop
+
+# management's Dashboard: the month's money per currency, as the database sums it
+money() { q "select to_char($1, 'FM999G999G999G990D00') from ccrm_billing_totals() where currency = '$2'"; }
+tui_start 120 40 "$CCRM" -d "$DB user=mia"
+check "management starts on the Dashboard" wait_for "Invoices this month (per currency"
+check "EUR: invoiced and paid this month, outstanding and overdue" \
+    line_has "EUR " "$(money invoiced EUR) $(printf '%13s' "$(money paid EUR)") $(printf '%13s' "$(money outstanding EUR)") $(printf '%13s' "$(money overdue EUR)")"
+check "the payments of today are in what was paid this month" \
+    test "$(q "select paid >= 534.31 from ccrm_billing_totals() where currency = 'EUR'")" = t
+for cur in $(q "select currency from ccrm_billing_totals() where currency <> 'EUR'"); do
+    check "$cur has a line of its own (never summed across currencies)" \
+        line_has "$cur " "$(money outstanding "$cur")"
+done
+keys q
+tui_stop
+
+# support sees it on the account's timeline
+tui_start 120 40 "$CCRM" -d "$DB user=sofia"
+check "support is up" wait_for "Tickets by"
+prompt "open $accname"
+check "the account opens" wait_for "account #$acc"
+check "the paid invoice is on the account's timeline" \
+    wait_for "invoice $number [paid] 534.31 EUR"
+check "so is the accepted quote" wait_for "quote #$quote Zebra billing path [accepted] 534.31 EUR"
+keys q q
+tui_stop
+
+# a partner: nothing of an account not shared with him; all of it once it is
+tui_start 120 40 "$CCRM" -d "$DB user=paul"
+check "the partner is up" wait_for "Accounts by"
+prompt "view invoices"
+check "the partner's Invoices" wait_for "Invoices by updated"
+keys /
+keys -l "$number"
+keys Enter
+check "the invoice of an account not shared is not listed" wait_for "no records match the search"
+prompt "open $accname"
+check "nor is the account" wait_for "no account matches"
+"$CCRM" -d "$PG_CONN" --share "$acc" --partner "Nordlicht Reseller GmbH" >/dev/null ||
+    fail "could not share the account"
+check "shared: the invoice is listed, live" wait_for "$number" 15
+prompt "open $accname"
+check "shared: the account opens" wait_for "account #$acc"
+check "shared: the paid invoice is on its timeline" wait_for "invoice $number [paid] 534.31 EUR"
+keys q q
+tui_stop
+check "ccrm exits 0" test "$(cat "$TEST_TMP/tui.exit")" = 0
+done_testing
