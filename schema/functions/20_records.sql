@@ -90,6 +90,19 @@ BEGIN
 END
 $$;
 
+-- Who reads a new comment, note or chat message when its writer does not say (022): a
+-- partner's are shared with the partner organisations that see the record, an internal
+-- user's are internal. The person acting, not current_user, so that a write made inside a
+-- SECURITY DEFINER function still counts as its caller's. pg_has_role reads no table.
+CREATE OR REPLACE FUNCTION ccrm_default_visibility() RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN pg_has_role(public.ccrm_actor(), 'ccrm_partner', 'USAGE')
+                     AND NOT pg_has_role(public.ccrm_actor(), 'ccrm_internal', 'USAGE')
+                THEN 'shared' ELSE 'internal' END
+$$;
+
 -- The account a record hangs off in the sense of the partner policies of 004 (the row's own
 -- account_id; the id itself for accounts; NULL for campaigns and unknown or invisible rows).
 -- A partner sees a record exactly when this account is shared with its organisation.

@@ -21,10 +21,16 @@ AS $$
         WHEN 'leads' THEN (r->>'account_id')::bigint
         WHEN 'opportunities' THEN (r->>'account_id')::bigint
         WHEN 'tickets' THEN (r->>'account_id')::bigint
-        WHEN 'interactions' THEN (r->>'account_id')::bigint
+        -- an internal note, comment or chat message (022) is filed under no account: the
+        -- events policy then shows it to no partner
+        WHEN 'interactions' THEN CASE WHEN r->>'kind' <> 'note'
+                                           OR r->>'visibility' IS NOT DISTINCT FROM 'shared'
+                                      THEN (r->>'account_id')::bigint END
         WHEN 'account_shares' THEN (r->>'account_id')::bigint
-        WHEN 'comments' THEN public.ccrm_record_account(r->>'entity', (r->>'entity_id')::bigint)
-        WHEN 'chat_messages' THEN public.ccrm_record_account(r->>'entity', (r->>'entity_id')::bigint)
+        WHEN 'comments' THEN CASE WHEN r->>'visibility' = 'shared'
+            THEN public.ccrm_record_account(r->>'entity', (r->>'entity_id')::bigint) END
+        WHEN 'chat_messages' THEN CASE WHEN r->>'visibility' = 'shared'
+            THEN public.ccrm_record_account(r->>'entity', (r->>'entity_id')::bigint) END
         WHEN 'inbox' THEN public.ccrm_record_account(r->>'entity', (r->>'entity_id')::bigint)
         WHEN 'mentions' THEN public.ccrm_record_account('comments', (r->>'comment_id')::bigint)
         -- mail (017): the account it is filed under (an attachment's event has none: it comes
