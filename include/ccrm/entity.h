@@ -32,6 +32,8 @@ struct entity_field {
     int maxlen;                 /* characters at most, 0: no limit */
     const char *csv;            /* its import/export column when not `column` ("account") */
     const char *synonyms; /* other header names an import takes: folded (a-z0-9), '|'-separated */
+    int internal; /* only internal users set it: a partner's form leaves it out (the database's
+                   * default applies, and partners hold no grant to write it) */
 };
 
 /* ---- the list view ---- */

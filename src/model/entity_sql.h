@@ -73,7 +73,9 @@
 
 #define IX(cond)                                                                                   \
     "(SELECT i.at, coalesce(i.created_by, '') AS who,"                                             \
-    " i.kind || ': ' || coalesce(i.subject, '') ||"                                                \
+    " i.kind || CASE WHEN i.kind = 'note' AND ccrm_is_internal()"                                  \
+    "   THEN CASE i.visibility WHEN 'shared' THEN ' [shared]' ELSE ' [internal]' END ELSE '' END"  \
+    " || ': ' || coalesce(i.subject, '') ||"                                                       \
     " CASE WHEN i.done_at IS NULL AND i.due_at IS NOT NULL"                                        \
     "      THEN ' (due ' || to_char(i.due_at, 'YYYY-MM-DD') || ')' ELSE '' END AS what,"           \
     " 'interactions'::text AS entity, i.id FROM interactions i WHERE " cond                        \

@@ -275,7 +275,15 @@ ui_init(struct app *app, struct ccrm_err *err)
         else if (e != NULL)
             ui->tabs[ui->ntabs++] = checked(view_list_new(app, e));
     }
+    /* a partner may not read campaigns: no tab that can only say so */
+    if (strcmp(db_department(app->db), "partner") == 0) {
+        commands_set_partner(1);
+        if ((i = ui_tab_of(app, "campaigns")) >= 0)
+            ui->hidden[i] = 1;
+    }
     ui->tab = start_tab(start, db_department(app->db));
+    if (ui->hidden[ui->tab])
+        ui->tab = 0;
     count_inbox(app);
     ui->dirty = 1;
     ui->full_clear = 1;
@@ -544,6 +552,8 @@ draw_tabs(struct app *app)
     draw_text(stdscr, 0, 0, "", ui->cols, bar);
     draw_text(stdscr, 0, 0, " ccrm ", 6 < ui->cols ? 6 : ui->cols, bar | A_BOLD);
     for (i = 0; i < ui->ntabs; i++) {
+        if (ui->hidden[i])
+            continue;
         tab_label(ui, i, 1, label, sizeof label);
         total += text_width(label);
     }
@@ -551,6 +561,8 @@ draw_tabs(struct app *app)
     for (i = 0; i < ui->ntabs && x < ui->cols; i++) {
         int w;
 
+        if (ui->hidden[i])
+            continue;
         /* too narrow for every title: only the current tab keeps its title */
         tab_label(ui, i, total <= ui->cols || i == ui->tab, label, sizeof label);
         w = text_width(label);
@@ -900,12 +912,30 @@ switch_tab(struct app *app, int t)
 
     if (t < 0 || t >= ui->ntabs)
         return;
+    if (ui->hidden[t]) {
+        ui_message_error(app, "%s are not available to your role", ui->tabs[t]->title);
+        return;
+    }
     for (i = 0; i < ui->depth; i++)
         ui_close(app, ui->stack[i]);
     ui->tab = t;
     if (t == 0)
         ui->feed_unread = 0;
     ui->dirty = 1;
+}
+
+/* The next (step 1) or previous (-1) tab the role can use. */
+static int
+next_tab(struct ui *ui, int step)
+{
+    int t = ui->tab, n;
+
+    for (n = 0; n < ui->ntabs; n++) {
+        t = (t + step + ui->ntabs) % ui->ntabs;
+        if (!ui->hidden[t])
+            break;
+    }
+    return t;
 }
 
 /* `:` prompt hook: its commands switch tabs like the 1-9 keys. */
@@ -975,9 +1005,9 @@ handle_key(struct app *app, wint_t key, int fkey)
         return;
     }
     if (!fkey && key == L'\t') {
-        switch_tab(app, (ui->tab + 1) % ui->ntabs);
+        switch_tab(app, next_tab(ui, 1));
     } else if (fkey && key == KEY_BTAB) {
-        switch_tab(app, (ui->tab + ui->ntabs - 1) % ui->ntabs);
+        switch_tab(app, next_tab(ui, -1));
     } else if (!fkey && key >= L'1' && key <= L'9') {
         switch_tab(app, (int)(key - L'1'));
     } else if (!fkey && key == 12) { /* ^L */

@@ -26,6 +26,7 @@ struct recordview {
     int sel, top, height;
     int gone;
     struct app *app; /* for presence on close */
+    int chat_shared; /* the chat line being typed: shared with the partner (T), else t */
 };
 
 /* A session has one presence row. It names the record of the view that wrote it last, on the
@@ -215,7 +216,8 @@ on_chat(struct app *app, void *ctx, const char *text, int done, int ok)
 
     if (!done || !ok || text[0] == '\0')
         return;
-    if (db_chat_send(app->db, rv->e->table, rv->id, text, &err) == -1) {
+    if (db_chat_send(app->db, rv->e->table, rv->id, text, rv->chat_shared ? "shared" : NULL,
+                     &err) == -1) {
         /* keep what was typed: the line opens again with it, to send once back online */
         ui_input_begin(app, "chat (not sent, Enter to retry): ", text, on_chat, rv);
         ui_message_error(app, "could not send the message: %s", err.msg);
@@ -239,7 +241,7 @@ open_line(struct recordview *rv, struct app *app)
     else if (strcmp(l->entity, "interactions") == 0)
         nv = view_form_new(app, "interactions", l->entity_id, NULL);
     else if (l->entity[0] != '\0')
-        ui_message(app, "nothing to open: c writes a comment, t a chat message");
+        ui_message(app, "nothing to open: c writes a comment, p a shared one, t a chat message");
     if (nv != NULL)
         ui_push(app, nv);
 }
@@ -297,7 +299,14 @@ rv_act(struct view *v, struct app *app, const struct action *a, const char *arg)
         log_interaction(rv, app);
         return 0;
     case L't':
-        ui_input_begin(app, "chat: ", "", on_chat, rv);
+    case L'T':
+        /* internal users' chat is internal unless shared (T); a partner's is always shared */
+        rv->chat_shared = a->key == L'T';
+        ui_input_begin(app,
+                       rv->chat_shared ? "shared chat (the partner reads it too): "
+                       : strcmp(db_department(app->db), "partner") == 0 ? "chat: "
+                                                                        : "internal chat: ",
+                       "", on_chat, rv);
         return 0;
     case L'H':
         toggle_history(rv, app);

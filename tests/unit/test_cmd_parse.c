@@ -38,6 +38,7 @@ static const struct {
     {"handoff sales wants the Pro plan", 0, CMD_HANDOFF, "sales wants the Pro plan"},
     {"comment @marco see ticket", 0, CMD_COMMENT, "@marco see ticket"},
     {"export /tmp/x.csv", 0, CMD_EXPORT, "/tmp/x.csv"},
+    {"share please confirm the date", 0, CMD_SHARE, "please confirm the date"},
     {"view dash", 0, CMD_VIEW, "dashboard"},
     {"view d", -1, CMD_NONE, "ambiguous view \"d\""},
     {"view deals", 0, CMD_VIEW, "deals"},
@@ -125,7 +126,7 @@ static const struct {
     size_t start;
     const char *first;
 } complete_cases[] = {
-    {"", 14, "", 0, "assign"},
+    {"", 15, "", 0, "assign"},
     {"h", 3, "h", 0, "handoff"},
     {"handoff s", 2, "s", 8, "sales"},
     {"handoff ma", 2, "ma", 8, "management"},
@@ -202,7 +203,7 @@ test_actions(void **state)
         }
     }
     assert_true(n > 10);
-    for (k = CMD_OPEN; k <= CMD_EXPORT; k++) {
+    for (k = CMD_OPEN; k <= CMD_SHARE; k++) {
         assert_non_null(cmd_action((enum cmd_kind)k));
         assert_int_equal(cmd_action((enum cmd_kind)k)->kind, k);
     }
