@@ -39,7 +39,9 @@ static const char *const interaction_direction[] = {"in", "out", NULL};
     {                                                                                              \
         .column = "account_id", .label = "Account", .type = FIELD_REF, .required = req,            \
         .ref = "accounts", .maxlen = 200, .csv = "account",                                        \
-        .synonyms = "accountname|accountdomain|customer"                                           \
+        .synonyms = "accountname|accountdomain|customer|company|companyname|organization|"         \
+                    "organisation|organizationname|associatedcompany|personorganization|"          \
+                    "dealorganization"                                                             \
     }
 #define CONTACT_REF(syn)                                                                           \
     {                                                                                              \
@@ -49,17 +51,18 @@ static const char *const interaction_direction[] = {"in", "out", NULL};
 #define FIRST_NAME                                                                                 \
     {                                                                                              \
         .column = "first_name", .label = "First name", .type = FIELD_TEXT, .maxlen = 200,          \
-        .synonyms = "firstname|givenname|forename|vorname"                                         \
+        .synonyms = "firstname|givenname|forename|vorname|personfirstname"                         \
     }
 #define LAST_NAME                                                                                  \
     {                                                                                              \
         .column = "last_name", .label = "Last name", .type = FIELD_TEXT, .maxlen = 200,            \
-        .synonyms = "lastname|surname|familyname|nachname"                                         \
+        .synonyms = "lastname|surname|familyname|nachname|personlastname"                          \
     }
 #define PERSON_EMAIL                                                                               \
     {                                                                                              \
         .column = "email", .label = "E-mail", .type = FIELD_EMAIL, .maxlen = 254,                  \
-        .synonyms = "emailaddress|mail|mailaddress"                                                \
+        .synonyms = "emailaddress|mail|mailaddress|emailwork|emailhome|emailother|"                \
+                    "personemail|personemailwork|primaryemail|workemail|businessemail"             \
     }
 
 /* ---- accounts ---- */
@@ -70,43 +73,46 @@ static const struct entity_field account_fields[] = {
      .type = FIELD_TEXT,
      .required = 1,
      .maxlen = 200,
-     .synonyms = "accountname|companyname|company|organisation|organization|firma"},
+     .synonyms = "accountname|companyname|company|organisation|organization|"
+                 "organizationname|firma"},
     {.column = "domain",
      .label = "Domain",
      .type = FIELD_TEXT,
      .maxlen = 253,
-     .synonyms = "webdomain|emaildomain"},
+     .synonyms = "webdomain|emaildomain|companydomainname|domainname"},
     {.column = "industry",
      .label = "Industry",
      .type = FIELD_TEXT,
      .maxlen = 200,
-     .synonyms = "sector|branche"},
+     .synonyms = "sector|branche|organizationindustry|companyindustry"},
     {.column = "phone",
      .label = "Phone",
      .type = FIELD_PHONE,
      .maxlen = 50,
-     .synonyms = "telephone|phonenumber|tel|telefon"},
+     .synonyms = "telephone|phonenumber|tel|telefon|companyphone|organizationphone|"
+                 "businessphone|mainphone"},
     {.column = "website",
      .label = "Website",
      .type = FIELD_TEXT,
      .maxlen = 500,
-     .synonyms = "web|url|homepage"},
+     .synonyms = "web|url|homepage|websiteurl|companywebsite|organizationwebsite"},
     {.column = "city",
      .label = "City",
      .type = FIELD_TEXT,
      .maxlen = 200,
-     .synonyms = "town|ort|stadt"},
+     .synonyms = "town|ort|stadt|billingcity|shippingcity|mailingcity|organizationcity"},
     {.column = "country",
      .label = "Country",
      .type = FIELD_TEXT,
      .maxlen = 200,
-     .synonyms = "land"},
+     .synonyms = "land|billingcountry|shippingcountry|countryregion|"
+                 "organizationcountry"},
     {.column = "employees",
      .label = "Employees",
      .type = FIELD_INT,
      .min = 0,
      .max = INT_MAXV,
-     .synonyms = "numberofemployees|headcount|staff"},
+     .synonyms = "numberofemployees|headcount|staff|employeecount"},
     {.column = "annual_revenue",
      .label = "Revenue",
      .type = FIELD_AMOUNT,
@@ -251,12 +257,14 @@ static const struct entity_field contact_fields[] = {
      .label = "Phone",
      .type = FIELD_PHONE,
      .maxlen = 50,
-     .synonyms = "telephone|phonenumber|tel|mobile|telefon"},
+     .synonyms = "telephone|phonenumber|tel|mobile|telefon|phonework|phonemobile|"
+                 "personphone|personphonework|mobilephone|mobilephonenumber|businessphone|"
+                 "workphone"},
     {.column = "title",
      .label = "Title",
      .type = FIELD_TEXT,
      .maxlen = 200,
-     .synonyms = "jobtitle|position|role"},
+     .synonyms = "jobtitle|position|role|persontitle|personjobtitle"},
     ACCOUNT_REF(0),
     OWNER,
 };
@@ -389,17 +397,19 @@ static const struct entity_field lead_fields[] = {
      .label = "Company",
      .type = FIELD_TEXT,
      .maxlen = 200,
-     .synonyms = "companyname|organisation|organization|firma"},
+     .synonyms = "companyname|organisation|organization|organizationname|firma"},
     {.column = "phone",
      .label = "Phone",
      .type = FIELD_PHONE,
      .maxlen = 50,
-     .synonyms = "telephone|phonenumber|tel|mobile|telefon"},
+     .synonyms = "telephone|phonenumber|tel|mobile|telefon|phonework|phonemobile|"
+                 "personphone|personphonework|mobilephone|mobilephonenumber|businessphone|"
+                 "workphone"},
     {.column = "source",
      .label = "Source",
      .type = FIELD_TEXT,
      .maxlen = 200,
-     .synonyms = "leadsource|origin|quelle"},
+     .synonyms = "leadsource|origin|originalsource|quelle"},
     {.column = "status",
      .label = "Status",
      .type = FIELD_CHOICE,
@@ -546,7 +556,7 @@ static const struct entity_field deal_fields[] = {
      .type = FIELD_TEXT,
      .required = 1,
      .maxlen = 200,
-     .synonyms = "opportunityname|dealname|opportunity|deal"},
+     .synonyms = "opportunityname|dealname|opportunity|deal|dealtitle|title"},
     ACCOUNT_REF(1),
     {.column = "stage",
      .label = "Stage",
@@ -556,7 +566,10 @@ static const struct entity_field deal_fields[] = {
      .def = "prospecting",
      .sqldef = "'prospecting'",
      .synonyms = "dealstage"},
-    {.column = "amount", .label = "Amount", .type = FIELD_AMOUNT, .synonyms = "value|dealvalue"},
+    {.column = "amount",
+     .label = "Amount",
+     .type = FIELD_AMOUNT,
+     .synonyms = "value|dealvalue|dealamount|expectedrevenue"},
     {.column = "currency",
      .label = "Currency",
      .type = FIELD_CURRENCY,
@@ -564,11 +577,12 @@ static const struct entity_field deal_fields[] = {
      .def = "EUR",
      .sqldef = "'EUR'",
      .maxlen = 3,
-     .synonyms = "waehrung"},
+     .synonyms = "waehrung|dealcurrency|currencycode|currencyisocode"},
     {.column = "close_date",
      .label = "Close date",
      .type = FIELD_DATE,
-     .synonyms = "closedate|expectedclose|closingdate"},
+     .synonyms = "closedate|expectedclose|closingdate|expectedclosedate|"
+                 "dealexpectedclosedate"},
     OWNER,
 };
 
