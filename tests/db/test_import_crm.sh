@@ -89,6 +89,23 @@ check "the rejects file has a reason column" test "$(head -n 1 "$T/rejected.csv"
 check "... holding why each row was rejected" \
     grep -qF 'not-an-address,Bad,Row,"column ""email"": ""not-an-address"" is not a valid e-mail address"' "$T/rejected.csv"
 
+# ---- --log ticket from an address that is a lead, or nobody's: the contact is made ----
+psqlc -c "insert into leads (first_name, last_name, email, phone, account_id) select 'Hedy', 'Lamarr', 'hedy@example.org', '+1 555 0199', id from accounts where name = 'Analytical Engines Ltd'"
+"$CCRM" -d "$SAM" --log ticket --contact Hedy@Example.org --subject "Frequency hopping question" >"$T/out" 2>"$T/err"; rc=$?
+check "--log ticket for a lead's address exits 0 (rc $rc)" test $rc = 0 || say
+check "... and says it created the contact from the lead" grep -Eq '^ccrm: created contact #[0-9]+ \(from lead #[0-9]+\) for Hedy@Example.org; logged ticket #[0-9]+' "$T/out" || say
+check "the contact has the lead's name, phone and account, and the ticket is its" \
+    test "$(psqlc -c "select c.first_name || ' ' || c.last_name || '|' || c.phone || '|' || a.name || '|' || t.subject from tickets t join contacts c on c.id = t.contact_id join accounts a on a.id = c.account_id where lower(c.email) = 'hedy@example.org'")" = "Hedy Lamarr|+1 555 0199|Analytical Engines Ltd|Frequency hopping question"
+"$CCRM" -d "$SAM" --log ticket --contact stranger@example.net --subject "Who are you" >"$T/out" 2>"$T/err"; rc=$?
+check "--log ticket for an unknown address makes a contact with the address alone" \
+    bash -c "test $rc = 0 && grep -Eq '^ccrm: created contact #[0-9]+ for stranger@example.net; logged ticket' $T/out" || say
+"$CCRM" -d "$SAM" --log ticket --contact stranger@example.net --subject "Again" >"$T/out" 2>"$T/err"; rc=$?
+check "the next ticket from it finds that contact, saying nothing about creating one" \
+    bash -c "test $rc = 0 && ! grep -q created $T/out && test \"\$(psql -X -At -c \"select count(*) from contacts where email = 'stranger@example.net'\")\" = 1" || say
+"$CCRM" -d "$SAM" --log ticket --contact not-an-address --subject "x" >"$T/out" 2>"$T/err"; rc=$?
+check "a malformed address is refused, nothing made (rc $rc)" \
+    bash -c "test $rc != 0 && test \"\$(psql -X -At -c \"select count(*) from contacts where email = 'not-an-address'\")\" = 0"
+
 # ---- --batches lists what --revert takes ----
 "$CCRM" -d "$SAM" --batches >"$T/out" 2>"$T/err"; rc=$?
 check "--batches exits 0" test $rc = 0
