@@ -62,6 +62,8 @@ struct entity_filter {
     const char *sql;   /* what the value is compared with: "a.status" */
     const char *field; /* the field whose values it takes (checked and normalised), or NULL */
     int mine;          /* `mine` sets it to one's own login */
+    const char *read;  /* an SQL function the value goes through first ("ccrm_entity_table":
+                        * `f entity=deals` means opportunities), or NULL */
 };
 
 struct entity_list {

@@ -1035,17 +1035,21 @@ static const struct entity interactions = {
 
 /* ---- the Feed and the Inbox: lists whose rows name records of other tables ---- */
 
+#define FEED_EVENTS "(SELECT * FROM events WHERE entity NOT IN ('inbox', 'mentions')) a"
+
 static const struct entity_column feed_cols[] = {
     {.name = "Time", .sql = "to_char(a.at, 'MM-DD HH24:MI:SS')", .min = 14, .priority = 2},
     {.name = "Who", .sql = "a.actor", .min = 8, .weight = 4, .priority = 1},
     {.name = "Dept", .sql = "coalesce(a.department, '')", .min = 10, .priority = 4},
     {.name = "Record",
-     .sql = "CASE WHEN a.entity_id IS NULL THEN a.entity ELSE a.entity || ' #' || a.entity_id END",
+     .sql = "CASE WHEN a.entity_id IS NULL THEN ccrm_entity_noun(a.entity)"
+            " ELSE ccrm_entity_noun(a.entity) || ' #' || a.entity_id END",
      .min = 14,
      .weight = 8,
      .priority = 3},
     {.name = "What",
-     .sql = "CASE a.op WHEN 'insert' THEN 'new: ' WHEN 'delete' THEN 'deleted: '"
+     .sql = "CASE a.op WHEN 'insert' THEN 'new ' || ccrm_entity_noun(a.entity) || ': '"
+            " WHEN 'delete' THEN 'deleted ' || ccrm_entity_noun(a.entity) || ': '"
             " WHEN 'update' THEN 'changed ' || coalesce(array_to_string(a.changed, ', '),"
             " '') || ': ' ELSE '' END || a.summary",
      .min = 20,
@@ -1068,14 +1072,16 @@ static const struct entity_sort feed_sorts[] = {
 static const struct entity_filter feed_filters[] = {
     {.name = "actor", .sql = "a.actor"},
     {.name = "department", .sql = "a.department"},
-    {.name = "entity", .sql = "a.entity"},
+    {.name = "entity", .sql = "a.entity", .read = "ccrm_entity_table"},
 };
 
 static const struct entity_list feed_list = {
     .view = "feed",
     .title = "Feed",
-    .from = "events a",
-    .base = "events a",
+    /* the bookkeeping of inboxes (entries, read marks) and mentions is not news: the Inbox
+     * shows one's own, and the comment that mentions someone is in the Feed already */
+    .from = FEED_EVENTS,
+    .base = FEED_EVENTS,
     .search = "a.search LIKE ccrm_fold($1)",
     .search_help = "the event summaries",
     .cols = feed_cols,

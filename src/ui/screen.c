@@ -335,6 +335,27 @@ struct wake {
     int nids;
 };
 
+/* What a toast calls a row of table: the registry's word, and the Feed's for the rows that
+ * hang off records ("comment", "chat message"). */
+static const char *
+toast_noun(const char *table)
+{
+    static const struct {
+        const char *table, *noun;
+    } extra[] = {{"comments", "comment"},     {"chat_messages", "chat message"},
+                 {"mentions", "mention"},     {"inbox", "inbox entry"},
+                 {"messages", "mail"},        {"campaign_members", "campaign member"},
+                 {"account_shares", "share"}, {NULL, NULL}};
+    int i;
+
+    if (entity_find(table) != NULL)
+        return entity_noun(table, 1);
+    for (i = 0; extra[i].table != NULL; i++)
+        if (strcmp(extra[i].table, table) == 0)
+            return extra[i].noun;
+    return table;
+}
+
 static int
 on_event(const struct event *ev, void *ctx)
 {
@@ -382,7 +403,7 @@ on_event(const struct event *ev, void *ctx)
     else
         snprintf(w->toast, sizeof w->toast, "%s%s%s%s: %s %s #%lld %s", ev->actor,
                  ev->department[0] ? " (" : "", ev->department, ev->department[0] ? ")" : "", what,
-                 ev->entity, (long long)ev->entity_id, ev->summary);
+                 toast_noun(ev->entity), (long long)ev->entity_id, ev->summary);
     return 0;
 }
 
