@@ -696,10 +696,23 @@ draw_help(struct app *app, int top, int h)
     const char *acts[64];
     int nacts = commands_help(v, acts, 64);
     const char *const *own = v != NULL ? v->ops->help : NULL;
-    int width = ui->cols > 64 ? 60 : ui->cols - 2;
-    int x = (ui->cols - width) / 2, y = top, i, l;
+    int width = 30, x, y = top, i, l;
     char line[256];
 
+    /* as wide as its longest line (the screen allowing) */
+    for (l = 0; l < 2; l++)
+        for (i = 0; l == 0 ? own != NULL && own[i] != NULL : i < nacts; i++) {
+            const char *s = l == 0 ? own[i] : acts[i];
+            const char *tab = strchr(s, '\t');
+            int kl = tab ? (int)(tab - s) : 0;
+
+            snprintf(line, sizeof line, "  %-12.*s %s ", kl, s, tab ? tab + 1 : "");
+            if (text_width(line) > width)
+                width = text_width(line);
+        }
+    if (width > ui->cols - 2)
+        width = ui->cols - 2;
+    x = (ui->cols - width) / 2;
     if (width < 10)
         return;
     snprintf(line, sizeof line, " Keys: %s ", v != NULL ? v->title : "");
@@ -762,7 +775,10 @@ ui_redraw(struct app *app)
     if (ui->rows < MIN_ROWS || ui->cols < MIN_COLS) {
         char m[64];
 
-        snprintf(m, sizeof m, "terminal too small (%dx%d)", ui->cols, ui->rows);
+        /* on lines of their own: the terminal is narrow */
+        snprintf(m, sizeof m, "terminal too small: %dx%d", ui->cols, ui->rows);
+        draw_text(stdscr, ui->rows / 2 > 0 ? ui->rows / 2 - 1 : 0, 0, m, ui->cols, A_BOLD);
+        snprintf(m, sizeof m, "ccrm needs %dx%d", MIN_COLS, MIN_ROWS);
         draw_text(stdscr, ui->rows / 2, 0, m, ui->cols, A_BOLD);
         curs_set(0);
         refresh();

@@ -189,7 +189,10 @@ rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
     for (i = 0; i < listh && rv->top + i < ln; i++) {
         struct detail_line *l = &lines[rv->top + i];
         attr_t a = rv->top + i == rv->sel ? A_REVERSE : A_NORMAL;
-        int ww = wd >= 70 ? 16 : 0, whow = wd >= 70 ? 22 : 0;
+        /* when and who survive narrow screens: in full from 70 columns, as the day ("12-03")
+         * and the login from 36 (a --two pane, a phone's terminal) */
+        int ww = wd >= 70 ? 16 : wd >= 36 ? 5 : 0, whow = wd >= 70 ? 22 : wd >= 36 ? 8 : 0;
+        char when[8], who[24];
 
         if (l->entity[0] == '\0') { /* a section heading */
             draw_text(w, y + i, 0, l->what, wd, ui_attr(app, PAIR_HEADER, A_BOLD) | a);
@@ -200,7 +203,18 @@ rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
             draw_text(w, y + i, 2, l->what, wd - 2, a);
             continue;
         }
-        if (ww > 0) {
+        if (ww == 5) {
+            const char *day = strlen(l->when) >= 10 && l->when[4] == '-' ? l->when + 5 : l->when;
+            size_t k;
+
+            snprintf(when, sizeof when, "%.5s", day);
+            str_copy(who, l->who, sizeof who);
+            for (k = 0; who[k] != '\0' && who[k] != ' '; k++)
+                ;
+            who[k] = '\0'; /* the login, without "(sales)" */
+            draw_text(w, y + i, 1, when, ww, a | (a ? 0 : ui_attr(app, PAIR_DIM, 0)));
+            draw_text(w, y + i, 2 + ww, who, whow, a);
+        } else if (ww > 0) {
             draw_text(w, y + i, 1, l->when, ww, a | (a ? 0 : ui_attr(app, PAIR_DIM, 0)));
             draw_text(w, y + i, 2 + ww, l->who, whow, a);
         }
