@@ -971,15 +971,6 @@ static const struct entity_field interaction_fields[] = {
      .choices = interaction_kind,
      .def = "note", /* the database has no default: an import must name it */
      .synonyms = "type|activitytype"},
-    /* who reads a note (022): internal users only, or the partners who see the record too;
-     * a partner's notes are always shared (the database's default for them) */
-    {.column = "visibility",
-     .label = "Visibility",
-     .type = FIELD_CHOICE,
-     .choices = visibility_choices,
-     .def = "internal",
-     .sqldef = "ccrm_default_visibility()",
-     .internal = 1},
     {.column = "subject",
      .label = "Subject",
      .type = FIELD_TEXT,
@@ -1014,6 +1005,15 @@ static const struct entity_field interaction_fields[] = {
      .type = FIELD_MULTILINE,
      .maxlen = 100000,
      .synonyms = "description|text|notes"},
+    /* last, out of the way of Tab: who reads a note (022): internal users only, or the
+     * partners who see the record too; a partner's notes are always shared (its default) */
+    {.column = "visibility",
+     .label = "Visibility",
+     .type = FIELD_CHOICE,
+     .choices = visibility_choices,
+     .def = "internal",
+     .sqldef = "ccrm_default_visibility()",
+     .internal = 1},
 };
 
 static const char *const interaction_exports[] = {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Feed speaks the user's words: "new ticket", "ticket #151", "deal #226", never the table
 # names; `f entity=deals` filters by them; a change of status says from what to what; and the
-# bookkeeping of inboxes and mentions (an entry, a read mark) is not news.
+# bookkeeping of inboxes and mentions (an entry, a read mark) is not news; one is singular.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_feed_words.sh path/to/ccrm}
 
@@ -29,6 +29,13 @@ keys Enter
 check "f entity=deals keeps the deal" wait_for "deal #$d" 5
 check "... and only deals" wait_gone "ticket #$t" 5
 check "the table's own name still filters" test "$(q "select ccrm_entity_table('opportunities') || ',' || ccrm_entity_table('Deals') || ',' || ccrm_entity_table('ticket')")" = "opportunities,opportunities,tickets"
+# plurals: one of a thing is singular
+pa=$(as sam -c "insert into accounts (name) values ('Pluraltest GmbH') returning id" | head -n 1)
+as sam -c "insert into contacts (account_id, last_name) values ($pa, 'Einzig')" \
+       -c "insert into opportunities (account_id, name) values ($pa, 'Pluraltest deal')" >/dev/null
+prompt "open Pluraltest GmbH"
+check "an account says \"1 contact\" and \"1 open deal\"" wait_for "1 contact · 0 open tickets · 1 open deal" 10
+keys q
 keys q
 tui_stop
 
