@@ -37,6 +37,9 @@ usage(FILE *f)
           "       ccrm --import FILE --into ENTITY [--map SRC=DST,...]\n"
           "            [--on-conflict error|skip|update] [--rejects FILE] [--dry-run] [--quiet]\n"
           "                                                     import CSV (FILE - = stdin)\n"
+          "            [--delimiter ,|;|tab]                    (guessed from the header)\n"
+          "            [--create-missing accounts]              an organisation not found: new\n"
+          "       ccrm --batches                                the imports, newest first\n"
           "       ccrm --revert BATCH                           undo an import (CSV or mail)\n"
           "       ccrm --export ENTITY [--format csv|jsonl] [--output FILE]\n"
           "       ccrm --export campaign_members --campaign N [--format csv|jsonl]\n"
@@ -310,6 +313,7 @@ dispatch_command(int argc, char **argv)
     } commands[] = {
         {"--import", cli_import_main},
         {"--revert", cli_import_main},
+        {"--batches", cli_import_main},
         {"--export", cli_export_main},
         {"--add-user", cli_admin_main},
         {"--disable-user", cli_admin_main},

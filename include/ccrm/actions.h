@@ -18,9 +18,11 @@
 /* Comment on a record (entity is a table name: "accounts", "leads", "tickets", ...), written in
  * the user's name. Every "@login" in body lands in that person's Inbox (the database does it).
  * notified (n bytes) gets the people notified, as "@marco, @sam" ("" for nobody); comment_id
- * may be NULL. */
+ * may be NULL. visibility: "internal", "shared" (with the partners who see the record), or
+ * NULL for the writer's default (internal users: internal; partners: shared). */
 int db_comment_add(struct db *db, const char *entity, int64_t id, const char *body,
-                   int64_t *comment_id, char *notified, size_t n, struct ccrm_err *err);
+                   const char *visibility, int64_t *comment_id, char *notified, size_t n,
+                   struct ccrm_err *err);
 
 /* Assign (handoff 0) or hand off (handoff 1) a record to a login or a department (sales,
  * support, marketing, management; departments only with handoff). A person becomes the owner

@@ -57,6 +57,7 @@ enum cmd_kind {
     CMD_PAYMENT,     /* payment AMOUNT */
     CMD_CREDIT_NOTE, /* credit-note: a draft credit note for an issued invoice */
     CMD_PRINT,       /* print [pdf|text] */
+    CMD_SHARE,   /* share TEXT: a comment shared with the partner (with @login mentions) */
 };
 
 /* The views in tab order (the tabs 1-9), NULL-terminated: `:view`, [ui] start_view, --view. */
@@ -81,6 +82,7 @@ enum action_needs {
     NEEDS_SELECTED = 1 << 0, /* a record: a list's selected row, or the record shown */
     NEEDS_LIST = 1 << 1,     /* a list (its sort, filter, search, export) */
     NEEDS_RECORD = 1 << 2,   /* a record's detail view (its chat, its history) */
+    NEEDS_INTERNAL = 1 << 3, /* an internal user: not offered to partners (it could only fail) */
 };
 
 /* An action: a `:` command, a key in views, or both, with the help of both (? and :help are

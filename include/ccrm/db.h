@@ -95,9 +95,10 @@ int db_presence_touch(struct db *db, struct ccrm_err *err);
 int db_presence_here(struct db *db, const char *entity, int64_t id, char **here,
                      struct ccrm_err *err);
 int db_presence_clear(struct db *db, struct ccrm_err *err);
-/* Post a chat message on a record. Returns 0/-1. */
+/* Post a chat message on a record: visibility "internal", "shared" or NULL (the writer's
+ * default, as for comments). Returns 0/-1. */
 int db_chat_send(struct db *db, const char *entity, int64_t id, const char *body,
-                 struct ccrm_err *err);
+                 const char *visibility, struct ccrm_err *err);
 
 /* ---- list queries (keyset pagination; see src/db/list.c) ---- */
 

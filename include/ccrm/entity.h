@@ -32,6 +32,8 @@ struct entity_field {
     int maxlen;                 /* characters at most, 0: no limit */
     const char *csv;            /* its import/export column when not `column` ("account") */
     const char *synonyms; /* other header names an import takes: folded (a-z0-9), '|'-separated */
+    int internal; /* only internal users set it: a partner's form leaves it out (the database's
+                   * default applies, and partners hold no grant to write it) */
 };
 
 /* ---- the list view ---- */
@@ -68,6 +70,8 @@ struct entity_filter {
     const char *field; /* the field whose values it takes (checked and normalised), or NULL */
     int mine;          /* `mine` sets it to one's own login */
     int internal;      /* reads what partners may not (not offered to them) */
+    const char *read;  /* an SQL function the value goes through first ("ccrm_entity_table":
+                        * `f entity=deals` means opportunities), or NULL */
 };
 
 struct entity_list {

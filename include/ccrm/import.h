@@ -81,6 +81,10 @@ int db_import_put(struct db_import *imp, const char *buf, size_t n, struct ccrm_
 /* End the COPY (abort_msg non-NULL: fail it instead), then classify every staged row: DB-side
  * checks (references, duplicates in the file and against the database per conflict) and the
  * resulting counts. Returns 0/-1. */
+/* --create-missing accounts: in the import's transaction, before db_import_classify, create an
+ * account (by name) for every organisation the file names that matches no account by name or
+ * domain; *created gets how many. A dry run rolls them back with everything else. */
+int db_import_create_accounts(struct db_import *imp, int64_t *created, struct ccrm_err *err);
 int db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp_counts *c,
                        struct ccrm_err *err);
 
@@ -116,5 +120,11 @@ void db_import_cancel_current(void);
 /* Undo batch id in one transaction. Returns 0 with summary filled, or -1 with err (a refusal
  * names the row that changed after the import). */
 int db_import_revert(struct db *db, int64_t batch, char *summary, size_t n, struct ccrm_err *err);
+
+/* The newest limit import batches the caller may see, newest first, for `ccrm --batches`: cb
+ * gets each as one line of text ("12  2026-12-03 14:05  sam  contacts from a.csv: ..."), and
+ * may return -1 to stop. Returns the number listed, or -1 with err. */
+int db_import_batches(struct db *db, int limit, int (*cb)(void *arg, const char *line), void *arg,
+                      struct ccrm_err *err);
 
 #endif

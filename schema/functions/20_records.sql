@@ -32,7 +32,57 @@ AS $$
         WHEN 'invoices' THEN 'invoice'
         WHEN 'invoice_lines' THEN 'invoice line'
         WHEN 'payments' THEN 'payment'
-        ELSE coalesce(p_entity, 'record')
+        -- what hangs off records, and the bookkeeping, as the Feed names them
+        WHEN 'comments' THEN 'comment'
+        WHEN 'chat_messages' THEN 'chat message'
+        WHEN 'mentions' THEN 'mention'
+        WHEN 'inbox' THEN 'inbox entry'
+        WHEN 'messages' THEN 'mail'
+        WHEN 'attachments' THEN 'attachment'
+        WHEN 'campaign_members' THEN 'campaign member'
+        WHEN 'campaign_responses' THEN 'campaign response'
+        WHEN 'account_shares' THEN 'share'
+        WHEN 'partner_orgs' THEN 'partner organisation'
+        WHEN 'users' THEN 'user'
+        WHEN 'import_batches' THEN 'import'
+        WHEN 'interests' THEN 'interest'
+        WHEN 'consents' THEN 'consent'
+        WHEN 'segments' THEN 'segment'
+        WHEN 'merges' THEN 'merge'
+        ELSE coalesce(replace(p_entity, '_', ' '), 'record')
+    END
+$$;
+
+-- The table a word names, for filters people type (`f entity=deals` in the Feed): a table's
+-- singular or plural word as people say it ("deal", "deals", "opportunity", "tickets"), in any
+-- letter case; any other word comes back as it is (so a table's own name works, and an unknown
+-- word matches nothing). IMMUTABLE: a constant argument folds into the plan.
+CREATE OR REPLACE FUNCTION ccrm_entity_table(p_word text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE lower(btrim(p_word))
+        WHEN 'account' THEN 'accounts'
+        WHEN 'contact' THEN 'contacts'
+        WHEN 'lead' THEN 'leads'
+        WHEN 'deal' THEN 'opportunities'
+        WHEN 'deals' THEN 'opportunities'
+        WHEN 'opportunity' THEN 'opportunities'
+        WHEN 'ticket' THEN 'tickets'
+        WHEN 'interaction' THEN 'interactions'
+        WHEN 'campaign' THEN 'campaigns'
+        WHEN 'comment' THEN 'comments'
+        WHEN 'chat' THEN 'chat_messages'
+        WHEN 'chat message' THEN 'chat_messages'
+        WHEN 'chat messages' THEN 'chat_messages'
+        WHEN 'mail' THEN 'messages'
+        WHEN 'mails' THEN 'messages'
+        WHEN 'quote' THEN 'quotes'
+        WHEN 'invoice' THEN 'invoices'
+        WHEN 'payment' THEN 'payments'
+        WHEN 'product' THEN 'products'
+        WHEN 'user' THEN 'users'
+        ELSE lower(btrim(p_word))
     END
 $$;
 
@@ -88,6 +138,19 @@ BEGIN
         ELSE RETURN NULL;
     END CASE;
 END
+$$;
+
+-- Who reads a new comment, note or chat message when its writer does not say (022): a
+-- partner's are shared with the partner organisations that see the record, an internal
+-- user's are internal. The person acting, not current_user, so that a write made inside a
+-- SECURITY DEFINER function still counts as its caller's. pg_has_role reads no table.
+CREATE OR REPLACE FUNCTION ccrm_default_visibility() RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN pg_has_role(public.ccrm_actor(), 'ccrm_partner', 'USAGE')
+                     AND NOT pg_has_role(public.ccrm_actor(), 'ccrm_internal', 'USAGE')
+                THEN 'shared' ELSE 'internal' END
 $$;
 
 -- The account a record hangs off in the sense of the partner policies of 004 (the row's own

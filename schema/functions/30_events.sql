@@ -21,10 +21,16 @@ AS $$
         WHEN 'leads' THEN (r->>'account_id')::bigint
         WHEN 'opportunities' THEN (r->>'account_id')::bigint
         WHEN 'tickets' THEN (r->>'account_id')::bigint
-        WHEN 'interactions' THEN (r->>'account_id')::bigint
+        -- an internal note, comment or chat message (022) is filed under no account: the
+        -- events policy then shows it to no partner
+        WHEN 'interactions' THEN CASE WHEN r->>'kind' <> 'note'
+                                           OR r->>'visibility' IS NOT DISTINCT FROM 'shared'
+                                      THEN (r->>'account_id')::bigint END
         WHEN 'account_shares' THEN (r->>'account_id')::bigint
-        WHEN 'comments' THEN public.ccrm_record_account(r->>'entity', (r->>'entity_id')::bigint)
-        WHEN 'chat_messages' THEN public.ccrm_record_account(r->>'entity', (r->>'entity_id')::bigint)
+        WHEN 'comments' THEN CASE WHEN r->>'visibility' = 'shared'
+            THEN public.ccrm_record_account(r->>'entity', (r->>'entity_id')::bigint) END
+        WHEN 'chat_messages' THEN CASE WHEN r->>'visibility' = 'shared'
+            THEN public.ccrm_record_account(r->>'entity', (r->>'entity_id')::bigint) END
         WHEN 'inbox' THEN public.ccrm_record_account(r->>'entity', (r->>'entity_id')::bigint)
         WHEN 'mentions' THEN public.ccrm_record_account('comments', (r->>'comment_id')::bigint)
         -- mail (017): the account it is filed under (an attachment's event has none: it comes
@@ -157,7 +163,8 @@ AS $$
     END
 $$;
 
--- The audit, events and wake-up of every write, at the end of each statement:
+-- The audit, events and wake-up of every write, at the end of each statement (an update of a
+-- status, stage, priority, assignee or owner names the old and the new value in the summary):
 --   * an audit row per row written (who, when, the old and new row as jsonb), always, but for
 --     an INSERT of more than 20 rows: one audit row naming them all (ids; 018);
 --   * events: one per row when the statement wrote at most 20 rows (for an UPDATE only the rows
@@ -267,7 +274,7 @@ BEGIN
                                   FROM new_rows t JOIN old_rows o ON o.id = t.id),
              a AS (INSERT INTO audit (actor, entity, entity_id, op, old_row, new_row)
                    SELECT v_actor, TG_TABLE_NAME, r.id, 'update', r.orow, r.nr FROM r),
-             c AS (SELECT r.id, r.nr,
+             c AS (SELECT r.id, r.nr, r.orow,
                           ARRAY(SELECT k.key
                                   FROM jsonb_each(r.nr) k
                                  WHERE k.key NOT IN ('updated_at', 'updated_by', 'version',
@@ -278,7 +285,15 @@ BEGIN
         INSERT INTO events (actor, department, entity, entity_id, op, account_id, summary,
                             changed)
         SELECT v_actor, v_dept, TG_TABLE_NAME, c.id, v_op,
-               ccrm_event_account(TG_TABLE_NAME, c.nr), ccrm_event_summary(TG_TABLE_NAME, c.nr),
+               ccrm_event_account(TG_TABLE_NAME, c.nr),
+               -- a change of state says from what to what: "... · status open → pending"
+               ccrm_event_summary(TG_TABLE_NAME, c.nr)
+               || coalesce(' · ' || (SELECT string_agg(k || ' ' || coalesce(c.orow ->> k, 'none')
+                                                       || ' → ' || coalesce(c.nr ->> k, 'none'),
+                                                       ', ' ORDER BY k)
+                                       FROM unnest(c.changed) k
+                                      WHERE k IN ('status', 'stage', 'priority', 'assignee',
+                                                  'owner')), ''),
                c.changed
           FROM c
          WHERE cardinality(c.changed) > 0

@@ -125,8 +125,8 @@ SELECT ccrm_set_execute('ccrm_comment_target()');
 -- the commented record, from the author, the comment shortened as its note). Unknown logins,
 -- disabled users and e-mail addresses (a letter before the @) are ignored; a login named
 -- twice counts once; an edit notifies only people not mentioned before. A partner user is
--- mentioned only if its organisation sees the record, so no inbox row ever points a partner
--- at something it cannot open.
+-- mentioned only in a shared comment (022) and only if its organisation sees the record, so
+-- no inbox row ever points a partner at something it cannot open or read.
 CREATE OR REPLACE FUNCTION ccrm_comment_mentions() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, public, pg_temp
@@ -150,9 +150,9 @@ BEGIN
           JOIN users u ON u.login = n.login
          WHERE u.active
            AND (u.partner_org_id IS NULL
-                OR EXISTS (SELECT 1 FROM account_shares s
+                OR (NEW.visibility = 'shared' AND EXISTS (SELECT 1 FROM account_shares s
                             WHERE s.account_id = v_account
-                              AND s.partner_org_id = u.partner_org_id))
+                              AND s.partner_org_id = u.partner_org_id)))
          ORDER BY u.login
         ON CONFLICT (comment_id, login) DO NOTHING
         RETURNING login

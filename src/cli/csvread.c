@@ -115,6 +115,41 @@ emit(struct csvr *r, const char *error)
     return rc;
 }
 
+void
+csvr_set_delim(struct csvr *r, char c)
+{
+    csv_set_delim(&r->p, (unsigned char)c);
+}
+
+char
+csvr_guess_delim(const char *buf, size_t n)
+{
+    size_t i, comma = 0, semi = 0, tab = 0;
+    int quoted = 0;
+
+    for (i = 0; i < n; i++) {
+        char c = buf[i];
+
+        if (c == '"')
+            quoted = !quoted;
+        else if (quoted)
+            continue;
+        else if (c == '\n' || c == '\r')
+            break;
+        else if (c == ',')
+            comma++;
+        else if (c == ';')
+            semi++;
+        else if (c == '\t')
+            tab++;
+    }
+    if (semi > comma && semi >= tab)
+        return ';';
+    if (tab > comma && tab > semi)
+        return '\t';
+    return ',';
+}
+
 struct csvr *
 csvr_new(csvr_cb cb, void *arg)
 {

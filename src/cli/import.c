@@ -38,12 +38,15 @@ struct imp_state {
     const char *label; /* for messages: path, or "stdin" */
     const struct imp_entity *e;
     const char *map;
+    char delim; /* --delimiter, or 0 until guessed from the header */
     struct db *db;
     struct db_import *imp;
     struct imp_map m;
     struct imp_row row;
     struct sbuf copy;
     int keep_raw;
+    int quiet;
+    int create_accounts; /* --create-missing accounts */
     int have_header;
     int fatal; /* a sysexits code once something went wrong */
     struct ccrm_err err;
@@ -138,7 +141,8 @@ on_header(struct imp_state *st, const struct csv_record *rec)
 
         str_copy(msg, st->err.msg, sizeof msg);
         err_set(&st->err, "%s:%ld: %s", st->label, rec->line, msg);
-        st->fatal = EX_DATAERR;
+        /* a --map that names nothing is a mistake in the command, not in the file */
+        st->fatal = strncmp(msg, "--map:", 6) == 0 ? EX_USAGE : EX_DATAERR;
         return -1;
     }
     if (st->m.nunknown > 0)
@@ -198,6 +202,58 @@ struct reject_ctx {
     int failed;
 };
 
+/* The bytes of the line terminator that ends a raw record (0, 1 or 2). */
+static size_t
+terminator(const char *raw, size_t len)
+{
+    if (len >= 2 && raw[len - 2] == '\r' && raw[len - 1] == '\n')
+        return 2;
+    return len >= 1 && (raw[len - 1] == '\n' || raw[len - 1] == '\r') ? 1 : 0;
+}
+
+/* A record of the rejects file: the original bytes, then one more field (the reason, quoted
+ * as CSV), then the record's terminator; the file's last record, which may lack one, gets the
+ * header's. Returns 0, or -1 when the file could not be written. */
+static int
+write_reject(struct imp_state *st, const char *raw, size_t rawlen, const char *reason)
+{
+    size_t t = terminator(raw, rawlen), ht = terminator(st->hdr_raw, st->hdr_rawlen);
+    const char *s;
+    int bad = 0;
+
+    if (fwrite(raw, 1, rawlen - t, st->rejects) != rawlen - t)
+        bad = 1;
+    fputc(st->delim, st->rejects);
+    fputc('"', st->rejects);
+    for (s = reason; *s != '\0'; s++) {
+        if (*s == '"')
+            fputc('"', st->rejects);
+        fputc(*s, st->rejects);
+    }
+    fputc('"', st->rejects);
+    if (t > 0)
+        bad |= fwrite(raw + rawlen - t, 1, t, st->rejects) != t;
+    else if (ht > 0)
+        bad |= fwrite(st->hdr_raw + st->hdr_rawlen - ht, 1, ht, st->rejects) != ht;
+    else
+        fputc('\n', st->rejects);
+    return bad ? -1 : 0;
+}
+
+/* The header of the rejects file: the file's own, and the reason column. */
+static void
+write_reject_header(struct imp_state *st)
+{
+    size_t ht = terminator(st->hdr_raw, st->hdr_rawlen);
+
+    fwrite(st->hdr_raw, 1, st->hdr_rawlen - ht, st->rejects);
+    fprintf(st->rejects, "%c%s", st->delim, IMP_REASON_COLUMN);
+    if (ht > 0)
+        fwrite(st->hdr_raw + st->hdr_rawlen - ht, 1, ht, st->rejects);
+    else
+        fputc('\n', st->rejects);
+}
+
 static int
 on_reject(void *arg, int64_t line, const char *reason, const char *raw, size_t rawlen)
 {
@@ -205,16 +261,8 @@ on_reject(void *arg, int64_t line, const char *reason, const char *raw, size_t r
     struct imp_state *st = rc->st;
 
     safe_fprintf(stderr, "%s:%" PRId64 ": %s\n", st->label, line, reason);
-    if (st->rejects != NULL && raw != NULL) {
-        if (fwrite(raw, 1, rawlen, st->rejects) != rawlen)
-            rc->failed = 1;
-        /* only the file's last record can lack a terminator: give it the header's */
-        if (rawlen > 0 && raw[rawlen - 1] != '\n' && raw[rawlen - 1] != '\r') {
-            if (st->hdr_rawlen >= 2 && st->hdr_raw[st->hdr_rawlen - 2] == '\r')
-                fputc('\r', st->rejects);
-            fputc('\n', st->rejects);
-        }
-    }
+    if (st->rejects != NULL && raw != NULL && write_reject(st, raw, rawlen, reason) == -1)
+        rc->failed = 1;
     return 0;
 }
 
@@ -256,6 +304,8 @@ usage(FILE *f)
 {
     fputs("usage: ccrm --import FILE --into ENTITY [--map SRC=DST,...]\n"
           "            [--on-conflict error|skip|update] [--rejects FILE] [--dry-run] [--quiet]\n"
+          "            [--delimiter ,|;|tab] [--create-missing accounts]\n"
+          "       ccrm --batches\n"
           "       ccrm --revert BATCH\n"
           "ENTITY: ",
           f);
@@ -306,6 +356,16 @@ run_import(struct imp_state *st, enum imp_conflict conflict, int dry_run, const 
                 st->fatal = EX_DATAERR;
             break;
         }
+        if (st->done == 0) { /* the header's separator: given, or the one it uses */
+            int guessed = st->delim == 0;
+
+            if (guessed)
+                st->delim = csvr_guess_delim(buf, (size_t)n);
+            csvr_set_delim(rd, st->delim);
+            if (guessed && st->delim != ',' && !st->quiet)
+                safe_fprintf(stderr, "ccrm: %s: the columns are separated by %s\n", st->label,
+                             st->delim == ';' ? "\";\"" : "tabs");
+        }
         st->done += n;
         if (csvr_feed(rd, buf, (size_t)n, &st->err) == -1) {
             if (!st->fatal && !interrupted) {
@@ -347,13 +407,24 @@ run_import(struct imp_state *st, enum imp_conflict conflict, int dry_run, const 
             goto db_failed;
         break;
     }
+    if (st->create_accounts) {
+        int64_t made;
+
+        if (db_import_create_accounts(st->imp, &made, &st->err) == -1)
+            goto db_failed;
+        progress_clear(st);
+        if (made > 0)
+            safe_fprintf(stdout, "ccrm: %s %s new account%s for organisations not found\n",
+                         dry_run ? "would create" : "creating", fmt_count(made, a),
+                         made == 1 ? "" : "s");
+    }
     progress_note(st, "checking references and duplicates...");
     if (db_import_classify(st->imp, conflict, &cnt, &st->err) == -1)
         goto db_failed;
     progress_clear(st);
     if (cnt.rejected > 0) {
         if (st->rejects != NULL)
-            fwrite(st->hdr_raw, 1, st->hdr_rawlen, st->rejects);
+            write_reject_header(st);
         if (db_import_rejects(st->imp, on_reject, &rctx, &st->err) == -1)
             goto db_failed;
         if (st->rejects != NULL && (fflush(st->rejects) != 0 || rctx.failed)) {
@@ -427,10 +498,31 @@ out:
     return rc;
 }
 
+#define BATCHES_SHOWN 50
+
+static int
+print_line(void *arg, const char *line)
+{
+    (void)arg;
+    safe_fprintf(stdout, "%s\n", line);
+    return 0;
+}
+
 int
 cli_import_main(int argc, char **argv)
 {
-    enum { OPT_IMPORT = 256, OPT_INTO, OPT_MAP, OPT_CONFLICT, OPT_REJECTS, OPT_DRY, OPT_REVERT };
+    enum {
+        OPT_IMPORT = 256,
+        OPT_INTO,
+        OPT_MAP,
+        OPT_CONFLICT,
+        OPT_REJECTS,
+        OPT_DRY,
+        OPT_REVERT,
+        OPT_DELIM,
+        OPT_BATCHES,
+        OPT_CREATE
+    };
     static const struct option longopts[] = {
         CLI_FLAGS_LONGOPTS,
         {"quiet", no_argument, NULL, 'q'},
@@ -441,6 +533,9 @@ cli_import_main(int argc, char **argv)
         {"rejects", required_argument, NULL, OPT_REJECTS},
         {"dry-run", no_argument, NULL, OPT_DRY},
         {"revert", required_argument, NULL, OPT_REVERT},
+        {"delimiter", required_argument, NULL, OPT_DELIM},
+        {"batches", no_argument, NULL, OPT_BATCHES},
+        {"create-missing", required_argument, NULL, OPT_CREATE},
         {NULL, 0, NULL, 0},
     };
     struct imp_state st;
@@ -449,7 +544,7 @@ cli_import_main(int argc, char **argv)
     enum imp_conflict conflict = IMP_CONFLICT_ERROR;
     struct cli_flags flags = {0};
     const char *into = NULL, *revert = NULL;
-    int quiet = 0, dry_run = 0, ch, rc, private_db;
+    int quiet = 0, dry_run = 0, batches = 0, ch, rc, private_db;
     char file_name[256];
 
     memset(&st, 0, sizeof st);
@@ -491,15 +586,45 @@ cli_import_main(int argc, char **argv)
         case OPT_REVERT:
             revert = optarg;
             break;
+        case OPT_CREATE:
+            if (strcmp(optarg, "accounts") != 0) {
+                safe_fprintf(stderr, "ccrm: --create-missing: only accounts can be, got \"%s\"\n",
+                             optarg);
+                return EX_USAGE;
+            }
+            st.create_accounts = 1;
+            break;
+        case OPT_BATCHES:
+            batches = 1;
+            break;
+        case OPT_DELIM:
+            if (strcmp(optarg, ",") == 0 || strcmp(optarg, "comma") == 0)
+                st.delim = ',';
+            else if (strcmp(optarg, ";") == 0 || strcmp(optarg, "semicolon") == 0)
+                st.delim = ';';
+            else if (strcmp(optarg, "tab") == 0 || strcmp(optarg, "\\t") == 0 ||
+                     strcmp(optarg, "\t") == 0)
+                st.delim = '\t';
+            else if (strcmp(optarg, "|") == 0)
+                st.delim = '|';
+            else {
+                safe_fprintf(stderr,
+                             "ccrm: --delimiter: expected \",\", \";\", \"|\" or tab, got \"%s\"\n",
+                             optarg);
+                return EX_USAGE;
+            }
+            break;
         default:
             return EX_USAGE;
         }
     }
-    if (revert != NULL && st.path != NULL) {
-        fputs("ccrm: choose one of --import and --revert\n", stderr);
+    if ((revert != NULL) + (st.path != NULL) + batches > 1) {
+        fputs("ccrm: choose one of --import, --revert and --batches\n", stderr);
         return EX_USAGE;
     }
-    if (revert == NULL) {
+    if (batches) {
+        /* nothing to check before connecting */
+    } else if (revert == NULL) {
         if (st.path == NULL) {
             usage(stderr);
             return EX_USAGE;
@@ -539,6 +664,19 @@ cli_import_main(int argc, char **argv)
         return EX_UNAVAILABLE;
     }
     config_fini(&cfg);
+    if (batches) {
+        int n = db_import_batches(st.db, BATCHES_SHOWN, print_line, NULL, &st.err);
+
+        if (n < 0)
+            safe_fprintf(stderr, "ccrm: could not list the import batches: %s\n", st.err.msg);
+        else if (n == 0)
+            fputs("ccrm: no imports yet\n", stdout);
+        else
+            safe_fprintf(stdout, "ccrm: ccrm --revert BATCH undoes one (newest %d shown)\n",
+                         BATCHES_SHOWN);
+        db_close(&st.db);
+        return n < 0 ? EX_UNAVAILABLE : 0;
+    }
     if (revert != NULL) {
         char summary[512];
 
@@ -563,6 +701,7 @@ cli_import_main(int argc, char **argv)
     st.label = strcmp(st.path, "-") == 0 ? "stdin" : st.path;
     str_copy(file_name, strcmp(st.path, "-") == 0 ? "stdin" : base_name(st.path), sizeof file_name);
     st.progress = !quiet && isatty(STDERR_FILENO);
+    st.quiet = quiet;
 
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;

@@ -31,6 +31,12 @@ typedef int (*csvr_cb)(void *arg, const struct csv_record *rec);
 /* Returns a reader; free with csvr_free. A UTF-8 BOM at the start is skipped. */
 struct csvr *csvr_new(csvr_cb cb, void *arg);
 void csvr_free(struct csvr **rp);
+/* Fields are separated by c (',' unless told; before the first csvr_feed). */
+void csvr_set_delim(struct csvr *r, char c);
+/* The separator of the first record in buf (n bytes, the file's start): the one of ',', ';'
+ * and tab found most often outside quotes in it (',' on a tie or when there is none).
+ * Spreadsheets set to German or French write ';', many CRMs' exports tabs. */
+char csvr_guess_delim(const char *buf, size_t n);
 /* Feed the next n bytes. Returns 0, or -1 when cb stopped or on a fatal error (err set:
  * a record over CSVR_MAX_RECORD). */
 int csvr_feed(struct csvr *r, const char *buf, size_t n, struct ccrm_err *err);
@@ -43,6 +49,10 @@ long csvr_lines(const struct csvr *r);
 
 #define IMP_MAX_FIELDS 256
 
+/* The last column of a rejects file: why the row was rejected. An import ignores it, so the
+ * file can be corrected and imported as it is. */
+#define IMP_REASON_COLUMN "ccrm_reason"
+
 struct imp_map {
     const struct imp_entity *e;
     size_t nfields;          /* fields the header has */
@@ -50,6 +60,9 @@ struct imp_map {
     int mapped[64];          /* entity column -> header field, or -1 */
     char unknown[512];       /* "foo", "bar" for the one report of unknown columns */
     int nunknown;
+    /* a full-name column ("Name", "Full Name", Pipedrive's "Person - Name") feeding both
+     * first_name and last_name when the file has neither: their entity columns, or -1 */
+    int split_first, split_last;
 };
 
 /* Fold a header name for matching: lower case ASCII letters and digits only ("E-Mail" ->

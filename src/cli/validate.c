@@ -154,8 +154,9 @@ imp_entity_find(const char *name)
 /* ---- header mapping ---- */
 
 /* Columns any export of ours has that an import ignores without a word. */
-static const char *const ignored_cols[] = {
-    "id", "createdat", "createdby", "updatedat", "updatedby", "version", "search", "mode", NULL};
+static const char *const ignored_cols[] = {"id",         "createdat", "createdby", "updatedat",
+                                           "updatedby",  "version",   "search",    "mode",
+                                           "ccrmreason", NULL};
 
 void
 imp_fold(const char *s, size_t len, char *out, size_t n)
@@ -295,6 +296,49 @@ apply_override(struct imp_map *m, const struct csv_record *hdr, const char *ov, 
     return 0;
 }
 
+/* Header names of one column holding a person's whole name (folded). */
+static const char *const fullname_cols[] = {"name",        "fullname", "contactname",
+                                            "personname",  "leadname", "contactfullname",
+                                            "displayname", NULL};
+
+static int
+col_named(const struct imp_entity *e, const char *name)
+{
+    int c;
+
+    for (c = 0; c < e->ncols; c++)
+        if (strcmp(e->cols[c].name, name) == 0)
+            return c;
+    return -1;
+}
+
+/* People imported from a CRM that keeps one name: when the file has no first or last name
+ * column but a full-name one, it feeds both (split at its last space, imp_validate). */
+static void
+map_fullname(struct imp_map *m, const struct csv_record *hdr)
+{
+    int first = col_named(m->e, "first_name"), last = col_named(m->e, "last_name"), k;
+    char f[64];
+    size_t i;
+
+    m->split_first = m->split_last = -1;
+    if (first < 0 || last < 0 || m->mapped[first] >= 0 || m->mapped[last] >= 0)
+        return;
+    for (i = 0; i < hdr->nfields; i++) {
+        if (m->col[i] != -1)
+            continue;
+        imp_fold(hdr->field[i], hdr->len[i], f, sizeof f);
+        for (k = 0; fullname_cols[k] != NULL; k++)
+            if (strcmp(fullname_cols[k], f) == 0) {
+                m->col[i] = -3; /* not unknown: split */
+                m->mapped[first] = m->mapped[last] = (int)i;
+                m->split_first = first;
+                m->split_last = last;
+                return;
+            }
+    }
+}
+
 int
 imp_map_header(struct imp_map *m, const struct imp_entity *e, const struct csv_record *hdr,
                const char *overrides, struct ccrm_err *err)
@@ -303,6 +347,7 @@ imp_map_header(struct imp_map *m, const struct imp_entity *e, const struct csv_r
     int c, k;
 
     memset(m, 0, sizeof *m);
+    m->split_first = m->split_last = -1;
     m->e = e;
     m->nfields = hdr->nfields;
     if (hdr->nfields > IMP_MAX_FIELDS) {
@@ -329,6 +374,13 @@ imp_map_header(struct imp_map *m, const struct imp_entity *e, const struct csv_r
     }
     for (c = 0; c < e->ncols; c++)
         m->mapped[c] = -1;
+    for (i = 0; i < hdr->nfields; i++) /* the full name first: it is not an unknown column */
+        if (m->col[i] >= 0)
+            m->mapped[m->col[i]] = (int)i;
+    map_fullname(m, hdr);
+    for (c = 0; c < e->ncols; c++)
+        if (c != m->split_first && c != m->split_last)
+            m->mapped[c] = -1;
     for (i = 0; i < hdr->nfields; i++) {
         c = m->col[i];
         if (c == -1) {
@@ -526,6 +578,20 @@ imp_validate(const struct imp_map *m, const struct csv_record *rec, struct imp_r
             return -1;
         }
         s = value_trim(s, &len, field_of(col)->type == FIELD_MULTILINE);
+        if (c == m->split_first || c == m->split_last) { /* "Ada King Lovelace": last word */
+            size_t sp = len;
+
+            while (sp > 0 && s[sp - 1] != ' ')
+                sp--;
+            if (c == m->split_last) {
+                s += sp;
+                len -= sp;
+            } else {
+                len = sp;
+                while (len > 0 && s[len - 1] == ' ')
+                    len--;
+            }
+        }
         if (len == 0) {
             if (col->required) {
                 struct value_err ve;

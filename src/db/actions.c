@@ -66,11 +66,12 @@ id_val(const PGresult *res, int row, int col)
 }
 
 int
-db_comment_add(struct db *db, const char *entity, int64_t id, const char *body, int64_t *comment_id,
-               char *notified, size_t n, struct ccrm_err *err)
+db_comment_add(struct db *db, const char *entity, int64_t id, const char *body,
+               const char *visibility, int64_t *comment_id, char *notified, size_t n,
+               struct ccrm_err *err)
 {
     char idbuf[24], cidbuf[24];
-    const char *params[3] = {entity, idbuf, body};
+    const char *params[4] = {entity, idbuf, body, visibility};
     const char *cparams[1] = {cidbuf};
     PGresult *res;
     int rc = 0;
@@ -78,9 +79,14 @@ db_comment_add(struct db *db, const char *entity, int64_t id, const char *body, 
     if (notified != NULL && n > 0)
         notified[0] = '\0';
     snprintf(idbuf, sizeof idbuf, "%" PRId64, id);
+    /* no visibility named: the column's default (the writer's), so a partner's insert names
+     * no column it may not write */
     res = run(db, "could not add the comment",
-              "INSERT INTO comments (entity, entity_id, body) VALUES ($1, $2, $3) RETURNING id", 3,
-              params, &rc, err);
+              visibility != NULL ? "INSERT INTO comments (entity, entity_id, body, visibility)"
+                                   " VALUES ($1, $2, $3, $4) RETURNING id"
+                                 : "INSERT INTO comments (entity, entity_id, body)"
+                                   " VALUES ($1, $2, $3) RETURNING id",
+              visibility != NULL ? 4 : 3, params, &rc, err);
     if (res == NULL)
         return rc;
     str_copy(cidbuf, PQgetvalue(res, 0, 0), sizeof cidbuf);

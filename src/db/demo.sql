@@ -941,6 +941,29 @@ BEGIN
                 'demo data: ' || v_summary, v_n);
         PERFORM pg_notify('ccrm', '');
     END IF;
+    -- Varied times: a list sorted by "updated" shows the records as touched over the last two
+    -- months, newest first, not all in the second the demo was loaded (small loads; a bulk
+    -- load keeps its one instant). A stamp is no change anyone made: written without the
+    -- triggers (no audit, no event, no version), then every list's search blocks are cut
+    -- again for the new order (schema/013).
+    IF NOT v_big THEN
+        PERFORM set_config('session_replication_role', 'replica', true);
+        UPDATE accounts SET updated_at = now() - ((id * 7919) % 86400) * interval '1 minute';
+        UPDATE contacts SET updated_at = now() - ((id * 7919) % 86400) * interval '1 minute';
+        UPDATE leads SET updated_at = now() - ((id * 7919) % 86400) * interval '1 minute';
+        UPDATE opportunities SET updated_at = now() - ((id * 7919) % 86400) * interval '1 minute';
+        UPDATE tickets SET updated_at = now() - ((id * 7919) % 43200) * interval '1 minute';
+        UPDATE accounts SET created_at = updated_at - ((id * 104729) % 43200) * interval '1 minute';
+        UPDATE contacts SET created_at = updated_at - ((id * 104729) % 43200) * interval '1 minute';
+        UPDATE leads SET created_at = updated_at - ((id * 104729) % 43200) * interval '1 minute';
+        UPDATE opportunities
+           SET created_at = updated_at - ((id * 104729) % 43200) * interval '1 minute';
+        UPDATE tickets SET created_at = updated_at - ((id * 104729) % 4320) * interval '1 minute';
+        PERFORM set_config('session_replication_role', v_srr, true);
+        FOR r IN SELECT l.list FROM search_block_lists l ORDER BY l.list LOOP
+            PERFORM ccrm_search_blocks_rebuild(r.list);
+        END LOOP;
+    END IF;
     ANALYZE accounts, contacts, leads, opportunities, tickets, interactions, campaign_members,
             account_shares, interests, consents, campaign_responses;
     RETURN v_summary;

@@ -99,6 +99,14 @@ add_presence(struct db *db, struct detail *d, const char *const *params, struct 
     return db_presence_here(db, params[0], strtoll(params[1], NULL, 10), &d->here, err);
 }
 
+/* Internal users see which comments and chat messages are internal and which are shared with
+ * the partners who see the record (022); a partner reads only shared ones, unmarked. */
+static int sees_campaigns(struct db *db);
+
+#define VIS_MARK                                                                                   \
+    "CASE WHEN NOT ccrm_is_internal() THEN '' WHEN m.visibility = 'shared' THEN '[shared] '"       \
+    " ELSE '[internal] ' END"
+
 /* The latest comments and chat messages on the record, each oldest first. */
 static int
 add_comments_chat(struct db *db, struct detail *d, const char *const *params, struct ccrm_err *err)
@@ -111,7 +119,8 @@ add_comments_chat(struct db *db, struct detail *d, const char *const *params, st
         db,
         "SELECT to_char(m.created_at, 'YYYY-MM-DD HH24:MI') AS at,"
         "       m.author || coalesce(' (' || u.department || ')', '') AS who,"
-        "       regexp_replace(m.body, '\\s+', ' ', 'g') AS what, 'comments' AS entity, m.id"
+        "       " VIS_MARK " || regexp_replace(m.body, '\\s+', ' ', 'g') AS what,"
+        "       'comments' AS entity, m.id"
         "  FROM (SELECT * FROM comments c WHERE c.entity = $1 AND c.entity_id = $2"
         "         ORDER BY c.created_at DESC, c.id DESC"
         "         LIMIT " CCRM_STR(DETAIL_COMMENTS_MAX) ") m"
@@ -121,8 +130,9 @@ add_comments_chat(struct db *db, struct detail *d, const char *const *params, st
     if (res == NULL)
         return -1;
     n = PQntuples(res);
-    snprintf(buf, sizeof buf, "Comments (%s%d) · c to write",
-             n == DETAIL_COMMENTS_MAX ? "latest " : "", n);
+    /* partners write no comments (no key to offer); internal users choose who reads one */
+    snprintf(buf, sizeof buf, "Comments (%s%d)%s", n == DETAIL_COMMENTS_MAX ? "latest " : "", n,
+             sees_campaigns(db) ? " · c internal, W shared with the partner" : "");
     detail_add_line(d, "", "", buf, "", 0);
     add_rows(d, res);
     PQclear(res);
@@ -130,7 +140,7 @@ add_comments_chat(struct db *db, struct detail *d, const char *const *params, st
     res = db_exec(db,
                   "SELECT to_char(m.created_at, 'MM-DD HH24:MI') AS at,"
                   "       m.created_by || coalesce(' (' || u.department || ')', '') AS who,"
-                  "       m.body AS what, 'chat' AS entity, m.id"
+                  "       " VIS_MARK " || m.body AS what, 'chat' AS entity, m.id"
                   "  FROM (SELECT * FROM chat_messages c"
                   "         WHERE c.entity = $1 AND c.entity_id = $2"
                   "         ORDER BY c.id DESC LIMIT " CCRM_STR(
@@ -141,7 +151,8 @@ add_comments_chat(struct db *db, struct detail *d, const char *const *params, st
     if (res == NULL)
         return -1;
     n = PQntuples(res);
-    snprintf(buf, sizeof buf, "Chat (%s%d) · t to write", n == DETAIL_CHAT_MAX ? "latest " : "", n);
+    snprintf(buf, sizeof buf, "Chat (%s%d) · %s", n == DETAIL_CHAT_MAX ? "latest " : "", n,
+             sees_campaigns(db) ? "t internal, T shared with the partner" : "t to write");
     detail_add_line(d, "", "", buf, "", 0);
     add_rows(d, res);
     PQclear(res);

@@ -808,6 +808,76 @@ db_import_cancel_current(void)
         (void)PQcancel(c, buf, sizeof buf);
 }
 
+/* ---- --create-missing accounts ---- */
+
+int
+db_import_create_accounts(struct db_import *imp, int64_t *created, struct ccrm_err *err)
+{
+    struct strbuf sql = STRBUF_INIT;
+    PGresult *res;
+    int c, rc = 0;
+
+    *created = 0;
+    for (c = 0; c < imp->e->ncols && rc == 0; c++) {
+        const struct imp_column *col = &imp->e->cols[c];
+
+        if (col->type != IMP_ACCOUNT || !imp->mapped[c])
+            continue;
+        strbuf_reset(&sql);
+        /* the names exactly as the rows give them (a name that matches no account by name or
+         * domain); rows already rejected for other reasons create nothing */
+        sql_tpl(&sql,
+                "WITH n AS (INSERT INTO accounts (name)"
+                " SELECT DISTINCT s.\"@1\" FROM ccrm_import_stage s"
+                " WHERE s.reason IS NULL AND s.\"@1\" IS NOT NULL AND btrim(s.\"@1\") <> ''"
+                " AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.name = s.\"@1\""
+                " OR lower(a.domain) = lower(s.\"@1\"))"
+                " RETURNING 1) SELECT count(*) FROM n",
+                col->name, NULL, NULL);
+        if ((res = db_exec(imp->db, strbuf_str(&sql), 0, NULL, err)) == NULL) {
+            rc = -1;
+            break;
+        }
+        *created += strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+        PQclear(res);
+    }
+    strbuf_fini(&sql);
+    return rc;
+}
+
+/* ---- the list of batches ---- */
+
+int
+db_import_batches(struct db *db, int limit, int (*cb)(void *arg, const char *line), void *arg,
+                  struct ccrm_err *err)
+{
+    char lim[16];
+    const char *params[1] = {lim};
+    PGresult *res;
+    int i, n;
+
+    snprintf(lim, sizeof lim, "%d", limit);
+    res =
+        db_exec(db,
+                "SELECT lpad(b.id::text, 6) || '  ' || to_char(b.created_at, 'YYYY-MM-DD HH24:MI')"
+                "       || '  ' || rpad(b.created_by, 10) || '  ' || b.entity"
+                "       || coalesce(' from ' || b.file_name, '') || ': ' || b.inserted"
+                "       || ' inserted, ' || b.updated || ' updated, ' || b.skipped"
+                "       || ' skipped, ' || b.rejected || ' rejected'"
+                "       || coalesce(' (reverted ' || to_char(b.reverted_at, 'YYYY-MM-DD HH24:MI')"
+                "                   || ' by ' || b.reverted_by || ')', '')"
+                "  FROM import_batches b ORDER BY b.id DESC LIMIT $1",
+                1, params, err);
+    if (res == NULL)
+        return -1;
+    n = PQntuples(res);
+    for (i = 0; i < n; i++)
+        if (cb(arg, PQgetvalue(res, i, 0)) == -1)
+            break;
+    PQclear(res);
+    return n;
+}
+
 /* ---- revert ---- */
 
 int

@@ -88,6 +88,16 @@ add_row_cond(struct strbuf *b, struct list_sql *o, const struct entity_sort *s, 
         strbuf_printf(b, "(%s, %s) %s ($%d::%s, $%d::bigint)", k1, id, op, p1, s->keytype, p3);
 }
 
+/* " AND expr = $p" (or "= read($p)") for filter f */
+static void
+add_filter(struct strbuf *b, const struct entity_filter *f, int p)
+{
+    if (f->read != NULL)
+        strbuf_printf(b, " AND %s = %s($%d)", f->sql, f->read, p);
+    else
+        strbuf_printf(b, " AND %s = $%d", f->sql, p);
+}
+
 /* " AND expr = $p" for every filter that is set */
 static void
 add_filters(struct strbuf *b, struct list_sql *o, const struct list_shape *sh)
@@ -96,8 +106,7 @@ add_filters(struct strbuf *b, struct list_sql *o, const struct list_shape *sh)
 
     for (i = 0; i < sh->l->nfilters && i < LIST_MAX_FILTERS; i++)
         if (sh->filters & (1u << i))
-            strbuf_printf(b, " AND %s = $%d", sh->l->filters[i].sql,
-                          arg(o, (enum list_arg)(LA_FILTER0 + i)));
+            add_filter(b, &sh->l->filters[i], arg(o, (enum list_arg)(LA_FILTER0 + i)));
 }
 
 /* "after the row paged from" (TRUE from the start): the walk of a page and of a window */
@@ -412,7 +421,7 @@ list_sql_in_window(struct strbuf *out, const struct list_query *q, int partner,
 
     for (i = 0; i < l->nfilters && i < LIST_MAX_FILTERS; i++)
         if (q->filter[i] != NULL) {
-            strbuf_printf(&filt, " AND %s = $%d", l->filters[i].sql, *np + 1);
+            add_filter(&filt, &l->filters[i], *np + 1);
             params[(*np)++] = q->filter[i];
         }
     /* inside means: not before the first row and not after the last one; an open end (no

@@ -80,13 +80,19 @@ db_presence_clear(struct db *db, struct ccrm_err *err)
 }
 
 int
-db_chat_send(struct db *db, const char *entity, int64_t id, const char *body, struct ccrm_err *err)
+db_chat_send(struct db *db, const char *entity, int64_t id, const char *body,
+             const char *visibility, struct ccrm_err *err)
 {
     char idbuf[24];
-    const char *params[3] = {entity, idbuf, body};
+    const char *params[4] = {entity, idbuf, body, visibility};
 
     snprintf(idbuf, sizeof idbuf, "%" PRId64, id);
+    if (visibility == NULL) /* the writer's default; partners may not name the column */
+        return exec_params(
+            db, "INSERT INTO chat_messages (entity, entity_id, body) VALUES ($1, $2, $3)", 3,
+            params, err);
     return exec_params(db,
-                       "INSERT INTO chat_messages (entity, entity_id, body) VALUES ($1, $2, $3)", 3,
-                       params, err);
+                       "INSERT INTO chat_messages (entity, entity_id, body, visibility)"
+                       " VALUES ($1, $2, $3, $4)",
+                       4, params, err);
 }

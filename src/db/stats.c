@@ -138,7 +138,8 @@ money(struct db *db, struct detail *d, struct ccrm_err *err)
     return 0;
 }
 
-/* A section of records: (id, text) rows of sql. */
+/* A section of records: (id, text) rows of sql, or (id, text, entity) rows when entity is
+ * NULL (a task names the record it is on). */
 static int
 records(struct db *db, struct detail *d, const char *title, const char *entity, const char *sql,
         struct ccrm_err *err)
@@ -152,7 +153,8 @@ records(struct db *db, struct detail *d, const char *title, const char *entity, 
     if (PQntuples(res) == 0)
         detail_add_line(d, "", "", "none", "figure", 0);
     for (i = 0; i < PQntuples(res); i++)
-        detail_add_line(d, "", "", PQgetvalue(res, i, 1), entity,
+        detail_add_line(d, "", "", PQgetvalue(res, i, 1),
+                        entity != NULL ? entity : PQgetvalue(res, i, 2),
                         strtoll(PQgetvalue(res, i, 0), NULL, 10));
     PQclear(res);
     return 0;
@@ -204,22 +206,25 @@ db_dashboard(struct db *db, struct ccrm_err *err)
         money(db, d, err) || counts(db, d, "tickets", "Tickets by status", ticket_order, err) ||
         sla_section(db, d, err) || counts(db, d, "leads", "Leads by status", lead_order, err))
         goto fail;
-    /* each open stage's biggest deals come off its (stage, amount) index; then the best */
-    if (records(db, d, "Biggest open deals", "opportunities",
+    /* each open stage's biggest deals come off its (stage, amount) index; then the best three
+     * of each currency: amounts in different currencies are never compared (nor converted) */
+    if (records(db, d, "Biggest open deals, by currency (amounts not converted)", "opportunities",
                 "SELECT b.id, rpad(b.name, 36) || ' ' || lpad(coalesce("
                 "  to_char(b.amount, 'FM999G999G999G990D00') || ' ' || b.currency, ''), 18)"
                 "  || '  ' || b.stage || coalesce('  · ' || b.owner, '')"
-                "  FROM (SELECT * FROM ("
+                "  FROM (SELECT o.*, row_number() OVER (PARTITION BY o.currency"
+                "                     ORDER BY coalesce(o.amount, 0) DESC, o.id DESC) AS rank"
+                "          FROM ("
                 "   (SELECT * FROM opportunities WHERE stage = 'prospecting'"
-                "     ORDER BY coalesce(amount, 0) DESC, id DESC LIMIT 8) UNION ALL"
+                "     ORDER BY coalesce(amount, 0) DESC, id DESC LIMIT 30) UNION ALL"
                 "   (SELECT * FROM opportunities WHERE stage = 'qualification'"
-                "     ORDER BY coalesce(amount, 0) DESC, id DESC LIMIT 8) UNION ALL"
+                "     ORDER BY coalesce(amount, 0) DESC, id DESC LIMIT 30) UNION ALL"
                 "   (SELECT * FROM opportunities WHERE stage = 'proposal'"
-                "     ORDER BY coalesce(amount, 0) DESC, id DESC LIMIT 8) UNION ALL"
+                "     ORDER BY coalesce(amount, 0) DESC, id DESC LIMIT 30) UNION ALL"
                 "   (SELECT * FROM opportunities WHERE stage = 'negotiation'"
-                "     ORDER BY coalesce(amount, 0) DESC, id DESC LIMIT 8)) o"
-                "  ORDER BY coalesce(o.amount, 0) DESC, o.id DESC LIMIT 8) b"
-                " ORDER BY coalesce(b.amount, 0) DESC, b.id DESC",
+                "     ORDER BY coalesce(amount, 0) DESC, id DESC LIMIT 30)) o) b"
+                " WHERE b.rank <= 3"
+                " ORDER BY b.currency, coalesce(b.amount, 0) DESC, b.id DESC LIMIT 12",
                 err) ||
         records(db, d, "Urgent tickets not solved yet", "tickets",
                 "SELECT t.id, '#' || t.id || '  ' || t.subject || '  [' || t.status || ']'"
@@ -228,14 +233,42 @@ db_dashboard(struct db *db, struct ccrm_err *err)
                 "   AND t.status IN ('new', 'open', 'pending')"
                 " ORDER BY t.updated_at DESC, t.id DESC LIMIT 8",
                 err) ||
-        records(db, d, "My open tasks", "interactions",
-                "SELECT i.id, to_char(i.due_at, 'YYYY-MM-DD HH24:MI') || '  '"
-                "       || coalesce(i.subject, 'task')"
-                "  FROM interactions i WHERE i.done_at IS NULL AND i.due_at IS NOT NULL"
-                "   AND coalesce(i.owner, i.created_by) = current_user"
-                "   AND i.kind IN ('task', 'meeting')"
-                " ORDER BY i.due_at, i.id LIMIT 8",
-                err))
+        /* a task says what it is on (Enter opens that record) and whether it is overdue */
+        records(
+            db, d, "My open tasks", NULL,
+            "SELECT coalesce(i.ticket_id, i.opportunity_id, i.lead_id, i.contact_id,"
+            "                i.account_id, i.id),"
+            "       to_char(i.due_at, 'YYYY-MM-DD HH24:MI')"
+            "       || CASE WHEN i.due_at < now() THEN '  OVERDUE  ' ELSE '           ' END"
+            "       || coalesce(i.subject, i.kind)"
+            "       || coalesce('  · ' || CASE"
+            "            WHEN i.ticket_id IS NOT NULL THEN 'ticket #' || i.ticket_id"
+            "              || coalesce(' ' || (SELECT t.subject FROM tickets t"
+            "                                   WHERE t.id = i.ticket_id), '')"
+            "            WHEN i.opportunity_id IS NOT NULL THEN 'deal '"
+            "              || coalesce((SELECT o.name FROM opportunities o"
+            "                            WHERE o.id = i.opportunity_id), '#' || i.opportunity_id)"
+            "            WHEN i.lead_id IS NOT NULL THEN 'lead '"
+            "              || coalesce((SELECT nullif(concat_ws(' ', l.first_name, l.last_name), "
+            "'')"
+            "                             FROM leads l WHERE l.id = i.lead_id), '#' || i.lead_id)"
+            "            WHEN i.contact_id IS NOT NULL THEN coalesce("
+            "              (SELECT nullif(concat_ws(' ', c.first_name, c.last_name), '')"
+            "                 FROM contacts c WHERE c.id = i.contact_id), 'contact #' || "
+            "i.contact_id)"
+            "            WHEN i.account_id IS NOT NULL THEN coalesce("
+            "              (SELECT a.name FROM accounts a WHERE a.id = i.account_id),"
+            "               'account #' || i.account_id) END, ''),"
+            "       CASE WHEN i.ticket_id IS NOT NULL THEN 'tickets'"
+            "            WHEN i.opportunity_id IS NOT NULL THEN 'opportunities'"
+            "            WHEN i.lead_id IS NOT NULL THEN 'leads'"
+            "            WHEN i.contact_id IS NOT NULL THEN 'contacts'"
+            "            WHEN i.account_id IS NOT NULL THEN 'accounts'"
+            "            ELSE 'interactions' END"
+            "  FROM interactions i WHERE i.done_at IS NULL AND i.due_at IS NOT NULL"
+            "   AND coalesce(i.owner, i.created_by) = current_user AND i.kind IN ('task', 'meeting')"
+            " ORDER BY i.due_at, i.id LIMIT 8",
+            err))
         goto fail;
     return d;
 fail:

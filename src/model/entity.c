@@ -21,6 +21,7 @@ const char *const deal_stages[] = {"prospecting", "qualification", "proposal", "
                                    "won",         "lost",          NULL};
 static const char *const ticket_status[] = {"new", "open", "pending", "solved", "closed", NULL};
 static const char *const ticket_priority[] = {"low", "normal", "high", "urgent", NULL};
+static const char *const visibility_choices[] = {"internal", "shared", NULL};
 static const char *const ticket_channel[] = {"email", "phone", "chat", "web", "partner", NULL};
 static const char *const campaign_status[] = {"planned", "active", "paused", "completed", NULL};
 static const char *const interaction_kind[] = {"call", "email", "meeting", "chat",
@@ -38,7 +39,9 @@ static const char *const interaction_direction[] = {"in", "out", NULL};
     {                                                                                              \
         .column = "account_id", .label = "Account", .type = FIELD_REF, .required = req,            \
         .ref = "accounts", .maxlen = 200, .csv = "account",                                        \
-        .synonyms = "accountname|accountdomain|customer"                                           \
+        .synonyms = "accountname|accountdomain|customer|company|companyname|organization|"         \
+                    "organisation|organizationname|associatedcompany|personorganization|"          \
+                    "dealorganization"                                                             \
     }
 #define CONTACT_REF(syn)                                                                           \
     {                                                                                              \
@@ -48,17 +51,18 @@ static const char *const interaction_direction[] = {"in", "out", NULL};
 #define FIRST_NAME                                                                                 \
     {                                                                                              \
         .column = "first_name", .label = "First name", .type = FIELD_TEXT, .maxlen = 200,          \
-        .synonyms = "firstname|givenname|forename|vorname"                                         \
+        .synonyms = "firstname|givenname|forename|vorname|personfirstname"                         \
     }
 #define LAST_NAME                                                                                  \
     {                                                                                              \
         .column = "last_name", .label = "Last name", .type = FIELD_TEXT, .maxlen = 200,            \
-        .synonyms = "lastname|surname|familyname|nachname"                                         \
+        .synonyms = "lastname|surname|familyname|nachname|personlastname"                          \
     }
 #define PERSON_EMAIL                                                                               \
     {                                                                                              \
         .column = "email", .label = "E-mail", .type = FIELD_EMAIL, .maxlen = 254,                  \
-        .synonyms = "emailaddress|mail|mailaddress"                                                \
+        .synonyms = "emailaddress|mail|mailaddress|emailwork|emailhome|emailother|"                \
+                    "personemail|personemailwork|primaryemail|workemail|businessemail"             \
     }
 
 /* ---- accounts ---- */
@@ -69,43 +73,46 @@ static const struct entity_field account_fields[] = {
      .type = FIELD_TEXT,
      .required = 1,
      .maxlen = 200,
-     .synonyms = "accountname|companyname|company|organisation|organization|firma"},
+     .synonyms = "accountname|companyname|company|organisation|organization|"
+                 "organizationname|firma"},
     {.column = "domain",
      .label = "Domain",
      .type = FIELD_TEXT,
      .maxlen = 253,
-     .synonyms = "webdomain|emaildomain"},
+     .synonyms = "webdomain|emaildomain|companydomainname|domainname"},
     {.column = "industry",
      .label = "Industry",
      .type = FIELD_TEXT,
      .maxlen = 200,
-     .synonyms = "sector|branche"},
+     .synonyms = "sector|branche|organizationindustry|companyindustry"},
     {.column = "phone",
      .label = "Phone",
      .type = FIELD_PHONE,
      .maxlen = 50,
-     .synonyms = "telephone|phonenumber|tel|telefon"},
+     .synonyms = "telephone|phonenumber|tel|telefon|companyphone|organizationphone|"
+                 "businessphone|mainphone"},
     {.column = "website",
      .label = "Website",
      .type = FIELD_TEXT,
      .maxlen = 500,
-     .synonyms = "web|url|homepage"},
+     .synonyms = "web|url|homepage|websiteurl|companywebsite|organizationwebsite"},
     {.column = "city",
      .label = "City",
      .type = FIELD_TEXT,
      .maxlen = 200,
-     .synonyms = "town|ort|stadt"},
+     .synonyms = "town|ort|stadt|billingcity|shippingcity|mailingcity|organizationcity"},
     {.column = "country",
      .label = "Country",
      .type = FIELD_TEXT,
      .maxlen = 200,
-     .synonyms = "land"},
+     .synonyms = "land|billingcountry|shippingcountry|countryregion|"
+                 "organizationcountry"},
     {.column = "employees",
      .label = "Employees",
      .type = FIELD_INT,
      .min = 0,
      .max = INT_MAXV,
-     .synonyms = "numberofemployees|headcount|staff"},
+     .synonyms = "numberofemployees|headcount|staff|employeecount"},
     {.column = "annual_revenue",
      .label = "Revenue",
      .type = FIELD_AMOUNT,
@@ -261,12 +268,14 @@ static const struct entity_field contact_fields[] = {
      .label = "Phone",
      .type = FIELD_PHONE,
      .maxlen = 50,
-     .synonyms = "telephone|phonenumber|tel|mobile|telefon"},
+     .synonyms = "telephone|phonenumber|tel|mobile|telefon|phonework|phonemobile|"
+                 "personphone|personphonework|mobilephone|mobilephonenumber|businessphone|"
+                 "workphone"},
     {.column = "title",
      .label = "Title",
      .type = FIELD_TEXT,
      .maxlen = 200,
-     .synonyms = "jobtitle|position|role"},
+     .synonyms = "jobtitle|position|role|persontitle|personjobtitle"},
     ACCOUNT_REF(0),
     OWNER,
 };
@@ -410,17 +419,19 @@ static const struct entity_field lead_fields[] = {
      .label = "Company",
      .type = FIELD_TEXT,
      .maxlen = 200,
-     .synonyms = "companyname|organisation|organization|firma"},
+     .synonyms = "companyname|organisation|organization|organizationname|firma"},
     {.column = "phone",
      .label = "Phone",
      .type = FIELD_PHONE,
      .maxlen = 50,
-     .synonyms = "telephone|phonenumber|tel|mobile|telefon"},
+     .synonyms = "telephone|phonenumber|tel|mobile|telefon|phonework|phonemobile|"
+                 "personphone|personphonework|mobilephone|mobilephonenumber|businessphone|"
+                 "workphone"},
     {.column = "source",
      .label = "Source",
      .type = FIELD_TEXT,
      .maxlen = 200,
-     .synonyms = "leadsource|origin|quelle"},
+     .synonyms = "leadsource|origin|originalsource|quelle"},
     {.column = "status",
      .label = "Status",
      .type = FIELD_CHOICE,
@@ -581,7 +592,7 @@ static const struct entity_field deal_fields[] = {
      .type = FIELD_TEXT,
      .required = 1,
      .maxlen = 200,
-     .synonyms = "opportunityname|dealname|opportunity|deal"},
+     .synonyms = "opportunityname|dealname|opportunity|deal|dealtitle|title"},
     ACCOUNT_REF(1),
     {.column = "stage",
      .label = "Stage",
@@ -591,7 +602,10 @@ static const struct entity_field deal_fields[] = {
      .def = "prospecting",
      .sqldef = "'prospecting'",
      .synonyms = "dealstage"},
-    {.column = "amount", .label = "Amount", .type = FIELD_AMOUNT, .synonyms = "value|dealvalue"},
+    {.column = "amount",
+     .label = "Amount",
+     .type = FIELD_AMOUNT,
+     .synonyms = "value|dealvalue|dealamount|expectedrevenue"},
     {.column = "currency",
      .label = "Currency",
      .type = FIELD_CURRENCY,
@@ -599,11 +613,12 @@ static const struct entity_field deal_fields[] = {
      .def = "EUR",
      .sqldef = "'EUR'",
      .maxlen = 3,
-     .synonyms = "waehrung"},
+     .synonyms = "waehrung|dealcurrency|currencycode|currencyisocode"},
     {.column = "close_date",
      .label = "Close date",
      .type = FIELD_DATE,
-     .synonyms = "closedate|expectedclose|closingdate"},
+     .synonyms = "closedate|expectedclose|closingdate|expectedclosedate|"
+                 "dealexpectedclosedate"},
     OWNER,
 };
 
@@ -740,7 +755,8 @@ static const struct entity_field ticket_fields[] = {
      .choices = ticket_status,
      .def = "new",
      .sqldef = "'new'",
-     .synonyms = "ticketstatus"},
+     .synonyms = "ticketstatus",
+     .internal = 1},
     {.column = "priority",
      .label = "Priority",
      .type = FIELD_CHOICE,
@@ -759,7 +775,8 @@ static const struct entity_field ticket_fields[] = {
      .type = FIELD_REF,
      .ref = "users",
      .maxlen = 63,
-     .synonyms = "assignedto|agent|owner"},
+     .synonyms = "assignedto|agent|owner",
+     .internal = 1},
     {.column = "product",
      .label = "Product",
      .type = FIELD_TEXT,
@@ -1076,6 +1093,15 @@ static const struct entity_field interaction_fields[] = {
      .type = FIELD_MULTILINE,
      .maxlen = 100000,
      .synonyms = "description|text|notes"},
+    /* last, out of the way of Tab: who reads a note (022): internal users only, or the
+     * partners who see the record too; a partner's notes are always shared (its default) */
+    {.column = "visibility",
+     .label = "Visibility",
+     .type = FIELD_CHOICE,
+     .choices = visibility_choices,
+     .def = "internal",
+     .sqldef = "ccrm_default_visibility()",
+     .internal = 1},
 };
 
 static const char *const interaction_exports[] = {
@@ -1190,17 +1216,21 @@ static const struct entity tasks = {
 
 /* ---- the Feed and the Inbox: lists whose rows name records of other tables ---- */
 
+#define FEED_EVENTS "(SELECT * FROM events WHERE entity NOT IN ('inbox', 'mentions')) a"
+
 static const struct entity_column feed_cols[] = {
     {.name = "Time", .sql = "to_char(a.at, 'MM-DD HH24:MI:SS')", .min = 14, .priority = 2},
     {.name = "Who", .sql = "a.actor", .min = 8, .weight = 4, .priority = 1},
     {.name = "Dept", .sql = "coalesce(a.department, '')", .min = 10, .priority = 4},
     {.name = "Record",
-     .sql = "CASE WHEN a.entity_id IS NULL THEN a.entity ELSE a.entity || ' #' || a.entity_id END",
+     .sql = "CASE WHEN a.entity_id IS NULL THEN ccrm_entity_noun(a.entity)"
+            " ELSE ccrm_entity_noun(a.entity) || ' #' || a.entity_id END",
      .min = 14,
      .weight = 8,
      .priority = 3},
     {.name = "What",
-     .sql = "CASE a.op WHEN 'insert' THEN 'new: ' WHEN 'delete' THEN 'deleted: '"
+     .sql = "CASE a.op WHEN 'insert' THEN 'new ' || ccrm_entity_noun(a.entity) || ': '"
+            " WHEN 'delete' THEN 'deleted ' || ccrm_entity_noun(a.entity) || ': '"
             " WHEN 'update' THEN 'changed ' || coalesce(array_to_string(a.changed, ', '),"
             " '') || ': ' ELSE '' END || a.summary",
      .min = 20,
@@ -1223,14 +1253,16 @@ static const struct entity_sort feed_sorts[] = {
 static const struct entity_filter feed_filters[] = {
     {.name = "actor", .sql = "a.actor"},
     {.name = "department", .sql = "a.department"},
-    {.name = "entity", .sql = "a.entity"},
+    {.name = "entity", .sql = "a.entity", .read = "ccrm_entity_table"},
 };
 
 static const struct entity_list feed_list = {
     .view = "feed",
     .title = "Feed",
-    .from = "events a",
-    .base = "events a",
+    /* the bookkeeping of inboxes (entries, read marks) and mentions is not news: the Inbox
+     * shows one's own, and the comment that mentions someone is in the Feed already */
+    .from = FEED_EVENTS,
+    .base = FEED_EVENTS,
     .search = "a.search LIKE ccrm_fold($1)",
     .search_help = "the event summaries",
     .cols = feed_cols,

@@ -87,7 +87,10 @@
 
 #define IX(cond)                                                                                   \
     "(SELECT i.at, coalesce(i.created_by, '') AS who,"                                             \
-    " " KIND_SUBJECT " ||"                                                                         \
+    " i.kind || CASE WHEN i.kind = 'email' THEN coalesce(' ' || i.direction, '') ELSE '' END"      \
+    " || CASE WHEN i.kind = 'note' AND ccrm_is_internal()"                                         \
+    "   THEN CASE i.visibility WHEN 'shared' THEN ' [shared]' ELSE ' [internal]' END ELSE '' END"  \
+    " || ': ' || coalesce(i.subject, '') ||"                                                       \
     " CASE WHEN i.done_at IS NULL AND i.due_at IS NOT NULL"                                        \
     "      THEN ' (due ' || to_char(i.due_at, 'YYYY-MM-DD') || ')' ELSE '' END AS what,"           \
     " 'interactions'::text AS entity, i.id FROM interactions i WHERE " cond                        \
@@ -204,6 +207,10 @@
 #define OPEN_DEALS "o.account_id = $1 AND o.stage NOT IN ('won', 'lost')"
 #define COUNT_DEALS CAPPED("SELECT 1 FROM opportunities o WHERE " OPEN_DEALS)
 #define ACCOUNT_COUNTS COUNT_CONTACTS ", " COUNT_TICKETS ", " COUNT_DEALS
+/* a count with its noun, singular for one: "1 open deal", "3 open deals", "1000+ contacts" */
+#define COUNTED(sub, one, many)                                                                    \
+    "(SELECT n.v || CASE n.v WHEN '1' THEN ' " one "' ELSE ' " many "' END"                        \
+    " FROM (SELECT " sub " AS v) n)"
 #define CAMPAIGN_COUNT CAPPED("SELECT 1 FROM campaign_members m WHERE m.campaign_id = $1")
 
 /* ---- the heads of detail views: a record's own row, columns named for the registry ---- */
@@ -215,19 +222,24 @@
 #define MONEY(x) "to_char(" x ", 'FM999G999G999G990D00')"
 #define DAY(x) "coalesce(to_char(" x ", 'YYYY-MM-DD'), '')"
 
-#define ACCOUNT_HEAD                                                                               \
-    "SELECT a.name AS title,"                                                                      \
-    " 'account #' || a.id || ' · ' || " COUNT_CONTACTS " || ' contacts · ' || " COUNT_TICKETS      \
-    " || ' open tickets · ' || " COUNT_DEALS " || ' open deals' AS subtitle,"                      \
-    " coalesce(a.domain, '') AS domain, coalesce(a.industry, '') AS industry,"                     \
-    " coalesce(a.owner, '') AS owner, coalesce(a.phone, '') AS phone,"                             \
-    " coalesce(a.website, '') AS website,"                                                         \
-    " concat_ws(', ', nullif(a.city, ''), nullif(a.country, '')) AS location,"                     \
-    " coalesce(a.employees::text, '') AS employees,"                                               \
-    " coalesce(" MONEY("a.annual_revenue") ", '') AS revenue,"                                     \
-                                           " coalesce(a.description, '') AS about," STAMPS(        \
-                                               "a") ", a.id AS account_id"                         \
-                                                    " FROM accounts a WHERE a.id = $1"
+#define ACCOUNT_HEAD                                                                                                                                                         \
+    "SELECT a.name AS title,"                                                                                                                                                \
+    " 'account #' || a.id || ' · ' || " COUNTED(                                                                                                                             \
+        COUNT_CONTACTS, "contact",                                                                                                                                           \
+        "contacts") " || ' · ' || " COUNTED(COUNT_TICKETS, "open ticket",                                                                                                    \
+                                            "open tickets") " || ' · ' || " COUNTED(COUNT_DEALS,                                                                             \
+                                                                                    "open deal",                                                                             \
+                                                                                    "open deals") " AS subtitle,"                                                            \
+                                                                                                  " coalesce(a.domain, '') AS domain, coalesce(a.industry, '') AS industry," \
+                                                                                                  " coalesce(a.owner, '') AS owner, coalesce(a.phone, '') AS phone,"         \
+                                                                                                  " coalesce(a.website, '') AS website,"                                     \
+                                                                                                  " concat_ws(', ', nullif(a.city, ''), nullif(a.country, '')) AS location," \
+                                                                                                  " coalesce(a.employees::text, '') AS employees,"                           \
+                                                                                                  " coalesce(" MONEY(                                                        \
+                                                                                                      "a.annual_revenue") ", '') AS revenue,"                                \
+                                                                                                                          " coalesce(a.description, '') AS about," STAMPS(   \
+                                                                                                                              "a") ", a.id AS account_id"                    \
+                                                                                                                                   " FROM accounts a WHERE a.id = $1"
 #define ACCOUNT_PEOPLE_LINES                                                                       \
     "SELECT '' AS at, '' AS who, " NAME_C " || '  ' || concat_ws(' · ',"                          \
     " nullif(c.title, ''), nullif(c.email, ''), nullif(c.phone, '')) AS what,"                     \

@@ -27,6 +27,7 @@ static struct {
     char entity[24];
     int64_t id;
     int kept;            /* the last attempt failed: offer its text again */
+    int shared;          /* comment: shared with the partner (p), else internal (c) */
     char to[ACT_TEXT];   /* assign: the person or department; convert: the amount */
     char text[ACT_TEXT]; /* the comment, the note, or the deal name */
     char suggest[64];    /* hand-off: the competent person by the rules (Enter alone takes it) */
@@ -95,17 +96,20 @@ do_comment(struct app *app)
     char notified[256];
     int rc;
 
-    rc = db_comment_add(app->db, act.entity, act.id, act.text, NULL, notified, sizeof notified,
-                        &err);
+    rc = db_comment_add(app->db, act.entity, act.id, act.text, act.shared ? "shared" : NULL, NULL,
+                        notified, sizeof notified, &err);
     if (rc != 0) {
-        failed(app, rc, &err, "comment (Enter retries): ", act.text, on_comment);
+        failed(app, rc, &err,
+               act.shared ? "shared comment (Enter retries): " : "comment (Enter retries): ",
+               act.text, on_comment);
         return;
     }
     act.kept = 0;
     if (notified[0] != '\0')
-        ui_message(app, "comment added; notified %s", notified);
+        ui_message(app, "%s comment added; notified %s", act.shared ? "shared" : "internal",
+                   notified);
     else
-        ui_message(app, "comment added");
+        ui_message(app, "%s comment added", act.shared ? "shared" : "internal");
 }
 
 static void
@@ -122,19 +126,28 @@ on_comment(struct app *app, void *ctx, const char *text, int done, int ok)
     do_comment(app);
 }
 
-void
-act_comment(struct app *app, const char *entity, int64_t id)
+/* The question says who will read the comment. */
+static const char *
+comment_label(void)
 {
-    start(ACT_COMMENT, entity, id);
-    ui_input_begin(app, "comment: ", act.text, on_comment, NULL);
+    return act.shared ? "shared comment (the partner reads it too): " : "internal comment: ";
 }
 
 void
-act_comment_text(struct app *app, const char *entity, int64_t id, const char *text)
+act_comment(struct app *app, const char *entity, int64_t id, int shared)
 {
     start(ACT_COMMENT, entity, id);
+    act.shared = shared;
+    ui_input_begin(app, comment_label(), act.text, on_comment, NULL);
+}
+
+void
+act_comment_text(struct app *app, const char *entity, int64_t id, int shared, const char *text)
+{
+    start(ACT_COMMENT, entity, id);
+    act.shared = shared;
     if (text == NULL || text[0] == '\0') {
-        ui_input_begin(app, "comment: ", act.text, on_comment, NULL);
+        ui_input_begin(app, comment_label(), act.text, on_comment, NULL);
         return;
     }
     str_copy(act.text, text, sizeof act.text);

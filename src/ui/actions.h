@@ -11,8 +11,9 @@
 
 #include "ui_int.h"
 
-/* c: comment on the record; @login mentions land in those people's Inbox. */
-void act_comment(struct app *app, const char *entity, int64_t id);
+/* c: comment on the record; @login mentions land in those people's Inbox. shared 0: internal
+ * (the default of internal users), 1: shared with the partners who see the record (p). */
+void act_comment(struct app *app, const char *entity, int64_t id, int shared);
 /* a (handoff 0): assign to a person (login): becomes owner/assignee, lands in their Inbox.
  * h (handoff 1): hand off to a person or a department (sales, support, marketing, management)
  * with a note: lands in the Inbox of that person or of everyone in the department. */
@@ -21,7 +22,8 @@ void act_assign(struct app *app, const char *entity, int64_t id, int handoff);
  * an empty who or text asks as above. note may be NULL. */
 void act_assign_to(struct app *app, const char *entity, int64_t id, int handoff, const char *who,
                    const char *note);
-void act_comment_text(struct app *app, const char *entity, int64_t id, const char *text);
+void act_comment_text(struct app *app, const char *entity, int64_t id, int shared,
+                      const char *text);
 /* Convert a lead into account + contact + deal. */
 void act_convert_lead(struct app *app, int64_t lead_id);
 /* Mark a ticket as a sales signal: creates or updates a lead for the ticket's person. */

@@ -50,12 +50,23 @@ entity_of(struct view *v)
     return NULL;
 }
 
+/* The user is a partner: actions only internal users can run are not offered. */
+static int partner_user;
+
+void
+commands_set_partner(int partner)
+{
+    partner_user = partner;
+}
+
 /* Can view v run action a (for help: does it offer it)? */
 static int
 offers(struct view *v, const struct action *a)
 {
     const struct entity *e;
 
+    if ((a->needs & NEEDS_INTERNAL) && partner_user)
+        return 0;
     if (v == NULL)
         return a->needs == 0;
     if ((a->needs & NEEDS_LIST) && v->ops->list == NULL)
@@ -202,9 +213,9 @@ run_comment(struct app *app, const struct action *a, const char *arg)
     if (target(app, a, arg, &e, &id) != 0)
         return;
     if (arg == NULL)
-        act_comment(app, e->table, id);
+        act_comment(app, e->table, id, a->kind == CMD_SHARE);
     else
-        act_comment_text(app, e->table, id, arg);
+        act_comment_text(app, e->table, id, a->kind == CMD_SHARE, arg);
 }
 
 static void
@@ -856,11 +867,21 @@ const struct action cmd_actions[] = {
      .key = 'c',
      .kind = CMD_COMMENT,
      .arg = CMD_ARG_REQUIRED,
-     .needs = NEEDS_SELECTED,
+     .needs = NEEDS_SELECTED | NEEDS_INTERNAL,
      .applies = ENT_COMMENT,
      .hint = "c comment",
      .usage = ":comment TEXT",
-     .help = "comment (@login tells that person)",
+     .help = "internal comment (@login tells that person)",
+     .run = run_comment},
+    {.name = "share",
+     .key = 'W',
+     .kind = CMD_SHARE,
+     .arg = CMD_ARG_REQUIRED,
+     .needs = NEEDS_SELECTED | NEEDS_INTERNAL,
+     .applies = ENT_COMMENT,
+     .hint = "W shared comment",
+     .usage = ":share TEXT",
+     .help = "comment shared with the partner who sees the record",
      .run = run_comment},
     {.name = "assign",
      .key = 'a',
@@ -900,7 +921,12 @@ const struct action cmd_actions[] = {
      .needs = NEEDS_RECORD,
      .applies = ENT_CHAT,
      .hint = "t chat",
-     .help = "write in the record's live chat",
+     .help = "write in the record's live chat (internal users: internal)",
+     .run = run_record},
+    {.key = 'T',
+     .needs = NEEDS_RECORD | NEEDS_INTERNAL,
+     .applies = ENT_CHAT,
+     .help = "write in the live chat, shared with the partner",
      .run = run_record},
     {.name = "history",
      .key = 'H',
@@ -1213,6 +1239,10 @@ commands_run(struct app *app, const char *line)
     }
     if (c.kind == CMD_NONE || (a = cmd_action(c.kind)) == NULL)
         return;
+    if ((a->needs & NEEDS_INTERNAL) && partner_user) {
+        ui_message_error(app, ":%s is not available to your role", a->name);
+        return;
+    }
     a->run(app, a, c.arg);
     app->ui->dirty = 1;
 }
@@ -1276,7 +1306,8 @@ commands_hint(const struct entity *e, char *buf, size_t n)
             int own = (a->applies & (ENT_CONVERT | ENT_SIGNAL | ENT_QUOTE | ENT_INVOICE |
                                      ENT_BILL_DEAL | ENT_INVOICE_FROM | ENT_PRINT)) != 0;
 
-            if (a->hint == NULL || own != (pass == 0) || (e->actions & a->applies) != a->applies)
+            if (a->hint == NULL || own != (pass == 0) || (e->actions & a->applies) != a->applies ||
+                ((a->needs & NEEDS_INTERNAL) && partner_user))
                 continue;
             len += (size_t)snprintf(buf + len, len < n ? n - len : 0, "%s%s", len ? " · " : "",
                                     a->hint);

@@ -293,7 +293,15 @@ ui_init(struct app *app, struct ccrm_err *err)
         else if (e != NULL)
             ui->tabs[ui->ntabs++] = checked(view_list_new(app, e));
     }
+    /* a partner may not read campaigns: no tab that can only say so */
+    if (strcmp(db_department(app->db), "partner") == 0) {
+        commands_set_partner(1);
+        if ((i = ui_tab_of(app, "campaigns")) >= 0)
+            ui->hidden[i] = 1;
+    }
     ui->tab = start_tab(start, db_department(app->db));
+    if (ui->hidden[ui->tab])
+        ui->tab = 0;
     count_inbox(app);
     reminders_start(app);
     ui->dirty = 1;
@@ -348,6 +356,27 @@ struct wake {
     int nids;
 };
 
+/* What a toast calls a row of table: the registry's word, and the Feed's for the rows that
+ * hang off records ("comment", "chat message"). */
+static const char *
+toast_noun(const char *table)
+{
+    static const struct {
+        const char *table, *noun;
+    } extra[] = {{"comments", "comment"},     {"chat_messages", "chat message"},
+                 {"mentions", "mention"},     {"inbox", "inbox entry"},
+                 {"messages", "mail"},        {"campaign_members", "campaign member"},
+                 {"account_shares", "share"}, {NULL, NULL}};
+    int i;
+
+    if (entity_find(table) != NULL)
+        return entity_noun(table, 1);
+    for (i = 0; extra[i].table != NULL; i++)
+        if (strcmp(extra[i].table, table) == 0)
+            return extra[i].noun;
+    return table;
+}
+
 static int
 on_event(const struct event *ev, void *ctx)
 {
@@ -400,7 +429,7 @@ on_event(const struct event *ev, void *ctx)
     else
         snprintf(w->toast, sizeof w->toast, "%s%s%s%s: %s %s #%lld %s", ev->actor,
                  ev->department[0] ? " (" : "", ev->department, ev->department[0] ? ")" : "", what,
-                 ev->entity, (long long)ev->entity_id, ev->summary);
+                 toast_noun(ev->entity), (long long)ev->entity_id, ev->summary);
     return 0;
 }
 
@@ -572,6 +601,8 @@ draw_tabs(struct app *app)
     draw_text(stdscr, 0, 0, "", ui->cols, bar);
     draw_text(stdscr, 0, 0, " ccrm ", 6 < ui->cols ? 6 : ui->cols, bar | A_BOLD);
     for (i = 0; i < ui->ntabs; i++) {
+        if (ui->hidden[i])
+            continue;
         tab_label(ui, i, 1, label, sizeof label);
         total += text_width(label);
         if (i < 9 || i == ui->tab) /* the tabs 1-9 have keys; the current one is shown */
@@ -581,6 +612,8 @@ draw_tabs(struct app *app)
     for (i = 0; i < ui->ntabs && x < ui->cols; i++) {
         int w;
 
+        if (ui->hidden[i])
+            continue;
         /* too narrow for every title: the tabs 1-9 keep theirs if they fit (the tabs after
          * them, reached by Tab and :view, show their number while there is room), else only
          * the current tab keeps its title */
@@ -696,10 +729,23 @@ draw_help(struct app *app, int top, int h)
     const char *acts[64];
     int nacts = commands_help(v, acts, 64);
     const char *const *own = v != NULL ? v->ops->help : NULL;
-    int width = ui->cols > 64 ? 60 : ui->cols - 2;
-    int x = (ui->cols - width) / 2, y = top, i, l;
+    int width = 30, x, y = top, i, l;
     char line[256];
 
+    /* as wide as its longest line (the screen allowing) */
+    for (l = 0; l < 2; l++)
+        for (i = 0; l == 0 ? own != NULL && own[i] != NULL : i < nacts; i++) {
+            const char *s = l == 0 ? own[i] : acts[i];
+            const char *tab = strchr(s, '\t');
+            int kl = tab ? (int)(tab - s) : 0;
+
+            snprintf(line, sizeof line, "  %-12.*s %s ", kl, s, tab ? tab + 1 : "");
+            if (text_width(line) > width)
+                width = text_width(line);
+        }
+    if (width > ui->cols - 2)
+        width = ui->cols - 2;
+    x = (ui->cols - width) / 2;
     if (width < 10)
         return;
     snprintf(line, sizeof line, " Keys: %s ", v != NULL ? v->title : "");
@@ -762,7 +808,10 @@ ui_redraw(struct app *app)
     if (ui->rows < MIN_ROWS || ui->cols < MIN_COLS) {
         char m[64];
 
-        snprintf(m, sizeof m, "terminal too small (%dx%d)", ui->cols, ui->rows);
+        /* on lines of their own: the terminal is narrow */
+        snprintf(m, sizeof m, "terminal too small: %dx%d", ui->cols, ui->rows);
+        draw_text(stdscr, ui->rows / 2 > 0 ? ui->rows / 2 - 1 : 0, 0, m, ui->cols, A_BOLD);
+        snprintf(m, sizeof m, "ccrm needs %dx%d", MIN_COLS, MIN_ROWS);
         draw_text(stdscr, ui->rows / 2, 0, m, ui->cols, A_BOLD);
         curs_set(0);
         refresh();
@@ -933,12 +982,30 @@ switch_tab(struct app *app, int t)
 
     if (t < 0 || t >= ui->ntabs)
         return;
+    if (ui->hidden[t]) {
+        ui_message_error(app, "%s are not available to your role", ui->tabs[t]->title);
+        return;
+    }
     for (i = 0; i < ui->depth; i++)
         ui_close(app, ui->stack[i]);
     ui->tab = t;
     if (t == 0)
         ui->feed_unread = 0;
     ui->dirty = 1;
+}
+
+/* The next (step 1) or previous (-1) tab the role can use. */
+static int
+next_tab(struct ui *ui, int step)
+{
+    int t = ui->tab, n;
+
+    for (n = 0; n < ui->ntabs; n++) {
+        t = (t + step + ui->ntabs) % ui->ntabs;
+        if (!ui->hidden[t])
+            break;
+    }
+    return t;
 }
 
 /* `:` prompt hook: its commands switch tabs like the 1-9 keys. */
@@ -1008,9 +1075,9 @@ handle_key(struct app *app, wint_t key, int fkey)
         return;
     }
     if (!fkey && key == L'\t') {
-        switch_tab(app, (ui->tab + 1) % ui->ntabs);
+        switch_tab(app, next_tab(ui, 1));
     } else if (fkey && key == KEY_BTAB) {
-        switch_tab(app, (ui->tab + ui->ntabs - 1) % ui->ntabs);
+        switch_tab(app, next_tab(ui, -1));
     } else if (!fkey && key >= L'1' && key <= L'9') {
         switch_tab(app, (int)(key - L'1'));
     } else if (!fkey && key == 12) { /* ^L */

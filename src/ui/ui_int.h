@@ -123,6 +123,9 @@ struct ui {
     int ntrace_ids;
     int feed_unread;  /* events since the Feed was last shown, on its tab */
     int inbox_unread; /* unread entries in the user's Inbox, on its tab */
+    /* tabs the role cannot use (a partner's Campaigns): not drawn, skipped by Tab; their
+     * numbers stay, so that 8 is the Inbox for everyone */
+    unsigned char hidden[UI_MAX_TABS];
     /* what the last wake-up's events touched, so that views can tell whether they must
      * re-read (wake_valid 0: unknown, re-read) */
     struct wake_event {
@@ -235,6 +238,8 @@ void commands_run(struct app *app, const char *line);
 /* The help lines of the actions view v can run ("key\tdescription"), at most max into lines
  * (texts kept until the next call), and the global lines. Returns how many. */
 int commands_help(struct view *v, const char **lines, int max);
+/* The user is a partner: keys and commands of internal users only are not offered. */
+void commands_set_partner(int partner);
 /* The hint under a record of entity e: "C convert · Enter open · e edit · ..." */
 void commands_hint(const struct entity *e, char *buf, size_t n);
 

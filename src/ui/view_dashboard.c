@@ -6,6 +6,7 @@
 #include "ccrm/entity.h"
 #include "ccrm/stats.h"
 #include "ccrm/util.h"
+#include "form.h"
 #include "record_view.h"
 #include "ui_int.h"
 
@@ -13,12 +14,13 @@ struct dashview {
     struct view v;
     struct detail *d;
     int sel, top, height;
+    int shown; /* the first record was scrolled to (before, the figures stay on top) */
 };
 
 static const char *const dashboard_help[] = {
-    "j, k, ↑ ↓\tmove through the listed records",
-    "g, G\ttop (the figures) / the last record",
-    "Enter\topen the selected deal or ticket",
+    "j, k, ↑ ↓\tmove through the listed records (past the last: scroll)",
+    "g, G\ttop (the figures) / the end",
+    "Enter\topen the selected deal or ticket, or a task's record",
     "r\tre-read now (it also follows every change live)",
     NULL,
 };
@@ -29,7 +31,20 @@ selectable(const struct detail_line *l)
     return l->entity[0] != '\0' && strcmp(l->entity, "figure") != 0;
 }
 
-/* Move to the next selectable line in direction dir (stays if there is none). */
+/* Keep the selected line on the screen. */
+static void
+show_sel(struct dashview *dv)
+{
+    int h = dv->height > 0 ? dv->height : 1; /* not drawn yet: the draw places it */
+
+    if (dv->sel < dv->top)
+        dv->top = dv->sel;
+    if (dv->sel >= dv->top + h)
+        dv->top = dv->sel - h + 1;
+}
+
+/* Move to the next selectable line in direction dir; with none left, scroll instead, so that
+ * every line (a heading and its "none" below the last record) can be brought into view. */
 static void
 step(struct dashview *dv, int dir)
 {
@@ -37,13 +52,21 @@ step(struct dashview *dv, int dir)
 
     if (dv->d == NULL)
         return;
+    if (dir > 0 && dv->height > 0 && dv->sel >= dv->top + dv->height) {
+        dv->shown = 1; /* the selected record was below the fold: show it first */
+        show_sel(dv);
+        return;
+    }
     for (i = dv->sel + dir; i >= 0 && i < dv->d->nlines; i += dir)
         if (selectable(&dv->d->lines[i])) {
             dv->sel = i;
+            show_sel(dv);
             return;
         }
     if (dir < 0)
         dv->top = 0; /* nothing to select above: show the figures at the top */
+    else if (dv->top + dv->height < dv->d->nlines)
+        dv->top++;
 }
 
 static int
@@ -89,12 +112,10 @@ dv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
     }
     draw_text(w, 0, 0, dv->d->subtitle, wd, ui_attr(app, PAIR_DIM, A_DIM));
     dv->height = h - 1 > 1 ? h - 1 : 1;
-    if (dv->sel < dv->top)
-        dv->top = dv->sel;
-    if (dv->top > 0 && dv->sel == first_selectable(dv))
-        dv->top = 0; /* the first record: everything above it fits or scrolls back into view */
-    if (dv->sel >= dv->top + dv->height)
-        dv->top = dv->sel - dv->height + 1;
+    if (dv->top > 0 && dv->sel == first_selectable(dv) && !dv->shown)
+        dv->top = 0; /* first the figures; j brings the first record into view */
+    if (dv->top > dv->d->nlines - dv->height)
+        dv->top = dv->d->nlines - dv->height > 0 ? dv->d->nlines - dv->height : 0;
     for (i = dv->top, y = 1; i < dv->d->nlines && y < h; i++, y++) {
         const struct detail_line *l = &dv->d->lines[i];
         attr_t a = A_NORMAL;
@@ -128,13 +149,17 @@ dv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
         (!fkey && (key == L'g' || key == L'b'))) {
         dv->sel = first_selectable(dv);
         dv->top = 0;
+        dv->shown = 0;
         return 1;
     }
     if ((fkey && (key == KEY_END || key == KEY_NPAGE)) || (!fkey && (key == L'G' || key == L' '))) {
-        if (dv->d != NULL)
+        if (dv->d != NULL) {
             for (dv->sel = dv->d->nlines - 1; dv->sel > 0; dv->sel--)
                 if (selectable(&dv->d->lines[dv->sel]))
                     break;
+            /* the end of the page: the last section, even when it lists nothing */
+            dv->top = dv->d->nlines - dv->height > 0 ? dv->d->nlines - dv->height : 0;
+        }
         return 1;
     }
     if (!fkey && key == L'r') {
@@ -148,8 +173,11 @@ dv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
         if (dv->d == NULL || dv->sel >= dv->d->nlines || !selectable(&dv->d->lines[dv->sel]))
             return 1;
         l = &dv->d->lines[dv->sel];
-        if (strcmp(l->entity, "interactions") == 0) {
-            ui_message(app, "a task opens from its record's timeline");
+        if (strcmp(l->entity, "interactions") == 0) { /* a task on no record */
+            struct view *f = view_form_new(app, "interactions", l->entity_id, NULL);
+
+            if (f != NULL)
+                ui_push(app, f);
             return 1;
         }
         if ((r = view_record_new(app, l->entity, l->entity_id)) != NULL)

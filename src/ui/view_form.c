@@ -1557,6 +1557,69 @@ static const struct view_ops form_ops = {
     .unsaved = fm_unsaved,
 };
 
+static int
+is_partner(struct app *app)
+{
+    return strcmp(db_department(app->db), "partner") == 0;
+}
+
+#define ROLE_COPIES 8
+#define ROLE_FIELDS 48
+
+/* A partner's form leaves out what only internal users set (a ticket's status and assignee, a
+ * note's visibility): a copy of the entity with the other fields, made once per entity. The
+ * database's defaults then apply, and the insert names no column a partner may not write. */
+static const struct entity *
+role_entity(struct app *app, const struct entity *e)
+{
+    static struct entity copy[ROLE_COPIES];
+    static struct entity_field fields[ROLE_COPIES][ROLE_FIELDS];
+    static const struct entity *from[ROLE_COPIES];
+    int i, k, n = 0;
+
+    if (!is_partner(app) || e->nfields > ROLE_FIELDS)
+        return e;
+    for (i = 0; i < e->nfields && !e->fields[i].internal; i++)
+        ;
+    if (i == e->nfields)
+        return e;
+    for (k = 0; k < ROLE_COPIES && from[k] != NULL && from[k] != e; k++)
+        ;
+    if (k == ROLE_COPIES)
+        return e;
+    if (from[k] == NULL) {
+        copy[k] = *e;
+        for (i = 0; i < e->nfields; i++)
+            if (!e->fields[i].internal)
+                fields[k][n++] = e->fields[i];
+        copy[k].fields = fields[k];
+        copy[k].nfields = n;
+        from[k] = e;
+    }
+    return &copy[k];
+}
+
+/* A partner's new record names its account when the partner sees exactly one. */
+static void
+partner_account(struct app *app, struct formview *fv)
+{
+    struct list_query q = {entity_find("accounts"), 0, NULL, {NULL}};
+    struct row rows[2];
+    struct ccrm_err err;
+    char idbuf[24];
+    int k = form_field_index(fv->e, "account_id"), n, i;
+
+    if (k < 0 || fv->f[k].key[0] != '\0')
+        return;
+    memset(rows, 0, sizeof rows);
+    if ((n = db_list_fetch(app->db, &q, NULL, 1, 2, rows, &err)) == 1) {
+        snprintf(idbuf, sizeof idbuf, "%lld", (long long)rows[0].id);
+        set_value(&fv->f[k], idbuf, rows[0].col[0]);
+    }
+    for (i = 0; i < n && i < 2; i++)
+        row_fini(&rows[i]);
+}
+
 struct view *
 view_form_new(struct app *app, const char *entity, int64_t id, const char *const *prefill)
 {
@@ -1570,6 +1633,7 @@ view_form_new(struct app *app, const char *entity, int64_t id, const char *const
         ui_message_error(app, "there is no form for \"%s\"", entity != NULL ? entity : "");
         return NULL;
     }
+    e = role_entity(app, e);
     if (id != 0 && (rec = db_record_load(app->db, e, id, &err)) == NULL) {
         ui_message_error(app, "could not open %s #%lld: %s", e->singular, (long long)id, err.msg);
         return NULL;
@@ -1621,6 +1685,8 @@ view_form_new(struct app *app, const char *entity, int64_t id, const char *const
             set_value(&fv->f[k], eq + 1, NULL);
         }
     }
+    if (id == 0 && is_partner(app))
+        partner_account(app, fv);
     for (i = 0; i < fv->nf; i++)
         fv->f[i].initial = raw_value(&fv->f[i]);
     may = db_record_may(app->db, e, id != 0 ? "UPDATE" : "INSERT", &err);

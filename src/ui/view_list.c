@@ -379,26 +379,35 @@ is_highlighted(struct listview *lv, int64_t id, int64_t now)
     return 0;
 }
 
-/* Column layout: the shown columns' minimum widths and weights (the registry); columns that
- * do not fit are hidden from the right. xs, ws and idx (the row column) per screen column;
- * returns how many. */
+/* Column layout: the shown columns' minimum widths and weights (the registry). On a narrow
+ * screen the columns are taken by their priority (1 essential .. 9; unset counts as 9), while
+ * they fit, and shown in their own order: the Leads list keeps "Latest from any department"
+ * at 70 columns and drops Owner and Score instead. xs, ws and idx (the row column) per screen
+ * column; returns how many. */
 static int
 layout(struct listview *lv, int wd, int *xs, int *ws, int *idx)
 {
     const struct entity_list *l = lv->l;
-    int used = 0, n = 0, i, extra, wsum = 0, x = 0;
+    int used = 0, n = 0, i, k, p, extra, wsum = 0, x = 0;
+    unsigned char take[ROW_MAX_COLS] = {0};
 
-    for (i = 0; i < l->ncols; i++) {
-        const struct entity_column *c = &l->cols[i];
+    for (p = 1; p <= 9; p++)
+        for (i = 0; i < l->ncols && i < ROW_MAX_COLS; i++) {
+            const struct entity_column *c = &l->cols[i];
+            int prio = c->priority >= 1 && c->priority <= 9 ? c->priority : 9;
 
-        if (c->hidden)
-            continue;
-        if (used + c->min + (n > 0) > wd && n > 0)
-            break;
-        used += c->min + (n > 0);
-        wsum += c->weight;
-        idx[n++] = i;
-    }
+            if (c->hidden || prio != p)
+                continue;
+            if (used + c->min + (n > 0) > wd && n > 0)
+                continue;
+            used += c->min + (n > 0);
+            wsum += c->weight;
+            take[i] = 1;
+            n++;
+        }
+    for (i = 0, k = 0; i < l->ncols && i < ROW_MAX_COLS; i++)
+        if (take[i])
+            idx[k++] = i;
     extra = wd - used;
     for (i = 0; i < n; i++) {
         const struct entity_column *c = &l->cols[idx[i]];

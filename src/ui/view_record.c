@@ -34,6 +34,7 @@ struct recordview {
     int sel, top, height;
     int gone;
     struct app *app; /* for presence on close */
+    int chat_shared; /* the chat line being typed: shared with the partner (T), else t */
 };
 
 /* A session has one presence row. It names the record of the view that wrote it last, on the
@@ -384,7 +385,10 @@ rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
     for (i = 0; i < listh && rv->top + i < ln; i++) {
         struct detail_line *l = &lines[rv->top + i];
         attr_t a = rv->top + i == rv->sel ? A_REVERSE : A_NORMAL;
-        int ww = wd >= 70 ? 16 : 0, whow = wd >= 70 ? 22 : 0;
+        /* when and who survive narrow screens: in full from 70 columns, as the day ("12-03")
+         * and the login from 36 (a --two pane, a phone's terminal) */
+        int ww = wd >= 70 ? 16 : wd >= 36 ? 5 : 0, whow = wd >= 70 ? 22 : wd >= 36 ? 8 : 0;
+        char when[8], who[24];
 
         if (l->entity[0] == '\0') { /* a section heading */
             draw_text(w, y + i, 0, l->what, wd, ui_attr(app, PAIR_HEADER, A_BOLD) | a);
@@ -395,7 +399,18 @@ rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
             draw_text(w, y + i, 2, l->what, wd - 2, a);
             continue;
         }
-        if (ww > 0) {
+        if (ww == 5) {
+            const char *day = strlen(l->when) >= 10 && l->when[4] == '-' ? l->when + 5 : l->when;
+            size_t k;
+
+            snprintf(when, sizeof when, "%.5s", day);
+            str_copy(who, l->who, sizeof who);
+            for (k = 0; who[k] != '\0' && who[k] != ' '; k++)
+                ;
+            who[k] = '\0'; /* the login, without "(sales)" */
+            draw_text(w, y + i, 1, when, ww, a | (a ? 0 : ui_attr(app, PAIR_DIM, 0)));
+            draw_text(w, y + i, 2 + ww, who, whow, a);
+        } else if (ww > 0) {
             draw_text(w, y + i, 1, l->when, ww, a | (a ? 0 : ui_attr(app, PAIR_DIM, 0)));
             draw_text(w, y + i, 2 + ww, l->who, whow, a);
         }
@@ -411,7 +426,8 @@ on_chat(struct app *app, void *ctx, const char *text, int done, int ok)
 
     if (!done || !ok || text[0] == '\0')
         return;
-    if (db_chat_send(app->db, rv->e->table, rv->id, text, &err) == -1) {
+    if (db_chat_send(app->db, rv->e->table, rv->id, text, rv->chat_shared ? "shared" : NULL,
+                     &err) == -1) {
         /* keep what was typed: the line opens again with it, to send once back online */
         ui_input_begin(app, "chat (not sent, Enter to retry): ", text, on_chat, rv);
         ui_message_error(app, "could not send the message: %s", err.msg);
@@ -437,7 +453,7 @@ open_line(struct recordview *rv, struct app *app)
     else if (strcmp(l->entity, "interactions") == 0 || strcmp(l->entity, "quote_lines") == 0)
         nv = view_form_new(app, l->entity, l->entity_id, NULL); /* a call; a quote's line */
     else if (l->entity[0] != '\0')
-        ui_message(app, "nothing to open: c writes a comment, t a chat message");
+        ui_message(app, "nothing to open: c writes a comment, p a shared one, t a chat message");
     if (nv != NULL)
         ui_push(app, nv);
 }
@@ -495,7 +511,14 @@ rv_act(struct view *v, struct app *app, const struct action *a, const char *arg)
         log_interaction(rv, app);
         return 0;
     case L't':
-        ui_input_begin(app, "chat: ", "", on_chat, rv);
+    case L'T':
+        /* internal users' chat is internal unless shared (T); a partner's is always shared */
+        rv->chat_shared = a->key == L'T';
+        ui_input_begin(app,
+                       rv->chat_shared ? "shared chat (the partner reads it too): "
+                       : strcmp(db_department(app->db), "partner") == 0 ? "chat: "
+                                                                        : "internal chat: ",
+                       "", on_chat, rv);
         return 0;
     case L'H':
         toggle_history(rv, app);

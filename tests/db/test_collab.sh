@@ -75,7 +75,11 @@ check "a comment on a record that does not exist is refused ($r)" test "$r" = "P
 
 # partners are mentioned only where they see the record
 as sam -c "insert into comments (entity, entity_id, body) values ('accounts', $un1, 'secret deal, @paul must not know')"
-as sam -c "insert into comments (entity, entity_id, body) values ('accounts', $sh1, 'reseller question for @paul')"
+# ... and only in a comment shared with them (schema/022): an internal one tells them nothing
+as sam -c "insert into comments (entity, entity_id, body) values ('accounts', $sh1, 'internal: margin too thin, @paul must not know')"
+check "a partner mentioned in an internal comment on a shared account gets nothing" \
+    test "$(q "select count(*) from mentions m join comments c on c.id = m.comment_id where m.login = 'paul' and c.body like 'internal: margin%'")" = 0
+as sam -c "insert into comments (entity, entity_id, body, visibility) values ('accounts', $sh1, 'reseller question for @paul', 'shared')"
 check "a partner mentioned on an unshared account gets no mention and no inbox row" \
     test "$(q "select count(*) from inbox where login = 'paul' and entity_id = $un1")$(q "select count(*) from mentions m join comments c on c.id = m.comment_id where m.login = 'paul' and c.entity_id = $un1")" = 00
 check "a partner mentioned on a shared account gets the inbox row and sees it" \

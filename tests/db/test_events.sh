@@ -25,8 +25,8 @@ check "the ticket hangs off the contact's account" \
     test "$(psqlc -c "select count(*) from tickets t join contacts c on c.id = t.contact_id where t.subject = 'Printer on fire' and t.account_id = c.account_id and lower(c.email) = lower('$email')")" = 1
 "$CCRM" -d "$PG_CONN" --log interaction --contact "$email" --kind call --subject "Called back" >/dev/null
 check "--log interaction --kind call" test "$(psqlc -c "select count(*) from interactions where subject = 'Called back' and kind = 'call'")" = 1
-"$CCRM" -d "$PG_CONN" --log ticket --contact nobody@nowhere.example --subject x 2>"$TEST_TMP/err"
-check "--log for an unknown e-mail: exit 65 and says so" bash -c "test $? = 65 && grep -q 'no contact with e-mail' $TEST_TMP/err"
+"$CCRM" -d "$PG_CONN" --log interaction --contact nobody@nowhere.example --subject x 2>"$TEST_TMP/err"
+check "--log interaction for an unknown e-mail: exit 65 and says so (a ticket makes the contact: test_import_crm)" bash -c "test $? = 65 && grep -q 'no contact with e-mail' $TEST_TMP/err"
 "$CCRM" -d "$PG_CONN" --log interaction --contact "$email" --kind telepathy --subject x 2>"$TEST_TMP/err"
 check "--log with a kind the database refuses: exit 65" test $? = 65
 

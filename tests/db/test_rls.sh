@@ -70,7 +70,7 @@ missing=$(q "select max(id) + 1000 from accounts")
 q "insert into partner_orgs (name) values ('Südwind Agentur KG')"
 org2=$(q "select id from partner_orgs where name = 'Südwind Agentur KG'")
 q "insert into account_shares (account_id, partner_org_id) values ($un1, $org2)"
-q "insert into comments (entity, entity_id, body, author) values ('accounts', $sh1, 'shared note', 'postgres'), ('accounts', $un1, 'secret note', 'postgres')"
+psqlc -c "insert into comments (entity, entity_id, body, author) values ('accounts', $un1, 'secret note', 'postgres')" -c "insert into comments (entity, entity_id, body, author, visibility) values ('accounts', $sh1, 'shared note', 'postgres', 'shared'), ('accounts', $sh1, 'internal note', 'postgres', 'internal')"
 
 # ---------------------------------------------------------------- every table has FORCE'd RLS
 missing_rls=$(q "select string_agg(c.relname, ', ') from pg_class c join pg_namespace s on s.oid = c.relnamespace
@@ -93,9 +93,9 @@ declare -A pwant=(
     [leads]="select count(*) from leads where account_id in ($shared)"
     [opportunities]="select count(*) from opportunities where account_id in ($shared)"
     [tickets]="select count(*) from tickets where account_id in ($shared)"
-    [interactions]="select count(*) from interactions where account_id in ($shared)"
-    [comments]="select count(*) from comments where ccrm_entity_account(entity, entity_id) in ($shared)"
-    [mentions]="select count(*) from mentions m join comments c on c.id = m.comment_id where ccrm_entity_account(c.entity, c.entity_id) in ($shared)"
+    [interactions]="select count(*) from interactions where account_id in ($shared) and (kind <> 'note' or visibility = 'shared')"
+    [comments]="select count(*) from comments where ccrm_entity_account(entity, entity_id) in ($shared) and visibility = 'shared'"
+    [mentions]="select count(*) from mentions m join comments c on c.id = m.comment_id where ccrm_entity_account(c.entity, c.entity_id) in ($shared) and c.visibility = 'shared'"
     [inbox]="select count(*) from inbox where login = 'paul'"
     [events]="select count(*) from events where account_id in ($shared) and entity in ('accounts','contacts','leads','opportunities','tickets','interactions','comments','chat_messages','quotes','quote_lines','invoices','invoice_lines','payments')"
     [users]="select 1"
@@ -108,7 +108,7 @@ for t in "${!pwant[@]}"; do
     check "partner paul counts exactly the $want shared-derived rows of $t" test "$got" = "$want"
 done
 check "shared accounts carry data for the partner (contacts > 0)" test "$(as paul -c 'select count(*) from contacts')" -gt 0
-check "partner sees the comment on a shared account, not the one on an unshared" \
+check "partner sees the shared comment on a shared account, not the internal one there (022) nor the one on an unshared" \
     test "$(as paul -c "select string_agg(body, ',') from comments where body like '%note'")" = "shared note"
 for t in campaigns campaign_members audit; do
     out=$(as paul -c "select count(*) from $t" 2>&1)

@@ -35,10 +35,11 @@ tN=$(ins "insert into tickets (contact_id, subject) values ($cS, 'VisT account c
 as sam -c "update tickets set account_id = NULL where id = $tN"
 iS=$(ins "insert into interactions (kind, subject, account_id) values ('call', 'VisI own shared', $S) returning id")
 iU=$(ins "insert into interactions (kind, subject, account_id) values ('call', 'VisI own unshared', $U) returning id")
-iN=$(ins "insert into interactions (kind, subject) values ('note', 'VisI none') returning id")
-iL=$(ins "insert into interactions (kind, subject, lead_id) values ('note', 'VisI via lead L2', $L2) returning id")
-iT=$(ins "insert into interactions (kind, subject, ticket_id) values ('note', 'VisI via ticket tU', $tU) returning id")
-iO=$(ins "insert into interactions (kind, subject, opportunity_id) values ('note', 'VisI via deal oS', $oS) returning id")
+# notes written for the partner (shared, 022): visible by the record rule alone
+iN=$(ins "insert into interactions (kind, subject, visibility) values ('note', 'VisI none', 'shared') returning id")
+iL=$(ins "insert into interactions (kind, subject, lead_id, visibility) values ('note', 'VisI via lead L2', $L2, 'shared') returning id")
+iT=$(ins "insert into interactions (kind, subject, ticket_id, visibility) values ('note', 'VisI via ticket tU', $tU, 'shared') returning id")
+iO=$(ins "insert into interactions (kind, subject, opportunity_id, visibility) values ('note', 'VisI via deal oS', $oS, 'shared') returning id")
 iC=$(ins "insert into interactions (kind, subject, contact_id) values ('email', 'VisI via contact cU', $cU) returning id")
 cp=$(as marco -c "insert into campaigns (name) values ('VisCampaign') returning id" | head -n 1)
 # the back office (020): quotes and invoices by their own account, lines and payments with them
@@ -59,17 +60,21 @@ interactions:$iC campaigns:$cp quotes:$qS quotes:$qU invoices:$invS invoices:$in
 # ---- what hangs off each: a comment, a chat message, presence, an inbox entry, a mention ----
 for r in $records; do
     e=${r%%:*} id=${r##*:}
-    as sam -c "insert into comments (entity, entity_id, body) values ('$e', $id, 'VisComment on $e $id')" >/dev/null
+    # shared with the partner (022); an internal comment and chat message beside them, which
+    # the partner must never read, are checked below
+    as sam -c "insert into comments (entity, entity_id, body, visibility) values ('$e', $id, 'VisComment on $e $id', 'shared')" >/dev/null
+    as sam -c "insert into comments (entity, entity_id, body) values ('$e', $id, 'VisSecret comment on $e $id')" >/dev/null
     # chat and presence are on records with a detail view (not on interactions)
     if [ "$e" != interactions ]; then
-        as sam -c "insert into chat_messages (entity, entity_id, body) values ('$e', $id, 'VisChat on $e $id')" >/dev/null
+        as sam -c "insert into chat_messages (entity, entity_id, body, visibility) values ('$e', $id, 'VisChat on $e $id', 'shared')" >/dev/null
+        as sam -c "insert into chat_messages (entity, entity_id, body) values ('$e', $id, 'VisSecret chat on $e $id')" >/dev/null
         # someone else's presence (another session's row, written as the superuser for sam)
         q "insert into presence (login, backend_pid, entity, entity_id) values ('sam', $((100000 + ${#e} * 1000 + id % 1000)), '$e', $id)"
     fi
     # an inbox entry for the partner about it, written past ccrm_inbox_put (which would refuse
     # the unshared ones) to test the policy alone
     q "insert into inbox (login, kind, entity, entity_id, from_login, note) values ('paul', 'handoff', '$e', $id, 'sam', 'VisInbox on $e $id')"
-    q "insert into mentions (comment_id, login) select max(id), 'paul' from comments where entity = '$e' and entity_id = $id"
+    q "insert into mentions (comment_id, login) select max(id), 'paul' from comments where entity = '$e' and entity_id = $id and visibility = 'shared'"
     # interests of people and accounts, consents of people (schema/021)
     case $e in
     contacts | leads | accounts)
@@ -82,6 +87,9 @@ for r in $records; do
 done
 check "fixtures: every record has its comment, chat, presence and inbox entry" \
     test "$(q "select count(*) from comments where body like 'VisComment%'")" = "$(wc -w <<<"$records")"
+check "fixtures: written by an internal user without saying, a comment and a chat message are internal" \
+    test "$(q "select string_agg(distinct visibility, ',') from (select visibility from comments where body like 'VisSecret%'
+                                                                union all select visibility from chat_messages where body like 'VisSecret%') x")" = internal
 
 # ---- records: the rule itself ----
 # a record is visible to the partner exactly when its own account is shared
@@ -179,14 +187,16 @@ want=$(q "with vis as (
                     and exists (select 1 from audit a, account_shares s
                                  where a.xid = e.xid and a.entity = e.entity and a.entity_id = e.entity_id
                                    and s.partner_org_id = $org
+                                   and (e.entity <> 'interactions' or coalesce(a.new_row, a.old_row)->>'kind' <> 'note'
+                                        or coalesce(a.new_row, a.old_row)->>'visibility' = 'shared')
                                    and s.account_id = case e.entity when 'accounts' then a.entity_id
                                          else (coalesce(a.new_row, a.old_row)->>'account_id')::bigint end))
                 or (e.entity in ('comments', 'chat_messages')
                     and exists (select 1 from account_shares s where s.partner_org_id = $org
                                  and s.account_id = e.account_id)
-                    and exists (select 1 from (select entity, entity_id, id from comments where e.entity = 'comments'
-                                               union all select entity, entity_id, id from chat_messages where e.entity = 'chat_messages') x
-                                 where x.id = e.entity_id
+                    and exists (select 1 from (select entity, entity_id, id, visibility from comments where e.entity = 'comments'
+                                               union all select entity, entity_id, id, visibility from chat_messages where e.entity = 'chat_messages') x
+                                 where x.id = e.entity_id and x.visibility = 'shared'
                                    and ccrm_record_account(x.entity, x.entity_id) in (select account_id from account_shares where partner_org_id = $org)))
                 or (e.entity in ('quotes', 'invoices')
                     and exists (select 1 from audit a, account_shares s
@@ -213,6 +223,44 @@ check "the partner reads no event, comment or chat of the lead it cannot read" \
 check "but it does read those of the lead on the shared account" \
     test "$(as paul -c "select (select count(*) from events where entity = 'leads' and entity_id = $L1) > 0
                            and (select count(*) from comments where entity = 'leads' and entity_id = $L1) = 1")" = t
+
+# ---- internal or shared (022): what is internal never reaches a partner ----
+check "the partner reads no internal comment, chat message or their events" \
+    test "$(as paul -c "select (select count(*) from comments where body like 'VisSecret%')
+                             + (select count(*) from chat_messages where body like 'VisSecret%')
+                             + (select count(*) from events where summary like '%VisSecret%')")" = 0
+check "internal users read them all" \
+    test "$(as bea -c "select count(*) from comments where body like 'VisSecret%'")" = "$(wc -w <<<"$records")"
+nI=$(ins "insert into interactions (kind, subject, account_id) values ('note', 'VisNote internal', $S) returning id")
+nS=$(ins "insert into interactions (kind, subject, account_id, visibility) values ('note', 'VisNote shared', $S, 'shared') returning id")
+cI=$(ins "insert into interactions (kind, subject, account_id) values ('call', 'VisCall by sam', $S) returning id")
+check "on the shared account the partner reads the shared note and the call, not the internal note" \
+    test "$(as paul -c "select string_agg(subject, ',' order by id) from interactions where id in ($nI, $nS, $cI)")" = "VisNote shared,VisCall by sam"
+check "nor the internal note's events, nor anything hanging off it" \
+    test "$(as paul -c "select (select count(*) from events where summary like '%VisNote internal%')
+                             + (select count(*) from events where entity = 'interactions' and entity_id = $nI)
+                             + ccrm_record_exists('interactions', $nI)::int")" = 0
+check "the partner's timeline of the account ends in the shared note, the internal one is left out" \
+    bash -c "! psql -X -At '$DB user=paul' -c \"select subject from interactions where account_id = $S\" | grep -q 'VisNote internal'"
+out=$(as paul -c "insert into chat_messages (entity, entity_id, body) values ('accounts', $S, 'VisPartnerChat') returning visibility" 2>&1)
+check "a partner's chat message is shared without saying ($out)" test "$(head -n 1 <<<"$out")" = shared
+out=$(as paul -c "insert into interactions (kind, subject, account_id) values ('note', 'VisPartnerNote', $S) returning visibility" 2>&1)
+check "a partner's note is shared without saying ($out)" test "$(head -n 1 <<<"$out")" = shared
+check "a partner cannot write an internal chat message (it could not read it back)" \
+    bash -c "! psql -X -At '$DB user=paul' -c \"insert into chat_messages (entity, entity_id, body, visibility) values ('accounts', $S, 'VisSpy', 'internal')\" 2>/dev/null"
+check "nor make its chat message internal afterwards" \
+    bash -c "! psql -X -At '$DB user=paul' -c \"update chat_messages set visibility = 'internal' where body = 'VisPartnerChat'\" 2>/dev/null"
+# mentions: an internal comment naming the partner tells it nothing; a shared one does
+as sam -c "insert into comments (entity, entity_id, body) values ('accounts', $S, 'VisSecret2 budget approved @paul')" >/dev/null
+as sam -c "insert into comments (entity, entity_id, body, visibility) values ('accounts', $S, 'VisOpen2 please check @paul', 'shared')" >/dev/null
+check "an internal comment mentions no partner, a shared one does" \
+    test "$(q "select string_agg(c.body, ',') from mentions m join comments c on c.id = m.comment_id where m.login = 'paul' and c.body like 'Vis%2 %'")" = "VisOpen2 please check @paul"
+check "the partner's inbox holds the shared mention only" \
+    test "$(as paul -c "select count(*) filter (where note like 'VisOpen2%') || ',' || count(*) filter (where note like 'VisSecret%') from inbox")" = "1,0"
+# an internal user shares a comment later: from then on the partner reads it
+as sam -c "update comments set visibility = 'shared' where body = 'VisSecret2 budget approved @paul'"
+check "a comment shared later is readable by the partner" \
+    test "$(as paul -c "select count(*) from comments where body = 'VisSecret2 budget approved @paul'")" = 1
 
 # ---- the same through the batch command a partner would use ----
 "$CCRM" -d "$DB user=paul" --feed --limit 100000 >"$TEST_TMP/feed" 2>&1 || fail "partner --feed"

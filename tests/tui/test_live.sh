@@ -35,7 +35,7 @@ t1=$(date +%s%N)
 echo "# ticket visible on the lead $(((t1 - t0) / 1000000)) ms after ccrm --log started"
 wait_in u "Wants the Pro plan" 5
 check "support's own Tickets view lists the new ticket" bash -c "tmux -L $TMUX_SOCK capture-pane -t u -p | grep -q '#$ticket .*Wants the Pro plan'"
-check "a toast names who did what" wait_for "sofia (support): new tickets #$ticket Wants the Pro plan" 5
+check "a toast names who did what" wait_for "sofia (support): new ticket #$ticket Wants the Pro plan" 5
 check "the Feed tab counts the new event" wait_for "1 Feed (1)" 5
 check "the cursor stayed on the lead" bash -c "$(declare -f screen tmx); TMUX_SOCK=$TMUX_SOCK; screen | sed -n 3p | grep -qF '$name'"
 keys 1

@@ -25,7 +25,7 @@ decisions() { grep -c "^$1 " "$trace" 2>/dev/null; }
 # sorts after every demo name ("Z" and then "z" in any collation): far below the window
 rr=$(decisions reread)
 id=$(psqlc -c "insert into accounts (name) values ('Zzzz Window Outside') returning id")
-check "the toast names the new account" wait_for "postgres (admin): new accounts #$id Zzzz Window Outside" 5
+check "the toast names the new account" wait_for "postgres (admin): new account #$id Zzzz Window Outside" 5
 check "a change outside the window does not re-read the list" test "$(decisions reread)" = "$rr"
 check "rows stay as drawn (only the lines around the list were repainted)" \
     bash -c "$(declare -f screen tmx); TMUX_SOCK=$TMUX_SOCK; screen | sed -n 3p | grep -qF '$first'"
@@ -49,7 +49,7 @@ check "the search shows the matching accounts" wait_for 'search "Window"'
 wait_for "Zzzz Window Outside" 5 >/dev/null
 rr=$(decisions reread)
 id=$(psqlc -c "insert into accounts (name) values ('Qqqq Unrelated') returning id")
-check "a change that does not match the search: toast" wait_for "new accounts #$id Qqqq Unrelated" 5
+check "a change that does not match the search: toast" wait_for "new account #$id Qqqq Unrelated" 5
 check "... and no re-read" test "$(decisions reread)" = "$rr"
 psqlc -c "insert into accounts (name) values ('Mmmm Window Middle')" >/dev/null
 check "a change that matches the search is shown" wait_in_list "Mmmm Window Middle"
@@ -67,10 +67,10 @@ tui_start 160 30 env CCRM_TRACE="$trace" "$CCRM" -d "$PG_CONN user=sam" --view d
 check "sales sees the pipeline" wait_for "Big deal" 10
 # the first wake-up loads the columns that did not fit on screen yet: let it pass
 id=$(psqlc -c "insert into accounts (name) values ('Zzzz Warm-up') returning id")
-wait_for "new accounts #$id" 5 >/dev/null
+wait_for "new account #$id" 5 >/dev/null
 rr=$(decisions reread)
 id=$(psqlc -c "insert into opportunities (account_id, name, stage, amount) values ($acc, 'Tiny Window Deal', 'prospecting', 1) returning id")
-check "a deal below every column's window: toast" wait_for "new opportunities #$id Tiny Window Deal" 5
+check "a deal below every column's window: toast" wait_for "new deal #$id Tiny Window Deal" 5
 check "... and no column re-reads" test "$(decisions reread)" = "$rr"
 psqlc -c "insert into opportunities (account_id, name, stage, amount) values ($acc, 'Huge Window Deal', 'prospecting', 9000000)" >/dev/null
 check "a deal at the top of a column is shown" wait_in_list "Huge Window"

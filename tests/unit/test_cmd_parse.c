@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "ccrm/cmd.h"
+#include "ccrm/entity.h"
 
 static const struct {
     const char *line;
@@ -38,6 +39,7 @@ static const struct {
     {"handoff sales wants the Pro plan", 0, CMD_HANDOFF, "sales wants the Pro plan"},
     {"comment @marco see ticket", 0, CMD_COMMENT, "@marco see ticket"},
     {"export /tmp/x.csv", 0, CMD_EXPORT, "/tmp/x.csv"},
+    {"share please confirm the date", 0, CMD_SHARE, "please confirm the date"},
     {"view dash", 0, CMD_VIEW, "dashboard"},
     {"view d", -1, CMD_NONE, "ambiguous view \"d\""},
     {"view deals", 0, CMD_VIEW, "deals"},
@@ -125,7 +127,7 @@ static const struct {
     size_t start;
     const char *first;
 } complete_cases[] = {
-    {"", 42, "", 0, "absences"},
+    {"", 43, "", 0, "absences"},
     {"h", 3, "h", 0, "handoff"},
     {"handoff s", 2, "s", 8, "sales"},
     {"handoff ma", 2, "ma", 8, "management"},
@@ -204,11 +206,17 @@ test_actions(void **state)
                 (a->applies == 0 || b->applies == 0 || (a->applies & b->applies) != 0))
                 fail_msg("key %c: actions %s and %s apply to the same records", a->key,
                          a->name ? a->name : a->hint, b->name ? b->name : b->hint);
+            /* ... nor on any one entity of the registry (a quote offers comments and print) */
+            for (k = 0; a->key != 0 && a->key == b->key && entity_registry[k] != NULL; k++)
+                if ((entity_registry[k]->actions & a->applies) != 0 &&
+                    (entity_registry[k]->actions & b->applies) != 0)
+                    fail_msg("key %c means %s and %s on %s", a->key, a->name ? a->name : a->hint,
+                             b->name ? b->name : b->hint, entity_registry[k]->table);
             assert_false(a->name != NULL && b->name != NULL && strcmp(a->name, b->name) == 0);
         }
     }
     assert_true(n > 10);
-    for (k = CMD_OPEN; k <= CMD_PRINT; k++) {
+    for (k = CMD_OPEN; k <= CMD_SHARE; k++) {
         assert_non_null(cmd_action((enum cmd_kind)k));
         assert_int_equal(cmd_action((enum cmd_kind)k)->kind, k);
     }

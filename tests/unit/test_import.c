@@ -131,6 +131,19 @@ col_of(const struct imp_map *m, const char *name)
     return -9;
 }
 
+/* The separator is the header's: the one of , ; tab it uses most outside quotes. */
+static void
+test_guess_delim(void **state)
+{
+    (void)state;
+    assert_int_equal(csvr_guess_delim("a,b,c\n", 6), ',');
+    assert_int_equal(csvr_guess_delim("Vorname;Nachname;E-Mail\nx,y;z", 29), ';');
+    assert_int_equal(csvr_guess_delim("a\tb\tc\r\n", 8), '\t');
+    assert_int_equal(csvr_guess_delim("\"a;b;c\",d\n", 10), ','); /* quoted ; is data */
+    assert_int_equal(csvr_guess_delim("email\n", 6), ',');        /* one column */
+    assert_int_equal(csvr_guess_delim("", 0), ',');
+}
+
 static void
 test_header_mapping(void **state)
 {
@@ -149,15 +162,23 @@ test_header_mapping(void **state)
     assert_int_equal(m.nunknown, 1); /* "id" is ignored silently */
     assert_string_equal(m.unknown, "\"Shoe size\"");
     map_of(&m, "contacts", h1, 6, NULL, 0);
-    assert_int_equal(col_of(&m, "account"), -1); /* company is not a contact column */
-    map_of(&m, "contacts", h2, 2, NULL, -1);     /* both map to email */
+    /* a contact's company is its account (HubSpot's, Salesforce's "Company Name") */
+    assert_int_equal(col_of(&m, "account"), 3);
+    map_of(&m, "contacts", h2, 2, NULL, -1); /* both map to email */
     map_of(&m, "contacts", h2, 2, "mail=-", 0);
     assert_int_equal(col_of(&m, "email"), 0);
     map_of(&m, "accounts", h3, 3, "org=industry", 0);
     assert_int_equal(col_of(&m, "industry"), 2);
     map_of(&m, "accounts", h3, 3, "org=nosuch", -1);
     map_of(&m, "accounts", h3, 3, "nosuch=name", -1);
-    map_of(&m, "opportunities", h3, 3, NULL, -1);       /* account is required */
+    map_of(&m, "opportunities", h3, 3, NULL, -1); /* account is required */
+    /* one name column feeds first and last name when neither is there (not for accounts) */
+    map_of(&m, "contacts", h3, 3, "org=-", 0);
+    assert_int_equal(col_of(&m, "first_name"), 0);
+    assert_int_equal(col_of(&m, "last_name"), 0);
+    assert_int_equal(m.nunknown, 1); /* "Domain" only */
+    map_of(&m, "accounts", h3, 3, "org=-", 0);
+    assert_int_equal(col_of(&m, "name"), 0);
     map_of(&m, "contacts", h3 + 2, 1, "org=title", -1); /* no identity column */
 }
 
@@ -350,10 +371,11 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_csv_lines),       cmocka_unit_test(test_csv_unterminated),
-        cmocka_unit_test(test_header_mapping),  cmocka_unit_test(test_values),
-        cmocka_unit_test(test_length_and_utf8), cmocka_unit_test(test_validate_row),
-        cmocka_unit_test(test_copy_escape),     cmocka_unit_test(test_sbuf_empty),
+        cmocka_unit_test(test_csv_lines),    cmocka_unit_test(test_csv_unterminated),
+        cmocka_unit_test(test_guess_delim),  cmocka_unit_test(test_header_mapping),
+        cmocka_unit_test(test_values),       cmocka_unit_test(test_length_and_utf8),
+        cmocka_unit_test(test_validate_row), cmocka_unit_test(test_copy_escape),
+        cmocka_unit_test(test_sbuf_empty),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The demo data looks lived in: its records were created and last changed over the past two
+# months (not all in the second it was loaded), every creation before its last change.
+. "$(dirname "$0")/../lib/pg.sh"
+CCRM=${1:?usage: test_demo_times.sh path/to/ccrm}
+
+pg_start_demo "$CCRM" 60
+for t in accounts contacts leads opportunities tickets; do
+    days=$(q "select count(distinct date_trunc('day', updated_at)) from $t")
+    check "$t were last changed on many days ($days)" test "$days" -gt 10
+    check "$t: none created after its last change" test "$(q "select count(*) from $t where created_at > updated_at")" = 0
+    check "$t: none in the future" test "$(q "select count(*) from $t where updated_at > now()")" = 0
+done
+check "no audit row or event was written for the stamps" \
+    test "$(q "select count(*) from events where 'updated_at' = any(changed) or 'created_at' = any(changed)")" = 0
+# (the lists' search blocks, cut again for that order, are checked against plain SQL by
+# test_search_blocks.sh and tui/test_search_blocks.sh, which run on the demo data)
+
+done_testing

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The Feed speaks the user's words: "new ticket", "ticket #151", "deal #226", never the table
+# names; `f entity=deals` filters by them; a change of status says from what to what; and the
+# bookkeeping of inboxes and mentions (an entry, a read mark) is not news; one is singular.
+. "$(dirname "$0")/../lib/pg.sh"
+CCRM=${1:?usage: test_feed_words.sh path/to/ccrm}
+
+pg_start_demo "$CCRM" 20
+DB="host=$PG_DIR dbname=ccrm"
+acc=$(q "select min(id) from accounts")
+
+tui_start 140 40 "$CCRM" -d "$DB user=sam" --view feed
+check "the Feed opens" wait_for "Feed by newest" 15
+t=$(as sofia -c "insert into tickets (account_id, subject) values ($acc, 'Feedword printer jam') returning id" | head -n 1)
+check "a new ticket is \"new ticket\", on \"ticket #$t\"" line_has "ticket #$t" "new ticket: Feedword printer jam"
+check "no table name for it" bash -c "! (tmux -L $TMUX_SOCK capture-pane -t =t: -p | grep -qE 'tickets #$t|new: Feedword')"
+as sofia -c "update tickets set status = 'open' where id = $t"
+check "a change of status says from what to what" line_has "changed status" "status new → open"
+as sofia -c "insert into comments (entity, entity_id, body) values ('tickets', $t, 'Feedword @sam can you look')" >/dev/null
+check "the comment is in the Feed" wait_for "new comment: Feedword @sam can you look" 5
+as sam -c "update inbox set read_at = now() where login = 'sam' and read_at is null"
+d=$(as sam -c "insert into opportunities (account_id, name) values ($acc, 'Feedword deal') returning id" | head -n 1)
+check "a deal is \"deal #$d\"" line_has "deal #$d" "new deal: Feedword deal"
+check "the mention, the inbox entry and its read mark are not in the Feed" \
+    bash -c "! (tmux -L $TMUX_SOCK capture-pane -t =t: -p | grep -qE 'inbox entry|mention #|inbox #|mentions #|for sam')"
+keys f
+keys -l "entity=deals"
+keys Enter
+check "f entity=deals keeps the deal" wait_for "deal #$d" 5
+check "... and only deals" wait_gone "ticket #$t" 5
+check "the table's own name still filters" test "$(q "select ccrm_entity_table('opportunities') || ',' || ccrm_entity_table('Deals') || ',' || ccrm_entity_table('ticket')")" = "opportunities,opportunities,tickets"
+# plurals: one of a thing is singular
+pa=$(as sam -c "insert into accounts (name) values ('Pluraltest GmbH') returning id" | head -n 1)
+as sam -c "insert into contacts (account_id, last_name) values ($pa, 'Einzig')" \
+       -c "insert into opportunities (account_id, name) values ($pa, 'Pluraltest deal')" >/dev/null
+prompt "open Pluraltest GmbH"
+check "an account says \"1 contact\" and \"1 open deal\"" wait_for "1 contact · 0 open tickets · 1 open deal" 10
+keys q
+keys q
+tui_stop
+
+done_testing

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Real sizes: a `scripts/demo --two` pane is 70 columns. The Leads list keeps "Latest from any
+# department" there (columns go by priority, not from the right), a record's timeline keeps
+# the date and author of each entry at 70 and at 40 columns, the help popup is as wide as its
+# text, and a terminal too small says how big it must be.
+. "$(dirname "$0")/../lib/pg.sh"
+CCRM=${1:?usage: test_narrow.sh path/to/ccrm}
+
+pg_start_demo "$CCRM" 20
+DB="host=$PG_DIR dbname=ccrm"
+
+tui_start 70 24 "$CCRM" -d "$DB user=sam" --view leads
+check "the Leads list opens at 70 columns" wait_for "Leads by" 15
+check "it keeps the column the product exists for" wait_for "Latest from" 5
+check "... and the name" bash -c "tmux -L $TMUX_SOCK capture-pane -t =t: -p | sed -n 2p | grep -qF Name"
+check "the owner column gives way instead" bash -c "! (tmux -L $TMUX_SOCK capture-pane -t =t: -p | sed -n 2p | grep -qF Owner)"
+
+# a record's comments and timeline at 70 columns: date and author of every entry
+acc=$(q "select a.name from accounts a where exists (select 1 from comments c where c.entity = 'accounts' and c.entity_id = a.id) order by a.id limit 1")
+who=$(q "select c.author from comments c join accounts a on a.id = c.entity_id and c.entity = 'accounts' where a.name = '$(sed "s/'/''/g" <<<"$acc")' order by c.created_at desc, c.id desc limit 1")
+keys 3
+check "Accounts" wait_for "Accounts by" 5
+prompt "open $acc"
+check "the account opens" wait_for "Comments (" 10
+check "its entries show their date and author" bash -c "tmux -L $TMUX_SOCK capture-pane -t =t: -p | grep -Eq '^ *20[0-9]{2}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} +$who'"
+tmux -L "$TMUX_SOCK" resize-window -t =t: -x 40 -y 24
+check "at 40 columns the entries keep their day and author" \
+    wait_until -t 5 bash -c "tmux -L $TMUX_SOCK capture-pane -t =t: -p | grep -Eq '^ *[0-9]{2}-[0-9]{2} +$who '"
+tmux -L "$TMUX_SOCK" resize-window -t =t: -x 140 -y 40
+keys q
+check "back in the list" wait_for "Accounts by" 5
+
+# the help popup fits its longest line at 140 columns
+keys '?'
+check "help opens" wait_for "Keys: Accounts" 5
+check "its longest line is shown whole" wait_for "new record of this list's kind; :new deal, :new call, ... anywhere" 5
+keys Escape
+
+# too small: says the minimum
+tmux -L "$TMUX_SOCK" resize-window -t =t: -x 20 -y 5
+check "a terminal too small says the size it needs" wait_for "needs 24x6" 5
+tmux -L "$TMUX_SOCK" resize-window -t =t: -x 140 -y 40
+check "and the list comes back" wait_for "Accounts by" 5
+keys q
+tui_stop
+
+done_testing
