@@ -186,7 +186,7 @@ segment_def_parse(const char *text, char *json, size_t n, char *msg, size_t mn)
     strbuf_printf(&b, "{\"entity\": \"%s\", \"match\": \"%s\", \"rules\": [", entity, match);
     for (i = 0; i < nrules; i++) {
         const char *s = rules[i], *at;
-        char days_text[32] = "";
+        char days_text[48] = "";
 
         if (with_days)
             snprintf(days_text, sizeof days_text, ", \"within_days\": %ld", days);
