@@ -57,7 +57,7 @@ enum cmd_kind {
     CMD_PAYMENT,     /* payment AMOUNT */
     CMD_CREDIT_NOTE, /* credit-note: a draft credit note for an issued invoice */
     CMD_PRINT,       /* print [pdf|text] */
-    CMD_SHARE,   /* share TEXT: a comment shared with the partner (with @login mentions) */
+    CMD_SHARE,       /* share TEXT: a comment shared with the partner (with @login mentions) */
 };
 
 /* The views in tab order (the tabs 1-9), NULL-terminated: `:view`, [ui] start_view, --view. */

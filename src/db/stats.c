@@ -266,7 +266,8 @@ db_dashboard(struct db *db, struct ccrm_err *err)
             "            WHEN i.account_id IS NOT NULL THEN 'accounts'"
             "            ELSE 'interactions' END"
             "  FROM interactions i WHERE i.done_at IS NULL AND i.due_at IS NOT NULL"
-            "   AND coalesce(i.owner, i.created_by) = current_user AND i.kind IN ('task', 'meeting')"
+            "   AND coalesce(i.owner, i.created_by) = current_user AND i.kind IN ('task', "
+            "'meeting')"
             " ORDER BY i.due_at, i.id LIMIT 8",
             err))
         goto fail;
