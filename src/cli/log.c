@@ -9,6 +9,7 @@
 #include "ccrm/cli.h"
 #include "ccrm/db.h"
 #include "ccrm/util.h"
+#include "ccrm/value.h"
 
 static void
 usage(FILE *f)
@@ -122,6 +123,18 @@ cli_log_main(int argc, char **argv)
     if (email == NULL || subject == NULL || subject[0] == '\0') {
         fputs("ccrm: --log needs --contact EMAIL and a non-empty --subject TEXT\n", stderr);
         return log_usage();
+    }
+    {
+        /* the address as every other writer reads one (it may become a new contact's) */
+        static const struct value_rule rule = {.type = FIELD_EMAIL, .maxlen = 254};
+        struct value_err verr;
+        char norm[300];
+
+        if (strlen(email) > 254 ||
+            value_normalize(&rule, email, strlen(email), norm, sizeof norm, &verr) < 0) {
+            safe_fprintf(stderr, "ccrm: --contact: \"%s\" is not a valid e-mail address\n", email);
+            return EX_DATAERR;
+        }
     }
     return run_log(log, &flags, email, subject, body, channel, kind);
 }

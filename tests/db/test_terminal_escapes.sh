@@ -43,7 +43,8 @@ if [ -n "$email" ]; then
     check "--log: the answer names the account, safely" bash -c "grep -q 'at Acme ?\]0;x? ?31m' '$T/log.txt' && $(declare -f clean); clean '$T/log.txt'"
 fi
 "$CCRM" -d "$PG_CONN" --log ticket --contact $'x\e]0;t\a@example.org' --subject "Hi" >"$T/log2.txt" 2>&1
-check "--log: an unknown e-mail is echoed safely" bash -c "grep -q 'no contact with e-mail' '$T/log2.txt' && $(declare -f clean); clean '$T/log2.txt'"
+check "--log: an e-mail with control bytes is refused, and echoed safely" bash -c "$(declare -f clean); grep -q 'is not a valid e-mail address' '$T/log2.txt' && clean '$T/log2.txt'"
+check "... and no contact has it" test "$(psqlc -c "select count(*) from contacts where email like '%' || chr(27) || '%'")" = 0
 
 # ---- --import: CSV values and headers in messages ----
 printf 'first_name,last_name,email,\033]0;hdr\007Shoe\nAda,L,ada\302\2332J@@x,1\nBob,M,bob@example.org,2\n' >"$T/evil.csv"
