@@ -153,7 +153,7 @@ extend(struct listview *lv, struct app *app, int dir)
 {
     int lim = page(app);
     struct row *tmp;
-    int n, excess;
+    int n, excess, added;
 
     if (lv->buf.n == 0)
         return 0;
@@ -163,8 +163,11 @@ extend(struct listview *lv, struct app *app, int dir)
         free(tmp);
         return 0;
     }
+    /* a row that moved in the order since the window was read (a live change) is in it
+     * already: shown once, where it was */
+    added = rows_drop_known(tmp, n, &lv->buf, 0);
     if (dir > 0) {
-        rowbuf_append(&lv->buf, tmp, n);
+        rowbuf_append(&lv->buf, tmp, added);
         lv->buf.at_end = n < lim;
         excess = lv->buf.n - 3 * lim;
         if (excess > 0 && lv->cur - excess > lv->height) {
@@ -173,16 +176,16 @@ extend(struct listview *lv, struct app *app, int dir)
             lv->top -= excess;
         }
     } else {
-        rowbuf_prepend(&lv->buf, tmp, n);
+        rowbuf_prepend(&lv->buf, tmp, added);
         lv->buf.at_start = n < lim;
-        lv->cur += n;
-        lv->top += n;
+        lv->cur += added;
+        lv->top += added;
         excess = lv->buf.n - 3 * lim;
         if (excess > 0 && lv->buf.n - excess > lv->cur + lv->height)
             rowbuf_drop_back(&lv->buf, excess);
     }
     free(tmp);
-    return n;
+    return added;
 }
 
 static void
@@ -290,7 +293,7 @@ reread(struct listview *lv, struct app *app)
     struct row anchor, *before, *after, mid;
     struct rowbuf old;
     struct ccrm_err err;
-    int nb, na, found, screen_line, old_top, i;
+    int nb, na, kb, ka, found, screen_line, old_top, i;
     int64_t until = now_ms() + HIGHLIGHT_MS;
 
     if (!lv->loaded || lv->buf.n == 0) {
@@ -301,9 +304,17 @@ reread(struct listview *lv, struct app *app)
     before = xcalloc((size_t)half, sizeof *before);
     after = xcalloc((size_t)lim, sizeof *after);
     memset(&mid, 0, sizeof mid);
-    nb = fetch(lv, app, &anchor, -1, half, before);
-    found = nb < 0 ? -1 : db_list_fetch_one(app->db, &lv->q, anchor.id, &mid, &err);
-    na = found < 0 ? -1 : fetch(lv, app, &anchor, 1, lim, after);
+    /* the record first: the rows around it are read from its key as it is now. Read from the
+     * key it had when drawn, a record whose change moved it (an update bumps its last change,
+     * a rename moves it by name) came back among the rows before or after it as well, and was
+     * drawn twice (issue 14) */
+    found = db_list_fetch_one(app->db, &lv->q, anchor.id, &mid, &err);
+    if (found < 0 && strcmp(err.sqlstate, "42501") == 0)
+        lv->denied = 1;
+    else if (found < 0)
+        ui_message_error(app, "%s", err.msg);
+    nb = found < 0 ? -1 : fetch(lv, app, found ? &mid : &anchor, -1, half, before);
+    na = nb < 0 ? -1 : fetch(lv, app, found ? &mid : &anchor, 1, lim, after);
     if (nb < 0 || found < 0 || na < 0) {
         for (i = 0; i < half; i++)
             row_fini(&before[i]);
@@ -319,13 +330,16 @@ reread(struct listview *lv, struct app *app)
     old_top = lv->top;
     old = lv->buf;
     rowbuf_init(&lv->buf);
-    rowbuf_append(&lv->buf, before, nb);
+    /* a row changed between the three reads can still come twice: once each */
+    kb = rows_drop_known(before, nb, NULL, anchor.id);
+    rowbuf_append(&lv->buf, before, kb);
+    ka = rows_drop_known(after, na, &lv->buf, anchor.id);
     if (found)
         rowbuf_append(&lv->buf, &mid, 1);
-    rowbuf_append(&lv->buf, after, na);
+    rowbuf_append(&lv->buf, after, ka);
     lv->buf.at_start = nb < half;
     lv->buf.at_end = na < lim;
-    lv->cur = nb;
+    lv->cur = kb;
     if (lv->cur >= lv->buf.n)
         lv->cur = lv->buf.n > 0 ? lv->buf.n - 1 : 0;
     lv->top = lv->cur - screen_line;
