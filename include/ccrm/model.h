@@ -69,6 +69,8 @@ struct detail {
     int nlines;
     char *here; /* who else is looking at it now: "Marco Rossi (marketing), ..." */
     int version;
+    int page;    /* the page of a paged section shown (a campaign's members), from 0 */
+    int page_at; /* the index of its first line */
     /* the record shown (fixed size: detail_free has nothing more to free) */
     char entity[24];    /* its table: "accounts", "contacts", ... */
     int64_t id;         /* its id */

@@ -183,13 +183,67 @@ col(const PGresult *head, const char *name)
     return db_val(head, 0, c);
 }
 
+/* A paged section: page `page` of sec->max lines (a page past the end: the last one), under
+ * a heading that says which, with lines that turn the page (entity "page", id 1 or -1). */
+static int
+add_paged(struct db *db, struct detail *d, const struct entity_section *sec, const char *sql, int n,
+          const char **params, const char *total, int page, struct ccrm_err *err)
+{
+    char off[24], heading[160], line[96];
+    PGresult *res;
+    int rows, shown, first;
+
+    for (;;) {
+        snprintf(off, sizeof off, "%d", page * sec->max);
+        params[n] = off;
+        if ((res = db_exec(db, sql, n + 1, params, err)) == NULL)
+            return -1;
+        rows = PQntuples(res);
+        if (rows > 0 || page == 0)
+            break;
+        PQclear(res); /* past the end (members went away): the last page there is */
+        page = page - 1;
+    }
+    shown = rows > sec->max ? sec->max : rows;
+    first = page * sec->max;
+    if (page == 0 && rows <= sec->max)
+        snprintf(heading, sizeof heading, "%s (%d%s)", sec->heading, shown, sec->suffix);
+    else
+        snprintf(heading, sizeof heading, "%s (%d-%d of %s%s)", sec->heading, first + 1,
+                 first + shown, total[0] != '\0' ? total : "more", sec->suffix);
+    detail_add_line(d, "", "", heading, "", 0);
+    if (page > 0) {
+        snprintf(line, sizeof line, "↑ the previous %d (Enter)", sec->max);
+        detail_add_line(d, "", "", line, "page", -1);
+    }
+    d->page = page;
+    d->page_at = d->nlines;
+    if (rows > sec->max) {
+        /* the one row more only says that a next page exists */
+        PGresult *cut = res;
+        int i;
+
+        for (i = 0; i < shown; i++)
+            detail_add_line(d, db_val(cut, i, column(cut, "at")),
+                            db_val(cut, i, column(cut, "who")), db_val(cut, i, column(cut, "what")),
+                            db_val(cut, i, column(cut, "entity")),
+                            strtoll(db_val(cut, i, column(cut, "id")), NULL, 10));
+        snprintf(line, sizeof line, "↓ the next %d (Enter)", sec->max);
+        detail_add_line(d, "", "", line, "page", 1);
+    } else {
+        add_rows(d, res);
+    }
+    PQclear(res);
+    return 0;
+}
+
 /* Run a section of lines with its parameters taken from the head's columns (SQL NULL or ""
  * pass as NULL): under its heading, or under the heading before. Returns 0 or -1. */
 static int
 add_lines(struct db *db, struct detail *d, const struct entity_section *sec, const PGresult *head,
-          struct ccrm_err *err)
+          int page, struct ccrm_err *err)
 {
-    const char *params[3] = {NULL, NULL, NULL};
+    const char *params[4] = {NULL, NULL, NULL, NULL};
     const char *sql = sec->partner_sql != NULL && !sees_campaigns(db) ? sec->partner_sql : sec->sql;
     PGresult *res;
     int n;
@@ -198,6 +252,9 @@ add_lines(struct db *db, struct detail *d, const struct entity_section *sec, con
         params[n] = col(head, sec->params[n])[0] != '\0' ? col(head, sec->params[n]) : NULL;
     if (sec->needs_param && params[0] == NULL)
         return 0;
+    if (sec->paged)
+        return add_paged(db, d, sec, sql, n, params, sec->total ? col(head, sec->total) : "", page,
+                         err);
     if (sec->heading != NULL)
         return add_section(db, d, sec->heading, sec->suffix, sec->max, 0, sql, n, params, err);
     if ((res = db_exec(db, sql, n, params, err)) == NULL)
@@ -209,6 +266,12 @@ add_lines(struct db *db, struct detail *d, const struct entity_section *sec, con
 
 struct detail *
 db_record_detail(struct db *db, const char *entity, int64_t id, struct ccrm_err *err)
+{
+    return db_record_detail_page(db, entity, id, 0, err);
+}
+
+struct detail *
+db_record_detail_page(struct db *db, const char *entity, int64_t id, int page, struct ccrm_err *err)
 {
     const struct entity *e = entity_find(entity);
     const struct entity_detail *dt = e != NULL ? e->detail : NULL;
@@ -242,12 +305,12 @@ db_record_detail(struct db *db, const char *entity, int64_t id, struct ccrm_err 
         add_related(d, dt->related[i].label, col(res, dt->related[i].name_col),
                     dt->related[i].entity, col(res, dt->related[i].id_col));
     for (i = 0; i < dt->nbefore; i++)
-        if (add_lines(db, d, &dt->before[i], res, err) == -1)
+        if (add_lines(db, d, &dt->before[i], res, 0, err) == -1)
             goto fail;
     if (add_presence(db, d, ep, err) == -1 || add_comments_chat(db, d, ep, err) == -1)
         goto fail;
     /* the timeline (a campaign: its members) */
-    if (add_lines(db, d, dt->timeline, res, err) == -1)
+    if (add_lines(db, d, dt->timeline, res, page < 0 ? 0 : page, err) == -1)
         goto fail;
     PQclear(res);
     return d;

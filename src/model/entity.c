@@ -924,6 +924,8 @@ static const struct entity_section campaign_members = {
     .max = DETAIL_TIMELINE_MAX,
     .sql = CAMPAIGN_MEMBER_LINES,
     .params = {"id"},
+    .paged = 1,
+    .total = "members",
 };
 static const struct entity_detail campaign_detail = {
     .head = CAMPAIGN_HEAD,

@@ -286,9 +286,12 @@
     " CASE WHEN m.lead_id IS NOT NULL THEN 'leads' ELSE 'contacts' END AS entity,"                 \
     " coalesce(m.lead_id, m.contact_id) AS id"                                                     \
     " FROM (SELECT * FROM campaign_members cm WHERE cm.campaign_id = $1"                           \
-    "        ORDER BY cm.updated_at DESC, cm.id DESC" LIMIT_TL ") m"                               \
-    " LEFT JOIN leads l ON l.id = m.lead_id LEFT JOIN contacts c ON c.id = m.contact_id"           \
-    " LEFT JOIN users u ON u.login = m.updated_by"                                                 \
-    " ORDER BY m.updated_at DESC, m.id DESC"
+    "        ORDER BY cm.updated_at DESC, cm.id DESC"                                              \
+    "        LIMIT " ENTITY_STR(                                                                   \
+        DETAIL_TIMELINE_MAX) " + 1 OFFSET $2::int) m"                                              \
+                             " LEFT JOIN leads l ON l.id = m.lead_id LEFT JOIN contacts c ON "     \
+                             "c.id = m.contact_id"                                                 \
+                             " LEFT JOIN users u ON u.login = m.updated_by"                        \
+                             " ORDER BY m.updated_at DESC, m.id DESC"
 
 #endif

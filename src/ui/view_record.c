@@ -24,6 +24,7 @@ struct recordview {
     struct detail *d;
     struct detail *hist; /* the audit trail, shown instead of the lines while set */
     int sel, top, height;
+    int page; /* of a paged section (a campaign's members) */
     int gone;
     struct app *app; /* for presence on close */
 };
@@ -97,7 +98,7 @@ load(struct recordview *rv, struct app *app)
         timer_del(&app->timers, heartbeat_timer);
         heartbeat_timer = timer_add(&app->timers, now_ms() + heartbeat_ms(), on_heartbeat, NULL);
     }
-    d = db_record_detail(app->db, rv->e->table, rv->id, &err);
+    d = db_record_detail_page(app->db, rv->e->table, rv->id, rv->page, &err);
     if (d == NULL) {
         /* deleted (or no longer shared): say so instead of showing what it was */
         if (db_state(app->db) == DB_READY && err.sqlstate[0] == '\0') {
@@ -129,6 +130,7 @@ load(struct recordview *rv, struct app *app)
         }
     }
     rv->gone = 0;
+    rv->page = d->page;
     str_copy(rv->v.title, d->title, sizeof rv->v.title);
     if (rv->sel >= nlines(rv))
         rv->sel = nlines(rv) > 0 ? nlines(rv) - 1 : 0;
@@ -234,6 +236,19 @@ open_line(struct recordview *rv, struct app *app)
     if (rv->hist != NULL || rv->d == NULL || rv->sel >= rv->d->nlines)
         return;
     l = &rv->d->lines[rv->sel];
+    if (strcmp(l->entity, "page") == 0) {
+        /* the next or previous page of the members: the cursor on its first line */
+        rv->page += (int)l->entity_id;
+        load(rv, app);
+        if (rv->d != NULL && rv->d->page_at < rv->d->nlines) {
+            rv->sel = rv->d->page_at;
+            /* the heading on top: it says which page this is */
+            rv->top = rv->sel - (rv->page > 0 ? 2 : 1);
+            if (rv->top < 0)
+                rv->top = 0;
+        }
+        return;
+    }
     if (db_detail_entity(l->entity))
         nv = view_record_new(app, l->entity, l->entity_id);
     else if (strcmp(l->entity, "interactions") == 0)
