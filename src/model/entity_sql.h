@@ -86,9 +86,10 @@
 #define DEALS(cond)                                                                                \
     "(SELECT o.created_at AS at, o.created_by AS who,"                                             \
     " 'deal ' || o.name || ' [' || o.stage || '] '"                                                \
-    " || coalesce(to_char(o.amount, 'FM999G999G990') || ' ' || o.currency, '') AS what,"           \
-    " 'opportunities'::text AS entity, o.id FROM opportunities o WHERE " cond                      \
-    " ORDER BY o.created_at DESC, o.id DESC" LIMIT_TL ")"
+    " || coalesce(" MONEY(                                                                         \
+        "o.amount") " || ' ' || o.currency, '') AS what,"                                          \
+                    " 'opportunities'::text AS entity, o.id FROM opportunities o WHERE " cond      \
+                    " ORDER BY o.created_at DESC, o.id DESC" LIMIT_TL ")"
 #define LEADS(cond)                                                                                \
     "(SELECT l.created_at AS at, l.created_by AS who, 'lead ' || " NAME_L " || " LEAD_STATUS       \
     " AS what, 'leads'::text AS entity, l.id FROM leads l WHERE " cond                             \

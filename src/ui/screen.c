@@ -1,5 +1,7 @@
 /* The screen: curses start and stop, layout (tab bar, view, status bar, message line), resize,
  * global keys, line input and the help overlay. Views draw only inside the area given. */
+#include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,9 +13,11 @@
 
 #include "ccrm/actions.h"
 #include "ccrm/cmd.h"
+#include "ccrm/draft.h"
 #include "ccrm/entity.h"
 #include "ccrm/trace.h"
 #include "ccrm/util.h"
+#include "form.h"
 #include "ui_int.h"
 
 #define MSG_MS 4000
@@ -236,6 +240,9 @@ keys_not_signals(void)
     }
 }
 
+static void offer_draft(struct app *app);
+static void keep_drafts(struct app *app);
+
 int
 ui_init(struct app *app, struct ccrm_err *err)
 {
@@ -277,6 +284,7 @@ ui_init(struct app *app, struct ccrm_err *err)
     }
     ui->tab = start_tab(start, db_department(app->db));
     count_inbox(app);
+    offer_draft(app);
     ui->dirty = 1;
     ui->full_clear = 1;
     return 0;
@@ -290,6 +298,8 @@ ui_fini(struct app *app)
 
     if (ui == NULL)
         return;
+    keep_drafts(app);
+    crash_snapshot(NULL, 0);
     for (i = 0; i < ui->depth; i++)
         ui->stack[i]->closing = 1;
     reap(app);
@@ -993,6 +1003,112 @@ handle_key(struct app *app, wint_t key, int fkey)
     }
 }
 
+/* What a crash would keep: the draft of the top-most view with unsaved input (after every
+ * batch of keys; the handler of a fatal signal writes it, src/util/draft.c). */
+static void
+snapshot_draft(struct app *app)
+{
+    struct ui *ui = app->ui;
+    struct strbuf b = STRBUF_INIT;
+    struct draft d;
+    int i;
+
+    for (i = ui->depth - 1; i >= 0; i--) {
+        struct view *v = ui->stack[i];
+
+        if (v->closing || v->ops->draft == NULL || v->ops->unsaved == NULL || !v->ops->unsaved(v))
+            continue;
+        memset(&d, 0, sizeof d);
+        v->ops->draft(v, &d);
+        draft_render(&b, &d);
+        draft_fini(&d);
+        break;
+    }
+    crash_snapshot(b.s, b.len);
+    strbuf_fini(&b);
+}
+
+/* Stopped by a signal (SIGTERM, SIGHUP, the terminal gone): every view with unsaved input is
+ * kept as a draft, and app->exit_note says where. */
+static void
+keep_drafts(struct app *app)
+{
+    struct ui *ui = app->ui;
+    char why[48], when[32], path[1024];
+    time_t now = time(NULL);
+    int i, kept = 0;
+    size_t len = 0;
+
+    if (app->quit_signal == 0)
+        return;
+    snprintf(why, sizeof why, "%s",
+             app->quit_signal == SIGTERM  ? "SIGTERM"
+             : app->quit_signal == SIGHUP ? "SIGHUP"
+             : app->quit_signal == SIGINT ? "SIGINT"
+                                          : "a signal");
+    strftime(when, sizeof when, "%Y-%m-%d %H:%M", localtime(&now));
+    for (i = 0; i < ui->depth; i++) {
+        struct view *v = ui->stack[i];
+        struct strbuf b = STRBUF_INIT;
+        struct draft d;
+
+        if (v->ops->draft == NULL || v->ops->unsaved == NULL || !v->ops->unsaved(v))
+            continue;
+        memset(&d, 0, sizeof d);
+        v->ops->draft(v, &d);
+        str_copy(d.why, why, sizeof d.why);
+        str_copy(d.when, when, sizeof d.when);
+        draft_render(&b, &d);
+        if (draft_save(strbuf_str(&b), path, sizeof path) == 0) {
+            kept++;
+            len += (size_t)snprintf(app->exit_note + len, sizeof app->exit_note - len,
+                                    "%sccrm: stopped by %s: the unsaved form \"%s\" was kept in "
+                                    "%s; it is offered at the next start",
+                                    len ? "\n" : "", why, v->title, path);
+        } else {
+            len +=
+                (size_t)snprintf(app->exit_note + len, sizeof app->exit_note - len,
+                                 "%sccrm: stopped by %s: could not keep the unsaved form \"%s\": "
+                                 "%s",
+                                 len ? "\n" : "", why, v->title, strerror(errno));
+        }
+        if (len >= sizeof app->exit_note)
+            len = sizeof app->exit_note - 1;
+        draft_fini(&d);
+        strbuf_fini(&b);
+    }
+    (void)kept;
+}
+
+/* At start: a draft kept when ccrm stopped or crashed opens as its form (the file is removed:
+ * the form is now what holds it; stopped again, it is kept again). */
+static void
+offer_draft(struct app *app)
+{
+    char path[1024];
+    char *text;
+    struct draft d;
+    struct view *v;
+
+    if (!draft_next(path, sizeof path))
+        return;
+    text = draft_read_file(path);
+    if (text == NULL || draft_parse(text, &d) == -1) {
+        /* not a draft: set aside, so that it is not offered at every start */
+        char bad[1040];
+
+        snprintf(bad, sizeof bad, "%s.unreadable", path);
+        rename(path, bad);
+        free(text);
+        return;
+    }
+    free(text);
+    v = view_form_restore(app, &d);
+    draft_fini(&d);
+    if (v != NULL && ui_push(app, v) == 0)
+        unlink(path);
+}
+
 void
 ui_read_keys(struct app *app)
 {
@@ -1008,4 +1124,5 @@ ui_read_keys(struct app *app)
         handle_key(app, key, r == KEY_CODE_YES);
         reap(app); /* views closed by the key's handlers, now that they have returned */
     }
+    snapshot_draft(app);
 }

@@ -25,6 +25,7 @@ struct entity;
 struct event_window;
 struct list_query;
 struct action;
+struct draft;
 
 /* What a list view answers, for the actions that work on lists (src/ui/commands.c): :sort,
  * :filter, :export, :new and the keys s, f, n. */
@@ -77,6 +78,9 @@ struct view_ops {
     /* A wake-up that brought no event: check what the view shows that has none (presence);
      * NULL or 0: nothing changed, 1: re-read and redraw. */
     int (*on_quiet_wakeup)(struct view *v, struct app *app);
+    /* Its unsaved input as a draft (include/ccrm/draft.h), kept when the client is stopped or
+     * crashes and offered back at the next start. NULL: nothing to keep. */
+    void (*draft)(struct view *v, struct draft *d);
 };
 
 struct view {
