@@ -111,9 +111,13 @@ struct list_query {
     const struct entity *e;
     int sort;           /* index into e->list->sorts */
     const char *search; /* NULL or "" = no search; matched case-insensitively, anywhere */
-    /* filter[i]: the value e->list->filters[i] must equal, or NULL */
+    /* filter[i]: the value e->list->filters[i] must equal, or NULL; fop[i] how it is
+     * compared (LF_IN, LF_NOT_IN: filter[i] is a text array literal, '{"open","pending"}';
+     * LF_NONE, LF_SOME: the value is not used, only set) */
     const char *filter[LIST_MAX_FILTERS];
+    unsigned char fop[LIST_MAX_FILTERS];
 };
+enum list_filter_op { LF_EQ, LF_NE, LF_IN, LF_NOT_IN, LF_NONE, LF_SOME };
 
 /* Fetch up to limit rows after (dir > 0) or before (dir < 0) the row `from` in the query's
  * order; from == NULL starts at the top (dir > 0) or the bottom (dir < 0). Rows are written in

@@ -104,8 +104,10 @@ shape_of(struct list_shape *sh, const struct list_query *q, enum list_stmt stmt,
     sh->stmt = stmt;
     sh->asc = (dir > 0) != (l->sorts[q->sort].desc != 0);
     for (i = 0; i < l->nfilters && i < LIST_MAX_FILTERS; i++)
-        if (q->filter[i] != NULL)
+        if (q->filter[i] != NULL) {
             sh->filters |= 1u << i;
+            sh->fop[i] = q->fop[i];
+        }
 }
 
 /* The values a query's statements take, by what they are (enum list_arg). */

@@ -63,7 +63,32 @@ add_row_cond(struct strbuf *b, struct list_sql *o, const struct entity_sort *s, 
         strbuf_printf(b, "(%s, %s) %s ($%d::%s, $%d::bigint)", k1, id, op, p1, s->keytype, p3);
 }
 
-/* " AND expr = $p" for every filter that is set */
+void
+list_sql_filter_cond(struct strbuf *b, const char *expr, int op, int p)
+{
+    switch (op) {
+    case LF_NE: /* status!=closed: a row without one is not closed either */
+        strbuf_printf(b, " AND %s IS DISTINCT FROM $%d", expr, p);
+        break;
+    case LF_IN: /* status=open,pending (as text: the filter's expression may be a number) */
+        strbuf_printf(b, " AND %s::text = ANY ($%d::text[])", expr, p);
+        break;
+    case LF_NOT_IN:
+        strbuf_printf(b, " AND (%s IS NULL OR NOT %s::text = ANY ($%d::text[]))", expr, expr, p);
+        break;
+    case LF_NONE: /* assignee=none */
+        strbuf_printf(b, " AND %s IS NULL", expr);
+        break;
+    case LF_SOME: /* assignee!=none */
+        strbuf_printf(b, " AND %s IS NOT NULL", expr);
+        break;
+    default:
+        strbuf_printf(b, " AND %s = $%d", expr, p);
+        break;
+    }
+}
+
+/* the condition of every filter that is set; a value only where the operator takes one */
 static void
 add_filters(struct strbuf *b, struct list_sql *o, const struct list_shape *sh)
 {
@@ -71,8 +96,10 @@ add_filters(struct strbuf *b, struct list_sql *o, const struct list_shape *sh)
 
     for (i = 0; i < sh->l->nfilters && i < LIST_MAX_FILTERS; i++)
         if (sh->filters & (1u << i))
-            strbuf_printf(b, " AND %s = $%d", sh->l->filters[i].sql,
-                          arg(o, (enum list_arg)(LA_FILTER0 + i)));
+            list_sql_filter_cond(b, sh->l->filters[i].sql, sh->fop[i],
+                                 sh->fop[i] == LF_NONE || sh->fop[i] == LF_SOME
+                                     ? 0
+                                     : arg(o, (enum list_arg)(LA_FILTER0 + i)));
 }
 
 /* "after the row paged from" (TRUE from the start): the walk of a page and of a window */
@@ -385,7 +412,11 @@ list_sql_in_window(struct strbuf *out, const struct list_query *q, const char *i
 
     for (i = 0; i < l->nfilters && i < LIST_MAX_FILTERS; i++)
         if (q->filter[i] != NULL) {
-            strbuf_printf(&filt, " AND %s = $%d", l->filters[i].sql, *np + 1);
+            if (q->fop[i] == LF_NONE || q->fop[i] == LF_SOME) {
+                list_sql_filter_cond(&filt, l->filters[i].sql, q->fop[i], 0);
+                continue;
+            }
+            list_sql_filter_cond(&filt, l->filters[i].sql, q->fop[i], *np + 1);
             params[(*np)++] = q->filter[i];
         }
     /* inside means: not before the first row and not after the last one; an open end (no

@@ -37,10 +37,11 @@ struct listview {
     int search_pending; /* the search text changed: reload from the top at the next draw */
     struct hl hl[MAX_HL];
     int nhl;
-    char fval[LIST_MAX_FILTERS][64]; /* filter values (q.filter points here) */
-    int fixed_filter;                /* a filter set by the owner view (pipeline stage): kept */
-    int inactive;                    /* a pipeline column without the focus: no cursor bar */
-    int denied;                      /* the role may not read this list (42501) */
+    char fval[LIST_MAX_FILTERS][600];  /* filter values (q.filter points here) */
+    char ftext[LIST_MAX_FILTERS][600]; /* the filters as typed ("status!=closed"), for f */
+    int fixed_filter;                  /* a filter set by the owner view (pipeline stage): kept */
+    int inactive;                      /* a pipeline column without the focus: no cursor bar */
+    int denied;                        /* the role may not read this list (42501) */
     char prefill_buf[LIST_MAX_FILTERS][80];
     const char *prefill[LIST_MAX_FILTERS + 1];
     const char *sortnames[16]; /* the sort orders' names, NULL-terminated (completion) */
@@ -93,6 +94,8 @@ list_help(const struct entity *e)
     if (len < HELP_TEXT)
         snprintf(h->text[n] + len, HELP_TEXT - len, "all");
     n++;
+    snprintf(h->text[n++], HELP_TEXT,
+             "\ta=x,y any of them; a!=x not; a=none unset; a=\"two words\"");
     len = (size_t)snprintf(h->text[n], HELP_TEXT, "\tsort orders: ");
     for (i = 0; i < l->nsorts && len < HELP_TEXT; i++)
         len += (size_t)snprintf(h->text[n] + len, HELP_TEXT - len, "%s%s", i ? ", " : "",
@@ -537,7 +540,8 @@ open_row(struct listview *lv, struct app *app, const struct row *r)
         ui_push(app, d);
 }
 
-/* The filter as text ("owner=marco status=open"), as `f` shows it for editing. */
+/* The filter as text ("owner=marco status=open,pending source=\"trade show\""), as `f`
+ * shows it for editing. */
 static void
 filter_text(const struct listview *lv, char *buf, size_t n)
 {
@@ -548,8 +552,7 @@ filter_text(const struct listview *lv, char *buf, size_t n)
     buf[0] = '\0';
     for (i = 0; i < l->nfilters && len < n; i++)
         if (lv->q.filter[i] != NULL && !(lv->fixed_filter && i == 0))
-            len += (size_t)snprintf(buf + len, n - len, "%s%s=%s", len ? " " : "",
-                                    l->filters[i].name, lv->q.filter[i]);
+            len += (size_t)snprintf(buf + len, n - len, "%s%s", len ? " " : "", lv->ftext[i]);
 }
 
 /* The filter that `mine` sets (the owner, or the assignee), or -1. */
@@ -564,23 +567,77 @@ mine_filter(const struct entity_list *l)
     return -1;
 }
 
+/* The next word of a filter's text at *p: up to a blank outside double quotes, the quotes
+ * kept (values are split later). NULL at the end. */
+static char *
+next_word(char **p)
+{
+    char *s = *p, *w;
+    int q = 0;
+
+    while (*s == ' ' || *s == '\t')
+        s++;
+    if (*s == '\0')
+        return NULL;
+    for (w = s; *s != '\0' && (q || (*s != ' ' && *s != '\t')); s++)
+        if (*s == '"')
+            q = !q;
+    if (*s != '\0')
+        *s++ = '\0';
+    *p = s;
+    return w;
+}
+
+/* Split a filter's values at commas outside double quotes, the quotes removed: "open,pending",
+ * "\"trade show\"". Returns how many (at most max), each in vals[i] (size 64). */
+static int
+split_values(const char *text, char vals[][64], int max)
+{
+    int n = 0, q = 0;
+    size_t len = 0;
+    const char *s;
+
+    vals[0][0] = '\0';
+    for (s = text;; s++) {
+        if (*s == '"') {
+            q = !q;
+            continue;
+        }
+        if (*s == '\0' || (*s == ',' && !q)) {
+            vals[n][len] = '\0';
+            if (++n == max || *s == '\0')
+                return n;
+            len = 0;
+            continue;
+        }
+        if (len + 1 < 64)
+            vals[n][len++] = *s;
+    }
+}
+
+#define FILTER_VALUES_MAX 8
+
 /* Set the filter from text: "mine", "all" (or nothing), NAME=VALUE words, and a bare NAME for
- * a yes/no filter ("unread"). A value of a field's filter is read as the field's values are
- * (status=Open is open; an unknown status is refused). 0, or -1 with the reason in err (the
- * filter is then unchanged). */
+ * a yes/no filter ("unread"). NAME=A,B takes any of them, NAME!=VALUE (or A,B) anything but,
+ * NAME=none rows without one (NAME!=none: with one); a value with blanks is quoted
+ * (source="trade show"). A value of a field's filter is read as the field's values are
+ * (status=Open is open; an unknown status is refused, naming the valid ones). 0, or -1 with
+ * the reason in err (the filter is then unchanged). */
 static int
 parse_filter(struct listview *lv, struct app *app, const char *text, struct ccrm_err *err)
 {
     const struct entity_list *l = lv->l;
-    char val[LIST_MAX_FILTERS][64];
+    char val[LIST_MAX_FILTERS][sizeof lv->fval[0]], shown[LIST_MAX_FILTERS][sizeof lv->ftext[0]];
+    unsigned char op[LIST_MAX_FILTERS] = {0};
     int set[LIST_MAX_FILTERS] = {0};
-    char buf[512], *save = NULL, *w;
+    char buf[512], *p = buf, *w;
     int i;
 
     str_copy(buf, text, sizeof buf);
-    for (w = strtok_r(buf, " \t", &save); w != NULL; w = strtok_r(NULL, " \t", &save)) {
-        char *eq = strchr(w, '=');
-        int f = -1;
+    while ((w = next_word(&p)) != NULL) {
+        char *eq = strchr(w, '='), vals[FILTER_VALUES_MAX][64];
+        int f = -1, neg = 0, nv, k;
+        size_t len;
 
         if (strcmp(w, "all") == 0)
             continue;
@@ -595,8 +652,18 @@ parse_filter(struct listview *lv, struct app *app, const char *text, struct ccrm
                 return -1;
             }
             str_copy(val[f], strcmp(w, "mine") == 0 ? db_login(app->db) : "true", sizeof val[f]);
+            /* "owner=marco" for mine; a yes/no filter by its name */
+            if (strcmp(w, "mine") == 0)
+                snprintf(shown[f], sizeof shown[f], "%s=%.64s", l->filters[f].name, val[f]);
+            else
+                str_copy(shown[f], l->filters[f].name, sizeof shown[f]);
+            op[f] = LF_EQ;
             set[f] = 1;
             continue;
+        }
+        if (eq > w && eq[-1] == '!') {
+            neg = 1;
+            eq[-1] = '\0';
         }
         *eq = '\0';
         for (i = 0; i < l->nfilters; i++)
@@ -605,8 +672,8 @@ parse_filter(struct listview *lv, struct app *app, const char *text, struct ccrm
                 f = i;
         if (f < 0 || eq[1] == '\0' || (lv->fixed_filter && f == 0)) {
             char known[256] = "";
-            size_t len = 0;
 
+            len = 0;
             for (i = 0; i < l->nfilters; i++)
                 if (!(lv->fixed_filter && i == 0))
                     len += (size_t)snprintf(known + len, sizeof known - len, "%s%s=…",
@@ -615,21 +682,72 @@ parse_filter(struct listview *lv, struct app *app, const char *text, struct ccrm
                     mine_filter(l) >= 0 ? "mine, " : "", known);
             return -1;
         }
-        if (l->filters[f].field != NULL) {
-            /* the one normaliser, as the form reads the field */
-            const struct entity_field *fd = entity_field(lv->e, l->filters[f].field);
-            struct value_rule r = entity_form_rule(fd);
-            struct value_err ve;
-            char *norm;
-
-            if (value_normalize_str(&r, 1, eq + 1, &norm, &ve) == -1) {
-                err_set(err, "filter %s: %s", w, ve.msg);
+        nv = split_values(eq + 1, vals, FILTER_VALUES_MAX);
+        if (nv == 1 && strcmp(vals[0], "none") == 0) {
+            /* rows without one (unassigned), or with one */
+            op[f] = neg ? LF_SOME : LF_NONE;
+            str_copy(val[f], "none", sizeof val[f]);
+            snprintf(shown[f], sizeof shown[f], "%s%s=none", l->filters[f].name, neg ? "!" : "");
+            set[f] = 1;
+            continue;
+        }
+        for (k = 0; k < nv; k++) {
+            if (vals[k][0] == '\0') {
+                err_set(err, "filter %s: an empty value (between commas)", w);
                 return -1;
             }
-            str_copy(val[f], norm, sizeof val[f]);
-            free(norm);
+            if (l->filters[f].field != NULL) {
+                /* the one normaliser, as the form reads the field */
+                const struct entity_field *fd = entity_field(lv->e, l->filters[f].field);
+                struct value_rule r = entity_form_rule(fd);
+                struct value_err ve;
+                char *norm;
+
+                if (value_normalize_str(&r, 1, vals[k], &norm, &ve) == -1) {
+                    err_set(err, "filter %s: \"%s\" is refused: %s", w, vals[k], ve.msg);
+                    return -1;
+                }
+                str_copy(vals[k], norm, sizeof vals[k]);
+                free(norm);
+            }
+        }
+        /* the text shown for editing, values quoted where they have blanks or commas */
+        len = (size_t)snprintf(shown[f], sizeof shown[f], "%s%s=", l->filters[f].name,
+                               neg ? "!" : "");
+        for (k = 0; k < nv && len < sizeof shown[f]; k++)
+            len += (size_t)snprintf(shown[f] + len, sizeof shown[f] - len,
+                                    strpbrk(vals[k], " \t,") ? "%s\"%s\"" : "%s%s", k ? "," : "",
+                                    vals[k]);
+        if (nv == 1) {
+            op[f] = neg ? LF_NE : LF_EQ;
+            str_copy(val[f], vals[0], sizeof val[f]);
         } else {
-            str_copy(val[f], eq + 1, sizeof val[f]);
+            /* a text array literal: a parameter's value, never SQL (quotes and backslashes
+             * escaped for the array's syntax) */
+            op[f] = neg ? LF_NOT_IN : LF_IN;
+            len = 0;
+            val[f][len++] = '{';
+            for (k = 0; k < nv; k++) {
+                const char *c;
+
+                if (k > 0 && len + 1 < sizeof val[f])
+                    val[f][len++] = ',';
+                if (len + 1 < sizeof val[f])
+                    val[f][len++] = '"';
+                for (c = vals[k]; *c != '\0' && len + 4 < sizeof val[f]; c++) {
+                    if (*c == '"' || *c == '\\')
+                        val[f][len++] = '\\';
+                    val[f][len++] = *c;
+                }
+                if (len + 1 < sizeof val[f])
+                    val[f][len++] = '"';
+            }
+            if (len + 2 >= sizeof val[f]) {
+                err_set(err, "filter %s: too many values", w);
+                return -1;
+            }
+            val[f][len++] = '}';
+            val[f][len] = '\0';
         }
         set[f] = 1;
     }
@@ -638,9 +756,12 @@ parse_filter(struct listview *lv, struct app *app, const char *text, struct ccrm
             continue;
         if (set[i]) {
             str_copy(lv->fval[i], val[i], sizeof lv->fval[i]);
+            str_copy(lv->ftext[i], shown[i], sizeof lv->ftext[i]);
             lv->q.filter[i] = lv->fval[i];
+            lv->q.fop[i] = op[i];
         } else {
             lv->q.filter[i] = NULL;
+            lv->q.fop[i] = LF_EQ;
         }
     }
     return 0;
@@ -656,7 +777,8 @@ lv_prefill(struct view *v)
     int i, n = 0;
 
     for (i = 0; i < l->nfilters && n < LIST_MAX_FILTERS; i++)
-        if (lv->q.filter[i] != NULL && entity_field(lv->e, l->filters[i].name) != NULL) {
+        if (lv->q.filter[i] != NULL && lv->q.fop[i] == LF_EQ &&
+            entity_field(lv->e, l->filters[i].name) != NULL) {
             snprintf(lv->prefill_buf[n], sizeof lv->prefill_buf[n], "%s=%s", l->filters[i].name,
                      lv->q.filter[i]);
             lv->prefill[n] = lv->prefill_buf[n];
