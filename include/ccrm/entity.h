@@ -43,6 +43,7 @@ struct entity_column {
     int min;          /* screen columns at least */
     int weight;       /* its share of the room left over */
     int priority;     /* 1 essential .. 9: narrow screens drop the highest numbers first */
+    int ticks;        /* changes with the clock alone (an age): not a change to highlight */
 };
 
 struct entity_sort {

@@ -7,7 +7,7 @@
 
 /* One row of a list view. Column texts are owned by the row (free with row_fini). The sort key
  * (key, key2, id) is what keyset pagination continues from. */
-#define ROW_MAX_COLS 8
+#define ROW_MAX_COLS 10
 struct row {
     int64_t id;
     char *col[ROW_MAX_COLS];

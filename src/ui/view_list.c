@@ -218,11 +218,13 @@ move_by(struct listview *lv, struct app *app, int delta)
 }
 
 static int
-row_changed(const struct row *a, const struct row *b)
+row_changed(const struct entity_list *l, const struct row *a, const struct row *b)
 {
     int i;
 
     for (i = 0; i < ROW_MAX_COLS; i++) {
+        if (i < l->ncols && l->cols[i].ticks)
+            continue; /* an age that went on ticking is not a change */
         if ((a->col[i] == NULL) != (b->col[i] == NULL))
             return 1;
         if (a->col[i] != NULL && strcmp(a->col[i], b->col[i]) != 0)
@@ -355,7 +357,7 @@ reread(struct listview *lv, struct app *app)
         int o = rowbuf_find(&old, lv->buf.rows[i].id);
 
         if (o >= 0) {
-            if (row_changed(&old.rows[o], &lv->buf.rows[i]))
+            if (row_changed(lv->l, &old.rows[o], &lv->buf.rows[i]))
                 highlight(lv, lv->buf.rows[i].id, until);
         } else if (i > 0 && i + 1 < lv->buf.n && rowbuf_find(&old, lv->buf.rows[i - 1].id) >= 0 &&
                    rowbuf_find(&old, lv->buf.rows[i + 1].id) >= 0) {

@@ -51,6 +51,38 @@ check "all: every one again" filter_shows "all" alpha bravo charlie delta echo
 keys q
 tui_stop
 
+# the queue's orders and columns: by priority (urgent first, the oldest first within one), by
+# age (the oldest first); who asked and how long ago
+for p in alpha:low bravo:urgent charlie:normal delta:high echo:normal; do
+    psqlc -c "update tickets set priority = '${p#*:}' where subject = 'Qfmark ${p%%:*}'"
+done
+read -r cid cname <<<"$(psqlc -F ' ' -c "select id, first_name || ' ' || last_name from contacts
+                                         where first_name is not null and last_name is not null
+                                         order by id limit 1")"
+psqlc -c "update tickets set contact_id = $cid where subject = 'Qfmark alpha'"
+# (the stamps are the database's: set behind its triggers, as an old ticket has it)
+psqlc -c "set session_replication_role = replica;
+          update tickets set created_at = now() - interval '3 days 2 hours'
+           where subject = 'Qfmark alpha'" >/dev/null
+order() { screen | sed -n '3,$p' | head -n -2 | grep -o 'Qfmark [a-z]*' | cut -d' ' -f2 | tr '\n' ' '; }
+order_is() { [ "$(order)" = "$1" ]; }
+tui_start 160 30 "$CCRM" -d "$PG_CONN user=sofia" --view tickets
+wait_for "Tickets by" 10 >/dev/null
+keys /
+keys -l Qfmark
+keys Enter
+wait_until -t 10 shows alpha bravo charlie delta echo || fail "the five tickets"
+prompt "sort priority"
+check "sort priority: urgent, high, normal (oldest first), low" \
+    wait_until -t 10 order_is "bravo delta charlie echo alpha "
+prompt "sort age"
+check "sort age: the oldest first" wait_until -t 10 order_is "alpha bravo charlie delta echo "
+check "the Requester and Age columns" line_has "Requester" "Age"
+check "a ticket's requester (the contact) and age" line_has "Qfmark alpha" "$cname"
+check "... 3d old" line_has "Qfmark alpha" " 3d "
+keys q
+tui_stop
+
 # a value with blanks, quoted (leads' source)
 psqlc -c "insert into leads (first_name, last_name, email, source) values
             ('Qfmark', 'Tradeshow', 'qf1@example.org', 'trade show'),
