@@ -65,6 +65,8 @@ failed(struct app *app, int rc, const struct ccrm_err *err, const char *label, c
     act.kept = 1;
     if (rc == -1 && db_state(app->db) != DB_READY) {
         ui_input_begin(app, label, initial, cb, NULL);
+        ui_input_complete(app, strncmp(label, "to ", 3) == 0 ? UI_COMPLETE_PEOPLE
+                                                             : UI_COMPLETE_MENTIONS);
         ui_message_error(app, "%s", err->msg);
         return;
     }
@@ -124,6 +126,7 @@ act_comment(struct app *app, const char *entity, int64_t id)
 {
     start(ACT_COMMENT, entity, id);
     ui_input_begin(app, "comment: ", act.text, on_comment, NULL);
+    ui_input_complete(app, UI_COMPLETE_MENTIONS);
 }
 
 void
@@ -132,6 +135,7 @@ act_comment_text(struct app *app, const char *entity, int64_t id, const char *te
     start(ACT_COMMENT, entity, id);
     if (text == NULL || text[0] == '\0') {
         ui_input_begin(app, "comment: ", act.text, on_comment, NULL);
+        ui_input_complete(app, UI_COMPLETE_MENTIONS);
         return;
     }
     str_copy(act.text, text, sizeof act.text);
@@ -201,6 +205,7 @@ on_assign_to(struct app *app, void *ctx, const char *text, int done, int ok)
         return;
     }
     ui_input_begin(app, "note: ", act.text, on_assign_note, NULL);
+    ui_input_complete(app, UI_COMPLETE_MENTIONS);
 }
 
 void
@@ -208,6 +213,7 @@ act_assign(struct app *app, const char *entity, int64_t id, int handoff)
 {
     start(handoff ? ACT_HANDOFF : ACT_ASSIGN, entity, id);
     ui_input_begin(app, "to (login or department): ", act.to, on_assign_to, NULL);
+    ui_input_complete(app, UI_COMPLETE_PEOPLE);
 }
 
 void
@@ -217,6 +223,7 @@ act_assign_to(struct app *app, const char *entity, int64_t id, int handoff, cons
     start(handoff ? ACT_HANDOFF : ACT_ASSIGN, entity, id);
     if (who == NULL || !set_to(who)) {
         ui_input_begin(app, "to (login or department): ", act.to, on_assign_to, NULL);
+        ui_input_complete(app, UI_COMPLETE_PEOPLE);
         return;
     }
     str_copy(act.text, note != NULL ? note : "", sizeof act.text);

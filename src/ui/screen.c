@@ -15,6 +15,7 @@
 #include "ccrm/cmd.h"
 #include "ccrm/draft.h"
 #include "ccrm/entity.h"
+#include "ccrm/stats.h"
 #include "ccrm/trace.h"
 #include "ccrm/util.h"
 #include "form.h"
@@ -819,7 +820,102 @@ ui_input_begin(struct app *app, const char *label, const char *initial, input_cb
     ui->ilen = ui->icur = (int)n;
     ui->icb = cb;
     ui->ictx = ctx;
+    ui->icomplete = UI_COMPLETE_NONE;
     ui->dirty = 1;
+}
+
+void
+ui_input_complete(struct app *app, enum ui_complete kind)
+{
+    app->ui->icomplete = kind;
+}
+
+#define COMPLETE_MAX 50
+
+struct candidates {
+    char name[COMPLETE_MAX][64];
+    int n;
+};
+
+static void
+add_candidate(const char *name, void *ctx)
+{
+    struct candidates *c = ctx;
+
+    if (c->n < COMPLETE_MAX)
+        str_copy(c->name[c->n++], name, sizeof c->name[0]);
+}
+
+/* Tab in the line: the word before the cursor (an @mention, or the login or department asked
+ * for) completed from the active logins (and the departments): one match is put in with a
+ * blank after it, several give their common beginning and are listed. */
+static void
+input_complete(struct app *app)
+{
+    struct ui *ui = app->ui;
+    struct candidates c;
+    char prefix[64], list[256];
+    wchar_t wfull[64];
+    const char *const *d;
+    struct ccrm_err err;
+    int ws = ui->icur, at, i, k, common;
+    size_t len = 0, n;
+
+    while (ws > 0 && ui->ibuf[ws - 1] != L' ')
+        ws--;
+    at = ws < ui->icur && ui->ibuf[ws] == L'@';
+    if (ui->icomplete == UI_COMPLETE_MENTIONS && !at)
+        return; /* only a mention is completed in free text */
+    n = wcstombs(NULL, ui->ibuf + ws + at, 0);
+    if (n == (size_t)-1 || n >= sizeof prefix)
+        return;
+    {
+        wchar_t save = ui->ibuf[ui->icur];
+
+        ui->ibuf[ui->icur] = L'\0';
+        wcstombs(prefix, ui->ibuf + ws + at, sizeof prefix);
+        ui->ibuf[ui->icur] = save;
+    }
+    memset(&c, 0, sizeof c);
+    if (db_state(app->db) == DB_READY)
+        db_logins(app->db, prefix, add_candidate, &c, &err);
+    if (ui->icomplete == UI_COMPLETE_PEOPLE)
+        for (d = cmd_department_names(); *d != NULL; d++)
+            if (strncmp(*d, prefix, strlen(prefix)) == 0)
+                add_candidate(*d, &c);
+    if (c.n == 0) {
+        ui_message(app, "no login%s starts with \"%s\"",
+                   ui->icomplete == UI_COMPLETE_PEOPLE ? " or department" : "", prefix);
+        return;
+    }
+    /* the common beginning of the candidates */
+    common = (int)strlen(c.name[0]);
+    for (i = 1; i < c.n; i++) {
+        for (k = 0; k < common && c.name[i][k] == c.name[0][k]; k++)
+            ;
+        common = k;
+    }
+    str_copy(list, c.name[0], sizeof list);
+    list[common < (int)sizeof list ? common : (int)sizeof list - 1] = '\0';
+    if (c.n == 1)
+        snprintf(list + strlen(list), sizeof list - strlen(list), " ");
+    n = mbstowcs(wfull, list, 63);
+    if (n == (size_t)-1)
+        return;
+    wfull[n] = L'\0';
+    /* replace the word (after its @) by it */
+    if (ui->ilen - (ui->icur - (ws + at)) + (int)n >= UI_INPUT_MAX - 1)
+        return;
+    wmemmove(ui->ibuf + ws + at + n, ui->ibuf + ui->icur, (size_t)(ui->ilen - ui->icur + 1));
+    wmemcpy(ui->ibuf + ws + at, wfull, n);
+    ui->ilen += (int)n - (ui->icur - (ws + at));
+    ui->icur = ws + at + (int)n;
+    if (c.n > 1) {
+        list[0] = '\0';
+        for (i = 0; i < c.n && len < sizeof list; i++)
+            len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? " " : "", c.name[i]);
+        ui_message(app, "%s", list);
+    }
 }
 
 static void
@@ -870,6 +966,11 @@ input_key(struct app *app, wint_t key, int fkey)
         }
     } else if (key == L'\r' || key == L'\n') {
         done = ok = 1;
+    } else if (key == L'\t') {
+        if (ui->icomplete != UI_COMPLETE_NONE) {
+            input_complete(app);
+            changed = 1;
+        }
     } else if (key == 27 || key == 7 || key == 3) { /* Esc, ^G, ^C */
         done = 1;
     } else if (key == 127 || key == 8) {

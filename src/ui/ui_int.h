@@ -146,6 +146,7 @@ struct ui {
     wchar_t ibuf[UI_INPUT_MAX];
     int ilen, icur;
     input_cb icb;
+    int icomplete; /* what Tab completes in the line (enum ui_complete) */
     void *ictx;
     struct prompt *prompt; /* the `:` prompt (src/ui/prompt.c), NULL until first used */
 };
@@ -162,6 +163,10 @@ void ui_close(struct app *app, struct view *v);
 void ui_pop(struct app *app);
 void ui_input_begin(struct app *app, const char *label, const char *initial, input_cb cb,
                     void *ctx);
+/* What Tab completes in the line just begun: the login or department being typed (a, h), or
+ * an @mention anywhere in the text (comments, notes, chat). */
+enum ui_complete { UI_COMPLETE_NONE, UI_COMPLETE_PEOPLE, UI_COMPLETE_MENTIONS };
+void ui_input_complete(struct app *app, enum ui_complete kind);
 void ui_message_error(struct app *app, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int ui_page_size(struct app *app);
 /* A view calls this when it drew real rows (for the startup-paint trace). */

@@ -313,6 +313,7 @@ rv_act(struct view *v, struct app *app, const struct action *a, const char *arg)
         return 0;
     case L't':
         ui_input_begin(app, "chat: ", "", on_chat, rv);
+        ui_input_complete(app, UI_COMPLETE_MENTIONS);
         return 0;
     case L'H':
         toggle_history(rv, app);
