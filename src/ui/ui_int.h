@@ -176,6 +176,10 @@ void ui_painted_data(struct app *app);
 void draw_text(WINDOW *w, int y, int x, const char *s, int width, attr_t attr);
 /* Display width of UTF-8 s (invalid bytes count as one column). */
 int text_width(const char *s);
+/* Wrap s into lines of at most width columns, at blanks where a word would be cut: the byte
+ * offset where each line starts into starts (at most max). Returns the number of lines; a line
+ * ends where the next starts (its trailing blanks are not drawn: draw_text pads anyway). */
+int text_wrap(const char *s, int width, size_t *starts, int max);
 attr_t ui_attr(struct app *app, enum ui_pair pair, attr_t fallback);
 
 /* Can curses drive the terminal on stdout? 0, or -1 with err set (src/ui/term.c). */
