@@ -15,6 +15,7 @@
 #define DETAIL_COMMENTS_MAX 10 /* the latest comments, oldest of them first */
 #define DETAIL_CHAT_MAX 8      /* the latest chat messages, oldest of them first */
 #define DETAIL_HISTORY_MAX 100 /* audit rows */
+#define DETAIL_HANDOFFS_MAX 10 /* hand-offs and assignments of a record */
 
 /* Does entity (a table) have a detail view in the registry? 1 or 0. */
 int db_detail_entity(const char *entity);

@@ -148,6 +148,30 @@ add_comments_chat(struct db *db, struct detail *d, const char *const *params, st
     return 0;
 }
 
+/* The hand-offs and assignments of the record (who, to whom, the note), newest first, from the
+ * Inbox entries they wrote (one per recipient: a hand-off to a department is one line naming
+ * its people). Each role reads what its policies on the inbox let it: internal users all of
+ * them, a partner its own. Bounded: the record's latest 200 entries, through the inbox's index
+ * by record. Nothing at all when there are none. */
+static int
+add_handoffs(struct db *db, struct detail *d, const char *const *params, struct ccrm_err *err)
+{
+    return add_section(
+        db, d, "Hand-offs and assignments", ", newest first", DETAIL_HANDOFFS_MAX, 1,
+        "SELECT to_char(min(i.created_at), 'YYYY-MM-DD HH24:MI') AS at,"
+        "       coalesce(i.from_login, '') || coalesce(' (' || u.department || ')', '') AS who,"
+        "       CASE i.kind WHEN 'handoff' THEN 'handed off to ' ELSE 'assigned to ' END"
+        "       || string_agg(i.login, ', ' ORDER BY i.login)"
+        "       || coalesce(': ' || regexp_replace(i.note, '\\s+', ' ', 'g'), '') AS what,"
+        "       'inbox' AS entity, min(i.id) AS id"
+        "  FROM (SELECT * FROM inbox x WHERE x.entity = $1 AND x.entity_id = $2"
+        "           AND x.kind IN ('handoff', 'assignment') ORDER BY x.id DESC LIMIT 200) i"
+        "  LEFT JOIN users u ON u.login = i.from_login"
+        " GROUP BY i.from_login, u.department, i.kind, i.note, date_trunc('second', i.created_at)"
+        " ORDER BY min(i.id) DESC LIMIT " CCRM_STR(DETAIL_HANDOFFS_MAX),
+        2, params, err);
+}
+
 /* Run the query of a record's own row: NULL (err set, SQLSTATE empty) when there is none. */
 static PGresult *
 head(struct db *db, const char *sql, const char *noun, const char *const *params,
@@ -307,7 +331,8 @@ db_record_detail_page(struct db *db, const char *entity, int64_t id, int page, s
     for (i = 0; i < dt->nbefore; i++)
         if (add_lines(db, d, &dt->before[i], res, 0, err) == -1)
             goto fail;
-    if (add_presence(db, d, ep, err) == -1 || add_comments_chat(db, d, ep, err) == -1)
+    if (add_presence(db, d, ep, err) == -1 || add_comments_chat(db, d, ep, err) == -1 ||
+        add_handoffs(db, d, ep, err) == -1)
         goto fail;
     /* the timeline (a campaign: its members) */
     if (add_lines(db, d, dt->timeline, res, page < 0 ? 0 : page, err) == -1)

@@ -2,7 +2,8 @@
 # Tab completes logins and departments where a line asks for them (issue 14, item 7): `a`
 # (to whom: a login), `h` (a login or a department), and an @mention in the note, a comment
 # or a chat message. One match is put in whole; several give their common beginning and are
-# listed on the message line.
+# listed on the message line. The assignment and a hand-off to a department then show on the
+# ticket's detail, for its sender and for a salesperson (item 6).
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_complete_people.sh path/to/ccrm}
 
@@ -51,6 +52,28 @@ keys -l "x"
 keys Tab
 check "a word that is no mention is left alone" wait_for "comment: ask @juergen x" 5
 keys Escape
+# the assignment is on the record for everyone who sees it (issue 14, item 6): sofia's own
+# detail view, and a salesperson's
+keys Enter
+check "the ticket's detail names the assignment: who, to whom, the note" \
+    line_has "sofia (support)" "assigned to kenji: over to @marco please"
+client s 140 30 "$CCRM" -d "$PG_CONN user=sam" --view tickets
+wait_in s "Tickets by" 10 >/dev/null
+tmx send-keys -t =s: /
+tmx send-keys -t =s: -l Tabcomplete
+tmx send-keys -t =s: Enter
+wait_in s "#$tid" 10 >/dev/null
+tmx send-keys -t =s: Enter
+check "sales sees it on the ticket too" wait_in s "assigned to kenji: over to @marco please" 10
+keys h
+wait_for "to (login or department):" 5 >/dev/null
+keys -l support
+keys Enter
+wait_for "note:" 5 >/dev/null
+keys -l "needs a second look"
+keys Enter
+check "a hand-off to a department: one line naming its people (the sender aside), live in the other client" \
+    wait_in s "handed off to kenji, lukasz, zoe: needs a second look" 10
 keys q
 tui_stop
 done_testing
