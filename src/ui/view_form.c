@@ -1447,7 +1447,8 @@ fm_draft(struct view *v, struct draft *d)
         char *raw = raw_value(&fv->f[i]);
 
         /* a reference being searched keeps what it held before */
-        draft_add(d, fv->f[i].spec->column, fv->f[i].base, raw[0] == '\x01' ? fv->f[i].initial : raw);
+        draft_add(d, fv->f[i].spec->column, fv->f[i].base,
+                  raw[0] == '\x01' ? fv->f[i].initial : raw);
         free(raw);
     }
 }
