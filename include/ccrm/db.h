@@ -130,8 +130,8 @@ int db_list_fetch_one(struct db *db, const struct list_query *q, int64_t id, str
                       struct ccrm_err *err);
 
 /* Would any of these rows (ids) show between first and last in the query's order? first or
- * last NULL leaves that end open. 1 yes, 0 no, -1 error. One query: a list view asks this
- * before re-reading itself after a change it does not hold. */
+ * last NULL leaves that end open. How many would (0: none), -1 error. One query: a list view asks
+ * this before re-reading itself after a change it does not hold. */
 int db_list_in_window(struct db *db, const struct list_query *q, const int64_t *ids, int n,
                       const struct row *first, const struct row *last, struct ccrm_err *err);
 

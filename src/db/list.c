@@ -472,7 +472,7 @@ db_list_in_window(struct db *db, const struct list_query *q, const int64_t *ids,
     free(pattern);
     if (res == NULL)
         return -1;
-    found = atoi(PQgetvalue(res, 0, 0)) > 0;
+    found = atoi(PQgetvalue(res, 0, 0));
     PQclear(res);
     return found;
 }

@@ -35,6 +35,7 @@ struct listview {
     int cur, top, height;
     int loaded;
     int search_pending; /* the search text changed: reload from the top at the next draw */
+    int new_above;      /* rows that arrived above the screen while it is scrolled (g: to them) */
     struct hl hl[MAX_HL];
     int nhl;
     char fval[LIST_MAX_FILTERS][600];  /* filter values (q.filter points here) */
@@ -147,6 +148,8 @@ load_edge(struct listview *lv, struct app *app, int dir)
     lv->cur = dir > 0 ? 0 : (n > 0 ? n - 1 : 0);
     lv->top = dir > 0 ? 0 : (lv->cur - lv->height + 1 > 0 ? lv->cur - lv->height + 1 : 0);
     lv->loaded = 1;
+    if (dir > 0)
+        lv->new_above = 0; /* the newest are on screen now */
 }
 
 /* Fetch one more page below (dir > 0) or above (dir < 0) the window; drop rows at the other
@@ -443,6 +446,8 @@ lv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
         lv->top = lv->cur - rows + 1;
     if (lv->top < 0)
         lv->top = 0;
+    if (lv->top == 0 && lv->buf.at_start)
+        lv->new_above = 0; /* scrolled back up: they are on screen */
     for (i = 0; i < rows && lv->top + i < lv->buf.n; i++) {
         struct row *r = &lv->buf.rows[lv->top + i];
         attr_t a = A_NORMAL;
@@ -905,11 +910,40 @@ must_reread(struct listview *lv, struct app *app)
                              lv->buf.at_end ? NULL : &lv->buf.rows[lv->buf.n - 1], &err) != 0;
 }
 
+/* Scrolled down, rows that a wake-up's events put above the screen are not shown (the rows
+ * on screen stay): count them, for the status bar's "12 new above (g)" (issue 12). */
+static void
+count_new_above(struct listview *lv, struct app *app)
+{
+    const struct ui *ui = app->ui;
+    int64_t ids[64];
+    int n = 0, i, k;
+    struct ccrm_err err;
+
+    if (lv->denied || !ui->wake_valid || lv->top <= 0 || lv->top >= lv->buf.n)
+        return;
+    for (i = 0; i < ui->nwake && n < 64; i++) {
+        const struct wake_event *we = &ui->wake_ev[i];
+
+        if (strcmp(we->entity, lv->e->table) != 0 || strcmp(we->op, "insert") != 0 ||
+            rowbuf_find(&lv->buf, we->id) >= 0)
+            continue;
+        for (k = 0; k < n && ids[k] != we->id; k++)
+            ;
+        if (k == n)
+            ids[n++] = we->id;
+    }
+    if (n > 0 &&
+        (k = db_list_in_window(app->db, &lv->q, ids, n, NULL, &lv->buf.rows[lv->top], &err)) > 0)
+        lv->new_above += k;
+}
+
 static void
 lv_on_wakeup(struct view *v, struct app *app)
 {
     struct listview *lv = (struct listview *)v;
 
+    count_new_above(lv, app);
     if (must_reread(lv, app)) {
         if (trace_enabled())
             trace_event("reread", trace_now());
@@ -933,7 +967,9 @@ lv_describe(struct view *v, char *buf, size_t n)
     if (len < n && lv->search[0] != '\0')
         len += (size_t)snprintf(buf + len, n - len, ", search \"%s\"", lv->search);
     if (len < n && f[0] != '\0')
-        snprintf(buf + len, n - len, ", filter %s", f);
+        len += (size_t)snprintf(buf + len, n - len, ", filter %s", f);
+    if (len < n && lv->new_above > 0)
+        snprintf(buf + len, n - len, ", %d new above (g)", lv->new_above);
 }
 
 static void
