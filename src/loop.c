@@ -5,6 +5,7 @@
  * the network for longer than a query. */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -151,8 +152,10 @@ loop_run(struct app *app)
             return -1;
         if (pfd[1].revents & POLLIN)
             sig_dispatch(app);
-        if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL))
-            app->quit = 1; /* the terminal went away (ssh dropped) */
+        if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
+            app->quit = 1; /* the terminal went away (ssh dropped): as a hang-up */
+            app->quit_signal = SIGHUP;
+        }
         if (pfd[0].revents & POLLIN)
             ui_read_keys(app);
         if ((pfd[2].revents & (POLLIN | POLLOUT | POLLERR | POLLHUP)) ||

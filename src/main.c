@@ -1,6 +1,7 @@
 /* ccrm: flags → mode. The full-screen client, or one batch command (migrate, demo data, the
  * private cluster). Batch modes never start curses; exit codes come from sysexits.h. */
 #include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
 #include <locale.h>
 #include <signal.h>
@@ -15,6 +16,7 @@
 #include "ccrm/cli.h"
 #include "ccrm/config.h"
 #include "ccrm/db.h"
+#include "ccrm/draft.h"
 #include "ccrm/local.h"
 #include "ccrm/marketing.h"
 #include "ccrm/trace.h"
@@ -232,6 +234,9 @@ run_tui(const struct opts *o, struct ccrm_config *cfg)
         fprintf(stderr, "ccrm: %s\n", err.msg);
         goto out;
     }
+    /* a crash writes a report and keeps the unsaved form (under $XDG_STATE_HOME/ccrm) */
+    if (crash_init(CCRM_VERSION) == -1)
+        fprintf(stderr, "ccrm: could not prepare crash reports: %s\n", strerror(errno));
     if (sig_init() == -1) {
         perror("ccrm: could not install signal handlers");
         rc = EX_OSERR;
@@ -243,6 +248,11 @@ run_tui(const struct opts *o, struct ccrm_config *cfg)
     }
     rc = loop_run(&app) == 0 ? 0 : EX_SOFTWARE;
     ui_fini(&app);
+    if (app.exit_note[0] != '\0')
+        fprintf(stderr, "%s\n", app.exit_note);
+    /* stopped by a signal: say so in the exit status too, as a shell does (128 + the signal) */
+    if (rc == 0 && app.quit_signal != 0)
+        rc = 128 + app.quit_signal;
 out:
     /* leaving: a hang-up now (the terminal closing behind us) must not interrupt the exit;
      * LeakSanitizer's exit-time check in test builds deadlocks when one arrives */

@@ -67,8 +67,10 @@ sig_dispatch(struct app *app)
         for (i = 0; i < n; i++) {
             if (buf[i] == SIGWINCH)
                 resized = 1;
-            else
+            else {
                 app->quit = 1;
+                app->quit_signal = buf[i];
+            }
         }
     }
     if (resized && !app->quit)

@@ -17,6 +17,9 @@ struct app {
     struct db *db;
     struct ui *ui;
     int quit;
+    int quit_signal;            /* stopped by SIGTERM, SIGHUP, ... (or SIGHUP: the terminal went
+                                 * away): unsaved forms are kept as drafts */
+    char exit_note[1024];       /* said on standard error after the screen is left */
     int private_db;             /* running on the private local cluster */
     struct timer_list timers;   /* every deadline of the client (src/loop.c runs them) */
     int64_t reconnect_at;       /* monotonic ms of the next reconnect attempt, 0 = none */

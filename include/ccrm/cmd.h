@@ -153,4 +153,7 @@ int cmd_complete(const char *line, size_t cursor, const struct cmd_complete_src 
                  struct cmd_completion *out);
 void cmd_completion_fini(struct cmd_completion *c);
 
+/* The departments a hand-off names (NULL-terminated), for completion. */
+const char *const *cmd_department_names(void);
+
 #endif

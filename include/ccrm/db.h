@@ -112,9 +112,13 @@ struct list_query {
     const struct entity *e;
     int sort;           /* index into e->list->sorts */
     const char *search; /* NULL or "" = no search; matched case-insensitively, anywhere */
-    /* filter[i]: the value e->list->filters[i] must equal, or NULL */
+    /* filter[i]: the value e->list->filters[i] must equal, or NULL; fop[i] how it is
+     * compared (LF_IN, LF_NOT_IN: filter[i] is a text array literal, '{"open","pending"}';
+     * LF_NONE, LF_SOME: the value is not used, only set) */
     const char *filter[LIST_MAX_FILTERS];
+    unsigned char fop[LIST_MAX_FILTERS];
 };
+enum list_filter_op { LF_EQ, LF_NE, LF_IN, LF_NOT_IN, LF_NONE, LF_SOME };
 
 /* Fetch up to limit rows after (dir > 0) or before (dir < 0) the row `from` in the query's
  * order; from == NULL starts at the top (dir > 0) or the bottom (dir < 0). Rows are written in
@@ -127,8 +131,8 @@ int db_list_fetch_one(struct db *db, const struct list_query *q, int64_t id, str
                       struct ccrm_err *err);
 
 /* Would any of these rows (ids) show between first and last in the query's order? first or
- * last NULL leaves that end open. 1 yes, 0 no, -1 error. One query: a list view asks this
- * before re-reading itself after a change it does not hold. */
+ * last NULL leaves that end open. How many would (0: none), -1 error. One query: a list view asks
+ * this before re-reading itself after a change it does not hold. */
 int db_list_in_window(struct db *db, const struct list_query *q, const int64_t *ids, int n,
                       const struct row *first, const struct row *last, struct ccrm_err *err);
 

@@ -15,6 +15,7 @@
 #define DETAIL_COMMENTS_MAX 10 /* the latest comments, oldest of them first */
 #define DETAIL_CHAT_MAX 8      /* the latest chat messages, oldest of them first */
 #define DETAIL_HISTORY_MAX 100 /* audit rows */
+#define DETAIL_HANDOFFS_MAX 10 /* hand-offs and assignments of a record */
 
 /* A conversation (mail): its latest mails, oldest of them first, and the characters of a mail's
  * text shown (the rest is counted) */
@@ -34,6 +35,11 @@ int db_detail_entity(const char *entity);
  * err->sqlstate empty. */
 struct detail *db_record_detail(struct db *db, const char *entity, int64_t id,
                                 struct ccrm_err *err);
+/* The same with page `page` (from 0) of a paged section (a campaign's members): a line of
+ * entity "page" and id 1 ("next ...") after the page when more follow, id -1 ("previous ...")
+ * before it after the first page. A page past the end shows the last one. */
+struct detail *db_record_detail_page(struct db *db, const char *entity, int64_t id, int page,
+                                     struct ccrm_err *err);
 
 /* The audit trail of one record (any entity above): who changed what and when, old and new
  * values, newest first (lines only). NULL with err set (a role that may not read the audit

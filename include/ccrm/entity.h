@@ -49,6 +49,7 @@ struct entity_column {
                        * the time left to it, so it runs out on screen without a query */
     /* what partners get instead (over the list's partner_from), or NULL: sql */
     const char *partner_sql;
+    int ticks; /* changes with the clock alone (an age): not a change to highlight */
 };
 
 struct entity_sort {
@@ -112,6 +113,11 @@ struct entity_section {
     const char *partner_sql; /* for partners, who may not read campaigns; NULL: sql */
     const char *params[3];   /* the head's columns passed as $1..$3 (SQL NULL or "": NULL) */
     int needs_param;         /* nothing when the first parameter is NULL */
+    /* paged: every line reachable a page (max lines) at a time; the query takes the page's
+     * first row (an OFFSET, from 0) after its parameters and returns up to max + 1 rows (the
+     * one more says a next page exists); total: the head's column that counts them all */
+    int paged;
+    const char *total;
 };
 
 /* A field of the detail: a label and the head's column that holds its text. */

@@ -46,6 +46,11 @@ void rowbuf_drop_front(struct rowbuf *b, int k);
 void rowbuf_drop_back(struct rowbuf *b, int k);
 /* Index of the row with this id, or -1. */
 int rowbuf_find(const struct rowbuf *b, int64_t id);
+/* Drop (row_fini) the rows of rows[0..n) that b already holds (b may be NULL) or whose id is
+ * id (0: none), keeping the others in order at the front. Returns how many are left. A row
+ * whose change moved it in the order comes back from a page read from a key it had before:
+ * a list shows every record once. */
+int rows_drop_known(struct row *rows, int n, const struct rowbuf *b, int64_t id);
 
 /* A labelled value for a detail view ("Domain", "mueller-logistik.de"). */
 struct field {
@@ -87,6 +92,8 @@ struct detail {
     int nlines;
     char *here; /* who else is looking at it now: "Marco Rossi (marketing), ..." */
     int version;
+    int page;    /* the page of a paged section shown (a campaign's members), from 0 */
+    int page_at; /* the index of its first line */
     /* the record shown (fixed size: detail_free has nothing more to free) */
     char entity[24];    /* its table: "accounts", "contacts", ... */
     int64_t id;         /* its id */

@@ -17,6 +17,12 @@ const char *const cmd_views[] = {"feed",     "leads",     "accounts", "contacts"
 static const char *const departments[] = {"sales",      "support", "marketing",
                                           "management", "billing", NULL};
 
+const char *const *
+cmd_department_names(void)
+{
+    return departments;
+}
+
 /* The commands: the actions of the table that have a name, in its order. */
 #define MAX_COMMANDS 64
 static const struct action *commands[MAX_COMMANDS];

@@ -227,6 +227,30 @@ add_mails(struct db *db, struct detail *d, const char *mail_fk, const char *id,
     return 0;
 }
 
+/* The hand-offs and assignments of the record (who, to whom, the note), newest first, from the
+ * Inbox entries they wrote (one per recipient: a hand-off to a department is one line naming
+ * its people). Each role reads what its policies on the inbox let it: internal users all of
+ * them, a partner its own. Bounded: the record's latest 200 entries, through the inbox's index
+ * by record. Nothing at all when there are none. */
+static int
+add_handoffs(struct db *db, struct detail *d, const char *const *params, struct ccrm_err *err)
+{
+    return add_section(
+        db, d, "Hand-offs and assignments", ", newest first", DETAIL_HANDOFFS_MAX, 1,
+        "SELECT to_char(min(i.created_at), 'YYYY-MM-DD HH24:MI') AS at,"
+        "       coalesce(i.from_login, '') || coalesce(' (' || u.department || ')', '') AS who,"
+        "       CASE i.kind WHEN 'handoff' THEN 'handed off to ' ELSE 'assigned to ' END"
+        "       || string_agg(i.login, ', ' ORDER BY i.login)"
+        "       || coalesce(': ' || regexp_replace(i.note, '\\s+', ' ', 'g'), '') AS what,"
+        "       'inbox' AS entity, min(i.id) AS id"
+        "  FROM (SELECT * FROM inbox x WHERE x.entity = $1 AND x.entity_id = $2"
+        "           AND x.kind IN ('handoff', 'assignment') ORDER BY x.id DESC LIMIT 200) i"
+        "  LEFT JOIN users u ON u.login = i.from_login"
+        " GROUP BY i.from_login, u.department, i.kind, i.note, date_trunc('second', i.created_at)"
+        " ORDER BY min(i.id) DESC LIMIT " CCRM_STR(DETAIL_HANDOFFS_MAX),
+        2, params, err);
+}
+
 /* Run the query of a record's own row: NULL (err set, SQLSTATE empty) when there is none. */
 static PGresult *
 head(struct db *db, const char *sql, const char *noun, const char *const *params,
@@ -262,13 +286,67 @@ col(const PGresult *head, const char *name)
     return db_val(head, 0, c);
 }
 
+/* A paged section: page `page` of sec->max lines (a page past the end: the last one), under
+ * a heading that says which, with lines that turn the page (entity "page", id 1 or -1). */
+static int
+add_paged(struct db *db, struct detail *d, const struct entity_section *sec, const char *sql, int n,
+          const char **params, const char *total, int page, struct ccrm_err *err)
+{
+    char off[24], heading[160], line[96];
+    PGresult *res;
+    int rows, shown, first;
+
+    for (;;) {
+        snprintf(off, sizeof off, "%d", page * sec->max);
+        params[n] = off;
+        if ((res = db_exec(db, sql, n + 1, params, err)) == NULL)
+            return -1;
+        rows = PQntuples(res);
+        if (rows > 0 || page == 0)
+            break;
+        PQclear(res); /* past the end (members went away): the last page there is */
+        page = page - 1;
+    }
+    shown = rows > sec->max ? sec->max : rows;
+    first = page * sec->max;
+    if (page == 0 && rows <= sec->max)
+        snprintf(heading, sizeof heading, "%s (%d%s)", sec->heading, shown, sec->suffix);
+    else
+        snprintf(heading, sizeof heading, "%s (%d-%d of %s%s)", sec->heading, first + 1,
+                 first + shown, total[0] != '\0' ? total : "more", sec->suffix);
+    detail_add_line(d, "", "", heading, "", 0);
+    if (page > 0) {
+        snprintf(line, sizeof line, "↑ the previous %d (Enter)", sec->max);
+        detail_add_line(d, "", "", line, "page", -1);
+    }
+    d->page = page;
+    d->page_at = d->nlines;
+    if (rows > sec->max) {
+        /* the one row more only says that a next page exists */
+        PGresult *cut = res;
+        int i;
+
+        for (i = 0; i < shown; i++)
+            detail_add_line(d, db_val(cut, i, column(cut, "at")),
+                            db_val(cut, i, column(cut, "who")), db_val(cut, i, column(cut, "what")),
+                            db_val(cut, i, column(cut, "entity")),
+                            strtoll(db_val(cut, i, column(cut, "id")), NULL, 10));
+        snprintf(line, sizeof line, "↓ the next %d (Enter)", sec->max);
+        detail_add_line(d, "", "", line, "page", 1);
+    } else {
+        add_rows(d, res);
+    }
+    PQclear(res);
+    return 0;
+}
+
 /* Run a section of lines with its parameters taken from the head's columns (SQL NULL or ""
  * pass as NULL): under its heading, or under the heading before. Returns 0 or -1. */
 static int
 add_lines(struct db *db, struct detail *d, const struct entity_section *sec, const PGresult *head,
-          struct ccrm_err *err)
+          int page, struct ccrm_err *err)
 {
-    const char *params[3] = {NULL, NULL, NULL};
+    const char *params[4] = {NULL, NULL, NULL, NULL};
     const char *sql = sec->partner_sql != NULL && !sees_campaigns(db) ? sec->partner_sql : sec->sql;
     PGresult *res;
     int n;
@@ -277,6 +355,9 @@ add_lines(struct db *db, struct detail *d, const struct entity_section *sec, con
         params[n] = col(head, sec->params[n])[0] != '\0' ? col(head, sec->params[n]) : NULL;
     if (sec->needs_param && params[0] == NULL)
         return 0;
+    if (sec->paged)
+        return add_paged(db, d, sec, sql, n, params, sec->total ? col(head, sec->total) : "", page,
+                         err);
     if (sec->heading != NULL)
         return add_section(db, d, sec->heading, sec->suffix, sec->max, 0, sql, n, params, err);
     if ((res = db_exec(db, sql, n, params, err)) == NULL)
@@ -288,6 +369,12 @@ add_lines(struct db *db, struct detail *d, const struct entity_section *sec, con
 
 struct detail *
 db_record_detail(struct db *db, const char *entity, int64_t id, struct ccrm_err *err)
+{
+    return db_record_detail_page(db, entity, id, 0, err);
+}
+
+struct detail *
+db_record_detail_page(struct db *db, const char *entity, int64_t id, int page, struct ccrm_err *err)
 {
     const struct entity *e = entity_find(entity);
     const struct entity_detail *dt = e != NULL ? e->detail : NULL;
@@ -321,14 +408,15 @@ db_record_detail(struct db *db, const char *entity, int64_t id, struct ccrm_err 
         add_related(d, dt->related[i].label, col(res, dt->related[i].name_col),
                     dt->related[i].entity, col(res, dt->related[i].id_col));
     for (i = 0; i < dt->nbefore; i++)
-        if (add_lines(db, d, &dt->before[i], res, err) == -1)
+        if (add_lines(db, d, &dt->before[i], res, 0, err) == -1)
             goto fail;
     if (dt->conversation && e->mail_fk != NULL && add_mails(db, d, e->mail_fk, idbuf, err) == -1)
         goto fail;
-    if (add_presence(db, d, ep, err) == -1 || add_comments_chat(db, d, ep, err) == -1)
+    if (add_presence(db, d, ep, err) == -1 || add_comments_chat(db, d, ep, err) == -1 ||
+        add_handoffs(db, d, ep, err) == -1)
         goto fail;
     /* the timeline (a campaign: its members) */
-    if (add_lines(db, d, dt->timeline, res, err) == -1)
+    if (add_lines(db, d, dt->timeline, res, page < 0 ? 0 : page, err) == -1)
         goto fail;
     PQclear(res);
     return d;

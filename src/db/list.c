@@ -106,8 +106,10 @@ shape_of(struct list_shape *sh, struct db *db, const struct list_query *q, enum 
     sh->asc = (dir > 0) != (l->sorts[q->sort].desc != 0);
     sh->partner = l->partner_from != NULL && db_is_partner(db);
     for (i = 0; i < l->nfilters && i < LIST_MAX_FILTERS; i++)
-        if (q->filter[i] != NULL)
+        if (q->filter[i] != NULL) {
             sh->filters |= 1u << i;
+            sh->fop[i] = q->fop[i];
+        }
 }
 
 /* The values a query's statements take, by what they are (enum list_arg). */
@@ -480,7 +482,7 @@ db_list_in_window(struct db *db, const struct list_query *q, const int64_t *ids,
     free(pattern);
     if (res == NULL)
         return -1;
-    found = atoi(PQgetvalue(res, 0, 0)) > 0;
+    found = atoi(PQgetvalue(res, 0, 0));
     PQclear(res);
     return found;
 }

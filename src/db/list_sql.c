@@ -88,17 +88,56 @@ add_row_cond(struct strbuf *b, struct list_sql *o, const struct entity_sort *s, 
         strbuf_printf(b, "(%s, %s) %s ($%d::%s, $%d::bigint)", k1, id, op, p1, s->keytype, p3);
 }
 
-/* " AND expr = $p" (or "= read($p)") for filter f */
+/* " AND <expr compared with $p>" for operator op, the value (each value of a list) going
+ * through the SQL function read first when read is not NULL (entity_filter.read) */
 static void
-add_filter(struct strbuf *b, const struct entity_filter *f, int p)
+filter_cond(struct strbuf *b, const char *expr, const char *read, int op, int p)
 {
-    if (f->read != NULL)
-        strbuf_printf(b, " AND %s = %s($%d)", f->sql, f->read, p);
-    else
-        strbuf_printf(b, " AND %s = $%d", f->sql, p);
+    char v[96], vs[160];
+
+    if (read != NULL) {
+        snprintf(v, sizeof v, "%s($%d)", read, p);
+        snprintf(vs, sizeof vs, "ARRAY(SELECT %s(x)::text FROM unnest($%d::text[]) x)", read, p);
+    } else {
+        snprintf(v, sizeof v, "$%d", p);
+        snprintf(vs, sizeof vs, "$%d::text[]", p);
+    }
+    switch (op) {
+    case LF_NE: /* status!=closed: a row without one is not closed either */
+        strbuf_printf(b, " AND %s IS DISTINCT FROM %s", expr, v);
+        break;
+    case LF_IN: /* status=open,pending (as text: the filter's expression may be a number) */
+        strbuf_printf(b, " AND %s::text = ANY (%s)", expr, vs);
+        break;
+    case LF_NOT_IN:
+        strbuf_printf(b, " AND (%s IS NULL OR NOT %s::text = ANY (%s))", expr, expr, vs);
+        break;
+    case LF_NONE: /* assignee=none */
+        strbuf_printf(b, " AND %s IS NULL", expr);
+        break;
+    case LF_SOME: /* assignee!=none */
+        strbuf_printf(b, " AND %s IS NOT NULL", expr);
+        break;
+    default:
+        strbuf_printf(b, " AND %s = %s", expr, v);
+        break;
+    }
 }
 
-/* " AND expr = $p" for every filter that is set */
+void
+list_sql_filter_cond(struct strbuf *b, const char *expr, int op, int p)
+{
+    filter_cond(b, expr, NULL, op, p);
+}
+
+/* filter f's condition (its read function applied to the value) */
+static void
+add_filter(struct strbuf *b, const struct entity_filter *f, int op, int p)
+{
+    filter_cond(b, f->sql, f->read, op, p);
+}
+
+/* the condition of every filter that is set; a value only where the operator takes one */
 static void
 add_filters(struct strbuf *b, struct list_sql *o, const struct list_shape *sh)
 {
@@ -106,7 +145,10 @@ add_filters(struct strbuf *b, struct list_sql *o, const struct list_shape *sh)
 
     for (i = 0; i < sh->l->nfilters && i < LIST_MAX_FILTERS; i++)
         if (sh->filters & (1u << i))
-            add_filter(b, &sh->l->filters[i], arg(o, (enum list_arg)(LA_FILTER0 + i)));
+            add_filter(b, &sh->l->filters[i], sh->fop[i],
+                       sh->fop[i] == LF_NONE || sh->fop[i] == LF_SOME
+                           ? 0
+                           : arg(o, (enum list_arg)(LA_FILTER0 + i)));
 }
 
 /* "after the row paged from" (TRUE from the start): the walk of a page and of a window */
@@ -421,7 +463,11 @@ list_sql_in_window(struct strbuf *out, const struct list_query *q, int partner,
 
     for (i = 0; i < l->nfilters && i < LIST_MAX_FILTERS; i++)
         if (q->filter[i] != NULL) {
-            add_filter(&filt, &l->filters[i], *np + 1);
+            if (q->fop[i] == LF_NONE || q->fop[i] == LF_SOME) {
+                add_filter(&filt, &l->filters[i], q->fop[i], 0);
+                continue;
+            }
+            add_filter(&filt, &l->filters[i], q->fop[i], *np + 1);
             params[(*np)++] = q->filter[i];
         }
     /* inside means: not before the first row and not after the last one; an open end (no

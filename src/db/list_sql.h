@@ -36,9 +36,10 @@ struct list_shape {
     enum list_stmt stmt;
     int asc;          /* the walk goes up the sort's key (paging down an ascending order) */
     unsigned filters; /* bit i: filter i is set */
-    unsigned has;     /* LS_* bits */
-    int window;       /* rows in a window (the window and block statements) */
-    int partner;      /* the list's partner_from and the columns' partner_sql */
+    unsigned char fop[LIST_MAX_FILTERS]; /* how each set filter compares (enum list_filter_op) */
+    unsigned has;                        /* LS_* bits */
+    int window;                          /* rows in a window (the window and block statements) */
+    int partner;                         /* the list's partner_from and the columns' partner_sql */
 };
 
 /* What a parameter $n of a statement is. */
@@ -74,6 +75,9 @@ int list_sql_params(const struct list_sql *s, const char *const values[LA_NARGS]
 /* The in-window count of db_list_in_window as one SELECT on the rows named by ids_cond (a
  * condition on a.id): the search on $1, then the filters' values and the window's ends from
  * $p on (params gets them, *np counts). Returns the statement in out. */
+/* " AND <expr compared with $p>" for filter operator op (enum list_filter_op); p 0 when the
+ * operator takes no value. */
+void list_sql_filter_cond(struct strbuf *b, const char *expr, int op, int p);
 void list_sql_in_window(struct strbuf *out, const struct list_query *q, int partner,
                         const char *ids_cond, const struct row *first, const struct row *last,
                         const char **params, int *np, char keys[2][24]);

@@ -809,6 +809,22 @@ static const struct entity_column ticket_cols[] = {
      .partner_sql = "''"}, /* SLA clocks are not a partner's business (schema/019) */
     {.name = "Account", .sql = "coalesce(acc.name, '')", .min = 14, .weight = 20, .priority = 4},
     {.name = "Assignee", .sql = "coalesce(a.assignee, '')", .min = 8, .weight = 6, .priority = 5},
+    /* how long it has waited since it came in: 45m, 5h, 3d */
+    {.name = "Age",
+     .sql = "CASE WHEN now() - a.created_at < interval '1 hour'"
+            " THEN greatest(floor(extract(epoch FROM now() - a.created_at) / 60), 0)::int || 'm'"
+            " WHEN now() - a.created_at < interval '1 day'"
+            " THEN floor(extract(epoch FROM now() - a.created_at) / 3600)::int || 'h'"
+            " ELSE floor(extract(epoch FROM now() - a.created_at) / 86400)::int || 'd' END",
+     .min = 4,
+     .priority = 4,
+     .ticks = 1},
+    /* who asked: the contact's name, else its address */
+    {.name = "Requester",
+     .sql = "coalesce(nullif(concat_ws(' ', req.first_name, req.last_name), ''), req.email, '')",
+     .min = 10,
+     .weight = 10,
+     .priority = 7},
     {.name = "Updated", .sql = "to_char(a.updated_at, 'MM-DD HH24:MI')", .min = 11, .priority = 6},
     {.name = "account_id", .sql = "coalesce(a.account_id::text, '')", .hidden = 1},
 };
@@ -830,6 +846,13 @@ static const struct entity_sort ticket_sorts[] = {
      .base = "tickets a JOIN sla_clocks k ON k.ticket_id = a.id AND k.current",
      .cond = "k.id IS NOT NULL",
      .internal = 1},
+    /* the queue's orders: urgent first (the oldest first within a priority), and the oldest
+     * first */
+    {.name = "priority",
+     .key = "array_position('{urgent,high,normal,low}'::text[], a.priority::text)",
+     .keytype = "int",
+     .index = "none by priority: the (filtered) rows are sorted; tickets_pkey within one"},
+    {.name = "age", .key = "a.id", .keytype = "bigint", .index = "tickets_pkey"},
 };
 
 static const struct entity_filter ticket_filters[] = {
@@ -850,8 +873,10 @@ static const struct entity_list ticket_list = {
     .view = "tickets",
     .title = "Tickets",
     .from = "tickets a LEFT JOIN accounts acc ON acc.id = a.account_id"
-            " LEFT JOIN sla_clocks k ON k.ticket_id = a.id AND k.current",
-    .partner_from = "tickets a LEFT JOIN accounts acc ON acc.id = a.account_id",
+            " LEFT JOIN sla_clocks k ON k.ticket_id = a.id AND k.current"
+            " LEFT JOIN contacts req ON req.id = a.contact_id",
+    .partner_from = "tickets a LEFT JOIN accounts acc ON acc.id = a.account_id"
+                    " LEFT JOIN contacts req ON req.id = a.contact_id",
     .base = "tickets a",
     /* a ticket also matches its account's name, through the accounts' index */
     .search = "(a.search LIKE ccrm_fold($1) OR a.account_id IN (SELECT x.id FROM accounts x"
@@ -1022,6 +1047,8 @@ static const struct entity_section campaign_members = {
     .max = DETAIL_TIMELINE_MAX,
     .sql = CAMPAIGN_MEMBER_LINES,
     .params = {"id"},
+    .paged = 1,
+    .total = "members",
 };
 /* its results first (they move while responses come in) */
 static const struct entity_section campaign_results = {

@@ -103,9 +103,10 @@
 #define DEALS(cond)                                                                                \
     "(SELECT o.created_at AS at, o.created_by AS who,"                                             \
     " 'deal ' || o.name || ' [' || o.stage || '] '"                                                \
-    " || coalesce(to_char(o.amount, 'FM999G999G990') || ' ' || o.currency, '') AS what,"           \
-    " 'opportunities'::text AS entity, o.id FROM opportunities o WHERE " cond                      \
-    " ORDER BY o.created_at DESC, o.id DESC" LIMIT_TL ")"
+    " || coalesce(" MONEY(                                                                         \
+        "o.amount") " || ' ' || o.currency, '') AS what,"                                          \
+                    " 'opportunities'::text AS entity, o.id FROM opportunities o WHERE " cond      \
+                    " ORDER BY o.created_at DESC, o.id DESC" LIMIT_TL ")"
 #define LEADS(cond)                                                                                \
     "(SELECT l.created_at AS at, l.created_by AS who, 'lead ' || " NAME_L " || " LEAD_STATUS       \
     " AS what, 'leads'::text AS entity, l.id FROM leads l WHERE " cond                             \
@@ -311,7 +312,7 @@
     " coalesce(k.assignee, '') AS assignee, coalesce(k.product, '') AS product,"                    \
     " coalesce(a.name, '') AS account_name,"                                                        \
     " coalesce(" NAME_C " || coalesce(' <' || c.email || '>', ''), '') AS contact_name,"            \
-    " coalesce(left(regexp_replace(k.body, '\\s+', ' ', 'g'), 400), '') AS message," STAMPS(        \
+    " coalesce(left(regexp_replace(k.body, '\\s+', ' ', 'g'), 4000), '') AS message," STAMPS(       \
         "k") ", k.account_id, k.contact_id, c.email AS contact_email"                               \
              " FROM tickets k LEFT JOIN accounts a ON a.id = k.account_id"                          \
              " LEFT JOIN contacts c ON c.id = k.contact_id WHERE k.id = $1"
@@ -337,10 +338,13 @@
     " CASE WHEN m.lead_id IS NOT NULL THEN 'leads' ELSE 'contacts' END AS entity,"                 \
     " coalesce(m.lead_id, m.contact_id) AS id"                                                     \
     " FROM (SELECT * FROM campaign_members cm WHERE cm.campaign_id = $1"                           \
-    "        ORDER BY cm.updated_at DESC, cm.id DESC" LIMIT_TL ") m"                               \
-    " LEFT JOIN leads l ON l.id = m.lead_id LEFT JOIN contacts c ON c.id = m.contact_id"           \
-    " LEFT JOIN users u ON u.login = m.updated_by"                                                 \
-    " ORDER BY m.updated_at DESC, m.id DESC"
+    "        ORDER BY cm.updated_at DESC, cm.id DESC"                                              \
+    "        LIMIT " ENTITY_STR(                                                                   \
+        DETAIL_TIMELINE_MAX) " + 1 OFFSET $2::int) m"                                              \
+                             " LEFT JOIN leads l ON l.id = m.lead_id LEFT JOIN contacts c ON "     \
+                             "c.id = m.contact_id"                                                 \
+                             " LEFT JOIN users u ON u.login = m.updated_by"                        \
+                             " ORDER BY m.updated_at DESC, m.id DESC"
 
 /* ---- marketing on the detail views (schema 021) ---- */
 

@@ -137,6 +137,25 @@ rowbuf_find(const struct rowbuf *b, int64_t id)
     return -1;
 }
 
+int
+rows_drop_known(struct row *rows, int n, const struct rowbuf *b, int64_t id)
+{
+    int i, j = 0;
+
+    for (i = 0; i < n; i++) {
+        if ((id != 0 && rows[i].id == id) || (b != NULL && rowbuf_find(b, rows[i].id) >= 0)) {
+            row_fini(&rows[i]);
+            continue;
+        }
+        if (j != i) {
+            rows[j] = rows[i];
+            memset(&rows[i], 0, sizeof rows[i]);
+        }
+        j++;
+    }
+    return j;
+}
+
 void
 detail_add_field(struct detail *d, const char *label, const char *value)
 {

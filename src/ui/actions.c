@@ -69,6 +69,8 @@ failed(struct app *app, int rc, const struct ccrm_err *err, const char *label, c
     act.kept = 1;
     if (rc == -1 && db_state(app->db) != DB_READY) {
         ui_input_begin(app, label, initial, cb, NULL);
+        ui_input_complete(app, strncmp(label, "to ", 3) == 0 ? UI_COMPLETE_PEOPLE
+                                                             : UI_COMPLETE_MENTIONS);
         ui_message_error(app, "%s", err->msg);
         return;
     }
@@ -139,6 +141,7 @@ act_comment(struct app *app, const char *entity, int64_t id, int shared)
     start(ACT_COMMENT, entity, id);
     act.shared = shared;
     ui_input_begin(app, comment_label(), act.text, on_comment, NULL);
+    ui_input_complete(app, UI_COMPLETE_MENTIONS);
 }
 
 void
@@ -148,6 +151,7 @@ act_comment_text(struct app *app, const char *entity, int64_t id, int shared, co
     act.shared = shared;
     if (text == NULL || text[0] == '\0') {
         ui_input_begin(app, comment_label(), act.text, on_comment, NULL);
+        ui_input_complete(app, UI_COMPLETE_MENTIONS);
         return;
     }
     str_copy(act.text, text, sizeof act.text);
@@ -217,6 +221,7 @@ on_assign_to(struct app *app, void *ctx, const char *text, int done, int ok)
         return;
     }
     ui_input_begin(app, "note: ", act.text, on_assign_note, NULL);
+    ui_input_complete(app, UI_COMPLETE_MENTIONS);
 }
 
 /* The competent person for a ticket or lead by the rules (what :who answers), into login.
@@ -256,6 +261,7 @@ act_assign(struct app *app, const char *entity, int64_t id, int handoff)
         ui_message_for(app, 60000, "competent by the rules: %s (Enter alone hands it to them)",
                        act.suggest);
     ui_input_begin(app, "to (login or department): ", act.to, on_assign_to, NULL);
+    ui_input_complete(app, UI_COMPLETE_PEOPLE);
 }
 
 void
@@ -265,6 +271,7 @@ act_assign_to(struct app *app, const char *entity, int64_t id, int handoff, cons
     start(handoff ? ACT_HANDOFF : ACT_ASSIGN, entity, id);
     if (who == NULL || !set_to(who)) {
         ui_input_begin(app, "to (login or department): ", act.to, on_assign_to, NULL);
+        ui_input_complete(app, UI_COMPLETE_PEOPLE);
         return;
     }
     str_copy(act.text, note != NULL ? note : "", sizeof act.text);

@@ -101,7 +101,7 @@ target(struct app *app, const struct action *a, const char *arg, const struct en
 static void
 run_open(struct app *app, const struct action *a, const char *arg)
 {
-    struct list_query q = {entity_find("accounts"), 0, arg, {NULL}};
+    struct list_query q = {entity_find("accounts"), 0, arg, {NULL}, {0}};
     struct row rows[NAMES_LIMIT];
     struct ccrm_err err;
     struct view *d;

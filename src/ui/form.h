@@ -11,6 +11,13 @@
  * "column=value" strings set before the user edits (e.g. "account_id=12", "kind=call").
  * The form is pushed by the caller with ui_push; it pops itself when saved or cancelled.
  * Returns NULL (with a message shown) if the record cannot be loaded. */
+struct draft;
+
+/* A form restored from a draft (include/ccrm/draft.h): its record read again, the draft's
+ * values in its fields, and the version and values it was read at kept, so that a save finds
+ * what others changed since (the conflict screen). NULL (with a message) when the form
+ * cannot open. */
+struct view *view_form_restore(struct app *app, const struct draft *d);
 struct view *view_form_new(struct app *app, const char *entity, int64_t id,
                            const char *const *prefill);
 

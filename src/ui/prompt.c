@@ -73,7 +73,7 @@ static void
 names_cb(enum cmd_kind kind, const char *prefix, cmd_add_fn add, void *actx, void *ctx)
 {
     struct app *app = ctx;
-    struct list_query q = {entity_find("accounts"), 0, prefix[0] ? prefix : NULL, {NULL}};
+    struct list_query q = {entity_find("accounts"), 0, prefix[0] ? prefix : NULL, {NULL}, {0}};
     struct row *rows;
     struct ccrm_err err;
     int n, i;
@@ -91,7 +91,7 @@ names_cb(enum cmd_kind kind, const char *prefix, cmd_add_fn add, void *actx, voi
         row_fini(&rows[i]);
     }
     if (kind == CMD_FIND) { /* logins: ours, and those active in the Feed */
-        struct list_query fq = {entity_find("events"), 0, NULL, {NULL}};
+        struct list_query fq = {entity_find("events"), 0, NULL, {NULL}, {0}};
 
         add(db_login(app->db), actx);
         memset(rows, 0, NAMES_LIMIT * sizeof *rows);

@@ -1,5 +1,7 @@
 /* The screen: curses start and stop, layout (tab bar, view, status bar, message line), resize,
  * global keys, line input and the help overlay. Views draw only inside the area given. */
+#include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,9 +14,12 @@
 #include "billing_ui.h"
 #include "ccrm/actions.h"
 #include "ccrm/cmd.h"
+#include "ccrm/draft.h"
 #include "ccrm/entity.h"
+#include "ccrm/stats.h"
 #include "ccrm/trace.h"
 #include "ccrm/util.h"
+#include "form.h"
 #include "ui_int.h"
 
 #define MSG_MS 4000
@@ -254,6 +259,9 @@ keys_not_signals(void)
     }
 }
 
+static void offer_draft(struct app *app);
+static void keep_drafts(struct app *app);
+
 int
 ui_init(struct app *app, struct ccrm_err *err)
 {
@@ -304,6 +312,7 @@ ui_init(struct app *app, struct ccrm_err *err)
         ui->tab = 0;
     count_inbox(app);
     reminders_start(app);
+    offer_draft(app);
     ui->dirty = 1;
     ui->full_clear = 1;
     return 0;
@@ -317,6 +326,8 @@ ui_fini(struct app *app)
 
     if (ui == NULL)
         return;
+    keep_drafts(app);
+    crash_snapshot(NULL, 0);
     bill_ui_fini();
     for (i = 0; i < ui->depth; i++)
         ui->stack[i]->closing = 1;
@@ -891,7 +902,102 @@ ui_input_begin(struct app *app, const char *label, const char *initial, input_cb
     ui->ilen = ui->icur = (int)n;
     ui->icb = cb;
     ui->ictx = ctx;
+    ui->icomplete = UI_COMPLETE_NONE;
     ui->dirty = 1;
+}
+
+void
+ui_input_complete(struct app *app, enum ui_complete kind)
+{
+    app->ui->icomplete = kind;
+}
+
+#define COMPLETE_MAX 50
+
+struct candidates {
+    char name[COMPLETE_MAX][64];
+    int n;
+};
+
+static void
+add_candidate(const char *name, void *ctx)
+{
+    struct candidates *c = ctx;
+
+    if (c->n < COMPLETE_MAX)
+        str_copy(c->name[c->n++], name, sizeof c->name[0]);
+}
+
+/* Tab in the line: the word before the cursor (an @mention, or the login or department asked
+ * for) completed from the active logins (and the departments): one match is put in with a
+ * blank after it, several give their common beginning and are listed. */
+static void
+input_complete(struct app *app)
+{
+    struct ui *ui = app->ui;
+    struct candidates c;
+    char prefix[64], list[256];
+    wchar_t wfull[64];
+    const char *const *d;
+    struct ccrm_err err;
+    int ws = ui->icur, at, i, k, common;
+    size_t len = 0, n;
+
+    while (ws > 0 && ui->ibuf[ws - 1] != L' ')
+        ws--;
+    at = ws < ui->icur && ui->ibuf[ws] == L'@';
+    if (ui->icomplete == UI_COMPLETE_MENTIONS && !at)
+        return; /* only a mention is completed in free text */
+    n = wcstombs(NULL, ui->ibuf + ws + at, 0);
+    if (n == (size_t)-1 || n >= sizeof prefix)
+        return;
+    {
+        wchar_t save = ui->ibuf[ui->icur];
+
+        ui->ibuf[ui->icur] = L'\0';
+        wcstombs(prefix, ui->ibuf + ws + at, sizeof prefix);
+        ui->ibuf[ui->icur] = save;
+    }
+    memset(&c, 0, sizeof c);
+    if (db_state(app->db) == DB_READY)
+        db_logins(app->db, prefix, add_candidate, &c, &err);
+    if (ui->icomplete == UI_COMPLETE_PEOPLE)
+        for (d = cmd_department_names(); *d != NULL; d++)
+            if (strncmp(*d, prefix, strlen(prefix)) == 0)
+                add_candidate(*d, &c);
+    if (c.n == 0) {
+        ui_message(app, "no login%s starts with \"%s\"",
+                   ui->icomplete == UI_COMPLETE_PEOPLE ? " or department" : "", prefix);
+        return;
+    }
+    /* the common beginning of the candidates */
+    common = (int)strlen(c.name[0]);
+    for (i = 1; i < c.n; i++) {
+        for (k = 0; k < common && c.name[i][k] == c.name[0][k]; k++)
+            ;
+        common = k;
+    }
+    str_copy(list, c.name[0], sizeof list);
+    list[common < (int)sizeof list ? common : (int)sizeof list - 1] = '\0';
+    if (c.n == 1)
+        snprintf(list + strlen(list), sizeof list - strlen(list), " ");
+    n = mbstowcs(wfull, list, 63);
+    if (n == (size_t)-1)
+        return;
+    wfull[n] = L'\0';
+    /* replace the word (after its @) by it */
+    if (ui->ilen - (ui->icur - (ws + at)) + (int)n >= UI_INPUT_MAX - 1)
+        return;
+    wmemmove(ui->ibuf + ws + at + n, ui->ibuf + ui->icur, (size_t)(ui->ilen - ui->icur + 1));
+    wmemcpy(ui->ibuf + ws + at, wfull, n);
+    ui->ilen += (int)n - (ui->icur - (ws + at));
+    ui->icur = ws + at + (int)n;
+    if (c.n > 1) {
+        list[0] = '\0';
+        for (i = 0; i < c.n && len < sizeof list; i++)
+            len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? " " : "", c.name[i]);
+        ui_message(app, "%s", list);
+    }
 }
 
 static void
@@ -942,6 +1048,11 @@ input_key(struct app *app, wint_t key, int fkey)
         }
     } else if (key == L'\r' || key == L'\n') {
         done = ok = 1;
+    } else if (key == L'\t') {
+        if (ui->icomplete != UI_COMPLETE_NONE) {
+            input_complete(app);
+            changed = 1;
+        }
     } else if (key == 27 || key == 7 || key == 3) { /* Esc, ^G, ^C */
         done = 1;
     } else if (key == 127 || key == 8) {
@@ -1093,6 +1204,112 @@ handle_key(struct app *app, wint_t key, int fkey)
     }
 }
 
+/* What a crash would keep: the draft of the top-most view with unsaved input (after every
+ * batch of keys; the handler of a fatal signal writes it, src/util/draft.c). */
+static void
+snapshot_draft(struct app *app)
+{
+    struct ui *ui = app->ui;
+    struct strbuf b = STRBUF_INIT;
+    struct draft d;
+    int i;
+
+    for (i = ui->depth - 1; i >= 0; i--) {
+        struct view *v = ui->stack[i];
+
+        if (v->closing || v->ops->draft == NULL || v->ops->unsaved == NULL || !v->ops->unsaved(v))
+            continue;
+        memset(&d, 0, sizeof d);
+        v->ops->draft(v, &d);
+        draft_render(&b, &d);
+        draft_fini(&d);
+        break;
+    }
+    crash_snapshot(b.s, b.len);
+    strbuf_fini(&b);
+}
+
+/* Stopped by a signal (SIGTERM, SIGHUP, the terminal gone): every view with unsaved input is
+ * kept as a draft, and app->exit_note says where. */
+static void
+keep_drafts(struct app *app)
+{
+    struct ui *ui = app->ui;
+    char why[48], when[32], path[1024];
+    time_t now = time(NULL);
+    int i, kept = 0;
+    size_t len = 0;
+
+    if (app->quit_signal == 0)
+        return;
+    snprintf(why, sizeof why, "%s",
+             app->quit_signal == SIGTERM  ? "SIGTERM"
+             : app->quit_signal == SIGHUP ? "SIGHUP"
+             : app->quit_signal == SIGINT ? "SIGINT"
+                                          : "a signal");
+    strftime(when, sizeof when, "%Y-%m-%d %H:%M", localtime(&now));
+    for (i = 0; i < ui->depth; i++) {
+        struct view *v = ui->stack[i];
+        struct strbuf b = STRBUF_INIT;
+        struct draft d;
+
+        if (v->ops->draft == NULL || v->ops->unsaved == NULL || !v->ops->unsaved(v))
+            continue;
+        memset(&d, 0, sizeof d);
+        v->ops->draft(v, &d);
+        str_copy(d.why, why, sizeof d.why);
+        str_copy(d.when, when, sizeof d.when);
+        draft_render(&b, &d);
+        if (draft_save(strbuf_str(&b), path, sizeof path) == 0) {
+            kept++;
+            len += (size_t)snprintf(app->exit_note + len, sizeof app->exit_note - len,
+                                    "%sccrm: stopped by %s: the unsaved form \"%s\" was kept in "
+                                    "%s; it is offered at the next start",
+                                    len ? "\n" : "", why, v->title, path);
+        } else {
+            len +=
+                (size_t)snprintf(app->exit_note + len, sizeof app->exit_note - len,
+                                 "%sccrm: stopped by %s: could not keep the unsaved form \"%s\": "
+                                 "%s",
+                                 len ? "\n" : "", why, v->title, strerror(errno));
+        }
+        if (len >= sizeof app->exit_note)
+            len = sizeof app->exit_note - 1;
+        draft_fini(&d);
+        strbuf_fini(&b);
+    }
+    (void)kept;
+}
+
+/* At start: a draft kept when ccrm stopped or crashed opens as its form (the file is removed:
+ * the form is now what holds it; stopped again, it is kept again). */
+static void
+offer_draft(struct app *app)
+{
+    char path[1024];
+    char *text;
+    struct draft d;
+    struct view *v;
+
+    if (!draft_next(path, sizeof path))
+        return;
+    text = draft_read_file(path);
+    if (text == NULL || draft_parse(text, &d) == -1) {
+        /* not a draft: set aside, so that it is not offered at every start */
+        char bad[1040];
+
+        snprintf(bad, sizeof bad, "%s.unreadable", path);
+        rename(path, bad);
+        free(text);
+        return;
+    }
+    free(text);
+    v = view_form_restore(app, &d);
+    draft_fini(&d);
+    if (v != NULL && ui_push(app, v) == 0)
+        unlink(path);
+}
+
 void
 ui_read_keys(struct app *app)
 {
@@ -1108,4 +1325,5 @@ ui_read_keys(struct app *app)
         handle_key(app, key, r == KEY_CODE_YES);
         reap(app); /* views closed by the key's handlers, now that they have returned */
     }
+    snapshot_draft(app);
 }

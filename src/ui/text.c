@@ -94,3 +94,39 @@ draw_text(WINDOW *w, int y, int x, const char *s, int width, attr_t attr)
     mvwaddnwstr(w, y, x, buf, k);
     wattroff(w, attr);
 }
+
+int
+text_wrap(const char *s, int width, size_t *starts, int max)
+{
+    size_t n = strlen(s), off = 0;
+    int lines = 0;
+
+    if (width < 1)
+        width = 1;
+    while (off < n && lines < max) {
+        size_t k = off, brk = 0;
+        int used = 0;
+        wchar_t wc;
+
+        while (off < n && s[off] == ' ') /* a line does not start with a blank */
+            off++;
+        if (off >= n)
+            break;
+        starts[lines++] = off;
+        k = off;
+        while (k < n) {
+            size_t len = next_char(s + k, n - k, &wc);
+            int cw = char_width(wc);
+
+            if (used + cw > width)
+                break;
+            if (wc == L' ')
+                brk = k;
+            used += cw;
+            k += len;
+        }
+        /* break at the last blank of the line when a word would be cut */
+        off = k < n && brk > off ? brk : k;
+    }
+    return lines;
+}

@@ -25,6 +25,7 @@ struct entity;
 struct event_window;
 struct list_query;
 struct action;
+struct draft;
 
 /* What a list view answers, for the actions that work on lists (src/ui/commands.c): :sort,
  * :filter, :export, :new and the keys s, f, n. */
@@ -77,6 +78,9 @@ struct view_ops {
     /* A wake-up that brought no event: check what the view shows that has none (presence);
      * NULL or 0: nothing changed, 1: re-read and redraw. */
     int (*on_quiet_wakeup)(struct view *v, struct app *app);
+    /* Its unsaved input as a draft (include/ccrm/draft.h), kept when the client is stopped or
+     * crashes and offered back at the next start. NULL: nothing to keep. */
+    void (*draft)(struct view *v, struct draft *d);
 };
 
 struct view {
@@ -147,6 +151,7 @@ struct ui {
     wchar_t ibuf[UI_INPUT_MAX];
     int ilen, icur;
     input_cb icb;
+    int icomplete; /* what Tab completes in the line (enum ui_complete) */
     void *ictx;
     struct prompt *prompt; /* the `:` prompt (src/ui/prompt.c), NULL until first used */
     /* reminders (src/ui/reminders.c): one's tasks due after remind_after_ms (epoch ms) ring at
@@ -174,6 +179,10 @@ void ui_close(struct app *app, struct view *v);
 void ui_pop(struct app *app);
 void ui_input_begin(struct app *app, const char *label, const char *initial, input_cb cb,
                     void *ctx);
+/* What Tab completes in the line just begun: the login or department being typed (a, h), or
+ * an @mention anywhere in the text (comments, notes, chat). */
+enum ui_complete { UI_COMPLETE_NONE, UI_COMPLETE_PEOPLE, UI_COMPLETE_MENTIONS };
+void ui_input_complete(struct app *app, enum ui_complete kind);
 void ui_message_error(struct app *app, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A message that stays ms milliseconds (unless a newer one replaces it). */
 void ui_message_for(struct app *app, int ms, const char *fmt, ...)
@@ -186,6 +195,10 @@ void ui_painted_data(struct app *app);
 void draw_text(WINDOW *w, int y, int x, const char *s, int width, attr_t attr);
 /* Display width of UTF-8 s (invalid bytes count as one column). */
 int text_width(const char *s);
+/* Wrap s into lines of at most width columns, at blanks where a word would be cut: the byte
+ * offset where each line starts into starts (at most max). Returns the number of lines; a line
+ * ends where the next starts (its trailing blanks are not drawn: draw_text pads anyway). */
+int text_wrap(const char *s, int width, size_t *starts, int max);
 attr_t ui_attr(struct app *app, enum ui_pair pair, attr_t fallback);
 
 /* Can curses drive the terminal on stdout? 0, or -1 with err set (src/ui/term.c). */

@@ -15,6 +15,7 @@
 #include <wctype.h>
 
 #include "ccrm/billing.h"
+#include "ccrm/draft.h"
 #include "ccrm/marketing.h"
 #include "ccrm/record.h"
 #include "ccrm/segment.h"
@@ -1223,7 +1224,11 @@ draw_fields(struct formview *fv, WINDOW *w, int y0, int ah, int wd)
                               in | ui_attr(app, PAIR_DIM, A_DIM));
                     if (f->type == FIELD_REF && !focused)
                         draw_text(w, ROW_Y(r), x_in, "—", iw, A_NORMAL);
-                    if (focused)
+                    /* the cursor on the placeholder's first letter, which stays readable
+                     * ("ype to search" was shown under a blank cursor) */
+                    if (focused && placeholder(f)[0] != '\0')
+                        mvwchgat(w, ROW_Y(r), x_in, 1, A_REVERSE, 0, NULL);
+                    else if (focused)
                         draw_line(w, ROW_Y(r), x_in, 1, ff->eb.s, 0, 0, 0, &ff->first, in);
                 } else if (f->type == FIELD_REF && !ff->searching && !focused) {
                     draw_text(w, ROW_Y(r), x_in, ff->label, iw, A_NORMAL);
@@ -1547,6 +1552,26 @@ fm_unsaved(struct view *v)
     return form_changed((struct formview *)v);
 }
 
+/* The draft of the form: each field's value as read and as it is now. */
+static void
+fm_draft(struct view *v, struct draft *d)
+{
+    struct formview *fv = (struct formview *)v;
+    int i;
+
+    str_copy(d->entity, fv->e->table, sizeof d->entity);
+    d->id = fv->id;
+    d->version = fv->version;
+    for (i = 0; i < fv->nf; i++) {
+        char *raw = raw_value(&fv->f[i]);
+
+        /* a reference being searched keeps what it held before */
+        draft_add(d, fv->f[i].spec->column, fv->f[i].base,
+                  raw[0] == '\x01' ? fv->f[i].initial : raw);
+        free(raw);
+    }
+}
+
 static const struct view_ops form_ops = {
     .draw = fm_draw,
     .handle_key = fm_handle_key,
@@ -1555,6 +1580,7 @@ static const struct view_ops form_ops = {
     .help = form_help,
     .free = fm_free,
     .unsaved = fm_unsaved,
+    .draft = fm_draft,
 };
 
 static int
@@ -1603,7 +1629,7 @@ role_entity(struct app *app, const struct entity *e)
 static void
 partner_account(struct app *app, struct formview *fv)
 {
-    struct list_query q = {entity_find("accounts"), 0, NULL, {NULL}};
+    struct list_query q = {entity_find("accounts"), 0, NULL, {NULL}, {0}};
     struct row rows[2];
     struct ccrm_err err;
     char idbuf[24];
@@ -1705,4 +1731,40 @@ view_form_new(struct app *app, const char *entity, int64_t id, const char *const
     }
     flow_off();
     return &fv->v;
+}
+
+struct view *
+view_form_restore(struct app *app, const struct draft *d)
+{
+    const char **prefill = xcalloc((size_t)d->n + 1, sizeof *prefill);
+    char **own = xcalloc((size_t)d->n + 1, sizeof *own);
+    struct formview *fv;
+    struct view *v;
+    int i, k;
+
+    for (i = 0; i < d->n; i++)
+        prefill[i] = own[i] = xasprintf("%s=%s", d->f[i].col, d->f[i].val);
+    v = view_form_new(app, d->entity, d->id, prefill);
+    for (i = 0; i < d->n; i++)
+        free(own[i]);
+    free(own);
+    free(prefill);
+    if (v == NULL)
+        return NULL;
+    fv = (struct formview *)v;
+    for (i = 0; i < d->n; i++) {
+        if ((k = form_field_index(fv->e, d->f[i].col)) < 0)
+            continue;
+        /* unsaved until saved: Esc asks before it throws the draft away */
+        set_str(&fv->f[k].initial, d->f[i].base);
+        if (d->id != 0)
+            set_str(&fv->f[k].base, d->f[i].base);
+    }
+    if (d->id != 0 && d->version > 0)
+        fv->version = d->version;
+    set_banner(fv, BANNER_INFO,
+               "restored: this form was not saved when ccrm stopped (%s%s%s) · Ctrl-S saves it,"
+               " Esc discards it",
+               d->why[0] ? d->why : "unexpectedly", d->when[0] ? " at " : "", d->when);
+    return v;
 }

@@ -37,14 +37,16 @@ struct listview {
     int cur, top, height;
     int loaded;
     int search_pending; /* the search text changed: reload from the top at the next draw */
+    int new_above;      /* rows that arrived above the screen while it is scrolled (g: to them) */
     struct hl hl[MAX_HL];
     int nhl;
-    char fval[LIST_MAX_FILTERS][64]; /* filter values (q.filter points here) */
-    int fixed_filter;                /* a filter set by the owner view (pipeline stage): kept */
-    int inactive;                    /* a pipeline column without the focus: no cursor bar */
-    int denied;                      /* the role may not read this list (42501) */
-    int partner;                     /* a partner: orders and filters marked internal are not
-                                      * offered (they read what partners may not) */
+    char fval[LIST_MAX_FILTERS][600];  /* filter values (q.filter points here) */
+    char ftext[LIST_MAX_FILTERS][600]; /* the filters as typed ("status!=closed"), for f */
+    int fixed_filter;                  /* a filter set by the owner view (pipeline stage): kept */
+    int inactive;                      /* a pipeline column without the focus: no cursor bar */
+    int denied;                        /* the role may not read this list (42501) */
+    int partner;                       /* a partner: orders and filters marked internal are not
+                                        * offered (they read what partners may not) */
     char prefill_buf[LIST_MAX_FILTERS][80];
     const char *prefill[LIST_MAX_FILTERS + 1];
     const char *sortnames[16]; /* the sort orders' names, NULL-terminated (completion) */
@@ -106,6 +108,8 @@ list_help(const struct entity *e)
     if (len < HELP_TEXT)
         snprintf(h->text[n] + len, HELP_TEXT - len, "all");
     n++;
+    snprintf(h->text[n++], HELP_TEXT,
+             "\ta=x,y any of them; a!=x not; a=none unset; a=\"two words\"");
     len = (size_t)snprintf(h->text[n], HELP_TEXT, "\tsort orders: ");
     for (i = 0; i < l->nsorts && len < HELP_TEXT; i++)
         len += (size_t)snprintf(h->text[n] + len, HELP_TEXT - len, "%s%s", i ? ", " : "",
@@ -157,6 +161,8 @@ load_edge(struct listview *lv, struct app *app, int dir)
     lv->cur = dir > 0 ? 0 : (n > 0 ? n - 1 : 0);
     lv->top = dir > 0 ? 0 : (lv->cur - lv->height + 1 > 0 ? lv->cur - lv->height + 1 : 0);
     lv->loaded = 1;
+    if (dir > 0)
+        lv->new_above = 0; /* the newest are on screen now */
 }
 
 /* Fetch one more page below (dir > 0) or above (dir < 0) the window; drop rows at the other
@@ -166,7 +172,7 @@ extend(struct listview *lv, struct app *app, int dir)
 {
     int lim = page(app);
     struct row *tmp;
-    int n, excess;
+    int n, excess, added;
 
     if (lv->buf.n == 0)
         return 0;
@@ -176,8 +182,11 @@ extend(struct listview *lv, struct app *app, int dir)
         free(tmp);
         return 0;
     }
+    /* a row that moved in the order since the window was read (a live change) is in it
+     * already: shown once, where it was */
+    added = rows_drop_known(tmp, n, &lv->buf, 0);
     if (dir > 0) {
-        rowbuf_append(&lv->buf, tmp, n);
+        rowbuf_append(&lv->buf, tmp, added);
         lv->buf.at_end = n < lim;
         excess = lv->buf.n - 3 * lim;
         if (excess > 0 && lv->cur - excess > lv->height) {
@@ -186,16 +195,16 @@ extend(struct listview *lv, struct app *app, int dir)
             lv->top -= excess;
         }
     } else {
-        rowbuf_prepend(&lv->buf, tmp, n);
+        rowbuf_prepend(&lv->buf, tmp, added);
         lv->buf.at_start = n < lim;
-        lv->cur += n;
-        lv->top += n;
+        lv->cur += added;
+        lv->top += added;
         excess = lv->buf.n - 3 * lim;
         if (excess > 0 && lv->buf.n - excess > lv->cur + lv->height)
             rowbuf_drop_back(&lv->buf, excess);
     }
     free(tmp);
-    return n;
+    return added;
 }
 
 static void
@@ -225,11 +234,13 @@ move_by(struct listview *lv, struct app *app, int delta)
 }
 
 static int
-row_changed(const struct row *a, const struct row *b)
+row_changed(const struct entity_list *l, const struct row *a, const struct row *b)
 {
     int i;
 
     for (i = 0; i < ROW_MAX_COLS; i++) {
+        if (i < l->ncols && l->cols[i].ticks)
+            continue; /* an age that went on ticking is not a change */
         if ((a->col[i] == NULL) != (b->col[i] == NULL))
             return 1;
         if (a->col[i] != NULL && strcmp(a->col[i], b->col[i]) != 0)
@@ -303,7 +314,7 @@ reread(struct listview *lv, struct app *app)
     struct row anchor, *before, *after, mid;
     struct rowbuf old;
     struct ccrm_err err;
-    int nb, na, found, screen_line, old_top, i;
+    int nb, na, kb, ka, found, screen_line, old_top, i;
     int64_t until = now_ms() + HIGHLIGHT_MS;
 
     if (!lv->loaded || lv->buf.n == 0) {
@@ -314,9 +325,17 @@ reread(struct listview *lv, struct app *app)
     before = xcalloc((size_t)half, sizeof *before);
     after = xcalloc((size_t)lim, sizeof *after);
     memset(&mid, 0, sizeof mid);
-    nb = fetch(lv, app, &anchor, -1, half, before);
-    found = nb < 0 ? -1 : db_list_fetch_one(app->db, &lv->q, anchor.id, &mid, &err);
-    na = found < 0 ? -1 : fetch(lv, app, &anchor, 1, lim, after);
+    /* the record first: the rows around it are read from its key as it is now. Read from the
+     * key it had when drawn, a record whose change moved it (an update bumps its last change,
+     * a rename moves it by name) came back among the rows before or after it as well, and was
+     * drawn twice (issue 14) */
+    found = db_list_fetch_one(app->db, &lv->q, anchor.id, &mid, &err);
+    if (found < 0 && strcmp(err.sqlstate, "42501") == 0)
+        lv->denied = 1;
+    else if (found < 0)
+        ui_message_error(app, "%s", err.msg);
+    nb = found < 0 ? -1 : fetch(lv, app, found ? &mid : &anchor, -1, half, before);
+    na = nb < 0 ? -1 : fetch(lv, app, found ? &mid : &anchor, 1, lim, after);
     if (nb < 0 || found < 0 || na < 0) {
         for (i = 0; i < half; i++)
             row_fini(&before[i]);
@@ -332,13 +351,16 @@ reread(struct listview *lv, struct app *app)
     old_top = lv->top;
     old = lv->buf;
     rowbuf_init(&lv->buf);
-    rowbuf_append(&lv->buf, before, nb);
+    /* a row changed between the three reads can still come twice: once each */
+    kb = rows_drop_known(before, nb, NULL, anchor.id);
+    rowbuf_append(&lv->buf, before, kb);
+    ka = rows_drop_known(after, na, &lv->buf, anchor.id);
     if (found)
         rowbuf_append(&lv->buf, &mid, 1);
-    rowbuf_append(&lv->buf, after, na);
+    rowbuf_append(&lv->buf, after, ka);
     lv->buf.at_start = nb < half;
     lv->buf.at_end = na < lim;
-    lv->cur = nb;
+    lv->cur = kb;
     if (lv->cur >= lv->buf.n)
         lv->cur = lv->buf.n > 0 ? lv->buf.n - 1 : 0;
     lv->top = lv->cur - screen_line;
@@ -351,7 +373,7 @@ reread(struct listview *lv, struct app *app)
         int o = rowbuf_find(&old, lv->buf.rows[i].id);
 
         if (o >= 0) {
-            if (row_changed(&old.rows[o], &lv->buf.rows[i]))
+            if (row_changed(lv->l, &old.rows[o], &lv->buf.rows[i]))
                 highlight(lv, lv->buf.rows[i].id, until);
         } else if (i > 0 && i + 1 < lv->buf.n && rowbuf_find(&old, lv->buf.rows[i - 1].id) >= 0 &&
                    rowbuf_find(&old, lv->buf.rows[i + 1].id) >= 0) {
@@ -459,6 +481,8 @@ lv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
         lv->top = lv->cur - rows + 1;
     if (lv->top < 0)
         lv->top = 0;
+    if (lv->top == 0 && lv->buf.at_start)
+        lv->new_above = 0; /* scrolled back up: they are on screen */
     for (i = 0; i < rows && lv->top + i < lv->buf.n; i++) {
         struct row *r = &lv->buf.rows[lv->top + i];
         attr_t a = A_NORMAL;
@@ -603,7 +627,8 @@ open_row(struct listview *lv, struct app *app, const struct row *r)
         ui_push(app, d);
 }
 
-/* The filter as text ("owner=marco status=open"), as `f` shows it for editing. */
+/* The filter as text ("owner=marco status=open,pending source=\"trade show\""), as `f`
+ * shows it for editing. */
 static void
 filter_text(const struct listview *lv, char *buf, size_t n)
 {
@@ -612,17 +637,9 @@ filter_text(const struct listview *lv, char *buf, size_t n)
     int i;
 
     buf[0] = '\0';
-    for (i = 0; i < l->nfilters && len < n; i++) {
-        if (lv->q.filter[i] == NULL || (lv->fixed_filter && i == 0))
-            continue;
-        /* a yes/no filter by its name, as it is typed ("unread") */
-        if (l->filters[i].field == NULL && strstr(l->filters[i].sql, "::text") != NULL &&
-            strcmp(lv->q.filter[i], "true") == 0)
-            len += (size_t)snprintf(buf + len, n - len, "%s%s", len ? " " : "", l->filters[i].name);
-        else
-            len += (size_t)snprintf(buf + len, n - len, "%s%s=%s", len ? " " : "",
-                                    l->filters[i].name, lv->q.filter[i]);
-    }
+    for (i = 0; i < l->nfilters && len < n; i++)
+        if (lv->q.filter[i] != NULL && !(lv->fixed_filter && i == 0))
+            len += (size_t)snprintf(buf + len, n - len, "%s%s", len ? " " : "", lv->ftext[i]);
 }
 
 /* The filter that `mine` sets (the owner, or the assignee), or -1. */
@@ -637,23 +654,77 @@ mine_filter(const struct entity_list *l)
     return -1;
 }
 
+/* The next word of a filter's text at *p: up to a blank outside double quotes, the quotes
+ * kept (values are split later). NULL at the end. */
+static char *
+next_word(char **p)
+{
+    char *s = *p, *w;
+    int q = 0;
+
+    while (*s == ' ' || *s == '\t')
+        s++;
+    if (*s == '\0')
+        return NULL;
+    for (w = s; *s != '\0' && (q || (*s != ' ' && *s != '\t')); s++)
+        if (*s == '"')
+            q = !q;
+    if (*s != '\0')
+        *s++ = '\0';
+    *p = s;
+    return w;
+}
+
+/* Split a filter's values at commas outside double quotes, the quotes removed: "open,pending",
+ * "\"trade show\"". Returns how many (at most max), each in vals[i] (size 64). */
+static int
+split_values(const char *text, char vals[][64], int max)
+{
+    int n = 0, q = 0;
+    size_t len = 0;
+    const char *s;
+
+    vals[0][0] = '\0';
+    for (s = text;; s++) {
+        if (*s == '"') {
+            q = !q;
+            continue;
+        }
+        if (*s == '\0' || (*s == ',' && !q)) {
+            vals[n][len] = '\0';
+            if (++n == max || *s == '\0')
+                return n;
+            len = 0;
+            continue;
+        }
+        if (len + 1 < 64)
+            vals[n][len++] = *s;
+    }
+}
+
+#define FILTER_VALUES_MAX 8
+
 /* Set the filter from text: "mine", "all" (or nothing), NAME=VALUE words, and a bare NAME for
- * a yes/no filter ("unread"). A value of a field's filter is read as the field's values are
- * (status=Open is open; an unknown status is refused). 0, or -1 with the reason in err (the
- * filter is then unchanged). */
+ * a yes/no filter ("unread"). NAME=A,B takes any of them, NAME!=VALUE (or A,B) anything but,
+ * NAME=none rows without one (NAME!=none: with one); a value with blanks is quoted
+ * (source="trade show"). A value of a field's filter is read as the field's values are
+ * (status=Open is open; an unknown status is refused, naming the valid ones). 0, or -1 with
+ * the reason in err (the filter is then unchanged). */
 static int
 parse_filter(struct listview *lv, struct app *app, const char *text, struct ccrm_err *err)
 {
     const struct entity_list *l = lv->l;
-    char val[LIST_MAX_FILTERS][64];
+    char val[LIST_MAX_FILTERS][sizeof lv->fval[0]], shown[LIST_MAX_FILTERS][sizeof lv->ftext[0]];
+    unsigned char op[LIST_MAX_FILTERS] = {0};
     int set[LIST_MAX_FILTERS] = {0};
-    char buf[512], *save = NULL, *w;
+    char buf[512], *p = buf, *w;
     int i;
 
     str_copy(buf, text, sizeof buf);
-    for (w = strtok_r(buf, " \t", &save); w != NULL; w = strtok_r(NULL, " \t", &save)) {
-        char *eq = strchr(w, '=');
-        int f = -1;
+    while ((w = next_word(&p)) != NULL) {
+        char *eq = strchr(w, '='), vals[FILTER_VALUES_MAX][64];
+        int f = -1, neg = 0, nv, k;
+        size_t len;
 
         if (strcmp(w, "all") == 0)
             continue;
@@ -668,8 +739,18 @@ parse_filter(struct listview *lv, struct app *app, const char *text, struct ccrm
                 return -1;
             }
             str_copy(val[f], strcmp(w, "mine") == 0 ? db_login(app->db) : "true", sizeof val[f]);
+            /* "owner=marco" for mine; a yes/no filter by its name */
+            if (strcmp(w, "mine") == 0)
+                snprintf(shown[f], sizeof shown[f], "%s=%.64s", l->filters[f].name, val[f]);
+            else
+                str_copy(shown[f], l->filters[f].name, sizeof shown[f]);
+            op[f] = LF_EQ;
             set[f] = 1;
             continue;
+        }
+        if (eq > w && eq[-1] == '!') {
+            neg = 1;
+            eq[-1] = '\0';
         }
         *eq = '\0';
         for (i = 0; i < l->nfilters; i++)
@@ -678,8 +759,8 @@ parse_filter(struct listview *lv, struct app *app, const char *text, struct ccrm
                 f = i;
         if (f < 0 || eq[1] == '\0' || (lv->fixed_filter && f == 0)) {
             char known[256] = "";
-            size_t len = 0;
 
+            len = 0;
             for (i = 0; i < l->nfilters; i++)
                 if (!(lv->fixed_filter && i == 0))
                     len += (size_t)snprintf(known + len, sizeof known - len, "%s%s=…",
@@ -688,21 +769,72 @@ parse_filter(struct listview *lv, struct app *app, const char *text, struct ccrm
                     mine_filter(l) >= 0 ? "mine, " : "", known);
             return -1;
         }
-        if (l->filters[f].field != NULL) {
-            /* the one normaliser, as the form reads the field */
-            const struct entity_field *fd = entity_field(lv->e, l->filters[f].field);
-            struct value_rule r = entity_form_rule(fd);
-            struct value_err ve;
-            char *norm;
-
-            if (value_normalize_str(&r, 1, eq + 1, &norm, &ve) == -1) {
-                err_set(err, "filter %s: %s", w, ve.msg);
+        nv = split_values(eq + 1, vals, FILTER_VALUES_MAX);
+        if (nv == 1 && strcmp(vals[0], "none") == 0) {
+            /* rows without one (unassigned), or with one */
+            op[f] = neg ? LF_SOME : LF_NONE;
+            str_copy(val[f], "none", sizeof val[f]);
+            snprintf(shown[f], sizeof shown[f], "%s%s=none", l->filters[f].name, neg ? "!" : "");
+            set[f] = 1;
+            continue;
+        }
+        for (k = 0; k < nv; k++) {
+            if (vals[k][0] == '\0') {
+                err_set(err, "filter %s: an empty value (between commas)", w);
                 return -1;
             }
-            str_copy(val[f], norm, sizeof val[f]);
-            free(norm);
+            if (l->filters[f].field != NULL) {
+                /* the one normaliser, as the form reads the field */
+                const struct entity_field *fd = entity_field(lv->e, l->filters[f].field);
+                struct value_rule r = entity_form_rule(fd);
+                struct value_err ve;
+                char *norm;
+
+                if (value_normalize_str(&r, 1, vals[k], &norm, &ve) == -1) {
+                    err_set(err, "filter %s: \"%s\" is refused: %s", w, vals[k], ve.msg);
+                    return -1;
+                }
+                str_copy(vals[k], norm, sizeof vals[k]);
+                free(norm);
+            }
+        }
+        /* the text shown for editing, values quoted where they have blanks or commas */
+        len = (size_t)snprintf(shown[f], sizeof shown[f], "%s%s=", l->filters[f].name,
+                               neg ? "!" : "");
+        for (k = 0; k < nv && len < sizeof shown[f]; k++)
+            len += (size_t)snprintf(shown[f] + len, sizeof shown[f] - len,
+                                    strpbrk(vals[k], " \t,") ? "%s\"%s\"" : "%s%s", k ? "," : "",
+                                    vals[k]);
+        if (nv == 1) {
+            op[f] = neg ? LF_NE : LF_EQ;
+            str_copy(val[f], vals[0], sizeof val[f]);
         } else {
-            str_copy(val[f], eq + 1, sizeof val[f]);
+            /* a text array literal: a parameter's value, never SQL (quotes and backslashes
+             * escaped for the array's syntax) */
+            op[f] = neg ? LF_NOT_IN : LF_IN;
+            len = 0;
+            val[f][len++] = '{';
+            for (k = 0; k < nv; k++) {
+                const char *c;
+
+                if (k > 0 && len + 1 < sizeof val[f])
+                    val[f][len++] = ',';
+                if (len + 1 < sizeof val[f])
+                    val[f][len++] = '"';
+                for (c = vals[k]; *c != '\0' && len + 4 < sizeof val[f]; c++) {
+                    if (*c == '"' || *c == '\\')
+                        val[f][len++] = '\\';
+                    val[f][len++] = *c;
+                }
+                if (len + 1 < sizeof val[f])
+                    val[f][len++] = '"';
+            }
+            if (len + 2 >= sizeof val[f]) {
+                err_set(err, "filter %s: too many values", w);
+                return -1;
+            }
+            val[f][len++] = '}';
+            val[f][len] = '\0';
         }
         set[f] = 1;
     }
@@ -711,9 +843,12 @@ parse_filter(struct listview *lv, struct app *app, const char *text, struct ccrm
             continue;
         if (set[i]) {
             str_copy(lv->fval[i], val[i], sizeof lv->fval[i]);
+            str_copy(lv->ftext[i], shown[i], sizeof lv->ftext[i]);
             lv->q.filter[i] = lv->fval[i];
+            lv->q.fop[i] = op[i];
         } else {
             lv->q.filter[i] = NULL;
+            lv->q.fop[i] = LF_EQ;
         }
     }
     return 0;
@@ -729,7 +864,8 @@ lv_prefill(struct view *v)
     int i, n = 0;
 
     for (i = 0; i < l->nfilters && n < LIST_MAX_FILTERS; i++)
-        if (lv->q.filter[i] != NULL && entity_field(lv->e, l->filters[i].name) != NULL) {
+        if (lv->q.filter[i] != NULL && lv->q.fop[i] == LF_EQ &&
+            entity_field(lv->e, l->filters[i].name) != NULL) {
             snprintf(lv->prefill_buf[n], sizeof lv->prefill_buf[n], "%s=%s", l->filters[i].name,
                      lv->q.filter[i]);
             lv->prefill[n] = lv->prefill_buf[n];
@@ -857,11 +993,40 @@ must_reread(struct listview *lv, struct app *app)
                              lv->buf.at_end ? NULL : &lv->buf.rows[lv->buf.n - 1], &err) != 0;
 }
 
+/* Scrolled down, rows that a wake-up's events put above the screen are not shown (the rows
+ * on screen stay): count them, for the status bar's "12 new above (g)" (issue 12). */
+static void
+count_new_above(struct listview *lv, struct app *app)
+{
+    const struct ui *ui = app->ui;
+    int64_t ids[64];
+    int n = 0, i, k;
+    struct ccrm_err err;
+
+    if (lv->denied || !ui->wake_valid || lv->top <= 0 || lv->top >= lv->buf.n)
+        return;
+    for (i = 0; i < ui->nwake && n < 64; i++) {
+        const struct wake_event *we = &ui->wake_ev[i];
+
+        if (strcmp(we->entity, lv->e->table) != 0 || strcmp(we->op, "insert") != 0 ||
+            rowbuf_find(&lv->buf, we->id) >= 0)
+            continue;
+        for (k = 0; k < n && ids[k] != we->id; k++)
+            ;
+        if (k == n)
+            ids[n++] = we->id;
+    }
+    if (n > 0 &&
+        (k = db_list_in_window(app->db, &lv->q, ids, n, NULL, &lv->buf.rows[lv->top], &err)) > 0)
+        lv->new_above += k;
+}
+
 static void
 lv_on_wakeup(struct view *v, struct app *app)
 {
     struct listview *lv = (struct listview *)v;
 
+    count_new_above(lv, app);
     if (must_reread(lv, app)) {
         if (trace_enabled())
             trace_event("reread", trace_now());
@@ -885,7 +1050,9 @@ lv_describe(struct view *v, char *buf, size_t n)
     if (len < n && lv->search[0] != '\0')
         len += (size_t)snprintf(buf + len, n - len, ", search \"%s\"", lv->search);
     if (len < n && f[0] != '\0')
-        snprintf(buf + len, n - len, ", filter %s", f);
+        len += (size_t)snprintf(buf + len, n - len, ", filter %s", f);
+    if (len < n && lv->new_above > 0)
+        snprintf(buf + len, n - len, ", %d new above (g)", lv->new_above);
 }
 
 static void

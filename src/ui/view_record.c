@@ -32,6 +32,10 @@ struct recordview {
     int64_t unfolded[UNFOLD_MAX]; /* mails whose quoted text is shown (z) */
     int nunfolded;
     int sel, top, height;
+    int page; /* of a paged section (a campaign's members) */
+    /* the long entry shown in full (Enter on it; one at a time), 0: none */
+    int64_t expanded_id;
+    char expanded_entity[24];
     int gone;
     struct app *app; /* for presence on close */
     int chat_shared; /* the chat line being typed: shared with the partner (T), else t */
@@ -80,7 +84,8 @@ static const char *const record_help[] = {
     "g, G\tfirst, last line",
     "], [\tnext, previous section (conversation, timeline, comments, chat)",
     "z\ta mail's quoted text: show or fold (off a mail: every mail's)",
-    "Enter\topen the record on the line (a call: its form; a mail: z)",
+    "Enter\topen the record on the line (a call: its form; a mail: z; a comment or chat: all of "
+    "it)",
     "q, Esc\tback",
     NULL,
 };
@@ -281,7 +286,7 @@ load(struct recordview *rv, struct app *app)
         timer_del(&app->timers, heartbeat_timer);
         heartbeat_timer = timer_add(&app->timers, now_ms() + heartbeat_ms(), on_heartbeat, NULL);
     }
-    d = db_record_detail(app->db, rv->e->table, rv->id, &err);
+    d = db_record_detail_page(app->db, rv->e->table, rv->id, rv->page, &err);
     if (d == NULL && db_state(app->db) == DB_READY && err.sqlstate[0] == '\0' &&
         (strcmp(rv->e->table, "contacts") == 0 || strcmp(rv->e->table, "leads") == 0 ||
          strcmp(rv->e->table, "accounts") == 0)) {
@@ -293,8 +298,9 @@ load(struct recordview *rv, struct app *app)
             ui_message(app, "%s #%lld was merged into #%lld", rv->e->singular, (long long)rv->id,
                        (long long)to);
             rv->id = to;
+            rv->page = 0;
             presence_owner = NULL;
-            d = db_record_detail(app->db, rv->e->table, rv->id, &err);
+            d = db_record_detail_page(app->db, rv->e->table, rv->id, rv->page, &err);
         }
     }
     if (d == NULL) {
@@ -322,9 +328,32 @@ load(struct recordview *rv, struct app *app)
         }
     }
     rv->gone = 0;
+    rv->page = d->page;
     str_copy(rv->v.title, d->title, sizeof rv->v.title);
     if (rv->sel >= nlines(rv))
         rv->sel = nlines(rv) > 0 ? nlines(rv) - 1 : 0;
+}
+
+/* Is the line the long entry Enter expanded? (one at a time, by what it is) */
+static int
+is_expanded(const struct recordview *rv, const struct detail_line *l)
+{
+    return rv->hist == NULL && rv->expanded_id != 0 && l->entity_id == rv->expanded_id &&
+           strcmp(l->entity, rv->expanded_entity) == 0;
+}
+
+/* The screen rows lines[from..to) take at width wd (an expanded entry: its wrapped text). */
+static int
+line_rows(const struct recordview *rv, const struct detail_line *lines, int from, int to, int wd)
+{
+    int rows = 0, i, tx = 3 + (wd >= 70 ? 38 : wd >= 36 ? 13 : 0);
+
+    for (i = from; i < to; i++) {
+        size_t starts[200];
+
+        rows += is_expanded(rv, &lines[i]) ? text_wrap(lines[i].what, wd - tx, starts, 200) : 1;
+    }
+    return rows;
 }
 
 static void
@@ -335,7 +364,7 @@ rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
     /* the lines under the fields: the timeline, or the history while it is shown */
     struct detail_line *lines;
     int ln;
-    int y = 0, i, half, lw = 11, fy, listh, hint = h >= 10;
+    int y = 0, i, k, half, lw = 11, fy, listh, hint = h >= 10;
 
     if (d != NULL && wd != rv->disp_width)
         layout(rv, wd);
@@ -357,21 +386,53 @@ rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
         snprintf(here, sizeof here, "Also here now: %s", d->here);
         draw_text(w, y++, 0, here, wd, ui_attr(app, PAIR_HIGHLIGHT, A_BOLD));
     }
-    /* fields: two columns on wide terminals */
-    half = wd >= 90 ? (d->nfields + 1) / 2 : d->nfields;
-    fy = y;
-    for (i = 0; i < d->nfields && y < h; i++) {
-        int col = i >= half;
-        int x = col ? wd / 2 : 0;
-        int cw = wd >= 90 ? wd / 2 - 1 : wd;
-        int row = fy + (col ? i - half : i);
+    /* fields: two columns on wide terminals; a value too long for its cell (a ticket's
+     * message, an account's description) is shown in full below them, wrapped */
+    {
+        int cw = wd >= 90 ? wd / 2 - 1 : wd, nshort = 0;
+        int shortf[64];
 
-        if (row >= h)
-            continue;
-        draw_text(w, row, x, d->fields[i].label, lw, A_BOLD);
-        draw_text(w, row, x + lw + 1, d->fields[i].value, cw - lw - 1, A_NORMAL);
+        for (i = 0; i < d->nfields && i < 64; i++)
+            if (text_width(d->fields[i].value) <= cw - lw - 1)
+                shortf[nshort++] = i;
+        half = wd >= 90 ? (nshort + 1) / 2 : nshort;
+        fy = y;
+        for (k = 0; k < nshort && y < h; k++) {
+            int col = k >= half;
+            int x = col ? wd / 2 : 0;
+            int row = fy + (col ? k - half : k);
+
+            i = shortf[k];
+            if (row >= h)
+                continue;
+            draw_text(w, row, x, d->fields[i].label, lw, A_BOLD);
+            draw_text(w, row, x + lw + 1, d->fields[i].value, cw - lw - 1, A_NORMAL);
+        }
+        y = fy + half;
+        for (i = 0; i < d->nfields && i < 64; i++) {
+            size_t starts[64];
+            int n, r, room = h / 3 > 3 ? h / 3 : 3, width = wd - lw - 1;
+            const char *val = d->fields[i].value;
+
+            if (text_width(val) <= cw - lw - 1)
+                continue;
+            n = text_wrap(val, width, starts, 64);
+            for (r = 0; r < n && r < room && y < h - 2; r++, y++) {
+                size_t end = r + 1 < n ? starts[r + 1] : strlen(val);
+                char *seg = xmalloc(end - starts[r] + 1);
+
+                memcpy(seg, val + starts[r], end - starts[r]);
+                seg[end - starts[r]] = '\0';
+                if (r == 0)
+                    draw_text(w, y, 0, d->fields[i].label, lw, A_BOLD);
+                /* more than the room: the last row says so */
+                draw_text(w, y, lw + 1, r + 1 == room && n > room ? "… (e: the whole text)" : seg,
+                          width, A_NORMAL);
+                free(seg);
+            }
+        }
     }
-    y = fy + half + (h > 14 ? 1 : 0);
+    y += h > 14 ? 1 : 0;
     listh = h - y - hint;
     rv->height = listh > 1 ? listh : 1;
     if (hint && y < h - 1)
@@ -382,39 +443,62 @@ rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
         rv->top = rv->sel;
     if (rv->sel >= rv->top + listh)
         rv->top = rv->sel - listh + 1;
-    for (i = 0; i < listh && rv->top + i < ln; i++) {
+    /* an expanded entry takes the rows its text needs: the selected line stays on screen */
+    while (rv->top < rv->sel && line_rows(rv, lines, rv->top, rv->sel + 1, wd) > listh)
+        rv->top++;
+    for (i = 0, k = 0; k < listh && rv->top + i < ln; i++) {
         struct detail_line *l = &lines[rv->top + i];
         attr_t a = rv->top + i == rv->sel ? A_REVERSE : A_NORMAL;
         /* when and who survive narrow screens: in full from 70 columns, as the day ("12-03")
          * and the login from 36 (a --two pane, a phone's terminal) */
         int ww = wd >= 70 ? 16 : wd >= 36 ? 5 : 0, whow = wd >= 70 ? 22 : wd >= 36 ? 8 : 0;
+        int tx = 3 + ww + whow;
+        int yy = y + k++;
         char when[8], who[24];
 
         if (l->entity[0] == '\0') { /* a section heading */
-            draw_text(w, y + i, 0, l->what, wd, ui_attr(app, PAIR_HEADER, A_BOLD) | a);
+            draw_text(w, yy, 0, l->what, wd, ui_attr(app, PAIR_HEADER, A_BOLD) | a);
             continue;
         }
-        draw_text(w, y + i, 0, "", wd, a);
+        draw_text(w, yy, 0, "", wd, a);
         if (l->when[0] == '\0' && l->who[0] == '\0') { /* a related record, not an event */
-            draw_text(w, y + i, 2, l->what, wd - 2, a);
+            draw_text(w, yy, 2, l->what, wd - 2, a);
             continue;
         }
         if (ww == 5) {
             const char *day = strlen(l->when) >= 10 && l->when[4] == '-' ? l->when + 5 : l->when;
-            size_t k;
+            size_t j;
 
             snprintf(when, sizeof when, "%.5s", day);
             str_copy(who, l->who, sizeof who);
-            for (k = 0; who[k] != '\0' && who[k] != ' '; k++)
+            for (j = 0; who[j] != '\0' && who[j] != ' '; j++)
                 ;
-            who[k] = '\0'; /* the login, without "(sales)" */
-            draw_text(w, y + i, 1, when, ww, a | (a ? 0 : ui_attr(app, PAIR_DIM, 0)));
-            draw_text(w, y + i, 2 + ww, who, whow, a);
+            who[j] = '\0'; /* the login, without "(sales)" */
+            draw_text(w, yy, 1, when, ww, a | (a ? 0 : ui_attr(app, PAIR_DIM, 0)));
+            draw_text(w, yy, 2 + ww, who, whow, a);
         } else if (ww > 0) {
-            draw_text(w, y + i, 1, l->when, ww, a | (a ? 0 : ui_attr(app, PAIR_DIM, 0)));
-            draw_text(w, y + i, 2 + ww, l->who, whow, a);
+            draw_text(w, yy, 1, l->when, ww, a | (a ? 0 : ui_attr(app, PAIR_DIM, 0)));
+            draw_text(w, yy, 2 + ww, l->who, whow, a);
         }
-        draw_text(w, y + i, 3 + ww + whow, l->what, wd - 3 - ww - whow, a);
+        if (is_expanded(rv, l)) {
+            /* the whole text, wrapped under its first row */
+            size_t starts[200];
+            int n = text_wrap(l->what, wd - tx, starts, 200), r;
+
+            for (r = 0; r < n && k - 1 < listh; r++) {
+                size_t end = r + 1 < n ? starts[r + 1] : strlen(l->what);
+                char *seg = xmalloc(end - starts[r] + 1);
+
+                memcpy(seg, l->what + starts[r], end - starts[r]);
+                seg[end - starts[r]] = '\0';
+                if (r > 0)
+                    draw_text(w, yy = y + k++, 0, "", wd, a);
+                draw_text(w, yy, tx, seg, wd - tx, a);
+                free(seg);
+            }
+            continue;
+        }
+        draw_text(w, yy, tx, l->what, wd - tx, a);
     }
 }
 
@@ -446,6 +530,34 @@ open_line(struct recordview *rv, struct app *app)
     if (rv->hist != NULL || rv->disp == NULL || rv->sel >= rv->disp->nlines)
         return;
     l = &rv->disp->lines[rv->sel];
+    if (strcmp(l->entity, "page") == 0) {
+        /* the next or previous page of the members: the cursor on its first line */
+        rv->page += (int)l->entity_id;
+        load(rv, app);
+        if (rv->d != NULL && rv->disp != NULL && rv->d->page_at < rv->d->nlines) {
+            /* the index in the lines shown: the mails are laid out after their heading */
+            rv->sel = rv->d->page_at + (rv->d->has_mails && rv->d->page_at > rv->d->mails_at
+                                            ? rv->disp->nlines - rv->d->nlines
+                                            : 0);
+            if (rv->sel >= rv->disp->nlines)
+                rv->sel = rv->disp->nlines > 0 ? rv->disp->nlines - 1 : 0;
+            /* the heading on top: it says which page this is */
+            rv->top = rv->sel - (rv->page > 0 ? 2 : 1);
+            if (rv->top < 0)
+                rv->top = 0;
+        }
+        return;
+    }
+    if (strcmp(l->entity, "comments") == 0 || strcmp(l->entity, "chat") == 0) {
+        /* a long entry: Enter shows it in full, and folds it again */
+        if (is_expanded(rv, l)) {
+            rv->expanded_id = 0;
+        } else {
+            rv->expanded_id = l->entity_id;
+            str_copy(rv->expanded_entity, l->entity, sizeof rv->expanded_entity);
+        }
+        return;
+    }
     if (strcmp(l->entity, "messages") == 0)
         toggle_quotes(rv, app);
     else if (db_detail_entity(l->entity))
@@ -519,6 +631,7 @@ rv_act(struct view *v, struct app *app, const struct action *a, const char *arg)
                        : strcmp(db_department(app->db), "partner") == 0 ? "chat: "
                                                                         : "internal chat: ",
                        "", on_chat, rv);
+        ui_input_complete(app, UI_COMPLETE_MENTIONS);
         return 0;
     case L'H':
         toggle_history(rv, app);

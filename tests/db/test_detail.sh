@@ -96,7 +96,7 @@ keys q
 wait_for "Aaron Aaberg" 10 || fail "back to the person"
 keys g j j j j j j j j j j j Enter
 check "the campaign with 20,000 members opens" wait_for "campaign #$camp" 10
-check "its members are bounded" wait_for "Members (60+, newest first)" 10
+check "its members are bounded: a page of 60 at a time" wait_for "Members (1-60 of 1000+, newest first)" 10
 check "its results are counted on request, not on every change" \
     wait_for "Results · over 1000 members: counted on request" 10
 log_to=$(stat -c %s "$PG_DIR/log") # the list shown again below would re-read itself

@@ -147,7 +147,7 @@ check "the Feed" wait_for "Feed by newest"
 keys /
 keys -l "payment 300.00 EUR on $number"
 keys Enter
-check "the Feed has the partial payment" wait_for "new: payment 300.00 EUR on $number"
+check "the Feed has the partial payment" wait_for "new payment: payment 300.00 EUR on $number"
 keys Enter
 check "Enter on the payment's event opens its invoice" wait_for "invoice #$inv · paid · 534.31 EUR"
 keys q q q

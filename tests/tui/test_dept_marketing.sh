@@ -41,7 +41,7 @@ keys Enter
 check "the client says what the conversion created" wait_for "lead converted: account #"
 check "the lead shows converted" wait_for "lead #$lead · converted"
 check "the deal is on the lead's timeline, marked marketing" \
-    wait_for "marco (marketing)      deal Bärenfels Logistik GmbH – new deal [prospecting] 12,000 EUR"
+    wait_for "marco (marketing)      deal Bärenfels Logistik GmbH – new deal [prospecting] 12,000.00 EUR"
 row=$(psqlc -F '|' -c "select l.status, a.name, c.email, o.name, o.amount, o.stage
     from leads l join accounts a on a.id = l.account_id join contacts c on c.id = l.contact_id
     join opportunities o on o.account_id = a.id where l.id = $lead")

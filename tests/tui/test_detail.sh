@@ -54,7 +54,7 @@ check "the account's timeline names the deal and who made it" \
     line_has "juergen (sales)" "deal Zephyr renewal 2027 [proposal]"
 check "the account's timeline has the campaign response of its person" \
     line_has "marco (marketing)" "campaign Pro Plan Launch: responded — Greta Aalto"
-check "a one-line key hint" wait_for "Enter open · e edit · c comment · p shared comment · a assign · h hand off"
+check "a one-line key hint" wait_for "Enter open · e edit · c comment · W shared comment · a assign · h hand off"
 check "presence: sam is on the account" test "$(presence)" = "accounts $acc"
 
 # People (2) is line 0, Greta line 1

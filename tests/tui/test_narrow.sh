@@ -21,7 +21,10 @@ who=$(q "select c.author from comments c join accounts a on a.id = c.entity_id a
 keys 3
 check "Accounts" wait_for "Accounts by" 5
 prompt "open $acc"
-check "the account opens" wait_for "Comments (" 10
+check "the account opens" wait_for "People (" 10
+# its comments: two sections down (past People and Interests, at 24 rows below the fields)
+keys ] ]
+check "its comments" wait_for "Comments (" 5
 check "its entries show their date and author" bash -c "tmux -L $TMUX_SOCK capture-pane -t =t: -p | grep -Eq '^ *20[0-9]{2}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} +$who'"
 tmux -L "$TMUX_SOCK" resize-window -t =t: -x 40 -y 24
 check "at 40 columns the entries keep their day and author" \

@@ -157,13 +157,65 @@ test_every_shape(void **state)
     list_sql_fini(&s);
 }
 
+/* The queue's filters (issue 14): several values, negation, none; each value a parameter, a
+ * filter without a value takes none. Tickets' filters: status, priority, assignee. */
+static void
+test_filter_operators(void **state)
+{
+    struct list_sql s = {STRBUF_INIT, {0}, 0};
+    struct list_shape sh;
+    const char *values[LA_NARGS] = {NULL}, *params[LIST_SQL_MAX_PARAMS];
+
+    (void)state;
+    shape(&sh, "tickets", 0, LS_PAGE, 0, 1 | 2 | 4, 0);
+    sh.fop[0] = LF_IN;
+    sh.fop[1] = LF_NE;
+    sh.fop[2] = LF_NONE;
+    list_sql_build(&sh, &s);
+    assert_non_null(strstr(s.sql.s, " AND a.status::text = ANY ($2::text[])"));
+    assert_non_null(strstr(s.sql.s, " AND a.priority IS DISTINCT FROM $3"));
+    assert_non_null(strstr(s.sql.s, " AND a.assignee IS NULL"));
+    values[LA_FILTER0] = "{\"open\",\"pending\"}";
+    values[LA_FILTER0 + 1] = "low";
+    values[LA_FILTER0 + 2] = "none"; /* set, but not a parameter */
+    values[LA_LIMIT] = "20";
+    assert_int_equal(list_sql_params(&s, values, params), 4);
+    assert_string_equal(params[1], "{\"open\",\"pending\"}");
+    assert_string_equal(params[2], "low");
+    assert_string_equal(params[3], "20");
+
+    shape(&sh, "tickets", 0, LS_PAGE, 0, 1 | 4, 0);
+    sh.fop[0] = LF_NOT_IN;
+    sh.fop[2] = LF_SOME;
+    list_sql_build(&sh, &s);
+    assert_non_null(
+        strstr(s.sql.s, " AND (a.status IS NULL OR NOT a.status::text = ANY ($2::text[]))"));
+    assert_non_null(strstr(s.sql.s, " AND a.assignee IS NOT NULL"));
+    assert_int_equal(list_sql_params(&s, values, params), 3);
+
+    /* a filter with a read function (the Feed's entity=ticket): every operator reads each
+     * value through it */
+    shape(&sh, "events", 0, LS_PAGE, 0, 4, 0);
+    sh.fop[2] = LF_EQ;
+    list_sql_build(&sh, &s);
+    assert_non_null(strstr(s.sql.s, " AND a.entity = ccrm_entity_table($2)"));
+    sh.fop[2] = LF_NE;
+    list_sql_build(&sh, &s);
+    assert_non_null(strstr(s.sql.s, " AND a.entity IS DISTINCT FROM ccrm_entity_table($2)"));
+    sh.fop[2] = LF_IN;
+    list_sql_build(&sh, &s);
+    assert_non_null(strstr(s.sql.s, " AND a.entity::text = ANY (ARRAY(SELECT "
+                                    "ccrm_entity_table(x)::text FROM unnest($2::text[]) x))"));
+    list_sql_fini(&s);
+}
+
 static void
 test_params_and_window(void **state)
 {
     struct list_sql s = {STRBUF_INIT, {0}, 0};
     struct list_shape sh;
     const char *values[LA_NARGS] = {NULL}, *params[LIST_SQL_MAX_PARAMS];
-    struct list_query q = {entity_find("tickets"), 0, "lodz", {"open", NULL, NULL, NULL}};
+    struct list_query q = {entity_find("tickets"), 0, "lodz", {"open", NULL, NULL, NULL}, {0}};
     struct row first, last;
     char k1[] = "2026-02-01", k2[] = "2026-01-01";
     struct strbuf w = STRBUF_INIT;
@@ -214,6 +266,7 @@ main(void)
         cmocka_unit_test(test_blocks),
         cmocka_unit_test(test_every_shape),
         cmocka_unit_test(test_params_and_window),
+        cmocka_unit_test(test_filter_operators),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

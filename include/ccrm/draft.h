@@ -1,0 +1,61 @@
+/* Unsaved input kept across an unexpected end (src/util/draft.c): a form's fields written as
+ * a draft under $XDG_STATE_HOME/ccrm when the client is told to stop (SIGTERM, SIGHUP, the
+ * terminal gone) or crashes (a fatal signal, written from the signal handler), and offered
+ * back at the next start. No curses, no libpq. */
+#ifndef CCRM_DRAFT_H
+#define CCRM_DRAFT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ccrm/strbuf.h"
+
+struct draft_field {
+    char *col;  /* the column ("subject") */
+    char *base; /* its value when the form read the record ("" for a new one) */
+    char *val;  /* what the form held */
+};
+
+struct draft {
+    char entity[32]; /* the table: "tickets" */
+    int64_t id;      /* 0: a new record */
+    int version;     /* the version the form read (conflicts are found against it) */
+    char when[32];   /* "2026-12-03 14:35" */
+    char why[32];    /* "SIGTERM", "SIGSEGV", "the terminal went away" */
+    int n;
+    struct draft_field *f;
+};
+
+/* Add a field (strings copied). */
+void draft_add(struct draft *d, const char *col, const char *base, const char *val);
+void draft_fini(struct draft *d);
+/* The draft as text: a first line "ccrm draft 1", then "key value" lines; a field is
+ * "field COL\tBASE\tVALUE" with \ \t \n escaped. */
+void draft_render(struct strbuf *b, const struct draft *d);
+/* Read a draft's text. 0, or -1 when it is not one (d is then empty). */
+int draft_parse(const char *text, struct draft *d);
+
+/* The directory of drafts and crash reports: $XDG_STATE_HOME/ccrm (malloc'd). */
+char *draft_dir(void);
+/* Write text as a new draft file (a temporary file renamed into place). Returns 0 with its
+ * path in path, or -1 (errno set). */
+int draft_save(const char *text, char *path, size_t n);
+/* The oldest draft file waiting: 1 with its path, 0 when there is none. */
+int draft_next(char *path, size_t n);
+/* A file's text (malloc'd), or NULL. */
+char *draft_read_file(const char *path);
+
+/* ---- a crash: written from the handler of a fatal signal ---- */
+
+/* Install the handlers of SIGSEGV, SIGBUS, SIGFPE, SIGILL and SIGABRT: each writes a short
+ * report (which signal, when, the process) and the latest snapshot below as a draft, with
+ * async-signal-safe calls only, says where on standard error, and dies of the signal. The
+ * directory and the file names are made here, beforehand. Returns 0 or -1. */
+int crash_init(const char *program_version);
+/* What a crash keeps: the text of the unsaved form now on screen (draft_render), copied into
+ * a fixed buffer (up to 64 KiB; NULL or n 0: nothing). Called after every key. */
+void crash_snapshot(const char *text, size_t n);
+/* The path of the crash report the handler would write (tests, the man page). */
+const char *crash_report_path(void);
+
+#endif

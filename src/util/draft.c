@@ -1,0 +1,390 @@
+/* Drafts of unsaved forms and crash reports (include/ccrm/draft.h). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ccrm/draft.h"
+#include "ccrm/util.h"
+
+#define DRAFT_MAGIC "ccrm draft 1"
+
+void
+draft_add(struct draft *d, const char *col, const char *base, const char *val)
+{
+    d->f = xrealloc(d->f, (size_t)(d->n + 1) * sizeof *d->f);
+    d->f[d->n].col = xstrdup(col);
+    d->f[d->n].base = xstrdup(base != NULL ? base : "");
+    d->f[d->n].val = xstrdup(val != NULL ? val : "");
+    d->n++;
+}
+
+void
+draft_fini(struct draft *d)
+{
+    int i;
+
+    for (i = 0; i < d->n; i++) {
+        free(d->f[i].col);
+        free(d->f[i].base);
+        free(d->f[i].val);
+    }
+    free(d->f);
+    memset(d, 0, sizeof *d);
+}
+
+static void
+put_escaped(struct strbuf *b, const char *s)
+{
+    for (; *s != '\0'; s++) {
+        if (*s == '\\')
+            strbuf_puts(b, "\\\\");
+        else if (*s == '\t')
+            strbuf_puts(b, "\\t");
+        else if (*s == '\n')
+            strbuf_puts(b, "\\n");
+        else if (*s == '\r')
+            strbuf_puts(b, "\\r");
+        else
+            strbuf_add(b, s, 1);
+    }
+}
+
+void
+draft_render(struct strbuf *b, const struct draft *d)
+{
+    int i;
+
+    strbuf_printf(b, DRAFT_MAGIC "\nentity %s\nid %" PRId64 "\nversion %d\n", d->entity, d->id,
+                  d->version);
+    if (d->when[0] != '\0')
+        strbuf_printf(b, "when %s\n", d->when);
+    if (d->why[0] != '\0')
+        strbuf_printf(b, "why %s\n", d->why);
+    for (i = 0; i < d->n; i++) {
+        strbuf_puts(b, "field ");
+        put_escaped(b, d->f[i].col);
+        strbuf_puts(b, "\t");
+        put_escaped(b, d->f[i].base);
+        strbuf_puts(b, "\t");
+        put_escaped(b, d->f[i].val);
+        strbuf_puts(b, "\n");
+    }
+}
+
+/* Unescape s[0..n) into a malloc'd string. */
+static char *
+unescape(const char *s, size_t n)
+{
+    char *out = xmalloc(n + 1), *o = out;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (s[i] == '\\' && i + 1 < n) {
+            i++;
+            *o++ = s[i] == 't' ? '\t' : s[i] == 'n' ? '\n' : s[i] == 'r' ? '\r' : s[i];
+        } else {
+            *o++ = s[i];
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+int
+draft_parse(const char *text, struct draft *d)
+{
+    const char *p = text, *nl;
+
+    memset(d, 0, sizeof *d);
+    if (strncmp(text, DRAFT_MAGIC "\n", strlen(DRAFT_MAGIC) + 1) != 0)
+        return -1;
+    for (p = text + strlen(DRAFT_MAGIC) + 1; *p != '\0'; p = *nl ? nl + 1 : nl) {
+        size_t len;
+
+        nl = strchr(p, '\n');
+        if (nl == NULL)
+            nl = p + strlen(p);
+        len = (size_t)(nl - p);
+        if (strncmp(p, "entity ", 7) == 0 && len - 7 < sizeof d->entity) {
+            memcpy(d->entity, p + 7, len - 7);
+            d->entity[len - 7] = '\0';
+        } else if (strncmp(p, "id ", 3) == 0) {
+            d->id = strtoll(p + 3, NULL, 10);
+        } else if (strncmp(p, "version ", 8) == 0) {
+            d->version = atoi(p + 8);
+        } else if (strncmp(p, "when ", 5) == 0 && len - 5 < sizeof d->when) {
+            memcpy(d->when, p + 5, len - 5);
+            d->when[len - 5] = '\0';
+        } else if (strncmp(p, "why ", 4) == 0 && len - 4 < sizeof d->why) {
+            memcpy(d->why, p + 4, len - 4);
+            d->why[len - 4] = '\0';
+        } else if (strncmp(p, "field ", 6) == 0) {
+            const char *a = p + 6, *t1 = memchr(a, '\t', (size_t)(nl - a)), *t2;
+            char *col, *base, *val;
+
+            if (t1 == NULL || (t2 = memchr(t1 + 1, '\t', (size_t)(nl - t1 - 1))) == NULL)
+                continue;
+            col = unescape(a, (size_t)(t1 - a));
+            base = unescape(t1 + 1, (size_t)(t2 - t1 - 1));
+            val = unescape(t2 + 1, (size_t)(nl - t2 - 1));
+            draft_add(d, col, base, val);
+            free(col);
+            free(base);
+            free(val);
+        }
+    }
+    if (d->entity[0] == '\0') {
+        draft_fini(d);
+        return -1;
+    }
+    return 0;
+}
+
+char *
+draft_dir(void)
+{
+    return xdg_dir("STATE");
+}
+
+int
+draft_save(const char *text, char *path, size_t n)
+{
+    static int seq;
+    char *dir = draft_dir(), tmp[4096];
+    size_t len = strlen(text);
+    int fd, rc = -1;
+
+    if (mkdir_p(dir, 0700) == -1) {
+        free(dir);
+        return -1;
+    }
+    snprintf(path, n, "%s/draft-%lld-%ld-%d.txt", dir, (long long)time(NULL), (long)getpid(),
+             seq++);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    free(dir);
+    if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) == -1)
+        return -1;
+    if (write(fd, text, len) == (ssize_t)len && fsync(fd) == 0)
+        rc = 0;
+    if (close(fd) == -1)
+        rc = -1;
+    if (rc == 0 && rename(tmp, path) == -1)
+        rc = -1;
+    if (rc == -1)
+        unlink(tmp);
+    return rc;
+}
+
+int
+draft_next(char *path, size_t n)
+{
+    char *dir = draft_dir();
+    DIR *dp = opendir(dir);
+    struct dirent *de;
+    char best[256] = "";
+
+    if (dp == NULL) {
+        free(dir);
+        return 0;
+    }
+    /* draft-<time>-<pid>-<seq>.txt: the oldest by name is close enough to the oldest */
+    while ((de = readdir(dp)) != NULL) {
+        size_t l = strlen(de->d_name);
+
+        if (strncmp(de->d_name, "draft-", 6) != 0 || l < 5 || l >= sizeof best ||
+            strcmp(de->d_name + l - 4, ".txt") != 0)
+            continue;
+        if (best[0] == '\0' || strcmp(de->d_name, best) < 0)
+            memcpy(best, de->d_name, l + 1);
+    }
+    closedir(dp);
+    if (best[0] != '\0')
+        snprintf(path, n, "%s/%s", dir, best);
+    free(dir);
+    return best[0] != '\0';
+}
+
+char *
+draft_read_file(const char *path)
+{
+    FILE *f = fopen(path, "re");
+    struct strbuf b = STRBUF_INIT;
+    char buf[4096];
+    size_t n;
+
+    if (f == NULL)
+        return NULL;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        strbuf_add(&b, buf, n);
+    fclose(f);
+    return strbuf_steal(&b);
+}
+
+/* ---- crashes ---- */
+
+#define SNAPSHOT_MAX 65536
+
+static char snapshot[SNAPSHOT_MAX];
+static volatile sig_atomic_t snapshot_len;
+static char report_path[1024], draft_path[1024], version_text[64];
+static char alt_stack[65536];
+
+void
+crash_snapshot(const char *text, size_t n)
+{
+    snapshot_len = 0; /* a crash while copying keeps nothing rather than half */
+    if (text == NULL || n == 0)
+        return;
+    if (n > SNAPSHOT_MAX)
+        n = SNAPSHOT_MAX;
+    memcpy(snapshot, text, n);
+    snapshot_len = (sig_atomic_t)n;
+}
+
+const char *
+crash_report_path(void)
+{
+    return report_path;
+}
+
+/* async-signal-safe: write, strlen, and our own number formatting */
+static void
+put(int fd, const char *s)
+{
+    size_t n = strlen(s);
+
+    while (n > 0) {
+        ssize_t w = write(fd, s, n);
+
+        if (w <= 0)
+            return;
+        s += w;
+        n -= (size_t)w;
+    }
+}
+
+static void
+put_num(int fd, long long v)
+{
+    char buf[24], *p = buf + sizeof buf - 1;
+    int neg = v < 0;
+    unsigned long long u = neg ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+    *p = '\0';
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (neg)
+        *--p = '-';
+    put(fd, p);
+}
+
+static const char *
+signame(int signo)
+{
+    switch (signo) {
+    case SIGSEGV:
+        return "SIGSEGV";
+    case SIGBUS:
+        return "SIGBUS";
+    case SIGFPE:
+        return "SIGFPE";
+    case SIGILL:
+        return "SIGILL";
+    case SIGABRT:
+        return "SIGABRT";
+    default:
+        return "a fatal signal";
+    }
+}
+
+static void
+on_fatal(int signo)
+{
+    int fd;
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    fd = open(report_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd != -1) {
+        put(fd, "ccrm ");
+        put(fd, version_text);
+        put(fd, " crashed: ");
+        put(fd, signame(signo));
+        put(fd, " (signal ");
+        put_num(fd, signo);
+        put(fd, ")\npid ");
+        put_num(fd, (long long)getpid());
+        put(fd, "\ntime ");
+        put_num(fd, (long long)ts.tv_sec);
+        put(fd, " (seconds since 1970)\nunsaved form: ");
+        put(fd, snapshot_len > 0 ? draft_path : "none");
+        put(fd, "\n");
+        close(fd);
+    }
+    if (snapshot_len > 0 &&
+        (fd = open(draft_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) != -1) {
+        ssize_t w = write(fd, snapshot, (size_t)snapshot_len);
+
+        (void)w;
+        put(fd, "why ");
+        put(fd, signame(signo));
+        put(fd, "\n");
+        close(fd);
+    }
+    /* the terminal is still in full-screen mode: leave the alternate screen, show the cursor */
+    put(STDERR_FILENO, "\033[?1049l\033[?25h\r\nccrm: crashed (");
+    put(STDERR_FILENO, signame(signo));
+    put(STDERR_FILENO, "): report in ");
+    put(STDERR_FILENO, report_path);
+    if (snapshot_len > 0) {
+        put(STDERR_FILENO, "; the unsaved form is kept and offered at the next start");
+    }
+    put(STDERR_FILENO, "\r\n");
+    /* die of the signal (the handler was reset to the default on entry) */
+    raise(signo);
+}
+
+int
+crash_init(const char *program_version)
+{
+    static const int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+    struct sigaction sa;
+    stack_t ss;
+    char *dir = draft_dir();
+    long long now = (long long)time(NULL);
+    size_t i;
+
+    if (mkdir_p(dir, 0700) == -1) {
+        free(dir);
+        return -1;
+    }
+    snprintf(report_path, sizeof report_path, "%s/crash-%lld-%ld.txt", dir, now, (long)getpid());
+    /* a draft file like any other: the next start offers it back */
+    snprintf(draft_path, sizeof draft_path, "%s/draft-%lld-%ld-crash.txt", dir, now,
+             (long)getpid());
+    str_copy(version_text, program_version, sizeof version_text);
+    free(dir);
+    /* a stack overflow must still find a stack to run the handler on */
+    ss.ss_sp = alt_stack;
+    ss.ss_size = sizeof alt_stack;
+    ss.ss_flags = 0;
+    sigaltstack(&ss, NULL);
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_fatal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESETHAND | SA_ONSTACK | SA_NODEFER;
+    for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        if (sigaction(sigs[i], &sa, NULL) == -1)
+            return -1;
+    return 0;
+}

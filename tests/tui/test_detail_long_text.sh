@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Long text in detail views (issue 14, item 5): a ticket's message is shown in full, wrapped
+# below the fields (it showed half a line); a long comment shows one line, and Enter on it
+# shows all of it wrapped, Enter again folds it.
+. "$(dirname "$0")/../lib/pg.sh"
+CCRM=${1:?usage: test_detail_long_text.sh path/to/ccrm}
+
+pg_start_demo "$CCRM" 100
+body="Longbody starts here. $(for i in $(seq 1 40); do printf 'word%s ' "$i"; done)the export still fails. Bodyends"
+tid=$(psqlc -c "insert into tickets (subject, status, body) values ('Longtext ticket', 'open', '$body') returning id")
+comment="Longcomment begins $(for i in $(seq 1 40); do printf 'piece%s ' "$i"; done)Commentends"
+psqlc -c "insert into comments (entity, entity_id, body, author) values ('tickets', $tid, '$comment', 'sofia')" >/dev/null
+tui_start 120 40 "$CCRM" -d "$PG_CONN user=sofia" --view tickets
+wait_for "Tickets by" 10 >/dev/null
+keys /
+keys -l Longtext
+keys Enter
+wait_for "#$tid" 10 >/dev/null
+keys Enter
+check "the ticket's detail opens" wait_for "ticket #$tid" 10
+check "its message starts" wait_for "Longbody starts here." 5
+check "... and is shown to its end, wrapped" wait_for "Bodyends" 5
+check "a long comment shows its beginning" wait_for "Longcomment begins" 5
+not_in_screen() { ! screen | grep -qF -- "$1"; }
+check "... but not its end" not_in_screen Commentends
+# the comment is the line above the Chat and Timeline headings (the last lines; the
+# sections above it differ: interests, the conversation)
+keys G k k
+keys Enter
+check "Enter on it shows all of it" wait_for "Commentends" 5
+keys Enter
+check "Enter again folds it" wait_gone "Commentends" 5
+keys q q
+tui_stop
+done_testing

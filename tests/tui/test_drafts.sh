@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Unsaved input survives an unexpected end (issue 14, bugs 2 and 4). SIGTERM with a new
+# ticket's form open: the form is kept as a draft under $XDG_STATE_HOME/ccrm, ccrm says where
+# and exits 143; the next start opens it again, and Ctrl-S saves it. SIGHUP while editing a
+# ticket that someone else changes before the draft is saved: both changes land (the draft
+# keeps the version it was read at). A fatal signal (SIGSEGV, SIGABRT) writes a crash report
+# and the form. Also: a placeholder keeps its first letter under the cursor, and a deal of
+# 12500,50 shows as 12,500.50 EUR on its account's timeline (it showed 12,501).
+. "$(dirname "$0")/../lib/pg.sh"
+CCRM=${1:?usage: test_drafts.sh path/to/ccrm}
+
+pg_start_demo "$CCRM" 100
+state=$TEST_TMP/state
+export XDG_STATE_HOME=$state
+# the process of ccrm in the pane (the pane's shell waits for it to write the exit status)
+ccrm_pid() { pgrep -P "$(tmx display -p -t =t: '#{pane_pid}')" | head -1; }
+# what the pane printed after leaving the full screen (long lines wrapped: joined again)
+said() { tmx capture-pane -t =t: -p -J -S -200 | tr -d '\n' | grep -qF -- "$1"; }
+drafts() { ls "$state/ccrm"/draft-*.txt 2>/dev/null | wc -l; }
+start() { tui_start 140 30 env XDG_STATE_HOME="$state" "$CCRM" -d "$PG_CONN user=sofia" --view tickets; }
+
+# ---- a new ticket's form, then SIGTERM ----
+start
+wait_for "Tickets by" 10 >/dev/null
+prompt "new ticket"
+check "the new ticket's form opens" wait_for "New ticket" 10
+keys -l "Draftkept printer offline"
+keys Tab
+check "the account's placeholder keeps its first letter under the cursor" line_has "Account" "type to search"
+keys Tab Tab Tab
+keys Right # priority: high
+pid=$(ccrm_pid)
+check "ccrm runs in the pane (pid $pid)" test -n "$pid"
+kill -TERM "$pid"
+check "SIGTERM: exit status 143" test "$(pane_status)" = 143
+check "... ccrm says where the form was kept" wait_until said 'ccrm: stopped by SIGTERM: the unsaved form "New ticket" was kept in '"$state/ccrm/draft-"
+check "... one draft under \$XDG_STATE_HOME/ccrm" test "$(drafts)" = 1
+check "... holding the subject typed" grep -q "Draftkept printer offline" "$state"/ccrm/draft-*.txt
+tui_stop
+
+start
+check "the next start offers the draft back" wait_for "restored: this form was not saved when ccrm stopped (SIGTERM" 10
+check "... with what was typed" wait_for "Draftkept printer offline" 5
+check "... the file is taken (the form holds it now)" test "$(drafts)" = 0
+keys C-s
+check "Ctrl-S saves the ticket" wait_sql "select count(*) from tickets where subject = 'Draftkept printer offline'" 1
+keys q
+tui_stop
+
+# ---- editing a ticket, SIGHUP, someone else changes it, the draft is saved ----
+t=$(psqlc -c "select id from tickets where status = 'open' order by id limit 1")
+psqlc -c "update tickets set subject = 'Hupticket base', priority = 'low' where id = $t"
+start
+wait_for "Tickets by" 10 >/dev/null
+keys /
+keys -l Hupticket
+keys Enter
+wait_for "Hupticket base" 10 >/dev/null
+keys e
+check "the ticket's form opens" wait_for "Edit ticket #$t" 10
+keys End
+keys -l " (hup draft)"
+kill -HUP "$(ccrm_pid)"
+check "SIGHUP: exit status 129" test "$(pane_status)" = 129
+check "... the form is kept" test "$(drafts)" = 1
+tui_stop
+psqlc -c "update tickets set priority = 'urgent' where id = $t"
+start
+check "the edit is offered back" wait_for "restored: this form was not saved when ccrm stopped (SIGHUP" 10
+check "... as the edit of ticket #$t" wait_for "Edit ticket #$t" 5
+keys C-s
+check "saved: the draft's subject and the other's priority both land" \
+    wait_sql "select (subject like '% (hup draft)')::text || ' ' || priority from tickets where id = $t" "true urgent"
+keys q
+tui_stop
+
+# ---- a crash: SIGSEGV with a form open, SIGABRT without ----
+start
+wait_for "Tickets by" 10 >/dev/null
+prompt "new ticket"
+wait_for "New ticket" 10 >/dev/null
+keys -l "Crashkept subject"
+wait_for "Crashkept subject" 5 >/dev/null
+kill -SEGV "$(ccrm_pid)"
+check "SIGSEGV: the process dies of it (139)" test "$(pane_status)" = 139
+check "... and says where its report is" wait_until said "ccrm: crashed (SIGSEGV): report in $state/ccrm/crash-"
+check "... a crash report naming the signal" grep -q "crashed: SIGSEGV (signal 11)" "$state"/ccrm/crash-*.txt
+check "... and the form, as a draft" grep -q "Crashkept subject" "$state"/ccrm/draft-*.txt
+tui_stop
+start
+check "the crashed form is offered at the next start" wait_for "restored: this form was not saved when ccrm stopped (SIGSEGV" 10
+check "... with what was typed" wait_for "Crashkept subject" 5
+keys Escape
+keys y
+tui_stop
+rm -f "$state"/ccrm/crash-*.txt
+start
+wait_for "Tickets by" 10 >/dev/null
+kill -ABRT "$(ccrm_pid)"
+check "SIGABRT: the process dies of it (134)" test "$(pane_status)" = 134
+check "... with a report" grep -q "crashed: SIGABRT (signal 6)" "$state"/ccrm/crash-*.txt
+check "... that says no form was open" grep -q "unsaved form: none" "$state"/ccrm/crash-*.txt
+tui_stop
+
+# ---- an amount with a decimal comma, exactly on the timeline ----
+acc=$(psqlc -c "select id from accounts order by id limit 1")
+accname=$(psqlc -c "select name from accounts where id = $acc")
+psqlc -c "insert into opportunities (account_id, name, stage, amount, currency)
+          values ($acc, 'Exactamount deal', 'proposal', 12500.50, 'EUR')" >/dev/null
+tui_start 140 40 env XDG_STATE_HOME="$state" "$CCRM" -d "$PG_CONN user=sam" --view accounts
+wait_for "Accounts by" 10 >/dev/null
+prompt "open $accname"
+check "the account's timeline shows the deal's amount exactly" line_has "Exactamount deal" "12,500.50 EUR"
+keys q q
+tui_stop
+done_testing

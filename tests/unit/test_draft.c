@@ -1,0 +1,70 @@
+/* Unit tests for drafts (src/util/draft.c): the text written when a form is kept reads back
+ * the same, values with tabs, newlines and backslashes included; a file that is not a draft
+ * is refused. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ccrm/draft.h"
+#include "ccrm/util.h"
+
+static void
+test_draft_round_trip(void **state)
+{
+    struct draft d, r;
+    struct strbuf b = STRBUF_INIT;
+
+    (void)state;
+    memset(&d, 0, sizeof d);
+    str_copy(d.entity, "tickets", sizeof d.entity);
+    d.id = 42;
+    d.version = 3;
+    str_copy(d.why, "SIGTERM", sizeof d.why);
+    draft_add(&d, "subject", "Printer", "Printer\toffline \\ again");
+    draft_add(&d, "body", "", "line one\nline two\r\n");
+    draft_add(&d, "assignee", NULL, "");
+    draft_render(&b, &d);
+    assert_int_equal(draft_parse(strbuf_str(&b), &r), 0);
+    assert_string_equal(r.entity, "tickets");
+    assert_int_equal(r.id, 42);
+    assert_int_equal(r.version, 3);
+    assert_string_equal(r.why, "SIGTERM");
+    assert_int_equal(r.n, 3);
+    assert_string_equal(r.f[0].col, "subject");
+    assert_string_equal(r.f[0].base, "Printer");
+    assert_string_equal(r.f[0].val, "Printer\toffline \\ again");
+    assert_string_equal(r.f[1].val, "line one\nline two\r\n");
+    assert_string_equal(r.f[2].base, "");
+    assert_string_equal(r.f[2].val, "");
+    draft_fini(&r);
+    draft_fini(&d);
+    strbuf_fini(&b);
+}
+
+static void
+test_draft_refused(void **state)
+{
+    struct draft d;
+
+    (void)state;
+    assert_int_equal(draft_parse("", &d), -1);
+    assert_int_equal(draft_parse("hello\nentity tickets\n", &d), -1);
+    assert_int_equal(draft_parse("ccrm draft 1\nid 3\n", &d), -1); /* no entity */
+    assert_int_equal(d.n, 0);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_draft_round_trip),
+        cmocka_unit_test(test_draft_refused),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
