@@ -15,9 +15,14 @@ as sam -c "insert into interactions (kind, subject, ticket_id, due_at) values ('
 
 tui_start 80 24 "$CCRM" -d "$DB user=sam" --view dashboard
 check "the Dashboard opens" wait_for "Pipeline by stage" 15
-check "deals are ranked within their currency, and it says so" wait_for "Biggest open deals, by currency (amounts not converted)" 5
-# j past the last record scrolls on: the tasks below the fold come into view by keys alone
-for i in $(seq 1 40); do keys j; done
+# j past the last record scrolls on: what is below the fold comes into view by keys alone
+# (at 80x24 the deals come after the pipeline, the month's invoices, tickets, SLA and leads)
+seen=0
+for i in $(seq 1 40); do
+    keys j
+    if [ "$seen" = 0 ] && screen | grep -qF "Biggest open deals, by currency (amounts not converted)"; then seen=1; fi
+done
+check "deals are ranked within their currency, and it says so" test "$seen" = 1
 check "j brings my open tasks into view" wait_for "My open tasks" 10
 check "a task past its due date is marked overdue, with its record" line_has "OVERDUE" "Call back about the scanner  · ticket #$t"
 check "a task not yet due is not" line_has "Send the yen quote" "deal Dashtest yen deal"

@@ -57,7 +57,7 @@ keys y Enter
 check "the merge is done and says how to undo it" \
     wait_for "merged contact #$b2 into #$a2 (merge "
 check "the survivor opens" wait_for "contact #$a2 ·"
-check "with the merge on its timeline" wait_for "note: Merged contact #$b2 into this one"
+check "with the merge on its timeline" wait_for "Merged contact #$b2 into this one"
 check "database: one record, with the e-mail chosen" \
     wait_sql "select (select count(*) from contacts where id = $b2) || ' ' || (select email from contacts where id = $a2)" "0 $mail2"
 merge=$(q "select id from merges where entity = 'contacts' and survivor_id = $a2 and merged_id = $b2")
