@@ -43,6 +43,12 @@ check "the Message-ID is the one stored" test "$(header Message-ID "$F")" = "<$(
 check "the outbox row: sent, in sofia's name" \
     test "$(q "select status || ' ' || created_by from messages where id = $MID")" = "sent sofia"
 check "the answer is in the conversation" wait_for "→ Re: Charged twice for one booking [#$TK]"
+# the timeline comes after the message and the conversation: move down to it
+for i in $(seq 1 60); do
+    screen | grep -F "sofia (support)" | grep -qF "email out: Re: Charged twice" && break
+    keys j
+    sleep 0.05
+done
 check "and on the timeline, an outgoing e-mail by sofia" line_has "sofia (support)" "email out: Re: Charged twice"
 keys q
 check "back on the list, the mark is gone: answered" bash -c "$(declare -f screen tmx line_has); TMUX_SOCK=$TMUX_SOCK

@@ -67,6 +67,11 @@ keys Enter
 keys C-s
 check "the database refuses the save" wait_for "permission"
 check "nothing was written" sql_is "select count(*) from responsibilities" "$((before + 1))"
+# give the refused form up (else it is kept as a draft and offered at the next start)
+keys Escape
+check "leaving asks about the changes" wait_for "discard your changes? y/n" 5
+keys y
+check "the refused form is given up" wait_gone "New rule" 5
 tui_stop
 
 # an absence, entered by the team lead: the routing and :who hand zoe's work to the deputy
