@@ -60,6 +60,11 @@ struct mail_parse_opts {
     int null_sender;       /* the envelope sender was <> (a bounce) */
 };
 
+/* 0 when mail can be parsed and composed in this process; -1 with err filled when not (the
+ * binary's mail module, src/ext/, cannot be loaded: a reason to keep a mail for later, not to
+ * refuse it). */
+int mail_ready(struct ccrm_err *err);
+
 /* Initialise GMime (once; later calls do nothing). mail_shutdown releases it at exit. */
 void mail_init(void);
 void mail_shutdown(void);

@@ -10,20 +10,6 @@
 #include "ccrm/ics.h"
 #include "ccrm/util.h"
 
-void
-ics_items_free(struct ics_item *items, int n)
-{
-    int i;
-
-    for (i = 0; items != NULL && i < n; i++) {
-        free(items[i].uid);
-        free(items[i].subject);
-        free(items[i].body);
-        free(items[i].record);
-    }
-    free(items);
-}
-
 static struct icaltimetype
 utc(time_t t)
 {

@@ -231,6 +231,11 @@ mail_in(const struct mopts *o)
         config_fini(&cfg);
         return EX_TEMPFAIL;
     }
+    if (mail_ready(&err) == -1) {
+        fprintf(stderr, "ccrm: %s (the mail stays with the MTA)\n", err.msg);
+        config_fini(&cfg);
+        return EX_TEMPFAIL;
+    }
     r = read_stdin((size_t)cfg.message_max, &buf, &n);
     if (r != 0) {
         if (r == 1)

@@ -473,6 +473,11 @@ cli_mail_import_main(int argc, char **argv)
     im.message_max = (size_t)cfg.message_max;
     im.progress = !quiet && isatty(STDERR_FILENO);
     config_fini(&cfg);
+    if (mail_ready(&im.err) == -1) {
+        fprintf(stderr, "ccrm: %s\n", im.err.msg);
+        db_close(&im.db);
+        return EX_UNAVAILABLE;
+    }
     mail_init();
 
     memset(&sa, 0, sizeof sa);
