@@ -16,10 +16,13 @@
  * that brought nothing (anyone may send NOTIFY ccrm) stretch the interval, doubling up to 1 s,
  * until one brings an event again. Under load the interval adapts too: when re-reads follow
  * each other as fast as the interval lets them (the company commits faster than the interval),
- * it doubles, up to 400 ms, and halves again as soon as a re-read comes after a pause. So a
- * client reads at most a few times a second however busy the company is (every open client
- * costs the writers little), and a change is still drawn within half a second; an idle client
- * shows a lone change at once (leading edge). */
+ * it doubles, up to 400 ms, and halves again as soon as a re-read comes after a pause. "As
+ * fast as the interval lets them" means the wake-up came while the interval since the last
+ * re-read was still running, so the re-read had to wait: a steady stream slower than one
+ * change per interval (20 a second against 30 ms) is drawn as it comes, every change at once,
+ * while a flood gets the long interval. So a client reads at most a few times a second however
+ * busy the company is (every open client costs the writers little), and a change is still
+ * drawn within half a second; an idle client shows a lone change at once (leading edge). */
 #define REFRESH_DEBOUNCE_MS 30
 #define REFRESH_QUIET_MAX_MS 1000
 #define REFRESH_BUSY_MAX_MS 400
@@ -99,13 +102,14 @@ on_refresh(void *ctx, void *arg)
 
     (void)arg;
     app->refresh_timer = 0;
-    /* back to back (held by the interval): busier; after a pause of two intervals: calmer */
-    if (since <= gap + REFRESH_DEBOUNCE_MS) {
+    /* held back by the interval: busier; after a pause of two intervals: calmer */
+    if (app->refresh_held) {
         if (gap < REFRESH_BUSY_MAX_MS)
             app->busy_level++;
     } else if (since > 2 * gap && app->busy_level > 0) {
         app->busy_level--;
     }
+    app->refresh_held = 0;
     app->last_refresh = t;
     if (db_state(app->db) == DB_READY)
         ui_on_wakeup(app);
@@ -124,8 +128,9 @@ schedule_refresh(struct app *app, int wakeups)
         return;
     gap = refresh_gap(app);
     t = now_ms();
-    app->refresh_timer = timer_add(
-        &app->timers, t - app->last_refresh >= gap ? t : app->last_refresh + gap, on_refresh, NULL);
+    app->refresh_held = t - app->last_refresh < gap;
+    app->refresh_timer =
+        timer_add(&app->timers, app->refresh_held ? app->last_refresh + gap : t, on_refresh, NULL);
 }
 
 int

@@ -31,6 +31,7 @@ struct app {
                                  * they stretch the debounce, so a flood costs little) */
     int busy_level;             /* re-reads held back to back by the debounce: each doubles it
                                  * (up to 400 ms), a pause halves it (src/loop.c) */
+    int refresh_held;           /* the pending re-read had to wait for the interval */
     struct event_cursor events; /* what the user has been shown of the event stream */
 };
 
