@@ -144,27 +144,8 @@ ALTER TABLE import_batches ADD CONSTRAINT import_batches_entity_check
 -- ---------------------------------------------------------------------------------------
 -- Stamps, audit, events, like every data table
 -- ---------------------------------------------------------------------------------------
-DO $$
-DECLARE
-    t text;
-BEGIN
-    FOREACH t IN ARRAY ARRAY['mail_queues', 'messages', 'attachments'] LOOP
-        EXECUTE format('CREATE TRIGGER ccrm_stamp BEFORE INSERT OR UPDATE ON %I '
-                       'FOR EACH ROW EXECUTE FUNCTION ccrm_stamp()', t);
-        EXECUTE format('CREATE TRIGGER ccrm_log_ins AFTER INSERT ON %I '
-                       'REFERENCING NEW TABLE AS new_rows '
-                       'FOR EACH STATEMENT EXECUTE FUNCTION ccrm_log_changes()', t);
-        EXECUTE format('CREATE TRIGGER ccrm_log_upd AFTER UPDATE ON %I '
-                       'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows '
-                       'FOR EACH STATEMENT EXECUTE FUNCTION ccrm_log_changes()', t);
-        EXECUTE format('CREATE TRIGGER ccrm_log_del AFTER DELETE ON %I '
-                       'REFERENCING OLD TABLE AS old_rows '
-                       'FOR EACH STATEMENT EXECUTE FUNCTION ccrm_log_changes()', t);
-        EXECUTE format('CREATE TRIGGER ccrm_log_trunc AFTER TRUNCATE ON %I '
-                       'FOR EACH STATEMENT EXECUTE FUNCTION ccrm_log_changes()', t);
-    END LOOP;
-END
-$$;
+SELECT ccrm_track_table(t) -- schema/functions/05_tables.sql
+  FROM unnest(ARRAY['mail_queues', 'messages', 'attachments']::regclass[]) t;
 
 -- the outbox moves one way, and what was received stays as it was (ccrm_mail_status_rule)
 CREATE TRIGGER ccrm_mail_status_rule BEFORE UPDATE OF status, direction ON messages
@@ -173,23 +154,8 @@ CREATE TRIGGER ccrm_mail_status_rule BEFORE UPDATE OF status, direction ON messa
 -- ---------------------------------------------------------------------------------------
 -- Row-level security
 -- ---------------------------------------------------------------------------------------
-ALTER TABLE mail_queues ENABLE ROW LEVEL SECURITY;
-ALTER TABLE mail_queues FORCE ROW LEVEL SECURITY;
-ALTER TABLE messages ENABLE ROW LEVEL SECURITY;
-ALTER TABLE messages FORCE ROW LEVEL SECURITY;
-ALTER TABLE attachments ENABLE ROW LEVEL SECURITY;
-ALTER TABLE attachments FORCE ROW LEVEL SECURITY;
-DO $$
-DECLARE
-    t text;
-BEGIN
-    FOREACH t IN ARRAY ARRAY['mail_queues', 'messages', 'attachments'] LOOP
-        EXECUTE format('CREATE POLICY ccrm_owner ON %I TO %I USING (true) WITH CHECK (true)',
-                       t, (SELECT pg_get_userbyid(c.relowner) FROM pg_class c
-                            WHERE c.oid = format('public.%I', t)::regclass));
-    END LOOP;
-END
-$$;
+SELECT ccrm_secure_table(t) -- schema/functions/05_tables.sql
+  FROM unnest(ARRAY['mail_queues', 'messages', 'attachments']::regclass[]) t;
 
 -- Queues: staff read them (which address answers a ticket), admins change them (deleting one:
 -- ccrm_delete('mail_queues', ...)). Partners and the mail login see none.

@@ -320,29 +320,9 @@ SELECT k.kind,
 -- ---------------------------------------------------------------------------------------
 -- Triggers
 -- ---------------------------------------------------------------------------------------
-DO $$
-DECLARE
-    t text;
-BEGIN
-    FOREACH t IN ARRAY ARRAY['responsibilities', 'absences', 'calendars', 'sla_policies',
-                             'followers', 'inbox_settings', 'reminders']
-    LOOP
-        EXECUTE format('CREATE TRIGGER ccrm_stamp BEFORE INSERT OR UPDATE ON %I '
-                       'FOR EACH ROW EXECUTE FUNCTION ccrm_stamp()', t);
-        EXECUTE format('CREATE TRIGGER ccrm_log_ins AFTER INSERT ON %I '
-                       'REFERENCING NEW TABLE AS new_rows '
-                       'FOR EACH STATEMENT EXECUTE FUNCTION ccrm_log_changes()', t);
-        EXECUTE format('CREATE TRIGGER ccrm_log_upd AFTER UPDATE ON %I '
-                       'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows '
-                       'FOR EACH STATEMENT EXECUTE FUNCTION ccrm_log_changes()', t);
-        EXECUTE format('CREATE TRIGGER ccrm_log_del AFTER DELETE ON %I '
-                       'REFERENCING OLD TABLE AS old_rows '
-                       'FOR EACH STATEMENT EXECUTE FUNCTION ccrm_log_changes()', t);
-        EXECUTE format('CREATE TRIGGER ccrm_log_trunc AFTER TRUNCATE ON %I '
-                       'FOR EACH STATEMENT EXECUTE FUNCTION ccrm_log_changes()', t);
-    END LOOP;
-END
-$$;
+SELECT ccrm_track_table(t) -- schema/functions/05_tables.sql
+  FROM unnest(ARRAY['responsibilities', 'absences', 'calendars', 'sla_policies', 'followers',
+                    'inbox_settings', 'reminders']::regclass[]) t;
 
 -- values: people exist, departments are internal, time zones and hours parse
 CREATE TRIGGER ccrm_check BEFORE INSERT OR UPDATE ON responsibilities
@@ -424,11 +404,7 @@ BEGIN
                              'sla_policies', 'sla_clocks', 'followers', 'inbox_settings',
                              'reminders', 'digests']
     LOOP
-        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-        EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-        EXECUTE format('CREATE POLICY ccrm_owner ON %I TO %I USING (true) WITH CHECK (true)', t,
-                       (SELECT pg_get_userbyid(c.relowner) FROM pg_class c
-                         WHERE c.oid = format('public.%I', t)::regclass));
+        PERFORM ccrm_secure_table(t::regclass); -- schema/functions/05_tables.sql
         -- every internal user reads them (who is competent, who is away, the service levels,
         -- who follows what are everyone's business inside the company)
         EXECUTE format('CREATE POLICY internal_read ON %I FOR SELECT TO ccrm_internal USING (true)',

@@ -299,29 +299,9 @@ CREATE INDEX payments_paid_on_idx ON payments (paid_on, id);
 -- ---------------------------------------------------------------------------------------
 -- Triggers: stamps, audit and events like every data table (001), then the rules
 -- ---------------------------------------------------------------------------------------
-DO $$
-DECLARE
-    t text;
-BEGIN
-    FOREACH t IN ARRAY ARRAY['products', 'product_prices', 'quotes', 'quote_lines', 'invoices',
-                             'invoice_lines', 'payments']
-    LOOP
-        EXECUTE format('CREATE TRIGGER ccrm_stamp BEFORE INSERT OR UPDATE ON %I '
-                       'FOR EACH ROW EXECUTE FUNCTION ccrm_stamp()', t);
-        EXECUTE format('CREATE TRIGGER ccrm_log_ins AFTER INSERT ON %I '
-                       'REFERENCING NEW TABLE AS new_rows '
-                       'FOR EACH STATEMENT EXECUTE FUNCTION ccrm_log_changes()', t);
-        EXECUTE format('CREATE TRIGGER ccrm_log_upd AFTER UPDATE ON %I '
-                       'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows '
-                       'FOR EACH STATEMENT EXECUTE FUNCTION ccrm_log_changes()', t);
-        EXECUTE format('CREATE TRIGGER ccrm_log_del AFTER DELETE ON %I '
-                       'REFERENCING OLD TABLE AS old_rows '
-                       'FOR EACH STATEMENT EXECUTE FUNCTION ccrm_log_changes()', t);
-        EXECUTE format('CREATE TRIGGER ccrm_log_trunc AFTER TRUNCATE ON %I '
-                       'FOR EACH STATEMENT EXECUTE FUNCTION ccrm_log_changes()', t);
-    END LOOP;
-END
-$$;
+SELECT ccrm_track_table(t) -- schema/functions/05_tables.sql
+  FROM unnest(ARRAY['products', 'product_prices', 'quotes', 'quote_lines', 'invoices',
+                    'invoice_lines', 'payments']::regclass[]) t;
 
 -- product prices: not in the product's own currency (that price is on the product)
 CREATE TRIGGER ccrm_price_rule BEFORE INSERT OR UPDATE ON product_prices
@@ -428,11 +408,7 @@ BEGIN
     FOREACH t IN ARRAY ARRAY['currencies', 'products', 'product_prices', 'quotes', 'quote_lines',
                              'invoices', 'invoice_lines', 'invoice_counters', 'payments']
     LOOP
-        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-        EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-        EXECUTE format('CREATE POLICY ccrm_owner ON %I TO %I USING (true) WITH CHECK (true)', t,
-                       (SELECT pg_get_userbyid(c.relowner) FROM pg_class c
-                         WHERE c.oid = format('public.%I', t)::regclass));
+        PERFORM ccrm_secure_table(t::regclass); -- schema/functions/05_tables.sql
     END LOOP;
     FOREACH t IN ARRAY ARRAY['products', 'product_prices', 'quotes', 'quote_lines', 'invoices',
                              'invoice_lines', 'payments']

@@ -190,29 +190,9 @@ CREATE INDEX accounts_name_key_idx ON accounts ((ccrm_name_key(name)));
 -- ---------------------------------------------------------------------------------------
 -- Stamps, audit and events, as every data table has (001)
 -- ---------------------------------------------------------------------------------------
-DO $$
-DECLARE
-    t text;
-BEGIN
-    FOREACH t IN ARRAY ARRAY['interests', 'consents', 'segments', 'campaign_responses', 'merges',
-                             'not_duplicates']
-    LOOP
-        EXECUTE format('CREATE TRIGGER ccrm_stamp BEFORE INSERT OR UPDATE ON %I '
-                       'FOR EACH ROW EXECUTE FUNCTION ccrm_stamp()', t);
-        EXECUTE format('CREATE TRIGGER ccrm_log_ins AFTER INSERT ON %I '
-                       'REFERENCING NEW TABLE AS new_rows '
-                       'FOR EACH STATEMENT EXECUTE FUNCTION ccrm_log_changes()', t);
-        EXECUTE format('CREATE TRIGGER ccrm_log_upd AFTER UPDATE ON %I '
-                       'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows '
-                       'FOR EACH STATEMENT EXECUTE FUNCTION ccrm_log_changes()', t);
-        EXECUTE format('CREATE TRIGGER ccrm_log_del AFTER DELETE ON %I '
-                       'REFERENCING OLD TABLE AS old_rows '
-                       'FOR EACH STATEMENT EXECUTE FUNCTION ccrm_log_changes()', t);
-        EXECUTE format('CREATE TRIGGER ccrm_log_trunc AFTER TRUNCATE ON %I '
-                       'FOR EACH STATEMENT EXECUTE FUNCTION ccrm_log_changes()', t);
-    END LOOP;
-END
-$$;
+SELECT ccrm_track_table(t) -- schema/functions/05_tables.sql
+  FROM unnest(ARRAY['interests', 'consents', 'segments', 'campaign_responses', 'merges',
+                    'not_duplicates']::regclass[]) t;
 
 -- ---------------------------------------------------------------------------------------
 -- The rules (schema/functions/92_marketing.sql)
@@ -265,11 +245,7 @@ BEGIN
     FOREACH t IN ARRAY ARRAY['interests', 'consents', 'segments', 'campaign_responses', 'merges',
                              'not_duplicates']
     LOOP
-        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-        EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-        EXECUTE format('CREATE POLICY ccrm_owner ON %I TO %I USING (true) WITH CHECK (true)', t,
-                       (SELECT pg_get_userbyid(c.relowner) FROM pg_class c
-                         WHERE c.oid = format('public.%I', t)::regclass));
+        PERFORM ccrm_secure_table(t::regclass); -- schema/functions/05_tables.sql
         EXECUTE format('CREATE POLICY internal_read ON %I FOR SELECT TO ccrm_internal USING (true)',
                        t);
     END LOOP;
