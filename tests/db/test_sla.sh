@@ -222,6 +222,14 @@ plan=$(q "explain (costs off) select k.ticket_id from sla_clocks k where k.curre
 check "the page is an index range on sla_clocks_time_left_idx" grep -q 'sla_clocks_time_left_idx' <<<"$plan"
 check "compliance per kind" \
     test "$(q "select count(*) from sla_compliance where kind in ('first_response', 'resolution') and clocks > 0")" = 2
+# the share in time is of the decided clocks (met, or breached while running), never over 100 %
+expect=$(q "select string_agg(kind || '=' || coalesce(round(100.0 * count_in / nullif(decided, 0), 1)::text, '-'), ' ' order by kind)
+              from (select kind, count(*) filter (where met_at is not null and breached_at is null) as count_in,
+                           count(*) filter (where met_at is not null or breached_at is not null) as decided
+                      from sla_clocks where started_at > now() - interval '30 days' group by kind) x")
+got=$(q "select string_agg(kind || '=' || coalesce(percent_in_time::text, '-'), ' ' order by kind) from sla_compliance")
+check "compliance: in time of the decided clocks ($got)" test "$got" = "$expect"
+check "compliance never over 100 %" test "$(q "select count(*) from sla_compliance where percent_in_time > 100")" = 0
 
 # ---- who may touch what ----
 for u in sam sofia marco; do
