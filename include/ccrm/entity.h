@@ -246,4 +246,12 @@ int entity_sort_index(const struct entity_list *l, const char *name);
  * a "record". */
 const char *entity_noun(const char *table, long n);
 
+/* The tables whose events are bookkeeping, not news: inbox entries and read marks, mentions,
+ * reminders, digests, one's quiet hours, followers. The Feed leaves them out (as SQL: the list
+ * below), and a live change to one is not announced (src/ui/screen.c; one's own inbox entries
+ * and mentions are, by their own rules). */
+#define ENTITY_BOOKKEEPING_SQL                                                                     \
+    "'inbox', 'mentions', 'reminders', 'digests', 'inbox_settings', 'followers'"
+int entity_is_bookkeeping(const char *table);
+
 #endif

@@ -1243,7 +1243,7 @@ static const struct entity tasks = {
 
 /* ---- the Feed and the Inbox: lists whose rows name records of other tables ---- */
 
-#define FEED_EVENTS "(SELECT * FROM events WHERE entity NOT IN ('inbox', 'mentions')) a"
+#define FEED_EVENTS "(SELECT * FROM events WHERE entity NOT IN (" ENTITY_BOOKKEEPING_SQL ")) a"
 
 static const struct entity_column feed_cols[] = {
     {.name = "Time", .sql = "to_char(a.at, 'MM-DD HH24:MI:SS')", .min = 14, .priority = 2},
@@ -1286,8 +1286,9 @@ static const struct entity_filter feed_filters[] = {
 static const struct entity_list feed_list = {
     .view = "feed",
     .title = "Feed",
-    /* the bookkeeping of inboxes (entries, read marks) and mentions is not news: the Inbox
-     * shows one's own, and the comment that mentions someone is in the Feed already */
+    /* the bookkeeping of inboxes (entries, read marks, digests, one's quiet hours), mentions,
+     * reminders and followers is not news: the Inbox shows one's own, the comment that
+     * mentions someone is in the Feed already, a reminder rings in its owner's client */
     .from = FEED_EVENTS,
     .base = FEED_EVENTS,
     .search = "a.search LIKE ccrm_fold($1)",
@@ -1681,4 +1682,14 @@ entity_noun(const char *table, long n)
     if (e == NULL)
         return n == 1 ? "record" : "records";
     return n == 1 ? e->singular : e->plural;
+}
+
+int
+entity_is_bookkeeping(const char *table)
+{
+    char quoted[64];
+
+    if (snprintf(quoted, sizeof quoted, "'%s'", table) >= (int)sizeof quoted)
+        return 0;
+    return strstr(ENTITY_BOOKKEEPING_SQL, quoted) != NULL;
 }

@@ -430,6 +430,12 @@ on_event(const struct event *ev, void *ctx)
             return 0;
         }
     }
+    /* the rest of the bookkeeping (someone follows a record, sets quiet hours) is not news */
+    if (entity_is_bookkeeping(ev->entity) && strcmp(ev->entity, "inbox") != 0 &&
+        strcmp(ev->entity, "mentions") != 0) {
+        w->mine++;
+        return 0;
+    }
     /* the toast names the latest change by someone else, and counts the rest */
     if (w->toast[0] != '\0')
         w->others++;

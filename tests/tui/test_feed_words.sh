@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Feed speaks the user's words: "new ticket", "ticket #151", "deal #226", never the table
 # names; `f entity=deals` filters by them; a change of status says from what to what; and the
-# bookkeeping of inboxes and mentions (an entry, a read mark) is not news; one is singular.
+# bookkeeping of inboxes, mentions, followers and quiet hours (an entry, a read mark) is not news;
+# one is singular.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_feed_words.sh path/to/ccrm}
 
@@ -19,10 +20,17 @@ check "a change of status says from what to what" line_has "changed status" "sta
 as sofia -c "insert into comments (entity, entity_id, body) values ('tickets', $t, 'Feedword @sam can you look')" >/dev/null
 check "the comment is in the Feed" wait_for "new comment: Feedword @sam can you look" 5
 as sam -c "update inbox set read_at = now() where login = 'sam' and read_at is null"
+# following a record and one's quiet hours are one's own bookkeeping too (as the owner: a
+# reminder is the scheduler's)
+q "insert into followers (login, entity, entity_id) values ('sam', 'tickets', $t)" >/dev/null
+q "insert into inbox_settings (login, quiet_from, quiet_until) values ('sam', '22:00', '07:00')
+   on conflict (login) do update set quiet_from = '22:00', quiet_until = '07:00'" >/dev/null
 d=$(as sam -c "insert into opportunities (account_id, name) values ($acc, 'Feedword deal') returning id" | head -n 1)
 check "a deal is \"deal #$d\"" line_has "deal #$d" "new deal: Feedword deal"
 check "the mention, the inbox entry and its read mark are not in the Feed" \
     bash -c "! (tmux -L $TMUX_SOCK capture-pane -t =t: -p | grep -qE 'inbox entry|mention #|inbox #|mentions #|for sam')"
+check "nor are following a record and one's quiet hours" \
+    bash -c "! (tmux -L $TMUX_SOCK capture-pane -t =t: -p | grep -qE 'follower|inbox setting|inbox_settings')"
 keys f
 keys -l "entity=deals"
 keys Enter
