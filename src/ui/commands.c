@@ -1250,7 +1250,7 @@ commands_run(struct app *app, const char *line)
 /* The lines every view's help ends with: the global keys and the commands. */
 static const char *const global_help[] = {
     "Tab, S-Tab\tnext / previous view",
-    "1-9\tgo to view by number",
+    "1-9, 0\tgo to view by number (0: the tenth; the ones after it: Tab)",
     "Enter\topen the selected record",
     "q\tback; quits from a top view",
     "Esc\tback (in a list: clear the search)",

@@ -601,10 +601,13 @@ tab_label(struct ui *ui, int i, int full, char *buf, size_t n)
         snprintf(c, sizeof c, full ? " (%d+)" : "(%d+)", INBOX_COUNT_MAX - 1);
     else if (count > 0)
         snprintf(c, sizeof c, full ? " (%d)" : "(%d)", count);
-    if (full)
-        snprintf(buf, n, " %d %s%s ", i + 1, ui->tabs[i]->title, c);
+    /* 1-9 and 0 are keys; the tabs after the tenth have none, so no number either */
+    if (i >= 10)
+        snprintf(buf, n, full ? " %s%s " : " %.3s%s ", ui->tabs[i]->title, c);
+    else if (full)
+        snprintf(buf, n, " %d %s%s ", (i + 1) % 10, ui->tabs[i]->title, c);
     else
-        snprintf(buf, n, " %d%s ", i + 1, c);
+        snprintf(buf, n, " %d%s ", (i + 1) % 10, c);
 }
 
 static void
@@ -622,7 +625,7 @@ draw_tabs(struct app *app)
             continue;
         tab_label(ui, i, 1, label, sizeof label);
         total += text_width(label);
-        if (i < 9 || i == ui->tab) /* the tabs 1-9 have keys; the current one is shown */
+        if (i < 10 || i == ui->tab) /* the tabs 1-9, 0 have keys; the current one is shown */
             first += text_width(label);
     }
     x = 6;
@@ -631,10 +634,10 @@ draw_tabs(struct app *app)
 
         if (ui->hidden[i])
             continue;
-        /* too narrow for every title: the tabs 1-9 keep theirs if they fit (the tabs after
-         * them, reached by Tab and :view, show their number while there is room), else only
-         * the current tab keeps its title */
-        tab_label(ui, i, total <= ui->cols || i == ui->tab || (i < 9 && first <= ui->cols), label,
+        /* too narrow for every title: the tabs 1-9 and 0 keep theirs if they fit (the tabs
+         * after them, reached by Tab and :view, show their first letters while there is
+         * room), else only the current tab keeps its title */
+        tab_label(ui, i, total <= ui->cols || i == ui->tab || (i < 10 && first <= ui->cols), label,
                   sizeof label);
         w = text_width(label);
         if (x + w > ui->cols)
@@ -1197,6 +1200,8 @@ handle_key(struct app *app, wint_t key, int fkey)
         switch_tab(app, next_tab(ui, -1));
     } else if (!fkey && key >= L'1' && key <= L'9') {
         switch_tab(app, (int)(key - L'1'));
+    } else if (!fkey && key == L'0') {
+        switch_tab(app, 9);
     } else if (!fkey && key == 12) { /* ^L */
         ui->full_clear = 1;
         ui->dirty = 1;

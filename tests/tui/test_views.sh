@@ -87,10 +87,19 @@ psqlc -c "update tickets set status = 'open' where id = (select min(id) from tic
 check "and follows a change made in psql, live" \
     wait_for "$(printf 'open           %10s' $((n_open + 1)))" 5
 
+keys 0
+check "0: the tenth view (Quotes)" wait_for "Quotes by"
+check "the tab after the tenth has no number (no key reaches it)" \
+    bash -c "tmux -L $TMUX_SOCK capture-pane -t =t: -p | head -1 | grep -q ' 0 Quotes .*Inv' &&
+             ! tmux -L $TMUX_SOCK capture-pane -t =t: -p | head -1 | grep -qE ' 1[12]( |\\()'"
+keys 9
+check "9: the Dashboard again" wait_for "Pipeline by stage"
 tmx resize-window -t =t: -x 80 -y 24
 check "on 80 columns only the current tab keeps its title" wait_for "  9 Dashboard"
 check "the others show only their number (and counts)" \
     bash -c "tmux -L $TMUX_SOCK capture-pane -t =t: -p | head -1 | grep -q ' 2  3  4  5  6  7  8'"
+check "... and the tabs after the tenth their first letters" \
+    bash -c "tmux -L $TMUX_SOCK capture-pane -t =t: -p | head -1 | grep -q ' 0  Inv  Pro'"
 keys q
 tui_stop
 check "ccrm exits 0" test "$(cat "$TEST_TMP/tui.exit")" = 0
