@@ -1151,9 +1151,13 @@ BEGIN
                        'web'])[i])
         RETURNING id INTO v_t;
         n_tic := n_tic + 1;
-        -- the customer's own words are on the timeline (as the one who logged it)
+        -- the customer's own words are on the timeline (as the one who logged it), by the
+        -- channel the ticket came in
         INSERT INTO interactions (kind, channel, direction, subject, ticket_id)
-        VALUES ('email', 'email', 'in', 'Ticket opened', v_t);
+        SELECT CASE t.channel WHEN 'phone' THEN 'call' WHEN 'chat' THEN 'chat' WHEN 'email'
+                   THEN 'email' ELSE 'note' END,
+               t.channel, 'in', 'Ticket opened', t.id
+          FROM tickets t WHERE t.id = v_t;
         -- business minutes past its first-response target (negative: still to go), as if
         -- it had come in that much earlier: four breached, two close to it
         IF (ARRAY[90, 15, 300, -20, NULL, -40, NULL, NULL, 45, NULL])[i] IS NOT NULL THEN
