@@ -1,8 +1,9 @@
 /* THE event loop: one poll() over the keyboard, the signal pipe and the libpq socket, and one
  * list of timers (include/ccrm/timer.h: reconnect backoff, debounced re-reads, message and
  * highlight expiry, presence heartbeats) besides a reconnect's time limit per host (the
- * connection's own). Handlers only record; drawing happens once per iteration. Never blocks on
- * the network for longer than a query. */
+ * connection's own), and the report pipes of child processes sending mail (SIGCHLD comes
+ * through the signal pipe). Handlers only record; drawing happens once per iteration. Never blocks
+ * on the network for longer than a query. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -28,6 +29,7 @@
 #define REFRESH_BUSY_MAX_MS 400
 #define RECONNECT_MIN_MS 500
 #define RECONNECT_MAX_MS 30000
+#define LOOP_CHILDREN_MAX 16 /* child processes watched at once (mails being sent) */
 
 static void schedule_reconnect(struct app *app);
 
@@ -139,8 +141,9 @@ loop_run(struct app *app)
     enum db_state last_state = db_state(app->db);
 
     while (!app->quit) {
-        struct pollfd pfd[3];
-        int wakeups = 0;
+        struct pollfd pfd[3 + LOOP_CHILDREN_MAX];
+        int child_fd[LOOP_CHILDREN_MAX];
+        int wakeups = 0, nchild, i;
 
         ui_redraw(app);
         /* Queries run since the last poll (key handling, re-reads, drawing) may have taken
@@ -153,7 +156,14 @@ loop_run(struct app *app)
         pfd[2].fd = db_socket(app->db); /* -1 while offline: poll ignores it */
         pfd[2].events = db_poll_events(app->db);
         pfd[0].revents = pfd[1].revents = pfd[2].revents = 0;
-        if (poll(pfd, 3, poll_timeout(app)) == -1 && errno != EINTR)
+        /* mails being sent by child processes: their reports (src/ui/mail_send.c) */
+        nchild = ui_child_fds(app, child_fd, LOOP_CHILDREN_MAX);
+        for (i = 0; i < nchild; i++) {
+            pfd[3 + i].fd = child_fd[i];
+            pfd[3 + i].events = POLLIN;
+            pfd[3 + i].revents = 0;
+        }
+        if (poll(pfd, (nfds_t)(3 + nchild), poll_timeout(app)) == -1 && errno != EINTR)
             return -1;
         if (pfd[1].revents & POLLIN)
             sig_dispatch(app);
@@ -163,6 +173,9 @@ loop_run(struct app *app)
         }
         if (pfd[0].revents & POLLIN)
             ui_read_keys(app);
+        for (i = 0; i < nchild; i++)
+            if (pfd[3 + i].revents & (POLLIN | POLLHUP | POLLERR))
+                ui_child_ready(app, pfd[3 + i].fd);
         if ((pfd[2].revents & (POLLIN | POLLOUT | POLLERR | POLLHUP)) ||
             db_connect_wait_ms(app->db) == 0)
             db_pump(app->db, &wakeups);

@@ -1,6 +1,6 @@
 /* Signals: each handler writes the signal number to a self-pipe and nothing else; the event
- * loop reads the pipe and acts (resize, quit). Installed before curses starts, so ncurses
- * installs no SIGWINCH handler of its own. */
+ * loop reads the pipe and acts (resize, quit, reap a child that sent mail). Installed before curses
+ * starts, so ncurses installs no SIGWINCH handler of its own. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -27,7 +27,7 @@ on_signal(int signo)
 int
 sig_init(void)
 {
-    static const int sigs[] = {SIGWINCH, SIGTERM, SIGHUP, SIGINT};
+    static const int sigs[] = {SIGWINCH, SIGTERM, SIGHUP, SIGINT, SIGCHLD};
     struct sigaction sa;
     size_t i;
 
@@ -42,10 +42,11 @@ sig_init(void)
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+    for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        sa.sa_flags = SA_RESTART | (sigs[i] == SIGCHLD ? SA_NOCLDSTOP : 0);
         if (sigaction(sigs[i], &sa, NULL) == -1)
             return -1;
+    }
     signal(SIGPIPE, SIG_IGN);
     return 0;
 }
@@ -61,18 +62,22 @@ sig_dispatch(struct app *app)
 {
     unsigned char buf[64];
     ssize_t n, i;
-    int resized = 0;
+    int resized = 0, child = 0;
 
     while ((n = read(sig_pipe[0], buf, sizeof buf)) > 0) {
         for (i = 0; i < n; i++) {
             if (buf[i] == SIGWINCH)
                 resized = 1;
+            else if (buf[i] == SIGCHLD)
+                child = 1; /* a child process ended (a mail sender): reap it */
             else {
                 app->quit = 1;
                 app->quit_signal = buf[i];
             }
         }
     }
+    if (child)
+        ui_on_child(app);
     if (resized && !app->quit)
         ui_on_resize(app);
 }

@@ -58,6 +58,9 @@ enum cmd_kind {
     CMD_CREDIT_NOTE, /* credit-note: a draft credit note for an issued invoice */
     CMD_PRINT,       /* print [pdf|text] */
     CMD_SHARE,       /* share TEXT: a comment shared with the partner (with @login mentions) */
+    /* mail in the client (docs/mail.md) */
+    CMD_REPLY,           /* reply: answer the record by e-mail (as r) */
+    CMD_SAVE_ATTACHMENT, /* save-attachment N [PATH]: a received attachment to a file */
 };
 
 /* The views in tab order (the tabs 1-9), NULL-terminated: `:view`, [ui] start_view, --view. */

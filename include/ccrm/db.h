@@ -22,6 +22,9 @@ struct db_options {
 /* Connect synchronously (start-up and batch mode). Returns a db or NULL with err set. */
 struct db *db_open(const char *conninfo, const struct db_options *opt, struct ccrm_err *err);
 void db_close(struct db **dbp);
+/* Another connection like db's (the same connection string and options), e.g. for a child
+ * process that must not share db's socket. NULL with err set. */
+struct db *db_open_again(const struct db *db, const char *application_name, struct ccrm_err *err);
 
 enum db_state db_state(const struct db *db);
 /* The socket to poll and the events to poll for (-1 when offline). */

@@ -213,6 +213,24 @@ int64_t db_mail_reply(struct db *db, const char *entity, int64_t id, const char 
 #define MAIL_QUOTE_MAX 20000
 int db_mail_last_in(struct db *db, const char *mail_fk, int64_t id, char **from, char **when,
                     char **body, struct ccrm_err *err);
+/* The client's reply form (src/db/mail_ui.c): the To, Cc and Subject ccrm_mail_reply() gives an
+ * answer with these overrides (NULL: its own choice), found by running it in a transaction that
+ * is rolled back. *out_* malloc'd. Returns 0, or -1 with err (what the answer would be refused
+ * with: no address, a partner). */
+int db_mail_reply_preview(struct db *db, const char *entity, int64_t id, const char *subject,
+                          const char *to, const char *cc, char **out_to, char **out_cc,
+                          char **out_subject, struct ccrm_err *err);
+/* Milliseconds until the outbox tries mail id again (its next_attempt_at; 0: due), -2 when it
+ * is not waiting for another attempt (sent, given up, being sent), -1 with err. */
+int64_t db_mail_retry_ms(struct db *db, int64_t id, struct ccrm_err *err);
+/* A received attachment, as the reader may see it: 1 with *name (malloc'd), *size and whether
+ * its bytes were kept (*kept), 0 when there is none such, -1 with err. */
+int db_mail_attachment(struct db *db, int64_t id, char **name, int64_t *size, int *kept,
+                       struct ccrm_err *err);
+/* len bytes of its content from offset off (fewer at the end) into *buf (malloc'd, *n bytes).
+ * Returns 0 or -1 with err. */
+int db_mail_attachment_chunk(struct db *db, int64_t id, int64_t off, int len, unsigned char **buf,
+                             size_t *n, struct ccrm_err *err);
 
 /* A claimed outgoing mail; strings owned by the row. */
 struct mail_claimed {

@@ -79,7 +79,7 @@ struct detail_mail {
     char *subject;
     char *body;     /* the text (at most DETAIL_MAIL_TEXT_MAX bytes of it) */
     long long more; /* bytes of the text left out */
-    char *atts;     /* attachments, one per line: "name\tsize in bytes" */
+    char *atts;     /* attachments, one per line: "id\tname\tsize in bytes" */
     char *error;    /* out: the last sendmail error, while it is retried */
 };
 

@@ -22,6 +22,12 @@ void ui_on_resize(struct app *app);
 void ui_on_wakeup(struct app *app);
 /* Connection state changed (lost, reconnecting, back). */
 void ui_on_connection(struct app *app);
+/* Child processes the client waits on without blocking (mails being sent, src/ui/mail_send.c):
+ * their report pipes to poll (at most max into fds; returns how many); one of them is readable
+ * or closed; SIGCHLD arrived (reap what has ended). */
+int ui_child_fds(struct app *app, int *fds, int max);
+void ui_child_ready(struct app *app, int fd);
+void ui_on_child(struct app *app);
 /* Show a one-line message in the status bar for a few seconds. */
 void ui_message(struct app *app, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -245,6 +245,16 @@ db_open(const char *conninfo, const struct db_options *opt, struct ccrm_err *err
     return db;
 }
 
+/* A second connection to the same database as db, as the same user, with the same options
+ * (the client's mail sender opens one in its child process). */
+struct db *
+db_open_again(const struct db *db, const char *application_name, struct ccrm_err *err)
+{
+    struct db_options opt = {db->statement_timeout_ms, db->connect_timeout_s, application_name};
+
+    return db_open(db->conninfo, &opt, err);
+}
+
 void
 db_close(struct db **dbp)
 {

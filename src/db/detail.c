@@ -161,8 +161,8 @@ add_comments_chat(struct db *db, struct detail *d, const char *const *params, st
 
 /* The record's conversation: its latest mails (on the messages index of mail_fk, schema/017),
  * oldest of them first, in full (up to DETAIL_MAIL_TEXT_MAX characters of text each) with their
- * attachments' names and sizes, under a heading whose line the view puts them after. mail_fk
- * is the registry's fixed text. */
+ * attachments' numbers, names and sizes, under a heading whose line the view puts them after.
+ * mail_fk is the registry's fixed text. */
 static int
 add_mails(struct db *db, struct detail *d, const char *mail_fk, const char *id,
           struct ccrm_err *err)
@@ -182,9 +182,10 @@ add_mails(struct db *db, struct detail *d, const char *mail_fk, const char *id,
             DETAIL_MAIL_TEXT_MAX) ") AS body,"
                                   " greatest(length(m.body_text) - " CCRM_STR(
                                       DETAIL_MAIL_TEXT_MAX) ", 0) AS more,"
-                                                            " coalesce((SELECT string_agg(t.name "
-                                                            "|| E'\\t' || t.size, E'\\n' ORDER BY "
-                                                            "t.id)"
+                                                            " coalesce((SELECT string_agg(t.id || "
+                                                            "E'\\t' || "
+                                                            "t.name || E'\\t' || t.size, E'\\n' "
+                                                            "ORDER BY t.id)"
                                                             "   FROM attachments t WHERE t.msg_id "
                                                             "= m.id), '') AS atts,"
                                                             " coalesce(m.last_error, '') AS error"

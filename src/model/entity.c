@@ -493,6 +493,8 @@ static const struct entity_filter lead_filters[] = {
     {.name = "status", .sql = "a.status", .field = "status"},
     {.name = "owner", .sql = "a.owner", .mine = 1},
     {.name = "source", .sql = "a.source"},
+    /* the ✉ mark: mail waiting for an answer (a yes/no filter: `f unanswered`) */
+    {.name = "unanswered", .sql = UNANSWERED_FILTER("lead_id")},
 };
 
 static const char *const lead_shows[] = {"tickets", "interactions", "contacts",
@@ -864,6 +866,8 @@ static const struct entity_filter ticket_filters[] = {
      .sql = "(EXISTS (SELECT 1 FROM sla_clocks x WHERE x.ticket_id = a.id AND x.current"
             " AND x.breached_at IS NOT NULL))::text",
      .internal = 1},
+    /* the ✉ mark: mail waiting for an answer (a yes/no filter: `f unanswered`) */
+    {.name = "unanswered", .sql = UNANSWERED_FILTER("ticket_id")},
 };
 
 /* the mark of unanswered mail */

@@ -32,10 +32,13 @@
 /* A list row's mark for mail waiting for an answer: the record's latest mail (from a person, or
  * ours) came in. One probe of the messages index of its column (schema/017) per row shown, never
  * part of the order: the keyset pages stay as they are. */
-#define UNANSWERED(fk)                                                                             \
-    "CASE WHEN (SELECT m.direction = 'in' FROM messages m WHERE m." fk " = a.id"                   \
+#define UNANSWERED_TEST(fk)                                                                        \
+    "coalesce((SELECT m.direction = 'in' FROM messages m WHERE m." fk " = a.id"                    \
     "   AND (m.direction = 'out' OR m.status = 'received')"                                        \
-    "   ORDER BY m.received_at DESC, m.id DESC LIMIT 1) THEN '✉' ELSE '' END"
+    "   ORDER BY m.received_at DESC, m.id DESC LIMIT 1), false)"
+#define UNANSWERED(fk) "CASE WHEN " UNANSWERED_TEST(fk) " THEN '✉' ELSE '' END"
+/* The same test as a yes/no filter (`f unanswered`): the rows the mark is on */
+#define UNANSWERED_FILTER(fk) "(" UNANSWERED_TEST(fk) ")::text"
 
 /* An inbox row names its record: looked up by id in the record's table (through RLS, so a
  * record one may no longer see shows by number only). */

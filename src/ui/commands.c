@@ -558,6 +558,33 @@ run_reply(struct app *app, const struct action *a, const char *arg)
         act_reply(app, e, id);
 }
 
+/* :save-attachment N [PATH]: attachment N (the number the conversation shows) to PATH, asked
+ * for when missing; w: the attachment on the cursor (the record view finds it). */
+static void
+run_save_attachment(struct app *app, const struct action *a, const char *arg)
+{
+    struct view *v = ui_active(app->ui);
+    char word[32], *end;
+    const char *path;
+    long long n;
+
+    if (arg == NULL || arg[0] == '\0') {
+        if (v == NULL || v->ops->act == NULL || v->ops->act(v, app, a, NULL) == -1)
+            ui_message_error(app, "open a record with a conversation, or name the attachment: "
+                                  ":save-attachment N [PATH]");
+        return;
+    }
+    path = cmd_split(arg, word, sizeof word);
+    errno = 0;
+    n = strtoll(word[0] == '#' ? word + 1 : word, &end, 10);
+    if (errno != 0 || n <= 0 || *end != '\0') {
+        ui_message_error(app, "expected the attachment's number, as the conversation shows it "
+                              "(\"Attachment 12: ...\"), then a path");
+        return;
+    }
+    attach_save(app, (int64_t)n, path[0] != '\0' ? path : NULL);
+}
+
 /* A record's own actions (its chat, its history, a call logged on it): the record view does
  * them. */
 static void
@@ -911,12 +938,26 @@ const struct action cmd_actions[] = {
      .hint = "l log",
      .help = "log a call, e-mail, meeting, task or note",
      .run = run_record},
-    {.key = 'r',
+    {.name = "reply",
+     .key = 'r',
+     .kind = CMD_REPLY,
      .needs = NEEDS_RECORD,
      .applies = ENT_REPLY,
      .hint = "r reply",
-     .help = "answer by e-mail in $VISUAL or $EDITOR; sent through the outbox",
+     .usage = ":reply",
+     .help = "answer by e-mail in $VISUAL or $EDITOR (t, c, s: To, Cc, Subject); sent through "
+             "the outbox",
      .run = run_reply},
+    {.name = "save-attachment",
+     .key = 'w',
+     .kind = CMD_SAVE_ATTACHMENT,
+     .arg = CMD_ARG_OPTIONAL,
+     .needs = NEEDS_RECORD,
+     .applies = ENT_REPLY,
+     .usage = ":save-attachment N [PATH]",
+     .help = "write a mail's attachment to a file (w: the one on the cursor; asks before "
+             "replacing one)",
+     .run = run_save_attachment},
     {.key = 't',
      .needs = NEEDS_RECORD,
      .applies = ENT_CHAT,

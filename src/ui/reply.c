@@ -1,12 +1,13 @@
-/* r: answer a ticket, lead, contact or deal by e-mail from the client, as mutt does: the client
- * steps out of curses, runs $VISUAL (else $EDITOR, else vi) on a temporary file that quotes the
- * customer's latest mail, comes back, asks before sending, and then takes the path of
+/* r and :reply: answer a ticket, lead, contact or deal by e-mail from the client, as mutt does:
+ * the client steps out of curses, runs $VISUAL (else $EDITOR, else vi) on a temporary file that
+ * quotes the customer's latest mail, comes back, shows to whom and with which subject the answer
+ * goes (t, c, s change To, Cc and Subject) and asks before sending. Then it takes the path of
  * `ccrm --reply`: ccrm_mail_reply() commits the answer to the outbox with every header decided
- * (db_mail_reply), then mail_outbox_send() hands it to sendmail and records it sent. A failure
- * is shown and the mail stays in the outbox: this client tries it again on a timer (the
- * outbox's claim takes only what is not sent, so nothing goes twice), and so does
- * `ccrm --send-mail`. The text is never lost: an answer not sent (n, or the database refused)
- * opens again with r on the same record. */
+ * (db_mail_reply), and a child process hands it to sendmail (src/ui/mail_send.c) while the
+ * screen goes on answering keys. A failure is shown and the mail stays in the outbox, tried
+ * again at its next attempt (the outbox's claim takes only what is not sent, so nothing goes
+ * twice), also by `ccrm --send-mail`. The text is never lost: an answer not sent (n, or the
+ * database refused) opens again with r on the same record. */
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -24,9 +25,8 @@
 #include "ccrm/util.h"
 #include "reply.h"
 
-#define RETRY_MS 30000
-#define RETRY_MAX_MS 600000
-#define PENDING_MAX 16
+#define ASK_LABEL "send the answer? (y/n; t To, c Cc, s Subject) "
+#define FORM_MSG_MS 600000
 
 /* The answer being written: kept until it is queued, so that nothing typed is lost. */
 static struct {
@@ -34,16 +34,12 @@ static struct {
     int64_t id;
     char *text;     /* what the editor left, or NULL */
     char *template; /* what the editor started with (unchanged: nothing written) */
-    char to[256];
+    char to[256];   /* the customer, as the quote names them */
+    /* what the reply form set ("": the database's choice) */
+    char set_to[512], set_cc[512], set_subject[512];
+    int cc_set; /* Cc was set (to nothing, too) */
+    int asking; /* which field is being edited: 't', 'c', 's' */
 } draft;
-
-/* Mails of this session that sendmail refused: tried again on a timer. */
-static struct {
-    int64_t ids[PENDING_MAX];
-    int n;
-    int delay;
-    unsigned timer;
-} pending;
 
 static void
 draft_clear(void)
@@ -51,88 +47,6 @@ draft_clear(void)
     free(draft.text);
     free(draft.template);
     memset(&draft, 0, sizeof draft);
-}
-
-static int
-retry_ms(void)
-{
-    const char *v = getenv("CCRM_MAIL_RETRY_MS");
-    long n = v != NULL ? strtol(v, NULL, 10) : 0;
-
-    return n >= 10 && n <= RETRY_MAX_MS ? (int)n : RETRY_MS;
-}
-
-static void on_retry(void *ctx, void *arg);
-
-static void
-schedule_retry(struct app *app)
-{
-    if (pending.timer != 0 || pending.n == 0)
-        return;
-    if (pending.delay == 0)
-        pending.delay = retry_ms();
-    pending.timer = timer_add(&app->timers, now_ms() + pending.delay, on_retry, NULL);
-}
-
-/* Send mail id now (sendmail, through the outbox) and say how it went. Returns 1 when it is
- * done with (sent, given up, or sent by someone else meanwhile), 0 when it is to be tried
- * again. */
-static int
-send_now(struct app *app, int64_t id, int again)
-{
-    struct mail_send_report rep;
-    struct ccrm_err err;
-    int rc;
-
-    mail_init(); /* once for the session: GMime cannot start again after a shutdown */
-    rc = mail_outbox_send(app->db, app->cfg->sendmail, id, NULL, &rep, &err);
-    if (rc == -1) {
-        ui_message_error(app,
-                         "mail %" PRId64 " is in the outbox, not sent yet (it is tried "
-                         "again): %s",
-                         id, err.msg);
-        return 0;
-    }
-    if (rep.sent == 1) {
-        ui_message(app, "mail %" PRId64 " sent%s", id, again ? " (on a later attempt)" : "");
-        return 1;
-    }
-    if (rep.failed == 1) {
-        ui_message_error(app,
-                         "could not send mail %" PRId64 ": %s (given up after the last "
-                         "attempt; it stays in the conversation)",
-                         id, rep.last_error);
-        return 1;
-    }
-    if (rep.retry == 1) {
-        ui_message_error(app,
-                         "could not send mail %" PRId64 " yet (it stays in the outbox and "
-                         "is tried again): %s",
-                         id, rep.last_error);
-        return 0;
-    }
-    return 1; /* another sender has it, or sent it already */
-}
-
-static void
-on_retry(void *ctx, void *arg)
-{
-    struct app *app = ctx;
-    int i = 0;
-
-    (void)arg;
-    pending.timer = 0;
-    if (db_state(app->db) == DB_READY) {
-        while (i < pending.n)
-            if (send_now(app, pending.ids[i], 1))
-                pending.ids[i] = pending.ids[--pending.n];
-            else
-                i++;
-        pending.delay = pending.delay * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : pending.delay * 2;
-    }
-    if (pending.n == 0)
-        pending.delay = 0;
-    schedule_retry(app);
 }
 
 /* ---- the editor ---- */
@@ -245,32 +159,107 @@ written(const char *text)
     return 0;
 }
 
+static void ask_send(struct app *app);
+
+static void
+on_field(struct app *app, void *ctx, const char *text, int done, int ok)
+{
+    (void)ctx;
+    if (!done)
+        return;
+    if (ok) {
+        char *t = xstrdup(text);
+
+        str_trim(t);
+        if (draft.asking == 't')
+            str_copy(draft.set_to, t, sizeof draft.set_to);
+        else if (draft.asking == 'c') {
+            str_copy(draft.set_cc, t, sizeof draft.set_cc);
+            draft.cc_set = 1;
+        } else if (draft.asking == 's')
+            str_copy(draft.set_subject, t, sizeof draft.set_subject);
+        free(t);
+    }
+    draft.asking = 0;
+    ask_send(app); /* Esc leaves the field as it was and asks again */
+}
+
+/* The overrides for ccrm_mail_reply: NULL where the database chooses. */
+static const char *
+set_or_null(const char *v)
+{
+    return v[0] != '\0' ? v : NULL;
+}
+
 static void
 on_confirm(struct app *app, void *ctx, const char *text, int done, int ok)
 {
+    static const char *const label[] = {"To: ", "Cc: ", "Subject: "};
     struct ccrm_err err;
+    char *to = NULL, *cc = NULL, *subject = NULL;
+    const char *init;
     int64_t mid;
+    int k;
 
     (void)ctx;
     if (!done)
         return;
-    if (!ok || (text[0] != 'y' && text[0] != 'Y')) {
+    k = ok ? text[0] : 'n';
+    if (k == 'T' || k == 'C' || k == 'S')
+        k += 'a' - 'A';
+    if ((k == 't' || k == 'c' || k == 's') && text[1] == '\0') {
+        /* the field as the answer would get it now, to change */
+        if (db_mail_reply_preview(app->db, draft.entity, draft.id, set_or_null(draft.set_subject),
+                                  set_or_null(draft.set_to), set_or_null(draft.set_cc), &to, &cc,
+                                  &subject, &err) == -1) {
+            to = xstrdup(draft.set_to);
+            cc = xstrdup(draft.set_cc);
+            subject = xstrdup(draft.set_subject);
+        }
+        init = k == 't' ? to : k == 'c' ? (draft.cc_set ? draft.set_cc : cc) : subject;
+        draft.asking = k;
+        ui_input_begin(app, label[k == 't' ? 0 : k == 'c' ? 1 : 2], init, on_field, NULL);
+        free(to);
+        free(cc);
+        free(subject);
+        return;
+    }
+    if (k != 'y' && k != 'Y') {
         ui_message(app, "the answer is not sent: r on this %s opens it again",
                    entity_noun(draft.entity, 1));
         return;
     }
-    mid = db_mail_reply(app->db, draft.entity, draft.id, draft.text, NULL, NULL, NULL, NULL, &err);
+    mid = db_mail_reply(app->db, draft.entity, draft.id, draft.text, set_or_null(draft.set_subject),
+                        set_or_null(draft.set_to), draft.cc_set ? draft.set_cc : NULL, NULL, &err);
     if (mid < 0) {
         ui_message_error(app, "could not queue the answer: %s (r opens it again)", err.msg);
         return;
     }
     draft_clear();
-    /* committed to the outbox: from here on it is the outbox's to send */
-    if (!send_now(app, mid, 0) && pending.n < PENDING_MAX) {
-        pending.ids[pending.n++] = mid;
-        schedule_retry(app);
-    }
+    /* committed to the outbox: from here on it is the outbox's to send, in a child process */
+    mail_send_start(app, mid, 0);
     app->ui->dirty = 1;
+}
+
+/* The reply form on the bottom lines: where the answer goes, and the question. */
+static void
+ask_send(struct app *app)
+{
+    struct ccrm_err err;
+    char *to, *cc, *subject;
+
+    if (db_mail_reply_preview(app->db, draft.entity, draft.id, set_or_null(draft.set_subject),
+                              set_or_null(draft.set_to), draft.cc_set ? draft.set_cc : NULL, &to,
+                              &cc, &subject, &err) == 0) {
+        ui_message_for(app, FORM_MSG_MS, "the answer goes to %s%s%s · Subject: %s", to,
+                       cc[0] ? " · Cc: " : "", cc, subject);
+        free(to);
+        free(cc);
+        free(subject);
+    } else {
+        ui_message_for(app, FORM_MSG_MS, "the answer cannot go like this: %s (t sets To)", err.msg);
+    }
+    ui_input_begin(app, ASK_LABEL, "", on_confirm, NULL);
 }
 
 void
@@ -335,6 +324,5 @@ act_reply(struct app *app, const struct entity *e, int64_t id)
     }
     free(draft.text);
     draft.text = text;
-    ui_message(app, "the answer goes to %s", draft.to[0] ? draft.to : "the record's address");
-    ui_input_begin(app, "send the answer? (y/n) ", "", on_confirm, NULL);
+    ask_send(app);
 }

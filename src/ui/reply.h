@@ -1,4 +1,5 @@
-/* r: answer a record by e-mail from the client (src/ui/reply.c). */
+/* r, :reply: answer a record by e-mail from the client (src/ui/reply.c), sent without waiting
+ * (src/ui/mail_send.c). */
 #ifndef CCRM_UI_REPLY_H
 #define CCRM_UI_REPLY_H
 
@@ -7,8 +8,20 @@
 #include "ccrm/entity.h"
 #include "ui_int.h"
 
-/* Write an answer to the record's latest mail in $VISUAL/$EDITOR, then, asked, queue it in the
- * outbox and send it (the path of ccrm --reply). e has a mail_fk. */
+/* Write an answer to the record's latest mail in $VISUAL/$EDITOR, then, asked (and with To,
+ * Cc and Subject changed if wished), queue it in the outbox and send it (the path of
+ * ccrm --reply). e has a mail_fk. */
 void act_reply(struct app *app, const struct entity *e, int64_t id);
+
+/* Hand mail id (committed to the outbox) to a child process that sends it; the status line
+ * says "sending mail N…", then how it went. again: this session's attempts before this one (0:
+ * the first). Returns 0, or -1 when it could not start (said; it is tried again later). */
+int mail_send_start(struct app *app, int64_t id, int again);
+/* Leaving: say which mails are still on their way (app->exit_note); they go on. */
+void mail_send_fini(struct app *app);
+
+/* :save-attachment N [PATH], w on a mail (src/ui/attach.c): write received attachment id to a
+ * file, asking for the path when path is NULL and before replacing a file. */
+void attach_save(struct app *app, int64_t id, const char *path);
 
 #endif

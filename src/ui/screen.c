@@ -1,6 +1,7 @@
 /* The screen: curses start and stop, layout (tab bar, view, status bar, message line), resize,
  * global keys, line input and the help overlay. Views draw only inside the area given. */
 #include <errno.h>
+#include <glob.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include "ccrm/trace.h"
 #include "ccrm/util.h"
 #include "form.h"
+#include "reply.h"
 #include "ui_int.h"
 
 #define MSG_MS 4000
@@ -327,6 +329,7 @@ ui_fini(struct app *app)
     if (ui == NULL)
         return;
     keep_drafts(app);
+    mail_send_fini(app); /* mails still on their way go on: say so */
     crash_snapshot(NULL, 0);
     bill_ui_fini();
     for (i = 0; i < ui->depth; i++)
@@ -937,6 +940,63 @@ add_candidate(const char *name, void *ctx)
         str_copy(c->name[c->n++], name, sizeof c->name[0]);
 }
 
+/* Tab in a line that is a path: what is before the cursor completed from the file names that
+ * start with it (a directory gets its "/"); several give their common beginning and are
+ * listed. */
+static void
+complete_path(struct app *app)
+{
+    struct ui *ui = app->ui;
+    char cur[1024], pat[1040], list[256];
+    wchar_t wfull[UI_INPUT_MAX], save = ui->ibuf[ui->icur];
+    size_t n, len = 0, i, k, common;
+    glob_t g;
+
+    ui->ibuf[ui->icur] = L'\0';
+    n = wcstombs(cur, ui->ibuf, sizeof cur);
+    ui->ibuf[ui->icur] = save;
+    if (n == (size_t)-1 || n >= sizeof cur - 1)
+        return;
+    snprintf(pat, sizeof pat, "%s*", cur);
+    memset(&g, 0, sizeof g);
+    if (glob(pat, GLOB_MARK | GLOB_TILDE, NULL, &g) != 0 || g.gl_pathc == 0) {
+        ui_message(app, "no file name starts with \"%s\"", cur);
+        globfree(&g);
+        return;
+    }
+    common = strlen(g.gl_pathv[0]);
+    for (i = 1; i < g.gl_pathc; i++) {
+        for (k = 0; k < common && g.gl_pathv[i][k] == g.gl_pathv[0][k]; k++)
+            ;
+        common = k;
+    }
+    str_copy(pat, g.gl_pathv[0], sizeof pat);
+    pat[common < sizeof pat ? common : sizeof pat - 1] = '\0';
+    n = mbstowcs(wfull, pat, UI_INPUT_MAX - 1);
+    if (n != (size_t)-1 && strlen(pat) >= strlen(cur) &&
+        (int)n + ui->ilen - ui->icur < UI_INPUT_MAX - 1) {
+        /* what was before the cursor becomes the common beginning */
+        wmemmove(ui->ibuf + n, ui->ibuf + ui->icur, (size_t)(ui->ilen - ui->icur + 1));
+        wmemcpy(ui->ibuf, wfull, n);
+        ui->ilen += (int)n - ui->icur;
+        ui->icur = (int)n;
+    }
+    if (g.gl_pathc > 1) {
+        list[0] = '\0';
+        for (i = 0; i < g.gl_pathc && len < sizeof list; i++) {
+            const char *b = g.gl_pathv[i] + strlen(g.gl_pathv[i]);
+
+            if (b > g.gl_pathv[i] && b[-1] == '/')
+                b--; /* a directory: its name with the / */
+            while (b > g.gl_pathv[i] && b[-1] != '/')
+                b--;
+            len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? " " : "", b);
+        }
+        ui_message(app, "%s", list);
+    }
+    globfree(&g);
+}
+
 /* Tab in the line: the word before the cursor (an @mention, or the login or department asked
  * for) completed from the active logins (and the departments): one match is put in with a
  * blank after it, several give their common beginning and are listed. */
@@ -952,6 +1012,10 @@ input_complete(struct app *app)
     int ws = ui->icur, at, i, k, common;
     size_t len = 0, n;
 
+    if (ui->icomplete == UI_COMPLETE_FILES) {
+        complete_path(app);
+        return;
+    }
     while (ws > 0 && ui->ibuf[ws - 1] != L' ')
         ws--;
     at = ws < ui->icur && ui->ibuf[ws] == L'@';

@@ -15,6 +15,7 @@
 #include "ccrm/util.h"
 #include "form.h"
 #include "record_view.h"
+#include "reply.h"
 
 #define HEARTBEAT_MS 30000
 #define UNFOLD_MAX 32
@@ -179,14 +180,23 @@ add_mail(struct recordview *rv, struct detail *to, const struct detail_mail *m, 
         detail_add_line(to, "", "", t, "messages", m->id);
         free(t);
     }
-    while (a != NULL && *a != '\0') { /* "name\tsize" lines */
-        const char *tab = strchr(a, '\t'), *nl = strchr(a, '\n');
-        size_t len = tab != NULL && (nl == NULL || tab < nl) ? (size_t)(tab - a)
-                                                             : (nl ? (size_t)(nl - a) : strlen(a));
+    while (a != NULL && *a != '\0') { /* "id\tname\tsize" lines */
+        const char *nl = strchr(a, '\n'), *end = nl != NULL ? nl : a + strlen(a);
+        const char *name = memchr(a, '\t', (size_t)(end - a)), *tab = NULL;
+        long long aid = strtoll(a, NULL, 10);
 
-        human_size(tab != NULL && (nl == NULL || tab < nl) ? strtoll(tab + 1, NULL, 10) : 0, size,
-                   sizeof size);
-        t = xasprintf(MAIL_INDENT "Attachment: %.*s (%s)", (int)len, a, size);
+        if (name != NULL)
+            for (tab = end - 1, name++; tab >= name && *tab != '\t'; tab--)
+                ;
+        if (tab != NULL && tab < name)
+            tab = NULL;
+        if (name == NULL || tab == NULL) { /* not as asked: skip it */
+            a = nl != NULL ? nl + 1 : NULL;
+            continue;
+        }
+        human_size(strtoll(tab + 1, NULL, 10), size, sizeof size);
+        /* the number :save-attachment takes (w on this line saves it) */
+        t = xasprintf(MAIL_INDENT "Attachment %lld: %.*s (%s)", aid, (int)(tab - name), name, size);
         detail_add_line(to, "", "", t, "messages", m->id);
         free(t);
         a = nl != NULL ? nl + 1 : NULL;
@@ -610,6 +620,40 @@ toggle_history(struct recordview *rv, struct app *app)
     rv->top = 0;
 }
 
+/* w: save the attachment on the cursor, or the only one of the mail on the cursor. */
+static void
+save_attachment(struct recordview *rv, struct app *app)
+{
+    const struct detail_line *l = rv->hist == NULL && rv->disp != NULL && rv->sel < rv->disp->nlines
+                                      ? &rv->disp->lines[rv->sel]
+                                      : NULL;
+    long long id = 0;
+    int i, n = 0;
+
+    if (l == NULL || strcmp(l->entity, "messages") != 0) {
+        ui_message_error(app, "move onto a mail's attachment (Attachment N: ...) first, or "
+                              ":save-attachment N");
+        return;
+    }
+    if (sscanf(l->what, MAIL_INDENT "Attachment %lld:", &id) != 1) {
+        /* elsewhere on the mail: its only attachment */
+        for (i = 0; i < rv->disp->nlines; i++)
+            if (rv->disp->lines[i].entity_id == l->entity_id &&
+                strcmp(rv->disp->lines[i].entity, "messages") == 0 &&
+                sscanf(rv->disp->lines[i].what, MAIL_INDENT "Attachment %lld:", &id) == 1)
+                n++;
+        if (n == 0) {
+            ui_message_error(app, "this mail has no attachment");
+            return;
+        }
+        if (n > 1) {
+            ui_message_error(app, "this mail has %d attachments: move onto the one to save", n);
+            return;
+        }
+    }
+    attach_save(app, (int64_t)id, NULL);
+}
+
 /* The record's own actions (the action table, src/ui/commands.c): its chat, its history, a
  * call logged on it. 0 when done, -1 when the view has none such. */
 static int
@@ -635,6 +679,9 @@ rv_act(struct view *v, struct app *app, const struct action *a, const char *arg)
         return 0;
     case L'H':
         toggle_history(rv, app);
+        return 0;
+    case L'w':
+        save_attachment(rv, app);
         return 0;
     default:
         return -1;

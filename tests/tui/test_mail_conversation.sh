@@ -27,7 +27,8 @@ check "the quoted text folded into one line" wait_for "··· 3 quoted lines (z 
 check "the quote itself is not shown" bash -c "$(declare -f screen tmx); TMUX_SOCK=$TMUX_SOCK
     ! screen | grep -qF 'We have refunded the first booking'"
 check "the text after the quote" wait_for "    Clara"
-check "the attachment: name and size" wait_for "Attachment: statement.pdf (18 bytes)"
+AID=$(q "select a.id from attachments a join messages m on m.id = a.msg_id where m.message_id = 'c1.clara@kunde.example'")
+check "the attachment: its number, name and size" wait_for "Attachment $AID: statement.pdf (18 bytes)"
 keys z
 check "z shows the quote" wait_for "> We have refunded the first booking."
 check "with the line that introduces it" wait_for "On Mon, 30 Nov 2026, ccrm Support wrote:"

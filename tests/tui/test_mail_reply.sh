@@ -13,7 +13,7 @@ pg_start_demo "$CCRM" 200
 chmod 777 "$T"
 . "$(dirname "$0")/../lib/mail_client.sh"
 
-tui_start 140 40 env EDITOR="$T/editor" VISUAL= CCRM_MAIL_RETRY_MS=300 \
+tui_start 140 40 env EDITOR="$T/editor" VISUAL= CCRM_MAIL_RETRY_MS=1000 \
     "$CCRM" -c "$T/ccrm.ini" -d "$PG_CONN user=sofia"
 check "support starts on the Tickets view" wait_for "Tickets by updated"
 check "the ticket is on top" line_has "#$TK " "Charged twice"
@@ -23,8 +23,8 @@ check "its timeline is read" wait_for "Timeline ("
 
 # ---------------------------------------------------------------- (b) r answers
 keys r
-check "after the editor the client asks before sending" wait_for "send the answer? (y/n)"
-check "and says to whom" wait_for "the answer goes to Clara Weber <clara.weber@kunde.example>"
+check "after the editor the client asks before sending" wait_for "send the answer? (y/n;"
+check "and says to whom" wait_for "the answer goes to \"Clara Weber\" <clara.weber@kunde.example>"
 check "the editor got the customer's mail quoted" grep -q '^> my card was charged twice for booking 4711.$' "$T/editor-saw"
 keys y Enter
 check "the answer is committed to the outbox" wait_sql "select count(*) from messages where ticket_id = $TK and direction = 'out'" 1
@@ -59,7 +59,7 @@ touch "$T/fail"
 keys Enter
 check "the ticket's view again" wait_for "Conversation (2 mails)"
 keys r
-check "asked again" wait_for "send the answer? (y/n)"
+check "asked again" wait_for "send the answer? (y/n;"
 keys y Enter
 check "the second answer is committed to the outbox" wait_sql "select count(*) from messages where ticket_id = $TK and direction = 'out'" 2
 M2=$(q "select max(id) from messages where ticket_id = $TK and direction = 'out'")

@@ -64,6 +64,11 @@ static const struct {
     {"view x", -1, CMD_NONE, "unknown view \"x\": expected feed, leads, accounts, contacts"},
     {"view", -1, CMD_NONE, "needs an argument"},
     {"sort", -1, CMD_NONE, "needs an argument"},
+    {"reply", 0, CMD_REPLY, ""},
+    {"reply now", -1, CMD_NONE, "command \"reply\" takes no argument"},
+    {"save-attachment 12 ~/offer.pdf", 0, CMD_SAVE_ATTACHMENT, "12 ~/offer.pdf"},
+    {"sa 12", 0, CMD_SAVE_ATTACHMENT, "12"},
+    {"save-attachment", 0, CMD_SAVE_ATTACHMENT, ""},
 };
 
 static void
@@ -127,7 +132,7 @@ static const struct {
     size_t start;
     const char *first;
 } complete_cases[] = {
-    {"", 43, "", 0, "absences"},
+    {"", 45, "", 0, "absences"},
     {"h", 3, "h", 0, "handoff"},
     {"handoff s", 2, "s", 8, "sales"},
     {"handoff ma", 2, "ma", 8, "management"},
