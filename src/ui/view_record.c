@@ -23,7 +23,7 @@
 struct recordview {
     struct view v;
     const struct entity *e;
-    char hint[160];
+    char hint[256];
     int64_t id;
     struct detail *d;
     struct detail *disp; /* d's lines with its conversation's mails laid out for the width */
@@ -279,7 +279,8 @@ load(struct recordview *rv, struct app *app)
     struct detail *d;
 
     /* say we are here before reading, so that others see us as soon as we see them */
-    if ((presence_owner != rv || presence_gen != db_generation(app->db)) &&
+    if (!rv->e->detail->setting &&
+        (presence_owner != rv || presence_gen != db_generation(app->db)) &&
         db_presence_set(app->db, rv->e->table, rv->id, &err) == 0) {
         presence_owner = rv;
         presence_gen = db_generation(app->db);
@@ -740,7 +741,8 @@ rv_on_quiet_wakeup(struct view *v, struct app *app)
     char *here = NULL;
     int changed;
 
-    if (rv->d == NULL || rv->hist != NULL || db_state(app->db) != DB_READY)
+    if (rv->d == NULL || rv->hist != NULL || db_state(app->db) != DB_READY ||
+        rv->e->detail->setting)
         return 0;
     if (db_presence_here(app->db, rv->e->table, rv->id, &here, &err) == -1)
         return 0;
