@@ -61,6 +61,12 @@ enum cmd_kind {
     /* mail in the client (docs/mail.md) */
     CMD_REPLY,           /* reply: answer the record by e-mail (as r) */
     CMD_SAVE_ATTACHMENT, /* save-attachment N [PATH]: a received attachment to a file */
+    /* responsibility and time, the client's side (issue 17) */
+    CMD_WATCH,     /* watch: follow the record selected or shown (its changes reach the Inbox) */
+    CMD_UNWATCH,   /* unwatch: stop following it (also one's own or assigned record) */
+    CMD_SETTINGS,  /* settings: one's time zone, quiet hours and digest time (a form) */
+    CMD_CALENDARS, /* calendars: business-hours calendars (management and admin edit them) */
+    CMD_SLA,       /* sla: the SLA policies (management and admin edit them) */
 };
 
 /* The views in tab order (the tabs 1-9), NULL-terminated: `:view`, [ui] start_view, --view. */

@@ -34,7 +34,13 @@ struct entity_field {
     const char *synonyms; /* other header names an import takes: folded (a-z0-9), '|'-separated */
     int internal; /* only internal users set it: a partner's form leaves it out (the database's
                    * default applies, and partners hold no grant to write it) */
+    /* the column is an SQL array, typed as a list separated by commas ("DE, AT, CH"), each
+     * item a value of type (or of choices, when given); LIST_NULL: an empty list is SQL NULL,
+     * LIST_EMPTY: the empty array (a NOT NULL column) */
+    int list;
 };
+
+enum { LIST_NONE, LIST_NULL, LIST_EMPTY };
 
 /* ---- the list view ---- */
 
@@ -146,6 +152,9 @@ struct entity_detail {
     int nbefore;
     const struct entity_section *timeline; /* after them: the timeline, or a campaign's members */
     int conversation; /* its mails (entity.mail_fk) in full, before comments and chat */
+    /* a setting of the company (a calendar, an SLA policy), not a customer's record: no
+     * presence, comments, chat or hand-offs */
+    int setting;
 };
 
 /* ---- references: how a record is found by typing and shown in a field ---- */
@@ -181,7 +190,8 @@ enum entity_action {
     ENT_BILL_DEAL = 1 << 14,    /* a deal's: a quote for it */
     ENT_INVOICE_FROM = 1 << 15, /* an invoice from it: an accepted quote, a won deal */
     ENT_PRINT = 1 << 16,        /* :print, p: a quote's or an invoice's document */
-    ENT_DONE = 1 << 17          /* x: a task or meeting is done (the Tasks list) */
+    ENT_DONE = 1 << 17,         /* x: a task or meeting is done (the Tasks list) */
+    ENT_WATCH = 1 << 22         /* w, :watch, :unwatch: follow it (followers, schema/019) */
 };
 
 struct entity {

@@ -116,4 +116,17 @@ struct tick_result {
 };
 int db_tick(struct db *db, struct tick_result *r, struct ccrm_err *err);
 
+/* ---- following records, one's settings (src/db/follow.c) ---- */
+
+/* Follow (on 1) or stop following (on 0) a record as the caller, or toggle (on -1: follow
+ * unless one follows it now, also by default as its owner or assignee). Returns 1 when the
+ * caller follows it now, 0 when not, or -1 with err set (a partner, a record not visible). */
+int db_follow(struct db *db, const char *entity, long long id, int on, struct ccrm_err *err);
+/* Who follows the record ("kenji, sofia", malloc'd into *who, "" for nobody) and whether the
+ * caller does (*me). Returns 0, or -1 with err set. */
+int db_followers(struct db *db, const char *entity, long long id, char **who, int *me,
+                 struct ccrm_err *err);
+/* The id of the caller's own inbox settings row, 0 when there is none yet, -1 with err set. */
+long long db_settings_id(struct db *db, struct ccrm_err *err);
+
 #endif

@@ -15,7 +15,8 @@
  *   e-mail     name@example.com (one @, a dot in the domain, no spaces)
  *   phone      +49 40 123 45-67, (040) 123/456, 030.123 x12: digits with + ( ) - . / and
  *              spaces, at least three digits -> runs of spaces made one
- *   currency   eur -> EUR;  choices  Won -> won (case ignored) */
+ *   currency   eur -> EUR;  choices  Won -> won (case ignored)
+ *   time of day  9:05, 09:05, 9.05 -> 09:05 (00:00 to 23:59) */
 #ifndef CCRM_VALUE_H
 #define CCRM_VALUE_H
 
@@ -33,6 +34,7 @@ enum field_type {
     FIELD_PHONE,     /* a phone number */
     FIELD_CURRENCY,  /* three letters, stored upper-case (EUR) */
     FIELD_REF,       /* the id of a record (for a person: the login, checked as text) */
+    FIELD_TIME,      /* a time of day, HH:MM (quiet hours, a digest time) */
 };
 
 /* What a value must look like (the registry gives one per field: entity_form_rule and

@@ -62,6 +62,10 @@ column_of(struct imp_column *c, const struct entity_field *f)
         c->type = IMP_TIMESTAMP;
         c->sqltype = "timestamptz";
         break;
+    case FIELD_TIME: /* no import takes one yet: the database reads the text */
+        c->type = IMP_TEXT;
+        c->sqltype = "time";
+        break;
     case FIELD_CHOICE:
         c->type = IMP_CHOICE;
         break;

@@ -11,6 +11,7 @@
 
 #include "ccrm/detail.h"
 #include "ccrm/entity.h"
+#include "ccrm/service.h"
 #include "ccrm/util.h"
 #include "db_int.h"
 
@@ -252,6 +253,28 @@ add_handoffs(struct db *db, struct detail *d, const char *const *params, struct 
         2, params, err);
 }
 
+/* Who follows the record and whether the caller does, as a field (internal users: partners
+ * follow nothing and may not read who does). */
+static int
+add_followers(struct db *db, struct detail *d, const char *entity, int64_t id, struct ccrm_err *err)
+{
+    char *who, *text;
+    int me;
+
+    if (db_followers(db, entity, id, &who, &me, err) == -1)
+        return -1;
+    if (who[0] == '\0')
+        text = xstrdup("nobody (w: watch)");
+    else if (me)
+        text = xasprintf("%s · you follow it (w: unwatch)", who);
+    else
+        text = xasprintf("%s (w: watch)", who);
+    detail_add_field(d, "Followers", text);
+    free(text);
+    free(who);
+    return 0;
+}
+
 /* Run the query of a record's own row: NULL (err set, SQLSTATE empty) when there is none. */
 static PGresult *
 head(struct db *db, const char *sql, const char *noun, const char *const *params,
@@ -401,6 +424,9 @@ db_record_detail_page(struct db *db, const char *entity, int64_t id, int page, s
     d->subtitle = xstrdup(col(res, "subtitle"));
     for (i = 0; i < dt->nfields; i++)
         detail_add_field(d, dt->fields[i].label, col(res, dt->fields[i].col));
+    if ((e->actions & ENT_WATCH) && sees_campaigns(db) &&
+        add_followers(db, d, entity, id, err) == -1)
+        goto fail;
     d->version = atoi(col(res, "version"));
     d->account_id = strtoll(col(res, "account_id"), NULL, 10);
     if (dt->nrelated > 0)
@@ -413,8 +439,9 @@ db_record_detail_page(struct db *db, const char *entity, int64_t id, int page, s
             goto fail;
     if (dt->conversation && e->mail_fk != NULL && add_mails(db, d, e->mail_fk, idbuf, err) == -1)
         goto fail;
-    if (add_presence(db, d, ep, err) == -1 || add_comments_chat(db, d, ep, err) == -1 ||
-        add_handoffs(db, d, ep, err) == -1)
+    if (!dt->setting &&
+        (add_presence(db, d, ep, err) == -1 || add_comments_chat(db, d, ep, err) == -1 ||
+         add_handoffs(db, d, ep, err) == -1))
         goto fail;
     /* the timeline (a campaign: its members) */
     if (add_lines(db, d, dt->timeline, res, page < 0 ? 0 : page, err) == -1)

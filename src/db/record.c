@@ -158,12 +158,22 @@ record_free(struct record **rp)
 static void
 add_value_expr(struct strbuf *q, const struct entity_field *f)
 {
+    if (f->list != LIST_NONE) { /* an array: its items, as the form lists them */
+        strbuf_printf(q,
+                      ", coalesce(array_to_string(ARRAY(SELECT %s FROM unnest(t.%s) x),"
+                      " ', '), '')",
+                      f->type == FIELD_DATE ? "to_char(x, 'YYYY-MM-DD')" : "x::text", f->column);
+        return;
+    }
     switch (f->type) {
     case FIELD_DATE:
         strbuf_printf(q, ", coalesce(to_char(t.%s, 'YYYY-MM-DD'), '')", f->column);
         break;
     case FIELD_DATETIME:
         strbuf_printf(q, ", coalesce(to_char(t.%s, 'YYYY-MM-DD HH24:MI'), '')", f->column);
+        break;
+    case FIELD_TIME:
+        strbuf_printf(q, ", coalesce(to_char(t.%s, 'HH24:MI'), '')", f->column);
         break;
     default:
         strbuf_printf(q, ", coalesce(t.%s::text, '')", f->column);
@@ -223,6 +233,42 @@ db_record_load(struct db *db, const struct entity *e, int64_t id, struct ccrm_er
         }
     }
     return r;
+}
+
+/* The parameter that writes value v of field f: a list ("a, b") as an SQL array literal
+ * ({"a","b"}, which the column's type reads), made in *tmp (freed by the caller); an empty
+ * list NULL, or {} for a column that holds no NULL. Any other value as it is (NULL: empty). */
+static const char *
+write_param(const struct entity_field *f, const char *v, char **tmp)
+{
+    struct strbuf b = STRBUF_INIT;
+    const char *p, *end;
+
+    *tmp = NULL;
+    if (f->list == LIST_NONE)
+        return v != NULL && v[0] != '\0' ? v : NULL;
+    if (v == NULL || v[0] == '\0')
+        return f->list == LIST_EMPTY ? "{}" : NULL;
+    strbuf_puts(&b, "{");
+    for (p = v;; p = end + 2) {
+        const char *c;
+
+        end = strstr(p, ", ");
+        if (end == NULL)
+            end = p + strlen(p);
+        strbuf_puts(&b, p == v ? "\"" : ",\"");
+        for (c = p; c < end; c++) {
+            if (*c == '"' || *c == '\\')
+                strbuf_add(&b, "\\", 1);
+            strbuf_add(&b, c, 1);
+        }
+        strbuf_puts(&b, "\"");
+        if (*end == '\0')
+            break;
+    }
+    strbuf_puts(&b, "}");
+    *tmp = strbuf_steal(&b);
+    return *tmp;
 }
 
 /* Words for a refusal of the database, at the field it is about when there is one. */
@@ -321,15 +367,20 @@ db_record_insert(struct db *db, const struct entity *e, const char *const *vals,
 {
     struct strbuf q = STRBUF_INIT;
     const char **params = xcalloc((size_t)e->nfields + 1, sizeof *params);
+    char **tmp = xcalloc((size_t)e->nfields + 1, sizeof *tmp);
     PGresult *res;
     int i, n = 0;
 
     strbuf_printf(&q, "INSERT INTO %s", e->table);
     for (i = 0; i < e->nfields; i++) {
-        if (vals[i] == NULL || vals[i][0] == '\0')
+        const char *p;
+
+        /* NULL: left to the column's default; an empty list of a NOT NULL column is {} */
+        if (vals[i] == NULL || (vals[i][0] == '\0' && e->fields[i].list != LIST_EMPTY) ||
+            (p = write_param(&e->fields[i], vals[i], &tmp[n])) == NULL)
             continue;
         strbuf_printf(&q, "%s%s", n == 0 ? " (" : ", ", e->fields[i].column);
-        params[n++] = vals[i];
+        params[n++] = p;
     }
     if (n == 0) {
         strbuf_printf(&q, " DEFAULT VALUES");
@@ -343,6 +394,9 @@ db_record_insert(struct db *db, const struct entity *e, const char *const *vals,
     res = exec_write(db, e, strbuf_str(&q), n, params, rerr);
     strbuf_fini(&q);
     free(params);
+    for (i = 0; i <= n; i++)
+        free(tmp[i]);
+    free(tmp);
     if (res == NULL)
         return -1;
     *id = strtoll(db_val(res, 0, 0), NULL, 10);
@@ -386,6 +440,7 @@ db_record_update(struct db *db, const struct entity *e, int64_t id, int version,
 {
     struct strbuf q = STRBUF_INIT;
     const char **params = xcalloc((size_t)nch + 2, sizeof *params);
+    char **tmp = xcalloc((size_t)nch + 1, sizeof *tmp);
     char idbuf[24], vbuf[16];
     PGresult *res;
     int i, v;
@@ -396,7 +451,7 @@ db_record_update(struct db *db, const struct entity *e, int64_t id, int version,
     strbuf_printf(&q, "UPDATE %s SET ", e->table);
     for (i = 0; i < nch; i++) {
         strbuf_printf(&q, "%s = $%d, ", e->fields[ch[i].field].column, i + 1);
-        params[i] = ch[i].value[0] != '\0' ? ch[i].value : NULL;
+        params[i] = write_param(&e->fields[ch[i].field], ch[i].value, &tmp[i]);
     }
     /* the version read: the stamp trigger raises CR001 when the row has another one now */
     strbuf_printf(&q, "version = $%d WHERE id = $%d RETURNING version", nch + 1, nch + 2);
@@ -405,6 +460,9 @@ db_record_update(struct db *db, const struct entity *e, int64_t id, int version,
     res = exec_write(db, e, strbuf_str(&q), nch + 2, params, rerr);
     strbuf_fini(&q);
     free(params);
+    for (i = 0; i < nch; i++)
+        free(tmp[i]);
+    free(tmp);
     if (res == NULL) {
         struct ccrm_err lerr;
 

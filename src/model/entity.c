@@ -254,8 +254,8 @@ static const struct entity accounts = {
     .list = &account_list,
     .detail = &account_detail,
     .timeline_fk = "account_id",
-    .actions =
-        ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_LOG | ENT_CHAT | ENT_HISTORY | ENT_INTEREST,
+    .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_LOG | ENT_CHAT | ENT_HISTORY |
+               ENT_INTEREST | ENT_WATCH,
 };
 
 /* ---- contacts ---- */
@@ -406,7 +406,7 @@ static const struct entity contacts = {
     .timeline_fk = "contact_id",
     .mail_fk = "contact_id",
     .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_LOG | ENT_CHAT | ENT_HISTORY |
-               ENT_INTEREST | ENT_REPLY,
+               ENT_INTEREST | ENT_REPLY | ENT_WATCH,
 };
 
 /* ---- leads ---- */
@@ -583,7 +583,7 @@ static const struct entity leads = {
     .timeline_fk = "lead_id",
     .mail_fk = "lead_id",
     .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_LOG | ENT_CHAT | ENT_HISTORY |
-               ENT_CONVERT | ENT_INTEREST | ENT_REPLY,
+               ENT_CONVERT | ENT_INTEREST | ENT_REPLY | ENT_WATCH,
 };
 
 /* ---- deals (the table is opportunities) ---- */
@@ -736,7 +736,7 @@ static const struct entity deals = {
     .timeline_fk = "opportunity_id",
     .mail_fk = "opportunity_id",
     .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_LOG | ENT_CHAT | ENT_HISTORY | ENT_REPLY |
-               ENT_BILL_DEAL | ENT_INVOICE_FROM,
+               ENT_BILL_DEAL | ENT_INVOICE_FROM | ENT_WATCH,
 };
 
 /* ---- tickets ---- */
@@ -967,7 +967,7 @@ static const struct entity tickets = {
     .timeline_fk = "ticket_id",
     .mail_fk = "ticket_id",
     .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_LOG | ENT_CHAT | ENT_HISTORY | ENT_SIGNAL |
-               ENT_INTEREST | ENT_REPLY,
+               ENT_INTEREST | ENT_REPLY | ENT_WATCH,
 };
 
 /* ---- campaigns ---- */
@@ -1077,7 +1077,8 @@ static const struct entity campaigns = {
     .nfields = N(campaign_fields),
     .list = &campaign_list,
     .detail = &campaign_detail,
-    .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_CHAT | ENT_HISTORY | ENT_MEMBERS,
+    .actions =
+        ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_CHAT | ENT_HISTORY | ENT_MEMBERS | ENT_WATCH,
 };
 
 /* ---- interactions: calls, e-mails, meetings, notes and tasks on a timeline ---- */
@@ -1325,6 +1326,15 @@ static const struct entity_column inbox_cols[] = {
      .priority = 1},
     {.name = "Record", .sql = INBOX_RECORD, .min = 20, .weight = 30, .priority = 1},
     {.name = "Note", .sql = "coalesce(a.note, '')", .min = 16, .weight = 40, .priority = 2},
+    /* an unread entry that came in quiet hours (or for someone who takes a digest) did not
+     * ping: held for the next digest, or listed in one already (schema/019) */
+    {.name = "Digest",
+     .sql = "CASE WHEN NOT a.quiet OR a.read_at IS NOT NULL THEN ''"
+            " WHEN a.updated_at > coalesce((SELECT max(d.due_at) FROM digests d"
+            " WHERE d.login = a.login), '-infinity') THEN 'held' ELSE 'in digest' END",
+     .min = 9,
+     .priority = 4,
+     .partner_sql = "''"}, /* partners may not read digests (nor take one) */
     {.name = "entity", .sql = "coalesce(a.entity, '')", .hidden = 1},
     {.name = "entity_id", .sql = "coalesce(a.entity_id::text, '')", .hidden = 1},
     {.name = "unread", .sql = "(a.read_at IS NULL)::text", .hidden = 1},
@@ -1346,12 +1356,16 @@ static const struct entity_filter inbox_filters[] = {
 
 static const char *const inbox_shows[] = {"users", NULL};
 
+#define INBOX_FROM                                                                                 \
+    "(SELECT * FROM inbox i WHERE i.login = current_user) a"                                       \
+    " LEFT JOIN users fu ON fu.login = a.from_login"
+
 static const struct entity_list inbox_list = {
     .view = "inbox",
     .title = "Inbox",
     /* one's own inbox: the subquery keeps every statement on the (login, id) index */
-    .from = "(SELECT * FROM inbox i WHERE i.login = current_user) a"
-            " LEFT JOIN users fu ON fu.login = a.from_login",
+    .from = INBOX_FROM,
+    .partner_from = INBOX_FROM, /* the same, with the partner's Digest column */
     .base = "(SELECT * FROM inbox i WHERE i.login = current_user) a",
     .search = "a.search LIKE ccrm_fold($1)",
     .search_help = "notes and senders",
@@ -1405,6 +1419,12 @@ static const struct entity_field rule_fields[] = {
     {.column = "product", .label = "Product", .type = FIELD_TEXT, .maxlen = 200},
     {.column = "queue", .label = "Queue", .type = FIELD_TEXT, .maxlen = 63},
     {.column = "topic", .label = "Topic", .type = FIELD_TEXT, .maxlen = 200},
+    /* countries as accounts spell them (the database compares them folded) */
+    {.column = "territory",
+     .label = "Territory",
+     .type = FIELD_TEXT,
+     .list = LIST_NULL,
+     .maxlen = 2000},
     {.column = "active",
      .label = "Active",
      .type = FIELD_CHOICE,
@@ -1574,13 +1594,16 @@ static const struct entity users = {
 
 /* the back office's entries (src/model/entity_billing.c) */
 extern const struct entity entity_products, entity_quotes, entity_quote_lines, entity_invoices;
+/* service levels and one's own settings (src/model/entity_service.c) */
+extern const struct entity entity_calendars, entity_sla_policies, entity_inbox_settings;
 
 const struct entity *const entity_registry[] = {
     /* the list views in tab order (the Deals tab is the pipeline: six deal lists) */
     &events, &leads, &accounts, &contacts, &deals, &tickets, &campaigns, &inbox, &entity_quotes,
     &entity_invoices, &entity_products,
     /* the rest */
-    &interactions, &users, &tasks, &responsibilities, &absences, &entity_quote_lines, NULL};
+    &interactions, &users, &tasks, &responsibilities, &absences, &entity_quote_lines,
+    &entity_calendars, &entity_sla_policies, &entity_inbox_settings, NULL};
 
 const struct entity *
 entity_find(const char *table)

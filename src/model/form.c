@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "ccrm/form_model.h"
+#include "ccrm/strbuf.h"
 #include "ccrm/util.h"
 #include "ccrm/value.h"
 
@@ -75,6 +76,64 @@ form_constraint_field(const struct entity *e, const char *constraint, const char
 
 /* ---- checking and normalising: the one normaliser (src/model/value.c) ---- */
 
+/* A list ("DE, at , CH"): each item normalised by the field's type (or its choices), empty
+ * items dropped, repeated ones kept once, joined by ", ". */
+static int
+normalize_list(const struct entity_field *f, const char *in, char **out, char *msg, size_t n)
+{
+    struct value_rule r = entity_form_rule(f);
+    struct value_err e;
+    struct strbuf b = STRBUF_INIT;
+    const char *p = in != NULL ? in : "", *comma;
+    int items = 0;
+
+    if (f->choices != NULL)
+        r.type = FIELD_CHOICE;
+    r.maxlen = 0;
+    for (; *p != '\0'; p = *comma != '\0' ? comma + 1 : comma) {
+        char *item, *norm;
+
+        comma = strchr(p, ',');
+        if (comma == NULL)
+            comma = p + strlen(p);
+        item = xasprintf("%.*s", (int)(comma - p), p);
+        if (value_normalize_str(&r, 0, item, &norm, &e) != 0) {
+            snprintf(msg, n, "\"%s\": %s", str_trim(item), e.msg);
+            free(item);
+            strbuf_fini(&b);
+            return -1;
+        }
+        free(item);
+        if (norm[0] != '\0') {
+            /* once each: ", x," inside the list so far */
+            char *seen = xasprintf(", %s,", norm);
+            char *have = xasprintf(", %s,", strbuf_str(&b));
+
+            if (strstr(have, seen) == NULL) {
+                strbuf_printf(&b, "%s%s", items > 0 ? ", " : "", norm);
+                items++;
+            }
+            free(seen);
+            free(have);
+        }
+        free(norm);
+    }
+    if (items == 0 && f->required) {
+        value_required(&e);
+        snprintf(msg, n, "%s", e.msg);
+        strbuf_fini(&b);
+        return -1;
+    }
+    if (f->maxlen > 0 && strlen(strbuf_str(&b)) > (size_t)f->maxlen) {
+        snprintf(msg, n, "too long (at most %d characters)", f->maxlen);
+        strbuf_fini(&b);
+        return -1;
+    }
+    *out = xstrdup(strbuf_str(&b));
+    strbuf_fini(&b);
+    return 0;
+}
+
 int
 form_normalize(const struct entity_field *f, const char *in, char **out, char *msg, size_t n)
 {
@@ -82,6 +141,9 @@ form_normalize(const struct entity_field *f, const char *in, char **out, char *m
     struct value_err e;
 
     msg[0] = '\0';
+    *out = NULL;
+    if (f->list != LIST_NONE)
+        return normalize_list(f, in, out, msg, n);
     if (value_normalize_str(&r, f->required, in, out, &e) != 0) {
         snprintf(msg, n, "%s", e.msg);
         return -1;

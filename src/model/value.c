@@ -152,6 +152,23 @@ norm_date(const char *in, size_t len, char *out, size_t outcap, struct value_err
     return snprintf(out, outcap, "%04d-%02d-%02d", y, m, d);
 }
 
+/* A time of day: H:MM or H.MM (no date, no zone: a person's local time). */
+static long
+norm_time(const char *in, size_t len, char *out, size_t outcap, struct value_err *e)
+{
+    static const char *msg = "not a time: use HH:MM (00:00 to 23:59)";
+    static const char *phrase = "is not a valid time of day (HH:MM)";
+    const char *s = in, *end = in + len;
+    int h, mi, km;
+
+    if ((h = digits(&s, end, 2, NULL)) < 0 || s >= end || (*s != ':' && *s != '.'))
+        return refuse(e, in, len, msg, phrase);
+    s++;
+    if ((mi = digits(&s, end, 2, &km)) < 0 || km != 2 || s != end || h > 23 || mi > 59)
+        return refuse(e, in, len, msg, phrase);
+    return snprintf(out, outcap, "%02d:%02d", h, mi);
+}
+
 /* A date and time: date [(" "|"T")+ H:MM or H.MM [:SS[.f]] [Z | ±HH[[:]MM]]]. */
 static long
 norm_datetime(const struct value_rule *r, const char *in, size_t len, char *out, size_t outcap,
@@ -563,6 +580,8 @@ value_normalize(const struct value_rule *r, const char *in, size_t len, char *ou
         return norm_date(in, len, out, outcap, e);
     case FIELD_DATETIME:
         return norm_datetime(r, in, len, out, outcap, e);
+    case FIELD_TIME:
+        return norm_time(in, len, out, outcap, e);
     case FIELD_AMOUNT:
         return norm_amount(in, len, out, outcap, e);
     case FIELD_INT:

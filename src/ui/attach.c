@@ -1,4 +1,4 @@
-/* Saving a received attachment to a file (:save-attachment N [PATH], w on a mail; docs/mail.md
+/* Saving a received attachment to a file (:save-attachment N [PATH], D on a mail; docs/mail.md
  * §6a). The bytes are read as the reader may see them (RLS: an attachment is visible with its
  * record) in chunks, so the client's memory stays small whatever the size, and written to a
  * temporary file beside the target, which then takes the target's name: a file that exists is

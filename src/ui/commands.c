@@ -450,17 +450,67 @@ run_who(struct app *app, const struct action *a, const char *arg)
 }
 
 /* :rules and :absences: the responsibility rules and who is away, as lists over the current
- * view (their forms edit one) */
+ * view (their forms edit one); :calendars and :sla the same for the service levels */
 static void
 run_rules(struct app *app, const struct action *a, const char *arg)
 {
-    const struct entity *e = entity_by_view(a->kind == CMD_ABSENCES ? "absences" : "rules");
+    const struct entity *e = entity_by_view(a->kind == CMD_ABSENCES    ? "absences"
+                                            : a->kind == CMD_CALENDARS ? "calendars"
+                                            : a->kind == CMD_SLA       ? "sla"
+                                                                       : "rules");
     struct view *v;
 
     if (e == NULL || (v = view_list_new(app, e)) == NULL || ui_push(app, v) == -1)
         return;
     if (arg != NULL && arg[0] != '\0')
         v->ops->list->set_filter(v, app, arg);
+}
+
+/* w, :watch, :unwatch: follow the record or stop (the key toggles); its changes by others
+ * reach the Inbox of those who follow it */
+static void
+run_watch(struct app *app, const struct action *a, const char *arg)
+{
+    const struct entity *e;
+    struct ccrm_err err;
+    int64_t id;
+    int now;
+
+    if (target(app, a, arg, &e, &id) != 0)
+        return;
+    now =
+        db_follow(app->db, e->table, (long long)id, arg == NULL ? -1 : a->kind == CMD_WATCH, &err);
+    if (now < 0) {
+        ui_message_error(app, "could not %s %s #%lld: %s",
+                         a->kind == CMD_UNWATCH ? "unwatch" : "watch", e->singular, (long long)id,
+                         err.msg);
+        return;
+    }
+    if (now)
+        ui_message(app, "watching %s #%lld: changes by others reach your Inbox", e->singular,
+                   (long long)id);
+    else
+        ui_message(app, "not watching %s #%lld any more", e->singular, (long long)id);
+    app->ui->dirty = 1;
+}
+
+/* :settings: one's own time zone, quiet hours and digest time, in a form (a new row the first
+ * time) */
+static void
+run_settings(struct app *app, const struct action *a, const char *arg)
+{
+    struct ccrm_err err;
+    struct view *f;
+    long long id;
+
+    (void)a;
+    (void)arg;
+    if ((id = db_settings_id(app->db, &err)) < 0) {
+        ui_message_error(app, "could not read your settings: %s", err.msg);
+        return;
+    }
+    if ((f = view_form_new(app, "inbox_settings", (int64_t)id, NULL)) != NULL)
+        ui_push(app, f);
 }
 
 /* The day delta days after day (YYYY-MM-DD) into out, and its weekday ("Mon") into wd.
@@ -559,7 +609,7 @@ run_reply(struct app *app, const struct action *a, const char *arg)
 }
 
 /* :save-attachment N [PATH]: attachment N (the number the conversation shows) to PATH, asked
- * for when missing; w: the attachment on the cursor (the record view finds it). */
+ * for when missing; D: the attachment on the cursor (the record view finds it). */
 static void
 run_save_attachment(struct app *app, const struct action *a, const char *arg)
 {
@@ -949,13 +999,13 @@ const struct action cmd_actions[] = {
              "the outbox",
      .run = run_reply},
     {.name = "save-attachment",
-     .key = 'w',
+     .key = 'D',
      .kind = CMD_SAVE_ATTACHMENT,
      .arg = CMD_ARG_OPTIONAL,
      .needs = NEEDS_RECORD,
      .applies = ENT_REPLY,
      .usage = ":save-attachment N [PATH]",
-     .help = "write a mail's attachment to a file (w: the one on the cursor; asks before "
+     .help = "write a mail's attachment to a file (D: the one on the cursor; asks before "
              "replacing one)",
      .run = run_save_attachment},
     {.key = 't',
@@ -1014,6 +1064,41 @@ const struct action cmd_actions[] = {
      .usage = ":absences [mine|current|all ...]",
      .help = "who is away (n new, Enter edits; one's own, or one's team's as its lead)",
      .run = run_rules},
+    {.name = "calendars",
+     .kind = CMD_CALENDARS,
+     .arg = CMD_ARG_OPTIONAL,
+     .usage = ":calendars [default=true]",
+     .help = "business-hours calendars (Enter opens, n new, e edits; management and admin)",
+     .run = run_rules},
+    {.name = "sla",
+     .kind = CMD_SLA,
+     .arg = CMD_ARG_OPTIONAL,
+     .usage = ":sla [active=true ...]",
+     .help = "the SLA policies: targets by priority, queue, tier (Enter opens, n new, e edits; "
+             "management and admin)",
+     .run = run_rules},
+    {.name = "watch",
+     .key = 'w',
+     .kind = CMD_WATCH,
+     .needs = NEEDS_SELECTED | NEEDS_INTERNAL,
+     .applies = ENT_WATCH,
+     .hint = "w watch",
+     .usage = ":watch",
+     .help = "watch the record: changes by others reach your Inbox (w again: unwatch)",
+     .run = run_watch},
+    {.name = "unwatch",
+     .kind = CMD_UNWATCH,
+     .needs = NEEDS_SELECTED | NEEDS_INTERNAL,
+     .applies = ENT_WATCH,
+     .usage = ":unwatch",
+     .help = "stop watching the record (also one you own or are assigned)",
+     .run = run_watch},
+    {.name = "settings",
+     .kind = CMD_SETTINGS,
+     .needs = NEEDS_INTERNAL,
+     .usage = ":settings",
+     .help = "your time zone, quiet hours and daily digest time (no pings then)",
+     .run = run_settings},
     /* the back office (src/ui/billing.c, docs/billing.md) */
     {.key = 'Q',
      .needs = NEEDS_SELECTED,

@@ -994,6 +994,8 @@ placeholder(const struct entity_field *f)
         return "YYYY-MM-DD";
     case FIELD_DATETIME:
         return "YYYY-MM-DD HH:MM";
+    case FIELD_TIME:
+        return "HH:MM";
     case FIELD_AMOUNT:
         return "1234.50";
     case FIELD_EMAIL:
@@ -1472,6 +1474,9 @@ fm_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
         case FIELD_DATETIME:
             th = "YYYY-MM-DD HH:MM · ";
             break;
+        case FIELD_TIME:
+            th = "HH:MM · ";
+            break;
         default:
             break;
         }
@@ -1717,8 +1722,8 @@ view_form_new(struct app *app, const char *entity, int64_t id, const char *const
         fv->f[i].initial = raw_value(&fv->f[i]);
     may = db_record_may(app->db, e, id != 0 ? "UPDATE" : "INSERT", &err);
     if (may == 0)
-        set_banner(fv, BANNER_ERROR, "read-only: your role may not %s %ss (the database refuses)",
-                   id != 0 ? "change" : "create", e->singular);
+        set_banner(fv, BANNER_ERROR, "read-only: your role may not %s %s (the database refuses)",
+                   id != 0 ? "change" : "create", e->plural);
     if (id != 0) {
         snprintf(fv->v.title, sizeof fv->v.title, "Edit %s #%lld", e->singular, (long long)id);
     } else {

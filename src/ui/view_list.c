@@ -61,7 +61,7 @@ static struct list_help {
     const struct entity_list *l;
     char text[HELP_LINES][HELP_TEXT];
     const char *lines[HELP_LINES + 1];
-} helps[16];
+} helps[32]; /* more than the registry's lists */
 
 static const char *const *
 list_help(const struct entity *e)
@@ -71,7 +71,7 @@ list_help(const struct entity *e)
     size_t len;
     int i, n = 0;
 
-    for (i = 0; i < 16 && h == NULL; i++)
+    for (i = 0; i < 32 && h == NULL; i++)
         if (helps[i].l == l || helps[i].l == NULL)
             h = &helps[i];
     if (h == NULL)
@@ -1187,7 +1187,7 @@ static const struct list_ops lv_list_ops = {
 };
 
 /* one set of operations per list: they differ only in the help */
-#define MAX_LISTS 16
+#define MAX_LISTS 32
 static struct view_ops list_ops[MAX_LISTS];
 static const struct entity_list *list_of_ops[MAX_LISTS];
 

@@ -24,7 +24,7 @@
 struct recordview {
     struct view v;
     const struct entity *e;
-    char hint[160];
+    char hint[256];
     int64_t id;
     struct detail *d;
     struct detail *disp; /* d's lines with its conversation's mails laid out for the width */
@@ -195,7 +195,7 @@ add_mail(struct recordview *rv, struct detail *to, const struct detail_mail *m, 
             continue;
         }
         human_size(strtoll(tab + 1, NULL, 10), size, sizeof size);
-        /* the number :save-attachment takes (w on this line saves it) */
+        /* the number :save-attachment takes (D on this line saves it) */
         t = xasprintf(MAIL_INDENT "Attachment %lld: %.*s (%s)", aid, (int)(tab - name), name, size);
         detail_add_line(to, "", "", t, "messages", m->id);
         free(t);
@@ -289,7 +289,8 @@ load(struct recordview *rv, struct app *app)
     struct detail *d;
 
     /* say we are here before reading, so that others see us as soon as we see them */
-    if ((presence_owner != rv || presence_gen != db_generation(app->db)) &&
+    if (!rv->e->detail->setting &&
+        (presence_owner != rv || presence_gen != db_generation(app->db)) &&
         db_presence_set(app->db, rv->e->table, rv->id, &err) == 0) {
         presence_owner = rv;
         presence_gen = db_generation(app->db);
@@ -620,7 +621,7 @@ toggle_history(struct recordview *rv, struct app *app)
     rv->top = 0;
 }
 
-/* w: save the attachment on the cursor, or the only one of the mail on the cursor. */
+/* D: save the attachment on the cursor, or the only one of the mail on the cursor. */
 static void
 save_attachment(struct recordview *rv, struct app *app)
 {
@@ -787,7 +788,8 @@ rv_on_quiet_wakeup(struct view *v, struct app *app)
     char *here = NULL;
     int changed;
 
-    if (rv->d == NULL || rv->hist != NULL || db_state(app->db) != DB_READY)
+    if (rv->d == NULL || rv->hist != NULL || db_state(app->db) != DB_READY ||
+        rv->e->detail->setting)
         return 0;
     if (db_presence_here(app->db, rv->e->table, rv->id, &here, &err) == -1)
         return 0;

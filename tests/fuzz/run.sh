@@ -11,7 +11,7 @@ mkdir -p "$out/corpus"
 clang -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -I"$top/include" -I"$top/src/cli" \
     "$top/tests/fuzz/fuzz_import.c" "$top/src/cli/csvread.c" "$top/src/cli/validate.c" \
-    "$top/src/model/value.c" "$top/src/model/entity.c" "$top/src/model/entity_billing.c" \
+    "$top/src/model/value.c" "$top/src/model/entity.c" "$top/src/model/entity_billing.c" "$top/src/model/entity_service.c" \
     -I"$top/src/model" \
     "$top/src/util/util.c" "$top/src/util/err.c" -lcsv -o "$out/fuzz_import"
 # seeds: every corpus file, prefixed with an entity selector byte and a chunk size byte

@@ -11,7 +11,7 @@ mkdir -p "$out/corpus"
 clang -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -I"$top/include" \
     "$top/tests/fuzz/fuzz_cmd_parse.c" "$top/src/cmd/parse.c" "$top/src/model/entity.c" \
-    "$top/src/model/entity_billing.c" \
+    "$top/src/model/entity_billing.c" "$top/src/model/entity_service.c" \
     "$top/src/model/value.c" -I"$top/src/model" \
     "$top/src/util/util.c" "$top/src/util/err.c" -o "$out/fuzz_cmd_parse"
 i=0

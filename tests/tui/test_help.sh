@@ -63,6 +63,21 @@ prompt "absences"
 wait_for "Absences by latest" 5 || fail ":absences"
 help_has "Absences" "edit the absence" "filters: mine, person=…, current, coming"
 keys q
+# the service levels: their lists, and the detail of a policy and of a calendar
+prompt "sla"
+wait_for "SLA policies by position" 5 || fail ":sla"
+help_has "SLA policies" "open the SLA policy" "new record of this list"
+keys Enter
+wait_for "Enter open" 5 || fail "a policy opens"
+help_has "an SLA policy" "through the lines" "history: who changed what"
+keys q q
+prompt "calendars"
+wait_for "Calendars by name" 5 || fail ":calendars"
+help_has "Calendars" "open the calendar" "new record of this list"
+keys Enter
+wait_for "Enter open" 5 || fail "a calendar opens"
+help_has "a calendar" "through the lines" "history: who changed what"
+keys q q
 prompt "agenda"
 wait_for "Agenda, 7 days" 5 || fail ":agenda"
 help_has "Agenda" "scroll"

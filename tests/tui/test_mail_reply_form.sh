@@ -2,7 +2,7 @@
 # Mail in the client, beyond r (docs/mail.md, "In the full-screen client"): `:reply` answers as
 # r does, and its form changes To, Cc and Subject (t, c, s), which the delivered mail and the
 # outbox row carry (the ticket's tag is kept in a new subject); a received attachment is saved
-# to a file with :save-attachment N PATH and with w on the mail (Tab completes the path, a
+# to a file with :save-attachment N PATH and with D on the mail (Tab completes the path, a
 # directory takes the attachment's name), an existing file is replaced only after asking; the
 # Tickets and Leads lists filter on unanswered mail (`:filter unanswered`), the ✉ mark's test.
 . "$(dirname "$0")/../lib/pg.sh"
@@ -140,8 +140,8 @@ for i in $(seq 1 80); do
     keys j
     sleep 0.05
 done
-keys w
-check "w asks where to save, starting from the attachment's name" wait_for "save as: "
+keys D
+check "D asks where to save, starting from the attachment's name" wait_for "save as: "
 check "and says which attachment" wait_for "attachment $AID: statement.pdf, 18 bytes (Tab completes the path)"
 keys C-u
 keys -l "$T/out/sub"

@@ -40,6 +40,16 @@ static const struct {
     {"comment @marco see ticket", 0, CMD_COMMENT, "@marco see ticket"},
     {"export /tmp/x.csv", 0, CMD_EXPORT, "/tmp/x.csv"},
     {"share please confirm the date", 0, CMD_SHARE, "please confirm the date"},
+    {"watch", 0, CMD_WATCH, ""},
+    {"unw", 0, CMD_UNWATCH, ""},
+    {"watch 12", -1, CMD_NONE, "takes no argument"},
+    {"settings", 0, CMD_SETTINGS, ""},
+    {"calendars default=true", 0, CMD_CALENDARS, "default=true"},
+    {"sla", 0, CMD_SLA, ""},
+    {"new calendar", 0, CMD_NEW, "calendars"},
+    {"new policy", 0, CMD_NEW, "sla_policies"},
+    {"new sla", 0, CMD_NEW, "sla_policies"},
+    {"new settings", -1, CMD_NONE, "cannot create \"settings\""},
     {"view dash", 0, CMD_VIEW, "dashboard"},
     {"view d", -1, CMD_NONE, "ambiguous view \"d\""},
     {"view deals", 0, CMD_VIEW, "deals"},
@@ -132,13 +142,13 @@ static const struct {
     size_t start;
     const char *first;
 } complete_cases[] = {
-    {"", 45, "", 0, "absences"},
+    {"", 50, "", 0, "absences"},
     {"h", 3, "h", 0, "handoff"},
     {"handoff s", 2, "s", 8, "sales"},
     {"handoff ma", 2, "ma", 8, "management"},
     {"assign alice call her", 0, "", 7, NULL},
     {"new d", 1, "deal", 4, "deal"},
-    {"new ", 17, "", 4, "absence"},
+    {"new ", 20, "", 4, "absence"},
     {"hi", 1, "history", 0, "history"},
     {":v", 1, "view", 1, "view"},
     {"view le", 1, "leads", 5, "leads"},
@@ -221,7 +231,7 @@ test_actions(void **state)
         }
     }
     assert_true(n > 10);
-    for (k = CMD_OPEN; k <= CMD_SHARE; k++) {
+    for (k = CMD_OPEN; k <= CMD_SLA; k++) {
         assert_non_null(cmd_action((enum cmd_kind)k));
         assert_int_equal(cmd_action((enum cmd_kind)k)->kind, k);
     }

@@ -74,7 +74,7 @@ test_entries(void **state)
                                             sizeof out, &err) >= 0);
         }
     }
-    assert_int_equal(n, 17);
+    assert_int_equal(n, 20);
     assert_null(entity_find("audit"));
     assert_null(entity_find(NULL));
 }
@@ -122,7 +122,7 @@ test_lists(void **state)
             assert_true(entity_list_col(l, "entity_id") >= 0);
         }
     }
-    assert_int_equal(nlists, 14);
+    assert_int_equal(nlists, 16);
     assert_null(entity_by_view("dashboard"));
 }
 
@@ -245,7 +245,7 @@ test_details(void **state)
                 if (!head_has(d->head, secs[k]->params[j]))
                     fail_msg("%s: no column %s", entity_registry[i]->table, secs[k]->params[j]);
     }
-    assert_int_equal(n, 9);
+    assert_int_equal(n, 11);
 }
 
 static void

@@ -67,7 +67,9 @@ test_specs(void **state)
             assert_int_equal(form_field_index(e, f->column), k);
         }
     }
-    assert_int_equal(n, 13); /* with the back office's: products, quotes, lines, invoices */
+    /* with the back office's (products, quotes, lines, invoices) and the service levels'
+     * (calendars, SLA policies, one's inbox settings) */
+    assert_int_equal(n, 16);
     assert_null(form_entity("audit"));
     assert_null(form_entity(NULL));
     /* the lists match the CHECK constraints of schema/001_init.sql */
@@ -129,6 +131,31 @@ test_text_and_required(void **state)
     expect("tickets", "body", "  indented\n", "  indented");
     expect("tickets", "body", "\n \n", "");
     expect("tickets", "subject", "", NULL);
+}
+
+/* lists (an SQL array typed with commas): each item normalised by the field's type or
+ * choices, blanks and repeats dropped; an item refused is named */
+static void
+test_lists(void **state)
+{
+    (void)state;
+    expect("responsibilities", "territory", " Germany,Austria , ,Germany ", "Germany, Austria");
+    expect("responsibilities", "territory", " , ", "");
+    expect("sla_policies", "priorities", "High, URGENT", "high, urgent");
+    expect("sla_policies", "priorities", "high, asap", NULL);
+    expect("sla_policies", "pause_statuses", "pending,open", "pending, open");
+    expect("sla_policies", "pause_statuses", "solved", NULL);
+    expect("calendars", "holidays", "24.12.2026, 2026-12-25", "2026-12-24, 2026-12-25");
+    expect("calendars", "holidays", "2026-12-24, Christmas", NULL);
+    expect("calendars", "holidays", "", "");
+    {
+        char msg[200], *got = NULL;
+
+        assert_int_equal(form_normalize(field("sla_policies", "priorities"), "high, asap", &got,
+                                        msg, sizeof msg),
+                         -1);
+        assert_non_null(strstr(msg, "\"asap\""));
+    }
 }
 
 static void
@@ -424,6 +451,7 @@ main(void)
         cmocka_unit_test(test_specs),
         cmocka_unit_test(test_constraint_field),
         cmocka_unit_test(test_text_and_required),
+        cmocka_unit_test(test_lists),
         cmocka_unit_test(test_dates),
         cmocka_unit_test(test_amounts),
         cmocka_unit_test(test_ints_emails_codes),

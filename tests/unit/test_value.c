@@ -87,6 +87,17 @@ test_times(void **state)
     expect(FIELD_DATETIME, "2026-11-01 10:00:00.", NULL);
     expect(FIELD_DATETIME, "2026-11-01 10:00+16", NULL);
     expect(FIELD_DATETIME, "2026-11-01 10:00+05:", NULL);
+    /* a time of day (quiet hours, a digest time) */
+    expect(FIELD_TIME, "9:05", "09:05");
+    expect(FIELD_TIME, " 22.30 ", "22:30");
+    expect(FIELD_TIME, "00:00", "00:00");
+    expect(FIELD_TIME, "23:59", "23:59");
+    expect(FIELD_TIME, "24:00", NULL);
+    expect(FIELD_TIME, "25:99", NULL);
+    expect(FIELD_TIME, "12:5", NULL);
+    expect(FIELD_TIME, "12", NULL);
+    expect(FIELD_TIME, "12:00:00", NULL);
+    expect(FIELD_TIME, "noon", NULL);
     /* an import keeps what PostgreSQL reads: ISO as given, the rest rebuilt */
     expect_rule(&exact, "2027-01-05 10:00", "2027-01-05 10:00");
     expect_rule(&exact, "2027-01-05T10:00:59.123456+05:30", "2027-01-05T10:00:59.123456+05:30");
