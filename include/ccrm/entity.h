@@ -34,6 +34,16 @@ struct entity_field {
     const char *synonyms; /* other header names an import takes: folded (a-z0-9), '|'-separated */
     int internal; /* only internal users set it: a partner's form leaves it out (the database's
                    * default applies, and partners hold no grant to write it) */
+    /* FIELD_REF: the records it names belong to the record another field of the form names,
+     * through a column of the same name on both ("account_id": a ticket's contact is one of
+     * its account's contacts). Its search is narrowed to that record's when the other field is
+     * set (not by this field's own pick), and picking one sets the other field when it is
+     * empty or was set by this field's previous pick. NULL: neither. */
+    const char *within;
+    int me;     /* FIELD_REF to users: a new record's form starts with the person using it (its
+                 * owner), shown and editable; what is saved is what the form holds */
+    int routed; /* left empty, the database's rules choose it (ccrm_route, schema/019): a new
+                 * record's form starts empty and says so */
 };
 
 /* ---- the list view ---- */
