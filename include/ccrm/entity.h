@@ -38,6 +38,16 @@ struct entity_field {
      * item a value of type (or of choices, when given); LIST_NULL: an empty list is SQL NULL,
      * LIST_EMPTY: the empty array (a NOT NULL column) */
     int list;
+    /* FIELD_REF: the records it names belong to the record another field of the form names,
+     * through a column of the same name on both ("account_id": a ticket's contact is one of
+     * its account's contacts). Its search is narrowed to that record's when the other field is
+     * set (not by this field's own pick), and picking one sets the other field when it is
+     * empty or was set by this field's previous pick. NULL: neither. */
+    const char *within;
+    int me;     /* FIELD_REF to users: a new record's form starts with the person using it (its
+                 * owner), shown and editable; what is saved is what the form holds */
+    int routed; /* left empty, the database's rules choose it (ccrm_route, schema/019): a new
+                 * record's form starts empty and says so */
 };
 
 enum { LIST_NONE, LIST_NULL, LIST_EMPTY };

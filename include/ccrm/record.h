@@ -73,6 +73,7 @@ struct ref_match {
     char key[64];
     char *label;
     char *detail;
+    char within[32]; /* a narrowed search's: the match's value of that column ("" = none) */
 };
 
 /* Search records of target (the table of an entity of the registry with a struct entity_ref)
@@ -81,6 +82,11 @@ struct ref_match {
  * Free the texts with ref_matches_clear. */
 int db_ref_search(struct db *db, const char *target, const char *text, struct ref_match *out,
                   int max, struct ccrm_err *err);
+/* The same, narrowed to the records whose column col (a registry's column name: a field's
+ * `within`) is value; each match's own value of col comes back in within. value NULL or "":
+ * not narrowed (within is still filled). */
+int db_ref_search_within(struct db *db, const char *target, const char *text, const char *col,
+                         const char *value, struct ref_match *out, int max, struct ccrm_err *err);
 void ref_matches_clear(struct ref_match *m, int n);
 
 /* The label of a reference (malloc'd), or NULL with err set (err->sqlstate empty when there

@@ -65,7 +65,7 @@ ref_matches_clear(struct ref_match *m, int n)
         free(m[i].label);
         free(m[i].detail);
         m[i].label = m[i].detail = NULL;
-        m[i].key[0] = '\0';
+        m[i].key[0] = m[i].within[0] = '\0';
     }
 }
 
@@ -73,14 +73,29 @@ int
 db_ref_search(struct db *db, const char *target, const char *text, struct ref_match *out, int max,
               struct ccrm_err *err)
 {
+    return db_ref_search_within(db, target, text, NULL, NULL, out, max, err);
+}
+
+/* A column name from the registry, checked anyway: it goes into SQL text. */
+static int
+is_column(const char *s)
+{
+    return s != NULL && s[0] != '\0' && strspn(s, "abcdefghijklmnopqrstuvwxyz_") == strlen(s);
+}
+
+int
+db_ref_search_within(struct db *db, const char *target, const char *text, const char *col,
+                     const char *value, struct ref_match *out, int max, struct ccrm_err *err)
+{
     const struct entity_ref *t = target_of(target);
     struct strbuf q = STRBUF_INIT;
     char *pattern, *trim;
-    const char *params[2];
+    const char *params[3];
+    int np, narrow = col != NULL && value != NULL && value[0] != '\0';
     PGresult *res;
     int n, i;
 
-    if (t == NULL) {
+    if (t == NULL || (col != NULL && !is_column(col)) || (narrow && !is_id(value))) {
         err_set(err, "cannot search %s", target);
         return -1;
     }
@@ -90,9 +105,17 @@ db_ref_search(struct db *db, const char *target, const char *text, struct ref_ma
     pattern = like_contains(trim);
     params[0] = pattern;
     params[1] = is_id(trim) ? trim : NULL;
-    strbuf_printf(&q, "SELECT %s, %s, %s FROM %s WHERE %s ORDER BY %s LIMIT %d", t->key, t->label,
-                  t->detail, t->from, t->match, t->order, max);
-    res = db_exec(db, strbuf_str(&q), t->idparam ? 2 : 1, params, err);
+    np = t->idparam ? 2 : 1;
+    strbuf_printf(&q, "SELECT %s, %s, %s", t->key, t->label, t->detail);
+    if (col != NULL)
+        strbuf_printf(&q, ", coalesce(r.%s::text, '')", col);
+    strbuf_printf(&q, " FROM %s WHERE %s", t->from, t->match);
+    if (narrow) {
+        params[np++] = value;
+        strbuf_printf(&q, " AND r.%s = $%d::bigint", col, np);
+    }
+    strbuf_printf(&q, " ORDER BY %s LIMIT %d", t->order, max);
+    res = db_exec(db, strbuf_str(&q), np, params, err);
     strbuf_fini(&q);
     free(pattern);
     free(trim);
@@ -103,6 +126,7 @@ db_ref_search(struct db *db, const char *target, const char *text, struct ref_ma
         str_copy(out[i].key, db_val(res, i, 0), sizeof out[i].key);
         out[i].label = xstrdup(db_val(res, i, 1));
         out[i].detail = xstrdup(db_val(res, i, 2));
+        str_copy(out[i].within, col != NULL ? db_val(res, i, 3) : "", sizeof out[i].within);
     }
     PQclear(res);
     return i;

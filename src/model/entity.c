@@ -30,10 +30,18 @@ static const char *const interaction_direction[] = {"in", "out", NULL};
 
 /* ---- fields shared in shape (each entity still lists its own) ---- */
 
+#define OWNER_SYNONYMS "ownerlogin|assignedto|accountowner|leadowner|contactowner"
+/* a new record's owner is the person creating it, unless they choose another */
 #define OWNER                                                                                      \
     {                                                                                              \
         .column = "owner", .label = "Owner", .type = FIELD_REF, .ref = "users", .maxlen = 63,      \
-        .synonyms = "ownerlogin|assignedto|accountowner|leadowner|contactowner"                    \
+        .synonyms = OWNER_SYNONYMS, .me = 1                                                        \
+    }
+/* a new lead's owner left empty is chosen by the rules (ccrm_route, schema/019) */
+#define OWNER_ROUTED                                                                               \
+    {                                                                                              \
+        .column = "owner", .label = "Owner", .type = FIELD_REF, .ref = "users", .maxlen = 63,      \
+        .synonyms = OWNER_SYNONYMS, .routed = 1                                                    \
     }
 #define ACCOUNT_REF(req)                                                                           \
     {                                                                                              \
@@ -43,10 +51,11 @@ static const char *const interaction_direction[] = {"in", "out", NULL};
                     "organisation|organizationname|associatedcompany|personorganization|"          \
                     "dealorganization"                                                             \
     }
+/* one of the account's contacts: picking one fills in its account (struct entity_field) */
 #define CONTACT_REF(syn)                                                                           \
     {                                                                                              \
         .column = "contact_id", .label = "Contact", .type = FIELD_REF, .ref = "contacts",          \
-        .maxlen = 254, .csv = "contact", .synonyms = syn                                           \
+        .maxlen = 254, .csv = "contact", .synonyms = syn, .within = "account_id"                   \
     }
 #define FIRST_NAME                                                                                 \
     {                                                                                              \
@@ -449,7 +458,7 @@ static const struct entity_field lead_fields[] = {
      .min = 0,
      .max = 100,
      .synonyms = "leadscore|rating"},
-    OWNER,
+    OWNER_ROUTED,
     ACCOUNT_REF(0),
     CONTACT_REF("contactemail"),
 };
@@ -778,7 +787,8 @@ static const struct entity_field ticket_fields[] = {
      .ref = "users",
      .maxlen = 63,
      .synonyms = "assignedto|agent|owner",
-     .internal = 1},
+     .internal = 1,
+     .routed = 1},
     {.column = "product",
      .label = "Product",
      .type = FIELD_TEXT,
@@ -1099,8 +1109,16 @@ static const struct entity_field interaction_fields[] = {
     ACCOUNT_REF(0),
     CONTACT_REF("contactemail|email"),
     {.column = "lead_id", .label = "Lead", .type = FIELD_REF, .ref = "leads"},
-    {.column = "opportunity_id", .label = "Deal", .type = FIELD_REF, .ref = "opportunities"},
-    {.column = "ticket_id", .label = "Ticket", .type = FIELD_REF, .ref = "tickets"},
+    {.column = "opportunity_id",
+     .label = "Deal",
+     .type = FIELD_REF,
+     .ref = "opportunities",
+     .within = "account_id"},
+    {.column = "ticket_id",
+     .label = "Ticket",
+     .type = FIELD_REF,
+     .ref = "tickets",
+     .within = "account_id"},
     {.column = "channel",
      .label = "Channel",
      .type = FIELD_TEXT,

@@ -163,7 +163,8 @@ run_new(struct app *app, const struct action *a, const char *arg)
     const char *colon = arg != NULL ? strchr(arg, ':') : NULL;
     const char *words[4] = {NULL, NULL, NULL, NULL};
     char table[32], kind[48] = "", fk[48] = "";
-    int64_t id;
+    const struct entity *about = NULL;
+    int64_t id = 0;
 
     (void)a;
     if (arg == NULL || arg[0] == '\0') { /* this list's kind, starting with its filters */
@@ -186,10 +187,15 @@ run_new(struct app *app, const struct action *a, const char *arg)
             te->timeline_fk != NULL) {
             snprintf(fk, sizeof fk, "%s=%lld", te->timeline_fk, (long long)id);
             words[1] = fk;
+            about = te; /* and the record's account, contact, ... as `l` does */
         }
         pre = words;
     }
-    if (e != NULL && (f = view_form_new(app, e->table, 0, pre)) != NULL)
+    if (e != NULL && about != NULL)
+        f = view_form_new_about(app, e->table, pre, about->table, id);
+    else
+        f = e != NULL ? view_form_new(app, e->table, 0, pre) : NULL;
+    if (f != NULL)
         ui_push(app, f);
 }
 

@@ -20,5 +20,11 @@ struct draft;
 struct view *view_form_restore(struct app *app, const struct draft *d);
 struct view *view_form_new(struct app *app, const char *entity, int64_t id,
                            const char *const *prefill);
+/* A new record of entity about the record about #about_id (`l` on a ticket: a call on it):
+ * the field that names that record is set, and every reference to another record both forms
+ * have starts as the record has it (the ticket's account and contact). prefill comes after
+ * them (it wins). */
+struct view *view_form_new_about(struct app *app, const char *entity, const char *const *prefill,
+                                 const char *about, int64_t about_id);
 
 #endif

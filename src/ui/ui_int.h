@@ -46,6 +46,11 @@ struct list_ops {
      * ("stage=proposal": the list's filters), NULL-terminated */
     const struct entity *(*entity)(struct view *v);
     const char *const *(*prefill)(struct view *v);
+    /* a record of its entity was just saved (a new one): the cursor on it, clearing a search
+     * or filter that hides it: 0 with what was cleared said in said (" · search \"x\" cleared
+     * to show it", or ""), -1 when the list does not show it even so (left as it was). NULL:
+     * nothing. */
+    int (*show)(struct view *v, struct app *app, int64_t id, char *said, size_t n);
 };
 
 struct view_ops {

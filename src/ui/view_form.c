@@ -35,6 +35,7 @@ struct ffield {
     char *key;         /* FIELD_REF: the chosen id or login ("" = none) */
     char *label;       /* FIELD_REF: what shows for key */
     int searching;     /* FIELD_REF: eb holds a search, not the label */
+    int filled_by;     /* set by the pick in field filled_by (its `within`), or -1 */
     struct ref_match m[REF_MATCH_MAX];
     int nm, msel, searched;
     char *error; /* shown under the field, or NULL */
@@ -141,6 +142,7 @@ clear_matches(struct ffield *ff)
 static void
 set_value(struct ffield *ff, const char *value, const char *label)
 {
+    ff->filled_by = -1;
     if (ff->spec->type == FIELD_REF) {
         set_str(&ff->key, value != NULL ? value : "");
         set_str(&ff->label, ff->key[0] == '\0' ? "" : label != NULL ? label : ff->key);
@@ -247,6 +249,27 @@ set_banner(struct formview *fv, enum banner_kind kind, const char *fmt, ...)
 
 /* ---- references ---- */
 
+/* The field ff's `within` names in this form (a contact's account), or NULL. */
+static struct ffield *
+within_field(struct formview *fv, const struct ffield *ff)
+{
+    int k = ff->spec->within != NULL ? form_field_index(fv->e, ff->spec->within) : -1;
+
+    return k >= 0 && fv->f[k].spec->type == FIELD_REF ? &fv->f[k] : NULL;
+}
+
+/* The record ff's search is narrowed to (the account's id), or NULL: the field within names
+ * it, chosen by the person, the record or a prefill, not by ff's own pick. */
+static const char *
+narrowed_to(struct formview *fv, const struct ffield *ff)
+{
+    const struct ffield *w = within_field(fv, ff);
+
+    if (w == NULL || w->key[0] == '\0' || w->filled_by == (int)(ff - fv->f))
+        return NULL;
+    return w->key;
+}
+
 static void
 ref_search(struct formview *fv, struct ffield *ff)
 {
@@ -256,7 +279,9 @@ ref_search(struct formview *fv, struct ffield *ff)
 
     clear_matches(ff);
     if (str_trim(q)[0] != '\0') {
-        n = db_ref_search(fv->app->db, ff->spec->ref, q, ff->m, REF_MATCH_MAX, &err);
+        n = db_ref_search_within(fv->app->db, ff->spec->ref, q,
+                                 within_field(fv, ff) != NULL ? ff->spec->within : NULL,
+                                 narrowed_to(fv, ff), ff->m, REF_MATCH_MAX, &err);
         if (n < 0)
             set_error(ff, "cannot search now: %s", err.msg);
         else
@@ -266,12 +291,42 @@ ref_search(struct formview *fv, struct ffield *ff)
     free(q);
 }
 
+/* A pick in ff names its record's `within` (the contact's account, "" for none): that goes
+ * into the form's field for it when the person left it empty or ff's previous pick set it. */
 static void
-ref_take(struct ffield *ff, int k)
+fill_within(struct formview *fv, struct ffield *ff, const char *within)
+{
+    struct ffield *w = within_field(fv, ff);
+    int self = (int)(ff - fv->f);
+    struct ccrm_err err;
+    char *label;
+
+    if (w == NULL || (w->key[0] != '\0' && w->filled_by != self) || strcmp(w->key, within) == 0)
+        return;
+    if (within[0] == '\0') { /* the previous pick's account goes with it */
+        set_value(w, "", NULL);
+        ui_message(fv->app, "%s cleared: the %s has none", w->spec->label,
+                   entity_noun(ff->spec->ref, 1));
+        return;
+    }
+    if ((label = db_ref_label(fv->app->db, w->spec->ref, within, &err)) == NULL)
+        return; /* not visible to this person: left as it is */
+    set_value(w, within, label);
+    w->filled_by = self;
+    ui_message(fv->app, "%s: %s (the %s's)", w->spec->label, label, entity_noun(ff->spec->ref, 1));
+    free(label);
+}
+
+static void
+ref_take(struct formview *fv, struct ffield *ff, int k)
 {
     char *key = xstrdup(ff->m[k].key), *label = xstrdup(ff->m[k].label);
+    char within[sizeof ff->m[k].within];
 
+    str_copy(within, ff->m[k].within, sizeof within);
     set_value(ff, key, label);
+    if (within_field(fv, ff) != NULL)
+        fill_within(fv, ff, within);
     free(key);
     free(label);
 }
@@ -289,7 +344,7 @@ ref_cancel(struct ffield *ff)
 /* Leaving a reference field: an emptied search clears the reference, a search with exactly
  * one match takes it, any other search stays (and is refused on save). */
 static void
-ref_leave(struct ffield *ff)
+ref_leave(struct formview *fv, struct ffield *ff)
 {
     char *t;
 
@@ -299,7 +354,7 @@ ref_leave(struct ffield *ff)
     if (str_trim(t)[0] == '\0')
         set_value(ff, "", NULL);
     else if (ff->nm == 1)
-        ref_take(ff, 0);
+        ref_take(fv, ff, 0);
     else
         set_error(ff, "%s",
                   ff->nm == 0 ? "no match: change the search, or clear the field"
@@ -325,6 +380,30 @@ close_form(struct formview *fv, const char *fmt, ...)
     va_end(ap);
     ui_close(app, &fv->v);
     ui_message(app, "%s", msg);
+}
+
+/* A new record saved: close the form and put the list under it (if it lists such records) on
+ * the record, clearing a search or filter that hides it; the bottom line says so. */
+static void
+close_new(struct formview *fv, int64_t id)
+{
+    struct app *app = fv->app;
+    const struct entity *le;
+    struct view *under;
+    char said[300] = "";
+
+    ui_close(app, &fv->v);
+    under = ui_active(app->ui);
+    if (under == NULL || under->ops->list == NULL || under->ops->list->show == NULL ||
+        (le = under->ops->list->entity(under)) == NULL || strcmp(le->table, fv->e->table) != 0) {
+        ui_message(app, "saved %s #%lld", fv->e->singular, (long long)id);
+        return;
+    }
+    if (under->ops->list->show(under, app, id, said, sizeof said) == 0)
+        ui_message(app, "saved %s #%lld%s", fv->e->singular, (long long)id, said);
+    else
+        ui_message(app, "saved %s #%lld (this list does not show it)", fv->e->singular,
+                   (long long)id);
 }
 
 static void
@@ -420,8 +499,9 @@ save(struct formview *fv, int attempt)
     char msg[200];
     int i, bad = -1, nbad = 0, nch = 0, rc, closed = 0;
 
+    for (i = 0; i < fv->nf; i++) /* first: a pick may fill in another field (its account) */
+        ref_leave(fv, &fv->f[i]);
     for (i = 0; i < fv->nf; i++) {
-        ref_leave(&fv->f[i]);
         if (field_value(&fv->f[i], fv->id != 0, &vals[i]) != 0) {
             nbad++;
             if (bad < 0)
@@ -463,7 +543,7 @@ save(struct formview *fv, int attempt)
         rc = db_record_insert(app->db, fv->e, ins, &id, &re);
         free(ins);
         if (rc == 0) {
-            close_form(fv, "saved %s #%lld", fv->e->singular, (long long)id);
+            close_new(fv, id);
             closed = 1;
         } else {
             refused(fv, &re);
@@ -570,7 +650,7 @@ move_to(struct formview *fv, int i)
         i = fv->nf - 1;
     if (i == fv->cur)
         return;
-    ref_leave(&fv->f[fv->cur]);
+    ref_leave(fv, &fv->f[fv->cur]);
     fv->cur = i;
     fv->f[i].eb.col = -1;
 }
@@ -895,7 +975,7 @@ fm_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
         if (t == FIELD_MULTILINE) {
             changed = editbuf_insert(&ff->eb, L'\n');
         } else if (popup) {
-            ref_take(ff, ff->msel);
+            ref_take(fv, ff, ff->msel);
             return 1;
         } else {
             move_to(fv, fv->cur + 1);
@@ -989,6 +1069,8 @@ draw_line(WINDOW *w, int y, int x, int width, const wchar_t *s, int start, int e
 static const char *
 placeholder(const struct entity_field *f)
 {
+    if (f->routed)
+        return "empty: the rules choose · type to search";
     switch (f->type) {
     case FIELD_DATE:
         return "YYYY-MM-DD";
@@ -1225,7 +1307,9 @@ draw_fields(struct formview *fv, WINDOW *w, int y0, int ah, int wd)
                     draw_text(w, ROW_Y(r), x_in, focused ? placeholder(f) : "", iw,
                               in | ui_attr(app, PAIR_DIM, A_DIM));
                     if (f->type == FIELD_REF && !focused)
-                        draw_text(w, ROW_Y(r), x_in, "—", iw, A_NORMAL);
+                        draw_text(w, ROW_Y(r), x_in,
+                                  f->routed && fv->id == 0 ? "— (the rules choose)" : "—", iw,
+                                  A_NORMAL);
                     /* the cursor on the placeholder's first letter, which stays readable
                      * ("ype to search" was shown under a blank cursor) */
                     if (focused && placeholder(f)[0] != '\0')
@@ -1252,8 +1336,16 @@ draw_fields(struct formview *fv, WINDOW *w, int y0, int ah, int wd)
             int rows = h - (r - (y - h)), k, ptop = 0;
 
             if (ff->nm == 0) {
+                const struct ffield *wf = within_field(fv, ff);
+                char none[300];
+
+                if (narrowed_to(fv, ff) != NULL)
+                    snprintf(none, sizeof none, "  no matches among %s's %s (clear %s for all)",
+                             wf->label, entity_noun(f->ref, 2), wf->spec->label);
+                else
+                    snprintf(none, sizeof none, "  no matches");
                 if (ROW_VISIBLE(r))
-                    draw_text(w, ROW_Y(r), x_in, "  no matches", iw, A_DIM);
+                    draw_text(w, ROW_Y(r), x_in, none, wd - x_in, A_DIM);
                 continue;
             }
             if (ff->msel >= rows)
@@ -1457,6 +1549,7 @@ fm_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
                  "Esc back to the form");
     } else {
         const char *th = "";
+        char among[200];
 
         switch (f->type) {
         case FIELD_CHOICE:
@@ -1464,6 +1557,11 @@ fm_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
             break;
         case FIELD_REF:
             th = "type to search, ↑↓ Enter pick · ";
+            if (narrowed_to(fv, &fv->f[fv->cur]) != NULL) {
+                snprintf(among, sizeof among, "type to search %s's %s, ↑↓ Enter pick · ",
+                         within_field(fv, &fv->f[fv->cur])->label, entity_noun(f->ref, 2));
+                th = among;
+            }
             break;
         case FIELD_MULTILINE:
             th = "Enter: new line · ";
@@ -1630,6 +1728,28 @@ role_entity(struct app *app, const struct entity *e)
     return &copy[k];
 }
 
+/* A new record's owner is the person creating it (fields marked `me`), shown so that it can
+ * be changed before saving; a login that is no user of ccrm (a superuser) leaves it empty. */
+static void
+start_with_me(struct app *app, struct formview *fv)
+{
+    struct ccrm_err err;
+    char *label = NULL;
+    int i;
+
+    for (i = 0; i < fv->nf; i++) {
+        struct ffield *ff = &fv->f[i];
+
+        if (!ff->spec->me || ff->spec->type != FIELD_REF || ff->key[0] != '\0')
+            continue;
+        if (label == NULL &&
+            (label = db_ref_label(app->db, ff->spec->ref, db_login(app->db), &err)) == NULL)
+            return;
+        set_value(ff, db_login(app->db), label);
+    }
+    free(label);
+}
+
 /* A partner's new record names its account when the partner sees exactly one. */
 static void
 partner_account(struct app *app, struct formview *fv)
@@ -1690,6 +1810,8 @@ view_form_new(struct app *app, const char *entity, int64_t id, const char *const
         else
             set_value(ff, ff->spec->def, NULL);
     }
+    if (id == 0)
+        start_with_me(app, fv);
     if (rec != NULL) {
         fv->version = rec->version;
         snprintf(fv->stamp, sizeof fv->stamp, "last changed by %s at %s", rec->updated_by,
@@ -1736,6 +1858,53 @@ view_form_new(struct app *app, const char *entity, int64_t id, const char *const
     }
     flow_off();
     return &fv->v;
+}
+
+#define ABOUT_MAX 16
+
+struct view *
+view_form_new_about(struct app *app, const char *entity, const char *const *prefill,
+                    const char *about, int64_t about_id)
+{
+    const struct entity *e = form_entity(entity), *ae = form_entity(about);
+    const char *pre[ABOUT_MAX + 1 + 16];
+    char *own[ABOUT_MAX];
+    struct record *rec = NULL;
+    struct ccrm_err err;
+    struct view *v;
+    int n = 0, k, i;
+
+    if (e == NULL || about == NULL)
+        return view_form_new(app, entity, 0, prefill);
+    /* the field naming the record itself (a call's ticket) */
+    for (k = 0; k < e->nfields && n < ABOUT_MAX; k++)
+        if (e->fields[k].type == FIELD_REF && strcmp(e->fields[k].ref, about) == 0) {
+            own[n++] = xasprintf("%s=%lld", e->fields[k].column, (long long)about_id);
+            break;
+        }
+    /* and the records it names that this form names too (its account, contact, deal); not
+     * its people: the person logging a call is not the ticket's assignee */
+    if (ae != NULL && (rec = db_record_load(app->db, ae, about_id, &err)) != NULL)
+        for (k = 0; k < e->nfields && n < ABOUT_MAX; k++) {
+            const struct entity_field *f = &e->fields[k];
+
+            if (f->type != FIELD_REF || strcmp(f->ref, "users") == 0 ||
+                strcmp(f->ref, about) == 0 || (i = entity_field_index(ae, f->column)) < 0 ||
+                ae->fields[i].type != FIELD_REF || strcmp(ae->fields[i].ref, f->ref) != 0 ||
+                rec->val[i] == NULL || rec->val[i][0] == '\0')
+                continue;
+            own[n++] = xasprintf("%s=%s", f->column, rec->val[i]);
+        }
+    record_free(&rec);
+    for (k = 0; k < n; k++)
+        pre[k] = own[k];
+    for (i = 0; prefill != NULL && prefill[i] != NULL && i < 16; i++)
+        pre[k++] = prefill[i]; /* what the caller says comes last: it wins */
+    pre[k] = NULL;
+    v = view_form_new(app, entity, 0, pre);
+    for (k = 0; k < n; k++)
+        free(own[k]);
+    return v;
 }
 
 struct view *

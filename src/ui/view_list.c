@@ -1175,6 +1175,47 @@ lv_window(struct view *v, struct event_window *w)
     return 1;
 }
 
+/* Put the cursor on record id; a search, then the filter, that hide it are cleared. */
+static int
+lv_show(struct view *v, struct app *app, int64_t id, char *said, size_t n)
+{
+    struct listview *lv = (struct listview *)v;
+    char search[sizeof lv->search], filter[sizeof lv->ftext[0]];
+    struct ccrm_err err;
+    int step;
+
+    said[0] = '\0';
+    filter_text(lv, filter, sizeof filter);
+    str_copy(search, lv->search, sizeof search);
+    for (step = 0; step < 3; step++) {
+        if (step == 1 && search[0] == '\0')
+            continue;
+        if (step == 2 && filter[0] == '\0')
+            break;
+        if (step == 1) {
+            lv->search[0] = '\0';
+            lv->q.search = NULL;
+        } else if (step == 2 && parse_filter(lv, app, "", &err) == -1) {
+            break;
+        }
+        if (view_list_show_record(v, app, id) == 0) {
+            if (step == 1)
+                snprintf(said, n, " · search \"%s\" cleared to show it", search);
+            else if (step == 2)
+                snprintf(said, n, " · %s%s%sfilter %s cleared to show it",
+                         search[0] ? "search \"" : "", search, search[0] ? "\" and " : "", filter);
+            app->ui->dirty = 1;
+            return 0;
+        }
+    }
+    /* not in this list even so: as it was */
+    str_copy(lv->search, search, sizeof lv->search);
+    lv->q.search = lv->search[0] ? lv->search : NULL;
+    if (filter[0] != '\0')
+        parse_filter(lv, app, filter, &err);
+    return -1;
+}
+
 static const struct list_ops lv_list_ops = {
     .query = lv_query,
     .sorts = lv_sorts,
@@ -1184,6 +1225,7 @@ static const struct list_ops lv_list_ops = {
     .set_search = lv_set_search,
     .entity = lv_entity,
     .prefill = lv_prefill,
+    .show = lv_show,
 };
 
 /* one set of operations per list: they differ only in the help */

@@ -217,6 +217,47 @@ pv_prefill(struct view *v)
     return focus(v)->ops->list->prefill(focus(v));
 }
 
+/* A deal just saved: the focus on its stage's column, the cursor on it; a search, then the
+ * filter, that hide it are cleared (in every column, as they were set). */
+static int
+pv_show(struct view *v, struct app *app, int64_t id, char *said, size_t n)
+{
+    struct pipeview *pv = (struct pipeview *)v;
+    char search[sizeof pv->search], filter[600];
+    int step, i;
+
+    said[0] = '\0';
+    str_copy(search, pv->search, sizeof search);
+    pv_filter_text(v, filter, sizeof filter);
+    for (step = 0; step < 3; step++) {
+        if (step == 1 && search[0] == '\0')
+            continue;
+        if (step == 2 && filter[0] == '\0')
+            break;
+        if (step == 1)
+            pv_set_search(v, app, "");
+        else if (step == 2 && pv_set_filter(v, app, "") == -1)
+            break;
+        for (i = 0; i < NSTAGES; i++)
+            if (view_list_show_record(pv->col[i], app, id) == 0) {
+                pv->focus = i;
+                if (step == 1)
+                    snprintf(said, n, " · search \"%s\" cleared to show it", search);
+                else if (step == 2)
+                    snprintf(said, n, " · %s%s%sfilter %s cleared to show it",
+                             search[0] ? "search \"" : "", search, search[0] ? "\" and " : "",
+                             filter);
+                load_totals(pv, app);
+                return 0;
+            }
+    }
+    if (search[0] != '\0')
+        pv_set_search(v, app, search);
+    if (filter[0] != '\0')
+        pv_set_filter(v, app, filter);
+    return -1;
+}
+
 static int
 pv_selected(struct view *v, const struct entity **e, int64_t *id)
 {
@@ -300,6 +341,7 @@ static const struct list_ops pv_list_ops = {
     .set_search = pv_set_search,
     .entity = pv_entity,
     .prefill = pv_prefill,
+    .show = pv_show,
 };
 
 static const struct view_ops pipeline_ops = {

@@ -581,7 +581,8 @@ open_line(struct recordview *rv, struct app *app)
         ui_push(app, nv);
 }
 
-/* l: a new call (the form lets the kind be changed) on this record and its customer. */
+/* l: a new call (the form lets the kind be changed) on this record and its customer, and
+ * whatever else of it the call's form names (a ticket's contact: view_form_new_about). */
 static void
 log_interaction(struct recordview *rv, struct app *app)
 {
@@ -599,7 +600,7 @@ log_interaction(struct recordview *rv, struct app *app)
         snprintf(acc, sizeof acc, "account_id=%lld", (long long)rv->d->account_id);
         prefill[2] = acc;
     }
-    if ((nv = view_form_new(app, "interactions", 0, prefill)) != NULL)
+    if ((nv = view_form_new_about(app, "interactions", prefill, rv->e->table, rv->id)) != NULL)
         ui_push(app, nv);
 }
 

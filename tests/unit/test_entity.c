@@ -49,6 +49,27 @@ test_entries(void **state)
                 assert_non_null(entity_find(f->ref));
                 assert_non_null(entity_find(f->ref)->ref);
             }
+            /* a reference narrowed by another field of the form: that field names the same
+             * kind of record as the referenced record's column of the same name */
+            if (f->within != NULL) {
+                const struct entity_field *w = entity_field(e, f->within), *t;
+
+                assert_int_equal(f->type, FIELD_REF);
+                assert_true(identifier(f->within));
+                assert_non_null(w);
+                assert_int_equal(w->type, FIELD_REF);
+                assert_true(w != f);
+                t = entity_field(entity_find(f->ref), f->within);
+                assert_non_null(t);
+                assert_int_equal(t->type, FIELD_REF);
+                assert_string_equal(t->ref, w->ref);
+            }
+            /* a person: the one using the form, or the rules' choice, not both */
+            if (f->me || f->routed) {
+                assert_int_equal(f->type, FIELD_REF);
+                assert_string_equal(f->ref, "users");
+                assert_false(f->me && f->routed);
+            }
             /* a required field a new record may leave empty has a default to start from */
             assert_true(!f->required || f->type != FIELD_CHOICE || f->def != NULL);
         }
