@@ -1569,13 +1569,15 @@ static const struct entity users = {
 
 /* the back office's entries (src/model/entity_billing.c) */
 extern const struct entity entity_products, entity_quotes, entity_quote_lines, entity_invoices;
+extern const struct entity entity_invoice_lines, entity_product_prices;
 
 const struct entity *const entity_registry[] = {
     /* the list views in tab order (the Deals tab is the pipeline: six deal lists) */
     &events, &leads, &accounts, &contacts, &deals, &tickets, &campaigns, &inbox, &entity_quotes,
     &entity_invoices, &entity_products,
     /* the rest */
-    &interactions, &users, &tasks, &responsibilities, &absences, &entity_quote_lines, NULL};
+    &interactions, &users, &tasks, &responsibilities, &absences, &entity_quote_lines,
+    &entity_invoice_lines, &entity_product_prices, NULL};
 
 const struct entity *
 entity_find(const char *table)

@@ -11,4 +11,8 @@
  * outbox and send it (the path of ccrm --reply). e has a mail_fk. */
 void act_reply(struct app *app, const struct entity *e, int64_t id);
 
+/* Send mail mid, already committed to the outbox (an answer, a quote or invoice: :send), the
+ * client's way: at once, then again on a timer while sendmail refuses it; says how it went. */
+void reply_send_queued(struct app *app, int64_t mid);
+
 #endif

@@ -74,7 +74,7 @@ test_entries(void **state)
                                             sizeof out, &err) >= 0);
         }
     }
-    assert_int_equal(n, 17);
+    assert_int_equal(n, 19);
     assert_null(entity_find("audit"));
     assert_null(entity_find(NULL));
 }
