@@ -164,9 +164,10 @@ static const struct entity_ref product_ref = {
 };
 
 static const struct entity_detail_field product_detail_fields[] = {
-    {"SKU", "sku"},           {"Price", "price"},     {"Unit", "unit"},
-    {"Tax rate", "tax_rate"}, {"Active", "active"},   {"Other prices", "prices"},
-    {"Created", "created"},   {"Updated", "updated"}, {"Description", "description"},
+    {"SKU", "sku"},         {"Price", "price"},
+    {"Unit", "unit"},       {"Tax rate", "tax_rate"},
+    {"Active", "active"},   {"Created", "created"},
+    {"Updated", "updated"}, {"Description", "description"},
 };
 /* the quotes it is on, newest first */
 static const struct entity_section product_timeline = {
@@ -916,21 +917,20 @@ static const struct entity_section invoice_sections[] = {
      .params = {"id"}},
 };
 /* its credit notes */
-static const struct entity_section invoice_timeline =
-    {
-        .heading = "Credit notes and mail",
-        .suffix = ", newest first",
-        .max = DETAIL_TIMELINE_MAX,
-        .sql = "SELECT to_char(x.at, 'YYYY-MM-DD HH24:MI') AS at, x.who, x.what, x.entity, x.id"
-               " FROM ((SELECT i.created_at AS at, i.created_by AS who, 'credit note ' "
-               "|| " INV_LABEL("i") " || ' [' || " INV_STATE("i") " || '] ' || " AMOUNT(
-                   "i.gross_total",
-                   "i.currency") " AS what, 'invoices'::text AS entity, i.id"
-                                 " FROM invoices i WHERE i.credit_of = $1)"
-                                 " UNION ALL " DOC_MAIL(
-                                     "invoice_id") ") x"
-                                                   " ORDER BY x.at DESC, x.id DESC" LIMIT_TL,
-        .params = {"id"},
+static const struct entity_section invoice_timeline = {
+    .heading = "Credit notes and mail",
+    .suffix = ", newest first",
+    .max = DETAIL_TIMELINE_MAX,
+    .sql = "SELECT to_char(x.at, 'YYYY-MM-DD HH24:MI') AS at, x.who, x.what, x.entity, x.id"
+           " FROM ((SELECT i.created_at AS at, i.created_by AS who, 'credit note ' "
+           "|| " INV_LABEL("i") " || ' [' || " INV_STATE("i") " || '] ' || " AMOUNT(
+               "i.gross_total",
+               "i.currency") " AS what, 'invoices'::text AS entity, i.id"
+                             " FROM invoices i WHERE i.credit_of = $1)"
+                             " UNION ALL " DOC_MAIL(
+                                 "invoice_id") ") x"
+                                               " ORDER BY x.at DESC, x.id DESC" LIMIT_TL,
+    .params = {"id"},
 };
 static const struct entity_detail invoice_detail = {
     .head =

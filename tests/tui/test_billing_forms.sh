@@ -65,7 +65,7 @@ keys -l "CHF"
 keys Tab
 keys -l "1"
 keys C-s
-check "a second price in the same currency: not saved, the database's words" wait_for "not saved: duplicate key"
+check "a second price in the same currency: not saved, the database's words" wait_for "another product price already has this currency"
 keys Escape
 wait_for "discard your changes? y/n" || fail "Esc asks before discarding"
 keys y
