@@ -77,6 +77,8 @@ usage(FILE *f)
     fputs("       ccrm --print quote|invoice N [--output FILE] [--format pdf|text|ubl]\n"
           "                                                     a PDF, text (FILE.txt) or UBL\n"
           "                                                     e-invoice (FILE.xml)\n"
+          "       ccrm --send quote|invoice N [--to ADDR] [--queue NAME] [--no-send]\n"
+          "                                                     mail its PDF (and e-invoice)\n"
           "       ccrm --issue INVOICE [--date YYYY-MM-DD]      number a draft invoice (billing)\n"
           "       ccrm --payment INVOICE --amount X [--date D] [--method M] [--reference R]\n"
           "       ccrm --credit-note INVOICE [--note TEXT]      draft a credit note\n"
@@ -321,29 +323,18 @@ dispatch_command(int argc, char **argv)
         const char *flag;
         int (*run)(int, char **);
     } commands[] = {
-        {"--import", cli_import_main},
-        {"--revert", cli_import_main},
-        {"--batches", cli_import_main},
-        {"--export", cli_export_main},
-        {"--add-user", cli_admin_main},
-        {"--disable-user", cli_admin_main},
-        {"--share", cli_admin_main},
-        {"--unshare", cli_admin_main},
-        {"--feed", cli_feed_main},
-        {"--log", cli_log_main},
-        {"--mail-in", cli_mail_main},
-        {"--send-mail", cli_mail_main},
-        {"--reply", cli_mail_main},
-        {"--import-mail", cli_mail_import_main},
-        {"--who", cli_service_main},
-        {"--agenda", cli_service_main},
-        {"--ics", cli_service_main},
-        {"--tick", cli_service_main},
-        {"--print", cli_billing_main},
-        {"--issue", cli_billing_main},
-        {"--payment", cli_billing_main},
-        {"--credit-note", cli_billing_main},
-        {"--invoice-from", cli_billing_main},
+        {"--import", cli_import_main},       {"--revert", cli_import_main},
+        {"--batches", cli_import_main},      {"--export", cli_export_main},
+        {"--add-user", cli_admin_main},      {"--disable-user", cli_admin_main},
+        {"--share", cli_admin_main},         {"--unshare", cli_admin_main},
+        {"--feed", cli_feed_main},           {"--log", cli_log_main},
+        {"--mail-in", cli_mail_main},        {"--send-mail", cli_mail_main},
+        {"--reply", cli_mail_main},          {"--import-mail", cli_mail_import_main},
+        {"--who", cli_service_main},         {"--agenda", cli_service_main},
+        {"--ics", cli_service_main},         {"--tick", cli_service_main},
+        {"--print", cli_billing_main},       {"--send", cli_billing_main},
+        {"--issue", cli_billing_main},       {"--payment", cli_billing_main},
+        {"--credit-note", cli_billing_main}, {"--invoice-from", cli_billing_main},
     };
     size_t c;
     int i, rc;

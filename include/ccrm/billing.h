@@ -112,10 +112,13 @@ int db_bill_quote_revise(struct db *db, int64_t quote, int64_t *revision, struct
  * draft credit note for an issued invoice ("invoices"). */
 int db_bill_invoice_draft(struct db *db, const char *from, int64_t id, int64_t *invoice,
                           struct ccrm_err *err);
-/* A draft quote's line at position: removed (ccrm_delete), or moved to another position, the
- * lines between moving by one, in one statement. */
-int db_bill_line_delete(struct db *db, int64_t quote, int position, struct ccrm_err *err);
-int db_bill_line_move(struct db *db, int64_t quote, int from, int to, struct ccrm_err *err);
+/* A draft quote's or invoice's (doc "quotes", "invoices") line at position: removed
+ * (ccrm_delete), or moved to another position, the lines between moving by one, in one
+ * statement. */
+int db_bill_line_delete(struct db *db, const char *doc, int64_t id, int position,
+                        struct ccrm_err *err);
+int db_bill_line_move(struct db *db, const char *doc, int64_t id, int from, int to,
+                      struct ccrm_err *err);
 
 /* The document a line or a payment belongs to (entity "quote_lines", "invoice_lines" or
  * "payments"): 0 with *doc ("quotes", "invoices") and *doc_id; 1 when entity is none of them;
@@ -136,6 +139,35 @@ struct bill_total {
     char invoiced[40], paid[40], outstanding[40], overdue[40];
 };
 int db_bill_totals(struct db *db, struct bill_total *t, int max, struct ccrm_err *err);
+
+/* ---- sending a document by e-mail (docs/billing.md, "Sending a document") ---- */
+
+/* A file attached to a document's mail: name, media type, the bytes. */
+struct bill_file {
+    const char *name, *type;
+    const char *data;
+    size_t size;
+};
+
+/* Where the mail of a quote or an invoice (entity "quotes", "invoices") goes unless someone
+ * names an address (ccrm_billing_mail_to): "Name" <address>, or "" when it has none. 0 or -1. */
+int db_bill_mail_to(struct db *db, const char *entity, int64_t id, char *to, size_t n,
+                    struct ccrm_err *err);
+/* Commit the document's mail to the outbox with files[0..n) attached (1..4), filed on the
+ * document and on its customer's timeline; a draft quote becomes sent (ccrm_billing_send). to
+ * and queue may be NULL (the document's contact; the billing or sales queue). Returns the
+ * mail's id (send it with mail_outbox_send), or -1 with err (the database's refusal). */
+int64_t db_bill_send(struct db *db, const char *entity, int64_t id, const struct bill_file *files,
+                     int n, const char *to, const char *queue, struct ccrm_err *err);
+
+/* ---- src/billing/send.c: what :send and ccrm --send share ---- */
+
+/* Render the document (what "quote" or "invoice", ref an id or an invoice's number) as PDF,
+ * and for an issued invoice or credit note also as UBL e-invoice, and commit its mail to the
+ * outbox (db_bill_send). note gets "" or, when the e-invoice could not be made, " (without
+ * the e-invoice: why)". Returns the mail's id or -1 with err. */
+int64_t bill_send(struct db *db, const struct ccrm_company *co, const char *what, const char *ref,
+                  const char *to, const char *queue, char *note, size_t nn, struct ccrm_err *err);
 
 /* Is name an export of the back office ("invoices", "payments", "overdue")? */
 int db_bill_export_known(const char *name);
@@ -164,6 +196,19 @@ void bill_fmt_iban(const char *iban, char *buf, size_t n);
 /* The UN/ECE Recommendation 20 code of a unit ("hour" -> "HUR", "piece" -> "H87"); a unit that
  * already looks like a code is kept; anything else is "C62" (one). */
 const char *bill_unit_code(const char *unit);
+/* What `:payment` (and P) take on one line: "AMOUNT [YYYY-MM-DD] [METHOD] [REFERENCE...]": the
+ * amount first, then the date and the method (either order, each optional), then the reference
+ * (the rest of the line): "612,52 2026-11-30 card R-4711 Müller". METHOD is
+ * one of transfer, direct_debit, card, cash, cheque, other; the rest of the line is the
+ * reference. Returns 0 (fields "" when not given), or -1 when there is no amount or a word is
+ * too long. The values are checked by the database (the amount by db_bill_payment). */
+struct bill_pay_words {
+    char amount[40];
+    char date[11];
+    char method[16];
+    char reference[200];
+};
+int bill_parse_payment(const char *line, struct bill_pay_words *w);
 /* Columns of UTF-8 text on a terminal or in a fixed-width file (wide CJK characters count 2). */
 size_t bill_text_width(const char *s);
 /* s with control characters (but newlines when keep_newlines) and invalid UTF-8 replaced by

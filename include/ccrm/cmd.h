@@ -56,7 +56,7 @@ enum cmd_kind {
     CMD_ISSUE,       /* issue: a draft invoice gets its number */
     CMD_PAYMENT,     /* payment AMOUNT */
     CMD_CREDIT_NOTE, /* credit-note: a draft credit note for an issued invoice */
-    CMD_PRINT,       /* print [pdf|text] */
+    CMD_PRINT,       /* print [pdf|text|ubl] */
     CMD_SHARE,       /* share TEXT: a comment shared with the partner (with @login mentions) */
     /* mail in the client (docs/mail.md) */
     CMD_REPLY,           /* reply: answer the record by e-mail (as r) */
@@ -67,6 +67,8 @@ enum cmd_kind {
     CMD_SETTINGS,  /* settings: one's time zone, quiet hours and digest time (a form) */
     CMD_CALENDARS, /* calendars: business-hours calendars (management and admin edit them) */
     CMD_SLA,       /* sla: the SLA policies (management and admin edit them) */
+    CMD_SEND,      /* send [ADDRESS]: a quote's or an invoice's PDF by e-mail */
+    CMD_PRICE,     /* price: a product's price in another currency (its form) */
 };
 
 /* The views in tab order (the tabs 1-9), NULL-terminated: `:view`, [ui] start_view, --view. */

@@ -123,11 +123,16 @@ struct mail_out {
     const char *in_reply_to; /* without <> */
     const char *references;  /* space-separated, without <> */
     int64_t date;            /* microseconds since 1970 */
+    /* files attached (a quote's or an invoice's PDF, an e-invoice: ccrm_billing_send): name,
+     * media type, size and the bytes (content) of each; none when natt is 0 */
+    const struct mail_attachment *att;
+    int natt;
 };
 
-/* The RFC 5322 message for o (text/plain, UTF-8, quoted-printable as needed, headers encoded).
- * Returns a malloc'd string (length in *len), or NULL with err set (an address that does not
- * parse). */
+/* The RFC 5322 message for o: its text as text/plain (UTF-8, quoted-printable as needed),
+ * inside a multipart/mixed with each attachment in base64 after it when o has attachments;
+ * headers encoded. Returns a malloc'd string (length in *len), or NULL with err set (an address
+ * that does not parse, an attachment without its bytes). */
 char *mail_compose(const struct mail_out *o, size_t *len, struct ccrm_err *err);
 
 /* Run command (split at spaces, no shell: "/usr/sbin/sendmail -t -oi") with msg on its
@@ -232,15 +237,17 @@ int db_mail_attachment(struct db *db, int64_t id, char **name, int64_t *size, in
 int db_mail_attachment_chunk(struct db *db, int64_t id, int64_t off, int len, unsigned char **buf,
                              size_t *n, struct ccrm_err *err);
 
-/* A claimed outgoing mail; strings owned by the row. */
+/* A claimed outgoing mail; strings and attachments owned by the row. */
 struct mail_claimed {
     struct mail_out out;
     char *strings[10];
+    struct mail_attachment *att; /* its attachments (out.att points here), in the order stored */
     int attempts;
     int resent; /* an earlier attempt was interrupted: sent again with the same Message-ID */
 };
 
-/* Claim up to max outgoing mails that are due (only_id > 0: just that one, due or not).
+/* Claim up to max outgoing mails that are due (only_id > 0: just that one, due or not), with
+ * their attachments (read in one more query; the mail login reads those of outgoing mail).
  * Returns the number claimed (rows in *rows, free with db_mail_claimed_free), or -1. */
 int db_mail_outbox_claim(struct db *db, int max, int64_t only_id, struct mail_claimed **rows,
                          struct ccrm_err *err);

@@ -356,3 +356,58 @@ bill_clean(const char *s, int keep_newlines)
     *o = '\0';
     return out;
 }
+
+static const char *const pay_methods[] = {"transfer", "direct_debit", "card", "cash",
+                                          "cheque",   "other",        NULL};
+
+int
+bill_parse_payment(const char *line, struct bill_pay_words *w)
+{
+    const char *p = line != NULL ? line : "";
+    size_t rl = 0;
+    int i;
+
+    memset(w, 0, sizeof *w);
+    while (*p != '\0') {
+        const char *start;
+        size_t n;
+
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p == '\0')
+            break;
+        start = p;
+        while (*p != '\0' && *p != ' ' && *p != '\t')
+            p++;
+        n = (size_t)(p - start);
+        if (w->amount[0] == '\0') {
+            if (n >= sizeof w->amount)
+                return -1;
+            memcpy(w->amount, start, n);
+            continue;
+        }
+        if (w->date[0] == '\0' && rl == 0 && n == 10 && start[4] == '-' && start[7] == '-') {
+            memcpy(w->date, start, n);
+            continue;
+        }
+        if (w->method[0] == '\0' && rl == 0) {
+            for (i = 0; pay_methods[i] != NULL; i++)
+                if (strlen(pay_methods[i]) == n && strncasecmp(pay_methods[i], start, n) == 0)
+                    break;
+            if (pay_methods[i] != NULL) {
+                memcpy(w->method, pay_methods[i], n + 1);
+                continue;
+            }
+        }
+        /* everything from here on is the reference, as typed */
+        n = strlen(start);
+        while (n > 0 && (start[n - 1] == ' ' || start[n - 1] == '\t'))
+            n--;
+        if (n >= sizeof w->reference)
+            return -1;
+        memcpy(w->reference, start, n);
+        rl = n;
+        break;
+    }
+    return w->amount[0] != '\0' ? 0 : -1;
+}

@@ -1,7 +1,8 @@
 /* The back office's batch commands (docs/billing.md): --print renders a quote or an invoice as
- * PDF, text or a UBL e-invoice; --issue, --payment, --credit-note and --invoice-from act on
- * invoices. Each is one call into the database, which holds every rule; refusals come back in
- * its words with a sysexits code. No curses. */
+ * PDF, text or a UBL e-invoice; --send mails it (src/billing/send.c, then the outbox's sender);
+ * --issue, --payment, --credit-note and --invoice-from act on invoices. Each is one call into the
+ * database, which holds every rule; refusals come back in its words with a sysexits code. No
+ * curses. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -13,19 +14,22 @@
 
 #include "ccrm/billing.h"
 #include "ccrm/cli.h"
+#include "ccrm/mail.h"
 #include "ccrm/util.h"
 
-enum bill_action { BA_NONE, BA_PRINT, BA_ISSUE, BA_PAYMENT, BA_CREDIT, BA_FROM };
+enum bill_action { BA_NONE, BA_PRINT, BA_ISSUE, BA_PAYMENT, BA_CREDIT, BA_FROM, BA_SEND };
 enum bill_format { BF_AUTO, BF_PDF, BF_TEXT, BF_UBL };
 
 struct bill_opts {
     enum bill_action action;
     const char *flag;
-    const char *what; /* --print quote|invoice, --invoice-from quote|deal */
+    const char *what; /* --print, --send quote|invoice, --invoice-from quote|deal */
     const char *ref;  /* the document */
     const char *output;
     enum bill_format format;
     const char *date, *amount, *method, *reference, *note, *tax_rate;
+    const char *to, *queue; /* --send */
+    int no_send;
     const char *conninfo, *config;
 };
 
@@ -33,6 +37,7 @@ static void
 usage(FILE *f)
 {
     fputs("usage: ccrm --print quote|invoice N [--output FILE] [--format pdf|text|ubl]\n"
+          "       ccrm --send quote|invoice N [--to ADDR] [--queue NAME] [--no-send]\n"
           "       ccrm --issue INVOICE [--date YYYY-MM-DD]\n"
           "       ccrm --payment INVOICE --amount X [--date YYYY-MM-DD]\n"
           "            [--method transfer|direct_debit|card|cash|cheque|other] [--reference TEXT]\n"
@@ -44,6 +49,9 @@ usage(FILE *f)
           "  (EN 16931) when FILE ends in .xml or with --format ubl; the letterhead comes from\n"
           "  [company] in the configuration. Without --output it writes to standard output\n"
           "  (a PDF only when that is not a terminal).\n"
+          "  --send mails the PDF (an invoice's with its UBL e-invoice) to the document's\n"
+          "  contact, or ADDR, from the billing or sales mail queue (or NAME), through the\n"
+          "  outbox: it is sent at once unless --no-send ([mail] sendmail).\n"
           "  --issue gives a draft its number (billing, management, admin); --payment records\n"
           "  a payment (billing); --credit-note drafts a credit note with the invoice's lines;\n"
           "  --invoice-from drafts an invoice from an accepted quote or a won deal (a deal\n"
@@ -68,7 +76,11 @@ parse(int argc, char **argv, struct bill_opts *o)
         OPT_METHOD,
         OPT_REFERENCE,
         OPT_NOTE,
-        OPT_TAXRATE
+        OPT_TAXRATE,
+        OPT_SEND,
+        OPT_TO,
+        OPT_QUEUE,
+        OPT_NOSEND
     };
     static const struct option longopts[] = {
         {"db", required_argument, NULL, 'd'},
@@ -87,6 +99,10 @@ parse(int argc, char **argv, struct bill_opts *o)
         {"reference", required_argument, NULL, OPT_REFERENCE},
         {"note", required_argument, NULL, OPT_NOTE},
         {"tax-rate", required_argument, NULL, OPT_TAXRATE},
+        {"send", required_argument, NULL, OPT_SEND},
+        {"to", required_argument, NULL, OPT_TO},
+        {"queue", required_argument, NULL, OPT_QUEUE},
+        {"no-send", no_argument, NULL, OPT_NOSEND},
         {NULL, 0, NULL, 0},
     };
     int c, actions = 0;
@@ -106,9 +122,10 @@ parse(int argc, char **argv, struct bill_opts *o)
             usage(stdout);
             exit(0);
         case OPT_PRINT:
+        case OPT_SEND:
         case OPT_FROM:
-            o->action = c == OPT_PRINT ? BA_PRINT : BA_FROM;
-            o->flag = c == OPT_PRINT ? "--print" : "--invoice-from";
+            o->action = c == OPT_PRINT ? BA_PRINT : c == OPT_SEND ? BA_SEND : BA_FROM;
+            o->flag = c == OPT_PRINT ? "--print" : c == OPT_SEND ? "--send" : "--invoice-from";
             o->what = optarg;
             actions++;
             break;
@@ -155,6 +172,15 @@ parse(int argc, char **argv, struct bill_opts *o)
         case OPT_TAXRATE:
             o->tax_rate = optarg;
             break;
+        case OPT_TO:
+            o->to = optarg;
+            break;
+        case OPT_QUEUE:
+            o->queue = optarg;
+            break;
+        case OPT_NOSEND:
+            o->no_send = 1;
+            break;
         case ':':
             safe_fprintf(stderr, "ccrm: option \"%s\" needs a value\n", argv[optind - 1]);
             return -1;
@@ -164,12 +190,13 @@ parse(int argc, char **argv, struct bill_opts *o)
         }
     }
     if (actions != 1) {
-        fputs("ccrm: choose one of --print, --issue, --payment, --credit-note, --invoice-from\n",
+        fputs("ccrm: choose one of --print, --send, --issue, --payment, --credit-note, "
+              "--invoice-from\n",
               stderr);
         return -1;
     }
-    if (o->action == BA_PRINT || o->action == BA_FROM) {
-        const char *b = o->action == BA_PRINT ? "invoice" : "deal";
+    if (o->action == BA_PRINT || o->action == BA_SEND || o->action == BA_FROM) {
+        const char *b = o->action == BA_FROM ? "deal" : "invoice";
 
         if (strcmp(o->what, "quote") != 0 && strcmp(o->what, b) != 0) {
             safe_fprintf(stderr, "ccrm: %s: expected quote or %s, got \"%s\"\n", o->flag, b,
@@ -196,6 +223,10 @@ parse(int argc, char **argv, struct bill_opts *o)
     }
     if (o->output != NULL && o->action != BA_PRINT) {
         fputs("ccrm: --output goes with --print\n", stderr);
+        return -1;
+    }
+    if ((o->to != NULL || o->queue != NULL || o->no_send) && o->action != BA_SEND) {
+        fputs("ccrm: --to, --queue and --no-send go with --send\n", stderr);
         return -1;
     }
     return 0;
@@ -296,6 +327,44 @@ print_doc(struct db *db, const struct bill_opts *o, const struct ccrm_company *c
     return rc == 0 ? 0 : fmt == BF_UBL ? EX_DATAERR : EX_SOFTWARE;
 }
 
+/* --send: the document's mail committed to the outbox (src/billing/send.c, as :send in the
+ * client does), then sent through the outbox's sender unless --no-send. */
+static int
+send_doc(struct db *db, const struct bill_opts *o, const struct ccrm_config *cfg)
+{
+    struct mail_send_report rep;
+    struct ccrm_err err;
+    char note[320];
+    int64_t mid;
+    int rc = 0;
+
+    mid = bill_send(db, &cfg->company, o->what, o->ref, o->to, o->queue, note, sizeof note, &err);
+    bill_pdf_shutdown();
+    if (mid < 0) {
+        safe_fprintf(stderr, "ccrm: --send %s %s: %s\n", o->what, o->ref, err.msg);
+        return exit_code(&err, db);
+    }
+    safe_fprintf(stdout, "ccrm: mail %lld queued with %s %s%s\n", (long long)mid, o->what, o->ref,
+                 note);
+    if (o->no_send)
+        return 0;
+    mail_init();
+    if (mail_outbox_send(db, cfg->sendmail, mid, NULL, &rep, &err) == -1) {
+        safe_fprintf(stderr, "ccrm: mail %lld stays queued: %s\n", (long long)mid, err.msg);
+        rc = EX_TEMPFAIL;
+    } else if (rep.sent == 1) {
+        safe_fprintf(stdout, "ccrm: mail %lld sent\n", (long long)mid);
+    } else {
+        safe_fprintf(stderr,
+                     "ccrm: could not send mail %lld yet: %s (it stays in the outbox; ccrm "
+                     "--send-mail tries again)\n",
+                     (long long)mid, rep.last_error);
+        rc = EX_TEMPFAIL;
+    }
+    mail_shutdown();
+    return rc;
+}
+
 int
 cli_billing_main(int argc, char **argv)
 {
@@ -324,6 +393,9 @@ cli_billing_main(int argc, char **argv)
         rc = print_doc(db, &o, &cfg.company);
         bill_pdf_shutdown();
         break;
+    case BA_SEND:
+        rc = send_doc(db, &o, &cfg);
+        break;
     case BA_ISSUE:
         if ((rc = db_bill_issue(db, o.ref, o.date, msg, sizeof msg, &err)) == 0)
             safe_fprintf(stdout, "ccrm: issued invoice %s as %s\n", o.ref, msg);
@@ -342,7 +414,7 @@ cli_billing_main(int argc, char **argv)
             safe_fprintf(stdout, "ccrm: %s\n", msg);
         break;
     }
-    if (o.action != BA_PRINT && rc == -1) {
+    if (o.action != BA_PRINT && o.action != BA_SEND && rc == -1) {
         safe_fprintf(stderr, "ccrm: %s: %s\n", o.flag, err.msg);
         rc = exit_code(&err, db);
     }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ccrm/billing.h"
+#include "ccrm/strbuf.h"
 #include "ccrm/util.h"
 #include "db_int.h"
 
@@ -670,36 +671,47 @@ db_bill_invoice_draft(struct db *db, const char *from, int64_t id, int64_t *invo
     return 0;
 }
 
+/* The fixed SQL of a document's lines: quotes or invoices (never text a user typed). */
+#define LINES_SQL(inv, q, i) ((inv) ? (i) : (q))
+
 int
-db_bill_line_delete(struct db *db, int64_t quote, int position, struct ccrm_err *err)
+db_bill_line_delete(struct db *db, const char *doc, int64_t id_, int position, struct ccrm_err *err)
 {
+    int inv = strcmp(doc, "invoices") == 0;
+    const char *noun = inv ? "invoice" : "quote";
     char id[24], pos[16], line[24], out[24];
     const char *params[2] = {id, pos};
     PGresult *res;
 
-    snprintf(id, sizeof id, "%" PRId64, quote);
+    snprintf(id, sizeof id, "%" PRId64, id_);
     snprintf(pos, sizeof pos, "%d", position);
     if (one_value(db,
-                  "SELECT l.id FROM quote_lines l WHERE l.quote_id = $1::bigint"
-                  " AND l.position = $2::int",
+                  LINES_SQL(inv,
+                            "SELECT l.id FROM quote_lines l WHERE l.quote_id = $1::bigint"
+                            " AND l.position = $2::int",
+                            "SELECT l.id FROM invoice_lines l WHERE l.invoice_id = $1::bigint"
+                            " AND l.position = $2::int"),
                   2, params, line, sizeof line, err) == -1) {
         if (strcmp(err->sqlstate, "P0002") == 0)
-            err_set(err, "quote #%s has no line %s", id, pos);
+            err_set(err, "%s #%s has no line %s", noun, id, pos);
         return -1;
     }
     /* one transaction: the line goes (ccrm_delete: the rights and the draft rule), and the
-     * lines after it move up, so that the numbers stay 1..n as the quote shows them */
+     * lines after it move up, so that the numbers stay 1..n as the document shows them */
     if (simple(db, "BEGIN", err) == -1)
         return -1;
-    params[0] = "quote_lines";
+    params[0] = inv ? "invoice_lines" : "quote_lines";
     params[1] = line;
     if (one_value(db, "SELECT ccrm_delete($1, $2::bigint)", 2, params, out, sizeof out, err) == -1)
         goto fail;
     params[0] = id;
     params[1] = pos;
     res = db_exec(db,
-                  "UPDATE quote_lines l SET position = l.position - 1"
-                  " WHERE l.quote_id = $1::bigint AND l.position > $2::int",
+                  LINES_SQL(inv,
+                            "UPDATE quote_lines l SET position = l.position - 1"
+                            " WHERE l.quote_id = $1::bigint AND l.position > $2::int",
+                            "UPDATE invoice_lines l SET position = l.position - 1"
+                            " WHERE l.invoice_id = $1::bigint AND l.position > $2::int"),
                   2, params, err);
     if (res == NULL)
         goto fail;
@@ -711,32 +723,42 @@ fail:
 }
 
 int
-db_bill_line_move(struct db *db, int64_t quote, int from, int to, struct ccrm_err *err)
+db_bill_line_move(struct db *db, const char *doc, int64_t id_, int from, int to,
+                  struct ccrm_err *err)
 {
+    int inv = strcmp(doc, "invoices") == 0;
     char id[24], a[16], b[16];
     const char *params[3] = {id, a, b};
     PGresult *res;
     int n;
 
-    snprintf(id, sizeof id, "%" PRId64, quote);
+    snprintf(id, sizeof id, "%" PRId64, id_);
     snprintf(a, sizeof a, "%d", from);
     snprintf(b, sizeof b, "%d", to);
     /* one statement: the line goes to its new place and those between move by one (the
      * unique position is checked at commit) */
-    res = db_exec(db,
+    res = db_exec(
+        db,
+        LINES_SQL(inv,
                   "UPDATE quote_lines l SET position = CASE WHEN l.position = $2::int THEN $3::int"
                   "   WHEN $2::int < $3::int THEN l.position - 1 ELSE l.position + 1 END"
                   " WHERE l.quote_id = $1::bigint AND l.position BETWEEN least($2::int, $3::int)"
                   "   AND greatest($2::int, $3::int)"
                   "   AND EXISTS (SELECT 1 FROM quote_lines x WHERE x.quote_id = $1::bigint"
                   "     AND x.position = $2::int)",
-                  3, params, err);
+                  "UPDATE invoice_lines l SET position = CASE WHEN l.position = $2::int THEN"
+                  "   $3::int WHEN $2::int < $3::int THEN l.position - 1 ELSE l.position + 1 END"
+                  " WHERE l.invoice_id = $1::bigint AND l.position BETWEEN least($2::int,"
+                  "   $3::int) AND greatest($2::int, $3::int)"
+                  "   AND EXISTS (SELECT 1 FROM invoice_lines x WHERE x.invoice_id = $1::bigint"
+                  "     AND x.position = $2::int)"),
+        3, params, err);
     if (res == NULL)
         return -1;
     n = atoi(PQcmdTuples(res));
     PQclear(res);
     if (n < 2) {
-        err_set(err, "quote #%s has no lines %s to %s to move", id, a, b);
+        err_set(err, "%s #%s has no lines %s to %s to move", inv ? "invoice" : "quote", id, a, b);
         return -1;
     }
     return 0;
@@ -807,4 +829,82 @@ db_bill_totals(struct db *db, struct bill_total *t, int max, struct ccrm_err *er
     }
     PQclear(res);
     return n;
+}
+
+/* ---- sending a document by e-mail (ccrm_billing_send, migration 026) ---- */
+
+int
+db_bill_mail_to(struct db *db, const char *entity, int64_t id, char *to, size_t n,
+                struct ccrm_err *err)
+{
+    char idt[24];
+    const char *params[2] = {entity, idt};
+    PGresult *res;
+
+    snprintf(idt, sizeof idt, "%" PRId64, id);
+    res = db_exec(db, "SELECT ccrm_billing_mail_to($1, $2::bigint)", 2, params, err);
+    if (res == NULL)
+        return -1;
+    str_copy(to, PQntuples(res) == 1 ? db_val(res, 0, 0) : "", n);
+    PQclear(res);
+    return 0;
+}
+
+#define SEND_FILES_MAX 4
+
+int64_t
+db_bill_send(struct db *db, const char *entity, int64_t id, const struct bill_file *files, int n,
+             const char *to, const char *queue, struct ccrm_err *err)
+{
+    /* $1 entity, $2 id, $3 to, $4 queue, then name, type and bytes of each file: the arrays
+     * are written from placeholders (fixed text), the values travel as parameters, the bytes
+     * in binary */
+    const char *values[4 + 3 * SEND_FILES_MAX];
+    int lengths[4 + 3 * SEND_FILES_MAX], formats[4 + 3 * SEND_FILES_MAX];
+    char idt[24], *sql;
+    struct strbuf names = STRBUF_INIT, types = STRBUF_INIT, bytes = STRBUF_INIT;
+    PGresult *res;
+    int64_t mid;
+    int i, np = 4;
+
+    if (n < 1 || n > SEND_FILES_MAX) {
+        err_set(err, "could not send it: %d files to attach", n);
+        return -1;
+    }
+    if (db->state != DB_READY) {
+        err_set(err, "not connected to the database");
+        return -1;
+    }
+    snprintf(idt, sizeof idt, "%" PRId64, id);
+    memset(lengths, 0, sizeof lengths);
+    memset(formats, 0, sizeof formats);
+    values[0] = entity;
+    values[1] = idt;
+    values[2] = to != NULL && to[0] != '\0' ? to : NULL;
+    values[3] = queue != NULL && queue[0] != '\0' ? queue : NULL;
+    for (i = 0; i < n; i++) {
+        strbuf_printf(&names, "%s$%d::text", i > 0 ? ", " : "", np + 1);
+        strbuf_printf(&types, "%s$%d::text", i > 0 ? ", " : "", np + 2);
+        strbuf_printf(&bytes, "%s$%d::bytea", i > 0 ? ", " : "", np + 3);
+        values[np] = files[i].name;
+        values[np + 1] = files[i].type;
+        values[np + 2] = files[i].data;
+        lengths[np + 2] = (int)files[i].size;
+        formats[np + 2] = 1;
+        np += 3;
+    }
+    sql = xasprintf("SELECT ccrm_billing_send($1, $2::bigint, ARRAY[%s], ARRAY[%s], ARRAY[%s],"
+                    " $3, $4)",
+                    strbuf_str(&names), strbuf_str(&types), strbuf_str(&bytes));
+    strbuf_fini(&names);
+    strbuf_fini(&types);
+    strbuf_fini(&bytes);
+    res = db_result(db, PQexecParams(db->conn, sql, np, NULL, values, lengths, formats, 0),
+                    "could not send it", err);
+    free(sql);
+    if (res == NULL)
+        return -1;
+    mid = strtoll(db_val(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return mid;
 }

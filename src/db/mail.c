@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ccrm/mail.h"
+#include "ccrm/strbuf.h"
 #include "ccrm/util.h"
 #include "db_int.h"
 
@@ -741,6 +742,84 @@ db_mail_reply(struct db *db, const char *entity, int64_t id, const char *body, c
     return mid;
 }
 
+static int64_t
+be64(const char *p)
+{
+    uint64_t v = 0;
+    int i;
+
+    for (i = 0; i < 8; i++)
+        v = v << 8 | (unsigned char)p[i];
+    return (int64_t)v;
+}
+
+/* n bytes of a binary text value as a string */
+static char *
+dupn(const char *p, int n)
+{
+    char *s = xmalloc((size_t)n + 1);
+
+    memcpy(s, p, (size_t)n);
+    s[n] = '\0';
+    return s;
+}
+
+/* The attachments of the n claimed mails (migration 026 lets the mail login read those of
+ * outgoing mail), in binary: the bytes as they are stored. 0 or -1. */
+static int
+claim_attachments(struct db *db, struct mail_claimed *out, int n, struct ccrm_err *err)
+{
+    struct strbuf ids;
+    const char *params[1];
+    PGresult *res;
+    int i, r, rows;
+
+    memset(&ids, 0, sizeof ids);
+    strbuf_puts(&ids, "{");
+    for (i = 0; i < n; i++)
+        strbuf_printf(&ids, "%s%" PRId64, i > 0 ? "," : "", out[i].out.id);
+    strbuf_puts(&ids, "}");
+    params[0] = strbuf_str(&ids);
+    res = db_result(db,
+                    PQexecParams(db->conn,
+                                 "SELECT msg_id, name, type, size, content FROM attachments"
+                                 " WHERE msg_id = ANY ($1::bigint[]) ORDER BY msg_id, id",
+                                 1, NULL, params, NULL, NULL, 1),
+                    "could not read the attachments of the outbox", err);
+    strbuf_fini(&ids);
+    if (res == NULL)
+        return -1;
+    rows = PQntuples(res);
+    for (r = 0; r < rows; r++) {
+        int64_t mid = be64(PQgetvalue(res, r, 0));
+
+        for (i = 0; i < n; i++) {
+            struct mail_claimed *c = &out[i];
+            struct mail_attachment *a;
+            int len;
+
+            if (c->out.id != mid)
+                continue;
+            c->att = xrealloc(c->att, sizeof *c->att * (size_t)(c->out.natt + 1));
+            a = &c->att[c->out.natt++];
+            memset(a, 0, sizeof *a);
+            a->name = dupn(PQgetvalue(res, r, 1), PQgetlength(res, r, 1));
+            a->type = dupn(PQgetvalue(res, r, 2), PQgetlength(res, r, 2));
+            a->size = (size_t)be64(PQgetvalue(res, r, 3));
+            if (!PQgetisnull(res, r, 4)) {
+                len = PQgetlength(res, r, 4);
+                a->content = xmalloc(len > 0 ? (size_t)len : 1);
+                memcpy(a->content, PQgetvalue(res, r, 4), (size_t)len);
+                a->size = (size_t)len;
+            }
+            c->out.att = c->att;
+            break;
+        }
+    }
+    PQclear(res);
+    return 0;
+}
+
 int
 db_mail_outbox_claim(struct db *db, int max, int64_t only_id, struct mail_claimed **rows,
                      struct ccrm_err *err)
@@ -793,6 +872,16 @@ db_mail_outbox_claim(struct db *db, int max, int64_t only_id, struct mail_claime
         c->resent = strcmp(db_val(res, i, 13), "t") == 0;
     }
     PQclear(res);
+    if (claim_attachments(db, out, n, err) == -1) {
+        /* give the mails back to the outbox, to be tried again later (as a failed attempt) */
+        char st[12];
+        struct ccrm_err derr;
+
+        for (i = 0; i < n; i++)
+            (void)db_mail_outbox_done(db, out[i].out.id, 0, err->msg, st, &derr);
+        db_mail_claimed_free(out, n);
+        return -1;
+    }
     *rows = out;
     return n;
 }
@@ -804,9 +893,16 @@ db_mail_claimed_free(struct mail_claimed *rows, int n)
 
     if (rows == NULL)
         return;
-    for (i = 0; i < n; i++)
+    for (i = 0; i < n; i++) {
         for (k = 0; k < 10; k++)
             free(rows[i].strings[k]);
+        for (k = 0; k < rows[i].out.natt; k++) {
+            free(rows[i].att[k].name);
+            free(rows[i].att[k].type);
+            free(rows[i].att[k].content);
+        }
+        free(rows[i].att);
+    }
     free(rows);
 }
 

@@ -1,8 +1,11 @@
 /* Composing an outgoing mail with GMime (mail_compose): the outbox row's headers (From and
  * Reply-To of the queue, To, Cc, the subject with its ticket tag, Date, the stored Message-ID,
  * In-Reply-To and References) and its text as text/plain in UTF-8, quoted-printable when it
- * needs to be. GMime encodes every header (RFC 2047) and folds long ones, so no value can
- * start a header of its own. No libpq, no curses. */
+ * needs to be. A mail with attachments (a quote's or an invoice's PDF and e-invoice) is a
+ * multipart/mixed: the text first, then each file as a part of its media type, in base64, with
+ * Content-Disposition: attachment and its file name (RFC 2231 encoded by GMime when it is not
+ * ASCII). GMime encodes every header (RFC 2047) and folds long ones, so no value can start a
+ * header of its own. No libpq, no curses. */
 #include <string.h>
 
 #include <gmime/gmime.h>
@@ -29,6 +32,39 @@ add_list(GMimeMessage *m, GMimeAddressType type, const char *text, const char *w
     internet_address_list_append(g_mime_message_get_addresses(m, type), l);
     g_object_unref(l);
     return 0;
+}
+
+/* One attachment as a MIME part (base64), or NULL with err set. */
+static GMimeObject *
+attachment_part(const struct mail_attachment *a, struct ccrm_err *err)
+{
+    const char *slash = a->type != NULL ? strchr(a->type, '/') : NULL;
+    char *type;
+    GMimePart *p;
+    GMimeStream *st;
+    GMimeDataWrapper *dw;
+
+    if (a->content == NULL && a->size > 0) {
+        err_set(err, "could not attach \"%s\": its content was not kept", a->name);
+        return NULL;
+    }
+    if (slash != NULL && slash != a->type && slash[1] != '\0') {
+        type = xstrdup(a->type);
+        type[slash - a->type] = '\0';
+        p = g_mime_part_new_with_type(type, type + (slash - a->type) + 1);
+        free(type);
+    } else {
+        p = g_mime_part_new_with_type("application", "octet-stream");
+    }
+    st = g_mime_stream_mem_new_with_buffer(a->content != NULL ? a->content : "", a->size);
+    dw = g_mime_data_wrapper_new_with_stream(st, GMIME_CONTENT_ENCODING_DEFAULT);
+    g_mime_part_set_content(p, dw);
+    g_object_unref(dw);
+    g_object_unref(st);
+    g_mime_object_set_disposition(GMIME_OBJECT(p), "attachment");
+    g_mime_part_set_filename(p, a->name);
+    g_mime_part_set_content_encoding(p, GMIME_CONTENT_ENCODING_BASE64);
+    return GMIME_OBJECT(p);
 }
 
 char *
@@ -89,8 +125,28 @@ mail_compose(const struct mail_out *o, size_t *len, struct ccrm_err *err)
     g_object_unref(body);
     g_mime_text_part_set_charset(tp, "utf-8");
     g_mime_object_encode(GMIME_OBJECT(tp), GMIME_ENCODING_CONSTRAINT_7BIT);
-    g_mime_message_set_mime_part(m, GMIME_OBJECT(tp));
-    g_object_unref(tp);
+    if (o->natt > 0) {
+        GMimeMultipart *mp = g_mime_multipart_new_with_subtype("mixed");
+        int i;
+
+        g_mime_multipart_add(mp, GMIME_OBJECT(tp));
+        g_object_unref(tp);
+        for (i = 0; i < o->natt; i++) {
+            GMimeObject *part = attachment_part(&o->att[i], err);
+
+            if (part == NULL) {
+                g_object_unref(mp);
+                goto out;
+            }
+            g_mime_multipart_add(mp, part);
+            g_object_unref(part);
+        }
+        g_mime_message_set_mime_part(m, GMIME_OBJECT(mp));
+        g_object_unref(mp);
+    } else {
+        g_mime_message_set_mime_part(m, GMIME_OBJECT(tp));
+        g_object_unref(tp);
+    }
 
     fo = g_mime_format_options_new();
     g_mime_format_options_set_newline_format(fo, GMIME_NEWLINE_FORMAT_UNIX);

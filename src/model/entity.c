@@ -1614,6 +1614,7 @@ static const struct entity users = {
 extern const struct entity entity_products, entity_quotes, entity_quote_lines, entity_invoices;
 /* service levels and one's own settings (src/model/entity_service.c) */
 extern const struct entity entity_calendars, entity_sla_policies, entity_inbox_settings;
+extern const struct entity entity_invoice_lines, entity_product_prices;
 
 const struct entity *const entity_registry[] = {
     /* the list views in tab order (the Deals tab is the pipeline: six deal lists) */
@@ -1621,7 +1622,8 @@ const struct entity *const entity_registry[] = {
     &entity_invoices, &entity_products,
     /* the rest */
     &interactions, &users, &tasks, &responsibilities, &absences, &entity_quote_lines,
-    &entity_calendars, &entity_sla_policies, &entity_inbox_settings, NULL};
+    &entity_calendars, &entity_sla_policies, &entity_inbox_settings, &entity_invoice_lines,
+    &entity_product_prices, NULL};
 
 const struct entity *
 entity_find(const char *table)

@@ -37,7 +37,16 @@
     "coalesce(" x ".number, CASE " x ".kind WHEN 'credit_note' THEN 'draft CN #'"                  \
     " ELSE 'draft #' END || " x ".id)"
 
+/* the mails that sent a quote or an invoice (messages.quote_id, invoice_id: migration 026),
+ * as a branch of its timeline; Enter opens the mail's timeline entry */
+#define DOC_MAIL(col)                                                                              \
+    "(SELECT m.received_at, m.created_by, 'email out: ' || m.subject || ' → ' || m.to_addr"      \
+    " || ' [' || m.status || ']', 'interactions'::text, m.interaction_id FROM messages m"          \
+    " WHERE m." col " = $1 AND m.interaction_id IS NOT NULL)"
+
 /* ---- products ---- */
+
+static const char *const bool_choices[] = {"true", "false", NULL};
 
 static const struct entity_field product_fields[] = {
     {.column = "sku",
@@ -79,6 +88,14 @@ static const struct entity_field product_fields[] = {
      .required = 1,
      .def = "19",
      .synonyms = "vat|vatrate|taxrate|mwst|ust"},
+    /* an inactive product stays on the documents it is on, and is found last by line forms */
+    {.column = "active",
+     .label = "Active",
+     .type = FIELD_CHOICE,
+     .choices = bool_choices,
+     .required = 1,
+     .def = "true",
+     .sqldef = "true"},
     {.column = "description",
      .label = "Description",
      .type = FIELD_MULTILINE,
@@ -147,9 +164,10 @@ static const struct entity_ref product_ref = {
 };
 
 static const struct entity_detail_field product_detail_fields[] = {
-    {"SKU", "sku"},           {"Price", "price"},     {"Unit", "unit"},
-    {"Tax rate", "tax_rate"}, {"Active", "active"},   {"Other prices", "prices"},
-    {"Created", "created"},   {"Updated", "updated"}, {"Description", "description"},
+    {"SKU", "sku"},         {"Price", "price"},
+    {"Unit", "unit"},       {"Tax rate", "tax_rate"},
+    {"Active", "active"},   {"Created", "created"},
+    {"Updated", "updated"}, {"Description", "description"},
 };
 /* the quotes it is on, newest first */
 static const struct entity_section product_timeline = {
@@ -163,6 +181,17 @@ static const struct entity_section product_timeline = {
                                                      "JOIN quotes q ON q.id = l.quote_id"
                                                      " WHERE l.product_id = $1 ORDER BY "
                                                      "q.created_at DESC, q.id DESC" LIMIT_TL,
+    .params = {"id"},
+};
+/* its prices in other currencies, one a line: Enter edits one, L adds one */
+static const struct entity_section product_prices_section = {
+    .heading = "Prices in other currencies",
+    .suffix = "",
+    .max = 100,
+    .sql = "SELECT '' AS at, '' AS who, x.currency || '  ' || " PRICE(
+        "x.unit_price") " AS what, 'product_prices' AS entity, x.id"
+                        " FROM product_prices x WHERE x.product_id = $1 ORDER BY x.currency"
+                        " LIMIT 100",
     .params = {"id"},
 };
 static const struct entity_detail product_detail = {
@@ -222,6 +251,8 @@ static const struct entity_detail product_detail = {
                                                                                                "$1",
     .fields = product_detail_fields,
     .nfields = N(product_detail_fields),
+    .before = &product_prices_section,
+    .nbefore = 1,
     .timeline = &product_timeline,
 };
 
@@ -238,7 +269,44 @@ const struct entity entity_products = {
     .ref = &product_ref,
     .list = &product_list,
     .detail = &product_detail,
-    .actions = ENT_EDIT | ENT_HISTORY,
+    .actions = ENT_EDIT | ENT_HISTORY | ENT_PRICES,
+};
+
+/* ---- a product's price in another currency: only a form (the product's detail lists them) */
+
+static const struct entity_field product_price_fields[] = {
+    {.column = "product_id",
+     .label = "Product",
+     .type = FIELD_REF,
+     .required = 1,
+     .ref = "products",
+     .maxlen = 200},
+    {.column = "currency", .label = "Currency", .type = FIELD_CURRENCY, .required = 1, .maxlen = 3},
+    {.column = "unit_price", .label = "Net price", .type = FIELD_AMOUNT, .required = 1},
+};
+
+static const char *const product_price_new[] = {"price", NULL};
+
+static const struct entity_ref product_price_ref = {
+    .from = "product_prices r JOIN products p ON p.id = r.product_id",
+    .key = "r.id::text",
+    .label = "p.sku || ' ' || r.currency",
+    .detail = "" PRICE("r.unit_price") " || ' ' || r.currency",
+    .match = "(p.search LIKE ccrm_fold($1) OR r.id = $2::bigint)",
+    .idparam = 1,
+    .order = "p.sku, r.currency",
+    .by_key = "r.id = $1::bigint",
+};
+
+const struct entity entity_product_prices = {
+    .table = "product_prices",
+    .singular = "product price",
+    .plural = "product prices",
+    .help = "a product's net price in another currency (never converted: typed)",
+    .fields = product_price_fields,
+    .nfields = N(product_price_fields),
+    .ref = &product_price_ref,
+    .new_words = product_price_new,
 };
 
 /* ---- quotes ---- */
@@ -416,7 +484,7 @@ static const struct entity_section quote_lines_section = {
 };
 /* its revisions and the invoices made from it */
 static const struct entity_section quote_timeline = {
-    .heading = "Revisions and invoices",
+    .heading = "Revisions, invoices and mail",
     .suffix = "",
     .max = DETAIL_TIMELINE_MAX,
     .sql = "SELECT to_char(x.at, 'YYYY-MM-DD HH24:MI') AS at, x.who, x.what, x.entity, x.id"
@@ -431,8 +499,10 @@ static const struct entity_section quote_timeline = {
                                  "i.gross_total",
                                  "i.currency") ","
                                                " 'invoices', i.id FROM invoices i WHERE i.quote_id "
-                                               "= $1)) x"
-                                               " ORDER BY x.at DESC, x.id DESC" LIMIT_TL,
+                                               "= $1) UNION ALL " DOC_MAIL(
+                                                   "quote_id") ") x"
+                                                               " ORDER BY x.at DESC, x.id "
+                                                               "DESC" LIMIT_TL,
     .params = {"id"},
 };
 static const struct entity_detail quote_detail =
@@ -497,7 +567,7 @@ const struct entity entity_quotes = {
     .list = &quote_list,
     .detail = &quote_detail,
     .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_CHAT | ENT_HISTORY | ENT_QUOTE |
-               ENT_INVOICE_FROM | ENT_PRINT,
+               ENT_INVOICE_FROM | ENT_PRINT | ENT_LINES,
 };
 
 /* ---- a quote's lines: only a form (the quote's detail lists them) ---- */
@@ -603,6 +673,106 @@ const struct entity entity_quote_lines = {
     .ref = &quote_line_ref,
     .new_words = line_new,
     .preview = LINE_PREVIEW,
+};
+
+/* ---- an invoice's (or credit note's) lines: only a form, as a quote's (the invoice's detail
+ * lists them); while it is a draft, L adds one, Enter edits one, :remove-line, :move-line ---- */
+
+static const struct entity_field invoice_line_fields[] = {
+    {.column = "invoice_id",
+     .label = "Invoice",
+     .type = FIELD_REF,
+     .required = 1,
+     .ref = "invoices",
+     .maxlen = 200},
+    {.column = "product_id",
+     .label = "Product",
+     .type = FIELD_REF,
+     .ref = "products",
+     .maxlen = 200},
+    {.column = "description", .label = "Description", .type = FIELD_TEXT, .maxlen = 500},
+    {.column = "quantity", .label = "Quantity", .type = FIELD_AMOUNT, .required = 1, .def = "1"},
+    {.column = "unit_price", .label = "Unit price", .type = FIELD_AMOUNT},
+    {.column = "discount_pct",
+     .label = "Discount %",
+     .type = FIELD_AMOUNT,
+     .required = 1,
+     .def = "0",
+     .sqldef = "0"},
+    {.column = "tax_rate", .label = "Tax rate %", .type = FIELD_AMOUNT},
+    {.column = "position", .label = "Position", .type = FIELD_INT, .min = 1, .max = 100000},
+};
+
+static const char *const invoice_line_new[] = {"invoice-line", NULL};
+
+static const struct entity_ref invoice_line_ref = {
+    .from = "invoice_lines r",
+    .key = "r.id::text",
+    .label = "r.position || '. ' || r.description",
+    .detail = "'invoice #' || r.invoice_id",
+    .match = "(r.description ILIKE $1 OR r.id = $2::bigint)",
+    .idparam = 1,
+    .order = "r.invoice_id DESC, r.position",
+    .by_key = "r.id = $1::bigint",
+};
+
+/* as a quote line's preview (LINE_PREVIEW), over the invoice */
+#define INVOICE_LINE_PREVIEW                                                                       \
+    "SELECT 'this line ' || to_char(a.net, " MINOR_FMT(                                            \
+        "d.currency") ") || ' + tax '"                                                             \
+                      " || to_char(a.tax, " MINOR_FMT(                                             \
+                          "d.currency") ") || ' = '"                                               \
+                                        " || to_char(a.gross, " MINOR_FMT(                         \
+                                            "d.currency") ") || ' ' || d.currency"                 \
+                                                          " || ' · invoice total ' || "           \
+                                                          "to_char(d.gross_total - "               \
+                                                          "coalesce(o.gross, 0) + "                \
+                                                          "a.gross, " MINOR_FMT(                   \
+                                                              "d.currency") ") || ' ' || "         \
+                                                                            "d.currency"           \
+                                                                            " FROM invoices d "    \
+                                                                            "LEFT JOIN products "  \
+                                                                            "p ON p.id = "         \
+                                                                            "$2::bigint"           \
+                                                                            " LEFT JOIN "          \
+                                                                            "invoice_lines o ON "  \
+                                                                            "o.id = $9::bigint "   \
+                                                                            "AND o.invoice_id = "  \
+                                                                            "d.id,"                \
+                                                                            " LATERAL "            \
+                                                                            "ccrm_line_amounts($"  \
+                                                                            "4::numeric,"          \
+                                                                            "   "                  \
+                                                                            "coalesce($5::"        \
+                                                                            "numeric, "            \
+                                                                            "ccrm_product_price("  \
+                                                                            "p.id, "               \
+                                                                            "d.currency::text)),"  \
+                                                                            "   "                  \
+                                                                            "coalesce($6::"        \
+                                                                            "numeric, 0), "        \
+                                                                            "coalesce($7::"        \
+                                                                            "numeric, "            \
+                                                                            "p.tax_rate),"         \
+                                                                            "   "                  \
+                                                                            "ccrm_minor_units(d."  \
+                                                                            "currency::text)) a"   \
+                                                                            " WHERE d.id = "       \
+                                                                            "$1::bigint AND "      \
+                                                                            "coalesce($3::text, "  \
+                                                                            "$8::text, '') IS "    \
+                                                                            "NOT NULL"
+
+const struct entity entity_invoice_lines = {
+    .table = "invoice_lines",
+    .singular = "invoice line",
+    .plural = "invoice lines",
+    .help = "a line of a draft invoice or credit note: a product or free text, quantity, price",
+    .fields = invoice_line_fields,
+    .nfields = N(invoice_line_fields),
+    .ref = &invoice_line_ref,
+    .new_words = invoice_line_new,
+    .preview = INVOICE_LINE_PREVIEW,
 };
 
 /* ---- invoices and credit notes ---- */
@@ -752,16 +922,18 @@ static const struct entity_section invoice_sections[] = {
 };
 /* its credit notes */
 static const struct entity_section invoice_timeline = {
-    .heading = "Credit notes",
-    .suffix = "",
+    .heading = "Credit notes and mail",
+    .suffix = ", newest first",
     .max = DETAIL_TIMELINE_MAX,
-    .sql = "SELECT to_char(i.created_at, 'YYYY-MM-DD HH24:MI') AS at, i.created_by AS who,"
-           " 'credit note ' || " INV_LABEL("i") " || ' [' || " INV_STATE(
-               "i") " || '] '"
-                    " || " AMOUNT("i.gross_total",
-                                  "i.currency") " AS what, 'invoices' AS entity, i.id"
-                                                " FROM invoices i WHERE i.credit_of = $1 ORDER BY "
-                                                "i.created_at DESC, i.id DESC" LIMIT_TL,
+    .sql = "SELECT to_char(x.at, 'YYYY-MM-DD HH24:MI') AS at, x.who, x.what, x.entity, x.id"
+           " FROM ((SELECT i.created_at AS at, i.created_by AS who, 'credit note ' "
+           "|| " INV_LABEL("i") " || ' [' || " INV_STATE("i") " || '] ' || " AMOUNT(
+               "i.gross_total",
+               "i.currency") " AS what, 'invoices'::text AS entity, i.id"
+                             " FROM invoices i WHERE i.credit_of = $1)"
+                             " UNION ALL " DOC_MAIL(
+                                 "invoice_id") ") x"
+                                               " ORDER BY x.at DESC, x.id DESC" LIMIT_TL,
     .params = {"id"},
 };
 static const struct entity_detail invoice_detail = {
@@ -830,6 +1002,6 @@ const struct entity entity_invoices = {
     .ref = &invoice_ref,
     .list = &invoice_list,
     .detail = &invoice_detail,
-    .actions =
-        ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_CHAT | ENT_HISTORY | ENT_INVOICE | ENT_PRINT,
+    .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_CHAT | ENT_HISTORY | ENT_INVOICE |
+               ENT_PRINT | ENT_LINES,
 };

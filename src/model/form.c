@@ -67,8 +67,18 @@ form_constraint_field(const struct entity *e, const char *constraint, const char
         size_t sl = strlen(suffixes[i]);
 
         if (nl > sl && strcmp(name + nl - sl, suffixes[i]) == 0) {
+            const char *u;
+            int f;
+
             name[nl - sl] = '\0';
-            return form_field_index(e, name);
+            if ((f = form_field_index(e, name)) >= 0)
+                return f;
+            /* a key over several columns (product_prices_product_id_currency_key): the last
+             * column that is a field, the one a form changes to make the row another */
+            for (u = strrchr(name, '_'); u != NULL; u = memrchr(name, '_', (size_t)(u - name)))
+                if ((f = form_field_index(e, u + 1)) >= 0)
+                    return f;
+            return -1;
         }
     }
     return -1;

@@ -1,7 +1,8 @@
 /* The back office's actions in the full-screen client (docs/billing.md, "In the client"): a
  * quote for a deal, its lines, sending, accepting, rejecting, revising it; an invoice from an
- * accepted quote or a won deal, issuing it, payments, credit notes; printing either. Each is an
- * entry of the action table (src/ui/commands.c) that runs here: one call of src/db/billing.c,
+ * accepted quote or a won deal, issuing it, payments, credit notes; printing either, and
+ * mailing either (:send: src/billing/send.c commits the mail, the client's sender sends it). Each
+ * is an entry of the action table (src/ui/commands.c) that runs here: one call of src/db/billing.c,
  * whose rules are the database's (a refusal is shown in its words), then the record it made
  * is opened, or the record shown re-reads when the change's event arrives. */
 #include <errno.h>
@@ -14,9 +15,11 @@
 #include "billing_ui.h"
 #include "ccrm/billing.h"
 #include "ccrm/entity.h"
+#include "ccrm/mail.h"
 #include "ccrm/util.h"
 #include "form.h"
 #include "record_view.h"
+#include "reply.h"
 
 /* The record the action works on (the list's selected row or the record shown), of an entity
  * that offers the action; -1 after saying why not. */
@@ -33,6 +36,8 @@ target(struct app *app, const struct action *a, const struct entity **e, int64_t
                      : a->applies == ENT_QUOTE        ? "quote"
                      : a->applies == ENT_BILL_DEAL    ? "deal"
                      : a->applies == ENT_INVOICE_FROM ? "accepted quote or won deal"
+                     : a->applies == ENT_LINES        ? "draft quote or invoice"
+                     : a->applies == ENT_PRICES       ? "product"
                                                       : "quote or invoice");
     return -1;
 }
@@ -65,7 +70,8 @@ bill_run_quote(struct app *app, const struct action *a, const char *arg)
     ui_message(app, "quote #%" PRId64 " (draft) for deal #%" PRId64 ": L adds a line", q, id);
 }
 
-/* L on a draft quote: the line form, the product found by typing. */
+/* L on a draft quote or invoice: the line form, the product found by typing; L on a product
+ * (:price): the form of its price in another currency. */
 void
 bill_run_line(struct app *app, const struct action *a, const char *arg)
 {
@@ -74,12 +80,20 @@ bill_run_line(struct app *app, const struct action *a, const char *arg)
     const char *words[2] = {pre, NULL};
     struct view *f;
     int64_t id;
+    int inv;
 
     (void)arg;
     if (target(app, a, &e, &id) != 0)
         return;
-    snprintf(pre, sizeof pre, "quote_id=%" PRId64, id);
-    if ((f = view_form_new(app, "quote_lines", 0, words)) != NULL)
+    if (strcmp(e->table, "products") == 0) { /* :price: a price in another currency */
+        snprintf(pre, sizeof pre, "product_id=%" PRId64, id);
+        if ((f = view_form_new(app, "product_prices", 0, words)) != NULL)
+            ui_push(app, f);
+        return;
+    }
+    inv = strcmp(e->table, "invoices") == 0;
+    snprintf(pre, sizeof pre, "%s=%" PRId64, inv ? "invoice_id" : "quote_id", id);
+    if ((f = view_form_new(app, inv ? "invoice_lines" : "quote_lines", 0, words)) != NULL)
         ui_push(app, f);
 }
 
@@ -100,15 +114,16 @@ bill_run_line_edit(struct app *app, const struct action *a, const char *arg)
         ui_message_error(app, "usage: %s", a->usage);
         return;
     }
-    if ((a->kind == CMD_REMOVE_LINE ? db_bill_line_delete(app->db, id, from, &err)
-                                    : db_bill_line_move(app->db, id, from, to, &err)) == -1) {
+    if ((a->kind == CMD_REMOVE_LINE
+             ? db_bill_line_delete(app->db, e->table, id, from, &err)
+             : db_bill_line_move(app->db, e->table, id, from, to, &err)) == -1) {
         ui_message_error(app, "could not change the lines: %s", err.msg);
         return;
     }
     if (a->kind == CMD_REMOVE_LINE)
-        ui_message(app, "line %d removed from quote #%" PRId64, from, id);
+        ui_message(app, "line %d removed from %s #%" PRId64, from, e->singular, id);
     else
-        ui_message(app, "line %d of quote #%" PRId64 " is now line %d", from, id, to);
+        ui_message(app, "line %d of %s #%" PRId64 " is now line %d", from, e->singular, id, to);
 }
 
 /* M, A, R: a quote's status. */
@@ -196,17 +211,25 @@ bill_run_issue(struct app *app, const struct action *a, const char *arg)
     ui_message(app, "issued invoice #%s as %s", idt, number);
 }
 
-/* P on an issued invoice: the amount asked on the bottom line (or :payment AMOUNT). */
+/* P on an issued invoice: the amount (and date, method, reference) asked on the bottom line,
+ * or :payment AMOUNT [DATE] [METHOD] [REFERENCE]. */
 static int64_t pay_invoice;
 
 static void
-pay(struct app *app, const char *amount)
+pay(struct app *app, const char *line)
 {
+    struct bill_pay_words w;
     struct ccrm_err err;
     char idt[24], msg[256];
 
+    if (bill_parse_payment(line, &w) == -1) {
+        ui_message_error(app, "usage: :payment AMOUNT [YYYY-MM-DD] [METHOD] [REFERENCE]");
+        return;
+    }
     snprintf(idt, sizeof idt, "%" PRId64, pay_invoice);
-    if (db_bill_payment(app->db, idt, amount, NULL, NULL, NULL, msg, sizeof msg, &err) == -1) {
+    if (db_bill_payment(app->db, idt, w.amount, w.date[0] ? w.date : NULL,
+                        w.method[0] ? w.method : NULL, w.reference[0] ? w.reference : NULL, msg,
+                        sizeof msg, &err) == -1) {
         ui_message_error(app, "%s", err.msg);
         return;
     }
@@ -238,7 +261,8 @@ bill_run_payment(struct app *app, const struct action *a, const char *arg)
     if (arg != NULL && arg[0] != '\0')
         pay(app, arg);
     else
-        ui_input_begin(app, "payment received (amount): ", "", on_amount, NULL);
+        ui_input_begin(app, "payment received (amount [date] [method] [reference]): ", "",
+                       on_amount, NULL);
 }
 
 /* ---- printing ---- */
@@ -274,9 +298,11 @@ doc_text(struct app *app, const struct bill_doc *d, struct ccrm_err *err)
     return buf;
 }
 
+enum doc_format { DOC_PDF, DOC_TEXT, DOC_UBL };
+
 /* Write the document to dir/name through a temporary file renamed at the end. 0 or -1. */
 static int
-write_doc(struct app *app, const struct bill_doc *d, int pdf, const char *path,
+write_doc(struct app *app, const struct bill_doc *d, enum doc_format fmt, const char *path,
           struct ccrm_err *err)
 {
     char *tmp = xasprintf("%s.tmp-%d", path, (int)getpid());
@@ -288,9 +314,10 @@ write_doc(struct app *app, const struct bill_doc *d, int pdf, const char *path,
         free(tmp);
         return -1;
     }
-    pdf_used |= pdf;
-    rc = pdf ? bill_write_pdf(d, &app->cfg->company, f, err)
-             : bill_write_text(d, &app->cfg->company, f, err);
+    pdf_used |= fmt == DOC_PDF;
+    rc = fmt == DOC_PDF   ? bill_write_pdf(d, &app->cfg->company, f, err)
+         : fmt == DOC_UBL ? bill_write_ubl(d, &app->cfg->company, f, err)
+                          : bill_write_text(d, &app->cfg->company, f, err);
     if (fclose(f) != 0 && rc == 0) {
         err_set(err, "could not write \"%s\": %s", tmp, strerror(errno));
         rc = -1;
@@ -305,8 +332,9 @@ write_doc(struct app *app, const struct bill_doc *d, int pdf, const char *path,
     return rc;
 }
 
-/* :print [pdf|text], p: the PDF (or the text) into the user's documents directory
- * ($XDG_DATA_HOME/ccrm/documents), named after the document; `:print text` also shows it. */
+/* :print [pdf|text|ubl], p: the PDF (or the text, or an issued invoice's UBL e-invoice) into
+ * the user's documents directory ($XDG_DATA_HOME/ccrm/documents), named after the document;
+ * `:print text` also shows it. */
 void
 bill_run_print(struct app *app, const struct action *a, const char *arg)
 {
@@ -316,8 +344,11 @@ bill_run_print(struct app *app, const struct action *a, const char *arg)
     char idt[24], name[96], *dir, *path, *text;
     int64_t id;
     int as_text = arg != NULL && strcmp(arg, "text") == 0;
+    int as_ubl = arg != NULL && (strcmp(arg, "ubl") == 0 || strcmp(arg, "xml") == 0);
+    enum doc_format fmt = as_text ? DOC_TEXT : as_ubl ? DOC_UBL : DOC_PDF;
+    const char *ext = as_text ? "txt" : as_ubl ? "xml" : "pdf";
 
-    if (arg != NULL && arg[0] != '\0' && !as_text && strcmp(arg, "pdf") != 0) {
+    if (arg != NULL && arg[0] != '\0' && !as_text && !as_ubl && strcmp(arg, "pdf") != 0) {
         ui_message_error(app, "usage: %s", a->usage);
         return;
     }
@@ -331,11 +362,10 @@ bill_run_print(struct app *app, const struct action *a, const char *arg)
     }
     if (d->number != NULL)
         snprintf(name, sizeof name, "%s-%s.%s",
-                 d->kind == BILL_CREDIT_NOTE ? "credit-note" : "invoice", d->number,
-                 as_text ? "txt" : "pdf");
+                 d->kind == BILL_CREDIT_NOTE ? "credit-note" : "invoice", d->number, ext);
     else
         snprintf(name, sizeof name, "%s-%s%s.%s", d->kind == BILL_QUOTE ? "quote" : "invoice",
-                 d->kind == BILL_QUOTE ? "" : "draft-", idt, as_text ? "txt" : "pdf");
+                 d->kind == BILL_QUOTE ? "" : "draft-", idt, ext);
     dir = xdg_dir("DATA");
     path = xasprintf("%s/documents", dir);
     free(dir);
@@ -345,7 +375,7 @@ bill_run_print(struct app *app, const struct action *a, const char *arg)
         goto out;
     }
     path = xasprintf("%s/%s", dir, name);
-    if (write_doc(app, d, !as_text, path, &err) == -1) {
+    if (write_doc(app, d, fmt, path, &err) == -1) {
         ui_message_error(app, "could not print %s #%s: %s", e->singular, idt, err.msg);
         free(path);
         goto out;
@@ -363,4 +393,76 @@ bill_run_print(struct app *app, const struct action *a, const char *arg)
 out:
     free(dir);
     bill_doc_free(&d);
+}
+
+/* ---- :send: the document by e-mail ---- */
+
+static struct {
+    char what[8]; /* "quote", "invoice" */
+    int64_t id;
+} sending;
+
+static void
+send_to(struct app *app, const char *to)
+{
+    struct ccrm_err err;
+    char idt[24], note[320];
+    int64_t mid;
+
+    snprintf(idt, sizeof idt, "%" PRId64, sending.id);
+    mid = bill_send(app->db, &app->cfg->company, sending.what, idt, to, NULL, note, sizeof note,
+                    &err);
+    pdf_used = 1;
+    if (mid < 0) {
+        ui_message_error(app, "%s #%s: %s", sending.what, idt, err.msg);
+        return;
+    }
+    ui_message(app, "%s #%s is in the outbox as mail %" PRId64 " to %s%s", sending.what, idt, mid,
+               to, note);
+    mail_init(); /* the client's sender composes with GMime */
+    reply_send_queued(app, mid);
+}
+
+static void
+on_send_to(struct app *app, void *ctx, const char *text, int done, int ok)
+{
+    (void)ctx;
+    if (!done)
+        return;
+    if (!ok || text[0] == '\0') {
+        ui_message(app, "not sent");
+        return;
+    }
+    send_to(app, text);
+}
+
+/* :send [ADDRESS] on a quote or an issued invoice: To asked on the bottom line, starting with
+ * the document's contact (ccrm_billing_mail_to), unless given. */
+void
+bill_run_send(struct app *app, const struct action *a, const char *arg)
+{
+    const struct entity *e;
+    struct ccrm_err err;
+    char to[320];
+    int64_t id;
+
+    if (target(app, a, &e, &id) != 0)
+        return;
+    if (strcmp(db_department(app->db), "partner") == 0) {
+        ui_message_error(app, "documents are mailed by the company's staff");
+        return;
+    }
+    str_copy(sending.what, strcmp(e->table, "quotes") == 0 ? "quote" : "invoice",
+             sizeof sending.what);
+    sending.id = id;
+    if (arg != NULL && arg[0] != '\0') {
+        send_to(app, arg);
+        return;
+    }
+    if (db_bill_mail_to(app->db, e->table, id, to, sizeof to, &err) == -1) {
+        ui_message_error(app, "could not send %s #%" PRId64 ": %s", sending.what, id, err.msg);
+        return;
+    }
+    ui_input_begin(app, to[0] != '\0' ? "send to: " : "send to (it names no address): ", to,
+                   on_send_to, NULL);
 }

@@ -15,6 +15,7 @@ void bill_run_draft(struct app *app, const struct action *a, const char *arg);
 void bill_run_issue(struct app *app, const struct action *a, const char *arg);
 void bill_run_payment(struct app *app, const struct action *a, const char *arg);
 void bill_run_print(struct app *app, const struct action *a, const char *arg);
+void bill_run_send(struct app *app, const struct action *a, const char *arg);
 
 /* At the client's end: give back what printing a PDF loaded (font caches), if it did. */
 void bill_ui_fini(void);

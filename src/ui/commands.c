@@ -1116,26 +1116,35 @@ const struct action cmd_actions[] = {
      .key = 'L',
      .kind = CMD_LINE,
      .needs = NEEDS_SELECTED,
-     .applies = ENT_QUOTE,
+     .applies = ENT_LINES,
      .hint = "L line",
      .usage = ":line",
-     .help = "add a line to the draft quote: a product found by typing, or free text",
+     .help = "add a line to the draft quote or invoice: a product found by typing, or free text",
+     .run = bill_run_line},
+    {.name = "price",
+     .key = 'L',
+     .kind = CMD_PRICE,
+     .needs = NEEDS_SELECTED,
+     .applies = ENT_PRICES,
+     .hint = "L price",
+     .usage = ":price",
+     .help = "add the product's net price in another currency (Enter on one edits it)",
      .run = bill_run_line},
     {.name = "remove-line",
      .kind = CMD_REMOVE_LINE,
      .arg = CMD_ARG_REQUIRED,
      .needs = NEEDS_SELECTED,
-     .applies = ENT_QUOTE,
+     .applies = ENT_LINES,
      .usage = ":remove-line N",
-     .help = "remove line N of the draft quote",
+     .help = "remove line N of the draft quote or invoice",
      .run = bill_run_line_edit},
     {.name = "move-line",
      .kind = CMD_MOVE_LINE,
      .arg = CMD_ARG_REQUIRED,
      .needs = NEEDS_SELECTED,
-     .applies = ENT_QUOTE,
+     .applies = ENT_LINES,
      .usage = ":move-line N M",
-     .help = "move line N of the draft quote to place M",
+     .help = "move line N of the draft quote or invoice to place M",
      .run = bill_run_line_edit},
     {.name = "mark-sent",
      .key = 'M',
@@ -1217,9 +1226,20 @@ const struct action cmd_actions[] = {
      .needs = NEEDS_SELECTED,
      .applies = ENT_PRINT,
      .hint = "p print",
-     .usage = ":print [pdf|text]",
-     .help = "write the document as PDF (or text, and show it) under ~/.local/share/ccrm",
+     .usage = ":print [pdf|text|ubl]",
+     .help = "write the document as PDF (text, and show it; ubl: the e-invoice) under "
+             "~/.local/share/ccrm",
      .run = bill_run_print},
+    {.name = "send",
+     .key = 'E',
+     .kind = CMD_SEND,
+     .arg = CMD_ARG_OPTIONAL,
+     .needs = NEEDS_SELECTED | NEEDS_INTERNAL,
+     .applies = ENT_PRINT,
+     .hint = "E send",
+     .usage = ":send [ADDRESS]",
+     .help = "mail the PDF (an invoice's with its e-invoice) to the customer's contact",
+     .run = bill_run_send},
     {.name = "interest",
      .key = 'i',
      .kind = CMD_INTEREST,
@@ -1435,8 +1455,9 @@ commands_hint(const struct entity *e, char *buf, size_t n)
     /* the entity's own actions first, then Enter, then those every record has */
     for (pass = 0; pass < 2; pass++) {
         for (a = cmd_actions; a->name != NULL || a->key != 0; a++) {
-            int own = (a->applies & (ENT_CONVERT | ENT_SIGNAL | ENT_QUOTE | ENT_INVOICE |
-                                     ENT_BILL_DEAL | ENT_INVOICE_FROM | ENT_PRINT)) != 0;
+            int own =
+                (a->applies & (ENT_CONVERT | ENT_SIGNAL | ENT_QUOTE | ENT_INVOICE | ENT_BILL_DEAL |
+                               ENT_INVOICE_FROM | ENT_PRINT | ENT_LINES | ENT_PRICES)) != 0;
 
             if (a->hint == NULL || own != (pass == 0) || (e->actions & a->applies) != a->applies ||
                 ((a->needs & NEEDS_INTERNAL) && partner_user))

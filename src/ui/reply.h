@@ -23,5 +23,9 @@ void mail_send_fini(struct app *app);
 /* :save-attachment N [PATH], w on a mail (src/ui/attach.c): write received attachment id to a
  * file, asking for the path when path is NULL and before replacing a file. */
 void attach_save(struct app *app, int64_t id, const char *path);
+/* Send mail mid, already committed to the outbox (an answer, a quote or invoice: :send), the
+ * client's way (mail_send_start: in a child process, again later while sendmail refuses it);
+ * says how it went. */
+void reply_send_queued(struct app *app, int64_t mid);
 
 #endif

@@ -573,8 +573,9 @@ open_line(struct recordview *rv, struct app *app)
         toggle_quotes(rv, app);
     else if (db_detail_entity(l->entity))
         nv = view_record_new(app, l->entity, l->entity_id);
-    else if (strcmp(l->entity, "interactions") == 0 || strcmp(l->entity, "quote_lines") == 0)
-        nv = view_form_new(app, l->entity, l->entity_id, NULL); /* a call; a quote's line */
+    else if (strcmp(l->entity, "interactions") == 0 || strcmp(l->entity, "quote_lines") == 0 ||
+             strcmp(l->entity, "invoice_lines") == 0 || strcmp(l->entity, "product_prices") == 0)
+        nv = view_form_new(app, l->entity, l->entity_id, NULL); /* a call; a document's line */
     else if (l->entity[0] != '\0')
         ui_message(app, "nothing to open: c writes a comment, p a shared one, t a chat message");
     if (nv != NULL)

@@ -128,7 +128,7 @@ check "the number is the next of the year's series, gapless" \
         from invoices where series = '' and year = (select year from invoices where id = $inv)")" = t
 check "the view shows the number" wait_for "Invoice $number"
 keys P
-check "P asks for the amount" wait_for "payment received (amount):"
+check "P asks for the amount" wait_for "payment received (amount"
 keys -l "300,00"
 keys Enter
 check "a partial payment: what is open is said" wait_for "234.31 EUR outstanding"

@@ -257,13 +257,42 @@ test_view(void **state)
     bill_doc_free(&d);
 }
 
+/* :payment's line: the amount, then date and method in either order, then the reference */
+static void
+test_payment_words(void **state)
+{
+    struct bill_pay_words w;
+
+    (void)state;
+    assert_int_equal(bill_parse_payment("300,00", &w), 0);
+    assert_string_equal(w.amount, "300,00");
+    assert_string_equal(w.date, "");
+    assert_string_equal(w.method, "");
+    assert_string_equal(w.reference, "");
+    assert_int_equal(bill_parse_payment("  612.52 2026-11-30 card  R-4711 Müller GmbH ", &w), 0);
+    assert_string_equal(w.amount, "612.52");
+    assert_string_equal(w.date, "2026-11-30");
+    assert_string_equal(w.method, "card");
+    assert_string_equal(w.reference, "R-4711 Müller GmbH");
+    assert_int_equal(bill_parse_payment("10 Direct_Debit 2026-01-02", &w), 0);
+    assert_string_equal(w.method, "direct_debit");
+    assert_string_equal(w.date, "2026-01-02");
+    /* a word that is neither date nor method starts the reference: the rest is kept as typed */
+    assert_int_equal(bill_parse_payment("10 SEPA cash 2026-01-02", &w), 0);
+    assert_string_equal(w.method, "");
+    assert_string_equal(w.date, "");
+    assert_string_equal(w.reference, "SEPA cash 2026-01-02");
+    assert_int_equal(bill_parse_payment("", &w), -1);
+    assert_int_equal(bill_parse_payment("   ", &w), -1);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_amounts),    cmocka_unit_test(test_prices_and_numbers),
         cmocka_unit_test(test_iban_units), cmocka_unit_test(test_text),
-        cmocka_unit_test(test_view),
+        cmocka_unit_test(test_view),       cmocka_unit_test(test_payment_words),
     };
 
     setlocale(LC_ALL, "C.UTF-8");

@@ -142,13 +142,13 @@ static const struct {
     size_t start;
     const char *first;
 } complete_cases[] = {
-    {"", 50, "", 0, "absences"},
+    {"", 52, "", 0, "absences"},
     {"h", 3, "h", 0, "handoff"},
     {"handoff s", 2, "s", 8, "sales"},
     {"handoff ma", 2, "ma", 8, "management"},
     {"assign alice call her", 0, "", 7, NULL},
     {"new d", 1, "deal", 4, "deal"},
-    {"new ", 20, "", 4, "absence"},
+    {"new ", 22, "", 4, "absence"},
     {"hi", 1, "history", 0, "history"},
     {":v", 1, "view", 1, "view"},
     {"view le", 1, "leads", 5, "leads"},
@@ -231,7 +231,7 @@ test_actions(void **state)
         }
     }
     assert_true(n > 10);
-    for (k = CMD_OPEN; k <= CMD_SLA; k++) {
+    for (k = CMD_OPEN; k <= CMD_PRICE; k++) {
         assert_non_null(cmd_action((enum cmd_kind)k));
         assert_int_equal(cmd_action((enum cmd_kind)k)->kind, k);
     }

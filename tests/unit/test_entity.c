@@ -95,7 +95,7 @@ test_entries(void **state)
                                             sizeof out, &err) >= 0);
         }
     }
-    assert_int_equal(n, 20);
+    assert_int_equal(n, 22);
     assert_null(entity_find("audit"));
     assert_null(entity_find(NULL));
 }

@@ -67,9 +67,9 @@ test_specs(void **state)
             assert_int_equal(form_field_index(e, f->column), k);
         }
     }
-    /* with the back office's (products, quotes, lines, invoices) and the service levels'
-     * (calendars, SLA policies, one's inbox settings) */
-    assert_int_equal(n, 16);
+    /* with the back office's (products and their prices, quotes, lines, invoices and their
+     * lines) and the service levels' (calendars, SLA policies, one's inbox settings) */
+    assert_int_equal(n, 18);
     assert_null(form_entity("audit"));
     assert_null(form_entity(NULL));
     /* the lists match the CHECK constraints of schema/001_init.sql */
@@ -117,6 +117,11 @@ test_constraint_field(void **state)
     assert_int_equal(form_constraint_field(c, "leads_email_check", NULL), -1);
     assert_int_equal(form_constraint_field(c, "contacts_pkey", NULL), -1);
     assert_int_equal(form_constraint_field(c, NULL, NULL), -1);
+    /* a key over several columns: the last one that is a field (a product's price per currency) */
+    assert_int_equal(form_constraint_field(form_entity("product_prices"),
+                                           "product_prices_product_id_currency_key", NULL),
+                     form_field_index(form_entity("product_prices"), "currency"));
+    assert_int_equal(form_constraint_field(c, "contacts_nothing_here_key", NULL), -1);
 }
 
 static void

@@ -437,6 +437,71 @@ test_compose(void **state)
     assert_null(mail_compose(&o, &len, &err));
 }
 
+/* A quote's or an invoice's mail (ccrm_billing_send): multipart/mixed, the text first, then each
+ * file in base64 with its name and type; parsed back, the bytes are the same (binary, NUL bytes
+ * included), the names too (a non-ASCII one RFC 2231 encoded), and the text is the body. */
+static void
+test_compose_attachments(void **state)
+{
+    char pdf[3000], xml[] = "<?xml version=\"1.0\"?>\n<Invoice>2026-00001 \xc3\xa4</Invoice>\n";
+    char n1[] = "invoice-2026-00001.pdf", t1[] = "application/pdf";
+    char n2[] = "Rechnung-2026-00001 \xc3\xbc.xml", t2[] = "application/xml";
+    struct mail_attachment att[2] = {
+        {n1, t1, sizeof pdf, pdf},
+        {n2, t2, sizeof xml - 1, xml},
+    };
+    struct mail_out o = {
+        .id = 2,
+        .message_id = "ccrm.fedcba9876543210@example.com",
+        .from_addr = "billing@example.com",
+        .from_name = "Example Billing",
+        .to = "\"Anna Berger\" <anna@example.net>",
+        .subject = "Invoice 2026-00001",
+        .body = "Dear Anna Berger,\n\nplease find attached our invoice 2026-00001.\n",
+        .date = INT64_C(1733130000000000),
+        .att = att,
+        .natt = 2,
+    };
+    struct mail_parse_opts keep = {1024 * 1024, NULL, 0};
+    struct ccrm_err err;
+    struct mail_msg *m;
+    size_t len, i;
+    char *s;
+
+    (void)state;
+    for (i = 0; i < sizeof pdf; i++)
+        pdf[i] = (char)(i * 2654435761u >> 24);
+    memcpy(pdf, "%PDF-1.5\n", 9);
+    s = mail_compose(&o, &len, &err);
+    assert_non_null(s);
+    assert_non_null(strstr(s, "Content-Type: multipart/mixed"));
+    assert_non_null(strstr(s, "Content-Type: application/pdf"));
+    assert_non_null(strstr(s, "Content-Disposition: attachment"));
+    assert_non_null(strstr(s, "Content-Transfer-Encoding: base64"));
+    assert_non_null(strstr(s, "invoice-2026-00001.pdf"));
+    for (i = 0; i < len; i++) /* 7-bit clean: base64, quoted-printable, encoded headers */
+        assert_true((unsigned char)s[i] < 128 && s[i] != '\0');
+    m = parse_str(s, &keep);
+    assert_string_equal(m->subject, "Invoice 2026-00001");
+    assert_string_equal(m->body,
+                        "Dear Anna Berger,\n\nplease find attached our invoice 2026-00001.");
+    assert_int_equal(m->natt, 2);
+    assert_string_equal(m->att[0].name, "invoice-2026-00001.pdf");
+    assert_string_equal(m->att[0].type, "application/pdf");
+    assert_int_equal(m->att[0].size, sizeof pdf);
+    assert_memory_equal(m->att[0].content, pdf, sizeof pdf);
+    assert_string_equal(m->att[1].name, "Rechnung-2026-00001 \xc3\xbc.xml");
+    assert_string_equal(m->att[1].type, "application/xml");
+    assert_int_equal(m->att[1].size, sizeof xml - 1);
+    assert_memory_equal(m->att[1].content, xml, sizeof xml - 1);
+    mail_msg_free(&m);
+    free(s);
+    /* an attachment whose bytes were not kept is refused, not sent empty */
+    att[1].content = NULL;
+    assert_null(mail_compose(&o, &len, &err));
+    assert_non_null(strstr(err.msg, "could not attach"));
+}
+
 /* A 20 MB mail: a 15 MB attachment over a 10 MB limit keeps its size only; with a higher limit
  * the bytes come through intact. */
 static void
@@ -493,11 +558,17 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_corpus),     cmocka_unit_test(test_html),
-        cmocka_unit_test(test_charsets),   cmocka_unit_test(test_derived_id),
-        cmocka_unit_test(test_classify),   cmocka_unit_test(test_not_a_mail),
-        cmocka_unit_test(test_recipients), cmocka_unit_test(test_mbox),
-        cmocka_unit_test(test_compose),    cmocka_unit_test(test_big),
+        cmocka_unit_test(test_corpus),
+        cmocka_unit_test(test_html),
+        cmocka_unit_test(test_charsets),
+        cmocka_unit_test(test_derived_id),
+        cmocka_unit_test(test_classify),
+        cmocka_unit_test(test_not_a_mail),
+        cmocka_unit_test(test_recipients),
+        cmocka_unit_test(test_mbox),
+        cmocka_unit_test(test_compose),
+        cmocka_unit_test(test_big),
+        cmocka_unit_test(test_compose_attachments),
     };
     int rc;
 
