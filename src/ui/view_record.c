@@ -683,7 +683,7 @@ rv_act(struct view *v, struct app *app, const struct action *a, const char *arg)
     case L'H':
         toggle_history(rv, app);
         return 0;
-    case L'w':
+    case L'D':
         save_attachment(rv, app);
         return 0;
     default:
