@@ -8,11 +8,14 @@
 -- ccrm_set_execute() below a function says who may call it.
 
 -- The word for one record of a table, for messages ("deal #4 not found").
+-- (plpgsql, and no SET clause: it names nothing. A sql function that the planner cannot inline
+-- is parsed and planned again in every transaction that calls it: notices name records with it
+-- on the write path.)
 CREATE OR REPLACE FUNCTION ccrm_entity_noun(p_entity text) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 AS $$
-    SELECT CASE p_entity
+BEGIN
+    RETURN CASE p_entity
         WHEN 'accounts' THEN 'account'
         WHEN 'contacts' THEN 'contact'
         WHEN 'leads' THEN 'lead'
@@ -50,7 +53,8 @@ AS $$
         WHEN 'segments' THEN 'segment'
         WHEN 'merges' THEN 'merge'
         ELSE coalesce(replace(p_entity, '_', ' '), 'record')
-    END
+    END;
+END
 $$;
 
 -- The table a word names, for filters people type (`f entity=deals` in the Feed): a table's

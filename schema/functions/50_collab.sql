@@ -21,12 +21,18 @@ AS $$
 $$;
 
 -- One inbox line from a free text: whitespace folded, at most 200 characters.
+-- (plpgsql: a sql function the planner cannot inline is parsed and planned again in every
+-- transaction that calls it, and every notice calls this. No SET clause, which would cost a
+-- save and restore of the setting per call: it names only built-ins, and its callers, the
+-- inbox's writers, pin their search_path.)
 CREATE OR REPLACE FUNCTION ccrm_inbox_note(p_text text) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 AS $$
-    SELECT CASE WHEN length(t) > 200 THEN left(t, 199) || '…' ELSE nullif(t, '') END
-      FROM (SELECT btrim(regexp_replace(p_text, '\s+', ' ', 'g')) AS t) s
+DECLARE
+    t text := btrim(regexp_replace(p_text, '\s+', ' ', 'g'));
+BEGIN
+    RETURN CASE WHEN length(t) > 200 THEN left(t, 199) || '…' ELSE nullif(t, '') END;
+END
 $$;
 
 -- Put one entry in p_login's inbox from the caller. Returns true when written (or counted onto
@@ -178,6 +184,17 @@ BEGIN
     IF TG_TABLE_NAME = 'mentions' THEN
         IF EXISTS (SELECT 1 FROM mentions m
                     WHERE m.comment_id = NEW.comment_id AND m.login = NEW.login) THEN
+            RETURN NULL;
+        END IF;
+    -- (a record's entries are looked up by it, in inbox_unread_record_idx: every entry written
+    -- passes here, and a person's inbox only grows)
+    ELSIF NEW.entity IS NOT NULL AND NEW.entity_id IS NOT NULL THEN
+        IF EXISTS (SELECT 1 FROM inbox i
+                    WHERE i.login = NEW.login AND i.entity = NEW.entity
+                      AND i.entity_id = NEW.entity_id AND i.kind = 'mention'
+                      AND i.read_at IS NULL
+                      AND i.from_login IS NOT DISTINCT FROM NEW.from_login
+                      AND i.created_at = now()) THEN
             RETURN NULL;
         END IF;
     ELSIF EXISTS (SELECT 1 FROM inbox i

@@ -7,10 +7,17 @@
 
 -- unaccent() is only STABLE (its dictionary could change); with the dictionary named
 -- explicitly this is the usual immutable wrapper, safe for generated columns and indexes.
+-- plpgsql with every name qualified, not sql with a SET clause: every row written computes its
+-- search column with it, and a sql function the planner cannot inline (an immutable one calling
+-- the stable unaccent) is parsed and planned again by every statement that calls it, and the SET
+-- clause saves and restores the setting on every call (docs/performance.md, "Writes").
 CREATE OR REPLACE FUNCTION ccrm_fold(text) RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, public
-AS $$ SELECT lower(public.unaccent('public.unaccent'::regdictionary, $1)) $$;
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+BEGIN
+    RETURN pg_catalog.lower(public.unaccent('public.unaccent'::pg_catalog.regdictionary, $1));
+END
+$$;
 
 -- The accounts' per-trigram bounds of 011 were retired by 016 (Accounts search through blocks
 -- like every other list): their functions are defined in 011, the only migration that uses
@@ -120,9 +127,12 @@ SELECT ccrm_set_execute('ccrm_search_blocks_flush(integer)', 'ccrm_internal', 'c
 
 -- Statement trigger of every list's table (TG_ARGV[0]: the list): queue the rows an INSERT or
 -- UPDATE wrote (transition table "changed") for their pairs, off the writer's path: one small
--- insert a statement. Whoever's queue entry lands on a multiple of 64 files up to 500 queued
--- rows per list (ccrm_search_blocks_flush), so the planning of the filing statement is paid
--- once for about 64 writes; a bulk load is filed after its commit by the import, --migrate or
+-- insert a statement. Whoever's queue entry lands on a multiple of 256 files up to 2,000 queued
+-- rows per list (ccrm_search_blocks_flush), so the planning of the filing statement (several
+-- million instructions per list: a dynamic statement is planned every time) is paid once for
+-- about 256 queue entries, and rows of the same block share their pairs; a search reads at
+-- most that many queued rows besides the blocks. A bulk load is filed after its commit by the
+-- import, --migrate or
 -- --tick, off the writers' path. Searches stay exact meanwhile: ccrm_search_blocks() also names
 -- the blocks of queued rows that match (and with a long queue searches without blocks).
 CREATE OR REPLACE FUNCTION ccrm_search_block_note() RETURNS trigger
@@ -142,8 +152,8 @@ BEGIN
         SELECT TG_ARGV[0], c.id FROM changed c
         RETURNING seq)
     SELECT max(seq), count(*) INTO v_seq, v_n FROM q;
-    IF v_n > 0 AND v_n < 1000 AND v_seq % 64 < v_n THEN
-        PERFORM public.ccrm_search_blocks_flush(500);
+    IF v_n > 0 AND v_n < 1000 AND v_seq % 256 < v_n THEN
+        PERFORM public.ccrm_search_blocks_flush(2000);
     END IF;
     RETURN NULL;
 END

@@ -83,14 +83,21 @@ CREATE OR REPLACE FUNCTION ccrm_available(p_login text, p_at timestamptz DEFAULT
 RETURNS boolean
 LANGUAGE plpgsql STABLE
 AS $$
+DECLARE
+    v_day date;
 BEGIN
-    RETURN EXISTS (SELECT 1 FROM public.users u
+    IF NOT EXISTS (SELECT 1 FROM public.users u
                     WHERE u.login = p_login AND u.active AND u.partner_org_id IS NULL
-                      AND u.department <> 'partner')
-       AND NOT EXISTS (SELECT 1 FROM public.absences a
-                        WHERE a.login = p_login
-                          AND a.ends_on >= (p_at AT TIME ZONE public.ccrm_user_tz(p_login))::date
-                          AND a.starts_on <= (p_at AT TIME ZONE public.ccrm_user_tz(p_login))::date);
+                      AND u.department <> 'partner') THEN
+        RETURN false;
+    END IF;
+    -- (no absence at all: no need for the day in their time zone)
+    IF NOT EXISTS (SELECT 1 FROM public.absences a WHERE a.login = p_login) THEN
+        RETURN true;
+    END IF;
+    v_day := (p_at AT TIME ZONE public.ccrm_user_tz(p_login))::date;
+    RETURN NOT EXISTS (SELECT 1 FROM public.absences a
+                        WHERE a.login = p_login AND a.ends_on >= v_day AND a.starts_on <= v_day);
 END
 $$;
 
@@ -191,9 +198,39 @@ END
 $$;
 SELECT ccrm_set_execute('ccrm_absence_check()');
 
--- The matching rules for a matter, in the order they are tried. p_depts: the departments whose
--- rules apply, in order (a ticket: support; a lead: marketing, then sales). p_topic is matched
--- exactly; when it is NULL, a rule's topic matches whole words of p_text (a ticket's subject).
+-- The matching rules for a matter, in the order they are tried, from already folded values
+-- (ccrm_fold of the country, product, topic and text; the queue in lower case): a plain SQL
+-- query the planner inlines into its caller (routing at every insert reads it). p_depts: the
+-- departments whose rules apply, in order (a ticket: support; a lead: marketing, then sales).
+-- p_topic is matched exactly; when it is NULL, a rule's topic matches whole words of p_text (a
+-- ticket's subject).
+CREATE OR REPLACE FUNCTION ccrm_route_rules(p_depts text[], p_account bigint, p_country text,
+                                            p_product text, p_queue text, p_topic text,
+                                            p_text text)
+RETURNS TABLE (rule_id bigint, department text, priority int, person text, deputy text,
+               account_id bigint, territory text[], product text, queue text, topic text)
+LANGUAGE sql STABLE
+AS $$
+    SELECT r.id, r.department, r.priority, r.person, r.deputy, r.account_id, r.territory,
+           r.product, r.queue, r.topic
+      FROM public.responsibilities r
+     WHERE r.active AND r.department = ANY (p_depts)
+       AND (r.account_id IS NULL OR r.account_id = p_account)
+       AND (r.territory IS NULL OR p_country = ANY (r.territory))
+       AND (r.product IS NULL OR public.ccrm_fold(r.product) = p_product)
+       AND (r.queue IS NULL OR r.queue = p_queue)
+       AND (r.topic IS NULL
+            OR public.ccrm_fold(r.topic) = p_topic
+            OR (p_topic IS NULL
+                AND p_text ~ ('(^|[^[:alnum:]])'
+                    || regexp_replace(public.ccrm_fold(r.topic), '([!$()*+.:<=>?[\\\]^{|}-])',
+                                      '\\\1', 'g')
+                    || '($|[^[:alnum:]])')))
+     ORDER BY array_position(p_depts, r.department), r.priority,
+              num_nonnulls(r.account_id, r.territory, r.product, r.queue, r.topic) DESC, r.id
+$$;
+
+-- The same with the values as given, each rule with its conditions in words (ccrm_who).
 CREATE OR REPLACE FUNCTION ccrm_route_candidates(p_depts text[], p_account bigint,
                                                  p_country text, p_product text, p_queue text,
                                                  p_topic text, p_text text)
@@ -203,24 +240,12 @@ LANGUAGE plpgsql STABLE
 AS $$
 BEGIN
     RETURN QUERY
-    SELECT r.id, r.department, r.priority, r.person, r.deputy,
+    SELECT r.rule_id, r.department, r.priority, r.person, r.deputy,
            public.ccrm_rule_conditions(r.department, r.account_id, r.territory, r.product,
                                        r.queue, r.topic)
-      FROM public.responsibilities r
-     WHERE r.active AND r.department = ANY (p_depts)
-       AND (r.account_id IS NULL OR r.account_id = p_account)
-       AND (r.territory IS NULL OR public.ccrm_fold(btrim(p_country)) = ANY (r.territory))
-       AND (r.product IS NULL OR public.ccrm_fold(r.product) = public.ccrm_fold(btrim(p_product)))
-       AND (r.queue IS NULL OR r.queue = lower(p_queue))
-       AND (r.topic IS NULL
-            OR public.ccrm_fold(r.topic) = public.ccrm_fold(btrim(p_topic))
-            OR (p_topic IS NULL
-                AND public.ccrm_fold(p_text) ~ ('(^|[^[:alnum:]])'
-                    || regexp_replace(public.ccrm_fold(r.topic), '([!$()*+.:<=>?[\\\]^{|}-])',
-                                      '\\\1', 'g')
-                    || '($|[^[:alnum:]])')))
-     ORDER BY array_position(p_depts, r.department), r.priority,
-              num_nonnulls(r.account_id, r.territory, r.product, r.queue, r.topic) DESC, r.id;
+      FROM public.ccrm_route_rules(p_depts, p_account, public.ccrm_fold(btrim(p_country)),
+                                   public.ccrm_fold(btrim(p_product)), lower(p_queue),
+                                   public.ccrm_fold(btrim(p_topic)), public.ccrm_fold(p_text)) r;
 END
 $$;
 
@@ -240,15 +265,23 @@ DECLARE
     a        record;
     v_dep    text;
     v_fperson text;
-    v_frule  bigint;
-    v_fwhy   text;
+    v_frule  record;
+    -- the values folded once here, not for every rule
+    v_country text := ccrm_fold(btrim(p_country));
+    v_product text := ccrm_fold(btrim(p_product));
+    v_topic   text := ccrm_fold(btrim(p_topic));
+    v_text    text := ccrm_fold(p_text);
 BEGIN
-    FOR c IN SELECT * FROM ccrm_route_candidates(p_depts, p_account, p_country, p_product,
-                                                 p_queue, p_topic, p_text) LOOP
+    -- the rules read in one inlined statement; a rule's conditions are put in words only for
+    -- the rule that decides
+    FOR c IN SELECT * FROM ccrm_route_rules(p_depts, p_account, v_country, v_product,
+                                            lower(p_queue), v_topic, v_text) LOOP
         IF ccrm_available(c.person, p_at) THEN
             login := c.person;
             rule_id := c.rule_id;
-            reason := format('rule #%s (%s, priority %s)', c.rule_id, c.conditions, c.priority);
+            reason := format('rule #%s (%s, priority %s)', c.rule_id,
+                             ccrm_rule_conditions(c.department, c.account_id, c.territory,
+                                                  c.product, c.queue, c.topic), c.priority);
             RETURN NEXT;
             RETURN;
         END IF;
@@ -258,7 +291,9 @@ BEGIN
             login := v_dep;
             rule_id := c.rule_id;
             reason := format('rule #%s (%s, priority %s): deputy of %s, who is %s', c.rule_id,
-                             c.conditions, c.priority, c.person,
+                             ccrm_rule_conditions(c.department, c.account_id, c.territory,
+                                                  c.product, c.queue, c.topic),
+                             c.priority, c.person,
                              CASE WHEN a.ends_on IS NOT NULL
                                   THEN format('away until %s', a.ends_on)
                                   ELSE 'not available' END);
@@ -267,15 +302,17 @@ BEGIN
         END IF;
         IF v_fperson IS NULL AND ccrm_is_staff(c.person) THEN
             v_fperson := c.person;
-            v_frule := c.rule_id;
-            v_fwhy := format('rule #%s (%s, priority %s): everyone named is away', c.rule_id,
-                             c.conditions, c.priority);
+            v_frule := c;
         END IF;
     END LOOP;
     IF v_fperson IS NOT NULL THEN
         login := v_fperson;
-        rule_id := v_frule;
-        reason := v_fwhy;
+        rule_id := v_frule.rule_id;
+        reason := format('rule #%s (%s, priority %s): everyone named is away', v_frule.rule_id,
+                         ccrm_rule_conditions(v_frule.department, v_frule.account_id,
+                                              v_frule.territory, v_frule.product, v_frule.queue,
+                                              v_frule.topic),
+                         v_frule.priority);
         RETURN NEXT;
     END IF;
 END
@@ -422,6 +459,7 @@ BEGIN
                             ccrm_rule_conditions(x.department, x.account_id, x.territory,
                                                  x.product, x.queue, x.topic) AS conditions
                        FROM new_rows n JOIN responsibilities x ON x.id = n.routed_rule
+                      WHERE n.assignee IS DISTINCT FROM v_from  -- (nobody hears of their own)
                       ORDER BY n.id LOOP
                 PERFORM ccrm_inbox_deliver(r.login, 'routed', 'tickets', r.id, v_from,
                     format('new ticket #%s %s routed to you by rule #%s (%s)%s', r.id, r.label,
@@ -445,6 +483,7 @@ BEGIN
                             ccrm_rule_conditions(x.department, x.account_id, x.territory,
                                                  x.product, x.queue, x.topic) AS conditions
                        FROM new_rows n JOIN responsibilities x ON x.id = n.routed_rule
+                      WHERE n.owner IS DISTINCT FROM v_from  -- (nobody hears of their own)
                       ORDER BY n.id LOOP
                 PERFORM ccrm_inbox_deliver(r.login, 'routed', 'leads', r.id, v_from,
                     format('new lead #%s %s routed to you by rule #%s (%s)%s', r.id, r.label,
@@ -751,11 +790,14 @@ AS $$
       FROM public.sla_policies p WHERE p.id = p_policy
 $$;
 
+-- (ccrm_sla_recompute, ccrm_sla_current and ccrm_sla_stop are plpgsql, not sql: a sql function
+-- called from plpgsql is parsed and planned again in every transaction.)
 -- Recompute due_at and warn_at of these clocks from their state (running clocks only; a
 -- paused one has neither), after a start, a resume or a change of policy or calendar.
 CREATE OR REPLACE FUNCTION ccrm_sla_recompute(p_clocks bigint[]) RETURNS void
-LANGUAGE sql
+LANGUAGE plpgsql
 AS $$
+BEGIN
     UPDATE public.sla_clocks k
        SET due_at = CASE WHEN k.running_since IS NOT NULL THEN
                         public.ccrm_business_add(p.calendar_id, k.running_since,
@@ -765,14 +807,16 @@ AS $$
                                                  greatest(k.target_min - p.warn_before_min
                                                           - k.used_us / 60000000.0, 0)) END
       FROM public.sla_policies p
-     WHERE k.id = ANY (p_clocks) AND p.id = k.policy_id
+     WHERE k.id = ANY (p_clocks) AND p.id = k.policy_id;
+END
 $$;
 
 -- Mark each ticket's clock that decides its time left: the unmet one due first (paused ones
 -- after the running ones); none when all are met.
 CREATE OR REPLACE FUNCTION ccrm_sla_current(p_tickets bigint[]) RETURNS void
-LANGUAGE sql
+LANGUAGE plpgsql
 AS $$
+BEGIN
     UPDATE public.sla_clocks k SET current = v.want
       FROM (SELECT x.id,
                    x.met_at IS NULL
@@ -781,7 +825,8 @@ AS $$
                        ORDER BY x.met_at IS NOT NULL, coalesce(x.due_at, 'infinity'), x.id)
                    AS want
               FROM public.sla_clocks x WHERE x.ticket_id = ANY (p_tickets)) v
-     WHERE k.id = v.id AND k.current IS DISTINCT FROM v.want
+     WHERE k.id = v.id AND k.current IS DISTINCT FROM v.want;
+END
 $$;
 
 -- Stop the running clocks among p_clocks at p_at: their used time grows; meet them (met_at)
@@ -789,8 +834,9 @@ $$;
 -- (the scheduler then announces it, if it has not yet).
 CREATE OR REPLACE FUNCTION ccrm_sla_stop(p_clocks bigint[], p_at timestamptz, p_meet boolean)
 RETURNS void
-LANGUAGE sql
+LANGUAGE plpgsql
 AS $$
+BEGIN
     UPDATE public.sla_clocks k
        SET used_us = k.used_us + CASE WHEN k.running_since IS NOT NULL THEN
                          public.ccrm_business_us(p.calendar_id, p_at)
@@ -802,7 +848,8 @@ AS $$
            due_at = CASE WHEN p_meet THEN k.due_at END,
            warn_at = NULL
       FROM public.sla_policies p
-     WHERE k.id = ANY (p_clocks) AND p.id = k.policy_id AND k.met_at IS NULL
+     WHERE k.id = ANY (p_clocks) AND p.id = k.policy_id AND k.met_at IS NULL;
+END
 $$;
 
 -- Run the clocks among p_clocks from p_at (unmet ones; a met one is run again only when
@@ -878,6 +925,7 @@ DECLARE
     v_done   constant text[] := ARRAY['solved', 'closed'];
     v_policy bigint;
     v_ids    bigint[];
+    v_n      bigint := 0;
     k        record;
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM sla_clocks x WHERE x.ticket_id = NEW.id) THEN
@@ -892,8 +940,13 @@ BEGIN
             UPDATE sla_clocks x SET policy_id = v_policy, target_min = ccrm_sla_target(v_policy, x.kind)
              WHERE x.ticket_id = NEW.id AND x.met_at IS NULL AND x.policy_id <> v_policy
                AND ccrm_sla_target(v_policy, x.kind) IS NOT NULL;
-            v_ids := ARRAY(SELECT x.id FROM sla_clocks x WHERE x.ticket_id = NEW.id AND x.met_at IS NULL);
-            PERFORM ccrm_sla_recompute(v_ids);
+            GET DIAGNOSTICS v_n = ROW_COUNT;
+            -- (the same policy still applies: the clocks' times stand as they are)
+            IF v_n > 0 THEN
+                v_ids := ARRAY(SELECT x.id FROM sla_clocks x
+                                WHERE x.ticket_id = NEW.id AND x.met_at IS NULL);
+                PERFORM ccrm_sla_recompute(v_ids);
+            END IF;
         END IF;
     END IF;
     IF OLD.status IS DISTINCT FROM NEW.status THEN
@@ -924,7 +977,10 @@ BEGIN
             END LOOP;
         END IF;
     END IF;
-    PERFORM ccrm_sla_current(ARRAY[NEW.id]);
+    -- which clock decides the time left: only a clock that moved can change it
+    IF v_n > 0 OR OLD.status IS DISTINCT FROM NEW.status THEN
+        PERFORM ccrm_sla_current(ARRAY[NEW.id]);
+    END IF;
     RETURN NULL;
 END
 $$;
@@ -1205,10 +1261,15 @@ RETURNS boolean
 LANGUAGE plpgsql STABLE
 AS $$
 BEGIN
+    -- one statement: the settings row, and the person's time zone (ccrm_user_tz: their own,
+    -- else the default calendar's, else UTC) only when they keep quiet hours
     RETURN p_kind NOT IN ('mention', 'sla_breach', 'digest')
        AND coalesce((SELECT s.digest_at IS NOT NULL
-                            OR public.ccrm_quiet_time(s.quiet_from, s.quiet_until,
-                                   (p_at AT TIME ZONE public.ccrm_user_tz(p_login))::time)
+                            OR (s.quiet_from IS NOT NULL AND s.quiet_until IS NOT NULL
+                                AND public.ccrm_quiet_time(s.quiet_from, s.quiet_until,
+                                        (p_at AT TIME ZONE coalesce(s.time_zone,
+                                            (SELECT c.time_zone FROM public.calendars c
+                                              WHERE c.is_default), 'UTC'))::time))
                        FROM public.inbox_settings s WHERE s.login = p_login), false);
 END
 $$;
@@ -1231,7 +1292,7 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, public, pg_temp
 AS $$
 DECLARE
-    v_note  text := ccrm_inbox_note(p_note);
+    v_note  text;
     v_quiet boolean;
     v_id    bigint;
 BEGIN
@@ -1239,6 +1300,7 @@ BEGIN
        OR NOT EXISTS (SELECT 1 FROM users u WHERE u.login = p_login AND u.active) THEN
         RETURN false;
     END IF;
+    v_note := ccrm_inbox_note(p_note);
     v_quiet := ccrm_inbox_quiet(p_login, p_kind, now());
     IF p_entity IS NOT NULL AND p_kind NOT IN ('mention', 'digest', 'routed') THEN
         -- one writer at a time per (person, kind, record): a second waits, then counts onto
@@ -1257,10 +1319,12 @@ BEGIN
             RETURN true;
         END IF;
     END IF;
+    -- (counted up to the bound only: a busy inbox is not counted through)
     IF p_from IS NOT NULL
-       AND (SELECT count(*) FROM inbox i
-             WHERE i.from_login = p_from AND i.login = p_login
-               AND i.created_at > now() - interval '10 minutes') >= 30 THEN
+       AND (SELECT count(*) FROM (SELECT 1 FROM inbox i
+                                   WHERE i.from_login = p_from AND i.login = p_login
+                                     AND i.created_at > now() - interval '10 minutes'
+                                   LIMIT 30) b) >= 30 THEN
         RETURN false;
     END IF;
     INSERT INTO inbox (login, kind, entity, entity_id, from_login, note, quiet)
@@ -1405,6 +1469,10 @@ DECLARE
     v_n     bigint;
     r       record;
     v_login text;
+    v_new   text;
+    v_old   text;
+    v_label text;
+    v_changed text[];
 BEGIN
     SELECT count(*) INTO v_n FROM new_rows;
     IF v_n = 0 OR v_n > 20 THEN
@@ -1461,35 +1529,44 @@ BEGIN
         END LOOP;
         RETURN NULL;
     END IF;
-    FOR r IN EXECUTE format(
-        'SELECT n.id, n.%1$I AS owner, o.%1$I AS old_owner, %2$s AS label,
-                ARRAY(SELECT k.key FROM jsonb_each(to_jsonb(n)) k
-                       WHERE k.key NOT IN (''updated_at'', ''updated_by'', ''version'', ''search'')
-                         AND k.value IS DISTINCT FROM to_jsonb(o) -> k.key
-                       ORDER BY k.key) AS changed
-           FROM new_rows n JOIN old_rows o ON o.id = n.id ORDER BY n.id',
-        v_owner,
-        CASE TG_TABLE_NAME WHEN 'tickets' THEN 'n.subject'
-                           WHEN 'leads' THEN 'concat_ws('' '', n.first_name, n.last_name, n.company)'
-                           WHEN 'contacts' THEN 'concat_ws('' '', n.first_name, n.last_name)'
-                           ELSE 'n.name' END)
-    LOOP
-        CONTINUE WHEN cardinality(r.changed) = 0;
+    -- records: one static statement (planned once a session per table, not at every write:
+    -- the row as jsonb names its owner column and its label whatever the table). Nobody can
+    -- hear of a change but the owner before and after and the explicit followers; when those
+    -- are all the person acting, nothing is worked out at all (one's own records).
+    FOR r IN SELECT n.id, to_jsonb(n) AS nr, to_jsonb(o) AS orow
+               FROM new_rows n JOIN old_rows o ON o.id = n.id ORDER BY n.id LOOP
+        v_new := r.nr ->> v_owner;
+        v_old := r.orow ->> v_owner;
+        CONTINUE WHEN (v_new IS NULL OR v_new = v_from) AND (v_old IS NULL OR v_old = v_from)
+                  AND NOT EXISTS (SELECT 1 FROM followers f
+                                   WHERE f.entity = TG_TABLE_NAME AND f.entity_id = r.id
+                                     AND f.following AND f.login <> v_from);
+        v_changed := ARRAY(SELECT k.key FROM jsonb_each(r.nr) k
+                            WHERE k.key NOT IN ('updated_at', 'updated_by', 'version', 'search')
+                              AND k.value IS DISTINCT FROM r.orow -> k.key
+                            ORDER BY k.key);
+        CONTINUE WHEN cardinality(v_changed) = 0;
+        v_label := CASE TG_TABLE_NAME
+                       WHEN 'tickets' THEN r.nr ->> 'subject'
+                       WHEN 'leads' THEN concat_ws(' ', r.nr ->> 'first_name', r.nr ->> 'last_name',
+                                                   r.nr ->> 'company')
+                       WHEN 'contacts' THEN concat_ws(' ', r.nr ->> 'first_name', r.nr ->> 'last_name')
+                       ELSE r.nr ->> 'name' END;
         FOR v_login IN
-            SELECT f FROM ccrm_followers(TG_TABLE_NAME, r.id, r.owner) f
-             WHERE r.owner IS NOT DISTINCT FROM r.old_owner OR f IS DISTINCT FROM r.owner
+            SELECT f FROM ccrm_followers(TG_TABLE_NAME, r.id, v_new) f
+             WHERE v_new IS NOT DISTINCT FROM v_old OR f IS DISTINCT FROM v_new
             UNION
-            SELECT r.old_owner WHERE r.old_owner IS DISTINCT FROM r.owner AND r.old_owner IS NOT NULL
+            SELECT v_old WHERE v_old IS DISTINCT FROM v_new AND v_old IS NOT NULL
               AND NOT EXISTS (SELECT 1 FROM followers x
                                WHERE x.entity = TG_TABLE_NAME AND x.entity_id = r.id
-                                 AND x.login = r.old_owner AND NOT x.following)
+                                 AND x.login = v_old AND NOT x.following)
             ORDER BY 1 LOOP
             PERFORM ccrm_inbox_deliver(v_login, 'change', TG_TABLE_NAME, r.id, v_from,
                 format('%s #%s %s: %s changed%s', ccrm_entity_noun(TG_TABLE_NAME), r.id,
-                       coalesce(r.label, ''), array_to_string(r.changed, ', '),
-                       CASE WHEN r.owner IS DISTINCT FROM r.old_owner
-                            THEN format(' (%s → %s)', coalesce(r.old_owner, 'nobody'),
-                                        coalesce(r.owner, 'nobody')) ELSE '' END));
+                       coalesce(v_label, ''), array_to_string(v_changed, ', '),
+                       CASE WHEN v_new IS DISTINCT FROM v_old
+                            THEN format(' (%s → %s)', coalesce(v_old, 'nobody'),
+                                        coalesce(v_new, 'nobody')) ELSE '' END));
         END LOOP;
     END LOOP;
     RETURN NULL;
