@@ -181,7 +181,8 @@ enum entity_action {
     ENT_BILL_DEAL = 1 << 14,    /* a deal's: a quote for it */
     ENT_INVOICE_FROM = 1 << 15, /* an invoice from it: an accepted quote, a won deal */
     ENT_PRINT = 1 << 16,        /* :print, p: a quote's or an invoice's document */
-    ENT_DONE = 1 << 17          /* x: a task or meeting is done (the Tasks list) */
+    ENT_DONE = 1 << 17,         /* x: a task or meeting is done (the Tasks list) */
+    ENT_CONSENT = 1 << 20       /* O, :unsubscribe, :consent: a person's consent per channel */
 };
 
 struct entity {

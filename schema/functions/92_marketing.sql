@@ -687,6 +687,7 @@ $$;
 -- Record that a person (contact or lead) or an account is interested in a product or a topic
 -- (the `i` key on a record). p_source: ticket, call, mail, meeting, chat, signal, hand (by
 -- hand, the default); p_source_entity/p_source_id the record it was learned from (tickets,
+-- deals (opportunities: `i` on a deal records it on the deal's account),
 -- interactions or messages), kept with the interest. The same product or topic recorded
 -- again from the same source record is not doubled: its id is returned. Any internal user;
 -- partners may not (after the visibility check, so an unshared record is "not found").
