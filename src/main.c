@@ -214,6 +214,7 @@ run_tui(const struct opts *o, struct ccrm_config *cfg)
 
     memset(&app, 0, sizeof app);
     app.cfg = cfg;
+    app.db_named = o->flags.conninfo != NULL;
     if (o->view != NULL) {
         char *p;
 

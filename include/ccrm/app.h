@@ -21,6 +21,7 @@ struct app {
                                  * away): unsaved forms are kept as drafts */
     char exit_note[1024];       /* said on standard error after the screen is left */
     int private_db;             /* running on the private local cluster */
+    int db_named;               /* -d named the database: reports read it, not the replica */
     struct timer_list timers;   /* every deadline of the client (src/loop.c runs them) */
     int64_t reconnect_at;       /* monotonic ms of the next reconnect attempt, 0 = none */
     unsigned reconnect_timer;   /* its timer, 0 = none */

@@ -69,6 +69,12 @@ enum cmd_kind {
     CMD_SLA,       /* sla: the SLA policies (management and admin edit them) */
     CMD_SEND,      /* send [ADDRESS]: a quote's or an invoice's PDF by e-mail */
     CMD_PRICE,     /* price: a product's price in another currency (its form) */
+    /* marketing in the client, what issue 19 left */
+    CMD_OPT_OUT, /* unsubscribe CHANNEL [WHERE]: the person selected opted out of a channel */
+    CMD_CONSENT, /* consent CHANNEL [WHERE]: ... consented to it */
+    CMD_RESULTS, /* results: count the campaign shown's results however big it is */
+    CMD_FROM,    /* from [DATE]: the Reports view's window starts then ("": its default) */
+    CMD_TO,      /* to [DATE]: ... ends before then */
 };
 
 /* The views in tab order (the tabs 1-9), NULL-terminated: `:view`, [ui] start_view, --view. */
@@ -86,6 +92,7 @@ enum cmd_complete_what {
     CMPL_NEW,      /* what :new creates */
     CMPL_ACCOUNTS, /* account names (and for :find, logins) */
     CMPL_PEOPLE,   /* logins, then free text (a note); for :handoff departments too */
+    CMPL_CHANNELS, /* the channels of a consent (email, phone, post, all), then free text */
 };
 
 /* What an action needs from the view it runs in (bits). */
@@ -166,5 +173,7 @@ void cmd_completion_fini(struct cmd_completion *c);
 
 /* The departments a hand-off names (NULL-terminated), for completion. */
 const char *const *cmd_department_names(void);
+/* The channels of a consent or an opt-out (NULL-terminated): email, phone, post, all. */
+const char *const *cmd_channel_names(void);
 
 #endif

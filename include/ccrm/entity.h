@@ -201,9 +201,10 @@ enum entity_action {
     ENT_INVOICE_FROM = 1 << 15, /* an invoice from it: an accepted quote, a won deal */
     ENT_PRINT = 1 << 16,        /* :print, p: a quote's or an invoice's document */
     ENT_DONE = 1 << 17,         /* x: a task or meeting is done (the Tasks list) */
-    ENT_LINES = 1 << 18,  /* L, :remove-line, :move-line: a draft quote's or invoice's lines */
-    ENT_PRICES = 1 << 19, /* L, :price: a product's price in another currency */
-    ENT_WATCH = 1 << 22   /* w, :watch, :unwatch: follow it (followers, schema/019) */
+    ENT_LINES = 1 << 18,   /* L, :remove-line, :move-line: a draft quote's or invoice's lines */
+    ENT_PRICES = 1 << 19,  /* L, :price: a product's price in another currency */
+    ENT_CONSENT = 1 << 20, /* O, :unsubscribe, :consent: a person's consent per channel */
+    ENT_WATCH = 1 << 22    /* w, :watch, :unwatch: follow it (followers, schema/019) */
 };
 
 struct entity {

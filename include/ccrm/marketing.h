@@ -17,6 +17,12 @@
  * and read-only (default_transaction_read_only). Returns a db or NULL with err set. */
 struct db *db_open_reader(const char *conninfo, const struct db_options *opt, struct ccrm_err *err);
 
+/* The session reports read from a streaming replica ([database] replica_conninfo): a reader
+ * (db_open_reader) whose schema version was checked like the primary's. Both ccrm --report and
+ * the Reports view open it so; NULL with err set when it cannot be reached or is not current. */
+struct db *db_report_reader(const char *replica_conninfo, const struct db_options *opt,
+                            struct ccrm_err *err);
+
 /* Is the server a standby in recovery? 1 yes, 0 no, -1 error. */
 int db_is_standby(struct db *db, struct ccrm_err *err);
 
@@ -141,16 +147,19 @@ int db_merge(struct db *db, const char *entity, int64_t survivor, int64_t merged
  * id, 0 when id was not merged, -1 on an error. */
 int64_t db_resolve(struct db *db, const char *entity, int64_t id, struct ccrm_err *err);
 
-/* A report's rows as text, for the Reports view: at most REPORT_ROWS_MAX rows of report name
- * (one of db_report_names, its default window), cells row by row (NULL for SQL NULL). Free
- * with report_table_free. */
+/* A report's rows as text, for the Reports view (src/db/marketing.c, the statement of
+ * db_report_write): at most REPORT_ROWS_MAX rows of report name (one of db_report_names) for
+ * dates [from, to) ("YYYY-MM-DD"; NULL: the report's default window), cells row by row (NULL
+ * for SQL NULL). Returns 0, 1 when refused (a bad window: err has the server's words), -1 when
+ * the connection failed. Free with report_table_free. */
 #define REPORT_ROWS_MAX 500
 struct report_table {
     int ncols, nrows;
     char **cols;  /* column names */
     char **cells; /* nrows * ncols */
 };
-int db_report_table(struct db *db, const char *name, struct report_table *t, struct ccrm_err *err);
+int db_report_table(struct db *db, const char *name, const char *from, const char *to,
+                    struct report_table *t, struct ccrm_err *err);
 void report_table_free(struct report_table *t);
 
 /* Likely duplicates of a record being typed (ccrm_duplicates_for: one index probe per signal,
@@ -170,9 +179,30 @@ struct segment_row {
     char description[200];
     char definition[400];
     long long estimate, exact;
+    int version; /* as read: a change or delete of it checks it */
 };
 int db_segments_list(struct db *db, struct segment_row *out, int max, struct ccrm_err *err);
 long long db_segment_exact(struct db *db, int64_t id, struct ccrm_err *err);
+
+/* Record that the person of a contact or lead (entity, id) opted out of channel (out) or
+ * consented to it (ccrm_consent_set: email, phone, post or all; source: where it was said, NULL
+ * for "by hand"). An opt-out takes the person out of the campaigns of that channel that are
+ * not completed, and nobody adds them again. */
+int db_consent_set(struct db *db, const char *entity, int64_t id, const char *channel, int out,
+                   const char *source, struct ccrm_err *err);
+
+/* Change a saved segment read at version: its name and/or its definition (NULL: kept). Under
+ * the user's row-level security: a segment the user may not change is refused (1, err says
+ * who may), as is one changed since (err says so). db_segment_delete deletes one
+ * (ccrm_delete: marketing, management and admin any, others their own). */
+int db_segment_update(struct db *db, int64_t id, int version, const char *name,
+                      const char *definition, struct ccrm_err *err);
+int db_segment_delete(struct db *db, int64_t id, int version, struct ccrm_err *err);
+
+/* Count the results of campaign (over 1,000 members: the detail shows them only on request)
+ * in this session's detail views from now on: the detail's statement aggregates them in SQL
+ * (ccrm_campaign_results), one row, on every re-read. */
+int db_campaign_results_on(struct db *db, int64_t campaign, struct ccrm_err *err);
 
 /* Interests whose product, topic or note holds text (case and accents ignored), newest first,
  * at most max, each with whom it is about (entity and id: what Enter opens). Returns how many,

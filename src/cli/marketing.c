@@ -298,10 +298,8 @@ report_main(int argc, char **argv)
     if (cfg.replica_conninfo != NULL && o.conninfo == NULL && !r.primary) {
         struct db_options dbo = {cfg.statement_timeout_ms, cfg.connect_timeout_s, "ccrm report"};
 
-        if ((db = db_open_reader(cfg.replica_conninfo, &dbo, &err)) == NULL ||
-            db_schema_check(db, &err) == -1) {
+        if ((db = db_report_reader(cfg.replica_conninfo, &dbo, &err)) == NULL) {
             fprintf(stderr, "ccrm: the replica ([database] replica_conninfo): %s\n", err.msg);
-            db_close(&db);
             config_fini(&cfg);
             return EX_UNAVAILABLE;
         }

@@ -23,6 +23,15 @@ cmd_department_names(void)
     return departments;
 }
 
+/* the channels a consent or an opt-out is about (consents.channel) */
+static const char *const channels[] = {"email", "phone", "post", "all", NULL};
+
+const char *const *
+cmd_channel_names(void)
+{
+    return channels;
+}
+
 /* The commands: the actions of the table that have a name, in its order. */
 #define MAX_COMMANDS 64
 static const struct action *commands[MAX_COMMANDS];
@@ -342,6 +351,10 @@ complete_arg(const struct action *c, const char *a, const struct cmd_complete_sr
         break;
     case CMPL_NEW:
         new_words(add_new_word, col);
+        break;
+    case CMPL_CHANNELS:
+        if (strpbrk(a, " \t") == NULL) /* past the channel: where it was said, free text */
+            add_list(col, channels);
         break;
     case CMPL_ACCOUNTS:
     case CMPL_PEOPLE:

@@ -54,7 +54,7 @@ run(struct db *db, const char *sql, int nparams, const char *const *params, int 
 
 /* Whom an interest noted on a record is about: a person or account as such; a ticket's or a
  * call's person (its contact, else its lead, else its account), with the ticket or the call as
- * the source. */
+ * the source; a deal's account, with the deal as the source. */
 static const char interest_target_sql[] =
     "SELECT x.e, x.i, x.src, x.se, x.si, x.who, coalesce(x.product, '') FROM ("
     " SELECT 'contacts' AS e, c.id AS i, 'hand' AS src, NULL AS se, NULL::bigint AS si,"
@@ -86,7 +86,11 @@ static const char interest_target_sql[] =
     "        NULL"
     "   FROM interactions i LEFT JOIN contacts c ON c.id = i.contact_id"
     "   LEFT JOIN leads l ON l.id = i.lead_id LEFT JOIN accounts a ON a.id = i.account_id"
-    "  WHERE $1 = 'interactions' AND i.id = $2::bigint) x";
+    "  WHERE $1 = 'interactions' AND i.id = $2::bigint"
+    " UNION ALL"
+    " SELECT 'accounts', a.id, 'hand', 'opportunities', o.id, 'account ' || a.name, NULL"
+    "   FROM opportunities o JOIN accounts a ON a.id = o.account_id"
+    "  WHERE $1 = 'opportunities' AND o.id = $2::bigint) x";
 
 int
 db_interest_target(struct db *db, const char *entity, int64_t id, struct interest_target *t,
@@ -493,55 +497,6 @@ db_resolve(struct db *db, const char *entity, int64_t id, struct ccrm_err *err)
     return to != id ? to : 0;
 }
 
-/* ---- reports, for the Reports view ---- */
-
-int
-db_report_table(struct db *db, const char *name, struct report_table *t, struct ccrm_err *err)
-{
-    char sql[256];
-    PGresult *res;
-    int rc = 0, i, r, c;
-
-    memset(t, 0, sizeof *t);
-    for (i = 0; db_report_names[i] != NULL; i++)
-        if (strcmp(db_report_names[i], name) == 0)
-            break;
-    if (db_report_names[i] == NULL) {
-        err_set(err, "unknown report \"%s\"", name);
-        return 1;
-    }
-    /* the function's name is ours: "ccrm_report_" and a name of the fixed list above */
-    snprintf(sql, sizeof sql, "SELECT * FROM ccrm_report_%s(NULL, NULL) LIMIT %d",
-             db_report_names[i], REPORT_ROWS_MAX);
-    if ((res = run(db, sql, 0, NULL, &rc, err)) == NULL)
-        return rc;
-    t->ncols = PQnfields(res);
-    t->nrows = PQntuples(res);
-    t->cols = xcalloc((size_t)t->ncols, sizeof *t->cols);
-    t->cells = xcalloc((size_t)t->ncols * (size_t)(t->nrows > 0 ? t->nrows : 1), sizeof *t->cells);
-    for (c = 0; c < t->ncols; c++)
-        t->cols[c] = xstrdup(PQfname(res, c));
-    for (r = 0; r < t->nrows; r++)
-        for (c = 0; c < t->ncols; c++)
-            t->cells[r * t->ncols + c] = PQgetisnull(res, r, c) ? NULL : xstrdup(db_val(res, r, c));
-    PQclear(res);
-    return 0;
-}
-
-void
-report_table_free(struct report_table *t)
-{
-    int i;
-
-    for (i = 0; t->cols != NULL && i < t->ncols; i++)
-        free(t->cols[i]);
-    for (i = 0; t->cells != NULL && i < t->ncols * t->nrows; i++)
-        free(t->cells[i]);
-    free(t->cols);
-    free(t->cells);
-    memset(t, 0, sizeof *t);
-}
-
 int
 db_duplicates_for(struct db *db, const char *entity, const char *values, char *out, size_t n,
                   struct ccrm_err *err)
@@ -576,7 +531,7 @@ db_segments_list(struct db *db, struct segment_row *out, int max, struct ccrm_er
     snprintf(lim, sizeof lim, "%d", max);
     res = run(db,
               "SELECT s.id, s.name, coalesce(s.owner, s.created_by), coalesce(s.description, ''),"
-              "       s.definition::text, ccrm_segment_estimate(s.definition)"
+              "       s.definition::text, ccrm_segment_estimate(s.definition), s.version"
               "  FROM (SELECT * FROM segments ORDER BY id DESC LIMIT $1::int) s"
               " ORDER BY s.id DESC",
               1, params, &rc, err);
@@ -591,6 +546,7 @@ db_segments_list(struct db *db, struct segment_row *out, int max, struct ccrm_er
         str_copy(out[i].definition, db_val(res, i, 4), sizeof out[i].definition);
         out[i].estimate = strtoll(db_val(res, i, 5), NULL, 10);
         out[i].exact = -1;
+        out[i].version = atoi(db_val(res, i, 6));
     }
     PQclear(res);
     return i;
@@ -628,7 +584,9 @@ db_interests_search(struct db *db, const char *text, struct interest_row *out, i
               "SELECT to_char(i.created_at, 'YYYY-MM-DD'), i.created_by,"
               "       coalesce(i.product, 'topic ' || i.topic)"
               "       || CASE WHEN i.source_entity = 'tickets'"
-              "               THEN ' · from ticket #' || i.source_id ELSE ' · ' || i.source END,"
+              "               THEN ' · from ticket #' || i.source_id"
+              "               WHEN i.source_entity = 'opportunities'"
+              "               THEN ' · from deal #' || i.source_id ELSE ' · ' || i.source END,"
               "       CASE WHEN i.contact_id IS NOT NULL THEN 'contacts'"
               "            WHEN i.lead_id IS NOT NULL THEN 'leads' ELSE 'accounts' END,"
               "       coalesce(i.contact_id, i.lead_id, i.account_id),"
@@ -675,4 +633,133 @@ db_segment_preview(struct db *db, const char *definition, int exact, struct ccrm
     n = strtoll(db_val(res, 0, 0), NULL, 10);
     PQclear(res);
     return n;
+}
+
+/* ---- consents ---- */
+
+int
+db_consent_set(struct db *db, const char *entity, int64_t id, const char *channel, int out,
+               const char *source, struct ccrm_err *err)
+{
+    char idbuf[24];
+    const char *params[5] = {entity, idbuf, channel, out ? "t" : "f",
+                             source != NULL && source[0] != '\0' ? source : NULL};
+    PGresult *res;
+    int rc = 0;
+
+    snprintf(idbuf, sizeof idbuf, "%" PRId64, id);
+    res = run(db, "SELECT ccrm_consent_set($1, $2::bigint, $3, $4::boolean, $5)", 5, params, &rc,
+              err);
+    if (res == NULL)
+        return rc;
+    PQclear(res);
+    return 0;
+}
+
+/* ---- a saved segment changed or deleted ---- */
+
+int
+db_segment_update(struct db *db, int64_t id, int version, const char *name, const char *definition,
+                  struct ccrm_err *err)
+{
+    char idbuf[24], vbuf[16];
+    const char *params[4] = {idbuf, vbuf, name, definition};
+    PGresult *res;
+    int rc = 0, done;
+    const char *now;
+
+    snprintf(idbuf, sizeof idbuf, "%" PRId64, id);
+    snprintf(vbuf, sizeof vbuf, "%d", version);
+    /* under the user's row-level security: a segment someone else may not change is not
+     * updated (0 rows); the version read tells a change made meanwhile apart from that */
+    res = run(db,
+              "WITH u AS (UPDATE segments s SET name = coalesce(btrim($3), s.name),"
+              "                                 definition = coalesce($4::jsonb, s.definition)"
+              "            WHERE s.id = $1::bigint AND s.version = $2::int RETURNING s.id)"
+              " SELECT (SELECT count(*) FROM u),"
+              "        (SELECT s.version FROM segments s WHERE s.id = $1::bigint)",
+              4, params, &rc, err);
+    if (res == NULL)
+        return rc;
+    done = strcmp(db_val(res, 0, 0), "0") != 0;
+    now = PQgetisnull(res, 0, 1) ? NULL : db_val(res, 0, 1);
+    if (!done) {
+        if (now == NULL)
+            err_set(err, "could not change segment #%" PRId64 ": it was deleted", id);
+        else if (atoi(now) != version)
+            err_set(err,
+                    "could not change segment #%" PRId64 ": someone changed it meanwhile "
+                    "(r reads it again)",
+                    id);
+        else
+            err_set(err,
+                    "could not change segment #%" PRId64 ": only its creator or owner, "
+                    "marketing, management and admin change it",
+                    id);
+        str_copy(err->sqlstate, "42501", sizeof err->sqlstate);
+        PQclear(res);
+        return 1;
+    }
+    PQclear(res);
+    return 0;
+}
+
+int
+db_segment_delete(struct db *db, int64_t id, int version, struct ccrm_err *err)
+{
+    char idbuf[24], vbuf[16];
+    const char *params[2] = {idbuf, vbuf};
+    PGresult *res;
+    int rc = 0, gone, seen, same;
+
+    snprintf(idbuf, sizeof idbuf, "%" PRId64, id);
+    snprintf(vbuf, sizeof vbuf, "%d", version);
+    /* ccrm_delete holds the rule (marketing, management and admin any; others their own); a
+     * segment changed since it was read is not deleted */
+    res = run(db,
+              "SELECT CASE WHEN s.version = $2::int THEN ccrm_delete('segments', ARRAY[s.id]) > 0"
+              "            ELSE false END, s.id IS NOT NULL, s.version = $2::int"
+              "  FROM (SELECT $1::bigint AS id) x LEFT JOIN segments s ON s.id = x.id",
+              2, params, &rc, err);
+    if (res == NULL)
+        return rc;
+    gone = strcmp(db_val(res, 0, 0), "t") == 0;
+    seen = strcmp(db_val(res, 0, 1), "t") == 0;
+    same = strcmp(db_val(res, 0, 2), "t") == 0;
+    PQclear(res);
+    if (gone)
+        return 0;
+    if (!seen)
+        err_set(err, "could not delete segment #%" PRId64 ": it was deleted already", id);
+    else if (!same)
+        err_set(err,
+                "could not delete segment #%" PRId64 ": someone changed it meanwhile "
+                "(r reads it again)",
+                id);
+    else
+        err_set(err,
+                "could not delete segment #%" PRId64 ": only its creator or owner, marketing, "
+                "management and admin delete it",
+                id);
+    str_copy(err->sqlstate, "42501", sizeof err->sqlstate);
+    return 1;
+}
+
+/* ---- a big campaign's results, on request ---- */
+
+int
+db_campaign_results_on(struct db *db, int64_t campaign, struct ccrm_err *err)
+{
+    char cbuf[24];
+    const char *params[1] = {cbuf};
+    PGresult *res;
+    int rc = 0;
+
+    snprintf(cbuf, sizeof cbuf, "%" PRId64, campaign);
+    /* a setting of this session that the detail's statement reads (entity_sql.h) */
+    res = run(db, "SELECT set_config('ccrm.results_of', $1, false)", 1, params, &rc, err);
+    if (res == NULL)
+        return rc;
+    PQclear(res);
+    return 0;
 }

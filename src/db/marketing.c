@@ -192,6 +192,46 @@ static const char *const report_fn[] = {
     "ccrm_report_campaign_funnel",
 };
 
+/* The index of report name in db_report_names, or -1 with err set (SQLSTATE 22023). */
+static int
+report_index(const char *name, struct ccrm_err *err)
+{
+    int i;
+
+    for (i = 0; name != NULL && db_report_names[i] != NULL; i++)
+        if (strcmp(db_report_names[i], name) == 0)
+            return i;
+    err_set(err, "unknown report \"%s\"", name != NULL ? name : "");
+    str_copy(err->sqlstate, "22023", sizeof err->sqlstate);
+    return -1;
+}
+
+/* The one statement of report i for dates $1, $2 (NULL: its default window): its rows, or
+ * each as JSON (jsonl); limit > 0 caps them. --report and the Reports view both run it. */
+static void
+report_sql(int i, int jsonl, int limit, char *sql, size_t n)
+{
+    char lim[32] = "";
+
+    if (limit > 0)
+        snprintf(lim, sizeof lim, " LIMIT %d", limit);
+    if (jsonl)
+        snprintf(sql, n, "SELECT row_to_json(r)::text FROM %s($1::date, $2::date) r%s",
+                 report_fn[i], lim);
+    else
+        snprintf(sql, n, "SELECT * FROM %s($1::date, $2::date)%s", report_fn[i], lim);
+}
+
+struct db *
+db_report_reader(const char *replica_conninfo, const struct db_options *opt, struct ccrm_err *err)
+{
+    struct db *db = db_open_reader(replica_conninfo, opt, err);
+
+    if (db != NULL && db_schema_check(db, err) == -1)
+        db_close(&db);
+    return db;
+}
+
 long long
 db_report_write(struct db *db, const char *name, const char *from, const char *to, int jsonl,
                 FILE *f, struct ccrm_err *err)
@@ -200,21 +240,59 @@ db_report_write(struct db *db, const char *name, const char *from, const char *t
     char sql[256], what[96];
     int i;
 
-    for (i = 0; db_report_names[i] != NULL; i++)
-        if (strcmp(db_report_names[i], name) == 0)
-            break;
-    if (db_report_names[i] == NULL) {
-        err_set(err, "unknown report \"%s\"", name);
-        str_copy(err->sqlstate, "22023", sizeof err->sqlstate);
+    if ((i = report_index(name, err)) < 0)
         return -1;
-    }
-    if (jsonl)
-        snprintf(sql, sizeof sql, "SELECT row_to_json(r)::text FROM %s($1::date, $2::date) r",
-                 report_fn[i]);
-    else
-        snprintf(sql, sizeof sql, "SELECT * FROM %s($1::date, $2::date)", report_fn[i]);
+    report_sql(i, jsonl, 0, sql, sizeof sql);
     snprintf(what, sizeof what, "could not run report %s", name);
     return stream_rows(db, sql, 2, params, jsonl, f, what, err);
+}
+
+int
+db_report_table(struct db *db, const char *name, const char *from, const char *to,
+                struct report_table *t, struct ccrm_err *err)
+{
+    static const char prefix[] = "query failed: ";
+    const char *params[2] = {from, to};
+    char sql[256], msg[sizeof err->msg];
+    PGresult *res;
+    int i, r, c;
+
+    memset(t, 0, sizeof *t);
+    if ((i = report_index(name, err)) < 0)
+        return 1;
+    report_sql(i, 0, REPORT_ROWS_MAX, sql, sizeof sql);
+    if ((res = db_exec(db, sql, 2, params, err)) == NULL) {
+        if (strncmp(err->msg, prefix, sizeof prefix - 1) == 0) { /* the server's own words */
+            str_copy(msg, err->msg + sizeof prefix - 1, sizeof msg);
+            str_copy(err->msg, msg, sizeof err->msg);
+        }
+        return db_lost(db) ? -1 : 1;
+    }
+    t->ncols = PQnfields(res);
+    t->nrows = PQntuples(res);
+    t->cols = xcalloc((size_t)t->ncols, sizeof *t->cols);
+    t->cells = xcalloc((size_t)t->ncols * (size_t)(t->nrows > 0 ? t->nrows : 1), sizeof *t->cells);
+    for (c = 0; c < t->ncols; c++)
+        t->cols[c] = xstrdup(PQfname(res, c));
+    for (r = 0; r < t->nrows; r++)
+        for (c = 0; c < t->ncols; c++)
+            t->cells[r * t->ncols + c] = PQgetisnull(res, r, c) ? NULL : xstrdup(db_val(res, r, c));
+    PQclear(res);
+    return 0;
+}
+
+void
+report_table_free(struct report_table *t)
+{
+    int i;
+
+    for (i = 0; t->cols != NULL && i < t->ncols; i++)
+        free(t->cols[i]);
+    for (i = 0; t->cells != NULL && i < t->ncols * t->nrows; i++)
+        free(t->cells[i]);
+    free(t->cols);
+    free(t->cells);
+    memset(t, 0, sizeof *t);
 }
 
 /* ---- a campaign's members for a mailing tool ---- */

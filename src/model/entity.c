@@ -358,8 +358,9 @@ static const struct entity_ref contact_ref = {
 };
 
 static const struct entity_detail_field contact_detail_fields[] = {
-    {"Title", "job_title"},      {"E-mail", "email"},    {"Phone", "phone"},     {"Owner", "owner"},
-    {"Account", "account_name"}, {"Created", "created"}, {"Updated", "updated"},
+    {"Title", "job_title"}, {"E-mail", "email"},         {"Phone", "phone"},
+    {"Owner", "owner"},     {"Account", "account_name"}, {"Created", "created"},
+    {"Updated", "updated"}, {"Consent", "consent"},
 };
 static const struct entity_related contact_related[] = {
     {"account", "account_name", "accounts", "account_id"},
@@ -415,7 +416,7 @@ static const struct entity contacts = {
     .timeline_fk = "contact_id",
     .mail_fk = "contact_id",
     .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_LOG | ENT_CHAT | ENT_HISTORY |
-               ENT_INTEREST | ENT_REPLY | ENT_WATCH,
+               ENT_INTEREST | ENT_REPLY | ENT_WATCH | ENT_CONSENT,
 };
 
 /* ---- leads ---- */
@@ -539,9 +540,10 @@ static const struct entity_ref lead_ref = {
 };
 
 static const struct entity_detail_field lead_detail_fields[] = {
-    {"Company", "company"}, {"E-mail", "email"},    {"Phone", "phone"}, {"Source", "source"},
-    {"Status", "status"},   {"Score", "score"},     {"Owner", "owner"}, {"Account", "account_name"},
-    {"Created", "created"}, {"Updated", "updated"},
+    {"Company", "company"}, {"E-mail", "email"},         {"Phone", "phone"},
+    {"Source", "source"},   {"Status", "status"},        {"Score", "score"},
+    {"Owner", "owner"},     {"Account", "account_name"}, {"Created", "created"},
+    {"Updated", "updated"}, {"Consent", "consent"},
 };
 static const struct entity_related lead_related[] = {
     {"account", "account_name", "accounts", "account_id"},
@@ -592,7 +594,7 @@ static const struct entity leads = {
     .timeline_fk = "lead_id",
     .mail_fk = "lead_id",
     .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_LOG | ENT_CHAT | ENT_HISTORY |
-               ENT_CONVERT | ENT_INTEREST | ENT_REPLY | ENT_WATCH,
+               ENT_CONVERT | ENT_INTEREST | ENT_REPLY | ENT_WATCH | ENT_CONSENT,
 };
 
 /* ---- deals (the table is opportunities) ---- */
@@ -745,7 +747,7 @@ static const struct entity deals = {
     .timeline_fk = "opportunity_id",
     .mail_fk = "opportunity_id",
     .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_LOG | ENT_CHAT | ENT_HISTORY | ENT_REPLY |
-               ENT_BILL_DEAL | ENT_INVOICE_FROM | ENT_WATCH,
+               ENT_BILL_DEAL | ENT_INVOICE_FROM | ENT_WATCH | ENT_INTEREST,
 };
 
 /* ---- tickets ---- */

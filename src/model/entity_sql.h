@@ -261,7 +261,9 @@
     " coalesce(c.phone, '') AS phone, coalesce(c.owner, '') AS owner,"                             \
     " coalesce(a.name, '') AS account_name," STAMPS(                                               \
         "c") ", c.account_id, c.email AS person_email"                                             \
-             " FROM contacts c LEFT JOIN accounts a ON a.id = c.account_id WHERE c.id = $1"
+             "," CONSENT_SUMMARY("c.id", "NULL", "contact_id",                                     \
+                                 "c.id") " FROM contacts c LEFT JOIN accounts a ON a.id = "        \
+                                         "c.account_id WHERE c.id = $1"
 
 /* a lead's person: its contact, or failing that the contact with its e-mail */
 #define LEAD_HEAD                                                                                  \
@@ -276,12 +278,14 @@
              " coalesce(" NAME_C " || coalesce(' <' || c.email || '>', ''), '')"                   \
              " || CASE WHEN l.contact_id IS NULL THEN ' (same e-mail)' ELSE '' END AS "            \
              "contact_name,"                                                                       \
-             " a.id AS account_id, coalesce(a.name, '') AS account_name"                           \
-             " FROM leads l"                                                                       \
-             " LEFT JOIN contacts c ON c.id = coalesce(l.contact_id,"                              \
-             "   (SELECT c2.id FROM contacts c2 WHERE lower(c2.email) = lower(l.email) LIMIT 1))"  \
-             " LEFT JOIN accounts a ON a.id = coalesce(l.account_id, c.account_id)"                \
-             " WHERE l.id = $1"
+             " a.id AS account_id, coalesce(a.name, '') AS account_name," CONSENT_SUMMARY(         \
+                 "NULL", "l.id", "lead_id",                                                        \
+                 "l.id") " FROM leads l"                                                           \
+                         " LEFT JOIN contacts c ON c.id = coalesce(l.contact_id,"                  \
+                         "   (SELECT c2.id FROM contacts c2 WHERE lower(c2.email) = "              \
+                         "lower(l.email) LIMIT 1))"                                                \
+                         " LEFT JOIN accounts a ON a.id = coalesce(l.account_id, c.account_id)"    \
+                         " WHERE l.id = $1"
 
 #define DEAL_HEAD                                                                                  \
     "SELECT o.name AS title, 'deal #' || o.id || ' · ' || o.stage"                                \
@@ -360,6 +364,7 @@
     " || CASE WHEN " x ".product IS NOT NULL AND " x ".topic IS NOT NULL"                          \
     "         THEN ' · ' || " x ".topic ELSE '' END"                                               \
     " || CASE " x ".source_entity WHEN 'tickets' THEN ' · from ticket #' || " x ".source_id"       \
+    "         WHEN 'opportunities' THEN ' · from deal #' || " x ".source_id"                       \
     "         ELSE ' · ' || " x ".source END"
 #define INTEREST_LINES(ent)                                                                        \
     "SELECT to_char(x.created_at, 'YYYY-MM-DD HH24:MI') AS at,"                                    \
@@ -392,62 +397,76 @@
                                 " LEFT JOIN users u ON u.login = x.created_by"                     \
                                 " ORDER BY x.created_at DESC, x.id DESC"
 
+/* A person's consents, for the head of a contact or lead (contact, lead: the record as
+ * ccrm_opted_out takes it; col: its column in consents): per channel (email, phone, post, and
+ * "all" when recorded) opted in, opted out or unknown, with when, where it was said and who
+ * recorded it; channels alike are named together ("phone, post unknown"). The record's own
+ * row decides, unless the person opted out elsewhere (another record of the same person, or
+ * all channels: ccrm_opted_out, the rule every campaign follows). One row per channel, by the
+ * unique (col, channel) index. */
+#define CONSENT_SUMMARY(contact, lead, col, id)                                                    \
+    " (SELECT string_agg(g.t, ' · ' ORDER BY g.n) FROM ("                                         \
+    "   SELECT min(y.n) AS n, string_agg(y.c, ', ' ORDER BY y.n) || ' ' || y.st AS t FROM ("       \
+    "     SELECT ch.n, ch.c, CASE"                                                                 \
+    "       WHEN k.opted_out_at IS NOT NULL THEN 'opted out '"                                     \
+    "            || to_char(k.opted_out_at, 'YYYY-MM-DD HH24:MI')"                                 \
+    "            || ' (' || concat_ws(', ', k.source, k.updated_by) || ')'"                        \
+    "       WHEN o.at IS NOT NULL THEN 'opted out ' || to_char(o.at, 'YYYY-MM-DD HH24:MI')"        \
+    "            || ' (the same person elsewhere, or all channels)'"                               \
+    "       WHEN k.consented_at IS NOT NULL THEN 'opted in '"                                      \
+    "            || to_char(k.consented_at, 'YYYY-MM-DD HH24:MI')"                                 \
+    "            || ' (' || concat_ws(', ', k.source, k.updated_by) || ')'"                        \
+    "       ELSE 'unknown' END AS st"                                                              \
+    "     FROM (VALUES (1, 'email'), (2, 'phone'), (3, 'post'), (4, 'all')) ch(n, c)"              \
+    "     LEFT JOIN consents k ON k." col " = " id " AND k.channel = ch.c"                         \
+    "     CROSS JOIN LATERAL (SELECT ccrm_opted_out(" contact ", " lead ", ch.c) AS at) o"         \
+    "     WHERE ch.c <> 'all' OR k.id IS NOT NULL) y"                                              \
+    "   GROUP BY y.st) g) AS consent"
+
 /* A campaign's results ($1; ccrm_campaign_results), read again on every wake-up like the rest
  * of the detail, so they move while responses come in: members and responses, the funnel of
  * members by the furthest step reached (a bar of block characters and the figure, readable
  * without colour), responses by status, and what the engaged members influenced. The first
  * line is the section's heading (entity ''). Counting reads every member, so a detail (which
- * costs the same at any size) counts them up to RESULTS_MAX members; a bigger campaign's
- * results are in the Reports view (campaign funnel), run on request. */
+ * costs the same at any size) counts them up to RESULTS_MAX members; a bigger campaign's are
+ * counted on request: R sets this session's ccrm.results_of to the campaign, and from then on
+ * its detail aggregates them in SQL (one row: the client's memory stays flat) on every
+ * re-read, so they move live as well. */
 #define RESULTS_MAX 1000
+/* asked for in this session (R: db_campaign_results_on): counted however many members */
+#define RESULTS_ASKED                                                                              \
+    " (CASE WHEN current_setting('ccrm.results_of', true) ~ '^[0-9]{1,18}$'"                       \
+    "       THEN current_setting('ccrm.results_of', true)::bigint END) = $1"
 #define FUNNEL(n, word, col)                                                                       \
     " (" #n ", rpad('" word "', 11) || lpad(r." col "::text, 8) || '  '"                           \
     "  || repeat('█', (24 * r." col " / greatest(r.members, 1))::int)),"
-#define CAMPAIGN_RESULT_LINES                                                                       \
-    "SELECT '' AS at, '' AS who, w.what, CASE WHEN w.n = 0 THEN '' ELSE 'results' END AS entity,"   \
-    " 0::bigint AS id"                                                                              \
-    " FROM (SELECT count(*) AS n FROM (SELECT 1 FROM campaign_members m"                            \
-    "        WHERE m.campaign_id = $1 LIMIT " ENTITY_STR(                                           \
-        RESULTS_MAX) " + 1) x) c"                                                                   \
-                     " CROSS JOIN LATERAL ("                                                        \
-                     " SELECT v.* FROM ccrm_campaign_results($1) r, LATERAL (VALUES"                \
-                     " (0, 'Results · members ' || r.members || ' · responses ' || "              \
-                     "r.responses)," FUNNEL(1, "sent", "sent") FUNNEL(                              \
-                         2, "opened", "opened") FUNNEL(3, "clicked",                                \
-                                                       "clicked") FUNNEL(4, "replied", "replied")   \
-                         FUNNEL(5, "registered", "registered") FUNNEL(                              \
-                             6, "converted",                                                        \
-                             "converted") " (7, 'responses by status: ' || coalesce((SELECT "       \
-                                          "string_agg(s.status || ' ' || s.n, ', '"                 \
-                                          "      ORDER BY ccrm_response_rank(s.status)) FROM "      \
-                                          "(SELECT cr.status, count(*) AS n"                        \
-                                          "      FROM campaign_responses cr WHERE cr.campaign_id "  \
-                                          "= r.campaign_id"                                         \
-                                          "      GROUP BY cr.status) s), 'none yet')),"             \
-                                          " (8, 'leads influenced ' || r.leads_influenced || ' · " \
-                                          "deals influenced '"                                      \
-                                          "     || r.deals_influenced || ' · won ' || "            \
-                                          "r.deals_won || ' · revenue won '"                       \
-                                          "     || coalesce((SELECT "                               \
-                                          "string_agg(to_char(e.v::numeric, "                       \
-                                          "'FM999,999,999,990.00') || ' '"                          \
-                                          "        || e.k, ', ' ORDER BY e.k) FROM "                \
-                                          "jsonb_each_text(r.revenue_won) e(k, v)), 'none'))"       \
-                                          " ) v(n, what) WHERE c.n <= " ENTITY_STR(                 \
-                                              RESULTS_MAX) " UNION ALL"                             \
-                                                           " SELECT 0, 'Results · "                \
-                                                           "over " ENTITY_STR(                      \
-                                                               RESULTS_MAX) " members: counted "    \
-                                                                            "on request"            \
-                                                                            " (:reports, "          \
-                                                                            "campaign_funnel)' "    \
-                                                                            "WHERE c.n "            \
-                                                                            "> " ENTITY_STR(        \
-                                                                                RESULTS_MAX) ") w"  \
-                                                                                             " OR"  \
-                                                                                             "DER"  \
-                                                                                             " BY"  \
-                                                                                             " w."  \
-                                                                                             "n"
+/* one clause a line: clang-format would cut the macros' strings into pieces */
+/* clang-format off */
+#define CAMPAIGN_RESULT_LINES                                                                      \
+    "SELECT '' AS at, '' AS who, w.what, CASE WHEN w.n = 0 THEN '' ELSE 'results' END AS entity,"  \
+    " 0::bigint AS id"                                                                             \
+    " FROM (SELECT count(*) AS n FROM (SELECT 1 FROM campaign_members m"                           \
+    "        WHERE m.campaign_id = $1 LIMIT " ENTITY_STR(RESULTS_MAX) " + 1) x) c"                 \
+    " CROSS JOIN LATERAL ("                                                                        \
+    " SELECT v.* FROM ccrm_campaign_results($1) r, LATERAL (VALUES"                                \
+    " (0, 'Results · members ' || r.members || ' · responses ' || r.responses),"                   \
+    FUNNEL(1, "sent", "sent") FUNNEL(2, "opened", "opened") FUNNEL(3, "clicked", "clicked")        \
+    FUNNEL(4, "replied", "replied") FUNNEL(5, "registered", "registered")                          \
+    FUNNEL(6, "converted", "converted")                                                            \
+    " (7, 'responses by status: ' || coalesce((SELECT string_agg(s.status || ' ' || s.n, ', '"     \
+    "      ORDER BY ccrm_response_rank(s.status)) FROM (SELECT cr.status, count(*) AS n"           \
+    "      FROM campaign_responses cr WHERE cr.campaign_id = r.campaign_id"                        \
+    "      GROUP BY cr.status) s), 'none yet')),"                                                  \
+    " (8, 'leads influenced ' || r.leads_influenced || ' · deals influenced '"                     \
+    "     || r.deals_influenced || ' · won ' || r.deals_won || ' · revenue won '"                  \
+    "     || coalesce((SELECT string_agg(to_char(e.v::numeric, 'FM999,999,999,990.00') || ' '"     \
+    "        || e.k, ', ' ORDER BY e.k) FROM jsonb_each_text(r.revenue_won) e(k, v)), 'none'))"    \
+    " ) v(n, what) WHERE c.n <= " ENTITY_STR(RESULTS_MAX) " OR " RESULTS_ASKED                     \
+    " UNION ALL"                                                                                   \
+    " SELECT 0, 'Results · over " ENTITY_STR(RESULTS_MAX) " members: counted on request"           \
+    " (R counts them here; :reports campaign_funnel)'"                                             \
+    " WHERE c.n > " ENTITY_STR(RESULTS_MAX) " AND NOT coalesce(" RESULTS_ASKED ", false)) w"       \
+    " ORDER BY w.n"
+/* clang-format on */
 
 #endif

@@ -14,6 +14,7 @@
 #include "billing_ui.h"
 #include "ccrm/cmd.h"
 #include "ccrm/entity.h"
+#include "ccrm/marketing.h"
 #include "ccrm/service.h"
 #include "ccrm/util.h"
 #include "dups.h"
@@ -795,6 +796,49 @@ run_reports(struct app *app, const struct action *a, const char *arg)
         ui_push(app, v);
 }
 
+/* O, :unsubscribe, :consent on a contact or lead */
+static void
+run_consent(struct app *app, const struct action *a, const char *arg)
+{
+    const struct entity *e;
+    char label[160];
+    int64_t id;
+
+    if (target(app, a, arg, &e, &id) != 0)
+        return;
+    snprintf(label, sizeof label, "%s #%lld", e->singular, (long long)id);
+    mkt_consent(app, e->table, id, label, a->kind == CMD_OPT_OUT, arg);
+}
+
+/* R, :results on a campaign: its results counted in its detail however many members it has */
+static void
+run_results(struct app *app, const struct action *a, const char *arg)
+{
+    struct view *v = ui_active(app->ui);
+    struct ccrm_err err;
+    int64_t campaign;
+
+    if (campaign_shown(app, a, arg, &campaign) != 0)
+        return;
+    if (db_campaign_results_on(app->db, campaign, &err) != 0) {
+        ui_message_error(app, "could not count the results: %s", err.msg);
+        return;
+    }
+    v->ops->on_wakeup(v, app);
+    v->dirty = 1;
+    ui_message(app, "results of campaign #%lld counted here, again with every change",
+               (long long)campaign);
+}
+
+/* :from, :to: the Reports view's window */
+static void
+run_window(struct app *app, const struct action *a, const char *arg)
+{
+    if (view_reports_window(ui_active(app->ui), app, a->kind == CMD_FROM, arg) < 0)
+        ui_message_error(app, ":%s sets the window of the Reports view: open it first (:reports)",
+                         a->name);
+}
+
 /* ---- lists ---- */
 
 static struct view *
@@ -1324,6 +1368,46 @@ const struct action cmd_actions[] = {
      .usage = ":reports [NAME]",
      .help = "reports as charts: pipeline, win rate, tickets, response times, interests, funnel",
      .run = run_reports},
+    {.name = "unsubscribe",
+     .key = 'O',
+     .kind = CMD_OPT_OUT,
+     .arg = CMD_ARG_OPTIONAL,
+     .complete = CMPL_CHANNELS,
+     .needs = NEEDS_SELECTED | NEEDS_INTERNAL,
+     .applies = ENT_CONSENT,
+     .hint = "O opt-out",
+     .usage = ":unsubscribe [CHANNEL [WHERE]]",
+     .help = "the person opted out of a channel (email, phone, post, all): never in its campaigns",
+     .run = run_consent},
+    {.name = "consent",
+     .kind = CMD_CONSENT,
+     .arg = CMD_ARG_OPTIONAL,
+     .complete = CMPL_CHANNELS,
+     .needs = NEEDS_SELECTED | NEEDS_INTERNAL,
+     .applies = ENT_CONSENT,
+     .usage = ":consent [CHANNEL [WHERE]]",
+     .help = "the person consented to a channel (an earlier opt-out of it is lifted)",
+     .run = run_consent},
+    {.name = "results",
+     .key = 'R',
+     .kind = CMD_RESULTS,
+     .needs = NEEDS_RECORD,
+     .applies = ENT_MEMBERS,
+     .usage = ":results",
+     .help = "count the campaign's results here even over 1,000 members (in SQL, then live)",
+     .run = run_results},
+    {.name = "from",
+     .kind = CMD_FROM,
+     .arg = CMD_ARG_OPTIONAL,
+     .usage = ":from [YYYY-MM-DD]",
+     .help = "Reports: the window starts on that day (none: the report's own window)",
+     .run = run_window},
+    {.name = "to",
+     .kind = CMD_TO,
+     .arg = CMD_ARG_OPTIONAL,
+     .usage = ":to [YYYY-MM-DD]",
+     .help = "Reports: the window ends before that day (none: the report's own window)",
+     .run = run_window},
     {.name = "filter",
      .key = 'f',
      .kind = CMD_FILTER,

@@ -16,6 +16,9 @@ struct view *view_dups_new(struct app *app, const char *entity);
  * or -1. */
 struct view *view_reports_new(struct app *app, const char *name);
 int view_reports_known(const char *name);
+/* :from, :to: set the window of Reports view v (is_from: its start; text a date, "" or NULL
+ * for the report's own) and run the report again. -1 when v is not a Reports view. */
+int view_reports_window(struct view *v, struct app *app, int is_from, const char *text);
 
 /* The saved segments with their estimated (and on request exact) sizes; campaign != 0: a
  * picker whose Enter adds the segment selected to that campaign. */

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ccrm/cmd.h"
 #include "ccrm/entity.h"
 #include "ccrm/marketing.h"
 #include "ccrm/segment.h"
@@ -24,7 +25,8 @@ enum mkt_kind {
     MKT_MEMBER_ADD,
     MKT_REMOVE,
     MKT_RESPOND,
-    MKT_SEGMENT_SAVE
+    MKT_SEGMENT_SAVE,
+    MKT_CONSENT
 };
 
 /* The question in progress (line input is modal: at most one), and after a failure what was
@@ -39,6 +41,7 @@ static struct {
     struct interest_target target;
     char name[200];
     char text[MKT_TEXT];
+    int out; /* MKT_CONSENT: an opt-out (else a consent) */
 } mk;
 
 static const char *const responses[] = {"sent",       "opened",    "clicked", "replied",
@@ -489,4 +492,85 @@ mkt_segment_count(struct app *app, const char *name)
         return;
     }
     ui_message(app, "segment \"%s\": %lld %s (exact)", written, n, n == 1 ? "person" : "people");
+}
+
+/* ---- consents: O, :unsubscribe, :consent ---- */
+
+#define OPT_OUT_LABEL "opted out of (email phone post all) [where it was said]: "
+#define CONSENT_LABEL "consented to (email phone post all) [where it was said]: "
+
+static void on_consent(struct app *app, void *ctx, const char *text, int done, int ok);
+
+static void
+do_consent(struct app *app)
+{
+    struct ccrm_err err;
+    char word[32];
+    const char *const *channels = cmd_channel_names();
+    const char *rest, *channel = NULL;
+    size_t len;
+    int i, rc;
+
+    str_trim(mk.text);
+    rest = cmd_split(mk.text, word, sizeof word);
+    len = strlen(word);
+    /* a channel's word, or the start of one ("ph") */
+    for (i = 0; channels[i] != NULL && len > 0; i++)
+        if (strncasecmp(channels[i], word, len) == 0) {
+            channel = channels[i];
+            break;
+        }
+    if (channel == NULL) {
+        mk.kept = 1;
+        ui_message_error(app, "not a channel: \"%s\" (email, phone, post or all)", word);
+        ui_input_begin(app, mk.out ? OPT_OUT_LABEL : CONSENT_LABEL, mk.text, on_consent, NULL);
+        return;
+    }
+    rc = db_consent_set(app->db, mk.entity, mk.id, channel, mk.out, rest, &err);
+    if (rc != 0) {
+        failed(app, rc, &err, mk.out ? OPT_OUT_LABEL : CONSENT_LABEL, on_consent);
+        return;
+    }
+    mk.kept = 0;
+    if (mk.out)
+        ui_message(app,
+                   "%s opted out of %s: recorded (not a member of %s campaigns from now on, "
+                   "and never added)",
+                   mk.label, channel, strcmp(channel, "all") == 0 ? "any" : channel);
+    else
+        ui_message(app, "%s consented to %s: recorded", mk.label, channel);
+}
+
+static void
+on_consent(struct app *app, void *ctx, const char *text, int done, int ok)
+{
+    (void)ctx;
+    if (!answered(app, done, ok, mk.out ? "opt-out" : "consent"))
+        return;
+    str_copy(mk.text, text, sizeof mk.text);
+    if (mk.text[0] == '\0') {
+        ui_message(app, "no channel named: nothing recorded");
+        return;
+    }
+    do_consent(app);
+}
+
+void
+mkt_consent(struct app *app, const char *entity, int64_t id, const char *label, int out,
+            const char *text)
+{
+    if (!start(MKT_CONSENT, 0, entity, id) || mk.out != out) {
+        memset(&mk, 0, sizeof mk);
+        mk.kind = MKT_CONSENT;
+        str_copy(mk.entity, entity, sizeof mk.entity);
+        mk.id = id;
+    }
+    mk.out = out;
+    str_copy(mk.label, label, sizeof mk.label);
+    if (text != NULL && text[0] != '\0') {
+        str_copy(mk.text, text, sizeof mk.text);
+        do_consent(app);
+        return;
+    }
+    ui_input_begin(app, out ? OPT_OUT_LABEL : CONSENT_LABEL, mk.text, on_consent, NULL);
 }

@@ -30,4 +30,10 @@ void mkt_respond(struct app *app, int64_t campaign, const char *entity, int64_t 
 void mkt_segment_save(struct app *app, const char *arg);
 void mkt_segment_count(struct app *app, const char *name);
 
+/* O, :unsubscribe, :consent on a contact or lead (entity, id; label: "contact Anna Roth"): record
+ * that its person opted out of a channel (out) or consented to it. text "CHANNEL [where it
+ * was said]" (a channel may be shortened: "ph"); NULL or "": ask. */
+void mkt_consent(struct app *app, const char *entity, int64_t id, const char *label, int out,
+                 const char *text);
+
 #endif

@@ -2,8 +2,12 @@
  * the same), one at a time, as terminal charts made by src/model/chart.c: a bar per row with
  * its figures written beside it, and for the reports over time a sparkline of the trend, all
  * in Unicode block characters, so they read without colour. [ and ] (or h, l, ← →) pick the
- * report; a report runs when picked and on r (reports read whole tables: not on every
- * change). */
+ * report; a report runs when picked, on r (reports read whole tables: not on every change) and
+ * when its window changes (f, t, :from, :to: the dates of ccrm --report --from --to). Like
+ * ccrm --report, and through the same code (db_report_reader, db_report_table's statement),
+ * it reads from the streaming replica when [database] replica_conninfo is set and -d named no
+ * database, and falls back to the primary, saying so, when the replica cannot be reached. The
+ * status line says which one the figures come from. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +15,7 @@
 #include "ccrm/chart.h"
 #include "ccrm/marketing.h"
 #include "ccrm/util.h"
+#include "ccrm/value.h"
 #include "dups.h"
 
 /* How each report is drawn: the columns that label a row, the one its bar shows (scaled to
@@ -63,12 +68,16 @@ struct reportview {
     struct report_table t;
     int loaded;
     int top, height;
+    char from[16], to[16]; /* the window: YYYY-MM-DD, "" for the report's own */
+    struct db *reader;     /* the replica's session, or NULL: the primary's (app->db) */
+    int fell_back;         /* a replica is configured but could not be read */
 };
 
 static const char *const reports_help[] = {
     "], [\tnext / previous report (also l, h, → ←)",
     "j, k, ↑ ↓\tscroll",
     "r\trun the report again (reports run on request, not on every change)",
+    "f, t\tthe window: from a day, to (before) a day (:from, :to; empty: the report's own)",
     "q, Esc\tclose",
     NULL,
 };
@@ -111,19 +120,97 @@ num(const struct report_table *t, int r, int c)
     return s != NULL && s[0] != '\0' ? strtod(s, NULL) : 0;
 }
 
+/* The replica, or the primary after saying why not. */
+static void
+open_source(struct reportview *rv, struct app *app)
+{
+    struct ccrm_err err;
+    struct db_options dbo;
+
+    if (app->cfg == NULL || app->cfg->replica_conninfo == NULL || app->db_named)
+        return;
+    dbo.statement_timeout_ms = app->cfg->statement_timeout_ms;
+    dbo.connect_timeout_s = app->cfg->connect_timeout_s;
+    dbo.application_name = "ccrm reports";
+    if ((rv->reader = db_report_reader(app->cfg->replica_conninfo, &dbo, &err)) == NULL) {
+        rv->fell_back = 1;
+        ui_message_error(app,
+                         "could not read reports from the replica ([database] replica_conninfo): "
+                         "%s; showing the primary",
+                         err.msg);
+    }
+}
+
 static void
 load(struct reportview *rv, struct app *app)
 {
     struct ccrm_err err;
+    const char *name = db_report_names[rv->report];
+    const char *from = rv->from[0] ? rv->from : NULL, *to = rv->to[0] ? rv->to : NULL;
+    int rc;
 
     report_table_free(&rv->t);
     rv->loaded = 0;
     rv->top = 0;
-    if (db_report_table(app->db, db_report_names[rv->report], &rv->t, &err) != 0) {
-        ui_message_error(app, "could not run report %s: %s", db_report_names[rv->report], err.msg);
+    rc = db_report_table(rv->reader != NULL ? rv->reader : app->db, name, from, to, &rv->t, &err);
+    if (rc == -1 && rv->reader != NULL) { /* the replica went away: the primary, said */
+        db_close(&rv->reader);
+        rv->fell_back = 1;
+        ui_message_error(app, "could not read reports from the replica: %s; showing the primary",
+                         err.msg);
+        rc = db_report_table(app->db, name, from, to, &rv->t, &err);
+        if (rc == 0) {
+            rv->loaded = 1;
+            return;
+        }
+    }
+    if (rc != 0) {
+        ui_message_error(app, "could not run report %s: %s", name, err.msg);
         return;
     }
     rv->loaded = 1;
+}
+
+/* Set the start (is_from) or the end of the window to text (a date as forms take it; "" or
+ * NULL: the report's own) and run the report again. -1 when it is refused (said). */
+static int
+set_window(struct reportview *rv, struct app *app, int is_from, const char *text)
+{
+    static const struct value_rule date_rule = {.type = FIELD_DATE};
+    struct value_err verr;
+    char *day = NULL;
+    const char *from, *to;
+
+    if (value_normalize_str(&date_rule, 0, text != NULL ? text : "", &day, &verr) == -1) {
+        ui_message_error(app, "could not set the window: %s", verr.msg);
+        return -1;
+    }
+    from = is_from ? day : rv->from;
+    to = is_from ? rv->to : day;
+    if (from[0] != '\0' && to[0] != '\0' && strcmp(from, to) >= 0) {
+        ui_message_error(app, "could not set the window: from %s is not before to %s", from, to);
+        free(day);
+        return -1;
+    }
+    str_copy(is_from ? rv->from : rv->to, day, sizeof rv->from);
+    free(day);
+    load(rv, app);
+    if (rv->loaded)
+        ui_message(app, "report %s from %s to %s: %d row%s", db_report_names[rv->report],
+                   rv->from[0] ? rv->from : "its own start", rv->to[0] ? rv->to : "its own end",
+                   rv->t.nrows, rv->t.nrows == 1 ? "" : "s");
+    return 0;
+}
+
+static struct reportview *asking; /* the view whose window the bottom line asks for */
+
+static void
+on_window(struct app *app, void *ctx, const char *text, int done, int ok)
+{
+    if (!done || !ok || asking == NULL)
+        return;
+    set_window(asking, app, ctx != NULL, text);
+    asking = NULL;
 }
 
 /* The label of row r: its label columns, joined. */
@@ -293,6 +380,12 @@ rv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
             rv->top--;
     } else if (!fkey && key == L'r') {
         load(rv, app);
+    } else if (!fkey && (key == L'f' || key == L't')) {
+        asking = rv;
+        ui_input_begin(app,
+                       key == L'f' ? "from (YYYY-MM-DD; empty: the report's own): "
+                                   : "to, before (YYYY-MM-DD; empty: the report's own): ",
+                       key == L'f' ? rv->from : rv->to, on_window, key == L'f' ? (void *)rv : NULL);
     } else {
         return 0;
     }
@@ -311,7 +404,11 @@ rv_describe(struct view *v, char *buf, size_t n)
 {
     struct reportview *rv = (struct reportview *)v;
 
-    snprintf(buf, n, "Report %s", db_report_names[rv->report]);
+    snprintf(buf, n, "Report %s · %s → %s · from the %s", db_report_names[rv->report],
+             rv->from[0] ? rv->from : "its own window", rv->to[0] ? rv->to : "…",
+             rv->reader != NULL ? "replica"
+             : rv->fell_back    ? "primary (the replica could not be read)"
+                                : "primary");
 }
 
 static void
@@ -320,6 +417,9 @@ rv_free(struct view *v)
     struct reportview *rv = (struct reportview *)v;
 
     report_table_free(&rv->t);
+    db_close(&rv->reader);
+    if (asking == rv)
+        asking = NULL;
     free(rv);
 }
 
@@ -353,6 +453,17 @@ view_reports_new(struct app *app, const char *name)
     rv->v.ops = &reports_ops;
     rv->report = i >= 0 ? i : 0;
     str_copy(rv->v.title, "Reports", sizeof rv->v.title);
+    open_source(rv, app);
     load(rv, app);
     return &rv->v;
+}
+
+int
+view_reports_window(struct view *v, struct app *app, int is_from, const char *text)
+{
+    if (v == NULL || v->ops != &reports_ops)
+        return -1;
+    set_window((struct reportview *)v, app, is_from, text);
+    v->dirty = 1;
+    return 0;
 }

@@ -1,12 +1,19 @@
 /* The Segments view (:segments; A on a campaign opens it as a picker): the saved segments,
  * newest first, each with the planner's estimate of its people (instant) and, on request
- * (c), the exact count; n saves a new one from a few words (:segment); as a picker, Enter
- * adds the segment's people to the campaign and says how many were left out and why. */
+ * (c), the exact count; n saves a new one from a few words (:segment); R renames the one
+ * selected, e gives it new words (previewed: its estimate, or exact on request, before it is
+ * changed), d deletes it after asking. Changes go through the database's rights (a segment
+ * is changed by its creator or owner, marketing, management and admin; a partner its own):
+ * a refusal is said, and the list, read again, shows the sizes of what is saved now. As a
+ * picker, Enter adds the segment's people to the campaign and says how many were left out and
+ * why. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ccrm/marketing.h"
+#include "ccrm/segment.h"
 #include "ccrm/util.h"
 #include "dups.h"
 #include "market.h"
@@ -24,6 +31,9 @@ static const char *const segments_help[] = {
     "j, k, ↑ ↓\tmove",
     "c\tcount the segment's people exactly (the list shows the estimate)",
     "n\ta new segment: a name, then words such as interest=ccrm Pro, days=90",
+    "R\trename the segment selected",
+    "e\tnew words for the segment selected (its size previewed first)",
+    "d\tdelete the segment selected (asks first)",
     "Enter\tpicking for a campaign: add the segment's people; else count exactly",
     "r\tread again",
     "q, Esc\tclose",
@@ -86,6 +96,153 @@ on_new_name(struct app *app, void *ctx, const char *text, int done, int ok)
     mkt_segment_save(app, text); /* asks for the words; the list re-reads on the wake-up */
 }
 
+/* ---- R, e, d: the segment selected changed or deleted ---- */
+
+/* What the bottom line is asking about (line input is modal: one at a time). */
+static struct {
+    struct segview *sv;
+    int64_t id;
+    int version;
+    char name[200];
+    char words[UI_INPUT_MAX * 4];
+    char json[2048];
+} ed;
+
+#define WORDS_LABEL "new words (interest= ticket= deal= country= days= ...): "
+#define CHANGE_LABEL "change it? (y: yes, c: count exactly): "
+
+static int
+editing(struct segview *sv)
+{
+    if (sv->n == 0)
+        return 0;
+    ed.sv = sv;
+    ed.id = sv->rows[sv->sel].id;
+    ed.version = sv->rows[sv->sel].version;
+    str_copy(ed.name, sv->rows[sv->sel].name, sizeof ed.name);
+    return 1;
+}
+
+static void
+changed(struct app *app, int rc, const struct ccrm_err *err, const char *done_msg)
+{
+    if (rc != 0) {
+        ui_message_error(app, "%s", err->msg);
+    } else {
+        ui_message(app, "%s", done_msg);
+    }
+    if (ed.sv != NULL) /* the sizes of what is saved now (a refusal: what is still saved) */
+        load(ed.sv, app);
+}
+
+static void
+on_rename(struct app *app, void *ctx, const char *text, int done, int ok)
+{
+    struct ccrm_err err;
+    char name[200], msg[512];
+    int rc;
+
+    (void)ctx;
+    if (!done || !ok || ed.sv == NULL)
+        return;
+    str_copy(name, text, sizeof name);
+    str_trim(name);
+    if (name[0] == '\0') {
+        ui_message(app, "no name given: segment \"%s\" keeps its name", ed.name);
+        return;
+    }
+    rc = db_segment_update(app->db, ed.id, ed.version, name, NULL, &err);
+    snprintf(msg, sizeof msg, "segment \"%s\" is now \"%s\"", ed.name, name);
+    changed(app, rc, &err, msg);
+}
+
+static void on_words(struct app *app, void *ctx, const char *text, int done, int ok);
+
+static void
+on_change(struct app *app, void *ctx, const char *text, int done, int ok)
+{
+    struct ccrm_err err;
+    char msg[1536];
+    long long n;
+    int rc;
+
+    (void)ctx;
+    if (!done || ed.sv == NULL)
+        return;
+    if (!ok || text[0] == 'n' || text[0] == 'N') {
+        ui_message(app, "segment \"%s\" not changed", ed.name);
+        return;
+    }
+    if (text[0] == 'c' || text[0] == 'C') {
+        if ((n = db_segment_preview(app->db, ed.json, 1, &err)) < 0) {
+            ui_message_error(app, "%s", err.msg);
+            return;
+        }
+        ui_message(app, "segment \"%s\" with the new words: %lld %s (exact)", ed.name, n,
+                   n == 1 ? "person" : "people");
+        ui_input_begin(app, CHANGE_LABEL, "", on_change, NULL);
+        return;
+    }
+    if (text[0] != 'y' && text[0] != 'Y') {
+        ui_input_begin(app, CHANGE_LABEL, "", on_change, NULL);
+        return;
+    }
+    rc = db_segment_update(app->db, ed.id, ed.version, NULL, ed.json, &err);
+    snprintf(msg, sizeof msg, "segment \"%s\" changed: %s", ed.name, ed.words);
+    changed(app, rc, &err, msg);
+}
+
+static void
+on_words(struct app *app, void *ctx, const char *text, int done, int ok)
+{
+    struct ccrm_err err;
+    char why[256];
+    long long n;
+
+    (void)ctx;
+    if (!done || !ok || ed.sv == NULL)
+        return;
+    str_copy(ed.words, text, sizeof ed.words);
+    str_trim(ed.words);
+    if (ed.words[0] == '\0') {
+        ui_message(app, "no words given: segment \"%s\" not changed", ed.name);
+        return;
+    }
+    if (segment_def_parse(ed.words, ed.json, sizeof ed.json, why, sizeof why) == -1) {
+        ui_message_error(app, "could not build the segment: %s", why);
+        ui_input_begin(app, WORDS_LABEL, ed.words, on_words, NULL);
+        return;
+    }
+    if ((n = db_segment_preview(app->db, ed.json, 0, &err)) < 0) {
+        ui_message_error(app, "%s", err.msg);
+        if (n == -2)
+            ui_input_begin(app, WORDS_LABEL, ed.words, on_words, NULL);
+        return;
+    }
+    ui_message(app, "segment \"%s\" with the new words: about %lld %s (an estimate)", ed.name, n,
+               n == 1 ? "person" : "people");
+    ui_input_begin(app, CHANGE_LABEL, "", on_change, NULL);
+}
+
+static void
+on_delete(struct app *app, void *ctx, const char *text, int done, int ok)
+{
+    struct ccrm_err err;
+    char msg[512];
+    int rc;
+
+    (void)ctx;
+    if (!done || ed.sv == NULL)
+        return;
+    if (!ok || (strcasecmp(text, "y") != 0 && strcasecmp(text, "yes") != 0)) {
+        ui_message(app, "segment \"%s\" not deleted", ed.name);
+        return;
+    }
+    rc = db_segment_delete(app->db, ed.id, ed.version, &err);
+    snprintf(msg, sizeof msg, "segment \"%s\" deleted", ed.name);
+    changed(app, rc, &err, msg);
+}
+
 static void
 sv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
 {
@@ -100,8 +257,9 @@ sv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
         snprintf(line, sizeof line, "Segments · %d, newest first", sv->n);
     draw_text(w, y++, 0, line, wd, ui_attr(app, PAIR_HEADER, A_BOLD));
     draw_text(w, y++, 0,
-              "c count exactly · n new · r read again · sizes are estimates until counted", wd,
-              ui_attr(app, PAIR_DIM, A_DIM));
+              "c count exactly · n new · R rename · e new words · d delete · r read again · "
+              "sizes are estimates until counted",
+              wd, ui_attr(app, PAIR_DIM, A_DIM));
     if (!sv->loaded)
         return;
     if (sv->n == 0) {
@@ -155,6 +313,20 @@ sv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
         ui_input_begin(app, "segment name: ", "", on_new_name, NULL);
     } else if (!fkey && key == L'r') {
         load(sv, app);
+    } else if (!fkey && key == L'R') {
+        if (editing(sv))
+            ui_input_begin(app, "new name: ", ed.name, on_rename, NULL);
+    } else if (!fkey && key == L'e') {
+        if (editing(sv)) {
+            ed.words[0] = '\0';
+            ui_message(app, "segment \"%s\" now: %s", ed.name, sv->rows[sv->sel].definition);
+            ui_input_begin(app, WORDS_LABEL, "", on_words, NULL);
+        }
+    } else if (!fkey && key == L'd') {
+        if (editing(sv)) {
+            ui_message(app, "delete segment \"%s\"? campaigns keep the people it added", ed.name);
+            ui_input_begin(app, "delete the segment? (y: yes): ", "", on_delete, NULL);
+        }
     } else if ((fkey && key == KEY_ENTER) || (!fkey && (key == L'\r' || key == L'\n'))) {
         char id[24];
 
@@ -196,6 +368,8 @@ sv_free(struct view *v)
     struct segview *sv = (struct segview *)v;
 
     free(sv->rows);
+    if (ed.sv == sv)
+        ed.sv = NULL;
     free(sv);
 }
 

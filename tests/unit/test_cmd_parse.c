@@ -142,7 +142,7 @@ static const struct {
     size_t start;
     const char *first;
 } complete_cases[] = {
-    {"", 52, "", 0, "absences"},
+    {"", 57, "", 0, "absences"},
     {"h", 3, "h", 0, "handoff"},
     {"handoff s", 2, "s", 8, "sales"},
     {"handoff ma", 2, "ma", 8, "management"},
@@ -161,6 +161,9 @@ static const struct {
     {"open b", 1, "Brightwave", 5, "Brightwave"},
     {"x y", 0, "", 2, NULL},
     {"help x", 0, "", 5, NULL},
+    {"unsubscribe ph", 1, "phone", 12, "phone"},
+    {"consent ", 4, "", 8, "all"},
+    {"unsubscribe email at the fair", 0, "", 12, NULL},
 };
 
 static void
@@ -231,7 +234,7 @@ test_actions(void **state)
         }
     }
     assert_true(n > 10);
-    for (k = CMD_OPEN; k <= CMD_PRICE; k++) {
+    for (k = CMD_OPEN; k <= CMD_TO; k++) {
         assert_non_null(cmd_action((enum cmd_kind)k));
         assert_int_equal(cmd_action((enum cmd_kind)k)->kind, k);
     }
