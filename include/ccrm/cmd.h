@@ -75,6 +75,7 @@ enum cmd_kind {
     CMD_RESULTS, /* results: count the campaign shown's results however big it is */
     CMD_FROM,    /* from [DATE]: the Reports view's window starts then ("": its default) */
     CMD_TO,      /* to [DATE]: ... ends before then */
+    CMD_READ,    /* read [all]: mark the Inbox entry selected (or every one) read, unopened */
 };
 
 /* The views in tab order (the tabs 1-9), NULL-terminated: `:view`, [ui] start_view, --view. */

@@ -12,6 +12,7 @@
 
 #include "actions.h"
 #include "billing_ui.h"
+#include "ccrm/actions.h"
 #include "ccrm/cmd.h"
 #include "ccrm/entity.h"
 #include "ccrm/marketing.h"
@@ -471,6 +472,35 @@ run_rules(struct app *app, const struct action *a, const char *arg)
         return;
     if (arg != NULL && arg[0] != '\0')
         v->ops->list->set_filter(v, app, arg);
+}
+
+/* x, :read [all]: Inbox entries read without opening what they name (Enter opens and marks) */
+static void
+run_read(struct app *app, const struct action *a, const char *arg)
+{
+    struct view *v = ui_active(app->ui);
+    struct ccrm_err err;
+    int n = 0;
+
+    if (arg != NULL && strcmp(arg, "all") == 0) {
+        if (db_inbox_mark_all_read(app->db, &n, &err) == -1)
+            ui_message_error(app, "%s", err.msg);
+        else
+            ui_message(app,
+                       n == 0   ? "nothing unread in your Inbox"
+                       : n == 1 ? "1 Inbox entry marked read"
+                                : "%d Inbox entries marked read",
+                       n);
+        app->ui->dirty = 1;
+        return;
+    }
+    if (arg != NULL && arg[0] != '\0') {
+        ui_message_error(app, ":read takes no argument but \"all\"");
+        return;
+    }
+    if (v == NULL || v->ops->act == NULL || v->ops->act(v, app, a, arg) == -1)
+        ui_message_error(app, "x and :read mark an Inbox entry read (8: the Inbox; :read all: "
+                              "every one)");
 }
 
 /* w, :watch, :unwatch: follow the record or stop (the key toggles); its changes by others
@@ -1408,6 +1438,15 @@ const struct action cmd_actions[] = {
      .usage = ":to [YYYY-MM-DD]",
      .help = "Reports: the window ends before that day (none: the report's own window)",
      .run = run_window},
+    {.name = "read",
+     .key = 'x',
+     .kind = CMD_READ,
+     .arg = CMD_ARG_OPTIONAL,
+     .applies = ENT_MARK_READ,
+     .hint = "x read",
+     .usage = ":read [all]",
+     .help = "mark the Inbox entry read without opening it (:read all: every one of yours)",
+     .run = run_read},
     {.name = "filter",
      .key = 'f',
      .kind = CMD_FILTER,

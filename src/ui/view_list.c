@@ -6,6 +6,7 @@
 
 #include "ccrm/actions.h"
 #include "ccrm/billing.h"
+#include "ccrm/cmd.h"
 #include "ccrm/detail.h"
 #include "ccrm/entity.h"
 #include "ccrm/events.h"
@@ -1230,6 +1231,31 @@ static const struct list_ops lv_list_ops = {
 
 /* one set of operations per list: they differ only in the help */
 #define MAX_LISTS 32
+/* x, :read on an Inbox entry: marked read, nothing opened (the live re-read drops its mark and
+ * the tab's count) */
+static int
+lv_act(struct view *v, struct app *app, const struct action *a, const char *arg)
+{
+    struct listview *lv = (struct listview *)v;
+    struct ccrm_err err;
+    int64_t id;
+
+    (void)arg;
+    if (a->kind != CMD_READ || !(lv->e->actions & ENT_MARK_READ))
+        return -1;
+    if (lv->buf.n == 0) {
+        ui_message(app, "your Inbox is empty");
+        return 0;
+    }
+    id = lv->buf.rows[lv->cur].id;
+    if (db_inbox_mark_read(app->db, id, &err) != 0)
+        ui_message_error(app, "%s", err.msg);
+    else
+        ui_message(app, "Inbox entry #%lld marked read", (long long)id);
+    app->ui->dirty = 1;
+    return 0;
+}
+
 static struct view_ops list_ops[MAX_LISTS];
 static const struct entity_list *list_of_ops[MAX_LISTS];
 
@@ -1259,6 +1285,7 @@ view_list_new(struct app *app, const struct entity *e)
             .selected = lv_selected,
             .list = &lv_list_ops,
             .window = lv_window,
+            .act = lv_act,
         };
 
         list_ops[i] = o;

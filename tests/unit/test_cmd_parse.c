@@ -142,7 +142,7 @@ static const struct {
     size_t start;
     const char *first;
 } complete_cases[] = {
-    {"", 57, "", 0, "absences"},
+    {"", 58, "", 0, "absences"},
     {"h", 3, "h", 0, "handoff"},
     {"handoff s", 2, "s", 8, "sales"},
     {"handoff ma", 2, "ma", 8, "management"},
@@ -234,7 +234,7 @@ test_actions(void **state)
         }
     }
     assert_true(n > 10);
-    for (k = CMD_OPEN; k <= CMD_TO; k++) {
+    for (k = CMD_OPEN; k <= CMD_READ; k++) {
         assert_non_null(cmd_action((enum cmd_kind)k));
         assert_int_equal(cmd_action((enum cmd_kind)k)->kind, k);
     }
