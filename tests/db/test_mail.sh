@@ -227,10 +227,15 @@ mail "via.mailer@kunde-gmbh.de" "delivered by the mail login" >"$T/m.eml"
 check "the mail login delivers (ccrm_mail_deliver)" test $? = 0
 check "...and what it created names it" \
     test "$(q "select m.created_by || ' ' || t.created_by || ' ' || c.created_by from messages m join tickets t on t.id = m.ticket_id join contacts c on c.id = m.contact_id where m.subject = 'delivered by the mail login'")" = "mailer mailer mailer"
-for t in contacts tickets accounts leads interactions mail_queues attachments; do
+for t in contacts tickets accounts leads interactions mail_queues; do
     out=$(as mailer -c "select count(*) from $t" 2>&1)
     check "the mail login cannot read $t" grep -q "permission denied" <<<"$out"
 done
+# it reads the attachments of outgoing mail only (the sender attaches them: schema/026)
+check "the mail login reads no attachment of incoming mail" \
+    test "$(as mailer -c "select count(*) from attachments")" = "$(q "select count(*) from attachments a join messages m on m.id = a.msg_id where m.direction = 'out'")"
+check "(there are attachments of incoming mail to hide)" \
+    test "$(q "select count(*) from attachments a join messages m on m.id = a.msg_id where m.direction = 'in'")" -gt 0
 check "the mail login sees no incoming mail" test "$(as mailer -c "select count(*) from messages")" = 0
 out=$(as mailer -c "select * from ccrm_mail_store_many('support', true, '{x}', '{a@b.c}', null, null, null, null, null, null, null, null, null, null, null)" 2>&1)
 check "the mail login cannot call ccrm_mail_store_many (so not live=false either)" grep -q "permission denied for function" <<<"$out"

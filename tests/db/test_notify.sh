@@ -17,6 +17,9 @@ as() {
 q() { psqlc -c "$1"; }
 err() { as "$1" -c "$2" 2>&1 >/dev/null | grep -m1 ERROR; }
 q "delete from responsibilities; delete from inbox_settings"
+# what the demo delivered is read: the digests below list only this test's entries (the demo's
+# routed tickets reach kenji inside his quiet hours when it is loaded in the evening)
+q "update inbox set read_at = now() where read_at is null"
 mark=$(q "select coalesce(max(id), 0) from inbox")
 inbox() { # inbox LOGIN KIND ENTITY ID: "count|from|note" of the newest entry
     q "select count || '|' || coalesce(from_login, '-') || '|' || coalesce(note, '') from inbox
