@@ -27,25 +27,66 @@ as_pg() {
     if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
-pg_start() {
-    mkdir -p "$PG_DIR"
-    [ "$(id -u)" = 0 ] && chown postgres: "$PG_DIR"
-    as_pg "$PG_BIN/initdb" -D "$PG_DIR/data" -A trust -U postgres -E UTF8 --locale=C.UTF-8 \
-        >"$TEST_TMP/initdb.log" 2>&1 || { cat "$TEST_TMP/initdb.log"; fail "initdb failed"; }
+# the server of the cluster in $PG_DIR/data, on its socket in $PG_DIR; stopped on exit
+_pg_run() {
     as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -w -l "$PG_DIR/log" \
         -o "-k $PG_DIR -c listen_addresses= -c fsync=off -c max_connections=200 ${PG_EXTRA_OPTS:-}" start >/dev/null \
         || { cat "$PG_DIR/log"; fail "could not start the test cluster"; }
     on_exit "pg_stop"
     export PGHOST=$PG_DIR PGUSER=postgres PGDATABASE=ccrm
-    as_pg "$PG_BIN/createdb" -h "$PG_DIR" -U postgres ccrm
     PG_CONN="host=$PG_DIR user=postgres dbname=ccrm"
     export PG_CONN
 }
 
+pg_start() {
+    mkdir -p "$PG_DIR"
+    [ "$(id -u)" = 0 ] && chown postgres: "$PG_DIR"
+    as_pg "$PG_BIN/initdb" -D "$PG_DIR/data" -A trust -U postgres -E UTF8 --locale=C.UTF-8 \
+        >"$TEST_TMP/initdb.log" 2>&1 || { cat "$TEST_TMP/initdb.log"; fail "initdb failed"; }
+    _pg_run
+    as_pg "$PG_BIN/createdb" -h "$PG_DIR" -U postgres ccrm
+}
+
+# pg_start_migrated CCRM: a throwaway cluster with the ccrm database migrated by CCRM. The
+# migrated cluster is made once per binary (by the first test that needs it, the others wait
+# for it) and copied for each test: initdb and --migrate cost every test 2 s otherwise. Only
+# what --migrate makes is shared; nothing in it depends on the time (the demo data does, so
+# every test loads its own).
+pg_start_migrated() {
+    local key cache
+    key=$(stat -c '%i-%s-%Y' "$1" | md5sum | cut -c1-16)
+    cache=${CCRM_TEST_CACHE:-/tmp/ccrm-test-cache}/$key
+    mkdir -p "$(dirname "$cache")"
+    (
+        flock 9
+        if [ ! -e "$cache/ready" ]; then
+            # the clusters of other builds, after half a day
+            find "$(dirname "$cache")" -mindepth 1 -maxdepth 1 -mmin +720 -exec rm -rf {} + 2>/dev/null
+            rm -rf "$cache" "$cache.tmp"
+            mkdir -p "$cache.tmp"
+            [ "$(id -u)" = 0 ] && chown postgres: "$cache.tmp"
+            as_pg "$PG_BIN/initdb" -D "$cache.tmp/data" -A trust -U postgres -E UTF8 \
+                --locale=C.UTF-8 >"$TEST_TMP/initdb.log" 2>&1 || exit 1
+            as_pg "$PG_BIN/pg_ctl" -D "$cache.tmp/data" -w -l "$cache.tmp/log" \
+                -o "-k $cache.tmp -c listen_addresses= -c fsync=off" start >/dev/null || exit 1
+            as_pg "$PG_BIN/createdb" -h "$cache.tmp" -U postgres ccrm &&
+                "$1" -d "host=$cache.tmp user=postgres dbname=ccrm" --migrate >/dev/null
+            rc=$?
+            as_pg "$PG_BIN/pg_ctl" -D "$cache.tmp/data" -w -m fast stop >/dev/null || rc=1
+            [ $rc = 0 ] || exit 1
+            rm -f "$cache.tmp/log"
+            mv "$cache.tmp" "$cache" && touch "$cache/ready"
+        fi
+    ) 9>"$cache.lock" || fail "could not make the migrated cluster to copy"
+    mkdir -p "$PG_DIR"
+    [ "$(id -u)" = 0 ] && chown postgres: "$PG_DIR"
+    as_pg cp -a "$cache/data" "$PG_DIR/data" || fail "could not copy the migrated cluster"
+    _pg_run
+}
+
 # pg_start_demo CCRM N: a throwaway cluster, migrated, with N demo accounts
 pg_start_demo() {
-    pg_start
-    "$1" -d "$PG_CONN" --migrate >/dev/null || fail "migrate"
+    pg_start_migrated "$1"
     "$1" -d "$PG_CONN" --demo --scale "$2" >/dev/null || fail "demo data"
 }
 
