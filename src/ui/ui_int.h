@@ -163,6 +163,7 @@ struct ui {
      * remind_timer; what rang (task, due time); reminder rows the last read brought */
     long long remind_after_ms;
     unsigned remind_timer;
+    unsigned remind_start_timer; /* the first look, right after the first screen */
     int remind_recheck;
     struct {
         long long id, due_ms;
