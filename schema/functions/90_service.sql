@@ -1082,6 +1082,29 @@ AS $$
      LIMIT p_limit
 $$;
 
+-- A ticket's SLA clocks in one line for its detail: "first response met 12-03 09:12 ·
+-- resolution due 12-04 14:30" (next responses: the open one only), '' without clocks. A
+-- partner may not read the clocks (019): '' too, rather than an error in the detail's query.
+CREATE OR REPLACE FUNCTION ccrm_ticket_sla(p_ticket bigint) RETURNS text
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    IF NOT has_table_privilege('public.sla_clocks', 'SELECT') THEN
+        RETURN '';
+    END IF;
+    RETURN coalesce((
+        SELECT string_agg(replace(s.kind, '_', ' ') || ' ' || CASE
+                   WHEN s.met_at IS NOT NULL THEN 'met ' || to_char(s.met_at, 'MM-DD HH24:MI')
+                   WHEN s.breached_at IS NOT NULL
+                   THEN 'breached ' || to_char(s.breached_at, 'MM-DD HH24:MI')
+                   WHEN s.running_since IS NULL THEN 'paused'
+                   ELSE 'due ' || to_char(s.due_at, 'MM-DD HH24:MI') END,
+                   ' · ' ORDER BY s.started_at, s.id)
+          FROM public.sla_clocks s
+         WHERE s.ticket_id = p_ticket AND (s.kind <> 'next_response' OR s.met_at IS NULL)), '');
+END
+$$;
+
 -- =======================================================================================
 -- Tasks and the agenda
 -- =======================================================================================

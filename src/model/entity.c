@@ -920,9 +920,11 @@ static const struct entity_ref ticket_ref = {
 };
 
 static const struct entity_detail_field ticket_detail_fields[] = {
-    {"Status", "status"},        {"Priority", "priority"}, {"Channel", "channel"},
-    {"Assignee", "assignee"},    {"Product", "product"},   {"Account", "account_name"},
-    {"Contact", "contact_name"}, {"Created", "created"},   {"Updated", "updated"},
+    {"Status", "status"},        {"Priority", "priority"},
+    {"Channel", "channel"},      {"Assignee", "assignee"},
+    {"Product", "product"},      {"Account", "account_name"},
+    {"Contact", "contact_name"}, {"Created", "created"},
+    {"Updated", "updated"},      {"SLA", "sla"},
     {"Message", "message"},
 };
 static const struct entity_related ticket_related[] = {

@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # Benchmark: every list view with N rows in its table (contacts, leads, deals, tickets,
-# campaigns, inbox, feed), measured end to end inside the client (key read → screen updated, via
-# CCRM_TRACE) next to the bare SQL of each view's first page timed by psql in the same run,
-# plus the client's memory. Usage:
-#   tests/bench/bench_lists.sh path/to/ccrm [--scale N] [--reps N]
+# campaigns, inbox, feed, quotes, invoices), measured end to end inside the client (key read →
+# screen updated, via CCRM_TRACE) next to the bare SQL of each view's first page timed by psql
+# in the same run, plus the client's memory. Usage:
+#   tests/bench/bench_lists.sh path/to/ccrm [--scale N] [--reps N] [--views LIST]
+# --views: a comma list of the views to load and measure (default: all of them).
 # Default scale 1,000,000 rows per table (loading takes several minutes); scripts/bench runs it.
 . "$(dirname "$0")/../lib/pg.sh"
-CCRM=${1:?usage: bench_lists.sh path/to/ccrm [--scale N] [--reps N]}
+CCRM=${1:?usage: bench_lists.sh path/to/ccrm [--scale N] [--reps N] [--views LIST]}
 shift
 scale=1000000
 reps=30
+views=contacts,leads,deals,tickets,campaigns,inbox,feed,quotes,invoices
 while [ $# -gt 0 ]; do
     case $1 in
         --scale) scale=$2; shift 2 ;;
         --reps) reps=$2; shift 2 ;;
+        --views) views=$2; shift 2 ;;
         *) echo "unknown option $1" >&2; exit 64 ;;
     esac
 done
@@ -24,8 +27,9 @@ pg_start
 t0=$(date +%s.%N)
 # Bulk rows straight into the tables, triggers off (it is a benchmark of reading them); the
 # running totals the triggers would keep are recomputed afterwards.
-psqlc -v n="$scale" >/dev/null <<'SQL'
-SET session_replication_role = replica;
+# one chunk of SQL per view; only those of --views are loaded
+declare -A load
+load[contacts]=$(cat <<'SQL'
 INSERT INTO contacts (first_name, last_name, email, title, owner, account_id)
 SELECT (ARRAY['Anna','Jürgen','Zoë','Łukasz','Marie','Søren','Ana','Kenji'])[1 + i % 8],
        (ARRAY['Müller','Nowak','García','Okafor','Dubois','Rossi','Sato','Ström'])[1 + (i / 8) % 8]
@@ -35,39 +39,98 @@ SELECT (ARRAY['Anna','Jürgen','Zoë','Łukasz','Marie','Søren','Ana','Kenji'])
        (ARRAY['sofia','marco','lena','tom'])[1 + i % 4],
        (SELECT min(id) FROM accounts) + i % 50
   FROM generate_series(1, :n) i;
+SQL
+)
+load[leads]=$(cat <<'SQL'
 INSERT INTO leads (first_name, last_name, email, company, source, status, score, owner)
 SELECT 'Lead', 'Person ' || i, 'lead' || i || '@example' || (i % 89) || '.org',
        'Company ' || (i % 5000), (ARRAY['web','fair','partner','referral'])[1 + i % 4],
        (ARRAY['new','contacted','qualified','unqualified','converted'])[1 + i % 5],
        i % 101, (ARRAY['marco','lena','tom'])[1 + i % 3]
   FROM generate_series(1, :n) i;
+SQL
+)
+load[deals]=$(cat <<'SQL'
 INSERT INTO opportunities (account_id, name, stage, amount, close_date, owner)
 SELECT (SELECT min(id) FROM accounts) + i % 50, 'Deal ' || i || ' ' || md5(i::text),
        (ARRAY['prospecting','qualification','proposal','negotiation','won','lost'])[1 + i % 6],
        (i % 1000) * 100, date '2026-01-01' + i % 700, (ARRAY['tom','lena'])[1 + i % 2]
   FROM generate_series(1, :n) i;
+SQL
+)
+load[tickets]=$(cat <<'SQL'
 INSERT INTO tickets (account_id, subject, status, priority, channel, assignee)
 SELECT (SELECT min(id) FROM accounts) + i % 50, 'Ticket ' || i || ' ' || md5(i::text),
        (ARRAY['new','open','pending','solved','closed'])[1 + i % 5],
        (ARRAY['low','normal','high','urgent'])[1 + i % 4], 'email',
        (ARRAY['sofia','marco'])[1 + i % 2]
   FROM generate_series(1, :n) i;
+SQL
+)
+load[campaigns]=$(cat <<'SQL'
 INSERT INTO campaigns (name, status, starts_on, budget, owner)
 SELECT 'Campaign ' || i || ' ' || md5(i::text),
        (ARRAY['planned','active','paused','completed'])[1 + i % 4],
        date '2026-01-01' + i % 700, i % 10000, 'marco'
   FROM generate_series(1, :n) i;
+SQL
+)
+load[inbox]=$(cat <<'SQL'
 INSERT INTO inbox (login, kind, entity, entity_id, from_login, note, read_at)
 SELECT current_user, (ARRAY['mention','assignment','handoff'])[1 + i % 3], 'tickets',
        (SELECT min(id) FROM tickets) + i % 1000, 'sofia', 'please look at this ' || i,
        CASE WHEN i % 3 = 0 THEN now() END
   FROM generate_series(1, :n) i;
+SQL
+)
+load[feed]=$(cat <<'SQL'
 -- the Feed: a million events (the triggers write them; a bulk load stands in for them)
 INSERT INTO events (entity, entity_id, op, summary, actor)
 SELECT 'tickets', i, 'update',
        (ARRAY['new ticket', 'call logged', 'deal moved', 'lead converted'])[1 + i % 4] || ' ' || i,
        (ARRAY['sofia', 'marco', 'lena', 'tom'])[1 + i % 4]
   FROM generate_series(1, :n) i;
+SQL
+)
+load[quotes]=$(cat <<'SQL'
+INSERT INTO quotes (account_id, title, currency, valid_until, status, owner, net_total,
+                    tax_total, gross_total, sent_at)
+SELECT (SELECT min(id) FROM accounts) + i % 50, 'Quote ' || i || ' ' || md5(i::text), 'EUR',
+       date '2026-01-01' + i % 700,
+       (ARRAY['draft','sent','accepted','rejected','expired'])[1 + i % 5],
+       (ARRAY['sam','juergen','jose','priya'])[1 + i % 4],
+       (i % 5000) * 10, (i % 5000) * 1.9, (i % 5000) * 11.9,
+       CASE WHEN i % 5 > 0 THEN timestamptz '2026-01-01' + i * interval '1 minute' END
+  FROM generate_series(1, :n) i;
+SQL
+)
+load[invoices]=$(cat <<'SQL'
+-- four in five issued (some paid or cancelled), numbered per year as issuing does; the rest drafts
+INSERT INTO invoices (account_id, series, year, seq, number, currency, issue_date, due_date,
+                      status, buyer_name, owner, net_total, tax_total, gross_total, paid_total,
+                      issued_at, issued_by)
+SELECT (SELECT min(id) FROM accounts) + i % 50, '', y, s, y || '-' || lpad(s::text, 6, '0'),
+       'EUR', d, d + 30, st, 'Buyer ' || i || ' ' || md5(i::text),
+       (ARRAY['bea','finn'])[1 + i % 2], (i % 5000) * 10, (i % 5000) * 1.9, (i % 5000) * 11.9,
+       CASE WHEN st = 'paid' THEN (i % 5000) * 11.9 ELSE 0 END, d, 'bea'
+  FROM (SELECT i, 2020 + i % 7 AS y, i / 7 + 1 AS s,
+               date '2020-01-01' + (i % 7) * 365 + i % 360 AS d,
+               (ARRAY['issued','issued','paid','cancelled'])[1 + i % 4] AS st
+          FROM generate_series(1, :n) i WHERE i % 5 > 0) x;
+INSERT INTO invoices (account_id, buyer_name, owner, currency)
+SELECT (SELECT min(id) FROM accounts) + i % 50, 'Buyer ' || i || ' ' || md5(i::text),
+       (ARRAY['bea','finn'])[1 + i % 2], 'EUR'
+  FROM generate_series(1, :n) i WHERE i % 5 = 0;
+SQL
+)
+chosen=""
+for v in ${views//,/ }; do
+    [ -n "${load[$v]:-}" ] || { echo "unknown view $v (known: ${!load[*]})" >&2; exit 64; }
+    chosen+="${load[$v]}"$'\n'
+done
+psqlc -v n="$scale" >/dev/null <<SQL
+SET session_replication_role = replica;
+$chosen
 SET session_replication_role = origin;
 DELETE FROM ccrm_totals_delta;
 INSERT INTO ccrm_totals_delta (entity, bucket, currency, n, amount)
@@ -105,6 +168,7 @@ press() { # press KEY: send it and wait until its paint is traced
 results=()
 measure() {
     local view=$1 word=$2 filter=$3 sql=$4 pid c r
+    [[ ",$views," == *",$view,"* ]] || return 0
     : >"$trace"
     tui_start 160 45 env CCRM_TRACE="$trace" "$CCRM" -d "$PG_CONN" --view "$view"
     for j in $(seq 400); do grep -q paint_startup "$trace" && break; sleep 0.05; done
@@ -161,6 +225,10 @@ measure inbox "this 77" "unread" \
     "select a.id from inbox a where a.login = current_user order by a.id desc limit 200"
 measure feed "logged 77" "actor=marco" \
     "select a.id from events a order by a.id desc limit 200"
+measure quotes "quote 77" "status=sent" \
+    "select a.id from quotes a order by a.updated_at desc, a.id desc limit 200"
+measure invoices "buyer 42" "status=overdue" \
+    "select a.id from invoices a order by a.updated_at desc, a.id desc limit 200"
 
 printf '\nList views, %s rows per table, %s reps (ms: p50 / p90 / max; RSS kB now/peak)\n' "$scale" "$reps"
 printf '%-10s %-8s %-22s %-22s %-22s %-22s %-22s %-22s %s\n' view "1st" "PgDn" "j (down)" \

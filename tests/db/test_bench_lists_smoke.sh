@@ -9,7 +9,7 @@ echo "$out"
 n=0
 fails=0
 num='[0-9]+\.[0-9]+ / [0-9]+\.[0-9]+ / [0-9]+\.[0-9]+'
-for view in contacts leads deals tickets campaigns inbox feed; do
+for view in contacts leads deals tickets campaigns inbox feed quotes invoices; do
     n=$((n + 1))
     line=$(grep "^$view " <<<"$out")
     # first paint, then six "p50 / p90 / max" columns (PgDn, j, search, search after the

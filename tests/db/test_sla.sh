@@ -122,6 +122,12 @@ as sofia -c "insert into interactions (kind, direction, subject, ticket_id) valu
 check "... one at a time" test "$(st)" = "first_response:met,next_response:running,resolution:running"
 as sofia -c "insert into interactions (kind, direction, subject, ticket_id) values ('call', 'out', 'Called back', $T2)"
 check "the next answer meets it" test "$(st)" = "first_response:met,next_response:met,resolution:running"
+# the detail's line (ccrm_ticket_sla): met responses with their time, the open clock's due time
+check "the ticket's detail line names each clock's state" \
+    grep -Eq '^first response met [0-9-]+ [0-9:]+ · resolution due [0-9-]+ [0-9:]+$' \
+    <<<"$(as sofia -c "select ccrm_ticket_sla($T2)")"
+check "... and is empty for a partner, who may not read the clocks" \
+    test "$(as paul -c "select '[' || ccrm_ticket_sla($T2) || ']'")" = "[]"
 check "the deciding clock of the ticket is the open resolution clock" \
     test "$(q "select kind from sla_clocks where ticket_id = $T2 and current")" = resolution
 as sofia -c "update tickets set status = 'solved' where id = $T2"

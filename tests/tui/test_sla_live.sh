@@ -57,6 +57,11 @@ check "(one more than before)" test "$inbox1" -gt "$inbox0"
 prompt "filter breached"
 check "the breached filter keeps it" wait_for "filter breached"
 check "... the ticket is there" line_has "Breach me live" "! "
+keys Enter
+kind=$(q "select replace(kind, '_', ' ') from sla_clocks where ticket_id = $t and current")
+check "its detail names the breached clock on its SLA line" wait_until line_has "SLA" "$kind breached"
+keys Escape
+check "back in the list" wait_for "filter breached"
 keys Escape
 keys 8
 check "the Inbox lists the breach" line_has "sla_breach" "#$t"
