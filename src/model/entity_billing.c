@@ -364,6 +364,7 @@ static const struct entity_sort quote_sorts[] = {
      .key = "a.updated_at",
      .keytype = "timestamptz",
      .desc = 1,
+     .blocks = "quotes_updated",
      .index = "quotes_updated_idx"},
     {.name = "newest", .key = "a.id", .keytype = "bigint", .desc = 1, .index = "quotes_pkey"},
 };
@@ -846,6 +847,7 @@ static const struct entity_sort invoice_sorts[] = {
      .key = "a.updated_at",
      .keytype = "timestamptz",
      .desc = 1,
+     .blocks = "invoices_updated",
      .index = "invoices_updated_idx"},
     {.name = "newest", .key = "a.id", .keytype = "bigint", .desc = 1, .index = "invoices_pkey"},
 };

@@ -105,7 +105,8 @@ SELECT (SELECT min(id) FROM accounts) + i % 50, 'Quote ' || i || ' ' || md5(i::t
 SQL
 )
 load[invoices]=$(cat <<'SQL'
--- four in five issued (some paid or cancelled), numbered per year as issuing does; the rest drafts
+-- four in five issued (some paid or cancelled), numbered per year as issuing does, in years
+-- before the demo's own invoices; the rest drafts
 INSERT INTO invoices (account_id, series, year, seq, number, currency, issue_date, due_date,
                       status, buyer_name, owner, net_total, tax_total, gross_total, paid_total,
                       issued_at, issued_by)
@@ -113,8 +114,8 @@ SELECT (SELECT min(id) FROM accounts) + i % 50, '', y, s, y || '-' || lpad(s::te
        'EUR', d, d + 30, st, 'Buyer ' || i || ' ' || md5(i::text),
        (ARRAY['bea','finn'])[1 + i % 2], (i % 5000) * 10, (i % 5000) * 1.9, (i % 5000) * 11.9,
        CASE WHEN st = 'paid' THEN (i % 5000) * 11.9 ELSE 0 END, d, 'bea'
-  FROM (SELECT i, 2020 + i % 7 AS y, i / 7 + 1 AS s,
-               date '2020-01-01' + (i % 7) * 365 + i % 360 AS d,
+  FROM (SELECT i, 2010 + i % 7 AS y, i / 7 + 1 AS s,
+               date '2010-01-01' + (i % 7) * 365 + i % 360 AS d,
                (ARRAY['issued','issued','paid','cancelled'])[1 + i % 4] AS st
           FROM generate_series(1, :n) i WHERE i % 5 > 0) x;
 INSERT INTO invoices (account_id, buyer_name, owner, currency)
@@ -128,7 +129,7 @@ for v in ${views//,/ }; do
     [ -n "${load[$v]:-}" ] || { echo "unknown view $v (known: ${!load[*]})" >&2; exit 64; }
     chosen+="${load[$v]}"$'\n'
 done
-psqlc -v n="$scale" >/dev/null <<SQL
+psqlc -v n="$scale" >/dev/null <<SQL || { echo "could not load the rows" >&2; exit 1; }
 SET session_replication_role = replica;
 $chosen
 SET session_replication_role = origin;
@@ -144,7 +145,7 @@ SQL
 "$CCRM" -d "$PG_CONN" --migrate
 psqlc -c "VACUUM ANALYZE" -c "CHECKPOINT" >/dev/null # flushed now, not during the measurements
 t1=$(date +%s.%N)
-echo "loaded $scale rows into each of contacts, leads, opportunities, tickets, campaigns, inbox, events in $(echo "$t1 - $t0" | bc) s"
+echo "loaded $scale rows into the table of each of $views in $(echo "$t1 - $t0" | bc) s"
 
 stats() { # reads numbers, prints "p50 p90 max"
     sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) { print "- - -"; exit }

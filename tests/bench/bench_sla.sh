@@ -2,7 +2,8 @@
 # Benchmark: responsibility and time at scale (schema/019). Three figures, each timed by psql
 # (\timing, server round trip) in one run:
 #   1. the Tickets list by time left at N tickets: the first page, a page from the middle
-#      (keyset) and the breached filter, with the SQL the list uses (docs/architecture.md);
+#      (keyset) and the breached filter, with the SQL the list uses (docs/architecture.md), and
+#      PgDn and j in the client sorted by time left (key read to screen updated, CCRM_TRACE);
 #   2. one scheduler pass (ccrm_tick) with C open SLA clocks, D of them due and D reaching their
 #      warning, and an idle pass;
 #   3. a single ticket insert without an assignee: routed by 30 rules, SLA clocks started and
@@ -93,6 +94,33 @@ grep -q 'sla_clocks_time_left_idx' <<<"$plan" || { echo "the page does not use s
 echo "time-left list, first page (ms p50 / p90 / max):    $l_first"
 echo "time-left list, page from the middle:                $l_mid"
 echo "time-left list, breached filter, first page:         $l_breached"
+
+# ... and in the client, as sofia: `:sort left`, then PgDn and j, from the key read to the screen
+# updated (CCRM_TRACE), the same way as tests/bench/bench_lists.sh
+trace=$TEST_TMP/trace
+nkeys() { grep -c '^key' "$trace"; }
+press() { # press KEY: send it and wait until its paint is traced
+    local before j
+    before=$(nkeys)
+    keys "$1"
+    for j in $(seq 400); do [ "$(nkeys)" -gt "$before" ] && return 0; sleep 0.005; done
+    echo "no paint traced for key $1" >&2
+}
+: >"$trace"
+tui_start 160 45 env CCRM_TRACE="$trace" "$CCRM" -d "host=$PG_DIR dbname=ccrm user=sofia" --view tickets
+wait_for "Tickets by updated" || echo "the Tickets list did not open" >&2
+prompt "sort left"
+wait_for "Tickets by left" || echo "could not sort by left" >&2
+: >"$trace"
+for ((i = 0; i < reps; i++)); do press NPage; done
+c_pgdn=$(grep '^key 338 ' "$trace" | awk '{ print $3 }' | stats)
+: >"$trace"
+for ((i = 0; i < reps; i++)); do press j; done
+c_j=$(grep '^key 106 ' "$trace" | awk '{ print $3 }' | stats)
+keys q
+tui_stop
+echo "time-left list in the client, PgDn:                  $c_pgdn"
+echo "time-left list in the client, j (down):              $c_j"
 
 # ---- 2. one scheduler pass ----
 arm() { # D clocks due a minute ago, D more at their warning time

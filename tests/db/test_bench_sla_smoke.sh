@@ -8,7 +8,8 @@ echo "$out" | sed 's/^/# /'
 n=0
 pass=0
 for what in "time-left list, first page" "time-left list, page from the middle" \
-    "time-left list, breached filter" "scheduler pass, 10 breaches" "scheduler pass, nothing due" \
+    "time-left list, breached filter" "time-left list in the client, PgDn" \
+    "time-left list in the client, j" "scheduler pass, 10 breaches" "scheduler pass, nothing due" \
     "ticket insert, no routing" "ticket insert, routed"; do
     n=$((n + 1))
     if grep "^$what" <<<"$out" | grep -Eq '[0-9]+\.[0-9]+ / [0-9]+\.[0-9]+ / [0-9]+\.[0-9]+'; then
