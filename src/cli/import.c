@@ -542,6 +542,7 @@ cli_import_main(int argc, char **argv)
     struct ccrm_config cfg;
     struct sigaction sa;
     enum imp_conflict conflict = IMP_CONFLICT_ERROR;
+    static const char *const conflicts[] = {"error", "skip", "update", NULL};
     struct cli_flags flags = {0};
     const char *into = NULL, *revert = NULL;
     int quiet = 0, dry_run = 0, batches = 0, ch, rc, private_db;
@@ -564,16 +565,17 @@ cli_import_main(int argc, char **argv)
             st.map = optarg;
             break;
         case OPT_CONFLICT:
-            if (strcmp(optarg, "error") == 0)
+            switch (cli_choice("--on-conflict", optarg, conflicts)) {
+            case 0:
                 conflict = IMP_CONFLICT_ERROR;
-            else if (strcmp(optarg, "skip") == 0)
+                break;
+            case 1:
                 conflict = IMP_CONFLICT_SKIP;
-            else if (strcmp(optarg, "update") == 0)
+                break;
+            case 2:
                 conflict = IMP_CONFLICT_UPDATE;
-            else {
-                safe_fprintf(stderr,
-                             "ccrm: --on-conflict: expected error, skip or update, got \"%s\"\n",
-                             optarg);
+                break;
+            default:
                 return EX_USAGE;
             }
             break;
