@@ -546,6 +546,7 @@ cli_import_main(int argc, char **argv)
     struct cli_flags flags = {0};
     const char *into = NULL, *revert = NULL;
     int quiet = 0, dry_run = 0, batches = 0, ch, rc, private_db;
+    int64_t revert_id = 0;
     char file_name[256];
 
     memset(&st, 0, sizeof st);
@@ -647,14 +648,9 @@ cli_import_main(int argc, char **argv)
             safe_fprintf(stderr, "ccrm: could not open \"%s\": %s\n", st.path, strerror(errno));
             return EX_NOINPUT;
         }
-    } else {
-        char *end;
-
-        errno = 0;
-        if (strtoll(revert, &end, 10) <= 0 || *end != '\0' || errno != 0) {
-            safe_fprintf(stderr, "ccrm: --revert: expected a batch number, got \"%s\"\n", revert);
-            return EX_USAGE;
-        }
+    } else if (cli_id(revert, &revert_id) == -1) {
+        safe_fprintf(stderr, "ccrm: --revert: expected a batch number, got \"%s\"\n", revert);
+        return EX_USAGE;
     }
     if ((rc = cli_load_config(&cfg, flags.config)) != 0)
         return rc;
@@ -682,8 +678,7 @@ cli_import_main(int argc, char **argv)
     if (revert != NULL) {
         char summary[512];
 
-        if (db_import_revert(st.db, strtoll(revert, NULL, 10), summary, sizeof summary, &st.err) ==
-            -1) {
+        if (db_import_revert(st.db, revert_id, summary, sizeof summary, &st.err) == -1) {
             safe_fprintf(stderr, "ccrm: %s\n", st.err.msg);
             rc = db_lost(st.db) ? EX_UNAVAILABLE : EX_DATAERR;
         } else {

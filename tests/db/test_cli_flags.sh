@@ -96,6 +96,7 @@ first_line "--export: a bad format" 'ccrm: --format: expected csv or jsonl, got 
 first_line "--export: an unknown option" 'ccrm: unknown option "--frobnicate"' --export accounts --frobnicate
 first_line "--import: a bad --on-conflict" 'ccrm: --on-conflict: expected error, skip or update, got "merge"' \
     --import "$TEST_TMP/body.txt" --into accounts --on-conflict merge
+first_line "--revert: a bad number" 'ccrm: --revert: expected a batch number, got "+3"' --revert +3
 first_line "--log: a bad kind of record" 'ccrm: --log: expected ticket or interaction, got "call"' \
     --log call --contact a@example.com --subject x
 first_line "--log: a value missing" 'ccrm: option "--subject" needs a value' --log ticket --subject
