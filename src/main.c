@@ -374,10 +374,8 @@ main(int argc, char **argv)
     srand((unsigned)time(NULL) ^ (unsigned)getpid());
     if ((rc = dispatch_command(argc, argv)) >= 0)
         return rc;
-    if (parse_args(argc, argv, &o) == -1) {
-        fputs("Try \"ccrm --help\" for more information.\n", stderr);
-        return EX_USAGE;
-    }
+    if (parse_args(argc, argv, &o) == -1)
+        return cli_usage_error();
     if (config_load(&cfg, o.flags.config, &err) == -1) {
         fprintf(stderr, "ccrm: %s\n", err.msg);
         config_fini(&cfg);

@@ -4,6 +4,7 @@
 #define CCRM_CLI_H
 
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "ccrm/config.h"
@@ -24,6 +25,7 @@ int cli_load_config(struct ccrm_config *cfg, const char *file);
 struct cli_flags {
     const char *conninfo; /* -d, --db */
     const char *config;   /* -c, --config */
+    int operands;         /* set by the command: arguments that are no option are its own */
     int started;
 };
 #define CLI_FLAGS_LONGOPTS                                                                         \
@@ -37,9 +39,28 @@ struct cli_flags {
  * standard output, exit 0) itself; returns the next option that is the command's own, -1 at
  * the end of a valid command line, or '?' after saying on standard error what is wrong (an
  * option without its value; an unknown option, then usage(stderr) if usage_on_error; an
- * argument that is no option). */
+ * argument that is no option, unless f->operands: then argv[optind..argc-1] are the
+ * command's to check). */
 int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
                struct cli_flags *f, void (*usage)(FILE *), int usage_on_error);
+
+/* After a command line error said in one line on standard error: the hint
+ * 'Try "ccrm --help" for more information.', and EX_USAGE to return. */
+int cli_usage_error(void);
+
+/* The checks of flag values shared by the commands. Each returns 0, or -1 after one line on
+ * standard error that names the flag and the value (the caller then returns EX_USAGE, through
+ * cli_usage_error() in the commands that give the hint). */
+/* a whole number from min to max: "ccrm: --days: expected a number from 1 to 366, got "x"" */
+int cli_number(const char *flag, const char *s, long min, long max, long *out);
+/* a date YYYY-MM-DD (whether the day exists, the server says) */
+int cli_date(const char *flag, const char *s);
+/* one of the words in choices (NULL-terminated): its index, or -1 after
+ * "ccrm: --format: expected csv or jsonl, got "x"" */
+int cli_choice(const char *flag, const char *s, const char *const *choices);
+/* A record's id: 1 to 18 digits, not 0. Returns 0 and sets *out, or -1 (quietly: the callers
+ * say what the number names). */
+int cli_id(const char *s, int64_t *out);
 
 /* Print what --import and --export take ("leads, accounts, contacts, deals, ..."). */
 void cli_entities(FILE *f);

@@ -291,10 +291,8 @@ cli_admin_main(int argc, char **argv)
     char msg[512], pw[256];
     int rc, private_db, allowed, conn_limit;
 
-    if (parse(argc, argv, &o) == -1) {
-        fputs("Try \"ccrm --add-user --help\" for more information.\n", stderr);
-        return EX_USAGE;
-    }
+    if (parse(argc, argv, &o) == -1)
+        return cli_usage_error();
     if ((rc = cli_load_config(&cfg, o.flags.config)) != 0)
         return rc;
     conn_limit = o.conn_limit == NULL                ? cfg.connection_limit

@@ -83,9 +83,7 @@ parse(int argc, char **argv, struct bill_opts *o)
         OPT_NOSEND
     };
     static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},
-        {"config", required_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},
+        CLI_FLAGS_LONGOPTS,
         {"print", required_argument, NULL, OPT_PRINT},
         {"issue", required_argument, NULL, OPT_ISSUE},
         {"payment", required_argument, NULL, OPT_PAYMENT},
@@ -105,22 +103,15 @@ parse(int argc, char **argv, struct bill_opts *o)
         {"no-send", no_argument, NULL, OPT_NOSEND},
         {NULL, 0, NULL, 0},
     };
-    int c, actions = 0;
+    static const char *const formats[] = {"pdf", "text", "ubl", NULL};
+    struct cli_flags flags = {0};
+    int c, k, actions = 0;
+    int64_t id;
 
     memset(o, 0, sizeof *o);
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":d:c:ho:", longopts, NULL)) != -1) {
+    flags.operands = 1; /* --print quote|invoice N: checked below */
+    while ((c = cli_getopt(argc, argv, ":d:c:ho:", longopts, &flags, usage, 0)) != -1) {
         switch (c) {
-        case 'd':
-            o->conninfo = optarg;
-            break;
-        case 'c':
-            o->config = optarg;
-            break;
-        case 'h':
-            usage(stdout);
-            exit(0);
         case OPT_PRINT:
         case OPT_SEND:
         case OPT_FROM:
@@ -141,20 +132,17 @@ parse(int argc, char **argv, struct bill_opts *o)
         case OPT_OUTPUT:
             o->output = optarg;
             break;
-        case OPT_FORMAT:
-            if (strcmp(optarg, "pdf") == 0)
-                o->format = BF_PDF;
-            else if (strcmp(optarg, "text") == 0 || strcmp(optarg, "txt") == 0)
-                o->format = BF_TEXT;
-            else if (strcmp(optarg, "ubl") == 0 || strcmp(optarg, "xml") == 0)
-                o->format = BF_UBL;
-            else {
-                safe_fprintf(stderr, "ccrm: --format: expected pdf, text or ubl, got \"%s\"\n",
-                             optarg);
+        case OPT_FORMAT: /* txt and xml too, as the file names say */
+            k = strcmp(optarg, "txt") == 0   ? 1
+                : strcmp(optarg, "xml") == 0 ? 2
+                                             : cli_choice("--format", optarg, formats);
+            if (k == -1)
                 return -1;
-            }
+            o->format = k == 0 ? BF_PDF : k == 1 ? BF_TEXT : BF_UBL;
             break;
         case OPT_DATE:
+            if (cli_date("--date", optarg) == -1)
+                return -1;
             o->date = optarg;
             break;
         case OPT_AMOUNT:
@@ -181,14 +169,12 @@ parse(int argc, char **argv, struct bill_opts *o)
         case OPT_NOSEND:
             o->no_send = 1;
             break;
-        case ':':
-            safe_fprintf(stderr, "ccrm: option \"%s\" needs a value\n", argv[optind - 1]);
-            return -1;
         default:
-            safe_fprintf(stderr, "ccrm: unknown option \"%s\"\n", argv[optind - 1]);
             return -1;
         }
     }
+    o->conninfo = flags.conninfo;
+    o->config = flags.config;
     if (actions != 1) {
         fputs("ccrm: choose one of --print, --send, --issue, --payment, --credit-note, "
               "--invoice-from\n",
@@ -209,16 +195,17 @@ parse(int argc, char **argv, struct bill_opts *o)
             return -1;
         }
         o->ref = argv[optind];
+        if (strcmp(o->what, "invoice") != 0 && cli_id(o->ref, &id) == -1) {
+            safe_fprintf(stderr, "ccrm: %s %s: expected a %s's id, got \"%s\"\n", o->flag, o->what,
+                         o->what, o->ref);
+            return -1;
+        }
     } else if (optind < argc) {
         safe_fprintf(stderr, "ccrm: unexpected argument \"%s\"\n", argv[optind]);
         return -1;
     }
     if (o->action == BA_PAYMENT && o->amount == NULL) {
         fputs("ccrm: --payment needs --amount\n", stderr);
-        return -1;
-    }
-    if (o->date != NULL && (strlen(o->date) != 10 || o->date[4] != '-' || o->date[7] != '-')) {
-        safe_fprintf(stderr, "ccrm: --date: expected YYYY-MM-DD, got \"%s\"\n", o->date);
         return -1;
     }
     if (o->output != NULL && o->action != BA_PRINT) {
@@ -375,10 +362,8 @@ cli_billing_main(int argc, char **argv)
     char msg[512];
     int rc, private_db;
 
-    if (parse(argc, argv, &o) == -1) {
-        fputs("Try \"ccrm --help\" for more information.\n", stderr);
-        return EX_USAGE;
-    }
+    if (parse(argc, argv, &o) == -1)
+        return cli_usage_error();
     if ((rc = cli_load_config(&cfg, o.config)) != 0)
         return rc;
     if ((db = cli_open_db(o.conninfo, &cfg, 1, &private_db, &err)) == NULL ||

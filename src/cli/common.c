@@ -1,8 +1,11 @@
-/* Shared by the batch commands: which database to open (docs/design.md §8) and configuration
- * loading with the error printed the same way everywhere. */
+/* Shared by the batch commands: which database to open (docs/design.md §8), configuration
+ * loading, and the parsing of their flags with every error said the same way everywhere (one
+ * line naming the flag, exit 64 EX_USAGE). */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sysexits.h>
 
 #include "ccrm/cli.h"
@@ -97,7 +100,7 @@ cli_getopt(int argc, char **argv, const char *shortopts, const struct option *lo
                 usage(stderr);
             return '?';
         case -1:
-            if (optind < argc) {
+            if (optind < argc && !f->operands) {
                 safe_fprintf(stderr, "ccrm: unexpected argument \"%s\"\n", argv[optind]);
                 return '?';
             }
@@ -106,6 +109,69 @@ cli_getopt(int argc, char **argv, const char *shortopts, const struct option *lo
             return c;
         }
     }
+}
+
+int
+cli_usage_error(void)
+{
+    fputs("Try \"ccrm --help\" for more information.\n", stderr);
+    return EX_USAGE;
+}
+
+int
+cli_number(const char *flag, const char *s, long min, long max, long *out)
+{
+    char *end;
+    long v;
+
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || errno != 0 || v < min || v > max) {
+        safe_fprintf(stderr, "ccrm: %s: expected a number from %ld to %ld, got \"%s\"\n", flag, min,
+                     max, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int
+cli_date(const char *flag, const char *s)
+{
+    int i, ok = strlen(s) == 10;
+
+    for (i = 0; ok && i < 10; i++)
+        ok = i == 4 || i == 7 ? s[i] == '-' : s[i] >= '0' && s[i] <= '9';
+    if (!ok)
+        safe_fprintf(stderr, "ccrm: %s: expected a date YYYY-MM-DD, got \"%s\"\n", flag, s);
+    return ok ? 0 : -1;
+}
+
+int
+cli_choice(const char *flag, const char *s, const char *const *choices)
+{
+    int i, n;
+
+    for (n = 0; choices[n] != NULL; n++)
+        if (strcmp(s, choices[n]) == 0)
+            return n;
+    fprintf(stderr, "ccrm: %s: expected ", flag);
+    for (i = 0; i < n; i++)
+        fprintf(stderr, "%s%s", i == 0 ? "" : i == n - 1 ? " or " : ", ", choices[i]);
+    safe_fprintf(stderr, ", got \"%s\"\n", s);
+    return -1;
+}
+
+int
+cli_id(const char *s, int64_t *out)
+{
+    size_t n = strspn(s, "0123456789");
+    long long v;
+
+    if (n == 0 || n > 18 || s[n] != '\0' || (v = strtoll(s, NULL, 10)) <= 0)
+        return -1;
+    *out = v;
+    return 0;
 }
 
 void

@@ -39,6 +39,7 @@ cli_export_main(int argc, char **argv)
         {"output", required_argument, NULL, OPT_OUTPUT},
         {NULL, 0, NULL, 0},
     };
+    static const char *const formats[] = {"csv", "jsonl", NULL};
     struct cli_flags flags = {0};
     const char *entity = NULL, *output = NULL;
     const struct imp_entity *e = NULL;
@@ -57,14 +58,8 @@ cli_export_main(int argc, char **argv)
             entity = optarg;
             break;
         case OPT_FORMAT:
-            if (strcmp(optarg, "csv") == 0)
-                jsonl = 0;
-            else if (strcmp(optarg, "jsonl") == 0)
-                jsonl = 1;
-            else {
-                safe_fprintf(stderr, "ccrm: --format: expected csv or jsonl, got \"%s\"\n", optarg);
+            if ((jsonl = cli_choice("--format", optarg, formats)) == -1)
                 return EX_USAGE;
-            }
             break;
         case 'o':
         case OPT_OUTPUT:

@@ -339,9 +339,9 @@ cli_feed_main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     struct feed_opts o = {NULL, NULL, 0, 0, 20, 0, NULL, NULL, NULL};
+    static const char *const formats[] = {"text", "jsonl", NULL};
     struct cli_flags flags = {0};
     int c;
-    char *end;
     long v;
 
     while ((c = cli_getopt(argc, argv, ":d:c:", longopts, &flags, usage, 0)) != -1) {
@@ -352,22 +352,12 @@ cli_feed_main(int argc, char **argv)
             o.follow = 1;
             break;
         case O_FORMAT:
-            if (strcmp(optarg, "jsonl") == 0)
-                o.jsonl = 1;
-            else if (strcmp(optarg, "text") != 0) {
-                safe_fprintf(stderr, "ccrm: --format: expected text or jsonl, got \"%s\"\n",
-                             optarg);
+            if ((o.jsonl = cli_choice("--format", optarg, formats)) == -1)
                 return EX_USAGE;
-            }
             break;
         case O_LIMIT:
-            v = strtol(optarg, &end, 10);
-            if (*optarg == '\0' || *end != '\0' || v < 0 || v > 1000000) {
-                safe_fprintf(stderr,
-                             "ccrm: --limit: expected a number from 0 to 1000000, got \"%s\"\n",
-                             optarg);
+            if (cli_number("--limit", optarg, 0, 1000000, &v) == -1)
                 return EX_USAGE;
-            }
             o.limit = (int)v;
             o.limit_given = 1;
             break;

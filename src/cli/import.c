@@ -542,9 +542,11 @@ cli_import_main(int argc, char **argv)
     struct ccrm_config cfg;
     struct sigaction sa;
     enum imp_conflict conflict = IMP_CONFLICT_ERROR;
+    static const char *const conflicts[] = {"error", "skip", "update", NULL};
     struct cli_flags flags = {0};
     const char *into = NULL, *revert = NULL;
     int quiet = 0, dry_run = 0, batches = 0, ch, rc, private_db;
+    int64_t revert_id = 0;
     char file_name[256];
 
     memset(&st, 0, sizeof st);
@@ -564,16 +566,17 @@ cli_import_main(int argc, char **argv)
             st.map = optarg;
             break;
         case OPT_CONFLICT:
-            if (strcmp(optarg, "error") == 0)
+            switch (cli_choice("--on-conflict", optarg, conflicts)) {
+            case 0:
                 conflict = IMP_CONFLICT_ERROR;
-            else if (strcmp(optarg, "skip") == 0)
+                break;
+            case 1:
                 conflict = IMP_CONFLICT_SKIP;
-            else if (strcmp(optarg, "update") == 0)
+                break;
+            case 2:
                 conflict = IMP_CONFLICT_UPDATE;
-            else {
-                safe_fprintf(stderr,
-                             "ccrm: --on-conflict: expected error, skip or update, got \"%s\"\n",
-                             optarg);
+                break;
+            default:
                 return EX_USAGE;
             }
             break;
@@ -645,14 +648,9 @@ cli_import_main(int argc, char **argv)
             safe_fprintf(stderr, "ccrm: could not open \"%s\": %s\n", st.path, strerror(errno));
             return EX_NOINPUT;
         }
-    } else {
-        char *end;
-
-        errno = 0;
-        if (strtoll(revert, &end, 10) <= 0 || *end != '\0' || errno != 0) {
-            safe_fprintf(stderr, "ccrm: --revert: expected a batch number, got \"%s\"\n", revert);
-            return EX_USAGE;
-        }
+    } else if (cli_id(revert, &revert_id) == -1) {
+        safe_fprintf(stderr, "ccrm: --revert: expected a batch number, got \"%s\"\n", revert);
+        return EX_USAGE;
     }
     if ((rc = cli_load_config(&cfg, flags.config)) != 0)
         return rc;
@@ -680,8 +678,7 @@ cli_import_main(int argc, char **argv)
     if (revert != NULL) {
         char summary[512];
 
-        if (db_import_revert(st.db, strtoll(revert, NULL, 10), summary, sizeof summary, &st.err) ==
-            -1) {
+        if (db_import_revert(st.db, revert_id, summary, sizeof summary, &st.err) == -1) {
             safe_fprintf(stderr, "ccrm: %s\n", st.err.msg);
             rc = db_lost(st.db) ? EX_UNAVAILABLE : EX_DATAERR;
         } else {

@@ -80,6 +80,7 @@ cli_log_main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *log = NULL, *email = NULL, *subject = NULL, *body = NULL, *channel = NULL;
+    static const char *const kinds[] = {"ticket", "interaction", NULL};
     const char *kind = NULL;
     struct cli_flags flags = {0};
     int c;
@@ -116,10 +117,8 @@ cli_log_main(int argc, char **argv)
     }
     if (log == NULL)
         return log_usage();
-    if (strcmp(log, "ticket") != 0 && strcmp(log, "interaction") != 0) {
-        safe_fprintf(stderr, "ccrm: --log: expected ticket or interaction, got \"%s\"\n", log);
+    if (cli_choice("--log", log, kinds) == -1)
         return EX_USAGE;
-    }
     if (email == NULL || subject == NULL || subject[0] == '\0') {
         fputs("ccrm: --log needs --contact EMAIL and a non-empty --subject TEXT\n", stderr);
         return log_usage();

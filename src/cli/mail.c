@@ -27,6 +27,8 @@ struct mopts {
     enum mode mode;
     const char *conninfo, *config, *queue, *reply_ref, *body_file, *subject, *to, *cc;
     const char *recipient;
+    const char *reply_entity; /* --reply's record: its table and id */
+    int64_t reply_id;
     int no_send, quiet, verbose;
 };
 
@@ -41,6 +43,34 @@ usage(FILE *f)
           "ENTITY: ticket (the default), lead, contact, deal. FILE - reads standard input.\n"
           "Every command takes -d CONNINFO and -c FILE. See docs/mail.md.\n",
           f);
+}
+
+/* "12", "ticket:12", "lead:3", "contact:9", "deal:4" -> table and id. Returns 0/-1. */
+static int
+parse_ref(const char *ref, const char **entity, int64_t *id)
+{
+    static const char *const names[][2] = {
+        {"ticket", "tickets"},     {"lead", "leads"},          {"contact", "contacts"},
+        {"deal", "opportunities"}, {"tickets", "tickets"},     {"leads", "leads"},
+        {"contacts", "contacts"},  {"deals", "opportunities"}, {"opportunity", "opportunities"},
+    };
+    const char *colon = strchr(ref, ':'), *num = ref;
+    size_t i;
+
+    *entity = "tickets";
+    if (colon != NULL) {
+        *entity = NULL;
+        for (i = 0; i < sizeof names / sizeof names[0]; i++)
+            if (strlen(names[i][0]) == (size_t)(colon - ref) &&
+                strncasecmp(ref, names[i][0], (size_t)(colon - ref)) == 0)
+                *entity = names[i][1];
+        if (*entity == NULL)
+            return -1;
+        num = colon + 1;
+    }
+    if (*num == '#')
+        num++;
+    return cli_id(num, id);
 }
 
 static int
@@ -60,9 +90,7 @@ parse(int argc, char **argv, struct mopts *o)
         O_VERBOSE
     };
     static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},
-        {"config", required_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},
+        CLI_FLAGS_LONGOPTS,
         {"quiet", no_argument, NULL, 'q'},
         {"mail-in", no_argument, NULL, O_IN},
         {"send-mail", no_argument, NULL, O_SEND},
@@ -77,22 +105,12 @@ parse(int argc, char **argv, struct mopts *o)
         {"verbose", no_argument, NULL, O_VERBOSE},
         {NULL, 0, NULL, 0},
     };
+    struct cli_flags flags = {0};
     int ch, modes = 0;
 
     memset(o, 0, sizeof *o);
-    opterr = 0;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, ":d:c:hq", longopts, NULL)) != -1) {
+    while ((ch = cli_getopt(argc, argv, ":d:c:hq", longopts, &flags, usage, 0)) != -1) {
         switch (ch) {
-        case 'd':
-            o->conninfo = optarg;
-            break;
-        case 'c':
-            o->config = optarg;
-            break;
-        case 'h':
-            usage(stdout);
-            exit(0);
         case 'q':
             o->quiet = 1;
             break;
@@ -133,20 +151,21 @@ parse(int argc, char **argv, struct mopts *o)
         case O_VERBOSE:
             o->verbose = 1;
             break;
-        case ':':
-            fprintf(stderr, "ccrm: option \"%s\" needs a value\n", argv[optind - 1]);
-            return -1;
         default:
-            fprintf(stderr, "ccrm: unknown option \"%s\"\n", argv[optind - 1]);
             return -1;
         }
     }
-    if (optind < argc) {
-        fprintf(stderr, "ccrm: unexpected argument \"%s\"\n", argv[optind]);
-        return -1;
-    }
+    o->conninfo = flags.conninfo;
+    o->config = flags.config;
     if (modes != 1) {
         fputs("ccrm: choose one of --mail-in, --send-mail, --reply\n", stderr);
+        return -1;
+    }
+    if (o->mode == M_REPLY && parse_ref(o->reply_ref, &o->reply_entity, &o->reply_id) == -1) {
+        safe_fprintf(stderr,
+                     "ccrm: --reply: expected a ticket number or ENTITY:ID (ticket, lead, "
+                     "contact, deal), got \"%s\"\n",
+                     o->reply_ref);
         return -1;
     }
     if (o->mode == M_REPLY && o->body_file == NULL) {
@@ -340,37 +359,6 @@ send_mail(const struct mopts *o)
 
 /* ---- --reply ---- */
 
-/* "12", "ticket:12", "lead:3", "contact:9", "deal:4" -> table and id. Returns 0/-1. */
-static int
-parse_ref(const char *ref, const char **entity, int64_t *id)
-{
-    static const char *const names[][2] = {
-        {"ticket", "tickets"},     {"lead", "leads"},          {"contact", "contacts"},
-        {"deal", "opportunities"}, {"tickets", "tickets"},     {"leads", "leads"},
-        {"contacts", "contacts"},  {"deals", "opportunities"}, {"opportunity", "opportunities"},
-    };
-    const char *colon = strchr(ref, ':'), *num = ref;
-    char *end;
-    size_t i;
-
-    *entity = "tickets";
-    if (colon != NULL) {
-        *entity = NULL;
-        for (i = 0; i < sizeof names / sizeof names[0]; i++)
-            if (strlen(names[i][0]) == (size_t)(colon - ref) &&
-                strncasecmp(ref, names[i][0], (size_t)(colon - ref)) == 0)
-                *entity = names[i][1];
-        if (*entity == NULL)
-            return -1;
-        num = colon + 1;
-    }
-    if (*num == '#')
-        num++;
-    errno = 0;
-    *id = strtoll(num, &end, 10);
-    return *num != '\0' && *end == '\0' && errno == 0 && *id > 0 ? 0 : -1;
-}
-
 static int
 reply(const struct mopts *o)
 {
@@ -378,19 +366,11 @@ reply(const struct mopts *o)
     struct mail_send_report rep;
     struct ccrm_err err;
     struct db *db;
-    const char *entity;
     char *body = NULL;
     size_t n = 0;
-    int64_t id, mid;
+    int64_t mid;
     int private_db, rc;
 
-    if (parse_ref(o->reply_ref, &entity, &id) == -1) {
-        fprintf(stderr,
-                "ccrm: --reply: expected a ticket number or ENTITY:ID (ticket, lead, contact, "
-                "deal), got \"%s\"\n",
-                o->reply_ref);
-        return EX_USAGE;
-    }
     if ((rc = cli_load_config(&cfg, o->config)) != 0)
         return rc;
     if (strcmp(o->body_file, "-") == 0) {
@@ -420,7 +400,8 @@ reply(const struct mopts *o)
         config_fini(&cfg);
         return EX_UNAVAILABLE;
     }
-    mid = db_mail_reply(db, entity, id, body, o->subject, o->to, o->cc, o->queue, &err);
+    mid = db_mail_reply(db, o->reply_entity, o->reply_id, body, o->subject, o->to, o->cc, o->queue,
+                        &err);
     free(body);
     if (mid < 0) {
         fprintf(stderr, "ccrm: %s\n", err.msg);
@@ -459,10 +440,8 @@ cli_mail_main(int argc, char **argv)
 {
     struct mopts o;
 
-    if (parse(argc, argv, &o) == -1) {
-        usage(stderr);
-        return EX_USAGE;
-    }
+    if (parse(argc, argv, &o) == -1)
+        return cli_usage_error();
     switch (o.mode) {
     case M_IN:
         return mail_in(&o);

@@ -381,15 +381,14 @@ cli_mail_import_main(int argc, char **argv)
 {
     enum { O_IMPORT = 256, O_QUEUE };
     static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},
-        {"config", required_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},
+        CLI_FLAGS_LONGOPTS,
         {"quiet", no_argument, NULL, 'q'},
         {"import-mail", required_argument, NULL, O_IMPORT},
         {"queue", required_argument, NULL, O_QUEUE},
         {NULL, 0, NULL, 0},
     };
-    const char *conninfo = NULL, *config = NULL, *path = NULL;
+    struct cli_flags flags = {0};
+    const char *path = NULL;
     struct ccrm_config cfg;
     struct sigaction sa;
     struct stat st;
@@ -400,19 +399,8 @@ cli_mail_import_main(int argc, char **argv)
     double t;
 
     memset(&im, 0, sizeof im);
-    opterr = 0;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, ":d:c:hq", longopts, NULL)) != -1) {
+    while ((ch = cli_getopt(argc, argv, ":d:c:hq", longopts, &flags, usage, 0)) != -1) {
         switch (ch) {
-        case 'd':
-            conninfo = optarg;
-            break;
-        case 'c':
-            config = optarg;
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
         case 'q':
             quiet = 1;
             break;
@@ -422,18 +410,9 @@ cli_mail_import_main(int argc, char **argv)
         case O_QUEUE:
             im.queue = optarg;
             break;
-        case ':':
-            fprintf(stderr, "ccrm: option \"%s\" needs a value\n", argv[optind - 1]);
-            return EX_USAGE;
         default:
-            fprintf(stderr, "ccrm: unknown option \"%s\"\n", argv[optind - 1]);
-            usage(stderr);
-            return EX_USAGE;
+            return cli_usage_error();
         }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "ccrm: unexpected argument \"%s\"\n", argv[optind]);
-        return EX_USAGE;
     }
     if (path == NULL) {
         usage(stderr);
@@ -459,9 +438,9 @@ cli_mail_import_main(int argc, char **argv)
                 S_ISREG(st.st_mode) ? strerror(errno) : "not a file or a Maildir");
         return EX_NOINPUT;
     }
-    if ((rc = cli_load_config(&cfg, config)) != 0)
+    if ((rc = cli_load_config(&cfg, flags.config)) != 0)
         return rc;
-    if ((im.db = cli_open_db(conninfo, &cfg, 1, &private_db, &im.err)) == NULL ||
+    if ((im.db = cli_open_db(flags.conninfo, &cfg, 1, &private_db, &im.err)) == NULL ||
         db_schema_check(im.db, &im.err) == -1) {
         fprintf(stderr, "ccrm: %s\n", im.err.msg);
         db_close(&im.db);

@@ -42,35 +42,18 @@ has_flag(int argc, char **argv, const char *flag)
     return flag_value(argc, argv, flag) != NULL;
 }
 
-/* A positive id ("12"). Returns 0 and sets *out, or -1. */
-static int
-parse_id(const char *s, int64_t *out)
+static void
+usage(FILE *f)
 {
-    char *end;
-    long long v;
-
-    if (s == NULL || *s < '1' || *s > '9')
-        return -1;
-    errno = 0;
-    v = strtoll(s, &end, 10);
-    if (errno != 0 || *end != '\0' || v <= 0)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-/* YYYY-MM-DD (the server checks that the day exists) */
-static int
-date_shaped(const char *s)
-{
-    int i;
-
-    if (strlen(s) != 10)
-        return 0;
-    for (i = 0; i < 10; i++)
-        if (i == 4 || i == 7 ? s[i] != '-' : (s[i] < '0' || s[i] > '9'))
-            return 0;
-    return 1;
+    fputs("usage: ccrm --report NAME|list [--format csv|jsonl] [--from DATE] [--to DATE]\n"
+          "            [--output FILE] [--primary]\n"
+          "       ccrm --unmerge MERGE\n"
+          "       ccrm --export campaign_members --campaign N [--format csv|jsonl]\n"
+          "            [--output FILE]\n"
+          "       ccrm --import FILE --into campaign_responses [--campaign N] [--rejects FILE]\n"
+          "            [--dry-run]\n"
+          "Every command takes -d CONNINFO and -c FILE. See ccrm(1).\n",
+          f);
 }
 
 /* The exit code for a failed database call. */
@@ -95,71 +78,51 @@ struct common {
 };
 
 /* Parse -d, -c, --format, --output, --quiet and the command's own flags (extra, handled by
- * on_opt). Returns 0, or an exit code. */
+ * on_opt) through cli_getopt. Returns 0, or an exit code after saying what is wrong. */
 static int
 parse_common(int argc, char **argv, const struct option *extra, struct common *o,
              int (*on_opt)(int ch, const char *arg, void *st), void *st)
 {
     enum { OPT_FORMAT = 300, OPT_OUTPUT };
-    struct option longopts[32];
-    int n = 0, ch, rc;
-
     static const struct option base[] = {
-        {"db", required_argument, NULL, 'd'},
-        {"config", required_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},
+        CLI_FLAGS_LONGOPTS,
         {"quiet", no_argument, NULL, 'q'},
         {"format", required_argument, NULL, OPT_FORMAT},
         {"output", required_argument, NULL, OPT_OUTPUT},
     };
+    static const char *const formats[] = {"csv", "jsonl", NULL};
+    struct cli_flags flags = {0};
+    struct option longopts[32];
+    int n = 0, ch, rc;
+
     memset(o, 0, sizeof *o);
     for (; n < (int)(sizeof base / sizeof base[0]); n++)
         longopts[n] = base[n];
     for (; extra != NULL && extra->name != NULL && n < 31; extra++)
         longopts[n++] = *extra;
     memset(&longopts[n], 0, sizeof longopts[n]);
-    opterr = 0;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, ":d:c:hqo:", longopts, NULL)) != -1) {
+    while ((ch = cli_getopt(argc, argv, ":d:c:hqo:", longopts, &flags, usage, 0)) != -1) {
         switch (ch) {
-        case 'd':
-            o->conninfo = optarg;
-            break;
-        case 'c':
-            o->config = optarg;
-            break;
         case 'q':
             o->quiet = 1;
             break;
         case OPT_FORMAT:
-            if (strcmp(optarg, "csv") == 0)
-                o->jsonl = 0;
-            else if (strcmp(optarg, "jsonl") == 0)
-                o->jsonl = 1;
-            else {
-                fprintf(stderr, "ccrm: --format: expected csv or jsonl, got \"%s\"\n", optarg);
-                return EX_USAGE;
-            }
+            if ((o->jsonl = cli_choice("--format", optarg, formats)) == -1)
+                return cli_usage_error();
             break;
         case 'o':
         case OPT_OUTPUT:
             o->output = optarg;
             break;
-        case ':':
-            fprintf(stderr, "ccrm: option \"%s\" needs a value\n", argv[optind - 1]);
-            return EX_USAGE;
         case '?':
-            fprintf(stderr, "ccrm: unknown option \"%s\"\n", argv[optind - 1]);
-            return EX_USAGE;
+            return cli_usage_error();
         default:
             if ((rc = on_opt(ch, optarg, st)) != 0)
-                return rc;
+                return rc == EX_USAGE ? cli_usage_error() : rc;
         }
     }
-    if (optind < argc) {
-        fprintf(stderr, "ccrm: unexpected argument \"%s\"\n", argv[optind]);
-        return EX_USAGE;
-    }
+    o->conninfo = flags.conninfo;
+    o->config = flags.config;
     return 0;
 }
 
@@ -228,11 +191,8 @@ report_opt(int ch, const char *arg, void *st)
         return 0;
     case 401:
     case 402:
-        if (!date_shaped(arg)) {
-            fprintf(stderr, "ccrm: --%s: expected a date YYYY-MM-DD, got \"%s\"\n",
-                    ch == 401 ? "from" : "to", arg);
+        if (cli_date(ch == 401 ? "--from" : "--to", arg) == -1)
             return EX_USAGE;
-        }
         if (ch == 401)
             r->from = arg;
         else
@@ -289,7 +249,7 @@ report_main(int argc, char **argv)
     }
     if (r.from != NULL && r.to != NULL && strcmp(r.from, r.to) >= 0) {
         fprintf(stderr, "ccrm: --from %s is not before --to %s\n", r.from, r.to);
-        return EX_USAGE;
+        return cli_usage_error();
     }
     if ((rc = cli_load_config(&cfg, o.config)) != 0)
         return rc;
@@ -352,10 +312,10 @@ unmerge_main(int argc, char **argv)
 
     if ((rc = parse_common(argc, argv, extra, &o, unmerge_opt, &arg)) != 0)
         return rc;
-    if (parse_id(arg, &id) == -1) {
-        fprintf(stderr, "ccrm: --unmerge: expected a merge number, got \"%s\"\n",
-                arg != NULL ? arg : "");
-        return EX_USAGE;
+    if (arg == NULL || cli_id(arg, &id) == -1) {
+        safe_fprintf(stderr, "ccrm: --unmerge: expected a merge number, got \"%s\"\n",
+                     arg != NULL ? arg : "");
+        return cli_usage_error();
     }
     if ((rc = cli_load_config(&cfg, o.config)) != 0)
         return rc;
@@ -407,10 +367,10 @@ members_export_main(int argc, char **argv)
 
     if ((rc = parse_common(argc, argv, extra, &o, export_opt, &arg)) != 0)
         return rc;
-    if (parse_id(arg, &id) == -1) {
+    if (arg == NULL || cli_id(arg, &id) == -1) {
         fprintf(stderr, "ccrm: --export campaign_members needs --campaign N (a campaign's id)%s\n",
                 arg != NULL ? ", got a value that is not one" : "");
-        return EX_USAGE;
+        return cli_usage_error();
     }
     if ((rc = cli_load_config(&cfg, o.config)) != 0)
         return rc;
@@ -635,7 +595,7 @@ resp_check(struct resp_state *s, const struct csv_record *rec, const char *vals[
 
             memcpy(bufs[c], v, len);
             bufs[c][len] = '\0';
-            if (parse_id(bufs[c], &id) == -1) {
+            if (cli_id(bufs[c], &id) == -1) {
                 snprintf(reason, n, "column \"%s\": expected an id", resp_names[c]);
                 return -1;
             }
@@ -795,13 +755,14 @@ responses_main(int argc, char **argv)
 
     if ((rc = parse_common(argc, argv, extra, &o, resp_opt, &ro)) != 0)
         return rc;
-    if (ro.campaign != NULL && parse_id(ro.campaign, &campaign) == -1) {
-        fprintf(stderr, "ccrm: --campaign: expected a campaign's id, got \"%s\"\n", ro.campaign);
-        return EX_USAGE;
+    if (ro.campaign != NULL && cli_id(ro.campaign, &campaign) == -1) {
+        safe_fprintf(stderr, "ccrm: --campaign: expected a campaign's id, got \"%s\"\n",
+                     ro.campaign);
+        return cli_usage_error();
     }
     if (ro.file == NULL || ro.file[0] == '\0') {
         fputs("ccrm: --import needs a FILE (- for standard input)\n", stderr);
-        return EX_USAGE;
+        return cli_usage_error();
     }
     memset(&s, 0, sizeof s);
     s.label = strcmp(ro.file, "-") == 0 ? "stdin" : ro.file;

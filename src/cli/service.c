@@ -74,23 +74,6 @@ set_action(struct service_opts *o, enum action a)
     return 0;
 }
 
-/* A count from 1 to max into *out. Returns 0, or -1 with a message. */
-static int
-parse_count(const char *flag, const char *s, int max, int *out)
-{
-    char *end;
-    long v;
-
-    errno = 0;
-    v = strtol(s, &end, 10);
-    if (*s == '\0' || *end != '\0' || errno != 0 || v < 1 || v > max) {
-        fprintf(stderr, "ccrm: %s: expected a number from 1 to %d, got \"%s\"\n", flag, max, s);
-        return -1;
-    }
-    *out = (int)v;
-    return 0;
-}
-
 /* "ticket"/"tickets"/"lead"/"leads" -> the table name, else NULL */
 static const char *
 record_entity(const char *s)
@@ -142,19 +125,19 @@ parse(int argc, char **argv, struct service_opts *o)
         {"output", required_argument, NULL, OPT_OUTPUT},
         {"verbose", no_argument, NULL, OPT_VERBOSE},
         {"quiet", no_argument, NULL, OPT_QUIET},
-        {"db", required_argument, NULL, 'd'},
-        {"config", required_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},
+        CLI_FLAGS_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
+    struct cli_flags flags = {0};
     int c, r = 0, conditions = 0, days = 0, past = 0, output = 0, verbose = 0;
+    int64_t id;
+    long v;
 
     memset(o, 0, sizeof *o);
     o->days = 7;
     o->past_days = 30;
-    optind = 1;
-    opterr = 0;
-    while (r == 0 && (c = getopt_long(argc, argv, ":d:c:ho:", longopts, NULL)) != -1) {
+    flags.operands = 1; /* --who ticket ID: checked below */
+    while (r == 0 && (c = cli_getopt(argc, argv, ":d:c:ho:", longopts, &flags, usage, 0)) != -1) {
         switch (c) {
         case OPT_WHO:
             r = set_action(o, ACT_WHO);
@@ -201,11 +184,13 @@ parse(int argc, char **argv, struct service_opts *o)
             conditions++;
             break;
         case OPT_DAYS:
-            r = parse_count("--days", optarg, 366, &o->days);
+            if ((r = cli_number("--days", optarg, 1, 366, &v)) == 0)
+                o->days = (int)v;
             days = 1;
             break;
         case OPT_PAST:
-            r = parse_count("--past-days", optarg, 3660, &o->past_days);
+            if ((r = cli_number("--past-days", optarg, 1, 3660, &v)) == 0)
+                o->past_days = (int)v;
             past = 1;
             break;
         case 'o':
@@ -221,39 +206,27 @@ parse(int argc, char **argv, struct service_opts *o)
             o->verbose = -1;
             verbose++;
             break;
-        case 'd':
-            o->conninfo = optarg;
-            break;
-        case 'c':
-            o->config = optarg;
-            break;
-        case 'h':
-            usage(stdout);
-            exit(0);
-        case ':':
-            fprintf(stderr, "ccrm: option \"%s\" needs a value\n", argv[optind - 1]);
-            return -1;
         default:
-            fprintf(stderr, "ccrm: unknown option \"%s\"\n", argv[optind - 1]);
             return -1;
         }
     }
     if (r != 0)
         return -1;
+    o->conninfo = flags.conninfo;
+    o->config = flags.config;
     if (o->action == ACT_NONE) {
         usage(stderr);
         return -1;
     }
     if (o->action == ACT_WHO && optind < argc) {
         if (argc - optind != 2 || (o->who.entity = record_entity(argv[optind])) == NULL) {
-            fprintf(stderr, "ccrm: --who: expected \"ticket ID\" or \"lead ID\", got \"%s\"\n",
-                    argv[optind]);
+            safe_fprintf(stderr, "ccrm: --who: expected \"ticket ID\" or \"lead ID\", got \"%s\"\n",
+                         argv[optind]);
             return -1;
         }
         o->who.id = argv[optind + 1];
-        if (strspn(o->who.id, "0123456789") != strlen(o->who.id) || strlen(o->who.id) == 0 ||
-            strlen(o->who.id) > 18) {
-            fprintf(stderr, "ccrm: --who: expected a record id, got \"%s\"\n", o->who.id);
+        if (cli_id(o->who.id, &id) == -1) {
+            safe_fprintf(stderr, "ccrm: --who: expected a record id, got \"%s\"\n", o->who.id);
             return -1;
         }
         if (conditions > o->all) {
@@ -263,7 +236,7 @@ parse(int argc, char **argv, struct service_opts *o)
             return -1;
         }
     } else if (optind < argc) {
-        fprintf(stderr, "ccrm: unexpected argument \"%s\"\n", argv[optind]);
+        safe_fprintf(stderr, "ccrm: unexpected argument \"%s\"\n", argv[optind]);
         return -1;
     }
     if ((o->action != ACT_WHO && conditions > 0) || (o->action != ACT_AGENDA && days) ||
@@ -458,10 +431,8 @@ cli_service_main(int argc, char **argv)
     struct db *db;
     int rc, private_db;
 
-    if (parse(argc, argv, &o) == -1) {
-        fputs("Try \"ccrm --who --help\" for more information.\n", stderr);
-        return EX_USAGE;
-    }
+    if (parse(argc, argv, &o) == -1)
+        return cli_usage_error();
     if ((rc = cli_load_config(&cfg, o.config)) != 0)
         return rc;
     db = cli_open_db(o.conninfo, &cfg, 1, &private_db, &err);

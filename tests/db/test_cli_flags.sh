@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Every batch command says a wrong command line the same way, before it touches a database: an
+# unknown option, an option without its value and a bad number each give exit 64 (EX_USAGE)
+# and one line on standard error that names the option (for the commands below followed by
+# 'Try "ccrm --help" for more information.' and nothing else); --help after any command
+# prints the one usage and exits 0. The database named is a socket that does not exist (a
+# command that got past its flags would exit 69 instead); without -d, a command that got past
+# its flags would make a private cluster, and none may appear.
+. "$(dirname "$0")/../lib/pg.sh"
+CCRM=${1:?usage: test_cli_flags.sh path/to/ccrm}
+
+NOWHERE="host=$TEST_TMP/nowhere dbname=x"
+HINT='Try "ccrm --help" for more information.'
+printf 'x\n' >"$TEST_TMP/body.txt"
+mkdir -p "$TEST_TMP/Maildir/new"
+"$CCRM" --help >"$TEST_TMP/help" || fail "ccrm --help"
+
+# usage_error WHAT EXPECTED-FIRST-LINE ARGS...: exit 64, the line, then only the hint
+usage_error() {
+    local what=$1 want=$2 rc
+    shift 2
+    "$CCRM" "$@" </dev/null >"$TEST_TMP/out" 2>"$TEST_TMP/err"
+    rc=$?
+    if [ $rc != 64 ] || [ "$(head -n 1 "$TEST_TMP/err")" != "$want" ] ||
+        [ "$(sed -n 2p "$TEST_TMP/err")" != "$HINT" ] || [ "$(wc -l <"$TEST_TMP/err")" != 2 ] ||
+        [ -s "$TEST_TMP/out" ]; then
+        echo "# ccrm $*: exit $rc, stderr:" >&2
+        sed 's/^/#   /' "$TEST_TMP/err" >&2
+        fail "$what"
+    fi
+    ok "$what"
+}
+
+# the same mistakes for every command; each line: NAME | the command | a flag that takes a
+# value | what is appended to the command to give a bad number (or date, or choice) | the line
+# that must say so
+while IFS='|' read -r name cmd valflag badnum msg; do
+    read -ra args <<<"$cmd"
+    usage_error "$name: an unknown option" 'ccrm: unknown option "--frobnicate"' \
+        "${args[@]}" --frobnicate
+    usage_error "$name: an unknown short option" 'ccrm: unknown option "-Z"' \
+        -d "$NOWHERE" "${args[@]}" -Z
+    usage_error "$name: $valflag without its value" "ccrm: option \"$valflag\" needs a value" \
+        -d "$NOWHERE" "${args[@]}" "$valflag"
+    usage_error "$name: -d without its value" 'ccrm: option "-d" needs a value' "${args[@]}" -d
+    if [ -n "$badnum" ]; then
+        read -ra bad <<<"$badnum"
+        usage_error "$name: a bad value: ${bad[*]}" "$msg" -d "$NOWHERE" "${args[@]}" "${bad[@]}"
+    fi
+    "$CCRM" "${args[@]}" --help </dev/null >"$TEST_TMP/out" 2>"$TEST_TMP/err"
+    rc=$?
+    check "$name --help: exit 0, the usage on standard output" \
+        bash -c "test $rc = 0 && cmp -s '$TEST_TMP/out' '$TEST_TMP/help' && test ! -s '$TEST_TMP/err'"
+done <<EOF
+--print|--print quote|--output|abc|ccrm: --print quote: expected a quote's id, got "abc"
+--print --format|--print invoice 1|--format|--format docx|ccrm: --format: expected pdf, text or ubl, got "docx"
+--send|--send invoice 1|--to|||
+--issue|--issue 2026-00001|--date|--date 1.1.2026|ccrm: --date: expected a date YYYY-MM-DD, got "1.1.2026"
+--payment|--payment 2026-00001 --amount 1|--method|--date 2026-1-1|ccrm: --date: expected a date YYYY-MM-DD, got "2026-1-1"
+--credit-note|--credit-note 2026-00001|--note|||
+--invoice-from|--invoice-from deal|--tax-rate|12x|ccrm: --invoice-from deal: expected a deal's id, got "12x"
+--mail-in|--mail-in|--recipient|||
+--send-mail|--send-mail|--queue|||
+--reply|--reply 7 --body-file $TEST_TMP/body.txt|--subject|||
+--import-mail|--import-mail $TEST_TMP/Maildir|--queue|||
+--who|--who|--dept|ticket 1e3|ccrm: --who: expected a record id, got "1e3"
+--agenda|--agenda|--days|--days 0|ccrm: --days: expected a number from 1 to 366, got "0"
+--agenda --days x|--agenda|--days|--days 7x|ccrm: --days: expected a number from 1 to 366, got "7x"
+--ics|--ics|--past-days|--past-days 99999999999999999999|ccrm: --past-days: expected a number from 1 to 3660, got "99999999999999999999"
+--tick|--tick|-c|||
+--report|--report pipeline|--from|--to 2026-02|ccrm: --to: expected a date YYYY-MM-DD, got "2026-02"
+--report --format|--report pipeline|--output|--format xml|ccrm: --format: expected csv or jsonl, got "xml"
+--unmerge|--unmerge 5|--unmerge|--unmerge -3|ccrm: --unmerge: expected a merge number, got "-3"
+--export campaign_members|--export campaign_members|--campaign|--campaign 0|ccrm: --export campaign_members needs --campaign N (a campaign's id), got a value that is not one
+campaign_responses|--import $TEST_TMP/body.txt --into campaign_responses|--rejects|--campaign two|ccrm: --campaign: expected a campaign's id, got "two"
+EOF
+usage_error "--reply: a bad number" \
+    'ccrm: --reply: expected a ticket number or ENTITY:ID (ticket, lead, contact, deal), got "ticket:x7"' \
+    -d "$NOWHERE" --reply ticket:x7 --body-file "$TEST_TMP/body.txt"
+usage_error "--print: two numbers" 'ccrm: --print quote: name one quote by its id' \
+    -d "$NOWHERE" --print quote 1 2
+usage_error "--agenda: an argument that is no option" 'ccrm: unexpected argument "tomorrow"' \
+    -d "$NOWHERE" --agenda tomorrow
+
+# the older commands say the same first line with the same exit code (some then show their usage)
+first_line() { # WHAT EXPECTED-FIRST-LINE ARGS...
+    local what=$1 want=$2 rc
+    shift 2
+    "$CCRM" -d "$NOWHERE" "$@" </dev/null >/dev/null 2>"$TEST_TMP/err"
+    rc=$?
+    check "$what" bash -c "test $rc = 64 && test \"\$(head -n 1 '$TEST_TMP/err')\" = '$want'"
+}
+first_line "--feed: a bad number" 'ccrm: --limit: expected a number from 0 to 1000000, got "x"' --feed --limit x
+first_line "--feed: a bad format" 'ccrm: --format: expected text or jsonl, got "csv"' --feed --format csv
+first_line "--export: a bad format" 'ccrm: --format: expected csv or jsonl, got "xml"' --export accounts --format xml
+first_line "--export: an unknown option" 'ccrm: unknown option "--frobnicate"' --export accounts --frobnicate
+first_line "--import: a bad --on-conflict" 'ccrm: --on-conflict: expected error, skip or update, got "merge"' \
+    --import "$TEST_TMP/body.txt" --into accounts --on-conflict merge
+first_line "--revert: a bad number" 'ccrm: --revert: expected a batch number, got "+3"' --revert +3
+first_line "--log: a bad kind of record" 'ccrm: --log: expected ticket or interaction, got "call"' \
+    --log call --contact a@example.com --subject x
+first_line "--log: a value missing" 'ccrm: option "--subject" needs a value' --log ticket --subject
+first_line "--add-user: an unknown option" 'ccrm: unknown option "--frobnicate"' --add-user sam --frobnicate
+first_line "the client: an unknown option" 'ccrm: unknown option "--frobnicate"' --frobnicate
+
+# after all of that, the database was never looked for: no private cluster was made
+check "no command started a private database" test ! -e "$XDG_DATA_HOME/ccrm"
+# and a good command line does get as far as the database (so the cases above are the flags')
+"$CCRM" -d "$NOWHERE" --agenda --days 3 </dev/null >/dev/null 2>&1
+check "a good command line reaches the (missing) database: exit 69" test $? = 69
+"$CCRM" -d "$NOWHERE" --print quote 1 --format text </dev/null >/dev/null 2>&1
+check "--print quote 1 --format text reaches the database: exit 69" test $? = 69
+
+done_testing
