@@ -236,15 +236,8 @@ on_confirm(struct app *app, void *ctx, const char *text, int done, int ok)
         return;
     }
     draft_clear();
-    reply_send_queued(app, mid);
-}
-
-void
-reply_send_queued(struct app *app, int64_t mid)
-{
     /* committed to the outbox: from here on it is the outbox's to send, in a child process */
     mail_send_start(app, mid, 0);
-    app->ui->dirty = 1;
 }
 
 /* The reply form on the bottom lines: where the answer goes, and the question. */
