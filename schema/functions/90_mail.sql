@@ -1014,6 +1014,28 @@ SELECT ccrm_set_execute('ccrm_mail_deliver(text,text,text,text,text,text,timesta
                         'ccrm_mail');
 
 -- ---------------------------------------------------------------------------------------
+-- The guards of every mail that goes out from a record (ccrm_mail_reply, ccrm_billing_send):
+-- the record exists for the caller (P0002 when it does not, or is not theirs to see), and the
+-- caller is staff (partners: 42501, after the visibility check, so a partner learns nothing
+-- of records they cannot see). Runs with the caller's rights.
+-- ---------------------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION ccrm_mail_out_check(p_entity text, p_id bigint) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    IF NOT ccrm_record_exists(p_entity, p_id) THEN
+        RAISE EXCEPTION '% #% not found', ccrm_entity_noun(p_entity), p_id
+            USING ERRCODE = 'P0002', HINT = 'It does not exist, or you cannot see it.';
+    END IF;
+    IF NOT ccrm_is_internal() THEN
+        RAISE EXCEPTION 'partners cannot send mail from ccrm' USING ERRCODE = '42501';
+    END IF;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_mail_out_check(text,bigint)', 'ccrm_internal', 'ccrm_partner');
+
+-- ---------------------------------------------------------------------------------------
 -- Answering: ccrm_mail_reply(entity, id, body, subject, to, cc, queue) -> the mail's id
 --   entity: tickets, leads, contacts or opportunities. The mail is queued in the outbox
 --   (status 'queued') and logged on the timeline (interaction, direction out) in the
@@ -1063,13 +1085,7 @@ BEGIN
                         coalesce(p_entity, 'NULL')
             USING ERRCODE = '22023';
     END IF;
-    IF NOT ccrm_record_exists(p_entity, p_id) THEN
-        RAISE EXCEPTION '% #% not found', v_noun, p_id
-            USING ERRCODE = 'P0002', HINT = 'It does not exist, or you cannot see it.';
-    END IF;
-    IF NOT ccrm_is_internal() THEN
-        RAISE EXCEPTION 'partners cannot send mail from ccrm' USING ERRCODE = '42501';
-    END IF;
+    PERFORM ccrm_mail_out_check(p_entity, p_id);
     IF btrim(coalesce(p_body, '')) = '' THEN
         RAISE EXCEPTION 'the answer is empty' USING ERRCODE = '22023';
     END IF;

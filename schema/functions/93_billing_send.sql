@@ -82,13 +82,7 @@ BEGIN
             USING ERRCODE = '22023';
     END IF;
     v_noun := ccrm_entity_noun(p_entity);
-    IF NOT ccrm_record_exists(p_entity, p_id) THEN
-        RAISE EXCEPTION '% #% not found', v_noun, p_id
-            USING ERRCODE = 'P0002', HINT = 'It does not exist, or you cannot see it.';
-    END IF;
-    IF NOT ccrm_is_internal() THEN
-        RAISE EXCEPTION 'partners cannot send mail from ccrm' USING ERRCODE = '42501';
-    END IF;
+    PERFORM ccrm_mail_out_check(p_entity, p_id);
     IF n = 0 OR coalesce(cardinality(p_types), 0) <> n OR coalesce(cardinality(p_contents), 0) <> n
        OR EXISTS (SELECT 1 FROM unnest(p_names, p_types, p_contents) x(name, type, content)
                    WHERE btrim(coalesce(x.name, '')) = '' OR btrim(coalesce(x.type, '')) = ''
