@@ -6,14 +6,13 @@
 # mailbox with the threading headers; the plus-address of a ticket reaches it; the database
 # stopped during a delivery makes exim defer and retry, and the mail arrives once; a refused
 # mail (unknown queue) bounces to its sender with ccrm's one-line reason. Skipped (77) without
-# exim4 (scripts/deps installs it).
+# exim4 (scripts/deps installs it). The exim: tests/lib/mta.sh.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_mail_mta.sh path/to/ccrm}
 D=$(cd "$(dirname "$0")/../data/mail" && pwd)
 T=$TEST_TMP
-EXIM=$(command -v exim4 || command -v exim || true)
-[ -n "$EXIM" ] || { echo "ok 1 - # SKIP no exim4"; exit 77; }
-[ "$(id -u)" = 0 ] || { echo "ok 1 - # SKIP needs root (exim runs deliveries as nobody)"; exit 77; }
+. "$(dirname "$0")/../lib/mta.sh"
+mta_require
 CCRM=$(readlink -f "$CCRM")
 
 pg_start_demo "$CCRM" 20
@@ -24,11 +23,8 @@ q "insert into mail_queues (name, address, from_name, creates, assignee, reply_t
 q "create role mailer login in role ccrm_mail"
 
 # ---------------------------------------------------------------- exim of our own
-E=$T/exim
-mkdir -p "$E/spool" "$E/log" "$T/mail"
-chmod 755 "$T" "$E"
-chmod 1777 "$T/mail"
-PORT=$((20000 + $$ % 20000))
+mta_start example.com kunde-gmbh.de "anna.berger : sender" example.com
+E=$MTA_DIR
 # the pipe runs ccrm as the exim user, connecting as the mail login; nothing of the test's own
 # environment reaches it (exim clears it), so -c and -d say everything
 printf '[database]\nconninfo = host=%s dbname=ccrm user=mailer\n' "$PG_DIR" >"$T/ccrm-mta.ini"
@@ -37,107 +33,9 @@ cat >"$E/aliases" <<EOF
 support: "|$CCRM -c $T/ccrm-mta.ini --mail-in --queue support"
 nowhere: "|$CCRM -c $T/ccrm-mta.ini --mail-in --queue nowhere"
 EOF
-cat >"$E/exim.conf" <<EOF
-primary_hostname = mta.test.example
-qualify_domain = example.com
-domainlist local_domains = example.com : kunde-gmbh.de
-spool_directory = $E/spool
-log_file_path = $E/log/%slog
-pid_file_path = $E/exim.pid
-local_interfaces = <; 127.0.0.1
-daemon_smtp_ports = $PORT
-exim_user = Debian-exim
-exim_group = Debian-exim
-# an exim with -C runs without root (exim drops it for configurations it does not trust), so
-# every delivery runs as the exim user
-deliver_drop_privilege = true
-trusted_users = root : Debian-exim
-never_users = root
-keep_environment =
-acl_smtp_rcpt = acl_rcpt
-# bounces go out at once, and nothing waits for DNS
-delay_warning = 0s
-host_lookup =
-rfc1413_hosts =
-
-begin acl
-acl_rcpt:
-  accept  domains = +local_domains
-  deny    message = relay not permitted
-
-begin routers
-aliases:
-  driver = redirect
-  domains = example.com
-  local_part_suffix = +*
-  local_part_suffix_optional
-  data = \${lookup{\$local_part}lsearch{$E/aliases}}
-  pipe_transport = ccrm_pipe
-mailbox:
-  driver = accept
-  domains = kunde-gmbh.de
-  local_parts = anna.berger : sender
-  transport = mailbox
-
-begin transports
-ccrm_pipe:
-  driver = pipe
-  return_fail_output
-  temp_errors = 75
-  environment = ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 : UBSAN_OPTIONS=print_stacktrace=1
-  timeout = 60s
-mailbox:
-  driver = appendfile
-  # the matched list entries, not the address itself: exim does not take a file name from
-  # what a sender wrote
-  file = $T/mail/\$local_part_data@\$domain_data
-  delivery_date_add
-  envelope_to_add
-  return_path_add
-
-begin retry
-*  *  F,5m,1s
-
-begin rewrite
-EOF
-chmod 644 "$E/exim.conf" "$E/aliases"
-chown -R Debian-exim: "$E/spool" "$E/log"
-"$EXIM" -C "$E/exim.conf" -bV >"$T/bv" 2>&1 || { cat "$T/bv"; fail "exim accepts the configuration"; }
-"$EXIM" -C "$E/exim.conf" -bd -q1s
-for i in $(seq 100); do [ -s "$E/exim.pid" ] && break; sleep 0.05; done
-EPID=$(cat "$E/exim.pid")
-# stop the daemon and every process of ours it started (found by our configuration's path)
-stop_exim() {
-    local p
-    kill "$EPID" 2>/dev/null
-    for p in /proc/[0-9]*; do
-        grep -qF "$E/exim.conf" "$p/cmdline" 2>/dev/null && kill "${p#/proc/}" 2>/dev/null
-    done
-}
-on_exit stop_exim
+PORT=$MTA_PORT
 check "exim listens on 127.0.0.1:$PORT only" bash -c "ss -ltn | grep -q ' 127.0.0.1:$PORT ' && ! ss -ltn | grep -q ' \\*:$PORT \\| 0.0.0.0:$PORT '"
-
-# smtp FROM TO FILE: hand a mail to exim by SMTP, like any MTA on the net would
-smtp() {
-    local from=$1 to=$2 file=$3 line
-    exec 3<>"/dev/tcp/127.0.0.1/$PORT"
-    read -r line <&3
-    printf 'EHLO client.test\r\n' >&3
-    while read -r line <&3; do [[ $line == 250\ * ]] && break; done
-    printf 'MAIL FROM:<%s>\r\n' "$from" >&3
-    read -r line <&3
-    printf 'RCPT TO:<%s>\r\n' "$to" >&3
-    read -r line <&3
-    [[ $line == 250* ]] || { exec 3>&-; echo "RCPT refused: $line"; return 1; }
-    printf 'DATA\r\n' >&3
-    read -r line <&3
-    sed -e 's/\r$//' -e 's/^\./../' -e 's/$/\r/' "$file" >&3
-    printf '.\r\n' >&3
-    read -r line <&3
-    printf 'QUIT\r\n' >&3
-    exec 3>&-
-    [[ $line == 250* ]]
-}
+smtp() { mta_smtp "$@"; }
 waitq() { # waitq SQL WANT [SECONDS]: poll until the query answers WANT
     local i
     for ((i = 0; i < ${3:-20} * 10; i++)); do [ "$(q "$1")" = "$2" ] && return 0; sleep 0.1; done
@@ -206,14 +104,7 @@ check "an unknown queue (exit 67) bounces to the sender" grep -q "^Subject: Mail
 check "...with ccrm's one-line reason" grep -q 'no mail queue "nowhere"' "$BOUNCE"
 check "...and nothing stored" test "$(q "select count(*) from messages where message_id = 'lost.1@kunde-gmbh.de'")" = 0
 
-stop_exim
-gone=1
-for i in $(seq 100); do
-    gone=1
-    for p in /proc/[0-9]*; do grep -qF "$E/exim.conf" "$p/cmdline" 2>/dev/null && gone=0; done
-    [ $gone = 1 ] && break
-    sleep 0.1
-done
-check "no exim of ours is left running" test $gone = 1
+mta_stop
+check "no exim of ours is left running" mta_gone
 
 done_testing
