@@ -5,8 +5,10 @@
 # answer sent with `ccrm --reply` through that exim's sendmail arrives in the customer's
 # mailbox with the threading headers; the plus-address of a ticket reaches it; the database
 # stopped during a delivery makes exim defer and retry, and the mail arrives once; a refused
-# mail (unknown queue) bounces to its sender with ccrm's one-line reason. Skipped (77) without
-# exim4 (scripts/deps installs it). The exim: tests/lib/mta.sh.
+# mail (unknown queue) bounces to its sender with ccrm's one-line reason; an answer with files
+# (--attach) arrives as a multipart/mixed that a mail parser reads back byte for byte under the
+# files' non-ASCII names, and a file over [mail] attachment_max or unreadable is refused.
+# Skipped (77) without exim4 (scripts/deps installs it). The exim: tests/lib/mta.sh.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_mail_mta.sh path/to/ccrm}
 D=$(cd "$(dirname "$0")/../data/mail" && pwd)
@@ -70,6 +72,60 @@ check "...the ticket's tag in the subject" grep -q "^Subject: Re: Rechnung doppe
 check "...From the queue, Reply-To the ticket's plus-address" \
     bash -c "grep -q '^From: Example Support <support@example.com>' '$BOX' && grep -q '^Reply-To: support+t$TK@example.com' '$BOX'"
 check "the outbox row is sent" test "$(q "select status from messages where direction = 'out'")" = sent
+
+# ---------------------------------------------------------------- out: an answer with files
+# (--attach, as :attach in the client): stored beside the answer like a document's PDF, sent
+# as a multipart/mixed through exim, and the delivered mail, parsed as a mail program would,
+# holds the files byte for byte under their non-ASCII names
+mkdir -p "$T/files"
+head -c 30000 /dev/urandom >"$T/files/Preisübersicht März 2027.pdf"
+printf 'Menge;Preis\n40;1200 €\n' >"$T/files/Mengen€.csv"
+head -c 70000 /dev/urandom >"$T/files/zu groß.bin"
+printf '[mail]\nsendmail = %s -C %s -t -oi\nattachment_max = 65536\n' "$EXIM" "$E/exim.conf" >"$T/ccrm-out.ini"
+outs() { q "select count(*) from messages where direction = 'out'"; }
+"$CCRM" -c "$T/ccrm-out.ini" -d "host=$PG_DIR dbname=ccrm user=sofia" --reply "$TK" --body-file "$T/answer.txt" \
+    --attach "$T/files/Mengen€.csv" --attach "$T/files/zu groß.bin" >"$T/out" 2>&1
+rc=$?
+check "a file over [mail] attachment_max: refused (exit $rc), with its size and the limit" \
+    bash -c "test $rc = 66 && grep -qF 'could not attach \"$T/files/zu groß.bin\": 68.4 KB is more than the 64.0 KB of [mail] attachment_max' '$T/out'"
+check "...and nothing is queued" test "$(outs)" = 1
+"$CCRM" -c "$T/ccrm-out.ini" -d "host=$PG_DIR dbname=ccrm user=sofia" --reply "$TK" --body-file "$T/answer.txt" \
+    --attach "$T/files/nicht da.pdf" >"$T/out" 2>&1
+rc=$?
+check "a file that cannot be read: refused (exit $rc) with the reason" \
+    bash -c "test $rc = 66 && grep -qF 'could not attach \"$T/files/nicht da.pdf\": No such file or directory' '$T/out'"
+"$CCRM" -c "$T/ccrm-out.ini" -d "host=$PG_DIR dbname=ccrm user=sofia" --reply "$TK" --body-file "$T/answer.txt" \
+    --attach "$T/files/Preisübersicht März 2027.pdf" --attach "$T/files/Mengen€.csv" >"$T/out" 2>&1
+check "--reply --attach through exim's sendmail: sent ($(tr '\n' ' ' <"$T/out"))" grep -q "sent" "$T/out"
+AM=$(q "select max(id) from messages where direction = 'out'")
+check "the files are stored with the answer, in order, with their types and sizes" \
+    test "$(q "select string_agg(name || ' ' || type || ' ' || size, ', ' order by id) from attachments where msg_id = $AM")" \
+    = "Preisübersicht März 2027.pdf application/pdf 30000, Mengen€.csv text/csv $(stat -c %s "$T/files/Mengen€.csv")"
+check "...the bytes as they were" \
+    test "$(q "select md5(content) from attachments where msg_id = $AM and type = 'application/pdf'")" = "$(md5sum <"$T/files/Preisübersicht März 2027.pdf" | cut -d' ' -f1)"
+check "...seen by staff, and by a partner exactly as the ticket is" \
+    test "$(as sofia -c "select count(*) from attachments where msg_id = $AM") $(as paul -c "select count(*) from attachments where msg_id = $AM")" \
+    = "2 $(as paul -c "select count(*) * 2 from tickets where id = $TK")"
+mta_mails "$BOX" 2
+check "the answer with its files arrives in the customer's mailbox" test "$(grep -c '^From ' "$BOX")" = 2
+# the last mail of the mailbox, parsed by Python's mail package: its type and, per file, the
+# name (RFC 2231 decoded), type, transfer encoding and the bytes' digest
+python3 - "$BOX" >"$T/parsed" 2>&1 <<'PY'
+import hashlib, mailbox, sys
+m = list(mailbox.mbox(sys.argv[1]))[-1]
+print(m.get_content_type())
+for p in m.walk():
+    if p.get_filename():
+        print(p.get_filename(), p.get_content_type(), p.get("Content-Transfer-Encoding"),
+              p.get_content_disposition(), hashlib.md5(p.get_payload(decode=True)).hexdigest(), sep="|")
+PY
+check "...a multipart/mixed" test "$(head -1 "$T/parsed")" = multipart/mixed
+check "...the PDF: its name, type, base64, and the file byte for byte ($(sed -n 2p "$T/parsed"))" \
+    test "$(sed -n 2p "$T/parsed")" = "Preisübersicht März 2027.pdf|application/pdf|base64|attachment|$(md5sum <"$T/files/Preisübersicht März 2027.pdf" | cut -d' ' -f1)"
+check "...the CSV too ($(sed -n 3p "$T/parsed"))" \
+    test "$(sed -n 3p "$T/parsed")" = "Mengen€.csv|text/csv|base64|attachment|$(md5sum <"$T/files/Mengen€.csv" | cut -d' ' -f1)"
+check "...the non-ASCII names written as RFC 2231 parameters in UTF-8 (no raw 8-bit in a header)" \
+    bash -c "grep -qiE \"filename\\*(0\\*)?=utf-8''Preis%C3%BC\" '$BOX' && ! grep -q 'filename=\"Preisübersicht' '$BOX'"
 
 # the customer answers to the plus-address: exim strips the suffix for the alias, ccrm reads it
 printf 'From: Anna Berger <anna.berger@kunde-gmbh.de>\nTo: support+t%s@example.com\nSubject: Danke\nMessage-ID: <danke.1@kunde-gmbh.de>\n\nDanke!\n' "$TK" >"$T/danke.eml"
