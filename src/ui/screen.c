@@ -730,6 +730,24 @@ draw_bottom(struct app *app)
         ui->ibuf[ui->icur] = save;
         lw = text_width(ui->input_label) + text_width(line);
         cx = lw < ui->cols ? lw : ui->cols - 1;
+        if (lw >= ui->cols && ui->cols > 4) {
+            /* longer than the screen (a long path after a long question): the text that ends
+             * at the cursor, after "…", so that what is typed stays in sight */
+            int start = ui->icur, w = 0, cw;
+
+            while (start > 0) {
+                cw = wcwidth(ui->ibuf[start - 1]);
+                cw = cw < 1 ? 1 : cw;
+                if (w + cw > ui->cols - 2)
+                    break;
+                w += cw;
+                start--;
+            }
+            wcstombs(line, ui->ibuf + start, sizeof line);
+            snprintf(buf, sizeof buf, "…%s", line);
+            draw_text(stdscr, y, 0, buf, ui->cols, A_NORMAL);
+            cx = 1 + w;
+        }
         move(y, cx);
         curs_set(1);
         return;
