@@ -70,7 +70,7 @@ usage(FILE *f)
           "                                                     mail history, one batch\n"
           "       ccrm --reply [ENTITY:]ID --body-file FILE [--subject TEXT] [--to ADDR]\n"
           "            [--cc ADDR] [--queue NAME] [--no-send]   answer by mail (ENTITY: ticket,\n"
-          "                                                     lead, contact, deal)\n"
+          "            [--attach FILE]...                       lead, contact, deal)\n"
           "       ccrm --send-mail [--quiet]                    send what the outbox holds\n",
           f);
     /* (two strings: one would be longer than a C compiler must support) */

@@ -107,6 +107,21 @@ void mail_mbox_close(struct mail_mbox **mbp);
  * or -1 with err set. */
 int mail_read_file(const char *path, size_t max, char **buf, size_t *n, struct ccrm_err *err);
 
+/* ---- files attached to an answer (src/mail/attach_file.c) ---- */
+
+/* Read the file at path ("~/" is $HOME) as an attachment: its name without directories, its
+ * media type (mail_type_for_name) and its bytes, when it is a readable regular file of at most
+ * max bytes ([mail] attachment_max, the limit incoming attachments are kept up to). Returns 0,
+ * or -1 with err saying why ("could not attach \"/x\": Permission denied", "... 12.0 MB is
+ * more than the 10.0 MB of [mail] attachment_max"). Free with mail_attachment_fini. */
+int mail_attach_file(const char *path, size_t max, struct mail_attachment *a, struct ccrm_err *err);
+void mail_attachment_fini(struct mail_attachment *a);
+/* The media type of a file name's extension ("report.PDF": application/pdf), else
+ * application/octet-stream. A static string. */
+const char *mail_type_for_name(const char *name);
+/* A size for people: "18 bytes", "12.3 KB", "4.0 MB". */
+void mail_size_text(int64_t n, char *buf, size_t len);
+
 /* ---- composing and sending (src/mail/compose.c, src/mail/sendmail.c) ---- */
 
 /* An outgoing mail as the outbox holds it (schema 017, ccrm_mail_outbox_claim). */
@@ -206,10 +221,13 @@ int db_mail_names_next(struct db *db, char ***names, struct ccrm_err *err);
 void db_mail_names_free(char **names, int n);
 
 /* Queue an answer (ccrm_mail_reply): entity tickets, leads, contacts or opportunities. subject,
- * to, cc, queue may be NULL. Returns the mail's id, or -1 with err. */
+ * to, cc, queue may be NULL. att: natt files attached (at most MAIL_REPLY_FILES_MAX; none when
+ * natt is 0), stored as the mail's attachments and sent with it. Returns the mail's id, or -1
+ * with err. */
+#define MAIL_REPLY_FILES_MAX 10
 int64_t db_mail_reply(struct db *db, const char *entity, int64_t id, const char *body,
                       const char *subject, const char *to, const char *cc, const char *queue,
-                      struct ccrm_err *err);
+                      const struct mail_attachment *att, int natt, struct ccrm_err *err);
 
 /* The full-screen client's answer quotes the record's latest mail from a person (src/db/mail_ui.c):
  * mail_fk is the registry's column of messages that names the record ("ticket_id"). Returns 1

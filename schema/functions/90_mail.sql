@@ -1014,7 +1014,81 @@ SELECT ccrm_set_execute('ccrm_mail_deliver(text,text,text,text,text,text,timesta
                         'ccrm_mail');
 
 -- ---------------------------------------------------------------------------------------
--- Answering: ccrm_mail_reply(entity, id, body, subject, to, cc, queue) -> the mail's id
+-- The guards of every mail that goes out from a record (ccrm_mail_reply, ccrm_billing_send):
+-- the record exists for the caller (P0002 when it does not, or is not theirs to see), and the
+-- caller is staff (partners: 42501, after the visibility check, so a partner learns nothing
+-- of records they cannot see). Runs with the caller's rights.
+-- ---------------------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION ccrm_mail_out_check(p_entity text, p_id bigint) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    IF NOT ccrm_record_exists(p_entity, p_id) THEN
+        RAISE EXCEPTION '% #% not found', ccrm_entity_noun(p_entity), p_id
+            USING ERRCODE = 'P0002', HINT = 'It does not exist, or you cannot see it.';
+    END IF;
+    IF NOT ccrm_is_internal() THEN
+        RAISE EXCEPTION 'partners cannot send mail from ccrm' USING ERRCODE = '42501';
+    END IF;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_mail_out_check(text,bigint)', 'ccrm_internal', 'ccrm_partner');
+
+-- ---------------------------------------------------------------------------------------
+-- The files of an outgoing mail (an answer's attachments, a quote's or an invoice's PDF and
+-- e-invoice): ccrm_mail_out_attach(mail, names, types, contents) stores them in attachments,
+-- in the order given, where incoming mail keeps its attachments (the same rights: staff
+-- read them, partners with the mail's record, the mail login those of outgoing mail, 026),
+-- and the outbox's sender reads them with the mail. Each needs a name (no directories, no
+-- control characters), a media type (type/subtype) and its bytes; NULL or empty arrays:
+-- nothing is attached. Returns how many were stored. Runs with the caller's rights.
+-- ---------------------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION ccrm_mail_out_attach(p_msg bigint, p_names text[], p_types text[],
+                                                p_contents bytea[])
+RETURNS int
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    n int := coalesce(cardinality(p_names), 0);
+    bad text;
+BEGIN
+    IF coalesce(cardinality(p_types), 0) <> n OR coalesce(cardinality(p_contents), 0) <> n THEN
+        RAISE EXCEPTION 'an attachment is sent with its file: a name, a type and the bytes of each'
+            USING ERRCODE = '22023';
+    END IF;
+    IF n = 0 THEN
+        RETURN 0;
+    END IF;
+    SELECT coalesce(x.name, 'NULL') INTO bad
+      FROM unnest(p_names, p_types, p_contents) x(name, type, content)
+     WHERE btrim(coalesce(x.name, '')) = '' OR x.content IS NULL
+        OR lower(btrim(coalesce(x.type, ''))) !~ '^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$'
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'an attachment is sent with its file: a name, a type and the bytes of each (not so "%")', bad
+            USING ERRCODE = '22023';
+    END IF;
+    SELECT x.name INTO bad FROM unnest(p_names) x(name)
+     WHERE x.name ~ '[/\\[:cntrl:]]' OR length(btrim(x.name)) > 255 LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'the file name "%" is not one: at most 255 characters, no directories, one line', bad
+            USING ERRCODE = '22023';
+    END IF;
+    INSERT INTO attachments (msg_id, name, type, size, content)
+    SELECT p_msg, btrim(x.name), lower(btrim(x.type)), octet_length(x.content), x.content
+      FROM unnest(p_names, p_types, p_contents) WITH ORDINALITY x(name, type, content, i)
+     ORDER BY x.i;
+    RETURN n;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_mail_out_attach(bigint,text[],text[],bytea[])', 'ccrm_internal',
+                        'ccrm_partner');
+
+-- ---------------------------------------------------------------------------------------
+-- Answering: ccrm_mail_reply(entity, id, body, subject, to, cc, queue, names, types, contents)
+--   -> the mail's id
 --   entity: tickets, leads, contacts or opportunities. The mail is queued in the outbox
 --   (status 'queued') and logged on the timeline (interaction, direction out) in the
 --   caller's name; `ccrm --send-mail` (or the client) hands it to sendmail.
@@ -1028,11 +1102,15 @@ SELECT ccrm_set_execute('ccrm_mail_deliver(text,text,text,text,text,text,timesta
 --            local+t1234@domain), In-Reply-To and References continue the latest mail of the
 --            record, and the Message-ID is generated here and stored, so the sender can
 --            recognise a retry and the customer's answer finds its way back.
+--   files:   names, types and contents: files attached (ccrm_mail_out_attach, as a document's
+--            PDF is); the mail goes as a multipart/mixed with each in base64
 -- Staff only (partners: 42501 after the visibility check); runs with the caller's rights.
 -- ---------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION ccrm_mail_reply(p_entity text, p_id bigint, p_body text,
                                 p_subject text DEFAULT NULL, p_to text DEFAULT NULL,
-                                p_cc text DEFAULT NULL, p_queue text DEFAULT NULL)
+                                p_cc text DEFAULT NULL, p_queue text DEFAULT NULL,
+                                p_names text[] DEFAULT NULL, p_types text[] DEFAULT NULL,
+                                p_contents bytea[] DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = pg_catalog, public, pg_temp
@@ -1063,13 +1141,7 @@ BEGIN
                         coalesce(p_entity, 'NULL')
             USING ERRCODE = '22023';
     END IF;
-    IF NOT ccrm_record_exists(p_entity, p_id) THEN
-        RAISE EXCEPTION '% #% not found', v_noun, p_id
-            USING ERRCODE = 'P0002', HINT = 'It does not exist, or you cannot see it.';
-    END IF;
-    IF NOT ccrm_is_internal() THEN
-        RAISE EXCEPTION 'partners cannot send mail from ccrm' USING ERRCODE = '42501';
-    END IF;
+    PERFORM ccrm_mail_out_check(p_entity, p_id);
     IF btrim(coalesce(p_body, '')) = '' THEN
         RAISE EXCEPTION 'the answer is empty' USING ERRCODE = '22023';
     END IF;
@@ -1191,11 +1263,13 @@ BEGIN
             lower(q.address), q.from_name, v_reply, v_to, nullif(btrim(p_cc), ''), v_subject,
             p_body, now(), v_ticket, v_contact, v_lead, v_account, v_opp, v_ix)
     RETURNING id INTO v_id;
+    PERFORM ccrm_mail_out_attach(v_id, p_names, p_types, p_contents);
     PERFORM pg_notify('ccrm', '');
     RETURN v_id;
 END
 $$;
-SELECT ccrm_set_execute('ccrm_mail_reply(text,bigint,text,text,text,text,text)', 'ccrm_internal',
+SELECT ccrm_set_execute('ccrm_mail_reply(text,bigint,text,text,text,text,text,text[],text[],bytea[])',
+                        'ccrm_internal',
                         'ccrm_partner');
 
 -- ---------------------------------------------------------------------------------------

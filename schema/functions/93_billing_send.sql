@@ -82,17 +82,8 @@ BEGIN
             USING ERRCODE = '22023';
     END IF;
     v_noun := ccrm_entity_noun(p_entity);
-    IF NOT ccrm_record_exists(p_entity, p_id) THEN
-        RAISE EXCEPTION '% #% not found', v_noun, p_id
-            USING ERRCODE = 'P0002', HINT = 'It does not exist, or you cannot see it.';
-    END IF;
-    IF NOT ccrm_is_internal() THEN
-        RAISE EXCEPTION 'partners cannot send mail from ccrm' USING ERRCODE = '42501';
-    END IF;
-    IF n = 0 OR coalesce(cardinality(p_types), 0) <> n OR coalesce(cardinality(p_contents), 0) <> n
-       OR EXISTS (SELECT 1 FROM unnest(p_names, p_types, p_contents) x(name, type, content)
-                   WHERE btrim(coalesce(x.name, '')) = '' OR btrim(coalesce(x.type, '')) = ''
-                      OR x.content IS NULL) THEN
+    PERFORM ccrm_mail_out_check(p_entity, p_id);
+    IF n = 0 THEN
         RAISE EXCEPTION 'a document is sent with its file: a name, a type and the bytes of each'
             USING ERRCODE = '22023';
     END IF;
@@ -195,10 +186,7 @@ BEGIN
             CASE WHEN p_entity = 'quotes' THEN p_id END,
             CASE WHEN p_entity = 'invoices' THEN p_id END)
     RETURNING id INTO v_id;
-    INSERT INTO attachments (msg_id, name, type, size, content)
-    SELECT v_id, btrim(x.name), lower(btrim(x.type)), octet_length(x.content), x.content
-      FROM unnest(p_names, p_types, p_contents) WITH ORDINALITY x(name, type, content, i)
-     ORDER BY x.i;
+    PERFORM ccrm_mail_out_attach(v_id, p_names, p_types, p_contents);
     PERFORM pg_notify('ccrm', '');
     RETURN v_id;
 END

@@ -29,6 +29,8 @@ struct mopts {
     const char *recipient;
     const char *reply_entity; /* --reply's record: its table and id */
     int64_t reply_id;
+    const char *attach[MAIL_REPLY_FILES_MAX]; /* --attach FILE, in order */
+    int nattach;
     int no_send, quiet, verbose;
 };
 
@@ -39,8 +41,9 @@ usage(FILE *f)
           "                          one mail on standard input (an MTA's pipe)\n"
           "       ccrm --send-mail [--quiet]          send what the outbox holds\n"
           "       ccrm --reply [ENTITY:]ID --body-file FILE [--subject TEXT] [--to ADDR]\n"
-          "            [--cc ADDR] [--queue NAME] [--no-send]\n"
+          "            [--cc ADDR] [--queue NAME] [--attach FILE]... [--no-send]\n"
           "ENTITY: ticket (the default), lead, contact, deal. FILE - reads standard input.\n"
+          "--attach: a file sent with the answer (at most [mail] attachment_max bytes).\n"
           "Every command takes -d CONNINFO and -c FILE. See docs/mail.md.\n",
           f);
 }
@@ -87,7 +90,8 @@ parse(int argc, char **argv, struct mopts *o)
         O_CC,
         O_NOSEND,
         O_RCPT,
-        O_VERBOSE
+        O_VERBOSE,
+        O_ATTACH
     };
     static const struct option longopts[] = {
         CLI_FLAGS_LONGOPTS,
@@ -103,6 +107,7 @@ parse(int argc, char **argv, struct mopts *o)
         {"no-send", no_argument, NULL, O_NOSEND},
         {"recipient", required_argument, NULL, O_RCPT},
         {"verbose", no_argument, NULL, O_VERBOSE},
+        {"attach", required_argument, NULL, O_ATTACH},
         {NULL, 0, NULL, 0},
     };
     struct cli_flags flags = {0};
@@ -151,6 +156,13 @@ parse(int argc, char **argv, struct mopts *o)
         case O_VERBOSE:
             o->verbose = 1;
             break;
+        case O_ATTACH:
+            if (o->nattach == MAIL_REPLY_FILES_MAX) {
+                fprintf(stderr, "ccrm: --attach: at most %d files\n", MAIL_REPLY_FILES_MAX);
+                return -1;
+            }
+            o->attach[o->nattach++] = optarg;
+            break;
         default:
             return -1;
         }
@@ -170,6 +182,10 @@ parse(int argc, char **argv, struct mopts *o)
     }
     if (o->mode == M_REPLY && o->body_file == NULL) {
         fputs("ccrm: --reply needs --body-file FILE (- for standard input)\n", stderr);
+        return -1;
+    }
+    if (o->nattach > 0 && o->mode != M_REPLY) {
+        fputs("ccrm: --attach goes with --reply\n", stderr);
         return -1;
     }
     return 0;
@@ -365,11 +381,12 @@ reply(const struct mopts *o)
     struct ccrm_config cfg;
     struct mail_send_report rep;
     struct ccrm_err err;
+    struct mail_attachment att[MAIL_REPLY_FILES_MAX];
     struct db *db;
     char *body = NULL;
     size_t n = 0;
     int64_t mid;
-    int private_db, rc;
+    int private_db, rc, i, natt = 0;
 
     if ((rc = cli_load_config(&cfg, o->config)) != 0)
         return rc;
@@ -392,17 +409,30 @@ reply(const struct mopts *o)
         config_fini(&cfg);
         return EX_DATAERR;
     }
+    for (natt = 0; natt < o->nattach; natt++)
+        if (mail_attach_file(o->attach[natt], (size_t)cfg.attachment_max, &att[natt], &err) == -1) {
+            fprintf(stderr, "ccrm: %s\n", err.msg);
+            while (natt > 0)
+                mail_attachment_fini(&att[--natt]);
+            free(body);
+            config_fini(&cfg);
+            return EX_NOINPUT;
+        }
     if ((db = cli_open_db(o->conninfo, &cfg, 1, &private_db, &err)) == NULL ||
         db_schema_check(db, &err) == -1) {
         fprintf(stderr, "ccrm: %s\n", err.msg);
         db_close(&db);
         free(body);
+        for (i = 0; i < natt; i++)
+            mail_attachment_fini(&att[i]);
         config_fini(&cfg);
         return EX_UNAVAILABLE;
     }
     mid = db_mail_reply(db, o->reply_entity, o->reply_id, body, o->subject, o->to, o->cc, o->queue,
-                        &err);
+                        att, natt, &err);
     free(body);
+    for (i = 0; i < natt; i++)
+        mail_attachment_fini(&att[i]);
     if (mid < 0) {
         fprintf(stderr, "ccrm: %s\n", err.msg);
         rc = strcmp(err.sqlstate, "42501") == 0   ? EX_NOPERM

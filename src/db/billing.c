@@ -861,8 +861,8 @@ db_bill_send(struct db *db, const char *entity, int64_t id, const struct bill_fi
      * in binary */
     const char *values[4 + 3 * SEND_FILES_MAX];
     int lengths[4 + 3 * SEND_FILES_MAX], formats[4 + 3 * SEND_FILES_MAX];
-    char idt[24], *sql;
-    struct strbuf names = STRBUF_INIT, types = STRBUF_INIT, bytes = STRBUF_INIT;
+    char idt[24], *sql, *arrays;
+    struct db_files fl = {STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, 0};
     PGresult *res;
     int64_t mid;
     int i, np = 4;
@@ -882,23 +882,12 @@ db_bill_send(struct db *db, const char *entity, int64_t id, const struct bill_fi
     values[1] = idt;
     values[2] = to != NULL && to[0] != '\0' ? to : NULL;
     values[3] = queue != NULL && queue[0] != '\0' ? queue : NULL;
-    for (i = 0; i < n; i++) {
-        strbuf_printf(&names, "%s$%d::text", i > 0 ? ", " : "", np + 1);
-        strbuf_printf(&types, "%s$%d::text", i > 0 ? ", " : "", np + 2);
-        strbuf_printf(&bytes, "%s$%d::bytea", i > 0 ? ", " : "", np + 3);
-        values[np] = files[i].name;
-        values[np + 1] = files[i].type;
-        values[np + 2] = files[i].data;
-        lengths[np + 2] = (int)files[i].size;
-        formats[np + 2] = 1;
-        np += 3;
-    }
-    sql = xasprintf("SELECT ccrm_billing_send($1, $2::bigint, ARRAY[%s], ARRAY[%s], ARRAY[%s],"
-                    " $3, $4)",
-                    strbuf_str(&names), strbuf_str(&types), strbuf_str(&bytes));
-    strbuf_fini(&names);
-    strbuf_fini(&types);
-    strbuf_fini(&bytes);
+    for (i = 0; i < n; i++)
+        db_files_add(&fl, values, lengths, formats, &np, files[i].name, files[i].type,
+                     files[i].data, files[i].size);
+    arrays = db_files_sql(&fl);
+    sql = xasprintf("SELECT ccrm_billing_send($1, $2::bigint, %s, $3, $4)", arrays);
+    free(arrays);
     res = db_result(db, PQexecParams(db->conn, sql, np, NULL, values, lengths, formats, 0),
                     "could not send it", err);
     free(sql);

@@ -5,6 +5,7 @@
 #include <libpq-fe.h>
 
 #include "ccrm/db.h"
+#include "ccrm/strbuf.h"
 
 #define DB_MAX_PARAMS 12
 #define CCRM_XSTR(x) #x
@@ -64,6 +65,20 @@ void db_drain_notifies(struct db *db);
  * filled ("WHAT: server message", SQLSTATE kept) and the connection marked lost if it broke;
  * res is freed then. */
 PGresult *db_result(struct db *db, PGresult *res, const char *what, struct ccrm_err *err);
+
+/* Files as the three array arguments of a statement (names text[], types text[], contents
+ * bytea[]: ccrm_mail_reply, ccrm_billing_send, which store them with ccrm_mail_out_attach):
+ * db_files_add puts one file's name, type and bytes (in binary) into the parameters from
+ * values[*np] on and their placeholders into the arrays; db_files_sql returns
+ * "ARRAY[$5::text], ARRAY[$6::text], ARRAY[$7::bytea]" (NULL arrays when none was added),
+ * malloc'd, and releases the rest. src/db/mail.c. */
+struct db_files {
+    struct strbuf names, types, bytes;
+    int n;
+};
+void db_files_add(struct db_files *f, const char **values, int *lengths, int *formats, int *np,
+                  const char *name, const char *type, const char *data, size_t size);
+char *db_files_sql(struct db_files *f);
 
 /* Prepare sql once per connection (the same text, compared in full, is prepared once) under a
  * name written to name. Returns name, or NULL when it cannot be prepared: then run it

@@ -723,18 +723,80 @@ db_mail_names_free(char **names, int n)
 
 /* ---- answers and the outbox ---- */
 
+void
+db_files_add(struct db_files *f, const char **values, int *lengths, int *formats, int *np,
+             const char *name, const char *type, const char *data, size_t size)
+{
+    strbuf_printf(&f->names, "%s$%d::text", f->n > 0 ? ", " : "", *np + 1);
+    strbuf_printf(&f->types, "%s$%d::text", f->n > 0 ? ", " : "", *np + 2);
+    strbuf_printf(&f->bytes, "%s$%d::bytea", f->n > 0 ? ", " : "", *np + 3);
+    values[*np] = name;
+    values[*np + 1] = type;
+    values[*np + 2] = data;
+    lengths[*np] = lengths[*np + 1] = 0;
+    formats[*np] = formats[*np + 1] = 0;
+    lengths[*np + 2] = (int)size;
+    formats[*np + 2] = 1;
+    *np += 3;
+    f->n++;
+}
+
+char *
+db_files_sql(struct db_files *f)
+{
+    char *sql = f->n > 0 ? xasprintf("ARRAY[%s], ARRAY[%s], ARRAY[%s]", strbuf_str(&f->names),
+                                     strbuf_str(&f->types), strbuf_str(&f->bytes))
+                         : xstrdup("NULL::text[], NULL::text[], NULL::bytea[]");
+
+    strbuf_fini(&f->names);
+    strbuf_fini(&f->types);
+    strbuf_fini(&f->bytes);
+    f->n = 0;
+    return sql;
+}
+
 int64_t
 db_mail_reply(struct db *db, const char *entity, int64_t id, const char *body, const char *subject,
-              const char *to, const char *cc, const char *queue, struct ccrm_err *err)
+              const char *to, const char *cc, const char *queue, const struct mail_attachment *att,
+              int natt, struct ccrm_err *err)
 {
-    char b[24];
-    const char *params[7] = {entity, b, body, subject, to, cc, queue};
+    /* $1-$7 the answer, then name, type and bytes of each file (db_files_add) */
+    const char *values[7 + 3 * MAIL_REPLY_FILES_MAX];
+    int lengths[7 + 3 * MAIL_REPLY_FILES_MAX], formats[7 + 3 * MAIL_REPLY_FILES_MAX];
+    struct db_files files = {STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, 0};
+    char b[24], *arrays, *sql;
     PGresult *res;
     int64_t mid;
+    int i, np = 7;
 
+    if (natt < 0 || natt > MAIL_REPLY_FILES_MAX) {
+        err_set(err, "could not queue the answer: %d files attached (at most %d)", natt,
+                MAIL_REPLY_FILES_MAX);
+        return -1;
+    }
+    if (db->state != DB_READY) {
+        err_set(err, "not connected to the database");
+        return -1;
+    }
     snprintf(b, sizeof b, "%" PRId64, id);
-    res = exec_what(db, "SELECT ccrm_mail_reply($1, $2, $3, $4, $5, $6, $7)", 7, params,
+    memset(lengths, 0, sizeof lengths);
+    memset(formats, 0, sizeof formats);
+    values[0] = entity;
+    values[1] = b;
+    values[2] = body;
+    values[3] = subject;
+    values[4] = to;
+    values[5] = cc;
+    values[6] = queue;
+    for (i = 0; i < natt; i++)
+        db_files_add(&files, values, lengths, formats, &np, att[i].name, att[i].type,
+                     att[i].content != NULL ? att[i].content : "", att[i].size);
+    arrays = db_files_sql(&files);
+    sql = xasprintf("SELECT ccrm_mail_reply($1, $2::bigint, $3, $4, $5, $6, $7, %s)", arrays);
+    free(arrays);
+    res = db_result(db, PQexecParams(db->conn, sql, np, NULL, values, lengths, formats, 0),
                     "could not queue the answer", err);
+    free(sql);
     if (res == NULL)
         return -1;
     mid = strtoll(PQgetvalue(res, 0, 0), NULL, 10);

@@ -3,9 +3,9 @@
  * In-Reply-To and References) and its text as text/plain in UTF-8, quoted-printable when it
  * needs to be. A mail with attachments (a quote's or an invoice's PDF and e-invoice) is a
  * multipart/mixed: the text first, then each file as a part of its media type, in base64, with
- * Content-Disposition: attachment and its file name (RFC 2231 encoded by GMime when it is not
- * ASCII). GMime encodes every header (RFC 2047) and folds long ones, so no value can start a
- * header of its own. No libpq, no curses. */
+ * Content-Disposition: attachment and its file name (RFC 2231 encoded by GMime, as UTF-8, when
+ * it is not ASCII). GMime encodes every header (RFC 2047) and folds long ones, so no value can
+ * start a header of its own. No libpq, no curses. */
 #include <string.h>
 
 #include <gmime/gmime.h>
@@ -32,6 +32,18 @@ add_list(GMimeMessage *m, GMimeAddressType type, const char *text, const char *w
     internet_address_list_append(g_mime_message_get_addresses(m, type), l);
     g_object_unref(l);
     return 0;
+}
+
+/* A file name parameter that is not ASCII is written in RFC 2231 as UTF-8 (GMime would pick
+ * the smallest charset that holds it, ISO-8859-1 for "Preisübersicht", which every reader
+ * decodes too, but UTF-8 is what the name is in and what mail programs write). */
+static void
+utf8_param(GMimeParamList *list, const char *name)
+{
+    GMimeParam *param = list != NULL ? g_mime_param_list_get_parameter(list, name) : NULL;
+
+    if (param != NULL)
+        g_mime_param_set_charset(param, "utf-8");
 }
 
 /* One attachment as a MIME part (base64), or NULL with err set. */
@@ -63,6 +75,11 @@ attachment_part(const struct mail_attachment *a, struct ccrm_err *err)
     g_object_unref(st);
     g_mime_object_set_disposition(GMIME_OBJECT(p), "attachment");
     g_mime_part_set_filename(p, a->name);
+    utf8_param(g_mime_content_disposition_get_parameters(
+                   g_mime_object_get_content_disposition(GMIME_OBJECT(p))),
+               "filename");
+    utf8_param(g_mime_content_type_get_parameters(g_mime_object_get_content_type(GMIME_OBJECT(p))),
+               "name");
     g_mime_part_set_content_encoding(p, GMIME_CONTENT_ENCODING_BASE64);
     return GMIME_OBJECT(p);
 }

@@ -420,7 +420,7 @@ send_to(struct app *app, const char *to)
     ui_message(app, "%s #%s is in the outbox as mail %" PRId64 " to %s%s", sending.what, idt, mid,
                to, note);
     mail_init(); /* the client's sender composes with GMime */
-    reply_send_queued(app, mid);
+    mail_send_start(app, mid, 0);
 }
 
 static void

@@ -25,7 +25,7 @@
 #include "ccrm/util.h"
 #include "reply.h"
 
-#define ASK_LABEL "send the answer? (y/n; t To, c Cc, s Subject) "
+#define ASK_LABEL "send the answer? (y/n; t To, c Cc, s Subject; :attach) "
 #define FORM_MSG_MS 600000
 
 /* The answer being written: kept until it is queued, so that nothing typed is lost. */
@@ -39,13 +39,20 @@ static struct {
     char set_to[512], set_cc[512], set_subject[512];
     int cc_set; /* Cc was set (to nothing, too) */
     int asking; /* which field is being edited: 't', 'c', 's' */
+    /* files attached (:attach), in order: read when attached, sent with the answer */
+    struct mail_attachment att[MAIL_REPLY_FILES_MAX];
+    int natt;
 } draft;
 
 static void
 draft_clear(void)
 {
+    int i;
+
     free(draft.text);
     free(draft.template);
+    for (i = 0; i < draft.natt; i++)
+        mail_attachment_fini(&draft.att[i]);
     memset(&draft, 0, sizeof draft);
 }
 
@@ -160,6 +167,101 @@ written(const char *text)
 }
 
 static void ask_send(struct app *app);
+static void ask_input(struct app *app);
+
+/* ---- the files of the answer: :attach PATH, :detach N ---- */
+
+static void
+attach_path(struct app *app, const char *path)
+{
+    struct ccrm_err err;
+
+    if (draft.natt == MAIL_REPLY_FILES_MAX) {
+        ui_message_error(app, "could not attach \"%s\": an answer takes at most %d files", path,
+                         MAIL_REPLY_FILES_MAX);
+        ask_input(app);
+        return;
+    }
+    if (mail_attach_file(path, (size_t)app->cfg->attachment_max, &draft.att[draft.natt], &err) ==
+        -1) {
+        /* the answer and its other files stay as they are */
+        ui_message_error(app, "%s", err.msg);
+        ask_input(app);
+        return;
+    }
+    draft.natt++;
+    ask_send(app);
+}
+
+static void
+on_attach_path(struct app *app, void *ctx, const char *text, int done, int ok)
+{
+    (void)ctx;
+    if (!done)
+        return;
+    if (ok && text[strspn(text, " ")] != '\0')
+        attach_path(app, text);
+    else
+        ask_send(app);
+}
+
+static void
+detach(struct app *app, const char *arg)
+{
+    char *end = NULL;
+    long k = *arg == '\0' && draft.natt == 1 ? 1 : strtol(arg, &end, 10);
+
+    if (draft.natt == 0) {
+        ui_message_error(app, "nothing is attached to the answer");
+    } else if ((end != NULL && (*end != '\0' || end == arg)) || k < 1 || k > draft.natt) {
+        if (draft.natt == 1)
+            ui_message_error(app, "no attachment \"%s\": the answer has one (:detach 1)", arg);
+        else
+            ui_message_error(app, "%s%s%sthe answer has %d files: :detach 1 to %d",
+                             *arg ? "no attachment \"" : "which one? ", arg, *arg ? "\": " : "",
+                             draft.natt, draft.natt);
+    } else {
+        mail_attachment_fini(&draft.att[k - 1]);
+        memmove(&draft.att[k - 1], &draft.att[k], (size_t)(draft.natt - k) * sizeof draft.att[0]);
+        draft.natt--;
+        memset(&draft.att[draft.natt], 0, sizeof draft.att[0]);
+        ask_send(app);
+        return;
+    }
+    ask_input(app);
+}
+
+/* ":attach PATH", "attach PATH", "a" (asks for the path), ":detach N": handled (1), or not a
+ * command of the form (0). */
+static int
+form_command(struct app *app, const char *text)
+{
+    char *t = xstrdup(text), *w = str_trim(t), *arg;
+    size_t len;
+
+    if (*w == ':')
+        w++;
+    len = strcspn(w, " ");
+    arg = w + len + strspn(w + len, " ");
+    if ((len == 6 && strncmp(w, "attach", 6) == 0) || (len == 1 && *w == 'a' && *arg == '\0')) {
+        if (*arg != '\0') {
+            attach_path(app, arg);
+        } else {
+            ui_message_for(app, FORM_MSG_MS,
+                           "the file to attach (Tab completes the path; at "
+                           "most [mail] attachment_max)");
+            ui_input_begin(app, "attach: ", "", on_attach_path, NULL);
+            ui_input_complete(app, UI_COMPLETE_FILES);
+        }
+    } else if (len == 6 && strncmp(w, "detach", 6) == 0) {
+        detach(app, arg);
+    } else {
+        free(t);
+        return 0;
+    }
+    free(t);
+    return 1;
+}
 
 static void
 on_field(struct app *app, void *ctx, const char *text, int done, int ok)
@@ -204,6 +306,8 @@ on_confirm(struct app *app, void *ctx, const char *text, int done, int ok)
     (void)ctx;
     if (!done)
         return;
+    if (ok && form_command(app, text))
+        return;
     k = ok ? text[0] : 'n';
     if (k == 'T' || k == 'C' || k == 'S')
         k += 'a' - 'A';
@@ -230,42 +334,57 @@ on_confirm(struct app *app, void *ctx, const char *text, int done, int ok)
         return;
     }
     mid = db_mail_reply(app->db, draft.entity, draft.id, draft.text, set_or_null(draft.set_subject),
-                        set_or_null(draft.set_to), draft.cc_set ? draft.set_cc : NULL, NULL, &err);
+                        set_or_null(draft.set_to), draft.cc_set ? draft.set_cc : NULL, NULL,
+                        draft.att, draft.natt, &err);
     if (mid < 0) {
         ui_message_error(app, "could not queue the answer: %s (r opens it again)", err.msg);
         return;
     }
     draft_clear();
-    reply_send_queued(app, mid);
-}
-
-void
-reply_send_queued(struct app *app, int64_t mid)
-{
     /* committed to the outbox: from here on it is the outbox's to send, in a child process */
     mail_send_start(app, mid, 0);
-    app->ui->dirty = 1;
 }
 
-/* The reply form on the bottom lines: where the answer goes, and the question. */
+/* The question on the bottom line; Tab completes the path of ":attach PATH". */
+static void
+ask_input(struct app *app)
+{
+    ui_input_begin(app, ASK_LABEL, "", on_confirm, NULL);
+    ui_input_complete(app, UI_COMPLETE_ARG_FILES);
+}
+
+/* The reply form on the bottom lines: the files attached (numbered, with their sizes), where
+ * the answer goes, and the question. */
 static void
 ask_send(struct app *app)
 {
     struct ccrm_err err;
-    char *to, *cc, *subject;
+    struct strbuf files = STRBUF_INIT;
+    char *to, *cc, *subject, size[32];
+    int i;
 
+    for (i = 0; i < draft.natt; i++) {
+        mail_size_text((int64_t)draft.att[i].size, size, sizeof size);
+        strbuf_printf(&files, "%s%d %s (%s)", i > 0 ? ", " : "attached: ", i + 1, draft.att[i].name,
+                      size);
+    }
+    if (draft.natt > 0)
+        strbuf_puts(&files, " (:detach N) · ");
     if (db_mail_reply_preview(app->db, draft.entity, draft.id, set_or_null(draft.set_subject),
                               set_or_null(draft.set_to), draft.cc_set ? draft.set_cc : NULL, &to,
                               &cc, &subject, &err) == 0) {
-        ui_message_for(app, FORM_MSG_MS, "the answer goes to %s%s%s · Subject: %s", to,
-                       cc[0] ? " · Cc: " : "", cc, subject);
+        ui_message_for(app, FORM_MSG_MS, "%sthe answer goes to %s%s%s · Subject: %s",
+                       draft.natt > 0 ? strbuf_str(&files) : "", to, cc[0] ? " · Cc: " : "", cc,
+                       subject);
         free(to);
         free(cc);
         free(subject);
     } else {
-        ui_message_for(app, FORM_MSG_MS, "the answer cannot go like this: %s (t sets To)", err.msg);
+        ui_message_for(app, FORM_MSG_MS, "%sthe answer cannot go like this: %s (t sets To)",
+                       draft.natt > 0 ? strbuf_str(&files) : "", err.msg);
     }
-    ui_input_begin(app, ASK_LABEL, "", on_confirm, NULL);
+    strbuf_fini(&files);
+    ask_input(app);
 }
 
 void

@@ -13,7 +13,8 @@
  * ccrm --reply). e has a mail_fk. */
 void act_reply(struct app *app, const struct entity *e, int64_t id);
 
-/* Hand mail id (committed to the outbox) to a child process that sends it; the status line
+/* Hand mail id (committed to the outbox: an answer, a quote or invoice by :send) to a child
+ * process that sends it, again later while sendmail refuses it; the status line
  * says "sending mail N…", then how it went. again: this session's attempts before this one (0:
  * the first). Returns 0, or -1 when it could not start (said; it is tried again later). */
 int mail_send_start(struct app *app, int64_t id, int again);
@@ -23,9 +24,5 @@ void mail_send_fini(struct app *app);
 /* :save-attachment N [PATH], w on a mail (src/ui/attach.c): write received attachment id to a
  * file, asking for the path when path is NULL and before replacing a file. */
 void attach_save(struct app *app, int64_t id, const char *path);
-/* Send mail mid, already committed to the outbox (an answer, a quote or invoice: :send), the
- * client's way (mail_send_start: in a child process, again later while sendmail refuses it);
- * says how it went. */
-void reply_send_queued(struct app *app, int64_t mid);
 
 #endif

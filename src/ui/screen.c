@@ -730,6 +730,24 @@ draw_bottom(struct app *app)
         ui->ibuf[ui->icur] = save;
         lw = text_width(ui->input_label) + text_width(line);
         cx = lw < ui->cols ? lw : ui->cols - 1;
+        if (lw >= ui->cols && ui->cols > 4) {
+            /* longer than the screen (a long path after a long question): the text that ends
+             * at the cursor, after "…", so that what is typed stays in sight */
+            int start = ui->icur, w = 0, cw;
+
+            while (start > 0) {
+                cw = wcwidth(ui->ibuf[start - 1]);
+                cw = cw < 1 ? 1 : cw;
+                if (w + cw > ui->cols - 2)
+                    break;
+                w += cw;
+                start--;
+            }
+            wcstombs(line, ui->ibuf + start, sizeof line);
+            snprintf(buf, sizeof buf, "…%s", line);
+            draw_text(stdscr, y, 0, buf, ui->cols, A_NORMAL);
+            cx = 1 + w;
+        }
         move(y, cx);
         curs_set(1);
         return;
@@ -940,11 +958,11 @@ add_candidate(const char *name, void *ctx)
         str_copy(c->name[c->n++], name, sizeof c->name[0]);
 }
 
-/* Tab in a line that is a path: what is before the cursor completed from the file names that
- * start with it (a directory gets its "/"); several give their common beginning and are
- * listed. */
+/* Tab in a line that is a path from column from on: what is between it and the cursor
+ * completed from the file names that start with it (a directory gets its "/"); several give
+ * their common beginning and are listed. */
 static void
-complete_path(struct app *app)
+complete_path(struct app *app, int from)
 {
     struct ui *ui = app->ui;
     char cur[1024], pat[1040], list[256];
@@ -953,7 +971,7 @@ complete_path(struct app *app)
     glob_t g;
 
     ui->ibuf[ui->icur] = L'\0';
-    n = wcstombs(cur, ui->ibuf, sizeof cur);
+    n = wcstombs(cur, ui->ibuf + from, sizeof cur);
     ui->ibuf[ui->icur] = save;
     if (n == (size_t)-1 || n >= sizeof cur - 1)
         return;
@@ -974,12 +992,12 @@ complete_path(struct app *app)
     pat[common < sizeof pat ? common : sizeof pat - 1] = '\0';
     n = mbstowcs(wfull, pat, UI_INPUT_MAX - 1);
     if (n != (size_t)-1 && strlen(pat) >= strlen(cur) &&
-        (int)n + ui->ilen - ui->icur < UI_INPUT_MAX - 1) {
+        from + (int)n + ui->ilen - ui->icur < UI_INPUT_MAX - 1) {
         /* what was before the cursor becomes the common beginning */
-        wmemmove(ui->ibuf + n, ui->ibuf + ui->icur, (size_t)(ui->ilen - ui->icur + 1));
-        wmemcpy(ui->ibuf, wfull, n);
-        ui->ilen += (int)n - ui->icur;
-        ui->icur = (int)n;
+        wmemmove(ui->ibuf + from + n, ui->ibuf + ui->icur, (size_t)(ui->ilen - ui->icur + 1));
+        wmemcpy(ui->ibuf + from, wfull, n);
+        ui->ilen += from + (int)n - ui->icur;
+        ui->icur = from + (int)n;
     }
     if (g.gl_pathc > 1) {
         list[0] = '\0';
@@ -1013,7 +1031,18 @@ input_complete(struct app *app)
     size_t len = 0, n;
 
     if (ui->icomplete == UI_COMPLETE_FILES) {
-        complete_path(app);
+        complete_path(app, 0);
+        return;
+    }
+    if (ui->icomplete == UI_COMPLETE_ARG_FILES) {
+        /* a command and its path: the path after the first word */
+        for (ws = 0; ws < ui->icur && ui->ibuf[ws] != L' '; ws++)
+            ;
+        if (ws == ui->icur)
+            return;
+        while (ws < ui->icur && ui->ibuf[ws] == L' ')
+            ws++;
+        complete_path(app, ws);
         return;
     }
     while (ws > 0 && ui->ibuf[ws - 1] != L' ')

@@ -186,9 +186,16 @@ void ui_pop(struct app *app);
 void ui_input_begin(struct app *app, const char *label, const char *initial, input_cb cb,
                     void *ctx);
 /* What Tab completes in the line just begun: the login or department being typed (a, h), an
- * @mention anywhere in the text (comments, notes, chat), or a file name (the line is a path:
- * saving an attachment). */
-enum ui_complete { UI_COMPLETE_NONE, UI_COMPLETE_PEOPLE, UI_COMPLETE_MENTIONS, UI_COMPLETE_FILES };
+ * @mention anywhere in the text (comments, notes, chat), a file name (the line is a path:
+ * saving an attachment), or the path after the line's first word (":attach PATH" in the reply
+ * form). */
+enum ui_complete {
+    UI_COMPLETE_NONE,
+    UI_COMPLETE_PEOPLE,
+    UI_COMPLETE_MENTIONS,
+    UI_COMPLETE_FILES,
+    UI_COMPLETE_ARG_FILES
+};
 void ui_input_complete(struct app *app, enum ui_complete kind);
 void ui_message_error(struct app *app, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A message that stays ms milliseconds (unless a newer one replaces it). */

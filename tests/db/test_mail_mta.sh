@@ -5,15 +5,16 @@
 # answer sent with `ccrm --reply` through that exim's sendmail arrives in the customer's
 # mailbox with the threading headers; the plus-address of a ticket reaches it; the database
 # stopped during a delivery makes exim defer and retry, and the mail arrives once; a refused
-# mail (unknown queue) bounces to its sender with ccrm's one-line reason. Skipped (77) without
-# exim4 (scripts/deps installs it).
+# mail (unknown queue) bounces to its sender with ccrm's one-line reason; an answer with files
+# (--attach) arrives as a multipart/mixed that a mail parser reads back byte for byte under the
+# files' non-ASCII names, and a file over [mail] attachment_max or unreadable is refused.
+# Skipped (77) without exim4 (scripts/deps installs it). The exim: tests/lib/mta.sh.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_mail_mta.sh path/to/ccrm}
 D=$(cd "$(dirname "$0")/../data/mail" && pwd)
 T=$TEST_TMP
-EXIM=$(command -v exim4 || command -v exim || true)
-[ -n "$EXIM" ] || { echo "ok 1 - # SKIP no exim4"; exit 77; }
-[ "$(id -u)" = 0 ] || { echo "ok 1 - # SKIP needs root (exim runs deliveries as nobody)"; exit 77; }
+. "$(dirname "$0")/../lib/mta.sh"
+mta_require
 CCRM=$(readlink -f "$CCRM")
 
 pg_start_demo "$CCRM" 20
@@ -24,11 +25,8 @@ q "insert into mail_queues (name, address, from_name, creates, assignee, reply_t
 q "create role mailer login in role ccrm_mail"
 
 # ---------------------------------------------------------------- exim of our own
-E=$T/exim
-mkdir -p "$E/spool" "$E/log" "$T/mail"
-chmod 755 "$T" "$E"
-chmod 1777 "$T/mail"
-PORT=$((20000 + $$ % 20000))
+mta_start example.com kunde-gmbh.de "anna.berger : sender" example.com
+E=$MTA_DIR
 # the pipe runs ccrm as the exim user, connecting as the mail login; nothing of the test's own
 # environment reaches it (exim clears it), so -c and -d say everything
 printf '[database]\nconninfo = host=%s dbname=ccrm user=mailer\n' "$PG_DIR" >"$T/ccrm-mta.ini"
@@ -37,107 +35,9 @@ cat >"$E/aliases" <<EOF
 support: "|$CCRM -c $T/ccrm-mta.ini --mail-in --queue support"
 nowhere: "|$CCRM -c $T/ccrm-mta.ini --mail-in --queue nowhere"
 EOF
-cat >"$E/exim.conf" <<EOF
-primary_hostname = mta.test.example
-qualify_domain = example.com
-domainlist local_domains = example.com : kunde-gmbh.de
-spool_directory = $E/spool
-log_file_path = $E/log/%slog
-pid_file_path = $E/exim.pid
-local_interfaces = <; 127.0.0.1
-daemon_smtp_ports = $PORT
-exim_user = Debian-exim
-exim_group = Debian-exim
-# an exim with -C runs without root (exim drops it for configurations it does not trust), so
-# every delivery runs as the exim user
-deliver_drop_privilege = true
-trusted_users = root : Debian-exim
-never_users = root
-keep_environment =
-acl_smtp_rcpt = acl_rcpt
-# bounces go out at once, and nothing waits for DNS
-delay_warning = 0s
-host_lookup =
-rfc1413_hosts =
-
-begin acl
-acl_rcpt:
-  accept  domains = +local_domains
-  deny    message = relay not permitted
-
-begin routers
-aliases:
-  driver = redirect
-  domains = example.com
-  local_part_suffix = +*
-  local_part_suffix_optional
-  data = \${lookup{\$local_part}lsearch{$E/aliases}}
-  pipe_transport = ccrm_pipe
-mailbox:
-  driver = accept
-  domains = kunde-gmbh.de
-  local_parts = anna.berger : sender
-  transport = mailbox
-
-begin transports
-ccrm_pipe:
-  driver = pipe
-  return_fail_output
-  temp_errors = 75
-  environment = ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 : UBSAN_OPTIONS=print_stacktrace=1
-  timeout = 60s
-mailbox:
-  driver = appendfile
-  # the matched list entries, not the address itself: exim does not take a file name from
-  # what a sender wrote
-  file = $T/mail/\$local_part_data@\$domain_data
-  delivery_date_add
-  envelope_to_add
-  return_path_add
-
-begin retry
-*  *  F,5m,1s
-
-begin rewrite
-EOF
-chmod 644 "$E/exim.conf" "$E/aliases"
-chown -R Debian-exim: "$E/spool" "$E/log"
-"$EXIM" -C "$E/exim.conf" -bV >"$T/bv" 2>&1 || { cat "$T/bv"; fail "exim accepts the configuration"; }
-"$EXIM" -C "$E/exim.conf" -bd -q1s
-for i in $(seq 100); do [ -s "$E/exim.pid" ] && break; sleep 0.05; done
-EPID=$(cat "$E/exim.pid")
-# stop the daemon and every process of ours it started (found by our configuration's path)
-stop_exim() {
-    local p
-    kill "$EPID" 2>/dev/null
-    for p in /proc/[0-9]*; do
-        grep -qF "$E/exim.conf" "$p/cmdline" 2>/dev/null && kill "${p#/proc/}" 2>/dev/null
-    done
-}
-on_exit stop_exim
+PORT=$MTA_PORT
 check "exim listens on 127.0.0.1:$PORT only" bash -c "ss -ltn | grep -q ' 127.0.0.1:$PORT ' && ! ss -ltn | grep -q ' \\*:$PORT \\| 0.0.0.0:$PORT '"
-
-# smtp FROM TO FILE: hand a mail to exim by SMTP, like any MTA on the net would
-smtp() {
-    local from=$1 to=$2 file=$3 line
-    exec 3<>"/dev/tcp/127.0.0.1/$PORT"
-    read -r line <&3
-    printf 'EHLO client.test\r\n' >&3
-    while read -r line <&3; do [[ $line == 250\ * ]] && break; done
-    printf 'MAIL FROM:<%s>\r\n' "$from" >&3
-    read -r line <&3
-    printf 'RCPT TO:<%s>\r\n' "$to" >&3
-    read -r line <&3
-    [[ $line == 250* ]] || { exec 3>&-; echo "RCPT refused: $line"; return 1; }
-    printf 'DATA\r\n' >&3
-    read -r line <&3
-    sed -e 's/\r$//' -e 's/^\./../' -e 's/$/\r/' "$file" >&3
-    printf '.\r\n' >&3
-    read -r line <&3
-    printf 'QUIT\r\n' >&3
-    exec 3>&-
-    [[ $line == 250* ]]
-}
+smtp() { mta_smtp "$@"; }
 waitq() { # waitq SQL WANT [SECONDS]: poll until the query answers WANT
     local i
     for ((i = 0; i < ${3:-20} * 10; i++)); do [ "$(q "$1")" = "$2" ] && return 0; sleep 0.1; done
@@ -173,6 +73,60 @@ check "...From the queue, Reply-To the ticket's plus-address" \
     bash -c "grep -q '^From: Example Support <support@example.com>' '$BOX' && grep -q '^Reply-To: support+t$TK@example.com' '$BOX'"
 check "the outbox row is sent" test "$(q "select status from messages where direction = 'out'")" = sent
 
+# ---------------------------------------------------------------- out: an answer with files
+# (--attach, as :attach in the client): stored beside the answer like a document's PDF, sent
+# as a multipart/mixed through exim, and the delivered mail, parsed as a mail program would,
+# holds the files byte for byte under their non-ASCII names
+mkdir -p "$T/files"
+head -c 30000 /dev/urandom >"$T/files/Preisübersicht März 2027.pdf"
+printf 'Menge;Preis\n40;1200 €\n' >"$T/files/Mengen€.csv"
+head -c 70000 /dev/urandom >"$T/files/zu groß.bin"
+printf '[mail]\nsendmail = %s -C %s -t -oi\nattachment_max = 65536\n' "$EXIM" "$E/exim.conf" >"$T/ccrm-out.ini"
+outs() { q "select count(*) from messages where direction = 'out'"; }
+"$CCRM" -c "$T/ccrm-out.ini" -d "host=$PG_DIR dbname=ccrm user=sofia" --reply "$TK" --body-file "$T/answer.txt" \
+    --attach "$T/files/Mengen€.csv" --attach "$T/files/zu groß.bin" >"$T/out" 2>&1
+rc=$?
+check "a file over [mail] attachment_max: refused (exit $rc), with its size and the limit" \
+    bash -c "test $rc = 66 && grep -qF 'could not attach \"$T/files/zu groß.bin\": 68.4 KB is more than the 64.0 KB of [mail] attachment_max' '$T/out'"
+check "...and nothing is queued" test "$(outs)" = 1
+"$CCRM" -c "$T/ccrm-out.ini" -d "host=$PG_DIR dbname=ccrm user=sofia" --reply "$TK" --body-file "$T/answer.txt" \
+    --attach "$T/files/nicht da.pdf" >"$T/out" 2>&1
+rc=$?
+check "a file that cannot be read: refused (exit $rc) with the reason" \
+    bash -c "test $rc = 66 && grep -qF 'could not attach \"$T/files/nicht da.pdf\": No such file or directory' '$T/out'"
+"$CCRM" -c "$T/ccrm-out.ini" -d "host=$PG_DIR dbname=ccrm user=sofia" --reply "$TK" --body-file "$T/answer.txt" \
+    --attach "$T/files/Preisübersicht März 2027.pdf" --attach "$T/files/Mengen€.csv" >"$T/out" 2>&1
+check "--reply --attach through exim's sendmail: sent ($(tr '\n' ' ' <"$T/out"))" grep -q "sent" "$T/out"
+AM=$(q "select max(id) from messages where direction = 'out'")
+check "the files are stored with the answer, in order, with their types and sizes" \
+    test "$(q "select string_agg(name || ' ' || type || ' ' || size, ', ' order by id) from attachments where msg_id = $AM")" \
+    = "Preisübersicht März 2027.pdf application/pdf 30000, Mengen€.csv text/csv $(stat -c %s "$T/files/Mengen€.csv")"
+check "...the bytes as they were" \
+    test "$(q "select md5(content) from attachments where msg_id = $AM and type = 'application/pdf'")" = "$(md5sum <"$T/files/Preisübersicht März 2027.pdf" | cut -d' ' -f1)"
+check "...seen by staff, and by a partner exactly as the ticket is" \
+    test "$(as sofia -c "select count(*) from attachments where msg_id = $AM") $(as paul -c "select count(*) from attachments where msg_id = $AM")" \
+    = "2 $(as paul -c "select count(*) * 2 from tickets where id = $TK")"
+mta_mails "$BOX" 2
+check "the answer with its files arrives in the customer's mailbox" test "$(grep -c '^From ' "$BOX")" = 2
+# the last mail of the mailbox, parsed by Python's mail package: its type and, per file, the
+# name (RFC 2231 decoded), type, transfer encoding and the bytes' digest
+python3 - "$BOX" >"$T/parsed" 2>&1 <<'PY'
+import hashlib, mailbox, sys
+m = list(mailbox.mbox(sys.argv[1]))[-1]
+print(m.get_content_type())
+for p in m.walk():
+    if p.get_filename():
+        print(p.get_filename(), p.get_content_type(), p.get("Content-Transfer-Encoding"),
+              p.get_content_disposition(), hashlib.md5(p.get_payload(decode=True)).hexdigest(), sep="|")
+PY
+check "...a multipart/mixed" test "$(head -1 "$T/parsed")" = multipart/mixed
+check "...the PDF: its name, type, base64, and the file byte for byte ($(sed -n 2p "$T/parsed"))" \
+    test "$(sed -n 2p "$T/parsed")" = "Preisübersicht März 2027.pdf|application/pdf|base64|attachment|$(md5sum <"$T/files/Preisübersicht März 2027.pdf" | cut -d' ' -f1)"
+check "...the CSV too ($(sed -n 3p "$T/parsed"))" \
+    test "$(sed -n 3p "$T/parsed")" = "Mengen€.csv|text/csv|base64|attachment|$(md5sum <"$T/files/Mengen€.csv" | cut -d' ' -f1)"
+check "...the non-ASCII names written as RFC 2231 parameters in UTF-8 (no raw 8-bit in a header)" \
+    bash -c "grep -qiE \"filename\\*(0\\*)?=utf-8''Preis%C3%BC\" '$BOX' && ! grep -q 'filename=\"Preisübersicht' '$BOX'"
+
 # the customer answers to the plus-address: exim strips the suffix for the alias, ccrm reads it
 printf 'From: Anna Berger <anna.berger@kunde-gmbh.de>\nTo: support+t%s@example.com\nSubject: Danke\nMessage-ID: <danke.1@kunde-gmbh.de>\n\nDanke!\n' "$TK" >"$T/danke.eml"
 smtp anna.berger@kunde-gmbh.de "support+t$TK@example.com" "$T/danke.eml"
@@ -206,14 +160,7 @@ check "an unknown queue (exit 67) bounces to the sender" grep -q "^Subject: Mail
 check "...with ccrm's one-line reason" grep -q 'no mail queue "nowhere"' "$BOUNCE"
 check "...and nothing stored" test "$(q "select count(*) from messages where message_id = 'lost.1@kunde-gmbh.de'")" = 0
 
-stop_exim
-gone=1
-for i in $(seq 100); do
-    gone=1
-    for p in /proc/[0-9]*; do grep -qF "$E/exim.conf" "$p/cmdline" 2>/dev/null && gone=0; done
-    [ $gone = 1 ] && break
-    sleep 0.1
-done
-check "no exim of ours is left running" test $gone = 1
+mta_stop
+check "no exim of ours is left running" mta_gone
 
 done_testing

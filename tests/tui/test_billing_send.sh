@@ -14,9 +14,8 @@
 CCRM=${1:?usage: test_billing_send.sh path/to/ccrm}
 CCRM=$(readlink -f "$CCRM")
 CHECK=$(dirname "$CCRM")/ubl_check
-EXIM=$(command -v exim4 || command -v exim || true)
-[ -n "$EXIM" ] || { echo "ok 1 - # SKIP no exim4"; exit 77; }
-[ "$(id -u)" = 0 ] || { echo "ok 1 - # SKIP needs root (exim runs deliveries as nobody)"; exit 77; }
+. "$(dirname "$0")/../lib/mta.sh"
+mta_require
 command -v pdftotext >/dev/null || { echo "ok 1 - # SKIP pdftotext (poppler-utils) is missing"; exit 77; }
 T=$TEST_TMP
 
@@ -27,81 +26,10 @@ q "insert into mail_queues (name, address, from_name, creates)
     fail "a billing queue"
 
 # ---------------------------------------------------------------- exim of our own
-E=$T/exim
-mkdir -p "$E/spool" "$E/log" "$T/mail"
-chmod 755 "$T" "$E"
-chmod 1777 "$T/mail"
-PORT=$((20000 + ($$ + 7919) % 20000))
-cat >"$E/exim.conf" <<EOF
-primary_hostname = mta.test.example
-qualify_domain = nordlicht.example
-domainlist local_domains = kunde-gmbh.de
-spool_directory = $E/spool
-log_file_path = $E/log/%slog
-pid_file_path = $E/exim.pid
-local_interfaces = <; 127.0.0.1
-daemon_smtp_ports = $PORT
-exim_user = Debian-exim
-exim_group = Debian-exim
-deliver_drop_privilege = true
-trusted_users = root : Debian-exim
-never_users = root
-keep_environment =
-acl_smtp_rcpt = acl_rcpt
-delay_warning = 0s
-host_lookup =
-rfc1413_hosts =
-
-begin acl
-acl_rcpt:
-  accept  domains = +local_domains
-  deny    message = relay not permitted
-
-begin routers
-mailbox:
-  driver = accept
-  domains = kunde-gmbh.de
-  local_parts = anna.berger
-  transport = mailbox
-
-begin transports
-mailbox:
-  driver = appendfile
-  file = $T/mail/\$local_part_data@\$domain_data
-  delivery_date_add
-  envelope_to_add
-  return_path_add
-
-begin retry
-*  *  F,5m,1s
-
-begin rewrite
-EOF
-chmod 644 "$E/exim.conf"
-chown -R Debian-exim: "$E/spool" "$E/log"
-"$EXIM" -C "$E/exim.conf" -bV >"$T/bv" 2>&1 || { cat "$T/bv"; fail "exim accepts the configuration"; }
-"$EXIM" -C "$E/exim.conf" -bd -q1s
-for i in $(seq 100); do [ -s "$E/exim.pid" ] && break; sleep 0.05; done
-EPID=$(cat "$E/exim.pid")
-stop_exim() {
-    local p
-    kill "$EPID" 2>/dev/null
-    for p in /proc/[0-9]*; do
-        grep -qF "$E/exim.conf" "$p/cmdline" 2>/dev/null && kill "${p#/proc/}" 2>/dev/null
-    done
-}
-on_exit stop_exim
+mta_start nordlicht.example kunde-gmbh.de anna.berger
+E=$MTA_DIR
 BOX=$T/mail/anna.berger@kunde-gmbh.de
-# mails N: wait until the mailbox holds N mails (exim delivers in the background)
-mails() {
-    local i
-    for ((i = 0; i < 300; i++)); do
-        [ "$(grep -c '^From ' "$BOX" 2>/dev/null)" = "$1" ] && return 0
-        sleep 0.1
-    done
-    tail -5 "$E/log/mainlog" >&2
-    return 1
-}
+mails() { mta_mails "$BOX" "$1"; }
 # part N NAME: the attachment NAME of mail N in the mailbox, its base64 decoded, to stdout
 part() {
     awk -v n="$1" -v name="$2" '

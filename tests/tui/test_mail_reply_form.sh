@@ -79,7 +79,7 @@ check "the ticket is on top again" line_has "#$TK " "Charged twice"
 keys Enter
 check "the ticket's view opens" wait_for "Conversation (1 mail)"
 prompt "reply"
-check ":reply runs the editor, then asks" wait_for "send the answer? (y/n; t To, c Cc, s Subject)"
+check ":reply runs the editor, then asks" wait_for "send the answer? (y/n; t To, c Cc, s Subject; :attach)"
 check "the form says where it goes, with the subject the database gives it" \
     wait_for "the answer goes to \"Clara Weber\" <clara.weber@kunde.example> · Subject: Re: Charged twice for one booking [#$TK]"
 keys t Enter

@@ -554,6 +554,58 @@ test_big(void **state)
     free(bytes);
 }
 
+/* A file for an answer (src/mail/attach_file.c): its name and type, the limit, the refusals. */
+static void
+test_attach_file(void **state)
+{
+    char dir[] = "/tmp/ccrm-attach-XXXXXX", path[256], big[512];
+    struct mail_attachment a;
+    struct ccrm_err err;
+    FILE *f;
+
+    (void)state;
+    assert_string_equal(mail_type_for_name("Bericht.PDF"), "application/pdf");
+    assert_string_equal(mail_type_for_name("plan.png"), "image/png");
+    assert_string_equal(mail_type_for_name("a.tar.gz"), "application/gzip");
+    assert_string_equal(mail_type_for_name("README"), "application/octet-stream");
+    assert_string_equal(mail_type_for_name(".profile"), "application/octet-stream");
+    assert_string_equal(mail_type_for_name("x.unknown"), "application/octet-stream");
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path,
+             "%s/\xc3\x9c"
+             "bersicht M\xc3\xa4"
+             "rz.csv",
+             dir);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fwrite("a;b\n\0x\n", 1, 7, f); /* a NUL byte is kept: the bytes go as they are */
+    fclose(f);
+    assert_int_equal(mail_attach_file(path, 7, &a, &err), 0);
+    assert_string_equal(a.name, "\xc3\x9c"
+                                "bersicht M\xc3\xa4"
+                                "rz.csv");
+    assert_string_equal(a.type, "text/csv");
+    assert_int_equal(a.size, 7);
+    assert_memory_equal(a.content, "a;b\n\0x\n", 7);
+    mail_attachment_fini(&a);
+    /* one byte over the limit */
+    assert_int_equal(mail_attach_file(path, 6, &a, &err), -1);
+    snprintf(big, sizeof big,
+             "could not attach \"%s\": 7 bytes is more than the 6 bytes of [mail] "
+             "attachment_max",
+             path);
+    assert_string_equal(err.msg, big);
+    assert_null(a.content);
+    assert_int_equal(mail_attach_file(dir, 1000, &a, &err), -1);
+    assert_non_null(strstr(err.msg, "it is a directory"));
+    snprintf(big, sizeof big, "%s/nothing.pdf", dir);
+    assert_int_equal(mail_attach_file(big, 1000, &a, &err), -1);
+    assert_non_null(strstr(err.msg, "No such file or directory"));
+    assert_int_equal(mail_attach_file("  ", 1000, &a, &err), -1);
+    unlink(path);
+    rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -569,6 +621,7 @@ main(void)
         cmocka_unit_test(test_compose),
         cmocka_unit_test(test_big),
         cmocka_unit_test(test_compose_attachments),
+        cmocka_unit_test(test_attach_file),
     };
     int rc;
 
