@@ -35,7 +35,8 @@ BEGIN
     FOR t IN SELECT * FROM (VALUES
             (1, 'accounts', 'owner', 'r.name'),
             (2, 'contacts', 'owner', 'concat_ws('' '', r.first_name, r.last_name)'),
-            (3, 'leads', 'owner', 'concat_ws('' '', r.first_name, r.last_name, r.company)'),
+            (3, 'leads', 'owner', 'concat_ws('' '', r.first_name, r.last_name)'
+                                  || ' || coalesce('' ('' || r.company || '')'', '''')'),
             (4, 'opportunities', 'owner', 'r.name'),
             (5, 'tickets', 'assignee', 'r.subject'),
             (6, 'campaigns', 'owner', 'r.name')) k(n, tab, owner_col, label) LOOP
