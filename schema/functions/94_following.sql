@@ -29,6 +29,8 @@ SET search_path = pg_catalog, public, pg_temp
 AS $$
 DECLARE
     v_sql       text := '';
+    v_cols      text;
+    v_rule      text;
     v_followers boolean := has_table_privilege('public.followers', 'SELECT');
     t           record;
 BEGIN
@@ -41,20 +43,24 @@ BEGIN
             (5, 'tickets', 'assignee', 'r.subject'),
             (6, 'campaigns', 'owner', 'r.name')) k(n, tab, owner_col, label) LOOP
         CONTINUE WHEN NOT has_table_privilege(('public.' || t.tab)::regclass, 'SELECT');
+        -- the records one owns (is assigned) from their owner index, and those one has a
+        -- followers row for through its key; each kept when the rule names the caller
+        v_cols := format('SELECT r.id * 8 + %s, %L::text, r.id,'
+                         ' CASE WHEN r.%I = current_user THEN %L ELSE ''watching'' END,'
+                         ' (%s)::text COLLATE "default", r.updated_at, r.updated_by,'
+                         ' r.search::text',
+                         t.n, t.tab, t.owner_col, t.owner_col, t.label);
+        v_rule := format(' AND current_user IN (SELECT x.x FROM public.ccrm_followers(%L, r.id,'
+                         ' r.%I) x(x))', t.tab, t.owner_col);
         v_sql := v_sql || CASE WHEN v_sql = '' THEN '' ELSE ' UNION ALL ' END
-            || format('SELECT r.id * 8 + %s, %L::text, r.id,'
-                      ' CASE WHEN r.%I = current_user THEN %L ELSE ''watching'' END,'
-                      ' (%s)::text COLLATE "default", r.updated_at, r.updated_by,'
-                      ' r.search::text'
-                      '  FROM public.%I r WHERE r.id IN (SELECT x.id FROM public.%I x'
-                      ' WHERE x.%I = current_user',
-                      t.n, t.tab, t.owner_col, t.owner_col, t.label, t.tab, t.tab, t.owner_col)
+            || v_cols || format(' FROM public.%I r WHERE r.%I = current_user', t.tab, t.owner_col)
             || CASE WHEN v_followers THEN
-                   format(' UNION ALL SELECT f.entity_id FROM public.followers f'
-                          ' WHERE f.login = current_user AND f.entity = %L AND f.following)'
-                          ' AND current_user IN (SELECT w.w FROM public.ccrm_followers(%L,'
-                          ' r.id, r.%I) w(w))', t.tab, t.tab, t.owner_col)
-               ELSE ')' END;
+                   v_rule || ' UNION ALL ' || v_cols
+                   || format(' FROM public.followers w JOIN public.%I r ON r.id = w.entity_id'
+                             ' WHERE w.login = current_user AND w.entity = %L'
+                             ' AND r.%I IS DISTINCT FROM current_user', t.tab, t.tab, t.owner_col)
+                   || v_rule
+               ELSE '' END;
     END LOOP;
     IF v_sql <> '' THEN
         RETURN QUERY EXECUTE v_sql;
