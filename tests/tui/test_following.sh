@@ -25,6 +25,14 @@ check "the ticket she is assigned is there, as assignee" line_has "Followtest pr
 check "... named as users say it" line_has "ticket #$T1" "Followtest printer jam"
 check "the deal she watches is there, as watching" line_has "deal #$D1" "watching"
 check "an account she does not follow is not" wait_gone "Followtest Later Co" 1
+# (the help of a row's record is long, and its line of commands too: a bigger window)
+tmx resize-window -t =t: -x 240 -y 60
+keys '?'
+check "? lists the command (the action table)" wait_for " following " 5
+check "... and what Enter does here" wait_for "open the record (its keys act on it" 5
+keys Space
+check "a key closes the help" wait_gone "press any key to close" 5
+tmx resize-window -t =t: -x 140 -y 40
 
 # another session: sofia watches the account from psql; the row appears live
 as sofia -c "select ccrm_follow('accounts', $A1)" >/dev/null
