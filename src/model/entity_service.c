@@ -647,8 +647,8 @@ static const struct entity_list following_list = {
     .nfilters = N(following_filters),
     .shows = following_shows,
     .names_records = 1,
-    .empty = "you follow nothing: w on a record watches it; what you own or are assigned is "
-             "followed too",
+    .empty = "you follow nothing yet: the records you own or are assigned, and those you watch "
+             "(w), are listed here",
 };
 
 const struct entity entity_following = {
