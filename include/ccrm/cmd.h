@@ -64,6 +64,7 @@ enum cmd_kind {
     /* responsibility and time, the client's side (issue 17) */
     CMD_WATCH,     /* watch: follow the record selected or shown (its changes reach the Inbox) */
     CMD_UNWATCH,   /* unwatch: stop following it (also one's own or assigned record) */
+    CMD_FOLLOWING, /* following [FILTER]: the Following list (the records one follows) */
     CMD_SETTINGS,  /* settings: one's time zone, quiet hours and digest time (a form) */
     CMD_CALENDARS, /* calendars: business-hours calendars (management and admin edit them) */
     CMD_SLA,       /* sla: the SLA policies (management and admin edit them) */

@@ -114,6 +114,9 @@ struct entity_list {
     /* FROM for partners when from joins a table they may not read (the Tickets' SLA clocks),
      * with the columns' partner_sql; NULL: from */
     const char *partner_from;
+    /* rows are records of several kinds, each named by its entity and entity_id columns (the
+     * Following list): Enter opens it, and the record actions (w, e, c, ...) act on it */
+    int names_records;
 };
 
 /* ---- the detail view ---- */

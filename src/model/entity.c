@@ -1619,6 +1619,7 @@ extern const struct entity entity_products, entity_quotes, entity_quote_lines, e
 /* service levels and one's own settings (src/model/entity_service.c) */
 extern const struct entity entity_calendars, entity_sla_policies, entity_inbox_settings;
 extern const struct entity entity_invoice_lines, entity_product_prices;
+extern const struct entity entity_following; /* :following (src/model/entity_service.c) */
 
 const struct entity *const entity_registry[] = {
     /* the list views in tab order (the Deals tab is the pipeline: six deal lists) */
@@ -1627,7 +1628,7 @@ const struct entity *const entity_registry[] = {
     /* the rest */
     &interactions, &users, &tasks, &responsibilities, &absences, &entity_quote_lines,
     &entity_calendars, &entity_sla_policies, &entity_inbox_settings, &entity_invoice_lines,
-    &entity_product_prices, NULL};
+    &entity_product_prices, &entity_following, NULL};
 
 const struct entity *
 entity_find(const char *table)

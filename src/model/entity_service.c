@@ -588,3 +588,73 @@ const struct entity entity_inbox_settings = {
     .nfields = N(settings_fields),
     .new_words = settings_new,
 };
+
+/* ---- the records one follows (:following): watched, owned or assigned, unless unwatched;
+ * ccrm_following() asks the followers' one rule (schema/functions/94_following.sql) ---- */
+
+static const struct entity_column following_cols[] = {
+    {.name = "Changed",
+     .sql = "to_char(a.changed_at, 'YYYY-MM-DD HH24:MI')",
+     .min = 16,
+     .priority = 2},
+    {.name = "Kind",
+     .sql = "ccrm_entity_noun(a.entity) || ' #' || a.entity_id",
+     .min = 14,
+     .weight = 1,
+     .priority = 1},
+    {.name = "Name", .sql = "coalesce(a.label, '')", .min = 16, .weight = 40, .priority = 1},
+    {.name = "Why", .sql = "a.why", .min = 8, .priority = 2},
+    {.name = "By", .sql = "coalesce(a.changed_by, '')", .min = 8, .weight = 4, .priority = 3},
+    {.name = "entity", .sql = "a.entity", .hidden = 1},
+    {.name = "entity_id", .sql = "a.entity_id::text", .hidden = 1},
+};
+
+/* The set is the caller's own (thousands at most): it is made whole, from the owner indexes
+ * and the followers' key, for each page, and cut by the keyset like any list */
+static const struct entity_sort following_sorts[] = {
+    {.name = "changed",
+     .key = "a.changed_at",
+     .keytype = "timestamptz",
+     .desc = 1,
+     .index = "ccrm_following(): the owner indexes and followers (login, entity, entity_id)"},
+    {.name = "name",
+     .key = "a.label",
+     .keytype = "text",
+     .index = "ccrm_following(): the owner indexes and followers (login, entity, entity_id)"},
+};
+
+static const struct entity_filter following_filters[] = {
+    {.name = "kind", .sql = "a.entity", .read = "ccrm_entity_table"},
+    {.name = "why", .sql = "a.why"},
+};
+
+/* a watch or unwatch, and a record's change (its owner, its name, its last change) */
+static const char *const following_shows[] = {"followers",     "accounts", "contacts",  "leads",
+                                              "opportunities", "tickets",  "campaigns", NULL};
+
+static const struct entity_list following_list = {
+    .view = "following",
+    .title = "Following",
+    .from = "ccrm_following() a",
+    .base = "ccrm_following() a",
+    .search = "a.search LIKE ccrm_fold($1)",
+    .search_help = "the records' names",
+    .cols = following_cols,
+    .ncols = N(following_cols),
+    .sorts = following_sorts,
+    .nsorts = N(following_sorts),
+    .filters = following_filters,
+    .nfilters = N(following_filters),
+    .shows = following_shows,
+    .names_records = 1,
+    .empty = "you follow nothing yet: the records you own or are assigned, and those you watch "
+             "(w), are listed here",
+};
+
+const struct entity entity_following = {
+    .table = "following",
+    .singular = "followed record",
+    .plural = "followed records",
+    .help = "the records you follow: watched, owned or assigned (w: unwatch)",
+    .list = &following_list,
+};

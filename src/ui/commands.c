@@ -528,7 +528,25 @@ run_watch(struct app *app, const struct action *a, const char *arg)
                    (long long)id);
     else
         ui_message(app, "not watching %s #%lld any more", e->singular, (long long)id);
+    /* the Following list drops the row now, not at the wake-up its own commit rings */
+    if (view_list_names_records(ui_active(app->ui)))
+        view_list_reload(ui_active(app->ui), app);
     app->ui->dirty = 1;
+}
+
+/* :following [FILTER]: the records one follows (watched, owned or assigned, unless
+ * unwatched), last changed first; Enter opens one, w unwatches it */
+static void
+run_following(struct app *app, const struct action *a, const char *arg)
+{
+    const struct entity *e = entity_by_view("following");
+    struct view *v;
+
+    (void)a;
+    if (e == NULL || (v = view_list_new(app, e)) == NULL || ui_push(app, v) == -1)
+        return;
+    if (arg != NULL && arg[0] != '\0')
+        v->ops->list->set_filter(v, app, arg);
 }
 
 /* :settings: one's own time zone, quiet hours and digest time, in a form (a new row the first
@@ -1173,6 +1191,13 @@ const struct action cmd_actions[] = {
      .usage = ":unwatch",
      .help = "stop watching the record (also one you own or are assigned)",
      .run = run_watch},
+    {.name = "following",
+     .kind = CMD_FOLLOWING,
+     .arg = CMD_ARG_OPTIONAL,
+     .usage = ":following [kind=deal why=owner ...]",
+     .help = "the records you follow (watched, owned, assigned), last changed first; w "
+             "unwatches",
+     .run = run_following},
     {.name = "settings",
      .kind = CMD_SETTINGS,
      .needs = NEEDS_INTERNAL,

@@ -281,6 +281,8 @@ void view_list_reload(struct view *v, struct app *app);
 const char *view_list_sort_name(struct view *v);
 void view_list_set_active(struct view *v, int active);
 int view_list_show_record(struct view *v, struct app *app, int64_t id);
+/* Is v a list whose rows name records of several kinds (the Following list)? */
+int view_list_names_records(struct view *v);
 /* Deals pipeline (src/ui/view_pipeline.c) and Dashboard (src/ui/view_dashboard.c). */
 struct view *view_pipeline_new(struct app *app);
 struct view *view_dashboard_new(struct app *app);

@@ -92,6 +92,8 @@ list_help(const struct entity *e)
         snprintf(h->text[n++], HELP_TEXT, "Enter\tedit the %s", e->singular);
     else if (l->rows_are_records)
         snprintf(h->text[n++], HELP_TEXT, "Enter\topen the %s", e->singular);
+    else if (l->names_records)
+        snprintf(h->text[n++], HELP_TEXT, "Enter\topen the record (its keys act on it: w, e, c)");
     else
         snprintf(h->text[n++], HELP_TEXT, "Enter\topen the record the %s is about%s", e->singular,
                  e->actions & ENT_MARK_READ ? " (marks it read)" : "");
@@ -1069,12 +1071,21 @@ lv_free(struct view *v)
 
 /* ---- what a list answers (struct view_ops, struct list_ops) ---- */
 
-/* The record of the row under the cursor (a Feed or Inbox row is not a record of its own). */
+/* The record of the row under the cursor (a Feed or Inbox row is not a record of its own; a
+ * Following row is the record it names). */
 static int
 lv_selected(struct view *v, const struct entity **e, int64_t *id)
 {
     struct listview *lv = (struct listview *)v;
 
+    if (lv->l->names_records && lv->buf.n > 0) {
+        /* the record the row names (the Following list): its actions act on it */
+        const char *eid = col_of(lv, &lv->buf.rows[lv->cur], "entity_id");
+
+        *e = entity_find(col_of(lv, &lv->buf.rows[lv->cur], "entity"));
+        *id = strtoll(eid, NULL, 10);
+        return *e != NULL && eid[0] != '\0' ? 0 : -1;
+    }
     if (!lv->l->rows_are_records || lv->buf.n == 0)
         return -1;
     *e = lv->e->rows_of != NULL ? entity_find(lv->e->rows_of) : lv->e;
@@ -1164,8 +1175,10 @@ lv_window(struct view *v, struct event_window *w)
 {
     struct listview *lv = (struct listview *)v;
 
-    /* as must_reread: these re-read whatever the events are (or never: denied) */
-    if (lv->denied || lv->l->always_reread || !lv->loaded ||
+    /* as must_reread: these re-read whatever the events are (or never: denied); a list of
+     * records of several kinds has no table of its own: the events of the tables it shows
+     * decide (must_reread), not a window's ids */
+    if (lv->denied || lv->l->always_reread || lv->l->names_records || !lv->loaded ||
         (lv->buf.n == 0 && !(lv->buf.at_start && lv->buf.at_end)))
         return 0;
     w->q = &lv->q;
@@ -1366,6 +1379,12 @@ view_list_show_record(struct view *v, struct app *app, int64_t id)
     lv->search_pending = 0;
     reread(lv, app);
     return 0;
+}
+
+int
+view_list_names_records(struct view *v)
+{
+    return v != NULL && is_list(v) && ((struct listview *)v)->l->names_records;
 }
 
 void

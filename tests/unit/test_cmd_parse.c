@@ -43,6 +43,8 @@ static const struct {
     {"watch", 0, CMD_WATCH, ""},
     {"unw", 0, CMD_UNWATCH, ""},
     {"watch 12", -1, CMD_NONE, "takes no argument"},
+    {"following", 0, CMD_FOLLOWING, ""},
+    {"foll kind=deal why=owner", 0, CMD_FOLLOWING, "kind=deal why=owner"},
     {"settings", 0, CMD_SETTINGS, ""},
     {"calendars default=true", 0, CMD_CALENDARS, "default=true"},
     {"sla", 0, CMD_SLA, ""},
@@ -142,7 +144,7 @@ static const struct {
     size_t start;
     const char *first;
 } complete_cases[] = {
-    {"", 58, "", 0, "absences"},
+    {"", 59, "", 0, "absences"},
     {"h", 3, "h", 0, "handoff"},
     {"handoff s", 2, "s", 8, "sales"},
     {"handoff ma", 2, "ma", 8, "management"},

@@ -95,7 +95,7 @@ test_entries(void **state)
                                             sizeof out, &err) >= 0);
         }
     }
-    assert_int_equal(n, 22);
+    assert_int_equal(n, 23);
     assert_null(entity_find("audit"));
     assert_null(entity_find(NULL));
 }
@@ -143,7 +143,7 @@ test_lists(void **state)
             assert_true(entity_list_col(l, "entity_id") >= 0);
         }
     }
-    assert_int_equal(nlists, 16);
+    assert_int_equal(nlists, 17);
     assert_null(entity_by_view("dashboard"));
 }
 
