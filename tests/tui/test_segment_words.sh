@@ -86,13 +86,13 @@ keys q
 # ---- a deal's detail lists the interests learned in it ----
 read -r acc accname <<<"$(q "select id || ' ' || name from accounts order by id limit 1")"
 deal=$(as marco -c "insert into opportunities (name, account_id, stage, amount, close_date)
-    values ('Interest Probe deal', $acc, 'proposal', 4200, '2031-05-10') returning id" | head -1)
+    values ('Probe deal', $acc, 'prospecting', 4200, '2031-05-10') returning id" | head -1)
 prompt "view deals"
 keys / C-u
-keys -l "Interest Probe"
+keys -l "Probe deal"
 keys Enter
 wait_gone "search: " 5 || fail "the deals' search"
-check "the deal is listed" wait_for "Interest Probe deal"
+check "the deal is listed" wait_for "Probe deal"
 keys Enter
 check "Enter opens the deal, with its interests (none yet)" wait_for "Interests from this deal (0)"
 keys i
