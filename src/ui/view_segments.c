@@ -254,7 +254,7 @@ sv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
 {
     struct segview *sv = (struct segview *)v;
     char line[2400], size[64]; /* a definition (2048) and a description */
-    int i, y = 0, nw = wd >= 100 ? 32 : 22, cw = 16, ow = wd >= 100 ? 10 : 0;
+    int i, y = 0, nw = wd >= 100 ? 32 : 22, cw = 16, ow = wd >= 100 ? 10 : 0, foot = 0;
 
     if (sv->campaign != 0)
         snprintf(line, sizeof line, "Segments · Enter adds the one selected to campaign #%" PRId64,
@@ -263,7 +263,7 @@ sv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
         snprintf(line, sizeof line, "Segments · %d, newest first", sv->n);
     draw_text(w, y++, 0, line, wd, ui_attr(app, PAIR_HEADER, A_BOLD));
     draw_text(w, y++, 0,
-              "c count exactly · n new · R rename · e new words · d delete · r read again · "
+              "c count exactly · n new · R rename · e edit words · d delete · r read again · "
               "sizes are estimates until counted",
               wd, ui_attr(app, PAIR_DIM, A_DIM));
     if (!sv->loaded)
@@ -277,7 +277,28 @@ sv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
     if (ow > 0)
         draw_text(w, y, nw + cw + 2, "Owner", ow, A_BOLD);
     draw_text(w, y++, nw + cw + ow + 3, "Words", wd - nw - cw - ow - 3, A_BOLD);
-    sv->height = h - y > 1 ? h - y : 1;
+    /* the selected segment's words in full below the list (the column cuts them), when
+     * there is room: at most 4 lines, the last cut with "…" */
+    if (sv->sel < sv->n) {
+        const struct segment_row *r = &sv->rows[sv->sel];
+        const char *full = r->words[0] != '\0' ? r->words : r->definition;
+        size_t starts[4];
+        int k, nl = text_wrap(full, wd - 2, starts, 4);
+
+        if (nl > 0 && h - y >= nl + 5) {
+            foot = nl + 1;
+            snprintf(line, sizeof line, "%s \"%s\":", r->words[0] != '\0' ? "words of" : "JSON of",
+                     r->name);
+            draw_text(w, h - foot, 0, line, wd, ui_attr(app, PAIR_DIM, A_DIM));
+            for (k = 0; k < nl; k++) {
+                size_t len = k + 1 < nl ? starts[k + 1] - starts[k] : strlen(full + starts[k]);
+
+                snprintf(line, sizeof line, "%.*s", (int)len, full + starts[k]);
+                draw_text(w, h - foot + 1 + k, 2, line, wd - 2, A_NORMAL);
+            }
+        }
+    }
+    sv->height = h - y - foot > 1 ? h - y - foot : 1;
     if (sv->sel < sv->top)
         sv->top = sv->sel;
     if (sv->sel >= sv->top + sv->height)
