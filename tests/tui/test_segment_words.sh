@@ -39,6 +39,7 @@ prompt "segments"
 check "the Segments view has a Words column" line_has "Segment" "Words"
 check "the segment is shown in the words it was built with" line_has "Words test" "$words"
 check "... not as its JSON" bash -c "! tmux -L $TMUX_SOCK capture-pane -t =t: -p | grep -F 'Words test' | grep -qF '\"rules\"'"
+check "the selected one's words in full below the list" wait_for 'words of "Words test":'
 keys e
 check "e starts with the segment's words, to edit" wait_for "words (interest= ticket= deal= ...): $words"
 keys End
