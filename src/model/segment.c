@@ -904,6 +904,8 @@ put_number(struct strbuf *b, const json_t *v)
     if (strpbrk(buf, "eEn") != NULL) /* 1e+20, nan: not words the parser takes */
         return -1;
     strbuf_puts(b, buf);
+    if (strchr(buf, '.') == NULL) /* 333.0 stays a real: the words read "333" as whole */
+        strbuf_puts(b, ".0");
     return 0;
 }
 

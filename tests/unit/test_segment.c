@@ -201,6 +201,8 @@ static const char *const defs[] = {
       "1000000.75}}"),
     P("{\"account\": {\"field\": \"created_at\", \"op\": \"older_than_days\", \"value\": "
       "90}}"),
+    /* a whole amount written as a real (found by tests/fuzz/run_segment.sh) */
+    DEF("leads", "all", "{\"field\": \"score\", \"op\": \"ge\", \"value\": 333.0}"),
     /* not, all, any, nested; the days every rule says, said once */
     P("{\"not\": {\"interest\": {\"product\": \"ccrm Pro\"}}}"),
     P("{\"any\": [{\"ticket\": {\"product\": \"API\"}}, {\"all\": [{\"deal\": {\"won\": "
