@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -348,8 +349,30 @@ test_words(void **state)
     assert_int_equal(segment_def_words(said[0].json, words, 10), -1);
 }
 
+/* --json: the definitions the words of every rule above parse to, one a line, for
+ * tests/db/test_segment_words.sh to hand to the database (which must take and run each). */
+static int
+print_json(void)
+{
+    char words[2048], json[4096], msg[256];
+    size_t i;
+
+    for (i = 0; i < sizeof defs / sizeof defs[0]; i++) {
+        if (segment_def_words(defs[i], words, sizeof words) != 0 ||
+            segment_def_parse(words, json, sizeof json, msg, sizeof msg) != 0)
+            return 1;
+        printf("%s\n", json);
+    }
+    for (i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        if (segment_def_parse(texts[i], json, sizeof json, msg, sizeof msg) != 0)
+            return 1;
+        printf("%s\n", json);
+    }
+    return 0;
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good),
@@ -357,6 +380,9 @@ main(void)
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_words),
     };
+
+    if (argc > 1 && strcmp(argv[1], "--json") == 0)
+        return print_json();
 
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
