@@ -172,12 +172,14 @@ int db_duplicates_for(struct db *db, const char *entity, const char *values, cha
 /* The newest max segments the user may see, each with the planner's estimate of its people
  * (exact: -1, not counted). Returns how many, or -1. db_segment_exact counts segment id's
  * people (ccrm_segment_count), or -1. */
+#define SEGMENT_WORDS_MAX 512
 struct segment_row {
     int64_t id;
     char name[200];
     char owner[64];
     char description[200];
-    char definition[400];
+    char definition[2048];         /* the JSON, as the database gives it back */
+    char words[SEGMENT_WORDS_MAX]; /* it said in words (segment_def_words), or "" */
     long long estimate, exact;
     int version; /* as read: a change or delete of it checks it */
 };

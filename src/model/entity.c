@@ -709,9 +709,19 @@ static const struct entity_detail_field deal_detail_fields[] = {
 static const struct entity_related deal_related[] = {
     {"account", "account_name", "accounts", "account_id"},
 };
-static const struct entity_section deal_contacts = {
-    .sql = DEAL_CONTACT_LINES,
-    .params = {"id"},
+static const struct entity_section deal_contacts[] = {
+    {
+        .sql = DEAL_CONTACT_LINES,
+        .params = {"id"},
+    },
+    /* what was learned in it (i records one on the deal's account) */
+    {
+        .heading = "Interests from this deal",
+        .suffix = "",
+        .max = INTERESTS_MAX,
+        .sql = DEAL_INTEREST_LINES,
+        .params = {"id"},
+    },
 };
 static const struct entity_section deal_timeline = {
     .heading = "Timeline",
@@ -728,8 +738,8 @@ static const struct entity_detail deal_detail = {
     .nfields = N(deal_detail_fields),
     .related = deal_related,
     .nrelated = N(deal_related),
-    .before = &deal_contacts,
-    .nbefore = 1,
+    .before = deal_contacts,
+    .nbefore = N(deal_contacts),
     .timeline = &deal_timeline,
 };
 

@@ -378,8 +378,10 @@
              "', $1, " ENTITY_STR(INTERESTS_MAX) ") x"                                             \
                                                  " LEFT JOIN users u ON u.login = x.created_by"    \
                                                  " ORDER BY x.created_at DESC, x.id DESC"
-/* The interests recorded from a ticket ($1), on whom. */
-#define TICKET_INTEREST_LINES                                                                      \
+/* The interests recorded from a ticket or a deal ($1; src: tickets, opportunities), on whom. */
+#define TICKET_INTEREST_LINES SOURCE_INTEREST_LINES("tickets")
+#define DEAL_INTEREST_LINES SOURCE_INTEREST_LINES("opportunities")
+#define SOURCE_INTEREST_LINES(src)                                                                 \
     "SELECT to_char(x.created_at, 'YYYY-MM-DD HH24:MI') AS at,"                                    \
     " x.created_by || coalesce(' (' || u.department || ')', '') AS who," INTEREST_WHAT(            \
         "x") " || ' · ' || coalesce(CASE WHEN x.contact_id IS NOT NULL THEN 'contact ' || " NAME_C \
@@ -388,7 +390,7 @@
              " CASE WHEN x.contact_id IS NOT NULL THEN 'contacts' WHEN x.lead_id IS NOT NULL"      \
              "      THEN 'leads' ELSE 'accounts' END AS entity,"                                   \
              " coalesce(x.contact_id, x.lead_id, x.account_id) AS id"                              \
-             " FROM (SELECT * FROM interests i WHERE i.source_entity = 'tickets'"                  \
+             " FROM (SELECT * FROM interests i WHERE i.source_entity = '" src "'"                  \
              "        AND i.source_id = $1 ORDER BY i.created_at DESC, i.id DESC"                  \
              "        LIMIT " ENTITY_STR(                                                          \
                  INTERESTS_MAX) ") x"                                                              \

@@ -1,8 +1,10 @@
 /* The Segments view (:segments; A on a campaign opens it as a picker): the saved segments,
  * newest first, each with the planner's estimate of its people (instant) and, on request
- * (c), the exact count; n saves a new one from a few words (:segment); R renames the one
- * selected, e gives it new words (previewed: its estimate, or exact on request, before it is
- * changed), d deletes it after asking. Changes go through the database's rights (a segment
+ * (c), the exact count, and its definition said in the words `:segment` takes (the JSON when
+ * it cannot be said: src/model/segment.c); n saves a new one from a few words (:segment); R
+ * renames the one selected, e gives it new words (the line starts with its words, to edit;
+ * previewed: its estimate, or exact on request, before it is changed), d deletes it after
+ * asking. Changes go through the database's rights (a segment
  * is changed by its creator or owner, marketing, management and admin; a partner its own):
  * a refusal is said, and the list, read again, shows the sizes of what is saved now. As a
  * picker, Enter adds the segment's people to the campaign and says how many were left out and
@@ -32,7 +34,7 @@ static const char *const segments_help[] = {
     "c\tcount the segment's people exactly (the list shows the estimate)",
     "n\ta new segment: a name, then words such as interest=ccrm Pro, days=90",
     "R\trename the segment selected",
-    "e\tnew words for the segment selected (its size previewed first)",
+    "e\tedit the words of the segment selected (its size previewed first)",
     "d\tdelete the segment selected (asks first)",
     "Enter\tpicking for a campaign: add the segment's people; else count exactly",
     "r\tread again",
@@ -64,6 +66,10 @@ load(struct segview *sv, struct app *app)
                 strcmp(old[j].definition, sv->rows[i].definition) == 0)
                 sv->rows[i].exact = old[j].exact;
     free(old);
+    for (i = 0; i < n; i++)
+        if (segment_def_words(sv->rows[i].definition, sv->rows[i].words,
+                              sizeof sv->rows[i].words) == -1)
+            sv->rows[i].words[0] = '\0';
     sv->n = n;
     sv->loaded = 1;
     if (sv->sel >= n)
@@ -108,7 +114,7 @@ static struct {
     char json[2048];
 } ed;
 
-#define WORDS_LABEL "new words (interest= ticket= deal= country= days= ...): "
+#define WORDS_LABEL "words (interest= ticket= deal= ...): "
 #define CHANGE_LABEL "change it? (y: yes, c: count exactly): "
 
 static int
@@ -247,8 +253,8 @@ static void
 sv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
 {
     struct segview *sv = (struct segview *)v;
-    char line[512], size[64];
-    int i, y = 0, nw = wd >= 100 ? 32 : 22, cw = 16, ow = wd >= 100 ? 10 : 0;
+    char line[2400], size[64]; /* a definition (2048) and a description */
+    int i, y = 0, nw = wd >= 100 ? 32 : 22, cw = 16, ow = wd >= 100 ? 10 : 0, foot = 0;
 
     if (sv->campaign != 0)
         snprintf(line, sizeof line, "Segments · Enter adds the one selected to campaign #%" PRId64,
@@ -257,7 +263,7 @@ sv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
         snprintf(line, sizeof line, "Segments · %d, newest first", sv->n);
     draw_text(w, y++, 0, line, wd, ui_attr(app, PAIR_HEADER, A_BOLD));
     draw_text(w, y++, 0,
-              "c count exactly · n new · R rename · e new words · d delete · r read again · "
+              "c count exactly · n new · R rename · e edit words · d delete · r read again · "
               "sizes are estimates until counted",
               wd, ui_attr(app, PAIR_DIM, A_DIM));
     if (!sv->loaded)
@@ -270,8 +276,29 @@ sv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
     draw_text(w, y, nw + 1, "People", cw, A_BOLD);
     if (ow > 0)
         draw_text(w, y, nw + cw + 2, "Owner", ow, A_BOLD);
-    draw_text(w, y++, nw + cw + ow + 3, "Definition", wd - nw - cw - ow - 3, A_BOLD);
-    sv->height = h - y > 1 ? h - y : 1;
+    draw_text(w, y++, nw + cw + ow + 3, "Words", wd - nw - cw - ow - 3, A_BOLD);
+    /* the selected segment's words in full below the list (the column cuts them), when
+     * there is room: at most 4 lines, the last cut with "…" */
+    if (sv->sel < sv->n) {
+        const struct segment_row *r = &sv->rows[sv->sel];
+        const char *full = r->words[0] != '\0' ? r->words : r->definition;
+        size_t starts[4];
+        int k, nl = text_wrap(full, wd - 2, starts, 4);
+
+        if (nl > 0 && h - y >= nl + 5) {
+            foot = nl + 1;
+            snprintf(line, sizeof line, "%s \"%s\":", r->words[0] != '\0' ? "words of" : "JSON of",
+                     r->name);
+            draw_text(w, h - foot, 0, line, wd, ui_attr(app, PAIR_DIM, A_DIM));
+            for (k = 0; k < nl; k++) {
+                size_t len = k + 1 < nl ? starts[k + 1] - starts[k] : strlen(full + starts[k]);
+
+                snprintf(line, sizeof line, "%.*s", (int)len, full + starts[k]);
+                draw_text(w, h - foot + 1 + k, 2, line, wd - 2, A_NORMAL);
+            }
+        }
+    }
+    sv->height = h - y - foot > 1 ? h - y - foot : 1;
     if (sv->sel < sv->top)
         sv->top = sv->sel;
     if (sv->sel >= sv->top + sv->height)
@@ -289,9 +316,10 @@ sv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
         draw_text(w, y + i, nw + 1, size, cw, a);
         if (ow > 0)
             draw_text(w, y + i, nw + cw + 2, r->owner, ow, a);
-        draw_text(w, y + i, nw + cw + ow + 3,
-                  r->description[0] != '\0' ? r->description : r->definition, wd - nw - cw - ow - 3,
-                  a);
+        /* its words (else its JSON), then its description */
+        snprintf(line, sizeof line, "%s%s%s", r->words[0] != '\0' ? r->words : r->definition,
+                 r->description[0] != '\0' ? " · " : "", r->description);
+        draw_text(w, y + i, nw + cw + ow + 3, line, wd - nw - cw - ow - 3, a);
     }
     ui_painted_data(app);
 }
@@ -318,9 +346,18 @@ sv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
             ui_input_begin(app, "new name: ", ed.name, on_rename, NULL);
     } else if (!fkey && key == L'e') {
         if (editing(sv)) {
-            ed.words[0] = '\0';
-            ui_message(app, "segment \"%s\" now: %s", ed.name, sv->rows[sv->sel].definition);
-            ui_input_begin(app, WORDS_LABEL, "", on_words, NULL);
+            const struct segment_row *r = &sv->rows[sv->sel];
+
+            /* the line starts with its words, to edit; words too long for the line, or a
+             * definition words cannot say (written through SQL), are shown instead */
+            if (r->words[0] != '\0' && strlen(r->words) < UI_INPUT_MAX - 1) {
+                ui_message(app, "segment \"%s\": edit its words", ed.name);
+                ui_input_begin(app, WORDS_LABEL, r->words, on_words, NULL);
+            } else {
+                ui_message(app, "segment \"%s\" now: %s", ed.name,
+                           r->words[0] != '\0' ? r->words : r->definition);
+                ui_input_begin(app, WORDS_LABEL, "", on_words, NULL);
+            }
         }
     } else if (!fkey && key == L'd') {
         if (editing(sv)) {

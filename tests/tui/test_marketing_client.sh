@@ -4,8 +4,8 @@
 #   and a consent with :consent (the channel completed by Tab); the detail follows live; then
 #   marketing (marco) adds that person to an e-mail campaign and is told the person was left
 #   out and why;
-# - a saved segment renamed (R), given new words (e: previewed, estimate and exact, before it
-#   is changed) and deleted (d, after asking) in the Segments view; support may do neither to
+# - a saved segment renamed (R), given new words (e: the line starts with its words; previewed,
+#   estimate and exact, before it is changed) and deleted (d, after asking) in the Segments view; support may do neither to
 #   marketing's segment (the database's rights), and is told so;
 # - the Reports view's window (:from, :to, f): the figures follow it; the replica
 #   ([database] replica_conninfo) is read and named in the status line, and an unreachable one
@@ -111,7 +111,8 @@ check "the segment is renamed" wait_in m 'segment "Widget people" is now "Gadget
 check "database: its new name" wait_sql "select name from segments where id = $seg" "Gadget people"
 check "the list shows it" line_in m "Gadget people" "~"
 keys_in m e
-check "e asks for new words" wait_in m "new words (interest= ticket= deal= country= days= ...):"
+check "e asks for new words, starting with the segment's" wait_in m "words (interest= ticket= deal= ...): interest=Widget"
+keys_in m C-u
 keys_in m -l "country=Germany"
 keys_in m Enter
 check "the new words are previewed: an estimate first" \
