@@ -1292,43 +1292,62 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, public, pg_temp
 AS $$
 DECLARE
-    v_note  text;
+    v_merge boolean := p_entity IS NOT NULL AND p_kind NOT IN ('mention', 'digest', 'routed');
     v_quiet boolean;
-    v_id    bigint;
+    v_hit   bigint;
+    v_sent  bigint;
 BEGIN
-    IF p_login IS NULL OR p_login IS NOT DISTINCT FROM p_from
-       OR NOT EXISTS (SELECT 1 FROM users u WHERE u.login = p_login AND u.active) THEN
+    IF p_login IS NULL OR p_login IS NOT DISTINCT FROM p_from THEN
         RETURN false;
     END IF;
-    v_note := ccrm_inbox_note(p_note);
-    v_quiet := ccrm_inbox_quiet(p_login, p_kind, now());
-    IF p_entity IS NOT NULL AND p_kind NOT IN ('mention', 'digest', 'routed') THEN
+    IF v_merge THEN
         -- one writer at a time per (person, kind, record): a second waits, then counts onto
-        -- the first's line
+        -- the first's line (the lookup below is a later statement: it sees the first's line)
         PERFORM pg_advisory_xact_lock(hashtextextended(
             format('ccrm inbox %s %s %s %s', p_login, p_kind, p_entity, p_id), 0));
-        UPDATE inbox i
-           SET count = i.count + 1, note = coalesce(v_note, i.note), from_login = p_from,
-               quiet = v_quiet
-         WHERE i.id = (SELECT x.id FROM inbox x
-                        WHERE x.login = p_login AND x.entity = p_entity AND x.entity_id = p_id
-                          AND x.kind = p_kind AND x.read_at IS NULL
-                        ORDER BY x.id DESC LIMIT 1)
-        RETURNING i.id INTO v_id;
-        IF v_id IS NOT NULL THEN
-            RETURN true;
-        END IF;
     END IF;
-    -- (counted up to the bound only: a busy inbox is not counted through)
-    IF p_from IS NOT NULL
-       AND (SELECT count(*) FROM (SELECT 1 FROM inbox i
-                                   WHERE i.from_login = p_from AND i.login = p_login
-                                     AND i.created_at > now() - interval '10 minutes'
-                                   LIMIT 30) b) >= 30 THEN
+    -- one statement for everything a notice is decided on (each statement a notice runs is
+    -- paid by the write that causes it: docs/performance.md, "Writes"): the recipient is an
+    -- active user; quiet (ccrm_inbox_quiet: the settings row, and the time zone only when
+    -- they keep quiet hours); the unread line it counts onto; the sender's recent entries to
+    -- them, counted up to the bound only (a busy inbox is not counted through)
+    SELECT p_kind NOT IN ('mention', 'sla_breach', 'digest')
+           AND coalesce((SELECT s.digest_at IS NOT NULL
+                                OR (s.quiet_from IS NOT NULL AND s.quiet_until IS NOT NULL
+                                    AND ccrm_quiet_time(s.quiet_from, s.quiet_until,
+                                            (now() AT TIME ZONE coalesce(s.time_zone,
+                                                (SELECT c.time_zone FROM calendars c
+                                                  WHERE c.is_default), 'UTC'))::time))
+                           FROM inbox_settings s WHERE s.login = p_login), false),
+           CASE WHEN v_merge THEN
+               (SELECT x.id FROM inbox x
+                 WHERE x.login = p_login AND x.entity = p_entity AND x.entity_id = p_id
+                   AND x.kind = p_kind AND x.read_at IS NULL
+                 ORDER BY x.id DESC LIMIT 1) END,
+           CASE WHEN p_from IS NOT NULL THEN
+               (SELECT count(*) FROM (SELECT 1 FROM inbox i
+                                       WHERE i.from_login = p_from AND i.login = p_login
+                                         AND i.created_at > now() - interval '10 minutes'
+                                       LIMIT 30) b) END
+      INTO v_quiet, v_hit, v_sent
+      FROM users u WHERE u.login = p_login AND u.active;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    IF v_hit IS NOT NULL THEN
+        -- (updated only when there is a line: an UPDATE of no row still fires the inbox's
+        -- statement triggers, the audit's and the search blocks')
+        UPDATE inbox i
+           SET count = i.count + 1, note = coalesce(ccrm_inbox_note(p_note), i.note),
+               from_login = p_from, quiet = v_quiet
+         WHERE i.id = v_hit;
+        RETURN true;
+    END IF;
+    IF v_sent >= 30 THEN
         RETURN false;
     END IF;
     INSERT INTO inbox (login, kind, entity, entity_id, from_login, note, quiet)
-    VALUES (p_login, p_kind, p_entity, p_id, p_from, v_note, v_quiet);
+    VALUES (p_login, p_kind, p_entity, p_id, p_from, ccrm_inbox_note(p_note), v_quiet);
     RETURN true;
 END
 $$;
