@@ -179,6 +179,7 @@ CREATE OR REPLACE FUNCTION ccrm_log_changes() RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, public, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
     per_row_max constant int := 20;     -- above this a statement is one 'bulk' event
@@ -233,6 +234,9 @@ BEGIN
     END IF;
 
     IF v_folded OR n > per_row_max THEN
+        -- (planned for the rows at hand: a plan kept from a small statement could join two
+        -- big transition tables badly)
+        PERFORM set_config('plan_cache_mode', 'auto', true);
         -- the audit alone (an insert of many rows: one audit row naming them all, 018), then
         -- (unless folded) one bulk event
         IF TG_OP = 'INSERT' AND n > per_row_max THEN

@@ -442,6 +442,7 @@ CREATE OR REPLACE FUNCTION ccrm_route_notify() RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, public, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
     v_from text := ccrm_person();
@@ -919,6 +920,7 @@ CREATE OR REPLACE FUNCTION ccrm_sla_ticket() RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, public, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
     v_now    timestamptz := now();
@@ -1290,6 +1292,7 @@ CREATE OR REPLACE FUNCTION ccrm_inbox_deliver(p_login text, p_kind text, p_entit
 RETURNS boolean
 LANGUAGE plpgsql
 SET search_path = pg_catalog, public, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
     v_merge boolean := p_entity IS NOT NULL AND p_kind NOT IN ('mention', 'digest', 'routed');
@@ -1481,6 +1484,7 @@ CREATE OR REPLACE FUNCTION ccrm_follow_notify() RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, public, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
     v_from  text := ccrm_person();
