@@ -179,6 +179,7 @@ CREATE OR REPLACE FUNCTION ccrm_log_changes() RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, public, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
     per_row_max constant int := 20;     -- above this a statement is one 'bulk' event
@@ -198,35 +199,44 @@ BEGIN
         RETURN NULL;
     END IF;
 
+    -- the number of rows; whether an import (or its revert) of this table is announced once,
+    -- by import_batches' deferred trigger (its rows are still audited one by one, this table
+    -- only; a mail import (017) also creates the mails' attachments, timeline entries,
+    -- tickets, leads and contacts, and its revert deletes them: those inserts, and those
+    -- deletes, are part of its one event); the actor's department: one statement, every write
+    -- pays it (a transition table a trigger did not declare cannot be named, hence the two)
     IF TG_OP = 'DELETE' THEN
-        SELECT count(*) INTO n FROM old_rows;
+        SELECT (SELECT count(*) FROM old_rows),
+               (SELECT u.department FROM users u WHERE u.login = v_actor),
+               EXISTS (SELECT 1 FROM import_batches b
+                        WHERE (b.entity = TG_TABLE_NAME AND b.revert_xid = pg_current_xact_id())
+                           OR (b.entity = 'messages'
+                               AND TG_TABLE_NAME IN ('attachments', 'interactions', 'tickets',
+                                                     'leads', 'contacts')
+                               AND b.revert_xid = pg_current_xact_id()))
+          INTO n, v_dept, v_folded;
     ELSE
-        SELECT count(*) INTO n FROM new_rows;
+        SELECT (SELECT count(*) FROM new_rows),
+               (SELECT u.department FROM users u WHERE u.login = v_actor),
+               EXISTS (SELECT 1 FROM import_batches b
+                        WHERE (b.entity = TG_TABLE_NAME
+                               AND (b.xid = pg_current_xact_id()
+                                    OR (b.revert_xid = pg_current_xact_id()
+                                        AND TG_OP = 'UPDATE')))
+                           OR (b.entity = 'messages'
+                               AND TG_TABLE_NAME IN ('attachments', 'interactions', 'tickets',
+                                                     'leads', 'contacts')
+                               AND b.xid = pg_current_xact_id() AND TG_OP = 'INSERT'))
+          INTO n, v_dept, v_folded;
     END IF;
     IF n = 0 THEN
         RETURN NULL;
     END IF;
-    -- an import (or its revert) of this table is announced once, by import_batches' deferred
-    -- trigger; its rows are still audited one by one (this table only). A mail import (017)
-    -- also creates the mails' attachments, timeline entries, tickets, leads and contacts, and
-    -- its revert deletes them: those inserts, and those deletes, are part of its one event.
-    -- (with the actor's department: one statement, every write pays it)
-    SELECT (SELECT u.department FROM users u WHERE u.login = v_actor),
-           EXISTS (SELECT 1 FROM import_batches b
-                    WHERE (b.entity = TG_TABLE_NAME
-                           AND ((b.xid = pg_current_xact_id()
-                                 AND TG_OP IN ('INSERT', 'UPDATE'))
-                                OR (b.revert_xid = pg_current_xact_id()
-                                    AND TG_OP IN ('DELETE', 'UPDATE'))))
-                       OR (b.entity = 'messages'
-                           AND TG_TABLE_NAME IN ('attachments', 'interactions', 'tickets',
-                                                 'leads', 'contacts')
-                           AND ((b.xid = pg_current_xact_id() AND TG_OP = 'INSERT')
-                                OR (b.revert_xid = pg_current_xact_id()
-                                    AND TG_OP = 'DELETE'))))
-      INTO v_dept, v_folded;
 
     IF v_folded OR n > per_row_max THEN
+        -- (planned for the rows at hand: a plan kept from a small statement could join two
+        -- big transition tables badly)
+        PERFORM set_config('plan_cache_mode', 'auto', true);
         -- the audit alone (an insert of many rows: one audit row naming them all, 018), then
         -- (unless folded) one bulk event
         IF TG_OP = 'INSERT' AND n > per_row_max THEN

@@ -29,6 +29,7 @@ CREATE OR REPLACE FUNCTION ccrm_totals_apply() RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, public, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
     v_n bigint;

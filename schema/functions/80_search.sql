@@ -138,6 +138,7 @@ SELECT ccrm_set_execute('ccrm_search_blocks_flush(integer)', 'ccrm_internal', 'c
 CREATE OR REPLACE FUNCTION ccrm_search_block_note() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, public, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
     v_seq bigint;

@@ -163,4 +163,32 @@ for subj in 'Question about the invoice' 'Login broken' 'Trade fair booth'; do
     check "routed \"$subj\" as ccrm_who says ($got)" test "$got" = "$want"
 done
 
+# ---- a notice's line is audited and announced once (schema/032: written by one statement) ----
+NL=$(lead priya NoticeOnce)
+m=$(q "select coalesce(max(id), 0) from inbox")
+# a session's own ccrm.inbox_logged changes nothing (ccrm_inbox_deliver sets it itself)
+as sam -c "select set_config('ccrm.inbox_logged', 'on', false)" -c "update leads set score = 2 where id = $NL" >/dev/null
+IL=$(q "select id from inbox where id > $m and login = 'priya' and entity = 'leads' and entity_id = $NL")
+check "the owner's line is there ($IL)" test -n "$IL"
+check "... audited once, as its row, by the person acting" \
+    test "$(q "select count(*) || '|' || min(actor) || '|' || bool_and(new_row = (select to_jsonb(i) from inbox i where i.id = $IL)) from audit where entity = 'inbox' and entity_id = $IL")" = "1|sam|true"
+check "... and announced once, with the department and the words of every inbox event" \
+    test "$(q "select count(*) || '|' || min(actor) || '|' || min(department) || '|' || min(summary) from events where entity = 'inbox' and entity_id = $IL")" = "1|sam|sales|change for priya"
+as sam -c "set ccrm.inbox_logged = 'off'" -c "update leads set score = 3 where id = $NL" >/dev/null
+check "a second change counts onto it: one update audited and announced" \
+    test "$(q "select count(*) from audit where entity = 'inbox' and entity_id = $IL and op = 'update'"),$(q "select summary from events where entity = 'inbox' and entity_id = $IL and op = 'update'")" = "1,change ×2 for priya"
+q "insert into inbox (login, kind, note) values ('priya', 'handoff', 'by the owner in psql')" >/dev/null
+check "an insert by the owner in psql is logged by the trigger as before" \
+    test "$(q "select count(*) from audit a join inbox i on i.id = a.entity_id where a.entity = 'inbox' and i.note = 'by the owner in psql'")" = 1
+
+# ---- plans kept for small statements never serve a big one ----
+ids=$(as sam -c "insert into leads (first_name, last_name, owner) select 'Wp', 'Big ' || g, 'sam' from generate_series(1, 25) g returning id" | paste -sd,)
+ev=$(q "select max(id) from events")
+as sam -c "update leads set score = 1 where id = $OWN" -c "update leads set score = 2 where id = $OWN" \
+    -c "update leads set score = 3 where id in ($ids)" >/dev/null
+check "after single-row updates in the session, a 25-row update: 25 audit rows with old and new values" \
+    test "$(q "select count(*) from audit where entity = 'leads' and op = 'update' and entity_id in ($ids) and (old_row->>'score') is distinct from (new_row->>'score')")" = 25
+check "... and one bulk event" \
+    test "$(q "select count(*) || '|' || min(summary) from events where id > $ev and entity = 'leads' and op = 'bulk'")" = "1|25 leads updated"
+
 done_testing
