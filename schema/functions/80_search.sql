@@ -235,6 +235,11 @@ SELECT ccrm_set_execute('ccrm_search_blocks_refresh()');
 -- block's first row (hi...; NULL for the last block). usable is false (one row, no block) when
 -- the blocks cannot tell: no trigram in the text, a partner, or rows matching through
 -- another table; no row at all means nothing can match.
+-- Asked on every search keystroke, so its statements are static where they can be (plpgsql
+-- keeps their plans for the session): the blocks from the trigrams, the queue's length. Only
+-- the last statement names the list's own tables (its bounds, and its rows when some are
+-- queued) and is planned at each call: a join of the blocks named with their bounds, a third
+-- of the planning of the single statement this once was (docs/performance.md, "Re-run").
 CREATE OR REPLACE FUNCTION ccrm_search_blocks(p_list text, p_text text, p_like text, p_asc boolean,
                                    p_k1 text, p_k2 text, p_id bigint)
 RETURNS TABLE (usable boolean, blk int, lo1 text, lo2 text, loid bigint, hi1 text, hi2 text,
@@ -244,14 +249,14 @@ SET search_path = pg_catalog, public, pg_temp
 AS $$
 DECLARE
     l public.search_block_lists;
-    -- (explicit collations: the call's arguments may come with different ones, a name's ICU
-    -- and a literal's default, and then the parameters have none)
     v_t text[] := public.ccrm_block_pattern_trgms(p_text COLLATE "C");
     v_w text COLLATE "C" := regexp_replace(public.ccrm_fold(p_text COLLATE "C"), '[^[:alnum:]]+',
                                            '0', 'g');
-    v_pair text COLLATE "C";  -- one or two letters or digits typed: the LIKE prefix of trigrams
+    v_blks int[];
+    v_queued text := '';
     v_other boolean := false;
     v_types text;
+    v_from text := 'TRUE';
 BEGIN
     IF NOT public.ccrm_is_internal() THEN  -- partners: no blocks (nor reading them)
         RETURN QUERY SELECT false, NULL::int, NULL::text, NULL::text, NULL::bigint, NULL::text,
@@ -259,15 +264,11 @@ BEGIN
         RETURN;
     END IF;
     SELECT * INTO l FROM public.search_block_lists s WHERE s.list = p_list COLLATE "C";
-    IF v_w ~ '^[a-z0-9]{1,2}$' THEN
-        v_pair := v_w || '%';
-    END IF;
-    IF NOT FOUND OR (cardinality(v_t) = 0 AND v_pair IS NULL) THEN
+    IF NOT FOUND OR (cardinality(v_t) = 0 AND v_w !~ '^[a-z0-9]{1,2}$') THEN
         RETURN QUERY SELECT false, NULL::int, NULL::text, NULL::text, NULL::bigint, NULL::text,
                             NULL::text, NULL::bigint;
         RETURN;
     END IF;
-    -- a long queue (a bulk load not filed yet): the blocks cannot tell cheaply
     IF EXISTS (SELECT 1 FROM public.search_block_pending q WHERE q.list = l.list OFFSET 5000) THEN
         RETURN QUERY SELECT false, NULL::int, NULL::text, NULL::text, NULL::bigint, NULL::text,
                             NULL::text, NULL::bigint;
@@ -281,51 +282,62 @@ BEGIN
             RETURN;
         END IF;
     END IF;
-    -- the type and collation of the first key column, for the row walked from
-    SELECT format_type(a.atttypid, NULL)
-           || CASE WHEN a.attcollation <> 0
-                   THEN ' COLLATE ' || (SELECT quote_ident(c.collname) FROM pg_collation c
-                                          WHERE c.oid = a.attcollation)
-                   ELSE '' END
-      INTO v_types
-      FROM pg_attribute a
-     WHERE a.attrelid = ('public.' || l.bounds)::regclass AND a.attname = 'k1';
+    IF cardinality(v_t) > 0 THEN
+        v_blks := ARRAY(SELECT p.blk FROM public.search_block_trgm p
+                         WHERE p.list = l.list AND p.trgm = ANY (v_t)
+                         GROUP BY p.blk HAVING count(DISTINCT p.trgm) = cardinality(v_t));
+    ELSE
+        v_blks := ARRAY(SELECT DISTINCT p.blk FROM public.search_block_trgm p
+                         WHERE p.list = l.list AND p.trgm >= v_w
+                           AND p.trgm < left(v_w, -1) || chr(ascii(right(v_w, 1)) + 1));
+    END IF;
+    -- rows queued but not filed yet (ccrm_search_block_note): the blocks of those that match
+    IF EXISTS (SELECT 1 FROM public.search_block_pending q WHERE q.list = l.list) THEN
+        v_queued := format($q$
+            UNION
+            SELECT coalesce((SELECT max(b2.blk) FROM public.%1$I b2 WHERE ROW(%2$s) <= ROW(%3$s)),
+                            0)
+              FROM public.search_block_pending q JOIN public.%4$I a ON a.id = q.id
+             WHERE q.list = $5 AND a.search LIKE public.ccrm_fold($6)$q$,
+            l.bounds, public.ccrm_search_block_bkey(l.k2, 'b2', ''),
+            public.ccrm_search_block_key(l.k1, l.k2, 'a', false), l.tbl);
+    ELSIF cardinality(v_blks) = 0 THEN
+        RETURN;  -- nothing can match
+    END IF;
+    IF p_id IS NOT NULL THEN
+        SELECT format_type(a.atttypid, NULL)
+               || CASE WHEN a.attcollation <> 0
+                       THEN ' COLLATE ' || (SELECT quote_ident(c.collname) FROM pg_collation c
+                                              WHERE c.oid = a.attcollation)
+                       ELSE '' END
+          INTO v_types
+          FROM pg_attribute a
+         WHERE a.attrelid = ('public.' || l.bounds)::regclass AND a.attname = 'k1';
+        v_from := format('b.blk IS NULL OR %s',
+            CASE WHEN p_asc
+                 THEN format('n.id IS NULL OR ROW($2::%s, %s$4) < ROW(n.k1, %s n.id)', v_types,
+                             CASE WHEN l.k2 IS NULL THEN '' ELSE format('$3::%s, ', v_types) END,
+                             CASE WHEN l.k2 IS NULL THEN '' ELSE 'n.k2,' END)
+                 ELSE format('b.blk = f.m OR ROW($2::%s, %s$4) >= ROW(b.k1, %s b.id)', v_types,
+                             CASE WHEN l.k2 IS NULL THEN '' ELSE format('$3::%s, ', v_types) END,
+                             CASE WHEN l.k2 IS NULL THEN '' ELSE 'b.k2,' END) END);
+    END IF;
     RETURN QUERY EXECUTE format($q$
-        WITH c AS (
-            SELECT p.blk FROM public.search_block_trgm p
-             WHERE $7::text IS NULL AND p.list = $1 AND p.trgm = ANY ($2)
-             GROUP BY p.blk HAVING count(DISTINCT p.trgm) = cardinality($2)
-            UNION
-            SELECT p.blk FROM public.search_block_trgm p
-             WHERE $7::text IS NOT NULL AND p.list = $1 AND p.trgm LIKE $7
-            UNION
-            -- rows queued but not filed yet (ccrm_search_block_note): their own blocks
-            SELECT coalesce((SELECT max(b2.blk) FROM public.%2$I b2
-                              WHERE ROW(%6$s) <= ROW(%7$s)), 0)
-              FROM public.search_block_pending q JOIN public.%8$I a ON a.id = q.id
-             WHERE q.list = $1 AND a.search LIKE public.ccrm_fold($8)),
-        b AS (
-            SELECT b.blk, b.blk = min(b.blk) OVER () AS first, b.k1 AS lo1, %1$s AS lo2,
-                   b.id AS loid, lead(b.k1) OVER w AS hi1, lead(%1$s) OVER w AS hi2,
-                   lead(b.id) OVER w AS hiid
-              FROM public.%2$I b WINDOW w AS (ORDER BY b.blk))
         SELECT true, c.blk,
-               CASE WHEN b.first THEN NULL ELSE b.lo1::text END,
-               CASE WHEN b.first THEN NULL ELSE b.lo2::text END,
-               CASE WHEN b.first THEN NULL ELSE b.loid END,
-               b.hi1::text, b.hi2::text, b.hiid
-          FROM c LEFT JOIN b ON b.blk = c.blk
-         WHERE $6::bigint IS NULL OR b.blk IS NULL
-            OR CASE WHEN $3 THEN b.hiid IS NULL OR ROW(%3$s) < ROW(b.hi1, %4$s b.hiid)
-                    ELSE b.first OR ROW(%3$s) >= ROW(b.lo1, %5$s b.loid) END
-         ORDER BY CASE WHEN $3 THEN c.blk END, c.blk DESC$q$,
-        CASE WHEN l.k2 IS NULL THEN 'NULL::text' ELSE 'b.k2' END, l.bounds,
-        format('$4::%s, %s$6::bigint', v_types,
-               CASE WHEN l.k2 IS NULL THEN '' ELSE format('$5::%s, ', v_types) END),
-        CASE WHEN l.k2 IS NULL THEN '' ELSE 'b.hi2,' END,
-        CASE WHEN l.k2 IS NULL THEN '' ELSE 'b.lo2,' END,
-        public.ccrm_search_block_bkey(l.k2, 'b2', ''),
-        public.ccrm_search_block_key(l.k1, l.k2, 'a', false), l.tbl)
-    USING p_list, v_t, p_asc, p_k1, p_k2, p_id, v_pair, p_like;
+               CASE WHEN b.blk = f.m THEN NULL ELSE b.k1::text END,
+               CASE WHEN b.blk = f.m THEN NULL ELSE %1$s::text END,
+               CASE WHEN b.blk = f.m THEN NULL ELSE b.id END,
+               n.k1::text, %2$s::text, n.id
+          FROM (SELECT u.blk FROM unnest($1::int[]) u(blk)%6$s) c
+               CROSS JOIN (SELECT min(b0.blk) AS m FROM public.%3$I b0) f
+               LEFT JOIN public.%3$I b ON b.blk = c.blk
+               LEFT JOIN LATERAL (SELECT n0.* FROM public.%3$I n0
+                                   WHERE n0.blk > b.blk ORDER BY n0.blk LIMIT 1) n ON true
+         WHERE %4$s
+         ORDER BY c.blk%5$s$q$,
+        CASE WHEN l.k2 IS NULL THEN 'NULL' ELSE 'b.k2' END,
+        CASE WHEN l.k2 IS NULL THEN 'NULL' ELSE 'n.k2' END, l.bounds, v_from,
+        CASE WHEN p_asc THEN '' ELSE ' DESC' END, v_queued)
+    USING v_blks, p_k1, p_k2, p_id, l.list, p_like;
 END
 $$;

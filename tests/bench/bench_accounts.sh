@@ -49,13 +49,20 @@ b_search=$(baseline "$q_search")
 
 # The statements ccrm itself runs for one search keystroke (the first page of PREFIX from the
 # top, src/db/list.c): which search blocks can hold a match (schema/013, 016), and the walk
-# of the first stretch of neighbouring blocks (a window of 12,000 rows a block; most pages
+# of the first stretch of neighbouring blocks (one or two characters: a window first) (a window of 12,000 rows a block; most pages
 # fill there). Timed by psql below, summed per keystroke: the bare SQL of a keystroke.
 words=("$word" gmbh "łódź")
 sel="$cols, a.id::text, (a.name)::text, (NULL)::text"
 keystroke_sql() {
-    local p=$1 q usable lo1 loid hi1 hiid start far n
+    local p=$1 q usable lo1 loid hi1 hiid start far n walk
     q=${p//\'/\'\'}
+    # one or two characters: one window from the top first, the blocks only if it fell short
+    # (then approximated here by the blocks from the top)
+    if [ "$(printf %s "$p" | wc -m)" -lt 3 ]; then
+        walk="select w.id from (select a.id, a.search, a.name as k1, NULL as k2 from accounts a where true order by a.name asc, a.id asc limit 12000) w where w.search like ccrm_fold('%$q%') and true order by w.k1 asc, w.id asc limit 200"
+        echo "select $sel from accounts a join ($walk) h on h.id = a.id order by a.name asc, a.id asc;"
+        [ "$(psqlc -c "select count(*) from ($walk) x")" -lt 200 ] || return
+    fi
     echo "select usable, blk, lo1, lo2, loid, hi1, hi2, hiid from ccrm_search_blocks('accounts_name', '$q', '%$q%', true, null, null, null);"
     IFS='|' read -r usable lo1 loid hi1 hiid n <<<"$(psqlc -F '|' -c "
         with b as (select *, blk - row_number() over (order by blk) as run
