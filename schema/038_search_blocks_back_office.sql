@@ -44,22 +44,24 @@ CREATE INDEX quotes_updated_idx ON quotes (updated_at, id) INCLUDE (search);
 DROP INDEX invoices_updated_idx;
 CREATE INDEX invoices_updated_idx ON invoices (updated_at, id) INCLUDE (search);
 
-CREATE TRIGGER ccrm_search_block_insert AFTER INSERT ON quotes
-    REFERENCING NEW TABLE AS changed
-    FOR EACH STATEMENT EXECUTE FUNCTION ccrm_search_block_note('quotes_updated');
-CREATE TRIGGER ccrm_search_block_update AFTER UPDATE ON quotes
-    REFERENCING OLD TABLE AS previous NEW TABLE AS changed
-    FOR EACH STATEMENT EXECUTE FUNCTION ccrm_search_block_note('quotes_updated');
-ALTER TABLE quotes ENABLE ALWAYS TRIGGER ccrm_search_block_insert;
-ALTER TABLE quotes ENABLE ALWAYS TRIGGER ccrm_search_block_update;
-CREATE TRIGGER ccrm_search_block_insert AFTER INSERT ON invoices
-    REFERENCING NEW TABLE AS changed
-    FOR EACH STATEMENT EXECUTE FUNCTION ccrm_search_block_note('invoices_updated');
-CREATE TRIGGER ccrm_search_block_update AFTER UPDATE ON invoices
-    REFERENCING OLD TABLE AS previous NEW TABLE AS changed
-    FOR EACH STATEMENT EXECUTE FUNCTION ccrm_search_block_note('invoices_updated');
-ALTER TABLE invoices ENABLE ALWAYS TRIGGER ccrm_search_block_insert;
-ALTER TABLE invoices ENABLE ALWAYS TRIGGER ccrm_search_block_update;
+DO $$
+DECLARE
+    l record;
+BEGIN
+    FOR l IN SELECT * FROM search_block_lists WHERE list IN ('quotes_updated', 'invoices_updated')
+    LOOP
+        EXECUTE format('CREATE TRIGGER ccrm_search_block_insert AFTER INSERT ON %I'
+                       ' REFERENCING NEW TABLE AS changed'
+                       ' FOR EACH STATEMENT EXECUTE FUNCTION ccrm_search_block_note(%L)',
+                       l.tbl, l.list);
+        EXECUTE format('CREATE TRIGGER ccrm_search_block_update AFTER UPDATE ON %I'
+                       ' REFERENCING OLD TABLE AS previous NEW TABLE AS changed'
+                       ' FOR EACH STATEMENT EXECUTE FUNCTION ccrm_search_block_note(%L)',
+                       l.tbl, l.list);
+        EXECUTE format('ALTER TABLE %I ENABLE ALWAYS TRIGGER ccrm_search_block_insert', l.tbl);
+        EXECUTE format('ALTER TABLE %I ENABLE ALWAYS TRIGGER ccrm_search_block_update', l.tbl);
+    END LOOP;
+END $$;
 
 SELECT ccrm_search_blocks_rebuild('quotes_updated');
 SELECT ccrm_search_blocks_rebuild('invoices_updated');

@@ -29,18 +29,6 @@ static struct {
     char path[PATH_MAX];
 } saving;
 
-/* "12.3 KB" */
-static void
-human_size(int64_t n, char *buf, size_t len)
-{
-    if (n < 1024)
-        snprintf(buf, len, "%" PRId64 " bytes", n);
-    else if (n < 1024 * 1024)
-        snprintf(buf, len, "%.1f KB", (double)n / 1024);
-    else
-        snprintf(buf, len, "%.1f MB", (double)n / (1024 * 1024));
-}
-
 /* A file name of the attachment's name: no directories, no control characters, not hidden. */
 static void
 safe_name(const char *name, char *out, size_t n)
@@ -145,7 +133,7 @@ save_to(struct app *app, int replace)
     } else {
         unlink(tmp);
     }
-    human_size(saving.size, size, sizeof size);
+    mail_size_text(saving.size, size, sizeof size);
     ui_message(app, "saved attachment %" PRId64 " (%s, %s) as %s", saving.id, saving.name, size,
                saving.path);
 }
@@ -246,7 +234,7 @@ attach_save(struct app *app, int64_t id, const char *path)
         ui_message_error(app, "no attachment %" PRId64 " (or not one you may see)", id);
         return;
     }
-    human_size(bytes, size, sizeof size);
+    mail_size_text(bytes, size, sizeof size);
     if (!kept) {
         ui_message_error(app,
                          "attachment %" PRId64 " (%s, %s) was not kept: it was larger than "

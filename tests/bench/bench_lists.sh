@@ -7,6 +7,7 @@
 # --views: a comma list of the views to load and measure (default: all of them).
 # Default scale 1,000,000 rows per table (loading takes several minutes); scripts/bench runs it.
 . "$(dirname "$0")/../lib/pg.sh"
+. "$(dirname "$0")/../lib/bench.sh"
 CCRM=${1:?usage: bench_lists.sh path/to/ccrm [--scale N] [--reps N] [--views LIST]}
 shift
 scale=1000000
@@ -157,14 +158,6 @@ baseline() {
 }
 
 trace=$TEST_TMP/trace
-nkeys() { grep -c '^key' "$trace"; }
-press() { # press KEY: send it and wait until its paint is traced
-    local before j
-    before=$(nkeys)
-    keys "$1"
-    for j in $(seq 400); do [ "$(nkeys)" -gt "$before" ] && return 0; sleep 0.005; done
-    echo "no paint traced for key $1" >&2
-}
 # measure VIEW WORD FILTER BASELINE_SQL: paging, search typing and a filter, in the client
 results=()
 measure() {

@@ -13,6 +13,7 @@
 # Defaults: 1,000,000 tickets, 100,000 open clocks, 100 due, 30 repetitions (scripts/bench).
 # PG_EXTRA_OPTS adds server settings, e.g. PG_EXTRA_OPTS="-c shared_buffers=1GB".
 . "$(dirname "$0")/../lib/pg.sh"
+. "$(dirname "$0")/../lib/bench.sh"
 CCRM=${1:?usage: bench_sla.sh path/to/ccrm [--scale N] [--clocks C] [--due D] [--reps R]}
 shift
 scale=1000000
@@ -98,14 +99,6 @@ echo "time-left list, breached filter, first page:         $l_breached"
 # ... and in the client, as sofia: `:sort left`, then PgDn and j, from the key read to the screen
 # updated (CCRM_TRACE), the same way as tests/bench/bench_lists.sh
 trace=$TEST_TMP/trace
-nkeys() { grep -c '^key' "$trace"; }
-press() { # press KEY: send it and wait until its paint is traced
-    local before j
-    before=$(nkeys)
-    keys "$1"
-    for j in $(seq 400); do [ "$(nkeys)" -gt "$before" ] && return 0; sleep 0.005; done
-    echo "no paint traced for key $1" >&2
-}
 : >"$trace"
 tui_start 160 45 env CCRM_TRACE="$trace" "$CCRM" -d "host=$PG_DIR dbname=ccrm user=sofia" --view tickets
 wait_for "Tickets by updated" || echo "the Tickets list did not open" >&2

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The search blocks of schema/013_search_blocks.sql (and 016: the accounts): for every pattern,
+# The search blocks of schema/013_search_blocks.sql (and 016: the accounts; 038: quotes, invoices): for every pattern,
 # every matching row of each list lies in a block ccrm_search_blocks() names (and a pattern it cannot judge says so);
 # this stays true after single and bulk inserts (also with session_replication_role =
 # replica, as the demo loader writes), edits that move rows to another block, new text in a
@@ -23,6 +23,10 @@ SELECT 'Lead', 'Person ' || i, 'Company ' || (i % 40), 'l' || i || '@x' || (i % 
 INSERT INTO tickets (account_id, subject)
 SELECT (SELECT min(id) FROM accounts), 'Ticket ' || i || ' ' || md5(i::text) FROM generate_series(1, 1500) i;
 INSERT INTO campaigns (name) SELECT 'Campaign ' || i || ' ' || md5(i::text) FROM generate_series(1, 1500) i;
+INSERT INTO quotes (account_id, title)
+SELECT (SELECT min(id) FROM accounts), 'Quote ' || i || ' ' || md5(i::text) FROM generate_series(1, 1500) i;
+INSERT INTO invoices (account_id, buyer_name)
+SELECT (SELECT min(id) FROM accounts), 'Buyer ' || i || ' ' || md5(i::text) FROM generate_series(1, 1500) i;
 UPDATE search_block_lists SET size = 100;
 SELECT ccrm_search_blocks_rebuild(list) FROM search_block_lists;
 CREATE TABLE pats (p text);
@@ -32,7 +36,9 @@ SELECT DISTINCT substr(x.search, s, l)
   FROM ((SELECT search FROM contacts ORDER BY id DESC LIMIT 40)
         UNION ALL (SELECT search FROM leads ORDER BY id DESC LIMIT 40)
         UNION ALL (SELECT search FROM tickets ORDER BY id DESC LIMIT 20)
-        UNION ALL (SELECT search FROM campaigns ORDER BY id DESC LIMIT 20)) x,
+        UNION ALL (SELECT search FROM campaigns ORDER BY id DESC LIMIT 20)
+        UNION ALL (SELECT search FROM quotes ORDER BY id DESC LIMIT 10)
+        UNION ALL (SELECT search FROM invoices ORDER BY id DESC LIMIT 10)) x,
        generate_series(1, 40, 3) s, generate_series(2, 7, 5) l
  WHERE length(substr(x.search, s, l)) = l;
 INSERT INTO pats SELECT chr(c) FROM generate_series(97, 122) c UNION ALL SELECT chr(c) FROM generate_series(48, 57) c;
@@ -70,6 +76,10 @@ all_good() { # all_good WHEN: every list answers right
     check "$1: campaigns: every match in a named block (wrong: ${b:-none})" test -z "$b"
     b=$(bad accounts_name accounts "a.name, a.id" "b.k1, b.id")
     check "$1: accounts: every match in a named block (wrong: ${b:-none})" test -z "$b"
+    b=$(bad quotes_updated quotes "a.updated_at, a.id" "b.k1, b.id")
+    check "$1: quotes: every match in a named block (wrong: ${b:-none})" test -z "$b"
+    b=$(bad invoices_updated invoices "a.updated_at, a.id" "b.k1, b.id")
+    check "$1: invoices: every match in a named block (wrong: ${b:-none})" test -z "$b"
 }
 all_good "after the cut"
 n=$(q "select count(*) from ccrm_search_blocks('contacts_name', 'nowak', '%', true, null, null, null)")
