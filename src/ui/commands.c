@@ -1559,7 +1559,7 @@ static const char *const global_help[] = {
     NULL,
 };
 
-#define HELP_TEXT 400
+#define HELP_TEXT 800
 #define HELP_MAX 64
 
 int

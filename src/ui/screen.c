@@ -800,10 +800,25 @@ draw_help(struct app *app, int top, int h)
         for (i = 0; i < n && y < top + h - 1; i++) {
             const char *s = l == 0 ? own[i] : acts[i];
             const char *tab = strchr(s, '\t');
-            int kl = tab ? (int)(tab - s) : 0;
+            const char *text = tab ? tab + 1 : "";
+            int kl = tab ? (int)(tab - s) : 0, nr, r;
+            size_t starts[16];
 
-            snprintf(line, sizeof line, "  %-12.*s %s", kl, s, tab ? tab + 1 : "");
-            draw_text(stdscr, y++, x, line, width, A_REVERSE);
+            /* a text wider than the box goes on under itself (the list of commands) */
+            nr = width > 20 ? text_wrap(text, width - 15, starts, 16) : 0;
+            if (nr <= 1) {
+                snprintf(line, sizeof line, "  %-12.*s %s", kl, s, text);
+                draw_text(stdscr, y++, x, line, width, A_REVERSE);
+                continue;
+            }
+            for (r = 0; r < nr && y < top + h - 1; r++) {
+                size_t end = r + 1 < nr ? starts[r + 1] : strlen(text);
+                int len = (int)(end - starts[r]);
+
+                snprintf(line, sizeof line, "  %-12.*s %.*s", r == 0 ? kl : 0, r == 0 ? s : "", len,
+                         text + starts[r]);
+                draw_text(stdscr, y++, x, line, width, A_REVERSE);
+            }
         }
         if (y < top + h - 1)
             draw_text(stdscr, y++, x, "", width, A_REVERSE);

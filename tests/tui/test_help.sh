@@ -18,6 +18,8 @@ help_has() {
     wait_for "Keys:" 5 || fail "$what: ? opens the help"
     for t in "$@"; do check "$what: the help says \"$t\"" wait_for "$t" 5; done
     check "$what: the help ends with the global keys and the commands" wait_for ":            command:"
+    # (the commands go on under each other: the last ones are on screen too, at 120 columns)
+    check "$what: ... the whole list of them, wrapped" wait_for "help quit"
     keys Space
     wait_gone "press any key to close" 5 || fail "$what: a key closes the help"
 }
