@@ -89,6 +89,13 @@ struct entity_filter {
     int internal;      /* reads what partners may not (not offered to them) */
     const char *read;  /* an SQL function the value goes through first ("ccrm_entity_table":
                         * `f entity=deals` means opportunities), or NULL */
+    /* A computed value (an invoice's state: overdue is an issued invoice past its due date)
+     * cannot be looked up in an index; the stored column it is computed from can. stored_of is
+     * an SQL function from a value to the stored values it can come from (text[]), and the
+     * condition "stored = ANY (stored_of(value))" is added to = and in filters, so that a walk
+     * of the list's order reads only rows of those stored values (the status indexes). */
+    const char *stored;    /* "a.status", or NULL */
+    const char *stored_of; /* "ccrm_invoice_stored" */
 };
 
 struct entity_list {

@@ -127,6 +127,21 @@ AS $$
                 ELSE p_status END
 $$;
 
+-- The stored statuses a state (ccrm_invoice_state, ccrm_quote_state) can come from: a list
+-- filtered by state adds "status = ANY (these)", which its status index can look up (an
+-- overdue invoice is an issued one; an expired quote a sent or an expired one). Inlined.
+CREATE OR REPLACE FUNCTION ccrm_invoice_stored(p_state text) RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN p_state IN ('overdue', 'partly_paid') THEN ARRAY['issued'] ELSE ARRAY[p_state] END
+$$;
+
+CREATE OR REPLACE FUNCTION ccrm_quote_stored(p_state text) RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN p_state = 'expired' THEN ARRAY['sent', 'expired'] ELSE ARRAY[p_state] END
+$$;
+
 -- A document for messages: "invoice 2026-00012", "credit note #7 (draft)", "quote #3 rev 2".
 CREATE OR REPLACE FUNCTION ccrm_doc_label(p_kind text, p_id bigint, p_number text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE

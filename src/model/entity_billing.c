@@ -370,7 +370,11 @@ static const struct entity_sort quote_sorts[] = {
 };
 
 static const struct entity_filter quote_filters[] = {
-    {.name = "status", .sql = "a.status", .field = NULL},
+    /* as people see it: draft, sent, accepted, rejected, expired (a sent quote past its date) */
+    {.name = "status",
+     .sql = QUOTE_STATE("a"),
+     .stored = "a.status",
+     .stored_of = "ccrm_quote_stored"},
     {.name = "owner", .sql = "a.owner", .mine = 1},
 };
 
@@ -854,7 +858,10 @@ static const struct entity_sort invoice_sorts[] = {
 
 static const struct entity_filter invoice_filters[] = {
     /* as people see it: draft, issued, partly_paid, overdue, paid, cancelled */
-    {.name = "status", .sql = INV_STATE("a")},
+    {.name = "status",
+     .sql = INV_STATE("a"),
+     .stored = "a.status",
+     .stored_of = "ccrm_invoice_stored"},
     {.name = "owner", .sql = "a.owner", .mine = 1},
     /* the dunning list: issued invoices past their due date */
     {.name = "overdue",
