@@ -90,12 +90,13 @@ struct entity_filter {
     const char *read;  /* an SQL function the value goes through first ("ccrm_entity_table":
                         * `f entity=deals` means opportunities), or NULL */
     /* A computed value (an invoice's state: overdue is an issued invoice past its due date)
-     * cannot be looked up in an index; the stored column it is computed from can. stored_of is
-     * an SQL function from a value to the stored values it can come from (text[]), and the
-     * condition "stored = ANY (stored_of(value))" is added to = and in filters, so that a walk
-     * of the list's order reads only rows of those stored values (the status indexes). */
-    const char *stored;    /* "a.status", or NULL */
-    const char *stored_of; /* "ccrm_invoice_stored" */
+     * is neither in an index nor in the planner's statistics: `f status=overdue` walked the
+     * list's order calling the state function on every row. `is` is the call of an SQL function
+     * (the stored columns, then the value: is + "$n)") that says the same as a boolean; it
+     * is inlined and, the value being known when the statement is planned, folds to plain
+     * conditions ("a.status = 'issued' AND a.due_date < current_date") that the status index
+     * walks in the list's order. Used for `=`; the other operators use sql. */
+    const char *is; /* "ccrm_quote_is(a.status, a.valid_until, ", or NULL */
 };
 
 struct entity_list {

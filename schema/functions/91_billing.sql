@@ -127,19 +127,39 @@ AS $$
                 ELSE p_status END
 $$;
 
--- The stored statuses a state (ccrm_invoice_state, ccrm_quote_state) can come from: a list
--- filtered by state adds "status = ANY (these)", which its status index can look up (an
--- overdue invoice is an issued one; an expired quote a sent or an expired one). Inlined.
-CREATE OR REPLACE FUNCTION ccrm_invoice_stored(p_state text) RETURNS text[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+-- Has this document this state (ccrm_invoice_state, ccrm_quote_state), said on the stored
+-- columns: a list filtered by one state (`f status=overdue`) calls these, which the planner
+-- inlines and, knowing the value, folds to plain conditions ("status = 'issued' AND due_date
+-- < current_date") that the status index walks in the list's order and the statistics
+-- estimate. Must say exactly what the state functions say (tests/tui/test_state_filters.sh
+-- compares them for every state).
+CREATE OR REPLACE FUNCTION ccrm_invoice_is(p_status text, p_kind text, p_paid numeric,
+                                           p_due date, p_state text) RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-    SELECT CASE WHEN p_state IN ('overdue', 'partly_paid') THEN ARRAY['issued'] ELSE ARRAY[p_state] END
+    SELECT CASE p_state
+        WHEN 'overdue' THEN p_status = 'issued' AND p_kind <> 'credit_note'
+                            AND p_due < current_date
+        WHEN 'partly_paid' THEN p_status = 'issued' AND p_kind <> 'credit_note'
+                                AND NOT coalesce(p_due < current_date, false) AND p_paid > 0
+        WHEN 'issued' THEN p_status = 'issued'
+                           AND (p_kind = 'credit_note'
+                                OR (NOT coalesce(p_due < current_date, false)
+                                    AND NOT coalesce(p_paid > 0, false)))
+        ELSE p_status = p_state
+    END
 $$;
 
-CREATE OR REPLACE FUNCTION ccrm_quote_stored(p_state text) RETURNS text[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+CREATE OR REPLACE FUNCTION ccrm_quote_is(p_status text, p_valid_until date, p_state text)
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-    SELECT CASE WHEN p_state = 'expired' THEN ARRAY['sent', 'expired'] ELSE ARRAY[p_state] END
+    SELECT CASE p_state
+        WHEN 'expired' THEN p_status = 'expired'
+                            OR (p_status = 'sent' AND p_valid_until < current_date)
+        WHEN 'sent' THEN p_status = 'sent' AND NOT coalesce(p_valid_until < current_date, false)
+        ELSE p_status = p_state
+    END
 $$;
 
 -- A document for messages: "invoice 2026-00012", "credit note #7 (draft)", "quote #3 rev 2".

@@ -130,19 +130,15 @@ list_sql_filter_cond(struct strbuf *b, const char *expr, int op, int p)
     filter_cond(b, expr, NULL, op, p);
 }
 
-/* filter f's condition (its read function applied to the value), and for a computed value the
- * stored values it can come from (entity_filter.stored) */
+/* filter f's condition (its read function applied to the value); one value of a computed one
+ * through its `is` function (entity_filter.is) */
 static void
 add_filter(struct strbuf *b, const struct entity_filter *f, int op, int p)
 {
-    filter_cond(b, f->sql, f->read, op, p);
-    if (f->stored == NULL || f->read != NULL)
-        return;
-    if (op == LF_EQ)
-        strbuf_printf(b, " AND %s = ANY (%s($%d))", f->stored, f->stored_of, p);
-    else if (op == LF_IN)
-        strbuf_printf(b, " AND %s = ANY (ARRAY(SELECT unnest(%s(x)) FROM unnest($%d::text[]) x))",
-                      f->stored, f->stored_of, p);
+    if (f->is != NULL && f->read == NULL && op == LF_EQ)
+        strbuf_printf(b, " AND %s$%d)", f->is, p);
+    else
+        filter_cond(b, f->sql, f->read, op, p);
 }
 
 /* the condition of every filter that is set; a value only where the operator takes one */

@@ -371,10 +371,7 @@ static const struct entity_sort quote_sorts[] = {
 
 static const struct entity_filter quote_filters[] = {
     /* as people see it: draft, sent, accepted, rejected, expired (a sent quote past its date) */
-    {.name = "status",
-     .sql = QUOTE_STATE("a"),
-     .stored = "a.status",
-     .stored_of = "ccrm_quote_stored"},
+    {.name = "status", .sql = QUOTE_STATE("a"), .is = "ccrm_quote_is(a.status, a.valid_until, "},
     {.name = "owner", .sql = "a.owner", .mine = 1},
 };
 
@@ -860,8 +857,7 @@ static const struct entity_filter invoice_filters[] = {
     /* as people see it: draft, issued, partly_paid, overdue, paid, cancelled */
     {.name = "status",
      .sql = INV_STATE("a"),
-     .stored = "a.status",
-     .stored_of = "ccrm_invoice_stored"},
+     .is = "ccrm_invoice_is(a.status, a.kind, a.paid_total, a.due_date, "},
     {.name = "owner", .sql = "a.owner", .mine = 1},
     /* the dunning list: issued invoices past their due date */
     {.name = "overdue",
