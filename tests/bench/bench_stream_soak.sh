@@ -245,7 +245,7 @@ for f in f1 f2 f3; do
     gone=$(comm -13 "$T/want" <(sort -u "$T/$f.pairs") | wc -l)
     rb=$(grep -c '"summary" : "R ' "$T/$f")
     printf '%-8s %8d %8d %6d %6d %14d %12d\n' "$f" "$lines" "$distinct" "$lost" "$twice" "$gone" "$rb"
-    grep -h "history changed" "$T/$f.err" | head -n 3 | sed "s/^/# $f: /"
+    grep -h -e "history changed" -e "server restarted" "$T/$f.err" | head -n 4 | sed "s/^/# $f: /"
     [ "$lost" = 0 ] && [ "$twice" = 0 ] && [ "$rb" = 0 ] || { bad=1; explain $f; }
 done
 echo "# events on the surviving primary: $(wc -l <"$T/want"); run: $secs s"
