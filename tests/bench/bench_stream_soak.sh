@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Soak test of the event stream: nothing lost, nothing twice, under writers with short, long
-# and rolled-back transactions, killed backends, fast and immediate restarts, a follower
+# and rolled-back transactions, killed backends, fast and immediate restarts, a crash the
+# postmaster recovers from in place (a backend killed with SIGKILL), a follower
 # stopped for a while, a consumer restarted with --state, and a failover to a standby that
 # lagged (it is stopped for a few seconds first, so the old primary commits events the new one
 # never gets, and the new one reuses their transaction and event ids). At the end every
@@ -185,6 +186,12 @@ for p in 10 30 50 70 90; do
             # the end-of-recovery checkpoint's next xid: below the xmax seen before, the
             # server gives transaction ids again that snapshots taken before counted as ended
             log "xmax before the stop: $x; next xid after recovery: $(psqlc -h "$primary" -c "select next_xid from pg_control_checkpoint()")"
+            ;;
+        90)
+            # as the OOM killer would: the postmaster ends every server process and runs crash
+            # recovery without restarting (its start time stays)
+            log "a writer's backend killed with SIGKILL: crash recovery in place"
+            kill -KILL "$(psqlc -h "$primary" -c "select pid from pg_stat_activity where application_name = 'soak-writer' limit 1")" 2>/dev/null
             ;;
     esac
 done
