@@ -3,7 +3,8 @@
  * cursor moves with each event handed to the caller, reads are bounded batches (a slow reader
  * holds no statement open), the position survives reconnects, restarts and, as text, the
  * process itself (--since, --state), and a change of the server's history (a failover to a
- * standby, a restore) is detected and crossed by the rules documented there. No libpq here. */
+ * standby, a restore) or a restart or crash of the server (after a crash it can give
+ * transaction ids again) is detected and crossed by the rules documented there. No libpq here. */
 #ifndef CCRM_EVENTS_H
 #define CCRM_EVENTS_H
 
@@ -55,8 +56,9 @@ struct event_cursor {
     /* the server history the position belongs to */
     char sysid[24]; /* "" until known */
     int tli;
-    uint64_t hist_xmax; /* the highest xmax of a snapshot taken on this history */
-    int checked_gen;    /* db_generation() whose server was checked against the above */
+    int64_t incarnation; /* the server's start or crash recovery (us since 1970); 0 unknown */
+    uint64_t hist_xmax;  /* the highest xmax of a snapshot taken on this history */
+    int checked_gen;     /* db_generation() whose server was checked against the above */
     /* what was delivered, to recognise it on another server after a failover */
     struct event_fp newest;  /* the highest id delivered (or seen at the start) */
     struct event_fp anchor;  /* every delivered event with a higher id is in win */

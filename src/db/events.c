@@ -105,9 +105,17 @@ static const char SQL_STEP_CAPPED[] =
     "     AND (e.xid, e.id) > ($7::xid8, $8::bigint)"
     "   ORDER BY e.xid, e.id LIMIT $9)" EVENT_ORDER;
 
+/* The server's incarnation, in microseconds since 1970: the later of its start time and the time
+ * its statistics were last reset, which PostgreSQL does after every crash recovery, also the
+ * one the postmaster runs without restarting when a backend crashed (see history_check) */
+#define INCARNATION                                                                                \
+    "(extract(epoch FROM greatest(pg_postmaster_start_time(),"                                     \
+    " (SELECT stats_reset FROM pg_stat_bgwriter))) * 1000000)::bigint"
+
 /* Which server history is this, and which of the delivered events ($1 ids, $2 xids, $3 times)
  * does it have? The timeline is the one WAL is written on now (pg_walfile_name), which a
- * promoted standby changes at once; pg_control_checkpoint() would lag until a checkpoint. */
+ * promoted standby changes at once; pg_control_checkpoint() would lag until a checkpoint. The
+ * incarnation tells a restart or a crash (see history_check). */
 static const char SQL_IDENTITY[] =
     "SELECT (SELECT system_identifier FROM pg_control_system())::text,"
     " ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int,"
@@ -115,22 +123,23 @@ static const char SQL_IDENTITY[] =
     " (SELECT array_agg(f.id ORDER BY f.id)::text"
     "    FROM unnest($1::bigint[], $2::xid8[], $3::bigint[]) AS f(id, xid, at)"
     "   WHERE EXISTS (SELECT 1 FROM events e WHERE e.id = f.id AND e.xid = f.xid"
-    "                    AND (extract(epoch FROM e.at) * 1000000)::bigint = f.at))";
+    "                    AND (extract(epoch FROM e.at) * 1000000)::bigint = f.at)),"
+    " " INCARNATION;
 
 /* The newest event visible now, as a fingerprint */
 #define NEWEST_FP                                                                                  \
     "(SELECT e.id, e.xid, (extract(epoch FROM e.at) * 1000000)::bigint AS at_us"                   \
     "   FROM events e ORDER BY e.id DESC LIMIT 1)"
 
-/* A new cursor: the snapshot, the server, the newest event visible in it, and the lowest id of
- * the $1 newest (for db_events_recent) */
+/* A new cursor: the snapshot, the server, the newest event visible in it, the lowest id of the
+ * $1 newest (for db_events_recent) and the server's incarnation */
 static const char SQL_START[] =
     "SELECT pg_current_snapshot()::text,"
     " (SELECT system_identifier FROM pg_control_system())::text,"
     " ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int,"
     " m.id, m.xid, m.at_us,"
-    " (SELECT min(r.id) FROM (SELECT id FROM events ORDER BY id DESC LIMIT $1) r)"
-    " FROM (SELECT 1) one LEFT JOIN " NEWEST_FP " m ON true";
+    " (SELECT min(r.id) FROM (SELECT id FROM events ORDER BY id DESC LIMIT $1) r),"
+    " " INCARNATION " FROM (SELECT 1) one LEFT JOIN " NEWEST_FP " m ON true";
 
 /* db_events_recent: the events visible in $1 from id $2 on, after $3, by id */
 static const char SQL_RECENT[] = "SELECT NULL, " EVENT_COLS ", 1 FROM events e"
@@ -492,7 +501,7 @@ keep_if_survived(struct event_fp *fp, const struct idset *set, const struct even
  * Z is known (in the window: the anchor is below Z). The position becomes: the old set capped
  * at Z, and the next read delivers everything else. */
 static void
-history_changed(struct db *db, struct event_cursor *c, const char *why,
+history_changed(struct db *db, struct event_cursor *c, const char *what,
                 const struct idset *survived, const char *xmax_now)
 {
     const struct event_fp *z = best_survivor(c, survived);
@@ -551,34 +560,45 @@ history_changed(struct db *db, struct event_cursor *c, const char *why,
     }
     c->hist_xmax = strtoull(xmax_now, NULL, 10);
     if (exact && !approx)
-        msg = xasprintf("the server's history changed (%s): continuing after event %" PRId64
+        msg = xasprintf("%s: continuing after event %" PRId64
                         ", the last delivered one it has; nothing is missed or repeated",
-                        why, cap);
+                        what, cap);
     else if (z != NULL)
-        msg = xasprintf("the server's history changed (%s): continuing after event %" PRId64
+        msg = xasprintf("%s: continuing after event %" PRId64
                         ", the last delivered one it is known to have; events above it that "
                         "were delivered before may be delivered again",
-                        why, cap);
+                        what, cap);
     else
-        msg = xasprintf("the server's history changed (%s) and none of the events delivered "
-                        "recently is on it: continuing after event %" PRId64
-                        "; events it wrote anew with ids up to that may be missed",
-                        why, cap);
+        msg = xasprintf("%s and none of the events delivered recently is on it: continuing after "
+                        "event %" PRId64 "; events it wrote anew with ids up to that may be missed",
+                        what, cap);
     set_notice(c, msg);
 }
 
 /* On the first read over a new connection: is this the server history the cursor was made on?
  * Returns 0 (the cursor fits, or now crosses a change), 1 when the server is another cluster
- * (err set), -1 on errors. */
+ * (err set), -1 on errors.
+ *
+ * A restart of the server or a crash (another incarnation, INCARNATION) is crossed like a
+ * change of history. After a crash the server can give transaction ids again that snapshots
+ * taken before it counted as ended: a transaction that got an xid but wrote no WAL of its own
+ * (a lone pg_notify(), a SELECT pg_current_xact_id()) commits asynchronously, and a crash
+ * before the WAL writer flushes its commit record leaves crash recovery without a trace of
+ * that xid. The first transaction after it gets the same xid, and its events would count as
+ * delivered (vis in the base). The xmax check below sees this only until the server has handed
+ * out as many ids again, a fraction of a second on a busy server; the incarnation always
+ * differs. The crossing is exact for a clean restart (or a reset of the statistics) too: the
+ * newest event delivered is there. */
 static int
 history_check(struct db *db, struct event_cursor *c, struct ccrm_err *err)
 {
     const char *params[3];
-    char *ids, *xids, *ats, why[160];
+    char *ids, *xids, *ats, what[200];
     struct idset survived;
     PGresult *res;
     int tli, rc = 0;
     uint64_t xmax_now;
+    int64_t incarnation;
 
     if (c->checked_gen == db->generation)
         return 0;
@@ -595,7 +615,8 @@ history_check(struct db *db, struct event_cursor *c, struct ccrm_err *err)
     idset_parse(&survived, PQgetisnull(res, 0, 3) ? NULL : PQgetvalue(res, 0, 3));
     tli = atoi(PQgetvalue(res, 0, 1));
     xmax_now = strtoull(PQgetvalue(res, 0, 2), NULL, 10);
-    why[0] = '\0';
+    incarnation = strtoll(PQgetvalue(res, 0, 4), NULL, 10);
+    what[0] = '\0';
     if (c->sysid[0] != '\0' && strcmp(c->sysid, PQgetvalue(res, 0, 0)) != 0) {
         err_set(err,
                 "the stream position belongs to another database cluster (system identifier "
@@ -606,18 +627,26 @@ history_check(struct db *db, struct event_cursor *c, struct ccrm_err *err)
         return 1;
     }
     if (c->tli != 0 && tli != c->tli)
-        snprintf(why, sizeof why, "timeline %d, now %d: a failover or a restore", c->tli, tli);
-    else if (xmax_now < c->hist_xmax)
-        snprintf(why, sizeof why,
-                 "its transaction ids went back from %" PRIu64 " to %" PRIu64 ": a restore",
-                 c->hist_xmax, xmax_now);
+        snprintf(what, sizeof what,
+                 "the server's history changed (timeline %d, now %d: a failover or a restore)",
+                 c->tli, tli);
     else if (c->newest.id != 0 && !idset_has(&survived, c->newest.id))
-        snprintf(why, sizeof why, "event %" PRId64 ", delivered before, is not on it",
+        snprintf(what, sizeof what,
+                 "the server's history changed (event %" PRId64 ", delivered before, is not on it)",
                  c->newest.id);
-    if (why[0] != '\0')
-        history_changed(db, c, why, &survived, PQgetvalue(res, 0, 2));
+    else if (c->incarnation != 0 && incarnation != c->incarnation)
+        snprintf(what, sizeof what,
+                 "the server restarted (after a crash it can give transaction ids again)");
+    else if (xmax_now < c->hist_xmax)
+        snprintf(what, sizeof what,
+                 "the server's history changed (its transaction ids went back from %" PRIu64
+                 " to %" PRIu64 ": a restore)",
+                 c->hist_xmax, xmax_now);
+    if (what[0] != '\0')
+        history_changed(db, c, what, &survived, PQgetvalue(res, 0, 2));
     str_copy(c->sysid, PQgetvalue(res, 0, 0), sizeof c->sysid);
     c->tli = tli;
+    c->incarnation = incarnation;
     c->checked_gen = db->generation;
     PQclear(res);
     free(survived.v);
@@ -747,6 +776,7 @@ start(struct db *db, struct event_cursor *c, int recent, int64_t *from, struct c
     c->kbi = c->kci = 0;
     str_copy(c->sysid, PQgetvalue(res, 0, 1), sizeof c->sysid);
     c->tli = atoi(PQgetvalue(res, 0, 2));
+    c->incarnation = strtoll(PQgetvalue(res, 0, 7), NULL, 10);
     c->hist_xmax = 0;
     note_xmax(c, c->base);
     c->checked_gen = db->generation;
@@ -950,7 +980,7 @@ field(struct tbuf *b, const char *s)
         tb_add(b, s, strlen(s));
 }
 
-/* v1 . sysid . tli . base . base2 . kb . cap . step . kc . newest , deep0 , deep1 */
+/* v1 . sysid . tli[-incarnation] . base . base2 . kb . cap . step . kc . newest , deep0 , deep1 */
 char *
 event_cursor_text(const struct event_cursor *c)
 {
@@ -959,7 +989,10 @@ event_cursor_text(const struct event_cursor *c)
 
     tb_add(&b, "v1", 2);
     field(&b, c->sysid);
-    snprintf(t, sizeof t, "%d", c->tli);
+    if (c->incarnation != 0)
+        snprintf(t, sizeof t, "%d-%" PRId64, c->tli, c->incarnation);
+    else
+        snprintf(t, sizeof t, "%d", c->tli);
     field(&b, t);
     field(&b, c->base);
     field(&b, c->base2);
@@ -1048,7 +1081,7 @@ parse_fp(const char *s, struct event_fp *fp)
 int
 event_cursor_parse(struct event_cursor *c, const char *text, struct ccrm_err *err)
 {
-    char *copy = xstrdup(text), *f[10], *p = copy, *fps[3];
+    char *copy = xstrdup(text), *f[10], *p = copy, *fps[3], *dash;
     struct event_cursor n;
     uint64_t v;
     int k = 0, i;
@@ -1065,6 +1098,13 @@ event_cursor_parse(struct event_cursor *c, const char *text, struct ccrm_err *er
         if (parse_u64(f[1], &v) == -1 || strlen(f[1]) >= sizeof n.sysid)
             goto bad;
         str_copy(n.sysid, f[1], sizeof n.sysid);
+    }
+    /* the timeline, and the server's incarnation when known (not in positions of older versions) */
+    if ((dash = strchr(f[2], '-')) != NULL) {
+        *dash = '\0';
+        if (parse_u64(dash + 1, &v) == -1 || v == 0 || v > INT64_MAX)
+            goto bad;
+        n.incarnation = (int64_t)v;
     }
     if (parse_u64(f[2], &v) == -1 || v > 0x7fffffff)
         goto bad;

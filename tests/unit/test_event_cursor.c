@@ -25,6 +25,9 @@ static const char *const good[] = {
     "96-752-1796295258442657,-",
     /* nothing known yet about the server (an empty table at the start) */
     "v1.-.0.3:3:.-.-.-.-.-.-,-,-",
+    /* with the server's incarnation (a restart or crash is crossed like a change of history) */
+    "v1.7301234567890123456.1-1796294100123456.740:745:741,743.-.-.-.-.-.105-741-1796294155622892,"
+    "-,-",
 };
 
 static void
@@ -68,6 +71,10 @@ test_refused(void **state)
         "v1.1.1.3:3:.-.-.-.-.-.1-x-2,-,-",       /* not a number */
         "v1.abc.1.3:3:.-.-.-.-.-.-,-,-",         /* not a system identifier */
         "v1.1.99999999999.3:3:.-.-.-.-.-.-,-,-", /* no such timeline */
+        "v1.1.1-.3:3:.-.-.-.-.-.-,-,-",          /* an incarnation missing after its dash */
+        "v1.1.1-0.3:3:.-.-.-.-.-.-,-,-",         /* incarnation 0 */
+        "v1.1.1-2-3.3:3:.-.-.-.-.-.-,-,-",       /* not a number */
+        "v1.1.-5.3:3:.-.-.-.-.-.-,-,-",          /* no timeline */
     };
     size_t i;
 
