@@ -39,6 +39,11 @@ check "the --state consumer delivers E0" \
 crash_round() { # NAME HOW: HOW crashes the server (stop: an immediate stop and start; kill: a
     #             server process killed with SIGKILL, as by the OOM killer)
     local r=$1 how=$2 y t base next walwriter started
+    # the same statement once before, WAL writer running: a first look-up of a catalog page
+    # can prune it (dead rows of functions replaced by --migrate), and a transaction that wrote
+    # that WAL record commits synchronously, flushing its commit record
+    psqlc -c "select pg_current_xact_id(), clock_timestamp(), pg_notify('ccrm', '')" >/dev/null
+    psqlc -c "checkpoint" >/dev/null
     # the WAL writer stopped: the async commit record below stays in memory until the crash
     walwriter=$(psqlc -c "select pid from pg_stat_activity where backend_type = 'walwriter'")
     kill -STOP "$walwriter"
