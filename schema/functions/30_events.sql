@@ -179,6 +179,7 @@ CREATE OR REPLACE FUNCTION ccrm_log_changes() RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, public, pg_temp
+SET ccrm.inbox_logged = 'off'  -- (its events are queued for search: schema/040)
 SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE

@@ -100,6 +100,7 @@ CREATE OR REPLACE FUNCTION ccrm_import_event() RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, public, pg_temp
+SET ccrm.inbox_logged = 'off'  -- (its events are queued for search: schema/040)
 AS $$
 DECLARE
     v_actor text := ccrm_person();

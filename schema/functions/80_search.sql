@@ -153,13 +153,25 @@ BEGIN
         SELECT TG_ARGV[0], c.id FROM changed c
         RETURNING seq)
     SELECT max(seq), count(*) INTO v_seq, v_n FROM q;
-    IF v_n > 0 AND v_n < 1000 AND v_seq % 256 < v_n THEN
-        PERFORM public.ccrm_search_blocks_flush(2000);
-    END IF;
+    PERFORM public.ccrm_search_blocks_queued(v_seq, v_n);
     RETURN NULL;
 END
 $$;
 SELECT ccrm_set_execute('ccrm_search_block_note()');
+
+-- After a writer queued v_n rows, the last at queue position p_seq: the filing that falls to
+-- it (above). Called by ccrm_search_block_note and by the writers that queue their rows
+-- themselves (ccrm_inbox_deliver: its line and event, in the statement that writes them).
+CREATE OR REPLACE FUNCTION ccrm_search_blocks_queued(p_seq bigint, p_n bigint) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    IF p_n > 0 AND p_n < 1000 AND p_seq % 256 < p_n THEN
+        PERFORM public.ccrm_search_blocks_flush(2000);
+    END IF;
+END
+$$;
 
 -- Cut the list's order into blocks anew and recompute their trigrams (owner only). Returns
 -- the number of blocks.

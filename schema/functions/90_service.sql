@@ -217,13 +217,13 @@ AS $$
      WHERE r.active AND r.department = ANY (p_depts)
        AND (r.account_id IS NULL OR r.account_id = p_account)
        AND (r.territory IS NULL OR p_country = ANY (r.territory))
-       AND (r.product IS NULL OR public.ccrm_fold(r.product) = p_product)
+       AND (r.product IS NULL OR r.product_key = p_product)
        AND (r.queue IS NULL OR r.queue = p_queue)
        AND (r.topic IS NULL
-            OR public.ccrm_fold(r.topic) = p_topic
+            OR r.topic_key = p_topic
             OR (p_topic IS NULL
                 AND p_text ~ ('(^|[^[:alnum:]])'
-                    || regexp_replace(public.ccrm_fold(r.topic), '([!$()*+.:<=>?[\\\]^{|}-])',
+                    || regexp_replace(r.topic_key, '([!$()*+.:<=>?[\\\]^{|}-])',
                                       '\\\1', 'g')
                     || '($|[^[:alnum:]])')))
      ORDER BY array_position(p_depts, r.department), r.priority,
@@ -707,33 +707,42 @@ BEGIN
 END
 $$;
 
--- The instant at which p_minutes business minutes of calendar p_cal have passed after p_at
--- (before it, for negative minutes; p_at itself for 0). A target ending exactly at a closing
--- time is that closing time. NULL outside the calendar's horizon (2020 to 2069).
+-- The instants at which each of p_minutes business minutes of calendar p_cal have passed
+-- after p_at (before it, for negative minutes; p_at itself for 0), with each one's position in
+-- p_minutes (ord). A target ending exactly at a closing time is that closing time. NULL outside
+-- the calendar's horizon (2020 to 2069), and for a NULL p_at or minutes. Plain SQL the planner
+-- inlines into its caller: a new ticket's four due and warning times are one walk to p_at's
+-- span and four look-ups in the statement that starts its clocks (ccrm_sla_start), not four
+-- calls of two statements each.
+CREATE OR REPLACE FUNCTION ccrm_business_adds(p_cal bigint, p_at timestamptz, p_minutes numeric[])
+RETURNS TABLE (ord bigint, at timestamptz)
+LANGUAGE sql STABLE
+AS $$
+    SELECT m.ord,
+           CASE WHEN p_at IS NULL OR m.minutes IS NULL THEN NULL
+                WHEN m.minutes = 0 THEN p_at
+                WHEN m.target - s.before_us
+                     <= (extract(epoch FROM s.ends - s.starts) * 1000000)::bigint
+                THEN s.starts + (m.target - s.before_us) * interval '1 microsecond' END
+      FROM (SELECT u.ord, u.minutes, b.us + round(u.minutes * 60000000)::bigint AS target
+              FROM (SELECT public.ccrm_business_us(p_cal, p_at) AS us OFFSET 0) b,
+                   unnest(p_minutes) WITH ORDINALITY u(minutes, ord)
+            OFFSET 0) m  -- (OFFSET 0: the walk to p_at once, each target computed once)
+      LEFT JOIN LATERAL (SELECT x.starts, x.ends, x.before_us FROM public.calendar_spans x
+                          WHERE x.calendar_id = p_cal AND x.before_us < m.target
+                          ORDER BY x.before_us DESC LIMIT 1) s ON true
+$$;
+
+-- The same for one number of minutes.
 CREATE OR REPLACE FUNCTION ccrm_business_add(p_cal bigint, p_at timestamptz, p_minutes numeric)
 RETURNS timestamptz
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 AS $$
 DECLARE
-    v_target bigint;
-    s        record;
+    v timestamptz;
 BEGIN
-    IF p_minutes IS NULL OR p_at IS NULL THEN
-        RETURN NULL;
-    END IF;
-    IF p_minutes = 0 THEN
-        RETURN p_at;
-    END IF;
-    v_target := public.ccrm_business_us(p_cal, p_at) + round(p_minutes * 60000000)::bigint;
-    SELECT x.starts, x.ends, x.before_us INTO s
-      FROM public.calendar_spans x
-     WHERE x.calendar_id = p_cal AND x.before_us < v_target
-     ORDER BY x.before_us DESC LIMIT 1;
-    IF s.starts IS NULL
-       OR v_target - s.before_us > (extract(epoch FROM s.ends - s.starts) * 1000000)::bigint THEN
-        RETURN NULL;
-    END IF;
-    RETURN s.starts + (v_target - s.before_us) * interval '1 microsecond';
+    SELECT b.at INTO v FROM public.ccrm_business_adds(p_cal, p_at, ARRAY[p_minutes]) b;
+    RETURN v;
 END
 $$;
 
@@ -884,27 +893,35 @@ BEGIN
         RETURN NULL;
     END IF;
     -- one statement: the clocks with their due and warning times, and the one that decides
-    -- the time left (the earlier due; a paused ticket's first)
+    -- the time left (the earlier due; a paused ticket's first). A running ticket's four
+    -- instants are computed together (one walk to now's span: ccrm_business_adds).
     INSERT INTO sla_clocks (ticket_id, policy_id, kind, target_min, started_at, running_since,
                             due_at, warn_at, current)
     SELECT c.id, c.pid, c.kind, c.target, v_now, c.since, c.due, c.warn,
            row_number() OVER (PARTITION BY c.id
                               ORDER BY coalesce(c.due, 'infinity'), c.kind) = 1
-      FROM (SELECT t.id, p.id AS pid, k.kind, k.target, r.since,
-                   CASE WHEN r.since IS NOT NULL
-                        THEN ccrm_business_add(p.calendar_id, v_now, k.target) END AS due,
-                   CASE WHEN r.since IS NOT NULL
-                        THEN ccrm_business_add(p.calendar_id, v_now,
-                                               greatest(k.target - p.warn_before_min, 0)) END AS warn
+      FROM (SELECT t.id, p.id AS pid, k.kind, k.target, d.since, k.due, k.warn
               FROM new_rows t
              CROSS JOIN LATERAL (SELECT ccrm_sla_policy_for(t.queue, t.priority,
                                         (SELECT a.tier FROM accounts a WHERE a.id = t.account_id))
                                         AS pid) pp
               JOIN sla_policies p ON p.id = pp.pid
-             CROSS JOIN LATERAL (SELECT CASE WHEN t.status = ANY (p.pause_statuses) THEN NULL
-                                             ELSE v_now END AS since) r
-             CROSS JOIN LATERAL (VALUES ('first_response', p.first_response_min),
-                                        ('resolution', p.resolution_min)) k(kind, target)
+             CROSS JOIN LATERAL (SELECT r.since,
+                                        (SELECT array_agg(b.at ORDER BY b.ord)
+                                           FROM ccrm_business_adds(p.calendar_id, v_now,
+                                                ARRAY[p.first_response_min,
+                                                      greatest(p.first_response_min
+                                                               - p.warn_before_min, 0),
+                                                      p.resolution_min,
+                                                      greatest(p.resolution_min
+                                                               - p.warn_before_min, 0)]) b
+                                          WHERE r.since IS NOT NULL) AS at
+                                   FROM (SELECT CASE WHEN t.status = ANY (p.pause_statuses)
+                                                     THEN NULL ELSE v_now END AS since) r
+                                 OFFSET 0) d
+             CROSS JOIN LATERAL (VALUES ('first_response', p.first_response_min, d.at[1], d.at[2]),
+                                        ('resolution', p.resolution_min, d.at[3], d.at[4]))
+                                 k(kind, target, due, warn)
              WHERE k.target IS NOT NULL AND t.status NOT IN ('solved', 'closed')) c;
     RETURN NULL;
 END
@@ -1323,6 +1340,8 @@ DECLARE
     v_hit   bigint;
     v_sent  bigint;
     v_actor text;
+    v_seq   bigint;
+    v_n     bigint;
 BEGIN
     IF p_login IS NULL OR p_login IS NOT DISTINCT FROM p_from THEN
         RETURN false;
@@ -1374,9 +1393,11 @@ BEGIN
         RETURN false;
     END IF;
     -- the line, its audit row and its event in one statement, as ccrm_log_changes would write
-    -- them (the same rows, by the same person, in the same order); the inbox's own logging
-    -- trigger stands aside for it (schema/032: only the owner writes inbox rows, so only
-    -- these functions say so, each before its own insert, and the setting ends with this one)
+    -- them (the same rows, by the same person, in the same order), and both rows queued for
+    -- their lists' search blocks as ccrm_search_block_note would queue them; the inbox's own
+    -- logging trigger and the two tables' queueing triggers stand aside for it (schema/032,
+    -- 040: only the owner writes inbox rows, so only these functions say so, each before its
+    -- own insert, and the setting ends with this one)
     v_actor := CASE WHEN p_from IS NOT NULL AND p_from = ccrm_actor() THEN p_from
                     ELSE ccrm_person() END;
     PERFORM set_config('ccrm.inbox_logged', 'on', true);
@@ -1385,12 +1406,21 @@ BEGIN
                RETURNING *),
          r AS MATERIALIZED (SELECT i.id, to_jsonb(i) AS nr FROM i),
          a AS (INSERT INTO audit (actor, entity, entity_id, op, new_row)
-               SELECT v_actor, 'inbox', r.id, 'insert', r.nr FROM r)
-    INSERT INTO events (actor, department, entity, entity_id, op, account_id, summary)
-    SELECT v_actor, (SELECT u.department FROM users u WHERE u.login = v_actor), 'inbox', r.id,
-           'insert', ccrm_event_account('inbox', r.nr), ccrm_event_summary('inbox', r.nr)
-      FROM r;
+               SELECT v_actor, 'inbox', r.id, 'insert', r.nr FROM r),
+         e AS (INSERT INTO events (actor, department, entity, entity_id, op, account_id, summary)
+               SELECT v_actor, (SELECT u.department FROM users u WHERE u.login = v_actor),
+                      'inbox', r.id, 'insert', ccrm_event_account('inbox', r.nr),
+                      ccrm_event_summary('inbox', r.nr)
+                 FROM r
+               RETURNING id),
+         q AS (INSERT INTO search_block_pending (list, id)
+               SELECT 'inbox_newest', r.id FROM r
+               UNION ALL
+               SELECT 'events_newest', e.id FROM e
+               RETURNING seq)
+    SELECT max(q.seq), count(*) INTO v_seq, v_n FROM q;
     PERFORM set_config('ccrm.inbox_logged', 'off', true);
+    PERFORM ccrm_search_blocks_queued(v_seq, v_n);
     PERFORM pg_notify('ccrm', '');
     RETURN true;
 END

@@ -55,6 +55,18 @@ check "spring DST, Berlin: Monday 10:00 is 08:00 UTC" \
     test "$(q "select to_char(ccrm_business_add($B, timestamp '2026-03-27 16:00' at time zone 'Europe/Berlin', 120) at time zone 'UTC', 'HH24:MI')")" = "08:00"
 check "autumn DST, New York: Monday 09:00 is 14:00 UTC" \
     test "$(q "select to_char(ccrm_business_add($N, timestamp '2026-10-30 16:30' at time zone 'America/New_York', 90) at time zone 'UTC', 'HH24:MI')")" = "14:00"
+# several targets from one instant at once (ccrm_business_adds, how a new ticket's clocks are
+# timed): each the same as on its own, in its place; none for NULL; the instant itself for 0;
+# before it for negative minutes; none beyond the calendar's horizon
+got=$(q "select string_agg(to_char(b.at at time zone 'Europe/Berlin', 'MM-DD HH24:MI') || '#' || b.ord, ' ' order by b.ord)
+           from ccrm_business_adds($B, timestamp '2026-12-23 16:30' at time zone 'Europe/Berlin',
+                                   array[60, null, 0, -60, 990, 30000000]) b")
+check "several at once, in order, as one by one ($got)" \
+    test "$got" = "12-28 09:30#1 12-23 16:30#3 12-23 15:30#4 12-29 17:00#5"
+check "... and each exactly its minutes after the start, over a year of starting points" \
+    test "$(q "select count(*) from generate_series(timestamptz '2026-01-01 00:00+00', '2026-12-31', '7 hours 13 minutes') t,
+                    lateral (select b.ord, b.at from ccrm_business_adds($N, t, array[1, 30, 90, 479, 480, 481, 960, 2400]) b) x
+              where x.at is null or ccrm_business_minutes($N, t, x.at) <> (array[1, 30, 90, 479, 480, 481, 960, 2400])[x.ord]")" = 0
 # minutes between: calendar | from | to | minutes | what
 while IFS='|' read -r c zone from to want what; do
     [ -z "$c" ] && continue
