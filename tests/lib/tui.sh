@@ -42,6 +42,29 @@ sql_is() { [ "$(psqlc -c "$1")" = "$2" ]; }
 wait_sql() { wait_until sql_is "$@"; }
 # wait_exit: wait until the program in the pane has exited (5 s)
 wait_exit() { wait_until pane_dead; }
+# marks_shown MARK "WORD..." SHOWN...: of the list's rows "MARK WORD" (a test's own records),
+# exactly those of SHOWN are on the screen
+marks_shown() {
+    local mark=$1 all=$2 w s
+    shift 2
+    s=$(screen | sed -n '3,$p' | head -n -2)
+    for w in $all; do
+        if [[ " $* " == *" $w "* ]]; then
+            grep -qF "$mark $w" <<<"$s" || return 1
+        else
+            grep -qF "$mark $w" <<<"$s" && return 1
+        fi
+    done
+    return 0
+}
+# filter_marks MARK "WORD..." FILTER SHOWN...: `:filter FILTER`, then wait until marks_shown
+# (10 s; the screen goes to stderr if not)
+filter_marks() {
+    local mark=$1 all=$2
+    prompt "filter $3"
+    shift 3
+    wait_until -t 10 marks_shown "$mark" "$all" "$@" || { screen >&2 && return 1; }
+}
 
 # account_at N: the first 14 characters of the name of the account at place N (from 0) of the
 # Accounts list by name, as its first column shows them at 120 columns

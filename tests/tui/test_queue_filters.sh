@@ -14,23 +14,8 @@ psqlc -c "insert into tickets (subject, status, assignee) values
 # (routing may have assigned the new ones: unassigned is what the test says)
 psqlc -c "update tickets set assignee = NULL where subject in ('Qfmark alpha', 'Qfmark echo')"
 # shows WORDS...: exactly these of the five are in the list
-shows() {
-    local w all="alpha bravo charlie delta echo" s
-    s=$(screen | sed -n '3,$p' | head -n -2)
-    for w in $all; do
-        if [[ " $* " == *" $w "* ]]; then
-            grep -qF "Qfmark $w" <<<"$s" || return 1
-        else
-            grep -qF "Qfmark $w" <<<"$s" && return 1
-        fi
-    done
-    return 0
-}
-filter_shows() { # FILTER WORDS...
-    prompt "filter $1"
-    shift
-    wait_until -t 10 shows "$@" || { screen >&2 && return 1; }
-}
+shows() { marks_shown Qfmark "alpha bravo charlie delta echo" "$@"; }
+filter_shows() { filter_marks Qfmark "alpha bravo charlie delta echo" "$@"; }
 
 tui_start 140 30 "$CCRM" -d "$PG_CONN user=sofia" --view tickets
 wait_for "Tickets by" 10 >/dev/null

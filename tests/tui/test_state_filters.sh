@@ -35,23 +35,9 @@ check "the invoices' states" test "$(psqlc -c "select string_agg(substr(buyer_na
     from invoices where buyer_name like 'Sfmark %'")" = \
     "alpha=overdue bravo=partly_paid charlie=issued delta=draft echo=paid foxtrot=overdue"
 
-shows() { # WORDS...: exactly these of the six are in the list
-    local w s
-    s=$(screen | sed -n '3,$p' | head -n -2)
-    for w in alpha bravo charlie delta echo foxtrot; do
-        if [[ " $* " == *" $w "* ]]; then
-            grep -qF "Sfmark $w" <<<"$s" || return 1
-        else
-            grep -qF "Sfmark $w" <<<"$s" && return 1
-        fi
-    done
-    return 0
-}
-filter_shows() { # FILTER WORDS...
-    prompt "filter $1"
-    shift
-    wait_until -t 10 shows "$@" || { screen >&2 && return 1; }
-}
+# shows WORDS...: exactly these of the six are in the list
+shows() { marks_shown Sfmark "alpha bravo charlie delta echo foxtrot" "$@"; }
+filter_shows() { filter_marks Sfmark "alpha bravo charlie delta echo foxtrot" "$@"; }
 
 tui_start 140 30 "$CCRM" -d "$PG_CONN user=bea" --view invoices
 wait_for "Invoices by" 10 >/dev/null
