@@ -952,13 +952,20 @@ BEGIN
         UPDATE contacts SET updated_at = now() - ((id * 7919) % 86400) * interval '1 minute';
         UPDATE leads SET updated_at = now() - ((id * 7919) % 86400) * interval '1 minute';
         UPDATE opportunities SET updated_at = now() - ((id * 7919) % 86400) * interval '1 minute';
-        UPDATE tickets SET updated_at = now() - ((id * 7919) % 43200) * interval '1 minute';
+        -- (not the new tickets with SLA clocks: they came in when their clocks started, below)
+        UPDATE tickets t SET updated_at = now() - ((id * 7919) % 43200) * interval '1 minute'
+         WHERE NOT EXISTS (SELECT 1 FROM sla_clocks k WHERE k.ticket_id = t.id);
         UPDATE accounts SET created_at = updated_at - ((id * 104729) % 43200) * interval '1 minute';
         UPDATE contacts SET created_at = updated_at - ((id * 104729) % 43200) * interval '1 minute';
         UPDATE leads SET created_at = updated_at - ((id * 104729) % 43200) * interval '1 minute';
         UPDATE opportunities
            SET created_at = updated_at - ((id * 104729) % 43200) * interval '1 minute';
-        UPDATE tickets SET created_at = updated_at - ((id * 104729) % 4320) * interval '1 minute';
+        UPDATE tickets t SET created_at = updated_at - ((id * 104729) % 4320) * interval '1 minute'
+         WHERE NOT EXISTS (SELECT 1 FROM sla_clocks k WHERE k.ticket_id = t.id);
+        -- so that a ticket's age and its time left tell the same story
+        UPDATE tickets t SET created_at = k.started
+          FROM (SELECT c.ticket_id, min(c.started_at) AS started FROM sla_clocks c GROUP BY 1) k
+         WHERE k.ticket_id = t.id;
         PERFORM set_config('session_replication_role', v_srr, true);
         FOR r IN SELECT l.list FROM search_block_lists l ORDER BY l.list LOOP
             PERFORM ccrm_search_blocks_rebuild(r.list);

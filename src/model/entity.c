@@ -827,7 +827,7 @@ static const struct entity_column ticket_cols[] = {
     {.name = "Left",
      .sql = "CASE WHEN k.id IS NULL THEN '' WHEN k.running_since IS NULL THEN 'paused'"
             " ELSE floor(extract(epoch FROM k.due_at) * 1000)::bigint::text END",
-     .min = 9,
+     .min = 10, /* "! -15h 42m" */
      .priority = 2,
      .time_left = 1,
      .partner_sql = "''"}, /* SLA clocks are not a partner's business (schema/019) */
@@ -1349,7 +1349,7 @@ static const struct entity events = {
 
 static const struct entity_column inbox_cols[] = {
     {.name = "When", .sql = "to_char(a.created_at, 'MM-DD HH24:MI')", .min = 11, .priority = 2},
-    {.name = "Kind", .sql = "a.kind", .min = 10, .priority = 3},
+    {.name = "Kind", .sql = "a.kind", .min = 11, .priority = 3}, /* "sla_warning" */
     {.name = "From",
      .sql = "coalesce(fu.display_name || coalesce(' (' || fu.department || ')', ''),"
             " a.from_login, '')",
