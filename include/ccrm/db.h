@@ -122,6 +122,8 @@ struct list_query {
     unsigned char fop[LIST_MAX_FILTERS];
 };
 enum list_filter_op { LF_EQ, LF_NE, LF_IN, LF_NOT_IN, LF_NONE, LF_SOME };
+/* the most values one filter takes (status=a,b,...) */
+#define LIST_FILTER_VALUES_MAX 8
 
 /* Fetch up to limit rows after (dir > 0) or before (dir < 0) the row `from` in the query's
  * order; from == NULL starts at the top (dir > 0) or the bottom (dir < 0). Rows are written in

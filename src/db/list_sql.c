@@ -130,15 +130,31 @@ list_sql_filter_cond(struct strbuf *b, const char *expr, int op, int p)
     filter_cond(b, expr, NULL, op, p);
 }
 
-/* filter f's condition (its read function applied to the value); one value of a computed one
- * through its `is` function (entity_filter.is) */
+/* filter f's condition (its read function applied to the value); the values of a computed one
+ * through its `is` function (entity_filter.is): the planner, knowing them, folds each call to
+ * conditions on stored columns an index can walk (schema/039). A value past the list's end is
+ * NULL, and so is its call: the OR drops it (a longer list, which the client refuses, is
+ * compared state by state). */
 static void
 add_filter(struct strbuf *b, const struct entity_filter *f, int op, int p)
 {
-    if (f->is != NULL && f->read == NULL && op == LF_EQ)
+    int i;
+
+    if (f->is != NULL && f->read == NULL && op == LF_EQ) {
         strbuf_printf(b, " AND %s$%d)", f->is, p);
-    else
-        filter_cond(b, f->sql, f->read, op, p);
+        return;
+    }
+    if (f->is != NULL && f->read == NULL && op == LF_IN) {
+        strbuf_printf(
+            b,
+            " AND CASE WHEN cardinality($%d::text[]) > %d THEN %s::text = ANY ($%d::text[]) ELSE (",
+            p, LIST_FILTER_VALUES_MAX, f->sql, p);
+        for (i = 1; i <= LIST_FILTER_VALUES_MAX; i++)
+            strbuf_printf(b, "%s%s($%d::text[])[%d])", i > 1 ? " OR " : "", f->is, p, i);
+        strbuf_puts(b, ") END");
+        return;
+    }
+    filter_cond(b, f->sql, f->read, op, p);
 }
 
 /* the condition of every filter that is set; a value only where the operator takes one */

@@ -679,7 +679,8 @@ next_word(char **p)
 }
 
 /* Split a filter's values at commas outside double quotes, the quotes removed: "open,pending",
- * "\"trade show\"". Returns how many (at most max), each in vals[i] (size 64). */
+ * "\"trade show\"". Returns how many, each in vals[i] (size 64); -1 when there are more than
+ * max. */
 static int
 split_values(const char *text, char vals[][64], int max)
 {
@@ -695,8 +696,10 @@ split_values(const char *text, char vals[][64], int max)
         }
         if (*s == '\0' || (*s == ',' && !q)) {
             vals[n][len] = '\0';
-            if (++n == max || *s == '\0')
-                return n;
+            if (*s == '\0')
+                return n + 1;
+            if (++n == max)
+                return -1;
             len = 0;
             continue;
         }
@@ -704,8 +707,6 @@ split_values(const char *text, char vals[][64], int max)
             vals[n][len++] = *s;
     }
 }
-
-#define FILTER_VALUES_MAX 8
 
 /* Set the filter from text: "mine", "all" (or nothing), NAME=VALUE words, and a bare NAME for
  * a yes/no filter ("unread"). NAME=A,B takes any of them, NAME!=VALUE (or A,B) anything but,
@@ -725,7 +726,7 @@ parse_filter(struct listview *lv, struct app *app, const char *text, struct ccrm
 
     str_copy(buf, text, sizeof buf);
     while ((w = next_word(&p)) != NULL) {
-        char *eq = strchr(w, '='), vals[FILTER_VALUES_MAX][64];
+        char *eq = strchr(w, '='), vals[LIST_FILTER_VALUES_MAX][64];
         int f = -1, neg = 0, nv, k;
         size_t len;
 
@@ -772,7 +773,11 @@ parse_filter(struct listview *lv, struct app *app, const char *text, struct ccrm
                     mine_filter(l) >= 0 ? "mine, " : "", known);
             return -1;
         }
-        nv = split_values(eq + 1, vals, FILTER_VALUES_MAX);
+        nv = split_values(eq + 1, vals, LIST_FILTER_VALUES_MAX);
+        if (nv < 0) {
+            err_set(err, "filter %s: at most %d values", w, LIST_FILTER_VALUES_MAX);
+            return -1;
+        }
         if (nv == 1 && strcmp(vals[0], "none") == 0) {
             /* rows without one (unassigned), or with one */
             op[f] = neg ? LF_SOME : LF_NONE;
