@@ -99,12 +99,17 @@ struct entity_filter {
     const char *is; /* "ccrm_quote_is(a.status, a.valid_until, ", or NULL */
 };
 
+/* The usual search: the folded search column alone. src/db/list.c's window walk filters that
+ * column itself, so it serves only the lists whose search is exactly this. */
+#define ENTITY_SEARCH_COLUMN "a.search LIKE ccrm_fold($1)"
+
 struct entity_list {
     const char *view;        /* its name in :view, --view and [ui] start_view: "accounts" */
     const char *title;       /* its tab: "Accounts" */
     const char *from;        /* FROM: the table as alias a, and the joins the columns need */
     const char *base;        /* the bare table as alias a (walks that want only ids and keys) */
-    const char *search;      /* condition on $1 (a LIKE pattern, escaped) */
+    const char *search;      /* condition on $1 (a LIKE pattern, escaped): ENTITY_SEARCH_COLUMN,
+                              * or more (Tickets also match through their account) */
     const char *search_help; /* what a search looks at: "name and domain" */
     int windowed;            /* an order without blocks searches a window first (src/db/list.c) */
     const struct entity_column *cols;

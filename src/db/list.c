@@ -336,7 +336,7 @@ block_search(struct db *db, const struct list_query *q, const struct args *a0, i
     /* (the window filters the search column alone: only where that is the whole search; Tickets
      * also match through their account) */
     if (utf8_chars(q->search) < 3 && !db_is_partner(db) &&
-        strcmp(q->e->list->search, "a.search LIKE ccrm_fold($1)") == 0) {
+        strcmp(q->e->list->search, ENTITY_SEARCH_COLUMN) == 0) {
         int r = block_first_window(db, q, &a, dir, limit, out, got, fkey, fkey2, fid, err);
 
         if (r != 0)
