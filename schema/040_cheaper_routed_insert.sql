@@ -7,8 +7,8 @@
 -- as the inbox's logging trigger does (schema/032: the transaction-local setting
 -- ccrm.inbox_logged, set only by the owner's functions around their own insert). Every other
 -- insert into inbox or events is queued by the triggers as before; the functions that write
--- events for every other write (ccrm_log_changes, ccrm_import_event) carry SET
--- ccrm.inbox_logged = off, so a person's own setting cannot keep their events from the queue.
+-- events for every other write (ccrm_log_changes, ccrm_import_event) turn the setting off
+-- when they find it on, so a person's own setting cannot keep their events from the queue.
 DROP TRIGGER ccrm_search_block_insert ON inbox;
 CREATE TRIGGER ccrm_search_block_insert AFTER INSERT ON inbox
     REFERENCING NEW TABLE AS changed

@@ -179,7 +179,6 @@ CREATE OR REPLACE FUNCTION ccrm_log_changes() RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, public, pg_temp
-SET ccrm.inbox_logged = 'off'  -- (its events are queued for search: schema/040)
 SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
@@ -190,6 +189,11 @@ DECLARE
     v_folded boolean;
     n        bigint;
 BEGIN
+    -- a session's own ccrm.inbox_logged keeps none of this write's events from the search
+    -- queue (schema/040: only the owner's functions say "on", around their own insert)
+    IF current_setting('ccrm.inbox_logged', true) = 'on' THEN
+        PERFORM set_config('ccrm.inbox_logged', 'off', true);
+    END IF;
     IF TG_OP = 'TRUNCATE' THEN
         SELECT u.department INTO v_dept FROM users u WHERE u.login = v_actor;
         INSERT INTO audit (actor, entity, op) VALUES (v_actor, TG_TABLE_NAME, 'truncate');

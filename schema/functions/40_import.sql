@@ -100,7 +100,6 @@ CREATE OR REPLACE FUNCTION ccrm_import_event() RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, public, pg_temp
-SET ccrm.inbox_logged = 'off'  -- (its events are queued for search: schema/040)
 AS $$
 DECLARE
     v_actor text := ccrm_person();
@@ -109,6 +108,10 @@ DECLARE
     v_n     bigint;
     v_what  text;
 BEGIN
+    -- (a session's own ccrm.inbox_logged keeps nothing from the search queue: 30_events.sql)
+    IF current_setting('ccrm.inbox_logged', true) = 'on' THEN
+        PERFORM set_config('ccrm.inbox_logged', 'off', true);
+    END IF;
     SELECT * INTO b FROM import_batches WHERE id = NEW.id;
     IF NOT FOUND THEN
         RETURN NULL;
