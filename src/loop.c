@@ -1,8 +1,9 @@
 /* THE event loop: one poll() over the keyboard, the signal pipe and the libpq socket, and one
  * list of timers (include/ccrm/timer.h: reconnect backoff, debounced re-reads, message and
  * highlight expiry, presence heartbeats) besides a reconnect's time limit per host (the
- * connection's own), and the report pipes of child processes sending mail (SIGCHLD comes
- * through the signal pipe). Handlers only record; drawing happens once per iteration. Never blocks
+ * connection's own), the report pipes of child processes sending mail (SIGCHLD comes
+ * through the signal pipe) and the sockets of sessions views open without blocking (the
+ * Reports view's replica). Handlers only record; drawing happens once per iteration. Never blocks
  * on the network for longer than a query. */
 #include <errno.h>
 #include <poll.h>
@@ -30,6 +31,7 @@
 #define RECONNECT_MIN_MS 500
 #define RECONNECT_MAX_MS 30000
 #define LOOP_CHILDREN_MAX 16 /* child processes watched at once (mails being sent) */
+#define LOOP_SIDE_MAX 4      /* sessions views open without blocking (the Reports' replica) */
 
 static void schedule_reconnect(struct app *app);
 
@@ -141,9 +143,10 @@ loop_run(struct app *app)
     enum db_state last_state = db_state(app->db);
 
     while (!app->quit) {
-        struct pollfd pfd[3 + LOOP_CHILDREN_MAX];
-        int child_fd[LOOP_CHILDREN_MAX];
-        int wakeups = 0, nchild, i;
+        struct pollfd pfd[3 + LOOP_CHILDREN_MAX + LOOP_SIDE_MAX];
+        int child_fd[LOOP_CHILDREN_MAX], side_fd[LOOP_SIDE_MAX];
+        short side_ev[LOOP_SIDE_MAX], side_rev[LOOP_SIDE_MAX];
+        int wakeups = 0, nchild, nside, timeout, i;
 
         ui_redraw(app);
         /* Queries run since the last poll (key handling, re-reads, drawing) may have taken
@@ -163,7 +166,15 @@ loop_run(struct app *app)
             pfd[3 + i].events = POLLIN;
             pfd[3 + i].revents = 0;
         }
-        if (poll(pfd, (nfds_t)(3 + nchild), poll_timeout(app)) == -1 && errno != EINTR)
+        /* sessions views are opening (src/ui/screen.c, ui_side_fds) */
+        timeout = poll_timeout(app);
+        nside = ui_side_fds(app, side_fd, side_ev, LOOP_SIDE_MAX, &timeout);
+        for (i = 0; i < nside; i++) {
+            pfd[3 + nchild + i].fd = side_fd[i];
+            pfd[3 + nchild + i].events = side_ev[i];
+            pfd[3 + nchild + i].revents = 0;
+        }
+        if (poll(pfd, (nfds_t)(3 + nchild + nside), timeout) == -1 && errno != EINTR)
             return -1;
         if (pfd[1].revents & POLLIN)
             sig_dispatch(app);
@@ -176,6 +187,9 @@ loop_run(struct app *app)
         for (i = 0; i < nchild; i++)
             if (pfd[3 + i].revents & (POLLIN | POLLHUP | POLLERR))
                 ui_child_ready(app, pfd[3 + i].fd);
+        for (i = 0; i < nside; i++)
+            side_rev[i] = pfd[3 + nchild + i].revents;
+        ui_side_ready(app, side_fd, side_rev, nside);
         if ((pfd[2].revents & (POLLIN | POLLOUT | POLLERR | POLLHUP)) ||
             db_connect_wait_ms(app->db) == 0)
             db_pump(app->db, &wakeups);

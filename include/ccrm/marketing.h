@@ -18,10 +18,18 @@
 struct db *db_open_reader(const char *conninfo, const struct db_options *opt, struct ccrm_err *err);
 
 /* The session reports read from a streaming replica ([database] replica_conninfo): a reader
- * (db_open_reader) whose schema version was checked like the primary's. Both ccrm --report and
- * the Reports view open it so; NULL with err set when it cannot be reached or is not current. */
+ * (db_open_reader) whose schema version was checked like the primary's, for ccrm --report;
+ * NULL with err set when it cannot be reached or is not current. */
 struct db *db_report_reader(const char *replica_conninfo, const struct db_options *opt,
                             struct ccrm_err *err);
+
+/* The same without blocking: starts connecting and returns the session in state
+ * DB_CONNECTING (NULL with err set when it failed at once). The caller polls db_socket() for
+ * db_poll_events() and calls db_pump() when it is ready or db_connect_wait_ms() has run out;
+ * the session is then DB_READY (settings made, schema checked) or DB_OFFLINE
+ * (db_connect_error() says why). The Reports view opens the replica so. */
+struct db *db_report_reader_start(const char *replica_conninfo, const struct db_options *opt,
+                                  struct ccrm_err *err);
 
 /* Is the server a standby in recovery? 1 yes, 0 no, -1 error. */
 int db_is_standby(struct db *db, struct ccrm_err *err);

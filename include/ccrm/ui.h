@@ -27,6 +27,12 @@ void ui_on_connection(struct app *app);
  * or closed; SIGCHLD arrived (reap what has ended). */
 int ui_child_fds(struct app *app, int *fds, int max);
 void ui_child_ready(struct app *app, int fd);
+/* Sessions views are opening without blocking (the Reports view's replica): their sockets
+ * and what to poll them for (at most max; returns how many), and *wait_ms lowered to when the
+ * first of them gives up on its host. Then: drive the ones poll() found ready (revents[i] for
+ * fds[i]) or whose time ran out; a view whose session is made or has failed is told. */
+int ui_side_fds(struct app *app, int *fds, short *events, int max, int *wait_ms);
+void ui_side_ready(struct app *app, const int *fds, const short *revents, int n);
 void ui_on_child(struct app *app);
 /* Show a one-line message in the status bar for a few seconds. */
 void ui_message(struct app *app, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

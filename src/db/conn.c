@@ -451,6 +451,10 @@ attempt_host(const struct db *db, char *buf, size_t n)
 
     if (h == NULL)
         h = list_item(opt_val(db, "hostaddr"), db->host, buf, n);
+    if (h == NULL && db->conn != NULL && PQhost(db->conn) != NULL && PQhost(db->conn)[0] != '\0') {
+        str_copy(buf, PQhost(db->conn), n); /* no options kept (a reader): libpq's own */
+        h = buf;
+    }
     return h != NULL ? h : "the default host";
 }
 
@@ -529,7 +533,7 @@ db_pump(struct db *db, int *wakeups)
         if (st == PGRES_POLLING_OK) {
             db->lost = 0;
             db->want_write = 0;
-            if (session_setup(db, &err) == 0) {
+            if ((db->setup != NULL ? db->setup(db, &err) : session_setup(db, &err)) == 0) {
                 set_where(db);
                 *wakeups += 1; /* catch up on whatever happened while we were away */
                 return 0;

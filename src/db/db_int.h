@@ -41,6 +41,9 @@ struct db {
     char *display_name;
     char *department;
     char *where;
+    /* what db_pump does once a non-blocking connect is made: NULL, the client's session
+     * (session_setup: timeouts, LISTEN); a reader's own (src/db/marketing.c) */
+    int (*setup)(struct db *db, struct ccrm_err *err);
 };
 
 /* Run a parameterised statement. Returns the result when its status is TUPLES_OK or

@@ -14,20 +14,21 @@
 
 /* ---- a session for reports ---- */
 
-struct db *
-db_open_reader(const char *conninfo, const struct db_options *opt, struct ccrm_err *err)
+/* The reader's settings: the connection's parameters as db_open's, without the reconnect
+ * options (a reader is opened again, not kept alive). */
+static struct db *
+reader_new(const char *conninfo, const struct db_options *opt)
 {
     struct db *db = xcalloc(1, sizeof *db);
-    char sql[96];
-    PGresult *res;
     int k = 0;
 
     db->conninfo = xstrdup(conninfo != NULL ? conninfo : "");
     db->statement_timeout_ms = opt->statement_timeout_ms;
+    db->connect_timeout_s = opt->connect_timeout_s > 0 ? opt->connect_timeout_s : 5;
     db->keys[k] = "application_name";
     db->vals[k++] = opt->application_name ? opt->application_name : "ccrm";
     if (getenv("PGCONNECT_TIMEOUT") == NULL) {
-        snprintf(db->timeout_buf, sizeof db->timeout_buf, "%d", opt->connect_timeout_s);
+        snprintf(db->timeout_buf, sizeof db->timeout_buf, "%d", db->connect_timeout_s);
         db->keys[k] = "connect_timeout";
         db->vals[k++] = db->timeout_buf;
     }
@@ -37,6 +38,33 @@ db_open_reader(const char *conninfo, const struct db_options *opt, struct ccrm_e
     db->vals[k++] = db->conninfo;
     db->keys[k] = NULL;
     db->vals[k] = NULL;
+    return db;
+}
+
+/* A reader's session, once connected: no LISTEN (a hot standby refuses it), read-only. */
+static int
+reader_setup(struct db *db, struct ccrm_err *err)
+{
+    char sql[96];
+    PGresult *res;
+
+    db->state = DB_READY;
+    db->generation++;
+    snprintf(sql, sizeof sql, "SET statement_timeout = %d", db->statement_timeout_ms);
+    if ((res = db_exec(db, sql, 0, NULL, err)) == NULL)
+        return -1;
+    PQclear(res);
+    if ((res = db_exec(db, "SET default_transaction_read_only = on", 0, NULL, err)) == NULL)
+        return -1;
+    PQclear(res);
+    return 0;
+}
+
+struct db *
+db_open_reader(const char *conninfo, const struct db_options *opt, struct ccrm_err *err)
+{
+    struct db *db = reader_new(conninfo, opt);
+
     db->conn = PQconnectdbParams(db->keys, db->vals, 1);
     if (PQstatus(db->conn) != CONNECTION_OK) {
         char msg[200];
@@ -48,20 +76,31 @@ db_open_reader(const char *conninfo, const struct db_options *opt, struct ccrm_e
         db_close(&db);
         return NULL;
     }
-    db->state = DB_READY;
-    db->generation = 1;
     db->where = xasprintf("%s on %s", PQdb(db->conn), PQhost(db->conn) ? PQhost(db->conn) : "?");
-    snprintf(sql, sizeof sql, "SET statement_timeout = %d", db->statement_timeout_ms);
-    if ((res = db_exec(db, sql, 0, NULL, err)) == NULL) {
+    if (reader_setup(db, err) == -1)
         db_close(&db);
-        return NULL;
-    }
-    PQclear(res);
-    if ((res = db_exec(db, "SET default_transaction_read_only = on", 0, NULL, err)) == NULL) {
+    return db;
+}
+
+/* Once connected without blocking (db_pump): a reader's settings, then the schema check of a
+ * report reader. */
+static int
+report_reader_setup(struct db *db, struct ccrm_err *err)
+{
+    if (reader_setup(db, err) == -1)
+        return -1;
+    return db_schema_check(db, err);
+}
+
+struct db *
+db_report_reader_start(const char *replica_conninfo, const struct db_options *opt,
+                       struct ccrm_err *err)
+{
+    struct db *db = reader_new(replica_conninfo, opt);
+
+    db->setup = report_reader_setup;
+    if (db_reconnect_start(db, err) == -1)
         db_close(&db);
-        return NULL;
-    }
-    PQclear(res);
     return db;
 }
 

@@ -2,6 +2,7 @@
  * global keys, line input and the help overlay. Views draw only inside the area given. */
 #include <errno.h>
 #include <glob.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1427,6 +1428,69 @@ offer_draft(struct app *app)
     draft_fini(&d);
     if (v != NULL && ui_push(app, v) == 0)
         unlink(path);
+}
+
+/* The views the event loop may have to drive a session for: the tabs and the stack */
+static int
+side_views(struct app *app, struct view **vs, int max)
+{
+    struct ui *ui = app->ui;
+    int i, n = 0;
+
+    for (i = 0; i < ui->ntabs && n < max; i++)
+        if (ui->tabs[i] != NULL && !ui->tabs[i]->closing && ui->tabs[i]->ops->connecting != NULL)
+            vs[n++] = ui->tabs[i];
+    for (i = 0; i < ui->depth && n < max; i++)
+        if (!ui->stack[i]->closing && ui->stack[i]->ops->connecting != NULL)
+            vs[n++] = ui->stack[i];
+    return n;
+}
+
+int
+ui_side_fds(struct app *app, int *fds, short *events, int max, int *wait_ms)
+{
+    struct view *vs[UI_MAX_TABS + UI_MAX_STACK];
+    int nv = side_views(app, vs, UI_MAX_TABS + UI_MAX_STACK), i, n = 0;
+
+    for (i = 0; i < nv && n < max; i++) {
+        struct db *db = vs[i]->ops->connecting(vs[i]);
+        int d;
+
+        if (db == NULL || db_state(db) != DB_CONNECTING)
+            continue;
+        fds[n] = db_socket(db);
+        events[n++] = db_poll_events(db);
+        d = db_connect_wait_ms(db);
+        if (d >= 0 && (*wait_ms < 0 || d < *wait_ms))
+            *wait_ms = d;
+    }
+    return n;
+}
+
+void
+ui_side_ready(struct app *app, const int *fds, const short *revents, int n)
+{
+    struct view *vs[UI_MAX_TABS + UI_MAX_STACK];
+    int nv = side_views(app, vs, UI_MAX_TABS + UI_MAX_STACK), i, j, wakeups = 0;
+
+    /* by socket, not by position: keys handled since the poll may have closed views */
+    for (i = 0; i < nv; i++) {
+        struct db *db = vs[i]->ops->connecting(vs[i]);
+        int go;
+
+        if (db == NULL || db_state(db) != DB_CONNECTING)
+            continue;
+        go = db_connect_wait_ms(db) == 0;
+        for (j = 0; j < n && !go; j++)
+            go = fds[j] == db_socket(db) && (revents[j] & (POLLIN | POLLOUT | POLLERR | POLLHUP));
+        if (!go)
+            continue;
+        db_pump(db, &wakeups);
+        if (db_state(db) != DB_CONNECTING) {
+            vs[i]->ops->connected(vs[i], app);
+            vs[i]->dirty = 1;
+        }
+    }
 }
 
 void

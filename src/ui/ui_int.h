@@ -86,6 +86,11 @@ struct view_ops {
     /* Its unsaved input as a draft (include/ccrm/draft.h), kept when the client is stopped or
      * crashes and offered back at the next start. NULL: nothing to keep. */
     void (*draft)(struct view *v, struct draft *d);
+    /* A session of its own the view is opening without blocking (the Reports view's replica):
+     * the session while it connects, else NULL; NULL op: never. The event loop polls it
+     * (ui_side_fds) and tells the view once it is made or has failed (connected). */
+    struct db *(*connecting)(struct view *v);
+    void (*connected)(struct view *v, struct app *app);
 };
 
 struct view {

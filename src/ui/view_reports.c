@@ -6,8 +6,9 @@
  * when its window changes (f, t, :from, :to: the dates of ccrm --report --from --to). Like
  * ccrm --report, and through the same code (db_report_reader, db_report_table's statement),
  * it reads from the streaming replica when [database] replica_conninfo is set and -d named no
- * database, and falls back to the primary, saying so, when the replica cannot be reached. The
- * status line says which one the figures come from. */
+ * database, and falls back to the primary, saying so, when the replica cannot be reached. Its
+ * session is opened without blocking (keys work while it connects). The status line says which
+ * one the figures come from. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,7 @@ struct reportview {
     int top, height;
     char from[16], to[16]; /* the window: YYYY-MM-DD, "" for the report's own */
     struct db *reader;     /* the replica's session, or NULL: the primary's (app->db) */
+    int connecting;        /* reader is being connected: reports wait for it (ui_side_fds) */
     int fell_back;         /* a replica is configured but could not be read */
 };
 
@@ -120,7 +122,10 @@ num(const struct report_table *t, int r, int c)
     return s != NULL && s[0] != '\0' ? strtod(s, NULL) : 0;
 }
 
-/* The replica, or the primary after saying why not. */
+/* The replica, or the primary after saying why not. The replica's session is opened without
+ * blocking: the event loop drives it (ui_side_fds) while keys work, and rv_connected runs the
+ * report once it is made, or on the primary when it failed (an unreachable replica costs the
+ * time [database] connect_timeout allows, not a frozen screen). */
 static void
 open_source(struct reportview *rv, struct app *app)
 {
@@ -132,13 +137,44 @@ open_source(struct reportview *rv, struct app *app)
     dbo.statement_timeout_ms = app->cfg->statement_timeout_ms;
     dbo.connect_timeout_s = app->cfg->connect_timeout_s;
     dbo.application_name = "ccrm reports";
-    if ((rv->reader = db_report_reader(app->cfg->replica_conninfo, &dbo, &err)) == NULL) {
+    if ((rv->reader = db_report_reader_start(app->cfg->replica_conninfo, &dbo, &err)) == NULL) {
         rv->fell_back = 1;
         ui_message_error(app,
-                         "could not read reports from the replica ([database] replica_conninfo): "
-                         "%s; showing the primary",
+                         "could not read reports from the replica: %s; showing the primary "
+                         "([database] replica_conninfo)",
                          err.msg);
+        return;
     }
+    rv->connecting = 1;
+}
+
+static struct db *
+rv_connecting(struct view *v)
+{
+    struct reportview *rv = (struct reportview *)v;
+
+    return rv->connecting ? rv->reader : NULL;
+}
+
+static void load(struct reportview *rv, struct app *app);
+
+static void
+rv_connected(struct view *v, struct app *app)
+{
+    struct reportview *rv = (struct reportview *)v;
+
+    rv->connecting = 0;
+    if (db_state(rv->reader) != DB_READY) {
+        /* connected but refused by the schema check, or never connected */
+        ui_message_error(app,
+                         "could not read reports from the replica: %s%s; showing the primary "
+                         "([database] replica_conninfo)",
+                         db_generation(rv->reader) > 0 ? "" : "could not connect: ",
+                         db_connect_error(rv->reader));
+        db_close(&rv->reader);
+        rv->fell_back = 1;
+    }
+    load(rv, app);
 }
 
 static void
@@ -152,6 +188,8 @@ load(struct reportview *rv, struct app *app)
     report_table_free(&rv->t);
     rv->loaded = 0;
     rv->top = 0;
+    if (rv->connecting)
+        return; /* run once the replica's session is made (rv_connected) */
     rc = db_report_table(rv->reader != NULL ? rv->reader : app->db, name, from, to, &rv->t, &err);
     if (rc == -1 && rv->reader != NULL) { /* the replica went away: the primary, said */
         db_close(&rv->reader);
@@ -310,8 +348,11 @@ rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
         draw_text(w, y++, 0, db_report_about[rv->report], wd, ui_attr(app, PAIR_DIM, A_DIM));
     if (!rv->loaded || s == NULL) {
         if (y < h)
-            draw_text(w, y, 2, rv->loaded ? "no chart for this report" : "not run", wd - 2,
-                      A_NORMAL);
+            draw_text(w, y, 2,
+                      rv->loaded       ? "no chart for this report"
+                      : rv->connecting ? "connecting to the replica…"
+                                       : "not run",
+                      wd - 2, A_NORMAL);
         return;
     }
     if (rv->t.nrows == 0) {
@@ -406,9 +447,10 @@ rv_describe(struct view *v, char *buf, size_t n)
 
     snprintf(buf, n, "Report %s · %s → %s · from the %s", db_report_names[rv->report],
              rv->from[0] ? rv->from : "its own window", rv->to[0] ? rv->to : "…",
-             rv->reader != NULL ? "replica"
-             : rv->fell_back    ? "primary (the replica could not be read)"
-                                : "primary");
+             rv->connecting       ? "replica (connecting…)"
+             : rv->reader != NULL ? "replica"
+             : rv->fell_back      ? "primary (the replica could not be read)"
+                                  : "primary");
 }
 
 static void
@@ -430,6 +472,8 @@ static const struct view_ops reports_ops = {
     .describe = rv_describe,
     .help = reports_help,
     .free = rv_free,
+    .connecting = rv_connecting,
+    .connected = rv_connected,
 };
 
 int

@@ -225,13 +225,44 @@ client d 140 40 "$CCRM" -c "$TEST_TMP/down.ini"
 check "mia's second client" wait_in d " online "
 prompt_in d "reports pipeline"
 check "an unreachable replica: said, and the primary shown" \
-    wait_in d "could not read reports from the replica ([database] replica_conninfo): could not connect"
+    wait_in d "could not read reports from the replica: could not connect"
 check "the status line says the primary, and why" \
     wait_in d "from the primary (the replica could not be read)"
 prompt_in d "from 2031-05-01"
 prompt_in d "to 2031-07-01"
 check "the primary's figures" wait_in d "report pipeline from 2031-05-01 to 2031-07-01: 2 rows"
 keys_in d q q
+# a replica that takes the connection and never answers (a frozen server, a black hole): the
+# view waits for it without blocking, keys work meanwhile, and after connect_timeout it says
+# so and shows the primary
+mkdir -p "$TEST_TMP/silent"
+perl -MIO::Socket::UNIX -e '$s = IO::Socket::UNIX->new(Type => SOCK_STREAM(), Local => $ARGV[0],
+    Listen => 16) or die "listen: $!"; while (my $c = $s->accept) { push @keep, $c }' \
+    "$TEST_TMP/silent/.s.PGSQL.5432" &
+on_exit "kill $!"
+cat >"$TEST_TMP/silent.ini" <<EOF
+[database]
+conninfo = host=$PG_DIR dbname=ccrm user=mia
+replica_conninfo = host=$TEST_TMP/silent dbname=ccrm user=mia
+connect_timeout = 4
+EOF
+client s 140 40 "$CCRM" -c "$TEST_TMP/silent.ini"
+check "mia's third client" wait_in s " online "
+prompt_in s "reports pipeline"
+t0=$(date +%s%N)
+check "a replica that does not answer: the view says it is connecting" wait_in s "connecting to the replica…"
+check "...and so does the status line" wait_in s "· from the replica (connecting…)"
+keys_in s "]"
+check "keys work meanwhile: ] picks the next report at once" wait_in s "[win_rate]" 2
+ms=$((($(date +%s%N) - t0) / 1000000))
+check "...while the replica is still being waited for ($ms ms after opening)" \
+    bash -c "[ $ms -lt 3000 ] && tmux -L $TMUX_SOCK -f /dev/null capture-pane -t =s: -p | grep -qF 'connecting to the replica…'"
+check "after connect_timeout: said, and the primary shown" \
+    wait_in s "could not read reports from the replica: could not connect: " 8
+check "...saying why" wait_in s "$TEST_TMP/silent: no answer within 4 s; showing the primary"
+check "...the report picked meanwhile runs, on the primary" \
+    wait_in s "Report win_rate · its own window → … · from the primary (the replica could not be read)"
+keys_in s q q
 
 # ---- i on a deal ----
 prompt_in m "view deals"
