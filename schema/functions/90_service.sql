@@ -1015,11 +1015,16 @@ SECURITY DEFINER
 SET search_path = pg_catalog, public, pg_temp
 AS $$
 DECLARE
-    v_now timestamptz := now();
-    r     record;
-    v_id  bigint;
-    t     record;
+    v_now     timestamptz := now();
+    r         record;
+    v_id      bigint;
+    t         record;
+    v_tickets bigint[] := '{}';
 BEGIN
+    -- row by row, in order (an answer then a new question on one ticket stops the response
+    -- clock, then starts the next one); which clock is current is marked once at the end, for
+    -- the tickets whose clocks changed (a question while one waits for an answer changes
+    -- nothing: a mail import of thousands new tickets marks none, not one per mail)
     FOR r IN SELECT n.ticket_id, n.direction FROM new_rows n
               WHERE n.ticket_id IS NOT NULL AND n.direction IN ('in', 'out')
                 AND EXISTS (SELECT 1 FROM sla_clocks x WHERE x.ticket_id = n.ticket_id)
@@ -1029,6 +1034,7 @@ BEGIN
                                          WHERE x.ticket_id = r.ticket_id AND x.met_at IS NULL
                                            AND x.kind IN ('first_response', 'next_response')),
                                   v_now, true);
+            v_tickets := v_tickets || r.ticket_id;
         ELSIF NOT EXISTS (SELECT 1 FROM sla_clocks x
                            WHERE x.ticket_id = r.ticket_id AND x.met_at IS NULL
                              AND x.kind IN ('first_response', 'next_response')) THEN
@@ -1045,10 +1051,13 @@ BEGIN
                         CASE WHEN t.status = ANY (t.pause_statuses) THEN NULL ELSE v_now END)
                 RETURNING id INTO v_id;
                 PERFORM ccrm_sla_recompute(ARRAY[v_id]);
+                v_tickets := v_tickets || r.ticket_id;
             END IF;
         END IF;
-        PERFORM ccrm_sla_current(ARRAY[r.ticket_id]);
     END LOOP;
+    IF cardinality(v_tickets) > 0 THEN
+        PERFORM ccrm_sla_current(ARRAY(SELECT DISTINCT u FROM unnest(v_tickets) u));
+    END IF;
     RETURN NULL;
 END
 $$;

@@ -130,6 +130,11 @@ as sofia -c "insert into interactions (kind, direction, subject, ticket_id) valu
 check "our answer (direction out) meets the first response" test "$(st)" = "first_response:met,resolution:running"
 as sofia -c "insert into interactions (kind, direction, subject, ticket_id) values ('email', 'in', 'Any news?', $T2)"
 check "the customer writing again starts a next-response clock" test "$(st)" = "first_response:met,next_response:running,resolution:running"
+# which clock decides the time left: exactly one, the open one due first (marked once per
+# statement since 041, for the tickets whose clocks changed)
+due_first="select id from sla_clocks where ticket_id = $T2 and met_at is null order by coalesce(due_at, 'infinity'), id limit 1"
+check "... and the open clock due first decides the time left" \
+    test "$(q "select string_agg(id::text, ',') from sla_clocks where ticket_id = $T2 and current")" = "$(q "$due_first")"
 as sofia -c "insert into interactions (kind, direction, subject, ticket_id) values ('email', 'in', 'Hello??', $T2)"
 check "... one at a time" test "$(st)" = "first_response:met,next_response:running,resolution:running"
 as sofia -c "insert into interactions (kind, direction, subject, ticket_id) values ('call', 'out', 'Called back', $T2)"
@@ -162,6 +167,21 @@ check "... and due times on its calendar (24/7: 15 minutes from the start)" \
 as mia -c "update sla_policies set first_response_min = 30 where id = $U"
 check "a changed policy target moves the unmet clocks" \
     test "$(q "select round(extract(epoch from due_at - running_since)) from sla_clocks where ticket_id = $T3 and kind = 'first_response'")" = 1800
+
+# several interactions in one statement (an import, a mail batch): taken in order, row by row
+T4=$(as sofia -c "insert into tickets (subject, assignee) values ('Batch A', 'sofia') returning id" | head -1)
+T5=$(as sofia -c "insert into tickets (subject, assignee) values ('Batch B', 'sofia') returning id" | head -1)
+as sofia -c "insert into interactions (kind, direction, subject, ticket_id) values
+    ('email', 'out', 'Answer A', $T4), ('email', 'in', 'Question again A', $T4),
+    ('email', 'in', 'Question B', $T5), ('email', 'in', 'Question B again', $T5)" >/dev/null
+kinds() { q "select string_agg(kind || ':' || case when met_at is not null then 'met' when running_since is not null then 'running' else 'paused' end || case when current then '*' else '' end, ',' order by kind, id) from sla_clocks where ticket_id = $1"; }
+first_due() { q "select kind from sla_clocks where ticket_id = $1 and met_at is null order by coalesce(due_at, 'infinity'), id limit 1"; }
+check "one statement, an answer then a question: the first response met, a next response started" \
+    grep -Eq '^first_response:met,next_response:running\*?,resolution:running\*?$' <<<"$(kinds $T4)"
+check "... and one clock decides, the open one due first ($(first_due $T4))" \
+    test "$(q "select string_agg(kind, ',') from sla_clocks where ticket_id = $T4 and current")" = "$(first_due $T4)"
+check "one statement, two questions while the first answer is awaited: nothing changes" \
+    test "$(kinds $T5)" = "first_response:running*,resolution:running"
 
 # ---- the scheduler: breaches and warnings exactly once ----
 # (the clocks above were driven by hand into the past: out of the way)
