@@ -23,26 +23,78 @@ $$;
 -- like every other list): their functions are defined in 011, the only migration that uses
 -- them, and dropped by 016.
 
--- pg_trgm's trigrams of already folded text, separators included (the search blocks:
--- schema/013_search_blocks.sql explains them)
+-- What the search blocks put in place of every run of characters other than letters and
+-- digits, so that their trigrams also span words (schema/013_search_blocks.sql explains the
+-- blocks; 042 chose this character): þ, a letter to pg_trgm in every UTF-8 locale, which
+-- folded text never holds (unaccent makes it "th") and no digit equals, so "quote 7" is not
+-- taken for the "e07" of a hexadecimal number. Where pg_trgm would split words at þ (a
+-- database whose ctype is C) it stays the digit 0, as before 042.
+CREATE OR REPLACE FUNCTION ccrm_block_sep() RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, public
+AS $$ SELECT CASE WHEN ' a ' = ANY (show_trgm('aþb')) THEN '0' ELSE 'þ' END $$;
+
+-- pg_trgm's trigrams of already folded text, separators included (a trigram with þ in it is
+-- one of pg_trgm's hashed ones, 0x...). The text always ends with exactly one separator (a
+-- space put after it joins a run of them at its end), so every letter or digit starts a
+-- trigram of itself and the two characters after it, and one separator never follows
+-- another (ccrm_block_prefix_trgms counts on both).
 CREATE OR REPLACE FUNCTION ccrm_block_trgms(text) RETURNS text[]
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, public
-AS $$ SELECT show_trgm(regexp_replace($1, '[^[:alnum:]]+', '0', 'g') || '0') $$;
+AS $$ SELECT show_trgm(regexp_replace($1 || ' ', '[^[:alnum:]]+', public.ccrm_block_sep(), 'g')) $$;
+
+-- The trigram pg_trgm keeps for the 3-character window p_w inside a longer word: the one
+-- the window keeps when letters are put on both sides (the padded ones at its edges differ).
+-- With p_end, the window's last trigram at the end of a word instead ("ab" -> "ab ").
+CREATE OR REPLACE FUNCTION ccrm_block_window_trgm(p_w text, p_end boolean DEFAULT false)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, public
+AS $$
+    SELECT min(x.t)
+      FROM (SELECT unnest(show_trgm(p_w))
+            INTERSECT SELECT unnest(show_trgm('q' || p_w || CASE WHEN p_end THEN '' ELSE 'q' END))
+            INTERSECT SELECT unnest(show_trgm('x' || p_w || CASE WHEN p_end THEN '' ELSE 'x' END))) x(t)
+$$;
 
 -- The trigrams every row containing the user's text p_text has: the 3-character windows of
--- the folded, normalised text, each in pg_trgm's form (the one trigram of the window that
--- the window keeps when letters are put on both sides: the padded ones at its edges differ).
+-- the folded, normalised text, each in pg_trgm's form.
 CREATE OR REPLACE FUNCTION ccrm_block_pattern_trgms(p_text text) RETURNS text[]
 LANGUAGE sql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, public
 AS $$
-    SELECT coalesce(array_agg(DISTINCT x.t), '{}')
-      FROM (SELECT regexp_replace(public.ccrm_fold(p_text), '[^[:alnum:]]+', '0', 'g') AS w) n,
+    SELECT coalesce(array_agg(DISTINCT x.t) FILTER (WHERE x.t IS NOT NULL), '{}')
+      FROM (SELECT regexp_replace(public.ccrm_fold(p_text), '[^[:alnum:]]+',
+                                  public.ccrm_block_sep(), 'g') AS w) n,
            generate_series(1, length(n.w) - 2) i,
-           LATERAL (SELECT unnest(show_trgm(substr(n.w, i, 3)))
-                    INTERSECT SELECT unnest(show_trgm('q' || substr(n.w, i, 3) || 'q'))
-                    INTERSECT SELECT unnest(show_trgm('x' || substr(n.w, i, 3) || 'x'))) x(t)
+           LATERAL (SELECT public.ccrm_block_window_trgm(substr(n.w, i, 3))) x(t)
+$$;
+
+-- One or two letters or digits typed (p_w) are looked for as the start of a trigram: every
+-- character of a row starts one (a row's text ends with the separator). Those of plain
+-- letters and digits are found by their prefix; these are the others, hashed by pg_trgm
+-- because the separator is in them: "ab" then the separator; for one character, it then the
+-- separator then a letter or digit, a letter or digit then the separator, and it then the
+-- separator at the end. (A letter outside a-z and 0-9 right after, as in "ж", is not
+-- looked for: such a window is hashed too, as it was before 042.) Empty when the separator
+-- is the digit 0: the prefix finds those.
+CREATE OR REPLACE FUNCTION ccrm_block_prefix_trgms(p_w text) RETURNS text[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, public
+AS $$
+    SELECT CASE
+        WHEN public.ccrm_block_sep() = '0' THEN '{}'::text[]
+        WHEN length(p_w) = 2 THEN
+            ARRAY[public.ccrm_block_window_trgm(p_w || public.ccrm_block_sep())]
+        ELSE ARRAY(SELECT public.ccrm_block_window_trgm(p_w || c.c || public.ccrm_block_sep())
+                     FROM regexp_split_to_table('abcdefghijklmnopqrstuvwxyz0123456789', '') c(c)
+                   UNION
+                   SELECT public.ccrm_block_window_trgm(p_w || public.ccrm_block_sep() || c.c)
+                     FROM regexp_split_to_table('abcdefghijklmnopqrstuvwxyz0123456789', '') c(c)
+                   UNION
+                   SELECT public.ccrm_block_window_trgm(p_w || public.ccrm_block_sep(), true))
+    END
 $$;
 
 -- The key of a list's order over alias p_alias: "k1, k2, id" (with p_as: "... AS k1, ...").
@@ -263,7 +315,7 @@ DECLARE
     l public.search_block_lists;
     v_t text[] := public.ccrm_block_pattern_trgms(p_text COLLATE "C");
     v_w text COLLATE "C" := regexp_replace(public.ccrm_fold(p_text COLLATE "C"), '[^[:alnum:]]+',
-                                           '0', 'g');
+                                           public.ccrm_block_sep(), 'g');
     v_blks int[];
     v_queued text := '';
     v_other boolean := false;
@@ -299,9 +351,17 @@ BEGIN
                          WHERE p.list = l.list AND p.trgm = ANY (v_t)
                          GROUP BY p.blk HAVING count(DISTINCT p.trgm) = cardinality(v_t));
     ELSE
+        -- (pg_trgm shows a hashed trigram as three characters when they happen to be letters
+        -- or digits: "qDG". A plain one has no capitals, so those are left out; the others
+        -- can only name a block too many.)
         v_blks := ARRAY(SELECT DISTINCT p.blk FROM public.search_block_trgm p
                          WHERE p.list = l.list AND p.trgm >= v_w
-                           AND p.trgm < left(v_w, -1) || chr(ascii(right(v_w, 1)) + 1));
+                           AND p.trgm < left(v_w, -1) || chr(ascii(right(v_w, 1)) + 1)
+                           AND p.trgm !~ '[A-Z]'
+                         UNION
+                         SELECT p.blk FROM public.search_block_trgm p
+                         WHERE p.list = l.list
+                           AND p.trgm = ANY (public.ccrm_block_prefix_trgms(v_w)));
     END IF;
     -- rows queued but not filed yet (ccrm_search_block_note): the blocks of those that match
     IF EXISTS (SELECT 1 FROM public.search_block_pending q WHERE q.list = l.list) THEN

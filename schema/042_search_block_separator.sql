@@ -1,0 +1,13 @@
+-- ccrm schema, migration 042: the search blocks tell a space from a zero.
+--
+-- A block keeps the trigrams of its rows' text with every run of other characters than
+-- letters and digits replaced by one character, so that trigrams also span words (013). That
+-- character was the digit 0, so the text typed "quote 7" had the trigram "e07", which the
+-- hexadecimal numbers in titles hold in about one title of 140: every block of 10,000 quotes
+-- held every trigram of "quote 7", and the search walked 200,000 quotes before the first
+-- match (docs/performance.md, "Quotes"). The separator is now þ where pg_trgm counts it as a
+-- letter (ccrm_block_sep(), schema/functions/80_search.sql): folded text never holds it and
+-- no digit equals it. Trigrams with it in them are pg_trgm's hashed ones, so one or two
+-- characters typed also look for those (ccrm_block_prefix_trgms). Every list's blocks are
+-- cut again here with the new trigrams (the functions are already the new ones).
+SELECT ccrm_search_blocks_rebuild(list) FROM search_block_lists ORDER BY list;
