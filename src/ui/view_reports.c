@@ -138,11 +138,16 @@ open_source(struct reportview *rv, struct app *app)
     dbo.connect_timeout_s = app->cfg->connect_timeout_s;
     dbo.application_name = "ccrm reports";
     if ((rv->reader = db_report_reader_start(app->cfg->replica_conninfo, &dbo, &err)) == NULL) {
+        static const char lead[] = "could not connect to the database: ";
+        const char *why = err.msg;
+
+        if (strncmp(why, lead, sizeof lead - 1) == 0)
+            why += sizeof lead - 1; /* said as the replica's own */
         rv->fell_back = 1;
         ui_message_error(app,
-                         "could not read reports from the replica: %s; showing the primary "
+                         "could not reach the replica: %s; showing the primary "
                          "([database] replica_conninfo)",
-                         err.msg);
+                         why);
         return;
     }
     rv->connecting = 1;
@@ -165,12 +170,12 @@ rv_connected(struct view *v, struct app *app)
 
     rv->connecting = 0;
     if (db_state(rv->reader) != DB_READY) {
-        /* connected but refused by the schema check, or never connected */
-        ui_message_error(app,
-                         "could not read reports from the replica: %s%s; showing the primary "
-                         "([database] replica_conninfo)",
-                         db_generation(rv->reader) > 0 ? "" : "could not connect: ",
-                         db_connect_error(rv->reader));
+        /* never connected ("HOST: why" first: at 80 columns the message line is short), or
+         * connected but refused by the schema check */
+        ui_message_error(
+            app, "%s the replica: %s; showing the primary ([database] replica_conninfo)",
+            db_generation(rv->reader) > 0 ? "could not read reports from" : "could not reach",
+            db_connect_error(rv->reader));
         db_close(&rv->reader);
         rv->fell_back = 1;
     }

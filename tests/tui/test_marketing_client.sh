@@ -225,7 +225,7 @@ client d 140 40 "$CCRM" -c "$TEST_TMP/down.ini"
 check "mia's second client" wait_in d " online "
 prompt_in d "reports pipeline"
 check "an unreachable replica: said, and the primary shown" \
-    wait_in d "could not read reports from the replica: could not connect"
+    wait_in d "could not reach the replica: "
 check "the status line says the primary, and why" \
     wait_in d "from the primary (the replica could not be read)"
 prompt_in d "from 2031-05-01"
@@ -258,8 +258,8 @@ ms=$((($(date +%s%N) - t0) / 1000000))
 check "...while the replica is still being waited for ($ms ms after opening)" \
     bash -c "[ $ms -lt 3000 ] && tmux -L $TMUX_SOCK -f /dev/null capture-pane -t =s: -p | grep -qF 'connecting to the replica…'"
 check "after connect_timeout: said, and the primary shown" \
-    wait_in s "could not read reports from the replica: could not connect: " 8
-check "...saying why" wait_in s "$TEST_TMP/silent: no answer within 4 s; showing the primary"
+    wait_in s "could not reach the replica: " 8
+check "...saying why" wait_in s "could not reach the replica: $TEST_TMP/silent: no answer within 4 s; showing the primary"
 check "...the report picked meanwhile runs, on the primary" \
     wait_in s "Report win_rate · its own window → … · from the primary (the replica could not be read)"
 keys_in s q q
