@@ -244,7 +244,7 @@ cat >"$TEST_TMP/silent.ini" <<EOF
 [database]
 conninfo = host=$PG_DIR dbname=ccrm user=mia
 replica_conninfo = host=$TEST_TMP/silent dbname=ccrm user=mia
-connect_timeout = 4
+connect_timeout = 8
 EOF
 client s 140 40 "$CCRM" -c "$TEST_TMP/silent.ini"
 check "mia's third client" wait_in s " online "
@@ -253,13 +253,13 @@ t0=$(date +%s%N)
 check "a replica that does not answer: the view says it is connecting" wait_in s "connecting to the replica…"
 check "...and so does the status line" wait_in s "· from the replica (connecting…)"
 keys_in s "]"
-check "keys work meanwhile: ] picks the next report at once" wait_in s "[win_rate]" 2
+check "keys work meanwhile: ] picks the next report at once" wait_in s "[win_rate]" 4
 ms=$((($(date +%s%N) - t0) / 1000000))
 check "...while the replica is still being waited for ($ms ms after opening)" \
-    bash -c "[ $ms -lt 3000 ] && tmux -L $TMUX_SOCK -f /dev/null capture-pane -t =s: -p | grep -qF 'connecting to the replica…'"
+    bash -c "[ $ms -lt 6000 ] && tmux -L $TMUX_SOCK -f /dev/null capture-pane -t =s: -p | grep -qF 'connecting to the replica…'"
 check "after connect_timeout: said, and the primary shown" \
-    wait_in s "could not reach the replica: " 8
-check "...saying why" wait_in s "could not reach the replica: $TEST_TMP/silent: no answer within 4 s; showing the primary"
+    wait_in s "could not reach the replica: " 15
+check "...saying why" wait_in s "could not reach the replica: $TEST_TMP/silent: no answer within 8 s; showing the primary"
 check "...the report picked meanwhile runs, on the primary" \
     wait_in s "Report win_rate · its own window → … · from the primary (the replica could not be read)"
 keys_in s q q
