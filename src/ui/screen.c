@@ -464,7 +464,7 @@ read_events(struct app *app)
     struct wake w;
     struct event_window win;
     struct ccrm_err err;
-    int asked, n;
+    int asked, n, i;
 
     memset(&w, 0, sizeof w);
     w.app = app;
@@ -501,8 +501,12 @@ read_events(struct app *app)
     reminders_after_read(app); /* after the toast: a reminder's message wins */
     if (ui->ntabs > 0 && ui->tab != 0)
         ui->feed_unread += w.n - w.mine; /* what others did */
-    memcpy(ui->trace_ids, w.ids, (size_t)w.nids * sizeof w.ids[0]);
-    ui->ntrace_ids = w.nids;
+    /* added to those not painted yet: two reads can come before one paint (a wake-up's
+     * leading edge, then a due timer in the same turn of the loop) */
+    for (i = 0; trace_enabled() && i < w.nids &&
+                ui->ntrace_ids < (int)(sizeof ui->trace_ids / sizeof ui->trace_ids[0]);
+         i++)
+        ui->trace_ids[ui->ntrace_ids++] = w.ids[i];
     return n;
 }
 

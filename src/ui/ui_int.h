@@ -133,7 +133,7 @@ struct ui {
     double key_t0;
     wint_t key_code;
     int painted_data;
-    int64_t trace_ids[64]; /* events read by the last wake-up, traced when painted */
+    int64_t trace_ids[64]; /* events read since the last paint, traced when painted */
     int ntrace_ids;
     int feed_unread;  /* events since the Feed was last shown, on its tab */
     int inbox_unread; /* unread entries in the user's Inbox, on its tab */
