@@ -158,9 +158,8 @@ db_exec_prepared(struct db *db, const char *sql, int nparams, const char *const 
                      "query failed", err);
 }
 
-/* Session set-up after every (re)connect: timeouts, LISTEN. Returns 0/-1. */
-static int
-session_setup(struct db *db, struct ccrm_err *err)
+int
+db_session_setup(struct db *db, const char *then, struct ccrm_err *err)
 {
     char sql[96];
     PGresult *res;
@@ -172,10 +171,17 @@ session_setup(struct db *db, struct ccrm_err *err)
     if ((res = db_exec(db, sql, 0, NULL, err)) == NULL)
         return -1;
     PQclear(res);
-    if ((res = db_exec(db, "LISTEN ccrm", 0, NULL, err)) == NULL)
+    if ((res = db_exec(db, then, 0, NULL, err)) == NULL)
         return -1;
     PQclear(res);
     return 0;
+}
+
+/* The client's session after every (re)connect: timeouts, LISTEN. Returns 0/-1. */
+static int
+session_setup(struct db *db, struct ccrm_err *err)
+{
+    return db_session_setup(db, "LISTEN ccrm", err);
 }
 
 static void

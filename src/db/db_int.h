@@ -69,6 +69,11 @@ void db_drain_notifies(struct db *db);
  * res is freed then. */
 PGresult *db_result(struct db *db, PGresult *res, const char *what, struct ccrm_err *err);
 
+/* A session just connected: state READY (a new generation, no statements prepared), its
+ * statement timeout, then the statement then ("LISTEN ccrm" for the client's session, the
+ * read-only setting for a reader's). Returns 0/-1. */
+int db_session_setup(struct db *db, const char *then, struct ccrm_err *err);
+
 /* Files as the three array arguments of a statement (names text[], types text[], contents
  * bytea[]: ccrm_mail_reply, ccrm_billing_send, which store them with ccrm_mail_out_attach):
  * db_files_add puts one file's name, type and bytes (in binary) into the parameters from

@@ -45,19 +45,7 @@ reader_new(const char *conninfo, const struct db_options *opt)
 static int
 reader_setup(struct db *db, struct ccrm_err *err)
 {
-    char sql[96];
-    PGresult *res;
-
-    db->state = DB_READY;
-    db->generation++;
-    snprintf(sql, sizeof sql, "SET statement_timeout = %d", db->statement_timeout_ms);
-    if ((res = db_exec(db, sql, 0, NULL, err)) == NULL)
-        return -1;
-    PQclear(res);
-    if ((res = db_exec(db, "SET default_transaction_read_only = on", 0, NULL, err)) == NULL)
-        return -1;
-    PQclear(res);
-    return 0;
+    return db_session_setup(db, "SET default_transaction_read_only = on", err);
 }
 
 struct db *
