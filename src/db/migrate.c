@@ -29,19 +29,11 @@ db_schema_version(struct db *db, struct ccrm_err *err)
     PGresult *res;
     int v;
 
-    res =
-        db_exec(db, "SELECT CASE WHEN to_regclass('public.schema_migrations') IS NULL THEN -1 END",
-                0, NULL, err);
-    if (res == NULL)
-        return -1;
-    v = PQgetisnull(res, 0, 0) ? 1 : 0;
-    PQclear(res);
-    if (!v)
-        return 0;
+    /* one statement: a database without the table says so by its error (undefined_table) */
     res =
         db_exec(db, "SELECT coalesce(max(version), 0) FROM public.schema_migrations", 0, NULL, err);
     if (res == NULL)
-        return -1;
+        return strcmp(err->sqlstate, "42P01") == 0 ? 0 : -1;
     v = atoi(PQgetvalue(res, 0, 0));
     PQclear(res);
     return v;
