@@ -212,7 +212,7 @@ page(struct db *db, const struct list_query *q, const struct args *a0, const str
     struct args a = *a0;
 
     shape_of(&sh, db, q, LS_PAGE, dir);
-    sh.has = from != NULL ? LS_FROM : 0;
+    sh.has = (from != NULL ? LS_FROM : 0) | (a.v[LA_PATTERN] == NULL ? LS_BARE : 0);
     snprintf(a.limbuf, sizeof a.limbuf, "%d", limit);
     a.v[LA_LIMIT] = a.limbuf;
     return run_rows(db, &sh, &a, limit, out, got, err);

@@ -221,6 +221,22 @@ build_page(const struct list_shape *sh, struct list_sql *o)
     struct strbuf filt = STRBUF_INIT, after = STRBUF_INIT;
     int lim;
 
+    if ((sh->has & LS_BARE) && strcmp(from_of(sh), base_of(sh)) == 0) {
+        /* no search and no joined columns: one walk of the table, which a new server process
+         * plans in a third of the time of the join below (the first screen's statement) */
+        add_filters(&filt, o, sh);
+        add_after(&after, o, sh);
+        lim = arg(o, LA_LIMIT);
+        strbuf_puts(b, "SELECT ");
+        add_select(b, sh);
+        strbuf_printf(b, " FROM %s WHERE %s%s ORDER BY ", from_of(sh), strbuf_str(&after),
+                      strbuf_str(&filt));
+        add_order(b, s, sh->asc, s->key, s->key2, "a.id");
+        strbuf_printf(b, " LIMIT $%d", lim);
+        strbuf_fini(&filt);
+        strbuf_fini(&after);
+        return;
+    }
     arg(o, LA_PATTERN);
     add_filters(&filt, o, sh);
     add_after(&after, o, sh);

@@ -28,6 +28,7 @@ enum {
     LS_START = 1 << 1, /* from a block stretch's first key on */
     LS_END = 1 << 2,   /* before a block stretch's next key */
     LS_SHORT = 1 << 3, /* a pattern too short for trigrams: a window without a bound */
+    LS_BARE = 1 << 4,  /* a page without a search (no pattern parameter) */
 };
 
 struct list_shape {

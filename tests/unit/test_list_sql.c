@@ -79,6 +79,24 @@ test_page(void **state)
     assert_non_null(strstr(s.sql.s, "(coalesce(a.last_name, ''), coalesce(a.first_name, ''), a.id)"
                                     " > ($2::text, $3::text, $4::bigint)"));
     assert_int_equal(s.arg[2], LA_FROM + 1);
+
+    /* no search on a list without joined columns: one plain walk, no pattern parameter */
+    shape(&sh, "campaigns", 0, LS_PAGE, 1, 1u << 1, LS_FROM | LS_BARE);
+    list_sql_build(&sh, &s);
+    expect_sql(&s,
+               "SELECT a.id, a.name, a.status, coalesce(to_char(a.starts_on, 'YYYY-MM-DD'), ''),"
+               " coalesce(to_char(a.ends_on, 'YYYY-MM-DD'), ''),"
+               " coalesce(to_char(a.budget, 'FM999G999G999G990D00'), ''), coalesce(a.owner, ''),"
+               " (a.name)::text, (NULL)::text FROM campaigns a WHERE (a.name, a.id) >"
+               " ($2::text, $3::bigint) AND a.owner = $1 ORDER BY a.name ASC, a.id ASC LIMIT $4");
+    assert_int_equal(s.nargs, 4);
+    assert_int_equal(s.arg[0], LA_FILTER0 + 1);
+    assert_int_equal(s.arg[1], LA_FROM);
+    assert_int_equal(s.arg[3], LA_LIMIT);
+    /* with joined columns (a ticket's account) the ids still come first */
+    shape(&sh, "tickets", 0, LS_PAGE, 1, 0, LS_BARE);
+    list_sql_build(&sh, &s);
+    assert_non_null(strstr(s.sql.s, " JOIN (SELECT a.id FROM tickets a WHERE ($1::text IS NULL"));
     list_sql_fini(&s);
 }
 
