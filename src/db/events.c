@@ -133,13 +133,16 @@ static const char SQL_IDENTITY[] =
 
 /* A new cursor: the snapshot, the server, the newest event visible in it, the lowest id of the
  * $1 newest (for db_events_recent) and the server's incarnation */
+#define START_SQL(RECENT)                                                                          \
+    "SELECT pg_current_snapshot()::text,"                                                          \
+    " (SELECT system_identifier FROM pg_control_system())::text,"                                  \
+    " ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int,"                 \
+    " m.id, m.xid, m.at_us, " RECENT ", " INCARNATION                                              \
+    " FROM (SELECT 1) one LEFT JOIN " NEWEST_FP " m ON true"
 static const char SQL_START[] =
-    "SELECT pg_current_snapshot()::text,"
-    " (SELECT system_identifier FROM pg_control_system())::text,"
-    " ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int,"
-    " m.id, m.xid, m.at_us,"
-    " (SELECT min(r.id) FROM (SELECT id FROM events ORDER BY id DESC LIMIT $1) r),"
-    " " INCARNATION " FROM (SELECT 1) one LEFT JOIN " NEWEST_FP " m ON true";
+    START_SQL("(SELECT min(r.id) FROM (SELECT id FROM events ORDER BY id DESC LIMIT $1) r)");
+/* The same without history (the client's start-up: a new server process plans less) */
+static const char SQL_START_NOW[] = START_SQL("NULL::bigint");
 
 /* db_events_recent: the events visible in $1 from id $2 on, after $3, by id */
 static const char SQL_RECENT[] = "SELECT NULL, " EVENT_COLS ", 1 FROM events e"
@@ -765,7 +768,8 @@ start(struct db *db, struct event_cursor *c, int recent, int64_t *from, struct c
         return -1;
     }
     snprintf(nbuf, sizeof nbuf, "%d", recent);
-    if ((res = db_exec(db, SQL_START, 1, params, err)) == NULL)
+    if ((res = recent > 0 ? db_exec(db, SQL_START, 1, params, err)
+                          : db_exec(db, SQL_START_NOW, 0, NULL, err)) == NULL)
         return -1;
     set_str(&c->base, PQgetvalue(res, 0, 0));
     set_str(&c->base2, NULL);
