@@ -30,19 +30,23 @@ $$;
 -- taken for the "e07" of a hexadecimal number. Where pg_trgm would split words at þ (a
 -- database whose ctype is C) it stays the digit 0, as before 042.
 CREATE OR REPLACE FUNCTION ccrm_block_sep() RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, public
-AS $$ SELECT CASE WHEN ' a ' = ANY (show_trgm('aþb')) THEN '0' ELSE 'þ' END $$;
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT CASE WHEN ' a ' = ANY (public.show_trgm('aþb')) THEN '0' ELSE 'þ' END $$;
 
 -- pg_trgm's trigrams of already folded text, separators included (a trigram with þ in it is
 -- one of pg_trgm's hashed ones, 0x...). The text always ends with exactly one separator (a
 -- space put after it joins a run of them at its end), so every letter or digit starts a
 -- trigram of itself and the two characters after it, and one separator never follows
--- another (ccrm_block_prefix_trgms counts on both).
+-- another (ccrm_block_prefix_trgms counts on both). Every row filed calls it: like
+-- ccrm_block_sep (STRICT, which a function without arguments may be, so that this one stays
+-- strict when inlined) it has no SET clause and names its schemas, so the planner inlines it
+-- and folds the separator to a constant once per statement.
 CREATE OR REPLACE FUNCTION ccrm_block_trgms(text) RETURNS text[]
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, public
-AS $$ SELECT show_trgm(regexp_replace($1 || ' ', '[^[:alnum:]]+', public.ccrm_block_sep(), 'g')) $$;
+AS $$
+    SELECT public.show_trgm(pg_catalog.regexp_replace($1 || ' ', '[^[:alnum:]]+',
+                                                      public.ccrm_block_sep(), 'g'))
+$$;
 
 -- The trigram pg_trgm keeps for the 3-character window p_w inside a longer word: the one
 -- the window keeps when letters are put on both sides (the padded ones at its edges differ).
