@@ -33,20 +33,27 @@ CREATE OR REPLACE FUNCTION ccrm_block_sep() RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$ SELECT CASE WHEN ' a ' = ANY (public.show_trgm('aþb')) THEN '0' ELSE 'þ' END $$;
 
+-- The text ccrm_block_trgms takes the trigrams of: one pg_trgm word (no space is left in it).
+-- The filing joins the words of many rows with spaces and asks show_trgm once: pg_trgm takes
+-- each word's trigrams alone, so the set is the union of the rows' sets, for a fraction of
+-- the calls, arrays and rows (a block's rows share most of their trigrams).
+CREATE OR REPLACE FUNCTION ccrm_block_text(text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+    SELECT pg_catalog.regexp_replace($1 || ' ', '[^[:alnum:]]+', public.ccrm_block_sep(), 'g')
+$$;
+
 -- pg_trgm's trigrams of already folded text, separators included (a trigram with þ in it is
 -- one of pg_trgm's hashed ones, 0x...). The text always ends with exactly one separator (a
 -- space put after it joins a run of them at its end), so every letter or digit starts a
 -- trigram of itself and the two characters after it, and one separator never follows
--- another (ccrm_block_prefix_trgms counts on both). Every row filed calls it: like
--- ccrm_block_sep (STRICT, which a function without arguments may be, so that this one stays
--- strict when inlined) it has no SET clause and names its schemas, so the planner inlines it
--- and folds the separator to a constant once per statement.
+-- another (ccrm_block_prefix_trgms counts on both). This, ccrm_block_text and ccrm_block_sep
+-- (STRICT, which a function without arguments may be, so that the other two stay strict when
+-- inlined) have no SET clause and name their schemas: the planner inlines them and folds the
+-- separator to a constant once per statement (043).
 CREATE OR REPLACE FUNCTION ccrm_block_trgms(text) RETURNS text[]
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-AS $$
-    SELECT public.show_trgm(pg_catalog.regexp_replace($1 || ' ', '[^[:alnum:]]+',
-                                                      public.ccrm_block_sep(), 'g'))
-$$;
+AS $$ SELECT public.show_trgm(public.ccrm_block_text($1)) $$;
 
 -- The trigram pg_trgm keeps for the 3-character window p_w inside a longer word: the one
 -- the window keeps when letters are put on both sides (the padded ones at its edges differ).
@@ -152,19 +159,23 @@ BEGIN
             filed AS (
                 INSERT INTO public.search_block_trgm (list, trgm, blk)
                 SELECT %1$L, d.trgm, d.blk
-                  FROM (SELECT DISTINCT t.trgm, c.blk
-                          FROM (SELECT s.search, s.isrow,
-                                       coalesce(max(s.bblk) OVER (ORDER BY %2$s, s.isrow
-                                                                  ROWS UNBOUNDED PRECEDING), 0)
-                                           AS blk
-                                  FROM (SELECT NULL::text AS search, b.blk AS bblk, %3$s,
-                                               0 AS isrow
-                                          FROM public.%4$I b
-                                        UNION ALL
-                                        SELECT a.search, NULL, %5$s, 1 FROM public.%6$I a
-                                         WHERE a.id IN (SELECT g.id FROM gone g)) s) c,
-                               unnest(public.ccrm_block_trgms(c.search)) t(trgm)
-                         WHERE c.isrow = 1) d
+                  FROM (SELECT DISTINCT t.trgm, w.blk
+                          FROM (SELECT c.blk, string_agg(public.ccrm_block_text(c.search), ' ')
+                                           AS words
+                                  FROM (SELECT s.search, s.isrow,
+                                               coalesce(max(s.bblk) OVER k, 0) AS blk,
+                                               count(*) OVER k AS n
+                                          FROM (SELECT NULL::text AS search, b.blk AS bblk, %3$s,
+                                                       0 AS isrow
+                                                  FROM public.%4$I b
+                                                UNION ALL
+                                                SELECT a.search, NULL, %5$s, 1 FROM public.%6$I a
+                                                 WHERE a.id IN (SELECT g.id FROM gone g)) s
+                                        WINDOW k AS (ORDER BY %2$s, s.isrow
+                                                     ROWS UNBOUNDED PRECEDING)) c
+                                 WHERE c.isrow = 1
+                                 GROUP BY c.blk, c.n / 200) w,
+                               unnest(public.show_trgm(w.words)) t(trgm)) d
                  WHERE NOT EXISTS (SELECT 1 FROM public.search_block_trgm p
                                     WHERE p.list = %1$L AND p.trgm = d.trgm AND p.blk = d.blk)
                 RETURNING 1)
@@ -248,8 +259,9 @@ BEGIN
     END IF;
     EXECUTE format($q$
         CREATE TEMP TABLE ccrm_blk ON COMMIT DROP AS
-        SELECT a.search, ((row_number() OVER (ORDER BY %s) - 1) / %s)::int AS blk, %s
-          FROM public.%I a$q$,
+        SELECT a.search, ((row_number() OVER k - 1) / %2$s)::int AS blk,
+               row_number() OVER k AS n, %3$s
+          FROM public.%4$I a WINDOW k AS (ORDER BY %1$s)$q$,
         public.ccrm_search_block_key(l.k1, l.k2, 'a', false), l.size,
         public.ccrm_search_block_key(l.k1, l.k2, 'a', true), l.tbl);
     EXECUTE format($q$
@@ -258,9 +270,11 @@ BEGIN
         l.bounds, replace(public.ccrm_search_block_bkey(l.k2, 'c', ''), 'c.', ''),
         public.ccrm_search_block_bkey(l.k2, 'c', ''), public.ccrm_search_block_bkey(l.k2, 'c', ''));
     GET DIAGNOSTICS v_n = ROW_COUNT;
-    INSERT INTO public.search_block_trgm (list, trgm, blk)
-    SELECT DISTINCT p_list, t.trgm, c.blk
-      FROM ccrm_blk c, unnest(public.ccrm_block_trgms(c.search)) t(trgm);
+    INSERT INTO public.search_block_trgm (list, trgm, blk)  -- 200 rows' words at a time
+    SELECT DISTINCT p_list, t.trgm, w.blk
+      FROM (SELECT c.blk, string_agg(public.ccrm_block_text(c.search), ' ') AS words
+              FROM ccrm_blk c GROUP BY c.blk, c.n / 200) w,
+           unnest(public.show_trgm(w.words)) t(trgm);
     DROP TABLE ccrm_blk;
     RETURN v_n;
 END
