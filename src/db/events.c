@@ -137,8 +137,8 @@ static const char SQL_IDENTITY[] =
     "SELECT pg_current_snapshot()::text,"                                                          \
     " (SELECT system_identifier FROM pg_control_system())::text,"                                  \
     " ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int,"                 \
-    " m.id, m.xid, m.at_us, " RECENT ", " INCARNATION                                              \
-    " FROM (SELECT 1) one LEFT JOIN " NEWEST_FP " m ON true"
+    " m.id, m.xid, m.at_us, " RECENT ", " INCARNATION " FROM (SELECT 1) one LEFT JOIN " NEWEST_FP  \
+    " m ON true"
 static const char SQL_START[] =
     START_SQL("(SELECT min(r.id) FROM (SELECT id FROM events ORDER BY id DESC LIMIT $1) r)");
 /* The same without history (the client's start-up: a new server process plans less) */

@@ -135,8 +135,8 @@ struct ui {
     int painted_data;
     int64_t trace_ids[64]; /* events read since the last paint, traced when painted */
     int ntrace_ids;
-    int feed_unread;  /* events since the Feed was last shown, on its tab */
-    int inbox_unread; /* unread entries in the user's Inbox, on its tab */
+    int feed_unread;            /* events since the Feed was last shown, on its tab */
+    int inbox_unread;           /* unread entries in the user's Inbox, on its tab */
     unsigned inbox_start_timer; /* the first count, right after the first screen */
     /* tabs the role cannot use (a partner's Campaigns): not drawn, skipped by Tab; their
      * numbers stay, so that 8 is the Inbox for everyone */
