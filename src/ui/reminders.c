@@ -98,19 +98,18 @@ on_due(void *ctx, void *arg)
     app->ui->chrome_dirty = 1;
 }
 
-/* Reminders nobody has seen yet ring now, and the next one is waited for. */
-static void
-on_start(void *ctx, void *arg)
+/* Reminders nobody has seen yet ring now, and the next one is waited for: the first look, run
+ * right after the first screen is drawn (ui_init's timer), not before it: in a new server
+ * process its two queries cost about 15 ms of the first paint. */
+void
+reminders_first_look(struct app *app)
 {
-    struct app *app = ctx;
     struct due_item *items;
     struct ccrm_err err;
     int n, i;
 
-    (void)arg;
-    app->ui->remind_start_timer = 0;
-    if (db_state(app->db) != DB_READY)
-        return; /* the reconnect looks (reminders_check) */
+    if (is_partner(app) || db_state(app->db) != DB_READY)
+        return; /* (offline: the reconnect looks, reminders_check) */
     n = db_reminders_unseen(app->db, 3, &items, &err);
     for (i = n - 1; i >= 0; i--) { /* oldest first: the newest stays on the message line */
         ring(app, &items[i]);
@@ -122,16 +121,11 @@ on_start(void *ctx, void *arg)
     app->ui->chrome_dirty = 1;
 }
 
-/* At start-up: from now on by the clock. The reminders' two queries run right after the first
- * screen is drawn (a timer due at once), not before it: in a new server process they cost about
- * 15 ms of the first paint. */
+/* At start-up: from now on by the clock. */
 void
 reminders_start(struct app *app)
 {
     app->ui->remind_after_ms = wall_ms();
-    if (is_partner(app))
-        return;
-    app->ui->remind_start_timer = timer_add(&app->timers, now_ms(), on_start, NULL);
 }
 
 /* An event read (while the read runs: no query here, only a note for reminders_after_read). */
@@ -186,6 +180,4 @@ reminders_fini(struct app *app)
 {
     timer_del(&app->timers, app->ui->remind_timer);
     app->ui->remind_timer = 0;
-    timer_del(&app->timers, app->ui->remind_start_timer);
-    app->ui->remind_start_timer = 0;
 }

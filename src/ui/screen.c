@@ -226,7 +226,7 @@ init_colors(struct app *app)
 }
 
 static void count_inbox(struct app *app);
-static void on_inbox_start(void *ctx, void *arg);
+static void on_first_screen(void *ctx, void *arg);
 
 /* The tab to start on: the configured view, else the department's own (docs/design.md §6). */
 static int
@@ -314,9 +314,9 @@ ui_init(struct app *app, struct ccrm_err *err)
     ui->tab = start_tab(start, db_department(app->db));
     if (ui->hidden[ui->tab])
         ui->tab = 0;
-    /* the Inbox's count comes right after the first screen (a timer due at once), like the
-     * reminders: a new server process's first statements are slow */
-    ui->inbox_start_timer = timer_add(&app->timers, now_ms(), on_inbox_start, NULL);
+    /* the Inbox's count and the reminders' first look come right after the first screen (a
+     * timer due at once): a new server process's first statements are slow */
+    ui->first_screen_timer = timer_add(&app->timers, now_ms(), on_first_screen, NULL);
     reminders_start(app);
     offer_draft(app);
     ui->dirty = 1;
@@ -344,7 +344,7 @@ ui_fini(struct app *app)
     reminders_fini(app);
     timer_del(&app->timers, ui->msg_timer);
     timer_del(&app->timers, ui->countdown_timer);
-    timer_del(&app->timers, ui->inbox_start_timer);
+    timer_del(&app->timers, ui->first_screen_timer);
     prompt_free(&ui->prompt); /* `:` prompt hook: libedit restores the tty before endwin */
     endwin();
     delscreen(ui->screen);
@@ -526,13 +526,14 @@ count_inbox(struct app *app)
 }
 
 static void
-on_inbox_start(void *ctx, void *arg)
+on_first_screen(void *ctx, void *arg)
 {
     struct app *app = ctx;
 
     (void)arg;
-    app->ui->inbox_start_timer = 0;
+    app->ui->first_screen_timer = 0;
     count_inbox(app);
+    reminders_first_look(app);
     app->ui->chrome_dirty = 1;
 }
 

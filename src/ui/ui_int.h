@@ -135,9 +135,9 @@ struct ui {
     int painted_data;
     int64_t trace_ids[64]; /* events read since the last paint, traced when painted */
     int ntrace_ids;
-    int feed_unread;            /* events since the Feed was last shown, on its tab */
-    int inbox_unread;           /* unread entries in the user's Inbox, on its tab */
-    unsigned inbox_start_timer; /* the first count, right after the first screen */
+    int feed_unread;             /* events since the Feed was last shown, on its tab */
+    int inbox_unread;            /* unread entries in the user's Inbox, on its tab */
+    unsigned first_screen_timer; /* the Inbox's count and the reminders' first look */
     /* tabs the role cannot use (a partner's Campaigns): not drawn, skipped by Tab; their
      * numbers stay, so that 8 is the Inbox for everyone */
     unsigned char hidden[UI_MAX_TABS];
@@ -169,7 +169,6 @@ struct ui {
      * remind_timer; what rang (task, due time); reminder rows the last read brought */
     long long remind_after_ms;
     unsigned remind_timer;
-    unsigned remind_start_timer; /* the first look, right after the first screen */
     int remind_recheck;
     struct {
         long long id, due_ms;
@@ -254,6 +253,7 @@ void view_text_add_text(struct view *v, const char *text);
 struct event;
 /* At start-up (after the connection): unseen reminders ring, the next due task is awaited. */
 void reminders_start(struct app *app);
+void reminders_first_look(struct app *app);
 /* One's tasks that fell due since the last look ring; the timer waits for the next one. */
 void reminders_check(struct app *app);
 /* An event of the read in progress: 1 when it is a reminder (never toasted), else 0. */
