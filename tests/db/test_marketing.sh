@@ -72,6 +72,14 @@ ann@example.org.|ann@example.org
 no-at-sign|NULL
 @example.org|NULL
 EOF
+# the expression indexes' functions name their schemas (043): under the empty search_path
+# pg_restore builds indexes with, they give what they give under the usual one
+norms="public.ccrm_email_norm(' A.n.N+x@GoogleMail.com'), public.ccrm_phone_e164('030 1234567', 'Germany'),
+       public.ccrm_person_name(' Zoë ', E'O''Brien\tŁódź'), public.ccrm_block_trgms('ab, cd')"
+usual=$(psqlc -c "select concat_ws('|', $norms)")
+check "index functions under an empty search_path: the same ($usual)" \
+    test "$(psqlc -c "set search_path = ''" -c "select pg_catalog.concat_ws('|', $norms)")" = "$usual"
+check "... and not empty" grep -q '^ann@gmail.com|+49301234567|zoe o.brien lodz|' <<<"$usual"
 while IFS='|' read -r in want; do
     got=$(psqlc -v e="$in" <<<"select coalesce(ccrm_domain_norm(:'e'), 'NULL') || '|' || coalesce(ccrm_name_key(:'e'), 'NULL')")
     check "domain and name key: '$in' -> $want" test "$got" = "$want"
