@@ -18,9 +18,10 @@ struct db {
     int want_write; /* while connecting: PQconnectPoll wants POLLOUT */
     int generation; /* counts successful (re)connects */
     /* the statements prepared on this connection (db_prepare): the text of statement i, named
-     * ccrm_<i>, and its hash (compared first, the text decides) */
-    char *prepared[32];
-    unsigned prepared_hash[32];
+     * ccrm_<i>, and its hash (compared first, the text decides). Full: statements run
+     * unprepared. (Lists prepare their unsearched, unfiltered pages: four a list and order.) */
+    char *prepared[128];
+    unsigned prepared_hash[128];
     int nprepared;
     int wakeups; /* notifications drained during ordinary queries, handed out by db_pump */
     /* connection parameters kept for reconnects */

@@ -64,12 +64,13 @@ block_walk_max(void)
 static struct cached {
     struct list_shape shape;
     struct list_sql sql;
+    int uses;
 } cache[STMT_CACHE];
 static int ncached;
 
-/* The statement of a shape (borrowed: it lives as long as the process). With the cache full
- * (more than STMT_CACHE shapes: never in practice), the oldest slot is rebuilt. */
-static const struct list_sql *
+/* The statement of a shape (borrowed: it lives as long as the process), its use counted. With
+ * the cache full (more than STMT_CACHE shapes: never in practice), the oldest slot is rebuilt. */
+static struct cached *
 statement(const struct list_shape *sh)
 {
     static int next;
@@ -77,8 +78,10 @@ statement(const struct list_shape *sh)
     int i;
 
     for (i = 0; i < ncached; i++)
-        if (memcmp(&cache[i].shape, sh, sizeof *sh) == 0)
-            return &cache[i].sql;
+        if (memcmp(&cache[i].shape, sh, sizeof *sh) == 0) {
+            cache[i].uses++;
+            return &cache[i];
+        }
     if (ncached < STMT_CACHE) {
         c = &cache[ncached++];
     } else {
@@ -86,8 +89,9 @@ statement(const struct list_shape *sh)
         next = (next + 1) % STMT_CACHE;
     }
     c->shape = *sh;
+    c->uses = 1;
     list_sql_build(sh, &c->sql);
-    return &c->sql;
+    return c;
 }
 
 /* A shape for query q (its filters), statement kind and direction; has is filled in by the
@@ -138,11 +142,19 @@ args_of(struct args *a, const struct list_query *q, const char *pattern, const s
 static PGresult *
 run(struct db *db, const struct list_shape *sh, const struct args *a, struct ccrm_err *err)
 {
-    const struct list_sql *s = statement(sh);
+    const struct cached *c = statement(sh);
     const char *params[LIST_SQL_MAX_PARAMS];
-    int n = list_sql_params(s, a->v, params);
+    int n = list_sql_params(&c->sql, a->v, params);
 
-    return db_exec(db, strbuf_str(&s->sql), n, params, err);
+    /* A statement whose plan depends on no value (LS_PLAN_ONCE: a row by id, a page with its
+     * LIMIT written in, without a search) is prepared from its second run on: every open
+     * client re-reads its window at every change it is shown, and planning the joins of the
+     * shown columns costs the server several times running them. Other statements are planned
+     * for their values each time (a search's pattern and a filter's states decide the plan).
+     * The first run stays one round trip. */
+    if ((c->shape.has & LS_PLAN_ONCE) && c->uses > 1)
+        return db_exec_prepared(db, strbuf_str(&c->sql.sql), n, params, err);
+    return db_exec(db, strbuf_str(&c->sql.sql), n, params, err);
 }
 
 /* ---- rows ---- */
@@ -213,6 +225,12 @@ page(struct db *db, const struct list_query *q, const struct args *a0, const str
 
     shape_of(&sh, db, q, LS_PAGE, dir);
     sh.has = (from != NULL ? LS_FROM : 0) | (a.v[LA_PATTERN] == NULL ? LS_BARE : 0);
+    /* no search and no filter: the plan is the same for every key paged from, so the number
+     * of rows goes into the statement and it is prepared (run()) */
+    if ((sh.has & LS_BARE) && sh.filters == 0) {
+        sh.limit = limit;
+        sh.has |= LS_PLAN_ONCE;
+    }
     snprintf(a.limbuf, sizeof a.limbuf, "%d", limit);
     a.v[LA_LIMIT] = a.limbuf;
     return run_rows(db, &sh, &a, limit, out, got, err);
@@ -488,6 +506,9 @@ db_list_fetch_one(struct db *db, const struct list_query *q, int64_t id, struct 
     snprintf(a.idbuf, sizeof a.idbuf, "%" PRId64, id);
     a.v[LA_ID] = a.idbuf;
     shape_of(&sh, db, q, LS_ONE, 1);
+    /* without a search, a lookup by id whatever the filters: planned once */
+    if (!searching)
+        sh.has = LS_BARE | LS_PLAN_ONCE;
     res = run(db, &sh, &a, err);
     free(pattern);
     if (res == NULL)

@@ -74,18 +74,31 @@ add_order(struct strbuf *b, const struct entity_sort *s, int asc, const char *k1
 }
 
 /* "(k1[, k2], id) op ($p::type[, $p+1::text], $p+2::bigint)" with the key values of kind
- * first (LA_FROM, LA_START, LA_END: key, key2, id) */
+ * first (LA_FROM, LA_START, LA_END: key, key2, id). Opaque: each value a sub-select,
+ * "((SELECT $p::type), ...)", which the planner cannot look into even when it knows the values:
+ * a statement prepared to be planned once (LS_PLAN_ONCE) then costs the same for every key, and
+ * PostgreSQL keeps its generic plan instead of planning each run for the key's position (the
+ * index still walks from it). */
+static void
+row_cond(struct strbuf *b, struct list_sql *o, const struct entity_sort *s, const char *op,
+         const char *k1, const char *k2, const char *id, enum list_arg first, int opaque)
+{
+    int p1 = arg(o, first), p2 = s->key2 ? arg(o, first + 1) : 0, p3 = arg(o, first + 2);
+    const char *l = opaque ? "(SELECT " : "", *r = opaque ? ")" : "";
+
+    if (s->key2)
+        strbuf_printf(b, "(%s, %s, %s) %s (%s$%d::%s%s, %s$%d::text%s, %s$%d::bigint%s)", k1, k2,
+                      id, op, l, p1, s->keytype, r, l, p2, r, l, p3, r);
+    else
+        strbuf_printf(b, "(%s, %s) %s (%s$%d::%s%s, %s$%d::bigint%s)", k1, id, op, l, p1,
+                      s->keytype, r, l, p3, r);
+}
+
 static void
 add_row_cond(struct strbuf *b, struct list_sql *o, const struct entity_sort *s, const char *op,
              const char *k1, const char *k2, const char *id, enum list_arg first)
 {
-    int p1 = arg(o, first), p2 = s->key2 ? arg(o, first + 1) : 0, p3 = arg(o, first + 2);
-
-    if (s->key2)
-        strbuf_printf(b, "(%s, %s, %s) %s ($%d::%s, $%d::text, $%d::bigint)", k1, k2, id, op, p1,
-                      s->keytype, p2, p3);
-    else
-        strbuf_printf(b, "(%s, %s) %s ($%d::%s, $%d::bigint)", k1, id, op, p1, s->keytype, p3);
+    row_cond(b, o, s, op, k1, k2, id, first, 0);
 }
 
 /* " AND <expr compared with $p>" for operator op, the value (each value of a list) going
@@ -178,7 +191,8 @@ add_after(struct strbuf *b, struct list_sql *o, const struct list_shape *sh)
     const struct entity_sort *s = sort_of(sh);
 
     if (sh->has & LS_FROM)
-        add_row_cond(b, o, s, sh->asc ? ">" : "<", s->key, s->key2, "a.id", LA_FROM);
+        row_cond(b, o, s, sh->asc ? ">" : "<", s->key, s->key2, "a.id", LA_FROM,
+                 (sh->has & LS_PLAN_ONCE) != 0);
     else
         strbuf_puts(b, "TRUE");
 }
@@ -213,40 +227,54 @@ add_far(struct strbuf *b, struct list_sql *o, const struct list_shape *sh)
     }
 }
 
+/* " LIMIT n": the shape's own number when it has one (a statement prepared and planned once
+ * needs it: a LIMIT parameter makes PostgreSQL plan for a tenth of the table), else $lim. */
+static void
+add_limit(struct strbuf *b, const struct list_shape *sh, int lim)
+{
+    if (sh->limit > 0)
+        strbuf_printf(b, " LIMIT %d", sh->limit);
+    else
+        strbuf_printf(b, " LIMIT $%d", lim);
+}
+
 static void
 build_page(const struct list_shape *sh, struct list_sql *o)
 {
     const struct entity_sort *s = sort_of(sh);
     struct strbuf *b = &o->sql;
     struct strbuf filt = STRBUF_INIT, after = STRBUF_INIT;
-    /* no search and no joined columns: one walk of the table, which a new server process
-     * plans in a third of the time of the join (the first screen's statement) */
-    int plain = (sh->has & LS_BARE) && strcmp(from_of(sh), base_of(sh)) == 0;
-    int lim;
+    /* no search: no pattern parameter, so the plan depends on no searched value */
+    int bare = (sh->has & LS_BARE) != 0;
+    /* and no joined columns: one walk of the table, which a new server process plans in a
+     * third of the time of the join (the first screen's statement) */
+    int plain = bare && strcmp(from_of(sh), base_of(sh)) == 0;
+    int lim = 0;
 
-    if (!plain)
+    if (!bare)
         arg(o, LA_PATTERN);
     add_filters(&filt, o, sh);
     add_after(&after, o, sh);
-    lim = arg(o, LA_LIMIT);
+    if (sh->limit <= 0)
+        lim = arg(o, LA_LIMIT);
     strbuf_puts(b, "SELECT ");
     add_select(b, sh);
     if (plain) {
         strbuf_printf(b, " FROM %s WHERE %s%s ORDER BY ", from_of(sh), strbuf_str(&after),
                       strbuf_str(&filt));
         add_order(b, s, sh->asc, s->key, s->key2, "a.id");
-        strbuf_printf(b, " LIMIT $%d", lim);
+        add_limit(b, sh, lim);
     } else {
         /* the ids first, from the table alone: the walk can be an index-only scan of a
          * covering index, and the joins of the shown columns run for the page's rows only,
          * whatever the planner guesses about the keyset */
-        strbuf_printf(b,
-                      " FROM %s JOIN (SELECT a.id FROM %s WHERE ($1::text IS NULL OR %s) AND %s%s"
-                      " ORDER BY ",
-                      from_of(sh), base_of(sh), sh->l->search, strbuf_str(&after),
-                      strbuf_str(&filt));
+        strbuf_printf(b, " FROM %s JOIN (SELECT a.id FROM %s WHERE ", from_of(sh), base_of(sh));
+        if (!bare)
+            strbuf_printf(b, "($1::text IS NULL OR %s) AND ", sh->l->search);
+        strbuf_printf(b, "%s%s ORDER BY ", strbuf_str(&after), strbuf_str(&filt));
         add_order(b, s, sh->asc, s->key, s->key2, "a.id");
-        strbuf_printf(b, " LIMIT $%d) h ON h.id = a.id ORDER BY ", lim);
+        add_limit(b, sh, lim);
+        strbuf_puts(b, ") h ON h.id = a.id ORDER BY ");
         add_order(b, s, sh->asc, s->key, s->key2, "a.id");
     }
     strbuf_fini(&filt);
@@ -257,13 +285,16 @@ static void
 build_one(const struct list_shape *sh, struct list_sql *o)
 {
     struct strbuf *b = &o->sql;
+    int id;
 
-    arg(o, LA_PATTERN);
-    arg(o, LA_ID);
+    if (!(sh->has & LS_BARE))
+        arg(o, LA_PATTERN);
+    id = arg(o, LA_ID);
     strbuf_puts(b, "SELECT ");
     add_select(b, sh);
-    strbuf_printf(b, " FROM %s WHERE a.id = $2 AND ($1::text IS NULL OR %s)", from_of(sh),
-                  sh->l->search);
+    strbuf_printf(b, " FROM %s WHERE a.id = $%d", from_of(sh), id);
+    if (!(sh->has & LS_BARE))
+        strbuf_printf(b, " AND ($1::text IS NULL OR %s)", sh->l->search);
     if (sort_of(sh)->cond != NULL)
         strbuf_printf(b, " AND %s", sort_of(sh)->cond);
     add_filters(b, o, sh);

@@ -28,7 +28,10 @@ enum {
     LS_START = 1 << 1, /* from a block stretch's first key on */
     LS_END = 1 << 2,   /* before a block stretch's next key */
     LS_SHORT = 1 << 3, /* a pattern too short for trigrams: a window without a bound */
-    LS_BARE = 1 << 4,  /* a page without a search (no pattern parameter) */
+    LS_BARE = 1 << 4,  /* a page or row without a search (no pattern parameter) */
+    /* a plan that depends on no value (no search; a page also without filters, its LIMIT
+     * written in): prepared from its second run on (src/db/list.c, run()) */
+    LS_PLAN_ONCE = 1 << 5,
 };
 
 struct list_shape {
@@ -41,6 +44,7 @@ struct list_shape {
     unsigned has;                        /* LS_* bits */
     int window;                          /* rows in a window (the window and block statements) */
     int partner;                         /* the list's partner_from and the columns' partner_sql */
+    int limit; /* rows wanted, written into a page's statement (0: a parameter, LA_LIMIT) */
 };
 
 /* What a parameter $n of a statement is. */

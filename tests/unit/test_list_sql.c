@@ -93,10 +93,42 @@ test_page(void **state)
     assert_int_equal(s.arg[0], LA_FILTER0 + 1);
     assert_int_equal(s.arg[1], LA_FROM);
     assert_int_equal(s.arg[3], LA_LIMIT);
-    /* with joined columns (a ticket's account) the ids still come first */
+    /* with joined columns (a ticket's account) the ids still come first, without a pattern */
     shape(&sh, "tickets", 0, LS_PAGE, 1, 0, LS_BARE);
     list_sql_build(&sh, &s);
+    assert_non_null(strstr(s.sql.s, " JOIN (SELECT a.id FROM tickets a WHERE TRUE ORDER BY"));
+    assert_null(strstr(s.sql.s, "$1::text IS NULL"));
+    assert_int_equal(s.nargs, 1);
+    assert_int_equal(s.arg[0], LA_LIMIT);
+    /* the rows wanted written in (a page prepared once, planned for a small LIMIT): no
+     * parameter is left but the key paged from */
+    sh.limit = 31;
+    sh.has = LS_BARE | LS_FROM | LS_PLAN_ONCE;
+    list_sql_build(&sh, &s);
+    assert_non_null(
+        strstr(s.sql.s, " ORDER BY a.updated_at ASC, a.id ASC LIMIT 31) h ON h.id = a.id"));
+    /* the key paged from as sub-selects: the same plan for every key (kept generic) */
+    assert_non_null(strstr(s.sql.s, "(a.updated_at, a.id) > ((SELECT $1::timestamptz),"
+                                    " (SELECT $2::bigint))"));
+    assert_int_equal(s.nargs, 2);
+    assert_int_equal(s.arg[0], LA_FROM);
+    assert_int_equal(s.arg[1], LA_FROM + 2);
+    sh.limit = 0;
+    /* a search: the pattern is $1 */
+    sh.has = LS_FROM;
+    list_sql_build(&sh, &s);
     assert_non_null(strstr(s.sql.s, " JOIN (SELECT a.id FROM tickets a WHERE ($1::text IS NULL"));
+    assert_int_equal(s.arg[0], LA_PATTERN);
+    /* one row by id: with a search, the pattern is $1 and the id $2; without, the id is $1 */
+    shape(&sh, "tickets", 0, LS_ONE, 1, 0, 0);
+    list_sql_build(&sh, &s);
+    assert_non_null(strstr(s.sql.s, " WHERE a.id = $2 AND ($1::text IS NULL OR"));
+    shape(&sh, "tickets", 0, LS_ONE, 1, 0, LS_BARE | LS_PLAN_ONCE);
+    list_sql_build(&sh, &s);
+    assert_non_null(strstr(s.sql.s, " WHERE a.id = $1"));
+    assert_null(strstr(s.sql.s, "IS NULL OR"));
+    assert_int_equal(s.nargs, 1);
+    assert_int_equal(s.arg[0], LA_ID);
     list_sql_fini(&s);
 }
 
