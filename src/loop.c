@@ -158,6 +158,13 @@ loop_run(struct app *app)
         pfd[1].events = POLLIN;
         pfd[2].fd = db_socket(app->db); /* -1 while offline: poll ignores it */
         pfd[2].events = db_poll_events(app->db);
+        /* A re-read is already due (held back by the debounce interval): until then more
+         * NOTIFYs say nothing new, so they wait in the socket (the kernel keeps them; the
+         * re-read's queries take them off) instead of waking this process at every commit in
+         * the company. With a hundred clients open, those wake-ups cost the server's two cores
+         * more than the writers did (docs/performance.md, "Open clients and the writers"). */
+        if (app->refresh_timer != 0 && db_state(app->db) == DB_READY)
+            pfd[2].fd = -1;
         pfd[0].revents = pfd[1].revents = pfd[2].revents = 0;
         /* mails being sent by child processes: their reports (src/ui/mail_send.c) */
         nchild = ui_child_fds(app, child_fd, LOOP_CHILDREN_MAX);
