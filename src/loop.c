@@ -24,10 +24,17 @@
  * change per interval (20 a second against 30 ms) is drawn as it comes, every change at once,
  * while a flood gets the long interval. So a client reads at most a few times a second however
  * busy the company is (every open client costs the writers little), and a change is still
- * drawn within half a second; an idle client shows a lone change at once (leading edge). */
+ * drawn within half a second; an idle client shows a lone change at once (leading edge). The
+ * interval is also at least eight times what the last re-read took (REFRESH_LOAD_FACTOR): when
+ * the clients themselves load the server, their queries slow down and they back off. */
 #define REFRESH_DEBOUNCE_MS 30
 #define REFRESH_QUIET_MAX_MS 1000
 #define REFRESH_BUSY_MAX_MS 400
+/* A re-read waits at least this many times as long as the last one took, up to the maximum:
+ * on a server its clients keep busy, every query takes longer, and the clients back off on
+ * their own before the writers starve (300 clients on a 2-core machine). */
+#define REFRESH_LOAD_FACTOR 8
+#define REFRESH_LOAD_MAX_MS 900
 #define RECONNECT_MIN_MS 500
 #define RECONNECT_MAX_MS 30000
 #define LOOP_CHILDREN_MAX 16 /* child processes watched at once (mails being sent) */
@@ -80,11 +87,12 @@ poll_timeout(struct app *app)
     return t;
 }
 
-/* The debounce interval now: the longer of the quiet and the busy stretch. */
+/* The debounce interval now: the longest of the quiet and the busy stretch and the load. */
 static int64_t
 refresh_gap(const struct app *app)
 {
     int64_t quiet = REFRESH_DEBOUNCE_MS, busy = REFRESH_DEBOUNCE_MS;
+    int64_t load = app->refresh_cost * REFRESH_LOAD_FACTOR;
     int i;
 
     for (i = 0; i < app->quiet_wakeups && quiet < REFRESH_QUIET_MAX_MS; i++)
@@ -95,7 +103,11 @@ refresh_gap(const struct app *app)
         quiet = REFRESH_QUIET_MAX_MS;
     if (busy > REFRESH_BUSY_MAX_MS)
         busy = REFRESH_BUSY_MAX_MS;
-    return quiet > busy ? quiet : busy;
+    if (load > REFRESH_LOAD_MAX_MS)
+        load = REFRESH_LOAD_MAX_MS;
+    if (busy > quiet)
+        quiet = busy;
+    return load > quiet ? load : quiet;
 }
 
 static void
@@ -115,8 +127,10 @@ on_refresh(void *ctx, void *arg)
     }
     app->refresh_held = 0;
     app->last_refresh = t;
-    if (db_state(app->db) == DB_READY)
+    if (db_state(app->db) == DB_READY) {
         ui_on_wakeup(app);
+        app->refresh_cost = now_ms() - t;
+    }
 }
 
 /* Wake-ups from the socket (counted by db_pump) and those drained during ordinary queries

@@ -33,6 +33,8 @@ struct app {
     int busy_level;             /* re-reads held back to back by the debounce: each doubles it
                                  * (up to 400 ms), a pause halves it (src/loop.c) */
     int refresh_held;           /* the pending re-read had to wait for the interval */
+    int64_t refresh_cost;       /* ms the last re-read took: a loaded server answers slowly, and
+                                 * the next one waits longer (src/loop.c, refresh_gap) */
     struct event_cursor events; /* what the user has been shown of the event stream */
 };
 
