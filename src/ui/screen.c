@@ -371,7 +371,7 @@ struct wake {
     int n, mine, feed_unread;
     char toast[256];
     int others;
-    int64_t ids[64];
+    int64_t ids[UI_TRACE_IDS]; /* (for CCRM_TRACE: a read after a burst brings hundreds) */
     int nids;
 };
 
@@ -408,7 +408,7 @@ on_event(const struct event *ev, void *ctx)
     struct ui *ui = w->app->ui;
 
     w->n++;
-    if (w->nids < (int)(sizeof w->ids / sizeof w->ids[0]))
+    if (trace_enabled() && w->nids < (int)(sizeof w->ids / sizeof w->ids[0]))
         w->ids[w->nids++] = ev->id;
     if (ui->nwake < (int)(sizeof ui->wake_ev / sizeof ui->wake_ev[0])) {
         struct wake_event *we = &ui->wake_ev[ui->nwake++];

@@ -110,7 +110,8 @@ typedef void (*input_cb)(struct app *app, void *ctx, const char *text, int done,
 #define UI_MAX_TABS 12 /* 1-9 by number; the back office's by Tab and :view */
 #define UI_MAX_STACK 8
 #define UI_INPUT_MAX 256
-#define UI_INBOX_TAB 7 /* tabs: feed leads accounts contacts deals tickets campaigns inbox ... */
+#define UI_TRACE_IDS 1024 /* event ids a read and a paint trace (CCRM_TRACE) */
+#define UI_INBOX_TAB 7    /* tabs: feed leads accounts contacts deals tickets campaigns inbox ... */
 #define REMIND_RUNG_MAX 64
 #define REMIND_PENDING_MAX 16
 
@@ -133,7 +134,7 @@ struct ui {
     double key_t0;
     wint_t key_code;
     int painted_data;
-    int64_t trace_ids[64]; /* events read since the last paint, traced when painted */
+    int64_t trace_ids[UI_TRACE_IDS]; /* events read since the last paint, traced when painted */
     int ntrace_ids;
     int feed_unread;             /* events since the Feed was last shown, on its tab */
     int inbox_unread;            /* unread entries in the user's Inbox, on its tab */
