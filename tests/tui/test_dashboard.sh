@@ -35,6 +35,37 @@ keys Enter
 check "Enter on a task opens the record it is on" wait_for "Dashtest yen deal" 10
 check "... the deal's own view" wait_for "Timeline (" 10
 keys q
+check "q goes back to the Dashboard" wait_for "My open tasks" 5
+keys g
+check "... and g to its figures" wait_for "Tickets by status" 5
+
+# Live: a change after a quiet spell shows at once; in a stream of changes the figures are
+# re-read at most every 5 s, and the last change of the stream still shows (the held re-read)
+new_count() { screen | awk '/Tickets by status/ { f = 1; next } f && $1 == "new" { print $2; exit }'; }
+wait_new() { # N SECONDS: until the Dashboard shows N new tickets
+    local i
+    for ((i = 0; i < $2 * 20; i++)); do
+        [ "$(new_count)" = "$1" ] && return 0
+        sleep 0.05
+    done
+    echo "--- waiting for $1 new tickets on:" >&2
+    screen >&2
+    return 1
+}
+n0=$(q "select count(*) from tickets where status = 'new'")
+check "the figures show the tickets now new ($n0)" wait_new "$n0" 10
+sleep 6 # (a quiet spell longer than the interval, so that the next change is read at once)
+as zoe -c "insert into tickets (account_id, subject, status) values ($acc, 'Dashtest live one', 'new')" >/dev/null
+n1=$(q "select count(*) from tickets where status = 'new'")
+check "the insert made one more new ticket ($n1)" test "$n1" = $((n0 + 1))
+check "a lone change shows within 2 s" wait_new "$n1" 2
+for i in 1 2 3 4 5; do
+    as zoe -c "insert into tickets (account_id, subject, status) values ($acc, 'Dashtest stream $i', 'new')" >/dev/null
+    sleep 0.2
+done
+n2=$(q "select count(*) from tickets where status = 'new'")
+check "the stream made five more ($n2)" test "$n2" = $((n1 + 5))
+check "a stream's last change shows within 7 s (read at most every 5 s)" wait_new "$n2" 7
 tui_stop
 
 done_testing
