@@ -5,17 +5,22 @@
 # event every client must draw). First with N bare listeners (N connections that only LISTEN
 # ccrm: what PostgreSQL itself pays to wake them; tests/bench/listeners.c), then with N ccrm
 # clients on the Tickets list in tmux windows, whose traces (CCRM_TRACE) give commit -> drawn
-# for every event in every client. Usage:
+# for every event in every client. --views spreads the clients over views in turn (the first
+# client on the first view, ...): "tickets" (the default) puts every client where every insert
+# shows; "tickets leads accounts feed inbox dashboard" mixes views the inserts concern with
+# views they do not. Usage:
 #   tests/bench/bench_capacity.sh path/to/ccrm [--clients "10 100 300"] [--seconds S] [--rate R]
+#       [--views "V ..."]
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: bench_capacity.sh path/to/ccrm [--clients LIST] [--seconds S] [--rate R]}
 shift
-clients_list="10 100 300" secs=20 rate=50
+clients_list="10 100 300" secs=20 rate=50 views="tickets"
 while [ $# -gt 0 ]; do
     case $1 in
         --clients) clients_list=$2; shift 2 ;;
         --seconds) secs=$2; shift 2 ;;
         --rate) rate=$2; shift 2 ;;
+        --views) views=$2; shift 2 ;;
         *) echo "unknown option $1" >&2; exit 64 ;;
     esac
 done
@@ -47,6 +52,7 @@ writers() {
     echo "$tps $p99"
 }
 
+echo "# clients on: $views"
 printf '%-6s %-9s %22s %24s %s\n' clients with "flat out: tps, p99 ms" "at $rate/s: tps, p99 ms" "commit -> drawn ms (n p50 p99 max)"
 for n in $clients_list; do
     # ---- N bare listeners ----
@@ -63,9 +69,10 @@ for n in $clients_list; do
     run=$TEST_TMP/run-$n
     mkdir -p "$run"
     tmx new-session -d -s c -x 120 -y 30 -e LANG=C.UTF-8 -e TERM=tmux-256color "sleep 100000"
+    read -r -a vlist <<<"$views"
     for ((c = 1; c <= n; c++)); do
         tmx new-window -d -t c: -e LANG=C.UTF-8 -e TERM=tmux-256color \
-            "env CCRM_TRACE=$run/trace.$c $(printf '%q ' "$CCRM") -d '$DB' --view tickets"
+            "env CCRM_TRACE=$run/trace.$c $(printf '%q ' "$CCRM") -d '$DB' --view ${vlist[(c - 1) % ${#vlist[@]}]}"
     done
     for ((i = 0; i < 1200; i++)); do
         [ "$(grep -l paint_startup "$run"/trace.* 2>/dev/null | wc -l)" -ge "$n" ] && break
