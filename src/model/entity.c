@@ -818,7 +818,7 @@ static const char *const ticket_exports[] = {"account_id", "contact_id", "subjec
                                              "product",    NULL};
 
 static const struct entity_column ticket_cols[] = {
-    {.name = "#", .sql = "'#' || a.id", .min = 5, .priority = 1},
+    {.name = "#", .sql = "'#' || a.id", .min = 5, .fit = 1, .priority = 1},
     {.name = "✉", .sql = UNANSWERED("ticket_id"), .min = 1, .priority = 2},
     {.name = "Subject", .sql = "a.subject", .min = 20, .weight = 50, .priority = 1},
     {.name = "Status", .sql = "a.status", .min = 8, .priority = 2},
@@ -1468,7 +1468,7 @@ static const struct entity_field rule_fields[] = {
 };
 
 static const struct entity_column rule_cols[] = {
-    {.name = "#", .sql = "'#' || a.id", .min = 4, .priority = 1},
+    {.name = "#", .sql = "'#' || a.id", .min = 4, .fit = 1, .priority = 1},
     {.name = "Dept", .sql = "a.department", .min = 10, .priority = 1},
     {.name = "Prio", .sql = "a.priority::text", .min = 6, .priority = 2},
     {.name = "Conditions",

@@ -413,9 +413,20 @@ static int
 layout(struct listview *lv, int wd, int *xs, int *ws, int *idx)
 {
     const struct entity_list *l = lv->l;
-    int used = 0, n = 0, i, k, p, extra, wsum = 0, x = 0;
+    int used = 0, n = 0, i, k, p, r, extra, wsum = 0, x = 0;
     unsigned char take[ROW_MAX_COLS] = {0};
+    int min[ROW_MAX_COLS];
 
+    /* a column that fits its values (a ticket's #86884) grows to the widest one loaded */
+    for (i = 0; i < l->ncols && i < ROW_MAX_COLS; i++) {
+        min[i] = l->cols[i].min;
+        for (r = 0; l->cols[i].fit && r < lv->buf.n; r++) {
+            int tw = lv->buf.rows[r].col[i] != NULL ? text_width(lv->buf.rows[r].col[i]) : 0;
+
+            if (tw > min[i])
+                min[i] = tw < l->cols[i].min + 4 ? tw : l->cols[i].min + 4;
+        }
+    }
     for (p = 1; p <= 9; p++)
         for (i = 0; i < l->ncols && i < ROW_MAX_COLS; i++) {
             const struct entity_column *c = &l->cols[i];
@@ -423,9 +434,9 @@ layout(struct listview *lv, int wd, int *xs, int *ws, int *idx)
 
             if (c->hidden || prio != p)
                 continue;
-            if (used + c->min + (n > 0) > wd && n > 0)
+            if (used + min[i] + (n > 0) > wd && n > 0)
                 continue;
-            used += c->min + (n > 0);
+            used += min[i] + (n > 0);
             wsum += c->weight;
             take[i] = 1;
             n++;
@@ -437,7 +448,7 @@ layout(struct listview *lv, int wd, int *xs, int *ws, int *idx)
     for (i = 0; i < n; i++) {
         const struct entity_column *c = &l->cols[idx[i]];
 
-        ws[i] = c->min;
+        ws[i] = min[idx[i]];
         if (wsum > 0)
             ws[i] += extra * c->weight / wsum;
         if (ws[i] > wd - x)

@@ -2,7 +2,7 @@
 # Real sizes: a `scripts/demo --two` pane is 70 columns. The Leads list keeps "Latest from any
 # department" there (columns go by priority, not from the right), a record's timeline keeps
 # the date and author of each entry at 70 and at 40 columns, the help popup is as wide as its
-# text, and a terminal too small says how big it must be.
+# text, a terminal too small says how big it must be, and a seven-digit # is shown whole.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_narrow.sh path/to/ccrm}
 
@@ -44,6 +44,16 @@ tmux -L "$TMUX_SOCK" resize-window -t =t: -x 20 -y 5
 check "a terminal too small says the size it needs" wait_for "needs 24x6" 5
 tmux -L "$TMUX_SOCK" resize-window -t =t: -x 140 -y 40
 check "and the list comes back" wait_for "Accounts by" 5
+keys q
+tui_stop
+
+# a record's # is shown whole, however many digits (the column grows to its widest id)
+q "insert into tickets (id, subject, status) overriding system value
+   values (1234567, 'Seven digit id', 'new')" >/dev/null
+as zoe -c "update tickets set priority = 'high' where id = 1234567" >/dev/null # (now the newest)
+tui_start 80 24 "$CCRM" -d "$DB user=zoe" --view tickets
+check "the Tickets list opens at 80 columns" wait_for "Tickets by" 15
+check "a seven-digit ticket number is shown whole" line_has "#1234567" "Seven digit id"
 keys q
 tui_stop
 
