@@ -73,7 +73,8 @@ for ((i = 0; i < skip; i++)); do keys j; done
 keys :
 keys -l "assign sofia please call back"
 keys Enter
-check ":assign on the selected ticket reports it" wait_for "sofia"
+# (the list may show sofia already: wait for the message that names the ticket)
+check ":assign on the selected ticket reports it" wait_for "ticket #${tid:-0} to sofia"
 check "database: the ticket is assigned to sofia, with an inbox entry for her" \
     test "$(psqlc -c "select t.assignee = 'sofia' and exists (select 1 from inbox i where i.login = 'sofia'
         and i.entity = 'tickets' and i.entity_id = t.id and i.kind = 'assignment')
