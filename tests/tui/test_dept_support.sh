@@ -37,7 +37,7 @@ check "database: the ticket hangs off the contact and its account" \
 keys g Enter
 check "Enter opens the ticket" wait_for "ticket #$tid"
 keys l
-check "l opens a form to log a call" wait_for "call"
+check "l opens a form to log a call" wait_for "New call"
 keys Tab
 keys -l "Called the customer about the export"
 keys C-s

@@ -54,7 +54,7 @@ keys h
 check "h asks to whom" wait_for "to (login or department):"
 check "... offering the competent person first" wait_for "competent by the rules: $who2 (Enter alone hands it to them)"
 keys Enter
-check "a note is asked" wait_for "note"
+check "a note is asked" wait_for "note:"
 keys -l "yours by the rules"
 keys Enter
 check "the ticket is handed to them" wait_sql "select assignee from tickets where id = $t2" "$who2"
