@@ -249,14 +249,16 @@ BEGIN
 END
 $$;
 
--- Who is competent, and why: the first matching rule whose person is available (an active
--- internal user, not away), else that person's stand-in (the deputy their absence names, else
--- the rule's deputy) when available; else the next rule. When everyone named is away, the
--- first rule's person (still active) keeps it. No row: no rule matches.
-CREATE OR REPLACE FUNCTION ccrm_route_pick(p_depts text[], p_account bigint, p_country text,
-                                           p_product text, p_queue text, p_topic text,
-                                           p_text text, p_at timestamptz DEFAULT now())
-RETURNS TABLE (login text, rule_id bigint, reason text)
+-- Who is competent: the first matching rule whose person is available (an active internal
+-- user, not away), else that person's stand-in (the deputy their absence names, else the
+-- rule's deputy) when available; else the next rule. When everyone named is away, the first
+-- rule's person (still active) keeps it. No row: no rule matches. how: 'person', 'deputy' (of
+-- person, away until away_until when an absence says so) or 'away' (everyone named is). The
+-- routing trigger asks only this; ccrm_route_pick puts the answer in words.
+CREATE OR REPLACE FUNCTION ccrm_route_choose(p_depts text[], p_account bigint, p_country text,
+                                             p_product text, p_queue text, p_topic text,
+                                             p_text text, p_at timestamptz DEFAULT now())
+RETURNS TABLE (login text, rule_id bigint, how text, person text, away_until date)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, public, pg_temp
 AS $$
@@ -265,23 +267,21 @@ DECLARE
     a        record;
     v_dep    text;
     v_fperson text;
-    v_frule  record;
+    v_frule  bigint;
     -- the values folded once here, not for every rule
     v_country text := ccrm_fold(btrim(p_country));
     v_product text := ccrm_fold(btrim(p_product));
     v_topic   text := ccrm_fold(btrim(p_topic));
     v_text    text := ccrm_fold(p_text);
 BEGIN
-    -- the rules read in one inlined statement; a rule's conditions are put in words only for
-    -- the rule that decides
+    -- the rules read in one inlined statement
     FOR c IN SELECT * FROM ccrm_route_rules(p_depts, p_account, v_country, v_product,
                                             lower(p_queue), v_topic, v_text) LOOP
         IF ccrm_available(c.person, p_at) THEN
             login := c.person;
             rule_id := c.rule_id;
-            reason := format('rule #%s (%s, priority %s)', c.rule_id,
-                             ccrm_rule_conditions(c.department, c.account_id, c.territory,
-                                                  c.product, c.queue, c.topic), c.priority);
+            how := 'person';
+            person := c.person;
             RETURN NEXT;
             RETURN;
         END IF;
@@ -290,32 +290,49 @@ BEGIN
         IF v_dep IS NOT NULL AND ccrm_available(v_dep, p_at) THEN
             login := v_dep;
             rule_id := c.rule_id;
-            reason := format('rule #%s (%s, priority %s): deputy of %s, who is %s', c.rule_id,
-                             ccrm_rule_conditions(c.department, c.account_id, c.territory,
-                                                  c.product, c.queue, c.topic),
-                             c.priority, c.person,
-                             CASE WHEN a.ends_on IS NOT NULL
-                                  THEN format('away until %s', a.ends_on)
-                                  ELSE 'not available' END);
+            how := 'deputy';
+            person := c.person;
+            away_until := a.ends_on;
             RETURN NEXT;
             RETURN;
         END IF;
         IF v_fperson IS NULL AND ccrm_is_staff(c.person) THEN
             v_fperson := c.person;
-            v_frule := c;
+            v_frule := c.rule_id;
         END IF;
     END LOOP;
     IF v_fperson IS NOT NULL THEN
         login := v_fperson;
-        rule_id := v_frule.rule_id;
-        reason := format('rule #%s (%s, priority %s): everyone named is away', v_frule.rule_id,
-                         ccrm_rule_conditions(v_frule.department, v_frule.account_id,
-                                              v_frule.territory, v_frule.product, v_frule.queue,
-                                              v_frule.topic),
-                         v_frule.priority);
+        rule_id := v_frule;
+        how := 'away';
+        person := v_fperson;
         RETURN NEXT;
     END IF;
 END
+$$;
+
+-- The same, and why in words: the deciding rule with its conditions (ccrm_who, :who).
+CREATE OR REPLACE FUNCTION ccrm_route_pick(p_depts text[], p_account bigint, p_country text,
+                                           p_product text, p_queue text, p_topic text,
+                                           p_text text, p_at timestamptz DEFAULT now())
+RETURNS TABLE (login text, rule_id bigint, reason text)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+    SELECT c.login, c.rule_id,
+           format('rule #%s (%s, priority %s)', r.id,
+                  ccrm_rule_conditions(r.department, r.account_id, r.territory, r.product,
+                                       r.queue, r.topic), r.priority)
+           || CASE c.how
+                  WHEN 'deputy' THEN format(': deputy of %s, who is %s', c.person,
+                                            CASE WHEN c.away_until IS NOT NULL
+                                                 THEN format('away until %s', c.away_until)
+                                                 ELSE 'not available' END)
+                  WHEN 'away' THEN ': everyone named is away'
+                  ELSE '' END
+      FROM ccrm_route_choose(p_depts, p_account, p_country, p_product, p_queue, p_topic,
+                             p_text, p_at) c
+      JOIN responsibilities r ON r.id = c.rule_id
 $$;
 
 -- ccrm_who: "who handles product X for account Y" -- every matching rule in the order tried,
@@ -412,8 +429,8 @@ BEGIN
             RETURN NEW;
         END IF;
         SELECT a.country INTO v_country FROM accounts a WHERE a.id = NEW.account_id;
-        SELECT * INTO p FROM ccrm_route_pick(ARRAY['support'], NEW.account_id, v_country,
-                                              NEW.product, NEW.queue, NULL, NEW.subject);
+        SELECT * INTO p FROM ccrm_route_choose(ARRAY['support'], NEW.account_id, v_country,
+                                                NEW.product, NEW.queue, NULL, NEW.subject);
         IF p.login IS NOT NULL THEN
             NEW.assignee := p.login;
             NEW.routed_rule := p.rule_id;
@@ -423,8 +440,8 @@ BEGIN
             RETURN NEW;
         END IF;
         SELECT a.country INTO v_country FROM accounts a WHERE a.id = NEW.account_id;
-        SELECT * INTO p FROM ccrm_route_pick(ARRAY['marketing', 'sales'], NEW.account_id,
-                                              v_country, NULL, NEW.queue, NEW.source, NULL);
+        SELECT * INTO p FROM ccrm_route_choose(ARRAY['marketing', 'sales'], NEW.account_id,
+                                                v_country, NULL, NEW.queue, NEW.source, NULL);
         IF p.login IS NOT NULL THEN
             NEW.owner := p.login;
             NEW.routed_rule := p.rule_id;
@@ -886,29 +903,30 @@ LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, public, pg_temp
 AS $$
-DECLARE
-    v_now timestamptz := now();
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM sla_policies p WHERE p.active) THEN
         RETURN NULL;
     END IF;
     -- one statement: the clocks with their due and warning times, and the one that decides
     -- the time left (the earlier due; a paused ticket's first). A running ticket's four
-    -- instants are computed together (one walk to now's span: ccrm_business_adds).
+    -- instants are computed together (one walk to now's span: ccrm_business_adds). The
+    -- statement has no parameter (now(), not a variable), so its plan is made once a session
+    -- and not five times first; each ticket's policy is chosen once (OFFSET 0).
     INSERT INTO sla_clocks (ticket_id, policy_id, kind, target_min, started_at, running_since,
                             due_at, warn_at, current)
-    SELECT c.id, c.pid, c.kind, c.target, v_now, c.since, c.due, c.warn,
+    SELECT c.id, c.pid, c.kind, c.target, now(), c.since, c.due, c.warn,
            row_number() OVER (PARTITION BY c.id
                               ORDER BY coalesce(c.due, 'infinity'), c.kind) = 1
       FROM (SELECT t.id, p.id AS pid, k.kind, k.target, d.since, k.due, k.warn
               FROM new_rows t
              CROSS JOIN LATERAL (SELECT ccrm_sla_policy_for(t.queue, t.priority,
                                         (SELECT a.tier FROM accounts a WHERE a.id = t.account_id))
-                                        AS pid) pp
+                                        AS pid
+                                 OFFSET 0) pp
               JOIN sla_policies p ON p.id = pp.pid
              CROSS JOIN LATERAL (SELECT r.since,
                                         (SELECT array_agg(b.at ORDER BY b.ord)
-                                           FROM ccrm_business_adds(p.calendar_id, v_now,
+                                           FROM ccrm_business_adds(p.calendar_id, now(),
                                                 ARRAY[p.first_response_min,
                                                       greatest(p.first_response_min
                                                                - p.warn_before_min, 0),
@@ -917,7 +935,7 @@ BEGIN
                                                                - p.warn_before_min, 0)]) b
                                           WHERE r.since IS NOT NULL) AS at
                                    FROM (SELECT CASE WHEN t.status = ANY (p.pause_statuses)
-                                                     THEN NULL ELSE v_now END AS since) r
+                                                     THEN NULL ELSE now() END AS since) r
                                  OFFSET 0) d
              CROSS JOIN LATERAL (VALUES ('first_response', p.first_response_min, d.at[1], d.at[2]),
                                         ('resolution', p.resolution_min, d.at[3], d.at[4]))
@@ -1680,22 +1698,28 @@ $$;
 SELECT ccrm_set_execute('ccrm_follow_notify()');
 
 -- Did this transaction write the record (insert or update it)? Its row version is this
--- transaction's.
+-- transaction's. (One query per branch, as ccrm_record_account: a CASE expression over all
+-- of them started every branch's plan at each call.)
 CREATE OR REPLACE FUNCTION ccrm_record_written_now(p_entity text, p_id bigint) RETURNS boolean
 LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, public, pg_temp
 AS $$
 DECLARE
-    v_x xid := pg_current_xact_id()::xid;
+    v_x xid := pg_catalog.pg_current_xact_id()::xid;
 BEGIN
-    RETURN CASE p_entity
-        WHEN 'accounts' THEN EXISTS (SELECT 1 FROM accounts r WHERE r.id = p_id AND r.xmin = v_x)
-        WHEN 'contacts' THEN EXISTS (SELECT 1 FROM contacts r WHERE r.id = p_id AND r.xmin = v_x)
-        WHEN 'leads' THEN EXISTS (SELECT 1 FROM leads r WHERE r.id = p_id AND r.xmin = v_x)
-        WHEN 'opportunities' THEN EXISTS (SELECT 1 FROM opportunities r
-                                           WHERE r.id = p_id AND r.xmin = v_x)
-        WHEN 'tickets' THEN EXISTS (SELECT 1 FROM tickets r WHERE r.id = p_id AND r.xmin = v_x)
-        ELSE false END;
+    CASE p_entity
+        WHEN 'accounts' THEN
+            RETURN EXISTS (SELECT 1 FROM public.accounts r WHERE r.id = p_id AND r.xmin = v_x);
+        WHEN 'contacts' THEN
+            RETURN EXISTS (SELECT 1 FROM public.contacts r WHERE r.id = p_id AND r.xmin = v_x);
+        WHEN 'leads' THEN
+            RETURN EXISTS (SELECT 1 FROM public.leads r WHERE r.id = p_id AND r.xmin = v_x);
+        WHEN 'opportunities' THEN
+            RETURN EXISTS (SELECT 1 FROM public.opportunities r
+                            WHERE r.id = p_id AND r.xmin = v_x);
+        WHEN 'tickets' THEN
+            RETURN EXISTS (SELECT 1 FROM public.tickets r WHERE r.id = p_id AND r.xmin = v_x);
+        ELSE RETURN false;
+    END CASE;
 END
 $$;
 
