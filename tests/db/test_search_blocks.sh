@@ -86,7 +86,10 @@ all_good() { # all_good WHEN: every list answers right
     check "$1: quotes: every match in a named block (wrong: ${b:-none})" test -z "$b"
     b=$(bad invoices_updated invoices "a.updated_at, a.id" "b.k1, b.id")
     check "$1: invoices: every match in a named block (wrong: ${b:-none})" test -z "$b"
-    b=$(bad events_newest events "a.id" "b.k1")
+    # (the Feed's rows: the events' blocks are the Feed's, which shows no inbox bookkeeping,
+    # and an inbox line's event is not filed)
+    b=$(bad events_newest "(select * from events where entity not in ('inbox', 'mentions',
+        'reminders', 'digests', 'inbox_settings', 'followers'))" "a.id" "b.k1")
     check "$1: feed (events): every match in a named block (wrong: ${b:-none})" test -z "$b"
     b=$(bad inbox_newest inbox "a.id" "b.k1")
     check "$1: inbox: every match in a named block (wrong: ${b:-none})" test -z "$b"
