@@ -142,11 +142,44 @@ db_prepare(struct db *db, const char *sql, int nparams, char name[32])
     return name;
 }
 
+int
+db_plan_stale(const PGresult *res)
+{
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+
+    /* "cached plan must not change result type" (feature_not_supported) */
+    return PQresultStatus(res) == PGRES_FATAL_ERROR && state != NULL &&
+           strcmp(state, "0A000") == 0 && msg != NULL && strstr(msg, "result type") != NULL;
+}
+
+void
+db_prepare_again(struct db *db, const char *sql, int nparams)
+{
+    char name[32], dealloc[64];
+    PGresult *res;
+    int ok;
+
+    if (db_prepare(db, sql, nparams, name) == NULL)
+        return;
+    snprintf(dealloc, sizeof dealloc, "DEALLOCATE %s", name);
+    PQclear(PQexec(db->conn, dealloc));
+    res = PQprepare(db->conn, name, sql, nparams, NULL);
+    ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    PQclear(res);
+    if (!ok) {
+        /* (its name is gone: start the connection's statements afresh) */
+        PQclear(PQexec(db->conn, "DEALLOCATE ALL"));
+        forget_prepared(db);
+    }
+}
+
 PGresult *
 db_exec_prepared(struct db *db, const char *sql, int nparams, const char *const *params,
                  struct ccrm_err *err)
 {
     char name[32];
+    PGresult *res;
 
     if (db->state != DB_READY) {
         err_set(err, "not connected to the database");
@@ -154,8 +187,18 @@ db_exec_prepared(struct db *db, const char *sql, int nparams, const char *const 
     }
     if (db_prepare(db, sql, nparams, name) == NULL)
         return db_exec(db, sql, nparams, params, err);
-    return db_result(db, PQexecPrepared(db->conn, name, nparams, params, NULL, NULL, 0),
-                     "query failed", err);
+    res = PQexecPrepared(db->conn, name, nparams, params, NULL, NULL, 0);
+    if (db_plan_stale(res)) {
+        /* a migration changed the type of a column the statement returns while we ran: the
+         * server refuses the prepared statement from then on. Make it again and run it once
+         * more (the failed run did nothing: no transaction of ours was open). */
+        PQclear(res);
+        db_prepare_again(db, sql, nparams);
+        if (db_prepare(db, sql, nparams, name) == NULL)
+            return db_exec(db, sql, nparams, params, err);
+        res = PQexecPrepared(db->conn, name, nparams, params, NULL, NULL, 0);
+    }
+    return db_result(db, res, "query failed", err);
 }
 
 int

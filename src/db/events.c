@@ -860,8 +860,9 @@ stream_ui(struct db *db, const char *sql, int nparams, const char *const *params
 {
     PGresult *res;
     char name[32];
-    int n = 0, failed = 0, stopped = 0, sent, got_snap = 0;
+    int n = 0, failed = 0, stopped = 0, sent, got_snap = 0, stale = 0, tries = 0;
 
+again:
     if (db_prepare(db, sql, nparams, name) != NULL)
         sent = PQsendQueryPrepared(db->conn, name, nparams, params, NULL, NULL, 0);
     else
@@ -891,10 +892,19 @@ stream_ui(struct db *db, const char *sql, int nparams, const char *const *params
         } else if (st == PGRES_TUPLES_OK && !failed && !stopped && got_snap) {
             step_done(c); /* the whole read arrived */
         } else if (st != PGRES_SINGLE_TUPLE && st != PGRES_TUPLES_OK && !failed) {
-            err_set_pg(err, res, db->conn, "could not read events");
+            /* (prepared before a migration changed a column it returns: made again below) */
+            stale = n == 0 && !got_snap && tries == 0 && db_plan_stale(res);
+            if (!stale)
+                err_set_pg(err, res, db->conn, "could not read events");
             failed = 1;
         }
         PQclear(res);
+    }
+    if (stale) {
+        db_prepare_again(db, sql, nparams);
+        failed = stale = 0;
+        tries++;
+        goto again;
     }
     db_drain_notifies(db);
     lost_connection(db, err, failed);
