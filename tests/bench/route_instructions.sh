@@ -83,9 +83,9 @@ count() { # N: instructions of a backend inserting N tickets as sam, then filing
     local i out
     {
         echo "SET ROLE sam;"
+        # (one statement a line: the single-user backend runs each line)
         for ((i = 0; i < $1; i++)); do
-            echo "INSERT INTO tickets (subject, product, priority, account_id)"
-            echo "    VALUES ('Bench insert', 'ccrm Pro', 'normal', (SELECT min(id) FROM accounts));"
+            echo "INSERT INTO tickets (subject, product, priority, account_id) VALUES ('Bench insert', 'ccrm Pro', 'normal', (SELECT min(id) FROM accounts));"
         done
         echo "SELECT ccrm_search_blocks_flush();"
     } >"$TEST_TMP/single.sql"
@@ -95,6 +95,10 @@ count() { # N: instructions of a backend inserting N tickets as sam, then filing
         -D "$PG_DIR/data" -c fsync=off -c listen_addresses= -c "unix_socket_directories=$PG_DIR" \
         ccrm <"$TEST_TMP/single.sql" >"$PG_DIR/single.out" 2>&1 ||
         { tail -5 "$PG_DIR/single.out" >&2; fail "single-user backend failed"; }
+    if grep -q "ERROR" "$PG_DIR/single.out"; then
+        grep -m 3 "ERROR" "$PG_DIR/single.out" >&2
+        fail "a statement of the counted run failed"
+    fi
     awk '/^summary:/ { print $2 }' "$out"
     rm -f "$out"
 }
