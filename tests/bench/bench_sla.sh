@@ -8,9 +8,12 @@
 #      warning, and an idle pass;
 #   3. a single ticket insert without an assignee: routed by 30 rules, SLA clocks started and
 #      the person told, against the same insert with those triggers off (the insert of
-#      before 019), in alternating rounds.
+#      before 019), in alternating rounds of R inserts (a new psql session each).
 # Usage: tests/bench/bench_sla.sh path/to/ccrm [--scale N] [--clocks C] [--due D] [--reps R]
-# Defaults: 1,000,000 tickets, 100,000 open clocks, 100 due, 30 repetitions (scripts/bench).
+#                                             [--rounds K]
+# Defaults: 1,000,000 tickets, 100,000 open clocks, 100 due, 30 repetitions, 20 rounds
+# (scripts/bench). The extra cost's p50 moves by +-0.3 ms between runs of 5 rounds; its
+# instructions, repeatable, are counted by route_instructions.sh.
 # PG_EXTRA_OPTS adds server settings, e.g. PG_EXTRA_OPTS="-c shared_buffers=1GB".
 . "$(dirname "$0")/../lib/pg.sh"
 . "$(dirname "$0")/../lib/bench.sh"
@@ -20,12 +23,14 @@ scale=1000000
 clocks=100000
 due=100
 reps=30
+rounds=20
 while [ $# -gt 0 ]; do
     case $1 in
         --scale) scale=$2; shift 2 ;;
         --clocks) clocks=$2; shift 2 ;;
         --due) due=$2; shift 2 ;;
         --reps) reps=$2; shift 2 ;;
+        --rounds) rounds=$2; shift 2 ;;
         *) echo "unknown option $1" >&2; exit 64 ;;
     esac
 done
@@ -146,7 +151,7 @@ off="alter table tickets disable trigger ccrm_route, disable trigger ccrm_route_
 on="alter table tickets enable trigger ccrm_route, enable trigger ccrm_route_notify, enable trigger ccrm_sla_start"
 : >"$TEST_TMP/base"
 : >"$TEST_TMP/with"
-for ((r = 0; r < 5; r++)); do
+for ((r = 0; r < rounds; r++)); do
     q "$off" >/dev/null
     { echo '\timing on'; for ((i = 0; i < reps; i++)); do echo "$ins"; done; } | timed sam >>"$TEST_TMP/base"
     q "$on" >/dev/null
@@ -162,4 +167,4 @@ extra=$(awk -v b="${b%% *}" -v w="${w%% *}" 'BEGIN { printf "%.2f", w - b }')
 echo "ticket insert, no routing or SLA (before 019):       $b"
 echo "ticket insert, routed ($nrules rules) + 2 SLA clocks + inbox: $w"
 told=$(q "select count(*) from inbox i join tickets t on t.id = i.entity_id where i.kind = 'routed' and i.entity = 'tickets' and t.subject = 'Bench insert'")
-echo "extra cost of routing + SLA per insert (p50): $extra ms ($routed inserts routed, the person told $told times)"
+echo "extra cost of routing + SLA per insert (p50): $extra ms ($routed inserts routed in $rounds rounds, the person told $told times in the last)"
