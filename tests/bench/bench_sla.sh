@@ -51,30 +51,7 @@ timed() { # timed USER: run stdin's statements as USER, print each statement's m
 
 # ---- N tickets, C of them open with a running resolution clock ----
 t0=$(date +%s.%N)
-cal=$(q "select id from calendars where is_default")
-pol=$(q "select id from sla_policies where name = 'Standard'")
-q "set session_replication_role = replica;
-   insert into tickets (subject, status, priority, assignee, product, created_by, updated_by)
-   select 'Bench ticket ' || g,
-          case when g <= $clocks then (array['new', 'open', 'open', 'pending'])[1 + g % 4] else 'closed' end,
-          (array['low', 'normal', 'normal', 'high', 'urgent'])[1 + g % 5],
-          (array['sofia', 'zoe', 'lukasz', 'kenji'])[1 + g % 4],
-          (array['ccrm Basic', 'ccrm Pro', 'ccrm Enterprise', 'API'])[1 + g % 4], 'sofia', 'sofia'
-     from generate_series(1, $scale) g;
-   insert into sla_clocks (ticket_id, policy_id, kind, target_min, started_at, running_since,
-                           due_at, warn_at, current)
-   select t.id, $pol, 'resolution', 2400, now() - interval '1 day',
-          case when t.status = 'pending' then null else now() - interval '1 day' end,
-          case when t.status = 'pending' then null
-               else now() + ((t.id % 20000) + 60) * interval '1 minute' end,
-          case when t.status = 'pending' then null
-               else now() + ((t.id % 20000) + 30) * interval '1 minute' end,
-          true
-     from tickets t where t.subject like 'Bench ticket %' and t.status <> 'closed'" >/dev/null
-# the search blocks' queue (schema/018) has the million tickets: file them all now, as the
-# scheduler would over its next passes, so that the passes below time their own work (a pass
-# also files up to 5,000 queued rows: timed separately at the end)
-q "select ccrm_search_blocks_flush(2000000)" >/dev/null
+sla_load "$scale" "$clocks"
 q "vacuum analyze" >/dev/null
 t1=$(date +%s.%N)
 echo "loaded $scale tickets, $(q "select count(*) from sla_clocks where met_at is null") open clocks in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s"

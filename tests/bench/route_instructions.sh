@@ -13,6 +13,7 @@
 #   tests/bench/route_instructions.sh path/to/ccrm [--scale N]
 #   --scale N: also load N tickets and N/10 open clocks first, as bench_sla.sh does
 . "$(dirname "$0")/../lib/pg.sh"
+. "$(dirname "$0")/../lib/bench.sh"
 CCRM=${1:?usage: route_instructions.sh path/to/ccrm [--scale N]}
 shift
 scale=0
@@ -30,29 +31,7 @@ for i in $(seq 14); do
     q "insert into responsibilities (department, product, person, priority)
        values ('support', 'Bench product $i', (array['sofia', 'zoe', 'kenji'])[1 + $i % 3], 100 + $i)" >/dev/null
 done
-if [ "$scale" -gt 0 ]; then
-    pol=$(q "select id from sla_policies where name = 'Standard'")
-    q "set session_replication_role = replica;
-       insert into tickets (subject, status, priority, assignee, product, created_by, updated_by)
-       select 'Bench ticket ' || g,
-              case when g <= $scale / 10 then (array['new', 'open', 'open', 'pending'])[1 + g % 4]
-                   else 'closed' end,
-              (array['low', 'normal', 'normal', 'high', 'urgent'])[1 + g % 5],
-              (array['sofia', 'zoe', 'lukasz', 'kenji'])[1 + g % 4],
-              (array['ccrm Basic', 'ccrm Pro', 'ccrm Enterprise', 'API'])[1 + g % 4], 'sofia', 'sofia'
-         from generate_series(1, $scale) g;
-       insert into sla_clocks (ticket_id, policy_id, kind, target_min, started_at, running_since,
-                               due_at, warn_at, current)
-       select t.id, $pol, 'resolution', 2400, now() - interval '1 day',
-              case when t.status = 'pending' then null else now() - interval '1 day' end,
-              case when t.status = 'pending' then null
-                   else now() + ((t.id % 20000) + 60) * interval '1 minute' end,
-              case when t.status = 'pending' then null
-                   else now() + ((t.id % 20000) + 30) * interval '1 minute' end,
-              true
-         from tickets t where t.subject like 'Bench ticket %' and t.status <> 'closed'" >/dev/null
-    q "select ccrm_search_blocks_flush(2000000)" >/dev/null
-fi
+[ "$scale" -gt 0 ] && sla_load "$scale" $((scale / 10))
 q "vacuum analyze" >/dev/null
 nrules=$(q "select count(*) from responsibilities where active")
 # a clean stop: otherwise the first single-user run would replay the load's WAL
