@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Someone else's change does not cover an error the person has not had time to read: the
+# toast waits until the error's time is up (the Feed tab counts the change meanwhile), and a
+# change after that is toasted as usual.
+. "$(dirname "$0")/../lib/pg.sh"
+CCRM=${1:?usage: test_toast_error.sh path/to/ccrm}
+
+pg_start_demo "$CCRM" 20
+DB="host=$PG_DIR dbname=ccrm"
+tui_start 140 30 "$CCRM" -d "$DB user=sam" --view contacts
+check "client is up on Contacts" wait_for "Contacts by name"
+keys :
+keys -l "filter nosuchfield=1"
+keys Enter
+check "a wrong filter is an error on the message line" wait_for "nosuchfield"
+err=$(screen | grep -F "nosuchfield")
+as zoe -c "insert into tickets (subject) values ('Toast under an error')" >/dev/null
+check "the change is counted on the Feed tab" wait_for "1 Feed (1)"
+still() { screen | grep -qF -- "$err"; }
+check "... and the error is still there to read" still
+notoast() { ! screen | grep -qF "Toast under an error"; }
+check "... not covered by the toast" notoast
+check "the error's time runs out" wait_gone "nosuchfield" 8
+as zoe -c "insert into tickets (subject) values ('Toast after the error')" >/dev/null
+check "a later change is toasted as usual" wait_for "Toast after the error"
+keys q
+tui_stop
+check "ccrm exits 0" test "$(cat "$TEST_TMP/tui.exit")" = 0
+done_testing
