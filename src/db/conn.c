@@ -153,25 +153,26 @@ db_plan_stale(const PGresult *res)
            strcmp(state, "0A000") == 0 && msg != NULL && strstr(msg, "result type") != NULL;
 }
 
-void
-db_prepare_again(struct db *db, const char *sql, int nparams)
+const char *
+db_prepare_again(struct db *db, const char *sql, int nparams, char name[32])
 {
-    char name[32], dealloc[64];
+    char dealloc[64];
     PGresult *res;
     int ok;
 
     if (db_prepare(db, sql, nparams, name) == NULL)
-        return;
+        return NULL;
     snprintf(dealloc, sizeof dealloc, "DEALLOCATE %s", name);
     PQclear(PQexec(db->conn, dealloc));
     res = PQprepare(db->conn, name, sql, nparams, NULL);
     ok = PQresultStatus(res) == PGRES_COMMAND_OK;
     PQclear(res);
-    if (!ok) {
-        /* (its name is gone: start the connection's statements afresh) */
-        PQclear(PQexec(db->conn, "DEALLOCATE ALL"));
-        forget_prepared(db);
-    }
+    if (ok)
+        return name;
+    /* (its name is gone: start the connection's statements afresh, this one run unprepared) */
+    PQclear(PQexec(db->conn, "DEALLOCATE ALL"));
+    forget_prepared(db);
+    return NULL;
 }
 
 PGresult *
@@ -193,8 +194,7 @@ db_exec_prepared(struct db *db, const char *sql, int nparams, const char *const 
          * server refuses the prepared statement from then on. Make it again and run it once
          * more (the failed run did nothing: no transaction of ours was open). */
         PQclear(res);
-        db_prepare_again(db, sql, nparams);
-        if (db_prepare(db, sql, nparams, name) == NULL)
+        if (db_prepare_again(db, sql, nparams, name) == NULL)
             return db_exec(db, sql, nparams, params, err);
         res = PQexecPrepared(db->conn, name, nparams, params, NULL, NULL, 0);
     }

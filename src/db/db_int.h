@@ -95,9 +95,10 @@ char *db_files_sql(struct db_files *f);
 const char *db_prepare(struct db *db, const char *sql, int nparams, char name[32]);
 /* Is RES the server's refusal of a prepared statement because the type of a column it returns
  * changed since it was prepared (a migration ran meanwhile)? Then db_prepare_again(sql) makes
- * it anew (or forgets the connection's statements), and it can run again. */
+ * it anew and returns its name, or NULL after forgetting the connection's statements (run it
+ * unprepared). */
 int db_plan_stale(const PGresult *res);
-void db_prepare_again(struct db *db, const char *sql, int nparams);
+const char *db_prepare_again(struct db *db, const char *sql, int nparams, char name[32]);
 
 /* Like db_exec, for a statement run very often with plans that do not depend on the values:
  * prepared once per connection (db_prepare), then only executed. */

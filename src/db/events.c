@@ -901,7 +901,7 @@ again:
         PQclear(res);
     }
     if (stale) {
-        db_prepare_again(db, sql, nparams);
+        db_prepare_again(db, sql, nparams, name); /* (prepared or not, the next try runs it) */
         failed = stale = 0;
         tries++;
         goto again;
