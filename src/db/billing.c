@@ -69,22 +69,26 @@ invoice_id(struct db *db, const char *ref, char *id, struct ccrm_err *err)
 
 static const char invoice_sql[] =
     "SELECT i.id, i.kind, i.number, i.status,"
-    "       ccrm_invoice_state(i.status, i.kind, i.paid_total, i.due_date),"
-    "       i.currency, ccrm_minor_units(i.currency), i.issue_date::text, i.due_date::text,"
-    "       i.payment_terms_days, i.notes, i.buyer_reference, o.number, o.issue_date::text,"
-    "       i.quote_id::text, i.buyer_name, i.buyer_address, i.buyer_postcode, i.buyer_city,"
-    "       i.buyer_country, i.buyer_vat_id, i.buyer_contact, i.buyer_email, i.net_total,"
-    "       i.tax_total, i.gross_total, i.paid_total, i.credited_total,"
-    "       i.gross_total - i.paid_total - i.credited_total"
+    "       ccrm_invoice_state(i.status, i.kind, i.paid_total, i.due_date) AS state,"
+    "       i.currency, ccrm_minor_units(i.currency) AS minor_units,"
+    "       i.issue_date::text AS issue_date, i.due_date::text AS due_date,"
+    "       i.payment_terms_days, i.notes, i.buyer_reference, o.number AS corrects,"
+    "       o.issue_date::text AS corrects_date, i.quote_id::text AS quote_id, i.buyer_name,"
+    "       i.buyer_address, i.buyer_postcode, i.buyer_city, i.buyer_country, i.buyer_vat_id,"
+    "       i.buyer_contact, i.buyer_email, i.net_total, i.tax_total, i.gross_total,"
+    "       i.paid_total, i.credited_total,"
+    "       i.gross_total - i.paid_total - i.credited_total AS outstanding"
     "  FROM invoices i LEFT JOIN invoices o ON o.id = i.credit_of"
     " WHERE " INVOICE_BY_REF;
 
 static const char quote_sql[] =
-    "SELECT q.id, q.revision, q.status, ccrm_quote_state(q.status, q.valid_until), q.currency,"
-    "       ccrm_minor_units(q.currency), coalesce(q.sent_at, now())::date::text,"
-    "       q.valid_until::text, q.title, q.notes, a.name, a.city, ccrm_country_code(a.country),"
-    "       nullif(btrim(concat_ws(' ', c.first_name, c.last_name)), ''), c.email, q.net_total,"
-    "       q.tax_total, q.gross_total"
+    "SELECT q.id, q.revision, q.status, ccrm_quote_state(q.status, q.valid_until) AS state,"
+    "       q.currency, ccrm_minor_units(q.currency) AS minor_units,"
+    "       coalesce(q.sent_at, now())::date::text AS date, q.valid_until::text AS valid_until,"
+    "       q.title, q.notes, a.name AS buyer_name, a.city AS buyer_city,"
+    "       ccrm_country_code(a.country) AS buyer_country,"
+    "       nullif(btrim(concat_ws(' ', c.first_name, c.last_name)), '') AS buyer_contact,"
+    "       c.email AS buyer_email, q.net_total, q.tax_total, q.gross_total"
     "  FROM quotes q JOIN accounts a ON a.id = q.account_id"
     "  LEFT JOIN contacts c ON c.id = q.contact_id"
     " WHERE btrim($1) ~ '^[0-9]{1,18}$' AND q.id = btrim($1)::bigint";
@@ -102,35 +106,35 @@ load_invoice(struct db *db, struct bill_doc *d, const char *ref, struct ccrm_err
         not_found(err, "invoice", ref);
         return -1;
     }
-    d->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-    d->kind = strcmp(PQgetvalue(res, 0, 1), "credit_note") == 0 ? BILL_CREDIT_NOTE : BILL_INVOICE;
-    d->number = db_dup(res, 0, 2);
-    d->status = db_dup(res, 0, 3);
-    d->state = db_dup(res, 0, 4);
-    d->currency = db_dup(res, 0, 5);
-    d->minor_units = atoi(db_val(res, 0, 6));
-    d->date = db_dup(res, 0, 7);
-    d->due_date = db_dup(res, 0, 8);
-    d->payment_terms_days = atoi(db_val(res, 0, 9));
-    d->notes = db_dup(res, 0, 10);
-    d->buyer_reference = db_dup(res, 0, 11);
-    d->corrects = db_dup(res, 0, 12);
-    d->corrects_date = db_dup(res, 0, 13);
-    d->quote_ref = db_dup(res, 0, 14);
-    d->buyer.name = db_dup(res, 0, 15);
-    d->buyer.address = db_dup(res, 0, 16);
-    d->buyer.postcode = db_dup(res, 0, 17);
-    d->buyer.city = db_dup(res, 0, 18);
-    d->buyer.country = db_dup(res, 0, 19);
-    d->buyer.vat_id = db_dup(res, 0, 20);
-    d->buyer.contact = db_dup(res, 0, 21);
-    d->buyer.email = db_dup(res, 0, 22);
-    d->net_total = db_dup(res, 0, 23);
-    d->tax_total = db_dup(res, 0, 24);
-    d->gross_total = db_dup(res, 0, 25);
-    d->paid_total = db_dup(res, 0, 26);
-    d->credited_total = db_dup(res, 0, 27);
-    d->outstanding = db_dup(res, 0, 28);
+    d->id = strtoll(db_get(res, 0, "id"), NULL, 10);
+    d->kind = strcmp(db_get(res, 0, "kind"), "credit_note") == 0 ? BILL_CREDIT_NOTE : BILL_INVOICE;
+    d->number = db_take(res, 0, "number");
+    d->status = db_take(res, 0, "status");
+    d->state = db_take(res, 0, "state");
+    d->currency = db_take(res, 0, "currency");
+    d->minor_units = atoi(db_get(res, 0, "minor_units"));
+    d->date = db_take(res, 0, "issue_date");
+    d->due_date = db_take(res, 0, "due_date");
+    d->payment_terms_days = atoi(db_get(res, 0, "payment_terms_days"));
+    d->notes = db_take(res, 0, "notes");
+    d->buyer_reference = db_take(res, 0, "buyer_reference");
+    d->corrects = db_take(res, 0, "corrects");
+    d->corrects_date = db_take(res, 0, "corrects_date");
+    d->quote_ref = db_take(res, 0, "quote_id");
+    d->buyer.name = db_take(res, 0, "buyer_name");
+    d->buyer.address = db_take(res, 0, "buyer_address");
+    d->buyer.postcode = db_take(res, 0, "buyer_postcode");
+    d->buyer.city = db_take(res, 0, "buyer_city");
+    d->buyer.country = db_take(res, 0, "buyer_country");
+    d->buyer.vat_id = db_take(res, 0, "buyer_vat_id");
+    d->buyer.contact = db_take(res, 0, "buyer_contact");
+    d->buyer.email = db_take(res, 0, "buyer_email");
+    d->net_total = db_take(res, 0, "net_total");
+    d->tax_total = db_take(res, 0, "tax_total");
+    d->gross_total = db_take(res, 0, "gross_total");
+    d->paid_total = db_take(res, 0, "paid_total");
+    d->credited_total = db_take(res, 0, "credited_total");
+    d->outstanding = db_take(res, 0, "outstanding");
     PQclear(res);
     return 0;
 }
@@ -149,24 +153,24 @@ load_quote(struct db *db, struct bill_doc *d, const char *ref, struct ccrm_err *
         return -1;
     }
     d->kind = BILL_QUOTE;
-    d->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-    d->revision = atoi(db_val(res, 0, 1));
-    d->status = db_dup(res, 0, 2);
-    d->state = db_dup(res, 0, 3);
-    d->currency = db_dup(res, 0, 4);
-    d->minor_units = atoi(db_val(res, 0, 5));
-    d->date = db_dup(res, 0, 6);
-    d->valid_until = db_dup(res, 0, 7);
-    d->title = db_dup(res, 0, 8);
-    d->notes = db_dup(res, 0, 9);
-    d->buyer.name = db_dup(res, 0, 10);
-    d->buyer.city = db_dup(res, 0, 11);
-    d->buyer.country = db_dup(res, 0, 12);
-    d->buyer.contact = db_dup(res, 0, 13);
-    d->buyer.email = db_dup(res, 0, 14);
-    d->net_total = db_dup(res, 0, 15);
-    d->tax_total = db_dup(res, 0, 16);
-    d->gross_total = db_dup(res, 0, 17);
+    d->id = strtoll(db_get(res, 0, "id"), NULL, 10);
+    d->revision = atoi(db_get(res, 0, "revision"));
+    d->status = db_take(res, 0, "status");
+    d->state = db_take(res, 0, "state");
+    d->currency = db_take(res, 0, "currency");
+    d->minor_units = atoi(db_get(res, 0, "minor_units"));
+    d->date = db_take(res, 0, "date");
+    d->valid_until = db_take(res, 0, "valid_until");
+    d->title = db_take(res, 0, "title");
+    d->notes = db_take(res, 0, "notes");
+    d->buyer.name = db_take(res, 0, "buyer_name");
+    d->buyer.city = db_take(res, 0, "buyer_city");
+    d->buyer.country = db_take(res, 0, "buyer_country");
+    d->buyer.contact = db_take(res, 0, "buyer_contact");
+    d->buyer.email = db_take(res, 0, "buyer_email");
+    d->net_total = db_take(res, 0, "net_total");
+    d->tax_total = db_take(res, 0, "tax_total");
+    d->gross_total = db_take(res, 0, "gross_total");
     PQclear(res);
     return 0;
 }
@@ -178,18 +182,20 @@ load_lines(struct db *db, struct bill_doc *d, struct ccrm_err *err)
     const char *lines_sql =
         d->kind == BILL_QUOTE
             ? "SELECT position, sku, description, unit, quantity, unit_price, discount_pct,"
-              " tax_rate, net, tax, gross, round(quantity * unit_price, $2::int),"
-              " round(quantity * unit_price, $2::int) - net"
+              " tax_rate, net, tax, gross, round(quantity * unit_price, $2::int) AS base,"
+              " round(quantity * unit_price, $2::int) - net AS allowance"
               " FROM quote_lines WHERE quote_id = $1 ORDER BY position"
             : "SELECT position, sku, description, unit, quantity, unit_price, discount_pct,"
-              " tax_rate, net, tax, gross, round(quantity * unit_price, $2::int),"
-              " round(quantity * unit_price, $2::int) - net"
+              " tax_rate, net, tax, gross, round(quantity * unit_price, $2::int) AS base,"
+              " round(quantity * unit_price, $2::int) - net AS allowance"
               " FROM invoice_lines WHERE invoice_id = $1 ORDER BY position";
     const char *taxes_sql =
         d->kind == BILL_QUOTE
-            ? "SELECT tax_rate, sum(net), sum(tax) FROM quote_lines WHERE quote_id = $1"
+            ? "SELECT tax_rate, sum(net) AS net, sum(tax) AS tax FROM quote_lines WHERE quote_id = "
+              "$1"
               " GROUP BY tax_rate ORDER BY tax_rate DESC"
-            : "SELECT tax_rate, sum(net), sum(tax) FROM invoice_lines WHERE invoice_id = $1"
+            : "SELECT tax_rate, sum(net) AS net, sum(tax) AS tax FROM invoice_lines"
+              " WHERE invoice_id = $1"
               " GROUP BY tax_rate ORDER BY tax_rate DESC";
     char id[24], minor[16];
     const char *params[2] = {id, minor};
@@ -205,19 +211,19 @@ load_lines(struct db *db, struct bill_doc *d, struct ccrm_err *err)
     for (i = 0; i < n; i++) {
         struct bill_line *l = &d->lines[i];
 
-        l->position = atoi(db_val(res, i, 0));
-        l->sku = db_dup(res, i, 1);
-        l->description = db_dup(res, i, 2);
-        l->unit = db_dup(res, i, 3);
-        l->quantity = db_dup(res, i, 4);
-        l->unit_price = db_dup(res, i, 5);
-        l->discount_pct = db_dup(res, i, 6);
-        l->tax_rate = db_dup(res, i, 7);
-        l->net = db_dup(res, i, 8);
-        l->tax = db_dup(res, i, 9);
-        l->gross = db_dup(res, i, 10);
-        l->base = db_dup(res, i, 11);
-        l->allowance = db_dup(res, i, 12);
+        l->position = atoi(db_get(res, i, "position"));
+        l->sku = db_take(res, i, "sku");
+        l->description = db_take(res, i, "description");
+        l->unit = db_take(res, i, "unit");
+        l->quantity = db_take(res, i, "quantity");
+        l->unit_price = db_take(res, i, "unit_price");
+        l->discount_pct = db_take(res, i, "discount_pct");
+        l->tax_rate = db_take(res, i, "tax_rate");
+        l->net = db_take(res, i, "net");
+        l->tax = db_take(res, i, "tax");
+        l->gross = db_take(res, i, "gross");
+        l->base = db_take(res, i, "base");
+        l->allowance = db_take(res, i, "allowance");
     }
     d->nlines = (size_t)n;
     PQclear(res);
@@ -226,9 +232,9 @@ load_lines(struct db *db, struct bill_doc *d, struct ccrm_err *err)
     n = PQntuples(res);
     d->taxes = xcalloc((size_t)n + 1, sizeof *d->taxes);
     for (i = 0; i < n; i++) {
-        d->taxes[i].rate = db_dup(res, i, 0);
-        d->taxes[i].net = db_dup(res, i, 1);
-        d->taxes[i].tax = db_dup(res, i, 2);
+        d->taxes[i].rate = db_take(res, i, "tax_rate");
+        d->taxes[i].net = db_take(res, i, "net");
+        d->taxes[i].tax = db_take(res, i, "tax");
     }
     d->ntaxes = (size_t)n;
     PQclear(res);

@@ -51,6 +51,28 @@ db_dup(const PGresult *res, int row, int col)
     return PQgetisnull(res, row, col) ? NULL : xstrdup(PQgetvalue(res, row, col));
 }
 
+int
+db_col(const PGresult *res, const char *name)
+{
+    int c = PQfnumber(res, name);
+
+    if (c < 0)
+        abort(); /* the query that made res has no such column: a programming error */
+    return c;
+}
+
+const char *
+db_get(const PGresult *res, int row, const char *name)
+{
+    return db_val(res, row, db_col(res, name));
+}
+
+char *
+db_take(const PGresult *res, int row, const char *name)
+{
+    return db_dup(res, row, db_col(res, name));
+}
+
 /* The one check behind every query: keep a good result, else fill err (SQLSTATE kept) and
  * notice a broken connection. Notifications that arrived with the result are drained. */
 PGresult *
@@ -236,7 +258,7 @@ set_where(struct db *db)
 }
 
 struct db *
-db_open(const char *conninfo, const struct db_options *opt, struct ccrm_err *err)
+db_new(const char *conninfo, const struct db_options *opt, int keepalive)
 {
     struct db *db = xcalloc(1, sizeof *db);
     int k = 0;
@@ -248,33 +270,50 @@ db_open(const char *conninfo, const struct db_options *opt, struct ccrm_err *err
     db->keys[k] = "application_name";
     db->vals[k++] = opt->application_name ? opt->application_name : "ccrm";
     if (getenv("PGCONNECT_TIMEOUT") == NULL) {
-        snprintf(db->timeout_buf, sizeof db->timeout_buf, "%d", opt->connect_timeout_s);
+        snprintf(db->timeout_buf, sizeof db->timeout_buf, "%d", db->connect_timeout_s);
         db->keys[k] = "connect_timeout";
         db->vals[k++] = db->timeout_buf;
     }
     /* no environment variables exist for these: notice dead peers */
     db->keys[k] = "keepalives_idle";
     db->vals[k++] = "30";
-    db->keys[k] = "keepalives_interval";
-    db->vals[k++] = "10";
-    db->keys[k] = "keepalives_count";
-    db->vals[k++] = "3";
-    db->keys[k] = "tcp_user_timeout";
-    db->vals[k++] = "60000";
+    if (keepalive) {
+        db->keys[k] = "keepalives_interval";
+        db->vals[k++] = "10";
+        db->keys[k] = "keepalives_count";
+        db->vals[k++] = "3";
+        db->keys[k] = "tcp_user_timeout";
+        db->vals[k++] = "60000";
+    }
     db->keys[k] = "dbname";
     db->vals[k++] = db->conninfo;
     db->keys[k] = NULL;
     db->vals[k] = NULL;
+    return db;
+}
+
+int
+db_connect_now(struct db *db, struct ccrm_err *err)
+{
+    char msg[200];
 
     db->conn = PQconnectdbParams(db->keys, db->vals, 1);
-    if (PQstatus(db->conn) != CONNECTION_OK) {
-        char msg[200];
+    if (PQstatus(db->conn) == CONNECTION_OK)
+        return 0;
+    str_copy(msg, PQerrorMessage(db->conn), sizeof msg);
+    str_trim(msg);
+    /* keep only the first line: libpq repeats itself per address tried */
+    msg[strcspn(msg, "\n")] = '\0';
+    err_set(err, "could not connect to the database: %s", msg);
+    return -1;
+}
 
-        str_copy(msg, PQerrorMessage(db->conn), sizeof msg);
-        str_trim(msg);
-        /* keep only the first line: libpq repeats itself per address tried */
-        msg[strcspn(msg, "\n")] = '\0';
-        err_set(err, "could not connect to the database: %s", msg);
+struct db *
+db_open(const char *conninfo, const struct db_options *opt, struct ccrm_err *err)
+{
+    struct db *db = db_new(conninfo, opt, 1);
+
+    if (db_connect_now(db, err) == -1) {
         db_close(&db);
         return NULL;
     }

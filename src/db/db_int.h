@@ -70,6 +70,15 @@ void db_drain_notifies(struct db *db);
  * res is freed then. */
 PGresult *db_result(struct db *db, PGresult *res, const char *what, struct ccrm_err *err);
 
+/* A connection's settings, not connected yet: the application name, the connect timeout
+ * (5 s unless told; PGCONNECT_TIMEOUT wins), TCP keepalives (with keepalive, also their
+ * interval and count and a TCP user timeout: the client's session notices a dead peer; a
+ * reader is opened again, not kept alive), then the conninfo, which overrides them all. */
+struct db *db_new(const char *conninfo, const struct db_options *opt, int keepalive);
+
+/* Connect db (from db_new) and wait: 0, or -1 with the first line of libpq's message. */
+int db_connect_now(struct db *db, struct ccrm_err *err);
+
 /* A session just connected: state READY (a new generation, no statements prepared), its
  * statement timeout, then the statement then ("LISTEN ccrm" for the client's session, the
  * read-only setting for a reader's). Returns 0/-1. */
@@ -126,5 +135,11 @@ void err_set_pg(struct ccrm_err *err, const PGresult *res, const PGconn *conn, c
 const char *db_val(const PGresult *res, int row, int col);
 /* malloc'd copy of a value, NULL for SQL NULL. */
 char *db_dup(const PGresult *res, int row, int col);
+/* The same by the column's name (the query's column or its alias: quote the name for
+ * PQfnumber if it has capitals): db_col is its number; a name the query does not have aborts,
+ * a programming error the first test of that query finds. */
+int db_col(const PGresult *res, const char *name);
+const char *db_get(const PGresult *res, int row, const char *name);
+char *db_take(const PGresult *res, int row, const char *name);
 
 #endif

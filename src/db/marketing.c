@@ -14,33 +14,6 @@
 
 /* ---- a session for reports ---- */
 
-/* The reader's settings: the connection's parameters as db_open's, without the reconnect
- * options (a reader is opened again, not kept alive). */
-static struct db *
-reader_new(const char *conninfo, const struct db_options *opt)
-{
-    struct db *db = xcalloc(1, sizeof *db);
-    int k = 0;
-
-    db->conninfo = xstrdup(conninfo != NULL ? conninfo : "");
-    db->statement_timeout_ms = opt->statement_timeout_ms;
-    db->connect_timeout_s = opt->connect_timeout_s > 0 ? opt->connect_timeout_s : 5;
-    db->keys[k] = "application_name";
-    db->vals[k++] = opt->application_name ? opt->application_name : "ccrm";
-    if (getenv("PGCONNECT_TIMEOUT") == NULL) {
-        snprintf(db->timeout_buf, sizeof db->timeout_buf, "%d", db->connect_timeout_s);
-        db->keys[k] = "connect_timeout";
-        db->vals[k++] = db->timeout_buf;
-    }
-    db->keys[k] = "keepalives_idle";
-    db->vals[k++] = "30";
-    db->keys[k] = "dbname";
-    db->vals[k++] = db->conninfo;
-    db->keys[k] = NULL;
-    db->vals[k] = NULL;
-    return db;
-}
-
 /* A reader's session, once connected: no LISTEN (a hot standby refuses it), read-only. */
 static int
 reader_setup(struct db *db, struct ccrm_err *err)
@@ -51,16 +24,10 @@ reader_setup(struct db *db, struct ccrm_err *err)
 struct db *
 db_open_reader(const char *conninfo, const struct db_options *opt, struct ccrm_err *err)
 {
-    struct db *db = reader_new(conninfo, opt);
+    /* (no reconnect options: a reader is opened again, not kept alive) */
+    struct db *db = db_new(conninfo, opt, 0);
 
-    db->conn = PQconnectdbParams(db->keys, db->vals, 1);
-    if (PQstatus(db->conn) != CONNECTION_OK) {
-        char msg[200];
-
-        str_copy(msg, PQerrorMessage(db->conn), sizeof msg);
-        str_trim(msg);
-        msg[strcspn(msg, "\n")] = '\0';
-        err_set(err, "could not connect to the database: %s", msg);
+    if (db_connect_now(db, err) == -1) {
         db_close(&db);
         return NULL;
     }
@@ -84,7 +51,7 @@ struct db *
 db_report_reader_start(const char *replica_conninfo, const struct db_options *opt,
                        struct ccrm_err *err)
 {
-    struct db *db = reader_new(replica_conninfo, opt);
+    struct db *db = db_new(replica_conninfo, opt, 0);
 
     db->setup = report_reader_setup;
     if (db_reconnect_start(db, err) == -1)
