@@ -146,7 +146,7 @@ parse_args(int argc, char **argv, struct opts *o)
         {"view", required_argument, NULL, OPT_VIEW},
         {NULL, 0, NULL, 0},
     };
-    int c, modes = 0;
+    int c, modes = 0, scale_given = 0;
     char *end;
     long v;
 
@@ -183,6 +183,7 @@ parse_args(int argc, char **argv, struct opts *o)
                 return -1;
             }
             o->scale = (int)v;
+            scale_given = 1;
             break;
         case OPT_VIEW:
             o->view = optarg;
@@ -193,6 +194,10 @@ parse_args(int argc, char **argv, struct opts *o)
     }
     if (modes > 1) {
         fputs("ccrm: choose one of --migrate, --demo, --local-start, --local-stop\n", stderr);
+        return -1;
+    }
+    if (scale_given && o->mode != MODE_DEMO) {
+        fputs("ccrm: --scale goes with --demo (the number of demo accounts)\n", stderr);
         return -1;
     }
     if (o->view != NULL && !config_view_known(o->view)) {

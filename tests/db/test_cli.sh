@@ -14,6 +14,9 @@ check "unknown flag is named" grep -q 'unknown option "--frobnicate"' "$TEST_TMP
 check "missing value exits 64" test $rc = 64
 "$CCRM" --scale abc --demo >/dev/null 2>"$TEST_TMP/err"; rc=$?
 check "bad --scale exits 64 with the value" bash -c "test $rc = 64 && grep -q '\"abc\"' $TEST_TMP/err"
+"$CCRM" --scale 5 --migrate >/dev/null 2>"$TEST_TMP/err"; rc=$?
+check "--scale without --demo exits 64 and says it goes with --demo" \
+    bash -c "test $rc = 64 && grep -q 'goes with --demo' $TEST_TMP/err"
 "$CCRM" --migrate --demo >/dev/null 2>&1; rc=$?
 check "two modes at once exit 64" test $rc = 64
 
