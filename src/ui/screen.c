@@ -783,8 +783,65 @@ draw_bottom(struct app *app)
         draw_text(stdscr, y, 0, "", ui->cols, A_NORMAL);
 }
 
+/* One line of the help's body: line number *vy of them all, drawn if it is among the avail
+ * lines shown from skip on (at y0 and below). */
+static void
+help_put(int *vy, int skip, int avail, int y0, int x, int width, const char *line)
+{
+    int r = *vy - skip;
+
+    if (r >= 0 && r < avail)
+        draw_text(stdscr, y0 + r, x, line, width, A_REVERSE);
+    (*vy)++;
+}
+
+/* The help's body: the view's own keys, a blank line, the actions' and the global keys, a
+ * blank line. Draws the avail lines from skip on (none with avail 0); returns how many lines
+ * there are in all. */
+static int
+help_body(const char *const *own, const char **acts, int nacts, int x, int width, int y0, int skip,
+          int avail)
+{
+    char line[256];
+    int vy = 0, l, i;
+
+    for (l = 0; l < 2; l++) {
+        int n = l == 0 ? 0 : nacts;
+
+        if (l == 0)
+            while (own != NULL && own[n] != NULL)
+                n++;
+        for (i = 0; i < n; i++) {
+            const char *s = l == 0 ? own[i] : acts[i];
+            const char *tab = strchr(s, '\t');
+            const char *text = tab ? tab + 1 : "";
+            int kl = tab ? (int)(tab - s) : 0, nr, r;
+            size_t starts[16];
+
+            /* a text wider than the box goes on under itself (the list of commands) */
+            nr = width > 20 ? text_wrap(text, width - 15, starts, 16) : 0;
+            if (nr <= 1) {
+                snprintf(line, sizeof line, "  %-12.*s %s", kl, s, text);
+                help_put(&vy, skip, avail, y0, x, width, line);
+                continue;
+            }
+            for (r = 0; r < nr; r++) {
+                size_t end = r + 1 < nr ? starts[r + 1] : strlen(text);
+                int len = (int)(end - starts[r]);
+
+                snprintf(line, sizeof line, "  %-12.*s %.*s", r == 0 ? kl : 0, r == 0 ? s : "", len,
+                         text + starts[r]);
+                help_put(&vy, skip, avail, y0, x, width, line);
+            }
+        }
+        help_put(&vy, skip, avail, y0, x, width, "");
+    }
+    return vy;
+}
+
 /* The help overlay: the view's own keys, then the keys of the actions it can run and the
- * global ones (src/ui/commands.c), all from the tables that handle them. */
+ * global ones (src/ui/commands.c), all from the tables that handle them. Taller than the
+ * screen, it scrolls (j, k, PgDn, PgUp: screen_key) from ui->help_skip on. */
 static void
 draw_help(struct app *app, int top, int h)
 {
@@ -793,7 +850,7 @@ draw_help(struct app *app, int top, int h)
     const char *acts[64];
     int nacts = commands_help(v, acts, 64);
     const char *const *own = v != NULL ? v->ops->help : NULL;
-    int width = 30, x, y = top, i, l;
+    int width = 30, x, y = top, i, l, avail, total;
     char line[256];
 
     /* as wide as its longest line (the screen allowing) */
@@ -814,39 +871,24 @@ draw_help(struct app *app, int top, int h)
         return;
     snprintf(line, sizeof line, " Keys: %s ", v != NULL ? v->title : "");
     draw_text(stdscr, y++, x, line, width, A_REVERSE | A_BOLD);
-    for (l = 0; l < 2; l++) {
-        int n = l == 0 ? 0 : nacts;
-
-        if (l == 0)
-            while (own != NULL && own[n] != NULL)
-                n++;
-        for (i = 0; i < n && y < top + h - 1; i++) {
-            const char *s = l == 0 ? own[i] : acts[i];
-            const char *tab = strchr(s, '\t');
-            const char *text = tab ? tab + 1 : "";
-            int kl = tab ? (int)(tab - s) : 0, nr, r;
-            size_t starts[16];
-
-            /* a text wider than the box goes on under itself (the list of commands) */
-            nr = width > 20 ? text_wrap(text, width - 15, starts, 16) : 0;
-            if (nr <= 1) {
-                snprintf(line, sizeof line, "  %-12.*s %s", kl, s, text);
-                draw_text(stdscr, y++, x, line, width, A_REVERSE);
-                continue;
-            }
-            for (r = 0; r < nr && y < top + h - 1; r++) {
-                size_t end = r + 1 < nr ? starts[r + 1] : strlen(text);
-                int len = (int)(end - starts[r]);
-
-                snprintf(line, sizeof line, "  %-12.*s %.*s", r == 0 ? kl : 0, r == 0 ? s : "", len,
-                         text + starts[r]);
-                draw_text(stdscr, y++, x, line, width, A_REVERSE);
-            }
-        }
-        if (y < top + h - 1)
-            draw_text(stdscr, y++, x, "", width, A_REVERSE);
+    /* the title and the last line (what closes it) around the body */
+    avail = h - 2 > 0 ? h - 2 : 0;
+    total = help_body(own, acts, nacts, x, width, y, 0, 0);
+    ui->help_page = avail;
+    if (ui->help_skip > total - avail)
+        ui->help_skip = total - avail;
+    if (ui->help_skip < 0 || total <= avail)
+        ui->help_skip = 0;
+    ui->help_more = total > avail;
+    help_body(own, acts, nacts, x, width, y, ui->help_skip, avail);
+    y += total < avail ? total : avail;
+    if (ui->help_more) {
+        snprintf(line, sizeof line, "  %d-%d of %d  j k PgDn PgUp: more, other keys close",
+                 ui->help_skip + 1, ui->help_skip + avail, total);
+        draw_text(stdscr, y, x, line, width, A_REVERSE | A_DIM);
+    } else {
+        draw_text(stdscr, y, x, "  press any key to close", width, A_REVERSE | A_DIM);
     }
-    draw_text(stdscr, y, x, "  press any key to close", width, A_REVERSE | A_DIM);
 }
 
 static void paint(struct app *app);
@@ -1302,7 +1344,23 @@ handle_key(struct app *app, wint_t key, int fkey)
         return;
     }
     if (ui->help) {
-        ui->help = 0;
+        /* a help taller than the screen scrolls; any other key closes it */
+        int step = 0;
+
+        if (ui->help_more && !fkey && (key == L'j' || key == L'k'))
+            step = key == L'j' ? 1 : -1;
+        else if (ui->help_more && fkey && (key == KEY_DOWN || key == KEY_UP))
+            step = key == KEY_DOWN ? 1 : -1;
+        else if (ui->help_more && fkey && (key == KEY_NPAGE || key == KEY_PPAGE))
+            step = (key == KEY_NPAGE ? 1 : -1) * (ui->help_page > 1 ? ui->help_page - 1 : 1);
+        if (step != 0) {
+            ui->help_skip += step; /* kept within the lines by draw_help */
+            if (ui->help_skip < 0)
+                ui->help_skip = 0;
+        } else {
+            ui->help = 0;
+            ui->help_skip = 0;
+        }
         ui->dirty = 1;
         return;
     }

@@ -123,6 +123,7 @@ struct ui {
     struct view *stack[UI_MAX_STACK]; /* detail views opened over the current tab */
     int depth;
     int help;
+    int help_skip, help_page, help_more; /* a help taller than the screen: its scrolling */
     int color;
     int rows, cols;
     int dirty;        /* redraw everything */

@@ -122,6 +122,30 @@ keys Escape
 wait_gone "next / previous field" 5 || fail "a key closes the form's help"
 keys Escape
 wait_gone "Edit deal #" 5 || fail "the form closes"
-keys q q q
+keys q
+check "q: back from the deal" wait_gone "deal #" 5
+
+# a help taller than the screen scrolls: j, k, PgDn, PgUp move it, any other key closes it
+tmx resize-window -t =t: -x 80 -y 24
+keys 2
+check "at 80x24: the Leads" wait_for "Leads by" 5
+keys '?'
+check "the help says which of its lines are shown" wait_for "1-19 of" 5
+check "... and that j k PgDn PgUp show more" wait_for "PgDn PgUp: more, other keys close" 5
+check "the commands at its end are not on screen yet" wait_gone "help quit" 5
+keys NPage NPage NPage
+check "PgDn scrolls to the end: the last commands" wait_for "help quit" 5
+total=$(screen | grep -o '[0-9]*-[0-9]* of [0-9]*' | head -1 | awk '{ print $3 }')
+check "... its last lines shown: $((total - 18))-$total of $total" wait_for "$((total - 18))-$total of $total" 5
+keys k
+check "k goes back a line" wait_for "$((total - 19))-$((total - 1)) of $total" 5
+keys PPage PPage PPage
+check "PgUp back to the top" wait_for "1-19 of" 5
+keys j
+check "j goes on a line" wait_for "2-20 of" 5
+keys q
+check "q closes the help (the list stays)" wait_gone "PgDn PgUp: more" 5
+check "... and the client runs on" wait_for "Leads by" 5
+keys q
 wait_exit || fail "quits"
 done_testing
