@@ -577,7 +577,7 @@ open_line(struct recordview *rv, struct app *app)
              strcmp(l->entity, "invoice_lines") == 0 || strcmp(l->entity, "product_prices") == 0)
         nv = view_form_new(app, l->entity, l->entity_id, NULL); /* a call; a document's line */
     else if (l->entity[0] != '\0')
-        ui_message(app, "nothing to open: c writes a comment, p a shared one, t a chat message");
+        ui_message(app, "nothing to open: c writes a comment, W a shared one, t a chat message");
     if (nv != NULL)
         ui_push(app, nv);
 }
