@@ -27,7 +27,7 @@ static struct {
     char entity[24];
     int64_t id;
     int kept;            /* the last attempt failed: offer its text again */
-    int shared;          /* comment: shared with the partner (p), else internal (c) */
+    int shared;          /* comment: shared with the partner (W), else internal (c) */
     char to[ACT_TEXT];   /* assign: the person or department; convert: the amount */
     char text[ACT_TEXT]; /* the comment, the note, or the deal name */
     char suggest[64];    /* hand-off: the competent person by the rules (Enter alone takes it) */
