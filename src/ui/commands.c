@@ -141,8 +141,8 @@ run_find(struct app *app, const struct action *a, const char *arg)
     if (t < 0)
         return;
     ui_switch_tab(app, t);
-    v = app->ui->tabs[t];
-    v->ops->list->set_search(v, app, arg);
+    if ((v = ui_tab_view(app, t)) != NULL)
+        v->ops->list->set_search(v, app, arg);
 }
 
 static void

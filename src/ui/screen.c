@@ -92,6 +92,27 @@ checked(struct view *v)
     return v;
 }
 
+/* Tab t's view, made the first time it is asked for (cmd_views[t]: the pipeline, the
+ * Dashboard or a list of the registry). */
+struct view *
+ui_tab_view(struct app *app, int t)
+{
+    struct ui *ui = app->ui;
+    const struct entity *e;
+
+    if (t < 0 || t >= ui->ntabs)
+        return NULL;
+    if (ui->tabs[t] != NULL)
+        return ui->tabs[t];
+    if (strcmp(cmd_views[t], "deals") == 0)
+        ui->tabs[t] = checked(view_pipeline_new(app));
+    else if (strcmp(cmd_views[t], "dashboard") == 0)
+        ui->tabs[t] = checked(view_dashboard_new(app));
+    else if ((e = entity_by_view(cmd_views[t])) != NULL)
+        ui->tabs[t] = checked(view_list_new(app, e));
+    return ui->tabs[t];
+}
+
 int
 ui_push(struct app *app, struct view *v)
 {
@@ -294,16 +315,17 @@ ui_init(struct app *app, struct ccrm_err *err)
     curs_set(0);
     init_colors(app);
     getmaxyx(stdscr, ui->rows, ui->cols);
-    /* the tabs in the order of cmd_views: a list of the registry's, or a view of its own */
+    /* the tabs in the order of cmd_views: a list of the registry's, or a view of its own,
+     * made when first shown (ui_tab_view): a tab never opened costs no memory */
     for (i = 0; cmd_views[i] != NULL && ui->ntabs < UI_MAX_TABS; i++) {
         const struct entity *e = entity_by_view(cmd_views[i]);
+        const char *title = strcmp(cmd_views[i], "deals") == 0       ? "Deals"
+                            : strcmp(cmd_views[i], "dashboard") == 0 ? "Dashboard"
+                            : e != NULL                              ? e->list->title
+                                                                     : NULL;
 
-        if (strcmp(cmd_views[i], "deals") == 0)
-            ui->tabs[ui->ntabs++] = checked(view_pipeline_new(app));
-        else if (strcmp(cmd_views[i], "dashboard") == 0)
-            ui->tabs[ui->ntabs++] = checked(view_dashboard_new(app));
-        else if (e != NULL)
-            ui->tabs[ui->ntabs++] = checked(view_list_new(app, e));
+        if (title != NULL)
+            str_copy(ui->tab_title[ui->ntabs++], title, sizeof ui->tab_title[0]);
     }
     /* a partner may not read campaigns: no tab that can only say so */
     if (strcmp(db_department(app->db), "partner") == 0) {
@@ -314,6 +336,7 @@ ui_init(struct app *app, struct ccrm_err *err)
     ui->tab = start_tab(start, db_department(app->db));
     if (ui->hidden[ui->tab])
         ui->tab = 0;
+    ui_tab_view(app, ui->tab);
     /* the Inbox's count and the reminders' first look come right after the first screen (a
      * timer due at once): a new server process's first statements are slow */
     ui->first_screen_timer = timer_add(&app->timers, now_ms(), on_first_screen, NULL);
@@ -340,7 +363,8 @@ ui_fini(struct app *app)
         ui->stack[i]->closing = 1;
     reap(app);
     for (i = 0; i < ui->ntabs; i++)
-        ui->tabs[i]->ops->free(ui->tabs[i]);
+        if (ui->tabs[i] != NULL)
+            ui->tabs[i]->ops->free(ui->tabs[i]);
     reminders_fini(app);
     timer_del(&app->timers, ui->msg_timer);
     timer_del(&app->timers, ui->countdown_timer);
@@ -567,7 +591,7 @@ wakeup(struct app *app, int forced)
         count_inbox(app);
     /* the visible view re-reads now; the others when they are shown again */
     for (i = 0; i < ui->ntabs; i++)
-        if (ui->tabs[i] != v)
+        if (ui->tabs[i] != NULL && ui->tabs[i] != v)
             ui->tabs[i]->dirty = 1;
     if (v != NULL)
         v->kept = 0;
@@ -629,9 +653,9 @@ tab_label(struct ui *ui, int i, int full, char *buf, size_t n)
         snprintf(c, sizeof c, full ? " (%d)" : "(%d)", count);
     /* 1-9 and 0 are keys; the tabs after the tenth have none, so no number either */
     if (i >= 10)
-        snprintf(buf, n, full ? " %s%s " : " %.3s%s ", ui->tabs[i]->title, c);
+        snprintf(buf, n, full ? " %s%s " : " %.3s%s ", ui->tab_title[i], c);
     else if (full)
-        snprintf(buf, n, " %d %s%s ", (i + 1) % 10, ui->tabs[i]->title, c);
+        snprintf(buf, n, " %d %s%s ", (i + 1) % 10, ui->tab_title[i], c);
     else
         snprintf(buf, n, " %d%s ", (i + 1) % 10, c);
 }
@@ -1276,12 +1300,13 @@ switch_tab(struct app *app, int t)
     if (t < 0 || t >= ui->ntabs)
         return;
     if (ui->hidden[t]) {
-        ui_message_error(app, "%s are not available to your role", ui->tabs[t]->title);
+        ui_message_error(app, "%s are not available to your role", ui->tab_title[t]);
         return;
     }
     for (i = 0; i < ui->depth; i++)
         ui_close(app, ui->stack[i]);
     ui->tab = t;
+    ui_tab_view(app, t);
     if (t == 0)
         ui->feed_unread = 0;
     ui->dirty = 1;

@@ -117,7 +117,10 @@ typedef void (*input_cb)(struct app *app, void *ctx, const char *text, int done,
 
 struct ui {
     SCREEN *screen;
+    /* the tabs' views, made when first shown (NULL until then: ui_tab_view); their titles
+     * from the start, for the tab bar */
     struct view *tabs[UI_MAX_TABS];
+    char tab_title[UI_MAX_TABS][32];
     int ntabs;
     int tab;
     struct view *stack[UI_MAX_STACK]; /* detail views opened over the current tab */
@@ -182,6 +185,8 @@ struct ui {
 
 /* The view keys go to: the top of the stack (views closing aside), else the current tab. */
 struct view *ui_active(struct ui *ui);
+/* Tab t's view, made when first asked for (NULL: no such tab). */
+struct view *ui_tab_view(struct app *app, int t);
 /* Put v on the stack; it is the stack's from then on. When the stack is full the oldest view
  * without unsaved input is closed; when every one has some, v is freed and -1 returned (with a
  * message). Returns 0. */
