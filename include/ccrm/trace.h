@@ -9,6 +9,10 @@ void trace_init(void);
 int trace_enabled(void);
 /* Milliseconds since trace_init (monotonic). */
 double trace_now(void);
+/* Milliseconds from the exec to trace_init, when CCRM_TRACE_T0 says when the exec began
+ * (seconds since 1970, as bash's $EPOCHREALTIME: the loading of the shared libraries is in
+ * it); -1 when unknown. */
+double trace_exec_ms(void);
 /* Append "name value" to the trace file. */
 void trace_event(const char *name, double ms);
 

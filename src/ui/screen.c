@@ -991,6 +991,8 @@ paint(struct app *app)
 
         if (ui->painted_data == 1) {
             trace_event("paint_startup", trace_now());
+            if (trace_exec_ms() >= 0)
+                trace_event("paint_exec", trace_exec_ms() + trace_now());
             ui->painted_data = 2;
         }
         if (ui->ntrace_ids > 0) {

@@ -92,16 +92,22 @@ done
 # ---- the client, driven by tmux, timing itself ----
 trace=$TEST_TMP/trace
 startups=()
+execs=()
 for ((i = 0; i < 5; i++)); do
     : >"$trace"
-    tui_start 120 40 env CCRM_TRACE="$trace" "$CCRM" -d "$PG_CONN" --view accounts
+    # CCRM_TRACE_T0: when the exec began, so the trace also has the time from the exec (the
+    # loading of the shared libraries) to the first screen
+    tui_start 120 40 bash -c 'export CCRM_TRACE=$1; shift; CCRM_TRACE_T0=$EPOCHREALTIME exec "$@"' \
+        _ "$trace" "$CCRM" -d "$PG_CONN" --view accounts
     for j in $(seq 200); do grep -q paint_startup "$trace" && break; sleep 0.05; done
     startups+=("$(sed -n 's/^paint_startup //p' "$trace")")
+    execs+=("$(sed -n 's/^paint_exec //p' "$trace")")
     keys q
     sleep 0.2
     tui_stop
 done
 s_start=$(printf '%s\n' "${startups[@]}" | stats)
+s_exec=$(printf '%s\n' "${execs[@]}" | stats)
 
 : >"$trace"
 tui_start 120 40 env CCRM_TRACE="$trace" "$CCRM" -d "$PG_CONN" --view accounts
@@ -152,13 +158,15 @@ read -r b1p50 b1p90 b1max <<<"$b_first"
 read -r b2p50 b2p90 b2max <<<"$b_next"
 read -r b3p50 b3p90 b3max <<<"$b_search"
 read -r s1p50 s1p90 s1max <<<"$s_start"
+read -r s0p50 s0p90 s0max <<<"$s_exec"
 read -r s2p50 s2p90 s2max <<<"$pgdn"
 read -r s4p50 s4p90 s4max <<<"$pgup"
 read -r s3p50 s3p90 s3max <<<"$search"
 printf '\nAccounts list, %s accounts, %s reps, server: %s (ms: p50 / p90 / max)\n' "$scale" "$reps" \
     "shared_buffers=$(psqlc -c 'show shared_buffers')"
 printf '%-34s %-24s %-24s\n' "operation" "ccrm end to end" "bare SQL (psql \\timing)"
-printf '%-34s %-24s %-24s\n' "first paint (process start)" "$s1p50 / $s1p90 / $s1max" "$b1p50 / $b1p90 / $b1max"
+printf '%-34s %-24s %-24s\n' "first paint (from main())" "$s1p50 / $s1p90 / $s1max" "$b1p50 / $b1p90 / $b1max"
+printf '%-34s %-24s %-24s\n' "first paint (from the exec)" "$s0p50 / $s0p90 / $s0max" "-"
 printf '%-34s %-24s %-24s\n' "PgDn from the top" "$s2p50 / $s2p90 / $s2max" "$b2p50 / $b2p90 / $b2max (mid-table page)"
 printf '%-34s %-24s %-24s\n' "PgUp from the end" "$s4p50 / $s4p90 / $s4max" "-"
 printf '%-34s %-24s %-24s\n' "search keystroke (all words)" "$s3p50 / $s3p90 / $s3max" "$b3p50 / $b3p90 / $b3max (\"$word\", plain ORDER BY name LIMIT 200)"
