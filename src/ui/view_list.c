@@ -471,6 +471,22 @@ on_time_left(void *ctx, void *arg)
     app->ui->dirty = 1;
 }
 
+/* A search typed (or :find) runs at the next draw, so a burst of typing costs one search. A key
+ * that acts on the rows before that draw (the search's Enter and the next key read at once:
+ * typed ahead, pasted) runs it first, so it acts on the rows the search finds, not on those
+ * shown before it. */
+static void
+run_pending(struct listview *lv)
+{
+    struct app *app = lv->app;
+
+    if ((!lv->loaded || lv->search_pending) && !lv->denied && db_state(app->db) == DB_READY) {
+        lv->search_pending = 0;
+        load_edge(lv, app, 1);
+        app->ui->dirty = 1;
+    }
+}
+
 static void
 lv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
 {
@@ -481,10 +497,7 @@ lv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
     int64_t now = now_ms(), wall = wall_ms(), next_change = 0;
 
     lv->height = rows > 1 ? rows : 1;
-    if ((!lv->loaded || lv->search_pending) && !lv->denied && db_state(app->db) == DB_READY) {
-        lv->search_pending = 0;
-        load_edge(lv, app, 1);
-    }
+    run_pending(lv);
     nc = layout(lv, wd, xs, ws, idx);
     for (c = 0; c < nc; c++)
         draw_text(w, 0, xs[c], lv->l->cols[idx[c]].name, ws[c] + (c + 1 < nc ? 1 : 0),
@@ -911,6 +924,7 @@ lv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
     int h = lv->height > 1 ? lv->height : 1;
     size_t i;
 
+    run_pending(lv);
     for (i = 0; !fkey && i < sizeof moves / sizeof moves[0]; i++)
         if (key == moves[i].ch) {
             key = (wint_t)moves[i].fkey;
@@ -1094,6 +1108,7 @@ lv_selected(struct view *v, const struct entity **e, int64_t *id)
 {
     struct listview *lv = (struct listview *)v;
 
+    run_pending(lv);
     if (lv->l->names_records && lv->buf.n > 0) {
         /* the record the row names (the Following list): its actions act on it */
         const char *eid = col_of(lv, &lv->buf.rows[lv->cur], "entity_id");
@@ -1359,7 +1374,10 @@ view_list_current(struct view *v)
 {
     struct listview *lv = (struct listview *)v;
 
-    if (!is_list(v) || lv->buf.n == 0)
+    if (!is_list(v))
+        return NULL;
+    run_pending(lv);
+    if (lv->buf.n == 0)
         return NULL;
     return &lv->buf.rows[lv->cur];
 }
