@@ -93,7 +93,7 @@ check "its ticket figure matches the database ($n_open open)" \
     test "$(screen | grep -E '^ +open +[0-9]+' | awk '{ print $2 }' | head -1)" = "$n_open"
 psqlc -c "update tickets set status = 'open' where id = (select min(id) from tickets where status = 'new')" >/dev/null
 check "and follows a change made in psql, live" \
-    wait_for "$(printf 'open           %10s' $((n_open + 1)))" 5
+    wait_for "$(printf 'open           %10s' $((n_open + 1)))" 15
 
 keys 0
 check "0: the tenth view (Quotes)" wait_for "Quotes by"
