@@ -29,12 +29,15 @@ check "the section heading says which of them it shows" wait_for "Members (1-60 
 seen=$TEST_TMP/seen
 : >"$seen"
 collect() { screen | grep -o 'Member[0-9][0-9][0-9]' >>"$seen"; }
+changed() { [ "$(screen)" != "$1" ]; }
 # walk to the end of each page with PgDn, then Enter on the line that turns it
 for p in 1 2 3; do
     for i in 1 2 3 4; do
         collect
+        prev=$(screen)
         keys NPage
-        sleep 0.2 # (each screen is collected; the positive checks below decide)
+        # each screen is collected: the next once it is drawn (at a page's end nothing moves)
+        wait_until -t 3 changed "$prev" || true
     done
     collect
     if [ "$p" -lt 3 ]; then

@@ -9,11 +9,20 @@ CCRM=${1:?usage: test_new_above.sh path/to/ccrm}
 pg_start_demo "$CCRM" 200
 tui_start 140 24 "$CCRM" -d "$PG_CONN user=sofia" --view tickets
 wait_for "Tickets by updated" 10 >/dev/null
+top=$(screen | sed -n 3p)
 keys NPage
 keys NPage
-sleep 0.5 # (the screen is read below; the checks wait for what they expect)
+# scrolled: the first row is another one, and stays it (both page turns are drawn)
+scrolled() {
+    local a b
+    a=$(screen | sed -n 3p)
+    sleep 0.3
+    b=$(screen | sed -n 3p)
+    [ -n "$a" ] && [ "$a" != "$top" ] && [ "$a" = "$b" ]
+}
+check "the list is scrolled down" wait_until -t 10 scrolled
 first=$(screen | sed -n 3p | cut -c1-6)
-check "the list is scrolled down (first row $first)" test -n "$first"
+check "... (first row $first)" test -n "$first"
 psqlc -c "insert into tickets (subject, status) select 'Newabove ' || g, 'new' from generate_series(1, 3) g" >/dev/null
 check "the status bar says how many arrived above" wait_for "3 new above (g)" 10
 check "the rows on screen stayed" bash -c "$(declare -f screen tmx); TMUX_SOCK=$TMUX_SOCK; screen | sed -n 3p | grep -qF -- '$first'"
