@@ -18,8 +18,12 @@ check "the Dashboard opens" wait_for "Pipeline by stage" 15
 # j past the last record scrolls on: what is below the fold comes into view by keys alone
 # (at 80x24 the deals come after the pipeline, the month's invoices, tickets, SLA and leads)
 seen=0
+changed() { [ "$(screen)" != "$1" ]; }
 for i in $(seq 1 40); do
+    prev=$(screen)
     keys j
+    # one line at a time, none scrolls by unread; nothing moves any more: the end
+    wait_until -t 5 changed "$prev" || break
     if [ "$seen" = 0 ] && screen | grep -qF "Biggest open deals, by currency (amounts not converted)"; then seen=1; fi
 done
 check "deals are ranked within their currency, and it says so" test "$seen" = 1
