@@ -44,8 +44,8 @@ for ((i = 0; i < ${#corpus[@]}; i += 3)); do
     keys -l "$typed"
     # the list narrows to the one matching account; the first 12 characters are in its row
     check "entry $k: the search finds it, listed verbatim" wait_for "${shown:0:12}" 5
-    for j in $(seq 40); do [ "$(screen | sed -n '3,28p' | grep -c '[^ ]')" = 1 ] && break; sleep 0.05; done
-    check "entry $k: exactly one row matches the literal search" test "$(screen | sed -n '3,28p' | grep -c '[^ ]')" = 1
+    one_row() { [ "$(screen | sed -n '3,28p' | grep -c '[^ ]')" = 1 ]; }
+    check "entry $k: exactly one row matches the literal search" wait_until -t 10 one_row
     keys Enter
     wait_for "search \"" || true
     keys Enter
