@@ -25,20 +25,19 @@ refused(const char *state)
     return 0;
 }
 
-/* db_exec, with "query failed" in a failure's message replaced by what. On failure returns
- * NULL and sets *rc to 1 (refused) or -1. */
+/* db_exec, with what before a refusal's message (the server's words). On failure returns NULL
+ * and sets *rc to 1 (refused) or -1. */
 static PGresult *
 run(struct db *db, const char *what, const char *sql, int nparams, const char *const *params,
     int *rc, struct ccrm_err *err)
 {
-    static const char prefix[] = "query failed: ";
     PGresult *res = db_exec(db, sql, nparams, params, err);
-    char msg[sizeof err->msg];
+    char msg[2 * sizeof err->msg]; /* cut to err->msg's size below */
 
     if (res != NULL)
         return res;
-    if (strncmp(err->msg, prefix, sizeof prefix - 1) == 0) {
-        snprintf(msg, sizeof msg, "%s: %s", what, err->msg + sizeof prefix - 1);
+    if (err->sqlstate[0] != '\0') { /* not "not connected", "lost the connection" */
+        snprintf(msg, sizeof msg, "%s: %s", what, err->msg);
         str_copy(err->msg, msg, sizeof err->msg);
     }
     *rc = !db_lost(db) && refused(err->sqlstate) ? 1 : -1;

@@ -101,8 +101,8 @@ db_exec(struct db *db, const char *sql, int nparams, const char *const *params,
         err_set(err, "not connected to the database");
         return NULL;
     }
-    return db_result(db, PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0),
-                     "query failed", err);
+    return db_result(db, PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0), "",
+                     err);
 }
 
 int
@@ -220,7 +220,7 @@ db_exec_prepared(struct db *db, const char *sql, int nparams, const char *const 
             return db_exec(db, sql, nparams, params, err);
         res = PQexecPrepared(db->conn, name, nparams, params, NULL, NULL, 0);
     }
-    return db_result(db, res, "query failed", err);
+    return db_result(db, res, "", err);
 }
 
 int
@@ -233,7 +233,7 @@ db_session_setup(struct db *db, const char *then, struct ccrm_err *err)
     forget_prepared(db); /* prepared statements die with the connection */
     /* one round trip: a new server process is slow enough at its first statements */
     snprintf(sql, sizeof sql, "SET statement_timeout = %d; %s", db->statement_timeout_ms, then);
-    return db_run(db, sql, "query failed", err);
+    return db_run(db, sql, "", err);
 }
 
 /* The client's session after every (re)connect: timeouts, LISTEN. Returns 0/-1. */

@@ -39,9 +39,10 @@ err_set_pg(struct ccrm_err *err, const PGresult *res, const PGconn *conn, const 
     for (i = 0; state != NULL && known[i].state != NULL; i++)
         if (strcmp(state, known[i].state) == 0)
             hint = known[i].hint;
+    /* what "" (a plain query's failure): the server's words alone */
     if (hint != NULL && strcmp(state, "CR001") != 0 && strcmp(state, "23514") != 0)
-        snprintf(err->msg, sizeof err->msg, "%s: %s (%s)", what, hint, msg);
+        snprintf(err->msg, sizeof err->msg, "%s%s%s (%s)", what, what[0] ? ": " : "", hint, msg);
     else
-        snprintf(err->msg, sizeof err->msg, "%s: %s", what, msg);
+        snprintf(err->msg, sizeof err->msg, "%s%s%s", what, what[0] ? ": " : "", msg);
     str_copy(err->sqlstate, state != NULL ? state : "", sizeof err->sqlstate);
 }

@@ -85,12 +85,13 @@ db_export(struct db *db, const struct imp_entity *e, int jsonl,
     char *buf;
     int n, failed = 0;
 
-    if (db_run(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "query failed", err) == -1)
+    if (db_run(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "could not start the export",
+               err) == -1)
         return -1;
     if (db_run(db,
                "SET LOCAL statement_timeout = 0; SET LOCAL datestyle = 'ISO, YMD';"
                " SET LOCAL extra_float_digits = 1",
-               "query failed", err) == -1)
+               "could not start the export", err) == -1)
         goto out;
     build_copy(&sql, e, jsonl);
     res = PQexec(db->conn, strbuf_str(&sql));

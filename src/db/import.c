@@ -55,11 +55,11 @@ sql_tpl(struct strbuf *sql, const char *tpl, const char *a1, const char *a2, con
     sql_tpl4(sql, tpl, a);
 }
 
-/* a statement without parameters, its failure said as "query failed: ..." */
+/* a statement without parameters, its failure in the server's words */
 static int
 simple(struct db *db, const char *sql, struct ccrm_err *err)
 {
-    return db_run(db, sql, "query failed", err);
+    return db_run(db, sql, "", err);
 }
 
 struct db_import *

@@ -30,16 +30,10 @@ static PGresult *
 run(struct db *db, const char *sql, int nparams, const char *const *params, int *rc,
     struct ccrm_err *err)
 {
-    static const char prefix[] = "query failed: ";
     PGresult *res = db_exec(db, sql, nparams, params, err);
-    char msg[sizeof err->msg];
 
     if (res != NULL)
         return res;
-    if (strncmp(err->msg, prefix, sizeof prefix - 1) == 0) {
-        str_copy(msg, err->msg + sizeof prefix - 1, sizeof msg);
-        str_copy(err->msg, msg, sizeof err->msg);
-    }
     *rc = !db_lost(db) && refused(err->sqlstate) ? 1 : -1;
     return NULL;
 }

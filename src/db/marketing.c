@@ -245,9 +245,8 @@ int
 db_report_table(struct db *db, const char *name, const char *from, const char *to,
                 struct report_table *t, struct ccrm_err *err)
 {
-    static const char prefix[] = "query failed: ";
     const char *params[2] = {from, to};
-    char sql[256], msg[sizeof err->msg];
+    char sql[256];
     PGresult *res;
     int i, r, c;
 
@@ -256,10 +255,6 @@ db_report_table(struct db *db, const char *name, const char *from, const char *t
         return 1;
     report_sql(i, 0, REPORT_ROWS_MAX, sql, sizeof sql);
     if ((res = db_exec(db, sql, 2, params, err)) == NULL) {
-        if (strncmp(err->msg, prefix, sizeof prefix - 1) == 0) { /* the server's own words */
-            str_copy(msg, err->msg + sizeof prefix - 1, sizeof msg);
-            str_copy(err->msg, msg, sizeof err->msg);
-        }
         return db_lost(db) ? -1 : 1;
     }
     t->ncols = PQnfields(res);
