@@ -71,7 +71,7 @@ static const char invoice_sql[] =
     "SELECT i.id, i.kind, i.number, i.status,"
     "       ccrm_invoice_state(i.status, i.kind, i.paid_total, i.due_date) AS state,"
     "       i.currency, ccrm_minor_units(i.currency) AS minor_units,"
-    "       i.issue_date::text AS issue_date, i.due_date::text AS due_date,"
+    "       i.issue_date::text AS date, i.due_date::text AS due_date,"
     "       i.payment_terms_days, i.notes, i.buyer_reference, o.number AS corrects,"
     "       o.issue_date::text AS corrects_date, i.quote_id::text AS quote_id, i.buyer_name,"
     "       i.buyer_address, i.buyer_postcode, i.buyer_city, i.buyer_country, i.buyer_vat_id,"
@@ -93,6 +93,27 @@ static const char quote_sql[] =
     "  LEFT JOIN contacts c ON c.id = q.contact_id"
     " WHERE btrim($1) ~ '^[0-9]{1,18}$' AND q.id = btrim($1)::bigint";
 
+/* The columns an invoice's and a quote's queries both have, by the same names. */
+static void
+load_common(struct bill_doc *d, const PGresult *res)
+{
+    d->id = strtoll(db_get(res, 0, "id"), NULL, 10);
+    d->status = db_take(res, 0, "status");
+    d->state = db_take(res, 0, "state");
+    d->currency = db_take(res, 0, "currency");
+    d->minor_units = atoi(db_get(res, 0, "minor_units"));
+    d->date = db_take(res, 0, "date");
+    d->notes = db_take(res, 0, "notes");
+    d->buyer.name = db_take(res, 0, "buyer_name");
+    d->buyer.city = db_take(res, 0, "buyer_city");
+    d->buyer.country = db_take(res, 0, "buyer_country");
+    d->buyer.contact = db_take(res, 0, "buyer_contact");
+    d->buyer.email = db_take(res, 0, "buyer_email");
+    d->net_total = db_take(res, 0, "net_total");
+    d->tax_total = db_take(res, 0, "tax_total");
+    d->gross_total = db_take(res, 0, "gross_total");
+}
+
 static int
 load_invoice(struct db *db, struct bill_doc *d, const char *ref, struct ccrm_err *err)
 {
@@ -106,32 +127,18 @@ load_invoice(struct db *db, struct bill_doc *d, const char *ref, struct ccrm_err
         not_found(err, "invoice", ref);
         return -1;
     }
-    d->id = strtoll(db_get(res, 0, "id"), NULL, 10);
+    load_common(d, res);
     d->kind = strcmp(db_get(res, 0, "kind"), "credit_note") == 0 ? BILL_CREDIT_NOTE : BILL_INVOICE;
     d->number = db_take(res, 0, "number");
-    d->status = db_take(res, 0, "status");
-    d->state = db_take(res, 0, "state");
-    d->currency = db_take(res, 0, "currency");
-    d->minor_units = atoi(db_get(res, 0, "minor_units"));
-    d->date = db_take(res, 0, "issue_date");
     d->due_date = db_take(res, 0, "due_date");
     d->payment_terms_days = atoi(db_get(res, 0, "payment_terms_days"));
-    d->notes = db_take(res, 0, "notes");
     d->buyer_reference = db_take(res, 0, "buyer_reference");
     d->corrects = db_take(res, 0, "corrects");
     d->corrects_date = db_take(res, 0, "corrects_date");
     d->quote_ref = db_take(res, 0, "quote_id");
-    d->buyer.name = db_take(res, 0, "buyer_name");
     d->buyer.address = db_take(res, 0, "buyer_address");
     d->buyer.postcode = db_take(res, 0, "buyer_postcode");
-    d->buyer.city = db_take(res, 0, "buyer_city");
-    d->buyer.country = db_take(res, 0, "buyer_country");
     d->buyer.vat_id = db_take(res, 0, "buyer_vat_id");
-    d->buyer.contact = db_take(res, 0, "buyer_contact");
-    d->buyer.email = db_take(res, 0, "buyer_email");
-    d->net_total = db_take(res, 0, "net_total");
-    d->tax_total = db_take(res, 0, "tax_total");
-    d->gross_total = db_take(res, 0, "gross_total");
     d->paid_total = db_take(res, 0, "paid_total");
     d->credited_total = db_take(res, 0, "credited_total");
     d->outstanding = db_take(res, 0, "outstanding");
@@ -152,51 +159,34 @@ load_quote(struct db *db, struct bill_doc *d, const char *ref, struct ccrm_err *
         not_found(err, "quote", ref);
         return -1;
     }
+    load_common(d, res);
     d->kind = BILL_QUOTE;
-    d->id = strtoll(db_get(res, 0, "id"), NULL, 10);
     d->revision = atoi(db_get(res, 0, "revision"));
-    d->status = db_take(res, 0, "status");
-    d->state = db_take(res, 0, "state");
-    d->currency = db_take(res, 0, "currency");
-    d->minor_units = atoi(db_get(res, 0, "minor_units"));
-    d->date = db_take(res, 0, "date");
     d->valid_until = db_take(res, 0, "valid_until");
     d->title = db_take(res, 0, "title");
-    d->notes = db_take(res, 0, "notes");
-    d->buyer.name = db_take(res, 0, "buyer_name");
-    d->buyer.city = db_take(res, 0, "buyer_city");
-    d->buyer.country = db_take(res, 0, "buyer_country");
-    d->buyer.contact = db_take(res, 0, "buyer_contact");
-    d->buyer.email = db_take(res, 0, "buyer_email");
-    d->net_total = db_take(res, 0, "net_total");
-    d->tax_total = db_take(res, 0, "tax_total");
-    d->gross_total = db_take(res, 0, "gross_total");
     PQclear(res);
     return 0;
 }
+
+/* a document's lines, and its VAT breakdown, from TABLE by its KEY column ($1) */
+#define DOC_LINES_SQL(TABLE, KEY)                                                                  \
+    "SELECT position, sku, description, unit, quantity, unit_price, discount_pct, tax_rate, net,"  \
+    " tax, gross, round(quantity * unit_price, $2::int) AS base,"                                  \
+    " round(quantity * unit_price, $2::int) - net AS allowance"                                    \
+    " FROM " TABLE " WHERE " KEY " = $1 ORDER BY position"
+#define DOC_TAXES_SQL(TABLE, KEY)                                                                  \
+    "SELECT tax_rate, sum(net) AS net, sum(tax) AS tax FROM " TABLE " WHERE " KEY " = $1"          \
+    " GROUP BY tax_rate ORDER BY tax_rate DESC"
 
 /* The lines and the VAT breakdown of the loaded document. */
 static int
 load_lines(struct db *db, struct bill_doc *d, struct ccrm_err *err)
 {
-    const char *lines_sql =
-        d->kind == BILL_QUOTE
-            ? "SELECT position, sku, description, unit, quantity, unit_price, discount_pct,"
-              " tax_rate, net, tax, gross, round(quantity * unit_price, $2::int) AS base,"
-              " round(quantity * unit_price, $2::int) - net AS allowance"
-              " FROM quote_lines WHERE quote_id = $1 ORDER BY position"
-            : "SELECT position, sku, description, unit, quantity, unit_price, discount_pct,"
-              " tax_rate, net, tax, gross, round(quantity * unit_price, $2::int) AS base,"
-              " round(quantity * unit_price, $2::int) - net AS allowance"
-              " FROM invoice_lines WHERE invoice_id = $1 ORDER BY position";
-    const char *taxes_sql =
-        d->kind == BILL_QUOTE
-            ? "SELECT tax_rate, sum(net) AS net, sum(tax) AS tax FROM quote_lines WHERE quote_id = "
-              "$1"
-              " GROUP BY tax_rate ORDER BY tax_rate DESC"
-            : "SELECT tax_rate, sum(net) AS net, sum(tax) AS tax FROM invoice_lines"
-              " WHERE invoice_id = $1"
-              " GROUP BY tax_rate ORDER BY tax_rate DESC";
+    int quote = d->kind == BILL_QUOTE;
+    const char *lines_sql = quote ? DOC_LINES_SQL("quote_lines", "quote_id")
+                                  : DOC_LINES_SQL("invoice_lines", "invoice_id");
+    const char *taxes_sql = quote ? DOC_TAXES_SQL("quote_lines", "quote_id")
+                                  : DOC_TAXES_SQL("invoice_lines", "invoice_id");
     char id[24], minor[16];
     const char *params[2] = {id, minor};
     PGresult *res;

@@ -92,24 +92,45 @@ checked(struct view *v)
     return v;
 }
 
-/* Tab t's view, made the first time it is asked for (cmd_views[t]: the pipeline, the
- * Dashboard or a list of the registry). */
+/* The tabs that are views of their own; every other tab is the list of its registry entity */
+static const struct {
+    const char *view, *title;
+    struct view *(*make)(struct app *app);
+} own_tabs[] = {
+    {"deals", "Deals", view_pipeline_new},
+    {"dashboard", "Dashboard", view_dashboard_new},
+};
+
+/* What tab NAME (of cmd_views) is: its title, and *own its index in own_tabs (else -1) or *e
+ * its entity. NULL: no tab. */
+static const char *
+tab_kind(const char *name, int *own, const struct entity **e)
+{
+    size_t i;
+
+    *e = NULL;
+    for (i = 0; i < sizeof own_tabs / sizeof own_tabs[0]; i++)
+        if (strcmp(name, own_tabs[i].view) == 0) {
+            *own = (int)i;
+            return own_tabs[i].title;
+        }
+    *own = -1;
+    *e = entity_by_view(name);
+    return *e != NULL ? (*e)->list->title : NULL;
+}
+
+/* Tab t's view, made the first time it is asked for. */
 struct view *
 ui_tab_view(struct app *app, int t)
 {
     struct ui *ui = app->ui;
     const struct entity *e;
+    int own;
 
     if (t < 0 || t >= ui->ntabs)
         return NULL;
-    if (ui->tabs[t] != NULL)
-        return ui->tabs[t];
-    if (strcmp(cmd_views[t], "deals") == 0)
-        ui->tabs[t] = checked(view_pipeline_new(app));
-    else if (strcmp(cmd_views[t], "dashboard") == 0)
-        ui->tabs[t] = checked(view_dashboard_new(app));
-    else if ((e = entity_by_view(cmd_views[t])) != NULL)
-        ui->tabs[t] = checked(view_list_new(app, e));
+    if (ui->tabs[t] == NULL && tab_kind(cmd_views[t], &own, &e) != NULL)
+        ui->tabs[t] = checked(own >= 0 ? own_tabs[own].make(app) : view_list_new(app, e));
     return ui->tabs[t];
 }
 
@@ -318,11 +339,9 @@ ui_init(struct app *app, struct ccrm_err *err)
     /* the tabs in the order of cmd_views: a list of the registry's, or a view of its own,
      * made when first shown (ui_tab_view): a tab never opened costs no memory */
     for (i = 0; cmd_views[i] != NULL && ui->ntabs < UI_MAX_TABS; i++) {
-        const struct entity *e = entity_by_view(cmd_views[i]);
-        const char *title = strcmp(cmd_views[i], "deals") == 0       ? "Deals"
-                            : strcmp(cmd_views[i], "dashboard") == 0 ? "Dashboard"
-                            : e != NULL                              ? e->list->title
-                                                                     : NULL;
+        const struct entity *e;
+        int own;
+        const char *title = tab_kind(cmd_views[i], &own, &e);
 
         if (title != NULL)
             str_copy(ui->tab_title[ui->ntabs++], title, sizeof ui->tab_title[0]);
