@@ -113,9 +113,14 @@ struct action {
     enum cmd_kind kind; /* what cmd_parse returns for name */
     enum cmd_arg arg;
     enum cmd_complete_what complete;
-    unsigned needs;    /* enum action_needs bits */
-    unsigned applies;  /* the record's entity must offer these (enum entity_action), 0: any */
-    const char *hint;  /* a word or two under a record ("c comment"), or NULL */
+    unsigned needs;   /* enum action_needs bits */
+    unsigned applies; /* the record's entity must offer these (enum entity_action), 0: any */
+    const char *hint; /* a word or two under a record ("c comment"), or NULL */
+    /* the record's phases it is offered in ("|draft|sent|", struct detail's phase), or with
+     * '!' before them those it is not ("!|converted|"); NULL: any. A record whose head says
+     * no phase is offered all. Only the hint follows it: the database still says what a key
+     * may do in any phase. */
+    const char *when;
     const char *usage; /* ":assign LOGIN [NOTE]" (commands), or NULL */
     const char *help;  /* what it does, one line (never empty) */
     /* Run it: arg is the command's argument, or NULL from a key (then it asks, if it must). */

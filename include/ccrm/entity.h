@@ -169,7 +169,8 @@ struct entity_related {
 
 struct entity_detail {
     /* the record's own row ($1: its id), with the columns named title, subtitle, version,
-     * account_id (the customer it belongs to, NULL for none) and those named below */
+     * account_id (the customer it belongs to, NULL for none), optionally phase (what it is
+     * now, for the actions offered: struct action's when) and those named below */
     const char *head;
     const struct entity_detail_field *fields;
     int nfields;

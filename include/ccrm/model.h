@@ -98,6 +98,9 @@ struct detail {
     char entity[24];    /* its table: "accounts", "contacts", ... */
     int64_t id;         /* its id */
     int64_t account_id; /* the customer (account) it belongs to, 0 if none */
+    /* what it is now, for the actions that depend on it (the head's column phase: "draft",
+     * "won"); "" when the head has none */
+    char phase[24];
     /* the conversation (entities whose detail has one, has_mails 1): its mails, oldest first,
      * shown after line mails_at (its heading) */
     struct detail_mail *mails;

@@ -429,6 +429,8 @@ db_record_detail_page(struct db *db, const char *entity, int64_t id, int page, s
         goto fail;
     d->version = atoi(col(res, "version"));
     d->account_id = strtoll(col(res, "account_id"), NULL, 10);
+    if (PQfnumber(res, "phase") >= 0)
+        str_copy(d->phase, col(res, "phase"), sizeof d->phase);
     if (dt->nrelated > 0)
         detail_add_line(d, "", "", "Related", "", 0);
     for (i = 0; i < dt->nrelated; i++)

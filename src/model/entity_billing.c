@@ -514,41 +514,54 @@ static const struct entity_detail quote_detail =
                     "q.gross_total",
                     "q.currency") " AS subtitle,"
                                   " " QUOTE_STATE(
-                                      "q") " AS state, q.revision::text AS revision,"
-                                           " coalesce(a.name, '') AS account_name, "
-                                           "coalesce(o.name, '') AS deal_name,"
-                                           " coalesce(" NAME_C " || coalesce(' <' || c.email || "
-                                           "'>', ''), '') AS contact_name,"
-                                           " " DAY(
-                                               "q.valid_until") " AS valid_until,"
-                                                                " " AMOUNT(
-                                                                    "q.net_total",
-                                                                    "q.currency") " AS net,"
-                                                                                  " " AMOUNT(
-                                                                                      "q.tax_"
-                                                                                      "total",
-                                                                                      "q."
-                                                                                      "currenc"
-                                                                                      "y") " AS"
-                                                                                           " ta"
-                                                                                           "x,"
+                                      "q") " AS state, CASE WHEN q.status = 'accepted' AND EXISTS "
+                                           "(SELECT FROM invoices i"
+                                           " WHERE i.quote_id = q.id AND i.kind = 'invoice'"
+                                           " AND i.status <> 'cancelled') THEN 'invoiced' "
+                                           "ELSE " QUOTE_STATE(
+                                               "q") " END AS phase,"
+                                                    " q.revision::text AS revision,"
+                                                    " coalesce(a.name, '') AS account_name, "
+                                                    "coalesce(o.name, '') AS deal_name,"
+                                                    " coalesce(" NAME_C
+                                                    " || coalesce(' <' || c.email || "
+                                                    "'>', ''), '') AS contact_name,"
+                                                    " " DAY(
+                                                        "q.valid_until") " AS valid_until,"
+                                                                         " " AMOUNT(
+                                                                             "q.net_total",
+                                                                             "q.currency") " AS "
+                                                                                           "net,"
                                                                                            " " AMOUNT(
                                                                                                "q."
-                                                                                               "gro"
-                                                                                               "ss_"
+                                                                                               "tax"
+                                                                                               "_"
                                                                                                "tot"
                                                                                                "al",
                                                                                                "q."
                                                                                                "cur"
                                                                                                "ren"
-                                                                                               "cy") " AS gross,"
-                                                                                                     " coalesce(q.owner, '') AS owner, coalesce(q.notes, '') AS notes," STAMPS(
-                                                                                                         "q") ", q.account_id, q.opportunity_id, q.contact_id, q.previous_id,"
-                                                                                                              " CASE WHEN q.previous_id IS NOT NULL THEN 'quote #' || q.previous_id END"
-                                                                                                              " AS previous_name"
-                                                                                                              " FROM quotes q LEFT JOIN accounts a ON a.id = q.account_id"
-                                                                                                              " LEFT JOIN opportunities o ON o.id = q.opportunity_id"
-                                                                                                              " LEFT JOIN contacts c ON c.id = q.contact_id WHERE q.id = $1",
+                                                                                               "c"
+                                                                                               "y") " AS"
+                                                                                                    " ta"
+                                                                                                    "x,"
+                                                                                                    " " AMOUNT(
+                                                                                                        "q."
+                                                                                                        "gro"
+                                                                                                        "ss_"
+                                                                                                        "tot"
+                                                                                                        "al",
+                                                                                                        "q."
+                                                                                                        "cur"
+                                                                                                        "ren"
+                                                                                                        "cy") " AS gross,"
+                                                                                                              " coalesce(q.owner, '') AS owner, coalesce(q.notes, '') AS notes," STAMPS(
+                                                                                                                  "q") ", q.account_id, q.opportunity_id, q.contact_id, q.previous_id,"
+                                                                                                                       " CASE WHEN q.previous_id IS NOT NULL THEN 'quote #' || q.previous_id END"
+                                                                                                                       " AS previous_name"
+                                                                                                                       " FROM quotes q LEFT JOIN accounts a ON a.id = q.account_id"
+                                                                                                                       " LEFT JOIN opportunities o ON o.id = q.opportunity_id"
+                                                                                                                       " LEFT JOIN contacts c ON c.id = q.contact_id WHERE q.id = $1",
         .fields = quote_detail_fields,
         .nfields = N(quote_detail_fields),
         .related = quote_related,
@@ -950,44 +963,52 @@ static const struct entity_detail invoice_detail = {
             "i.gross_total",
             "i.currency") " AS subtitle,"
                           " " INV_STATE(
-                              "i") " AS state, coalesce(a.name, '') AS account_name,"
-                                   " concat_ws(', ', i.buyer_name, nullif(concat_ws(' ', "
-                                   "i.buyer_postcode,"
-                                   "   i.buyer_city), ''), i.buyer_country) AS buyer,"
-                                   " " DAY("i.issue_date") " AS issue_date, " DAY(
-                                       "i.due_date") " AS due_date,"
-                                                     " " AMOUNT(
-                                                         "i.net_total",
-                                                         "i.currency") " AS net,"
-                                                                       " " AMOUNT(
-                                                                           "i.tax_total",
-                                                                           "i.currency") " AS tax,"
-                                                                                         " " AMOUNT(
-                                                                                             "i."
-                                                                                             "gross"
-                                                                                             "_tota"
-                                                                                             "l",
-                                                                                             "i."
-                                                                                             "curre"
-                                                                                             "ncy") " AS gross,"
-                                                                                                    " " AMOUNT(
-                                                                                                        "i.paid_total",
-                                                                                                        "i.currency") " AS paid,"
-                                                                                                                      " " AMOUNT(
-                                                                                                                          "i.credited_total",
-                                                                                                                          "i.currency") " AS credited,"
-                                                                                                                                        " CASE WHEN i.status = 'issued' THEN " AMOUNT(
-                                                                                                                                            "i.gross_total - i.paid_total - i.credited_total",
-                                                                                                                                            "i.currency") " ELSE '' END AS open,"
-                                                                                                                                                          " coalesce(i.owner, '') AS owner, coalesce(i.notes, '') AS notes," STAMPS(
-                                                                                                                                                              "i") ", i.account_id, i.quote_id, i.opportunity_id, i.credit_of,"
-                                                                                                                                                                   " CASE WHEN i.quote_id IS NOT NULL THEN 'quote #' || i.quote_id END AS quote_name,"
-                                                                                                                                                                   " coalesce(o.name, '') AS deal_name,"
-                                                                                                                                                                   " (SELECT " INV_LABEL(
-                                                                                                                                                                       "x") " FROM invoices x WHERE x.id = i.credit_of)"
-                                                                                                                                                                            " AS credit_of_name"
-                                                                                                                                                                            " FROM invoices i LEFT JOIN accounts a ON a.id = i.account_id"
-                                                                                                                                                                            " LEFT JOIN opportunities o ON o.id = i.opportunity_id WHERE i.id = $1",
+                              "i") " AS state, CASE i.kind WHEN 'credit_note' THEN 'credit_' || "
+                                   "i.status"
+                                   " ELSE 'invoice_' || " INV_STATE(
+                                       "i") " END AS phase, coalesce(a.name, '') AS account_name,"
+                                            " concat_ws(', ', i.buyer_name, nullif(concat_ws(' ', "
+                                            "i.buyer_postcode,"
+                                            "   i.buyer_city), ''), i.buyer_country) AS buyer,"
+                                            " " DAY("i.issue_date") " AS issue_date, " DAY(
+                                                "i.due_date") " AS due_date,"
+                                                              " " AMOUNT("i.net_total",
+                                                                         "i.currency") " AS net,"
+                                                                                       " " AMOUNT(
+                                                                                           "i.tax_"
+                                                                                           "total",
+                                                                                           "i."
+                                                                                           "currenc"
+                                                                                           "y") " A"
+                                                                                                "S "
+                                                                                                "ta"
+                                                                                                "x,"
+                                                                                                " " AMOUNT(
+                                                                                                    "i."
+                                                                                                    "gross"
+                                                                                                    "_tota"
+                                                                                                    "l",
+                                                                                                    "i."
+                                                                                                    "curre"
+                                                                                                    "ncy") " AS gross,"
+                                                                                                           " " AMOUNT(
+                                                                                                               "i.paid_total",
+                                                                                                               "i.currency") " AS paid,"
+                                                                                                                             " " AMOUNT(
+                                                                                                                                 "i.credited_total",
+                                                                                                                                 "i.currency") " AS credited,"
+                                                                                                                                               " CASE WHEN i.status = 'issued' AND i.kind = 'invoice' THEN " AMOUNT(
+                                                                                                                                                   "i.gross_total - i.paid_total - i.credited_total",
+                                                                                                                                                   "i.currency") " ELSE '' END AS open,"
+                                                                                                                                                                 " coalesce(i.owner, '') AS owner, coalesce(i.notes, '') AS notes," STAMPS(
+                                                                                                                                                                     "i") ", i.account_id, i.quote_id, i.opportunity_id, i.credit_of,"
+                                                                                                                                                                          " CASE WHEN i.quote_id IS NOT NULL THEN 'quote #' || i.quote_id END AS quote_name,"
+                                                                                                                                                                          " coalesce(o.name, '') AS deal_name,"
+                                                                                                                                                                          " (SELECT " INV_LABEL(
+                                                                                                                                                                              "x") " FROM invoices x WHERE x.id = i.credit_of)"
+                                                                                                                                                                                   " AS credit_of_name"
+                                                                                                                                                                                   " FROM invoices i LEFT JOIN accounts a ON a.id = i.account_id"
+                                                                                                                                                                                   " LEFT JOIN opportunities o ON o.id = i.opportunity_id WHERE i.id = $1",
     .fields = invoice_detail_fields,
     .nfields = N(invoice_detail_fields),
     .related = invoice_related,

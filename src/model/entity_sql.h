@@ -272,7 +272,7 @@
     " || coalesce(' · ' || nullif(l.company, ''), '') AS subtitle,"                               \
     " coalesce(l.company, '') AS company, coalesce(l.email, '') AS email,"                         \
     " coalesce(l.phone, '') AS phone,"                                                             \
-    " coalesce(l.source, '') AS source, l.status, l.score::text AS score,"                         \
+    " coalesce(l.source, '') AS source, l.status, l.status AS phase, l.score::text AS score,"      \
     " coalesce(l.owner, '') AS owner," STAMPS(                                                     \
         "l") ", c.id AS contact_id,"                                                               \
              " coalesce(" NAME_C " || coalesce(' <' || c.email || '>', ''), '')"                   \
@@ -291,7 +291,10 @@
     "SELECT o.name AS title, 'deal #' || o.id || ' · ' || o.stage"                                \
     " || coalesce(' · ' || " MONEY(                                                                \
         "o.amount") " || ' ' || o.currency, '') AS subtitle,"                                      \
-                    " o.stage, coalesce(" MONEY(                                                   \
+                    " o.stage, CASE WHEN o.stage = 'won' AND EXISTS (SELECT FROM invoices i"       \
+                    " WHERE i.opportunity_id = o.id AND i.kind = 'invoice'"                        \
+                    " AND i.status <> 'cancelled') THEN 'invoiced' ELSE o.stage END AS phase,"     \
+                    " coalesce(" MONEY(                                                            \
                         "o.amount") " || ' ' || o.currency, '') AS amount,"                        \
                                     " " DAY(                                                       \
                                         "o.close_date") " AS close_date, coalesce(o.owner, '') "   \

@@ -1011,6 +1011,7 @@ const struct action cmd_actions[] = {
      .needs = NEEDS_SELECTED,
      .applies = ENT_CONVERT,
      .hint = "C convert",
+     .when = "!|converted|",
      .help = "convert the lead: account, contact and deal",
      .run = run_convert},
     {.key = 'S',
@@ -1217,6 +1218,7 @@ const struct action cmd_actions[] = {
      .needs = NEEDS_SELECTED,
      .applies = ENT_LINES,
      .hint = "L line",
+     .when = "|draft|invoice_draft|credit_draft|",
      .usage = ":line",
      .help = "add a line to the draft quote or invoice: a product found by typing, or free text",
      .run = bill_run_line},
@@ -1251,6 +1253,7 @@ const struct action cmd_actions[] = {
      .needs = NEEDS_SELECTED,
      .applies = ENT_QUOTE,
      .hint = "M mark sent",
+     .when = "|draft|",
      .usage = ":mark-sent",
      .help = "mark the quote sent to the customer (from then on it is never edited)",
      .run = bill_run_status},
@@ -1260,6 +1263,7 @@ const struct action cmd_actions[] = {
      .needs = NEEDS_SELECTED,
      .applies = ENT_QUOTE,
      .hint = "A accept",
+     .when = "|sent|",
      .usage = ":accept",
      .help = "the customer accepted the sent quote",
      .run = bill_run_status},
@@ -1269,6 +1273,7 @@ const struct action cmd_actions[] = {
      .needs = NEEDS_SELECTED,
      .applies = ENT_QUOTE,
      .hint = "R reject",
+     .when = "|sent|expired|",
      .usage = ":reject",
      .help = "the customer rejected the sent quote",
      .run = bill_run_status},
@@ -1278,6 +1283,7 @@ const struct action cmd_actions[] = {
      .needs = NEEDS_SELECTED,
      .applies = ENT_QUOTE,
      .hint = "V revise",
+     .when = "|sent|expired|rejected|",
      .usage = ":revise",
      .help = "a new revision of the sent quote, to edit (a sent one stays as sent)",
      .run = bill_run_revise},
@@ -1287,6 +1293,7 @@ const struct action cmd_actions[] = {
      .needs = NEEDS_SELECTED,
      .applies = ENT_INVOICE_FROM,
      .hint = "I invoice",
+     .when = "|accepted|won|",
      .usage = ":invoice",
      .help = "draft the invoice of the accepted quote or the won deal",
      .run = bill_run_draft},
@@ -1296,6 +1303,7 @@ const struct action cmd_actions[] = {
      .needs = NEEDS_SELECTED,
      .applies = ENT_INVOICE,
      .hint = "N issue (number it)",
+     .when = "|invoice_draft|credit_draft|",
      .usage = ":issue",
      .help = "issue the draft invoice: its number, its due date (billing, management)",
      .run = bill_run_issue},
@@ -1306,6 +1314,7 @@ const struct action cmd_actions[] = {
      .needs = NEEDS_SELECTED,
      .applies = ENT_INVOICE,
      .hint = "P payment",
+     .when = "|invoice_issued|invoice_partly_paid|invoice_overdue|",
      .usage = ":payment [AMOUNT]",
      .help = "record a payment received on the issued invoice",
      .run = bill_run_payment},
@@ -1315,6 +1324,7 @@ const struct action cmd_actions[] = {
      .needs = NEEDS_SELECTED,
      .applies = ENT_INVOICE,
      .hint = "K credit note",
+     .when = "|invoice_issued|invoice_partly_paid|invoice_overdue|invoice_paid|",
      .usage = ":credit-note",
      .help = "draft a credit note correcting the issued invoice",
      .run = bill_run_draft},
@@ -1336,6 +1346,7 @@ const struct action cmd_actions[] = {
      .needs = NEEDS_SELECTED | NEEDS_INTERNAL,
      .applies = ENT_PRINT,
      .hint = "E send",
+     .when = "!|invoice_draft|credit_draft|",
      .usage = ":send [ADDRESS]",
      .help = "mail the PDF (an invoice's with its e-invoice) to the customer's contact",
      .run = bill_run_send},
@@ -1592,8 +1603,23 @@ commands_help(struct view *v, const char **lines, int max)
     return n;
 }
 
+/* Is a offered to a record in this phase ("" or NULL: the record says none, all are)? Its
+ * when lists the phases it is offered in, or with a '!' before them those it is not. */
+static int
+offered(const struct action *a, const char *phase)
+{
+    char word[32];
+    int but;
+
+    if (a->when == NULL || phase == NULL || phase[0] == '\0')
+        return 1;
+    but = a->when[0] == '!';
+    snprintf(word, sizeof word, "|%s|", phase);
+    return (strstr(a->when + but, word) != NULL) != but;
+}
+
 void
-commands_hint(const struct entity *e, char *buf, size_t n)
+commands_hint(const struct entity *e, const char *phase, char *buf, size_t n)
 {
     const struct action *a;
     size_t len = 0;
@@ -1608,7 +1634,7 @@ commands_hint(const struct entity *e, char *buf, size_t n)
                                ENT_INVOICE_FROM | ENT_PRINT | ENT_LINES | ENT_PRICES)) != 0;
 
             if (a->hint == NULL || own != (pass == 0) || (e->actions & a->applies) != a->applies ||
-                ((a->needs & NEEDS_INTERNAL) && partner_user))
+                ((a->needs & NEEDS_INTERNAL) && partner_user) || !offered(a, phase))
                 continue;
             len += (size_t)snprintf(buf + len, len < n ? n - len : 0, "%s%s", len ? " · " : "",
                                     a->hint);

@@ -281,7 +281,8 @@ int commands_help(struct view *v, const char **lines, int max);
 /* The user is a partner: keys and commands of internal users only are not offered. */
 void commands_set_partner(int partner);
 /* The hint under a record of entity e: "C convert · Enter open · e edit · ..." */
-void commands_hint(const struct entity *e, char *buf, size_t n);
+/* The keys offered under a record of e in this phase (struct detail's; "": all of e's). */
+void commands_hint(const struct entity *e, const char *phase, char *buf, size_t n);
 
 /* ---- list views (src/ui/view_list.c), as the pipeline composes them ---- */
 /* A list whose first filter is fixed to value (a pipeline column: stage=value). */

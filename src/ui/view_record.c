@@ -329,6 +329,7 @@ load(struct recordview *rv, struct app *app)
     /* the cursor stays on its record when lines come and go above it (layout) */
     detail_free(&rv->d);
     rv->d = d;
+    commands_hint(rv->e, d->phase, rv->hint, sizeof rv->hint); /* an issued invoice: no N */
     layout(rv, rv->disp_width > 0 ? rv->disp_width : COLS);
     if (rv->hist != NULL) {
         struct detail *h = db_record_history(app->db, rv->e->table, rv->id, &err);
@@ -874,7 +875,7 @@ view_record_new(struct app *app, const char *entity, int64_t id)
     rv = xcalloc(1, sizeof *rv);
     rv->v.ops = &record_ops;
     rv->e = k;
-    commands_hint(k, rv->hint, sizeof rv->hint);
+    commands_hint(k, "", rv->hint, sizeof rv->hint);
     rv->id = id;
     rv->app = app;
     snprintf(rv->v.title, sizeof rv->v.title, "%c%s", k->singular[0] - 'a' + 'A', k->singular + 1);

@@ -19,6 +19,20 @@ command -v pdftotext >/dev/null || { echo "# pdftotext (poppler-utils) is missin
 pg_start_demo "$CCRM" 30
 DB="host=$PG_DIR dbname=ccrm"
 DOCS=$XDG_DATA_HOME/ccrm/documents
+# offers TEXT [NOT]: the keys under the record come to name TEXT and not NOT (what it is now
+# allows: an issued invoice offers a payment, not N to issue it again)
+offers() {
+    local i h
+    for ((i = 0; i < 200; i++)); do
+        h=$(screen | grep -F "Enter open")
+        if grep -qF -- "$1" <<<"$h" && { [ -z "${2:-}" ] || ! grep -qF -- "$2" <<<"$h"; }; then
+            return 0
+        fi
+        sleep 0.05
+    done
+    echo "--- the keys offered: $h" >&2
+    return 1
+}
 # an account no partner sees, and a fresh deal of sam's on it, first in its pipeline column
 read -r acc accname <<<"$(psqlc -F ' ' -c "select id, name from accounts where id not in (select account_id
     from account_shares) and name ~ '^[A-Za-z ]+$' order by id limit 1")"
@@ -38,6 +52,8 @@ quote=$(q "select id from quotes where opportunity_id = $deal")
 check "database: the quote is sam's, for the deal's account" \
     test "$(q "select account_id = $acc and owner = 'sam' and status = 'draft' and created_by = 'sam'
         from quotes where id = ${quote:-0}")" = t
+check "a draft quote offers its lines and M, not A (it is accepted once sent)" \
+    offers "L line · M mark sent" "A accept"
 
 # a product line: the product found by typing, ten of them
 keys L
@@ -91,6 +107,8 @@ check "the PDF's text has the total" grep -q "534.31" "$TEST_TMP/quote.txt"
 
 keys M
 check "M marks the quote sent" wait_for "quote #$quote is sent"
+check "a sent quote offers A, R and V, no longer M or L" offers "A accept · R reject · V revise" "M mark sent"
+check "... nor L" offers "A accept" "L line"
 keys L
 check "a sent quote takes no new line (the database refuses it)" wait_for "New quote line"
 keys Tab
@@ -104,10 +122,12 @@ keys y
 wait_gone "New quote line" || fail "the form closes"
 keys A
 check "A: the customer accepted" wait_for "quote #$quote is accepted"
+check "an accepted quote offers I (invoice), not A again" offers "I invoice" "A accept"
 keys I
 check "I drafts the invoice from the accepted quote and opens it" wait_for "(draft) from quote #$quote"
 inv=$(q "select id from invoices where quote_id = $quote")
 check "the invoice shows the quote's lines" wait_for "Einrichtung – Setup"
+check "a draft invoice offers N, not P (a payment is on an issued one)" offers "N issue" "P payment"
 keys N
 check "sales may not issue it" wait_for "only billing, management and admin issue invoices"
 check "database: still a draft" test "$(q "select status from invoices where id = ${inv:-0}")" = draft
@@ -127,6 +147,7 @@ check "the number is the next of the year's series, gapless" \
     test "$(q "select count(*) = max(seq) and max(seq) = (select seq from invoices where id = $inv)
         from invoices where series = '' and year = (select year from invoices where id = $inv)")" = t
 check "the view shows the number" wait_for "Invoice $number"
+check "an issued invoice offers P and K, not N again" offers "P payment · K credit note" "N issue"
 keys P
 check "P asks for the amount" wait_for "payment received (amount"
 keys -l "300,00"
@@ -136,6 +157,7 @@ check "the invoice is partly paid" wait_for "partly_paid · 534.31 EUR"
 prompt "payment 234.31"
 check "the final payment: paid in full" wait_for "paid in full"
 check "the invoice is paid" wait_for "paid · 534.31 EUR"
+check "a paid invoice offers a credit note, not another payment" offers "K credit note" "P payment"
 check "both payments are listed" wait_for "payment 234.31 EUR by transfer"
 check "database: paid, by two payments of bea's" \
     test "$(q "select i.status || ' ' || count(p.*) || ' ' || sum(p.amount) || ' '

@@ -32,6 +32,7 @@ check "the database has the lead, created by marco" \
 
 keys g Enter
 check "Enter opens the lead" wait_for "lead #$lead · new"
+check "a new lead offers C (convert)" wait_for "C convert"
 keys C
 check "C asks for the deal name, prefilled" wait_for "deal name: Bärenfels Logistik GmbH"
 keys Enter
@@ -40,6 +41,7 @@ keys -l "12000"
 keys Enter
 check "the client says what the conversion created" wait_for "lead converted: account #"
 check "the lead shows converted" wait_for "lead #$lead · converted"
+check "a converted lead no longer offers C" wait_gone "C convert"
 check "the deal is on the lead's timeline, marked marketing" \
     wait_for "marco (marketing)      deal Bärenfels Logistik GmbH – new deal [prospecting] 12,000.00 EUR"
 row=$(psqlc -F '|' -c "select l.status, a.name, c.email, o.name, o.amount, o.stage
