@@ -1511,7 +1511,7 @@ const struct action cmd_actions[] = {
      .key = '?',
      .kind = CMD_HELP,
      .usage = ":help",
-     .help = "this help (any key closes it)",
+     .help = "this help (j k PgDn PgUp scroll it; other keys close it)",
      .run = run_help},
     {.name = "quit", .kind = CMD_QUIT, .usage = ":quit", .help = "quit ccrm", .run = run_quit},
     {.name = NULL, .key = 0},

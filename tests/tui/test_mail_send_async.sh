@@ -48,14 +48,14 @@ check "the status line says it is being sent" wait_for "sending mail $MID…" 3
 check "sendmail has started" wait_until -t 5 test -s "$T/slow.started"
 t0=$(date +%s%N)
 keys '?'
-check "while sendmail runs, a key is answered: ? opens the help" wait_for "this help (any key closes it)" 2
+check "while sendmail runs, a key is answered: ? opens the help" wait_for "this help (j k PgDn PgUp scroll it; other keys close it)" 2
 ms=$(ms_since "$t0")
 echo "# help shown ${ms} ms after the key, sendmail still running"
 check "within 2 s (${ms} ms)" test "$ms" -lt 2000
 check "sendmail is still running then: the outbox row is 'sending'" \
     sql_is "select status from messages where id = $MID" sending
 keys Escape
-check "the help closes" wait_gone "this help (any key closes it)" 2
+check "the help closes" wait_gone "this help (j k PgDn PgUp scroll it; other keys close it)" 2
 check "the conversation shows the answer not sent yet" wait_for "[in the outbox, not sent yet]" 3
 check "nothing is in the spool yet" test "$(spooled)" = 0
 check "then the client says it was sent" wait_for "mail $MID sent" 40
@@ -76,7 +76,7 @@ check "the second answer is committed to the outbox" \
 M2=$(q "select max(id) from messages where ticket_id = $TK and direction = 'out'")
 check "it is being sent" wait_for "sending mail $M2…" 3
 keys '?'
-check "the client answers keys meanwhile" wait_for "this help (any key closes it)" 2
+check "the client answers keys meanwhile" wait_for "this help (j k PgDn PgUp scroll it; other keys close it)" 2
 keys Escape
 check "the failure is shown, and that it will be tried again" \
     wait_for "could not send mail $M2 yet (it stays in the outbox and is tried again): $T/slow-sendmail exited with status 75" 15
