@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -128,6 +129,11 @@ parse(int argc, char **argv, struct service_opts *o)
         CLI_FLAGS_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
+    /* the departments rules are for (the internal ones: ccrm_responsibility_check), and
+     * tickets and leads, asked as their routing asks (ccrm_who); any case */
+    static const char *const rule_depts[] = {"sales",      "support", "marketing",
+                                             "management", "billing", "admin",
+                                             "tickets",    "leads",   NULL};
     struct cli_flags flags = {0};
     int c, r = 0, conditions = 0, days = 0, past = 0, output = 0, verbose = 0;
     int64_t id;
@@ -154,6 +160,10 @@ parse(int argc, char **argv, struct service_opts *o)
         case OPT_DEPT:
             o->who.dept = optarg;
             conditions++;
+            for (v = 0; rule_depts[v] != NULL && strcasecmp(optarg, rule_depts[v]) != 0; v++)
+                ;
+            if (rule_depts[v] == NULL && cli_choice("--dept", optarg, rule_depts) == -1)
+                r = -1;
             break;
         case OPT_ACCOUNT:
             o->who.account = optarg;

@@ -168,6 +168,11 @@ check "--who with an unknown account: exit 65 and a clear message" \
     test "$?,$(cat "$TEST_TMP/e")" = "65,ccrm: no account \"No Such Co\" (give its id, exact name or domain)"
 "$CCRM" -d "$DB user=sam" --who ticket x >/dev/null 2>&1
 check "--who with a bad record: exit 64" test $? = 64
+"$CCRM" -d "$DB user=sam" --who --dept salse >/dev/null 2>"$TEST_TMP/e"
+check "--who with a department that is none: exit 64, the departments named" \
+    test "$?,$(head -1 "$TEST_TMP/e")" = "64,ccrm: --dept: expected sales, support, marketing, management, billing, admin, tickets or leads, got \"salse\""
+out=$("$CCRM" -d "$DB user=sam" --who --dept Leads --topic 'trade fair')
+check "--who --dept in capitals asks as in small letters" test "${out%%:*}" = renee
 out=$("$CCRM" -d "$DB user=sam" --who --dept marketing --product nothing)
 check "--who with no rule: nobody" test "$out" = "nobody: no rule covers it"
 
