@@ -972,43 +972,44 @@ static const struct entity_detail invoice_detail = {
                                             "   i.buyer_city), ''), i.buyer_country) AS buyer,"
                                             " " DAY("i.issue_date") " AS issue_date, " DAY(
                                                 "i.due_date") " AS due_date,"
-                                                              " " AMOUNT("i.net_total",
-                                                                         "i.currency") " AS net,"
-                                                                                       " " AMOUNT(
-                                                                                           "i.tax_"
-                                                                                           "total",
-                                                                                           "i."
-                                                                                           "currenc"
-                                                                                           "y") " A"
-                                                                                                "S "
-                                                                                                "ta"
-                                                                                                "x,"
-                                                                                                " " AMOUNT(
-                                                                                                    "i."
-                                                                                                    "gross"
-                                                                                                    "_tota"
-                                                                                                    "l",
-                                                                                                    "i."
-                                                                                                    "curre"
-                                                                                                    "ncy") " AS gross,"
-                                                                                                           " " AMOUNT(
-                                                                                                               "i.paid_total",
-                                                                                                               "i.currency") " AS paid,"
-                                                                                                                             " " AMOUNT(
-                                                                                                                                 "i.credited_total",
-                                                                                                                                 "i.currency") " AS credited,"
-                                                                                                                                               " CASE WHEN i.status = 'issued' AND i.kind = 'invoice' THEN " AMOUNT(
-                                                                                                                                                   "i.gross_total - i.paid_total - i.credited_total",
-                                                                                                                                                   "i.currency") " ELSE '' END AS open,"
-                                                                                                                                                                 " coalesce(i.owner, '') AS owner, coalesce(i.notes, '') AS notes," STAMPS(
-                                                                                                                                                                     "i") ", i.account_id, i.quote_id, i.opportunity_id, i.credit_of,"
-                                                                                                                                                                          " CASE WHEN i.quote_id IS NOT NULL THEN 'quote #' || i.quote_id END AS quote_name,"
-                                                                                                                                                                          " coalesce(o.name, '') AS deal_name,"
-                                                                                                                                                                          " (SELECT " INV_LABEL(
-                                                                                                                                                                              "x") " FROM invoices x WHERE x.id = i.credit_of)"
-                                                                                                                                                                                   " AS credit_of_name"
-                                                                                                                                                                                   " FROM invoices i LEFT JOIN accounts a ON a.id = i.account_id"
-                                                                                                                                                                                   " LEFT JOIN opportunities o ON o.id = i.opportunity_id WHERE i.id = $1",
+                                                              " " AMOUNT(
+                                                                  "i.net_total",
+                                                                  "i.currency") " AS net,"
+                                                                                " " AMOUNT(
+                                                                                    "i.tax_"
+                                                                                    "total",
+                                                                                    "i."
+                                                                                    "currenc"
+                                                                                    "y") " A"
+                                                                                         "S "
+                                                                                         "ta"
+                                                                                         "x,"
+                                                                                         " " AMOUNT(
+                                                                                             "i."
+                                                                                             "gross"
+                                                                                             "_tota"
+                                                                                             "l",
+                                                                                             "i."
+                                                                                             "curre"
+                                                                                             "ncy") " AS gross,"
+                                                                                                    " " AMOUNT(
+                                                                                                        "CASE i.kind WHEN 'invoice' THEN i.paid_total END",
+                                                                                                        "i.currency") " AS paid,"
+                                                                                                                      " " AMOUNT(
+                                                                                                                          "CASE i.kind WHEN 'invoice' THEN i.credited_total END",
+                                                                                                                          "i.currency") " AS credited,"
+                                                                                                                                        " CASE WHEN i.status = 'issued' AND i.kind = 'invoice' THEN " AMOUNT(
+                                                                                                                                            "i.gross_total - i.paid_total - i.credited_total",
+                                                                                                                                            "i.currency") " ELSE '' END AS open,"
+                                                                                                                                                          " coalesce(i.owner, '') AS owner, coalesce(i.notes, '') AS notes," STAMPS(
+                                                                                                                                                              "i") ", i.account_id, i.quote_id, i.opportunity_id, i.credit_of,"
+                                                                                                                                                                   " CASE WHEN i.quote_id IS NOT NULL THEN 'quote #' || i.quote_id END AS quote_name,"
+                                                                                                                                                                   " coalesce(o.name, '') AS deal_name,"
+                                                                                                                                                                   " (SELECT " INV_LABEL(
+                                                                                                                                                                       "x") " FROM invoices x WHERE x.id = i.credit_of)"
+                                                                                                                                                                            " AS credit_of_name"
+                                                                                                                                                                            " FROM invoices i LEFT JOIN accounts a ON a.id = i.account_id"
+                                                                                                                                                                            " LEFT JOIN opportunities o ON o.id = i.opportunity_id WHERE i.id = $1",
     .fields = invoice_detail_fields,
     .nfields = N(invoice_detail_fields),
     .related = invoice_related,

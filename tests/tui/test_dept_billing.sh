@@ -163,6 +163,17 @@ check "database: paid, by two payments of bea's" \
     test "$(q "select i.status || ' ' || count(p.*) || ' ' || sum(p.amount) || ' '
         || bool_and(p.created_by = 'bea') from invoices i join payments p on p.invoice_id = i.id
         where i.id = $inv group by i.status")" = "paid 2 534.31 true"
+# a credit note drafted of it (K) offers N to issue it, and says nothing of payments
+check "the paid invoice shows what was paid and credited" \
+    test "$(screen | grep -oE '(^|  )(Paid|Credited|Outstanding)  ' | wc -l)" = 2
+keys K
+check "K drafts a credit note of the paid invoice and opens it" wait_for "Credit note draft #"
+check "a draft credit note offers N, not a payment" offers "N issue" "P payment"
+check "a credit note shows no payments, credits or what is outstanding" \
+    test "$(screen | grep -cE '(^|  )(Paid|Credited|Outstanding)  ')" = 0
+check "... while its net and gross are shown" wait_for "Gross       534.31 EUR"
+keys q
+check "q: back on the invoice" wait_for "Invoice $number"
 # the Feed has the issue and the payments; Enter on a payment opens its invoice
 keys 1
 check "the Feed" wait_for "Feed by newest"
