@@ -289,9 +289,12 @@ BEGIN
             RETURN NEXT;
             RETURN;
         END IF;
+        -- the deputy the absence names, else (none, or away too) the rule's
         SELECT * INTO a FROM ccrm_absence(c.person, p_at);
-        v_dep := coalesce(a.deputy, c.deputy);
-        IF v_dep IS NOT NULL AND ccrm_available(v_dep, p_at) THEN
+        v_dep := CASE WHEN a.deputy IS NOT NULL AND ccrm_available(a.deputy, p_at) THEN a.deputy
+                      WHEN c.deputy IS NOT NULL AND ccrm_available(c.deputy, p_at) THEN c.deputy
+                 END;
+        IF v_dep IS NOT NULL THEN
             login := v_dep;
             rule_id := c.rule_id;
             how := 'deputy';
@@ -1176,6 +1179,49 @@ BEGIN
 END
 $$;
 SELECT ccrm_set_execute('ccrm_task_owner_check()');
+
+-- May p_login own a record (be its owner, a ticket's assignee)? An active internal user, or
+-- the writer themselves (as a task's owner may be). ccrm_assign says so for hand-offs; this
+-- says it for every writer (a form's Owner field, an import, psql).
+CREATE OR REPLACE FUNCTION ccrm_may_own(p_login text) RETURNS boolean
+LANGUAGE sql STABLE
+AS $$
+    SELECT public.ccrm_is_staff(p_login) OR p_login = public.ccrm_actor()
+$$;
+
+-- A record's owner (TG_ARGV[0]: the column, owner or assignee) set or changed to someone who
+-- may not own it is refused, with why (schema/045). The triggers fire only when the column is
+-- set (WHEN): a routed insert (owner left empty, set by ccrm_route with someone available)
+-- does not call this.
+CREATE OR REPLACE FUNCTION ccrm_owner_check() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    v_login text;
+    u       record;
+BEGIN
+    IF TG_ARGV[0] = 'assignee' THEN
+        v_login := NEW.assignee;
+    ELSE
+        v_login := NEW.owner;
+    END IF;
+    IF v_login IS NULL OR ccrm_may_own(v_login) THEN
+        RETURN NEW;
+    END IF;
+    SELECT x.active, x.department INTO u FROM users x WHERE x.login = v_login;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no user "%" to own the %', v_login, ccrm_entity_noun(TG_TABLE_NAME)
+            USING ERRCODE = '23503', HINT = 'Name a login (:who says who is competent).';
+    ELSIF NOT u.active THEN
+        RAISE EXCEPTION 'user "%" is disabled: only active users own records', v_login
+            USING ERRCODE = '22023';
+    END IF;
+    RAISE EXCEPTION 'user "%" is a partner: only internal users own records', v_login
+        USING ERRCODE = '22023', HINT = 'Mention them in a comment instead.';
+END
+$$;
+SELECT ccrm_set_execute('ccrm_owner_check()');
 
 -- What a task hangs off, in words: "ticket #12 Login fails", "deal Acme – Pro", ...
 CREATE OR REPLACE FUNCTION ccrm_task_record(p_ticket bigint, p_opp bigint, p_lead bigint,

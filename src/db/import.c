@@ -259,7 +259,11 @@ db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp
             sql_tpl(sql,
                     " WHEN s.\"@1\" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM users u"
                     " WHERE u.login = s.\"@1\")"
-                    " THEN format('@1 \"%s\" is not a ccrm user', s.\"@1\")",
+                    " THEN format('@1 \"%s\" is not a ccrm user', s.\"@1\")"
+                    /* as ccrm_owner_check (schema/045) would refuse the whole batch */
+                    " WHEN s.\"@1\" IS NOT NULL AND NOT ccrm_may_own(s.\"@1\")"
+                    " THEN format('@1 \"%s\" is a partner or disabled: only active internal"
+                    " users own records', s.\"@1\")",
                     col->name, NULL, NULL);
     }
     if (key != NULL && conflict == IMP_CONFLICT_ERROR)

@@ -91,11 +91,17 @@ as mia -c "update absences set deputy = 'sofia' where login = 'zoe'"
 check "the absence's own deputy (set by the manager) comes first" \
     test "$(tk "subject, product" "'Pro down again', 'ccrm Pro'")" = "sofia:$R_PRODUCT"
 as mia -c "insert into absences (login, starts_on, ends_on) values ('sofia', $(today sofia), $(today sofia))"
-check "deputy away too: the next matching rule" \
-    test "$(tk "subject, product" "'Pro down 3', 'ccrm Pro'")" = "lukasz:$R_DEFAULT"
+check "the absence's deputy away too: the rule's deputy" \
+    test "$(tk "subject, product" "'Pro down 3', 'ccrm Pro'")" = "kenji:$R_PRODUCT"
+r=$(as sam -c "select reason from ccrm_who('support', null, 'ccrm Pro') where chosen")
+check "... and :who says the same ($r)" grep -q "^rule #$R_PRODUCT .*deputy of zoe, who is away until" <<<"$r"
+as mia -c "insert into absences (login, starts_on, ends_on) values ('kenji', $(today kenji), $(today kenji))"
+check "the rule's deputy away as well: the next matching rule" \
+    test "$(tk "subject, product" "'Pro down 3b', 'ccrm Pro'")" = "lukasz:$R_DEFAULT"
 as mia -c "insert into absences (login, starts_on, ends_on) values ('lukasz', $(today lukasz), $(today lukasz))"
 check "everyone named away: the first rule's person keeps it" \
     test "$(tk "subject, product" "'Pro down 4', 'ccrm Pro'")" = "zoe:$R_PRODUCT"
+q "delete from absences where login = 'kenji'"
 as mia -c "insert into absences (login, starts_on, ends_on) values ('kenji', current_date + 10, current_date + 12)"
 check "an absence in the future changes nothing today" test "$(tk "subject, account_id" "'Acme q', $ACME")" = "kenji:$R_ACCOUNT"
 q "delete from absences"
@@ -114,6 +120,28 @@ out=$(err sofia "insert into absences (login, starts_on, ends_on, deputy) values
 check "a partner as stand-in during an absence is refused" grep -q 'no active internal user "paul"' <<<"$out"
 out=$(err sam "insert into interactions (kind, subject, due_at, owner) values ('task', 'for paul', now(), 'paul')")
 check "a task cannot be given to a partner" grep -q 'no active internal user "paul" to own the task' <<<"$out"
+# a record's owner, by every writer (045): psql, a form, an import
+T0=$(as sofia -c "insert into tickets (subject) values ('Owned by whom') returning id" | head -1)
+out=$(err sofia "update tickets set assignee = 'paul' where id = $T0")
+check "a ticket cannot be assigned to a partner directly ($out)" \
+    grep -q 'user "paul" is a partner: only internal users own records' <<<"$out"
+out=$(err sofia "insert into tickets (subject, assignee) values ('For paul', 'paul')")
+check "... nor inserted with him as assignee" grep -q 'is a partner' <<<"$out"
+out=$(err sam "update leads set owner = 'nobody_here' where id = (select min(id) from leads)")
+check "an owner that is no user is refused ($out)" grep -q 'no user "nobody_here" to own the lead' <<<"$out"
+O1=$(as sam -c "insert into opportunities (account_id, name, owner) values ($DE, 'Was lukasz''s', 'lukasz') returning id" | head -1)
+as ana -c "select ccrm_disable_user('lukasz')" >/dev/null
+out=$(err sam "insert into opportunities (account_id, name, owner) values ($DE, 'For lukasz', 'lukasz')")
+check "a disabled user owns nothing new ($out)" grep -q 'user "lukasz" is disabled' <<<"$out"
+check "... while what was his keeps its owner (a change of another column passes)" \
+    test "$(as sam -c "update opportunities set amount = 10 where id = $O1 returning owner" | head -1)" = lukasz
+q "alter role lukasz login; update users set active = true where login = 'lukasz'"
+check "an active internal user may be given it" \
+    test "$(as sofia -c "update tickets set assignee = 'zoe' where id = $T0 returning assignee" | head -1)" = zoe
+printf 'subject,assignee\nImported for paul,paul\nImported for zoe,zoe\n' >"$TEST_TMP/own.csv"
+"$CCRM" -d "$DB user=sofia" --import "$TEST_TMP/own.csv" --into tickets --rejects "$TEST_TMP/own.rej" >/dev/null 2>&1
+check "an import rejects the row owned by a partner and keeps the other" \
+    test "$(grep -c 'is a partner or disabled' "$TEST_TMP/own.rej"),$(q "select count(*) from tickets where subject like 'Imported for %'")" = "1,1"
 SH=$(q "insert into accounts (name, country) values ('Route Shared AB', 'Sweden') returning id" | head -1)
 "$CCRM" -d "$PG_CONN" --share "$SH" --partner 'Nordlicht Reseller GmbH' >/dev/null || fail "share"
 t=$(as paul -c "insert into tickets (account_id, subject, product) values ($SH, 'From the reseller', 'ccrm Pro') returning id" | head -1)
