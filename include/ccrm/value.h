@@ -27,7 +27,7 @@ enum field_type {
     FIELD_MULTILINE, /* a body: lines separated by '\n' (leading blanks kept) */
     FIELD_CHOICE,    /* one of choices[] */
     FIELD_DATE,      /* YYYY-MM-DD */
-    FIELD_DATETIME,  /* YYYY-MM-DD HH:MM in the session's time zone */
+    FIELD_DATETIME,  /* YYYY-MM-DD HH:MM[offset]: a form's in the person's time zone */
     FIELD_AMOUNT,    /* money >= 0 with at most 2 decimals */
     FIELD_INT,       /* a whole number between min and max */
     FIELD_EMAIL,     /* name@domain.tld */

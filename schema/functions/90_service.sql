@@ -24,6 +24,10 @@ CREATE OR REPLACE FUNCTION ccrm_user_tz(p_login text) RETURNS text
 LANGUAGE plpgsql STABLE
 AS $$
 BEGIN
+    -- a partner reads neither settings nor calendars (his agenda, his tasks): UTC
+    IF NOT has_table_privilege('public.inbox_settings', 'SELECT') THEN
+        RETURN 'UTC';
+    END IF;
     RETURN coalesce((SELECT s.time_zone FROM public.inbox_settings s WHERE s.login = p_login),
                     (SELECT c.time_zone FROM public.calendars c WHERE c.is_default),
                     'UTC');

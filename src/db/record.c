@@ -26,6 +26,9 @@ target_of(const char *name)
     return e != NULL ? e->ref : NULL;
 }
 
+/* the person's time zone (their setting, else the company's calendar's: schema/019) */
+#define USER_TZ "ccrm_user_tz(current_user)"
+
 /* Run the statement in q (one parameter) and free q: the result when it has a row; NULL with
  * err set by the query, or with err->sqlstate empty when there is no row (the caller says
  * what is missing). */
@@ -193,8 +196,11 @@ add_value_expr(struct strbuf *q, const struct entity_field *f)
     case FIELD_DATE:
         strbuf_printf(q, ", coalesce(to_char(t.%s, 'YYYY-MM-DD'), '')", f->column);
         break;
-    case FIELD_DATETIME:
-        strbuf_printf(q, ", coalesce(to_char(t.%s, 'YYYY-MM-DD HH24:MI'), '')", f->column);
+    case FIELD_DATETIME: /* in the person's time zone, as the Tasks list and agenda show it */
+        strbuf_printf(q,
+                      ", coalesce(to_char(t.%s AT TIME ZONE " USER_TZ ", 'YYYY-MM-DD HH24:MI'),"
+                      " '')",
+                      f->column);
         break;
     case FIELD_TIME:
         strbuf_printf(q, ", coalesce(to_char(t.%s, 'HH24:MI'), '')", f->column);
@@ -216,8 +222,8 @@ db_record_load(struct db *db, const struct entity *e, int64_t id, struct ccrm_er
     int i;
 
     snprintf(idbuf, sizeof idbuf, "%" PRId64, id);
-    strbuf_printf(&q,
-                  "SELECT t.version, t.updated_by, to_char(t.updated_at, 'YYYY-MM-DD HH24:MI')");
+    strbuf_printf(&q, "SELECT t.version, t.updated_by, to_char(t.updated_at AT TIME ZONE " USER_TZ
+                      ", 'YYYY-MM-DD HH24:MI')");
     for (i = 0; i < e->nfields; i++)
         add_value_expr(&q, &e->fields[i]);
     strbuf_printf(&q, " FROM %s t WHERE t.id = $1", e->table);
@@ -257,6 +263,23 @@ db_record_load(struct db *db, const struct entity *e, int64_t id, struct ccrm_er
         }
     }
     return r;
+}
+
+/* Where parameter n goes in a write of field f whose value is v: a date and time without an
+ * offset ("2026-12-10 10:00", as a form takes it) is in the person's time zone, as the form
+ * showed it (add_value_expr); with one ("...+02", "...Z") it says its own. */
+static void
+put_param(struct strbuf *q, const struct entity_field *f, const char *v, int n)
+{
+    size_t len = v != NULL ? strlen(v) : 0;
+
+    /* an offset ends it: Z, +HH, +HHMM or +HH:MM (a date's own '-' is further in) */
+    if (f->type == FIELD_DATETIME && f->list == LIST_NONE && len > 6 && v[len - 1] != 'Z' &&
+        strchr("+-", v[len - 3]) == NULL && strchr("+-", v[len - 5]) == NULL &&
+        strchr("+-", v[len - 6]) == NULL)
+        strbuf_printf(q, "($%d::timestamp AT TIME ZONE " USER_TZ ")", n);
+    else
+        strbuf_printf(q, "$%d", n);
 }
 
 /* The parameter that writes value v of field f: a list ("a, b") as an SQL array literal
@@ -395,6 +418,8 @@ db_record_insert(struct db *db, const struct entity *e, const char *const *vals,
     PGresult *res;
     int i, n = 0;
 
+    const struct entity_field **pf = xcalloc((size_t)e->nfields + 1, sizeof *pf);
+
     strbuf_printf(&q, "INSERT INTO %s", e->table);
     for (i = 0; i < e->nfields; i++) {
         const char *p;
@@ -404,16 +429,20 @@ db_record_insert(struct db *db, const struct entity *e, const char *const *vals,
             (p = write_param(&e->fields[i], vals[i], &tmp[n])) == NULL)
             continue;
         strbuf_printf(&q, "%s%s", n == 0 ? " (" : ", ", e->fields[i].column);
+        pf[n] = &e->fields[i];
         params[n++] = p;
     }
     if (n == 0) {
         strbuf_printf(&q, " DEFAULT VALUES");
     } else {
         strbuf_printf(&q, ") VALUES (");
-        for (i = 0; i < n; i++)
-            strbuf_printf(&q, "%s$%d", i ? ", " : "", i + 1);
+        for (i = 0; i < n; i++) {
+            strbuf_puts(&q, i ? ", " : "");
+            put_param(&q, pf[i], params[i], i + 1);
+        }
         strbuf_printf(&q, ")");
     }
+    free(pf);
     strbuf_printf(&q, " RETURNING id");
     res = exec_write(db, e, strbuf_str(&q), n, params, rerr);
     strbuf_fini(&q);
@@ -440,7 +469,8 @@ db_record_stamp(struct db *db, const struct entity *e, int64_t id, int *version,
 
     snprintf(idbuf, sizeof idbuf, "%" PRId64, id);
     strbuf_printf(&q,
-                  "SELECT version, updated_by || ' at ' || to_char(updated_at, 'HH24:MI')"
+                  "SELECT version, updated_by || ' at ' || to_char(updated_at AT TIME ZONE " USER_TZ
+                  ", 'HH24:MI')"
                   " FROM %s WHERE id = $1",
                   e->table);
     res = db_exec(db, strbuf_str(&q), 1, params, err);
@@ -474,8 +504,10 @@ db_record_update(struct db *db, const struct entity *e, int64_t id, int version,
     snprintf(vbuf, sizeof vbuf, "%d", version);
     strbuf_printf(&q, "UPDATE %s SET ", e->table);
     for (i = 0; i < nch; i++) {
-        strbuf_printf(&q, "%s = $%d, ", e->fields[ch[i].field].column, i + 1);
         params[i] = write_param(&e->fields[ch[i].field], ch[i].value, &tmp[i]);
+        strbuf_printf(&q, "%s = ", e->fields[ch[i].field].column);
+        put_param(&q, &e->fields[ch[i].field], params[i], i + 1);
+        strbuf_puts(&q, ", ");
     }
     /* the version read: the stamp trigger raises CR001 when the row has another one now */
     strbuf_printf(&q, "version = $%d WHERE id = $%d RETURNING version", nch + 1, nch + 2);

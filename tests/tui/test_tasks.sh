@@ -74,6 +74,44 @@ check "a free day says so" wait_for "nothing due"
 keys q
 check "q closes the agenda" wait_gone "Agenda, 7 days"
 
+# the form's times are in the person's time zone, as the list's (New York: UTC-5 in January);
+# a time typed with its offset keeps it
+as sofia -c "update inbox_settings set time_zone = 'America/New_York'" >/dev/null
+newtask() { # SUBJECT DUE
+    keys n
+    wait_for "New task" || fail "n opens the task form"
+    keys Down
+    keys -l "$1"
+    for _ in 1 2 3 4 5 6 7 8 9; do keys Down; done
+    keys -l "$2"
+    keys C-s
+    wait_for "saved interaction #" || fail "the form saves $1"
+}
+newtask "Zone local" "2027-01-15 10:00"
+check "a time typed in the form is the person's (10:00 in New York is 15:00 UTC)" \
+    sql_is "select to_char(due_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI') from interactions
+            where subject = 'Zone local'" "2027-01-15 15:00"
+check "the list shows it as typed" line_has "Zone local" "01-15 10:00"
+newtask "Zone offset" "2027-01-15 10:00+00"
+check "a time typed with an offset keeps it" \
+    sql_is "select to_char(due_at at time zone 'UTC', 'HH24:MI') from interactions
+            where subject = 'Zone offset'" "10:00"
+check "... and the list shows it in New York's time" line_has "Zone offset" "01-15 05:00"
+keys /
+keys -l "Zone local"
+keys Enter
+wait_for "filter person=sofia open" || fail "the search"
+keys e
+check "the edit form shows the time as typed, not in UTC" wait_for "Due        2027-01-15 10:00"
+check "... and when it was last changed, in New York's time too" \
+    wait_for "last changed by sofia at $(TZ=America/New_York date +'%Y-%m-%d %H:')"
+keys Escape
+wait_gone "Edit interaction" || fail "Esc closes the form"
+keys /
+keys BSpace
+keys Enter
+as sofia -c "update inbox_settings set time_zone = 'UTC'" >/dev/null
+
 # :tasks overdue from another view opens the list with that filter
 keys q
 check "q closes the Tasks list" wait_gone "Tasks by due"
