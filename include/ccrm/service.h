@@ -40,6 +40,12 @@ struct who_row {
     char *reason;
 };
 
+/* The departments a question may name (the internal ones, which rules are for), and tickets
+ * and leads, asked as their routing asks; NULL-terminated. who_dept: its index, any case, or
+ * -1. */
+extern const char *const who_depts[];
+int who_dept(const char *dept);
+
 /* Ask ccrm_who (or ccrm_who_for a record). Returns the number of rows (0: no rule covers it)
  * with *rows malloc'd (free with who_rows_free), or -1 with err set. */
 int db_who(struct db *db, const struct who_query *q, struct who_row **rows, struct ccrm_err *err);

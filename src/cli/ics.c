@@ -16,31 +16,63 @@ utc(time_t t)
     return icaltime_from_timet_with_zone(t, 0, icaltimezone_get_utc_timezone());
 }
 
+/* s as an iCalendar TEXT value may hold it (RFC 5545 3.3.11: no control character but HTAB,
+ * and line breaks, which libical escapes): CR LF and a lone CR become a line break (in a
+ * one-line value, as the SUMMARY, a space), the other controls of C0 and C1 and DEL are
+ * dropped. Returns a malloc'd string. */
+static char *
+ics_text(const char *s, int one_line)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    char *out = xmalloc(strlen(s) + 1), *o = out;
+
+    for (; *p != '\0'; p++) {
+        if (*p == '\r' || *p == '\n') {
+            if (*p == '\r' && p[1] == '\n')
+                p++;
+            *o++ = one_line ? ' ' : '\n';
+        } else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+            p++; /* U+0080 to U+009F */
+        } else if (*p == '\t' || (*p >= 0x20 && *p != 0x7f)) {
+            *o++ = (char)*p;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
 /* The DESCRIPTION: what it hangs off, then its text. Returns a malloc'd string or NULL. */
 static char *
 description(const struct ics_item *it)
 {
+    char *raw, *text;
+
     if (it->record != NULL && it->body != NULL && it->body[0] != '\0')
-        return xasprintf("%s\n\n%s", it->record, it->body);
-    if (it->record != NULL)
-        return xstrdup(it->record);
-    if (it->body != NULL && it->body[0] != '\0')
-        return xstrdup(it->body);
-    return NULL;
+        raw = xasprintf("%s\n\n%s", it->record, it->body);
+    else if (it->record != NULL)
+        raw = xstrdup(it->record);
+    else if (it->body != NULL && it->body[0] != '\0')
+        raw = xstrdup(it->body);
+    else
+        return NULL;
+    text = ics_text(raw, 0);
+    free(raw);
+    return text;
 }
 
 static icalcomponent *
 item_component(const struct ics_item *it)
 {
     icalcomponent *c = it->meeting ? icalcomponent_new_vevent() : icalcomponent_new_vtodo();
-    char *desc = description(it);
+    char *desc = description(it), *summary = ics_text(it->subject, 1);
 
     icalcomponent_add_property(c, icalproperty_new_uid(it->uid));
     icalcomponent_add_property(c, icalproperty_new_dtstamp(utc(it->updated)));
     icalcomponent_add_property(c, icalproperty_new_created(utc(it->created)));
     icalcomponent_add_property(c, icalproperty_new_lastmodified(utc(it->updated)));
     icalcomponent_add_property(c, icalproperty_new_sequence(it->sequence));
-    icalcomponent_add_property(c, icalproperty_new_summary(it->subject));
+    icalcomponent_add_property(c, icalproperty_new_summary(summary));
+    free(summary);
     if (desc != NULL)
         icalcomponent_add_property(c, icalproperty_new_description(desc));
     free(desc);

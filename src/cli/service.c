@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -86,6 +85,21 @@ record_entity(const char *s)
     return NULL;
 }
 
+/* Is s (NULL: not given) UTF-8 text? Else says so for flag. */
+static int
+utf8_ok(const char *flag, const char *s)
+{
+    size_t n = s != NULL ? strlen(s) : 0, k;
+    uint32_t cp;
+
+    for (; n > 0; s += k, n -= k)
+        if ((k = utf8_decode(s, n, &cp)) == 0) {
+            fprintf(stderr, "ccrm: %s: not UTF-8 text\n", flag);
+            return 0;
+        }
+    return 1;
+}
+
 static int
 parse(int argc, char **argv, struct service_opts *o)
 {
@@ -129,11 +143,6 @@ parse(int argc, char **argv, struct service_opts *o)
         CLI_FLAGS_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
-    /* the departments rules are for (the internal ones: ccrm_responsibility_check), and
-     * tickets and leads, asked as their routing asks (ccrm_who); any case */
-    static const char *const rule_depts[] = {"sales",      "support", "marketing",
-                                             "management", "billing", "admin",
-                                             "tickets",    "leads",   NULL};
     struct cli_flags flags = {0};
     int c, r = 0, conditions = 0, days = 0, past = 0, output = 0, verbose = 0;
     int64_t id;
@@ -160,9 +169,7 @@ parse(int argc, char **argv, struct service_opts *o)
         case OPT_DEPT:
             o->who.dept = optarg;
             conditions++;
-            for (v = 0; rule_depts[v] != NULL && strcasecmp(optarg, rule_depts[v]) != 0; v++)
-                ;
-            if (rule_depts[v] == NULL && cli_choice("--dept", optarg, rule_depts) == -1)
+            if (who_dept(optarg) < 0 && cli_choice("--dept", optarg, who_depts) == -1)
                 r = -1;
             break;
         case OPT_ACCOUNT:
@@ -190,8 +197,8 @@ parse(int argc, char **argv, struct service_opts *o)
             conditions++;
             break;
         case OPT_ALL:
+            conditions += !o->all; /* --all twice is --all */
             o->all = 1;
-            conditions++;
             break;
         case OPT_DAYS:
             if ((r = cli_number("--days", optarg, 1, 366, &v)) == 0)
@@ -207,6 +214,11 @@ parse(int argc, char **argv, struct service_opts *o)
         case OPT_OUTPUT:
             o->output = optarg;
             output = 1;
+            if (optarg[0] == '\0') {
+                fputs("ccrm: --output: name a file (or leave --output out for standard output)\n",
+                      stderr);
+                r = -1;
+            }
             break;
         case OPT_VERBOSE:
             o->verbose = 1;
@@ -228,10 +240,19 @@ parse(int argc, char **argv, struct service_opts *o)
         usage(stderr);
         return -1;
     }
+    if (!utf8_ok("--account", o->who.account) || !utf8_ok("--product", o->who.product) ||
+        !utf8_ok("--queue", o->who.queue) || !utf8_ok("--topic", o->who.topic) ||
+        !utf8_ok("--country", o->who.country) || !utf8_ok("--subject", o->who.subject))
+        return -1;
     if (o->action == ACT_WHO && optind < argc) {
-        if (argc - optind != 2 || (o->who.entity = record_entity(argv[optind])) == NULL) {
+        if ((o->who.entity = record_entity(argv[optind])) == NULL || argc - optind < 2) {
             safe_fprintf(stderr, "ccrm: --who: expected \"ticket ID\" or \"lead ID\", got \"%s\"\n",
                          argv[optind]);
+            return -1;
+        }
+        if (argc - optind > 2) {
+            safe_fprintf(stderr, "ccrm: --who: one record at a time; unexpected \"%s\"\n",
+                         argv[optind + 2]);
             return -1;
         }
         o->who.id = argv[optind + 1];
@@ -268,14 +289,15 @@ parse(int argc, char **argv, struct service_opts *o)
 static int
 exit_code(const struct ccrm_err *err, const struct db *db)
 {
-    static const char *const data[] = {"22023", "22P02", SERVICE_ERR_NOT_FOUND,
-                                       SERVICE_ERR_AMBIGUOUS};
+    static const char *const data[] = {SERVICE_ERR_NOT_FOUND, SERVICE_ERR_AMBIGUOUS};
     size_t i;
 
     if (db_state(db) != DB_READY)
         return EX_UNAVAILABLE;
     if (strcmp(err->sqlstate, "42501") == 0)
         return EX_NOPERM;
+    if (strncmp(err->sqlstate, "22", 2) == 0) /* a data exception: what was given */
+        return EX_DATAERR;
     for (i = 0; i < sizeof data / sizeof data[0]; i++)
         if (strcmp(err->sqlstate, data[i]) == 0)
             return EX_DATAERR;
@@ -297,17 +319,18 @@ run_who(struct db *db, const struct service_opts *o, struct ccrm_err *err)
         if (chosen < 0)
             puts("nobody: no rule covers it");
         else
-            printf("%s: %s\n", rows[chosen].login, rows[chosen].reason);
+            safe_fprintf(stdout, "%s: %s\n", rows[chosen].login, rows[chosen].reason);
     } else if (n == 0) {
         puts("nobody: no rule covers it");
     } else {
         for (i = 0; i < n; i++) {
             const struct who_row *r = &rows[i];
 
-            printf("%s rule #%lld  priority %d  %s -> %s%s%s\n", r->chosen ? "*" : " ", r->rule_id,
-                   r->priority, r->conditions, r->person, r->deputy != NULL ? ", deputy " : "",
-                   r->deputy != NULL ? r->deputy : "");
-            printf("  %s%s%s\n", r->chosen ? r->login : "", r->chosen ? ": " : "", r->reason);
+            safe_fprintf(stdout, "%s rule #%lld  priority %d  %s -> %s%s%s\n",
+                         r->chosen ? "*" : " ", r->rule_id, r->priority, r->conditions, r->person,
+                         r->deputy != NULL ? ", deputy " : "", r->deputy != NULL ? r->deputy : "");
+            safe_fprintf(stdout, "  %s%s%s\n", r->chosen ? r->login : "", r->chosen ? ": " : "",
+                         r->reason);
         }
     }
     who_rows_free(rows, n);
@@ -330,32 +353,63 @@ run_agenda(struct db *db, const struct service_opts *o, struct ccrm_err *err)
 
         if (strcmp(day, a->day) != 0) {
             day = a->day;
-            printf("%s%s %s%s\n", i > 0 ? "\n" : "", a->weekday, a->day,
-                   a->today ? " (today)" : "");
+            if (i > 0)
+                putchar('\n');
+            safe_fprintf(stdout, "%s %s%s\n", a->weekday, a->day, a->today ? " (today)" : "");
         }
-        printf("  %s  %-7s  %s%s%s  [#%lld]%s\n", a->time, a->kind, a->subject,
-               a->record != NULL ? " - " : "", a->record != NULL ? a->record : "", a->id,
-               a->overdue ? "  overdue" : "");
+        /* a subject is anybody's text: no escape reaches the terminal (ccrm_safe) */
+        safe_fprintf(stdout, "  %s  %-7s  %s%s%s  [#%lld]%s\n", a->time, a->kind, a->subject,
+                     a->record != NULL ? " - " : "", a->record != NULL ? a->record : "", a->id,
+                     a->overdue ? "  overdue" : "");
     }
     agenda_items_free(items, n);
     return 0;
 }
 
-/* Write text to path whole: a temporary file beside it, then rename, so a calendar
- * application reading the file never sees half of it. Returns 0 or -1 with err set. */
-static int
-write_whole(const char *path, const char *text, struct ccrm_err *err)
+/* The file path names: a symbolic link's target (a link into a web server's directory stays a
+ * link), else path itself. Returns a malloc'd path. */
+static char *
+link_target(const char *path)
 {
+    struct stat st;
+    char buf[4096], *real;
+    ssize_t n;
+
+    if (lstat(path, &st) == -1 || !S_ISLNK(st.st_mode))
+        return xstrdup(path);
+    if ((real = realpath(path, NULL)) != NULL)
+        return real;
+    /* a link to a file not written yet: where it points */
+    if ((n = readlink(path, buf, sizeof buf - 1)) <= 0)
+        return xstrdup(path);
+    buf[n] = '\0';
+    if (buf[0] != '/' && strrchr(path, '/') != NULL)
+        return xasprintf("%.*s/%s", (int)(strrchr(path, '/') - path), path, buf);
+    return xstrdup(buf);
+}
+
+/* Write text to path whole: a temporary file beside it, then rename, so a calendar
+ * application reading the file never sees half of it. A file there keeps its mode (one made
+ * readable for a calendar server stays so); a new one is the writer's only (0600: it names
+ * customers). Returns 0 or -1 with err set. */
+static int
+write_whole(const char *given, const char *text, struct ccrm_err *err)
+{
+    char *path = link_target(given);
     char *tmp = xasprintf("%s.XXXXXX", path);
     size_t len = strlen(text), off = 0;
     int fd = mkstemp(tmp);
+    struct stat st;
     ssize_t w;
 
     if (fd == -1) {
         err_set(err, "could not write \"%s\": %s", path, strerror(errno));
         free(tmp);
+        free(path);
         return -1;
     }
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+        (void)fchmod(fd, st.st_mode & 07777);
     while (off < len) {
         if ((w = write(fd, text + off, len - off)) < 0) {
             if (errno == EINTR)
@@ -370,15 +424,18 @@ write_whole(const char *path, const char *text, struct ccrm_err *err)
             close(fd);
         unlink(tmp);
         free(tmp);
+        free(path);
         return -1;
     }
     if (rename(tmp, path) == -1) {
         err_set(err, "could not write \"%s\": %s", path, strerror(errno));
         unlink(tmp);
         free(tmp);
+        free(path);
         return -1;
     }
     free(tmp);
+    free(path);
     return 0;
 }
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ccrm/service.h"
 #include "ccrm/util.h"
@@ -60,6 +61,21 @@ who_rows_free(struct who_row *rows, int n)
         free(rows[i].reason);
     }
     free(rows);
+}
+
+/* the internal departments (ccrm_responsibility_check), and ccrm_who's two words */
+const char *const who_depts[] = {"sales", "support", "marketing", "management", "billing",
+                                 "admin", "tickets", "leads",     NULL};
+
+int
+who_dept(const char *dept)
+{
+    int i;
+
+    for (i = 0; who_depts[i] != NULL; i++)
+        if (strcasecmp(dept, who_depts[i]) == 0)
+            return i;
+    return -1;
 }
 
 int

@@ -379,7 +379,12 @@ run_who(struct app *app, const struct action *a, const char *arg)
         for (k = 0; eq != NULL && keys[k] != NULL; k++)
             if ((size_t)(eq - w) == strlen(keys[k]) && strncmp(w, keys[k], strlen(keys[k])) == 0)
                 break;
-        if (eq == NULL || keys[k] == NULL || eq[1] == '\0') {
+        if (eq != NULL && keys[k] != NULL && eq[1] == '\0') {
+            ui_message_error(app, "who: %s needs a value (%s=WORD, or %s=\"two words\")", w,
+                             keys[k], keys[k]);
+            return;
+        }
+        if (eq == NULL || keys[k] == NULL) {
             ui_message_error(app,
                              "who: \"%s\" is not a condition (account=, product=, queue=, "
                              "topic=, country=, subject=)",
@@ -396,6 +401,13 @@ run_who(struct app *app, const struct action *a, const char *arg)
     }
     if (vals[0] != NULL)
         q.dept = vals[0];
+    if (q.dept != NULL && who_dept(q.dept) < 0) {
+        ui_message_error(
+            app,
+            "who: no department \"%s\" (sales, support, marketing, management, billing, admin)",
+            q.dept);
+        return;
+    }
     q.account = vals[1];
     q.product = vals[2];
     q.queue = vals[3];

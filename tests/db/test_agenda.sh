@@ -94,6 +94,31 @@ check "a changed meeting keeps its UID, with a higher SEQUENCE" \
 "$CCRM" -d "$DB user=sofia" --ics --output /nonexistent/dir/x.ics 2>"$TEST_TMP/e"
 check "an unwritable file: exit 73 and a clear message" test "$?" = 73
 check "... naming the file" grep -q 'could not write "/nonexistent/dir/x.ics"' "$TEST_TMP/e"
+chmod 644 "$TEST_TMP/sofia.ics"
+"$CCRM" -d "$DB user=sofia" --ics --output "$TEST_TMP/sofia.ics" 2>/dev/null
+check "a calendar file made readable for a server stays so" test "$(stat -c %a "$TEST_TMP/sofia.ics")" = 644
+mkdir "$TEST_TMP/www"
+ln -s www/cal.ics "$TEST_TMP/link.ics"
+"$CCRM" -d "$DB user=sofia" --ics --output "$TEST_TMP/link.ics" 2>/dev/null
+"$CCRM" -d "$DB user=sofia" --ics --output "$TEST_TMP/link.ics" 2>/dev/null
+check "a link stays a link: the file it names is written (twice)" \
+    test "$(readlink "$TEST_TMP/link.ics"),$(stat -c %a "$TEST_TMP/www/cal.ics")" = "www/cal.ics,600"
+"$CCRM" -d "$DB user=sofia" --ics --output '' 2>/dev/null
+check "--output '': a usage error (64)" test $? = 64
+
+# ---- what anybody typed reaches neither a terminal nor a calendar as control characters ----
+CTL=$(as sofia -c "insert into interactions (kind, subject, due_at) values ('task', E'Ctl \\x1b[31mred\\x07 bell\\r\\nnext\\rline', now() + interval '2 hours') returning id" | head -1)
+out=$("$CCRM" -d "$DB user=sofia" --agenda --days 2)
+check "--agenda: no escape, bell or CR of a subject reaches the terminal" \
+    test "$(grep -c $'[\x1b\x07\r]' <<<"$out")" = 0
+check "... and the subject stays on its line" grep -qE "Ctl \?\[31mred\? bell.{1,2}next\?line  \[#$CTL\]" <<<"$out"
+"$CCRM" -d "$DB user=sofia" --ics --output "$TEST_TMP/ctl.ics" 2>/dev/null
+check "--ics: a TEXT value holds no control character (RFC 5545), its line breaks become spaces" \
+    grep -q "^SUMMARY:Ctl \[31mred bell next line"$'\r'"$" "$TEST_TMP/ctl.ics"
+check "... and libical reads the file" "$ICS_CHECK" "$TEST_TMP/ctl.ics"
+out=$("$CCRM" -d "$DB user=paul" --agenda 2>&1)
+check "a partner's agenda: his own tasks, no error ($out)" test "$?,$out" = "0,nothing due in the next 7 days"
+as sofia -c "delete from interactions where id = $CTL" >/dev/null 2>&1 || q "delete from interactions where id = $CTL"
 
 # ---- reminders: once per task and due time, however many schedulers ----
 R1=$(task sofia - task 'Due right now' "now() - interval '10 seconds'")

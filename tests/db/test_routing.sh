@@ -199,6 +199,10 @@ check "--who with a bad record: exit 64" test $? = 64
 "$CCRM" -d "$DB user=sam" --who --dept salse >/dev/null 2>"$TEST_TMP/e"
 check "--who with a department that is none: exit 64, the departments named" \
     test "$?,$(head -1 "$TEST_TMP/e")" = "64,ccrm: --dept: expected sales, support, marketing, management, billing, admin, tickets or leads, got \"salse\""
+"$CCRM" -d "$DB user=sam" --who --product $'\xff\xfe' >/dev/null 2>"$TEST_TMP/e"
+check "--who with text that is not UTF-8: exit 64, said so" test "$?,$(head -1 "$TEST_TMP/e")" = "64,ccrm: --product: not UTF-8 text"
+"$CCRM" -d "$DB user=sam" --who ticket 1 ticket 2 >/dev/null 2>"$TEST_TMP/e"
+check "--who with two records: exit 64, one at a time" test "$?,$(head -1 "$TEST_TMP/e")" = '64,ccrm: --who: one record at a time; unexpected "ticket"'
 out=$("$CCRM" -d "$DB user=sam" --who --dept Leads --topic 'trade fair')
 check "--who --dept in capitals asks as in small letters" test "${out%%:*}" = renee
 out=$("$CCRM" -d "$DB user=sam" --who --dept marketing --product nothing)

@@ -58,5 +58,9 @@ check "a note is asked" wait_for "note:"
 keys -l "yours by the rules"
 keys Enter
 check "the ticket is handed to them" wait_sql "select assignee from tickets where id = $t2" "$who2"
+prompt "who bogus"
+check ":who with a department that is none says so" wait_for 'who: no department "bogus"'
+prompt "who support topic="
+check ":who with a condition without a value says so" wait_for "who: topic= needs a value"
 keys q
 done_testing
