@@ -361,6 +361,26 @@ explain(const struct entity *e, struct record_err *re, const char *state, const 
     free(label);
 }
 
+/* A CHECK that says in its comment what it asks (COMMENT ON CONSTRAINT, schema/046): those
+ * words instead of its name. Nothing changes when it has none, or the lookup fails. */
+static void
+constraint_words(struct db *db, struct record_err *re, const char *table, const char *constraint)
+{
+    const char *params[2] = {constraint, table};
+    struct ccrm_err err;
+    PGresult *res = db_exec(db,
+                            "SELECT obj_description(c.oid, 'pg_constraint') FROM pg_constraint c"
+                            " WHERE c.conname = $1 AND c.conrelid = to_regclass('public.' ||"
+                            " quote_ident($2))",
+                            2, params, &err);
+
+    if (res != NULL && PQntuples(res) == 1 && !PQgetisnull(res, 0, 0)) {
+        err_set(&re->err, "%s", PQgetvalue(res, 0, 0));
+        str_copy(re->err.sqlstate, "23514", sizeof re->err.sqlstate);
+    }
+    PQclear(res);
+}
+
 /* Run a write. Returns the result, or NULL with re filled: the field a refusal is about, and
  * lost when the connection broke. */
 static PGresult *
@@ -369,7 +389,8 @@ exec_write(struct db *db, const struct entity *e, const char *sql, int n, const 
 {
     PGresult *res;
     ExecStatusType st;
-    char state[6] = "", primary[200] = "", hint[200] = "", constraint[64] = "", column[64] = "";
+    char state[6] = "", primary[200] = "", hint[200] = "", constraint[64] = "", column[64] = "",
+         table[64] = "";
     const char *v;
 
     re->field = -1;
@@ -393,6 +414,8 @@ exec_write(struct db *db, const struct entity *e, const char *sql, int n, const 
             str_copy(constraint, v, sizeof constraint);
         if ((v = PQresultErrorField(res, PG_DIAG_COLUMN_NAME)) != NULL)
             str_copy(column, v, sizeof column);
+        if ((v = PQresultErrorField(res, PG_DIAG_TABLE_NAME)) != NULL)
+            str_copy(table, v, sizeof table);
     }
     res = db_result(db, res, "could not save", &re->err);
     if (res != NULL)
@@ -405,6 +428,8 @@ exec_write(struct db *db, const struct entity *e, const char *sql, int n, const 
         return NULL; /* the caller loads the row as it is now */
     explain(e, re, state, primary, hint, constraint[0] ? constraint : NULL,
             column[0] ? column : NULL);
+    if (strcmp(state, "23514") == 0 && constraint[0] != '\0' && table[0] != '\0')
+        constraint_words(db, re, table, constraint);
     return NULL;
 }
 
