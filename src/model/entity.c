@@ -1194,9 +1194,13 @@ static const struct entity interactions = {
     " AT TIME ZONE ccrm_user_tz(current_user))"
 
 static const struct entity_column task_cols[] = {
+    /* the weekday in this year, the year in another */
     {.name = "Due",
-     .sql = "to_char(a.due_at AT TIME ZONE ccrm_user_tz(current_user), 'Dy MM-DD HH24:MI')",
-     .min = 15,
+     .sql = "to_char(a.due_at AT TIME ZONE ccrm_user_tz(current_user),"
+            " CASE WHEN date_trunc('year', a.due_at AT TIME ZONE ccrm_user_tz(current_user))"
+            " = date_trunc('year', now() AT TIME ZONE ccrm_user_tz(current_user))"
+            " THEN 'Dy MM-DD HH24:MI' ELSE 'YYYY-MM-DD HH24:MI' END)",
+     .min = 16,
      .priority = 1},
     {.name = "State",
      .sql = "CASE a.state WHEN 'overdue' THEN '! overdue' ELSE a.state END",

@@ -87,12 +87,13 @@ newtask() { # SUBJECT DUE
     keys C-s
     wait_for "saved interaction #" || fail "the form saves $1"
 }
-newtask "Zone local" "2027-01-15 10:00"
+NY=$(($(date -u +%Y) + 1)) # next year's January: New York is UTC-5 then
+newtask "Zone local" "$NY-01-15 10:00"
 check "a time typed in the form is the person's (10:00 in New York is 15:00 UTC)" \
     sql_is "select to_char(due_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI') from interactions
-            where subject = 'Zone local'" "2027-01-15 15:00"
-check "the list shows it as typed" line_has "Zone local" "01-15 10:00"
-newtask "Zone offset" "2027-01-15 10:00+00"
+            where subject = 'Zone local'" "$NY-01-15 15:00"
+check "the list shows it as typed, with its year (not this one)" line_has "Zone local" "$NY-01-15 10:00"
+newtask "Zone offset" "$NY-01-15 10:00+00"
 check "a time typed with an offset keeps it" \
     sql_is "select to_char(due_at at time zone 'UTC', 'HH24:MI') from interactions
             where subject = 'Zone offset'" "10:00"
@@ -102,7 +103,7 @@ keys -l "Zone local"
 keys Enter
 wait_for "filter person=sofia open" || fail "the search"
 keys e
-check "the edit form shows the time as typed, not in UTC" wait_for "Due        2027-01-15 10:00"
+check "the edit form shows the time as typed, not in UTC" wait_for "Due        $NY-01-15 10:00"
 check "... and when it was last changed, in New York's time too" \
     wait_for "last changed by sofia at $(TZ=America/New_York date +'%Y-%m-%d %H:')"
 keys Escape
