@@ -1613,7 +1613,9 @@ static const struct entity_ref user_ref = {
     .key = "r.login",
     .label = "r.display_name || ' (' || r.login || ')'",
     .detail = "r.department",
-    .match = "r.active AND (ccrm_fold(r.display_name) LIKE ccrm_fold($1) OR r.login ILIKE $1)",
+    /* the people a record, task or rule may be given to: active and internal (045) */
+    .match = "r.active AND r.department <> 'partner'"
+             " AND (ccrm_fold(r.display_name) LIKE ccrm_fold($1) OR r.login ILIKE $1)",
     .order = "r.display_name, r.login",
     .by_key = "r.login = $1",
 };

@@ -93,6 +93,10 @@ keys -l "$(date +%Y-%m-%d)"
 keys Down
 keys -l "$(date -d '+2 days' +%Y-%m-%d)"
 keys Down
+keys -l p
+check "the deputy's search offers internal people (priya)" wait_for "(priya)"
+check "... never a partner (paul), who may not stand in" bash -c "! tmux -L $TMUX_SOCK capture-pane -t =t: -p | grep -qF '(paul)'"
+keys BSpace
 keys -l kenji
 check "the deputy is searched" wait_for "(kenji)"
 keys Enter
