@@ -1213,6 +1213,10 @@ BEGIN
     IF v_login IS NULL OR ccrm_may_own(v_login) THEN
         RETURN NEW;
     END IF;
+    -- an unmerge puts a record back as it was, with the owner it had then
+    IF ccrm_restoring() THEN
+        RETURN NEW;
+    END IF;
     SELECT x.active, x.department INTO u FROM users x WHERE x.login = v_login;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'no user "%" to own the %', v_login, ccrm_entity_noun(TG_TABLE_NAME)

@@ -332,4 +332,14 @@ merge_case accounts "$AS" "$AM" '{"industry": "merged"}' sam
 check "the partner still sees the survivor and its share after the unmerge" \
     test "$(as paul -c "select count(*) from accounts where id in ($AS, $AM)")" = 2
 
+# an unmerge puts back the owner a record had, even one no longer active (045 refuses a
+# disabled user as a new owner, not the past)
+A1=$(as sam -c "insert into accounts (name, owner) values ('Owner Keep AB', 'sam') returning id" | head -1)
+A2=$(as sam -c "insert into accounts (name, owner) values ('Owner Keep AB (old)', 'jose') returning id" | head -1)
+mid=$(as sam -c "select ccrm_merge('accounts', $A1, $A2)")
+as ana -c "select ccrm_disable_user('jose')" >/dev/null
+out=$("$CCRM" -d "$DB user=sam" --unmerge "$mid" 2>&1)
+check "an unmerge restores a record whose owner was disabled since ($out)" \
+    test "$(q "select owner from accounts where id = $A2")" = jose
+q "alter role jose login; update users set active = true where login = 'jose'"
 done_testing
