@@ -373,7 +373,7 @@ BEGIN
                   DETAIL = format('It went to account #%s%s.', coalesce(l.account_id::text, '?'),
                                   coalesce(', contact #' || l.contact_id, ''));
     END IF;
-    v_owner := coalesce(l.owner, current_user);
+    v_owner := ccrm_owner_now(coalesce(l.owner, current_user)); -- not a disabled one (045)
 
     IF l.contact_id IS NOT NULL THEN
         SELECT c.id, c.account_id INTO v_con, v_con_acc FROM contacts c WHERE c.id = l.contact_id;

@@ -1193,6 +1193,15 @@ AS $$
     SELECT public.ccrm_is_staff(p_login) OR p_login = public.ccrm_actor()
 $$;
 
+-- The owner a record made from another (an invoice from its quote, a lead's account) takes
+-- over: the other's, while they may own it, else the person making it.
+CREATE OR REPLACE FUNCTION ccrm_owner_now(p_login text) RETURNS text
+LANGUAGE sql STABLE
+AS $$
+    SELECT CASE WHEN p_login IS NOT NULL AND public.ccrm_may_own(p_login) THEN p_login
+                ELSE public.ccrm_actor() END
+$$;
+
 -- A record's owner (TG_ARGV[0]: the column, owner or assignee) set or changed to someone who
 -- may not own it is refused, with why (schema/045). The triggers fire only when the column is
 -- set (WHEN): a routed insert (owner left empty, set by ccrm_route with someone available)

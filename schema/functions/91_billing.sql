@@ -894,7 +894,7 @@ BEGIN
     INSERT INTO quotes (account_id, opportunity_id, contact_id, title, currency, valid_until,
                         notes, owner, previous_id)
     SELECT q.account_id, q.opportunity_id, q.contact_id, q.title, q.currency,
-           greatest(q.valid_until, current_date + 30), q.notes, q.owner, q.id
+           greatest(q.valid_until, current_date + 30), q.notes, ccrm_owner_now(q.owner), q.id
       FROM quotes q WHERE q.id = p_quote
     RETURNING id INTO v_new;
     INSERT INTO quote_lines (quote_id, position, product_id, description, quantity, unit,
@@ -929,7 +929,8 @@ BEGIN
             USING ERRCODE = '55000';
     END IF;
     INSERT INTO invoices (account_id, contact_id, opportunity_id, quote_id, currency, notes, owner)
-    VALUES (q.account_id, q.contact_id, q.opportunity_id, q.id, q.currency, q.notes, q.owner)
+    VALUES (q.account_id, q.contact_id, q.opportunity_id, q.id, q.currency, q.notes,
+            ccrm_owner_now(q.owner))
     RETURNING id INTO v_new;
     INSERT INTO invoice_lines (invoice_id, position, product_id, description, quantity, unit,
                                unit_price, discount_pct, tax_rate)
@@ -982,7 +983,7 @@ BEGIN
             USING ERRCODE = '22023';
     END IF;
     INSERT INTO invoices (account_id, opportunity_id, currency, owner)
-    VALUES (d.account_id, d.id, d.currency, d.owner)
+    VALUES (d.account_id, d.id, d.currency, ccrm_owner_now(d.owner))
     RETURNING id INTO v_new;
     INSERT INTO invoice_lines (invoice_id, position, description, quantity, unit, unit_price,
                                tax_rate)
@@ -1012,7 +1013,7 @@ BEGIN
     VALUES ('credit_note', 'CN', i.id, i.account_id, i.contact_id, i.opportunity_id, i.currency,
             i.payment_terms_days,
             coalesce(nullif(btrim(p_note), ''), 'Correction of invoice ' || coalesce(i.number, '')),
-            i.owner)
+            ccrm_owner_now(i.owner))
     RETURNING id INTO v_new;
     INSERT INTO invoice_lines (invoice_id, position, product_id, description, quantity, unit,
                                unit_price, discount_pct, tax_rate)

@@ -274,7 +274,13 @@ check "a day later it is (the same row, read with an earlier due date)" \
     test "$(q "select ccrm_invoice_state(status, kind, paid_total, due_date - 1) from invoices where id = $od")" = overdue
 
 # credit notes: reference the invoice, own series, at most what is left, cancel when complete
+# ... made by sam for an invoice whose owner has left since: sam's (045 refuses the disabled)
+as bea -c "update invoices set owner = 'jose' where id = $od"
+as ana -c "select ccrm_disable_user('jose')" >/dev/null
 cn=$(as sam -c "select ccrm_credit_note($od, 'Wrong rate')")
+check "a credit note of an invoice whose owner was disabled since is its maker's" \
+    test "$(q "select owner from invoices where id = ${cn:-0}")" = sam
+q "alter role jose login; update users set active = true where login = 'jose'"
 check "a credit note is a draft of kind credit_note in series CN with the invoice's lines" \
     test "$(q "select kind || '|' || series || '|' || credit_of || '|' || gross_total || '|' || buyer_name from invoices where id = $cn")" = "credit_note|CN|$od|$(q "select gross_total from invoices where id = $od")|Billing Unshared AG"
 mayNotCall sam "select ccrm_credit_note($cn)" "not credit note"

@@ -301,4 +301,11 @@ check "partner: no mentions of comments on unshared records" \
 bad=$(q "select string_agg(p.proname, ', ') from pg_proc p where p.proname in ('ccrm_assign', 'ccrm_convert_lead', 'ccrm_ticket_signal', 'ccrm_comment_mentions', 'ccrm_record_exists') and (p.prosecdef or not exists (select 1 from unnest(p.proconfig) c where c like 'search_path=pg_catalog%'))")
 check "the action functions run as the caller with a pinned search_path (bad: ${bad:-none})" test -z "$bad"
 
+# a lead whose owner has left since: converted, the new records are the converter's (045)
+nl3=$(as marco -c "insert into leads (last_name, company, owner) values ('Gone', 'Gone Owner GmbH', 'chloe') returning id" | head -1)
+as ana -c "select ccrm_disable_user('chloe')" >/dev/null
+out=$(as marco -F, -c "select account_id from ccrm_convert_lead($nl3, null, null)" 2>&1)
+check "a lead of a disabled owner converts ($out)" \
+    test "$(q "select owner from accounts where id = ${out:-0}")" = marco
+q "alter role chloe login; update users set active = true where login = 'chloe'"
 done_testing
