@@ -241,6 +241,24 @@ list_addrs(GPtrArray *v, InternetAddressList *list)
     }
 }
 
+/* Every <local@domain> of a header's raw text: what a name GMime cannot read around it
+ * ("ACME [External] <a@acme.example>", an encoded word with a '[' in it) leaves of it. */
+static void
+angle_addrs(GPtrArray *v, const char *raw)
+{
+    const char *lt, *gt;
+
+    for (lt = raw != NULL ? strchr(raw, '<') : NULL; lt != NULL; lt = strchr(gt, '<')) {
+        char *a;
+
+        if ((gt = strchr(lt + 1, '>')) == NULL)
+            return;
+        a = xasprintf("%.*s", (int)(gt - lt - 1), lt + 1);
+        strv_add_addr(v, a);
+        free(a);
+    }
+}
+
 /* Every value of a header that may repeat (Delivered-To), as addresses. */
 static void
 header_addrs(GPtrArray *v, GMimeObject *obj, const char *name)
@@ -279,10 +297,14 @@ list_text(InternetAddressList *list)
     return out;
 }
 
+/* The first mailbox with an address (local@domain) of list. "Smith, John <j@x.example>" with
+ * its comma unquoted reads as two: "Smith" (no domain) and "John <j@x.example>"; the words
+ * before the address are its name then ("Smith, John"). */
 static void
 first_mailbox(InternetAddressList *list, char **addr, char **name)
 {
     int i, n = list != NULL ? internet_address_list_length(list) : 0;
+    GString *before = g_string_new(NULL);
 
     for (i = 0; i < n; i++) {
         InternetAddress *ia = internet_address_list_get_address(list, i);
@@ -292,18 +314,61 @@ first_mailbox(InternetAddressList *list, char **addr, char **name)
             first_mailbox(internet_address_group_get_members((InternetAddressGroup *)ia), addr,
                           name);
             if (*addr != NULL)
-                return;
+                break;
             continue;
         }
         a = internet_address_mailbox_get_addr((InternetAddressMailbox *)ia);
-        if (a == NULL || *a == '\0')
-            continue;
-        *addr = mail_clean(a, strlen(a), 1);
         nm = internet_address_get_name(ia);
-        if (nm != NULL && *nm != '\0')
-            *name = mail_clean(nm, strlen(nm), 1);
-        return;
+        if (a == NULL || strchr(a, '@') == NULL) {
+            /* a word of the name, or nothing we can answer */
+            const char *w = nm != NULL && *nm != '\0' ? nm : a;
+
+            if (w != NULL && *w != '\0')
+                g_string_append_printf(before, "%s%s", before->len ? ", " : "", w);
+            continue;
+        }
+        *addr = mail_clean(a, strlen(a), 1);
+        if (before->len > 0 && nm != NULL && *nm != '\0')
+            g_string_append_printf(before, ", %s", nm);
+        else if (nm != NULL && *nm != '\0')
+            g_string_assign(before, nm);
+        if (before->len > 0)
+            *name = mail_clean(before->str, before->len, 1);
+        break;
     }
+    g_string_free(before, TRUE);
+}
+
+/* The sender from a From (or Sender) header GMime found no address in: its first
+ * <local@domain>, and the words before it as the name. */
+static void
+raw_mailbox(GMimeObject *obj, const char *header, char **addr, char **name)
+{
+    const char *raw = g_mime_object_get_header(obj, header);
+    GPtrArray *v = g_ptr_array_new_with_free_func(free);
+    const char *lt;
+
+    angle_addrs(v, raw);
+    if (v->len > 0) {
+        const char *a = g_ptr_array_index(v, 0);
+
+        *addr = xstrdup(a);
+        lt = strchr(raw, '<');
+        if (lt != NULL && lt > raw) {
+            char *words = xasprintf("%.*s", (int)(lt - raw), raw);
+            char *dec = g_mime_utils_header_decode_text(parser_opts, words);
+            char *nm = mail_clean(dec, strlen(dec), 1);
+
+            g_strstrip(nm);
+            if (*nm != '\0')
+                *name = nm;
+            else
+                free(nm);
+            g_free(dec);
+            free(words);
+        }
+    }
+    g_ptr_array_free(v, TRUE);
 }
 
 /* ---- what wrote it ---- */
@@ -823,12 +888,21 @@ mail_parse(char *buf, size_t n, const struct mail_parse_opts *o, struct ccrm_err
     first_mailbox(g_mime_message_get_from(msg), &m->from_addr, &m->from_name);
     if (m->from_addr == NULL) /* no From: Sender says who, if anyone */
         first_mailbox(g_mime_message_get_sender(msg), &m->from_addr, &m->from_name);
+    if (m->from_addr == NULL) { /* a name GMime could not read: the address in <> */
+        free(m->from_name);
+        m->from_name = NULL;
+        raw_mailbox(obj, "From", &m->from_addr, &m->from_name);
+    }
+    if (m->from_addr == NULL)
+        raw_mailbox(obj, "Sender", &m->from_addr, &m->from_name);
     m->reply_to = list_text(g_mime_message_get_reply_to(msg));
     m->to = list_text(g_mime_message_get_to(msg));
     m->cc = list_text(g_mime_message_get_cc(msg));
     rcpt = g_ptr_array_new_with_free_func(free);
     list_addrs(rcpt, g_mime_message_get_to(msg));
     list_addrs(rcpt, g_mime_message_get_cc(msg));
+    angle_addrs(rcpt, g_mime_object_get_header(obj, "To"));
+    angle_addrs(rcpt, g_mime_object_get_header(obj, "Cc"));
     header_addrs(rcpt, obj, "Delivered-To");
     header_addrs(rcpt, obj, "X-Original-To");
     header_addrs(rcpt, obj, "Envelope-To");

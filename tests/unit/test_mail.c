@@ -337,6 +337,37 @@ test_recipients(void **state)
     mail_msg_free(&m);
 }
 
+/* Senders GMime reads badly: a comma unquoted in the name, a '[' in it, an encoded word with
+ * one; and a To whose name has a '['. The address in <> is the sender's, the words before it
+ * the name. */
+static void
+test_odd_senders(void **state)
+{
+    static const char *const cases[][3] = {
+        {"From: Smith, John <j.smith@x.example>", "j.smith@x.example", "Smith, John"},
+        {"From: ACME Corp [External] <info@acme.example>", "info@acme.example",
+         "ACME Corp [External]"},
+        {"From: =?utf-8?q?Evil[31mRed?= <evil@x.example>", "evil@x.example", "Evil[31mRed"},
+        {"From: \"Quoted, Name\" <q@x.example>", "q@x.example", "Quoted, Name"},
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *text = xasprintf("%s\nTo: Support [ccrm] <support@example.com>\nSubject: x\n\nbody\n",
+                               cases[i][0]);
+        struct mail_msg *m = parse_str(text, NULL);
+
+        assert_non_null(m->from_addr);
+        assert_string_equal(m->from_addr, cases[i][1]);
+        assert_non_null(m->from_name);
+        assert_string_equal(m->from_name, cases[i][2]);
+        assert_non_null(strstr(m->recipients, "support@example.com"));
+        mail_msg_free(&m);
+        free(text);
+    }
+}
+
 static void
 write_file(const char *path, const char *s)
 {
@@ -610,17 +641,12 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_corpus),
-        cmocka_unit_test(test_html),
-        cmocka_unit_test(test_charsets),
-        cmocka_unit_test(test_derived_id),
-        cmocka_unit_test(test_classify),
-        cmocka_unit_test(test_not_a_mail),
-        cmocka_unit_test(test_recipients),
-        cmocka_unit_test(test_mbox),
-        cmocka_unit_test(test_compose),
-        cmocka_unit_test(test_big),
-        cmocka_unit_test(test_compose_attachments),
+        cmocka_unit_test(test_corpus),      cmocka_unit_test(test_html),
+        cmocka_unit_test(test_charsets),    cmocka_unit_test(test_derived_id),
+        cmocka_unit_test(test_classify),    cmocka_unit_test(test_not_a_mail),
+        cmocka_unit_test(test_recipients),  cmocka_unit_test(test_odd_senders),
+        cmocka_unit_test(test_mbox),        cmocka_unit_test(test_compose),
+        cmocka_unit_test(test_big),         cmocka_unit_test(test_compose_attachments),
         cmocka_unit_test(test_attach_file),
     };
     int rc;
