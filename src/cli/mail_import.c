@@ -7,6 +7,7 @@
  * reverts a mail batch its own way. No curses. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -145,9 +146,9 @@ wait_set(struct imp *im)
 
         if (strcmp(st->status, "noqueue") == 0) {
             progress_clear(im);
-            fprintf(stderr, "%s: no mail queue for %s (name one with --queue)\n", s->label[i],
-                    s->m[i]->recipients != NULL ? s->m[i]->recipients
-                                                : "a mail without recipients");
+            safe_fprintf(stderr, "%s: no mail queue for %s (name one with --queue)\n", s->label[i],
+                         s->m[i]->recipients != NULL ? s->m[i]->recipients
+                                                     : "a mail without recipients");
             im->rejected++;
         } else if (st->duplicate) {
             im->dups++;
@@ -193,7 +194,7 @@ add(struct imp *im, char *buf, size_t n, char *label)
     m = mail_parse(buf, n, &im->po, &perr);
     if (m == NULL) {
         progress_clear(im);
-        fprintf(stderr, "%s: %s\n", label, perr.msg);
+        safe_fprintf(stderr, "%s: %s\n", label, perr.msg);
         free(label);
         im->rejected++;
         return 0;
@@ -220,7 +221,7 @@ import_mbox(struct imp *im, const char *path)
 
     if (mb == NULL) {
         progress_clear(im);
-        fprintf(stderr, "ccrm: %s\n", err.msg);
+        safe_fprintf(stderr, "ccrm: %s\n", err.msg);
         return EX_NOINPUT;
     }
     im->mbox = mb;
@@ -231,10 +232,10 @@ import_mbox(struct imp *im, const char *path)
         if (n > im->message_max) {
             free(buf);
             progress_clear(im);
-            fprintf(stderr,
-                    "%s: mail %" PRId64 " (before byte %" PRId64 "): larger than %zu bytes "
-                    "([mail] message_max)\n",
-                    path, im->read + 1, at, im->message_max);
+            safe_fprintf(stderr,
+                         "%s: mail %" PRId64 " (before byte %" PRId64 "): larger than %zu bytes "
+                         "([mail] message_max)\n",
+                         path, im->read + 1, at, im->message_max);
             im->read++;
             im->rejected++;
             continue;
@@ -246,7 +247,7 @@ import_mbox(struct imp *im, const char *path)
     }
     if (rc == 0 && !interrupted && r == -1) {
         progress_clear(im);
-        fprintf(stderr, "ccrm: %s\n", err.msg);
+        safe_fprintf(stderr, "ccrm: %s\n", err.msg);
         rc = mail_mbox_not_mbox(mb) ? EX_DATAERR : EX_IOERR;
     }
     im->mbox = NULL;
@@ -268,8 +269,17 @@ list_dir(struct imp *im, const char *path, const char *sub)
         return errno == ENOENT ? 0 : -1;
     }
     while (rc == 0 && (e = readdir(d)) != NULL) {
+        struct stat st;
+
         if (e->d_name[0] == '.')
             continue;
+        /* a mail is a file of its own: a FIFO would block the read for ever, a link may point
+         * anywhere (a Maildir's writer makes neither) */
+        if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode)) {
+            progress_clear(im);
+            safe_fprintf(stderr, "%s/%s: not a regular file: skipped\n", sub, e->d_name);
+            continue;
+        }
         name = xasprintf("%s/%s", sub, e->d_name);
         if (db_mail_names_put(im->db, name, &im->err) == -1) {
             im->failed = 1;
@@ -296,7 +306,8 @@ import_maildir(struct imp *im, const char *path)
     if (list_dir(im, path, "new") == -1 || list_dir(im, path, "cur") == -1) {
         if (!im->failed) {
             progress_clear(im);
-            fprintf(stderr, "ccrm: could not read the Maildir \"%s\": %s\n", path, strerror(errno));
+            safe_fprintf(stderr, "ccrm: could not read the Maildir \"%s\": %s\n", path,
+                         strerror(errno));
             db_mail_names_end(im->db, &im->err);
             return EX_NOINPUT;
         }
@@ -325,7 +336,7 @@ import_maildir(struct imp *im, const char *path)
 
             if (mail_read_file(file, im->message_max, &buf, &len, &err) == -1) {
                 progress_clear(im);
-                fprintf(stderr, "%s\n", err.msg);
+                safe_fprintf(stderr, "%s\n", err.msg);
                 im->read++;
                 im->rejected++;
                 free(file);
@@ -419,7 +430,7 @@ cli_mail_import_main(int argc, char **argv)
         return EX_USAGE;
     }
     if (stat(path, &st) == -1) {
-        fprintf(stderr, "ccrm: could not open \"%s\": %s\n", path, strerror(errno));
+        safe_fprintf(stderr, "ccrm: could not open \"%s\": %s\n", path, strerror(errno));
         return EX_NOINPUT;
     }
     is_dir = S_ISDIR(st.st_mode);
@@ -430,19 +441,20 @@ cli_mail_import_main(int argc, char **argv)
         free(cur);
         free(new);
         if (!ok) {
-            fprintf(stderr, "ccrm: \"%s\" is not a Maildir: it has neither cur/ nor new/\n", path);
+            safe_fprintf(stderr, "ccrm: \"%s\" is not a Maildir: it has neither cur/ nor new/\n",
+                         path);
             return EX_NOINPUT;
         }
     } else if (!S_ISREG(st.st_mode) || access(path, R_OK) != 0) {
-        fprintf(stderr, "ccrm: could not open \"%s\": %s\n", path,
-                S_ISREG(st.st_mode) ? strerror(errno) : "not a file or a Maildir");
+        safe_fprintf(stderr, "ccrm: could not open \"%s\": %s\n", path,
+                     S_ISREG(st.st_mode) ? strerror(errno) : "not a file or a Maildir");
         return EX_NOINPUT;
     }
     if ((rc = cli_load_config(&cfg, flags.config)) != 0)
         return rc;
     if ((im.db = cli_open_db(flags.conninfo, &cfg, 1, &private_db, &im.err)) == NULL ||
         db_schema_check(im.db, &im.err) == -1) {
-        fprintf(stderr, "ccrm: %s\n", im.err.msg);
+        safe_fprintf(stderr, "ccrm: %s\n", im.err.msg);
         db_close(&im.db);
         config_fini(&cfg);
         return EX_UNAVAILABLE;
@@ -453,7 +465,7 @@ cli_mail_import_main(int argc, char **argv)
     im.progress = !quiet && isatty(STDERR_FILENO);
     config_fini(&cfg);
     if (mail_ready(&im.err) == -1) {
-        fprintf(stderr, "ccrm: %s\n", im.err.msg);
+        safe_fprintf(stderr, "ccrm: %s\n", im.err.msg);
         db_close(&im.db);
         return EX_UNAVAILABLE;
     }
@@ -468,7 +480,7 @@ cli_mail_import_main(int argc, char **argv)
     im.last = im.t0;
 
     if ((batch = db_mail_import_begin(im.db, base_name(path), &im.err)) == -1) {
-        fprintf(stderr, "ccrm: could not import %s: %s\n", path, im.err.msg);
+        safe_fprintf(stderr, "ccrm: could not import %s: %s\n", path, im.err.msg);
         rc = db_code(&im.err, im.db);
         goto out;
     }
@@ -488,7 +500,8 @@ cli_mail_import_main(int argc, char **argv)
         progress_clear(&im);
         db_mail_import_abort(im.db);
         if (rc == -1) {
-            fprintf(stderr, "ccrm: could not import %s: %s; nothing written\n", path, im.err.msg);
+            safe_fprintf(stderr, "ccrm: could not import %s: %s; nothing written\n", path,
+                         im.err.msg);
             rc = db_code(&im.err, im.db);
         } else {
             fputs("ccrm: nothing written\n", stderr);
@@ -498,7 +511,7 @@ cli_mail_import_main(int argc, char **argv)
     progress(&im, 1);
     if (db_mail_import_commit(im.db, batch, im.dups, im.rejected, &im.err) == -1) {
         progress_clear(&im);
-        fprintf(stderr, "ccrm: could not import %s: %s; nothing written\n", path, im.err.msg);
+        safe_fprintf(stderr, "ccrm: could not import %s: %s; nothing written\n", path, im.err.msg);
         rc = db_code(&im.err, im.db);
         goto out;
     }

@@ -177,6 +177,21 @@ check "Maildir: exit 0, 40 stored (tmp/ left alone)" bash -c "test $rc = 0 && gr
 check "Maildir: in delivery order, one ticket for the whole thread" \
     test "$(q "select count(distinct ticket_id) || ' ' || count(*) filter (where thread_by = 'references') from messages where from_addr = 'md@maildir.example'")" = "1 39"
 
+# a Maildir with what a Maildir's writer never makes: a FIFO (reading it would wait for ever), a
+# link out of it, a file named with an escape; the real mail is stored, the rest said and skipped
+mkdir -p "$T/Odd/new" "$T/Odd/cur"
+mkfifo "$T/Odd/cur/1734000001.fifo"
+ln -s /etc/passwd "$T/Odd/cur/1734000002.link"
+printf 'From: odd@maildir.example\nTo: support@example.com\nSubject: Odd Maildir\nMessage-ID: <odd.1@maildir.example>\n\nok\n' >"$T/Odd/new/1734000003.ok"
+printf 'garbage' >"$T/Odd/new/1734000004.bad"$'\033'"[31mname"
+timeout 60 "$CCRM" -d "host=$PG_DIR dbname=ccrm user=sofia" --import-mail "$T/Odd" --queue support >"$T/out" 2>"$T/err"
+rc=$?
+check "a FIFO and a link in a Maildir are skipped, said so, and the import ends (exit $rc)" \
+    bash -c "test $rc = 65 && grep -q 'cur/1734000001.fifo: not a regular file: skipped' $T/err && grep -q 'cur/1734000002.link: not a regular file: skipped' $T/err"
+check "... the mail in it is stored" test "$(q "select count(*) from messages where message_id = 'odd.1@maildir.example'")" = 1
+check "... and a file's name reaches the terminal without its escape" \
+    bash -c "grep -q '1734000004.bad?\[31mname: not a mail' $T/err && ! grep -q $'\033' $T/err"
+
 # ---------------------------------------------------------------- a big mbox: interrupted, killed
 for i in $(seq 1 3000); do
     printf 'From gen@x Mon Dec  2 10:00:00 2024\nFrom: bulk%d@gen.example\nTo: support@example.com\nSubject: generated %d\nMessage-ID: <gen.%d@gen.example>\nDate: Mon, 2 Dec 2024 10:00:00 +0000\n\nGenerated mail number %d, with a line of text to make it a mail.\n\n' $((i % 97)) $i $i $i
