@@ -749,8 +749,19 @@ derived_id(GMimeMessage *msg, const char *raw, size_t n, gint64 body_at)
         g_checksum_update(ck, (const guchar *)(v != NULL ? v : ""), -1);
         g_checksum_update(ck, (const guchar *)"\n", 1);
     }
-    if (body_at >= 0 && (size_t)body_at <= n)
-        g_checksum_update(ck, (const guchar *)raw + body_at, (gssize)(n - (size_t)body_at));
+    /* the body with its line ends as LF: the same mail stored from an mbox (LF) and by an MTA
+     * that kept CR LF is the same mail */
+    if (body_at >= 0 && (size_t)body_at <= n) {
+        const char *p = raw + body_at, *end = raw + n, *cr;
+
+        while (p < end && (cr = memchr(p, '\r', (size_t)(end - p))) != NULL) {
+            g_checksum_update(ck, (const guchar *)p, (gssize)(cr - p));
+            if (cr + 1 == end || cr[1] != '\n')
+                g_checksum_update(ck, (const guchar *)"\r", 1);
+            p = cr + 1;
+        }
+        g_checksum_update(ck, (const guchar *)p, (gssize)(end - p));
+    }
     out = xasprintf("sha256.%.40s@ccrm.invalid", g_checksum_get_string(ck));
     g_checksum_free(ck);
     return out;
@@ -849,6 +860,23 @@ mail_parse(char *buf, size_t n, const struct mail_parse_opts *o, struct ccrm_err
         free(buf);
         err_set(err, "not a mail: the input is empty");
         return NULL;
+    }
+    {
+        /* a NUL in a header would end its value there (GMime reads them as C strings): the
+         * header lines go without their NULs, as a body's text does */
+        size_t i, w_at = start;
+
+        for (i = start; i < n; i++) {
+            if (buf[i] == '\n' && (i + 1 == n || buf[i + 1] == '\n' ||
+                                   (buf[i + 1] == '\r' && i + 2 < n && buf[i + 2] == '\n')))
+                break; /* the blank line: the body is left as it is */
+            if (buf[i] != '\0')
+                buf[w_at++] = buf[i];
+        }
+        if (w_at < i) {
+            memmove(buf + w_at, buf + i, n - i);
+            n -= i - w_at;
+        }
     }
     ba = g_byte_array_new_take((guint8 *)buf, n);
     stream = g_mime_stream_mem_new_with_byte_array(ba);

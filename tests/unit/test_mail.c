@@ -261,6 +261,12 @@ test_derived_id(void **state)
                    NULL);
     assert_string_not_equal(m1->message_id, m3->message_id);
     assert_non_null(strstr(m1->message_id, "@ccrm.invalid"));
+    mail_msg_free(&m3);
+    /* the same mail with CR LF line ends (an MTA that kept them) is the same mail */
+    m3 = parse_str("From: x@y.example\r\nTo: s@example.com\r\nSubject: s\r\nDate: Mon, 2 Dec "
+                   "2024 10:00:00 +0000\r\n\r\nbody\r\n",
+                   NULL);
+    assert_string_equal(m1->message_id, m3->message_id);
     mail_msg_free(&m1);
     mail_msg_free(&m2);
     mail_msg_free(&m3);
@@ -366,6 +372,23 @@ test_odd_senders(void **state)
         mail_msg_free(&m);
         free(text);
     }
+}
+
+/* A NUL in a header line goes, and the rest of the value stays. */
+static void
+test_nul_header(void **state)
+{
+    static const char text[] = "From: a@b.example\nTo: s@example.com\nSubject: N\0UL subj\n\nx\n";
+    char *buf = xmalloc(sizeof text - 1);
+    struct ccrm_err err;
+    struct mail_msg *m;
+
+    (void)state;
+    memcpy(buf, text, sizeof text - 1);
+    m = mail_parse(buf, sizeof text - 1, NULL, &err);
+    assert_non_null(m);
+    assert_string_equal(m->subject, "NUL subj");
+    mail_msg_free(&m);
 }
 
 static void
@@ -641,12 +664,19 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_corpus),      cmocka_unit_test(test_html),
-        cmocka_unit_test(test_charsets),    cmocka_unit_test(test_derived_id),
-        cmocka_unit_test(test_classify),    cmocka_unit_test(test_not_a_mail),
-        cmocka_unit_test(test_recipients),  cmocka_unit_test(test_odd_senders),
-        cmocka_unit_test(test_mbox),        cmocka_unit_test(test_compose),
-        cmocka_unit_test(test_big),         cmocka_unit_test(test_compose_attachments),
+        cmocka_unit_test(test_corpus),
+        cmocka_unit_test(test_html),
+        cmocka_unit_test(test_charsets),
+        cmocka_unit_test(test_derived_id),
+        cmocka_unit_test(test_classify),
+        cmocka_unit_test(test_not_a_mail),
+        cmocka_unit_test(test_recipients),
+        cmocka_unit_test(test_odd_senders),
+        cmocka_unit_test(test_nul_header),
+        cmocka_unit_test(test_mbox),
+        cmocka_unit_test(test_compose),
+        cmocka_unit_test(test_big),
+        cmocka_unit_test(test_compose_attachments),
         cmocka_unit_test(test_attach_file),
     };
     int rc;
