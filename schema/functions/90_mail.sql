@@ -1217,8 +1217,19 @@ BEGIN
         END IF;
     END IF;
 
-    v_to := coalesce(nullif(btrim(p_to), ''), last_in.reply_to,
-                     ccrm_mail_format_addr(last_in.from_name, last_in.from_addr), v_email);
+    -- the last mail in answers where it came from when its sender is the record's person or a
+    -- contact of its customer; anyone else who wrote in (a ticket's number is easy to guess:
+    -- "[#190]" in a subject files a stranger's mail on it) gets no answer meant for them
+    v_to := coalesce(nullif(btrim(p_to), ''),
+                     CASE WHEN last_in.id IS NOT NULL
+                               AND (v_email IS NULL OR lower(last_in.from_addr) = lower(v_email)
+                                    OR EXISTS (SELECT 1 FROM contacts c
+                                                WHERE c.account_id = v_account
+                                                  AND lower(c.email) = lower(last_in.from_addr)))
+                          THEN coalesce(last_in.reply_to,
+                                        ccrm_mail_format_addr(last_in.from_name, last_in.from_addr))
+                     END,
+                     v_email);
     IF v_to IS NULL OR v_to !~ '@' THEN
         RAISE EXCEPTION '% #% has no e-mail address to answer', v_noun, p_id
             USING ERRCODE = '55000', HINT = 'Name one with --to.';

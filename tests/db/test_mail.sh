@@ -187,6 +187,22 @@ mail "new.person@kunde-gmbh.de" "Re: Zugang gesperrt [#$TS]" | "$CCRM" -d "$PG_C
 check "a reply to a closed ticket starts a new one that follows it up" \
     test "$(q "select t.id <> $TS and t.body like 'Follow-up to ticket #$TS.%' from messages m join tickets t on t.id = m.ticket_id where m.subject = 'Re: Zugang gesperrt [#$TS]'")" = t
 check "...and the closed ticket stays closed" test "$(q "select status from tickets where id = $TS")" = closed
+# a stranger who puts a ticket's number in a subject files a mail on it, but an answer from the
+# ticket goes to its customer, not to him
+q "update tickets set status = 'open' where id = $TS"
+mail "stranger@elsewhere.example" "Re: take over [#$TS]" | "$CCRM" -d "$PG_CONN" --mail-in --queue support
+check "the stranger's mail is on the ticket" \
+    test "$(q "select ticket_id from messages where from_addr = 'stranger@elsewhere.example'")" = "$TS"
+echo "Our answer." >"$T/answer.txt"
+"$CCRM" -d "host=$PG_DIR dbname=ccrm user=sofia" --reply "$TS" --body-file "$T/answer.txt" --no-send >/dev/null 2>&1
+check "an answer goes to the ticket's customer, not to the stranger who wrote last" \
+    test "$(q "select to_addr from messages where ticket_id = $TS and direction = 'out' order by id desc limit 1")" = "new.person@kunde-gmbh.de"
+mail "colleague@kunde-gmbh.de" "Re: take over [#$TS]" | "$CCRM" -d "$PG_CONN" --mail-in --queue support
+q "insert into contacts (email, account_id) select 'colleague@kunde-gmbh.de', $KUNDE
+   where not exists (select 1 from contacts where email = 'colleague@kunde-gmbh.de')" >/dev/null
+"$CCRM" -d "host=$PG_DIR dbname=ccrm user=sofia" --reply "$TS" --body-file "$T/answer.txt" --no-send >/dev/null 2>&1
+check "... while a colleague at the customer who wrote last is answered" \
+    test "$(q "select to_addr from messages where ticket_id = $TS and direction = 'out' order by id desc limit 1")" = "colleague@kunde-gmbh.de"
 # the loop guard
 q "update mail_queues set loop_max = 3, loop_minutes = 10 where name = 'support'"
 for i in 1 2 3 4 5; do mail "robot@loop.example" "ping $i" | "$CCRM" -d "$PG_CONN" --mail-in --queue support; done
@@ -236,7 +252,7 @@ check "the mail login reads no attachment of incoming mail" \
     test "$(as mailer -c "select count(*) from attachments")" = "$(q "select count(*) from attachments a join messages m on m.id = a.msg_id where m.direction = 'out'")"
 check "(there are attachments of incoming mail to hide)" \
     test "$(q "select count(*) from attachments a join messages m on m.id = a.msg_id where m.direction = 'in'")" -gt 0
-check "the mail login sees no incoming mail" test "$(as mailer -c "select count(*) from messages")" = 0
+check "the mail login sees no incoming mail" test "$(as mailer -c "select count(*) from messages where direction = 'in'")" = 0
 out=$(as mailer -c "select * from ccrm_mail_store_many('support', true, '{x}', '{a@b.c}', null, null, null, null, null, null, null, null, null, null, null)" 2>&1)
 check "the mail login cannot call ccrm_mail_store_many (so not live=false either)" grep -q "permission denied for function" <<<"$out"
 out=$(as mailer -c "select * from ccrm_mail_store('support', 'x@y', 'a@b.c', p_live => false)" 2>&1)
