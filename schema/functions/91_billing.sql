@@ -795,6 +795,17 @@ BEGIN
                         ccrm_doc_label(i.kind, i.id, i.number), i.status
             USING ERRCODE = '55000';
     END IF;
+    -- the day it came in: not ahead (the month's figures would count it), not before the
+    -- invoice was issued
+    IF NEW.paid_on > current_date + 1 THEN
+        RAISE EXCEPTION 'a payment is recorded when it came in, not ahead (%)', NEW.paid_on
+            USING ERRCODE = '22023';
+    END IF;
+    IF NEW.paid_on < (SELECT x.issue_date FROM invoices x WHERE x.id = i.id) THEN
+        RAISE EXCEPTION 'a payment of % came in before % was issued (%)', NEW.paid_on, i.number,
+                        (SELECT x.issue_date FROM invoices x WHERE x.id = i.id)
+            USING ERRCODE = '22023';
+    END IF;
     v_minor := ccrm_minor_units(i.currency);
     IF round(NEW.amount, v_minor) <> NEW.amount THEN
         RAISE EXCEPTION 'an amount in % has % decimals at most: %', i.currency, v_minor, NEW.amount
@@ -1072,6 +1083,17 @@ BEGIN
                         ccrm_doc_label(i.kind, i.id, NULL)
             USING ERRCODE = '55000',
                   HINT = 'Set buyer_name and buyer_country (two letters, e.g. DE).';
+    END IF;
+    -- a credit note takes something back, and an invoice asks for nothing below zero: a
+    -- negative credit note would raise what the customer owes (and let a payment exceed it)
+    IF i.kind = 'credit_note' AND i.gross_total <= 0 THEN
+        RAISE EXCEPTION 'credit note #% is over % %: a credit note credits more than nothing',
+                        i.id, i.gross_total, i.currency
+            USING ERRCODE = '22023', HINT = 'Its lines give back: quantities and prices above 0.';
+    ELSIF i.kind = 'invoice' AND i.gross_total < 0 THEN
+        RAISE EXCEPTION 'invoice #% is over % %: an invoice asks for nothing below zero (that is a credit note)',
+                        i.id, i.gross_total, i.currency
+            USING ERRCODE = '22023', HINT = 'Draft a credit note of the invoice it corrects.';
     END IF;
     IF i.kind = 'credit_note' THEN
         SELECT x.* INTO o FROM invoices x WHERE x.id = i.credit_of FOR UPDATE;

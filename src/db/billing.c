@@ -272,27 +272,54 @@ db_bill_issue(struct db *db, const char *ref, const char *date, char *number, si
     return 0;
 }
 
-/* "612.52", "612,52" -> "612.52" in buf; -1 when it is not a plain positive decimal. */
+/* An amount as people write it, in buf as PostgreSQL reads it: "612.52", "612,52", "1.234,50"
+ * and "1,234.50" (the last of two kinds of separator is the decimal one, the other groups
+ * thousands), "1.000.000" (one kind, several times: groups). Sets *decimals to the digits
+ * after the decimal separator as written (zeros count: "1,000" has 3). -1 when it is not a
+ * plain positive amount. */
 static int
-amount_text(const char *s, char *buf, size_t n)
+amount_text(const char *s, char *buf, size_t n, int *decimals)
 {
-    size_t i, o = 0;
-    int dot = 0, digits = 0;
+    const char *last = NULL, *p;
+    char dec = 0;
+    size_t o = 0;
+    int kinds = 0, count = 0;
 
-    for (i = 0; s[i] != '\0'; i++) {
-        if (isdigit((unsigned char)s[i])) {
-            digits++;
-        } else if ((s[i] == '.' || s[i] == ',') && !dot && digits > 0) {
-            dot = 1;
-        } else {
+    for (p = s; *p != '\0'; p++) {
+        if (*p == '.' || *p == ',') {
+            last = p;
+            count++;
+        } else if (!isdigit((unsigned char)*p)) {
             return -1;
+        }
+    }
+    if (s[0] == '\0' || !isdigit((unsigned char)s[0]) || (last != NULL && last[1] == '\0'))
+        return -1;
+    kinds = (strchr(s, '.') != NULL) + (strchr(s, ',') != NULL);
+    if (last != NULL && (kinds == 2 || count == 1))
+        dec = *last;
+    *decimals = 0;
+    for (p = s; *p != '\0'; p++) {
+        if (*p == '.' || *p == ',') {
+            size_t run = strspn(p + 1, "0123456789");
+
+            if (p == last && dec != 0) {
+                *decimals = (int)run;
+                if (o + 1 >= n)
+                    return -1;
+                buf[o++] = '.';
+                continue;
+            }
+            if (*p == dec || run != 3) /* a group is three digits */
+                return -1;
+            continue;
         }
         if (o + 1 >= n)
             return -1;
-        buf[o++] = s[i] == ',' ? '.' : s[i];
+        buf[o++] = *p;
     }
     buf[o] = '\0';
-    return digits > 0 && buf[o - 1] != '.' ? 0 : -1;
+    return 0;
 }
 
 int
@@ -303,9 +330,9 @@ db_bill_payment(struct db *db, const char *ref, const char *amount, const char *
     char id[24], amt[40], open[64], paid[64];
     const char *params[5] = {id, amt, date, method, reference};
     PGresult *res;
-    int minor;
+    int minor, decimals;
 
-    if (amount_text(amount, amt, sizeof amt) == -1) {
+    if (amount_text(amount, amt, sizeof amt, &decimals) == -1) {
         err_set(err, "could not record the payment: \"%s\" is not an amount (write 612.52)",
                 amount);
         str_copy(err->sqlstate, "22023", sizeof err->sqlstate);
@@ -313,6 +340,24 @@ db_bill_payment(struct db *db, const char *ref, const char *amount, const char *
     }
     if (invoice_id(db, ref, id, err) == -1)
         return -1;
+    /* "1,000" is a thousand to whoever wrote it, not 1.000 EUR: more decimals than the
+     * currency has, zeros too, are refused */
+    res = db_exec(db,
+                  "SELECT i.currency, ccrm_minor_units(i.currency) FROM invoices i"
+                  " WHERE i.id = $1::bigint",
+                  1, params, err);
+    if (res == NULL)
+        return -1;
+    if (PQntuples(res) == 1 && decimals > atoi(db_val(res, 0, 1))) {
+        err_set(err,
+                "could not record the payment: \"%s\" has %d decimals, and %s has %d (a "
+                "thousand is 1000, 1.000,00 or 1,000.00)",
+                amount, decimals, db_val(res, 0, 0), atoi(db_val(res, 0, 1)));
+        str_copy(err->sqlstate, "22023", sizeof err->sqlstate);
+        PQclear(res);
+        return -1;
+    }
+    PQclear(res);
     res = db_exec(db,
                   "INSERT INTO payments (invoice_id, amount, paid_on, method, reference)"
                   " VALUES ($1::bigint, $2::numeric, coalesce($3::date, current_date),"

@@ -249,6 +249,11 @@ done
 mayNotCall bea "insert into payments (invoice_id, amount) values ($fi1, 0.001)" "2 decimals at most"
 mayNotCall bea "insert into payments (invoice_id, amount) values ($fi1, $g + 0.01)" "exceeds what is outstanding"
 mayNotCall bea "insert into payments (invoice_id, amount) values ($inv, 1)" "issued, unpaid invoices"
+mayNotCall bea "insert into payments (invoice_id, amount, paid_on) values ($fi1, 1, current_date + 30)" "not ahead"
+mayNotCall bea "insert into payments (invoice_id, amount, paid_on) values ($fi1, 1, '1900-01-01')" "before .* was issued"
+"$CCRM" -d "$DB user=bea" --payment "$num" --amount "1,000" >/dev/null 2>"$TEST_TMP/e"
+check "--amount 1,000 is not read as 1.00: refused, said why (exit 65)" \
+    test "$?,$(grep -c 'has 3 decimals, and EUR has 2' "$TEST_TMP/e"),$(q "select count(*) from payments where invoice_id = $fi1")" = "65,1,0"
 as bea -c "insert into payments (invoice_id, amount, reference) values ($fi1, 100, 'first part')"
 check "a partial payment: partly paid, 100.00 paid" \
     test "$(q "select status || '|' || paid_total || '|' || ccrm_invoice_state(status, kind, paid_total, due_date) from invoices where id = $fi1")" = "issued|100.00|partly_paid"
@@ -287,6 +292,9 @@ mayNotCall sam "select ccrm_credit_note($cn)" "not credit note"
 mayNotCall bea "select ccrm_credit_note($inv)" "a draft"
 as sam -c "update invoice_lines set unit_price = 100 where invoice_id = $cn"
 want=$(q "select ccrm_invoice_number('CN', $y, coalesce(max(seq), 0) + 1) from invoices where series = 'CN' and year = $y")
+as sam -c "update invoice_lines set quantity = -1 where invoice_id = $cn"
+mayNotCall finn "select ccrm_invoice_issue($cn)" "credits more than nothing"
+as sam -c "update invoice_lines set quantity = 1 where invoice_id = $cn"
 cnum=$(as finn -c "select ccrm_invoice_issue($cn)")
 check "the credit note takes the next number of its own series ($cnum)" test "$cnum" = "$want"
 check "a partial credit lowers what is open: 864.80 - 108.10" \
