@@ -518,50 +518,52 @@ static const struct entity_detail quote_detail =
                                            "(SELECT FROM invoices i"
                                            " WHERE i.quote_id = q.id AND i.kind = 'invoice'"
                                            " AND i.status <> 'cancelled') THEN 'invoiced' "
-                                           "ELSE " QUOTE_STATE(
-                                               "q") " END AS phase,"
-                                                    " q.revision::text AS revision,"
-                                                    " coalesce(a.name, '') AS account_name, "
-                                                    "coalesce(o.name, '') AS deal_name,"
-                                                    " coalesce(" NAME_C
-                                                    " || coalesce(' <' || c.email || "
-                                                    "'>', ''), '') AS contact_name,"
-                                                    " " DAY(
-                                                        "q.valid_until") " AS valid_until,"
-                                                                         " " AMOUNT(
-                                                                             "q.net_total",
-                                                                             "q.currency") " AS "
-                                                                                           "net,"
+                                           "WHEN EXISTS (SELECT FROM quotes n WHERE n.previous_id "
+                                           "= q.id) THEN 'superseded'"
+                                           " WHEN q.status = 'sent' AND q.valid_until < "
+                                           "current_date"
+                                           " THEN 'sent_expired' ELSE q.status END AS phase,"
+                                           " q.revision::text AS revision,"
+                                           " coalesce(a.name, '') AS account_name, "
+                                           "coalesce(o.name, '') AS deal_name,"
+                                           " coalesce(" NAME_C " || coalesce(' <' || c.email || "
+                                           "'>', ''), '') AS contact_name,"
+                                           " " DAY(
+                                               "q.valid_until") " AS valid_until,"
+                                                                " " AMOUNT(
+                                                                    "q.net_total",
+                                                                    "q.currency") " AS "
+                                                                                  "net,"
+                                                                                  " " AMOUNT(
+                                                                                      "q."
+                                                                                      "tax"
+                                                                                      "_"
+                                                                                      "tot"
+                                                                                      "al",
+                                                                                      "q."
+                                                                                      "cur"
+                                                                                      "ren"
+                                                                                      "c"
+                                                                                      "y") " AS"
+                                                                                           " ta"
+                                                                                           "x,"
                                                                                            " " AMOUNT(
                                                                                                "q."
-                                                                                               "tax"
-                                                                                               "_"
+                                                                                               "gro"
+                                                                                               "ss_"
                                                                                                "tot"
                                                                                                "al",
                                                                                                "q."
                                                                                                "cur"
                                                                                                "ren"
-                                                                                               "c"
-                                                                                               "y") " AS"
-                                                                                                    " ta"
-                                                                                                    "x,"
-                                                                                                    " " AMOUNT(
-                                                                                                        "q."
-                                                                                                        "gro"
-                                                                                                        "ss_"
-                                                                                                        "tot"
-                                                                                                        "al",
-                                                                                                        "q."
-                                                                                                        "cur"
-                                                                                                        "ren"
-                                                                                                        "cy") " AS gross,"
-                                                                                                              " coalesce(q.owner, '') AS owner, coalesce(q.notes, '') AS notes," STAMPS(
-                                                                                                                  "q") ", q.account_id, q.opportunity_id, q.contact_id, q.previous_id,"
-                                                                                                                       " CASE WHEN q.previous_id IS NOT NULL THEN 'quote #' || q.previous_id END"
-                                                                                                                       " AS previous_name"
-                                                                                                                       " FROM quotes q LEFT JOIN accounts a ON a.id = q.account_id"
-                                                                                                                       " LEFT JOIN opportunities o ON o.id = q.opportunity_id"
-                                                                                                                       " LEFT JOIN contacts c ON c.id = q.contact_id WHERE q.id = $1",
+                                                                                               "cy") " AS gross,"
+                                                                                                     " coalesce(q.owner, '') AS owner, coalesce(q.notes, '') AS notes," STAMPS(
+                                                                                                         "q") ", q.account_id, q.opportunity_id, q.contact_id, q.previous_id,"
+                                                                                                              " CASE WHEN q.previous_id IS NOT NULL THEN 'quote #' || q.previous_id END"
+                                                                                                              " AS previous_name"
+                                                                                                              " FROM quotes q LEFT JOIN accounts a ON a.id = q.account_id"
+                                                                                                              " LEFT JOIN opportunities o ON o.id = q.opportunity_id"
+                                                                                                              " LEFT JOIN contacts c ON c.id = q.contact_id WHERE q.id = $1",
         .fields = quote_detail_fields,
         .nfields = N(quote_detail_fields),
         .related = quote_related,

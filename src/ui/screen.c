@@ -1467,6 +1467,7 @@ snapshot_draft(struct app *app)
             continue;
         memset(&d, 0, sizeof d);
         v->ops->draft(v, &d);
+        str_copy(d.login, db_login(app->db), sizeof d.login);
         draft_render(&b, &d);
         draft_fini(&d);
         break;
@@ -1505,6 +1506,7 @@ keep_drafts(struct app *app)
         v->ops->draft(v, &d);
         str_copy(d.why, why, sizeof d.why);
         str_copy(d.when, when, sizeof d.when);
+        str_copy(d.login, db_login(app->db), sizeof d.login);
         draft_render(&b, &d);
         if (draft_save(strbuf_str(&b), path, sizeof path) == 0) {
             kept++;
@@ -1537,7 +1539,7 @@ offer_draft(struct app *app)
     struct draft d;
     struct view *v;
 
-    if (!draft_next(path, sizeof path))
+    if (!draft_next(path, sizeof path, db_login(app->db)))
         return;
     text = draft_read_file(path);
     if (text == NULL || draft_parse(text, &d) == -1) {

@@ -68,6 +68,8 @@ draft_render(struct strbuf *b, const struct draft *d)
         strbuf_printf(b, "when %s\n", d->when);
     if (d->why[0] != '\0')
         strbuf_printf(b, "why %s\n", d->why);
+    if (d->login[0] != '\0')
+        strbuf_printf(b, "login %s\n", d->login);
     for (i = 0; i < d->n; i++) {
         strbuf_puts(b, "field ");
         put_escaped(b, d->f[i].col);
@@ -123,6 +125,9 @@ draft_parse(const char *text, struct draft *d)
         } else if (strncmp(p, "when ", 5) == 0 && len - 5 < sizeof d->when) {
             memcpy(d->when, p + 5, len - 5);
             d->when[len - 5] = '\0';
+        } else if (strncmp(p, "login ", 6) == 0 && len - 6 < sizeof d->login) {
+            memcpy(d->login, p + 6, len - 6);
+            d->login[len - 6] = '\0';
         } else if (strncmp(p, "why ", 4) == 0 && len - 4 < sizeof d->why) {
             memcpy(d->why, p + 4, len - 4);
             d->why[len - 4] = '\0';
@@ -184,7 +189,7 @@ draft_save(const char *text, char *path, size_t n)
 }
 
 int
-draft_next(char *path, size_t n)
+draft_next(char *path, size_t n, const char *login)
 {
     char *dir = draft_dir();
     DIR *dp = opendir(dir);
@@ -202,8 +207,23 @@ draft_next(char *path, size_t n)
         if (strncmp(de->d_name, "draft-", 6) != 0 || l < 5 || l >= sizeof best ||
             strcmp(de->d_name + l - 4, ".txt") != 0)
             continue;
-        if (best[0] == '\0' || strcmp(de->d_name, best) < 0)
-            memcpy(best, de->d_name, l + 1);
+        if (best[0] != '\0' && strcmp(de->d_name, best) >= 0)
+            continue;
+        if (login != NULL) { /* another login's form waits for them */
+            char *file = xasprintf("%s/%s", dir, de->d_name), *text = draft_read_file(file);
+            struct draft d;
+            int theirs = 0;
+
+            if (text != NULL && draft_parse(text, &d) == 0) {
+                theirs = d.login[0] != '\0' && strcmp(d.login, login) != 0;
+                draft_fini(&d);
+            }
+            free(text);
+            free(file);
+            if (theirs)
+                continue;
+        }
+        memcpy(best, de->d_name, l + 1);
     }
     closedir(dp);
     if (best[0] != '\0')

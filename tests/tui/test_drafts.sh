@@ -36,6 +36,15 @@ check "SIGTERM: exit status 143" test "$(pane_status)" = 143
 check "... ccrm says where the form was kept" wait_until said 'ccrm: stopped by SIGTERM: the unsaved form "New ticket" was kept in '"$state/ccrm/draft-"
 check "... one draft under \$XDG_STATE_HOME/ccrm" test "$(drafts)" = 1
 check "... holding the subject typed" grep -q "Draftkept printer offline" "$state"/ccrm/draft-*.txt
+check "... and whose form it was" grep -qx "login sofia" "$state"/ccrm/draft-*.txt
+tui_stop
+
+# another login of the same system user: sofia's draft is not theirs
+tui_start 140 30 env XDG_STATE_HOME="$state" "$CCRM" -d "$PG_CONN user=zoe" --view tickets
+wait_for "Tickets by" 10 >/dev/null
+check "zoe, on the same system account, is not offered sofia's form" wait_gone "restored:" 2
+check "... and the draft waits for sofia" test "$(drafts)" = 1
+keys q
 tui_stop
 
 start
