@@ -795,15 +795,10 @@ BEGIN
                         ccrm_doc_label(i.kind, i.id, i.number), i.status
             USING ERRCODE = '55000';
     END IF;
-    -- the day it came in: not ahead (the month's figures would count it), not before the
-    -- invoice was issued
+    -- the day it came in, not ahead (the month's figures would count it; a day's slack for
+    -- the time zones). Before the invoice's date it may be: paid in advance, invoiced late.
     IF NEW.paid_on > current_date + 1 THEN
         RAISE EXCEPTION 'a payment is recorded when it came in, not ahead (%)', NEW.paid_on
-            USING ERRCODE = '22023';
-    END IF;
-    IF NEW.paid_on < (SELECT x.issue_date FROM invoices x WHERE x.id = i.id) THEN
-        RAISE EXCEPTION 'a payment of % came in before % was issued (%)', NEW.paid_on, i.number,
-                        (SELECT x.issue_date FROM invoices x WHERE x.id = i.id)
             USING ERRCODE = '22023';
     END IF;
     v_minor := ccrm_minor_units(i.currency);

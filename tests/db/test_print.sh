@@ -99,7 +99,7 @@ check "a partial payment ($(cat "$TEST_TMP/out"))" bash -c "test $rc = 0 && grep
 c bea --payment "$num" --amount 99999999
 check "more than is open: exit 65 with the amount open" bash -c "test $rc = 65 && grep -q 'exceeds what is outstanding' '$TEST_TMP/err'"
 c bea --payment "$num" --amount 12.345
-check "a third decimal in EUR: exit 65" bash -c "test $rc = 65 && grep -q '2 decimals at most' '$TEST_TMP/err'"
+check "a third decimal in EUR: exit 65" bash -c "test $rc = 65 && grep -q 'has 3 decimals, and EUR has 2' '$TEST_TMP/err'"
 c bea --payment "$num" --amount "12 EUR"
 check "not an amount: exit 65" bash -c "test $rc = 65 && grep -q 'is not an amount' '$TEST_TMP/err'"
 c sam --payment "$num" --amount 1
