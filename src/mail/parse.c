@@ -965,6 +965,16 @@ mail_parse(char *buf, size_t n, const struct mail_parse_opts *o, struct ccrm_err
     w.body = g_string_new(NULL);
     w.att = g_ptr_array_new();
     walk(&w, g_mime_message_get_mime_part(msg));
+    if (w.body->len == 0 && w.att->len == 0 &&
+        GMIME_IS_MULTIPART(g_mime_message_get_mime_part(msg)) && body_at >= 0 &&
+        (guint)body_at < ba->len) {
+        /* a multipart whose boundary is missing or wrong has no part to be found: its text is
+         * the body as written, rather than nothing */
+        char *t = mail_clean((const char *)ba->data + body_at, ba->len - (guint)body_at, 0);
+
+        body_add(&w, t);
+        free(t);
+    }
     m->body = g_string_free(w.body, FALSE);
     m->natt = (int)w.att->len;
     if (m->natt > 0) {

@@ -374,6 +374,28 @@ test_odd_senders(void **state)
     }
 }
 
+/* A multipart whose boundary is missing or not the parts' keeps its text as written. */
+static void
+test_lost_boundary(void **state)
+{
+    static const char *const heads[] = {"Content-Type: multipart/mixed",
+                                        "Content-Type: multipart/mixed; boundary=zzz"};
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < 2; i++) {
+        char *text = xasprintf("From: a@b.example\nTo: s@example.com\nSubject: x\n%s\n\n--abc\n"
+                               "Content-Type: text/plain\n\nthe hidden text\n--abc--\n",
+                               heads[i]);
+        struct mail_msg *m = parse_str(text, NULL);
+
+        assert_non_null(m);
+        assert_non_null(strstr(m->body, "the hidden text"));
+        mail_msg_free(&m);
+        free(text);
+    }
+}
+
 /* A NUL in a header line goes, and the rest of the value stays. */
 static void
 test_nul_header(void **state)
@@ -664,19 +686,13 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_corpus),
-        cmocka_unit_test(test_html),
-        cmocka_unit_test(test_charsets),
-        cmocka_unit_test(test_derived_id),
-        cmocka_unit_test(test_classify),
-        cmocka_unit_test(test_not_a_mail),
-        cmocka_unit_test(test_recipients),
-        cmocka_unit_test(test_odd_senders),
-        cmocka_unit_test(test_nul_header),
-        cmocka_unit_test(test_mbox),
-        cmocka_unit_test(test_compose),
-        cmocka_unit_test(test_big),
-        cmocka_unit_test(test_compose_attachments),
+        cmocka_unit_test(test_corpus),      cmocka_unit_test(test_html),
+        cmocka_unit_test(test_charsets),    cmocka_unit_test(test_derived_id),
+        cmocka_unit_test(test_classify),    cmocka_unit_test(test_not_a_mail),
+        cmocka_unit_test(test_recipients),  cmocka_unit_test(test_odd_senders),
+        cmocka_unit_test(test_nul_header),  cmocka_unit_test(test_lost_boundary),
+        cmocka_unit_test(test_mbox),        cmocka_unit_test(test_compose),
+        cmocka_unit_test(test_big),         cmocka_unit_test(test_compose_attachments),
         cmocka_unit_test(test_attach_file),
     };
     int rc;
