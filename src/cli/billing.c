@@ -27,6 +27,7 @@ struct bill_opts {
     const char *ref;  /* the document */
     const char *output;
     enum bill_format format;
+    int format_given;
     const char *date, *amount, *method, *reference, *note, *tax_rate;
     const char *to, *queue; /* --send */
     int no_send;
@@ -104,6 +105,8 @@ parse(int argc, char **argv, struct bill_opts *o)
         {NULL, 0, NULL, 0},
     };
     static const char *const formats[] = {"pdf", "text", "ubl", NULL};
+    static const char *const methods[] = {"transfer", "direct_debit", "card", "cash",
+                                          "cheque",   "other",        NULL};
     struct cli_flags flags = {0};
     int c, k, actions = 0;
     int64_t id;
@@ -139,6 +142,7 @@ parse(int argc, char **argv, struct bill_opts *o)
             if (k == -1)
                 return -1;
             o->format = k == 0 ? BF_PDF : k == 1 ? BF_TEXT : BF_UBL;
+            o->format_given = 1;
             break;
         case OPT_DATE:
             if (cli_date("--date", optarg) == -1)
@@ -148,7 +152,9 @@ parse(int argc, char **argv, struct bill_opts *o)
         case OPT_AMOUNT:
             o->amount = optarg;
             break;
-        case OPT_METHOD:
+        case OPT_METHOD: /* payments_method_check */
+            if (cli_choice("--method", optarg, methods) == -1)
+                return -1;
             o->method = optarg;
             break;
         case OPT_REFERENCE:
@@ -214,6 +220,23 @@ parse(int argc, char **argv, struct bill_opts *o)
     }
     if ((o->to != NULL || o->queue != NULL || o->no_send) && o->action != BA_SEND) {
         fputs("ccrm: --to, --queue and --no-send go with --send\n", stderr);
+        return -1;
+    }
+    /* an option the command does not take is a mistake to say, not a value to drop (a
+     * payment's --note was lost without a word) */
+    if ((o->date != NULL && o->action != BA_ISSUE && o->action != BA_PAYMENT) ||
+        ((o->amount != NULL || o->method != NULL || o->reference != NULL) &&
+         o->action != BA_PAYMENT) ||
+        (o->note != NULL && o->action != BA_CREDIT) ||
+        (o->tax_rate != NULL && o->action != BA_FROM) ||
+        (o->format_given && o->action != BA_PRINT)) {
+        safe_fprintf(stderr, "ccrm: %s takes %s\n", o->flag,
+                     o->action == BA_ISSUE     ? "--date only"
+                     : o->action == BA_PAYMENT ? "--amount, --date, --method and --reference only"
+                     : o->action == BA_CREDIT  ? "--note only"
+                     : o->action == BA_FROM    ? "--tax-rate only"
+                     : o->action == BA_PRINT   ? "--output and --format only"
+                                               : "--to, --queue and --no-send only");
         return -1;
     }
     return 0;

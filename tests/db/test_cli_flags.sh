@@ -103,6 +103,15 @@ first_line "--log: a value missing" 'ccrm: option "--subject" needs a value' --l
 first_line "--add-user: an unknown option" 'ccrm: unknown option "--frobnicate"' --add-user sam --frobnicate
 first_line "the client: an unknown option" 'ccrm: unknown option "--frobnicate"' --frobnicate
 
+usage_error "--payment: an option of another command (its value would be lost)" \
+    'ccrm: --payment takes --amount, --date, --method and --reference only' \
+    -d "$NOWHERE" --payment 2026-00001 --amount 1 --note "lost note"
+usage_error "--issue: an option of another command" 'ccrm: --issue takes --date only' \
+    -d "$NOWHERE" --issue 2026-00001 --amount 3
+usage_error "--payment: a method that is none" \
+    'ccrm: --method: expected transfer, direct_debit, card, cash, cheque or other, got "bitcoin"' \
+    -d "$NOWHERE" --payment 2026-00001 --amount 1 --method bitcoin
+
 # after all of that, the database was never looked for: no private cluster was made
 check "no command started a private database" test ! -e "$XDG_DATA_HOME/ccrm"
 # and a good command line does get as far as the database (so the cases above are the flags')
