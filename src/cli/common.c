@@ -1,6 +1,7 @@
 /* Shared by the batch commands: which database to open (docs/design.md §8), configuration
  * loading, and the parsing of their flags with every error said the same way everywhere (one
  * line naming the flag, exit 64 EX_USAGE). */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -126,7 +127,9 @@ cli_number(const char *flag, const char *s, long min, long max, long *out)
 
     errno = 0;
     v = strtol(s, &end, 10);
-    if (*s == '\0' || *end != '\0' || errno != 0 || v < min || v > max) {
+    /* digits only ("+5" and " 5" are strtol's, not a number someone typed for us) */
+    if (*s == '\0' || *end != '\0' || errno != 0 || v < min || v > max ||
+        !(isdigit((unsigned char)*s) || (*s == '-' && isdigit((unsigned char)s[1])))) {
         safe_fprintf(stderr, "ccrm: %s: expected a number from %ld to %ld, got \"%s\"\n", flag, min,
                      max, s);
         return -1;
