@@ -23,8 +23,9 @@
 #define BOTTOM (PAGE_H - 70.0) /* the footer lives below */
 #define FONT "DejaVu Sans"
 
-/* the table: pos, description, quantity, unit, unit price, discount, VAT, net */
-static const double col_w[8] = {22, 201, 42, 48, 62, 34, 30, 56};
+/* the table: pos, description, quantity, unit, unit price, discount, VAT, net; the widths
+ * the columns start from (a document's own: widths(), wider for long numbers) */
+static const double col_w0[8] = {22, 201, 42, 48, 62, 34, 30, 56};
 static const int col_right[8] = {1, 0, 1, 0, 1, 1, 1, 1};
 
 struct pdf {
@@ -38,6 +39,7 @@ struct pdf {
     int page;  /* the current page, from 1 */
     int pages; /* known in the drawing pass */
     double y;
+    double col_w[8]; /* this document's column widths (widths()) */
     const struct bill_view *v;
     double *row_h;       /* each line's height, measured in the counting pass */
     const char *running; /* "Invoice 2026-00001", on the pages after the first */
@@ -146,9 +148,9 @@ table_head(struct pdf *p)
     int i;
 
     for (i = 0; i < 8; i++) {
-        text(p, x + (i == 3 ? 5 : 0), p->y, head[i], 8, 1, col_w[i] - (i == 3 ? 9 : 4),
+        text(p, x + (i == 3 ? 5 : 0), p->y, head[i], 8, 1, p->col_w[i] - (i == 3 ? 9 : 4),
              col_right[i] ? PANGO_ALIGN_RIGHT : PANGO_ALIGN_LEFT, 0);
-        x += col_w[i];
+        x += p->col_w[i];
     }
     p->y += 13;
     hline(p, p->y, 0.6);
@@ -196,6 +198,56 @@ watermark(struct pdf *p)
     g_object_unref(l);
 }
 
+/* The width s takes in points at size and weight. */
+static double
+width_of(struct pdf *p, const char *s, double size, int bold)
+{
+    PangoLayout *l = layout(p, s, size, bold, 0, PANGO_ALIGN_LEFT);
+    int w, h;
+
+    pango_layout_get_size(l, &w, &h);
+    g_object_unref(l);
+    return (double)w / PANGO_SCALE;
+}
+
+/* The columns of d's table: a number is never cut or run into its neighbour (450,000,000 VND
+ * a line), so a column of numbers is as wide as its widest; the description takes what is
+ * left, and at least a third of the table. */
+static void
+widths(struct pdf *p, const struct bill_doc *d)
+{
+    static const char *const head[8] = {"Pos",   "Description", "Qty", "Unit",
+                                        "Price", "Disc.",       "VAT", "Net"};
+    double others = 0;
+    size_t j;
+    int i;
+
+    memcpy(p->col_w, col_w0, sizeof p->col_w);
+    for (i = 0; i < 8; i++)
+        if (i != 1 && i != 3)
+            p->col_w[i] = MAX(p->col_w[i], width_of(p, head[i], 8, 1) + 6);
+    for (j = 0; j < d->nlines; j++) {
+        struct bill_cells c;
+        const char *cells[8];
+
+        bill_cells(d, &d->lines[j], &c);
+        cells[0] = c.pos;
+        cells[2] = c.quantity;
+        cells[4] = c.price;
+        cells[5] = c.discount;
+        cells[6] = c.tax_rate;
+        cells[7] = c.net;
+        for (i = 0; i < 8; i++)
+            if (i != 1 && i != 3)
+                p->col_w[i] = MAX(p->col_w[i], width_of(p, cells[i], 8.5, 0) + 6);
+        bill_cells_fini(&c);
+    }
+    for (i = 0; i < 8; i++)
+        if (i != 1)
+            others += p->col_w[i];
+    p->col_w[1] = MAX(CONTENT_W - others, CONTENT_W / 3);
+}
+
 static void
 render(struct pdf *p, const struct bill_doc *d)
 {
@@ -206,6 +258,7 @@ render(struct pdf *p, const struct bill_doc *d)
 
     p->page = 1;
     p->y = MARGIN;
+    widths(p, d);
     if (d->kind != BILL_QUOTE && d->number == NULL)
         watermark(p);
 
@@ -248,17 +301,17 @@ render(struct pdf *p, const struct bill_doc *d)
         cells[0] = c.pos, cells[1] = c.description, cells[2] = c.quantity, cells[3] = c.unit;
         cells[4] = c.price, cells[5] = c.discount, cells[6] = c.tax_rate, cells[7] = c.net;
         if (!p->draw) {
-            dl = layout(p, c.description, 8.5, 0, col_w[1] - 6, PANGO_ALIGN_LEFT);
+            dl = layout(p, c.description, 8.5, 0, p->col_w[1] - 6, PANGO_ALIGN_LEFT);
             rh = height_of(dl);
             if (c.sku != NULL) {
-                sl = layout(p, c.sku, 7, 0, col_w[1] - 6, PANGO_ALIGN_LEFT);
+                sl = layout(p, c.sku, 7, 0, p->col_w[1] - 6, PANGO_ALIGN_LEFT);
                 rh += height_of(sl);
             }
             g_object_unref(dl);
             if (sl != NULL)
                 g_object_unref(sl);
             /* a long unit wraps in its narrow cell too */
-            dl = layout(p, c.unit, 8.5, 0, col_w[3] - 9, PANGO_ALIGN_LEFT);
+            dl = layout(p, c.unit, 8.5, 0, p->col_w[3] - 9, PANGO_ALIGN_LEFT);
             rh = MAX(rh, height_of(dl));
             g_object_unref(dl);
             p->row_h[j] = rh;
@@ -269,13 +322,13 @@ render(struct pdf *p, const struct bill_doc *d)
         for (i = 0; i < 8 && p->draw; i++) { /* counting pages needs only the heights */
             /* the unit keeps a little distance from the quantity before it */
             y0 = text(p, x + (i == 3 ? 5 : 0), p->y, cells[i], 8.5, 0,
-                      col_w[i] - (i == 1   ? 6
-                                  : i == 3 ? 9
-                                           : 4),
+                      p->col_w[i] - (i == 1   ? 6
+                                     : i == 3 ? 9
+                                              : 4),
                       col_right[i] ? PANGO_ALIGN_RIGHT : PANGO_ALIGN_LEFT, 0);
             if (i == 1 && c.sku != NULL)
-                text(p, x, p->y + y0, c.sku, 7, 0, col_w[1] - 6, PANGO_ALIGN_LEFT, 0.45);
-            x += col_w[i];
+                text(p, x, p->y + y0, c.sku, 7, 0, p->col_w[1] - 6, PANGO_ALIGN_LEFT, 0.45);
+            x += p->col_w[i];
         }
         p->y += rh + 4;
         bill_cells_fini(&c);

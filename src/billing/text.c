@@ -141,14 +141,44 @@ int
 bill_write_text(const struct bill_doc *d, const struct ccrm_company *co, FILE *f,
                 struct ccrm_err *err)
 {
-    /* table columns: pos, description, quantity, unit, unit price, discount, VAT, net */
-    static const size_t cw[8] = {3, 29, 7, 8, 11, 6, 4, 12};
+    /* table columns: pos, description, quantity, unit, unit price, discount, VAT, net: a
+     * column of numbers as wide as its widest (450,000,000 VND a line is never cut), the
+     * description what is left of the width, at least 16 */
+    static const size_t cw0[8] = {3, 29, 7, 8, 11, 6, 4, 12};
+    static const char *const heads[8] = {"Pos",   "Description", "Qty", "Unit",
+                                         "Price", "Disc.",       "VAT", "Net"};
+    size_t cw[8], others = 0;
     struct bill_view v;
     char **dl, hdr[32];
     int i, k, rows, ndl;
     size_t j;
 
     bill_view_build(d, co, &v);
+    memcpy(cw, cw0, sizeof cw);
+    for (k = 0; k < 8; k++)
+        if (k != 1 && k != 3 && bill_text_width(heads[k]) > cw[k])
+            cw[k] = bill_text_width(heads[k]);
+    for (j = 0; j < d->nlines; j++) {
+        struct bill_cells c;
+        const char *nums[8];
+
+        bill_cells(d, &d->lines[j], &c);
+        nums[0] = c.pos;
+        nums[2] = c.quantity;
+        nums[4] = c.price;
+        nums[5] = c.discount;
+        nums[6] = c.tax_rate;
+        nums[7] = c.net;
+        for (k = 0; k < 8; k++)
+            if (k != 1 && k != 3 && bill_text_width(nums[k]) > cw[k])
+                cw[k] = bill_text_width(nums[k]);
+        bill_cells_fini(&c);
+    }
+    for (k = 0; k < 8; k++)
+        if (k != 1)
+            others += cw[k];
+    /* what the numbers took more than the standard widths (51 cells), the description gives */
+    cw[1] = cw0[1] > others - 51 + 16 ? cw0[1] - (others - 51) : 16;
 
     /* letterhead left, the document's facts right */
     rows = 1 + (v.nseller > v.nmeta ? v.nseller : v.nmeta);
@@ -193,11 +223,8 @@ bill_write_text(const struct bill_doc *d, const struct ccrm_company *co, FILE *f
 
     /* the lines */
     {
-        static const char *const head[8] = {"Pos",   "Description", "Qty", "Unit",
-                                            "Price", "Disc.",       "VAT", "Net"};
-
         for (k = 0; k < 8; k++) {
-            cell(f, head[k], cw[k], k != 1 && k != 3);
+            cell(f, heads[k], cw[k], k != 1 && k != 3);
             fputc(k == 7 ? '\n' : ' ', f);
         }
         rule(f, "─");

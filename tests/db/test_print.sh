@@ -186,6 +186,17 @@ c bea --print invoice "$big" --format ubl --output "$TEST_TMP/big.xml"
 check "its e-invoice holds every rule, three VAT rates ($(grep FAILED "$TEST_TMP/rules" | head -2))" \
     bash -c "grep -q '^0 rules failed' '$TEST_TMP/rules' && test \$(grep -c '<cac:TaxSubtotal>' '$TEST_TMP/big.xml') = 3"
 
+# ---- large amounts (dong): every digit printed, no column runs into the next ----
+vnd=$(as bea -c "insert into invoices (account_id, contact_id, currency) values ($acc, $con, 'VND') returning id")
+as bea -c "insert into invoice_lines (invoice_id, description, quantity, unit, unit_price, tax_rate)
+           values ($vnd, 'Licence', 3, 'piece', 450000000, 10), ($vnd, 'Support', 12, 'month', 25000000, 10)"
+c bea --print invoice "$vnd" --format text
+check "text: the net of a line of 1,350,000,000 VND is printed whole, apart from its VAT" \
+    grep -qE 'Licence +3 piece +450,000,000 +10% 1,350,000,000$' "$TEST_TMP/out"
+c bea --print invoice "$vnd" --output "$TEST_TMP/vnd.pdf"
+pdf "$TEST_TMP/vnd.pdf" >"$TEST_TMP/vnd.txt"
+check "PDF: the same, whole and apart" grep -qE '10% +1,350,000,000' "$TEST_TMP/vnd.txt"
+
 # ---- refusals and where output goes ----
 c bea --print invoice 2999-99999 --output "$TEST_TMP/none.pdf"
 check "an unknown invoice: exit 65, not found" bash -c "test $rc = 65 && grep -q 'not found' '$TEST_TMP/err'"
