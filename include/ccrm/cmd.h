@@ -121,6 +121,10 @@ struct action {
      * no phase is offered all. Only the hint follows it: the database still says what a key
      * may do in any phase. */
     const char *when;
+    /* the right it needs, as the database says it ("table payments INSERT", "function
+     * ccrm_invoice_issue(bigint,date) EXECUTE"; % is the record's table, @ its singular):
+     * without it the hint leaves it out (the key still asks, and the database says no) */
+    const char *grant;
     const char *usage; /* ":assign LOGIN [NOTE]" (commands), or NULL */
     const char *help;  /* what it does, one line (never empty) */
     /* Run it: arg is the command's argument, or NULL from a key (then it asks, if it must). */

@@ -578,6 +578,25 @@ db_record_update(struct db *db, const struct entity *e, int64_t id, int version,
 }
 
 int
+db_may(struct db *db, int function, const char *object, const char *privilege)
+{
+    const char *params[2] = {object, privilege};
+    struct ccrm_err err;
+    PGresult *res;
+    int may;
+
+    res = db_exec(db,
+                  function ? "SELECT has_function_privilege($1, $2)"
+                           : "SELECT has_any_column_privilege(('public.' || $1)::regclass, $2)",
+                  2, params, &err);
+    if (res == NULL)
+        return -1;
+    may = strcmp(db_val(res, 0, 0), "t") == 0;
+    PQclear(res);
+    return may;
+}
+
+int
 db_record_may(struct db *db, const struct entity *e, const char *privilege, struct ccrm_err *err)
 {
     const char *params[2] = {e->table, privilege};

@@ -16,6 +16,7 @@
 #include "ccrm/cmd.h"
 #include "ccrm/entity.h"
 #include "ccrm/marketing.h"
+#include "ccrm/record.h"
 #include "ccrm/service.h"
 #include "ccrm/util.h"
 #include "dups.h"
@@ -1048,6 +1049,7 @@ const struct action cmd_actions[] = {
      .needs = NEEDS_SELECTED,
      .applies = ENT_EDIT,
      .hint = "e edit",
+     .grant = "table % UPDATE",
      .usage = ":edit",
      .help = "edit the selected record",
      .run = run_edit},
@@ -1222,6 +1224,7 @@ const struct action cmd_actions[] = {
      .needs = NEEDS_SELECTED,
      .applies = ENT_BILL_DEAL,
      .hint = "Q quote",
+     .grant = "table quotes INSERT",
      .help = "a new quote for this deal (then L adds its lines)",
      .run = bill_run_quote},
     {.name = "line",
@@ -1230,6 +1233,7 @@ const struct action cmd_actions[] = {
      .needs = NEEDS_SELECTED,
      .applies = ENT_LINES,
      .hint = "L line",
+     .grant = "table @_lines INSERT",
      .when = "|draft|invoice_draft|credit_draft|",
      .usage = ":line",
      .help = "add a line to the draft quote or invoice: a product found by typing, or free text",
@@ -1240,6 +1244,7 @@ const struct action cmd_actions[] = {
      .needs = NEEDS_SELECTED,
      .applies = ENT_PRICES,
      .hint = "L price",
+     .grant = "table product_prices INSERT",
      .usage = ":price",
      .help = "add the product's net price in another currency (Enter on one edits it)",
      .run = bill_run_line},
@@ -1265,6 +1270,7 @@ const struct action cmd_actions[] = {
      .needs = NEEDS_SELECTED,
      .applies = ENT_QUOTE,
      .hint = "M mark sent",
+     .grant = "table quotes UPDATE",
      .when = "|draft|",
      .usage = ":mark-sent",
      .help = "mark the quote sent to the customer (from then on it is never edited)",
@@ -1275,6 +1281,7 @@ const struct action cmd_actions[] = {
      .needs = NEEDS_SELECTED,
      .applies = ENT_QUOTE,
      .hint = "A accept",
+     .grant = "table quotes UPDATE",
      .when = "|sent|",
      .usage = ":accept",
      .help = "the customer accepted the sent quote",
@@ -1285,6 +1292,7 @@ const struct action cmd_actions[] = {
      .needs = NEEDS_SELECTED,
      .applies = ENT_QUOTE,
      .hint = "R reject",
+     .grant = "table quotes UPDATE",
      .when = "|sent|sent_expired|",
      .usage = ":reject",
      .help = "the customer rejected the sent quote",
@@ -1295,6 +1303,7 @@ const struct action cmd_actions[] = {
      .needs = NEEDS_SELECTED,
      .applies = ENT_QUOTE,
      .hint = "V revise",
+     .grant = "table quotes INSERT",
      .when = "|sent|sent_expired|expired|rejected|",
      .usage = ":revise",
      .help = "a new revision of the sent quote, to edit (a sent one stays as sent)",
@@ -1305,6 +1314,7 @@ const struct action cmd_actions[] = {
      .needs = NEEDS_SELECTED,
      .applies = ENT_INVOICE_FROM,
      .hint = "I invoice",
+     .grant = "table invoices INSERT",
      .when = "|accepted|won|",
      .usage = ":invoice",
      .help = "draft the invoice of the accepted quote or the won deal",
@@ -1315,6 +1325,7 @@ const struct action cmd_actions[] = {
      .needs = NEEDS_SELECTED,
      .applies = ENT_INVOICE,
      .hint = "N issue (number it)",
+     .grant = "function ccrm_invoice_issue(bigint,date) EXECUTE",
      .when = "|invoice_draft|credit_draft|",
      .usage = ":issue",
      .help = "issue the draft invoice: its number, its due date (billing, management)",
@@ -1326,6 +1337,7 @@ const struct action cmd_actions[] = {
      .needs = NEEDS_SELECTED,
      .applies = ENT_INVOICE,
      .hint = "P payment",
+     .grant = "table payments INSERT",
      .when = "|invoice_issued|invoice_partly_paid|invoice_overdue|",
      .usage = ":payment [AMOUNT]",
      .help = "record a payment received on the issued invoice",
@@ -1336,6 +1348,7 @@ const struct action cmd_actions[] = {
      .needs = NEEDS_SELECTED,
      .applies = ENT_INVOICE,
      .hint = "K credit note",
+     .grant = "table invoices INSERT",
      .when = "|invoice_issued|invoice_partly_paid|invoice_overdue|invoice_paid|",
      .usage = ":credit-note",
      .help = "draft a credit note correcting the issued invoice",
@@ -1615,6 +1628,59 @@ commands_help(struct view *v, const char **lines, int max)
     return n;
 }
 
+/* The connection the hint asks about rights on, and what it was told (rights change when an
+ * admin moves someone to another department: seldom enough to ask once a session). */
+static struct db *grant_db;
+static struct {
+    char what[96];
+    int may;
+} grants[32];
+static int ngrants;
+
+void
+commands_set_db(struct db *db)
+{
+    grant_db = db;
+    ngrants = 0;
+}
+
+/* May the user do a's kind of thing to records of e (a->grant)? Yes when unknown. */
+static int
+granted(const struct action *a, const struct entity *e)
+{
+    char what[96], kind[16], obj[80], priv[16];
+    const char *p;
+    size_t o = 0;
+    int i, may;
+
+    if (a->grant == NULL || grant_db == NULL || e == NULL)
+        return 1;
+    for (p = a->grant; *p != '\0' && o + 1 < sizeof what; p++) {
+        const char *put = *p == '%' ? e->table : *p == '@' ? e->singular : NULL;
+
+        if (put != NULL)
+            o += (size_t)snprintf(what + o, sizeof what - o, "%s", put);
+        else
+            what[o++] = *p;
+        if (o >= sizeof what)
+            o = sizeof what - 1;
+    }
+    what[o] = '\0';
+    for (i = 0; i < ngrants; i++)
+        if (strcmp(grants[i].what, what) == 0)
+            return grants[i].may;
+    if (sscanf(what, "%15s %79s %15s", kind, obj, priv) != 3)
+        return 1;
+    may = db_may(grant_db, strcmp(kind, "function") == 0, obj, priv);
+    if (may < 0)
+        return 1; /* not known now: offered, the database decides */
+    if (ngrants < (int)(sizeof grants / sizeof grants[0])) {
+        str_copy(grants[ngrants].what, what, sizeof grants[ngrants].what);
+        grants[ngrants++].may = may;
+    }
+    return may;
+}
+
 /* Is a offered to a record in this phase ("" or NULL: the record says none, all are)? Its
  * when lists the phases it is offered in, or with a '!' before them those it is not. */
 static int
@@ -1646,7 +1712,8 @@ commands_hint(const struct entity *e, const char *phase, char *buf, size_t n)
                                ENT_INVOICE_FROM | ENT_PRINT | ENT_LINES | ENT_PRICES)) != 0;
 
             if (a->hint == NULL || own != (pass == 0) || (e->actions & a->applies) != a->applies ||
-                ((a->needs & NEEDS_INTERNAL) && partner_user) || !offered(a, phase))
+                ((a->needs & NEEDS_INTERNAL) && partner_user) || !offered(a, phase) ||
+                !granted(a, e))
                 continue;
             len += (size_t)snprintf(buf + len, len < n ? n - len : 0, "%s%s", len ? " · " : "",
                                     a->hint);

@@ -346,6 +346,7 @@ ui_init(struct app *app, struct ccrm_err *err)
         if (title != NULL)
             str_copy(ui->tab_title[ui->ntabs++], title, sizeof ui->tab_title[0]);
     }
+    commands_set_db(app->db); /* the keys under a record: the user's rights */
     /* a partner may not read campaigns: no tab that can only say so */
     if (strcmp(db_department(app->db), "partner") == 0) {
         commands_set_partner(1);

@@ -280,6 +280,8 @@ void commands_run(struct app *app, const char *line);
 int commands_help(struct view *v, const char **lines, int max);
 /* The user is a partner: keys and commands of internal users only are not offered. */
 void commands_set_partner(int partner);
+/* The connection the keys under a record ask about the user's rights on (once a session). */
+void commands_set_db(struct db *db);
 /* The hint under a record of entity e: "C convert · Enter open · e edit · ..." */
 /* The keys offered under a record of e in this phase (struct detail's; "": all of e's). */
 void commands_hint(const struct entity *e, const char *phase, char *buf, size_t n);

@@ -127,7 +127,8 @@ keys I
 check "I drafts the invoice from the accepted quote and opens it" wait_for "(draft) from quote #$quote"
 inv=$(q "select id from invoices where quote_id = $quote")
 check "the invoice shows the quote's lines" wait_for "Einrichtung – Setup"
-check "a draft invoice offers N, not P (a payment is on an issued one)" offers "N issue" "P payment"
+check "a draft invoice offers sales its lines, not N (billing issues: sam may not)" offers "L line" "N issue"
+check "... nor P (a payment is on an issued one, and billing's)" offers "L line" "P payment"
 keys N
 check "sales may not issue it" wait_for "only billing, management and admin issue invoices"
 check "database: still a draft" test "$(q "select status from invoices where id = ${inv:-0}")" = draft
@@ -140,6 +141,7 @@ check "billing starts on Invoices" wait_for "Invoices by updated"
 check "the draft is at the top" wait_for "draft #$inv"
 keys Enter
 check "Enter opens it" wait_for "Invoice draft #$inv"
+check "billing is offered N on the draft" offers "N issue" "P payment"
 keys N
 check "N issues it with the next number" wait_for "issued invoice #$inv as "
 number=$(q "select number from invoices where id = ${inv:-0}")
