@@ -1230,6 +1230,9 @@ BEGIN
                                         ccrm_mail_format_addr(last_in.from_name, last_in.from_addr))
                      END,
                      v_email);
+    IF nullif(btrim(p_to), '') IS NOT NULL AND v_to !~ '@' THEN
+        RAISE EXCEPTION '"%" is not an e-mail address', v_to USING ERRCODE = '22023';
+    END IF;
     IF v_to IS NULL OR v_to !~ '@' THEN
         RAISE EXCEPTION '% #% has no e-mail address to answer', v_noun, p_id
             USING ERRCODE = '55000', HINT = 'Name one with --to.';

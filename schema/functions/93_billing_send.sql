@@ -128,6 +128,9 @@ BEGIN
     END IF;
 
     v_to := coalesce(nullif(btrim(p_to), ''), ccrm_billing_mail_to(p_entity, p_id));
+    IF nullif(btrim(p_to), '') IS NOT NULL AND v_to !~ '@' THEN
+        RAISE EXCEPTION '"%" is not an e-mail address', v_to USING ERRCODE = '22023';
+    END IF;
     IF v_to IS NULL OR v_to !~ '@' THEN
         RAISE EXCEPTION '% #% has no contact with an e-mail address', v_noun, p_id
             USING ERRCODE = '55000', HINT = 'Name the address it goes to.';

@@ -87,6 +87,9 @@ check "the customer's answer to our mail finds the ticket by In-Reply-To" \
     test "$(q "select thread_by || ' ' || ticket_id from messages where message_id = 'reply.3.anna@kunde-gmbh.de'")" = "references $TK"
 
 # ---------------------------------------------------------------- --no-send, --send-mail
+run sofia --reply "ticket:$TK" --body-file - --no-send --to "not an address" <<<"x"
+check "--to that is no address: exit 65, said so (not that the ticket has none)" \
+    bash -c "test $rc = 65 && grep -q '\"not an address\" is not an e-mail address' '$T/err'"
 run sofia --reply "ticket:$TK" --body-file - --no-send --subject "Kurze Rückfrage" <<<"Noch eine Frage."
 M2=$(q "select max(id) from messages where direction = 'out'")
 check "--no-send: queued, not sent" test "$(q "select status from messages where id = $M2") $(ls "$T"/spool/*.eml | wc -l)" = "queued 1"
