@@ -61,10 +61,11 @@ int db_record_update(struct db *db, const struct entity *e, int64_t id, int vers
 int db_record_stamp(struct db *db, const struct entity *e, int64_t id, int *version, char *who,
                     size_t n, struct ccrm_err *err);
 
-/* May the user take privilege on a table of public (any of its columns: "INSERT", "UPDATE"),
- * or, with function set, run a function ("ccrm_invoice_issue(bigint,date)", "EXECUTE")? 1 or 0,
- * -1 when the database could not say. */
-int db_may(struct db *db, int function, const char *object, const char *privilege);
+/* May the user take privilege[i] on table object[i] of public (any of its columns: "INSERT",
+ * "UPDATE"), or, with function[i] set, run function object[i] ("ccrm_invoice_issue(bigint,date)",
+ * "EXECUTE")? n rights in one round trip: may[i] 1 or 0; 0, or -1 when it could not say. */
+int db_may_many(struct db *db, int n, const int *function, const char *const *object,
+                const char *const *privilege, int *may);
 
 /* May this role write e at all ("INSERT" or "UPDATE" on some column)? 1 yes, 0 no, -1 error.
  * Advice for the form only: row policies and rules are checked by the database on save. */

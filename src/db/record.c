@@ -578,22 +578,42 @@ db_record_update(struct db *db, const struct entity *e, int64_t id, int version,
 }
 
 int
-db_may(struct db *db, int function, const char *object, const char *privilege)
+db_may_many(struct db *db, int n, const int *function, const char *const *object,
+            const char *const *privilege, int *may)
 {
-    const char *params[2] = {object, privilege};
+    struct strbuf f = STRBUF_INIT, o = STRBUF_INIT, p = STRBUF_INIT;
+    const char *params[3];
     struct ccrm_err err;
     PGresult *res;
-    int may;
+    int i, rc = -1;
 
+    for (i = 0; i < n; i++) { /* names of tables and functions: no quote or backslash in them */
+        strbuf_printf(&f, "%s%s", i ? "," : "{", function[i] ? "t" : "f");
+        strbuf_printf(&o, "%s\"%s\"", i ? "," : "{", object[i]);
+        strbuf_printf(&p, "%s\"%s\"", i ? "," : "{", privilege[i]);
+    }
+    strbuf_puts(&f, "}");
+    strbuf_puts(&o, "}");
+    strbuf_puts(&p, "}");
+    params[0] = strbuf_str(&f);
+    params[1] = strbuf_str(&o);
+    params[2] = strbuf_str(&p);
     res = db_exec(db,
-                  function ? "SELECT has_function_privilege($1, $2)"
-                           : "SELECT has_any_column_privilege(('public.' || $1)::regclass, $2)",
-                  2, params, &err);
-    if (res == NULL)
-        return -1;
-    may = strcmp(db_val(res, 0, 0), "t") == 0;
+                  "SELECT CASE WHEN x.f THEN has_function_privilege(x.o, x.p)"
+                  " ELSE has_any_column_privilege(('public.' || x.o)::regclass, x.p) END"
+                  " FROM unnest($1::bool[], $2::text[], $3::text[]) WITH ORDINALITY"
+                  " AS x(f, o, p, n) ORDER BY x.n",
+                  3, params, &err);
+    if (res != NULL && PQntuples(res) == n) {
+        for (i = 0; i < n; i++)
+            may[i] = strcmp(db_val(res, i, 0), "t") == 0;
+        rc = 0;
+    }
     PQclear(res);
-    return may;
+    strbuf_fini(&f);
+    strbuf_fini(&o);
+    strbuf_fini(&p);
+    return rc;
 }
 
 int

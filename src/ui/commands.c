@@ -1644,41 +1644,84 @@ commands_set_db(struct db *db)
     ngrants = 0;
 }
 
+/* a->grant for records of e, its placeholders filled in ("table quote_lines INSERT") */
+static void
+grant_text(const struct action *a, const struct entity *e, char *what, size_t n)
+{
+    const char *p;
+    size_t o = 0;
+
+    for (p = a->grant; *p != '\0' && o + 1 < n; p++) {
+        const char *put = *p == '%' ? e->table : *p == '@' ? e->singular : NULL;
+
+        if (put != NULL)
+            o += (size_t)snprintf(what + o, n - o, "%s", put);
+        else
+            what[o++] = *p;
+        if (o >= n)
+            o = n - 1;
+    }
+    what[o] = '\0';
+}
+
+static int
+grant_known(const char *what)
+{
+    int i;
+
+    for (i = 0; i < ngrants; i++)
+        if (strcmp(grants[i].what, what) == 0)
+            return i;
+    return -1;
+}
+
+/* Ask the database, in one round trip, every right e's actions need that is not known yet. */
+static void
+ask_grants(const struct entity *e)
+{
+    enum { MAX_ASK = 16 };
+    char what[MAX_ASK][96], kind[16], obj[MAX_ASK][80], priv[MAX_ASK][16];
+    const char *objs[MAX_ASK], *privs[MAX_ASK];
+    int fn[MAX_ASK], may[MAX_ASK], n = 0, i;
+    const struct action *a;
+
+    for (a = cmd_actions; (a->name != NULL || a->key != 0) && n < MAX_ASK; a++) {
+        if (a->grant == NULL || (e->actions & a->applies) != a->applies)
+            continue;
+        grant_text(a, e, what[n], sizeof what[n]);
+        for (i = 0; i < n && strcmp(what[i], what[n]) != 0; i++)
+            ;
+        if (i < n || grant_known(what[n]) >= 0 ||
+            sscanf(what[n], "%15s %79s %15s", kind, obj[n], priv[n]) != 3)
+            continue;
+        fn[n] = strcmp(kind, "function") == 0;
+        objs[n] = obj[n];
+        privs[n] = priv[n];
+        n++;
+    }
+    if (n == 0 || db_may_many(grant_db, n, fn, objs, privs, may) != 0)
+        return; /* not known now: offered, the database decides; asked again next time */
+    for (i = 0; i < n && ngrants < (int)(sizeof grants / sizeof grants[0]); i++) {
+        str_copy(grants[ngrants].what, what[i], sizeof grants[ngrants].what);
+        grants[ngrants++].may = may[i];
+    }
+}
+
 /* May the user do a's kind of thing to records of e (a->grant)? Yes when unknown. */
 static int
 granted(const struct action *a, const struct entity *e)
 {
-    char what[96], kind[16], obj[80], priv[16];
-    const char *p;
-    size_t o = 0;
-    int i, may;
+    char what[96];
+    int i;
 
     if (a->grant == NULL || grant_db == NULL || e == NULL)
         return 1;
-    for (p = a->grant; *p != '\0' && o + 1 < sizeof what; p++) {
-        const char *put = *p == '%' ? e->table : *p == '@' ? e->singular : NULL;
-
-        if (put != NULL)
-            o += (size_t)snprintf(what + o, sizeof what - o, "%s", put);
-        else
-            what[o++] = *p;
-        if (o >= sizeof what)
-            o = sizeof what - 1;
+    grant_text(a, e, what, sizeof what);
+    if ((i = grant_known(what)) < 0) {
+        ask_grants(e);
+        i = grant_known(what);
     }
-    what[o] = '\0';
-    for (i = 0; i < ngrants; i++)
-        if (strcmp(grants[i].what, what) == 0)
-            return grants[i].may;
-    if (sscanf(what, "%15s %79s %15s", kind, obj, priv) != 3)
-        return 1;
-    may = db_may(grant_db, strcmp(kind, "function") == 0, obj, priv);
-    if (may < 0)
-        return 1; /* not known now: offered, the database decides */
-    if (ngrants < (int)(sizeof grants / sizeof grants[0])) {
-        str_copy(grants[ngrants].what, what, sizeof grants[ngrants].what);
-        grants[ngrants++].may = may;
-    }
-    return may;
+    return i < 0 || grants[i].may;
 }
 
 /* Is a offered to a record in this phase ("" or NULL: the record says none, all are)? Its
