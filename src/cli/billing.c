@@ -3,6 +3,7 @@
  * --issue, --payment, --credit-note and --invoice-from act on invoices. Each is one call into the
  * database, which holds every rule; refusals come back in its words with a sysexits code. No
  * curses. */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -29,6 +30,7 @@ struct bill_opts {
     enum bill_format format;
     int format_given;
     const char *date, *amount, *method, *reference, *note, *tax_rate;
+    char tax_buf[32];       /* --tax-rate as PostgreSQL reads it (7,7 -> 7.7) */
     const char *to, *queue; /* --send */
     int no_send;
     const char *conninfo, *config;
@@ -164,7 +166,25 @@ parse(int argc, char **argv, struct bill_opts *o)
             o->note = optarg;
             break;
         case OPT_TAXRATE:
-            o->tax_rate = optarg;
+            /* a percentage: 19, 7.7 or 7,7, from 0 to 100 */
+            {
+                char *end;
+                double r;
+
+                for (k = 0; optarg[k] != '\0' && k < (int)sizeof o->tax_buf - 1; k++)
+                    o->tax_buf[k] = optarg[k] == ',' ? '.' : optarg[k];
+                o->tax_buf[k] = '\0';
+                r = strtod(o->tax_buf, &end);
+                if (!isdigit((unsigned char)o->tax_buf[0]) || *end != '\0' || r > 100 ||
+                    optarg[k] != '\0') {
+                    safe_fprintf(stderr,
+                                 "ccrm: --tax-rate: expected a percentage from 0 to 100 (19 or "
+                                 "7.7), got \"%s\"\n",
+                                 optarg);
+                    return -1;
+                }
+                o->tax_rate = o->tax_buf;
+            }
             break;
         case OPT_TO:
             o->to = optarg;

@@ -338,6 +338,11 @@ db_bill_payment(struct db *db, const char *ref, const char *amount, const char *
         str_copy(err->sqlstate, "22023", sizeof err->sqlstate);
         return -1;
     }
+    if (strspn(amt, "0.") == strlen(amt)) {
+        err_set(err, "could not record the payment: a payment is more than 0");
+        str_copy(err->sqlstate, "22023", sizeof err->sqlstate);
+        return -1;
+    }
     if (invoice_id(db, ref, id, err) == -1)
         return -1;
     /* "1,000" is a thousand to whoever wrote it, not 1.000 EUR: more decimals than the

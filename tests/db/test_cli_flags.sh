@@ -108,6 +108,9 @@ usage_error "--payment: an option of another command (its value would be lost)" 
     -d "$NOWHERE" --payment 2026-00001 --amount 1 --note "lost note"
 usage_error "--issue: an option of another command" 'ccrm: --issue takes --date only' \
     -d "$NOWHERE" --issue 2026-00001 --amount 3
+usage_error "--invoice-from: a tax rate that is none" \
+    'ccrm: --tax-rate: expected a percentage from 0 to 100 (19 or 7.7), got "abc"' \
+    -d "$NOWHERE" --invoice-from deal 1 --tax-rate abc
 usage_error "--payment: a method that is none" \
     'ccrm: --method: expected transfer, direct_debit, card, cash, cheque or other, got "bitcoin"' \
     -d "$NOWHERE" --payment 2026-00001 --amount 1 --method bitcoin
