@@ -7,7 +7,6 @@
 #include <cairo-pdf.h>
 #include <cairo.h>
 #include <errno.h>
-#include <fontconfig/fontconfig.h>
 #include <pango/pangocairo.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,13 +141,11 @@ footer(struct pdf *p)
 static void
 table_head(struct pdf *p)
 {
-    static const char *const head[8] = {"Pos",   "Description", "Qty", "Unit",
-                                        "Price", "Disc.",       "VAT", "Net"};
     double x = MARGIN;
     int i;
 
     for (i = 0; i < 8; i++) {
-        text(p, x + (i == 3 ? 5 : 0), p->y, head[i], 8, 1, p->col_w[i] - (i == 3 ? 9 : 4),
+        text(p, x + (i == 3 ? 5 : 0), p->y, bill_col_heads[i], 8, 1, p->col_w[i] - (i == 3 ? 9 : 4),
              col_right[i] ? PANGO_ALIGN_RIGHT : PANGO_ALIGN_LEFT, 0);
         x += p->col_w[i];
     }
@@ -216,30 +213,23 @@ width_of(struct pdf *p, const char *s, double size, int bold)
 static void
 widths(struct pdf *p, const struct bill_doc *d)
 {
-    static const char *const head[8] = {"Pos",   "Description", "Qty", "Unit",
-                                        "Price", "Disc.",       "VAT", "Net"};
     double others = 0;
     size_t j;
     int i;
 
     memcpy(p->col_w, col_w0, sizeof p->col_w);
     for (i = 0; i < 8; i++)
-        if (i != 1 && i != 3)
-            p->col_w[i] = MAX(p->col_w[i], width_of(p, head[i], 8, 1) + 6);
+        if (bill_col_number(i))
+            p->col_w[i] = MAX(p->col_w[i], width_of(p, bill_col_heads[i], 8, 1) + 6);
     for (j = 0; j < d->nlines; j++) {
         struct bill_cells c;
-        const char *cells[8];
+        const char *row[8];
 
         bill_cells(d, &d->lines[j], &c);
-        cells[0] = c.pos;
-        cells[2] = c.quantity;
-        cells[4] = c.price;
-        cells[5] = c.discount;
-        cells[6] = c.tax_rate;
-        cells[7] = c.net;
+        bill_cells_row(&c, row);
         for (i = 0; i < 8; i++)
-            if (i != 1 && i != 3)
-                p->col_w[i] = MAX(p->col_w[i], width_of(p, cells[i], 8.5, 0) + 6);
+            if (bill_col_number(i))
+                p->col_w[i] = MAX(p->col_w[i], width_of(p, row[i], 8.5, 0) + 6);
         bill_cells_fini(&c);
     }
     for (i = 0; i < 8; i++)
@@ -428,10 +418,9 @@ bill_write_pdf(const struct bill_doc *d, const struct ccrm_company *co, FILE *f,
 void
 bill_pdf_shutdown(void)
 {
-    /* pango's font map holds fontconfig's patterns; both keep caches for the process. Not
-     * cairo_debug_reset_static_data(): it asserts that no scaled font is alive, and one that a
-     * cache lets go of later made `ccrm --print` abort (exit 134) now and then; what cairo
-     * keeps is reachable, not a leak. */
+    /* pango's font map holds fontconfig's patterns. Neither cairo_debug_reset_static_data()
+     * nor FcFini(): each asserts that nothing of it is alive any more, and a scaled font that
+     * a cache lets go of later made `ccrm --print` abort (exit 134) now and then. What cairo
+     * and fontconfig keep is reachable from their globals: not a leak. */
     pango_cairo_font_map_set_default(NULL);
-    FcFini();
 }

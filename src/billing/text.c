@@ -145,8 +145,6 @@ bill_write_text(const struct bill_doc *d, const struct ccrm_company *co, FILE *f
      * column of numbers as wide as its widest (450,000,000 VND a line is never cut), the
      * description what is left of the width, at least 16 */
     static const size_t cw0[8] = {3, 29, 7, 8, 11, 6, 4, 12};
-    static const char *const heads[8] = {"Pos",   "Description", "Qty", "Unit",
-                                         "Price", "Disc.",       "VAT", "Net"};
     size_t cw[8], others = 0;
     struct bill_view v;
     char **dl, hdr[32];
@@ -156,22 +154,17 @@ bill_write_text(const struct bill_doc *d, const struct ccrm_company *co, FILE *f
     bill_view_build(d, co, &v);
     memcpy(cw, cw0, sizeof cw);
     for (k = 0; k < 8; k++)
-        if (k != 1 && k != 3 && bill_text_width(heads[k]) > cw[k])
-            cw[k] = bill_text_width(heads[k]);
+        if (bill_col_number(k) && bill_text_width(bill_col_heads[k]) > cw[k])
+            cw[k] = bill_text_width(bill_col_heads[k]);
     for (j = 0; j < d->nlines; j++) {
         struct bill_cells c;
-        const char *nums[8];
+        const char *row[8];
 
         bill_cells(d, &d->lines[j], &c);
-        nums[0] = c.pos;
-        nums[2] = c.quantity;
-        nums[4] = c.price;
-        nums[5] = c.discount;
-        nums[6] = c.tax_rate;
-        nums[7] = c.net;
+        bill_cells_row(&c, row);
         for (k = 0; k < 8; k++)
-            if (k != 1 && k != 3 && bill_text_width(nums[k]) > cw[k])
-                cw[k] = bill_text_width(nums[k]);
+            if (bill_col_number(k) && bill_text_width(row[k]) > cw[k])
+                cw[k] = bill_text_width(row[k]);
         bill_cells_fini(&c);
     }
     for (k = 0; k < 8; k++)
@@ -224,7 +217,7 @@ bill_write_text(const struct bill_doc *d, const struct ccrm_company *co, FILE *f
     /* the lines */
     {
         for (k = 0; k < 8; k++) {
-            cell(f, heads[k], cw[k], k != 1 && k != 3);
+            cell(f, bill_col_heads[k], cw[k], k != 1 && k != 3);
             fputc(k == 7 ? '\n' : ' ', f);
         }
         rule(f, "─");

@@ -308,6 +308,22 @@ bill_cells(const struct bill_doc *d, const struct bill_line *l, struct bill_cell
     c->sku = l->sku != NULL ? bill_clean(l->sku, 0) : NULL;
 }
 
+const char *const bill_col_heads[8] = {"Pos",   "Description", "Qty", "Unit",
+                                       "Price", "Disc.",       "VAT", "Net"};
+
+void
+bill_cells_row(const struct bill_cells *c, const char *row[8])
+{
+    row[0] = c->pos;
+    row[1] = c->description;
+    row[2] = c->quantity;
+    row[3] = c->unit;
+    row[4] = c->price;
+    row[5] = c->discount;
+    row[6] = c->tax_rate;
+    row[7] = c->net;
+}
+
 void
 bill_cells_fini(struct bill_cells *c)
 {

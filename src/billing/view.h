@@ -36,5 +36,11 @@ void bill_view_build(const struct bill_doc *d, const struct ccrm_company *co, st
 void bill_view_fini(struct bill_view *v);
 void bill_cells(const struct bill_doc *d, const struct bill_line *l, struct bill_cells *c);
 void bill_cells_fini(struct bill_cells *c);
+/* The table's columns: their heads, and a line's cells in the same order (pos, description,
+ * quantity, unit, unit price, discount, VAT, net); every one but description and unit is a
+ * number (bill_col_number). */
+extern const char *const bill_col_heads[8];
+void bill_cells_row(const struct bill_cells *c, const char *row[8]);
+#define bill_col_number(i) ((i) != 1 && (i) != 3)
 
 #endif
