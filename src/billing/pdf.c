@@ -248,7 +248,6 @@ render(struct pdf *p, const struct bill_doc *d)
 
     p->page = 1;
     p->y = MARGIN;
-    widths(p, d);
     if (d->kind != BILL_QUOTE && d->number == NULL)
         watermark(p);
 
@@ -394,6 +393,7 @@ bill_write_pdf(const struct bill_doc *d, const struct ccrm_company *co, FILE *f,
     p.row_h = xcalloc(d->nlines + 1, sizeof *p.row_h);
     p.v = &v;
     p.running = running;
+    widths(&p, d); /* once for both passes */
     render(&p, d); /* counting */
     p.pages = p.page;
     p.draw = 1;

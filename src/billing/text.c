@@ -145,7 +145,7 @@ bill_write_text(const struct bill_doc *d, const struct ccrm_company *co, FILE *f
      * column of numbers as wide as its widest (450,000,000 VND a line is never cut), the
      * description what is left of the width, at least 16 */
     static const size_t cw0[8] = {3, 29, 7, 8, 11, 6, 4, 12};
-    size_t cw[8], others = 0;
+    size_t cw[8], others = 0, standard = 0;
     struct bill_view v;
     char **dl, hdr[32];
     int i, k, rows, ndl;
@@ -168,10 +168,12 @@ bill_write_text(const struct bill_doc *d, const struct ccrm_company *co, FILE *f
         bill_cells_fini(&c);
     }
     for (k = 0; k < 8; k++)
-        if (k != 1)
+        if (k != 1) {
             others += cw[k];
-    /* what the numbers took more than the standard widths (51 cells), the description gives */
-    cw[1] = cw0[1] > others - 51 + 16 ? cw0[1] - (others - 51) : 16;
+            standard += cw0[k];
+        }
+    /* what the other columns took more than their standard widths, the description gives */
+    cw[1] = cw0[1] > others - standard + 16 ? cw0[1] - (others - standard) : 16;
 
     /* letterhead left, the document's facts right */
     rows = 1 + (v.nseller > v.nmeta ? v.nseller : v.nmeta);
