@@ -13,6 +13,7 @@
 #include "ccrm/import.h"
 #include "ccrm/local.h"
 #include "ccrm/util.h"
+#include "ccrm/value.h"
 
 /* Is a database configured through libpq's own environment? */
 static int
@@ -143,11 +144,22 @@ cli_date(const char *flag, const char *s)
 {
     int i, ok = strlen(s) == 10;
 
+    static const struct value_rule rule = {.type = FIELD_DATE};
+    struct value_err e;
+    char out[32];
+
     for (i = 0; ok && i < 10; i++)
         ok = i == 4 || i == 7 ? s[i] == '-' : s[i] >= '0' && s[i] <= '9';
-    if (!ok)
+    if (!ok) {
         safe_fprintf(stderr, "ccrm: %s: expected a date YYYY-MM-DD, got \"%s\"\n", flag, s);
-    return ok ? 0 : -1;
+        return -1;
+    }
+    /* the calendar's say, as in forms and imports: 2026-13-01 and 2026-02-30 are no dates */
+    if (value_normalize(&rule, s, 10, out, sizeof out, &e) < 0) {
+        safe_fprintf(stderr, "ccrm: %s: \"%s\" is not a date in the calendar\n", flag, s);
+        return -1;
+    }
+    return 0;
 }
 
 int
