@@ -624,12 +624,35 @@ BEGIN
 END
 $$;
 
+-- A time zone as the server names it: "utc" is UTC, "europe/berlin" Europe/Berlin (people
+-- type zone names in any case; PostgreSQL's own lookup ignores case too, but the stored name
+-- is shown back and compared, so it is the canonical one). Unknown: ccrm_check_time_zone's error.
+CREATE OR REPLACE FUNCTION ccrm_time_zone_name(p_tz text) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_name text;
+BEGIN
+    IF p_tz IS NULL THEN
+        RETURN NULL;
+    END IF;
+    SELECT z.name INTO v_name FROM pg_timezone_names z
+     WHERE lower(z.name) = lower(btrim(p_tz))
+     ORDER BY z.name = btrim(p_tz) DESC, z.name LIMIT 1;
+    IF v_name IS NULL THEN
+        PERFORM public.ccrm_check_time_zone(p_tz);
+    END IF;
+    RETURN v_name;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION ccrm_calendar_check() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, public, pg_temp
 AS $$
 BEGIN
-    PERFORM ccrm_check_time_zone(NEW.time_zone);
+    NEW.time_zone := ccrm_time_zone_name(NEW.time_zone);
     PERFORM ccrm_week_hours(NEW.hours);
     NEW.holidays := ARRAY(SELECT DISTINCT h FROM unnest(NEW.holidays) h WHERE h IS NOT NULL ORDER BY h);
     RETURN NEW;
@@ -1375,7 +1398,7 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, public, pg_temp
 AS $$
 BEGIN
-    PERFORM ccrm_check_time_zone(NEW.time_zone);
+    NEW.time_zone := ccrm_time_zone_name(NEW.time_zone);
     RETURN NEW;
 END
 $$;

@@ -113,6 +113,10 @@ check "an SLA warning does not" test "$(q "select quiet from inbox where id > $m
 check "settings are one's own" test "$(as sofia -c "update inbox_settings set quiet_from = '00:00' where login = 'kenji' returning id" | wc -l)" = 0
 out=$(err kenji "update inbox_settings set time_zone = 'Nowhere/Else'")
 check "an unknown time zone is refused" grep -q 'unknown time zone' <<<"$out"
+tz=$(as kenji -c "update inbox_settings set time_zone = ' europe/berlin' returning time_zone" | head -1)
+check "a zone's name in any case is stored as the server names it ($tz)" test "$tz" = Europe/Berlin
+tz=$(as kenji -c "update inbox_settings set time_zone = 'utc' returning time_zone" | head -1)
+check "utc is UTC ($tz)" test "$tz" = UTC
 
 # ---- digests: at the end of quiet hours, and daily for digest mode; once ----
 # (the time of day is UTC: step over midnight, when "today's" digest time would be yesterday's)
