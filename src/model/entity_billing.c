@@ -28,10 +28,11 @@
     " WHEN 0 THEN '' ELSE 'D' || repeat('0', ccrm_minor_units(" cur ")) END) || ' ' || " cur
 /* a quantity or a percentage without trailing zeros: 12.5, 19 */
 #define NUM(x) "rtrim(rtrim(to_char(" x ", 'FM999G999G990D999'), '0'), '.')"
-/* a price: two decimals, four when it has them */
-#define PRICE(x)                                                                                   \
-    "CASE WHEN " x " = round(" x ", 2) THEN to_char(" x ", 'FM999G999G990D00')"                    \
-    " ELSE rtrim(to_char(" x ", 'FM999G999G990D0000'), '0') END"
+/* a price: its currency's decimals (none for yen), up to four when it has more */
+#define PRICE(x, cur)                                                                              \
+    "CASE WHEN " x " = round(" x ", ccrm_minor_units(" cur ")) THEN to_char(" x ", "               \
+    "'FM999G999G990' || CASE ccrm_minor_units(" cur ") WHEN 0 THEN '' ELSE 'D' || repeat('0', "    \
+    "ccrm_minor_units(" cur ")) END) ELSE rtrim(to_char(" x ", 'FM999G999G990D0000'), '0') END"
 /* what a document is called: its number once issued, else "draft #12" */
 #define INV_LABEL(x)                                                                               \
     "coalesce(" x ".number, CASE " x ".kind WHEN 'credit_note' THEN 'draft CN #'"                  \
@@ -110,7 +111,7 @@ static const struct entity_column product_cols[] = {
     {.name = "SKU", .sql = "a.sku", .min = 10, .weight = 8, .priority = 1},
     {.name = "Name", .sql = "a.name", .min = 16, .weight = 30, .priority = 1},
     {.name = "Price",
-     .sql = "" PRICE("a.unit_price") " || ' ' || a.currency",
+     .sql = "" PRICE("a.unit_price", "a.currency") " || ' ' || a.currency",
      .min = 14,
      .priority = 2},
     {.name = "Unit", .sql = "a.unit", .min = 6, .priority = 4},
@@ -155,8 +156,9 @@ static const struct entity_ref product_ref = {
     .from = "products r",
     .key = "r.id::text",
     .label = "r.sku || ' ' || r.name",
-    .detail = "" PRICE("r.unit_price") " || ' ' || r.currency || ' / ' || r.unit"
-                                       " || CASE WHEN r.active THEN '' ELSE ' (inactive)' END",
+    .detail = "" PRICE("r.unit_price",
+                       "r.currency") " || ' ' || r.currency || ' / ' || r.unit"
+                                     " || CASE WHEN r.active THEN '' ELSE ' (inactive)' END",
     .match = "(r.search LIKE ccrm_fold($1) OR r.id = $2::bigint)",
     .idparam = 1,
     .order = "r.active DESC, r.name, r.id",
@@ -189,66 +191,69 @@ static const struct entity_section product_prices_section = {
     .suffix = "",
     .max = 100,
     .sql = "SELECT '' AS at, '' AS who, x.currency || '  ' || " PRICE(
-        "x.unit_price") " AS what, 'product_prices' AS entity, x.id"
-                        " FROM product_prices x WHERE x.product_id = $1 ORDER BY x.currency"
-                        " LIMIT 100",
+        "x.unit_price",
+        "x.currency") " AS what, 'product_prices' AS entity, x.id"
+                      " FROM product_prices x WHERE x.product_id = $1 ORDER BY x.currency"
+                      " LIMIT 100",
     .params = {"id"},
 };
 static const struct entity_detail product_detail = {
     .head =
         "SELECT p.sku || ' ' || p.name AS title,"
         " 'product #' || p.id || ' · ' || " PRICE(
-            "p.unit_price") " || ' '"
-                            " || p.currency || ' / ' || p.unit AS subtitle, p.sku,"
-                            " " PRICE(
-                                "p.unit_price") " || ' ' || p.currency AS price, p.unit,"
-                                                " " NUM(
-                                                    "p.tax_rate") " || '%' AS tax_rate,"
+            "p.unit_price",
+            "p.currency") " || ' '"
+                          " || p.currency || ' / ' || p.unit AS subtitle, p.sku,"
+                          " " PRICE(
+                              "p.unit_price",
+                              "p.currency") " || ' ' || p.currency AS price, p.unit,"
+                                            " " NUM("p.tax_rate") " || '%' AS tax_rate,"
                                                                   " CASE WHEN p.active THEN 'yes' "
                                                                   "ELSE 'no' END AS active,"
                                                                   " coalesce((SELECT "
                                                                   "string_agg(" PRICE(
-                                                                      "x.unit_price") " || ' '"
-                                                                                      "   || "
-                                                                                      "x.currency, "
-                                                                                      "', ' ORDER "
-                                                                                      "BY "
-                                                                                      "x.currency) "
-                                                                                      "FROM "
-                                                                                      "product_"
-                                                                                      "prices x"
-                                                                                      "   WHERE "
-                                                                                      "x.product_"
-                                                                                      "id = p.id), "
-                                                                                      "'') AS "
-                                                                                      "prices,"
-                                                                                      " coalesce(p."
-                                                                                      "description,"
-                                                                                      " '') AS "
-                                                                                      "description"
-                                                                                      "," STAMPS(
-                                                                                          "p") ", "
-                                                                                               "NUL"
-                                                                                               "L::"
-                                                                                               "big"
-                                                                                               "int"
-                                                                                               " AS"
-                                                                                               " ac"
-                                                                                               "cou"
-                                                                                               "nt_"
-                                                                                               "id "
-                                                                                               "FRO"
-                                                                                               "M "
-                                                                                               "pro"
-                                                                                               "duc"
-                                                                                               "ts "
-                                                                                               "p "
-                                                                                               "WHE"
-                                                                                               "RE "
-                                                                                               "p."
-                                                                                               "id "
-                                                                                               "= "
-                                                                                               "$1",
+                                                                      "x.unit_price",
+                                                                      "x.currency") " || ' '"
+                                                                                    "   || "
+                                                                                    "x.currency, "
+                                                                                    "', ' ORDER "
+                                                                                    "BY "
+                                                                                    "x.currency) "
+                                                                                    "FROM "
+                                                                                    "product_"
+                                                                                    "prices x"
+                                                                                    "   WHERE "
+                                                                                    "x.product_"
+                                                                                    "id = p.id), "
+                                                                                    "'') AS "
+                                                                                    "prices,"
+                                                                                    " coalesce(p."
+                                                                                    "description,"
+                                                                                    " '') AS "
+                                                                                    "description"
+                                                                                    "," STAMPS(
+                                                                                        "p") ", "
+                                                                                             "NUL"
+                                                                                             "L::"
+                                                                                             "big"
+                                                                                             "int"
+                                                                                             " AS"
+                                                                                             " ac"
+                                                                                             "cou"
+                                                                                             "nt_"
+                                                                                             "id "
+                                                                                             "FRO"
+                                                                                             "M "
+                                                                                             "pro"
+                                                                                             "duc"
+                                                                                             "ts "
+                                                                                             "p "
+                                                                                             "WHE"
+                                                                                             "RE "
+                                                                                             "p."
+                                                                                             "id "
+                                                                                             "= "
+                                                                                             "$1",
     .fields = product_detail_fields,
     .nfields = N(product_detail_fields),
     .before = &product_prices_section,
@@ -291,7 +296,7 @@ static const struct entity_ref product_price_ref = {
     .from = "product_prices r JOIN products p ON p.id = r.product_id",
     .key = "r.id::text",
     .label = "p.sku || ' ' || r.currency",
-    .detail = "" PRICE("r.unit_price") " || ' ' || r.currency",
+    .detail = "" PRICE("r.unit_price", "r.currency") " || ' ' || r.currency",
     .match = "(p.search LIKE ccrm_fold($1) OR r.id = $2::bigint)",
     .idparam = 1,
     .order = "p.sku, r.currency",
@@ -433,50 +438,51 @@ static const struct entity_related quote_related[] = {
     " || l.description || '  ' || " NUM(                                                           \
         "l.quantity") " || ' ' || l.unit"                                                          \
                       " || ' × ' || " PRICE(                                                       \
-                          "l.unit_price") ""                                                       \
-                                          " || CASE WHEN l.discount_pct <> 0 THEN ' −' || " NUM(   \
-                                              "l.discount_pct") " || '%'"                          \
-                                                                " ELSE '' END || '  tax ' "        \
-                                                                "|| " NUM(                         \
-                                                                    "l.tax_rate") " || '%  "       \
-                                                                                  "= '"            \
-                                                                                  " ||"            \
-                                                                                  " " AMOUNT(      \
-                                                                                      "l."         \
-                                                                                      "net",       \
-                                                                                      "d."         \
-                                                                                      "curr"       \
-                                                                                      "enc"        \
-                                                                                      "y") " AS "  \
-                                                                                           "what," \
-                                                                                           " "     \
-                                                                                           "'" tbl \
-                                                                                           "' AS " \
-                                                                                           "entit" \
-                                                                                           "y, "   \
-                                                                                           "l.id"  \
-                                                                                           " FROM" \
-                                                                                           " " tbl \
-                                                                                           " l "   \
-                                                                                           "JOIN"  \
-                                                                                           " " doc \
-                                                                                           " d "   \
-                                                                                           "ON "   \
-                                                                                           "d.id " \
-                                                                                           "= "    \
-                                                                                           "l." fk \
-                                                                                           " WHER" \
-                                                                                           "E "    \
-                                                                                           "l." fk \
-                                                                                           " = $1" \
-                                                                                           " ORDE" \
-                                                                                           "R BY " \
-                                                                                           "l."    \
-                                                                                           "posit" \
-                                                                                           "ion, " \
-                                                                                           "l.id " \
-                                                                                           "LIMIT" \
-                                                                                           " 200"
+                          "l.unit_price",                                                          \
+                          "d.currency") ""                                                         \
+                                        " || CASE WHEN l.discount_pct <> 0 THEN ' −' || " NUM(     \
+                                            "l.discount_pct") " || '%'"                            \
+                                                              " ELSE '' END || '  tax ' "          \
+                                                              "|| " NUM(                           \
+                                                                  "l.tax_rate") " || '%  "         \
+                                                                                "= '"              \
+                                                                                " ||"              \
+                                                                                " " AMOUNT(        \
+                                                                                    "l."           \
+                                                                                    "net",         \
+                                                                                    "d."           \
+                                                                                    "curr"         \
+                                                                                    "enc"          \
+                                                                                    "y") " AS "    \
+                                                                                         "what,"   \
+                                                                                         " "       \
+                                                                                         "'" tbl   \
+                                                                                         "' AS "   \
+                                                                                         "entit"   \
+                                                                                         "y, "     \
+                                                                                         "l.id"    \
+                                                                                         " FROM"   \
+                                                                                         " " tbl   \
+                                                                                         " l "     \
+                                                                                         "JOIN"    \
+                                                                                         " " doc   \
+                                                                                         " d "     \
+                                                                                         "ON "     \
+                                                                                         "d.id "   \
+                                                                                         "= "      \
+                                                                                         "l." fk   \
+                                                                                         " WHER"   \
+                                                                                         "E "      \
+                                                                                         "l." fk   \
+                                                                                         " = $1"   \
+                                                                                         " ORDE"   \
+                                                                                         "R BY "   \
+                                                                                         "l."      \
+                                                                                         "posit"   \
+                                                                                         "ion, "   \
+                                                                                         "l.id "   \
+                                                                                         "LIMIT"   \
+                                                                                         " 200"
 static const struct entity_section quote_lines_section = {
     .heading = "Lines",
     .suffix = ", in order",

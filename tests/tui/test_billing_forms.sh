@@ -46,6 +46,9 @@ wait_for "ccrm Pro seat" || fail "the product is found"
 keys Enter
 check "its detail lists its prices in other currencies" wait_for "Prices in other currencies (4)"
 check "...one a line" wait_for "CHF  28.41"
+jpy=$(q "select to_char(unit_price, 'FM999G999') from product_prices where product_id = $pro and currency = 'JPY'")
+check "...a yen price without the decimals yen has none of (JPY  $jpy)" wait_for "JPY  $jpy"
+check "...not JPY  $jpy.00" wait_gone "JPY  $jpy.00"
 keys L
 check "L opens the form of a price in another currency" wait_for "New product price"
 check "...for this product" wait_for "CCRM-PRO ccrm Pro seat"
