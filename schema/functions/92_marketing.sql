@@ -255,19 +255,23 @@ AS $$
     END
 $$;
 
--- Is this transaction an unmerge (ccrm_unmerge sets merges.undo_xid first)? Then rows are put
--- back exactly as they were: ccrm_stamp keeps the stamps of a row inserted again, and the
--- opt-out rules leave the restored memberships alone (the state restored was a valid one).
--- Only ccrm_unmerge (SECURITY DEFINER) can write merges, so nobody can claim to be one.
+-- Is ccrm_unmerge putting rows back right now? Then they are restored exactly as they were:
+-- ccrm_stamp keeps the stamps of a row inserted again, the owner check and routing leave it
+-- alone, and the opt-out rules leave the restored memberships alone (the state restored was a
+-- valid one). The mark is a temporary table that ccrm_unmerge (SECURITY DEFINER) creates, as
+-- the owner, around its own restoring statements only and drops before it returns: a caller
+-- cannot make one owned by the owner, and the statements after the unmerge in the caller's
+-- transaction are not restoring (merges.undo_xid said "this transaction", which let a caller's
+-- own inserts after an unmerge keep forged stamps, a partner owner and opted-out members).
 CREATE OR REPLACE FUNCTION ccrm_restoring() RETURNS boolean
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, public, pg_temp
 AS $$
 BEGIN
-    IF to_regclass('public.merges') IS NULL THEN
-        RETURN false;
-    END IF;
-    RETURN EXISTS (SELECT 1 FROM merges m WHERE m.undo_xid = pg_current_xact_id());
+    RETURN EXISTS (SELECT 1 FROM pg_class c
+                    WHERE c.oid = to_regclass('pg_temp.ccrm_restoring_now')
+                      AND c.relowner = (SELECT m.relowner FROM pg_class m
+                                         WHERE m.oid = to_regclass('public.merges')));
 END
 $$;
 
@@ -2526,9 +2530,10 @@ BEGIN
         END IF;
     END LOOP;
 
-    -- from here on this transaction restores (ccrm_restoring)
     UPDATE merges x SET undone_at = now(), undone_by = v_who, undo_xid = pg_current_xact_id()
      WHERE x.id = p_merge;
+    -- from here to the drop below, the statements restore (ccrm_restoring)
+    CREATE TEMP TABLE ccrm_restoring_now () ON COMMIT DROP;
 
     FOR r IN SELECT g.entity, g.op, array_agg(g.id ORDER BY g.id DESC) AS ids
                FROM (SELECT a.id, a.entity, a.op,
@@ -2589,6 +2594,7 @@ BEGIN
         GET DIAGNOSTICS v_rows = ROW_COUNT;
         v_n := v_n + v_rows;
     END LOOP;
+    DROP TABLE pg_temp.ccrm_restoring_now;
     RETURN format('undid merge %s: %s #%s is back beside #%s (%s rows restored)', p_merge,
                   ccrm_entity_noun(m.entity), m.merged_id, m.survivor_id, v_n);
 END

@@ -342,4 +342,24 @@ out=$("$CCRM" -d "$DB user=sam" --unmerge "$mid" 2>&1)
 check "an unmerge restores a record whose owner was disabled since ($out)" \
     test "$(q "select owner from accounts where id = $A2")" = jose
 q "alter role jose login; update users set active = true where login = 'jose'"
+
+# only the unmerge's own statements restore: the caller's statements after it, in the same
+# transaction, are stamped, owner-checked and consent-checked like any other
+A1=$(as sam -c "insert into accounts (name) values ('Forge Check AB') returning id" | head -1)
+A2=$(as sam -c "insert into accounts (name) values ('Forge Check AB (dup)') returning id" | head -1)
+mid=$(as sam -c "select ccrm_merge('accounts', $A1, $A2)")
+out=$(as sam -c "begin; select ccrm_unmerge($mid);
+    insert into accounts (name, created_by, created_at, version) values ('Forged After Unmerge', 'mia', '2019-01-01', 7)
+    returning created_by || ' ' || (created_at > now() - interval '1 hour') || ' ' || version; commit;" 2>&1)
+check "after an unmerge, the caller's own insert gets its real stamps ($out)" grep -qx "sam true 1" <<<"$out"
+out=$(err sam "begin; select ccrm_unmerge(ccrm_merge('accounts', $A1, $A2));
+    insert into tickets (account_id, subject, assignee) values ($A1, 'partner assignee', 'paul'); commit;")
+check "...and may not name a partner as assignee ($out)" grep -q "is a partner" <<<"$out"
+OPT=$(q "select c.id from contacts c where ccrm_opted_out(c.id, null, 'email') is not null limit 1")
+CAMP=$(q "select min(id) from campaigns")
+C1=$(as chloe -c "insert into contacts (first_name, last_name) values ('Forge', 'Check') returning id" | head -1)
+C2=$(as chloe -c "insert into contacts (first_name, last_name) values ('Forge', 'Check') returning id" | head -1)
+out=$(err chloe "begin; select ccrm_unmerge(ccrm_merge('contacts', $C1, $C2));
+    insert into campaign_members (campaign_id, contact_id) values ($CAMP, $OPT); commit;")
+check "...nor add an opted-out contact to a campaign ($out)" grep -q "opted out" <<<"$out"
 done_testing
