@@ -176,8 +176,11 @@ BEGIN
         WHEN 'opportunities' THEN
             RETURN (SELECT r.account_id FROM public.opportunities r WHERE r.id = p_id);
         WHEN 'tickets' THEN RETURN (SELECT r.account_id FROM public.tickets r WHERE r.id = p_id);
+        -- an internal note is seen by no partner, so what hangs off it (comments, chat,
+        -- inbox lines, their events) is filed under no account either
         WHEN 'interactions' THEN
-            RETURN (SELECT r.account_id FROM public.interactions r WHERE r.id = p_id);
+            RETURN (SELECT r.account_id FROM public.interactions r
+                     WHERE r.id = p_id AND (r.kind <> 'note' OR r.visibility = 'shared'));
         WHEN 'comments' THEN
             RETURN (SELECT public.ccrm_record_account(r.entity, r.entity_id)
                       FROM public.comments r WHERE r.id = p_id);

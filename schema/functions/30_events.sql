@@ -47,6 +47,37 @@ AS $$
     END
 $$;
 
+-- AFTER UPDATE OF visibility (and an interaction's kind) on comments, chat messages and
+-- interactions (047): a row a partner no longer sees takes its earlier events out of the
+-- partner's reach (filed under no account, as ccrm_event_account files an internal row's), and
+-- an interaction turned internal note takes those of the comments and chat on it as well.
+-- Widening does not re-file the past: what was written while internal stays internal.
+CREATE OR REPLACE FUNCTION ccrm_events_narrow() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    IF ccrm_event_account(TG_TABLE_NAME, to_jsonb(NEW)) IS NOT NULL THEN
+        RETURN NULL;
+    END IF;
+    UPDATE events e SET account_id = NULL
+     WHERE e.entity = TG_TABLE_NAME AND e.entity_id = NEW.id AND e.account_id IS NOT NULL;
+    IF TG_TABLE_NAME = 'interactions' THEN
+        UPDATE events e SET account_id = NULL
+         WHERE e.entity = 'comments' AND e.account_id IS NOT NULL
+           AND e.entity_id IN (SELECT c.id FROM comments c
+                                WHERE c.entity = 'interactions' AND c.entity_id = NEW.id);
+        UPDATE events e SET account_id = NULL
+         WHERE e.entity = 'chat_messages' AND e.account_id IS NOT NULL
+           AND e.entity_id IN (SELECT c.id FROM chat_messages c
+                                WHERE c.entity = 'interactions' AND c.entity_id = NEW.id);
+    END IF;
+    RETURN NULL;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_events_narrow()');
+
 -- How an event names a product ("PRO-1") or an invoice a payment is on ("EUR on 2026-00001").
 -- PL/pgSQL so that ccrm_event_summary can be planned before the back office exists (020).
 CREATE OR REPLACE FUNCTION ccrm_billing_ref(p_entity text, p_id bigint) RETURNS text

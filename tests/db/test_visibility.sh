@@ -299,4 +299,19 @@ check "and invisible again when it leaves" \
                              + (select count(*) from chat_messages where entity = 'leads' and entity_id = $L2)
                              + (select count(*) from leads where id = $L2)")" = 0
 
+# ---- events follow what the partner may see (047) ----
+nI=$(as sam -c "insert into interactions (kind, subject, account_id) values ('note', 'VisEv internal note', $S) returning id" | head -1)
+as sam -c "insert into comments (entity, entity_id, body, visibility) values ('interactions', $nI, 'VisEv shared comment on an internal note', 'shared')" >/dev/null
+check "a shared comment on an internal note: its event is no partner's"     test "$(as paul -c "select count(*) from events where summary like '%VisEv shared comment on an internal note%'")" = 0
+check "...though internal users see it"     test "$(as sam -c "select count(*) from events where summary like '%VisEv shared comment on an internal note%'")" = 1
+tC=$(as sam -c "insert into comments (entity, entity_id, body, visibility) values ('tickets', $tSLA, 'VisEv shared by mistake', 'shared') returning id" | head -1)
+check "a shared comment's event reaches the partner"     test "$(as paul -c "select count(*) from events where summary like '%VisEv shared by mistake%'")" = 1
+as sam -c "update comments set visibility = 'internal' where id = $tC" >/dev/null
+check "...and leaves him when the comment is made internal"     test "$(as paul -c "select count(*) from events where summary like '%VisEv shared by mistake%'")" = 0
+sI=$(as sam -c "insert into interactions (kind, subject, account_id, visibility) values ('note', 'VisEv shared note', $S, 'shared') returning id" | head -1)
+as sam -c "insert into comments (entity, entity_id, body, visibility) values ('interactions', $sI, 'VisEv comment on the shared note', 'shared')" >/dev/null
+check "a shared note and its comment: both events reach the partner"     test "$(as paul -c "select count(*) from events where summary like '%VisEv shared note%' or summary like '%VisEv comment on the shared note%'")" = 2
+as sam -c "update interactions set visibility = 'internal' where id = $sI" >/dev/null
+check "...and leave him when the note is made internal"     test "$(as paul -c "select count(*) from events where summary like '%VisEv shared note%' or summary like '%VisEv comment on the shared note%'")" = 0
+
 done_testing
