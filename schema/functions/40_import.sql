@@ -208,14 +208,19 @@ BEGIN
               FROM audit a, unnest(a.ids) r, public.%1$I t
              WHERE a.xid = $1 AND a.entity = $2 AND a.op = 'insert' AND a.ids IS NOT NULL
                AND t.id >= lower(r) AND t.id < upper(r))
-        SELECT w.id || coalesce(' (' || ccrm_event_summary($2, to_jsonb(t)) || ')', '')
+        SELECT w.id || CASE WHEN $3 THEN coalesce(' (' || ccrm_event_summary($2, to_jsonb(t)) || ')', '')
+                            ELSE '' END
                || CASE WHEN t.id IS NULL THEN ' was deleted after the import'
+                       WHEN NOT $3 THEN ' was changed after the import'
                        ELSE ' was changed after the import by ' || t.updated_by || ' at '
                             || to_char(t.updated_at, 'YYYY-MM-DD HH24:MI:SS') END
           FROM w LEFT JOIN public.%1$I t ON t.id = w.id
          WHERE (t.id IS NULL AND w.op = 'update') OR t.version <> w.v
          ORDER BY w.id LIMIT 1$q$, b.entity)
-       INTO v_bad USING b.xid, b.entity;
+       INTO v_bad USING b.xid, b.entity,
+                        -- (a partner's rows may since have moved out of his sight: no text of
+                        -- them, nor who changed them when, in his message)
+                        pg_has_role(v_who, 'ccrm_internal', 'USAGE');
     IF v_bad IS NOT NULL THEN
         RAISE EXCEPTION 'cannot revert import batch %: % %; nothing reverted', p_batch,
                         b.entity, v_bad
