@@ -1926,7 +1926,11 @@ BEGIN
                 SELECT ccrm_manager_of(t.assignee) FROM tickets t WHERE t.id = c.ticket_id
                 UNION ALL
                 SELECT p.escalate_to FROM sla_policies p WHERE p.id = c.policy_id) y
-             WHERE x IS NOT NULL ORDER BY 1 LOOP
+             -- staff only: an assignee from before 045 may be a partner or disabled since
+             WHERE x IS NOT NULL
+               AND EXISTS (SELECT 1 FROM users u
+                            WHERE u.login = y.x AND u.active AND u.partner_org_id IS NULL)
+             ORDER BY 1 LOOP
             a_login := a_login || v_login;
             a_kind := a_kind || 'sla_breach'::text;
             a_id := a_id || c.ticket_id;
@@ -1958,7 +1962,11 @@ BEGIN
                 UNION ALL
                 SELECT p.escalate_to FROM sla_policies p, tickets t
                  WHERE p.id = c.policy_id AND t.id = c.ticket_id AND t.assignee IS NULL) y
-             WHERE x IS NOT NULL ORDER BY 1 LOOP
+             -- staff only: an assignee from before 045 may be a partner or disabled since
+             WHERE x IS NOT NULL
+               AND EXISTS (SELECT 1 FROM users u
+                            WHERE u.login = y.x AND u.active AND u.partner_org_id IS NULL)
+             ORDER BY 1 LOOP
             a_login := a_login || v_login;
             a_kind := a_kind || 'sla_warning'::text;
             a_id := a_id || c.ticket_id;

@@ -235,6 +235,17 @@ check "warnings: the assignee and the lead (not the escalation contact), once pe
     test "$(q "select string_agg(login || ':' || n, ',' order by login) from (select login, count(*) || '/' || sum(count) n from inbox where id > $inbox0 and kind = 'sla_warning' group by login) x")" = "mia:30/60,sofia:30/60"
 check "a fourth run finds nothing to do" \
     test "$(as zoe -c "select string_agg(done::text, ',' order by work) from ccrm_tick() where work in ('breaches', 'warnings')")" = "0,0"
+# a partner assigned before migration 045 refused it: no SLA notices reach him
+PT=$(as sofia -c "insert into tickets (account_id, subject, priority, queue)
+                  select account_id, 'Partner assigned late', priority, queue from tickets
+                   where subject like 'Late %' limit 1 returning id" | head -1)
+q "set session_replication_role = replica; update tickets set assignee = 'paul' where id = $PT" >/dev/null
+q "update sla_clocks set due_at = now() - interval '1 minute', warn_at = now() - interval '2 minutes' where ticket_id = $PT" >/dev/null
+as zoe -c "select * from ccrm_tick()" >/dev/null
+check "a partner assignee's breached ticket: its clocks are breached and announced" \
+    test "$(q "select count(*) from sla_clocks where ticket_id = $PT and breach_notified_at is not null") $(q "select count(*) > 0 from inbox where entity_id = $PT and kind = 'sla_breach'")" = "2 t"
+check "...but not to the partner" test "$(q "select count(*) from inbox where entity_id = $PT and login = 'paul'")" = 0
+q "set session_replication_role = replica; update tickets set assignee = null where id = $PT" >/dev/null
 out=$("$CCRM" -d "$DB user=sofia" --tick --verbose)
 check "ccrm --tick says what it did ($out)" test "$out" = "ccrm: tick: 0 breaches, 0 warnings, 0 reminders, 0 digests"
 check "ccrm --tick is silent in cron (no terminal)" test -z "$("$CCRM" -d "$DB user=sofia" --tick)"
