@@ -1360,7 +1360,12 @@ static const struct entity_column inbox_cols[] = {
      .min = 14,
      .weight = 10,
      .priority = 1},
-    {.name = "Record", .sql = INBOX_RECORD, .min = 20, .weight = 30, .priority = 1},
+    {.name = "Record",
+     .sql = INBOX_RECORD,
+     .min = 20,
+     .weight = 30,
+     .priority = 1,
+     .partner_sql = INBOX_RECORD_PARTNER},
     {.name = "Note", .sql = "coalesce(a.note, '')", .min = 16, .weight = 40, .priority = 2},
     /* an unread entry that came in quiet hours (or for someone who takes a digest) did not
      * ping: held for the next digest, or listed in one already (schema/019) */

@@ -42,7 +42,9 @@
 
 /* An inbox row names its record: looked up by id in the record's table (through RLS, so a
  * record one may no longer see shows by number only). */
-#define INBOX_RECORD                                                                               \
+/* an Inbox line's record: its name and (kind #id); a partner's without campaigns, which he may
+ * not read (every table a statement names is checked, also in a branch not taken) */
+#define INBOX_RECORD_OF(more)                                                                      \
     "coalesce(CASE a.entity"                                                                       \
     " WHEN 'accounts' THEN (SELECT r.name FROM accounts r WHERE r.id = a.entity_id)"               \
     " WHEN 'contacts' THEN (SELECT concat_ws(' ', r.first_name, r.last_name) FROM contacts r"      \
@@ -50,10 +52,13 @@
     " WHEN 'leads' THEN (SELECT concat_ws(' ', r.first_name, r.last_name) FROM leads r"            \
     "   WHERE r.id = a.entity_id)"                                                                 \
     " WHEN 'opportunities' THEN (SELECT r.name FROM opportunities r WHERE r.id = a.entity_id)"     \
-    " WHEN 'tickets' THEN (SELECT r.subject FROM tickets r WHERE r.id = a.entity_id)"              \
-    " WHEN 'campaigns' THEN (SELECT r.name FROM campaigns r WHERE r.id = a.entity_id)"             \
+    " WHEN 'tickets' THEN (SELECT r.subject FROM tickets r WHERE r.id = a.entity_id)" more         \
     " END || ' ', '') || '(' || CASE a.entity WHEN 'opportunities' THEN 'deal'"                    \
     " ELSE rtrim(a.entity, 's') END || ' #' || a.entity_id || ')'"
+#define INBOX_RECORD                                                                               \
+    INBOX_RECORD_OF(                                                                               \
+        " WHEN 'campaigns' THEN (SELECT r.name FROM campaigns r WHERE r.id = a.entity_id)")
+#define INBOX_RECORD_PARTNER INBOX_RECORD_OF("")
 
 /* ---- detail views: the timelines and related lines (src/db/detail.c runs them) ---- */
 

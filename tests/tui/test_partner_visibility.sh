@@ -81,6 +81,10 @@ keys Escape
 keys q
 keys 7
 check "key 7 says Campaigns are not for its role" wait_for "Campaigns are not available to your role" 5
+as sam -c "insert into comments (entity, entity_id, body, visibility) values ('accounts', $A, '@paul please check the rollout', 'shared')" >/dev/null
+keys 8
+check "key 8 opens the partner's Inbox: his mention, with its record" line_has "mention" "Vista Shared Works (account #$A)"
+check "...not an error" bash -c "! (tmux -L $TMUX_SOCK capture-pane -t =t: -p | grep -qiF 'permission denied')"
 keys q
 tui_stop
 
