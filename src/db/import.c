@@ -179,13 +179,31 @@ db_import_lock(struct db_import *imp, int wait, struct ccrm_err *err)
         return 1;
     if (imp->in_copy && end_copy(imp, NULL, err) == -1)
         return -1;
-    res =
-        db_exec(imp->db,
-                wait ? "SELECT pg_advisory_xact_lock(1667460717, $1::regclass::oid::int), true"
-                     : "SELECT true, pg_try_advisory_xact_lock(1667460717, $1::regclass::oid::int)",
-                1, params, err);
+    /* waiting for the other import as long as it takes (Ctrl-C stops it): a login's
+     * lock_timeout (ccrm_add_user sets 5 s against stuck row locks) is lifted for this wait
+     * only, and put back after it */
+    res = db_exec(
+        imp->db,
+        wait ? "SELECT current_setting('lock_timeout'), set_config('lock_timeout', '0', true)"
+             : "SELECT true, pg_try_advisory_xact_lock(1667460717, $1::regclass::oid::int)",
+        wait ? 0 : 1, params, err);
     if (res == NULL)
         return -1;
+    if (wait) {
+        char was[64];
+        const char *back[1] = {was};
+
+        str_copy(was, PQgetvalue(res, 0, 0), sizeof was);
+        PQclear(res);
+        if ((res = db_exec(imp->db,
+                           "SELECT pg_advisory_xact_lock(1667460717, $1::regclass::oid::int), true",
+                           1, params, err)) == NULL)
+            return -1;
+        PQclear(res);
+        if ((res = db_exec(imp->db, "SELECT set_config('lock_timeout', $1, true), true", 1, back,
+                           err)) == NULL)
+            return -1;
+    }
     got = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
     PQclear(res);
     imp->locked = got;

@@ -169,4 +169,19 @@ check "it names the line and the e-mail" \
 check "nothing of the file was written" \
     test "$(psqlc -c "select count(*) from contacts where title = 'e'")" = 0
 
+# ---- the wait for another import outlasts a login's lock_timeout (ccrm_add_user: 5 s) ----
+csv "$T/lt.csv" 900 905 lower "after the wait"
+hold "select pg_advisory_xact_lock(1667460717, 'contacts'::regclass::oid::int)" || fail "could not hold the import lock"
+(PGOPTIONS='-c lock_timeout=300ms' "$CCRM" -d "$PG_CONN application_name=impLT" --import "$T/lt.csv" \
+    --into contacts --on-conflict skip >"$T/impLT.out" 2>"$T/impLT.err"
+echo $? >"$T/impLT.rc") &
+wait_waiting impLT || { cat "$T/impLT.err" "$T/impLT.rc" >&2; fail "the import does not wait for the other"; }
+for ((i = 0; i < 30; i++)); do sleep 0.05; done # well past its 300 ms lock_timeout
+check "still waiting after its lock_timeout" test ! -s "$T/impLT.rc"
+release
+rcLT=$(rc_of impLT)
+check "then it imports: exit $rcLT ($(cat "$T/impLT.err"))" test "$rcLT" = 0
+check "...its 6 rows" grep -q "6 inserted" "$T/impLT.out"
+check "...and said it waited" grep -q "waiting for another import into contacts" "$T/impLT.err"
+
 done_testing
