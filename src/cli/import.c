@@ -691,6 +691,19 @@ cli_import_main(int argc, char **argv)
         db_close(&st.db);
         return rc;
     }
+    if (st.rejects_path != NULL && strcmp(st.path, "-") != 0) {
+        struct stat in, out;
+
+        /* "wb" would empty the file before a line of it is read */
+        if (stat(st.path, &in) == 0 && stat(st.rejects_path, &out) == 0 &&
+            in.st_dev == out.st_dev && in.st_ino == out.st_ino) {
+            safe_fprintf(stderr,
+                         "ccrm: --rejects \"%s\" is the file being imported; name another\n",
+                         st.rejects_path);
+            db_close(&st.db);
+            return EX_USAGE;
+        }
+    }
     if (st.rejects_path != NULL && (st.rejects = fopen(st.rejects_path, "wb")) == NULL) {
         safe_fprintf(stderr, "ccrm: could not create \"%s\": %s\n", st.rejects_path,
                      strerror(errno));

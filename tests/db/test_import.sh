@@ -23,6 +23,11 @@ imp header_only.csv --into widgets; check "unknown entity exits 64" test $rc = 6
 imp header_only.csv; check "--import without --into exits 64" test $rc = 64
 imp header_only.csv --into contacts --on-conflict maybe; check "bad --on-conflict exits 64" test $rc = 64
 imp bad_last_line.csv --into contacts --rejects /nonexistent/dir/r.csv; check "uncreatable --rejects exits 73" test $rc = 73
+cp bad_last_line.csv "$T/self.csv"; ln -sf "$T/self.csv" "$T/self-link.csv"
+imp "$T/self.csv" --into contacts --rejects "$T/self-link.csv" --dry-run
+check "--rejects naming the input (through a link) is a usage error, exit 64" test $rc = 64
+check "...that says so" grep -q 'is the file being imported' "$T/err"
+check "...and the input is untouched" cmp -s bad_last_line.csv "$T/self.csv"
 
 # ---- the corpus, dry runs: exact messages and counts ----
 imp empty.csv --into contacts --dry-run
