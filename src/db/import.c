@@ -229,18 +229,27 @@ db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp
                        "SELECT q.*, CASE WHEN q.reason IS NOT NULL THEN 'reject'");
     if (key != NULL)
         strbuf_printf(sql,
-                      " WHEN q.first_line <> q.line THEN %s"
+                      " WHEN q.first_ok <> q.line THEN %s"
                       " WHEN q.target_id IS NOT NULL THEN %s",
                       again, again);
     strbuf_printf(sql, " ELSE 'insert' END AS action, ");
     if (key != NULL)
-        strbuf_printf(sql,
-                      "CASE WHEN q.first_line IS NULL THEN -q.line ELSE q.first_line END AS grp");
+        strbuf_printf(sql, "CASE WHEN q.first_ok IS NULL THEN -q.line ELSE q.first_ok END AS grp");
     else
         strbuf_printf(sql, "-q.line AS grp");
     /* the merge's own bookkeeping: which round merges the row's group, and what happened to it
      * that the classification did not foresee (a row deleted or added meanwhile) */
     strbuf_printf(sql, ", 0 AS round, NULL::text AS note");
+    /* the first line of a key that is not refused, also for what the database refuses (an
+     * account not found): a later line with the same key is then the one inserted, not
+     * skipped as a duplicate of a line that never gets in */
+    strbuf_printf(sql, " FROM (SELECT q0.*");
+    if (key != NULL)
+        sql_tpl(sql,
+                ", CASE WHEN q0.reason IS NULL AND q0.\"@1\" IS NOT NULL THEN"
+                " min(q0.line) FILTER (WHERE q0.reason IS NULL)"
+                " OVER (PARTITION BY lower(q0.\"@1\")) END AS first_ok",
+                key->name, NULL, NULL);
     strbuf_printf(sql, " FROM (SELECT s.line, s.raw");
     for (c = 0; c < e->ncols; c++) {
         const struct imp_column *col = &e->cols[c];
@@ -328,7 +337,7 @@ db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp
                 " LEFT JOIN LATERAL (SELECT x.id FROM @1 x WHERE s.reason IS NULL"
                 " AND lower(x.\"@2\") = lower(s.\"@2\") ORDER BY x.id LIMIT 1) t ON true",
                 e->name, key->target, NULL);
-    strbuf_printf(sql, ") q");
+    strbuf_printf(sql, ") q0) q");
     if (simple(imp->db, strbuf_str(sql), err) == -1)
         goto out;
     res = db_exec(imp->db,

@@ -66,6 +66,16 @@ imp "$T/missing.csv" --into contacts --create-missing accounts
 check "--create-missing accounts imports every row (rc $rc)" test $rc = 0 || say
 check "... creating the organisation once, for both its people" \
     test "$(psqlc -c "select count(distinct a.id) || '/' || count(*) from contacts c join accounts a on a.id = c.account_id where a.name = 'Bletchley Park'")" = "1/2"
+# a line the database refuses (its account) does not make a later line with the same e-mail a
+# duplicate to skip: that one is imported, in skip and in update mode
+printf 'first_name,last_name,email,account\nAda,Wrong,ada.dup@engines.example,No Such Account Ltd\nAda,Right,ada.dup@engines.example,Analytical Engines Ltd\n' >"$T/dupref.csv"
+for mode in skip update; do
+    psqlc -c "delete from contacts where email = 'ada.dup@engines.example'" >/dev/null
+    imp "$T/dupref.csv" --into contacts --on-conflict $mode --rejects "$T/dupref.rej"
+    check "--on-conflict $mode: the refused line is rejected, the next one imported (rc $rc)" \
+        grep -q "1 inserted, 0 updated, 0 skipped, 1 rejected" "$T/out" || say
+    check "...with its values" test "$(psqlc -c "select last_name from contacts where email = 'ada.dup@engines.example'")" = Right
+done
 imp "$T/missing.csv" --into contacts --create-missing people
 check "--create-missing takes only accounts (64)" test $rc = 64
 
