@@ -28,7 +28,8 @@ struct entity_field {
     const char *ref;            /* FIELD_REF: the table of the record it names ("users": a login) */
     const char *def;            /* the value a new record starts with in a form, or NULL */
     const char *sqldef;         /* the column's default in the database (SQL), or NULL */
-    long min, max;              /* FIELD_INT */
+    long min, max;              /* FIELD_INT; FIELD_AMOUNT: max > 0 is the most it may be */
+    int decimals;               /* FIELD_AMOUNT: decimals at most, as the column's scale (0: 2) */
     int maxlen;                 /* characters at most, 0: no limit */
     const char *csv;            /* its import/export column when not `column` ("account") */
     const char *synonyms; /* other header names an import takes: folded (a-z0-9), '|'-separated */

@@ -42,9 +42,10 @@ enum field_type {
 struct value_rule {
     enum field_type type;
     const char *const *choices; /* FIELD_CHOICE: NULL-terminated */
-    long min, max;              /* FIELD_INT */
+    long min, max;              /* FIELD_INT; FIELD_AMOUNT: max > 0 is the most it may be */
     int maxlen;                 /* characters at most (0: any) */
     int exact;                  /* FIELD_DATETIME: keep seconds, fraction and offset as given */
+    int decimals;               /* FIELD_AMOUNT: decimals at most (0: 2, cents) */
 };
 
 /* Why a value was refused, in the two places it is said: msg under a form field or on the

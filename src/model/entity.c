@@ -1708,7 +1708,7 @@ entity_field(const struct entity *e, const char *column)
 struct value_rule
 entity_form_rule(const struct entity_field *f)
 {
-    struct value_rule r = {f->type, f->choices, f->min, f->max, f->maxlen, 0};
+    struct value_rule r = {f->type, f->choices, f->min, f->max, f->maxlen, 0, f->decimals};
 
     if (f->type == FIELD_REF && strcmp(f->ref, "users") == 0)
         r.type = FIELD_TEXT; /* a person is named by the login */
@@ -1718,7 +1718,7 @@ entity_form_rule(const struct entity_field *f)
 struct value_rule
 entity_import_rule(const struct entity_field *f)
 {
-    struct value_rule r = {f->type, f->choices, f->min, f->max, f->maxlen, 1};
+    struct value_rule r = {f->type, f->choices, f->min, f->max, f->maxlen, 1, f->decimals};
 
     if (f->type == FIELD_REF) /* by name or domain, by e-mail, by login: looked up in SQL */
         r.type = strcmp(f->ref, "contacts") == 0 ? FIELD_EMAIL : FIELD_TEXT;

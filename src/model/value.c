@@ -249,12 +249,14 @@ norm_datetime(const struct value_rule *r, const char *in, size_t len, char *out,
  * thousands; when one of them occurs several times it groups thousands; once, it separates
  * the cents ("1.234" has three decimals: refused as ambiguous). Spaces and ' group too. */
 static long
-norm_amount(const char *in, size_t len, char *out, size_t outcap, struct value_err *e)
+norm_amount(const struct value_rule *r, const char *in, size_t len, char *out, size_t outcap,
+            struct value_err *e)
 {
     static const char *bad = "not an amount: use digits, with . or , before the cents (1234.50)";
     static const char *phrase = "is not an amount (digits, with . or , before the cents: 1234.50)";
     static const char *big = "too large (at most 999,999,999,999.99)";
-    char buf[64], ip[16] = "", fp[3] = "";
+    char buf[64], ip[16] = "", fp[8] = "";
+    size_t maxdec = r->decimals > 0 && r->decimals < 8 ? (size_t)r->decimals : 2;
     const char *s, *end = in + len, *ld, *lc;
     char dec = 0, grp = 0;
     size_t k = 0, ni = 0;
@@ -311,9 +313,19 @@ norm_amount(const char *in, size_t len, char *out, size_t outcap, struct value_e
     if (*s == dec && dec != 0) {
         size_t nf = strlen(s + 1), i;
 
-        if (nf > 2)
-            return refuse(e, in, len, "at most 2 decimals (cents)",
-                          "has more than 2 decimals (cents)");
+        /* "1.234" or "1,234" with more than cents allowed: a thousand, or one and a bit? */
+        if (maxdec > 2 && nf == 3 && ni > 0 && ndot + ncomma == 1)
+            return refuse(e, in, len, "ambiguous: write 1234 for a thousand, 1.2340 for one",
+                          "is ambiguous (1234 for a thousand, 1.2340 for one)");
+        if (nf > maxdec) {
+            char m1[64], m2[64];
+
+            snprintf(m1, sizeof m1, "at most %zu decimals%s", maxdec,
+                     maxdec == 2 ? " (cents)" : "");
+            snprintf(m2, sizeof m2, "has more than %zu decimals%s", maxdec,
+                     maxdec == 2 ? " (cents)" : "");
+            return refuse(e, in, len, m1, m2);
+        }
         for (i = 0; i < nf; i++)
             if (!is_digit(s[1 + i]))
                 return refuse(e, in, len, bad, phrase);
@@ -321,6 +333,16 @@ norm_amount(const char *in, size_t len, char *out, size_t outcap, struct value_e
             return refuse(e, in, len, bad, phrase);
         memcpy(fp, s + 1, nf);
         fp[nf] = '\0';
+    }
+    /* a percentage: at most 100 (ip has at most 12 digits) */
+    if (r->max > 0 &&
+        (strtoll(ni > 0 ? ip : "0", NULL, 10) > r->max ||
+         (strtoll(ni > 0 ? ip : "0", NULL, 10) == r->max && fp[strspn(fp, "0")] != '\0'))) {
+        char m1[64], m2[64];
+
+        snprintf(m1, sizeof m1, "at most %ld", r->max);
+        snprintf(m2, sizeof m2, "is more than %ld", r->max);
+        return refuse(e, in, len, m1, m2);
     }
     return snprintf(out, outcap, "%s.%s%s", ni > 0 ? ip : "0", fp,
                     fp[0] == '\0' ? "00"
@@ -583,7 +605,7 @@ value_normalize(const struct value_rule *r, const char *in, size_t len, char *ou
     case FIELD_TIME:
         return norm_time(in, len, out, outcap, e);
     case FIELD_AMOUNT:
-        return norm_amount(in, len, out, outcap, e);
+        return norm_amount(r, in, len, out, outcap, e);
     case FIELD_INT:
         return norm_int(r, in, len, out, outcap, e);
     case FIELD_EMAIL:

@@ -42,7 +42,7 @@ expect_rule(const struct value_rule *r, const char *in, const char *out)
 static void
 expect(enum field_type t, const char *in, const char *out)
 {
-    struct value_rule r = {t, stages, 0, 100, 0, 0};
+    struct value_rule r = {t, stages, 0, t == FIELD_INT ? 100 : 0, 0, 0, 0};
 
     expect_rule(&r, in, out);
 }
@@ -70,7 +70,7 @@ test_dates(void **state)
 static void
 test_times(void **state)
 {
-    struct value_rule exact = {FIELD_DATETIME, NULL, 0, 0, 0, 1};
+    struct value_rule exact = {FIELD_DATETIME, NULL, 0, 0, 0, 1, 0};
 
     (void)state;
     /* a form shows minutes, in the session's time zone unless an offset is given */
@@ -149,11 +149,35 @@ test_amounts(void **state)
 }
 
 static void
+test_amount_scale_and_bound(void **state)
+{
+    struct value_rule price = {FIELD_AMOUNT, NULL, 0, 0, 0, 1, 4};
+    struct value_rule qty = {FIELD_AMOUNT, NULL, 0, 0, 0, 1, 3};
+    struct value_rule pct = {FIELD_AMOUNT, NULL, 0, 100, 0, 1, 0};
+
+    (void)state;
+    expect_rule(&price, "9.9000", "9.9000"); /* what an export writes imports back */
+    expect_rule(&price, "120,0050", "120.0050");
+    expect_rule(&price, "0.125", "0.125");
+    expect_rule(&price, "12.5", "12.50");
+    expect_rule(&price, "1.234", NULL); /* a thousand, or one and a bit? */
+    expect_rule(&price, "1.23456", NULL);
+    expect_rule(&qty, "2.5", "2.50");
+    expect_rule(&qty, "0.333", "0.333");
+    expect_rule(&qty, "0.3333", NULL);
+    expect_rule(&pct, "19", "19.00");
+    expect_rule(&pct, "100", "100.00");
+    expect_rule(&pct, "100.01", NULL);
+    expect_rule(&pct, "150", NULL);
+    expect_rule(&pct, "1000", NULL);
+}
+
+static void
 test_numbers_choices_codes(void **state)
 {
-    struct value_rule big = {FIELD_INT, NULL, 0, 2147483647L, 0, 0};
-    struct value_rule ref = {FIELD_REF, NULL, 0, 0, 0, 0};
-    struct value_rule name = {FIELD_TEXT, NULL, 0, 0, 5, 0};
+    struct value_rule big = {FIELD_INT, NULL, 0, 2147483647L, 0, 0, 0};
+    struct value_rule ref = {FIELD_REF, NULL, 0, 0, 0, 0, 0};
+    struct value_rule name = {FIELD_TEXT, NULL, 0, 0, 5, 0, 0};
     struct value_err e;
     char buf[64], *out;
 
@@ -186,7 +210,7 @@ test_numbers_choices_codes(void **state)
     assert_string_equal(e.msg, "not a whole number");
     assert_string_equal(e.tail, ": \"ten\" is not a whole number");
     {
-        struct value_rule score = {FIELD_INT, NULL, 0, 100, 0, 1};
+        struct value_rule score = {FIELD_INT, NULL, 0, 100, 0, 1, 0};
 
         assert_int_equal(value_normalize(&score, "101", 3, buf, sizeof buf, &e), -1);
         assert_string_equal(e.msg, "must be between 0 and 100");
@@ -228,8 +252,11 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_dates),       cmocka_unit_test(test_times),
-        cmocka_unit_test(test_amounts),     cmocka_unit_test(test_numbers_choices_codes),
+        cmocka_unit_test(test_dates),
+        cmocka_unit_test(test_times),
+        cmocka_unit_test(test_amounts),
+        cmocka_unit_test(test_amount_scale_and_bound),
+        cmocka_unit_test(test_numbers_choices_codes),
         cmocka_unit_test(test_email_phone),
     };
 
