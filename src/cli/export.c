@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "ccrm/billing.h"
 #include "ccrm/cli.h"
@@ -41,6 +42,7 @@ cli_export_main(int argc, char **argv)
     };
     static const char *const formats[] = {"csv", "jsonl", NULL};
     struct cli_flags flags = {0};
+    int created = 0;
     const char *entity = NULL, *output = NULL;
     const struct imp_entity *e = NULL;
     struct ccrm_config cfg;
@@ -88,6 +90,8 @@ cli_export_main(int argc, char **argv)
         return EX_UNAVAILABLE;
     }
     config_fini(&cfg);
+    if (output != NULL && strcmp(output, "-") != 0 && access(output, F_OK) != 0)
+        created = 1; /* removed again when the export fails */
     if (output != NULL && strcmp(output, "-") != 0 && (out = fopen(output, "wb")) == NULL) {
         safe_fprintf(stderr, "ccrm: could not create \"%s\": %s\n", output, strerror(errno));
         db_close(&db);
@@ -97,15 +101,24 @@ cli_export_main(int argc, char **argv)
                      : db_bill_export(db, entity, jsonl, write_out, out, &err);
     rc = 0;
     if (rows < 0) {
-        safe_fprintf(stderr, "ccrm: %s\n", err.msg);
-        rc = db_lost(db) ? EX_UNAVAILABLE : EX_SOFTWARE;
+        if (strncmp(err.msg, "could not write", 15) == 0 && out != stdout)
+            safe_fprintf(stderr, "ccrm: %s: %s\n", output, err.msg);
+        else
+            safe_fprintf(stderr, "ccrm: %s\n", err.msg);
+        rc = strcmp(err.sqlstate, "42501") == 0             ? EX_NOPERM
+             : strncmp(err.msg, "could not write", 15) == 0 ? EX_IOERR
+             : db_lost(db)                                  ? EX_UNAVAILABLE
+                                                            : EX_SOFTWARE;
     }
     if (out != stdout && fclose(out) != 0 && rc == 0) {
         safe_fprintf(stderr, "ccrm: could not write \"%s\": %s\n", output, strerror(errno));
-        rc = EX_CANTCREAT;
+        rc = EX_IOERR;
     } else if (out == stdout && fflush(stdout) != 0 && rc == 0) {
+        safe_fprintf(stderr, "ccrm: could not write the export: %s\n", strerror(errno));
         rc = EX_IOERR;
     }
+    if (rc != 0 && created)
+        unlink(output); /* no half or empty file where there was none */
     db_close(&db);
     return rc;
 }

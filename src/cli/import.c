@@ -473,6 +473,7 @@ run_import(struct imp_state *st, enum imp_conflict conflict, int dry_run, const 
                  fmt_count(cnt.skipped, c), fmt_count(cnt.rejected, d), st->e->plural, file_name, t,
                  fmt_count(t > 0 ? (int64_t)((double)st->rows / t) : st->rows, r));
     rc = cnt.rejected > 0 ? EX_DATAERR : 0;
+    fflush(stdout); /* the batch is committed: its line is out before the filing below */
     /* the rows are in; now their search blocks (queued by the triggers, schema/018), so that
      * searches use the blocks again soon; a failure here loses nothing (--migrate files too) */
     if (db_blocks_file(st->db, NULL, NULL, &st->err) == -1)

@@ -1,8 +1,10 @@
 /* The libpq side of ccrm --export (include/ccrm/export.h): one REPEATABLE READ, read-only
  * transaction around one COPY (SELECT ...) TO STDOUT, its columns the import's (foreign keys as
  * the values an import matches them by: an account's domain or name, a contact's e-mail). */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ccrm/export.h"
 #include "ccrm/strbuf.h"
@@ -83,7 +85,7 @@ db_export(struct db *db, const struct imp_entity *e, int jsonl,
     int64_t rows = -1;
     PGresult *res;
     char *buf;
-    int n, failed = 0;
+    int n, failed = 0, write_errno = 0;
 
     if (db_run(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "could not start the export",
                err) == -1)
@@ -106,15 +108,17 @@ db_export(struct db *db, const struct imp_entity *e, int jsonl,
 
         if (jsonl)
             len = copy_unescape(buf, len);
-        if (!failed && write(arg, buf, len) != 0)
+        if (!failed && write(arg, buf, len) != 0) {
             failed = 1;
+            write_errno = errno;
+        }
         PQfreemem(buf);
     }
     res = PQgetResult(db->conn);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         err_set_pg(err, res, db->conn, "could not export");
     } else if (failed) {
-        err_set(err, "could not write the export");
+        err_set(err, "could not write the export: %s", strerror(write_errno));
     } else {
         rows = strtoll(PQcmdTuples(res), NULL, 10);
     }

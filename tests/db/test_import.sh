@@ -191,6 +191,9 @@ check "jsonl: one object per line" test "$(wc -l <"$T/c.jsonl")" = 3
 check "jsonl: newline inside a value escaped" grep -qF '"Hop\r\nper"' "$T/c.jsonl"
 jsonok() { local l; while IFS= read -r l; do echo "select :'j'::json;" | psql -X -q -At -v ON_ERROR_STOP=1 -v j="$l" >/dev/null || return 1; done <"$T/c.jsonl"; }
 check "jsonl: every line parses as JSON" jsonok
+"$CCRM" -d "$PG_CONN" --export contacts --output /dev/full 2>"$T/err"; rc=$?
+check "an export that cannot be written: exit 74 (I/O), saying where and why" \
+    bash -c "test $rc = 74 && grep -q '/dev/full.*No space left on device' '$T/err'"
 
 # ---- other entities with references ----
 imp opportunities.csv --into opportunities --rejects "$T/r.csv"

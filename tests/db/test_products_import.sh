@@ -16,6 +16,10 @@ check "the export has the registry's columns" \
 check "the export has every product" \
     test "$(($(wc -l <"$TEST_TMP/p.csv") - 1))" = "$(q "select count(*) from products")"
 
+"$CCRM" -d "$DB user=paul" --export products --output "$TEST_TMP/paul.csv" 2>/dev/null
+check "a partner may not export products: exit 77 (no permission)" test $? = 77
+check "... and no empty file is left behind" test ! -e "$TEST_TMP/paul.csv"
+
 cat >"$TEST_TMP/in.csv" <<'CSV'
 Artikelnummer,Name,Price,Currency,VAT,Unit
 SUP-1,Support hour – Stunde,"1.234,50",EUR,19,hour
