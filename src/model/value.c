@@ -384,8 +384,27 @@ norm_int(const struct value_rule *r, const char *in, size_t len, char *out, size
     return snprintf(out, outcap, "%lld", v);
 }
 
-/* name@domain: one @, no blanks or characters mail cannot carry unquoted, a dot inside the
- * domain, no empty labels. */
+/* Is s[i..] a UTF-8 space, control or invisible format character (no-break space, the
+ * typographic spaces, zero widths, line and paragraph separators, the BOM)? */
+static int
+unicode_blank(const unsigned char *u, size_t left)
+{
+    if (left >= 2 && u[0] == 0xc2 && (u[1] <= 0x9f || u[1] == 0xa0))
+        return 1; /* C1 controls, U+00A0 */
+    if (left >= 3 && u[0] == 0xe2 && u[1] == 0x80 &&
+        (u[2] <= 0x8f || (u[2] >= 0xa8 && u[2] <= 0xaf)))
+        return 1; /* U+2000-U+200F, U+2028-U+202F */
+    if (left >= 3 && u[0] == 0xe2 && u[1] == 0x81 && (u[2] == 0x9f || u[2] == 0xa0))
+        return 1; /* U+205F, U+2060 */
+    if (left >= 3 && ((u[0] == 0xe1 && u[1] == 0x9a && u[2] == 0x80) ||
+                      (u[0] == 0xe3 && u[1] == 0x80 && u[2] == 0x80) ||
+                      (u[0] == 0xef && u[1] == 0xbb && u[2] == 0xbf)))
+        return 1; /* U+1680, U+3000, U+FEFF */
+    return 0;
+}
+
+/* name@domain: one @, no blanks (Unicode ones included) or characters mail cannot carry
+ * unquoted, a dot inside the domain, no empty labels, none starting or ending with "-". */
 static int
 valid_email(const char *s, size_t len)
 {
@@ -397,6 +416,9 @@ valid_email(const char *s, size_t len)
         return 0;
     for (i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
+
+        if (c >= 0x80 && unicode_blank((const unsigned char *)s + i, len - i))
+            return 0;
 
         if (c <= ' ' || c == 0x7f || c == '"' || c == '(' || c == ')' || c == ',' || c == ':' ||
             c == ';' || c == '<' || c == '>' || c == '[' || c == ']' || c == '\\')
@@ -419,6 +441,8 @@ valid_email(const char *s, size_t len)
     for (i = 0; i < dl; i++) {
         unsigned char c = (unsigned char)at[1 + i];
 
+        if (c == '-' && (i == 0 || i == dl - 1 || at[i] == '.' || at[i + 2] == '.'))
+            return 0; /* a label neither starts nor ends with a hyphen */
         if (c == '.') {
             if (i == 0 || i == dl - 1 || at[i] == '.')
                 return 0;

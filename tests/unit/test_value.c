@@ -237,6 +237,12 @@ test_email_phone(void **state)
     expect(FIELD_EMAIL, "a@b", NULL);
     expect(FIELD_EMAIL, "a@b..org", NULL);
     expect(FIELD_EMAIL, "a.@b.org", NULL);
+    expect(FIELD_EMAIL, "pi\xc2\xa0y@probe.test", NULL);     /* a no-break space */
+    expect(FIELD_EMAIL, "pi\xe2\x80\x83x@probe.test", NULL); /* an em space */
+    expect(FIELD_EMAIL, "pi\xe2\x80\x8bx@probe.test", NULL); /* a zero-width space */
+    expect(FIELD_EMAIL, "x@-example.com", NULL);
+    expect(FIELD_EMAIL, "x@example-.com", NULL);
+    expect(FIELD_EMAIL, "x@my-example.com", "x@my-example.com");
     expect(FIELD_PHONE, "+49 40 123 45-67", "+49 40 123 45-67");
     expect(FIELD_PHONE, "(040)  123/456", "(040) 123/456");
     expect(FIELD_PHONE, "030.123 x12", "030.123 x12");
