@@ -282,6 +282,13 @@ db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp
                     " WHEN s.\"@1\" IS NOT NULL AND r_@2.id IS NULL"
                     " THEN format('contact \"%s\" not found', s.\"@1\")",
                     col->name, cbuf, NULL);
+        else if (col->type == IMP_CURRENCY)
+            sql_tpl(sql,
+                    " WHEN s.\"@1\" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM currencies cu"
+                    " WHERE cu.code = s.\"@1\")"
+                    " THEN format('currency \"%s\" is not one ccrm knows (ISO 4217: EUR, USD,"
+                    " ...)', s.\"@1\")",
+                    col->name, NULL, NULL);
         else if (col->type == IMP_LOGIN)
             sql_tpl(sql,
                     " WHEN s.\"@1\" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM users u"

@@ -45,9 +45,10 @@ check "a bad row is refused" test $? = 65
 check "... in the normaliser's words" grep -q 'column "unit_price": "ten" is not an amount' <<<"$out"
 check "... and nothing is written" test "$(q "select count(*) from products where sku like 'BAD-%'")" = 0
 
-printf 'sku,name,unit_price,tax_rate\nBAD-3,Rate too high,1,150\nOK-3,Fine,0.0050,19\n' >"$TEST_TMP/bad3.csv"
+printf 'sku,name,unit_price,tax_rate,currency\nBAD-3,Rate too high,1,150,EUR\nOK-3,Fine,0.0050,19,EUR\nBAD-4,No such currency,1,19,XXX\n' >"$TEST_TMP/bad3.csv"
 out=$("$CCRM" -d "$DB user=sam" --import "$TEST_TMP/bad3.csv" --into products --rejects "$TEST_TMP/bad3.rej" 2>&1)
 check "a tax rate over 100 is the line's own refusal, not the batch's ($out)" grep -q 'bad3.csv:2: column "tax_rate": "150" is more than 100' <<<"$out"
+check "an unknown currency is the line's refusal too" grep -q 'bad3.csv:4: currency "XXX" is not one ccrm knows' <<<"$out"
 check "... the other line is imported with its 4 decimals" \
     test "$(q "select unit_price from products where sku = 'OK-3'")" = 0.0050
 q "update products set unit_price = 120.0050 where sku = 'OK-3'" >/dev/null
