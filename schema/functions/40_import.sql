@@ -200,11 +200,12 @@ BEGIN
     -- of many rows, 018) named by the ids of one audit row, each inserted at version 1
     EXECUTE format($q$
         WITH w AS (
-            SELECT a.entity_id AS id, a.op, (a.new_row->>'version')::int AS v
+            SELECT a.entity_id AS id, a.op, (a.new_row->>'version')::int AS v,
+                   a.new_row - ARRAY['version', 'updated_at', 'updated_by'] AS nr
               FROM audit a
              WHERE a.xid = $1 AND a.entity = $2 AND a.op IN ('insert', 'update') AND a.ids IS NULL
             UNION ALL
-            SELECT t.id, 'insert', 1
+            SELECT t.id, 'insert', 1, NULL::jsonb
               FROM audit a, unnest(a.ids) r, public.%1$I t
              WHERE a.xid = $1 AND a.entity = $2 AND a.op = 'insert' AND a.ids IS NOT NULL
                AND t.id >= lower(r) AND t.id < upper(r))
@@ -215,7 +216,12 @@ BEGIN
                        ELSE ' was changed after the import by ' || t.updated_by || ' at '
                             || to_char(t.updated_at, 'YYYY-MM-DD HH24:MI:SS') END
           FROM w LEFT JOIN public.%1$I t ON t.id = w.id
-         WHERE (t.id IS NULL AND w.op = 'update') OR t.version <> w.v
+         -- a row changed since, unless back as the import left it (a later batch reverted
+         -- first: batches are undone newest first)
+         WHERE (t.id IS NULL AND w.op = 'update')
+            OR (t.version <> w.v
+                AND (w.nr IS NULL
+                     OR to_jsonb(t) - ARRAY['version', 'updated_at', 'updated_by'] <> w.nr))
          ORDER BY w.id LIMIT 1$q$, b.entity)
        INTO v_bad USING b.xid, b.entity,
                         -- (a partner's rows may since have moved out of his sight: no text of

@@ -144,6 +144,20 @@ check "refused revert changed nothing" test "$(psqlc -c "select count(*) from co
 "$CCRM" -d "$PG_CONN" --revert 99999 >"$T/out" 2>"$T/err"; rc=$?
 check "unknown batch refused" bash -c "test $rc = 65 && grep -q 'import batch 99999 does not exist' $T/err"
 
+# ---- batches undone newest first: the older one is not refused for the newer one's revert ----
+printf 'email,title\nP8@Example.org,First\n' >"$T/nf1.csv"
+printf 'email,title\nP8@Example.org,Second\n' >"$T/nf2.csv"
+title0=$(psqlc -c "select coalesce(title, '-') from contacts where email = 'P8@Example.org'")
+imp "$T/nf1.csv" --into contacts --on-conflict update
+b1=$(sed -n 's/^ccrm: batch \([0-9]*\):.*/\1/p' "$T/out")
+imp "$T/nf2.csv" --into contacts --on-conflict update
+b2=$(sed -n 's/^ccrm: batch \([0-9]*\):.*/\1/p' "$T/out")
+"$CCRM" -d "$PG_CONN" --revert "$b2" >"$T/out" 2>"$T/err"; rc=$?
+check "the newer batch reverts ($rc)" test $rc = 0
+"$CCRM" -d "$PG_CONN" --revert "$b1" >"$T/out" 2>"$T/err"; rc=$?
+check "then the older one too ($rc: $(cat "$T/err"))" test $rc = 0
+check "...and the row is as before both" test "$(psqlc -c "select coalesce(title, '-') from contacts where email = 'P8@Example.org'")" = "$title0"
+
 # ---- a bulk insert is audited by one row naming its rows (schema/018) ----
 awk 'BEGIN { print "email,first_name,last_name"; for (i = 1; i <= 500; i++) printf "bulk%d@example.org,Bulk,Row %d\n", i, i }' >"$T/bulk.csv"
 imp "$T/bulk.csv" --into contacts
