@@ -208,6 +208,8 @@ struct bill_pay_words {
     char method[16];
     char reference[200];
 };
+/* ":payment AMOUNT [DATE] [METHOD] [REFERENCE]" in words: 0, -1 without an amount, -2 for a
+ * date not in the calendar (DATE: YYYY-MM-DD or D.M.YYYY, given back as YYYY-MM-DD) */
 int bill_parse_payment(const char *line, struct bill_pay_words *w);
 /* Columns of UTF-8 text on a terminal or in a fixed-width file (wide CJK characters count 2). */
 size_t bill_text_width(const char *s);

@@ -4,6 +4,7 @@
 #ifndef _XOPEN_SOURCE
 #define _XOPEN_SOURCE 700 /* wcwidth() */
 #endif
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -360,6 +361,46 @@ bill_clean(const char *s, int keep_newlines)
 static const char *const pay_methods[] = {"transfer", "direct_debit", "card", "cash",
                                           "cheque",   "other",        NULL};
 
+/* Digits with - or . between them, at least one of each: what a person types as a date. */
+static int
+looks_like_date(const char *s, size_t n)
+{
+    size_t i, digits = 0, seps = 0;
+
+    for (i = 0; i < n; i++) {
+        if (s[i] >= '0' && s[i] <= '9')
+            digits++;
+        else if (s[i] == '-' || s[i] == '.')
+            seps++;
+        else
+            return 0;
+    }
+    return digits >= 4 && seps >= 1;
+}
+
+/* A date as YYYY-M-D or D.M.YYYY (a day of the calendar) into out as YYYY-MM-DD, or -1. */
+static int
+pay_date(const char *s, size_t n, char *out)
+{
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    char buf[16], tail;
+    int y, m, d;
+
+    if (n >= sizeof buf)
+        return -1;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    if (sscanf(buf, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 &&
+        (sscanf(buf, "%2d.%2d.%4d%c", &d, &m, &y, &tail) != 3 || strlen(strrchr(buf, '.')) != 5))
+        return -1;
+    if (y < 1900 || y > 9999 || m < 1 || m > 12 || d < 1 ||
+        d > days[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)))
+        return -1;
+    snprintf(buf, sizeof buf, "%04d-%02d-%02d", y % 10000, m % 100, d % 100);
+    memcpy(out, buf, 11);
+    return 0;
+}
+
 int
 bill_parse_payment(const char *line, struct bill_pay_words *w)
 {
@@ -386,8 +427,11 @@ bill_parse_payment(const char *line, struct bill_pay_words *w)
             memcpy(w->amount, start, n);
             continue;
         }
-        if (w->date[0] == '\0' && rl == 0 && n == 10 && start[4] == '-' && start[7] == '-') {
-            memcpy(w->date, start, n);
+        if (w->date[0] == '\0' && rl == 0 && looks_like_date(start, n)) {
+            /* YYYY-MM-DD or D.M.YYYY, as forms take dates; a date not in the calendar is
+             * refused, not taken for the reference */
+            if (pay_date(start, n, w->date) == -1)
+                return -2;
             continue;
         }
         if (w->method[0] == '\0' && rl == 0) {

@@ -222,8 +222,12 @@ pay(struct app *app, const char *line)
     struct ccrm_err err;
     char idt[24], msg[256];
 
-    if (bill_parse_payment(line, &w) == -1) {
+    switch (bill_parse_payment(line, &w)) {
+    case -1:
         ui_message_error(app, "usage: :payment AMOUNT [YYYY-MM-DD] [METHOD] [REFERENCE]");
+        return;
+    case -2:
+        ui_message_error(app, "not a date: use YYYY-MM-DD or D.M.YYYY (the day it was paid)");
         return;
     }
     snprintf(idt, sizeof idt, "%" PRId64, pay_invoice);

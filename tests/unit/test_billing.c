@@ -284,6 +284,17 @@ test_payment_words(void **state)
     assert_string_equal(w.reference, "SEPA cash 2026-01-02");
     assert_int_equal(bill_parse_payment("", &w), -1);
     assert_int_equal(bill_parse_payment("   ", &w), -1);
+    /* a date as forms take it; one not in the calendar is refused, not made the reference */
+    assert_int_equal(bill_parse_payment("2 1.12.2026 card", &w), 0);
+    assert_string_equal(w.date, "2026-12-01");
+    assert_string_equal(w.method, "card");
+    assert_string_equal(w.reference, "");
+    assert_int_equal(bill_parse_payment("2 2026-3-5", &w), 0);
+    assert_string_equal(w.date, "2026-03-05");
+    assert_int_equal(bill_parse_payment("10 2026-13-45", &w), -2);
+    assert_int_equal(bill_parse_payment("10 31.2.2026 cash", &w), -2);
+    assert_int_equal(bill_parse_payment("10 cash 4711", &w), 0);
+    assert_string_equal(w.reference, "4711");
 }
 
 int
