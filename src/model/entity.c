@@ -835,11 +835,15 @@ static const struct entity_column ticket_cols[] = {
     {.name = "Assignee", .sql = "coalesce(a.assignee, '')", .min = 8, .weight = 6, .priority = 5},
     /* how long it has waited since it came in: 45m, 5h, 3d */
     {.name = "Age",
-     .sql = "CASE WHEN now() - a.created_at < interval '1 hour'"
-            " THEN greatest(floor(extract(epoch FROM now() - a.created_at) / 60), 0)::int || 'm'"
-            " WHEN now() - a.created_at < interval '1 day'"
-            " THEN floor(extract(epoch FROM now() - a.created_at) / 3600)::int || 'h'"
-            " ELSE floor(extract(epoch FROM now() - a.created_at) / 86400)::int || 'd' END",
+     .sql =
+         "CASE WHEN now() - a.created_at < interval '1 hour'"
+         " THEN greatest(floor(extract(epoch FROM now() - a.created_at) / 60), 0)::int || 'm'"
+         " WHEN now() - a.created_at < interval '1 day'"
+         " THEN floor(extract(epoch FROM now() - a.created_at) / 3600)::int || 'h'"
+         " WHEN now() - a.created_at < interval '1000 days'"
+         " THEN floor(extract(epoch FROM now() - a.created_at) / 86400)::int || 'd'"
+         /* an imported history's old ticket: 3y, in the column's four cells */
+         " ELSE floor(extract(epoch FROM now() - a.created_at) / 86400 / 365.25)::int || 'y' END",
      .min = 4,
      .priority = 4,
      .ticks = 1},

@@ -31,14 +31,14 @@ target(struct app *app, const struct action *a, const struct entity **e, int64_t
     if (v != NULL && v->ops->selected != NULL && v->ops->selected(v, e, id) == 0 &&
         ((*e)->actions & a->applies) == a->applies)
         return 0;
-    ui_message_error(app, "select a %s first (in a list, or open one)",
-                     a->applies == ENT_INVOICE        ? "invoice"
-                     : a->applies == ENT_QUOTE        ? "quote"
-                     : a->applies == ENT_BILL_DEAL    ? "deal"
-                     : a->applies == ENT_INVOICE_FROM ? "accepted quote or won deal"
-                     : a->applies == ENT_LINES        ? "draft quote or invoice"
-                     : a->applies == ENT_PRICES       ? "product"
-                                                      : "quote or invoice");
+    ui_message_error(app, "select %s first (in a list, or open one)",
+                     a->applies == ENT_INVOICE        ? "an invoice"
+                     : a->applies == ENT_QUOTE        ? "a quote"
+                     : a->applies == ENT_BILL_DEAL    ? "a deal"
+                     : a->applies == ENT_INVOICE_FROM ? "an accepted quote or a won deal"
+                     : a->applies == ENT_LINES        ? "a draft quote or invoice"
+                     : a->applies == ENT_PRICES       ? "a product"
+                                                      : "a quote or invoice");
     return -1;
 }
 

@@ -785,7 +785,11 @@ parse_filter(struct listview *lv, struct app *app, const char *text, struct ccrm
             if (strcmp(l->filters[i].name, w) == 0 ||
                 (strcmp(w, "owner") == 0 && l->filters[i].mine))
                 f = i;
-        if (f < 0 || eq[1] == '\0' || (lv->fixed_filter && f == 0)) {
+        if (f >= 0 && eq[1] == '\0' && !(lv->fixed_filter && f == 0)) {
+            err_set(err, "filter \"%s\" needs a value: %s=VALUE (several: %s=a,b)", w, w, w);
+            return -1;
+        }
+        if (f < 0 || (lv->fixed_filter && f == 0)) {
             char known[256] = "";
 
             len = 0;
