@@ -1381,6 +1381,12 @@ handle_key(struct app *app, wint_t key, int fkey)
         ui->dirty = 1;
         return;
     }
+    if (ui->rows < MIN_ROWS || ui->cols < MIN_COLS) {
+        /* nothing is shown but "terminal too small": a key would act unseen (a conflict's
+         * "theirs", a form's save); it waits for a terminal that shows what it does */
+        beep();
+        return;
+    }
     if (ui->input) {
         input_key(app, key, fkey);
         return;

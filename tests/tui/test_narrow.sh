@@ -42,8 +42,10 @@ keys Escape
 # too small: says the minimum
 tmux -L "$TMUX_SOCK" resize-window -t =t: -x 20 -y 5
 check "a terminal too small says the size it needs" wait_for "needs 24x6" 5
+keys 6 # unseen, it does nothing (it would open Tickets)
 tmux -L "$TMUX_SOCK" resize-window -t =t: -x 140 -y 40
 check "and the list comes back" wait_for "Accounts by" 5
+check "...the key pressed while nothing could be seen did nothing" bash -c "! (tmux -L $TMUX_SOCK capture-pane -t =t: -p | grep -qF 'Tickets by')"
 keys q
 tui_stop
 
