@@ -1606,6 +1606,10 @@ commands_help(struct view *v, const char **lines, int max)
     int n = 0, t = 0, i;
     size_t len;
 
+    /* a view that takes text (a form) has its own keys only: there letters, digits, ":" and q
+     * are typed, and Tab moves between fields */
+    if (v != NULL && v->takes_text)
+        return 0;
     for (a = cmd_actions; (a->name != NULL || a->key != 0) && n < max && t < HELP_MAX; a++) {
         if (a->key == 0 || !offers(v, a))
             continue;

@@ -118,6 +118,8 @@ keys e
 check "e opens the deal's form" wait_for "Edit deal #" 5
 keys F1
 check "F1 shows the form's help" wait_for "next / previous field" 5
+check "...and not the keys of lists, which are typed text in a form" \
+    bash -c "! (tmux -L $TMUX_SOCK capture-pane -t =t: -p | grep -qE 'next / previous view|go to view by number|command:')"
 keys Escape
 wait_gone "next / previous field" 5 || fail "a key closes the form's help"
 keys Escape
