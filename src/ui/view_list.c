@@ -1416,6 +1416,20 @@ view_list_show_record(struct view *v, struct app *app, int64_t id)
     lv->loaded = 1;
     lv->search_pending = 0;
     reread(lv, app);
+    /* the record with the rows around it, the screen filled: at the top of the list all of
+     * what is above it, else a third of a screen above it, and no blank lines under the last
+     * row while rows above are hidden */
+    if (lv->height > 0) {
+        int top = lv->cur - lv->height / 3;
+
+        if (lv->buf.at_start && lv->cur < lv->height)
+            top = 0;
+        if (lv->buf.at_end && top > lv->buf.n - lv->height)
+            top = lv->buf.n - lv->height;
+        if (top > lv->cur)
+            top = lv->cur;
+        lv->top = top > 0 ? top : 0;
+    }
     return 0;
 }
 

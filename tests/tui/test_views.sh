@@ -111,4 +111,19 @@ check "... and the tabs after the tenth their first letters" \
 keys q
 tui_stop
 check "ccrm exits 0" test "$(cat "$TEST_TMP/tui.exit")" = 0
+
+# a record saved from a list is shown with the rows around it: a new campaign sorted last
+# does not hide the campaigns above it (the screen has room for them all)
+tui_start 80 24 "$CCRM" -d "$DB user=chloe" --view campaigns
+check "the Campaigns list" wait_for "Campaigns by" 15
+keys n
+check "n opens a new campaign" wait_for "New campaign" 5
+keys -l "Zz the last campaign"
+keys C-s
+check "saved" wait_for "saved campaign #" 5
+check "the new campaign is in the list" wait_for "Zz the last campaign" 5
+first=$(as chloe -c "select name from campaigns order by name, id limit 1")
+check "...and so is the first one, above it ($first)" wait_for "${first:0:20}" 5
+keys q
+tui_stop
 done_testing
