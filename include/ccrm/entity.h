@@ -60,7 +60,8 @@ struct entity_column {
     const char *sql;  /* the expression over alias a and the list's joins, as text */
     int hidden;       /* fetched for the code, not shown */
     int min;          /* screen columns at least */
-    int fit;          /* as wide as its widest value loaded, up to min + 4 (a record's #) */
+    int fit;          /* as wide as its widest value loaded, up to min + 4 (a record's #), or
+                       * up to min + fit when more (an amount is never cut: 10) */
     int weight;       /* its share of the room left over */
     int priority;     /* 1 essential .. 9: narrow screens drop the highest numbers first */
     int time_left;    /* sql gives a due time (epoch ms), "paused" or "": the client shows

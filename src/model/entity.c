@@ -643,6 +643,7 @@ static const struct entity_column deal_cols[] = {
     {.name = "Amount",
      .sql = "coalesce(to_char(a.amount, 'FM999G999G999G990D00') || ' ' || a.currency, '')",
      .min = 14,
+     .fit = 10,
      .weight = 6,
      .priority = 2},
     {.name = "Account", .sql = "coalesce(acc.name, '')", .min = 12, .weight = 20, .priority = 3},

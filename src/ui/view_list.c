@@ -423,8 +423,10 @@ layout(struct listview *lv, int wd, int *xs, int *ws, int *idx)
         for (r = 0; l->cols[i].fit && r < lv->buf.n; r++) {
             int tw = lv->buf.rows[r].col[i] != NULL ? text_width(lv->buf.rows[r].col[i]) : 0;
 
+            int cap = l->cols[i].min + (l->cols[i].fit > 4 ? l->cols[i].fit : 4);
+
             if (tw > min[i])
-                min[i] = tw < l->cols[i].min + 4 ? tw : l->cols[i].min + 4;
+                min[i] = tw < cap ? tw : cap;
         }
     }
     for (p = 1; p <= 9; p++)

@@ -59,4 +59,16 @@ check "a seven-digit ticket number is shown whole" line_has "#1234567" "Seven di
 keys q
 tui_stop
 
+# an amount is never cut: its column grows to the widest one (at 80 columns too)
+acc=$(as sam -c "insert into accounts (name) values ('Huge Amount AG') returning id" | head -1)
+inv=$(as bea -c "insert into invoices (account_id, currency, buyer_address, buyer_postcode)
+    values ($acc, 'EUR', 'Am Hof 1', '53111') returning id" | head -1)
+as bea -c "insert into invoice_lines (invoice_id, description, quantity, unit, unit_price, tax_rate)
+    values ($inv, 'Everything', 1, 'piece', 987654321, 19)" >/dev/null || fail "a line"
+tui_start 80 24 "$CCRM" -d "$DB user=bea" --view invoices
+check "the Invoices list opens at 80 columns" wait_for "Invoices by" 15
+check "a gross of 1,175,308,641.99 EUR is shown whole" line_has "draft #$inv" "1,175,308,641.99 EUR"
+keys q
+tui_stop
+
 done_testing
