@@ -154,7 +154,7 @@ on_header(struct imp_state *st, const struct csv_record *rec)
     for (c = 0; c < st->e->ncols; c++)
         mapped[c] = st->m.mapped[c] >= 0;
     if ((st->imp = db_import_begin(st->db, st->e, mapped, st->keep_raw, &st->err)) == NULL) {
-        st->fatal = EX_UNAVAILABLE;
+        st->fatal = strcmp(st->err.sqlstate, "42501") == 0 ? EX_NOPERM : EX_UNAVAILABLE;
         return -1;
     }
     return 0;

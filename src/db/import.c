@@ -76,6 +76,22 @@ db_import_begin(struct db *db, const struct imp_entity *e, const int *mapped, in
         return NULL;
     if (simple(db, "SET LOCAL statement_timeout = 0", err) == -1)
         goto fail;
+    /* no right to add these records: said before the file is read, so a dry run says it too
+     * (the department rules, which look at the values, still decide at the insert) */
+    {
+        const char *params[1] = {e->name};
+
+        if ((res = db_exec(db, "SELECT has_any_column_privilege($1::regclass, 'INSERT')", 1, params,
+                           err)) == NULL)
+            goto fail;
+        if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
+            PQclear(res);
+            err_set(err, "permission denied: your role may not add %s", e->plural);
+            memcpy(err->sqlstate, "42501", 6);
+            goto fail;
+        }
+        PQclear(res);
+    }
     strbuf_printf(sql, "CREATE TEMP TABLE ccrm_import_stage (line bigint NOT NULL, reason text, "
                        "raw bytea");
     for (c = 0; c < e->ncols; c++)
