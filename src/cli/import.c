@@ -359,6 +359,17 @@ run_import(struct imp_state *st, enum imp_conflict conflict, int dry_run, const 
                 st->fatal = EX_DATAERR;
             break;
         }
+        /* the header whole before its separator is guessed: a pipe may bring it in pieces */
+        while (st->done == 0 && n < READ_CHUNK && memchr(buf, '\n', (size_t)n) == NULL &&
+               memchr(buf, '\r', (size_t)n) == NULL) {
+            ssize_t m = read(fd, buf + n, (size_t)(READ_CHUNK - n));
+
+            if (m < 0 && errno == EINTR && !interrupted)
+                continue;
+            if (m <= 0)
+                break; /* the end, or an error the next read reports */
+            n += m;
+        }
         if (st->done == 0) { /* the header's separator: given, or the one it uses */
             int guessed = st->delim == 0;
 

@@ -23,6 +23,10 @@ imp header_only.csv --into widgets; check "unknown entity exits 64" test $rc = 6
 imp header_only.csv; check "--import without --into exits 64" test $rc = 64
 imp header_only.csv --into contacts --on-conflict maybe; check "bad --on-conflict exits 64" test $rc = 64
 imp bad_last_line.csv --into contacts --rejects /nonexistent/dir/r.csv; check "uncreatable --rejects exits 73" test $rc = 73
+(printf 'first_name'; sleep 0.3; printf ';last_name;email\nPiped;Slowly;piped.slowly@example.org\n') |
+    "$CCRM" -d "$PG_CONN" --import - --into contacts --dry-run >"$T/out" 2>"$T/err"; rc=$?
+check "a header that comes through a pipe in pieces: its separator is guessed from the whole line ($rc)" \
+    bash -c "test $rc = 0 && grep -q 'would insert 1' '$T/out'"
 cp bad_last_line.csv "$T/self.csv"; ln -sf "$T/self.csv" "$T/self-link.csv"
 imp "$T/self.csv" --into contacts --rejects "$T/self-link.csv" --dry-run
 check "--rejects naming the input (through a link) is a usage error, exit 64" test $rc = 64
