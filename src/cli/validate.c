@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ccrm/entity.h"
 #include "ccrm/util.h"
@@ -281,8 +282,8 @@ apply_override(struct imp_map *m, const struct csv_record *hdr, const char *ov, 
         src++, sl--;
     if (!(dl == 0 || (dl == 1 && dst[0] == '-'))) {
         for (c = 0; c < m->e->ncols; c++)
-            if (strlen(m->e->cols[c].name) == dl && memcmp(m->e->cols[c].name, dst, dl) == 0)
-                break;
+            if (strlen(m->e->cols[c].name) == dl && strncasecmp(m->e->cols[c].name, dst, dl) == 0)
+                break; /* "Email" is email */
         if (c == m->e->ncols) {
             err_set(err, "--map: %s have no column \"%.*s\"", m->e->name, (int)dl, dst);
             return -1;
