@@ -57,6 +57,11 @@ int crash_init(const char *program_version);
 /* What a crash keeps: the text of the unsaved form now on screen (draft_render), copied into
  * a fixed buffer (up to 64 KiB; NULL or n 0: nothing). Called after every key. */
 void crash_snapshot(const char *text, size_t n);
+/* Keep the unsaved form also against an end no handler sees (kill -9, a power cut): its text
+ * (draft_render) written, a temporary file renamed, as this process's draft
+ * live/draft-<time>-<pid>.txt, which draft_next offers once the process is gone. NULL or n 0
+ * removes it (the form was saved, or closed). After crash_init. Returns 0 or -1. */
+int draft_keep_live(const char *text, size_t n);
 /* The path of the crash report the handler would write (tests, the man page). */
 const char *crash_report_path(void);
 

@@ -28,6 +28,11 @@
 #define MSG_MS 4000
 #define MIN_ROWS 6
 #define MIN_COLS 24
+/* the unsaved form kept on disk while typing (keep_live, below) */
+#define LIVE_DRAFT_MS 1000
+static struct strbuf live_text = STRBUF_INIT; /* what the file should hold */
+static unsigned live_timer;
+static int live_written = 1; /* the file holds live_text */
 
 attr_t
 ui_attr(struct app *app, enum ui_pair pair, attr_t fallback)
@@ -378,6 +383,10 @@ ui_fini(struct app *app)
     keep_drafts(app);
     mail_send_fini(app); /* mails still on their way go on: say so */
     crash_snapshot(NULL, 0);
+    /* an orderly end: the drafts kept above (a signal) hold the forms, or they were saved */
+    timer_del(&app->timers, live_timer);
+    draft_keep_live(NULL, 0);
+    strbuf_fini(&live_text);
     bill_ui_fini();
     for (i = 0; i < ui->depth; i++)
         ui->stack[i]->closing = 1;
@@ -1457,8 +1466,44 @@ handle_key(struct app *app, wint_t key, int fkey)
     }
 }
 
+/* The unsaved form kept on disk while typing (draft_keep_live): written a moment after the
+ * last change, so that a kill -9 or a power cut loses at most that moment's keys. */
+
+static void
+on_live_draft(void *ctx, void *arg)
+{
+    (void)ctx;
+    (void)arg;
+    live_timer = 0;
+    if (!live_written && draft_keep_live(live_text.s, live_text.len) == 0)
+        live_written = 1;
+}
+
+static void
+keep_live(struct app *app, const struct strbuf *b)
+{
+    if (b->len == 0) { /* saved or closed: gone at once */
+        if (live_text.len > 0 || !live_written) {
+            strbuf_reset(&live_text);
+            timer_del(&app->timers, live_timer);
+            live_timer = 0;
+            draft_keep_live(NULL, 0);
+            live_written = 1;
+        }
+        return;
+    }
+    if (live_text.len == b->len && memcmp(live_text.s, b->s, b->len) == 0)
+        return;
+    strbuf_reset(&live_text);
+    strbuf_add(&live_text, b->s, b->len);
+    live_written = 0;
+    if (!timer_pending(&app->timers, live_timer))
+        live_timer = timer_add(&app->timers, now_ms() + LIVE_DRAFT_MS, on_live_draft, NULL);
+}
+
 /* What a crash would keep: the draft of the top-most view with unsaved input (after every
- * batch of keys; the handler of a fatal signal writes it, src/util/draft.c). */
+ * batch of keys; the handler of a fatal signal writes it, src/util/draft.c); the same kept
+ * on disk a moment later (keep_live). */
 static void
 snapshot_draft(struct app *app)
 {
@@ -1475,11 +1520,18 @@ snapshot_draft(struct app *app)
         memset(&d, 0, sizeof d);
         v->ops->draft(v, &d);
         str_copy(d.login, db_login(app->db), sizeof d.login);
+        str_copy(d.why, "an end without warning", sizeof d.why);
+        {
+            time_t now = time(NULL);
+
+            strftime(d.when, sizeof d.when, "%Y-%m-%d %H:%M", localtime(&now));
+        }
         draft_render(&b, &d);
         draft_fini(&d);
         break;
     }
     crash_snapshot(b.s, b.len);
+    keep_live(app, &b);
     strbuf_fini(&b);
 }
 

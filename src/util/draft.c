@@ -188,18 +188,17 @@ draft_save(const char *text, char *path, size_t n)
     return rc;
 }
 
-int
-draft_next(char *path, size_t n, const char *login)
+/* The oldest draft file in dir (see draft_next); live: the files of draft_keep_live, each
+ * taken only once its process is gone. */
+static int
+next_in(const char *dir, int live, char *path, size_t n, const char *login)
 {
-    char *dir = draft_dir();
     DIR *dp = opendir(dir);
     struct dirent *de;
     char best[256] = "";
 
-    if (dp == NULL) {
-        free(dir);
+    if (dp == NULL)
         return 0;
-    }
     /* draft-<time>-<pid>-<seq>.txt: the oldest by name is close enough to the oldest */
     while ((de = readdir(dp)) != NULL) {
         size_t l = strlen(de->d_name);
@@ -209,6 +208,15 @@ draft_next(char *path, size_t n, const char *login)
             continue;
         if (best[0] != '\0' && strcmp(de->d_name, best) >= 0)
             continue;
+        if (live) {
+            /* kept while typing by a client that may still be running: its form, not ours */
+            long long t;
+            long pid;
+
+            if (sscanf(de->d_name, "draft-%lld-%ld", &t, &pid) != 2 || pid == (long)getpid() ||
+                kill((pid_t)pid, 0) == 0 || errno == EPERM)
+                continue;
+        }
         if (login != NULL) { /* another login's form waits for them */
             char *file = xasprintf("%s/%s", dir, de->d_name), *text = draft_read_file(file);
             struct draft d;
@@ -228,8 +236,18 @@ draft_next(char *path, size_t n, const char *login)
     closedir(dp);
     if (best[0] != '\0')
         snprintf(path, n, "%s/%s", dir, best);
-    free(dir);
     return best[0] != '\0';
+}
+
+int
+draft_next(char *path, size_t n, const char *login)
+{
+    char *dir = draft_dir(), *live = xasprintf("%s/live", dir);
+    int found = next_in(dir, 0, path, n, login) || next_in(live, 1, path, n, login);
+
+    free(live);
+    free(dir);
+    return found;
 }
 
 char *
@@ -254,7 +272,8 @@ draft_read_file(const char *path)
 
 static char snapshot[SNAPSHOT_MAX];
 static volatile sig_atomic_t snapshot_len;
-static char report_path[1024], draft_path[1024], version_text[64];
+static char report_path[1024], draft_path[1024], live_path[1024], version_text[64];
+static int live_kept;
 static char alt_stack[65536];
 
 void
@@ -267,6 +286,45 @@ crash_snapshot(const char *text, size_t n)
         n = SNAPSHOT_MAX;
     memcpy(snapshot, text, n);
     snapshot_len = (sig_atomic_t)n;
+}
+
+int
+draft_keep_live(const char *text, size_t n)
+{
+    char tmp[1100];
+    int fd, rc = -1;
+
+    if (live_path[0] == '\0')
+        return -1;
+    if (text == NULL || n == 0) {
+        if (live_kept && unlink(live_path) == -1 && errno != ENOENT)
+            return -1;
+        live_kept = 0;
+        return 0;
+    }
+    if (!live_kept) {
+        char *dir = draft_dir(), *live = xasprintf("%s/live", dir);
+        int made = mkdir_p(live, 0700);
+
+        free(live);
+        free(dir);
+        if (made == -1)
+            return -1;
+    }
+    snprintf(tmp, sizeof tmp, "%s.tmp", live_path);
+    if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) == -1)
+        return -1;
+    if (write(fd, text, n) == (ssize_t)n && fsync(fd) == 0)
+        rc = 0;
+    if (close(fd) == -1)
+        rc = -1;
+    if (rc == 0 && rename(tmp, live_path) == -1)
+        rc = -1;
+    if (rc == -1)
+        unlink(tmp);
+    else
+        live_kept = 1;
+    return rc;
 }
 
 const char *
@@ -351,6 +409,8 @@ on_fatal(int signo)
         put(fd, "\n");
         close(fd);
     }
+    if (live_path[0] != '\0')
+        unlink(live_path); /* the crash's own draft below is newer */
     if (snapshot_len > 0 &&
         (fd = open(draft_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) != -1) {
         ssize_t w = write(fd, snapshot, (size_t)snapshot_len);
@@ -392,6 +452,8 @@ crash_init(const char *program_version)
     /* a draft file like any other: the next start offers it back */
     snprintf(draft_path, sizeof draft_path, "%s/draft-%lld-%ld-crash.txt", dir, now,
              (long)getpid());
+    /* beside the others, in live/: a file of a client still running is not one to offer */
+    snprintf(live_path, sizeof live_path, "%s/live/draft-%lld-%ld.txt", dir, now, (long)getpid());
     str_copy(version_text, program_version, sizeof version_text);
     free(dir);
     /* a stack overflow must still find a stack to run the handler on */

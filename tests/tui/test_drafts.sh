@@ -111,6 +111,33 @@ check "... with a report" grep -q "crashed: SIGABRT (signal 6)" "$state"/ccrm/cr
 check "... that says no form was open" grep -q "unsaved form: none" "$state"/ccrm/crash-*.txt
 tui_stop
 
+# ---- kill -9: no handler runs, the form kept while typing is offered ----
+start
+wait_for "Tickets by" 10 >/dev/null
+prompt "new ticket"
+wait_for "New ticket" 10 >/dev/null
+keys -l "Killnine kept subject"
+wait_for "Killnine kept subject" 5 >/dev/null
+check "the form is kept on disk a moment after the last key" \
+    wait_until -t 5 bash -c "grep -qs 'Killnine kept subject' '$state'/ccrm/live/draft-*.txt"
+client s 140 30 env XDG_STATE_HOME="$state" "$CCRM" -d "$PG_CONN user=sofia" --view tickets
+check "a second client of the same person meanwhile: the first one's form is not offered to it" \
+    wait_in s "Tickets by"
+check "...(it is the first client's, still running)" bash -c "! (tmux -L $TMUX_SOCK capture-pane -t =s: -p | grep -qF 'restored:')"
+tmx kill-session -t =s: 2>/dev/null
+kill -KILL "$(ccrm_pid)"
+check "kill -9: the process is gone (137)" test "$(pane_status)" = 137
+tui_stop
+start
+check "the next start offers the form typed before kill -9" wait_for "restored: this form was not saved when ccrm stopped (an end without warning" 10
+check "... with what was typed" wait_for "Killnine kept subject" 5
+check "... and the kept file is taken" test -z "$(ls "$state"/ccrm/live/ 2>/dev/null)"
+keys C-s
+check "Ctrl-S saves it" wait_sql "select count(*) from tickets where subject = 'Killnine kept subject'" 1
+check "... and nothing is kept any more once saved" wait_until -t 5 bash -c "test -z \"\$(ls '$state'/ccrm/live/)\""
+keys q
+tui_stop
+
 # ---- an amount with a decimal comma, exactly on the timeline ----
 acc=$(psqlc -c "select id from accounts order by id limit 1")
 accname=$(psqlc -c "select name from accounts where id = $acc")
