@@ -161,10 +161,11 @@ bill_view_build(const struct bill_doc *d, const struct ccrm_company *co, struct 
             add_meta(v, "Due",
                      set(d->due_date) ? xstrdup(d->due_date)
                                       : fmt("%d days after issue", d->payment_terms_days));
-        if (d->kind == BILL_CREDIT_NOTE && set(d->corrects))
-            add_meta(v, "Corrects",
-                     set(d->corrects_date) ? fmt("invoice %s of %s", d->corrects, d->corrects_date)
-                                           : fmt("invoice %s", d->corrects));
+        if (d->kind == BILL_CREDIT_NOTE && set(d->corrects)) {
+            /* two lines: one would not fit the text's column of facts (21 cells) */
+            add_meta(v, "Corrects", fmt("invoice %s", d->corrects));
+            add_meta(v, "of", set(d->corrects_date) ? xstrdup(d->corrects_date) : NULL);
+        }
         if (set(d->buyer_reference))
             add_meta(v, "Your reference", bill_clean(d->buyer_reference, 0));
         if (set(d->quote_ref))

@@ -146,6 +146,10 @@ check "the credit note $cnum is a UBL CreditNote referencing $num, every rule ho
     bash -c "grep -q '^0 rules failed' '$TEST_TMP/rules' && grep -q '<CreditNote' '$TEST_TMP/cn.xml' && grep -q '<cbc:ID>$num</cbc:ID>' '$TEST_TMP/cn.xml'"
 c bea --print invoice "$cnum" --output "$TEST_TMP/cn.pdf"
 check "its PDF says what it corrects" bash -c "pdftotext -layout '$TEST_TMP/cn.pdf' - | grep -q 'Corrects.*invoice $num'"
+c bea --print invoice "$cnum" --format text --output "$TEST_TMP/cn.txt"
+idate=$(q "select issue_date from invoices where id = $inv")
+check "its text says it whole: the invoice and, on the next line, its date ($idate)" \
+    bash -c "grep -A1 'Corrects' '$TEST_TMP/cn.txt' | tr -s ' ' | tr '\n' '|' | grep -q 'Corrects invoice $num|.*of $idate'"
 jp=$(as bea -c "insert into invoices (account_id, currency, buyer_reference) values ($acc, 'JPY', 'PO-東京-1') returning id")
 as bea -c "insert into invoice_lines (invoice_id, product_id, quantity) select $jp, id, 3 from products where sku = 'CCRM-PRO'" \
        -c "insert into invoice_lines (invoice_id, description, quantity, unit, unit_price, tax_rate) values ($jp, '翻訳サービス', 2.5, 'hour', 8000.5, 10)"
