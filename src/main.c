@@ -2,6 +2,7 @@
  * private cluster). Batch modes never start curses; exit codes come from sysexits.h. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <locale.h>
 #include <signal.h>
@@ -196,6 +197,16 @@ parse_args(int argc, char **argv, struct opts *o)
         fputs("ccrm: choose one of --migrate, --demo, --local-start, --local-stop\n", stderr);
         return -1;
     }
+    if (o->flags.conninfo != NULL && (o->mode == MODE_LOCAL_START || o->mode == MODE_LOCAL_STOP)) {
+        fputs("ccrm: --local-start and --local-stop act on the private database only; -d names "
+              "another\n",
+              stderr);
+        return -1;
+    }
+    if (o->view != NULL && o->mode != MODE_TUI) {
+        fputs("ccrm: --view goes with the full-screen client\n", stderr);
+        return -1;
+    }
     if (scale_given && o->mode != MODE_DEMO) {
         fputs("ccrm: --scale goes with --demo (the number of demo accounts)\n", stderr);
         return -1;
@@ -366,6 +377,40 @@ dispatch_command(int argc, char **argv)
     return -1;
 }
 
+/* Standard input, output and error closed by the caller (`ccrm --feed >&-`): the next file
+ * opened, the database's socket, would take their numbers, and output meant for the reader
+ * would go to the server (and --feed --state count it as printed). Each closed one is held by
+ * /dev/null opened the other way round, so that using it fails (EBADF) as it would closed. */
+static void
+hold_std_fds(void)
+{
+    int fd;
+
+    for (fd = 0; fd <= 2; fd++)
+        if (fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
+            int got = open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+
+            if (got != fd && got >= 0)
+                close(got); /* (a lower one was free: it is being held by now) */
+        }
+}
+
+/* A batch command's output that did not reach standard output (a full disk, stdout closed)
+ * is a failure, exit 74, not a quiet 0; a reader that went away (| head) is not. */
+static int
+stdout_checked(int rc)
+{
+    errno = 0;
+    if (fflush(stdout) == EOF || ferror(stdout)) {
+        if (errno == EPIPE)
+            return rc;
+        fprintf(stderr, "ccrm: could not write to standard output%s%s\n", errno ? ": " : "",
+                errno ? strerror(errno) : "");
+        return rc == 0 ? EX_IOERR : rc;
+    }
+    return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -374,11 +419,12 @@ main(int argc, char **argv)
     struct opts o;
     int rc;
 
+    hold_std_fds();
     trace_init();
     setlocale(LC_ALL, "");
     srand((unsigned)time(NULL) ^ (unsigned)getpid());
     if ((rc = dispatch_command(argc, argv)) >= 0)
-        return rc;
+        return stdout_checked(rc);
     if (parse_args(argc, argv, &o) == -1)
         return cli_usage_error();
     if (config_load(&cfg, o.flags.config, &err) == -1) {
@@ -388,5 +434,5 @@ main(int argc, char **argv)
     }
     rc = o.mode == MODE_TUI ? run_tui(&o, &cfg) : run_batch(&o, &cfg);
     config_fini(&cfg);
-    return rc;
+    return o.mode == MODE_TUI ? rc : stdout_checked(rc);
 }

@@ -67,6 +67,8 @@ write_line(const char *s, size_t n)
  * (a ticket subject cannot retitle or clear the reader's terminal). JSON lines are exact (the
  * database escapes control characters) and carry the cursor after the event, so a consumer
  * can resume from any line with --since. */
+static int out_errno; /* why the last line could not be written (0: it was) */
+
 static int
 print_event(const struct event *ev, void *ctx)
 {
@@ -107,9 +109,12 @@ print_event(const struct event *ev, void *ctx)
         line = xasprintf("%s\n", safe);
     }
     r = write_line(line, strlen(line));
+    if (r == -1)
+        out_errno = errno;
     free(line);
     free(safe);
-    /* a reader that went away (ccrm --feed | head) ends the feed quietly */
+    /* a reader that went away (ccrm --feed | head) ends the feed quietly; another failure (a
+     * full disk) ends it with exit 74 */
     if (r == -1) {
         feed_stop = 1;
         return -1;
@@ -316,6 +321,10 @@ run_feed(struct feed_opts *o)
     if (rc == 0 && (rc = save_state(o)) != 0)
         goto out;
 out:
+    if (out_errno != 0 && out_errno != EPIPE && (rc == 0 || rc == EX_UNAVAILABLE)) {
+        safe_fprintf(stderr, "ccrm: could not write the feed: %s\n", strerror(out_errno));
+        rc = EX_IOERR;
+    }
     event_cursor_fini(cur);
     free(cur);
     db_close(&db);

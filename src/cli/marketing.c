@@ -68,6 +68,8 @@ db_exit(struct db *db, const struct ccrm_err *err)
         return EX_DATAERR;
     if (strncmp(err->sqlstate, "22", 2) == 0)
         return EX_USAGE;
+    if (strcmp(err->sqlstate, "58030") == 0) /* the output could not be written */
+        return EX_IOERR;
     return EX_SOFTWARE;
 }
 

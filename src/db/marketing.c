@@ -118,6 +118,7 @@ stream_rows(struct db *db, const char *sql, int nparams, const char *const *para
         ExecStatusType st = PQresultStatus(res);
 
         if ((st == PGRES_SINGLE_TUPLE || st == PGRES_TUPLES_OK) && !failed && !wfail) {
+            errno = 0;
             nf = PQnfields(res);
             if (!jsonl && !header) {
                 for (c = 0; c < nf && !wfail; c++)
@@ -133,10 +134,12 @@ stream_rows(struct db *db, const char *sql, int nparams, const char *const *para
                 rows++;
             }
             if (wfail) { /* stop the server instead of draining a million rows */
+                int e = errno != 0 ? errno : EIO;
                 PGcancel *cancel = PQgetCancel(db->conn);
                 char ebuf[64];
 
-                err_set(err, "%s: could not write: %s", what, strerror(errno));
+                err_set(err, "%s: could not write: %s", what, strerror(e));
+                memcpy(err->sqlstate, "58030", 6); /* an I/O error: exit 74 */
                 if (cancel != NULL) {
                     PQcancel(cancel, ebuf, sizeof ebuf);
                     PQfreeCancel(cancel);
@@ -154,8 +157,10 @@ stream_rows(struct db *db, const char *sql, int nparams, const char *const *para
     } else {
         db_drain_notifies(db);
     }
-    if (!failed && !wfail && fflush(f) != 0) {
-        err_set(err, "%s: could not write: %s", what, strerror(errno));
+    errno = 0;
+    if (!failed && !wfail && (fflush(f) != 0 || ferror(f))) {
+        err_set(err, "%s: could not write: %s", what, strerror(errno != 0 ? errno : EIO));
+        memcpy(err->sqlstate, "58030", 6);
         wfail = 1;
     }
     return failed || wfail ? -1 : rows;

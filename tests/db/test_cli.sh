@@ -17,6 +17,11 @@ check "bad --scale exits 64 with the value" bash -c "test $rc = 64 && grep -q '\
 "$CCRM" --scale 5 --migrate >/dev/null 2>"$TEST_TMP/err"; rc=$?
 check "--scale without --demo exits 64 and says it goes with --demo" \
     bash -c "test $rc = 64 && grep -q 'goes with --demo' $TEST_TMP/err"
+"$CCRM" --local-stop -d "host=$TEST_TMP/nowhere" >/dev/null 2>"$TEST_TMP/err"; rc=$?
+check "--local-stop with -d is a usage error (it acts on the private database only)" \
+    bash -c "test $rc = 64 && grep -q 'private database only' $TEST_TMP/err"
+"$CCRM" --migrate --view leads -d "host=$TEST_TMP/nowhere dbname=x" >/dev/null 2>"$TEST_TMP/err"; rc=$?
+check "--view with a batch command is a usage error" bash -c "test $rc = 64 && grep -q 'goes with the full-screen client' $TEST_TMP/err"
 "$CCRM" --migrate --demo >/dev/null 2>&1; rc=$?
 check "two modes at once exit 64" test $rc = 64
 
@@ -73,5 +78,24 @@ psqlc -c "create database empty"
 "$CCRM" -d "host=$PG_DIR user=postgres dbname=empty" </dev/null >/dev/null 2>&1
 script -qec "$CCRM -d 'host=$PG_DIR user=postgres dbname=empty'" /dev/null </dev/null >"$TEST_TMP/tty" 2>&1
 check "unmigrated shared database: client says to run --migrate" grep -q 'run ccrm --migrate' "$TEST_TMP/tty"
+
+# output that cannot reach standard output is a failure (74), also with stdout closed, when
+# the database's socket would otherwise take its number; a reader that goes away is not
+"$CCRM" -d "$PG_CONN" --demo --scale 5 >/dev/null 2>&1 || fail "demo data"
+"$CCRM" -d "$PG_CONN" --feed --limit 5 >/dev/full 2>"$TEST_TMP/err"; rc=$?
+check "--feed to a full disk: exit 74, saying why" bash -c "test $rc = 74 && grep -q 'No space left' $TEST_TMP/err"
+"$CCRM" -d "$PG_CONN" --feed --limit 5 >&- 2>"$TEST_TMP/err"; rc=$?
+check "--feed with stdout closed: exit 74, nothing sent to the server" bash -c "test $rc = 74 && grep -q 'could not write' $TEST_TMP/err"
+"$CCRM" -d "$PG_CONN" --feed --limit 5 --state "$TEST_TMP/st" >/dev/null 2>&1 || fail "a first --state run"
+psqlc -c "insert into accounts (name) values ('Printed Later AG')" >/dev/null
+"$CCRM" -d "$PG_CONN" --feed --state "$TEST_TMP/st" >&- 2>/dev/null
+"$CCRM" -d "$PG_CONN" --feed --state "$TEST_TMP/st" >"$TEST_TMP/feed" 2>&1
+check "...and --state does not move past what was not printed: the next run prints it" grep -q "Printed Later AG" "$TEST_TMP/feed"
+"$CCRM" -d "$PG_CONN" --feed --limit 50 | head -1 >/dev/null
+check "--feed | head: a reader that goes away ends it quietly (exit 0)" test "${PIPESTATUS[0]}" = 0
+"$CCRM" -d "$PG_CONN" --report pipeline >/dev/full 2>"$TEST_TMP/err"; rc=$?
+check "--report to a full disk: exit 74" test $rc = 74
+"$CCRM" -d "$PG_CONN" --batches >/dev/full 2>"$TEST_TMP/err"; rc=$?
+check "--batches to a full disk: exit 74" test $rc = 74
 
 done_testing
