@@ -1538,7 +1538,15 @@ BEGIN
                EXISTS (SELECT 1 FROM campaign_members m
                         WHERE m.campaign_id = p_campaign
                           AND (m.contact_id = x.contact_id OR m.lead_id = x.lead_id
-                               OR (x.lead_id IS NOT NULL AND m.contact_id = x.pc)))
+                               OR (x.lead_id IS NOT NULL AND m.contact_id = x.pc)
+                               -- a member lead of the same person: the contact's own lead,
+                               -- or a lead with its e-mail (whichever was added first)
+                               OR (m.lead_id IS NOT NULL AND EXISTS (
+                                       SELECT 1 FROM leads l
+                                        WHERE l.id = m.lead_id
+                                          AND (l.contact_id = x.pc
+                                               OR (x.email IS NOT NULL
+                                                   AND lower(l.email) = lower(x.email)))))))
                OR (x.lead_id IS NOT NULL
                    AND x.pc = ANY (coalesce(p_contacts, '{}'))) AS member,
                EXISTS (SELECT 1 FROM opt o WHERE o.contact_id = x.contact_id)
@@ -2595,6 +2603,15 @@ BEGIN
         v_n := v_n + v_rows;
     END LOOP;
     DROP TABLE pg_temp.ccrm_restoring_now;
+    -- the state put back was valid when merged; an opt-out since (of the person under another
+    -- record, a lead with the same e-mail) still takes them out of open campaigns
+    IF m.entity = 'contacts' THEN
+        PERFORM ccrm_consent_enforce(m.merged_id, NULL);
+        PERFORM ccrm_consent_enforce(m.survivor_id, NULL);
+    ELSIF m.entity = 'leads' THEN
+        PERFORM ccrm_consent_enforce(NULL, m.merged_id);
+        PERFORM ccrm_consent_enforce(NULL, m.survivor_id);
+    END IF;
     RETURN format('undid merge %s: %s #%s is back beside #%s (%s rows restored)', p_merge,
                   ccrm_entity_noun(m.entity), m.merged_id, m.survivor_id, v_n);
 END

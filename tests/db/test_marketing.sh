@@ -374,6 +374,16 @@ check "a partner's campaign funnel: permission denied (exit 77)" test $? = 77
 check "an unknown report: exit 64" test $? = 64
 "$CCRM" -d "$DB user=mia" --report pipeline --from 2026-13-01 >/dev/null 2>&1
 check "an impossible date: exit 64" test $? = 64
+# one person once: a lead added first, then the contact with its e-mail (or its own contact)
+cp_d=$(as marco -c "insert into campaigns (name, channel, status) values ('One person once', 'email', 'planned') returning id" | head -1)
+ld=$(as marco -c "insert into leads (last_name, email, company) values ('Onceperson', 'once.person@example.org', 'Once') returning id" | head -1)
+cd_=$(as sam -c "insert into contacts (last_name, email) values ('Onceperson', 'once.person@example.org') returning id" | head -1)
+as marco -c "select * from ccrm_campaign_add($cp_d, 'leads', $ld)" >/dev/null
+out=$(as marco -c "select summary from ccrm_campaign_add($cp_d, 'contacts', $cd_)")
+check "the contact of a member lead's e-mail is the same person: left out ($out)" grep -q '1 already member' <<<"$out"
+check "...one member, one line in the export" \
+    test "$("$CCRM" -d "$DB user=marco" --export campaign_members --campaign "$cp_d" | grep -c once.person@example.org)" = 1
+
 "$CCRM" -d "$DB user=mia" --report pipeline --from 2026-05-01 --to 2026-04-01 >/dev/null 2>&1
 check "--from after --to: exit 64" test $? = 64
 check "--report list names every report" test "$("$CCRM" -d "$DB user=mia" --report list | grep -c '^  ')" = 6

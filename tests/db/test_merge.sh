@@ -362,4 +362,17 @@ C2=$(as chloe -c "insert into contacts (first_name, last_name) values ('Forge', 
 out=$(err chloe "begin; select ccrm_unmerge(ccrm_merge('contacts', $C1, $C2));
     insert into campaign_members (campaign_id, contact_id) values ($CAMP, $OPT); commit;")
 check "...nor add an opted-out contact to a campaign ($out)" grep -q "opted out" <<<"$out"
+
+# an opt-out made while merged still holds after the unmerge: the membership put back goes
+MS=$(as chloe -c "insert into contacts (first_name, last_name, email) values ('Optout', 'Survivor', 'optout.survivor@example.org') returning id" | head -1)
+MM=$(as chloe -c "insert into contacts (first_name, last_name, email) values ('Optout', 'Merged', 'optout.merged@example.org') returning id" | head -1)
+OC=$(as chloe -c "insert into campaigns (name, channel, status) values ('Open while merged', 'email', 'active') returning id" | head -1)
+as chloe -c "insert into campaign_members (campaign_id, contact_id) values ($OC, $MS), ($OC, $MM)" >/dev/null
+mid=$(as chloe -c "select ccrm_merge('contacts', $MS, $MM)")
+OL=$(as chloe -c "insert into leads (last_name, email, company) values ('Later', 'optout.merged@example.org', 'Later') returning id" | head -1)
+as chloe -c "select ccrm_consent_set('leads', $OL, 'email', true, 'later opt-out')" >/dev/null
+as chloe -c "select ccrm_unmerge($mid)" >/dev/null
+check "after the unmerge, the person who opted out meanwhile is no member of the open campaign" \
+    test "$(q "select count(*) from campaign_members where campaign_id = $OC and contact_id = $MM")" = 0
+check "...the survivor still is" test "$(q "select count(*) from campaign_members where campaign_id = $OC and contact_id = $MS")" = 1
 done_testing
