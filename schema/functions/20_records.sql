@@ -119,6 +119,39 @@ BEGIN
 END
 $$;
 
+-- Hold a record the caller is writing about (a comment, a follow) until the caller's
+-- transaction ends: a key-share lock, so that a merge or delete of it (which locks it for
+-- update) either finished before (then it is gone: false) or waits until after (and then
+-- moves what was written with the record). Without it, a comment written while a merge ran
+-- pointed at the merged record after both committed, and the merge could not be undone.
+-- Check visibility first with ccrm_record_exists (as the caller): this runs as the owner, so
+-- it holds records for internal users only (who see every record of these tables: nothing is
+-- told that they could not read); a partner, who merges and deletes nothing, is answered true
+-- without a lock (a partner's call must not tell whether an id it cannot see exists).
+CREATE OR REPLACE FUNCTION ccrm_record_hold(p_entity text, p_id bigint) RETURNS boolean
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    v_found boolean;
+BEGIN
+    IF NOT pg_has_role(ccrm_person(), 'ccrm_internal', 'USAGE') THEN
+        RETURN true;
+    END IF;
+    IF p_entity IS NULL OR p_id IS NULL
+       OR p_entity NOT IN ('accounts', 'contacts', 'leads', 'opportunities', 'tickets',
+                           'interactions', 'campaigns', 'quotes', 'invoices') THEN
+        RETURN false;
+    END IF;
+    EXECUTE format('SELECT EXISTS (SELECT 1 FROM public.%I r WHERE r.id = $1 FOR KEY SHARE)',
+                   p_entity)
+       INTO v_found USING p_id;
+    RETURN v_found;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_record_hold(text,bigint)', 'ccrm_internal', 'ccrm_partner');
+
 -- The account of a quote or an invoice (and of a line or payment: its document's), read through
 -- the caller's row-level security. PL/pgSQL so that the SQL functions calling it can be planned
 -- on a database that has no back office yet (the migrations before 020 run them).

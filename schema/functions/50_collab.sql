@@ -115,7 +115,8 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, public, pg_temp
 AS $$
 BEGIN
-    IF NOT ccrm_record_exists(NEW.entity, NEW.entity_id) THEN
+    IF NOT ccrm_record_exists(NEW.entity, NEW.entity_id)
+       OR NOT ccrm_record_hold(NEW.entity, NEW.entity_id) THEN
         RAISE EXCEPTION '% #% not found', ccrm_entity_noun(NEW.entity), NEW.entity_id
             USING ERRCODE = 'P0002',
                   HINT = 'A comment is written on a record that exists and that you can see.';

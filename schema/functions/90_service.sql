@@ -1645,7 +1645,7 @@ BEGIN
                         coalesce(p_entity, 'NULL')
             USING ERRCODE = '22023';
     END IF;
-    IF NOT ccrm_record_exists(p_entity, p_id) THEN
+    IF NOT ccrm_record_exists(p_entity, p_id) OR NOT ccrm_record_hold(p_entity, p_id) THEN
         RAISE EXCEPTION '% #% not found', ccrm_entity_noun(p_entity), p_id USING ERRCODE = 'P0002';
     END IF;
     IF NOT ccrm_is_internal() THEN

@@ -375,4 +375,19 @@ as chloe -c "select ccrm_unmerge($mid)" >/dev/null
 check "after the unmerge, the person who opted out meanwhile is no member of the open campaign" \
     test "$(q "select count(*) from campaign_members where campaign_id = $OC and contact_id = $MM")" = 0
 check "...the survivor still is" test "$(q "select count(*) from campaign_members where campaign_id = $OC and contact_id = $MS")" = 1
+
+# a comment or a follow written while a merge runs waits for it, and then finds the merged
+# record gone (it used to land on it: an orphan, and an unmerge that failed on it)
+RS=$(as chloe -c "insert into contacts (first_name, last_name, email) values ('Race', 'Survivor', 'race.survivor@example.org') returning id" | head -1)
+RM=$(as chloe -c "insert into contacts (first_name, last_name, email) values ('Race', 'Merged', 'race.merged@example.org') returning id" | head -1)
+as chloe -c "begin; select ccrm_merge('contacts', $RS, $RM); select pg_sleep(2); commit;" >/dev/null 2>&1 &
+merging=$!
+wait_sql "select count(*) from pg_stat_activity where usename = 'chloe' and wait_event = 'PgSleep'" 1 || fail "the merge did not start"
+cout=$(err sam "insert into comments (entity, entity_id, body) values ('contacts', $RM, 'written during the merge')")
+fout=$(err sam "select ccrm_follow('contacts', $RM, true)")
+wait $merging
+check "a comment written while the merge ran: refused, the record is gone ($cout)" grep -q '^P0002' <<<"$cout"
+check "...a follow too ($fout)" grep -q '^P0002' <<<"$fout"
+check "...no comment or follower points at the merged record" \
+    test "$(q "select (select count(*) from comments where entity = 'contacts' and entity_id = $RM) + (select count(*) from followers where entity = 'contacts' and entity_id = $RM)")" = 0
 done_testing
