@@ -30,6 +30,9 @@ struct record_err {
     struct ccrm_err err;
     int field;
     int lost;
+    /* db_record_insert with the connection lost at its COMMIT: the id the record has if the
+     * commit went through (the form looks for it before it inserts again), else 0 */
+    int64_t maybe_id;
 };
 
 /* Load record id of entity e. Returns the record (free with record_free) or NULL with err set;

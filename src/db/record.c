@@ -395,6 +395,7 @@ exec_write(struct db *db, const struct entity *e, const char *sql, int n, const 
 
     re->field = -1;
     re->lost = 0;
+    re->maybe_id = 0;
     err_clear(&re->err);
     if (db_state(db) != DB_READY) {
         err_set(&re->err, "not connected to the database");
@@ -424,6 +425,10 @@ exec_write(struct db *db, const struct entity *e, const char *sql, int n, const 
         re->lost = db_state(db) != DB_READY;
         return NULL;
     }
+    /* (an insert's own transaction, failed: ended here, so that the queries below and the
+     * caller's next ones run) */
+    if (PQtransactionStatus(db->conn) == PQTRANS_INERROR)
+        db_rollback(db);
     if (strcmp(state, "CR001") == 0)
         return NULL; /* the caller loads the row as it is now */
     explain(e, re, state, primary, hint, constraint[0] ? constraint : NULL,
@@ -469,16 +474,36 @@ db_record_insert(struct db *db, const struct entity *e, const char *const *vals,
     }
     free(pf);
     strbuf_printf(&q, " RETURNING id");
-    res = exec_write(db, e, strbuf_str(&q), n, params, rerr);
+    /* in a transaction of its own: the id is known before the COMMIT, so a connection lost
+     * while it commits leaves the form knowing which record to look for before it saves
+     * again (an INSERT in autocommit whose answer was lost was sent again: two records) */
+    if (db_run(db, "BEGIN", "could not save", &rerr->err) == -1) {
+        rerr->field = -1;
+        rerr->maybe_id = 0;
+        rerr->lost = db_state(db) != DB_READY;
+        res = NULL;
+    } else {
+        res = exec_write(db, e, strbuf_str(&q), n, params, rerr);
+    }
     strbuf_fini(&q);
     free(params);
     for (i = 0; i <= n; i++)
         free(tmp[i]);
     free(tmp);
-    if (res == NULL)
+    if (res == NULL) {
+        if (db_state(db) == DB_READY)
+            db_rollback(db);
         return -1;
+    }
     *id = strtoll(db_val(res, 0, 0), NULL, 10);
     PQclear(res);
+    if (db_run(db, "COMMIT", "could not save", &rerr->err) == -1) {
+        rerr->lost = db_state(db) != DB_READY;
+        rerr->maybe_id = rerr->lost ? *id : 0;
+        if (!rerr->lost)
+            db_rollback(db);
+        return -1;
+    }
     return 0;
 }
 

@@ -56,6 +56,9 @@ struct formview {
     struct app *app;
     const struct entity *e;
     int64_t id; /* 0: a new record */
+    /* a new record whose save lost the connection while committing: the id it has if that
+     * commit went through (looked for before the next save inserts again) */
+    int64_t maybe_id;
     int version;
     char stamp[160]; /* "last changed by marco at 2026-11-22 19:28" */
     struct ffield *f;
@@ -530,6 +533,27 @@ save(struct formview *fv, int attempt)
         ui_message_error(app, "not saved: not connected to the database");
         goto out;
     }
+    if (fv->id == 0 && fv->maybe_id > 0) {
+        struct ccrm_err lerr;
+        struct record *was = db_record_load(app->db, fv->e, fv->maybe_id, &lerr);
+
+        if (was != NULL) { /* the commit went through: saved once, not twice */
+            int64_t id = fv->maybe_id;
+
+            record_free(&was);
+            fv->maybe_id = 0;
+            close_new(fv, id);
+            ui_message(app, "saved %s #%lld: it was saved as the connection dropped",
+                       fv->e->singular, (long long)id);
+            closed = 1;
+            goto out;
+        }
+        if (db_state(app->db) != DB_READY || lerr.sqlstate[0] != '\0') {
+            refused(fv, &(struct record_err){.err = lerr, .field = -1, .lost = 1});
+            goto out;
+        }
+        fv->maybe_id = 0; /* it did not commit: saved now */
+    }
     if (fv->id == 0) {
         const char **ins = xcalloc((size_t)fv->nf, sizeof *ins);
         int64_t id;
@@ -546,6 +570,8 @@ save(struct formview *fv, int attempt)
             close_new(fv, id);
             closed = 1;
         } else {
+            if (re.maybe_id > 0)
+                fv->maybe_id = re.maybe_id;
             refused(fv, &re);
         }
         goto out;

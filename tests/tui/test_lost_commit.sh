@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# A new record whose save loses the connection just as it commits: the answer to the commit
+# never arrives, though the record is in. The form keeps the input ("press Ctrl-S again once
+# online"), and the second Ctrl-S finds the record saved, instead of inserting it a second
+# time (an INSERT in autocommit whose answer was lost was simply sent again: two accounts).
+# A small proxy between the client and the server (TCP to the cluster's unix socket) passes
+# everything through but, once, the server's answer that ends the transaction that inserted
+# the account (its ReadyForQuery says "idle"): it closes both connections instead.
+. "$(dirname "$0")/../lib/pg.sh"
+CCRM=${1:?usage: test_lost_commit.sh path/to/ccrm}
+
+pg_start_demo "$CCRM" 20
+port=$((20000 + RANDOM % 20000))
+sock=$(ls "$PG_DIR"/.s.PGSQL.* | grep -v lock | head -1)
+cat >"$TEST_TMP/proxy.py" <<'PY'
+import os, select, signal, socket, struct, sys
+port, target, mark = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+ls = socket.socket()
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("127.0.0.1", port))
+ls.listen(16)
+open(mark + ".up", "w").close()
+
+def serve(c):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(target)
+    armed, held = False, b""
+    while True:
+        r, _, _ = select.select([c, s], [], [])
+        if c in r:
+            d = c.recv(65536)
+            if not d:
+                return
+            if not os.path.exists(mark) and b"INSERT INTO accounts" in d:
+                armed = True
+            s.sendall(d)
+        if s in r:
+            d = s.recv(65536)
+            if not d:
+                return
+            if not armed:
+                c.sendall(d)
+                continue
+            held += d
+            # whole messages: type, length; the transaction's end is ReadyForQuery 'I'
+            i = 0
+            while i + 5 <= len(held):
+                n = struct.unpack("!I", held[i + 1:i + 5])[0]
+                if i + 1 + n > len(held):
+                    break
+                if held[i:i + 1] == b"Z":
+                    if held[i + 5:i + 6] == b"I":
+                        open(mark, "w").close()  # once: the commit's answer is lost
+                        c.close()
+                        s.close()
+                        return
+                    c.sendall(held[:i + 1 + n])  # still in the transaction: pass on
+                    held = held[i + 1 + n:]
+                    i = 0
+                    continue
+                i += 1 + n
+
+while True:
+    c, _ = ls.accept()
+    if os.fork() == 0:
+        ls.close()
+        try:
+            serve(c)
+        except OSError:
+            pass
+        os._exit(0)
+    c.close()
+PY
+python3 "$TEST_TMP/proxy.py" "$port" "$sock" "$TEST_TMP/dropped" >"$TEST_TMP/proxy.log" 2>&1 &
+proxy=$!
+on_exit "pkill -P $proxy; kill $proxy"
+wait_until test -e "$TEST_TMP/dropped.up" || fail "the proxy did not start"
+
+tui_start 120 30 "$CCRM" -d "host=127.0.0.1 port=$port dbname=ccrm user=sam" --view accounts
+check "the client runs through the proxy" wait_for "Accounts by" 15
+keys n
+check "n opens a new account" wait_for "New account" 5
+keys -l "Lost Answer Holding AG"
+keys C-s
+check "the commit's answer is lost: the form keeps the input and says so" wait_for "not saved" 10
+check "...and the record is in the database" \
+    wait_sql "select count(*) from accounts where name = 'Lost Answer Holding AG'" 1
+check "the client reconnects" wait_for " online " 15
+keys C-s
+check "Ctrl-S again: saved" wait_for "saved account #" 10
+check "...once: one account of that name, not two" \
+    test "$(q "select count(*) from accounts where name = 'Lost Answer Holding AG'")" = 1
+keys q
+tui_stop
+done_testing
