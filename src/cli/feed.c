@@ -109,8 +109,8 @@ print_event(const struct event *ev, void *ctx)
         line = xasprintf("%s\n", safe);
     }
     r = write_line(line, strlen(line));
-    if (r == -1)
-        out_errno = errno;
+    if (r == -1 && !(errno == EINTR && feed_stop))
+        out_errno = errno; /* (a stop signal while the reader was slow is no failure) */
     free(line);
     free(safe);
     /* a reader that went away (ccrm --feed | head) ends the feed quietly; another failure (a
