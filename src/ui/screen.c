@@ -469,6 +469,7 @@ on_event(const struct event *ev, void *ctx)
         str_copy(we->entity, ev->entity, sizeof we->entity);
         str_copy(we->op, ev->op, sizeof we->op);
         we->id = ev->entity_id;
+        we->ev_id = ev->id;
     } else {
         ui->wake_valid = 0; /* too many to tell: everyone re-reads */
     }

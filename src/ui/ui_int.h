@@ -151,7 +151,8 @@ struct ui {
     struct wake_event {
         char entity[24];
         char op[8];
-        int64_t id;
+        int64_t id;    /* the record's */
+        int64_t ev_id; /* the event's own (a Feed row) */
     } wake_ev[64];
     int nwake;
     int wake_valid;

@@ -1044,16 +1044,20 @@ count_new_above(struct listview *lv, struct app *app)
 
     if (lv->denied || !ui->wake_valid || lv->top <= 0 || lv->top >= lv->buf.n)
         return;
+    /* the Feed's rows are the events themselves: every one is a new row */
+    int feed = strcmp(lv->e->table, "events") == 0;
+
     for (i = 0; i < ui->nwake && n < 64; i++) {
         const struct wake_event *we = &ui->wake_ev[i];
+        int64_t id = feed ? we->ev_id : we->id;
 
-        if (strcmp(we->entity, lv->e->table) != 0 || strcmp(we->op, "insert") != 0 ||
-            rowbuf_find(&lv->buf, we->id) >= 0)
+        if ((!feed && (strcmp(we->entity, lv->e->table) != 0 || strcmp(we->op, "insert") != 0)) ||
+            rowbuf_find(&lv->buf, id) >= 0)
             continue;
-        for (k = 0; k < n && ids[k] != we->id; k++)
+        for (k = 0; k < n && ids[k] != id; k++)
             ;
         if (k == n)
-            ids[n++] = we->id;
+            ids[n++] = id;
     }
     if (n > 0 &&
         (k = db_list_in_window(app->db, &lv->q, ids, n, NULL, &lv->buf.rows[lv->top], &err)) > 0)

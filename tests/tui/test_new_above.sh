@@ -31,4 +31,18 @@ check "g shows them at the top" wait_for "Newabove 3" 10
 check "... and the note goes" wait_gone "new above" 5
 keys q
 tui_stop
+
+# the Feed too: its rows are the events; scrolled down, new ones are counted above
+tui_start 140 24 "$CCRM" -d "$PG_CONN user=sofia" --view feed
+wait_for "Feed by newest" 10 >/dev/null
+top=$(screen | sed -n 3p)
+keys NPage
+keys NPage
+check "the Feed is scrolled down" wait_until -t 10 scrolled
+psqlc -c "insert into accounts (name) values ('Feedabove one'); insert into accounts (name) values ('Feedabove two')" >/dev/null
+check "the status bar says how many events arrived above" wait_for "2 new above (g)" 10
+keys g
+check "g shows them at the top" wait_for "Feedabove two" 10
+keys q
+tui_stop
 done_testing
