@@ -635,6 +635,11 @@ resp_check(struct resp_state *s, const struct csv_record *rec, const char *vals[
         snprintf(reason, n, "column \"status\" is empty");
         return -1;
     }
+    if (vals[RC_CONTACT] != NULL && vals[RC_LEAD] != NULL) {
+        /* a response is a contact's or a lead's (campaign_responses_person_check) */
+        snprintf(reason, n, "a contact_id and a lead_id: give one of them");
+        return -1;
+    }
     if (vals[RC_EMAIL] == NULL && vals[RC_CONTACT] == NULL && vals[RC_LEAD] == NULL) {
         snprintf(reason, n, "no person: give an email, a contact_id or a lead_id");
         return -1;

@@ -344,6 +344,11 @@ check "... and a status a mailing tool invents" grep -q 'bad.csv:4: column "stat
 "$CCRM" -d "$DB user=marco" --import "$TEST_TMP/bad.csv" --into campaign_responses --campaign "$cp_a" --rejects "$TEST_TMP/rej.csv" >/dev/null 2>&1
 check "with --rejects the good rows are recorded and the bad ones kept byte for byte" \
     test "$(cat "$TEST_TMP/rej.csv")" = "$(printf 'email,status\nnobody@example.invalid,opened\n%s,bounced' "$a1")"
+printf 'contact_id,lead_id,status\n1,1,opened\n' >"$TEST_TMP/both.csv"
+"$CCRM" -d "$DB user=marco" --import "$TEST_TMP/both.csv" --into campaign_responses --campaign "$cp_a" >"$TEST_TMP/out" 2>&1
+rc=$?
+check "a line naming a contact and a lead is that line's refusal (exit $rc, not the whole import's 70)" \
+    bash -c "test $rc = 65 && grep -q 'both.csv:2: a contact_id and a lead_id: give one of them' '$TEST_TMP/out'"
 "$CCRM" -d "$DB user=sofia" --import "$TEST_TMP/resp.csv" --into campaign_responses >/dev/null 2>&1
 check "support may not import responses (exit 77)" test $? = 77
 "$CCRM" -d "$DB user=paul" --export campaign_members --campaign "$cp_a" >/dev/null 2>&1
