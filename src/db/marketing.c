@@ -547,6 +547,15 @@ static const char *const optout_sql[] = {
     " SELECT count(*) FROM k",
     NULL,
 };
+/* and out of the open campaign unsubscribed from, whatever its channel (an event's or web
+ * campaign's unsubscriber is opted out of e-mail, which does not take him out of it) */
+static const char leave_sql[] =
+    "SELECT count(*) FILTER (WHERE ccrm_campaign_remove(s.cid,"
+    "           CASE WHEN s.p_contact IS NOT NULL THEN 'contacts' ELSE 'leads' END,"
+    "           coalesce(s.p_contact, s.p_lead)))"
+    "  FROM (SELECT DISTINCT s.cid, s.p_contact, s.p_lead FROM ccrm_responses_stage s"
+    "          JOIN campaigns cp ON cp.id = s.cid AND cp.status <> 'completed'"
+    "         WHERE s.reason IS NULL AND s.status = 'unsubscribed') s";
 
 int
 db_responses_finish(struct db_responses *r, int64_t campaign, int keep_good, int dry_run,
@@ -625,6 +634,10 @@ db_responses_finish(struct db_responses *r, int64_t campaign, int keep_good, int
         c->opted_out += strtoll(db_val(res, 0, 0), NULL, 10);
         PQclear(res);
     }
+    if ((res = db_result(db, PQexec(db->conn, leave_sql), "could not record the opt-outs", err)) ==
+        NULL)
+        goto out;
+    PQclear(res);
     if (dry_run) {
         rc = 0;
         goto out;

@@ -349,6 +349,13 @@ printf 'contact_id,lead_id,status\n1,1,opened\n' >"$TEST_TMP/both.csv"
 rc=$?
 check "a line naming a contact and a lead is that line's refusal (exit $rc, not the whole import's 70)" \
     bash -c "test $rc = 65 && grep -q 'both.csv:2: a contact_id and a lead_id: give one of them' '$TEST_TMP/out'"
+cp_ev=$(as marco -c "insert into campaigns (name, channel, status) values ('Unsubscribe from an event', 'event', 'active') returning id" | head -1)
+evc=$(as sam -c "insert into contacts (last_name, email) values ('Eventgoer', 'eventgoer@example.org') returning id" | head -1)
+as marco -c "insert into campaign_members (campaign_id, contact_id) values ($cp_ev, $evc)" >/dev/null
+printf 'email,status\neventgoer@example.org,unsubscribed\n' >"$TEST_TMP/unsub_ev.csv"
+"$CCRM" -d "$DB user=marco" --import "$TEST_TMP/unsub_ev.csv" --into campaign_responses --campaign "$cp_ev" >/dev/null 2>&1
+check "unsubscribed from an event campaign: out of that campaign too (an e-mail opt-out alone left him in)" \
+    test "$(q "select count(*) from campaign_members where campaign_id = $cp_ev and contact_id = $evc")" = 0
 "$CCRM" -d "$DB user=sofia" --import "$TEST_TMP/resp.csv" --into campaign_responses >/dev/null 2>&1
 check "support may not import responses (exit 77)" test $? = 77
 "$CCRM" -d "$DB user=paul" --export campaign_members --campaign "$cp_a" >/dev/null 2>&1
