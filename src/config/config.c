@@ -379,7 +379,7 @@ set_value(struct ccrm_config *cfg, const struct key_def *k, const char *val, con
         }
         err_set(err,
                 "%s: [%s] %s: expected feed, leads, accounts, contacts, deals, tickets, "
-                "campaigns, inbox or dashboard, got \"%s\"",
+                "campaigns, inbox, dashboard, quotes, invoices or products, got \"%s\"",
                 path, k->section, k->name, val);
         return -1;
     case KEY_TEXT:
