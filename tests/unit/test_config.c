@@ -309,7 +309,9 @@ struct bad_case {
 #define RANGE_STMT "[database] statement_timeout_ms: expected an integer from 0 to 3600000, got "
 #define RANGE_CONN "[database] connect_timeout: expected an integer from 1 to 300, got "
 #define RANGE_PAGE "[ui] page_size: expected an integer from 20 to 2000, got "
-#define VIEWS "feed, leads, accounts, contacts, deals, tickets, campaigns, inbox, dashboard, quotes, invoices or products"
+#define VIEWS                                                                                      \
+    "feed, leads, accounts, contacts, deals, tickets, campaigns, inbox, dashboard, quotes, "       \
+    "invoices or products"
 
 static const struct bad_case bad_cases[] = {
     {"[database]\nstatement_timeout_ms = -1\n", RANGE_STMT "\"-1\""},
