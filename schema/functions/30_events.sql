@@ -218,6 +218,7 @@ DECLARE
     v_dept   text;
     v_op     text := lower(TG_OP);
     v_folded boolean;
+    v_acct   bigint;
     n        bigint;
 BEGIN
     -- a session's own ccrm.inbox_logged keeps none of this write's events from the search
@@ -293,8 +294,34 @@ BEGIN
         IF v_folded THEN
             RETURN NULL;
         END IF;
-        INSERT INTO events (actor, department, entity, op, summary, row_count)
-        VALUES (v_actor, v_dept, TG_TABLE_NAME, 'bulk',
+        -- every row of one account (before and after): the bulk event is filed under it, so a
+        -- partner it is shared with hears of the change too (his lists re-read); rows of
+        -- several accounts, or of none a partner may see, give an event of no account
+        IF n <= 100000 THEN
+            IF TG_OP = 'DELETE' THEN
+                SELECT CASE WHEN count(DISTINCT a.x) = 1 AND count(*) = count(a.x)
+                            THEN min(a.x) END
+                  INTO v_acct
+                  FROM (SELECT ccrm_event_account(TG_TABLE_NAME, to_jsonb(o)) AS x
+                          FROM old_rows o) a;
+            ELSIF TG_OP = 'UPDATE' THEN
+                SELECT CASE WHEN count(DISTINCT a.x) = 1 AND count(*) = count(a.x)
+                            THEN min(a.x) END
+                  INTO v_acct
+                  FROM (SELECT ccrm_event_account(TG_TABLE_NAME, to_jsonb(t)) AS x
+                          FROM new_rows t
+                        UNION ALL
+                        SELECT ccrm_event_account(TG_TABLE_NAME, to_jsonb(o)) FROM old_rows o) a;
+            ELSE
+                SELECT CASE WHEN count(DISTINCT a.x) = 1 AND count(*) = count(a.x)
+                            THEN min(a.x) END
+                  INTO v_acct
+                  FROM (SELECT ccrm_event_account(TG_TABLE_NAME, to_jsonb(t)) AS x
+                          FROM new_rows t) a;
+            END IF;
+        END IF;
+        INSERT INTO events (actor, department, entity, op, account_id, summary, row_count)
+        VALUES (v_actor, v_dept, TG_TABLE_NAME, 'bulk', v_acct,
                 to_char(n, 'FM999,999,999,990') || ' ' || replace(TG_TABLE_NAME, '_', ' ')
                 || CASE TG_OP WHEN 'INSERT' THEN ' inserted'
                               WHEN 'UPDATE' THEN ' updated'

@@ -281,7 +281,7 @@ bad=$(q "select string_agg(p.oid::regprocedure::text, ', ' order by 1) from pg_p
            and p.proname not in ('ccrm_delete', 'ccrm_import_begin', 'ccrm_import_note',
                                  'ccrm_import_revert', 'ccrm_inbox_put', 'ccrm_presence_clear',
                                  'ccrm_mail_store_many', 'ccrm_tick', 'ccrm_merge', 'ccrm_unmerge',
-                                 'ccrm_search_blocks_flush')")
+                                 'ccrm_search_blocks_flush', 'ccrm_record_hold')")
 check "partners may not even call the merge functions" \
     test "$(q "select has_function_privilege('paul', 'ccrm_merge(text,bigint,bigint,jsonb)', 'EXECUTE')
                   or has_function_privilege('paul', 'ccrm_unmerge(bigint)', 'EXECUTE')")" = f

@@ -325,4 +325,16 @@ out=$(as paul -c "select ccrm_import_revert($bI)" 2>&1)
 check "the partner's revert is refused: changed after the import ($out)" grep -q "tickets $tI was changed after the import; nothing reverted" <<<"$out"
 check "...naming neither the new subject nor who changed it" bash -c "! grep -q -e 'VisImp secret' -e sam <<<'$out'"
 
+# a bulk change of one shared account's rows reaches the partner (his lists re-read); one
+# that spans accounts is no partner's
+as sam -c "insert into contacts (account_id, last_name) select $S, 'VisBulk ' || g from generate_series(1, 25) g" >/dev/null
+check "25 contacts inserted into the shared account: the partner sees the bulk event" \
+    test "$(as paul -c "select count(*) from events where op = 'bulk' and summary = '25 contacts inserted'")" = 1
+as sam -c "update contacts set title = 'VisBulk title' where last_name like 'VisBulk %'" >/dev/null
+check "...and their update" test "$(as paul -c "select count(*) from events where op = 'bulk' and summary = '25 contacts updated'")" = 1
+as sam -c "insert into contacts (account_id, last_name) select case when g % 2 = 0 then $S else $U end, 'VisMixed ' || g from generate_series(1, 22) g" >/dev/null
+check "a bulk insert over a shared and an unshared account: not the partner's" \
+    test "$(as paul -c "select count(*) from events where op = 'bulk' and summary = '22 contacts inserted'")" = 0
+check "...internal users see it" test "$(as sam -c "select count(*) from events where op = 'bulk' and summary = '22 contacts inserted'")" = 1
+
 done_testing

@@ -104,8 +104,10 @@ test_date(void **state)
     (void)state;
     assert_int_equal(cli_date("--from", "2026-02-28"), 0);
     assert_string_equal(said(), "");
-    /* the shape only: whether the day exists, the server says */
-    assert_int_equal(cli_date("--from", "2026-02-30"), 0);
+    /* a day of the calendar, as forms and imports take it */
+    assert_int_equal(cli_date("--from", "2026-02-30"), -1);
+    one_line("ccrm: --from: \"2026-02-30\" is not a date in the calendar");
+    assert_int_equal(cli_date("--from", "2028-02-29"), 0);
     assert_int_equal(cli_date("--to", "2026-2-28"), -1);
     assert_string_equal(said(), "ccrm: --to: expected a date YYYY-MM-DD, got \"2026-2-28\"\n");
     assert_int_equal(cli_date("--date", "2026/02/28"), -1);
