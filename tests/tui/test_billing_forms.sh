@@ -152,7 +152,8 @@ check "database: cash, today, no reference" \
     wait_sql "select count(*) from payments where invoice_id = $inv and amount = 1 and method = 'cash'
         and paid_on = current_date and reference is null" 1
 prompt "payment 0.5 2026-13-45"
-check "a date that is none: the database's words, nothing recorded" wait_for "out of range"
+check "a date that is none: refused, saying what to type, nothing recorded" \
+    wait_for "not a date: use YYYY-MM-DD or D.M.YYYY"
 check "database: still two payments" test "$(q "select count(*) from payments where invoice_id = $inv")" = 2
 
 # ---------------------------------------------------------------- the e-invoice
