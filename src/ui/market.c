@@ -307,11 +307,19 @@ do_respond(struct app *app)
 
     str_trim(mk.text);
     len = strlen(mk.text);
-    /* a response's word, or the start of one ("op") */
+    /* a response's word, or the start of one ("op"), of one word only ("re": replied or
+     * registered? asked again) */
     for (i = 0; responses[i] != NULL && len > 0; i++)
         if (strncasecmp(responses[i], mk.text, len) == 0) {
-            status = responses[i];
-            break;
+            if (status != NULL && strlen(responses[i]) != len && strlen(status) != len) {
+                mk.kept = 1;
+                ui_message_error(app, "\"%s\" could be %s or %s: type more of it", mk.text, status,
+                                 responses[i]);
+                ui_input_begin(app, RESPOND_LABEL, mk.text, on_respond, NULL);
+                return;
+            }
+            if (status == NULL || strlen(responses[i]) == len)
+                status = responses[i];
         }
     if (status == NULL) {
         mk.kept = 1;
