@@ -229,6 +229,8 @@ read_secret(const char *prompt, char *buf, size_t n)
     }
     if (fgets(buf, (int)n, stdin) == NULL)
         rc = -1;
+    else if (strchr(buf, '\n') == NULL && !feof(stdin))
+        rc = -2; /* longer than the buffer: cut, it would not be the password typed */
     if (tty) {
         tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
         fputc('\n', stderr);
@@ -243,13 +245,19 @@ static int
 ask_password(char *pw, size_t n)
 {
     char again[256];
+    int rc;
 
-    if (read_secret("Password for the new user: ", pw, n) == -1) {
+    if ((rc = read_secret("Password for the new user: ", pw, n)) == -1) {
         fputs("ccrm: --password: no password given\n", stderr);
         return -1;
     }
+    if (rc == -2) {
+        memset(pw, 0, n);
+        fprintf(stderr, "ccrm: --password: the password is too long (at most %zu bytes)\n", n - 2);
+        return -1;
+    }
     if (isatty(STDIN_FILENO)) {
-        if (read_secret("Again: ", again, sizeof again) == -1 || strcmp(pw, again) != 0) {
+        if (read_secret("Again: ", again, sizeof again) != 0 || strcmp(pw, again) != 0) {
             memset(again, 0, sizeof again);
             fputs("ccrm: --password: the passwords do not match\n", stderr);
             return -1;

@@ -338,6 +338,11 @@ run_import(struct imp_state *st, enum imp_conflict conflict, int dry_run, const 
             rc = EX_NOINPUT;
             goto out;
         }
+        if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+            safe_fprintf(stderr, "ccrm: could not read \"%s\": it is a directory\n", st->path);
+            rc = EX_NOINPUT;
+            goto out;
+        }
         if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode))
             st->size = sb.st_size;
     }

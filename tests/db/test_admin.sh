@@ -85,6 +85,11 @@ check "a superuser may administer" test $rc = 0
 printf 's3cret-pw\n' | "$CCRM" -d "$DB user=ana" --add-user with_pw --dept marketing --password >/dev/null 2>&1
 check "--password stores a SCRAM verifier, never clear text" \
     test "$(psqlc -c "select rolpassword like 'SCRAM-SHA-256\$%' from pg_authid where rolname = 'with_pw'")" = t
+head -c 300 /dev/zero | tr '\0' 'p' | "$CCRM" -d "$DB user=ana" --add-user long_pw --dept sales --password >/dev/null 2>"$TEST_TMP/err"
+rc=$?
+check "a password longer than ccrm reads is refused, not cut (exit $rc)" \
+    bash -c "test $rc = 65 && grep -q 'too long' '$TEST_TMP/err'"
+check "...and no user is made" test "$(psqlc -c "select count(*) from pg_roles where rolname = 'long_pw'")" = 0
 out=$(as ana -c "select ccrm_add_user('plain_pw', 'sales', null, null, 'clear-text')" 2>&1)
 check "the function refuses a clear-text password" grep -q 'SCRAM-SHA-256 verifier' <<<"$out"
 

@@ -19,6 +19,7 @@ same() { # same "what" expected-file-content actual-file
 
 # ---- usage and files ----
 imp nope.csv --into contacts; check "missing file exits 66" test $rc = 66
+imp "$T" --into contacts; check "a directory exits 66 (no input), saying so" bash -c "test $rc = 66 && grep -q 'is a directory' '$T/err'"
 imp header_only.csv --into widgets; check "unknown entity exits 64" test $rc = 64
 imp header_only.csv; check "--import without --into exits 64" test $rc = 64
 imp header_only.csv --into contacts --on-conflict maybe; check "bad --on-conflict exits 64" test $rc = 64
