@@ -1031,8 +1031,14 @@ BEGIN
                 IF jsonb_typeof(v_val) IS DISTINCT FROM 'array' OR jsonb_array_length(v_val) <> 2 THEN
                     PERFORM ccrm_segment_error(v_vp, 'expected [low, high]');
                 END IF;
-                RETURN v_col || ' BETWEEN ' || ccrm_segment_num(v_val -> 0, v_vp || '[0]')
-                       || ' AND ' || ccrm_segment_num(v_val -> 1, v_vp || '[1]');
+                v_col := v_col || ' BETWEEN ' || ccrm_segment_num(v_val -> 0, v_vp || '[0]')
+                         || ' AND ' || ccrm_segment_num(v_val -> 1, v_vp || '[1]');
+                -- (numbers both, as ccrm_segment_num said: a high bound below the low one
+                -- matches nobody, which is a mistake)
+                IF (v_val ->> 0)::numeric > (v_val ->> 1)::numeric THEN
+                    PERFORM ccrm_segment_error(v_vp, 'expected [low, high]: the low bound first');
+                END IF;
+                RETURN v_col;
             ELSE NULL;
         END CASE;
         PERFORM ccrm_segment_error(p_path || '.op',

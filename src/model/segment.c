@@ -534,6 +534,13 @@ compare(struct ps *p, const char *field, const char *name, enum ftype t, const c
             say(p, "%s takes two numbers: between 10 and 20", name);
             return NULL;
         }
+        if (json_number_value(lo) > json_number_value(hi)) { /* nobody would match */
+            say(p, "%s: between takes the lower number first (between %s and %s)", name, sep + 5,
+                buf);
+            json_decref(lo);
+            json_decref(hi);
+            return NULL;
+        }
         val = json_pack("[oo]", lo, hi);
     } else if (strcmp(op, "within_days") == 0 || strcmp(op, "older_than_days") == 0) {
         if (days_value(p, buf, &n, what) == -1)

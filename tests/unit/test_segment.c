@@ -77,6 +77,7 @@ static const struct {
     {"created_at before yesterday", "created_at before takes a date (YYYY-MM-DD)"},
     {"created_at within a week", "created_at within takes a number of days"},
     {"score between 5", "score takes two numbers: between 10 and 20"},
+    {"score between 5 and 1", "score: between takes the lower number first (between 1 and 5)"},
     {"score>many", "score> takes a number"},
     {"email is there", "email is: expected set or empty"},
     {"any(interest=x, ticket=y", "any( has no closing )"},
