@@ -10,6 +10,7 @@
 #include "ccrm/db.h"
 #include "ccrm/util.h"
 #include "ccrm/value.h"
+#include "import_int.h"
 
 static void
 usage(FILE *f)
@@ -119,9 +120,20 @@ cli_log_main(int argc, char **argv)
         return log_usage();
     if (cli_choice("--log", log, kinds) == -1)
         return EX_USAGE;
-    if (email == NULL || subject == NULL || subject[0] == '\0') {
+    if (email == NULL || subject == NULL || subject[strspn(subject, " \t\r\n")] == '\0') {
         fputs("ccrm: --log needs --contact EMAIL and a non-empty --subject TEXT\n", stderr);
         return log_usage();
+    }
+    {
+        /* text the database stores as UTF-8: a wrong byte is the command line's mistake */
+        const char *const texts[][2] = {{"--subject", subject}, {"--body", body}};
+        size_t i, at;
+
+        for (i = 0; i < 2; i++)
+            if (texts[i][1] != NULL && imp_utf8_check(texts[i][1], strlen(texts[i][1]), &at) != 0) {
+                fprintf(stderr, "ccrm: %s: not valid UTF-8 (byte %zu)\n", texts[i][0], at + 1);
+                return cli_usage_error();
+            }
     }
     {
         /* the address as every other writer reads one (it may become a new contact's) */

@@ -109,6 +109,8 @@ first_line "the client: an unknown option" 'ccrm: unknown option "--frobnicate"'
 usage_error "--payment: an option of another command (its value would be lost)" \
     'ccrm: --payment takes --amount, --date, --method and --reference only' \
     -d "$NOWHERE" --payment 2026-00001 --amount 1 --note "lost note"
+usage_error "--log: a subject that is not UTF-8 is the command line's mistake" \
+    'ccrm: --subject: not valid UTF-8 (byte 3)' -d "$NOWHERE" --log ticket --contact a@example.org --subject $'ab\xffc'
 usage_error "--issue: an option of another command" 'ccrm: --issue takes --date only' \
     -d "$NOWHERE" --issue 2026-00001 --amount 3
 usage_error "--invoice-from: a tax rate that is none" \
