@@ -120,6 +120,10 @@ cli_log_main(int argc, char **argv)
         return log_usage();
     if (cli_choice("--log", log, kinds) == -1)
         return EX_USAGE;
+    if (kind != NULL && strcmp(log, "interaction") != 0) {
+        fputs("ccrm: --kind goes with --log interaction (a ticket has none)\n", stderr);
+        return cli_usage_error();
+    }
     if (email == NULL || subject == NULL || subject[strspn(subject, " \t\r\n")] == '\0') {
         fputs("ccrm: --log needs --contact EMAIL and a non-empty --subject TEXT\n", stderr);
         return log_usage();

@@ -111,6 +111,8 @@ usage_error "--payment: an option of another command (its value would be lost)" 
     -d "$NOWHERE" --payment 2026-00001 --amount 1 --note "lost note"
 usage_error "--log: a subject that is not UTF-8 is the command line's mistake" \
     'ccrm: --subject: not valid UTF-8 (byte 3)' -d "$NOWHERE" --log ticket --contact a@example.org --subject $'ab\xffc'
+usage_error "--log ticket with --kind (an interaction's)" \
+    'ccrm: --kind goes with --log interaction (a ticket has none)' -d "$NOWHERE" --log ticket --contact a@example.org --subject x --kind call
 usage_error "--issue: an option of another command" 'ccrm: --issue takes --date only' \
     -d "$NOWHERE" --issue 2026-00001 --amount 3
 usage_error "--invoice-from: a tax rate that is none" \
