@@ -60,4 +60,28 @@ check "the previous page is one Enter away" wait_for "↑ the previous 60" 5
 keys Enter
 check "... and shows 61-120 again" wait_for "Members (61-120 of 128" 5
 keys q q
+tui_stop
+
+# a response typed by its start: one word's start is enough, two words' is asked again
+tui_start 140 40 "$CCRM" -d "$PG_CONN user=marco" --view campaigns
+wait_for "Campaigns" 10 >/dev/null
+keys /
+keys -l Pagewalk
+keys Enter
+wait_for "Pagewalk Spring" 10 >/dev/null
+keys Enter
+wait_for "Members (1-60 of 128" 10 >/dev/null
+keys G k
+keys r
+check "r on a member asks for the response" wait_for "response (sent opened clicked replied registered converted):" 5
+keys -l "re"
+keys Enter
+check "'re' could be replied or registered: asked again" wait_for '"re" could be replied or registered: type more of it' 5
+keys C-u
+keys -l "rep"
+keys Enter
+check "'rep' is replied: recorded" \
+    wait_sql "select count(*) from campaign_responses where campaign_id = $cid and status = 'replied'" 1
+keys q q
+tui_stop
 done_testing
