@@ -45,6 +45,22 @@
     " || ' [' || m.status || ']', 'interactions'::text, m.interaction_id FROM messages m"          \
     " WHERE m." col " = $1 AND m.interaction_id IS NOT NULL)"
 
+/* a quote's or an invoice's line after the document it is on: said once for both (the
+ * columns' scales: a quantity's 3 decimals, a price's 4, percentages at most 100) */
+/* clang-format off */
+#define LINE_FIELDS                                                                                \
+    {.column = "product_id", .label = "Product", .type = FIELD_REF, .ref = "products",            \
+     .maxlen = 200},                                                                               \
+    {.column = "description", .label = "Description", .type = FIELD_TEXT, .maxlen = 500},          \
+    {.column = "quantity", .label = "Quantity", .type = FIELD_AMOUNT, .decimals = 3,               \
+     .required = 1, .def = "1"},                                                                   \
+    {.column = "unit_price", .label = "Unit price", .type = FIELD_AMOUNT, .decimals = 4},          \
+    {.column = "discount_pct", .label = "Discount %", .type = FIELD_AMOUNT, .max = 100,            \
+     .required = 1, .def = "0", .sqldef = "0"},                                                    \
+    {.column = "tax_rate", .label = "Tax rate %", .type = FIELD_AMOUNT, .max = 100},               \
+    {.column = "position", .label = "Position", .type = FIELD_INT, .min = 1, .max = 100000}
+/* clang-format on */
+
 /* ---- products ---- */
 
 static const char *const bool_choices[] = {"true", "false", NULL};
@@ -612,28 +628,7 @@ static const struct entity_field quote_line_fields[] = {
      .required = 1,
      .ref = "quotes",
      .maxlen = 200},
-    {.column = "product_id",
-     .label = "Product",
-     .type = FIELD_REF,
-     .ref = "products",
-     .maxlen = 200},
-    {.column = "description", .label = "Description", .type = FIELD_TEXT, .maxlen = 500},
-    {.column = "quantity",
-     .label = "Quantity",
-     .type = FIELD_AMOUNT,
-     .decimals = 3,
-     .required = 1,
-     .def = "1"},
-    {.column = "unit_price", .label = "Unit price", .type = FIELD_AMOUNT, .decimals = 4},
-    {.column = "discount_pct",
-     .label = "Discount %",
-     .type = FIELD_AMOUNT,
-     .max = 100,
-     .required = 1,
-     .def = "0",
-     .sqldef = "0"},
-    {.column = "tax_rate", .label = "Tax rate %", .type = FIELD_AMOUNT, .max = 100},
-    {.column = "position", .label = "Position", .type = FIELD_INT, .min = 1, .max = 100000},
+    LINE_FIELDS,
 };
 
 static const char *const line_new[] = {"line", NULL};
@@ -724,28 +719,7 @@ static const struct entity_field invoice_line_fields[] = {
      .required = 1,
      .ref = "invoices",
      .maxlen = 200},
-    {.column = "product_id",
-     .label = "Product",
-     .type = FIELD_REF,
-     .ref = "products",
-     .maxlen = 200},
-    {.column = "description", .label = "Description", .type = FIELD_TEXT, .maxlen = 500},
-    {.column = "quantity",
-     .label = "Quantity",
-     .type = FIELD_AMOUNT,
-     .decimals = 3,
-     .required = 1,
-     .def = "1"},
-    {.column = "unit_price", .label = "Unit price", .type = FIELD_AMOUNT, .decimals = 4},
-    {.column = "discount_pct",
-     .label = "Discount %",
-     .type = FIELD_AMOUNT,
-     .max = 100,
-     .required = 1,
-     .def = "0",
-     .sqldef = "0"},
-    {.column = "tax_rate", .label = "Tax rate %", .type = FIELD_AMOUNT, .max = 100},
-    {.column = "position", .label = "Position", .type = FIELD_INT, .min = 1, .max = 100000},
+    LINE_FIELDS,
 };
 
 static const char *const invoice_line_new[] = {"invoice-line", NULL};
