@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -326,6 +327,19 @@ on_confirm(struct app *app, void *ctx, const char *text, int done, int ok)
         free(to);
         free(cc);
         free(subject);
+        return;
+    }
+    if ((k == 't' || k == 'c' || k == 's') && text[1] == ' ') {
+        /* "t ADDRESS", "c ADDRESS", "s SUBJECT": the field in one go */
+        draft.asking = k;
+        on_field(app, NULL, text + 2, 1, 1);
+        return;
+    }
+    if (ok && k != '\0' && strcasecmp(text, "y") != 0 && strcasecmp(text, "yes") != 0 &&
+        strcasecmp(text, "n") != 0 && strcasecmp(text, "no") != 0) {
+        /* a typo is not a no: the question again, the answer kept */
+        ui_message(app, "answer y to send, n to keep it unsent, t/c/s to change To/Cc/Subject");
+        ask_input(app);
         return;
     }
     if (k != 'y' && k != 'Y') {

@@ -101,6 +101,14 @@ keys Enter
 check "the subject changed, the ticket's tag added" wait_for "· Subject: Your refund for booking 4711 [#$TK]"
 check "nothing was written by the form" \
     test "$(q "select count(*) from messages where ticket_id = $TK and direction = 'out'")" = 0
+keys -l "tclara@kunde.example"
+keys Enter
+check "a typo is not a no: the question again" wait_for "answer y to send, n to keep it unsent, t/c/s to change To/Cc/Subject"
+check "and nothing is queued by it" \
+    test "$(q "select count(*) from messages where ticket_id = $TK and direction = 'out'")" = 0
+keys -l "t Kunde Billing <billing@kunde.example>"
+keys Enter
+check "t ADDRESS sets To in one go" wait_for "the answer goes to Kunde Billing <billing@kunde.example> · Cc: clara.weber@kunde.example · Subject: Your refund"
 keys y Enter
 check "the answer is committed to the outbox" \
     wait_sql "select count(*) from messages where ticket_id = $TK and direction = 'out'" 1
