@@ -281,7 +281,8 @@ ref_search(struct formview *fv, struct ffield *ff)
     int n;
 
     clear_matches(ff);
-    if (str_trim(q)[0] != '\0') {
+    /* empty: nothing to search, except within a chosen record (the account's contacts) */
+    if (str_trim(q)[0] != '\0' || narrowed_to(fv, ff) != NULL) {
         n = db_ref_search_within(fv->app->db, ff->spec->ref, q,
                                  within_field(fv, ff) != NULL ? ff->spec->within : NULL,
                                  narrowed_to(fv, ff), ff->m, REF_MATCH_MAX, &err);
@@ -362,6 +363,25 @@ ref_leave(struct formview *fv, struct ffield *ff)
         set_error(ff, "%s",
                   ff->nm == 0 ? "no match: change the search, or clear the field"
                               : "choose one of the matches (↑↓ Enter)");
+    free(t);
+}
+
+/* Entering an empty reference narrowed to a chosen record lists that record's own (a ticket's
+ * contact field shows the account's people at once); leaving it unpicked keeps it empty. */
+static void
+ref_enter(struct formview *fv, struct ffield *ff)
+{
+    char *t;
+
+    if (ff->spec->type != FIELD_REF || ff->key[0] != '\0' || ff->searching ||
+        narrowed_to(fv, ff) == NULL)
+        return;
+    t = editbuf_get(&ff->eb);
+    if (str_trim(t)[0] == '\0') {
+        ff->searching = 1;
+        ref_search(fv, ff);
+        ff->msel = -1; /* none chosen yet: Enter moves on, ↓ chooses */
+    }
     free(t);
 }
 
@@ -679,6 +699,7 @@ move_to(struct formview *fv, int i)
     ref_leave(fv, &fv->f[fv->cur]);
     fv->cur = i;
     fv->f[i].eb.col = -1;
+    ref_enter(fv, &fv->f[i]);
 }
 
 #define CHOICES_MAX 32
@@ -1000,7 +1021,7 @@ fm_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
         (fkey && key == KEY_ENTER)) {
         if (t == FIELD_MULTILINE) {
             changed = editbuf_insert(&ff->eb, L'\n');
-        } else if (popup) {
+        } else if (popup && ff->msel >= 0) {
             ref_take(fv, ff, ff->msel);
             return 1;
         } else {

@@ -46,6 +46,15 @@ check "the account is chosen" line_has "Account" "Kontext Nord GmbH"
 keys Tab
 check "the contact field says it searches that account's contacts" \
     wait_for "type to search Kontext Nord GmbH's contacts" 5
+check "the account's contacts are listed before anything is typed" \
+    wait_for "Ines Kontextfall  ·" 10
+check "... only the account's" absent "Jonas Kontextfall"
+keys Enter
+check "Enter on the list nobody chose from moves on, the contact left empty" \
+    wait_until bash -c "$(declare -f screen tmx); TMUX_SOCK=$TMUX_SOCK; screen | grep -q '^▸ Status'"
+check "... and empty" line_has "Contact" "—"
+keys BTab
+check "back in the contact field, the list again" wait_for "Ines Kontextfall  ·" 10
 keys -l "kontextfall"
 check "the account's contact is found" wait_for "Ines Kontextfall  ·" 10
 check "the namesake at another account is not offered" absent "Jonas Kontextfall"
