@@ -1087,6 +1087,52 @@ SELECT ccrm_set_execute('ccrm_mail_out_attach(bigint,text[],text[],bytea[])', 'c
                         'ccrm_partner');
 
 -- ---------------------------------------------------------------------------------------
+-- BEFORE INSERT on attachments (migration 048): a file is added by a person only to an
+-- outgoing mail of his own that is still queued, with a name and a media type that cannot
+-- change a MIME header, or with a mail he stores in the same transaction (the checks of ccrm_mail_out_attach, for every writer: psql too). What
+-- a received or sent mail carried is never changed. The mail store and the sender's own
+-- functions run as the schema's owner (SECURITY DEFINER) and keep what a mail carried.
+-- ---------------------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION ccrm_attachment_rule() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    m record;
+BEGIN
+    IF current_user = (SELECT pg_get_userbyid(c.relowner) FROM pg_class c
+                        WHERE c.oid = 'public.attachments'::regclass)
+       OR (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user) THEN
+        RETURN NEW;
+    END IF;
+    SELECT x.direction, x.status, x.created_by, x.created_at INTO m
+      FROM messages x WHERE x.id = NEW.msg_id;
+    -- a mail stored by this person in this transaction (ccrm_mail_store, INVOKER, keeps the
+    -- files the mail came with; its stamps cannot be forged), or his answer still queued
+    IF FOUND AND m.direction = 'in' AND m.created_by = ccrm_actor() AND m.created_at = now() THEN
+        RETURN NEW;
+    END IF;
+    IF NOT FOUND OR m.direction <> 'out' OR m.status <> 'queued'
+       OR m.created_by IS DISTINCT FROM ccrm_actor() THEN
+        RAISE EXCEPTION 'files are attached only to an answer of your own that is not sent yet (mail %)',
+            NEW.msg_id
+            USING ERRCODE = '42501',
+                  HINT = 'What a received or sent mail carried is never changed.';
+    END IF;
+    IF btrim(NEW.name) = '' OR NEW.name ~ '[/\\[:cntrl:]]' OR length(btrim(NEW.name)) > 255 THEN
+        RAISE EXCEPTION 'the file name "%" is not one: at most 255 characters, no directories, one line',
+            NEW.name USING ERRCODE = '22023';
+    END IF;
+    IF lower(btrim(NEW.type)) !~ '^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$' THEN
+        RAISE EXCEPTION 'the media type "%" is not one (type/subtype)', NEW.type
+            USING ERRCODE = '22023';
+    END IF;
+    RETURN NEW;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_attachment_rule()');
+
+-- ---------------------------------------------------------------------------------------
 -- Answering: ccrm_mail_reply(entity, id, body, subject, to, cc, queue, names, types, contents)
 --   -> the mail's id
 --   entity: tickets, leads, contacts or opportunities. The mail is queued in the outbox

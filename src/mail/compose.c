@@ -47,11 +47,38 @@ utf8_param(GMimeParamList *list, const char *name)
 }
 
 /* One attachment as a MIME part (base64), or NULL with err set. */
+/* A media type as RFC 2045 has it (token/token): anything else goes as octet-stream, so what
+ * the database holds cannot add a header line to the part. */
+static int
+media_type_ok(const char *t)
+{
+    static const char tok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                              "!#$&^_.+-";
+    size_t a, b;
+
+    if (t == NULL || (a = strspn(t, tok)) == 0 || t[a] != '/')
+        return 0;
+    b = strspn(t + a + 1, tok);
+    return b > 0 && t[a + 1 + b] == '\0';
+}
+
+/* The file name as the part carries it: one line, no directories. */
+static char *
+safe_filename(const char *name)
+{
+    char *s = xstrdup(name != NULL && name[0] != '\0' ? name : "attachment"), *p;
+
+    for (p = s; *p != '\0'; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '/' || *p == '\\')
+            *p = '_';
+    return s;
+}
+
 static GMimeObject *
 attachment_part(const struct mail_attachment *a, struct ccrm_err *err)
 {
-    const char *slash = a->type != NULL ? strchr(a->type, '/') : NULL;
-    char *type;
+    const char *slash = media_type_ok(a->type) ? strchr(a->type, '/') : NULL;
+    char *type, *fname;
     GMimePart *p;
     GMimeStream *st;
     GMimeDataWrapper *dw;
@@ -74,7 +101,9 @@ attachment_part(const struct mail_attachment *a, struct ccrm_err *err)
     g_object_unref(dw);
     g_object_unref(st);
     g_mime_object_set_disposition(GMIME_OBJECT(p), "attachment");
-    g_mime_part_set_filename(p, a->name);
+    fname = safe_filename(a->name);
+    g_mime_part_set_filename(p, fname);
+    free(fname);
     utf8_param(g_mime_content_disposition_get_parameters(
                    g_mime_object_get_content_disposition(GMIME_OBJECT(p))),
                "filename");

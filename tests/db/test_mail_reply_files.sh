@@ -77,4 +77,30 @@ try sofia "select ccrm_mail_reply('tickets', $SEEN, 'ohne Anhang')"
 check "an answer without files as before: none stored" \
     test "$rc:$(q "select count(*) from attachments where msg_id = ${out:-0}")" = "0:0"
 check "three answers in all" test "$(outs)" = $((before + 3))
+
+# ---- straight into attachments (psql), not through ccrm_mail_reply (migration 048)
+add() { try "$1" "insert into attachments (msg_id, name, type, size, content) values ($2, $3, $4, 1, 'x')"; }
+add sofia "${M1:-0}" "'more.txt'" "'text/plain'"
+check "her own answer, still queued: a file may be added" test "$rc" = 0
+add zoe "${M1:-0}" "'more.txt'" "'text/plain'"
+check "someone else's answer: refused" bash -c "test $rc != 0 && grep -q 'only to an answer of your own that is not sent yet' '$T/err'"
+add sofia "${M1:-0}" "E'x.txt\\r\\nBcc: v@example.org'" "'text/plain'"
+check "a name with a line break: refused" bash -c "test $rc != 0 && grep -q 'is not one: at most 255 characters' '$T/err'"
+add sofia "${M1:-0}" "'x.txt'" "E'text/plain\\r\\nX-Injected: yes'"
+check "a type with a line break: refused" bash -c "test $rc != 0 && grep -q 'media type' '$T/err'"
+IN=$(q "select id from messages where direction = 'in' order by id limit 1")
+add sofia "$IN" "'forged.pdf'" "'application/pdf'"
+check "a received mail keeps what it carried" bash -c "test $rc != 0 && grep -q 'only to an answer of your own' '$T/err'"
+q "update messages set status = 'sending' where id = ${M1:-0}" >/dev/null
+add sofia "${M1:-0}" "'late.txt'" "'text/plain'"
+check "her answer once being sent: refused" bash -c "test $rc != 0 && grep -q 'not sent yet' '$T/err'"
+check "the answer holds its two files and the one added while queued" \
+    test "$(q "select count(*) from attachments where msg_id = ${M1:-0}")" = 3
+# staff store mail with their own rights (--mail-in by hand, ccrm_mail_store): its files stay
+printf 'From: Kunde <kunde.files@example.org>\nTo: support@ccrm.example\nSubject: files by hand\nMessage-ID: <files.by.hand@example.org>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nsee file\n--b\nContent-Type: text/plain; name=a.txt\nContent-Disposition: attachment; filename=a.txt\n\nhello\n--b--\n' >"$T/files.eml"
+"$CCRM" -d "$DB user=sofia" --mail-in --queue support <"$T/files.eml" >"$T/out" 2>&1
+check "support stores a mail with a file by hand ($(cat "$T/out"))" test $? = 0
+check "...its file kept, stored by sofia" \
+    test "$(q "select string_agg(a.name || ' ' || a.created_by, ',') from attachments a join messages m on m.id = a.msg_id
+        where m.message_id = 'files.by.hand@example.org'")" = "a.txt sofia"
 done_testing

@@ -295,4 +295,17 @@ check "partners read no SLA clocks" grep -q 'permission denied for table sla_clo
 out=$(err ana "select ccrm_delete('calendars', array[$B]::bigint[])")
 check "a calendar in use by a policy cannot be removed" grep -q 'violates foreign key constraint' <<<"$out"
 
+# ---- a partner's interactions move no clock: the service levels are the company's own
+PACC=$(q "select id from accounts order by id limit 1")
+"$CCRM" -d "$PG_CONN" --share "$PACC" --partner 'Nordlicht Reseller GmbH' >/dev/null || fail "sharing account $PACC"
+PT2=$(as sofia -c "insert into tickets (subject, account_id, assignee) values ('Partner clocks', $PACC, 'sofia') returning id" | head -1)
+pst() { q "select string_agg(kind || ':' || case when met_at is not null then 'met' when running_since is not null then 'running' else 'paused' end, ',' order by kind, id) from sla_clocks where ticket_id = $PT2"; }
+check "the partner sees the shared account's ticket" test "$(as paul -c "select count(*) from tickets where id = $PT2")" = 1
+as paul -c "insert into interactions (kind, direction, subject, account_id, ticket_id) values ('call', 'out', 'partner called', $PACC, $PT2)" >/dev/null
+check "a partner's answer does not meet our first response" test "$(pst)" = "first_response:running,resolution:running"
+as sofia -c "insert into interactions (kind, direction, subject, ticket_id) values ('email', 'out', 'On it', $PT2)" >/dev/null
+as paul -c "insert into interactions (kind, direction, subject, account_id, ticket_id) values ('call', 'in', 'customer rang the partner', $PACC, $PT2)" >/dev/null
+check "... nor does a partner's incoming call start a next-response clock" \
+    test "$(pst)" = "first_response:met,resolution:running"
+
 done_testing
