@@ -184,6 +184,17 @@ msid=$(as marco -c "insert into segments (name, definition) values ('Marco''s', 
 check "sales cannot change marketing's segment" test "$(as sam -c "update segments set name = 'x' where id = $msid returning 1" | wc -l)" = 0
 check "management can" test "$(as mia -c "update segments set name = 'Marco''s (checked)' where id = $msid returning 1")" = 1
 check "its creator deletes it through ccrm_delete" test "$(as marco -c "select ccrm_delete('segments', $msid)")" = t
+# a segment's owner is someone who may own it (049): else the partner named could delete it
+check "a partner cannot be made a segment's owner" \
+    grep -q '^22023: user "paul" is a partner' <<<"$(err marco "insert into segments (name, definition, owner) values ('for paul', '{\"rules\": []}', 'paul')")"
+check "... nor a login that does not exist" \
+    grep -q '^23503: no user "nobody_here"' <<<"$(err sam "insert into segments (name, definition, owner) values ('x', '{\"rules\": []}', 'nobody_here')")"
+osid=$(as marco -c "insert into segments (name, definition) values ('Marco''s second', '{\"rules\": []}') returning id")
+check "... nor given to a partner later" \
+    grep -q '^22023' <<<"$(err marco "update segments set owner = 'paul' where id = $osid")"
+check "... so the partner deletes nothing of marketing's" test "$(as paul -c "select ccrm_delete('segments', $osid)")" = f
+check "a partner chooses no segment id (no existence test by a duplicate key)" \
+    grep -q '^42501' <<<"$(err paul "insert into segments (id, name, definition) overriding system value values ($osid, 'x', '{\"rules\": []}')")"
 # invalid definitions, and values that try to be SQL
 for bad in '{"entity": "accounts"}' '{"rules": [{"field": "password", "op": "eq", "value": "x"}]}' \
            '{"rules": [{"ticket": {"prodcut": "x"}}]}' '{"rules": [{"field": "email", "op": "like", "value": "x"}]}' \
