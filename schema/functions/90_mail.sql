@@ -362,14 +362,14 @@ BEGIN
       FROM tickets t
      WHERE w.thread_by IS NULL AND w.status NOT IN ('duplicate', 'noqueue')
        AND w.subject ~ '\[#[0-9]{1,18}\]'
-       AND t.id = (regexp_match(w.subject, '\[#([0-9]{1,18})\]'))[1]::bigint;
+       AND t.id = (regexp_match(w.subject, '.*\[#([0-9]{1,18})\]'))[1]::bigint;
     UPDATE pg_temp.ccrm_mail_work w
        SET thread_by = 'tag', lead_id = l.id, account_id = coalesce(l.account_id, w.account_id),
            contact_id = coalesce(w.contact_id, l.contact_id)
       FROM leads l
      WHERE w.thread_by IS NULL AND w.status NOT IN ('duplicate', 'noqueue')
        AND w.subject ~ '\[#[lL][0-9]{1,18}\]'
-       AND l.id = (regexp_match(w.subject, '\[#[lL]([0-9]{1,18})\]'))[1]::bigint;
+       AND l.id = (regexp_match(w.subject, '.*\[#[lL]([0-9]{1,18})\]'))[1]::bigint;
     -- 3. References and In-Reply-To: the candidate closest to the end wins (In-Reply-To is
     --    the end); a stored mail filed on a record, or a person's mail of this set
     UPDATE pg_temp.ccrm_mail_work w
@@ -470,6 +470,7 @@ BEGIN
                                               AND u.partner_org_id IS NULL) AS owner
           FROM pg_temp.ccrm_mail_work w JOIN mail_queues q ON q.id = w.queue_id
          WHERE w.root AND w.contact_id IS NULL AND w.from_addr IS NOT NULL
+           AND w.from_addr ~ '^[^@[:space:]]+@[^@[:space:]]+$' -- a quoted local part with a space: no contact, the mail stays
            AND q.unknown_sender = 'contact'
          ORDER BY w.from_addr, w.i
     ), ins AS (
@@ -517,6 +518,7 @@ BEGIN
                                               AND u.partner_org_id IS NULL) AS owner
           FROM pg_temp.ccrm_mail_work w JOIN mail_queues q ON q.id = w.queue_id
          WHERE w.root AND w.opp_id IS NULL AND w.lead_id IS NULL AND w.from_addr IS NOT NULL
+           AND w.from_addr ~ '^[^@[:space:]]+@[^@[:space:]]+$'
            AND (q.creates = 'lead' OR q.unknown_sender = 'lead')
            AND (w.contact_id IS NOT NULL OR q.unknown_sender = 'lead')
          ORDER BY w.from_addr, w.i
@@ -798,10 +800,11 @@ BEGIN
         v_account := coalesce(r.account_id, v_account);
         v_contact := coalesce(v_contact, r.contact_id);
     END LOOP;
-    -- 2. the subject tag
+    -- 2. the subject tag: the last one (a follow-up ticket's subject keeps the closed one's
+    --    tag, and the answer adds its own at the end)
     IF v_by IS NULL AND v_subject ~ '\[#[0-9]{1,18}\]' THEN
         SELECT t.id, t.account_id, t.contact_id INTO r FROM tickets t
-         WHERE t.id = (regexp_match(v_subject, '\[#([0-9]{1,18})\]'))[1]::bigint;
+         WHERE t.id = (regexp_match(v_subject, '.*\[#([0-9]{1,18})\]'))[1]::bigint;
         IF FOUND THEN
             v_by := 'tag';
             v_ticket := r.id;
@@ -811,7 +814,7 @@ BEGIN
     END IF;
     IF v_by IS NULL AND v_subject ~ '\[#[lL][0-9]{1,18}\]' THEN
         SELECT l.id, l.account_id, l.contact_id INTO r FROM leads l
-         WHERE l.id = (regexp_match(v_subject, '\[#[lL]([0-9]{1,18})\]'))[1]::bigint;
+         WHERE l.id = (regexp_match(v_subject, '.*\[#[lL]([0-9]{1,18})\]'))[1]::bigint;
         IF FOUND THEN
             v_by := 'tag';
             v_lead := r.id;
@@ -866,7 +869,9 @@ BEGIN
     IF v_status = 'received' AND v_ticket IS NULL AND v_lead IS NULL AND v_opp IS NULL THEN
         v_assign := (SELECT u.login FROM users u
                       WHERE u.login = q.assignee AND u.active AND u.partner_org_id IS NULL);
-        IF v_contact IS NULL AND v_from IS NOT NULL AND q.unknown_sender = 'contact' THEN
+        -- an address the contacts' check refuses ("a b"@x, @x, a@) makes no contact or lead:
+        -- the mail is stored all the same
+        IF v_contact IS NULL AND v_from ~ '^[^@[:space:]]+@[^@[:space:]]+$' AND q.unknown_sender = 'contact' THEN
             INSERT INTO contacts (first_name, last_name, email, account_id, owner)
             SELECT (ccrm_mail_name_parts(v_name)).first_name,
                    (ccrm_mail_name_parts(v_name)).last_name, v_from,
@@ -892,7 +897,7 @@ BEGIN
                     OR lower(l.email) = v_from)
                AND l.status <> 'converted'
              ORDER BY l.id DESC LIMIT 1;
-            IF v_lead IS NULL AND v_from IS NOT NULL
+            IF v_lead IS NULL AND v_from ~ '^[^@[:space:]]+@[^@[:space:]]+$'
                AND (v_contact IS NOT NULL OR q.unknown_sender = 'lead') THEN
                 INSERT INTO leads (first_name, last_name, email, company, source, status, owner,
                                    contact_id, account_id)
@@ -1188,7 +1193,7 @@ BEGIN
             USING ERRCODE = '22023';
     END IF;
     PERFORM ccrm_mail_out_check(p_entity, p_id);
-    IF btrim(coalesce(p_body, '')) = '' THEN
+    IF coalesce(p_body, '') !~ '[^[:space:]]' THEN
         RAISE EXCEPTION 'the answer is empty' USING ERRCODE = '22023';
     END IF;
 
@@ -1211,19 +1216,25 @@ BEGIN
               FROM contacts c WHERE c.id = p_id;
     END CASE;
 
-    -- the record's latest mail, and its latest mail from the customer (one branch per kind
-    -- of record, each on its index; the others are switched off by their constant test)
+    -- the record's latest mail written by a person (not an auto-reply, a bounce or a looping
+    -- sender: the answer continues the conversation, not the out-of-office), and its latest
+    -- mail from the customer (one branch per kind of record, each on its index; the others are
+    -- switched off by their constant test)
     SELECT * INTO parent FROM (
         (SELECT * FROM messages m WHERE p_entity = 'tickets' AND m.ticket_id = p_id
+            AND (m.direction = 'out' OR m.status = 'received')
           ORDER BY m.received_at DESC, m.id DESC LIMIT 1)
         UNION ALL
         (SELECT * FROM messages m WHERE p_entity = 'leads' AND m.lead_id = p_id
+            AND (m.direction = 'out' OR m.status = 'received')
           ORDER BY m.received_at DESC, m.id DESC LIMIT 1)
         UNION ALL
         (SELECT * FROM messages m WHERE p_entity = 'opportunities' AND m.opportunity_id = p_id
+            AND (m.direction = 'out' OR m.status = 'received')
           ORDER BY m.received_at DESC, m.id DESC LIMIT 1)
         UNION ALL
         (SELECT * FROM messages m WHERE p_entity = 'contacts' AND m.contact_id = p_id
+            AND (m.direction = 'out' OR m.status = 'received')
           ORDER BY m.received_at DESC, m.id DESC LIMIT 1)) x;
     SELECT * INTO last_in FROM (
         (SELECT * FROM messages m WHERE p_entity = 'tickets' AND m.ticket_id = p_id

@@ -1078,9 +1078,11 @@ BEGIN
     -- the tickets whose clocks changed (a question while one waits for an answer changes
     -- nothing: a mail import of thousands new tickets marks none, not one per mail)
     -- a partner's interactions move no clock: the service levels are the company's own
-    -- commitments (docs/security.md), so a reseller's call neither answers nor opens them
+    -- commitments (docs/security.md), so a reseller's call neither answers nor opens them; nor
+    -- do notes and tasks, which are written to ourselves, not to the customer
     FOR r IN SELECT n.ticket_id, n.direction FROM new_rows n
               WHERE n.ticket_id IS NOT NULL AND n.direction IN ('in', 'out')
+                AND n.kind NOT IN ('note', 'task')
                 AND EXISTS (SELECT 1 FROM sla_clocks x WHERE x.ticket_id = n.ticket_id)
                 AND NOT EXISTS (SELECT 1 FROM users u
                                  WHERE u.login = n.created_by AND u.partner_org_id IS NOT NULL)

@@ -105,16 +105,21 @@ mail_clean(const char *s, size_t n, int one_line)
                 *end = '\0';
         }
     } else {
-        /* text: CRLF and lone CR become LF */
+        /* text: CRLF and lone CR become LF; other control characters (ESC sequences that
+         * would retitle or clear a terminal reading an export, BEL, backspace) go */
         char *p, *q;
 
         for (p = q = valid; *p != '\0'; p++) {
+            unsigned char c = (unsigned char)*p;
+
             if (*p == '\r') {
                 *q++ = '\n';
                 if (p[1] == '\n')
                     p++;
                 continue;
             }
+            if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
+                continue;
             *q++ = *p;
         }
         *q = '\0';
@@ -149,7 +154,11 @@ mail_to_utf8(const char *bytes, size_t n, const char *charset)
 
     if (charset != NULL && *charset != '\0')
         cs = g_mime_charset_canon_name(charset);
-    if (all_ascii(bytes, n))
+    /* ASCII bytes are the text itself, except in the 7-bit charsets that encode other
+     * scripts in ASCII (ISO-2022-JP mail, UTF-7, HZ) */
+    if (all_ascii(bytes, n) &&
+        (cs == NULL || (strncasecmp(cs, "iso-2022", 8) != 0 && strcasecmp(cs, "utf-7") != 0 &&
+                        strncasecmp(cs, "hz", 2) != 0)))
         return mail_clean(bytes, n, 0);
     /* undeclared, ASCII or Latin-1 declared: real mail is UTF-8 mislabelled, or Windows-1252
      * (whose printable 0x80-0x9F are what 8859-1 mail means by those bytes) */
@@ -202,6 +211,8 @@ clean_msgid(const char *s)
 
 /* ---- addresses ---- */
 
+#define MAIL_RECIPIENTS_MAX 1000
+
 static void
 strv_add_addr(GPtrArray *v, const char *addr)
 {
@@ -217,6 +228,12 @@ strv_add_addr(GPtrArray *v, const char *addr)
             return;
         }
         *p = (char)tolower((unsigned char)*p);
+    }
+    /* a thousand distinct recipients are plenty to find a queue's address among; more would
+     * make this linear check quadratic (a 1 MB To header of short addresses) */
+    if (v->len >= MAIL_RECIPIENTS_MAX) {
+        free(a);
+        return;
     }
     for (i = 0; i < v->len; i++)
         if (strcmp(g_ptr_array_index(v, i), a) == 0) {

@@ -187,6 +187,31 @@ mail "new.person@kunde-gmbh.de" "Re: Zugang gesperrt [#$TS]" | "$CCRM" -d "$PG_C
 check "a reply to a closed ticket starts a new one that follows it up" \
     test "$(q "select t.id <> $TS and t.body like 'Follow-up to ticket #$TS.%' from messages m join tickets t on t.id = m.ticket_id where m.subject = 'Re: Zugang gesperrt [#$TS]'")" = t
 check "...and the closed ticket stays closed" test "$(q "select status from tickets where id = $TS")" = closed
+# the follow-up keeps the closed ticket's tag in its subject, and our answer adds its own at
+# the end: the customer's answer to that goes to the follow-up (the last tag), every time
+FU=$(q "select m.ticket_id from messages m where m.subject = 'Re: Zugang gesperrt [#$TS]'")
+mail "new.person@kunde-gmbh.de" "Re: Re: Zugang gesperrt [#$TS] [#$FU]" | "$CCRM" -d "$PG_CONN" --mail-in --queue support
+check "two tags: the last one (the follow-up's) files it, no third ticket" \
+    test "$(q "select ticket_id || ' ' || thread_by from messages where subject = 'Re: Re: Zugang gesperrt [#$TS] [#$FU]'")" = "$FU tag"
+# an answer continues the person's conversation, not the out-of-office that came after it
+mail "new.person@kunde-gmbh.de" "Automatic reply: Re: Zugang gesperrt [#$FU]" "Auto-Submitted: auto-replied" |
+    "$CCRM" -d "$PG_CONN" --mail-in --queue support
+printf '\n\n\t \n' >"$T/blank.txt"
+"$CCRM" -d "host=$PG_DIR dbname=ccrm user=sofia" --reply "$FU" --body-file "$T/blank.txt" --no-send >/dev/null 2>"$T/err"
+check "an answer of blank lines and tabs is empty: refused (65)" \
+    bash -c "test $? = 65 && grep -q 'the answer is empty' '$T/err'"
+echo "Our answer to the follow-up." >"$T/answer.txt"
+"$CCRM" -d "host=$PG_DIR dbname=ccrm user=sofia" --reply "$FU" --body-file "$T/answer.txt" --no-send >/dev/null 2>&1
+same "the answer's subject and In-Reply-To come from the person's mail, not the auto-reply" \
+    "Re: Zugang gesperrt [#$TS] [#$FU] | true" "$(q "select subject || ' | ' || (in_reply_to = (select message_id from messages where subject = 'Re: Re: Zugang gesperrt [#$TS] [#$FU]'))::text
+               from messages where ticket_id = $FU and direction = 'out' order by id desc limit 1")"
+# a sender address the contacts' check refuses (a quoted local part with a space, no local
+# part, no domain): the mail is stored, without a contact, rather than refused or bounced
+for a in '"weird local"@kunde-gmbh.de' '@kunde-gmbh.de' 'clara@'; do
+    mail "Clara <$a>" "odd sender $a" | "$CCRM" -d "$PG_CONN" --mail-in --queue support 2>"$T/err"
+    check "From $a: stored (exit 0: $(cat "$T/err"))" \
+        test "$?:$(q "select count(*) from messages m join tickets t on t.id = m.ticket_id where m.subject = 'odd sender $a' and m.contact_id is null")" = "0:1"
+done
 # a stranger who puts a ticket's number in a subject files a mail on it, but an answer from the
 # ticket goes to its customer, not to him
 q "update tickets set status = 'open' where id = $TS"

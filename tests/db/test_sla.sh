@@ -307,5 +307,9 @@ as sofia -c "insert into interactions (kind, direction, subject, ticket_id) valu
 as paul -c "insert into interactions (kind, direction, subject, account_id, ticket_id) values ('call', 'in', 'customer rang the partner', $PACC, $PT2)" >/dev/null
 check "... nor does a partner's incoming call start a next-response clock" \
     test "$(pst)" = "first_response:met,resolution:running"
+PT3=$(as sofia -c "insert into tickets (subject, assignee) values ('Note clocks', 'sofia') returning id" | head -1)
+as sofia -c "insert into interactions (kind, direction, subject, ticket_id) values ('note', 'out', 'need to check the logs', $PT3)" >/dev/null
+check "an internal note marked out is no answer to the customer" \
+    test "$(q "select count(*) from sla_clocks where ticket_id = $PT3 and met_at is not null")" = 0
 
 done_testing

@@ -232,6 +232,20 @@ test_charsets(void **state)
     s = mail_to_utf8("bad \xff\xfe utf8", 12, "utf-8");
     assert_true(g_utf8_validate(s, -1, NULL));
     free(s);
+    /* 7-bit charsets are decoded although every byte is ASCII */
+    s = mail_to_utf8("\x1b$B$3$s$K$A$O\x1b(B", 16, "iso-2022-jp");
+    assert_string_equal(s, "こんにちは");
+    free(s);
+    s = mail_to_utf8("Hi +AOk-", 8, "utf-7");
+    assert_string_equal(s, "Hi é");
+    free(s);
+    s = mail_to_utf8("plain $B text", 13, NULL); /* undeclared ASCII stays as it is */
+    assert_string_equal(s, "plain $B text");
+    free(s);
+    /* control characters out of a text: a terminal reading an export is not retitled */
+    s = mail_to_utf8("a\x1b]0;PWNED\x07\x1b[2J\bb\tc\x7f\fd", 23, "utf-8");
+    assert_string_equal(s, "a]0;PWNED[2Jb\tcd");
+    free(s);
 }
 
 static struct mail_msg *
