@@ -54,7 +54,10 @@ int db_lost(const struct db *db);
 const char *db_login(const struct db *db);
 const char *db_display_name(const struct db *db);
 const char *db_department(const struct db *db);
-const char *db_where(const struct db *db); /* "ccrm on /path/run" or "crm@db.example:5432" */
+const char *db_where(const struct db *db);
+/* The database as "dbname host port" (host: a socket directory or a name), whatever the
+ * connection string said: a draft's record is offered again on that database only. */
+const char *db_identity(const struct db *db); /* "ccrm on /path/run" or "crm@db.example:5432" */
 
 /* Schema version of the database (0 = none), and the newest this binary knows. */
 int db_schema_version(struct db *db, struct ccrm_err *err);

@@ -17,12 +17,13 @@ struct draft_field {
 };
 
 struct draft {
-    char entity[32]; /* the table: "tickets" */
-    int64_t id;      /* 0: a new record */
-    int version;     /* the version the form read (conflicts are found against it) */
-    char when[32];   /* "2026-12-03 14:35" */
-    char why[32];    /* "SIGTERM", "SIGSEGV", "the terminal went away" */
-    char login[64];  /* whose form it was: offered to that login only ("": to anyone) */
+    char entity[32];    /* the table: "tickets" */
+    int64_t id;         /* 0: a new record */
+    int version;        /* the version the form read (conflicts are found against it) */
+    char when[32];      /* "2026-12-03 14:35" */
+    char why[32];       /* "SIGTERM", "SIGSEGV", "the terminal went away" */
+    char login[64];     /* whose form it was: offered to that login only ("": to anyone) */
+    char database[256]; /* where its record is (db_identity): offered there only ("": anywhere) */
     int n;
     struct draft_field *f;
 };
@@ -41,9 +42,10 @@ char *draft_dir(void);
 /* Write text as a new draft file (a temporary file renamed into place). Returns 0 with its
  * path in path, or -1 (errno set). */
 int draft_save(const char *text, char *path, size_t n);
-/* The oldest draft file waiting for login (another login's is left for them; NULL: any):
+/* The oldest draft file waiting for login on database (db_identity): another login's, or one
+ * made on another database, is left for them; NULL: any.
  * 1 with its path, 0 when there is none. */
-int draft_next(char *path, size_t n, const char *login);
+int draft_next(char *path, size_t n, const char *login, const char *database);
 /* A file's text (malloc'd), or NULL. */
 char *draft_read_file(const char *path);
 

@@ -249,6 +249,9 @@ set_where(struct db *db)
     const char *host = PQhost(db->conn);
     const char *port = PQport(db->conn);
 
+    free(db->identity);
+    db->identity =
+        xasprintf("%s %s %s", PQdb(db->conn), host != NULL ? host : "", port != NULL ? port : "");
     free(db->where);
     if (host != NULL && host[0] == '/')
         db->where = xasprintf("%s on %s", PQdb(db->conn), host);
@@ -355,6 +358,7 @@ db_close(struct db **dbp)
     free(db->display_name);
     free(db->department);
     free(db->where);
+    free(db->identity);
     free(db);
     *dbp = NULL;
 }
@@ -671,6 +675,12 @@ const char *
 db_where(const struct db *db)
 {
     return db->where ? db->where : "";
+}
+
+const char *
+db_identity(const struct db *db)
+{
+    return db->identity ? db->identity : "";
 }
 
 int

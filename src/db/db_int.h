@@ -42,6 +42,7 @@ struct db {
     char *display_name;
     char *department;
     char *where;
+    char *identity; /* db_identity */
     /* what db_pump does once a non-blocking connect is made: NULL, the client's session
      * (session_setup: timeouts, LISTEN); a reader's own (src/db/marketing.c) */
     int (*setup)(struct db *db, struct ccrm_err *err);

@@ -1521,6 +1521,7 @@ snapshot_draft(struct app *app)
         memset(&d, 0, sizeof d);
         v->ops->draft(v, &d);
         str_copy(d.login, db_login(app->db), sizeof d.login);
+        str_copy(d.database, db_identity(app->db), sizeof d.database);
         str_copy(d.why, "an end without warning", sizeof d.why);
         {
             time_t now = time(NULL);
@@ -1567,6 +1568,7 @@ keep_drafts(struct app *app)
         str_copy(d.why, why, sizeof d.why);
         str_copy(d.when, when, sizeof d.when);
         str_copy(d.login, db_login(app->db), sizeof d.login);
+        str_copy(d.database, db_identity(app->db), sizeof d.database);
         draft_render(&b, &d);
         if (draft_save(strbuf_str(&b), path, sizeof path) == 0) {
             kept++;
@@ -1599,7 +1601,7 @@ offer_draft(struct app *app)
     struct draft d;
     struct view *v;
 
-    if (!draft_next(path, sizeof path, db_login(app->db)))
+    if (!draft_next(path, sizeof path, db_login(app->db), db_identity(app->db)))
         return;
     text = draft_read_file(path);
     if (text == NULL || draft_parse(text, &d) == -1) {

@@ -70,6 +70,8 @@ draft_render(struct strbuf *b, const struct draft *d)
         strbuf_printf(b, "why %s\n", d->why);
     if (d->login[0] != '\0')
         strbuf_printf(b, "login %s\n", d->login);
+    if (d->database[0] != '\0')
+        strbuf_printf(b, "database %s\n", d->database);
     for (i = 0; i < d->n; i++) {
         strbuf_puts(b, "field ");
         put_escaped(b, d->f[i].col);
@@ -128,6 +130,9 @@ draft_parse(const char *text, struct draft *d)
         } else if (strncmp(p, "login ", 6) == 0 && len - 6 < sizeof d->login) {
             memcpy(d->login, p + 6, len - 6);
             d->login[len - 6] = '\0';
+        } else if (strncmp(p, "database ", 9) == 0 && len - 9 < sizeof d->database) {
+            memcpy(d->database, p + 9, len - 9);
+            d->database[len - 9] = '\0';
         } else if (strncmp(p, "why ", 4) == 0 && len - 4 < sizeof d->why) {
             memcpy(d->why, p + 4, len - 4);
             d->why[len - 4] = '\0';
@@ -191,7 +196,7 @@ draft_save(const char *text, char *path, size_t n)
 /* The oldest draft file in dir (see draft_next); live: the files of draft_keep_live, each
  * taken only once its process is gone. */
 static int
-next_in(const char *dir, int live, char *path, size_t n, const char *login)
+next_in(const char *dir, int live, char *path, size_t n, const char *login, const char *database)
 {
     DIR *dp = opendir(dir);
     struct dirent *de;
@@ -217,13 +222,17 @@ next_in(const char *dir, int live, char *path, size_t n, const char *login)
                 kill((pid_t)pid, 0) == 0 || errno == EPERM)
                 continue;
         }
-        if (login != NULL) { /* another login's form waits for them */
+        if (login != NULL || database != NULL) {
+            /* another login's form waits for them; a form on another database's record waits
+             * for a client of that database (the same id there is another record) */
             char *file = xasprintf("%s/%s", dir, de->d_name), *text = draft_read_file(file);
             struct draft d;
             int theirs = 0;
 
             if (text != NULL && draft_parse(text, &d) == 0) {
-                theirs = d.login[0] != '\0' && strcmp(d.login, login) != 0;
+                theirs = (login != NULL && d.login[0] != '\0' && strcmp(d.login, login) != 0) ||
+                         (database != NULL && d.database[0] != '\0' &&
+                          strcmp(d.database, database) != 0);
                 draft_fini(&d);
             }
             free(text);
@@ -240,10 +249,11 @@ next_in(const char *dir, int live, char *path, size_t n, const char *login)
 }
 
 int
-draft_next(char *path, size_t n, const char *login)
+draft_next(char *path, size_t n, const char *login, const char *database)
 {
     char *dir = draft_dir(), *live = xasprintf("%s/live", dir);
-    int found = next_in(dir, 0, path, n, login) || next_in(live, 1, path, n, login);
+    int found =
+        next_in(dir, 0, path, n, login, database) || next_in(live, 1, path, n, login, database);
 
     free(live);
     free(dir);

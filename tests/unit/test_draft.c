@@ -46,6 +46,38 @@ test_draft_round_trip(void **state)
     strbuf_fini(&b);
 }
 
+/* A draft is offered to its login on its database only: the same id on another database is
+ * another record. */
+static void
+test_draft_next_database(void **state)
+{
+    char dir[] = "/tmp/ccrm-test-draft-XXXXXX", path[1024];
+    struct draft d;
+    struct strbuf b = STRBUF_INIT;
+    char *cmd;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    setenv("XDG_STATE_HOME", dir, 1);
+    memset(&d, 0, sizeof d);
+    str_copy(d.entity, "accounts", sizeof d.entity);
+    d.id = 47;
+    str_copy(d.login, "sam", sizeof d.login);
+    str_copy(d.database, "ccrm2 /tmp/pg 5432", sizeof d.database);
+    draft_add(&d, "industry", "", "Retail");
+    draft_render(&b, &d);
+    assert_int_equal(draft_save(strbuf_str(&b), path, sizeof path), 0);
+    assert_int_equal(draft_next(path, sizeof path, "sam", "ccrm /tmp/pg 5432"), 0);
+    assert_int_equal(draft_next(path, sizeof path, "sam", "ccrm2 /tmp/pg 5433"), 0);
+    assert_int_equal(draft_next(path, sizeof path, "zoe", "ccrm2 /tmp/pg 5432"), 0);
+    assert_int_equal(draft_next(path, sizeof path, "sam", "ccrm2 /tmp/pg 5432"), 1);
+    draft_fini(&d);
+    strbuf_fini(&b);
+    cmd = xasprintf("rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
+}
+
 static void
 test_draft_refused(void **state)
 {
@@ -64,6 +96,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_draft_round_trip),
         cmocka_unit_test(test_draft_refused),
+        cmocka_unit_test(test_draft_next_database),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
