@@ -305,6 +305,9 @@ keys_not_signals(void)
 
     if (tcgetattr(STDIN_FILENO, &t) == 0) {
         t.c_lflag &= ~(tcflag_t)ISIG;
+        /* and no XON/XOFF from the start: a Ctrl-S pressed on a list (the save key of forms)
+         * would stop the terminal's output, and the client with it, until a Ctrl-Q */
+        t.c_iflag &= ~(tcflag_t)IXON;
         if (tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0)
             def_prog_mode();
     }

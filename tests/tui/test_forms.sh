@@ -19,6 +19,12 @@ ncontacts() { psqlc -c "select count(*) from contacts"; }
 
 tui_start 100 30 "$CCRM" -d "$PG_CONN user=juergen application_name=ccrm-forms"
 check "client is up" wait_for " online "
+check "XON/XOFF is off from the start: Ctrl-S on a list does not stop the terminal" \
+    bash -c "stty -F '$(tmx display -p -t t '#{pane_tty}')' -a | grep -qw -- -ixon"
+keys C-s
+keys 4
+check "... and the next key still works (Contacts)" wait_for "Contacts by"
+keys 5 # back to the Deals, juergen's start
 before=$(ncontacts)
 
 # ---- a new contact: UTF-8 editing, and the account chosen by searching ----
