@@ -664,7 +664,24 @@ ui_on_connection(struct app *app)
         return;
     if (app->reconnect_at != 0 && app->ui->countdown_timer == 0)
         app->ui->countdown_timer = timer_add(&app->timers, now_ms() + 1000, on_countdown, NULL);
+    if (db_state(app->db) == DB_OFFLINE && db_connect_error(app->db)[0] != '\0' &&
+        strcmp(db_connect_error(app->db), app->ui->conn_error_shown) != 0) {
+        /* why it cannot get back (a disabled login, a changed password, a server gone), once
+         * per new reason: the status bar counts down to the next try */
+        const char *why = db_connect_error(app->db), *p;
+
+        str_copy(app->ui->conn_error_shown, why, sizeof app->ui->conn_error_shown);
+        /* the server's words first: libpq's text names the socket before them */
+        for (p = strstr(why, "failed: "); p != NULL; p = strstr(p + 1, "failed: "))
+            why = p + strlen("failed: ");
+        if (strncmp(why, "FATAL:", 6) == 0)
+            why += 6;
+        while (*why == ' ')
+            why++;
+        ui_message_error(app, "cannot reconnect: %s", why);
+    }
     if (db_state(app->db) == DB_READY) {
+        app->ui->conn_error_shown[0] = '\0';
         ui_message(app, "connection restored");
         wakeup(app, 1);
         reminders_check(app); /* what fell due while away */

@@ -160,8 +160,9 @@ struct ui {
      * (db_events_since_ui), and the answer; NULL: none asked */
     const struct view *wake_window_view;
     int wake_in_window;
-    unsigned msg_timer;       /* the message line's expiry */
-    unsigned countdown_timer; /* the offline countdown's repaint */
+    unsigned msg_timer;         /* the message line's expiry */
+    unsigned countdown_timer;   /* the offline countdown's repaint */
+    char conn_error_shown[256]; /* the reconnect failure last said on the message line */
     /* line input */
     int input;
     char input_label[64];

@@ -29,4 +29,13 @@ check "the search survived the outage" wait_for 'search "Reconnect"'
 keys Escape q
 check "clean exit after the outage" test "$(pane_status)" = 0
 
+# a login that may no longer log in: the client says why it cannot get back, not only "offline"
+client l 100 30 "$CCRM" -d "$PG_CONN user=lukasz application_name=ccrm-lukasz" --view accounts
+check "lukasz's client is online" wait_in l " online " 15
+psqlc -c "alter role lukasz nologin" -c "select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'ccrm-lukasz'" >/dev/null
+check "disabled login: the client says why it cannot reconnect" wait_in l "cannot reconnect:" 15
+check "... in the server's words" wait_in l "not permitted to log in" 5
+psqlc -c "alter role lukasz login" >/dev/null
+check "login allowed again: back online by itself" wait_in l " online " 45
+
 done_testing
