@@ -384,6 +384,14 @@ bill_write_pdf(const struct bill_doc *d, const struct ccrm_company *co, FILE *f,
     snprintf(running, sizeof running, "%s · %s %s · %s", v.company, v.title,
              d->kind == BILL_QUOTE || d->number == NULL ? "" : d->number,
              v.nbuyer > 0 ? v.buyer[0] : "");
+    {
+        /* cut where a character ends: a long buyer's name cut inside one made pango and the
+         * PDF's metadata refuse the whole document */
+        const gchar *end;
+
+        if (!g_utf8_validate(running, -1, &end))
+            running[end - running] = '\0';
+    }
     cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_TITLE, running);
     cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_AUTHOR, v.company);
     cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATOR, "ccrm");

@@ -275,4 +275,13 @@ check "a partner exports only the shared accounts' invoices" \
     test "$(q "select count(distinct invoice_id) || '/' || count(*) filter (where account_id_ok) from (select invoice_id, invoice_id::bigint in (select id from invoices where account_id in (select account_id from account_shares)) as account_id_ok from x_pinv) x")" = \
          "$(as paul -c "select count(*) from invoices where status <> 'draft'")/$(q "select count(*) from x_pinv")"
 
+# a buyer's long name of two-byte letters: the running header is cut where a letter ends
+LACC=$(q "select id from accounts order by id limit 1")
+LINV=$(q "insert into invoices (account_id, currency) values ($LACC, 'EUR') returning id")
+q "insert into invoice_lines (invoice_id, description, unit_price, tax_rate) values ($LINV, 'x', 1, 19);
+   update invoices set buyer_name = 'x' || repeat('Ä', 80) where id = $LINV" >/dev/null
+c bea --print invoice "$LINV" --output "$TEST_TMP/long.pdf"
+check "a draft with a long non-ASCII buyer prints (exit $rc: $(cat "$TEST_TMP/err"))" test $rc = 0
+check "... with the whole name in the document" grep -q "xÄÄÄÄÄÄÄÄÄÄ" <(pdf "$TEST_TMP/long.pdf")
+
 done_testing
