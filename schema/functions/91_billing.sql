@@ -253,6 +253,7 @@ DECLARE
                                        'updated_at', 'updated_by', 'search'];
     v_prev record;
     v_newer bigint;
+    v_label text;
 BEGIN
     IF TG_OP = 'DELETE' THEN
         IF OLD.status <> 'draft' THEN
@@ -283,6 +284,22 @@ BEGIN
             IF v_prev.account_id <> NEW.account_id THEN
                 RAISE EXCEPTION 'a revision of quote #% is for the same account', NEW.previous_id
                     USING ERRCODE = '22023';
+            END IF;
+            -- one line of revisions, and none of a quote already billed: else two revisions
+            -- could both be accepted and invoiced
+            SELECT ccrm_doc_label(i.kind, i.id, i.number) INTO v_label FROM invoices i
+             WHERE i.quote_id = NEW.previous_id AND i.kind = 'invoice' AND i.status <> 'cancelled';
+            IF FOUND THEN
+                RAISE EXCEPTION 'quote #% is invoiced (%): a revision would bill it twice',
+                                NEW.previous_id, v_label
+                    USING ERRCODE = '55000',
+                          HINT = 'Credit the invoice first (a credit note frees the quote).';
+            END IF;
+            SELECT q.id INTO v_newer FROM quotes q WHERE q.previous_id = NEW.previous_id LIMIT 1;
+            IF FOUND THEN
+                RAISE EXCEPTION 'quote #% has a revision already (quote #%): revise that one',
+                                NEW.previous_id, v_newer
+                    USING ERRCODE = '55000';
             END IF;
             NEW.revision := v_prev.revision + 1;
         END IF;
@@ -494,6 +511,13 @@ BEGIN
             IF r.status <> 'accepted' THEN
                 RAISE EXCEPTION 'quote #% is %: only an accepted quote is invoiced',
                                 NEW.quote_id, r.status
+                    USING ERRCODE = '55000';
+            END IF;
+            IF EXISTS (SELECT 1 FROM quotes q WHERE q.previous_id = NEW.quote_id) THEN
+                RAISE EXCEPTION 'quote #% has a newer revision (quote #%): invoice that one',
+                                NEW.quote_id,
+                                (SELECT q.id FROM quotes q WHERE q.previous_id = NEW.quote_id
+                                  LIMIT 1)
                     USING ERRCODE = '55000';
             END IF;
             IF NEW.account_id IS NOT NULL AND NEW.account_id <> r.account_id

@@ -201,6 +201,15 @@ fi1=$(as bea -c "select ccrm_invoice_from_quote($rev)")
 check "an invoice from the accepted quote has its lines, account and totals" \
     test "$(q "select account_id || '|' || quote_id || '|' || gross_total from invoices where id = $fi1")" = "$S|$rev|$(q "select gross_total from quotes where id = $rev")"
 mayNotCall sam "select ccrm_invoice_from_quote($rev)" "already invoiced"
+mayNotCall sam "select ccrm_quote_revise($qt)" "has a revision already"
+mayNotCall sam "select ccrm_quote_revise($rev)" "is invoiced .* a revision would bill it twice"
+# an accepted quote revised: the older one is no longer invoiced (the customer accepts the
+# newer one, and two accepted revisions must not both be billed)
+q2=$(as sam -c "insert into quotes (opportunity_id, contact_id, title, valid_until) values ($deal, $C, 'Pro plan 2', current_date + 14) returning id")
+as sam -c "insert into quote_lines (quote_id, product_id, quantity) select $q2, id, 1 from products where sku = 'RND-1'" >/dev/null
+as sam -c "update quotes set status = 'sent' where id = $q2; update quotes set status = 'accepted' where id = $q2" >/dev/null
+r2=$(as sam -c "select ccrm_quote_revise($q2)")
+mayNotCall bea "select ccrm_invoice_from_quote($q2)" "has a newer revision \\(quote #$r2\\): invoice that one"
 mayNotCall postgres "insert into invoices (account_id, quote_id) values ($S, $rev)" "invoices_quote_live_key"
 for who in sam sofia marco paul; do
     mayNotCall "$who" "select ccrm_invoice_issue($fi1)" "permission denied|only billing"
