@@ -103,21 +103,31 @@ text_wrap(const char *s, int width, size_t *starts, int max)
 
     if (width < 1)
         width = 1;
+    int hard = 1; /* the text's own line breaks stay, with the indentation after them */
+
     while (off < n && lines < max) {
         size_t k = off, brk = 0;
         int used = 0;
         wchar_t wc;
 
-        while (off < n && s[off] == ' ') /* a line does not start with a blank */
-            off++;
+        if (!hard)
+            while (off < n && s[off] == ' ') /* a wrapped line does not start with a blank */
+                off++;
         if (off >= n)
             break;
         starts[lines++] = off;
         k = off;
+        hard = 0;
         while (k < n) {
-            size_t len = next_char(s + k, n - k, &wc);
-            int cw = char_width(wc);
+            size_t len;
+            int cw;
 
+            if (s[k] == '\n') {
+                hard = 1;
+                break;
+            }
+            len = next_char(s + k, n - k, &wc);
+            cw = char_width(wc);
             if (used + cw > width)
                 break;
             if (wc == L' ')
@@ -126,7 +136,7 @@ text_wrap(const char *s, int width, size_t *starts, int max)
             k += len;
         }
         /* break at the last blank of the line when a word would be cut */
-        off = k < n && brk > off ? brk : k;
+        off = hard ? k + 1 : k < n && brk > off ? brk : k;
     }
     return lines;
 }

@@ -368,6 +368,14 @@ line_rows(const struct recordview *rv, const struct detail_line *lines, int from
     return rows;
 }
 
+/* A field's value shown wrapped below the short ones: wider than its cell, or of more than one
+ * line (a ticket's message keeps its paragraphs and lists). */
+static int
+long_value(const char *val, int cell)
+{
+    return text_width(val) > cell || strchr(val, '\n') != NULL;
+}
+
 static void
 rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
 {
@@ -405,7 +413,7 @@ rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
         int shortf[64];
 
         for (i = 0; i < d->nfields && i < 64; i++)
-            if (text_width(d->fields[i].value) <= cw - lw - 1)
+            if (!long_value(d->fields[i].value, cw - lw - 1))
                 shortf[nshort++] = i;
         half = wd >= 90 ? (nshort + 1) / 2 : nshort;
         fy = y;
@@ -426,7 +434,7 @@ rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
             int n, r, room = h / 3 > 3 ? h / 3 : 3, width = wd - lw - 1;
             const char *val = d->fields[i].value;
 
-            if (text_width(val) <= cw - lw - 1)
+            if (!long_value(val, cw - lw - 1))
                 continue;
             n = text_wrap(val, width, starts, 64);
             for (r = 0; r < n && r < room && y < h - 2; r++, y++) {

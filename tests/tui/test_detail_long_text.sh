@@ -30,6 +30,20 @@ keys Enter
 check "Enter on it shows all of it" wait_for "Commentends" 5
 keys Enter
 check "Enter again folds it" wait_gone "Commentends" 5
+keys q
+# a message's own line breaks and indentation stay (it was one line: "Hello, the export ...")
+tid2=$(psqlc -c "insert into tickets (subject, status, body) values ('Paragraphs ticket', 'open', E'Hello team,\r\n\r\nthe export fails:\n  1. open x\n  2. click y\n\nRegards, Bob') returning id")
+keys /
+keys C-u
+keys -l Paragraphs
+keys Enter
+wait_for "#$tid2" 10 >/dev/null
+keys Enter
+check "the second ticket's detail opens" wait_for "ticket #$tid2" 10
+check "a line break in the message starts a new line" line_has "Message" "Hello team,"
+check "... the next line is the next line of the text" \
+    bash -c "$(declare -f screen tmx); TMUX_SOCK=$TMUX_SOCK; screen | grep -qE '^ +the export fails:\$'"
+check "... with its indentation" bash -c "$(declare -f screen tmx); TMUX_SOCK=$TMUX_SOCK; screen | grep -qE '^ +  1\. open x\$'"
 keys q q
 tui_stop
 done_testing
