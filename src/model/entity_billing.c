@@ -52,7 +52,7 @@
     {.column = "product_id", .label = "Product", .type = FIELD_REF, .ref = "products",            \
      .maxlen = 200},                                                                               \
     {.column = "description", .label = "Description", .type = FIELD_TEXT, .maxlen = 500},          \
-    {.column = "quantity", .label = "Quantity", .type = FIELD_AMOUNT, .decimals = 3,               \
+    {.column = "quantity", .label = "Quantity", .type = FIELD_AMOUNT, .decimals = 3, .min = -1,    \
      .required = 1, .def = "1"},                                                                   \
     {.column = "unit_price", .label = "Unit price", .type = FIELD_AMOUNT, .decimals = 4},          \
     {.column = "discount_pct", .label = "Discount %", .type = FIELD_AMOUNT, .max = 100,            \

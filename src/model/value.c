@@ -260,11 +260,17 @@ norm_amount(const struct value_rule *r, const char *in, size_t len, char *out, s
     const char *s, *end = in + len, *ld, *lc;
     char dec = 0, grp = 0;
     size_t k = 0, ni = 0;
-    int ndot = 0, ncomma = 0;
+    int ndot = 0, ncomma = 0, neg = 0;
 
     s = in;
-    if (s < end && *s == '-')
-        return refuse(e, in, len, "must not be negative", "is negative (amounts are 0 or more)");
+    if (s < end && *s == '-') {
+        /* min < 0: a quantity may be negative (a returned item, a correction) */
+        if (r->min >= 0)
+            return refuse(e, in, len, "must not be negative",
+                          "is negative (amounts are 0 or more)");
+        neg = 1;
+        s++;
+    }
     if (s < end && *s == '+')
         s++;
     for (; s < end; s++) {
@@ -317,13 +323,16 @@ norm_amount(const struct value_rule *r, const char *in, size_t len, char *out, s
         if (maxdec > 2 && nf == 3 && ni > 0 && ndot + ncomma == 1)
             return refuse(e, in, len, "ambiguous: write 1234 for a thousand, 1.2340 for one",
                           "is ambiguous (1234 for a thousand, 1.2340 for one)");
+        /* trailing zeros past the scale say nothing ("1.2340" is how one is told apart
+         * from a thousand) */
+        while (nf > maxdec && s[nf] == '0')
+            nf--;
         if (nf > maxdec) {
             char m1[64], m2[64];
+            const char *cents = maxdec == 2 && r->max <= 0 ? " (cents)" : "";
 
-            snprintf(m1, sizeof m1, "at most %zu decimals%s", maxdec,
-                     maxdec == 2 ? " (cents)" : "");
-            snprintf(m2, sizeof m2, "has more than %zu decimals%s", maxdec,
-                     maxdec == 2 ? " (cents)" : "");
+            snprintf(m1, sizeof m1, "at most %zu decimals%s", maxdec, cents);
+            snprintf(m2, sizeof m2, "has more than %zu decimals%s", maxdec, cents);
             return refuse(e, in, len, m1, m2);
         }
         for (i = 0; i < nf; i++)
@@ -344,7 +353,10 @@ norm_amount(const struct value_rule *r, const char *in, size_t len, char *out, s
         snprintf(m2, sizeof m2, "is more than %ld", r->max);
         return refuse(e, in, len, m1, m2);
     }
-    return snprintf(out, outcap, "%s.%s%s", ni > 0 ? ip : "0", fp,
+    /* -0 is 0 */
+    if (neg && ni == 0 && fp[strspn(fp, "0")] == '\0')
+        neg = 0;
+    return snprintf(out, outcap, "%s%s.%s%s", neg ? "-" : "", ni > 0 ? ip : "0", fp,
                     fp[0] == '\0' ? "00"
                     : fp[1]       ? ""
                                   : "0");

@@ -121,6 +121,21 @@ check ":remove-line removes one" wait_for "line 2 removed from invoice #$inv"
 check "database: one line left, and the totals follow" \
     wait_sql "select count(*) || ' ' || (sum(l.gross) = max(i.gross_total)) from invoice_lines l
         join invoices i on i.id = l.invoice_id where l.invoice_id = $inv" "1 true"
+# a negative quantity (an item returned) is a line as the database has it
+keys L
+wait_for "New invoice line" || fail "L for a returned item"
+keys Tab
+keys -l "ccrm-bas"
+wait_for "CCRM-BAS" || fail "the product search for the return"
+keys Enter Tab Tab
+keys C-u
+keys -l -- "-1"
+keys C-s
+check "a line with quantity -1 is saved from the form" wait_for "saved invoice line #"
+check "database: its quantity is -1" \
+    wait_sql "select quantity from invoice_lines where invoice_id = $inv and position = 2" "-1.000"
+prompt "remove-line 2"
+wait_for "line 2 removed from invoice #$inv" || fail "the return line removed again"
 keys N
 check "N issues it" wait_for "issued invoice #$inv as "
 num=$(q "select number from invoices where id = $inv")

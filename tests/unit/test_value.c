@@ -154,6 +154,7 @@ test_amount_scale_and_bound(void **state)
     struct value_rule price = {FIELD_AMOUNT, NULL, 0, 0, 0, 1, 4};
     struct value_rule qty = {FIELD_AMOUNT, NULL, 0, 0, 0, 1, 3};
     struct value_rule pct = {FIELD_AMOUNT, NULL, 0, 100, 0, 1, 0};
+    struct value_rule sqty = {FIELD_AMOUNT, NULL, -1, 0, 0, 1, 3};
 
     (void)state;
     expect_rule(&price, "9.9000", "9.9000"); /* what an export writes imports back */
@@ -170,6 +171,16 @@ test_amount_scale_and_bound(void **state)
     expect_rule(&pct, "100.01", NULL);
     expect_rule(&pct, "150", NULL);
     expect_rule(&pct, "1000", NULL);
+    /* a quantity may be negative (min < 0: a returned item); a price may not */
+    expect_rule(&sqty, "-3", "-3.00");
+    expect_rule(&sqty, "-1,5", "-1.50");
+    expect_rule(&sqty, "-0", "0.00");
+    expect_rule(&qty, "-3", NULL);
+    expect_rule(&price, "-1", NULL);
+    /* zeros past the scale: "1.2340" is one, as the ambiguity's message advises */
+    expect_rule(&qty, "1.2340", "1.234");
+    expect_rule(&price, "1.23400", "1.2340");
+    expect_rule(&qty, "1.2341", NULL);
 }
 
 static void
