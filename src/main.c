@@ -15,6 +15,7 @@
 
 #include "ccrm/app.h"
 #include "ccrm/cli.h"
+#include "ccrm/cmd.h"
 #include "ccrm/config.h"
 #include "ccrm/db.h"
 #include "ccrm/draft.h"
@@ -212,10 +213,8 @@ parse_args(int argc, char **argv, struct opts *o)
         return -1;
     }
     if (o->view != NULL && !config_view_known(o->view)) {
-        fprintf(stderr,
-                "ccrm: --view: unknown view \"%s\" (known: feed, leads, accounts, contacts, deals,"
-                " tickets, campaigns, inbox, dashboard, quotes, invoices, products)\n",
-                o->view);
+        fprintf(stderr, "ccrm: --view: unknown view \"%s\" (known: %s)\n", o->view,
+                cmd_views_text());
         return -1;
     }
     return 0;

@@ -81,6 +81,8 @@ enum cmd_kind {
 
 /* The views in tab order (the tabs 1-9), NULL-terminated: `:view`, [ui] start_view, --view. */
 extern const char *const cmd_views[];
+/* The views for a message: "feed, leads, ..., invoices or products" (made from cmd_views). */
+const char *cmd_views_text(void);
 
 struct app;
 

@@ -14,6 +14,25 @@ const char *const cmd_views[] = {"feed",     "leads",     "accounts", "contacts"
                                  "tickets",  "campaigns", "inbox",    "dashboard", "quotes",
                                  "invoices", "products",  NULL};
 
+const char *
+cmd_views_text(void)
+{
+    static char text[400];
+    int i;
+
+    if (text[0] == '\0')
+        for (i = 0; cmd_views[i] != NULL; i++) {
+            size_t n = strlen(text);
+
+            snprintf(text + n, sizeof text - n, "%s%s",
+                     i == 0             ? ""
+                     : cmd_views[i + 1] ? ", "
+                                        : " or ",
+                     cmd_views[i]);
+        }
+    return text;
+}
+
 static const char *const departments[] = {"sales",      "support", "marketing",
                                           "management", "billing", NULL};
 
@@ -258,10 +277,8 @@ cmd_parse(const char *line, struct cmd *out, struct ccrm_err *err)
             if (has_prefix(cmd_views[v], out->arg, alen))
                 match = match == -1 ? v : -2;
         if (match < 0) {
-            err_set(err,
-                    "%s view \"%.64s\": expected feed, leads, accounts, contacts, deals,"
-                    " tickets, campaigns, inbox, dashboard, quotes, invoices or products",
-                    match == -2 ? "ambiguous" : "unknown", out->arg);
+            err_set(err, "%s view \"%.64s\": expected %s", match == -2 ? "ambiguous" : "unknown",
+                    out->arg, cmd_views_text());
             return -1;
         }
         str_copy(out->arg, cmd_views[match], sizeof out->arg);

@@ -377,10 +377,8 @@ set_value(struct ccrm_config *cfg, const struct key_def *k, const char *val, con
                 return 0;
             }
         }
-        err_set(err,
-                "%s: [%s] %s: expected feed, leads, accounts, contacts, deals, tickets, "
-                "campaigns, inbox, dashboard, quotes, invoices or products, got \"%s\"",
-                path, k->section, k->name, val);
+        err_set(err, "%s: [%s] %s: expected %s, got \"%s\"", path, k->section, k->name,
+                cmd_views_text(), val);
         return -1;
     case KEY_TEXT:
         if (!text_valid(val)) {

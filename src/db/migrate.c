@@ -159,6 +159,33 @@ db_migrate(struct db *db, int wait_s, int refresh, FILE *progress, struct ccrm_e
                 cur, known);
         goto fail;
     }
+    /* a migration numbered into a gap below the database's version would never be applied
+     * here, though a new database gets it: installations would drift apart */
+    if (cur > 0) {
+        char ver[16];
+        const char *params[1] = {ver};
+
+        for (i = 0; i < embedded_migration_count; i++) {
+            const struct embedded_migration *m = &embedded_migrations[i];
+
+            if (m->version > cur)
+                continue;
+            snprintf(ver, sizeof ver, "%d", m->version);
+            res = db_exec(db, "SELECT 1 FROM public.schema_migrations WHERE version = $1::int", 1,
+                          params, err);
+            if (res == NULL)
+                goto fail;
+            if (PQntuples(res) == 0) {
+                PQclear(res);
+                err_set(err,
+                        "migration %s is numbered below the database's version %d and was "
+                        "never applied to it: give it the next number above the highest",
+                        m->name, cur);
+                goto fail;
+            }
+            PQclear(res);
+        }
+    }
     /* One transaction: the functions first (a migration's triggers and policies name them,
      * its data steps call them), then the pending migrations, then the functions again (a
      * migration may have dropped an old signature or a table they depend on); all or nothing.

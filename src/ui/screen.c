@@ -362,7 +362,7 @@ ui_init(struct app *app, struct ccrm_err *err)
             ui->hidden[i] = 1;
     }
     ui->tab = start_tab(start, db_department(app->db));
-    if (ui->hidden[ui->tab])
+    if (ui->tab >= ui->ntabs || ui->hidden[ui->tab]) /* a view with no tab of its own */
         ui->tab = 0;
     ui_tab_view(app, ui->tab);
     /* the Inbox's count and the reminders' first look come right after the first screen (a

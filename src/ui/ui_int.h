@@ -107,7 +107,7 @@ struct view {
 /* Line input on the bottom line (search, later the command prompt). */
 typedef void (*input_cb)(struct app *app, void *ctx, const char *text, int done, int ok);
 
-#define UI_MAX_TABS 12 /* 1-9 by number; the back office's by Tab and :view */
+#define UI_MAX_TABS 24 /* 1-9 and 0 by number; the rest by Tab and :view (cmd_views has 12) */
 #define UI_MAX_STACK 8
 #define UI_INPUT_MAX 256
 #define UI_TRACE_IDS 1024 /* event ids a read and a paint trace (CCRM_TRACE) */

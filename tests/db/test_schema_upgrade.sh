@@ -78,5 +78,11 @@ check "... with their writes audited and announced" \
     test "$(psqlc -d "$db" -c "select count(*) from events where actor = 'sam' and summary = 'After the upgrade'")" = 1
 "$CCRM" -d "host=$PG_DIR user=postgres dbname=$db" --migrate >/dev/null || fail "migrate again"
 check "a second --migrate changes nothing" bash -c "diff -q '$TEST_TMP/$db.sql' <($(declare -f dump); PG_DIR=$PG_DIR dump $db)"
+# a known migration below the database's version that it never got (numbered into a gap)
+psqlc -d "$db" -c "delete from schema_migrations where version = (select min(version) from schema_migrations where version > 1)" >/dev/null
+out=$("$CCRM" -d "host=$PG_DIR user=postgres dbname=$db" --migrate 2>&1)
+rc=$?
+check "--migrate refuses a migration below the version that was never applied ($out)" \
+    test "$rc:$(grep -c 'numbered below the database.s version .* was never applied' <<<"$out")" = "70:1"
 
 done_testing
