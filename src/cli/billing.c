@@ -259,6 +259,12 @@ parse(int argc, char **argv, struct bill_opts *o)
                                                : "--to, --queue and --no-send only");
         return -1;
     }
+    if (o->tax_rate != NULL && o->action == BA_FROM && o->what != NULL &&
+        strcmp(o->what, "quote") == 0) {
+        fputs("ccrm: --invoice-from quote takes no --tax-rate: the quote's lines have theirs\n",
+              stderr);
+        return -1;
+    }
     return 0;
 }
 

@@ -118,6 +118,9 @@ usage_error "--issue: an option of another command" 'ccrm: --issue takes --date 
 usage_error "--invoice-from: a tax rate that is none" \
     'ccrm: --tax-rate: expected a percentage from 0 to 100 (19 or 7.7), got "abc"' \
     -d "$NOWHERE" --invoice-from deal 1 --tax-rate abc
+usage_error "--invoice-from quote: a tax rate is not silently dropped" \
+    "ccrm: --invoice-from quote takes no --tax-rate: the quote's lines have theirs" \
+    -d "$NOWHERE" --invoice-from quote 1 --tax-rate 19
 usage_error "--payment: a method that is none" \
     'ccrm: --method: expected transfer, direct_debit, card, cash, cheque or other, got "bitcoin"' \
     -d "$NOWHERE" --payment 2026-00001 --amount 1 --method bitcoin

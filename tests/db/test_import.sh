@@ -83,6 +83,8 @@ check "all-or-nothing: no rows, events, audit or batches" test "$before" = "$(n 
 
 # ---- --rejects: good rows in, bad rows out byte for byte ----
 printf 'first_name,last_name,email\r\nA,"x\r\ny",bad\r\nB,Fine,b@example.org\r\nC,"q""uote",also bad\r\n' >"$T/crlf_rej.csv"
+imp "$T/crlf_rej.csv" --into contacts --rejects "$T/rej.csv" --dry-run
+check "--rejects --dry-run: exit 65 as the real run will (rows would be left out)" test $rc = 65
 imp "$T/crlf_rej.csv" --into contacts --rejects "$T/rej.csv"
 check "--rejects: exit 65 (some rows rejected)" test $rc = 65
 check "--rejects: good row written" test "$(psqlc -c "select count(*) from contacts where email = 'b@example.org'")" = 1
