@@ -137,6 +137,10 @@ mail_sendmail(const char *command, const char *msg, size_t n, int timeout_s, str
     ebuf[strcspn(ebuf, "\r\n")] = '\0';
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && sent == n) {
         rc = 0;
+    } else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        /* it said yes without having read the mail: not sent, whatever it says */
+        err_set(err, "%s exited before reading the whole mail (%zu of %zu bytes): not sent",
+                argv[0], sent, n);
     } else if (WIFEXITED(status)) {
         err_set(err, "%s exited with status %d%s%s", argv[0], WEXITSTATUS(status),
                 ebuf[0] != '\0' ? ": " : "", ebuf);
