@@ -353,6 +353,12 @@ explain(const struct entity *e, struct record_err *re, const char *state, const 
     else if (strcmp(state, "23514") == 0 && re->field >= 0)
         err_set(&re->err, "the database does not accept this value (%s)",
                 constraint != NULL ? constraint : "check");
+    else if (strcmp(state, "42501") == 0 && strstr(primary, "row-level security") != NULL)
+        /* a policy's WITH CHECK: the values name a record this role may not write */
+        err_set(&re->err,
+                "your role may not save this %s with these values (the database's "
+                "rules on who may write what)",
+                e->singular);
     else if (hint != NULL && hint[0] != '\0')
         err_set(&re->err, "%s (%s)", primary, hint);
     else
