@@ -1371,7 +1371,12 @@ static const struct entity_column inbox_cols[] = {
      .weight = 30,
      .priority = 1,
      .partner_sql = INBOX_RECORD_PARTNER},
-    {.name = "Note", .sql = "coalesce(a.note, '')", .min = 16, .weight = 40, .priority = 2},
+    /* repeats of one kind on one record are one line (schema/019): "×4" says how many */
+    {.name = "Note",
+     .sql = "CASE WHEN a.count > 1 THEN '×' || a.count || ' ' ELSE '' END || coalesce(a.note, '')",
+     .min = 16,
+     .weight = 40,
+     .priority = 2},
     /* an unread entry that came in quiet hours (or for someone who takes a digest) did not
      * ping: held for the next digest, or listed in one already (schema/019) */
     {.name = "Digest",

@@ -42,6 +42,10 @@ as sofia -c "update tickets set priority = 'high' where id = $t" >/dev/null
 check "sofia's change reaches mia's Inbox" wait_sql "select $(csql tickets "$t") > $before" t
 keys 8
 check "the Inbox shows it" line_has "change" "Watch me closely"
+as sofia -c "update tickets set priority = 'urgent' where id = $t" >/dev/null
+check "a second change by her is counted on the same line" \
+    wait_sql "select count from inbox where login = 'mia' and kind = 'change' and entity = 'tickets' and entity_id = $t and read_at is null" 2
+check "... and the line says how many (×2)" line_has "Watch me closely" "×2"
 keys 6
 check "back on the Tickets list" wait_for "Tickets by updated"
 keys Escape
