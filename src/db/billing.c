@@ -353,14 +353,43 @@ db_bill_payment(struct db *db, const char *ref, const char *amount, const char *
                   1, params, err);
     if (res == NULL)
         return -1;
-    if (PQntuples(res) == 1 && decimals > atoi(db_val(res, 0, 1))) {
-        err_set(err,
-                "could not record the payment: \"%s\" has %d decimals, and %s has %d (a "
-                "thousand is 1000, 1.000,00 or 1,000.00)",
-                amount, decimals, db_val(res, 0, 0), atoi(db_val(res, 0, 1)));
-        str_copy(err->sqlstate, "22023", sizeof err->sqlstate);
-        PQclear(res);
-        return -1;
+    if (PQntuples(res) == 1) {
+        int cur = atoi(db_val(res, 0, 1));
+        int both = strchr(amount, '.') != NULL && strchr(amount, ',') != NULL;
+        int seps = 0;
+        char *dot = strchr(amt, '.'), thousand[48];
+        const char *p;
+
+        for (p = amount; *p != '\0'; p++)
+            seps += *p == '.' || *p == ',';
+        /* the amounts a thousand is in this currency, for the message */
+        if (cur == 0)
+            snprintf(thousand, sizeof thousand, "1000");
+        else
+            snprintf(thousand, sizeof thousand, "1000, 1.000,%.*s or 1,000.%.*s", cur, "0000", cur,
+                     "0000");
+        if (decimals > cur && both && dot != NULL &&
+            strspn(dot + 1 + cur, "0") == strlen(dot + 1 + cur)) {
+            /* "1.000,00" in yen: a thousand, written with zero cents it does not have */
+            dot[cur > 0 ? cur + 1 : 0] = '\0';
+        } else if (decimals > cur) {
+            err_set(err,
+                    "could not record the payment: \"%s\" has %d decimals, and %s has %d (a "
+                    "thousand is %s)",
+                    amount, decimals, db_val(res, 0, 0), cur, thousand);
+            str_copy(err->sqlstate, "22023", sizeof err->sqlstate);
+            PQclear(res);
+            return -1;
+        } else if (decimals == 3 && seps == 1) {
+            /* "1,000" in a currency of three decimals: a thousand, or one? */
+            err_set(err,
+                    "could not record the payment: \"%s\" is ambiguous in %s (a thousand is %s;"
+                    " one is 1)",
+                    amount, db_val(res, 0, 0), thousand);
+            str_copy(err->sqlstate, "22023", sizeof err->sqlstate);
+            PQclear(res);
+            return -1;
+        }
     }
     PQclear(res);
     res = db_exec(db,

@@ -262,6 +262,26 @@ mayNotCall bea "insert into payments (invoice_id, amount, paid_on) values ($fi1,
 "$CCRM" -d "$DB user=bea" --payment "$num" --amount "1,000" >/dev/null 2>"$TEST_TMP/e"
 check "--amount 1,000 is not read as 1.00: refused, said why (exit 65)" \
     test "$?,$(grep -c 'has 3 decimals, and EUR has 2' "$TEST_TMP/e"),$(q "select count(*) from payments where invoice_id = $fi1")" = "65,1,0"
+# "1,000" in a currency of no or three decimals: said for that currency, never misread
+for cur in JPY KWD; do
+    ci=$(as bea -c "insert into invoices (account_id, currency) values ($S, '$cur') returning id")
+    as bea -c "insert into invoice_lines (invoice_id, description, unit_price, tax_rate) values ($ci, 'x', 5000, 0)" >/dev/null
+    cn=$(as bea -c "select ccrm_invoice_issue($ci)")
+    "$CCRM" -d "$DB user=bea" --payment "$cn" --amount "1,000" >/dev/null 2>"$TEST_TMP/e"
+    rc=$?
+    case $cur in
+    JPY) want='has 3 decimals, and JPY has 0 (a thousand is 1000)' ;;
+    KWD) want='is ambiguous in KWD (a thousand is 1000, 1.000,000 or 1,000.000; one is 1)' ;;
+    esac
+    check "$cur: --amount 1,000 refused with the currency's own advice ($(cat "$TEST_TMP/e"))" \
+        test "$rc,$(grep -cF "$want" "$TEST_TMP/e"),$(q "select count(*) from payments where invoice_id = $ci")" = "65,1,0"
+done
+"$CCRM" -d "$DB user=bea" --payment "$cn" --amount "1.000,000" >/dev/null 2>"$TEST_TMP/e"
+check "KWD: 1.000,000 is a thousand" test "$?:$(q "select amount from payments where invoice_id = $ci")" = "0:1000.000"
+jn=$(q "select number from invoices where currency = 'JPY' and status = 'issued' order by id desc limit 1")
+"$CCRM" -d "$DB user=bea" --payment "$jn" --amount "1.000,00" >/dev/null 2>"$TEST_TMP/e"
+check "JPY: 1.000,00 (zero cents it has not) is a thousand" \
+    test "$?:$(q "select amount from payments p join invoices i on i.id = p.invoice_id where i.number = '$jn'")" = "0:1000"
 as bea -c "insert into payments (invoice_id, amount, reference) values ($fi1, 100, 'first part')"
 check "a partial payment: partly paid, 100.00 paid" \
     test "$(q "select status || '|' || paid_total || '|' || ccrm_invoice_state(status, kind, paid_total, due_date) from invoices where id = $fi1")" = "issued|100.00|partly_paid"
