@@ -210,7 +210,7 @@ db_dashboard(struct db *db, struct ccrm_err *err)
      * of each currency: amounts in different currencies are never compared (nor converted) */
     if (records(db, d, "Biggest open deals, by currency (amounts not converted)", "opportunities",
                 "SELECT b.id, rpad(b.name, 36) || ' ' || lpad(coalesce("
-                "  to_char(b.amount, 'FM999G999G999G990D00') || ' ' || b.currency, ''), 18)"
+                "  to_char(b.amount, 'FM999G999G999G999G999G990D00') || ' ' || b.currency, ''), 18)"
                 "  || '  ' || b.stage || coalesce('  · ' || b.owner, '')"
                 "  FROM (SELECT o.*, row_number() OVER (PARTITION BY o.currency"
                 "                     ORDER BY coalesce(o.amount, 0) DESC, o.id DESC) AS rank"

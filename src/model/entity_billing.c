@@ -24,15 +24,16 @@
 #define QUOTE_STATE(x) "ccrm_quote_state(" x ".status, " x ".valid_until)"
 /* an amount in its currency's minor unit, with thousands separators */
 #define AMOUNT(v, cur)                                                                             \
-    "to_char(" v ", 'FM999G999G999G990' || CASE ccrm_minor_units(" cur ")"                         \
+    "to_char(" v ", 'FM999G999G999G999G999G999G999G999G990' || CASE ccrm_minor_units(" cur ")"     \
     " WHEN 0 THEN '' ELSE 'D' || repeat('0', ccrm_minor_units(" cur ")) END) || ' ' || " cur
 /* a quantity or a percentage without trailing zeros: 12.5, 19 */
-#define NUM(x) "rtrim(rtrim(to_char(" x ", 'FM999G999G990D999'), '0'), '.')"
+#define NUM(x) "rtrim(rtrim(to_char(" x ", 'FM999G999G999G999G990D999'), '0'), '.')"
 /* a price: its currency's decimals (none for yen), up to four when it has more */
 #define PRICE(x, cur)                                                                              \
     "CASE WHEN " x " = round(" x ", ccrm_minor_units(" cur ")) THEN to_char(" x ", "               \
-    "'FM999G999G990' || CASE ccrm_minor_units(" cur ") WHEN 0 THEN '' ELSE 'D' || repeat('0', "    \
-    "ccrm_minor_units(" cur ")) END) ELSE rtrim(to_char(" x ", 'FM999G999G990D0000'), '0') END"
+    "'FM999G999G999G999G990' || CASE ccrm_minor_units(" cur ") WHEN 0 THEN '' ELSE 'D' || "        \
+    "repeat('0', ccrm_minor_units(" cur ")) END) ELSE rtrim(to_char(" x ", "                       \
+    "'FM999G999G999G999G990D0000'), '0') END"
 /* what a document is called: its number once issued, else "draft #12" */
 #define INV_LABEL(x)                                                                               \
     "coalesce(" x ".number, CASE " x ".kind WHEN 'credit_note' THEN 'draft CN #'"                  \
@@ -650,7 +651,7 @@ static const struct entity_ref quote_line_ref = {
  * line's trigger computes with the same function. A price or tax rate left empty is the
  * product's (ccrm_product_price), as the trigger fills it. */
 #define MINOR_FMT(cur)                                                                             \
-    "'FM999G999G999G990' || CASE ccrm_minor_units(" cur ") WHEN 0 THEN ''"                         \
+    "'FM999G999G999G999G999G999G999G999G990' || CASE ccrm_minor_units(" cur ") WHEN 0 THEN ''"     \
     " ELSE 'D' || repeat('0', ccrm_minor_units(" cur ")) END"
 #define LINE_PREVIEW                                                                               \
     "SELECT 'this line ' || to_char(a.net, " MINOR_FMT(                                            \

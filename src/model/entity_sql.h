@@ -130,7 +130,8 @@
 /* the back office: quotes and invoices (credit notes too) with their state as people see it
  * and their gross amount (docs/billing.md) */
 #define DOC_GROSS(x)                                                                               \
-    "to_char(" x ".gross_total, 'FM999G999G999G990' || CASE ccrm_minor_units(" x ".currency)"      \
+    "to_char(" x ".gross_total, 'FM999G999G999G999G999G990' || CASE ccrm_minor_units(" x           \
+    ".currency)"                                                                                   \
     " WHEN 0 THEN '' ELSE 'D' || repeat('0', ccrm_minor_units(" x ".currency)) END)"               \
     " || ' ' || " x ".currency"
 #define QUOTES(cond)                                                                               \
@@ -228,7 +229,7 @@
     " to_char(" x ".created_at, 'YYYY-MM-DD HH24:MI') || ' by ' || " x ".created_by AS created,"   \
     " to_char(" x ".updated_at, 'YYYY-MM-DD HH24:MI') || ' by ' || " x ".updated_by AS updated,"   \
     " " x ".version, " x ".id"
-#define MONEY(x) "to_char(" x ", 'FM999G999G999G990D00')"
+#define MONEY(x) "to_char(" x ", 'FM999G999G999G999G999G990D00')"
 #define DAY(x) "coalesce(to_char(" x ", 'YYYY-MM-DD'), '')"
 
 #define ACCOUNT_HEAD                                                                                                                                                         \
@@ -470,7 +471,7 @@
     "      GROUP BY cr.status) s), 'none yet')),"                                                  \
     " (8, 'leads influenced ' || r.leads_influenced || ' · deals influenced '"                     \
     "     || r.deals_influenced || ' · won ' || r.deals_won || ' · revenue won '"                  \
-    "     || coalesce((SELECT string_agg(to_char(e.v::numeric, 'FM999,999,999,990.00') || ' '"     \
+    "     || coalesce((SELECT string_agg(to_char(e.v::numeric, 'FM999,999,999,999,999,990.00') || ' '"     \
     "        || e.k, ', ' ORDER BY e.k) FROM jsonb_each_text(r.revenue_won) e(k, v)), 'none'))"    \
     " ) v(n, what) WHERE c.n <= " ENTITY_STR(RESULTS_MAX) " OR " RESULTS_ASKED                     \
     " UNION ALL"                                                                                   \
