@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "billing_ui.h"
@@ -189,19 +190,25 @@ bill_run_draft(struct app *app, const struct action *a, const char *arg)
                a->kind == CMD_CREDIT_NOTE ? "credit note" : "invoice", inv, e->singular, id);
 }
 
-/* I on a draft invoice: issue it (billing, management, admin: the database says who). */
-void
-bill_run_issue(struct app *app, const struct action *a, const char *arg)
+/* N on a draft invoice: issue it (billing, management, admin: the database says who). The
+ * draft asked about: issuing is final (a gapless number that is never given back), so N asks
+ * first; y issues. */
+static int64_t issue_id;
+
+static void
+on_issue(struct app *app, void *ctx, const char *text, int done, int ok)
 {
-    const struct entity *e;
     struct ccrm_err err;
     char idt[24], number[64];
-    int64_t id;
 
-    (void)arg;
-    if (target(app, a, &e, &id) != 0)
+    (void)ctx;
+    if (!done)
         return;
-    snprintf(idt, sizeof idt, "%" PRId64, id);
+    snprintf(idt, sizeof idt, "%" PRId64, issue_id);
+    if (!ok || (strcasecmp(text, "y") != 0 && strcasecmp(text, "yes") != 0)) {
+        ui_message(app, "not issued: invoice #%s stays a draft", idt);
+        return;
+    }
     if (db_bill_issue(app->db, idt, NULL, number, sizeof number, &err) == -1) {
         if (strcmp(err.sqlstate, "42501") == 0) /* no EXECUTE on ccrm_invoice_issue */
             err_set(&err, "only billing, management and admin issue invoices");
@@ -209,6 +216,20 @@ bill_run_issue(struct app *app, const struct action *a, const char *arg)
         return;
     }
     ui_message(app, "issued invoice #%s as %s", idt, number);
+}
+
+void
+bill_run_issue(struct app *app, const struct action *a, const char *arg)
+{
+    const struct entity *e;
+    char label[96];
+
+    (void)arg;
+    if (target(app, a, &e, &issue_id) != 0)
+        return;
+    snprintf(label, sizeof label,
+             "issue invoice #%" PRId64 "? Its number and date are final (y/n) ", issue_id);
+    ui_input_begin(app, label, "", on_issue, NULL);
 }
 
 /* P on an issued invoice: the amount (and date, method, reference) asked on the bottom line,

@@ -137,6 +137,8 @@ check "database: its quantity is -1" \
 prompt "remove-line 2"
 wait_for "line 2 removed from invoice #$inv" || fail "the return line removed again"
 keys N
+wait_for "Its number and date are final (y/n)" || fail "N asks first"
+keys y Enter
 check "N issues it" wait_for "issued invoice #$inv as "
 num=$(q "select number from invoices where id = $inv")
 keys L

@@ -130,6 +130,8 @@ check "the invoice shows the quote's lines" wait_for "Einrichtung – Setup"
 check "a draft invoice offers sales its lines, not N (billing issues: sam may not)" offers "L line" "N issue"
 check "... nor P (a payment is on an issued one, and billing's)" offers "L line" "P payment"
 keys N
+wait_for "Its number and date are final (y/n)" || fail "N asks first"
+keys y Enter
 check "sales may not issue it" wait_for "only billing, management and admin issue invoices"
 check "database: still a draft" test "$(q "select status from invoices where id = ${inv:-0}")" = draft
 keys q q q
@@ -143,6 +145,13 @@ keys Enter
 check "Enter opens it" wait_for "Invoice draft #$inv"
 check "billing is offered N on the draft" offers "N issue" "P payment"
 keys N
+check "N asks first: the number is final" wait_for "issue invoice #$inv? Its number and date are final (y/n)"
+keys n Enter
+check "n leaves the draft" wait_for "not issued: invoice #$inv stays a draft"
+check "database: still a draft after n" test "$(q "select status from invoices where id = ${inv:-0}")" = draft
+keys N
+wait_for "Its number and date are final (y/n)" || fail "N asks again"
+keys y Enter
 check "N issues it with the next number" wait_for "issued invoice #$inv as "
 number=$(q "select number from invoices where id = ${inv:-0}")
 check "the number is the next of the year's series, gapless" \
