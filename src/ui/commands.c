@@ -62,27 +62,47 @@ commands_set_partner(int partner)
     partner_user = partner;
 }
 
-/* Can view v run action a (for help: does it offer it)? */
+static int granted(const struct action *a, const struct entity *e);
+
+/* Why view v does not offer action a to this person: 0 when it does, NOT_HERE when the view
+ * has no such thing, NOT_ROLE when the role may not (a partner, a right the user lacks),
+ * NOT_LIST when it is a record's action and v a list (open the record first). */
+enum { OFFERED, NOT_HERE, NOT_ROLE, NOT_LIST };
+
+static int
+why_not(struct view *v, const struct action *a)
+{
+    const struct entity *e = NULL;
+
+    if (v == NULL)
+        return a->needs == 0 ? ((a->needs & NEEDS_INTERNAL) && partner_user ? NOT_ROLE : OFFERED)
+                             : NOT_HERE;
+    if ((a->needs & NEEDS_LIST) && v->ops->list == NULL)
+        return NOT_HERE;
+    if ((a->needs & NEEDS_RECORD) && v->ops->act == NULL)
+        return NOT_HERE;
+    if (a->needs & (NEEDS_SELECTED | NEEDS_RECORD | NEEDS_LIST)) {
+        e = entity_of(v);
+        if (e == NULL && (a->needs & (NEEDS_SELECTED | NEEDS_RECORD)))
+            return NOT_HERE;
+        if (e != NULL && a->applies != 0 && (e->actions & a->applies) != a->applies)
+            return NOT_HERE;
+    }
+    if ((a->needs & NEEDS_INTERNAL) && partner_user)
+        return NOT_ROLE;
+    /* a list runs none of a record's own actions but marking an Inbox line read */
+    if ((a->needs & NEEDS_RECORD) && v->ops->list != NULL && a->kind != CMD_READ)
+        return NOT_LIST;
+    if (e != NULL && !granted(a, e))
+        return NOT_ROLE;
+    return OFFERED;
+}
+
+/* Can view v run action a for this person (the help and the keys offer it)? */
 static int
 offers(struct view *v, const struct action *a)
 {
-    const struct entity *e;
-
-    if ((a->needs & NEEDS_INTERNAL) && partner_user)
-        return 0;
-    if (v == NULL)
-        return a->needs == 0;
-    if ((a->needs & NEEDS_LIST) && v->ops->list == NULL)
-        return 0;
-    if ((a->needs & NEEDS_RECORD) && v->ops->act == NULL)
-        return 0;
-    if (a->needs & (NEEDS_SELECTED | NEEDS_RECORD)) {
-        if ((e = entity_of(v)) == NULL)
-            return 0;
-        if (a->applies != 0 && (e->actions & a->applies) != a->applies)
-            return 0;
-    }
-    return 1;
+    return why_not(v, a) == OFFERED;
 }
 
 /* The record an action acts on, or -1 after saying why not (from a command) or silently (from
@@ -1040,6 +1060,7 @@ const struct action cmd_actions[] = {
      .arg = CMD_ARG_OPTIONAL,
      .complete = CMPL_NEW,
      .needs = NEEDS_LIST,
+     .grant = "table % INSERT",
      .usage = ":new [WHAT]",
      .help = "new record of this list's kind; :new deal, :new call, ... anywhere",
      .run = run_new},
@@ -1078,7 +1099,7 @@ const struct action cmd_actions[] = {
      .kind = CMD_ASSIGN,
      .arg = CMD_ARG_REQUIRED,
      .complete = CMPL_PEOPLE,
-     .needs = NEEDS_SELECTED,
+     .needs = NEEDS_SELECTED | NEEDS_INTERNAL,
      .applies = ENT_ASSIGN,
      .hint = "a assign",
      .usage = ":assign LOGIN [NOTE]",
@@ -1089,7 +1110,7 @@ const struct action cmd_actions[] = {
      .kind = CMD_HANDOFF,
      .arg = CMD_ARG_REQUIRED,
      .complete = CMPL_PEOPLE,
-     .needs = NEEDS_SELECTED,
+     .needs = NEEDS_SELECTED | NEEDS_INTERNAL,
      .applies = ENT_ASSIGN,
      .hint = "h hand off",
      .usage = ":handoff WHO [NOTE]",
@@ -1547,8 +1568,20 @@ commands_key(struct app *app, struct view *v, wint_t key)
 {
     const struct action *a;
 
-    for (a = cmd_actions; a->name != NULL || a->key != 0; a++)
-        if (a->key != 0 && (wint_t)a->key == key && offers(v, a)) {
+    for (a = cmd_actions; a->name != NULL || a->key != 0; a++) {
+        int why;
+
+        if (a->key == 0 || (wint_t)a->key != key || (why = why_not(v, a)) == NOT_HERE)
+            continue;
+        if (why == NOT_ROLE) { /* said, not a form that can only say "read-only" */
+            ui_message_error(app, "%s is not available to your role", a->hint ? a->hint : a->name);
+            return 1;
+        }
+        if (why == NOT_LIST) {
+            ui_message(app, "%s: open the record first (Enter)", a->hint ? a->hint : a->name);
+            return 1;
+        }
+        {
             if (a->needs & NEEDS_SELECTED) { /* a list without rows has nothing selected */
                 const struct entity *e;
                 int64_t id;
@@ -1559,6 +1592,7 @@ commands_key(struct app *app, struct view *v, wint_t key)
             a->run(app, a, NULL);
             return 1;
         }
+    }
     return 0;
 }
 

@@ -943,6 +943,12 @@ draw_help(struct app *app, int top, int h)
     x = (ui->cols - width) / 2;
     if (width < 10)
         return;
+    /* the rows under the box are cleared whole: what the list showed beside it (the half of a
+     * wide character cut at its edge) would read as part of the help */
+    for (i = top; i < top + h && i < ui->rows; i++) {
+        move(i, 0);
+        clrtoeol();
+    }
     snprintf(line, sizeof line, " Keys: %s ", v != NULL ? v->title : "");
     draw_text(stdscr, y++, x, line, width, A_REVERSE | A_BOLD);
     /* the title and the last line (what closes it) around the body */

@@ -130,9 +130,7 @@ check "the invoice shows the quote's lines" wait_for "Einrichtung – Setup"
 check "a draft invoice offers sales its lines, not N (billing issues: sam may not)" offers "L line" "N issue"
 check "... nor P (a payment is on an issued one, and billing's)" offers "L line" "P payment"
 keys N
-wait_for "Its number and date are final (y/n)" || fail "N asks first"
-keys y Enter
-check "sales may not issue it" wait_for "only billing, management and admin issue invoices"
+check "sales may not issue it: N says so at once" wait_for "N issue (number it) is not available to your role"
 check "database: still a draft" test "$(q "select status from invoices where id = ${inv:-0}")" = draft
 keys q q q
 tui_stop

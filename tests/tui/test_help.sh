@@ -148,6 +148,23 @@ check "j goes on a line" wait_for "2-20 of" 5
 keys q
 check "q closes the help (the list stays)" wait_gone "PgDn PgUp: more" 5
 check "... and the client runs on" wait_for "Leads by" 5
+# a record's own keys on a list: said where they work, not silently nothing
+keys H
+check "H on a list: open the record first" wait_for "H history: open the record first (Enter)" 5
 keys q
 wait_exit || fail "quits"
+
+# a partner's help offers what a partner may do: no new account, no assigning
+tui_start 120 50 "$CCRM" -d "$PG_CONN user=paul" --view accounts
+check "the partner's Accounts" wait_for "Accounts by" 10
+keys '?'
+check "its help opens" wait_for "Keys: Accounts" 5
+check "... without n (a partner adds no accounts), a or h" \
+    bash -c "! ($(declare -f screen tmx); TMUX_SOCK=$TMUX_SOCK; screen | grep -E '^ +(n|a|h) {3,}')"
+keys q
+keys n
+check "n says why instead of opening a form that can only refuse" \
+    wait_for "new is not available to your role" 5
+keys a
+check "a says so too" wait_for "a assign is not available to your role" 5
 done_testing

@@ -70,7 +70,7 @@ keys c
 keys W
 keys t
 check "c and p ask nothing, t opens a plain chat line" wait_for "chat:" 5
-check "... not a comment line" bash -c "! (tmux -L $TMUX_SOCK capture-pane -t =t: -p | grep -qF 'comment')"
+check "... not a comment line" bash -c "! (tmux -L $TMUX_SOCK capture-pane -t =t: -p | grep -qE 'comment( \\(.*\\))?: ')"
 keys -l "Thanks, noted"
 keys Enter
 check "the partner's chat message is shared" wait_sql "select visibility from chat_messages where body = 'Thanks, noted'" shared
