@@ -441,8 +441,11 @@ db_record_detail_page(struct db *db, const char *entity, int64_t id, int page, s
             goto fail;
     if (dt->conversation && e->mail_fk != NULL && add_mails(db, d, e->mail_fk, idbuf, err) == -1)
         goto fail;
+    /* comments and chat only where they can be written (a product has neither: its detail
+     * offered keys that did nothing) */
     if (!dt->setting &&
-        (add_presence(db, d, ep, err) == -1 || add_comments_chat(db, d, ep, err) == -1 ||
+        (add_presence(db, d, ep, err) == -1 ||
+         ((e->actions & (ENT_COMMENT | ENT_CHAT)) && add_comments_chat(db, d, ep, err) == -1) ||
          add_handoffs(db, d, ep, err) == -1))
         goto fail;
     /* the timeline (a campaign: its members) */
