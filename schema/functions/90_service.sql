@@ -1298,8 +1298,11 @@ AS $$
 DECLARE
     v_me    text := current_user;
     v_tz    text := ccrm_user_tz(current_user);
-    v_day0  timestamptz := date_trunc('day', now() AT TIME ZONE ccrm_user_tz(current_user))
-                           AT TIME ZONE ccrm_user_tz(current_user);
+    v_local timestamp := date_trunc('day', now() AT TIME ZONE ccrm_user_tz(current_user));
+    v_day0  timestamptz := v_local AT TIME ZONE ccrm_user_tz(current_user);
+    -- the ends of today and of the week as local days (a DST day has 23 or 25 hours)
+    v_day1  timestamptz := (v_local + interval '1 day') AT TIME ZONE ccrm_user_tz(current_user);
+    v_day7  timestamptz := (v_local + interval '7 days') AT TIME ZONE ccrm_user_tz(current_user);
     v_who   text[];
 BEGIN
     IF p_who NOT IN ('mine', 'team', 'all') OR p_when NOT IN ('open', 'overdue', 'today', 'week', 'all') THEN
@@ -1322,9 +1325,9 @@ BEGIN
            AND CASE p_when
                    WHEN 'open' THEN i.done_at IS NULL
                    WHEN 'overdue' THEN i.done_at IS NULL AND i.due_at < now()
-                   WHEN 'today' THEN i.done_at IS NULL AND i.due_at < v_day0 + interval '1 day'
+                   WHEN 'today' THEN i.done_at IS NULL AND i.due_at < v_day1
                                      AND i.due_at >= v_day0
-                   WHEN 'week' THEN i.done_at IS NULL AND i.due_at < v_day0 + interval '7 days'
+                   WHEN 'week' THEN i.done_at IS NULL AND i.due_at < v_day7
                                     AND i.due_at >= v_day0
                    ELSE true END
          ORDER BY i.due_at, i.id;
@@ -1341,9 +1344,8 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, public, pg_temp
 AS $$
 DECLARE
-    v_tz   text := ccrm_user_tz(current_user);
-    v_day0 timestamptz := date_trunc('day', now() AT TIME ZONE ccrm_user_tz(current_user))
-                          AT TIME ZONE ccrm_user_tz(current_user);
+    v_tz    text := ccrm_user_tz(current_user);
+    v_local timestamp := date_trunc('day', now() AT TIME ZONE ccrm_user_tz(current_user));
 BEGIN
     IF p_days IS NULL OR p_days < 1 OR p_days > 366 THEN
         RAISE EXCEPTION 'the agenda covers 1 to 366 days, not %', p_days USING ERRCODE = '22023';
@@ -1359,7 +1361,8 @@ BEGIN
           FROM interactions i
          WHERE coalesce(i.owner, i.created_by) = current_user
            AND i.kind IN ('task', 'meeting') AND i.due_at IS NOT NULL AND i.done_at IS NULL
-           AND i.due_at < v_day0 + make_interval(days => p_days)
+           -- the end of the last local day (not 24-hour days: a DST change day has 23 or 25)
+           AND i.due_at < (v_local + make_interval(days => p_days)) AT TIME ZONE v_tz
          ORDER BY i.due_at, i.id;
 END
 $$;
