@@ -1581,7 +1581,14 @@ BEGIN
            array_agg(g.nt ORDER BY g.l, g.kd, g.e, g.i), array_agg(g.n ORDER BY g.l, g.kd, g.e, g.i)
       INTO g_login, g_kind, g_entity, g_id, g_note, g_n
       FROM (SELECT u.l, u.kd, u.e, u.i, count(*)::int AS n,
-                   (array_agg(u.nt ORDER BY u.ord DESC))[1] AS nt
+                   -- two of a kind at once (a ticket's first response and resolution breached
+                   -- in one pass) name both, each once
+                   (SELECT string_agg(x.nt, ' · ' ORDER BY x.o)
+                      FROM (SELECT DISTINCT ON (y.nt) y.nt, y.o
+                              FROM unnest(array_agg(u.nt ORDER BY u.ord),
+                                          array_agg(u.ord ORDER BY u.ord)) y(nt, o)
+                             WHERE y.nt IS NOT NULL
+                             ORDER BY y.nt, y.o) x) AS nt
               FROM unnest(p_login, p_kind, p_entity, p_id, p_note) WITH ORDINALITY
                    u(l, kd, e, i, nt, ord)
               JOIN users x ON x.login = u.l AND x.active

@@ -228,7 +228,12 @@ check "the assignee has one line per ticket (both clocks counted on it)" \
 check "... and so have the team lead and the policy's escalation contact" \
     test "$(q "select string_agg(login || ':' || n, ',' order by login) from (select login, sum(count) n from inbox where id > $inbox0 and kind = 'sla_breach' group by login) x")" = "mia:180,oskar:180,zoe:180"
 check "breach notices come from nobody (the system) and say what and when" \
-    test "$(q "select count(*) from inbox where id > $inbox0 and kind = 'sla_breach' and from_login is null and note ~ '^ticket #[0-9]+ Late [0-9]+: (first response|resolution) target breached at 20[0-9-]+ [0-9:]+$'")" = 270
+    test "$(q "select count(*) from inbox where id > $inbox0 and kind = 'sla_breach' and from_login is null and note ~ '^ticket #[0-9]+ Late [0-9]+: (first response|resolution) target breached at 20[0-9-]+ [0-9:]+( · ticket #[0-9]+ Late [0-9]+: (first response|resolution) target breached at 20[0-9-]+ [0-9:]+)?$'")" = 270
+q "select ccrm_inbox_deliver_many(array['zoe', 'zoe'], array['sla_breach', 'sla_breach'], array['tickets', 'tickets'],
+     array[999999, 999999]::bigint[], array['first response target breached', 'resolution target breached'])" >/dev/null
+check "two of a kind at once on one record: one line, counted, naming both" \
+    test "$(q "select count || '|' || note from inbox where login = 'zoe' and entity_id = 999999")" = \
+         "2|first response target breached · resolution target breached"
 check "a breached clock gets no warning on top" \
     test "$(q "select count(*) from inbox where id > $inbox0 and kind = 'sla_warning' and note like '%Late %'")" = 0
 check "warnings: the assignee and the lead (not the escalation contact), once per ticket" \
