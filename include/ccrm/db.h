@@ -57,7 +57,10 @@ const char *db_department(const struct db *db);
 const char *db_where(const struct db *db);
 /* The database as "dbname host port" (host: a socket directory or a name), whatever the
  * connection string said: a draft's record is offered again on that database only. */
-const char *db_identity(const struct db *db); /* "ccrm on /path/run" or "crm@db.example:5432" */
+const char *db_identity(const struct db *db);
+/* The full-screen client's sessions show times in the person's own zone (SQL_LOCAL reads the
+ * setting ccrm.tz this sets from their settings); a failure leaves the session's zone. */
+void db_set_display_tz(struct db *db); /* "ccrm on /path/run" or "crm@db.example:5432" */
 
 /* Schema version of the database (0 = none), and the newest this binary knows. */
 int db_schema_version(struct db *db, struct ccrm_err *err);

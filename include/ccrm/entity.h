@@ -17,6 +17,12 @@
 
 #include "ccrm/value.h"
 
+/* A time as the person reading it counts it: in the zone of their settings (the client sets
+ * ccrm.tz at each connect: db_set_display_tz), else the session's (ccrm_local, migration 050).
+ * For to_char of timestamptz columns shown on screen; never for a date (it would move to the
+ * day before). */
+#define SQL_LOCAL(x) "ccrm_local(" x ")"
+
 /* ---- fields: the form, the import and the export of an entity ---- */
 
 struct entity_field {

@@ -39,6 +39,16 @@ BEGIN
 END
 $$;
 
+-- A time as the reader counts it: in the zone the full-screen client set for the person
+-- (ccrm.tz, from their settings: db_set_display_tz), else the session's. What the screens show
+-- (to_char of a timestamptz); plain SQL with no SET clause, so that it inlines.
+CREATE OR REPLACE FUNCTION ccrm_local(p_at timestamptz) RETURNS timestamp
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+    SELECT p_at AT TIME ZONE coalesce(nullif(current_setting('ccrm.tz', true), ''),
+                                      current_setting('TimeZone'))
+$$;
+
 CREATE OR REPLACE FUNCTION ccrm_dept() RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp

@@ -1180,11 +1180,11 @@ BEGIN
     END IF;
     RETURN coalesce((
         SELECT string_agg(replace(s.kind, '_', ' ') || ' ' || CASE
-                   WHEN s.met_at IS NOT NULL THEN 'met ' || to_char(s.met_at, 'MM-DD HH24:MI')
+                   WHEN s.met_at IS NOT NULL THEN 'met ' || to_char(ccrm_local(s.met_at), 'MM-DD HH24:MI')
                    WHEN s.breached_at IS NOT NULL
-                   THEN 'breached ' || to_char(s.breached_at, 'MM-DD HH24:MI')
+                   THEN 'breached ' || to_char(ccrm_local(s.breached_at), 'MM-DD HH24:MI')
                    WHEN s.running_since IS NULL THEN 'paused'
-                   ELSE 'due ' || to_char(s.due_at, 'MM-DD HH24:MI') END,
+                   ELSE 'due ' || to_char(ccrm_local(s.due_at), 'MM-DD HH24:MI') END,
                    ' · ' ORDER BY s.started_at, s.id)
           FROM public.sla_clocks s
          WHERE s.ticket_id = p_ticket AND (s.kind <> 'next_response' OR s.met_at IS NULL)), '');

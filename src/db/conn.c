@@ -677,6 +677,19 @@ db_where(const struct db *db)
     return db->where ? db->where : "";
 }
 
+void
+db_set_display_tz(struct db *db)
+{
+    struct ccrm_err err;
+    PGresult *res;
+
+    if (db_state(db) != DB_READY)
+        return;
+    res = db_exec(db, "SELECT set_config('ccrm.tz', ccrm_user_tz(current_user), false)", 0, NULL,
+                  &err);
+    PQclear(res);
+}
+
 const char *
 db_identity(const struct db *db)
 {

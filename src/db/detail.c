@@ -118,15 +118,19 @@ add_comments_chat(struct db *db, struct detail *d, const char *const *params, st
 
     res = db_exec(
         db,
-        "SELECT to_char(m.created_at, 'YYYY-MM-DD HH24:MI') AS at,"
-        "       m.author || coalesce(' (' || u.department || ')', '') AS who,"
-        "       " VIS_MARK " || regexp_replace(m.body, '\\s+', ' ', 'g') AS what,"
-        "       'comments' AS entity, m.id"
-        "  FROM (SELECT * FROM comments c WHERE c.entity = $1 AND c.entity_id = $2"
-        "         ORDER BY c.created_at DESC, c.id DESC"
-        "         LIMIT " CCRM_STR(DETAIL_COMMENTS_MAX) ") m"
-                                                        "  LEFT JOIN users u ON u.login = m.author"
-                                                        " ORDER BY m.created_at, m.id",
+        "SELECT to_char(" SQL_LOCAL(
+            "m.created_at") ", 'YYYY-MM-DD HH24:MI') AS at,"
+                            "       m.author || coalesce(' (' || u.department || ')', '') AS who,"
+                            "       " VIS_MARK
+                            " || regexp_replace(m.body, '\\s+', ' ', 'g') AS what,"
+                            "       'comments' AS entity, m.id"
+                            "  FROM (SELECT * FROM comments c WHERE c.entity = $1 AND c.entity_id "
+                            "= $2"
+                            "         ORDER BY c.created_at DESC, c.id DESC"
+                            "         LIMIT " CCRM_STR(
+                                DETAIL_COMMENTS_MAX) ") m"
+                                                     "  LEFT JOIN users u ON u.login = m.author"
+                                                     " ORDER BY m.created_at, m.id",
         2, params, err);
     if (res == NULL)
         return -1;
@@ -138,17 +142,20 @@ add_comments_chat(struct db *db, struct detail *d, const char *const *params, st
     add_rows(d, res);
     PQclear(res);
 
-    res = db_exec(db,
-                  "SELECT to_char(m.created_at, 'MM-DD HH24:MI') AS at,"
-                  "       m.created_by || coalesce(' (' || u.department || ')', '') AS who,"
-                  "       " VIS_MARK " || m.body AS what, 'chat' AS entity, m.id"
-                  "  FROM (SELECT * FROM chat_messages c"
-                  "         WHERE c.entity = $1 AND c.entity_id = $2"
-                  "         ORDER BY c.id DESC LIMIT " CCRM_STR(
-                      DETAIL_CHAT_MAX) ") m"
-                                       "  LEFT JOIN users u ON u.login = m.created_by"
-                                       " ORDER BY m.id",
-                  2, params, err);
+    res = db_exec(
+        db,
+        "SELECT to_char(" SQL_LOCAL(
+            "m.created_at") ", 'MM-DD HH24:MI') AS at,"
+                            "       m.created_by || coalesce(' (' || u.department || ')', '') AS "
+                            "who,"
+                            "       " VIS_MARK " || m.body AS what, 'chat' AS entity, m.id"
+                            "  FROM (SELECT * FROM chat_messages c"
+                            "         WHERE c.entity = $1 AND c.entity_id = $2"
+                            "         ORDER BY c.id DESC LIMIT " CCRM_STR(
+                                DETAIL_CHAT_MAX) ") m"
+                                                 "  LEFT JOIN users u ON u.login = m.created_by"
+                                                 " ORDER BY m.id",
+        2, params, err);
     if (res == NULL)
         return -1;
     n = PQntuples(res);
@@ -175,29 +182,35 @@ add_mails(struct db *db, struct detail *d, const char *mail_fk, const char *id,
 
     sql = xasprintf(
         "SELECT m.id, m.direction, m.status,"
-        " to_char(coalesce(m.sent_at, m.received_at), 'YYYY-MM-DD HH24:MI') AS at,"
-        " coalesce(CASE WHEN nullif(btrim(m.from_name), '') IS NULL THEN m.from_addr"
-        "   ELSE m.from_name || coalesce(' <' || m.from_addr || '>', '') END, '<>') AS sender,"
-        " coalesce(m.to_addr, '') AS to_addr, coalesce(m.cc_addr, '') AS cc_addr, m.subject,"
-        " left(m.body_text, " CCRM_STR(
-            DETAIL_MAIL_TEXT_MAX) ") AS body,"
-                                  " greatest(length(m.body_text) - " CCRM_STR(
-                                      DETAIL_MAIL_TEXT_MAX) ", 0) AS more,"
-                                                            " coalesce((SELECT string_agg(t.id || "
-                                                            "E'\\t' || "
-                                                            "t.name || E'\\t' || t.size, E'\\n' "
-                                                            "ORDER BY t.id)"
-                                                            "   FROM attachments t WHERE t.msg_id "
-                                                            "= m.id), '') AS atts,"
-                                                            " coalesce(m.last_error, '') AS error"
-                                                            " FROM (SELECT * FROM messages x WHERE "
-                                                            "x.%s = $1"
-                                                            "        ORDER BY x.received_at DESC, "
-                                                            "x.id DESC LIMIT " CCRM_STR(
-                                                                DETAIL_MAILS_MAX) ") m"
-                                                                                  " ORDER BY "
-                                                                                  "m.received_at, "
-                                                                                  "m.id",
+        " to_char(" SQL_LOCAL(
+            "coalesce(m.sent_at, m.received_at)") ", 'YYYY-MM-DD HH24:MI') AS at,"
+                                                  " coalesce(CASE WHEN nullif(btrim(m.from_name), "
+                                                  "'') IS NULL THEN m.from_addr"
+                                                  "   ELSE m.from_name || coalesce(' <' || "
+                                                  "m.from_addr || '>', '') END, '<>') AS sender,"
+                                                  " coalesce(m.to_addr, '') AS to_addr, "
+                                                  "coalesce(m.cc_addr, '') AS cc_addr, m.subject,"
+                                                  " left(m.body_text, " CCRM_STR(
+                                                      DETAIL_MAIL_TEXT_MAX) ") AS body,"
+                                                                            " greatest(length(m."
+                                                                            "body_text) "
+                                                                            "- " CCRM_STR(
+                                                                                DETAIL_MAIL_TEXT_MAX) ", 0) AS more,"
+                                                                                                      " coalesce((SELECT string_agg(t.id || "
+                                                                                                      "E'\\t' || "
+                                                                                                      "t.name || E'\\t' || t.size, E'\\n' "
+                                                                                                      "ORDER BY t.id)"
+                                                                                                      "   FROM attachments t WHERE t.msg_id "
+                                                                                                      "= m.id), '') AS atts,"
+                                                                                                      " coalesce(m.last_error, '') AS error"
+                                                                                                      " FROM (SELECT * FROM messages x WHERE "
+                                                                                                      "x.%s = $1"
+                                                                                                      "        ORDER BY x.received_at DESC, "
+                                                                                                      "x.id DESC LIMIT " CCRM_STR(
+                                                                                                          DETAIL_MAILS_MAX) ") m"
+                                                                                                                            " ORDER BY "
+                                                                                                                            "m.received_at, "
+                                                                                                                            "m.id",
         mail_fk);
     res = db_exec(db, sql, 1, params, err);
     free(sql);
@@ -239,17 +252,24 @@ add_handoffs(struct db *db, struct detail *d, const char *const *params, struct 
 {
     return add_section(
         db, d, "Hand-offs and assignments", ", newest first", DETAIL_HANDOFFS_MAX, 1,
-        "SELECT to_char(min(i.created_at), 'YYYY-MM-DD HH24:MI') AS at,"
-        "       coalesce(i.from_login, '') || coalesce(' (' || u.department || ')', '') AS who,"
-        "       CASE i.kind WHEN 'handoff' THEN 'handed off to ' ELSE 'assigned to ' END"
-        "       || string_agg(i.login, ', ' ORDER BY i.login)"
-        "       || coalesce(': ' || regexp_replace(i.note, '\\s+', ' ', 'g'), '') AS what,"
-        "       'inbox' AS entity, min(i.id) AS id"
-        "  FROM (SELECT * FROM inbox x WHERE x.entity = $1 AND x.entity_id = $2"
-        "           AND x.kind IN ('handoff', 'assignment') ORDER BY x.id DESC LIMIT 200) i"
-        "  LEFT JOIN users u ON u.login = i.from_login"
-        " GROUP BY i.from_login, u.department, i.kind, i.note, date_trunc('second', i.created_at)"
-        " ORDER BY min(i.id) DESC LIMIT " CCRM_STR(DETAIL_HANDOFFS_MAX),
+        "SELECT to_char(" SQL_LOCAL(
+            "min(i.created_at)") ", 'YYYY-MM-DD HH24:MI') AS at,"
+                                 "       coalesce(i.from_login, '') || coalesce(' (' || "
+                                 "u.department || ')', '') AS who,"
+                                 "       CASE i.kind WHEN 'handoff' THEN 'handed off to ' ELSE "
+                                 "'assigned to ' END"
+                                 "       || string_agg(i.login, ', ' ORDER BY i.login)"
+                                 "       || coalesce(': ' || regexp_replace(i.note, '\\s+', ' ', "
+                                 "'g'), '') AS what,"
+                                 "       'inbox' AS entity, min(i.id) AS id"
+                                 "  FROM (SELECT * FROM inbox x WHERE x.entity = $1 AND "
+                                 "x.entity_id = $2"
+                                 "           AND x.kind IN ('handoff', 'assignment') ORDER BY x.id "
+                                 "DESC LIMIT 200) i"
+                                 "  LEFT JOIN users u ON u.login = i.from_login"
+                                 " GROUP BY i.from_login, u.department, i.kind, i.note, "
+                                 "date_trunc('second', i.created_at)"
+                                 " ORDER BY min(i.id) DESC LIMIT " CCRM_STR(DETAIL_HANDOFFS_MAX),
         2, params, err);
 }
 
@@ -475,30 +495,37 @@ db_record_history(struct db *db, const char *entity, int64_t id, struct ccrm_err
     }
     snprintf(idbuf, sizeof idbuf, "%" PRId64, id);
     /* the audit trail of the row: who changed what, old and new values */
-    res =
-        db_exec(db,
-                "SELECT to_char(a.at, 'YYYY-MM-DD HH24:MI') AS at,"
-                "       a.actor || coalesce(' (' || u.department || ')', '') AS who,"
-                "       CASE a.op"
-                "         WHEN 'update' THEN 'changed ' || coalesce((SELECT string_agg(k.key || ' '"
-                "              || coalesce(quote_literal(a.old_row ->> k.key), 'empty') || ' → '"
-                "              || coalesce(quote_literal(a.new_row ->> k.key), 'empty'), ', '"
-                "              ORDER BY k.key)"
-                "              FROM jsonb_each(a.new_row) k"
-                "             WHERE k.key NOT IN ('updated_at', 'updated_by', 'version', 'search')"
-                "               AND k.value IS DISTINCT FROM a.old_row -> k.key), 'nothing')"
-                "         WHEN 'insert' THEN 'created ' || coalesce(ccrm_event_summary(a.entity,"
-                "              a.new_row), (SELECT 'with ' || to_char(sum(upper(r) - lower(r)) - 1,"
-                "              'FM999,999,999,990') || ' other ' || replace(a.entity, '_', ' ')"
-                "              || ' in one statement' FROM unnest(a.ids) r))"
-                "         WHEN 'delete' THEN 'deleted ' || ccrm_event_summary(a.entity, a.old_row)"
-                "         ELSE a.op END AS what,"
-                "       'audit' AS entity, a.id"
-                "  FROM audit a LEFT JOIN users u ON u.login = a.actor"
-                " WHERE a.entity = $1 AND (a.entity_id = $2"
-                "        OR (a.ids IS NOT NULL AND a.ids @> $2::bigint))"
-                " ORDER BY a.id DESC LIMIT " CCRM_STR(DETAIL_HISTORY_MAX),
-                2, params, err);
+    res = db_exec(
+        db,
+        "SELECT to_char(" SQL_LOCAL(
+            "a.at") ", 'YYYY-MM-DD HH24:MI') AS at,"
+                    "       a.actor || coalesce(' (' || u.department || ')', '') AS who,"
+                    "       CASE a.op"
+                    "         WHEN 'update' THEN 'changed ' || coalesce((SELECT string_agg(k.key "
+                    "|| ' '"
+                    "              || coalesce(quote_literal(a.old_row ->> k.key), 'empty') || ' → "
+                    "'"
+                    "              || coalesce(quote_literal(a.new_row ->> k.key), 'empty'), ', '"
+                    "              ORDER BY k.key)"
+                    "              FROM jsonb_each(a.new_row) k"
+                    "             WHERE k.key NOT IN ('updated_at', 'updated_by', 'version', "
+                    "'search')"
+                    "               AND k.value IS DISTINCT FROM a.old_row -> k.key), 'nothing')"
+                    "         WHEN 'insert' THEN 'created ' || "
+                    "coalesce(ccrm_event_summary(a.entity,"
+                    "              a.new_row), (SELECT 'with ' || to_char(sum(upper(r) - lower(r)) "
+                    "- 1,"
+                    "              'FM999,999,999,990') || ' other ' || replace(a.entity, '_', ' ')"
+                    "              || ' in one statement' FROM unnest(a.ids) r))"
+                    "         WHEN 'delete' THEN 'deleted ' || ccrm_event_summary(a.entity, "
+                    "a.old_row)"
+                    "         ELSE a.op END AS what,"
+                    "       'audit' AS entity, a.id"
+                    "  FROM audit a LEFT JOIN users u ON u.login = a.actor"
+                    " WHERE a.entity = $1 AND (a.entity_id = $2"
+                    "        OR (a.ids IS NOT NULL AND a.ids @> $2::bigint))"
+                    " ORDER BY a.id DESC LIMIT " CCRM_STR(DETAIL_HISTORY_MAX),
+        2, params, err);
     if (res == NULL)
         return NULL;
     d = xcalloc(1, sizeof *d);

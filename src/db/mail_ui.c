@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ccrm/entity.h"
 #include "ccrm/mail.h"
 #include "ccrm/util.h"
 #include "db_int.h"
@@ -22,15 +23,19 @@ db_mail_last_in(struct db *db, const char *mail_fk, int64_t id, char **from, cha
     snprintf(b, sizeof b, "%" PRId64, id);
     /* mail_fk is the registry's fixed text; the record's latest mail from a person, on the
      * messages index of that column (schema/017) */
-    sql = xasprintf("SELECT coalesce(CASE WHEN nullif(btrim(m.from_name), '') IS NULL"
-                    "   THEN m.from_addr ELSE m.from_name || ' <' || m.from_addr || '>' END, ''),"
-                    " to_char(coalesce(m.sent_at, m.received_at), 'YYYY-MM-DD HH24:MI'),"
-                    " left(m.body_text, " CCRM_STR(
-                        MAIL_QUOTE_MAX) ")"
-                                        " FROM messages m WHERE m.%s = $1 AND m.direction = 'in'"
-                                        "   AND m.status = 'received'"
-                                        " ORDER BY m.received_at DESC, m.id DESC LIMIT 1",
-                    mail_fk);
+    sql = xasprintf(
+        "SELECT coalesce(CASE WHEN nullif(btrim(m.from_name), '') IS NULL"
+        "   THEN m.from_addr ELSE m.from_name || ' <' || m.from_addr || '>' END, ''),"
+        " to_char(" SQL_LOCAL(
+            "coalesce(m.sent_at, m.received_at)") ", 'YYYY-MM-DD HH24:MI'),"
+                                                  " left(m.body_text, " CCRM_STR(
+                                                      MAIL_QUOTE_MAX) ")"
+                                                                      " FROM messages m WHERE m.%s "
+                                                                      "= $1 AND m.direction = 'in'"
+                                                                      "   AND m.status = 'received'"
+                                                                      " ORDER BY m.received_at "
+                                                                      "DESC, m.id DESC LIMIT 1",
+        mail_fk);
     res = db_exec(db, sql, 1, params, err);
     free(sql);
     if (res == NULL)

@@ -575,25 +575,31 @@ db_interests_search(struct db *db, const char *text, struct interest_row *out, i
     snprintf(lim, sizeof lim, "%d", max);
     /* the folded text as a LIKE pattern (its % _ \ escaped), on the folded search column */
     res = run(db,
-              "SELECT to_char(i.created_at, 'YYYY-MM-DD'), i.created_by,"
-              "       coalesce(i.product, 'topic ' || i.topic)"
-              "       || CASE WHEN i.source_entity = 'tickets'"
-              "               THEN ' · from ticket #' || i.source_id"
-              "               WHEN i.source_entity = 'opportunities'"
-              "               THEN ' · from deal #' || i.source_id ELSE ' · ' || i.source END,"
-              "       CASE WHEN i.contact_id IS NOT NULL THEN 'contacts'"
-              "            WHEN i.lead_id IS NOT NULL THEN 'leads' ELSE 'accounts' END,"
-              "       coalesce(i.contact_id, i.lead_id, i.account_id),"
-              "       coalesce(CASE WHEN i.contact_id IS NOT NULL THEN 'contact ' || " NAME_C
-              "                     WHEN i.lead_id IS NOT NULL THEN 'lead ' || " NAME_L
-              "                     ELSE 'account ' || a.name END, '')"
-              "  FROM (SELECT * FROM interests i"
-              "         WHERE i.search LIKE '%' || replace(replace(replace(ccrm_fold($1),"
-              "               '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%'"
-              "         ORDER BY i.created_at DESC, i.id DESC LIMIT $2::int) i"
-              "  LEFT JOIN contacts c ON c.id = i.contact_id LEFT JOIN leads l ON l.id = i.lead_id"
-              "  LEFT JOIN accounts a ON a.id = i.account_id"
-              " ORDER BY i.created_at DESC, i.id DESC",
+              "SELECT to_char(" SQL_LOCAL(
+                  "i.created_at") ", 'YYYY-MM-DD'), i.created_by,"
+                                  "       coalesce(i.product, 'topic ' || i.topic)"
+                                  "       || CASE WHEN i.source_entity = 'tickets'"
+                                  "               THEN ' · from ticket #' || i.source_id"
+                                  "               WHEN i.source_entity = 'opportunities'"
+                                  "               THEN ' · from deal #' || i.source_id ELSE ' · ' "
+                                  "|| i.source END,"
+                                  "       CASE WHEN i.contact_id IS NOT NULL THEN 'contacts'"
+                                  "            WHEN i.lead_id IS NOT NULL THEN 'leads' ELSE "
+                                  "'accounts' END,"
+                                  "       coalesce(i.contact_id, i.lead_id, i.account_id),"
+                                  "       coalesce(CASE WHEN i.contact_id IS NOT NULL THEN "
+                                  "'contact ' || " NAME_C "                     WHEN i.lead_id IS "
+                                  "NOT NULL THEN 'lead ' || " NAME_L
+                                  "                     ELSE 'account ' || a.name END, '')"
+                                  "  FROM (SELECT * FROM interests i"
+                                  "         WHERE i.search LIKE '%' || "
+                                  "replace(replace(replace(ccrm_fold($1),"
+                                  "               '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%'"
+                                  "         ORDER BY i.created_at DESC, i.id DESC LIMIT $2::int) i"
+                                  "  LEFT JOIN contacts c ON c.id = i.contact_id LEFT JOIN leads l "
+                                  "ON l.id = i.lead_id"
+                                  "  LEFT JOIN accounts a ON a.id = i.account_id"
+                                  " ORDER BY i.created_at DESC, i.id DESC",
               2, params, &rc, err);
     if (res == NULL)
         return -1;

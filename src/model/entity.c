@@ -149,7 +149,7 @@ static const struct entity_column account_cols[] = {
      .weight = 16,
      .priority = 5},
     {.name = "Updated",
-     .sql = "to_char(a.updated_at, 'YYYY-MM-DD HH24:MI')",
+     .sql = "to_char(" SQL_LOCAL("a.updated_at") ", 'YYYY-MM-DD HH24:MI')",
      .min = 16,
      .priority = 6},
     {.name = "id", .sql = "a.id::text", .hidden = 1},
@@ -304,7 +304,7 @@ static const struct entity_column contact_cols[] = {
     {.name = "Title", .sql = "coalesce(a.title, '')", .min = 10, .weight = 12, .priority = 5},
     {.name = "Owner", .sql = "coalesce(a.owner, '')", .min = 8, .weight = 4, .priority = 4},
     {.name = "Updated",
-     .sql = "to_char(a.updated_at, 'YYYY-MM-DD HH24:MI')",
+     .sql = "to_char(" SQL_LOCAL("a.updated_at") ", 'YYYY-MM-DD HH24:MI')",
      .min = 16,
      .priority = 6},
     {.name = "account_id", .sql = "coalesce(a.account_id::text, '')", .hidden = 1},
@@ -481,8 +481,9 @@ static const struct entity_column lead_cols[] = {
     {.name = "Score", .sql = "a.score::text", .min = 5, .priority = 5},
     {.name = "Owner", .sql = "coalesce(a.owner, '')", .min = 8, .weight = 4, .priority = 6},
     {.name = "Latest from any department",
-     .sql = "coalesce(to_char(act.at, 'MM-DD HH24:MI') || ' ' || act.who"
-            " || coalesce(' (' || au.department || ')', '') || ' ' || act.what, '')",
+     .sql = "coalesce(to_char(" SQL_LOCAL(
+         "act.at") ", 'MM-DD HH24:MI') || ' ' || act.who"
+                   " || coalesce(' (' || au.department || ')', '') || ' ' || act.what, '')",
      .min = 20,
      .weight = 50,
      .priority = 2},
@@ -854,7 +855,10 @@ static const struct entity_column ticket_cols[] = {
      .min = 10,
      .weight = 10,
      .priority = 7},
-    {.name = "Updated", .sql = "to_char(a.updated_at, 'MM-DD HH24:MI')", .min = 11, .priority = 6},
+    {.name = "Updated",
+     .sql = "to_char(" SQL_LOCAL("a.updated_at") ", 'MM-DD HH24:MI')",
+     .min = 11,
+     .priority = 6},
     {.name = "account_id", .sql = "coalesce(a.account_id::text, '')", .hidden = 1},
 };
 
@@ -1292,7 +1296,10 @@ static const struct entity tasks = {
 #define FEED_EVENTS "(SELECT * FROM events WHERE entity NOT IN (" ENTITY_BOOKKEEPING_SQL ")) a"
 
 static const struct entity_column feed_cols[] = {
-    {.name = "Time", .sql = "to_char(a.at, 'MM-DD HH24:MI:SS')", .min = 14, .priority = 2},
+    {.name = "Time",
+     .sql = "to_char(" SQL_LOCAL("a.at") ", 'MM-DD HH24:MI:SS')",
+     .min = 14,
+     .priority = 2},
     {.name = "Who", .sql = "a.actor", .min = 8, .weight = 4, .priority = 1},
     {.name = "Dept", .sql = "coalesce(a.department, '')", .min = 10, .priority = 4},
     {.name = "Record",
@@ -1357,7 +1364,10 @@ static const struct entity events = {
 };
 
 static const struct entity_column inbox_cols[] = {
-    {.name = "When", .sql = "to_char(a.created_at, 'MM-DD HH24:MI')", .min = 11, .priority = 2},
+    {.name = "When",
+     .sql = "to_char(" SQL_LOCAL("a.created_at") ", 'MM-DD HH24:MI')",
+     .min = 11,
+     .priority = 2},
     {.name = "Kind", .sql = "a.kind", .min = 11, .priority = 3}, /* "sla_warning" */
     {.name = "From",
      .sql = "coalesce(fu.display_name || coalesce(' (' || fu.department || ')', ''),"

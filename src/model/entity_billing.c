@@ -195,13 +195,15 @@ static const struct entity_section product_timeline = {
     .heading = "On quotes",
     .suffix = ", newest first",
     .max = DETAIL_TIMELINE_MAX,
-    .sql = "SELECT to_char(q.created_at, 'YYYY-MM-DD HH24:MI') AS at, q.created_by AS who,"
-           " 'quote #' || q.id || ' ' || coalesce(q.title, '') || ' [' || " QUOTE_STATE(
-               "q") " || '] ' || " NUM("l.quantity") " || ' ' || l.unit AS what,"
-                                                     " 'quotes' AS entity, q.id FROM quote_lines l "
-                                                     "JOIN quotes q ON q.id = l.quote_id"
-                                                     " WHERE l.product_id = $1 ORDER BY "
-                                                     "q.created_at DESC, q.id DESC" LIMIT_TL,
+    .sql = "SELECT to_char(" SQL_LOCAL(
+        "q.created_at") ", 'YYYY-MM-DD HH24:MI') AS at, q.created_by AS who,"
+                        " 'quote #' || q.id || ' ' || coalesce(q.title, '') || ' [' "
+                        "|| " QUOTE_STATE("q") " || '] ' || " NUM(
+                            "l.quantity") " || ' ' || l.unit AS what,"
+                                          " 'quotes' AS entity, q.id FROM quote_lines l "
+                                          "JOIN quotes q ON q.id = l.quote_id"
+                                          " WHERE l.product_id = $1 ORDER BY "
+                                          "q.created_at DESC, q.id DESC" LIMIT_TL,
     .params = {"id"},
 };
 /* its prices in other currencies, one a line: Enter edits one, L adds one */
@@ -522,22 +524,25 @@ static const struct entity_section quote_timeline = {
     .heading = "Revisions, invoices and mail",
     .suffix = "",
     .max = DETAIL_TIMELINE_MAX,
-    .sql = "SELECT to_char(x.at, 'YYYY-MM-DD HH24:MI') AS at, x.who, x.what, x.entity, x.id"
-           " FROM ((SELECT q.created_at AS at, q.created_by AS who, 'revision ' || q.revision"
-           " || ' quote #' || q.id || ' [' || " QUOTE_STATE(
-               "q") " || ']' AS what,"
-                    " 'quotes'::text AS entity, q.id FROM quotes q WHERE q.previous_id = $1)"
-                    " UNION ALL (SELECT i.created_at, i.created_by, CASE i.kind WHEN 'credit_note'"
-                    " THEN 'credit note ' ELSE 'invoice ' END || " INV_LABEL(
-                        "i") " || ' ['"
-                             " || " INV_STATE("i") " || '] ' || " AMOUNT(
-                                 "i.gross_total",
-                                 "i.currency") ","
-                                               " 'invoices', i.id FROM invoices i WHERE i.quote_id "
-                                               "= $1) UNION ALL " DOC_MAIL(
-                                                   "quote_id") ") x"
-                                                               " ORDER BY x.at DESC, x.id "
-                                                               "DESC" LIMIT_TL,
+    .sql = "SELECT to_char(" SQL_LOCAL(
+        "x.at") ", 'YYYY-MM-DD HH24:MI') AS at, x.who, x.what, x.entity, x.id"
+                " FROM ((SELECT q.created_at AS at, q.created_by AS who, 'revision ' || q.revision"
+                " || ' quote #' || q.id || ' [' || " QUOTE_STATE(
+                    "q") " || ']' AS what,"
+                         " 'quotes'::text AS entity, q.id FROM quotes q WHERE q.previous_id = $1)"
+                         " UNION ALL (SELECT i.created_at, i.created_by, CASE i.kind WHEN "
+                         "'credit_note'"
+                         " THEN 'credit note ' ELSE 'invoice ' END || " INV_LABEL(
+                             "i") " || ' ['"
+                                  " || " INV_STATE("i") " || '] ' || " AMOUNT(
+                                      "i.gross_total",
+                                      "i.currency") ","
+                                                    " 'invoices', i.id FROM invoices i WHERE "
+                                                    "i.quote_id "
+                                                    "= $1) UNION ALL " DOC_MAIL(
+                                                        "quote_id") ") x"
+                                                                    " ORDER BY x.at DESC, x.id "
+                                                                    "DESC" LIMIT_TL,
     .params = {"id"},
 };
 static const struct entity_detail quote_detail =
@@ -953,15 +958,16 @@ static const struct entity_section invoice_timeline = {
     .heading = "Credit notes and mail",
     .suffix = ", newest first",
     .max = DETAIL_TIMELINE_MAX,
-    .sql = "SELECT to_char(x.at, 'YYYY-MM-DD HH24:MI') AS at, x.who, x.what, x.entity, x.id"
-           " FROM ((SELECT i.created_at AS at, i.created_by AS who, 'credit note ' "
-           "|| " INV_LABEL("i") " || ' [' || " INV_STATE("i") " || '] ' || " AMOUNT(
-               "i.gross_total",
-               "i.currency") " AS what, 'invoices'::text AS entity, i.id"
-                             " FROM invoices i WHERE i.credit_of = $1)"
-                             " UNION ALL " DOC_MAIL(
-                                 "invoice_id") ") x"
-                                               " ORDER BY x.at DESC, x.id DESC" LIMIT_TL,
+    .sql = "SELECT to_char(" SQL_LOCAL(
+        "x.at") ", 'YYYY-MM-DD HH24:MI') AS at, x.who, x.what, x.entity, x.id"
+                " FROM ((SELECT i.created_at AS at, i.created_by AS who, 'credit note ' "
+                "|| " INV_LABEL("i") " || ' [' || " INV_STATE("i") " || '] ' || " AMOUNT(
+                    "i.gross_total",
+                    "i.currency") " AS what, 'invoices'::text AS entity, i.id"
+                                  " FROM invoices i WHERE i.credit_of = $1)"
+                                  " UNION ALL " DOC_MAIL(
+                                      "invoice_id") ") x"
+                                                    " ORDER BY x.at DESC, x.id DESC" LIMIT_TL,
     .params = {"id"},
 };
 static const struct entity_detail invoice_detail = {

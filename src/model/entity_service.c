@@ -19,16 +19,22 @@ static const char *const pausing[] = {"new", "open", "pending", NULL};
  * statement of many rows names them by ranges, schema/018) ---- */
 
 #define CHANGES(table)                                                                             \
-    "SELECT to_char(a.at, 'YYYY-MM-DD HH24:MI') AS at, a.actor AS who,"                            \
-    " CASE a.op WHEN 'insert' THEN 'created' WHEN 'update' THEN 'changed ' || coalesce(("          \
-    "   SELECT string_agg(replace(k.key, '_', ' ') || ' ' || coalesce(a.old_row ->> k.key,"        \
-    "   'empty') || ' → ' || coalesce(k.value #>> '{}', 'empty'), ', ' ORDER BY k.key)"          \
-    "   FROM jsonb_each(a.new_row) k WHERE k.key NOT IN ('updated_at', 'updated_by', 'version')"   \
-    "   AND k.value IS DISTINCT FROM a.old_row -> k.key), 'nothing') ELSE a.op END AS what,"       \
-    " 'audit' AS entity, a.id"                                                                     \
-    " FROM audit a WHERE a.entity = '" table "' AND (a.entity_id = $1::bigint"                     \
-    "   OR (a.ids IS NOT NULL AND a.ids @> $1::bigint))"                                           \
-    " ORDER BY a.id DESC LIMIT 50"
+    "SELECT to_char(" SQL_LOCAL("a.at") ", 'YYYY-MM-DD HH24:MI') AS at, a.actor AS who,"           \
+                                        " CASE a.op WHEN 'insert' THEN 'created' WHEN 'update' "   \
+                                        "THEN 'changed ' || coalesce(("                            \
+                                        "   SELECT string_agg(replace(k.key, '_', ' ') || ' ' || " \
+                                        "coalesce(a.old_row ->> k.key,"                            \
+                                        "   'empty') || ' → ' || coalesce(k.value #>> '{}', "    \
+                                        "'empty'), ', ' ORDER BY k.key)"                           \
+                                        "   FROM jsonb_each(a.new_row) k WHERE k.key NOT IN "      \
+                                        "('updated_at', 'updated_by', 'version')"                  \
+                                        "   AND k.value IS DISTINCT FROM a.old_row -> k.key), "    \
+                                        "'nothing') ELSE a.op END AS what,"                        \
+                                        " 'audit' AS entity, a.id"                                 \
+                                        " FROM audit a WHERE a.entity = '" table                   \
+                                        "' AND (a.entity_id = $1::bigint"                          \
+                                        "   OR (a.ids IS NOT NULL AND a.ids @> $1::bigint))"       \
+                                        " ORDER BY a.id DESC LIMIT 50"
 
 /* ---- calendars: business hours in a time zone, and closed days ---- */
 
@@ -115,8 +121,9 @@ static const char *const calendar_shows[] = {"sla_policies", NULL};
     "   FROM unnest(c.holidays) h WHERE h >= current_date), 'none') AS coming,"                    \
     " CASE WHEN c.is_default THEN 'yes (the time zone of people who set none)'"                    \
     "   ELSE 'no' END AS is_default,"                                                              \
-    " c.updated_by || ' at ' || to_char(c.updated_at, 'YYYY-MM-DD HH24:MI') AS updated"            \
-    " FROM calendars c WHERE c.id = $1"
+    " c.updated_by || ' at ' || to_char(" SQL_LOCAL(                                               \
+        "c.updated_at") ", 'YYYY-MM-DD HH24:MI') AS updated"                                       \
+                        " FROM calendars c WHERE c.id = $1"
 
 static const struct entity_detail_field calendar_detail_fields[] = {
     {"Time zone", "tz"},       {"Hours", "hours"},   {"This week", "week"},
@@ -594,7 +601,7 @@ const struct entity entity_inbox_settings = {
 
 static const struct entity_column following_cols[] = {
     {.name = "Changed",
-     .sql = "to_char(a.changed_at, 'YYYY-MM-DD HH24:MI')",
+     .sql = "to_char(" SQL_LOCAL("a.changed_at") ", 'YYYY-MM-DD HH24:MI')",
      .min = 16,
      .priority = 2},
     {.name = "Kind",

@@ -88,8 +88,9 @@
  * (src/db/detail.c reads them by name). A timeline: branches of (at, who, what, entity, id),
  * each newest first from an index and bounded, merged, then the person's department looked up. */
 #define TL_BEGIN                                                                                   \
-    "SELECT to_char(t.at, 'YYYY-MM-DD HH24:MI') AS at,"                                            \
-    " t.who || coalesce(' (' || u.department || ')', '') AS who, t.what, t.entity, t.id FROM ("
+    "SELECT to_char(" SQL_LOCAL("t.at") ", 'YYYY-MM-DD HH24:MI') AS at,"                           \
+                                        " t.who || coalesce(' (' || u.department || ')', '') AS "  \
+                                        "who, t.what, t.entity, t.id FROM ("
 #define TL_END ") t LEFT JOIN users u ON u.login = t.who ORDER BY t.at DESC, t.id DESC" LIMIT_TL
 #define UNION " UNION ALL "
 
@@ -100,9 +101,10 @@
     "   THEN CASE i.visibility WHEN 'shared' THEN ' [shared]' ELSE ' [internal]' END ELSE '' END"  \
     " || ': ' || coalesce(i.subject, '') ||"                                                       \
     " CASE WHEN i.done_at IS NULL AND i.due_at IS NOT NULL"                                        \
-    "      THEN ' (due ' || to_char(i.due_at, 'YYYY-MM-DD') || ')' ELSE '' END AS what,"           \
-    " 'interactions'::text AS entity, i.id FROM interactions i WHERE " cond                        \
-    " ORDER BY i.at DESC, i.id DESC" LIMIT_TL ")"
+    "      THEN ' (due ' || to_char(" SQL_LOCAL(                                                   \
+        "i.due_at") ", 'YYYY-MM-DD') || ')' ELSE '' END AS what,"                                  \
+                    " 'interactions'::text AS entity, i.id FROM interactions i WHERE " cond        \
+                    " ORDER BY i.at DESC, i.id DESC" LIMIT_TL ")"
 #define TICKETS(cond)                                                                              \
     "(SELECT k.created_at AS at, k.created_by AS who,"                                             \
     " 'ticket #' || k.id || ' ' || k.subject || ' [' || k.status || ', ' || k.priority || ']'"     \
@@ -226,9 +228,12 @@
 /* ---- the heads of detail views: a record's own row, columns named for the registry ---- */
 
 #define STAMPS(x)                                                                                  \
-    " to_char(" x ".created_at, 'YYYY-MM-DD HH24:MI') || ' by ' || " x ".created_by AS created,"   \
-    " to_char(" x ".updated_at, 'YYYY-MM-DD HH24:MI') || ' by ' || " x ".updated_by AS updated,"   \
-    " " x ".version, " x ".id"
+    " to_char(" SQL_LOCAL(                                                                         \
+        x ".created_at") ", 'YYYY-MM-DD HH24:MI') || ' by ' || " x ".created_by AS created,"       \
+                         " to_char(" SQL_LOCAL(                                                    \
+                             x ".updated_at") ", 'YYYY-MM-DD HH24:MI') || ' by ' || " x            \
+                                              ".updated_by AS updated,"                            \
+                                              " " x ".version, " x ".id"
 #define MONEY(x) "to_char(" x ", 'FM999G999G999G999G999G990D00')"
 #define DAY(x) "coalesce(to_char(" x ", 'YYYY-MM-DD'), '')"
 
@@ -346,22 +351,25 @@
                                               " FROM campaigns p, LATERAL (SELECT " CAMPAIGN_COUNT \
                                               " AS n) m WHERE p.id = $1"
 #define CAMPAIGN_MEMBER_LINES                                                                      \
-    "SELECT to_char(m.updated_at, 'YYYY-MM-DD HH24:MI') AS at,"                                    \
-    " m.updated_by || coalesce(' (' || u.department || ')', '') AS who,"                           \
-    " CASE WHEN m.lead_id IS NOT NULL"                                                             \
-    "      THEN 'lead ' || coalesce(" NAME_L ", '#' || m.lead_id)"                                 \
-    "      ELSE 'contact ' || coalesce(" NAME_C ", '#' || m.contact_id) END"                       \
-    " || ': ' || m.status AS what,"                                                                \
-    " CASE WHEN m.lead_id IS NOT NULL THEN 'leads' ELSE 'contacts' END AS entity,"                 \
-    " coalesce(m.lead_id, m.contact_id) AS id"                                                     \
-    " FROM (SELECT * FROM campaign_members cm WHERE cm.campaign_id = $1"                           \
-    "        ORDER BY cm.updated_at DESC, cm.id DESC"                                              \
-    "        LIMIT " ENTITY_STR(                                                                   \
-        DETAIL_TIMELINE_MAX) " + 1 OFFSET $2::int) m"                                              \
-                             " LEFT JOIN leads l ON l.id = m.lead_id LEFT JOIN contacts c ON "     \
-                             "c.id = m.contact_id"                                                 \
-                             " LEFT JOIN users u ON u.login = m.updated_by"                        \
-                             " ORDER BY m.updated_at DESC, m.id DESC"
+    "SELECT to_char(" SQL_LOCAL(                                                                   \
+        "m.updated_at") ", 'YYYY-MM-DD HH24:MI') AS at,"                                           \
+                        " m.updated_by || coalesce(' (' || u.department || ')', '') AS who,"       \
+                        " CASE WHEN m.lead_id IS NOT NULL"                                         \
+                        "      THEN 'lead ' || coalesce(" NAME_L ", '#' || m.lead_id)"             \
+                        "      ELSE 'contact ' || coalesce(" NAME_C ", '#' || m.contact_id) END"   \
+                        " || ': ' || m.status AS what,"                                            \
+                        " CASE WHEN m.lead_id IS NOT NULL THEN 'leads' ELSE 'contacts' END AS "    \
+                        "entity,"                                                                  \
+                        " coalesce(m.lead_id, m.contact_id) AS id"                                 \
+                        " FROM (SELECT * FROM campaign_members cm WHERE cm.campaign_id = $1"       \
+                        "        ORDER BY cm.updated_at DESC, cm.id DESC"                          \
+                        "        LIMIT " ENTITY_STR(                                               \
+                            DETAIL_TIMELINE_MAX) " + 1 OFFSET $2::int) m"                          \
+                                                 " LEFT JOIN leads l ON l.id = m.lead_id LEFT "    \
+                                                 "JOIN contacts c ON "                             \
+                                                 "c.id = m.contact_id"                             \
+                                                 " LEFT JOIN users u ON u.login = m.updated_by"    \
+                                                 " ORDER BY m.updated_at DESC, m.id DESC"
 
 /* ---- marketing on the detail views (schema 021) ---- */
 
@@ -377,37 +385,47 @@
     "         WHEN 'opportunities' THEN ' · from deal #' || " x ".source_id"                       \
     "         ELSE ' · ' || " x ".source END"
 #define INTEREST_LINES(ent)                                                                        \
-    "SELECT to_char(x.created_at, 'YYYY-MM-DD HH24:MI') AS at,"                                    \
-    " x.created_by || coalesce(' (' || u.department || ')', '') AS who," INTEREST_WHAT(            \
-        "x") " || CASE WHEN x.subject_entity <> '" ent "' OR x.subject_id <> $1"                   \
-             "         THEN ' · ' || coalesce(x.subject, '') ELSE '' END AS what,"                \
-             " coalesce(x.source_entity, 'interests') AS entity,"                                  \
-             " coalesce(x.source_id, x.id) AS id"                                                  \
-             " FROM ccrm_record_interests('" ent                                                   \
-             "', $1, " ENTITY_STR(INTERESTS_MAX) ") x"                                             \
-                                                 " LEFT JOIN users u ON u.login = x.created_by"    \
-                                                 " ORDER BY x.created_at DESC, x.id DESC"
+    "SELECT to_char(" SQL_LOCAL(                                                                   \
+        "x.created_at") ", 'YYYY-MM-DD HH24:MI') AS at,"                                           \
+                        " x.created_by || coalesce(' (' || u.department || ')', '') AS "           \
+                        "who," INTEREST_WHAT(                                                      \
+                            "x") " || CASE WHEN x.subject_entity <> '" ent                         \
+                                 "' OR x.subject_id <> $1"                                         \
+                                 "         THEN ' · ' || coalesce(x.subject, '') ELSE '' END AS " \
+                                 "what,"                                                           \
+                                 " coalesce(x.source_entity, 'interests') AS entity,"              \
+                                 " coalesce(x.source_id, x.id) AS id"                              \
+                                 " FROM ccrm_record_interests('" ent "', $1, " ENTITY_STR(         \
+                                     INTERESTS_MAX) ") x"                                          \
+                                                    " LEFT JOIN users u ON u.login = x.created_by" \
+                                                    " ORDER BY x.created_at DESC, x.id DESC"
 /* The interests recorded from a ticket or a deal ($1; src: tickets, opportunities), on whom. */
 #define TICKET_INTEREST_LINES SOURCE_INTEREST_LINES("tickets")
 #define DEAL_INTEREST_LINES SOURCE_INTEREST_LINES("opportunities")
 #define SOURCE_INTEREST_LINES(src)                                                                 \
-    "SELECT to_char(x.created_at, 'YYYY-MM-DD HH24:MI') AS at,"                                    \
-    " x.created_by || coalesce(' (' || u.department || ')', '') AS who," INTEREST_WHAT(            \
-        "x") " || ' · ' || coalesce(CASE WHEN x.contact_id IS NOT NULL THEN 'contact ' || " NAME_C \
-             "   WHEN x.lead_id IS NOT NULL THEN 'lead ' || " NAME_L                               \
-             "   ELSE 'account ' || a.name END, '') AS what,"                                      \
-             " CASE WHEN x.contact_id IS NOT NULL THEN 'contacts' WHEN x.lead_id IS NOT NULL"      \
-             "      THEN 'leads' ELSE 'accounts' END AS entity,"                                   \
-             " coalesce(x.contact_id, x.lead_id, x.account_id) AS id"                              \
-             " FROM (SELECT * FROM interests i WHERE i.source_entity = '" src "'"                  \
-             "        AND i.source_id = $1 ORDER BY i.created_at DESC, i.id DESC"                  \
-             "        LIMIT " ENTITY_STR(                                                          \
-                 INTERESTS_MAX) ") x"                                                              \
-                                " LEFT JOIN contacts c ON c.id = x.contact_id"                     \
-                                " LEFT JOIN leads l ON l.id = x.lead_id"                           \
-                                " LEFT JOIN accounts a ON a.id = x.account_id"                     \
-                                " LEFT JOIN users u ON u.login = x.created_by"                     \
-                                " ORDER BY x.created_at DESC, x.id DESC"
+    "SELECT to_char(" SQL_LOCAL(                                                                   \
+        "x.created_at") ", 'YYYY-MM-DD HH24:MI') AS at,"                                           \
+                        " x.created_by || coalesce(' (' || u.department || ')', '') AS "           \
+                        "who," INTEREST_WHAT(                                                      \
+                            "x") " || ' · ' || coalesce(CASE WHEN x.contact_id IS NOT NULL THEN " \
+                                 "'contact ' || " NAME_C                                           \
+                                 "   WHEN x.lead_id IS NOT NULL THEN 'lead ' || " NAME_L           \
+                                 "   ELSE 'account ' || a.name END, '') AS what,"                  \
+                                 " CASE WHEN x.contact_id IS NOT NULL THEN 'contacts' WHEN "       \
+                                 "x.lead_id IS NOT NULL"                                           \
+                                 "      THEN 'leads' ELSE 'accounts' END AS entity,"               \
+                                 " coalesce(x.contact_id, x.lead_id, x.account_id) AS id"          \
+                                 " FROM (SELECT * FROM interests i WHERE i.source_entity = '" src  \
+                                 "'"                                                               \
+                                 "        AND i.source_id = $1 ORDER BY i.created_at DESC, i.id "  \
+                                 "DESC"                                                            \
+                                 "        LIMIT " ENTITY_STR(                                      \
+                                     INTERESTS_MAX) ") x"                                          \
+                                                    " LEFT JOIN contacts c ON c.id = x.contact_id" \
+                                                    " LEFT JOIN leads l ON l.id = x.lead_id"       \
+                                                    " LEFT JOIN accounts a ON a.id = x.account_id" \
+                                                    " LEFT JOIN users u ON u.login = x.created_by" \
+                                                    " ORDER BY x.created_at DESC, x.id DESC"
 
 /* A person's consents, for the head of a contact or lead (contact, lead: the record as
  * ccrm_opted_out takes it; col: its column in consents): per channel (email, phone, post, and
@@ -421,19 +439,30 @@
     "   SELECT min(y.n) AS n, string_agg(y.c, ', ' ORDER BY y.n) || ' ' || y.st AS t FROM ("       \
     "     SELECT ch.n, ch.c, CASE"                                                                 \
     "       WHEN k.opted_out_at IS NOT NULL THEN 'opted out '"                                     \
-    "            || to_char(k.opted_out_at, 'YYYY-MM-DD HH24:MI')"                                 \
-    "            || ' (' || concat_ws(', ', k.source, k.updated_by) || ')'"                        \
-    "       WHEN o.at IS NOT NULL THEN 'opted out ' || to_char(o.at, 'YYYY-MM-DD HH24:MI')"        \
-    "            || ' (the same person elsewhere, or all channels)'"                               \
-    "       WHEN k.consented_at IS NOT NULL THEN 'opted in '"                                      \
-    "            || to_char(k.consented_at, 'YYYY-MM-DD HH24:MI')"                                 \
-    "            || ' (' || concat_ws(', ', k.source, k.updated_by) || ')'"                        \
-    "       ELSE 'unknown' END AS st"                                                              \
-    "     FROM (VALUES (1, 'email'), (2, 'phone'), (3, 'post'), (4, 'all')) ch(n, c)"              \
-    "     LEFT JOIN consents k ON k." col " = " id " AND k.channel = ch.c"                         \
-    "     CROSS JOIN LATERAL (SELECT ccrm_opted_out(" contact ", " lead ", ch.c) AS at) o"         \
-    "     WHERE ch.c <> 'all' OR k.id IS NOT NULL) y"                                              \
-    "   GROUP BY y.st) g) AS consent"
+    "            || to_char(" SQL_LOCAL(                                                           \
+        "k.opted_out_at") ", 'YYYY-MM-DD HH24:MI')"                                                \
+                          "            || ' (' || concat_ws(', ', k.source, k.updated_by) || ')'"  \
+                          "       WHEN o.at IS NOT NULL THEN 'opted out ' || to_char(" SQL_LOCAL(  \
+                              "o.at") ", 'YYYY-MM-DD HH24:MI')"                                    \
+                                      "            || ' (the same person elsewhere, or all "       \
+                                      "channels)'"                                                 \
+                                      "       WHEN k.consented_at IS NOT NULL THEN 'opted in '"    \
+                                      "            || to_char(" SQL_LOCAL(                         \
+                                          "k.consented_at") ", 'YYYY-MM-DD HH24:MI')"              \
+                                                            "            || ' (' || concat_ws(', " \
+                                                            "', k.source, k.updated_by) || ')'"    \
+                                                            "       ELSE 'unknown' END AS st"      \
+                                                            "     FROM (VALUES (1, 'email'), (2, " \
+                                                            "'phone'), (3, 'post'), (4, 'all')) "  \
+                                                            "ch(n, c)"                             \
+                                                            "     LEFT JOIN consents k ON k." col  \
+                                                            " = " id " AND k.channel = ch.c"       \
+                                                            "     CROSS JOIN LATERAL (SELECT "     \
+                                                            "ccrm_opted_out(" contact ", " lead    \
+                                                            ", ch.c) AS at) o"                     \
+                                                            "     WHERE ch.c <> 'all' OR k.id IS " \
+                                                            "NOT NULL) y"                          \
+                                                            "   GROUP BY y.st) g) AS consent"
 
 /* A campaign's results ($1; ccrm_campaign_results), read again on every wake-up like the rest
  * of the detail, so they move while responses come in: members and responses, the funnel of

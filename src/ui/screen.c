@@ -354,7 +354,8 @@ ui_init(struct app *app, struct ccrm_err *err)
         if (title != NULL)
             str_copy(ui->tab_title[ui->ntabs++], title, sizeof ui->tab_title[0]);
     }
-    commands_set_db(app->db); /* the keys under a record: the user's rights */
+    commands_set_db(app->db);   /* the keys under a record: the user's rights */
+    db_set_display_tz(app->db); /* times on screen in the person's zone */
     /* a partner may not read campaigns: no tab that can only say so */
     if (strcmp(db_department(app->db), "partner") == 0) {
         commands_set_partner(1);
@@ -682,6 +683,7 @@ ui_on_connection(struct app *app)
     }
     if (db_state(app->db) == DB_READY) {
         app->ui->conn_error_shown[0] = '\0';
+        db_set_display_tz(app->db); /* a new session: the person's zone again */
         ui_message(app, "connection restored");
         wakeup(app, 1);
         reminders_check(app); /* what fell due while away */
