@@ -337,6 +337,13 @@ BEGIN
             USING ERRCODE = '42501',
                   HINT = 'Hand the deal off to its owner in sales.';
     END IF;
+    -- nor out of won: that changes the won revenue and the win rate as much
+    IF TG_OP = 'UPDATE' AND OLD.stage = 'won' AND NEW.stage IS DISTINCT FROM 'won'
+       AND NOT ccrm_in_dept('sales', 'management') THEN
+        RAISE EXCEPTION 'only sales, management and admin may move a deal out of won'
+            USING ERRCODE = '42501',
+                  HINT = 'Hand the deal off to its owner in sales.';
+    END IF;
     RETURN NEW;
 END
 $$;

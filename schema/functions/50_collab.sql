@@ -385,6 +385,11 @@ BEGIN
     END IF;
 
     v_acc := coalesce(l.account_id, v_con_acc);
+    -- the company of that name, when there is exactly one: no second "Müller Logistik GmbH"
+    IF v_acc IS NULL AND nullif(btrim(l.company), '') IS NOT NULL THEN
+        SELECT min(a.id) INTO v_acc FROM accounts a
+         WHERE lower(a.name) = lower(btrim(l.company)) HAVING count(*) = 1;
+    END IF;
     IF v_acc IS NULL THEN
         INSERT INTO accounts (name, owner)
         VALUES (coalesce(nullif(btrim(l.company), ''),
@@ -394,11 +399,16 @@ BEGIN
     END IF;
 
     IF v_con IS NULL AND coalesce(l.last_name, l.first_name, l.email) IS NOT NULL THEN
-        INSERT INTO contacts (account_id, first_name, last_name, email, owner)
-        VALUES (v_acc, l.first_name, l.last_name, l.email, v_owner)
+        INSERT INTO contacts (account_id, first_name, last_name, email, phone, owner)
+        VALUES (v_acc, l.first_name, l.last_name, l.email, l.phone, v_owner)
         RETURNING id INTO v_con;
-    ELSIF v_con IS NOT NULL AND v_con_acc IS NULL THEN
-        UPDATE contacts c SET account_id = v_acc WHERE c.id = v_con;
+    ELSIF v_con IS NOT NULL AND (v_con_acc IS NULL OR
+                                 (l.phone IS NOT NULL AND
+                                  (SELECT c.phone IS NULL FROM contacts c WHERE c.id = v_con))) THEN
+        -- the person found: the account and the phone the lead knew, where it had none
+        UPDATE contacts c SET account_id = coalesce(c.account_id, v_acc),
+                              phone = coalesce(c.phone, l.phone)
+         WHERE c.id = v_con;
     END IF;
 
     IF v_name IS NOT NULL OR p_amount IS NOT NULL THEN

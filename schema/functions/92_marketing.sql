@@ -1554,7 +1554,14 @@ BEGIN
                                                OR (x.email IS NOT NULL
                                                    AND lower(l.email) = lower(x.email)))))))
                OR (x.lead_id IS NOT NULL
-                   AND x.pc = ANY (coalesce(p_contacts, '{}'))) AS member,
+                   AND x.pc = ANY (coalesce(p_contacts, '{}')))
+               -- two leads of one person in the same call: the first of them is added
+               OR (x.lead_id IS NOT NULL AND EXISTS (
+                       SELECT 1 FROM cand y
+                        WHERE y.lead_id IS NOT NULL AND y.lead_id < x.lead_id
+                          AND ((x.pc IS NOT NULL AND y.pc = x.pc)
+                               OR (x.email IS NOT NULL AND lower(y.email) = lower(x.email)))))
+               AS member,
                EXISTS (SELECT 1 FROM opt o WHERE o.contact_id = x.contact_id)
                OR EXISTS (SELECT 1 FROM opt o WHERE o.lead_id = x.lead_id) AS opted,
                CASE cp.channel WHEN 'email' THEN x.email IS NULL

@@ -324,9 +324,11 @@ norm_amount(const struct value_rule *r, const char *in, size_t len, char *out, s
             return refuse(e, in, len, "ambiguous: write 1234 for a thousand, 1.2340 for one",
                           "is ambiguous (1234 for a thousand, 1.2340 for one)");
         /* trailing zeros past the scale say nothing ("1.2340" is how one is told apart
-         * from a thousand) */
-        while (nf > maxdec && s[nf] == '0')
-            nf--;
+         * from a thousand), except in the three digits after a lone separator: "250,000" may
+         * be a quarter of a million, never 250.00 */
+        if (!(nf == 3 && ni > 0 && ndot + ncomma == 1))
+            while (nf > maxdec && s[nf] == '0')
+                nf--;
         if (nf > maxdec) {
             char m1[64], m2[64];
             const char *cents = maxdec == 2 && r->max <= 0 ? " (cents)" : "";

@@ -202,6 +202,16 @@ out=$(as marco -F, -c "select account_id, contact_id, coalesce(opportunity_id, 0
 check "same e-mail (any case): the contact and its account are reused, no deal without name or amount ($out)" \
     test "$out" = "$un1,$kc,0"
 check "... no account was created" test "$(q "select count(*) from accounts")" = "$nacc"
+# a lead of a company that is an account already (one of that name): that account, and the
+# lead's phone goes to the new contact
+cacc=$(q "select id from accounts where name = (select name from accounts group by name having count(*) = 1 order by name limit 1)")
+cname=$(q "select name from accounts where id = $cacc")
+nacc=$(q "select count(*) from accounts")
+nl4=$(as marco -v c="$cname" <<<"insert into leads (first_name, last_name, email, company, phone) values ('Phone', 'Keeper', 'phone.keeper@conv.example', upper(:'c'), '+49 30 1234567') returning id")
+out=$(as marco -F, -c "select account_id, contact_id from ccrm_convert_lead($nl4, null, null)")
+check "a company that is an account (any case): that account, none new ($out)" \
+    test "${out%,*}:$(q "select count(*) from accounts")" = "$cacc:$nacc"
+check "... and the lead's phone is the contact's" test "$(q "select phone from contacts where id = ${out#*,}")" = "+49 30 1234567"
 nl3=$(as marco -c "insert into leads (first_name, last_name) values ('Solo', 'Trader') returning id")
 out=$(as marco -F, -c "select account_id, opportunity_id from ccrm_convert_lead($nl3, '', 500)")
 check "no company: the account is named after the person; an amount alone makes a default-named deal" \

@@ -411,4 +411,11 @@ check "...one member, one line in the export" \
 check "--from after --to: exit 64" test $? = 64
 check "--report list names every report" test "$("$CCRM" -d "$DB user=mia" --report list | grep -c '^  ')" = 6
 
+# two leads of one person (e-mail in other letter case, no contact) added in one call: one member
+cp_t=$(as marco -c "insert into campaigns (name, status, channel) values ('Twin leads', 'active', 'email') returning id" | head -1)
+tw=$(as marco -c "insert into leads (first_name, last_name, email, source) values ('Dup', 'Twin', 'dup.twin@twins.example', 'web'), ('Dupe', 'Twin', 'Dup.Twin@twins.example', 'event') returning id" | paste -sd, -)
+out=$(as marco -c "select summary from ccrm_campaign_add_people($cp_t, NULL, array[$tw]::bigint[])")
+check "two leads of one person in one call: one member ($out)" \
+    test "$(q "select count(*) from campaign_members where campaign_id = $cp_t")" = 1
+
 done_testing

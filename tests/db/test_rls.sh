@@ -198,6 +198,10 @@ for u in sam sofia marco mia ana; do
 done
 for u in sam mia ana; do may $u "update opportunities set stage = 'won' where id = $op"; done
 for u in sofia marco; do mayNot $u "update opportunities set stage = 'won' where id = $op" "only sales, management and admin may move a deal to won"; done
+# a won deal: out of won is the same right
+psqlc -c "update opportunities set stage = 'won' where id = $op" >/dev/null
+for u in sofia marco; do mayNot $u "update opportunities set stage = 'negotiation' where id = $op" "only sales, management and admin may move a deal out of won"; done
+may sam "update opportunities set stage = 'negotiation' where id = $op"
 for u in sofia mia ana; do may $u "update tickets set status = 'closed' where id = $tk"; done
 for u in sam marco; do mayNot $u "update tickets set status = 'solved' where id = $tk" "only support, management and admin may set a ticket to solved"; done
 mayNot sam "insert into tickets (account_id, subject, status) values ($ac, 'x', 'closed')" "only support"

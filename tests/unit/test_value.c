@@ -181,6 +181,14 @@ test_amount_scale_and_bound(void **state)
     expect_rule(&qty, "1.2340", "1.234");
     expect_rule(&price, "1.23400", "1.2340");
     expect_rule(&qty, "1.2341", NULL);
+    /* a lone separator before three zeros is a thousand or a cent amount: never 250.00 */
+    struct value_rule money = {FIELD_AMOUNT, NULL, 0, 0, 0, 1, 0};
+    expect_rule(&money, "250,000", NULL);
+    expect_rule(&money, "12.500", NULL);
+    expect_rule(&money, "1,000", NULL);
+    expect_rule(&money, "250,000.00", "250000.00");
+    expect_rule(&money, "12.5000", "12.50");
+    expect_rule(&money, "1.000.000", "1000000.00");
 }
 
 static void
