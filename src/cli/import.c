@@ -602,6 +602,11 @@ cli_import_main(int argc, char **argv)
             }
             break;
         case OPT_REJECTS:
+            if (strcmp(optarg, "-") == 0 || optarg[0] == '\0') {
+                /* standard output holds the summary: the rejects need a file of their own */
+                fputs("ccrm: --rejects: name a file (standard output has the summary)\n", stderr);
+                return EX_USAGE;
+            }
             st.rejects_path = optarg;
             break;
         case OPT_DRY:

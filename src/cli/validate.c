@@ -280,7 +280,12 @@ apply_override(struct imp_map *m, const struct csv_record *hdr, const char *ov, 
         sl--;
     while (sl > 0 && *src == ' ')
         src++, sl--;
-    if (!(dl == 0 || (dl == 1 && dst[0] == '-'))) {
+    if (dl == 0 || sl == 0) { /* "Email=" dropped the column without a word */
+        err_set(err, "--map: expected SRC=DST (SRC=- leaves a column out), got \"%.*s\"", (int)ol,
+                ov);
+        return -1;
+    }
+    if (!(dl == 1 && dst[0] == '-')) {
         for (c = 0; c < m->e->ncols; c++)
             if (strlen(m->e->cols[c].name) == dl && strncasecmp(m->e->cols[c].name, dst, dl) == 0)
                 break; /* "Email" is email */

@@ -324,6 +324,12 @@ db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp
                 " WHEN t.id IS NOT NULL"
                 " THEN format('@1 \"%s\" already exists (@3 %s)', s.\"@2\", t.id)",
                 e->keyword, key->name, e->name);
+    if (key != NULL && conflict == IMP_CONFLICT_UPDATE)
+        sql_tpl(sql,
+                " WHEN t.n > 1"
+                " THEN format('%s @3 have @1 \"%s\" (#%s the first): which one to update is"
+                " not clear', t.n, s.\"@2\", t.id)",
+                e->keyword, key->name, e->plural);
     strbuf_printf(sql, " END) AS reason FROM (SELECT st.*");
     if (key != NULL)
         sql_tpl(sql,
@@ -355,10 +361,12 @@ db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp
         else if (col->type == IMP_CONTACT)
             strbuf_printf(sql, " LEFT JOIN (SELECT NULL::bigint AS id) r_%d ON true", c);
     }
+    /* the row the key names, and how many do (two leads of one e-mail in other letter case:
+     * an update would not know which one is meant) */
     if (key != NULL)
         sql_tpl(sql,
-                " LEFT JOIN LATERAL (SELECT x.id FROM @1 x WHERE s.reason IS NULL"
-                " AND lower(x.\"@2\") = lower(s.\"@2\") ORDER BY x.id LIMIT 1) t ON true",
+                " LEFT JOIN LATERAL (SELECT min(x.id) AS id, count(*) AS n FROM @1 x"
+                " WHERE s.reason IS NULL AND lower(x.\"@2\") = lower(s.\"@2\")) t ON true",
                 e->name, key->target, NULL);
     strbuf_printf(sql, ") q0) q");
     if (simple(imp->db, strbuf_str(sql), err) == -1)

@@ -24,6 +24,11 @@ imp header_only.csv --into widgets; check "unknown entity exits 64" test $rc = 6
 imp header_only.csv; check "--import without --into exits 64" test $rc = 64
 imp header_only.csv --into contacts --on-conflict maybe; check "bad --on-conflict exits 64" test $rc = 64
 imp bad_last_line.csv --into contacts --rejects /nonexistent/dir/r.csv; check "uncreatable --rejects exits 73" test $rc = 73
+imp bad_last_line.csv --into contacts --rejects -; check "--rejects - (standard output holds the summary) is a usage error, 64" test $rc = 64
+printf 'Email,first_name\nm1@example.org,M\n' >"$T/map_empty.csv"
+imp "$T/map_empty.csv" --into contacts --map "Email="
+check "--map SRC= (no target) is a usage error, not a column silently dropped ($rc)" \
+    bash -c "test $rc = 64 && grep -q 'expected SRC=DST (SRC=- leaves a column out)' '$T/err'"
 (printf 'first_name'; sleep 0.3; printf ';last_name;email\nPiped;Slowly;piped.slowly@example.org\n') |
     "$CCRM" -d "$PG_CONN" --import - --into contacts --dry-run >"$T/out" 2>"$T/err"; rc=$?
 check "a header that comes through a pipe in pieces: its separator is guessed from the whole line ($rc)" \
@@ -164,6 +169,15 @@ check "the newer batch reverts ($rc)" test $rc = 0
 "$CCRM" -d "$PG_CONN" --revert "$b1" >"$T/out" 2>"$T/err"; rc=$?
 check "then the older one too ($rc: $(cat "$T/err"))" test $rc = 0
 check "...and the row is as before both" test "$(psqlc -c "select coalesce(title, '-') from contacts where email = 'P8@Example.org'")" = "$title0"
+
+# ---- two leads of one e-mail (other letter case): an update does not pick one of them ----
+psqlc -c "insert into leads (first_name, last_name, email, status, score) values ('A', 'Twin', 'a@twinlead.example', 'qualified', 80), ('A', 'Twin', 'A@TWINLEAD.EXAMPLE', 'new', 5)" >/dev/null
+printf 'first_name,last_name,email,status,score\nA,Twin,A@TWINLEAD.EXAMPLE,new,5\n' >"$T/twin.csv"
+imp "$T/twin.csv" --into leads --on-conflict update
+check "--on-conflict update with a key two leads have: refused, said why (exit 65)" \
+    bash -c "test $rc = 65 && grep -q '2 leads have e-mail \"A@TWINLEAD.EXAMPLE\" (#[0-9]* the first): which one to update is not clear' '$T/err'"
+check "... and neither lead was changed" \
+    test "$(psqlc -c "select string_agg(status || ' ' || score, ',' order by id) from leads where lower(email) = 'a@twinlead.example'")" = "qualified 80,new 5"
 
 # ---- a bulk insert is audited by one row naming its rows (schema/018) ----
 awk 'BEGIN { print "email,first_name,last_name"; for (i = 1; i <= 500; i++) printf "bulk%d@example.org,Bulk,Row %d\n", i, i }' >"$T/bulk.csv"
