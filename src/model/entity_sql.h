@@ -333,7 +333,8 @@
     " coalesce(k.assignee, '') AS assignee, coalesce(k.product, '') AS product,"                    \
     " coalesce(a.name, '') AS account_name,"                                                        \
     " coalesce(" NAME_C " || coalesce(' <' || c.email || '>', ''), '') AS contact_name,"            \
-    " coalesce(left(btrim(replace(k.body, E'\\r', ''), E' \\n\\t'), 4000), '') AS message,"         \
+    " coalesce(left(btrim(regexp_replace(replace(k.body, E'\\r', ''), '(^|\\n)>[^\\n]*', '', "      \
+    "'g'), E' \\n\\t'), 4000), '') AS message,"                                                     \
     " ccrm_ticket_sla(k.id) AS sla," STAMPS(                                                        \
         "k") ", k.account_id, k.contact_id, c.email AS contact_email"                               \
              " FROM tickets k LEFT JOIN accounts a ON a.id = k.account_id"                          \

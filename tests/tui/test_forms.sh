@@ -176,7 +176,9 @@ check "amount 4242.42" test "$(psqlc -c "select amount from opportunities where 
 prompt "view campaigns"
 wait_for "Campaigns by name" >/dev/null # the list is there before e (e on no row does nothing)
 keys e
-check "a campaign's form opens for sales" wait_for "Edit campaign #"
+check "e says at once that sales may not change campaigns" wait_for "e edit is not available to your role"
+prompt "edit"
+check ":edit still opens the campaign's form for sales" wait_for "Edit campaign #"
 check "it says at the top that sales may not change campaigns" \
     wait_for "read-only: your role may not change campaigns"
 keys Down

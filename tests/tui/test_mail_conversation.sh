@@ -19,7 +19,9 @@ check "the ticket is on top" line_has "#$TK " "Charged twice"
 keys Enter
 check "the ticket's view opens" wait_for "ticket #$TK"
 check "the conversation" wait_for "Conversation (1 mail)"
-check "the mail's header line: date, sender, subject" line_has "2026-12-02 11:00" "← Charged twice for one booking"
+# the time in sofia's own zone (her settings), as every time on the screen
+at=$(q "select to_char(timestamptz '2026-12-02 11:00+00' at time zone ccrm_user_tz('sofia'), 'YYYY-MM-DD HH24:MI')")
+check "the mail's header line: date (in the reader's zone: $at), sender, subject" line_has "$at" "← Charged twice for one booking"
 check "from" wait_for "From: Clara Weber <clara.weber@kunde.example>"
 check "to" wait_for "To: support@ccrm.example"
 check "the text" wait_for "my card was charged twice for booking 4711."
