@@ -326,6 +326,8 @@
     "     ORDER BY i.at DESC, i.id DESC LIMIT 50) i)"                                              \
     " ORDER BY c.last_name, c.first_name, c.id LIMIT " ENTITY_STR(RELATED_MAX)
 
+/* A ticket's head: its message as written, without its quoted lines (the conversation has
+ * them), one line break for a blank line between paragraphs. */
 #define TICKET_HEAD                                                                                 \
     "SELECT '#' || k.id || ' ' || k.subject AS title,"                                              \
     " 'ticket #' || k.id || ' · ' || k.status || ' · ' || k.priority || ' priority' AS subtitle," \
@@ -333,8 +335,9 @@
     " coalesce(k.assignee, '') AS assignee, coalesce(k.product, '') AS product,"                    \
     " coalesce(a.name, '') AS account_name,"                                                        \
     " coalesce(" NAME_C " || coalesce(' <' || c.email || '>', ''), '') AS contact_name,"            \
-    " coalesce(left(btrim(regexp_replace(replace(k.body, E'\\r', ''), '(^|\\n)>[^\\n]*', '', "      \
-    "'g'), E' \\n\\t'), 4000), '') AS message,"                                                     \
+    " coalesce(left(btrim(regexp_replace(regexp_replace(replace(k.body, E'\\r', ''),"               \
+    " '(^|\\n)>[^\\n]*', '', 'g'), '\\n\\s*\\n', E'\\n', 'g'), E' \\n\\t'), 4000), '')"             \
+    " AS message,"                                                                                  \
     " ccrm_ticket_sla(k.id) AS sla," STAMPS(                                                        \
         "k") ", k.account_id, k.contact_id, c.email AS contact_email"                               \
              " FROM tickets k LEFT JOIN accounts a ON a.id = k.account_id"                          \

@@ -67,6 +67,7 @@ check "the failure is shown, and that it will be tried again" \
     wait_for "could not send mail $M2 yet (it stays in the outbox and is tried again): $T/sendmail exited"
 check "the mail is in the outbox (queued), with the error" \
     test "$(q "select status || ' ' || (attempts >= 1) || ' ' || (last_error like '%connection refused%') from messages where id = $M2")" = "queued true true"
+keys G # the newest mail is at the end of the conversation, below the screen's fold
 check "the conversation says it is not sent yet" wait_for "[in the outbox, not sent yet]"
 rm -f "$T/fail"
 check "the client tries again and sends it" wait_for "mail $M2 sent (on a later attempt)" 20
