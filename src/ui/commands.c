@@ -1573,12 +1573,18 @@ commands_key(struct app *app, struct view *v, wint_t key)
 
         if (a->key == 0 || (wint_t)a->key != key || (why = why_not(v, a)) == NOT_HERE)
             continue;
-        if (why == NOT_ROLE) { /* said, not a form that can only say "read-only" */
-            ui_message_error(app, "%s is not available to your role", a->hint ? a->hint : a->name);
-            return 1;
-        }
-        if (why == NOT_LIST) {
-            ui_message(app, "%s: open the record first (Enter)", a->hint ? a->hint : a->name);
+        if (why == NOT_ROLE || why == NOT_LIST) {
+            char what[64];
+
+            /* "a assign", or the key and its command: "n (:new)" */
+            if (a->hint != NULL)
+                snprintf(what, sizeof what, "%s", a->hint);
+            else
+                snprintf(what, sizeof what, "%c (:%s)", a->key, a->name ? a->name : "?");
+            if (why == NOT_ROLE) /* said, not a form that can only say "read-only" */
+                ui_message_error(app, "%s is not available to your role", what);
+            else
+                ui_message(app, "%s: open the record first (Enter)", what);
             return 1;
         }
         {

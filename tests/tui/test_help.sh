@@ -164,7 +164,7 @@ check "... without n (a partner adds no accounts), a or h" \
 keys q
 keys n
 check "n says why instead of opening a form that can only refuse" \
-    wait_for "new is not available to your role" 5
+    wait_for "n (:new) is not available to your role" 5
 keys a
 check "a says so too" wait_for "a assign is not available to your role" 5
 done_testing

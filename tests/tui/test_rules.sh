@@ -59,7 +59,9 @@ check "sofia's client is up" wait_for " online "
 prompt "rules"
 check "support sees the rules" line_has "product \"Widgets\"" "zoe"
 keys n
-check "the form opens" wait_for "New rule"
+check "n says at once that support may not add rules" wait_for "n (:new) is not available to your role"
+prompt "new"
+check ":new still opens the form (the database decides)" wait_for "New rule"
 keys Down Down
 keys -l kenji
 check "the person is searched" wait_for "(kenji)"
