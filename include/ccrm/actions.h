@@ -17,7 +17,9 @@
 
 /* Comment on a record (entity is a table name: "accounts", "leads", "tickets", ...), written in
  * the user's name. Every "@login" in body lands in that person's Inbox (the database does it).
- * notified (n bytes) gets the people notified, as "@marco, @sam" ("" for nobody); comment_id
+ * notified (n bytes) gets who was told, as "notified @marco, @sam", and the @names that told
+ * no one ("; @nobody told no one: not a user, or not one who may read it"); "" when the
+ * comment names nobody; comment_id
  * may be NULL. visibility: "internal", "shared" (with the partners who see the record), or
  * NULL for the writer's default (internal users: internal; partners: shared). */
 int db_comment_add(struct db *db, const char *entity, int64_t id, const char *body,

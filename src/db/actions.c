@@ -97,11 +97,21 @@ db_comment_add(struct db *db, const char *entity, int64_t id, const char *body,
     /* the mentions were written by the comment's trigger; the comment is saved whatever this
      * read says, so a failure here only leaves the list empty */
     res = db_exec(db,
-                  "SELECT coalesce(string_agg('@' || login, ', ' ORDER BY login), '')"
-                  "  FROM mentions WHERE comment_id = $1 AND login <> current_user",
+                  "SELECT coalesce('notified ' || (SELECT string_agg('@' || x.login, ', '"
+                  "   ORDER BY x.login) FROM mentions x"
+                  "   WHERE x.comment_id = $1 AND x.login <> current_user), '')"
+                  " || coalesce('; ' || (SELECT string_agg(DISTINCT '@' || lower(m[1]), ', ')"
+                  "   FROM comments c, regexp_matches(c.body,"
+                  "        '(?:^|[^[:alnum:]_.@])@([[:alnum:]_]+)', 'g') m"
+                  "   WHERE c.id = $1 AND lower(m[1]) <> current_user"
+                  "     AND NOT EXISTS (SELECT 1 FROM mentions x"
+                  "                      WHERE x.comment_id = c.id AND x.login = lower(m[1])))"
+                  "   || ' told no one (not a user, or not one who may read it)', '')",
                   1, cparams, err);
     if (res != NULL) {
-        str_copy(notified, PQgetvalue(res, 0, 0), n);
+        const char *t = PQgetvalue(res, 0, 0);
+
+        str_copy(notified, strncmp(t, "; ", 2) == 0 ? t + 2 : t, n);
         PQclear(res);
     }
     return 0;

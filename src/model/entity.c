@@ -1368,7 +1368,10 @@ static const struct entity_column inbox_cols[] = {
      .sql = "to_char(" SQL_LOCAL("a.created_at") ", 'MM-DD HH24:MI')",
      .min = 11,
      .priority = 2},
-    {.name = "Kind", .sql = "a.kind", .min = 11, .priority = 3}, /* "sla_warning" */
+    {.name = "Kind",
+     .sql = "replace(a.kind, '_', ' ')",
+     .min = 11,
+     .priority = 3}, /* "sla warning" */
     {.name = "From",
      .sql = "coalesce(fu.display_name || coalesce(' (' || fu.department || ')', ''),"
             " a.from_login, '')",

@@ -108,8 +108,7 @@ do_comment(struct app *app)
     }
     act.kept = 0;
     if (notified[0] != '\0')
-        ui_message(app, "%s comment added; notified %s", act.shared ? "shared" : "internal",
-                   notified);
+        ui_message(app, "%s comment added; %s", act.shared ? "shared" : "internal", notified);
     else
         ui_message(app, "%s comment added", act.shared ? "shared" : "internal");
 }
@@ -162,6 +161,8 @@ act_comment_text(struct app *app, const char *entity, int64_t id, int shared, co
 
 #define HANDOFF (act.kind == ACT_HANDOFF)
 #define WHAT (HANDOFF ? "hand-off" : "assignment")
+/* an assignment names one person; a hand-off may go to a department (its competent person) */
+#define TO_LABEL (HANDOFF ? "to (login or department): " : "to (login): ")
 
 static void on_assign_to(struct app *app, void *ctx, const char *text, int done, int ok);
 
@@ -175,7 +176,7 @@ do_assign(struct app *app)
     rc = db_assign(app->db, act.entity, act.id, act.to, act.text, HANDOFF, &n, &err);
     if (rc != 0) {
         /* back to the first question with both answers kept: the fix is often the name */
-        failed(app, rc, &err, "to (login or department): ", act.to, on_assign_to);
+        failed(app, rc, &err, TO_LABEL, act.to, on_assign_to);
         return;
     }
     act.kept = 0;
@@ -260,7 +261,7 @@ act_assign(struct app *app, const char *entity, int64_t id, int handoff)
         competent(app, entity, id, act.suggest, sizeof act.suggest))
         ui_message_for(app, 60000, "competent by the rules: %s (Enter alone hands it to them)",
                        act.suggest);
-    ui_input_begin(app, "to (login or department): ", act.to, on_assign_to, NULL);
+    ui_input_begin(app, TO_LABEL, act.to, on_assign_to, NULL);
     ui_input_complete(app, UI_COMPLETE_PEOPLE);
 }
 
@@ -270,7 +271,7 @@ act_assign_to(struct app *app, const char *entity, int64_t id, int handoff, cons
 {
     start(handoff ? ACT_HANDOFF : ACT_ASSIGN, entity, id);
     if (who == NULL || !set_to(who)) {
-        ui_input_begin(app, "to (login or department): ", act.to, on_assign_to, NULL);
+        ui_input_begin(app, TO_LABEL, act.to, on_assign_to, NULL);
         ui_input_complete(app, UI_COMPLETE_PEOPLE);
         return;
     }

@@ -82,8 +82,7 @@ list_help(const struct entity *e)
     h->l = l;
     snprintf(h->text[n++], HELP_TEXT, "j, k, ↑ ↓\tmove");
     snprintf(h->text[n++], HELP_TEXT, "PgDn, PgUp\tpage down / up (also Space, b)");
-    snprintf(h->text[n++], HELP_TEXT, "g, G\t%s",
-             l->sorts[0].desc ? "newest / oldest" : "first / last");
+    snprintf(h->text[n++], HELP_TEXT, "g, G\tfirst / last row (in the order shown: s sorts)");
     snprintf(h->text[n++], HELP_TEXT, "/\tsearch %s (live, Esc restores)", l->search_help);
     if (e->rows_of != NULL)
         snprintf(h->text[n++], HELP_TEXT, "Enter\topen the record the %s is on (else the %s)",

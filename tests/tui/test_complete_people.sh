@@ -17,10 +17,10 @@ keys -l Tabcomplete
 keys Enter
 wait_for "#$tid" 10 >/dev/null
 keys a
-check "a asks to whom" wait_for "to (login or department):" 5
+check "a asks to whom" wait_for "to (login):" 5
 keys -l ken
 keys Tab
-check "Tab completes a login (ken: kenji)" wait_for "to (login or department): kenji" 5
+check "Tab completes a login (ken: kenji)" wait_for "to (login): kenji" 5
 keys Enter
 check "then a note" wait_for "note:" 5
 keys -l "over to @mar"

@@ -115,9 +115,11 @@ wait_for "contact #$greta" 5 || fail "back to the contact"
 # c: a comment, shown at once
 keys c
 check "c asks for the comment" wait_for "comment:" 5
-keys -l "Greta prefers e-mail"
+keys -l "Greta prefers e-mail, tell @sofia and @nobodyhere"
 keys Enter
 check "the new comment is on the contact" line_has "sam (sales)" "Greta prefers e-mail"
+check "it says who was told, and that @nobodyhere told no one" \
+    wait_for "internal comment added; notified @sofia; @nobodyhere told no one" 5
 # H: the history of the contact
 keys H
 check "H shows the contact's history" wait_for "History (1 changes" 5
@@ -136,7 +138,7 @@ check "e edits the contact" wait_for "Edit contact #$greta" 5
 keys Escape
 wait_for "contact #$greta · Zephyr" 5 || fail "back from the edit form"
 keys a
-check "a asks whom to assign it to" wait_for "to (login or department):" 5
+check "a asks whom to assign it to" wait_for "to (login):" 5
 keys Escape
 keys h
 check "h asks whom to hand it off to" wait_for "to (login or department):" 5

@@ -65,7 +65,7 @@ keys Escape
 check "back in the list" wait_for "filter breached"
 keys Escape
 keys 8
-check "the Inbox lists the breach" line_has "sla_breach" "#$t"
+check "the Inbox lists the breach" line_has "sla breach" "#$t"
 keys 9
 check "the Dashboard shows the SLA compliance" wait_for "SLA, last 30 days"
 check "... per kind of clock" wait_for "first response"
