@@ -124,7 +124,9 @@ keys Enter
 keys Enter
 check "the detail opens" line_has "First reply" "5m"
 keys e
-check "the form opens read-only" wait_for "read-only: your role may not change SLA policies"
+check "e says at once that the role may not change SLA policies" wait_for "e edit is not available to your role"
+prompt "edit"
+check ":edit opens the form read-only" wait_for "read-only: your role may not change SLA policies"
 keys Down C-u
 keys -l 1
 keys C-s
