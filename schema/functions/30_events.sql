@@ -214,11 +214,13 @@ SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
     per_row_max constant int := 20;     -- above this a statement is one 'bulk' event
+    bulk_accounts_max constant int := 50; -- ... per account of its rows, up to this many
     v_actor  text := ccrm_person();     -- a person, never a group role
     v_dept   text;
     v_op     text := lower(TG_OP);
     v_folded boolean;
-    v_acct   bigint;
+    v_accts  bigint[];
+    v_counts bigint[];
     n        bigint;
 BEGIN
     -- a session's own ccrm.inbox_logged keeps none of this write's events from the search
@@ -294,39 +296,53 @@ BEGIN
         IF v_folded THEN
             RETURN NULL;
         END IF;
-        -- every row of one account (before and after): the bulk event is filed under it, so a
-        -- partner it is shared with hears of the change too (his lists re-read); rows of
-        -- several accounts, or of none a partner may see, give an event of no account
+        -- the bulk event is filed under the account of its rows (before and after), so a
+        -- partner it is shared with hears of the change too (his lists re-read); rows of a
+        -- few accounts give one event per account (with its own count), rows of many, or of
+        -- none a partner may see, one event of no account
         IF n <= 100000 THEN
             IF TG_OP = 'DELETE' THEN
-                SELECT CASE WHEN count(DISTINCT a.x) = 1 AND count(*) = count(a.x)
-                            THEN min(a.x) END
-                  INTO v_acct
-                  FROM (SELECT ccrm_event_account(TG_TABLE_NAME, to_jsonb(o)) AS x
-                          FROM old_rows o) a;
+                SELECT array_agg(g.x ORDER BY g.x), array_agg(g.c ORDER BY g.x)
+                  INTO v_accts, v_counts
+                  FROM (SELECT a.x, count(*) AS c
+                          FROM (SELECT ccrm_event_account(TG_TABLE_NAME, to_jsonb(o)) AS x
+                                  FROM old_rows o) a GROUP BY a.x) g;
             ELSIF TG_OP = 'UPDATE' THEN
-                SELECT CASE WHEN count(DISTINCT a.x) = 1 AND count(*) = count(a.x)
-                            THEN min(a.x) END
-                  INTO v_acct
-                  FROM (SELECT ccrm_event_account(TG_TABLE_NAME, to_jsonb(t)) AS x
-                          FROM new_rows t
-                        UNION ALL
-                        SELECT ccrm_event_account(TG_TABLE_NAME, to_jsonb(o)) FROM old_rows o) a;
+                SELECT array_agg(g.x ORDER BY g.x), array_agg(g.c ORDER BY g.x)
+                  INTO v_accts, v_counts
+                  FROM (SELECT a.x, count(DISTINCT a.id) AS c
+                          FROM (SELECT ccrm_event_account(TG_TABLE_NAME, to_jsonb(t)) AS x, t.id
+                                  FROM new_rows t
+                                UNION ALL
+                                SELECT ccrm_event_account(TG_TABLE_NAME, to_jsonb(o)), o.id
+                                  FROM old_rows o) a GROUP BY a.x) g;
             ELSE
-                SELECT CASE WHEN count(DISTINCT a.x) = 1 AND count(*) = count(a.x)
-                            THEN min(a.x) END
-                  INTO v_acct
-                  FROM (SELECT ccrm_event_account(TG_TABLE_NAME, to_jsonb(t)) AS x
-                          FROM new_rows t) a;
+                SELECT array_agg(g.x ORDER BY g.x), array_agg(g.c ORDER BY g.x)
+                  INTO v_accts, v_counts
+                  FROM (SELECT a.x, count(*) AS c
+                          FROM (SELECT ccrm_event_account(TG_TABLE_NAME, to_jsonb(t)) AS x
+                                  FROM new_rows t) a GROUP BY a.x) g;
             END IF;
         END IF;
-        INSERT INTO events (actor, department, entity, op, account_id, summary, row_count)
-        VALUES (v_actor, v_dept, TG_TABLE_NAME, 'bulk', v_acct,
-                to_char(n, 'FM999,999,999,990') || ' ' || replace(TG_TABLE_NAME, '_', ' ')
-                || CASE TG_OP WHEN 'INSERT' THEN ' inserted'
-                              WHEN 'UPDATE' THEN ' updated'
-                              ELSE ' deleted' END,
-                n);
+        IF coalesce(cardinality(v_accts), 0) BETWEEN 1 AND bulk_accounts_max THEN
+            INSERT INTO events (actor, department, entity, op, account_id, summary, row_count)
+            SELECT v_actor, v_dept, TG_TABLE_NAME, 'bulk', g.x,
+                   to_char(g.c, 'FM999,999,999,990') || ' ' || replace(TG_TABLE_NAME, '_', ' ')
+                   || CASE TG_OP WHEN 'INSERT' THEN ' inserted'
+                                 WHEN 'UPDATE' THEN ' updated'
+                                 ELSE ' deleted' END,
+                   g.c
+              FROM unnest(v_accts, v_counts) WITH ORDINALITY g(x, c, i)
+             ORDER BY g.i;
+        ELSE
+            INSERT INTO events (actor, department, entity, op, account_id, summary, row_count)
+            VALUES (v_actor, v_dept, TG_TABLE_NAME, 'bulk', NULL,
+                    to_char(n, 'FM999,999,999,990') || ' ' || replace(TG_TABLE_NAME, '_', ' ')
+                    || CASE TG_OP WHEN 'INSERT' THEN ' inserted'
+                                  WHEN 'UPDATE' THEN ' updated'
+                                  ELSE ' deleted' END,
+                    n);
+        END IF;
     ELSIF TG_OP = 'INSERT' THEN
         WITH r AS MATERIALIZED (SELECT t.id, to_jsonb(t) AS nr FROM new_rows t),
              a AS (INSERT INTO audit (actor, entity, entity_id, op, new_row)
