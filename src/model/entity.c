@@ -1005,6 +1005,9 @@ static const struct entity tickets = {
 
 /* ---- campaigns ---- */
 
+static const char *const campaign_channels[] = {"email", "phone", "post", "event",
+                                                "web",   "other", NULL};
+
 static const struct entity_field campaign_fields[] = {
     {.column = "name", .label = "Name", .type = FIELD_TEXT, .required = 1, .maxlen = 200},
     {.column = "status",
@@ -1014,6 +1017,14 @@ static const struct entity_field campaign_fields[] = {
      .choices = campaign_status,
      .def = "planned",
      .sqldef = "'planned'"},
+    /* which opt-outs apply to its members (a phone campaign calls those who opted out of mail) */
+    {.column = "channel",
+     .label = "Channel",
+     .type = FIELD_CHOICE,
+     .required = 1,
+     .choices = campaign_channels,
+     .def = "email",
+     .sqldef = "'email'"},
     {.column = "starts_on", .label = "Starts on", .type = FIELD_DATE},
     {.column = "ends_on", .label = "Ends on", .type = FIELD_DATE},
     {.column = "budget", .label = "Budget", .type = FIELD_AMOUNT},
@@ -1023,6 +1034,7 @@ static const struct entity_field campaign_fields[] = {
 static const struct entity_column campaign_cols[] = {
     {.name = "Campaign", .sql = "a.name", .min = 18, .weight = 40, .priority = 1},
     {.name = "Status", .sql = "a.status", .min = 9, .priority = 2},
+    {.name = "Channel", .sql = "a.channel", .min = 7, .priority = 4},
     {.name = "Starts",
      .sql = "coalesce(to_char(a.starts_on, 'YYYY-MM-DD'), '')",
      .min = 10,
@@ -1074,8 +1086,9 @@ static const struct entity_list campaign_list = {
 };
 
 static const struct entity_detail_field campaign_detail_fields[] = {
-    {"Status", "status"}, {"Starts", "starts"},   {"Ends", "ends"},       {"Budget", "budget"},
-    {"Owner", "owner"},   {"Members", "members"}, {"Created", "created"}, {"Updated", "updated"},
+    {"Status", "status"},   {"Channel", "channel"}, {"Starts", "starts"},
+    {"Ends", "ends"},       {"Budget", "budget"},   {"Owner", "owner"},
+    {"Members", "members"}, {"Created", "created"}, {"Updated", "updated"},
 };
 /* a campaign shows its members instead of a timeline */
 static const struct entity_section campaign_members = {

@@ -346,7 +346,7 @@
 #define CAMPAIGN_HEAD                                                                              \
     "SELECT p.name AS title,"                                                                      \
     " 'campaign #' || p.id || ' · ' || p.status || ' · ' || m.n || ' members' AS subtitle,"      \
-    " p.status, " DAY("p.starts_on") " AS starts, " DAY(                                           \
+    " p.status, p.channel, " DAY("p.starts_on") " AS starts, " DAY(                                \
         "p.ends_on") " AS ends,"                                                                   \
                      " coalesce(" MONEY(                                                           \
                          "p.budget") ", '') AS budget, coalesce(p.owner, '') AS owner,"            \
