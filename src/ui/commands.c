@@ -121,6 +121,8 @@ target(struct app *app, const struct action *a, const char *arg, const struct en
 
 /* ---- running the actions ---- */
 
+static void run_find(struct app *app, const struct action *a, const char *arg);
+
 static void
 run_open(struct app *app, const struct action *a, const char *arg)
 {
@@ -130,7 +132,6 @@ run_open(struct app *app, const struct action *a, const char *arg)
     struct view *d;
     int n, i, pick = 0;
 
-    (void)a;
     memset(rows, 0, sizeof rows);
     n = db_list_fetch(app->db, &q, NULL, 1, NAMES_LIMIT, rows, &err);
     if (n < 0) {
@@ -141,13 +142,22 @@ run_open(struct app *app, const struct action *a, const char *arg)
         ui_message_error(app, "no account matches \"%s\"", arg);
         return;
     }
-    for (i = 0; i < n; i++) /* an exact name wins over the first match */
+    for (i = 0, pick = -1; i < n; i++) /* an exact name wins over the first match */
         if (rows[i].col[0] != NULL && strcasecmp(rows[i].col[0], arg) == 0) {
             pick = i;
             break;
         }
-    if ((d = view_record_new(app, "accounts", rows[pick].id)) != NULL)
-        ui_push(app, d);
+    if (pick < 0 && n == 1)
+        pick = 0;
+    if (pick >= 0) {
+        if ((d = view_record_new(app, "accounts", rows[pick].id)) != NULL)
+            ui_push(app, d);
+    } else {
+        /* several and none by its exact name: the list of them to choose from, not the first */
+        run_find(app, a, arg);
+        ui_message(app, "%s%d accounts match \"%s\": choose one (Enter opens it)",
+                   n == NAMES_LIMIT ? "at least " : "", n, arg);
+    }
     for (i = 0; i < n; i++)
         row_fini(&rows[i]);
 }

@@ -148,6 +148,13 @@ check "j goes on a line" wait_for "2-20 of" 5
 keys q
 check "q closes the help (the list stays)" wait_gone "PgDn PgUp: more" 5
 check "... and the client runs on" wait_for "Leads by" 5
+# :open with several matches and none by its exact name: the list to choose from, not the first
+prompt "open an"
+check ":open an: several accounts match, the list shows them" wait_for "accounts match \"an\": choose one (Enter opens it)" 5
+check "... the Accounts list, searching them" wait_for 'search "an"' 5
+keys Escape
+keys 2
+wait_for "Leads by" 5 >/dev/null
 # a record's own keys on a list: said where they work, not silently nothing
 keys H
 check "H on a list: open the record first" wait_for "H history: open the record first (Enter)" 5
