@@ -50,14 +50,15 @@ test_page(void **state)
     (void)state;
     shape(&sh, "campaigns", 0, LS_PAGE, 1, 0, 0);
     list_sql_build(&sh, &s);
-    expect_sql(&s,
-               "SELECT a.id, a.name, a.status, coalesce(to_char(a.starts_on, 'YYYY-MM-DD'), ''),"
-               " coalesce(to_char(a.ends_on, 'YYYY-MM-DD'), ''),"
-               " coalesce(to_char(a.budget, 'FM999G999G999G990D00'), ''), coalesce(a.owner, ''),"
-               " (a.name)::text, (NULL)::text FROM campaigns a JOIN (SELECT a.id FROM"
-               " campaigns a WHERE ($1::text IS NULL OR a.search LIKE ccrm_fold($1)) AND TRUE"
-               " ORDER BY a.name ASC, a.id ASC LIMIT $2) h ON h.id = a.id"
-               " ORDER BY a.name ASC, a.id ASC");
+    expect_sql(&s, "SELECT a.id, a.name, a.status, a.channel,"
+                   " coalesce(to_char(a.starts_on, 'YYYY-MM-DD'), ''),"
+                   " coalesce(to_char(a.ends_on, 'YYYY-MM-DD'), ''),"
+                   " coalesce(to_char(a.budget, 'FM999G999G999G999G999G990D00'), ''),"
+                   " coalesce(a.owner, ''),"
+                   " (a.name)::text, (NULL)::text FROM campaigns a JOIN (SELECT a.id FROM"
+                   " campaigns a WHERE ($1::text IS NULL OR a.search LIKE ccrm_fold($1)) AND TRUE"
+                   " ORDER BY a.name ASC, a.id ASC LIMIT $2) h ON h.id = a.id"
+                   " ORDER BY a.name ASC, a.id ASC");
     assert_int_equal(s.nargs, 2);
     assert_int_equal(s.arg[0], LA_PATTERN);
     assert_int_equal(s.arg[1], LA_LIMIT);
@@ -84,9 +85,11 @@ test_page(void **state)
     shape(&sh, "campaigns", 0, LS_PAGE, 1, 1u << 1, LS_FROM | LS_BARE);
     list_sql_build(&sh, &s);
     expect_sql(&s,
-               "SELECT a.id, a.name, a.status, coalesce(to_char(a.starts_on, 'YYYY-MM-DD'), ''),"
+               "SELECT a.id, a.name, a.status, a.channel,"
+               " coalesce(to_char(a.starts_on, 'YYYY-MM-DD'), ''),"
                " coalesce(to_char(a.ends_on, 'YYYY-MM-DD'), ''),"
-               " coalesce(to_char(a.budget, 'FM999G999G999G990D00'), ''), coalesce(a.owner, ''),"
+               " coalesce(to_char(a.budget, 'FM999G999G999G999G999G990D00'), ''),"
+               " coalesce(a.owner, ''),"
                " (a.name)::text, (NULL)::text FROM campaigns a WHERE (a.name, a.id) >"
                " ($2::text, $3::bigint) AND a.owner = $1 ORDER BY a.name ASC, a.id ASC LIMIT $4");
     assert_int_equal(s.nargs, 4);
