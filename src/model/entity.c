@@ -1034,7 +1034,6 @@ static const struct entity_field campaign_fields[] = {
 static const struct entity_column campaign_cols[] = {
     {.name = "Campaign", .sql = "a.name", .min = 18, .weight = 40, .priority = 1},
     {.name = "Status", .sql = "a.status", .min = 9, .priority = 2},
-    {.name = "Channel", .sql = "a.channel", .min = 7, .priority = 4},
     {.name = "Starts",
      .sql = "coalesce(to_char(a.starts_on, 'YYYY-MM-DD'), '')",
      .min = 10,

@@ -50,7 +50,7 @@ test_page(void **state)
     (void)state;
     shape(&sh, "campaigns", 0, LS_PAGE, 1, 0, 0);
     list_sql_build(&sh, &s);
-    expect_sql(&s, "SELECT a.id, a.name, a.status, a.channel,"
+    expect_sql(&s, "SELECT a.id, a.name, a.status,"
                    " coalesce(to_char(a.starts_on, 'YYYY-MM-DD'), ''),"
                    " coalesce(to_char(a.ends_on, 'YYYY-MM-DD'), ''),"
                    " coalesce(to_char(a.budget, 'FM999G999G999G999G999G990D00'), ''),"
@@ -85,8 +85,7 @@ test_page(void **state)
     shape(&sh, "campaigns", 0, LS_PAGE, 1, 1u << 1, LS_FROM | LS_BARE);
     list_sql_build(&sh, &s);
     expect_sql(&s,
-               "SELECT a.id, a.name, a.status, a.channel,"
-               " coalesce(to_char(a.starts_on, 'YYYY-MM-DD'), ''),"
+               "SELECT a.id, a.name, a.status, coalesce(to_char(a.starts_on, 'YYYY-MM-DD'), ''),"
                " coalesce(to_char(a.ends_on, 'YYYY-MM-DD'), ''),"
                " coalesce(to_char(a.budget, 'FM999G999G999G999G999G990D00'), ''),"
                " coalesce(a.owner, ''),"
