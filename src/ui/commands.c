@@ -224,6 +224,11 @@ run_new(struct app *app, const struct action *a, const char *arg)
         }
         pre = words;
     }
+    /* :new deal on an account's detail: the deal's account is that one (and a ticket made on
+     * a contact's, its contact and account), as a call logged there takes them */
+    if (e != NULL && about == NULL && arg != NULL && arg[0] != '\0' && v != NULL &&
+        v->ops->list == NULL && v->ops->act != NULL && selected(v, &te, &id) == 0 && te != e)
+        about = te;
     if (e != NULL && about != NULL)
         f = view_form_new_about(app, e->table, pre, about->table, id);
     else

@@ -112,6 +112,15 @@ check "a campaign's presence" test "$(presence)" = "campaigns $camp"
 keys q
 wait_for "contact #$greta" 5 || fail "back to the contact"
 
+# :new ticket on the contact's detail: the ticket's contact and account are filled in from it
+prompt "new ticket"
+check ":new ticket on a contact opens the form" wait_for "New ticket" 5
+check "... its contact is this one" line_has "Contact" "Greta Aalto"
+check "... and its account the contact's" line_has "Account" "Zephyr"
+keys Escape
+wait_for "discard your changes? y/n" 5 >/dev/null && keys y
+wait_for "contact #$greta" 5 || fail "back to the contact after the new ticket"
+
 # c: a comment, shown at once
 keys c
 check "c asks for the comment" wait_for "comment:" 5
