@@ -442,7 +442,14 @@ BEGIN
         v_mine := CASE WHEN pg_has_role(v_who, 'ccrm_admin', 'USAGE') THEN NULL
                        ELSE '(t.login = $2 OR t.from_login = $2)' END;
     ELSIF p_entity = 'chat_messages' THEN
-        v_mine := 't.created_by = $2';
+        -- one's own; a partner's only on a record he still sees: the partner rule (004) for
+        -- the record's account and the caller's organisation, spelt out (this runs as owner)
+        v_mine := CASE WHEN pg_has_role(v_who, 'ccrm_internal', 'USAGE') THEN 't.created_by = $2'
+                       ELSE 't.created_by = $2 AND EXISTS (SELECT 1 FROM public.account_shares s'
+                            ' JOIN public.users u ON u.partner_org_id = s.partner_org_id'
+                            ' WHERE u.login = $2 AND u.active'
+                            ' AND s.account_id = public.ccrm_record_account(t.entity, t.entity_id))'
+                  END;
     ELSIF p_entity IN ('messages', 'attachments') THEN
         v_mine := CASE WHEN v_any THEN NULL ELSE 't.created_by = $2' END;
     ELSIF p_entity = 'mail_queues' THEN
@@ -479,19 +486,26 @@ END
 $$;
 
 -- One row, optionally at the version the caller read: a row changed since is not deleted and
--- raises CR001 like a stale UPDATE. Returns whether it was deleted.
+-- raises CR001 like a stale UPDATE. Returns whether it was deleted. The version is compared
+-- on every kind of record that has one (segments, comments, chat as much as tickets), as the
+-- caller reads it: a row he cannot read is not compared (and not deleted, if he may not).
 CREATE OR REPLACE FUNCTION ccrm_delete(p_entity text, p_id bigint, p_version int DEFAULT NULL)
 RETURNS boolean
 LANGUAGE plpgsql
 SET search_path = pg_catalog, public, pg_temp
 AS $$
 DECLARE
+    v_rel regclass := to_regclass(format('public.%I', p_entity));
     v_now int;
+    v_rows bigint;
 BEGIN
-    IF p_version IS NOT NULL AND ccrm_record_exists(p_entity, p_id) THEN
+    IF p_version IS NOT NULL AND v_rel IS NOT NULL AND has_table_privilege(v_rel, 'SELECT')
+       AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = v_rel
+                      AND a.attname = 'version' AND a.attnum > 0 AND NOT a.attisdropped) THEN
         EXECUTE format('SELECT version FROM public.%I WHERE id = $1', p_entity)
            INTO v_now USING p_id;
-        IF v_now IS DISTINCT FROM p_version THEN
+        GET DIAGNOSTICS v_rows = ROW_COUNT; -- (EXECUTE does not set FOUND)
+        IF v_rows > 0 AND v_now IS DISTINCT FROM p_version THEN
             RAISE EXCEPTION 'record was changed by someone else (version %, you had %)',
                             v_now, p_version
                 USING ERRCODE = 'CR001',

@@ -199,6 +199,16 @@ parse(int argc, char **argv, struct admin_opts *o)
         safe_fprintf(stderr, "ccrm: %s needs --partner ORG\n", o->flag);
         return -1;
     }
+    if (o->partner != NULL) {
+        const char *p = o->partner;
+
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p == '\0') {
+            fputs("ccrm: --partner: the organisation's name is empty\n", stderr);
+            return -1;
+        }
+    }
     if (o->action == ACT_DISABLE && o->partner != NULL) {
         fputs("ccrm: --partner does not go with --disable-user\n", stderr);
         return -1;

@@ -139,8 +139,8 @@ db_account_share(struct db *db, const char *account, const char *org, int share,
         return -1;
     }
     params[0] = org;
-    if ((res = db_exec(db, "SELECT id FROM public.partner_orgs WHERE name = $1", 1, params, err)) ==
-        NULL)
+    if ((res = db_exec(db, "SELECT id FROM public.partner_orgs WHERE name = btrim($1)", 1, params,
+                       err)) == NULL)
         return -1;
     found = PQntuples(res);
     if (found == 1)

@@ -338,4 +338,31 @@ check "a bulk insert over a shared and an unshared account: the partner hears of
 check "...internal users see one event per account, each with its count" \
     test "$(as sam -c "select count(*) from events where op = 'bulk' and summary = '11 contacts inserted' and account_id in ($S, $U)")" = 2
 
+
+# a partner's own chat message on a record he no longer sees: not rewritten, not deleted (051)
+S2=$(as sam -c "insert into accounts (name) values ('Vis Unshared later') returning id")
+"$CCRM" -d "$PG_CONN" --share "$S2" --partner ' Nordlicht Reseller GmbH ' >/dev/null ||
+    fail "share with blanks around the organisation's name (as --add-user takes it)"
+pc1=$(as paul -c "insert into chat_messages (entity, entity_id, body) values ('accounts', $S2, 'VisLater one') returning id")
+pc2=$(as paul -c "insert into chat_messages (entity, entity_id, body) values ('accounts', $S2, 'VisLater two') returning id")
+"$CCRM" -d "$PG_CONN" --unshare "$S2" --partner 'Nordlicht Reseller GmbH' >/dev/null || fail "unshare"
+check "after the unshare the partner rewrites none of his chat there (an UPDATE without WHERE)" \
+    test "$(as paul -c "update chat_messages set body = 'VisLater EDITED'" 2>&1;
+            q "select count(*) from chat_messages where id in ($pc1, $pc2) and body = 'VisLater EDITED'")" = 0
+check "...nor deletes it, by id or by id and version" \
+    test "$(as paul -c "select ccrm_delete('chat_messages', array[$pc1::bigint]) || ',' || ccrm_delete('chat_messages', $pc2::bigint, 1)")" = "0,false"
+check "...both are there as written" \
+    test "$(q "select string_agg(body, ',' order by id) from chat_messages where id in ($pc1, $pc2)")" = "VisLater one,VisLater two"
+"$CCRM" -d "$PG_CONN" --share "$S2" --partner 'Nordlicht Reseller GmbH' >/dev/null || fail "share again"
+check "shared again, he edits and deletes his own" \
+    test "$(as paul -c "update chat_messages set body = 'VisLater edited' where id = $pc1 returning body"),$(as paul -c "select ccrm_delete('chat_messages', $pc2::bigint, 1)")" = "VisLater edited,t"
+
+# ccrm_delete(entity, id, version) compares the version on every kind that has one
+sg=$(as sam -c "insert into segments (name, definition) values ('VisSeg', '{}') returning id")
+out=$(as sam -c "select ccrm_delete('segments', $sg::bigint, 999)" 2>&1)
+check "a segment at another version is not deleted ($out)" grep -q 'record was changed by someone else' <<<"$out"
+check "...at its version it is" test "$(as sam -c "select ccrm_delete('segments', $sg::bigint, 1)")" = t
+cm=$(as sam -c "insert into comments (entity, entity_id, body) values ('accounts', $S, 'VisVersioned') returning id")
+out=$(as sam -c "select ccrm_delete('comments', $cm::bigint, 7)" 2>&1)
+check "nor a comment ($out)" grep -q 'record was changed by someone else' <<<"$out"
 done_testing
