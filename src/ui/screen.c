@@ -1088,6 +1088,7 @@ ui_input_begin(struct app *app, const char *label, const char *initial, input_cb
     size_t n;
 
     ui->input = 1;
+    ui->ifull_said = 0;
     str_copy(ui->input_label, label, sizeof ui->input_label);
     n = mbstowcs(ui->ibuf, initial != NULL ? initial : "", UI_INPUT_MAX - 1);
     if (n == (size_t)-1)
@@ -1338,6 +1339,14 @@ input_key(struct app *app, wint_t key, int fkey)
         ui->ibuf[ui->icur++] = (wchar_t)key;
         ui->ilen++;
         changed = 1;
+    } else if (key >= 0x20) { /* full: say so, once per line, rather than drop keys unseen */
+        if (!ui->ifull_said)
+            ui_message_error(app,
+                             "the line is full (%d characters): what you type is not taken; "
+                             "Enter keeps what is there",
+                             UI_INPUT_MAX - 1);
+        ui->ifull_said = 1;
+        beep();
     }
     ui->dirty = 1;
     if (!changed && !done)

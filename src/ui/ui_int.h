@@ -109,7 +109,10 @@ typedef void (*input_cb)(struct app *app, void *ctx, const char *text, int done,
 
 #define UI_MAX_TABS 24 /* 1-9 and 0 by number; the rest by Tab and :view (cmd_views has 12) */
 #define UI_MAX_STACK 8
-#define UI_INPUT_MAX 256
+/* characters on the bottom line (a comment, a note, a chat line); a line that is full says so
+ * rather than dropping keys silently. A search keeps at most UI_SEARCH_TEXT bytes of it. */
+#define UI_INPUT_MAX 2048
+#define UI_SEARCH_TEXT 1024
 #define UI_TRACE_IDS 1024 /* event ids a read and a paint trace (CCRM_TRACE) */
 #define UI_INBOX_TAB 7    /* tabs: feed leads accounts contacts deals tickets campaigns inbox ... */
 #define REMIND_RUNG_MAX 64
@@ -168,6 +171,7 @@ struct ui {
     char input_label[64];
     wchar_t ibuf[UI_INPUT_MAX];
     int ilen, icur;
+    int ifull_said; /* the line filled up and that was said */
     input_cb icb;
     int icomplete; /* what Tab completes in the line (enum ui_complete) */
     void *ictx;

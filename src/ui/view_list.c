@@ -32,8 +32,8 @@ struct listview {
     const struct entity *e;
     const struct entity_list *l;
     struct list_query q;
-    char search[UI_INPUT_MAX * 4];
-    char search_saved[UI_INPUT_MAX * 4];
+    char search[UI_SEARCH_TEXT];
+    char search_saved[UI_SEARCH_TEXT];
     struct rowbuf buf;
     int cur, top, height;
     int loaded;

@@ -20,8 +20,8 @@ struct pipeview {
     int focus, first;
     int totals_ok;
     int nvisible; /* columns that fit the last draw */
-    char search[UI_INPUT_MAX * 4];
-    char search_saved[UI_INPUT_MAX * 4]; /* restored when the search line is cancelled */
+    char search[UI_SEARCH_TEXT];
+    char search_saved[UI_SEARCH_TEXT]; /* restored when the search line is cancelled */
 };
 
 static const char *const pipeline_help[] = {

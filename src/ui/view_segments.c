@@ -110,7 +110,7 @@ static struct {
     int64_t id;
     int version;
     char name[200];
-    char words[UI_INPUT_MAX * 4];
+    char words[1024];
     char json[2048];
 } ed;
 

@@ -44,6 +44,22 @@ check "a line break in the message starts a new line" line_has "Message" "Hello 
 check "... the next line is the next line of the text" \
     bash -c "$(declare -f screen tmx); TMUX_SOCK=$TMUX_SOCK; screen | grep -qE '^ +the export fails:\$'"
 check "... with its indentation" bash -c "$(declare -f screen tmx); TMUX_SOCK=$TMUX_SOCK; screen | grep -qE '^ +  1\. open x\$'"
+# a comment longer than 255 characters is taken whole (the line stopped taking keys there,
+# unseen); one longer than the line holds says so
+long="Longtyped $(for i in $(seq 1 60); do printf 'part%03d ' "$i"; done)Typedends"
+keys c
+wait_for "comment" 5 >/dev/null
+keys -l "$long"
+keys Enter
+check "a ${#long}-character comment is stored whole" \
+    wait_sql "select count(*) from comments where entity = 'tickets' and entity_id = $tid2 and body = '$long'" 1 10
+keys c
+wait_for "comment" 5 >/dev/null
+keys -l "$(head -c 2100 /dev/zero | tr '\0' x)"
+check "a line that is full says so" wait_for "the line is full" 10
+keys Enter
+check "...and Enter keeps what is there" \
+    wait_sql "select length(body) from comments where entity = 'tickets' and entity_id = $tid2 and body like 'xxx%'" 2047 10
 keys q q
 tui_stop
 done_testing
