@@ -278,9 +278,10 @@ draft_read_file(const char *path)
 
 /* ---- crashes ---- */
 
-#define SNAPSHOT_MAX 65536
-
-static char snapshot[SNAPSHOT_MAX];
+/* The form as last drawn, for the crash handler (which may not allocate): as large as the form
+ * is (a 100,000-character description is kept whole), grown here, outside any handler. */
+static char *snapshot;
+static size_t snapshot_cap;
 static volatile sig_atomic_t snapshot_len;
 static char report_path[1024], draft_path[1024], live_path[1024], version_text[64];
 static int live_kept;
@@ -292,8 +293,15 @@ crash_snapshot(const char *text, size_t n)
     snapshot_len = 0; /* a crash while copying keeps nothing rather than half */
     if (text == NULL || n == 0)
         return;
-    if (n > SNAPSHOT_MAX)
-        n = SNAPSHOT_MAX;
+    if (n > snapshot_cap) {
+        size_t cap = n < 65536 ? 65536 : n + n / 4;
+        char *grown = realloc(snapshot, cap);
+
+        if (grown == NULL)
+            return; /* no snapshot: the crash leaves the live draft (draft_keep_live) alone */
+        snapshot = grown;
+        snapshot_cap = cap;
+    }
     memcpy(snapshot, text, n);
     snapshot_len = (sig_atomic_t)n;
 }
@@ -419,13 +427,15 @@ on_fatal(int signo)
         put(fd, "\n");
         close(fd);
     }
-    if (live_path[0] != '\0')
+    if (live_path[0] != '\0' && snapshot_len > 0)
         unlink(live_path); /* the crash's own draft below is newer */
     if (snapshot_len > 0 &&
         (fd = open(draft_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) != -1) {
         ssize_t w = write(fd, snapshot, (size_t)snapshot_len);
 
         (void)w;
+        if (snapshot[snapshot_len - 1] != '\n')
+            put(fd, "\n");
         put(fd, "why ");
         put(fd, signame(signo));
         put(fd, "\n");
