@@ -687,6 +687,10 @@ db_set_display_tz(struct db *db)
         return;
     res = db_exec(db, "SELECT set_config('ccrm.tz', ccrm_user_tz(current_user), false)", 0, NULL,
                   &err);
+    /* the client's own clock readings (a kept form's "at 14:35") in the same zone */
+    if (res != NULL && PQntuples(res) == 1 && !PQgetisnull(res, 0, 0) &&
+        PQgetvalue(res, 0, 0)[0] != '\0' && setenv("TZ", PQgetvalue(res, 0, 0), 1) == 0)
+        tzset();
     PQclear(res);
 }
 

@@ -401,6 +401,8 @@ close_form(struct formview *fv, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    if (strcmp(fv->e->table, "inbox_settings") == 0)
+        db_set_display_tz(app->db); /* :settings may have changed one's time zone */
     ui_close(app, &fv->v);
     ui_message(app, "%s", msg);
 }

@@ -130,6 +130,12 @@ check "kill -9: the process is gone (137)" test "$(pane_status)" = 137
 tui_stop
 start
 check "the next start offers the form typed before kill -9" wait_for "restored: this form was not saved when ccrm stopped (an end without warning" 10
+# when it was kept, in sofia's own zone as every time on screen (it was the machine's)
+tz=$(q "select ccrm_user_tz('sofia')")
+t1=$(q "select to_char((now() - interval '1 minute') at time zone '$tz', 'YYYY-MM-DD HH24:MI')")
+t2=$(q "select to_char(now() at time zone '$tz', 'YYYY-MM-DD HH24:MI')")
+check "...kept at a time in her own zone ($tz: $t1 or $t2)" \
+    bash -c "$(declare -f screen tmx); TMUX_SOCK=$TMUX_SOCK; screen | tr -d '\n' | grep -qE 'warning at ($t1|$t2)'"
 check "... with what was typed" wait_for "Killnine kept subject" 5
 check "... and the kept file is taken" test -z "$(ls "$state"/ccrm/live/ 2>/dev/null)"
 keys C-s
