@@ -88,6 +88,16 @@ why_not(struct view *v, const struct action *a)
         if (e != NULL && a->applies != 0 && (e->actions & a->applies) != a->applies)
             return NOT_HERE;
     }
+    /* a key that needs nothing selected but applies to one kind of view (x: the Inbox's
+     * lines) is offered there only; its command may run anywhere (:read all) */
+    if (!(a->needs & (NEEDS_SELECTED | NEEDS_RECORD | NEEDS_LIST)) && a->applies != 0) {
+        /* the list's own kind (an Inbox line's selected record is what it names) */
+        const struct entity *le =
+            v->ops->list != NULL && v->ops->list->own != NULL ? v->ops->list->own(v) : entity_of(v);
+
+        if (le == NULL || (le->actions & a->applies) != a->applies)
+            return NOT_HERE;
+    }
     if ((a->needs & NEEDS_INTERNAL) && partner_user)
         return NOT_ROLE;
     /* a list runs none of a record's own actions but marking an Inbox line read */

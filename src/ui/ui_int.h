@@ -45,6 +45,8 @@ struct list_ops {
     /* what :new and n create here (NULL: nothing), and the values a new one starts with
      * ("stage=proposal": the list's filters), NULL-terminated */
     const struct entity *(*entity)(struct view *v);
+    /* the kind the list itself is (the Inbox, whose rows name other records); NULL: entity */
+    const struct entity *(*own)(struct view *v);
     const char *const *(*prefill)(struct view *v);
     /* a record of its entity was just saved (a new one): the cursor on it, clearing a search
      * or filter that hides it: 0 with what was cleared said in said (" · search \"x\" cleared

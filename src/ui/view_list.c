@@ -1210,6 +1210,12 @@ lv_entity(struct view *v)
     return lv->e->rows_of != NULL ? entity_find(lv->e->rows_of) : lv->e;
 }
 
+static const struct entity *
+lv_own(struct view *v)
+{
+    return ((struct listview *)v)->e;
+}
+
 static int
 lv_window(struct view *v, struct event_window *w)
 {
@@ -1278,6 +1284,7 @@ static const struct list_ops lv_list_ops = {
     .set_filter = lv_set_filter,
     .set_search = lv_set_search,
     .entity = lv_entity,
+    .own = lv_own,
     .prefill = lv_prefill,
     .show = lv_show,
 };

@@ -38,6 +38,19 @@ keys :
 keys -l "read some"
 keys Enter
 check "an argument other than all is refused" wait_for "takes no argument but \"all\"" 5
+# the help offers x where it marks something read only: on the Tickets list it is not listed
+keys 2
+wait_for "Tickets by" 10 >/dev/null
+keys ?
+wait_for "help" 5 >/dev/null
+check "the Tickets help does not list x (it marks Inbox entries read)" \
+    bash -c "$(declare -f screen tmx); TMUX_SOCK=$TMUX_SOCK; ! screen | grep -q 'mark the Inbox entry read'"
+keys Escape
+keys 8
+wait_for "Inbox" 10 >/dev/null
+keys ?
+check "the Inbox help does" wait_for "mark the Inbox entry read" 5
+keys Escape
 keys q
 tui_stop
 
