@@ -355,7 +355,7 @@ BEGIN
     IF (to_jsonb(NEW) - v_mutable) IS DISTINCT FROM (to_jsonb(OLD) - v_mutable) THEN
         RAISE EXCEPTION 'quote #% was sent: it cannot be changed', OLD.id
             USING ERRCODE = '55000',
-                  HINT = 'Make a new revision: SELECT ccrm_quote_revise(id).';
+                  HINT = 'V (:revise) makes a new revision; in SQL ccrm_quote_revise(id).';
     END IF;
     NEW.sent_at := OLD.sent_at;
     NEW.decided_at := OLD.decided_at;
@@ -409,7 +409,7 @@ BEGIN
         IF OLD.status <> 'draft' THEN
             RAISE EXCEPTION '% is issued: it is kept', ccrm_doc_label(OLD.kind, OLD.id, OLD.number)
                 USING ERRCODE = '55000',
-                      HINT = 'Correct an issued invoice with a credit note: SELECT ccrm_credit_note(id).';
+                      HINT = 'K (:credit-note) corrects an issued invoice; in SQL ccrm_credit_note(id).';
         END IF;
         RETURN OLD;
     END IF;
@@ -585,7 +585,7 @@ BEGIN
         END IF;
         RAISE EXCEPTION '% is issued: it cannot be changed', v_label
             USING ERRCODE = '55000',
-                  HINT = 'Correct an issued invoice with a credit note: SELECT ccrm_credit_note(id).';
+                  HINT = 'K (:credit-note) corrects an issued invoice; in SQL ccrm_credit_note(id).';
     END IF;
     -- what follows from payments and credit notes, from them (whatever the writer set)
     NEW.paid_total := (SELECT coalesce(sum(p.amount), OLD.net_total - OLD.net_total)
@@ -664,8 +664,8 @@ BEGIN
         RAISE EXCEPTION '% is %: its lines cannot be changed', v_label, v_status
             USING ERRCODE = '55000',
                   HINT = CASE TG_TABLE_NAME
-                             WHEN 'quote_lines' THEN 'Make a new revision: SELECT ccrm_quote_revise(id).'
-                             ELSE 'Correct an issued invoice with a credit note: SELECT ccrm_credit_note(id).'
+                             WHEN 'quote_lines' THEN 'V (:revise) makes a new revision; in SQL ccrm_quote_revise(id).'
+                             ELSE 'K (:credit-note) corrects an issued invoice; in SQL ccrm_credit_note(id).'
                          END;
     END IF;
     IF TG_OP = 'DELETE' THEN

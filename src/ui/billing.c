@@ -186,8 +186,10 @@ bill_run_draft(struct app *app, const struct action *a, const char *arg)
         return;
     }
     open_record(app, "invoices", inv);
-    ui_message(app, "%s #%" PRId64 " (draft) from %s #%" PRId64 ": N issues it",
-               a->kind == CMD_CREDIT_NOTE ? "credit note" : "invoice", inv, e->singular, id);
+    ui_message(app, "%s #%" PRId64 " (draft) from %s #%" PRId64 ": %s",
+               a->kind == CMD_CREDIT_NOTE ? "credit note" : "invoice", inv, e->singular, id,
+               commands_may("issue", entity_find("invoices")) ? "N issues it"
+                                                              : "billing or management issue it");
 }
 
 /* N on a draft invoice: issue it (billing, management, admin: the database says who). The

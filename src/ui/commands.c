@@ -1793,6 +1793,17 @@ granted(const struct action *a, const struct entity *e)
     return i < 0 || grants[i].may;
 }
 
+int
+commands_may(const char *name, const struct entity *e)
+{
+    const struct action *a;
+
+    for (a = cmd_actions; a->name != NULL || a->key != 0; a++)
+        if (a->name != NULL && strcmp(a->name, name) == 0)
+            return !((a->needs & NEEDS_INTERNAL) && partner_user) && granted(a, e);
+    return 0;
+}
+
 /* Is a offered to a record in this phase ("" or NULL: the record says none, all are)? Its
  * when lists the phases it is offered in, or with a '!' before them those it is not. */
 static int

@@ -286,6 +286,8 @@ void commands_run(struct app *app, const char *line);
 /* The help lines of the actions view v can run ("key\tdescription"), at most max into lines
  * (texts kept until the next call), and the global lines. Returns how many. */
 int commands_help(struct view *v, const char **lines, int max);
+/* May the user run the action named name on records of e (its grant; yes when unknown)? */
+int commands_may(const char *name, const struct entity *e);
 /* The user is a partner: keys and commands of internal users only are not offered. */
 void commands_set_partner(int partner);
 /* The connection the keys under a record ask about the user's rights on (once a session). */

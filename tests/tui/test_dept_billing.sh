@@ -125,6 +125,7 @@ check "A: the customer accepted" wait_for "quote #$quote is accepted"
 check "an accepted quote offers I (invoice), not A again" offers "I invoice" "A accept"
 keys I
 check "I drafts the invoice from the accepted quote and opens it" wait_for "(draft) from quote #$quote"
+check "...and says who issues it: not N, which sales may not press" wait_for "billing or management issue it"
 inv=$(q "select id from invoices where quote_id = $quote")
 check "the invoice shows the quote's lines" wait_for "Einrichtung – Setup"
 check "a draft invoice offers sales its lines, not N (billing issues: sam may not)" offers "L line" "N issue"
