@@ -237,6 +237,17 @@ bill_run_issue(struct app *app, const struct action *a, const char *arg)
 /* P on an issued invoice: the amount (and date, method, reference) asked on the bottom line,
  * or :payment AMOUNT [DATE] [METHOD] [REFERENCE]. */
 static int64_t pay_invoice;
+/* what was typed for a payment the database (or the reading) refused, and on which invoice:
+ * P there again offers it, as the other actions' texts are (README) */
+static int64_t pay_kept_invoice;
+static char pay_kept[512];
+
+static void
+pay_keep(const char *line)
+{
+    pay_kept_invoice = pay_invoice;
+    str_copy(pay_kept, line, sizeof pay_kept);
+}
 
 static void
 pay(struct app *app, const char *line)
@@ -247,9 +258,11 @@ pay(struct app *app, const char *line)
 
     switch (bill_parse_payment(line, &w)) {
     case -1:
+        pay_keep(line);
         ui_message_error(app, "usage: :payment AMOUNT [YYYY-MM-DD] [METHOD] [REFERENCE]");
         return;
     case -2:
+        pay_keep(line);
         ui_message_error(app, "not a date: use YYYY-MM-DD or D.M.YYYY (the day it was paid)");
         return;
     }
@@ -257,9 +270,11 @@ pay(struct app *app, const char *line)
     if (db_bill_payment(app->db, idt, w.amount, w.date[0] ? w.date : NULL,
                         w.method[0] ? w.method : NULL, w.reference[0] ? w.reference : NULL, msg,
                         sizeof msg, &err) == -1) {
+        pay_keep(line);
         ui_message_error(app, "%s", err.msg);
         return;
     }
+    pay_kept_invoice = 0;
     ui_message(app, "%s", msg);
 }
 
@@ -270,6 +285,7 @@ on_amount(struct app *app, void *ctx, const char *text, int done, int ok)
     if (!done)
         return;
     if (!ok || text[0] == '\0') {
+        pay_kept_invoice = 0; /* let go of on purpose */
         ui_message(app, "no payment recorded");
         return;
     }
@@ -288,8 +304,8 @@ bill_run_payment(struct app *app, const struct action *a, const char *arg)
     if (arg != NULL && arg[0] != '\0')
         pay(app, arg);
     else
-        ui_input_begin(app, "payment received (amount [date] [method] [reference]): ", "",
-                       on_amount, NULL);
+        ui_input_begin(app, "payment received (amount [date] [method] [reference]): ",
+                       pay_kept_invoice == id ? pay_kept : "", on_amount, NULL);
 }
 
 /* ---- printing ---- */

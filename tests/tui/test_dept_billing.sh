@@ -160,6 +160,12 @@ check "the view shows the number" wait_for "Invoice $number"
 check "an issued invoice offers P and K, not N again" offers "P payment · K credit note" "N issue"
 keys P
 check "P asks for the amount" wait_for "payment received (amount"
+keys -l "9999 2026-12-01 transfer REF-KEPT"
+keys Enter
+check "more than is open is refused" wait_for "exceeds what is outstanding"
+keys P
+check "...and P again offers what was typed" wait_for "payment received (amount [date] [method] [reference]): 9999 2026-12-01 transfer REF-KEPT"
+keys C-u
 keys -l "300,00"
 keys Enter
 check "a partial payment: what is open is said" wait_for "234.31 EUR outstanding"
