@@ -553,9 +553,10 @@ read_events(struct app *app)
         ui->wake_window_view = v;
         ui->wake_in_window = win.in_window;
     }
-    /* an error the person has not had time to read is not covered by someone else's change
-     * (the Feed tab counts it; the error expires as every message does) */
-    if (w.toast[0] != '\0' && !(ui->msg[0] != '\0' && ui->msg_error)) {
+    /* an error the person has not had time to read is not covered by someone else's change,
+     * nor what a question on the bottom line is about ("the answer goes to ..." above "send
+     * the answer?"): the Feed tab counts it; the message expires as every message does */
+    if (w.toast[0] != '\0' && !(ui->msg[0] != '\0' && (ui->msg_error || ui->input))) {
         if (w.others > 0)
             ui_message(app, "%s (and %d more change%s)", w.toast, w.others,
                        w.others == 1 ? "" : "s");

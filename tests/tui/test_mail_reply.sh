@@ -25,6 +25,10 @@ check "its timeline is read" wait_for "Timeline ("
 keys r
 check "after the editor the client asks before sending" wait_for "send the answer? (y/n;"
 check "and says to whom" wait_for "the answer goes to \"Clara Weber\" <clara.weber@kunde.example>"
+# someone else's change meanwhile does not cover where the answer goes (it did: the toast)
+as kenji -c "update tickets set priority = 'low' where id = (select min(id) from tickets where id <> $TK)" >/dev/null
+check "someone else's change reaches the client (the Feed tab counts it)" wait_for "Feed (" 10
+check "...and does not cover where the answer goes" line_has "the answer goes to" "Clara Weber"
 check "the editor got the customer's mail quoted" grep -q '^> my card was charged twice for booking 4711.$' "$T/editor-saw"
 keys y Enter
 check "the answer is committed to the outbox" wait_sql "select count(*) from messages where ticket_id = $TK and direction = 'out'" 1
