@@ -41,7 +41,8 @@ static struct {
     struct interest_target target;
     char name[200];
     char text[MKT_TEXT];
-    int out; /* MKT_CONSENT: an opt-out (else a consent) */
+    int out;           /* MKT_CONSENT: an opt-out (else a consent) */
+    long long counted; /* the segment's words counted exactly (c) before it is saved; -1: not */
 } mk;
 
 static const char *const responses[] = {"sent",       "opened",    "clicked", "replied",
@@ -404,6 +405,7 @@ preview(struct app *app, int exact)
             ui_input_begin(app, DEFINITION_LABEL, mk.text, on_definition, NULL);
         return;
     }
+    mk.counted = exact ? n : -1;
     ui_message(app, "segment \"%s\": %s%lld %s (%s)", mk.name, exact ? "" : "about ", n,
                n == 1 ? "person" : "people", exact ? "exact" : "an estimate");
     ui_input_begin(app, CONFIRM_LABEL, "", on_confirm, NULL);
@@ -426,10 +428,14 @@ do_segment_save(struct app *app)
         return;
     }
     mk.kept = 0;
-    ui_message(app,
-               "saved segment \"%s\" (#%" PRId64 "): about %lld %s (an estimate; "
-               ":segment-count %s counts)",
-               mk.name, id, estimate, estimate == 1 ? "person" : "people", mk.name);
+    if (mk.counted >= 0) /* counted a moment ago: that, not the estimate again */
+        ui_message(app, "saved segment \"%s\" (#%" PRId64 "): %lld %s (exact, as counted)", mk.name,
+                   id, mk.counted, mk.counted == 1 ? "person" : "people");
+    else
+        ui_message(app,
+                   "saved segment \"%s\" (#%" PRId64 "): about %lld %s (an estimate; "
+                   ":segment-count %s counts)",
+                   mk.name, id, estimate, estimate == 1 ? "person" : "people", mk.name);
 }
 
 static void

@@ -107,7 +107,7 @@ keys_in m c Enter
 check "c counts it exactly, before saving" wait_in m 'segment "Quantum fans": 2 people (exact)'
 check "database: nothing saved yet" sql_is "select count(*) from segments where name = 'Quantum fans'" 0
 keys_in m y Enter
-check "y saves it" wait_in m 'saved segment "Quantum fans"'
+check "y saves it, with the count just made (not the estimate again)" wait_in m ': 2 people (exact, as counted)'
 check "database: the segment, as JSON the database evaluates" \
     wait_sql "select ccrm_segment_count(id) from segments where name = 'Quantum fans'" 2
 prompt_in m "segment-count Quantum fans"
