@@ -193,6 +193,53 @@ draft_save(const char *text, char *path, size_t n)
     return rc;
 }
 
+/* When process pid started, in seconds since 1970 (Linux: its start in clock ticks after boot,
+ * /proc/PID/stat field 22, plus the boot time, /proc/stat btime), or -1 when unknown. */
+static long long
+proc_started(long pid)
+{
+    char path[64], buf[1024], *p;
+    unsigned long long ticks = 0;
+    long long btime = -1;
+    long hz = sysconf(_SC_CLK_TCK);
+    FILE *f;
+    int i;
+
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    if (hz <= 0 || (f = fopen(path, "re")) == NULL)
+        return -1;
+    p = fgets(buf, sizeof buf, f);
+    fclose(f);
+    /* after the command's ")" (which may hold spaces): state is field 3, starttime field 22 */
+    if (p == NULL || (p = strrchr(buf, ')')) == NULL)
+        return -1;
+    for (i = 2; i < 22 && p != NULL; i++)
+        p = strchr(p + 1, ' ');
+    if (p == NULL || sscanf(p + 1, "%llu", &ticks) != 1 || (f = fopen("/proc/stat", "re")) == NULL)
+        return -1;
+    while (fgets(buf, sizeof buf, f) != NULL)
+        if (sscanf(buf, "btime %lld", &btime) == 1)
+            break;
+    fclose(f);
+    return btime < 0 ? -1 : btime + (long long)(ticks / (unsigned long long)hz);
+}
+
+/* Is the client that named a live draft "draft-<t>-<pid>" still running? The process pid must
+ * exist and have started when that client did (t is its start, as proc_started read it):
+ * after a reboot, or in a container, another process (this one, too) has the same pid.
+ * Unknown start: running. */
+static int
+live_owner_running(long long t, long pid)
+{
+    long long started;
+
+    if (pid != (long)getpid() && kill((pid_t)pid, 0) == -1 && errno != EPERM)
+        return 0;
+    if ((started = proc_started(pid)) < 0)
+        return 1;
+    return started >= t - 1 && started <= t + 1;
+}
+
 /* The oldest draft file in dir (see draft_next); live: the files of draft_keep_live, each
  * taken only once its process is gone. */
 static int
@@ -218,8 +265,7 @@ next_in(const char *dir, int live, char *path, size_t n, const char *login, cons
             long long t;
             long pid;
 
-            if (sscanf(de->d_name, "draft-%lld-%ld", &t, &pid) != 2 || pid == (long)getpid() ||
-                kill((pid_t)pid, 0) == 0 || errno == EPERM)
+            if (sscanf(de->d_name, "draft-%lld-%ld", &t, &pid) != 2 || live_owner_running(t, pid))
                 continue;
         }
         if (login != NULL || database != NULL) {
@@ -473,7 +519,13 @@ crash_init(const char *program_version)
     snprintf(draft_path, sizeof draft_path, "%s/draft-%lld-%ld-crash.txt", dir, now,
              (long)getpid());
     /* beside the others, in live/: a file of a client still running is not one to offer */
-    snprintf(live_path, sizeof live_path, "%s/live/draft-%lld-%ld.txt", dir, now, (long)getpid());
+    {
+        /* named by the process's start, which a later reader compares (live_owner_running) */
+        long long started = proc_started((long)getpid());
+
+        snprintf(live_path, sizeof live_path, "%s/live/draft-%lld-%ld.txt", dir,
+                 started >= 0 ? started : now, (long)getpid());
+    }
     str_copy(version_text, program_version, sizeof version_text);
     free(dir);
     /* a stack overflow must still find a stack to run the handler on */

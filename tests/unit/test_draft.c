@@ -140,14 +140,54 @@ test_crash_keeps_big_form(void **state)
     free(cmd);
 }
 
+/* A live draft (kept while typing) is taken once its client is gone: a process with the same
+ * pid that started at another time is not that client (after a reboot; in a container the
+ * client is pid 1 every time). Its own running client's is left alone. */
+static void
+test_live_draft_pid_reused(void **state)
+{
+    char dir[] = "/tmp/ccrm-test-live-XXXXXX", path[1024], *live, *file, *cmd;
+    struct draft d;
+    struct strbuf b = STRBUF_INIT;
+    FILE *f;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    setenv("XDG_STATE_HOME", dir, 1);
+    memset(&d, 0, sizeof d);
+    str_copy(d.entity, "tickets", sizeof d.entity);
+    str_copy(d.login, "sofia", sizeof d.login);
+    draft_add(&d, "subject", "", "kept while typing");
+    draft_render(&b, &d);
+    assert_int_equal(crash_init("test"), 0);
+    /* this process's own live draft: running, not offered */
+    assert_int_equal(draft_keep_live(strbuf_str(&b), b.len), 0);
+    assert_int_equal(draft_next(path, sizeof path, "sofia", NULL), 0);
+    /* one of an earlier process with this pid (started in 2001): offered */
+    live = draft_dir();
+    file = xasprintf("%s/live/draft-1000000000-%ld.txt", live, (long)getpid());
+    assert_non_null(f = fopen(file, "w"));
+    fputs(strbuf_str(&b), f);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(draft_next(path, sizeof path, "sofia", NULL), 1);
+    assert_non_null(strstr(path, "draft-1000000000-"));
+    assert_int_equal(draft_keep_live(NULL, 0), 0);
+    draft_fini(&d);
+    strbuf_fini(&b);
+    free(file);
+    free(live);
+    cmd = xasprintf("rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_draft_round_trip),
-        cmocka_unit_test(test_draft_refused),
-        cmocka_unit_test(test_draft_next_database),
-        cmocka_unit_test(test_crash_keeps_big_form),
+        cmocka_unit_test(test_draft_round_trip),      cmocka_unit_test(test_draft_refused),
+        cmocka_unit_test(test_draft_next_database),   cmocka_unit_test(test_crash_keeps_big_form),
+        cmocka_unit_test(test_live_draft_pid_reused),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
