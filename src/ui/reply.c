@@ -7,7 +7,9 @@
  * screen goes on answering keys. A failure is shown and the mail stays in the outbox, tried
  * again at its next attempt (the outbox's claim takes only what is not sent, so nothing goes
  * twice), also by `ccrm --send-mail`. The text is never lost: an answer not sent (n, or the
- * database refused) opens again with r on the same record. */
+ * database refused) opens again with r on the same record, also after the client stopped
+ * (SIGHUP, kill -9) or answered another record meanwhile: what the editor left is kept in
+ * $XDG_STATE_HOME/ccrm/reply-ENTITY-ID.txt until it is queued. */
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -20,6 +22,7 @@
 #include <unistd.h>
 
 #include "ccrm/config.h"
+#include "ccrm/draft.h"
 #include "ccrm/entity.h"
 #include "ccrm/mail.h"
 #include "ccrm/strbuf.h"
@@ -169,6 +172,74 @@ written(const char *text)
 
 static void ask_send(struct app *app);
 static void ask_input(struct app *app);
+
+/* ---- the answer kept on disk until it is queued ---- */
+
+#define KEPT_MAGIC "ccrm reply 1\n"
+
+static char *
+kept_path(const char *entity, int64_t id)
+{
+    char *dir = draft_dir(), *path = xasprintf("%s/reply-%s-%" PRId64 ".txt", dir, entity, id);
+
+    free(dir);
+    return path;
+}
+
+/* Keep the answer's text for this record: whose and on which database, then the text. */
+static void
+kept_save(struct app *app)
+{
+    char *dir = draft_dir(), *path = kept_path(draft.entity, draft.id);
+    char *tmp = xasprintf("%s.tmp", path);
+    FILE *f;
+    int ok = 0;
+
+    if (mkdir_p(dir, 0700) == 0 && (f = fopen(tmp, "we")) != NULL) {
+        fchmod(fileno(f), 0600);
+        fprintf(f, KEPT_MAGIC "login %s\ndatabase %s\n\n%s", db_login(app->db),
+                db_identity(app->db), draft.text);
+        ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
+        ok = fclose(f) == 0 && ok && rename(tmp, path) == 0;
+    }
+    if (!ok) {
+        unlink(tmp);
+        ui_message_error(app, "could not keep the answer on disk (%s): it is kept until ccrm stops",
+                         strerror(errno));
+    }
+    free(tmp);
+    free(path);
+    free(dir);
+}
+
+static void
+kept_remove(const char *entity, int64_t id)
+{
+    char *path = kept_path(entity, id);
+
+    unlink(path);
+    free(path);
+}
+
+/* The answer kept for this record by this login on this database, or NULL. */
+static char *
+kept_load(struct app *app, const char *entity, int64_t id)
+{
+    char *path = kept_path(entity, id), *text = draft_read_file(path), *body, *want, *out = NULL;
+
+    free(path);
+    if (text == NULL || strncmp(text, KEPT_MAGIC, strlen(KEPT_MAGIC)) != 0) {
+        free(text);
+        return NULL;
+    }
+    want =
+        xasprintf(KEPT_MAGIC "login %s\ndatabase %s\n\n", db_login(app->db), db_identity(app->db));
+    if (strncmp(text, want, strlen(want)) == 0 && (body = text + strlen(want))[0] != '\0')
+        out = xstrdup(body);
+    free(want);
+    free(text);
+    return out;
+}
 
 /* ---- the files of the answer: :attach PATH, :detach N ---- */
 
@@ -354,6 +425,7 @@ on_confirm(struct app *app, void *ctx, const char *text, int done, int ok)
         ui_message_error(app, "could not queue the answer: %s (r opens it again)", err.msg);
         return;
     }
+    kept_remove(draft.entity, draft.id);
     draft_clear();
     /* committed to the outbox: from here on it is the outbox's to send, in a child process */
     mail_send_start(app, mid, 0);
@@ -428,6 +500,7 @@ act_reply(struct app *app, const struct entity *e, int64_t id)
         str_copy(draft.entity, e->table, sizeof draft.entity);
         draft.id = id;
         draft.template = template_for(app, e, id);
+        draft.text = kept_load(app, e->table, id); /* not sent before ccrm stopped */
     }
     file = tmp != NULL && tmp[0] == '/' ? xasprintf("%s/ccrm-reply-XXXXXX", tmp) : xstrdup(path);
     if ((fd = mkstemp(file)) == -1 || (f = fdopen(fd, "w")) == NULL) {
@@ -463,5 +536,6 @@ act_reply(struct app *app, const struct entity *e, int64_t id)
     }
     free(draft.text);
     draft.text = text;
+    kept_save(app);
     ask_send(app);
 }

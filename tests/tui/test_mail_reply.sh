@@ -80,4 +80,37 @@ check "no Message-ID went twice" test "$(sort "$T/sent.log" | uniq -d | wc -l)" 
 check "the outbox row is sent" test "$(q "select status from messages where id = $M2")" = "sent"
 keys q
 keys q
+tui_stop
+
+# an answer written but not yet sent survives the client: SIGHUP (an ssh drop) at the question,
+# and r on the ticket after the next start opens it again (it lived in memory only)
+printf '#!/bin/bash\nprintf "Kept across the hangup 4711.\\n" >"$1"\n' >"$T/editor2"
+chmod 755 "$T/editor2"
+open_ticket() {
+    wait_for "Tickets by updated" 10 >/dev/null
+    keys /
+    keys -l "Charged twice"
+    keys Enter
+    wait_for "#$TK " 10 >/dev/null
+    keys Enter
+    wait_for "ticket #$TK" 10 >/dev/null
+}
+tui_start 140 40 env EDITOR="$T/editor2" VISUAL= "$CCRM" -c "$T/ccrm.ini" -d "$PG_CONN user=sofia"
+open_ticket
+keys r
+check "written, the question is asked" wait_for "send the answer? (y/n;"
+kill -HUP "$(pgrep -P "$(tmx display -p -t =t: '#{pane_pid}')" | head -1)"
+check "SIGHUP ends the client" wait_until -t 10 test -s "$TEST_TMP/tui.exit"
+tui_stop
+rm -f "$T/editor-saw"
+tui_start 140 40 env EDITOR="$T/editor" VISUAL= "$CCRM" -c "$T/ccrm.ini" -d "$PG_CONN user=sofia"
+open_ticket
+keys r
+check "after the next start, r opens the answer not sent" wait_until -t 10 grep -q "Kept across the hangup 4711." "$T/editor-saw"
+check "...and asks" wait_for "send the answer? (y/n;"
+keys y Enter
+check "sent, it is kept no more" wait_until -t 10 bash -c "! ls '$XDG_STATE_HOME'/ccrm/reply-* 2>/dev/null | grep -q ."
+check "...and it went once" wait_sql "select count(*) from messages where ticket_id = $TK and direction = 'out' and body_text like 'Dear Ms Weber,%Kept across the hangup 4711.%'" 1
+keys q
+keys q
 done_testing
