@@ -26,6 +26,12 @@ int db_comment_add(struct db *db, const char *entity, int64_t id, const char *bo
                    const char *visibility, int64_t *comment_id, char *notified, size_t n,
                    struct ccrm_err *err);
 
+/* The id of a comment of the user's with exactly this body on the record, written in the last
+ * 15 minutes: a write whose answer was lost (the connection dropped as it committed) may have
+ * landed. 0 when there is none, -1 on errors. */
+int64_t db_comment_find_recent(struct db *db, const char *entity, int64_t id, const char *body,
+                               struct ccrm_err *err);
+
 /* Assign (handoff 0) or hand off (handoff 1) a record to a login or a department (sales,
  * support, marketing, management; departments only with handoff). A person becomes the owner
  * (tickets: assignee); a department keeps the owner and every member gets the hand-off. note

@@ -64,6 +64,28 @@ id_val(const PGresult *res, int row, int col)
     return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
 }
 
+int64_t
+db_comment_find_recent(struct db *db, const char *entity, int64_t id, const char *body,
+                       struct ccrm_err *err)
+{
+    char idbuf[24];
+    const char *params[3] = {entity, idbuf, body};
+    PGresult *res;
+    int64_t found;
+
+    snprintf(idbuf, sizeof idbuf, "%" PRId64, id);
+    res = db_exec(db,
+                  "SELECT coalesce(max(id), 0) FROM comments WHERE entity = $1"
+                  " AND entity_id = $2::bigint AND body = $3 AND author = public.ccrm_person()"
+                  " AND created_at > now() - interval '15 minutes'",
+                  3, params, err);
+    if (res == NULL)
+        return -1;
+    found = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return found;
+}
+
 int
 db_comment_add(struct db *db, const char *entity, int64_t id, const char *body,
                const char *visibility, int64_t *comment_id, char *notified, size_t n,

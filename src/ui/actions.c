@@ -27,6 +27,7 @@ static struct {
     char entity[24];
     int64_t id;
     int kept;            /* the last attempt failed: offer its text again */
+    int lost;            /* ...not refused: its answer may have been lost as it committed */
     int shared;          /* comment: shared with the partner (W), else internal (c) */
     char to[ACT_TEXT];   /* assign: the person or department; convert: the amount */
     char text[ACT_TEXT]; /* the comment, the note, or the deal name */
@@ -67,6 +68,7 @@ failed(struct app *app, int rc, const struct ccrm_err *err, const char *label, c
        input_cb cb)
 {
     act.kept = 1;
+    act.lost = rc == -1;
     if (rc == -1 && db_state(app->db) != DB_READY) {
         ui_input_begin(app, label, initial, cb, NULL);
         ui_input_complete(app, strncmp(label, "to ", 3) == 0 ? UI_COMPLETE_PEOPLE
@@ -96,8 +98,20 @@ do_comment(struct app *app)
 {
     struct ccrm_err err;
     char notified[256];
+    int64_t had;
     int rc;
 
+    /* the last attempt's answer was lost: it may have been written (then it is not written
+     * twice) */
+    if (act.lost &&
+        (had = db_comment_find_recent(app->db, act.entity, act.id, act.text, &err)) > 0) {
+        act.kept = act.lost = 0;
+        ui_message(app,
+                   "the comment was saved as the connection dropped (comment %" PRId64
+                   "): not added again",
+                   had);
+        return;
+    }
     rc = db_comment_add(app->db, act.entity, act.id, act.text, act.shared ? "shared" : NULL, NULL,
                         notified, sizeof notified, &err);
     if (rc != 0) {
@@ -106,7 +120,7 @@ do_comment(struct app *app)
                act.text, on_comment);
         return;
     }
-    act.kept = 0;
+    act.kept = act.lost = 0;
     if (notified[0] != '\0')
         ui_message(app, "%s comment added; %s", act.shared ? "shared" : "internal", notified);
     else

@@ -14,7 +14,7 @@ port=$((20000 + RANDOM % 20000))
 sock=$(ls "$PG_DIR"/.s.PGSQL.* | grep -v lock | head -1)
 cat >"$TEST_TMP/proxy.py" <<'PY'
 import os, select, signal, socket, struct, sys
-port, target, mark = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+port, target, mark, what = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4].encode()
 signal.signal(signal.SIGCHLD, signal.SIG_IGN)
 ls = socket.socket()
 ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -32,7 +32,7 @@ def serve(c):
             d = c.recv(65536)
             if not d:
                 return
-            if not os.path.exists(mark) and b"INSERT INTO accounts" in d:
+            if not os.path.exists(mark) and what in d:
                 armed = True
             s.sendall(d)
         if s in r:
@@ -72,7 +72,7 @@ while True:
         os._exit(0)
     c.close()
 PY
-python3 "$TEST_TMP/proxy.py" "$port" "$sock" "$TEST_TMP/dropped" >"$TEST_TMP/proxy.log" 2>&1 &
+python3 "$TEST_TMP/proxy.py" "$port" "$sock" "$TEST_TMP/dropped" "INSERT INTO accounts" >"$TEST_TMP/proxy.log" 2>&1 &
 proxy=$!
 on_exit "pkill -P $proxy; kill $proxy"
 wait_until test -e "$TEST_TMP/dropped.up" || fail "the proxy did not start"
@@ -92,5 +92,33 @@ check "Ctrl-S again: saved" wait_for "saved account #" 10
 check "...once: one account of that name, not two" \
     test "$(q "select count(*) from accounts where name = 'Lost Answer Holding AG'")" = 1
 keys q
+tui_stop
+
+# a comment whose answer is lost the same way: Enter retries it, and finds it written
+port2=$((port + 1))
+python3 "$TEST_TMP/proxy.py" "$port2" "$sock" "$TEST_TMP/dropped2" "INSERT INTO comments" >"$TEST_TMP/proxy2.log" 2>&1 &
+proxy2=$!
+on_exit "pkill -P $proxy2; kill $proxy2"
+wait_until test -e "$TEST_TMP/dropped2.up" || fail "the second proxy did not start"
+tui_start 120 30 "$CCRM" -d "host=127.0.0.1 port=$port2 dbname=ccrm user=sam" --view accounts
+wait_for "Accounts by" 15 >/dev/null
+keys /
+keys -l "Lost Answer Holding"
+keys Enter
+wait_for "Lost Answer Holding AG" 10 >/dev/null
+keys Enter
+check "the account's detail opens" wait_for "account #" 10
+keys c
+wait_for "internal comment:" 5 >/dev/null
+keys -l "Lost comment answer 4711"
+keys Enter
+check "the comment's answer is lost: the text is offered to retry" wait_for "comment (Enter retries): Lost comment answer 4711" 10
+check "...and the comment is in the database" \
+    wait_sql "select count(*) from comments where body = 'Lost comment answer 4711'" 1
+check "the client reconnects" wait_for " online " 15
+keys Enter
+check "Enter: it was written, and says so" wait_for "the comment was saved as the connection dropped" 10
+check "...once: not added again" test "$(q "select count(*) from comments where body = 'Lost comment answer 4711'")" = 1
+keys q q
 tui_stop
 done_testing
