@@ -20,6 +20,7 @@ struct draft {
     char entity[32];    /* the table: "tickets" */
     int64_t id;         /* 0: a new record */
     int version;        /* the version the form read (conflicts are found against it) */
+    int64_t maybe_id;   /* a new record's insert whose answer was lost: the id it may have */
     char when[32];      /* "2026-12-03 14:35" */
     char why[32];       /* "SIGTERM", "SIGSEGV", "the terminal went away" */
     char login[64];     /* whose form it was: offered to that login only ("": to anyone) */

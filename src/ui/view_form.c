@@ -1714,6 +1714,7 @@ fm_draft(struct view *v, struct draft *d)
     str_copy(d->entity, fv->e->table, sizeof d->entity);
     d->id = fv->id;
     d->version = fv->version;
+    d->maybe_id = fv->id == 0 ? fv->maybe_id : 0; /* a restored form looks for it first */
     for (i = 0; i < fv->nf; i++) {
         char *raw = raw_value(&fv->f[i]);
 
@@ -1985,6 +1986,8 @@ view_form_restore(struct app *app, const struct draft *d)
     }
     if (d->id != 0 && d->version > 0)
         fv->version = d->version;
+    if (d->id == 0 && d->maybe_id > 0)
+        fv->maybe_id = d->maybe_id; /* its save may have landed: Ctrl-S looks for it first */
     set_banner(fv, BANNER_INFO,
                "restored: this form was not saved when ccrm stopped (%s%s%s) · Ctrl-S saves it,"
                " Esc discards it",

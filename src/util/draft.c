@@ -64,6 +64,8 @@ draft_render(struct strbuf *b, const struct draft *d)
 
     strbuf_printf(b, DRAFT_MAGIC "\nentity %s\nid %" PRId64 "\nversion %d\n", d->entity, d->id,
                   d->version);
+    if (d->maybe_id > 0)
+        strbuf_printf(b, "maybe %" PRId64 "\n", d->maybe_id);
     if (d->when[0] != '\0')
         strbuf_printf(b, "when %s\n", d->when);
     if (d->why[0] != '\0')
@@ -124,6 +126,8 @@ draft_parse(const char *text, struct draft *d)
             d->id = strtoll(p + 3, NULL, 10);
         } else if (strncmp(p, "version ", 8) == 0) {
             d->version = atoi(p + 8);
+        } else if (strncmp(p, "maybe ", 6) == 0) {
+            d->maybe_id = strtoll(p + 6, NULL, 10);
         } else if (strncmp(p, "when ", 5) == 0 && len - 5 < sizeof d->when) {
             memcpy(d->when, p + 5, len - 5);
             d->when[len - 5] = '\0';

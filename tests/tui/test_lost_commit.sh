@@ -121,4 +121,31 @@ check "Enter: it was written, and says so" wait_for "the comment was saved as th
 check "...once: not added again" test "$(q "select count(*) from comments where body = 'Lost comment answer 4711'")" = 1
 keys q q
 tui_stop
+
+# the client stops (an ssh drop) after such a lost answer, before a second Ctrl-S: the form
+# kept as a draft remembers that its record may be in, and the next start's Ctrl-S finds it
+port3=$((port + 2))
+python3 "$TEST_TMP/proxy.py" "$port3" "$sock" "$TEST_TMP/dropped3" "INSERT INTO accounts" >"$TEST_TMP/proxy3.log" 2>&1 &
+proxy3=$!
+on_exit "pkill -P $proxy3; kill $proxy3"
+wait_until test -e "$TEST_TMP/dropped3.up" || fail "the third proxy did not start"
+tui_start 120 30 "$CCRM" -d "host=127.0.0.1 port=$port3 dbname=ccrm user=sam" --view accounts
+wait_for "Accounts by" 15 >/dev/null
+keys n
+wait_for "New account" 5 >/dev/null
+keys -l "Lost Then Hangup GmbH"
+keys C-s
+check "a third lost answer: not saved, the input kept" wait_for "not saved" 10
+check "...the record is in" wait_sql "select count(*) from accounts where name = 'Lost Then Hangup GmbH'" 1
+kill -HUP "$(pgrep -P "$(tmx display -p -t =t: '#{pane_pid}')" | head -1)"
+check "SIGHUP: the client ends, keeping the form" wait_until -t 10 test -s "$TEST_TMP/tui.exit"
+tui_stop
+tui_start 120 30 "$CCRM" -d "host=127.0.0.1 port=$port3 dbname=ccrm user=sam" --view accounts
+check "the next start offers the form" wait_for "restored: this form was not saved" 15
+keys C-s
+check "Ctrl-S finds the record saved as the connection dropped" wait_for "it was saved as the connection dropped" 10
+check "...once: one account of that name, not two" \
+    test "$(q "select count(*) from accounts where name = 'Lost Then Hangup GmbH'")" = 1
+keys q
+tui_stop
 done_testing
