@@ -125,15 +125,29 @@ money(struct db *db, struct detail *d, struct ccrm_err *err)
                     "", 0);
     if (n == 0)
         detail_add_line(d, "", "", "none", "figure", 0);
-    else
-        detail_add_line(d, "", "",
-                        "currency      invoiced          paid   outstanding       overdue",
-                        "figure", 0);
-    for (i = 0; i < n; i++) {
-        what = xasprintf("%-8s %13s %13s %13s %13s", t[i].currency, t[i].invoiced, t[i].paid,
-                         t[i].outstanding, t[i].overdue);
+    else {
+        /* the columns as wide as their widest figure (a total in dong or yen has 15 digits and
+         * more): figures stay under their headings */
+        int w = 13;
+
+        for (i = 0; i < n; i++) {
+            const char *v[4] = {t[i].invoiced, t[i].paid, t[i].outstanding, t[i].overdue};
+            int k;
+
+            for (k = 0; k < 4; k++)
+                if ((int)strlen(v[k]) > w)
+                    w = (int)strlen(v[k]);
+        }
+        what = xasprintf("%-8s %*s %*s %*s %*s", "currency", w, "invoiced", w, "paid", w,
+                         "outstanding", w, "overdue");
         detail_add_line(d, "", "", what, "figure", 0);
         free(what);
+        for (i = 0; i < n; i++) {
+            what = xasprintf("%-8s %*s %*s %*s %*s", t[i].currency, w, t[i].invoiced, w, t[i].paid,
+                             w, t[i].outstanding, w, t[i].overdue);
+            detail_add_line(d, "", "", what, "figure", 0);
+            free(what);
+        }
     }
     return 0;
 }
@@ -209,7 +223,8 @@ db_dashboard(struct db *db, struct ccrm_err *err)
     /* each open stage's biggest deals come off its (stage, amount) index; then the best three
      * of each currency: amounts in different currencies are never compared (nor converted) */
     if (records(db, d, "Biggest open deals, by currency (amounts not converted)", "opportunities",
-                "SELECT b.id, rpad(b.name, 36) || ' ' || lpad(coalesce("
+                "SELECT b.id, CASE WHEN length(b.name) > 36 THEN left(b.name, 35) || '…'"
+                "  ELSE rpad(b.name, 36) END || ' ' || lpad(coalesce("
                 "  to_char(b.amount, 'FM999G999G999G999G999G990D00') || ' ' || b.currency, ''), 18)"
                 "  || '  ' || b.stage || coalesce('  · ' || b.owner, '')"
                 "  FROM (SELECT o.*, row_number() OVER (PARTITION BY o.currency"

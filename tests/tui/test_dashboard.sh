@@ -10,6 +10,7 @@ DB="host=$PG_DIR dbname=ccrm"
 acc=$(q "select min(id) from accounts")
 t=$(as sam -c "insert into tickets (account_id, subject) values ($acc, 'Dashtest broken scanner') returning id" | head -n 1)
 d=$(as sam -c "insert into opportunities (account_id, name, amount, currency) values ($acc, 'Dashtest yen deal', 90000000, 'JPY') returning id" | head -n 1)
+as sam -c "insert into opportunities (account_id, name, amount, currency) values ($acc, 'Dashtest a very long deal name that goes on and on', 99999999, 'CHF')" >/dev/null
 as sam -c "insert into interactions (kind, subject, ticket_id, due_at) values ('task', 'Call back about the scanner', $t, now() - interval '1 day')" \
        -c "insert into interactions (kind, subject, opportunity_id, due_at) values ('task', 'Send the yen quote', $d, now() + interval '30 days')" >/dev/null
 
@@ -25,8 +26,10 @@ for i in $(seq 1 40); do
     # one line at a time, none scrolls by unread; nothing moves any more: the end
     wait_until -t 5 changed "$prev" || break
     if [ "$seen" = 0 ] && screen | grep -qF "Biggest open deals, by currency (amounts not converted)"; then seen=1; fi
+    if screen | grep -qF "Dashtest a very long deal name that… "; then long=1; fi
 done
 check "deals are ranked within their currency, and it says so" test "$seen" = 1
+check "a deal's name too long for its column ends in … (it was cut without a sign)" test "${long:-0}" = 1
 check "j brings my open tasks into view" wait_for "My open tasks" 10
 check "a task past its due date is marked overdue, with its record" line_has "OVERDUE" "Call back about the scanner  · ticket #$t"
 check "a task not yet due is not" line_has "Send the yen quote" "deal Dashtest yen deal"
