@@ -24,6 +24,7 @@
 #include "ccrm/trace.h"
 #include "ccrm/ui.h"
 #include "ccrm/util.h"
+#include "cli/cli_int.h"
 
 enum mode { MODE_TUI, MODE_MIGRATE, MODE_DEMO, MODE_LOCAL_START, MODE_LOCAL_STOP };
 
@@ -158,7 +159,7 @@ parse_args(int argc, char **argv, struct opts *o)
         switch (c) {
         case 'V':
             printf("ccrm %s (schema version %d)\n", CCRM_VERSION, db_schema_known());
-            exit(0);
+            cli_exit_printed();
         case OPT_MIGRATE:
             o->mode = MODE_MIGRATE;
             modes++;
@@ -359,7 +360,7 @@ dispatch_command(int argc, char **argv)
     for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
-            exit(0);
+            cli_exit_printed();
         }
     /* --report, --unmerge, --export campaign_members, --import ... --into campaign_responses */
     if ((rc = cli_marketing_dispatch(argc, argv)) >= 0)
@@ -401,7 +402,7 @@ stdout_checked(int rc)
 {
     errno = 0;
     if (fflush(stdout) == EOF || ferror(stdout)) {
-        if (errno == EPIPE)
+        if (cli_reader_gone(stdout))
             return rc;
         fprintf(stderr, "ccrm: could not write to standard output%s%s\n", errno ? ": " : "",
                 errno ? strerror(errno) : "");
@@ -422,6 +423,9 @@ main(int argc, char **argv)
     trace_init();
     setlocale(LC_ALL, "");
     srand((unsigned)time(NULL) ^ (unsigned)getpid());
+    /* a batch command's reader that goes away (| head) is no failure (stdout_checked): its
+     * writes fail with EPIPE instead of killing it; the client installs its own (sig_init) */
+    signal(SIGPIPE, SIG_IGN);
     if ((rc = dispatch_command(argc, argv)) >= 0)
         return stdout_checked(rc);
     if (parse_args(argc, argv, &o) == -1)

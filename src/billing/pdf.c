@@ -362,18 +362,32 @@ render(struct pdf *p, const struct bill_doc *d)
         cairo_show_page(p->cr);
 }
 
+/* cairo's stream: the file and the first write's error (cairo keeps only that one failed) */
+struct sink {
+    FILE *f;
+    int err;
+};
+
 static cairo_status_t
 write_file(void *closure, const unsigned char *data, unsigned int length)
 {
-    return fwrite(data, 1, length, closure) == length ? CAIRO_STATUS_SUCCESS
-                                                      : CAIRO_STATUS_WRITE_ERROR;
+    struct sink *k = closure;
+
+    if (k->err != 0)
+        return CAIRO_STATUS_WRITE_ERROR;
+    errno = 0;
+    if (fwrite(data, 1, length, k->f) == length)
+        return CAIRO_STATUS_SUCCESS;
+    k->err = errno != 0 ? errno : EIO;
+    return CAIRO_STATUS_WRITE_ERROR;
 }
 
 int
 bill_write_pdf(const struct bill_doc *d, const struct ccrm_company *co, FILE *f,
                struct ccrm_err *err)
 {
-    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(write_file, f, PAGE_W, PAGE_H);
+    struct sink k = {f, 0};
+    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(write_file, &k, PAGE_W, PAGE_H);
     struct bill_view v;
     struct pdf p;
     char running[160];
@@ -415,9 +429,19 @@ bill_write_pdf(const struct bill_doc *d, const struct ccrm_company *co, FILE *f,
     st = cairo_surface_status(s);
     cairo_surface_destroy(s);
     bill_view_fini(&v);
+    /* cairo does not always pass a failed write on in its status: the stream says, and what
+     * stdio still holds must reach the file too (a full disk) */
+    if (k.err == 0 && st == CAIRO_STATUS_SUCCESS) {
+        errno = 0;
+        if (fflush(f) == EOF || ferror(f))
+            k.err = errno != 0 ? errno : EIO;
+    }
+    if (k.err != 0) {
+        err_set(err, "could not write the PDF: %s", strerror(k.err));
+        return -1;
+    }
     if (st != CAIRO_STATUS_SUCCESS) {
-        err_set(err, "could not write the PDF: %s",
-                st == CAIRO_STATUS_WRITE_ERROR ? strerror(errno) : cairo_status_to_string(st));
+        err_set(err, "could not write the PDF: %s", cairo_status_to_string(st));
         return -1;
     }
     return 0;

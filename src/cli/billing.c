@@ -17,6 +17,7 @@
 #include "ccrm/cli.h"
 #include "ccrm/mail.h"
 #include "ccrm/util.h"
+#include "cli_int.h"
 
 enum bill_action { BA_NONE, BA_PRINT, BA_ISSUE, BA_PAYMENT, BA_CREDIT, BA_FROM, BA_SEND };
 enum bill_format { BF_AUTO, BF_PDF, BF_TEXT, BF_UBL };
@@ -295,15 +296,16 @@ ends_with(const char *s, const char *suffix)
 }
 
 /* Render the document to o->output (through a temporary file renamed at the end, so a failure
- * leaves no half-written document) or standard output. */
+ * leaves no half-written document; a FIFO or device in place: src/cli/common.c) or standard
+ * output. */
 static int
 print_doc(struct db *db, const struct bill_opts *o, const struct ccrm_company *co)
 {
     enum bill_format fmt = o->format;
     int to_stdout = o->output == NULL || strcmp(o->output, "-") == 0;
+    struct cli_out out;
     struct bill_doc *d;
     struct ccrm_err err;
-    char *tmp = NULL;
     FILE *f = stdout;
     int rc;
 
@@ -329,38 +331,43 @@ print_doc(struct db *db, const struct bill_opts *o, const struct ccrm_company *c
         return exit_code(&err, db);
     }
     if (!to_stdout) {
-        tmp = xasprintf("%s.tmp-%d", o->output, (int)getpid());
-        if ((f = fopen(tmp, "wb")) == NULL) {
-            safe_fprintf(stderr, "ccrm: could not create \"%s\": %s\n", tmp, strerror(errno));
-            free(tmp);
+        if (cli_out_open(&out, o->output, 0666, &err) == -1) {
+            safe_fprintf(stderr, "ccrm: %s\n", err.msg);
             bill_doc_free(&d);
             return EX_CANTCREAT;
         }
+        f = out.f;
     }
     rc = fmt == BF_PDF    ? bill_write_pdf(d, co, f, &err)
          : fmt == BF_TEXT ? bill_write_text(d, co, f, &err)
                           : bill_write_ubl(d, co, f, &err);
     bill_doc_free(&d);
-    if (rc == -1)
-        safe_fprintf(stderr, "ccrm: %s\n", err.msg);
-    if (!to_stdout) {
-        if (fclose(f) != 0 && rc == 0) {
-            safe_fprintf(stderr, "ccrm: could not write \"%s\": %s\n", tmp, strerror(errno));
-            rc = -1;
-        }
-        if (rc == 0 && rename(tmp, o->output) != 0) {
-            safe_fprintf(stderr, "ccrm: could not write \"%s\": %s\n", o->output, strerror(errno));
-            rc = -1;
-        }
+    if (to_stdout) {
+        /* a reader that went away (| head) is no failure; a full disk is (main's
+         * stdout_checked says so, once) */
+        if (fflush(stdout) == EOF || ferror(stdout))
+            return cli_reader_gone(stdout) ? 0 : EX_IOERR;
         if (rc == -1)
-            unlink(tmp);
-        free(tmp);
-        if (rc == -1)
-            return fmt == BF_UBL ? EX_DATAERR : EX_CANTCREAT;
-    } else if (fflush(stdout) != 0 && rc == 0) {
-        return EX_IOERR;
+            safe_fprintf(stderr, "ccrm: %s\n", err.msg);
+        return rc == 0 ? 0 : fmt == BF_UBL ? EX_DATAERR : EX_SOFTWARE;
     }
-    return rc == 0 ? 0 : fmt == BF_UBL ? EX_DATAERR : EX_SOFTWARE;
+    if (rc == -1) {
+        /* the document could not be made (an e-invoice's rules), or not written (a full disk):
+         * no file, and what there was stays */
+        int write_failed = ferror(f);
+
+        cli_out_close(&out, 0, NULL);
+        if (write_failed)
+            safe_fprintf(stderr, "ccrm: %s: %s\n", o->output, err.msg);
+        else
+            safe_fprintf(stderr, "ccrm: %s\n", err.msg);
+        return write_failed || fmt != BF_UBL ? EX_CANTCREAT : EX_DATAERR;
+    }
+    if (cli_out_close(&out, 1, &err) == -1) {
+        safe_fprintf(stderr, "ccrm: %s\n", err.msg);
+        return EX_CANTCREAT;
+    }
+    return 0;
 }
 
 /* --send: the document's mail committed to the outbox (src/billing/send.c, as :send in the

@@ -1,19 +1,24 @@
 /* Shared by the batch commands: which database to open (docs/design.md §8), configuration
- * loading, and the parsing of their flags with every error said the same way everywhere (one
- * line naming the flag, exit 64 EX_USAGE). */
+ * loading, the parsing of their flags with every error said the same way everywhere (one
+ * line naming the flag, exit 64 EX_USAGE; an option given twice too), and their output: a
+ * file written whole for --output, a reader of standard output that went away (cli_int.h). */
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "ccrm/cli.h"
 #include "ccrm/import.h"
 #include "ccrm/local.h"
 #include "ccrm/util.h"
 #include "ccrm/value.h"
+#include "cli_int.h"
 
 /* Is a database configured through libpq's own environment? */
 static int
@@ -71,19 +76,63 @@ cli_load_config(struct ccrm_config *cfg, const char *file)
     return 0;
 }
 
+/* The name of the option getopt_long() just returned (c; idx when it was a long one), for
+ * "given twice": the long name a short option stands for where there is one. */
+static const char *
+option_name(int c, int idx, const struct option *longopts, char *buf, size_t n)
+{
+    int i;
+
+    if (idx >= 0)
+        return longopts[idx].name;
+    for (i = 0; longopts[i].name != NULL; i++)
+        if (longopts[i].flag == NULL && longopts[i].val == c)
+            return longopts[i].name;
+    if (c == 'o')
+        return "output";
+    snprintf(buf, n, "%c", c);
+    return buf;
+}
+
 int
 cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
            struct cli_flags *f, void (*usage)(FILE *), int usage_on_error)
 {
-    int c;
+    /* the options seen so far: each is given once (the last one silently winning would hide
+     * a mistake in a script), but for those that add to a list */
+    static const char *const lists[] = {"attach", NULL};
+    static char seen[64][40];
+    static int nseen;
+    char one[2];
+    const char *name;
+    int c, i, idx;
 
     if (!f->started) {
         optind = 1;
         opterr = 0;
         f->started = 1;
+        nseen = 0;
     }
     for (;;) {
-        switch ((c = getopt_long(argc, argv, shortopts, longopts, NULL))) {
+        idx = -1;
+        c = getopt_long(argc, argv, shortopts, longopts, &idx);
+        if (c != -1 && c != '?' && c != ':' && c != 'h') {
+            name = option_name(c, idx, longopts, one, sizeof one);
+            for (i = 0; lists[i] != NULL && strcmp(lists[i], name) != 0; i++)
+                ;
+            if (lists[i] == NULL) {
+                for (i = 0; i < nseen && strcmp(seen[i], name) != 0; i++)
+                    ;
+                if (i < nseen) {
+                    /* one line, and nothing else: no database was opened yet */
+                    fprintf(stderr, "ccrm: %s%s given twice\n", name[1] == '\0' ? "-" : "--", name);
+                    exit(EX_USAGE);
+                }
+                if (nseen < (int)(sizeof seen / sizeof seen[0]))
+                    snprintf(seen[nseen++], sizeof seen[0], "%s", name);
+            }
+        }
+        switch (c) {
         case 'd':
             f->conninfo = optarg;
             break;
@@ -92,7 +141,7 @@ cli_getopt(int argc, char **argv, const char *shortopts, const struct option *lo
             break;
         case 'h':
             usage(stdout);
-            exit(0);
+            cli_exit_printed();
         case ':':
             safe_fprintf(stderr, "ccrm: option \"%s\" needs a value\n", argv[optind - 1]);
             return '?';
@@ -197,4 +246,142 @@ cli_entities(FILE *f)
 
     for (i = 0; (e = imp_entity_at(i)) != NULL; i++)
         fprintf(f, "%s%s", i > 0 ? ", " : "", e->plural);
+}
+
+/* Where a symbolic link points (its target's real path, or, for a link to nothing yet, the
+ * path it names), else path itself. Returns a malloc'd path. */
+static char *
+link_target(const char *path)
+{
+    struct stat st;
+    char buf[4096], *real;
+    ssize_t n;
+
+    if (lstat(path, &st) == -1 || !S_ISLNK(st.st_mode))
+        return xstrdup(path);
+    if ((real = realpath(path, NULL)) != NULL)
+        return real;
+    /* a link to a file not written yet: where it points */
+    if ((n = readlink(path, buf, sizeof buf - 1)) <= 0)
+        return xstrdup(path);
+    buf[n] = '\0';
+    if (buf[0] != '/' && strrchr(path, '/') != NULL)
+        return xasprintf("%.*s/%s", (int)(strrchr(path, '/') - path), path, buf);
+    return xstrdup(buf);
+}
+
+int
+cli_out_open(struct cli_out *o, const char *path, mode_t new_mode, struct ccrm_err *err)
+{
+    struct stat st, lst;
+    mode_t mask;
+    int fd, have, magic;
+
+    memset(o, 0, sizeof *o);
+    have = stat(path, &st) == 0;
+    /* a FIFO, a device, /dev/stdout and /proc/self/fd/N (links to a pipe, a terminal or the
+     * file the shell opened: renaming over that file would leave the shell's one empty): in
+     * place, as the shell's > would */
+    magic = (strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/proc/", 6) == 0) &&
+            lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode);
+    if ((have && !S_ISREG(st.st_mode)) || magic) {
+        o->path = xstrdup(path);
+        if ((o->f = fopen(path, "wb")) == NULL) {
+            err_set(err, "could not write \"%s\": %s", path, strerror(errno));
+            free(o->path);
+            o->path = NULL;
+            return -1;
+        }
+        return 0;
+    }
+    o->path = link_target(path);
+    o->tmp = xasprintf("%s.XXXXXX", o->path);
+    if ((fd = mkstemp(o->tmp)) == -1) {
+        err_set(err, "could not write \"%s\": %s", o->path, strerror(errno));
+        goto fail;
+    }
+    if (have) {
+        /* the file's owner and mode stay (a file made readable for a server stays so) */
+        if (fchown(fd, st.st_uid, st.st_gid) == -1 && fchown(fd, (uid_t)-1, st.st_gid) == -1) {
+            /* not ours to give away: the file becomes ours */
+        }
+        (void)fchmod(fd, st.st_mode & 07777);
+    } else {
+        mask = umask(0);
+        umask(mask);
+        (void)fchmod(fd, new_mode & ~mask & 0777);
+    }
+    if ((o->f = fdopen(fd, "wb")) == NULL) {
+        err_set(err, "could not write \"%s\": %s", o->path, strerror(errno));
+        close(fd);
+        unlink(o->tmp);
+        goto fail;
+    }
+    return 0;
+fail:
+    free(o->tmp);
+    free(o->path);
+    o->tmp = o->path = NULL;
+    return -1;
+}
+
+int
+cli_out_close(struct cli_out *o, int ok, struct ccrm_err *err)
+{
+    int rc = ok ? 0 : -1;
+
+    if (o->f == NULL)
+        return -1;
+    errno = 0;
+    if (ok &&
+        (fflush(o->f) == EOF || ferror(o->f) || (o->tmp != NULL && fsync(fileno(o->f)) == -1))) {
+        err_set(err, "could not write \"%s\": %s", o->path,
+                errno != 0 ? strerror(errno) : "a write failed");
+        rc = -1;
+    }
+    if (fclose(o->f) == EOF && rc == 0) {
+        err_set(err, "could not write \"%s\": %s", o->path, strerror(errno));
+        rc = -1;
+    }
+    o->f = NULL;
+    if (o->tmp != NULL && rc == 0 && rename(o->tmp, o->path) == -1) {
+        err_set(err, "could not write \"%s\": %s", o->path, strerror(errno));
+        rc = -1;
+    }
+    if (o->tmp != NULL && rc == -1)
+        unlink(o->tmp);
+    free(o->tmp);
+    free(o->path);
+    o->tmp = o->path = NULL;
+    return rc;
+}
+
+int
+cli_reader_gone(FILE *f)
+{
+    struct pollfd p;
+    struct stat st;
+
+    if (errno == EPIPE)
+        return 1;
+    /* the error may be older than errno: ask the pipe whether anyone still reads it */
+    p.fd = fileno(f);
+    p.events = POLLOUT;
+    p.revents = 0;
+    return p.fd >= 0 && fstat(p.fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) &&
+           poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP)) != 0;
+}
+
+_Noreturn void
+cli_exit_printed(void)
+{
+    errno = 0;
+    if (fflush(stdout) == EOF || ferror(stdout)) {
+        if (cli_reader_gone(stdout))
+            exit(0);
+        fprintf(stderr, "ccrm: could not write to standard output%s%s\n", errno ? ": " : "",
+                errno ? strerror(errno) : "");
+        exit(EX_IOERR);
+    }
+    exit(0);
 }

@@ -13,6 +13,7 @@
 #include "ccrm/cli.h"
 #include "ccrm/export.h"
 #include "ccrm/util.h"
+#include "cli_int.h"
 
 static int
 write_out(void *arg, const char *buf, size_t n)
@@ -100,6 +101,9 @@ cli_export_main(int argc, char **argv)
     rows = e != NULL ? db_export(db, e, jsonl, write_out, out, &err)
                      : db_bill_export(db, entity, jsonl, write_out, out, &err);
     rc = 0;
+    if (rows < 0 && out == stdout && strncmp(err.msg, "could not write", 15) == 0 &&
+        cli_reader_gone(stdout))
+        rows = 0; /* the reader went away (| head): no failure */
     if (rows < 0) {
         if (strncmp(err.msg, "could not write", 15) == 0 && out != stdout)
             safe_fprintf(stderr, "ccrm: %s: %s\n", output, err.msg);
@@ -113,7 +117,8 @@ cli_export_main(int argc, char **argv)
     if (out != stdout && fclose(out) != 0 && rc == 0) {
         safe_fprintf(stderr, "ccrm: could not write \"%s\": %s\n", output, strerror(errno));
         rc = EX_IOERR;
-    } else if (out == stdout && fflush(stdout) != 0 && rc == 0) {
+    } else if (out == stdout && (fflush(stdout) != 0 || ferror(stdout)) && rc == 0 &&
+               !cli_reader_gone(stdout)) {
         safe_fprintf(stderr, "ccrm: could not write the export: %s\n", strerror(errno));
         rc = EX_IOERR;
     }

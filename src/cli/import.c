@@ -691,12 +691,15 @@ cli_import_main(int argc, char **argv)
     if (batches) {
         int n = db_import_batches(st.db, BATCHES_SHOWN, print_line, NULL, &st.err);
 
+        /* the batches on standard output, for scripts; the hints beside them on standard error
+         * (after them, also where both go to one file) */
+        fflush(stdout);
         if (n < 0)
             safe_fprintf(stderr, "ccrm: could not list the import batches: %s\n", st.err.msg);
         else if (n == 0)
-            fputs("ccrm: no imports yet\n", stdout);
+            fputs("ccrm: no imports yet\n", stderr);
         else
-            safe_fprintf(stdout, "ccrm: ccrm --revert BATCH undoes one (newest %d shown)\n",
+            safe_fprintf(stderr, "ccrm: ccrm --revert BATCH undoes one (newest %d shown)\n",
                          BATCHES_SHOWN);
         db_close(&st.db);
         return n < 0 ? EX_UNAVAILABLE : 0;

@@ -2,12 +2,15 @@
  * system, a mail hook), for the contact with the given e-mail address; it shows up live in
  * every client like any other change (src/db/log.c writes it). */
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 
 #include "ccrm/cli.h"
 #include "ccrm/db.h"
+#include "ccrm/entity.h"
 #include "ccrm/util.h"
 #include "ccrm/value.h"
 #include "import_int.h"
@@ -54,12 +57,51 @@ run_log(const char *what, const struct cli_flags *flags, const char *email, cons
             safe_fprintf(stdout, "ccrm: %s\n", msg);
         } else {
             safe_fprintf(stderr, "ccrm: %s\n", err.msg);
-            rc = rc == 1 ? EX_DATAERR : EX_SOFTWARE;
+            rc = rc == 1                              ? EX_DATAERR
+                 : strcmp(err.sqlstate, "42501") == 0 ? EX_NOPERM
+                 : db_state(db) != DB_READY           ? EX_UNAVAILABLE
+                                                      : EX_SOFTWARE;
         }
     }
     db_close(&db);
     config_fini(&cfg);
     return rc;
+}
+
+/* A text as forms and imports take it (value.c: no control characters; the field's length),
+ * and nothing that would reorder or hide text on someone's screen (a C1 control such as CSI, a
+ * bidirectional override, a zero-width space). Returns 0, or -1 after one line naming flag. */
+static int
+text_ok(const char *flag, const char *table, const char *column, const char *s)
+{
+    const struct entity_field *f = entity_field(entity_find(table), column);
+    struct value_rule r = {.type = FIELD_MULTILINE};
+    struct value_err e;
+    size_t len = strlen(s), i, n;
+    char *out;
+    uint32_t cp;
+
+    if (f != NULL)
+        r = entity_form_rule(f);
+    out = xmalloc(len + 8);
+    if (value_normalize(&r, s, len, out, len + 8, &e) < 0) {
+        free(out);
+        safe_fprintf(stderr, "ccrm: %s: %s\n", flag, e.msg);
+        return -1;
+    }
+    free(out);
+    for (i = 0; i < len; i += n) {
+        if ((n = utf8_decode(s + i, len - i, &cp)) == 0)
+            return 0; /* (checked before: imp_utf8_check) */
+        /* ZWNJ and ZWJ join letters in some scripts and emoji: not hiding anything */
+        if (cp != '\t' && cp != '\n' && cp != '\r' && cp != 0x200c && cp != 0x200d &&
+            text_char_unsafe(cp)) {
+            fprintf(stderr, "ccrm: %s: %s U+%04X is not allowed\n", flag,
+                    cp < 0xa0 ? "control character" : "invisible format character", (unsigned)cp);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 int
@@ -130,14 +172,31 @@ cli_log_main(int argc, char **argv)
     }
     {
         /* text the database stores as UTF-8: a wrong byte is the command line's mistake */
-        const char *const texts[][2] = {{"--subject", subject}, {"--body", body}};
+        const char *const texts[][3] = {{"--subject", subject, "subject"},
+                                        {"--body", body, "body"},
+                                        {"--channel", channel, "channel"}};
+        const char *table = strcmp(log, "ticket") == 0 ? "tickets" : "interactions";
         size_t i, at;
 
-        for (i = 0; i < 2; i++)
+        for (i = 0; i < 3; i++)
             if (texts[i][1] != NULL && imp_utf8_check(texts[i][1], strlen(texts[i][1]), &at) != 0) {
                 fprintf(stderr, "ccrm: %s: not valid UTF-8 (byte %zu)\n", texts[i][0], at + 1);
                 return cli_usage_error();
             }
+        /* the choices the registry has from the CHECKs: said here, in one line, not as the
+         * database's constraint error (exit 65, as a value the database refuses) */
+        if (kind != NULL &&
+            cli_choice("--kind", kind,
+                       entity_field(entity_find("interactions"), "kind")->choices) == -1)
+            return EX_DATAERR;
+        if (channel != NULL && strcmp(log, "ticket") == 0 &&
+            cli_choice("--channel", channel,
+                       entity_field(entity_find("tickets"), "channel")->choices) == -1)
+            return EX_DATAERR;
+        /* a text as forms and imports take it */
+        for (i = 0; i < 3; i++)
+            if (texts[i][1] != NULL && text_ok(texts[i][0], table, texts[i][2], texts[i][1]) == -1)
+                return EX_DATAERR;
     }
     {
         /* the address as every other writer reads one (it may become a new contact's) */

@@ -387,6 +387,13 @@ usage(FILE *f)
           f);
 }
 
+/* "1 mail", "2 mails", "1,000 mails" */
+static const char *
+plural(int64_t n)
+{
+    return n == 1 ? "" : "s";
+}
+
 int
 cli_mail_import_main(int argc, char **argv)
 {
@@ -517,11 +524,13 @@ cli_mail_import_main(int argc, char **argv)
     }
     progress_clear(&im);
     t = since(&im.t0);
-    printf("ccrm: batch %" PRId64 ": %s mails stored, %s duplicates skipped, %s rejected (%s, "
-           "%.1f s, %s mails/s); new: %s tickets, %s leads, %s contacts\n",
-           batch, fmt_count(im.stored, a), fmt_count(im.dups, b), fmt_count(im.rejected, c),
-           base_name(path), t, fmt_count(t > 0 ? (int64_t)((double)im.read / t) : im.read, d),
-           fmt_count(im.tickets, e), fmt_count(im.leads, f), fmt_count(im.contacts, g));
+    printf("ccrm: batch %" PRId64 ": %s mail%s stored, %s duplicate%s skipped, %s rejected (%s, "
+           "%.1f s, %s mails/s); new: %s ticket%s, %s lead%s, %s contact%s\n",
+           batch, fmt_count(im.stored, a), plural(im.stored), fmt_count(im.dups, b),
+           plural(im.dups), fmt_count(im.rejected, c), base_name(path), t,
+           fmt_count(t > 0 ? (int64_t)((double)im.read / t) : im.read, d), fmt_count(im.tickets, e),
+           plural(im.tickets), fmt_count(im.leads, f), plural(im.leads), fmt_count(im.contacts, g),
+           plural(im.contacts));
     rc = im.rejected > 0 ? EX_DATAERR : 0;
 out:
     signal(SIGINT, SIG_DFL);

@@ -18,6 +18,7 @@
 #include "ccrm/marketing.h"
 #include "ccrm/util.h"
 #include "ccrm/value.h"
+#include "cli_int.h"
 #include "import_int.h"
 
 /* The value of flag in argv ("--flag VALUE" or "--flag=VALUE"), or NULL. */
@@ -169,8 +170,8 @@ close_output(FILE *f, const char *path, int rc)
             fprintf(stderr, "ccrm: could not write \"%s\": %s\n", path, strerror(errno));
             return EX_CANTCREAT;
         }
-    } else if (fflush(stdout) != 0 && rc == 0) {
-        return EX_IOERR;
+    } else if ((fflush(stdout) != 0 || ferror(stdout)) && rc == 0) {
+        return cli_reader_gone(stdout) ? 0 : EX_IOERR; /* (| head: no failure) */
     }
     return rc;
 }

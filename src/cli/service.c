@@ -19,6 +19,7 @@
 #include "ccrm/ics.h"
 #include "ccrm/service.h"
 #include "ccrm/util.h"
+#include "cli_int.h"
 
 enum action { ACT_NONE, ACT_WHO, ACT_AGENDA, ACT_ICS, ACT_TICK };
 
@@ -366,77 +367,20 @@ run_agenda(struct db *db, const struct service_opts *o, struct ccrm_err *err)
     return 0;
 }
 
-/* The file path names: a symbolic link's target (a link into a web server's directory stays a
- * link), else path itself. Returns a malloc'd path. */
-static char *
-link_target(const char *path)
-{
-    struct stat st;
-    char buf[4096], *real;
-    ssize_t n;
-
-    if (lstat(path, &st) == -1 || !S_ISLNK(st.st_mode))
-        return xstrdup(path);
-    if ((real = realpath(path, NULL)) != NULL)
-        return real;
-    /* a link to a file not written yet: where it points */
-    if ((n = readlink(path, buf, sizeof buf - 1)) <= 0)
-        return xstrdup(path);
-    buf[n] = '\0';
-    if (buf[0] != '/' && strrchr(path, '/') != NULL)
-        return xasprintf("%.*s/%s", (int)(strrchr(path, '/') - path), path, buf);
-    return xstrdup(buf);
-}
-
-/* Write text to path whole: a temporary file beside it, then rename, so a calendar
- * application reading the file never sees half of it. A file there keeps its mode (one made
- * readable for a calendar server stays so); a new one is the writer's only (0600: it names
- * customers). Returns 0 or -1 with err set. */
+/* Write text to path whole (src/cli/common.c): a temporary file beside it, then rename, so a
+ * calendar application reading the file never sees half of it (a symbolic link's target is
+ * written: a link into a web server's directory stays a link); a FIFO or device in place. A
+ * file there keeps its mode (one made readable for a calendar server stays so); a new one is
+ * the writer's only (0600: it names customers). Returns 0 or -1 with err set. */
 static int
 write_whole(const char *given, const char *text, struct ccrm_err *err)
 {
-    char *path = link_target(given);
-    char *tmp = xasprintf("%s.XXXXXX", path);
-    size_t len = strlen(text), off = 0;
-    int fd = mkstemp(tmp);
-    struct stat st;
-    ssize_t w;
+    struct cli_out out;
 
-    if (fd == -1) {
-        err_set(err, "could not write \"%s\": %s", path, strerror(errno));
-        free(tmp);
-        free(path);
+    if (cli_out_open(&out, given, 0600, err) == -1)
         return -1;
-    }
-    if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
-        (void)fchmod(fd, st.st_mode & 07777);
-    while (off < len) {
-        if ((w = write(fd, text + off, len - off)) < 0) {
-            if (errno == EINTR)
-                continue;
-            break;
-        }
-        off += (size_t)w;
-    }
-    if (off < len || fsync(fd) == -1 || close(fd) == -1) {
-        err_set(err, "could not write \"%s\": %s", path, strerror(errno));
-        if (off < len)
-            close(fd);
-        unlink(tmp);
-        free(tmp);
-        free(path);
-        return -1;
-    }
-    if (rename(tmp, path) == -1) {
-        err_set(err, "could not write \"%s\": %s", path, strerror(errno));
-        unlink(tmp);
-        free(tmp);
-        free(path);
-        return -1;
-    }
-    free(tmp);
-    free(path);
-    return 0;
+    fputs(text, out.f);
+    return cli_out_close(&out, 1, err);
 }
 
 static int
@@ -459,7 +403,8 @@ run_ics(struct db *db, const struct service_opts *o, struct ccrm_err *err)
         goto out;
     }
     if (o->output == NULL || strcmp(o->output, "-") == 0) {
-        if (fputs(text, stdout) == EOF || fflush(stdout) == EOF) {
+        errno = 0;
+        if ((fputs(text, stdout) == EOF || fflush(stdout) == EOF) && !cli_reader_gone(stdout)) {
             err_set(err, "could not write the calendar: %s", strerror(errno));
             goto out;
         }

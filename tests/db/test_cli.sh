@@ -95,7 +95,12 @@ check "...and --state does not move past what was not printed: the next run prin
 check "--feed | head: a reader that goes away ends it quietly (exit 0)" test "${PIPESTATUS[0]}" = 0
 "$CCRM" -d "$PG_CONN" --report pipeline >/dev/full 2>"$TEST_TMP/err"; rc=$?
 check "--report to a full disk: exit 74" test $rc = 74
+printf 'name\nBatch Listed AG\n' >"$TEST_TMP/one.csv"
+"$CCRM" -d "$PG_CONN" --import "$TEST_TMP/one.csv" --into accounts --quiet >/dev/null 2>&1
 "$CCRM" -d "$PG_CONN" --batches >/dev/full 2>"$TEST_TMP/err"; rc=$?
 check "--batches to a full disk: exit 74" test $rc = 74
+"$CCRM" -d "$PG_CONN" --batches >"$TEST_TMP/out" 2>"$TEST_TMP/err"; rc=$?
+check "--batches: the batches on standard output, the hint on standard error" \
+    bash -c "test $rc = 0 && grep -q 'Batch Listed\|one.csv' $TEST_TMP/out && ! grep -q 'ccrm --revert' $TEST_TMP/out && grep -q 'ccrm --revert BATCH' $TEST_TMP/err"
 
 done_testing

@@ -73,10 +73,13 @@ done <<EOF
 --report|--report pipeline|--from|--to 2026-02|ccrm: --to: expected a date YYYY-MM-DD, got "2026-02"
 --report --from 2026-04-31|--report pipeline|--to|--from 2026-04-31|ccrm: --from: "2026-04-31" is not a date in the calendar
 --report --format|--report pipeline|--output|--format xml|ccrm: --format: expected csv or jsonl, got "xml"
---unmerge|--unmerge 5|--unmerge|--unmerge -3|ccrm: --unmerge: expected a merge number, got "-3"
+--unmerge|--unmerge 5|--unmerge|||
 --export campaign_members|--export campaign_members|--campaign|--campaign 0|ccrm: --export campaign_members needs --campaign N (a campaign's id), got a value that is not one
 campaign_responses|--import $TEST_TMP/body.txt --into campaign_responses|--rejects|--campaign two|ccrm: --campaign: expected a campaign's id, got "two"
 EOF
+# (--unmerge's own value: given twice is a mistake of its own, test_cli_output.sh)
+usage_error "--unmerge: a bad value: --unmerge -3" 'ccrm: --unmerge: expected a merge number, got "-3"' \
+    -d "$NOWHERE" --unmerge -3
 usage_error "--reply: a bad number" \
     'ccrm: --reply: expected a ticket number or ENTITY:ID (ticket, lead, contact, deal), got "ticket:x7"' \
     -d "$NOWHERE" --reply ticket:x7 --body-file "$TEST_TMP/body.txt"

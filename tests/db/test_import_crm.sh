@@ -122,9 +122,9 @@ check "--batches exits 0" test $rc = 0
 b=$(psqlc -c "select max(id) from import_batches")
 check "--batches lists the newest import first, with its file and counts" \
     bash -c "sed -n 1p $T/out | grep -Eq '^ *$b  .*  sam +contacts from rej.csv: 1 inserted, 0 updated, 0 skipped, 1 rejected'" || cat "$T/out"
-check "... and says how to undo one" grep -qF 'ccrm --revert BATCH' "$T/out"
+check "... and says how to undo one (on standard error: the list is for scripts)" grep -qF 'ccrm --revert BATCH' "$T/err"
 "$CCRM" -d "$SAM" --revert "$b" >/dev/null 2>&1
-"$CCRM" -d "$SAM" --batches >"$T/out" 2>&1
+"$CCRM" -d "$SAM" --batches >"$T/out" 2>>"$T/err"
 check "a reverted batch says so" bash -c "sed -n 1p $T/out | grep -q '(reverted .* by sam)'"
 check "no server WARNING in any import's output" bash -c "! grep -rq WARNING $T/out $T/err"
 

@@ -60,7 +60,7 @@ events0=$(q "select count(*) from events")
 imp sofia "$T/corpus.mbox" --queue support
 check "import: exit 0" test $rc = 0
 BATCH=$(q "select max(id) from import_batches")
-same "import: the summary line" "ccrm: batch $BATCH: 17 mails stored, 1 duplicates skipped, 0 rejected (corpus.mbox, X s, X mails/s); new: 10 tickets, 0 leads, 8 contacts" \
+same "import: the summary line" "ccrm: batch $BATCH: 17 mails stored, 1 duplicate skipped, 0 rejected (corpus.mbox, X s, X mails/s); new: 10 tickets, 0 leads, 8 contacts" \
     "$(sed -E 's/[0-9.]+ s, [0-9,]+ mails\/s/X s, X mails\/s/' "$T/out")"
 check "one summary event for the whole batch, no event per row" \
     test "$(q "select count(*) from events") $(q "select summary from events order by id desc limit 1")" = "$((events0 + 1)) imported 17 messages from corpus.mbox (batch $BATCH)"

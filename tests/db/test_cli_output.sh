@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# The batch commands' output and command lines: --print and --ics --output write a symbolic
+# link's target, a FIFO or a device in place and keep a file's mode; a document that does not
+# fit on the disk leaves no file (73); a reader that goes away (| head) is no failure; --help
+# and --version to a full disk exit 74; --log's refusals (77, its choices, control
+# characters); an option given twice; --batches' hints on standard error; --import-mail's
+# summary in the singular.
+. "$(dirname "$0")/../lib/pg.sh"
+CCRM=${1:?usage: test_cli_output.sh path/to/ccrm}
+T=$TEST_TMP
+
+pg_start_demo "$CCRM" 20
+H="host=$PG_DIR dbname=ccrm"
+# c USER args...: ccrm as USER; $rc, $T/out, $T/err
+c() {
+    local u=$1
+    shift
+    "$CCRM" -d "$H user=$u" "$@" >"$T/out" 2>"$T/err"
+    rc=$?
+}
+# gone USER args...: ccrm as USER writing to a pipe whose reader has gone; $rc, $T/err
+gone() {
+    local u=$1
+    shift
+    (
+        sleep 0.3
+        exec "$CCRM" -d "$H user=$u" "$@" 2>"$T/err"
+    ) | true
+    rc=${PIPESTATUS[0]}
+}
+one_line() { test "$(wc -l <"$1")" = 1; }
+export -f one_line
+inv=$(q "select id from invoices where number is not null order by id limit 1")
+[ -n "$inv" ] || fail "the demo data has an issued invoice"
+num=$(q "select number from invoices where id = $inv")
+
+# ---- 1. --print --output: a link, a FIFO, a device, a file's mode ----
+c bea --print invoice "$inv" --output "$T/inv.pdf"
+check "--print --output: exit 0, a PDF" bash -c "test $rc = 0 && head -c 5 $T/inv.pdf | grep -q '%PDF-'"
+chmod 600 "$T/inv.pdf"
+c bea --print invoice "$inv" --output "$T/inv.pdf"
+check "printing over a file keeps its mode (600)" \
+    bash -c "test $rc = 0 && test \"\$(stat -c %a $T/inv.pdf)\" = 600"
+mkdir -p "$T/web"
+echo old >"$T/web/target.pdf"
+ln -s "$T/web/target.pdf" "$T/link.pdf"
+c bea --print invoice "$inv" --output "$T/link.pdf"
+check "printing to a symbolic link: the link stays, its target is the PDF" \
+    bash -c "test $rc = 0 && test -L $T/link.pdf && head -c 5 $T/web/target.pdf | grep -q '%PDF-'"
+check "... and no temporary file is left beside it" bash -c "test \"\$(ls $T/web)\" = target.pdf"
+mkfifo "$T/fifo"
+timeout 20 cat "$T/fifo" >"$T/from-fifo" &
+reader=$!
+c bea --print invoice "$inv" --format text --output "$T/fifo"
+wait $reader
+check "printing to a FIFO writes through it and leaves the FIFO (exit $rc: $(cat "$T/err"))" \
+    bash -c "test $rc = 0 && test -p $T/fifo && grep -q '$num' $T/from-fifo"
+"$CCRM" -d "$H user=bea" --print invoice "$inv" --format text --output /dev/stdout >"$T/via-stdout.txt" 2>"$T/err"
+check "--output /dev/stdout to a file: the shell's file gets it" \
+    bash -c "test $? = 0 && grep -q '$num' $T/via-stdout.txt"
+"$CCRM" -d "$H user=bea" --print invoice "$inv" --format text --output /dev/stdout 2>"$T/err" | cat >"$T/via-pipe.txt"
+check "--output /dev/stdout to a pipe: written through it" \
+    bash -c "test ${PIPESTATUS[0]} = 0 && grep -q '$num' $T/via-pipe.txt"
+if [ "$(id -u)" = 0 ] && mknod "$T/full" c 1 7 2>/dev/null; then
+    c bea --print invoice "$inv" --output "$T/full"
+    check "printing to a full device: exit 73, one line naming it, the device stays" \
+        bash -c "test $rc = 73 && test -c $T/full && grep -q 'No space left' $T/err && one_line $T/err"
+    c bea --print invoice "$inv" --format text --output "$T/full"
+    check "... as text too" bash -c "test $rc = 73 && test -c $T/full"
+    c sam --ics --output "$T/full"
+    check "--ics to a full device: fails, the device stays" bash -c "test $rc != 0 && test -c $T/full"
+else
+    ok "# skip: a device of our own needs root"
+fi
+
+# ---- 1. --ics --output: the same ----
+c sam --ics --output "$T/cal.ics"
+check "--ics --output: exit 0, a calendar" bash -c "test $rc = 0 && grep -q BEGIN:VCALENDAR $T/cal.ics"
+chmod 640 "$T/cal.ics"
+c sam --ics --output "$T/cal.ics"
+check "--ics over a file keeps its mode (640)" bash -c "test $rc = 0 && test \"\$(stat -c %a $T/cal.ics)\" = 640"
+echo old >"$T/web/cal.ics"
+ln -s "$T/web/cal.ics" "$T/cal-link.ics"
+c sam --ics --output "$T/cal-link.ics"
+check "--ics to a symbolic link: the link stays, its target is the calendar" \
+    bash -c "test $rc = 0 && test -L $T/cal-link.ics && grep -q BEGIN:VCALENDAR $T/web/cal.ics"
+mkfifo "$T/cal-fifo"
+timeout 20 cat "$T/cal-fifo" >"$T/cal-from-fifo" &
+reader=$!
+c sam --ics --output "$T/cal-fifo"
+wait $reader
+check "--ics to a FIFO writes through it and leaves the FIFO" \
+    bash -c "test $rc = 0 && test -p $T/cal-fifo && grep -q BEGIN:VCALENDAR $T/cal-from-fifo"
+
+# ---- 2. a full disk: no half document ----
+mkdir -p "$T/small"
+if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=16k tmpfs "$T/small" 2>/dev/null; then
+    on_exit "umount '$T/small'"
+    head -c 16384 /dev/zero >"$T/small/fill" 2>/dev/null
+    c bea --print invoice "$inv" --output "$T/small/inv.pdf"
+    check "--print to a full disk: exit 73 ($rc), says why, no file, no temporary file" \
+        bash -c "test $rc = 73 && grep -q 'No space left' $T/err && test \"\$(ls $T/small)\" = fill"
+    c bea --print invoice "$inv" --format text --output "$T/small/inv.txt"
+    check "... as text: exit 73, no file" bash -c "test $rc = 73 && test \"\$(ls $T/small)\" = fill"
+    c sam --ics --output "$T/small/cal.ics"
+    check "--ics to a full disk: fails, no file" bash -c "test $rc != 0 && test \"\$(ls $T/small)\" = fill"
+else
+    ok "# skip: a small tmpfs needs root and mount"
+fi
+
+# ---- 3. a reader that goes away ----
+gone bea --export contacts
+check "--export contacts | (reader gone): exit 0, nothing said ($rc: $(cat "$T/err"))" \
+    bash -c "test $rc = 0 && test ! -s $T/err"
+gone bea --export contacts --format jsonl
+check "--export --format jsonl: the same" bash -c "test $rc = 0 && test ! -s $T/err"
+gone bea --export invoices
+check "--export invoices: the same" bash -c "test $rc = 0 && test ! -s $T/err"
+gone bea --print invoice "$inv"
+check "--print (PDF): the same ($rc: $(cat "$T/err"))" bash -c "test $rc = 0 && test ! -s $T/err"
+gone bea --print invoice "$inv" --format text
+check "--print --format text: the same" bash -c "test $rc = 0 && test ! -s $T/err"
+gone sam --ics
+check "--ics: the same" bash -c "test $rc = 0 && test ! -s $T/err"
+(
+    sleep 0.3
+    exec "$CCRM" --help 2>"$T/err"
+) | true
+check "--help: the same" bash -c "test ${PIPESTATUS[0]} = 0 && test ! -s $T/err"
+"$CCRM" --export contacts -d "$H user=bea" | head -1 >/dev/null
+check "--export contacts | head -1: exit 0" test "${PIPESTATUS[0]}" = 0
+
+# ---- 10. --help and --version to a full disk ----
+"$CCRM" --help >/dev/full 2>"$T/err"; rc=$?
+check "--help >/dev/full: exit 74, one line" bash -c "test $rc = 74 && one_line $T/err"
+"$CCRM" --version >/dev/full 2>"$T/err"; rc=$?
+check "--version >/dev/full: exit 74, one line" bash -c "test $rc = 74 && one_line $T/err"
+"$CCRM" --export --help >/dev/full 2>"$T/err"; rc=$?
+check "--export --help >/dev/full: exit 74" test $rc = 74
+
+# ---- 4, 5. --log's refusals ----
+email=$(q "select email from contacts where email is not null order by id limit 1")
+c paul --log ticket --contact "$email" --subject "a partner's ticket"
+check "--log refused for lack of permission: exit 77 ($rc)" test $rc = 77
+c sofia --log ticket --contact "$email" --subject x --channel fax
+check "--log ticket --channel fax: exit 65, one line naming --channel and the channels" \
+    bash -c "test $rc = 65 && one_line $T/err && grep -q -- '--channel: expected email, phone, chat, web or partner, got \"fax\"' $T/err"
+c sam --log interaction --contact "$email" --subject x --kind telepathy
+check "--log interaction --kind telepathy: exit 65, one line naming --kind and the kinds" \
+    bash -c "test $rc = 65 && one_line $T/err && grep -q -- '--kind: expected call, email, meeting' $T/err && ! grep -q constraint $T/err"
+n0=$(q "select count(*) from tickets")
+c sofia --log ticket --contact "$email" --subject $'red \e[31malert'
+check "--log with ESC in --subject: exit 65, the forms' words" \
+    bash -c "test $rc = 65 && one_line $T/err && grep -q -- '--subject: control character 0x1b is not allowed' $T/err"
+c sofia --log ticket --contact "$email" --subject $'csi \xc2\x9b31m'
+check "--log with a C1 control (CSI): exit 65" bash -c "test $rc = 65 && grep -q 'control character' $T/err"
+c sofia --log ticket --contact "$email" --subject x --body $'evil \xe2\x80\xaetxt.exe'
+check "--log with U+202E in --body: exit 65, names it" bash -c "test $rc = 65 && grep -q -- '--body: .*U+202E' $T/err"
+check "... and none of them was stored" test "$(q "select count(*) from tickets")" = "$n0"
+c sofia --log ticket --contact "$email" --subject $'Grüße — 北京 👩\xe2\x80\x8d💻' --body $'two\nlines\twith a tab'
+check "--log with letters of any script, a joiner, newlines and tabs: stored" test $rc = 0
+
+# ---- 6. an option given twice ----
+NOWHERE="host=$T/nowhere dbname=x"
+twice() { # twice NAME args...: exit 64, one line "ccrm: --NAME given twice"
+    local name=$1
+    shift
+    "$CCRM" -d "$NOWHERE" "$@" >"$T/out" 2>"$T/err"
+    rc=$?
+    check "$* : exit 64, one line \"--$name given twice\"" \
+        bash -c "test $rc = 64 && one_line $T/err && grep -qx 'ccrm: --$name given twice' $T/err"
+}
+twice revert --revert 1 --revert 2
+twice import --import a.csv --import b.csv --into contacts
+twice log --log ticket --log interaction --contact a@b.example --subject x
+twice export --export contacts --export accounts
+twice report --report pipeline --report win_rate
+twice format --export contacts --format csv --format jsonl
+twice into --import a.csv --into x --into y
+twice output --print invoice 1 -o a.pdf --output b.pdf
+twice subject --log ticket --contact a@b.example --subject x --subject y
+twice feed --feed --feed
+twice db -d x --migrate
+twice migrate --migrate --migrate
+"$CCRM" -d "$NOWHERE" --reply 1 --body-file /nonexistent --attach a --attach b >/dev/null 2>"$T/err"
+check "--attach may be given again (a list)" bash -c "! grep -q 'given twice' $T/err"
+
+# ---- 7. --batches: the hints on standard error ----
+c sam --batches
+check "--batches with no imports: nothing on standard output, the hint on standard error" \
+    bash -c "test $rc = 0 && test ! -s $T/out && grep -q 'no imports yet' $T/err"
+printf 'name\nOne Import AG\n' >"$T/one.csv"
+c sam --import "$T/one.csv" --into accounts --quiet
+c sam --batches
+check "--batches: the batch on standard output, how to undo it on standard error" \
+    bash -c "test $rc = 0 && grep -q 'one.csv' $T/out && ! grep -q 'ccrm --revert' $T/out && grep -q 'ccrm --revert BATCH' $T/err"
+
+# ---- 9. --import-mail: one of each in the singular ----
+q "delete from messages; delete from mail_queues" >/dev/null
+q "insert into mail_queues (name, address, from_name, creates, unknown_sender, assignee)
+   values ('support', 'support@example.com', 'Example Support', 'ticket', 'contact', 'sofia')" >/dev/null
+printf 'From x@y Sat Dec  5 08:00:00 2026\nFrom: Neu Kunde <neu@neukunde.example>\nTo: support@example.com\nSubject: one\nMessage-ID: <one@neukunde.example>\nDate: Sat, 5 Dec 2026 08:00:00 +0000\n\nhello\n' >"$T/one.mbox"
+c sofia --import-mail "$T/one.mbox" --queue support
+check "--import-mail of one mail: \"1 mail stored, 0 duplicates skipped ... 1 ticket, 0 leads, 1 contact\" ($(cat "$T/out"))" \
+    bash -c "test $rc = 0 && grep -q ': 1 mail stored, 0 duplicates skipped, 0 rejected (one.mbox, .*); new: 1 ticket, 0 leads, 1 contact$' $T/out"
+c sofia --import-mail "$T/one.mbox" --queue support
+check "... again: \"0 mails stored, 1 duplicate skipped\"" grep -q ': 0 mails stored, 1 duplicate skipped' "$T/out"
+
+done_testing
