@@ -427,6 +427,17 @@ bill_parse_payment(const char *line, struct bill_pay_words *w)
             memcpy(w->amount, start, n);
             continue;
         }
+        /* "1 234,50": a group of three digits after the amount's first digits (no decimals
+         * yet) goes on the amount, as forms read a space between thousands (it was taken for
+         * the reference, and 1.00 recorded) */
+        if (w->date[0] == '\0' && w->method[0] == '\0' && rl == 0 && n >= 3 &&
+            strspn(start, "0123456789") >= 3 && (n == 3 || (start[3] == ',' || start[3] == '.')) &&
+            (n == 3 || strspn(start + 4, "0123456789") == n - 4) &&
+            strspn(w->amount, "+-0123456789") == strlen(w->amount) &&
+            strlen(w->amount) + n < sizeof w->amount) {
+            strncat(w->amount, start, n);
+            continue;
+        }
         if (w->date[0] == '\0' && rl == 0 && looks_like_date(start, n)) {
             /* YYYY-MM-DD or D.M.YYYY, as forms take dates; a date not in the calendar is
              * refused, not taken for the reference */

@@ -282,6 +282,16 @@ test_payment_words(void **state)
     assert_string_equal(w.method, "");
     assert_string_equal(w.date, "");
     assert_string_equal(w.reference, "SEPA cash 2026-01-02");
+    /* thousands grouped by spaces, as forms read them: the groups go on the amount */
+    assert_int_equal(bill_parse_payment("1 234,50 2026-12-05 transfer REF-X", &w), 0);
+    assert_string_equal(w.amount, "1234,50");
+    assert_string_equal(w.date, "2026-12-05");
+    assert_string_equal(w.reference, "REF-X");
+    assert_int_equal(bill_parse_payment("1 234 567.89", &w), 0);
+    assert_string_equal(w.amount, "1234567.89");
+    assert_int_equal(bill_parse_payment("12 4711", &w), 0); /* four digits: a reference */
+    assert_string_equal(w.amount, "12");
+    assert_string_equal(w.reference, "4711");
     assert_int_equal(bill_parse_payment("", &w), -1);
     assert_int_equal(bill_parse_payment("   ", &w), -1);
     /* a date as forms take it; one not in the calendar is refused, not made the reference */
