@@ -341,6 +341,9 @@ explain(const struct entity *e, struct record_err *re, const char *state, const 
         err_set(&re->err, "another %s already has this %s", e->singular, label);
     else if (strcmp(state, "23502") == 0 && re->field >= 0)
         err_set(&re->err, "required");
+    else if (strcmp(state, "23503") == 0 && re->field >= 0 &&
+             e->fields[re->field].type == FIELD_CURRENCY)
+        err_set(&re->err, "not a currency ccrm knows (ISO 4217: EUR, USD, ...)");
     else if (strcmp(state, "23503") == 0 && re->field >= 0)
         err_set(&re->err, "that record does not exist (any more): choose another");
     else if (strcmp(state, "23514") == 0 && re->field >= 0 && e->one_of != NULL &&

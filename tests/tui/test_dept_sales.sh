@@ -51,6 +51,20 @@ check "the edit is saved" wait_for "saved deal #$did"
 check "database: the amount is 77500" \
     test "$(psqlc -c "select amount from opportunities where id = $did")" = "77500.00"
 check "marco's timeline shows the new amount, live" wait_in m "[negotiation] 77,500" 5
+# a currency ccrm does not know is refused by the database for every writer (052), in words
+keys e
+wait_for "Edit deal" 5 >/dev/null
+keys Down Down Down Down
+keys C-u
+keys -l "XXX"
+keys C-s
+check "an unknown currency is refused, in words" wait_for "not a currency ccrm knows" 10
+check "database: the deal keeps its currency" \
+    test "$(psqlc -c "select currency from opportunities where id = $did")" = "EUR"
+keys Escape
+wait_for "discard your changes? y/n" 5 >/dev/null
+keys y
+wait_gone "Edit deal" 5 >/dev/null
 
 keys q
 tmx send-keys -t =m: q q
