@@ -27,21 +27,60 @@ ascii_lower(char c)
     return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
 }
 
+/* The length in bytes of the Unicode space that u (left bytes) starts with, 0 if none: U+00A0,
+ * U+1680, U+2000-U+200B, U+202F, U+205F, U+3000, U+FEFF (a value of only these looked filled
+ * and was not: a name of one no-break space). Joiners and marks are not spaces. */
+static size_t
+uspace(const unsigned char *u, size_t left)
+{
+    if (left >= 2 && u[0] == 0xc2 && u[1] == 0xa0)
+        return 2;
+    if (left < 3)
+        return 0;
+    if ((u[0] == 0xe2 && u[1] == 0x80 && (u[2] <= 0x8b || u[2] == 0xaf)) ||
+        (u[0] == 0xe2 && u[1] == 0x81 && u[2] == 0x9f) ||
+        (u[0] == 0xe1 && u[1] == 0x9a && u[2] == 0x80) ||
+        (u[0] == 0xe3 && u[1] == 0x80 && u[2] == 0x80) ||
+        (u[0] == 0xef && u[1] == 0xbb && u[2] == 0xbf))
+        return 3;
+    return 0;
+}
+
+/* The length of the blank (ASCII or a Unicode space) that ends s[0..n), 0 if none. */
+static size_t
+blank_before(const char *s, size_t n)
+{
+    if (n > 0 && is_blank(s[n - 1]))
+        return 1;
+    if (n >= 2 && uspace((const unsigned char *)s + n - 2, 2) == 2)
+        return 2;
+    if (n >= 3 && uspace((const unsigned char *)s + n - 3, 3) == 3)
+        return 3;
+    return 0;
+}
+
+/* The length of the blank that starts s (n bytes), 0 if none. */
+static size_t
+blank_at(const char *s, size_t n)
+{
+    return n > 0 && is_blank(*s) ? 1 : uspace((const unsigned char *)s, n);
+}
+
 const char *
 value_trim(const char *s, size_t *len, int multiline)
 {
-    size_t n = *len, k;
+    size_t n = *len, k, b;
 
-    while (n > 0 && is_blank(s[n - 1]))
-        n--;
+    while ((b = blank_before(s, n)) > 0)
+        n -= b;
     if (multiline) {
-        for (k = 0; k < n && is_blank(s[k]); k++)
+        for (k = 0; k < n && (b = blank_at(s + k, n - k)) > 0; k += b)
             ;
         if (k == n) /* only blank lines */
             n = 0;
     } else {
-        while (n > 0 && is_blank(*s))
-            s++, n--;
+        while ((b = blank_at(s, n)) > 0)
+            s += b, n -= b;
     }
     *len = n;
     return s;

@@ -239,6 +239,14 @@ test_numbers_choices_codes(void **state)
     assert_null(out);
     assert_string_equal(e.msg, "required");
     assert_string_equal(e.tail, " is required");
+    /* Unicode spaces are blanks too: a name of a no-break space, a zero-width space or an
+     * ideographic space is no name; around a name they go, inside it they stay */
+    assert_int_equal(value_normalize_str(&name, 1, "\u00a0", &out, &e), -1);
+    assert_string_equal(e.msg, "required");
+    assert_int_equal(value_normalize_str(&name, 1, " \u200b\u3000 ", &out, &e), -1);
+    assert_int_equal(value_normalize_str(&name, 1, "\u00a0M\u00fc\u00a0Ab\u3000", &out, &e), 0);
+    assert_string_equal(out, "M\u00fc\u00a0Ab");
+    free(out);
 }
 
 static void
