@@ -427,8 +427,10 @@ norm_int(const struct value_rule *r, const char *in, size_t len, char *out, size
     if (neg)
         v = -v;
     if (v < r->min || v > r->max) {
-        if (r->max == 2147483647L)
+        if (r->max == 2147483647L && v < r->min)
             snprintf(msg, sizeof msg, "must be at least %ld", r->min);
+        else if (r->max == 2147483647L)
+            snprintf(msg, sizeof msg, "too large (at most %ld)", r->max);
         else
             snprintf(msg, sizeof msg, "must be between %ld and %ld", r->min, r->max);
         snprintf(phrase, sizeof phrase, "is out of range (%ld to %ld)", r->min, r->max);

@@ -210,6 +210,8 @@ test_numbers_choices_codes(void **state)
     expect(FIELD_INT, "99999999999999999999", NULL);
     expect_rule(&big, "250", "250");
     expect_rule(&big, "-3", NULL);
+    assert_int_equal(value_normalize(&big, "3000000000", 10, buf, sizeof buf, &e), -1);
+    assert_string_equal(e.msg, "too large (at most 2147483647)"); /* not "at least 0" */
     expect(FIELD_CHOICE, "Won", "won");
     expect(FIELD_CHOICE, "closed", NULL);
     expect(FIELD_CURRENCY, "usd", "USD");
