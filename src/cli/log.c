@@ -68,18 +68,17 @@ run_log(const char *what, const struct cli_flags *flags, const char *email, cons
     return rc;
 }
 
-/* A text as forms and imports take it (value.c: no control characters; the field's length),
- * and nothing that would reorder or hide text on someone's screen (a C1 control such as CSI, a
- * bidirectional override, a zero-width space). Returns 0, or -1 after one line naming flag. */
+/* A text as forms and imports take it (value.c: no control characters, C1 ones such as CSI
+ * included, no bidirectional overrides; the field's length). Returns 0, or -1 after one line
+ * naming flag. */
 static int
 text_ok(const char *flag, const char *table, const char *column, const char *s)
 {
     const struct entity_field *f = entity_field(entity_find(table), column);
     struct value_rule r = {.type = FIELD_MULTILINE};
     struct value_err e;
-    size_t len = strlen(s), i, n;
+    size_t len = strlen(s);
     char *out;
-    uint32_t cp;
 
     if (f != NULL)
         r = entity_form_rule(f);
@@ -90,17 +89,6 @@ text_ok(const char *flag, const char *table, const char *column, const char *s)
         return -1;
     }
     free(out);
-    for (i = 0; i < len; i += n) {
-        if ((n = utf8_decode(s + i, len - i, &cp)) == 0)
-            return 0; /* (checked before: imp_utf8_check) */
-        /* ZWNJ and ZWJ join letters in some scripts and emoji: not hiding anything */
-        if (cp != '\t' && cp != '\n' && cp != '\r' && cp != 0x200c && cp != 0x200d &&
-            text_char_unsafe(cp)) {
-            fprintf(stderr, "ccrm: %s: %s U+%04X is not allowed\n", flag,
-                    cp < 0xa0 ? "control character" : "invisible format character", (unsigned)cp);
-            return -1;
-        }
-    }
     return 0;
 }
 

@@ -666,6 +666,29 @@ value_normalize(const struct value_rule *r, const char *in, size_t len, char *ou
             snprintf(e->tail, sizeof e->tail, ": control character 0x%02x", ch);
             return -1;
         }
+        /* C1 controls (U+0080-U+009F: a terminal may obey them) and the bidirectional
+         * overrides and isolates (U+202A-U+202E, U+2066-U+2069: they reorder what is shown,
+         * "Trojan Source"), as --log refuses them */
+        if (ch == 0xc2 && i + 1 < len && (unsigned char)in[i + 1] <= 0x9f) {
+            snprintf(e->msg, sizeof e->msg, "control character U+%04X is not allowed",
+                     (unsigned char)in[i + 1]);
+            snprintf(e->tail, sizeof e->tail, ": control character U+%04X",
+                     (unsigned char)in[i + 1]);
+            return -1;
+        }
+        if (ch == 0xe2 && i + 2 < len &&
+            (((unsigned char)in[i + 1] == 0x80 && (unsigned char)in[i + 2] >= 0xaa &&
+              (unsigned char)in[i + 2] <= 0xae) ||
+             ((unsigned char)in[i + 1] == 0x81 && (unsigned char)in[i + 2] >= 0xa6 &&
+              (unsigned char)in[i + 2] <= 0xa9))) {
+            unsigned cp = 0x2000u | (((unsigned char)in[i + 1] & 0x3fu) << 6) |
+                          ((unsigned char)in[i + 2] & 0x3fu);
+
+            snprintf(e->msg, sizeof e->msg,
+                     "bidirectional control U+%04X is not allowed (it reorders what is shown)", cp);
+            snprintf(e->tail, sizeof e->tail, ": bidirectional control U+%04X", cp);
+            return -1;
+        }
     }
     if (outcap < len + 8)
         abort(); /* a caller's mistake: the contract is len + 8 */

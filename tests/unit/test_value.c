@@ -210,6 +210,16 @@ test_numbers_choices_codes(void **state)
     expect(FIELD_INT, "99999999999999999999", NULL);
     expect_rule(&big, "250", "250");
     expect_rule(&big, "-3", NULL);
+    assert_int_equal(value_normalize(&name,
+                                     "a\xc2\x85"
+                                     "b",
+                                     4, buf, sizeof buf, &e),
+                     -1);
+    assert_string_equal(e.msg, "control character U+0085 is not allowed");
+    assert_int_equal(value_normalize(&name, "x\u202egnp", 7, buf, sizeof buf, &e), -1);
+    assert_string_equal(e.tail, ": bidirectional control U+202E");
+    assert_int_equal(value_normalize(&name, "x\u2067y", 5, buf, sizeof buf, &e), -1);
+    assert_int_equal(value_normalize(&name, "a\u200db", 5, buf, sizeof buf, &e), 5); /* ZWJ */
     assert_int_equal(value_normalize(&big, "3000000000", 10, buf, sizeof buf, &e), -1);
     assert_string_equal(e.msg, "too large (at most 2147483647)"); /* not "at least 0" */
     expect(FIELD_CHOICE, "Won", "won");
