@@ -535,7 +535,7 @@ norm_phone(const char *in, size_t len, char *out, struct value_err *e)
     static const char *msg = "not a phone number: use digits with + ( ) - . / and spaces";
     const char *s = in, *end = in + len;
     size_t o = 0;
-    int nd = 0, ext = 0;
+    int nd = 0, ext = 0, ext_digits = 0;
 
     for (; s < end; s++) {
         char c = *s;
@@ -561,15 +561,18 @@ norm_phone(const char *in, size_t len, char *out, struct value_err *e)
             ext = 1;
             continue;
         }
-        if (is_digit(c))
+        if (is_digit(c)) {
             nd++;
-        else if (ext || (c == '+' && o > 0) ||
-                 (c != '+' && c != '(' && c != ')' && c != '-' && c != '.' && c != '/'))
+            ext_digits += ext;
+        } else if (ext || (c == '+' && o > 0) ||
+                   (c != '+' && c != '(' && c != ')' && c != '-' && c != '.' && c != '/'))
             return refuse(e, in, len, msg, "is not a phone number");
         out[o++] = c;
     }
-    if (nd < 3)
+    if (nd < 3 || (ext && ext_digits == 0)) /* "030 1234567 ext": an extension of nothing */
         return refuse(e, in, len, msg, "is not a phone number");
+    while (o > 0 && out[o - 1] == ' ')
+        o--;
     out[o] = '\0';
     return (long)o;
 }

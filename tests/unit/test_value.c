@@ -287,6 +287,8 @@ test_email_phone(void **state)
     expect(FIELD_PHONE, "030.123 x12", "030.123 x12");
     expect(FIELD_PHONE, "030 123 ext. 4", "030 123 ext. 4");
     expect(FIELD_PHONE, "+45 2222", "+45 2222");
+    expect(FIELD_PHONE, "030 1234567 x", NULL); /* an extension of nothing */
+    expect(FIELD_PHONE, "030 1234567 ext", NULL);
     expect(FIELD_PHONE, "12", NULL);
     expect(FIELD_PHONE, "call me", NULL);
     expect(FIELD_PHONE, "030+123", NULL);
