@@ -689,6 +689,24 @@ apply_picks(struct formview *fv)
 
 /* ---- keys ---- */
 
+/* A field left after typing is checked at once, as the save will check it: what is wrong
+ * shows under it while the rest is filled in (nothing is refused until Ctrl-S; an empty
+ * field waits for the save, which says whether it is required). */
+static void
+check_typed(struct ffield *ff)
+{
+    char *raw, *out = NULL, msg[200];
+
+    if (ff->spec->type == FIELD_REF)
+        return; /* a reference is chosen from its matches, and says so itself */
+    raw = raw_value(ff);
+    if (raw[0] != '\0' && strcmp(raw, ff->base) != 0 &&
+        form_normalize(ff->spec, raw, &out, msg, sizeof msg) != 0)
+        set_error(ff, "%s", msg);
+    free(out);
+    free(raw);
+}
+
 static void
 move_to(struct formview *fv, int i)
 {
@@ -698,6 +716,7 @@ move_to(struct formview *fv, int i)
         i = fv->nf - 1;
     if (i == fv->cur)
         return;
+    check_typed(&fv->f[fv->cur]);
     ref_leave(fv, &fv->f[fv->cur]);
     fv->cur = i;
     fv->f[i].eb.col = -1;

@@ -63,8 +63,12 @@ check "a second new contact form" wait_for "New contact"
 keys -l "Test"
 keys Tab Tab
 keys -l "not-an-email"
+keys Tab
+check "an invalid e-mail is shown at its field as the field is left, before any save" \
+    wait_for "↳ not an e-mail address"
+keys BTab
 keys C-s
-check "an invalid e-mail is shown at its field" wait_for "↳ not an e-mail address"
+check "...and at the save" wait_for "not saved"
 check "and nothing was saved" test "$(ncontacts)" = $((before + 1))
 keys End C-u
 keys -l "ZOE@EXAMPLE.COM"
