@@ -709,7 +709,11 @@ cli_import_main(int argc, char **argv)
 
         if (db_import_revert(st.db, revert_id, summary, sizeof summary, &st.err) == -1) {
             safe_fprintf(stderr, "ccrm: %s\n", st.err.msg);
-            rc = db_lost(st.db) ? EX_UNAVAILABLE : EX_DATAERR;
+            /* a row lock not had in time (another writer, a revert still running): try again
+             * later, as an import says; a refusal (unknown, changed since) is data */
+            rc = db_lost(st.db)                              ? EX_UNAVAILABLE
+                 : code_for_db_error(&st.err) == EX_TEMPFAIL ? EX_TEMPFAIL
+                                                             : EX_DATAERR;
         } else {
             safe_fprintf(stdout, "ccrm: %s\n", summary);
             rc = 0;

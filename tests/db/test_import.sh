@@ -135,6 +135,17 @@ check "one summary event per import (none per row or statement)" test "$(n event
 check "summary event names the import" test "$(psqlc -c "select summary from events order by id desc limit 1")" = "imported 40 contacts from upd.csv (batch $batch; 30 updated)"
 check "audit still per row" test "$(psqlc -c "select count(*) from audit a join import_batches b on a.xid = b.xid where b.id = $batch")" = 40
 check "batch recorded with who, file and counts" test "$(psqlc -c "select created_by || ' ' || file_name || ' ' || inserted || ' ' || updated from import_batches where id = $batch")" = "postgres upd.csv 10 30"
+# a row of the batch locked by another writer longer than the revert waits: try again later
+psqlc -c "begin; select id from contacts where lower(email) = 'p5@example.org' for update; select pg_sleep(20); commit" >/dev/null 2>&1 &
+locker=$!
+wait_until -t 10 test "$(psqlc -c "select count(*) from pg_stat_activity where query like '%pg_sleep(20)%' and state = 'active' and pid <> pg_backend_pid()")" = 1 ||
+    fail "the locking session did not start"
+# (the superuser has no lock_timeout; the people's logins have 5 s: ccrm_add_user)
+PGOPTIONS="-c lock_timeout=2s" "$CCRM" -d "$PG_CONN" --revert "$batch" >"$T/out" 2>"$T/err"; rc=$?
+check "a revert that waits too long for a row lock exits 75 (EX_TEMPFAIL: try again), not 65 ($rc)" test $rc = 75
+check "...and reverted nothing" test "$(psqlc -c "select reverted_at is null from import_batches where id = $batch")" = t
+psqlc -c "select pg_cancel_backend(pid) from pg_stat_activity where query like '%pg_sleep(20)%' and pid <> pg_backend_pid()" >/dev/null
+wait "$locker" 2>/dev/null
 "$CCRM" -d "$PG_CONN" --revert "$batch" >"$T/out" 2>"$T/err"; rc=$?
 check "revert exits 0" test $rc = 0
 check "revert says what it did" grep -q "reverted import batch $batch (contacts from upd.csv): 10 deleted, 30 restored" "$T/out"
