@@ -235,6 +235,19 @@ detail_free(struct detail **dp)
     *dp = NULL;
 }
 
+/* Is s the UTF-8 of a character that ccrm_fold (unaccent) turns into %, _ or \ (fullwidth
+ * and small forms: ％ ＿ ＼ ﹪ ﹨ ∖ ﹍ ﹎ ﹏)? The pattern is folded after it is escaped, so those
+ * need the escape too. */
+static int
+folds_to_like_char(const unsigned char *s)
+{
+    if (s[0] == 0xef && s[1] == 0xbc)
+        return s[2] == 0x85 || s[2] == 0xbf || s[2] == 0xbc;
+    if (s[0] == 0xef && s[1] == 0xb9)
+        return s[2] == 0xaa || s[2] == 0xa8 || (s[2] >= 0x8d && s[2] <= 0x8f);
+    return s[0] == 0xe2 && s[1] == 0x88 && s[2] == 0x96;
+}
+
 char *
 like_contains(const char *text)
 {
@@ -244,7 +257,9 @@ like_contains(const char *text)
 
     *o++ = '%';
     for (; *text != '\0'; text++) {
-        if (*text == '\\' || *text == '%' || *text == '_')
+        if (*text == '\\' || *text == '%' || *text == '_' ||
+            ((unsigned char)*text >= 0xe2 && text[1] != '\0' && text[2] != '\0' &&
+             folds_to_like_char((const unsigned char *)text)))
             *o++ = '\\';
         *o++ = *text;
     }

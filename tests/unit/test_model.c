@@ -116,6 +116,11 @@ test_like_contains(void **state)
         {"back\\slash", "%back\\\\slash%"},
         {"'; DROP TABLE accounts; --", "%'; DROP TABLE accounts; --%"},
         {"Müller", "%Müller%"},
+        /* fullwidth and small forms that folding turns into %, _ and \ are escaped too */
+        {"100\uff05", "%100\\\uff05%"},
+        {"a\uff3fb\ufe68", "%a\\\uff3fb\\\ufe68%"},
+        {"\u2216", "%\\\u2216%"},
+        {"\uff10", "%\uff10%"}, /* a fullwidth 0 is no wildcard */
     };
     size_t i;
 
