@@ -802,6 +802,10 @@ parse_filter(struct listview *lv, struct app *app, const char *text, struct ccrm
                     mine_filter(l) >= 0 ? "mine, " : "", known);
             return -1;
         }
+        if (set[f]) { /* owner=sam owner=jose kept jose alone, unsaid */
+            err_set(err, "filter %s given twice: several values go in one (%s=a,b)", w, w);
+            return -1;
+        }
         nv = split_values(eq + 1, vals, LIST_FILTER_VALUES_MAX);
         if (nv < 0) {
             err_set(err, "filter %s: at most %d values", w, LIST_FILTER_VALUES_MAX);

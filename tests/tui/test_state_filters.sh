@@ -55,6 +55,8 @@ check "eight values: each said one by one" filter_shows "status=a,b,c,d,e,f,part
 prompt "filter status=a,b,c,d,e,f,g,partly_paid,paid"
 check "nine are refused, with why (none silently left out)" wait_for "filter status: at most 8 values" 5
 check "... and the filter stays as it was" wait_until -t 5 shows bravo echo
+prompt "filter status=paid status=issued"
+check "a filter given twice is refused (the last one won, unsaid)" wait_for "filter status given twice" 5
 check "status!=overdue: all the others" filter_shows "status!=overdue" bravo charlie delta echo
 check "status=paid" filter_shows "status=paid" echo
 check "the Status column says what the filter chose" line_has "Sfmark echo" "paid"
