@@ -40,6 +40,12 @@ name=$(psqlc -c "select name from accounts a where (select count(*) from account
 keys : "open $name" Enter
 check ":open NAME opens the account" wait_for "Timeline ("
 check "the detail is that account" bash -c "screen | sed -n 2p | grep -qF '$name'"
+# an exact name wins in any letter case, also outside ASCII: "öl handel" opens "Öl Handel"
+ol=$(psqlc -c "insert into accounts (name) values ('Öl Handel') returning id")
+psqlc -c "insert into accounts (name) values ('Öl Handel und Söhne')" >/dev/null
+keys q
+keys : "open öl handel" Enter
+check ":open with the exact name in other letter case (Ö/ö) opens it, not a choice" wait_for "account #$ol"
 keys : history Enter
 check ":history shows the history" wait_for "History ("
 keys : hist Enter
