@@ -49,13 +49,17 @@ check "... and no contact has it" test "$(psqlc -c "select count(*) from contact
 # ---- --import: CSV values and headers in messages ----
 printf 'first_name,last_name,email,\033]0;hdr\007Shoe\nAda,L,ada\302\2332J@@x,1\nBob,M,bob@example.org,2\n' >"$T/evil.csv"
 "$CCRM" -d "$PG_CONN" --import "$T/evil.csv" --into contacts --dry-run >"$T/imp.out" 2>"$T/imp.err"
-check "--import: the bad e-mail is reported" grep -q 'evil.csv:2: column "email": "ada?2J@@x" is not a valid e-mail address' "$T/imp.err"
+check "--import: the bad e-mail is reported (its C1 control named, not echoed)" grep -q 'evil.csv:2: column "email": control character U+009B' "$T/imp.err"
 check "--import: the unknown header is reported" grep -q 'ignoring unknown column "?\]0;hdr?Shoe"' "$T/imp.err"
 check "--import: no control byte in its messages" clean "$T/imp.err"
 printf 'account,first_name,email\n\342\200\256evil\302\235corp,Eve,eve@example.org\n' >"$T/ref.csv"
 "$CCRM" -d "$PG_CONN" --import "$T/ref.csv" --into contacts --dry-run >"$T/ref.out" 2>"$T/ref.err"
-check "--import: an account not found, named safely" \
-    bash -c "grep -q 'account \"?evil?corp\" not found' '$T/ref.err' && $(declare -f clean); clean '$T/ref.err'"
+check "--import: an account name with a bidi override and a C1 control is refused, named safely" \
+    bash -c "grep -q 'column \"account\": bidirectional control U+202E' '$T/ref.err' && $(declare -f clean); clean '$T/ref.err'"
+printf 'account,first_name,email\nevil\033]0;x\007corp,Eve,eve@example.org\n' >"$T/ref2.csv"
+"$CCRM" -d "$PG_CONN" --import "$T/ref2.csv" --into contacts --dry-run >"$T/ref2.out" 2>"$T/ref2.err"
+check "--import: one with ESC and BEL likewise" \
+    bash -c "grep -q 'column \"account\": control character 0x1b' '$T/ref2.err' && $(declare -f clean); clean '$T/ref2.err'"
 
 # ---- --export and the admin commands: names in their messages ----
 "$CCRM" -d "$PG_CONN" --export contacts --output "$T/no/such/dir/"$'\e[2J'"x.csv" >"$T/exp.out" 2>"$T/exp.err"
