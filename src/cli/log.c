@@ -1,6 +1,7 @@
 /* ccrm --log ticket|interaction: write a ticket or an interaction from a script (a phone
  * system, a mail hook), for the contact with the given e-mail address; it shows up live in
  * every client like any other change (src/db/log.c writes it). */
+#include <ctype.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -133,7 +134,9 @@ cli_log_main(int argc, char **argv)
         case O_CHANNEL:
             channel = optarg;
             break;
-        case O_KIND:
+        case O_KIND: /* a choice: in any letter case, as forms and imports take it */
+            for (char *k = optarg; *k != '\0'; k++)
+                *k = (char)tolower((unsigned char)*k);
             kind = optarg;
             break;
         case O_FEED:
@@ -150,6 +153,17 @@ cli_log_main(int argc, char **argv)
         return log_usage();
     if (cli_choice("--log", log, kinds) == -1)
         return EX_USAGE;
+    if (channel != NULL && strcmp(log, "ticket") == 0) /* a ticket's channel is a choice */
+        for (char *k = (char *)channel; *k != '\0'; k++)
+            *k = (char)tolower((unsigned char)*k);
+    if (email != NULL) { /* " a@b.example " as every writer reads an address: trimmed */
+        char *end;
+
+        email += strspn(email, " \t");
+        for (end = (char *)email + strlen(email);
+             end > email && (end[-1] == ' ' || end[-1] == '\t');)
+            *--end = '\0';
+    }
     if (kind != NULL && strcmp(log, "interaction") != 0) {
         fputs("ccrm: --kind goes with --log interaction (a ticket has none)\n", stderr);
         return cli_usage_error();

@@ -159,6 +159,12 @@ check "--log with U+202E in --body: exit 65, names it" bash -c "test $rc = 65 &&
 check "... and none of them was stored" test "$(q "select count(*) from tickets")" = "$n0"
 c sofia --log ticket --contact "$email" --subject $'Grüße — 北京 👩\xe2\x80\x8d💻' --body $'two\nlines\twith a tab'
 check "--log with letters of any script, a joiner, newlines and tabs: stored" test $rc = 0
+c sofia --log ticket --contact " $email " --subject "Cased channel" --channel EMAIL
+check "--log: a choice in any letter case and an address with blanks around, as forms take them ($rc)" test $rc = 0
+check "...the channel email" test "$(q "select channel from tickets where subject = 'Cased channel'")" = email
+c sam --log interaction --contact "$email" --subject "Cased kind" --kind Call
+check "--log interaction --kind Call: the kind call" \
+    test "$(q "select kind from interactions where subject = 'Cased kind'")" = call
 
 # ---- 6. an option given twice ----
 NOWHERE="host=$T/nowhere dbname=x"
