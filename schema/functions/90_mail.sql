@@ -1041,6 +1041,30 @@ $$;
 SELECT ccrm_set_execute('ccrm_mail_out_check(text,bigint)', 'ccrm_internal', 'ccrm_partner');
 
 -- ---------------------------------------------------------------------------------------
+-- What a file a person attaches must be, for every way of attaching one (ccrm_mail_out_attach
+-- and the rule on attachments below): a name of one line with no directories, at most 255
+-- characters, and a media type (type/subtype) that cannot change a MIME header. Raises 22023
+-- naming what is wrong; the caller's rights.
+-- ---------------------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION ccrm_attachment_file_check(p_name text, p_type text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    IF btrim(coalesce(p_name, '')) = '' OR p_name ~ '[/\\[:cntrl:]]' OR length(btrim(p_name)) > 255 THEN
+        RAISE EXCEPTION 'the file name "%" is not one: at most 255 characters, no directories, one line',
+            coalesce(p_name, 'NULL') USING ERRCODE = '22023';
+    END IF;
+    IF lower(btrim(coalesce(p_type, ''))) !~ '^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$' THEN
+        RAISE EXCEPTION 'the media type "%" is not one (type/subtype)', coalesce(p_type, 'NULL')
+            USING ERRCODE = '22023';
+    END IF;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_attachment_file_check(text,text)', 'ccrm_internal', 'ccrm_partner');
+
+-- ---------------------------------------------------------------------------------------
 -- The files of an outgoing mail (an answer's attachments, a quote's or an invoice's PDF and
 -- e-invoice): ccrm_mail_out_attach(mail, names, types, contents) stores them in attachments,
 -- in the order given, where incoming mail keeps its attachments (the same rights: staff
@@ -1068,19 +1092,14 @@ BEGIN
     END IF;
     SELECT coalesce(x.name, 'NULL') INTO bad
       FROM unnest(p_names, p_types, p_contents) x(name, type, content)
-     WHERE btrim(coalesce(x.name, '')) = '' OR x.content IS NULL
-        OR lower(btrim(coalesce(x.type, ''))) !~ '^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$'
+     WHERE btrim(coalesce(x.name, '')) = '' OR btrim(coalesce(x.type, '')) = ''
+        OR x.content IS NULL
      LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'an attachment is sent with its file: a name, a type and the bytes of each (not so "%")', bad
             USING ERRCODE = '22023';
     END IF;
-    SELECT x.name INTO bad FROM unnest(p_names) x(name)
-     WHERE x.name ~ '[/\\[:cntrl:]]' OR length(btrim(x.name)) > 255 LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'the file name "%" is not one: at most 255 characters, no directories, one line', bad
-            USING ERRCODE = '22023';
-    END IF;
+    PERFORM ccrm_attachment_file_check(x.name, x.type) FROM unnest(p_names, p_types) x(name, type);
     INSERT INTO attachments (msg_id, name, type, size, content)
     SELECT p_msg, btrim(x.name), lower(btrim(x.type)), octet_length(x.content), x.content
       FROM unnest(p_names, p_types, p_contents) WITH ORDINALITY x(name, type, content, i)
@@ -1124,14 +1143,7 @@ BEGIN
             USING ERRCODE = '42501',
                   HINT = 'What a received or sent mail carried is never changed.';
     END IF;
-    IF btrim(NEW.name) = '' OR NEW.name ~ '[/\\[:cntrl:]]' OR length(btrim(NEW.name)) > 255 THEN
-        RAISE EXCEPTION 'the file name "%" is not one: at most 255 characters, no directories, one line',
-            NEW.name USING ERRCODE = '22023';
-    END IF;
-    IF lower(btrim(NEW.type)) !~ '^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$' THEN
-        RAISE EXCEPTION 'the media type "%" is not one (type/subtype)', NEW.type
-            USING ERRCODE = '22023';
-    END IF;
+    PERFORM ccrm_attachment_file_check(NEW.name, NEW.type);
     RETURN NEW;
 END
 $$;
