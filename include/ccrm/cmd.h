@@ -159,7 +159,7 @@ const char *cmd_name(enum cmd_kind kind);
 /* Called by a completion source for each candidate it knows. */
 typedef void (*cmd_add_fn)(const char *name, void *actx);
 /* Supplies argument candidates the parser cannot know (account names, logins) for command kind;
- * prefix is what was typed so far (a hint: results are filtered again). */
+ * prefix is what was typed so far (a hint: results are filtered again, unless src->matched). */
 typedef void (*cmd_names_fn)(enum cmd_kind kind, const char *prefix, cmd_add_fn add, void *actx,
                              void *ctx);
 
@@ -167,6 +167,9 @@ struct cmd_complete_src {
     const char *const *sorts; /* sort names of the current list, NULL-terminated, or NULL */
     cmd_names_fn names;       /* may be NULL */
     void *ctx;
+    /* names adds only names that start with what was typed, matched its own way (the database
+     * folds accents too: "ol" finds "Öl Handel"): they are taken as they come */
+    int matched;
 };
 
 struct cmd_completion {
@@ -179,10 +182,19 @@ struct cmd_completion {
 
 /* Candidates for the word that ends at byte offset cursor of line: command names for the first
  * word, else view names, sort names or what src->names adds, by command. Matching is by prefix,
- * ASCII case-insensitive. Fills out (free with cmd_completion_fini); returns out->n. */
+ * letter case aside in any script (cmd_has_prefix). The common prefix is never shorter than
+ * what was typed. Fills out (free with cmd_completion_fini); returns out->n. */
 int cmd_complete(const char *line, size_t cursor, const struct cmd_complete_src *src,
                  struct cmd_completion *out);
 void cmd_completion_fini(struct cmd_completion *c);
+
+/* Does s start with the first n bytes of p, letter case aside in any script ("öl" and "ÖL"
+ * start "Öl Handel": towlower by character, in the locale's encoding)? The one way the client
+ * folds names itself: completion candidates, commands, :open's exact name. (Accents are the
+ * database's: ccrm_fold.) */
+int cmd_has_prefix(const char *s, const char *p, size_t n);
+/* Are a and b the same but for letter case, in any script (as cmd_has_prefix)? */
+int cmd_same_name(const char *a, const char *b);
 
 /* The departments a hand-off names (NULL-terminated), for completion. */
 const char *const *cmd_department_names(void);

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
+#include <wctype.h>
 
 #include "ccrm/cmd.h"
 #include "ccrm/entity.h"
@@ -113,16 +115,67 @@ lower(char c)
     return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
 }
 
-/* Does s start with the first n bytes of p, ASCII case-insensitively? */
-static int
-has_prefix(const char *s, const char *p, size_t n)
+/* The character at s (at most n bytes) in lower case, in any script: its length in bytes (0 at
+ * the end), the character in *c. ASCII is folded alone (the commands' names), other characters
+ * by towlower in the locale's encoding (mbrtowc: no table of our own to drift from the
+ * terminal's); a byte that is no character there stands for itself, outside Unicode, so that
+ * it equals only the same byte. */
+static size_t
+fold_char(const char *s, size_t n, wint_t *c)
 {
-    size_t i;
+    mbstate_t st;
+    wchar_t w;
+    size_t k;
 
-    for (i = 0; i < n; i++)
-        if (s[i] == '\0' || lower(s[i]) != lower(p[i]))
-            return 0;
-    return 1;
+    if (n == 0 || *s == '\0')
+        return 0;
+    if ((unsigned char)*s < 0x80) {
+        *c = (wint_t)(unsigned char)lower(*s);
+        return 1;
+    }
+    memset(&st, 0, sizeof st);
+    k = mbrtowc(&w, s, n, &st);
+    if (k == 0 || k == (size_t)-1 || k == (size_t)-2) {
+        *c = (wint_t)(0x110000u + (unsigned char)*s);
+        return 1;
+    }
+    *c = towlower((wint_t)w);
+    return k;
+}
+
+/* How far a (na bytes) and b (nb bytes) agree, letter case aside: the bytes of each that do
+ * (*la, *lb; whole characters). */
+static void
+fold_common(const char *a, size_t na, const char *b, size_t nb, size_t *la, size_t *lb)
+{
+    size_t i = 0, j = 0, ka, kb;
+    wint_t ca, cb;
+
+    while ((ka = fold_char(a + i, na - i, &ca)) != 0 && (kb = fold_char(b + j, nb - j, &cb)) != 0 &&
+           ca == cb) {
+        i += ka;
+        j += kb;
+    }
+    *la = i;
+    *lb = j;
+}
+
+int
+cmd_has_prefix(const char *s, const char *p, size_t n)
+{
+    size_t ls, lp;
+
+    fold_common(s, strlen(s), p, n, &ls, &lp);
+    return lp == n;
+}
+
+int
+cmd_same_name(const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b), la, lb;
+
+    fold_common(a, na, b, nb, &la, &lb);
+    return la == na && lb == nb;
 }
 
 const char *
@@ -161,9 +214,9 @@ lookup(const char *word, size_t n)
     for (i = 0; i < ncommands; i++) {
         if (n == 1 && lower(word[0]) == 'q' && commands[i]->kind == CMD_QUIT)
             return (int)i; /* "q" stays quit, whatever else may start with q */
-        if (strlen(commands[i]->name) == n && has_prefix(commands[i]->name, word, n))
+        if (strlen(commands[i]->name) == n && cmd_has_prefix(commands[i]->name, word, n))
             return (int)i; /* exact */
-        if (has_prefix(commands[i]->name, word, n))
+        if (cmd_has_prefix(commands[i]->name, word, n))
             found = found == -1 ? (int)i : -2;
     }
     return found;
@@ -199,7 +252,7 @@ new_match_word(const char *word, const struct entity *e, void *ctx)
     struct new_match *m = ctx;
     size_t kl = strlen(m->known);
 
-    if (strlen(word) == m->len && has_prefix(word, m->typed, m->len)) {
+    if (strlen(word) == m->len && cmd_has_prefix(word, m->typed, m->len)) {
         m->e = e;
         m->word = word;
     }
@@ -229,7 +282,7 @@ cmd_parse(const char *line, struct cmd *out, struct ccrm_err *err)
         size_t nn = 0;
 
         for (k = 0; k < ncommands; k++)
-            if (has_prefix(commands[k]->name, w, n))
+            if (cmd_has_prefix(commands[k]->name, w, n))
                 names[nn++] = commands[k]->name;
         qsort(names, nn, sizeof names[0], cmp_str); /* in the order of the alphabet */
         for (k = 0; k < nn; k++) {
@@ -274,7 +327,7 @@ cmd_parse(const char *line, struct cmd *out, struct ccrm_err *err)
         int v, match = -1;
 
         for (v = 0; cmd_views[v] != NULL; v++)
-            if (has_prefix(cmd_views[v], out->arg, alen))
+            if (cmd_has_prefix(cmd_views[v], out->arg, alen))
                 match = match == -1 ? v : -2;
         if (match < 0) {
             err_set(err, "%s view \"%.64s\": expected %s", match == -2 ? "ambiguous" : "unknown",
@@ -314,13 +367,14 @@ struct collect {
     size_t n;
 };
 
+/* A candidate as it is (a source that matched it itself: src->matched). */
 static void
-add_cand(const char *name, void *actx)
+add_matched(const char *name, void *actx)
 {
     struct collect *col = actx;
     struct cmd_completion *c = col->c;
 
-    if (name == NULL || !has_prefix(name, col->word, col->n))
+    if (name == NULL)
         return;
     if (c->n == c->cap) {
         c->cap = c->cap ? 2 * c->cap : 16;
@@ -329,10 +383,32 @@ add_cand(const char *name, void *actx)
     c->cand[c->n++] = xstrdup(name);
 }
 
+/* A candidate if it starts with the word typed. */
+static void
+add_cand(const char *name, void *actx)
+{
+    struct collect *col = actx;
+
+    if (name != NULL && cmd_has_prefix(name, col->word, col->n))
+        add_matched(name, actx);
+}
+
 static int
 cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The characters in the first n bytes of UTF-8 s. */
+static size_t
+utf8_count(const char *s, size_t n)
+{
+    size_t i, k = 0;
+
+    for (i = 0; i < n; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80)
+            k++;
+    return k;
 }
 
 static void
@@ -380,7 +456,7 @@ complete_arg(const struct action *c, const char *a, const struct cmd_complete_sr
         if (c->kind == CMD_HANDOFF)
             add_list(col, departments);
         if (src != NULL && src->names != NULL)
-            src->names(c->kind, a, add_cand, col, src->ctx);
+            src->names(c->kind, a, src->matched ? add_matched : add_cand, col, src->ctx);
         break;
     }
 }
@@ -433,24 +509,23 @@ cmd_complete(const char *line, size_t cursor, const struct cmd_complete_src *src
         out->cand[k++] = out->cand[j];
     }
     out->n = k;
-    /* the longest common prefix, never ending inside a UTF-8 character */
+    /* the longest common prefix, letter case aside, never ending inside a UTF-8 character */
     if (out->n > 0) {
-        size_t l = strlen(out->cand[0]);
+        size_t l = strlen(out->cand[0]), lj;
+        const char *from = out->cand[0];
 
-        for (j = 1; j < out->n; j++) {
-            size_t m = 0;
-
-            while (m < l && out->cand[j][m] != '\0' &&
-                   (out->cand[j][m] == out->cand[0][m] ||
-                    ((unsigned char)out->cand[0][m] < 0x80 &&
-                     lower(out->cand[j][m]) == lower(out->cand[0][m]))))
-                m++;
-            l = m;
-        }
+        for (j = 1; j < out->n; j++)
+            fold_common(out->cand[0], l, out->cand[j], strlen(out->cand[j]), &l, &lj);
         while (l > 0 && ((unsigned char)out->cand[0][l] & 0xC0) == 0x80)
             l--;
+        /* candidates a source matched its own way (accents folded: "ol" found "Öl Handel"
+         * and "Olive") may agree on less than was typed: what was typed stays */
+        if (utf8_count(out->cand[0], l) < utf8_count(col.word, col.n)) {
+            from = col.word;
+            l = col.n;
+        }
         out->common = xmalloc(l + 1);
-        memcpy(out->common, out->cand[0], l);
+        memcpy(out->common, from, l);
         out->common[l] = '\0';
     } else {
         out->common = xstrdup("");

@@ -7,10 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <wchar.h>
-#include <wctype.h>
 
 #include "actions.h"
 #include "billing_ui.h"
@@ -135,24 +133,6 @@ target(struct app *app, const struct action *a, const char *arg, const struct en
 
 static void run_find(struct app *app, const struct action *a, const char *arg);
 
-/* Are a and b the same name but for letter case, in any script (Öl and öl: strcasecmp knew
- * only ASCII)? */
-static int
-same_name(const char *a, const char *b)
-{
-    wchar_t wa[256], wb[256];
-    size_t na = mbstowcs(wa, a, 255), nb = mbstowcs(wb, b, 255), i;
-
-    if (na == (size_t)-1 || nb == (size_t)-1 || na >= 255 || nb >= 255)
-        return strcasecmp(a, b) == 0;
-    if (na != nb)
-        return 0;
-    for (i = 0; i < na; i++)
-        if (towlower((wint_t)wa[i]) != towlower((wint_t)wb[i]))
-            return 0;
-    return 1;
-}
-
 static void
 run_open(struct app *app, const struct action *a, const char *arg)
 {
@@ -172,8 +152,10 @@ run_open(struct app *app, const struct action *a, const char *arg)
         ui_message_error(app, "no account matches \"%s\"", arg);
         return;
     }
-    for (i = 0, pick = -1; i < n; i++) /* an exact name wins over the first match */
-        if (rows[i].col[0] != NULL && same_name(rows[i].col[0], arg)) {
+    /* an exact name wins over the first match, in any letter case in any script (Öl and öl:
+     * cmd_same_name folds as Tab completion does) */
+    for (i = 0, pick = -1; i < n; i++)
+        if (rows[i].col[0] != NULL && cmd_same_name(rows[i].col[0], arg)) {
             pick = i;
             break;
         }

@@ -15,6 +15,7 @@
 #include <wchar.h>
 
 #include "ccrm/cmd.h"
+#include "ccrm/complete.h"
 #include "ccrm/entity.h"
 #include "ccrm/stats.h"
 #include "ccrm/util.h"
@@ -68,15 +69,23 @@ to_mb(const wchar_t *w, size_t n)
     return s;
 }
 
-/* Completion source: account names (open, find) and logins (find) from the database. */
+/* A login for :find, if it starts with what was typed (the source's names are not filtered
+ * again: src.matched). */
+static void
+add_login(const char *login, const char *prefix, cmd_add_fn add, void *actx)
+{
+    if (login != NULL && cmd_has_prefix(login, prefix, strlen(prefix)))
+        add(login, actx);
+}
+
+/* Completion source: account names (open, find) and logins (find) from the database, each
+ * starting with what was typed. The names are the database's matches (db_account_names: by
+ * their beginning, accents folded as the Accounts search folds them). */
 static void
 names_cb(enum cmd_kind kind, const char *prefix, cmd_add_fn add, void *actx, void *ctx)
 {
     struct app *app = ctx;
-    struct list_query q = {entity_find("accounts"), 0, prefix[0] ? prefix : NULL, {NULL}, {0}};
-    struct row *rows;
     struct ccrm_err err;
-    int n, i;
 
     if (db_state(app->db) != DB_READY)
         return;
@@ -84,24 +93,20 @@ names_cb(enum cmd_kind kind, const char *prefix, cmd_add_fn add, void *actx, voi
         db_logins(app->db, prefix, add, actx, &err);
         return;
     }
-    rows = xcalloc(NAMES_LIMIT, sizeof *rows);
-    n = db_list_fetch(app->db, &q, NULL, 1, NAMES_LIMIT, rows, &err);
-    for (i = 0; i < n; i++) {
-        add(rows[i].col[0], actx);
-        row_fini(&rows[i]);
-    }
+    db_account_names(app->db, prefix, NAMES_LIMIT, add, actx, &err);
     if (kind == CMD_FIND) { /* logins: ours, and those active in the Feed */
         struct list_query fq = {entity_find("events"), 0, NULL, {NULL}, {0}};
+        struct row *rows = xcalloc(NAMES_LIMIT, sizeof *rows);
+        int n, i;
 
-        add(db_login(app->db), actx);
-        memset(rows, 0, NAMES_LIMIT * sizeof *rows);
+        add_login(db_login(app->db), prefix, add, actx);
         n = db_list_fetch(app->db, &fq, NULL, 1, NAMES_LIMIT, rows, &err);
         for (i = 0; i < n; i++) {
-            add(rows[i].col[1], actx);
+            add_login(rows[i].col[1], prefix, add, actx);
             row_fini(&rows[i]);
         }
+        free(rows);
     }
-    free(rows);
 }
 
 /* Tab: replace the word before the cursor by the candidates' common prefix; list them. */
@@ -111,7 +116,7 @@ complete(EditLine *el, int ch)
     struct prompt *p = NULL;
     const LineInfoW *li = el_wline(el);
     struct cmd_completion c;
-    struct cmd_complete_src src = {NULL, names_cb, NULL};
+    struct cmd_complete_src src = {NULL, names_cb, NULL, 1};
     struct ui *ui;
     struct view *v;
     char *line, list[sizeof ui->msg];

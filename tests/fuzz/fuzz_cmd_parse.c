@@ -75,7 +75,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const char *const sorts[] = {"name", "updated", NULL};
-    struct cmd_complete_src src = {sorts, names, NULL};
+    struct cmd_complete_src src = {sorts, names, NULL, 0};
     struct cmd_completion c;
     struct ccrm_err err;
     struct cmd cmd;

@@ -1,4 +1,5 @@
 /* Unit tests for src/cmd/parse.c: the `:` command parser and its Tab completion, table-driven. */
+#include <locale.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -171,7 +172,7 @@ static const struct {
 static void
 test_complete_table(void **state)
 {
-    struct cmd_complete_src src = {sorts, names, NULL};
+    struct cmd_complete_src src = {sorts, names, NULL, 0};
     size_t i;
 
     (void)state;
@@ -201,6 +202,69 @@ test_complete_cursor(void **state)
     cmd_completion_fini(&c);
     assert_int_equal(cmd_complete("vi", 1, NULL, &c), 1);
     assert_int_equal(c.is_cmd, 1);
+    cmd_completion_fini(&c);
+}
+
+/* Names outside ASCII fold by character in any script (towlower): "öl" and "ÖL" start "Öl
+ * Handel" (the parser knew ASCII only), and :open's exact name is folded the same way. */
+static void
+test_fold_utf8(void **state)
+{
+    (void)state;
+    assert_true(cmd_has_prefix("Öl Handel", "öl", strlen("öl")));
+    assert_true(cmd_has_prefix("Öl Handel", "ÖL", strlen("ÖL")));
+    assert_true(cmd_has_prefix("ЖУК Trade", "жук", strlen("жук")));
+    assert_true(cmd_has_prefix("Atlas", "aTL", 3));
+    assert_true(cmd_has_prefix("Atlas", "", 0));
+    assert_false(cmd_has_prefix("Öl Handel", "ol", 2)); /* accents are the database's */
+    assert_false(cmd_has_prefix("Öl", "öl handel", strlen("öl handel")));
+    assert_false(cmd_has_prefix("Ö", "\xc3", 1)); /* half a character is no character */
+    assert_true(cmd_same_name("Öl Handel", "öL HANDEL"));
+    assert_false(cmd_same_name("Öl Handel", "Öl Handel und Söhne"));
+    assert_false(cmd_same_name("Öl", "Ol"));
+    assert_true(cmd_same_name("Straße", "STRAßE"));
+}
+
+static void
+names_utf8(enum cmd_kind kind, const char *prefix, cmd_add_fn add, void *actx, void *ctx)
+{
+    (void)kind;
+    (void)prefix;
+    (void)ctx;
+    add("Öl Handel und Söhne", actx);
+    add("Öl Handel", actx);
+    add("Olive AG", actx);
+    add("Atlas Corp", actx);
+}
+
+/* Tab: candidates that start with what was typed in another letter case outside ASCII, their
+ * common beginning by the same folding; a source that matched its names itself (accents
+ * folded) is taken as it is, and what was typed stays when they agree on less. */
+static void
+test_complete_utf8(void **state)
+{
+    struct cmd_complete_src src = {NULL, names_utf8, NULL, 0};
+    struct cmd_completion c;
+
+    (void)state;
+    assert_int_equal(cmd_complete("open öl", strlen("open öl"), &src, &c), 2);
+    assert_string_equal(c.common, "Öl Handel");
+    assert_int_equal(c.start, 5);
+    cmd_completion_fini(&c);
+    assert_int_equal(cmd_complete("open ÖL HANDEL U", strlen("open ÖL HANDEL U"), &src, &c), 1);
+    assert_string_equal(c.common, "Öl Handel und Söhne");
+    cmd_completion_fini(&c);
+    /* several in different letter case: the beginning they share, spelled as the first */
+    assert_int_equal(cmd_complete("open o", strlen("open o"), &src, &c), 1);
+    assert_string_equal(c.common, "Olive AG");
+    cmd_completion_fini(&c);
+
+    src.matched = 1; /* as the database matched them: all are taken */
+    assert_int_equal(cmd_complete("open ol", strlen("open ol"), &src, &c), 4);
+    assert_string_equal(c.common, "ol");
+    cmd_completion_fini(&c);
+    assert_int_equal(cmd_complete("open x", strlen("open x"), &src, &c), 4);
+    assert_string_equal(c.common, "x");
     cmd_completion_fini(&c);
 }
 
@@ -249,8 +313,14 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_table),    cmocka_unit_test(test_parse_long_arg),
         cmocka_unit_test(test_complete_table), cmocka_unit_test(test_complete_cursor),
+        cmocka_unit_test(test_fold_utf8),      cmocka_unit_test(test_complete_utf8),
         cmocka_unit_test(test_actions),
     };
 
+    /* the client runs in the user's locale; names outside ASCII need a UTF-8 one */
+    if (setlocale(LC_CTYPE, "C.UTF-8") == NULL && setlocale(LC_CTYPE, "en_US.UTF-8") == NULL) {
+        fprintf(stderr, "no UTF-8 locale\n");
+        return 1;
+    }
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

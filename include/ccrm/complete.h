@@ -1,0 +1,15 @@
+/* Tab completion's candidates from the database (src/db/complete.c), for the `:` prompt. */
+#ifndef CCRM_COMPLETE_H
+#define CCRM_COMPLETE_H
+
+#include "ccrm/db.h"
+#include "ccrm/err.h"
+
+/* The accounts whose name starts with typed, folded as the Accounts search folds (ccrm_fold:
+ * "ol", "öl" and "ÖL" find "Öl Handel"), as the caller may see them: add is called for the
+ * first limit in name order, then for the last one, so that a common beginning taken from them
+ * holds for all. Returns how many were added, or -1 with err set. */
+int db_account_names(struct db *db, const char *typed, int limit,
+                     void (*add)(const char *name, void *ctx), void *ctx, struct ccrm_err *err);
+
+#endif
