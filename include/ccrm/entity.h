@@ -106,6 +106,18 @@ struct entity_filter {
      * conditions ("a.status = 'issued' AND a.due_date < current_date") that the status index
      * walks in the list's order. Used for `=`; the other operators use sql. */
     const char *is; /* "ccrm_quote_is(a.status, a.valid_until, ", or NULL */
+    /* Without a field: the values the column takes (a CHECK, a computed state), or NULL. A
+     * value is read as one of them in any case (department=Support is support: the stored
+     * spelling, which the column's index walks); any other is refused, naming them. */
+    const char *const *choices;
+    /* How a value without field or choices is compared (src/db/list_sql.c): as typed, or
+     * ignoring case and accents (ccrm_fold, as a search does) in one of two ways. */
+    enum filter_match {
+        FILTER_EXACT,  /* as typed (a yes/no filter's true, a read function's word) */
+        FILTER_FOLDED, /* the column holds folded values only (logins, [a-z0-9_]): the value
+                        * is folded, the column compared as stored, so its index still walks */
+        FILTER_TEXT    /* free text (industry=technology finds "Technology"): both folded */
+    } match;
 };
 
 /* The usual search: the folded search column alone. src/db/list.c's window walk filters that
@@ -287,6 +299,13 @@ int entity_field_index(const struct entity *e, const char *column);
  * and in an import (references by name, domain or e-mail; times as given). */
 struct value_rule entity_form_rule(const struct entity_field *f);
 struct value_rule entity_import_rule(const struct entity_field *f);
+/* A value typed for filter f of e's list as the filter compares it: read as its field's
+ * values are (status=Open is open), or as one of its choices in the stored spelling; other
+ * filters take it as typed. 0 with it in out (outcap bytes), or -1 with the reason in ve
+ * (the valid values named). The prompt and the list queries (src/db/list.c) both read a
+ * filter's values through this. */
+int entity_filter_value(const struct entity *e, const struct entity_filter *f, const char *in,
+                        char *out, size_t outcap, struct value_err *ve);
 /* A column of a list by name: its index in a row, or -1. */
 int entity_list_col(const struct entity_list *l, const char *name);
 /* The sort order named name: its index, or -1. */

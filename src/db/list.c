@@ -455,18 +455,119 @@ out:
     return rc;
 }
 
+/* ---- the filters' values ---- */
+
+/* A query with its filters' values as the filters compare them (entity_filter_value): a value
+ * of a fixed set (department=Support, kind=SLA_breach) in its stored spelling, one outside the
+ * set refused, naming it. Read here, where every list query passes (a view, its export, the
+ * live window checks), so whoever set the filter gets the same; the values live in val. */
+struct filtered {
+    struct list_query q;
+    char val[LIST_MAX_FILTERS][1024];
+};
+
+/* The next value of a text array literal at *p ('{"open","pending"}', as the prompt writes
+ * it: quotes and backslashes escaped) into v (cap bytes); 0 at its end. */
+static int
+array_item(const char **p, char *v, size_t cap)
+{
+    const char *s = *p;
+    size_t n = 0;
+
+    if (*s == '{' || *s == ',')
+        s++;
+    if (*s == '}' || *s == '\0')
+        return 0;
+    if (*s == '"') {
+        for (s++; *s != '\0' && *s != '"'; s++) {
+            if (*s == '\\' && s[1] != '\0')
+                s++;
+            if (n + 1 < cap)
+                v[n++] = *s;
+        }
+        if (*s == '"')
+            s++;
+    } else {
+        for (; *s != '\0' && *s != ',' && *s != '}'; s++)
+            if (n + 1 < cap)
+                v[n++] = *s;
+    }
+    v[n] = '\0';
+    *p = s;
+    return 1;
+}
+
+static int
+filter_refused(const struct entity_filter *f, const char *v, const struct value_err *ve,
+               struct ccrm_err *err)
+{
+    err_set(err, "filter %s: \"%s\" is refused: %s", f->name, v, ve->msg);
+    return -1;
+}
+
+static int
+filter_values(const struct list_query *q, struct filtered *o, struct ccrm_err *err)
+{
+    const struct entity_list *l = q->e->list;
+    struct value_err ve;
+    char v[256], norm[256];
+    int i;
+
+    o->q = *q;
+    for (i = 0; i < l->nfilters && i < LIST_MAX_FILTERS; i++) {
+        const struct entity_filter *f = &l->filters[i];
+        const char *p = q->filter[i];
+        struct strbuf b = STRBUF_INIT;
+        const char *c;
+
+        if (p == NULL || (f->field == NULL && f->choices == NULL) || q->fop[i] == LF_NONE ||
+            q->fop[i] == LF_SOME)
+            continue;
+        if (q->fop[i] != LF_IN && q->fop[i] != LF_NOT_IN) {
+            if (entity_filter_value(q->e, f, p, o->val[i], sizeof o->val[i], &ve) == -1)
+                return filter_refused(f, p, &ve, err);
+            o->q.filter[i] = o->val[i];
+            continue;
+        }
+        strbuf_puts(&b, "{");
+        while (array_item(&p, v, sizeof v)) {
+            if (entity_filter_value(q->e, f, v, norm, sizeof norm, &ve) == -1) {
+                strbuf_fini(&b);
+                return filter_refused(f, v, &ve, err);
+            }
+            strbuf_puts(&b, strbuf_str(&b)[1] != '\0' ? ",\"" : "\"");
+            for (c = norm; *c != '\0'; c++)
+                strbuf_printf(&b, "%s%c", *c == '"' || *c == '\\' ? "\\" : "", *c);
+            strbuf_puts(&b, "\"");
+        }
+        strbuf_puts(&b, "}");
+        str_copy(o->val[i], strbuf_str(&b), sizeof o->val[i]);
+        strbuf_fini(&b);
+        o->q.filter[i] = o->val[i];
+    }
+    return 0;
+}
+
 /* ---- the list API (include/ccrm/db.h) ---- */
 
 int
-db_list_fetch(struct db *db, const struct list_query *q, const struct row *from, int dir, int limit,
-              struct row *out, struct ccrm_err *err)
+db_list_fetch(struct db *db, const struct list_query *q0, const struct row *from, int dir,
+              int limit, struct row *out, struct ccrm_err *err)
 {
-    const struct entity_list *l = q->e->list;
-    int searching = q->search != NULL && q->search[0] != '\0';
-    char *pattern = searching ? like_contains(q->search) : NULL;
+    const struct entity_list *l = q0->e->list;
+    int searching = q0->search != NULL && q0->search[0] != '\0';
     int got = 0, rc = -1, filtered = 0, f, r = 0;
+    const struct list_query *q;
+    struct filtered *fq = xmalloc(sizeof *fq);
+    char *pattern;
     struct args a;
 
+    if (filter_values(q0, fq, err) == -1) {
+        free(fq);
+        return -1;
+    }
+    q = &fq->q;
+    pattern = searching ? like_contains(q->search) : NULL;
     for (f = 0; f < LIST_MAX_FILTERS; f++)
         if (q->filter[f] != NULL)
             filtered = 1;
@@ -488,20 +589,29 @@ db_list_fetch(struct db *db, const struct list_query *q, const struct row *from,
             row_fini(&out[i]);
     }
     free(pattern);
+    free(fq);
     return rc;
 }
 
 int
-db_list_fetch_one(struct db *db, const struct list_query *q, int64_t id, struct row *out,
+db_list_fetch_one(struct db *db, const struct list_query *q0, int64_t id, struct row *out,
                   struct ccrm_err *err)
 {
-    int searching = q->search != NULL && q->search[0] != '\0';
-    char *pattern = searching ? like_contains(q->search) : NULL;
+    int searching = q0->search != NULL && q0->search[0] != '\0';
+    const struct list_query *q;
+    struct filtered *fq = xmalloc(sizeof *fq);
     struct list_shape sh;
+    char *pattern;
     struct args a;
     PGresult *res;
     int n;
 
+    if (filter_values(q0, fq, err) == -1) {
+        free(fq);
+        return -1;
+    }
+    q = &fq->q;
+    pattern = searching ? like_contains(q->search) : NULL;
     args_of(&a, q, pattern, NULL);
     snprintf(a.idbuf, sizeof a.idbuf, "%" PRId64, id);
     a.v[LA_ID] = a.idbuf;
@@ -511,11 +621,12 @@ db_list_fetch_one(struct db *db, const struct list_query *q, int64_t id, struct 
         sh.has = LS_BARE | LS_PLAN_ONCE;
     res = run(db, &sh, &a, err);
     free(pattern);
+    free(fq);
     if (res == NULL)
         return -1;
     n = PQntuples(res);
     if (n > 0)
-        fill_row(res, 0, q->e->list->ncols, out);
+        fill_row(res, 0, q0->e->list->ncols, out);
     PQclear(res);
     return n > 0;
 }
@@ -531,8 +642,14 @@ list_window_sql(struct db *db, const struct list_query *q, const char *ids_cond,
                 const struct row *first, const struct row *last, const char **params, int *np,
                 char keys[2][24])
 {
+    /* the values must outlive the call (the caller runs the statement): the window of the one
+     * list a client's live changes are checked against at a time. A refused value was said
+     * when the list was read; here it stays as typed (it matches nothing). */
+    static struct filtered fq;
     struct strbuf b = STRBUF_INIT;
 
+    if (filter_values(q, &fq, NULL) == 0)
+        q = &fq.q;
     list_sql_in_window(&b, q, db_is_partner(db), ids_cond, first, last, params, np, keys);
     return strbuf_steal(&b);
 }
@@ -547,13 +664,20 @@ int
 db_list_in_window(struct db *db, const struct list_query *q, const int64_t *ids, int n,
                   const struct row *first, const struct row *last, struct ccrm_err *err)
 {
-    char *pattern = list_window_pattern(q);
+    char *pattern;
     char keys[2][24];
     struct strbuf idlist = STRBUF_INIT, sql = STRBUF_INIT;
     const char *params[8 + LIST_MAX_FILTERS];
+    struct filtered *fq = xmalloc(sizeof *fq);
     int np = 0, i, found;
     PGresult *res;
 
+    if (filter_values(q, fq, err) == -1) {
+        free(fq);
+        return -1;
+    }
+    q = &fq->q;
+    pattern = list_window_pattern(q);
     strbuf_puts(&idlist, "{");
     for (i = 0; i < n; i++)
         strbuf_printf(&idlist, "%s%lld", i ? "," : "", (long long)ids[i]);
@@ -567,6 +691,7 @@ db_list_in_window(struct db *db, const struct list_query *q, const int64_t *ids,
     strbuf_fini(&sql);
     strbuf_fini(&idlist);
     free(pattern);
+    free(fq);
     if (res == NULL)
         return -1;
     found = atoi(PQgetvalue(res, 0, 0));

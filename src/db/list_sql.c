@@ -167,7 +167,22 @@ add_filter(struct strbuf *b, const struct entity_filter *f, int op, int p)
         strbuf_puts(b, ") END");
         return;
     }
-    filter_cond(b, f->sql, f->read, op, p);
+    if (f->match == FILTER_EXACT || op == LF_NONE || op == LF_SOME) {
+        filter_cond(b, f->sql, f->read, op, p);
+        return;
+    }
+    /* ignoring case and accents (entity_filter.match): the value folded, as a search's
+     * pattern is; free text folded on both sides, a column of folded values (logins) compared
+     * as stored, so that `owner=Sam` still walks the owner's index in the list's order */
+    if (f->match == FILTER_TEXT) {
+        struct strbuf ex = STRBUF_INIT;
+
+        strbuf_printf(&ex, "ccrm_fold(%s)", f->sql);
+        filter_cond(b, strbuf_str(&ex), "ccrm_fold", op, p);
+        strbuf_fini(&ex);
+        return;
+    }
+    filter_cond(b, f->sql, "ccrm_fold", op, p);
 }
 
 /* the condition of every filter that is set; a value only where the operator takes one */

@@ -5,6 +5,8 @@
  * One name per concept: people say "deal", the table is `opportunities` (a name kept from the
  * first schema); this registry (singular, plural, the list's view and title) is where the two
  * meet, and nothing else in the code spells out the difference. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ccrm/entity.h"
@@ -27,6 +29,12 @@ static const char *const campaign_status[] = {"planned", "active", "paused", "co
 static const char *const interaction_kind[] = {"call", "email", "meeting", "chat",
                                                "note", "task",  NULL};
 static const char *const interaction_direction[] = {"in", "out", NULL};
+/* users.department; the Feed's events carry the actor's */
+static const char *const departments[] = {"sales",   "support", "marketing", "management",
+                                          "billing", "partner", "admin",     NULL};
+static const char *const inbox_kinds[] = {"mention", "assignment", "handoff",     "routed",
+                                          "change",  "comment",    "sla_warning", "sla_breach",
+                                          "digest",  NULL};
 
 /* ---- fields shared in shape (each entity still lists its own) ---- */
 
@@ -174,8 +182,8 @@ static const struct entity_sort account_sorts[] = {
 };
 
 static const struct entity_filter account_filters[] = {
-    {.name = "owner", .sql = "a.owner", .mine = 1},
-    {.name = "industry", .sql = "a.industry"},
+    {.name = "owner", .sql = "a.owner", .mine = 1, .match = FILTER_FOLDED},
+    {.name = "industry", .sql = "a.industry", .match = FILTER_TEXT},
 };
 
 static const struct entity_list account_list = {
@@ -325,7 +333,7 @@ static const struct entity_sort contact_sorts[] = {
 };
 
 static const struct entity_filter contact_filters[] = {
-    {.name = "owner", .sql = "a.owner", .mine = 1},
+    {.name = "owner", .sql = "a.owner", .mine = 1, .match = FILTER_FOLDED},
 };
 
 static const struct entity_list contact_list = {
@@ -502,8 +510,8 @@ static const struct entity_sort lead_sorts[] = {
 
 static const struct entity_filter lead_filters[] = {
     {.name = "status", .sql = "a.status", .field = "status"},
-    {.name = "owner", .sql = "a.owner", .mine = 1},
-    {.name = "source", .sql = "a.source"},
+    {.name = "owner", .sql = "a.owner", .mine = 1, .match = FILTER_FOLDED},
+    {.name = "source", .sql = "a.source", .match = FILTER_TEXT},
     /* the ✉ mark: mail waiting for an answer (a yes/no filter: `f unanswered`) */
     {.name = "unanswered", .sql = UNANSWERED_FILTER("lead_id")},
 };
@@ -673,7 +681,7 @@ static const struct entity_sort deal_sorts[] = {
 
 static const struct entity_filter deal_filters[] = {
     {.name = "stage", .sql = "a.stage", .field = "stage"},
-    {.name = "owner", .sql = "a.owner", .mine = 1},
+    {.name = "owner", .sql = "a.owner", .mine = 1, .match = FILTER_FOLDED},
 };
 
 static const struct entity_list deal_list = {
@@ -891,7 +899,7 @@ static const struct entity_sort ticket_sorts[] = {
 static const struct entity_filter ticket_filters[] = {
     {.name = "status", .sql = "a.status", .field = "status"},
     {.name = "priority", .sql = "a.priority", .field = "priority"},
-    {.name = "assignee", .sql = "a.assignee", .mine = 1},
+    {.name = "assignee", .sql = "a.assignee", .mine = 1, .match = FILTER_FOLDED},
     /* its deciding clock is breached (a yes/no filter: `f breached`) */
     {.name = "breached",
      .sql = "(EXISTS (SELECT 1 FROM sla_clocks x WHERE x.ticket_id = a.id AND x.current"
@@ -1065,7 +1073,7 @@ static const struct entity_sort campaign_sorts[] = {
 
 static const struct entity_filter campaign_filters[] = {
     {.name = "status", .sql = "a.status", .field = "status"},
-    {.name = "owner", .sql = "a.owner", .mine = 1},
+    {.name = "owner", .sql = "a.owner", .mine = 1, .match = FILTER_FOLDED},
 };
 
 static const struct entity_list campaign_list = {
@@ -1256,7 +1264,7 @@ static const struct entity_sort task_sorts[] = {
 };
 
 static const struct entity_filter task_filters[] = {
-    {.name = "person", .sql = "a.person", .mine = 1},
+    {.name = "person", .sql = "a.person", .mine = 1, .match = FILTER_FOLDED},
     /* yes/no filters (`f team overdue`) */
     {.name = "team", .sql = "(a.person IN (SELECT ccrm_team(current_user)))::text"},
     {.name = "open", .sql = "(a.done_at IS NULL)::text"},
@@ -1267,7 +1275,7 @@ static const struct entity_filter task_filters[] = {
     {.name = "week",
      .sql = "(a.done_at IS NULL AND a.due_at >= " TASK_DAY0 " AND a.due_at < " TASK_DAY0
             " + interval '7 days')::text"},
-    {.name = "kind", .sql = "a.kind"},
+    {.name = "kind", .sql = "a.kind", .choices = interaction_kind},
 };
 
 static const char *const task_shows[] = {"interactions", NULL};
@@ -1343,8 +1351,8 @@ static const struct entity_sort feed_sorts[] = {
 };
 
 static const struct entity_filter feed_filters[] = {
-    {.name = "actor", .sql = "a.actor"},
-    {.name = "department", .sql = "a.department"},
+    {.name = "actor", .sql = "a.actor", .match = FILTER_FOLDED},
+    {.name = "department", .sql = "a.department", .choices = departments},
     {.name = "entity", .sql = "a.entity", .read = "ccrm_entity_table"},
 };
 
@@ -1427,7 +1435,7 @@ static const struct entity_sort inbox_sorts[] = {
 
 static const struct entity_filter inbox_filters[] = {
     {.name = "unread", .sql = "(a.read_at IS NULL)::text"},
-    {.name = "kind", .sql = "a.kind"},
+    {.name = "kind", .sql = "a.kind", .choices = inbox_kinds},
 };
 
 static const char *const inbox_shows[] = {"users", NULL};
@@ -1541,8 +1549,9 @@ static const struct entity_sort rule_sorts[] = {
 };
 
 static const struct entity_filter rule_filters[] = {
-    {.name = "department", .sql = "a.department"},
-    {.name = "person", .sql = "a.person", .mine = 1},
+    /* rules hold lower-case words (a CHECK), not only the users' departments */
+    {.name = "department", .sql = "a.department", .match = FILTER_FOLDED},
+    {.name = "person", .sql = "a.person", .mine = 1, .match = FILTER_FOLDED},
     {.name = "active", .sql = "(a.active)::text"},
 };
 
@@ -1612,7 +1621,7 @@ static const struct entity_sort absence_sorts[] = {
 };
 
 static const struct entity_filter absence_filters[] = {
-    {.name = "person", .sql = "a.login", .mine = 1},
+    {.name = "person", .sql = "a.login", .mine = 1, .match = FILTER_FOLDED},
     {.name = "current", .sql = "(current_date BETWEEN a.starts_on AND a.ends_on)::text"},
     {.name = "coming", .sql = "(a.ends_on >= current_date)::text"},
 };
@@ -1758,6 +1767,27 @@ entity_import_rule(const struct entity_field *f)
     if (f->type == FIELD_REF) /* by name or domain, by e-mail, by login: looked up in SQL */
         r.type = strcmp(f->ref, "contacts") == 0 ? FIELD_EMAIL : FIELD_TEXT;
     return r;
+}
+
+int
+entity_filter_value(const struct entity *e, const struct entity_filter *f, const char *in,
+                    char *out, size_t outcap, struct value_err *ve)
+{
+    const struct entity_field *fd = f->field != NULL ? entity_field(e, f->field) : NULL;
+    struct value_rule r = {.type = FIELD_CHOICE, .choices = f->choices};
+    char *norm;
+
+    if (fd != NULL)
+        r = entity_form_rule(fd); /* the one normaliser, as the form reads the field */
+    else if (f->choices == NULL) {
+        snprintf(out, outcap, "%s", in);
+        return 0;
+    }
+    if (value_normalize_str(&r, 1, in, &norm, ve) == -1)
+        return -1;
+    snprintf(out, outcap, "%s", norm);
+    free(norm);
+    return 0;
 }
 
 int

@@ -65,6 +65,11 @@
 /* ---- products ---- */
 
 static const char *const bool_choices[] = {"true", "false", NULL};
+/* the states people see (ccrm_quote_state, ccrm_invoice_state): the status filters' values */
+static const char *const quote_states[] = {"draft",    "sent",    "accepted",
+                                           "rejected", "expired", NULL};
+static const char *const invoice_states[] = {"draft", "issued",    "partly_paid", "overdue",
+                                             "paid",  "cancelled", NULL};
 
 static const struct entity_field product_fields[] = {
     {.column = "sku",
@@ -405,8 +410,11 @@ static const struct entity_sort quote_sorts[] = {
 
 static const struct entity_filter quote_filters[] = {
     /* as people see it: draft, sent, accepted, rejected, expired (a sent quote past its date) */
-    {.name = "status", .sql = QUOTE_STATE("a"), .is = "ccrm_quote_is(a.status, a.valid_until, "},
-    {.name = "owner", .sql = "a.owner", .mine = 1},
+    {.name = "status",
+     .sql = QUOTE_STATE("a"),
+     .is = "ccrm_quote_is(a.status, a.valid_until, ",
+     .choices = quote_states},
+    {.name = "owner", .sql = "a.owner", .mine = 1, .match = FILTER_FOLDED},
 };
 
 static const struct entity_list quote_list = {
@@ -885,8 +893,9 @@ static const struct entity_filter invoice_filters[] = {
     /* as people see it: draft, issued, partly_paid, overdue, paid, cancelled */
     {.name = "status",
      .sql = INV_STATE("a"),
-     .is = "ccrm_invoice_is(a.status, a.kind, a.paid_total, a.due_date, "},
-    {.name = "owner", .sql = "a.owner", .mine = 1},
+     .is = "ccrm_invoice_is(a.status, a.kind, a.paid_total, a.due_date, ",
+     .choices = invoice_states},
+    {.name = "owner", .sql = "a.owner", .mine = 1, .match = FILTER_FOLDED},
     /* the dunning list: issued invoices past their due date */
     {.name = "overdue",
      .sql = "(a.status = 'issued' AND a.kind = 'invoice' AND a.due_date < current_date)::text"},

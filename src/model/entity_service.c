@@ -303,7 +303,9 @@ static const struct entity_sort sla_sorts[] = {
 
 static const struct entity_filter sla_filters[] = {
     {.name = "active", .sql = "(a.active)::text"},
-    {.name = "calendar", .sql = "(SELECT x.name FROM calendars x WHERE x.id = a.calendar_id)"},
+    {.name = "calendar",
+     .sql = "(SELECT x.name FROM calendars x WHERE x.id = a.calendar_id)",
+     .match = FILTER_TEXT},
 };
 
 static const char *const sla_shows[] = {"calendars", NULL};
@@ -630,9 +632,12 @@ static const struct entity_sort following_sorts[] = {
      .index = "ccrm_following(): the owner indexes and followers (login, entity, entity_id)"},
 };
 
+/* why one follows a record (ccrm_following(), schema/functions/94_following.sql) */
+static const char *const following_why[] = {"watching", "owner", "assignee", NULL};
+
 static const struct entity_filter following_filters[] = {
     {.name = "kind", .sql = "a.entity", .read = "ccrm_entity_table"},
-    {.name = "why", .sql = "a.why"},
+    {.name = "why", .sql = "a.why", .choices = following_why},
 };
 
 /* a watch or unwatch, and a record's change (its owner, its name, its last change) */

@@ -824,19 +824,18 @@ parse_filter(struct listview *lv, struct app *app, const char *text, struct ccrm
                 err_set(err, "filter %s: an empty value (between commas)", w);
                 return -1;
             }
-            if (l->filters[f].field != NULL) {
-                /* the one normaliser, as the form reads the field */
-                const struct entity_field *fd = entity_field(lv->e, l->filters[f].field);
-                struct value_rule r = entity_form_rule(fd);
+            {
+                /* a field's values or the filter's choices, in the stored spelling, refused
+                 * at Enter (the filter then stays as it was) */
                 struct value_err ve;
-                char *norm;
+                char norm[sizeof vals[k]];
 
-                if (value_normalize_str(&r, 1, vals[k], &norm, &ve) == -1) {
+                if (entity_filter_value(lv->e, &l->filters[f], vals[k], norm, sizeof norm, &ve) ==
+                    -1) {
                     err_set(err, "filter %s: \"%s\" is refused: %s", w, vals[k], ve.msg);
                     return -1;
                 }
                 str_copy(vals[k], norm, sizeof vals[k]);
-                free(norm);
             }
         }
         /* the text shown for editing, values quoted where they have blanks or commas */

@@ -50,11 +50,15 @@ check "status=overdue: issued and past due, paid in part or not at all" \
 check "status=partly_paid: not yet due" filter_shows "status=partly_paid" bravo
 check "status=issued: neither overdue nor paid in part" filter_shows "status=issued" charlie
 check "status=overdue,partly_paid,draft" filter_shows "status=overdue,partly_paid,draft" alpha bravo delta foxtrot
-check "status=overdue,nonsense: the nonsense matches nothing" filter_shows "status=overdue,nonsense" alpha foxtrot
-check "eight values: each said one by one" filter_shows "status=a,b,c,d,e,f,partly_paid,paid" bravo echo
+prompt "filter status=overdue,nonsense"
+check "status=overdue,nonsense: the nonsense is refused, naming the states" \
+    line_has "nonsense" "draft, issued, partly_paid, overdue, paid, cancelled"
+check "status=Overdue: a state in any case" filter_shows "status=Overdue" alpha foxtrot
+check "eight values: each said one by one" \
+    filter_shows "status=cancelled,Cancelled,CANCELLED,draft,Draft,DRAFT,partly_paid,paid" bravo delta echo
 prompt "filter status=a,b,c,d,e,f,g,partly_paid,paid"
 check "nine are refused, with why (none silently left out)" wait_for "filter status: at most 8 values" 5
-check "... and the filter stays as it was" wait_until -t 5 shows bravo echo
+check "... and the filter stays as it was" wait_until -t 5 shows bravo delta echo
 prompt "filter status=paid status=issued"
 check "a filter given twice is refused (the last one won, unsaid)" wait_for "filter status given twice" 5
 check "status!=overdue: all the others" filter_shows "status!=overdue" bravo charlie delta echo

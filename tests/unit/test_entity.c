@@ -147,6 +147,86 @@ test_lists(void **state)
     assert_null(entity_by_view("dashboard"));
 }
 
+/* The filter of list `table` named name. */
+static const struct entity_filter *
+filter_of(const char *table, const char *name)
+{
+    const struct entity_list *l = entity_find(table)->list;
+    int i;
+
+    for (i = 0; i < l->nfilters; i++)
+        if (strcmp(l->filters[i].name, name) == 0)
+            return &l->filters[i];
+    fail_msg("%s has no filter %s", table, name);
+    return NULL;
+}
+
+/* Every filter that compares a typed value says how it reads one: a field's values, a fixed
+ * set (department=Support is support; an unknown one refused, naming the set), or ignoring
+ * case and accents. None compares as typed, byte for byte, and shows nothing for a value
+ * spelt otherwise. */
+static void
+test_filter_values(void **state)
+{
+    const struct entity_filter *f;
+    struct value_err ve;
+    char out[64];
+    int i, k;
+
+    (void)state;
+    for (i = 0; entity_registry[i] != NULL; i++) {
+        const struct entity_list *l = entity_registry[i]->list;
+
+        for (k = 0; l != NULL && k < l->nfilters; k++) {
+            f = &l->filters[k];
+            /* one way each: a field, choices, or a way of comparing */
+            assert_true((f->field != NULL) + (f->choices != NULL) + (f->match != FILTER_EXACT) <=
+                        1);
+            /* yes/no filters take "true"; a read function reads the word itself */
+            if (f->field != NULL || strstr(f->sql, "::text") != NULL || f->read != NULL)
+                continue;
+            if (f->choices == NULL && f->match == FILTER_EXACT)
+                fail_msg("filter %s of %s compares a value as typed", f->name, l->view);
+        }
+    }
+
+    f = filter_of("events", "department");
+    assert_int_equal(entity_filter_value(entity_find("events"), f, "Support", out, sizeof out, &ve),
+                     0);
+    assert_string_equal(out, "support");
+    assert_int_equal(entity_filter_value(entity_find("events"), f, " SALES ", out, sizeof out, &ve),
+                     0);
+    assert_string_equal(out, "sales");
+    assert_int_equal(
+        entity_filter_value(entity_find("events"), f, "helpdesk", out, sizeof out, &ve), -1);
+    assert_non_null(strstr(ve.msg, "sales, support, marketing, management, billing, partner"));
+    f = filter_of("inbox", "kind");
+    assert_int_equal(
+        entity_filter_value(entity_find("inbox"), f, "SLA_Breach", out, sizeof out, &ve), 0);
+    assert_string_equal(out, "sla_breach");
+    f = filter_of("tasks", "kind");
+    assert_int_equal(entity_filter_value(entity_find("tasks"), f, "Meeting", out, sizeof out, &ve),
+                     0);
+    assert_string_equal(out, "meeting");
+    f = filter_of("invoices", "status");
+    assert_int_equal(
+        entity_filter_value(entity_find("invoices"), f, "Overdue", out, sizeof out, &ve), 0);
+    assert_string_equal(out, "overdue");
+    /* a field's filter reads the value as the form does */
+    f = filter_of("tickets", "status");
+    assert_int_equal(entity_filter_value(entity_find("tickets"), f, "Open", out, sizeof out, &ve),
+                     0);
+    assert_string_equal(out, "open");
+    /* free text and logins as typed: the query folds them */
+    f = filter_of("accounts", "industry");
+    assert_int_equal(f->match, FILTER_TEXT);
+    assert_int_equal(
+        entity_filter_value(entity_find("accounts"), f, "technology", out, sizeof out, &ve), 0);
+    assert_string_equal(out, "technology");
+    assert_int_equal(filter_of("events", "actor")->match, FILTER_FOLDED);
+    assert_int_equal(filter_of("accounts", "owner")->match, FILTER_FOLDED);
+}
+
 /* A form and an import accept the same texts for every field (references aside: a form picks
  * a record, an import names it). */
 static void
@@ -289,11 +369,9 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_entries),
-        cmocka_unit_test(test_lists),
-        cmocka_unit_test(test_form_import_alike),
-        cmocka_unit_test(test_details),
-        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_entries),       cmocka_unit_test(test_lists),
+        cmocka_unit_test(test_filter_values), cmocka_unit_test(test_form_import_alike),
+        cmocka_unit_test(test_details),       cmocka_unit_test(test_names),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
