@@ -88,6 +88,12 @@ int db_import_create_accounts(struct db_import *imp, int64_t *created, struct cc
 int db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp_counts *c,
                        struct ccrm_err *err);
 
+/* --on-conflict update: the rows to update that hold the file's values already, which the
+ * merge leaves alone. Before db_import_commit (a dry run) they are counted and taken out of
+ * cnt->updated; after it, what the merge found (already not in cnt->updated). Returns how
+ * many, or -1 with err. */
+int64_t db_import_unchanged(struct db_import *imp, struct imp_counts *cnt, struct ccrm_err *err);
+
 /* Call cb for every rejected row in line order (raw is NULL unless keep_raw). cb returns 0, or
  * -1 to stop (then this returns -1 with err untouched). Returns 0/-1. */
 int db_import_rejects(struct db_import *imp,
@@ -104,8 +110,9 @@ int db_import_lock(struct db_import *imp, int wait, struct ccrm_err *err);
 /* Create the batch, merge the good rows, write the counts and COMMIT. Rows that changed under
  * the import since the classification (deleted before their update, a key inserted by someone
  * else) are merged again as --on-conflict says; c then holds what really happened, and note
- * (when not NULL) gets each such row's line and what happened to it. Returns the batch id, or
- * -1 (rolled back; a row that makes the import fail is named in err). */
+ * (when not NULL) gets each such row's line and what happened to it. Returns the batch id, 0
+ * when there was nothing to write (rolled back: no batch, no event), or -1 (rolled back; a row
+ * that makes the import fail is named in err). */
 int64_t db_import_commit(struct db_import *imp, const char *file_name, struct imp_counts *c,
                          int (*note)(void *arg, int64_t line, const char *text), void *arg,
                          struct ccrm_err *err);

@@ -16,14 +16,16 @@
  *   phone      +49 40 123 45-67, (040) 123/456, 030.123 x12: digits with + ( ) - . / and
  *              spaces, at least three digits -> runs of spaces made one
  *   currency   eur -> EUR;  choices  Won -> won (case ignored)
- *   time of day  9:05, 09:05, 9.05 -> 09:05 (00:00 to 23:59) */
+ *   time of day  9:05, 09:05, 9.05 -> 09:05 (00:00 to 23:59)
+ *   text       one line: a tab, CR or LF inside is refused (a list shows it as one row); a
+ *              body (FIELD_MULTILINE) keeps them */
 #ifndef CCRM_VALUE_H
 #define CCRM_VALUE_H
 
 #include <stddef.h>
 
 enum field_type {
-    FIELD_TEXT,      /* one line */
+    FIELD_TEXT,      /* one line: no tab, CR or LF (blanks around it are trimmed) */
     FIELD_MULTILINE, /* a body: lines separated by '\n' (leading blanks kept) */
     FIELD_CHOICE,    /* one of choices[] */
     FIELD_DATE,      /* YYYY-MM-DD */

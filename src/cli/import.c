@@ -322,13 +322,13 @@ run_import(struct imp_state *st, enum imp_conflict conflict, int dry_run, const 
     struct imp_counts cnt;
     struct reject_ctx rctx = {st, 0};
     struct timespec now;
-    char a[32], b[32], c[32], d[32], r[32];
+    char a[32], b[32], c[32], d[32], r[32], u[64], what[48];
     char *buf = xmalloc(READ_CHUNK);
     struct csvr *rd = csvr_new(on_record, st);
     int fd = 0, rc = 0;
     ssize_t n;
     double t;
-    int64_t batch;
+    int64_t batch, unchanged;
 
     if (strcmp(st->path, "-") != 0) {
         struct stat sb;
@@ -456,10 +456,14 @@ run_import(struct imp_state *st, enum imp_conflict conflict, int dry_run, const 
     if (interrupted)
         goto interrupted;
     if (dry_run) {
+        /* rows that hold the file's values already are not updated (src/db/import.c) */
+        if ((unchanged = db_import_unchanged(st->imp, &cnt, &st->err)) == -1)
+            goto db_failed;
+        snprintf(u, sizeof u, ", leave %s unchanged", fmt_count(unchanged, r));
         safe_fprintf(stdout,
-                     "ccrm: dry run: would insert %s, update %s, skip %s, reject %s (%s from %s); "
-                     "nothing written\n",
-                     fmt_count(cnt.inserted, a), fmt_count(cnt.updated, b),
+                     "ccrm: dry run: would insert %s, update %s%s, skip %s, reject %s (%s from "
+                     "%s); nothing written\n",
+                     fmt_count(cnt.inserted, a), fmt_count(cnt.updated, b), unchanged > 0 ? u : "",
                      fmt_count(cnt.skipped, c), fmt_count(cnt.rejected, d), st->e->plural,
                      file_name);
         /* as the real run would exit: 65 when rows are left out, --rejects or not */
@@ -482,14 +486,23 @@ run_import(struct imp_state *st, enum imp_conflict conflict, int dry_run, const 
     progress_clear(st);
     clock_gettime(CLOCK_MONOTONIC, &now);
     t = elapsed(&st->t0, &now);
+    /* (after the commit: what the merge found, no query) */
+    unchanged = db_import_unchanged(st->imp, &cnt, &st->err);
+    snprintf(u, sizeof u, ", %s unchanged", fmt_count(unchanged, r));
+    if (batch > 0)
+        snprintf(what, sizeof what, "batch %" PRId64, batch);
+    else /* nothing to write: no batch was made */
+        snprintf(what, sizeof what, "nothing changed, no batch");
     safe_fprintf(stdout,
-                 "ccrm: batch %" PRId64
-                 ": %s inserted, %s updated, %s skipped, %s rejected (%s from %s, "
+                 "ccrm: %s: %s inserted, %s updated%s, %s skipped, %s rejected (%s from %s, "
                  "%.1f s, %s rows/s)\n",
-                 batch, fmt_count(cnt.inserted, a), fmt_count(cnt.updated, b),
-                 fmt_count(cnt.skipped, c), fmt_count(cnt.rejected, d), st->e->plural, file_name, t,
+                 what, fmt_count(cnt.inserted, a), fmt_count(cnt.updated, b),
+                 unchanged > 0 ? u : "", fmt_count(cnt.skipped, c), fmt_count(cnt.rejected, d),
+                 st->e->plural, file_name, t,
                  fmt_count(t > 0 ? (int64_t)((double)st->rows / t) : st->rows, r));
     rc = cnt.rejected > 0 ? EX_DATAERR : 0;
+    if (batch == 0)
+        goto out;
     fflush(stdout); /* the batch is committed: its line is out before the filing below */
     /* the rows are in; now their search blocks (queued by the triggers, schema/018), so that
      * searches use the blocks again soon; a failure here loses nothing (--migrate files too) */

@@ -5,6 +5,7 @@
 #define CCRM_CLI_IMPORT_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ccrm/err.h"
 #include "ccrm/import.h"

@@ -24,6 +24,10 @@ struct db_import {
     int classified;
     int locked;             /* holds the import lock of its table (db_import_lock) */
     int64_t update_targets; /* existing rows the classification plans to update */
+    int64_t created;        /* accounts made by --create-missing accounts */
+    int predicted;          /* db_import_unchanged counted (before the merge) */
+    int merged;             /* db_import_commit merged: unchanged is what the merge found */
+    int64_t unchanged;      /* rows to update that hold the file's values already */
     enum imp_conflict conflict;
     PGcancel *cancel;
 };
@@ -494,9 +498,10 @@ insert_source(struct strbuf *sql, const struct db_import *imp)
                            " WHERE action = 'insert' AND round = $1::int) w");
 }
 
-/* The mapped columns, comma-separated: each as its target column (COL_NAME), its value from
- * the work table (COL_VALUE), or both as an assignment (COL_SET) */
-enum col_as { COL_NAME, COL_VALUE, COL_SET };
+/* The mapped columns, comma-separated: each as its target column (COL_NAME), that column of
+ * the table as alias t (COL_TARGET), its value from the work table (COL_VALUE), or both as an
+ * assignment (COL_SET) */
+enum col_as { COL_NAME, COL_TARGET, COL_VALUE, COL_SET };
 
 static void
 mapped_columns(struct strbuf *sql, const struct db_import *imp, enum col_as as)
@@ -511,11 +516,13 @@ mapped_columns(struct strbuf *sql, const struct db_import *imp, enum col_as as)
             continue;
         strbuf_puts(sql, sep);
         sep = ", ";
+        if (as == COL_TARGET)
+            strbuf_puts(sql, "t.");
         if (as != COL_VALUE)
             strbuf_printf(sql, "\"%s\"", e->cols[c].target);
         if (as == COL_SET)
             strbuf_puts(sql, " = ");
-        if (as != COL_NAME)
+        if (as == COL_SET || as == COL_VALUE)
             strbuf_puts(sql, entity_column_expr(&e->cols[c], expr, sizeof expr));
     }
 }
@@ -535,6 +542,28 @@ build_insert(struct strbuf *sql, const struct db_import *imp)
     strbuf_printf(sql, " ORDER BY abs(w.grp)%s", imp->e->key >= 0 ? " ON CONFLICT DO NOTHING" : "");
 }
 
+/* Does row t of the table differ from the file's values in w (the mapped columns, each
+ * compared with what the update's SET would write: NULL = NULL is no difference)? */
+static void
+differs(struct strbuf *sql, const struct db_import *imp)
+{
+    strbuf_puts(sql, "(");
+    mapped_columns(sql, imp, COL_TARGET);
+    strbuf_puts(sql, ") IS DISTINCT FROM (");
+    mapped_columns(sql, imp, COL_VALUE);
+    strbuf_puts(sql, ")");
+}
+
+/* The groups of round $1 that update an existing row: each once, with its last line's values
+ * (the last row of a key wins), as w */
+#define UPDATE_SOURCE                                                                              \
+    "(SELECT DISTINCT ON (grp) * FROM ccrm_import_work"                                            \
+    " WHERE action = 'update' AND target_id IS NOT NULL AND round = $1::int"                       \
+    " ORDER BY grp, line DESC) w"
+
+/* Only the rows the file changes: a row that holds the file's values already is left alone
+ * (no new version, audit row, or "changed by" in the feed), so that importing one file twice
+ * writes nothing the second time. Those rows are found after the statement (merge_updates). */
 static void
 build_update(struct strbuf *sql, const struct db_import *imp)
 {
@@ -543,9 +572,8 @@ build_update(struct strbuf *sql, const struct db_import *imp)
     strbuf_reset(sql);
     strbuf_printf(sql, "UPDATE %s t SET ", e->name);
     mapped_columns(sql, imp, COL_SET);
-    strbuf_printf(sql, " FROM (SELECT DISTINCT ON (grp) * FROM ccrm_import_work"
-                       " WHERE action = 'update' AND target_id IS NOT NULL AND round = $1::int"
-                       " ORDER BY grp, line DESC) w WHERE t.id = w.target_id");
+    strbuf_puts(sql, " FROM " UPDATE_SOURCE " WHERE t.id = w.target_id AND ");
+    differs(sql, imp);
 }
 
 /* The rows of this transaction's own writing: their xmin is its transaction id */
@@ -677,9 +705,11 @@ out:
     return rc;
 }
 
-/* Update round r's groups; a row deleted since the classification (or no longer visible) is
- * inserted again in the next round, as --on-conflict update asks for the file's rows.
- * Returns 0, 1 when some went to the next round, -1 on errors. */
+/* Update round r's groups. A row the UPDATE left alone holds the file's values already
+ * (unchanged), was deleted since the classification (or is no longer visible: inserted again
+ * in the next round, as --on-conflict update asks for the file's rows), or was changed by
+ * someone else after the UPDATE looked at it (updated again in the next round). Returns 0, 1
+ * when the outcome differs from the plan (counts to recount), -1 on errors. */
 static int
 merge_updates(struct db_import *imp, int r, int64_t expected, struct ccrm_err *err)
 {
@@ -702,15 +732,34 @@ merge_updates(struct db_import *imp, int r, int64_t expected, struct ccrm_err *e
         rc = 0;
         goto out;
     }
+    /* the rows not written that hold the file's values: unchanged (a row someone else added
+     * meanwhile too: its note said "updated it") */
+    strbuf_reset(sql);
+    sql_tpl(sql,
+            "UPDATE ccrm_import_work u SET action = 'unchanged',"
+            " note = regexp_replace(u.note, ': updated it$', ': it has the file''s values"
+            " already')"
+            " FROM " UPDATE_SOURCE " JOIN @1 t ON t.id = w.target_id"
+            " WHERE u.round = $1::int AND u.action = 'update' AND u.target_id IS NOT NULL"
+            " AND u.grp = w.grp AND NOT (t.xmin = pg_current_xact_id()::xid) AND NOT ",
+            e->name, NULL, NULL);
+    differs(sql, imp);
+    if (exec_count(imp->db, strbuf_str(sql), 1, params, err) == -1)
+        goto out;
+    /* the rest go to the next round: inserted again when deleted, updated again otherwise */
     strbuf_reset(sql);
     sql_tpl(sql,
             "UPDATE ccrm_import_work w SET"
-            " note = CASE WHEN w.line = abs(w.grp) THEN format('@1 %s was deleted while the"
-            " import ran: inserted it again', w.target_id) END,"
-            " action = CASE WHEN w.line = abs(w.grp) THEN 'insert' ELSE w.action END,"
-            " target_id = NULL, round = $2::int"
-            " WHERE w.round = $1::int AND w.action = 'update' AND w.target_id IS NOT NULL"
-            " AND NOT EXISTS (SELECT 1 FROM @1 x WHERE x.id = w.target_id AND " OURS ")",
+            " note = CASE WHEN NOT g.gone THEN w.note WHEN w.line = abs(w.grp) THEN"
+            " format('@1 %s was deleted while the import ran: inserted it again', w.target_id)"
+            " END,"
+            " action = CASE WHEN g.gone AND w.line = abs(w.grp) THEN 'insert' ELSE w.action END,"
+            " target_id = CASE WHEN g.gone THEN NULL ELSE w.target_id END, round = $2::int"
+            " FROM (SELECT v.line, NOT EXISTS (SELECT 1 FROM @1 x WHERE x.id = v.target_id)"
+            " AS gone FROM ccrm_import_work v WHERE v.round = $1::int AND v.action = 'update'"
+            " AND v.target_id IS NOT NULL"
+            " AND NOT EXISTS (SELECT 1 FROM @1 x WHERE x.id = v.target_id AND " OURS ")) g"
+            " WHERE w.line = g.line",
             e->name, NULL, NULL);
     if (exec_count(imp->db, strbuf_str(sql), 2, params, err) == -1)
         goto out;
@@ -772,7 +821,9 @@ merge(struct db_import *imp, struct imp_counts *cnt, struct ccrm_err *err)
         PGresult *res = db_exec(imp->db,
                                 "SELECT count(*) FILTER (WHERE action = 'insert'),"
                                 " count(*) FILTER (WHERE action = 'update'),"
-                                " count(*) FILTER (WHERE action = 'skip') FROM ccrm_import_work",
+                                " count(*) FILTER (WHERE action = 'skip'),"
+                                " count(*) FILTER (WHERE action = 'unchanged')"
+                                " FROM ccrm_import_work",
                                 0, NULL, err);
 
         if (res == NULL)
@@ -780,11 +831,13 @@ merge(struct db_import *imp, struct imp_counts *cnt, struct ccrm_err *err)
         cnt->inserted = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
         cnt->updated = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
         cnt->skipped = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+        imp->unchanged = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
         PQclear(res);
     }
     return changed;
 }
 
+/* (ccrm/import.h) Returns 0 when there was nothing to write: rolled back, no batch. */
 int64_t
 db_import_commit(struct db_import *imp, const char *file_name, struct imp_counts *cnt,
                  int (*note)(void *arg, int64_t line, const char *text), void *arg,
@@ -806,8 +859,13 @@ db_import_commit(struct db_import *imp, const char *file_name, struct imp_counts
     str_copy(idbuf, PQgetvalue(res, 0, 0), sizeof idbuf);
     PQclear(res);
 
+    if (imp->predicted) { /* the merge counts them itself */
+        cnt->updated += imp->unchanged;
+        imp->unchanged = 0;
+    }
     if ((changed = merge(imp, cnt, err)) == -1)
         goto fail;
+    imp->merged = 1;
     if (changed && note != NULL) {
         int i;
 
@@ -832,6 +890,13 @@ db_import_commit(struct db_import *imp, const char *file_name, struct imp_counts
     if (res == NULL)
         goto fail;
     PQclear(res);
+    /* nothing written (every row unchanged, skipped or rejected): no batch, and no event that
+     * has every client read its lists again for nothing */
+    if (cnt->inserted == 0 && cnt->updated == 0 && imp->created == 0) {
+        if (simple(imp->db, "ROLLBACK", err) == -1)
+            goto fail;
+        return 0;
+    }
     if (simple(imp->db, "COMMIT", err) == -1)
         goto fail;
     id = strtoll(idbuf, NULL, 10);
@@ -839,6 +904,33 @@ db_import_commit(struct db_import *imp, const char *file_name, struct imp_counts
 fail:
     db_rollback(imp->db);
     return -1;
+}
+
+int64_t
+db_import_unchanged(struct db_import *imp, struct imp_counts *cnt, struct ccrm_err *err)
+{
+    struct strbuf sqlbuf = STRBUF_INIT, *sql = &sqlbuf;
+    int64_t n;
+
+    if (imp->merged || imp->predicted || !imp->classified || imp->conflict != IMP_CONFLICT_UPDATE ||
+        imp->update_targets == 0)
+        return imp->unchanged;
+    /* what the merge's UPDATE would leave alone (build_update), by line as the counts go */
+    strbuf_printf(sql,
+                  "SELECT count(*) FROM ccrm_import_work u JOIN (SELECT DISTINCT ON (grp) *"
+                  " FROM ccrm_import_work WHERE action = 'update' AND target_id IS NOT NULL"
+                  " ORDER BY grp, line DESC) w ON w.grp = u.grp JOIN %s t ON t.id = w.target_id"
+                  " WHERE u.action = 'update' AND u.target_id IS NOT NULL AND NOT ",
+                  imp->e->name);
+    differs(sql, imp);
+    n = query_count(imp->db, strbuf_str(sql), 0, NULL, err);
+    strbuf_fini(sql);
+    if (n < 0)
+        return -1;
+    imp->predicted = 1;
+    imp->unchanged = n;
+    cnt->updated -= n;
+    return n;
 }
 
 void
@@ -903,6 +995,7 @@ db_import_create_accounts(struct db_import *imp, int64_t *created, struct ccrm_e
         *created += strtoll(PQgetvalue(res, 0, 0), NULL, 10);
         PQclear(res);
     }
+    imp->created = *created;
     strbuf_fini(&sql);
     return rc;
 }

@@ -669,6 +669,16 @@ value_normalize(const struct value_rule *r, const char *in, size_t len, char *ou
             snprintf(e->tail, sizeof e->tail, ": control character 0x%02x", ch);
             return -1;
         }
+        /* a one-line text (a name, a subject, a city) is shown as one row of a list: a line
+         * break or tab in it (a quoted CSV field may hold them; a form cannot type them)
+         * would break the row on screen. A body (FIELD_MULTILINE) keeps them. */
+        if ((ch == '\t' || ch == '\n' || ch == '\r') && r->type == FIELD_TEXT) {
+            const char *what = ch == '\t' ? "tab" : "line break";
+
+            snprintf(e->msg, sizeof e->msg, "a %s is not allowed (one line only)", what);
+            snprintf(e->tail, sizeof e->tail, ": %s in a one-line field", what);
+            return -1;
+        }
         /* C1 controls (U+0080-U+009F: a terminal may obey them) and the bidirectional
          * overrides and isolates (U+202A-U+202E, U+2066-U+2069: they reorder what is shown,
          * "Trojan Source"), as --log refuses them */
