@@ -26,11 +26,12 @@ int db_comment_add(struct db *db, const char *entity, int64_t id, const char *bo
                    const char *visibility, int64_t *comment_id, char *notified, size_t n,
                    struct ccrm_err *err);
 
-/* The id of a comment of the user's with exactly this body on the record, written in the last
- * 15 minutes: a write whose answer was lost (the connection dropped as it committed) may have
- * landed. 0 when there is none, -1 on errors. */
-int64_t db_comment_find_recent(struct db *db, const char *entity, int64_t id, const char *body,
-                               struct ccrm_err *err);
+/* An action of this file (comment, assignment, lead conversion, sales signal) that
+ * returned -1 because the connection dropped after its COMMIT was sent may have been written:
+ * its out parameters (ids) are filled all the same. Ask this once online again, before the
+ * action is sent a second time: 1 it was written, 0 it was not (or no write is in question);
+ * -1 when that cannot be told now (err says why; ask again later). */
+int db_action_landed(struct db *db, struct ccrm_err *err);
 
 /* Assign (handoff 0) or hand off (handoff 1) a record to a login or a department (sales,
  * support, marketing, management; departments only with handoff). A person becomes the owner

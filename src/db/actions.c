@@ -44,6 +44,79 @@ run(struct db *db, const char *what, const char *sql, int nparams, const char *c
     return NULL;
 }
 
+/* The write of an action whose COMMIT went unanswered (the connection dropped as it committed:
+ * it may be in or not): its transaction's id, to ask the server once online again
+ * (db_action_landed). The client writes one action at a time; a new write forgets it. */
+static struct {
+    const struct db *db;
+    char xid[24];
+} unanswered;
+
+/* run() for an action's write, in a transaction of its own: sql's last column is
+ * pg_current_xact_id(), kept in xid (n bytes). The caller reads the result, then commit()s.
+ * (In autocommit the id would come with the answer that may be lost: nothing to ask about.) */
+static PGresult *
+run_write(struct db *db, const char *what, const char *sql, int nparams, const char *const *params,
+          char *xid, size_t n, int *rc, struct ccrm_err *err)
+{
+    PGresult *res;
+
+    unanswered.db = NULL;
+    if (db_run(db, "BEGIN", what, err) == -1) {
+        *rc = -1;
+        return NULL;
+    }
+    if ((res = run(db, what, sql, nparams, params, rc, err)) == NULL) {
+        db_rollback(db);
+        return NULL;
+    }
+    str_copy(xid, PQgetvalue(res, 0, PQnfields(res) - 1), n);
+    return res;
+}
+
+/* COMMIT run_write's transaction: 0, or 1/-1 as run(). A COMMIT whose answer the dropped
+ * connection took is remembered for db_action_landed. */
+static int
+commit(struct db *db, const char *what, const char *xid, struct ccrm_err *err)
+{
+    if (db_run(db, "COMMIT", what, err) == 0)
+        return 0;
+    if (db_state(db) != DB_READY) {
+        unanswered.db = db;
+        str_copy(unanswered.xid, xid, sizeof unanswered.xid);
+        return -1;
+    }
+    return refused(err->sqlstate) ? 1 : -1; /* (a failed COMMIT has rolled back) */
+}
+
+int
+db_action_landed(struct db *db, struct ccrm_err *err)
+{
+    const char *params[1] = {unanswered.xid};
+    PGresult *res;
+    int landed;
+
+    if (unanswered.db != db)
+        return 0;
+    /* NULL for an id the server has not reached yet (it never had that transaction: another
+     * server since) and for one too old to know (not within a session): not written */
+    res = db_exec(db,
+                  "SELECT CASE WHEN $1::xid8 < pg_snapshot_xmax(pg_current_snapshot())"
+                  " THEN pg_xact_status($1::xid8) END",
+                  1, params, err);
+    if (res == NULL)
+        return -1;
+    if (strcmp(PQgetvalue(res, 0, 0), "in progress") == 0) {
+        PQclear(res);
+        err_set(err, "the last attempt is still being committed: try again in a moment");
+        return -1;
+    }
+    landed = strcmp(PQgetvalue(res, 0, 0), "committed") == 0;
+    PQclear(res);
+    unanswered.db = NULL;
+    return landed;
+}
+
 /* NULL for a NULL or blank string (the database then uses its default). */
 static const char *
 blank_null(const char *s)
@@ -64,34 +137,12 @@ id_val(const PGresult *res, int row, int col)
     return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
 }
 
-int64_t
-db_comment_find_recent(struct db *db, const char *entity, int64_t id, const char *body,
-                       struct ccrm_err *err)
-{
-    char idbuf[24];
-    const char *params[3] = {entity, idbuf, body};
-    PGresult *res;
-    int64_t found;
-
-    snprintf(idbuf, sizeof idbuf, "%" PRId64, id);
-    res = db_exec(db,
-                  "SELECT coalesce(max(id), 0) FROM comments WHERE entity = $1"
-                  " AND entity_id = $2::bigint AND body = $3 AND author = public.ccrm_person()"
-                  " AND created_at > now() - interval '15 minutes'",
-                  3, params, err);
-    if (res == NULL)
-        return -1;
-    found = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-    PQclear(res);
-    return found;
-}
-
 int
 db_comment_add(struct db *db, const char *entity, int64_t id, const char *body,
                const char *visibility, int64_t *comment_id, char *notified, size_t n,
                struct ccrm_err *err)
 {
-    char idbuf[24], cidbuf[24];
+    char idbuf[24], cidbuf[24], xid[24];
     const char *params[4] = {entity, idbuf, body, visibility};
     const char *cparams[1] = {cidbuf};
     PGresult *res;
@@ -102,18 +153,21 @@ db_comment_add(struct db *db, const char *entity, int64_t id, const char *body,
     snprintf(idbuf, sizeof idbuf, "%" PRId64, id);
     /* no visibility named: the column's default (the writer's), so a partner's insert names
      * no column it may not write */
-    res = run(db, "could not add the comment",
-              visibility != NULL ? "INSERT INTO comments (entity, entity_id, body, visibility)"
-                                   " VALUES ($1, $2, $3, $4) RETURNING id"
-                                 : "INSERT INTO comments (entity, entity_id, body)"
-                                   " VALUES ($1, $2, $3) RETURNING id",
-              visibility != NULL ? 4 : 3, params, &rc, err);
+    res =
+        run_write(db, "could not add the comment",
+                  visibility != NULL ? "INSERT INTO comments (entity, entity_id, body, visibility)"
+                                       " VALUES ($1, $2, $3, $4) RETURNING id, pg_current_xact_id()"
+                                     : "INSERT INTO comments (entity, entity_id, body)"
+                                       " VALUES ($1, $2, $3) RETURNING id, pg_current_xact_id()",
+                  visibility != NULL ? 4 : 3, params, xid, sizeof xid, &rc, err);
     if (res == NULL)
         return rc;
     str_copy(cidbuf, PQgetvalue(res, 0, 0), sizeof cidbuf);
     PQclear(res);
     if (comment_id != NULL)
         *comment_id = strtoll(cidbuf, NULL, 10);
+    if ((rc = commit(db, "could not add the comment", xid, err)) != 0)
+        return rc;
     if (notified == NULL || n == 0)
         return 0;
     /* the mentions were written by the comment's trigger; the comment is saved whatever this
@@ -143,20 +197,21 @@ int
 db_assign(struct db *db, const char *entity, int64_t id, const char *to, const char *note,
           int handoff, int *inboxed, struct ccrm_err *err)
 {
-    char idbuf[24];
+    char idbuf[24], xid[24];
     const char *params[5] = {entity, idbuf, to, blank_null(note), handoff ? "true" : "false"};
+    const char *what = handoff ? "could not hand off" : "could not assign";
     PGresult *res;
     int rc = 0;
 
     snprintf(idbuf, sizeof idbuf, "%" PRId64, id);
-    res = run(db, handoff ? "could not hand off" : "could not assign",
-              "SELECT ccrm_assign($1, $2, $3, $4, $5)", 5, params, &rc, err);
+    res = run_write(db, what, "SELECT ccrm_assign($1, $2, $3, $4, $5), pg_current_xact_id()", 5,
+                    params, xid, sizeof xid, &rc, err);
     if (res == NULL)
         return rc;
     if (inboxed != NULL)
         *inboxed = atoi(PQgetvalue(res, 0, 0));
     PQclear(res);
-    return 0;
+    return commit(db, what, xid, err);
 }
 
 int
@@ -193,43 +248,44 @@ int
 db_convert_lead(struct db *db, int64_t lead, const char *deal_name, const char *amount,
                 struct lead_conversion *out, struct ccrm_err *err)
 {
-    char idbuf[24];
+    char idbuf[24], xid[24];
     const char *params[3] = {idbuf, blank_null(deal_name), blank_null(amount)};
     PGresult *res;
     int rc = 0;
 
     snprintf(idbuf, sizeof idbuf, "%" PRId64, lead);
-    res = run(db, "could not convert the lead",
-              "SELECT account_id, contact_id, opportunity_id"
-              "  FROM ccrm_convert_lead($1, $2, btrim($3)::numeric)",
-              3, params, &rc, err);
+    res = run_write(db, "could not convert the lead",
+                    "SELECT account_id, contact_id, opportunity_id, pg_current_xact_id()"
+                    "  FROM ccrm_convert_lead($1, $2, btrim($3)::numeric)",
+                    3, params, xid, sizeof xid, &rc, err);
     if (res == NULL)
         return rc;
     out->account_id = id_val(res, 0, 0);
     out->contact_id = id_val(res, 0, 1);
     out->opportunity_id = id_val(res, 0, 2);
     PQclear(res);
-    return 0;
+    return commit(db, "could not convert the lead", xid, err);
 }
 
 int
 db_ticket_signal(struct db *db, int64_t ticket, const char *note, int64_t *lead_id,
                  struct ccrm_err *err)
 {
-    char idbuf[24];
+    char idbuf[24], xid[24];
     const char *params[2] = {idbuf, blank_null(note)};
     PGresult *res;
     int rc = 0;
 
     snprintf(idbuf, sizeof idbuf, "%" PRId64, ticket);
-    res = run(db, "could not send the sales signal", "SELECT ccrm_ticket_signal($1, $2)", 2, params,
-              &rc, err);
+    res = run_write(db, "could not send the sales signal",
+                    "SELECT ccrm_ticket_signal($1, $2), pg_current_xact_id()", 2, params, xid,
+                    sizeof xid, &rc, err);
     if (res == NULL)
         return rc;
     if (lead_id != NULL)
         *lead_id = id_val(res, 0, 0);
     PQclear(res);
-    return 0;
+    return commit(db, "could not send the sales signal", xid, err);
 }
 
 int

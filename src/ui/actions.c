@@ -2,7 +2,8 @@
  * lead, sales signal. Each asks on the bottom line, writes through src/db/actions.c and says
  * what happened. Nothing typed is lost when the write fails: offline, the line opens again at
  * once with the text (the status bar says why); refused by the database, its message is shown
- * and the same key on the same record offers the text again, to be corrected. */
+ * and the same key on the same record offers the text again, to be corrected. A write whose
+ * answer was lost as it committed is asked about before it is sent again (landed()). */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,10 +29,15 @@ static struct {
     int64_t id;
     int kept;            /* the last attempt failed: offer its text again */
     int lost;            /* ...not refused: its answer may have been lost as it committed */
+    uint64_t sent;       /* ...what was typed for it (typed()) */
     int shared;          /* comment: shared with the partner (W), else internal (c) */
     char to[ACT_TEXT];   /* assign: the person or department; convert: the amount */
     char text[ACT_TEXT]; /* the comment, the note, or the deal name */
     char suggest[64];    /* hand-off: the competent person by the rules (Enter alone takes it) */
+    /* what the last write wrote (its answer comes before its COMMIT, whose answer may be
+     * lost): the comment's or the lead's id; a conversion's records */
+    int64_t got;
+    struct lead_conversion conv;
 } act;
 
 static const char *
@@ -61,6 +67,24 @@ start(enum act_kind kind, const char *entity, int64_t id)
     return 0;
 }
 
+/* What was typed for the action, as a number (FNV-1a): a retry that changed it is a new write. */
+static uint64_t
+typed(void)
+{
+    const char *parts[2] = {act.to, act.text};
+    uint64_t h = 14695981039346656037u;
+    int i;
+
+    for (i = 0; i < 2; i++) {
+        const unsigned char *p = (const unsigned char *)parts[i];
+
+        do
+            h = (h ^ *p) * 1099511628211u;
+        while (*p++ != '\0');
+    }
+    return (h ^ (uint64_t)act.shared) * 1099511628211u;
+}
+
 /* The write failed with rc (1 refused, -1 otherwise): keep what was typed; offline, offer
  * the first question again now (label, initial, cb), else show the database's message. */
 static void
@@ -69,6 +93,7 @@ failed(struct app *app, int rc, const struct ccrm_err *err, const char *label, c
 {
     act.kept = 1;
     act.lost = rc == -1;
+    act.sent = typed();
     if (rc == -1 && db_state(app->db) != DB_READY) {
         ui_input_begin(app, label, initial, cb, NULL);
         ui_input_complete(app, strncmp(label, "to ", 3) == 0 ? UI_COMPLETE_PEOPLE
@@ -77,6 +102,71 @@ failed(struct app *app, int rc, const struct ccrm_err *err, const char *label, c
         return;
     }
     ui_message_error(app, "%s", err->msg);
+}
+
+/* "account #12 contact #34 deal #56": what a conversion made or found. */
+static const char *
+conversion(char *buf, size_t n)
+{
+    char contact[32] = "no contact", deal[32] = "no deal";
+
+    if (act.conv.contact_id != 0)
+        snprintf(contact, sizeof contact, "contact #%" PRId64, act.conv.contact_id);
+    if (act.conv.opportunity_id != 0)
+        snprintf(deal, sizeof deal, "deal #%" PRId64, act.conv.opportunity_id);
+    snprintf(buf, n, "account #%" PRId64 " %s %s", act.conv.account_id, contact, deal);
+    return buf;
+}
+
+/* Before an action is written again after an attempt whose answer was lost as it committed:
+ * did that attempt land? Then that is said, and it is not written twice (a second comment or
+ * note, the person told twice; or a refusal caused by our own write: "already converted").
+ * Returns 0 when the action is to be written now; else 1: it was, or that cannot be told yet
+ * (then failed() as for the write: label, initial, cb; the text kept). */
+static int
+landed(struct app *app, const char *label, const char *initial, input_cb cb)
+{
+    struct ccrm_err err;
+    char buf[128];
+    int rc;
+
+    if (!act.lost || act.sent != typed()) /* (changed: a new write, whatever the last did) */
+        return 0;
+    if ((rc = db_action_landed(app->db, &err)) == -1) {
+        failed(app, rc, &err, label, initial, cb);
+        return 1;
+    }
+    act.kept = act.lost = 0;
+    if (rc == 0)
+        return 0;
+    switch (act.kind) {
+    case ACT_COMMENT:
+        ui_message(app,
+                   "the comment was saved as the connection dropped (comment %" PRId64
+                   "): not added again",
+                   act.got);
+        break;
+    case ACT_ASSIGN:
+    case ACT_HANDOFF:
+        ui_message(
+            app,
+            "the %s was saved as the connection dropped (%s #%" PRId64 " to %s): not done again",
+            act.kind == ACT_HANDOFF ? "hand-off" : "assignment", noun(act.entity), act.id, act.to);
+        break;
+    case ACT_CONVERT:
+        ui_message(app, "the conversion was saved as the connection dropped (%s): not done again",
+                   conversion(buf, sizeof buf));
+        break;
+    case ACT_SIGNAL:
+        ui_message(app,
+                   "the sales signal was saved as the connection dropped (lead #%" PRId64
+                   "): not done again",
+                   act.got);
+        break;
+    case ACT_NONE:
+        break;
+    }
+    return 1;
 }
 
 /* Was the question answered (Enter)? Cancelled (Esc): say so. Still typing: no. */
@@ -96,28 +186,18 @@ static void on_comment(struct app *app, void *ctx, const char *text, int done, i
 static void
 do_comment(struct app *app)
 {
+    const char *retry =
+        act.shared ? "shared comment (Enter retries): " : "comment (Enter retries): ";
     struct ccrm_err err;
     char notified[256];
-    int64_t had;
     int rc;
 
-    /* the last attempt's answer was lost: it may have been written (then it is not written
-     * twice) */
-    if (act.lost &&
-        (had = db_comment_find_recent(app->db, act.entity, act.id, act.text, &err)) > 0) {
-        act.kept = act.lost = 0;
-        ui_message(app,
-                   "the comment was saved as the connection dropped (comment %" PRId64
-                   "): not added again",
-                   had);
+    if (landed(app, retry, act.text, on_comment))
         return;
-    }
-    rc = db_comment_add(app->db, act.entity, act.id, act.text, act.shared ? "shared" : NULL, NULL,
-                        notified, sizeof notified, &err);
+    rc = db_comment_add(app->db, act.entity, act.id, act.text, act.shared ? "shared" : NULL,
+                        &act.got, notified, sizeof notified, &err);
     if (rc != 0) {
-        failed(app, rc, &err,
-               act.shared ? "shared comment (Enter retries): " : "comment (Enter retries): ",
-               act.text, on_comment);
+        failed(app, rc, &err, retry, act.text, on_comment);
         return;
     }
     act.kept = act.lost = 0;
@@ -187,6 +267,8 @@ do_assign(struct app *app)
     struct ccrm_err err;
     int n = 0, rc;
 
+    if (landed(app, TO_LABEL, act.to, on_assign_to))
+        return;
     rc = db_assign(app->db, act.entity, act.id, act.to, act.text, HANDOFF, &n, &err);
     if (rc != 0) {
         /* back to the first question with both answers kept: the fix is often the name */
@@ -300,15 +382,16 @@ static void on_convert_name(struct app *app, void *ctx, const char *text, int do
 static void
 on_convert_amount(struct app *app, void *ctx, const char *text, int done, int ok)
 {
-    struct lead_conversion c;
     struct ccrm_err err;
-    char contact[32] = "no contact", deal[32] = "no deal";
+    char buf[128];
     int rc;
 
     (void)ctx;
     if (!answered(app, done, ok, "conversion"))
         return;
     str_copy(act.to, text, sizeof act.to);
+    if (landed(app, "deal name: ", act.text, on_convert_name))
+        return;
     {
         /* the amount as the deal form reads it ("12.345,5", "12000") */
         const struct entity_field *f = entity_field(entity_named("deal"), "amount");
@@ -319,7 +402,7 @@ on_convert_amount(struct app *app, void *ctx, const char *text, int done, int ok
             ui_input_begin(app, "amount (empty: none): ", text, on_convert_amount, NULL);
             return;
         }
-        rc = db_convert_lead(app->db, act.id, act.text, amount, &c, &err);
+        rc = db_convert_lead(app->db, act.id, act.text, amount, &act.conv, &err);
         free(amount);
     }
     if (rc != 0) {
@@ -327,11 +410,7 @@ on_convert_amount(struct app *app, void *ctx, const char *text, int done, int ok
         return;
     }
     act.kept = 0;
-    if (c.contact_id != 0)
-        snprintf(contact, sizeof contact, "contact #%" PRId64, c.contact_id);
-    if (c.opportunity_id != 0)
-        snprintf(deal, sizeof deal, "deal #%" PRId64, c.opportunity_id);
-    ui_message(app, "lead converted: account #%" PRId64 " %s %s", c.account_id, contact, deal);
+    ui_message(app, "lead converted: %s", conversion(buf, sizeof buf));
 }
 
 static void
@@ -364,20 +443,21 @@ static void
 on_signal(struct app *app, void *ctx, const char *text, int done, int ok)
 {
     struct ccrm_err err;
-    int64_t lead = 0;
     int rc;
 
     (void)ctx;
     if (!answered(app, done, ok, "sales signal"))
         return;
     str_copy(act.text, text, sizeof act.text);
-    rc = db_ticket_signal(app->db, act.id, text, &lead, &err);
+    if (landed(app, "signal note (Enter retries): ", act.text, on_signal))
+        return;
+    rc = db_ticket_signal(app->db, act.id, act.text, &act.got, &err);
     if (rc != 0) {
-        failed(app, rc, &err, "signal note (Enter retries): ", text, on_signal);
+        failed(app, rc, &err, "signal note (Enter retries): ", act.text, on_signal);
         return;
     }
     act.kept = 0;
-    ui_message(app, "sales signal sent: lead #%" PRId64 " handed off to sales", lead);
+    ui_message(app, "sales signal sent: lead #%" PRId64 " handed off to sales", act.got);
 }
 
 void
