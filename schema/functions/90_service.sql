@@ -34,6 +34,27 @@ BEGIN
 END
 $$;
 
+-- A wall-clock time typed in a time zone (a form's "2026-03-29 02:30" in the person's zone) as
+-- the instant it names. A time the clocks skip (the hour a zone springs forward) names no
+-- instant: PostgreSQL would move it by the gap without a word; it is refused (22008, on the
+-- column given, so a form shows it at the field) with the time it would have become.
+CREATE OR REPLACE FUNCTION ccrm_wall_time(p_local timestamp, p_tz text, p_column text DEFAULT NULL)
+RETURNS timestamptz
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    v_at timestamptz := p_local AT TIME ZONE p_tz;
+BEGIN
+    IF (v_at AT TIME ZONE p_tz) <> p_local THEN
+        RAISE EXCEPTION 'no % in %: the clocks skip that hour (% is %)',
+            to_char(p_local, 'YYYY-MM-DD HH24:MI'), p_tz, to_char(p_local, 'HH24:MI'),
+            to_char(v_at AT TIME ZONE p_tz, 'HH24:MI')
+            USING ERRCODE = '22008', COLUMN = coalesce(p_column, '');
+    END IF;
+    RETURN v_at;
+END
+$$;
+
 -- A person's team lead (users.manager), NULL when none.
 CREATE OR REPLACE FUNCTION ccrm_manager_of(p_login text) RETURNS text
 LANGUAGE plpgsql STABLE

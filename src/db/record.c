@@ -267,7 +267,8 @@ db_record_load(struct db *db, const struct entity *e, int64_t id, struct ccrm_er
 
 /* Where parameter n goes in a write of field f whose value is v: a date and time without an
  * offset ("2026-12-10 10:00", as a form takes it) is in the person's time zone, as the form
- * showed it (add_value_expr); with one ("...+02", "...Z") it says its own. */
+ * showed it (add_value_expr), and refused when that zone skips it (ccrm_wall_time); with one
+ * ("...+02", "...Z") it says its own. */
 static void
 put_param(struct strbuf *q, const struct entity_field *f, const char *v, int n)
 {
@@ -277,7 +278,7 @@ put_param(struct strbuf *q, const struct entity_field *f, const char *v, int n)
     if (f->type == FIELD_DATETIME && f->list == LIST_NONE && len > 6 && v[len - 1] != 'Z' &&
         strchr("+-", v[len - 3]) == NULL && strchr("+-", v[len - 5]) == NULL &&
         strchr("+-", v[len - 6]) == NULL)
-        strbuf_printf(q, "($%d::timestamp AT TIME ZONE " USER_TZ ")", n);
+        strbuf_printf(q, "ccrm_wall_time($%d::timestamp, " USER_TZ ", '%s')", n, f->column);
     else
         strbuf_printf(q, "$%d", n);
 }
@@ -326,7 +327,7 @@ explain(const struct entity *e, struct record_err *re, const char *state, const 
     char *label = NULL;
 
     re->field = -1;
-    if (strncmp(state, "23", 2) == 0)
+    if (strncmp(state, "23", 2) == 0 || strcmp(state, "22008") == 0)
         re->field = form_constraint_field(e, constraint, column);
     if (re->field >= 0) {
         const char *l = e->fields[re->field].label;

@@ -98,6 +98,24 @@ check "a time typed with an offset keeps it" \
     sql_is "select to_char(due_at at time zone 'UTC', 'HH24:MI') from interactions
             where subject = 'Zone offset'" "10:00"
 check "... and the list shows it in New York's time" line_has "Zone offset" "01-15 05:00"
+# a time New York's clocks skip (02:30 on 2030-03-10, the spring's Sunday) is refused at the
+# field, not moved by an hour in silence
+keys n
+wait_for "New task" || fail "n opens the task form"
+keys Down
+keys -l "Zone gap"
+for _ in 1 2 3 4 5 6 7 8 9; do keys Down; done
+keys -l "2030-03-10 02:30"
+keys C-s
+check "a time the clocks skip is refused, with what it would have been" \
+    wait_for "no 2030-03-10 02:30 in America/New_York: the clocks skip that hour (02:30 is 03:30)"
+check "... and nothing is saved" sql_is "select count(*) from interactions where subject = 'Zone gap'" 0
+keys BSpace BSpace BSpace BSpace BSpace
+keys -l "03:30"
+keys C-s
+check "the time after the gap saves" wait_for "saved interaction #"
+check "... as 07:30 UTC" sql_is "select to_char(due_at at time zone 'UTC', 'HH24:MI') from interactions
+            where subject = 'Zone gap'" "07:30"
 keys /
 keys -l "Zone local"
 keys Enter
