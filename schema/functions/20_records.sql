@@ -210,10 +210,11 @@ BEGIN
             RETURN (SELECT r.account_id FROM public.opportunities r WHERE r.id = p_id);
         WHEN 'tickets' THEN RETURN (SELECT r.account_id FROM public.tickets r WHERE r.id = p_id);
         -- an internal note is seen by no partner, so what hangs off it (comments, chat,
-        -- inbox lines, their events) is filed under no account either
+        -- inbox lines, their events) is filed under no account either; nor is an entry
+        -- whose ticket, lead or deal is filed elsewhere (ccrm_event_account's one rule)
         WHEN 'interactions' THEN
-            RETURN (SELECT r.account_id FROM public.interactions r
-                     WHERE r.id = p_id AND (r.kind <> 'note' OR r.visibility = 'shared'));
+            RETURN (SELECT public.ccrm_event_account('interactions', to_jsonb(r))
+                      FROM public.interactions r WHERE r.id = p_id);
         WHEN 'comments' THEN
             RETURN (SELECT public.ccrm_record_account(r.entity, r.entity_id)
                       FROM public.comments r WHERE r.id = p_id);

@@ -22,10 +22,21 @@ AS $$
         WHEN 'opportunities' THEN (r->>'account_id')::bigint
         WHEN 'tickets' THEN (r->>'account_id')::bigint
         -- an internal note, comment or chat message (022) is filed under no account: the
-        -- events policy then shows it to no partner
-        WHEN 'interactions' THEN CASE WHEN r->>'kind' <> 'note'
-                                           OR r->>'visibility' IS NOT DISTINCT FROM 'shared'
-                                      THEN (r->>'account_id')::bigint END
+        -- events policy then shows it to no partner; nor is an entry whose ticket, lead or
+        -- deal is filed under another account (or none: 053), which a partner sees only
+        -- with that record
+        WHEN 'interactions' THEN CASE WHEN (r->>'kind' <> 'note'
+                                            OR r->>'visibility' IS NOT DISTINCT FROM 'shared')
+            AND (r->>'ticket_id' IS NULL
+                 OR public.ccrm_record_account('tickets', (r->>'ticket_id')::bigint)
+                    IS NOT DISTINCT FROM (r->>'account_id')::bigint)
+            AND (r->>'lead_id' IS NULL
+                 OR public.ccrm_record_account('leads', (r->>'lead_id')::bigint)
+                    IS NOT DISTINCT FROM (r->>'account_id')::bigint)
+            AND (r->>'opportunity_id' IS NULL
+                 OR public.ccrm_record_account('opportunities', (r->>'opportunity_id')::bigint)
+                    IS NOT DISTINCT FROM (r->>'account_id')::bigint)
+            THEN (r->>'account_id')::bigint END
         WHEN 'account_shares' THEN (r->>'account_id')::bigint
         WHEN 'comments' THEN CASE WHEN r->>'visibility' = 'shared'
             THEN public.ccrm_record_account(r->>'entity', (r->>'entity_id')::bigint) END

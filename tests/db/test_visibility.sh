@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One rule for what a partner sees (schema/014, docs/security.md §4): a record is visible when
-# its own account is shared, and everything derived from a record (events, comments, mentions,
+# its own account is shared (a timeline entry also needs the ticket, lead or deal it hangs off:
+# 053), and everything derived from a record (events, comments, mentions,
 # chat, presence, inbox entries, mail and its attachments, interests, consents) is visible exactly
 # when the record is. Records are attached to
 # accounts in every way the schema allows -- their own account shared, unshared or none, through
@@ -98,12 +99,32 @@ for r in $records; do
     if [ "$e" = accounts ]; then own=$id; elif [ "$e" = campaigns ]; then own=; else own=$(q "select account_id from $e where id = $id"); fi
     want=f
     [ "$own" = "$S" ] && want=t
+    # a timeline entry also needs the ticket, lead or deal it hangs off (053)
+    [ "$e" = interactions ] && [ "$(q "select count(*) from interactions i
+        where i.id = $id and (i.ticket_id is not null or i.lead_id is not null or i.opportunity_id is not null)
+          and coalesce((select t.account_id from tickets t where t.id = i.ticket_id),
+                       (select l.account_id from leads l where l.id = i.lead_id),
+                       (select o.account_id from opportunities o where o.id = i.opportunity_id), 0) <> $S")" = 1 ] && want=f
     got=$(as paul -c "select ccrm_record_exists('$e', $id)")
     check "$e #$id (own account ${own:-none}): the partner sees it: $want" test "$got" = "$want"
     eval "vis_${e}_$id=$want"
 done
 check "the lead without an account but with a shared contact is not visible" test "$(as paul -c "select count(*) from leads where id = $L2")" = 0
 check "the ticket whose account was cleared is not visible" test "$(as paul -c "select count(*) from tickets where id = $tN")" = 0
+# a timeline entry is seen with the ticket, lead or deal it hangs off, not by its own account
+# alone (053): a mail of a shared account's contact filed by its [#id] on an unshared ticket
+xT=$(ins "insert into interactions (kind, subject, account_id, ticket_id) values ('email', 'VisX shared account, ticket not', $S, $tU) returning id")
+xL=$(ins "insert into interactions (kind, subject, account_id, lead_id) values ('email', 'VisX shared account, lead not', $S, $L4) returning id")
+xO=$(ins "insert into interactions (kind, subject, account_id, opportunity_id) values ('email', 'VisX shared account, deal not', $S, $oU) returning id")
+xS=$(ins "insert into interactions (kind, subject, account_id, ticket_id) values ('email', 'VisX shared account and ticket', $S, $tS) returning id")
+for x in "$xT:ticket" "$xL:lead" "$xO:deal"; do
+    check "an entry of the shared account on an unshared ${x#*:} is not visible, nor its event" \
+        test "$(as paul -c "select (select count(*) from interactions where id = ${x%%:*}) || ',' ||
+                               (select count(*) from events where entity = 'interactions' and entity_id = ${x%%:*})")" = "0,0"
+done
+check "... one on a shared ticket is, and its event" \
+    test "$(as paul -c "select (select count(*) from interactions where id = $xS) || ',' ||
+                           (select count(*) from events where entity = 'interactions' and entity_id = $xS)")" = "1,1"
 
 # ---- everything derived, compared with its record, both ways ----
 for r in $records; do
@@ -178,7 +199,7 @@ check "no interest or consent of an invisible record leaks by its text" \
                            + (select count(*) from consents where source ~ 'VisConsent on (contacts $cU|contacts $cN|leads $L2|leads $L3|leads $L4)$')")" = 0
 
 # events: an event is visible when the row as written (the audit row of its transaction) had
-# its own account shared; for comments and chat, when their record is visible; inbox events of
+# its own account shared (a timeline entry's ticket, lead and deal that account too); for comments and chat, when their record is visible; inbox events of
 # the partner's own visible entries; nothing else
 bad=$(as paul -c "select count(*) from events" )
 want=$(q "with vis as (
@@ -189,6 +210,13 @@ want=$(q "with vis as (
                                    and s.partner_org_id = $org
                                    and (e.entity <> 'interactions' or coalesce(a.new_row, a.old_row)->>'kind' <> 'note'
                                         or coalesce(a.new_row, a.old_row)->>'visibility' = 'shared')
+                                   -- a timeline entry: its ticket, lead and deal on its account too (053)
+                                   and (e.entity <> 'interactions' or not exists (
+                                        select 1 from (values ('tickets', 'ticket_id'), ('leads', 'lead_id'),
+                                                              ('opportunities', 'opportunity_id')) p(t, c)
+                                         where coalesce(a.new_row, a.old_row)->>p.c is not null
+                                           and ccrm_record_account(p.t, (coalesce(a.new_row, a.old_row)->>p.c)::bigint)
+                                               is distinct from (coalesce(a.new_row, a.old_row)->>'account_id')::bigint))
                                    and s.account_id = case e.entity when 'accounts' then a.entity_id
                                          else (coalesce(a.new_row, a.old_row)->>'account_id')::bigint end))
                 or (e.entity in ('comments', 'chat_messages')
