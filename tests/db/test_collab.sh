@@ -192,6 +192,14 @@ check "events: account, contact, deal inserted and the lead updated, all by marc
 r=$(err marco "select * from ccrm_convert_lead($nl, 'again', null)")
 check "converting it again is refused ($r)" test "$r" = "55000: lead #$nl is already converted"
 check "... and created nothing" test "$(q "select count(*) from opportunities where name = 'again'")" = 0
+r=$(err marco "update leads set status = 'contacted' where id = $nl")
+check "a converted lead stays converted: an older status over it is refused ($r)" \
+    test "$r" = "55000: lead #$nl is converted: its status stays converted"
+check "... so it cannot be converted into a second deal" \
+    test "$(q "select status || ' ' || (select count(*) from opportunities where account_id = $acc) from leads where id = $nl")" = "converted 1"
+r=$(err ana "update leads set status = 'qualified' where id = $nl")
+check "an administrator may correct a conversion ($r)" test "$r" = "OK: "
+q "update leads set status = 'converted' where id = $nl" >/dev/null
 
 # a lead whose e-mail is a known contact: the contact and its account are reused
 kc=$(q "select id from contacts where account_id = $un1 and email is not null order by id limit 1")
