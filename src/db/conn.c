@@ -236,11 +236,14 @@ db_session_setup(struct db *db, const char *then, struct ccrm_err *err)
     return db_run(db, sql, "", err);
 }
 
-/* The client's session after every (re)connect: timeouts, LISTEN. Returns 0/-1. */
+/* The client's session after every (re)connect: timeouts, LISTEN, and no JIT: a key's query
+ * walks a few rows, but row-level security and a bounded walk can put its estimate past
+ * jit_above_cost, and compiling then costs 100-800 ms for a few milliseconds of work.
+ * Returns 0/-1. */
 static int
 session_setup(struct db *db, struct ccrm_err *err)
 {
-    return db_session_setup(db, "LISTEN ccrm", err);
+    return db_session_setup(db, "SET jit = off; LISTEN ccrm", err);
 }
 
 static void
