@@ -427,6 +427,8 @@ struct wake {
     struct app *app;
     int n, mine, feed_unread;
     char toast[256];
+    uint64_t toast_xid; /* the transaction of the change the toast names */
+    int toast_inbox;    /* ... and the toast is one's Inbox line about it */
     int others;
     int64_t ids[UI_TRACE_IDS]; /* (for CCRM_TRACE: a read after a burst brings hundreds) */
     int nids;
@@ -463,6 +465,7 @@ on_event(const struct event *ev, void *ctx)
                                                        : "bulk";
 
     struct ui *ui = w->app->ui;
+    int same;
 
     w->n++;
     if (trace_enabled() && w->nids < (int)(sizeof w->ids / sizeof w->ids[0]))
@@ -502,9 +505,16 @@ on_event(const struct event *ev, void *ctx)
         w->mine++;
         return 0;
     }
+    /* one's own Inbox line about the change the toast names (a followed record) is that
+     * change, not one more */
+    same = w->toast[0] != '\0' && ev->xid == w->toast_xid;
+    if (same && strcmp(ev->entity, "inbox") == 0)
+        return 0;
     /* the toast names the latest change by someone else, and counts the rest */
-    if (w->toast[0] != '\0')
+    if (w->toast[0] != '\0' && !(same && w->toast_inbox))
         w->others++;
+    w->toast_xid = ev->xid;
+    w->toast_inbox = strcmp(ev->entity, "inbox") == 0;
     if (strcmp(ev->op, "bulk") == 0)
         snprintf(w->toast, sizeof w->toast, "%s%s%s%s: %s", ev->actor,
                  ev->department[0] ? " (" : "", ev->department, ev->department[0] ? ")" : "",
