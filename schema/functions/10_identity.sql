@@ -49,6 +49,17 @@ AS $$
                                       current_setting('TimeZone'))
 $$;
 
+-- When something happened, as a message names it: in the reader's zone (the client's ccrm.tz),
+-- with the zone's name where the session has none of its own (a batch command, psql) so a
+-- time read in UTC is not taken for local: "2026-12-05 11:58:46" or "2026-12-05 10:58:46 UTC".
+CREATE OR REPLACE FUNCTION ccrm_when(p_at timestamptz) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+    SELECT to_char(public.ccrm_local(p_at), 'YYYY-MM-DD HH24:MI:SS')
+           || CASE WHEN nullif(current_setting('ccrm.tz', true), '') IS NULL
+                   THEN ' ' || current_setting('TimeZone') ELSE '' END
+$$;
+
 CREATE OR REPLACE FUNCTION ccrm_dept() RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp

@@ -191,7 +191,7 @@ BEGIN
     END IF;
     IF b.reverted_at IS NOT NULL THEN
         RAISE EXCEPTION 'import batch % was already reverted by % at %', p_batch, b.reverted_by,
-                        to_char(b.reverted_at, 'YYYY-MM-DD HH24:MI:SS')
+                        ccrm_when(b.reverted_at)
             USING ERRCODE = '55000';
     END IF;
     IF b.entity = 'messages' THEN
@@ -216,7 +216,7 @@ BEGIN
                || CASE WHEN t.id IS NULL THEN ' was deleted after the import'
                        WHEN NOT $3 THEN ' was changed after the import'
                        ELSE ' was changed after the import by ' || t.updated_by || ' at '
-                            || to_char(t.updated_at, 'YYYY-MM-DD HH24:MI:SS') END
+                            || ccrm_when(t.updated_at) END
           FROM w LEFT JOIN public.%1$I t ON t.id = w.id
          -- a row changed since, unless back as the import left it (a later batch reverted
          -- first: batches are undone newest first)

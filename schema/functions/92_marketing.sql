@@ -2492,7 +2492,7 @@ BEGIN
     END IF;
     IF m.undone_at IS NOT NULL THEN
         RAISE EXCEPTION 'merge % was undone already, by % at %', p_merge, m.undone_by,
-                        to_char(m.undone_at, 'YYYY-MM-DD HH24:MI:SS') USING ERRCODE = '55000';
+                        ccrm_when(m.undone_at) USING ERRCODE = '55000';
     END IF;
     IF NOT EXISTS (SELECT 1 FROM audit a WHERE a.xid = m.xid AND a.entity = m.entity
                       AND a.entity_id = m.merged_id AND a.op = 'delete') THEN
@@ -2516,8 +2516,8 @@ BEGIN
                            WHEN t.id IS NULL THEN ' was deleted after the merge'
                            ELSE ' was changed after the merge'
                                 || coalesce(' by ' || (to_jsonb(t) ->> 'updated_by'), '')
-                                || coalesce(' at ' || to_char((to_jsonb(t) ->> 'updated_at')::timestamptz,
-                                                              'YYYY-MM-DD HH24:MI:SS'), '') END
+                                || coalesce(' at ' || ccrm_when((to_jsonb(t) ->> 'updated_at')::timestamptz),
+                                            '') END
               FROM (SELECT DISTINCT ON (w.entity_id) w.entity_id, w.op, w.new_row
                       FROM (SELECT a.id, coalesce(a.entity_id, g.x) AS entity_id, a.op, a.new_row
                               FROM audit a
