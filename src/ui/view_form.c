@@ -45,6 +45,9 @@ struct ffield {
     int conflict;
     int pick; /* 0 not yet, 1 mine, 2 theirs */
     char *mine, *theirs;
+    /* base before the save that found the conflict: a draft keeps it (fm_draft), so that the
+     * restored form's save meets the same conflict instead of overwriting theirs */
+    char *conflict_base;
     char *mine_label, *theirs_label; /* FIELD_REF */
 };
 
@@ -70,8 +73,10 @@ struct formview {
     enum banner_kind banner_kind;
     char who[96]; /* who saved first, at the last conflict: "marco at 19:28" */
     char who_login[64];
-    char merged[256]; /* labels of the fields taken from them at the last conflict */
-    int csel, ctop;   /* conflict screen: selected row (2 per field), first row shown */
+    char merged[256];     /* labels of the fields taken from them at the last conflict */
+    int conflict_version; /* the version read before the save that found open conflicts */
+    int64_t merged_into;  /* the record is gone: merged into this one (0 not asked, -1 not) */
+    int csel, ctop;       /* conflict screen: selected row (2 per field), first row shown */
     /* a new contact, lead or account: likely duplicates of what is typed, probed when the
      * typing pauses (ccrm_duplicates_for, an index probe per signal) */
     char dupwarn[512];
@@ -463,7 +468,7 @@ add_merged(struct formview *fv, const char *label)
 static int
 merge(struct formview *fv, const struct record *cur, char **vals)
 {
-    int i, n = 0;
+    int i, n = 0, before = fv->version;
 
     fv->version = cur->version;
     snprintf(fv->who, sizeof fv->who, "%s at %s", cur->updated_by, cur->updated_at);
@@ -489,11 +494,14 @@ merge(struct formview *fv, const struct record *cur, char **vals)
             set_str(&ff->theirs, theirs);
             set_str(&ff->mine_label, ff->spec->type == FIELD_REF ? ff->label : NULL);
             set_str(&ff->theirs_label, cur->label[i]);
+            set_str(&ff->conflict_base, ff->base);
             n++;
             break;
         }
         set_str(&ff->base, theirs);
     }
+    if (n > 0)
+        fv->conflict_version = before;
     return n;
 }
 
@@ -510,6 +518,35 @@ first_conflict_row(const struct formview *fv)
         k++;
     }
     return 0;
+}
+
+/* The record of the form was not found: the one it was merged into (ccrm_merge: its id now
+ * resolves to the survivor, as the record's view says), or -1 when it was deleted or is no
+ * longer visible. Asked once per form (not at every event): a merge is rarely undone. */
+static int64_t
+merged_into(struct formview *fv)
+{
+    struct ccrm_err err;
+    int64_t to;
+
+    if (fv->merged_into == 0 && fv->id != 0 &&
+        (to = db_resolve(fv->app->db, fv->e->table, fv->id, &err)) >= 0)
+        fv->merged_into = to > 0 ? to : -1; /* -1: deleted, not asked again at every event */
+    return fv->merged_into;
+}
+
+/* The record was merged into another: say into which, and what becomes of the input. */
+static void
+merged_banner(struct formview *fv)
+{
+    if (form_changed(fv))
+        set_banner(fv, BANNER_ERROR,
+                   "this %s was merged into #%lld: it cannot be saved. What you typed stays "
+                   "here to copy into #%lld; Esc asks before it discards it.",
+                   fv->e->singular, (long long)fv->merged_into, (long long)fv->merged_into);
+    else
+        set_banner(fv, BANNER_ERROR, "this %s was merged into #%lld: Esc leaves the form.",
+                   fv->e->singular, (long long)fv->merged_into);
 }
 
 /* Save. Returns 1 if the form closed (it stays valid until its key handler returns), else 0. */
@@ -646,6 +683,12 @@ save(struct formview *fv, int attempt)
                          cur->updated_by, fv->e->singular);
         break;
     case 2:
+        if (merged_into(fv) > 0) {
+            merged_banner(fv);
+            ui_message_error(app, "not saved: the %s was merged into #%lld", fv->e->singular,
+                             (long long)fv->merged_into);
+            break;
+        }
         set_banner(fv, BANNER_ERROR,
                    "this %s was deleted by someone else (or is no longer visible to you): it "
                    "cannot be saved. Esc leaves the form.",
@@ -1671,6 +1714,8 @@ fm_on_wakeup(struct view *v, struct app *app)
                    "changed by %s since you opened it: saving keeps their changes and asks "
                    "where you both changed a field",
                    who);
+    else if (rc == 0 && merged_into(fv) > 0)
+        merged_banner(fv);
     else if (rc == 0)
         set_banner(fv, BANNER_ERROR,
                    "this %s was deleted by someone else (or is no longer visible to you)",
@@ -1710,6 +1755,7 @@ fm_free(struct view *v)
         free(ff->theirs);
         free(ff->mine_label);
         free(ff->theirs_label);
+        free(ff->conflict_base);
     }
     free(fv->preview_of);
     free(fv->f);
@@ -1723,23 +1769,30 @@ fm_unsaved(struct view *v)
     return form_changed((struct formview *)v);
 }
 
-/* The draft of the form: each field's value as read and as it is now. */
+/* The draft of the form: each field's value as read and as it is now. With a conflict still
+ * open (someone saved first, no choice made yet) the draft has no place for their value: it
+ * keeps the version and, for the fields in conflict, the values read before that save, so
+ * that the restored form's save finds the other's change again and asks (rather than taking
+ * their value as its base and overwriting it). The fields merged then keep their new base:
+ * the same save takes them as they are. */
 static void
 fm_draft(struct view *v, struct draft *d)
 {
     struct formview *fv = (struct formview *)v;
-    int i;
+    int i, open = open_conflicts(fv);
 
     str_copy(d->entity, fv->e->table, sizeof d->entity);
     d->id = fv->id;
-    d->version = fv->version;
+    d->version = open > 0 ? fv->conflict_version : fv->version;
     d->maybe_id = fv->id == 0 ? fv->maybe_id : 0; /* a restored form looks for it first */
     for (i = 0; i < fv->nf; i++) {
-        char *raw = raw_value(&fv->f[i]);
+        const struct ffield *ff = &fv->f[i];
+        char *raw = raw_value(ff);
 
         /* a reference being searched keeps what it held before */
-        draft_add(d, fv->f[i].spec->column, fv->f[i].base,
-                  raw[0] == '\x01' ? fv->f[i].initial : raw);
+        draft_add(d, ff->spec->column,
+                  ff->conflict && ff->conflict_base != NULL ? ff->conflict_base : ff->base,
+                  raw[0] == '\x01' ? ff->initial : raw);
         free(raw);
     }
 }
@@ -1983,6 +2036,7 @@ view_form_restore(struct app *app, const struct draft *d)
     char **own = xcalloc((size_t)d->n + 1, sizeof *own);
     struct formview *fv;
     struct view *v;
+    char since[400] = "";
     int i, k;
 
     for (i = 0; i < d->n; i++)
@@ -2003,13 +2057,19 @@ view_form_restore(struct app *app, const struct draft *d)
         if (d->id != 0)
             set_str(&fv->f[k].base, d->f[i].base);
     }
-    if (d->id != 0 && d->version > 0)
+    if (d->id != 0 && d->version > 0 && d->version != fv->version) {
+        /* said before Ctrl-S: what others saved since is kept, and where both changed a field
+         * the save asks (also a conflict left open when ccrm stopped) */
+        snprintf(since, sizeof since,
+                 "changed since (%s): Ctrl-S saves it with their changes and asks where you "
+                 "both changed a field, Esc discards it",
+                 fv->stamp);
         fv->version = d->version;
+    }
     if (d->id == 0 && d->maybe_id > 0)
         fv->maybe_id = d->maybe_id; /* its save may have landed: Ctrl-S looks for it first */
-    set_banner(fv, BANNER_INFO,
-               "restored: this form was not saved when ccrm stopped (%s%s%s) · Ctrl-S saves it,"
-               " Esc discards it",
-               d->why[0] ? d->why : "unexpectedly", d->when[0] ? " at " : "", d->when);
+    set_banner(fv, BANNER_INFO, "restored: this form was not saved when ccrm stopped (%s%s%s) · %s",
+               d->why[0] ? d->why : "unexpectedly", d->when[0] ? " at " : "", d->when,
+               since[0] ? since : "Ctrl-S saves it, Esc discards it");
     return v;
 }

@@ -6,7 +6,9 @@
 #     chooses per field and saves again against the new version; fields only the other
 #     person changed are taken from them; the database ends with exactly the choices;
 #   * when the other person changed only fields this one did not touch, the save merges
-#     without asking.
+#     without asking;
+#   * a record merged into another (ccrm_merge) while its form is open: the form says into
+#     which one (it said the record was deleted), and keeps what was typed until Esc.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_conflict.sh path/to/ccrm}
 
@@ -116,6 +118,26 @@ keys_in t -l "Head of Purchasing"
 keys_in t C-s
 check "juergen's identical change needs no choice" wait_for "it already had your changes (priya saved them first)"
 check "one save only" test "$(psqlc -c "select version from contacts where id = $contact")" = 4
+
+# ---- the record is merged into another while its form is open ----
+# the form said the account was deleted; it was merged (ccrm_merge), as its view says
+surv=$(psqlc -c "insert into accounts (name, owner) values ('Mergeziel Konflikt', 'juergen') returning id")
+dup=$(psqlc -c "insert into accounts (name, owner) values ('Mergequelle Konflikt', 'juergen') returning id")
+check "juergen opens the duplicate's form" open_form t accounts "Mergequelle" "Edit account #$dup"
+keys_in t End
+keys_in t -l " typed"
+check "... and types" wait_for "Mergequelle Konflikt typed"
+as mia -c "select ccrm_merge('accounts', $surv, $dup)" >/dev/null
+check "the open form says into which account it was merged" wait_for "this account was merged into #$surv"
+keys_in t C-s
+check "Ctrl-S says so" wait_for "not saved: the account was merged into #$surv"
+check "... and that what was typed stays" wait_for "What you typed stays"
+check "... it does: on the form" wait_for "Mergequelle Konflikt typed"
+check "... not the deleted message" bash -c "! tmux -L $TMUX_SOCK capture-pane -t t -p | grep -q 'deleted by someone else'"
+keys_in t Escape
+check "Esc asks before it discards it" wait_for "discard your changes? y/n"
+keys_in t y
+check "discarded" wait_for "changes discarded"
 
 keys_in t q
 keys_in m q

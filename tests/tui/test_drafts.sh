@@ -4,8 +4,10 @@
 # and exits 143; the next start opens it again, and Ctrl-S saves it. SIGHUP while editing a
 # ticket that someone else changes before the draft is saved: both changes land (the draft
 # keeps the version it was read at). A fatal signal (SIGSEGV, SIGABRT) writes a crash report
-# and the form. Also: a placeholder keeps its first letter under the cursor, and a deal of
-# 12500,50 shows as 12,500.50 EUR on its account's timeline (it showed 12,501).
+# and the form. A conflict still open when ccrm stops is asked again after the restart (the
+# restored form overwrote the other's value silently). Also: a placeholder keeps its first
+# letter under the cursor, and a deal of 12500,50 shows as 12,500.50 EUR on its account's
+# timeline (it showed 12,501).
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_drafts.sh path/to/ccrm}
 
@@ -141,6 +143,53 @@ check "... and the kept file is taken" test -z "$(ls "$state"/ccrm/live/ 2>/dev/
 keys C-s
 check "Ctrl-S saves it" wait_sql "select count(*) from tickets where subject = 'Killnine kept subject'" 1
 check "... and nothing is kept any more once saved" wait_until -t 5 bash -c "test -z \"\$(ls '$state'/ccrm/live/)\""
+keys q
+tui_stop
+
+# ---- a conflict still open when ccrm stops: the restored form asks again ----
+# sam and jose both change an account's city; jose saves first; sam's Ctrl-S shows the choice;
+# before choosing, sam's client is stopped. The draft has no place for jose's value: it keeps
+# the version and the city as sam first read them, so that the restored form's save meets
+# jose's change again (it took jose's value as read and overwrote it silently)
+acc=$(psqlc -c "insert into accounts (name, city, owner) values ('Termconflict ApS', 'TermBase', 'sam')
+                returning id")
+v0=$(q "select version from accounts where id = $acc")
+tui_start 140 30 env XDG_STATE_HOME="$state" "$CCRM" -d "$PG_CONN user=sam" --view accounts
+wait_for "Accounts by" 10 >/dev/null
+keys /
+keys -l Termconflict
+keys Enter
+wait_for "Termconflict ApS" 10 >/dev/null
+keys e
+check "sam opens the account's form" wait_for "Edit account #$acc" 10
+keys Down Down Down Down Down End C-u # City
+keys -l TermSam2
+check "... and changes the city" line_has "City" "TermSam2"
+as jose -c "update accounts set city = 'TermJose2' where id = $acc"
+keys C-s
+check "sam's save meets jose's: yours" wait_for "( ) yours   TermSam2"
+check "... and theirs" wait_for "( ) theirs  TermJose2"
+check "the form kept while typing keeps the city and the version as sam read them" \
+    wait_until -t 5 bash -c "grep -qsxF \"$(printf 'field city\tTermBase\tTermSam2')\" '$state'/ccrm/live/draft-*.txt &&
+                             grep -qsx 'version $v0' '$state'/ccrm/live/draft-*.txt"
+kill -TERM "$(ccrm_pid)"
+check "SIGTERM on the choice: exit status 143" test "$(pane_status)" = 143
+check "... the form is kept" test "$(drafts)" = 1
+check "... with the city as sam read it, not as jose saved it" \
+    grep -qxF "$(printf 'field city\tTermBase\tTermSam2')" "$state"/ccrm/draft-*.txt
+check "... and the version sam read" grep -qx "version $v0" "$state"/ccrm/draft-*.txt
+tui_stop
+tui_start 140 30 env XDG_STATE_HOME="$state" "$CCRM" -d "$PG_CONN user=sam" --view accounts
+check "the edit is offered back" wait_for "restored: this form was not saved when ccrm stopped (SIGTERM" 10
+check "... saying the account changed since" wait_for "changed since (last changed by jose" 5
+keys C-s
+check "Ctrl-S asks again: yours" wait_for "( ) yours   TermSam2" 10
+check "... and theirs" wait_for "( ) theirs  TermJose2"
+check "... jose's city is still there" test "$(q "select city from accounts where id = $acc")" = TermJose2
+keys y
+keys C-s
+check "sam's choice is saved" wait_for "saved account #$acc, with your choices over jose's changes"
+check "... over jose's save, once" test "$(q "select city || ' ' || version from accounts where id = $acc")" = "TermSam2 $((v0 + 2))"
 keys q
 tui_stop
 
