@@ -1640,7 +1640,8 @@ keep_drafts(struct app *app)
 }
 
 /* At start: a draft kept when ccrm stopped or crashed opens as its form (the file is removed:
- * the form is now what holds it; stopped again, it is kept again). */
+ * the form is now what holds it; stopped again, it is kept again). A draft whose record is
+ * gone is set aside as FILE.gone and said so; offline, it waits for the next start. */
 static void
 offer_draft(struct app *app)
 {
@@ -1663,6 +1664,19 @@ offer_draft(struct app *app)
     }
     free(text);
     v = view_form_restore(app, &d);
+    if (v == NULL && d.id != 0 && db_state(app->db) == DB_READY) {
+        /* online, and its record is gone (deleted, merged, no longer shared): it would fail
+         * at every start; set aside where the person can read what was typed */
+        char kept[1040];
+
+        snprintf(kept, sizeof kept, "%s.gone", path);
+        if (rename(path, kept) == 0)
+            ui_message_error(app,
+                             "the unsaved form of %s #%lld could not be reopened (it is gone or "
+                             "not visible to you): what was typed is in %s",
+                             entity_find(d.entity) != NULL ? entity_noun(d.entity, 1) : d.entity,
+                             (long long)d.id, kept);
+    }
     draft_fini(&d);
     if (v != NULL && ui_push(app, v) == 0)
         unlink(path);

@@ -193,6 +193,34 @@ check "... over jose's save, once" test "$(q "select city || ' ' || version from
 keys q
 tui_stop
 
+# ---- a draft whose record is gone: said once, set aside where it can be read ----
+acc=$(psqlc -c "insert into accounts (name, city, owner) values ('Gonedraft GmbH', 'GoneBase', 'sam')
+                returning id")
+tui_start 140 30 env XDG_STATE_HOME="$state" "$CCRM" -d "$PG_CONN user=sam" --view accounts
+wait_for "Accounts by" 10 >/dev/null
+keys /
+keys -l Gonedraft
+keys Enter
+wait_for "Gonedraft GmbH" 10 >/dev/null
+keys e
+wait_for "Edit account #$acc" 10 >/dev/null || fail "sam opens the account's form"
+keys Down Down Down Down Down End C-u # City
+keys -l GoneTyped
+wait_until -t 5 bash -c "grep -qs GoneTyped '$state'/ccrm/live/draft-*.txt" >/dev/null
+kill -TERM "$(ccrm_pid)"
+check "SIGTERM: the edit of the account is kept" test "$(drafts)" = 1
+psqlc -c "delete from accounts where id = $acc" >/dev/null
+tui_start 140 30 env XDG_STATE_HOME="$state" "$CCRM" -d "$PG_CONN user=sam" --view accounts
+check "its account deleted meanwhile: the next start says the form cannot be reopened" \
+    wait_for "the unsaved form of account #$acc could not be reopened" 10
+check "... the draft set aside, what was typed in it" grep -q GoneTyped "$state"/ccrm/draft-*.txt.gone
+check "... and no more to offer" test "$(drafts)" = 0
+tui_stop
+tui_start 140 30 env XDG_STATE_HOME="$state" "$CCRM" -d "$PG_CONN user=sam" --view accounts
+wait_for "Accounts by" 10 >/dev/null
+check "the start after it offers nothing (it failed at every start)" wait_gone "could not be reopened" 3
+tui_stop
+
 # ---- an amount with a decimal comma, exactly on the timeline ----
 acc=$(psqlc -c "select id from accounts order by id limit 1")
 accname=$(psqlc -c "select name from accounts where id = $acc")
