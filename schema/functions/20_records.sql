@@ -284,10 +284,15 @@ SET search_path = pg_catalog, public, pg_temp
 AS $$
 BEGIN
     IF TG_TABLE_NAME = 'interactions' THEN
-        IF NEW.contact_id IS NULL AND NEW.ticket_id IS NOT NULL THEN
+        -- a received mail's entry names its sender's contact or none, as the mail store
+        -- decided (ccrm.mail_sender_contact, set around its insert): a stranger who writes on
+        -- a ticket is not its customer
+        IF NEW.contact_id IS NULL AND NEW.ticket_id IS NOT NULL
+           AND current_setting('ccrm.mail_sender_contact', true) IS DISTINCT FROM 'on' THEN
             SELECT t.contact_id INTO NEW.contact_id FROM tickets t WHERE t.id = NEW.ticket_id;
         END IF;
-        IF NEW.contact_id IS NULL AND NEW.lead_id IS NOT NULL THEN
+        IF NEW.contact_id IS NULL AND NEW.lead_id IS NOT NULL
+           AND current_setting('ccrm.mail_sender_contact', true) IS DISTINCT FROM 'on' THEN
             SELECT l.contact_id INTO NEW.contact_id FROM leads l WHERE l.id = NEW.lead_id;
         END IF;
         IF NEW.account_id IS NULL AND NEW.opportunity_id IS NOT NULL THEN

@@ -138,12 +138,16 @@ $$;
 --   subject     the newest mail from the same sender to the same queue with the same
 --               normalised subject (ccrm_mail_subject_key) within the queue's window
 --   (the referenced ticket or lead must exist and be visible to the caller)
+-- A threaded mail takes the record's account, but keeps its own sender's contact, or none: a
+-- stranger who names a ticket is not its customer (nor on the customer's timeline).
 -- Otherwise a mail from a person (received) starts a conversation: the sender's contact
 -- (e-mail, case-insensitive) and its account; an unknown sender becomes a contact (its
 -- account found by the e-mail domain when exactly one account has it) or a lead, as the
 -- queue says; then a ticket (creates = 'ticket'), or (creates = 'lead') an interaction on
 -- the newest open deal of the contact's account, else the person's open lead, else a new
--- lead. Owner or assignee: the queue's assignee.
+-- lead. Owner or assignee: the queue's assignee. A person's mail without an address a contact
+-- can keep (no From, one that could not be read) is no bounce: a ticket without a contact, or
+-- in a lead queue a lead without e-mail, so that the assignee hears of it.
 -- Auto-replies, bulk and list mail and bounces are stored and threaded, but create and
 -- reopen nothing; ccrm never answers a mail by itself, so there is no ping-pong. The loop
 -- guard (live) stores a sender's mail beyond loop_max in loop_minutes as 'loop': filed on
@@ -202,6 +206,7 @@ DECLARE
     v_bad    text;
     v_rows   bigint;
     v_tseq   regclass := pg_get_serial_sequence('public.tickets', 'id')::regclass;
+    v_lseq   regclass := pg_get_serial_sequence('public.leads', 'id')::regclass;
     v_iseq   regclass := pg_get_serial_sequence('public.interactions', 'id')::regclass;
 BEGIN
     IF v_n = 0 THEN
@@ -268,7 +273,10 @@ BEGIN
            coalesce(string_to_array(nullif(btrim(x.refs), ''), ' '), '{}'),
            nullif(btrim(x.irt, ' <>'), ''),
            coalesce(string_to_array(lower(nullif(btrim(x.rcpt), '')), ' '), '{}'),
-           CASE WHEN x.auto = 'bounce' OR nullif(btrim(x.fa, ' <>'), '') IS NULL
+           -- a bounce is what says so (the parser's reading: a null return path, a delivery
+           -- report) or comes from the mail system; a person's mail whose From cannot be read
+           -- is a person's mail all the same, from an unknown sender
+           CASE WHEN x.auto = 'bounce'
                      OR lower(btrim(x.fa, ' <>')) ~ '^(mailer-daemon|postmaster|mail-daemon)@'
                 THEN 'bounce'
                 WHEN x.auto IS NOT NULL THEN 'auto'
@@ -319,15 +327,17 @@ BEGIN
       FROM messages m
      WHERE m.message_id = w.mid AND w.status <> 'noqueue';
 
-    -- the loop guard: this sender's mail to this queue in the last loop_minutes
+    -- the loop guard: this sender's mail to this queue in the last loop_minutes (mail without
+    -- a sender counts as one sender's)
     IF p_live THEN
         UPDATE pg_temp.ccrm_mail_work w SET status = 'loop'
           FROM mail_queues q
          WHERE q.id = w.queue_id AND w.status IN ('received', 'auto', 'bounce')
-           AND w.from_addr IS NOT NULL
            AND (SELECT count(*) FROM (
                     SELECT 1 FROM messages x
-                     WHERE x.from_addr = w.from_addr AND x.direction = 'in'
+                     WHERE (x.from_addr = w.from_addr
+                            OR (w.from_addr IS NULL AND x.from_addr IS NULL))
+                       AND x.direction = 'in'
                        AND x.queue_id = q.id
                        AND x.received_at > now() - make_interval(mins => q.loop_minutes)
                      LIMIT q.loop_max) s) >= q.loop_max;
@@ -341,11 +351,9 @@ BEGIN
     -- 1. the plus-address token
     UPDATE pg_temp.ccrm_mail_work w
        SET thread_by = 'token', ticket_id = h.ticket_id, lead_id = h.lead_id,
-           account_id = coalesce(h.account_id, w.account_id),
-           contact_id = coalesce(w.contact_id, h.contact_id)
+           account_id = coalesce(h.account_id, w.account_id)
       FROM (SELECT w2.i, t.id AS ticket_id, l.id AS lead_id,
                    coalesce(t.account_id, l.account_id) AS account_id,
-                   coalesce(t.contact_id, l.contact_id) AS contact_id,
                    row_number() OVER (PARTITION BY w2.i ORDER BY r.k) AS nr
               FROM pg_temp.ccrm_mail_work w2
              CROSS JOIN LATERAL unnest(w2.rcpt) WITH ORDINALITY r(a, k)
@@ -357,15 +365,13 @@ BEGIN
      WHERE h.i = w.i AND h.nr = 1;
     -- 2. the subject tag
     UPDATE pg_temp.ccrm_mail_work w
-       SET thread_by = 'tag', ticket_id = t.id, account_id = coalesce(t.account_id, w.account_id),
-           contact_id = coalesce(w.contact_id, t.contact_id)
+       SET thread_by = 'tag', ticket_id = t.id, account_id = coalesce(t.account_id, w.account_id)
       FROM tickets t
      WHERE w.thread_by IS NULL AND w.status NOT IN ('duplicate', 'noqueue')
        AND w.subject ~ '\[#[0-9]{1,18}\]'
        AND t.id = (regexp_match(w.subject, '.*\[#([0-9]{1,18})\]'))[1]::bigint;
     UPDATE pg_temp.ccrm_mail_work w
-       SET thread_by = 'tag', lead_id = l.id, account_id = coalesce(l.account_id, w.account_id),
-           contact_id = coalesce(w.contact_id, l.contact_id)
+       SET thread_by = 'tag', lead_id = l.id, account_id = coalesce(l.account_id, w.account_id)
       FROM leads l
      WHERE w.thread_by IS NULL AND w.status NOT IN ('duplicate', 'noqueue')
        AND w.subject ~ '\[#[lL][0-9]{1,18}\]'
@@ -375,22 +381,21 @@ BEGIN
     UPDATE pg_temp.ccrm_mail_work w
        SET thread_by = 'references', ticket_id = h.ticket_id, lead_id = h.lead_id,
            opp_id = h.opp_id, parent_i = h.parent_i,
-           account_id = coalesce(h.account_id, w.account_id),
-           contact_id = coalesce(w.contact_id, h.contact_id)
+           account_id = coalesce(h.account_id, w.account_id)
       FROM (SELECT DISTINCT ON (w2.i) w2.i, c.ticket_id, c.lead_id, c.opp_id, c.parent_i,
-                   c.account_id, c.contact_id
+                   c.account_id
               FROM pg_temp.ccrm_mail_work w2
              CROSS JOIN LATERAL (
                    SELECT array_position(ids.a, m.message_id) AS pos, 1 AS pref,
                           m.ticket_id, m.lead_id, m.opportunity_id AS opp_id,
-                          NULL::int AS parent_i, m.account_id, m.contact_id
+                          NULL::int AS parent_i, m.account_id
                      FROM (SELECT w2.refs || coalesce(w2.irt, '') AS a) ids,
                           messages m
                     WHERE m.message_id = ANY (ids.a)
                       AND (m.ticket_id IS NOT NULL OR m.lead_id IS NOT NULL
                            OR m.opportunity_id IS NOT NULL)
                    UNION ALL
-                   SELECT array_position(ids.a, p.mid), 0, NULL, NULL, NULL, p.i, NULL, NULL
+                   SELECT array_position(ids.a, p.mid), 0, NULL, NULL, NULL, p.i, NULL
                      FROM (SELECT w2.refs || coalesce(w2.irt, '') AS a) ids,
                           pg_temp.ccrm_mail_work p
                     WHERE p.mid = ANY (ids.a) AND p.i <> w2.i AND p.status = 'received'
@@ -404,16 +409,14 @@ BEGIN
     UPDATE pg_temp.ccrm_mail_work w
        SET thread_by = 'subject', ticket_id = h.ticket_id, lead_id = h.lead_id,
            opp_id = h.opp_id, parent_i = h.parent_i,
-           account_id = coalesce(h.account_id, w.account_id),
-           contact_id = coalesce(w.contact_id, h.contact_id)
+           account_id = coalesce(h.account_id, w.account_id)
       FROM (SELECT DISTINCT ON (w2.i) w2.i, c.ticket_id, c.lead_id, c.opp_id, c.parent_i,
-                   c.account_id, c.contact_id
+                   c.account_id
               FROM pg_temp.ccrm_mail_work w2
               JOIN mail_queues q ON q.id = w2.queue_id
              CROSS JOIN LATERAL (
                    (SELECT m.received_at AS at, 0 AS k, m.ticket_id, m.lead_id,
-                           m.opportunity_id AS opp_id, NULL::int AS parent_i, m.account_id,
-                           m.contact_id
+                           m.opportunity_id AS opp_id, NULL::int AS parent_i, m.account_id
                       FROM messages m
                      WHERE m.from_addr = w2.from_addr AND m.subject_key = w2.skey
                        AND m.received_at >= w2.at - q.subject_window AND m.received_at <= w2.at
@@ -422,7 +425,7 @@ BEGIN
                             OR m.opportunity_id IS NOT NULL)
                      ORDER BY m.received_at DESC, m.id DESC LIMIT 1)
                    UNION ALL
-                   (SELECT p.at, p.i, NULL, NULL, NULL, p.i, NULL, NULL
+                   (SELECT p.at, p.i, NULL, NULL, NULL, p.i, NULL
                       FROM pg_temp.ccrm_mail_work p
                      WHERE p.from_addr = w2.from_addr AND p.skey = w2.skey
                        AND p.queue_id = q.id AND p.status = 'received' AND p.dup_of IS NULL
@@ -542,6 +545,32 @@ BEGIN
       FROM ins, mail_queues q
      WHERE ins.email = w.from_addr AND q.id = w.queue_id AND w.root AND w.opp_id IS NULL
        AND w.lead_id IS NULL AND (q.creates = 'lead' OR q.unknown_sender = 'lead');
+    -- a person's mail to a lead queue without an address a lead can keep (no From, a From
+    -- that could not be read, "a b"@x): a lead of its own, without e-mail, so that someone
+    -- sees it, unless the queue makes nothing of unknown senders (ids taken first, as for
+    -- tickets)
+    UPDATE pg_temp.ccrm_mail_work w
+       SET lead_id = nextval(v_lseq), created = w.created || 'lead'::text
+      FROM mail_queues q
+     WHERE q.id = w.queue_id AND w.root AND w.opp_id IS NULL AND w.lead_id IS NULL
+       AND q.creates = 'lead' AND q.unknown_sender <> 'none'
+       AND NOT coalesce(w.from_addr ~ '^[^@[:space:]]+@[^@[:space:]]+$', false);
+    INSERT INTO leads (id, first_name, last_name, company, source, status, owner, account_id)
+    OVERRIDING SYSTEM VALUE
+    SELECT w.lead_id, (ccrm_mail_name_parts(w.from_name)).first_name,
+           (ccrm_mail_name_parts(w.from_name)).last_name,
+           coalesce((SELECT a.name FROM accounts a WHERE a.id = w.account_id),
+                    CASE WHEN (ccrm_mail_name_parts(w.from_name)).last_name IS NULL
+                         THEN coalesce(nullif(split_part(w.from_addr, '@', 2), ''),
+                                       '(unknown sender)') END),
+           'email', 'new',
+           (SELECT u.login FROM users u WHERE u.login = q.assignee AND u.active
+                                          AND u.partner_org_id IS NULL),
+           w.account_id
+      FROM pg_temp.ccrm_mail_work w JOIN mail_queues q ON q.id = w.queue_id
+     WHERE w.root AND w.created @> '{lead}' AND q.creates = 'lead'
+       AND NOT coalesce(w.from_addr ~ '^[^@[:space:]]+@[^@[:space:]]+$', false)
+     ORDER BY w.lead_id;
 
     -- support: a ticket per new conversation (ids taken first, so each mail knows its own)
     UPDATE pg_temp.ccrm_mail_work w
@@ -567,8 +596,7 @@ BEGIN
     -- the rest of each conversation takes the records of its start
     UPDATE pg_temp.ccrm_mail_work w
        SET ticket_id = t.ticket_id, lead_id = t.lead_id, opp_id = t.opp_id,
-           account_id = coalesce(t.account_id, w.account_id),
-           contact_id = coalesce(w.contact_id, t.contact_id)
+           account_id = coalesce(t.account_id, w.account_id)
       FROM pg_temp.ccrm_mail_work t
      WHERE t.i = w.top_i AND w.top_i <> w.i;
     UPDATE pg_temp.ccrm_mail_work w
@@ -590,7 +618,8 @@ BEGIN
                                coalesce(w.ticket_id, w.lead_id),
                                'new mail from ' || coalesce(ccrm_mail_format_addr(w.from_name,
                                                                                   w.from_addr),
-                                                            '<>') || ': ' || w.subject)
+                                                            w.from_name, 'an unknown sender')
+                               || ': ' || w.subject)
           FROM pg_temp.ccrm_mail_work w
           JOIN mail_queues q ON q.id = w.queue_id
           JOIN users u ON u.login = q.assignee AND u.active AND u.partner_org_id IS NULL
@@ -598,10 +627,13 @@ BEGIN
          ORDER BY w.i;
     END IF;
 
-    -- the customer timeline
+    -- the customer timeline: each entry under its sender's contact, or none (the setting tells
+    -- ccrm_fill_account not to fill in the ticket's or lead's contact: a stranger who writes on
+    -- a ticket is not its customer)
     UPDATE pg_temp.ccrm_mail_work w
        SET ix_id = nextval(v_iseq)
      WHERE w.status IN ('received', 'auto', 'bounce');
+    PERFORM set_config('ccrm.mail_sender_contact', 'on', true);
     INSERT INTO interactions (id, kind, channel, direction, subject, body, at, account_id,
                               contact_id, lead_id, opportunity_id, ticket_id)
     OVERRIDING SYSTEM VALUE
@@ -609,6 +641,7 @@ BEGIN
            ccrm_mail_excerpt(p_bodies[w.i]), w.at, w.account_id, w.contact_id, w.lead_id,
            w.opp_id, w.ticket_id
       FROM pg_temp.ccrm_mail_work w WHERE w.ix_id IS NOT NULL ORDER BY w.ix_id;
+    PERFORM set_config('ccrm.mail_sender_contact', '', true);
 
     -- the mails
     WITH ins AS (
@@ -764,15 +797,22 @@ BEGIN
         RETURN;
     END IF;
 
+    -- a mail without a readable sender is a person's all the same (see ccrm_mail_store_many)
     v_status := CASE
-        WHEN p_auto = 'bounce' OR v_from IS NULL
-             OR v_from ~ '^(mailer-daemon|postmaster|mail-daemon)@' THEN 'bounce'
+        WHEN p_auto = 'bounce' OR v_from ~ '^(mailer-daemon|postmaster|mail-daemon)@' THEN 'bounce'
         WHEN p_auto IS NOT NULL THEN 'auto'
         ELSE 'received' END;
-    IF p_live AND v_from IS NOT NULL THEN
+    IF p_live THEN
+        -- (mail without a sender counts as one sender's; each branch on messages_sender_time_idx)
         SELECT count(*) INTO v_n FROM (
             SELECT 1 FROM messages x
-             WHERE x.from_addr = v_from AND x.direction = 'in' AND x.queue_id = q.id
+             WHERE v_from IS NOT NULL AND x.from_addr = v_from AND x.direction = 'in'
+               AND x.queue_id = q.id
+               AND x.received_at > now() - make_interval(mins => q.loop_minutes)
+            UNION ALL
+            SELECT 1 FROM messages x
+             WHERE v_from IS NULL AND x.from_addr IS NULL AND x.direction = 'in'
+               AND x.queue_id = q.id
                AND x.received_at > now() - make_interval(mins => q.loop_minutes)
              LIMIT q.loop_max) s;
         IF v_n >= q.loop_max THEN
@@ -786,8 +826,7 @@ BEGIN
 
     -- 1. the plus-address token
     FOR r IN SELECT t.id AS ticket_id, l.id AS lead_id,
-                    coalesce(t.account_id, l.account_id) AS account_id,
-                    coalesce(t.contact_id, l.contact_id) AS contact_id
+                    coalesce(t.account_id, l.account_id) AS account_id
                FROM unnest(v_rcpt) WITH ORDINALITY a(addr, k)
               CROSS JOIN LATERAL regexp_match(a.addr, '\+([tl])([0-9]{1,18})@', 'i') mm
                LEFT JOIN tickets t ON lower(mm[1]) = 't' AND t.id = mm[2]::bigint
@@ -798,34 +837,31 @@ BEGIN
         v_ticket := r.ticket_id;
         v_lead := r.lead_id;
         v_account := coalesce(r.account_id, v_account);
-        v_contact := coalesce(v_contact, r.contact_id);
     END LOOP;
     -- 2. the subject tag: the last one (a follow-up ticket's subject keeps the closed one's
     --    tag, and the answer adds its own at the end)
     IF v_by IS NULL AND v_subject ~ '\[#[0-9]{1,18}\]' THEN
-        SELECT t.id, t.account_id, t.contact_id INTO r FROM tickets t
+        SELECT t.id, t.account_id INTO r FROM tickets t
          WHERE t.id = (regexp_match(v_subject, '.*\[#([0-9]{1,18})\]'))[1]::bigint;
         IF FOUND THEN
             v_by := 'tag';
             v_ticket := r.id;
             v_account := coalesce(r.account_id, v_account);
-            v_contact := coalesce(v_contact, r.contact_id);
         END IF;
     END IF;
     IF v_by IS NULL AND v_subject ~ '\[#[lL][0-9]{1,18}\]' THEN
-        SELECT l.id, l.account_id, l.contact_id INTO r FROM leads l
+        SELECT l.id, l.account_id INTO r FROM leads l
          WHERE l.id = (regexp_match(v_subject, '.*\[#[lL]([0-9]{1,18})\]'))[1]::bigint;
         IF FOUND THEN
             v_by := 'tag';
             v_lead := r.id;
             v_account := coalesce(r.account_id, v_account);
-            v_contact := coalesce(v_contact, r.contact_id);
         END IF;
     END IF;
     -- 3. References and In-Reply-To (the parent last: it wins)
     v_ids := v_refs || coalesce(v_irt, '');
     IF v_by IS NULL AND (cardinality(v_refs) > 0 OR v_irt IS NOT NULL) THEN
-        SELECT x.ticket_id, x.lead_id, x.opportunity_id, x.account_id, x.contact_id INTO r
+        SELECT x.ticket_id, x.lead_id, x.opportunity_id, x.account_id INTO r
           FROM messages x
          WHERE x.message_id = ANY (v_ids)
            AND (x.ticket_id IS NOT NULL OR x.lead_id IS NOT NULL OR x.opportunity_id IS NOT NULL)
@@ -836,12 +872,11 @@ BEGIN
             v_lead := r.lead_id;
             v_opp := r.opportunity_id;
             v_account := coalesce(r.account_id, v_account);
-            v_contact := coalesce(v_contact, r.contact_id);
         END IF;
     END IF;
     -- 4. the same subject from the same sender within the window
     IF v_by IS NULL AND v_from IS NOT NULL AND length(v_key) >= 3 THEN
-        SELECT x.ticket_id, x.lead_id, x.opportunity_id, x.account_id, x.contact_id INTO r
+        SELECT x.ticket_id, x.lead_id, x.opportunity_id, x.account_id INTO r
           FROM messages x
          WHERE x.from_addr = v_from AND x.subject_key = v_key
            AND x.received_at >= v_at - q.subject_window AND x.received_at <= v_at
@@ -854,7 +889,6 @@ BEGIN
             v_lead := r.lead_id;
             v_opp := r.opportunity_id;
             v_account := coalesce(r.account_id, v_account);
-            v_contact := coalesce(v_contact, r.contact_id);
         END IF;
     END IF;
 
@@ -897,15 +931,22 @@ BEGIN
                     OR lower(l.email) = v_from)
                AND l.status <> 'converted'
              ORDER BY l.id DESC LIMIT 1;
-            IF v_lead IS NULL AND v_from ~ '^[^@[:space:]]+@[^@[:space:]]+$'
-               AND (v_contact IS NOT NULL OR q.unknown_sender = 'lead') THEN
+            -- a lead queue makes a lead of a mail without an address a lead can keep (no
+            -- From, one that could not be read, "a b"@x) too, without e-mail, so that someone
+            -- sees it (unless it makes nothing of unknown senders)
+            IF v_lead IS NULL
+               AND (CASE WHEN v_from ~ '^[^@[:space:]]+@[^@[:space:]]+$'
+                         THEN v_contact IS NOT NULL OR q.unknown_sender = 'lead'
+                         ELSE q.creates = 'lead' AND q.unknown_sender <> 'none' END) THEN
                 INSERT INTO leads (first_name, last_name, email, company, source, status, owner,
                                    contact_id, account_id)
                 SELECT (ccrm_mail_name_parts(v_name)).first_name,
-                       (ccrm_mail_name_parts(v_name)).last_name, v_from,
+                       (ccrm_mail_name_parts(v_name)).last_name,
+                       CASE WHEN v_from ~ '^[^@[:space:]]+@[^@[:space:]]+$' THEN v_from END,
                        coalesce((SELECT a.name FROM accounts a WHERE a.id = v_account),
                                 CASE WHEN (ccrm_mail_name_parts(v_name)).last_name IS NULL
-                                     THEN split_part(v_from, '@', 2) END),
+                                     THEN coalesce(nullif(split_part(v_from, '@', 2), ''),
+                                                   '(unknown sender)') END),
                        'email', 'new', v_assign, v_contact, v_account
                 RETURNING leads.id INTO v_lead;
                 v_created := v_created || 'lead'::text;
@@ -928,7 +969,8 @@ BEGIN
                                    coalesce(v_ticket, v_lead),
                                    'new mail from ' || coalesce(ccrm_mail_format_addr(v_name,
                                                                                       v_from),
-                                                                '<>') || ': ' || v_subject);
+                                                                v_name, 'an unknown sender')
+                                   || ': ' || v_subject);
         END IF;
     ELSIF p_live AND v_status = 'received' AND v_ticket IS NOT NULL THEN
         -- a person's answer reopens a pending ticket, or a solved one when the queue says so
@@ -942,13 +984,15 @@ BEGIN
                               (SELECT l.account_id FROM leads l WHERE l.id = v_lead));
     END IF;
 
-    -- the customer timeline
+    -- the customer timeline, under the sender's contact or none (see ccrm_mail_store_many)
     IF v_status <> 'loop' THEN
+        PERFORM set_config('ccrm.mail_sender_contact', 'on', true);
         INSERT INTO interactions (kind, channel, direction, subject, body, at, account_id,
                                   contact_id, lead_id, opportunity_id, ticket_id)
         VALUES ('email', 'email', 'in', nullif(left(v_subject, 500), ''),
                 ccrm_mail_excerpt(p_body), v_at, v_account, v_contact, v_lead, v_opp, v_ticket)
         RETURNING interactions.id INTO v_ix;
+        PERFORM set_config('ccrm.mail_sender_contact', '', true);
     END IF;
     INSERT INTO messages (message_id, queue_id, direction, status, thread_by, in_reply_to,
                           "references", from_addr, from_name, reply_to, to_addr, cc_addr,
@@ -1150,6 +1194,87 @@ $$;
 SELECT ccrm_set_execute('ccrm_attachment_rule()');
 
 -- ---------------------------------------------------------------------------------------
+-- Whom an answer continues: ccrm_mail_reply_thread(entity, id, to) -> last_in, the record's
+-- latest mail from the person the answer goes to (its To, the queue), and parent, the latest
+-- mail of that conversation, theirs or ours to them (the subject, In-Reply-To, References).
+-- That person is the one `to` names (when one of them wrote or was written to), else the
+-- record's customer: its contact's or lead's address, or a contact of its account (anyone
+-- when the record has no address, a deal). A stranger who files mail on the record by its
+-- tag or a Message-ID of ours gets no answer meant for the customer, nor gives it his
+-- subject and threading. Mails from a person only: auto-replies, bounces and looped mail are
+-- never continued. NULLs when there is none. The caller's rights (ccrm_mail_reply, and the
+-- client quoting the mail an answer starts from).
+-- ---------------------------------------------------------------------------------------
+
+-- The addresses (local@domain, lower case) a header's text names: "Ana <A@x.example>, b@y"
+-- gives {a@x.example, b@y}.
+CREATE OR REPLACE FUNCTION ccrm_mail_addrs(p_text text) RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT ARRAY(SELECT lower(m[1])
+                   FROM regexp_matches(coalesce(p_text, ''),
+                                       '([^[:space:]<>,;:"()]+@[^[:space:]<>,;:"()]+)', 'g') m)
+$$;
+
+CREATE OR REPLACE FUNCTION ccrm_mail_reply_thread(p_entity text, p_id bigint,
+                                                  p_to text DEFAULT NULL,
+                                                  OUT last_in bigint, OUT parent bigint)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    v_email   text;
+    v_account bigint;
+    v_fk      text;
+    v_for     text[] := nullif(ccrm_mail_addrs(p_to), '{}');
+    -- whether $1 (an address) is the answer's person: one of $2 (the addresses to), else the
+    -- customer ($3 the record's address, $4 its account)
+    v_is      constant text :=
+        '(CASE WHEN $2 IS NOT NULL THEN lower(%1$s) = ANY ($2)
+               ELSE $3 IS NULL OR lower(%1$s) = lower($3)
+                    OR EXISTS (SELECT 1 FROM contacts c
+                                WHERE c.account_id = $4 AND lower(c.email) = lower(%1$s)) END)';
+BEGIN
+    CASE p_entity
+        WHEN 'tickets' THEN
+            SELECT c.email, t.account_id INTO v_email, v_account
+              FROM tickets t LEFT JOIN contacts c ON c.id = t.contact_id WHERE t.id = p_id;
+            v_fk := 'ticket_id';
+        WHEN 'leads' THEN
+            SELECT coalesce(l.email, c.email), l.account_id INTO v_email, v_account
+              FROM leads l LEFT JOIN contacts c ON c.id = l.contact_id WHERE l.id = p_id;
+            v_fk := 'lead_id';
+        WHEN 'opportunities' THEN
+            SELECT NULL, o.account_id INTO v_email, v_account FROM opportunities o WHERE o.id = p_id;
+            v_fk := 'opportunity_id';
+        WHEN 'contacts' THEN
+            SELECT c.email, c.account_id INTO v_email, v_account FROM contacts c WHERE c.id = p_id;
+            v_fk := 'contact_id';
+        ELSE
+            RETURN;
+    END CASE;
+    LOOP
+        -- (on the messages index of the record's column, newest first)
+        EXECUTE format('SELECT m.id FROM messages m WHERE m.%I = $1 AND m.direction = ''in''
+                          AND m.status = ''received'' AND coalesce(%s, false)
+                        ORDER BY m.received_at DESC, m.id DESC LIMIT 1',
+                       v_fk, format(v_is, 'm.from_addr'))
+           INTO last_in USING p_id, v_for, v_email, v_account;
+        EXECUTE format('SELECT m.id FROM messages m WHERE m.%I = $1
+                          AND CASE WHEN m.direction = ''in''
+                                   THEN m.status = ''received'' AND coalesce(%s, false)
+                                   ELSE NOT EXISTS (SELECT 1 FROM unnest(ccrm_mail_addrs(m.to_addr)) a(x)
+                                                     WHERE NOT coalesce(%s, false)) END
+                        ORDER BY m.received_at DESC, m.id DESC LIMIT 1',
+                       v_fk, format(v_is, 'm.from_addr'), format(v_is, 'a.x'))
+           INTO parent USING p_id, v_for, v_email, v_account;
+        EXIT WHEN v_for IS NULL OR parent IS NOT NULL;
+        v_for := NULL; -- nobody that `to` names is in the conversation: the customer's
+    END LOOP;
+END
+$$;
+
+-- ---------------------------------------------------------------------------------------
 -- Answering: ccrm_mail_reply(entity, id, body, subject, to, cc, queue, names, types, contents)
 --   -> the mail's id
 --   entity: tickets, leads, contacts or opportunities. The mail is queued in the outbox
@@ -1157,13 +1282,14 @@ SELECT ccrm_set_execute('ccrm_attachment_rule()');
 --   caller's name; `ccrm --send-mail` (or the client) hands it to sendmail.
 --   queue:   the one named, else the one the conversation came in on, else the first active
 --            queue that creates tickets (for tickets) or leads (otherwise)
---   to:      the one given, else Reply-To or From of the record's latest received mail, else
---            the contact's or lead's e-mail
---   subject: the one given, else "Re: " and the conversation's subject; a ticket's tag
+--   to:      the one given, else Reply-To or From of the record's latest mail from its
+--            customer (ccrm_mail_reply_thread), else the contact's or lead's e-mail
+--   subject: the one given, else "Re: " and the subject of the latest mail between us and the
+--            person answered (ccrm_mail_reply_thread), else the record's; a ticket's tag
 --            [#1234] (a lead's [#L45]) is added when missing
 --   headers: From is the queue's address and name, Reply-To its reply_to (with reply_token:
---            local+t1234@domain), In-Reply-To and References continue the latest mail of the
---            record, and the Message-ID is generated here and stored, so the sender can
+--            local+t1234@domain), In-Reply-To and References continue that latest mail, and
+--            the Message-ID is generated here and stored, so the sender can
 --            recognise a retry and the customer's answer finds its way back.
 --   files:   names, types and contents: files attached (ccrm_mail_out_attach, as a document's
 --            PDF is); the mail goes as a multipart/mixed with each in base64
@@ -1180,6 +1306,7 @@ SET search_path = pg_catalog, public, pg_temp
 AS $$
 DECLARE
     q         mail_queues%ROWTYPE;
+    th        record;
     parent    messages%ROWTYPE;
     last_in   messages%ROWTYPE;
     v_noun    text := ccrm_entity_noun(p_entity);
@@ -1228,42 +1355,12 @@ BEGIN
               FROM contacts c WHERE c.id = p_id;
     END CASE;
 
-    -- the record's latest mail written by a person (not an auto-reply, a bounce or a looping
-    -- sender: the answer continues the conversation, not the out-of-office), and its latest
-    -- mail from the customer (one branch per kind of record, each on its index; the others are
-    -- switched off by their constant test)
-    SELECT * INTO parent FROM (
-        (SELECT * FROM messages m WHERE p_entity = 'tickets' AND m.ticket_id = p_id
-            AND (m.direction = 'out' OR m.status = 'received')
-          ORDER BY m.received_at DESC, m.id DESC LIMIT 1)
-        UNION ALL
-        (SELECT * FROM messages m WHERE p_entity = 'leads' AND m.lead_id = p_id
-            AND (m.direction = 'out' OR m.status = 'received')
-          ORDER BY m.received_at DESC, m.id DESC LIMIT 1)
-        UNION ALL
-        (SELECT * FROM messages m WHERE p_entity = 'opportunities' AND m.opportunity_id = p_id
-            AND (m.direction = 'out' OR m.status = 'received')
-          ORDER BY m.received_at DESC, m.id DESC LIMIT 1)
-        UNION ALL
-        (SELECT * FROM messages m WHERE p_entity = 'contacts' AND m.contact_id = p_id
-            AND (m.direction = 'out' OR m.status = 'received')
-          ORDER BY m.received_at DESC, m.id DESC LIMIT 1)) x;
-    SELECT * INTO last_in FROM (
-        (SELECT * FROM messages m WHERE p_entity = 'tickets' AND m.ticket_id = p_id
-            AND m.direction = 'in' AND m.status = 'received'
-          ORDER BY m.received_at DESC, m.id DESC LIMIT 1)
-        UNION ALL
-        (SELECT * FROM messages m WHERE p_entity = 'leads' AND m.lead_id = p_id
-            AND m.direction = 'in' AND m.status = 'received'
-          ORDER BY m.received_at DESC, m.id DESC LIMIT 1)
-        UNION ALL
-        (SELECT * FROM messages m WHERE p_entity = 'opportunities' AND m.opportunity_id = p_id
-            AND m.direction = 'in' AND m.status = 'received'
-          ORDER BY m.received_at DESC, m.id DESC LIMIT 1)
-        UNION ALL
-        (SELECT * FROM messages m WHERE p_entity = 'contacts' AND m.contact_id = p_id
-            AND m.direction = 'in' AND m.status = 'received'
-          ORDER BY m.received_at DESC, m.id DESC LIMIT 1)) x;
+    -- the latest mail between us and the person answered, and that person's latest mail: a
+    -- stranger who wrote on the record neither gets the answer nor sets its subject and
+    -- threading (ccrm_mail_reply_thread)
+    SELECT * INTO th FROM ccrm_mail_reply_thread(p_entity, p_id, nullif(btrim(p_to), ''));
+    SELECT * INTO parent FROM messages m WHERE m.id = th.parent;
+    SELECT * INTO last_in FROM messages m WHERE m.id = th.last_in;
 
     IF p_queue IS NOT NULL THEN
         SELECT * INTO q FROM mail_queues x WHERE x.name = lower(btrim(p_queue)) AND x.active;
@@ -1286,15 +1383,11 @@ BEGIN
         END IF;
     END IF;
 
-    -- the last mail in answers where it came from when its sender is the record's person or a
-    -- contact of its customer; anyone else who wrote in (a ticket's number is easy to guess:
-    -- "[#190]" in a subject files a stranger's mail on it) gets no answer meant for them
+    -- the customer's last mail is answered where it came from; anyone else who wrote in (a
+    -- ticket's number is easy to guess: "[#190]" in a subject files a stranger's mail on it)
+    -- gets no answer meant for the customer
     v_to := coalesce(nullif(btrim(p_to), ''),
                      CASE WHEN last_in.id IS NOT NULL
-                               AND (v_email IS NULL OR lower(last_in.from_addr) = lower(v_email)
-                                    OR EXISTS (SELECT 1 FROM contacts c
-                                                WHERE c.account_id = v_account
-                                                  AND lower(c.email) = lower(last_in.from_addr)))
                           THEN coalesce(last_in.reply_to,
                                         ccrm_mail_format_addr(last_in.from_name, last_in.from_addr))
                      END,

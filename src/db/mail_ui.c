@@ -10,34 +10,40 @@
 #include "ccrm/util.h"
 #include "db_int.h"
 
+#define LAST_IN_WHEN SQL_LOCAL("coalesce(m.sent_at, m.received_at)")
+#define LAST_IN_MAX CCRM_STR(MAIL_QUOTE_MAX)
+
 int
 db_mail_last_in(struct db *db, const char *mail_fk, int64_t id, char **from, char **when,
                 char **body, struct ccrm_err *err)
 {
-    char b[24], *sql;
-    const char *params[1] = {b};
+    static const char *const tables[][2] = {{"ticket_id", "tickets"},
+                                            {"lead_id", "leads"},
+                                            {"contact_id", "contacts"},
+                                            {"opportunity_id", "opportunities"}};
+    char b[24];
+    const char *params[2] = {NULL, b};
     PGresult *res;
+    size_t i;
     int n;
 
     *from = *when = *body = NULL;
+    for (i = 0; i < sizeof tables / sizeof tables[0]; i++)
+        if (strcmp(mail_fk, tables[i][0]) == 0)
+            params[0] = tables[i][1];
+    if (params[0] == NULL)
+        return 0;
     snprintf(b, sizeof b, "%" PRId64, id);
-    /* mail_fk is the registry's fixed text; the record's latest mail from a person, on the
-     * messages index of that column (schema/017) */
-    sql = xasprintf(
-        "SELECT coalesce(CASE WHEN nullif(btrim(m.from_name), '') IS NULL"
-        "   THEN m.from_addr ELSE m.from_name || ' <' || m.from_addr || '>' END, ''),"
-        " to_char(" SQL_LOCAL(
-            "coalesce(m.sent_at, m.received_at)") ", 'YYYY-MM-DD HH24:MI'),"
-                                                  " left(m.body_text, " CCRM_STR(
-                                                      MAIL_QUOTE_MAX) ")"
-                                                                      " FROM messages m WHERE m.%s "
-                                                                      "= $1 AND m.direction = 'in'"
-                                                                      "   AND m.status = 'received'"
-                                                                      " ORDER BY m.received_at "
-                                                                      "DESC, m.id DESC LIMIT 1",
-        mail_fk);
-    res = db_exec(db, sql, 1, params, err);
-    free(sql);
+    /* the latest mail of the person the answer goes to, as ccrm_mail_reply() decides it: a
+     * stranger's mail filed on the record is not what the answer to the customer quotes */
+    res = db_exec(db,
+                  "SELECT coalesce(CASE WHEN nullif(btrim(m.from_name), '') IS NULL"
+                  "   THEN m.from_addr ELSE m.from_name || ' <' || m.from_addr || '>' END, ''),"
+                  " to_char(" LAST_IN_WHEN ", 'YYYY-MM-DD HH24:MI'),"
+                  " left(m.body_text, " LAST_IN_MAX ")"
+                  " FROM messages m"
+                  " WHERE m.id = (SELECT t.last_in FROM ccrm_mail_reply_thread($1, $2::bigint) t)",
+                  2, params, err);
     if (res == NULL)
         return -1;
     n = PQntuples(res);

@@ -297,21 +297,107 @@ header_addrs(GPtrArray *v, GMimeObject *obj, const char *name)
     }
 }
 
-static char *
-list_text(InternetAddressList *list)
+/* Whether a display name must be quoted to read back as itself: anything but letters, digits,
+ * spaces and the other atext of RFC 5322 (UTF-8 is written as it is and encoded when sent),
+ * and what looks like an encoded word. */
+static int
+name_needs_quotes(const char *s)
 {
-    char *s, *out;
+    const unsigned char *p;
 
-    if (list == NULL || internet_address_list_length(list) == 0)
-        return NULL;
-    s = internet_address_list_to_string(list, NULL, FALSE);
-    out = mail_clean(s, strlen(s), 1);
-    g_free(s);
-    if (*out == '\0') {
-        free(out);
+    if (strstr(s, "=?") != NULL)
+        return 1;
+    for (p = (const unsigned char *)s; *p != '\0'; p++)
+        if (*p < 0x80 && !g_ascii_isalnum(*p) && *p != ' ' &&
+            strchr("!#$%&'*+-/=?^_`{|}~", *p) == NULL)
+            return 1;
+    return 0;
+}
+
+/* A display name as a header shows it: as it is, or in quotes with \ and " escaped (the
+ * database's ccrm_mail_format_addr quotes the same way), so that "x\" stays a name. */
+static void
+append_name(GString *out, const char *name)
+{
+    const char *p;
+
+    if (!name_needs_quotes(name)) {
+        g_string_append(out, name);
+        return;
+    }
+    g_string_append_c(out, '"');
+    for (p = name; *p != '\0'; p++) {
+        if (*p == '\\' || *p == '"')
+            g_string_append_c(out, '\\');
+        g_string_append_c(out, *p);
+    }
+    g_string_append_c(out, '"');
+}
+
+/* The mailboxes (and groups) of list as a header shows them, each name quoted where it needs
+ * to be, so the text parses again into the same addresses: To and Cc are shown, Reply-To is
+ * where an answer goes (GMime's own writer leaves a name ending in a backslash unquoted, "x\
+ * <a@b>", which nothing reads back). answer: only mailboxes with an address (local@domain),
+ * groups flattened, as an answer's To needs them. */
+static void
+append_list(GString *out, InternetAddressList *list, int answer)
+{
+    int i, n = list != NULL ? internet_address_list_length(list) : 0;
+
+    for (i = 0; i < n; i++) {
+        InternetAddress *ia = internet_address_list_get_address(list, i);
+        const char *nm = internet_address_get_name(ia);
+        char *name = nm != NULL ? mail_clean(nm, strlen(nm), 1) : NULL;
+
+        if (name != NULL)
+            g_strstrip(name);
+        if (INTERNET_ADDRESS_IS_GROUP(ia)) {
+            InternetAddressList *members =
+                internet_address_group_get_members((InternetAddressGroup *)ia);
+
+            if (answer) {
+                append_list(out, members, answer);
+            } else {
+                if (out->len > 0)
+                    g_string_append(out, ", ");
+                append_name(out, name != NULL && *name != '\0' ? name : "group");
+                g_string_append(out, ": ");
+                append_list(out, members, answer);
+                g_string_append_c(out, ';');
+            }
+        } else {
+            const char *a = internet_address_mailbox_get_addr((InternetAddressMailbox *)ia);
+            char *addr = a != NULL ? mail_clean(a, strlen(a), 1) : NULL;
+
+            if (addr != NULL)
+                g_strstrip(addr);
+            if (addr != NULL && *addr != '\0' && (!answer || strchr(addr, '@') != NULL)) {
+                if (out->len > 0 && out->str[out->len - 1] != ' ')
+                    g_string_append(out, ", ");
+                if (name != NULL && *name != '\0') {
+                    append_name(out, name);
+                    g_string_append_printf(out, " <%s>", addr);
+                } else {
+                    g_string_append(out, addr);
+                }
+            }
+            free(addr);
+        }
+        free(name);
+    }
+}
+
+static char *
+list_text(InternetAddressList *list, int answer)
+{
+    GString *s = g_string_new(NULL);
+
+    append_list(s, list, answer);
+    if (s->len == 0) {
+        g_string_free(s, TRUE);
         return NULL;
     }
-    return out;
+    return g_string_free(s, FALSE);
 }
 
 /* The first mailbox with an address (local@domain) of list. "Smith, John <j@x.example>" with
@@ -386,6 +472,64 @@ raw_mailbox(GMimeObject *obj, const char *header, char **addr, char **name)
         }
     }
     g_ptr_array_free(v, TRUE);
+}
+
+/* The sender from a From (or Sender) header with no address GMime or raw_mailbox could read
+ * ("John Doe j@x.example", an address in the wrong brackets): its last word that looks like
+ * local@domain, and the words before it as the name. A person's mail with a broken From is
+ * still answered and filed under its sender. */
+static void
+loose_mailbox(GMimeObject *obj, const char *header, char **addr, char **name)
+{
+    static const char sep[] = " \t\r\n<>()[],;:\"'";
+    const char *raw = g_mime_object_get_header(obj, header), *p, *at = NULL;
+    size_t len = 0;
+
+    if (raw == NULL)
+        return;
+    for (p = raw; *p != '\0';) {
+        size_t n = strcspn(p, sep);
+        const char *a = n > 0 ? memchr(p, '@', n) : NULL;
+
+        /* one @ with something on both sides */
+        if (a != NULL && a > p && a < p + n - 1 &&
+            memchr(a + 1, '@', (size_t)(p + n - a - 1)) == NULL) {
+            at = p;
+            len = n;
+        }
+        p += n;
+        p += strspn(p, sep);
+    }
+    if (at == NULL)
+        return;
+    {
+        char *t = xasprintf("%.*s", (int)len, at);
+        char *words = xasprintf("%.*s", (int)(at - raw), raw);
+        char *dec = g_mime_utils_header_decode_text(parser_opts, words);
+        char *nm = mail_clean(dec, strlen(dec), 1), *r, *w;
+        int depth = 0;
+
+        *addr = mail_clean(t, strlen(t), 1);
+        /* the name without (comments), quotes and brackets, its spaces folded */
+        for (r = w = nm; *r != '\0'; r++) {
+            if (*r == '(')
+                depth++;
+            else if (*r == ')' && depth > 0)
+                depth--;
+            else if (depth == 0 && strchr("\"<>[];:,", *r) == NULL &&
+                     (*r != ' ' || (w > nm && w[-1] != ' ')))
+                *w++ = *r;
+        }
+        *w = '\0';
+        g_strstrip(nm);
+        if (*nm != '\0')
+            *name = nm;
+        else
+            free(nm);
+        g_free(dec);
+        free(words);
+        free(t);
+    }
 }
 
 /* ---- what wrote it ---- */
@@ -940,9 +1084,16 @@ mail_parse(char *buf, size_t n, const struct mail_parse_opts *o, struct ccrm_err
     }
     if (m->from_addr == NULL)
         raw_mailbox(obj, "Sender", &m->from_addr, &m->from_name);
-    m->reply_to = list_text(g_mime_message_get_reply_to(msg));
-    m->to = list_text(g_mime_message_get_to(msg));
-    m->cc = list_text(g_mime_message_get_cc(msg));
+    if (m->from_addr == NULL) { /* no address in <> either: the word that looks like one */
+        free(m->from_name);
+        m->from_name = NULL;
+        loose_mailbox(obj, "From", &m->from_addr, &m->from_name);
+    }
+    if (m->from_addr == NULL)
+        loose_mailbox(obj, "Sender", &m->from_addr, &m->from_name);
+    m->reply_to = list_text(g_mime_message_get_reply_to(msg), 1);
+    m->to = list_text(g_mime_message_get_to(msg), 0);
+    m->cc = list_text(g_mime_message_get_cc(msg), 0);
     rcpt = g_ptr_array_new_with_free_func(free);
     list_addrs(rcpt, g_mime_message_get_to(msg));
     list_addrs(rcpt, g_mime_message_get_cc(msg));

@@ -1,7 +1,9 @@
 /* Handing a mail to sendmail(1) (mail_sendmail): the command line is split at spaces and run
  * without a shell, the mail goes to its standard input, the first line of its standard error
  * is kept for the report, and it gets a time limit. Exit status 0 means the MTA took the mail.
- * No libpq, no curses. */
+ * It runs in a process group of its own, and the time limit kills that group: a sendmail
+ * that is a script leaves none of its children (a hanging relay, a sleep) behind. No libpq,
+ * no curses. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -59,6 +61,7 @@ mail_sendmail(const char *command, const char *msg, size_t n, int timeout_s, str
     if (pid == 0) {
         int nul = open("/dev/null", O_WRONLY);
 
+        setpgid(0, 0); /* its own group, which the time limit kills whole */
         dup2(in[0], 0);
         dup2(nul >= 0 ? nul : er[1], 1);
         dup2(er[1], 2);
@@ -66,6 +69,9 @@ mail_sendmail(const char *command, const char *msg, size_t n, int timeout_s, str
         dprintf(2, "could not run %s: %s\n", argv[0], strerror(errno));
         _exit(127);
     }
+    /* here too, so that the group exists before any kill(-pid) below (once the child has
+     * run execv this fails, and the child has done it itself) */
+    setpgid(pid, pid);
     close(in[0]);
     in[0] = -1;
     close(er[1]);
@@ -80,8 +86,10 @@ mail_sendmail(const char *command, const char *msg, size_t n, int timeout_s, str
         int np = 0, ie = -1, ii = -1, ms = (int)((deadline - now_s()) * 1000);
 
         if (ms <= 0) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
+            /* the group: what sendmail started goes with it (and holds our pipe no longer) */
+            kill(-pid, SIGKILL);
+            while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+                ;
             sigaction(SIGPIPE, &old, NULL);
             err_set(err, "%s did not finish within %d s", argv[0], timeout_s);
             goto out;

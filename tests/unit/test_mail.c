@@ -5,12 +5,14 @@
  * the classification of automatic mail, the mbox reader (separators, >From), composing
  * (parsed back), a 20 MB mail against the attachment limit. */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -388,6 +390,99 @@ test_odd_senders(void **state)
     }
 }
 
+/* A From with no address GMime reads (the words and the address with no <>, a group, none at
+ * all): the word that looks like an address is the sender, and a person's mail without a
+ * sender is a person's mail (the database files it on a ticket), never a bounce. */
+static void
+test_loose_from(void **state)
+{
+    static const char *const cases[][3] = {
+        {"From: John Doe p2-r3@example.org\n", "p2-r3@example.org", "John Doe"},
+        {"From: p2-r4@example.org\n", "p2-r4@example.org", NULL},
+        {"From: \"Jane\" (jane at home) jane@home.example;\n", "jane@home.example", "Jane"},
+        {"From: undisclosed-recipients:;\n", NULL, NULL},
+        {"From: John Doe\n", NULL, NULL},
+        {"From: @ x@ @y\n", NULL, NULL},
+        {"To: support@example.com\n", NULL, NULL},
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *text = xasprintf("%sSubject: x\n\nbody\n", cases[i][0]);
+        struct mail_msg *m = parse_str(text, NULL);
+
+        assert_non_null(m);
+        if (cases[i][1] == NULL) {
+            if (m->from_addr != NULL)
+                fail_msg("loose from %zu: got \"%s\", want none", i, m->from_addr);
+        } else {
+            assert_non_null(m->from_addr);
+            assert_string_equal(m->from_addr, cases[i][1]);
+        }
+        if (cases[i][2] == NULL)
+            assert_null(m->from_name);
+        else
+            assert_string_equal(m->from_name, cases[i][2]);
+        assert_int_equal(m->autoclass, MAIL_PERSON);
+        mail_msg_free(&m);
+        free(text);
+    }
+}
+
+/* Reply-To, To and Cc are stored as text that reads back as the same addresses: a name that
+ * ends in a backslash or has quotes or commas is quoted, so an answer's To copied from a
+ * Reply-To is sent (GMime's own writer gave "x\ <a@b>", which nothing reads back). */
+static void
+test_address_text(void **state)
+{
+    static const char *const cases[][3] = {
+        {"=?UTF-8?Q?x=5C?= <p2-inj@example.org>", "\"x\\\\\" <p2-inj@example.org>",
+         "p2-inj@example.org"},
+        {"\"a \\\"q\\\" b\" <q@x.example>", "\"a \\\"q\\\" b\" <q@x.example>", "q@x.example"},
+        {"=?UTF-8?Q?Smith=2C_J=22?= <s@x.example>", "\"Smith, J\\\"\" <s@x.example>",
+         "s@x.example"},
+        {"Jörg Müller <j@x.example>, k@x.example", "Jörg Müller <j@x.example>, k@x.example",
+         "j@x.example k@x.example"},
+        {"\"=?x?= \" <e@x.example>", "\"=?x?=\" <e@x.example>", "e@x.example"},
+        {"team: a@x.example, \"b\\\\\" <b@x.example>;", "a@x.example, \"b\\\\\" <b@x.example>",
+         "a@x.example b@x.example"},
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *text = xasprintf("From: c@x.example\nTo: support@example.com\nReply-To: %s\n"
+                               "Cc: %s\nSubject: x\n\nbody\n",
+                               cases[i][0], cases[i][0]);
+        struct mail_msg *m = parse_str(text, NULL), *back;
+        struct mail_out o = {.id = 1,
+                             .message_id = "a@b",
+                             .from_addr = "support@example.com",
+                             .subject = "Re: x",
+                             .body = "answer"};
+        struct ccrm_err err;
+        size_t len;
+        char *out;
+
+        assert_non_null(m->reply_to);
+        if (strcmp(m->reply_to, cases[i][1]) != 0)
+            fail_msg("address text %zu: \"%s\" gave \"%s\", want \"%s\"", i, cases[i][0],
+                     m->reply_to, cases[i][1]);
+        /* the answer goes to it */
+        o.to = m->reply_to;
+        out = mail_compose(&o, &len, &err);
+        if (out == NULL)
+            fail_msg("address text %zu: the answer to \"%s\": %s", i, m->reply_to, err.msg);
+        back = parse_str(out, NULL);
+        assert_string_equal(back->recipients, cases[i][2]);
+        mail_msg_free(&back);
+        free(out);
+        mail_msg_free(&m);
+        free(text);
+    }
+}
+
 /* A multipart whose boundary is missing or not the parts' keeps its text as written. */
 static void
 test_lost_boundary(void **state)
@@ -696,18 +791,79 @@ test_attach_file(void **state)
     rmdir(dir);
 }
 
+/* Whether process pid is gone (or a zombie no one has reaped yet: dead all the same). */
+static int
+process_gone(pid_t pid)
+{
+    char path[64], st[256];
+    FILE *f;
+    size_t n;
+    char *paren;
+
+    if (kill(pid, 0) == -1)
+        return 1;
+    snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+    f = fopen(path, "r");
+    if (f == NULL)
+        return 1;
+    n = fread(st, 1, sizeof st - 1, f);
+    fclose(f);
+    st[n] = '\0';
+    paren = strrchr(st, ')');
+    return paren != NULL && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
+}
+
+/* A sendmail that hangs is killed at its time limit with everything it started: a script's
+ * sleep does not outlive it (the kill goes to its process group). */
+static void
+test_sendmail_hang(void **state)
+{
+    char dir[] = "/tmp/ccrm-test-sendmail-XXXXXX", script[128], pidf[128], cmd[160];
+    struct ccrm_err err;
+    long child = 0;
+    FILE *f;
+    int i;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(script, sizeof script, "%s/sendmail", dir);
+    snprintf(pidf, sizeof pidf, "%s/sleep.pid", dir);
+    f = fopen(script, "w");
+    assert_non_null(f);
+    fprintf(f, "#!/bin/sh\ncat >/dev/null\nsleep 60 &\necho $! >%s\nwait\n", pidf);
+    fclose(f);
+    assert_int_equal(chmod(script, 0755), 0);
+    snprintf(cmd, sizeof cmd, "%s -t -oi", script);
+    assert_int_equal(mail_sendmail(cmd, "Subject: x\n\nbody\n", 17, 1, &err), -1);
+    assert_non_null(strstr(err.msg, "did not finish within 1 s"));
+    f = fopen(pidf, "r");
+    assert_non_null(f);
+    assert_int_equal(fscanf(f, "%ld", &child), 1);
+    fclose(f);
+    for (i = 0; i < 40 && !process_gone((pid_t)child); i++)
+        usleep(50000);
+    if (!process_gone((pid_t)child)) {
+        kill((pid_t)child, SIGKILL);
+        fail_msg("the sendmail's child %ld outlived the time limit", child);
+    }
+    unlink(pidf);
+    unlink(script);
+    rmdir(dir);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_corpus),      cmocka_unit_test(test_html),
-        cmocka_unit_test(test_charsets),    cmocka_unit_test(test_derived_id),
-        cmocka_unit_test(test_classify),    cmocka_unit_test(test_not_a_mail),
-        cmocka_unit_test(test_recipients),  cmocka_unit_test(test_odd_senders),
-        cmocka_unit_test(test_nul_header),  cmocka_unit_test(test_lost_boundary),
-        cmocka_unit_test(test_mbox),        cmocka_unit_test(test_compose),
-        cmocka_unit_test(test_big),         cmocka_unit_test(test_compose_attachments),
-        cmocka_unit_test(test_attach_file),
+        cmocka_unit_test(test_corpus),       cmocka_unit_test(test_html),
+        cmocka_unit_test(test_charsets),     cmocka_unit_test(test_derived_id),
+        cmocka_unit_test(test_classify),     cmocka_unit_test(test_not_a_mail),
+        cmocka_unit_test(test_recipients),   cmocka_unit_test(test_odd_senders),
+        cmocka_unit_test(test_nul_header),   cmocka_unit_test(test_lost_boundary),
+        cmocka_unit_test(test_mbox),         cmocka_unit_test(test_compose),
+        cmocka_unit_test(test_big),          cmocka_unit_test(test_compose_attachments),
+        cmocka_unit_test(test_attach_file),  cmocka_unit_test(test_loose_from),
+        cmocka_unit_test(test_address_text), cmocka_unit_test(test_sendmail_hang),
     };
     int rc;
 
