@@ -1670,9 +1670,12 @@ BEGIN
     DELETE FROM contacts c USING ccrm_revert_rows r
      WHERE r.entity = 'contacts' AND c.id = r.entity_id;
     GET DIAGNOSTICS n_con = ROW_COUNT;
-    RETURN format('reverted import batch %s (mail from %s): %s mails, %s tickets, %s leads, '
-                  '%s contacts deleted', p_batch, coalesce(b.file_name, '?'), n_msg, n_tic,
-                  n_lead, n_con);
+    RETURN format('reverted import batch %s (mail from %s): %s mail%s, %s ticket%s, %s lead%s, '
+                  '%s contact%s deleted', p_batch, coalesce(b.file_name, '?'),
+                  n_msg, CASE WHEN n_msg = 1 THEN '' ELSE 's' END,
+                  n_tic, CASE WHEN n_tic = 1 THEN '' ELSE 's' END,
+                  n_lead, CASE WHEN n_lead = 1 THEN '' ELSE 's' END,
+                  n_con, CASE WHEN n_con = 1 THEN '' ELSE 's' END);
 END
 $$;
 SELECT ccrm_set_execute('ccrm_mail_import_revert(bigint)');

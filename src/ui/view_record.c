@@ -391,9 +391,13 @@ rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
     lines = rv->hist ? rv->hist->lines : (rv->disp ? rv->disp->lines : NULL);
     ln = nlines(rv);
     if (d == NULL) {
-        char msg[64];
+        char msg[96];
 
-        snprintf(msg, sizeof msg, "this %s no longer exists", rv->e->singular);
+        /* a partner cannot tell deleted from unshared: both are gone for him */
+        snprintf(msg, sizeof msg, "this %s no longer exists%s", rv->e->singular,
+                 strcmp(db_department(app->db), "partner") == 0
+                     ? " (or is no longer shared with you)"
+                     : "");
         draw_text(w, 1, 2, rv->gone ? msg : "loading…", wd - 2, A_BOLD);
         return;
     }
