@@ -93,7 +93,11 @@ declare -A pwant=(
     [leads]="select count(*) from leads where account_id in ($shared)"
     [opportunities]="select count(*) from opportunities where account_id in ($shared)"
     [tickets]="select count(*) from tickets where account_id in ($shared)"
-    [interactions]="select count(*) from interactions where account_id in ($shared) and (kind <> 'note' or visibility = 'shared')"
+    # (and with the ticket, lead or deal it hangs off, 053)
+    [interactions]="select count(*) from interactions i where i.account_id in ($shared) and (i.kind <> 'note' or i.visibility = 'shared')
+                    and (i.ticket_id is null or (select t.account_id from tickets t where t.id = i.ticket_id) in ($shared))
+                    and (i.lead_id is null or (select l.account_id from leads l where l.id = i.lead_id) in ($shared))
+                    and (i.opportunity_id is null or (select o.account_id from opportunities o where o.id = i.opportunity_id) in ($shared))"
     [comments]="select count(*) from comments where ccrm_entity_account(entity, entity_id) in ($shared) and visibility = 'shared'"
     [mentions]="select count(*) from mentions m join comments c on c.id = m.comment_id where ccrm_entity_account(c.entity, c.entity_id) in ($shared) and c.visibility = 'shared'"
     [inbox]="select count(*) from inbox where login = 'paul'"
