@@ -432,21 +432,24 @@ SELECT ccrm_set_execute('ccrm_convert_lead(bigint,text,numeric)', 'ccrm_internal
 -- BEFORE UPDATE OF status on leads (migration 054): a converted lead stays converted. Its
 -- account, contact and deal exist; a stale form that saved an older status over the
 -- conversion let the lead be converted a second time, into a second deal. An administrator may
--- still correct a conversion made by mistake.
+-- still correct a conversion made by mistake. A lead only marked 'converted' (a form or an
+-- import set the status, ccrm_convert_lead never ran: no account, no contact) went nowhere and
+-- may go back.
 CREATE OR REPLACE FUNCTION ccrm_lead_converted_rule() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, public, pg_temp
 AS $$
 BEGIN
     IF OLD.status = 'converted' AND NEW.status IS DISTINCT FROM 'converted'
+       AND (OLD.account_id IS NOT NULL OR OLD.contact_id IS NOT NULL)
        AND NOT pg_has_role(current_user, 'ccrm_admin', 'USAGE')
        AND current_user <> (SELECT pg_get_userbyid(c.relowner) FROM pg_class c
                              WHERE c.oid = 'public.leads'::regclass)
        AND NOT (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user) THEN
         RAISE EXCEPTION 'lead #% is converted: its status stays converted', OLD.id
             USING ERRCODE = '55000',
-                  DETAIL = format('It went to account #%s%s.', coalesce(OLD.account_id::text, '?'),
-                                  coalesce(', contact #' || OLD.contact_id, '')),
+                  DETAIL = concat_ws(', ', 'It went to account #' || OLD.account_id,
+                                     'contact #' || OLD.contact_id) || '.',
                   HINT = 'Work on with its account, contact and deal.',
                   COLUMN = 'status';
     END IF;

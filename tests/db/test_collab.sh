@@ -200,6 +200,9 @@ check "... so it cannot be converted into a second deal" \
 r=$(err ana "update leads set status = 'qualified' where id = $nl")
 check "an administrator may correct a conversion ($r)" test "$r" = "OK: "
 q "update leads set status = 'converted' where id = $nl" >/dev/null
+nm=$(as marco -c "insert into leads (last_name, status) values ('Onlymarked', 'converted') returning id")
+r=$(err marco "update leads set status = 'new' where id = $nm")
+check "a lead only marked converted (no account, no contact: it went nowhere) may go back ($r)" test "$r" = "OK: "
 
 # a lead whose e-mail is a known contact: the contact and its account are reused
 kc=$(q "select id from contacts where account_id = $un1 and email is not null order by id limit 1")
