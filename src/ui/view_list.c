@@ -3,6 +3,7 @@
  * highlight rows that changed. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ccrm/actions.h"
 #include "ccrm/billing.h"
@@ -811,7 +812,12 @@ parse_filter(struct listview *lv, struct app *app, const char *text, struct ccrm
             err_set(err, "filter %s: at most %d values", w, LIST_FILTER_VALUES_MAX);
             return -1;
         }
-        if (nv == 1 && strcmp(vals[0], "none") == 0) {
+        for (k = 0; nv > 1 && k < nv; k++)
+            if (strcasecmp(vals[k], "none") == 0) { /* taken as a value "none", unsaid */
+                err_set(err, "filter %s: none stands alone (%s=none, %s!=none)", w, w, w);
+                return -1;
+            }
+        if (nv == 1 && strcasecmp(vals[0], "none") == 0) {
             /* rows without one (unassigned), or with one */
             op[f] = neg ? LF_SOME : LF_NONE;
             str_copy(val[f], "none", sizeof val[f]);

@@ -27,6 +27,11 @@ check "industry!=Technology: the others, one without too" \
     filter_shows "industry!=Technology" charlie delta echo
 check "industry=retail,médias: any of them" filter_shows "industry=retail,médias" charlie echo
 check "owner=Sam: a login in any case" filter_shows "owner=Sam" alpha bravo charlie delta
+check "industry=None: none in any case, the one without" filter_shows "industry=None" delta
+prompt "filter industry=technology,none"
+check "none in a list is refused (it was taken as the text 'none')" \
+    wait_for "filter industry: none stands alone (industry=none, industry!=none)" 5
+check "... and the filter stays as it was" wait_until -t 5 shows delta
 check "all: every one again" filter_shows "all" alpha bravo charlie delta echo
 keys q
 tui_stop
