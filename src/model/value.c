@@ -679,6 +679,14 @@ value_normalize(const struct value_rule *r, const char *in, size_t len, char *ou
             snprintf(e->tail, sizeof e->tail, ": %s in a one-line field", what);
             return -1;
         }
+        /* ... and Unicode's own: the line and paragraph separators U+2028, U+2029 */
+        if (ch == 0xe2 && r->type == FIELD_TEXT && i + 2 < len &&
+            (unsigned char)in[i + 1] == 0x80 &&
+            ((unsigned char)in[i + 2] == 0xa8 || (unsigned char)in[i + 2] == 0xa9)) {
+            snprintf(e->msg, sizeof e->msg, "a line break is not allowed (one line only)");
+            snprintf(e->tail, sizeof e->tail, ": line break in a one-line field");
+            return -1;
+        }
         /* C1 controls (U+0080-U+009F: a terminal may obey them) and the bidirectional
          * overrides and isolates (U+202A-U+202E, U+2066-U+2069: they reorder what is shown,
          * "Trojan Source"), as --log refuses them */

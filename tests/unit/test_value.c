@@ -237,6 +237,9 @@ test_numbers_choices_codes(void **state)
     expect(FIELD_TEXT, "tab\there", NULL);
     expect(FIELD_TEXT, "Hop\r\nper", NULL);
     expect(FIELD_TEXT, "Old\rTown", NULL);
+    expect(FIELD_TEXT, "Neun\xe2\x80\xa8Zehn", NULL); /* U+2028 LINE SEPARATOR */
+    expect(FIELD_TEXT, "Neun\xe2\x80\xa9Zehn", NULL); /* U+2029 PARAGRAPH SEPARATOR */
+    expect(FIELD_MULTILINE, "Neun\xe2\x80\xa8Zehn", "Neun\xe2\x80\xa8Zehn");
     expect(FIELD_TEXT, "\t Ada Lovelace\r\n", "Ada Lovelace");
     expect(FIELD_MULTILINE, "two\r\nlines\twith a tab", "two\r\nlines\twith a tab");
     assert_int_equal(value_normalize(&name, "a\nb", 3, buf, sizeof buf, &e), -1);
