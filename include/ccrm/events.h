@@ -115,6 +115,12 @@ struct event_window {
 int db_events_since_ui(struct db *db, struct event_cursor *c, struct event_window *w, event_cb cb,
                        void *ctx, struct ccrm_err *err);
 
+/* What is shared with a partner, as one short text (how many accounts, and a hash of their
+ * ids) in fp: a share or unshare writes no event the partner may read (the events policy
+ * shows an account's events only while it is shared with him), so his client compares this
+ * at its wake-ups. Returns 0, or -1 with err set. */
+int db_shares_seen(struct db *db, char *fp, size_t n, struct ccrm_err *err);
+
 /* The position as one line of text (letters, digits and . : , - only), malloc'd: what --since
  * takes and JSON lines carry. It names the last event delivered, not the window. */
 char *event_cursor_text(const struct event_cursor *c);

@@ -1288,3 +1288,19 @@ bad:
     err_set(err, "\"%s\" is not a ccrm feed state file (line %d)", path, lineno);
     return -1;
 }
+
+int
+db_shares_seen(struct db *db, char *fp, size_t n, struct ccrm_err *err)
+{
+    /* a partner reads his own organisation's rows only (policy partner_read) */
+    PGresult *res = db_exec(db,
+                            "SELECT count(*) || ':' || coalesce(md5(string_agg(s.account_id::text,"
+                            " ',' ORDER BY s.account_id)), '') FROM account_shares s",
+                            0, NULL, err);
+
+    if (res == NULL)
+        return -1;
+    str_copy(fp, PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "", n);
+    PQclear(res);
+    return 0;
+}

@@ -429,6 +429,8 @@ struct wake {
     char toast[256];
     uint64_t toast_xid; /* the transaction of the change the toast names */
     int toast_inbox;    /* ... and the toast is one's Inbox line about it */
+    uint64_t inbox_xid; /* the transaction of one's latest Inbox line (has_inbox) */
+    int has_inbox;
     int others;
     int64_t ids[UI_TRACE_IDS]; /* (for CCRM_TRACE: a read after a burst brings hundreds) */
     int nids;
@@ -455,6 +457,16 @@ toast_noun(const char *table)
     return table;
 }
 
+/* The toast's change is also in one's Inbox (a record one follows): it begins "Inbox: ". */
+static void
+prefix_inbox(struct wake *w)
+{
+    char t[sizeof w->toast + 8];
+
+    snprintf(t, sizeof t, "Inbox: %s", w->toast);
+    str_copy(w->toast, t, sizeof w->toast);
+}
+
 static int
 on_event(const struct event *ev, void *ctx)
 {
@@ -465,7 +477,7 @@ on_event(const struct event *ev, void *ctx)
                                                        : "bulk";
 
     struct ui *ui = w->app->ui;
-    int same;
+    int same, inbox;
 
     w->n++;
     if (trace_enabled() && w->nids < (int)(sizeof w->ids / sizeof w->ids[0]))
@@ -505,16 +517,25 @@ on_event(const struct event *ev, void *ctx)
         w->mine++;
         return 0;
     }
-    /* one's own Inbox line about the change the toast names (a followed record) is that
-     * change, not one more */
+    /* one's own Inbox line about a change of the same transaction (a record one follows, a
+     * mention) is that change, not one more: the toast begins "Inbox: " (a narrow line cuts
+     * its end), whichever of them came first */
+    inbox = strcmp(ev->entity, "inbox") == 0;
     same = w->toast[0] != '\0' && ev->xid == w->toast_xid;
-    if (same && strcmp(ev->entity, "inbox") == 0)
+    if (inbox) {
+        w->inbox_xid = ev->xid;
+        w->has_inbox = 1;
+    }
+    if (inbox && same) {
+        if (!w->toast_inbox && strncmp(w->toast, "Inbox: ", 7) != 0)
+            prefix_inbox(w);
         return 0;
+    }
     /* the toast names the latest change by someone else, and counts the rest */
     if (w->toast[0] != '\0' && !(same && w->toast_inbox))
         w->others++;
     w->toast_xid = ev->xid;
-    w->toast_inbox = strcmp(ev->entity, "inbox") == 0;
+    w->toast_inbox = inbox;
     if (strcmp(ev->op, "bulk") == 0)
         snprintf(w->toast, sizeof w->toast, "%s%s%s%s: %s", ev->actor,
                  ev->department[0] ? " (" : "", ev->department, ev->department[0] ? ")" : "",
@@ -523,6 +544,8 @@ on_event(const struct event *ev, void *ctx)
         snprintf(w->toast, sizeof w->toast, "%s%s%s%s: %s %s #%lld %s", ev->actor,
                  ev->department[0] ? " (" : "", ev->department, ev->department[0] ? ")" : "", what,
                  toast_noun(ev->entity), (long long)ev->entity_id, ev->summary);
+    if (!inbox && w->has_inbox && w->inbox_xid == ev->xid)
+        prefix_inbox(w);
     return 0;
 }
 
@@ -585,6 +608,25 @@ read_events(struct app *app)
     return n;
 }
 
+/* A partner's client: has what is shared with him changed since the last look? A share or
+ * unshare is no event he may read, so nothing else would tell his open views. The first look
+ * only remembers. */
+static int
+shares_changed(struct app *app)
+{
+    struct ui *ui = app->ui;
+    struct ccrm_err err;
+    char fp[sizeof ui->shares_seen];
+    int changed;
+
+    if (strcmp(db_department(app->db), "partner") != 0 ||
+        db_shares_seen(app->db, fp, sizeof fp, &err) == -1)
+        return 0;
+    changed = ui->shares_seen[0] != '\0' && strcmp(fp, ui->shares_seen) != 0;
+    str_copy(ui->shares_seen, fp, sizeof ui->shares_seen);
+    return changed;
+}
+
 /* The Inbox tab's count of unread entries. */
 static void
 count_inbox(struct app *app)
@@ -604,6 +646,7 @@ on_first_screen(void *ctx, void *arg)
     (void)arg;
     app->ui->first_screen_timer = 0;
     count_inbox(app);
+    (void)shares_changed(app); /* a partner's first look: what is shared with him now */
     reminders_first_look(app);
     app->ui->chrome_dirty = 1;
 }
@@ -619,6 +662,10 @@ wakeup(struct app *app, int forced)
     int i, n, inbox = 0;
 
     n = read_events(app);
+    if (n >= 0 && shares_changed(app)) {
+        ui->wake_valid = 0; /* shared or unshared: every view re-reads */
+        forced = 1;
+    }
     if (n == 0 && ui->wake_valid && !forced) {
         /* Nothing new that this user may see: any role can send NOTIFY ccrm, so a wake-up is
          * only "go and look", and this look cost one query. No view re-reads; a view that

@@ -161,6 +161,8 @@ struct ui {
     } wake_ev[64];
     int nwake;
     int wake_valid;
+    /* a partner's: what was shared with him at the last look (db_shares_seen) */
+    char shares_seen[48];
     /* the list view that asked, with the same read, whether the events touch its window
      * (db_events_since_ui), and the answer; NULL: none asked */
     const struct view *wake_window_view;

@@ -40,8 +40,9 @@ check "a watch made elsewhere appears live" line_has "Followtest Later Co" "watc
 # someone else changes the ticket: it comes first, with who changed it
 as kenji -c "update tickets set priority = 'high' where id = $T1" >/dev/null
 check "a change by kenji shows live, with his name" line_has "Followtest printer jam" " kenji"
-check "... toasted as one change: her Inbox line about it is not 'one more'" \
+check "... toasted as one change: her Inbox line about it is not 'one more', the toast says it" \
     wait_for "kenji (support): changed ticket #$T1" 10
+check "... is in her Inbox" wait_for "Inbox: kenji (support): changed ticket #$T1" 5
 no_more() { ! screen | grep -q 'more change'; }
 check "... (no 'and 1 more change' beside it)" no_more
 first_is() { screen | grep -m1 "Followtest" | grep -qF -- "$1"; }

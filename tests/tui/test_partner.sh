@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A partner in the full-screen client (tmux): the Accounts list shows exactly the accounts
 # shared with the partner's organisation (the same as psql shows that partner), a search for
-# an unshared account finds nothing, and the Feed shows live events of shared accounts only.
+# an unshared account finds nothing, and the Feed shows live events of shared accounts only;
+# an account shared or unshared meanwhile comes into or leaves his open list live.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_partner.sh path/to/ccrm}
 
@@ -67,6 +68,15 @@ check "Campaigns are internal: the partner's tab says so, no error" wait_for "no
 keys 5
 n_visible=$(psql -X -At "$DB user=paul" -c "select count(*) from opportunities where stage = 'prospecting'")
 check "the pipeline counts only the deals the partner may see ($n_visible)" wait_for "prospecting · $n_visible deal"
+# a share and an unshare write no event the partner may read: his open list follows them all
+# the same (it showed an unshared account until something else woke it)
+nn=$(psqlc -c "select left(name, 14) from accounts where id = $un1")
+keys 3
+check "key 3 opens his Accounts" wait_for "${shared[0]}"
+"$CCRM" -d "$PG_CONN" --share "$un1" --partner 'Nordlicht Reseller GmbH' >/dev/null
+check "an account shared with him appears in his open list, live ($nn)" wait_for "$nn" 10
+"$CCRM" -d "$PG_CONN" --unshare "$un1" --partner 'Nordlicht Reseller GmbH' >/dev/null
+check "... and leaves it, live, when unshared" wait_gone "$nn" 10
 keys 1
 wait_for "Feed by newest"
 keys q

@@ -14,8 +14,8 @@ check "ana has no settings" sql_is "select count(*) from inbox_settings where lo
 t=$(q "select id from tickets order by id limit 1")
 q "update tickets set subject = 'Quiet please', assignee = 'zoe' where id = $t" >/dev/null
 as ana -c "select ccrm_follow('tickets', $t, true)" >/dev/null
-# the toast of a read names one of my Inbox entries, or counts it beside another change
-pinged() { screen | grep -qE "$1 for ana|more change"; }
+# the toast of a read names one of my Inbox entries, or says the change it names is in my Inbox
+pinged() { screen | grep -qE "$1 for ana|Inbox: "; }
 esql="(select count(*) || ' ' || coalesce(sum(count), 0) from inbox where login = 'ana'
        and kind = 'change' and entity = 'tickets' and entity_id = $t)"
 entries() { q "select $esql"; }
