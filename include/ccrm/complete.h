@@ -12,4 +12,9 @@
 int db_account_names(struct db *db, const char *typed, int limit,
                      void (*add)(const char *name, void *ctx), void *ctx, struct ccrm_err *err);
 
+/* The id of the account named name, in any letter case (lower()), as the caller may see it;
+ * 0 when there is none, -1 with err set. For :open, whose first hundred matches by the search
+ * may all merely contain a short name ("Zeta" behind "Alpha Zeta Holding 001" ...). */
+int64_t db_account_named(struct db *db, const char *name, struct ccrm_err *err);
+
 #endif

@@ -71,3 +71,24 @@ db_account_names(struct db *db, const char *typed, int limit,
     PQclear(res);
     return n;
 }
+
+int64_t
+db_account_named(struct db *db, const char *name, struct ccrm_err *err)
+{
+    /* the range of the name index where the name lies (see the top), the exact test in it:
+     * the name itself sorts first among those that start with it */
+    static const char sql[] =
+        "SELECT a.id FROM accounts a"
+        " WHERE a.name >= ccrm_fold($1) AND a.name < ccrm_fold($1) || chr(65535)"
+        "   AND lower(a.name) = lower(btrim($1))"
+        " ORDER BY a.name, a.id LIMIT 1";
+    const char *params[1] = {name};
+    PGresult *res = db_exec(db, sql, 1, params, err);
+    int64_t id;
+
+    if (res == NULL)
+        return -1;
+    id = PQntuples(res) == 1 ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : 0;
+    PQclear(res);
+    return id;
+}

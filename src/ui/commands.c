@@ -14,6 +14,7 @@
 #include "billing_ui.h"
 #include "ccrm/actions.h"
 #include "ccrm/cmd.h"
+#include "ccrm/complete.h"
 #include "ccrm/entity.h"
 #include "ccrm/marketing.h"
 #include "ccrm/record.h"
@@ -140,6 +141,7 @@ run_open(struct app *app, const struct action *a, const char *arg)
     struct row rows[NAMES_LIMIT];
     struct ccrm_err err;
     struct view *d;
+    int64_t named = 0;
     int n, i, pick = 0;
 
     memset(rows, 0, sizeof rows);
@@ -161,7 +163,12 @@ run_open(struct app *app, const struct action *a, const char *arg)
         }
     if (pick < 0 && n == 1)
         pick = 0;
-    if (pick >= 0) {
+    /* the first hundred may all merely contain it ("Zeta" behind "Alpha Zeta Holding 001"):
+     * the name itself is asked for */
+    if (pick < 0 && n == NAMES_LIMIT && (named = db_account_named(app->db, arg, &err)) > 0) {
+        if ((d = view_record_new(app, "accounts", named)) != NULL)
+            ui_push(app, d);
+    } else if (pick >= 0) {
         if ((d = view_record_new(app, "accounts", rows[pick].id)) != NULL)
             ui_push(app, d);
     } else {

@@ -3,7 +3,7 @@
 # search folds them (ccrm_fold: case and accents in any script): "öl" and "ol" find "Öl Handel".
 # A name that starts with the text is offered even when more than a hundred names that only
 # contain it sort before it (completion once took the search's first hundred, then kept those
-# that started with the text: none).
+# that started with the text: none); so does :open for a name that is exactly the text.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_complete_names.sh path/to/ccrm}
 
@@ -69,6 +69,14 @@ keys : "open xq" Tab
 check "no name starts with it: no completions" wait_for "no completions"
 check "... and what was typed stays" wait_bottom '^:open xq *$'
 keys Escape
+
+# :open NAME: a name that is exactly the text opens, though the 150 that contain it sort first
+# (it asked for the first hundred matches only, and listed them to choose from)
+psqlc -c "INSERT INTO accounts (name, city) VALUES ('Zeta', 'Zetacity')" >/dev/null
+keys : "open zeta" Enter
+check ":open zeta opens the account named Zeta, behind 150 that contain it" wait_for "Zetacity"
+keys q
+check "... q goes back to the list" wait_gone "Zetacity"
 
 keys : quit Enter
 check ":quit quits" wait_exit
