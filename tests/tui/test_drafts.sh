@@ -208,7 +208,8 @@ keys Down Down Down Down Down End C-u # City
 keys -l GoneTyped
 wait_until -t 5 bash -c "grep -qs GoneTyped '$state'/ccrm/live/draft-*.txt" >/dev/null
 kill -TERM "$(ccrm_pid)"
-check "SIGTERM: the edit of the account is kept" test "$(drafts)" = 1
+check "SIGTERM: exit status 143" test "$(pane_status)" = 143
+check "... the edit of the account is kept" test "$(drafts)" = 1
 psqlc -c "delete from accounts where id = $acc" >/dev/null
 tui_start 140 30 env XDG_STATE_HOME="$state" "$CCRM" -d "$PG_CONN user=sam" --view accounts
 check "its account deleted meanwhile: the next start says the form cannot be reopened" \
