@@ -21,6 +21,19 @@ size_t str_copy(char *dst, const char *src, size_t n);
 /* v with thousands separated ("12,345") into buf (at least 32 bytes); returns buf. */
 const char *fmt_count(int64_t v, char *buf);
 
+/* The characters in the first n bytes of UTF-8 text s (every byte that does not continue a
+ * character begins one). Inline: the fuzz targets link no util code. */
+static inline size_t
+utf8_len(const char *s, size_t n)
+{
+    size_t i, k = 0;
+
+    for (i = 0; i < n; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80)
+            k++;
+    return k;
+}
+
 /* Trim ASCII whitespace at both ends in place; returns s. */
 char *str_trim(char *s);
 

@@ -399,18 +399,6 @@ cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The characters in the first n bytes of UTF-8 s. */
-static size_t
-utf8_count(const char *s, size_t n)
-{
-    size_t i, k = 0;
-
-    for (i = 0; i < n; i++)
-        if (((unsigned char)s[i] & 0xC0) != 0x80)
-            k++;
-    return k;
-}
-
 static void
 add_list(struct collect *col, const char *const *list)
 {
@@ -520,7 +508,7 @@ cmd_complete(const char *line, size_t cursor, const struct cmd_complete_src *src
             l--;
         /* candidates a source matched its own way (accents folded: "ol" found "Öl Handel"
          * and "Olive") may agree on less than was typed: what was typed stays */
-        if (utf8_count(out->cand[0], l) < utf8_count(col.word, col.n)) {
+        if (utf8_len(out->cand[0], l) < utf8_len(col.word, col.n)) {
             from = col.word;
             l = col.n;
         }

@@ -189,17 +189,6 @@ run_rows(struct db *db, const struct list_shape *sh, const struct args *a, int l
     return 0;
 }
 
-static int
-utf8_chars(const char *s)
-{
-    int n = 0;
-
-    for (; *s != '\0'; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            n++;
-    return n;
-}
-
 /* Put backwards-fetched rows (collected nearest-first) into display order. */
 static void
 reverse(struct row *out, int n)
@@ -249,7 +238,7 @@ window_search(struct db *db, const struct list_query *q, const struct args *a0,
     char wkey[512], wkey2[512], wid[24];
     /* patterns under three characters have no trigrams: they walk without a bound (they are
      * also the ones that match nearly everywhere) */
-    int short_pattern = utf8_chars(q->search) < 3;
+    int short_pattern = utf8_len(q->search, strlen(q->search)) < 3;
 
     /* 1. the matches within the next window of rows in sort order */
     shape_of(&sh, db, q, LS_WINDOW_SCAN, dir);
@@ -353,7 +342,7 @@ block_search(struct db *db, const struct list_query *q, const struct args *a0, i
 
     /* (the window filters the search column alone: only where that is the whole search; Tickets
      * also match through their account) */
-    if (utf8_chars(q->search) < 3 && !db_is_partner(db) &&
+    if (utf8_len(q->search, strlen(q->search)) < 3 && !db_is_partner(db) &&
         strcmp(q->e->list->search, ENTITY_SEARCH_COLUMN) == 0) {
         int r = block_first_window(db, q, &a, dir, limit, out, got, fkey, fkey2, fid, err);
 

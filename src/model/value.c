@@ -644,17 +644,6 @@ norm_ref(const char *in, size_t len, char *out, struct value_err *e)
     return (long)len;
 }
 
-static size_t
-utf8_chars(const char *s, size_t len)
-{
-    size_t i, n = 0;
-
-    for (i = 0; i < len; i++)
-        if (((unsigned char)s[i] & 0xc0) != 0x80)
-            n++;
-    return n;
-}
-
 long
 value_normalize(const struct value_rule *r, const char *in, size_t len, char *out, size_t outcap,
                 struct value_err *e)
@@ -745,7 +734,7 @@ value_normalize(const struct value_rule *r, const char *in, size_t len, char *ou
         return norm_ref(in, len, out, e);
     }
     /* the length of what was given (text, e-mail, phone) */
-    if (r->maxlen > 0 && (chars = utf8_chars(in, len)) > (size_t)r->maxlen) {
+    if (r->maxlen > 0 && (chars = utf8_len(in, len)) > (size_t)r->maxlen) {
         snprintf(e->msg, sizeof e->msg, "too long (%zu characters, at most %d)", chars, r->maxlen);
         snprintf(e->tail, sizeof e->tail, " is too long (%zu characters, at most %d)", chars,
                  r->maxlen);
