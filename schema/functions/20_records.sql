@@ -57,6 +57,23 @@ BEGIN
 END
 $$;
 
+-- The word for several records of a table ("12 deals imported"): the singular's plural, so
+-- that a table whose name is not the people's word (opportunities: deals, messages: mails)
+-- never shows through.
+CREATE OR REPLACE FUNCTION ccrm_entity_nouns(p_entity text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $$
+DECLARE
+    v_one text := ccrm_entity_noun(p_entity);
+BEGIN
+    RETURN CASE WHEN v_one = 'SLA policy' THEN 'SLA policies'
+                WHEN v_one = 'inbox entry' THEN 'inbox entries'
+                WHEN v_one = 'partner organisation' THEN 'partner organisations'
+                WHEN p_entity IS NULL THEN 'records'
+                ELSE v_one || 's' END;
+END
+$$;
+
 -- The table a word names, for filters people type (`f entity=deals` in the Feed): a table's
 -- singular or plural word as people say it ("deal", "deals", "opportunity", "tickets"), in any
 -- letter case; any other word comes back as it is (so a table's own name works, and an unknown

@@ -132,7 +132,7 @@ BEGIN
     v_n := b.inserted + b.updated;
     v_what := to_char(v_n, 'FM999,999,999,990') || ' '
               || CASE WHEN v_n = 1 THEN ccrm_entity_noun(b.entity)
-                      ELSE replace(b.entity, '_', ' ') END
+                      ELSE ccrm_entity_nouns(b.entity) END
               || coalesce(' from ' || b.file_name, '');
     INSERT INTO events (actor, department, entity, op, summary, row_count)
     VALUES (v_actor, v_dept, b.entity, 'bulk',

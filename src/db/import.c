@@ -1015,7 +1015,7 @@ db_import_batches(struct db *db, int limit, int (*cb)(void *arg, const char *lin
     res =
         db_exec(db,
                 "SELECT lpad(b.id::text, 6) || '  ' || to_char(b.created_at, 'YYYY-MM-DD HH24:MI')"
-                "       || '  ' || rpad(b.created_by, 10) || '  ' || b.entity"
+                "       || '  ' || rpad(b.created_by, 10) || '  ' || ccrm_entity_nouns(b.entity)"
                 "       || coalesce(' from ' || b.file_name, '') || ': ' || b.inserted"
                 "       || ' inserted, ' || b.updated || ' updated, ' || b.skipped"
                 "       || ' skipped, ' || b.rejected || ' rejected'"

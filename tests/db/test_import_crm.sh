@@ -126,6 +126,15 @@ check "... and says how to undo one (on standard error: the list is for scripts)
 "$CCRM" -d "$SAM" --revert "$b" >/dev/null 2>&1
 "$CCRM" -d "$SAM" --batches >"$T/out" 2>>"$T/err"
 check "a reverted batch says so" bash -c "sed -n 1p $T/out | grep -q '(reverted .* by sam)'"
+
+# ---- deals are deals in what an import says, whatever their table is called ----
+printf 'Name,Account,Amount,Stage\nBatchword deal one,Analytical Engines Ltd,1000,qualification\nBatchword deal two,Analytical Engines Ltd,2000,qualification\n' >"$T/deals.csv"
+imp "$T/deals.csv" --into deals
+check "two deals import (rc $rc)" test $rc = 0 || say
+check "... and the Feed's line says 'imported 2 deals', not the table's name" \
+    test "$(psqlc -c "select summary from events where op = 'bulk' order by id desc limit 1")" = "imported 2 deals from deals.csv (batch $(psqlc -c "select max(id) from import_batches"))"
+"$CCRM" -d "$SAM" --batches >"$T/out" 2>"$T/err"
+check "... as does --batches" bash -c "sed -n 1p $T/out | grep -Eq '  sam +deals from deals.csv: 2 inserted'" || cat "$T/out"
 check "no server WARNING in any import's output" bash -c "! grep -rq WARNING $T/out $T/err"
 
 done_testing
