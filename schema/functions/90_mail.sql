@@ -1585,7 +1585,7 @@ BEGIN
     END IF;
     IF b.reverted_at IS NOT NULL THEN
         RAISE EXCEPTION 'import batch % was already reverted by % at %', p_batch,
-                        b.reverted_by, to_char(b.reverted_at, 'YYYY-MM-DD HH24:MI:SS')
+                        b.reverted_by, ccrm_when(b.reverted_at)
             USING ERRCODE = '55000';
     END IF;
 

@@ -79,7 +79,7 @@ db_account_named(struct db *db, const char *name, struct ccrm_err *err)
      * the name itself sorts first among those that start with it */
     static const char sql[] =
         "SELECT a.id FROM accounts a"
-        " WHERE a.name >= ccrm_fold($1) AND a.name < ccrm_fold($1) || chr(65535)"
+        " WHERE a.name >= ccrm_fold(btrim($1)) AND a.name < ccrm_fold(btrim($1)) || chr(65535)"
         "   AND lower(a.name) = lower(btrim($1))"
         " ORDER BY a.name, a.id LIMIT 1";
     const char *params[1] = {name};

@@ -312,7 +312,7 @@ db_logins(struct db *db, const char *prefix, void (*add)(const char *login, void
 
     res = db_exec(db,
                   "SELECT u.login FROM users u WHERE u.active"
-                  "   AND left(u.login, length($1)) = $1 ORDER BY u.login LIMIT 50",
+                  "   AND left(lower(u.login), length($1)) = lower($1) ORDER BY u.login LIMIT 50",
                   1, params, err);
     if (res == NULL)
         return -1;
