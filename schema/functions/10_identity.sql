@@ -170,19 +170,66 @@ BEGIN
             USING ERRCODE = '22023';
     END IF;
 
-    SELECT u.active, u.department INTO r FROM users u WHERE u.login = p_login;
-    IF FOUND THEN
-        RAISE EXCEPTION 'user "%" already exists%', p_login,
-                        CASE WHEN r.active THEN '' ELSE ' (disabled)' END
-            USING ERRCODE = '23505';
+    SELECT u.active, u.department, u.partner_org_id INTO r FROM users u WHERE u.login = p_login;
+    IF FOUND AND (r.active OR r.department <> p_dept
+                  OR r.partner_org_id IS DISTINCT FROM
+                     (SELECT o.id FROM partner_orgs o WHERE o.name = btrim(p_org))) THEN
+        IF r.active THEN
+            RAISE EXCEPTION 'user "%" already exists', p_login USING ERRCODE = '23505';
+        END IF;
+        RAISE EXCEPTION 'user "%" already exists (disabled, in %)', p_login,
+                        r.department || coalesce((SELECT ', ' || o.name FROM partner_orgs o
+                                                   WHERE o.id = r.partner_org_id), '')
+            USING ERRCODE = '23505',
+                  HINT = 'Adding a disabled user again with the same department enables the login again.';
+    ELSIF FOUND THEN
+        -- a disabled user added again as they were: the login comes back (the reverse of
+        -- ccrm_disable_user, which kept the role, its membership and the history)
+        IF EXISTS (SELECT 1 FROM pg_roles a WHERE a.rolname = p_login AND a.rolsuper) THEN
+            RAISE EXCEPTION 'role "%" is a superuser: ccrm does not change it', p_login
+                USING ERRCODE = '42501';
+        END IF;
+        EXECUTE format('ALTER ROLE %I LOGIN', p_login);
+        IF p_verifier IS NOT NULL THEN
+            EXECUTE format('ALTER ROLE %I PASSWORD %L', p_login, p_verifier);
+        END IF;
+        IF NOT pg_has_role(p_login, 'ccrm_' || p_dept, 'MEMBER') THEN
+            EXECUTE format('GRANT %I TO %I', 'ccrm_' || p_dept, p_login);
+        END IF;
+        UPDATE users SET active = true WHERE login = p_login;
+        RETURN format('enabled user %s in %s again (history kept)', p_login, 'ccrm_' || p_dept);
     END IF;
 
-    SELECT a.rolsuper, a.rolcreaterole, a.rolbypassrls, a.rolreplication INTO r
+    SELECT a.oid, a.rolsuper, a.rolcreaterole, a.rolbypassrls, a.rolreplication, a.rolcanlogin
+      INTO r
       FROM pg_roles a WHERE a.rolname = p_login;
     IF FOUND THEN
-        -- an existing role (e.g. created by a DBA) is adopted only if it is unprivileged
+        -- an existing role (e.g. created by a DBA) is adopted only if it holds nothing: no
+        -- privileged attribute, no membership in another role (pg_execute_server_program, the
+        -- owner, a superuser: what it is a member of, the adopting admin could use once he sets
+        -- its password), no members (they would all get the department's rights), and no object
+        -- it owns or was granted rights on in any database of the cluster (pg_shdepend)
         IF r.rolsuper OR r.rolcreaterole OR r.rolbypassrls OR r.rolreplication THEN
             RAISE EXCEPTION 'role "%" exists and is privileged: ccrm does not adopt it', p_login
+                USING ERRCODE = '42501';
+        END IF;
+        IF EXISTS (SELECT 1 FROM pg_auth_members m WHERE m.member = r.oid OR m.roleid = r.oid) THEN
+            RAISE EXCEPTION 'role "%" exists and is a member of other roles or has members: ccrm does not adopt it',
+                            p_login
+                USING ERRCODE = '42501',
+                      HINT = 'Choose another login, or let a superuser revoke its memberships first.';
+        END IF;
+        IF EXISTS (SELECT 1 FROM pg_shdepend d
+                    WHERE d.refclassid = 'pg_authid'::regclass AND d.refobjid = r.oid) THEN
+            RAISE EXCEPTION 'role "%" exists and owns objects or holds rights on them: ccrm does not adopt it',
+                            p_login
+                USING ERRCODE = '42501',
+                      HINT = 'Choose another login, or let a superuser reassign its objects and rights first.';
+        END IF;
+        -- another person's login keeps its own password: setting one would take it over
+        IF r.rolcanlogin AND p_verifier IS NOT NULL THEN
+            RAISE EXCEPTION 'role "%" exists and can log in already: ccrm adopts it with its own password (leave out --password)',
+                            p_login
                 USING ERRCODE = '42501';
         END IF;
         EXECUTE format('ALTER ROLE %I LOGIN', p_login);

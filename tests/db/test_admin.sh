@@ -115,6 +115,52 @@ adm ana --disable-user new_support
 wait $sp
 check "disabling ends the user's open sessions" bash -c "test $? != 0 && grep -q '1 session ended' $TEST_TMP/out"
 
+# ---------------------------------------------------------------- enabled again
+adm ana --add-user new_sales --dept support
+check "a disabled user added in another department is refused, naming where they were (65)" \
+    bash -c "test $rc = 65 && grep -q 'already exists (disabled, in sales)' '$TEST_TMP/err'"
+adm ana --add-user new_sales --dept sales
+check "a disabled user added again as they were is enabled again (exit $rc)" \
+    bash -c "test $rc = 0 && grep -q 'enabled user new_sales in ccrm_sales again' '$TEST_TMP/out'"
+check "... can log in again, active, with their history" \
+    test "$(as new_sales -c "select u.active from users u where u.login = current_user")" = t
+adm ana --add-user new_sales --dept sales
+check "... and adding them once more says they exist (65)" test $rc = 65
+
+# ---------------------------------------------------------------- adopting existing roles
+psqlc -c "create role bare_role nologin" >/dev/null
+adm ana --add-user bare_role --dept sales
+check "a role that holds nothing is adopted (exit $rc)" \
+    bash -c "test $rc = 0 && grep -q 'existing role adopted' '$TEST_TMP/out'"
+psqlc -c "create role ops login; grant pg_execute_server_program to ops" >/dev/null
+adm ana --add-user ops --dept support --password <<<'takeover-pw'
+check "a role that is a member of pg_execute_server_program is not adopted (77)" \
+    bash -c "test $rc = 77 && grep -q 'member of other roles' '$TEST_TMP/err'"
+check "... its login is untouched (no password set, no ccrm department)" \
+    test "$(psqlc -c "select rolpassword is null and not pg_has_role('ops', 'ccrm_support', 'MEMBER') from pg_authid where rolname = 'ops'")" = t
+psqlc -c "create role ownerish nologin in role $(psqlc -c 'select current_user')" >/dev/null
+adm ana --add-user ownerish --dept sales
+check "a role that is a member of the superuser is not adopted (77)" test $rc = 77
+psqlc -c "create role staff nologin; create role staff_one nologin in role staff" >/dev/null
+adm ana --add-user staff --dept sales
+check "a role with members is not adopted: they would all get the department's rights (77)" \
+    bash -c "test $rc = 77 && grep -q 'has members' '$TEST_TMP/err'"
+psqlc -c "create role tableowner nologin; create table adopt_probe (i int); alter table adopt_probe owner to tableowner" >/dev/null
+adm ana --add-user tableowner --dept sales
+check "a role that owns a table is not adopted (77)" \
+    bash -c "test $rc = 77 && grep -q 'owns objects or holds rights' '$TEST_TMP/err'"
+psqlc -c "create role reporting nologin; grant select on adopt_probe to reporting" >/dev/null
+adm ana --add-user reporting --dept sales
+check "a role granted rights on a table is not adopted (77)" test $rc = 77
+psqlc -c "create role someones_login login" >/dev/null
+adm ana --add-user someones_login --dept sales --password <<<'takeover-pw'
+check "another person's login is not given a new password (77)" \
+    bash -c "test $rc = 77 && grep -q 'can log in already' '$TEST_TMP/err'"
+adm ana --add-user someones_login --dept sales
+check "... and is adopted with its own password (exit $rc)" test $rc = 0
+check "none of the refused roles became a ccrm user" \
+    test "$(psqlc -c "select count(*) from users where login in ('ops', 'ownerish', 'staff', 'tableowner', 'reporting')")" = 0
+
 # ---------------------------------------------------------------- share / unshare
 acc=$(psqlc -c "select id from accounts where id not in (select account_id from account_shares) order by id limit 1")
 name=$(psqlc -c "select name from accounts where id = $acc")
