@@ -45,6 +45,24 @@ END
 $$;
 SELECT ccrm_set_execute('ccrm_mail_status_rule()');
 
+-- A queue's assignee, when set or changed, is an active internal user (trigger ccrm_check, 055).
+CREATE OR REPLACE FUNCTION ccrm_mail_queue_check() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    IF NEW.assignee IS NOT NULL AND (TG_OP = 'INSERT' OR NEW.assignee IS DISTINCT FROM OLD.assignee)
+       AND NOT ccrm_is_staff(NEW.assignee) THEN
+        RAISE EXCEPTION 'no active internal user "%" to take the mail of queue %', NEW.assignee,
+                        NEW.name
+            USING ERRCODE = '22023', COLUMN = 'assignee',
+                  HINT = 'Partners are never given internal work; leave it empty to route by the rules.';
+    END IF;
+    RETURN NEW;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_mail_queue_check()');
+
 -- ---------------------------------------------------------------------------------------
 -- Helpers
 -- ---------------------------------------------------------------------------------------

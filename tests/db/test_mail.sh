@@ -50,6 +50,13 @@ same "unknown queue: one line on stderr" 'ccrm: could not store the mail: no mai
 q "insert into mail_queues (name, address, from_name, creates, unknown_sender, assignee)
    values ('support', 'support@example.com', 'Example Support', 'ticket', 'contact', 'sofia'),
           ('sales', 'sales@example.com', 'Example Sales', 'lead', 'lead', 'sam')"
+for who in paul nosuchuser; do
+    out=$(as ana -c "update mail_queues set assignee = '$who' where name = 'support'" 2>&1)
+    check "a queue's assignee must be an active internal user: '$who' is refused" \
+        grep -q "no active internal user \"$who\" to take the mail of queue support" <<<"$out"
+done
+check "... and the queue keeps its assignee" \
+    test "$(psqlc -c "select assignee from mail_queues where name = 'support'")" = sofia
 printf '' | "$CCRM" -d "$PG_CONN" --mail-in --queue support 2>"$T/err"
 check "empty input exits 65 (EX_DATAERR)" test $? = 65
 same "empty input: the reason" "ccrm: mail refused: not a mail: the input is empty" "$(cat "$T/err")"
