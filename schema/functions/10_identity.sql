@@ -127,6 +127,13 @@ END
 $$;
 SELECT ccrm_set_execute('ccrm_login_defaults(text,integer)');
 
+-- One line of visible text: no C0 or C1 control character (tab and line feed included), no
+-- line or paragraph separator, no zero-width or bidirectional format character, no byte order
+-- mark. Such characters are shown as '?' by the client, or move the text on screen.
+CREATE OR REPLACE FUNCTION ccrm_visible_line(p_text text) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN p_text !~ '[\x01-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]';
+
 -- Create a person (ccrm --add-user; admins only): login role, department, users row, with a
 -- connection limit (p_conn_limit, default 10; -1: none) and the
 -- session defaults every login gets (ccrm_login_defaults).
@@ -163,6 +170,10 @@ BEGIN
     END IF;
     IF p_verifier IS NOT NULL AND p_verifier !~ '^SCRAM-SHA-256\$' THEN
         RAISE EXCEPTION 'a password must be given as a SCRAM-SHA-256 verifier'
+            USING ERRCODE = '22023';
+    END IF;
+    IF NOT ccrm_visible_line(p_display_name) THEN
+        RAISE EXCEPTION 'a display name is one line of visible text: no line breaks, tabs, control or invisible format characters'
             USING ERRCODE = '22023';
     END IF;
     IF p_conn_limit IS NULL OR p_conn_limit < -1 OR p_conn_limit = 0 OR p_conn_limit > 1000 THEN

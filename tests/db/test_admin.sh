@@ -115,6 +115,18 @@ adm ana --disable-user new_support
 wait $sp
 check "disabling ends the user's open sessions" bash -c "test $? != 0 && grep -q '1 session ended' $TEST_TMP/out"
 
+# ---------------------------------------------------------------- display names are one line
+for bad in 'two\nlines' 'tab\there' 'esc\033[31mred' 'bidi\u202eevil' 'zero\u200bwidth'; do
+    adm ana --add-user dn_bad --dept sales --display-name "$(printf "$bad")"
+    check "a display name with '$bad' is refused (65)" \
+        bash -c "test $rc = 65 && grep -q 'one line of visible text' '$TEST_TMP/err'"
+done
+check "... and no user made" test "$(psqlc -c "select count(*) from pg_roles where rolname = 'dn_bad'")" = 0
+out=$(as ana -c "update users set display_name = E'New\\nSales' where login = 'new_sales'" 2>&1)
+check "an admin's UPDATE of a display name is held to it too" grep -q users_display_name_line <<<"$out"
+adm ana --add-user dn_good --dept sales --display-name 'Zoë Ångström-Łukasz 東京'
+check "accents, other scripts and hyphens are fine (exit $rc)" test $rc = 0
+
 # ---------------------------------------------------------------- enabled again
 adm ana --add-user new_sales --dept support
 check "a disabled user added in another department is refused, naming where they were (65)" \
