@@ -4,6 +4,7 @@
 # whose rows are deleted while it runs, or whose new e-mails someone else inserts while it
 # runs, reports what really happened, naming the rows, and leaves the file's rows in the table.
 . "$(dirname "$0")/../lib/pg.sh"
+. "$(dirname "$0")/../lib/hold.sh"
 CCRM=$(cd "$(dirname "$1")" && pwd)/$(basename "${1:?usage: test_import_concurrent.sh path/to/ccrm}")
 T=$TEST_TMP
 pg_start
@@ -30,38 +31,6 @@ lead_csv() { # FILE FROM TO CASE
             [ "$4" = upper ] && echo "Lea,D $i,LEAD$i@EXAMPLE.ORG" || echo "Lea,D $i,lead$i@example.org"
         done
     } >"$1"
-}
-waiting() { # APPNAME [EVENT_TYPE]: its backend waits on a lock
-    psqlc -c "select count(*) from pg_stat_activity where application_name = '$1'
-              and wait_event_type = '${2:-Lock}'"
-}
-wait_waiting() { # APPNAME...
-    local i a all
-    for ((i = 0; i < 400; i++)); do
-        all=1
-        for a in "$@"; do [ "$(waiting "$a")" = 1 ] || all=0; done
-        [ $all = 1 ] && return 0
-        sleep 0.05
-    done
-    psqlc -c "select application_name, state, wait_event_type, wait_event, left(query, 60) from pg_stat_activity" >&2
-    return 1
-}
-# a psql session kept open: hold SQL  /  release
-hold() {
-    rm -f "$T/h.in" "$T/h.out"
-    mkfifo "$T/h.in"
-    psql -X -q -At -v ON_ERROR_STOP=1 "$PG_CONN application_name=holder" <"$T/h.in" >"$T/h.out" 2>&1 &
-    holder=$!
-    exec 9>"$T/h.in"
-    echo "begin; $1; select 'held';" >&9
-    for ((i = 0; i < 200; i++)); do grep -q held "$T/h.out" && return 0; sleep 0.05; done
-    cat "$T/h.out" >&2
-    return 1
-}
-release() {
-    echo "commit;" >&9
-    exec 9>&-
-    wait $holder
 }
 imp() { # NAME FILE ENTITY CONFLICT: in the background, out/err/rc in $T/NAME.*
     ("$CCRM" -d "$PG_CONN application_name=$1" --import "$2" --into "$3" --on-conflict "$4" \

@@ -6,6 +6,7 @@
 # subject) with a line break or tab from a quoted CSV field is refused by its line, while a
 # body keeps them.
 . "$(dirname "$0")/../lib/pg.sh"
+. "$(dirname "$0")/../lib/hold.sh"
 CCRM=${1:?usage: test_import_unchanged.sh path/to/ccrm}
 T=$TEST_TMP
 pg_start_demo "$CCRM" 1
@@ -128,22 +129,6 @@ check "an empty status is the default, which the stored one is not: updated ($(c
 check "... to new" test "$(q "select status from leads where email = 'l2@unch.example'")" = new
 
 # ---- a row deleted while the import runs is inserted again, unchanged rows or not ----
-hold() { # SQL: in a transaction kept open until release
-    rm -f "$T/h.in" "$T/h.out"
-    mkfifo "$T/h.in"
-    psql -X -q -At -v ON_ERROR_STOP=1 "$PG_CONN application_name=holder" <"$T/h.in" >"$T/h.out" 2>&1 &
-    holder=$!
-    exec 9>"$T/h.in"
-    echo "begin; $1; select 'held';" >&9
-    for ((i = 0; i < 200; i++)); do grep -q held "$T/h.out" && return 0; sleep 0.05; done
-    cat "$T/h.out" >&2
-    return 1
-}
-release() {
-    echo "commit;" >&9
-    exec 9>&-
-    wait $holder
-}
 {
     echo "first_name,last_name,email,phone,title,account,owner"
     for i in $(seq 1 20); do
@@ -157,10 +142,7 @@ q "update contacts set title = 'Title ' || substr(split_part(email, '@', 1), 2),
 hold "delete from contacts where email in ('p2@unch.example', 'p4@unch.example')" || fail "could not delete"
 ("$CCRM" -d "$DB user=sam application_name=impD" --import "$T/c3.csv" --into contacts \
     --on-conflict update >"$T/d.out" 2>"$T/d.err"; echo $? >"$T/d.rc") &
-for ((i = 0; i < 400; i++)); do
-    [ "$(q "select count(*) from pg_stat_activity where application_name = 'impD' and wait_event_type = 'Lock'")" = 1 ] && break
-    sleep 0.05
-done
+wait_waiting impD || fail "the import does not wait for the deleted rows"
 release
 for ((i = 0; i < 400; i++)); do [ -s "$T/d.rc" ] && break; sleep 0.05; done
 check "the import succeeded ($(cat "$T/d.rc" "$T/d.err"))" test "$(cat "$T/d.rc")" = 0

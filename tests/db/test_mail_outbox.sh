@@ -6,6 +6,7 @@
 # at once sending each mail once, the mail login as sender, and the customer's answer threaded
 # back. sendmail is a script here that keeps what it gets.
 . "$(dirname "$0")/../lib/pg.sh"
+. "$(dirname "$0")/../lib/mail.sh"
 CCRM=${1:?usage: test_mail_outbox.sh path/to/ccrm}
 D=$(cd "$(dirname "$0")/../data/mail" && pwd)
 T=$TEST_TMP
@@ -13,35 +14,10 @@ pg_start_demo "$CCRM" 30
 # the demo's queues and mail out of the way: this test sets up its own
 psqlc -c "delete from messages; delete from mail_queues" || fail "clearing the demo's mail"
 
-same() {
-    if [ "$2" = "$3" ]; then ok "$1"; else echo "--- expected:"; echo "$2"; echo "--- got:"; echo "$3"; fail "$1"; fi
-}
 # a sendmail(1) that keeps each mail as spool/N.eml and logs its Message-ID; it fails while
-# $T/fail exists (exit 75, a line on stderr) and waits while $T/slow exists
-mkdir -p "$T/spool"
-cat >"$T/sendmail" <<EOF
-#!/bin/bash
-[ "\$1 \$2" = "-t -oi" ] || { echo "sendmail: unexpected arguments \$*" >&2; exit 64; }
-msg=\$(mktemp "$T/spool/in.XXXXXX")
-cat >"\$msg"
-[ -e "$T/slow" ] && sleep "\$(cat "$T/slow")"
-if [ -e "$T/fail" ]; then rm -f "\$msg"; echo "sendmail: mail.example.com: connection refused" >&2; exit 75; fi
-id=\$(grep -m1 -i '^Message-ID:' "\$msg" | tr -d '\r')
-mv "\$msg" "$T/spool/\$(date +%s%N).eml"
-echo "\$id" >>"$T/sent.log"
-if [ -e "$T/hang-after" ]; then echo \$\$ >"$T/hung.pid"; exec sleep 30; fi
-exit 0
-EOF
-chmod 755 "$T/sendmail"
-chmod 777 "$T" "$T/spool"
-printf '[mail]\nsendmail = %s -t -oi\n' "$T/sendmail" >"$T/ccrm.ini"
-chmod 644 "$T/ccrm.ini"
-run() { # run USER args...: ccrm as a demo person
-    local u=$1
-    shift
-    "$CCRM" -c "$T/ccrm.ini" -d "host=$PG_DIR dbname=ccrm user=$u" "$@" >"$T/out" 2>"$T/err"
-    rc=$?
-}
+# $T/fail exists, waits while $T/slow exists and hangs after taking a mail while $T/hang-after
+# exists (tests/lib/mail.sh); run USER args...: ccrm as a demo person, with it
+fake_sendmail
 last_sent() { ls "$T"/spool/*.eml | sort | tail -1; }
 header() { grep -m1 -i "^$1:" "$2" | sed "s/^[^:]*: *//"; }
 

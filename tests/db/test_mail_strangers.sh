@@ -7,34 +7,17 @@
 # none, reaches people (a ticket, a lead, the assignee's Inbox) instead of vanishing as a bounce;
 # live delivery (ccrm_mail_store) and the history import (ccrm_mail_store_many) alike.
 . "$(dirname "$0")/../lib/pg.sh"
+. "$(dirname "$0")/../lib/mail.sh"
 CCRM=${1:?usage: test_mail_strangers.sh path/to/ccrm}
 T=$TEST_TMP
 pg_start_demo "$CCRM" 30
 psqlc -c "delete from messages; delete from mail_queues" || fail "clearing the demo's mail"
 
-same() {
-    if [ "$2" = "$3" ]; then ok "$1"; else echo "--- expected:"; echo "$2"; echo "--- got:"; echo "$3"; fail "$1"; fi
-}
 deliver() { # deliver QUEUE < mail
     "$CCRM" -d "$PG_CONN" --mail-in --queue "$1" >"$T/out" 2>"$T/err"
     rc=$?
 }
-# a sendmail(1) that keeps each mail as spool/N.eml
-mkdir -p "$T/spool"
-cat >"$T/sendmail" <<EOF
-#!/bin/bash
-cat >"$T/spool/\$(date +%s%N).eml"
-EOF
-chmod 755 "$T/sendmail"
-chmod 777 "$T" "$T/spool"
-printf '[mail]\nsendmail = %s -t -oi\n' "$T/sendmail" >"$T/ccrm.ini"
-chmod 644 "$T/ccrm.ini"
-run() { # run USER args...: ccrm as a demo person
-    local u=$1
-    shift
-    "$CCRM" -c "$T/ccrm.ini" -d "host=$PG_DIR dbname=ccrm user=$u" "$@" >"$T/out" 2>"$T/err"
-    rc=$?
-}
+fake_sendmail # a sendmail(1) that keeps each mail as spool/N.eml
 # the latest answer on ticket $1: "subject | in_reply_to | references | to"
 answer() {
     q "select subject || ' | ' || coalesce(in_reply_to, '-') || ' | ' || array_to_string(\"references\", ' ')

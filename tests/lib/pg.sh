@@ -199,6 +199,15 @@ wait_gone() {
     screen >&2
     return 1
 }
+# bottom: the last line of a screen $ROWS lines high (the `:` prompt's); bottom_like REGEX:
+# does it match; wait_bottom REGEX: until it matches (10 s)
+bottom() { screen | sed -n "${ROWS}p"; }
+bottom_like() { bottom | grep -qE -- "$1"; }
+wait_bottom() {
+    wait_until -t 10 bottom_like "$1" && return 0
+    echo "--- bottom line while waiting for /$1/: '$(bottom)'" >&2
+    return 1
+}
 pane_dead() { [ -s "$TEST_TMP/tui.exit" ]; }
 # pane_status: the exit status of the program in the pane, once it has exited (waits up to 5 s)
 pane_status() {

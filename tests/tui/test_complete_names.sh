@@ -8,15 +8,7 @@
 CCRM=${1:?usage: test_complete_names.sh path/to/ccrm}
 
 pg_start_demo "$CCRM" 100
-ROWS=30
-bottom() { screen | sed -n "${ROWS}p"; }
-bottom_like() { bottom | grep -qE -- "$1"; }
-# wait_bottom REGEX: until the bottom line (the prompt) matches (10 s)
-wait_bottom() {
-    wait_until -t 10 bottom_like "$1" && return 0
-    echo "--- bottom line while waiting for /$1/: '$(bottom)'" >&2
-    return 1
-}
+ROWS=30 # the screen's height, for bottom and wait_bottom
 
 psqlc >/dev/null <<'EOF'
 INSERT INTO accounts (name) VALUES ('Öl Handel'), ('Öl Handel und Söhne'), ('Işık Tekstil'),

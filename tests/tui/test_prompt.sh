@@ -6,15 +6,7 @@
 CCRM=${1:?usage: test_prompt.sh path/to/ccrm}
 
 pg_start_demo "$CCRM" 100
-ROWS=30
-bottom() { screen | sed -n "${ROWS}p"; }
-bottom_like() { bottom | grep -qE -- "$1"; }
-# wait_bottom REGEX: until the bottom line matches (10 s)
-wait_bottom() {
-    wait_until -t 10 bottom_like "$1" && return 0
-    echo "--- bottom line while waiting for /$1/: '$(bottom)'" >&2
-    return 1
-}
+ROWS=30 # the screen's height, for bottom and wait_bottom
 export -f screen tmx bottom
 export TMUX_SOCK ROWS TEST_TMP
 
