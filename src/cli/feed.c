@@ -4,14 +4,15 @@
  * readers and failovers; --since CURSOR and --state FILE resume where a consumer stopped.
  * (`ccrm --log`, writing from a script: src/cli/log.c.) */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "ccrm/cli.h"
@@ -137,13 +138,31 @@ feed_usage(void)
     return EX_USAGE;
 }
 
-/* Sleep up to ms, waking early on a signal. */
+/* Standard output is watched while the feed waits (with no events asked for): a pipe whose
+ * reader went away (| head exited) reports POLLERR, a terminal that hung up POLLHUP. Without it
+ * a quiet feed would learn of it only when it writes the next event, which may never come.
+ * -1 once it turned out not to be open (poll() says POLLNVAL). */
+static int out_fd = STDOUT_FILENO;
+
+/* After a poll() that watched out_fd in *p: end the feed when its reader went away, as a write
+ * would (not a failure: exit 0). */
+static void
+watch_reader(struct pollfd *p)
+{
+    if (p->revents & (POLLERR | POLLHUP))
+        feed_stop = 1;
+    else if (p->revents & POLLNVAL)
+        out_fd = -1;
+}
+
+/* Sleep up to ms, waking early on a signal or when the reader goes away. */
 static void
 nap(int ms)
 {
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    struct pollfd p = {out_fd, 0, 0};
 
-    nanosleep(&ts, NULL);
+    if (poll(&p, 1, ms) > 0)
+        watch_reader(&p);
 }
 
 static void
@@ -170,6 +189,41 @@ save_state(const struct feed_opts *o)
     return 0;
 }
 
+/* Whether the state file can be written where it is, before anything is printed: it is first
+ * written after the first batch, and a run that printed every event and only then found that
+ * it could not save the position would print them all again the next time. event_cursor_save
+ * writes FILE.tmp beside it and renames it over FILE: that file is made and removed here (one
+ * left by a run that was killed is only opened). Returns 0, or EX_CANTCREAT (said). */
+static int
+check_state(const char *path)
+{
+    char *tmp = xasprintf("%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666), made = fd != -1;
+
+    if (fd == -1 && errno == EEXIST)
+        fd = open(tmp, O_WRONLY | O_CLOEXEC);
+    if (fd == -1) {
+        safe_fprintf(stderr, "ccrm: could not write \"%s\": %s\n", path, strerror(errno));
+        free(tmp);
+        return EX_CANTCREAT;
+    }
+    close(fd);
+    if (made)
+        unlink(tmp);
+    free(tmp);
+    return 0;
+}
+
+/* An empty state file (from mktemp or touch) holds no position yet: the feed starts as without
+ * one. */
+static int
+state_empty(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0;
+}
+
 /* Reconnect with backoff and jitter, each host of the connection string tried for at most
  * connect_timeout. Returns when connected or stopped. */
 static void
@@ -189,11 +243,14 @@ reconnect(struct db *db, int *backoff)
             continue;
         }
         while (db_state(db) == DB_CONNECTING && !feed_stop) {
-            struct pollfd cp = {db_socket(db), db_poll_events(db), 0};
+            struct pollfd cp[2] = {{db_socket(db), db_poll_events(db), 0}, {out_fd, 0, 0}};
             int wait = db_connect_wait_ms(db), wakeups = 0;
 
-            if (poll(&cp, 1, wait >= 0 && wait < 1000 ? wait : 1000) > 0 || cp.fd < 0 ||
-                db_connect_wait_ms(db) == 0)
+            if (poll(cp, 2, wait >= 0 && wait < 1000 ? wait : 1000) > 0)
+                watch_reader(&cp[1]);
+            if (feed_stop)
+                break;
+            if (cp[0].revents != 0 || cp[0].fd < 0 || db_connect_wait_ms(db) == 0)
                 db_pump(db, &wakeups);
             /* a host given up on (no answer in time, refused, read-only): say so once */
             if (db_connect_error(db)[0] != '\0' && strcmp(said, db_connect_error(db)) != 0) {
@@ -225,11 +282,17 @@ run_feed(struct feed_opts *o)
         free(cur);
         return EX_USAGE;
     }
-    if (o->state != NULL && (loaded = event_cursor_load(cur, o->state, &err)) == -1) {
+    if (o->state != NULL && !state_empty(o->state) &&
+        (loaded = event_cursor_load(cur, o->state, &err)) == -1) {
         safe_fprintf(stderr, "ccrm: --state: %s\n", err.msg);
         event_cursor_fini(cur);
         free(cur);
         return EX_DATAERR;
+    }
+    if (o->state != NULL && (rc = check_state(o->state)) != 0) {
+        event_cursor_fini(cur);
+        free(cur);
+        return rc;
     }
     if ((rc = cli_load_config(&cfg, o->config)) != 0) {
         event_cursor_fini(cur);
@@ -306,12 +369,14 @@ run_feed(struct feed_opts *o)
          * db_exec counted it): poll() would sleep on it, so take those first. */
         wakeups += db_take_wakeups(db);
         while (!feed_stop && wakeups == 0 && db_state(db) == DB_READY) {
-            struct pollfd pfd = {db_socket(db), db_poll_events(db), 0};
-            int r = poll(&pfd, 1, 30000);
+            struct pollfd pfd[2] = {{db_socket(db), db_poll_events(db), 0}, {out_fd, 0, 0}};
+            int r = poll(pfd, 2, 30000);
 
             if (r == -1 && errno != EINTR)
                 break;
             if (r > 0)
+                watch_reader(&pfd[1]);
+            if (pfd[0].revents != 0)
                 db_pump(db, &wakeups);
             else if (r == 0)
                 wakeups = 1;

@@ -2,6 +2,7 @@
  * iniparser is used only to split the file; every value is read as a string, validated here
  * (never iniparser_getint & co., CVE-2023-33461) and copied out before iniparser_freedict().
  * No libpq, no curses. */
+#define _GNU_SOURCE /* memfd_create */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,6 +21,7 @@
 #include "ccrm/cmd.h"
 #include "ccrm/config.h"
 #include "ccrm/err.h"
+#include "ccrm/strbuf.h"
 #include "ccrm/util.h"
 
 #define CONFIG_DEFAULT_SYSCONFDIR "/etc/ccrm"
@@ -136,13 +139,14 @@ parse_error_cb(const char *fmt, ...)
 }
 
 /* Turn the captured iniparser message into "FILE: syntax error: line N: ...". iniparser 4.1
- * says "iniparser: syntax error in FILE (N):\n-> TEXT\n" or "iniparser: input line too long
- * in FILE (N)\n"; anything else is passed on, on one line. */
+ * says "iniparser: syntax error in NAME (N):\n-> TEXT\n" or "iniparser: input line too long
+ * in NAME (N)\n", NAME being the name it was given to read (loaded); anything else is passed
+ * on, on one line. */
 static void
-set_parse_error(struct ccrm_err *err, const char *path)
+set_parse_error(struct ccrm_err *err, const char *path, const char *loaded)
 {
     char *msg = parse_msg;
-    char *where = xasprintf(" in %s (", path);
+    char *where = xasprintf(" in %s (", loaded);
     char *at;
     char *end;
     char *p;
@@ -174,6 +178,113 @@ set_parse_error(struct ccrm_err *err, const char *path)
             *p = ' ';
     msg = str_trim(msg);
     err_set(err, "%s: syntax error: %s%s", path, msg[0] != '\0' ? msg : "unknown error", more);
+}
+
+/* One line as iniparser 4.1 joins it. It takes a quoted value up to the next quote of its kind
+ * and drops the rest of the line (conninfo = "host=db" user=sam would connect without
+ * user=sam), and a quote that is never closed as if it were (color = "never): neither is a
+ * syntax error there. A comment may follow the closing quote. Other lines are iniparser's to
+ * judge. Returns 0, or -1 with err filled in. */
+static int
+check_quotes(char *line, const char *path, long lineno, struct ccrm_err *err)
+{
+    char *s = str_trim(line);
+    size_t len = strlen(s);
+    char *v;
+    char *close;
+
+    if (len == 0 || s[0] == '#' || s[0] == ';' || (s[0] == '[' && s[len - 1] == ']'))
+        return 0;
+    v = strchr(s, '=');
+    if (v == NULL || v == s)
+        return 0;
+    for (v++; isspace((unsigned char)*v); v++)
+        ;
+    if (*v != '"' && *v != '\'')
+        return 0;
+    close = strchr(v + 1, *v);
+    if (close == NULL) {
+        err_set(err, "%s: syntax error: line %ld: no closing quote: \"%s\"", path, lineno, s);
+        return -1;
+    }
+    for (close++; isspace((unsigned char)*close); close++)
+        ;
+    if (*close != '\0' && *close != ';' && *close != '#') {
+        err_set(err, "%s: syntax error: line %ld: text after the closing quote: \"%s\"", path,
+                lineno, s);
+        return -1;
+    }
+    return 0;
+}
+
+/* The checks iniparser does not make (check_quotes), over the file's lines joined as iniparser
+ * joins them: trailing blanks go, and a line that then ends in \ goes on on the next one, which
+ * gives the joined line its number. A UTF-8 BOM that an editor put at the start is no part of
+ * the first line; *bom says whether there was one. Returns 0, or -1 with err filled in. */
+static int
+check_file(FILE *in, const char *path, int *bom, struct ccrm_err *err)
+{
+    char *buf = NULL;
+    size_t cap = 0;
+    struct strbuf line = STRBUF_INIT;
+    char *joined;
+    long lineno = 0;
+    int rc = 0;
+
+    *bom = 0;
+    while (rc == 0 && getline(&buf, &cap, in) != -1) {
+        char *p = buf;
+        size_t n;
+
+        if (++lineno == 1 && strncmp(p, "\xEF\xBB\xBF", 3) == 0) {
+            p += 3;
+            *bom = 1;
+        }
+        n = strlen(p);
+        while (n > 0 && isspace((unsigned char)p[n - 1]))
+            n--;
+        if (n > 0 && p[n - 1] == '\\') {
+            strbuf_add(&line, p, n - 1);
+            continue;
+        }
+        strbuf_add(&line, p, n);
+        joined = strbuf_steal(&line);
+        rc = check_quotes(joined, path, lineno, err);
+        free(joined);
+    }
+    if (rc == 0 && ferror(in)) {
+        err_set(err, "could not read configuration file \"%s\": %s", path, strerror(errno));
+        rc = -1;
+    }
+    free(buf);
+    strbuf_fini(&line);
+    return rc;
+}
+
+/* iniparser 4.1 reads a file by its name only: the file without its BOM goes into an anonymous
+ * file in memory, read by its name under /proc/self/fd. Returns its descriptor, or -1. */
+static int
+copy_without_bom(FILE *in)
+{
+    char buf[8192];
+    size_t n;
+    int fd = memfd_create("ccrm.ini", MFD_CLOEXEC);
+
+    if (fd == -1)
+        return -1;
+    if (fseek(in, 3, SEEK_SET) == -1)
+        goto fail;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        if (write(fd, buf, n) != (ssize_t)n)
+            goto fail;
+    if (ferror(in))
+        goto fail;
+    return fd;
+fail:
+    n = (size_t)errno;
+    close(fd);
+    errno = (int)n;
+    return -1;
 }
 
 static int
@@ -535,15 +646,22 @@ config_defaults(struct ccrm_config *cfg)
 }
 
 /* The file is checked with open()/fstat() first so that "missing" (skipped when optional) is
- * told apart from "unreadable" (always an error); iniparser 4.1 cannot say which. On error cfg
- * is left as it was: values go into a copy that replaces cfg only when the whole file is good. */
+ * told apart from "unreadable" (always an error); iniparser 4.1 cannot say which. Then the
+ * lines are checked for what iniparser would take wrongly without a word (check_file). On
+ * error cfg is left as it was: values go into a copy that replaces cfg only when the whole file
+ * is good. */
 int
 config_load_file(struct ccrm_config *cfg, const char *path, int required, struct ccrm_err *err)
 {
     struct ccrm_config next;
     struct stat st;
     dictionary *d;
+    FILE *in;
+    char name[64];
+    const char *loaded = path;
     int fd;
+    int bom;
+    int copy = -1;
     int rc;
 
     fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -558,19 +676,39 @@ config_load_file(struct ccrm_config *cfg, const char *path, int required, struct
         close(fd);
         return -1;
     }
-    close(fd);
     if (!S_ISREG(st.st_mode)) {
+        close(fd);
         err_set(err, "could not read configuration file \"%s\": %s", path,
                 S_ISDIR(st.st_mode) ? strerror(EISDIR) : "not a regular file");
         return -1;
     }
+    if ((in = fdopen(fd, "r")) == NULL) {
+        err_set(err, "could not read configuration file \"%s\": %s", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    rc = check_file(in, path, &bom, err);
+    if (rc == 0 && bom) {
+        if ((copy = copy_without_bom(in)) == -1) {
+            err_set(err, "could not read configuration file \"%s\": %s", path, strerror(errno));
+            rc = -1;
+        } else {
+            snprintf(name, sizeof name, "/proc/self/fd/%d", copy);
+            loaded = name;
+        }
+    }
+    fclose(in);
+    if (rc == -1)
+        return -1;
 
     iniparser_set_error_callback(parse_error_cb);
     parse_msg[0] = '\0';
     parse_nmsgs = 0;
-    d = iniparser_load(path);
+    d = iniparser_load(loaded);
+    if (copy != -1)
+        close(copy);
     if (d == NULL) {
-        set_parse_error(err, path);
+        set_parse_error(err, path, loaded);
         return -1;
     }
     config_copy(&next, cfg);

@@ -259,6 +259,16 @@ static const struct good_case good_cases[] = {
     {"[company]\nbic = cobadeffxxx\n", F(company.bic), 1, 0, "COBADEFFXXX"},
     {"[company]\nregistration = \"Amtsgericht Berlin; HRB 12345\"\n", F(company.registration), 1, 0,
      "Amtsgericht Berlin; HRB 12345"},
+    /* a comment may follow a closing quote */
+    {"[database]\nconninfo = \"host=db dbname=crm\" ; the primary\n", F(conninfo), 1, 0,
+     "host=db dbname=crm"},
+    {"[database]\nconninfo = 'host=db'# x\n", F(conninfo), 1, 0, "host=db"},
+    /* a line ending in \ goes on on the next one, also inside quotes */
+    {"[database]\nconninfo = \"host=db \\\n dbname=crm\"\n", F(conninfo), 1, 0,
+     "host=db  dbname=crm"},
+    /* a UTF-8 BOM at the start of the file (some editors write one) is skipped */
+    {"\xEF\xBB\xBF[ui]\ncolor = never\n", F(color), 0, CONFIG_COLOR_NEVER, NULL},
+    {"\xEF\xBB\xBF; comment\n[ui]\npage_size = 30\n", F(page_size), 0, 30, NULL},
 };
 
 static void
@@ -365,6 +375,24 @@ static const struct bad_case bad_cases[] = {
     {"[company]\nname = \"\xC3\x28\"\n",
      "[company] name: expected text in UTF-8 without control characters"},
     {"[company]\nlogo = x.png\n", "unknown key \"logo\" in [company]"},
+    /* iniparser 4.1 would drop what follows the closing quote, and take an unclosed quote as
+     * closed */
+    {"[database]\nconninfo = \"host=db dbname=ccrm\" user=sam\n",
+     "syntax error: line 2: text after the closing quote: "
+     "\"conninfo = \"host=db dbname=ccrm\" user=sam\""},
+    {"[ui]\ncolor = 'never' x ; y\n",
+     "syntax error: line 2: text after the closing quote: \"color = 'never' x ; y\""},
+    {"[ui]\ncolor = \"nev\"er\"\n",
+     "syntax error: line 2: text after the closing quote: \"color = \"nev\"er\"\""},
+    {"[ui]\ncolor = \"never\n", "syntax error: line 2: no closing quote: \"color = \"never\""},
+    {"[ui]\ncolor = \"\n", "syntax error: line 2: no closing quote: \"color = \"\""},
+    {"[ui]\ncolor = 'never ; x\n",
+     "syntax error: line 2: no closing quote: \"color = 'never ; x\""},
+    {"[ui]\ncolor = \"nev\\\ner\" x\n",
+     "syntax error: line 3: text after the closing quote: \"color = \"never\" x\""},
+    /* only a BOM at the very start is skipped */
+    {"\xEF\xBB\xBF[ui\n", "syntax error: line 1: \"[ui\""},
+    {"[ui]\n\xEF\xBB\xBF\n", "syntax error: line 2: \"\xEF\xBB\xBF\""},
 };
 
 static void
