@@ -221,15 +221,24 @@ pane_status() {
 # tui_stop: let the program in the pane finish exiting (up to 2 s), end the tmux server and
 # wait until it is gone (a new one may reuse the socket).
 tui_stop() {
-    local i
+    local i p pids alive
     for ((i = 0; i < 40; i++)); do
         [ -s "$TEST_TMP/tui.exit" ] && break
         tmx has-session 2>/dev/null || break
         sleep 0.05
     done
+    # the programs in the panes (and their children): ending the server hangs them up, and
+    # the next step must not meet one still keeping its drafts or closing its session
+    pids=$(for p in $(tmx list-panes -a -F '#{pane_pid}' 2>/dev/null); do echo "$p"; pgrep -P "$p"; done)
     tmx kill-server 2>/dev/null
     for ((i = 0; i < 100; i++)); do
-        tmx has-session 2>/dev/null || { [ -S "/tmp/tmux-$(id -u)/$TMUX_SOCK" ] || return 0; }
+        tmx has-session 2>/dev/null || { [ -S "/tmp/tmux-$(id -u)/$TMUX_SOCK" ] || break; }
+        sleep 0.05
+    done
+    for ((i = 0; i < 200; i++)); do
+        alive=
+        for p in $pids; do kill -0 "$p" 2>/dev/null && alive=1; done
+        [ -z "$alive" ] && return 0
         sleep 0.05
     done
 }
