@@ -4,11 +4,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <langinfo.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -221,6 +223,37 @@ parse_args(int argc, char **argv, struct opts *o)
     return 0;
 }
 
+/* Is the character set of LC_CTYPE UTF-8? */
+static int
+ctype_is_utf8(void)
+{
+    const char *cs = nl_langinfo(CODESET);
+
+    return strcasecmp(cs, "UTF-8") == 0 || strcasecmp(cs, "UTF8") == 0;
+}
+
+/* The database and every value in it are UTF-8, and the client turns bytes into characters
+ * and back with the locale's converters (curses' input and output, the form's text buffer,
+ * the `/` line). In a locale of another character set (LANG unset, C, POSIX: common on ssh
+ * hosts) each non-ASCII character became '?', and a form's save wrote those '?' over fields
+ * nobody touched. So characters are UTF-8 whatever the locale says; the rest of the locale
+ * (dates, numbers, collation) stays the person's. Without any UTF-8 locale installed the
+ * full-screen client refuses to start (run_tui); batch commands pass bytes through. */
+static void
+ctype_utf8(void)
+{
+    static const char *const names[] = {"C.UTF-8",    "C.utf8", "en_US.UTF-8",
+                                        "en_US.utf8", "UTF-8",  NULL};
+    int i;
+
+    if (ctype_is_utf8())
+        return;
+    for (i = 0; names[i] != NULL; i++)
+        if (setlocale(LC_CTYPE, names[i]) != NULL && ctype_is_utf8())
+            return;
+    setlocale(LC_CTYPE, "");
+}
+
 static int
 run_tui(const struct opts *o, struct ccrm_config *cfg)
 {
@@ -243,6 +276,14 @@ run_tui(const struct opts *o, struct ccrm_config *cfg)
         fputs("ccrm: the full-screen client needs a terminal; for batch work see ccrm --help\n",
               stderr);
         return EX_USAGE;
+    }
+    if (!ctype_is_utf8()) { /* ctype_utf8 found no UTF-8 locale */
+        fprintf(stderr,
+                "ccrm: could not start the full-screen client: no UTF-8 locale is installed (the "
+                "locale's character set is %s); install C.UTF-8 or use the batch commands "
+                "(ccrm --help)\n",
+                nl_langinfo(CODESET));
+        return EX_UNAVAILABLE;
     }
     if ((app.db = cli_open_db(o->flags.conninfo, cfg, 1, &app.private_db, &err)) == NULL) {
         fprintf(stderr, "ccrm: %s\n", err.msg);
@@ -422,6 +463,7 @@ main(int argc, char **argv)
     hold_std_fds();
     trace_init();
     setlocale(LC_ALL, "");
+    ctype_utf8();
     srand((unsigned)time(NULL) ^ (unsigned)getpid());
     /* a batch command's reader that goes away (| head) is no failure (stdout_checked): its
      * writes fail with EPIPE instead of killing it; the client installs its own (sig_init) */

@@ -358,6 +358,15 @@ test_editbuf_line(void **state)
     assert_string_equal(text(&b), "bad \xef\xbf\xbd byte");
     editbuf_set(&b, NULL);
     assert_int_equal(b.len, 0);
+    /* the text comes back byte for byte whatever the locale: in a C locale a field nobody
+     * touched came back as "Caf??" and was saved as a change */
+    setlocale(LC_CTYPE, "C");
+    editbuf_set(&b, "Café Müller 東京 😀");
+    assert_string_equal(text(&b), "Café Müller 東京 😀");
+    assert_int_equal(editbuf_insert(&b, L'ß'), 1);
+    assert_string_equal(text(&b), "Café Müller 東京 😀ß");
+    if (setlocale(LC_CTYPE, "C.UTF-8") == NULL)
+        setlocale(LC_CTYPE, "");
     editbuf_fini(&b);
 }
 
