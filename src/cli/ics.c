@@ -1,7 +1,8 @@
 /* iCalendar rendering with libical (include/ccrm/ics.h): a VCALENDAR with one VEVENT per
  * meeting and one VTODO per task, every time in UTC, so a calendar application can subscribe to
  * the file. libical does the escaping, line folding and CRLF that RFC 5545 wants, and its parser
- * checks what was written. No database, no terminal. */
+ * checks what was written. An item with a time libical cannot write is left out (the caller
+ * counts them with ics_check). No database, no terminal. */
 #include <libical/ical.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,17 @@ static struct icaltimetype
 utc(time_t t)
 {
     return icaltime_from_timet_with_zone(t, 0, icaltimezone_get_utc_timezone());
+}
+
+/* Can libical write every time of it? It holds the years 0 to 3000 (icaltime_is_valid_time)
+ * and writes 00000000T000000 for any other, which its parser refuses; the database stores
+ * 4713 BC to 294276 AD, and a task due in the year 3001 would cost the whole calendar. */
+static int
+item_writable(const struct ics_item *it)
+{
+    return icaltime_is_valid_time(utc(it->due)) && icaltime_is_valid_time(utc(it->created)) &&
+           icaltime_is_valid_time(utc(it->updated)) &&
+           (it->done == 0 || icaltime_is_valid_time(utc(it->done)));
 }
 
 /* s as an iCalendar TEXT value may hold it (RFC 5545 3.3.11: no control character but HTAB,
@@ -112,7 +124,8 @@ ics_render(const struct ics_item *items, int n, const char *calname, struct ccrm
     icalproperty_set_x_name(name, "X-WR-CALNAME");
     icalcomponent_add_property(cal, name);
     for (i = 0; i < n; i++)
-        icalcomponent_add_component(cal, item_component(&items[i]));
+        if (item_writable(&items[i]))
+            icalcomponent_add_component(cal, item_component(&items[i]));
     text = icalcomponent_as_ical_string_r(cal);
     icalcomponent_free(cal);
     if (text == NULL) {

@@ -542,21 +542,48 @@ print_line(void *arg, const char *line)
     return 0;
 }
 
+enum {
+    OPT_IMPORT = 256,
+    OPT_INTO,
+    OPT_MAP,
+    OPT_CONFLICT,
+    OPT_REJECTS,
+    OPT_DRY,
+    OPT_REVERT,
+    OPT_DELIM,
+    OPT_BATCHES,
+    OPT_CREATE
+};
+
+/* The name of option ch when only --import takes it, else NULL */
+static const char *
+import_option(int ch)
+{
+    switch (ch) {
+    case 'q':
+        return "--quiet";
+    case OPT_INTO:
+        return "--into";
+    case OPT_MAP:
+        return "--map";
+    case OPT_CONFLICT:
+        return "--on-conflict";
+    case OPT_REJECTS:
+        return "--rejects";
+    case OPT_DRY:
+        return "--dry-run";
+    case OPT_DELIM:
+        return "--delimiter";
+    case OPT_CREATE:
+        return "--create-missing";
+    default:
+        return NULL;
+    }
+}
+
 int
 cli_import_main(int argc, char **argv)
 {
-    enum {
-        OPT_IMPORT = 256,
-        OPT_INTO,
-        OPT_MAP,
-        OPT_CONFLICT,
-        OPT_REJECTS,
-        OPT_DRY,
-        OPT_REVERT,
-        OPT_DELIM,
-        OPT_BATCHES,
-        OPT_CREATE
-    };
     static const struct option longopts[] = {
         CLI_FLAGS_LONGOPTS,
         {"quiet", no_argument, NULL, 'q'},
@@ -579,6 +606,9 @@ cli_import_main(int argc, char **argv)
     static const char *const conflicts[] = {"error", "skip", "update", NULL};
     struct cli_flags flags = {0};
     const char *into = NULL, *revert = NULL;
+    /* the first option given that only an import takes: --revert and --batches refuse it
+     * rather than run without it (a revert given --dry-run reverted for real) */
+    const char *import_only = NULL;
     int quiet = 0, dry_run = 0, batches = 0, ch, rc, private_db;
     int64_t revert_id = 0;
     char file_name[256];
@@ -586,6 +616,8 @@ cli_import_main(int argc, char **argv)
     memset(&st, 0, sizeof st);
     imp_row_init(&st.row);
     while ((ch = cli_getopt(argc, argv, ":d:c:hq", longopts, &flags, usage, 1)) != -1) {
+        if (import_only == NULL)
+            import_only = import_option(ch);
         switch (ch) {
         case 'q':
             quiet = 1;
@@ -662,6 +694,11 @@ cli_import_main(int argc, char **argv)
     }
     if ((revert != NULL) + (st.path != NULL) + batches > 1) {
         fputs("ccrm: choose one of --import, --revert and --batches\n", stderr);
+        return EX_USAGE;
+    }
+    if ((revert != NULL || batches) && import_only != NULL) {
+        safe_fprintf(stderr, "ccrm: %s does not go with %s (only with --import)\n", import_only,
+                     revert != NULL ? "--revert" : "--batches");
         return EX_USAGE;
     }
     if (batches) {

@@ -383,25 +383,113 @@ write_whole(const char *given, const char *text, struct ccrm_err *err)
     return cli_out_close(&out, 1, err);
 }
 
+/* "#ID" of an item (its UID names the interaction), else its UID */
+static void
+item_name(const struct ics_item *it, char *buf, size_t n)
+{
+    static const char prefix[] = "ccrm-interaction-";
+    const char *s = it->uid + sizeof prefix - 1;
+
+    if (strncmp(it->uid, prefix, sizeof prefix - 1) == 0 && strchr(s, '@') != NULL)
+        snprintf(buf, n, "#%.*s", (int)(strchr(s, '@') - s), s);
+    else
+        snprintf(buf, n, "%s", it->uid);
+}
+
+/* Is item it in the calendar text? (Its UID line, which is never folded: under 75 octets.) */
+static int
+item_written(const char *text, const struct ics_item *it)
+{
+    char *line = xasprintf("\r\nUID:%s\r\n", it->uid);
+    int found = strstr(text, line) != NULL;
+
+    free(line);
+    return found;
+}
+
+/* ics_render leaves out what libical cannot write (a time after the year 3000, as a typo makes
+ * it): one such task is no reason to withhold all the others. Say how many and which (the
+ * first three, as the agenda names them). */
+static void
+warn_left_out(const char *text, const struct ics_item *items, int n, int meetings, int tasks)
+{
+    char which[128] = "", one[64];
+    int i, named = 0;
+    size_t len;
+
+    for (i = 0; i < n; i++) {
+        if (item_written(text, &items[i]))
+            continue;
+        if (named++ == 3) {
+            str_copy(which + strlen(which), ", ...", sizeof which - strlen(which));
+            break;
+        }
+        item_name(&items[i], one, sizeof one);
+        len = strlen(which);
+        snprintf(which + len, sizeof which - len, "%s%s", named > 1 ? ", " : "", one);
+    }
+    fprintf(stderr, "ccrm: warning: left out ");
+    if (tasks > 0)
+        fprintf(stderr, "%d task%s%s", tasks, tasks == 1 ? "" : "s", meetings > 0 ? " and " : "");
+    if (meetings > 0)
+        fprintf(stderr, "%d meeting%s", meetings, meetings == 1 ? "" : "s");
+    safe_fprintf(stderr,
+                 "%s%s%s: dated after the year 3000 or before year 0, which libical cannot "
+                 "write\n",
+                 which[0] != '\0' ? " (" : "", which, which[0] != '\0' ? ")" : "");
+}
+
+/* The calendar did not read back: find the item that does not, alone, to name it */
+static void
+ics_culprit(const struct ics_item *items, int n, struct ccrm_err *err)
+{
+    struct ccrm_err e;
+    char *text, one[64];
+    int i, ev, todo, bad = -1;
+
+    for (i = 0; i < n && bad < 0; i++) {
+        if ((text = ics_render(&items[i], 1, "ccrm", &e)) == NULL ||
+            ics_check(text, &ev, &todo) == -1)
+            bad = i;
+        free(text);
+    }
+    if (bad < 0) {
+        err_set(err, "could not write the calendar: libical does not read back what it wrote");
+        return;
+    }
+    item_name(&items[bad], one, sizeof one);
+    err_set(err, "could not write the calendar: libical does not read back %s %s",
+            items[bad].meeting ? "meeting" : "task", one);
+}
+
+/* Returns 0, -1 with err set (the database, the file), or EX_SOFTWARE with err set (libical) */
 static int
 run_ics(struct db *db, const struct service_opts *o, struct ccrm_err *err)
 {
     struct ics_item *items;
     char *text, *name;
-    int n, ev, todo, rc = -1;
+    int i, n, ev, todo, meetings = 0, rc = -1;
 
     if ((n = db_ics_items(db, o->past_days, &items, err)) < 0)
         return -1;
+    for (i = 0; i < n; i++)
+        meetings += items[i].meeting;
     name = xasprintf("ccrm: %s", db_login(db));
     text = ics_render(items, n, name, err);
     free(name);
-    ics_items_free(items, n);
-    if (text == NULL)
-        return -1;
-    if (ics_check(text, &ev, &todo) == -1 || ev + todo != n) {
-        err_set(err, "could not write the calendar: libical does not read back what it wrote");
+    if (text == NULL) {
+        ics_items_free(items, n);
+        return EX_SOFTWARE;
+    }
+    if (ics_check(text, &ev, &todo) == -1 || ev > meetings || todo > n - meetings) {
+        ics_culprit(items, n, err);
+        ics_items_free(items, n);
+        rc = EX_SOFTWARE;
         goto out;
     }
+    if (ev + todo < n)
+        warn_left_out(text, items, n, meetings - ev, n - meetings - todo);
+    ics_items_free(items, n);
     if (o->output == NULL || strcmp(o->output, "-") == 0) {
         errno = 0;
         if ((fputs(text, stdout) == EOF || fflush(stdout) == EOF) && !cli_reader_gone(stdout)) {
@@ -472,9 +560,10 @@ cli_service_main(int argc, char **argv)
         rc = run_tick(db, &o, &err);
         break;
     }
-    if (rc == -1) {
-        rc = err.sqlstate[0] != '\0' || db_state(db) != DB_READY ? exit_code(&err, db)
-                                                                 : EX_CANTCREAT;
+    if (rc != 0) {
+        if (rc == -1)
+            rc = err.sqlstate[0] != '\0' || db_state(db) != DB_READY ? exit_code(&err, db)
+                                                                     : EX_CANTCREAT;
         fprintf(stderr, "ccrm: %s\n", err.msg);
     }
     db_close(&db);

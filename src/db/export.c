@@ -109,23 +109,39 @@ db_export(struct db *db, const struct imp_entity *e, int jsonl,
         if (jsonl)
             len = copy_unescape(buf, len);
         if (!failed && write(arg, buf, len) != 0) {
+            /* the output is gone (| head, a full disk): stop the server instead of draining
+             * the rest of the table; what is on its way is read and dropped */
+            PGcancel *cancel;
+            char ebuf[64];
+
             failed = 1;
-            write_errno = errno;
+            write_errno = errno != 0 ? errno : EIO; /* (before libpq's calls change it) */
+            if ((cancel = PQgetCancel(db->conn)) != NULL) {
+                PQcancel(cancel, ebuf, sizeof ebuf);
+                PQfreeCancel(cancel);
+            }
         }
         PQfreemem(buf);
     }
     res = PQgetResult(db->conn);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        err_set_pg(err, res, db->conn, "could not export");
-    } else if (failed) {
+    if (failed) /* (the server's answer is the cancel's) */
         err_set(err, "could not write the export: %s", strerror(write_errno));
-    } else {
+    else if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        err_set_pg(err, res, db->conn, "could not export");
+    else
         rows = strtoll(PQcmdTuples(res), NULL, 10);
-    }
     PQclear(res);
     while ((res = PQgetResult(db->conn)) != NULL)
         PQclear(res);
 out:
+    /* a connection lost halfway (the server stopped, the backend was terminated) is exit 69
+     * as for every command, not a failed export (db_result says it so too) */
+    if (PQstatus(db->conn) == CONNECTION_BAD) {
+        db->state = DB_OFFLINE;
+        db->lost = 1;
+        if (!failed)
+            err_set(err, "lost the connection to the database");
+    }
     strbuf_fini(&sql);
     db_rollback(db);
     return rows;

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# The flags of the batch commands beside --import: --revert and --batches refuse the options
+# only an import takes (a --revert given --dry-run reverted for real) with exit 64 and a line
+# naming the option, and touch nothing; --export whose connection is lost halfway exits 69 (as
+# docs/ccrm.1 says for every command), and one whose reader went away (| head) stops the
+# server's COPY instead of reading the rest of the table.
+. "$(dirname "$0")/../lib/pg.sh"
+CCRM=${1:?usage: test_batch_flags.sh path/to/ccrm}
+T=$TEST_TMP
+pg_start_migrated "$CCRM"
+"$CCRM" -d "$PG_CONN" --add-user sam --dept sales >/dev/null 2>&1 || fail "add sam"
+SAM="host=$PG_DIR dbname=ccrm user=sam"
+
+# ---- --revert and --batches take none of --import's options ----
+printf 'name,domain\nbatch R1,batch-r1.example\n' >"$T/r1.csv"
+"$CCRM" -d "$SAM" --import "$T/r1.csv" --into accounts >"$T/out" 2>&1 || fail "import: $(cat "$T/out")"
+B=$(q "select max(id) from import_batches")
+untouched() {
+    test "$(q "select count(*) from accounts where domain = 'batch-r1.example'"),$(q "select reverted_at is null from import_batches where id = $B")" = "1,t"
+}
+# refused WHAT OPTION COMMAND ARGS...: exit 64, one line naming the option and the command,
+# nothing on standard output, the batch as it was
+refused() {
+    local what=$1 opt=$2 cmd=$3 rc
+    shift 3
+    "$CCRM" -d "$SAM" "$@" >"$T/out" 2>"$T/err"
+    rc=$?
+    if [ $rc != 64 ] || [ -s "$T/out" ] ||
+        [ "$(cat "$T/err")" != "ccrm: $opt does not go with $cmd (only with --import)" ] ||
+        ! untouched; then
+        echo "# ccrm $*: exit $rc, stdout:" >&2
+        sed 's/^/#   /' "$T/out" >&2
+        echo "# stderr:" >&2
+        sed 's/^/#   /' "$T/err" >&2
+        fail "$what"
+    fi
+    ok "$what"
+}
+refused "--revert N --dry-run is refused, nothing reverted" --dry-run --revert --revert "$B" --dry-run
+refused "... also with --dry-run first" --dry-run --revert --dry-run --revert "$B"
+refused "--revert N --rejects" --rejects --revert --revert "$B" --rejects "$T/rej.csv"
+check "... which makes no rejects file" test ! -e "$T/rej.csv"
+refused "--revert N --map" --map --revert --revert "$B" --map a=name
+refused "--revert N --delimiter" --delimiter --revert --revert "$B" --delimiter ';'
+refused "--revert N --create-missing" --create-missing --revert --revert "$B" --create-missing accounts
+refused "--revert N --quiet" --quiet --revert --revert "$B" --quiet
+refused "--revert N -q" --quiet --revert --revert "$B" -q
+refused "--revert N --into" --into --revert --revert "$B" --into accounts
+refused "--revert N --on-conflict" --on-conflict --revert --revert "$B" --on-conflict skip
+refused "--batches --dry-run" --dry-run --batches --batches --dry-run
+refused "--batches --on-conflict" --on-conflict --batches --batches --on-conflict update
+refused "--batches --into" --into --batches --batches --into accounts
+refused "--batches --quiet" --quiet --batches --batches --quiet
+"$CCRM" -d "$SAM" --batches >"$T/out" 2>"$T/err"
+check "--batches alone still lists the batch" grep -q "^ *$B  .* from r1.csv: 1 inserted" "$T/out"
+"$CCRM" -d "$SAM" --revert "$B" >"$T/out" 2>"$T/err"
+check "--revert N alone still reverts (rc $?)" grep -q "1 deleted" "$T/out"
+check "... the row is gone" test "$(q "select count(*) from accounts where domain = 'batch-r1.example'")" = 0
+
+# ---- --export: a big table (3000 accounts of 12 kB: 36 MB, far more than a pipe and a
+# socket hold, so the server is still sending when the reader stops) ----
+q "set session_replication_role = replica;
+   insert into accounts (name, domain, description)
+   select 'Big ' || g, 'big' || g || '.example', repeat('lorem ipsum ', 1000)
+     from generate_series(1, 3000) g" || fail "big table"
+copies() {
+    q "select count(*) from pg_stat_activity where usename = 'sam' and query like 'COPY (SELECT%'"
+}
+
+# the connection lost halfway: the export blocks on a FIFO nobody reads yet, so its backend is
+# seen sending; it is terminated, then the FIFO is read to the end
+mkfifo "$T/fifo"
+"$CCRM" -d "$SAM" --export accounts >"$T/fifo" 2>"$T/export.err" &
+pid=$!
+exec 3<"$T/fifo"
+for ((i = 0; i < 200; i++)); do
+    [ "$(copies)" = 1 ] && break
+    sleep 0.05
+done
+check "the export's backend is sending" test "$(copies)" = 1
+check "... and is terminated" \
+    test "$(q "select pg_terminate_backend(pid) from pg_stat_activity where usename = 'sam' and query like 'COPY (SELECT%'")" = t
+cat <&3 >/dev/null
+exec 3<&-
+wait $pid
+rc=$?
+check "a connection lost during --export exits 69, as documented (rc $rc: $(cat "$T/export.err"))" test $rc = 69
+check "... and says the connection was lost" grep -q "^ccrm: lost the connection to the database$" "$T/export.err"
+
+# the reader goes away: the COPY is cancelled (the server logs it), not read to its end
+before=$(grep -c 'canceling statement due to user request' "$PG_DIR/log")
+"$CCRM" -d "$SAM" --export accounts 2>"$T/export.err" | head -n 1 >"$T/head"
+rc=${PIPESTATUS[0]}
+check "--export | head -1: the first line (the header)" grep -q '^name,domain' "$T/head"
+check "... exit 0, nothing said (rc $rc: $(cat "$T/export.err"))" test "$rc,$(wc -c <"$T/export.err")" = "0,0"
+for ((i = 0; i < 100; i++)); do
+    [ "$(grep -c 'canceling statement due to user request' "$PG_DIR/log")" -gt "$before" ] && break
+    sleep 0.05
+done
+check "... and the server's COPY was cancelled, not read to the end" \
+    test "$(grep -c 'canceling statement due to user request' "$PG_DIR/log")" -gt "$before"
+check "... leaving no COPY running" test "$(copies)" = 0
+"$CCRM" -d "$SAM" --export accounts 2>"$T/export.err" | wc -l >"$T/lines"
+check "a whole --export still reads every row" test "$(cat "$T/lines")" = 3001
+
+done_testing
