@@ -348,9 +348,13 @@ run_batch(const struct opts *o, struct ccrm_config *cfg)
         goto fail_unavailable;
     if (o->mode == MODE_MIGRATE) {
         if ((n = db_migrate(db, cfg->migrate_wait_s, 1, stdout, &err)) == -1) {
+            /* not the owner: 77; the migration lock not taken in time: 75, try again later */
+            n = strcmp(err.sqlstate, "42501") == 0   ? EX_NOPERM
+                : strcmp(err.sqlstate, "55P03") == 0 ? EX_TEMPFAIL
+                                                     : EX_SOFTWARE;
             db_close(&db);
             fprintf(stderr, "ccrm: %s\n", err.msg);
-            return EX_SOFTWARE;
+            return n;
         }
         printf("ccrm: schema is at version %d (%d migration%s applied)\n", db_schema_known(), n,
                n == 1 ? "" : "s");

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
-#include <unistd.h>
 
 #include "ccrm/billing.h"
 #include "ccrm/cli.h"
@@ -15,10 +14,39 @@
 #include "ccrm/util.h"
 #include "cli_int.h"
 
+/* Where the export goes: standard output, or the --output file, opened at the first write (a
+ * refusal by the database, which comes before any row, then leaves no trace in the directory)
+ * through a temporary file renamed over it at the end (src/cli/common.c), so a failure leaves
+ * what was there. */
+struct sink {
+    const char *path; /* NULL: standard output */
+    struct cli_out out;
+    FILE *f;
+    int open_failed;
+    struct ccrm_err err;
+};
+
+static int
+sink_open(struct sink *s)
+{
+    if (s->f != NULL)
+        return 0;
+    if (cli_out_open(&s->out, s->path, 0666, &s->err) == -1) {
+        s->open_failed = 1;
+        return -1;
+    }
+    s->f = s->out.f;
+    return 0;
+}
+
 static int
 write_out(void *arg, const char *buf, size_t n)
 {
-    return fwrite(buf, 1, n, arg) == n ? 0 : -1;
+    struct sink *s = arg;
+
+    if (sink_open(s) == -1)
+        return -1;
+    return fwrite(buf, 1, n, s->f) == n ? 0 : -1;
 }
 
 static void
@@ -43,13 +71,12 @@ cli_export_main(int argc, char **argv)
     };
     static const char *const formats[] = {"csv", "jsonl", NULL};
     struct cli_flags flags = {0};
-    int created = 0;
+    struct sink sink = {0};
     const char *entity = NULL, *output = NULL;
     const struct imp_entity *e = NULL;
     struct ccrm_config cfg;
     struct ccrm_err err;
     struct db *db;
-    FILE *out = stdout;
     int jsonl = 0, ch, rc, private_db;
     int64_t rows;
 
@@ -91,21 +118,29 @@ cli_export_main(int argc, char **argv)
         return EX_UNAVAILABLE;
     }
     config_fini(&cfg);
-    if (output != NULL && strcmp(output, "-") != 0 && access(output, F_OK) != 0)
-        created = 1; /* removed again when the export fails */
-    if (output != NULL && strcmp(output, "-") != 0 && (out = fopen(output, "wb")) == NULL) {
-        safe_fprintf(stderr, "ccrm: could not create \"%s\": %s\n", output, strerror(errno));
-        db_close(&db);
-        return EX_CANTCREAT;
-    }
-    rows = e != NULL ? db_export(db, e, jsonl, write_out, out, &err)
-                     : db_bill_export(db, entity, jsonl, write_out, out, &err);
+    if (output != NULL && strcmp(output, "-") != 0)
+        sink.path = output;
+    else
+        sink.f = stdout;
+    rows = e != NULL ? db_export(db, e, jsonl, write_out, &sink, &err)
+                     : db_bill_export(db, entity, jsonl, write_out, &sink, &err);
+    if (rows >= 0 && sink.path != NULL && sink_open(&sink) == -1)
+        rows = -1; /* nothing to write (no rows as JSON lines): the file still is made, empty */
     rc = 0;
-    if (rows < 0 && out == stdout && strncmp(err.msg, "could not write", 15) == 0 &&
-        cli_reader_gone(stdout))
+    if (sink.open_failed) {
+        /* the helper's "could not write "FILE": reason", said as creating it (nothing was) */
+        const char *m = sink.err.msg;
+
+        if (strncmp(m, "could not write ", 16) == 0)
+            safe_fprintf(stderr, "ccrm: could not create %s\n", m + 16);
+        else
+            safe_fprintf(stderr, "ccrm: %s\n", m);
+        rc = EX_CANTCREAT;
+    } else if (rows < 0 && sink.path == NULL && strncmp(err.msg, "could not write", 15) == 0 &&
+               cli_reader_gone(stdout)) {
         rows = 0; /* the reader went away (| head): no failure */
-    if (rows < 0) {
-        if (strncmp(err.msg, "could not write", 15) == 0 && out != stdout)
+    } else if (rows < 0) {
+        if (strncmp(err.msg, "could not write", 15) == 0 && sink.path != NULL)
             safe_fprintf(stderr, "ccrm: %s: %s\n", output, err.msg);
         else
             safe_fprintf(stderr, "ccrm: %s\n", err.msg);
@@ -114,16 +149,17 @@ cli_export_main(int argc, char **argv)
              : db_lost(db)                                  ? EX_UNAVAILABLE
                                                             : EX_SOFTWARE;
     }
-    if (out != stdout && fclose(out) != 0 && rc == 0) {
-        safe_fprintf(stderr, "ccrm: could not write \"%s\": %s\n", output, strerror(errno));
-        rc = EX_IOERR;
-    } else if (out == stdout && (fflush(stdout) != 0 || ferror(stdout)) && rc == 0 &&
+    if (sink.path != NULL && sink.f != NULL) {
+        /* renamed into place only when all of it was written; else the temporary file goes */
+        if (cli_out_close(&sink.out, rc == 0, &sink.err) == -1 && rc == 0) {
+            safe_fprintf(stderr, "ccrm: %s\n", sink.err.msg);
+            rc = EX_IOERR;
+        }
+    } else if (sink.path == NULL && (fflush(stdout) != 0 || ferror(stdout)) && rc == 0 &&
                !cli_reader_gone(stdout)) {
         safe_fprintf(stderr, "ccrm: could not write the export: %s\n", strerror(errno));
         rc = EX_IOERR;
     }
-    if (rc != 0 && created)
-        unlink(output); /* no half or empty file where there was none */
     db_close(&db);
     return rc;
 }

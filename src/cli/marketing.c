@@ -147,28 +147,46 @@ open_db(const struct common *o, struct ccrm_config *cfg, int *rc)
     return db;
 }
 
-/* The output file (or stdout). Returns NULL with *rc set on failure. */
-static FILE *
-open_output(const char *path, int *rc)
-{
+/* Where a report or an export goes: standard output, or the --output file written whole
+ * through a temporary file renamed over it at the end (src/cli/common.c), so a failure leaves
+ * what was there and no half-written file. */
+struct output {
+    const char *path; /* NULL: standard output */
+    struct cli_out file;
     FILE *f;
+};
 
+/* Returns 0, or -1 with *rc set after saying why. */
+static int
+open_output(struct output *out, const char *path, int *rc)
+{
+    struct ccrm_err err;
+
+    memset(out, 0, sizeof *out);
+    out->f = stdout;
     if (path == NULL || strcmp(path, "-") == 0)
-        return stdout;
-    if ((f = fopen(path, "wb")) == NULL) {
-        fprintf(stderr, "ccrm: could not create \"%s\": %s\n", path, strerror(errno));
+        return 0;
+    if (cli_out_open(&out->file, path, 0666, &err) == -1) {
+        safe_fprintf(stderr, "ccrm: %s\n", err.msg);
         *rc = EX_CANTCREAT;
+        return -1;
     }
-    return f;
+    out->path = path;
+    out->f = out->file.f;
+    return 0;
 }
 
+/* Finish the output: the file renamed into place when rc is 0, else removed. Returns rc, or
+ * the exit code of a failure to write. */
 static int
-close_output(FILE *f, const char *path, int rc)
+close_output(struct output *out, int rc)
 {
-    if (f != stdout) {
-        if (fclose(f) != 0 && rc == 0) {
-            fprintf(stderr, "ccrm: could not write \"%s\": %s\n", path, strerror(errno));
-            return EX_CANTCREAT;
+    struct ccrm_err err;
+
+    if (out->path != NULL) {
+        if (cli_out_close(&out->file, rc == 0, &err) == -1 && rc == 0) {
+            safe_fprintf(stderr, "ccrm: %s\n", err.msg);
+            return EX_IOERR; /* as a write that failed on the way (58030) */
         }
     } else if ((fflush(stdout) != 0 || ferror(stdout)) && rc == 0) {
         return cli_reader_gone(stdout) ? 0 : EX_IOERR; /* (| head: no failure) */
@@ -233,7 +251,7 @@ report_main(int argc, char **argv)
     struct ccrm_err err;
     struct common o;
     struct db *db = NULL;
-    FILE *out;
+    struct output out;
     long long rows;
     int rc, i, known = 0;
 
@@ -271,17 +289,17 @@ report_main(int argc, char **argv)
         return rc;
     }
     config_fini(&cfg);
-    if ((out = open_output(o.output, &rc)) == NULL) {
+    if (open_output(&out, o.output, &rc) == -1) {
         db_close(&db);
         return rc;
     }
-    rows = db_report_write(db, r.name, r.from, r.to, o.jsonl, out, &err);
+    rows = db_report_write(db, r.name, r.from, r.to, o.jsonl, out.f, &err);
     rc = 0;
     if (rows < 0) {
         fprintf(stderr, "ccrm: %s\n", err.msg);
         rc = db_exit(db, &err);
     }
-    rc = close_output(out, o.output, rc);
+    rc = close_output(&out, rc);
     db_close(&db);
     return rc;
 }
@@ -365,7 +383,7 @@ members_export_main(int argc, char **argv)
     struct db *db;
     long long rows, opted, noaddr;
     int64_t id;
-    FILE *out;
+    struct output out;
     int rc;
 
     if ((rc = parse_common(argc, argv, extra, &o, export_opt, &arg)) != 0)
@@ -381,11 +399,11 @@ members_export_main(int argc, char **argv)
     config_fini(&cfg);
     if (db == NULL)
         return rc;
-    if ((out = open_output(o.output, &rc)) == NULL) {
+    if (open_output(&out, o.output, &rc) == -1) {
         db_close(&db);
         return rc;
     }
-    rows = db_campaign_members_export(db, id, o.jsonl, out, &opted, &noaddr, &err);
+    rows = db_campaign_members_export(db, id, o.jsonl, out.f, &opted, &noaddr, &err);
     rc = 0;
     if (rows < 0) {
         fprintf(stderr, "ccrm: %s\n", err.msg);
@@ -398,7 +416,7 @@ members_export_main(int argc, char **argv)
             fprintf(stderr, "%lld without an e-mail address", noaddr);
         fputc('\n', stderr);
     }
-    rc = close_output(out, o.output, rc);
+    rc = close_output(&out, rc);
     db_close(&db);
     return rc;
 }

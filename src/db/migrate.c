@@ -91,6 +91,7 @@ take_lock(struct db *db, int wait_s, FILE *progress, struct ccrm_err *err)
                     "could not take the migration lock in %d s: it is held by %s; let that "
                     "session finish, or end it (pg_terminate_backend)",
                     wait_s, who[0] ? who : "a session that just let it go");
+            memcpy(err->sqlstate, "55P03", 6); /* lock_not_available: try again later */
             return -1;
         }
         if (progress != NULL && tries % 25 == 0) {
@@ -127,11 +128,49 @@ apply_functions(struct db *db, struct ccrm_err *err)
     return 0;
 }
 
+/* Is the session's role the owner of the schema (of its migrations table), a member of it or a
+ * superuser? Returns 1 (also when there is no table yet), 0, or -1; owner gets the table's
+ * owner, or the database's before there is a table. */
+static int
+schema_owner(struct db *db, char *owner, size_t n, struct ccrm_err *err)
+{
+    PGresult *res = db_exec(db,
+                            "SELECT coalesce(pg_catalog.pg_has_role(c.relowner, 'USAGE'), true),"
+                            " pg_catalog.pg_get_userbyid(coalesce(c.relowner, d.datdba))"
+                            " FROM pg_catalog.pg_database d"
+                            " LEFT JOIN pg_catalog.pg_class c"
+                            "  ON c.oid = pg_catalog.to_regclass('public.schema_migrations')"
+                            " WHERE d.datname = pg_catalog.current_database()",
+                            0, NULL, err);
+    int mine;
+
+    if (res == NULL)
+        return -1;
+    mine = PQntuples(res) == 0 || strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    str_safe_copy(owner, PQntuples(res) == 1 ? PQgetvalue(res, 0, 1) : "?", n);
+    PQclear(res);
+    return mine;
+}
+
+/* A refusal (insufficient_privilege) says whom to ask. */
+static void
+owner_hint(struct ccrm_err *err, const char *owner)
+{
+    char msg[sizeof err->msg];
+
+    if (strcmp(err->sqlstate, "42501") != 0)
+        return;
+    str_copy(msg, err->msg, sizeof msg);
+    err_set(err, "%s: run ccrm --migrate as the owner of the database (%s)", msg, owner);
+    memcpy(err->sqlstate, "42501", 6);
+}
+
 int
 db_migrate(struct db *db, int wait_s, int refresh, FILE *progress, struct ccrm_err *err)
 {
     int known = db_schema_known();
-    int cur, i, applied = 0;
+    int cur, i, mine, applied = 0;
+    char owner[128];
     PGresult *res;
 
     /* index builds on a big database may take longer than the interactive timeout */
@@ -139,17 +178,54 @@ db_migrate(struct db *db, int wait_s, int refresh, FILE *progress, struct ccrm_e
         return -1;
     if (take_lock(db, wait_s, progress, err) == -1)
         return -1;
+    /* Another role than the schema's owner may see the version but change nothing (not even
+     * CREATE TABLE IF NOT EXISTS): with the schema current it is told so, with migrations
+     * pending whom to ask, rather than the first statement's refusal. */
+    if ((mine = schema_owner(db, owner, sizeof owner, err)) == -1)
+        goto fail;
+    if (!mine) {
+        if ((cur = db_schema_version(db, err)) < 0)
+            goto fail;
+        if (cur > known)
+            err_set(err,
+                    "the database schema is at version %d, newer than this ccrm knows (%d): "
+                    "upgrade ccrm",
+                    cur, known);
+        else if (cur < known) {
+            err_set(err,
+                    "the database schema is at version %d, this ccrm needs %d: run ccrm "
+                    "--migrate as the owner of the database (%s)",
+                    cur, known, owner);
+            memcpy(err->sqlstate, "42501", 6); /* insufficient_privilege: exit 77 */
+        }
+        if (cur != known)
+            goto fail;
+        if (progress != NULL && refresh)
+            fprintf(progress,
+                    "ccrm: functions not refreshed, search blocks not cut again: only the owner "
+                    "of the database (%s) may\n",
+                    owner);
+        res = db_exec(db, "SELECT pg_advisory_unlock(" MIGRATE_LOCK ")", 0, NULL, err);
+        if (res == NULL)
+            return -1;
+        PQclear(res);
+        return restore_timeout(db, err) == -1 ? -1 : 0;
+    }
     if (db_run(db,
                "CREATE TABLE IF NOT EXISTS public.schema_migrations ("
                " version int PRIMARY KEY, name text NOT NULL,"
                " applied_at timestamptz NOT NULL DEFAULT now(),"
                " applied_by text NOT NULL DEFAULT current_user)",
-               "could not create the migrations table", err) == -1)
+               "could not create the migrations table", err) == -1) {
+        owner_hint(err, owner);
         goto fail;
+    }
     /* every user's client checks the schema version at start-up */
     if (db_run(db, "GRANT SELECT ON public.schema_migrations TO PUBLIC",
-               "could not grant access to the migrations table", err) == -1)
+               "could not grant access to the migrations table", err) == -1) {
+        owner_hint(err, owner);
         goto fail;
+    }
     if ((cur = db_schema_version(db, err)) < 0)
         goto fail;
     if (cur > known) {

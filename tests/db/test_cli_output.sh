@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The batch commands' output and command lines: --print and --ics --output write a symbolic
-# link's target, a FIFO or a device in place and keep a file's mode; a document that does not
-# fit on the disk leaves no file (73); a reader that goes away (| head) is no failure; --help
-# and --version to a full disk exit 74; --log's refusals (77, its choices, control
-# characters); an option given twice; --batches' hints on standard error; --import-mail's
-# summary in the singular.
+# The batch commands' output and command lines: --print, --ics, --export and --report --output
+# write a symbolic link's target, a FIFO or a device in place and keep a file's mode; a refused
+# export or report leaves the file that was there; a document or an export that does not fit
+# on the disk leaves no file, or the one that was there (73, 74); a reader that goes away
+# (| head) is no failure; --help and --version to a full disk exit 74; --log's refusals (77,
+# its choices, control characters); an option given twice; --batches' hints on standard error;
+# --import-mail's summary in the singular.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_cli_output.sh path/to/ccrm}
 T=$TEST_TMP
@@ -92,6 +93,49 @@ wait $reader
 check "--ics to a FIFO writes through it and leaves the FIFO" \
     bash -c "test $rc = 0 && test -p $T/cal-fifo && grep -q BEGIN:VCALENDAR $T/cal-from-fifo"
 
+# ---- 1b. --export, --report and --export campaign_members over a file: replaced whole ----
+q "create role ccrm_mailer login in role ccrm_mail" >/dev/null # docs/mail.md: may export nothing
+camp=$(q "select min(id) from campaigns")
+mkdir -p "$T/exp"
+# refused WHAT args...: ccrm as ccrm_mailer writing over $T/exp/prev.csv
+refused() {
+    local what=$1
+    shift
+    echo precious,data >"$T/exp/prev.csv"
+    c ccrm_mailer "$@" --output "$T/exp/prev.csv"
+    check "$what over a file, refused (77, $rc): the file that was there stays, no temporary file" \
+        bash -c "test $rc = 77 && test \"\$(cat $T/exp/prev.csv)\" = precious,data && test \"\$(ls $T/exp)\" = prev.csv"
+}
+refused "--export contacts" --export contacts
+refused "--export contacts --format jsonl" --export contacts --format jsonl
+refused "--export invoices" --export invoices
+refused "--report pipeline" --report pipeline
+refused "--export campaign_members" --export campaign_members --campaign "$camp"
+c ccrm_mailer --export contacts --output "$T/exp/new.csv"
+check "a refused --export to a new file makes none" \
+    bash -c "test $rc = 77 && test \"\$(ls $T/exp)\" = prev.csv"
+chmod 640 "$T/exp/prev.csv"
+c sam --export contacts --output "$T/exp/prev.csv"
+check "--export over a file: exit 0, the export, the file's mode kept (640), no temporary file" \
+    bash -c "test $rc = 0 && head -1 $T/exp/prev.csv | grep -q email && test \"\$(stat -c %a $T/exp/prev.csv)\" = 640 && test \"\$(ls $T/exp)\" = prev.csv"
+c sam --report pipeline --output "$T/exp/prev.csv"
+check "--report over a file: exit 0, the report" bash -c "test $rc = 0 && ! grep -q email $T/exp/prev.csv && test -s $T/exp/prev.csv"
+c sam --export campaign_members --campaign "$camp" --output "$T/exp/prev.csv"
+check "--export campaign_members over a file: exit 0, the members" \
+    bash -c "test $rc = 0 && head -1 $T/exp/prev.csv | grep -q '^email,'"
+echo old >"$T/web/exp.csv"
+ln -s "$T/web/exp.csv" "$T/exp-link.csv"
+c sam --export contacts --format jsonl --output "$T/exp-link.csv"
+check "--export to a symbolic link: the link stays, its target is the export" \
+    bash -c "test $rc = 0 && test -L $T/exp-link.csv && head -c 1 $T/web/exp.csv | grep -q '{'"
+mkfifo "$T/exp-fifo"
+timeout 20 cat "$T/exp-fifo" >"$T/exp-from-fifo" &
+reader=$!
+c sam --export contacts --output "$T/exp-fifo"
+wait $reader
+check "--export to a FIFO writes through it and leaves the FIFO" \
+    bash -c "test $rc = 0 && test -p $T/exp-fifo && head -1 $T/exp-from-fifo | grep -q email"
+
 # ---- 2. a full disk: no half document ----
 mkdir -p "$T/small"
 if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=16k tmpfs "$T/small" 2>/dev/null; then
@@ -104,6 +148,18 @@ if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=16k tmpfs "$T/small" 2>/dev/null
     check "... as text: exit 73, no file" bash -c "test $rc = 73 && test \"\$(ls $T/small)\" = fill"
     c sam --ics --output "$T/small/cal.ics"
     check "--ics to a full disk: fails, no file" bash -c "test $rc != 0 && test \"\$(ls $T/small)\" = fill"
+    rm -f "$T/small/fill"
+    echo precious,data >"$T/small/prev.csv"
+    head -c 16384 /dev/zero >"$T/small/fill" 2>/dev/null
+    c sam --export contacts --output "$T/small/prev.csv"
+    check "--export over a file on a full disk: exit 74 ($rc), says why, the file that was there stays, no temporary file" \
+        bash -c "test $rc = 74 && grep -q 'No space left' $T/err && test \"\$(cat $T/small/prev.csv)\" = precious,data && test \"\$(ls $T/small | tr '\n' ' ')\" = 'fill prev.csv '"
+    c sam --export contacts --output "$T/small/new.csv"
+    check "--export to a new file on a full disk: exit 74, no file" \
+        bash -c "test $rc = 74 && test \"\$(ls $T/small | tr '\n' ' ')\" = 'fill prev.csv '"
+    c sam --report pipeline --output "$T/small/prev.csv"
+    check "--report over a file on a full disk: fails ($rc), the file stays" \
+        bash -c "test $rc != 0 && test \"\$(cat $T/small/prev.csv)\" = precious,data && test \"\$(ls $T/small | tr '\n' ' ')\" = 'fill prev.csv '"
 else
     ok "# skip: a small tmpfs needs root and mount"
 fi
