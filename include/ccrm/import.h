@@ -124,9 +124,11 @@ void db_import_abort(struct db_import **impp);
  * (the import then fails and is rolled back). */
 void db_import_cancel_current(void);
 
-/* Undo batch id in one transaction. Returns 0 with summary filled, or -1 with err (a refusal
- * names the row that changed after the import). */
-int db_import_revert(struct db *db, int64_t batch, char *summary, size_t n, struct ccrm_err *err);
+/* Undo batch id in one transaction; dry_run: all the same, then ROLLBACK (nothing written).
+ * Returns 0 with summary filled, or -1 with err (a refusal names the row that changed after
+ * the import). */
+int db_import_revert(struct db *db, int64_t batch, int dry_run, char *summary, size_t n,
+                     struct ccrm_err *err);
 
 /* The newest limit import batches the caller may see, newest first, for `ccrm --batches`: cb
  * gets each as one line of text ("12  2026-12-03 14:05  sam  contacts from a.csv: ..."), and

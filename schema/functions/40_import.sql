@@ -258,8 +258,8 @@ BEGIN
                    ' AND t.id = a.entity_id', b.entity, v_cols, b.entity)
         USING b.xid, b.entity;
     GET DIAGNOSTICS v_res = ROW_COUNT;
-    RETURN format('reverted import batch %s (%s from %s): %s deleted, %s restored', p_batch,
-                  b.entity, coalesce(b.file_name, ''), v_del, v_res);
+    RETURN format('reverted import batch %s (%s%s): %s deleted, %s restored', p_batch,
+                  ccrm_entity_nouns(b.entity), ' from ' || b.file_name, v_del, v_res);
 END
 $$;
 SELECT ccrm_set_execute('ccrm_import_revert(bigint)', 'ccrm_internal', 'ccrm_partner');

@@ -309,7 +309,7 @@ usage(FILE *f)
           "            [--on-conflict error|skip|update] [--rejects FILE] [--dry-run] [--quiet]\n"
           "            [--delimiter ,|;|tab] [--create-missing accounts]\n"
           "       ccrm --batches\n"
-          "       ccrm --revert BATCH\n"
+          "       ccrm --revert BATCH [--dry-run]\n"
           "ENTITY: ",
           f);
     cli_entities(f);
@@ -570,8 +570,6 @@ import_option(int ch)
         return "--on-conflict";
     case OPT_REJECTS:
         return "--rejects";
-    case OPT_DRY:
-        return "--dry-run";
     case OPT_DELIM:
         return "--delimiter";
     case OPT_CREATE:
@@ -607,7 +605,7 @@ cli_import_main(int argc, char **argv)
     struct cli_flags flags = {0};
     const char *into = NULL, *revert = NULL;
     /* the first option given that only an import takes: --revert and --batches refuse it
-     * rather than run without it (a revert given --dry-run reverted for real) */
+     * rather than run without it (--dry-run goes with --revert too) */
     const char *import_only = NULL;
     int quiet = 0, dry_run = 0, batches = 0, ch, rc, private_db;
     int64_t revert_id = 0;
@@ -696,6 +694,8 @@ cli_import_main(int argc, char **argv)
         fputs("ccrm: choose one of --import, --revert and --batches\n", stderr);
         return EX_USAGE;
     }
+    if (batches && dry_run && import_only == NULL)
+        import_only = "--dry-run"; /* (--revert takes it) */
     if ((revert != NULL || batches) && import_only != NULL) {
         safe_fprintf(stderr, "ccrm: %s does not go with %s (only with --import)\n", import_only,
                      revert != NULL ? "--revert" : "--batches");
@@ -757,13 +757,18 @@ cli_import_main(int argc, char **argv)
     if (revert != NULL) {
         char summary[512];
 
-        if (db_import_revert(st.db, revert_id, summary, sizeof summary, &st.err) == -1) {
+        if (db_import_revert(st.db, revert_id, dry_run, summary, sizeof summary, &st.err) == -1) {
             safe_fprintf(stderr, "ccrm: %s\n", st.err.msg);
             /* a row lock not had in time (another writer, a revert still running): try again
              * later, as an import says; a refusal (unknown, changed since) is data */
             rc = db_lost(st.db)                              ? EX_UNAVAILABLE
                  : code_for_db_error(&st.err) == EX_TEMPFAIL ? EX_TEMPFAIL
                                                              : EX_DATAERR;
+        } else if (dry_run) {
+            /* the server's "reverted import batch 7 (...): ..." said as what would be */
+            safe_fprintf(stdout, "ccrm: dry run: would revert %s; nothing written\n",
+                         strncmp(summary, "reverted ", 9) == 0 ? summary + 9 : summary);
+            rc = 0;
         } else {
             safe_fprintf(stdout, "ccrm: %s\n", summary);
             rc = 0;

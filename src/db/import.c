@@ -1036,7 +1036,8 @@ db_import_batches(struct db *db, int limit, int (*cb)(void *arg, const char *lin
 /* ---- revert ---- */
 
 int
-db_import_revert(struct db *db, int64_t batch, char *summary, size_t n, struct ccrm_err *err)
+db_import_revert(struct db *db, int64_t batch, int dry_run, char *summary, size_t n,
+                 struct ccrm_err *err)
 {
     char idbuf[24];
     const char *params[1] = {idbuf};
@@ -1067,6 +1068,12 @@ db_import_revert(struct db *db, int64_t batch, char *summary, size_t n, struct c
     }
     str_copy(summary, PQgetvalue(res, 0, 0), n);
     PQclear(res);
+    /* a dry run: the same checks, locks and counts as the revert, which the server does in this
+     * one transaction (nothing outside it: its notifications go with the rollback) */
+    if (dry_run) {
+        db_rollback(db);
+        return 0;
+    }
     if (simple(db, "COMMIT", err) == -1)
         goto fail;
     return 0;

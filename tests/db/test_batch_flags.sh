@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The flags of the batch commands beside --import: --revert and --batches refuse the options
-# only an import takes (a --revert given --dry-run reverted for real) with exit 64 and a line
-# naming the option, and touch nothing; --export whose connection is lost halfway exits 69 (as
+# only an import takes with exit 64 and a line naming the option, and touch nothing; --revert
+# --dry-run says what it would revert and writes nothing (it reverted for real); --export whose connection is lost halfway exits 69 (as
 # docs/ccrm.1 says for every command), and one whose reader went away (| head) stops the
 # server's COPY instead of reading the rest of the table.
 . "$(dirname "$0")/../lib/pg.sh"
@@ -36,8 +36,15 @@ refused() {
     fi
     ok "$what"
 }
-refused "--revert N --dry-run is refused, nothing reverted" --dry-run --revert --revert "$B" --dry-run
-refused "... also with --dry-run first" --dry-run --revert --dry-run --revert "$B"
+"$CCRM" -d "$SAM" --revert "$B" --dry-run >"$T/out" 2>"$T/err"
+check "--revert N --dry-run says what it would revert (rc $?)" \
+    grep -qx "ccrm: dry run: would revert import batch $B (accounts from r1.csv): 1 deleted, 0 restored; nothing written" "$T/out"
+check "... and reverts nothing" untouched
+"$CCRM" -d "$SAM" --dry-run --revert "$B" >"$T/out" 2>"$T/err"
+check "... also with --dry-run first" bash -c "grep -q 'would revert import batch $B' '$T/out'"
+check "... still nothing reverted" untouched
+check "... and no event said it was" \
+    test "$(q "select count(*) from events where summary like 'reverted import batch $B%'")" = 0
 refused "--revert N --rejects" --rejects --revert --revert "$B" --rejects "$T/rej.csv"
 check "... which makes no rejects file" test ! -e "$T/rej.csv"
 refused "--revert N --map" --map --revert --revert "$B" --map a=name
