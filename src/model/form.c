@@ -427,7 +427,9 @@ edit_width(const wchar_t *s, int from, int to)
     int w = 0, i;
 
     for (i = from; i < to; i++) {
-        int cw = wcwidth(s[i]);
+        /* as the client draws it (src/ui/text.c): a control or invisible format character,
+         * such as a zero-width joiner, shows as '?' in one column; wcwidth counts none */
+        int cw = s[i] >= 0 && text_char_unsafe((uint32_t)s[i]) ? 1 : wcwidth(s[i]);
 
         w += cw < 0 ? 1 : cw;
     }

@@ -380,9 +380,8 @@ prompt_draw(struct app *app, int y)
                   ui->msg_error ? ui_attr(app, PAIR_ERROR, A_BOLD) : A_REVERSE);
     /* scroll horizontally so that the cursor stays on screen */
     for (;;) {
-        cw = wcswidth(li->buffer + start, ncur - start);
-        if (cw < 0)
-            cw = (int)(ncur - start);
+        /* as drawn: a zero-width character typed shows as '?' (wcswidth: no column) */
+        cw = text_wcswidth(li->buffer + start, ncur - start);
         if (1 + cw < ui->cols || start >= ncur)
             break;
         start++;

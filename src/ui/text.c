@@ -6,10 +6,22 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "ccrm/util.h"
 #include "ui_int.h"
 
-/* Decode the next character of s (n bytes left). Returns bytes used (>= 1); *wc is '?' for an
- * invalid or control character. */
+/* The character draw_text shows for wc: '?' for a control or invisible format character
+ * (text_char_unsafe: bidirectional overrides could reorder what a terminal shows, "Trojan
+ * Source", zero-width ones hide text), a space for newline and tab. */
+static wchar_t
+shown_char(wchar_t wc)
+{
+    if (wc == L'\n' || wc == L'\t')
+        return L' ';
+    return wc >= 0 && text_char_unsafe((uint32_t)wc) ? L'?' : wc;
+}
+
+/* Decode the next character of s (n bytes left) as it is shown (shown_char). Returns bytes
+ * used (>= 1); *wc is '?' for an invalid character. */
 static size_t
 next_char(const char *s, size_t n, wchar_t *wc)
 {
@@ -22,14 +34,7 @@ next_char(const char *s, size_t n, wchar_t *wc)
         *wc = L'?';
         return 1;
     }
-    if (*wc < 0x20 || *wc == 0x7f || (*wc >= 0x80 && *wc < 0xa0))
-        *wc = (*wc == L'\n' || *wc == L'\t') ? L' ' : L'?';
-    /* invisible format characters: bidirectional overrides and isolates could reorder what a
-     * terminal shows ("Trojan Source"), zero-width ones hide text; show them, as '?' */
-    else if ((*wc >= 0x200b && *wc <= 0x200f) || (*wc >= 0x202a && *wc <= 0x202e) ||
-             (*wc >= 0x2060 && *wc <= 0x2064) || (*wc >= 0x2066 && *wc <= 0x2069) ||
-             *wc == 0x061c || *wc == 0xfeff)
-        *wc = L'?';
+    *wc = shown_char(*wc);
     return k;
 }
 
@@ -39,6 +44,17 @@ char_width(wchar_t wc)
     int w = wcwidth(wc);
 
     return w < 0 ? 1 : w;
+}
+
+int
+text_wcswidth(const wchar_t *s, size_t n)
+{
+    int w = 0;
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        w += char_width(shown_char(s[i]));
+    return w;
 }
 
 int

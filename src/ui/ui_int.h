@@ -231,6 +231,9 @@ void ui_painted_data(struct app *app);
 void draw_text(WINDOW *w, int y, int x, const char *s, int width, attr_t attr);
 /* Display width of UTF-8 s (invalid bytes count as one column). */
 int text_width(const char *s);
+/* Display width of the n wide characters at s as draw_text shows them (a control or invisible
+ * format character as '?', one column): where a cursor goes in typed text. */
+int text_wcswidth(const wchar_t *s, size_t n);
 /* Wrap s into lines of at most width columns, at blanks where a word would be cut: the byte
  * offset where each line starts into starts (at most max). Returns the number of lines; a line
  * ends where the next starts (its trailing blanks are not drawn: draw_text pads anyway). */

@@ -1167,8 +1167,9 @@ draw_line(WINDOW *w, int y, int x, int width, const wchar_t *s, int start, int e
         int cx = x + left + edit_width(s, start + f, cur);
         wchar_t c[2] = {L' ', L'\0'};
 
-        if (cur < end && s[cur] >= 0x20 && s[cur] != 0x7f)
-            c[0] = s[cur];
+        /* the character under it as draw_text shows it: '?' for a zero-width one */
+        if (cur < end && s[cur] != L'\t' && s[cur] != L'\n')
+            c[0] = s[cur] >= 0 && text_char_unsafe((uint32_t)s[cur]) ? L'?' : s[cur];
         if (cx < x + width) {
             wattron(w, A_REVERSE);
             mvwaddnwstr(w, y, cx, c, 1);

@@ -384,7 +384,7 @@ rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
     /* the lines under the fields: the timeline, or the history while it is shown */
     struct detail_line *lines;
     int ln;
-    int y = 0, i, k, half, lw = 11, fy, listh, hint = h >= 10;
+    int y = 0, i, k, half, lw = 11, fy, listh, hint = h >= 10, keep, want, hmax;
 
     if (d != NULL && wd != rv->disp_width)
         layout(rv, wd);
@@ -401,10 +401,21 @@ rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
         draw_text(w, 1, 2, rv->gone ? msg : "loading…", wd - 2, A_BOLD);
         return;
     }
+    /* the lines under the fields keep at least 3 rows (an expanded entry on the cursor: its
+     * rows, below the title and subtitle): on a short screen the fields give up theirs, or
+     * the keys would move and open lines nobody sees */
+    keep = ln > 0 ? line_rows(rv, lines, 0, ln, wd) : 0;
+    want = rv->sel < ln && is_expanded(rv, &lines[rv->sel])
+               ? line_rows(rv, lines, rv->sel, rv->sel + 1, wd)
+               : 0;
+    want = want < h - hint - 2 ? want : h - hint - 2;
+    want = want > 3 ? want : 3;
+    keep = keep < want ? keep : want;
+    hmax = h - hint - keep > 1 ? h - hint - keep : 1;
     draw_text(w, y++, 0, d->title, wd, ui_attr(app, PAIR_HEADER, A_BOLD));
-    if (y < h)
+    if (y < hmax)
         draw_text(w, y++, 0, d->subtitle, wd, ui_attr(app, PAIR_DIM, A_DIM));
-    if (y < h && d->here != NULL && d->here[0] != '\0') {
+    if (y < hmax && d->here != NULL && d->here[0] != '\0') {
         char here[512];
 
         snprintf(here, sizeof here, "Also here now: %s", d->here);
@@ -413,35 +424,53 @@ rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
     /* fields: two columns on wide terminals; a value too long for its cell (a ticket's
      * message, an account's description) is shown in full below them, wrapped */
     {
-        int cw = wd >= 90 ? wd / 2 - 1 : wd, nshort = 0;
+        int cw = wd >= 90 ? wd / 2 - 1 : wd, nshort = 0, need, fend, shown = 0, nf;
+        int room = h / 3 > 3 ? h / 3 : 3, width = wd - lw - 1;
         int shortf[64];
+        size_t starts[64];
 
-        for (i = 0; i < d->nfields && i < 64; i++)
+        nf = d->nfields < 64 ? d->nfields : 64;
+        for (i = 0; i < nf; i++)
             if (!long_value(d->fields[i].value, cw - lw - 1))
                 shortf[nshort++] = i;
         half = wd >= 90 ? (nshort + 1) / 2 : nshort;
+        /* more than the rows left: the last one says how many fields are not shown */
+        need = half;
+        for (i = 0; i < nf; i++)
+            if (long_value(d->fields[i].value, cw - lw - 1)) {
+                int n = text_wrap(d->fields[i].value, width, starts, 64);
+
+                need += n < room ? n : room;
+            }
+        fend = need > hmax - y ? hmax - 1 : hmax;
+        fend = fend > y ? fend : y;
         fy = y;
-        for (k = 0; k < nshort && y < h; k++) {
+        for (k = 0; k < nshort; k++) {
             int col = k >= half;
             int x = col ? wd / 2 : 0;
             int row = fy + (col ? k - half : k);
 
             i = shortf[k];
-            if (row >= h)
+            if (row >= fend)
                 continue;
             draw_text(w, row, x, d->fields[i].label, lw, A_BOLD);
             draw_text(w, row, x + lw + 1, d->fields[i].value, cw - lw - 1, A_NORMAL);
+            shown++;
         }
-        y = fy + half;
-        for (i = 0; i < d->nfields && i < 64; i++) {
-            size_t starts[64];
-            int n, r, room = h / 3 > 3 ? h / 3 : 3, width = wd - lw - 1;
+        y = fy + half < fend ? fy + half : fend;
+        for (i = 0; i < nf; i++) {
+            int n, r, rows;
             const char *val = d->fields[i].value;
 
             if (!long_value(val, cw - lw - 1))
                 continue;
             n = text_wrap(val, width, starts, 64);
-            for (r = 0; r < n && r < room && y < h - 2; r++, y++) {
+            rows = n < room ? n : room;
+            rows = rows < fend - y ? rows : fend - y;
+            if (rows <= 0)
+                continue;
+            shown++;
+            for (r = 0; r < rows; r++, y++) {
                 size_t end = r + 1 < n ? starts[r + 1] : strlen(val);
                 char *seg = xmalloc(end - starts[r] + 1);
 
@@ -450,13 +479,22 @@ rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
                 if (r == 0)
                     draw_text(w, y, 0, d->fields[i].label, lw, A_BOLD);
                 /* more than the room: the last row says so */
-                draw_text(w, y, lw + 1, r + 1 == room && n > room ? "… (e: the whole text)" : seg,
+                draw_text(w, y, lw + 1, r + 1 == rows && n > rows ? "… (e: the whole text)" : seg,
                           width, A_NORMAL);
                 free(seg);
             }
         }
+        if (shown < nf && fend < hmax) {
+            char more[64];
+
+            snprintf(more, sizeof more, "… %d more field%s", nf - shown,
+                     nf - shown == 1 ? "" : "s");
+            draw_text(w, fend, 0, more, wd, ui_attr(app, PAIR_DIM, A_DIM));
+            y = fend + 1;
+        }
     }
-    y += h > 14 ? 1 : 0;
+    if (h > 14 && y < hmax)
+        y++;
     listh = h - y - hint;
     rv->height = listh > 1 ? listh : 1;
     if (hint && y < h - 1)
