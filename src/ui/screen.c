@@ -28,6 +28,12 @@
 #define MSG_MS 4000
 #define MIN_ROWS 6
 #define MIN_COLS 24
+/* A message wider than the screen is not cut (the rest could not be read anywhere): wrapped at
+ * its blanks, it takes up to this many lines at the bottom, over the view's last rows, with
+ * the status bar above them while it is shown. */
+#define MSG_LINES 4
+static int msg_toast;           /* the message is a toast: it stays on one line (read_events) */
+static int msg_lines_drawn = 1; /* the lines the message took at the last paint */
 /* the unsaved form kept on disk while typing (keep_live, below) */
 #define LIVE_DRAFT_MS 1000
 static struct strbuf live_text = STRBUF_INIT; /* what the file should hold */
@@ -207,6 +213,7 @@ vmessage_for(struct app *app, int error, int ms, const char *fmt, va_list ap)
 
     vsnprintf(ui->msg, sizeof ui->msg, fmt, ap);
     ui->msg_error = error;
+    msg_toast = 0;
     timer_del(&app->timers, ui->msg_timer);
     ui->msg_timer = timer_add(&app->timers, now_ms() + ms, on_message_expired, NULL);
     ui->chrome_dirty = 1; /* the message line only: whatever else changed set ui->dirty */
@@ -315,6 +322,8 @@ keys_not_signals(void)
 
 static void offer_draft(struct app *app);
 static void keep_drafts(struct app *app);
+static void catch_continue(void);
+static void snapshot_draft(struct app *app);
 
 int
 ui_init(struct app *app, struct ccrm_err *err)
@@ -334,6 +343,7 @@ ui_init(struct app *app, struct ccrm_err *err)
         app->ui = NULL;
         return -1;
     }
+    catch_continue();
     set_escdelay(25);
     cbreak();
     noecho();
@@ -403,6 +413,7 @@ ui_fini(struct app *app)
     timer_del(&app->timers, ui->countdown_timer);
     timer_del(&app->timers, ui->first_screen_timer);
     prompt_free(&ui->prompt); /* `:` prompt hook: libedit restores the tty before endwin */
+    signal(SIGCONT, SIG_DFL); /* no screen to lay out again (catch_continue) */
     endwin();
     delscreen(ui->screen);
     free(ui);
@@ -595,6 +606,9 @@ read_events(struct app *app)
                        w.others == 1 ? "" : "s");
         else
             ui_message(app, "%s", w.toast);
+        /* one line however long: the Feed has it whole, and others' changes come too often
+         * to cover the view's rows */
+        msg_toast = 1;
     }
     reminders_after_read(app); /* after the toast: a reminder's message wins */
     if (ui->ntabs > 0 && ui->tab != 0)
@@ -808,14 +822,14 @@ draw_tabs(struct app *app)
     }
 }
 
+/* The status bar, on line y. */
 static void
-draw_status(struct app *app)
+draw_status(struct app *app, int y)
 {
     struct ui *ui = app->ui;
     struct view *v = ui_active(ui);
     char left[512], state[64], desc[200] = "";
     attr_t bar = ui_attr(app, PAIR_STATUS, A_REVERSE);
-    int y = ui->rows - 2;
     const char *hint = " ?:help ";
     int hw = text_width(hint);
     attr_t sattr = bar;
@@ -856,8 +870,46 @@ draw_status(struct app *app)
     }
 }
 
+/* How many lines the message takes (1: as always, cut to the line if need be), and where each
+ * begins: one wider than the screen is wrapped at its blanks, up to MSG_LINES lines (the last
+ * one cut), leaving the tab bar, a row of the view and the status bar. A toast stays on one
+ * line, as does what the `:` prompt covers. */
+static int
+msg_lines(struct app *app, size_t *starts)
+{
+    struct ui *ui = app->ui;
+    int max = ui->rows - 3 < MSG_LINES ? ui->rows - 3 : MSG_LINES, n;
+
+    starts[0] = 0;
+    if (ui->msg[0] == '\0' || msg_toast || max < 2 || prompt_is_open(app) ||
+        text_width(ui->msg) <= ui->cols)
+        return 1;
+    n = text_wrap(ui->msg, ui->cols, starts, max);
+    return n < 1 ? 1 : n;
+}
+
+/* The message's n lines from line y down; the last one goes on to the end (cut if need be). */
 static void
-draw_bottom(struct app *app)
+draw_msg(struct app *app, int y, const size_t *starts, int n, attr_t attr)
+{
+    struct ui *ui = app->ui;
+    char part[sizeof ui->msg];
+    int r;
+
+    for (r = 0; r < n; r++) {
+        if (r + 1 < n)
+            snprintf(part, sizeof part, "%.*s", (int)(starts[r + 1] - starts[r]),
+                     ui->msg + starts[r]);
+        else
+            str_copy(part, ui->msg + starts[r], sizeof part);
+        draw_text(stdscr, y + r, 0, part, ui->cols, attr);
+    }
+}
+
+/* The bottom line: the prompt, the line input (with a message above it), or the message on
+ * the nml lines of msg_lines. */
+static void
+draw_bottom(struct app *app, const size_t *starts, int nml)
 {
     struct ui *ui = app->ui;
     int y = ui->rows - 1;
@@ -875,8 +927,8 @@ draw_bottom(struct app *app)
         /* a message that arrived while typing (why a save was refused) shows above the line,
          * over the status bar, until it expires */
         if (ui->msg[0] != '\0')
-            draw_text(stdscr, y - 1, 0, ui->msg, ui->cols,
-                      ui->msg_error ? ui_attr(app, PAIR_ERROR, A_BOLD | A_REVERSE) : A_REVERSE);
+            draw_msg(app, y - nml, starts, nml,
+                     ui->msg_error ? ui_attr(app, PAIR_ERROR, A_BOLD | A_REVERSE) : A_REVERSE);
 
         wcstombs(line, ui->ibuf, sizeof line);
         snprintf(buf, sizeof buf, "%s%s", ui->input_label, line);
@@ -911,8 +963,8 @@ draw_bottom(struct app *app)
     }
     curs_set(0);
     if (ui->msg[0] != '\0')
-        draw_text(stdscr, y, 0, ui->msg, ui->cols,
-                  ui->msg_error ? ui_attr(app, PAIR_ERROR, A_BOLD) : A_NORMAL);
+        draw_msg(app, y - nml + 1, starts, nml,
+                 ui->msg_error ? ui_attr(app, PAIR_ERROR, A_BOLD) : A_NORMAL);
     else
         draw_text(stdscr, y, 0, "", ui->cols, A_NORMAL);
 }
@@ -929,6 +981,19 @@ help_put(int *vy, int skip, int avail, int y0, int x, int width, const char *lin
     (*vy)++;
 }
 
+/* A line of the help: the key (kl bytes of key) in a column 12 wide on the screen, then the
+ * text. Padded by width, not by bytes: "↑ ↓" is 7 bytes and 3 columns. */
+static void
+help_line(char *line, size_t size, const char *key, int kl, const char *text)
+{
+    char k[64];
+    int pad;
+
+    snprintf(k, sizeof k, "%.*s", kl, key);
+    pad = 12 - text_width(k);
+    snprintf(line, size, "  %s%*s %s", k, pad > 0 ? pad : 0, "", text);
+}
+
 /* The help's body: the view's own keys, a blank line, the actions' and the global keys, a
  * blank line. Draws the avail lines from skip on (none with avail 0); returns how many lines
  * there are in all. */
@@ -936,7 +1001,7 @@ static int
 help_body(const char *const *own, const char **acts, int nacts, int x, int width, int y0, int skip,
           int avail)
 {
-    char line[256];
+    char part[256], line[sizeof part + 80]; /* + the key and its column */
     int vy = 0, l, i;
 
     for (l = 0; l < 2; l++) {
@@ -950,39 +1015,61 @@ help_body(const char *const *own, const char **acts, int nacts, int x, int width
             const char *tab = strchr(s, '\t');
             const char *text = tab ? tab + 1 : "";
             int kl = tab ? (int)(tab - s) : 0, nr, r;
-            size_t starts[16];
+            /* a line at least of every byte: the list of commands at 24 columns is long */
+            size_t *starts = xmalloc((strlen(text) + 1) * sizeof *starts);
 
             /* a text wider than the box goes on under itself (the list of commands) */
-            nr = width > 20 ? text_wrap(text, width - 15, starts, 16) : 0;
+            nr = width > 20 ? text_wrap(text, width - 15, starts, (int)strlen(text) + 1) : 0;
             if (nr <= 1) {
-                snprintf(line, sizeof line, "  %-12.*s %s", kl, s, text);
+                help_line(line, sizeof line, s, kl, text);
                 help_put(&vy, skip, avail, y0, x, width, line);
+                free(starts);
                 continue;
             }
             for (r = 0; r < nr; r++) {
                 size_t end = r + 1 < nr ? starts[r + 1] : strlen(text);
-                int len = (int)(end - starts[r]);
 
-                snprintf(line, sizeof line, "  %-12.*s %.*s", r == 0 ? kl : 0, r == 0 ? s : "", len,
-                         text + starts[r]);
+                snprintf(part, sizeof part, "%.*s", (int)(end - starts[r]), text + starts[r]);
+                help_line(line, sizeof line, s, r == 0 ? kl : 0, part);
                 help_put(&vy, skip, avail, y0, x, width, line);
             }
+            free(starts);
         }
         help_put(&vy, skip, avail, y0, x, width, "");
     }
     return vy;
 }
 
+/* The keys handle_key takes before any view, forms too: in the help after the global keys of
+ * commands_help (before the commands), or after a form's own. */
+static const char screen_help[] = "Ctrl-Z\tsuspend ccrm (fg in the shell resumes it)";
+
+/* The help's lines after the view's own: commands_help's, with screen_help among them. */
+static int
+help_lines(struct view *v, const char **lines, int max)
+{
+    int n = commands_help(v, lines, max - 1), at = n, i;
+
+    for (i = 0; i < n; i++)
+        if (strncmp(lines[i], ":\t", 2) == 0) {
+            at = i;
+            break;
+        }
+    memmove(lines + at + 1, lines + at, (size_t)(n - at) * sizeof *lines);
+    lines[at] = screen_help;
+    return n + 1;
+}
+
 /* The help overlay: the view's own keys, then the keys of the actions it can run and the
- * global ones (src/ui/commands.c), all from the tables that handle them. Taller than the
- * screen, it scrolls (j, k, PgDn, PgUp: screen_key) from ui->help_skip on. */
+ * global ones (src/ui/commands.c, and screen_help), all from the tables that handle them.
+ * Taller than the screen, it scrolls (j, k, PgDn, PgUp: screen_key) from ui->help_skip on. */
 static void
 draw_help(struct app *app, int top, int h)
 {
     struct ui *ui = app->ui;
     struct view *v = ui_active(ui);
     const char *acts[64];
-    int nacts = commands_help(v, acts, 64);
+    int nacts = help_lines(v, acts, 64);
     const char *const *own = v != NULL ? v->ops->help : NULL;
     int width = 30, x, y = top, i, l, avail, total;
     char line[256];
@@ -994,9 +1081,9 @@ draw_help(struct app *app, int top, int h)
             const char *tab = strchr(s, '\t');
             int kl = tab ? (int)(tab - s) : 0;
 
-            snprintf(line, sizeof line, "  %-12.*s %s ", kl, s, tab ? tab + 1 : "");
-            if (text_width(line) > width)
-                width = text_width(line);
+            help_line(line, sizeof line, s, kl, tab ? tab + 1 : "");
+            if (text_width(line) + 1 > width)
+                width = text_width(line) + 1;
         }
     if (width > ui->cols - 2)
         width = ui->cols - 2;
@@ -1023,8 +1110,15 @@ draw_help(struct app *app, int top, int h)
     help_body(own, acts, nacts, x, width, y, ui->help_skip, avail);
     y += total < avail ? total : avail;
     if (ui->help_more) {
+        /* shorter when narrow: what is shown and how to scroll, rather than a cut sentence */
         snprintf(line, sizeof line, "  %d-%d of %d  j k PgDn PgUp: more, other keys close",
                  ui->help_skip + 1, ui->help_skip + avail, total);
+        if (text_width(line) > width)
+            snprintf(line, sizeof line, "  %d-%d/%d  j k PgDn PgUp, q closes", ui->help_skip + 1,
+                     ui->help_skip + avail, total);
+        if (text_width(line) > width)
+            snprintf(line, sizeof line, " %d-%d/%d PgDn PgUp", ui->help_skip + 1,
+                     ui->help_skip + avail, total);
         draw_text(stdscr, y, x, line, width, A_REVERSE | A_DIM);
     } else {
         draw_text(stdscr, y, x, "  press any key to close", width, A_REVERSE | A_DIM);
@@ -1038,7 +1132,8 @@ ui_redraw(struct app *app)
 {
     struct ui *ui = app->ui;
     struct view *v;
-    int vh = ui->rows - 3;
+    int vh = ui->rows - 3, nml, sy;
+    size_t starts[MSG_LINES];
 
     reap(app);
     v = ui_active(ui);
@@ -1050,15 +1145,20 @@ ui_redraw(struct app *app)
     }
     if (!ui->dirty && !ui->chrome_dirty)
         return;
-    if (!ui->dirty && !ui->full_clear && ui->rows >= MIN_ROWS && ui->cols >= MIN_COLS) {
+    /* a message on several lines covers the view's last rows: the status bar goes above it */
+    nml = msg_lines(app, starts);
+    sy = ui->input ? ui->rows - 2 : ui->rows - 1 - nml;
+    if (!ui->dirty && !ui->full_clear && ui->rows >= MIN_ROWS && ui->cols >= MIN_COLS && nml == 1 &&
+        msg_lines_drawn == 1) {
         /* the view's area is as it was drawn last: repaint the lines around it only */
         ui->chrome_dirty = 0;
         draw_tabs(app);
-        draw_status(app);
-        draw_bottom(app);
+        draw_status(app, sy);
+        draw_bottom(app, starts, nml);
         paint(app);
         return;
     }
+    msg_lines_drawn = nml;
     ui->dirty = ui->chrome_dirty = 0;
     if (ui->full_clear) {
         clear();
@@ -1069,8 +1169,8 @@ ui_redraw(struct app *app)
     if (ui->rows < MIN_ROWS || ui->cols < MIN_COLS) {
         char m[64];
 
-        /* on lines of their own: the terminal is narrow */
-        snprintf(m, sizeof m, "terminal too small: %dx%d", ui->cols, ui->rows);
+        /* on lines of their own, the sizes first: the terminal is narrow (a cut end) */
+        snprintf(m, sizeof m, "%dx%d: terminal too small", ui->cols, ui->rows);
         draw_text(stdscr, ui->rows / 2 > 0 ? ui->rows / 2 - 1 : 0, 0, m, ui->cols, A_BOLD);
         snprintf(m, sizeof m, "ccrm needs %dx%d", MIN_COLS, MIN_ROWS);
         draw_text(stdscr, ui->rows / 2, 0, m, ui->cols, A_BOLD);
@@ -1089,8 +1189,8 @@ ui_redraw(struct app *app)
     }
     if (ui->help)
         draw_help(app, 1, vh);
-    draw_status(app);
-    draw_bottom(app);
+    draw_status(app, sy);
+    draw_bottom(app, starts, nml);
     paint(app);
 }
 
@@ -1416,6 +1516,80 @@ input_key(struct app *app, wint_t key, int fkey)
     ui->icb(app, ui->ictx, text, done, ok);
 }
 
+/* ---- job control ---- */
+
+/* Set by SIGCONT: ccrm had been stopped (Ctrl-Z, a kill -TSTP) and goes on. */
+static volatile sig_atomic_t continued;
+/* the handler src/sig.c installed for SIGWINCH: it writes to the event loop's signal pipe */
+static void (*winch_handler)(int);
+
+/* SIGCONT: the terminal may have another size now, and the SIGWINCH of a resize while stopped
+ * went to the shell, which had the terminal: the loop is told as of a resize, through the
+ * signal pipe (src/sig.c), and lays out and repaints the whole screen. Only records. */
+static void
+on_continue(int signo)
+{
+    (void)signo;
+    continued = 1;
+    if (winch_handler != NULL)
+        winch_handler(SIGWINCH);
+}
+
+static void
+catch_continue(void)
+{
+    struct sigaction sa;
+
+    if (sigaction(SIGWINCH, NULL, &sa) == -1 || sa.sa_handler == SIG_DFL ||
+        sa.sa_handler == SIG_IGN || (sa.sa_flags & SA_SIGINFO))
+        return;
+    winch_handler = sa.sa_handler;
+    sa.sa_handler = on_continue;
+    sigaction(SIGCONT, &sa, NULL);
+}
+
+/* Ctrl-Z: what the terminal's suspend character does with ISIG on, which ccrm turns off
+ * (keys_not_signals): the terminal back as the shell left it, the job stopped by SIGTSTP
+ * with its default action (the shell's job control takes over), and after fg the screen as it
+ * was, at the terminal's size then. All else stays: a form and what was typed in it, the
+ * connection, the events that came meanwhile (read as after any pause). */
+static void
+suspend(struct app *app)
+{
+    struct sigaction dfl, old;
+    sigset_t tstp, mask;
+
+    /* what is typed in a form is on disk first (keys of this batch too): a stopped ccrm may be
+     * killed */
+    snapshot_draft(app);
+    if (!live_written && draft_keep_live(live_text.s, live_text.len) == 0)
+        live_written = 1;
+    def_prog_mode();
+    endwin();
+    fflush(stdout);
+    /* curses' own handler would leave curses mode a second time */
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    sigaction(SIGTSTP, &dfl, &old);
+    sigemptyset(&tstp);
+    sigaddset(&tstp, SIGTSTP);
+    sigprocmask(SIG_UNBLOCK, &tstp, &mask);
+    continued = 0;
+    /* the whole process group, as the terminal would: a script that started ccrm stops too,
+     * or the shell would wait for it */
+    kill(0, SIGTSTP);
+    /* stopped here until fg (SIGCONT: on_continue) */
+    sigprocmask(SIG_SETMASK, &mask, NULL);
+    sigaction(SIGTSTP, &old, NULL);
+    reset_prog_mode();
+    ui_on_resize(app);
+    /* the kernel drops the stop of a process group no shell controls (ccrm started by tmux,
+     * by ssh with a command): nothing happened */
+    if (!continued)
+        ui_message_error(app, "Ctrl-Z: no job control here (ccrm was not started from a shell)");
+}
+
 /* ---- keys ---- */
 
 static void
@@ -1484,6 +1658,15 @@ handle_key(struct app *app, wint_t key, int fkey)
         getmaxyx(stdscr, ui->rows, ui->cols);
         ui->full_clear = 1;
         ui->dirty = 1;
+        return;
+    }
+    /* ^Z and ^\ without ISIG: before any view, which would take them as typed text */
+    if (!fkey && key == 26) {
+        suspend(app);
+        return;
+    }
+    if (!fkey && key == 28) { /* SIGQUIT would have ended ccrm with a core dump */
+        ui_message(app, "Ctrl-\\ does nothing in ccrm (Ctrl-Z suspends it)");
         return;
     }
     if (ui->rows < MIN_ROWS || ui->cols < MIN_COLS) {
