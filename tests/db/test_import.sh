@@ -140,7 +140,7 @@ check "batch recorded with who, file and counts" test "$(psqlc -c "select create
 # a row of the batch locked by another writer longer than the revert waits: try again later
 psqlc -c "begin; select id from contacts where lower(email) = 'p5@example.org' for update; select pg_sleep(20); commit" >/dev/null 2>&1 &
 locker=$!
-wait_until -t 10 test "$(psqlc -c "select count(*) from pg_stat_activity where query like '%pg_sleep(20)%' and state = 'active' and pid <> pg_backend_pid()")" = 1 ||
+wait_until -t 10 sql_is "select count(*) from pg_stat_activity where query like '%pg_sleep(20)%' and state = 'active' and pid <> pg_backend_pid()" 1 ||
     fail "the locking session did not start"
 # (the superuser has no lock_timeout; the people's logins have 5 s: ccrm_add_user)
 PGOPTIONS="-c lock_timeout=2s" "$CCRM" -d "$PG_CONN" --revert "$batch" >"$T/out" 2>"$T/err"; rc=$?
@@ -263,7 +263,10 @@ awk 'BEGIN { print "first_name,last_name,email"; for (i = 1; i <= 400000; i++) p
 before="$(n contacts) $(n events) $(n import_batches)"
 "$CCRM" -d "$PG_CONN" --import "$T/big2.csv" --into contacts >"$T/out" 2>"$T/err" &
 pid=$!
-sleep 0.4
+# the handler is set once connected: send the signal when the import's transaction has begun
+wait_until -t 30 sql_is "select count(*) from pg_stat_activity
+                          where application_name = 'ccrm' and xact_start is not null" 1 ||
+    fail "the import begins its transaction"
 kill -INT $pid
 wait $pid; rc=$?
 check "SIGINT exits 75 (EX_TEMPFAIL)" test $rc = 75

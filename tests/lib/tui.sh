@@ -74,11 +74,16 @@ account_at() { psqlc -c "select left(name, 14) from accounts order by name, id o
 
 nkeys() { grep -c '^key' "$trace"; }
 # press KEY: send it, wait until the client traced its paint and tmux shows a still screen
+# (fails, saying so, when no paint is traced: what follows would read a screen before the key)
 press() {
     local before a b j
     before=$(nkeys)
     keys "$1"
     for j in $(seq 400); do [ "$(nkeys)" -gt "$before" ] && break; sleep 0.02; done
+    if [ "$(nkeys)" -le "$before" ]; then
+        echo "press $1: no paint traced after the key in $trace" >&2
+        return 1
+    fi
     a=$(screen)
     for j in $(seq 50); do
         sleep 0.05

@@ -3,7 +3,7 @@
 # While a writer commits a ticket every 20 ms for 6 s, a support client on the Tickets list
 # (every commit concerns it) re-reads at most a few times a second: the debounce stretches as
 # re-reads follow each other back to back (up to 400 ms) and shrinks again after a pause. The
-# last ticket is still drawn within half a second of its commit (the test allows 2 s on a shared
+# last ticket is still drawn within half a second of its commit (the test allows 4 s on a shared
 # machine), and a lone change on a calm system
 # shows at once. Counted from the server's statement log, per backend. Before the adaptive
 # debounce the same client ran one look and one re-read per 30 ms for the whole burst.
@@ -46,7 +46,7 @@ settle "$pid" 0
 # a lone change on a calm system is drawn at once (leading edge)
 t0=$(date +%s%N)
 psqlc -c "insert into tickets (account_id, subject, priority) values ($acct, 'Calm lone ticket', 'urgent')" >/dev/null
-check "a lone change shows within 2 s" wait_for "Calm lone ticket" 2
+check "a lone change shows within 4 s" wait_for "Calm lone ticket" 4
 echo "# lone change drawn after $((($(date +%s%N) - t0) / 1000000)) ms"
 settle "$pid" 0
 
@@ -54,7 +54,7 @@ mark=$(stat -c %s "$LOG")
 t0=$(date +%s%N)
 burst A
 t1=$(date +%s%N)
-check "the last ticket of the burst is drawn within 2 s of its commit (400 ms + a re-read; the machine is shared)" wait_for "Busy burst A 300" 2
+check "the last ticket of the burst is drawn within 4 s of its commit (400 ms + a re-read; the machine is shared)" wait_for "Busy burst A 300" 4
 echo "# last ticket drawn $((($(date +%s%N) - t1) / 1000000)) ms after its commit"
 settle "$pid" "$mark"
 n=$(statements "$pid" "$mark")
@@ -67,7 +67,7 @@ settle "$pid" 0
 sleep 2 # two quiet seconds (the interval shrinks after pauses; this waits for that, not for a result)
 t0=$(date +%s%N)
 psqlc -c "insert into tickets (account_id, subject, priority) values ($acct, 'Calm again ticket', 'urgent')" >/dev/null
-check "after the burst, a lone change shows within 2 s again" wait_for "Calm again ticket" 2
+check "after the burst, a lone change shows within 4 s again" wait_for "Calm again ticket" 4
 echo "# lone change after the burst drawn after $((($(date +%s%N) - t0) / 1000000)) ms"
 tui_stop
 done_testing

@@ -195,6 +195,6 @@ check "the opted-out person never became a member" \
 keys_in m q
 keys_in m q
 keys q q q
+check "sofia's ccrm exits 0" test "$(pane_status)" = 0
 tui_stop
-check "sofia's ccrm exits 0" test "$(cat "$TEST_TMP/tui.exit")" = 0
 done_testing

@@ -246,6 +246,6 @@ prompt "open $accname"
 check "shared: the account opens" wait_for "account #$acc"
 check "shared: the paid invoice is on its timeline" wait_for "invoice $number [paid] 534.31 EUR"
 keys q q
+check "ccrm exits 0" test "$(pane_status)" = 0
 tui_stop
-check "ccrm exits 0" test "$(cat "$TEST_TMP/tui.exit")" = 0
 done_testing

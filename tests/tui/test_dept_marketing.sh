@@ -56,6 +56,6 @@ check "converting twice is refused with the database's reason" wait_for "already
 
 keys q q
 tmx send-keys -t =s: q
+check "ccrm exits 0" test "$(pane_status)" = 0
 tui_stop
-check "ccrm exits 0" test "$(cat "$TEST_TMP/tui.exit")" = 0
 done_testing

@@ -68,6 +68,6 @@ wait_gone "Edit deal" 5 >/dev/null
 
 keys q
 tmx send-keys -t =m: q q
+check "ccrm exits 0" test "$(pane_status)" = 0
 tui_stop
-check "ccrm exits 0" test "$(cat "$TEST_TMP/tui.exit")" = 0
 done_testing

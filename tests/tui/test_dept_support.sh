@@ -70,6 +70,6 @@ check "opening the entry marked it read" test "$(sam_unread)" = "$before"
 
 keys q q
 tmx send-keys -t =s: q q
+check "ccrm exits 0" test "$(pane_status)" = 0
 tui_stop
-check "ccrm exits 0" test "$(cat "$TEST_TMP/tui.exit")" = 0
 done_testing

@@ -71,6 +71,8 @@ keys e
 check "the ticket's form opens" wait_for "Edit ticket #$t" 10
 keys End
 keys -l " (hup draft)"
+# the keys read before the signal: a signal in the same wake-up ends the client before them
+wait_for " (hup draft)" 5 >/dev/null || fail "the typed text shows in the form"
 kill -HUP "$(ccrm_pid)"
 check "SIGHUP: exit status 129" test "$(pane_status)" = 129
 check "... the form is kept" test "$(drafts)" = 1
@@ -103,6 +105,7 @@ check "the crashed form is offered at the next start" wait_for "restored: this f
 check "... with what was typed" wait_for "Crashkept subject" 5
 keys Escape
 keys y
+wait_gone "Crashkept subject" 5 || fail "the restored form is discarded"
 tui_stop
 rm -f "$state"/ccrm/crash-*.txt
 start

@@ -312,6 +312,6 @@ check "... the funnel too" line_in m "  opened" "       1"
 keys_in m q q
 
 keys q q q
+check "sofia's ccrm exits 0" test "$(pane_status)" = 0
 tui_stop
-check "sofia's ccrm exits 0" test "$(cat "$TEST_TMP/tui.exit")" = 0
 done_testing

@@ -53,7 +53,7 @@ for who in mia:Dashboard sofia:Tickets marco:Leads; do
     subject="Flood survivor $u $RANDOM"
     "$CCRM" -d "$PG_CONN user=sam" --log ticket --contact "$(psqlc -c "select email from contacts where email is not null order by id limit 1")" \
         --subject "$subject" >/dev/null || fail "log a ticket"
-    check "$u sees the ticket logged during a flood within 2 s (toast)" wait_for "$subject" 2
+    check "$u sees the ticket logged during a flood within 4 s (toast)" wait_for "$subject" 4
     wait $fpid
     tui_stop
 done

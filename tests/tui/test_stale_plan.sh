@@ -24,6 +24,6 @@ check "... and no error about the cached plan" nocache
 newcontact Aadelta
 check "and the next one too" wait_for "Plan Aadelta"
 keys q
+check "ccrm exits 0" test "$(pane_status)" = 0
 tui_stop
-check "ccrm exits 0" test "$(cat "$TEST_TMP/tui.exit")" = 0
 done_testing

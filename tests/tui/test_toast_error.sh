@@ -11,19 +11,28 @@ tui_start 140 30 "$CCRM" -d "$DB user=sam" --view contacts
 check "client is up on Contacts" wait_for "Contacts by name"
 keys :
 keys -l "filter nosuchfield=1"
+t0=$(date +%s%N)
 keys Enter
 check "a wrong filter is an error on the message line" wait_for "nosuchfield"
 err=$(screen | grep -F "nosuchfield")
 as zoe -c "insert into tickets (subject) values ('Toast under an error')" >/dev/null
 check "the change is counted on the Feed tab" wait_for "1 Feed (1)"
-still() { screen | grep -qF -- "$err"; }
-check "... and the error is still there to read" still
-notoast() { ! screen | grep -qF "Toast under an error"; }
-check "... not covered by the toast" notoast
+shot=$(screen)
+ms=$((($(date +%s%N) - t0) / 1000000))
+# the error is shown for 4 s (MSG_MS, src/ui/screen.c) from after t0: only a screen taken
+# within them says whether it holds off the toast
+if [ "$ms" -lt 4000 ]; then
+    still() { grep -qF -- "$err" <<<"$shot"; }
+    check "... and the error is still there to read" still
+    notoast() { ! grep -qF "Toast under an error" <<<"$shot"; }
+    check "... not covered by the toast" notoast
+else
+    echo "# skipped: the error still there and not covered (the screen came ${ms} ms after the filter, past the error's 4 s)"
+fi
 check "the error's time runs out" wait_gone "nosuchfield" 8
 as zoe -c "insert into tickets (subject) values ('Toast after the error')" >/dev/null
 check "a later change is toasted as usual" wait_for "Toast after the error"
 keys q
+check "ccrm exits 0" test "$(pane_status)" = 0
 tui_stop
-check "ccrm exits 0" test "$(cat "$TEST_TMP/tui.exit")" = 0
 done_testing
