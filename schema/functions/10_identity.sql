@@ -218,13 +218,17 @@ BEGIN
         -- an existing role (e.g. created by a DBA) is adopted only if it holds nothing: no
         -- privileged attribute, no membership in another role (pg_execute_server_program, the
         -- owner, a superuser: what it is a member of, the adopting admin could use once he sets
-        -- its password), no members (they would all get the department's rights), and no object
-        -- it owns or was granted rights on in any database of the cluster (pg_shdepend)
+        -- its password) but ccrm's own (roles are the cluster's: a person of another ccrm
+        -- database of the same cluster is adopted), no members (they would all get the
+        -- department's rights), and no object it owns or was granted rights on in any database
+        -- of the cluster (pg_shdepend)
         IF r.rolsuper OR r.rolcreaterole OR r.rolbypassrls OR r.rolreplication THEN
             RAISE EXCEPTION 'role "%" exists and is privileged: ccrm does not adopt it', p_login
                 USING ERRCODE = '42501';
         END IF;
-        IF EXISTS (SELECT 1 FROM pg_auth_members m WHERE m.member = r.oid OR m.roleid = r.oid) THEN
+        IF EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
+                    WHERE m.member = r.oid AND g.rolname !~ '^ccrm_')
+           OR EXISTS (SELECT 1 FROM pg_auth_members m WHERE m.roleid = r.oid) THEN
             RAISE EXCEPTION 'role "%" exists and is a member of other roles or has members: ccrm does not adopt it',
                             p_login
                 USING ERRCODE = '42501',

@@ -170,6 +170,10 @@ check "another person's login is not given a new password (77)" \
     bash -c "test $rc = 77 && grep -q 'can log in already' '$TEST_TMP/err'"
 adm ana --add-user someones_login --dept sales
 check "... and is adopted with its own password (exit $rc)" test $rc = 0
+psqlc -c "create role twodb_user login in role ccrm_support" >/dev/null
+adm ana --add-user twodb_user --dept support
+check "a person of another ccrm database of the cluster (a member of ccrm's roles alone) is adopted (exit $rc)" \
+    test $rc = 0
 check "none of the refused roles became a ccrm user" \
     test "$(psqlc -c "select count(*) from users where login in ('ops', 'ownerish', 'staff', 'tableowner', 'reporting')")" = 0
 

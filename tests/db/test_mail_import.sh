@@ -63,7 +63,7 @@ BATCH=$(q "select max(id) from import_batches")
 same "import: the summary line" "ccrm: batch $BATCH: 17 mails stored, 1 duplicate skipped, 0 rejected (corpus.mbox, X s, X mails/s); new: 10 tickets, 0 leads, 8 contacts" \
     "$(sed -E 's/[0-9.]+ s, [0-9,]+ mails\/s/X s, X mails\/s/' "$T/out")"
 check "one summary event for the whole batch, no event per row" \
-    test "$(q "select count(*) from events") $(q "select summary from events order by id desc limit 1")" = "$((events0 + 1)) imported 17 messages from corpus.mbox (batch $BATCH)"
+    test "$(q "select count(*) from events") $(q "select summary from events order by id desc limit 1")" = "$((events0 + 1)) imported 17 mails from corpus.mbox (batch $BATCH)"
 check "the batch row counts stored, skipped, rejected" \
     test "$(q "select inserted || ' ' || skipped || ' ' || rejected || ' ' || entity || ' ' || created_by from import_batches where id = $BATCH")" = "17 1 0 messages sofia"
 # threaded exactly as delivery threads (ticket status aside: history reopens nothing)
@@ -124,7 +124,7 @@ same "revert: the summary" "ccrm: reverted import batch $B2 (mail from revert.mb
 read -r t0 c0 i0 a0 <<<"$before"
 check "revert: its mails, attachment, tickets, contacts and timeline entries are gone" \
     test "$(q "select count(*) from messages where message_id like 'rv.%'") $(q "select count(*) from tickets") $(q "select count(*) from contacts") $(q "select count(*) from interactions") $(q "select count(*) from attachments")" = "0 $((t0 - 2)) $((c0 - 2)) $((i0 - 2)) $((a0 - 1))"
-check "revert: one summary event" test "$(q "select summary from events order by id desc limit 1")" = "reverted import batch $B2 (2 messages from revert.mbox)"
+check "revert: one summary event" test "$(q "select summary from events order by id desc limit 1")" = "reverted import batch $B2 (2 mails from revert.mbox)"
 "$CCRM" -d "host=$PG_DIR dbname=ccrm user=ana" --revert "$B2" >"$T/out" 2>"$T/err"
 check "reverting twice: refused" grep -q "was already reverted by ana" "$T/err"
 printf 'first_name,last_name,email\nCsv,Person,csv.person@example.org\n' >"$T/c.csv"
