@@ -22,8 +22,9 @@ struct ics_item {
 void ics_items_free(struct ics_item *items, int n);
 
 /* The calendar as text (CRLF line ends, folded as RFC 5545 wants), named calname. A meeting
- * lasts ICS_MEETING_MINUTES (ccrm stores no end). Returns a malloc'd string, or NULL with err
- * filled when libical refuses. */
+ * lasts ICS_MEETING_MINUTES (ccrm stores no end). An item with a time libical cannot write
+ * (after the year 3000, before year 0) is left out: ics_check's counts tell how many. Returns
+ * a malloc'd string, or NULL with err filled when libical refuses. */
 #define ICS_MEETING_MINUTES 60
 struct ccrm_err;
 char *ics_render(const struct ics_item *items, int n, const char *calname, struct ccrm_err *err);

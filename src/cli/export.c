@@ -93,6 +93,11 @@ cli_export_main(int argc, char **argv)
             break;
         case 'o':
         case OPT_OUTPUT:
+            if (optarg[0] == '\0') {
+                fputs("ccrm: --output: name a file (or leave --output out for standard output)\n",
+                      stderr);
+                return cli_usage_error();
+            }
             output = optarg;
             break;
         default:

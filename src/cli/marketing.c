@@ -78,6 +78,7 @@ db_exit(struct db *db, const struct ccrm_err *err)
 struct common {
     const char *conninfo, *config, *output;
     int jsonl, quiet;
+    const char *given; /* the first of --format, --output and --quiet given, else NULL */
 };
 
 /* Parse -d, -c, --format, --output, --quiet and the command's own flags (extra, handled by
@@ -108,14 +109,17 @@ parse_common(int argc, char **argv, const struct option *extra, struct common *o
         switch (ch) {
         case 'q':
             o->quiet = 1;
+            o->given = o->given != NULL ? o->given : "--quiet";
             break;
         case OPT_FORMAT:
             if ((o->jsonl = cli_choice("--format", optarg, formats)) == -1)
                 return cli_usage_error();
+            o->given = o->given != NULL ? o->given : "--format";
             break;
         case 'o':
         case OPT_OUTPUT:
             o->output = optarg;
+            o->given = o->given != NULL ? o->given : "--output";
             break;
         case '?':
             return cli_usage_error();
@@ -174,6 +178,14 @@ open_output(struct output *out, const char *path, int *rc)
     out->path = path;
     out->f = out->file.f;
     return 0;
+}
+
+/* A write to standard output failed because its reader went away (| head): not a failure,
+ * and nothing to say (the other batch commands exit 0 then too). */
+static int
+reader_left(struct output *out)
+{
+    return out->path == NULL && ferror(stdout) && cli_reader_gone(stdout);
 }
 
 /* Finish the output: the file renamed into place when rc is 0, else removed. Returns rc, or
@@ -257,6 +269,16 @@ report_main(int argc, char **argv)
 
     if ((rc = parse_common(argc, argv, extra, &o, report_opt, &r)) != 0)
         return rc;
+    if (r.name != NULL && strcmp(r.name, "list") == 0 &&
+        (o.given != NULL || r.from != NULL || r.to != NULL || r.primary)) {
+        /* the list is text for a person, not a report: it would go to the terminal anyway */
+        fprintf(stderr, "ccrm: %s does not go with --report list\n",
+                o.given != NULL  ? o.given
+                : r.from != NULL ? "--from"
+                : r.to != NULL   ? "--to"
+                                 : "--primary");
+        return cli_usage_error();
+    }
     if (r.name == NULL || strcmp(r.name, "list") == 0) {
         report_list(r.name == NULL ? stderr : stdout);
         return r.name == NULL ? EX_USAGE : 0;
@@ -295,7 +317,9 @@ report_main(int argc, char **argv)
     }
     rows = db_report_write(db, r.name, r.from, r.to, o.jsonl, out.f, &err);
     rc = 0;
-    if (rows < 0) {
+    if (rows < 0 && reader_left(&out)) {
+        rows = 0; /* | head: the reader has what it wanted, no failure */
+    } else if (rows < 0) {
         fprintf(stderr, "ccrm: %s\n", err.msg);
         rc = db_exit(db, &err);
     }
@@ -336,6 +360,10 @@ unmerge_main(int argc, char **argv)
     if (arg == NULL || cli_id(arg, &id) == -1) {
         safe_fprintf(stderr, "ccrm: --unmerge: expected a merge number, got \"%s\"\n",
                      arg != NULL ? arg : "");
+        return cli_usage_error();
+    }
+    if (o.given != NULL) { /* it writes one line and no file: nothing to format or put */
+        fprintf(stderr, "ccrm: %s does not go with --unmerge\n", o.given);
         return cli_usage_error();
     }
     if ((rc = cli_load_config(&cfg, o.config)) != 0)
@@ -405,7 +433,9 @@ members_export_main(int argc, char **argv)
     }
     rows = db_campaign_members_export(db, id, o.jsonl, out.f, &opted, &noaddr, &err);
     rc = 0;
-    if (rows < 0) {
+    if (rows < 0 && reader_left(&out)) {
+        rows = 0; /* | head: the reader has what it wanted, no failure */
+    } else if (rows < 0) {
         fprintf(stderr, "ccrm: %s\n", err.msg);
         rc = db_exit(db, &err);
     } else if (!o.quiet && (opted > 0 || noaddr > 0)) {

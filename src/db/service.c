@@ -178,6 +178,20 @@ db_agenda(struct db *db, int days, struct agenda_item **items, struct ccrm_err *
     return n;
 }
 
+/* A time in seconds; 'infinity', which has none (no bigint takes it: the whole calendar
+ * failed), as the year 9999 and '-infinity' as 4713 BC, which src/cli/ics.c leaves out as it
+ * does the year 3001. */
+#define ICS_EPOCH(t)                                                                               \
+    " CASE " t " WHEN 'infinity' THEN 253402300799 WHEN '-infinity' THEN -210866803200"            \
+    " ELSE extract(epoch FROM " t ")::bigint END"
+
+/* clang-format off */
+static const char ics_items_sql[] =
+    "SELECT uid, kind = 'meeting', subject, body, record, " ICS_EPOCH("due_at") ","
+    " coalesce(" ICS_EPOCH("done_at") ", 0), " ICS_EPOCH("created_at") ","
+    " " ICS_EPOCH("updated_at") ", sequence FROM public.ccrm_ics_items($1::int)";
+/* clang-format on */
+
 int
 db_ics_items(struct db *db, int past_days, struct ics_item **items, struct ccrm_err *err)
 {
@@ -188,13 +202,7 @@ db_ics_items(struct db *db, int past_days, struct ics_item **items, struct ccrm_
 
     *items = NULL;
     snprintf(d, sizeof d, "%d", past_days);
-    res = db_exec(db,
-                  "SELECT uid, kind = 'meeting', subject, body, record,"
-                  " extract(epoch FROM due_at)::bigint,"
-                  " coalesce(extract(epoch FROM done_at)::bigint, 0),"
-                  " extract(epoch FROM created_at)::bigint, extract(epoch FROM updated_at)::bigint,"
-                  " sequence FROM public.ccrm_ics_items($1::int)",
-                  1, params, err);
+    res = db_exec(db, ics_items_sql, 1, params, err);
     if (res == NULL)
         return -1;
     n = PQntuples(res);

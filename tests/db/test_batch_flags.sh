@@ -110,4 +110,34 @@ check "... leaving no COPY running" test "$(copies)" = 0
 "$CCRM" -d "$SAM" --export accounts 2>"$T/export.err" | wc -l >"$T/lines"
 check "a whole --export still reads every row" test "$(cat "$T/lines")" = 3001
 
+# a report whose reader went away before it wrote (| head, a reader that quits): no failure
+"$CCRM" -d "$PG_CONN" --add-user mia --dept management >/dev/null 2>&1 || fail "add mia"
+for i in 1 2 3; do
+    "$CCRM" -d "host=$PG_DIR dbname=ccrm user=mia" --report pipeline 2>"$T/report.err" | (exec 0<&-; true)
+    rc=${PIPESTATUS[0]}
+    [ "$rc,$(wc -c <"$T/report.err")" = "0,0" ] || break
+done
+check "--report to a reader that quit at once: exit 0, nothing said (rc $rc: $(cat "$T/report.err"))" \
+    test "$rc,$(wc -c <"$T/report.err")" = "0,0"
+
+# ---- options that say nothing to a command are refused, before any database is asked ----
+usage_line() { # usage_line WHAT EXPECTED-FIRST-LINE ARGS...: exit 64, that line, no file made
+    local what=$1 line=$2 rc
+    shift 2
+    "$CCRM" -d "host=$PG_DIR/nowhere dbname=ccrm" "$@" >"$T/out" 2>"$T/err"
+    rc=$?
+    check "$what (exit $rc: $(head -1 "$T/err"))" \
+        bash -c "test $rc = 64 && test \"\$(head -1 '$T/err')\" = '$line' && test ! -s '$T/out'"
+}
+usage_line "--export --output '' names the mistake" \
+    "ccrm: --output: name a file (or leave --output out for standard output)" --export accounts --output ""
+usage_line "--unmerge N --output F: it writes no file" "ccrm: --output does not go with --unmerge" \
+    --unmerge 1 --output "$T/unmerge.out"
+check "... and none is made" test ! -e "$T/unmerge.out"
+usage_line "--unmerge N --format jsonl" "ccrm: --format does not go with --unmerge" --unmerge 1 --format jsonl
+usage_line "--report list --format jsonl: the list is text" "ccrm: --format does not go with --report list" \
+    --report list --format jsonl
+usage_line "--report list --from DATE" "ccrm: --from does not go with --report list" \
+    --report list --from 2026-01-01
+
 done_testing
