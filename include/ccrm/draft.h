@@ -55,7 +55,9 @@ char *draft_read_file(const char *path);
 /* Install the handlers of SIGSEGV, SIGBUS, SIGFPE, SIGILL and SIGABRT: each writes a short
  * report (which signal, when, the process) and the latest snapshot below as a draft, with
  * async-signal-safe calls only, says where on standard error, and dies of the signal. The
- * directory and the file names are made here, beforehand. Returns 0 or -1. */
+ * directory and the file names are made here, beforehand. Returns 0, or -1 with errno set when
+ * the directory cannot be made (the handlers are installed all the same: a crash then gives
+ * the terminal back and says nothing could be kept). */
 int crash_init(const char *program_version);
 /* What a crash keeps: the text of the unsaved form now on screen (draft_render), copied into
  * a fixed buffer (up to 64 KiB; NULL or n 0: nothing). Called after every key. */

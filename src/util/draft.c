@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -336,6 +337,9 @@ static volatile sig_atomic_t snapshot_len;
 static char report_path[1024], draft_path[1024], live_path[1024], version_text[64];
 static int live_kept;
 static char alt_stack[65536];
+/* the terminal as the shell left it, put back by the handler (curses had it raw) */
+static struct termios shell_tty;
+static int shell_tty_saved;
 
 void
 crash_snapshot(const char *text, size_t n)
@@ -456,11 +460,13 @@ signame(int signo)
 static void
 on_fatal(int signo)
 {
-    int fd;
+    int fd, reported = 0, kept = 0;
     struct timespec ts;
 
     clock_gettime(CLOCK_REALTIME, &ts);
-    fd = open(report_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    /* (no paths: the state directory could not be made, see crash_init) */
+    fd = report_path[0] != '\0' ? open(report_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)
+                                : -1;
     if (fd != -1) {
         put(fd, "ccrm ");
         put(fd, version_text);
@@ -476,10 +482,9 @@ on_fatal(int signo)
         put(fd, snapshot_len > 0 ? draft_path : "none");
         put(fd, "\n");
         close(fd);
+        reported = 1;
     }
-    if (live_path[0] != '\0' && snapshot_len > 0)
-        unlink(live_path); /* the crash's own draft below is newer */
-    if (snapshot_len > 0 &&
+    if (snapshot_len > 0 && draft_path[0] != '\0' &&
         (fd = open(draft_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) != -1) {
         ssize_t w = write(fd, snapshot, (size_t)snapshot_len);
 
@@ -490,15 +495,26 @@ on_fatal(int signo)
         put(fd, signame(signo));
         put(fd, "\n");
         close(fd);
+        kept = 1;
+        if (live_path[0] != '\0')
+            unlink(live_path); /* the crash's own draft is newer */
     }
-    /* the terminal is still in full-screen mode: leave the alternate screen, show the cursor */
-    put(STDERR_FILENO, "\033[?1049l\033[?25h\r\nccrm: crashed (");
+    /* the terminal is still in full-screen mode: leave the alternate screen, show the cursor,
+     * and give the shell back its line discipline (tcsetattr may be called here) */
+    put(STDERR_FILENO, "\033[?1049l\033[?25h\r\n");
+    if (shell_tty_saved)
+        tcsetattr(STDIN_FILENO, TCSANOW, &shell_tty);
+    put(STDERR_FILENO, "ccrm: crashed (");
     put(STDERR_FILENO, signame(signo));
-    put(STDERR_FILENO, "): report in ");
-    put(STDERR_FILENO, report_path);
-    if (snapshot_len > 0) {
-        put(STDERR_FILENO, "; the unsaved form is kept and offered at the next start");
+    if (reported) {
+        put(STDERR_FILENO, "): report in ");
+        put(STDERR_FILENO, report_path);
+    } else {
+        put(STDERR_FILENO, "): no report could be written (the state directory cannot be written)");
     }
+    if (snapshot_len > 0)
+        put(STDERR_FILENO, kept ? "; the unsaved form is kept and offered at the next start"
+                                : "; the unsaved form could not be kept");
     put(STDERR_FILENO, "\r\n");
     /* die of the signal (the handler was reset to the default on entry) */
     raise(signo);
@@ -513,10 +529,16 @@ crash_init(const char *program_version)
     char *dir = draft_dir();
     long long now = (long long)time(NULL);
     size_t i;
+    int rc = 0, saved_errno = 0;
 
+    shell_tty_saved = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &shell_tty) == 0;
+    /* without a state directory the handlers are still installed: a crash then gives the
+     * terminal back and says that nothing could be kept, instead of leaving it raw */
     if (mkdir_p(dir, 0700) == -1) {
-        free(dir);
-        return -1;
+        rc = -1;
+        saved_errno = errno;
+        report_path[0] = draft_path[0] = live_path[0] = '\0';
+        goto handlers;
     }
     snprintf(report_path, sizeof report_path, "%s/crash-%lld-%ld.txt", dir, now, (long)getpid());
     /* a draft file like any other: the next start offers it back */
@@ -530,6 +552,7 @@ crash_init(const char *program_version)
         snprintf(live_path, sizeof live_path, "%s/live/draft-%lld-%ld.txt", dir,
                  started >= 0 ? started : now, (long)getpid());
     }
+handlers:
     str_copy(version_text, program_version, sizeof version_text);
     free(dir);
     /* a stack overflow must still find a stack to run the handler on */
@@ -544,5 +567,6 @@ crash_init(const char *program_version)
     for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
         if (sigaction(sigs[i], &sa, NULL) == -1)
             return -1;
-    return 0;
+    errno = saved_errno;
+    return rc;
 }

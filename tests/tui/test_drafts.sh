@@ -225,6 +225,25 @@ wait_for "Accounts by" 10 >/dev/null
 check "the start after it offers nothing (it failed at every start)" wait_gone "could not be reopened" 3
 tui_stop
 
+# ---- no state directory to write: a crash still gives the terminal back and says so ----
+: >"$TEST_TMP/not-a-dir"
+tui_start 140 30 env XDG_STATE_HOME="$TEST_TMP/not-a-dir" bash -c \
+    '"$0" "$@"; rc=$?; stty -a >"'"$TEST_TMP"'/stty"; exit $rc' "$CCRM" -d "$PG_CONN user=sofia" --view tickets
+wait_for "Tickets by" 10 >/dev/null
+prompt "new ticket"
+wait_for "New ticket" 10 >/dev/null
+keys -l "Nowhere kept"
+wait_for "Nowhere kept" 5 >/dev/null
+kill -SEGV "$(pgrep -P "$(ccrm_pid)" | head -1)" # (ccrm_pid is the bash around it here)
+check "SIGSEGV with no state directory: the process dies of it (139)" test "$(pane_status)" = 139
+check "... and says nothing could be kept, instead of a report that is not there" \
+    wait_until said "ccrm: crashed (SIGSEGV): no report could be written (the state directory cannot be written); the unsaved form could not be kept"
+check "... the terminal is given back as the shell had it (not raw)" \
+    bash -c "grep -q ' icanon' '$TEST_TMP/stty' && grep -q ' echo ' '$TEST_TMP/stty'"
+check "... and it said at the start that crash reports could not be prepared" \
+    said "ccrm: could not prepare crash reports: Not a directory"
+tui_stop
+
 # ---- an amount with a decimal comma, exactly on the timeline ----
 acc=$(psqlc -c "select id from accounts order by id limit 1")
 accname=$(psqlc -c "select name from accounts where id = $acc")
