@@ -3,7 +3,8 @@
 # search folds them (ccrm_fold: case and accents in any script): "öl" and "ol" find "Öl Handel".
 # A name that starts with the text is offered even when more than a hundred names that only
 # contain it sort before it (completion once took the search's first hundred, then kept those
-# that started with the text: none); so does :open for a name that is exactly the text.
+# that started with the text: none); so does :open for a name that is exactly the text. Logins
+# complete in any letter case.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_complete_names.sh path/to/ccrm}
 
@@ -55,6 +56,11 @@ keys Escape
 keys : "open alpha z" Tab
 check "more than a hundred: the common beginning holds for the last one too (not Alpha Zeta Holding)" \
     wait_bottom '^:open Alpha Zeta *$'
+keys Escape
+
+keys : "assign Ke" Tab
+check "logins in any letter case: :assign Ke is kenji (it matched the case typed)" \
+    wait_bottom '^:assign kenji *$'
 keys Escape
 
 keys : "open xq" Tab
