@@ -1444,11 +1444,15 @@ BEGIN
             || split_part(coalesce(q.reply_to, q.address), '@', 2)
         ELSE q.reply_to END;
 
+    -- the answer meets the ticket's response clocks when it is sent, not now
+    -- (ccrm_sla_mail_sent)
+    PERFORM set_config('ccrm.mail_reply', 'on', true);
     INSERT INTO interactions (kind, channel, direction, subject, body, at, account_id,
                               contact_id, lead_id, opportunity_id, ticket_id)
     VALUES ('email', 'email', 'out', left(v_subject, 500), ccrm_mail_excerpt(p_body), now(),
             v_account, v_contact, v_lead, v_opp, v_ticket)
     RETURNING id INTO v_ix;
+    PERFORM set_config('ccrm.mail_reply', '', true);
     INSERT INTO messages (message_id, queue_id, direction, status, in_reply_to, "references",
                           from_addr, from_name, reply_to, to_addr, cc_addr, subject, body_text,
                           next_attempt_at, ticket_id, contact_id, lead_id, account_id,

@@ -1081,7 +1081,9 @@ SELECT ccrm_set_execute('ccrm_sla_ticket()');
 -- AFTER INSERT on interactions (statement): on a ticket, an outgoing interaction (direction
 -- 'out': our answer) meets its open first and next response clocks; an incoming one (the
 -- customer writes again) starts a next response clock when the first response has been given
--- and none is open. A response counts when it is recorded (now), whatever its `at` says.
+-- and none is open. A response counts when it is recorded (now), whatever its `at` says; an
+-- answer by mail (ccrm_mail_reply, which marks its insert with ccrm.mail_reply) counts when
+-- sendmail has taken it (ccrm_sla_mail_sent): one that never left reached nobody.
 CREATE OR REPLACE FUNCTION ccrm_sla_interaction() RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -1104,6 +1106,8 @@ BEGIN
     FOR r IN SELECT n.ticket_id, n.direction FROM new_rows n
               WHERE n.ticket_id IS NOT NULL AND n.direction IN ('in', 'out')
                 AND n.kind NOT IN ('note', 'task')
+                AND (n.direction = 'in'
+                     OR current_setting('ccrm.mail_reply', true) IS DISTINCT FROM 'on')
                 AND EXISTS (SELECT 1 FROM sla_clocks x WHERE x.ticket_id = n.ticket_id)
                 AND NOT EXISTS (SELECT 1 FROM users u
                                  WHERE u.login = n.created_by AND u.partner_org_id IS NOT NULL)
@@ -1141,6 +1145,32 @@ BEGIN
 END
 $$;
 SELECT ccrm_set_execute('ccrm_sla_interaction()');
+
+-- AFTER UPDATE OF status on messages, when an answer by mail is sent: it meets the ticket's
+-- response clocks that were running when it was written (a question the customer asked after
+-- it waits for the next answer), at the moment sendmail took it. While it waits in the outbox,
+-- fails and is retried, the clocks run on. A partner's mail moves no clock
+-- (ccrm_sla_interaction).
+CREATE OR REPLACE FUNCTION ccrm_sla_mail_sent() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM users u
+                WHERE u.login = NEW.created_by AND u.partner_org_id IS NOT NULL) THEN
+        RETURN NULL;
+    END IF;
+    PERFORM ccrm_sla_stop(ARRAY(SELECT x.id FROM sla_clocks x
+                                 WHERE x.ticket_id = NEW.ticket_id AND x.met_at IS NULL
+                                   AND x.kind IN ('first_response', 'next_response')
+                                   AND x.started_at <= NEW.received_at),
+                          coalesce(NEW.sent_at, now()), true);
+    PERFORM ccrm_sla_current(ARRAY[NEW.ticket_id]);
+    RETURN NULL;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_sla_mail_sent()');
 
 -- AFTER UPDATE on sla_policies: the unmet clocks under it take its targets and calendar.
 CREATE OR REPLACE FUNCTION ccrm_sla_policy_sync() RETURNS trigger
