@@ -285,6 +285,18 @@ $$;
 -- whole person out of every campaign of that channel (campaigns.channel).
 -- ---------------------------------------------------------------------------------------
 
+-- The consent a campaign of this channel needs: its own for e-mail, phone and post; e-mail
+-- for event, web and other campaigns, whose invitations go out by e-mail (the members export
+-- is for the mailing tool). So an "unsubscribed" answer to an event is an e-mail opt-out, and
+-- an e-mail opt-out keeps the person out of events too.
+CREATE OR REPLACE FUNCTION ccrm_consent_channel(p_channel text) RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+    SELECT CASE WHEN p_channel IN ('email', 'phone', 'post', 'all') THEN p_channel
+                ELSE 'email' END
+$$;
+
 -- When the person of this contact or lead opted out of p_channel (the earliest time), or NULL.
 -- Reads through the caller's row-level security: the triggers that enforce opt-outs run it
 -- as the owner.
@@ -309,25 +321,25 @@ BEGIN
         SELECT lower(c.email) INTO v_email FROM contacts c WHERE c.id = v_c;
         SELECT min(k.opted_out_at) INTO v_at FROM consents k
          WHERE k.contact_id = v_c AND k.opted_out_at IS NOT NULL
-           AND k.channel IN (p_channel, 'all');
+           AND k.channel IN (ccrm_consent_channel(p_channel), 'all');
         SELECT min(k.opted_out_at) INTO v_at2 FROM leads l JOIN consents k ON k.lead_id = l.id
          WHERE l.contact_id = v_c AND k.opted_out_at IS NOT NULL
-           AND k.channel IN (p_channel, 'all');
+           AND k.channel IN (ccrm_consent_channel(p_channel), 'all');
         v_at := least(v_at, v_at2);
         IF v_email IS NOT NULL THEN
             SELECT min(k.opted_out_at) INTO v_at2 FROM leads l JOIN consents k ON k.lead_id = l.id
              WHERE lower(l.email) = v_email AND l.contact_id IS NULL
-               AND k.opted_out_at IS NOT NULL AND k.channel IN (p_channel, 'all');
+               AND k.opted_out_at IS NOT NULL AND k.channel IN (ccrm_consent_channel(p_channel), 'all');
             v_at := least(v_at, v_at2);
         END IF;
     ELSIF v_email IS NOT NULL THEN
         SELECT min(k.opted_out_at) INTO v_at FROM leads l JOIN consents k ON k.lead_id = l.id
          WHERE lower(l.email) = v_email AND l.contact_id IS NULL
-           AND k.opted_out_at IS NOT NULL AND k.channel IN (p_channel, 'all');
+           AND k.opted_out_at IS NOT NULL AND k.channel IN (ccrm_consent_channel(p_channel), 'all');
     ELSIF p_lead IS NOT NULL THEN
         SELECT min(k.opted_out_at) INTO v_at FROM consents k
          WHERE k.lead_id = p_lead AND k.opted_out_at IS NOT NULL
-           AND k.channel IN (p_channel, 'all');
+           AND k.channel IN (ccrm_consent_channel(p_channel), 'all');
     END IF;
     RETURN v_at;
 END
@@ -343,7 +355,7 @@ SET search_path = pg_catalog, public, pg_temp
 AS $$
     WITH k AS (
         SELECT k.contact_id, k.lead_id, k.opted_out_at FROM consents k
-         WHERE k.opted_out_at IS NOT NULL AND k.channel IN (p_channel, 'all')
+         WHERE k.opted_out_at IS NOT NULL AND k.channel IN (ccrm_consent_channel(p_channel), 'all')
     ),
     -- the person of every opted-out record: its contact, or its lead e-mail, or the lead
     anchor AS (
@@ -661,8 +673,7 @@ BEGIN
     SELECT DISTINCT ON (m.contact_id, ch) m.contact_id, ch, m.updated_at,
            'unsubscribed from campaign #' || m.campaign_id
       FROM campaign_members m JOIN campaigns cp ON cp.id = m.campaign_id,
-           LATERAL (SELECT CASE WHEN cp.channel IN ('email', 'phone', 'post') THEN cp.channel
-                                ELSE 'email' END AS ch) c
+           LATERAL (SELECT ccrm_consent_channel(cp.channel) AS ch) c
      WHERE m.status = 'unsubscribed' AND m.contact_id IS NOT NULL
      ORDER BY m.contact_id, ch, m.updated_at
     ON CONFLICT (contact_id, channel) DO UPDATE
@@ -673,8 +684,7 @@ BEGIN
     SELECT DISTINCT ON (m.lead_id, ch) m.lead_id, ch, m.updated_at,
            'unsubscribed from campaign #' || m.campaign_id
       FROM campaign_members m JOIN campaigns cp ON cp.id = m.campaign_id,
-           LATERAL (SELECT CASE WHEN cp.channel IN ('email', 'phone', 'post') THEN cp.channel
-                                ELSE 'email' END AS ch) c
+           LATERAL (SELECT ccrm_consent_channel(cp.channel) AS ch) c
      WHERE m.status = 'unsubscribed' AND m.lead_id IS NOT NULL
      ORDER BY m.lead_id, ch, m.updated_at
     ON CONFLICT (lead_id, channel) DO UPDATE

@@ -505,8 +505,9 @@ static const char *const classify_sql[] = {
 };
 
 /* The writes, when the caller wants them: responses first (they need the membership), then
- * the opt-outs ("unsubscribed", for the campaign's channel; 'email' for the others), whose
- * trigger then takes the person out of that channel's open campaigns. */
+ * the opt-outs ("unsubscribed", of the consent the campaign's channel needs:
+ * ccrm_consent_channel), whose trigger then takes the person out of the open campaigns that
+ * need it. */
 static const char *const record_sql =
     "WITH r AS (INSERT INTO campaign_responses (campaign_id, contact_id, lead_id, status, at,"
     "                                           note)"
@@ -521,8 +522,7 @@ static const char *const optout_sql[] = {
     "           SELECT DISTINCT ON (s.p_contact, ch.c) s.p_contact, ch.c,"
     "                  coalesce(s.at::timestamptz, now()), 'unsubscribed: campaign #' || s.cid"
     "             FROM ccrm_responses_stage s,"
-    "                  LATERAL (SELECT CASE WHEN s.channel IN ('email', 'phone', 'post')"
-    "                                       THEN s.channel ELSE 'email' END AS c) ch"
+    "                  LATERAL (SELECT ccrm_consent_channel(s.channel) AS c) ch"
     "            WHERE s.reason IS NULL AND s.status = 'unsubscribed' AND s.p_contact IS NOT NULL"
     "            ORDER BY s.p_contact, ch.c, s.line"
     "           ON CONFLICT (contact_id, channel) DO UPDATE"
@@ -535,8 +535,7 @@ static const char *const optout_sql[] = {
     "           SELECT DISTINCT ON (s.p_lead, ch.c) s.p_lead, ch.c,"
     "                  coalesce(s.at::timestamptz, now()), 'unsubscribed: campaign #' || s.cid"
     "             FROM ccrm_responses_stage s,"
-    "                  LATERAL (SELECT CASE WHEN s.channel IN ('email', 'phone', 'post')"
-    "                                       THEN s.channel ELSE 'email' END AS c) ch"
+    "                  LATERAL (SELECT ccrm_consent_channel(s.channel) AS c) ch"
     "            WHERE s.reason IS NULL AND s.status = 'unsubscribed' AND s.p_lead IS NOT NULL"
     "            ORDER BY s.p_lead, ch.c, s.line"
     "           ON CONFLICT (lead_id, channel) DO UPDATE"
@@ -547,8 +546,8 @@ static const char *const optout_sql[] = {
     " SELECT count(*) FROM k",
     NULL,
 };
-/* and out of the open campaign unsubscribed from, whatever its channel (an event's or web
- * campaign's unsubscriber is opted out of e-mail, which does not take him out of it) */
+/* and out of the open campaign unsubscribed from (the opt-out's trigger took the person out
+ * already, unless an earlier opt-out of that channel was there: then it is done here) */
 static const char leave_sql[] =
     "SELECT count(*) FILTER (WHERE ccrm_campaign_remove(s.cid,"
     "           CASE WHEN s.p_contact IS NOT NULL THEN 'contacts' ELSE 'leads' END,"

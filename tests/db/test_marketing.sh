@@ -367,6 +367,18 @@ printf 'email,status\neventgoer@example.org,unsubscribed\n' >"$TEST_TMP/unsub_ev
 "$CCRM" -d "$DB user=marco" --import "$TEST_TMP/unsub_ev.csv" --into campaign_responses --campaign "$cp_ev" >/dev/null 2>&1
 check "unsubscribed from an event campaign: out of that campaign too (an e-mail opt-out alone left him in)" \
     test "$(q "select count(*) from campaign_members where campaign_id = $cp_ev and contact_id = $evc")" = 0
+out=$(as marco -c "select ccrm_campaign_add($cp_ev, 'contacts', $evc)" 2>&1)
+check "...and not added to it again (the event's invitations go by e-mail: $out)" \
+    test "$(q "select count(*) from campaign_members where campaign_id = $cp_ev and contact_id = $evc")" = 0
+as marco -c "insert into campaign_members (campaign_id, contact_id) values ($cp_ev, $evc)" >/dev/null 2>&1
+check "...nor by a plain insert" \
+    test "$(q "select count(*) from campaign_members where campaign_id = $cp_ev and contact_id = $evc")" = 0
+cp_web=$(as marco -c "insert into campaigns (name, channel, status) values ('Webinar after the opt-out', 'web', 'planned') returning id" | head -1)
+as marco -c "select ccrm_campaign_add($cp_web, 'contacts', $evc)" >/dev/null 2>&1
+check "...nor to another web or event campaign" \
+    test "$(q "select count(*) from campaign_members where campaign_id = $cp_web and contact_id = $evc")" = 0
+check "...and no members export of it names him" \
+    bash -c "! '$CCRM' -d '$DB user=marco' --export campaign_members --campaign $cp_ev 2>/dev/null | grep -q eventgoer@example.org"
 "$CCRM" -d "$DB user=sofia" --import "$TEST_TMP/resp.csv" --into campaign_responses >/dev/null 2>&1
 check "support may not import responses (exit 77)" test $? = 77
 "$CCRM" -d "$DB user=paul" --export campaign_members --campaign "$cp_a" >/dev/null 2>&1
