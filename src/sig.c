@@ -1,6 +1,7 @@
 /* Signals: each handler writes the signal number to a self-pipe and nothing else; the event
- * loop reads the pipe and acts (resize, quit, reap a child that sent mail). Installed before curses
- * starts, so ncurses installs no SIGWINCH handler of its own. */
+ * loop reads the pipe and acts (resize, quit, reap a child that sent mail, lay out again after
+ * a stop). Installed before curses starts, so ncurses installs no SIGWINCH handler of its
+ * own. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -27,7 +28,7 @@ on_signal(int signo)
 int
 sig_init(void)
 {
-    static const int sigs[] = {SIGWINCH, SIGTERM, SIGHUP, SIGINT, SIGCHLD};
+    static const int sigs[] = {SIGWINCH, SIGCONT, SIGTERM, SIGHUP, SIGINT, SIGCHLD};
     struct sigaction sa;
     size_t i;
 
@@ -67,6 +68,11 @@ sig_dispatch(struct app *app)
     while ((n = read(sig_pipe[0], buf, sizeof buf)) > 0) {
         for (i = 0; i < n; i++) {
             if (buf[i] == SIGWINCH)
+                resized = 1;
+            else if (buf[i] == SIGCONT)
+                /* ccrm was stopped (Ctrl-Z, a kill -TSTP) and goes on: the terminal may have
+                 * another size now, and the SIGWINCH of a resize meanwhile went to the shell,
+                 * which had the terminal. As a resize: the size read again, all repainted. */
                 resized = 1;
             else if (buf[i] == SIGCHLD)
                 child = 1; /* a child process ended (a mail sender): reap it */

@@ -54,6 +54,9 @@ int db_lost(const struct db *db);
 const char *db_login(const struct db *db);
 const char *db_display_name(const struct db *db);
 const char *db_department(const struct db *db);
+/* 1 when the user is a partner's (department "partner"): what the company shares with the
+ * partner's organisation only, no campaigns, no internal notes. The one test of it. */
+int db_is_partner(const struct db *db);
 const char *db_where(const struct db *db);
 /* The database as "dbname host port" (host: a socket directory or a name), whatever the
  * connection string said: a draft's record is offered again on that database only. */
@@ -130,6 +133,15 @@ struct list_query {
 enum list_filter_op { LF_EQ, LF_NE, LF_IN, LF_NOT_IN, LF_NONE, LF_SOME };
 /* the most values one filter takes (status=a,b,...) */
 #define LIST_FILTER_VALUES_MAX 8
+
+/* One value for filter `filter` of e's list as the filter compares it (entity_filter_value):
+ * in the stored spelling (status=Open is open, department=SALES sales), one outside a fixed
+ * set refused. 0 with it in out (cap bytes), or -1 with err saying which value and why (the
+ * valid ones named). The one reading of a filter's values: every list query passes its
+ * filters through it (each value of LF_IN and LF_NOT_IN), and the `filter` prompt too, to
+ * refuse a value at Enter and show what the list compares. */
+int list_filter_value(const struct entity *e, int filter, const char *in, char *out, size_t cap,
+                      struct ccrm_err *err);
 
 /* Fetch up to limit rows after (dir > 0) or before (dir < 0) the row `from` in the query's
  * order; from == NULL starts at the top (dir > 0) or the bottom (dir < 0). Rows are written in

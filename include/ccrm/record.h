@@ -60,6 +60,11 @@ int db_record_update(struct db *db, const struct entity *e, int64_t id, int vers
                      const struct record_change *ch, int nch, int *new_version,
                      struct record **current, struct record_err *rerr);
 
+/* What ccrm says of a record that is gone: deleted, or no longer visible to the person (row
+ * security cannot tell the two apart, so neither can ccrm). One wording in every view, after
+ * the record's name: "this contact " RECORD_GONE, "deal #12 " RECORD_GONE. */
+#define RECORD_GONE "was deleted or is no longer shared with you"
+
 /* Version and last writer of record id, without its values. 1 found, 0 gone, -1 error. */
 int db_record_stamp(struct db *db, const struct entity *e, int64_t id, int *version, char *who,
                     size_t n, struct ccrm_err *err);

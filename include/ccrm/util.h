@@ -34,6 +34,16 @@ utf8_len(const char *s, size_t n)
     return k;
 }
 
+/* The departments a person belongs to (users.department, schema/020_back_office.sql), in the
+ * order they are offered: the company's own teams first (records are handed off and routed
+ * to them), then partner and admin. NULL-terminated. One list for the client, the batch
+ * commands and the completions. */
+extern const char *const dept_names[];
+/* How many of dept_names are the company's own teams (sales ... billing). */
+#define DEPT_TEAMS 5
+/* 1 when name is one of the company's own teams (in any case: "Sales"), else 0. */
+int dept_is_team(const char *name);
+
 /* Trim ASCII whitespace at both ends in place; returns s. */
 char *str_trim(char *s);
 
@@ -56,6 +66,9 @@ int text_char_unsafe(uint32_t cp);
 /* Decode one UTF-8 character of s (n bytes available) into *cp. Returns its length in bytes,
  * or 0 when the bytes are not valid UTF-8 (overlong forms and surrogates included). */
 size_t utf8_decode(const char *s, size_t n, uint32_t *cp);
+/* Code point cp as UTF-8 at out (room for 4 bytes, not NUL-terminated): its length, or 0 when
+ * cp is no character (a surrogate, above U+10FFFF). utf8_decode reads back what it writes. */
+size_t utf8_encode(uint32_t cp, char *out);
 /* Copy src into dst (size n > 0) made safe, NUL-terminated, truncated on a character boundary.
  * Returns the length written. */
 size_t str_safe_copy(char *dst, const char *src, size_t n);

@@ -674,6 +674,12 @@ db_department(const struct db *db)
     return db->department ? db->department : "";
 }
 
+int
+db_is_partner(const struct db *db)
+{
+    return strcmp(db_department(db), "partner") == 0;
+}
+
 const char *
 db_where(const struct db *db)
 {

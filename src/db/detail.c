@@ -315,7 +315,7 @@ head(struct db *db, const char *sql, const char *noun, const char *const *params
 static int
 sees_campaigns(struct db *db)
 {
-    return strcmp(db_department(db), "partner") != 0;
+    return !db_is_partner(db);
 }
 
 /* The text of the head's column named name ("" for SQL NULL). The registry names only

@@ -446,7 +446,7 @@ out:
 
 /* ---- the filters' values ---- */
 
-/* A query with its filters' values as the filters compare them (entity_filter_value): a value
+/* A query with its filters' values as the filters compare them (list_filter_value): a value
  * of a fixed set (department=Support, kind=SLA_breach) in its stored spelling, one outside the
  * set refused, naming it. Read here, where every list query passes (a view, its export, the
  * live window checks), so whoever set the filter gets the same; the values live in val. */
@@ -486,19 +486,24 @@ array_item(const char **p, char *v, size_t cap)
     return 1;
 }
 
-static int
-filter_refused(const struct entity_filter *f, const char *v, const struct value_err *ve,
-               struct ccrm_err *err)
+int
+list_filter_value(const struct entity *e, int filter, const char *in, char *out, size_t cap,
+                  struct ccrm_err *err)
 {
-    err_set(err, "filter %s: \"%s\" is refused: %s", f->name, v, ve->msg);
-    return -1;
+    const struct entity_filter *f = &e->list->filters[filter];
+    struct value_err ve;
+
+    if (entity_filter_value(e, f, in, out, cap, &ve) == -1) {
+        err_set(err, "filter %s: \"%s\" is refused: %s", f->name, in, ve.msg);
+        return -1;
+    }
+    return 0;
 }
 
 static int
 filter_values(const struct list_query *q, struct filtered *o, struct ccrm_err *err)
 {
     const struct entity_list *l = q->e->list;
-    struct value_err ve;
     char v[256], norm[256];
     int i;
 
@@ -513,16 +518,16 @@ filter_values(const struct list_query *q, struct filtered *o, struct ccrm_err *e
             q->fop[i] == LF_SOME)
             continue;
         if (q->fop[i] != LF_IN && q->fop[i] != LF_NOT_IN) {
-            if (entity_filter_value(q->e, f, p, o->val[i], sizeof o->val[i], &ve) == -1)
-                return filter_refused(f, p, &ve, err);
+            if (list_filter_value(q->e, i, p, o->val[i], sizeof o->val[i], err) == -1)
+                return -1;
             o->q.filter[i] = o->val[i];
             continue;
         }
         strbuf_puts(&b, "{");
         while (array_item(&p, v, sizeof v)) {
-            if (entity_filter_value(q->e, f, v, norm, sizeof norm, &ve) == -1) {
+            if (list_filter_value(q->e, i, v, norm, sizeof norm, err) == -1) {
                 strbuf_fini(&b);
-                return filter_refused(f, v, &ve, err);
+                return -1;
             }
             strbuf_puts(&b, strbuf_str(&b)[1] != '\0' ? ",\"" : "\"");
             for (c = norm; *c != '\0'; c++)
@@ -618,12 +623,6 @@ db_list_fetch_one(struct db *db, const struct list_query *q0, int64_t id, struct
         fill_row(res, 0, q0->e->list->ncols, out);
     PQclear(res);
     return n > 0;
-}
-
-int
-db_is_partner(const struct db *db)
-{
-    return strcmp(db_department(db), "partner") == 0;
 }
 
 char *

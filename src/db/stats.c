@@ -8,6 +8,7 @@
 
 #include "ccrm/billing.h"
 #include "ccrm/entity.h"
+#include "ccrm/record.h"
 #include "ccrm/service.h"
 #include "ccrm/stats.h"
 #include "ccrm/util.h"
@@ -75,7 +76,7 @@ db_deal_set_stage(struct db *db, int64_t id, const char *version, const char *st
     n = PQntuples(res);
     PQclear(res);
     if (n == 0) {
-        err_set(err, "deal #%" PRId64 " no longer exists (or is not shared with you)", id);
+        err_set(err, "deal #%" PRId64 " " RECORD_GONE, id);
         return 1;
     }
     return 0;
@@ -182,7 +183,7 @@ sla_section(struct db *db, struct detail *d, struct ccrm_err *err)
     struct sla_line l[4];
     int n, i;
 
-    if (strcmp(db_department(db), "partner") == 0)
+    if (db_is_partner(db))
         return 0;
     if ((n = db_sla_compliance(db, l, 4, err)) < 0)
         return -1;

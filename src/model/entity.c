@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ccrm/entity.h"
+#include "ccrm/util.h"
 #include "entity_sql.h"
 
 #define N(a) ((int)(sizeof(a) / sizeof(a)[0]))
@@ -29,9 +30,6 @@ static const char *const campaign_status[] = {"planned", "active", "paused", "co
 static const char *const interaction_kind[] = {"call", "email", "meeting", "chat",
                                                "note", "task",  NULL};
 static const char *const interaction_direction[] = {"in", "out", NULL};
-/* users.department; the Feed's events carry the actor's */
-static const char *const departments[] = {"sales",   "support", "marketing", "management",
-                                          "billing", "partner", "admin",     NULL};
 static const char *const inbox_kinds[] = {"mention", "assignment", "handoff",     "routed",
                                           "change",  "comment",    "sla_warning", "sla_breach",
                                           "digest",  NULL};
@@ -1352,7 +1350,8 @@ static const struct entity_sort feed_sorts[] = {
 
 static const struct entity_filter feed_filters[] = {
     {.name = "actor", .sql = "a.actor", .match = FILTER_FOLDED},
-    {.name = "department", .sql = "a.department", .choices = departments},
+    /* users.department (dept_names); the Feed's events carry the actor's */
+    {.name = "department", .sql = "a.department", .choices = dept_names},
     {.name = "entity", .sql = "a.entity", .read = "ccrm_entity_table"},
 };
 

@@ -225,44 +225,12 @@ reserve(struct editbuf *b, int n)
     b->s = xrealloc(b->s, (size_t)b->cap * sizeof *b->s);
 }
 
-/* The buffer converts UTF-8 itself rather than with the locale's mbrtowc/wcrtomb: values
- * come from the database and go back to it as UTF-8 whatever the locale says, and a field
- * nobody touched must come out byte for byte as it went in (form saves compare it with what
- * was read; in a C locale every non-ASCII character came out as '?' and was saved so).
+/* The buffer converts UTF-8 itself (utf8_decode, utf8_encode) rather than with the locale's
+ * mbrtowc/wcrtomb: values come from the database and go back to it as UTF-8 whatever the locale
+ * says, and a field nobody touched must come out byte for byte as it went in (form saves compare it
+ * with what was read; in a C locale every non-ASCII character came out as '?' and was saved so).
  * wchar_t holds Unicode code points (glibc, musl, the BSDs and macOS in UTF-8 locales), the
  * values curses shows and get_wch returns in the client's UTF-8 locale (src/main.c). */
-
-/* Code point c as UTF-8 at out (room for 4): its length, or 0 if c is no character. */
-static size_t
-utf8_put(unsigned long c, char *out)
-{
-    unsigned char *o = (unsigned char *)out;
-
-    if (c < 0x80) {
-        o[0] = (unsigned char)c;
-        return 1;
-    }
-    if (c < 0x800) {
-        o[0] = (unsigned char)(0xc0 | c >> 6);
-        o[1] = (unsigned char)(0x80 | (c & 0x3f));
-        return 2;
-    }
-    if (c >= 0xd800 && c <= 0xdfff)
-        return 0;
-    if (c < 0x10000) {
-        o[0] = (unsigned char)(0xe0 | c >> 12);
-        o[1] = (unsigned char)(0x80 | (c >> 6 & 0x3f));
-        o[2] = (unsigned char)(0x80 | (c & 0x3f));
-        return 3;
-    }
-    if (c > 0x10ffff)
-        return 0;
-    o[0] = (unsigned char)(0xf0 | c >> 18);
-    o[1] = (unsigned char)(0x80 | (c >> 12 & 0x3f));
-    o[2] = (unsigned char)(0x80 | (c >> 6 & 0x3f));
-    o[3] = (unsigned char)(0x80 | (c & 0x3f));
-    return 4;
-}
 
 void
 editbuf_set(struct editbuf *b, const char *s)
@@ -297,7 +265,7 @@ editbuf_get(const struct editbuf *b)
 
     for (i = 0; i < b->len; i++) {
         /* (a negative wchar_t becomes a number above U+10FFFF: no character) */
-        size_t r = utf8_put((unsigned long)b->s[i], out + k);
+        size_t r = utf8_encode((uint32_t)b->s[i], out + k);
 
         if (r == 0) {
             out[k] = '?';

@@ -46,14 +46,6 @@ noun(const char *entity)
     return entity_noun(entity, 1);
 }
 
-static int
-is_department(const char *to)
-{
-    return strcasecmp(to, "sales") == 0 || strcasecmp(to, "support") == 0 ||
-           strcasecmp(to, "marketing") == 0 || strcasecmp(to, "management") == 0 ||
-           strcasecmp(to, "billing") == 0;
-}
-
 /* Begin an action; returns 1 when it continues an attempt that failed (texts kept). */
 static int
 start(enum act_kind kind, const char *entity, int64_t id)
@@ -278,7 +270,7 @@ do_assign(struct app *app)
     act.kept = 0;
     if (n == 0)
         ui_message(app, "%s #%" PRId64 " is yours now", noun(act.entity), act.id);
-    else if (is_department(act.to))
+    else if (dept_is_team(act.to))
         ui_message(app, "handed %s #%" PRId64 " off to %s (%d %s)", noun(act.entity), act.id,
                    act.to, n, n == 1 ? "person" : "people");
     else

@@ -491,7 +491,7 @@ bill_run_send(struct app *app, const struct action *a, const char *arg)
 
     if (target(app, a, &e, &id) != 0)
         return;
-    if (strcmp(db_department(app->db), "partner") == 0) {
+    if (db_is_partner(app->db)) {
         ui_message_error(app, "documents are mailed by the company's staff");
         return;
     }

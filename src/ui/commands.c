@@ -457,10 +457,16 @@ run_who(struct app *app, const struct action *a, const char *arg)
     if (vals[0] != NULL)
         q.dept = vals[0];
     if (q.dept != NULL && who_dept(q.dept) < 0) {
-        ui_message_error(
-            app,
-            "who: no department \"%s\" (sales, support, marketing, management, billing, admin)",
-            q.dept);
+        char known[128];
+        size_t len = 0;
+
+        /* the departments ccrm_who answers for (not partner) */
+        known[0] = '\0';
+        for (k = 0; dept_names[k] != NULL && len < sizeof known; k++)
+            if (who_dept(dept_names[k]) >= 0)
+                len += (size_t)snprintf(known + len, sizeof known - len, "%s%s", len ? ", " : "",
+                                        dept_names[k]);
+        ui_message_error(app, "who: no department \"%s\" (%s)", q.dept, known);
         return;
     }
     q.account = vals[1];

@@ -22,12 +22,6 @@
 #define DUE_BATCH 20
 #define REMINDER_MS 30000 /* the message stays this long (unless something newer comes) */
 
-static int
-is_partner(struct app *app)
-{
-    return strcmp(db_department(app->db), "partner") == 0;
-}
-
 /* Rang already (this task at this due time)? Else remember it. */
 static int
 rung_before(struct ui *ui, long long id, long long due_ms)
@@ -65,7 +59,7 @@ reminders_check(struct app *app)
     long long wall;
     int n, i;
 
-    if (ui == NULL || is_partner(app) || db_state(app->db) != DB_READY)
+    if (ui == NULL || db_is_partner(app->db) || db_state(app->db) != DB_READY)
         return;
     timer_del(&app->timers, ui->remind_timer);
     ui->remind_timer = 0;
@@ -108,7 +102,7 @@ reminders_first_look(struct app *app)
     struct ccrm_err err;
     int n, i;
 
-    if (is_partner(app) || db_state(app->db) != DB_READY)
+    if (db_is_partner(app->db) || db_state(app->db) != DB_READY)
         return; /* (offline: the reconnect looks, reminders_check) */
     n = db_reminders_unseen(app->db, 3, &items, &err);
     for (i = n - 1; i >= 0; i--) { /* oldest first: the newest stays on the message line */

@@ -487,7 +487,7 @@ act_reply(struct app *app, const struct entity *e, int64_t id)
         ui_message_error(app, "%s are not answered by e-mail", e->plural);
         return;
     }
-    if (strcmp(db_department(app->db), "partner") == 0) {
+    if (db_is_partner(app->db)) {
         ui_message_error(app, "answers by e-mail are written by the company's staff");
         return;
     }

@@ -18,6 +18,7 @@
 #include "ccrm/cmd.h"
 #include "ccrm/draft.h"
 #include "ccrm/entity.h"
+#include "ccrm/record.h"
 #include "ccrm/stats.h"
 #include "ccrm/trace.h"
 #include "ccrm/util.h"
@@ -322,7 +323,6 @@ keys_not_signals(void)
 
 static void offer_draft(struct app *app);
 static void keep_drafts(struct app *app);
-static void catch_continue(void);
 static void snapshot_draft(struct app *app);
 
 int
@@ -343,7 +343,6 @@ ui_init(struct app *app, struct ccrm_err *err)
         app->ui = NULL;
         return -1;
     }
-    catch_continue();
     set_escdelay(25);
     cbreak();
     noecho();
@@ -367,7 +366,7 @@ ui_init(struct app *app, struct ccrm_err *err)
     commands_set_db(app->db);   /* the keys under a record: the user's rights */
     db_set_display_tz(app->db); /* times on screen in the person's zone */
     /* a partner may not read campaigns: no tab that can only say so */
-    if (strcmp(db_department(app->db), "partner") == 0) {
+    if (db_is_partner(app->db)) {
         commands_set_partner(1);
         if ((i = ui_tab_of(app, "campaigns")) >= 0)
             ui->hidden[i] = 1;
@@ -413,7 +412,6 @@ ui_fini(struct app *app)
     timer_del(&app->timers, ui->countdown_timer);
     timer_del(&app->timers, ui->first_screen_timer);
     prompt_free(&ui->prompt); /* `:` prompt hook: libedit restores the tty before endwin */
-    signal(SIGCONT, SIG_DFL); /* no screen to lay out again (catch_continue) */
     endwin();
     delscreen(ui->screen);
     free(ui);
@@ -633,8 +631,7 @@ shares_changed(struct app *app)
     char fp[sizeof ui->shares_seen];
     int changed;
 
-    if (strcmp(db_department(app->db), "partner") != 0 ||
-        db_shares_seen(app->db, fp, sizeof fp, &err) == -1)
+    if (!db_is_partner(app->db) || db_shares_seen(app->db, fp, sizeof fp, &err) == -1)
         return 0;
     changed = ui->shares_seen[0] != '\0' && strcmp(fp, ui->shares_seen) != 0;
     str_copy(ui->shares_seen, fp, sizeof ui->shares_seen);
@@ -1387,7 +1384,7 @@ input_complete(struct app *app)
     if (db_state(app->db) == DB_READY)
         db_logins(app->db, prefix, add_candidate, &c, &err);
     if (ui->icomplete == UI_COMPLETE_PEOPLE)
-        for (d = cmd_department_names(); *d != NULL; d++)
+        for (d = dept_names; d < dept_names + DEPT_TEAMS; d++) /* handed off to */
             if (strncmp(*d, prefix, strlen(prefix)) == 0)
                 add_candidate(*d, &c);
     if (c.n == 0) {
@@ -1518,36 +1515,6 @@ input_key(struct app *app, wint_t key, int fkey)
 
 /* ---- job control ---- */
 
-/* Set by SIGCONT: ccrm had been stopped (Ctrl-Z, a kill -TSTP) and goes on. */
-static volatile sig_atomic_t continued;
-/* the handler src/sig.c installed for SIGWINCH: it writes to the event loop's signal pipe */
-static void (*winch_handler)(int);
-
-/* SIGCONT: the terminal may have another size now, and the SIGWINCH of a resize while stopped
- * went to the shell, which had the terminal: the loop is told as of a resize, through the
- * signal pipe (src/sig.c), and lays out and repaints the whole screen. Only records. */
-static void
-on_continue(int signo)
-{
-    (void)signo;
-    continued = 1;
-    if (winch_handler != NULL)
-        winch_handler(SIGWINCH);
-}
-
-static void
-catch_continue(void)
-{
-    struct sigaction sa;
-
-    if (sigaction(SIGWINCH, NULL, &sa) == -1 || sa.sa_handler == SIG_DFL ||
-        sa.sa_handler == SIG_IGN || (sa.sa_flags & SA_SIGINFO))
-        return;
-    winch_handler = sa.sa_handler;
-    sa.sa_handler = on_continue;
-    sigaction(SIGCONT, &sa, NULL);
-}
-
 /* Ctrl-Z: what the terminal's suspend character does with ISIG on, which ccrm turns off
  * (keys_not_signals): the terminal back as the shell left it, the job stopped by SIGTSTP
  * with its default action (the shell's job control takes over), and after fg the screen as it
@@ -1557,7 +1524,8 @@ static void
 suspend(struct app *app)
 {
     struct sigaction dfl, old;
-    sigset_t tstp, mask;
+    sigset_t tstp, cont, mask, pending;
+    int continued;
 
     /* what is typed in a form is on disk first (keys of this batch too): a stopped ccrm may be
      * killed */
@@ -1575,11 +1543,18 @@ suspend(struct app *app)
     sigemptyset(&tstp);
     sigaddset(&tstp, SIGTSTP);
     sigprocmask(SIG_UNBLOCK, &tstp, &mask);
-    continued = 0;
+    /* SIGCONT held back until the stop is over (it continues the job all the same): pending
+     * then, it tells that the job was stopped and went on */
+    sigemptyset(&cont);
+    sigaddset(&cont, SIGCONT);
+    sigprocmask(SIG_BLOCK, &cont, NULL);
     /* the whole process group, as the terminal would: a script that started ccrm stops too,
      * or the shell would wait for it */
     kill(0, SIGTSTP);
-    /* stopped here until fg (SIGCONT: on_continue) */
+    /* stopped here until fg */
+    continued = sigpending(&pending) == 0 && sigismember(&pending, SIGCONT) == 1;
+    /* the SIGCONT goes to src/sig.c now, as after a kill -TSTP from outside: the loop lays
+     * out and repaints the whole screen at the terminal's size then */
     sigprocmask(SIG_SETMASK, &mask, NULL);
     sigaction(SIGTSTP, &old, NULL);
     reset_prog_mode();
@@ -1902,8 +1877,8 @@ offer_draft(struct app *app)
         snprintf(kept, sizeof kept, "%s.gone", path);
         if (rename(path, kept) == 0)
             ui_message_error(app,
-                             "the unsaved form of %s #%lld could not be reopened (it is gone or "
-                             "not visible to you): what was typed is in %s",
+                             "the unsaved form of %s #%lld could not be reopened (it " RECORD_GONE
+                             "): what was typed is in %s",
                              entity_find(d.entity) != NULL ? entity_noun(d.entity, 1) : d.entity,
                              (long long)d.id, kept);
     }

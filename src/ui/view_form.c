@@ -690,8 +690,7 @@ save(struct formview *fv, int attempt)
             break;
         }
         set_banner(fv, BANNER_ERROR,
-                   "this %s was deleted by someone else (or is no longer visible to you): it "
-                   "cannot be saved. Esc leaves the form.",
+                   "this %s " RECORD_GONE ": it cannot be saved. Esc leaves the form.",
                    fv->e->singular);
         ui_message_error(app, "not saved: the %s is gone", fv->e->singular);
         break;
@@ -1718,9 +1717,7 @@ fm_on_wakeup(struct view *v, struct app *app)
     else if (rc == 0 && merged_into(fv) > 0)
         merged_banner(fv);
     else if (rc == 0)
-        set_banner(fv, BANNER_ERROR,
-                   "this %s was deleted by someone else (or is no longer visible to you)",
-                   fv->e->singular);
+        set_banner(fv, BANNER_ERROR, "this %s " RECORD_GONE, fv->e->singular);
 }
 
 static void
@@ -1809,12 +1806,6 @@ static const struct view_ops form_ops = {
     .draft = fm_draft,
 };
 
-static int
-is_partner(struct app *app)
-{
-    return strcmp(db_department(app->db), "partner") == 0;
-}
-
 #define ROLE_COPIES 8
 #define ROLE_FIELDS 48
 
@@ -1829,7 +1820,7 @@ role_entity(struct app *app, const struct entity *e)
     static const struct entity *from[ROLE_COPIES];
     int i, k, n = 0;
 
-    if (!is_partner(app) || e->nfields > ROLE_FIELDS)
+    if (!db_is_partner(app->db) || e->nfields > ROLE_FIELDS)
         return e;
     for (i = 0; i < e->nfields && !e->fields[i].internal; i++)
         ;
@@ -1961,7 +1952,7 @@ view_form_new(struct app *app, const char *entity, int64_t id, const char *const
             set_value(&fv->f[k], eq + 1, NULL);
         }
     }
-    if (id == 0 && is_partner(app))
+    if (id == 0 && db_is_partner(app->db))
         partner_account(app, fv);
     for (i = 0; i < fv->nf; i++)
         fv->f[i].initial = raw_value(&fv->f[i]);

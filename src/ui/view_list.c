@@ -832,15 +832,12 @@ parse_filter(struct listview *lv, struct app *app, const char *text, struct ccrm
             }
             {
                 /* a field's values or the filter's choices, in the stored spelling, refused
-                 * at Enter (the filter then stays as it was) */
-                struct value_err ve;
+                 * at Enter (the filter then stays as it was): read as the list query reads
+                 * them */
                 char norm[sizeof vals[k]];
 
-                if (entity_filter_value(lv->e, &l->filters[f], vals[k], norm, sizeof norm, &ve) ==
-                    -1) {
-                    err_set(err, "filter %s: \"%s\" is refused: %s", w, vals[k], ve.msg);
+                if (list_filter_value(lv->e, f, vals[k], norm, sizeof norm, err) == -1)
                     return -1;
-                }
                 str_copy(vals[k], norm, sizeof vals[k]);
             }
         }
@@ -1338,7 +1335,7 @@ view_list_new(struct app *app, const struct entity *e)
     lv->e = e;
     lv->l = e->list;
     lv->q.e = e;
-    lv->partner = strcmp(db_department(app->db), "partner") == 0;
+    lv->partner = db_is_partner(app->db);
     for (i = 0; i < MAX_LISTS && list_of_ops[i] != NULL && list_of_ops[i] != e->list; i++)
         ;
     if (i == MAX_LISTS)

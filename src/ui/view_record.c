@@ -12,6 +12,7 @@
 #include "ccrm/entity.h"
 #include "ccrm/mail.h"
 #include "ccrm/marketing.h"
+#include "ccrm/record.h"
 #include "ccrm/util.h"
 #include "form.h"
 #include "record_view.h"
@@ -317,6 +318,10 @@ load(struct recordview *rv, struct app *app)
     if (d == NULL) {
         /* deleted (or no longer shared): say so instead of showing what it was */
         if (db_state(app->db) == DB_READY && err.sqlstate[0] == '\0') {
+            /* shown until now (or already said gone): said as everywhere a record goes; an
+             * id that never opened keeps "does not exist" */
+            if (rv->d != NULL || rv->gone)
+                err_set(&err, "%s #%lld " RECORD_GONE, rv->e->singular, (long long)rv->id);
             rv->gone = 1;
             detail_free(&rv->d);
             detail_free(&rv->disp);
@@ -393,11 +398,7 @@ rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
     if (d == NULL) {
         char msg[96];
 
-        /* a partner cannot tell deleted from unshared: both are gone for him */
-        snprintf(msg, sizeof msg, "this %s no longer exists%s", rv->e->singular,
-                 strcmp(db_department(app->db), "partner") == 0
-                     ? " (or is no longer shared with you)"
-                     : "");
+        snprintf(msg, sizeof msg, "this %s " RECORD_GONE, rv->e->singular);
         draw_text(w, 1, 2, rv->gone ? msg : "loading…", wd - 2, A_BOLD);
         return;
     }
@@ -725,9 +726,9 @@ rv_act(struct view *v, struct app *app, const struct action *a, const char *arg)
         /* internal users' chat is internal unless shared (T); a partner's is always shared */
         rv->chat_shared = a->key == L'T';
         ui_input_begin(app,
-                       rv->chat_shared ? "shared chat (the partner reads it too): "
-                       : strcmp(db_department(app->db), "partner") == 0 ? "chat: "
-                                                                        : "internal chat: ",
+                       rv->chat_shared          ? "shared chat (the partner reads it too): "
+                       : db_is_partner(app->db) ? "chat: "
+                                                : "internal chat: ",
                        "", on_chat, rv);
         ui_input_complete(app, UI_COMPLETE_MENTIONS);
         return 0;

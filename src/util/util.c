@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -72,6 +73,51 @@ xasprintf(const char *fmt, ...)
     if (n < 0)
         oom();
     return s;
+}
+
+const char *const dept_names[] = {"sales",   "support", "marketing", "management",
+                                  "billing", "partner", "admin",     NULL};
+
+int
+dept_is_team(const char *name)
+{
+    int i;
+
+    for (i = 0; i < DEPT_TEAMS; i++)
+        if (strcasecmp(name, dept_names[i]) == 0)
+            return 1;
+    return 0;
+}
+
+size_t
+utf8_encode(uint32_t c, char *out)
+{
+    unsigned char *o = (unsigned char *)out;
+
+    if (c < 0x80) {
+        o[0] = (unsigned char)c;
+        return 1;
+    }
+    if (c < 0x800) {
+        o[0] = (unsigned char)(0xc0 | c >> 6);
+        o[1] = (unsigned char)(0x80 | (c & 0x3f));
+        return 2;
+    }
+    if (c >= 0xd800 && c <= 0xdfff)
+        return 0;
+    if (c < 0x10000) {
+        o[0] = (unsigned char)(0xe0 | c >> 12);
+        o[1] = (unsigned char)(0x80 | (c >> 6 & 0x3f));
+        o[2] = (unsigned char)(0x80 | (c & 0x3f));
+        return 3;
+    }
+    if (c > 0x10ffff)
+        return 0;
+    o[0] = (unsigned char)(0xf0 | c >> 18);
+    o[1] = (unsigned char)(0x80 | (c >> 12 & 0x3f));
+    o[2] = (unsigned char)(0x80 | (c >> 6 & 0x3f));
+    o[3] = (unsigned char)(0x80 | (c & 0x3f));
+    return 4;
 }
 
 size_t

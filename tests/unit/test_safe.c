@@ -1,6 +1,7 @@
 /* Unit tests for the terminal-safe text of src/util/safe.c: escape sequences (OSC title and
  * clipboard, CSI clear screen), BEL, the C1 controls, invalid UTF-8 and invisible format
- * characters never reach a terminal; ordinary UTF-8 passes unchanged. */
+ * characters never reach a terminal; ordinary UTF-8 passes unchanged. And utf8_encode, the
+ * other way of utf8_decode (src/util/util.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -92,14 +93,54 @@ test_fprintf(void **state)
     free(out);
 }
 
+/* Every length of UTF-8, at its ends, read back by utf8_decode; no bytes for a surrogate or a
+ * number above U+10FFFF (a negative wchar_t of a form's buffer). */
+static void
+test_encode(void **state)
+{
+    static const struct {
+        uint32_t cp;
+        const char *utf8;
+    } ok[] = {{0x0, "\x00"},
+              {0x41, "A"},
+              {0x7f, "\x7f"},
+              {0x80, "\xc2\x80"},
+              {0xfc, "\xc3\xbc"},
+              {0x7ff, "\xdf\xbf"},
+              {0x800, "\xe0\xa0\x80"},
+              {0x6771, "\xe6\x9d\xb1"},
+              {0xd7ff, "\xed\x9f\xbf"},
+              {0xe000, "\xee\x80\x80"},
+              {0xfffd, "\xef\xbf\xbd"},
+              {0x10000, "\xf0\x90\x80\x80"},
+              {0x1f642, "\xf0\x9f\x99\x82"},
+              {0x10ffff, "\xf4\x8f\xbf\xbf"}};
+    static const uint32_t bad[] = {0xd800, 0xdbff, 0xdc00, 0xdfff, 0x110000, 0xffffffff};
+    char out[4];
+    uint32_t back;
+    size_t i, n;
+
+    (void)state;
+    for (i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        size_t want = ok[i].cp == 0 ? 1 : strlen(ok[i].utf8);
+
+        n = utf8_encode(ok[i].cp, out);
+        assert_int_equal(n, want);
+        assert_memory_equal(out, ok[i].utf8, want);
+        assert_int_equal(utf8_decode(out, n, &back), n);
+        assert_int_equal(back, ok[i].cp);
+    }
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(utf8_encode(bad[i], out), 0);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_escapes),
-        cmocka_unit_test(test_utf8),
-        cmocka_unit_test(test_copy_truncates),
-        cmocka_unit_test(test_fprintf),
+        cmocka_unit_test(test_escapes),        cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_copy_truncates), cmocka_unit_test(test_fprintf),
+        cmocka_unit_test(test_encode),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
