@@ -45,6 +45,62 @@ END
 $$;
 SELECT ccrm_set_execute('ccrm_mail_status_rule()');
 
+-- An answer starts in the outbox as ccrm_mail_reply and ccrm_billing_send write it: queued,
+-- never tried, From its queue's address and name, Reply-To the queue's (or its plus-address
+-- token of the record), addresses on one line. Staff hold INSERT on messages (those functions
+-- are INVOKER: the caller's rights decide what they may answer), so without this an INSERT
+-- typed into psql could send as "The CEO <ceo@...>", redirect the customer's answers, or put
+-- a mail never sent into the history as sent. The owner (the mail delivery and import
+-- functions, SECURITY DEFINER) and superusers are not held to it; received mail is
+-- ccrm_mail_store's.
+CREATE OR REPLACE FUNCTION ccrm_mail_out_rule() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    q     mail_queues%ROWTYPE;
+    v_box text;
+BEGIN
+    IF NEW.direction <> 'out'
+       OR current_user = (SELECT pg_get_userbyid(c.relowner) FROM pg_class c
+                           WHERE c.oid = 'public.messages'::regclass)
+       OR (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user) THEN
+        RETURN NEW;
+    END IF;
+    IF NEW.status <> 'queued' OR NEW.attempts <> 0 OR NEW.sent_at IS NOT NULL
+       OR NEW.sending_since IS NOT NULL OR NEW.sending_by IS NOT NULL THEN
+        RAISE EXCEPTION 'an answer starts queued and not yet tried (status %)', NEW.status
+            USING ERRCODE = '42501',
+                  HINT = 'Answer with ccrm --reply or r in the client; the outbox sends it.';
+    END IF;
+    SELECT * INTO q FROM mail_queues x WHERE x.id = NEW.queue_id;
+    IF NOT FOUND OR NEW.from_addr IS DISTINCT FROM lower(q.address)
+       OR NEW.from_name IS DISTINCT FROM q.from_name THEN
+        RAISE EXCEPTION 'an answer goes out from its queue''s address and name, not from %',
+                        quote_ident(coalesce(NEW.from_addr, ''))
+            USING ERRCODE = '42501',
+                  HINT = 'Answer with ccrm --reply or r in the client; the outbox sends it.';
+    END IF;
+    v_box := coalesce(q.reply_to, q.address);
+    IF NEW.reply_to IS NOT NULL AND NEW.reply_to IS DISTINCT FROM q.reply_to
+       AND NEW.reply_to !~ ('^' || regexp_replace(split_part(v_box, '@', 1), '([^[:alnum:]])',
+                                                  '\\\1', 'g')
+                            || '\+[tl][0-9]+@'
+                            || regexp_replace(split_part(v_box, '@', 2), '([^[:alnum:]])',
+                                              '\\\1', 'g') || '$') THEN
+        RAISE EXCEPTION 'an answer''s Reply-To is its queue''s, not %', quote_ident(NEW.reply_to)
+            USING ERRCODE = '42501';
+    END IF;
+    IF concat_ws(' ', NEW.to_addr, NEW.cc_addr, NEW.message_id, NEW.in_reply_to,
+                 array_to_string(NEW."references", ' ')) ~ '[[:cntrl:]]' THEN
+        RAISE EXCEPTION 'an answer''s addresses and message ids are one line each'
+            USING ERRCODE = '22023';
+    END IF;
+    RETURN NEW;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_mail_out_rule()');
+
 -- A queue's assignee, when set or changed, is an active internal user (trigger ccrm_check, 055).
 CREATE OR REPLACE FUNCTION ccrm_mail_queue_check() RETURNS trigger
 LANGUAGE plpgsql

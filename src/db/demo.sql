@@ -758,16 +758,21 @@ BEGIN
                               "references", from_addr, from_name, reply_to, to_addr, subject,
                               body_text, sent_at, received_at, attempts, ticket_id, contact_id,
                               account_id, interaction_id)
-        SELECT v_mid, q.id, 'out', 'sent', v_prev, ARRAY[v_prev], q.address, q.from_name,
+        SELECT v_mid, q.id, 'out', 'queued', v_prev, ARRAY[v_prev], lower(q.address), q.from_name,
                'support+t' || r.id || '@ccrm.example',
                ccrm_mail_format_addr(r.first_name || ' ' || r.last_name, r.email),
                'Re: ' || r.subject || format(' [#%s]', r.id),
                'Hello ' || r.first_name || ',' || chr(10) || chr(10)
                    || 'thank you, we are on it and will write again tomorrow.',
-               v_t0 - (2 + r.s % 5) * interval '1 day', v_t0 - (2 + r.s % 5) * interval '1 day',
-               1, r.id, r.contact_id, r.account_id, v_ix
+               NULL, v_t0 - (2 + r.s % 5) * interval '1 day',
+               0, r.id, r.contact_id, r.account_id, v_ix
           FROM mail_queues q WHERE q.name = 'support';
         PERFORM set_config('role', v_role, true);
+        -- queued as any answer starts (ccrm_mail_out_rule), then through the outbox's steps
+        UPDATE messages SET status = 'sending' WHERE message_id = v_mid;
+        UPDATE messages SET status = 'sent', attempts = 1, next_attempt_at = NULL,
+                            sent_at = v_t0 - (2 + r.s % 5) * interval '1 day'
+         WHERE message_id = v_mid;
         -- and every second customer writes back
         IF r.s % 4 = 1 THEN
             PERFORM 1 FROM ccrm_mail_store(
