@@ -376,6 +376,171 @@ fail_unavailable:
     return EX_UNAVAILABLE;
 }
 
+/* Every long option of every command (the getopt_long tables in src/cli/ and parse_args) and
+ * whether it takes a value: main() reads the command line as the command will, so that a value
+ * is never taken for a flag ("--note --help" is a credit note's text, "--subject --report" a
+ * ticket's subject). val 'C' marks the flags that name a command. One missing here is read as
+ * an option without a value (tests/db/test_cli_flags.sh checks each one with a value). */
+static const struct option every_option[] = {
+    CLI_FLAGS_LONGOPTS,
+    {"account", required_argument, NULL, 0},
+    {"add-user", required_argument, NULL, 'C'},
+    {"agenda", no_argument, NULL, 'C'},
+    {"all", no_argument, NULL, 0},
+    {"amount", required_argument, NULL, 0},
+    {"attach", required_argument, NULL, 0},
+    {"batches", no_argument, NULL, 'C'},
+    {"body", required_argument, NULL, 0},
+    {"body-file", required_argument, NULL, 0},
+    {"campaign", required_argument, NULL, 0},
+    {"cc", required_argument, NULL, 0},
+    {"channel", required_argument, NULL, 0},
+    {"connection-limit", required_argument, NULL, 0},
+    {"contact", required_argument, NULL, 0},
+    {"country", required_argument, NULL, 0},
+    {"create-missing", required_argument, NULL, 0},
+    {"credit-note", required_argument, NULL, 'C'},
+    {"date", required_argument, NULL, 0},
+    {"days", required_argument, NULL, 0},
+    {"delimiter", required_argument, NULL, 0},
+    {"demo", no_argument, NULL, 0},
+    {"dept", required_argument, NULL, 0},
+    {"disable-user", required_argument, NULL, 'C'},
+    {"display-name", required_argument, NULL, 0},
+    {"dry-run", no_argument, NULL, 0},
+    {"export", required_argument, NULL, 'C'},
+    {"feed", no_argument, NULL, 'C'},
+    {"follow", no_argument, NULL, 0},
+    {"format", required_argument, NULL, 0},
+    {"from", required_argument, NULL, 0},
+    {"ics", no_argument, NULL, 'C'},
+    {"import", required_argument, NULL, 'C'},
+    {"import-mail", required_argument, NULL, 'C'},
+    {"into", required_argument, NULL, 0},
+    {"invoice-from", required_argument, NULL, 'C'},
+    {"issue", required_argument, NULL, 'C'},
+    {"kind", required_argument, NULL, 0},
+    {"limit", required_argument, NULL, 0},
+    {"local-start", no_argument, NULL, 0},
+    {"local-stop", no_argument, NULL, 0},
+    {"log", required_argument, NULL, 'C'},
+    {"mail-in", no_argument, NULL, 'C'},
+    {"map", required_argument, NULL, 0},
+    {"method", required_argument, NULL, 0},
+    {"migrate", no_argument, NULL, 0},
+    {"no-send", no_argument, NULL, 0},
+    {"note", required_argument, NULL, 0},
+    {"on-conflict", required_argument, NULL, 0},
+    {"output", required_argument, NULL, 0},
+    {"partner", required_argument, NULL, 0},
+    {"password", no_argument, NULL, 0},
+    {"past-days", required_argument, NULL, 0},
+    {"payment", required_argument, NULL, 'C'},
+    {"primary", no_argument, NULL, 0},
+    {"print", required_argument, NULL, 'C'},
+    {"product", required_argument, NULL, 0},
+    {"queue", required_argument, NULL, 0},
+    {"quiet", no_argument, NULL, 0},
+    {"recipient", required_argument, NULL, 0},
+    {"reference", required_argument, NULL, 0},
+    {"rejects", required_argument, NULL, 0},
+    {"reply", required_argument, NULL, 'C'},
+    {"report", required_argument, NULL, 'C'},
+    {"revert", required_argument, NULL, 'C'},
+    {"scale", required_argument, NULL, 0},
+    {"send", required_argument, NULL, 'C'},
+    {"send-mail", no_argument, NULL, 'C'},
+    {"share", required_argument, NULL, 'C'},
+    {"since", required_argument, NULL, 0},
+    {"state", required_argument, NULL, 0},
+    {"subject", required_argument, NULL, 0},
+    {"tax-rate", required_argument, NULL, 0},
+    {"tick", no_argument, NULL, 'C'},
+    {"to", required_argument, NULL, 0},
+    {"topic", required_argument, NULL, 0},
+    {"unmerge", required_argument, NULL, 'C'},
+    {"unshare", required_argument, NULL, 'C'},
+    {"verbose", no_argument, NULL, 0},
+    {"version", no_argument, NULL, 0},
+    {"view", required_argument, NULL, 0},
+    {"who", no_argument, NULL, 'C'},
+    {NULL, 0, NULL, 0},
+};
+
+/* The command line as the commands read it: whether help was asked for, the first flag that
+ * names a command ("export"), and argv with each value that looks like an option joined to
+ * it ("--output=--report", "-o--report"), for cli_marketing_dispatch(), which looks for its
+ * flags among the words as they are. joined (argc + 1 long) is freed by the caller. */
+struct command_line {
+    int help;
+    const char *command;
+    char **joined;
+    int njoined;
+};
+
+static void
+read_command_line(int argc, char **argv, struct command_line *cl)
+{
+    char **copy = xmalloc(((size_t)argc + 1) * sizeof *copy);
+    unsigned char *join = xmalloc((size_t)argc + 1);
+    int c, k, idx;
+
+    memset(cl, 0, sizeof *cl);
+    memset(join, 0, (size_t)argc + 1);
+    /* getopt_long reorders the words it reads: a copy (the strings are the same) */
+    memcpy(copy, argv, ((size_t)argc + 1) * sizeof *copy);
+    optind = 0; /* (a fresh start; the command's own reading starts afresh too) */
+    opterr = 0;
+    for (;;) {
+        idx = -1;
+        if ((c = getopt_long(argc, copy, ":d:c:o:hqV", every_option, &idx)) == -1)
+            break;
+        if (c == 'h') {
+            cl->help = 1;
+            continue;
+        }
+        if (c == '?' || c == ':')
+            continue; /* the command says what is wrong */
+        if (c == 'C') {
+            if (cl->command == NULL)
+                cl->command = every_option[idx].name;
+            /* "ccrm --export --help" asks for help, not for the entity "--help" */
+            if (optarg != NULL && (strcmp(optarg, "--help") == 0 || strcmp(optarg, "-h") == 0))
+                cl->help = 1;
+        }
+        /* a value given as a word of its own that looks like an option: joined to it */
+        if (optarg != NULL && optarg[0] == '-' && optarg == copy[optind - 1])
+            for (k = 2; k < argc; k++)
+                if (argv[k] == optarg)
+                    join[k - 1] = 1;
+    }
+    optind = 0;
+    cl->joined = xmalloc(((size_t)argc + 1) * sizeof *cl->joined);
+    for (k = 0; k < argc; k++) {
+        if (join[k]) {
+            cl->joined[cl->njoined++] =
+                xasprintf(argv[k][1] == '-' ? "%s=%s" : "%s%s", argv[k], argv[k + 1]);
+            k++;
+        } else {
+            cl->joined[cl->njoined++] = xstrdup(argv[k]);
+        }
+    }
+    cl->joined[cl->njoined] = NULL;
+    free(join);
+    free(copy);
+}
+
+static void
+command_line_fini(struct command_line *cl)
+{
+    int k;
+
+    for (k = 0; k < cl->njoined; k++)
+        free(cl->joined[k]);
+    free(cl->joined);
+    cl->joined = NULL;
+}
+
 /* Batch commands with flags of their own are handed the whole command line. Returns the
  * command's exit code, or -1 when argv names none of them. */
 static int
@@ -385,40 +550,38 @@ dispatch_command(int argc, char **argv)
         const char *flag;
         int (*run)(int, char **);
     } commands[] = {
-        {"--import", cli_import_main},       {"--revert", cli_import_main},
-        {"--batches", cli_import_main},      {"--export", cli_export_main},
-        {"--add-user", cli_admin_main},      {"--disable-user", cli_admin_main},
-        {"--share", cli_admin_main},         {"--unshare", cli_admin_main},
-        {"--feed", cli_feed_main},           {"--log", cli_log_main},
-        {"--mail-in", cli_mail_main},        {"--send-mail", cli_mail_main},
-        {"--reply", cli_mail_main},          {"--import-mail", cli_mail_import_main},
-        {"--who", cli_service_main},         {"--agenda", cli_service_main},
-        {"--ics", cli_service_main},         {"--tick", cli_service_main},
-        {"--print", cli_billing_main},       {"--send", cli_billing_main},
-        {"--issue", cli_billing_main},       {"--payment", cli_billing_main},
-        {"--credit-note", cli_billing_main}, {"--invoice-from", cli_billing_main},
+        {"import", cli_import_main},       {"revert", cli_import_main},
+        {"batches", cli_import_main},      {"export", cli_export_main},
+        {"add-user", cli_admin_main},      {"disable-user", cli_admin_main},
+        {"share", cli_admin_main},         {"unshare", cli_admin_main},
+        {"feed", cli_feed_main},           {"log", cli_log_main},
+        {"mail-in", cli_mail_main},        {"send-mail", cli_mail_main},
+        {"reply", cli_mail_main},          {"import-mail", cli_mail_import_main},
+        {"who", cli_service_main},         {"agenda", cli_service_main},
+        {"ics", cli_service_main},         {"tick", cli_service_main},
+        {"print", cli_billing_main},       {"send", cli_billing_main},
+        {"issue", cli_billing_main},       {"payment", cli_billing_main},
+        {"credit-note", cli_billing_main}, {"invoice-from", cli_billing_main},
     };
+    static struct command_line cl; /* (static: a command may exit() while it is in use) */
     size_t c;
-    int i, rc;
+    int rc;
 
-    /* "ccrm --export --help" must not take --help for the entity: help wins everywhere */
-    for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            usage(stdout);
-            cli_exit_printed();
-        }
-    /* --report, --unmerge, --export campaign_members, --import ... --into campaign_responses */
-    if ((rc = cli_marketing_dispatch(argc, argv)) >= 0)
-        return rc;
-    for (i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--") == 0)
-            break;
-        for (c = 0; c < sizeof commands / sizeof commands[0]; c++)
-            if (strcmp(argv[i], commands[c].flag) == 0 ||
-                (strncmp(argv[i], commands[c].flag, strlen(commands[c].flag)) == 0 &&
-                 argv[i][strlen(commands[c].flag)] == '='))
-                return commands[c].run(argc, argv);
+    read_command_line(argc, argv, &cl);
+    /* help wins wherever it is asked for ("ccrm --export --help"), but not as a value */
+    if (cl.help) {
+        command_line_fini(&cl);
+        usage(stdout);
+        cli_exit_printed();
     }
+    /* --report, --unmerge, --export campaign_members, --import ... --into campaign_responses */
+    rc = cli_marketing_dispatch(cl.njoined, cl.joined);
+    command_line_fini(&cl);
+    if (rc >= 0)
+        return rc;
+    for (c = 0; cl.command != NULL && c < sizeof commands / sizeof commands[0]; c++)
+        if (strcmp(cl.command, commands[c].flag) == 0)
+            return commands[c].run(argc, argv);
     return -1;
 }
 

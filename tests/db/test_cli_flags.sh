@@ -128,6 +128,52 @@ usage_error "--payment: a method that is none" \
     'ccrm: --method: expected transfer, direct_debit, card, cash, cheque or other, got "bitcoin"' \
     -d "$NOWHERE" --payment 2026-00001 --amount 1 --method bitcoin
 
+# a value is a value, also one that looks like -h, --help or a command's flag: main() reads the
+# command line as the command does (its table of the options that take one, src/main.c); the
+# commands below get as far as the (missing) database. Files a command would write land here.
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+[[ $CCRM == */* ]] && CCRM=$(realpath "$CCRM")
+cd "$TEST_TMP" || fail "cd"
+reaches_db() { # WHAT ARGS...
+    local what=$1 rc
+    shift
+    "$CCRM" -d "$NOWHERE" "$@" </dev/null >"$TEST_TMP/out" 2>"$TEST_TMP/err"
+    rc=$?
+    if [ $rc != 69 ] || [ -s "$TEST_TMP/out" ]; then
+        echo "# ccrm $*: exit $rc, stderr:" >&2
+        sed 's/^/#   /' "$TEST_TMP/err" >&2
+        fail "$what"
+    fi
+    ok "$what"
+}
+reaches_db "--note --help is the credit note's text" --credit-note 2026-00001 --note --help
+reaches_db "--subject -h is the subject" --who --subject -h
+reaches_db "--subject --report is a ticket's subject, not the report command" \
+    --log ticket --contact a@example.org --subject --report
+reaches_db "--rejects --unmerge names a file, not the unmerge command" \
+    --import "$TEST_TMP/body.txt" --into contacts --rejects --unmerge
+reaches_db "--output --export before the command flag names a file" \
+    --output --export --print quote 1 --format text
+reaches_db "--subject --send-mail is a reply's subject" \
+    --reply 7 --body-file "$TEST_TMP/body.txt" --subject --send-mail
+reaches_db "-o --export: -o's value" --ics -o --export --past-days 3
+# every option with a value in the commands' tables: "--OPTION --help" gives it the value
+# "--help" (what follows goes wrong: no usage on standard output), but for the flags that name
+# a command, where it asks for help ("ccrm --export --help")
+commands=" import revert export add-user disable-user share unshare log reply import-mail print "
+commands+="send issue payment credit-note invoice-from report unmerge "
+for opt in $(grep -ho '{"[a-z-]*", *required_argument' "$SRC"/src/cli/*.c "$SRC"/src/main.c \
+    "$SRC"/include/ccrm/cli.h | sed 's/{"\([a-z-]*\)".*/\1/' | sort -u); do
+    "$CCRM" -d "$NOWHERE" "--$opt" --help </dev/null >"$TEST_TMP/out" 2>&1
+    if [[ $commands == *" $opt "* ]]; then
+        grep -q '^usage: ccrm' "$TEST_TMP/out" || fail "--$opt --help asks for help"
+    elif grep -q '^usage: ccrm' "$TEST_TMP/out"; then
+        fail "--$opt --help: --help is the value of --$opt (src/main.c's every_option lacks it?)"
+    fi
+done
+ok "every option's value is read as one, the command flags' --help as help"
+check "no command wrote a file named after a flag" bash -c "! ls -- '$TEST_TMP'/-* 2>/dev/null"
+
 # after all of that, the database was never looked for: no private cluster was made
 check "no command started a private database" test ! -e "$XDG_DATA_HOME/ccrm"
 # and a good command line does get as far as the database (so the cases above are the flags')
