@@ -18,6 +18,7 @@
 #include "ccrm/cli.h"
 #include "ccrm/import.h"
 #include "ccrm/util.h"
+#include "cli_int.h"
 #include "import_int.h"
 
 #define READ_CHUNK (256 * 1024)
@@ -53,8 +54,12 @@ struct imp_state {
     /* the header record, for the rejects file */
     char *hdr_raw;
     size_t hdr_rawlen;
-    FILE *rejects;
+    /* written beside the file named and renamed over it when the run is through (finished), so
+     * a failed or interrupted import leaves the rejects file of the run before whole */
+    struct cli_out rejects_out;
+    FILE *rejects; /* rejects_out.f, or NULL without --rejects */
     const char *rejects_path;
+    int finished; /* the import (or the dry run) got to its summary */
     /* progress */
     int progress;
     int64_t rows;
@@ -468,6 +473,7 @@ run_import(struct imp_state *st, enum imp_conflict conflict, int dry_run, const 
                      file_name);
         /* as the real run would exit: 65 when rows are left out, --rejects or not */
         rc = cnt.rejected > 0 ? EX_DATAERR : 0;
+        st->finished = 1;
         goto out;
     }
     if (cnt.rejected > 0 && st->rejects == NULL) {
@@ -483,6 +489,7 @@ run_import(struct imp_state *st, enum imp_conflict conflict, int dry_run, const 
     progress_note(st, "writing...");
     if ((batch = db_import_commit(st->imp, file_name, &cnt, on_note, st, &st->err)) == -1)
         goto db_failed;
+    st->finished = 1; /* the rows are in: the rejects file is the one of this import */
     progress_clear(st);
     clock_gettime(CLOCK_MONOTONIC, &now);
     t = elapsed(&st->t0, &now);
@@ -779,7 +786,7 @@ cli_import_main(int argc, char **argv)
     if (st.rejects_path != NULL && strcmp(st.path, "-") != 0) {
         struct stat in, out;
 
-        /* "wb" would empty the file before a line of it is read */
+        /* the rejects would replace the file being imported */
         if (stat(st.path, &in) == 0 && stat(st.rejects_path, &out) == 0 &&
             in.st_dev == out.st_dev && in.st_ino == out.st_ino) {
             safe_fprintf(stderr,
@@ -789,11 +796,13 @@ cli_import_main(int argc, char **argv)
             return EX_USAGE;
         }
     }
-    if (st.rejects_path != NULL && (st.rejects = fopen(st.rejects_path, "wb")) == NULL) {
-        safe_fprintf(stderr, "ccrm: could not create \"%s\": %s\n", st.rejects_path,
-                     strerror(errno));
-        db_close(&st.db);
-        return EX_CANTCREAT;
+    if (st.rejects_path != NULL) {
+        if (cli_out_open(&st.rejects_out, st.rejects_path, 0666, &st.err) == -1) {
+            safe_fprintf(stderr, "ccrm: %s\n", st.err.msg);
+            db_close(&st.db);
+            return EX_CANTCREAT;
+        }
+        st.rejects = st.rejects_out.f;
     }
     st.keep_raw = st.rejects != NULL;
     st.label = strcmp(st.path, "-") == 0 ? "stdin" : st.path;
@@ -811,9 +820,10 @@ cli_import_main(int argc, char **argv)
 
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
-    if (st.rejects != NULL && fclose(st.rejects) != 0 && rc == 0) {
-        safe_fprintf(stderr, "ccrm: could not write \"%s\": %s\n", st.rejects_path,
-                     strerror(errno));
+    /* (not finished: the file being written is removed, the one there before stays) */
+    if (st.rejects != NULL && cli_out_close(&st.rejects_out, st.finished, &st.err) == -1 &&
+        st.finished) {
+        safe_fprintf(stderr, "ccrm: %s\n", st.err.msg);
         rc = EX_CANTCREAT;
     }
     db_close(&st.db);
