@@ -436,8 +436,18 @@ layout(struct listview *lv, int wd, int *xs, int *ws, int *idx)
 
             if (c->hidden || prio != p)
                 continue;
-            if (used + min[i] + (n > 0) > wd && n > 0)
+            if (used + min[i] + (n > 0) > wd && n > 0) {
+                /* an essential column (a ticket's subject) is not given up for less
+                 * important ones: it takes the room left, narrower, and nothing comes after */
+                if (prio == 1 && wd - used - 1 >= min[i] / 2) {
+                    min[i] = wd - used - 1;
+                    used = wd;
+                    wsum += c->weight;
+                    take[i] = 1;
+                    n++;
+                }
                 continue;
+            }
             used += min[i] + (n > 0);
             wsum += c->weight;
             take[i] = 1;
