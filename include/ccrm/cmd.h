@@ -196,8 +196,6 @@ int cmd_has_prefix(const char *s, const char *p, size_t n);
 /* Are a and b the same but for letter case, in any script (as cmd_has_prefix)? */
 int cmd_same_name(const char *a, const char *b);
 
-/* The departments a hand-off names (NULL-terminated), for completion. */
-const char *const *cmd_department_names(void);
 /* The channels of a consent or an opt-out (NULL-terminated): email, phone, post, all. */
 const char *const *cmd_channel_names(void);
 

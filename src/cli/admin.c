@@ -29,9 +29,6 @@ struct admin_opts {
     int password;
 };
 
-static const char *const depts[] = {"sales",   "support", "marketing", "management",
-                                    "billing", "partner", "admin"};
-
 static void
 usage(FILE *f)
 {
@@ -161,10 +158,10 @@ parse(int argc, char **argv, struct admin_opts *o)
             fputs("ccrm: --add-user needs --dept\n", stderr);
             return -1;
         }
-        for (i = 0; i < sizeof depts / sizeof depts[0]; i++)
-            if (strcmp(o->dept, depts[i]) == 0)
+        for (i = 0; dept_names[i] != NULL; i++)
+            if (strcmp(o->dept, dept_names[i]) == 0)
                 break;
-        if (i == sizeof depts / sizeof depts[0]) {
+        if (dept_names[i] == NULL) {
             safe_fprintf(
                 stderr,
                 "ccrm: --dept: unknown department \"%s\" (known: sales, support, marketing, "

@@ -35,15 +35,6 @@ cmd_views_text(void)
     return text;
 }
 
-static const char *const departments[] = {"sales",      "support", "marketing",
-                                          "management", "billing", NULL};
-
-const char *const *
-cmd_department_names(void)
-{
-    return departments;
-}
-
 /* the channels a consent or an opt-out is about (consents.channel) */
 static const char *const channels[] = {"email", "phone", "post", "all", NULL};
 
@@ -420,6 +411,8 @@ static void
 complete_arg(const struct action *c, const char *a, const struct cmd_complete_src *src,
              struct collect *col)
 {
+    int i;
+
     switch (c->complete) {
     case CMPL_NONE:
         break;
@@ -440,9 +433,10 @@ complete_arg(const struct action *c, const char *a, const struct cmd_complete_sr
     case CMPL_ACCOUNTS:
     case CMPL_PEOPLE:
         if (c->complete == CMPL_PEOPLE && strpbrk(a, " \t") != NULL)
-            break; /* past the login: the note is free text */
-        if (c->kind == CMD_HANDOFF)
-            add_list(col, departments);
+            break;                  /* past the login: the note is free text */
+        if (c->kind == CMD_HANDOFF) /* to a team: the company's own departments */
+            for (i = 0; i < DEPT_TEAMS; i++)
+                add_cand(dept_names[i], col);
         if (src != NULL && src->names != NULL)
             src->names(c->kind, a, src->matched ? add_matched : add_cand, col, src->ctx);
         break;
