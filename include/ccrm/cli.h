@@ -40,7 +40,8 @@ struct cli_flags {
  * the end of a valid command line, or '?' after saying on standard error what is wrong (an
  * option without its value; an unknown option, then usage(stderr) if usage_on_error; an
  * argument that is no option, unless f->operands: then argv[optind..argc-1] are the
- * command's to check). */
+ * command's to check). An option given twice, and an empty --output, are said and exit 64
+ * here. */
 int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
                struct cli_flags *f, void (*usage)(FILE *), int usage_on_error);
 

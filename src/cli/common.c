@@ -1,7 +1,8 @@
 /* Shared by the batch commands: which database to open (docs/design.md §8), configuration
  * loading, the parsing of their flags with every error said the same way everywhere (one
- * line naming the flag, exit 64 EX_USAGE; an option given twice too), and their output: a
- * file written whole for --output, a reader of standard output that went away (cli_int.h). */
+ * line naming the flag, exit 64 EX_USAGE; an option given twice and --output "" too), and
+ * their output: a file written whole for --output, a reader of standard output that went away
+ * (cli_int.h). */
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
@@ -130,6 +131,13 @@ cli_getopt(int argc, char **argv, const char *shortopts, const struct option *lo
                 }
                 if (nseen < (int)(sizeof seen / sizeof seen[0]))
                     snprintf(seen[nseen++], sizeof seen[0], "%s", name);
+            }
+            /* --output "" (a variable left empty in a script) names no file: said here once
+             * for every command that writes one, not taken for standard output */
+            if (strcmp(name, "output") == 0 && optarg != NULL && optarg[0] == '\0') {
+                fputs("ccrm: --output: name a file (or leave --output out for standard output)\n",
+                      stderr);
+                exit(cli_usage_error());
             }
         }
         switch (c) {

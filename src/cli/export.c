@@ -92,12 +92,7 @@ cli_export_main(int argc, char **argv)
                 return EX_USAGE;
             break;
         case 'o':
-        case OPT_OUTPUT:
-            if (optarg[0] == '\0') {
-                fputs("ccrm: --output: name a file (or leave --output out for standard output)\n",
-                      stderr);
-                return cli_usage_error();
-            }
+        case OPT_OUTPUT: /* (not "": cli_getopt refuses it) */
             output = optarg;
             break;
         default:

@@ -214,12 +214,7 @@ parse(int argc, char **argv, struct service_opts *o)
         case 'o':
         case OPT_OUTPUT:
             o->output = optarg;
-            output = 1;
-            if (optarg[0] == '\0') {
-                fputs("ccrm: --output: name a file (or leave --output out for standard output)\n",
-                      stderr);
-                r = -1;
-            }
+            output = 1; /* (not "": cli_getopt refuses it) */
             break;
         case OPT_VERBOSE:
             o->verbose = 1;

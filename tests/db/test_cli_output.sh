@@ -4,7 +4,8 @@
 # export or report leaves the file that was there; a document or an export that does not fit
 # on the disk leaves no file, or the one that was there (73, 74); a reader that goes away
 # (| head) is no failure; --help and --version to a full disk exit 74; --log's refusals (77,
-# its choices, control characters); an option given twice; --batches' hints on standard error;
+# its choices, control characters); an option given twice; --output "" refused alike by every
+# command that writes a file (64); --batches' hints on standard error;
 # --import-mail's summary in the singular.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_cli_output.sh path/to/ccrm}
@@ -246,6 +247,22 @@ twice db -d x --migrate
 twice migrate --migrate --migrate
 "$CCRM" -d "$NOWHERE" --reply 1 --body-file /nonexistent --attach a --attach b >/dev/null 2>"$T/err"
 check "--attach may be given again (a list)" bash -c "! grep -q 'given twice' $T/err"
+
+# ---- 6b. --output "" names no file: every command that writes one says so alike ----
+no_file() { # no_file args...: exit 64, the line naming --output, nothing written
+    "$CCRM" -d "$NOWHERE" "$@" >"$T/out" 2>"$T/err"
+    rc=$?
+    check "$* : exit 64 ($rc), \"--output: name a file\"" \
+        bash -c "test $rc = 64 && test ! -s $T/out && test \"\$(head -1 $T/err)\" = 'ccrm: --output: name a file (or leave --output out for standard output)'"
+}
+no_file --export accounts --output ""
+no_file --export invoices --output ""
+no_file --export campaign_members --campaign 1 --output ""
+no_file --report pipeline --output ""
+no_file --print invoice 1 --output ""
+no_file --print invoice 1 -o ""
+no_file --ics --output=
+no_file --output "" --report pipeline
 
 # ---- 7. --batches: the hints on standard error ----
 c sam --batches
