@@ -131,7 +131,8 @@ int event_cursor_parse(struct event_cursor *c, const char *text, struct ccrm_err
  * history change found after a restart is crossed exactly too. Written to a temporary file,
  * fsync'd and renamed over path (atomic). Returns 0/-1 (errno set). */
 int event_cursor_save(const struct event_cursor *c, const char *path);
-/* Load a state file. Returns 1 loaded, 0 when path does not exist, -1 with err set. */
+/* Load a state file. Returns 1 loaded, 0 when path does not exist or is an empty file (from
+ * mktemp or touch: no position yet), -1 with err set. */
 int event_cursor_load(struct event_cursor *c, const char *path, struct ccrm_err *err);
 
 /* A message about the stream for the user ("the server's history changed ..."), or NULL; the

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -214,16 +213,6 @@ check_state(const char *path)
     return 0;
 }
 
-/* An empty state file (from mktemp or touch) holds no position yet: the feed starts as without
- * one. */
-static int
-state_empty(const char *path)
-{
-    struct stat st;
-
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0;
-}
-
 /* Reconnect with backoff and jitter, each host of the connection string tried for at most
  * connect_timeout. Returns when connected or stopped. */
 static void
@@ -282,8 +271,8 @@ run_feed(struct feed_opts *o)
         free(cur);
         return EX_USAGE;
     }
-    if (o->state != NULL && !state_empty(o->state) &&
-        (loaded = event_cursor_load(cur, o->state, &err)) == -1) {
+    /* (an empty one, from mktemp or touch, loads nothing: the feed starts as without one) */
+    if (o->state != NULL && (loaded = event_cursor_load(cur, o->state, &err)) == -1) {
         safe_fprintf(stderr, "ccrm: --state: %s\n", err.msg);
         event_cursor_fini(cur);
         free(cur);

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1241,12 +1242,18 @@ event_cursor_load(struct event_cursor *c, const char *path, struct ccrm_err *err
     FILE *f = fopen(path, "r");
     char line[4096];
     int lineno = 0, have_cursor = 0;
+    struct stat st;
 
     if (f == NULL) {
         if (errno == ENOENT)
             return 0;
         err_set(err, "could not read \"%s\": %s", path, strerror(errno));
         return -1;
+    }
+    /* an empty file (made by mktemp or touch for us to fill) holds no position yet: as none */
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0) {
+        fclose(f);
+        return 0;
     }
     while (fgets(line, sizeof line, f) != NULL) {
         struct event_fp fp;

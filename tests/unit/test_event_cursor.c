@@ -136,6 +136,18 @@ test_state_file(void **state)
     /* no file: nothing loaded; a damaged one: refused with its name */
     memset(&d, 0, sizeof d);
     assert_int_equal(event_cursor_load(&d, "/nonexistent/ccrm-state", &err), 0);
+    /* an empty file (mktemp, touch) holds no position yet: as no file, for every reader */
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fclose(f);
+    assert_int_equal(event_cursor_load(&d, path, &err), 0);
+    assert_false(event_cursor_started(&d));
+    /* ... but a line break is something, and no state */
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("\n", f);
+    fclose(f);
+    assert_int_equal(event_cursor_load(&d, path, &err), -1);
     f = fopen(path, "w");
     assert_non_null(f);
     fputs("ccrm feed state 1\ncursor v1.x\n", f);
