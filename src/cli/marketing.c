@@ -180,28 +180,28 @@ open_output(struct output *out, const char *path, int *rc)
     return 0;
 }
 
-/* A write to standard output failed because its reader went away (| head): not a failure,
- * and nothing to say (the other batch commands exit 0 then too). */
+/* Finish the output of a command that wrote rows (rows < 0: it failed, err says why). A write
+ * to standard output that failed because its reader went away (| head) is no failure and says
+ * nothing (the other batch commands exit 0 then too); the file is renamed into place only when
+ * all went well, else removed. Returns the exit code. */
 static int
-reader_left(struct output *out)
+close_output(struct output *out, struct db *db, long long rows, const struct ccrm_err *err)
 {
-    return out->path == NULL && ferror(stdout) && cli_reader_gone(stdout);
-}
+    struct ccrm_err werr;
+    int rc = 0;
 
-/* Finish the output: the file renamed into place when rc is 0, else removed. Returns rc, or
- * the exit code of a failure to write. */
-static int
-close_output(struct output *out, int rc)
-{
-    struct ccrm_err err;
-
-    if (out->path != NULL) {
-        if (cli_out_close(&out->file, rc == 0, &err) == -1 && rc == 0) {
-            safe_fprintf(stderr, "ccrm: %s\n", err.msg);
-            return EX_IOERR; /* as a write that failed on the way (58030) */
-        }
-    } else if ((fflush(stdout) != 0 || ferror(stdout)) && rc == 0) {
-        return cli_reader_gone(stdout) ? 0 : EX_IOERR; /* (| head: no failure) */
+    if (out->path == NULL && (fflush(stdout) != 0 || ferror(stdout))) {
+        if (cli_reader_gone(stdout))
+            return 0;
+        rc = EX_IOERR;
+    }
+    if (rows < 0) {
+        fprintf(stderr, "ccrm: %s\n", err->msg);
+        rc = db_exit(db, err);
+    }
+    if (out->path != NULL && cli_out_close(&out->file, rc == 0, &werr) == -1 && rc == 0) {
+        safe_fprintf(stderr, "ccrm: %s\n", werr.msg);
+        rc = EX_IOERR; /* as a write that failed on the way (58030) */
     }
     return rc;
 }
@@ -316,14 +316,7 @@ report_main(int argc, char **argv)
         return rc;
     }
     rows = db_report_write(db, r.name, r.from, r.to, o.jsonl, out.f, &err);
-    rc = 0;
-    if (rows < 0 && reader_left(&out)) {
-        rows = 0; /* | head: the reader has what it wanted, no failure */
-    } else if (rows < 0) {
-        fprintf(stderr, "ccrm: %s\n", err.msg);
-        rc = db_exit(db, &err);
-    }
-    rc = close_output(&out, rc);
+    rc = close_output(&out, db, rows, &err);
     db_close(&db);
     return rc;
 }
@@ -432,13 +425,8 @@ members_export_main(int argc, char **argv)
         return rc;
     }
     rows = db_campaign_members_export(db, id, o.jsonl, out.f, &opted, &noaddr, &err);
-    rc = 0;
-    if (rows < 0 && reader_left(&out)) {
-        rows = 0; /* | head: the reader has what it wanted, no failure */
-    } else if (rows < 0) {
-        fprintf(stderr, "ccrm: %s\n", err.msg);
-        rc = db_exit(db, &err);
-    } else if (!o.quiet && (opted > 0 || noaddr > 0)) {
+    rc = close_output(&out, db, rows, &err);
+    if (rc == 0 && rows >= 0 && !o.quiet && (opted > 0 || noaddr > 0)) {
         fprintf(stderr, "ccrm: %lld members exported; left out: ", rows);
         if (opted > 0)
             fprintf(stderr, "%lld who opted out%s", opted, noaddr > 0 ? ", " : "");
@@ -446,7 +434,6 @@ members_export_main(int argc, char **argv)
             fprintf(stderr, "%lld without an e-mail address", noaddr);
         fputc('\n', stderr);
     }
-    rc = close_output(&out, rc);
     db_close(&db);
     return rc;
 }
