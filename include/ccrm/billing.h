@@ -176,7 +176,9 @@ int db_bill_export_known(const char *name);
  * entities: CSV with a header (invoices: one row per invoice line, the invoice's columns on
  * every row; payments: one row per payment; overdue: the dunning list) or JSON lines (an
  * invoice per line with its lines in an array). Issued documents only, in number order; row-
- * level security applies. Returns the number of rows written (CSV) or objects (JSON), or -1. */
+ * level security applies. A write that fails cancels the server's COPY ("could not write the
+ * export: Broken pipe"); a connection lost halfway is said as such (db_lost). Returns the
+ * number of rows written (CSV) or objects (JSON), or -1. */
 int64_t db_bill_export(struct db *db, const char *name, int jsonl,
                        int (*write)(void *arg, const char *buf, size_t n), void *arg,
                        struct ccrm_err *err);

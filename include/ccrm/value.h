@@ -75,4 +75,19 @@ int value_normalize_str(const struct value_rule *r, int required, const char *in
 /* Fill e for a required value left empty. */
 void value_required(struct value_err *e);
 
+/* Why value_amount refused an amount, for a caller that says it in words of its own (a
+ * payment names the currency): not an amount at all (e says why), more decimals than the
+ * scale that are not only zeros ("12.505" in EUR; "1,000" too, a thousand to whoever wrote
+ * it), or "1,000" where the scale is 3 (a thousand, or one?). */
+enum value_amount_why { VALUE_AMOUNT_BAD, VALUE_AMOUNT_DECIMALS, VALUE_AMOUNT_AMBIGUOUS };
+
+/* An amount of money in a currency of scale decimals (0 to 7: JPY 0, EUR 2, KWD 3), read as
+ * FIELD_AMOUNT reads one (the same marks, groups and refusals; blanks around it trimmed;
+ * zeros past the scale dropped: "12.5000" EUR is 12.50, "1.000,00" JPY is 1000) into out with
+ * exactly scale decimals ("1000", "12.50", "1000.000"; 24 bytes always suffice). *decimals
+ * gets the digits written after the decimal mark ("1,000": 3). Returns the length written,
+ * or -1 with e filled and *why set. */
+long value_amount(const char *in, size_t len, int scale, char *out, size_t outcap, int *decimals,
+                  enum value_amount_why *why, struct value_err *e);
+
 #endif

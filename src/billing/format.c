@@ -12,6 +12,7 @@
 
 #include "ccrm/billing.h"
 #include "ccrm/util.h"
+#include "ccrm/value.h"
 
 const char *
 bill_kind_noun(enum bill_kind kind)
@@ -378,25 +379,17 @@ looks_like_date(const char *s, size_t n)
     return digits >= 4 && seps >= 1;
 }
 
-/* A date as YYYY-M-D or D.M.YYYY (a day of the calendar) into out as YYYY-MM-DD, or -1. */
+/* A date as YYYY-M-D or D.M.YYYY (a day of the calendar) into out (11 bytes) as YYYY-MM-DD, or
+ * -1: as forms read dates (value.c). */
 static int
 pay_date(const char *s, size_t n, char *out)
 {
-    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    char buf[16], tail;
-    int y, m, d;
+    static const struct value_rule rule = {.type = FIELD_DATE};
+    struct value_err e;
+    char buf[24];
 
-    if (n >= sizeof buf)
+    if (n > 10 || value_normalize(&rule, s, n, buf, sizeof buf, &e) != 10)
         return -1;
-    memcpy(buf, s, n);
-    buf[n] = '\0';
-    if (sscanf(buf, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 &&
-        (sscanf(buf, "%2d.%2d.%4d%c", &d, &m, &y, &tail) != 3 || strlen(strrchr(buf, '.')) != 5))
-        return -1;
-    if (y < 1900 || y > 9999 || m < 1 || m > 12 || d < 1 ||
-        d > days[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)))
-        return -1;
-    snprintf(buf, sizeof buf, "%04d-%02d-%02d", y % 10000, m % 100, d % 100);
     memcpy(out, buf, 11);
     return 0;
 }

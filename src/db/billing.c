@@ -12,6 +12,7 @@
 #include "ccrm/billing.h"
 #include "ccrm/strbuf.h"
 #include "ccrm/util.h"
+#include "ccrm/value.h"
 #include "db_int.h"
 
 /* An invoice named by id ("42") or number ("2026-00001", "cn-2026-00001"). */
@@ -272,54 +273,34 @@ db_bill_issue(struct db *db, const char *ref, const char *date, char *number, si
     return 0;
 }
 
-/* An amount as people write it, in buf as PostgreSQL reads it: "612.52", "612,52", "1.234,50"
- * and "1,234.50" (the last of two kinds of separator is the decimal one, the other groups
- * thousands), "1.000.000" (one kind, several times: groups). Sets *decimals to the digits
- * after the decimal separator as written (zeros count: "1,000" has 3). -1 when it is not a
- * plain positive amount. */
+/* Refuse a payment's amount (SQLSTATE 22023: exit 65): "could not record the payment" and
+ * value.c's words (tail), or, with currency, why it is none in that currency. */
 static int
-amount_text(const char *s, char *buf, size_t n, int *decimals)
+amount_refused(struct ccrm_err *err, const char *tail, const char *amount, const char *currency,
+               int minor, enum value_amount_why why, int decimals)
 {
-    const char *last = NULL, *p;
-    char dec = 0;
-    size_t o = 0;
-    int kinds = 0, count = 0;
+    char thousand[48];
 
-    for (p = s; *p != '\0'; p++) {
-        if (*p == '.' || *p == ',') {
-            last = p;
-            count++;
-        } else if (!isdigit((unsigned char)*p)) {
-            return -1;
-        }
-    }
-    if (s[0] == '\0' || !isdigit((unsigned char)s[0]) || (last != NULL && last[1] == '\0'))
-        return -1;
-    kinds = (strchr(s, '.') != NULL) + (strchr(s, ',') != NULL);
-    if (last != NULL && (kinds == 2 || count == 1))
-        dec = *last;
-    *decimals = 0;
-    for (p = s; *p != '\0'; p++) {
-        if (*p == '.' || *p == ',') {
-            size_t run = strspn(p + 1, "0123456789");
-
-            if (p == last && dec != 0) {
-                *decimals = (int)run;
-                if (o + 1 >= n)
-                    return -1;
-                buf[o++] = '.';
-                continue;
-            }
-            if (*p == dec || run != 3) /* a group is three digits */
-                return -1;
-            continue;
-        }
-        if (o + 1 >= n)
-            return -1;
-        buf[o++] = *p;
-    }
-    buf[o] = '\0';
-    return 0;
+    /* the amounts a thousand is in this currency, for the message */
+    if (minor == 0)
+        snprintf(thousand, sizeof thousand, "1000");
+    else
+        snprintf(thousand, sizeof thousand, "1000, 1.000,%.*s or 1,000.%.*s", minor, "0000000",
+                 minor, "0000000");
+    if (currency == NULL || why == VALUE_AMOUNT_BAD)
+        err_set(err, "could not record the payment%s", tail);
+    else if (why == VALUE_AMOUNT_DECIMALS)
+        err_set(err,
+                "could not record the payment: \"%s\" has %d decimals, and %s has %d (a thousand "
+                "is %s)",
+                amount, decimals, currency, minor, thousand);
+    else /* "1,051" in a currency of three decimals: a thousand and more, or one and a bit? */
+        err_set(err,
+                "could not record the payment: \"%s\" is ambiguous in %s (a thousand is %s; one "
+                "is 1; for decimals add a zero: %s0)",
+                amount, currency, thousand, amount);
+    str_copy(err->sqlstate, "22023", sizeof err->sqlstate);
+    return -1;
 }
 
 int
@@ -329,67 +310,47 @@ db_bill_payment(struct db *db, const char *ref, const char *amount, const char *
 {
     char id[24], amt[40], open[64], paid[64];
     const char *params[5] = {id, amt, date, method, reference};
+    enum value_amount_why why;
+    struct value_err ve;
     PGresult *res;
     int minor, decimals;
+    long len;
 
-    if (amount_text(amount, amt, sizeof amt, &decimals) == -1) {
-        err_set(err, "could not record the payment: \"%s\" is not an amount (write 612.52)",
-                amount);
-        str_copy(err->sqlstate, "22023", sizeof err->sqlstate);
-        return -1;
-    }
-    if (strspn(amt, "0.") == strlen(amt)) {
+    /* read as forms read amounts (include/ccrm/value.h: ".50", "+5", "1'234.50" too): first
+     * whether it is an amount at all, and more than 0, before the invoice is looked up */
+    len = value_amount(amount, strlen(amount), 7, amt, sizeof amt, &decimals, &why, &ve);
+    if (len < 0 && why == VALUE_AMOUNT_BAD)
+        return amount_refused(err, ve.tail, amount, NULL, 0, why, decimals);
+    if (len >= 0 && amt[strspn(amt, "0.")] == '\0') {
         err_set(err, "could not record the payment: a payment is more than 0");
         str_copy(err->sqlstate, "22023", sizeof err->sqlstate);
         return -1;
     }
     if (invoice_id(db, ref, id, err) == -1)
         return -1;
-    /* "1,000" is a thousand to whoever wrote it, not 1.000 EUR: more decimals than the
-     * currency has, zeros too, are refused */
     res = db_exec(db,
                   "SELECT i.currency, ccrm_minor_units(i.currency) FROM invoices i"
                   " WHERE i.id = $1::bigint",
                   1, params, err);
     if (res == NULL)
         return -1;
-    if (PQntuples(res) == 1) {
-        int cur = atoi(db_val(res, 0, 1));
-        int both = strchr(amount, '.') != NULL && strchr(amount, ',') != NULL;
-        int seps = 0;
-        char *dot = strchr(amt, '.'), thousand[48];
-        const char *p;
-
-        for (p = amount; *p != '\0'; p++)
-            seps += *p == '.' || *p == ',';
-        /* the amounts a thousand is in this currency, for the message */
-        if (cur == 0)
-            snprintf(thousand, sizeof thousand, "1000");
-        else
-            snprintf(thousand, sizeof thousand, "1000, 1.000,%.*s or 1,000.%.*s", cur, "0000", cur,
-                     "0000");
-        if (decimals > cur && both && dot != NULL &&
-            strspn(dot + 1 + cur, "0") == strlen(dot + 1 + cur)) {
-            /* "1.000,00" in yen: a thousand, written with zero cents it does not have */
-            dot[cur > 0 ? cur + 1 : 0] = '\0';
-        } else if (decimals > cur) {
-            err_set(err,
-                    "could not record the payment: \"%s\" has %d decimals, and %s has %d (a "
-                    "thousand is %s)",
-                    amount, decimals, db_val(res, 0, 0), cur, thousand);
-            str_copy(err->sqlstate, "22023", sizeof err->sqlstate);
-            PQclear(res);
-            return -1;
-        } else if (decimals == 3 && seps == 1) {
-            /* "1,000" in a currency of three decimals: a thousand, or one? */
-            err_set(err,
-                    "could not record the payment: \"%s\" is ambiguous in %s (a thousand is %s;"
-                    " one is 1)",
-                    amount, db_val(res, 0, 0), thousand);
-            str_copy(err->sqlstate, "22023", sizeof err->sqlstate);
-            PQclear(res);
-            return -1;
-        }
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        not_found(err, "invoice", ref);
+        return -1;
+    }
+    /* then in the invoice's currency: "1,000" is a thousand to whoever wrote it, not 1.000
+     * EUR: more decimals than the currency has are refused, but for zeros past them
+     * ("12.5000" EUR, "1.000,00" in yen). (A currency of more than 7 decimals, which none
+     * has: the reading above, and the database's rule.) */
+    minor = atoi(db_val(res, 0, 1));
+    if (minor >= 0 && minor <= 7)
+        len = value_amount(amount, strlen(amount), minor, amt, sizeof amt, &decimals, &why, &ve);
+    if (len < 0) {
+        amount_refused(err, ve.tail, amount, minor >= 0 && minor <= 7 ? db_val(res, 0, 0) : NULL,
+                       minor, why, decimals);
+        PQclear(res);
+        return -1;
     }
     PQclear(res);
     res = db_exec(db,
@@ -561,104 +522,29 @@ db_bill_export_known(const char *name)
     return export_find(name) != NULL;
 }
 
-/* COPY (sql) TO STDOUT as CSV with a header, to write(). Returns the rows, or -1. */
-static int64_t
-copy_csv(struct db *db, const char *query, int (*write)(void *, const char *, size_t), void *arg,
-         struct ccrm_err *err)
-{
-    char *sql = xasprintf("COPY (%s) TO STDOUT WITH (FORMAT csv, HEADER)", query);
-    PGresult *res = PQexec(db->conn, sql);
-    int64_t rows = -1;
-    int n, failed = 0;
-    char *buf;
-
-    free(sql);
-    if (PQresultStatus(res) != PGRES_COPY_OUT) {
-        err_set_pg(err, res, db->conn, "could not export");
-        PQclear(res);
-        return -1;
-    }
-    PQclear(res);
-    while ((n = PQgetCopyData(db->conn, &buf, 0)) > 0) {
-        if (!failed && write(arg, buf, (size_t)n) != 0)
-            failed = 1;
-        PQfreemem(buf);
-    }
-    res = PQgetResult(db->conn);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK)
-        err_set_pg(err, res, db->conn, "could not export");
-    else if (failed)
-        err_set(err, "could not write the export");
-    else
-        rows = strtoll(PQcmdTuples(res), NULL, 10);
-    PQclear(res);
-    while ((res = PQgetResult(db->conn)) != NULL)
-        PQclear(res);
-    return rows;
-}
-
-/* A cursor over sql (one text column), fetched 500 rows at a time, each row and a newline to
- * write(): JSON lines in flat memory. Returns the rows, or -1. */
-static int64_t
-cursor_lines(struct db *db, const char *query, int (*write)(void *, const char *, size_t),
-             void *arg, struct ccrm_err *err)
-{
-    char *sql = xasprintf("DECLARE ccrm_bill_export NO SCROLL CURSOR FOR %s", query);
-    PGresult *res = db_exec(db, sql, 0, NULL, err);
-    int64_t rows = 0;
-    int i, n;
-
-    free(sql);
-    if (res == NULL)
-        return -1;
-    PQclear(res);
-    do {
-        if ((res = db_exec(db, "FETCH FORWARD 500 FROM ccrm_bill_export", 0, NULL, err)) == NULL)
-            return -1;
-        n = PQntuples(res);
-        for (i = 0; i < n; i++) {
-            if (write(arg, PQgetvalue(res, i, 0), (size_t)PQgetlength(res, i, 0)) != 0 ||
-                write(arg, "\n", 1) != 0) {
-                PQclear(res);
-                err_set(err, "could not write the export");
-                return -1;
-            }
-        }
-        rows += n;
-        PQclear(res);
-    } while (n > 0);
-    return rows;
-}
-
 int64_t
 db_bill_export(struct db *db, const char *name, int jsonl,
                int (*write)(void *arg, const char *buf, size_t n), void *arg, struct ccrm_err *err)
 {
     const struct bill_export *e = export_find(name);
-    int64_t rows = -1;
-    char *query = NULL;
+    int64_t rows;
+    char *sql;
 
     if (e == NULL) {
         err_set(err, "could not export: unknown export \"%s\"", name != NULL ? name : "");
         return -1;
     }
-    if (simple(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", err) == -1)
-        return -1;
-    if (simple(db, "SET LOCAL statement_timeout = 0", err) == -1 ||
-        simple(db, "SET LOCAL datestyle = 'ISO, YMD'", err) == -1 ||
-        simple(db, "SET LOCAL extra_float_digits = 1", err) == -1)
-        goto out;
+    /* streamed as --export streams an entity (src/db/export.c): one snapshot, a reader that
+     * goes away cancels the server's COPY, a connection lost halfway is said as such; JSON
+     * lines are one text column, COPY's escapes undone */
     if (!jsonl)
-        rows = copy_csv(db, e->csv, write, arg, err);
+        sql = xasprintf("COPY (%s) TO STDOUT WITH (FORMAT csv, HEADER)", e->csv);
     else if (e->jsonl != NULL)
-        rows = cursor_lines(db, e->jsonl, write, arg, err);
-    else {
-        query = xasprintf("SELECT row_to_json(x)::text FROM (%s) x", e->csv);
-        rows = cursor_lines(db, query, write, arg, err);
-    }
-out:
-    free(query);
-    rollback(db);
+        sql = xasprintf("COPY (%s) TO STDOUT", e->jsonl);
+    else
+        sql = xasprintf("COPY (SELECT row_to_json(x)::text FROM (%s) x) TO STDOUT", e->csv);
+    rows = db_copy_out(db, sql, jsonl, write, arg, err);
+    free(sql);
     return rows;
 }
 

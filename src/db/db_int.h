@@ -125,9 +125,18 @@ PGresult *db_exec_prepared(struct db *db, const char *sql, int nparams, const ch
 char *list_window_sql(struct db *db, const struct list_query *q, const char *ids_cond,
                       const struct row *first, const struct row *last, const char **params, int *np,
                       char keys[2][24]);
-/* Is the user a partner (lists read their partner_from: include/ccrm/entity.h)? */
-int db_is_partner(const struct db *db);
 char *list_window_pattern(const struct list_query *q);
+
+/* An export: sql, a COPY ... TO STDOUT, run in a REPEATABLE READ, read-only transaction of its
+ * own (one snapshot; no statement timeout, ISO dates, floats in full), each row handed to
+ * write() (returning 0/-1), with COPY's text escapes undone when unescape (one text column:
+ * JSON lines). A write that fails (| head, a full disk) cancels the COPY on the server instead
+ * of reading the rest ("could not write the export: Broken pipe"); a connection lost halfway
+ * marks db lost ("lost the connection to the database": exit 69). Returns the rows, or -1 with
+ * err set. src/db/export.c (ccrm --export's entities and the back office's exports). */
+int64_t db_copy_out(struct db *db, const char *sql, int unescape,
+                    int (*write)(void *arg, const char *buf, size_t n), void *arg,
+                    struct ccrm_err *err);
 
 /* Fill err from a failed result: "<what>: <server message>" and the SQLSTATE. */
 void err_set_pg(struct ccrm_err *err, const PGresult *res, const PGconn *conn, const char *what);

@@ -1,6 +1,7 @@
 /* The libpq side of ccrm --export (include/ccrm/export.h): one REPEATABLE READ, read-only
  * transaction around one COPY (SELECT ...) TO STDOUT, its columns the import's (foreign keys as
- * the values an import matches them by: an account's domain or name, a contact's e-mail). */
+ * the values an import matches them by: an account's domain or name, a contact's e-mail). The
+ * COPY itself (db_copy_out: db_int.h) is the back office's exports' too (src/db/billing.c). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -78,10 +79,9 @@ build_copy(struct strbuf *sql, const struct imp_entity *e, int jsonl)
 }
 
 int64_t
-db_export(struct db *db, const struct imp_entity *e, int jsonl,
-          int (*write)(void *arg, const char *buf, size_t n), void *arg, struct ccrm_err *err)
+db_copy_out(struct db *db, const char *sql, int unescape,
+            int (*write)(void *arg, const char *buf, size_t n), void *arg, struct ccrm_err *err)
 {
-    struct strbuf sql = STRBUF_INIT;
     int64_t rows = -1;
     PGresult *res;
     char *buf;
@@ -95,8 +95,7 @@ db_export(struct db *db, const struct imp_entity *e, int jsonl,
                " SET LOCAL extra_float_digits = 1",
                "could not start the export", err) == -1)
         goto out;
-    build_copy(&sql, e, jsonl);
-    res = PQexec(db->conn, strbuf_str(&sql));
+    res = PQexec(db->conn, sql);
     if (PQresultStatus(res) != PGRES_COPY_OUT) {
         err_set_pg(err, res, db->conn, "could not export");
         PQclear(res);
@@ -106,7 +105,7 @@ db_export(struct db *db, const struct imp_entity *e, int jsonl,
     while ((n = PQgetCopyData(db->conn, &buf, 0)) > 0) {
         size_t len = (size_t)n;
 
-        if (jsonl)
+        if (unescape)
             len = copy_unescape(buf, len);
         if (!failed && write(arg, buf, len) != 0) {
             /* the output is gone (| head, a full disk): stop the server instead of draining
@@ -142,7 +141,19 @@ out:
         if (!failed)
             err_set(err, "lost the connection to the database");
     }
-    strbuf_fini(&sql);
     db_rollback(db);
+    return rows;
+}
+
+int64_t
+db_export(struct db *db, const struct imp_entity *e, int jsonl,
+          int (*write)(void *arg, const char *buf, size_t n), void *arg, struct ccrm_err *err)
+{
+    struct strbuf sql = STRBUF_INIT;
+    int64_t rows;
+
+    build_copy(&sql, e, jsonl);
+    rows = db_copy_out(db, strbuf_str(&sql), jsonl, write, arg, err);
+    strbuf_fini(&sql);
     return rows;
 }

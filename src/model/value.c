@@ -286,21 +286,24 @@ norm_datetime(const struct value_rule *r, const char *in, size_t len, char *out,
 
 /* When both '.' and ',' occur, the last one separates the cents and the other groups
  * thousands; when one of them occurs several times it groups thousands; once, it separates
- * the cents ("1.234" has three decimals: refused as ambiguous). Spaces and ' group too. */
+ * the cents ("1.234" has three decimals: refused as ambiguous). Spaces and ' group too. At most
+ * maxdec decimals (zeros past them dropped), at least pad written. *written gets the digits
+ * written after the decimal mark, *why the kind of a refusal (value_amount). */
 static long
-norm_amount(const struct value_rule *r, const char *in, size_t len, char *out, size_t outcap,
-            struct value_err *e)
+read_amount(const struct value_rule *r, size_t maxdec, size_t pad, const char *in, size_t len,
+            char *out, size_t outcap, int *written, enum value_amount_why *why, struct value_err *e)
 {
     static const char *bad = "not an amount: use digits, with . or , before the cents (1234.50)";
     static const char *phrase = "is not an amount (digits, with . or , before the cents: 1234.50)";
     static const char *big = "too large (at most 999,999,999,999.99)";
-    char buf[64], ip[16] = "", fp[8] = "";
-    size_t maxdec = r->decimals > 0 && r->decimals < 8 ? (size_t)r->decimals : 2;
+    char buf[64], ip[16] = "", fp[8] = "", res[48];
     const char *s, *end = in + len, *ld, *lc;
     char dec = 0, grp = 0;
-    size_t k = 0, ni = 0;
+    size_t k = 0, ni = 0, nf = 0;
     int ndot = 0, ncomma = 0, neg = 0;
 
+    *written = 0;
+    *why = VALUE_AMOUNT_BAD;
     s = in;
     if (s < end && *s == '-') {
         /* min < 0: a quantity may be negative (a returned item, a correction) */
@@ -356,12 +359,16 @@ norm_amount(const struct value_rule *r, const char *in, size_t len, char *out, s
     }
     ip[ni] = '\0';
     if (*s == dec && dec != 0) {
-        size_t nf = strlen(s + 1), i;
+        size_t i;
 
+        nf = strlen(s + 1);
+        *written = (int)nf;
         /* "1.234" or "1,234" with more than cents allowed: a thousand, or one and a bit? */
-        if (maxdec > 2 && nf == 3 && ni > 0 && ndot + ncomma == 1)
+        if (maxdec > 2 && nf == 3 && ni > 0 && ndot + ncomma == 1) {
+            *why = VALUE_AMOUNT_AMBIGUOUS;
             return refuse(e, in, len, "ambiguous: write 1234 for a thousand, 1.2340 for one",
                           "is ambiguous (1234 for a thousand, 1.2340 for one)");
+        }
         /* trailing zeros past the scale say nothing ("1.2340" is how one is told apart
          * from a thousand), except in the three digits after a lone separator: "250,000" may
          * be a quarter of a million, never 250.00 */
@@ -372,6 +379,7 @@ norm_amount(const struct value_rule *r, const char *in, size_t len, char *out, s
             char m1[64], m2[64];
             const char *cents = maxdec == 2 && r->max <= 0 ? " (cents)" : "";
 
+            *why = VALUE_AMOUNT_DECIMALS;
             snprintf(m1, sizeof m1, "at most %zu decimals%s", maxdec, cents);
             snprintf(m2, sizeof m2, "has more than %zu decimals%s", maxdec, cents);
             return refuse(e, in, len, m1, m2);
@@ -397,10 +405,33 @@ norm_amount(const struct value_rule *r, const char *in, size_t len, char *out, s
     /* -0 is 0 */
     if (neg && ni == 0 && fp[strspn(fp, "0")] == '\0')
         neg = 0;
-    return snprintf(out, outcap, "%s%s.%s%s", neg ? "-" : "", ni > 0 ? ip : "0", fp,
-                    fp[0] == '\0' ? "00"
-                    : fp[1]       ? ""
-                                  : "0");
+    snprintf(res, sizeof res, "%s%s%s%s%.*s", neg ? "-" : "", ni > 0 ? ip : "0",
+             nf > 0 || pad > 0 ? "." : "", fp, (int)(pad > nf ? pad - nf : 0), "0000000");
+    return snprintf(out, outcap, "%s", res);
+}
+
+static long
+norm_amount(const struct value_rule *r, const char *in, size_t len, char *out, size_t outcap,
+            struct value_err *e)
+{
+    size_t maxdec = r->decimals > 0 && r->decimals < 8 ? (size_t)r->decimals : 2;
+    enum value_amount_why why;
+    int written;
+
+    return read_amount(r, maxdec, 2, in, len, out, outcap, &written, &why, e);
+}
+
+long
+value_amount(const char *in, size_t len, int scale, char *out, size_t outcap, int *decimals,
+             enum value_amount_why *why, struct value_err *e)
+{
+    static const struct value_rule money = {.type = FIELD_AMOUNT};
+    size_t n = len;
+    const char *s = value_trim(in, &n, 0);
+
+    if (scale < 0 || scale > 7)
+        abort(); /* a caller's mistake: no currency has more */
+    return read_amount(&money, (size_t)scale, (size_t)scale, s, n, out, outcap, decimals, why, e);
 }
 
 /* ---- the rest ---- */

@@ -4,7 +4,9 @@
 # (discounts, mixed tax rates, currencies with 0, 2 and 3 decimals); quotes that were sent are
 # never edited in place (revisions are new rows); issued invoices stay as issued for every role,
 # the owner included; numbers are gapless per series and year, also when issuers roll back;
-# payments and credit notes settle an invoice; the rights of each department and a partner.
+# payments and credit notes settle an invoice; the rights of each department and a partner;
+# --payment reads amounts as forms do, in the invoice's currency; the exports to a reader that
+# goes away (| head: the COPY cancelled) and over a connection lost halfway (69).
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_billing.sh path/to/ccrm}
 
@@ -271,17 +273,45 @@ for cur in JPY KWD; do
     rc=$?
     case $cur in
     JPY) want='has 3 decimals, and JPY has 0 (a thousand is 1000)' ;;
-    KWD) want='is ambiguous in KWD (a thousand is 1000, 1.000,000 or 1,000.000; one is 1)' ;;
+    KWD) want='is ambiguous in KWD (a thousand is 1000, 1.000,000 or 1,000.000; one is 1; for decimals add a zero: 1,0000)' ;;
     esac
     check "$cur: --amount 1,000 refused with the currency's own advice ($(cat "$TEST_TMP/e"))" \
         test "$rc,$(grep -cF "$want" "$TEST_TMP/e"),$(q "select count(*) from payments where invoice_id = $ci")" = "65,1,0"
 done
 "$CCRM" -d "$DB user=bea" --payment "$cn" --amount "1.000,000" >/dev/null 2>"$TEST_TMP/e"
 check "KWD: 1.000,000 is a thousand" test "$?:$(q "select amount from payments where invoice_id = $ci")" = "0:1000.000"
+# fils: a lone separator with three digits is ambiguous, the zero added says decimals, a
+# leading 0 cannot group thousands
+for a in 1.0510 0.500 "0,25"; do
+    "$CCRM" -d "$DB user=bea" --payment "$cn" --amount "$a" >/dev/null 2>"$TEST_TMP/e"
+    check "KWD: --amount $a is taken ($(cat "$TEST_TMP/e"))" test $? = 0
+done
+check "...as 1.051, 0.500 and 0.250" \
+    test "$(q "select string_agg(amount::text, ' ' order by id) from payments where invoice_id = $ci and amount < 1000")" = "1.051 0.500 0.250"
 jn=$(q "select number from invoices where currency = 'JPY' and status = 'issued' order by id desc limit 1")
 "$CCRM" -d "$DB user=bea" --payment "$jn" --amount "1.000,00" >/dev/null 2>"$TEST_TMP/e"
 check "JPY: 1.000,00 (zero cents it has not) is a thousand" \
     test "$?:$(q "select amount from payments p join invoices i on i.id = p.invoice_id where i.number = '$jn'")" = "0:1000"
+# amounts as forms read them (value.c): ".50", "+5", "1'234.50", "1 234,50"; zeros past the
+# currency's decimals say nothing ("12.5000"), other digits there are refused ("12.505")
+ei=$(as bea -c "insert into invoices (account_id, currency) values ($S, 'EUR') returning id")
+as bea -c "insert into invoice_lines (invoice_id, description, unit_price, tax_rate) values ($ei, 'x', 5000, 0)" >/dev/null
+en=$(as bea -c "select ccrm_invoice_issue($ei)")
+for a in .50 +5 "1'234.50" "1 234,50" 12.5000; do
+    "$CCRM" -d "$DB user=bea" --payment "$en" --amount "$a" >/dev/null 2>"$TEST_TMP/e"
+    check "--amount \"$a\" is an amount, as forms take it ($?: $(cat "$TEST_TMP/e"))" test ! -s "$TEST_TMP/e"
+done
+check "... recorded as 0.50, 5.00, 1234.50, 1234.50 and 12.50 EUR" \
+    test "$(q "select string_agg(amount::text, ' ' order by id) from payments where invoice_id = $ei")" = "0.50 5.00 1234.50 1234.50 12.50"
+"$CCRM" -d "$DB user=bea" --payment "$en" --amount 12.505 >/dev/null 2>"$TEST_TMP/e"
+check "--amount 12.505 in EUR: refused, said why (exit 65)" \
+    test "$?,$(grep -c '"12.505" has 3 decimals, and EUR has 2' "$TEST_TMP/e")" = "65,1"
+"$CCRM" -d "$DB user=bea" --payment "$en" --amount 0,00 >/dev/null 2>"$TEST_TMP/e"
+check "--amount 0,00: refused (exit 65)" test "$?,$(grep -c 'a payment is more than 0' "$TEST_TMP/e")" = "65,1"
+"$CCRM" -d "$DB user=bea" --payment "$en" --amount -5 >/dev/null 2>"$TEST_TMP/e"
+check "--amount -5: refused in the forms' words (exit 65)" \
+    test "$?,$(grep -c '"-5" is negative' "$TEST_TMP/e")" = "65,1"
+check "... none of them recorded" test "$(q "select count(*) from payments where invoice_id = $ei")" = 5
 as bea -c "insert into payments (invoice_id, amount, reference) values ($fi1, 100, 'first part')"
 check "a partial payment: partly paid, 100.00 paid" \
     test "$(q "select status || '|' || paid_total || '|' || ccrm_invoice_state(status, kind, paid_total, due_date) from invoices where id = $fi1")" = "issued|100.00|partly_paid"
@@ -415,5 +445,54 @@ check "the partner's feed shows the shared account's invoice events, not the uns
     test "$(as paul -c "select count(*) filter (where account_id = $S) > 0 and count(*) filter (where account_id = $U) = 0 from events where entity in ('invoices', 'payments', 'quotes')")" = t
 check "writes as the billing group role are refused" \
     bash -c "as() { psql -X -q -At \"$DB user=\$1\" -c \"\$2\" 2>&1; }; as bea 'set role ccrm_billing; insert into invoices (account_id) values ($S)' | grep -q 'write as yourself'"
+
+# ------------------------------------------------------------------------------------------
+# 7. The exports streamed as --export streams an entity: a reader that goes away (| head)
+#    cancels the server's COPY (exit 0 at once, not after the whole table); a connection lost
+#    halfway exits 69. 3000 payments of 12 kB (36 MB: more than a pipe and a socket hold)
+# ------------------------------------------------------------------------------------------
+q "set session_replication_role = replica;
+   insert into payments (invoice_id, amount, reference)
+   select $ei, 1, repeat('lorem ipsum ', 1000) from generate_series(1, 3000)" >/dev/null || fail "big payments"
+copies() { q "select count(*) from pg_stat_activity where usename = 'bea' and query like 'COPY (%'"; }
+cancels() { grep -c 'canceling statement due to user request' "$PG_DIR/log"; }
+for f in csv jsonl; do
+    before=$(cancels)
+    "$CCRM" -d "$DB user=bea" --export payments --format $f 2>"$TEST_TMP/e" | head -n 1 >"$TEST_TMP/head"
+    rc=${PIPESTATUS[0]}
+    check "--export payments --format $f | head -1: one line, exit 0, nothing said (rc $rc: $(cat "$TEST_TMP/e"))" \
+        test "$rc,$(wc -l <"$TEST_TMP/head"),$(wc -c <"$TEST_TMP/e")" = "0,1,0"
+    for ((i = 0; i < 100; i++)); do
+        [ "$(cancels)" -gt "$before" ] && break
+        sleep 0.05
+    done
+    check "... and the server's COPY was cancelled, not read to the end" test "$(cancels)" -gt "$before"
+    check "... leaving no COPY running" test "$(copies)" = 0
+done
+"$CCRM" -d "$DB user=bea" --export invoices 2>"$TEST_TMP/e" | head -n 1 >"$TEST_TMP/head"
+check "--export invoices | head -1: the header, exit 0 (rc ${PIPESTATUS[0]})" \
+    test "${PIPESTATUS[0]},$(wc -c <"$TEST_TMP/e")" = "0,0"
+"$CCRM" -d "$DB user=bea" --export payments --format jsonl 2>"$TEST_TMP/e" | wc -l >"$TEST_TMP/lines"
+check "a whole --export payments --format jsonl still has every payment" \
+    test "$(cat "$TEST_TMP/lines")" = "$(q "select count(*) from payments")"
+# the connection lost halfway: the export blocks on a FIFO nobody reads yet, so its backend is
+# seen sending; it is terminated, then the FIFO is read to the end
+mkfifo "$TEST_TMP/fifo"
+"$CCRM" -d "$DB user=bea" --export payments >"$TEST_TMP/fifo" 2>"$TEST_TMP/export.err" &
+pid=$!
+exec 3<"$TEST_TMP/fifo"
+for ((i = 0; i < 200; i++)); do
+    [ "$(copies)" = 1 ] && break
+    sleep 0.05
+done
+check "the export's backend is sending" test "$(copies)" = 1
+check "... and is terminated" \
+    test "$(q "select pg_terminate_backend(pid) from pg_stat_activity where usename = 'bea' and query like 'COPY (%'")" = t
+cat <&3 >/dev/null
+exec 3<&-
+wait $pid
+rc=$?
+check "a connection lost during --export payments exits 69 (rc $rc: $(cat "$TEST_TMP/export.err"))" test $rc = 69
+check "... and says the connection was lost" grep -q "^ccrm: lost the connection to the database$" "$TEST_TMP/export.err"
 
 done_testing

@@ -15,6 +15,7 @@
 #include "../../src/billing/view.h"
 #include "ccrm/billing.h"
 #include "ccrm/util.h"
+#include "ccrm/value.h"
 
 static void
 test_amounts(void **state)
@@ -305,6 +306,27 @@ test_payment_words(void **state)
     assert_int_equal(bill_parse_payment("10 31.2.2026 cash", &w), -2);
     assert_int_equal(bill_parse_payment("10 cash 4711", &w), 0);
     assert_string_equal(w.reference, "4711");
+    /* the date read by the forms' own reader (value.c), so the two never disagree */
+    {
+        static const char *const dates[] = {"29.2.2028",  "29.2.2027", "2026-02-29", "1.1.1899",
+                                            "05.01.2026", "2026-1-05", "31.04.2026", "1.1.26"};
+        static const struct value_rule rule = {.type = FIELD_DATE};
+        struct value_err e;
+        char line[64], want[32];
+        size_t i;
+
+        for (i = 0; i < sizeof dates / sizeof dates[0]; i++) {
+            long n = value_normalize(&rule, dates[i], strlen(dates[i]), want, sizeof want, &e);
+
+            snprintf(line, sizeof line, "5 %s", dates[i]);
+            if (n < 0) {
+                assert_int_equal(bill_parse_payment(line, &w), -2);
+            } else {
+                assert_int_equal(bill_parse_payment(line, &w), 0);
+                assert_string_equal(w.date, want);
+            }
+        }
+    }
 }
 
 int

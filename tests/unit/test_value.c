@@ -191,6 +191,67 @@ test_amount_scale_and_bound(void **state)
     expect_rule(&money, "1.000.000", "1000000.00");
 }
 
+/* money in a currency's scale (a payment: src/db/billing.c): read as forms read amounts, with
+ * exactly the currency's decimals; zeros past them say nothing, other digits are refused */
+static void
+expect_money(const char *in, int scale, const char *out, int why, int decimals)
+{
+    struct value_err e = {"", ""};
+    enum value_amount_why w = VALUE_AMOUNT_BAD;
+    char buf[24];
+    int d = -1;
+    long n = value_amount(in, strlen(in), scale, buf, sizeof buf, &d, &w, &e);
+
+    if (out != NULL) {
+        if (n < 0)
+            fail_msg("\"%s\" at scale %d: expected \"%s\", refused: %s", in, scale, out, e.msg);
+        assert_string_equal(buf, out);
+        assert_int_equal(n, (long)strlen(out));
+    } else {
+        if (n >= 0)
+            fail_msg("\"%s\" at scale %d: expected a refusal, got \"%s\"", in, scale, buf);
+        assert_int_equal((int)w, why);
+        assert_true(e.msg[0] != '\0' && e.tail[0] != '\0');
+    }
+    if (decimals >= 0)
+        assert_int_equal(d, decimals);
+}
+
+static void
+test_money(void **state)
+{
+    (void)state;
+    expect_money(".50", 2, "0.50", 0, 2);
+    expect_money("+5", 2, "5.00", 0, 0);
+    expect_money("1'234.50", 2, "1234.50", 0, 2);
+    expect_money(" 1 234,5 ", 2, "1234.50", 0, 1);
+    expect_money("1000,50", 2, "1000.50", 0, 2);
+    expect_money("12.5000", 2, "12.50", 0, 4);
+    expect_money("12.505", 2, NULL, VALUE_AMOUNT_DECIMALS, 3);
+    expect_money("12.5001", 2, NULL, VALUE_AMOUNT_DECIMALS, 4);
+    expect_money("1,000", 2, NULL, VALUE_AMOUNT_DECIMALS, 3); /* a thousand, not 1.00 */
+    expect_money("12.500", 2, NULL, VALUE_AMOUNT_DECIMALS, 3);
+    expect_money("1.000.000", 2, "1000000.00", 0, 0);
+    /* yen: no decimals; zero cents it has not say nothing */
+    expect_money("1.000,00", 0, "1000", 0, 2);
+    expect_money("5.0", 0, "5", 0, 1);
+    expect_money("1500", 0, "1500", 0, 0);
+    expect_money("1,000", 0, NULL, VALUE_AMOUNT_DECIMALS, 3);
+    expect_money("1.5", 0, NULL, VALUE_AMOUNT_DECIMALS, 1);
+    /* dinar: three decimals, so "1,000" is a thousand or one */
+    expect_money("1,000", 3, NULL, VALUE_AMOUNT_AMBIGUOUS, 3);
+    expect_money("1.000,000", 3, "1000.000", 0, 3);
+    expect_money("1.5", 3, "1.500", 0, 1);
+    expect_money("0,125", 3, "0.125", 0, 3);
+    /* not amounts */
+    expect_money("12 EUR", 2, NULL, VALUE_AMOUNT_BAD, -1);
+    expect_money("-5", 2, NULL, VALUE_AMOUNT_BAD, -1);
+    expect_money("", 2, NULL, VALUE_AMOUNT_BAD, -1);
+    expect_money("   ", 2, NULL, VALUE_AMOUNT_BAD, -1);
+    expect_money("1e5", 2, NULL, VALUE_AMOUNT_BAD, -1);
+    expect_money("1000000000000", 2, NULL, VALUE_AMOUNT_BAD, -1);
+}
+
 static void
 test_numbers_choices_codes(void **state)
 {
@@ -315,11 +376,9 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_dates),
-        cmocka_unit_test(test_times),
-        cmocka_unit_test(test_amounts),
-        cmocka_unit_test(test_amount_scale_and_bound),
-        cmocka_unit_test(test_numbers_choices_codes),
+        cmocka_unit_test(test_dates),       cmocka_unit_test(test_times),
+        cmocka_unit_test(test_amounts),     cmocka_unit_test(test_amount_scale_and_bound),
+        cmocka_unit_test(test_money),       cmocka_unit_test(test_numbers_choices_codes),
         cmocka_unit_test(test_email_phone),
     };
 
