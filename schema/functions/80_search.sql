@@ -136,7 +136,8 @@ $$;
 -- are sorted together by the list's key, and a row's block is the last boundary at or before it
 -- (a lookup per row cost 0.1 ms: a million-row import spent two minutes on it). Rows another
 -- transaction is filing are skipped (SKIP LOCKED), so nobody waits; rows deleted meanwhile
--- simply have no pairs to file. Returns the number of queue entries taken.
+-- simply have no pairs to file. Returns the number of queue entries taken (a partner: 1 when
+-- any, else 0).
 CREATE OR REPLACE FUNCTION ccrm_search_blocks_flush(p_max int DEFAULT 1000000) RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, public, pg_temp
@@ -146,6 +147,10 @@ DECLARE
     v_n bigint := 0;
     v_k bigint;
 BEGIN
+    IF p_max IS NULL OR p_max < 1 THEN
+        RAISE EXCEPTION 'ccrm_search_blocks_flush: the number of rows to file must be positive'
+            USING ERRCODE = '22023';
+    END IF;
     FOR l IN SELECT * FROM public.search_block_lists ORDER BY list LOOP
         CONTINUE WHEN NOT EXISTS (SELECT 1 FROM public.search_block_pending q
                                    WHERE q.list = l.list);
@@ -186,6 +191,11 @@ BEGIN
            INTO v_k;
         v_n := v_n + v_k;
     END LOOP;
+    -- the queue holds everyone's writes: a partner learns only whether there was more to file
+    -- (its importer's loop goes on while there is), not how much the company wrote
+    IF pg_has_role(ccrm_actor(), 'ccrm_partner', 'USAGE') THEN
+        RETURN sign(v_n);
+    END IF;
     RETURN v_n;
 END
 $$;

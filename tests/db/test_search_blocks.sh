@@ -224,4 +224,18 @@ check "flush: every lead's trigrams filed in its block" \
     test "$(missing leads_updated leads "a.updated_at, a.id" "b.k1, b.id")" = 0
 out=$("$CCRM" -d "$PG_CONN" --migrate 2>&1)
 check "a second --migrate has nothing to cut ($out)" bash -c "! grep -q 'cut again' <<<'$out'"
+
+# the queue holds everyone's writes: filing it tells a partner whether there was more, not
+# how much the company wrote; a bad size is a clear error, not the function's SQL
+q "update accounts set name = name || '' where id in (select id from accounts order by id limit 7)"
+check "a partner filing the queue learns only that there was something (1, not 7)" \
+    test "$(as paul -c "select ccrm_search_blocks_flush()")" = 1
+check "...and then nothing (0)" test "$(as paul -c "select ccrm_search_blocks_flush()")" = 0
+q "update accounts set name = name || '' where id in (select id from accounts order by id limit 3)"
+check "staff learn how many they filed" test "$(as sam -c "select ccrm_search_blocks_flush()")" = 3
+for bad in NULL -1 0; do
+    out=$(as paul -c "select ccrm_search_blocks_flush($bad)" 2>&1)
+    check "flush($bad): a clear error, no SQL of the function's ($out)" \
+        bash -c "grep -q 'the number of rows to file must be positive' <<<'$out' && ! grep -q 'LIMIT\|QUERY' <<<'$out'"
+done
 done_testing
