@@ -1382,6 +1382,10 @@ SET search_path = pg_catalog, public
 AS $$
 BEGIN
     PERFORM ccrm_segment_sql(p_def);
+    -- a saved segment with no rule would be everyone (the client's words refuse it too)
+    IF jsonb_array_length(coalesce(p_def -> 'rules', '[]'::jsonb)) = 0 THEN
+        PERFORM ccrm_segment_error('rules', 'a segment needs a rule (with none it is everyone)');
+    END IF;
     RETURN p_def;
 END
 $$;

@@ -180,22 +180,26 @@ check "... and evaluated by an internal user, the same saved segment sees everyb
 "$CCRM" -d "$PG_CONN" --add-user pia --dept partner --partner 'Südwind Agentur KG' >/dev/null || fail "add a second partner"
 check "another partner does not see it" test "$(as pia -c "select count(*) from segments")" = 0
 check "a partner cannot run campaign rules" grep -q '^42501' <<<"$(err paul "select ccrm_segment_count('{\"rules\": [{\"campaign\": {\"id\": 1}}]}'::jsonb)")"
-msid=$(as marco -c "insert into segments (name, definition) values ('Marco''s', '{\"rules\": []}') returning id")
+msid=$(as marco -c "insert into segments (name, definition) values ('Marco''s', '{\"rules\": [{\"interest\": {\"product\": \"x\"}}]}') returning id")
 check "sales cannot change marketing's segment" test "$(as sam -c "update segments set name = 'x' where id = $msid returning 1" | wc -l)" = 0
 check "management can" test "$(as mia -c "update segments set name = 'Marco''s (checked)' where id = $msid returning 1")" = 1
 check "its creator deletes it through ccrm_delete" test "$(as marco -c "select ccrm_delete('segments', $msid)")" = t
 # a segment's owner is someone who may own it (049): else the partner named could delete it
 check "a partner cannot be made a segment's owner" \
-    grep -q '^22023: user "paul" is a partner' <<<"$(err marco "insert into segments (name, definition, owner) values ('for paul', '{\"rules\": []}', 'paul')")"
+    grep -q '^22023: user "paul" is a partner' <<<"$(err marco "insert into segments (name, definition, owner) values ('for paul', '{\"rules\": [{\"interest\": {\"product\": \"x\"}}]}', 'paul')")"
 check "... nor a login that does not exist" \
-    grep -q '^23503: no user "nobody_here"' <<<"$(err sam "insert into segments (name, definition, owner) values ('x', '{\"rules\": []}', 'nobody_here')")"
-osid=$(as marco -c "insert into segments (name, definition) values ('Marco''s second', '{\"rules\": []}') returning id")
+    grep -q '^23503: no user "nobody_here"' <<<"$(err sam "insert into segments (name, definition, owner) values ('x', '{\"rules\": [{\"interest\": {\"product\": \"x\"}}]}', 'nobody_here')")"
+osid=$(as marco -c "insert into segments (name, definition) values ('Marco''s second', '{\"rules\": [{\"interest\": {\"product\": \"x\"}}]}') returning id")
 check "... nor given to a partner later" \
     grep -q '^22023' <<<"$(err marco "update segments set owner = 'paul' where id = $osid")"
 check "... so the partner deletes nothing of marketing's" test "$(as paul -c "select ccrm_delete('segments', $osid)")" = f
 check "a partner chooses no segment id (no existence test by a duplicate key)" \
-    grep -q '^42501' <<<"$(err paul "insert into segments (id, name, definition) overriding system value values ($osid, 'x', '{\"rules\": []}')")"
-# invalid definitions, and values that try to be SQL
+    grep -q '^42501' <<<"$(err paul "insert into segments (id, name, definition) overriding system value values ($osid, 'x', '{\"rules\": [{\"interest\": {\"product\": \"x\"}}]}')")"
+# invalid definitions, and values that try to be SQL; a saved segment with no rule (everyone)
+check "a saved segment needs a rule (none would be everyone)" \
+    grep -q "invalid segment: rules: a segment needs a rule" <<<"$(err marco "insert into segments (name, definition) values ('all of them', '{\"rules\": []}')")"
+check "...also with no rules key at all" \
+    grep -q "a segment needs a rule" <<<"$(err marco "insert into segments (name, definition) values ('all of them', '{}')")"
 for bad in '{"entity": "accounts"}' '{"rules": [{"field": "password", "op": "eq", "value": "x"}]}' \
            '{"rules": [{"ticket": {"prodcut": "x"}}]}' '{"rules": [{"field": "email", "op": "like", "value": "x"}]}' \
            '{"rules": [{"field": "score", "op": "gt", "value": "1; drop table leads"}], "entity": "leads"}' \
