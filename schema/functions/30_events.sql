@@ -99,6 +99,9 @@ BEGIN
     IF p_entity = 'products' THEN
         RETURN coalesce((SELECT p.sku FROM products p WHERE p.id = p_id), 'product ' || p_id);
     END IF;
+    IF p_entity IS DISTINCT FROM 'invoices' THEN
+        RETURN NULL; -- it names products and invoices only
+    END IF;
     RETURN coalesce((SELECT i.currency || ' on ' || coalesce(i.number, 'invoice #' || i.id)
                        FROM invoices i WHERE i.id = p_id), 'on invoice #' || p_id);
 END

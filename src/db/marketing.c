@@ -526,9 +526,8 @@ static const char *const optout_sql[] = {
     "            WHERE s.reason IS NULL AND s.status = 'unsubscribed' AND s.p_contact IS NOT NULL"
     "            ORDER BY s.p_contact, ch.c, s.line"
     "           ON CONFLICT (contact_id, channel) DO UPDATE"
-    "              SET opted_out_at = coalesce(consents.opted_out_at, excluded.opted_out_at),"
-    "                  source = CASE WHEN consents.opted_out_at IS NULL THEN excluded.source"
-    "                                ELSE consents.source END"
+    "              SET opted_out_at = excluded.opted_out_at, source = excluded.source"
+    "            WHERE consents.opted_out_at IS NULL" /* one opted out already: no new one */
     "           RETURNING 1)"
     " SELECT count(*) FROM k",
     "WITH k AS (INSERT INTO consents (lead_id, channel, opted_out_at, source)"
@@ -539,9 +538,8 @@ static const char *const optout_sql[] = {
     "            WHERE s.reason IS NULL AND s.status = 'unsubscribed' AND s.p_lead IS NOT NULL"
     "            ORDER BY s.p_lead, ch.c, s.line"
     "           ON CONFLICT (lead_id, channel) DO UPDATE"
-    "              SET opted_out_at = coalesce(consents.opted_out_at, excluded.opted_out_at),"
-    "                  source = CASE WHEN consents.opted_out_at IS NULL THEN excluded.source"
-    "                                ELSE consents.source END"
+    "              SET opted_out_at = excluded.opted_out_at, source = excluded.source"
+    "            WHERE consents.opted_out_at IS NULL" /* one opted out already: no new one */
     "           RETURNING 1)"
     " SELECT count(*) FROM k",
     NULL,
