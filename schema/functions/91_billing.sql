@@ -215,6 +215,26 @@ END
 $$;
 SELECT ccrm_set_execute('ccrm_price_rule()');
 
+-- The other side of it (migration 059): a product moved to a currency its price list already
+-- has a price in would have two prices in that currency, and lists and documents would take
+-- one of them.
+CREATE OR REPLACE FUNCTION ccrm_product_currency_rule() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM product_prices x
+                WHERE x.product_id = NEW.id AND x.currency = NEW.currency) THEN
+        RAISE EXCEPTION 'product #% has a price in % in its price list already', NEW.id,
+                        NEW.currency
+            USING ERRCODE = '23514',
+                  HINT = 'Delete that price first, or change it there instead of the product''s currency.';
+    END IF;
+    RETURN NEW;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_product_currency_rule()');
+
 -- The account of a document follows its deal (and its quote, for an invoice): named alone, the
 -- deal fills it in; named both, they must agree.
 CREATE OR REPLACE FUNCTION ccrm_doc_account(p_doc text, p_account bigint, p_deal bigint)
