@@ -875,7 +875,10 @@ $$;
 -- (ccrm_sla_recompute, ccrm_sla_current and ccrm_sla_stop are plpgsql, not sql: a sql function
 -- called from plpgsql is parsed and planned again in every transaction.)
 -- Recompute due_at and warn_at of these clocks from their state (running clocks only; a
--- paused one has neither), after a start, a resume or a change of policy or calendar.
+-- paused one has neither), after a start, a resume or a change of policy or calendar. An
+-- unmet clock whose due time moves into the future again (a target raised, a calendar
+-- widened) is no longer breached, nor warned when its warning time is ahead: it breaches and
+-- warns again, once, if that time passes too (the notices sent stay in the inboxes).
 CREATE OR REPLACE FUNCTION ccrm_sla_recompute(p_clocks bigint[]) RETURNS void
 LANGUAGE plpgsql
 AS $$
@@ -890,6 +893,14 @@ BEGIN
                                                           - k.used_us / 60000000.0, 0)) END
       FROM public.sla_policies p
      WHERE k.id = ANY (p_clocks) AND p.id = k.policy_id;
+    UPDATE public.sla_clocks k
+       SET breached_at = CASE WHEN k.due_at > now() THEN NULL ELSE k.breached_at END,
+           breach_notified_at = CASE WHEN k.due_at > now() THEN NULL
+                                     ELSE k.breach_notified_at END,
+           warned_at = CASE WHEN k.warn_at > now() THEN NULL ELSE k.warned_at END
+     WHERE k.id = ANY (p_clocks) AND k.met_at IS NULL AND k.running_since IS NOT NULL
+       AND ((k.breached_at IS NOT NULL AND k.due_at > now())
+            OR (k.warned_at IS NOT NULL AND k.warn_at > now()));
 END
 $$;
 
