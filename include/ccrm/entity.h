@@ -141,7 +141,8 @@ struct entity_list {
     int nfilters;
     int rows_are_records;     /* Enter opens the row's record; else the row names one (entity,
                                * entity_id columns; the Feed: its account too) */
-    const char *const *shows; /* other tables whose changes its rows show (re-read for them) */
+    const char *const *shows; /* other tables whose changes its rows show (re-read for them;
+                               * SLA times: ENTITY_SLA_SHOWS) */
     int always_reread;        /* every change can concern it (the Feed) */
     const char *empty;        /* said when the list holds nothing and nothing filters it */
     const char *start_filter; /* the filter a new view of it starts with ("mine open"), or NULL */
@@ -152,6 +153,12 @@ struct entity_list {
      * Following list): Enter opens it, and the record actions (w, e, c, ...) act on it */
     int names_records;
 };
+
+/* The tables an SLA clock's due time follows, for the shows of a list whose rows show one (a
+ * time_left column). The clocks have no events of their own: a policy's new targets and a
+ * calendar's new hours or holidays move them in the same transaction (ccrm_sla_policy_sync,
+ * ccrm_calendar_sync, schema/019), whose events are those of sla_policies and calendars. */
+#define ENTITY_SLA_SHOWS "sla_policies", "calendars"
 
 /* ---- the detail view ---- */
 

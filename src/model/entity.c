@@ -907,8 +907,8 @@ static const struct entity_filter ticket_filters[] = {
     {.name = "unanswered", .sql = UNANSWERED_FILTER("ticket_id")},
 };
 
-/* the mark of unanswered mail */
-static const char *const ticket_shows[] = {"messages", NULL};
+/* the mark of unanswered mail, the time left of the SLA clock */
+static const char *const ticket_shows[] = {"messages", ENTITY_SLA_SHOWS, NULL};
 
 static const struct entity_list ticket_list = {
     .view = "tickets",

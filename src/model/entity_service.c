@@ -331,6 +331,8 @@ static const struct entity_list sla_list = {
 
 static const char *const sla_new[] = {"sla", "policy", NULL};
 
+/* one clause a line: clang-format would cut the macro's strings into pieces */
+/* clang-format off */
 #define SLA_HEAD                                                                                   \
     "SELECT p.id, p.version, NULL::bigint AS account_id, p.name AS title,"                         \
     " 'position ' || p.position || CASE WHEN p.active THEN '' ELSE ' · inactive' END"             \
@@ -338,197 +340,16 @@ static const char *const sla_new[] = {"sla", "policy", NULL};
     " coalesce(nullif(concat_ws(' · ', 'priority ' || array_to_string(p.priorities, ', '),"       \
     "   'queue ' || array_to_string(p.queues, ', '), 'tier ' || array_to_string(p.tiers, ', ')),"  \
     "   ''), 'any ticket') AS conditions,"                                                         \
-    " coalesce(" BMIN(                                                                             \
-        "p.first_response_min") ", 'none') AS first_response,"                                     \
-                                " coalesce(" BMIN(                                                 \
-                                    "p.next_response_min") ", 'none') AS next_response,"           \
-                                                           " coalesce(" BMIN(                      \
-                                                               "p.resolution_min") ", 'none') AS " \
-                                                                                   "resolution,"   \
-                                                                                   " " BMIN(       \
-                                                                                       "p.warn_"   \
-                                                                                       "before_"   \
-                                                                                       "min") " |" \
-                                                                                              "| " \
-                                                                                              "' " \
-                                                                                              "be" \
-                                                                                              "fo" \
-                                                                                              "re" \
-                                                                                              " a" \
-                                                                                              " t" \
-                                                                                              "ar" \
-                                                                                              "ge" \
-                                                                                              "t'" \
-                                                                                              " A" \
-                                                                                              "S " \
-                                                                                              "wa" \
-                                                                                              "rn" \
-                                                                                              ","  \
-                                                                                              " c" \
-                                                                                              "oa" \
-                                                                                              "le" \
-                                                                                              "sc" \
-                                                                                              "e(" \
-                                                                                              "nu" \
-                                                                                              "ll" \
-                                                                                              "if" \
-                                                                                              "(a" \
-                                                                                              "rr" \
-                                                                                              "ay" \
-                                                                                              "_t" \
-                                                                                              "o_" \
-                                                                                              "st" \
-                                                                                              "ri" \
-                                                                                              "ng" \
-                                                                                              "(p" \
-                                                                                              ".p" \
-                                                                                              "au" \
-                                                                                              "se" \
-                                                                                              "_s" \
-                                                                                              "ta" \
-                                                                                              "tu" \
-                                                                                              "se" \
-                                                                                              "s," \
-                                                                                              " '" \
-                                                                                              ", " \
-                                                                                              "')" \
-                                                                                              ", " \
-                                                                                              "''" \
-                                                                                              ")," \
-                                                                                              " '" \
-                                                                                              "ne" \
-                                                                                              "ve" \
-                                                                                              "r'" \
-                                                                                              ") " \
-                                                                                              "AS" \
-                                                                                              " p" \
-                                                                                              "au" \
-                                                                                              "se" \
-                                                                                              "d," \
-                                                                                              " c" \
-                                                                                              "oa" \
-                                                                                              "le" \
-                                                                                              "sc" \
-                                                                                              "e(" \
-                                                                                              "p." \
-                                                                                              "es" \
-                                                                                              "ca" \
-                                                                                              "la" \
-                                                                                              "te" \
-                                                                                              "_t" \
-                                                                                              "o," \
-                                                                                              " '" \
-                                                                                              "no" \
-                                                                                              "bo" \
-                                                                                              "dy" \
-                                                                                              " m" \
-                                                                                              "or" \
-                                                                                              "e'" \
-                                                                                              ") " \
-                                                                                              "AS" \
-                                                                                              " e" \
-                                                                                              "sc" \
-                                                                                              "al" \
-                                                                                              "at" \
-                                                                                              "e," \
-                                                                                              " c" \
-                                                                                              ".n" \
-                                                                                              "am" \
-                                                                                              "e " \
-                                                                                              "AS" \
-                                                                                              " c" \
-                                                                                              "al" \
-                                                                                              "en" \
-                                                                                              "da" \
-                                                                                              "r," \
-                                                                                              " p" \
-                                                                                              ".c" \
-                                                                                              "al" \
-                                                                                              "en" \
-                                                                                              "da" \
-                                                                                              "r_" \
-                                                                                              "id" \
-                                                                                              ","  \
-                                                                                              " p" \
-                                                                                              ".u" \
-                                                                                              "pd" \
-                                                                                              "at" \
-                                                                                              "ed" \
-                                                                                              "_b" \
-                                                                                              "y " \
-                                                                                              "||" \
-                                                                                              " '" \
-                                                                                              " a" \
-                                                                                              "t " \
-                                                                                              "' " \
-                                                                                              "||" \
-                                                                                              " t" \
-                                                                                              "o_" \
-                                                                                              "ch" \
-                                                                                              "ar" \
-                                                                                              "(p" \
-                                                                                              ".u" \
-                                                                                              "pd" \
-                                                                                              "at" \
-                                                                                              "ed" \
-                                                                                              "_a" \
-                                                                                              "t," \
-                                                                                              " '" \
-                                                                                              "YY" \
-                                                                                              "YY" \
-                                                                                              "-M" \
-                                                                                              "M-" \
-                                                                                              "DD" \
-                                                                                              " H" \
-                                                                                              "H2" \
-                                                                                              "4:" \
-                                                                                              "MI" \
-                                                                                              "')" \
-                                                                                              " A" \
-                                                                                              "S " \
-                                                                                              "up" \
-                                                                                              "da" \
-                                                                                              "te" \
-                                                                                              "d"  \
-                                                                                              " F" \
-                                                                                              "RO" \
-                                                                                              "M " \
-                                                                                              "sl" \
-                                                                                              "a_" \
-                                                                                              "po" \
-                                                                                              "li" \
-                                                                                              "ci" \
-                                                                                              "es" \
-                                                                                              " p" \
-                                                                                              " J" \
-                                                                                              "OI" \
-                                                                                              "N " \
-                                                                                              "ca" \
-                                                                                              "le" \
-                                                                                              "nd" \
-                                                                                              "ar" \
-                                                                                              "s " \
-                                                                                              "c " \
-                                                                                              "ON" \
-                                                                                              " c" \
-                                                                                              ".i" \
-                                                                                              "d " \
-                                                                                              "= " \
-                                                                                              "p." \
-                                                                                              "ca" \
-                                                                                              "le" \
-                                                                                              "nd" \
-                                                                                              "ar" \
-                                                                                              "_i" \
-                                                                                              "d " \
-                                                                                              "WH" \
-                                                                                              "ER" \
-                                                                                              "E " \
-                                                                                              "p." \
-                                                                                              "id" \
-                                                                                              " =" \
-                                                                                              " $" \
-                                                                                              "1"
+    " coalesce(" BMIN("p.first_response_min") ", 'none') AS first_response,"                       \
+    " coalesce(" BMIN("p.next_response_min") ", 'none') AS next_response,"                         \
+    " coalesce(" BMIN("p.resolution_min") ", 'none') AS resolution,"                               \
+    " " BMIN("p.warn_before_min") " || ' before a target' AS warn,"                                \
+    " coalesce(nullif(array_to_string(p.pause_statuses, ', '), ''), 'never') AS paused,"           \
+    " coalesce(p.escalate_to, 'nobody more') AS escalate, c.name AS calendar, p.calendar_id,"      \
+    " p.updated_by || ' at ' || to_char(" SQL_LOCAL("p.updated_at") ", 'YYYY-MM-DD HH24:MI')"      \
+    "   AS updated"                                                                                \
+    " FROM sla_policies p JOIN calendars c ON c.id = p.calendar_id WHERE p.id = $1"
+/* clang-format on */
 
 /* targets are business minutes of the calendar (its hours, without its holidays) */
 static const struct entity_detail_field sla_detail_fields[] = {

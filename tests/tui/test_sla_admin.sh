@@ -23,7 +23,9 @@ first() { q "select k.policy_id || ' ' || k.target_min || ' ' ||
 t0=$(new_ticket "Before the change" normal)
 check "before: a new ticket is due in 240 business minutes" sql_is "select '$(first "$t0" 240)'" "$std 240 true"
 
-tui_start 140 34 "$CCRM" -d "$DB user=mia"
+# the session's zone is UTC, mia's own is not: times on screen are in hers
+check "mia's time zone is not UTC" sql_is "select ccrm_user_tz('mia') <> 'UTC'" t
+tui_start 140 34 env PGTZ=UTC "$CCRM" -d "$DB user=mia"
 check "mia's client is up" wait_for " online "
 prompt "sla"
 check ":sla lists the policies in the order they are tried" wait_for "SLA policies by position"
@@ -47,6 +49,10 @@ check "the change is saved" wait_for "saved SLA policy #$std"
 check "... in the database" sql_is "select first_response_min from sla_policies where id = $std" 15
 check "the detail shows the new target" line_has "First reply" "15m"
 check "... and the change" line_has "mia" "changed first response min 240 → 15"
+upd=$(q "select to_char(updated_at at time zone ccrm_user_tz('mia'), 'YYYY-MM-DD HH24:MI')
+         from sla_policies where id = $std")
+check "... when it was updated, in mia's time zone" line_has "Updated" "mia at $upd"
+check "... as the change's line says it" line_has "changed first response min 240 → 15" "$upd"
 keys q
 check "the list shows it" line_has "Standard" "first 15m"
 t1=$(new_ticket "After the change" normal)
@@ -107,6 +113,9 @@ keys -l ", $day"
 keys C-s
 check "the holiday is saved" wait_for "saved calendar #$berlin"
 check "the detail lists it among the coming closed days" line_has "Coming" "$day"
+upd=$(q "select to_char(updated_at at time zone ccrm_user_tz('mia'), 'YYYY-MM-DD HH24:MI')
+         from calendars where id = $berlin")
+check "... and when it was updated, in mia's time zone" line_has "Updated" "mia at $upd"
 check "... in the database" sql_is "select '$day' = any (holidays) from calendars where id = $berlin" t
 check "... the other holidays kept" sql_is "select '2026-12-25' = any (holidays) from calendars where id = $berlin" t
 check "$day has no business minutes now" sql_is "select $(mins)::int" 0
