@@ -1,11 +1,13 @@
 /* A view of lines of text, read once: the answers of :who and :agenda, a document's text. A line
  * starting with
  * "# " is a heading, one starting with "! " is drawn as a warning (its mark stays, so it reads
- * without colour too). Scrolls; q or Esc closes it. */
+ * without colour too). Scrolls, also sideways when a line is wider than the screen (a
+ * document's text is 88 columns: its amounts are at the right); q or Esc closes it. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "ccrm/billing.h"
 #include "ccrm/util.h"
@@ -15,9 +17,39 @@ struct textview {
     struct view v;
     char **lines;
     int n, cap, top, height;
+    /* sideways: the first column shown, the widest line, the window's width */
+    int left, widest, width;
     char desc[128];
     const char *const *help;
 };
+
+/* What of a stored line is drawn: without the mark of a document's line or a heading's "# " */
+static const char *
+line_text(const char *s)
+{
+    return s[0] == '\1' ? s + 1 : strncmp(s, "# ", 2) == 0 ? s + 2 : s;
+}
+
+/* s past its first cells display cells (a wide character cut by the edge is passed too) */
+static const char *
+skip_cells(const char *s, int cells)
+{
+    mbstate_t st;
+    char one[8];
+    size_t k;
+
+    while (cells > 0 && *s != '\0') {
+        memset(&st, 0, sizeof st);
+        k = mbrtowc(NULL, s, strlen(s), &st);
+        if (k == (size_t)-1 || k == (size_t)-2 || k == 0 || k >= sizeof one)
+            k = 1; /* an invalid byte: draw_text shows it as one '?' */
+        memcpy(one, s, k);
+        one[k] = '\0';
+        cells -= text_width(one);
+        s += k;
+    }
+    return s;
+}
 
 void
 view_text_add(struct view *v, const char *fmt, ...)
@@ -25,6 +57,7 @@ view_text_add(struct view *v, const char *fmt, ...)
     struct textview *tv = (struct textview *)v;
     va_list ap;
     char buf[512];
+    int w;
 
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
@@ -33,7 +66,11 @@ view_text_add(struct view *v, const char *fmt, ...)
         tv->cap = tv->cap ? 2 * tv->cap : 32;
         tv->lines = xrealloc(tv->lines, (size_t)tv->cap * sizeof *tv->lines);
     }
-    tv->lines[tv->n++] = xstrdup(buf);
+    tv->lines[tv->n] = xstrdup(buf);
+    w = text_width(line_text(tv->lines[tv->n]));
+    if (w > tv->widest)
+        tv->widest = w;
+    tv->n++;
 }
 
 /* Lines of a text as they are (a document: `:print text`), never read as headings or
@@ -67,23 +104,35 @@ tv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
     int i, y;
 
     tv->height = h > 1 ? h : 1;
+    tv->width = wd;
     if (tv->top > tv->n - tv->height)
         tv->top = tv->n - tv->height;
     if (tv->top < 0)
         tv->top = 0;
+    if (tv->left > tv->widest - wd) /* no further than the widest line's end shown */
+        tv->left = tv->widest - wd;
+    if (tv->left < 0)
+        tv->left = 0;
     for (i = tv->top, y = 0; i < tv->n && y < h; i++, y++) {
-        const char *s = tv->lines[i];
+        const char *s = tv->lines[i], *t = skip_cells(line_text(s), tv->left);
 
         if (s[0] == '\1')
-            draw_text(w, y, 0, s + 1, wd, A_NORMAL);
+            draw_text(w, y, 0, t, wd, A_NORMAL);
         else if (strncmp(s, "# ", 2) == 0)
-            draw_text(w, y, 0, s + 2, wd, ui_attr(app, PAIR_HEADER, A_BOLD));
+            draw_text(w, y, 0, t, wd, ui_attr(app, PAIR_HEADER, A_BOLD));
         else if (strncmp(s, "! ", 2) == 0)
-            draw_text(w, y, 0, s, wd, ui_attr(app, PAIR_ERROR, A_BOLD));
+            draw_text(w, y, 0, t, wd, ui_attr(app, PAIR_ERROR, A_BOLD));
         else
-            draw_text(w, y, 0, s, wd, A_NORMAL);
+            draw_text(w, y, 0, t, wd, A_NORMAL);
     }
     ui_painted_data(app);
+}
+
+/* How far ← and → move: a quarter of the window, so what was at one edge stays in sight */
+static int
+side_step(const struct textview *tv)
+{
+    return tv->width >= 8 ? tv->width / 4 : 2;
 }
 
 static int
@@ -104,17 +153,31 @@ tv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
         tv->top = 0;
     else if ((fkey && key == KEY_END) || (!fkey && key == L'G'))
         tv->top = tv->n;
+    else if ((fkey && key == KEY_RIGHT) || (!fkey && key == L'l'))
+        tv->left += side_step(tv); /* kept within the widest line by tv_draw */
+    else if ((fkey && key == KEY_LEFT) || (!fkey && key == L'h'))
+        tv->left -= side_step(tv);
     else
         return 0;
     if (tv->top < 0)
         tv->top = 0;
+    if (tv->left < 0)
+        tv->left = 0;
     return 1;
 }
 
+/* The status bar says when lines are wider than the window, which columns are shown and how
+ * to see the others: a cut line ends in "…", but that alone does not say a key shows the rest */
 static void
 tv_describe(struct view *v, char *buf, size_t n)
 {
-    str_copy(buf, ((struct textview *)v)->desc, n);
+    struct textview *tv = (struct textview *)v;
+
+    if (tv->width > 0 && tv->widest > tv->width)
+        snprintf(buf, n, "%s │ columns %d-%d of %d: ← → scroll sideways", tv->desc, tv->left + 1,
+                 tv->left + tv->width < tv->widest ? tv->left + tv->width : tv->widest, tv->widest);
+    else
+        str_copy(buf, tv->desc, n);
 }
 
 static void
@@ -133,6 +196,7 @@ static const char *const text_help[] = {
     "j, k, ↑ ↓\tscroll",
     "PgDn, PgUp\tpage down / up (also Space, b)",
     "g, G\ttop / end",
+    "h, l, ← →\tscroll sideways (lines wider than the screen)",
     NULL,
 };
 
