@@ -253,17 +253,30 @@ bill_write_text(const struct bill_doc *d, const struct ccrm_company *co, FILE *f
     }
     rule(f, "─");
 
-    /* totals, right-aligned */
-    for (i = 0; i < v.ntotals; i++) {
-        spaces(f, WIDTH - 50);
-        cell(f, v.totals[i][0], 34, 0); /* the amount after it is right-aligned */
-        cell(f, v.totals[i][1], 16, 1);
-        fputc('\n', f);
-        if (v.strong[i] && i + 1 < v.ntotals) {
-            spaces(f, WIDTH - 50);
-            for (k = 0; k < 50; k++)
-                fputs("═", f);
+    /* totals, right-aligned: labels in 34 cells, amounts in 16, both wider when one of them
+     * is (a total is never cut, as a line's net is not), the block moving left to make room */
+    {
+        size_t lw = 34, aw = 16, tw, at;
+
+        for (i = 0; i < v.ntotals; i++) {
+            if (bill_text_width(v.totals[i][0]) + 1 > lw)
+                lw = bill_text_width(v.totals[i][0]) + 1;
+            if (bill_text_width(v.totals[i][1]) > aw)
+                aw = bill_text_width(v.totals[i][1]);
+        }
+        tw = lw + aw;
+        at = tw < WIDTH ? WIDTH - tw : 0;
+        for (i = 0; i < v.ntotals; i++) {
+            spaces(f, at);
+            cell(f, v.totals[i][0], lw, 0); /* the amount after it is right-aligned */
+            cell(f, v.totals[i][1], aw, 1);
             fputc('\n', f);
+            if (v.strong[i] && i + 1 < v.ntotals) {
+                spaces(f, at);
+                for (j = 0; j < tw; j++)
+                    fputs("═", f);
+                fputc('\n', f);
+            }
         }
     }
     fputc('\n', f);

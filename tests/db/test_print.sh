@@ -200,6 +200,18 @@ check "text: the net of a line of 1,350,000,000 VND is printed whole, apart from
 c bea --print invoice "$vnd" --output "$TEST_TMP/vnd.pdf"
 pdf "$TEST_TMP/vnd.pdf" >"$TEST_TMP/vnd.txt"
 check "PDF: the same, whole and apart" grep -qE '10% +1,350,000,000' "$TEST_TMP/vnd.txt"
+# the totals too: a net of 17 characters (and a gross of 18) is printed whole, not cut at 16
+qbig=$(as sam -c "insert into quotes (opportunity_id, contact_id, title) values ($deal, $con, 'Everything') returning id")
+as sam -c "insert into quote_lines (quote_id, description, quantity, unit, unit_price, tax_rate)
+           values ($qbig, 'Everything', 1, 'piece', 99999999911, 19)"
+bnet=$(q "select to_char(net_total, 'FM999,999,999,990.00') from quotes where id = $qbig")
+bgross=$(q "select to_char(gross_total, 'FM999,999,999,990.00') from quotes where id = $qbig")
+c sam --print quote "$qbig" --format text
+check "text: the net total $bnet is printed whole" grep -qE "^ +Net total +$bnet\$" "$TEST_TMP/out"
+check "... the gross $bgross too" grep -qE "^ +Total EUR +$bgross\$" "$TEST_TMP/out"
+check "... and nothing of the document is cut" bash -c "! grep -q '…' '$TEST_TMP/out'"
+check "... its lines end without blanks, none wider than 88 columns" \
+    bash -c "! grep -q ' \$' '$TEST_TMP/out' && test \$(wc -L <'$TEST_TMP/out') -le 88"
 
 # ---- refusals and where output goes ----
 c bea --print invoice 2999-99999 --output "$TEST_TMP/none.pdf"
