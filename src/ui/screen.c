@@ -441,6 +441,10 @@ struct wake {
     uint64_t inbox_xid; /* the transaction of one's latest Inbox line (has_inbox) */
     int has_inbox;
     int others;
+    /* the toast is one's own Inbox entry written by the scheduler (sched_kind): its words are
+     * the entry's note, read once the events are (read_events) */
+    int64_t sched_id;
+    const char *sched_words;
     int64_t ids[UI_TRACE_IDS]; /* (for CCRM_TRACE: a read after a burst brings hundreds) */
     int nids;
 };
@@ -476,6 +480,37 @@ prefix_inbox(struct wake *w)
     str_copy(w->toast, t, sizeof w->toast);
 }
 
+/* Is an inbox entry's event summary ("<kind>[ ×N] for <login>[ (quiet)]", schema/functions/
+ * 30_events.sql) about an entry for login that pings (not a quiet one)? */
+static int
+inbox_for(const char *summary, const char *login)
+{
+    size_t sl = strlen(summary), ll = strlen(login);
+
+    return sl >= ll + 5 && strcmp(summary + sl - ll, login) == 0 &&
+           strncmp(summary + sl - ll - 5, " for ", 5) == 0;
+}
+
+/* The words for an inbox entry of a kind the scheduler writes (ccrm --tick: SLA breaches and
+ * warnings, digests), or NULL for the others. Such an entry is from nobody: its event's actor
+ * is whoever ran the scheduler, which says nothing to its recipient. */
+static const char *
+sched_kind(const char *summary)
+{
+    static const struct {
+        const char *kind, *words;
+    } kinds[] = {
+        {"sla_breach", "SLA breach"}, {"sla_warning", "SLA warning"}, {"digest", "digest"}};
+    size_t i, n;
+
+    for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        n = strlen(kinds[i].kind);
+        if (strncmp(summary, kinds[i].kind, n) == 0 && summary[n] == ' ')
+            return kinds[i].words;
+    }
+    return NULL;
+}
+
 static int
 on_event(const struct event *ev, void *ctx)
 {
@@ -486,6 +521,7 @@ on_event(const struct event *ev, void *ctx)
                                                        : "bulk";
 
     struct ui *ui = w->app->ui;
+    const char *me = db_login(w->app->db), *sched = NULL;
     int same, inbox;
 
     w->n++;
@@ -506,19 +542,19 @@ on_event(const struct event *ev, void *ctx)
         w->mine++;
         return 0;
     }
-    if (strcmp(ev->actor, db_login(w->app->db)) == 0) {
-        w->mine++;
-        return 0;
-    }
     /* inbox entries are everyone's to see, but only one's own deserve a toast */
     if (strcmp(ev->entity, "inbox") == 0) {
-        size_t sl = strlen(ev->summary), ll = strlen(db_login(w->app->db));
-
-        if (sl < ll + 5 || strcmp(ev->summary + sl - ll, db_login(w->app->db)) != 0 ||
-            strncmp(ev->summary + sl - ll - 5, " for ", 5) != 0) {
+        if (!inbox_for(ev->summary, me)) {
             w->mine++; /* not counted on the Feed tab either */
             return 0;
         }
+        sched = sched_kind(ev->summary);
+    }
+    /* one's own doing is no news; but the scheduler's notices are nobody's doing, even when
+     * the person who ran it is the one told (a breach always pings: docs/ccrm.1) */
+    if (strcmp(ev->actor, me) == 0 && sched == NULL) {
+        w->mine++;
+        return 0;
     }
     /* the rest of the bookkeeping (someone follows a record, sets quiet hours) is not news */
     if (entity_is_bookkeeping(ev->entity) && strcmp(ev->entity, "inbox") != 0 &&
@@ -535,6 +571,20 @@ on_event(const struct event *ev, void *ctx)
         w->inbox_xid = ev->xid;
         w->has_inbox = 1;
     }
+    /* the scheduler's notice to me is the toast, whatever else its pass changed (read_events
+     * words it from the entry); the rest of that pass is part of it */
+    if (sched != NULL) {
+        if (w->toast[0] != '\0')
+            w->others++;
+        w->toast_xid = ev->xid;
+        w->toast_inbox = 1;
+        snprintf(w->toast, sizeof w->toast, "Inbox: %s", sched);
+        w->sched_id = ev->entity_id;
+        w->sched_words = sched;
+        return 0;
+    }
+    if (w->sched_id != 0 && same)
+        return 0;
     if (inbox && same) {
         if (!w->toast_inbox && strncmp(w->toast, "Inbox: ", 7) != 0)
             prefix_inbox(w);
@@ -553,9 +603,37 @@ on_event(const struct event *ev, void *ctx)
         snprintf(w->toast, sizeof w->toast, "%s%s%s%s: %s %s #%lld %s", ev->actor,
                  ev->department[0] ? " (" : "", ev->department, ev->department[0] ? ")" : "", what,
                  toast_noun(ev->entity), (long long)ev->entity_id, ev->summary);
+    w->sched_id = 0;
     if (!inbox && w->has_inbox && w->inbox_xid == ev->xid)
         prefix_inbox(w);
     return 0;
+}
+
+/* The toast of the scheduler's notice to me in its entry's words: "Inbox: SLA breach: ticket
+ * #12 Printer down: first response target breached at 2026-11-20 09:00" (the note names the
+ * ticket and the clock: schema/functions/90_service.sql, ccrm_tick). Left as it is ("Inbox:
+ * SLA breach") when the entry cannot be read. */
+static void
+sched_toast(struct app *app, struct wake *w)
+{
+    struct list_query lq;
+    struct ccrm_err err;
+    struct row r;
+    int c, note = -1;
+
+    memset(&lq, 0, sizeof lq);
+    memset(&r, 0, sizeof r);
+    lq.e = entity_find("inbox");
+    if (lq.e == NULL || lq.e->list == NULL)
+        return;
+    for (c = 0; c < lq.e->list->ncols; c++)
+        if (strcmp(lq.e->list->cols[c].name, "Note") == 0)
+            note = c;
+    if (note < 0 || db_list_fetch_one(app->db, &lq, w->sched_id, &r, &err) != 1)
+        return;
+    if (r.col[note] != NULL && r.col[note][0] != '\0')
+        snprintf(w->toast, sizeof w->toast, "Inbox: %s: %s", w->sched_words, r.col[note]);
+    row_fini(&r);
 }
 
 /* Read the events since the cursor: a toast for what others did, the Feed tab's count, and
@@ -595,6 +673,8 @@ read_events(struct app *app)
         ui->wake_window_view = v;
         ui->wake_in_window = win.in_window;
     }
+    if (w.sched_id != 0)
+        sched_toast(app, &w);
     /* an error the person has not had time to read is not covered by someone else's change,
      * nor what a question on the bottom line is about ("the answer goes to ..." above "send
      * the answer?"): the Feed tab counts it; the message expires as every message does */
@@ -760,56 +840,96 @@ ui_on_connection(struct app *app)
     app->ui->dirty = 1;
 }
 
-/* A tab's label: " 3 Accounts ", with the Feed's and the Inbox's counts; short (number and
- * count only) when all full labels do not fit. */
+/* How a tab's label is written, from the longest to the shortest: " 3 Accounts "; the same
+ * without its trailing blank (the tabs then one blank apart), its title cut to at most `cap`
+ * cells ("Acco…") when cap > 0; " 3 " (the key only: the tabs after the tenth, which have no
+ * key, keep their title); and, when not even that fits, the tabs after the tenth cut to their
+ * first letters. Counts (the Feed's, the Inbox's) stay. */
+enum tab_form { TAB_FULL, TAB_COMPACT, TAB_KEY, TAB_LETTERS };
+
 static void
-tab_label(struct ui *ui, int i, int full, char *buf, size_t n)
+tab_label(struct ui *ui, int i, enum tab_form form, int cap, char *buf, size_t n)
 {
     int count = i == 0 ? ui->feed_unread : (i == UI_INBOX_TAB ? ui->inbox_unread : 0);
-    char c[24] = "";
+    int titled = form == TAB_FULL || form == TAB_COMPACT;
+    const char *end = form == TAB_COMPACT ? "" : " ";
+    char c[24] = "", title[sizeof ui->tab_title[0] + 4];
 
     if (count >= INBOX_COUNT_MAX && i == UI_INBOX_TAB)
-        snprintf(c, sizeof c, full ? " (%d+)" : "(%d+)", INBOX_COUNT_MAX - 1);
+        snprintf(c, sizeof c, titled || i >= 10 ? " (%d+)" : "(%d+)", INBOX_COUNT_MAX - 1);
     else if (count > 0)
-        snprintf(c, sizeof c, full ? " (%d)" : "(%d)", count);
+        snprintf(c, sizeof c, titled || i >= 10 ? " (%d)" : "(%d)", count);
+    /* (the titles are the registry's, in ASCII: a byte is a cell) */
+    if (form == TAB_LETTERS)
+        snprintf(title, sizeof title, "%.3s", ui->tab_title[i]);
+    else if (cap > 1 && (int)strlen(ui->tab_title[i]) > cap)
+        snprintf(title, sizeof title, "%.*s…", cap - 1, ui->tab_title[i]);
+    else
+        str_copy(title, ui->tab_title[i], sizeof title);
     /* 1-9 and 0 are keys; the tabs after the tenth have none, so no number either */
     if (i >= 10)
-        snprintf(buf, n, full ? " %s%s " : " %.3s%s ", ui->tab_title[i], c);
-    else if (full)
-        snprintf(buf, n, " %d %s%s ", (i + 1) % 10, ui->tab_title[i], c);
+        snprintf(buf, n, " %s%s%s", title, c, end);
+    else if (titled)
+        snprintf(buf, n, " %d %s%s%s", (i + 1) % 10, title, c, end);
     else
         snprintf(buf, n, " %d%s ", (i + 1) % 10, c);
+}
+
+/* The tab bar's layouts, from the widest: every title whole, two blanks apart, then one; every
+ * title cut to the same length (the current tab's stays whole); the keys 1-9 and 0 alone. */
+static const struct {
+    enum tab_form form;
+    int cap;
+} tab_layouts[] = {{TAB_FULL, 0},    {TAB_COMPACT, 0}, {TAB_COMPACT, 8}, {TAB_COMPACT, 7},
+                   {TAB_COMPACT, 6}, {TAB_COMPACT, 5}, {TAB_KEY, 0},     {TAB_LETTERS, 0}};
+#define TAB_LAYOUTS ((int)(sizeof tab_layouts / sizeof tab_layouts[0]))
+
+/* Tab i's label in layout k: the current tab always keeps its whole title */
+static void
+tab_label_in(struct ui *ui, int i, int k, char *buf, size_t n)
+{
+    enum tab_form form = tab_layouts[k].form;
+
+    if (form == TAB_FULL || form == TAB_COMPACT)
+        tab_label(ui, i, form, i == ui->tab ? 0 : tab_layouts[k].cap, buf, n);
+    else if (i == ui->tab || (i >= 10 && form == TAB_KEY))
+        tab_label(ui, i, TAB_FULL, 0, buf, n);
+    else
+        tab_label(ui, i, i >= 10 ? TAB_LETTERS : TAB_KEY, 0, buf, n);
 }
 
 static void
 draw_tabs(struct app *app)
 {
     struct ui *ui = app->ui;
-    int x = 0, i, total = 6, first = 6;
+    int x = 0, i, k, total = 0, brand;
     attr_t bar = ui_attr(app, PAIR_TABS, A_REVERSE);
     char label[96];
 
-    draw_text(stdscr, 0, 0, "", ui->cols, bar);
-    draw_text(stdscr, 0, 0, " ccrm ", 6 < ui->cols ? 6 : ui->cols, bar | A_BOLD);
-    for (i = 0; i < ui->ntabs; i++) {
-        if (ui->hidden[i])
-            continue;
-        tab_label(ui, i, 1, label, sizeof label);
-        total += text_width(label);
-        if (i < 10 || i == ui->tab) /* the tabs 1-9, 0 have keys; the current one is shown */
-            first += text_width(label);
+    /* the widest layout in which every tab fits, the same for all of them: each tab readable
+     * (its title, or its key), never one cut to a few letters beside others written out. The
+     * name " ccrm " on the left gives way before a title is cut, and comes back with the keys */
+    for (k = 0; k < TAB_LAYOUTS - 1; k++) {
+        total = tab_layouts[k].form == TAB_COMPACT; /* (a blank after the last label) */
+        for (i = 0; i < ui->ntabs; i++)
+            if (!ui->hidden[i]) {
+                tab_label_in(ui, i, k, label, sizeof label);
+                total += text_width(label);
+            }
+        if (total + (tab_layouts[k].form == TAB_FULL ? 6 : 0) <= ui->cols)
+            break;
     }
-    x = 6;
+    brand = k == TAB_LAYOUTS - 1 || (tab_layouts[k].cap == 0 && total + 6 <= ui->cols) ? 6 : 0;
+    draw_text(stdscr, 0, 0, "", ui->cols, bar);
+    if (brand)
+        draw_text(stdscr, 0, 0, " ccrm ", 6 < ui->cols ? 6 : ui->cols, bar | A_BOLD);
+    x = brand;
     for (i = 0; i < ui->ntabs && x < ui->cols; i++) {
         int w;
 
         if (ui->hidden[i])
             continue;
-        /* too narrow for every title: the tabs 1-9 and 0 keep theirs if they fit (the tabs
-         * after them, reached by Tab and :view, show their first letters while there is
-         * room), else only the current tab keeps its title */
-        tab_label(ui, i, total <= ui->cols || i == ui->tab || (i < 10 && first <= ui->cols), label,
-                  sizeof label);
+        tab_label_in(ui, i, k, label, sizeof label);
         w = text_width(label);
         if (x + w > ui->cols)
             w = ui->cols - x;

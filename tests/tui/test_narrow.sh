@@ -2,7 +2,9 @@
 # Real sizes: a `scripts/demo --two` pane is 70 columns. The Leads list keeps "Latest from any
 # department" there (columns go by priority, not from the right), a record's timeline keeps
 # the date and author of each entry at 70 and at 40 columns, the help popup is as wide as its
-# text, a terminal too small says how big it must be, and a seven-digit # is shown whole.
+# text, a terminal too small says how big it must be, a seven-digit # is shown whole, and the
+# tab bar names every tab (by its key or its whole title) at 80 and at 140 columns, and cuts
+# titles alike when it must.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_narrow.sh path/to/ccrm}
 
@@ -68,6 +70,28 @@ as bea -c "insert into invoice_lines (invoice_id, description, quantity, unit, u
 tui_start 80 24 "$CCRM" -d "$DB user=bea" --view invoices
 check "the Invoices list opens at 80 columns" wait_for "Invoices by" 15
 check "a gross of 1,175,308,641.99 EUR is shown whole" line_has "draft #$inv" "1,175,308,641.99 EUR"
+# the tab bar at 80 columns: the tabs 1-9 and 0 by their keys, the two after them (which have
+# none) by their whole titles, never cut to their first letters
+tabs() { tmux -L "$TMUX_SOCK" capture-pane -t =t: -p | head -1; }
+tabs_like() { tabs | grep -qE -- "$1"; }
+check "at 80 columns every tab is readable: Invoices and Products whole ($(tabs))" \
+    tabs_like '^ ccrm  1  2  3  4  5  6  7  8( ?\([0-9+]*\))?  9  0  Invoices  Products *$'
+keys q
+tui_stop
+
+# ... and at 140 with counts on the Feed's and the Inbox's tabs: every title, closer together
+q "insert into inbox (login, kind, from_login, note)
+   select 'bea', 'handoff', 'sam', 'tab bar ' || g from generate_series(1, 120) g" >/dev/null
+tui_start 140 24 "$CCRM" -d "$DB user=bea" --view invoices
+check "the Invoices list opens at 140 columns" wait_for "Invoices by" 15
+check "the Inbox tab counts them" wait_for "8 Inbox (1" 10
+as sam -c "update accounts set city = 'Tabbar' where id = $acc" >/dev/null
+check "the Feed tab counts a change" wait_for "Feed (1)" 10
+check "at 140 columns with both counts every tab keeps its title ($(tabs))" \
+    tabs_like '^ ccrm +1 Feed \(1\) +2 Leads +3 Accounts +4 Contacts +5 Deals +6 Tickets +7 Campaigns +8 Inbox \([0-9+]+\) +9 Dashboard +0 Quotes +Invoices +Products *$'
+tmux -L "$TMUX_SOCK" resize-window -t =t: -x 110 -y 24
+check "at 110 columns every title but the current one is cut alike, marked, never to a few letters" \
+    wait_until tabs_like '^ 1 Feed \(1\) 2 Leads 3 Acco[a-z]*… 4 Cont[a-z]*… 5 Deals .*9 Dash[a-z]*… .* Invoices Prod[a-z]*… *$'
 keys q
 tui_stop
 
