@@ -3,10 +3,10 @@
 # write a symbolic link's target, a FIFO or a device in place and keep a file's mode; a refused
 # export or report leaves the file that was there; a document or an export that does not fit
 # on the disk leaves no file, or the one that was there (73, 74); a reader that goes away
-# (| head) is no failure; --help and --version to a full disk exit 74; --log's refusals (77,
-# its choices, control characters); an option given twice; --output "" refused alike by every
-# command that writes a file (64); --batches' hints on standard error;
-# --import-mail's summary in the singular.
+# (| head) is no failure; the database's refusals said once, in words; --help and --version to
+# a full disk exit 74; --log's refusals (77, its choices, control characters); an option given
+# twice; --output "" refused alike by every command that writes a file (64); --batches' hints
+# on standard error; --import-mail's summary in the singular.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_cli_output.sh path/to/ccrm}
 T=$TEST_TMP
@@ -112,6 +112,18 @@ refused "--export contacts --format jsonl" --export contacts --format jsonl
 refused "--export invoices" --export invoices
 refused "--report pipeline" --report pipeline
 refused "--export campaign_members" --export campaign_members --campaign "$camp"
+# the database's refusal, said once and in words (not "permission denied (permission denied for
+# table contacts)"), for every command alike
+for cmd in "--export contacts|could not export: your role may not use contacts" \
+    "--report pipeline|could not run report pipeline: your role may not use opportunities" \
+    "--print invoice $inv|could not print invoice $inv: your role may not use invoices"; do
+    c ccrm_mailer ${cmd%%|*}
+    check "${cmd%%|*} refused: exit 77, \"$(cat "$T/err")\"" \
+        test "$rc,$(cat "$T/err")" = "77,ccrm: ${cmd#*|} (permission denied)"
+done
+c paul --unmerge 1
+check "--unmerge refused: \"$(cat "$T/err")\"" \
+    test "$rc,$(cat "$T/err")" = "77,ccrm: could not undo merge 1: permission denied for function ccrm_unmerge"
 c ccrm_mailer --export contacts --output "$T/exp/new.csv"
 check "a refused --export to a new file makes none" \
     bash -c "test $rc = 77 && test \"\$(ls $T/exp)\" = prev.csv"
