@@ -114,7 +114,8 @@ int db_bill_invoice_draft(struct db *db, const char *from, int64_t id, int64_t *
                           struct ccrm_err *err);
 /* A draft quote's or invoice's (doc "quotes", "invoices") line at position: removed
  * (ccrm_delete), or moved to another position, the lines between moving by one, in one
- * statement. */
+ * statement; a position past the last line is the last. db_bill_line_move returns the line's
+ * new position (>= 1), or -1. */
 int db_bill_line_delete(struct db *db, const char *doc, int64_t id, int position,
                         struct ccrm_err *err);
 int db_bill_line_move(struct db *db, const char *doc, int64_t id, int from, int to,

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -522,7 +523,10 @@ struct resp_state {
     int have_header, fatal;
     char *hdr_raw;
     size_t hdr_rawlen;
-    FILE *rejects;
+    /* --rejects: written beside the file and renamed over it when the run is through, so a
+     * run that fails (no database, a refusal, a bad file) leaves the rejects file there was */
+    struct cli_out rejects_out;
+    FILE *rejects; /* rejects_out.f, or NULL without --rejects */
     const char *rejects_path;
     long long rows;
     struct ccrm_err err;
@@ -792,9 +796,11 @@ responses_main(int argc, char **argv)
     struct csvr *csv = NULL;
     struct timespec t0, t1;
     int64_t campaign = 0;
+    struct ccrm_err werr;
+    struct stat in, rst;
     char *buf = NULL;
     ssize_t got;
-    int fd = -1, rc, done;
+    int fd = -1, rc, done, finished = 0;
 
     if ((rc = parse_common(argc, argv, extra, &o, resp_opt, &ro)) != 0)
         return rc;
@@ -815,9 +821,12 @@ responses_main(int argc, char **argv)
         fprintf(stderr, "ccrm: could not open \"%s\": %s\n", ro.file, strerror(errno));
         return EX_NOINPUT;
     }
-    if (ro.rejects != NULL && (s.rejects = fopen(ro.rejects, "wb")) == NULL) {
-        fprintf(stderr, "ccrm: could not create \"%s\": %s\n", ro.rejects, strerror(errno));
-        rc = EX_CANTCREAT;
+    /* the rejects would replace the file being imported */
+    if (ro.rejects != NULL && fd != STDIN_FILENO && fstat(fd, &in) == 0 &&
+        stat(ro.rejects, &rst) == 0 && in.st_dev == rst.st_dev && in.st_ino == rst.st_ino) {
+        safe_fprintf(stderr, "ccrm: --rejects \"%s\" is the file being imported; name another\n",
+                     ro.rejects);
+        rc = EX_USAGE;
         goto out;
     }
     s.rejects_path = ro.rejects;
@@ -832,6 +841,14 @@ responses_main(int argc, char **argv)
         fprintf(stderr, "ccrm: %s\n", s.err.msg);
         rc = db_exit(s.db, &s.err);
         goto out;
+    }
+    if (ro.rejects != NULL) {
+        if (cli_out_open(&s.rejects_out, ro.rejects, 0666, &werr) == -1) {
+            safe_fprintf(stderr, "ccrm: %s\n", werr.msg);
+            rc = EX_CANTCREAT;
+            goto abort;
+        }
+        s.rejects = s.rejects_out.f;
     }
     csv = csvr_new(resp_record, &s);
     buf = xmalloc(256 * 1024);
@@ -882,6 +899,7 @@ responses_main(int argc, char **argv)
                                                                          : db_exit(s.db, &s.err);
         goto out;
     }
+    finished = 1; /* the responses are in (or counted, --dry-run): the rejects are this run's */
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (counts.rejected > 0 && ro.rejects == NULL)
         printf("ccrm: nothing recorded: %lld of %lld rows rejected (campaign_responses from %s); "
@@ -902,8 +920,9 @@ out:
     free(buf);
     free(s.hdr_raw);
     sbuf_fini(&s.copy);
-    if (s.rejects != NULL && fclose(s.rejects) != 0 && rc == 0) {
-        fprintf(stderr, "ccrm: could not write \"%s\": %s\n", ro.rejects, strerror(errno));
+    /* (not finished: the file being written is removed, the one there before stays) */
+    if (s.rejects != NULL && cli_out_close(&s.rejects_out, finished, &werr) == -1 && finished) {
+        safe_fprintf(stderr, "ccrm: %s\n", werr.msg);
         rc = EX_CANTCREAT;
     }
     if (fd > STDIN_FILENO)

@@ -418,12 +418,17 @@ db_bill_credit_note(struct db *db, const char *ref, const char *note, char *msg,
 
     if (invoice_id(db, ref, id, err) == -1)
         return -1;
-    res = db_exec(db, "SELECT ccrm_credit_note($1::bigint, $2)", 2, params, err);
+    /* (named by its number, which the user may not have given: --credit-note 47) */
+    res = db_exec(db,
+                  "SELECT ccrm_credit_note($1::bigint, $2),"
+                  "       (SELECT coalesce(i.number, '#' || i.id) FROM invoices i"
+                  "         WHERE i.id = $1::bigint)",
+                  2, params, err);
     if (res == NULL)
         return -1;
     str_copy(newid, PQgetvalue(res, 0, 0), sizeof newid);
+    snprintf(from, sizeof from, "for invoice %s", db_val(res, 0, 1));
     PQclear(res);
-    snprintf(from, sizeof from, "for %s", ref);
     return draft_message(db, newid, from, msg, n, err);
 }
 
@@ -688,41 +693,56 @@ db_bill_line_move(struct db *db, const char *doc, int64_t id_, int from, int to,
                   struct ccrm_err *err)
 {
     int inv = strcmp(doc, "invoices") == 0;
+    const char *noun = inv ? "invoice" : "quote";
     char id[24], a[16], b[16];
     const char *params[3] = {id, a, b};
     PGresult *res;
-    int n;
+    int n, place;
 
     snprintf(id, sizeof id, "%" PRId64, id_);
     snprintf(a, sizeof a, "%d", from);
     snprintf(b, sizeof b, "%d", to);
+    if (from < 1 || to < 1) {
+        err_set(err, "lines are numbered from 1, not %d", from < 1 ? from : to);
+        str_copy(err->sqlstate, "22023", sizeof err->sqlstate);
+        return -1;
+    }
     /* one statement: the line goes to its new place and those between move by one (the
-     * unique position is checked at commit) */
+     * unique position is checked at commit). A place past the last line is the last: the
+     * numbers stay 1..n, as the document shows them. */
     res = db_exec(
         db,
         LINES_SQL(inv,
-                  "UPDATE quote_lines l SET position = CASE WHEN l.position = $2::int THEN $3::int"
-                  "   WHEN $2::int < $3::int THEN l.position - 1 ELSE l.position + 1 END"
-                  " WHERE l.quote_id = $1::bigint AND l.position BETWEEN least($2::int, $3::int)"
-                  "   AND greatest($2::int, $3::int)"
+                  "WITH t AS (SELECT least($3::int, max(x.position)) AS place FROM quote_lines x"
+                  "   WHERE x.quote_id = $1::bigint)"
+                  " UPDATE quote_lines l SET position = CASE WHEN l.position = $2::int THEN"
+                  "   t.place WHEN $2::int < t.place THEN l.position - 1 ELSE l.position + 1 END"
+                  " FROM t WHERE l.quote_id = $1::bigint"
+                  "   AND l.position BETWEEN least($2::int, t.place) AND greatest($2::int, t.place)"
                   "   AND EXISTS (SELECT 1 FROM quote_lines x WHERE x.quote_id = $1::bigint"
-                  "     AND x.position = $2::int)",
-                  "UPDATE invoice_lines l SET position = CASE WHEN l.position = $2::int THEN"
-                  "   $3::int WHEN $2::int < $3::int THEN l.position - 1 ELSE l.position + 1 END"
-                  " WHERE l.invoice_id = $1::bigint AND l.position BETWEEN least($2::int,"
-                  "   $3::int) AND greatest($2::int, $3::int)"
+                  "     AND x.position = $2::int)"
+                  " RETURNING t.place",
+                  "WITH t AS (SELECT least($3::int, max(x.position)) AS place FROM invoice_lines x"
+                  "   WHERE x.invoice_id = $1::bigint)"
+                  " UPDATE invoice_lines l SET position = CASE WHEN l.position = $2::int THEN"
+                  "   t.place WHEN $2::int < t.place THEN l.position - 1 ELSE l.position + 1 END"
+                  " FROM t WHERE l.invoice_id = $1::bigint"
+                  "   AND l.position BETWEEN least($2::int, t.place) AND greatest($2::int, t.place)"
                   "   AND EXISTS (SELECT 1 FROM invoice_lines x WHERE x.invoice_id = $1::bigint"
-                  "     AND x.position = $2::int)"),
+                  "     AND x.position = $2::int)"
+                  " RETURNING t.place"),
         3, params, err);
     if (res == NULL)
         return -1;
-    n = atoi(PQcmdTuples(res));
+    n = PQntuples(res);
+    place = n > 0 ? atoi(db_val(res, 0, 0)) : 0;
     PQclear(res);
-    if (n < 2) {
-        err_set(err, "%s #%s has no lines %s to %s to move", inv ? "invoice" : "quote", id, a, b);
+    if (n == 0) {
+        err_set(err, "%s #%s has no line %s", noun, id, a);
+        str_copy(err->sqlstate, "P0002", sizeof err->sqlstate);
         return -1;
     }
-    return 0;
+    return place;
 }
 
 int
@@ -813,6 +833,39 @@ db_bill_mail_to(struct db *db, const char *entity, int64_t id, char *to, size_t 
 
 #define SEND_FILES_MAX 4
 
+/* The database names an invoice in its refusals by id ("invoice #21 has no contact with an
+ * e-mail address"); the user knows it by its number, and a credit note as one: "credit note
+ * CN-2026-00003 has ...". err is left as it is when the invoice cannot be read. */
+static void
+name_invoice(struct db *db, const char *id, struct ccrm_err *err)
+{
+    const char *params[1] = {id};
+    char needle[40], msg[sizeof err->msg];
+    struct ccrm_err lerr;
+    PGresult *res;
+    char *at;
+    size_t k;
+
+    snprintf(needle, sizeof needle, "invoice #%s", id);
+    if ((at = strstr(err->msg, needle)) == NULL || isdigit((unsigned char)at[strlen(needle)]) ||
+        db->state != DB_READY)
+        return;
+    res = db_exec(db,
+                  "SELECT CASE i.kind WHEN 'credit_note' THEN 'credit note' ELSE 'invoice' END"
+                  "       || ' ' || coalesce(i.number, '#' || i.id)"
+                  "  FROM invoices i WHERE i.id = $1::bigint",
+                  1, params, &lerr);
+    if (res == NULL)
+        return;
+    if (PQntuples(res) == 1) {
+        k = (size_t)(at - err->msg);
+        snprintf(msg, sizeof msg, "%.*s%s%s", (int)k, err->msg, db_val(res, 0, 0),
+                 at + strlen(needle));
+        str_copy(err->msg, msg, sizeof err->msg);
+    }
+    PQclear(res);
+}
+
 int64_t
 db_bill_send(struct db *db, const char *entity, int64_t id, const struct bill_file *files, int n,
              const char *to, const char *queue, struct ccrm_err *err)
@@ -852,8 +905,11 @@ db_bill_send(struct db *db, const char *entity, int64_t id, const struct bill_fi
     res = db_result(db, PQexecParams(db->conn, sql, np, NULL, values, lengths, formats, 0),
                     "could not send it", err);
     free(sql);
-    if (res == NULL)
+    if (res == NULL) {
+        if (strcmp(entity, "invoices") == 0)
+            name_invoice(db, idt, err);
         return -1;
+    }
     mid = strtoll(db_val(res, 0, 0), NULL, 10);
     PQclear(res);
     return mid;

@@ -117,7 +117,7 @@ bill_run_line_edit(struct app *app, const struct action *a, const char *arg)
     }
     if ((a->kind == CMD_REMOVE_LINE
              ? db_bill_line_delete(app->db, e->table, id, from, &err)
-             : db_bill_line_move(app->db, e->table, id, from, to, &err)) == -1) {
+             : (to = db_bill_line_move(app->db, e->table, id, from, to, &err))) == -1) {
         ui_message_error(app, "could not change the lines: %s", err.msg);
         return;
     }
@@ -192,10 +192,28 @@ bill_run_draft(struct app *app, const struct action *a, const char *arg)
                                                               : "billing or management issue it");
 }
 
-/* N on a draft invoice: issue it (billing, management, admin: the database says who). The
- * draft asked about: issuing is final (a gapless number that is never given back), so N asks
- * first; y issues. */
+/* What the invoices row id is: "credit note" or "invoice" (also when it cannot be read: the
+ * action that follows then says why). The client's words name the document as it is. */
+static const char *
+invoice_noun(struct app *app, int64_t id)
+{
+    struct ccrm_err err;
+    char idt[24], kind[32];
+    const char *params[1] = {idt};
+
+    snprintf(idt, sizeof idt, "%" PRId64, id);
+    if (db_bill_preview(app->db, "SELECT kind FROM invoices WHERE id = $1::bigint", 1, params, kind,
+                        sizeof kind, &err) == 0 &&
+        strcmp(kind, "credit_note") == 0)
+        return bill_kind_noun(BILL_CREDIT_NOTE);
+    return bill_kind_noun(BILL_INVOICE);
+}
+
+/* N on a draft invoice or credit note: issue it (billing, management, admin: the database
+ * says who). The draft asked about: issuing is final (a gapless number that is never given
+ * back), so N asks first; y issues. */
 static int64_t issue_id;
+static const char *issue_noun; /* "invoice", "credit note" */
 
 static void
 on_issue(struct app *app, void *ctx, const char *text, int done, int ok)
@@ -208,16 +226,16 @@ on_issue(struct app *app, void *ctx, const char *text, int done, int ok)
         return;
     snprintf(idt, sizeof idt, "%" PRId64, issue_id);
     if (!ok || (strcasecmp(text, "y") != 0 && strcasecmp(text, "yes") != 0)) {
-        ui_message(app, "not issued: invoice #%s stays a draft", idt);
+        ui_message(app, "not issued: %s #%s stays a draft", issue_noun, idt);
         return;
     }
     if (db_bill_issue(app->db, idt, NULL, number, sizeof number, &err) == -1) {
         if (strcmp(err.sqlstate, "42501") == 0) /* no EXECUTE on ccrm_invoice_issue */
             err_set(&err, "only billing, management and admin issue invoices");
-        ui_message_error(app, "could not issue invoice #%s: %s", idt, err.msg);
+        ui_message_error(app, "could not issue %s #%s: %s", issue_noun, idt, err.msg);
         return;
     }
-    ui_message(app, "issued invoice #%s as %s", idt, number);
+    ui_message(app, "issued %s #%s as %s", issue_noun, idt, number);
 }
 
 void
@@ -229,8 +247,9 @@ bill_run_issue(struct app *app, const struct action *a, const char *arg)
     (void)arg;
     if (target(app, a, &e, &issue_id) != 0)
         return;
-    snprintf(label, sizeof label,
-             "issue invoice #%" PRId64 "? Its number and date are final (y/n) ", issue_id);
+    issue_noun = invoice_noun(app, issue_id);
+    snprintf(label, sizeof label, "issue %s #%" PRId64 "? Its number and date are final (y/n) ",
+             issue_noun, issue_id);
     ui_input_begin(app, label, "", on_issue, NULL);
 }
 
@@ -300,6 +319,13 @@ bill_run_payment(struct app *app, const struct action *a, const char *arg)
 
     if (target(app, a, &e, &id) != 0)
         return;
+    /* a credit note is settled against its invoice, never paid itself: say so before an
+     * amount is asked for or read (the amount's reading would refuse it for another reason) */
+    if (strcmp(invoice_noun(app, id), bill_kind_noun(BILL_CREDIT_NOTE)) == 0) {
+        ui_message_error(app, "credit note #%" PRId64 ": payments are recorded on invoices only",
+                         id);
+        return;
+    }
     pay_invoice = id;
     if (arg != NULL && arg[0] != '\0')
         pay(app, arg);

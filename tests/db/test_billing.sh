@@ -495,4 +495,56 @@ rc=$?
 check "a connection lost during --export payments exits 69 (rc $rc: $(cat "$TEST_TMP/export.err"))" test $rc = 69
 check "... and says the connection was lost" grep -q "^ccrm: lost the connection to the database$" "$TEST_TMP/export.err"
 
+# ---- what the batch commands say: a credit note is issued as one, credited invoices and
+# refusals named by their number
+acc=$(as sam -c "insert into accounts (name, city, country) values ('Linienwerk GmbH', 'Bonn', 'Germany') returning id")
+wi=$(as bea -c "insert into invoices (account_id, currency, buyer_address, buyer_postcode)
+    values ($acc, 'EUR', 'Am Hof 1', '53111') returning id")
+as bea -c "insert into invoice_lines (invoice_id, description, quantity, unit, unit_price, tax_rate)
+    values ($wi, 'Einrichtung', 1, 'piece', 150, 19)" >/dev/null || fail "a line"
+"$CCRM" -d "$DB user=bea" --issue "$wi" >/dev/null || fail "issue $wi"
+wnum=$(q "select number from invoices where id = $wi")
+out=$("$CCRM" -d "$DB user=bea" --credit-note "$wi" 2>&1)
+wcn=$(q "select max(id) from invoices where credit_of = $wi")
+check "--credit-note by id names the invoice by its number ($out)" \
+    test "$out" = "ccrm: credit note #$wcn (draft) for invoice $wnum: 1 line, 178.50 EUR; issue it with ccrm --issue $wcn"
+out=$("$CCRM" -d "$DB user=bea" --send invoice "$wcn" --no-send 2>&1)
+check "--send of a draft credit note says credit note ($out)" \
+    grep -qF "could not send it: credit note #$wcn is a draft" <<<"$out"
+out=$("$CCRM" -d "$DB user=bea" --issue "$wcn" 2>&1)
+wcnum=$(q "select number from invoices where id = $wcn")
+check "--issue of a credit note says credit note ($out)" test "$out" = "ccrm: issued credit note $wcn as $wcnum"
+out=$("$CCRM" -d "$DB user=bea" --send invoice "$wnum" --no-send 2>&1)
+check "a --send refusal names the invoice by its number ($out)" \
+    grep -qF "could not send it: invoice $wnum has no contact with an e-mail address" <<<"$out"
+out=$("$CCRM" -d "$DB user=bea" --send invoice "$wcn" --no-send 2>&1)
+check "...and a credit note by its number ($out)" \
+    grep -qF "could not send it: credit note $wcnum has no contact with an e-mail address" <<<"$out"
+
+# ---- :move-line past the last line: to the last place, the places stay 1..n; before the first
+# one is refused in words
+macc=$(as sam -c "insert into accounts (name) values ('Zeilenwerk GmbH') returning id")
+md=$(as bea -c "insert into invoices (account_id, currency) values ($macc, 'EUR') returning id")
+as bea -c "insert into invoice_lines (invoice_id, description, quantity, unit_price, tax_rate)
+    values ($md, 'Erste', 1, 10, 19), ($md, 'Zweite', 1, 20, 19)" >/dev/null || fail "two lines"
+tui_start 140 40 "$CCRM" -d "$DB user=bea"
+wait_for "Invoices by" || fail "the client starts on Invoices"
+keys /
+keys -l "Zeilenwerk"
+keys Enter
+wait_for "draft #$md" || fail "the draft is found"
+keys Enter
+wait_for "Invoice draft #$md" || fail "the draft opens"
+places() { q "select string_agg(position || ' ' || description, ', ' order by position) from invoice_lines where invoice_id = $md"; }
+prompt "move-line 1 9"
+check ":move-line 1 9 on two lines: moved" wait_for "line 1 of invoice #$md is now line 2"
+check "...to the last place: the database holds places 1 and 2, not 1 and 9" \
+    wait_sql "select string_agg(position || ' ' || description, ', ' order by position) from invoice_lines where invoice_id = $md" "1 Zweite, 2 Erste"
+prompt "move-line 2 0"
+check ":move-line 2 0: refused in words" wait_for "could not change the lines: lines are numbered from 1, not 0"
+check "...not the constraint's name" wait_gone "position_check" 1
+check "...nothing moved ($(places))" test "$(places)" = "1 Zweite, 2 Erste"
+prompt "move-line 5 1"
+check ":move-line of a line there is not: said so" wait_for "invoice #$md has no line 5"
+
 done_testing

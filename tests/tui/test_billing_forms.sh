@@ -8,7 +8,8 @@
 #    then N issues it;
 #  - a payment with its date, method and reference: :payment AMOUNT DATE METHOD REFERENCE, and
 #    P taking the same words on its prompt;
-#  - the e-invoice from the client: :print ubl writes the UBL file and says where.
+#  - the e-invoice from the client: :print ubl writes the UBL file and says where;
+#  - a credit note of it (K) is asked about and issued by that name, and takes no payment.
 # The database holds exactly what was typed.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_billing_forms.sh path/to/ccrm}
@@ -177,6 +178,21 @@ check "database: still two payments" test "$(q "select count(*) from payments wh
 prompt "print ubl"
 check ":print ubl writes the e-invoice and says where" wait_for "wrote $DOCS/invoice-$num.xml"
 check "it is the invoice's UBL" grep -q "<cbc:ID>$num</cbc:ID>" "$DOCS/invoice-$num.xml"
+
+# ---------------------------------------------------------------- a credit note, by its name
+keys K
+check "K drafts a credit note of the invoice" wait_for "Credit note draft #"
+cn=$(q "select max(id) from invoices where credit_of = $inv")
+keys N
+check "N asks about the credit note by its name" \
+    wait_for "issue credit note #$cn? Its number and date are final (y/n)"
+keys y Enter
+check "N issues the credit note, saying so" wait_for "issued credit note #$cn as "
+prompt "payment 10"
+check ":payment on the issued credit note says payments are recorded on invoices" \
+    wait_for "credit note #$cn: payments are recorded on invoices only"
+check "database: no payment on it" test "$(q "select count(*) from payments where invoice_id = ${cn:-0}")" = 0
+keys q
 keys q q q
 tui_stop
 done_testing

@@ -6,7 +6,8 @@
 #    prints the PDF (p; read back with pdftotext), marks it sent (M) and accepted (A), drafts
 #    the invoice (I), and may not issue it (N is billing's);
 #  - bea (billing) starts on Invoices, issues it (N) and records a partial (P, the amount asked)
-#    and a final payment (:payment AMOUNT): the invoice is paid;
+#    and a final payment (:payment AMOUNT): the invoice is paid; a draft credit note of it is
+#    called a credit note when N asks, and takes no payment;
 #  - mia (management) sees the month's money per currency on the Dashboard;
 #  - sofia (support) sees the paid invoice on the account's timeline;
 #  - paul (partner) sees neither the account nor the invoice until the account is shared with
@@ -188,6 +189,17 @@ check "a draft credit note offers N, not a payment" offers "N issue" "P payment"
 check "a credit note shows no payments, credits or what is outstanding" \
     test "$(screen | grep -cE '(^|  )(Paid|Credited|Outstanding)  ')" = 0
 check "... while its net and gross are shown" wait_for "Gross       534.31 EUR"
+# the client names it a credit note, and says why it takes no payment
+cn=$(q "select max(id) from invoices where credit_of = ${inv:-0}")
+prompt "payment 10"
+check ":payment on the credit note says payments are on invoices" \
+    wait_for "credit note #$cn: payments are recorded on invoices only"
+check "... and records none" test "$(q "select count(*) from payments where invoice_id = ${cn:-0}")" = 0
+keys N
+check "N asks about the credit note, by that name" \
+    wait_for "issue credit note #$cn? Its number and date are final (y/n)"
+keys n Enter
+check "n leaves the credit note a draft" wait_for "not issued: credit note #$cn stays a draft"
 keys q
 check "q: back on the invoice" wait_for "Invoice $number"
 # the Feed has the issue and the payments; Enter on a payment opens its invoice
