@@ -1706,6 +1706,10 @@ BEGIN
         RAISE EXCEPTION 'campaign members are contacts or leads, not "%"',
                         coalesce(p_entity, 'NULL') USING ERRCODE = '22023';
     END IF;
+    IF NOT has_table_privilege('public.campaign_responses', 'INSERT') THEN
+        RAISE EXCEPTION 'only marketing, management and admin record campaign responses'
+            USING ERRCODE = '42501';
+    END IF;
     INSERT INTO campaign_responses (campaign_id, contact_id, lead_id, status, at, note)
     VALUES (p_campaign, CASE WHEN p_entity = 'contacts' THEN p_id END,
             CASE WHEN p_entity = 'leads' THEN p_id END, p_status, coalesce(p_at, now()),

@@ -359,6 +359,25 @@ check "... and a status a mailing tool invents" grep -q 'bad.csv:4: column "stat
 "$CCRM" -d "$DB user=marco" --import "$TEST_TMP/bad.csv" --into campaign_responses --campaign "$cp_a" --rejects "$TEST_TMP/rej.csv" >/dev/null 2>&1
 check "with --rejects the good rows are recorded and the bad ones kept byte for byte" \
     test "$(cat "$TEST_TMP/rej.csv")" = "$(printf 'email,status\nnobody@example.invalid,opened\n%s,bounced' "$a1")"
+# the rejects file is the run's, renamed into place at its end: a run that fails before (no
+# database, a refusal) leaves the file there was and makes none, nor a temporary one
+mkdir "$TEST_TMP/rej"
+echo precious >"$TEST_TMP/rej/kept.csv"
+for u in "host=$TEST_TMP/nowhere dbname=ccrm user=marco" "$DB user=sofia"; do
+    for f in kept.csv new.csv; do
+        "$CCRM" -d "$u" --import "$TEST_TMP/bad.csv" --into campaign_responses --campaign "$cp_a" \
+            --rejects "$TEST_TMP/rej/$f" >/dev/null 2>&1
+        rc=$?
+        check "a run that fails ($rc) leaves --rejects $f as it was (${u%% *})" \
+            test "$rc" != 0 -a "$(ls "$TEST_TMP/rej")" = kept.csv -a "$(cat "$TEST_TMP/rej/kept.csv")" = precious
+    done
+done
+cp "$TEST_TMP/bad.csv" "$TEST_TMP/rej/self.csv"
+"$CCRM" -d "$DB user=marco" --import "$TEST_TMP/rej/self.csv" --into campaign_responses --campaign "$cp_a" \
+    --rejects "$TEST_TMP/rej/self.csv" >/dev/null 2>"$TEST_TMP/err"
+rc=$?
+check "--rejects naming the file being imported: refused (64), the file stays" \
+    bash -c "test $rc = 64 && grep -q 'is the file being imported' '$TEST_TMP/err' && cmp -s '$TEST_TMP/bad.csv' '$TEST_TMP/rej/self.csv'"
 printf 'contact_id,lead_id,status\n1,1,opened\n' >"$TEST_TMP/both.csv"
 "$CCRM" -d "$DB user=marco" --import "$TEST_TMP/both.csv" --into campaign_responses --campaign "$cp_a" >"$TEST_TMP/out" 2>&1
 rc=$?
@@ -385,8 +404,12 @@ check "...and no members export of it names him" \
     bash -c "! '$CCRM' -d '$DB user=marco' --export campaign_members --campaign $cp_ev 2>/dev/null | grep -q eventgoer@example.org"
 "$CCRM" -d "$DB user=sofia" --import "$TEST_TMP/resp.csv" --into campaign_responses >/dev/null 2>&1
 check "support may not import responses (exit 77)" test $? = 77
-"$CCRM" -d "$DB user=paul" --export campaign_members --campaign "$cp_a" >/dev/null 2>&1
+check "...nor record one: said in words, not the table's permission ($(err sofia "select ccrm_campaign_respond($cp_a, 'contacts', $m1, 'opened')"))" \
+    grep -q '^42501: only marketing, management and admin record campaign responses' <<<"$(err sofia "select ccrm_campaign_respond($cp_a, 'contacts', $m1, 'opened')")"
+"$CCRM" -d "$DB user=paul" --export campaign_members --campaign "$cp_a" >/dev/null 2>"$TEST_TMP/err"
 check "a partner cannot export campaign members (exit 77)" test $? = 77
+check "...said once, in words ($(cat "$TEST_TMP/err"))" test "$(cat "$TEST_TMP/err")" = \
+    "ccrm: could not export the campaign's members: your role may not use campaign members (permission denied)"
 "$CCRM" -d "$DB user=marco" --export campaign_members --campaign 999999 >/dev/null 2>&1
 check "an unknown campaign: exit 65" test $? = 65
 
@@ -407,8 +430,10 @@ psum=$(tail -n +2 "$TEST_TMP/pp.csv" | awk -F, '{s += $4} END {print s + 0}')
 check "a partner's pipeline counts only its shared deals ($psum)" \
     test "$psum" = "$(q "select count(*) from opportunities where account_id in (select account_id from account_shares where partner_org_id = $org)
                          and coalesce(close_date, created_at::date) >= '2025-01-01' and coalesce(close_date, created_at::date) < '2027-06-01'")"
-"$CCRM" -d "$DB user=paul" --report campaign_funnel >/dev/null 2>&1
+"$CCRM" -d "$DB user=paul" --report campaign_funnel >/dev/null 2>"$TEST_TMP/err"
 check "a partner's campaign funnel: permission denied (exit 77)" test $? = 77
+check "...said once, in words ($(cat "$TEST_TMP/err"))" test "$(cat "$TEST_TMP/err")" = \
+    "ccrm: could not run report campaign_funnel: your role may not use campaigns (permission denied)"
 "$CCRM" -d "$DB user=mia" --report nope >/dev/null 2>&1
 check "an unknown report: exit 64" test $? = 64
 "$CCRM" -d "$DB user=mia" --report pipeline --from 2026-13-01 >/dev/null 2>&1

@@ -386,7 +386,7 @@ check "shared again, he edits and deletes his own" \
     test "$(as paul -c "update chat_messages set body = 'VisLater edited' where id = $pc1 returning body"),$(as paul -c "select ccrm_delete('chat_messages', $pc2::bigint, 1)")" = "VisLater edited,t"
 
 # ccrm_delete(entity, id, version) compares the version on every kind that has one
-sg=$(as sam -c "insert into segments (name, definition) values ('VisSeg', '{}') returning id")
+sg=$(as sam -c "insert into segments (name, definition) values ('VisSeg', '{\"rules\": [{\"interest\": {\"product\": \"x\"}}]}') returning id")
 out=$(as sam -c "select ccrm_delete('segments', $sg::bigint, 999)" 2>&1)
 check "a segment at another version is not deleted ($out)" grep -q 'record was changed by someone else' <<<"$out"
 check "...at its version it is" test "$(as sam -c "select ccrm_delete('segments', $sg::bigint, 1)")" = t
