@@ -22,14 +22,15 @@ static const struct {
 };
 
 /* PostgreSQL's own refusal of a table, "permission denied for table campaign_members", in
- * words: "your role may not use campaign members". The server does not say whether reading or
- * writing was refused, so neither does this. (A function's refusal keeps the server's words:
- * its name is all there is to say.) Returns 0, or -1 when msg is no such refusal. */
+ * words: "campaign members: not for your role". The server does not say whether reading or
+ * writing was refused, so neither does this. (A function's or a sequence's refusal keeps the
+ * server's words: its name is all there is to say.) Returns 0, or -1 when msg is no such
+ * refusal. */
 static int
 denied_words(char *out, size_t n, const char *msg)
 {
-    static const char *const kinds[] = {"table ",    "view ",          "materialized view ",
-                                        "sequence ", "foreign table ", NULL};
+    static const char *const kinds[] = {"table ", "view ", "materialized view ", "foreign table ",
+                                        NULL};
     static const char prefix[] = "permission denied for ";
     const char *what = msg + sizeof prefix - 1;
     char name[128];
@@ -45,7 +46,7 @@ denied_words(char *out, size_t n, const char *msg)
             for (k = 0; name[k] != '\0'; k++)
                 if (name[k] == '_')
                     name[k] = ' ';
-            snprintf(out, n, "your role may not use %s", name);
+            snprintf(out, n, "%s: not for your role", name);
             return 0;
         }
     }

@@ -114,9 +114,9 @@ refused "--report pipeline" --report pipeline
 refused "--export campaign_members" --export campaign_members --campaign "$camp"
 # the database's refusal, said once and in words (not "permission denied (permission denied for
 # table contacts)"), for every command alike
-for cmd in "--export contacts|could not export: your role may not use contacts" \
-    "--report pipeline|could not run report pipeline: your role may not use opportunities" \
-    "--print invoice $inv|could not print invoice $inv: your role may not use invoices"; do
+for cmd in "--export contacts|could not export: contacts: not for your role" \
+    "--report pipeline|could not run report pipeline: opportunities: not for your role" \
+    "--print invoice $inv|could not print invoice $inv: invoices: not for your role"; do
     c ccrm_mailer ${cmd%%|*}
     check "${cmd%%|*} refused: exit 77, \"$(cat "$T/err")\"" \
         test "$rc,$(cat "$T/err")" = "77,ccrm: ${cmd#*|} (permission denied)"
