@@ -1095,6 +1095,41 @@ SELECT ccrm_set_execute('ccrm_sla_ticket()');
 -- and none is open. A response counts when it is recorded (now), whatever its `at` says; an
 -- answer by mail (ccrm_mail_reply, which marks its insert with ccrm.mail_reply) counts when
 -- sendmail has taken it (ccrm_sla_mail_sent): one that never left reached nobody.
+-- The customer asked (at p_at): a next-response clock on the ticket, from then, unless a
+-- response clock is open already, the ticket's policy has no next-response target or the
+-- ticket is solved or closed. True when one was started (ccrm_sla_current is the caller's).
+CREATE OR REPLACE FUNCTION ccrm_sla_next_response(p_ticket bigint, p_at timestamptz)
+RETURNS boolean
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    t    record;
+    v_id bigint;
+BEGIN
+    IF EXISTS (SELECT 1 FROM public.sla_clocks x
+                WHERE x.ticket_id = p_ticket AND x.met_at IS NULL
+                  AND x.kind IN ('first_response', 'next_response')) THEN
+        RETURN false;
+    END IF;
+    SELECT tk.status, p.id AS policy, p.next_response_min, p.pause_statuses INTO t
+      FROM public.tickets tk
+      CROSS JOIN LATERAL (SELECT f.policy_id FROM public.sla_clocks f
+                           WHERE f.ticket_id = tk.id ORDER BY f.id LIMIT 1) f
+      JOIN public.sla_policies p ON p.id = f.policy_id
+     WHERE tk.id = p_ticket;
+    IF NOT FOUND OR t.next_response_min IS NULL OR t.status IN ('solved', 'closed') THEN
+        RETURN false;
+    END IF;
+    INSERT INTO public.sla_clocks (ticket_id, policy_id, kind, target_min, started_at,
+                                   running_since)
+    VALUES (p_ticket, t.policy, 'next_response', t.next_response_min, p_at,
+            CASE WHEN t.status = ANY (t.pause_statuses) THEN NULL ELSE p_at END)
+    RETURNING id INTO v_id;
+    PERFORM public.ccrm_sla_recompute(ARRAY[v_id]);
+    RETURN true;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION ccrm_sla_interaction() RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -1103,8 +1138,6 @@ AS $$
 DECLARE
     v_now     timestamptz := now();
     r         record;
-    v_id      bigint;
-    t         record;
     v_tickets bigint[] := '{}';
 BEGIN
     -- row by row, in order (an answer then a new question on one ticket stops the response
@@ -1129,24 +1162,8 @@ BEGIN
                                            AND x.kind IN ('first_response', 'next_response')),
                                   v_now, true);
             v_tickets := v_tickets || r.ticket_id;
-        ELSIF NOT EXISTS (SELECT 1 FROM sla_clocks x
-                           WHERE x.ticket_id = r.ticket_id AND x.met_at IS NULL
-                             AND x.kind IN ('first_response', 'next_response')) THEN
-            SELECT tk.status, p.id AS policy, p.next_response_min, p.pause_statuses INTO t
-              FROM tickets tk
-              CROSS JOIN LATERAL (SELECT f.policy_id FROM sla_clocks f
-                                   WHERE f.ticket_id = tk.id ORDER BY f.id LIMIT 1) f
-              JOIN sla_policies p ON p.id = f.policy_id
-             WHERE tk.id = r.ticket_id;
-            IF FOUND AND t.next_response_min IS NOT NULL AND t.status NOT IN ('solved', 'closed') THEN
-                INSERT INTO sla_clocks (ticket_id, policy_id, kind, target_min, started_at,
-                                        running_since)
-                VALUES (r.ticket_id, t.policy, 'next_response', t.next_response_min, v_now,
-                        CASE WHEN t.status = ANY (t.pause_statuses) THEN NULL ELSE v_now END)
-                RETURNING id INTO v_id;
-                PERFORM ccrm_sla_recompute(ARRAY[v_id]);
-                v_tickets := v_tickets || r.ticket_id;
-            END IF;
+        ELSIF ccrm_sla_next_response(r.ticket_id, v_now) THEN
+            v_tickets := v_tickets || r.ticket_id;
         END IF;
     END LOOP;
     IF cardinality(v_tickets) > 0 THEN
@@ -1167,16 +1184,30 @@ LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, public, pg_temp
 AS $$
+DECLARE
+    v_asked timestamptz;
 BEGIN
     IF EXISTS (SELECT 1 FROM users u
                 WHERE u.login = NEW.created_by AND u.partner_org_id IS NOT NULL) THEN
         RETURN NULL;
     END IF;
+    -- (met now, the server's time: not a sent_at someone wrote)
     PERFORM ccrm_sla_stop(ARRAY(SELECT x.id FROM sla_clocks x
                                  WHERE x.ticket_id = NEW.ticket_id AND x.met_at IS NULL
                                    AND x.kind IN ('first_response', 'next_response')
                                    AND x.started_at <= NEW.received_at),
-                          coalesce(NEW.sent_at, now()), true);
+                          now(), true);
+    -- a question the customer asked while it waited in the outbox started no clock then (one
+    -- was open): it waits for the next answer from when it came
+    SELECT min(i.created_at) INTO v_asked
+      FROM interactions i
+     WHERE i.ticket_id = NEW.ticket_id AND i.direction = 'in' AND i.kind NOT IN ('note', 'task')
+       AND i.created_at > NEW.received_at
+       AND NOT EXISTS (SELECT 1 FROM users u
+                        WHERE u.login = i.created_by AND u.partner_org_id IS NOT NULL);
+    IF v_asked IS NOT NULL THEN
+        PERFORM ccrm_sla_next_response(NEW.ticket_id, v_asked);
+    END IF;
     PERFORM ccrm_sla_current(ARRAY[NEW.ticket_id]);
     RETURN NULL;
 END

@@ -73,4 +73,22 @@ TK2=$(q "select ticket_id from messages where direction = 'in' order by id desc 
 as sofia -c "insert into interactions (kind, channel, direction, subject, ticket_id) values ('call', 'phone', 'out', 'called back', $TK2)" >/dev/null
 check "a call out logged on the ticket meets the first response at once" test "$(clock "$TK2" first_response)" = true
 
+# ---- the customer asks again while the answer waits in the outbox: when it goes, the
+#      question gets its clock, from when it came; a sent_at written by hand is not the time
+"$CCRM" -d "$PG_CONN" --mail-in --queue support <"$D/05-cp1252.eml" || fail "deliver 05"
+TK3=$(q "select ticket_id from messages where direction = 'in' order by id desc limit 1")
+run sofia --reply "$TK3" --body-file "$T/answer.txt" --no-send
+M3=$(q "select max(id) from messages where direction = 'out'")
+printf 'From: %s\nTo: support@example.com\nSubject: Re: [#%s] and?\nMessage-ID: <sla-mail.3@example.org>\n\nStill there?\n' \
+    "$(q "select from_addr from messages where ticket_id = $TK3 and direction = 'in' order by id limit 1")" "$TK3" |
+    "$CCRM" -d "$PG_CONN" --mail-in --queue support || fail "the customer's question while the answer waits"
+check "the question while an answer waits starts nothing yet (the first response is open)" \
+    test "$(clock "$TK3" next_response)" = none
+as sofia -c "update messages set status = 'sending' where id = $M3" >/dev/null
+as sofia -c "update messages set status = 'sent', sent_at = '2020-01-01' where id = $M3" >/dev/null
+check "marked sent by hand with an old sent_at: met now, not in 2020" \
+    test "$(q "select (met_at > now() - interval '1 minute')::text from sla_clocks where ticket_id = $TK3 and kind = 'first_response'")" = true
+check "...and the question asked meanwhile waits for the next answer, from when it came" \
+    test "$(q "select (running_since = (select max(created_at) from interactions where ticket_id = $TK3 and direction = 'in'))::text || ' ' || (met_at is null)::text from sla_clocks where ticket_id = $TK3 and kind = 'next_response'")" = "true true"
+
 done_testing
