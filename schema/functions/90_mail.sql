@@ -81,13 +81,15 @@ BEGIN
             USING ERRCODE = '42501',
                   HINT = 'Answer with ccrm --reply or r in the client; the outbox sends it.';
     END IF;
+    -- the queue's, or its plus-address token of this very record (another ticket's would file
+    -- the customer's answer there)
     v_box := coalesce(q.reply_to, q.address);
     IF NEW.reply_to IS NOT NULL AND NEW.reply_to IS DISTINCT FROM q.reply_to
-       AND NEW.reply_to !~ ('^' || regexp_replace(split_part(v_box, '@', 1), '([^[:alnum:]])',
-                                                  '\\\1', 'g')
-                            || '\+[tl][0-9]+@'
-                            || regexp_replace(split_part(v_box, '@', 2), '([^[:alnum:]])',
-                                              '\\\1', 'g') || '$') THEN
+       AND NEW.reply_to IS DISTINCT FROM
+           split_part(v_box, '@', 1) || '+'
+           || (CASE WHEN NEW.ticket_id IS NOT NULL THEN 't' || NEW.ticket_id
+                    ELSE 'l' || NEW.lead_id END)
+           || '@' || split_part(v_box, '@', 2) THEN
         RAISE EXCEPTION 'an answer''s Reply-To is its queue''s, not %', quote_ident(NEW.reply_to)
             USING ERRCODE = '42501';
     END IF;

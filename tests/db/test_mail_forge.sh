@@ -32,6 +32,9 @@ box=$(q "select coalesce(reply_to, address) from mail_queues where id = $Q")
 evil="${box%@*}+t1@${box#*@}.evil.example"
 out=$(ins "" "'queued', '$QA', nullif('$QN', ''), '$evil'" "")
 check "...also one that looks like the queue's plus-address on another domain ($out)" grep -q "Reply-To is its queue's" <<<"$out"
+other="${box%@*}+t$((TK + 1))@${box#*@}"
+out=$(ins "" "'queued', '$QA', nullif('$QN', ''), '$other'" "")
+check "...and another ticket's plus-address (the customer's answer would land there: $out)" grep -q "Reply-To is its queue's" <<<"$out"
 out=$(err sam "insert into messages (message_id, queue_id, direction, status, from_addr, from_name, to_addr, subject, body_text, ticket_id) values ('forge.2@x.example', $Q, 'out', 'queued', '$QA', nullif('$QN', ''), e'anna@customer.example\\nBcc: all@example.com', 'x', 'x', $TK)")
 check "a line break in the To is refused ($out)" grep -q "one line each" <<<"$out"
 check "nothing of it was stored" test "$(q "select count(*) from messages")" = "$n0"
