@@ -231,6 +231,9 @@ q "update accounts set name = name || '' where id in (select id from accounts or
 check "a partner filing the queue learns only that there was something (1, not 7)" \
     test "$(as paul -c "select ccrm_search_blocks_flush()")" = 1
 check "...and then nothing (0)" test "$(as paul -c "select ccrm_search_blocks_flush()")" = 0
+q "update accounts set name = name || '' where id in (select id from accounts order by id limit 5)"
+check "...nor does filing one row a call count them (1, then 0)" \
+    test "$(as paul -c "select ccrm_search_blocks_flush(1)") $(as paul -c "select ccrm_search_blocks_flush(1)")" = "1 0"
 q "update accounts set name = name || '' where id in (select id from accounts order by id limit 3)"
 check "staff learn how many they filed" test "$(as sam -c "select ccrm_search_blocks_flush()")" = 3
 for bad in NULL -1 0; do
