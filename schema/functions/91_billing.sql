@@ -204,6 +204,9 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, public, pg_temp
 AS $$
 BEGIN
+    -- (the product locked: a move of its currency at the same time waits, and then sees this
+    -- price: ccrm_product_currency_rule)
+    PERFORM 1 FROM products p WHERE p.id = NEW.product_id FOR SHARE;
     IF EXISTS (SELECT 1 FROM products p WHERE p.id = NEW.product_id AND p.currency = NEW.currency)
     THEN
         RAISE EXCEPTION 'product #% has its price in % on the product itself', NEW.product_id,
