@@ -556,7 +556,7 @@ BEGIN
     IF r.opted_out_at IS NOT NULL THEN
         RAISE EXCEPTION '% #% opted out of % on %: not a member of campaign #% (%)',
                         CASE WHEN r.contact_id IS NOT NULL THEN 'contact' ELSE 'lead' END,
-                        coalesce(r.contact_id, r.lead_id), r.channel,
+                        coalesce(r.contact_id, r.lead_id), ccrm_consent_channel(r.channel),
                         to_char(r.opted_out_at, 'YYYY-MM-DD'), r.campaign, r.name
             USING ERRCODE = '23514',
                   HINT = 'A person who opted out of a channel is never a member of its campaigns.';
@@ -587,7 +587,7 @@ BEGIN
         IF v_at IS NOT NULL THEN
             RAISE EXCEPTION '% #% opted out of % on %: not a member of campaign #% (%)',
                             CASE WHEN NEW.contact_id IS NOT NULL THEN 'contact' ELSE 'lead' END,
-                            coalesce(NEW.contact_id, NEW.lead_id), cp.channel,
+                            coalesce(NEW.contact_id, NEW.lead_id), ccrm_consent_channel(cp.channel),
                             to_char(v_at, 'YYYY-MM-DD'), cp.id, cp.name
                 USING ERRCODE = '23514',
                       HINT = 'A person who opted out of a channel is never a member of its campaigns.';
@@ -1597,7 +1597,7 @@ BEGIN
       INTO v_add, v_mem, v_opt, v_noa
       FROM cls x;
     IF v_opt > 0 THEN
-        v_why := v_why || format('%s opted out of %s', v_opt, cp.channel);
+        v_why := v_why || format('%s opted out of %s', v_opt, ccrm_consent_channel(cp.channel));
     END IF;
     IF v_mem > 0 THEN
         v_why := v_why || format('%s already member%s (or the same person as one)', v_mem,

@@ -393,6 +393,7 @@ check "unsubscribed from an event campaign: out of that campaign too (an e-mail 
 out=$(as marco -c "select ccrm_campaign_add($cp_ev, 'contacts', $evc)" 2>&1)
 check "...and not added to it again (the event's invitations go by e-mail: $out)" \
     test "$(q "select count(*) from campaign_members where campaign_id = $cp_ev and contact_id = $evc")" = 0
+check "...said as an opt-out of e-mail" grep -q '1 opted out of email' <<<"$out"
 as marco -c "insert into campaign_members (campaign_id, contact_id) values ($cp_ev, $evc)" >/dev/null 2>&1
 check "...nor by a plain insert" \
     test "$(q "select count(*) from campaign_members where campaign_id = $cp_ev and contact_id = $evc")" = 0
@@ -409,7 +410,7 @@ check "...nor record one: said in words, not the table's permission ($(err sofia
 "$CCRM" -d "$DB user=paul" --export campaign_members --campaign "$cp_a" >/dev/null 2>"$TEST_TMP/err"
 check "a partner cannot export campaign members (exit 77)" test $? = 77
 check "...said once, in words ($(cat "$TEST_TMP/err"))" test "$(cat "$TEST_TMP/err")" = \
-    "ccrm: could not export the campaign's members: your role may not use campaign members (permission denied)"
+    "ccrm: could not export the campaign's members: campaign members: not for your role (permission denied)"
 "$CCRM" -d "$DB user=marco" --export campaign_members --campaign 999999 >/dev/null 2>&1
 check "an unknown campaign: exit 65" test $? = 65
 
@@ -433,7 +434,7 @@ check "a partner's pipeline counts only its shared deals ($psum)" \
 "$CCRM" -d "$DB user=paul" --report campaign_funnel >/dev/null 2>"$TEST_TMP/err"
 check "a partner's campaign funnel: permission denied (exit 77)" test $? = 77
 check "...said once, in words ($(cat "$TEST_TMP/err"))" test "$(cat "$TEST_TMP/err")" = \
-    "ccrm: could not run report campaign_funnel: your role may not use campaigns (permission denied)"
+    "ccrm: could not run report campaign_funnel: campaigns: not for your role (permission denied)"
 "$CCRM" -d "$DB user=mia" --report nope >/dev/null 2>&1
 check "an unknown report: exit 64" test $? = 64
 "$CCRM" -d "$DB user=mia" --report pipeline --from 2026-13-01 >/dev/null 2>&1
