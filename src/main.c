@@ -502,6 +502,14 @@ read_command_line(int argc, char **argv, struct command_line *cl)
         if (c == '?' || c == ':')
             continue; /* the command says what is wrong */
         if (c == 'C') {
+            /* a command is named in full ("--report", "--report=x"): getopt_long takes any
+             * unambiguous prefix, and "--rep" would be --reply as much as --report */
+            const char *w = copy[optind - 1 - (optarg != NULL && optarg == copy[optind - 1])];
+            size_t len = strlen(every_option[idx].name);
+
+            if (strncmp(w, "--", 2) != 0 || strncmp(w + 2, every_option[idx].name, len) != 0 ||
+                (w[2 + len] != '\0' && w[2 + len] != '='))
+                continue;
             if (cl->command == NULL)
                 cl->command = every_option[idx].name;
             /* "ccrm --export --help" asks for help, not for the entity "--help" */

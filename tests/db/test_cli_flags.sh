@@ -181,5 +181,13 @@ check "no command started a private database" test ! -e "$XDG_DATA_HOME/ccrm"
 check "a good command line reaches the (missing) database: exit 69" test $? = 69
 "$CCRM" -d "$NOWHERE" --print quote 1 --format text </dev/null >/dev/null 2>&1
 check "--print quote 1 --format text reaches the database: exit 69" test $? = 69
+# a command is named in full: "--rep" would be --reply as much as --report
+for abbr in "--rep list" "--exp contacts" "--imp x.csv"; do
+    # shellcheck disable=SC2086 # the words of the command line
+    out=$("$CCRM" -d "$NOWHERE" $abbr 2>&1 </dev/null)
+    rc=$?
+    check "$abbr: no command of its abbreviation (exit $rc: $out)" \
+        bash -c "test $rc = 64 && grep -q 'unknown option \"${abbr%% *}\"' <<<'$out'"
+done
 
 done_testing
