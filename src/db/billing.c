@@ -291,9 +291,9 @@ amount_refused(struct ccrm_err *err, const char *tail, const char *amount, const
         err_set(err, "could not record the payment%s", tail);
     else if (why == VALUE_AMOUNT_DECIMALS)
         err_set(err,
-                "could not record the payment: \"%s\" has %d decimals, and %s has %d (a thousand "
-                "is %s)",
-                amount, decimals, currency, minor, thousand);
+                "could not record the payment: \"%s\" has %d decimal%s, and %s has %d (a "
+                "thousand is %s)",
+                amount, decimals, decimals == 1 ? "" : "s", currency, minor, thousand);
     else /* "1,051" in a currency of three decimals: a thousand and more, or one and a bit? */
         err_set(err,
                 "could not record the payment: \"%s\" is ambiguous in %s (a thousand is %s; one "

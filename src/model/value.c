@@ -300,7 +300,7 @@ read_amount(const struct value_rule *r, size_t maxdec, size_t pad, const char *i
     const char *s, *end = in + len, *ld, *lc;
     char dec = 0, grp = 0;
     size_t k = 0, ni = 0, nf = 0;
-    int ndot = 0, ncomma = 0, neg = 0;
+    int ndot = 0, ncomma = 0, neg = 0, sgrp = 0;
 
     *written = 0;
     *why = VALUE_AMOUNT_BAD;
@@ -316,8 +316,10 @@ read_amount(const struct value_rule *r, size_t maxdec, size_t pad, const char *i
     if (s < end && *s == '+')
         s++;
     for (; s < end; s++) {
-        if (*s == ' ' || *s == '\'')
+        if (*s == ' ' || *s == '\'') {
+            sgrp = 1; /* "1'000.500": grouped, so the lone . is the decimal mark */
             continue;
+        }
         if (k + 1 >= sizeof buf)
             return refuse(e, in, len, big, "is too large (at most 999,999,999,999.99)");
         if (!is_digit(*s) && *s != '.' && *s != ',')
@@ -364,7 +366,7 @@ read_amount(const struct value_rule *r, size_t maxdec, size_t pad, const char *i
         nf = strlen(s + 1);
         *written = (int)nf;
         /* "1.234" or "1,234" with more than cents allowed: a thousand, or one and a bit? */
-        if (maxdec > 2 && nf == 3 && ni > 0 && ndot + ncomma == 1) {
+        if (maxdec > 2 && nf == 3 && ni > 0 && ndot + ncomma == 1 && !sgrp) {
             *why = VALUE_AMOUNT_AMBIGUOUS;
             return refuse(e, in, len, "ambiguous: write 1234 for a thousand, 1.2340 for one",
                           "is ambiguous (1234 for a thousand, 1.2340 for one)");

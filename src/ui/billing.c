@@ -98,6 +98,32 @@ bill_run_line(struct app *app, const struct action *a, const char *arg)
         ui_push(app, f);
 }
 
+/* The line numbers of :remove-line N and :move-line N M: how many were given (-1: a word
+ * that is no number, or one out of range: sscanf's %d wrapped 4294967299 to line 3). */
+static int
+line_numbers(const char *arg, int out[2])
+{
+    const char *p = arg;
+    char *end;
+    long v;
+    int n = 0;
+
+    while (p != NULL && *p != '\0') {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p == '\0')
+            break;
+        errno = 0;
+        v = strtol(p, &end, 10);
+        if (end == p || errno != 0 || v < -1000000 || v > 1000000 || n == 2 ||
+            (*end != '\0' && *end != ' ' && *end != '\t'))
+            return -1;
+        out[n++] = (int)v;
+        p = end;
+    }
+    return n;
+}
+
 /* :remove-line N, :move-line N M on a draft quote. */
 void
 bill_run_line_edit(struct app *app, const struct action *a, const char *arg)
@@ -105,12 +131,13 @@ bill_run_line_edit(struct app *app, const struct action *a, const char *arg)
     const struct entity *e;
     struct ccrm_err err;
     int64_t id;
-    int from = 0, to = 0, n;
-    char extra;
+    int nums[2] = {0, 0}, from, to, n;
 
     if (target(app, a, &e, &id) != 0)
         return;
-    n = arg != NULL ? sscanf(arg, "%d %d %c", &from, &to, &extra) : 0;
+    n = line_numbers(arg, nums);
+    from = nums[0];
+    to = nums[1];
     if (a->kind == CMD_REMOVE_LINE ? n != 1 : n != 2) {
         ui_message_error(app, "usage: %s", a->usage);
         return;

@@ -288,6 +288,9 @@ for a in 1.0510 0.500 "0,25"; do
 done
 check "...as 1.051, 0.500 and 0.250" \
     test "$(q "select string_agg(amount::text, ' ' order by id) from payments where invoice_id = $ci and amount < 1000")" = "1.051 0.500 0.250"
+"$CCRM" -d "$DB user=bea" --payment "$cn" --amount "1'000.500" >/dev/null 2>"$TEST_TMP/e"
+check "KWD: 1'000.500 (thousands grouped by ') is a thousand and a half dinar ($(cat "$TEST_TMP/e"))" \
+    test "$?:$(q "select max(id) = (select max(id) from payments where amount = 1000.500) from payments where invoice_id = $ci")" = "0:t"
 jn=$(q "select number from invoices where currency = 'JPY' and status = 'issued' order by id desc limit 1")
 "$CCRM" -d "$DB user=bea" --payment "$jn" --amount "1.000,00" >/dev/null 2>"$TEST_TMP/e"
 check "JPY: 1.000,00 (zero cents it has not) is a thousand" \
@@ -546,5 +549,8 @@ check "...not the constraint's name" wait_gone "position_check" 1
 check "...nothing moved ($(places))" test "$(places)" = "1 Zweite, 2 Erste"
 prompt "move-line 5 1"
 check ":move-line of a line there is not: said so" wait_for "invoice #$md has no line 5"
+prompt "remove-line 4294967298"
+check ":remove-line of a number past any line (it wrapped to line 2): the usage" wait_for "usage: "
+check "...nothing removed ($(places))" test "$(places)" = "1 Zweite, 2 Erste"
 
 done_testing
