@@ -63,7 +63,7 @@ int db_record_update(struct db *db, const struct entity *e, int64_t id, int vers
 /* What ccrm says of a record that is gone: deleted, or no longer visible to the person (row
  * security cannot tell the two apart, so neither can ccrm). One wording in every view, after
  * the record's name: "this contact " RECORD_GONE, "deal #12 " RECORD_GONE. */
-#define RECORD_GONE "was deleted or is no longer shared with you"
+#define RECORD_GONE "was deleted or is no longer visible to you"
 
 /* Version and last writer of record id, without its values. 1 found, 0 gone, -1 error. */
 int db_record_stamp(struct db *db, const struct entity *e, int64_t id, int *version, char *who,

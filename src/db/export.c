@@ -107,6 +107,7 @@ db_copy_out(struct db *db, const char *sql, int unescape,
 
         if (unescape)
             len = copy_unescape(buf, len);
+        errno = 0; /* (a writer that fails without setting it: EIO below, not an old error) */
         if (!failed && write(arg, buf, len) != 0) {
             /* the output is gone (| head, a full disk): stop the server instead of draining
              * the rest of the table; what is on its way is read and dropped */

@@ -919,7 +919,10 @@ draw_tabs(struct app *app)
         if (total + (tab_layouts[k].form == TAB_FULL ? 6 : 0) <= ui->cols)
             break;
     }
-    brand = k == TAB_LAYOUTS - 1 || (tab_layouts[k].cap == 0 && total + 6 <= ui->cols) ? 6 : 0;
+    /* (the last layout, letters, is for when even the keys do not fit: no room for the name) */
+    brand = tab_layouts[k].form != TAB_LETTERS && tab_layouts[k].cap == 0 && total + 6 <= ui->cols
+                ? 6
+                : 0;
     draw_text(stdscr, 0, 0, "", ui->cols, bar);
     if (brand)
         draw_text(stdscr, 0, 0, " ccrm ", 6 < ui->cols ? 6 : ui->cols, bar | A_BOLD);

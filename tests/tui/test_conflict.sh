@@ -133,7 +133,7 @@ keys_in t C-s
 check "Ctrl-S says so" wait_for "not saved: the account was merged into #$surv"
 check "... and that what was typed stays" wait_for "What you typed stays"
 check "... it does: on the form" wait_for "Mergequelle Konflikt typed"
-check "... not the deleted message" bash -c "! tmux -L $TMUX_SOCK capture-pane -t t -p | grep -q 'was deleted or is no longer shared'"
+check "... not the deleted message" bash -c "! tmux -L $TMUX_SOCK capture-pane -t t -p | grep -q 'was deleted or is no longer visible'"
 keys_in t Escape
 check "Esc asks before it discards it" wait_for "discard your changes? y/n"
 keys_in t y

@@ -229,7 +229,7 @@ wait_for "People (2)" 5 || fail "the account again"
 keys j Enter
 wait_for "contact #$greta" 5 || fail "Greta again"
 as sam -c "select ccrm_delete('contacts', $greta)" # deletes go through ccrm_delete (schema/014)
-check "a record deleted elsewhere says so, live" wait_for "this contact was deleted or is no longer shared with you" 5
+check "a record deleted elsewhere says so, live" wait_for "this contact was deleted or is no longer visible to you" 5
 keys q q q
 check "q quits" wait_exit
 st=$(pane_status)
