@@ -39,7 +39,7 @@ check "detail lists people" wait_for "People ("
 check "detail shows the cross-department timeline (tickets or deals)" bash -c "$(declare -f screen tmx); TMUX_SOCK=$TMUX_SOCK; screen | grep -Eq 'ticket #|deal |lead |call:|email:|meeting:|note:|task:|chat:'"
 
 tmx resize-window -t =t: -x 40 -y 12
-check "resized to 40x12: still drawn" wait_for "ccrm"
+check "resized to 40x12: redrawn at that width (the tab bar gives the other tabs their keys)" wait_for " 1  2  3 Accounts  4"
 check "40x12: no line wider than 40 columns" bash -c "$(declare -f screen tmx); TMUX_SOCK=$TMUX_SOCK; ! screen | awk '{ if (length(\$0) > 40) exit 0; } END { exit 1 }'"
 tmx resize-window -t =t: -x 100 -y 30
 check "back to 100x30: detail redrawn in full" wait_for "Timeline ("
