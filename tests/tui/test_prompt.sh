@@ -21,7 +21,7 @@ check "Esc cancels the prompt" wait_bottom '^ *$'
 keys : "view feed" Enter
 check ":view feed switches to the Feed" wait_for "Feed by newest"
 check "no echo of the command left on screen" bash -c '! screen | grep -q "view feed"'
-check "tab bar intact (no libedit output)" bash -c 'screen | sed -n 1p | grep -q "^ ccrm "'
+check "tab bar intact (no libedit output)" bash -c 'screen | sed -n 1p | grep -q "^\( ccrm \)\? *1 Feed.*2 Leads.*3 Accounts"'
 
 other=$(psqlc -c "select left(name, 20) from accounts where name not ilike '%atlas%' and domain not ilike '%atlas%' order by name limit 1")
 keys : "find atlas" Enter
