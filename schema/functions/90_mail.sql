@@ -58,8 +58,7 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, public, pg_temp
 AS $$
 DECLARE
-    q     mail_queues%ROWTYPE;
-    v_box text;
+    q mail_queues%ROWTYPE;
 BEGIN
     IF NEW.direction <> 'out'
        OR current_user = (SELECT pg_get_userbyid(c.relowner) FROM pg_class c
@@ -83,13 +82,9 @@ BEGIN
     END IF;
     -- the queue's, or its plus-address token of this very record (another ticket's would file
     -- the customer's answer there)
-    v_box := coalesce(q.reply_to, q.address);
     IF NEW.reply_to IS NOT NULL AND NEW.reply_to IS DISTINCT FROM q.reply_to
        AND NEW.reply_to IS DISTINCT FROM
-           split_part(v_box, '@', 1) || '+'
-           || (CASE WHEN NEW.ticket_id IS NOT NULL THEN 't' || NEW.ticket_id
-                    ELSE 'l' || NEW.lead_id END)
-           || '@' || split_part(v_box, '@', 2) THEN
+           ccrm_mail_token_addr(coalesce(q.reply_to, q.address), NEW.ticket_id, NEW.lead_id) THEN
         RAISE EXCEPTION 'an answer''s Reply-To is its queue''s, not %', quote_ident(NEW.reply_to)
             USING ERRCODE = '42501';
     END IF;
@@ -165,6 +160,19 @@ AS $$
                 WHEN nullif(btrim(p_name), '') IS NULL THEN p_addr
                 ELSE '"' || replace(replace(btrim(p_name), '\', '\\'), '"', '\"') || '" <'
                      || p_addr || '>' END
+$$;
+
+-- The plus-address that files a customer's answer on its record: support+t1234@example.org
+-- for ticket 1234, support+l45@... for lead 45 (ccrm_mail_store reads it back as the token).
+-- What an answer gets as Reply-To when its queue has reply_token, and the only Reply-To other
+-- than the queue's own an answer may carry (ccrm_mail_out_rule).
+CREATE OR REPLACE FUNCTION ccrm_mail_token_addr(p_box text, p_ticket bigint, p_lead bigint)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT split_part(p_box, '@', 1) || '+'
+           || CASE WHEN p_ticket IS NOT NULL THEN 't' || p_ticket ELSE 'l' || p_lead END
+           || '@' || split_part(p_box, '@', 2)
 $$;
 
 -- The timeline shows the start of a mail; the full text stays in messages.
@@ -1497,9 +1505,9 @@ BEGIN
     END IF;
     v_reply := CASE
         WHEN q.reply_token AND p_entity IN ('tickets', 'leads') THEN
-            split_part(coalesce(q.reply_to, q.address), '@', 1) || '+'
-            || CASE p_entity WHEN 'tickets' THEN 't' ELSE 'l' END || p_id || '@'
-            || split_part(coalesce(q.reply_to, q.address), '@', 2)
+            ccrm_mail_token_addr(coalesce(q.reply_to, q.address),
+                                 CASE p_entity WHEN 'tickets' THEN p_id END,
+                                 CASE p_entity WHEN 'leads' THEN p_id END)
         ELSE q.reply_to END;
 
     -- the answer meets the ticket's response clocks when it is sent, not now
