@@ -1632,8 +1632,13 @@ commands_key(struct app *app, struct view *v, wint_t key)
                 const struct entity *e;
                 int64_t id;
 
-                if (selected(v, &e, &id) != 0)
-                    return 0;
+                if (selected(v, &e, &id) != 0) {
+                    /* said, as > on an empty Pipeline stage says it: a key that did nothing
+                     * and told nobody looks broken */
+                    e = entity_of(v);
+                    ui_message(app, "no %s selected", e != NULL ? e->singular : "record");
+                    return 1;
+                }
             }
             a->run(app, a, NULL);
             return 1;

@@ -34,6 +34,9 @@ walk qzx "two stretches at both ends"
 walk data "spread over the list"
 walk "sp. z" "no trigram of three letters in a row"
 walk qqqz "a trigram no account has"
+# a key that needs a row, on a list with none: said, not silently ignored
+keys e
+check "e on the empty list says that no account is selected" wait_for "no account selected"
 walk "Ac" "short pattern"
 
 # live: an account inserted before every match, and one renamed to after them all, appear in
