@@ -837,9 +837,16 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'invoice #% not found', NEW.invoice_id USING ERRCODE = 'P0002';
     END IF;
+    -- said in the words of the document's state ("invoice #55 (draft) is draft" said it twice)
     IF i.kind <> 'invoice' OR i.status <> 'issued' THEN
-        RAISE EXCEPTION 'payments are recorded on issued, unpaid invoices; % is %',
-                        ccrm_doc_label(i.kind, i.id, i.number), i.status
+        RAISE EXCEPTION 'payments are recorded on issued, unpaid invoices; %',
+                        CASE WHEN i.kind <> 'invoice'
+                             THEN ccrm_doc_label(i.kind, i.id, i.number) || ' is a credit note'
+                             WHEN i.status = 'draft'
+                             THEN 'invoice #' || i.id || ' is still a draft'
+                             WHEN i.status = 'paid'
+                             THEN ccrm_doc_label(i.kind, i.id, i.number) || ' is paid'
+                             ELSE ccrm_doc_label(i.kind, i.id, i.number) || ' is ' || i.status END
             USING ERRCODE = '55000';
     END IF;
     -- the day it came in, not ahead (the month's figures would count it; a day's slack for
