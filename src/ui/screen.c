@@ -27,6 +27,7 @@
 #include "ui_int.h"
 
 #define MSG_MS 4000
+#define MSG_MS_MAX 9000
 #define MIN_ROWS 6
 #define MIN_COLS 24
 /* A message wider than the screen is not cut (the rest could not be read anywhere): wrapped at
@@ -220,10 +221,31 @@ vmessage_for(struct app *app, int error, int ms, const char *fmt, va_list ap)
     ui->chrome_dirty = 1; /* the message line only: whatever else changed set ui->dirty */
 }
 
+/* A message is shown long enough to be read: 4 s for a short one, a fifth of a second more for
+ * every word beyond the first ten (a refusal with its reason takes two lines at 80 columns and
+ * went before it was read), and an error half as long again: it says what did not happen.
+ * At most 9 s: a message that stays longer hides the next state of the status bar. */
 static void
 vmessage(struct app *app, int error, const char *fmt, va_list ap)
 {
+    struct ui *ui = app->ui;
+    int ms = MSG_MS, words = 0;
+    const char *p;
+
     vmessage_for(app, error, MSG_MS, fmt, ap);
+    for (p = ui->msg; *p != '\0'; p++)
+        if (*p == ' ' && p[1] != ' ' && p[1] != '\0')
+            words++;
+    if (words > 10)
+        ms += (words - 10) * 200;
+    if (error)
+        ms += ms / 2;
+    if (ms > MSG_MS_MAX)
+        ms = MSG_MS_MAX;
+    if (ms != MSG_MS) {
+        timer_del(&app->timers, ui->msg_timer);
+        ui->msg_timer = timer_add(&app->timers, now_ms() + ms, on_message_expired, NULL);
+    }
 }
 
 void
