@@ -152,13 +152,21 @@ struct entity_list {
     /* rows are records of several kinds, each named by its entity and entity_id columns (the
      * Following list): Enter opens it, and the record actions (w, e, c, ...) act on it */
     int names_records;
+    /* other events whose entity_id is one of its rows, read as changes of that row (re-read
+     * only when it can show in the window): the Tickets' ENTITY_SLA_ROWS; NULL: none */
+    const char *row_events;
 };
 
 /* The tables an SLA clock's due time follows, for the shows of a list whose rows show one (a
- * time_left column). The clocks have no events of their own: a policy's new targets and a
- * calendar's new hours or holidays move them in the same transaction (ccrm_sla_policy_sync,
+ * time_left column, a filter on breached clocks). A policy's new targets and a calendar's new
+ * hours or holidays move every clock under them in the same transaction (ccrm_sla_policy_sync,
  * ccrm_calendar_sync, schema/019), whose events are those of sla_policies and calendars. */
 #define ENTITY_SLA_SHOWS "sla_policies", "calendars"
+/* The events of one ticket's clocks, for the row_events of such a list: entity_id is the
+ * ticket's, written when its clocks move with no event of the ticket (an answer or a question
+ * logged, an answer by mail sent, a breach the scheduler marks: ccrm_sla_event,
+ * schema/functions/90_service.sql). Partners do not read them (filed under no account). */
+#define ENTITY_SLA_ROWS "sla_clocks"
 
 /* ---- the detail view ---- */
 
@@ -322,11 +330,12 @@ int entity_sort_index(const struct entity_list *l, const char *name);
 const char *entity_noun(const char *table, long n);
 
 /* The tables whose events are bookkeeping, not news: inbox entries and read marks, mentions,
- * reminders, digests, one's quiet hours, followers. The Feed leaves them out (as SQL: the list
- * below), and a live change to one is not announced (src/ui/screen.c; one's own inbox entries
- * and mentions are, by their own rules). */
+ * reminders, digests, one's quiet hours, followers, SLA clocks moving (the change that moved
+ * them is the news; a breach is told to the people concerned, in their Inbox). The Feed
+ * leaves them out (as SQL: the list below), and a live change to one is not announced
+ * (src/ui/screen.c; one's own inbox entries and mentions are, by their own rules). */
 #define ENTITY_BOOKKEEPING_SQL                                                                     \
-    "'inbox', 'mentions', 'reminders', 'digests', 'inbox_settings', 'followers'"
+    "'inbox', 'mentions', 'reminders', 'digests', 'inbox_settings', 'followers', 'sla_clocks'"
 int entity_is_bookkeeping(const char *table);
 
 #endif

@@ -962,6 +962,46 @@ BEGIN
 END
 $$;
 
+-- The events of the tickets in p_tickets whose SLA clocks moved with no event that names them:
+-- an answer or a question logged (ccrm_sla_interaction), an answer by mail sent
+-- (ccrm_sla_mail_sent), a breach marked by the scheduler (ccrm_tick). The clocks' other moves
+-- come with the event of the row that moved them (the ticket's, a policy's, a calendar's). A
+-- client's lists that show the clocks (the Tickets' time left, their breached filter) re-read
+-- for it only when the ticket can show in their window, so the event names the ticket:
+-- entity 'sla_clocks', entity_id the ticket's id (one event a ticket however many of its
+-- clocks moved; p_what says how). Filed under no account, so that no partner reads it (the
+-- clocks are not a partner's business, schema/019); bookkeeping that the Feed does not list
+-- and no client toasts (ENTITY_BOOKKEEPING_SQL). As ccrm_log_changes: one event a ticket up to
+-- 20, else one 'bulk' event with the count; not audited (the clocks never are).
+CREATE OR REPLACE FUNCTION ccrm_sla_event(p_tickets bigint[], p_what text) RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_actor text;
+    v_n     int;
+BEGIN
+    SELECT count(DISTINCT t) INTO v_n FROM unnest(p_tickets) t;
+    IF v_n = 0 THEN
+        RETURN;
+    END IF;
+    v_actor := public.ccrm_person();
+    IF v_n > 20 THEN
+        INSERT INTO public.events (actor, department, entity, op, summary, row_count)
+        VALUES (v_actor, (SELECT u.department FROM public.users u WHERE u.login = v_actor),
+                'sla_clocks', 'bulk', format('SLA clocks of %s tickets: %s', v_n, p_what), v_n);
+    ELSE
+        INSERT INTO public.events (actor, department, entity, entity_id, op, summary, changed)
+        SELECT v_actor, (SELECT u.department FROM public.users u WHERE u.login = v_actor),
+               'sla_clocks', x.t, 'update', format('SLA clocks of ticket #%s: %s', x.t, p_what),
+               ARRAY['sla']
+          FROM (SELECT DISTINCT t FROM unnest(p_tickets) t) x
+         ORDER BY x.t;
+    END IF;
+    PERFORM pg_notify('ccrm', '');
+END
+$$;
+SELECT ccrm_set_execute('ccrm_sla_event(bigint[],text)');
+
 -- AFTER INSERT on tickets (statement): the clocks of every new ticket a policy covers. A
 -- ticket inserted solved or closed gets none; one inserted in a pausing status starts paused.
 CREATE OR REPLACE FUNCTION ccrm_sla_start() RETURNS trigger
@@ -1167,7 +1207,9 @@ BEGIN
         END IF;
     END LOOP;
     IF cardinality(v_tickets) > 0 THEN
-        PERFORM ccrm_sla_current(ARRAY(SELECT DISTINCT u FROM unnest(v_tickets) u));
+        v_tickets := ARRAY(SELECT DISTINCT u FROM unnest(v_tickets) u);
+        PERFORM ccrm_sla_current(v_tickets);
+        PERFORM ccrm_sla_event(v_tickets, 'moved by an answer or a question');
     END IF;
     RETURN NULL;
 END
@@ -1186,17 +1228,19 @@ SET search_path = pg_catalog, public, pg_temp
 AS $$
 DECLARE
     v_asked timestamptz;
+    v_met   bigint[];
+    v_moved boolean := false;
 BEGIN
     IF EXISTS (SELECT 1 FROM users u
                 WHERE u.login = NEW.created_by AND u.partner_org_id IS NOT NULL) THEN
         RETURN NULL;
     END IF;
     -- (met now, the server's time: not a sent_at someone wrote)
-    PERFORM ccrm_sla_stop(ARRAY(SELECT x.id FROM sla_clocks x
-                                 WHERE x.ticket_id = NEW.ticket_id AND x.met_at IS NULL
-                                   AND x.kind IN ('first_response', 'next_response')
-                                   AND x.started_at <= NEW.received_at),
-                          now(), true);
+    v_met := ARRAY(SELECT x.id FROM sla_clocks x
+                    WHERE x.ticket_id = NEW.ticket_id AND x.met_at IS NULL
+                      AND x.kind IN ('first_response', 'next_response')
+                      AND x.started_at <= NEW.received_at);
+    PERFORM ccrm_sla_stop(v_met, now(), true);
     -- a question the customer asked while it waited in the outbox started no clock then (one
     -- was open): it waits for the next answer from when it came
     SELECT min(i.created_at) INTO v_asked
@@ -1206,9 +1250,13 @@ BEGIN
        AND NOT EXISTS (SELECT 1 FROM users u
                         WHERE u.login = i.created_by AND u.partner_org_id IS NOT NULL);
     IF v_asked IS NOT NULL THEN
-        PERFORM ccrm_sla_next_response(NEW.ticket_id, v_asked);
+        v_moved := ccrm_sla_next_response(NEW.ticket_id, v_asked);
     END IF;
     PERFORM ccrm_sla_current(ARRAY[NEW.ticket_id]);
+    -- (an answer whose clocks a call met already moves none)
+    IF cardinality(v_met) > 0 OR v_moved THEN
+        PERFORM ccrm_sla_event(ARRAY[NEW.ticket_id], 'met by the answer sent');
+    END IF;
     RETURN NULL;
 END
 $$;
@@ -2002,6 +2050,7 @@ DECLARE
     v_sum   int;
     v_list  text;
     n_mark  int := 0;
+    v_marked bigint[];
     n_b     int := 0;
     n_w     int := 0;
     n_r     int := 0;
@@ -2012,13 +2061,16 @@ DECLARE
     a_id    bigint[] := '{}';
     a_note  text[] := '{}';
 BEGIN
-    -- 1. breaches
-    UPDATE sla_clocks k SET breached_at = k.due_at
-     WHERE k.id IN (SELECT x.id FROM sla_clocks x
-                     WHERE x.running_since IS NOT NULL AND x.breached_at IS NULL
-                       AND x.due_at <= v_now
-                     FOR UPDATE SKIP LOCKED);
-    GET DIAGNOSTICS n_mark = ROW_COUNT;
+    -- 1. breaches, and the events of their tickets (the lists filtered on breached clocks
+    -- re-read: nothing else tells them)
+    WITH m AS (UPDATE sla_clocks k SET breached_at = k.due_at
+                WHERE k.id IN (SELECT x.id FROM sla_clocks x
+                                WHERE x.running_since IS NOT NULL AND x.breached_at IS NULL
+                                  AND x.due_at <= v_now
+                                FOR UPDATE SKIP LOCKED)
+               RETURNING k.ticket_id)
+    SELECT count(*), array_agg(m.ticket_id) INTO n_mark, v_marked FROM m;
+    PERFORM ccrm_sla_event(v_marked, 'breached');
 
     -- 2. breach notices
     FOR c IN UPDATE sla_clocks k SET breach_notified_at = v_now,

@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ccrm/entity.h"
 #include "ccrm/events.h"
 #include "ccrm/util.h"
 #include "db_int.h"
@@ -955,9 +956,11 @@ db_events_since_ui(struct db *db, struct event_cursor *c, struct event_window *w
     params[np++] = pattern; /* $1: the list's search */
     params[np++] = c->base;
     params[np++] = w->entity;
+    /* $4: the events that name its rows otherwise (a ticket's SLA clocks), or NULL */
+    params[np++] = w->q->e->list != NULL ? w->q->e->list->row_events : NULL;
     win = list_window_sql(db, w->q,
                           "a.id IN (SELECT ev.entity_id FROM ev"
-                          " WHERE ev.entity = $3 AND ev.op IN ('insert', 'update'))",
+                          " WHERE ev.entity IN ($3, $4) AND ev.op IN ('insert', 'update'))",
                           w->first, w->last, params, &np, keys);
     sql = xasprintf(EVENTS_CTE " SELECT pg_current_snapshot()::text, " EVENT_NULLS ", 0 AS k, (%s)"
                                " UNION ALL"

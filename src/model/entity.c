@@ -931,6 +931,7 @@ static const struct entity_list ticket_list = {
     .nfilters = N(ticket_filters),
     .rows_are_records = 1,
     .shows = ticket_shows,
+    .row_events = ENTITY_SLA_ROWS, /* a ticket's clocks moved: its time left, breached or not */
 };
 
 static const struct entity_ref ticket_ref = {

@@ -1022,8 +1022,12 @@ must_reread(struct listview *lv, struct app *app)
         return 1;
     for (i = 0; i < ui->nwake; i++) {
         const struct wake_event *we = &ui->wake_ev[i];
+        /* a change of one of its rows: its own table's events, and those that name a row
+         * otherwise (a ticket's SLA clocks moved) */
+        int own = strcmp(we->entity, base) == 0 ||
+                  (lv->l->row_events != NULL && strcmp(we->entity, lv->l->row_events) == 0);
 
-        if (strcmp(we->entity, base) != 0) {
+        if (!own) {
             int k;
 
             /* the rows show these too (the Leads: each person's latest ticket or interaction;
