@@ -74,25 +74,8 @@ copies() {
     q "select count(*) from pg_stat_activity where usename = 'sam' and query like 'COPY (SELECT%'"
 }
 
-# the connection lost halfway: the export blocks on a FIFO nobody reads yet, so its backend is
-# seen sending; it is terminated, then the FIFO is read to the end
-mkfifo "$T/fifo"
-"$CCRM" -d "$SAM" --export accounts >"$T/fifo" 2>"$T/export.err" &
-pid=$!
-exec 3<"$T/fifo"
-for ((i = 0; i < 200; i++)); do
-    [ "$(copies)" = 1 ] && break
-    sleep 0.05
-done
-check "the export's backend is sending" test "$(copies)" = 1
-check "... and is terminated" \
-    test "$(q "select pg_terminate_backend(pid) from pg_stat_activity where usename = 'sam' and query like 'COPY (SELECT%'")" = t
-cat <&3 >/dev/null
-exec 3<&-
-wait $pid
-rc=$?
-check "a connection lost during --export exits 69, as documented (rc $rc: $(cat "$T/export.err"))" test $rc = 69
-check "... and says the connection was lost" grep -q "^ccrm: lost the connection to the database$" "$T/export.err"
+# the connection lost halfway (tests/lib/pg.sh)
+export_lost "$CCRM" sam accounts
 
 # the reader goes away: the COPY is cancelled (the server logs it), not read to its end
 before=$(grep -c 'canceling statement due to user request' "$PG_DIR/log")

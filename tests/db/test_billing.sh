@@ -478,25 +478,8 @@ check "--export invoices | head -1: the header, exit 0 (rc ${PIPESTATUS[0]})" \
 "$CCRM" -d "$DB user=bea" --export payments --format jsonl 2>"$TEST_TMP/e" | wc -l >"$TEST_TMP/lines"
 check "a whole --export payments --format jsonl still has every payment" \
     test "$(cat "$TEST_TMP/lines")" = "$(q "select count(*) from payments")"
-# the connection lost halfway: the export blocks on a FIFO nobody reads yet, so its backend is
-# seen sending; it is terminated, then the FIFO is read to the end
-mkfifo "$TEST_TMP/fifo"
-"$CCRM" -d "$DB user=bea" --export payments >"$TEST_TMP/fifo" 2>"$TEST_TMP/export.err" &
-pid=$!
-exec 3<"$TEST_TMP/fifo"
-for ((i = 0; i < 200; i++)); do
-    [ "$(copies)" = 1 ] && break
-    sleep 0.05
-done
-check "the export's backend is sending" test "$(copies)" = 1
-check "... and is terminated" \
-    test "$(q "select pg_terminate_backend(pid) from pg_stat_activity where usename = 'bea' and query like 'COPY (%'")" = t
-cat <&3 >/dev/null
-exec 3<&-
-wait $pid
-rc=$?
-check "a connection lost during --export payments exits 69 (rc $rc: $(cat "$TEST_TMP/export.err"))" test $rc = 69
-check "... and says the connection was lost" grep -q "^ccrm: lost the connection to the database$" "$TEST_TMP/export.err"
+# the connection lost halfway (tests/lib/pg.sh)
+export_lost "$CCRM" bea payments
 
 # ---- what the batch commands say: a credit note is issued as one, credited invoices and
 # refusals named by their number

@@ -7,8 +7,7 @@
 . "$(dirname "$0")/../lib/hold.sh"
 CCRM=$(cd "$(dirname "$1")" && pwd)/$(basename "${1:?usage: test_import_concurrent.sh path/to/ccrm}")
 T=$TEST_TMP
-pg_start
-"$CCRM" -d "$PG_CONN" --migrate >/dev/null || fail "migrate"
+pg_start_migrated "$CCRM"
 
 csv() { # FILE FROM TO CASE TITLE: contacts person FROM..TO, e-mail in lower or upper case
     local i

@@ -7,8 +7,7 @@
 . "$(dirname "$0")/../lib/hold.sh"
 CCRM=$(cd "$(dirname "$1")" && pwd)/$(basename "${1:?usage: test_import_rejects.sh path/to/ccrm}")
 T=$TEST_TMP
-pg_start
-"$CCRM" -d "$PG_CONN" --migrate >/dev/null || fail "migrate"
+pg_start_migrated "$CCRM"
 imp() { "$CCRM" -d "$PG_CONN" --import "$@" >"$T/out" 2>"$T/err"; rc=$?; }
 say() { echo "--- out:"; cat "$T/out"; echo "--- err:"; cat "$T/err"; }
 # only the rejects file itself in its directory: nothing left beside it

@@ -10,14 +10,11 @@
 CCRM=${1:?usage: test_mail_outbox.sh path/to/ccrm}
 D=$(cd "$(dirname "$0")/../data/mail" && pwd)
 T=$TEST_TMP
-pg_start_demo "$CCRM" 30
-# the demo's queues and mail out of the way: this test sets up its own
-psqlc -c "delete from messages; delete from mail_queues" || fail "clearing the demo's mail"
-
-# a sendmail(1) that keeps each mail as spool/N.eml and logs its Message-ID; it fails while
-# $T/fail exists, waits while $T/slow exists and hangs after taking a mail while $T/hang-after
-# exists (tests/lib/mail.sh); run USER args...: ccrm as a demo person, with it
-fake_sendmail
+# the demo without its queues and mail (this test sets up its own), and a sendmail(1) that keeps
+# each mail as spool/N.eml and logs its Message-ID; it fails while $T/fail exists, waits while
+# $T/slow exists and hangs after taking a mail while $T/hang-after exists (tests/lib/mail.sh);
+# run USER args...: ccrm as a demo person, with it
+mail_demo 30
 last_sent() { ls "$T"/spool/*.eml | sort | tail -1; }
 header() { grep -m1 -i "^$1:" "$2" | sed "s/^[^:]*: *//"; }
 

@@ -9,10 +9,10 @@
 CCRM=${1:?usage: test_sla_mail.sh path/to/ccrm}
 D=$(cd "$(dirname "$0")/../data/mail" && pwd)
 T=$TEST_TMP
-pg_start_demo "$CCRM" 20
-psqlc -c "delete from messages; delete from mail_queues; update sla_policies set active = false;
-          delete from sla_clocks; delete from responsibilities" >/dev/null || fail "clearing the demo's mail and service levels"
-fake_sendmail
+mail_demo 20
+# nor the demo's service levels: this test has its own policy
+psqlc -c "update sla_policies set active = false; delete from sla_clocks; delete from responsibilities" >/dev/null ||
+    fail "clearing the demo's service levels"
 q "create role mailer login in role ccrm_mail"
 q "insert into mail_queues (name, address, creates, assignee)
    values ('support', 'support@example.com', 'ticket', 'sofia')"

@@ -1,6 +1,7 @@
-# Sourced by the batch tests of outgoing mail (test_mail_outbox.sh, test_mail_strangers.sh),
-# with $T (a directory of the test's) and $CCRM set. Defines functions only: the test calls
-# fake_sendmail to write the sendmail and its configuration.
+# Sourced by the batch tests of outgoing mail (test_mail_outbox.sh, test_mail_strangers.sh,
+# test_sla_mail.sh, test_mail_forge.sh), after tests/lib/pg.sh, with $T (a directory of the
+# test's) and $CCRM set. Defines functions only: the test calls mail_demo, or fake_sendmail to
+# write the sendmail and its configuration.
 
 # same WHAT EXPECTED ACTUAL: a check that shows both when they differ
 same() {
@@ -29,6 +30,13 @@ EOF
     chmod 777 "$T" "$T/spool"
     printf '[mail]\nsendmail = %s -t -oi\n' "$T/sendmail" >"$T/ccrm.ini"
     chmod 644 "$T/ccrm.ini"
+}
+# mail_demo N: a throwaway cluster with N demo accounts but none of the demo's mail or mail
+# queues (the test sets up its own), and the fake sendmail and its configuration
+mail_demo() {
+    pg_start_demo "$CCRM" "$1"
+    psqlc -c "delete from messages; delete from mail_queues" || fail "clearing the demo's mail"
+    fake_sendmail
 }
 # run USER args...: ccrm as a demo person, with that configuration; out, err and rc
 # shellcheck disable=SC2034 # rc is the test's to read

@@ -130,6 +130,33 @@ done_testing() {
     [ "$_failed" = 0 ]
 }
 
+# export_lost CCRM LOGIN ENTITY: `CCRM --export ENTITY` as LOGIN loses its connection halfway.
+# It writes into a FIFO nobody reads yet, so its backend is seen sending (its COPY); that
+# backend is terminated, then the FIFO is read to the end. Four checks: the backend was seen
+# and terminated, and the export exits 69 and says it lost the connection (docs/ccrm.1).
+# The table must be big enough that the server is still sending when the pipe is full.
+export_lost() {
+    local ccrm=$1 login=$2 entity=$3 pid rc
+    local copy="from pg_stat_activity where usename = '$login' and query like 'COPY (%'"
+    rm -f "$TEST_TMP/export.fifo"
+    mkfifo "$TEST_TMP/export.fifo"
+    "$ccrm" -d "host=$PG_DIR dbname=ccrm user=$login" --export "$entity" \
+        >"$TEST_TMP/export.fifo" 2>"$TEST_TMP/export.err" &
+    pid=$!
+    exec 3<"$TEST_TMP/export.fifo"
+    wait_until -t 10 sql_is "select count(*) $copy" 1
+    check "the export's backend is sending" sql_is "select count(*) $copy" 1
+    check "... and is terminated" sql_is "select pg_terminate_backend(pid) $copy" t
+    cat <&3 >/dev/null
+    exec 3<&-
+    wait $pid
+    rc=$?
+    check "a connection lost during --export $entity exits 69, as documented (rc $rc: $(cat "$TEST_TMP/export.err"))" \
+        test $rc = 69
+    check "... and says the connection was lost" \
+        grep -q "^ccrm: lost the connection to the database$" "$TEST_TMP/export.err"
+}
+
 # ---- tmux ----
 TMUX_SOCK=ccrm-test-$$
 tmx() { tmux -L "$TMUX_SOCK" -f /dev/null "$@"; }

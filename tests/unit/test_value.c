@@ -220,36 +220,47 @@ expect_money(const char *in, int scale, const char *out, int why, int decimals)
 static void
 test_money(void **state)
 {
+    static const struct {
+        const char *in;
+        int scale;
+        const char *out;
+        int why, decimals;
+    } cases[] = {
+        {".50", 2, "0.50", 0, 2},
+        {"+5", 2, "5.00", 0, 0},
+        {"1'234.50", 2, "1234.50", 0, 2},
+        {" 1 234,5 ", 2, "1234.50", 0, 1},
+        {"1000,50", 2, "1000.50", 0, 2},
+        {"12.5000", 2, "12.50", 0, 4},
+        {"12.505", 2, NULL, VALUE_AMOUNT_DECIMALS, 3},
+        {"12.5001", 2, NULL, VALUE_AMOUNT_DECIMALS, 4},
+        {"1,000", 2, NULL, VALUE_AMOUNT_DECIMALS, 3}, /* a thousand, not 1.00 */
+        {"12.500", 2, NULL, VALUE_AMOUNT_DECIMALS, 3},
+        {"1.000.000", 2, "1000000.00", 0, 0},
+        /* yen: no decimals; zero cents it has not say nothing */
+        {"1.000,00", 0, "1000", 0, 2},
+        {"5.0", 0, "5", 0, 1},
+        {"1500", 0, "1500", 0, 0},
+        {"1,000", 0, NULL, VALUE_AMOUNT_DECIMALS, 3},
+        {"1.5", 0, NULL, VALUE_AMOUNT_DECIMALS, 1},
+        /* dinar: three decimals, so "1,000" is a thousand or one */
+        {"1,000", 3, NULL, VALUE_AMOUNT_AMBIGUOUS, 3},
+        {"1.000,000", 3, "1000.000", 0, 3},
+        {"1.5", 3, "1.500", 0, 1},
+        {"0,125", 3, "0.125", 0, 3},
+        /* not amounts */
+        {"12 EUR", 2, NULL, VALUE_AMOUNT_BAD, -1},
+        {"-5", 2, NULL, VALUE_AMOUNT_BAD, -1},
+        {"", 2, NULL, VALUE_AMOUNT_BAD, -1},
+        {"   ", 2, NULL, VALUE_AMOUNT_BAD, -1},
+        {"1e5", 2, NULL, VALUE_AMOUNT_BAD, -1},
+        {"1000000000000", 2, NULL, VALUE_AMOUNT_BAD, -1},
+    };
+    size_t i;
+
     (void)state;
-    expect_money(".50", 2, "0.50", 0, 2);
-    expect_money("+5", 2, "5.00", 0, 0);
-    expect_money("1'234.50", 2, "1234.50", 0, 2);
-    expect_money(" 1 234,5 ", 2, "1234.50", 0, 1);
-    expect_money("1000,50", 2, "1000.50", 0, 2);
-    expect_money("12.5000", 2, "12.50", 0, 4);
-    expect_money("12.505", 2, NULL, VALUE_AMOUNT_DECIMALS, 3);
-    expect_money("12.5001", 2, NULL, VALUE_AMOUNT_DECIMALS, 4);
-    expect_money("1,000", 2, NULL, VALUE_AMOUNT_DECIMALS, 3); /* a thousand, not 1.00 */
-    expect_money("12.500", 2, NULL, VALUE_AMOUNT_DECIMALS, 3);
-    expect_money("1.000.000", 2, "1000000.00", 0, 0);
-    /* yen: no decimals; zero cents it has not say nothing */
-    expect_money("1.000,00", 0, "1000", 0, 2);
-    expect_money("5.0", 0, "5", 0, 1);
-    expect_money("1500", 0, "1500", 0, 0);
-    expect_money("1,000", 0, NULL, VALUE_AMOUNT_DECIMALS, 3);
-    expect_money("1.5", 0, NULL, VALUE_AMOUNT_DECIMALS, 1);
-    /* dinar: three decimals, so "1,000" is a thousand or one */
-    expect_money("1,000", 3, NULL, VALUE_AMOUNT_AMBIGUOUS, 3);
-    expect_money("1.000,000", 3, "1000.000", 0, 3);
-    expect_money("1.5", 3, "1.500", 0, 1);
-    expect_money("0,125", 3, "0.125", 0, 3);
-    /* not amounts */
-    expect_money("12 EUR", 2, NULL, VALUE_AMOUNT_BAD, -1);
-    expect_money("-5", 2, NULL, VALUE_AMOUNT_BAD, -1);
-    expect_money("", 2, NULL, VALUE_AMOUNT_BAD, -1);
-    expect_money("   ", 2, NULL, VALUE_AMOUNT_BAD, -1);
-    expect_money("1e5", 2, NULL, VALUE_AMOUNT_BAD, -1);
-    expect_money("1000000000000", 2, NULL, VALUE_AMOUNT_BAD, -1);
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        expect_money(cases[i].in, cases[i].scale, cases[i].out, cases[i].why, cases[i].decimals);
 }
 
 static void
