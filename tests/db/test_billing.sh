@@ -259,7 +259,7 @@ for who in sam sofia marco paul; do
 done
 mayNotCall bea "insert into payments (invoice_id, amount) values ($fi1, 0.001)" "2 decimals at most"
 mayNotCall bea "insert into payments (invoice_id, amount) values ($fi1, $g + 0.01)" "exceeds what is outstanding"
-mayNotCall bea "insert into payments (invoice_id, amount) values ($inv, 1)" "issued, unpaid invoices"
+mayNotCall bea "insert into payments (invoice_id, amount) values ($inv, 1)" "issued, unpaid invoices; invoice #$inv is still a draft$"
 mayNotCall bea "insert into payments (invoice_id, amount, paid_on) values ($fi1, 1, current_date + 30)" "not ahead"
 "$CCRM" -d "$DB user=bea" --payment "$num" --amount "1,000" >/dev/null 2>"$TEST_TMP/e"
 check "--amount 1,000 is not read as 1.00: refused, said why (exit 65)" \
