@@ -136,28 +136,30 @@ usage(FILE *f)
           f);
 }
 
+/* the options of the client and of the commands without options of their own (parse_args) */
+enum { OPT_MIGRATE = 256, OPT_DEMO, OPT_SCALE, OPT_LSTART, OPT_LSTOP, OPT_VIEW };
+static const struct option main_options[] = {
+    CLI_FLAGS_LONGOPTS,
+    {"version", no_argument, NULL, 'V'},
+    {"migrate", no_argument, NULL, OPT_MIGRATE},
+    {"demo", no_argument, NULL, OPT_DEMO},
+    {"scale", required_argument, NULL, OPT_SCALE},
+    {"local-start", no_argument, NULL, OPT_LSTART},
+    {"local-stop", no_argument, NULL, OPT_LSTOP},
+    {"view", required_argument, NULL, OPT_VIEW},
+    {NULL, 0, NULL, 0},
+};
+
 static int
 parse_args(int argc, char **argv, struct opts *o)
 {
-    enum { OPT_MIGRATE = 256, OPT_DEMO, OPT_SCALE, OPT_LSTART, OPT_LSTOP, OPT_VIEW };
-    static const struct option longopts[] = {
-        CLI_FLAGS_LONGOPTS,
-        {"version", no_argument, NULL, 'V'},
-        {"migrate", no_argument, NULL, OPT_MIGRATE},
-        {"demo", no_argument, NULL, OPT_DEMO},
-        {"scale", required_argument, NULL, OPT_SCALE},
-        {"local-start", no_argument, NULL, OPT_LSTART},
-        {"local-stop", no_argument, NULL, OPT_LSTOP},
-        {"view", required_argument, NULL, OPT_VIEW},
-        {NULL, 0, NULL, 0},
-    };
     int c, modes = 0, scale_given = 0;
     char *end;
     long v;
 
     memset(o, 0, sizeof *o);
     o->scale = 300;
-    while ((c = cli_getopt(argc, argv, ":d:c:hV", longopts, &o->flags, usage, 0)) != -1) {
+    while ((c = cli_getopt(argc, argv, ":d:c:hV", main_options, &o->flags, usage, 0)) != -1) {
         switch (c) {
         case 'V':
             printf("ccrm %s (schema version %d)\n", CCRM_VERSION, db_schema_known());
@@ -376,96 +378,101 @@ fail_unavailable:
     return EX_UNAVAILABLE;
 }
 
-/* Every long option of every command (the getopt_long tables in src/cli/ and parse_args) and
- * whether it takes a value: main() reads the command line as the command will, so that a value
- * is never taken for a flag ("--note --help" is a credit note's text, "--subject --report" a
- * ticket's subject). val 'C' marks the flags that name a command. One missing here is read as
- * an option without a value (tests/db/test_cli_flags.sh checks each one with a value). */
-static const struct option every_option[] = {
-    CLI_FLAGS_LONGOPTS,
-    {"account", required_argument, NULL, 0},
-    {"add-user", required_argument, NULL, 'C'},
-    {"agenda", no_argument, NULL, 'C'},
-    {"all", no_argument, NULL, 0},
-    {"amount", required_argument, NULL, 0},
-    {"attach", required_argument, NULL, 0},
-    {"batches", no_argument, NULL, 'C'},
-    {"body", required_argument, NULL, 0},
-    {"body-file", required_argument, NULL, 0},
-    {"campaign", required_argument, NULL, 0},
-    {"cc", required_argument, NULL, 0},
-    {"channel", required_argument, NULL, 0},
-    {"connection-limit", required_argument, NULL, 0},
-    {"contact", required_argument, NULL, 0},
-    {"country", required_argument, NULL, 0},
-    {"create-missing", required_argument, NULL, 0},
-    {"credit-note", required_argument, NULL, 'C'},
-    {"date", required_argument, NULL, 0},
-    {"days", required_argument, NULL, 0},
-    {"delimiter", required_argument, NULL, 0},
-    {"demo", no_argument, NULL, 0},
-    {"dept", required_argument, NULL, 0},
-    {"disable-user", required_argument, NULL, 'C'},
-    {"display-name", required_argument, NULL, 0},
-    {"dry-run", no_argument, NULL, 0},
-    {"export", required_argument, NULL, 'C'},
-    {"feed", no_argument, NULL, 'C'},
-    {"follow", no_argument, NULL, 0},
-    {"format", required_argument, NULL, 0},
-    {"from", required_argument, NULL, 0},
-    {"ics", no_argument, NULL, 'C'},
-    {"import", required_argument, NULL, 'C'},
-    {"import-mail", required_argument, NULL, 'C'},
-    {"into", required_argument, NULL, 0},
-    {"invoice-from", required_argument, NULL, 'C'},
-    {"issue", required_argument, NULL, 'C'},
-    {"kind", required_argument, NULL, 0},
-    {"limit", required_argument, NULL, 0},
-    {"local-start", no_argument, NULL, 0},
-    {"local-stop", no_argument, NULL, 0},
-    {"log", required_argument, NULL, 'C'},
-    {"mail-in", no_argument, NULL, 'C'},
-    {"map", required_argument, NULL, 0},
-    {"method", required_argument, NULL, 0},
-    {"migrate", no_argument, NULL, 0},
-    {"no-send", no_argument, NULL, 0},
-    {"note", required_argument, NULL, 0},
-    {"on-conflict", required_argument, NULL, 0},
-    {"output", required_argument, NULL, 0},
-    {"partner", required_argument, NULL, 0},
-    {"password", no_argument, NULL, 0},
-    {"past-days", required_argument, NULL, 0},
-    {"payment", required_argument, NULL, 'C'},
-    {"primary", no_argument, NULL, 0},
-    {"print", required_argument, NULL, 'C'},
-    {"product", required_argument, NULL, 0},
-    {"queue", required_argument, NULL, 0},
-    {"quiet", no_argument, NULL, 0},
-    {"recipient", required_argument, NULL, 0},
-    {"reference", required_argument, NULL, 0},
-    {"rejects", required_argument, NULL, 0},
-    {"reply", required_argument, NULL, 'C'},
-    {"report", required_argument, NULL, 'C'},
-    {"revert", required_argument, NULL, 'C'},
-    {"scale", required_argument, NULL, 0},
-    {"send", required_argument, NULL, 'C'},
-    {"send-mail", no_argument, NULL, 'C'},
-    {"share", required_argument, NULL, 'C'},
-    {"since", required_argument, NULL, 0},
-    {"state", required_argument, NULL, 0},
-    {"subject", required_argument, NULL, 0},
-    {"tax-rate", required_argument, NULL, 0},
-    {"tick", no_argument, NULL, 'C'},
-    {"to", required_argument, NULL, 0},
-    {"topic", required_argument, NULL, 0},
-    {"unmerge", required_argument, NULL, 'C'},
-    {"unshare", required_argument, NULL, 'C'},
-    {"verbose", no_argument, NULL, 0},
-    {"version", no_argument, NULL, 0},
-    {"view", required_argument, NULL, 0},
-    {"who", no_argument, NULL, 'C'},
-    {NULL, 0, NULL, 0},
+/* The flags that name a command, and the command they are handed to with the whole command
+ * line; --report and --unmerge are marketing's, which cli_marketing_dispatch() takes first
+ * (as it takes --export campaign_members and --import ... --into campaign_responses). */
+static const struct {
+    const char *flag;
+    int (*run)(int, char **);
+} commands[] = {
+    {"import", cli_import_main},
+    {"revert", cli_import_main},
+    {"batches", cli_import_main},
+    {"export", cli_export_main},
+    {"add-user", cli_admin_main},
+    {"disable-user", cli_admin_main},
+    {"share", cli_admin_main},
+    {"unshare", cli_admin_main},
+    {"feed", cli_feed_main},
+    {"log", cli_log_main},
+    {"mail-in", cli_mail_main},
+    {"send-mail", cli_mail_main},
+    {"reply", cli_mail_main},
+    {"import-mail", cli_mail_import_main},
+    {"who", cli_service_main},
+    {"agenda", cli_service_main},
+    {"ics", cli_service_main},
+    {"tick", cli_service_main},
+    {"print", cli_billing_main},
+    {"send", cli_billing_main},
+    {"issue", cli_billing_main},
+    {"payment", cli_billing_main},
+    {"credit-note", cli_billing_main},
+    {"invoice-from", cli_billing_main},
+    {"report", NULL},
+    {"unmerge", NULL},
 };
+
+/* Every long option of every command (their own tables, cli_int.h, and parse_args'), each
+ * once, and whether it takes a value: main() reads the command line as the command will, so
+ * that a value is never taken for a flag ("--note --help" is a credit note's text, "--subject
+ * --report" a ticket's subject; tests/db/test_cli_flags.sh). val is 'C' for the flags that
+ * name a command, the letter for -d, -c and --help, else 0: one for all, as getopt_long takes
+ * an abbreviation that fits options of differing vals for ambiguous. every_option_fill(). */
+static struct option every_option[128];
+
+static void
+every_option_add(const struct option *t)
+{
+    size_t n, k;
+
+    for (n = 0; every_option[n].name != NULL; n++)
+        ;
+    for (; t->name != NULL; t++) {
+        for (k = 0; k < n && strcmp(every_option[k].name, t->name) != 0; k++)
+            ;
+        if (k < n) {
+            /* main() cannot tell a value from a flag for an option that takes one in one
+             * command and none in another: a mistake of ours, for the tests to find */
+            if (every_option[k].has_arg != t->has_arg) {
+                fprintf(stderr, "ccrm: --%s takes a value in one command and none in another\n",
+                        t->name);
+                abort();
+            }
+            continue;
+        }
+        if (n + 1 >= sizeof every_option / sizeof every_option[0]) {
+            fputs("ccrm: too many options for every_option[] (src/main.c)\n", stderr);
+            abort();
+        }
+        every_option[n].name = t->name;
+        every_option[n].has_arg = t->has_arg;
+        every_option[n].flag = NULL;
+        every_option[n].val = t->val == 'd' || t->val == 'c' || t->val == 'h' ? t->val : 0;
+        for (k = 0; k < sizeof commands / sizeof commands[0]; k++)
+            if (strcmp(commands[k].flag, t->name) == 0)
+                every_option[n].val = 'C';
+        n++;
+    }
+}
+
+static void
+every_option_fill(void)
+{
+    static const struct option *const tables[] = {
+        main_options,        cli_import_options,  cli_export_options, cli_admin_options,
+        cli_feed_options,    cli_log_options,     cli_mail_options,   cli_mail_import_options,
+        cli_service_options, cli_billing_options,
+    };
+    size_t i;
+
+    if (every_option[0].name != NULL)
+        return;
+    for (i = 0; i < sizeof tables / sizeof tables[0]; i++)
+        every_option_add(tables[i]);
+    for (i = 0; cli_marketing_options[i] != NULL; i++)
+        every_option_add(cli_marketing_options[i]);
+}
 
 /* The command line as the commands read it: whether help was asked for, the first flag that
  * names a command ("export"), and argv with each value that looks like an option joined to
@@ -485,6 +492,7 @@ read_command_line(int argc, char **argv, struct command_line *cl)
     unsigned char *join = xmalloc((size_t)argc + 1);
     int c, k, idx;
 
+    every_option_fill();
     memset(cl, 0, sizeof *cl);
     memset(join, 0, (size_t)argc + 1);
     /* getopt_long reorders the words it reads: a copy (the strings are the same) */
@@ -554,23 +562,6 @@ command_line_fini(struct command_line *cl)
 static int
 dispatch_command(int argc, char **argv)
 {
-    static const struct {
-        const char *flag;
-        int (*run)(int, char **);
-    } commands[] = {
-        {"import", cli_import_main},       {"revert", cli_import_main},
-        {"batches", cli_import_main},      {"export", cli_export_main},
-        {"add-user", cli_admin_main},      {"disable-user", cli_admin_main},
-        {"share", cli_admin_main},         {"unshare", cli_admin_main},
-        {"feed", cli_feed_main},           {"log", cli_log_main},
-        {"mail-in", cli_mail_main},        {"send-mail", cli_mail_main},
-        {"reply", cli_mail_main},          {"import-mail", cli_mail_import_main},
-        {"who", cli_service_main},         {"agenda", cli_service_main},
-        {"ics", cli_service_main},         {"tick", cli_service_main},
-        {"print", cli_billing_main},       {"send", cli_billing_main},
-        {"issue", cli_billing_main},       {"payment", cli_billing_main},
-        {"credit-note", cli_billing_main}, {"invoice-from", cli_billing_main},
-    };
     static struct command_line cl; /* (static: a command may exit() while it is in use) */
     size_t c;
     int rc;
@@ -588,7 +579,7 @@ dispatch_command(int argc, char **argv)
     if (rc >= 0)
         return rc;
     for (c = 0; cl.command != NULL && c < sizeof commands / sizeof commands[0]; c++)
-        if (strcmp(cl.command, commands[c].flag) == 0)
+        if (strcmp(cl.command, commands[c].flag) == 0 && commands[c].run != NULL)
             return commands[c].run(argc, argv);
     return -1;
 }

@@ -78,38 +78,42 @@ set_action(struct admin_opts *o, enum action a, const char *flag, const char *ta
     return 0;
 }
 
+enum {
+    OPT_ADD = 256,
+    OPT_DISABLE,
+    OPT_SHARE,
+    OPT_UNSHARE,
+    OPT_DEPT,
+    OPT_PARTNER,
+    OPT_NAME,
+    OPT_PASSWORD,
+    OPT_CONNLIMIT
+};
+
+/* the options of --add-user, --disable-user, --share and --unshare (cli_int.h) */
+const struct option cli_admin_options[] = {
+    {"add-user", required_argument, NULL, OPT_ADD},
+    {"disable-user", required_argument, NULL, OPT_DISABLE},
+    {"share", required_argument, NULL, OPT_SHARE},
+    {"unshare", required_argument, NULL, OPT_UNSHARE},
+    {"dept", required_argument, NULL, OPT_DEPT},
+    {"partner", required_argument, NULL, OPT_PARTNER},
+    {"display-name", required_argument, NULL, OPT_NAME},
+    {"password", no_argument, NULL, OPT_PASSWORD},
+    {"connection-limit", required_argument, NULL, OPT_CONNLIMIT},
+    CLI_FLAGS_LONGOPTS,
+    {NULL, 0, NULL, 0},
+};
+
 static int
 parse(int argc, char **argv, struct admin_opts *o)
 {
-    enum {
-        OPT_ADD = 256,
-        OPT_DISABLE,
-        OPT_SHARE,
-        OPT_UNSHARE,
-        OPT_DEPT,
-        OPT_PARTNER,
-        OPT_NAME,
-        OPT_PASSWORD,
-        OPT_CONNLIMIT
-    };
-    static const struct option longopts[] = {
-        {"add-user", required_argument, NULL, OPT_ADD},
-        {"disable-user", required_argument, NULL, OPT_DISABLE},
-        {"share", required_argument, NULL, OPT_SHARE},
-        {"unshare", required_argument, NULL, OPT_UNSHARE},
-        {"dept", required_argument, NULL, OPT_DEPT},
-        {"partner", required_argument, NULL, OPT_PARTNER},
-        {"display-name", required_argument, NULL, OPT_NAME},
-        {"password", no_argument, NULL, OPT_PASSWORD},
-        {"connection-limit", required_argument, NULL, OPT_CONNLIMIT},
-        CLI_FLAGS_LONGOPTS,
-        {NULL, 0, NULL, 0},
-    };
     int c, r = 0;
     size_t i;
 
     memset(o, 0, sizeof *o);
-    while (r == 0 && (c = cli_getopt(argc, argv, ":d:c:h", longopts, &o->flags, usage, 0)) != -1) {
+    while (r == 0 &&
+           (c = cli_getopt(argc, argv, ":d:c:h", cli_admin_options, &o->flags, usage, 0)) != -1) {
         switch (c) {
         case OPT_ADD:
             r = set_action(o, ACT_ADD, "--add-user", optarg);

@@ -64,49 +64,52 @@ usage(FILE *f)
           f);
 }
 
+enum {
+    OPT_PRINT = 256,
+    OPT_ISSUE,
+    OPT_PAYMENT,
+    OPT_CREDIT,
+    OPT_FROM,
+    OPT_OUTPUT,
+    OPT_FORMAT,
+    OPT_DATE,
+    OPT_AMOUNT,
+    OPT_METHOD,
+    OPT_REFERENCE,
+    OPT_NOTE,
+    OPT_TAXRATE,
+    OPT_SEND,
+    OPT_TO,
+    OPT_QUEUE,
+    OPT_NOSEND
+};
+
+/* the options of the billing commands (cli_int.h) */
+const struct option cli_billing_options[] = {
+    CLI_FLAGS_LONGOPTS,
+    {"print", required_argument, NULL, OPT_PRINT},
+    {"issue", required_argument, NULL, OPT_ISSUE},
+    {"payment", required_argument, NULL, OPT_PAYMENT},
+    {"credit-note", required_argument, NULL, OPT_CREDIT},
+    {"invoice-from", required_argument, NULL, OPT_FROM},
+    {"output", required_argument, NULL, OPT_OUTPUT},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"date", required_argument, NULL, OPT_DATE},
+    {"amount", required_argument, NULL, OPT_AMOUNT},
+    {"method", required_argument, NULL, OPT_METHOD},
+    {"reference", required_argument, NULL, OPT_REFERENCE},
+    {"note", required_argument, NULL, OPT_NOTE},
+    {"tax-rate", required_argument, NULL, OPT_TAXRATE},
+    {"send", required_argument, NULL, OPT_SEND},
+    {"to", required_argument, NULL, OPT_TO},
+    {"queue", required_argument, NULL, OPT_QUEUE},
+    {"no-send", no_argument, NULL, OPT_NOSEND},
+    {NULL, 0, NULL, 0},
+};
+
 static int
 parse(int argc, char **argv, struct bill_opts *o)
 {
-    enum {
-        OPT_PRINT = 256,
-        OPT_ISSUE,
-        OPT_PAYMENT,
-        OPT_CREDIT,
-        OPT_FROM,
-        OPT_OUTPUT,
-        OPT_FORMAT,
-        OPT_DATE,
-        OPT_AMOUNT,
-        OPT_METHOD,
-        OPT_REFERENCE,
-        OPT_NOTE,
-        OPT_TAXRATE,
-        OPT_SEND,
-        OPT_TO,
-        OPT_QUEUE,
-        OPT_NOSEND
-    };
-    static const struct option longopts[] = {
-        CLI_FLAGS_LONGOPTS,
-        {"print", required_argument, NULL, OPT_PRINT},
-        {"issue", required_argument, NULL, OPT_ISSUE},
-        {"payment", required_argument, NULL, OPT_PAYMENT},
-        {"credit-note", required_argument, NULL, OPT_CREDIT},
-        {"invoice-from", required_argument, NULL, OPT_FROM},
-        {"output", required_argument, NULL, OPT_OUTPUT},
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {"date", required_argument, NULL, OPT_DATE},
-        {"amount", required_argument, NULL, OPT_AMOUNT},
-        {"method", required_argument, NULL, OPT_METHOD},
-        {"reference", required_argument, NULL, OPT_REFERENCE},
-        {"note", required_argument, NULL, OPT_NOTE},
-        {"tax-rate", required_argument, NULL, OPT_TAXRATE},
-        {"send", required_argument, NULL, OPT_SEND},
-        {"to", required_argument, NULL, OPT_TO},
-        {"queue", required_argument, NULL, OPT_QUEUE},
-        {"no-send", no_argument, NULL, OPT_NOSEND},
-        {NULL, 0, NULL, 0},
-    };
     static const char *const formats[] = {"pdf", "text", "ubl", NULL};
     static const char *const methods[] = {"transfer", "direct_debit", "card", "cash",
                                           "cheque",   "other",        NULL};
@@ -116,7 +119,7 @@ parse(int argc, char **argv, struct bill_opts *o)
 
     memset(o, 0, sizeof *o);
     flags.operands = 1; /* --print quote|invoice N: checked below */
-    while ((c = cli_getopt(argc, argv, ":d:c:ho:", longopts, &flags, usage, 0)) != -1) {
+    while ((c = cli_getopt(argc, argv, ":d:c:ho:", cli_billing_options, &flags, usage, 0)) != -1) {
         switch (c) {
         case OPT_PRINT:
         case OPT_SEND:

@@ -1,18 +1,35 @@
-/* Private to the batch commands (src/cli/, and main.c): a file written whole for --output, and
- * standard output's reader that went away. */
+/* Private to the batch commands (src/cli/, and main.c): their options, a file written whole
+ * for --output, and standard output's reader that went away. */
 #ifndef CCRM_CLI_INT_H
 #define CCRM_CLI_INT_H
 
+#include <getopt.h>
 #include <stdio.h>
 #include <sys/types.h>
 
 #include "ccrm/err.h"
 
+/* The long options of each command, the very tables their cli_getopt() reads: main() reads the
+ * command line with all of them (src/main.c) to find which command it names and which words
+ * are values, so an option added to a command is known there too. Marketing's commands have a
+ * table each, and one for the options all of them take (a NULL-terminated list). */
+extern const struct option cli_admin_options[];            /* --add-user, --share, ... (admin.c) */
+extern const struct option cli_billing_options[];          /* --print, --issue, ... (billing.c) */
+extern const struct option cli_export_options[];           /* --export (export.c) */
+extern const struct option cli_feed_options[];             /* --feed (feed.c) */
+extern const struct option cli_import_options[];           /* --import, --revert, --batches */
+extern const struct option cli_log_options[];              /* --log (log.c) */
+extern const struct option cli_mail_options[];             /* --mail-in, --send-mail, --reply */
+extern const struct option cli_mail_import_options[];      /* --import-mail (mail_import.c) */
+extern const struct option cli_service_options[];          /* --who, --agenda, --ics, --tick */
+extern const struct option *const cli_marketing_options[]; /* --report, --unmerge, ... */
+
 /* A file being written for --output. A regular file (also one a symbolic link points to, or a
  * new one) is written to a temporary file beside it and renamed over it at the end, so no
  * reader sees half of it and a failure leaves what was there; a file that was there keeps its
- * mode and, where we may, its owner. Anything else (a FIFO, a device, /dev/stdout, a file
- * under /dev or /proc) is written in place: renaming would replace it with a regular file. */
+ * mode and, where we may, its owner; one the caller may not write (chmod 444) is refused, as
+ * the shell's > refuses it. Anything else (a FIFO, a device, /dev/stdout, a file under /dev
+ * or /proc) is written in place: renaming would replace it with a regular file. */
 struct cli_out {
     FILE *f;
     char *path; /* the file written (a symbolic link's target) */
@@ -22,6 +39,12 @@ struct cli_out {
 /* Open path for writing; a new file gets new_mode less the umask. Returns 0, or -1 with err
  * set ("could not write ...: Permission denied"). */
 int cli_out_open(struct cli_out *o, const char *path, mode_t new_mode, struct ccrm_err *err);
+
+/* Open the --rejects file of an import of input (NULL: standard input) with cli_out_open().
+ * Returns 0, or an exit code after saying why on standard error: EX_USAGE when it names the
+ * file being imported (it would replace it), EX_CANTCREAT when it cannot be written (a
+ * directory, a directory that does not exist, a file the caller may not write). */
+int cli_rejects_open(struct cli_out *o, const char *rejects, const char *input);
 
 /* Finish the file: with ok, flush it, sync and rename a temporary file into place; without,
  * or when that fails, remove the temporary file. Returns 0, or -1 (with err set when ok was

@@ -303,6 +303,12 @@ cli_out_open(struct cli_out *o, const char *path, mode_t new_mode, struct ccrm_e
         return 0;
     }
     o->path = link_target(path);
+    /* a file the caller may not write (chmod 444: kept from being overwritten) is refused, as
+     * the shell's > refuses it: the rename below would replace it all the same */
+    if (have && access(o->path, W_OK) == -1) {
+        err_set(err, "could not write \"%s\": %s", o->path, strerror(errno));
+        goto fail;
+    }
     o->tmp = xasprintf("%s.XXXXXX", o->path);
     if ((fd = mkstemp(o->tmp)) == -1) {
         err_set(err, "could not write \"%s\": %s", o->path, strerror(errno));
@@ -331,6 +337,26 @@ fail:
     free(o->path);
     o->tmp = o->path = NULL;
     return -1;
+}
+
+int
+cli_rejects_open(struct cli_out *o, const char *rejects, const char *input)
+{
+    struct stat in, out;
+    struct ccrm_err err;
+
+    /* the rejects would replace the file being imported */
+    if (input != NULL && stat(input, &in) == 0 && stat(rejects, &out) == 0 &&
+        in.st_dev == out.st_dev && in.st_ino == out.st_ino) {
+        safe_fprintf(stderr, "ccrm: --rejects \"%s\" is the file being imported; name another\n",
+                     rejects);
+        return EX_USAGE;
+    }
+    if (cli_out_open(o, rejects, 0666, &err) == -1) {
+        safe_fprintf(stderr, "ccrm: %s\n", err.msg);
+        return EX_CANTCREAT;
+    }
+    return 0;
 }
 
 int

@@ -57,18 +57,21 @@ usage(FILE *f)
     fputs(",\n        invoices, payments, overdue (docs/billing.md)\n", f);
 }
 
+enum { OPT_EXPORT = 256, OPT_FORMAT, OPT_OUTPUT };
+
+/* the options of --export (cli_int.h) */
+const struct option cli_export_options[] = {
+    CLI_FLAGS_LONGOPTS,
+    {"quiet", no_argument, NULL, 'q'},
+    {"export", required_argument, NULL, OPT_EXPORT},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"output", required_argument, NULL, OPT_OUTPUT},
+    {NULL, 0, NULL, 0},
+};
+
 int
 cli_export_main(int argc, char **argv)
 {
-    enum { OPT_EXPORT = 256, OPT_FORMAT, OPT_OUTPUT };
-    static const struct option longopts[] = {
-        CLI_FLAGS_LONGOPTS,
-        {"quiet", no_argument, NULL, 'q'},
-        {"export", required_argument, NULL, OPT_EXPORT},
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {"output", required_argument, NULL, OPT_OUTPUT},
-        {NULL, 0, NULL, 0},
-    };
     static const char *const formats[] = {"csv", "jsonl", NULL};
     struct cli_flags flags = {0};
     struct sink sink = {0};
@@ -80,7 +83,7 @@ cli_export_main(int argc, char **argv)
     int jsonl = 0, ch, rc, private_db;
     int64_t rows;
 
-    while ((ch = cli_getopt(argc, argv, ":d:c:hqo:", longopts, &flags, usage, 1)) != -1) {
+    while ((ch = cli_getopt(argc, argv, ":d:c:hqo:", cli_export_options, &flags, usage, 1)) != -1) {
         switch (ch) {
         case 'q':
             break;

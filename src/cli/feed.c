@@ -386,28 +386,31 @@ out:
     return rc;
 }
 
+enum { O_FEED = 256, O_FOLLOW, O_FORMAT, O_LIMIT, O_LOG, O_SINCE, O_STATE };
+
+/* the options of --feed (cli_int.h) */
+const struct option cli_feed_options[] = {
+    CLI_FLAGS_LONGOPTS,
+    {"feed", no_argument, NULL, O_FEED},
+    {"follow", no_argument, NULL, O_FOLLOW},
+    {"format", required_argument, NULL, O_FORMAT},
+    {"limit", required_argument, NULL, O_LIMIT},
+    {"log", required_argument, NULL, O_LOG}, /* only to say it is another command */
+    {"since", required_argument, NULL, O_SINCE},
+    {"state", required_argument, NULL, O_STATE},
+    {NULL, 0, NULL, 0},
+};
+
 int
 cli_feed_main(int argc, char **argv)
 {
-    enum { O_FEED = 256, O_FOLLOW, O_FORMAT, O_LIMIT, O_LOG, O_SINCE, O_STATE };
-    static const struct option longopts[] = {
-        CLI_FLAGS_LONGOPTS,
-        {"feed", no_argument, NULL, O_FEED},
-        {"follow", no_argument, NULL, O_FOLLOW},
-        {"format", required_argument, NULL, O_FORMAT},
-        {"limit", required_argument, NULL, O_LIMIT},
-        {"log", required_argument, NULL, O_LOG}, /* only to say it is another command */
-        {"since", required_argument, NULL, O_SINCE},
-        {"state", required_argument, NULL, O_STATE},
-        {NULL, 0, NULL, 0},
-    };
     struct feed_opts o = {NULL, NULL, 0, 0, 20, 0, NULL, NULL, NULL};
     static const char *const formats[] = {"text", "jsonl", NULL};
     struct cli_flags flags = {0};
     int c;
     long v;
 
-    while ((c = cli_getopt(argc, argv, ":d:c:", longopts, &flags, usage, 0)) != -1) {
+    while ((c = cli_getopt(argc, argv, ":d:c:", cli_feed_options, &flags, usage, 0)) != -1) {
         switch (c) {
         case O_FEED:
             break;

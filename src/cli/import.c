@@ -586,24 +586,26 @@ import_option(int ch)
     }
 }
 
+/* the options of --import, --revert and --batches (cli_int.h) */
+const struct option cli_import_options[] = {
+    CLI_FLAGS_LONGOPTS,
+    {"quiet", no_argument, NULL, 'q'},
+    {"import", required_argument, NULL, OPT_IMPORT},
+    {"into", required_argument, NULL, OPT_INTO},
+    {"map", required_argument, NULL, OPT_MAP},
+    {"on-conflict", required_argument, NULL, OPT_CONFLICT},
+    {"rejects", required_argument, NULL, OPT_REJECTS},
+    {"dry-run", no_argument, NULL, OPT_DRY},
+    {"revert", required_argument, NULL, OPT_REVERT},
+    {"delimiter", required_argument, NULL, OPT_DELIM},
+    {"batches", no_argument, NULL, OPT_BATCHES},
+    {"create-missing", required_argument, NULL, OPT_CREATE},
+    {NULL, 0, NULL, 0},
+};
+
 int
 cli_import_main(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        CLI_FLAGS_LONGOPTS,
-        {"quiet", no_argument, NULL, 'q'},
-        {"import", required_argument, NULL, OPT_IMPORT},
-        {"into", required_argument, NULL, OPT_INTO},
-        {"map", required_argument, NULL, OPT_MAP},
-        {"on-conflict", required_argument, NULL, OPT_CONFLICT},
-        {"rejects", required_argument, NULL, OPT_REJECTS},
-        {"dry-run", no_argument, NULL, OPT_DRY},
-        {"revert", required_argument, NULL, OPT_REVERT},
-        {"delimiter", required_argument, NULL, OPT_DELIM},
-        {"batches", no_argument, NULL, OPT_BATCHES},
-        {"create-missing", required_argument, NULL, OPT_CREATE},
-        {NULL, 0, NULL, 0},
-    };
     struct imp_state st;
     struct ccrm_config cfg;
     struct sigaction sa;
@@ -620,7 +622,7 @@ cli_import_main(int argc, char **argv)
 
     memset(&st, 0, sizeof st);
     imp_row_init(&st.row);
-    while ((ch = cli_getopt(argc, argv, ":d:c:hq", longopts, &flags, usage, 1)) != -1) {
+    while ((ch = cli_getopt(argc, argv, ":d:c:hq", cli_import_options, &flags, usage, 1)) != -1) {
         if (import_only == NULL)
             import_only = import_option(ch);
         switch (ch) {
@@ -758,8 +760,10 @@ cli_import_main(int argc, char **argv)
         else
             safe_fprintf(stderr, "ccrm: ccrm --revert BATCH undoes one (newest %d shown)\n",
                          BATCHES_SHOWN);
+        /* a login that may not read the batches (no ccrm user) is refused, 77, as an import */
+        rc = n >= 0 ? 0 : db_lost(st.db) ? EX_UNAVAILABLE : code_for_db_error(&st.err);
         db_close(&st.db);
-        return n < 0 ? EX_UNAVAILABLE : 0;
+        return rc;
     }
     if (revert != NULL) {
         char summary[512];
@@ -783,24 +787,12 @@ cli_import_main(int argc, char **argv)
         db_close(&st.db);
         return rc;
     }
-    if (st.rejects_path != NULL && strcmp(st.path, "-") != 0) {
-        struct stat in, out;
-
-        /* the rejects would replace the file being imported */
-        if (stat(st.path, &in) == 0 && stat(st.rejects_path, &out) == 0 &&
-            in.st_dev == out.st_dev && in.st_ino == out.st_ino) {
-            safe_fprintf(stderr,
-                         "ccrm: --rejects \"%s\" is the file being imported; name another\n",
-                         st.rejects_path);
-            db_close(&st.db);
-            return EX_USAGE;
-        }
-    }
     if (st.rejects_path != NULL) {
-        if (cli_out_open(&st.rejects_out, st.rejects_path, 0666, &st.err) == -1) {
-            safe_fprintf(stderr, "ccrm: %s\n", st.err.msg);
+        /* before anything is read: no import when its rejects cannot be kept */
+        if ((rc = cli_rejects_open(&st.rejects_out, st.rejects_path,
+                                   strcmp(st.path, "-") != 0 ? st.path : NULL)) != 0) {
             db_close(&st.db);
-            return EX_CANTCREAT;
+            return rc;
         }
         st.rejects = st.rejects_out.f;
     }

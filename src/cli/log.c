@@ -93,31 +93,34 @@ text_ok(const char *flag, const char *table, const char *column, const char *s)
     return 0;
 }
 
+enum { O_LOG = 256, O_CONTACT, O_SUBJECT, O_BODY, O_CHANNEL, O_KIND, O_FEED, O_FEED_ONLY };
+
+/* the options of --log (cli_int.h) */
+const struct option cli_log_options[] = {
+    CLI_FLAGS_LONGOPTS,
+    {"log", required_argument, NULL, O_LOG},
+    {"contact", required_argument, NULL, O_CONTACT},
+    {"subject", required_argument, NULL, O_SUBJECT},
+    {"body", required_argument, NULL, O_BODY},
+    {"channel", required_argument, NULL, O_CHANNEL},
+    {"kind", required_argument, NULL, O_KIND},
+    /* --feed's own, only to say they are another command's */
+    {"feed", no_argument, NULL, O_FEED},
+    {"since", required_argument, NULL, O_FEED_ONLY},
+    {"state", required_argument, NULL, O_FEED_ONLY},
+    {NULL, 0, NULL, 0},
+};
+
 int
 cli_log_main(int argc, char **argv)
 {
-    enum { O_LOG = 256, O_CONTACT, O_SUBJECT, O_BODY, O_CHANNEL, O_KIND, O_FEED, O_FEED_ONLY };
-    static const struct option longopts[] = {
-        CLI_FLAGS_LONGOPTS,
-        {"log", required_argument, NULL, O_LOG},
-        {"contact", required_argument, NULL, O_CONTACT},
-        {"subject", required_argument, NULL, O_SUBJECT},
-        {"body", required_argument, NULL, O_BODY},
-        {"channel", required_argument, NULL, O_CHANNEL},
-        {"kind", required_argument, NULL, O_KIND},
-        /* --feed's own, only to say they are another command's */
-        {"feed", no_argument, NULL, O_FEED},
-        {"since", required_argument, NULL, O_FEED_ONLY},
-        {"state", required_argument, NULL, O_FEED_ONLY},
-        {NULL, 0, NULL, 0},
-    };
     const char *log = NULL, *email = NULL, *subject = NULL, *body = NULL, *channel = NULL;
     static const char *const kinds[] = {"ticket", "interaction", NULL};
     const char *kind = NULL;
     struct cli_flags flags = {0};
     int c;
 
-    while ((c = cli_getopt(argc, argv, ":d:c:", longopts, &flags, usage, 0)) != -1) {
+    while ((c = cli_getopt(argc, argv, ":d:c:", cli_log_options, &flags, usage, 0)) != -1) {
         switch (c) {
         case O_LOG:
             log = optarg;

@@ -76,45 +76,48 @@ parse_ref(const char *ref, const char **entity, int64_t *id)
     return cli_id(num, id);
 }
 
+enum {
+    O_IN = 256,
+    O_SEND,
+    O_REPLY,
+    O_QUEUE,
+    O_BODY,
+    O_SUBJ,
+    O_TO,
+    O_CC,
+    O_NOSEND,
+    O_RCPT,
+    O_VERBOSE,
+    O_ATTACH
+};
+
+/* the options of --mail-in, --send-mail and --reply (cli_int.h) */
+const struct option cli_mail_options[] = {
+    CLI_FLAGS_LONGOPTS,
+    {"quiet", no_argument, NULL, 'q'},
+    {"mail-in", no_argument, NULL, O_IN},
+    {"send-mail", no_argument, NULL, O_SEND},
+    {"reply", required_argument, NULL, O_REPLY},
+    {"queue", required_argument, NULL, O_QUEUE},
+    {"body-file", required_argument, NULL, O_BODY},
+    {"subject", required_argument, NULL, O_SUBJ},
+    {"to", required_argument, NULL, O_TO},
+    {"cc", required_argument, NULL, O_CC},
+    {"no-send", no_argument, NULL, O_NOSEND},
+    {"recipient", required_argument, NULL, O_RCPT},
+    {"verbose", no_argument, NULL, O_VERBOSE},
+    {"attach", required_argument, NULL, O_ATTACH},
+    {NULL, 0, NULL, 0},
+};
+
 static int
 parse(int argc, char **argv, struct mopts *o)
 {
-    enum {
-        O_IN = 256,
-        O_SEND,
-        O_REPLY,
-        O_QUEUE,
-        O_BODY,
-        O_SUBJ,
-        O_TO,
-        O_CC,
-        O_NOSEND,
-        O_RCPT,
-        O_VERBOSE,
-        O_ATTACH
-    };
-    static const struct option longopts[] = {
-        CLI_FLAGS_LONGOPTS,
-        {"quiet", no_argument, NULL, 'q'},
-        {"mail-in", no_argument, NULL, O_IN},
-        {"send-mail", no_argument, NULL, O_SEND},
-        {"reply", required_argument, NULL, O_REPLY},
-        {"queue", required_argument, NULL, O_QUEUE},
-        {"body-file", required_argument, NULL, O_BODY},
-        {"subject", required_argument, NULL, O_SUBJ},
-        {"to", required_argument, NULL, O_TO},
-        {"cc", required_argument, NULL, O_CC},
-        {"no-send", no_argument, NULL, O_NOSEND},
-        {"recipient", required_argument, NULL, O_RCPT},
-        {"verbose", no_argument, NULL, O_VERBOSE},
-        {"attach", required_argument, NULL, O_ATTACH},
-        {NULL, 0, NULL, 0},
-    };
     struct cli_flags flags = {0};
     int ch, modes = 0;
 
     memset(o, 0, sizeof *o);
-    while ((ch = cli_getopt(argc, argv, ":d:c:hq", longopts, &flags, usage, 0)) != -1) {
+    while ((ch = cli_getopt(argc, argv, ":d:c:hq", cli_mail_options, &flags, usage, 0)) != -1) {
         switch (ch) {
         case 'q':
             o->quiet = 1;

@@ -394,17 +394,20 @@ plural(int64_t n)
     return n == 1 ? "" : "s";
 }
 
+enum { O_IMPORT = 256, O_QUEUE };
+
+/* the options of --import-mail (cli_int.h) */
+const struct option cli_mail_import_options[] = {
+    CLI_FLAGS_LONGOPTS,
+    {"quiet", no_argument, NULL, 'q'},
+    {"import-mail", required_argument, NULL, O_IMPORT},
+    {"queue", required_argument, NULL, O_QUEUE},
+    {NULL, 0, NULL, 0},
+};
+
 int
 cli_mail_import_main(int argc, char **argv)
 {
-    enum { O_IMPORT = 256, O_QUEUE };
-    static const struct option longopts[] = {
-        CLI_FLAGS_LONGOPTS,
-        {"quiet", no_argument, NULL, 'q'},
-        {"import-mail", required_argument, NULL, O_IMPORT},
-        {"queue", required_argument, NULL, O_QUEUE},
-        {NULL, 0, NULL, 0},
-    };
     struct cli_flags flags = {0};
     const char *path = NULL;
     struct ccrm_config cfg;
@@ -417,7 +420,8 @@ cli_mail_import_main(int argc, char **argv)
     double t;
 
     memset(&im, 0, sizeof im);
-    while ((ch = cli_getopt(argc, argv, ":d:c:hq", longopts, &flags, usage, 0)) != -1) {
+    while ((ch = cli_getopt(argc, argv, ":d:c:hq", cli_mail_import_options, &flags, usage, 0)) !=
+           -1) {
         switch (ch) {
         case 'q':
             quiet = 1;

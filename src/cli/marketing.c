@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -82,27 +81,30 @@ struct common {
     const char *given; /* the first of --format, --output and --quiet given, else NULL */
 };
 
+/* the options every command here takes */
+enum { OPT_FORMAT = 300, OPT_OUTPUT };
+static const struct option common_options[] = {
+    CLI_FLAGS_LONGOPTS,
+    {"quiet", no_argument, NULL, 'q'},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"output", required_argument, NULL, OPT_OUTPUT},
+    {NULL, 0, NULL, 0},
+};
+
 /* Parse -d, -c, --format, --output, --quiet and the command's own flags (extra, handled by
  * on_opt) through cli_getopt. Returns 0, or an exit code after saying what is wrong. */
 static int
 parse_common(int argc, char **argv, const struct option *extra, struct common *o,
              int (*on_opt)(int ch, const char *arg, void *st), void *st)
 {
-    enum { OPT_FORMAT = 300, OPT_OUTPUT };
-    static const struct option base[] = {
-        CLI_FLAGS_LONGOPTS,
-        {"quiet", no_argument, NULL, 'q'},
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {"output", required_argument, NULL, OPT_OUTPUT},
-    };
     static const char *const formats[] = {"csv", "jsonl", NULL};
     struct cli_flags flags = {0};
     struct option longopts[32];
     int n = 0, ch, rc;
 
     memset(o, 0, sizeof *o);
-    for (; n < (int)(sizeof base / sizeof base[0]); n++)
-        longopts[n] = base[n];
+    for (; common_options[n].name != NULL; n++)
+        longopts[n] = common_options[n];
     for (; extra != NULL && extra->name != NULL && n < 31; extra++)
         longopts[n++] = *extra;
     memset(&longopts[n], 0, sizeof longopts[n]);
@@ -249,16 +251,17 @@ report_list(FILE *f)
         fprintf(f, "  %-22s %s\n", db_report_names[i], db_report_about[i]);
 }
 
+static const struct option report_options[] = {
+    {"report", required_argument, NULL, 400},
+    {"from", required_argument, NULL, 401},
+    {"to", required_argument, NULL, 402},
+    {"primary", no_argument, NULL, 403},
+    {NULL, 0, NULL, 0},
+};
+
 static int
 report_main(int argc, char **argv)
 {
-    static const struct option extra[] = {
-        {"report", required_argument, NULL, 400},
-        {"from", required_argument, NULL, 401},
-        {"to", required_argument, NULL, 402},
-        {"primary", no_argument, NULL, 403},
-        {NULL, 0, NULL, 0},
-    };
     struct report_opts r = {NULL, NULL, NULL, 0};
     struct ccrm_config cfg;
     struct ccrm_err err;
@@ -268,7 +271,7 @@ report_main(int argc, char **argv)
     long long rows;
     int rc, i, known = 0;
 
-    if ((rc = parse_common(argc, argv, extra, &o, report_opt, &r)) != 0)
+    if ((rc = parse_common(argc, argv, report_options, &o, report_opt, &r)) != 0)
         return rc;
     if (r.name != NULL && strcmp(r.name, "list") == 0 &&
         (o.given != NULL || r.from != NULL || r.to != NULL || r.primary)) {
@@ -333,13 +336,14 @@ unmerge_opt(int ch, const char *arg, void *st)
     return 0;
 }
 
+static const struct option unmerge_options[] = {
+    {"unmerge", required_argument, NULL, 410},
+    {NULL, 0, NULL, 0},
+};
+
 static int
 unmerge_main(int argc, char **argv)
 {
-    static const struct option extra[] = {
-        {"unmerge", required_argument, NULL, 410},
-        {NULL, 0, NULL, 0},
-    };
     const char *arg = NULL;
     struct ccrm_config cfg;
     struct ccrm_err err;
@@ -349,7 +353,7 @@ unmerge_main(int argc, char **argv)
     char msg[256];
     int rc;
 
-    if ((rc = parse_common(argc, argv, extra, &o, unmerge_opt, &arg)) != 0)
+    if ((rc = parse_common(argc, argv, unmerge_options, &o, unmerge_opt, &arg)) != 0)
         return rc;
     if (arg == NULL || cli_id(arg, &id) == -1) {
         safe_fprintf(stderr, "ccrm: --unmerge: expected a merge number, got \"%s\"\n",
@@ -390,14 +394,15 @@ export_opt(int ch, const char *arg, void *st)
     return 0;
 }
 
+static const struct option members_options[] = {
+    {"export", required_argument, NULL, 420},
+    {"campaign", required_argument, NULL, 421},
+    {NULL, 0, NULL, 0},
+};
+
 static int
 members_export_main(int argc, char **argv)
 {
-    static const struct option extra[] = {
-        {"export", required_argument, NULL, 420},
-        {"campaign", required_argument, NULL, 421},
-        {NULL, 0, NULL, 0},
-    };
     const char *arg = NULL;
     struct ccrm_config cfg;
     struct ccrm_err err;
@@ -408,7 +413,7 @@ members_export_main(int argc, char **argv)
     struct output out;
     int rc;
 
-    if ((rc = parse_common(argc, argv, extra, &o, export_opt, &arg)) != 0)
+    if ((rc = parse_common(argc, argv, members_options, &o, export_opt, &arg)) != 0)
         return rc;
     if (arg == NULL || cli_id(arg, &id) == -1) {
         fprintf(stderr, "ccrm: --export campaign_members needs --campaign N (a campaign's id)%s\n",
@@ -780,14 +785,15 @@ resp_opt(int ch, const char *arg, void *st)
     return EX_USAGE;
 }
 
+static const struct option responses_options[] = {
+    {"import", required_argument, NULL, 430},   {"into", required_argument, NULL, 431},
+    {"campaign", required_argument, NULL, 432}, {"rejects", required_argument, NULL, 433},
+    {"dry-run", no_argument, NULL, 434},        {NULL, 0, NULL, 0},
+};
+
 static int
 responses_main(int argc, char **argv)
 {
-    static const struct option extra[] = {
-        {"import", required_argument, NULL, 430},   {"into", required_argument, NULL, 431},
-        {"campaign", required_argument, NULL, 432}, {"rejects", required_argument, NULL, 433},
-        {"dry-run", no_argument, NULL, 434},        {NULL, 0, NULL, 0},
-    };
     struct resp_opts ro = {NULL, NULL, NULL, 0};
     struct db_responses_counts counts;
     struct resp_state s;
@@ -797,12 +803,11 @@ responses_main(int argc, char **argv)
     struct timespec t0, t1;
     int64_t campaign = 0;
     struct ccrm_err werr;
-    struct stat in, rst;
     char *buf = NULL;
     ssize_t got;
     int fd = -1, rc, done, finished = 0;
 
-    if ((rc = parse_common(argc, argv, extra, &o, resp_opt, &ro)) != 0)
+    if ((rc = parse_common(argc, argv, responses_options, &o, resp_opt, &ro)) != 0)
         return rc;
     if (ro.campaign != NULL && cli_id(ro.campaign, &campaign) == -1) {
         safe_fprintf(stderr, "ccrm: --campaign: expected a campaign's id, got \"%s\"\n",
@@ -821,14 +826,6 @@ responses_main(int argc, char **argv)
         fprintf(stderr, "ccrm: could not open \"%s\": %s\n", ro.file, strerror(errno));
         return EX_NOINPUT;
     }
-    /* the rejects would replace the file being imported */
-    if (ro.rejects != NULL && fd != STDIN_FILENO && fstat(fd, &in) == 0 &&
-        stat(ro.rejects, &rst) == 0 && in.st_dev == rst.st_dev && in.st_ino == rst.st_ino) {
-        safe_fprintf(stderr, "ccrm: --rejects \"%s\" is the file being imported; name another\n",
-                     ro.rejects);
-        rc = EX_USAGE;
-        goto out;
-    }
     s.rejects_path = ro.rejects;
     if ((rc = cli_load_config(&cfg, o.config)) != 0)
         goto out;
@@ -843,11 +840,10 @@ responses_main(int argc, char **argv)
         goto out;
     }
     if (ro.rejects != NULL) {
-        if (cli_out_open(&s.rejects_out, ro.rejects, 0666, &werr) == -1) {
-            safe_fprintf(stderr, "ccrm: %s\n", werr.msg);
-            rc = EX_CANTCREAT;
+        /* before anything is read: no import when its rejects cannot be kept */
+        if ((rc = cli_rejects_open(&s.rejects_out, ro.rejects,
+                                   fd != STDIN_FILENO ? ro.file : NULL)) != 0)
             goto abort;
-        }
         s.rejects = s.rejects_out.f;
     }
     csv = csvr_new(resp_record, &s);
@@ -930,6 +926,11 @@ out:
     db_close(&s.db);
     return rc;
 }
+
+/* the options of each command here (cli_int.h) */
+const struct option *const cli_marketing_options[] = {
+    common_options, report_options, unmerge_options, members_options, responses_options, NULL,
+};
 
 int
 cli_marketing_dispatch(int argc, char **argv)

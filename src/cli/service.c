@@ -101,49 +101,52 @@ utf8_ok(const char *flag, const char *s)
     return 1;
 }
 
+enum {
+    OPT_WHO = 256,
+    OPT_AGENDA,
+    OPT_ICS,
+    OPT_TICK,
+    OPT_DEPT,
+    OPT_ACCOUNT,
+    OPT_PRODUCT,
+    OPT_QUEUE,
+    OPT_TOPIC,
+    OPT_COUNTRY,
+    OPT_SUBJECT,
+    OPT_ALL,
+    OPT_DAYS,
+    OPT_PAST,
+    OPT_OUTPUT,
+    OPT_VERBOSE,
+    OPT_QUIET
+};
+
+/* the options of --who, --agenda, --ics and --tick (cli_int.h) */
+const struct option cli_service_options[] = {
+    {"who", no_argument, NULL, OPT_WHO},
+    {"agenda", no_argument, NULL, OPT_AGENDA},
+    {"ics", no_argument, NULL, OPT_ICS},
+    {"tick", no_argument, NULL, OPT_TICK},
+    {"dept", required_argument, NULL, OPT_DEPT},
+    {"account", required_argument, NULL, OPT_ACCOUNT},
+    {"product", required_argument, NULL, OPT_PRODUCT},
+    {"queue", required_argument, NULL, OPT_QUEUE},
+    {"topic", required_argument, NULL, OPT_TOPIC},
+    {"country", required_argument, NULL, OPT_COUNTRY},
+    {"subject", required_argument, NULL, OPT_SUBJECT},
+    {"all", no_argument, NULL, OPT_ALL},
+    {"days", required_argument, NULL, OPT_DAYS},
+    {"past-days", required_argument, NULL, OPT_PAST},
+    {"output", required_argument, NULL, OPT_OUTPUT},
+    {"verbose", no_argument, NULL, OPT_VERBOSE},
+    {"quiet", no_argument, NULL, OPT_QUIET},
+    CLI_FLAGS_LONGOPTS,
+    {NULL, 0, NULL, 0},
+};
+
 static int
 parse(int argc, char **argv, struct service_opts *o)
 {
-    enum {
-        OPT_WHO = 256,
-        OPT_AGENDA,
-        OPT_ICS,
-        OPT_TICK,
-        OPT_DEPT,
-        OPT_ACCOUNT,
-        OPT_PRODUCT,
-        OPT_QUEUE,
-        OPT_TOPIC,
-        OPT_COUNTRY,
-        OPT_SUBJECT,
-        OPT_ALL,
-        OPT_DAYS,
-        OPT_PAST,
-        OPT_OUTPUT,
-        OPT_VERBOSE,
-        OPT_QUIET
-    };
-    static const struct option longopts[] = {
-        {"who", no_argument, NULL, OPT_WHO},
-        {"agenda", no_argument, NULL, OPT_AGENDA},
-        {"ics", no_argument, NULL, OPT_ICS},
-        {"tick", no_argument, NULL, OPT_TICK},
-        {"dept", required_argument, NULL, OPT_DEPT},
-        {"account", required_argument, NULL, OPT_ACCOUNT},
-        {"product", required_argument, NULL, OPT_PRODUCT},
-        {"queue", required_argument, NULL, OPT_QUEUE},
-        {"topic", required_argument, NULL, OPT_TOPIC},
-        {"country", required_argument, NULL, OPT_COUNTRY},
-        {"subject", required_argument, NULL, OPT_SUBJECT},
-        {"all", no_argument, NULL, OPT_ALL},
-        {"days", required_argument, NULL, OPT_DAYS},
-        {"past-days", required_argument, NULL, OPT_PAST},
-        {"output", required_argument, NULL, OPT_OUTPUT},
-        {"verbose", no_argument, NULL, OPT_VERBOSE},
-        {"quiet", no_argument, NULL, OPT_QUIET},
-        CLI_FLAGS_LONGOPTS,
-        {NULL, 0, NULL, 0},
-    };
     struct cli_flags flags = {0};
     int c, r = 0, conditions = 0, days = 0, past = 0, output = 0, verbose = 0;
     int64_t id;
@@ -153,7 +156,8 @@ parse(int argc, char **argv, struct service_opts *o)
     o->days = 7;
     o->past_days = 30;
     flags.operands = 1; /* --who ticket ID: checked below */
-    while (r == 0 && (c = cli_getopt(argc, argv, ":d:c:ho:", longopts, &flags, usage, 0)) != -1) {
+    while (r == 0 &&
+           (c = cli_getopt(argc, argv, ":d:c:ho:", cli_service_options, &flags, usage, 0)) != -1) {
         switch (c) {
         case OPT_WHO:
             r = set_action(o, ACT_WHO);
@@ -538,8 +542,11 @@ cli_service_main(int argc, char **argv)
     }
     if (db_schema_check(db, &err) == -1 || db_whoami(db, &err) == -1) {
         fprintf(stderr, "ccrm: %s\n", err.msg);
+        /* a login that is no ccrm user may not read users: refused, 77, as the commands'
+         * own reads are (exit_code) */
+        rc = strcmp(err.sqlstate, "42501") == 0 ? EX_NOPERM : EX_UNAVAILABLE;
         db_close(&db);
-        return EX_UNAVAILABLE;
+        return rc;
     }
     switch (o.action) {
     case ACT_WHO:
