@@ -10,14 +10,12 @@
 . "$(dirname "$0")/../lib/mail.sh"
 CCRM=${1:?usage: test_mail_strangers.sh path/to/ccrm}
 T=$TEST_TMP
-pg_start_demo "$CCRM" 30
-psqlc -c "delete from messages; delete from mail_queues" || fail "clearing the demo's mail"
+mail_demo 30 # the demo without its mail, and a sendmail(1) that keeps each mail as spool/N.eml
 
 deliver() { # deliver QUEUE < mail
     "$CCRM" -d "$PG_CONN" --mail-in --queue "$1" >"$T/out" 2>"$T/err"
     rc=$?
 }
-fake_sendmail # a sendmail(1) that keeps each mail as spool/N.eml
 # the latest answer on ticket $1: "subject | in_reply_to | references | to"
 answer() {
     q "select subject || ' | ' || coalesce(in_reply_to, '-') || ' | ' || array_to_string(\"references\", ' ')
