@@ -138,13 +138,15 @@ save_to(struct app *app, int replace)
                saving.path);
 }
 
+/* "replace it? (y/n)" takes one key, as it looks: y replaces, any other key (n, Esc, Enter)
+ * leaves the file. */
 static void
 on_replace(struct app *app, void *ctx, const char *text, int done, int ok)
 {
     (void)ctx;
-    if (!done)
-        return;
-    if (!ok || (text[0] != 'y' && text[0] != 'Y')) {
+    (void)ok;
+    app->ui->input = 0;
+    if (done || (text[0] != 'y' && text[0] != 'Y') || text[1] != '\0') {
         ui_message(app, "not saved: %s is left as it was", saving.path);
         return;
     }

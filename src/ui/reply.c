@@ -1,17 +1,20 @@
 /* r and :reply: answer a ticket, lead, contact or deal by e-mail from the client, as mutt does:
  * the client steps out of curses, runs $VISUAL (else $EDITOR, else vi) on a temporary file that
  * quotes the customer's latest mail, comes back, shows to whom and with which subject the answer
- * goes (t, c, s change To, Cc and Subject) and asks before sending. Then it takes the path of
- * `ccrm --reply`: ccrm_mail_reply() commits the answer to the outbox with every header decided
- * (db_mail_reply), and a child process hands it to sendmail (src/ui/mail_send.c) while the
- * screen goes on answering keys. A failure is shown and the mail stays in the outbox, tried
- * again at its next attempt (the outbox's claim takes only what is not sent, so nothing goes
- * twice), also by `ccrm --send-mail`. The text is never lost: an answer not sent (n, or the
- * database refused) opens again with r on the same record, also after the client stopped
- * (SIGHUP, kill -9) or answered another record meanwhile: what the editor left is kept in
- * $XDG_STATE_HOME/ccrm/reply-ENTITY-ID.txt until it is queued. */
+ * goes and asks before sending. The question takes single keys, as mutt's compose menu does: y
+ * sends, n (or Esc) keeps the answer unsent, t, c, s change To, Cc and Subject, : takes a line
+ * such as :attach PATH. Sending takes the path of `ccrm --reply`: ccrm_mail_reply() commits the
+ * answer to the outbox with every header decided (db_mail_reply), and a child process hands it
+ * to sendmail (src/ui/mail_send.c) while the screen goes on answering keys. A failure is shown
+ * and the mail stays in the outbox, tried again at its next attempt (the outbox's claim takes
+ * only what is not sent, so nothing goes twice), also by `ccrm --send-mail`. The text is never
+ * lost: an answer not sent (n, Esc, or the database refused) opens again with r on the same
+ * record, also after the client stopped (SIGHUP, kill -9) or answered another record
+ * meanwhile: what the editor left is kept in $XDG_STATE_HOME/ccrm/reply-ENTITY-ID.txt until it
+ * is queued. */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,8 +32,11 @@
 #include "ccrm/util.h"
 #include "reply.h"
 
-#define ASK_LABEL "send the answer? (y/n; t To, c Cc, s Subject; :attach) "
+/* one line at 80 columns, under the line that says where the answer goes */
+#define ASK_LABEL "send? y/n  t To  c Cc  s Subject  :attach FILE "
 #define FORM_MSG_MS 600000
+/* the fewest columns of the subject shown on the form's line before it is left to wrap */
+#define SUBJECT_MIN_COLS 16
 
 /* The answer being written: kept until it is queued, so that nothing typed is lost. */
 static struct {
@@ -170,8 +176,10 @@ written(const char *text)
     return 0;
 }
 
-static void ask_send(struct app *app);
+static void ask_send(struct app *app, const char *note);
 static void ask_input(struct app *app);
+static void show_form(struct app *app, const char *note, const char *to, const char *cc,
+                      const char *subject, const struct ccrm_err *err);
 
 /* ---- the answer kept on disk until it is queued ---- */
 
@@ -262,7 +270,7 @@ attach_path(struct app *app, const char *path)
         return;
     }
     draft.natt++;
-    ask_send(app);
+    ask_send(app, NULL);
 }
 
 static void
@@ -274,7 +282,7 @@ on_attach_path(struct app *app, void *ctx, const char *text, int done, int ok)
     if (ok && text[strspn(text, " ")] != '\0')
         attach_path(app, text);
     else
-        ask_send(app);
+        ask_send(app, NULL);
 }
 
 static void
@@ -297,7 +305,7 @@ detach(struct app *app, const char *arg)
         memmove(&draft.att[k - 1], &draft.att[k], (size_t)(draft.natt - k) * sizeof draft.att[0]);
         draft.natt--;
         memset(&draft.att[draft.natt], 0, sizeof draft.att[0]);
-        ask_send(app);
+        ask_send(app, NULL);
         return;
     }
     ask_input(app);
@@ -355,7 +363,7 @@ on_field(struct app *app, void *ctx, const char *text, int done, int ok)
         free(t);
     }
     draft.asking = 0;
-    ask_send(app); /* Esc leaves the field as it was and asks again */
+    ask_send(app, NULL); /* Esc leaves the field as it was and asks again */
 }
 
 /* The overrides for ccrm_mail_reply: NULL where the database chooses. */
@@ -365,59 +373,21 @@ set_or_null(const char *v)
     return v[0] != '\0' ? v : NULL;
 }
 
+/* n, Esc: the answer stays as it is (in memory and on disk) for the next r on the record. */
 static void
-on_confirm(struct app *app, void *ctx, const char *text, int done, int ok)
+not_sent(struct app *app)
 {
-    static const char *const label[] = {"To: ", "Cc: ", "Subject: "};
-    struct ccrm_err err;
-    char *to = NULL, *cc = NULL, *subject = NULL;
-    const char *init;
-    int64_t mid;
-    int k;
+    ui_message(app, "the answer is not sent but kept: r on this %s opens it again",
+               entity_noun(draft.entity, 1));
+}
 
-    (void)ctx;
-    if (!done)
-        return;
-    if (ok && form_command(app, text))
-        return;
-    k = ok ? text[0] : 'n';
-    if (k == 'T' || k == 'C' || k == 'S')
-        k += 'a' - 'A';
-    if ((k == 't' || k == 'c' || k == 's') && text[1] == '\0') {
-        /* the field as the answer would get it now, to change */
-        if (db_mail_reply_preview(app->db, draft.entity, draft.id, set_or_null(draft.set_subject),
-                                  set_or_null(draft.set_to), set_or_null(draft.set_cc), &to, &cc,
-                                  &subject, &err) == -1) {
-            to = xstrdup(draft.set_to);
-            cc = xstrdup(draft.set_cc);
-            subject = xstrdup(draft.set_subject);
-        }
-        init = k == 't' ? to : k == 'c' ? (draft.cc_set ? draft.set_cc : cc) : subject;
-        draft.asking = k;
-        ui_input_begin(app, label[k == 't' ? 0 : k == 'c' ? 1 : 2], init, on_field, NULL);
-        free(to);
-        free(cc);
-        free(subject);
-        return;
-    }
-    if ((k == 't' || k == 'c' || k == 's') && text[1] == ' ') {
-        /* "t ADDRESS", "c ADDRESS", "s SUBJECT": the field in one go */
-        draft.asking = k;
-        on_field(app, NULL, text + 2, 1, 1);
-        return;
-    }
-    if (ok && k != '\0' && strcasecmp(text, "y") != 0 && strcasecmp(text, "yes") != 0 &&
-        strcasecmp(text, "n") != 0 && strcasecmp(text, "no") != 0) {
-        /* a typo is not a no: the question again, the answer kept */
-        ui_message(app, "answer y to send, n to keep it unsent, t/c/s to change To/Cc/Subject");
-        ask_input(app);
-        return;
-    }
-    if (k != 'y' && k != 'Y') {
-        ui_message(app, "the answer is not sent: r on this %s opens it again",
-                   entity_noun(draft.entity, 1));
-        return;
-    }
+/* y: commit the answer to the outbox, then send it without waiting. */
+static void
+send_answer(struct app *app)
+{
+    struct ccrm_err err;
+    int64_t mid;
+
     mid = db_mail_reply(app->db, draft.entity, draft.id, draft.text, set_or_null(draft.set_subject),
                         set_or_null(draft.set_to), draft.cc_set ? draft.set_cc : NULL, NULL,
                         draft.att, draft.natt, &err);
@@ -431,45 +401,204 @@ on_confirm(struct app *app, void *ctx, const char *text, int done, int ok)
     mail_send_start(app, mid, 0);
 }
 
-/* The question on the bottom line; Tab completes the path of ":attach PATH". */
+/* t, c, s: To, Cc or Subject on the bottom line, filled in with what the answer would have. */
 static void
-ask_input(struct app *app)
+edit_field(struct app *app, int k)
 {
-    ui_input_begin(app, ASK_LABEL, "", on_confirm, NULL);
-    ui_input_complete(app, UI_COMPLETE_ARG_FILES);
-}
-
-/* The reply form on the bottom lines: the files attached (numbered, with their sizes), where
- * the answer goes, and the question. */
-static void
-ask_send(struct app *app)
-{
+    static const char *const label[] = {"To: ", "Cc: ", "Subject: "};
     struct ccrm_err err;
-    struct strbuf files = STRBUF_INIT;
-    char *to, *cc, *subject, size[32];
-    int i;
+    char *to = NULL, *cc = NULL, *subject = NULL;
+    const char *init;
 
-    for (i = 0; i < draft.natt; i++) {
-        mail_size_text((int64_t)draft.att[i].size, size, sizeof size);
-        strbuf_printf(&files, "%s%d %s (%s)", i > 0 ? ", " : "attached: ", i + 1, draft.att[i].name,
-                      size);
-    }
-    if (draft.natt > 0)
-        strbuf_puts(&files, " (:detach N) · ");
     if (db_mail_reply_preview(app->db, draft.entity, draft.id, set_or_null(draft.set_subject),
                               set_or_null(draft.set_to), draft.cc_set ? draft.set_cc : NULL, &to,
                               &cc, &subject, &err) == 0) {
-        ui_message_for(app, FORM_MSG_MS, "%sthe answer goes to %s%s%s · Subject: %s",
-                       draft.natt > 0 ? strbuf_str(&files) : "", to, cc[0] ? " · Cc: " : "", cc,
-                       subject);
+        show_form(app, NULL, to, cc, subject, NULL); /* without a note about a key before */
+    } else {
+        to = xstrdup(draft.set_to);
+        cc = xstrdup(draft.set_cc);
+        subject = xstrdup(draft.set_subject);
+    }
+    init = k == 't' ? to : k == 'c' ? (draft.cc_set ? draft.set_cc : cc) : subject;
+    draft.asking = k;
+    ui_input_begin(app, label[k == 't' ? 0 : k == 'c' ? 1 : 2], init, on_field, NULL);
+    free(to);
+    free(cc);
+    free(subject);
+}
+
+/* A line after `:`: ":attach PATH", ":detach N", and what the question took on a line before
+ * it took single keys ("t ADDRESS", "c ADDRESS", "s SUBJECT", "y", "n"). */
+static void
+on_command(struct app *app, void *ctx, const char *text, int done, int ok)
+{
+    char *t, *w;
+    int k;
+
+    (void)ctx;
+    if (!done)
+        return;
+    t = xstrdup(text);
+    w = str_trim(t);
+    if (*w == ':')
+        w++;
+    k = w[0] >= 'A' && w[0] <= 'Z' ? w[0] + 'a' - 'A' : w[0];
+    if (!ok || *w == '\0') {
+        ask_send(app, NULL); /* Esc, or nothing typed: back to the question */
+    } else if (form_command(app, w)) {
+        ;
+    } else if ((k == 't' || k == 'c' || k == 's') && w[1] == ' ') {
+        draft.asking = k; /* the field in one go */
+        on_field(app, NULL, w + 2, 1, 1);
+    } else if ((k == 't' || k == 'c' || k == 's') && w[1] == '\0') {
+        edit_field(app, k);
+    } else if (strcasecmp(w, "y") == 0 || strcasecmp(w, "yes") == 0) {
+        send_answer(app);
+    } else if (strcasecmp(w, "n") == 0 || strcasecmp(w, "no") == 0) {
+        not_sent(app);
+    } else {
+        ui_message_error(app, "no :%s here: :attach FILE, :detach N; y sends, n keeps it unsent",
+                         w);
+        ask_input(app);
+    }
+    free(t);
+}
+
+/* The question takes one key, as it looks: each key typed ends the line at once. */
+static void
+on_key(struct app *app, void *ctx, const char *text, int done, int ok)
+{
+    char note[96];
+    int k;
+
+    (void)ctx;
+    if (done && !ok) { /* Esc, ^G, ^C */
+        not_sent(app);
+        return;
+    }
+    if (done) { /* Enter: neither yes nor no */
+        ask_send(app, "Enter does nothing here: y sends, n keeps the answer unsent");
+        return;
+    }
+    app->ui->input = 0;
+    k = text[0] != '\0' && text[1] == '\0' ? text[0] : 0;
+    if (k >= 'A' && k <= 'Z')
+        k += 'a' - 'A';
+    switch (k) {
+    case 'y':
+        send_answer(app);
+        break;
+    case 'n':
+        not_sent(app);
+        break;
+    case 't':
+    case 'c':
+    case 's':
+        edit_field(app, k);
+        break;
+    case 'a': /* as :attach without a path */
+        form_command(app, "attach");
+        break;
+    case ':':
+        ui_input_begin(app, ":", "", on_command, NULL);
+        ui_input_complete(app, UI_COMPLETE_ARG_FILES);
+        break;
+    default:
+        snprintf(note, sizeof note, "\"%s\" does nothing here: y sends, n keeps the answer unsent",
+                 text);
+        beep();
+        ask_send(app, note);
+        break;
+    }
+}
+
+/* The question on the bottom line. */
+static void
+ask_input(struct app *app)
+{
+    ui_input_begin(app, ASK_LABEL, "", on_key, NULL);
+}
+
+/* subject cut to cols columns with "…" (the form's line on a narrow screen; s shows it whole). */
+static char *
+cut_subject(const char *subject, int cols)
+{
+    mbstate_t st;
+    size_t off = 0, n = strlen(subject), len;
+    int used = 0, cw;
+    wchar_t wc;
+
+    if (text_width(subject) <= cols)
+        return xstrdup(subject);
+    memset(&st, 0, sizeof st);
+    while (off < n) {
+        len = mbrtowc(&wc, subject + off, n - off, &st);
+        if (len == (size_t)-1 || len == (size_t)-2) { /* as text_width counts a bad byte */
+            memset(&st, 0, sizeof st);
+            len = 1;
+            wc = L'?';
+        }
+        cw = wcwidth(wc);
+        cw = cw < 1 ? 1 : cw;
+        if (used + cw > cols - 1)
+            break;
+        used += cw;
+        off += len;
+    }
+    return xasprintf("%.*s…", (int)off, subject);
+}
+
+/* The reply form's line above the question: a note (NULL: none), the files attached (numbered,
+ * with their sizes) and where the answer goes, the subject cut so that this is one line if it
+ * can be (at 80 columns the view's keys stay in sight). to NULL: it cannot go, err says why. */
+static void
+show_form(struct app *app, const char *note, const char *to, const char *cc, const char *subject,
+          const struct ccrm_err *err)
+{
+    struct strbuf head = STRBUF_INIT;
+    char *shown, size[32];
+    int i, room;
+
+    if (note != NULL)
+        strbuf_printf(&head, "%s · ", note);
+    for (i = 0; i < draft.natt; i++) {
+        mail_size_text((int64_t)draft.att[i].size, size, sizeof size);
+        strbuf_printf(&head, "%s%d %s (%s)", i > 0 ? ", " : "attached: ", i + 1, draft.att[i].name,
+                      size);
+    }
+    if (draft.natt > 0)
+        strbuf_puts(&head, " (:detach N) · ");
+    if (to != NULL) {
+        strbuf_printf(&head, "To: %s%s%s · Subject: ", to, cc[0] ? " · Cc: " : "", cc);
+        room = app->ui->cols - text_width(strbuf_str(&head));
+        shown = cut_subject(subject, room >= SUBJECT_MIN_COLS ? room : INT_MAX);
+        ui_message_for(app, FORM_MSG_MS, "%s%s", strbuf_str(&head), shown);
+        free(shown);
+    } else {
+        ui_message_for(app, FORM_MSG_MS, "%sthe answer cannot go like this: %s (t sets To)",
+                       strbuf_str(&head), err->msg);
+    }
+    strbuf_fini(&head);
+}
+
+/* The reply form on the bottom lines: where the answer goes (after a note, NULL: none), and the
+ * question under it. */
+static void
+ask_send(struct app *app, const char *note)
+{
+    struct ccrm_err err;
+    char *to, *cc, *subject;
+
+    if (db_mail_reply_preview(app->db, draft.entity, draft.id, set_or_null(draft.set_subject),
+                              set_or_null(draft.set_to), draft.cc_set ? draft.set_cc : NULL, &to,
+                              &cc, &subject, &err) == 0) {
+        show_form(app, note, to, cc, subject, NULL);
         free(to);
         free(cc);
         free(subject);
     } else {
-        ui_message_for(app, FORM_MSG_MS, "%sthe answer cannot go like this: %s (t sets To)",
-                       draft.natt > 0 ? strbuf_str(&files) : "", err.msg);
+        show_form(app, note, NULL, NULL, NULL, &err);
     }
-    strbuf_fini(&files);
     ask_input(app);
 }
 
@@ -537,5 +666,5 @@ act_reply(struct app *app, const struct entity *e, int64_t id)
     free(draft.text);
     draft.text = text;
     kept_save(app);
-    ask_send(app);
+    ask_send(app, NULL);
 }

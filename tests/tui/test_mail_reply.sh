@@ -4,10 +4,14 @@
 # the outbox sends it through a sendmail that keeps what it gets: the queue's From, the [#N]
 # tag, In-Reply-To and References, the stored Message-ID; the answer is in the conversation and
 # on the timeline, and the Tickets list's mark goes. A sendmail that fails is shown, the mail
-# stays queued, the client tries again and it is sent exactly once.
+# stays queued, the client tries again and it is sent exactly once. The question takes single
+# keys, as mutt's compose menu does: y alone sends, n or Esc keeps the answer unsent, another
+# key does nothing but say so; at 80x24 it is one line under one line saying where the answer
+# goes, and the view's keys stay in sight.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_mail_reply.sh path/to/ccrm}
 T=$TEST_TMP
+ASK="send? y/n  t To  c Cc  s Subject  :attach FILE"
 
 pg_start_demo "$CCRM" 200
 chmod 777 "$T"
@@ -23,14 +27,16 @@ check "its timeline is read" wait_for "Timeline ("
 
 # ---------------------------------------------------------------- (b) r answers
 keys r
-check "after the editor the client asks before sending" wait_for "send the answer? (y/n;"
-check "and says to whom" wait_for "the answer goes to \"Clara Weber\" <clara.weber@kunde.example>"
+check "after the editor the client asks before sending" wait_for "$ASK"
+check "and says to whom, with which subject" \
+    wait_for "To: \"Clara Weber\" <clara.weber@kunde.example> · Subject: Re: Charged twice for one booking [#$TK]"
 # someone else's change meanwhile does not cover where the answer goes (it did: the toast)
 as kenji -c "update tickets set priority = 'low' where id = (select min(id) from tickets where id <> $TK)" >/dev/null
 check "someone else's change reaches the client (the Feed tab counts it)" wait_for "Feed (" 10
-check "...and does not cover where the answer goes" line_has "the answer goes to" "Clara Weber"
+check "...and does not cover where the answer goes" line_has "To: \"Clara Weber\"" "Subject: Re:"
 check "the editor got the customer's mail quoted" grep -q '^> my card was charged twice for booking 4711.$' "$T/editor-saw"
-keys y Enter
+keys y
+check "y alone sends, without Enter: the question goes" wait_gone "$ASK" 5
 check "the answer is committed to the outbox" wait_sql "select count(*) from messages where ticket_id = $TK and direction = 'out'" 1
 MID=$(q "select id from messages where ticket_id = $TK and direction = 'out'")
 check "the client says it was sent" wait_for "mail $MID sent"
@@ -63,8 +69,8 @@ touch "$T/fail"
 keys Enter
 check "the ticket's view again" wait_for "Conversation (2 mails)"
 keys r
-check "asked again" wait_for "send the answer? (y/n;"
-keys y Enter
+check "asked again" wait_for "$ASK"
+keys y
 check "the second answer is committed to the outbox" wait_sql "select count(*) from messages where ticket_id = $TK and direction = 'out'" 2
 M2=$(q "select max(id) from messages where ticket_id = $TK and direction = 'out'")
 check "the failure is shown, and that it will be tried again" \
@@ -98,7 +104,7 @@ open_ticket() {
 tui_start 140 40 env EDITOR="$T/editor2" VISUAL= "$CCRM" -c "$T/ccrm.ini" -d "$PG_CONN user=sofia"
 open_ticket
 keys r
-check "written, the question is asked" wait_for "send the answer? (y/n;"
+check "written, the question is asked" wait_for "$ASK"
 kill -HUP "$(pgrep -P "$(tmx display -p -t =t: '#{pane_pid}')" | head -1)"
 check "SIGHUP ends the client" wait_until -t 10 test -s "$TEST_TMP/tui.exit"
 tui_stop
@@ -107,10 +113,44 @@ tui_start 140 40 env EDITOR="$T/editor" VISUAL= "$CCRM" -c "$T/ccrm.ini" -d "$PG
 open_ticket
 keys r
 check "after the next start, r opens the answer not sent" wait_until -t 10 grep -q "Kept across the hangup 4711." "$T/editor-saw"
-check "...and asks" wait_for "send the answer? (y/n;"
-keys y Enter
+check "...and asks" wait_for "$ASK"
+keys y
 check "sent, it is kept no more" wait_until -t 10 bash -c "! ls '$XDG_STATE_HOME'/ccrm/reply-* 2>/dev/null | grep -q ."
 check "...and it went once" wait_sql "select count(*) from messages where ticket_id = $TK and direction = 'out' and body_text like 'Dear Ms Weber,%Kept across the hangup 4711.%'" 1
+keys q
+keys q
+tui_stop
+
+# ---------------------------------------------------------------- the question at 80x24, its keys
+out="select count(*) from messages where ticket_id = $TK and direction = 'out'"
+N0=$(q "$out")
+tui_start 80 24 env EDITOR="$T/editor" VISUAL= "$CCRM" -c "$T/ccrm.ini" -d "$PG_CONN user=sofia"
+open_ticket
+keys r
+check "80x24: asked" wait_for "$ASK"
+row() { screen | sed -n "${1}p"; }
+check "80x24: the question is the bottom line, whole: one line" test "$(row 24)" = "$ASK"
+check "80x24: the line above it says where the answer goes, on one line (the subject cut)" \
+    test "$(row 23)" = "To: \"Clara Weber\" <clara.weber@kunde.example> · Subject: Re: Charged twice for …"
+check "80x24: the view's keys stay in sight above them" grep -q "Enter open · e edit" <<<"$(row 22)"
+keys x
+check "another key does nothing but say so" wait_for "\"x\" does nothing here: y sends, n keeps the answer unsent"
+check "...and the question stays" test "$(row 24)" = "$ASK"
+keys Enter
+check "Enter neither sends nor cancels" wait_for "Enter does nothing here: y sends, n keeps the answer unsent"
+check "...nothing is queued by either" sql_is "$out" "$N0"
+keys Escape
+check "Esc: not sent, the answer is kept" wait_for "the answer is not sent but kept: r on this ticket opens it again"
+check "...the question is gone" wait_gone "$ASK"
+check "...kept on disk" bash -c "ls '$XDG_STATE_HOME'/ccrm/reply-* >/dev/null 2>&1"
+rm -f "$T/editor-saw"
+keys r
+check "r opens the answer kept by Esc" wait_until -t 10 grep -q "the second charge is refunded." "$T/editor-saw"
+check "...and asks" wait_for "$ASK"
+keys n
+check "n: not sent, the answer is kept" wait_for "the answer is not sent but kept: r on this ticket opens it again"
+check "...kept on disk" bash -c "ls '$XDG_STATE_HOME'/ccrm/reply-* >/dev/null 2>&1"
+check "...nothing was queued" sql_is "$out" "$N0"
 keys q
 keys q
 done_testing

@@ -10,6 +10,7 @@
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_mail_reply_attach.sh path/to/ccrm}
 T=$TEST_TMP
+ASK="send? y/n  t To  c Cc  s Subject  :attach FILE"
 
 pg_start_demo "$CCRM" 200
 chmod 777 "$T"
@@ -32,7 +33,7 @@ keys Enter
 check "the ticket's view opens" wait_for "Conversation (1 mail)"
 keys r
 check "after the editor the form asks, naming :attach" \
-    wait_for "send the answer? (y/n; t To, c Cc, s Subject; :attach)"
+    wait_for "$ASK"
 
 # ---------------------------------------------------------------- attach, with Tab
 keys -l ":attach $H/doc/Üb"
@@ -40,14 +41,14 @@ keys Tab
 check "Tab completes the path after :attach" wait_for ":attach $H/doc/Übersicht März.pdf"
 keys Enter
 check "the form lists the file with its number and size" \
-    wait_for "attached: 1 Übersicht März.pdf (2.9 KB) (:detach N) · the answer goes to \"Clara Weber\""
-check "...and asks again" wait_for "send the answer? (y/n; t To, c Cc, s Subject; :attach)"
+    wait_for "attached: 1 Übersicht März.pdf (2.9 KB) (:detach N) · To: \"Clara Weber\""
+check "...and asks again" wait_for "$ASK"
 keys -l ":attach ~/werte.csv"
 keys Enter
 check "~/ is the home directory: a second file" \
     wait_for "attached: 1 Übersicht März.pdf (2.9 KB), 2 werte.csv (8 bytes) (:detach N)"
-keys a Enter
-check "a alone asks for the path" wait_for "the file to attach (Tab completes the path"
+keys a
+check "a alone asks for the path, without Enter" wait_for "the file to attach (Tab completes the path"
 keys -l "~/plan.txt"
 keys Enter
 check "a third file" wait_for "2 werte.csv (8 bytes), 3 plan.txt (5 bytes) (:detach N)"
@@ -57,7 +58,7 @@ keys -l ":attach ~/gross.bin"
 keys Enter
 check "a file over [mail] attachment_max: refused with its size and the limit" \
     wait_for "could not attach \"$H/gross.bin\": 4.9 KB is more than the 4.0 KB of [mail] attachment_max"
-check "...the form goes on asking" wait_for "send the answer? (y/n; t To, c Cc, s Subject; :attach)"
+check "...the form goes on asking" wait_for "$ASK"
 keys -l ":attach ~/nicht da.pdf"
 keys Enter
 check "a missing file: refused with the reason" \
@@ -76,15 +77,15 @@ check "nothing was written meanwhile" \
 keys -l ":detach 2"
 keys Enter
 check ":detach 2 removes the second file" \
-    wait_for "attached: 1 Übersicht März.pdf (2.9 KB), 2 plan.txt (5 bytes) (:detach N) · the answer"
-keys n Enter
-check "n: not sent" wait_for "the answer is not sent: r on this ticket opens it again"
+    wait_for "attached: 1 Übersicht März.pdf (2.9 KB), 2 plan.txt (5 bytes) (:detach N) · To:"
+keys n
+check "n alone: not sent, kept" wait_for "the answer is not sent but kept: r on this ticket opens it again"
 keys r
 check "r again: the form still has the files" \
-    wait_for "attached: 1 Übersicht März.pdf (2.9 KB), 2 plan.txt (5 bytes) (:detach N) · the answer"
+    wait_for "attached: 1 Übersicht März.pdf (2.9 KB), 2 plan.txt (5 bytes) (:detach N) · To:"
 
 # ---------------------------------------------------------------- sent with the files
-keys y Enter
+keys y
 check "the answer is committed to the outbox" \
     wait_sql "select count(*) from messages where ticket_id = $TK and direction = 'out'" 1
 MID=$(q "select id from messages where ticket_id = $TK and direction = 'out'")

@@ -8,6 +8,9 @@
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_mail_reply_form.sh path/to/ccrm}
 T=$TEST_TMP
+ASK="send? y/n  t To  c Cc  s Subject  :attach FILE"
+# bottom_is TEXT: the bottom line is TEXT, whole (wait_for would also find it in the form's line)
+bottom_is() { wait_until bash -c "$(declare -f screen tmx); TMUX_SOCK=$TMUX_SOCK; screen | tail -1 | grep -qxF -- \"\$1\"" _ "$1"; }
 
 pg_start_demo "$CCRM" 200
 chmod 777 "$T"
@@ -79,37 +82,43 @@ check "the ticket is on top again" line_has "#$TK " "Charged twice"
 keys Enter
 check "the ticket's view opens" wait_for "Conversation (1 mail)"
 prompt "reply"
-check ":reply runs the editor, then asks" wait_for "send the answer? (y/n; t To, c Cc, s Subject; :attach)"
+check ":reply runs the editor, then asks" wait_for "$ASK"
 check "the form says where it goes, with the subject the database gives it" \
-    wait_for "the answer goes to \"Clara Weber\" <clara.weber@kunde.example> · Subject: Re: Charged twice for one booking [#$TK]"
-keys t Enter
-check "t: To, as it is now" wait_for "To: \"Clara Weber\" <clara.weber@kunde.example>"
+    wait_for "To: \"Clara Weber\" <clara.weber@kunde.example> · Subject: Re: Charged twice for one booking [#$TK]"
+keys t
+check "t alone, without Enter: To, as it is now, on the bottom line" bottom_is "To: \"Clara Weber\" <clara.weber@kunde.example>"
 keys C-u
 keys -l "Kunde Billing <billing@kunde.example>"
 keys Enter
-check "To changed" wait_for "the answer goes to Kunde Billing <billing@kunde.example> · Subject:"
-keys c Enter
+check "To changed" wait_for "To: Kunde Billing <billing@kunde.example> · Subject:"
+check "...and asked again" bottom_is "$ASK"
+keys c
 check "c: Cc, empty so far" wait_until bash -c "$(declare -f screen tmx); TMUX_SOCK=$TMUX_SOCK; screen | grep -qx 'Cc:'"
 keys -l "clara.weber@kunde.example"
 keys Enter
 check "Cc set" wait_for "· Cc: clara.weber@kunde.example · Subject:"
-keys s Enter
-check "s: the subject, as it is now" wait_for "Subject: Re: Charged twice for one booking [#$TK]"
+keys s
+check "s: the subject, as it is now, on the bottom line" bottom_is "Subject: Re: Charged twice for one booking [#$TK]"
 keys C-u
 keys -l "Your refund for booking 4711"
 keys Enter
 check "the subject changed, the ticket's tag added" wait_for "· Subject: Your refund for booking 4711 [#$TK]"
 check "nothing was written by the form" \
     test "$(q "select count(*) from messages where ticket_id = $TK and direction = 'out'")" = 0
-keys -l "tclara@kunde.example"
+keys x
+check "a typo is not a no: it says so, the question again" wait_for "\"x\" does nothing here: y sends, n keeps the answer unsent · To: Kunde Billing"
+check "...still asking" bottom_is "$ASK"
+keys -l ":tclara@kunde.example"
 keys Enter
-check "a typo is not a no: the question again" wait_for "answer y to send, n to keep it unsent, t/c/s to change To/Cc/Subject"
-check "and nothing is queued by it" \
+check "a line after : that is no command: said, the question again" \
+    wait_for "no :tclara@kunde.example here: :attach FILE, :detach N; y sends, n keeps it unsent"
+check "...still asking" bottom_is "$ASK"
+check "and nothing is queued by them" \
     test "$(q "select count(*) from messages where ticket_id = $TK and direction = 'out'")" = 0
-keys -l "t Kunde Billing <billing@kunde.example>"
+keys -l ":t Kunde Billing <billing@kunde.example>"
 keys Enter
-check "t ADDRESS sets To in one go" wait_for "the answer goes to Kunde Billing <billing@kunde.example> · Cc: clara.weber@kunde.example · Subject: Your refund"
-keys y Enter
+check ":t ADDRESS sets To in one go" wait_for "To: Kunde Billing <billing@kunde.example> · Cc: clara.weber@kunde.example · Subject: Your refund"
+keys y
 check "the answer is committed to the outbox" \
     wait_sql "select count(*) from messages where ticket_id = $TK and direction = 'out'" 1
 MID=$(q "select id from messages where ticket_id = $TK and direction = 'out'")
@@ -132,13 +141,13 @@ check "byte for byte" cmp -s "$T/statement.expected" "$T/out/statement.pdf"
 echo "mine" >"$T/out/statement.pdf"
 prompt "save-attachment $AID $T/out/statement.pdf"
 check "an existing file: asked first" wait_for "replace it with statement.pdf? (y/n)"
-keys n Enter
-check "n leaves it" wait_for "not saved: $T/out/statement.pdf is left as it was"
+keys n
+check "n alone leaves it" wait_for "not saved: $T/out/statement.pdf is left as it was"
 check "the file is as it was" test "$(cat "$T/out/statement.pdf")" = mine
 prompt "save-attachment $AID $T/out/statement.pdf"
 check "asked again" wait_for "replace it with statement.pdf? (y/n)"
-keys y Enter
-check "y replaces it" wait_for "saved attachment $AID (statement.pdf, 18 bytes) as $T/out/statement.pdf"
+keys y
+check "y alone replaces it" wait_for "saved attachment $AID (statement.pdf, 18 bytes) as $T/out/statement.pdf"
 check "with the attachment" cmp -s "$T/statement.expected" "$T/out/statement.pdf"
 prompt "save-attachment 999999 $T/out/x"
 check "an unknown number is refused" wait_for "no attachment 999999 (or not one you may see)"

@@ -9,6 +9,7 @@
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_mail_send_async.sh path/to/ccrm}
 T=$TEST_TMP
+ASK="send? y/n  t To  c Cc  s Subject  :attach FILE"
 
 pg_start_demo "$CCRM" 200
 chmod 777 "$T"
@@ -39,8 +40,8 @@ check "the ticket's view opens" wait_for "Conversation (1 mail)"
 
 # ---------------------------------------------------------------- a sendmail that takes 20 s
 keys r
-check "after the editor the client asks before sending" wait_for "send the answer? (y/n;"
-keys y Enter
+check "after the editor the client asks before sending" wait_for "$ASK"
+keys y
 check "the answer is committed to the outbox" \
     wait_sql "select count(*) from messages where ticket_id = $TK and direction = 'out'" 1
 MID=$(q "select id from messages where ticket_id = $TK and direction = 'out'")
@@ -69,8 +70,8 @@ check "the outbox row is sent, in sofia's name" \
 echo 3 >"$T/delay"
 touch "$T/fail"
 keys r
-check "asked again" wait_for "send the answer? (y/n;"
-keys y Enter
+check "asked again" wait_for "$ASK"
+keys y
 check "the second answer is committed to the outbox" \
     wait_sql "select count(*) from messages where ticket_id = $TK and direction = 'out'" 2
 M2=$(q "select max(id) from messages where ticket_id = $TK and direction = 'out'")
@@ -96,8 +97,8 @@ check "the conversation shows both answers sent" wait_gone "[in the outbox, not 
 # ---------------------------------------------------------------- quitting while one is sent
 echo 8 >"$T/delay"
 keys r
-check "a third answer" wait_for "send the answer? (y/n;"
-keys y Enter
+check "a third answer" wait_for "$ASK"
+keys y
 check "the third answer is committed" \
     wait_sql "select count(*) from messages where ticket_id = $TK and direction = 'out'" 3
 M3=$(q "select max(id) from messages where ticket_id = $TK and direction = 'out'")
