@@ -71,6 +71,9 @@ base_of() { # the usage line's start -> a command line that gets as far as the d
     esac
 }
 "$CCRM" --help >"$T/help" || fail "ccrm --help"
+# an 80-column terminal shows it unbroken (characters, not bytes: "—" is one)
+wide=$(LC_ALL=C.UTF-8 awk 'length($0) > 80 { print NR ": " $0 }' "$T/help")
+check "ccrm --help fits 80 columns${wide:+ (${wide:0:120})}" test -z "$wide"
 awk '
 /^$/ { exit }
 /^(usage: )? *ccrm / {
