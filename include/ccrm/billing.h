@@ -80,8 +80,16 @@ const char *bill_kind_noun(enum bill_kind kind);
 struct bill_doc *db_bill_load(struct db *db, const char *what, const char *ref,
                               struct ccrm_err *err);
 
+/* What the invoices row ref (an id or a number, as db_bill_load takes it) is, for the words
+ * that name it: "credit note" or "invoice" (bill_kind_noun); "invoice" when it cannot be read
+ * (gone, not visible, not connected: what the caller does next says why). name (n bytes; may
+ * be NULL) gets how its user knows it: its number once issued, else "#id"; "" when it cannot
+ * be read. Leaves the caller's error alone. */
+const char *db_bill_doc_noun(struct db *db, const char *ref, char *name, size_t n);
+
 /* Issue a draft invoice or credit note (ccrm_invoice_issue); date NULL means today. Its number
- * goes to number. Returns 0, or -1 with err (the database's refusal and its SQLSTATE). */
+ * goes to number. Returns 0, or -1 with err (the database's refusal and its SQLSTATE; a role
+ * that may not issue: "permission denied (only billing, ... issue credit notes)", 42501). */
 int db_bill_issue(struct db *db, const char *ref, const char *date, char *number, size_t n,
                   struct ccrm_err *err);
 

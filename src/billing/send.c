@@ -61,7 +61,8 @@ bill_send(struct db *db, const struct ccrm_company *co, const char *what, const 
         snprintf(base, sizeof base, "%s-%s",
                  d->kind == BILL_CREDIT_NOTE ? "credit-note" : "invoice", d->number);
     else
-        snprintf(base, sizeof base, "invoice-draft-%lld", (long long)d->id);
+        snprintf(base, sizeof base, "%s-draft-%lld",
+                 d->kind == BILL_CREDIT_NOTE ? "credit-note" : "invoice", (long long)d->id);
     if ((pdf = render(bill_write_pdf, d, co, &pdf_len, err)) == NULL) {
         bill_doc_free(&d);
         return -1;

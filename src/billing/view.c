@@ -229,7 +229,8 @@ bill_view_build(const struct bill_doc *d, const struct ccrm_company *co, struct 
                                d->valid_until)
                          : xstrdup("Prices are net, plus VAT as shown.");
     } else if (draft) {
-        v->payment = xstrdup("Draft: this is not an invoice yet and has no number.");
+        v->payment = fmt("Draft: this is not %s yet and has no number.",
+                         d->kind == BILL_CREDIT_NOTE ? "a credit note" : "an invoice");
     } else if (d->kind == BILL_CREDIT_NOTE) {
         v->payment = fmt("This credit note corrects invoice %s: %s %s are credited to you.",
                          set(d->corrects) ? d->corrects : "", a, cur);

@@ -411,19 +411,6 @@ send_doc(struct db *db, const struct bill_opts *o, const struct ccrm_config *cfg
     return rc;
 }
 
-/* What --issue issued, by its new number: "invoice" or "credit note" (the number's series
- * does not say: it is the user's to choose). "invoice" when it cannot be read. */
-static const char *
-issued_noun(struct db *db, const char *number)
-{
-    struct ccrm_err err;
-    struct bill_doc *d = db_bill_load(db, "invoice", number, &err);
-    const char *noun = d != NULL ? bill_kind_noun(d->kind) : "invoice";
-
-    bill_doc_free(&d);
-    return noun;
-}
-
 int
 cli_billing_main(int argc, char **argv)
 {
@@ -453,9 +440,10 @@ cli_billing_main(int argc, char **argv)
     case BA_SEND:
         rc = send_doc(db, &o, &cfg);
         break;
-    case BA_ISSUE:
+    case BA_ISSUE: /* named by what it is: the new number's series is the user's to choose */
         if ((rc = db_bill_issue(db, o.ref, o.date, msg, sizeof msg, &err)) == 0)
-            safe_fprintf(stdout, "ccrm: issued %s %s as %s\n", issued_noun(db, msg), o.ref, msg);
+            safe_fprintf(stdout, "ccrm: issued %s %s as %s\n", db_bill_doc_noun(db, msg, NULL, 0),
+                         o.ref, msg);
         break;
     case BA_PAYMENT:
         if ((rc = db_bill_payment(db, o.ref, o.amount, o.date, o.method, o.reference, msg,

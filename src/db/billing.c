@@ -66,6 +66,32 @@ invoice_id(struct db *db, const char *ref, char *id, struct ccrm_err *err)
     return 0;
 }
 
+const char *
+db_bill_doc_noun(struct db *db, const char *ref, char *name, size_t n)
+{
+    const char *params[1] = {ref};
+    enum bill_kind kind = BILL_INVOICE;
+    struct ccrm_err lerr; /* the caller's err may hold what it says next */
+    PGresult *res;
+
+    if (name != NULL && n > 0)
+        name[0] = '\0';
+    res = db_exec(db,
+                  "SELECT i.kind, coalesce(i.number, '#' || i.id) FROM invoices i"
+                  " WHERE " INVOICE_BY_REF,
+                  1, params, &lerr);
+    if (res == NULL)
+        return bill_kind_noun(kind);
+    if (PQntuples(res) == 1) {
+        if (strcmp(db_val(res, 0, 0), "credit_note") == 0)
+            kind = BILL_CREDIT_NOTE;
+        if (name != NULL)
+            str_copy(name, db_val(res, 0, 1), n);
+    }
+    PQclear(res);
+    return bill_kind_noun(kind);
+}
+
 /* ---- loading a document ---- */
 
 static const char invoice_sql[] =
@@ -266,8 +292,17 @@ db_bill_issue(struct db *db, const char *ref, const char *date, char *number, si
     if (invoice_id(db, ref, id, err) == -1)
         return -1;
     res = db_exec(db, "SELECT ccrm_invoice_issue($1::bigint, $2::date)", 2, params, err);
-    if (res == NULL)
+    if (res == NULL) {
+        /* no EXECUTE on ccrm_invoice_issue (the server's "permission denied for function
+         * ccrm_invoice_issue"), or the function's own refusal, which says "invoices" of a
+         * credit note too: in words, naming the document */
+        if (strcmp(err->sqlstate, "42501") == 0) {
+            err_set(err, "permission denied (only billing, management and admin issue %ss)",
+                    db_bill_doc_noun(db, id, NULL, 0));
+            str_copy(err->sqlstate, "42501", sizeof err->sqlstate);
+        }
         return -1;
+    }
     str_copy(number, PQgetvalue(res, 0, 0), n);
     PQclear(res);
     return 0;
@@ -279,26 +314,37 @@ static int
 amount_refused(struct ccrm_err *err, const char *tail, const char *amount, const char *currency,
                int minor, enum value_amount_why why, int decimals)
 {
-    char thousand[48];
+    char thousand[48], max[32];
 
-    /* the amounts a thousand is in this currency, for the message */
+    /* the amounts a thousand is in this currency, for the message (without decimals a lone
+     * separator groups: value_amount) */
     if (minor == 0)
-        snprintf(thousand, sizeof thousand, "1000");
+        snprintf(thousand, sizeof thousand, "1000, 1,000 or 1.000");
     else
         snprintf(thousand, sizeof thousand, "1000, 1.000,%.*s or 1,000.%.*s", minor, "0000000",
                  minor, "0000000");
-    if (currency == NULL || why == VALUE_AMOUNT_BAD)
+    if (currency == NULL || why == VALUE_AMOUNT_BAD) {
         err_set(err, "could not record the payment%s", tail);
-    else if (why == VALUE_AMOUNT_DECIMALS)
+    } else if (why == VALUE_AMOUNT_LARGE) {
+        value_amount_max(minor, max, sizeof max);
+        err_set(err, "could not record the payment: \"%s\" is too large (at most %s %s)", amount,
+                max, currency);
+    } else if (why == VALUE_AMOUNT_DECIMALS && minor == 0) {
+        err_set(err,
+                "could not record the payment: \"%s\" has %d decimal%s, and %s has no decimals "
+                "(a thousand is %s)",
+                amount, decimals, decimals == 1 ? "" : "s", currency, thousand);
+    } else if (why == VALUE_AMOUNT_DECIMALS) {
         err_set(err,
                 "could not record the payment: \"%s\" has %d decimal%s, and %s has %d (a "
                 "thousand is %s)",
                 amount, decimals, decimals == 1 ? "" : "s", currency, minor, thousand);
-    else /* "1,051" in a currency of three decimals: a thousand and more, or one and a bit? */
+    } else { /* "1,051" in a currency of three decimals: a thousand and more, or one and a bit? */
         err_set(err,
                 "could not record the payment: \"%s\" is ambiguous in %s (a thousand is %s; one "
                 "is 1; for decimals add a zero: %s0)",
                 amount, currency, thousand, amount);
+    }
     str_copy(err->sqlstate, "22023", sizeof err->sqlstate);
     return -1;
 }
@@ -317,7 +363,8 @@ db_bill_payment(struct db *db, const char *ref, const char *amount, const char *
     long len;
 
     /* read as forms read amounts (include/ccrm/value.h: ".50", "+5", "1'234.50" too): first
-     * whether it is an amount at all, and more than 0, before the invoice is looked up */
+     * whether it is an amount at all, and more than 0, before the invoice is looked up (one
+     * too large is said in the currency's decimals, below) */
     len = value_amount(amount, strlen(amount), 7, amt, sizeof amt, &decimals, &why, &ve);
     if (len < 0 && why == VALUE_AMOUNT_BAD)
         return amount_refused(err, ve.tail, amount, NULL, 0, why, decimals);
@@ -401,8 +448,9 @@ draft_message(struct db *db, const char *id, const char *from, char *msg, size_t
         return -1;
     bill_fmt_amount(db_val(res, 0, 1), atoi(db_val(res, 0, 3)), gross, sizeof gross);
     snprintf(msg, n, "%s #%s (draft) %s: %s line%s, %s %s; issue it with ccrm --issue %s",
-             strcmp(db_val(res, 0, 0), "credit_note") == 0 ? "credit note" : "invoice", id, from,
-             db_val(res, 0, 4), strcmp(db_val(res, 0, 4), "1") == 0 ? "" : "s", gross,
+             bill_kind_noun(strcmp(db_val(res, 0, 0), "credit_note") == 0 ? BILL_CREDIT_NOTE
+                                                                          : BILL_INVOICE),
+             id, from, db_val(res, 0, 4), strcmp(db_val(res, 0, 4), "1") == 0 ? "" : "s", gross,
              db_val(res, 0, 2), id);
     PQclear(res);
     return 0;
@@ -644,7 +692,6 @@ int
 db_bill_line_delete(struct db *db, const char *doc, int64_t id_, int position, struct ccrm_err *err)
 {
     int inv = strcmp(doc, "invoices") == 0;
-    const char *noun = inv ? "invoice" : "quote";
     char id[24], pos[16], line[24], out[24];
     const char *params[2] = {id, pos};
     PGresult *res;
@@ -659,7 +706,8 @@ db_bill_line_delete(struct db *db, const char *doc, int64_t id_, int position, s
                             " AND l.position = $2::int"),
                   2, params, line, sizeof line, err) == -1) {
         if (strcmp(err->sqlstate, "P0002") == 0)
-            err_set(err, "%s #%s has no line %s", noun, id, pos);
+            err_set(err, "%s #%s has no line %s", inv ? db_bill_doc_noun(db, id, NULL, 0) : "quote",
+                    id, pos);
         return -1;
     }
     /* one transaction: the line goes (ccrm_delete: the rights and the draft rule), and the
@@ -693,7 +741,6 @@ db_bill_line_move(struct db *db, const char *doc, int64_t id_, int from, int to,
                   struct ccrm_err *err)
 {
     int inv = strcmp(doc, "invoices") == 0;
-    const char *noun = inv ? "invoice" : "quote";
     char id[24], a[16], b[16];
     const char *params[3] = {id, a, b};
     PGresult *res;
@@ -738,7 +785,8 @@ db_bill_line_move(struct db *db, const char *doc, int64_t id_, int from, int to,
     place = n > 0 ? atoi(db_val(res, 0, 0)) : 0;
     PQclear(res);
     if (n == 0) {
-        err_set(err, "%s #%s has no line %s", noun, id, a);
+        err_set(err, "%s #%s has no line %s", inv ? db_bill_doc_noun(db, id, NULL, 0) : "quote", id,
+                a);
         str_copy(err->sqlstate, "P0002", sizeof err->sqlstate);
         return -1;
     }
@@ -839,10 +887,8 @@ db_bill_mail_to(struct db *db, const char *entity, int64_t id, char *to, size_t 
 static void
 name_invoice(struct db *db, const char *id, struct ccrm_err *err)
 {
-    const char *params[1] = {id};
-    char needle[40], msg[sizeof err->msg];
-    struct ccrm_err lerr;
-    PGresult *res;
+    char needle[40], name[64], msg[sizeof err->msg];
+    const char *noun;
     char *at;
     size_t k;
 
@@ -850,20 +896,12 @@ name_invoice(struct db *db, const char *id, struct ccrm_err *err)
     if ((at = strstr(err->msg, needle)) == NULL || isdigit((unsigned char)at[strlen(needle)]) ||
         db->state != DB_READY)
         return;
-    res = db_exec(db,
-                  "SELECT CASE i.kind WHEN 'credit_note' THEN 'credit note' ELSE 'invoice' END"
-                  "       || ' ' || coalesce(i.number, '#' || i.id)"
-                  "  FROM invoices i WHERE i.id = $1::bigint",
-                  1, params, &lerr);
-    if (res == NULL)
+    noun = db_bill_doc_noun(db, id, name, sizeof name);
+    if (name[0] == '\0')
         return;
-    if (PQntuples(res) == 1) {
-        k = (size_t)(at - err->msg);
-        snprintf(msg, sizeof msg, "%.*s%s%s", (int)k, err->msg, db_val(res, 0, 0),
-                 at + strlen(needle));
-        str_copy(err->msg, msg, sizeof err->msg);
-    }
-    PQclear(res);
+    k = (size_t)(at - err->msg);
+    snprintf(msg, sizeof msg, "%.*s%s %s%s", (int)k, err->msg, noun, name, at + strlen(needle));
+    str_copy(err->msg, msg, sizeof err->msg);
 }
 
 int64_t

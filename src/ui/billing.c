@@ -43,6 +43,20 @@ target(struct app *app, const struct action *a, const struct entity **e, int64_t
     return -1;
 }
 
+/* What the record id of e is called in the client's words: "quote", or for an invoices row
+ * "invoice" or "credit note" as it is (db_bill_doc_noun; "invoice" when it cannot be read:
+ * the action that follows then says why). */
+static const char *
+doc_noun(struct app *app, const struct entity *e, int64_t id)
+{
+    char idt[24];
+
+    if (strcmp(e->table, "invoices") != 0)
+        return e->singular;
+    snprintf(idt, sizeof idt, "%" PRId64, id);
+    return db_bill_doc_noun(app->db, idt, NULL, 0);
+}
+
 static void
 open_record(struct app *app, const char *entity, int64_t id)
 {
@@ -149,9 +163,10 @@ bill_run_line_edit(struct app *app, const struct action *a, const char *arg)
         return;
     }
     if (a->kind == CMD_REMOVE_LINE)
-        ui_message(app, "line %d removed from %s #%" PRId64, from, e->singular, id);
+        ui_message(app, "line %d removed from %s #%" PRId64, from, doc_noun(app, e, id), id);
     else
-        ui_message(app, "line %d of %s #%" PRId64 " is now line %d", from, e->singular, id, to);
+        ui_message(app, "line %d of %s #%" PRId64 " is now line %d", from, doc_noun(app, e, id), id,
+                   to);
 }
 
 /* M, A, R: a quote's status. */
@@ -219,23 +234,6 @@ bill_run_draft(struct app *app, const struct action *a, const char *arg)
                                                               : "billing or management issue it");
 }
 
-/* What the invoices row id is: "credit note" or "invoice" (also when it cannot be read: the
- * action that follows then says why). The client's words name the document as it is. */
-static const char *
-invoice_noun(struct app *app, int64_t id)
-{
-    struct ccrm_err err;
-    char idt[24], kind[32];
-    const char *params[1] = {idt};
-
-    snprintf(idt, sizeof idt, "%" PRId64, id);
-    if (db_bill_preview(app->db, "SELECT kind FROM invoices WHERE id = $1::bigint", 1, params, kind,
-                        sizeof kind, &err) == 0 &&
-        strcmp(kind, "credit_note") == 0)
-        return bill_kind_noun(BILL_CREDIT_NOTE);
-    return bill_kind_noun(BILL_INVOICE);
-}
-
 /* N on a draft invoice or credit note: issue it (billing, management, admin: the database
  * says who). The draft asked about: issuing is final (a gapless number that is never given
  * back), so N asks first; y issues. */
@@ -256,9 +254,8 @@ on_issue(struct app *app, void *ctx, const char *text, int done, int ok)
         ui_message(app, "not issued: %s #%s stays a draft", issue_noun, idt);
         return;
     }
+    /* a role that may not issue is told so by db_bill_issue, naming the document */
     if (db_bill_issue(app->db, idt, NULL, number, sizeof number, &err) == -1) {
-        if (strcmp(err.sqlstate, "42501") == 0) /* no EXECUTE on ccrm_invoice_issue */
-            err_set(&err, "only billing, management and admin issue invoices");
         ui_message_error(app, "could not issue %s #%s: %s", issue_noun, idt, err.msg);
         return;
     }
@@ -274,7 +271,7 @@ bill_run_issue(struct app *app, const struct action *a, const char *arg)
     (void)arg;
     if (target(app, a, &e, &issue_id) != 0)
         return;
-    issue_noun = invoice_noun(app, issue_id);
+    issue_noun = doc_noun(app, e, issue_id);
     snprintf(label, sizeof label, "issue %s #%" PRId64 "? Its number and date are final (y/n) ",
              issue_noun, issue_id);
     ui_input_begin(app, label, "", on_issue, NULL);
@@ -348,7 +345,7 @@ bill_run_payment(struct app *app, const struct action *a, const char *arg)
         return;
     /* a credit note is settled against its invoice, never paid itself: say so before an
      * amount is asked for or read (the amount's reading would refuse it for another reason) */
-    if (strcmp(invoice_noun(app, id), bill_kind_noun(BILL_CREDIT_NOTE)) == 0) {
+    if (strcmp(doc_noun(app, e, id), bill_kind_noun(BILL_CREDIT_NOTE)) == 0) {
         ui_message_error(app, "credit note #%" PRId64 ": payments are recorded on invoices only",
                          id);
         return;
@@ -453,14 +450,17 @@ bill_run_print(struct app *app, const struct action *a, const char *arg)
     snprintf(idt, sizeof idt, "%" PRId64, id);
     if ((d = db_bill_load(app->db, strcmp(e->table, "quotes") == 0 ? "quote" : "invoice", idt,
                           &err)) == NULL) {
-        ui_message_error(app, "could not print %s #%s: %s", e->singular, idt, err.msg);
+        ui_message_error(app, "could not print %s #%s: %s", doc_noun(app, e, id), idt, err.msg);
         return;
     }
     if (d->number != NULL)
         snprintf(name, sizeof name, "%s-%s.%s",
                  d->kind == BILL_CREDIT_NOTE ? "credit-note" : "invoice", d->number, ext);
     else
-        snprintf(name, sizeof name, "%s-%s%s.%s", d->kind == BILL_QUOTE ? "quote" : "invoice",
+        snprintf(name, sizeof name, "%s-%s%s.%s",
+                 d->kind == BILL_QUOTE         ? "quote"
+                 : d->kind == BILL_CREDIT_NOTE ? "credit-note"
+                                               : "invoice",
                  d->kind == BILL_QUOTE ? "" : "draft-", idt, ext);
     dir = xdg_dir("DATA");
     path = xasprintf("%s/documents", dir);
@@ -472,7 +472,7 @@ bill_run_print(struct app *app, const struct action *a, const char *arg)
     }
     path = xasprintf("%s/%s", dir, name);
     if (write_doc(app, d, fmt, path, &err) == -1) {
-        ui_message_error(app, "could not print %s #%s: %s", e->singular, idt, err.msg);
+        ui_message_error(app, "could not print %s #%s: %s", bill_kind_noun(d->kind), idt, err.msg);
         free(path);
         goto out;
     }
@@ -494,7 +494,8 @@ out:
 /* ---- :send: the document by e-mail ---- */
 
 static struct {
-    char what[8]; /* "quote", "invoice" */
+    char what[8];     /* "quote", "invoice" (a credit note too: bill_send) */
+    const char *noun; /* what the messages call it: "quote", "invoice", "credit note" */
     int64_t id;
 } sending;
 
@@ -510,10 +511,10 @@ send_to(struct app *app, const char *to)
                     &err);
     pdf_used = 1;
     if (mid < 0) {
-        ui_message_error(app, "%s #%s: %s", sending.what, idt, err.msg);
+        ui_message_error(app, "%s #%s: %s", sending.noun, idt, err.msg);
         return;
     }
-    ui_message(app, "%s #%s is in the outbox as mail %" PRId64 " to %s%s", sending.what, idt, mid,
+    ui_message(app, "%s #%s is in the outbox as mail %" PRId64 " to %s%s", sending.noun, idt, mid,
                to, note);
     mail_init(); /* the client's sender composes with GMime */
     mail_send_start(app, mid, 0);
@@ -550,13 +551,14 @@ bill_run_send(struct app *app, const struct action *a, const char *arg)
     }
     str_copy(sending.what, strcmp(e->table, "quotes") == 0 ? "quote" : "invoice",
              sizeof sending.what);
+    sending.noun = doc_noun(app, e, id);
     sending.id = id;
     if (arg != NULL && arg[0] != '\0') {
         send_to(app, arg);
         return;
     }
     if (db_bill_mail_to(app->db, e->table, id, to, sizeof to, &err) == -1) {
-        ui_message_error(app, "could not send %s #%" PRId64 ": %s", sending.what, id, err.msg);
+        ui_message_error(app, "could not send %s #%" PRId64 ": %s", sending.noun, id, err.msg);
         return;
     }
     ui_input_begin(app, to[0] != '\0' ? "send to: " : "send to (it names no address): ", to,
