@@ -78,16 +78,30 @@ void value_required(struct value_err *e);
 /* Why value_amount refused an amount, for a caller that says it in words of its own (a
  * payment names the currency): not an amount at all (e says why), more decimals than the
  * scale that are not only zeros ("12.505" in EUR; "1,000" too, a thousand to whoever wrote
- * it), or "1,000" where the scale is 3 (a thousand, or one?). */
-enum value_amount_why { VALUE_AMOUNT_BAD, VALUE_AMOUNT_DECIMALS, VALUE_AMOUNT_AMBIGUOUS };
+ * it), "1,000" where the scale is 3 (a thousand, or one?), or more than value_amount_max (an
+ * amount, whose bound depends on the scale: a caller that reads at another scale first asks
+ * again in the currency's). */
+enum value_amount_why {
+    VALUE_AMOUNT_BAD,
+    VALUE_AMOUNT_DECIMALS,
+    VALUE_AMOUNT_AMBIGUOUS,
+    VALUE_AMOUNT_LARGE
+};
 
 /* An amount of money in a currency of scale decimals (0 to 7: JPY 0, EUR 2, KWD 3), read as
  * FIELD_AMOUNT reads one (the same marks, groups and refusals; blanks around it trimmed;
  * zeros past the scale dropped: "12.5000" EUR is 12.50, "1.000,00" JPY is 1000) into out with
- * exactly scale decimals ("1000", "12.50", "1000.000"; 24 bytes always suffice). *decimals
- * gets the digits written after the decimal mark ("1,000": 3). Returns the length written,
- * or -1 with e filled and *why set. */
+ * exactly scale decimals ("1000", "12.50", "1000.000"; 24 bytes always suffice). Where the
+ * scale is 0 a lone . or , before exactly three digits groups thousands ("1,000" and "1.000"
+ * JPY are 1000: there are no decimals it could start); before one or two it starts decimals
+ * ("1.5" JPY is refused). *decimals gets the digits written after the decimal mark ("1,000"
+ * EUR: 3; JPY: 0). Returns the length written, or -1 with e filled and *why set. */
 long value_amount(const char *in, size_t len, int scale, char *out, size_t outcap, int *decimals,
                   enum value_amount_why *why, struct value_err *e);
+
+/* The most an amount of scale decimals may be, as refusals say it: twelve digits before the
+ * decimal mark (numeric(14,2) of the amounts in the schema), then scale nines:
+ * "999,999,999,999" (JPY), "999,999,999,999.99" (EUR), "999,999,999,999.999" (KWD). */
+void value_amount_max(int scale, char *buf, size_t n);
 
 #endif

@@ -284,18 +284,43 @@ norm_datetime(const struct value_rule *r, const char *in, size_t len, char *out,
 
 /* ---- amounts ---- */
 
+/* Digits before the decimal mark at most: numeric(14,2), the schema's amounts */
+#define AMOUNT_DIGITS 12
+
+void
+value_amount_max(int scale, char *buf, size_t n)
+{
+    if (scale < 0 || scale > 7)
+        scale = 2;
+    snprintf(buf, n, "999,999,999,999%s%.*s", scale > 0 ? "." : "", scale, "9999999");
+}
+
+/* Refuse an amount beyond value_amount_max in maxdec decimals. */
+static long
+too_large(struct value_err *e, const char *in, size_t len, size_t maxdec,
+          enum value_amount_why *why)
+{
+    char max[32], m1[64], m2[64];
+
+    value_amount_max((int)maxdec, max, sizeof max);
+    snprintf(m1, sizeof m1, "too large (at most %s)", max);
+    snprintf(m2, sizeof m2, "is too large (at most %s)", max);
+    *why = VALUE_AMOUNT_LARGE;
+    return refuse(e, in, len, m1, m2);
+}
+
 /* When both '.' and ',' occur, the last one separates the cents and the other groups
  * thousands; when one of them occurs several times it groups thousands; once, it separates
- * the cents ("1.234" has three decimals: refused as ambiguous). Spaces and ' group too. At most
- * maxdec decimals (zeros past them dropped), at least pad written. *written gets the digits
- * written after the decimal mark, *why the kind of a refusal (value_amount). */
+ * the cents ("1.234" has three decimals: refused as ambiguous), but where there are no
+ * decimals (maxdec 0) before exactly three digits it groups them. Spaces and ' group too. At
+ * most maxdec decimals (zeros past them dropped), at least pad written. *written gets the
+ * digits written after the decimal mark, *why the kind of a refusal (value_amount). */
 static long
 read_amount(const struct value_rule *r, size_t maxdec, size_t pad, const char *in, size_t len,
             char *out, size_t outcap, int *written, enum value_amount_why *why, struct value_err *e)
 {
     static const char *bad = "not an amount: use digits, with . or , before the cents (1234.50)";
     static const char *phrase = "is not an amount (digits, with . or , before the cents: 1234.50)";
-    static const char *big = "too large (at most 999,999,999,999.99)";
     char buf[64], ip[16] = "", fp[8] = "", res[48];
     const char *s, *end = in + len, *ld, *lc;
     char dec = 0, grp = 0;
@@ -321,7 +346,7 @@ read_amount(const struct value_rule *r, size_t maxdec, size_t pad, const char *i
             continue;
         }
         if (k + 1 >= sizeof buf)
-            return refuse(e, in, len, big, "is too large (at most 999,999,999,999.99)");
+            return too_large(e, in, len, maxdec, why);
         if (!is_digit(*s) && *s != '.' && *s != ',')
             return refuse(e, in, len, bad, phrase);
         ndot += *s == '.';
@@ -343,6 +368,21 @@ read_amount(const struct value_rule *r, size_t maxdec, size_t pad, const char *i
     } else if (ndot + ncomma > 1) {
         grp = ld != NULL ? '.' : ',';
     }
+    /* no decimals (yen): a lone mark before exactly three digits cannot start decimals the
+     * currency has none of, so it groups thousands: "1,000" and "1.000" are a thousand, as
+     * whoever wrote them meant (with cents it is refused, with fils ambiguous: below). Not
+     * after a leading 0 or more than three digits ("0,500", "1234,567" group nothing), nor
+     * where spaces or ' group already ("1 000,500": the mark is the decimal mark): decimals,
+     * refused as such. */
+    if (maxdec == 0 && ndot + ncomma == 1 && !sgrp) {
+        const char *m = dec == '.' ? ld : lc;
+        size_t lead = (size_t)(m - buf);
+
+        if (lead >= 1 && lead <= 3 && buf[0] != '0' && strlen(m + 1) == 3) {
+            grp = dec;
+            dec = 0;
+        }
+    }
     /* the whole part: digits, with group separators followed by exactly 3 digits */
     for (s = buf; *s != '\0' && *s != dec; s++) {
         if (*s == grp && grp != 0) {
@@ -355,8 +395,8 @@ read_amount(const struct value_rule *r, size_t maxdec, size_t pad, const char *i
             return refuse(e, in, len, bad, phrase);
         if (ni == 0 && *s == '0')
             continue; /* leading zeros */
-        if (ni >= 12)
-            return refuse(e, in, len, big, "is too large (at most 999,999,999,999.99)");
+        if (ni >= AMOUNT_DIGITS)
+            return too_large(e, in, len, maxdec, why);
         ip[ni++] = *s;
     }
     ip[ni] = '\0';
@@ -382,6 +422,8 @@ read_amount(const struct value_rule *r, size_t maxdec, size_t pad, const char *i
             const char *cents = maxdec == 2 && r->max <= 0 ? " (cents)" : "";
 
             *why = VALUE_AMOUNT_DECIMALS;
+            if (maxdec == 0)
+                return refuse(e, in, len, "no decimals: a whole amount", "is not a whole amount");
             snprintf(m1, sizeof m1, "at most %zu decimals%s", maxdec, cents);
             snprintf(m2, sizeof m2, "has more than %zu decimals%s", maxdec, cents);
             return refuse(e, in, len, m1, m2);

@@ -264,18 +264,19 @@ mayNotCall bea "insert into payments (invoice_id, amount, paid_on) values ($fi1,
 "$CCRM" -d "$DB user=bea" --payment "$num" --amount "1,000" >/dev/null 2>"$TEST_TMP/e"
 check "--amount 1,000 is not read as 1.00: refused, said why (exit 65)" \
     test "$?,$(grep -c 'has 3 decimals, and EUR has 2' "$TEST_TMP/e"),$(q "select count(*) from payments where invoice_id = $fi1")" = "65,1,0"
-# "1,000" in a currency of no or three decimals: said for that currency, never misread
+# decimals a currency has not, and "1,000" where there are three: said for that currency,
+# never misread (without decimals "1,000" is a thousand: below)
 for cur in JPY KWD; do
     ci=$(as bea -c "insert into invoices (account_id, currency) values ($S, '$cur') returning id")
     as bea -c "insert into invoice_lines (invoice_id, description, unit_price, tax_rate) values ($ci, 'x', 5000, 0)" >/dev/null
     cn=$(as bea -c "select ccrm_invoice_issue($ci)")
-    "$CCRM" -d "$DB user=bea" --payment "$cn" --amount "1,000" >/dev/null 2>"$TEST_TMP/e"
-    rc=$?
     case $cur in
-    JPY) want='has 3 decimals, and JPY has 0 (a thousand is 1000)' ;;
-    KWD) want='is ambiguous in KWD (a thousand is 1000, 1.000,000 or 1,000.000; one is 1; for decimals add a zero: 1,0000)' ;;
+    JPY) amt='1,5' want='"1,5" has 1 decimal, and JPY has no decimals (a thousand is 1000, 1,000 or 1.000)' ;;
+    KWD) amt='1,000' want='is ambiguous in KWD (a thousand is 1000, 1.000,000 or 1,000.000; one is 1; for decimals add a zero: 1,0000)' ;;
     esac
-    check "$cur: --amount 1,000 refused with the currency's own advice ($(cat "$TEST_TMP/e"))" \
+    "$CCRM" -d "$DB user=bea" --payment "$cn" --amount "$amt" >/dev/null 2>"$TEST_TMP/e"
+    rc=$?
+    check "$cur: --amount $amt refused with the currency's own advice ($(cat "$TEST_TMP/e"))" \
         test "$rc,$(grep -cF "$want" "$TEST_TMP/e"),$(q "select count(*) from payments where invoice_id = $ci")" = "65,1,0"
 done
 "$CCRM" -d "$DB user=bea" --payment "$cn" --amount "1.000,000" >/dev/null 2>"$TEST_TMP/e"
@@ -295,6 +296,9 @@ jn=$(q "select number from invoices where currency = 'JPY' and status = 'issued'
 "$CCRM" -d "$DB user=bea" --payment "$jn" --amount "1.000,00" >/dev/null 2>"$TEST_TMP/e"
 check "JPY: 1.000,00 (zero cents it has not) is a thousand" \
     test "$?:$(q "select amount from payments p join invoices i on i.id = p.invoice_id where i.number = '$jn'")" = "0:1000"
+"$CCRM" -d "$DB user=bea" --payment "$jn" --amount "1,000" >/dev/null 2>"$TEST_TMP/e"
+check "JPY: 1,000 (no decimals the comma could start) is a thousand too ($(cat "$TEST_TMP/e"))" \
+    test "$?:$(q "select string_agg(amount::text, ' ' order by p.id) from payments p join invoices i on i.id = p.invoice_id where i.number = '$jn'")" = "0:1000 1000"
 # amounts as forms read them (value.c): ".50", "+5", "1'234.50", "1 234,50"; zeros past the
 # currency's decimals say nothing ("12.5000"), other digits there are refused ("12.505")
 ei=$(as bea -c "insert into invoices (account_id, currency) values ($S, 'EUR') returning id")

@@ -241,8 +241,19 @@ test_money(void **state)
         {"1.000,00", 0, "1000", 0, 2},
         {"5.0", 0, "5", 0, 1},
         {"1500", 0, "1500", 0, 0},
-        {"1,000", 0, NULL, VALUE_AMOUNT_DECIMALS, 3},
         {"1.5", 0, NULL, VALUE_AMOUNT_DECIMALS, 1},
+        {"1,50", 0, NULL, VALUE_AMOUNT_DECIMALS, 2},
+        /* ...so a lone separator before three digits can only group thousands, either mark */
+        {"1,000", 0, "1000", 0, 0},
+        {"1.000", 0, "1000", 0, 0},
+        {"12,500", 0, "12500", 0, 0},
+        {"999.999", 0, "999999", 0, 0},
+        /* ...but not after a leading 0 or more than three digits, nor where spaces or '
+         * group already: decimals there, refused */
+        {"0,500", 0, NULL, VALUE_AMOUNT_DECIMALS, 3},
+        {"1234,567", 0, NULL, VALUE_AMOUNT_DECIMALS, 3},
+        {"1 000,500", 0, NULL, VALUE_AMOUNT_DECIMALS, 3},
+        {"1,0000", 0, "1", 0, 4}, /* four digits: zeros past the scale, as "1.2340" */
         /* dinar: three decimals, so "1,000" is a thousand or one */
         {"1,000", 3, NULL, VALUE_AMOUNT_AMBIGUOUS, 3},
         {"1.000,000", 3, "1000.000", 0, 3},
@@ -254,13 +265,52 @@ test_money(void **state)
         {"", 2, NULL, VALUE_AMOUNT_BAD, -1},
         {"   ", 2, NULL, VALUE_AMOUNT_BAD, -1},
         {"1e5", 2, NULL, VALUE_AMOUNT_BAD, -1},
-        {"1000000000000", 2, NULL, VALUE_AMOUNT_BAD, -1},
+        /* too large: an amount, its bound in the scale's decimals (below) */
+        {"1000000000000", 2, NULL, VALUE_AMOUNT_LARGE, -1},
+        {"1.000.000.000.000", 0, NULL, VALUE_AMOUNT_LARGE, -1},
+        {"999,999,999,999", 0, "999999999999", 0, 0},
+        {"999.999.999.999,999", 3, "999999999999.999", 0, 3},
     };
+    /* what a refusal says, in both wordings: the most an amount may be has the scale's
+     * decimals (JPY none, KWD three), and "no decimals" where there are none */
+    static const struct {
+        const char *in;
+        int scale;
+        const char *msg, *tail;
+    } words[] = {
+        {"1000000000000", 0, "too large (at most 999,999,999,999)",
+         ": \"1000000000000\" is too large (at most 999,999,999,999)"},
+        {"1000000000000", 2, "too large (at most 999,999,999,999.99)",
+         ": \"1000000000000\" is too large (at most 999,999,999,999.99)"},
+        {"1000000000000", 3, "too large (at most 999,999,999,999.999)",
+         ": \"1000000000000\" is too large (at most 999,999,999,999.999)"},
+        {"1.5", 0, "no decimals: a whole amount", ": \"1.5\" is not a whole amount"},
+        {"12.505", 2, "at most 2 decimals (cents)",
+         ": \"12.505\" has more than 2 decimals (cents)"},
+    };
+    struct value_rule price = {FIELD_AMOUNT, NULL, 0, 0, 0, 1, 4};
+    enum value_amount_why w;
+    struct value_err e;
+    char buf[32];
     size_t i;
+    int d;
 
     (void)state;
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
         expect_money(cases[i].in, cases[i].scale, cases[i].out, cases[i].why, cases[i].decimals);
+    for (i = 0; i < sizeof words / sizeof words[0]; i++) {
+        assert_true(value_amount(words[i].in, strlen(words[i].in), words[i].scale, buf, sizeof buf,
+                                 &d, &w, &e) < 0);
+        assert_string_equal(e.msg, words[i].msg);
+        assert_string_equal(e.tail, words[i].tail);
+    }
+    value_amount_max(0, buf, sizeof buf);
+    assert_string_equal(buf, "999,999,999,999");
+    value_amount_max(3, buf, sizeof buf);
+    assert_string_equal(buf, "999,999,999,999.999");
+    /* a form's price (4 decimals) is bounded in its own decimals, not in cents */
+    assert_int_equal(value_normalize(&price, "1000000000000", 13, buf, sizeof buf, &e), -1);
+    assert_string_equal(e.msg, "too large (at most 999,999,999,999.9999)");
 }
 
 static void
