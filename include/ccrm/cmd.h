@@ -12,7 +12,7 @@
 
 enum cmd_kind {
     CMD_NONE,    /* empty line: nothing to do */
-    CMD_OPEN,    /* open NAME: the first account the Accounts search finds */
+    CMD_OPEN,    /* open NAME: an account; open [KIND] N: a record by number (cmd_open_number) */
     CMD_FIND,    /* find TEXT: the Accounts view with that search */
     CMD_VIEW,    /* view NAME (arg holds the full view name: feed, leads, ... dashboard) */
     CMD_SORT,    /* sort NAME: a sort order of the current list (checked by the UI) */
@@ -97,6 +97,7 @@ enum cmd_complete_what {
     CMPL_ACCOUNTS, /* account names (and for :find, logins) */
     CMPL_PEOPLE,   /* logins, then free text (a note); for :handoff departments too */
     CMPL_CHANNELS, /* the channels of a consent (email, phone, post, all), then free text */
+    CMPL_OPEN,     /* what :open opens by number (ticket, deal, ...), and account names */
 };
 
 /* What an action needs from the view it runs in (bits). */
@@ -148,6 +149,17 @@ struct cmd {
 /* Parse one line (a leading ':' is allowed). Command names may be shortened to any unique
  * prefix. Returns 0 with out filled in, or -1 with err set ("unknown command \"x\": try :help"). */
 int cmd_parse(const char *line, struct cmd *out, struct ccrm_err *err);
+
+struct entity;
+
+/* What `:open` takes besides an account's name: a record by its number, as people quote it.
+ * "3221", "#3221", "[#3221]" (the tag of a ticket's mails), "#L45" (a lead's tag), or a kind
+ * first: "ticket 3221", "Deals #12", "SLA policy 2" (an entity with a detail view, by its
+ * singular, plural or table, letter case aside). Returns 1 with *kind (NULL when none was
+ * said: the view's) and *id; 0 when arg is no such thing (an account's name: "Deal Partners",
+ * "ticket"); -1 with err set when it starts as one but the number is wrong ("#", "deal #x"). */
+int cmd_open_number(const char *arg, const struct entity **kind, long long *id,
+                    struct ccrm_err *err);
 
 /* Split "WORD rest of text" (assign, handoff): the first word into word (n bytes), a pointer
  * to the rest (after blanks) returned; "" when there is none. */

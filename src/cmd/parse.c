@@ -169,6 +169,94 @@ cmd_same_name(const char *a, const char *b)
     return la == na && lb == nb;
 }
 
+/* The kinds :open takes by number: the entities with a detail view. The name of e that arg
+ * starts with, followed by a blank, '#' or '[' (its singular, plural or table, letter case
+ * aside; the longest: "deals" before "deal"): the bytes of arg it takes, or 0. */
+static size_t
+kind_prefix(const struct entity *e, const char *arg)
+{
+    const char *names[3] = {e->singular, e->plural, e->table};
+    size_t best = 0, na = strlen(arg), ln, la;
+    int k;
+
+    for (k = 0; k < 3; k++) {
+        fold_common(names[k], strlen(names[k]), arg, na, &ln, &la);
+        if (ln == strlen(names[k]) && la > best &&
+            (is_space(arg[la]) || arg[la] == '#' || arg[la] == '['))
+            best = la;
+    }
+    return best;
+}
+
+/* A record's number as people quote it: "3221", "#3221", "[#3221]", "#L45" (a lead's tag: *lead
+ * set). 1 with *id, 0 when s is no number at all, -1 when it starts as one ('#') but is not. */
+static int
+quoted_number(const char *s, long long *id, int *lead)
+{
+    const char *p = s;
+    int bracket = 0, hash = 0;
+    size_t digits;
+
+    *lead = 0;
+    if (p[0] == '[' && p[1] == '#') {
+        bracket = 1;
+        p++;
+    }
+    if (*p == '#') {
+        hash = 1;
+        p++;
+    }
+    if (hash && lower(*p) == 'l') {
+        *lead = 1;
+        p++;
+    }
+    digits = strspn(p, "0123456789");
+    /* at most 18 digits, as a mail's tag (schema/functions/90_mail.sql): it fits a bigint */
+    if (digits == 0 || digits > 18 || strcmp(p + digits, bracket ? "]" : "") != 0)
+        return hash || bracket ? -1 : 0;
+    *id = strtoll(p, NULL, 10);
+    return 1;
+}
+
+int
+cmd_open_number(const char *arg, const struct entity **kind, long long *id, struct ccrm_err *err)
+{
+    const char *rest = arg;
+    size_t best = 0, n;
+    int i, lead, r;
+
+    err_clear(err);
+    *kind = NULL;
+    *id = 0;
+    for (i = 0; entity_registry[i] != NULL; i++)
+        if (entity_registry[i]->detail != NULL &&
+            (n = kind_prefix(entity_registry[i], arg)) > best) {
+            best = n;
+            *kind = entity_registry[i];
+        }
+    for (rest = arg + best; is_space(*rest); rest++)
+        ;
+    if ((r = quoted_number(rest, id, &lead)) == 0) {
+        *kind = NULL;
+        return 0; /* a name ("Deal Partners"): the accounts' */
+    }
+    if (r < 0 || *id == 0) {
+        err_set(err, "open: expected a number, not \"%.64s\" (:open #3221, :open ticket 3221)",
+                rest);
+        return -1;
+    }
+    if (lead) {
+        const struct entity *l = entity_find("leads");
+
+        if (*kind != NULL && *kind != l) {
+            err_set(err, "#L%lld is a lead's number: :open lead %lld", *id, *id);
+            return -1;
+        }
+        *kind = l;
+    }
+    return 1;
+}
+
 const char *
 cmd_split(const char *arg, char *word, size_t n)
 {
@@ -429,6 +517,13 @@ complete_arg(const struct action *c, const char *a, const struct cmd_complete_sr
     case CMPL_CHANNELS:
         if (strpbrk(a, " \t") == NULL) /* past the channel: where it was said, free text */
             add_list(col, channels);
+        break;
+    case CMPL_OPEN: /* the kinds (by number: "ticket 3221"), then account names */
+        for (i = 0; entity_registry[i] != NULL; i++)
+            if (entity_registry[i]->detail != NULL)
+                add_cand(entity_registry[i]->singular, col);
+        if (src != NULL && src->names != NULL)
+            src->names(c->kind, a, src->matched ? add_matched : add_cand, col, src->ctx);
         break;
     case CMPL_ACCOUNTS:
     case CMPL_PEOPLE:

@@ -15,6 +15,7 @@
 #include "ccrm/actions.h"
 #include "ccrm/cmd.h"
 #include "ccrm/complete.h"
+#include "ccrm/detail.h"
 #include "ccrm/entity.h"
 #include "ccrm/marketing.h"
 #include "ccrm/record.h"
@@ -134,6 +135,49 @@ target(struct app *app, const struct action *a, const char *arg, const struct en
 
 static void run_find(struct app *app, const struct action *a, const char *arg);
 
+/* The kind :open #N opens where none is said: what the view shows (a ticket in Tickets, a deal
+ * in the Pipeline, an invoice in Invoices; on a record's detail, its kind), else a ticket: a
+ * customer's mail quotes a ticket's number ("[#3224]"; a lead's is "[#L45]"). */
+static const struct entity *
+open_kind(struct view *v)
+{
+    const struct entity *e = NULL;
+    int64_t id;
+
+    if (v != NULL && v->ops->list != NULL)
+        e = v->ops->list->entity(v);
+    else if (v != NULL && v->ops->act != NULL && selected(v, &e, &id) != 0)
+        e = NULL;
+    return e != NULL && e->detail != NULL ? e : entity_find("tickets");
+}
+
+/* :open [KIND] N: record N of kind e, asked for first. One that is not there and one the user
+ * may not see are said alike (a partner learns nothing of others' records), not opened as a
+ * view that says so; a merged duplicate opens the record it went into (the view says so). */
+static void
+open_number(struct app *app, const struct entity *e, long long id)
+{
+    struct ccrm_err err;
+    struct detail *d = db_record_detail(app->db, e->table, (int64_t)id, &err);
+    struct view *v;
+
+    if (d != NULL) {
+        detail_free(&d);
+    } else if (db_state(app->db) != DB_READY ||
+               (err.sqlstate[0] != '\0' && strcmp(err.sqlstate, "42501") != 0)) {
+        ui_message_error(app, "%s", err.msg);
+        return;
+    } else if (!((strcmp(e->table, "contacts") == 0 || strcmp(e->table, "leads") == 0 ||
+                  strcmp(e->table, "accounts") == 0) &&
+                 db_resolve(app->db, e->table, (int64_t)id, &err) > 0)) {
+        /* not there, hidden by row security, or of a table the role may not read (42501) */
+        ui_message_error(app, "no %s #%lld (it " RECORD_GONE ")", e->singular, id);
+        return;
+    }
+    if ((v = view_record_new(app, e->table, (int64_t)id)) != NULL)
+        ui_push(app, v);
+}
+
 static void
 run_open(struct app *app, const struct action *a, const char *arg)
 {
@@ -141,9 +185,21 @@ run_open(struct app *app, const struct action *a, const char *arg)
     struct row rows[NAMES_LIMIT];
     struct ccrm_err err;
     struct view *d;
+    const struct entity *kind;
+    long long num;
     int64_t named = 0;
     int n, i, pick = 0;
 
+    switch (cmd_open_number(arg, &kind, &num, &err)) {
+    case -1:
+        ui_message_error(app, "%s", err.msg);
+        return;
+    case 1:
+        open_number(app, kind != NULL ? kind : open_kind(ui_active(app->ui)), num);
+        return;
+    default: /* an account's name */
+        break;
+    }
     memset(rows, 0, sizeof rows);
     n = db_list_fetch(app->db, &q, NULL, 1, NAMES_LIMIT, rows, &err);
     if (n < 0) {
@@ -1062,9 +1118,10 @@ const struct action cmd_actions[] = {
     {.name = "open",
      .kind = CMD_OPEN,
      .arg = CMD_ARG_REQUIRED,
-     .complete = CMPL_ACCOUNTS,
-     .usage = ":open NAME",
-     .help = "open the account with this name",
+     .complete = CMPL_OPEN,
+     .usage = ":open NAME | [KIND] #N",
+     .help = "open the account with this name, or record N (ticket 3221, deal #12, #3221: of "
+             "the kind shown)",
      .run = run_open},
     {.name = "find",
      .kind = CMD_FIND,
@@ -1673,6 +1730,8 @@ static const char *const global_help[] = {
     "Tab, S-Tab\tnext / previous view",
     "1-9, 0\tgo to view by number (0: the tenth; the ones after it: Tab)",
     "Enter\topen the selected record",
+    ":open #N\trecord N of the kind shown (else a ticket); :open deal N, invoice #N, ...; :open "
+    "NAME: an account",
     "q\tback; quits from a top view",
     "Esc\tback (in a list: clear the search)",
     "Ctrl-L\tredraw the screen",
@@ -1683,12 +1742,112 @@ static const char *const global_help[] = {
 #define HELP_TEXT 800
 #define HELP_MAX 64
 
+/* Is the key tok (tn bytes) one of those a help line names before its tab ("q, Esc")? */
+static int
+names_key(const char *line, const char *tok, size_t tn)
+{
+    const char *p = line, *tab = strchr(line, '\t');
+
+    while (tab != NULL && p < tab) {
+        size_t kn = strcspn(p, ",\t");
+
+        if (kn == tn && strncmp(p, tok, tn) == 0)
+            return 1;
+        for (p += kn; *p == ',' || *p == ' '; p++)
+            ;
+    }
+    return 0;
+}
+
+/* Does the view's own help already say what every key of the global line does (a record's
+ * "Enter", "q, Esc")? Its words are the ones that apply there: the global line would say it
+ * twice, differently. A view that selects nothing has no Enter to open with. */
+static int
+own_says(struct view *v, const char *line)
+{
+    const char *p = line, *tab = strchr(line, '\t');
+    int i;
+
+    if (strncmp(line, "Enter\t", 6) == 0 && (v == NULL || v->ops->selected == NULL))
+        return 1;
+    if (v == NULL || v->ops->help == NULL || tab == NULL)
+        return 0;
+    while (p < tab) {
+        size_t kn = strcspn(p, ",\t");
+
+        for (i = 0; v->ops->help[i] != NULL && !names_key(v->ops->help[i], p, kn); i++)
+            ;
+        if (v->ops->help[i] == NULL)
+            return 0;
+        for (p += kn; *p == ',' || *p == ' '; p++)
+            ;
+    }
+    return 1;
+}
+
+/* The list v shows (its filters and sort orders), or NULL. */
+static const struct entity_list *
+list_of(struct view *v)
+{
+    const struct entity *e = NULL;
+
+    if (v == NULL || v->ops->list == NULL)
+        return NULL;
+    if (v->ops->list->own != NULL)
+        e = v->ops->list->own(v);
+    if (e == NULL)
+        e = v->ops->list->entity(v);
+    return e != NULL ? e->list : NULL;
+}
+
+/* What f and s take on list l, under their lines of the help ("\tfilters: mine, status=…,
+ * all"): next to the key, not under the list's own keys. Those that read what partners may
+ * not are not offered to them. Returns the lines written into text (at most room). */
+static int
+list_words(const struct entity_list *l, int key, char (*text)[HELP_TEXT], int room)
+{
+    size_t len;
+    int i, n = 0;
+
+    if (l == NULL || room < 2)
+        return 0;
+    if (key == 'f') {
+        len = (size_t)snprintf(text[n], HELP_TEXT, "\tfilters: ");
+        for (i = 0; i < l->nfilters; i++)
+            if (l->filters[i].mine) {
+                len += (size_t)snprintf(text[n] + len, HELP_TEXT - len, "mine, ");
+                break;
+            }
+        for (i = 0; i < l->nfilters && len < HELP_TEXT; i++)
+            if (!(l->filters[i].internal && partner_user))
+                len += (size_t)snprintf(
+                    text[n] + len, HELP_TEXT - len, "%s%s, ", l->filters[i].name,
+                    l->filters[i].field == NULL && strstr(l->filters[i].sql, "::text") != NULL
+                        ? ""
+                        : "=…"); /* a yes/no filter is a bare word */
+        if (len < HELP_TEXT)
+            snprintf(text[n] + len, HELP_TEXT - len, "all");
+        n++;
+        snprintf(text[n++], HELP_TEXT,
+                 "\ta=x,y any of them; a!=x not; a=none unset; a=\"two words\"");
+    } else if (key == 's' && l->nsorts > 0) {
+        len = (size_t)snprintf(text[n], HELP_TEXT, "\tsort orders: ");
+        for (i = 0; i < l->nsorts && len < HELP_TEXT; i++)
+            if (!(l->sorts[i].internal && partner_user))
+                len +=
+                    (size_t)snprintf(text[n] + len, HELP_TEXT - len, "%s%s",
+                                     len > strlen("\tsort orders: ") ? ", " : "", l->sorts[i].name);
+        n++;
+    }
+    return n;
+}
+
 int
 commands_help(struct view *v, const char **lines, int max)
 {
     static char text[HELP_MAX][HELP_TEXT];
     const struct action *a;
-    int n = 0, t = 0, i;
+    int n = 0, t = 0, i, k;
     size_t len;
 
     /* a view that takes text (a form) has its own keys only: there letters, digits, ":" and q
@@ -1701,9 +1860,17 @@ commands_help(struct view *v, const char **lines, int max)
         snprintf(text[t], HELP_TEXT, "%c\t%s%s%s%s", a->key, a->help, a->usage ? " (" : "",
                  a->usage ? a->usage : "", a->usage ? ")" : "");
         lines[n++] = text[t++];
+        if (a->needs & NEEDS_LIST) {
+            int w = list_words(list_of(v), a->key, text + t, HELP_MAX - t);
+
+            for (k = 0; k < w && n < max; k++)
+                lines[n++] = text[t + k];
+            t += w;
+        }
     }
     for (i = 0; global_help[i] != NULL && n < max; i++)
-        lines[n++] = global_help[i];
+        if (!own_says(v, global_help[i]))
+            lines[n++] = global_help[i];
     /* the commands, by name (":help" lists what each takes) */
     if (n < max && t < HELP_MAX) {
         len = (size_t)snprintf(text[t], HELP_TEXT, ":\tcommand:");

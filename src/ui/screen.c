@@ -1213,7 +1213,7 @@ draw_help(struct app *app, int top, int h)
     const char *acts[64];
     int nacts = help_lines(v, acts, 64);
     const char *const *own = v != NULL ? v->ops->help : NULL;
-    int width = 30, x, y = top, i, l, avail, total;
+    int width = 30, x, y = top, i, l, avail, total, last, shown;
     char line[256];
 
     /* as wide as its longest line (the screen allowing) */
@@ -1244,23 +1244,28 @@ draw_help(struct app *app, int top, int h)
     avail = h - 2 > 0 ? h - 2 : 0;
     total = help_body(own, acts, nacts, x, width, y, 0, 0);
     ui->help_page = avail;
-    if (ui->help_skip > total - avail)
-        ui->help_skip = total - avail;
+    /* pages do not overlap (1-19, 20-38, 39-46 of 46): the last one may have fewer lines */
+    last = avail > 0 && total > avail ? (total - 1) / avail * avail : 0;
+    if (ui->help_skip > last)
+        ui->help_skip = last;
     if (ui->help_skip < 0 || total <= avail)
         ui->help_skip = 0;
     ui->help_more = total > avail;
     help_body(own, acts, nacts, x, width, y, ui->help_skip, avail);
+    shown = total - ui->help_skip < avail ? total - ui->help_skip : avail;
+    for (i = shown; ui->help_more && i < avail; i++) /* the box keeps its height */
+        draw_text(stdscr, y + i, x, "", width, A_REVERSE);
     y += total < avail ? total : avail;
     if (ui->help_more) {
         /* shorter when narrow: what is shown and how to scroll, rather than a cut sentence */
         snprintf(line, sizeof line, "  %d-%d of %d  j k PgDn PgUp: more, other keys close",
-                 ui->help_skip + 1, ui->help_skip + avail, total);
+                 ui->help_skip + 1, ui->help_skip + shown, total);
         if (text_width(line) > width)
             snprintf(line, sizeof line, "  %d-%d/%d  j k PgDn PgUp, q closes", ui->help_skip + 1,
-                     ui->help_skip + avail, total);
+                     ui->help_skip + shown, total);
         if (text_width(line) > width)
             snprintf(line, sizeof line, " %d-%d/%d PgDn PgUp", ui->help_skip + 1,
-                     ui->help_skip + avail, total);
+                     ui->help_skip + shown, total);
         draw_text(stdscr, y, x, line, width, A_REVERSE | A_DIM);
     } else {
         draw_text(stdscr, y, x, "  press any key to close", width, A_REVERSE | A_DIM);
@@ -1813,7 +1818,7 @@ handle_key(struct app *app, wint_t key, int fkey)
         else if (ui->help_more && fkey && (key == KEY_DOWN || key == KEY_UP))
             step = key == KEY_DOWN ? 1 : -1;
         else if (ui->help_more && fkey && (key == KEY_NPAGE || key == KEY_PPAGE))
-            step = (key == KEY_NPAGE ? 1 : -1) * (ui->help_page > 1 ? ui->help_page - 1 : 1);
+            step = (key == KEY_NPAGE ? 1 : -1) * (ui->help_page > 0 ? ui->help_page : 1);
         if (step != 0) {
             ui->help_skip += step; /* kept within the lines by draw_help */
             if (ui->help_skip < 0)

@@ -55,7 +55,8 @@ struct listview {
 };
 
 /* The help of a list, from the registry: the keys every list has, and what this one
- * searches, filters and sorts by. One set per list, built at its first view. */
+ * searches and opens (what f and s take is under them: commands_help). One set per list,
+ * built at its first view. */
 #define HELP_LINES 12
 #define HELP_TEXT 160
 
@@ -70,7 +71,6 @@ list_help(const struct entity *e)
 {
     const struct entity_list *l = e->list;
     struct list_help *h = NULL;
-    size_t len;
     int i, n = 0;
 
     for (i = 0; i < 32 && h == NULL; i++)
@@ -97,27 +97,6 @@ list_help(const struct entity *e)
     else
         snprintf(h->text[n++], HELP_TEXT, "Enter\topen the record the %s is about%s", e->singular,
                  e->actions & ENT_MARK_READ ? " (marks it read)" : "");
-    /* what the f and s of the action table take here */
-    len = (size_t)snprintf(h->text[n], HELP_TEXT, "\tfilters: ");
-    for (i = 0; i < l->nfilters; i++)
-        if (l->filters[i].mine)
-            len += (size_t)snprintf(h->text[n] + len, HELP_TEXT - len, "mine, ");
-    for (i = 0; i < l->nfilters && len < HELP_TEXT; i++)
-        len += (size_t)snprintf(h->text[n] + len, HELP_TEXT - len, "%s%s, ", l->filters[i].name,
-                                l->filters[i].field == NULL &&
-                                        strstr(l->filters[i].sql, "::text") != NULL
-                                    ? ""
-                                    : "=…"); /* a yes/no filter is a bare word */
-    if (len < HELP_TEXT)
-        snprintf(h->text[n] + len, HELP_TEXT - len, "all");
-    n++;
-    snprintf(h->text[n++], HELP_TEXT,
-             "\ta=x,y any of them; a!=x not; a=none unset; a=\"two words\"");
-    len = (size_t)snprintf(h->text[n], HELP_TEXT, "\tsort orders: ");
-    for (i = 0; i < l->nsorts && len < HELP_TEXT; i++)
-        len += (size_t)snprintf(h->text[n] + len, HELP_TEXT - len, "%s%s", i ? ", " : "",
-                                l->sorts[i].name);
-    n++;
     for (i = 0; i < n; i++)
         h->lines[i] = h->text[i];
     h->lines[n] = NULL;

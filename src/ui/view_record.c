@@ -41,6 +41,11 @@ struct recordview {
     int gone;
     struct app *app; /* for presence on close */
     int chat_shared; /* the chat line being typed: shared with the partner (T), else t */
+    /* the help of its own keys, as they apply to its kind and the sections it has (an
+     * invoice has no mails to unfold): its ops are record_ops with this help */
+    struct view_ops ops;
+    char help_text[2][512];
+    const char *help[8];
 };
 
 /* A session has one presence row. It names the record of the view that wrote it last, on the
@@ -79,18 +84,58 @@ on_heartbeat(void *ctx, void *arg)
     heartbeat_timer = timer_add(&app->timers, now_ms() + heartbeat_ms(), on_heartbeat, NULL);
 }
 
-/* the view's own keys (the actions on the record come from the action table) */
+/* the view's own keys (the actions on the record come from the action table); build_help
+ * adds ] [, z and Enter as they apply to the record */
 static const char *const record_help[] = {
     "j, k, ↑ ↓\tmove through the lines",
     "PgDn, PgUp\tscroll a page (also Space, b)",
     "g, G\tfirst, last line",
-    "], [\tnext, previous section (conversation, timeline, comments, chat)",
-    "z\ta mail's quoted text: show or fold (off a mail: every mail's)",
-    "Enter\topen the record on the line (a call: its form; a mail: z; a comment or chat: all of "
-    "it)",
-    "q, Esc\tback",
     NULL,
 };
+
+/* Has the record's kind a conversation (its mails, z unfolds their quoted text)? */
+static int
+has_mails(const struct entity *e)
+{
+    return e->detail->conversation && e->mail_fk != NULL;
+}
+
+/* The help of rv's own keys: the sections ] and [ go to are the headings it shows now, and
+ * z and what Enter does on a mail, a call or a comment are said only where there are such. */
+static void
+build_help(struct recordview *rv)
+{
+    const struct entity *e = rv->e;
+    char *sec = rv->help_text[0], *enter = rv->help_text[1];
+    size_t len, sz = sizeof rv->help_text[0];
+    int i, n = 0, talk = !e->detail->setting && (e->actions & (ENT_COMMENT | ENT_CHAT));
+
+    len = (size_t)snprintf(sec, sz, "], [\tnext, previous section");
+    for (i = 0; rv->d != NULL && i < rv->d->nlines && len < sz; i++) {
+        const char *h = rv->d->lines[i].what, *paren = strstr(h, " (");
+
+        if (rv->d->lines[i].entity[0] != '\0' || h[0] == '\0')
+            continue;
+        /* "Comments (3) · c internal, ...": its name */
+        len += (size_t)snprintf(sec + len, sz - len, "%s%.*s", n++ ? " · " : ": ",
+                                paren != NULL ? (int)(paren - h) : (int)strlen(h), h);
+    }
+    snprintf(enter, sz, "Enter\topen the record on the line%s%s%s%s%s%s%s",
+             e->timeline_fk != NULL || has_mails(e) || talk ? " (" : "",
+             e->timeline_fk != NULL ? "a call: its form" : "",
+             e->timeline_fk != NULL && (has_mails(e) || talk) ? "; " : "",
+             has_mails(e) ? "a mail: z" : "", has_mails(e) && talk ? "; " : "",
+             talk ? "a comment or chat: all of it" : "",
+             e->timeline_fk != NULL || has_mails(e) || talk ? ")" : "");
+    for (i = 0, n = 0; record_help[i] != NULL; i++)
+        rv->help[n++] = record_help[i];
+    rv->help[n++] = sec;
+    if (has_mails(e))
+        rv->help[n++] = "z\ta mail's quoted text: show or fold (off a mail: every mail's)";
+    rv->help[n++] = enter;
+    rv->help[n++] = "q, Esc\tback";
+    rv->help[n] = NULL;
+}
 
 static int
 nlines(const struct recordview *rv)
@@ -335,6 +380,7 @@ load(struct recordview *rv, struct app *app)
     detail_free(&rv->d);
     rv->d = d;
     commands_hint(rv->e, d->phase, rv->hint, sizeof rv->hint); /* an issued invoice: no N */
+    build_help(rv);
     layout(rv, rv->disp_width > 0 ? rv->disp_width : COLS);
     if (rv->hist != NULL) {
         struct detail *h = db_record_history(app->db, rv->e->table, rv->id, &err);
@@ -888,7 +934,7 @@ static const struct view_ops record_ops = {
     .handle_key = rv_handle_key,
     .on_wakeup = rv_on_wakeup,
     .describe = rv_describe,
-    .help = record_help,
+    .help = record_help, /* each view's own: build_help */
     .free = rv_free,
     .selected = rv_selected,
     .act = rv_act,
@@ -901,7 +947,7 @@ view_record_line(struct view *v, char *entity, size_t en, int64_t *id, char *wha
     struct recordview *rv = (struct recordview *)v;
     const struct detail_line *l;
 
-    if (v == NULL || v->ops != &record_ops || rv->hist != NULL || rv->d == NULL ||
+    if (v == NULL || v->ops->draw != rv_draw || rv->hist != NULL || rv->d == NULL ||
         rv->sel >= rv->d->nlines)
         return -1;
     l = &rv->d->lines[rv->sel];
@@ -924,8 +970,11 @@ view_record_new(struct app *app, const char *entity, int64_t id)
         return NULL;
     }
     rv = xcalloc(1, sizeof *rv);
-    rv->v.ops = &record_ops;
+    rv->ops = record_ops;
+    rv->ops.help = rv->help;
+    rv->v.ops = &rv->ops;
     rv->e = k;
+    build_help(rv);
     commands_hint(k, "", rv->hint, sizeof rv->hint);
     rv->id = id;
     rv->app = app;

@@ -24,6 +24,33 @@ help_has() {
     wait_gone "press any key to close" 5 || fail "$what: a key closes the help"
 }
 
+# help_all: every line of the help once, page by page, as the footer numbers them (? opens it,
+# a key closes it)
+help_all() {
+    local seen=0 i page a b t
+    keys '?'
+    wait_for "Keys:" 5 >/dev/null || return 1
+    for i in 1 2 3 4 5 6 7 8 9; do
+        page=$(screen)
+        if [[ $page =~ \ ([0-9]+)-([0-9]+)\ of\ ([0-9]+)\  ]]; then
+            a=${BASH_REMATCH[1]} b=${BASH_REMATCH[2]} t=${BASH_REMATCH[3]}
+            awk -v a="$a" -v b="$b" -v seen="$seen" \
+                '/Keys:/ { n = a; next } n && n <= b { if (n > seen) print; n++ }' <<<"$page"
+            seen=$b
+            [ "$b" -ge "$t" ] && break
+            keys NPage
+            wait_gone " $a-$b of $t " 5 >/dev/null || break
+        else
+            awk '/Keys:/ { on = 1; next } /press any key to close/ { on = 0 } on' <<<"$page"
+            break
+        fi
+    done
+    keys Space
+    wait_gone "Keys:" 5 >/dev/null
+}
+# key_lines FILE KEY: the lines of the help in FILE whose key column is KEY
+key_lines() { grep -cE "^ +$2 {3,}[^ ]" "$1"; }
+
 help_has "Feed" "j, k, ↑ ↓" "search the event summaries" "filter the list (:filter"
 keys 2
 help_has "Leads" "search name, company and e-mail" "convert the lead" "new record of this list"
@@ -35,6 +62,15 @@ keys 5
 help_has "Deals (the pipeline)" "previous / next stage column" "edit the selected record"
 keys 6
 help_has "Tickets" "search subject and account" "sales signal: a lead for"
+# what f takes is said with f, not under Enter (and s's sort orders with s)
+help_all >"$TEST_TMP/help"
+check "Tickets: the filters' values are right under f" \
+    bash -c "grep -A1 -E '^ +f {3,}filter the list' '$TEST_TMP/help' | tail -n 1 | grep -qF 'filters: mine, status=…'"
+check "... the sort orders right under s" \
+    bash -c "grep -A1 -E '^ +s {3,}next sort order' '$TEST_TMP/help' | tail -n 1 | grep -qF 'sort orders: updated'"
+check "... and not under Enter: said once" test "$(grep -c 'filters: ' "$TEST_TMP/help")" = 1
+check "... Enter said once (the list's: open the ticket)" test "$(key_lines "$TEST_TMP/help" Enter)" = 1
+check "... :open #N: record N of the kind shown" grep -qE '^ +:open #N {3,}record N of the kind shown' "$TEST_TMP/help"
 keys 7
 help_has "Campaigns" "search campaign names" "hand off to a person or department"
 keys 8
@@ -49,6 +85,15 @@ for view in leads accounts contacts tickets campaigns; do
     keys Enter
     wait_for "Enter open" 5 || fail "a $view record opens"
     help_has "a record of $view" "through the lines" "history: who changed what"
+    # its own Enter, q and Esc only: the global ones said them again, differently
+    help_all >"$TEST_TMP/help"
+    check "a record of $view: Enter is said once" test "$(key_lines "$TEST_TMP/help" Enter)" = 1
+    check "... q and Esc once, together" \
+        test "$(key_lines "$TEST_TMP/help" 'q, Esc')/$(key_lines "$TEST_TMP/help" q)/$(key_lines "$TEST_TMP/help" Esc)" = 1/0/0
+    if [ "$view" = tickets ]; then
+        check "... a ticket's mails: z and the conversation" \
+            bash -c "grep -qE '^ +z {3,}a mail.s quoted text' '$TEST_TMP/help' && grep -qF 'Conversation' '$TEST_TMP/help'"
+    fi
     keys q
     wait_gone "Enter open" 5 || fail "back to $view"
 done
@@ -83,6 +128,8 @@ keys q q
 prompt "agenda"
 wait_for "Agenda, 7 days" 5 || fail ":agenda"
 help_has "Agenda" "scroll"
+help_all >"$TEST_TMP/help"
+check "Agenda: no Enter (it selects nothing to open)" test "$(key_lines "$TEST_TMP/help" Enter)" = 0
 keys q
 # the back office's tabs, a record of each, and a document's text (docs/billing.md)
 prompt "view quotes"
@@ -101,6 +148,11 @@ help_has "Invoices" "search number, buyer and account" "filters: mine, status=�
 keys Enter
 wait_for "Enter open" 5 || fail "an invoice opens"
 help_has "an invoice" "record a payment received" "draft a credit note"
+# only what applies to an invoice: no mails to unfold, no conversation; its own sections
+help_all >"$TEST_TMP/help"
+check "an invoice: its help has no z (no mails)" test "$(key_lines "$TEST_TMP/help" z)" = 0
+check "... nor a conversation" eval "! grep -qiE 'conversation|a mail: z' '$TEST_TMP/help'"
+check "... ] [ go to its own sections" grep -qF "next, previous section: Related · Lines · Payments" "$TEST_TMP/help"
 keys q
 prompt "view products"
 wait_for "Products by" 5 || fail "view products"
@@ -135,12 +187,17 @@ keys '?'
 check "the help says which of its lines are shown" wait_for "1-19 of" 5
 check "... and that j k PgDn PgUp show more" wait_for "PgDn PgUp: more, other keys close" 5
 check "the commands at its end are not on screen yet" wait_gone "help quit" 5
+total=$(screen | grep -o '[0-9]*-[0-9]* of [0-9]*' | head -1 | awk '{ print $3 }')
+keys NPage
+# pages do not overlap: 1-19, 20-38, ..., the last one shorter
+check "PgDn: the next page starts after the last line shown (20-38 of $total)" wait_for "20-38 of $total" 5
 keys NPage NPage NPage
 check "PgDn scrolls to the end: the last commands" wait_for "help quit" 5
-total=$(screen | grep -o '[0-9]*-[0-9]* of [0-9]*' | head -1 | awk '{ print $3 }')
-check "... its last lines shown: $((total - 18))-$total of $total" wait_for "$((total - 18))-$total of $total" 5
+last=$(((total - 1) / 19 * 19))
+check "... its last page: $((last + 1))-$total of $total" wait_for "$((last + 1))-$total of $total" 5
 keys k
-check "k goes back a line" wait_for "$((total - 19))-$((total - 1)) of $total" 5
+end=$((last + 19 < total + 1 ? last + 18 : total))
+check "k goes back a line ($last-$end of $total)" wait_for "$last-$end of $total" 5
 keys PPage PPage PPage
 check "PgUp back to the top" wait_for "1-19 of" 5
 keys j

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The `:` command prompt driven through tmux: :view, :find, :open, :history, Tab completion of
-# view, account and login names, errors, Esc and Ctrl-C, resize while typing, no libedit echo,
-# and the history file surviving a restart.
+# The `:` command prompt driven through tmux: :view, :find, :open (a name, a number), :history,
+# Tab completion of view, account and login names and :open's kinds, errors, Esc and Ctrl-C,
+# resize while typing, no libedit echo, and the history file surviving a restart.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_prompt.sh path/to/ccrm}
 
@@ -55,6 +55,18 @@ prefix=${name:0:$((${#name} - 3))}
 keys : "open $prefix" Tab
 check "Tab completes an account name" wait_bottom "^:open $name *\$"
 keys Escape
+# by number: the kind the view shows (here an account), or the kind said (test_open_number.sh)
+acc=$(psqlc -c "select max(id) from accounts where name = '$name'")
+keys : "open #$acc" Enter
+check ":open #N in Accounts opens account #N" wait_for "account #$acc" 5
+keys q
+if [ -z "$(psqlc -c "select 1 from accounts where name ilike 'tick%' limit 1")" ]; then
+    keys : "open tick" Tab
+    check "Tab after :open offers the kinds (ticket)" wait_bottom '^:open ticket *$'
+    keys Escape
+else
+    ok "# SKIP kind completion: an account starts with tick"
+fi
 me=$(psqlc -c "select current_user")
 lp=${me:0:$((${#me} - 2))}
 if [ -n "$lp" ] && [ -z "$(psqlc -c "select 1 from accounts where name ilike '$lp%' limit 1")" ]; then

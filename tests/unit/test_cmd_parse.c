@@ -162,6 +162,9 @@ static const struct {
     {"open Atlas", 1, "Atlas Corp", 5, "Atlas Corp"},
     {"find al", 1, "alice", 5, "alice"},
     {"open b", 1, "Brightwave", 5, "Brightwave"},
+    {"open ti", 1, "ticket", 5, "ticket"}, /* :open's kinds, by number: "ticket 3221" */
+    {"open in", 1, "invoice", 5, "invoice"},
+    {"open sla p", 1, "SLA policy", 5, "SLA policy"},
     {"x y", 0, "", 2, NULL},
     {"help x", 0, "", 5, NULL},
     {"unsubscribe ph", 1, "phone", 12, "phone"},
@@ -307,6 +310,69 @@ test_actions(void **state)
     assert_string_equal(cmd_name(CMD_HANDOFF), "handoff");
 }
 
+/* :open by number (cmd_open_number): as people quote it, with or without a kind */
+static void
+test_open_number(void **state)
+{
+    static const struct {
+        const char *arg;
+        int rc;
+        const char *table; /* the kind said, NULL: none (the view's) */
+        long long id;
+    } cases[] = {
+        {"3221", 1, NULL, 3221},
+        {"#3221", 1, NULL, 3221},
+        {"[#3221]", 1, NULL, 3221},
+        {"#L45", 1, "leads", 45},
+        {"#l45", 1, "leads", 45},
+        {"ticket 3221", 1, "tickets", 3221},
+        {"Tickets #3221", 1, "tickets", 3221},
+        {"deal #12", 1, "opportunities", 12},
+        {"deals 12", 1, "opportunities", 12},
+        {"opportunities 12", 1, "opportunities", 12},
+        {"invoice [#7]", 1, "invoices", 7},
+        {"SLA policy 2", 1, "sla_policies", 2},
+        {"sla policies 2", 1, "sla_policies", 2},
+        {"lead #L45", 1, "leads", 45},
+        {"0042", 1, NULL, 42},
+        /* an account's name */
+        {"Acme Corp", 0, NULL, 0},
+        {"ticket", 0, NULL, 0},
+        {"Deal Partners", 0, NULL, 0},
+        {"3221 Ltd", 0, NULL, 0},
+        {"task 3", 0, NULL, 0}, /* no detail view: a name */
+        /* a number that is none */
+        {"#", -1, NULL, 0},
+        {"#x", -1, NULL, 0},
+        {"ticket #x", -1, NULL, 0},
+        {"#0", -1, NULL, 0},
+        {"[#12", -1, NULL, 0},
+        {"#1234567890123456789", -1, NULL, 0},
+        {"ticket #L45", -1, NULL, 0},
+    };
+    const struct entity *e;
+    struct ccrm_err err;
+    long long id;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int rc = cmd_open_number(cases[i].arg, &e, &id, &err);
+
+        if (rc != cases[i].rc)
+            fail_msg("\"%s\": %d, expected %d (%s)", cases[i].arg, rc, cases[i].rc, err.msg);
+        if (rc == 1) {
+            assert_int_equal(id, cases[i].id);
+            if (cases[i].table == NULL)
+                assert_null(e);
+            else
+                assert_string_equal(e != NULL ? e->table : "(none)", cases[i].table);
+        }
+        if (rc == -1)
+            assert_true(err.msg[0] != '\0');
+    }
+}
+
 int
 main(void)
 {
@@ -314,7 +380,7 @@ main(void)
         cmocka_unit_test(test_parse_table),    cmocka_unit_test(test_parse_long_arg),
         cmocka_unit_test(test_complete_table), cmocka_unit_test(test_complete_cursor),
         cmocka_unit_test(test_fold_utf8),      cmocka_unit_test(test_complete_utf8),
-        cmocka_unit_test(test_actions),
+        cmocka_unit_test(test_actions),        cmocka_unit_test(test_open_number),
     };
 
     /* the client runs in the user's locale; names outside ASCII need a UTF-8 one */
