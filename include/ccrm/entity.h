@@ -55,6 +55,10 @@ struct entity_field {
                  * owner), shown and editable; what is saved is what the form holds */
     int routed; /* left empty, the database's rules choose it (ccrm_route, schema/019): a new
                  * record's form starts empty and says so */
+    /* a FIELD_REF column of the same entity whose record fills this one in when a new record
+     * leaves it empty (a line's product: its description, price, tax rate; ccrm_line_fill):
+     * required, but not once that field is set in a new record's form. NULL: none */
+    const char *filled_by;
 };
 
 enum { LIST_NONE, LIST_NULL, LIST_EMPTY };

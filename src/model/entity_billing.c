@@ -47,18 +47,25 @@
     " WHERE m." col " = $1 AND m.interaction_id IS NOT NULL)"
 
 /* a quote's or an invoice's line after the document it is on: said once for both (the
- * columns' scales: a quantity's 3 decimals, a price's 4, percentages at most 100) */
+ * columns' scales: a quantity's 3 decimals, a price's 4, percentages at most 100). What the
+ * line is refused without is required; the quantity and discount start at the database's
+ * defaults, and a new line's product fills in the description, price and tax rate left empty
+ * (ccrm_line_fill), so the form requires them only when no product is chosen
+ * (filled_by). The position is the next one when left empty. */
 /* clang-format off */
 #define LINE_FIELDS                                                                                \
     {.column = "product_id", .label = "Product", .type = FIELD_REF, .ref = "products",            \
      .maxlen = 200},                                                                               \
-    {.column = "description", .label = "Description", .type = FIELD_TEXT, .maxlen = 500},          \
+    {.column = "description", .label = "Description", .type = FIELD_TEXT, .required = 1,           \
+     .maxlen = 500, .filled_by = "product_id"},                                                    \
     {.column = "quantity", .label = "Quantity", .type = FIELD_AMOUNT, .decimals = 3, .min = -1,    \
      .required = 1, .def = "1"},                                                                   \
-    {.column = "unit_price", .label = "Unit price", .type = FIELD_AMOUNT, .decimals = 4},          \
+    {.column = "unit_price", .label = "Unit price", .type = FIELD_AMOUNT, .decimals = 4,           \
+     .required = 1, .filled_by = "product_id"},                                                    \
     {.column = "discount_pct", .label = "Discount %", .type = FIELD_AMOUNT, .max = 100,            \
      .required = 1, .def = "0", .sqldef = "0"},                                                    \
-    {.column = "tax_rate", .label = "Tax rate %", .type = FIELD_AMOUNT, .max = 100},               \
+    {.column = "tax_rate", .label = "Tax rate %", .type = FIELD_AMOUNT, .max = 100,                \
+     .required = 1, .filled_by = "product_id"},                                                    \
     {.column = "position", .label = "Position", .type = FIELD_INT, .min = 1, .max = 100000}
 /* clang-format on */
 

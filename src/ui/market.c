@@ -3,7 +3,8 @@
  * src/db/market_ui.c, whose functions hold the rules (an opted-out person is never added, and
  * the summary says how many were left out and why). Offline, the question opens again with
  * what was typed; a refusal shows the database's message and the same action offers the text
- * again. */
+ * again, except the person to add (m): typed after, it would join the new one, so m starts
+ * empty. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,6 +256,11 @@ void
 mkt_add_member(struct app *app, int64_t campaign, const char *who)
 {
     start(MKT_MEMBER_ADD, campaign, "campaigns", campaign);
+    /* each m asks afresh: a name or address the database refused is no start for the next
+     * one (typed after it, "pwalk.tester" became "pwalk.testerpwalk.tester@example.com");
+     * the refusal said what it was */
+    mk.text[0] = '\0';
+    mk.kept = 0;
     if (who != NULL && who[0] != '\0') {
         str_copy(mk.text, who, sizeof mk.text);
         do_add_member(app);

@@ -2,7 +2,8 @@
  * (i), a campaign's members added from a segment or one by one, taken out, their responses
  * recorded (A, m, x, r on a campaign), segments saved and counted (:segment, :segment-count).
  * Each asks on the bottom line, writes through src/db/market_ui.c (the rules are the
- * database's) and says what happened; what was typed comes back when the write fails. */
+ * database's) and says what happened; what was typed comes back when the write fails (the
+ * person to add only when offline: each m asks afresh). */
 #ifndef CCRM_UI_MARKET_H
 #define CCRM_UI_MARKET_H
 

@@ -35,7 +35,10 @@ struct ffield {
     char *key;         /* FIELD_REF: the chosen id or login ("" = none) */
     char *label;       /* FIELD_REF: what shows for key */
     int searching;     /* FIELD_REF: eb holds a search, not the label */
-    int filled_by;     /* set by the pick in field filled_by (its `within`), or -1 */
+    /* FIELD_REF: the search was typed here, so ↑↓ choose among its matches; a list shown on
+     * entering (the chosen account's contacts) leaves ↑↓ to move between fields (^N ^P pick) */
+    int typed;
+    int filled_by; /* set by the pick in field filled_by (its `within`), or -1 */
     struct ref_match m[REF_MATCH_MAX];
     int nm, msel, searched;
     char *error; /* shown under the field, or NULL */
@@ -83,6 +86,7 @@ struct formview {
     unsigned dup_timer;
     char *preview_of;  /* the values the preview line was computed from */
     char preview[256]; /* the entity's preview line (a quote line's amounts), or "" */
+    char noun[64];     /* what the record is called in messages: noun() */
 };
 
 #define DUP_PAUSE_MS 250
@@ -93,7 +97,8 @@ static const char *const form_help[] = {
     "Esc\tcancel (asks first if you changed something)",
     "← → Home End\tmove in the text; ^U ^K delete to start / end",
     "Space, ← →, a letter\tchange a choice",
-    "type, ↑ ↓, Enter\treference: search, then pick a match",
+    "type, then ↑ ↓ Enter\treference: search, then pick a match",
+    "^N ^P, Enter\treference: pick from the list shown before typing",
     "Enter\tnew line in a text body; elsewhere next field",
     NULL,
 };
@@ -155,7 +160,7 @@ set_value(struct ffield *ff, const char *value, const char *label)
         set_str(&ff->key, value != NULL ? value : "");
         set_str(&ff->label, ff->key[0] == '\0' ? "" : label != NULL ? label : ff->key);
         editbuf_set(&ff->eb, ff->label);
-        ff->searching = 0;
+        ff->searching = ff->typed = 0;
         clear_matches(ff);
     } else {
         editbuf_set(&ff->eb, value != NULL ? value : "");
@@ -186,15 +191,60 @@ raw_value(const struct ffield *ff)
     return editbuf_get(&ff->eb);
 }
 
+/* What the record is called in messages and titles: for an entity whose new records are made
+ * by a kind (an interaction: `l` logs a call), the kind the form holds ("saved call #1505");
+ * else its singular. In fv->noun, until the next call. */
+static const char *
+noun(struct formview *fv)
+{
+    const struct entity *e = fv->e;
+    int k = e->new_field != NULL ? form_field_index(e, e->new_field) : -1, i;
+    char *v;
+
+    str_copy(fv->noun, e->singular, sizeof fv->noun);
+    if (k < 0 || fv->f[k].spec->choices == NULL)
+        return fv->noun;
+    v = raw_value(&fv->f[k]);
+    for (i = 0; fv->f[k].spec->choices[i] != NULL; i++)
+        if (v[0] != '\0' && strcmp(fv->f[k].spec->choices[i], v) == 0)
+            str_copy(fv->noun, v, sizeof fv->noun);
+    free(v);
+    return fv->noun;
+}
+
+/* Field ff may stay empty: the record another field of this new record names fills it in
+ * (a line's product: ccrm_line_fill, schema/functions/91_billing.sql). A saved record's stay
+ * required: the trigger keeps what the same statement emptied, and refuses the line. */
+static int
+product_fills_it(const struct formview *fv, const struct ffield *ff)
+{
+    int k;
+
+    if (fv->id != 0 || ff->spec->filled_by == NULL ||
+        (k = form_field_index(fv->e, ff->spec->filled_by)) < 0)
+        return 0;
+    return fv->f[k].spec->type == FIELD_REF && fv->f[k].key[0] != '\0';
+}
+
+/* Field ff needs a value now (marked *, refused empty by a save). */
+static int
+required_now(const struct formview *fv, const struct ffield *ff)
+{
+    return ff->spec->required && !product_fills_it(fv, ff);
+}
+
 /* The value to save for field ff: 0 with *out (malloc'd), or -1 with the field's error set.
  * In a record read from the database (editing), a value nobody touched is kept exactly as
  * read; a new record checks every field. */
 static int
-field_value(struct ffield *ff, int editing, char **out)
+field_value(const struct formview *fv, struct ffield *ff, char **out)
 {
+    struct entity_field spec = *ff->spec;
     char *raw = raw_value(ff), msg[200];
+    int editing = fv->id != 0;
 
     *out = NULL;
+    spec.required = required_now(fv, ff);
     if (editing && strcmp(raw, ff->base) == 0) {
         *out = raw;
         return 0;
@@ -204,7 +254,7 @@ field_value(struct ffield *ff, int editing, char **out)
         set_error(ff, "choose one of the matches (↑↓ Enter), or clear the field");
         return -1;
     }
-    if (form_normalize(ff->spec, raw, out, msg, sizeof msg) != 0) {
+    if (form_normalize(&spec, raw, out, msg, sizeof msg) != 0) {
         free(raw);
         set_error(ff, "%s", msg);
         return -1;
@@ -345,7 +395,7 @@ static void
 ref_cancel(struct ffield *ff)
 {
     editbuf_set(&ff->eb, ff->label);
-    ff->searching = 0;
+    ff->searching = ff->typed = 0;
     clear_matches(ff);
     set_str(&ff->error, NULL);
 }
@@ -384,8 +434,9 @@ ref_enter(struct formview *fv, struct ffield *ff)
     t = editbuf_get(&ff->eb);
     if (str_trim(t)[0] == '\0') {
         ff->searching = 1;
+        ff->typed = 0;
         ref_search(fv, ff);
-        ff->msel = -1; /* none chosen yet: Enter moves on, ↓ chooses */
+        ff->msel = -1; /* none chosen yet: Enter and ↓ move on, ^N chooses */
     }
     free(t);
 }
@@ -426,19 +477,56 @@ close_new(struct formview *fv, int64_t id)
     under = ui_active(app->ui);
     if (under == NULL || under->ops->list == NULL || under->ops->list->show == NULL ||
         (le = under->ops->list->entity(under)) == NULL || strcmp(le->table, fv->e->table) != 0) {
-        ui_message(app, "saved %s #%lld", fv->e->singular, (long long)id);
+        ui_message(app, "saved %s #%lld", noun(fv), (long long)id);
         return;
     }
     if (under->ops->list->show(under, app, id, said, sizeof said) == 0)
-        ui_message(app, "saved %s #%lld%s", fv->e->singular, (long long)id, said);
+        ui_message(app, "saved %s #%lld%s", noun(fv), (long long)id, said);
     else
-        ui_message(app, "saved %s #%lld (this list does not show it)", fv->e->singular,
-                   (long long)id);
+        ui_message(app, "saved %s #%lld (this list does not show it)", noun(fv), (long long)id);
+}
+
+/* s lower-cased into buf, up to a '%' ("Tax rate %": "tax rate"), trailing spaces dropped */
+static void
+lower_words(const char *s, char *buf, size_t n)
+{
+    size_t k;
+
+    for (k = 0; s[k] != '\0' && s[k] != '%' && k + 1 < n; k++)
+        buf[k] = s[k] >= 'A' && s[k] <= 'Z' ? (char)(s[k] - 'A' + 'a') : s[k];
+    while (k > 0 && buf[k - 1] == ' ')
+        k--;
+    buf[k] = '\0';
+}
+
+/* A value missing that the database's words name but no column does (ccrm_line_fill: "product
+ * X has no price in SEK: type the line's unit price"): the empty field they name, or -1. */
+static int
+missing_field(struct formview *fv, const struct record_err *re)
+{
+    char msg[sizeof re->err.msg], label[96];
+    int i;
+
+    if (strcmp(re->err.sqlstate, "23502") != 0)
+        return -1;
+    lower_words(re->err.msg, msg, sizeof msg);
+    for (i = 0; i < fv->nf; i++) {
+        char *raw = raw_value(&fv->f[i]);
+        int empty = raw[0] == '\0';
+
+        free(raw);
+        lower_words(fv->f[i].spec->label, label, sizeof label);
+        if (empty && label[0] != '\0' && strstr(msg, label) != NULL)
+            return i;
+    }
+    return -1;
 }
 
 static void
 refused(struct formview *fv, const struct record_err *re)
 {
+    int k;
+
     if (re->lost) {
         set_banner(fv, BANNER_LOST,
                    "not saved: %s. Your input is kept: press Ctrl-S again once the status bar "
@@ -449,6 +537,10 @@ refused(struct formview *fv, const struct record_err *re)
         set_error(&fv->f[re->field], "%s", re->err.msg);
         fv->cur = re->field;
         ui_message_error(fv->app, "not saved: %s: %s", fv->f[re->field].spec->label, re->err.msg);
+    } else if ((k = missing_field(fv, re)) >= 0) {
+        set_error(&fv->f[k], "%s", re->err.msg);
+        fv->cur = k;
+        ui_message_error(fv->app, "not saved: %s: %s", fv->f[k].spec->label, re->err.msg);
     } else {
         set_banner(fv, BANNER_ERROR, "not saved: %s", re->err.msg);
         ui_message_error(fv->app, "not saved: %s", re->err.msg);
@@ -543,10 +635,10 @@ merged_banner(struct formview *fv)
         set_banner(fv, BANNER_ERROR,
                    "this %s was merged into #%lld: it cannot be saved. What you typed stays "
                    "here to copy into #%lld; Esc asks before it discards it.",
-                   fv->e->singular, (long long)fv->merged_into, (long long)fv->merged_into);
+                   noun(fv), (long long)fv->merged_into, (long long)fv->merged_into);
     else
         set_banner(fv, BANNER_ERROR, "this %s was merged into #%lld: Esc leaves the form.",
-                   fv->e->singular, (long long)fv->merged_into);
+                   noun(fv), (long long)fv->merged_into);
 }
 
 /* Save. Returns 1 if the form closed (it stays valid until its key handler returns), else 0. */
@@ -564,7 +656,7 @@ save(struct formview *fv, int attempt)
     for (i = 0; i < fv->nf; i++) /* first: a pick may fill in another field (its account) */
         ref_leave(fv, &fv->f[i]);
     for (i = 0; i < fv->nf; i++) {
-        if (field_value(&fv->f[i], fv->id != 0, &vals[i]) != 0) {
+        if (field_value(fv, &fv->f[i], &vals[i]) != 0) {
             nbad++;
             if (bad < 0)
                 bad = i;
@@ -602,8 +694,8 @@ save(struct formview *fv, int attempt)
             record_free(&was);
             fv->maybe_id = 0;
             close_new(fv, id);
-            ui_message(app, "saved %s #%lld: it was saved as the connection dropped",
-                       fv->e->singular, (long long)id);
+            ui_message(app, "saved %s #%lld: it was saved as the connection dropped", noun(fv),
+                       (long long)id);
             closed = 1;
             goto out;
         }
@@ -644,13 +736,12 @@ save(struct formview *fv, int attempt)
     if (nch == 0) {
         if (attempt > 0)
             close_form(fv, "saved %s #%lld: it already had your changes (%s saved them first)",
-                       fv->e->singular, (long long)fv->id, fv->who_login);
+                       noun(fv), (long long)fv->id, fv->who_login);
         else if (fv->who_login[0] != '\0')
-            close_form(fv, "nothing to save: %s #%lld stays as %s saved it", fv->e->singular,
+            close_form(fv, "nothing to save: %s #%lld stays as %s saved it", noun(fv),
                        (long long)fv->id, fv->who_login);
         else
-            close_form(fv, "nothing changed: %s #%lld left as it was", fv->e->singular,
-                       (long long)fv->id);
+            close_form(fv, "nothing changed: %s #%lld left as it was", noun(fv), (long long)fv->id);
         closed = 1;
         goto out;
     }
@@ -658,13 +749,13 @@ save(struct formview *fv, int attempt)
     switch (rc) {
     case 0:
         if (fv->merged[0] != '\0')
-            close_form(fv, "saved %s #%lld, merged with what %s changed (%s)", fv->e->singular,
+            close_form(fv, "saved %s #%lld, merged with what %s changed (%s)", noun(fv),
                        (long long)fv->id, fv->who_login, fv->merged);
         else if (fv->who_login[0] != '\0')
-            close_form(fv, "saved %s #%lld, with your choices over %s's changes", fv->e->singular,
+            close_form(fv, "saved %s #%lld, with your choices over %s's changes", noun(fv),
                        (long long)fv->id, fv->who_login);
         else
-            close_form(fv, "saved %s #%lld", fv->e->singular, (long long)fv->id);
+            close_form(fv, "saved %s #%lld", noun(fv), (long long)fv->id);
         closed = 1;
         break;
     case 1:
@@ -680,19 +771,18 @@ save(struct formview *fv, int attempt)
         fv->ctop = 0;
         ui_message_error(app,
                          "%s saved this %s first: choose what to keep where you both changed it",
-                         cur->updated_by, fv->e->singular);
+                         cur->updated_by, noun(fv));
         break;
     case 2:
         if (merged_into(fv) > 0) {
             merged_banner(fv);
-            ui_message_error(app, "not saved: the %s was merged into #%lld", fv->e->singular,
+            ui_message_error(app, "not saved: the %s was merged into #%lld", noun(fv),
                              (long long)fv->merged_into);
             break;
         }
         set_banner(fv, BANNER_ERROR,
-                   "this %s " RECORD_GONE ": it cannot be saved. Esc leaves the form.",
-                   fv->e->singular);
-        ui_message_error(app, "not saved: the %s is gone", fv->e->singular);
+                   "this %s " RECORD_GONE ": it cannot be saved. Esc leaves the form.", noun(fv));
+        ui_message_error(app, "not saved: the %s is gone", noun(fv));
         break;
     default:
         refused(fv, &re);
@@ -1022,6 +1112,9 @@ fm_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
     struct ffield *ff = &fv->f[fv->cur];
     enum field_type t = ff->spec->type;
     int popup = t == FIELD_REF && ff->searching && ff->nm > 0;
+    /* ↑↓ choose among the matches of what was typed here, and move between fields otherwise
+     * (a list shown on entering is passed by: ^N ^P choose from it) */
+    int picks = popup && ff->typed;
     int changed = 0;
 
     (void)app;
@@ -1061,7 +1154,7 @@ fm_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
     if (fkey && key == KEY_UP) {
         if (t == FIELD_MULTILINE && editbuf_up(&ff->eb))
             return 1;
-        if (popup && ff->msel > 0)
+        if (picks && ff->msel > 0)
             ff->msel--;
         else
             move_to(fv, fv->cur - 1);
@@ -1070,10 +1163,17 @@ fm_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
     if (fkey && key == KEY_DOWN) {
         if (t == FIELD_MULTILINE && editbuf_down(&ff->eb))
             return 1;
-        if (popup)
+        if (picks)
             ff->msel = ff->msel < ff->nm - 1 ? ff->msel + 1 : ff->msel;
         else
             move_to(fv, fv->cur + 1);
+        return 1;
+    }
+    if (!fkey && (key == 14 || key == 16)) { /* ^N ^P: the next or previous match */
+        if (popup && key == 14)
+            ff->msel = ff->msel < ff->nm - 1 ? ff->msel + 1 : ff->msel;
+        else if (popup && ff->msel > 0)
+            ff->msel--;
         return 1;
     }
     if (fkey && (key == KEY_NPAGE || key == KEY_PPAGE)) {
@@ -1110,7 +1210,7 @@ fm_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
         }
         changed = edit_key(ff, key, fkey);
         if (changed && t == FIELD_REF) {
-            ff->searching = 1;
+            ff->searching = ff->typed = 1;
             ref_search(fv, ff);
         }
     }
@@ -1373,7 +1473,7 @@ draw_fields(struct formview *fv, WINDOW *w, int y0, int ah, int wd)
         y += h;
         if (r + h <= fv->top || r >= fv->top + ah)
             continue;
-        snprintf(label, sizeof label, "%s%s", f->label, f->required ? "*" : "");
+        snprintf(label, sizeof label, "%s%s", f->label, required_now(fv, ff) ? "*" : "");
         if (ROW_VISIBLE(r)) {
             if (focused)
                 draw_text(w, ROW_Y(r), 0, "▸", 1, ui_attr(app, PAIR_HIGHLIGHT, A_BOLD));
@@ -1414,6 +1514,12 @@ draw_fields(struct formview *fv, WINDOW *w, int y0, int ah, int wd)
                     snprintf(shown, sizeof shown, focused ? "‹ %s ›" : "%s", v[0] ? v : "—");
                     draw_text(w, ROW_Y(r), x_in, shown, iw, in | (focused ? A_BOLD : 0));
                     free(v);
+                } else if (ff->eb.len == 0 && product_fills_it(fv, ff)) {
+                    /* not required: says whose value it gets */
+                    draw_text(w, ROW_Y(r), x_in, "empty: the product's", iw,
+                              in | ui_attr(app, PAIR_DIM, A_DIM));
+                    if (focused)
+                        mvwchgat(w, ROW_Y(r), x_in, 1, A_REVERSE, 0, NULL);
                 } else if (ff->eb.len == 0 && !(f->type == FIELD_REF && ff->searching)) {
                     draw_text(w, ROW_Y(r), x_in, focused ? placeholder(f) : "", iw,
                               in | ui_attr(app, PAIR_DIM, A_DIM));
@@ -1491,8 +1597,7 @@ draw_conflict(struct formview *fv, WINDOW *w, int y0, int ah, int wd)
     int y = y0, end = y0 + ah, i, k, rows, vw, total, sel_top = 0, sel_bot = 0, sel_opt = 0;
     int small = ah < 12;
 
-    snprintf(line, sizeof line, "%s saved this %s while you were editing it.", fv->who,
-             fv->e->singular);
+    snprintf(line, sizeof line, "%s saved this %s while you were editing it.", fv->who, noun(fv));
     if (y < end)
         y += draw_wrapped(w, y, 0, wd, small ? 1 : 2, line, ui_attr(app, PAIR_HIGHLIGHT, A_BOLD));
     if (fv->merged[0] != '\0' && y < end - 3) {
@@ -1659,20 +1764,31 @@ fm_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
                  "↑↓ move · Space choose · y yours · t theirs · ^S save · "
                  "Esc back to the form");
     } else {
-        const char *th = "";
-        char among[200];
+        const struct ffield *ff = &fv->f[fv->cur];
+        const char *th = "", *tail = "^S save · Esc cancel · Tab ↑↓ field";
+        char among[240], search[200];
 
         switch (f->type) {
         case FIELD_CHOICE:
             th = "←→ Space: change · ";
             break;
         case FIELD_REF:
-            th = "type to search, ↑↓ Enter pick · ";
-            if (narrowed_to(fv, &fv->f[fv->cur]) != NULL) {
-                snprintf(among, sizeof among, "type to search %s's %s, ↑↓ Enter pick · ",
-                         within_field(fv, &fv->f[fv->cur])->label, entity_noun(f->ref, 2));
-                th = among;
+            /* what the keys do now: ↑↓ pick only among the matches of what was typed */
+            if (narrowed_to(fv, ff) != NULL)
+                snprintf(search, sizeof search, "type to search %s's %s",
+                         within_field(fv, ff)->label, entity_noun(f->ref, 2));
+            else
+                snprintf(search, sizeof search, "type to search");
+            if (ff->searching && ff->nm > 0 && ff->typed) {
+                snprintf(among, sizeof among, "↑↓ Enter pick a match · ");
+                tail = "^S save · Esc stop searching · Tab field";
+            } else if (ff->searching && ff->nm > 0) {
+                snprintf(among, sizeof among, "^N ^P Enter pick, or %s · ", search);
+                tail = "^S save · Esc stop searching · Tab ↑↓ field";
+            } else {
+                snprintf(among, sizeof among, "%s · ", search);
             }
+            th = among;
             break;
         case FIELD_MULTILINE:
             th = "Enter: new line · ";
@@ -1689,7 +1805,7 @@ fm_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
         default:
             break;
         }
-        snprintf(hint, sizeof hint, "%s^S save · Esc cancel · Tab ↑↓ field", th);
+        snprintf(hint, sizeof hint, "%s%s", th, tail);
     }
     draw_text(w, h - 1, 0, hint, wd, ui_attr(app, PAIR_DIM, A_DIM));
 }
@@ -1717,7 +1833,7 @@ fm_on_wakeup(struct view *v, struct app *app)
     else if (rc == 0 && merged_into(fv) > 0)
         merged_banner(fv);
     else if (rc == 0)
-        set_banner(fv, BANNER_ERROR, "this %s " RECORD_GONE, fv->e->singular);
+        set_banner(fv, BANNER_ERROR, "this %s " RECORD_GONE, noun(fv));
 }
 
 static void
@@ -1727,9 +1843,9 @@ fm_describe(struct view *v, char *buf, size_t n)
     int changed = form_changed(fv);
 
     if (fv->id == 0)
-        snprintf(buf, n, "new %s%s", fv->e->singular, changed ? " · not saved" : "");
+        snprintf(buf, n, "new %s%s", noun(fv), changed ? " · not saved" : "");
     else
-        snprintf(buf, n, "editing %s #%lld%s", fv->e->singular, (long long)fv->id,
+        snprintf(buf, n, "editing %s #%lld%s", noun(fv), (long long)fv->id,
                  changed ? " · not saved" : "");
 }
 
@@ -1961,14 +2077,9 @@ view_form_new(struct app *app, const char *entity, int64_t id, const char *const
         set_banner(fv, BANNER_ERROR, "read-only: your role may not %s %s (the database refuses)",
                    id != 0 ? "change" : "create", e->plural);
     if (id != 0) {
-        snprintf(fv->v.title, sizeof fv->v.title, "Edit %s #%lld", e->singular, (long long)id);
+        snprintf(fv->v.title, sizeof fv->v.title, "Edit %s #%lld", noun(fv), (long long)id);
     } else {
-        /* a new interaction is named by its kind: "New call" */
-        int k = form_field_index(e, "kind");
-        char *kind = k >= 0 ? raw_value(&fv->f[k]) : xstrdup("");
-
-        snprintf(fv->v.title, sizeof fv->v.title, "New %s", kind[0] ? kind : e->singular);
-        free(kind);
+        snprintf(fv->v.title, sizeof fv->v.title, "New %s", noun(fv)); /* "New call" */
     }
     flow_off();
     return &fv->v;

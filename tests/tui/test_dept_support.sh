@@ -41,7 +41,7 @@ check "l opens a form to log a call" wait_for "New call"
 keys Tab
 keys -l "Called the customer about the export"
 keys C-s
-check "the call is saved" wait_for "saved interaction #"
+check "the call is saved" wait_for "saved call #"
 check "the call is on the ticket's timeline, marked support" \
     wait_for "sofia (support)        call: Called the customer about the export"
 check "database: a call on the ticket, by sofia" \

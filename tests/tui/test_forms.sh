@@ -4,7 +4,9 @@
 # long subject (horizontal scrolling) and a multi-line body; a deal's stage and amount edited;
 # values refused at their field (by the form and by the database) save nothing; cancel
 # discards; the database's department rules and grants are shown at the top of the form; the
-# input survives a resize down to 40x12 and a connection lost while saving.
+# input survives a resize down to 40x12 and a connection lost while saving. A call logged on a
+# ticket: ↑↓ move between fields past a list shown on entering one, and the form is named by
+# the call's kind.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_forms.sh path/to/ccrm}
 
@@ -220,5 +222,52 @@ keys C-s
 check "another stage is allowed" wait_for "saved deal #$deal"
 check "stage negotiation, saved by marco" \
     test "$(psqlc -c "select stage || '|' || updated_by from opportunities where id = $deal")" = "negotiation|marco"
+keys q
+tui_stop
+
+# ---- a call logged on a ticket: ↑↓ move between fields, and pick only among the matches of
+# what was typed; a list shown on entering a field is passed by (^N ^P pick from it). The form
+# and what it saved are named by the kind: "New call", "new call", "saved call #" ----
+tid=$(as sofia -c "insert into tickets (account_id, subject) values ($acc, 'Ofen piept laut') returning id")
+tui_start 120 40 "$CCRM" -d "$PG_CONN user=sofia" --view tickets
+check "sofia's client" wait_for " online "
+keys /
+keys -l "Ofen piept"
+keys Enter
+wait_gone "search: " >/dev/null
+keys Enter
+check "the ticket opens" wait_for "ticket #$tid"
+keys l
+check "l opens a form named by the kind" wait_for "New call"
+check "the status line says a new call (not a new interaction)" wait_for "new call"
+keys Tab
+keys -l "Ofen besprochen"
+keys Down Down # Account, Contact
+check "on the contact, the account's people are listed" wait_for "Zoë Ångström"
+check "the hint says ^N ^P pick from that list (↑↓ move on)" \
+    wait_for "^N ^P Enter pick, or type to search Bäckerei Größenwahn KG's contacts"
+keys -l "zo"
+check "typed, the hint says ↑↓ pick a match" wait_for "↑↓ Enter pick a match"
+keys Down
+keys Enter
+check "↓ stayed among the matches: Enter takes the contact" line_has "Contact" "Zoë Ångström"
+keys Down Down # Lead, Deal
+check "Down goes on to the deal" wait_for "▸ Deal"
+check "... where the account's deals are listed" wait_for "Ofen-Deal Größenwahn"
+keys Down
+check "Down moves past the list to the ticket (it used to pick a deal)" wait_for "▸ Ticket"
+keys Up
+wait_for "▸ Deal" >/dev/null || fail "Up back to the deal"
+keys C-n Enter
+check "^N chooses from the list, Enter takes it" line_has "Deal" "Ofen-Deal Größenwahn"
+keys Down Down Down Down Down Down Down # Ticket, Channel, Direction, When, Due, Done, Notes
+check "seven Downs on: the notes" wait_for "▸ Notes"
+keys -l "Notizen zum Ofen"
+keys C-s
+check "saved, named by its kind" wait_for "saved call #"
+check "database: the call with its contact, deal and notes where typed" \
+    sql_is "select count(*) from interactions where kind = 'call' and subject = 'Ofen besprochen'
+        and ticket_id = $tid and opportunity_id = $deal and body = 'Notizen zum Ofen'
+        and contact_id = (select id from contacts where email = 'zoe@example.com')" 1
 keys q
 done_testing

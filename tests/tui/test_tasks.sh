@@ -57,7 +57,7 @@ keys -l "Send the contract"
 for _ in 1 2 3 4 5 6 7 8 9; do keys Down; done
 keys -l "$(date -u -d tomorrow +%Y-%m-%d) 10:30"
 keys C-s
-check "the form saves" wait_for "saved interaction #"
+check "the form saves" wait_for "saved task #"
 check "the new task is in the list" line_has "Send the contract" "10:30"
 check "... as sofia's task in the database" \
     sql_is "select kind || ' ' || coalesce(owner, created_by) || ' ' || to_char(due_at at time zone 'UTC', 'HH24:MI')
@@ -85,7 +85,7 @@ newtask() { # SUBJECT DUE
     for _ in 1 2 3 4 5 6 7 8 9; do keys Down; done
     keys -l "$2"
     keys C-s
-    wait_for "saved interaction #" || fail "the form saves $1"
+    wait_for "saved task #" || fail "the form saves $1"
 }
 NY=$(($(date -u +%Y) + 1)) # next year's January: New York is UTC-5 then
 newtask "Zone local" "$NY-01-15 10:00"
@@ -113,7 +113,7 @@ check "... and nothing is saved" sql_is "select count(*) from interactions where
 keys BSpace BSpace BSpace BSpace BSpace
 keys -l "03:30"
 keys C-s
-check "the time after the gap saves" wait_for "saved interaction #"
+check "the time after the gap saves" wait_for "saved task #"
 check "... as 07:30 UTC" sql_is "select to_char(due_at at time zone 'UTC', 'HH24:MI') from interactions
             where subject = 'Zone gap'" "07:30"
 keys /
@@ -125,7 +125,7 @@ check "the edit form shows the time as typed, not in UTC" wait_for "Due        $
 check "... and when it was last changed, in New York's time too" \
     wait_for "last changed by sofia at $(TZ=America/New_York date +'%Y-%m-%d %H:')"
 keys Escape
-wait_gone "Edit interaction" || fail "Esc closes the form"
+wait_gone "Edit task" || fail "Esc closes the form"
 keys /
 keys BSpace
 keys Enter
