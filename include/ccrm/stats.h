@@ -29,8 +29,17 @@ int db_deal_set_stage(struct db *db, int64_t id, const char *version, const char
                       struct ccrm_err *err);
 
 /* The Dashboard: sections of figures and lists (open pipeline, tickets and leads by status,
- * biggest open deals, urgent tickets, my open tasks); lines name their records. */
+ * biggest open deals, urgent tickets, my open tasks); lines name their records. A line of
+ * figures is a row of cells separated by tabs, one letter a cell in its who saying what it is
+ * (the view sizes the columns to the screen: src/ui/view_dashboard.c). */
 struct detail *db_dashboard(struct db *db, struct ccrm_err *err);
+
+/* How many deals of each stage a search of the pipeline finds (the deals list's own search:
+ * its search column, include/ccrm/entity.h), counted up to cap each: a search's matches are
+ * what the stage's header counts then. Returns 0 with out[] in deal_stages[] order, or -1
+ * with err set. */
+int db_pipeline_matches(struct db *db, const char *search, long long cap, long long *out,
+                        struct ccrm_err *err);
 
 /* Active logins starting with prefix (for completion): add is called for each, at most 50.
  * Returns how many, or -1 with err set. */

@@ -11,13 +11,20 @@
 #include "ccrm/record.h"
 #include "ccrm/service.h"
 #include "ccrm/stats.h"
+#include "ccrm/strbuf.h"
 #include "ccrm/util.h"
 #include "db_int.h"
+
+/* An amount as the Dashboard and the pipeline write it: digits grouped by ',' and cents after
+ * '.' whatever the server's locale, so that the client can tell the digits apart when it has
+ * to write the figure shorter; 30 digits, as a sum of amounts can have many more than one
+ * (a format too short writes "###"). */
+#define AMOUNT_FMT "'FM999,999,999,999,999,999,999,999,999,990.00'"
 
 /* (bucket, n, amounts) of an entity's totals; the live branch runs for partners only. */
 static const char totals_sql[] =
     "SELECT t.bucket, sum(t.n)::bigint,"
-    "       coalesce(string_agg(to_char(t.amount, 'FM999G999G999G999G990D00') || ' ' || t.currency,"
+    "       coalesce(string_agg(to_char(t.amount, " AMOUNT_FMT ") || ' ' || t.currency,"
     "                           ' + ' ORDER BY t.currency) FILTER (WHERE t.currency <> ''), '')"
     "  FROM (SELECT c.bucket, c.currency, c.n, c.amount FROM ccrm_totals c"
     "         WHERE c.entity = $1 AND ccrm_is_internal()"
@@ -58,6 +65,42 @@ db_pipeline_totals(struct db *db, struct stage_total *out, struct ccrm_err *err)
 }
 
 int
+db_pipeline_matches(struct db *db, const char *search, long long cap, long long *out,
+                    struct ccrm_err *err)
+{
+    char *pattern = like_contains(search), capbuf[24];
+    const char *params[3] = {pattern, NULL, capbuf};
+    struct strbuf stages = STRBUF_INIT;
+    PGresult *res;
+    int i, j;
+
+    for (j = 0; deal_stages[j] != NULL; j++) {
+        strbuf_printf(&stages, "%s%s", j ? "," : "{", deal_stages[j]);
+        out[j] = 0;
+    }
+    strbuf_puts(&stages, "}");
+    params[1] = strbuf_str(&stages);
+    snprintf(capbuf, sizeof capbuf, "%lld", cap);
+    /* a LIMIT per stage: a search that matches a million deals costs no more than cap each */
+    res = db_exec(db,
+                  "SELECT s.stage, (SELECT count(*) FROM (SELECT 1 FROM opportunities a"
+                  "                  WHERE a.stage = s.stage AND " ENTITY_SEARCH_COLUMN
+                  "                  LIMIT $3::bigint) x)"
+                  "  FROM unnest($2::text[]) s(stage)",
+                  3, params, err);
+    free(pattern);
+    strbuf_fini(&stages);
+    if (res == NULL)
+        return -1;
+    for (i = 0; i < PQntuples(res); i++)
+        for (j = 0; deal_stages[j] != NULL; j++)
+            if (strcmp(PQgetvalue(res, i, 0), deal_stages[j]) == 0)
+                out[j] = strtoll(PQgetvalue(res, i, 1), NULL, 10);
+    PQclear(res);
+    return 0;
+}
+
+int
 db_deal_set_stage(struct db *db, int64_t id, const char *version, const char *stage,
                   struct ccrm_err *err)
 {
@@ -82,6 +125,13 @@ db_deal_set_stage(struct db *db, int64_t id, const char *version, const char *st
     return 0;
 }
 
+/* The Dashboard's tables: a line of figures is its cells separated by tabs, and its who says
+ * what each cell is, one letter each, so that the view can size the columns to the screen:
+ * 's' a word never cut (a stage, a currency), 'l' a name cut with "…" when the room is short,
+ * 'x' the rest of the line (likewise), 'n' a figure (right-aligned, written shorter rather than
+ * cut), 'a' amounts joined by " + " (wrapped onto more lines, each written shorter when it
+ * must). Consecutive lines with the same who are one table; when is "head" for its headings. */
+
 /* A section of counts per bucket, in the given order. */
 static int
 counts(struct db *db, struct detail *d, const char *entity, const char *title,
@@ -103,8 +153,9 @@ counts(struct db *db, struct detail *d, const char *entity, const char *title,
                 n = PQgetvalue(res, i, 1);
                 amount = PQgetvalue(res, i, 2);
             }
-        what = xasprintf("%-14s %10s%s%s", order[j], n, amount[0] ? "   " : "", amount);
-        detail_add_line(d, "", "", what, "figure", 0);
+        /* (padded: the sections' counts line up with each other, as they always have) */
+        what = xasprintf("%-13s\t%10s\t%s", order[j], n, amount);
+        detail_add_line(d, "", "sna", what, "figure", 0);
         free(what);
     }
     PQclear(res);
@@ -127,26 +178,14 @@ money(struct db *db, struct detail *d, struct ccrm_err *err)
     if (n == 0)
         detail_add_line(d, "", "", "none", "figure", 0);
     else {
-        /* the columns as wide as their widest figure (a total in dong or yen has 15 digits and
-         * more): figures stay under their headings */
-        int w = 13;
-
+        /* a table: the view sizes its columns to the screen (a total in dong or yen has 15
+         * digits and more, and one huge total must not push the others off it) */
+        detail_add_line(d, "head", "snnnn", "currency\tinvoiced\tpaid\toutstanding\toverdue",
+                        "figure", 0);
         for (i = 0; i < n; i++) {
-            const char *v[4] = {t[i].invoiced, t[i].paid, t[i].outstanding, t[i].overdue};
-            int k;
-
-            for (k = 0; k < 4; k++)
-                if ((int)strlen(v[k]) > w)
-                    w = (int)strlen(v[k]);
-        }
-        what = xasprintf("%-8s %*s %*s %*s %*s", "currency", w, "invoiced", w, "paid", w,
-                         "outstanding", w, "overdue");
-        detail_add_line(d, "", "", what, "figure", 0);
-        free(what);
-        for (i = 0; i < n; i++) {
-            what = xasprintf("%-8s %*s %*s %*s %*s", t[i].currency, w, t[i].invoiced, w, t[i].paid,
-                             w, t[i].outstanding, w, t[i].overdue);
-            detail_add_line(d, "", "", what, "figure", 0);
+            what = xasprintf("%s\t%s\t%s\t%s\t%s", t[i].currency, t[i].invoiced, t[i].paid,
+                             t[i].outstanding, t[i].overdue);
+            detail_add_line(d, "", "snnnn", what, "figure", 0);
             free(what);
         }
     }
@@ -154,23 +193,31 @@ money(struct db *db, struct detail *d, struct ccrm_err *err)
 }
 
 /* A section of records: (id, text) rows of sql, or (id, text, entity) rows when entity is
- * NULL (a task names the record it is on). */
+ * NULL (a task names the record it is on); with cells (a table's who, above), (id, cell...)
+ * rows, one cell per letter. */
 static int
-records(struct db *db, struct detail *d, const char *title, const char *entity, const char *sql,
-        struct ccrm_err *err)
+records(struct db *db, struct detail *d, const char *title, const char *entity, const char *cells,
+        const char *sql, struct ccrm_err *err)
 {
     PGresult *res = db_exec(db, sql, 0, NULL, err);
-    int i;
+    int i, c, ncells = cells != NULL ? (int)strlen(cells) : 0;
 
     if (res == NULL)
         return -1;
     detail_add_line(d, "", "", title, "", 0);
     if (PQntuples(res) == 0)
         detail_add_line(d, "", "", "none", "figure", 0);
-    for (i = 0; i < PQntuples(res); i++)
-        detail_add_line(d, "", "", PQgetvalue(res, i, 1),
+    for (i = 0; i < PQntuples(res); i++) {
+        struct strbuf what = STRBUF_INIT;
+
+        for (c = 0; c < ncells; c++) /* (a cell holds no tab: names are single lines) */
+            strbuf_printf(&what, "%s%s", c > 0 ? "\t" : "", PQgetvalue(res, i, 1 + c));
+        detail_add_line(d, "", cells != NULL ? cells : "",
+                        cells != NULL ? strbuf_str(&what) : PQgetvalue(res, i, 1),
                         entity != NULL ? entity : PQgetvalue(res, i, 2),
                         strtoll(PQgetvalue(res, i, 0), NULL, 10));
+        strbuf_fini(&what);
+    }
     PQclear(res);
     return 0;
 }
@@ -223,11 +270,14 @@ db_dashboard(struct db *db, struct ccrm_err *err)
         goto fail;
     /* each open stage's biggest deals come off its (stage, amount) index; then the best three
      * of each currency: amounts in different currencies are never compared (nor converted) */
+    /* (name, amount, currency, stage and owner: the view sizes them; the currency is never
+     * cut, nor the amount's digits) */
     if (records(db, d, "Biggest open deals, by currency (amounts not converted)", "opportunities",
-                "SELECT b.id, CASE WHEN length(b.name) > 36 THEN left(b.name, 35) || '…'"
-                "  ELSE rpad(b.name, 36) END || ' ' || lpad(coalesce("
-                "  to_char(b.amount, 'FM999G999G999G999G999G990D00') || ' ' || b.currency, ''), 18)"
-                "  || '  ' || b.stage || coalesce('  · ' || b.owner, '')"
+                "lnsx",
+                "SELECT b.id, translate(b.name, E'\\t', ' '),"
+                "  coalesce(to_char(b.amount, " AMOUNT_FMT "), ''),"
+                "  CASE WHEN b.amount IS NULL THEN '' ELSE b.currency END,"
+                "  b.stage || coalesce('  · ' || b.owner, '')"
                 "  FROM (SELECT o.*, row_number() OVER (PARTITION BY o.currency"
                 "                     ORDER BY coalesce(o.amount, 0) DESC, o.id DESC) AS rank"
                 "          FROM ("
@@ -242,7 +292,7 @@ db_dashboard(struct db *db, struct ccrm_err *err)
                 " WHERE b.rank <= 3"
                 " ORDER BY b.currency, coalesce(b.amount, 0) DESC, b.id DESC LIMIT 12",
                 err) ||
-        records(db, d, "Urgent tickets not solved yet", "tickets",
+        records(db, d, "Urgent tickets not solved yet", "tickets", NULL,
                 "SELECT t.id, '#' || t.id || '  ' || t.subject || '  [' || t.status || ']'"
                 "       || coalesce('  · ' || t.assignee, '  · unassigned')"
                 "  FROM tickets t WHERE t.priority = 'urgent'"
@@ -251,7 +301,7 @@ db_dashboard(struct db *db, struct ccrm_err *err)
                 err) ||
         /* a task says what it is on (Enter opens that record) and whether it is overdue */
         records(
-            db, d, "My open tasks", NULL,
+            db, d, "My open tasks", NULL, NULL,
             "SELECT coalesce(i.ticket_id, i.opportunity_id, i.lead_id, i.contact_id,"
             "                i.account_id, i.id),"
             "       to_char(" SQL_LOCAL(

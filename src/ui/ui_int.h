@@ -231,6 +231,11 @@ void ui_painted_data(struct app *app);
 void draw_text(WINDOW *w, int y, int x, const char *s, int width, attr_t attr);
 /* Display width of UTF-8 s (invalid bytes count as one column). */
 int text_width(const char *s);
+/* A figure ("-11,899,999,999,999,880,988,112,800.21") in at most width columns: whole when it
+ * fits, else with three, two or one significant digits ("-1.19×10²⁵"), never its digits cut.
+ * Returns the columns written, more than width when not even that fits
+ * (src/ui/view_dashboard.c). */
+int ui_fit_figure(char *buf, size_t n, const char *text, int width);
 /* Display width of the n wide characters at s as draw_text shows them (a control or invisible
  * format character as '?', one column): where a cursor goes in typed text. */
 int text_wcswidth(const wchar_t *s, size_t n);

@@ -5,6 +5,7 @@
 
 #include "ccrm/entity.h"
 #include "ccrm/stats.h"
+#include "ccrm/strbuf.h"
 #include "ccrm/util.h"
 #include "form.h"
 #include "record_view.h"
@@ -16,11 +17,31 @@
  * more than the writes themselves (300 clients, docs/performance.md, "capacity"). */
 #define DASH_RELOAD_MS 5000
 
+/* The Dashboard's tables (src/db/stats.c): at most this many cells a line, this many blanks
+ * between columns. */
+#define DASH_CELLS 8
+#define DASH_GAP 2
+
+/* A table's column widths for the screen's width. */
+struct dtable {
+    int w[DASH_CELLS];
+};
+
+/* A screen row: a line of the detail, or a part of one whose amounts ('a' cell) were wrapped:
+ * its items from .. to-1 (0, 0 for a line without such a cell). */
+struct drow {
+    int line, from, to;
+};
+
 struct dashview {
     struct view v;
     struct app *app;
     struct detail *d;
-    int sel, top, height;
+    int sel, top, height; /* sel: a line of d; top: a row; height: rows */
+    struct drow *rows;    /* the lines laid out for width wd */
+    int nrows, wd;
+    struct dtable *tabs;   /* the tables' columns, for width wd */
+    int *tab_of;           /* per line: its table in tabs, or -1 */
     int shown;             /* the first record was scrolled to (before, the figures stay on top) */
     int64_t loaded_at;     /* when the figures were last read (monotonic ms) */
     unsigned reload_timer; /* a re-read held back by DASH_RELOAD_MS, 0 = none */
@@ -40,16 +61,338 @@ selectable(const struct detail_line *l)
     return l->entity[0] != '\0' && strcmp(l->entity, "figure") != 0;
 }
 
+/* ---- figures written to fit ---- */
+
+/* text ("-11,899,999,999,999,880,988,112,800.21": digits grouped by ',', cents after '.') with
+ * sig significant digits, rounded, as "-1.19×10²⁸"; its width, or -1 when text is no such
+ * figure or has no digit before the point (it is short then). */
+static int
+short_form(char *buf, size_t n, const char *text, int sig)
+{
+    static const char *const sup[10] = {"⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹"};
+    char dig[64], ex[32], sups[64] = "";
+    int nd = 0, nint = -1, neg = 0, e, k, carry;
+    const char *p = text;
+
+    while (*p == ' ')
+        p++;
+    if (*p == '-') {
+        neg = 1;
+        p++;
+    }
+    for (; *p != '\0'; p++) {
+        if (*p >= '0' && *p <= '9') {
+            if (nd == 0 && *p == '0' && nint < 0)
+                continue; /* leading zeros */
+            if (nd < (int)sizeof dig - 1)
+                dig[nd++] = *p;
+            else if (nint >= 0)
+                continue;
+            else
+                return -1;
+        } else if (*p == '.' && nint < 0) {
+            nint = nd;
+        } else if (*p != ',') {
+            return -1;
+        }
+    }
+    if (nint < 0)
+        nint = nd;
+    if (nint == 0 || sig < 1 || sig > 3)
+        return -1;
+    while (nd <= sig)
+        dig[nd++] = '0';
+    e = nint - 1;
+    /* round half up at the digit after the last one kept */
+    carry = dig[sig] >= '5';
+    for (k = sig - 1; k >= 0 && carry; k--) {
+        if (dig[k] == '9') {
+            dig[k] = '0';
+        } else {
+            dig[k]++;
+            carry = 0;
+        }
+    }
+    if (carry) { /* 9.99 became 10.0: one digit more before the point */
+        memmove(dig + 1, dig, (size_t)sig);
+        dig[0] = '1';
+        e++;
+    }
+    snprintf(ex, sizeof ex, "%d", e);
+    for (k = 0; ex[k] != '\0'; k++)
+        strncat(sups, sup[ex[k] - '0'], sizeof sups - strlen(sups) - 1);
+    snprintf(buf, n, "%s%c%s%.*s×10%s", neg ? "-" : "", dig[0], sig > 1 ? "." : "", sig - 1,
+             dig + 1, sups);
+    return text_width(buf);
+}
+
+/* text, a figure, in at most width columns: as it is when it fits, else in the short form with
+ * as many significant digits as fit (3, 2, 1): "1.19×10²⁸", never its digits cut. Returns the
+ * columns written (more than width when not even that fits). */
+int
+ui_fit_figure(char *buf, size_t n, const char *text, int width)
+{
+    int tw = text_width(text), sig, sw;
+
+    str_copy(buf, text, n);
+    if (tw <= width)
+        return tw;
+    for (sig = 3; sig >= 1; sig--) {
+        char s[64];
+
+        if ((sw = short_form(s, sizeof s, text, sig)) < 0)
+            return tw;
+        if (sw <= width || (sig == 1 && sw < tw)) {
+            str_copy(buf, s, n);
+            return sw;
+        }
+    }
+    return tw;
+}
+
+/* The width of text written as short as the Dashboard writes a figure (3 digits). */
+static int
+figure_min(const char *text)
+{
+    char s[64];
+    int tw = text_width(text), sw = short_form(s, sizeof s, text, 3);
+
+    return sw >= 0 && sw < tw ? sw : tw;
+}
+
+/* An amount with its currency ("1,000.00 EUR") in at most width columns: the figure shorter
+ * when it must be, the currency always. */
+static int
+fit_amount(char *buf, size_t n, const char *item, int width)
+{
+    const char *sp = strrchr(item, ' ');
+    char fig[96];
+    int cw;
+
+    if (sp == NULL || text_width(item) <= width)
+        return ui_fit_figure(buf, n, item, width);
+    snprintf(fig, sizeof fig, "%.*s", (int)(sp - item), item);
+    cw = text_width(sp); /* " EUR" */
+    ui_fit_figure(buf, n, fig, width - cw);
+    strncat(buf, sp, n - strlen(buf) - 1);
+    return text_width(buf);
+}
+
+/* Cell k of a table line (its cells are separated by tabs) into buf; "" past the last. */
+static const char *
+cell(const char *what, int k, char *buf, size_t n)
+{
+    const char *p = what, *end;
+
+    while (k-- > 0 && p != NULL)
+        if ((p = strchr(p, '\t')) != NULL)
+            p++;
+    if (p == NULL) {
+        buf[0] = '\0';
+        return buf;
+    }
+    end = strchr(p, '\t');
+    snprintf(buf, n, "%.*s", end != NULL ? (int)(end - p) : (int)strlen(p), p);
+    return buf;
+}
+
+/* Item k of amounts joined by " + " into buf; NULL past the last. */
+static const char *
+item(const char *amounts, int k, char *buf, size_t n)
+{
+    const char *p = amounts, *end;
+
+    if (p[0] == '\0')
+        return NULL;
+    while (k-- > 0)
+        if ((p = strstr(p, " + ")) == NULL)
+            return NULL;
+        else
+            p += 3;
+    end = strstr(p, " + ");
+    snprintf(buf, n, "%.*s", end != NULL ? (int)(end - p) : (int)strlen(p), p);
+    return buf;
+}
+
+/* The columns of the table whose lines are first .. last-1 (their who the same), for width wd:
+ * as wide as their widest cell when that fits; else the room shared out, every column at
+ * least as wide as its cells written short (a figure's short form, a name's first dozen
+ * columns). */
+static void
+size_table(const struct detail *d, int first, int last, int wd, struct dtable *t)
+{
+    const char *kinds = d->lines[first].who;
+    int nc = (int)strlen(kinds), nat[DASH_CELLS] = {0}, mn[DASH_CELLS] = {0};
+    int i, c, k, avail, sum = 0, cap;
+    char buf[512], it[128];
+
+    if (nc > DASH_CELLS)
+        nc = DASH_CELLS;
+    for (i = first; i < last; i++)
+        for (c = 0; c < nc; c++) {
+            int head = strcmp(d->lines[i].when, "head") == 0, tw, m;
+
+            tw = text_width(cell(d->lines[i].what, c, buf, sizeof buf));
+            m = tw;
+            if (!head && kinds[c] == 'n')
+                m = figure_min(buf);
+            else if (!head && kinds[c] == 'l')
+                m = tw < 12 ? tw : 12;
+            else if (!head && kinds[c] == 'x')
+                m = tw < 8 ? tw : 8;
+            else if (!head && kinds[c] == 'a')
+                for (m = 0, k = 0; item(buf, k, it, sizeof it) != NULL; k++) {
+                    char f[128];
+                    int fw = fit_amount(f, sizeof f, it, 0);
+
+                    fw = fw < text_width(it) ? fw : text_width(it);
+                    m = fw > m ? fw : m;
+                }
+            nat[c] = tw > nat[c] ? tw : nat[c];
+            mn[c] = m > mn[c] ? m : mn[c];
+        }
+    avail = wd - 2 - DASH_GAP * (nc - 1);
+    for (c = 0; c < nc; c++) {
+        sum += nat[c];
+        t->w[c] = nat[c];
+    }
+    if (sum <= avail)
+        return;
+    /* the widest columns give up room first, none below its least */
+    for (cap = 0;; cap++) {
+        int used = 0, more = 0;
+
+        for (c = 0; c < nc; c++) {
+            int w = nat[c] < cap ? nat[c] : cap;
+
+            used += w > mn[c] ? w : mn[c];
+            more |= nat[c] > cap;
+        }
+        if (used > avail || !more)
+            break;
+    }
+    for (c = 0; c < nc; c++) {
+        int w = nat[c] < cap - 1 ? nat[c] : cap - 1;
+
+        t->w[c] = w > mn[c] ? w : mn[c];
+    }
+    for (c = 0, sum = 0; c < nc; c++)
+        sum += t->w[c];
+    for (c = 0; c < nc && sum < avail; c++) /* what is left over, a column each */
+        if (t->w[c] < nat[c]) {
+            t->w[c]++;
+            sum++;
+        }
+}
+
+/* The width of the items from .. to-1 of an 'a' cell on one row of width w ("… + … +" when
+ * more follow). */
+static int
+items_width(const char *amounts, int from, int to, int w)
+{
+    char it[128], f[128];
+    int k, used = 0;
+
+    for (k = from; k < to && item(amounts, k, it, sizeof it) != NULL; k++)
+        used += (k > from ? 3 : 0) + fit_amount(f, sizeof f, it, w);
+    if (item(amounts, to, it, sizeof it) != NULL)
+        used += 2;
+    return used;
+}
+
+static void
+add_row(struct dashview *dv, int *cap, int line, int from, int to)
+{
+    if (dv->nrows == *cap) {
+        *cap = *cap ? *cap * 2 : 64;
+        dv->rows = xrealloc(dv->rows, (size_t)*cap * sizeof *dv->rows);
+    }
+    dv->rows[dv->nrows].line = line;
+    dv->rows[dv->nrows].from = from;
+    dv->rows[dv->nrows].to = to;
+    dv->nrows++;
+}
+
+/* Lay the lines out for width wd: the tables' columns, and a row per line, more for amounts
+ * that wrap. */
+static void
+relayout(struct dashview *dv, int wd)
+{
+    const struct detail *d = dv->d;
+    int i, j, nt = 0, cap = 0;
+
+    free(dv->rows);
+    free(dv->tabs);
+    free(dv->tab_of);
+    dv->rows = NULL;
+    dv->tabs = NULL;
+    dv->tab_of = NULL;
+    dv->nrows = 0;
+    dv->wd = wd;
+    if (d == NULL)
+        return;
+    dv->tab_of = xcalloc((size_t)d->nlines + 1, sizeof *dv->tab_of);
+    dv->tabs = xcalloc((size_t)d->nlines + 1, sizeof *dv->tabs);
+    for (i = 0; i < d->nlines; i = j) {
+        const char *who = d->lines[i].who;
+
+        for (j = i + 1; who[0] != '\0' && j < d->nlines && strcmp(d->lines[j].who, who) == 0; j++)
+            ;
+        if (who[0] == '\0') {
+            dv->tab_of[i] = -1;
+            continue;
+        }
+        size_table(d, i, j, wd, &dv->tabs[nt]);
+        for (; i < j; i++)
+            dv->tab_of[i] = nt;
+        nt++;
+    }
+    for (i = 0; i < d->nlines; i++) {
+        const char *who = d->lines[i].who, *a = strchr(who, 'a');
+        char buf[512], it[128];
+        int from = 0, to, w, k;
+
+        if (dv->tab_of[i] < 0 || a == NULL || a - who >= DASH_CELLS) {
+            add_row(dv, &cap, i, 0, 0);
+            continue;
+        }
+        k = (int)(a - who);
+        w = dv->tabs[dv->tab_of[i]].w[k];
+        cell(d->lines[i].what, k, buf, sizeof buf);
+        do { /* the items that fit a row, one at least */
+            for (to = from + 1;
+                 item(buf, to, it, sizeof it) != NULL && items_width(buf, from, to + 1, w) <= w;
+                 to++)
+                ;
+            add_row(dv, &cap, i, from, to);
+            from = to;
+        } while (item(buf, from, it, sizeof it) != NULL);
+    }
+}
+
+/* The first row of line (or the last row, when it has none). */
+static int
+row_of(const struct dashview *dv, int line)
+{
+    int r;
+
+    for (r = 0; r < dv->nrows; r++)
+        if (dv->rows[r].line >= line)
+            return r;
+    return dv->nrows > 0 ? dv->nrows - 1 : 0;
+}
+
 /* Keep the selected line on the screen. */
 static void
 show_sel(struct dashview *dv)
 {
     int h = dv->height > 0 ? dv->height : 1; /* not drawn yet: the draw places it */
+    int r = row_of(dv, dv->sel);
 
-    if (dv->sel < dv->top)
-        dv->top = dv->sel;
-    if (dv->sel >= dv->top + h)
-        dv->top = dv->sel - h + 1;
+    if (r < dv->top)
+        dv->top = r;
+    if (r >= dv->top + h)
+        dv->top = r - h + 1;
 }
 
 /* Move to the next selectable line in direction dir; with none left, scroll instead, so that
@@ -61,7 +404,7 @@ step(struct dashview *dv, int dir)
 
     if (dv->d == NULL)
         return;
-    if (dir > 0 && dv->height > 0 && dv->sel >= dv->top + dv->height) {
+    if (dir > 0 && dv->height > 0 && row_of(dv, dv->sel) >= dv->top + dv->height) {
         dv->shown = 1; /* the selected record was below the fold: show it first */
         show_sel(dv);
         return;
@@ -74,7 +417,7 @@ step(struct dashview *dv, int dir)
         }
     if (dir < 0)
         dv->top = 0; /* nothing to select above: show the figures at the top */
-    else if (dv->top + dv->height < dv->d->nlines)
+    else if (dv->top + dv->height < dv->nrows)
         dv->top++;
 }
 
@@ -104,9 +447,52 @@ load(struct dashview *dv, struct app *app)
     }
     detail_free(&dv->d);
     dv->d = d;
+    relayout(dv, dv->wd > 0 ? dv->wd : 80); /* (before the first draw: the draw lays it out) */
     if (dv->sel >= d->nlines || !selectable(&d->lines[dv->sel])) {
         dv->sel = 0;
         step(dv, 1);
+    }
+}
+
+/* Row r of a table line: its cells in the table's columns (a wrapped amounts cell's items
+ * from .. to-1, the other cells on its first row only). */
+static void
+draw_cells(struct dashview *dv, WINDOW *w, int y, int r, int wd, attr_t a)
+{
+    const struct drow *row = &dv->rows[r];
+    const struct detail_line *l = &dv->d->lines[row->line];
+    const struct dtable *t = &dv->tabs[dv->tab_of[row->line]];
+    int nc = (int)strlen(l->who), c, k, x = 2, head = strcmp(l->when, "head") == 0;
+    char buf[512], it[128], f[128];
+
+    for (c = 0; c < nc && c < DASH_CELLS && x < wd; c++) {
+        int cw = t->w[c], room = wd - x;
+
+        cell(l->what, c, buf, sizeof buf);
+        if (l->who[c] == 'a') {
+            struct strbuf s = STRBUF_INIT;
+
+            for (k = row->from; k < row->to && item(buf, k, it, sizeof it) != NULL; k++) {
+                fit_amount(f, sizeof f, it, cw);
+                strbuf_printf(&s, "%s%s", k > row->from ? " + " : "", f);
+            }
+            if (item(buf, row->to, it, sizeof it) != NULL)
+                strbuf_puts(&s, " +");
+            draw_text(w, y, x, strbuf_str(&s), c + 1 < nc && cw < room ? cw : room, a);
+            strbuf_fini(&s);
+        } else if (row->from > 0) {
+            ; /* a wrapped row: the amounts only */
+        } else if (l->who[c] == 'n') {
+            int fw = head ? text_width(buf) : ui_fit_figure(f, sizeof f, buf, cw);
+
+            if (fw > cw)
+                fw = cw;
+            if (cw <= room)
+                draw_text(w, y, x + cw - fw, head ? buf : f, fw, a);
+        } else {
+            draw_text(w, y, x, buf, c + 1 < nc && cw < room ? cw : room, a);
+        }
+        x += cw + DASH_GAP;
     }
 }
 
@@ -114,7 +500,7 @@ static void
 dv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
 {
     struct dashview *dv = (struct dashview *)v;
-    int i, y;
+    int r, y;
 
     if (dv->d == NULL && db_state(app->db) == DB_READY)
         load(dv, app);
@@ -124,11 +510,16 @@ dv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
     }
     draw_text(w, 0, 0, dv->d->subtitle, wd, ui_attr(app, PAIR_DIM, A_DIM));
     dv->height = h - 1 > 1 ? h - 1 : 1;
+    if (wd != dv->wd) { /* a new width: the tables again, the selected line kept in view */
+        relayout(dv, wd);
+        show_sel(dv);
+    }
     if (dv->top > 0 && dv->sel == first_selectable(dv) && !dv->shown)
         dv->top = 0; /* first the figures; j brings the first record into view */
-    if (dv->top > dv->d->nlines - dv->height)
-        dv->top = dv->d->nlines - dv->height > 0 ? dv->d->nlines - dv->height : 0;
-    for (i = dv->top, y = 1; i < dv->d->nlines && y < h; i++, y++) {
+    if (dv->top > dv->nrows - dv->height)
+        dv->top = dv->nrows - dv->height > 0 ? dv->nrows - dv->height : 0;
+    for (r = dv->top, y = 1; r < dv->nrows && y < h; r++, y++) {
+        int i = dv->rows[r].line;
         const struct detail_line *l = &dv->d->lines[i];
         attr_t a = A_NORMAL;
 
@@ -139,7 +530,10 @@ dv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
         if (i == dv->sel && selectable(l))
             a = A_REVERSE;
         draw_text(w, y, 0, "", wd, a);
-        draw_text(w, y, 2, l->what, wd - 2, a);
+        if (dv->tab_of[i] >= 0)
+            draw_cells(dv, w, y, r, wd, a);
+        else
+            draw_text(w, y, 2, l->what, wd - 2, a);
     }
     ui_painted_data(app);
 }
@@ -170,7 +564,7 @@ dv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
                 if (selectable(&dv->d->lines[dv->sel]))
                     break;
             /* the end of the page: the last section, even when it lists nothing */
-            dv->top = dv->d->nlines - dv->height > 0 ? dv->d->nlines - dv->height : 0;
+            dv->top = dv->nrows - dv->height > 0 ? dv->nrows - dv->height : 0;
         }
         return 1;
     }
@@ -243,6 +637,9 @@ dv_free(struct view *v)
 
     timer_del(&dv->app->timers, dv->reload_timer);
     detail_free(&dv->d);
+    free(dv->rows);
+    free(dv->tabs);
+    free(dv->tab_of);
     free(dv);
 }
 

@@ -11,7 +11,13 @@
 #include "ui_int.h"
 
 #define NSTAGES 6
-#define COL_MIN 30
+/* A stage column holds at least the deal's name (the Deal column's 14) and its amount at its
+ * widest (the Amount column's 14 + 10: "999,999,999,999.99 EUR"): the list takes its columns
+ * while they fit, and a narrower stage dropped the Amount column whenever such a deal was
+ * loaded, so that the columns changed with the rows scrolled past. */
+#define COL_MIN (14 + 1 + 24)
+/* A search's matches are counted up to this many a stage ("1,000+ of 20,000 deals") */
+#define MATCH_CAP 1000
 
 struct pipeview {
     struct view v;
@@ -19,7 +25,9 @@ struct pipeview {
     struct stage_total tot[NSTAGES];
     int focus, first;
     int totals_ok;
-    int nvisible; /* columns that fit the last draw */
+    long long match[NSTAGES]; /* the search's matches per stage (up to MATCH_CAP) */
+    int match_ok;             /* match[] counts the search (set and counted) */
+    int nvisible;             /* columns that fit the last draw */
     char search[UI_SEARCH_TEXT];
     char search_saved[UI_SEARCH_TEXT]; /* restored when the search line is cancelled */
 };
@@ -42,6 +50,57 @@ load_totals(struct pipeview *pv, struct app *app)
     pv->totals_ok = db_pipeline_totals(app->db, pv->tot, &err) == 0;
     if (!pv->totals_ok)
         ui_message_error(app, "%s", err.msg);
+    /* (a count that fails leaves the headers without one: the search itself still runs) */
+    pv->match_ok = pv->search[0] != '\0' &&
+                   db_pipeline_matches(app->db, pv->search, MATCH_CAP, pv->match, &err) == 0;
+}
+
+/* A stage's amounts ("12,500.50 BRL + 1,000,006,570,534.67 EUR + …") in width columns: whole
+ * amounts while they fit, then how many more ("+ 3 more"), never an amount cut; one alone too
+ * wide is written short ("1.00×10²⁵ EUR"). */
+static void
+fit_totals(const char *amounts, int width, char *buf, size_t n)
+{
+    char more[32];
+    const char *p = amounts, *next;
+    int count = 0, k, used = 0;
+    size_t len = 0;
+
+    buf[0] = '\0';
+    for (p = amounts; p != NULL; p = (p = strstr(p, " + ")) != NULL ? p + 3 : NULL)
+        count++;
+    for (k = 0, p = amounts; p != NULL; k++, p = next) {
+        char it[96];
+        int iw, rest;
+
+        next = strstr(p, " + ");
+        snprintf(it, sizeof it, "%.*s", next ? (int)(next - p) : (int)strlen(p), p);
+        if (next != NULL)
+            next += 3;
+        snprintf(more, sizeof more, " + %d more", count - k - 1);
+        rest = next != NULL ? text_width(more) : 0;
+        iw = text_width(it) + (k > 0 ? 3 : 0);
+        if (used + iw + rest > width) {
+            if (k == 0) { /* the first alone: written short, with its currency */
+                const char *sp = strrchr(it, ' ');
+                char fig[96], f[96];
+
+                snprintf(more, sizeof more, " + %d more", count - 1);
+                rest = count > 1 ? text_width(more) : 0;
+                snprintf(fig, sizeof fig, "%.*s", sp ? (int)(sp - it) : (int)strlen(it), it);
+                ui_fit_figure(f, sizeof f, fig, width - rest - (sp ? text_width(sp) : 0));
+                snprintf(buf, n, "%s%s%s", f, sp ? sp : "", count > 1 ? more : "");
+                return;
+            }
+            snprintf(more, sizeof more, " + %d more", count - k);
+            if (len < n)
+                snprintf(buf + len, n - len, "%s", more);
+            return;
+        }
+        if (len < n)
+            len += (size_t)snprintf(buf + len, n - len, "%s%s", k > 0 ? " + " : "", it);
+        used += iw;
+    }
 }
 
 static void
@@ -68,14 +127,22 @@ pv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
         char head[256];
         WINDOW *sub;
 
-        snprintf(head, sizeof head, "%s%s · %lld deal%s", s == pv->focus ? "▸ " : "",
-                 deal_stages[s], pv->tot[s].n, pv->tot[s].n == 1 ? "" : "s");
+        if (pv->match_ok) /* what the search shows of the stage's deals */
+            snprintf(head, sizeof head, "%s%s · %lld%s of %lld deal%s", s == pv->focus ? "▸ " : "",
+                     deal_stages[s], pv->match[s], pv->match[s] >= MATCH_CAP ? "+" : "",
+                     pv->tot[s].n, pv->tot[s].n == 1 ? "" : "s");
+        else
+            snprintf(head, sizeof head, "%s%s · %lld deal%s", s == pv->focus ? "▸ " : "",
+                     deal_stages[s], pv->tot[s].n, pv->tot[s].n == 1 ? "" : "s");
         draw_text(w, 0, x, head, cw,
                   s == pv->focus ? ui_attr(app, PAIR_TAB_ACTIVE, A_REVERSE | A_BOLD)
                                  : ui_attr(app, PAIR_HEADER, A_BOLD));
-        if (h > 1)
-            draw_text(w, 1, x, pv->tot[s].amount[0] ? pv->tot[s].amount : "–", cw,
-                      ui_attr(app, PAIR_HEADER, A_NORMAL));
+        if (h > 1) {
+            char amounts[sizeof pv->tot[s].amount + 64];
+
+            fit_totals(pv->tot[s].amount, cw, amounts, sizeof amounts);
+            draw_text(w, 1, x, amounts[0] ? amounts : "–", cw, ui_attr(app, PAIR_HEADER, A_NORMAL));
+        }
         if (i + 1 < nv)
             mvwvline(w, 0, x + cw, ACS_VLINE, h);
         if (h < 4)
@@ -146,6 +213,7 @@ pv_set_search(struct view *v, struct app *app, const char *text)
     str_copy(pv->search, text, sizeof pv->search);
     for (i = 0; i < NSTAGES; i++)
         pv->col[i]->ops->list->set_search(pv->col[i], app, pv->search);
+    pv->totals_ok = 0; /* the headers count the search's matches: read at the next draw */
 }
 
 static void

@@ -19,45 +19,80 @@
 #include "ccrm/value.h"
 #include "dups.h"
 
-/* How each report is drawn: the columns that label a row, the one its bar shows (scaled to
- * max when given, else to the largest), the figures written beside it, and the column of
- * time that a sparkline follows (NULL: none). */
+/* How each report is drawn: its title (the name is what :reports and --report take), the
+ * columns that label a row, the one its bar shows (scaled to max when given, else to the
+ * largest), the figures written beside it, the column of time that a sparkline follows (NULL:
+ * none), the column whose values are units that must not be compared (a currency: the rows are
+ * grouped by it, each group under its own heading with bars of its own scale, and the value
+ * written with it; NULL: none), and the dates the report covers when no window is set (the
+ * defaults of its SQL function, schema/functions/92_marketing.sql). */
 struct chart_spec {
     const char *name;
+    const char *title;
     const char *label[3];
     const char *value;
     double max;
     const char *figures[4];
     const char *time;
+    const char *unit;
+    const char *window;
 };
 
 static const struct chart_spec specs[] = {
-    {"pipeline", {"month", "stage", "currency"}, "amount", 0, {"deals", "amount"}, NULL},
-    {"win_rate", {"month"}, "win_rate", 1, {"won", "lost", "win_rate"}, "month"},
+    {"pipeline",
+     "Pipeline",
+     {"month", "stage"},
+     "amount",
+     0,
+     {"deals", "amount"},
+     NULL,
+     "currency",
+     "closing this month, the 11 before, the 6 after"},
+    {"win_rate",
+     "Win rate",
+     {"month"},
+     "win_rate",
+     1,
+     {"won", "lost", "win_rate"},
+     "month",
+     NULL,
+     "the last 12 months"},
     {"tickets_by_product",
+     "Tickets by product",
      {"week", "product"},
      "opened",
      0,
      {"opened", "open_now", "urgent"},
-     "week"},
+     "week",
+     NULL,
+     "the last 12 weeks"},
     {"response_times",
+     "Response times",
      {"week"},
      "first_response_p50_h",
      0,
      {"tickets", "first_response_p50_h", "resolution_p50_h"},
-     "week"},
+     "week",
+     NULL,
+     "the last 12 weeks"},
     {"interests_by_product",
+     "Interests by product",
      {"product"},
      "interests",
      0,
      {"interests", "people", "from_tickets", "by_hand"},
-     NULL},
+     NULL,
+     NULL,
+     "the last 365 days"},
     {"campaign_funnel",
+     "Campaign funnel",
      {"name"},
      "members",
      0,
      {"members", "opened", "replied", "converted"},
-     NULL},
+     NULL,
+     NULL,
+     "the last 365 days"},
 };
 
 #define NSPECS ((int)(sizeof specs / sizeof specs[0]))
@@ -68,11 +103,11 @@ struct reportview {
     int report; /* index in db_report_names */
     struct report_table t;
     int loaded;
-    int top, height;
-    char from[16], to[16]; /* the window: YYYY-MM-DD, "" for the report's own */
-    struct db *reader;     /* the replica's session, or NULL: the primary's (app->db) */
-    int connecting;        /* reader is being connected: reports wait for it (ui_side_fds) */
-    int fell_back;         /* a replica is configured but could not be read */
+    int top, height, nlines; /* top, nlines: lines drawn (a unit's heading is one) */
+    char from[16], to[16];   /* the window: YYYY-MM-DD, "" for the report's own */
+    struct db *reader;       /* the replica's session, or NULL: the primary's (app->db) */
+    int connecting;          /* reader is being connected: reports wait for it (ui_side_fds) */
+    int fell_back;           /* a replica is configured but could not be read */
 };
 
 static const char *const reports_help[] = {
@@ -93,6 +128,31 @@ spec_of(const char *name)
         if (strcmp(specs[i].name, name) == 0)
             return &specs[i];
     return NULL;
+}
+
+/* The title of report i ("Win rate"; its name when it has no chart). */
+static const char *
+title_of(int i)
+{
+    const struct chart_spec *s = spec_of(db_report_names[i]);
+
+    return s != NULL ? s->title : db_report_names[i];
+}
+
+/* The dates a report covers, in words: those set (f, t), or its defaults. */
+static void
+window_text(const struct reportview *rv, char *buf, size_t n)
+{
+    const struct chart_spec *s = spec_of(db_report_names[rv->report]);
+
+    if (rv->from[0] && rv->to[0])
+        snprintf(buf, n, "from %s, before %s", rv->from, rv->to);
+    else if (rv->from[0])
+        snprintf(buf, n, "from %s", rv->from);
+    else if (rv->to[0])
+        snprintf(buf, n, "before %s", rv->to);
+    else
+        snprintf(buf, n, "%s", s != NULL ? s->window : "its default dates");
 }
 
 static int
@@ -238,10 +298,13 @@ set_window(struct reportview *rv, struct app *app, int is_from, const char *text
     str_copy(is_from ? rv->from : rv->to, day, sizeof rv->from);
     free(day);
     load(rv, app);
-    if (rv->loaded)
-        ui_message(app, "report %s from %s to %s: %d row%s", db_report_names[rv->report],
-                   rv->from[0] ? rv->from : "its own start", rv->to[0] ? rv->to : "its own end",
-                   rv->t.nrows, rv->t.nrows == 1 ? "" : "s");
+    if (rv->loaded) {
+        char win[96];
+
+        window_text(rv, win, sizeof win);
+        ui_message(app, "report %s, %s: %d row%s", title_of(rv->report), win, rv->t.nrows,
+                   rv->t.nrows == 1 ? "" : "s");
+    }
     return 0;
 }
 
@@ -269,12 +332,95 @@ row_label(const struct reportview *rv, const struct chart_spec *s, int r, char *
                                 cell(&rv->t, r, col(&rv->t, s->label[i])));
 }
 
+/* The figure of row r's column c, with its unit (column uc, -1: none) after it, in at most
+ * width columns: "718,000 EUR". A figure a double cannot hold to the cent (past 10^15) is
+ * written short from its exact text, as one too wide for the room: "1.00×10²⁵ EUR". */
+static void
+figure(const struct reportview *rv, int r, int c, int uc, char *buf, size_t n, int width)
+{
+    const char *unit = uc >= 0 ? cell(&rv->t, r, uc) : "";
+    int uw = unit[0] ? chart_width(unit) + 1 : 0;
+    char v[96];
+
+    if (fabs(num(&rv->t, r, c)) >= 1e15)
+        ui_fit_figure(v, sizeof v, cell(&rv->t, r, c), 0);
+    else
+        chart_number(v, sizeof v, num(&rv->t, r, c), 2);
+    if (chart_width(v) + uw > width) {
+        char f[96];
+
+        ui_fit_figure(f, sizeof f, v, width - uw);
+        str_copy(v, f, sizeof v);
+    }
+    snprintf(buf, n, "%s%s%s", v, unit[0] ? " " : "", unit);
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* The value a full bar stands for in row r's chart: the largest value of its unit (column uc,
+ * -1: of every row), unless a value far beyond the others (more than ten times the median)
+ * would leave every other bar a sliver: then the largest of the rest, the outliers drawn full
+ * and marked (▶). */
+static double
+scale(const struct reportview *rv, int vc, int uc, int r)
+{
+    double v[REPORT_ROWS_MAX], cap;
+    int n = 0, k;
+
+    for (k = 0; k < rv->t.nrows && k < REPORT_ROWS_MAX; k++)
+        if ((uc < 0 || strcmp(cell(&rv->t, k, uc), cell(&rv->t, r, uc)) == 0) &&
+            num(&rv->t, k, vc) > 0)
+            v[n++] = num(&rv->t, k, vc);
+    if (n == 0)
+        return 0;
+    qsort(v, (size_t)n, sizeof v[0], cmp_double);
+    cap = v[n / 2] * 10;
+    for (k = n - 1; k > 0 && v[k] > cap; k--)
+        ;
+    return v[k];
+}
+
+/* The lines drawn, in order, into out (2 * REPORT_ROWS_MAX): the rows, or with a unit
+ * column uc the rows of each unit (in the order of the units' names) after a heading (-1 -
+ * the unit's first row). Returns how many. */
+static int
+draw_order(const struct reportview *rv, int uc, int *out)
+{
+    int n = 0, r, k, g;
+    unsigned char done[REPORT_ROWS_MAX] = {0};
+
+    if (uc < 0) {
+        for (r = 0; r < rv->t.nrows && r < REPORT_ROWS_MAX; r++)
+            out[n++] = r;
+        return n;
+    }
+    for (;;) {
+        for (g = -1, r = 0; r < rv->t.nrows && r < REPORT_ROWS_MAX; r++)
+            if (!done[r] && (g < 0 || strcmp(cell(&rv->t, r, uc), cell(&rv->t, g, uc)) < 0))
+                g = r;
+        if (g < 0)
+            return n;
+        out[n++] = -g - 1;
+        for (k = g; k < rv->t.nrows && k < REPORT_ROWS_MAX; k++)
+            if (!done[k] && strcmp(cell(&rv->t, k, uc), cell(&rv->t, g, uc)) == 0) {
+                done[k] = 1;
+                out[n++] = k;
+            }
+    }
+}
+
 /* "deals 1 · amount 170,000" */
 static void
 row_figures(const struct reportview *rv, const struct chart_spec *s, int r, char *buf, size_t n)
 {
     size_t len = 0;
-    char v[64];
+    char v[128];
     int i, c;
 
     buf[0] = '\0';
@@ -284,8 +430,9 @@ row_figures(const struct reportview *rv, const struct chart_spec *s, int r, char
             continue;
         if (rv->t.cells[r * rv->t.ncols + c] == NULL)
             str_copy(v, "–", sizeof v);
-        else
-            chart_number(v, sizeof v, num(&rv->t, r, c), 2);
+        else /* the value with its unit (a currency) */
+            figure(rv, r, c, strcmp(s->figures[i], s->value) == 0 ? col(&rv->t, s->unit) : -1, v,
+                   sizeof v, 30);
         len += (size_t)snprintf(buf + len, len < n ? n - len : 0, "%s%s %s", i ? " · " : "",
                                 s->figures[i], v);
     }
@@ -334,7 +481,8 @@ rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
     struct reportview *rv = (struct reportview *)v;
     const struct chart_spec *s = spec_of(db_report_names[rv->report]);
     char line[LINE_MAX_BYTES], label[256], figures[256];
-    int i, x = 0, y = 0, lw = 0, vc, r;
+    int i, x = 0, y = 0, lw = 0, vc, uc, r, nl, k;
+    int order[2 * REPORT_ROWS_MAX];
     double max = 0;
 
     /* the picker: every report, the one shown in brackets */
@@ -343,7 +491,7 @@ rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
     for (i = 0; db_report_names[i] != NULL && x < wd; i++) {
         int cur = i == rv->report;
 
-        snprintf(line, sizeof line, cur ? "[%s] " : " %s  ", db_report_names[i]);
+        snprintf(line, sizeof line, cur ? "[%s] " : " %s  ", title_of(i));
         draw_text(w, y, x, line, wd - x,
                   cur ? ui_attr(app, PAIR_HIGHLIGHT, A_BOLD) : ui_attr(app, PAIR_DIM, A_NORMAL));
         x += text_width(line);
@@ -369,26 +517,33 @@ rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
         draw_trend(rv, s, w, y++, wd);
     y++;
     vc = col(&rv->t, s->value);
+    uc = col(&rv->t, s->unit);
+    nl = draw_order(rv, uc, order);
     for (r = 0; r < rv->t.nrows; r++) {
         row_label(rv, s, r, label, sizeof label);
         if (chart_width(label) > lw)
             lw = chart_width(label);
-        if (num(&rv->t, r, vc) > max)
-            max = num(&rv->t, r, vc);
     }
-    if (s->max > 0)
-        max = s->max;
     if (lw > wd / 3)
         lw = wd / 3;
     if (y < h) {
-        snprintf(line, sizeof line, "%-*s %s (bar)", lw, "", s->value);
+        snprintf(line, sizeof line, "%-*s %s (bar%s%s)", lw, "", s->value,
+                 uc >= 0 ? " per currency" : "", s->max > 0 ? "" : "; ▶ off the scale");
         draw_text(w, y++, 0, line, wd, A_BOLD);
     }
+    rv->nlines = nl;
     rv->height = h - y > 1 ? h - y : 1;
-    if (rv->top > rv->t.nrows - rv->height)
-        rv->top = rv->t.nrows - rv->height > 0 ? rv->t.nrows - rv->height : 0;
-    for (i = 0; i < rv->height && rv->top + i < rv->t.nrows; i++) {
-        r = rv->top + i;
+    if (rv->top > nl - rv->height)
+        rv->top = nl - rv->height > 0 ? nl - rv->height : 0;
+    for (i = 0; i < rv->height && rv->top + i < nl; i++) {
+        k = order[rv->top + i];
+
+        if (k < 0) { /* a unit's heading */
+            draw_text(w, y + i, 0, cell(&rv->t, -k - 1, uc), wd, A_BOLD);
+            continue;
+        }
+        r = k;
+        max = s->max > 0 ? s->max : scale(rv, vc, uc, r);
         row_label(rv, s, r, label, sizeof label);
         if (wd >= 110) {
             row_figures(rv, s, r, figures, sizeof figures);
@@ -396,7 +551,13 @@ rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
             if (rv->t.cells[r * rv->t.ncols + vc] == NULL)
                 str_copy(figures, "–", sizeof figures);
             else
-                chart_number(figures, sizeof figures, num(&rv->t, r, vc), 2);
+                figure(rv, r, vc, uc, figures, sizeof figures, wd - lw - 14);
+        }
+        if (num(&rv->t, r, vc) > max) { /* an outlier: a full bar, marked */
+            char f[sizeof figures];
+
+            snprintf(f, sizeof f, "▶ %s", figures);
+            str_copy(figures, f, sizeof figures);
         }
         chart_bar_line(line, sizeof line, label, lw, num(&rv->t, r, vc), max, figures, wd);
         draw_text(w, y + i, 0, line, wd, A_NORMAL);
@@ -419,7 +580,7 @@ rv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
         rv->report = (rv->report + n - 1) % n;
         load(rv, app);
     } else if ((fkey && key == KEY_DOWN) || (!fkey && key == L'j')) {
-        if (rv->top < rv->t.nrows - 1)
+        if (rv->top < rv->nlines - 1)
             rv->top++;
     } else if ((fkey && key == KEY_UP) || (!fkey && key == L'k')) {
         if (rv->top > 0)
@@ -450,8 +611,10 @@ rv_describe(struct view *v, char *buf, size_t n)
 {
     struct reportview *rv = (struct reportview *)v;
 
-    snprintf(buf, n, "Report %s · %s → %s · from the %s", db_report_names[rv->report],
-             rv->from[0] ? rv->from : "its own window", rv->to[0] ? rv->to : "…",
+    char win[96];
+
+    window_text(rv, win, sizeof win);
+    snprintf(buf, n, "Report %s · %s · from the %s", title_of(rv->report), win,
              rv->connecting       ? "replica (connecting…)"
              : rv->reader != NULL ? "replica"
              : rv->fell_back      ? "primary (the replica could not be read)"

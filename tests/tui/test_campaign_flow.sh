@@ -122,12 +122,12 @@ check "Enter opens the person" wait_in m "contact #$person · "
 keys_in m q
 keys_in m q
 prompt_in m "reports interests"
-check ":reports opens the Reports view on the report named" wait_in m "[interests_by_product]"
+check ":reports opens the Reports view on the report named" wait_in m "[Interests by product]"
 check "the interests by product, with their figures" \
     line_in m "Quantum Widget" "interests 2 · people 2 · from_tickets 1 · by_hand 0"
 check "... and a bar of block characters" line_in m "Quantum Widget" "█"
 keys_in m ']'
-check "] picks the next report" wait_in m "[campaign_funnel]"
+check "] picks the next report" wait_in m "[Campaign funnel]"
 keys_in m q
 
 # renee watches the campaign in her own client

@@ -171,26 +171,26 @@ may=$(as sam -c "insert into opportunities (name, account_id, stage, amount, clo
 as sam -c "insert into opportunities (name, account_id, stage, amount, close_date)
     values ('Window June deal', $acc, 'prospecting', 1000, '2031-06-15')" >/dev/null
 prompt_in m "reports pipeline"
-check "the Reports view opens on the pipeline" wait_in m "[pipeline]"
-check "the status line says the figures are the primary's, in the report's own window" \
-    wait_in m "Report pipeline · its own window → … · from the primary"
+check "the Reports view opens on the pipeline" wait_in m "[Pipeline]"
+check "the status line says the figures are the primary's, over the report's own dates" \
+    wait_in m "Report Pipeline · closing this month, the 11 before, the 6 after · from the primary"
 prompt_in m "from 2031-05-01"
 prompt_in m "to 2031-06-01"
 check ":from and :to set the window: the report runs again" \
-    wait_in m "report pipeline from 2031-05-01 to 2031-06-01: 1 row"
-check "the figures are the window's" line_in m "2031-05-01 prospecting EUR" "deals 1 · amount 4,242"
-check "the status line names the window" wait_in m "Report pipeline · 2031-05-01 → 2031-06-01 · from the primary"
+    wait_in m "report Pipeline, from 2031-05-01, before 2031-06-01: 1 row"
+check "the figures are the window's" line_in m "2031-05-01 prospecting" "deals 1 · amount 4,242 EUR"
+check "the status line names the window" wait_in m "Report Pipeline · from 2031-05-01, before 2031-06-01 · from the primary"
 keys_in m t
 check "t asks for the end" wait_in m "to, before (YYYY-MM-DD; empty: the report's own): 2031-06-01"
 keys_in m C-u
 keys_in m -l "1.7.2031"
 keys_in m Enter
-check "a wider window: the numbers change" wait_in m "report pipeline from 2031-05-01 to 2031-07-01: 2 rows"
-check "... June's deal is in" line_in m "2031-06-01 prospecting EUR" "deals 1 · amount 1,000"
+check "a wider window: the numbers change" wait_in m "report Pipeline, from 2031-05-01, before 2031-07-01: 2 rows"
+check "... June's deal is in" line_in m "2031-06-01 prospecting" "deals 1 · amount 1,000 EUR"
 prompt_in m "from 2031-08-01"
 check "a window that ends before it starts is refused" \
     wait_in m "could not set the window: from 2031-08-01 is not before to 2031-07-01"
-check "... and the window is kept" wait_in m "Report pipeline · 2031-05-01 → 2031-07-01"
+check "... and the window is kept" wait_in m "Report Pipeline · from 2031-05-01, before 2031-07-01"
 prompt_in m "from not-a-day"
 check "a date that is not one is refused" wait_in m "could not set the window: "
 keys_in m q
@@ -208,13 +208,13 @@ EOF
 client r 140 40 "$CCRM" -c "$TEST_TMP/replica.ini"
 check "mia's client, from its configuration" wait_in r " online "
 prompt_in r "reports pipeline"
-check "the status line says the replica" wait_in r "Report pipeline · its own window → … · from the replica"
+check "the status line says the replica" wait_in r "Report Pipeline · closing this month, the 11 before, the 6 after · from the replica"
 check "database: the view reads through a session of its own, the replica's login" \
     wait_sql "select count(*) from pg_stat_activity where application_name = 'ccrm reports' and usename = 'paul'" 1
 prompt_in r "from 2031-05-01"
 prompt_in r "to 2031-07-01"
 check "the figures are the replica session's (its login sees none of the deals)" \
-    wait_in r "report pipeline from 2031-05-01 to 2031-07-01: 0 rows"
+    wait_in r "report Pipeline, from 2031-05-01, before 2031-07-01: 0 rows"
 keys_in r q q
 cat >"$TEST_TMP/down.ini" <<EOF
 [database]
@@ -230,7 +230,7 @@ check "the status line says the primary, and why" \
     wait_in d "from the primary (the replica could not be read)"
 prompt_in d "from 2031-05-01"
 prompt_in d "to 2031-07-01"
-check "the primary's figures" wait_in d "report pipeline from 2031-05-01 to 2031-07-01: 2 rows"
+check "the primary's figures" wait_in d "report Pipeline, from 2031-05-01, before 2031-07-01: 2 rows"
 keys_in d q q
 # a replica that takes the connection and never answers (a frozen server, a black hole): the
 # view waits for it without blocking, keys work meanwhile, and after connect_timeout it says
@@ -253,7 +253,7 @@ t0=$(date +%s%N)
 check "a replica that does not answer: the view says it is connecting" wait_in s "connecting to the replica…"
 check "...and so does the status line" wait_in s "· from the replica (connecting…)"
 keys_in s "]"
-check "keys work meanwhile: ] picks the next report at once" wait_in s "[win_rate]" 4
+check "keys work meanwhile: ] picks the next report at once" wait_in s "[Win rate]" 4
 ms=$((($(date +%s%N) - t0) / 1000000))
 check "...while the replica is still being waited for ($ms ms after opening)" \
     bash -c "[ $ms -lt 6000 ] && tmux -L $TMUX_SOCK -f /dev/null capture-pane -t =s: -p | grep -qF 'connecting to the replica…'"
@@ -261,7 +261,7 @@ check "after connect_timeout: said, and the primary shown" \
     wait_in s "could not reach the replica: " 15
 check "...saying why" wait_in s "could not reach the replica: $TEST_TMP/silent: no answer within 8 s; showing the primary"
 check "...the report picked meanwhile runs, on the primary" \
-    wait_in s "Report win_rate · its own window → … · from the primary (the replica could not be read)"
+    wait_in s "Report Win rate · the last 12 months · from the primary (the replica could not be read)"
 keys_in s q q
 
 # ---- i on a deal ----
