@@ -28,11 +28,7 @@ refused() {
     if [ $rc != 64 ] || [ -s "$T/out" ] ||
         [ "$(cat "$T/err")" != "ccrm: $opt does not go with $cmd (only with --import)" ] ||
         ! untouched; then
-        echo "# ccrm $*: exit $rc, stdout:" >&2
-        sed 's/^/#   /' "$T/out" >&2
-        echo "# stderr:" >&2
-        sed 's/^/#   /' "$T/err" >&2
-        fail "$what"
+        fail_run "$what" "$@"
     fi
     ok "$what"
 }

@@ -135,11 +135,7 @@ cannot() {
     rc=$?
     if [ $rc != 73 ] || ! grep -qx "ccrm: could not \(write\|create\) \"$file\": $reason" "$T/err" ||
         ! untouched; then
-        echo "# ccrm $*: exit $rc, stdout:" >&2
-        sed 's/^/#   /' "$T/out" >&2
-        echo "# stderr:" >&2
-        sed 's/^/#   /' "$T/err" >&2
-        fail "$what"
+        fail_run "$what" "$@"
     fi
     ok "$what"
 }

@@ -120,6 +120,16 @@ fail() {
     echo "not ok $_n - $*"
     exit 1
 }
+# fail_run WHAT ARGS...: fail, showing what ccrm ARGS wrote to $T/out and $T/err
+fail_run() {
+    local what=$1
+    shift
+    echo "# ccrm $*: exit $rc, stdout:" >&2
+    sed 's/^/#   /' "$T/out" >&2
+    echo "# stderr:" >&2
+    sed 's/^/#   /' "$T/err" >&2
+    fail "$what"
+}
 check() { # check "what" command...
     local what=$1
     shift
