@@ -343,12 +343,29 @@ bill_run_payment(struct app *app, const struct action *a, const char *arg)
 
     if (target(app, a, &e, &id) != 0)
         return;
-    /* a credit note is settled against its invoice, never paid itself: say so before an
-     * amount is asked for or read (the amount's reading would refuse it for another reason) */
-    if (strcmp(doc_noun(app, e, id), bill_kind_noun(BILL_CREDIT_NOTE)) == 0) {
-        ui_message_error(app, "credit note #%" PRId64 ": payments are recorded on invoices only",
-                         id);
-        return;
+    /* a credit note is settled against its invoice, never paid itself, and a draft is not
+     * owed yet: say so before an amount is asked for and typed in vain (the database refuses
+     * both all the same; an invoice that cannot be read here is left to it) */
+    {
+        char idt[24];
+        struct ccrm_err err;
+        struct bill_doc *d;
+        int refused = 0;
+
+        snprintf(idt, sizeof idt, "%" PRId64, id);
+        if ((d = db_bill_load(app->db, "invoice", idt, &err)) != NULL) {
+            if ((refused = d->kind == BILL_CREDIT_NOTE))
+                ui_message_error(
+                    app, "credit note #%" PRId64 ": payments are recorded on invoices only", id);
+            else if ((refused = d->status != NULL && strcmp(d->status, "draft") == 0))
+                ui_message_error(app,
+                                 "invoice #%" PRId64 " is still a draft: payments are recorded on "
+                                 "issued invoices (N issues it)",
+                                 id);
+            bill_doc_free(&d);
+        }
+        if (refused)
+            return;
     }
     pay_invoice = id;
     if (arg != NULL && arg[0] != '\0')

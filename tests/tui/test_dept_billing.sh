@@ -144,6 +144,10 @@ check "the draft is at the top" wait_for "draft #$inv"
 keys Enter
 check "Enter opens it" wait_for "Invoice draft #$inv"
 check "billing is offered N on the draft" offers "N issue" "P payment"
+keys P
+check "P on the draft says it is not owed yet, before an amount is typed" \
+    wait_for "invoice #$inv is still a draft: payments are recorded on issued invoices"
+check "... and asks for none" bash -c "! (tmux -L $TMUX_SOCK capture-pane -t =t: -p | grep -qF 'payment received (amount')"
 keys N
 check "N asks first: the number is final" wait_for "issue invoice #$inv? Its number and date are final (y/n)"
 keys n Enter
@@ -218,8 +222,10 @@ tui_stop
 money() { q "select to_char($1, 'FM999G999G999G990D00') from ccrm_billing_totals() where currency = '$2'"; }
 tui_start 120 40 "$CCRM" -d "$DB user=mia"
 check "management starts on the Dashboard" wait_for "Invoices this month (per currency"
-check "EUR: invoiced and paid this month, outstanding and overdue" \
-    line_has "EUR " "$(money invoiced EUR) $(printf '%13s' "$(money paid EUR)") $(printf '%13s' "$(money outstanding EUR)") $(printf '%13s' "$(money overdue EUR)")"
+# (the columns are as wide as the screen allows: the figures in order, blanks between them)
+eur_row="^ *EUR +$(money invoiced EUR) +$(money paid EUR) +$(money outstanding EUR) +$(money overdue EUR) *\$"
+eur_shown() { screen | grep -qE -- "${eur_row//./\\.}"; }
+check "EUR: invoiced and paid this month, outstanding and overdue" wait_until eur_shown
 check "the payments of today are in what was paid this month" \
     test "$(q "select paid >= 534.31 from ccrm_billing_totals() where currency = 'EUR'")" = t
 for cur in $(q "select currency from ccrm_billing_totals() where currency <> 'EUR'"); do
