@@ -484,12 +484,16 @@ on_key(struct app *app, void *ctx, const char *text, int done, int ok)
     k = text[0] != '\0' && text[1] == '\0' ? text[0] : 0;
     if (k >= 'A' && k <= 'Z')
         k += 'a' - 'A';
+    /* the question is answered by one key; what was typed after it ("yes", "no" out of
+     * habit) is dropped, not handed to the view below (e edits the ticket, s types into it) */
     switch (k) {
     case 'y':
         send_answer(app);
+        flushinp();
         break;
     case 'n':
         not_sent(app);
+        flushinp();
         break;
     case 't':
     case 'c':

@@ -35,11 +35,14 @@ as kenji -c "update tickets set priority = 'low' where id = (select min(id) from
 check "someone else's change reaches the client (the Feed tab counts it)" wait_for "Feed (" 10
 check "...and does not cover where the answer goes" line_has "To: \"Clara Weber\"" "Subject: Re:"
 check "the editor got the customer's mail quoted" grep -q '^> my card was charged twice for booking 4711.$' "$T/editor-saw"
-keys y
+# "yes" typed out of habit, in one go: the y sends, the "es" after it is dropped (e would open
+# the ticket's form and s type into its subject)
+keys yes
 check "y alone sends, without Enter: the question goes" wait_gone "$ASK" 5
 check "the answer is committed to the outbox" wait_sql "select count(*) from messages where ticket_id = $TK and direction = 'out'" 1
 MID=$(q "select id from messages where ticket_id = $TK and direction = 'out'")
 check "the client says it was sent" wait_for "mail $MID sent"
+check "... and the \"es\" typed after the y opened no form" bash -c "! (tmux -L $TMUX_SOCK capture-pane -t =t: -p | grep -qF 'Edit ticket')"
 F=$(ls "$T"/spool/*.eml 2>/dev/null | head -1)
 check "sendmail got one mail" test "$(ls "$T"/spool/*.eml | wc -l)" = 1
 header() { tr -d '\r' <"$2" | sed -e ':a' -e 'N;$!ba' -e 's/\n[ \t]\+/ /g' | grep -m1 -i "^$1:" | sed "s/^[^:]*: *//"; }
