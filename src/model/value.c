@@ -405,8 +405,11 @@ read_amount(const struct value_rule *r, size_t maxdec, size_t pad, const char *i
 
         nf = strlen(s + 1);
         *written = (int)nf;
-        /* "1.234" or "1,234" with more than cents allowed: a thousand, or one and a bit? */
-        if (maxdec > 2 && nf == 3 && ni > 0 && ndot + ncomma == 1 && !sgrp) {
+        /* "1.234" or "1,234" with more than cents allowed: a thousand, or one and a bit? Not
+         * after more than three digits or a leading 0 ("12345.678", "0.500"): no group of
+         * thousands starts so, the mark is the decimal one */
+        if (maxdec > 2 && nf == 3 && ni > 0 && ni <= 3 && ip[0] != '0' && ndot + ncomma == 1 &&
+            !sgrp) {
             *why = VALUE_AMOUNT_AMBIGUOUS;
             return refuse(e, in, len, "ambiguous: write 1234 for a thousand, 1.2340 for one",
                           "is ambiguous (1234 for a thousand, 1.2340 for one)");

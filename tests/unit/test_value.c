@@ -256,6 +256,10 @@ test_money(void **state)
         {"1,0000", 0, "1", 0, 4}, /* four digits: zeros past the scale, as "1.2340" */
         /* dinar: three decimals, so "1,000" is a thousand or one */
         {"1,000", 3, NULL, VALUE_AMOUNT_AMBIGUOUS, 3},
+        {"100.500", 3, NULL, VALUE_AMOUNT_AMBIGUOUS, 3},
+        /* no group of thousands starts with four digits or a 0: the mark is the decimal one */
+        {"12345.678", 3, "12345.678", 0, 3},
+        {"5000.500", 3, "5000.500", 0, 3},
         {"1.000,000", 3, "1000.000", 0, 3},
         {"1.5", 3, "1.500", 0, 1},
         {"0,125", 3, "0.125", 0, 3},
