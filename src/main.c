@@ -517,6 +517,16 @@ read_command_line(int argc, char **argv, struct command_line *cl)
             cl->help = 1;
             continue;
         }
+        if (c == ':' && optopt == 'C' && cl->command == NULL && optind > 0 &&
+            strncmp(copy[optind - 1], "--", 2) == 0) {
+            /* a command named in full without its value ("ccrm --export"): still the command,
+             * whose reading says that the value is missing, not "unknown option" */
+            for (k = 0; every_option[k].name != NULL; k++)
+                if (every_option[k].val == 'C' &&
+                    strcmp(copy[optind - 1] + 2, every_option[k].name) == 0)
+                    cl->command = every_option[k].name;
+            continue;
+        }
         if (c == '?' || c == ':')
             continue; /* the command says what is wrong */
         if (c == 'C') {

@@ -32,6 +32,13 @@ check "an unknown option is refused (exit $rc)" \
 rc=$?
 check "an option no command has, after a command (exit $rc)" \
     bash -c "test $rc = 64 && grep -qx 'ccrm: unknown option \"--since-when\"' '$T/err'"
+# a command without its value is that command, missing its value (it said "unknown option")
+for cmd in --export --import --print --revert --payment --reply; do
+    "$CCRM" -d "$NOWHERE" $cmd </dev/null >"$T/out" 2>"$T/err"
+    rc=$?
+    check "$cmd without its value says so (exit $rc: $(head -1 "$T/err"))" \
+        bash -c "test $rc = 64 && grep -qx 'ccrm: option \"$cmd\" needs a value' '$T/err'"
+done
 
 # every option in each command's usage (ccrm --help, up to its first blank line) is one that
 # command takes: given with a value ("--dry-run x": x is then an argument too many), the
