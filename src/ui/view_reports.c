@@ -554,7 +554,7 @@ rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
                 figure(rv, r, vc, uc, figures, sizeof figures, wd - lw - 14);
         }
         if (num(&rv->t, r, vc) > max) { /* an outlier: a full bar, marked */
-            char f[sizeof figures];
+            char f[sizeof figures + 8];
 
             snprintf(f, sizeof f, "▶ %s", figures);
             str_copy(figures, f, sizeof figures);
