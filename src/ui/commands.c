@@ -153,10 +153,13 @@ open_kind(struct view *v)
 
 /* :open [KIND] N: record N of kind e, asked for first. One that is not there and one the user
  * may not see are said alike (a partner learns nothing of others' records), not opened as a
- * view that says so; a merged duplicate opens the record it went into (the view says so). */
+ * view that says so; a merged duplicate opens the record it went into (the view says so).
+ * Where there is none, an account named exactly as typed is opened (one called "990017", or
+ * "Ticket 5": Tab completes such names to :open). */
 static void
-open_number(struct app *app, const struct entity *e, long long id)
+open_number(struct app *app, const struct entity *e, long long id, const char *typed)
 {
+    int64_t named;
     struct ccrm_err err;
     struct detail *d = db_record_detail(app->db, e->table, (int64_t)id, &err);
     struct view *v;
@@ -171,6 +174,11 @@ open_number(struct app *app, const struct entity *e, long long id)
                   strcmp(e->table, "accounts") == 0) &&
                  db_resolve(app->db, e->table, (int64_t)id, &err) > 0)) {
         /* not there, hidden by row security, or of a table the role may not read (42501) */
+        if ((named = db_account_named(app->db, typed, &err)) > 0) {
+            if ((v = view_record_new(app, "accounts", named)) != NULL)
+                ui_push(app, v);
+            return;
+        }
         ui_message_error(app, "no %s #%lld (it " RECORD_GONE ")", e->singular, id);
         return;
     }
@@ -195,7 +203,7 @@ run_open(struct app *app, const struct action *a, const char *arg)
         ui_message_error(app, "%s", err.msg);
         return;
     case 1:
-        open_number(app, kind != NULL ? kind : open_kind(ui_active(app->ui)), num);
+        open_number(app, kind != NULL ? kind : open_kind(ui_active(app->ui)), num, arg);
         return;
     default: /* an account's name */
         break;

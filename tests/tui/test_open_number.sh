@@ -22,6 +22,8 @@ L=$(q "select min(id) from leads")
 GONE=$(as sofia -c "insert into tickets (subject) values ('Open by number, soon deleted') returning id" | head -n 1)
 q "delete from tickets where id = $GONE" >/dev/null
 NEVER=$((T + 100000))
+# an account whose name is a number no ticket has
+DIGITS=$(as sam -c "insert into accounts (name) values ('$((T + 200000))') returning id" | head -n 1)
 check "the demo has a ticket, a deal, an invoice and a lead ($T $D $I $L)" \
     test -n "$T" -a -n "$D" -a -n "$I" -a -n "$L"
 
@@ -89,6 +91,11 @@ check "... the list stays" wait_for "Tickets by" 5
 prompt "open ticket $NEVER"
 check "a number no ticket ever had: the same words" \
     wait_for "no ticket #$NEVER (it was deleted or is no longer visible to you)" 5
+prompt "open $((T + 200000))"
+check "a number that is no ticket but an account's name opens that account" \
+    wait_for "account #$DIGITS" 5
+keys q
+wait_for "Tickets by" 5 >/dev/null
 prompt "open ticket #x"
 check "a number that is none: said, with an example" \
     wait_for 'open: expected a number, not "#x" (:open #3221, :open ticket 3221)' 5
