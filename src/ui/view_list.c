@@ -1303,7 +1303,13 @@ lv_act(struct view *v, struct app *app, const struct action *a, const char *arg)
     if (a->kind != CMD_READ || !(lv->e->actions & ENT_MARK_READ))
         return -1;
     if (lv->buf.n == 0) {
-        ui_message(app, "your Inbox is empty");
+        int f, narrowed = lv->q.search != NULL;
+
+        for (f = 0; f < LIST_MAX_FILTERS; f++)
+            if (lv->q.filter[f] != NULL && !(lv->fixed_filter && f == 0))
+                narrowed = 1;
+        /* a search or a filter that shows nothing has not emptied the Inbox */
+        ui_message(app, narrowed ? "no inbox entry selected" : "your Inbox is empty");
         return 0;
     }
     id = lv->buf.rows[lv->cur].id;

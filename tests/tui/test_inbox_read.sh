@@ -51,6 +51,15 @@ wait_for "Inbox" 10 >/dev/null
 keys ?
 check "the Inbox help does" wait_for "mark the Inbox entry read" 5
 keys Escape
+# a search that shows nothing has not emptied the Inbox
+keys /
+keys -l "zzqqxxnothing"
+keys Enter
+wait_for "no records match the search" 5 >/dev/null
+keys x
+check "x on an Inbox a search emptied: nothing selected, not an empty Inbox" \
+    wait_for "no inbox entry selected" 5
+keys Escape
 keys q
 tui_stop
 
