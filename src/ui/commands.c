@@ -1681,11 +1681,14 @@ commands_key(struct app *app, struct view *v, wint_t key)
         if (why == NOT_ROLE || why == NOT_LIST) {
             char what[64];
 
-            /* "a assign", or the key and its command: "n (:new)" */
+            /* "a assign", or the key and its command: "n (:new)", or what it does (T: "T
+             * write in the live chat, shared with the partner") */
             if (a->hint != NULL)
                 snprintf(what, sizeof what, "%s", a->hint);
+            else if (a->name != NULL)
+                snprintf(what, sizeof what, "%c (:%s)", a->key, a->name);
             else
-                snprintf(what, sizeof what, "%c (:%s)", a->key, a->name ? a->name : "?");
+                snprintf(what, sizeof what, "%c %s", a->key, a->help != NULL ? a->help : "");
             if (why == NOT_ROLE) /* said, not a form that can only say "read-only" */
                 ui_message_error(app, "%s is not available to your role", what);
             else

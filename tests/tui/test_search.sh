@@ -37,6 +37,10 @@ walk qqqz "a trigram no account has"
 # a key that needs a row, on a list with none: said, not silently ignored
 keys e
 check "e on the empty list says that no account is selected" wait_for "no account selected"
+# a record's key on a list names itself by what it does (T has no command: it said "T (:?)")
+keys T
+check "T on a list: what it does, and to open the record first" \
+    wait_for "T write in the live chat, shared with the partner: open the record first"
 walk "Ac" "short pattern"
 
 # live: an account inserted before every match, and one renamed to after them all, appear in
