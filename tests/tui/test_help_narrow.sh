@@ -70,7 +70,7 @@ check "... its beginning above, wrapped at a blank" line_has 'unknown view "nosu
 first=$(screen | grep -n 'unknown view "nosuch"' | cut -d: -f1)
 check "... the status bar right above it (line $((first - 1)))" status_on $((first - 1))
 check "... not on line 29, covered" eval "! status_on 29"
-check "its time runs out: the message goes" wait_gone "invoices or products" 8
+check "its time runs out: the message goes" wait_gone "invoices or products" 12
 check "... and the status bar is back on line 29" wait_until -t 5 status_on 29
 # a toast (someone else's change) stays on one line, however long: the Feed has it whole
 as zoe -c "insert into tickets (subject) values ('A rather long subject for a toast that does not fit forty columns')" >/dev/null
