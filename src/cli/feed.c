@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -196,9 +197,21 @@ save_state(const struct feed_opts *o)
 static int
 check_state(const char *path)
 {
-    char *tmp = xasprintf("%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666), made = fd != -1;
+    struct stat st;
+    char *tmp;
+    int fd, made;
 
+    /* a file the caller may not write (chmod 444: kept from being overwritten) is refused, as
+     * every --output is (src/cli/common.c): the rename would replace it all the same; a
+     * directory could never be renamed over */
+    if (stat(path, &st) == 0 && (S_ISDIR(st.st_mode) || access(path, W_OK) == -1)) {
+        safe_fprintf(stderr, "ccrm: could not write \"%s\": %s\n", path,
+                     strerror(S_ISDIR(st.st_mode) ? EISDIR : errno));
+        return EX_CANTCREAT;
+    }
+    tmp = xasprintf("%s.tmp", path);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    made = fd != -1;
     if (fd == -1 && errno == EEXIST)
         fd = open(tmp, O_WRONLY | O_CLOEXEC);
     if (fd == -1) {
@@ -271,17 +284,17 @@ run_feed(struct feed_opts *o)
         free(cur);
         return EX_USAGE;
     }
+    if (o->state != NULL && (rc = check_state(o->state)) != 0) {
+        event_cursor_fini(cur);
+        free(cur);
+        return rc;
+    }
     /* (an empty one, from mktemp or touch, loads nothing: the feed starts as without one) */
     if (o->state != NULL && (loaded = event_cursor_load(cur, o->state, &err)) == -1) {
         safe_fprintf(stderr, "ccrm: --state: %s\n", err.msg);
         event_cursor_fini(cur);
         free(cur);
         return EX_DATAERR;
-    }
-    if (o->state != NULL && (rc = check_state(o->state)) != 0) {
-        event_cursor_fini(cur);
-        free(cur);
-        return rc;
     }
     if ((rc = cli_load_config(&cfg, o->config)) != 0) {
         event_cursor_fini(cur);
@@ -312,7 +325,9 @@ run_feed(struct feed_opts *o)
         db_events_recent(db, o->limit, cur, print_event, o, &err) == -1 && !feed_stop &&
         (!event_cursor_started(cur) || !o->follow || db_state(db) == DB_READY)) {
         safe_fprintf(stderr, "ccrm: %s\n", err.msg);
-        rc = EX_UNAVAILABLE;
+        /* a login that is no ccrm user may not read the events: refused, 77, as by the other
+         * commands (69 would say the database cannot be reached) */
+        rc = strcmp(err.sqlstate, "42501") == 0 ? EX_NOPERM : EX_UNAVAILABLE;
         goto out;
     }
     if ((rc = save_state(o)) != 0 || (!o->follow && o->since == NULL && !loaded))
@@ -337,9 +352,12 @@ run_feed(struct feed_opts *o)
             if (feed_stop)
                 break;
             if (db_state(db) == DB_READY) {
-                /* not the connection: a position from another cluster, or a server error */
+                /* not the connection: a login that may not read the events (no ccrm user), a
+                 * position from another cluster, or a server error */
                 safe_fprintf(stderr, "ccrm: %s\n", err.msg);
-                rc = strstr(err.msg, "another database cluster") != NULL ? EX_DATAERR : EX_SOFTWARE;
+                rc = strcmp(err.sqlstate, "42501") == 0                    ? EX_NOPERM
+                     : strstr(err.msg, "another database cluster") != NULL ? EX_DATAERR
+                                                                           : EX_SOFTWARE;
                 break;
             }
             if (!o->follow && o->since == NULL && !loaded) {

@@ -774,6 +774,7 @@ cli_import_main(int argc, char **argv)
              * later, as an import says; a refusal (unknown, changed since) is data */
             rc = db_lost(st.db)                              ? EX_UNAVAILABLE
                  : code_for_db_error(&st.err) == EX_TEMPFAIL ? EX_TEMPFAIL
+                 : code_for_db_error(&st.err) == EX_NOPERM   ? EX_NOPERM
                                                              : EX_DATAERR;
         } else if (dry_run) {
             /* the server's "reverted import batch 7 (...): ..." said as what would be */
