@@ -1187,17 +1187,27 @@ bad:
 /* ---- the state file ---- */
 
 int
-event_cursor_save(const struct event_cursor *c, const char *path)
+event_cursor_save(const struct event_cursor *c, const char *given)
 {
+    /* a symbolic link stays one: the file it names is the one replaced, keeping its mode */
+    char *real = realpath(given, NULL);
+    const char *path = real != NULL ? real : given;
     char *tmp = xasprintf("%s.tmp", path), *text = event_cursor_text(c);
     FILE *f = fopen(tmp, "w");
+    struct stat st;
     int i, ok;
 
     if (f == NULL) {
+        int e = errno;
+
         free(tmp);
         free(text);
+        free(real);
+        errno = e;
         return -1;
     }
+    if (stat(path, &st) == 0)
+        (void)fchmod(fileno(f), st.st_mode & 07777);
     fprintf(f, "ccrm feed state 1\ncursor %s\n", text);
     fprintf(f, "anchor %" PRId64 " %" PRIu64 " %" PRId64 "\n", c->anchor.id, c->anchor.xid,
             c->anchor.at_us);
@@ -1215,6 +1225,7 @@ event_cursor_save(const struct event_cursor *c, const char *path)
 
         unlink(tmp);
         free(tmp);
+        free(real);
         errno = e;
         return -1;
     }
@@ -1236,6 +1247,7 @@ event_cursor_save(const struct event_cursor *c, const char *path)
         }
         free(dir);
     }
+    free(real);
     return 0;
 }
 

@@ -139,5 +139,14 @@ c sam --feed --state "$W/fresh"
 check "--feed --state, a new file: made (exit $rc)" \
     bash -c "test $rc = 0 && grep -qx 'ccrm feed state 1' '$W/fresh'"
 check "... nothing left beside them" nothing_left
+# a state file kept private and reached through a link: the link stays, the file keeps its mode
+chmod 600 "$W/fresh"
+ln -s fresh "$W/link"
+mine "$W/link"
+c sam --feed --state "$W/link"
+check "--feed --state through a symbolic link: exit 0 (exit $rc: $(head -n 1 "$T/err"))" test $rc = 0
+check "... the link is still a link to the file" bash -c "test -L '$W/link' && test \"\$(readlink '$W/link')\" = fresh"
+check "... the file keeps its mode 600" test "$(stat -c %a "$W/fresh")" = 600
+check "... nothing left beside them" nothing_left
 
 done_testing
