@@ -302,8 +302,7 @@ run_tui(const struct opts *o, struct ccrm_config *cfg)
         fprintf(stderr, "ccrm: %s\n", err.msg);
         return EX_UNAVAILABLE;
     }
-    if (db_schema_check(app.db, &err) == -1 || db_whoami(app.db, &err) == -1 ||
-        db_events_start(app.db, &app.events, &err) == -1) {
+    if (db_session_start(app.db, &app.events, &err) == -1) {
         fprintf(stderr, "ccrm: %s\n", err.msg);
         goto out;
     }

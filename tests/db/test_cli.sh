@@ -73,6 +73,13 @@ check "newer schema: --migrate refuses" bash -c "test $rc != 0 && grep -q 'newer
 script -qec "$CCRM -d '$PG_CONN'" /dev/null </dev/null >"$TEST_TMP/tty" 2>&1; rc=$?
 check "newer schema: the client refuses to start" grep -q 'newer than this ccrm knows' "$TEST_TMP/tty"
 psqlc -c "delete from schema_migrations where version = 999"
+# an older schema: the client's one start-up statement fails or reads the version; either way
+# the message says which version and what to do
+name=$(psqlc -c "delete from schema_migrations where version = $known returning name")
+script -qec "$CCRM -d '$PG_CONN'" /dev/null </dev/null >"$TEST_TMP/tty" 2>&1
+check "older schema: the client says which and to run --migrate" \
+    grep -q "schema is at version $((known - 1)), this ccrm needs $known: run ccrm --migrate" "$TEST_TMP/tty"
+psqlc -c "insert into schema_migrations (version, name) values ($known, '$name')"
 
 psqlc -c "create database empty"
 "$CCRM" -d "host=$PG_DIR user=postgres dbname=empty" </dev/null >/dev/null 2>&1
