@@ -156,7 +156,8 @@ struct entity;
  * "3221", "#3221", "[#3221]" (the tag of a ticket's mails), "#L45" (a lead's tag), or a kind
  * first: "ticket 3221", "Deals #12", "SLA policy 2" (an entity with a detail view, by its
  * singular, plural or table, letter case aside). Returns 1 with *kind (NULL when none was
- * said: the view's) and *id; 0 when arg is no such thing (an account's name: "Deal Partners",
+ * said: the view's) and *id (0: a number no record has, as 0, "-5" or more digits than a bigint
+ * holds); 0 when arg is no such thing (an account's name: "Deal Partners",
  * "ticket"); -1 with err set when it starts as one but the number is wrong ("#", "deal #x"). */
 int cmd_open_number(const char *arg, const struct entity **kind, long long *id,
                     struct ccrm_err *err);

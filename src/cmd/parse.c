@@ -189,12 +189,14 @@ kind_prefix(const struct entity *e, const char *arg)
 }
 
 /* A record's number as people quote it: "3221", "#3221", "[#3221]", "#L45" (a lead's tag: *lead
- * set). 1 with *id, 0 when s is no number at all, -1 when it starts as one ('#') but is not. */
+ * set). 1 with *id, 0 when s is no number at all, -1 when it starts as one ('#') but is not. A
+ * number no record has (0, "-5", more digits than a bigint holds) is a number still, *id 0: it
+ * is said to be missing as any other is, not to be no number. */
 static int
 quoted_number(const char *s, long long *id, int *lead)
 {
-    const char *p = s;
-    int bracket = 0, hash = 0;
+    const char *p = s, *sig;
+    int bracket = 0, hash = 0, neg = 0;
     size_t digits;
 
     *lead = 0;
@@ -210,11 +212,18 @@ quoted_number(const char *s, long long *id, int *lead)
         *lead = 1;
         p++;
     }
+    if (*p == '-') {
+        neg = 1;
+        p++;
+    }
     digits = strspn(p, "0123456789");
-    /* at most 18 digits, as a mail's tag (schema/functions/90_mail.sql): it fits a bigint */
-    if (digits == 0 || digits > 18 || strcmp(p + digits, bracket ? "]" : "") != 0)
+    if (digits == 0 || strcmp(p + digits, bracket ? "]" : "") != 0)
         return hash || bracket ? -1 : 0;
-    *id = strtoll(p, NULL, 10);
+    for (sig = p; *sig == '0' && sig + 1 < p + digits; sig++)
+        ;
+    /* ids are positive; at most 18 digits, as a mail's tag (schema/functions/90_mail.sql), fit a
+     * bigint */
+    *id = neg || p + digits - sig > 18 ? 0 : strtoll(sig, NULL, 10);
     return 1;
 }
 
@@ -240,7 +249,7 @@ cmd_open_number(const char *arg, const struct entity **kind, long long *id, stru
         *kind = NULL;
         return 0; /* a name ("Deal Partners"): the accounts' */
     }
-    if (r < 0 || *id == 0) {
+    if (r < 0) {
         err_set(err, "open: expected a number, not \"%.64s\" (:open #3221, :open ticket 3221)",
                 rest);
         return -1;

@@ -15,7 +15,6 @@
 #include "ccrm/actions.h"
 #include "ccrm/cmd.h"
 #include "ccrm/complete.h"
-#include "ccrm/detail.h"
 #include "ccrm/entity.h"
 #include "ccrm/marketing.h"
 #include "ccrm/record.h"
@@ -151,39 +150,69 @@ open_kind(struct view *v)
     return e != NULL && e->detail != NULL ? e : entity_find("tickets");
 }
 
+/* The number at the end of a :open argument cmd_open_number took ("ticket [#-5]": "-5"), as
+ * typed: one no record has is said as typed (cut short when absurdly long). */
+static void
+typed_number(const char *typed, char *buf, size_t n)
+{
+    const char *end = typed + strlen(typed), *p;
+
+    if (end > typed && end[-1] == ']')
+        end--;
+    for (p = end; p > typed && p[-1] >= '0' && p[-1] <= '9'; p--)
+        ;
+    if (p > typed && p[-1] == '-')
+        p--;
+    if ((size_t)(end - p) < n)
+        snprintf(buf, n, "%.*s", (int)(end - p), p);
+    else
+        snprintf(buf, n, "%.*s…", (int)(n - sizeof "…"), p);
+}
+
 /* :open [KIND] N: record N of kind e, asked for first. One that is not there and one the user
  * may not see are said alike (a partner learns nothing of others' records), not opened as a
  * view that says so; a merged duplicate opens the record it went into (the view says so).
  * Where there is none, an account named exactly as typed is opened (one called "990017", or
- * "Ticket 5": Tab completes such names to :open). */
+ * "Ticket 5": Tab completes such names to :open). Only its stamp is asked for here: the view
+ * reads the detail, once, and writes no presence on a record the user may not see. id 0: a
+ * number no record has (0, negative, too long). */
 static void
 open_number(struct app *app, const struct entity *e, long long id, const char *typed)
 {
     int64_t named;
     struct ccrm_err err;
-    struct detail *d = db_record_detail(app->db, e->table, (int64_t)id, &err);
     struct view *v;
+    char num[32];
+    int found = 0, version;
 
-    if (d != NULL) {
-        detail_free(&d);
-    } else if (db_state(app->db) != DB_READY ||
-               (err.sqlstate[0] != '\0' && strcmp(err.sqlstate, "42501") != 0)) {
-        ui_message_error(app, "%s", err.msg);
-        return;
-    } else if (!((strcmp(e->table, "contacts") == 0 || strcmp(e->table, "leads") == 0 ||
-                  strcmp(e->table, "accounts") == 0) &&
-                 db_resolve(app->db, e->table, (int64_t)id, &err) > 0)) {
-        /* not there, hidden by row security, or of a table the role may not read (42501) */
-        if ((named = db_account_named(app->db, typed, &err)) > 0) {
-            if ((v = view_record_new(app, "accounts", named)) != NULL)
-                ui_push(app, v);
+    if (id > 0 && (found = db_record_stamp(app->db, e, (int64_t)id, &version, NULL, 0, &err)) < 0) {
+        if (db_state(app->db) != DB_READY || strcmp(err.sqlstate, "42501") != 0) {
+            ui_message_error(app, "%s", err.msg);
             return;
         }
-        ui_message_error(app, "no %s #%lld (it " RECORD_GONE ")", e->singular, id);
+        found = 0; /* of a table the role may not read: as one not there */
+    }
+    if (found == 0 && id > 0 &&
+        (strcmp(e->table, "contacts") == 0 || strcmp(e->table, "leads") == 0 ||
+         strcmp(e->table, "accounts") == 0) &&
+        db_resolve(app->db, e->table, (int64_t)id, &err) > 0)
+        found = 1; /* merged into another: the view opens that one */
+    if (found) {
+        if ((v = view_record_new(app, e->table, (int64_t)id)) != NULL)
+            ui_push(app, v);
         return;
     }
-    if ((v = view_record_new(app, e->table, (int64_t)id)) != NULL)
-        ui_push(app, v);
+    /* not there, or hidden by row security */
+    if ((named = db_account_named(app->db, typed, &err)) > 0) {
+        if ((v = view_record_new(app, "accounts", named)) != NULL)
+            ui_push(app, v);
+        return;
+    }
+    if (id > 0)
+        snprintf(num, sizeof num, "%lld", id);
+    else
+        typed_number(typed, num, sizeof num);
+    ui_message_error(app, "no %s #%s (it " RECORD_GONE ")", e->singular, num);
 }
 
 static void

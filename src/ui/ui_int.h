@@ -233,9 +233,11 @@ void draw_text(WINDOW *w, int y, int x, const char *s, int width, attr_t attr);
 int text_width(const char *s);
 /* A figure ("-11,899,999,999,999,880,988,112,800.21") in at most width columns: whole when it
  * fits, else with three, two or one significant digits ("-1.19×10²⁵"), never its digits cut.
- * Returns the columns written, more than width when not even that fits
- * (src/ui/view_dashboard.c). */
+ * Returns the columns written, more than width when not even that fits. */
 int ui_fit_figure(char *buf, size_t n, const char *text, int width);
+/* The figure text with sig (1 to 3) significant digits, rounded: "-1.19×10²⁵". Its width, or -1
+ * when text is no figure or has no digit before the point. */
+int ui_short_figure(char *buf, size_t n, const char *text, int sig);
 /* Display width of the n wide characters at s as draw_text shows them (a control or invisible
  * format character as '?', one column): where a cursor goes in typed text. */
 int text_wcswidth(const wchar_t *s, size_t n);

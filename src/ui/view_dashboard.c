@@ -61,101 +61,14 @@ selectable(const struct detail_line *l)
     return l->entity[0] != '\0' && strcmp(l->entity, "figure") != 0;
 }
 
-/* ---- figures written to fit ---- */
-
-/* text ("-11,899,999,999,999,880,988,112,800.21": digits grouped by ',', cents after '.') with
- * sig significant digits, rounded, as "-1.19×10²⁸"; its width, or -1 when text is no such
- * figure or has no digit before the point (it is short then). */
-static int
-short_form(char *buf, size_t n, const char *text, int sig)
-{
-    static const char *const sup[10] = {"⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹"};
-    char dig[64], ex[32], sups[64] = "";
-    int nd = 0, nint = -1, neg = 0, e, k, carry;
-    const char *p = text;
-
-    while (*p == ' ')
-        p++;
-    if (*p == '-') {
-        neg = 1;
-        p++;
-    }
-    for (; *p != '\0'; p++) {
-        if (*p >= '0' && *p <= '9') {
-            if (nd == 0 && *p == '0' && nint < 0)
-                continue; /* leading zeros */
-            if (nd < (int)sizeof dig - 1)
-                dig[nd++] = *p;
-            else if (nint >= 0)
-                continue;
-            else
-                return -1;
-        } else if (*p == '.' && nint < 0) {
-            nint = nd;
-        } else if (*p != ',') {
-            return -1;
-        }
-    }
-    if (nint < 0)
-        nint = nd;
-    if (nint == 0 || sig < 1 || sig > 3)
-        return -1;
-    while (nd <= sig)
-        dig[nd++] = '0';
-    e = nint - 1;
-    /* round half up at the digit after the last one kept */
-    carry = dig[sig] >= '5';
-    for (k = sig - 1; k >= 0 && carry; k--) {
-        if (dig[k] == '9') {
-            dig[k] = '0';
-        } else {
-            dig[k]++;
-            carry = 0;
-        }
-    }
-    if (carry) { /* 9.99 became 10.0: one digit more before the point */
-        memmove(dig + 1, dig, (size_t)sig);
-        dig[0] = '1';
-        e++;
-    }
-    snprintf(ex, sizeof ex, "%d", e);
-    for (k = 0; ex[k] != '\0'; k++)
-        strncat(sups, sup[ex[k] - '0'], sizeof sups - strlen(sups) - 1);
-    snprintf(buf, n, "%s%c%s%.*s×10%s", neg ? "-" : "", dig[0], sig > 1 ? "." : "", sig - 1,
-             dig + 1, sups);
-    return text_width(buf);
-}
-
-/* text, a figure, in at most width columns: as it is when it fits, else in the short form with
- * as many significant digits as fit (3, 2, 1): "1.19×10²⁸", never its digits cut. Returns the
- * columns written (more than width when not even that fits). */
-int
-ui_fit_figure(char *buf, size_t n, const char *text, int width)
-{
-    int tw = text_width(text), sig, sw;
-
-    str_copy(buf, text, n);
-    if (tw <= width)
-        return tw;
-    for (sig = 3; sig >= 1; sig--) {
-        char s[64];
-
-        if ((sw = short_form(s, sizeof s, text, sig)) < 0)
-            return tw;
-        if (sw <= width || (sig == 1 && sw < tw)) {
-            str_copy(buf, s, n);
-            return sw;
-        }
-    }
-    return tw;
-}
+/* ---- figures written to fit (ui_fit_figure, src/ui/text.c) ---- */
 
 /* The width of text written as short as the Dashboard writes a figure (3 digits). */
 static int
 figure_min(const char *text)
 {
     char s[64];
-    int tw = text_width(text), sw = short_form(s, sizeof s, text, 3);
+    int tw = text_width(text), sw = ui_short_figure(s, sizeof s, text, 3);
 
     return sw >= 0 && sw < tw ? sw : tw;
 }

@@ -212,11 +212,12 @@ noun(struct formview *fv)
     return fv->noun;
 }
 
-/* Field ff may stay empty: the record another field of this new record names fills it in
- * (a line's product: ccrm_line_fill, schema/functions/91_billing.sql). A saved record's stay
- * required: the trigger keeps what the same statement emptied, and refuses the line. */
+/* Field ff may stay empty: it is filled in from the record chosen in its filled_by field of
+ * this new record (a line's description, price and tax rate from its product: ccrm_line_fill,
+ * schema/functions/91_billing.sql). A saved record's stay required (a line's trigger keeps
+ * what the same statement emptied, and refuses the line). */
 static int
-product_fills_it(const struct formview *fv, const struct ffield *ff)
+filled_by_choice(const struct formview *fv, const struct ffield *ff)
 {
     int k;
 
@@ -226,11 +227,22 @@ product_fills_it(const struct formview *fv, const struct ffield *ff)
     return fv->f[k].spec->type == FIELD_REF && fv->f[k].key[0] != '\0';
 }
 
+/* What a field filled_by_choice shows while empty: whose value it gets, by the label of the
+ * field that chooses it ("Product": "empty: the product's"). */
+static void
+filler_noun(const struct formview *fv, const struct ffield *ff, char *buf, size_t n)
+{
+    const char *label = fv->f[form_field_index(fv->e, ff->spec->filled_by)].spec->label;
+    char first = label[0] >= 'A' && label[0] <= 'Z' ? (char)(label[0] - 'A' + 'a') : label[0];
+
+    snprintf(buf, n, "empty: the %c%s's", first, first != '\0' ? label + 1 : "");
+}
+
 /* Field ff needs a value now (marked *, refused empty by a save). */
 static int
 required_now(const struct formview *fv, const struct ffield *ff)
 {
-    return ff->spec->required && !product_fills_it(fv, ff);
+    return ff->spec->required && !filled_by_choice(fv, ff);
 }
 
 /* The value to save for field ff: 0 with *out (malloc'd), or -1 with the field's error set.
@@ -1514,10 +1526,12 @@ draw_fields(struct formview *fv, WINDOW *w, int y0, int ah, int wd)
                     snprintf(shown, sizeof shown, focused ? "‹ %s ›" : "%s", v[0] ? v : "—");
                     draw_text(w, ROW_Y(r), x_in, shown, iw, in | (focused ? A_BOLD : 0));
                     free(v);
-                } else if (ff->eb.len == 0 && product_fills_it(fv, ff)) {
-                    /* not required: says whose value it gets */
-                    draw_text(w, ROW_Y(r), x_in, "empty: the product's", iw,
-                              in | ui_attr(app, PAIR_DIM, A_DIM));
+                } else if (ff->eb.len == 0 && filled_by_choice(fv, ff)) {
+                    /* not required: says whose value it gets ("empty: the product's") */
+                    char whose[96];
+
+                    filler_noun(fv, ff, whose, sizeof whose);
+                    draw_text(w, ROW_Y(r), x_in, whose, iw, in | ui_attr(app, PAIR_DIM, A_DIM));
                     if (focused)
                         mvwchgat(w, ROW_Y(r), x_in, 1, A_REVERSE, 0, NULL);
                 } else if (ff->eb.len == 0 && !(f->type == FIELD_REF && ff->searching)) {
