@@ -80,11 +80,23 @@ const char *bill_kind_noun(enum bill_kind kind);
 struct bill_doc *db_bill_load(struct db *db, const char *what, const char *ref,
                               struct ccrm_err *err);
 
-/* What the invoices row ref (an id or a number, as db_bill_load takes it) is, for the words
- * that name it: "credit note" or "invoice" (bill_kind_noun); "invoice" when it cannot be read
- * (gone, not visible, not connected: what the caller does next says why). name (n bytes; may
- * be NULL) gets how its user knows it: its number once issued, else "#id"; "" when it cannot
- * be read. Leaves the caller's error alone. */
+/* What an invoices row is, without its lines or amounts: one light query for the words that
+ * name it and the checks an action makes before asking for more (db_bill_load reads all). */
+struct bill_doc_head {
+    int64_t id;
+    enum bill_kind kind; /* BILL_INVOICE or BILL_CREDIT_NOTE */
+    char status[16];     /* as stored: draft, issued, paid, cancelled */
+    char number[40];     /* "" while a draft */
+};
+/* The invoices row ref (an id or a number, as db_bill_load takes it) as the caller may see it.
+ * Returns 0, or -1 with err (P0002 when there is no such document, or it is not visible). */
+int db_bill_doc_head(struct db *db, const char *ref, struct bill_doc_head *h, struct ccrm_err *err);
+
+/* What the invoices row ref is, for the words that name it: "credit note" or "invoice"
+ * (bill_kind_noun); "invoice" when it cannot be read (gone, not visible, not connected: what
+ * the caller does next says why). name (n bytes; may be NULL) gets how its user knows it: its
+ * number once issued, else "#id"; "" when it cannot be read. Leaves the caller's error alone.
+ * (db_bill_doc_head's query.) */
 const char *db_bill_doc_noun(struct db *db, const char *ref, char *name, size_t n);
 
 /* Issue a draft invoice or credit note (ccrm_invoice_issue); date NULL means today. Its number

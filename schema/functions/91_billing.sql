@@ -18,6 +18,21 @@ LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, public, pg_temp
 AS $$ SELECT c.minor_units::int FROM public.currencies c WHERE c.code = p_currency $$;
 
+-- An amount as documents and the client show it (bill_fmt_amount): thousands grouped, the
+-- currency's decimals (2 when unknown), and the currency: "12,345.67 EUR", "50,000 JPY",
+-- "1,250.500 KWD". For the messages that name amounts.
+CREATE OR REPLACE FUNCTION ccrm_fmt_amount(p_amount numeric, p_currency text) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+    SELECT CASE WHEN r.v < 0 THEN '-' ELSE '' END
+           || regexp_replace(split_part(t.s, '.', 1), '([0-9])(?=([0-9]{3})+$)', '\1,', 'g')
+           || CASE WHEN strpos(t.s, '.') > 0 THEN '.' || split_part(t.s, '.', 2) ELSE '' END
+           || ' ' || p_currency
+      FROM (SELECT round(p_amount, coalesce(ccrm_minor_units(p_currency), 2)) AS v) r,
+           LATERAL (SELECT abs(r.v)::text AS s) t
+$$;
+
 -- THE rounding rule, the only place amounts are computed (docs/billing.md):
 --   net   = quantity x unit price x (1 - discount/100), rounded to the currency's minor unit
 --   tax   = net x tax rate/100, rounded to the currency's minor unit
@@ -745,6 +760,21 @@ BEGIN
                         coalesce(NEW.description, 'no description')
             USING ERRCODE = '23502';
     END IF;
+    -- percentages to the hundredth: more decimals are refused, not rounded to a rate nobody
+    -- typed (migration 060), in the words of the client's forms; the constraint named is the
+    -- one that holds the rule (the client shows its comment under the field)
+    IF NEW.tax_rate <> round(NEW.tax_rate, 2) THEN
+        RAISE EXCEPTION 'tax rate %: at most 2 decimals', NEW.tax_rate
+            USING ERRCODE = '23514', TABLE = TG_TABLE_NAME, COLUMN = 'tax_rate',
+                  CONSTRAINT = TG_TABLE_NAME || '_tax_rate_decimals';
+    END IF;
+    IF NEW.discount_pct <> round(NEW.discount_pct, 2) THEN
+        RAISE EXCEPTION 'discount %: at most 2 decimals', NEW.discount_pct
+            USING ERRCODE = '23514', TABLE = TG_TABLE_NAME, COLUMN = 'discount_pct',
+                  CONSTRAINT = TG_TABLE_NAME || '_discount_pct_decimals';
+    END IF;
+    NEW.tax_rate := round(NEW.tax_rate, 2);    -- 19 is stored as 19.00
+    NEW.discount_pct := round(NEW.discount_pct, 2);
     v_minor := ccrm_minor_units(v_cur);
     a := ccrm_line_amounts(NEW.quantity, NEW.unit_price, NEW.discount_pct, NEW.tax_rate, v_minor);
     NEW.net := a.net;
@@ -864,8 +894,9 @@ BEGIN
     v_open := i.gross_total - i.credited_total
               - (SELECT coalesce(sum(p.amount), 0) FROM payments p WHERE p.invoice_id = i.id);
     IF NEW.amount > v_open THEN
-        RAISE EXCEPTION 'a payment of % % exceeds what is outstanding on % (% %)', NEW.amount,
-                        i.currency, i.number, v_open, i.currency
+        RAISE EXCEPTION 'a payment of % exceeds what is outstanding on % (%)',
+                        ccrm_fmt_amount(NEW.amount, i.currency), i.number,
+                        ccrm_fmt_amount(v_open, i.currency)
             USING ERRCODE = '22023';
     END IF;
     RETURN NEW;
@@ -1136,12 +1167,12 @@ BEGIN
     -- a credit note takes something back, and an invoice asks for nothing below zero: a
     -- negative credit note would raise what the customer owes (and let a payment exceed it)
     IF i.kind = 'credit_note' AND i.gross_total <= 0 THEN
-        RAISE EXCEPTION 'credit note #% is over % %: a credit note credits more than nothing',
-                        i.id, i.gross_total, i.currency
+        RAISE EXCEPTION 'credit note #% is over %: a credit note credits more than nothing',
+                        i.id, ccrm_fmt_amount(i.gross_total, i.currency)
             USING ERRCODE = '22023', HINT = 'Its lines give back: quantities and prices above 0.';
     ELSIF i.kind = 'invoice' AND i.gross_total < 0 THEN
-        RAISE EXCEPTION 'invoice #% is over % %: an invoice asks for nothing below zero (that is a credit note)',
-                        i.id, i.gross_total, i.currency
+        RAISE EXCEPTION 'invoice #% is over %: an invoice asks for nothing below zero (that is a credit note)',
+                        i.id, ccrm_fmt_amount(i.gross_total, i.currency)
             USING ERRCODE = '22023', HINT = 'Draft a credit note of the invoice it corrects.';
     END IF;
     IF i.kind = 'credit_note' THEN
@@ -1152,9 +1183,9 @@ BEGIN
                 USING ERRCODE = '55000';
         END IF;
         IF i.gross_total > o.gross_total - o.credited_total THEN
-            RAISE EXCEPTION 'credit note #% (% %) is more than is left to credit on % (% %)',
-                            i.id, i.gross_total, i.currency, o.number,
-                            o.gross_total - o.credited_total, o.currency
+            RAISE EXCEPTION 'credit note #% (%) is more than is left to credit on % (%)',
+                            i.id, ccrm_fmt_amount(i.gross_total, i.currency), o.number,
+                            ccrm_fmt_amount(o.gross_total - o.credited_total, o.currency)
                 USING ERRCODE = '22023';
         END IF;
     END IF;

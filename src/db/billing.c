@@ -66,30 +66,45 @@ invoice_id(struct db *db, const char *ref, char *id, struct ccrm_err *err)
     return 0;
 }
 
+int
+db_bill_doc_head(struct db *db, const char *ref, struct bill_doc_head *h, struct ccrm_err *err)
+{
+    const char *params[1] = {ref};
+    PGresult *res = db_exec(db,
+                            "SELECT i.id, i.kind, i.status, coalesce(i.number, '') FROM invoices i"
+                            " WHERE " INVOICE_BY_REF,
+                            1, params, err);
+
+    if (res == NULL)
+        return -1;
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        not_found(err, "invoice", ref);
+        return -1;
+    }
+    h->id = strtoll(db_val(res, 0, 0), NULL, 10);
+    h->kind = strcmp(db_val(res, 0, 1), "credit_note") == 0 ? BILL_CREDIT_NOTE : BILL_INVOICE;
+    str_copy(h->status, db_val(res, 0, 2), sizeof h->status);
+    str_copy(h->number, db_val(res, 0, 3), sizeof h->number);
+    PQclear(res);
+    return 0;
+}
+
 const char *
 db_bill_doc_noun(struct db *db, const char *ref, char *name, size_t n)
 {
-    const char *params[1] = {ref};
-    enum bill_kind kind = BILL_INVOICE;
+    struct bill_doc_head h;
     struct ccrm_err lerr; /* the caller's err may hold what it says next */
-    PGresult *res;
 
     if (name != NULL && n > 0)
         name[0] = '\0';
-    res = db_exec(db,
-                  "SELECT i.kind, coalesce(i.number, '#' || i.id) FROM invoices i"
-                  " WHERE " INVOICE_BY_REF,
-                  1, params, &lerr);
-    if (res == NULL)
-        return bill_kind_noun(kind);
-    if (PQntuples(res) == 1) {
-        if (strcmp(db_val(res, 0, 0), "credit_note") == 0)
-            kind = BILL_CREDIT_NOTE;
-        if (name != NULL)
-            str_copy(name, db_val(res, 0, 1), n);
-    }
-    PQclear(res);
-    return bill_kind_noun(kind);
+    if (db_bill_doc_head(db, ref, &h, &lerr) == -1)
+        return bill_kind_noun(BILL_INVOICE);
+    if (name != NULL && h.number[0] != '\0')
+        str_copy(name, h.number, n);
+    else if (name != NULL)
+        snprintf(name, n, "#%" PRId64, h.id);
+    return bill_kind_noun(h.kind);
 }
 
 /* ---- loading a document ---- */

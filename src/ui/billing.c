@@ -345,27 +345,28 @@ bill_run_payment(struct app *app, const struct action *a, const char *arg)
         return;
     /* a credit note is settled against its invoice, never paid itself, and a draft is not
      * owed yet: say so before an amount is asked for and typed in vain (the database refuses
-     * both all the same; an invoice that cannot be read here is left to it) */
+     * both all the same; an invoice that cannot be read here is left to it). Its kind and
+     * status are all it takes: not the whole document with its lines (db_bill_load). */
     {
         char idt[24];
         struct ccrm_err err;
-        struct bill_doc *d;
-        int refused = 0;
+        struct bill_doc_head h;
 
         snprintf(idt, sizeof idt, "%" PRId64, id);
-        if ((d = db_bill_load(app->db, "invoice", idt, &err)) != NULL) {
-            if ((refused = d->kind == BILL_CREDIT_NOTE))
+        if (db_bill_doc_head(app->db, idt, &h, &err) == 0) {
+            if (h.kind == BILL_CREDIT_NOTE) {
                 ui_message_error(
                     app, "credit note #%" PRId64 ": payments are recorded on invoices only", id);
-            else if ((refused = d->status != NULL && strcmp(d->status, "draft") == 0))
+                return;
+            }
+            if (strcmp(h.status, "draft") == 0) {
                 ui_message_error(app,
                                  "invoice #%" PRId64 " is still a draft: payments are recorded on "
                                  "issued invoices (N issues it)",
                                  id);
-            bill_doc_free(&d);
+                return;
+            }
         }
-        if (refused)
-            return;
     }
     pay_invoice = id;
     if (arg != NULL && arg[0] != '\0')
