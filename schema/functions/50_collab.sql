@@ -540,7 +540,9 @@ BEGIN
     VALUES ('note', v_subj, v_body, v_lead, c.id, p_ticket, v_acc);
 
     -- what the person is interested in, for marketing: the ticket's product (or its subject
-    -- as the topic), on the person, with the ticket as the source (schema/functions/92)
+    -- as the topic), on the person, with the ticket as the source (schema/functions/92). Its
+    -- note is the internal note's text: no partner reads a signal's interest (schema/061),
+    -- nor one whose ticket it does not see
     PERFORM ccrm_interest_add('contacts', c.id, nullif(btrim(t.product), ''),
                               CASE WHEN nullif(btrim(t.product), '') IS NULL
                                    THEN left(t.subject, 200) END,

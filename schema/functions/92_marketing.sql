@@ -705,7 +705,9 @@ $$;
 -- deals (opportunities: `i` on a deal records it on the deal's account),
 -- interactions or messages), kept with the interest. The same product or topic recorded
 -- again from the same source record is not doubled: its id is returned. Any internal user;
--- partners may not (after the visibility check, so an unshared record is "not found").
+-- partners may not (after the visibility check, so an unshared record is "not found"). A
+-- partner reads the interest only while it sees both the person (or account) and the source
+-- record, and never a sales signal's (schema/061: the policies decide, for every writer).
 CREATE OR REPLACE FUNCTION ccrm_interest_add(p_entity text, p_id bigint, p_product text,
                                              p_topic text DEFAULT NULL,
                                              p_source text DEFAULT 'hand',
@@ -2761,7 +2763,8 @@ END
 $$;
 
 -- Interests recorded in the window by product (a topic shows as "topic: ..."): how many, of how
--- many people and accounts, and from which source. Default window: the last 12 months.
+-- many people and accounts, and from which source. Default window: the last 12 months. Run as
+-- the caller: a partner counts only the interests its policies show it (schema/061).
 CREATE OR REPLACE FUNCTION ccrm_report_interests_by_product(p_from date DEFAULT NULL,
                                                             p_to date DEFAULT NULL)
 RETURNS TABLE (product text, interests bigint, people bigint, accounts bigint,

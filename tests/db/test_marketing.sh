@@ -127,11 +127,26 @@ check "the 360 view of the contact lists its interests, newest first" \
 acc=$(q "select account_id from contacts where id = $tc")
 check "... and the account's 360 view includes its people's interests" \
     test "$(as sam -c "select count(*) from ccrm_record_interests('accounts', $acc, 50) where subject_entity = 'contacts' and subject_id = $tc")" -ge 2
-# a partner sees an interest exactly when it sees the person or account
+# a partner sees an interest exactly when it sees the person or account and the record it was
+# learned from, and never a sales signal's (schema/061; tests/db/test_interest_leak.sh)
 got=$(as paul -c "select count(*) from interests")
+sh="(select account_id from account_shares where partner_org_id = $org)"
 want=$(q "select count(*) from interests i where coalesce(i.account_id, (select account_id from contacts where id = i.contact_id),
-            (select account_id from leads where id = i.lead_id)) in (select account_id from account_shares where partner_org_id = $org)")
-check "a partner reads exactly the interests of people and accounts it sees ($got of $want)" test "$got" = "$want"
+            (select account_id from leads where id = i.lead_id)) in $sh
+            and i.source <> 'signal'
+            and case i.source_entity
+                  when 'tickets' then (select account_id from tickets where id = i.source_id) in $sh
+                  when 'opportunities' then (select account_id from opportunities where id = i.source_id) in $sh
+                  when 'interactions' then exists (select 1 from interactions x where x.id = i.source_id and x.account_id in $sh
+                      and (x.kind <> 'note' or x.visibility = 'shared')
+                      and (x.ticket_id is null or (select account_id from tickets where id = x.ticket_id) in $sh)
+                      and (x.lead_id is null or (select account_id from leads where id = x.lead_id) in $sh)
+                      and (x.opportunity_id is null or (select account_id from opportunities where id = x.opportunity_id) in $sh))
+                  else i.source_entity is null end")
+check "a partner reads exactly the interests of people and accounts it sees, learned where it sees ($got of $want)" test "$got" = "$want"
+check "... fewer than those of the people and accounts alone (signals, unshared sources)" \
+    test "$want" -lt "$(q "select count(*) from interests i where coalesce(i.account_id, (select account_id from contacts where id = i.contact_id),
+                               (select account_id from leads where id = i.lead_id)) in $sh")"
 
 # ---------------------------------------------------------------- segments under each role
 defs=(
