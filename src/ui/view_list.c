@@ -52,6 +52,7 @@ struct listview {
     char prefill_buf[LIST_MAX_FILTERS][80];
     const char *prefill[LIST_MAX_FILTERS + 1];
     const char *sortnames[16]; /* the sort orders' names, NULL-terminated (completion) */
+    int fitw[ROW_MAX_COLS];    /* a column that fits its values: its widest loaded (layout) */
 };
 
 /* The help of a list, from the registry: the keys every list has, and what this one
@@ -383,30 +384,37 @@ is_highlighted(struct listview *lv, int64_t id, int64_t now)
     return 0;
 }
 
-/* Column layout: the shown columns' minimum widths and weights (the registry). On a narrow
- * screen the columns are taken by their priority (1 essential .. 9; unset counts as 9), while
- * they fit, and shown in their own order: the Leads list keeps "Latest from any department"
- * at 70 columns and drops Owner and Score instead. xs, ws and idx (the row column) per screen
- * column; returns how many. */
+/* Column layout, from the registry's rules and the screen's width alone, so that the columns
+ * stay put while the rows under them scroll and page. A column that fits its values (a
+ * ticket's #86884, an amount) is the one exception: it grows to the widest value this view has
+ * loaded, up to its rule, and never narrows again (it narrowed when the page that held that
+ * value was dropped, and every column after it moved). On a narrow screen the columns are
+ * taken by their priority (1 essential .. 9; unset counts as 9), while they fit, and shown in
+ * their own order: the Leads list keeps "Latest from any department" at 70 columns and drops
+ * Owner and Score instead. The room left goes to the name first (the essential column with
+ * the biggest weight: a deal's name, a ticket's subject), up to half its minimum more, then
+ * by weight, and what the shares' rounding leaves to the name too: shared by weight alone, a
+ * Deals stage column at 100 gave the name 3 of its 7 spare columns and left 2 unused. xs, ws
+ * and idx (the row column) per screen column; returns how many. */
 static int
 layout(struct listview *lv, int wd, int *xs, int *ws, int *idx)
 {
     const struct entity_list *l = lv->l;
-    int used = 0, n = 0, i, k, p, r, extra, wsum = 0, x = 0;
+    int used = 0, n = 0, i, k, p, r, extra, wsum = 0, x = 0, name = -1, give = 0, others;
     unsigned char take[ROW_MAX_COLS] = {0};
     int min[ROW_MAX_COLS];
 
-    /* a column that fits its values (a ticket's #86884) grows to the widest one loaded */
     for (i = 0; i < l->ncols && i < ROW_MAX_COLS; i++) {
-        min[i] = l->cols[i].min;
-        for (r = 0; l->cols[i].fit && r < lv->buf.n; r++) {
+        const struct entity_column *c = &l->cols[i];
+        int cap = c->min + (c->fit > 4 ? c->fit : 4);
+
+        for (r = 0; c->fit && r < lv->buf.n; r++) {
             int tw = lv->buf.rows[r].col[i] != NULL ? text_width(lv->buf.rows[r].col[i]) : 0;
 
-            int cap = l->cols[i].min + (l->cols[i].fit > 4 ? l->cols[i].fit : 4);
-
-            if (tw > min[i])
-                min[i] = tw < cap ? tw : cap;
+            if (tw > lv->fitw[i])
+                lv->fitw[i] = tw < cap ? tw : cap;
         }
+        min[i] = lv->fitw[i] > c->min ? lv->fitw[i] : c->min;
     }
     for (p = 1; p <= 9; p++)
         for (i = 0; i < l->ncols && i < ROW_MAX_COLS; i++) {
@@ -435,19 +443,59 @@ layout(struct listview *lv, int wd, int *xs, int *ws, int *idx)
     for (i = 0, k = 0; i < l->ncols && i < ROW_MAX_COLS; i++)
         if (take[i])
             idx[k++] = i;
-    extra = wd - used;
     for (i = 0; i < n; i++) {
         const struct entity_column *c = &l->cols[idx[i]];
 
+        if (c->priority == 1 && c->weight > 0 &&
+            (name < 0 || c->weight > l->cols[idx[name]].weight))
+            name = i;
+    }
+    extra = wd - used;
+    others = wsum;
+    if (name >= 0 && extra > 0) {
+        const struct entity_column *c = &l->cols[idx[name]];
+        int want = c->min + c->min / 2 - min[idx[name]];
+
+        give = extra * c->weight / wsum;
+        if (want > give)
+            give = want < extra ? want : extra;
+        extra -= give;
+        others -= c->weight;
+    }
+    for (i = 0, used = 0; i < n; i++) {
         ws[i] = min[idx[i]];
-        if (wsum > 0)
-            ws[i] += extra * c->weight / wsum;
+        if (i == name)
+            ws[i] += give;
+        else if (others > 0)
+            ws[i] += extra * l->cols[idx[i]].weight / others;
+        used += ws[i] + (i > 0);
+    }
+    if (name >= 0 && used < wd)
+        ws[name] += wd - used; /* what the shares' rounding left */
+    for (i = 0; i < n; i++) {
         if (ws[i] > wd - x)
             ws[i] = wd - x;
         xs[i] = x;
         x += ws[i] + 1;
     }
     return n;
+}
+
+/* What keeps rows of the list from showing: a search (said first), else a filter the user set
+ * (not the owner view's fixed one: a pipeline column's stage); 0: nothing. */
+enum { NARROWED_SEARCH = 1, NARROWED_FILTER };
+
+static int
+narrowed(const struct listview *lv)
+{
+    int f;
+
+    if (lv->q.search != NULL)
+        return NARROWED_SEARCH;
+    for (f = 0; f < LIST_MAX_FILTERS; f++)
+        if (lv->q.filter[f] != NULL && !(lv->fixed_filter && f == 0))
+            return NARROWED_FILTER;
+    return 0;
 }
 
 /* A time left on screen changes its text: draw again (no query: the due times are in the
@@ -548,17 +596,13 @@ lv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
         return;
     }
     if (lv->buf.n == 0 && lv->loaded) {
-        int filtered = 0, f;
-        const char *msg;
-
-        for (f = 0; f < LIST_MAX_FILTERS; f++)
-            if (lv->q.filter[f] != NULL && !(lv->fixed_filter && f == 0))
-                filtered = 1;
-        msg = lv->q.search ? "no records match the search"
-              : filtered   ? "no records match the filter (f, then all, shows every record)"
-              : lv->l->empty != NULL ? lv->l->empty
-              : lv->fixed_filter     ? "none"
-                                     : "no records yet";
+        int by = narrowed(lv);
+        const char *msg = by == NARROWED_SEARCH ? "no records match the search"
+                          : by == NARROWED_FILTER
+                              ? "no records match the filter (f, then all, shows every record)"
+                          : lv->l->empty != NULL ? lv->l->empty
+                          : lv->fixed_filter     ? "none"
+                                                 : "no records yet";
 
         draw_text(w, 2, 2, msg, wd - 2, ui_attr(app, PAIR_DIM, A_DIM));
     }
@@ -1303,13 +1347,8 @@ lv_act(struct view *v, struct app *app, const struct action *a, const char *arg)
     if (a->kind != CMD_READ || !(lv->e->actions & ENT_MARK_READ))
         return -1;
     if (lv->buf.n == 0) {
-        int f, narrowed = lv->q.search != NULL;
-
-        for (f = 0; f < LIST_MAX_FILTERS; f++)
-            if (lv->q.filter[f] != NULL && !(lv->fixed_filter && f == 0))
-                narrowed = 1;
         /* a search or a filter that shows nothing has not emptied the Inbox */
-        ui_message(app, narrowed ? "no inbox entry selected" : "your Inbox is empty");
+        ui_message(app, narrowed(lv) ? "no inbox entry selected" : "your Inbox is empty");
         return 0;
     }
     id = lv->buf.rows[lv->cur].id;
