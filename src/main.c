@@ -194,10 +194,10 @@ parse_args(int argc, char **argv, struct opts *o)
         case OPT_SCALE:
             v = strtol(optarg, &end, 10);
             if (*optarg == '\0' || *end != '\0' || v < 1 || v > 10000000) {
-                fprintf(stderr,
-                        "ccrm: --scale: expected a number of accounts from 1 to "
-                        "10000000, got \"%s\"\n",
-                        optarg);
+                safe_fprintf(stderr,
+                             "ccrm: --scale: expected a number of accounts from 1 to "
+                             "10000000, got \"%s\"\n",
+                             optarg);
                 return -1;
             }
             o->scale = (int)v;
@@ -229,8 +229,8 @@ parse_args(int argc, char **argv, struct opts *o)
         return -1;
     }
     if (o->view != NULL && !config_view_known(o->view)) {
-        fprintf(stderr, "ccrm: --view: unknown view \"%s\" (known: %s)\n", o->view,
-                cmd_views_text());
+        safe_fprintf(stderr, "ccrm: --view: unknown view \"%s\" (known: %s)\n", o->view,
+                     cmd_views_text());
         return -1;
     }
     return 0;
@@ -299,11 +299,11 @@ run_tui(const struct opts *o, struct ccrm_config *cfg)
         return EX_UNAVAILABLE;
     }
     if ((app.db = cli_open_db(o->flags.conninfo, cfg, 1, &app.private_db, &err)) == NULL) {
-        fprintf(stderr, "ccrm: %s\n", err.msg);
+        safe_fprintf(stderr, "ccrm: %s\n", err.msg);
         return EX_UNAVAILABLE;
     }
     if (db_session_start(app.db, &app.events, &err) == -1) {
-        fprintf(stderr, "ccrm: %s\n", err.msg);
+        safe_fprintf(stderr, "ccrm: %s\n", err.msg);
         goto out;
     }
     /* a crash writes a report and keeps the unsaved form (under $XDG_STATE_HOME/ccrm) */
@@ -315,7 +315,7 @@ run_tui(const struct opts *o, struct ccrm_config *cfg)
         goto out;
     }
     if (ui_init(&app, &err) == -1) {
-        fprintf(stderr, "ccrm: %s\n", err.msg);
+        safe_fprintf(stderr, "ccrm: %s\n", err.msg);
         goto out;
     }
     rc = loop_run(&app) == 0 ? 0 : EX_SOFTWARE;
@@ -365,7 +365,7 @@ run_batch(const struct opts *o, struct ccrm_config *cfg)
                 : strcmp(err.sqlstate, "55P03") == 0 ? EX_TEMPFAIL
                                                      : EX_SOFTWARE;
             db_close(&db);
-            fprintf(stderr, "ccrm: %s\n", err.msg);
+            safe_fprintf(stderr, "ccrm: %s\n", err.msg);
             return n;
         }
         printf("ccrm: schema is at version %d (%d migration%s applied)\n", db_schema_known(), n,
@@ -377,14 +377,14 @@ run_batch(const struct opts *o, struct ccrm_config *cfg)
     if (db_schema_check(db, &err) == -1 ||
         db_demo_load(db, o->scale, buf, sizeof buf, &err) == -1) {
         db_close(&db);
-        fprintf(stderr, "ccrm: could not load demo data: %s\n", err.msg);
+        safe_fprintf(stderr, "ccrm: could not load demo data: %s\n", err.msg);
         return EX_SOFTWARE;
     }
     printf("ccrm: %s\n", buf);
     db_close(&db);
     return 0;
 fail_unavailable:
-    fprintf(stderr, "ccrm: %s\n", err.msg);
+    safe_fprintf(stderr, "ccrm: %s\n", err.msg);
     return EX_UNAVAILABLE;
 }
 
@@ -430,6 +430,9 @@ static const struct {
  * name a command, the letter for -d, -c and --help, else 0: one for all, as getopt_long takes
  * an abbreviation that fits options of differing vals for ambiguous. every_option_fill(). */
 static struct option every_option[128];
+/* The options that choose a command (commands[]) or a mode of parse_args (the client's without
+ * any), for cli_options_known(). */
+static const char *command_names[sizeof commands / sizeof commands[0] + 5];
 
 static void
 every_option_add(const struct option *t)
@@ -482,6 +485,13 @@ every_option_fill(void)
         every_option_add(tables[i]);
     for (i = 0; cli_marketing_options[i] != NULL; i++)
         every_option_add(cli_marketing_options[i]);
+    for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        command_names[i] = commands[i].flag;
+    command_names[i++] = "migrate";
+    command_names[i++] = "demo";
+    command_names[i++] = "local-start";
+    command_names[i++] = "local-stop";
+    cli_options_known(every_option, command_names);
 }
 
 /* The command line as the commands read it: whether help was asked for, the first flag that
@@ -659,7 +669,7 @@ main(int argc, char **argv)
     if (parse_args(argc, argv, &o) == -1)
         return cli_usage_error();
     if (config_load(&cfg, o.flags.config, &err) == -1) {
-        fprintf(stderr, "ccrm: %s\n", err.msg);
+        safe_fprintf(stderr, "ccrm: %s\n", err.msg);
         config_fini(&cfg);
         return EX_CONFIG;
     }

@@ -24,6 +24,12 @@ extern const struct option cli_mail_import_options[];      /* --import-mail (mai
 extern const struct option cli_service_options[];          /* --who, --agenda, --ics, --tick */
 extern const struct option *const cli_marketing_options[]; /* --report, --unmerge, ... */
 
+/* Set by main() before a command reads its options: every long option of every command (as
+ * above, each once) and the names among them that choose a command or a mode ("agenda",
+ * "migrate"), both NULL-terminated. An option of another command is then refused as such
+ * ("ccrm: --view cannot be used with --agenda"), not as unknown. */
+void cli_options_known(const struct option *every, const char *const *commands);
+
 /* A file being written for --output. A regular file (also one a symbolic link points to, or a
  * new one) is written to a temporary file beside it and renamed over it at the end, so no
  * reader sees half of it and a failure leaves what was there; a file that was there keeps its

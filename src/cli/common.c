@@ -70,11 +70,86 @@ cli_load_config(struct ccrm_config *cfg, const char *file)
     struct ccrm_err err;
 
     if (config_load(cfg, file, &err) == -1) {
-        fprintf(stderr, "ccrm: %s\n", err.msg);
+        safe_fprintf(stderr, "ccrm: %s\n", err.msg);
         config_fini(cfg);
         return EX_CONFIG;
     }
     return 0;
+}
+
+/* Every long option of every command and the names of those that choose the command or mode
+ * (cli_options_known(), from main()). */
+static const struct option *every_opt;
+static const char *const *command_names;
+
+void
+cli_options_known(const struct option *every, const char *const *commands)
+{
+    every_opt = every;
+    command_names = commands;
+}
+
+static int
+option_in(const char *name, size_t len, const struct option *t)
+{
+    for (; t != NULL && t->name != NULL; t++)
+        if (strncmp(t->name, name, len) == 0 && t->name[len] == '\0')
+            return 1;
+    return 0;
+}
+
+/* The command or mode the words choose ("agenda"), as this command reads them (values are not
+ * options), or NULL: the full-screen client. Reads the words afresh (getopt_long's place in
+ * them is lost), so only after an error that ends the reading. */
+static const char *
+command_chosen(int argc, char **argv, const char *shortopts, const struct option *longopts)
+{
+    char **copy = xmalloc(((size_t)argc + 1) * sizeof *copy);
+    const char *found = NULL;
+    int saved = optind;
+    int c, idx, i;
+
+    /* getopt_long reorders the words it reads: a copy (the strings are the same) */
+    memcpy(copy, argv, ((size_t)argc + 1) * sizeof *copy);
+    optind = 0;
+    opterr = 0;
+    while (found == NULL) {
+        idx = -1;
+        if ((c = getopt_long(argc, copy, shortopts, longopts, &idx)) == -1)
+            break;
+        for (i = 0; idx >= 0 && command_names[i] != NULL; i++)
+            if (strcmp(longopts[idx].name, command_names[i]) == 0)
+                found = command_names[i];
+    }
+    free(copy);
+    optind = saved;
+    return found;
+}
+
+/* word, which the command's getopt_long() refused, is an option of another command or mode
+ * ("ccrm --agenda --view x"): say so, rather than "unknown option". Returns 1 when said. */
+static int
+other_commands_option(int argc, char **argv, const char *shortopts, const struct option *longopts,
+                      const char *word)
+{
+    const char *command;
+    size_t len;
+
+    if (every_opt == NULL || command_names == NULL || strncmp(word, "--", 2) != 0)
+        return 0;
+    word += 2;
+    len = strcspn(word, "=");
+    /* named in full only: getopt_long would have taken an abbreviation of one of its own, and
+     * a command's name is never abbreviated (src/main.c) */
+    if (!option_in(word, len, every_opt) || option_in(word, len, longopts))
+        return 0;
+    command = command_chosen(argc, argv, shortopts, longopts);
+    if (command != NULL)
+        fprintf(stderr, "ccrm: --%.*s cannot be used with --%s\n", (int)len, word, command);
+    else
+        fprintf(stderr, "ccrm: --%.*s cannot be used with the full-screen client\n", (int)len,
+                word);
+    return 1;
 }
 
 /* The name of the option getopt_long() just returned (c; idx when it was a long one), for
@@ -154,7 +229,8 @@ cli_getopt(int argc, char **argv, const char *shortopts, const struct option *lo
             safe_fprintf(stderr, "ccrm: option \"%s\" needs a value\n", argv[optind - 1]);
             return '?';
         case '?':
-            safe_fprintf(stderr, "ccrm: unknown option \"%s\"\n", argv[optind - 1]);
+            if (!other_commands_option(argc, argv, shortopts, longopts, argv[optind - 1]))
+                safe_fprintf(stderr, "ccrm: unknown option \"%s\"\n", argv[optind - 1]);
             if (usage_on_error)
                 usage(stderr);
             return '?';

@@ -354,7 +354,7 @@ imp_map_header(struct imp_map *m, const struct imp_entity *e, const struct csv_r
                const char *overrides, struct ccrm_err *err)
 {
     size_t i, at;
-    int c, k;
+    int c, k, bad;
 
     memset(m, 0, sizeof *m);
     m->split_first = m->split_last = -1;
@@ -365,8 +365,10 @@ imp_map_header(struct imp_map *m, const struct imp_entity *e, const struct csv_r
         return -1;
     }
     for (i = 0; i < hdr->nfields; i++) {
-        if (imp_utf8_check(hdr->field[i], hdr->len[i], &at) != 0) {
-            err_set(err, "header column %zu is not valid UTF-8", i + 1);
+        /* said as for a value (imp_validate): a NUL byte is no UTF-8 error */
+        if ((bad = imp_utf8_check(hdr->field[i], hdr->len[i], &at)) != 0) {
+            err_set(err, "header column %zu: %s at byte %zu", i + 1,
+                    bad == 2 ? "NUL byte" : "invalid UTF-8", at + 1);
             return -1;
         }
         c = find_column(e, hdr->field[i], hdr->len[i]);

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +119,50 @@ config_view_known(const char *name)
     return 0;
 }
 
+/* Text from a file quoted in a message, made fit for a terminal: a configuration file can hold
+ * anything (a binary file given by mistake, an escape sequence that would retitle or clear the
+ * terminal of whoever runs ccrm), so every byte that is not part of a printable UTF-8 character
+ * is shown as \xNN, and text longer than SHOWN_MAX columns is cut, ending in "...". */
+#define SHOWN_MAX 80
+
+struct shown {
+    char s[4 * SHOWN_MAX + 4]; /* a column takes at most 4 bytes; then "..." */
+};
+
+static const char *
+shown(struct shown *b, const char *s)
+{
+    size_t left = strlen(s), o = 0, cols = 0, k, i;
+    uint32_t cp = 0;
+
+    while (left > 0) {
+        k = utf8_decode(s, left, &cp);
+        if (k == 0 || text_char_unsafe(cp)) {
+            if (k == 0)
+                k = 1;
+            if (cols + 4 * k > SHOWN_MAX)
+                break;
+            for (i = 0; i < k; i++)
+                o += (size_t)snprintf(b->s + o, sizeof b->s - o, "\\x%02x", (unsigned char)s[i]);
+            cols += 4 * k;
+        } else {
+            if (cols + 1 > SHOWN_MAX)
+                break;
+            memcpy(b->s + o, s, k);
+            o += k;
+            cols++;
+        }
+        s += k;
+        left -= k;
+    }
+    if (left > 0) {
+        memcpy(b->s + o, "...", 3);
+        o += 3;
+    }
+    b->s[o] = '\0';
+    return b->s;
+}
+
 /* iniparser reports syntax errors through a callback (stderr by default); keep the first
  * message of the current load here instead, and count the rest. */
 static char parse_msg[512];
@@ -152,6 +197,7 @@ set_parse_error(struct ccrm_err *err, const char *path, const char *loaded)
     char *p;
     long line = 0;
     char more[48] = "";
+    struct shown text;
 
     if (strncmp(msg, "iniparser: ", 11) == 0)
         msg += 11;
@@ -165,7 +211,8 @@ set_parse_error(struct ccrm_err *err, const char *path, const char *loaded)
     }
     free(where);
     if (line > 0 && strncmp(msg, "syntax error", 12) == 0 && strncmp(end, "):\n-> ", 6) == 0) {
-        err_set(err, "%s: syntax error: line %ld: \"%s\"%s", path, line, str_trim(end + 6), more);
+        err_set(err, "%s: syntax error: line %ld: \"%s\"%s", path, line,
+                shown(&text, str_trim(end + 6)), more);
         return;
     }
     if (line > 0) { /* "input line too long" */
@@ -177,7 +224,8 @@ set_parse_error(struct ccrm_err *err, const char *path, const char *loaded)
         if (*p == '\n')
             *p = ' ';
     msg = str_trim(msg);
-    err_set(err, "%s: syntax error: %s%s", path, msg[0] != '\0' ? msg : "unknown error", more);
+    err_set(err, "%s: syntax error: %s%s", path,
+            msg[0] != '\0' ? shown(&text, msg) : "unknown error", more);
 }
 
 /* One line as iniparser 4.1 joins it. It takes a quoted value up to the next quote of its kind
@@ -192,6 +240,7 @@ check_quotes(char *line, const char *path, long lineno, struct ccrm_err *err)
     size_t len = strlen(s);
     char *v;
     char *close;
+    struct shown text;
 
     if (len == 0 || s[0] == '#' || s[0] == ';' || (s[0] == '[' && s[len - 1] == ']'))
         return 0;
@@ -204,14 +253,15 @@ check_quotes(char *line, const char *path, long lineno, struct ccrm_err *err)
         return 0;
     close = strchr(v + 1, *v);
     if (close == NULL) {
-        err_set(err, "%s: syntax error: line %ld: no closing quote: \"%s\"", path, lineno, s);
+        err_set(err, "%s: syntax error: line %ld: no closing quote: \"%s\"", path, lineno,
+                shown(&text, s));
         return -1;
     }
     for (close++; isspace((unsigned char)*close); close++)
         ;
     if (*close != '\0' && *close != ';' && *close != '#') {
         err_set(err, "%s: syntax error: line %ld: text after the closing quote: \"%s\"", path,
-                lineno, s);
+                lineno, shown(&text, s));
         return -1;
     }
     return 0;
@@ -220,7 +270,10 @@ check_quotes(char *line, const char *path, long lineno, struct ccrm_err *err)
 /* The checks iniparser does not make (check_quotes), over the file's lines joined as iniparser
  * joins them: trailing blanks go, and a line that then ends in \ goes on on the next one, which
  * gives the joined line its number. A UTF-8 BOM that an editor put at the start is no part of
- * the first line; *bom says whether there was one. Returns 0, or -1 with err filled in. */
+ * the first line; *bom says whether there was one. A NUL byte is an error: iniparser reads
+ * lines as C strings, so the rest of the line after one would be dropped without a word (a
+ * misspelled key hidden) or the line taken for one too long. Returns 0, or -1 with err filled
+ * in. */
 static int
 check_file(FILE *in, const char *path, int *bom, struct ccrm_err *err)
 {
@@ -229,13 +282,21 @@ check_file(FILE *in, const char *path, int *bom, struct ccrm_err *err)
     struct strbuf line = STRBUF_INIT;
     char *joined;
     long lineno = 0;
+    ssize_t got;
+    char *nul;
     int rc = 0;
 
     *bom = 0;
-    while (rc == 0 && getline(&buf, &cap, in) != -1) {
+    while (rc == 0 && (got = getline(&buf, &cap, in)) != -1) {
         char *p = buf;
         size_t n;
 
+        if ((nul = memchr(buf, '\0', (size_t)got)) != NULL) {
+            err_set(err, "%s: syntax error: line %ld: a NUL byte at byte %zu", path, lineno + 1,
+                    (size_t)(nul - buf) + 1);
+            rc = -1;
+            break;
+        }
         if (++lineno == 1 && strncmp(p, "\xEF\xBB\xBF", 3) == 0) {
             p += 3;
             *bom = 1;
@@ -444,6 +505,7 @@ set_value(struct ccrm_config *cfg, const struct key_def *k, const char *val, con
     char *s;
     long n;
     size_t i;
+    struct shown text;
 
     switch (k->type) {
     case KEY_STRING:
@@ -452,7 +514,7 @@ set_value(struct ccrm_config *cfg, const struct key_def *k, const char *val, con
     case KEY_INT:
         if (parse_int(val, k->min, k->max, &n) == -1) {
             err_set(err, "%s: [%s] %s: expected an integer from %ld to %ld, got \"%s\"", path,
-                    k->section, k->name, k->min, k->max, val);
+                    k->section, k->name, k->min, k->max, shown(&text, val));
             return -1;
         }
         *(int *)(void *)field = (int)n;
@@ -462,14 +524,14 @@ set_value(struct ccrm_config *cfg, const struct key_def *k, const char *val, con
             home = getenv("HOME");
             if (home == NULL || home[0] != '/') {
                 err_set(err, "%s: [%s] %s: could not expand \"%s\": HOME is not an absolute path",
-                        path, k->section, k->name, val);
+                        path, k->section, k->name, shown(&text, val));
                 return -1;
             }
             s = xasprintf("%s%s", home, val + 1);
         } else {
             if (val[0] != '/') {
                 err_set(err, "%s: [%s] %s: expected an absolute path, got \"%s\"", path, k->section,
-                        k->name, val);
+                        k->name, shown(&text, val));
                 return -1;
             }
             s = xstrdup(val);
@@ -489,7 +551,7 @@ set_value(struct ccrm_config *cfg, const struct key_def *k, const char *val, con
             }
         }
         err_set(err, "%s: [%s] %s: expected %s, got \"%s\"", path, k->section, k->name,
-                cmd_views_text(), val);
+                cmd_views_text(), shown(&text, val));
         return -1;
     case KEY_TEXT:
         if (!text_valid(val)) {
@@ -507,7 +569,7 @@ set_value(struct ccrm_config *cfg, const struct key_def *k, const char *val, con
         if (strlen(val) != 2 || !isalpha((unsigned char)val[0]) ||
             !isalpha((unsigned char)val[1])) {
             err_set(err, "%s: [%s] %s: expected a two-letter country code (ISO 3166), got \"%s\"",
-                    path, k->section, k->name, val);
+                    path, k->section, k->name, shown(&text, val));
             return -1;
         }
         s = xasprintf("%c%c", toupper((unsigned char)val[0]), toupper((unsigned char)val[1]));
@@ -523,7 +585,7 @@ set_value(struct ccrm_config *cfg, const struct key_def *k, const char *val, con
         }
         if (strlen(val) > 42 || parse_iban(val, iban) == -1) {
             err_set(err, "%s: [%s] %s: not a valid IBAN (its check digits do not match): \"%s\"",
-                    path, k->section, k->name, val);
+                    path, k->section, k->name, shown(&text, val));
             return -1;
         }
         set_str((char **)(void *)field, iban);
@@ -532,7 +594,7 @@ set_value(struct ccrm_config *cfg, const struct key_def *k, const char *val, con
     case KEY_BIC:
         if (val[0] != '\0' && !bic_valid(val)) {
             err_set(err, "%s: [%s] %s: expected a BIC of 8 or 11 letters and digits, got \"%s\"",
-                    path, k->section, k->name, val);
+                    path, k->section, k->name, shown(&text, val));
             return -1;
         }
         set_str((char **)(void *)field, val[0] != '\0' ? val : NULL);
@@ -548,7 +610,7 @@ set_value(struct ccrm_config *cfg, const struct key_def *k, const char *val, con
             cfg->color = CONFIG_COLOR_NEVER;
         else {
             err_set(err, "%s: [%s] %s: expected auto, always or never, got \"%s\"", path,
-                    k->section, k->name, val);
+                    k->section, k->name, shown(&text, val));
             return -1;
         }
         return 0;
@@ -589,6 +651,7 @@ apply_dict(struct ccrm_config *cfg, dictionary *d, const char *path, struct ccrm
     char section[256];
     size_t len;
     ssize_t i;
+    struct shown text, text2;
 
     for (i = 0; i < d->size; i++) {
         entry = d->key[i];
@@ -597,7 +660,7 @@ apply_dict(struct ccrm_config *cfg, dictionary *d, const char *path, struct ccrm
         val = iniparser_getstring(d, entry, NULL);
         if (val == NULL) { /* a section header */
             if (!known_section(entry)) {
-                err_set(err, "%s: unknown section [%s]", path, entry);
+                err_set(err, "%s: unknown section [%s]", path, shown(&text, entry));
                 return -1;
             }
             continue;
@@ -605,7 +668,7 @@ apply_dict(struct ccrm_config *cfg, dictionary *d, const char *path, struct ccrm
         colon = strchr(entry, ':'); /* iniparser stores "section:key" */
         if (colon == NULL || colon == entry) {
             err_set(err, "%s: key \"%s\" outside of any section", path,
-                    colon != NULL ? colon + 1 : entry);
+                    shown(&text, colon != NULL ? colon + 1 : entry));
             return -1;
         }
         len = (size_t)(colon - entry);
@@ -614,12 +677,13 @@ apply_dict(struct ccrm_config *cfg, dictionary *d, const char *path, struct ccrm
         memcpy(section, entry, len);
         section[len] = '\0';
         if (!known_section(section)) {
-            err_set(err, "%s: unknown section [%s]", path, section);
+            err_set(err, "%s: unknown section [%s]", path, shown(&text, section));
             return -1;
         }
         k = find_key(section, colon + 1);
         if (k == NULL) {
-            err_set(err, "%s: unknown key \"%s\" in [%s]", path, colon + 1, section);
+            err_set(err, "%s: unknown key \"%s\" in [%s]", path, shown(&text, colon + 1),
+                    shown(&text2, section));
             return -1;
         }
         if (set_value(cfg, k, val, path, err) == -1)

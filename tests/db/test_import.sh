@@ -76,6 +76,9 @@ same "invalid UTF-8 named with its byte" "$T/utf8.csv:3: column \"last_name\": i
 printf 'first_name,last_name,email\nNul,A\0B,nul@example.org\nAda,Lovelace,ada@example.org\n' >"$T/nul.csv"
 imp "$T/nul.csv" --into contacts --dry-run
 same "NUL byte named" "$T/nul.csv:2: column \"last_name\": NUL byte at byte 2" "$T/err"
+printf 'first_name,last\0_name,email\nAda,Lovelace,ada@example.org\n' >"$T/nulhdr.csv"
+imp "$T/nulhdr.csv" --into contacts --dry-run
+check "a NUL in the header is named as in a row ($rc)" bash -c "test $rc = 65 && grep -q 'header column 2: NUL byte at byte 5' '$T/err'"
 { printf 'first_name,last_name,email\nBig,"'; head -c 1048576 /dev/zero | tr '\0' x; printf '",big@example.org\nAda,Lovelace,ada@example.org\n'; } >"$T/big.csv"
 imp "$T/big.csv" --into contacts --dry-run
 same "1 MB field rejected by length" "$T/big.csv:2: column \"last_name\" is too long (1048576 characters, at most 200)" "$T/err"

@@ -392,7 +392,26 @@ static const struct bad_case bad_cases[] = {
      "syntax error: line 3: text after the closing quote: \"color = \"never\" x\""},
     /* only a BOM at the very start is skipped */
     {"\xEF\xBB\xBF[ui\n", "syntax error: line 1: \"[ui\""},
-    {"[ui]\n\xEF\xBB\xBF\n", "syntax error: line 2: \"\xEF\xBB\xBF\""},
+    {"[ui]\n\xEF\xBB\xBF\n", "syntax error: line 2: \"\\xef\\xbb\\xbf\""},
+    /* text from the file is quoted fit for a terminal: what is not printable UTF-8 as \xNN (an
+     * escape sequence must not reach it), and cut after 80 columns */
+    {"[ui]\ncolor = \x1b]0X\x07\n",
+     "[ui] color: expected auto, always or never, got \"\\x1b]0X\\x07\""},
+    {"[ui]\n\x1b[2Jcolour = x\n", "unknown key \"\\x1b[2jcolour\" in [ui]"},
+    {"[\x9b\xc2\x9b]\n", "unknown section [\\x9b\\xc2\\x9b]"},
+    {"[ui]\nstart_view = F\xc3\xbc\xe2\x80\xaer\n",
+     "[ui] start_view: expected " VIEWS ", got \"F\xc3\xbc\\xe2\\x80\\xaer\""},
+    {"[ui]\ncolor = \"x\x1b\n", "syntax error: line 2: no closing quote: \"color = \"x\\x1b\""},
+    {"[ui]\ncolor = 0123456789012345678901234567890123456789012345678901234567890123456789"
+     "0123456789\n",
+     "[ui] color: expected auto, always or never, got "
+     "\"0123456789012345678901234567890123456789012345678901234567890123456789012345678"
+     "9\""},
+    {"[ui]\ncolor = 0123456789012345678901234567890123456789012345678901234567890123456789"
+     "0123456789x\n",
+     "[ui] color: expected auto, always or never, got "
+     "\"0123456789012345678901234567890123456789012345678901234567890123456789012345678"
+     "9...\""},
 };
 
 static void
@@ -473,6 +492,48 @@ test_long_line(void **state)
     assert_string_equal(err.msg, want);
     config_fini(&cfg);
     free(want);
+    free(path);
+}
+
+/* A NUL byte anywhere is an error naming its line: iniparser reads lines as C strings, and
+ * dropped the rest of the line after one without a word (a misspelled key silently ignored) or
+ * took the line for one too long. */
+static void
+test_nul_byte(void **state)
+{
+    static const struct {
+        const char *text;
+        size_t len;
+        const char *want;
+    } cases[] = {
+        {"[ui]\n\0colour = blue\n", 20, "syntax error: line 2: a NUL byte at byte 1"},
+        {"[ui]\npage_size = 50\0\n", 21, "syntax error: line 2: a NUL byte at byte 15"},
+        {"[ui]\npage_size = 50\n\0", 21, "syntax error: line 3: a NUL byte at byte 1"},
+        {"\xEF\xBB\xBF[ui]\\\n\0\n", 10, "syntax error: line 2: a NUL byte at byte 1"},
+    };
+    struct fixture *fx = *state;
+    struct ccrm_config cfg;
+    struct ccrm_err err = {"", ""};
+    char *path = fx_path(fx, "nul.ini");
+    char *want;
+    size_t i;
+    int fd;
+
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        assert_true(fd != -1);
+        assert_int_equal(write(fd, cases[i].text, cases[i].len), (ssize_t)cases[i].len);
+        assert_int_equal(close(fd), 0);
+        config_defaults(&cfg);
+        if (config_load_file(&cfg, path, 1, &err) != -1)
+            fail_msg("NUL case %zu accepted", i);
+        want = xasprintf("%s: %s", path, cases[i].want);
+        if (strcmp(err.msg, want) != 0)
+            fail_msg("NUL case %zu:\n got: %s\nwant: %s", i, err.msg, want);
+        assert_int_equal(loaded_count(&cfg), 0);
+        config_fini(&cfg);
+        free(want);
+    }
     free(path);
 }
 
@@ -699,6 +760,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_bad_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_syntax_error_quiet, setup, teardown),
         cmocka_unit_test_setup_teardown(test_long_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nul_byte, setup, teardown),
         cmocka_unit_test_setup_teardown(test_load_error_in_layer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_directory_as_file, setup, teardown),
