@@ -154,6 +154,10 @@ static int
 extend(struct listview *lv, struct app *app, int dir)
 {
     int lim = page(app);
+    /* the window: three pages, and never less than a screen above the cursor, the two screens
+     * read ahead below it and the page being added (pages smaller than the screen would
+     * otherwise never leave room to drop any: the window grew with every page turned) */
+    int cap = 3 * lim > 3 * lv->height + 2 * lim ? 3 * lim : 3 * lv->height + 2 * lim;
     struct row *tmp;
     int n, excess, added;
 
@@ -171,7 +175,7 @@ extend(struct listview *lv, struct app *app, int dir)
     if (dir > 0) {
         rowbuf_append(&lv->buf, tmp, added);
         lv->buf.at_end = n < lim;
-        excess = lv->buf.n - 3 * lim;
+        excess = lv->buf.n - cap;
         if (excess > 0 && lv->cur - excess > lv->height) {
             rowbuf_drop_front(&lv->buf, excess);
             lv->cur -= excess;
@@ -182,7 +186,7 @@ extend(struct listview *lv, struct app *app, int dir)
         lv->buf.at_start = n < lim;
         lv->cur += added;
         lv->top += added;
-        excess = lv->buf.n - 3 * lim;
+        excess = lv->buf.n - cap;
         if (excess > 0 && lv->buf.n - excess > lv->cur + lv->height)
             rowbuf_drop_back(&lv->buf, excess);
     }
@@ -195,9 +199,14 @@ move_by(struct listview *lv, struct app *app, int delta)
 {
     int target = lv->cur + delta;
 
-    while (target >= lv->buf.n && !lv->buf.at_end)
-        if (extend(lv, app, 1) == 0)
+    while (target >= lv->buf.n && !lv->buf.at_end) {
+        int before = lv->cur;
+        int added = extend(lv, app, 1);
+
+        target += lv->cur - before; /* rows dropped at the front moved the cursor's index */
+        if (added == 0)
             break;
+    }
     while (target < 0 && !lv->buf.at_start) {
         int before = lv->cur;
         int added = extend(lv, app, -1);
