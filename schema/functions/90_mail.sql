@@ -24,10 +24,22 @@ $$;
 -- The outbox moves one way: queued -> sending -> sent, or back to queued (a retry) or to
 -- failed; a person may queue a failed mail again or give up on a queued one. A received
 -- mail's status does not change, and a sent one is history.
+-- Staff hold UPDATE on the outbox columns (the outbox functions are INVOKER), so the rest of
+-- the outbox's rules are here too (062), for everyone but the schema's owner and superusers
+-- (the demo data writes a history): a claim (into sending, or taking over a mail whose sender
+-- was lost) is made in the name of whoever makes it, ccrm_actor() as ccrm_mail_outbox_claim
+-- writes it, and not while another session holds the mail's outbox lock; only that person,
+-- in a session no other sender holds it in, moves it on from sending (sent, queued again,
+-- failed): otherwise anyone could mark anyone's answer sent without sending it, and so meet the
+-- ticket's response clocks. When a mail was sent (the Date header of a received one) is the
+-- database's: now() when it becomes sent, and never changed by hand.
 CREATE OR REPLACE FUNCTION ccrm_mail_status_rule() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, public, pg_temp
 AS $$
+DECLARE
+    v_actor text;
+    v_sent  timestamptz;
 BEGIN
     IF NEW.direction IS DISTINCT FROM OLD.direction THEN
         RAISE EXCEPTION 'the direction of a mail cannot change' USING ERRCODE = '55000';
@@ -39,6 +51,56 @@ BEGIN
                                                 ('failed', 'queued'), ('queued', 'failed'))) THEN
         RAISE EXCEPTION 'mail % cannot go from % to %', OLD.id, OLD.status, NEW.status
             USING ERRCODE = '55000';
+    END IF;
+    IF current_user = (SELECT pg_get_userbyid(c.relowner) FROM pg_class c
+                        WHERE c.oid = 'public.messages'::regclass)
+       OR (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user) THEN
+        RETURN NEW;
+    END IF;
+
+    v_sent := CASE WHEN NEW.status = 'sent' AND OLD.status <> 'sent' THEN now()
+                   ELSE OLD.sent_at END;
+    IF NEW.sent_at IS DISTINCT FROM OLD.sent_at AND NEW.sent_at IS DISTINCT FROM v_sent THEN
+        RAISE EXCEPTION 'when mail % was sent is not changed by hand', OLD.id
+            USING ERRCODE = '42501',
+                  HINT = 'An answer''s time is set when the outbox has sent it.';
+    END IF;
+    NEW.sent_at := v_sent;
+
+    v_actor := ccrm_actor();
+    IF NEW.status = 'sending'
+       AND (OLD.status <> 'sending' OR NEW.sending_by IS DISTINCT FROM OLD.sending_by
+            OR NEW.sending_since IS DISTINCT FROM OLD.sending_since) THEN
+        IF NEW.sending_by IS DISTINCT FROM OLD.sending_by
+           AND NEW.sending_by IS DISTINCT FROM v_actor THEN
+            RAISE EXCEPTION 'mail % is claimed by whoever sends it, not by %', OLD.id,
+                            quote_ident(NEW.sending_by)
+                USING ERRCODE = '42501';
+        END IF;
+        -- the session lock of ccrm_mail_outbox_claim: a session that holds it gets this one too
+        IF NOT pg_try_advisory_xact_lock(ccrm_mail_lock_key('out', OLD.id::text)) THEN
+            RAISE EXCEPTION 'mail % is being sent by another session', OLD.id
+                USING ERRCODE = '55000';
+        END IF;
+        NEW.sending_by := v_actor;
+        NEW.sending_since := now();
+    ELSIF OLD.status = 'sending' AND NEW.status <> 'sending' THEN
+        IF OLD.sending_by IS DISTINCT FROM v_actor THEN
+            RAISE EXCEPTION 'mail % is being sent by %: only its sender says how that went',
+                            OLD.id, coalesce(quote_ident(OLD.sending_by), 'nobody')
+                USING ERRCODE = '42501',
+                      HINT = 'ccrm --send-mail sends it again when its sender was lost.';
+        END IF;
+        IF NOT pg_try_advisory_xact_lock(ccrm_mail_lock_key('out', OLD.id::text)) THEN
+            RAISE EXCEPTION 'mail % is being sent by another session', OLD.id
+                USING ERRCODE = '55000';
+        END IF;
+        NEW.sending_by := NULL;
+        NEW.sending_since := NULL;
+    ELSIF NEW.sending_by IS DISTINCT FROM OLD.sending_by
+          OR NEW.sending_since IS DISTINCT FROM OLD.sending_since THEN
+        RAISE EXCEPTION 'mail % is not being sent: its sender is named by the claim', OLD.id
+            USING ERRCODE = '42501';
     END IF;
     RETURN NEW;
 END

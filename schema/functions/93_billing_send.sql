@@ -181,6 +181,8 @@ BEGIN
     VALUES ('email', 'email', 'out', left(v_subject, 500), ccrm_mail_excerpt(v_body), now(),
             v_account, v_contact, v_opp)
     RETURNING id INTO v_ix;
+    -- filed on the document first: a partner sees the mail (and its files) exactly when it
+    -- sees the document (migration 062), whatever account its contact or deal is on
     INSERT INTO messages (message_id, queue_id, direction, status, from_addr, from_name,
                           reply_to, to_addr, subject, body_text, next_attempt_at, contact_id,
                           account_id, opportunity_id, interaction_id, quote_id, invoice_id)

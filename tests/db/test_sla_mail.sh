@@ -85,8 +85,10 @@ printf 'From: %s\nTo: support@example.com\nSubject: Re: [#%s] and?\nMessage-ID: 
 check "the question while an answer waits starts nothing yet (the first response is open)" \
     test "$(clock "$TK3" next_response)" = none
 as sofia -c "update messages set status = 'sending' where id = $M3" >/dev/null
-as sofia -c "update messages set status = 'sent', sent_at = '2020-01-01' where id = $M3" >/dev/null
-check "marked sent by hand with an old sent_at: met now, not in 2020" \
+out=$(as sofia -c "update messages set status = 'sent', sent_at = '2020-01-01' where id = $M3" 2>&1)
+check "a sent_at written by hand is refused ($out)" grep -q "was sent is not changed by hand" <<<"$out"
+as sofia -c "update messages set status = 'sent' where id = $M3" >/dev/null
+check "marked sent by hand: met now, when it became sent" \
     test "$(q "select (met_at > now() - interval '1 minute')::text from sla_clocks where ticket_id = $TK3 and kind = 'first_response'")" = true
 check "...and the question asked meanwhile waits for the next answer, from when it came" \
     test "$(q "select (running_since = (select max(created_at) from interactions where ticket_id = $TK3 and direction = 'in'))::text || ' ' || (met_at is null)::text from sla_clocks where ticket_id = $TK3 and kind = 'next_response'")" = "true true"

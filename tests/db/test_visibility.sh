@@ -159,7 +159,8 @@ done
 # mail (017): a mail, and its attachment, filed on each record it can be filed on; and mails
 # filed on several records, where the first of ticket, deal, lead, contact, account decides
 mailcol() { case $1 in accounts) echo account_id ;; contacts) echo contact_id ;; leads) echo lead_id ;;
-                       opportunities) echo opportunity_id ;; tickets) echo ticket_id ;; esac; }
+                       opportunities) echo opportunity_id ;; tickets) echo ticket_id ;;
+                       quotes) echo quote_id ;; invoices) echo invoice_id ;; esac; }
 for r in $records; do
     e=${r%%:*} id=${r##*:}
     col=$(mailcol "$e")
