@@ -37,6 +37,10 @@ void draft_fini(struct draft *d);
 void draft_render(struct strbuf *b, const struct draft *d);
 /* Read a draft's text. 0, or -1 when it is not one (d is then empty). */
 int draft_parse(const char *text, struct draft *d);
+/* A value on one line of a draft (also of a kept answer, src/ui/reply.c): \ \t \n \r
+ * escaped; draft_unescape reads s[0..n) back (malloc'd). */
+void draft_put_escaped(struct strbuf *b, const char *s);
+char *draft_unescape(const char *s, size_t n);
 
 /* The directory of drafts and crash reports: $XDG_STATE_HOME/ccrm (malloc'd). */
 char *draft_dir(void);

@@ -1045,6 +1045,21 @@ mail_parse(char *buf, size_t n, const struct mail_parse_opts *o, struct ccrm_err
     parser = g_mime_parser_new_with_stream(stream);
     g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
     msg = g_mime_parser_construct_message(parser, parser_opts);
+    if (msg == NULL && ba->len > start && ba->data[ba->len - 1] != '\n') {
+        /* headers up to the end without a final newline: GMime refuses a last line without a
+         * colon ("X", a mail cut off) that it skips when a newline ends it; end it so, and
+         * read the mail again (its other headers are kept) */
+        g_object_unref(parser);
+        g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
+        g_object_unref(stream);
+        g_byte_array_append(ba, (const guint8 *)"\n", 1);
+        n = ba->len;
+        stream = g_mime_stream_mem_new_with_byte_array(ba);
+        g_mime_stream_set_bounds(stream, (gint64)start, -1);
+        parser = g_mime_parser_new_with_stream(stream);
+        g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+        msg = g_mime_parser_construct_message(parser, parser_opts);
+    }
     body_at = g_mime_parser_get_headers_end(parser);
     if (msg == NULL) {
         g_object_unref(parser);

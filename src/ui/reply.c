@@ -10,8 +10,8 @@
  * only what is not sent, so nothing goes twice), also by `ccrm --send-mail`. The text is never
  * lost: an answer not sent (n, Esc, or the database refused) opens again with r on the same
  * record, also after the client stopped (SIGHUP, kill -9) or answered another record
- * meanwhile: what the editor left is kept in $XDG_STATE_HOME/ccrm/reply-ENTITY-ID.txt until it
- * is queued. */
+ * meanwhile: what the editor left, with the To, Cc and Subject set and the paths of the files
+ * attached, is kept in $XDG_STATE_HOME/ccrm/reply-ENTITY-ID.txt until it is queued. */
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -32,8 +32,11 @@
 #include "ccrm/util.h"
 #include "reply.h"
 
-/* one line at 80 columns, under the line that says where the answer goes */
+/* one line at 80 columns, under the line that says where the answer goes; shorter ones on a
+ * narrow screen, down to 24 columns (the question must stay in sight) */
 #define ASK_LABEL "send? y/n  t To  c Cc  s Subject  :attach FILE "
+#define ASK_LABEL_MID "send? y/n t To c Cc s Subject : "
+#define ASK_LABEL_SHORT "send? y/n t c s : "
 #define FORM_MSG_MS 600000
 /* the fewest columns of the subject shown on the form's line before it is left to wrap */
 #define SUBJECT_MIN_COLS 16
@@ -49,9 +52,12 @@ static struct {
     char set_to[512], set_cc[512], set_subject[512];
     int cc_set; /* Cc was set (to nothing, too) */
     int asking; /* which field is being edited: 't', 'c', 's' */
-    /* files attached (:attach), in order: read when attached, sent with the answer */
+    /* files attached (:attach), in order: read when attached, sent with the answer; their
+     * paths, kept on disk to attach them again after ccrm stopped */
     struct mail_attachment att[MAIL_REPLY_FILES_MAX];
+    char *att_path[MAIL_REPLY_FILES_MAX];
     int natt;
+    char note[512]; /* what could not be restored from disk, said at the question */
 } draft;
 
 static void
@@ -61,8 +67,10 @@ draft_clear(void)
 
     free(draft.text);
     free(draft.template);
-    for (i = 0; i < draft.natt; i++)
+    for (i = 0; i < draft.natt; i++) {
         mail_attachment_fini(&draft.att[i]);
+        free(draft.att_path[i]);
+    }
     memset(&draft, 0, sizeof draft);
 }
 
@@ -183,7 +191,9 @@ static void show_form(struct app *app, const char *note, const char *to, const c
 
 /* ---- the answer kept on disk until it is queued ---- */
 
-#define KEPT_MAGIC "ccrm reply 1\n"
+/* Version 1 kept the text only; version 2 adds the form's To, Cc, Subject and the files. */
+#define KEPT_MAGIC_1 "ccrm reply 1\n"
+#define KEPT_MAGIC "ccrm reply 2\n"
 
 static char *
 kept_path(const char *entity, int64_t id)
@@ -194,30 +204,66 @@ kept_path(const char *entity, int64_t id)
     return path;
 }
 
-/* Keep the answer's text for this record: whose and on which database, then the text. */
-static void
-kept_save(struct app *app)
+/* Write the answer for this record: whose and on which database, what the form set (a line
+ * each, escaped as a draft's values are; "cc" also when set to nothing), the paths of the
+ * files attached, a blank line, then the text. 0, or -1 with errno set. */
+static int
+kept_write(struct app *app)
 {
     char *dir = draft_dir(), *path = kept_path(draft.entity, draft.id);
     char *tmp = xasprintf("%s.tmp", path);
+    struct strbuf b = STRBUF_INIT;
     FILE *f;
-    int ok = 0;
+    int ok = 0, i, saved;
 
+    strbuf_printf(&b, KEPT_MAGIC "login %s\ndatabase %s\n", db_login(app->db),
+                  db_identity(app->db));
+    if (draft.set_to[0] != '\0') {
+        strbuf_puts(&b, "to ");
+        draft_put_escaped(&b, draft.set_to);
+        strbuf_puts(&b, "\n");
+    }
+    if (draft.cc_set) {
+        strbuf_puts(&b, "cc ");
+        draft_put_escaped(&b, draft.set_cc);
+        strbuf_puts(&b, "\n");
+    }
+    if (draft.set_subject[0] != '\0') {
+        strbuf_puts(&b, "subject ");
+        draft_put_escaped(&b, draft.set_subject);
+        strbuf_puts(&b, "\n");
+    }
+    for (i = 0; i < draft.natt; i++) {
+        strbuf_puts(&b, "attach ");
+        draft_put_escaped(&b, draft.att_path[i]);
+        strbuf_puts(&b, "\n");
+    }
+    strbuf_puts(&b, "\n");
+    strbuf_puts(&b, draft.text);
     if (mkdir_p(dir, 0700) == 0 && (f = fopen(tmp, "we")) != NULL) {
         fchmod(fileno(f), 0600);
-        fprintf(f, KEPT_MAGIC "login %s\ndatabase %s\n\n%s", db_login(app->db),
-                db_identity(app->db), draft.text);
-        ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
+        ok = fwrite(b.s, 1, b.len, f) == b.len;
+        ok = fflush(f) == 0 && fsync(fileno(f)) == 0 && ok;
         ok = fclose(f) == 0 && ok && rename(tmp, path) == 0;
     }
-    if (!ok) {
+    saved = errno;
+    if (!ok)
         unlink(tmp);
-        ui_message_error(app, "could not keep the answer on disk (%s): it is kept until ccrm stops",
-                         strerror(errno));
-    }
+    strbuf_fini(&b);
     free(tmp);
     free(path);
     free(dir);
+    errno = saved;
+    return ok ? 0 : -1;
+}
+
+/* Keep the answer as it is now: after the editor, and after each change at the question. */
+static void
+kept_save(struct app *app)
+{
+    if (kept_write(app) == -1)
+        ui_message_error(app, "could not keep the answer on disk (%s): it is kept until ccrm stops",
+                         strerror(errno));
 }
 
 static void
@@ -229,27 +275,139 @@ kept_remove(const char *entity, int64_t id)
     free(path);
 }
 
-/* The answer kept for this record by this login on this database, or NULL. */
+/* The value of a kept file's line "KEY VALUE" at p (up to nl), or NULL when it is another. */
+static char *
+kept_value(const char *p, const char *nl, const char *key)
+{
+    size_t k = strlen(key);
+
+    if ((size_t)(nl - p) <= k || strncmp(p, key, k) != 0 || p[k] != ' ')
+        return NULL;
+    return draft_unescape(p + k + 1, (size_t)(nl - p) - k - 1);
+}
+
+/* Attach a kept file again (its bytes as they are now); why it cannot be goes to the note.
+ * Takes path. */
+static void
+kept_attach(struct app *app, char *path)
+{
+    struct ccrm_err err;
+    size_t len = strlen(draft.note);
+
+    if (draft.natt < MAIL_REPLY_FILES_MAX &&
+        mail_attach_file(path, (size_t)app->cfg->attachment_max, &draft.att[draft.natt], &err) ==
+            0) {
+        draft.att_path[draft.natt++] = path;
+        return;
+    }
+    if (draft.natt == MAIL_REPLY_FILES_MAX)
+        snprintf(err.msg, sizeof err.msg,
+                 "could not attach \"%s\": an answer takes at most %d files", path,
+                 MAIL_REPLY_FILES_MAX);
+    if (len + 1 < sizeof draft.note)
+        snprintf(draft.note + len, sizeof draft.note - len, "%s%s", len > 0 ? " · " : "", err.msg);
+    free(path);
+}
+
+/* The answer kept for this record by this login on this database, or NULL; a version 2 file
+ * also sets the form's fields and attaches its files again. */
 static char *
 kept_load(struct app *app, const char *entity, int64_t id)
 {
-    char *path = kept_path(entity, id), *text = draft_read_file(path), *body, *want, *out = NULL;
+    char *path = kept_path(entity, id), *text = draft_read_file(path), *want, *out = NULL, *v;
+    const char *p, *nl;
+    size_t n;
 
     free(path);
+    if (text != NULL && strncmp(text, KEPT_MAGIC_1, strlen(KEPT_MAGIC_1)) == 0) {
+        want = xasprintf(KEPT_MAGIC_1 "login %s\ndatabase %s\n\n", db_login(app->db),
+                         db_identity(app->db));
+        if (strncmp(text, want, strlen(want)) == 0 && text[strlen(want)] != '\0')
+            out = xstrdup(text + strlen(want));
+        free(want);
+        free(text);
+        return out;
+    }
     if (text == NULL || strncmp(text, KEPT_MAGIC, strlen(KEPT_MAGIC)) != 0) {
         free(text);
         return NULL;
     }
-    want =
-        xasprintf(KEPT_MAGIC "login %s\ndatabase %s\n\n", db_login(app->db), db_identity(app->db));
-    if (strncmp(text, want, strlen(want)) == 0 && (body = text + strlen(want))[0] != '\0')
-        out = xstrdup(body);
+    /* whose and where first: another login's answer, or one on another database's record,
+     * is not theirs to send */
+    want = xasprintf(KEPT_MAGIC "login %s\ndatabase %s\n", db_login(app->db), db_identity(app->db));
+    n = strlen(want);
+    if (strncmp(text, want, n) != 0) {
+        free(want);
+        free(text);
+        return NULL;
+    }
     free(want);
+    for (p = text + n; *p != '\0' && *p != '\n'; p = *nl != '\0' ? nl + 1 : nl) {
+        nl = strchr(p, '\n');
+        if (nl == NULL)
+            nl = p + strlen(p);
+        if ((v = kept_value(p, nl, "to")) != NULL) {
+            str_copy(draft.set_to, v, sizeof draft.set_to);
+        } else if ((v = kept_value(p, nl, "cc")) != NULL) {
+            str_copy(draft.set_cc, v, sizeof draft.set_cc);
+            draft.cc_set = 1;
+        } else if ((v = kept_value(p, nl, "subject")) != NULL) {
+            str_copy(draft.set_subject, v, sizeof draft.set_subject);
+        } else if ((v = kept_value(p, nl, "attach")) != NULL) {
+            kept_attach(app, v);
+            v = NULL;
+        }
+        free(v);
+    }
+    if (*p == '\n' && p[1] != '\0')
+        out = xstrdup(p + 1);
     free(text);
     return out;
 }
 
+void
+reply_keep_note(struct app *app, const char *why)
+{
+    size_t len = strlen(app->exit_note);
+    char *path;
+
+    if (draft.text == NULL || len + 1 >= sizeof app->exit_note)
+        return;
+    path = kept_path(draft.entity, draft.id);
+    /* written once more as it is now (a change whose writing failed is tried again) */
+    if (kept_write(app) == 0)
+        snprintf(app->exit_note + len, sizeof app->exit_note - len,
+                 "%sccrm: stopped by %s: the answer to %s #%" PRId64 ", not sent, was kept in %s; "
+                 "r on the %s opens it again",
+                 len ? "\n" : "", why, entity_noun(draft.entity, 1), draft.id, path,
+                 entity_noun(draft.entity, 1));
+    else
+        snprintf(app->exit_note + len, sizeof app->exit_note - len,
+                 "%sccrm: stopped by %s: could not keep the answer to %s #%" PRId64 ": %s",
+                 len ? "\n" : "", why, entity_noun(draft.entity, 1), draft.id, strerror(errno));
+    free(path);
+}
+
 /* ---- the files of the answer: :attach PATH, :detach N ---- */
+
+/* The path of a file attached as it is found again after ccrm stopped, maybe elsewhere:
+ * absolute (as the shell would take "~/", it stays so). */
+static char *
+full_path(const char *path)
+{
+    char *real;
+
+    path += strspn(path, " ");
+    if (path[0] == '/' || (path[0] == '~' && (path[1] == '/' || path[1] == '\0')))
+        return xstrdup(path);
+    if ((real = realpath(path, NULL)) != NULL) {
+        char *out = xstrdup(real);
+
+        free(real);
+        return out;
+    }
+    return xstrdup(path);
+}
 
 static void
 attach_path(struct app *app, const char *path)
@@ -269,7 +427,8 @@ attach_path(struct app *app, const char *path)
         ask_input(app);
         return;
     }
-    draft.natt++;
+    draft.att_path[draft.natt++] = full_path(path);
+    kept_save(app);
     ask_send(app, NULL);
 }
 
@@ -302,9 +461,14 @@ detach(struct app *app, const char *arg)
                              draft.natt, draft.natt);
     } else {
         mail_attachment_fini(&draft.att[k - 1]);
+        free(draft.att_path[k - 1]);
         memmove(&draft.att[k - 1], &draft.att[k], (size_t)(draft.natt - k) * sizeof draft.att[0]);
+        memmove(&draft.att_path[k - 1], &draft.att_path[k],
+                (size_t)(draft.natt - k) * sizeof draft.att_path[0]);
         draft.natt--;
         memset(&draft.att[draft.natt], 0, sizeof draft.att[0]);
+        draft.att_path[draft.natt] = NULL;
+        kept_save(app);
         ask_send(app, NULL);
         return;
     }
@@ -361,6 +525,7 @@ on_field(struct app *app, void *ctx, const char *text, int done, int ok)
         } else if (draft.asking == 's')
             str_copy(draft.set_subject, t, sizeof draft.set_subject);
         free(t);
+        kept_save(app); /* also across an end by a signal */
     }
     draft.asking = 0;
     ask_send(app, NULL); /* Esc leaves the field as it was and asks again */
@@ -516,11 +681,17 @@ on_key(struct app *app, void *ctx, const char *text, int done, int ok)
     }
 }
 
-/* The question on the bottom line. */
+/* The question on the bottom line, as long as the screen is wide. */
 static void
 ask_input(struct app *app)
 {
-    ui_input_begin(app, ASK_LABEL, "", on_key, NULL);
+    int cols = app->ui->cols;
+
+    ui_input_begin(app,
+                   cols > text_width(ASK_LABEL)       ? ASK_LABEL
+                   : cols > text_width(ASK_LABEL_MID) ? ASK_LABEL_MID
+                                                      : ASK_LABEL_SHORT,
+                   "", on_key, NULL);
 }
 
 /* subject cut to cols columns with "…" (the form's line on a narrow screen; s shows it whole). */
@@ -670,5 +841,7 @@ act_reply(struct app *app, const struct entity *e, int64_t id)
     free(draft.text);
     draft.text = text;
     kept_save(app);
-    ask_send(app, NULL);
+    /* a file kept with the answer that could not be attached again is said once */
+    ask_send(app, draft.note[0] != '\0' ? draft.note : NULL);
+    draft.note[0] = '\0';
 }

@@ -12,6 +12,9 @@
  * Cc and Subject changed if wished), queue it in the outbox and send it (the path of
  * ccrm --reply). e has a mail_fk. */
 void act_reply(struct app *app, const struct entity *e, int64_t id);
+/* Stopped by a signal (why: "SIGHUP"): an answer not sent is kept on disk with its To, Cc,
+ * Subject and files, and app->exit_note says where. */
+void reply_keep_note(struct app *app, const char *why);
 
 /* Hand mail id (committed to the outbox: an answer, a quote or invoice by :send) to a child
  * process that sends it, again later while sendmail refuses it; the status line

@@ -828,6 +828,64 @@ ui_on_wakeup(struct app *app)
     wakeup(app, 0);
 }
 
+/* Why a connection could not be made, as a person reads it. libpq's text names the socket or
+ * the host, then says only errno's words ("connection to server on socket
+ * "/run/ccrm/.s.PGSQL.5432" failed: No such file or directory"): what they mean here is said,
+ * with the socket or host kept. The server's own words (a disabled login, a server shutting
+ * down) and every other reason are said as they are. */
+static void
+reconnect_why(const char *raw, char *out, size_t n)
+{
+    const char *why = raw, *p, *q;
+    char where[300] = "", lower[128];
+    int sock = 0;
+    size_t i;
+
+    if ((p = strstr(raw, "on socket \"")) != NULL && (q = strchr(p + 11, '"')) != NULL) {
+        snprintf(where, sizeof where, "%.*s", (int)(q - p - 11), p + 11);
+        sock = 1;
+    } else if ((p = strstr(raw, "server at \"")) != NULL && (q = strchr(p + 11, '"')) != NULL) {
+        const char *port = strstr(q, "port ");
+
+        snprintf(where, sizeof where, "%.*s%s%.*s", (int)(q - p - 11), p + 11,
+                 port != NULL ? ", port " : "",
+                 port != NULL ? (int)strspn(port + 5, "0123456789") : 0,
+                 port != NULL ? port + 5 : "");
+    }
+    /* the server's words first: libpq's text names the socket before them */
+    for (p = strstr(why, "failed: "); p != NULL; p = strstr(p + 1, "failed: "))
+        why = p + strlen("failed: ");
+    if (strncmp(why, "FATAL:", 6) == 0)
+        why += 6;
+    while (*why == ' ')
+        why++;
+    if (where[0] == '\0' || why == raw) {
+        str_copy(out, why, n);
+    } else if (sock && strncmp(why, "No such file or directory", 25) == 0) {
+        snprintf(out, n, "the database server is not running (no socket at %s)", where);
+    } else if (strncmp(why, "Connection refused", 18) == 0) {
+        if (sock)
+            snprintf(out, n,
+                     "the database server is not running (its socket %s refuses "
+                     "connections)",
+                     where);
+        else
+            snprintf(out, n, "the database server at %s refused the connection (is it running?)",
+                     where);
+    } else if (sock && strncmp(why, "Permission denied", 17) == 0) {
+        snprintf(out, n, "no permission to use the database server's socket %s", where);
+    } else if (!sock && (strstr(why, "timed out") != NULL || strstr(why, "unreachable") != NULL ||
+                         strstr(why, "No route to host") != NULL)) {
+        for (i = 0; why[i] != '\0' && i + 1 < sizeof lower; i++)
+            lower[i] =
+                i == 0 && why[i] >= 'A' && why[i] <= 'Z' ? (char)(why[i] + 'a' - 'A') : why[i];
+        lower[i] = '\0';
+        snprintf(out, n, "the database server at %s cannot be reached (%s)", where, lower);
+    } else {
+        str_copy(out, why, n);
+    }
+}
+
 void
 ui_on_connection(struct app *app)
 {
@@ -839,16 +897,11 @@ ui_on_connection(struct app *app)
         strcmp(db_connect_error(app->db), app->ui->conn_error_shown) != 0) {
         /* why it cannot get back (a disabled login, a changed password, a server gone), once
          * per new reason: the status bar counts down to the next try */
-        const char *why = db_connect_error(app->db), *p;
+        char why[512];
 
-        str_copy(app->ui->conn_error_shown, why, sizeof app->ui->conn_error_shown);
-        /* the server's words first: libpq's text names the socket before them */
-        for (p = strstr(why, "failed: "); p != NULL; p = strstr(p + 1, "failed: "))
-            why = p + strlen("failed: ");
-        if (strncmp(why, "FATAL:", 6) == 0)
-            why += 6;
-        while (*why == ' ')
-            why++;
+        str_copy(app->ui->conn_error_shown, db_connect_error(app->db),
+                 sizeof app->ui->conn_error_shown);
+        reconnect_why(db_connect_error(app->db), why, sizeof why);
         ui_message_error(app, "cannot reconnect: %s", why);
     }
     if (db_state(app->db) == DB_READY) {
@@ -1062,7 +1115,7 @@ draw_bottom(struct app *app, const size_t *starts, int nml)
     if (ui->input) {
         char buf[UI_INPUT_MAX * 4 + 64];
         char line[UI_INPUT_MAX * 4];
-        int lw, cx;
+        int lab, tw, lw, cx;
         wchar_t save = ui->ibuf[ui->icur];
 
         /* a message that arrived while typing (why a save was refused) shows above the line,
@@ -1078,25 +1131,39 @@ draw_bottom(struct app *app, const size_t *starts, int nml)
         ui->ibuf[ui->icur] = L'\0';
         wcstombs(line, ui->ibuf, sizeof line);
         ui->ibuf[ui->icur] = save;
-        lw = text_width(ui->input_label) + text_width(line);
+        lab = text_width(ui->input_label);
+        tw = text_width(line);
+        lw = lab + tw;
         cx = lw < ui->cols ? lw : ui->cols - 1;
         if (lw >= ui->cols && ui->cols > 4) {
-            /* longer than the screen (a long path after a long question): the text that ends
-             * at the cursor, after "…", so that what is typed stays in sight */
-            int start = ui->icur, w = 0, cw;
+            /* longer than the screen (a long question, a long path after it): the question
+             * stays in sight, cut with "…" where it must (to half the line when text is
+             * typed after it), and the text that ends at the cursor follows, after "…" when
+             * it is cut too, so that what is typed stays in sight */
+            int room = lab < ui->cols / 2 ? lab : ui->cols / 2, start = ui->icur, w = 0, cw;
 
-            while (start > 0) {
-                cw = wcwidth(ui->ibuf[start - 1]);
-                cw = cw < 1 ? 1 : cw;
-                if (w + cw > ui->cols - 2)
-                    break;
-                w += cw;
-                start--;
+            if (room < ui->cols - 1 - tw)
+                room = ui->cols - 1 - tw;
+            draw_text(stdscr, y, 0, ui->input_label, room, A_NORMAL);
+            if (room + tw < ui->cols) {
+                /* the text before the cursor fits beside the cut question */
+                draw_text(stdscr, y, room, buf + strlen(ui->input_label), ui->cols - room,
+                          A_NORMAL);
+                cx = room + tw;
+            } else {
+                while (start > 0) {
+                    cw = wcwidth(ui->ibuf[start - 1]);
+                    cw = cw < 1 ? 1 : cw;
+                    if (w + cw > ui->cols - room - 2)
+                        break;
+                    w += cw;
+                    start--;
+                }
+                wcstombs(line, ui->ibuf + start, sizeof line);
+                snprintf(buf, sizeof buf, "…%s", line);
+                draw_text(stdscr, y, room, buf, ui->cols - room, A_NORMAL);
+                cx = room + 1 + w;
             }
-            wcstombs(line, ui->ibuf + start, sizeof line);
-            snprintf(buf, sizeof buf, "…%s", line);
-            draw_text(stdscr, y, 0, buf, ui->cols, A_NORMAL);
-            cx = 1 + w;
         }
         move(y, cx);
         curs_set(1);
@@ -1991,6 +2058,7 @@ keep_drafts(struct app *app)
         strbuf_fini(&b);
     }
     (void)kept;
+    reply_keep_note(app, why); /* an answer by e-mail not sent, with its form */
 }
 
 /* At start: a draft kept when ccrm stopped or crashed opens as its form (the file is removed:

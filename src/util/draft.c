@@ -41,8 +41,8 @@ draft_fini(struct draft *d)
     memset(d, 0, sizeof *d);
 }
 
-static void
-put_escaped(struct strbuf *b, const char *s)
+void
+draft_put_escaped(struct strbuf *b, const char *s)
 {
     for (; *s != '\0'; s++) {
         if (*s == '\\')
@@ -77,18 +77,17 @@ draft_render(struct strbuf *b, const struct draft *d)
         strbuf_printf(b, "database %s\n", d->database);
     for (i = 0; i < d->n; i++) {
         strbuf_puts(b, "field ");
-        put_escaped(b, d->f[i].col);
+        draft_put_escaped(b, d->f[i].col);
         strbuf_puts(b, "\t");
-        put_escaped(b, d->f[i].base);
+        draft_put_escaped(b, d->f[i].base);
         strbuf_puts(b, "\t");
-        put_escaped(b, d->f[i].val);
+        draft_put_escaped(b, d->f[i].val);
         strbuf_puts(b, "\n");
     }
 }
 
-/* Unescape s[0..n) into a malloc'd string. */
-static char *
-unescape(const char *s, size_t n)
+char *
+draft_unescape(const char *s, size_t n)
 {
     char *out = xmalloc(n + 1), *o = out;
     size_t i;
@@ -147,9 +146,9 @@ draft_parse(const char *text, struct draft *d)
 
             if (t1 == NULL || (t2 = memchr(t1 + 1, '\t', (size_t)(nl - t1 - 1))) == NULL)
                 continue;
-            col = unescape(a, (size_t)(t1 - a));
-            base = unescape(t1 + 1, (size_t)(t2 - t1 - 1));
-            val = unescape(t2 + 1, (size_t)(nl - t2 - 1));
+            col = draft_unescape(a, (size_t)(t1 - a));
+            base = draft_unescape(t1 + 1, (size_t)(t2 - t1 - 1));
+            val = draft_unescape(t2 + 1, (size_t)(nl - t2 - 1));
             draft_add(d, col, base, val);
             free(col);
             free(base);
