@@ -302,7 +302,8 @@ run_tui(const struct opts *o, struct ccrm_config *cfg)
         safe_fprintf(stderr, "ccrm: %s\n", err.msg);
         return EX_UNAVAILABLE;
     }
-    if (db_session_start(app.db, &app.events, &err) == -1) {
+    if (db_schema_check(app.db, &err) == -1 || db_whoami(app.db, &err) == -1 ||
+        db_events_start(app.db, &app.events, &err) == -1) {
         safe_fprintf(stderr, "ccrm: %s\n", err.msg);
         goto out;
     }

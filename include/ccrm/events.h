@@ -80,9 +80,6 @@ typedef int (*event_cb)(const struct event *ev, void *ctx);
 
 /* Start a cursor at "now": nothing before this moment will be delivered. Returns 0/-1. */
 int db_events_start(struct db *db, struct event_cursor *c, struct ccrm_err *err);
-/* The full-screen client's start: db_schema_check, db_whoami, db_events_start and
- * db_set_display_tz in one round trip. Returns 0, or -1 with the first one's message. */
-int db_session_start(struct db *db, struct event_cursor *c, struct ccrm_err *err);
 
 /* Deliver the newest `recent` events visible now (oldest first, by id) and start the cursor
  * after them (the same as db_events_start when recent is 0). Returns the number delivered, or

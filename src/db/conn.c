@@ -694,8 +694,12 @@ db_set_display_tz(struct db *db)
 
     if (db_state(db) != DB_READY)
         return;
-    res = db_exec(db, "SELECT " DB_TZ_SQL, 0, NULL, &err);
-    db_tz_apply(res, 0);
+    res = db_exec(db, "SELECT set_config('ccrm.tz', ccrm_user_tz(current_user), false)", 0, NULL,
+                  &err);
+    /* the client's own clock readings (a kept form's "at 14:35") in the same zone */
+    if (res != NULL && PQntuples(res) == 1 && !PQgetisnull(res, 0, 0) &&
+        PQgetvalue(res, 0, 0)[0] != '\0' && setenv("TZ", PQgetvalue(res, 0, 0), 1) == 0)
+        tzset();
     PQclear(res);
 }
 
@@ -705,44 +709,27 @@ db_identity(const struct db *db)
     return db->identity ? db->identity : "";
 }
 
-const char *
-db_su_param(const struct db *db)
-{
-    /* the server reports is_superuser to every new session (no pg_roles to read) */
-    const char *flag = PQparameterStatus(db->conn, "is_superuser");
-
-    return flag != NULL && strcmp(flag, "on") == 0 ? "true" : "false";
-}
-
-void
-db_whoami_fill(struct db *db, const PGresult *res, int col)
-{
-    free(db->login);
-    free(db->display_name);
-    free(db->department);
-    db->login = xstrdup(db_val(res, 0, col));
-    db->display_name = xstrdup(db_val(res, 0, col + 1));
-    db->department = xstrdup(db_val(res, 0, col + 2));
-}
-
-void
-db_tz_apply(const PGresult *res, int col)
-{
-    /* the client's own clock readings (a kept form's "at 14:35") in the same zone */
-    if (res != NULL && PQntuples(res) == 1 && !PQgetisnull(res, 0, col) &&
-        PQgetvalue(res, 0, col)[0] != '\0' && setenv("TZ", PQgetvalue(res, 0, col), 1) == 0)
-        tzset();
-}
-
 int
 db_whoami(struct db *db, struct ccrm_err *err)
 {
-    const char *su[1] = {db_su_param(db)};
-    PGresult *res = db_exec(db, DB_WHOAMI_SQL, 1, su, err);
+    /* the server reports is_superuser to every new session (no pg_roles to read) */
+    const char *flag = PQparameterStatus(db->conn, "is_superuser");
+    const char *su[1] = {flag != NULL && strcmp(flag, "on") == 0 ? "true" : "false"};
+    PGresult *res;
 
+    res = db_exec(db,
+                  "SELECT current_user::text, coalesce(u.display_name, current_user::text),"
+                  "       coalesce(u.department, CASE WHEN $1::boolean THEN 'admin' END, '')"
+                  "  FROM (SELECT 1) one LEFT JOIN users u ON u.login = current_user",
+                  1, su, err);
     if (res == NULL)
         return -1;
-    db_whoami_fill(db, res, 0);
+    free(db->login);
+    free(db->display_name);
+    free(db->department);
+    db->login = xstrdup(db_val(res, 0, 0));
+    db->display_name = xstrdup(db_val(res, 0, 1));
+    db->department = xstrdup(db_val(res, 0, 2));
     PQclear(res);
     return 0;
 }

@@ -152,21 +152,4 @@ int db_col(const PGresult *res, const char *name);
 const char *db_get(const PGresult *res, int row, const char *name);
 char *db_take(const PGresult *res, int row, const char *name);
 
-/* The start-up's statements, also run as one (db_session_start in events.c): the schema's
- * version; who the user is (login, display name, department; $1 = db_su_param); the person's
- * time zone set for the session (ccrm.tz) and returned. */
-#define DB_VERSION_SQL "coalesce(max(version), 0) FROM public.schema_migrations"
-#define DB_WHOAMI_SQL                                                                              \
-    "SELECT current_user::text, coalesce(u.display_name, current_user::text),"                     \
-    "       coalesce(u.department, CASE WHEN $1::boolean THEN 'admin' END, '')"                    \
-    "  FROM (SELECT 1) one LEFT JOIN users u ON u.login = current_user"
-#define DB_TZ_SQL "set_config('ccrm.tz', ccrm_user_tz(current_user), false)"
-const char *db_su_param(const struct db *db);
-/* fill login, display name and department from columns col.. of row 0 */
-void db_whoami_fill(struct db *db, const PGresult *res, int col);
-/* TZ for the client's own clock from the zone in column col (none: left as it is) */
-void db_tz_apply(const PGresult *res, int col);
-/* 0 when a database at version cur is this binary's, -1 with the message otherwise */
-int db_schema_verdict(int cur, struct ccrm_err *err);
-
 #endif

@@ -141,7 +141,6 @@ static const char SQL_IDENTITY[] =
     " ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int,"                 \
     " m.id, m.xid, m.at_us, " RECENT ", " INCARNATION " FROM (SELECT 1) one LEFT JOIN " NEWEST_FP  \
     " m ON true"
-#define START_COLS 8 /* the columns of START_SQL */
 static const char SQL_START[] =
     START_SQL("(SELECT min(r.id) FROM (SELECT id FROM events ORDER BY id DESC LIMIT $1) r)");
 /* The same without history (the client's start-up: a new server process plans less) */
@@ -757,11 +756,23 @@ db_events_since(struct db *db, struct event_cursor *c, event_cb cb, void *ctx, s
     return read_batch(db, c, cb, ctx, err);
 }
 
-/* The cursor started from a row of START_SQL (its first START_COLS columns); fills *from with
- * the lowest id of the newest events it was asked for (0: none). */
-static void
-start_from(struct db *db, struct event_cursor *c, const PGresult *res, int64_t *from)
+/* Start the cursor on what the current snapshot shows; fills *from with the lowest id of the
+ * `recent` newest events (0: none). */
+static int
+start(struct db *db, struct event_cursor *c, int recent, int64_t *from, struct ccrm_err *err)
 {
+    char nbuf[16];
+    const char *params[1] = {nbuf};
+    PGresult *res;
+
+    if (db->state != DB_READY) {
+        err_set(err, "not connected to the database");
+        return -1;
+    }
+    snprintf(nbuf, sizeof nbuf, "%d", recent);
+    if ((res = recent > 0 ? db_exec(db, SQL_START, 1, params, err)
+                          : db_exec(db, SQL_START_NOW, 0, NULL, err)) == NULL)
+        return -1;
     set_str(&c->base, PQgetvalue(res, 0, 0));
     set_str(&c->base2, NULL);
     set_str(&c->step, NULL);
@@ -789,65 +800,6 @@ start_from(struct db *db, struct event_cursor *c, const PGresult *res, int64_t *
     c->nwin = c->win_next = 0;
     deep_tick(c);
     *from = PQgetisnull(res, 0, 6) ? 0 : strtoll(PQgetvalue(res, 0, 6), NULL, 10);
-}
-
-/* Start the cursor on what the current snapshot shows; fills *from with the lowest id of the
- * `recent` newest events (0: none). */
-static int
-start(struct db *db, struct event_cursor *c, int recent, int64_t *from, struct ccrm_err *err)
-{
-    char nbuf[16];
-    const char *params[1] = {nbuf};
-    PGresult *res;
-
-    if (db->state != DB_READY) {
-        err_set(err, "not connected to the database");
-        return -1;
-    }
-    snprintf(nbuf, sizeof nbuf, "%d", recent);
-    if ((res = recent > 0 ? db_exec(db, SQL_START, 1, params, err)
-                          : db_exec(db, SQL_START_NOW, 0, NULL, err)) == NULL)
-        return -1;
-    start_from(db, c, res, from);
-    PQclear(res);
-    return 0;
-}
-
-/* The full-screen client's start in one statement: in a new server process each statement
- * pays its parsing, planning and first catalogue reads, and the client waits for each round
- * trip; four statements before the first screen were one of its larger costs. */
-static const char SQL_SESSION[] = "SELECT s.*, (SELECT " DB_VERSION_SQL "), w.*, " DB_TZ_SQL
-                                  " FROM (" START_SQL("NULL::bigint") ") s, (" DB_WHOAMI_SQL ") w";
-
-int
-db_session_start(struct db *db, struct event_cursor *c, struct ccrm_err *err)
-{
-    const char *su[1] = {db_su_param(db)};
-    int64_t from;
-    PGresult *res;
-
-    if (db->state != DB_READY) {
-        err_set(err, "not connected to the database");
-        return -1;
-    }
-    if ((res = db_exec(db, SQL_SESSION, 1, su, err)) == NULL) {
-        /* a database without the schema, or of another version, fails this statement with
-         * whatever it lacks: the statements one by one say which it is */
-        if (db->state != DB_READY)
-            return -1;
-        if (db_schema_check(db, err) == -1 || db_whoami(db, err) == -1 ||
-            db_events_start(db, c, err) == -1)
-            return -1;
-        db_set_display_tz(db);
-        return 0;
-    }
-    if (db_schema_verdict(atoi(PQgetvalue(res, 0, START_COLS)), err) == -1) {
-        PQclear(res);
-        return -1;
-    }
-    start_from(db, c, res, &from);
-    db_whoami_fill(db, res, START_COLS + 1);
-    db_tz_apply(res, START_COLS + 4);
     PQclear(res);
     return 0;
 }

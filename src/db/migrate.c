@@ -30,7 +30,8 @@ db_schema_version(struct db *db, struct ccrm_err *err)
     int v;
 
     /* one statement: a database without the table says so by its error (undefined_table) */
-    res = db_exec(db, "SELECT " DB_VERSION_SQL, 0, NULL, err);
+    res =
+        db_exec(db, "SELECT coalesce(max(version), 0) FROM public.schema_migrations", 0, NULL, err);
     if (res == NULL)
         return strcmp(err->sqlstate, "42P01") == 0 ? 0 : -1;
     v = atoi(PQgetvalue(res, 0, 0));
@@ -339,17 +340,11 @@ fail:
 int
 db_schema_check(struct db *db, struct ccrm_err *err)
 {
+    int known = db_schema_known();
     int cur = db_schema_version(db, err);
 
-    return cur < 0 ? -1 : db_schema_verdict(cur, err);
-}
-
-/* The start-up's verdict on a database at version cur (db_int.h) */
-int
-db_schema_verdict(int cur, struct ccrm_err *err)
-{
-    int known = db_schema_known();
-
+    if (cur < 0)
+        return -1;
     if (cur > known) {
         err_set(err,
                 "the database schema is at version %d, newer than this ccrm knows (%d): "

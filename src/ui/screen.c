@@ -385,7 +385,8 @@ ui_init(struct app *app, struct ccrm_err *err)
         if (title != NULL)
             str_copy(ui->tab_title[ui->ntabs++], title, sizeof ui->tab_title[0]);
     }
-    commands_set_db(app->db); /* the keys under a record: the user's rights */
+    commands_set_db(app->db);   /* the keys under a record: the user's rights */
+    db_set_display_tz(app->db); /* times on screen in the person's zone */
     /* a partner may not read campaigns: no tab that can only say so */
     if (db_is_partner(app->db)) {
         commands_set_partner(1);
