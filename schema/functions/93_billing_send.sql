@@ -93,7 +93,7 @@ BEGIN
                x.opportunity_id, 'Quote #' || x.id
                    || CASE WHEN x.revision > 1 THEN ' rev ' || x.revision ELSE '' END,
                nullif(btrim(x.title), ''),
-               x.gross_total::text || ' ' || x.currency,
+               ccrm_fmt_amount(x.gross_total, x.currency),
                '',
                CASE WHEN x.valid_until IS NOT NULL
                     THEN ', valid until ' || to_char(x.valid_until, 'YYYY-MM-DD') ELSE '' END,
@@ -112,7 +112,7 @@ BEGIN
                x.account_id, x.contact_id, x.opportunity_id,
                CASE x.kind WHEN 'credit_note' THEN 'Credit note ' ELSE 'Invoice ' END
                    || coalesce(x.number, '#' || x.id),
-               NULL, x.gross_total::text || ' ' || x.currency,
+               NULL, ccrm_fmt_amount(x.gross_total, x.currency),
                ' of ' || to_char(x.issue_date, 'YYYY-MM-DD'),
                CASE WHEN x.kind = 'invoice'
                     THEN ', due on ' || to_char(x.due_date, 'YYYY-MM-DD') ELSE '' END,
