@@ -265,12 +265,12 @@ mail_in(const struct mopts *o)
 
     /* a broken configuration is the administrator's to fix: keep the mail meanwhile */
     if (config_load(&cfg, o->config, &err) == -1) {
-        fprintf(stderr, "ccrm: %s (the mail stays with the MTA)\n", err.msg);
+        safe_fprintf(stderr, "ccrm: %s (the mail stays with the MTA)\n", err.msg);
         config_fini(&cfg);
         return EX_TEMPFAIL;
     }
     if (mail_ready(&err) == -1) {
-        fprintf(stderr, "ccrm: %s (the mail stays with the MTA)\n", err.msg);
+        safe_fprintf(stderr, "ccrm: %s (the mail stays with the MTA)\n", err.msg);
         config_fini(&cfg);
         return EX_TEMPFAIL;
     }

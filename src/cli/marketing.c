@@ -594,7 +594,7 @@ resp_check(struct resp_state *s, const struct csv_record *rec, const char *vals[
            char bufs[RC_N][600], char *reason, size_t n)
 {
     size_t i, at;
-    int c;
+    int c, bad;
 
     if (rec->error != NULL) {
         snprintf(reason, n, "%s", rec->error);
@@ -612,8 +612,10 @@ resp_check(struct resp_state *s, const struct csv_record *rec, const char *vals[
 
         if ((c = s->col[i]) < 0)
             continue;
-        if (imp_utf8_check(v, len, &at) != 0) {
-            snprintf(reason, n, "column \"%s\": not valid UTF-8 (byte %zu)", resp_names[c], at + 1);
+        /* said as the import says it (src/cli/validate.c): a NUL byte is no UTF-8 error */
+        if ((bad = imp_utf8_check(v, len, &at)) != 0) {
+            snprintf(reason, n, "column \"%s\": %s at byte %zu", resp_names[c],
+                     bad == 2 ? "NUL byte" : "invalid UTF-8", at + 1);
             return -1;
         }
         while (len > 0 && (*v == ' ' || *v == '\t'))

@@ -371,6 +371,9 @@ rc=$?
 check "rows that cannot be recorded: nothing written, exit 65" test "$rc" = 65
 check "... each named by its line" grep -q 'bad.csv:3: "nobody@example.invalid" is not a member' "$TEST_TMP/out"
 check "... and a status a mailing tool invents" grep -q 'bad.csv:4: column "status": "bounced"' "$TEST_TMP/out"
+printf 'email,status\n%s,op\0ened\n' "$a1" >"$TEST_TMP/nul.csv"
+"$CCRM" -d "$DB user=marco" --import "$TEST_TMP/nul.csv" --into campaign_responses --campaign "$cp_a" >"$TEST_TMP/out" 2>&1
+check "a NUL byte in a response is named as the import names it" grep -q 'nul.csv:2: column "status": NUL byte at byte 3' "$TEST_TMP/out"
 "$CCRM" -d "$DB user=marco" --import "$TEST_TMP/bad.csv" --into campaign_responses --campaign "$cp_a" --rejects "$TEST_TMP/rej.csv" >/dev/null 2>&1
 check "with --rejects the good rows are recorded and the bad ones kept byte for byte" \
     test "$(cat "$TEST_TMP/rej.csv")" = "$(printf 'email,status\nnobody@example.invalid,opened\n%s,bounced' "$a1")"
