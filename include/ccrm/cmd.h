@@ -126,7 +126,7 @@ struct action {
     const char *when;
     /* the right it needs, as the database says it ("table payments INSERT", "function
      * ccrm_invoice_issue(bigint,date) EXECUTE"; % is the record's table, @ its singular):
-     * without it the hint leaves it out (the key still asks, and the database says no) */
+     * without it the hint and the help leave it out, and the key is refused at once */
     const char *grant;
     const char *usage; /* ":assign LOGIN [NOTE]" (commands), or NULL */
     const char *help;  /* what it does, one line (never empty) */

@@ -39,11 +39,13 @@ $$;
 -- an unread entry of the same kind about the same record), false when not (the recipient is
 -- the caller, or the caller has sent that recipient 30 entries in the last ten minutes: the
 -- bound). Refused: partners as senders, unknown or disabled recipients, a partner recipient
--- for a record its organisation does not see, a record that does not exist, an 'assignment'
--- to someone who is not the record's owner now, a 'mention' without a comment the caller wrote
--- on the record mentioning the recipient, and the kinds ccrm writes itself (routed, change,
--- comment, sla_warning, sla_breach, digest). ccrm_assign, ccrm_ticket_signal and the comment
--- trigger call it; it is also the only way for psql. The entry is written by
+-- for a record its organisation does not see or for no record, a record that does not exist
+-- or is half named (an entity without an id), an 'assignment' or a 'mention' about no record,
+-- an 'assignment' to someone who is not the record's owner now, a 'mention' without a comment
+-- the caller wrote on the record mentioning the recipient, and the kinds ccrm writes itself
+-- (routed, change, comment, sla_warning, sla_breach, digest). Only a 'handoff' may be about
+-- no record (an internal recipient's "over to you"). ccrm_assign, ccrm_ticket_signal and the
+-- comment trigger call it; it is also the only way for psql. The entry is written by
 -- ccrm_inbox_deliver (schema/functions/90_service.sql): coalescing, quiet hours.
 CREATE OR REPLACE FUNCTION ccrm_inbox_put(p_login text, p_kind text, p_entity text, p_id bigint,
                                p_note text) RETURNS boolean
@@ -70,8 +72,18 @@ BEGIN
         RAISE EXCEPTION 'unknown inbox entry kind "%"', coalesce(p_kind, 'NULL')
             USING ERRCODE = '22023', HINT = 'Kinds: mention, assignment, handoff.';
     END IF;
-    IF (p_entity IS NULL) <> (p_id IS NULL)
-       OR (p_entity IS NOT NULL AND NOT ccrm_record_exists(p_entity, p_id)) THEN
+    -- (the messages below name a record only when there is one: never "record #<NULL>")
+    IF (p_entity IS NULL) <> (p_id IS NULL) THEN
+        RAISE EXCEPTION 'a record is named by its entity and its id: give both, or neither'
+            USING ERRCODE = '22023';
+    END IF;
+    -- an assignment and a mention are about a record; only a hand-off may be about none
+    IF p_entity IS NULL AND p_kind <> 'handoff' THEN
+        RAISE EXCEPTION '% is about a record: name its entity and id',
+                        CASE p_kind WHEN 'assignment' THEN 'an assignment' ELSE 'a mention' END
+            USING ERRCODE = '22023';
+    END IF;
+    IF p_entity IS NOT NULL AND NOT ccrm_record_exists(p_entity, p_id) THEN
         RAISE EXCEPTION '% #% not found', ccrm_entity_noun(p_entity), p_id
             USING ERRCODE = 'P0002';
     END IF;
@@ -79,11 +91,18 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'no active user "%"', p_login USING ERRCODE = '22023';
     END IF;
+    -- a partner reads only its own entries about records it sees (the inbox's policy): one
+    -- about no record, or about a record not shared with its organisation, would reach nobody
+    IF v_org IS NOT NULL AND p_entity IS NULL THEN
+        RAISE EXCEPTION 'user "%" is a partner and cannot see a hand-off about no record',
+                        p_login
+            USING ERRCODE = '42501',
+                  HINT = 'Name a record shared with the partner''s organisation.';
+    END IF;
     IF v_org IS NOT NULL
-       AND (p_entity IS NULL
-            OR NOT EXISTS (SELECT 1 FROM account_shares s
-                            WHERE s.partner_org_id = v_org
-                              AND s.account_id = ccrm_record_account(p_entity, p_id))) THEN
+       AND NOT EXISTS (SELECT 1 FROM account_shares s
+                        WHERE s.partner_org_id = v_org
+                          AND s.account_id = ccrm_record_account(p_entity, p_id)) THEN
         RAISE EXCEPTION 'user "%" is a partner who cannot see % #%', p_login,
                         ccrm_entity_noun(p_entity), p_id
             USING ERRCODE = '42501';

@@ -217,8 +217,10 @@ add_mails(struct db *db, struct detail *d, const char *mail_fk, const char *id,
     if (res == NULL)
         return -1;
     n = PQntuples(res);
-    snprintf(heading, sizeof heading, "Conversation (%s%d mail%s) · z: quoted text · r: reply",
-             n == DETAIL_MAILS_MAX ? "latest " : "", n, n == 1 ? "" : "s");
+    /* partners do not answer by mail (ccrm_mail_reply refuses them): no r offered */
+    snprintf(heading, sizeof heading, "Conversation (%s%d mail%s) · z: quoted text%s",
+             n == DETAIL_MAILS_MAX ? "latest " : "", n, n == 1 ? "" : "s",
+             db_is_partner(db) ? "" : " · r: reply");
     d->has_mails = 1;
     d->mails_at = d->nlines;
     detail_add_line(d, "", "", heading, "", 0);

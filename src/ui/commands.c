@@ -1150,7 +1150,11 @@ run_quit(struct app *app, const struct action *a, const char *arg)
 }
 
 /* The table. Order: the help's order; a record's own actions (convert, signal) lead its
- * hint. */
+ * hint. What a partner may not do is not offered to one, by one of two marks: a right the
+ * database grants (.grant, asked once), or NEEDS_INTERNAL where the grants cannot tell: the
+ * functions that partners may call but that refuse them inside (ccrm_convert_lead,
+ * ccrm_ticket_signal, ccrm_interest_add, ccrm_mail_reply, ...). An action with neither is
+ * offered to partners: check docs/security.md §3 before leaving both out. */
 const struct action cmd_actions[] = {
     {.name = "open",
      .kind = CMD_OPEN,
@@ -1175,14 +1179,14 @@ const struct action cmd_actions[] = {
      .help = "go to a view (feed, leads, ... dashboard)",
      .run = run_view},
     {.key = 'C',
-     .needs = NEEDS_SELECTED,
+     .needs = NEEDS_SELECTED | NEEDS_INTERNAL,
      .applies = ENT_CONVERT,
      .hint = "C convert",
      .when = "!|converted|",
      .help = "convert the lead: account, contact and deal",
      .run = run_convert},
     {.key = 'S',
-     .needs = NEEDS_SELECTED,
+     .needs = NEEDS_SELECTED | NEEDS_INTERNAL,
      .applies = ENT_SIGNAL,
      .hint = "S sales signal",
      .help = "sales signal: a lead for this ticket's person",
@@ -1259,7 +1263,7 @@ const struct action cmd_actions[] = {
     {.name = "reply",
      .key = 'r',
      .kind = CMD_REPLY,
-     .needs = NEEDS_RECORD,
+     .needs = NEEDS_RECORD | NEEDS_INTERNAL,
      .applies = ENT_REPLY,
      .hint = "r reply",
      .usage = ":reply",
@@ -1293,6 +1297,7 @@ const struct action cmd_actions[] = {
      .needs = NEEDS_RECORD,
      .applies = ENT_HISTORY,
      .hint = "H history",
+     .grant = "table audit SELECT",
      .usage = ":history",
      .help = "history: who changed what, when (again: back)",
      .run = run_record},
@@ -1300,6 +1305,7 @@ const struct action cmd_actions[] = {
      .needs = NEEDS_SELECTED,
      .applies = ENT_DONE,
      .hint = "x done",
+     .grant = "table interactions UPDATE",
      .help = "mark the task or meeting done",
      .run = run_done},
     {.name = "tasks",
@@ -1534,7 +1540,7 @@ const struct action cmd_actions[] = {
      .key = 'i',
      .kind = CMD_INTEREST,
      .arg = CMD_ARG_OPTIONAL,
-     .needs = NEEDS_SELECTED,
+     .needs = NEEDS_SELECTED | NEEDS_INTERNAL,
      .applies = ENT_INTEREST,
      .hint = "i interest",
      .usage = ":interest [PRODUCT | topic: TOPIC]",
@@ -1911,11 +1917,12 @@ commands_help(struct view *v, const char **lines, int max)
     for (i = 0; global_help[i] != NULL && n < max; i++)
         if (!own_says(v, global_help[i]))
             lines[n++] = global_help[i];
-    /* the commands, by name (":help" lists what each takes) */
+    /* the commands, by name (":help" lists what each takes); not those a partner may not run */
     if (n < max && t < HELP_MAX) {
         len = (size_t)snprintf(text[t], HELP_TEXT, ":\tcommand:");
         for (a = cmd_actions; a->name != NULL || a->key != 0; a++)
-            if (a->name != NULL && len < HELP_TEXT)
+            if (a->name != NULL && !((a->needs & NEEDS_INTERNAL) && partner_user) &&
+                len < HELP_TEXT)
                 len += (size_t)snprintf(text[t] + len, HELP_TEXT - len, " %s", a->name);
         lines[n++] = text[t++];
     }

@@ -60,7 +60,7 @@ check "... and the bulk events it reads are of shared accounts" \
 keys g Enter
 check "the event opens its (shared) account" wait_for "Timeline (" 5
 keys H
-check "history is refused to the partner, clearly" wait_for "the history is not available to your role" 5
+check "history is refused to the partner, clearly" wait_for "history is not available to your role" 5
 keys q
 wait_for "Feed by newest"
 keys 7
