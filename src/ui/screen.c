@@ -387,10 +387,12 @@ ui_init(struct app *app, struct ccrm_err *err)
     }
     commands_set_db(app->db);   /* the keys under a record: the user's rights */
     db_set_display_tz(app->db); /* times on screen in the person's zone */
-    /* a partner may not read campaigns: no tab that can only say so */
+    /* a partner may read neither campaigns nor products: no tab that can only say so */
     if (db_is_partner(app->db)) {
         commands_set_partner(1);
         if ((i = ui_tab_of(app, "campaigns")) >= 0)
+            ui->hidden[i] = 1;
+        if ((i = ui_tab_of(app, "products")) >= 0)
             ui->hidden[i] = 1;
     }
     ui->tab = start_tab(start, db_department(app->db));

@@ -65,6 +65,9 @@ keys q
 wait_for "Feed by newest"
 keys 7
 check "Campaigns are internal: the partner's tab says so, no error" wait_for "not available to your role"
+no_internal_tabs() { ! screen | head -n 1 | grep -qE 'Campaig|Produc'; } # (cut: Produc…)
+check "... and neither Campaigns nor Products is in the partner's tab bar ($(screen | head -n 1))" \
+    no_internal_tabs
 keys 5
 n_visible=$(psql -X -At "$DB user=paul" -c "select count(*) from opportunities where stage = 'prospecting'")
 check "the pipeline counts only the deals the partner may see ($n_visible)" wait_for "prospecting · $n_visible deal"
