@@ -246,3 +246,21 @@ ui_fit_figure(char *buf, size_t n, const char *text, int width)
     }
     return tw;
 }
+
+/* An amount with its currency ("1,000.00 EUR") in at most width columns: the figure shorter
+ * when it must be, the currency always (the Dashboard, lists' amount columns). */
+int
+ui_fit_amount(char *buf, size_t n, const char *item, int width)
+{
+    const char *sp = strrchr(item, ' ');
+    char fig[96];
+    int cw;
+
+    if (sp == NULL || text_width(item) <= width)
+        return ui_fit_figure(buf, n, item, width);
+    snprintf(fig, sizeof fig, "%.*s", (int)(sp - item), item);
+    cw = text_width(sp); /* " EUR" */
+    ui_fit_figure(buf, n, fig, width - cw);
+    strncat(buf, sp, n - strlen(buf) - 1);
+    return text_width(buf);
+}

@@ -235,6 +235,9 @@ int text_width(const char *s);
  * fits, else with three, two or one significant digits ("-1.19×10²⁵"), never its digits cut.
  * Returns the columns written, more than width when not even that fits. */
 int ui_fit_figure(char *buf, size_t n, const char *text, int width);
+/* An amount with its currency ("1,000.00 EUR") in at most width columns the same way, the
+ * currency always kept. Returns the columns written. */
+int ui_fit_amount(char *buf, size_t n, const char *item, int width);
 /* The figure text with sig (1 to 3) significant digits, rounded: "-1.19×10²⁵". Its width, or -1
  * when text is no figure or has no digit before the point. */
 int ui_short_figure(char *buf, size_t n, const char *text, int sig);

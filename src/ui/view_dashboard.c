@@ -73,24 +73,6 @@ figure_min(const char *text)
     return sw >= 0 && sw < tw ? sw : tw;
 }
 
-/* An amount with its currency ("1,000.00 EUR") in at most width columns: the figure shorter
- * when it must be, the currency always. */
-static int
-fit_amount(char *buf, size_t n, const char *item, int width)
-{
-    const char *sp = strrchr(item, ' ');
-    char fig[96];
-    int cw;
-
-    if (sp == NULL || text_width(item) <= width)
-        return ui_fit_figure(buf, n, item, width);
-    snprintf(fig, sizeof fig, "%.*s", (int)(sp - item), item);
-    cw = text_width(sp); /* " EUR" */
-    ui_fit_figure(buf, n, fig, width - cw);
-    strncat(buf, sp, n - strlen(buf) - 1);
-    return text_width(buf);
-}
-
 /* Cell k of a table line (its cells are separated by tabs) into buf; "" past the last. */
 static const char *
 cell(const char *what, int k, char *buf, size_t n)
@@ -156,7 +138,7 @@ size_table(const struct detail *d, int first, int last, int wd, struct dtable *t
             else if (!head && kinds[c] == 'a')
                 for (m = 0, k = 0; item(buf, k, it, sizeof it) != NULL; k++) {
                     char f[128];
-                    int fw = fit_amount(f, sizeof f, it, 0);
+                    int fw = ui_fit_amount(f, sizeof f, it, 0);
 
                     fw = fw < text_width(it) ? fw : text_width(it);
                     m = fw > m ? fw : m;
@@ -207,7 +189,7 @@ items_width(const char *amounts, int from, int to, int w)
     int k, used = 0;
 
     for (k = from; k < to && item(amounts, k, it, sizeof it) != NULL; k++)
-        used += (k > from ? 3 : 0) + fit_amount(f, sizeof f, it, w);
+        used += (k > from ? 3 : 0) + ui_fit_amount(f, sizeof f, it, w);
     if (item(amounts, to, it, sizeof it) != NULL)
         used += 2;
     return used;
@@ -386,7 +368,7 @@ draw_cells(struct dashview *dv, WINDOW *w, int y, int r, int wd, attr_t a)
             struct strbuf s = STRBUF_INIT;
 
             for (k = row->from; k < row->to && item(buf, k, it, sizeof it) != NULL; k++) {
-                fit_amount(f, sizeof f, it, cw);
+                ui_fit_amount(f, sizeof f, it, cw);
                 strbuf_printf(&s, "%s%s", k > row->from ? " + " : "", f);
             }
             if (item(buf, row->to, it, sizeof it) != NULL)

@@ -591,6 +591,15 @@ lv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
                 draw_text(w, 1 + i, xs[c], left, ws[c], ca);
                 continue;
             }
+            if (lv->l->cols[idx[c]].fit >= 10 && text_width(text) > ws[c]) {
+                /* an amount (the registry's fit 10) too wide even so: written short
+                 * ("1.00×10²⁵ EUR"), never with its digits cut */
+                char fig[128];
+
+                ui_fit_amount(fig, sizeof fig, text, ws[c]);
+                draw_text(w, 1 + i, xs[c], fig, ws[c], ca);
+                continue;
+            }
             draw_text(w, 1 + i, xs[c], text, ws[c], ca);
         }
     }

@@ -3,7 +3,7 @@
 # 10^25 euros, as a real database can hold) does not push paid, outstanding and overdue off
 # it; a figure too wide for its column is written short ("1.00×10²⁵"), never with its digits
 # cut; the biggest deals keep their currency; a stage's amounts wrap instead of being cut. At
-# 80x24 and 140x40, as management (mia).
+# 80x24 and 140x40, as management (mia). The Invoices list writes it short too.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_dashboard_narrow.sh path/to/ccrm}
 
@@ -69,6 +69,12 @@ check "140x40: the biggest deals keep their currency" \
     line_has "Narrowdash top 3" "999,999,999,999.99  EUR"
 keys G
 check "140x40: G still brings the tasks into view" wait_for "My open tasks" 5
+tui_stop
+
+# a list's amount column too: the invoice's gross written short, with its currency, not cut
+tui_start 80 24 "$CCRM" -d "$DB user=bea" --view invoices
+check "80x24 Invoices: the huge gross is written short with its currency" wait_for "1.00×10²⁵ EUR" 15
+check "... and no figure's digits are cut" bash -c "! grep -E '[0-9],?…' <<<'$(screen)' >&2"
 tui_stop
 
 done_testing
