@@ -310,16 +310,49 @@ test_actions(void **state)
     assert_string_equal(cmd_name(CMD_HANDOFF), "handoff");
 }
 
+/* One :open argument and what cmd_open_number makes of it */
+struct open_case {
+    const char *arg;
+    int rc;
+    const char *table; /* the kind said, NULL: none (the view's) */
+    long long id;
+};
+
+/* refusal: what a -1's message says (NULL: anything, but something) */
+static void
+check_open_cases(const struct open_case *cases, size_t n, const char *refusal)
+{
+    const struct entity *e;
+    struct ccrm_err err;
+    long long id;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        int rc = cmd_open_number(cases[i].arg, &e, &id, &err);
+
+        if (rc != cases[i].rc)
+            fail_msg("\"%s\": %d, expected %d (%s)", cases[i].arg, rc, cases[i].rc, err.msg);
+        if (rc == 1) {
+            if (id != cases[i].id)
+                fail_msg("\"%s\": id %lld, expected %lld", cases[i].arg, id, cases[i].id);
+            if (cases[i].table == NULL)
+                assert_null(e);
+            else
+                assert_string_equal(e != NULL ? e->table : "(none)", cases[i].table);
+        }
+        if (rc == -1) {
+            assert_true(err.msg[0] != '\0');
+            if (refusal != NULL)
+                assert_non_null(strstr(err.msg, refusal));
+        }
+    }
+}
+
 /* :open by number (cmd_open_number): as people quote it, with or without a kind */
 static void
 test_open_number(void **state)
 {
-    static const struct {
-        const char *arg;
-        int rc;
-        const char *table; /* the kind said, NULL: none (the view's) */
-        long long id;
-    } cases[] = {
+    static const struct open_case cases[] = {
         {"3221", 1, NULL, 3221},
         {"#3221", 1, NULL, 3221},
         {"[#3221]", 1, NULL, 3221},
@@ -351,37 +384,66 @@ test_open_number(void **state)
         {"[#12", -1, NULL, 0},
         {"ticket #L45", -1, NULL, 0},
     };
-    const struct entity *e;
-    struct ccrm_err err;
-    long long id;
-    size_t i;
 
     (void)state;
-    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        int rc = cmd_open_number(cases[i].arg, &e, &id, &err);
+    check_open_cases(cases, sizeof cases / sizeof cases[0], NULL);
+}
 
-        if (rc != cases[i].rc)
-            fail_msg("\"%s\": %d, expected %d (%s)", cases[i].arg, rc, cases[i].rc, err.msg);
-        if (rc == 1) {
-            assert_int_equal(id, cases[i].id);
-            if (cases[i].table == NULL)
-                assert_null(e);
-            else
-                assert_string_equal(e != NULL ? e->table : "(none)", cases[i].table);
-        }
-        if (rc == -1)
-            assert_true(err.msg[0] != '\0');
-    }
+/* A number no record can have (0, negative, more digits than a bigint holds) is a number still,
+ * *id 0, so that the client says it is missing as for any other; only what is no number is
+ * refused as such. */
+static void
+test_open_numbers_none_has(void **state)
+{
+    static const struct open_case cases[] = {
+        /* as before: numbers records have */
+        {"3221", 1, NULL, 3221},
+        {"ticket #3221", 1, "tickets", 3221},
+        {"0042", 1, NULL, 42},
+        {"#L45", 1, "leads", 45},
+        {"999999999999999999", 1, NULL, 999999999999999999LL},
+        {"000000000000000000000042", 1, NULL, 42}, /* leading zeros do not count */
+        /* numbers none has: *id 0 */
+        {"0", 1, NULL, 0},
+        {"#0", 1, NULL, 0},
+        {"ticket 0", 1, "tickets", 0},
+        {"[#0]", 1, NULL, 0},
+        {"#L0", 1, "leads", 0},
+        {"-5", 1, NULL, 0},
+        {"ticket -5", 1, "tickets", 0},
+        {"deal #-5", 1, "opportunities", 0},
+        {"#1234567890123456789", 1, NULL, 0},
+        {"99999999999999999999", 1, NULL, 0},
+        {"invoice [#99999999999999999999]", 1, "invoices", 0},
+        /* no number: a name, or refused */
+        {"-", 0, NULL, 0},
+        {"-x", 0, NULL, 0},
+        {"ticket --5", 0, NULL, 0},
+        {"3221 Ltd", 0, NULL, 0},
+        {"#", -1, NULL, 0},
+        {"#-", -1, NULL, 0},
+        {"#x", -1, NULL, 0},
+        {"ticket #5-", -1, NULL, 0},
+        {"[#12", -1, NULL, 0},
+    };
+
+    (void)state;
+    check_open_cases(cases, sizeof cases / sizeof cases[0], "expected a number");
 }
 
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_table),    cmocka_unit_test(test_parse_long_arg),
-        cmocka_unit_test(test_complete_table), cmocka_unit_test(test_complete_cursor),
-        cmocka_unit_test(test_fold_utf8),      cmocka_unit_test(test_complete_utf8),
-        cmocka_unit_test(test_actions),        cmocka_unit_test(test_open_number),
+        cmocka_unit_test(test_parse_table),
+        cmocka_unit_test(test_parse_long_arg),
+        cmocka_unit_test(test_complete_table),
+        cmocka_unit_test(test_complete_cursor),
+        cmocka_unit_test(test_fold_utf8),
+        cmocka_unit_test(test_complete_utf8),
+        cmocka_unit_test(test_actions),
+        cmocka_unit_test(test_open_number),
+        cmocka_unit_test(test_open_numbers_none_has),
     };
 
     /* the client runs in the user's locale; names outside ASCII need a UTF-8 one */
