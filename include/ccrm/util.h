@@ -72,6 +72,10 @@ size_t utf8_encode(uint32_t cp, char *out);
 /* Copy src into dst (size n > 0) made safe, NUL-terminated, truncated on a character boundary.
  * Returns the length written. */
 size_t str_safe_copy(char *dst, const char *src, size_t n);
+/* Copy src into dst (size n) to quote in a message: each byte that is not part of a printable
+ * UTF-8 character as \xNN, cut after max columns (an escape counts 4) ending in "..."; n of
+ * 4 * max + 4 always holds it. Returns the length written. */
+size_t str_escape_copy(char *dst, size_t n, const char *src, size_t max);
 /* src made safe, malloc'd (never longer than src). */
 char *str_safe(const char *s);
 /* fprintf with the whole formatted text made safe; a final newline is kept. */

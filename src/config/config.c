@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,8 +120,7 @@ config_view_known(const char *name)
 
 /* Text from a file quoted in a message, made fit for a terminal: a configuration file can hold
  * anything (a binary file given by mistake, an escape sequence that would retitle or clear the
- * terminal of whoever runs ccrm), so every byte that is not part of a printable UTF-8 character
- * is shown as \xNN, and text longer than SHOWN_MAX columns is cut, ending in "...". */
+ * terminal of whoever runs ccrm), so it is quoted escaped and cut (str_escape_copy). */
 #define SHOWN_MAX 80
 
 struct shown {
@@ -132,34 +130,7 @@ struct shown {
 static const char *
 shown(struct shown *b, const char *s)
 {
-    size_t left = strlen(s), o = 0, cols = 0, k, i;
-    uint32_t cp = 0;
-
-    while (left > 0) {
-        k = utf8_decode(s, left, &cp);
-        if (k == 0 || text_char_unsafe(cp)) {
-            if (k == 0)
-                k = 1;
-            if (cols + 4 * k > SHOWN_MAX)
-                break;
-            for (i = 0; i < k; i++)
-                o += (size_t)snprintf(b->s + o, sizeof b->s - o, "\\x%02x", (unsigned char)s[i]);
-            cols += 4 * k;
-        } else {
-            if (cols + 1 > SHOWN_MAX)
-                break;
-            memcpy(b->s + o, s, k);
-            o += k;
-            cols++;
-        }
-        s += k;
-        left -= k;
-    }
-    if (left > 0) {
-        memcpy(b->s + o, "...", 3);
-        o += 3;
-    }
-    b->s[o] = '\0';
+    str_escape_copy(b->s, sizeof b->s, s, SHOWN_MAX);
     return b->s;
 }
 

@@ -98,6 +98,40 @@ str_safe_copy(char *dst, const char *src, size_t n)
     return o;
 }
 
+size_t
+str_escape_copy(char *dst, size_t n, const char *src, size_t max)
+{
+    size_t left = strlen(src), o = 0, cols = 0, k, i;
+    uint32_t cp = 0;
+
+    while (left > 0) {
+        k = utf8_decode(src, left, &cp);
+        if (k == 0 || text_char_unsafe(cp)) {
+            if (k == 0)
+                k = 1;
+            if (cols + 4 * k > max || o + 4 * k + 4 > n)
+                break;
+            for (i = 0; i < k; i++)
+                o += (size_t)snprintf(dst + o, n - o, "\\x%02x", (unsigned char)src[i]);
+            cols += 4 * k;
+        } else {
+            if (cols + 1 > max || o + k + 4 > n)
+                break;
+            memcpy(dst + o, src, k);
+            o += k;
+            cols++;
+        }
+        src += k;
+        left -= k;
+    }
+    if (left > 0) {
+        memcpy(dst + o, "...", 3);
+        o += 3;
+    }
+    dst[o] = '\0';
+    return o;
+}
+
 char *
 str_safe(const char *s)
 {
