@@ -9,6 +9,19 @@
 
 #include "ccrm/chart.h"
 
+/* Rounds half away from zero, as lround(), clamped to what a bar or a sparkline can use; here
+ * rather than libm's lround() so the client does not load libm (its pages count in the RSS of
+ * every client: docs/performance.md). */
+static long
+round_units(double x)
+{
+    if (!(x > -1e9))
+        return -1000000000L;
+    if (x > 1e9)
+        return 1000000000L;
+    return x < 0 ? -(long)(0.5 - x) : (long)(x + 0.5);
+}
+
 /* U+2588 FULL BLOCK, then U+2589 .. U+258F (7/8 .. 1/8) */
 static const char *const eighths[9] = {
     "", "\u258f", "\u258e", "\u258d", "\u258c", "\u258b", "\u258a", "\u2589", "\u2588",
@@ -46,7 +59,7 @@ chart_bar(char *buf, size_t n, double value, double max, int width)
     if (value >= max)
         units = (long)width * 8;
     else {
-        units = lround(value / max * width * 8);
+        units = round_units(value / max * width * 8);
         if (units < 1)
             units = 1;
         if (units > (long)width * 8)
@@ -90,7 +103,7 @@ chart_sparkline(char *buf, size_t n, const double *values, int count, int width)
         const char *c = " ";
 
         if (isfinite(values[i])) {
-            long level = hi > lo ? lround((values[i] - lo) / (hi - lo) * 7) : 0;
+            long level = hi > lo ? round_units((values[i] - lo) / (hi - lo) * 7) : 0;
 
             c = heights[level < 0 ? 0 : level > 7 ? 7 : level];
         }
