@@ -2,9 +2,13 @@
  * NOTIFY is only a doorbell (docs/architecture.md): this module counts wake-ups, the views
  * re-read. Reconnects go through the hosts of the connection string one by one, each with a
  * deadline of its own. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ccrm/util.h"
 #include "db_int.h"
@@ -298,6 +302,44 @@ db_new(const char *conninfo, const struct db_options *opt, int keepalive)
     return db;
 }
 
+/* Why a connection to a server's unix socket failed, in ccrm's words whatever language libpq
+ * speaks (it gives errno's text, translated, after the socket's path): the socket is tried
+ * here, where a local connect() answers at once, and its errno tells a server not running from
+ * a socket that is not ours to use. Returns 0 with out set; -1 for a TCP host, or when the
+ * socket answers (then the failure was the server's, and its own words say it). */
+static int
+socket_reason(PGconn *c, char *out, size_t n)
+{
+    const char *h = c != NULL ? PQhost(c) : NULL, *port = c != NULL ? PQport(c) : NULL;
+    struct sockaddr_un sa;
+    int fd, rc, e;
+
+    if (h == NULL || h[0] != '/')
+        return -1;
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    if ((size_t)snprintf(sa.sun_path, sizeof sa.sun_path, "%s/.s.PGSQL.%s", h,
+                         port != NULL && port[0] != '\0' ? port : "5432") >= sizeof sa.sun_path)
+        return -1;
+    if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+        return -1;
+    rc = connect(fd, (struct sockaddr *)&sa, sizeof sa);
+    e = errno;
+    close(fd);
+    if (rc == 0)
+        return -1;
+    if (e == ENOENT)
+        snprintf(out, n, "the database server is not running (no socket at %s)", sa.sun_path);
+    else if (e == ECONNREFUSED)
+        snprintf(out, n, "the database server is not running (its socket %s refuses connections)",
+                 sa.sun_path);
+    else if (e == EACCES)
+        snprintf(out, n, "no permission to use the database server's socket %s", sa.sun_path);
+    else
+        return -1;
+    return 0;
+}
+
 int
 db_connect_now(struct db *db, struct ccrm_err *err)
 {
@@ -306,6 +348,10 @@ db_connect_now(struct db *db, struct ccrm_err *err)
     db->conn = PQconnectdbParams(db->keys, db->vals, 1);
     if (PQstatus(db->conn) == CONNECTION_OK)
         return 0;
+    if (socket_reason(db->conn, msg, sizeof msg) == 0) {
+        err_set(err, "could not connect to the database: %s", msg);
+        return -1;
+    }
     str_copy(msg, PQerrorMessage(db->conn), sizeof msg);
     str_trim(msg);
     /* keep only the first line: libpq repeats itself per address tried */
@@ -547,18 +593,23 @@ attempt_host(const struct db *db, char *buf, size_t n)
     return h != NULL ? h : "the default host";
 }
 
-/* The attempt on this host failed (why): try the next one. Returns 0 while there is one,
- * -1 when every host failed (state OFFLINE). */
+/* The attempt on this host failed (why; failed: the connection when why is libpq's text of
+ * its failure): try the next one. Returns 0 while there is one, -1 when every host failed
+ * (state OFFLINE). */
 static int
-next_host(struct db *db, const char *why)
+next_host(struct db *db, const char *why, PGconn *failed)
 {
     char host[512], reason[256], *msg;
 
     /* why may be db->connect_error itself, or libpq's text of the connection about to go */
-    str_copy(reason, why, sizeof reason);
-    str_trim(reason);
-    reason[strcspn(reason, "\n")] = '\0';
-    msg = xasprintf("%s: %s", attempt_host(db, host, sizeof host), reason);
+    if (socket_reason(failed, reason, sizeof reason) == 0) {
+        msg = xstrdup(reason); /* names the socket: no host before it */
+    } else {
+        str_copy(reason, why, sizeof reason);
+        str_trim(reason);
+        reason[strcspn(reason, "\n")] = '\0';
+        msg = xasprintf("%s: %s", attempt_host(db, host, sizeof host), reason);
+    }
     str_copy(db->connect_error, msg, sizeof db->connect_error);
     free(msg);
     while (++db->host < db->nhosts)
@@ -577,7 +628,7 @@ db_reconnect_start(struct db *db, struct ccrm_err *err)
 {
     db->host = 0;
     db->connect_error[0] = '\0';
-    if (start_attempt(db) == 0 || next_host(db, db->connect_error) == 0)
+    if (start_attempt(db) == 0 || next_host(db, db->connect_error, db->conn) == 0)
         return 0;
     err_set(err, "could not connect to the database: %s", db->connect_error);
     db->state = DB_OFFLINE;
@@ -612,7 +663,7 @@ db_pump(struct db *db, int *wakeups)
             char why[64];
 
             snprintf(why, sizeof why, "no answer within %d s", attempt_timeout_ms(db) / 1000);
-            return next_host(db, why);
+            return next_host(db, why, NULL);
         }
         st = PQconnectPoll(db->conn);
         if (st == PGRES_POLLING_WRITING || st == PGRES_POLLING_READING) {
@@ -627,9 +678,9 @@ db_pump(struct db *db, int *wakeups)
                 *wakeups += 1; /* catch up on whatever happened while we were away */
                 return 0;
             }
-            return next_host(db, err.msg);
+            return next_host(db, err.msg, NULL);
         }
-        return next_host(db, PQerrorMessage(db->conn));
+        return next_host(db, PQerrorMessage(db->conn), db->conn);
     }
     if (db->state != DB_READY)
         return -1;

@@ -831,23 +831,20 @@ ui_on_wakeup(struct app *app)
     wakeup(app, 0);
 }
 
-/* Why a connection could not be made, as a person reads it. libpq's text names the socket or
- * the host, then says only errno's words ("connection to server on socket
- * "/run/ccrm/.s.PGSQL.5432" failed: No such file or directory"): what they mean here is said,
- * with the socket or host kept. The server's own words (a disabled login, a server shutting
- * down) and every other reason are said as they are. */
+/* Why a connection could not be made, as a person reads it. A server's unix socket missing,
+ * refusing or not ours is said by src/db/conn.c (socket_reason), whatever language libpq
+ * speaks. For a TCP host libpq's text names it, then says only errno's words ("connection to
+ * server at "db1" (10.0.0.5), port 5432 failed: Connection refused"): what they mean is said,
+ * with the host kept. The server's own words (a disabled login, a server shutting down) and
+ * every other reason are said as they are. */
 static void
 reconnect_why(const char *raw, char *out, size_t n)
 {
     const char *why = raw, *p, *q;
     char where[300] = "", lower[128];
-    int sock = 0;
     size_t i;
 
-    if ((p = strstr(raw, "on socket \"")) != NULL && (q = strchr(p + 11, '"')) != NULL) {
-        snprintf(where, sizeof where, "%.*s", (int)(q - p - 11), p + 11);
-        sock = 1;
-    } else if ((p = strstr(raw, "server at \"")) != NULL && (q = strchr(p + 11, '"')) != NULL) {
+    if ((p = strstr(raw, "server at \"")) != NULL && (q = strchr(p + 11, '"')) != NULL) {
         const char *port = strstr(q, "port ");
 
         snprintf(where, sizeof where, "%.*s%s%.*s", (int)(q - p - 11), p + 11,
@@ -855,7 +852,7 @@ reconnect_why(const char *raw, char *out, size_t n)
                  port != NULL ? (int)strspn(port + 5, "0123456789") : 0,
                  port != NULL ? port + 5 : "");
     }
-    /* the server's words first: libpq's text names the socket before them */
+    /* the server's words first: libpq's text names the host before them */
     for (p = strstr(why, "failed: "); p != NULL; p = strstr(p + 1, "failed: "))
         why = p + strlen("failed: ");
     if (strncmp(why, "FATAL:", 6) == 0)
@@ -864,21 +861,11 @@ reconnect_why(const char *raw, char *out, size_t n)
         why++;
     if (where[0] == '\0' || why == raw) {
         str_copy(out, why, n);
-    } else if (sock && strncmp(why, "No such file or directory", 25) == 0) {
-        snprintf(out, n, "the database server is not running (no socket at %s)", where);
     } else if (strncmp(why, "Connection refused", 18) == 0) {
-        if (sock)
-            snprintf(out, n,
-                     "the database server is not running (its socket %s refuses "
-                     "connections)",
-                     where);
-        else
-            snprintf(out, n, "the database server at %s refused the connection (is it running?)",
-                     where);
-    } else if (sock && strncmp(why, "Permission denied", 17) == 0) {
-        snprintf(out, n, "no permission to use the database server's socket %s", where);
-    } else if (!sock && (strstr(why, "timed out") != NULL || strstr(why, "unreachable") != NULL ||
-                         strstr(why, "No route to host") != NULL)) {
+        snprintf(out, n, "the database server at %s refused the connection (is it running?)",
+                 where);
+    } else if (strstr(why, "timed out") != NULL || strstr(why, "unreachable") != NULL ||
+               strstr(why, "No route to host") != NULL) {
         for (i = 0; why[i] != '\0' && i + 1 < sizeof lower; i++)
             lower[i] =
                 i == 0 && why[i] >= 'A' && why[i] <= 'Z' ? (char)(why[i] + 'a' - 'A') : why[i];
