@@ -135,6 +135,10 @@ complete(EditLine *el, int ch)
     if (c.n == 0) {
         ui_message(p->app, "no completions");
     } else {
+        if (c.n == 1 && ui->msg[0] != '\0') { /* an earlier Tab's list or "no completions" */
+            ui->msg[0] = '\0';
+            ui->chrome_dirty = 1;
+        }
         nchars = mbstowcs(NULL, line + c.start, 0);
         if (nchars != (size_t)-1) {
             el_deletestr(el, (int)nchars);

@@ -1714,8 +1714,17 @@ input_key(struct app *app, wint_t key, int fkey)
         return;
     if (wcstombs(text, ui->ibuf, sizeof text) == (size_t)-1)
         text[0] = '\0';
-    if (done)
+    if (done) {
         ui->input = 0;
+        /* an error about an earlier line stays above the input while the next is typed; once
+         * that line is taken, the error is no longer true (the answer says its own words) */
+        if (ui->msg_error && ui->msg[0] != '\0') {
+            timer_del(&app->timers, ui->msg_timer);
+            ui->msg_timer = 0;
+            ui->msg[0] = '\0';
+            ui->chrome_dirty = 1;
+        }
+    }
     ui->icb(app, ui->ictx, text, done, ok);
 }
 
