@@ -26,6 +26,7 @@ struct dupview {
     int kind; /* index in kinds */
     struct dup_pair *pairs;
     int n, sel, top, height, loaded;
+    char failed[320]; /* why the last scan failed: said where the pairs would be */
     /* comparing the pair pairs[sel] (merging: 1) */
     int merging;
     int64_t left, right;    /* the pair's ids, as shown */
@@ -74,8 +75,12 @@ load(struct dupview *dv, struct app *app)
     n = db_duplicate_pairs(app->db, kinds[dv->kind], dv->pairs, PAIRS_MAX, &err);
     if (n < 0) {
         ui_message_error(app, "could not scan for duplicates: %s", err.msg);
+        snprintf(dv->failed, sizeof dv->failed, "could not scan: %s", err.msg);
+        dv->n = 0;
+        dv->loaded = 1; /* not "scanning…" for ever */
         return;
     }
+    dv->failed[0] = '\0';
     dv->n = n;
     dv->loaded = 1;
     if (dv->sel >= n)
@@ -197,7 +202,8 @@ draw_pairs(struct dupview *dv, struct app *app, WINDOW *w, int h, int wd)
         return;
     }
     if (dv->n == 0) {
-        draw_text(w, y, 2, "no likely duplicates", wd - 2, A_NORMAL);
+        draw_text(w, y, 2, dv->failed[0] != '\0' ? dv->failed : "no likely duplicates", wd - 2,
+                  A_NORMAL);
         return;
     }
     draw_text(w, y, 0, "score why", lw, A_BOLD);

@@ -52,7 +52,7 @@ for h in "sales signal: a lead" "record an interest" "answer by e-mail" "history
     check "... not \"$h\"" bash -c "! (tmux -L $TMUX_SOCK capture-pane -t =t: -p | grep -qF '$h')"
 done
 check "the help's commands include :open" lists open
-for c in reply interest comment assign handoff watch send; do
+for c in reply interest comment assign handoff watch send who rules absences calendars sla duplicates; do
     check "... but not :$c" lists_not "$c"
 done
 keys Escape
@@ -67,6 +67,14 @@ prompt "reply"
 check ":reply is refused at once" wait_for ":reply is not available to your role" 5
 prompt "interest ccrm Pro"
 check ":interest is refused at once" wait_for ":interest is not available to your role" 5
+# the rules, absences, calendars, SLA policies and who is competent are internal organisation
+# (docs/security.md), and a partner has no duplicate review: refused before any view opens
+# (the Duplicates view said "scanning…" for ever)
+for c in who rules absences calendars sla duplicates; do
+    prompt "$c"
+    check ":$c is refused at once" wait_for ":$c is not available to your role" 5
+done
+check "... and no view opened for them" bash -c "! (tmux -L $TMUX_SOCK capture-pane -t =t: -p | grep -qF 'scanning')"
 
 prompt "open lead $lead"
 check "the partner opens the shared lead" wait_for "lead #$lead ·" 5
