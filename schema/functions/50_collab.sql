@@ -393,7 +393,15 @@ BEGIN
                   DETAIL = format('It went to account #%s%s.', coalesce(l.account_id::text, '?'),
                                   coalesce(', contact #' || l.contact_id, ''));
     END IF;
-    v_owner := ccrm_owner_now(coalesce(l.owner, current_user)); -- not a disabled one (045)
+    -- who owns what the conversion makes: the lead's owner when a salesperson owns it; else
+    -- the salesperson converting it (marketing qualifies a lead and sales takes it on: the deal
+    -- is not left with marketing); else, as before, the lead's owner or the converter. Never a
+    -- disabled one (045).
+    v_owner := ccrm_owner_now(CASE
+        WHEN EXISTS (SELECT 1 FROM users u
+                      WHERE u.login = l.owner AND u.department = 'sales' AND u.active) THEN l.owner
+        WHEN ccrm_dept() = 'sales' THEN ccrm_actor()
+        ELSE coalesce(l.owner, current_user) END);
 
     IF l.contact_id IS NOT NULL THEN
         SELECT c.id, c.account_id INTO v_con, v_con_acc FROM contacts c WHERE c.id = l.contact_id;
