@@ -962,6 +962,42 @@ BEGIN
 END
 $$;
 
+-- Make the unmet clocks among p_clocks follow their ticket's status under their own policy, at
+-- p_at: a running one pauses when the ticket's status is one of the policy's pause_statuses, a
+-- paused one runs again when it is not (and the ticket is not solved or closed). The one place
+-- clocks pause and resume, whatever moved (a ticket's status or policy: ccrm_sla_ticket; a
+-- policy's pause statuses: ccrm_sla_policy_sync), so the time used and left is always
+-- ccrm_sla_stop's and ccrm_sla_run's. Three statements however many clocks (a policy may have
+-- thousands). Returns the tickets whose clocks moved (marking their current clock is the
+-- caller's).
+CREATE OR REPLACE FUNCTION ccrm_sla_follow(p_clocks bigint[], p_at timestamptz)
+RETURNS bigint[]
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_stop    bigint[];
+    v_run     bigint[];
+    v_tickets bigint[];
+BEGIN
+    SELECT array_agg(x.id) FILTER (WHERE x.running_since IS NOT NULL),
+           array_agg(x.id) FILTER (WHERE x.running_since IS NULL),
+           array_agg(DISTINCT x.ticket_id)
+      INTO v_stop, v_run, v_tickets
+      FROM public.sla_clocks x
+      JOIN public.sla_policies p ON p.id = x.policy_id
+      JOIN public.tickets t ON t.id = x.ticket_id
+     WHERE x.id = ANY (p_clocks) AND x.met_at IS NULL AND t.status NOT IN ('solved', 'closed')
+       AND (x.running_since IS NOT NULL) = (t.status = ANY (p.pause_statuses));
+    IF v_stop IS NOT NULL THEN
+        PERFORM public.ccrm_sla_stop(v_stop, p_at, false);
+    END IF;
+    IF v_run IS NOT NULL THEN
+        PERFORM public.ccrm_sla_run(v_run, p_at, false);
+    END IF;
+    RETURN coalesce(v_tickets, '{}');
+END
+$$;
+
 -- The events of the tickets in p_tickets whose SLA clocks moved with no event that names them:
 -- an answer or a question logged (ccrm_sla_interaction), an answer by mail sent
 -- (ccrm_sla_mail_sent), a breach marked by the scheduler (ccrm_tick). The clocks' other moves
@@ -1056,7 +1092,8 @@ SELECT ccrm_set_execute('ccrm_sla_start()');
 --   solved/closed: every unmet clock is met;
 --   reopened (from solved/closed): the resolution clock runs on from the time it had used;
 --   into a pausing status of its policy: running clocks pause; out of it: they run again;
---   another policy applies (priority, queue, tier): unmet clocks take its targets.
+--   another policy applies (priority, queue, tier): unmet clocks take its targets, and pause or
+--   run as the status says under its pause statuses (ccrm_sla_follow).
 CREATE OR REPLACE FUNCTION ccrm_sla_ticket() RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -1069,7 +1106,6 @@ DECLARE
     v_policy bigint;
     v_ids    bigint[];
     v_n      bigint := 0;
-    k        record;
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM sla_clocks x WHERE x.ticket_id = NEW.id) THEN
         RETURN NULL;
@@ -1092,33 +1128,23 @@ BEGIN
             END IF;
         END IF;
     END IF;
-    IF OLD.status IS DISTINCT FROM NEW.status THEN
-        IF NEW.status = ANY (v_done) AND NOT OLD.status = ANY (v_done) THEN
-            PERFORM ccrm_sla_stop(ARRAY(SELECT x.id FROM sla_clocks x
-                                         WHERE x.ticket_id = NEW.id AND x.met_at IS NULL),
-                                  v_now, true);
-        ELSIF OLD.status = ANY (v_done) AND NOT NEW.status = ANY (v_done) THEN
-            -- reopened: the resolution clock goes on (paused if the new status pauses)
-            FOR k IN SELECT x.id, p.pause_statuses FROM sla_clocks x
-                       JOIN sla_policies p ON p.id = x.policy_id
-                      WHERE x.ticket_id = NEW.id AND x.kind = 'resolution' LOOP
-                UPDATE sla_clocks x SET met_at = NULL, due_at = NULL, warn_at = NULL
-                 WHERE x.id = k.id;
-                IF NOT NEW.status = ANY (k.pause_statuses) THEN
-                    PERFORM ccrm_sla_run(ARRAY[k.id], v_now, true);
-                END IF;
-            END LOOP;
-        ELSIF NOT NEW.status = ANY (v_done) THEN
-            FOR k IN SELECT x.id, x.running_since, p.pause_statuses FROM sla_clocks x
-                       JOIN sla_policies p ON p.id = x.policy_id
-                      WHERE x.ticket_id = NEW.id AND x.met_at IS NULL LOOP
-                IF NEW.status = ANY (k.pause_statuses) AND k.running_since IS NOT NULL THEN
-                    PERFORM ccrm_sla_stop(ARRAY[k.id], v_now, false);
-                ELSIF NOT NEW.status = ANY (k.pause_statuses) AND k.running_since IS NULL THEN
-                    PERFORM ccrm_sla_run(ARRAY[k.id], v_now, false);
-                END IF;
-            END LOOP;
+    IF OLD.status IS DISTINCT FROM NEW.status AND NEW.status = ANY (v_done)
+       AND NOT OLD.status = ANY (v_done) THEN
+        PERFORM ccrm_sla_stop(ARRAY(SELECT x.id FROM sla_clocks x
+                                     WHERE x.ticket_id = NEW.id AND x.met_at IS NULL),
+                              v_now, true);
+    ELSIF NOT NEW.status = ANY (v_done) AND (OLD.status IS DISTINCT FROM NEW.status OR v_n > 0) THEN
+        IF OLD.status = ANY (v_done) THEN
+            -- reopened: the resolution clock goes on from the time it had used
+            UPDATE sla_clocks x SET met_at = NULL, due_at = NULL, warn_at = NULL
+             WHERE x.ticket_id = NEW.id AND x.kind = 'resolution';
         END IF;
+        -- a new status, or a new policy whose pause statuses differ from the old one's (the
+        -- status stayed, but it may pause or run the clocks now): they pause or run as the
+        -- status says under their policy
+        PERFORM ccrm_sla_follow(ARRAY(SELECT x.id FROM sla_clocks x
+                                       WHERE x.ticket_id = NEW.id AND x.met_at IS NULL),
+                                v_now);
     END IF;
     -- which clock decides the time left: only a clock that moved can change it
     IF v_n > 0 OR OLD.status IS DISTINCT FROM NEW.status THEN
@@ -1262,27 +1288,45 @@ END
 $$;
 SELECT ccrm_set_execute('ccrm_sla_mail_sent()');
 
--- AFTER UPDATE on sla_policies: the unmet clocks under it take its targets and calendar.
+-- AFTER UPDATE on sla_policies: the unmet clocks under it take its targets and calendar, and
+-- pause or run as their ticket's status says under its pause statuses.
 CREATE OR REPLACE FUNCTION ccrm_sla_policy_sync() RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, public, pg_temp
 AS $$
 DECLARE
-    v_ids bigint[];
+    v_ids     bigint[];
+    v_times   boolean;
+    v_pause   boolean;
+    v_tickets bigint[];
+    v_moved   bigint[];
 BEGIN
-    IF NEW.calendar_id IS NOT DISTINCT FROM OLD.calendar_id
-       AND NEW.first_response_min IS NOT DISTINCT FROM OLD.first_response_min
-       AND NEW.next_response_min IS NOT DISTINCT FROM OLD.next_response_min
-       AND NEW.resolution_min IS NOT DISTINCT FROM OLD.resolution_min
-       AND NEW.warn_before_min IS NOT DISTINCT FROM OLD.warn_before_min THEN
+    v_times := NEW.calendar_id IS DISTINCT FROM OLD.calendar_id
+               OR NEW.first_response_min IS DISTINCT FROM OLD.first_response_min
+               OR NEW.next_response_min IS DISTINCT FROM OLD.next_response_min
+               OR NEW.resolution_min IS DISTINCT FROM OLD.resolution_min
+               OR NEW.warn_before_min IS DISTINCT FROM OLD.warn_before_min;
+    -- (compared as sets: the same statuses in another order pause the same clocks)
+    v_pause := NOT (NEW.pause_statuses @> OLD.pause_statuses
+                    AND NEW.pause_statuses <@ OLD.pause_statuses);
+    IF NOT v_times AND NOT v_pause THEN
         RETURN NULL;
     END IF;
-    UPDATE sla_clocks x SET target_min = ccrm_sla_target(NEW.id, x.kind)
-     WHERE x.policy_id = NEW.id AND x.met_at IS NULL AND ccrm_sla_target(NEW.id, x.kind) IS NOT NULL;
     v_ids := ARRAY(SELECT x.id FROM sla_clocks x WHERE x.policy_id = NEW.id AND x.met_at IS NULL);
-    PERFORM ccrm_sla_recompute(v_ids);
-    PERFORM ccrm_sla_current(ARRAY(SELECT DISTINCT x.ticket_id FROM sla_clocks x WHERE x.id = ANY (v_ids)));
+    IF v_times THEN
+        UPDATE sla_clocks x SET target_min = ccrm_sla_target(NEW.id, x.kind)
+         WHERE x.policy_id = NEW.id AND x.met_at IS NULL
+           AND ccrm_sla_target(NEW.id, x.kind) IS NOT NULL;
+        PERFORM ccrm_sla_recompute(v_ids);
+        v_tickets := ARRAY(SELECT DISTINCT x.ticket_id FROM sla_clocks x WHERE x.id = ANY (v_ids));
+    END IF;
+    -- after the new times: a clock paused now that is past its new due time is breached at it
+    IF v_pause THEN
+        v_moved := ccrm_sla_follow(v_ids, now());
+    END IF;
+    -- which clock decides the time left: the moved tickets' (all of them when the times moved)
+    PERFORM ccrm_sla_current(coalesce(v_tickets, v_moved));
     RETURN NULL;
 END
 $$;
