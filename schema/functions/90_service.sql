@@ -1365,6 +1365,12 @@ BEGIN
     END IF;
     RETURN coalesce((
         SELECT string_agg(replace(s.kind, '_', ' ') || ' ' || CASE
+                   -- met after it was breached (or after its due time, before any --tick
+                   -- marked it): late, as the Dashboard counts it, not "met"
+                   WHEN s.met_at IS NOT NULL AND (s.breached_at IS NOT NULL OR s.met_at > s.due_at)
+                   THEN 'met late ' || to_char(ccrm_local(s.met_at), 'MM-DD HH24:MI') || ' (due '
+                        || to_char(ccrm_local(coalesce(s.due_at, s.breached_at)), 'MM-DD HH24:MI')
+                        || ')'
                    WHEN s.met_at IS NOT NULL THEN 'met ' || to_char(ccrm_local(s.met_at), 'MM-DD HH24:MI')
                    WHEN s.breached_at IS NOT NULL
                    THEN 'breached ' || to_char(ccrm_local(s.breached_at), 'MM-DD HH24:MI')

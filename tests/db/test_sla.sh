@@ -145,6 +145,21 @@ check "the ticket's detail line names each clock's state" \
     <<<"$(as sofia -c "select ccrm_ticket_sla($T2)")"
 check "... and is empty for a partner, who may not read the clocks" \
     test "$(as paul -c "select '[' || ccrm_ticket_sla($T2) || ']'")" = "[]"
+# a late answer: the clock breached, then met. The line said "met", the Dashboard "not in
+# time"; now it says late and when it was due (also when no --tick marked the breach yet)
+T3=$(as sofia -c "insert into tickets (subject, assignee) values ('Late', 'sofia') returning id" | head -1)
+q "update sla_clocks set due_at = now() - interval '2 hours', breached_at = now() - interval '2 hours'
+    where ticket_id = $T3 and kind = 'first_response'" >/dev/null
+as sofia -c "insert into interactions (kind, direction, subject, ticket_id) values ('email', 'out', 'Sorry for the wait', $T3)"
+check "a response after its breach is \"met late\", with its due time" \
+    grep -Eq '^first response met late [0-9-]+ [0-9:]+ \(due [0-9-]+ [0-9:]+\) · resolution due ' \
+    <<<"$(as sofia -c "select ccrm_ticket_sla($T3)")"
+T4=$(as sofia -c "insert into tickets (subject, assignee) values ('Late, no tick', 'sofia') returning id" | head -1)
+q "update sla_clocks set due_at = now() - interval '1 hour' where ticket_id = $T4 and kind = 'first_response'" >/dev/null
+as sofia -c "insert into interactions (kind, direction, subject, ticket_id) values ('email', 'out', 'Here we are', $T4)"
+check "... also past its due time before any breach was marked" \
+    grep -Eq '^first response met late ' <<<"$(as sofia -c "select ccrm_ticket_sla($T4)")"
+q "delete from tickets where id in ($T3, $T4)" >/dev/null # not in the scheduler's counts below
 check "the deciding clock of the ticket is the open resolution clock" \
     test "$(q "select kind from sla_clocks where ticket_id = $T2 and current")" = resolution
 as sofia -c "update tickets set status = 'solved' where id = $T2"
