@@ -181,6 +181,31 @@ AS $$
     END, '\s+', ' ', 'g')), 200), ''), p_entity || ' ' || (r->>'id'))
 $$;
 
+-- What the Feed says an event did, in people's words: "new deal: …", "changed status, sent
+-- at: mail to …". The columns changed are named as words (issue_date: issue date, account_id:
+-- account); the outbox's and the numbering's bookkeeping (attempts, the next try, who is
+-- sending since when, a number's sequence and year) is left out, and a summary that starts with
+-- the noun itself ("segment: …") does not say it twice.
+CREATE OR REPLACE FUNCTION ccrm_feed_what(p_op text, p_entity text, p_changed text[],
+                                          p_summary text) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+    SELECT CASE p_op
+               WHEN 'insert' THEN 'new ' || x.n || ': '
+               WHEN 'delete' THEN 'deleted ' || x.n || ': '
+               WHEN 'update' THEN coalesce('changed ' || (
+                   SELECT string_agg(replace(regexp_replace(u.k, '_id$', ''), '_', ' '), ', '
+                                     ORDER BY u.o)
+                     FROM unnest(p_changed) WITH ORDINALITY u(k, o)
+                    WHERE u.k NOT IN ('attempts', 'next_attempt_at', 'sending_since',
+                                      'sending_by', 'seq', 'year', 'subject_key')) || ': ',
+                   'updated: ')
+               ELSE '' END
+           || CASE WHEN p_op IN ('insert', 'delete') AND starts_with(p_summary, x.n || ': ')
+                   THEN substr(p_summary, length(x.n) + 3) ELSE p_summary END
+      FROM (SELECT public.ccrm_entity_noun(p_entity) AS n) x
+$$;
+
 -- The summaries that name another row (a campaign member's campaign, a share's account and
 -- organisation): lookups, kept out of ccrm_event_summary so that it stays a plain expression
 -- the planner inlines into the logging trigger's statement (a SQL function with a subquery is

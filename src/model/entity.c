@@ -1328,10 +1328,7 @@ static const struct entity_column feed_cols[] = {
      .weight = 8,
      .priority = 3},
     {.name = "What",
-     .sql = "CASE a.op WHEN 'insert' THEN 'new ' || ccrm_entity_noun(a.entity) || ': '"
-            " WHEN 'delete' THEN 'deleted ' || ccrm_entity_noun(a.entity) || ': '"
-            " WHEN 'update' THEN 'changed ' || coalesce(array_to_string(a.changed, ', '),"
-            " '') || ': ' ELSE '' END || a.summary",
+     .sql = "ccrm_feed_what(a.op, a.entity, a.changed, a.summary)",
      .min = 20,
      .weight = 60,
      .priority = 1},

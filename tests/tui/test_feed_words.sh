@@ -17,6 +17,20 @@ check "a new ticket is \"new ticket\", on \"ticket #$t\"" line_has "ticket #$t" 
 check "no table name for it" bash -c "! (tmux -L $TMUX_SOCK capture-pane -t =t: -p | grep -qE 'tickets #$t|new: Feedword')"
 as sofia -c "update tickets set status = 'open' where id = $t"
 check "a change of status says from what to what" line_has "changed status" "status new → open"
+# the columns changed in words (account_id: account), and the bookkeeping of the outbox (who
+# is sending since when, the next try) not named at all
+acc2=$(q "select max(id) from accounts")
+as sofia -c "update tickets set account_id = $acc2 where id = $t"
+check "a changed column is said in words" line_has "ticket #$t" "changed account: Feedword printer jam"
+m=$(q "insert into messages (message_id, direction, status, to_addr, subject, body_text, ticket_id)
+       values ('<feedword@test>', 'out', 'queued', 'feedword@example.com', 'Feedword mail', 'x', $t)
+       returning id" | head -n 1)
+q "update messages set status = 'sending', sending_by = 'sofia', sending_since = now(), attempts = 1
+    where id = $m" >/dev/null
+check "the outbox's bookkeeping is not named" line_has "Feedword mail" "changed status: mail to feedword@example.com"
+as marco -c "insert into segments (name, definition)
+              values ('Feedword fans', '{\"rules\": [{\"interest\": {\"product\": \"ccrm Pro\"}}], \"entity\": \"people\"}')" >/dev/null
+check "a new segment's summary does not say \"segment\" twice" wait_for "new segment: Feedword fans" 5
 as sofia -c "insert into comments (entity, entity_id, body) values ('tickets', $t, 'Feedword @sam can you look')" >/dev/null
 check "the comment is in the Feed" wait_for "new comment: Feedword @sam can you look" 5
 as sam -c "update inbox set read_at = now() where login = 'sam' and read_at is null"
