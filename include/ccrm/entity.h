@@ -261,6 +261,7 @@ enum entity_action {
     ENT_LINES = 1 << 18,   /* L, :remove-line, :move-line: a draft quote's or invoice's lines */
     ENT_PRICES = 1 << 19,  /* L, :price: a product's price in another currency */
     ENT_CONSENT = 1 << 20, /* O, :unsubscribe, :consent: a person's consent per channel */
+    ENT_PARTNER = 1 << 21, /* a partner may see it: W and T share with them (not a campaign) */
     ENT_WATCH = 1 << 22    /* w, :watch, :unwatch: follow it (followers, schema/019) */
 };
 

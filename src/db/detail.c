@@ -115,6 +115,10 @@ add_comments_chat(struct db *db, struct detail *d, const char *const *params, st
     PGresult *res;
     char buf[96];
     int n;
+    /* internal users choose who reads what they write where a partner may see the record (not
+     * on a campaign, which no partner sees) */
+    const struct entity *e = entity_find(params[0]);
+    int shareable = sees_campaigns(db) && e != NULL && (e->actions & ENT_PARTNER);
 
     res = db_exec(
         db,
@@ -137,7 +141,9 @@ add_comments_chat(struct db *db, struct detail *d, const char *const *params, st
     n = PQntuples(res);
     /* partners write no comments (no key to offer); internal users choose who reads one */
     snprintf(buf, sizeof buf, "Comments (%s%d)%s", n == DETAIL_COMMENTS_MAX ? "latest " : "", n,
-             sees_campaigns(db) ? " · c internal, W shared with the partner" : "");
+             shareable            ? " · c internal, W shared with the partner"
+             : sees_campaigns(db) ? " · c to write"
+                                  : "");
     detail_add_line(d, "", "", buf, "", 0);
     add_rows(d, res);
     PQclear(res);
@@ -160,7 +166,7 @@ add_comments_chat(struct db *db, struct detail *d, const char *const *params, st
         return -1;
     n = PQntuples(res);
     snprintf(buf, sizeof buf, "Chat (%s%d) · %s", n == DETAIL_CHAT_MAX ? "latest " : "", n,
-             sees_campaigns(db) ? "t internal, T shared with the partner" : "t to write");
+             shareable ? "t internal, T shared with the partner" : "t to write");
     detail_add_line(d, "", "", buf, "", 0);
     add_rows(d, res);
     PQclear(res);

@@ -269,8 +269,8 @@ static const struct entity accounts = {
     .list = &account_list,
     .detail = &account_detail,
     .timeline_fk = "account_id",
-    .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_LOG | ENT_CHAT | ENT_HISTORY |
-               ENT_INTEREST | ENT_WATCH,
+    .actions = ENT_EDIT | ENT_COMMENT | ENT_PARTNER | ENT_ASSIGN | ENT_LOG | ENT_CHAT |
+               ENT_HISTORY | ENT_INTEREST | ENT_WATCH,
 };
 
 /* ---- contacts ---- */
@@ -421,8 +421,8 @@ static const struct entity contacts = {
     .detail = &contact_detail,
     .timeline_fk = "contact_id",
     .mail_fk = "contact_id",
-    .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_LOG | ENT_CHAT | ENT_HISTORY |
-               ENT_INTEREST | ENT_REPLY | ENT_WATCH | ENT_CONSENT,
+    .actions = ENT_EDIT | ENT_COMMENT | ENT_PARTNER | ENT_ASSIGN | ENT_LOG | ENT_CHAT |
+               ENT_HISTORY | ENT_INTEREST | ENT_REPLY | ENT_WATCH | ENT_CONSENT,
 };
 
 /* ---- leads ---- */
@@ -600,8 +600,8 @@ static const struct entity leads = {
     .detail = &lead_detail,
     .timeline_fk = "lead_id",
     .mail_fk = "lead_id",
-    .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_LOG | ENT_CHAT | ENT_HISTORY |
-               ENT_CONVERT | ENT_INTEREST | ENT_REPLY | ENT_WATCH | ENT_CONSENT,
+    .actions = ENT_EDIT | ENT_COMMENT | ENT_PARTNER | ENT_ASSIGN | ENT_LOG | ENT_CHAT |
+               ENT_HISTORY | ENT_CONVERT | ENT_INTEREST | ENT_REPLY | ENT_WATCH | ENT_CONSENT,
 };
 
 /* ---- deals (the table is opportunities) ---- */
@@ -764,8 +764,9 @@ static const struct entity deals = {
     .detail = &deal_detail,
     .timeline_fk = "opportunity_id",
     .mail_fk = "opportunity_id",
-    .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_LOG | ENT_CHAT | ENT_HISTORY | ENT_REPLY |
-               ENT_BILL_DEAL | ENT_INVOICE_FROM | ENT_WATCH | ENT_INTEREST,
+    .actions = ENT_EDIT | ENT_COMMENT | ENT_PARTNER | ENT_ASSIGN | ENT_LOG | ENT_CHAT |
+               ENT_HISTORY | ENT_REPLY | ENT_BILL_DEAL | ENT_INVOICE_FROM | ENT_WATCH |
+               ENT_INTEREST,
 };
 
 /* ---- tickets ---- */
@@ -1006,8 +1007,8 @@ static const struct entity tickets = {
     .detail = &ticket_detail,
     .timeline_fk = "ticket_id",
     .mail_fk = "ticket_id",
-    .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_LOG | ENT_CHAT | ENT_HISTORY | ENT_SIGNAL |
-               ENT_INTEREST | ENT_REPLY | ENT_WATCH,
+    .actions = ENT_EDIT | ENT_COMMENT | ENT_PARTNER | ENT_ASSIGN | ENT_LOG | ENT_CHAT |
+               ENT_HISTORY | ENT_SIGNAL | ENT_INTEREST | ENT_REPLY | ENT_WATCH,
 };
 
 /* ---- campaigns ---- */

@@ -636,8 +636,8 @@ const struct entity entity_quotes = {
     .ref = &quote_ref,
     .list = &quote_list,
     .detail = &quote_detail,
-    .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_CHAT | ENT_HISTORY | ENT_QUOTE |
-               ENT_INVOICE_FROM | ENT_PRINT | ENT_LINES,
+    .actions = ENT_EDIT | ENT_COMMENT | ENT_PARTNER | ENT_ASSIGN | ENT_CHAT | ENT_HISTORY |
+               ENT_QUOTE | ENT_INVOICE_FROM | ENT_PRINT | ENT_LINES,
 };
 
 /* ---- a quote's lines: only a form (the quote's detail lists them) ---- */
@@ -1061,6 +1061,6 @@ const struct entity entity_invoices = {
     .ref = &invoice_ref,
     .list = &invoice_list,
     .detail = &invoice_detail,
-    .actions = ENT_EDIT | ENT_COMMENT | ENT_ASSIGN | ENT_CHAT | ENT_HISTORY | ENT_INVOICE |
-               ENT_PRINT | ENT_LINES,
+    .actions = ENT_EDIT | ENT_COMMENT | ENT_PARTNER | ENT_ASSIGN | ENT_CHAT | ENT_HISTORY |
+               ENT_INVOICE | ENT_PRINT | ENT_LINES,
 };
