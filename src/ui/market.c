@@ -6,9 +6,11 @@
  * again, except the person to add (m): typed after, it would join the new one, so m starts
  * empty. */
 #include <inttypes.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "ccrm/cmd.h"
 #include "ccrm/entity.h"
@@ -371,7 +373,151 @@ mkt_respond(struct app *app, int64_t campaign, const char *entity, int64_t id, c
     ui_input_begin(app, RESPOND_LABEL, mk.text, on_respond, NULL);
 }
 
-/* ---- segments ---- */
+/* ---- a question answered by one key ---- */
+
+int
+mkt_one_key(struct app *app, const char *text, int done, int ok)
+{
+    int k;
+
+    if (done) /* Enter, or Esc (^G, ^C): the line is closed already */
+        return ok ? '\n' : 27;
+    app->ui->input = 0; /* the first key typed answers: no Enter after it */
+    /* what was typed after it ("yes" out of habit, an Enter) is dropped, not handed to the
+     * view below, where Enter opens a record and a letter may be a command */
+    flushinp();
+    k = text[0] != '\0' && text[1] == '\0' ? (unsigned char)text[0] : 0;
+    return k >= 'A' && k <= 'Z' ? k + 'a' - 'A' : k;
+}
+
+/* ---- segments: exact counts kept for the session ---- */
+
+/* A count is of one definition: the segment's id and its definition, canonical (jansson, keys
+ * sorted, compact: the JSON the client sent and the jsonb text the database gives back are the
+ * same definition), hashed; new words forget the count. The oldest is overwritten when full. */
+#define COUNTS_KEPT 256
+
+static struct {
+    int64_t id;
+    uint64_t def;
+    long long n;
+    time_t when;
+} counts[COUNTS_KEPT];
+static int ncounts, next_count;
+
+static uint64_t
+def_hash(const char *definition)
+{
+    json_t *j = json_loads(definition != NULL ? definition : "", 0, NULL);
+    char *canon = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    const char *s = canon != NULL ? canon : definition != NULL ? definition : "";
+    uint64_t h = 14695981039346656037ULL; /* FNV-1a */
+
+    for (; *s != '\0'; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    free(canon);
+    json_decref(j);
+    return h;
+}
+
+void
+mkt_count_keep(int64_t id, const char *definition, long long n)
+{
+    uint64_t h = def_hash(definition);
+    int i;
+
+    for (i = 0; i < ncounts; i++)
+        if (counts[i].id == id && counts[i].def == h)
+            break;
+    if (i == ncounts) {
+        i = next_count;
+        next_count = (next_count + 1) % COUNTS_KEPT;
+        if (ncounts < COUNTS_KEPT)
+            ncounts++;
+    }
+    counts[i].id = id;
+    counts[i].def = h;
+    counts[i].n = n;
+    counts[i].when = time(NULL);
+}
+
+long long
+mkt_count_kept(int64_t id, const char *definition, time_t *when)
+{
+    uint64_t h = def_hash(definition);
+    int i;
+
+    for (i = 0; i < ncounts; i++)
+        if (counts[i].id == id && counts[i].def == h) {
+            if (when != NULL)
+                *when = counts[i].when;
+            return counts[i].n;
+        }
+    return -1;
+}
+
+/* ---- segments: how good an estimate is ---- */
+
+/* Does rule j compare text folded (ccrm_segment_compare and the ticket rule of
+ * schema/functions/92_marketing.sql: ccrm_fold(column) = ccrm_fold(value), LIKE on a folded
+ * column)? The planner has no statistics for such an expression (no index on it), so it takes
+ * a fixed share of the rows (half a percent for =): its figure is a guess, often far too low.
+ * An interest's product and topic have an index on the folded column, hence statistics. */
+static int
+rule_folded(const json_t *j, int depth)
+{
+    const char *key;
+    json_t *v;
+    size_t i;
+
+    if (!json_is_object(j) || depth > 8)
+        return 0;
+    if (json_object_get(j, "field") != NULL) {
+        const char *op = json_string_value(json_object_get(j, "op"));
+
+        /* a text field's value is a string (a number's or a time's compares plainly) */
+        return json_is_string(json_object_get(j, "value")) ||
+               (op != NULL && (strcmp(op, "in") == 0 || strcmp(op, "contains") == 0 ||
+                               strcmp(op, "starts_with") == 0 || strcmp(op, "ends_with") == 0));
+    }
+    json_object_foreach((json_t *)j, key, v)
+    {
+        if (strcmp(key, "account") == 0 && rule_folded(v, depth + 1))
+            return 1;
+        if (strcmp(key, "ticket") == 0 && (json_object_get(v, "product") != NULL ||
+                                           json_object_get(v, "subject_contains") != NULL))
+            return 1;
+        if (strcmp(key, "not") == 0 && rule_folded(v, depth + 1))
+            return 1;
+        if ((strcmp(key, "all") == 0 || strcmp(key, "any") == 0) && json_is_array(v))
+            for (i = 0; i < json_array_size(v); i++)
+                if (rule_folded(json_array_get(v, i), depth + 1))
+                    return 1;
+    }
+    return 0;
+}
+
+int
+mkt_estimate_guessed(const char *definition)
+{
+    json_t *j = json_loads(definition != NULL ? definition : "", 0, NULL);
+    json_t *rules = json_object_get(j, "rules");
+    size_t i;
+    int guessed = 0;
+
+    for (i = 0; json_is_array(rules) && i < json_array_size(rules) && !guessed; i++)
+        guessed = rule_folded(json_array_get(rules, i), 0);
+    json_decref(j);
+    return guessed;
+}
+
+const char *
+mkt_estimate_said(const char *definition)
+{
+    return mkt_estimate_guessed(definition) ? "a rough guess: c counts exactly" : "an estimate";
+}
+
+/* ---- segments: :segment, :segment-count ---- */
 
 #define DEFINITION_LABEL "segment: interest= ticket= days= country= ...: "
 #define CONFIRM_LABEL "save it? (y: yes, c: count exactly): "
@@ -413,7 +559,7 @@ preview(struct app *app, int exact)
     }
     mk.counted = exact ? n : -1;
     ui_message(app, "segment \"%s\": %s%lld %s (%s)", mk.name, exact ? "" : "about ", n,
-               n == 1 ? "person" : "people", exact ? "exact" : "an estimate");
+               n == 1 ? "person" : "people", exact ? "exact" : mkt_estimate_said(json));
     ui_input_begin(app, CONFIRM_LABEL, "", on_confirm, NULL);
 }
 
@@ -434,33 +580,42 @@ do_segment_save(struct app *app)
         return;
     }
     mk.kept = 0;
-    if (mk.counted >= 0) /* counted a moment ago: that, not the estimate again */
+    if (mk.counted >= 0) { /* counted a moment ago: that, not the estimate again */
+        mkt_count_keep(id, json, mk.counted); /* the Segments view shows it */
         ui_message(app, "saved segment \"%s\" (#%" PRId64 "): %lld %s (exact, as counted)", mk.name,
                    id, mk.counted, mk.counted == 1 ? "person" : "people");
-    else
+    } else {
         ui_message(app,
-                   "saved segment \"%s\" (#%" PRId64 "): about %lld %s (an estimate; "
+                   "saved segment \"%s\" (#%" PRId64 "): about %lld %s (%s; "
                    ":segment-count %s counts)",
-                   mk.name, id, estimate, estimate == 1 ? "person" : "people", mk.name);
+                   mk.name, id, estimate, estimate == 1 ? "person" : "people",
+                   mkt_estimate_guessed(json) ? "a rough guess" : "an estimate", mk.name);
+    }
 }
 
+/* save it? takes one key, as it looks: y saves, c counts exactly and asks again, n or Esc
+ * keeps the words for the next :segment of that name; Enter or another key asks again. */
 static void
 on_confirm(struct app *app, void *ctx, const char *text, int done, int ok)
 {
     (void)ctx;
-    if (!done)
-        return;
-    if (!ok || text[0] == 'n' || text[0] == 'N') { /* back to the words, kept */
+    switch (mkt_one_key(app, text, done, ok)) {
+    case 'y':
+        do_segment_save(app);
+        break;
+    case 'c':
+        preview(app, 1);
+        break;
+    case 'n':
+    case 27:
         mk.kept = 1;
         ui_message(app, "segment not saved");
-        return;
-    }
-    if (text[0] == 'c' || text[0] == 'C')
-        preview(app, 1);
-    else if (text[0] == 'y' || text[0] == 'Y')
-        do_segment_save(app);
-    else
+        break;
+    default: /* the size said stays on the message line */
+        beep();
         ui_input_begin(app, CONFIRM_LABEL, "", on_confirm, NULL);
+        break;
+    }
 }
 
 static void
@@ -491,6 +646,7 @@ mkt_segment_save(struct app *app, const char *arg)
         str_copy(mk.entity, name, sizeof mk.entity);
     }
     str_copy(mk.name, name, sizeof mk.name);
+    mk.counted = -1; /* a count is of the words previewed: none yet */
     if (colon != NULL && colon[1] != '\0') {
         str_copy(mk.text, colon + 1, sizeof mk.text);
         do_segment_save(app);
@@ -529,7 +685,7 @@ do_consent(struct app *app)
     const char *const *channels = cmd_channel_names();
     const char *rest, *channel = NULL;
     size_t len;
-    int i, rc;
+    int i, rc, still_out = 0;
 
     str_trim(mk.text);
     rest = cmd_split(mk.text, word, sizeof word);
@@ -546,7 +702,7 @@ do_consent(struct app *app)
         ui_input_begin(app, mk.out ? OPT_OUT_LABEL : CONSENT_LABEL, mk.text, on_consent, NULL);
         return;
     }
-    rc = db_consent_set(app->db, mk.entity, mk.id, channel, mk.out, rest, &err);
+    rc = db_consent_set(app->db, mk.entity, mk.id, channel, mk.out, rest, &still_out, &err);
     if (rc != 0) {
         failed(app, rc, &err, mk.out ? OPT_OUT_LABEL : CONSENT_LABEL, on_consent);
         return;
@@ -557,6 +713,11 @@ do_consent(struct app *app)
                    "%s opted out of %s: recorded (not a member of %s campaigns from now on, "
                    "and never added)",
                    mk.label, channel, strcmp(channel, "all") == 0 ? "any" : channel);
+    else if (still_out) /* "recorded" alone read as if the person could be mailed again */
+        ui_message(app,
+                   "%s consented to %s: recorded, but the person stays opted out of it (an "
+                   "opt-out of all channels, or on their other record, still applies)",
+                   mk.label, channel);
     else
         ui_message(app, "%s consented to %s: recorded", mk.label, channel);
 }

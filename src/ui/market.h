@@ -8,6 +8,7 @@
 #define CCRM_UI_MARKET_H
 
 #include <stdint.h>
+#include <time.h>
 
 #include "ui_int.h"
 
@@ -30,6 +31,26 @@ void mkt_respond(struct app *app, int64_t campaign, const char *entity, int64_t 
  * and says its estimated size; :segment-count NAME counts it exactly. */
 void mkt_segment_save(struct app *app, const char *arg);
 void mkt_segment_count(struct app *app, const char *name);
+
+/* A question on the bottom line answered by one key, as it looks ("save it? (y: yes, c: count
+ * exactly)", as "send? y/n"): call it first in the question's input_cb. The first key typed
+ * ends the line and is returned in lower case, what was typed after it dropped; Enter gives
+ * '\n', Esc (^G, ^C) 27, a key that is no single character 0. */
+int mkt_one_key(struct app *app, const char *text, int done, int ok);
+
+/* Exact counts of saved segments made this session (c in the Segments view, a count before
+ * saving or changing one), so that the list read again or opened anew shows them rather than
+ * the estimate. A count is of segment id with definition (JSON): new words forget it. */
+void mkt_count_keep(int64_t id, const char *definition, long long n);
+/* The count kept for segment id with definition, or -1; *when (may be NULL) gets its time. */
+long long mkt_count_kept(int64_t id, const char *definition, time_t *when);
+
+/* Is the planner's estimate of definition (JSON) a guess? It rests on statistics, and text
+ * compared ignoring case and accents (country=Germany, ticket=API) has none, so PostgreSQL
+ * takes a fixed share of the rows: often far too few. mkt_estimate_said says which in words
+ * ("an estimate", "a rough guess: c counts exactly"). */
+int mkt_estimate_guessed(const char *definition);
+const char *mkt_estimate_said(const char *definition);
 
 /* O, :unsubscribe, :consent on a contact or lead (entity, id; label: "contact Anna Roth"): record
  * that its person opted out of a channel (out) or consented to it. text "CHANNEL [where it

@@ -96,6 +96,143 @@ static const struct chart_spec specs[] = {
 };
 
 #define NSPECS ((int)(sizeof specs / sizeof specs[0]))
+
+/* What the reports' columns are called in people's words and how their values read: the one
+ * place that says it (the specs above name the columns of the SQL functions, which ccrm
+ * --report writes as they are; the bar's heading, the figures beside it, the row labels and
+ * the sparkline take their words from here). A column not here is shown by its name with
+ * spaces for underscores, its values as plain figures. */
+enum col_kind {
+    COL_TEXT,
+    COL_COUNT,
+    COL_AMOUNT, /* with its currency when the report has one */
+    COL_RATE,   /* 0..1, written as a percentage */
+    COL_HOURS,
+    COL_MONTH, /* a date, the first of the month: "Sep 2026" */
+    COL_WEEK,  /* a date, the Monday: "2 Nov 2026" */
+};
+
+static const struct col_words {
+    const char *name;
+    const char *title;
+    enum col_kind kind;
+} col_words[] = {
+    {"month", "month", COL_MONTH},
+    {"week", "week", COL_WEEK},
+    {"stage", "stage", COL_TEXT},
+    {"currency", "currency", COL_TEXT},
+    {"product", "product", COL_TEXT},
+    {"name", "campaign", COL_TEXT},
+    {"deals", "deals", COL_COUNT},
+    {"amount", "amount", COL_AMOUNT},
+    {"won", "won", COL_COUNT},
+    {"lost", "lost", COL_COUNT},
+    {"win_rate", "win rate", COL_RATE},
+    {"opened", "opened", COL_COUNT},
+    {"open_now", "still open", COL_COUNT},
+    {"urgent", "urgent", COL_COUNT},
+    {"tickets", "tickets", COL_COUNT},
+    {"answered", "answered", COL_COUNT},
+    {"first_response_p50_h", "median first response", COL_HOURS},
+    {"first_response_p90_h", "90th percentile first response", COL_HOURS},
+    {"resolved", "resolved", COL_COUNT},
+    {"resolution_p50_h", "median resolution", COL_HOURS},
+    {"resolution_p90_h", "90th percentile resolution", COL_HOURS},
+    {"interests", "interests", COL_COUNT},
+    {"people", "people", COL_COUNT},
+    {"accounts", "accounts", COL_COUNT},
+    {"from_tickets", "from tickets", COL_COUNT},
+    {"from_calls", "from calls", COL_COUNT},
+    {"from_mail", "from mail", COL_COUNT},
+    {"by_hand", "by hand", COL_COUNT},
+    {"other", "other", COL_COUNT},
+    {"members", "members", COL_COUNT},
+    {"sent", "sent", COL_COUNT},
+    {"clicked", "clicked", COL_COUNT},
+    {"replied", "replied", COL_COUNT},
+    {"registered", "registered", COL_COUNT},
+    {"converted", "converted", COL_COUNT},
+    {"leads_influenced", "leads influenced", COL_COUNT},
+    {"deals_influenced", "deals influenced", COL_COUNT},
+    {"deals_won", "deals won", COL_COUNT},
+};
+
+static const struct col_words *
+words_of(const char *name)
+{
+    size_t i;
+
+    for (i = 0; name != NULL && i < sizeof col_words / sizeof col_words[0]; i++)
+        if (strcmp(col_words[i].name, name) == 0)
+            return &col_words[i];
+    return NULL;
+}
+
+/* Column name in people's words: its title, else the name with spaces for underscores. */
+static const char *
+title_of_col(const char *name, char *buf, size_t n)
+{
+    const struct col_words *w = words_of(name);
+    size_t i;
+
+    if (w != NULL)
+        return w->title;
+    str_copy(buf, name != NULL ? name : "", n);
+    for (i = 0; buf[i] != '\0'; i++)
+        if (buf[i] == '_')
+            buf[i] = ' ';
+    return buf;
+}
+
+static enum col_kind
+kind_of(const char *name)
+{
+    const struct col_words *w = words_of(name);
+
+    return w != NULL ? w->kind : COL_COUNT;
+}
+
+static const char *const month_names[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+/* A date cell ("2026-09-01") of a column of kind k in words: "Sep 2026" (a month), "2 Nov 2026"
+ * (a week, its Monday); anything else as it is. */
+static void
+date_words(const char *s, enum col_kind k, char *buf, size_t n)
+{
+    int y, m, d;
+
+    if ((k == COL_MONTH || k == COL_WEEK) && sscanf(s, "%4d-%2d-%2d", &y, &m, &d) == 3 && m >= 1 &&
+        m <= 12) {
+        if (k == COL_MONTH)
+            snprintf(buf, n, "%s %d", month_names[m - 1], y);
+        else
+            snprintf(buf, n, "%d %s %d", d, month_names[m - 1], y);
+        return;
+    }
+    str_copy(buf, s, n);
+}
+
+/* The step of a date cell ("2026-09-01") on its column's time line: months since year 0, or
+ * the day's number (a week is 7 of them). 0 when it is no date of a month or week column. */
+static long
+time_step(const char *s, enum col_kind k)
+{
+    int y, m, d;
+    long yy, era, doy, doe;
+
+    if (sscanf(s, "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 || m > 12 || d < 1 || d > 31)
+        return 0;
+    if (k == COL_MONTH)
+        return (long)y * 12 + m - 1;
+    /* days from the civil date (Howard Hinnant's algorithm), counted from 1 March of year 0 */
+    yy = m <= 2 ? y - 1 : y;
+    era = yy / 400;
+    doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    doe = (yy - era * 400) * 365 + (yy - era * 400) / 4 - (yy - era * 400) / 100 + doy;
+    return era * 146097 + doe;
+}
+
 #define LINE_MAX_BYTES 1024
 
 struct reportview {
@@ -319,33 +456,72 @@ on_window(struct app *app, void *ctx, const char *text, int done, int ok)
     asking = NULL;
 }
 
-/* The label of row r: its label columns, joined. */
+/* Label column i of row r in words ("Sep 2026"). */
 static void
-row_label(const struct reportview *rv, const struct chart_spec *s, int r, char *buf, size_t n)
+label_part(const struct reportview *rv, const struct chart_spec *s, int i, int r, char *buf,
+           size_t n)
 {
-    size_t len = 0;
-    int i;
-
-    buf[0] = '\0';
-    for (i = 0; i < 3 && s->label[i] != NULL; i++)
-        len += (size_t)snprintf(buf + len, len < n ? n - len : 0, "%s%s", i ? " " : "",
-                                cell(&rv->t, r, col(&rv->t, s->label[i])));
+    date_words(cell(&rv->t, r, col(&rv->t, s->label[i])), kind_of(s->label[i]), buf, n);
 }
 
-/* The figure of row r's column c, with its unit (column uc, -1: none) after it, in at most
- * width columns: "718,000 EUR". A figure a double cannot hold to the cent (past 10^15) is
- * written short from its exact text, as one too wide for the room: "1.00×10²⁵ EUR". */
+/* The width of each label column but the last (which is not padded): its widest value. */
+static void
+label_widths(const struct reportview *rv, const struct chart_spec *s, int pw[3])
+{
+    char part[128];
+    int i, r, w;
+
+    for (i = 0; i < 3; i++) {
+        pw[i] = 0;
+        for (r = 0; i + 1 < 3 && s->label[i] != NULL && s->label[i + 1] != NULL && r < rv->t.nrows;
+             r++) {
+            label_part(rv, s, i, r, part, sizeof part);
+            if ((w = chart_width(part)) > pw[i])
+                pw[i] = w;
+        }
+    }
+}
+
+/* The label of row r: its label columns in words, joined, each as wide as pw says (so that
+ * "2 Nov 2026 API" and "16 Nov 2026 API" line up). */
+static void
+row_label(const struct reportview *rv, const struct chart_spec *s, const int pw[3], int r,
+          char *buf, size_t n)
+{
+    char part[128];
+    size_t len = 0;
+    int i, w;
+
+    buf[0] = '\0';
+    for (i = 0; i < 3 && s->label[i] != NULL; i++) {
+        label_part(rv, s, i, r, part, sizeof part);
+        w = chart_width(part);
+        len += (size_t)snprintf(buf + len, len < n ? n - len : 0, "%s%s%*s", i ? " " : "", part,
+                                pw[i] > w ? pw[i] - w : 0, "");
+    }
+}
+
+/* The figure of row r's column c, with its unit (column uc, -1: none; a percentage's "%", an
+ * hour's "h") after it, in at most width columns: "718,000 EUR", "33 %", "4.5 h". A figure a
+ * double cannot hold to the cent (past 10^15) is written short from its exact text, as one
+ * too wide for the room: "1.00×10²⁵ EUR". */
 static void
 figure(const struct reportview *rv, int r, int c, int uc, char *buf, size_t n, int width)
 {
-    const char *unit = uc >= 0 ? cell(&rv->t, r, uc) : "";
+    enum col_kind k = kind_of(rv->t.cols[c]);
+    const char *unit = uc >= 0          ? cell(&rv->t, r, uc)
+                       : k == COL_RATE  ? "%"
+                       : k == COL_HOURS ? "h"
+                                        : "";
     int uw = unit[0] ? chart_width(unit) + 1 : 0;
     char v[96];
 
-    if (fabs(num(&rv->t, r, c)) >= 1e15)
+    if (k == COL_RATE)
+        chart_number(v, sizeof v, num(&rv->t, r, c) * 100, 0);
+    else if (fabs(num(&rv->t, r, c)) >= 1e15)
         ui_fit_figure(v, sizeof v, cell(&rv->t, r, c), 0);
     else
-        chart_number(v, sizeof v, num(&rv->t, r, c), 2);
+        chart_number(v, sizeof v, num(&rv->t, r, c), k == COL_HOURS ? 1 : 2);
     if (chart_width(v) + uw > width) {
         char f[96];
 
@@ -415,12 +591,12 @@ draw_order(const struct reportview *rv, int uc, int *out)
     }
 }
 
-/* "deals 1 · amount 170,000" */
+/* "deals 1 · amount 170,000 EUR", "won 2 · lost 4 · win rate 33 %" */
 static void
 row_figures(const struct reportview *rv, const struct chart_spec *s, int r, char *buf, size_t n)
 {
     size_t len = 0;
-    char v[128];
+    char v[128], t[64];
     int i, c;
 
     buf[0] = '\0';
@@ -434,44 +610,62 @@ row_figures(const struct reportview *rv, const struct chart_spec *s, int r, char
             figure(rv, r, c, strcmp(s->figures[i], s->value) == 0 ? col(&rv->t, s->unit) : -1, v,
                    sizeof v, 30);
         len += (size_t)snprintf(buf + len, len < n ? n - len : 0, "%s%s %s", i ? " · " : "",
-                                s->figures[i], v);
+                                title_of_col(s->figures[i], t, sizeof t), v);
     }
 }
 
-/* The sparkline of the value over time: one value per distinct time (summed), oldest first. */
+/* The sparkline of the value over time, oldest first: one value per month or week (the rows of
+ * a time summed), every step of the time line between the first and the last, so that a gap
+ * shows where it is. A step with no value is drawn blank, not as the lowest bar: a count
+ * there is 0 (no tickets opened that week), but a rate or a time has none (no deal closed, no
+ * ticket answered), nor has a step whose rows have no value (NULL). */
+#define TREND_MAX 1024
+
 static void
 draw_trend(struct reportview *rv, const struct chart_spec *s, WINDOW *w, int y, int wd)
 {
-    double vals[REPORT_ROWS_MAX];
+    static double vals[TREND_MAX]; /* 8 KB: not on the stack of every draw */
     const char *first = NULL, *last = NULL;
-    char spark[LINE_MAX_BYTES], line[LINE_MAX_BYTES + 256];
-    int tc = col(&rv->t, s->time), vc = col(&rv->t, s->value), n = 0, r, i;
+    char spark[LINE_MAX_BYTES], line[LINE_MAX_BYTES + 256], vt[64], tt[64], from[32], to[32];
+    const char *tn, *vn;
+    int tc = col(&rv->t, s->time), vc = col(&rv->t, s->value), n, r, i, any = 0;
+    enum col_kind tk = kind_of(s->time), vk = kind_of(s->value);
+    long lo = 0, hi = 0, at, step = tk == COL_WEEK ? 7 : 1;
 
     for (r = 0; r < rv->t.nrows && tc >= 0; r++) {
-        if (n == 0 || strcmp(cell(&rv->t, r, tc), cell(&rv->t, r - 1, tc)) != 0) {
-            vals[n++] = 0;
-            last = cell(&rv->t, r, tc);
-            if (first == NULL)
-                first = last;
-        }
-        vals[n - 1] += num(&rv->t, r, vc);
+        if ((at = time_step(cell(&rv->t, r, tc), tk)) == 0)
+            return; /* no time line to follow */
+        if (first == NULL || at < lo)
+            lo = at, first = cell(&rv->t, r, tc);
+        if (last == NULL || at > hi)
+            hi = at, last = cell(&rv->t, r, tc);
     }
-    if (n == 0)
+    if (first == NULL)
         return;
-    if (strcmp(first, last) > 0) { /* newest first: turn it round */
-        const char *x = first;
-
-        first = last;
-        last = x;
-        for (i = 0; i < n / 2; i++) {
-            double d = vals[i];
-
-            vals[i] = vals[n - 1 - i];
-            vals[n - 1 - i] = d;
-        }
+    n = (int)((hi - lo) / step) + 1;
+    if (n > TREND_MAX) { /* the newest: the line shows the last ones it has room for */
+        lo = hi - (long)(TREND_MAX - 1) * step;
+        n = TREND_MAX;
+    }
+    for (i = 0; i < n; i++)
+        vals[i] = vk == COL_COUNT || vk == COL_AMOUNT ? 0 : NAN;
+    for (r = 0; r < rv->t.nrows; r++) {
+        at = time_step(cell(&rv->t, r, tc), tk);
+        if (at < lo || (at - lo) % step != 0 || rv->t.cells[r * rv->t.ncols + vc] == NULL)
+            continue;
+        i = (int)((at - lo) / step);
+        vals[i] = (isnan(vals[i]) ? 0 : vals[i]) + num(&rv->t, r, vc);
+        any = 1;
     }
     chart_sparkline(spark, sizeof spark, vals, n, wd - 40 > 8 ? wd - 40 : 8);
-    snprintf(line, sizeof line, "%s by %s, %s → %s: %s", s->value, s->time, first, last, spark);
+    date_words(first, tk, from, sizeof from);
+    date_words(last, tk, to, sizeof to);
+    tn = title_of_col(s->time, tt, sizeof tt);
+    vn = title_of_col(s->value, vt, sizeof vt);
+    if (any)
+        snprintf(line, sizeof line, "%s by %s, %s → %s: %s", vn, tn, from, to, spark);
+    else
+        snprintf(line, sizeof line, "%s by %s, %s → %s: none in these %ss", vn, tn, from, to, tn);
     draw_text(w, y, 0, line, wd, A_NORMAL);
 }
 
@@ -482,7 +676,7 @@ rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
     const struct chart_spec *s = spec_of(db_report_names[rv->report]);
     char line[LINE_MAX_BYTES], label[256], figures[256];
     int i, x = 0, y = 0, lw = 0, vc, uc, r, nl, k;
-    int order[2 * REPORT_ROWS_MAX];
+    int order[2 * REPORT_ROWS_MAX], pw[3];
     double max = 0;
 
     /* the picker: every report, the one shown in brackets */
@@ -519,16 +713,20 @@ rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
     vc = col(&rv->t, s->value);
     uc = col(&rv->t, s->unit);
     nl = draw_order(rv, uc, order);
+    label_widths(rv, s, pw);
     for (r = 0; r < rv->t.nrows; r++) {
-        row_label(rv, s, r, label, sizeof label);
+        row_label(rv, s, pw, r, label, sizeof label);
         if (chart_width(label) > lw)
             lw = chart_width(label);
     }
     if (lw > wd / 3)
         lw = wd / 3;
     if (y < h) {
-        snprintf(line, sizeof line, "%-*s %s (bar%s%s)", lw, "", s->value,
-                 uc >= 0 ? " per currency" : "", s->max > 0 ? "" : "; ▶ off the scale");
+        char t[64];
+
+        snprintf(line, sizeof line, "%-*s %s (bar%s%s)", lw, "",
+                 title_of_col(s->value, t, sizeof t), uc >= 0 ? " per currency" : "",
+                 s->max > 0 ? "" : "; ▶ off the scale");
         draw_text(w, y++, 0, line, wd, A_BOLD);
     }
     rv->nlines = nl;
@@ -544,7 +742,7 @@ rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
         }
         r = k;
         max = s->max > 0 ? s->max : scale(rv, vc, uc, r);
-        row_label(rv, s, r, label, sizeof label);
+        row_label(rv, s, pw, r, label, sizeof label);
         if (wd >= 110) {
             row_figures(rv, s, r, figures, sizeof figures);
         } else { /* narrow: the bar's own figure only, so that the bar keeps its room */

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "ccrm/marketing.h"
 #include "ccrm/segment.h"
@@ -26,12 +27,17 @@ struct segview {
     struct view v;
     int64_t campaign; /* a picker for this campaign, or 0 */
     struct segment_row *rows;
+    /* per row: its estimate a guess (mkt_estimate_guessed), when its exact count was made */
+    unsigned char guessed[SEGMENTS_MAX];
+    time_t counted_at[SEGMENTS_MAX];
     int n, sel, top, height, loaded;
 };
 
 static const char *const segments_help[] = {
     "j, k, ↑ ↓\tmove",
-    "c\tcount the segment's people exactly (the list shows the estimate)",
+    "c\tcount the segment's people exactly (the list shows the count from then on, this "
+    "session; until then ~ the database's estimate, \"a guess\" for words on text such as "
+    "country= or ticket=API, which it keeps no statistics of: often far too low)",
     "n\ta new segment: a name, then words such as interest=ccrm Pro, days=90",
     "R\trename the segment selected",
     "e\tedit the words of the segment selected (its size previewed first)",
@@ -46,26 +52,20 @@ static void
 load(struct segview *sv, struct app *app)
 {
     struct ccrm_err err;
-    int n, i, j;
-    struct segment_row *old = NULL;
-    int nold = sv->n;
+    int n, i;
 
-    if (sv->loaded && nold > 0) { /* exact counts stay, per segment */
-        old = xcalloc((size_t)nold, sizeof *old);
-        memcpy(old, sv->rows, (size_t)nold * sizeof *old);
-    }
     n = db_segments_list(app->db, sv->rows, SEGMENTS_MAX, &err);
     if (n < 0) {
         ui_message_error(app, "could not read the segments: %s", err.msg);
-        free(old);
         return;
     }
-    for (i = 0; old != NULL && i < n; i++)
-        for (j = 0; j < nold; j++)
-            if (old[j].id == sv->rows[i].id &&
-                strcmp(old[j].definition, sv->rows[i].definition) == 0)
-                sv->rows[i].exact = old[j].exact;
-    free(old);
+    /* the exact counts made this session stay, per segment and definition (src/ui/market.c:
+     * here, before saving or changing one, and in another Segments view) */
+    for (i = 0; i < n; i++) {
+        sv->rows[i].exact =
+            mkt_count_kept(sv->rows[i].id, sv->rows[i].definition, &sv->counted_at[i]);
+        sv->guessed[i] = (unsigned char)mkt_estimate_guessed(sv->rows[i].definition);
+    }
     for (i = 0; i < n; i++)
         if (segment_def_words(sv->rows[i].definition, sv->rows[i].words,
                               sizeof sv->rows[i].words) == -1)
@@ -89,6 +89,8 @@ count(struct segview *sv, struct app *app)
         return;
     }
     sv->rows[sv->sel].exact = n;
+    sv->counted_at[sv->sel] = time(NULL);
+    mkt_count_keep(sv->rows[sv->sel].id, sv->rows[sv->sel].definition, n);
     ui_message(app, "segment \"%s\": %lld %s (exact)", sv->rows[sv->sel].name, n,
                n == 1 ? "person" : "people");
 }
@@ -112,6 +114,7 @@ static struct {
     char name[200];
     char words[1024];
     char json[2048];
+    long long counted; /* the new words counted exactly (c), or -1 */
 } ed;
 
 #define WORDS_LABEL "words (interest= ticket= deal= ...): "
@@ -164,38 +167,47 @@ on_rename(struct app *app, void *ctx, const char *text, int done, int ok)
 
 static void on_words(struct app *app, void *ctx, const char *text, int done, int ok);
 
+/* change it? takes one key, as it looks (as save it? of :segment): y changes the segment, c
+ * counts the new words exactly and asks again, n or Esc leaves it; Enter or another key asks
+ * again. */
 static void
 on_change(struct app *app, void *ctx, const char *text, int done, int ok)
 {
     struct ccrm_err err;
     char msg[1536];
     long long n;
-    int rc;
+    int rc, k = mkt_one_key(app, text, done, ok);
 
     (void)ctx;
-    if (!done || ed.sv == NULL)
+    if (ed.sv == NULL) /* the view was closed */
         return;
-    if (!ok || text[0] == 'n' || text[0] == 'N') {
-        ui_message(app, "segment \"%s\" not changed", ed.name);
-        return;
-    }
-    if (text[0] == 'c' || text[0] == 'C') {
+    switch (k) {
+    case 'y':
+        rc = db_segment_update(app->db, ed.id, ed.version, NULL, ed.json, &err);
+        if (rc == 0 && ed.counted >= 0) /* the list shows the count just made */
+            mkt_count_keep(ed.id, ed.json, ed.counted);
+        snprintf(msg, sizeof msg, "segment \"%s\" changed: %s", ed.name, ed.words);
+        changed(app, rc, &err, msg);
+        break;
+    case 'c':
         if ((n = db_segment_preview(app->db, ed.json, 1, &err)) < 0) {
             ui_message_error(app, "%s", err.msg);
             return;
         }
+        ed.counted = n;
         ui_message(app, "segment \"%s\" with the new words: %lld %s (exact)", ed.name, n,
                    n == 1 ? "person" : "people");
         ui_input_begin(app, CHANGE_LABEL, "", on_change, NULL);
-        return;
-    }
-    if (text[0] != 'y' && text[0] != 'Y') {
+        break;
+    case 'n':
+    case 27:
+        ui_message(app, "segment \"%s\" not changed", ed.name);
+        break;
+    default: /* the size said stays on the message line */
+        beep();
         ui_input_begin(app, CHANGE_LABEL, "", on_change, NULL);
-        return;
+        break;
     }
-    rc = db_segment_update(app->db, ed.id, ed.version, NULL, ed.json, &err);
-    snprintf(msg, sizeof msg, "segment \"%s\" changed: %s", ed.name, ed.words);
-    changed(app, rc, &err, msg);
 }
 
 static void
@@ -225,8 +237,9 @@ on_words(struct app *app, void *ctx, const char *text, int done, int ok)
             ui_input_begin(app, WORDS_LABEL, ed.words, on_words, NULL);
         return;
     }
-    ui_message(app, "segment \"%s\" with the new words: about %lld %s (an estimate)", ed.name, n,
-               n == 1 ? "person" : "people");
+    ed.counted = -1;
+    ui_message(app, "segment \"%s\" with the new words: about %lld %s (%s)", ed.name, n,
+               n == 1 ? "person" : "people", mkt_estimate_said(ed.json));
     ui_input_begin(app, CHANGE_LABEL, "", on_change, NULL);
 }
 
@@ -249,11 +262,30 @@ on_delete(struct app *app, void *ctx, const char *text, int done, int ok)
     changed(app, rc, &err, msg);
 }
 
+/* Row i's size in words, for the line below the list: "30 people, counted at 14:02", "about 1
+ * person, a rough guess: c counts". */
+static void
+size_said(const struct segview *sv, int i, char *buf, size_t n)
+{
+    const struct segment_row *r = &sv->rows[i];
+    char at[16] = "";
+
+    if (r->exact >= 0) {
+        strftime(at, sizeof at, "%H:%M", localtime(&sv->counted_at[i]));
+        snprintf(buf, n, "%lld %s, counted at %s", r->exact, r->exact == 1 ? "person" : "people",
+                 at);
+    } else {
+        snprintf(buf, n, "about %lld %s, %s: c counts", r->estimate,
+                 r->estimate == 1 ? "person" : "people",
+                 sv->guessed[i] ? "a rough guess" : "estimated");
+    }
+}
+
 static void
 sv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
 {
     struct segview *sv = (struct segview *)v;
-    char line[2400], size[64]; /* a definition (2048) and a description */
+    char line[2400], size[160]; /* a definition (2048) and a description */
     int i, y = 0, nw = wd >= 100 ? 32 : 22, cw = 16, ow = wd >= 100 ? 10 : 0, foot = 0;
 
     if (sv->campaign != 0)
@@ -283,13 +315,18 @@ sv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
         const struct segment_row *r = &sv->rows[sv->sel];
         const char *full = r->words[0] != '\0' ? r->words : r->definition;
         size_t starts[4];
-        int k, nl = text_wrap(full, wd - 2, starts, 4);
+        int k, sw, nl = text_wrap(full, wd - 2, starts, 4);
 
         if (nl > 0 && h - y >= nl + 5) {
             foot = nl + 1;
             snprintf(line, sizeof line, "%s \"%s\":", r->words[0] != '\0' ? "words of" : "JSON of",
                      r->name);
             draw_text(w, h - foot, 0, line, wd, ui_attr(app, PAIR_DIM, A_DIM));
+            /* its size in words at the right, when there is room for it */
+            size_said(sv, sv->sel, size, sizeof size);
+            sw = text_width(size);
+            if (text_width(line) + 3 + sw <= wd)
+                draw_text(w, h - foot, wd - sw, size, sw, ui_attr(app, PAIR_DIM, A_DIM));
             for (k = 0; k < nl; k++) {
                 size_t len = k + 1 < nl ? starts[k + 1] - starts[k] : strlen(full + starts[k]);
 
@@ -310,7 +347,8 @@ sv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
         if (r->exact >= 0)
             snprintf(size, sizeof size, "%lld exact", r->exact);
         else
-            snprintf(size, sizeof size, "~%lld", r->estimate);
+            snprintf(size, sizeof size, "~%lld%s", r->estimate,
+                     sv->guessed[sv->top + i] ? ", a guess" : "");
         draw_text(w, y + i, 0, "", wd, a);
         draw_text(w, y + i, 0, r->name, nw, a);
         draw_text(w, y + i, nw + 1, size, cw, a);

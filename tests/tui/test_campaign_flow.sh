@@ -124,7 +124,7 @@ keys_in m q
 prompt_in m "reports interests"
 check ":reports opens the Reports view on the report named" wait_in m "[Interests by product]"
 check "the interests by product, with their figures" \
-    line_in m "Quantum Widget" "interests 2 · people 2 · from_tickets 1 · by_hand 0"
+    line_in m "Quantum Widget" "interests 2 · people 2 · from tickets 1 · by hand 0"
 check "... and a bar of block characters" line_in m "Quantum Widget" "█"
 keys_in m ']'
 check "] picks the next report" wait_in m "[Campaign funnel]"
@@ -146,7 +146,8 @@ keys_in m g Enter
 check "marco opens the campaign" wait_in m "campaign #$camp · active"
 keys_in m A
 check "A opens the Segments to pick one" wait_in m "Segments · Enter adds the one selected to campaign #$camp"
-check "the new segment first, its size an estimate" line_in m "Quantum fans" "~"
+check "the new segment first, with the count made before saving (not the estimate again)" \
+    line_in m "Quantum fans" "2 exact"
 keys_in m c
 check "c counts it exactly" line_in m "Quantum fans" "2 exact"
 keys_in m Enter

@@ -14,7 +14,8 @@ acc=$(q "select min(id) from accounts")
 as sam -c "insert into opportunities (account_id, name, amount, currency, stage, close_date) values
            ($acc, 'Reprow giant', 999999999999.99, 'EUR', 'qualification', current_date),
            ($acc, 'Reprow yen', 100, 'JPY', 'qualification', current_date)" >/dev/null
-month=$(q "select to_char(date_trunc('month', current_date), 'YYYY-MM-DD')")
+# a month as the view writes it: "Dec 2026"
+month=$(q "select to_char(current_date, 'Mon YYYY')")
 
 tui_start 80 24 "$CCRM" -d "$DB user=mia" --view dashboard
 check "the Dashboard opens" wait_for "Pipeline by stage" 15
