@@ -197,9 +197,10 @@ long long db_segment_exact(struct db *db, int64_t id, struct ccrm_err *err);
 /* Record that the person of a contact or lead (entity, id) opted out of channel (out) or
  * consented to it (ccrm_consent_set: email, phone, post or all; source: where it was said, NULL
  * for "by hand"). An opt-out takes the person out of the campaigns of that channel that are
- * not completed, and nobody adds them again. */
+ * not completed, and nobody adds them again. After a consent, still_out (may be NULL) says
+ * whether the person stays opted out of that channel all the same (an opt-out of all). */
 int db_consent_set(struct db *db, const char *entity, int64_t id, const char *channel, int out,
-                   const char *source, struct ccrm_err *err);
+                   const char *source, int *still_out, struct ccrm_err *err);
 
 /* Change a saved segment read at version: its name and/or its definition (NULL: kept). Under
  * the user's row-level security: a segment the user may not change is refused (1, err says

@@ -312,8 +312,12 @@ db_segment_save(struct db *db, const char *name, const char *definition, int64_t
     int rc = 0;
 
     res = run(db,
+              /* a partner's segment has no owner (its policy: the partner's own, by who
+               * made it); an internal user owns theirs */
               "WITH s AS (INSERT INTO segments (name, definition, owner)"
-              "           VALUES (btrim($1), $2::jsonb, current_user) RETURNING id, definition)"
+              "           VALUES (btrim($1), $2::jsonb,"
+              "                   CASE WHEN ccrm_is_internal() THEN current_user END)"
+              "           RETURNING id, definition)"
               " SELECT s.id, ccrm_segment_estimate(s.definition) FROM s",
               2, params, &rc, err);
     if (res == NULL)
@@ -639,7 +643,7 @@ db_segment_preview(struct db *db, const char *definition, int exact, struct ccrm
 
 int
 db_consent_set(struct db *db, const char *entity, int64_t id, const char *channel, int out,
-               const char *source, struct ccrm_err *err)
+               const char *source, int *still_out, struct ccrm_err *err)
 {
     char idbuf[24];
     const char *params[5] = {entity, idbuf, channel, out ? "t" : "f",
@@ -648,10 +652,23 @@ db_consent_set(struct db *db, const char *entity, int64_t id, const char *channe
     int rc = 0;
 
     snprintf(idbuf, sizeof idbuf, "%" PRId64, id);
+    if (still_out != NULL)
+        *still_out = 0;
     res = run(db, "SELECT ccrm_consent_set($1, $2::bigint, $3, $4::boolean, $5)", 5, params, &rc,
               err);
     if (res == NULL)
         return rc;
+    PQclear(res);
+    if (out || still_out == NULL)
+        return 0;
+    /* a statement of its own: the consent just written is in its snapshot */
+    res = run(db,
+              "SELECT ccrm_opted_out(CASE WHEN $1 = 'contacts' THEN $2::bigint END,"
+              "                      CASE WHEN $1 = 'leads' THEN $2::bigint END, $3) IS NOT NULL",
+              3, params, &rc, err);
+    if (res == NULL)
+        return 0; /* recorded all the same */
+    *still_out = strcmp(db_val(res, 0, 0), "t") == 0;
     PQclear(res);
     return 0;
 }
