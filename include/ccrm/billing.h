@@ -230,9 +230,11 @@ struct bill_pay_words {
     char date[11];
     char method[16];
     char reference[200];
+    char date_why[120]; /* -2: why the date is none, in the forms' words (value.c) */
 };
 /* ":payment AMOUNT [DATE] [METHOD] [REFERENCE]" in words: 0, -1 without an amount, -2 for a
- * date not in the calendar (DATE: YYYY-MM-DD or D.M.YYYY, given back as YYYY-MM-DD) */
+ * date not in the calendar (DATE: YYYY-MM-DD or D.M.YYYY, given back as YYYY-MM-DD), with
+ * date_why ("there is no 31 February 2026") */
 int bill_parse_payment(const char *line, struct bill_pay_words *w);
 /* Columns of UTF-8 text on a terminal or in a fixed-width file (wide CJK characters count 2). */
 size_t bill_text_width(const char *s);

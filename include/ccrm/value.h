@@ -18,7 +18,11 @@
  *   currency   eur -> EUR;  choices  Won -> won (case ignored)
  *   time of day  9:05, 09:05, 9.05 -> 09:05 (00:00 to 23:59)
  *   text       one line: a tab, CR or LF inside is refused (a list shows it as one row); a
- *              body (FIELD_MULTILINE) keeps them */
+ *              body (FIELD_MULTILINE) keeps them
+ * A refusal says what is wrong: a value written as a date or time that the calendar or clock
+ * has not is "there is no 31 February 2026" ("there is no 25:00"), not the format it already
+ * has; an amount of cents with three digits after a lone mark ("250,000", "1.234": thousands
+ * grouped?) is ambiguous ("250,000 is ambiguous: write 250000 or 250000.00"). */
 #ifndef CCRM_VALUE_H
 #define CCRM_VALUE_H
 

@@ -380,16 +380,19 @@ looks_like_date(const char *s, size_t n)
 }
 
 /* A date as YYYY-M-D or D.M.YYYY (a day of the calendar) into out (11 bytes) as YYYY-MM-DD, or
- * -1: as forms read dates (value.c). */
+ * -1 with why (wn bytes) said as forms say it (value.c): "31.2.2026" is written right, and
+ * there is no 31 February 2026. */
 static int
-pay_date(const char *s, size_t n, char *out)
+pay_date(const char *s, size_t n, char *out, char *why, size_t wn)
 {
     static const struct value_rule rule = {.type = FIELD_DATE};
     struct value_err e;
     char buf[24];
 
-    if (n > 10 || value_normalize(&rule, s, n, buf, sizeof buf, &e) != 10)
+    if (n > 10 || value_normalize(&rule, s, n, buf, sizeof buf, &e) != 10) {
+        snprintf(why, wn, "%s", n > 10 ? "not a date: use YYYY-MM-DD or D.M.YYYY" : e.msg);
         return -1;
+    }
     memcpy(out, buf, 11);
     return 0;
 }
@@ -434,7 +437,7 @@ bill_parse_payment(const char *line, struct bill_pay_words *w)
         if (w->date[0] == '\0' && rl == 0 && looks_like_date(start, n)) {
             /* YYYY-MM-DD or D.M.YYYY, as forms take dates; a date not in the calendar is
              * refused, not taken for the reference */
-            if (pay_date(start, n, w->date) == -1)
+            if (pay_date(start, n, w->date, w->date_why, sizeof w->date_why) == -1)
                 return -2;
             continue;
         }

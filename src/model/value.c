@@ -146,8 +146,10 @@ digits(const char **p, const char *end, int max, int *k)
     return n > 0 ? v : -1;
 }
 
-/* A date at *p: YYYY-M-D or D.M.YYYY. Returns 0 and advances *p, or -1; *iso is set when it
- * was written YYYY-MM-DD exactly. */
+/* A date at *p: YYYY-M-D or D.M.YYYY. Returns 0 and advances *p; -1 when it is not written as
+ * a date; -2 (advanced too) when it is, but the calendar has no such day ("31.2.2026": the
+ * format is right, the day is not, and the two are said differently). *iso is set when it was
+ * written YYYY-MM-DD exactly. */
 static int
 parse_date(const char **p, const char *end, int *y, int *m, int *d, int *iso)
 {
@@ -173,19 +175,54 @@ parse_date(const char **p, const char *end, int *y, int *m, int *d, int *iso)
     } else {
         return -1;
     }
-    if (*y < 1 || *m < 1 || *m > 12 || *d < 1 || *d > days_in_month(*y, *m))
-        return -1;
     *p = s;
+    if (*y < 1 || *m < 1 || *m > 12 || *d < 1 || *d > days_in_month(*y, *m))
+        return -2;
     return 0;
+}
+
+/* Why the calendar has no day d.m.y (parse_date's -2), into buf: "there is no 31 February
+ * 2026", not "use YYYY-MM-DD" to someone who wrote just that. */
+static void
+no_such_day(char *buf, size_t n, int y, int m, int d)
+{
+    static const char *const months[] = {"January",   "February", "March",    "April",
+                                         "May",       "June",     "July",     "August",
+                                         "September", "October",  "November", "December"};
+
+    if (m < 1 || m > 12)
+        snprintf(buf, n, "there is no month %d", m);
+    else if (y < 1)
+        snprintf(buf, n, "there is no year %d", y);
+    else if (m == 2 && d == 29)
+        snprintf(buf, n, "there is no 29 February %d (not a leap year)", y);
+    else
+        snprintf(buf, n, "there is no %d %s %d", d, months[m - 1], y);
+}
+
+/* Refuse a value written as a date (and time) whose day or time does not exist: why (from
+ * no_such_day or no_such_time) for a field, after what it is not for an import's report. */
+static long
+refuse_none(struct value_err *e, const char *in, size_t len, const char *what, const char *why)
+{
+    char phrase[160];
+
+    snprintf(phrase, sizeof phrase, "is not a %s: %s", what, why);
+    return refuse(e, in, len, why, phrase);
 }
 
 static long
 norm_date(const char *in, size_t len, char *out, size_t outcap, struct value_err *e)
 {
     const char *s = in, *end = in + len;
-    int y, m, d, iso;
+    int y, m, d, iso, rc = parse_date(&s, end, &y, &m, &d, &iso);
+    char why[80];
 
-    if (parse_date(&s, end, &y, &m, &d, &iso) != 0 || s != end)
+    if (rc == -2 && s == end) {
+        no_such_day(why, sizeof why, y, m, d);
+        return refuse_none(e, in, len, "date in the calendar", why);
+    }
+    if (rc != 0 || s != end)
         return refuse(e, in, len, "not a date: use YYYY-MM-DD or D.M.YYYY",
                       "is not a valid date (YYYY-MM-DD or D.M.YYYY)");
     return snprintf(out, outcap, "%04d-%02d-%02d", y, m, d);
@@ -199,12 +236,17 @@ norm_time(const char *in, size_t len, char *out, size_t outcap, struct value_err
     static const char *phrase = "is not a valid time of day (HH:MM)";
     const char *s = in, *end = in + len;
     int h, mi, km;
+    char why[80];
 
     if ((h = digits(&s, end, 2, NULL)) < 0 || s >= end || (*s != ':' && *s != '.'))
         return refuse(e, in, len, msg, phrase);
     s++;
-    if ((mi = digits(&s, end, 2, &km)) < 0 || km != 2 || s != end || h > 23 || mi > 59)
+    if ((mi = digits(&s, end, 2, &km)) < 0 || km != 2 || s != end)
         return refuse(e, in, len, msg, phrase);
+    if (h > 23 || mi > 59) { /* written as a time, but none: "25:00" */
+        snprintf(why, sizeof why, "there is no %02d:%02d (00:00 to 23:59)", h, mi);
+        return refuse_none(e, in, len, "time of day", why);
+    }
     return snprintf(out, outcap, "%02d:%02d", h, mi);
 }
 
@@ -216,12 +258,19 @@ norm_datetime(const struct value_rule *r, const char *in, size_t len, char *out,
     static const char *bad_msg = "not a date and time: use YYYY-MM-DD HH:MM (or D.M.YYYY HH:MM)";
     static const char *bad_time = "not a time: use HH:MM (00:00 to 23:59)";
     static const char *phrase = "is not a valid time (YYYY-MM-DD HH:MM[:SS][+HH:MM])";
-    const char *s = in, *end = in + len, *frac = NULL, *tz = NULL;
+    const char *s = in, *end = in + len, *frac = NULL, *tz = NULL, *none_what = "";
     int y, mo, d, iso, h = 0, mi = 0, sec = -1, kh = 2, km = 2, ks = 2, nfrac = 0, plain;
-    char tzbuf[8] = "";
+    char tzbuf[8] = "", none[80] = "";
+    int rc = parse_date(&s, end, &y, &mo, &d, &iso);
 
-    if (parse_date(&s, end, &y, &mo, &d, &iso) != 0)
+    /* a day or time that does not exist, written as it should be, is said once the rest is
+     * read as a date and time too ("2026-02-31 10:00": there is no 31 February 2026) */
+    if (rc == -1)
         return refuse(e, in, len, bad_msg, phrase);
+    if (rc == -2) {
+        no_such_day(none, sizeof none, y, mo, d);
+        none_what = "date in the calendar";
+    }
     plain = iso;
     if (s < end && (*s == ' ' || *s == 'T')) {
         plain = plain && s + 1 < end && s[1] != ' ' && s[1] != 'T';
@@ -232,12 +281,20 @@ norm_datetime(const struct value_rule *r, const char *in, size_t len, char *out,
             return refuse(e, in, len, bad_time, phrase);
         plain = plain && *s == ':';
         s++;
-        if ((mi = digits(&s, end, 2, &km)) < 0 || h > 23 || mi > 59)
+        if ((mi = digits(&s, end, 2, &km)) < 0)
             return refuse(e, in, len, bad_time, phrase);
+        if ((h > 23 || mi > 59) && none[0] == '\0') {
+            snprintf(none, sizeof none, "there is no %02d:%02d (00:00 to 23:59)", h, mi);
+            none_what = "time";
+        }
         if (s < end && *s == ':') {
             s++;
-            if ((sec = digits(&s, end, 2, &ks)) < 0 || sec > 60)
+            if ((sec = digits(&s, end, 2, &ks)) < 0)
                 return refuse(e, in, len, bad_time, phrase);
+            if (sec > 60 && none[0] == '\0') { /* 60: a leap second */
+                snprintf(none, sizeof none, "there is no %02d:%02d:%02d", h, mi, sec);
+                none_what = "time";
+            }
             if (s < end && *s == '.') {
                 frac = ++s;
                 while (s < end && is_digit(*s))
@@ -266,6 +323,8 @@ norm_datetime(const struct value_rule *r, const char *in, size_t len, char *out,
     }
     if (s != end)
         return refuse(e, in, len, bad_msg, phrase);
+    if (none[0] != '\0')
+        return refuse_none(e, in, len, none_what, none);
     if (r->exact) {
         /* an import keeps what PostgreSQL reads as it is: the text as given when it is ISO */
         if (plain && kh == 2 && km == 2 && ks == 2) {
@@ -413,6 +472,23 @@ read_amount(const struct value_rule *r, size_t maxdec, size_t pad, const char *i
             *why = VALUE_AMOUNT_AMBIGUOUS;
             return refuse(e, in, len, "ambiguous: write 1234 for a thousand, 1.2340 for one",
                           "is ambiguous (1234 for a thousand, 1.2340 for one)");
+        }
+        /* "250,000" or "1.234" in a field of cents: three digits after a lone mark cannot be
+         * cents, so whoever wrote it most likely grouped thousands (a quarter of a million),
+         * or mistyped: refused as before, but said as the quantity's is (ambiguous), not as
+         * "at most 2 decimals (cents)" to someone who meant no cents at all. The amounts
+         * that spell out what was meant are written out for them. */
+        if (maxdec >= 1 && maxdec <= 2 && r->max <= 0 && nf == 3 && ni > 0 && ni <= 3 &&
+            ip[0] != '0' && ndot + ncomma == 1 && !sgrp) {
+            char whole[16], m1[160], m2[160];
+
+            snprintf(whole, sizeof whole, "%s%.3s%.3s", neg ? "-" : "", ip, s + 1);
+            snprintf(m1, sizeof m1, "%.*s is ambiguous: write %s or %s.%.*s", (int)len, in, whole,
+                     whole, (int)maxdec, "00");
+            snprintf(m2, sizeof m2, "is ambiguous (write %s or %s.%.*s)", whole, whole, (int)maxdec,
+                     "00");
+            *why = VALUE_AMOUNT_DECIMALS;
+            return refuse(e, in, len, m1, m2);
         }
         /* trailing zeros past the scale say nothing ("1.2340" is how one is told apart
          * from a thousand), except in the three digits after a lone separator: "250,000" may

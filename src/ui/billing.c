@@ -306,7 +306,7 @@ pay(struct app *app, const char *line)
         return;
     case -2:
         pay_keep(line);
-        ui_message_error(app, "not a date: use YYYY-MM-DD or D.M.YYYY (the day it was paid)");
+        ui_message_error(app, "%s (the day it was paid)", w.date_why);
         return;
     }
     snprintf(idt, sizeof idt, "%" PRId64, pay_invoice);

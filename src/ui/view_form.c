@@ -91,15 +91,24 @@ struct formview {
 
 #define DUP_PAUSE_MS 250
 
+/* The keys fit the help's column of keys (12 wide: src/ui/screen.c), so that every
+ * description starts in one column at 80 columns too; a longer key pushed its own out of line
+ * ("Tab, ↓ / S-Tab, ↑"). A key that does two things has a line for each. */
 static const char *const form_help[] = {
-    "Tab, ↓ / S-Tab, ↑\tnext / previous field",
+    "Tab, S-Tab\tnext / previous field",
+    "↓, ↑\tnext / previous field (in a body: line; in a search: match)",
+    "PgDn, PgUp\tfive fields on / back",
+    "Enter\tnext field; in a text body, a new line",
     "Ctrl-S, F2\tsave",
     "Esc\tcancel (asks first if you changed something)",
-    "← → Home End\tmove in the text; ^U ^K delete to start / end",
-    "Space, ← →, a letter\tchange a choice",
-    "type, then ↑ ↓ Enter\treference: search, then pick a match",
-    "^N ^P, Enter\treference: pick from the list shown before typing",
-    "Enter\tnew line in a text body; elsewhere next field",
+    "← → Home End\tmove in the text",
+    "^U, ^K\tdelete to the start / end",
+    "Space, ← →\tchange a choice",
+    "a letter\tin a choice: the next one starting with it",
+    "typing\tin a reference (account, contact, ...): search",
+    "↑ ↓, Enter\tpick a match of the search, and on to the next field",
+    "^N ^P, Enter\tpick from the list shown before typing",
+    "Esc\tin a search: back to the reference chosen before",
     NULL,
 };
 
@@ -210,6 +219,17 @@ noun(struct formview *fv)
             str_copy(fv->noun, v, sizeof fv->noun);
     free(v);
     return fv->noun;
+}
+
+/* The form's title, by the kind it holds now ("New call", "Edit note #12"): changing Kind
+ * changes it, as it changes the status line (fm_describe) and the saved message. */
+static void
+retitle(struct formview *fv)
+{
+    if (fv->id != 0)
+        snprintf(fv->v.title, sizeof fv->v.title, "Edit %s #%lld", noun(fv), (long long)fv->id);
+    else
+        snprintf(fv->v.title, sizeof fv->v.title, "New %s", noun(fv));
 }
 
 /* Field ff may stay empty: it is filled in from the record chosen in its filled_by field of
@@ -829,6 +849,7 @@ apply_picks(struct formview *fv)
         free(l);
         ff->conflict = 0;
     }
+    retitle(fv);
 }
 
 /* ---- keys ---- */
@@ -1197,7 +1218,10 @@ fm_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
         if (t == FIELD_MULTILINE) {
             changed = editbuf_insert(&ff->eb, L'\n');
         } else if (popup && ff->msel >= 0) {
+            /* picked: on to the next field, as Enter does elsewhere (left here, typing went
+             * on to replace the pick with a new search) */
             ref_take(fv, ff, ff->msel);
+            move_to(fv, fv->cur + 1);
             return 1;
         } else {
             move_to(fv, fv->cur + 1);
@@ -1227,6 +1251,7 @@ fm_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
         }
     }
     if (changed) {
+        retitle(fv); /* "New note" once Kind is note */
         dup_typed(fv);
         if (t != FIELD_REF || ff->nm > 0 || !ff->searched)
             set_str(&ff->error, NULL);
@@ -2090,11 +2115,7 @@ view_form_new(struct app *app, const char *entity, int64_t id, const char *const
     if (may == 0)
         set_banner(fv, BANNER_ERROR, "read-only: your role may not %s %s (the database refuses)",
                    id != 0 ? "change" : "create", e->plural);
-    if (id != 0) {
-        snprintf(fv->v.title, sizeof fv->v.title, "Edit %s #%lld", noun(fv), (long long)id);
-    } else {
-        snprintf(fv->v.title, sizeof fv->v.title, "New %s", noun(fv)); /* "New call" */
-    }
+    retitle(fv);
     flow_off();
     return &fv->v;
 }

@@ -128,7 +128,7 @@ wait_for "New invoice line" || fail "L for a returned item"
 keys Tab
 keys -l "ccrm-bas"
 wait_for "CCRM-BAS" || fail "the product search for the return"
-keys Enter Tab Tab
+keys Enter Tab # the product taken, on past the description
 keys C-u
 keys -l -- "-1"
 keys C-s
@@ -170,8 +170,11 @@ check "database: cash, today, no reference" \
     wait_sql "select count(*) from payments where invoice_id = $inv and amount = 1 and method = 'cash'
         and paid_on = current_date and reference is null" 1
 prompt "payment 0.5 2026-13-45"
-check "a date that is none: refused, saying what to type, nothing recorded" \
-    wait_for "not a date: use YYYY-MM-DD or D.M.YYYY"
+check "a date that is none: refused, saying why, nothing recorded" \
+    wait_for "there is no month 13 (the day it was paid)"
+prompt "payment 0.5 31.2.2026"
+check "a day the calendar has not: said so (not the format it is written in)" \
+    wait_for "there is no 31 February 2026 (the day it was paid)"
 check "database: still two payments" test "$(q "select count(*) from payments where invoice_id = $inv")" = 2
 
 # ---------------------------------------------------------------- the e-invoice

@@ -66,7 +66,7 @@ check "the product is found by searching" wait_for "CCRM-PRO ccrm Pro seat"
 keys Enter
 check "the form shows the line's amounts as one types, from the database's rule" \
     wait_for "this line 29.90 + tax 5.68 = 35.58 EUR · quote total 35.58 EUR"
-keys Tab Tab BSpace
+keys Tab BSpace # Enter moved on to the description: the quantity
 keys -l 10
 check "... and follows the quantity" \
     wait_for "this line 299.00 + tax 56.81 = 355.81 EUR · quote total 355.81 EUR"

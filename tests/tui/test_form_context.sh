@@ -43,7 +43,7 @@ keys -l "kontext nord"
 check "the account search finds it" wait_for "Kontext Nord GmbH  ·" 10
 keys Enter
 check "the account is chosen" line_has "Account" "Kontext Nord GmbH"
-keys Tab
+check "... and Enter moved on to the contact" wait_for "▸ Contact" 5
 check "the contact field says it searches that account's contacts" \
     wait_for "type to search Kontext Nord GmbH's contacts" 5
 check "the account's contacts are listed before anything is typed" \
@@ -82,6 +82,8 @@ check "with no account, every contact is searched" wait_for "Jonas Kontextfall  
 keys Enter
 check "picking the contact fills in its account" line_has "Account  " "Kontext Sued AG"
 check "... and says so" wait_for "Account: Kontext Sued AG (the contact's)" 5
+check "Enter moved on from the contact" wait_for "▸ Status" 5
+keys BTab # back to the contact
 keys -l "ines kontextfall"
 check "the account filled in by the contact does not narrow a new search" \
     wait_for "Ines Kontextfall  ·" 10

@@ -107,8 +107,8 @@ check "and its start is scrolled out, marked with …" bash -c "$(declare -f scr
 keys Tab
 keys -l "größenwahn"
 check "account search" wait_for "Bäckerei Größenwahn KG  ·"
-keys Enter
-for i in 1 2 3 4 5 6 7; do keys Tab; done
+keys Enter # takes the account and moves on to the contact
+for i in 1 2 3 4 5 6; do keys Tab; done
 check "the body field" wait_for "Enter: new line"
 keys -l "Erste Zeile"
 keys Enter
@@ -251,7 +251,8 @@ check "typed, the hint says ↑↓ pick a match" wait_for "↑↓ Enter pick a m
 keys Down
 keys Enter
 check "↓ stayed among the matches: Enter takes the contact" line_has "Contact" "Zoë Ångström"
-keys Down Down # Lead, Deal
+check "... and moves on to the lead" wait_for "▸ Lead"
+keys Down # Deal
 check "Down goes on to the deal" wait_for "▸ Deal"
 check "... where the account's deals are listed" wait_for "Ofen-Deal Größenwahn"
 keys Down
@@ -260,8 +261,9 @@ keys Up
 wait_for "▸ Deal" >/dev/null || fail "Up back to the deal"
 keys C-n Enter
 check "^N chooses from the list, Enter takes it" line_has "Deal" "Ofen-Deal Größenwahn"
-keys Down Down Down Down Down Down Down # Ticket, Channel, Direction, When, Due, Done, Notes
-check "seven Downs on: the notes" wait_for "▸ Notes"
+check "... and moves on to the ticket" wait_for "▸ Ticket"
+keys Down Down Down Down Down Down # Channel, Direction, When, Due, Done, Notes
+check "six Downs on: the notes" wait_for "▸ Notes"
 keys -l "Notizen zum Ofen"
 keys C-s
 check "saved, named by its kind" wait_for "saved call #"

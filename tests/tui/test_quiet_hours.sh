@@ -41,7 +41,7 @@ keys Down
 keys -l "$(date -u -d '+2 hours' +%H:%M)"
 keys C-s
 check "a time that is none is refused in the form" wait_for "not saved"
-check "... saying why" wait_for "not a time: use HH:MM"
+check "... saying why" wait_for "there is no 25:99 (00:00 to 23:59)"
 check "... nothing is written" sql_is "select count(*) from inbox_settings where login = 'ana'" 0
 # the cursor is on the field refused; the same time twice is a rule of the database's (046)
 keys C-u

@@ -23,8 +23,8 @@ keys -l 5
 keys Down
 keys -l zoe
 check "the person is searched" wait_for "(zoe)"
-keys Enter
-keys Down Down Down
+keys Enter # takes zoe and moves on
+keys Down Down
 keys -l "Widgets"
 keys C-s
 check "the rule is saved" wait_for "saved rule #"
@@ -89,8 +89,7 @@ keys n
 check "n opens an absence's form" wait_for "New absence"
 keys -l zoe
 check "the person is searched" wait_for "(zoe)"
-keys Enter
-keys Down
+keys Enter # takes zoe and moves on
 keys -l "$(date +%Y-%m-%d)"
 keys Down
 keys -l "$(date -d '+2 days' +%Y-%m-%d)"

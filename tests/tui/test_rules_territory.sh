@@ -24,8 +24,8 @@ keys -l 3
 keys Down
 keys -l kenji
 check "the person is searched" wait_for "(kenji)"
-keys Enter
-keys Down Down Down Down Down Down
+keys Enter # takes kenji and moves on
+keys Down Down Down Down Down
 keys -l "Liechtenstein, Österreich, ,liechtenstein"
 keys C-s
 check "the rule is saved" wait_for "saved rule #"

@@ -75,8 +75,7 @@ keys -l "High, urgent, high"
 keys Down Down Down
 keys -l "Hotline"
 check "the calendar is searched" wait_for "24/7"
-keys Enter
-keys Down
+keys Enter # takes it and moves on
 keys -l 5
 keys C-s
 check "the policy is saved" wait_for "saved SLA policy #"

@@ -304,6 +304,9 @@ test_payment_words(void **state)
     assert_string_equal(w.date, "2026-03-05");
     assert_int_equal(bill_parse_payment("10 2026-13-45", &w), -2);
     assert_int_equal(bill_parse_payment("10 31.2.2026 cash", &w), -2);
+    assert_string_equal(w.date_why, "there is no 31 February 2026"); /* not "use D.M.YYYY" */
+    assert_int_equal(bill_parse_payment("10 2026.02.28", &w), -2);
+    assert_string_equal(w.date_why, "not a date: use YYYY-MM-DD or D.M.YYYY");
     assert_int_equal(bill_parse_payment("10 cash 4711", &w), 0);
     assert_string_equal(w.reference, "4711");
     /* the date read by the forms' own reader (value.c), so the two never disagree */

@@ -289,8 +289,13 @@ test_money(void **state)
         {"1000000000000", 3, "too large (at most 999,999,999,999.999)",
          ": \"1000000000000\" is too large (at most 999,999,999,999.999)"},
         {"1.5", 0, "no decimals: a whole amount", ": \"1.5\" is not a whole amount"},
-        {"12.505", 2, "at most 2 decimals (cents)",
-         ": \"12.505\" has more than 2 decimals (cents)"},
+        /* three digits after a lone mark may group thousands: ambiguous, not "cents" */
+        {"12.505", 2, "12.505 is ambiguous: write 12505 or 12505.00",
+         ": \"12.505\" is ambiguous (write 12505 or 12505.00)"},
+        /* ...but not after four digits or a 0: those are decimals, too many */
+        {"1234,567", 2, "at most 2 decimals (cents)",
+         ": \"1234,567\" has more than 2 decimals (cents)"},
+        {"0.505", 2, "at most 2 decimals (cents)", ": \"0.505\" has more than 2 decimals (cents)"},
     };
     struct value_rule price = {FIELD_AMOUNT, NULL, 0, 0, 0, 1, 4};
     enum value_amount_why w;
@@ -437,14 +442,118 @@ test_email_phone(void **state)
     expect(FIELD_PHONE, "0800-FLOWERS", NULL);
 }
 
+/* normalise in with rule r, expecting a refusal saying msg (a field's) and tail (an import's) */
+static void
+expect_words(const struct value_rule *r, const char *in, const char *msg, const char *tail)
+{
+    struct value_err e = {"", ""};
+    char buf[256];
+
+    if (value_normalize(r, in, strlen(in), buf, sizeof buf, &e) >= 0)
+        fail_msg("\"%s\": expected a refusal, got \"%s\"", in, buf);
+    assert_string_equal(e.msg, msg);
+    if (tail != NULL)
+        assert_string_equal(e.tail, tail);
+}
+
+/* a date or time written as one, that the calendar or the clock has not, says so: not "use
+ * YYYY-MM-DD or D.M.YYYY" to someone who wrote D.M.YYYY (forms, imports and the prompt read
+ * through here alike); what is not written as one still says the format */
+static void
+test_no_such_day(void **state)
+{
+    struct value_rule date = {FIELD_DATE, NULL, 0, 0, 0, 0, 0};
+    struct value_rule when = {FIELD_DATETIME, NULL, 0, 0, 0, 0, 0};
+    struct value_rule exact = {FIELD_DATETIME, NULL, 0, 0, 0, 1, 0};
+    struct value_rule tod = {FIELD_TIME, NULL, 0, 0, 0, 0, 0};
+
+    (void)state;
+    expect_words(&date, "31.2.2026", "there is no 31 February 2026",
+                 ": \"31.2.2026\" is not a date in the calendar: there is no 31 February 2026");
+    expect_words(&date, "2026-04-31", "there is no 31 April 2026", NULL);
+    expect_words(&date, "29.2.2025", "there is no 29 February 2025 (not a leap year)", NULL);
+    expect_words(&date, "1900-02-29", "there is no 29 February 1900 (not a leap year)", NULL);
+    expect_words(&date, "2026-13-01", "there is no month 13", NULL);
+    expect_words(&date, "2026-00-10", "there is no month 0", NULL);
+    expect_words(&date, "0.3.2026", "there is no 0 March 2026", NULL);
+    expect_words(&date, "0000-01-01", "there is no year 0", NULL);
+    /* not written as a date: the format */
+    expect_words(&date, "2026-02-31x", "not a date: use YYYY-MM-DD or D.M.YYYY", NULL);
+    expect_words(&date, "1.4.26", "not a date: use YYYY-MM-DD or D.M.YYYY", NULL);
+    expect_words(&date, "tomorrow", "not a date: use YYYY-MM-DD or D.M.YYYY",
+                 ": \"tomorrow\" is not a valid date (YYYY-MM-DD or D.M.YYYY)");
+    /* a call's When: the day first, then the time */
+    expect_words(&when, "2026-02-31 10:00", "there is no 31 February 2026", NULL);
+    expect_words(&when, "29.2.2026 9.30", "there is no 29 February 2026 (not a leap year)",
+                 ": \"29.2.2026 9.30\" is not a date in the calendar: there is no 29 February "
+                 "2026 (not a leap year)");
+    expect_words(&when, "31.2.2026", "there is no 31 February 2026", NULL);
+    expect_words(&when, "2026-02-31 25:00", "there is no 31 February 2026", NULL);
+    expect_words(&when, "2026-11-01 25:00", "there is no 25:00 (00:00 to 23:59)",
+                 ": \"2026-11-01 25:00\" is not a time: there is no 25:00 (00:00 to 23:59)");
+    expect_words(&when, "1.11.2026 9.75", "there is no 09:75 (00:00 to 23:59)", NULL);
+    expect_words(&when, "2026-11-01 24:00", "there is no 24:00 (00:00 to 23:59)", NULL);
+    expect_words(&exact, "2027-01-05 10:00:61", "there is no 10:00:61", NULL);
+    expect_words(&exact, "2027-01-05 25:00:00+01", "there is no 25:00 (00:00 to 23:59)", NULL);
+    /* ...and what is not written as a date and time still says the format */
+    expect_words(&when, "2026-02-31 10", "not a time: use HH:MM (00:00 to 23:59)", NULL);
+    expect_words(&when, "2026-02-31 10:00 pm",
+                 "not a date and time: use YYYY-MM-DD HH:MM (or D.M.YYYY HH:MM)", NULL);
+    expect_words(&when, "soon", "not a date and time: use YYYY-MM-DD HH:MM (or D.M.YYYY HH:MM)",
+                 NULL);
+    /* a time of day (quiet hours) */
+    expect_words(&tod, "25:00", "there is no 25:00 (00:00 to 23:59)",
+                 ": \"25:00\" is not a time of day: there is no 25:00 (00:00 to 23:59)");
+    expect_words(&tod, "9.60", "there is no 09:60 (00:00 to 23:59)", NULL);
+    expect_words(&tod, "noon", "not a time: use HH:MM (00:00 to 23:59)", NULL);
+    expect_words(&tod, "12:5", "not a time: use HH:MM (00:00 to 23:59)", NULL);
+}
+
+/* an amount of cents with three digits after a lone mark ("250,000": a quarter of a million?)
+ * is refused as before, but said to be ambiguous, with the amounts that say what was meant;
+ * a percentage or a price of 4 decimals says what it said */
+static void
+test_amount_ambiguous(void **state)
+{
+    struct value_rule money = {FIELD_AMOUNT, NULL, 0, 0, 0, 1, 0};
+    struct value_rule sqty2 = {FIELD_AMOUNT, NULL, -1, 0, 0, 1, 2};
+    struct value_rule pct = {FIELD_AMOUNT, NULL, 0, 100, 0, 1, 0};
+    struct value_rule qty = {FIELD_AMOUNT, NULL, 0, 0, 0, 1, 3};
+
+    (void)state;
+    expect_words(&money, "250,000", "250,000 is ambiguous: write 250000 or 250000.00",
+                 ": \"250,000\" is ambiguous (write 250000 or 250000.00)");
+    expect_words(&money, "1.234", "1.234 is ambiguous: write 1234 or 1234.00", NULL);
+    expect_words(&money, "+1,000", "+1,000 is ambiguous: write 1000 or 1000.00", NULL);
+    expect_words(&sqty2, "-1,500", "-1,500 is ambiguous: write -1500 or -1500.00", NULL);
+    /* what it points to is taken */
+    expect_rule(&money, "250000", "250000.00");
+    expect_rule(&money, "250000.00", "250000.00");
+    expect_rule(&money, "250,000.00", "250000.00");
+    expect_rule(&money, "250.000,00", "250000.00");
+    /* decimals where no group of thousands is: too many, as before */
+    expect_words(&money, "1234.567", "at most 2 decimals (cents)", NULL);
+    expect_words(&money, "0,125", "at most 2 decimals (cents)", NULL);
+    expect_words(&money, "1 000,500", "at most 2 decimals (cents)", NULL);
+    expect_words(&money, "1,000.505", "at most 2 decimals (cents)", NULL);
+    /* a percentage has no quarter of a million; a quantity its own ambiguity */
+    expect_words(&pct, "1.234", "at most 2 decimals", NULL);
+    expect_words(&qty, "1.234", "ambiguous: write 1234 for a thousand, 1.2340 for one", NULL);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_dates),       cmocka_unit_test(test_times),
-        cmocka_unit_test(test_amounts),     cmocka_unit_test(test_amount_scale_and_bound),
-        cmocka_unit_test(test_money),       cmocka_unit_test(test_numbers_choices_codes),
+        cmocka_unit_test(test_dates),
+        cmocka_unit_test(test_times),
+        cmocka_unit_test(test_amounts),
+        cmocka_unit_test(test_amount_scale_and_bound),
+        cmocka_unit_test(test_money),
+        cmocka_unit_test(test_numbers_choices_codes),
         cmocka_unit_test(test_email_phone),
+        cmocka_unit_test(test_no_such_day),
+        cmocka_unit_test(test_amount_ambiguous),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
