@@ -1053,6 +1053,7 @@ static const struct entity_column campaign_cols[] = {
     {.name = "Budget",
      .sql = "coalesce(to_char(a.budget, 'FM999G999G999G999G999G990D00'), '')",
      .min = 12,
+     .fit = 10, /* a figure: right-aligned, never cut */
      .weight = 6,
      .priority = 6},
     {.name = "Owner", .sql = "coalesce(a.owner, '')", .min = 8, .weight = 6, .priority = 5},

@@ -19,6 +19,13 @@
 
 #define HIGHLIGHT_MS 3000
 #define MAX_HL 64
+/* A pipeline's stage column (a list with a fixed filter) is a narrow column of cards, and a
+ * deal's name mostly starts with its account's ("Fjord Trading ApS – Onboarding workshop"):
+ * the name drops that part (without_repeat), so the Account column is what tells the account,
+ * and it is kept, down to CARD_KEEP_MIN columns, rather than a less important column (Owner)
+ * taking its place at 80 columns. */
+#define CARD_KEEP "Account"
+#define CARD_KEEP_MIN 8
 
 struct hl {
     int64_t id;
@@ -403,13 +410,15 @@ is_highlighted(struct listview *lv, int64_t id, int64_t now)
  * Owner and Score instead. The room left goes to the name first (the essential column with
  * the biggest weight: a deal's name, a ticket's subject), up to half its minimum more, then
  * by weight, and what the shares' rounding leaves to the name too: shared by weight alone, a
- * Deals stage column at 100 gave the name 3 of its 7 spare columns and left 2 unused. xs, ws
- * and idx (the row column) per screen column; returns how many. */
+ * Deals stage column at 100 gave the name 3 of its 7 spare columns and left 2 unused. A
+ * pipeline's stage column keeps its Account column (card_keep). xs, ws and idx (the row column)
+ * per screen column, *namec the name's screen column (-1: none); returns how many. */
 static int
-layout(struct listview *lv, int wd, int *xs, int *ws, int *idx)
+layout(struct listview *lv, int wd, int *xs, int *ws, int *idx, int *namec)
 {
     const struct entity_list *l = lv->l;
     int used = 0, n = 0, i, k, p, r, extra, wsum = 0, x = 0, name = -1, give = 0, others;
+    int keep = lv->fixed_filter ? entity_list_col(l, CARD_KEEP) : -1;
     unsigned char take[ROW_MAX_COLS] = {0};
     int min[ROW_MAX_COLS];
 
@@ -438,6 +447,13 @@ layout(struct listview *lv, int wd, int *xs, int *ws, int *idx)
                 if (prio == 1 && wd - used - 1 >= min[i] / 2) {
                     min[i] = wd - used - 1;
                     used = wd;
+                    wsum += c->weight;
+                    take[i] = 1;
+                    n++;
+                } else if (i == keep && wd - used - 1 >= CARD_KEEP_MIN) {
+                    /* narrower, rather than a less important column in its place */
+                    min[i] = CARD_KEEP_MIN;
+                    used += min[i] + 1;
                     wsum += c->weight;
                     take[i] = 1;
                     n++;
@@ -487,6 +503,7 @@ layout(struct listview *lv, int wd, int *xs, int *ws, int *idx)
         xs[i] = x;
         x += ws[i] + 1;
     }
+    *namec = name;
     return n;
 }
 
@@ -535,21 +552,76 @@ run_pending(struct listview *lv)
     }
 }
 
+/* An amount (the registry's fit 10: "99,000.00 USD") is a figure: right-aligned in its
+ * column, so that the digits of the rows line up under one another. */
+static int
+is_amount(const struct entity_column *c)
+{
+    return c->fit >= 10;
+}
+
+/* text in width columns at (y, x): left-aligned, or right-aligned (right) */
+static void
+draw_cell(WINDOW *w, int y, int x, const char *text, int width, int right, attr_t a)
+{
+    int pad = right ? width - text_width(text) : 0;
+
+    if (pad > 0) {
+        draw_text(w, y, x, "", pad, a);
+        x += pad;
+        width -= pad;
+    }
+    draw_text(w, y, x, text, width, a);
+}
+
+/* The name without a repeat of a column shown beside it: a deal's "Fjord Trading ApS –
+ * Onboarding workshop" beside the Account "Fjord Trading ApS" is "Onboarding workshop" (cut to
+ * the column, both began "Fjord Tradi…" and no two deals of an account could be told apart).
+ * Only a repeat followed by a separator (– — - : · | / ,) is dropped, so that "Acme Media AB"
+ * is not taken for "Acme"; the name is kept whole when nothing would be left. */
+static const char *
+without_repeat(const char *name, const char *other)
+{
+    static const char *const seps[] = {"–", "—", "-", ":", "·", "|", "/", ","};
+    size_t len = strlen(other), k;
+    const char *p = name + len;
+
+    if (text_width(other) < 3 || strncasecmp(name, other, len) != 0)
+        return name;
+    while (*p == ' ')
+        p++;
+    for (k = 0; k < sizeof seps / sizeof seps[0]; k++)
+        if (strncmp(p, seps[k], strlen(seps[k])) == 0)
+            break;
+    /* a hyphen right after it joins a longer name ("Acme-Nord GmbH" is not "Acme") */
+    if (k == sizeof seps / sizeof seps[0] || (*p == '-' && p == name + len))
+        return name;
+    for (p += strlen(seps[k]); *p == ' ' || *p == '-'; p++)
+        ;
+    return *p != '\0' ? p : name;
+}
+
 static void
 lv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
 {
     struct listview *lv = (struct listview *)v;
     int xs[ROW_MAX_COLS], ws[ROW_MAX_COLS], idx[ROW_MAX_COLS];
-    int nc, i, c, rows = h - 1, unread = entity_list_col(lv->l, "unread");
+    int nc, i, c, k, name, rows = h - 1, unread = entity_list_col(lv->l, "unread");
     int alert = entity_list_col(lv->l, "alert");
     int64_t now = now_ms(), wall = wall_ms(), next_change = 0;
 
     lv->height = rows > 1 ? rows : 1;
     run_pending(lv);
-    nc = layout(lv, wd, xs, ws, idx);
-    for (c = 0; c < nc; c++)
-        draw_text(w, 0, xs[c], lv->l->cols[idx[c]].name, ws[c] + (c + 1 < nc ? 1 : 0),
-                  ui_attr(app, PAIR_HEADER, A_BOLD | A_UNDERLINE));
+    nc = layout(lv, wd, xs, ws, idx, &name);
+    for (c = 0; c < nc; c++) {
+        attr_t ha = ui_attr(app, PAIR_HEADER, A_BOLD | A_UNDERLINE);
+
+        /* the underline runs on under the gap to the next heading */
+        draw_cell(w, 0, xs[c], lv->l->cols[idx[c]].name, ws[c], is_amount(&lv->l->cols[idx[c]]),
+                  ha);
+        if (c + 1 < nc)
+            draw_text(w, 0, xs[c] + ws[c], "", 1, ha);
+    }
     if (lv->cur < lv->top)
         lv->top = lv->cur;
     if (lv->cur >= lv->top + rows)
@@ -591,15 +663,21 @@ lv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
                 draw_text(w, 1 + i, xs[c], left, ws[c], ca);
                 continue;
             }
-            if (lv->l->cols[idx[c]].fit >= 10 && text_width(text) > ws[c]) {
-                /* an amount (the registry's fit 10) too wide even so: written short
-                 * ("1.00×10²⁵ EUR"), never with its digits cut */
+            if (is_amount(&lv->l->cols[idx[c]])) {
+                /* too wide even so: written short ("1.00×10²⁵ EUR"), never with its digits
+                 * cut */
                 char fig[128];
 
-                ui_fit_amount(fig, sizeof fig, text, ws[c]);
-                draw_text(w, 1 + i, xs[c], fig, ws[c], ca);
+                if (text_width(text) > ws[c])
+                    ui_fit_amount(fig, sizeof fig, text, ws[c]);
+                else
+                    str_copy(fig, text, sizeof fig);
+                draw_cell(w, 1 + i, xs[c], fig, ws[c], 1, ca);
                 continue;
             }
+            for (k = 0; c == name && k < nc; k++)
+                if (k != c && r->col[idx[k]] != NULL)
+                    text = without_repeat(text, r->col[idx[k]]);
             draw_text(w, 1 + i, xs[c], text, ws[c], ca);
         }
     }

@@ -1,7 +1,9 @@
 /* The Deals view: the sales pipeline as columns, one per stage, each headed by its count and
  * amount (running totals kept by the database) and each a live keyset list of that stage's
  * deals (a list view with its stage filter fixed). ← → move between stages; > and < move the
- * selected deal to the next or previous stage, sending the version it was read at. */
+ * selected deal to the next or previous stage, sending the version it was read at. Won and
+ * lost close a deal: > goes on to won and no further, < takes a closed deal back to the last
+ * open stage, and either asks first (y/n) when it closes or reopens one. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,13 +32,21 @@ struct pipeview {
     int nvisible;             /* columns that fit the last draw */
     char search[UI_SEARCH_TEXT];
     char search_saved[UI_SEARCH_TEXT]; /* restored when the search line is cancelled */
+    /* a move asked about (y/n): the deal as it was read when > or < was typed */
+    struct {
+        int64_t id;
+        char version[24];
+        char name[128];
+        int from, to;
+    } ask;
 };
 
 static const char *const pipeline_help[] = {
     "← →, [ ]\tprevious / next stage column",
     "j, k, ↑ ↓\tmove in the column",
     "PgDn, PgUp\tpage down / up",
-    "> <\tmove the selected deal to the next / previous stage",
+    "> <\tmove the selected deal to the next / previous stage: > stops at won, < reopens a won or "
+    "lost deal in negotiation, asked first (y/n); a deal is lost by its Stage (e)",
     "/\tsearch deal names (every column; f, s filter and sort every column)",
     "Enter\topen the deal",
     NULL,
@@ -157,40 +167,103 @@ pv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
     pv->nvisible = nv;
 }
 
-/* Move the selected deal one stage on (dir 1) or back (dir -1); the cursor follows it. */
+/* Won and lost: the deal is closed (schema/001_init.sql's stages, the last two). */
+static int
+closed(int stage)
+{
+    return strcmp(deal_stages[stage], "won") == 0 || strcmp(deal_stages[stage], "lost") == 0;
+}
+
+/* Send the move asked about (pv->ask); the cursor follows the deal. */
+static void
+do_move(struct pipeview *pv, struct app *app)
+{
+    struct ccrm_err err;
+    int rc;
+
+    rc = db_deal_set_stage(app->db, pv->ask.id, pv->ask.version, deal_stages[pv->ask.to], &err);
+    if (rc != 0) {
+        if (strcmp(err.sqlstate, "CR001") == 0)
+            ui_message_error(app, "not moved: someone else changed \"%s\" meanwhile (reloaded)",
+                             pv->ask.name);
+        else
+            ui_message_error(app, "not moved: %s", err.msg);
+        view_list_reload(pv->col[pv->ask.from], app);
+        return;
+    }
+    view_list_show_record(pv->col[pv->ask.to], app, pv->ask.id);
+    view_list_reload(pv->col[pv->ask.from], app);
+    pv->focus = pv->ask.to;
+    load_totals(pv, app);
+    ui_message(app, "\"%s\" moved to %s", pv->ask.name, deal_stages[pv->ask.to]);
+}
+
+/* "move it? (y/n)" takes one key, as the other questions do (src/ui/attach.c, reply.c): y
+ * moves, any other key (n, Esc, Enter) leaves the deal where it is. What was typed after it
+ * ("yes" out of habit) is dropped, not taken as keys of the pipeline (e, s). */
+static void
+on_move_answer(struct app *app, void *ctx, const char *text, int done, int ok)
+{
+    struct pipeview *pv = ctx;
+
+    (void)ok;
+    app->ui->input = 0;
+    flushinp();
+    if (done || (text[0] != 'y' && text[0] != 'Y') || text[1] != '\0') {
+        ui_message(app, "not moved: \"%s\" stays %s", pv->ask.name, deal_stages[pv->ask.from]);
+        return;
+    }
+    do_move(pv, app);
+}
+
+/* Move the selected deal one stage on (dir 1) or back (dir -1). The open stages lead to won;
+ * lost is not the stage after won but a way to close a deal, set deliberately (its Stage in
+ * the form, e) rather than one > too many. A closed deal goes back to the last open stage
+ * (reopened). Closing or reopening is asked first: it changes the revenue won and the win
+ * rate, and one key did it unasked. */
 static void
 move_deal(struct pipeview *pv, struct app *app, int dir)
 {
     const struct row *r = view_list_current(pv->col[pv->focus]);
-    int to = pv->focus + dir;
-    struct ccrm_err err;
-    char name[128];
-    int rc;
+    int from = pv->focus, to = from + dir, last_open = 0, i;
+    char label[64];
 
     if (r == NULL) {
         ui_message(app, "no deal selected");
         return;
     }
+    for (i = 0; i < NSTAGES; i++)
+        if (!closed(i))
+            last_open = i;
+    if (closed(from)) /* (the stage after the last open one is won) */
+        to = dir < 0 ? last_open : -1;
     if (to < 0 || to >= NSTAGES) {
-        ui_message(app, "no stage %s %s", dir > 0 ? "after" : "before", deal_stages[pv->focus]);
-        return;
-    }
-    str_copy(name, r->col[0] ? r->col[0] : "", sizeof name);
-    rc = db_deal_set_stage(app->db, r->id, r->col[7] ? r->col[7] : "0", deal_stages[to], &err);
-    if (rc != 0) {
-        if (strcmp(err.sqlstate, "CR001") == 0)
-            ui_message_error(app, "not moved: someone else changed \"%s\" meanwhile (reloaded)",
-                             name);
+        if (!closed(from))
+            ui_message(app, "no stage before %s", deal_stages[from]);
+        else if (strcmp(deal_stages[from], "won") == 0)
+            ui_message(app, "won is the last stage (a deal is lost by its Stage: e)");
         else
-            ui_message_error(app, "not moved: %s", err.msg);
-        view_list_reload(pv->col[pv->focus], app);
+            ui_message(app, "%s is closed: < reopens it in %s", deal_stages[from],
+                       deal_stages[last_open]);
         return;
     }
-    view_list_show_record(pv->col[to], app, r->id);
-    view_list_reload(pv->col[pv->focus], app);
-    pv->focus = to;
-    load_totals(pv, app);
-    ui_message(app, "\"%s\" moved to %s", name, deal_stages[to]);
+    pv->ask.id = r->id;
+    str_copy(pv->ask.version, r->col[7] ? r->col[7] : "0", sizeof pv->ask.version);
+    str_copy(pv->ask.name, r->col[0] ? r->col[0] : "", sizeof pv->ask.name);
+    pv->ask.from = from;
+    pv->ask.to = to;
+    if (!closed(from) && !closed(to)) {
+        do_move(pv, app);
+        return;
+    }
+    /* the deal named above the question, which is short (the line's label holds 63 bytes) */
+    ui_message_for(app, 600000, "\"%s\": %s → %s", pv->ask.name, deal_stages[from],
+                   deal_stages[to]);
+    if (closed(to))
+        snprintf(label, sizeof label, "mark it %s? (y/n) ", deal_stages[to]);
+    else
+        snprintf(label, sizeof label, "reopen it in %s? (y/n) ", deal_stages[to]);
+    ui_input_begin(app, label, "", on_move_answer, pv);
 }
 
 /* ---- the pipeline as a list (struct list_ops): every column searched, filtered and sorted

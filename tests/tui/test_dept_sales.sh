@@ -24,7 +24,8 @@ check "marco has the deal's account open" wait_in m "[prospecting]"
 
 tui_start 140 40 "$CCRM" -d "$DB user=sam"
 check "sales starts on the Deals pipeline" wait_for "Pipeline · prospecting"
-check "the biggest prospecting deal is first in its column" wait_for "${dname:0:12}"
+shown=${dname#"$acc – "} # its name beside its Account column: without the account's
+check "the biggest prospecting deal is first in its column" wait_for "${shown:0:12}"
 keys '>'
 check "> moves it to qualification" wait_for "moved to qualification"
 keys '>'
