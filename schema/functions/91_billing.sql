@@ -106,13 +106,16 @@ AS $$
 $$;
 
 -- An invoice number: [SERIES-]YEAR-NNNNN (five digits at least, more when the year needs them).
+-- The year has four digits: issue dates are of the last year (ccrm_issue_date_check), and the
+-- padding keeps the form should an older one get here all the same (0044, not 44).
 CREATE OR REPLACE FUNCTION ccrm_invoice_number(p_series text, p_year int, p_seq int)
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT CASE WHEN coalesce(p_series, '') = '' THEN '' ELSE p_series || '-' END
-           || p_year::text || '-'
+           || CASE WHEN p_year BETWEEN 0 AND 999 THEN lpad(p_year::text, 4, '0')
+                   ELSE p_year::text END || '-'
            || CASE WHEN p_seq < 100000 THEN lpad(p_seq::text, 5, '0') ELSE p_seq::text END
 $$;
 
@@ -228,10 +231,53 @@ BEGIN
                         NEW.currency
             USING ERRCODE = '23514', HINT = 'Change the product''s unit_price instead.';
     END IF;
+    NEW.unit_price := ccrm_price_kept(NEW.unit_price, TG_TABLE_NAME);
     RETURN NEW;
 END
 $$;
 SELECT ccrm_set_execute('ccrm_price_rule()');
+
+-- A net price as a product or its price list keeps it: at most 4 decimals and 14 digits before
+-- them, refused rather than rounded (migration 063), in the words of the constraints that hold
+-- the rule (p_table's *_unit_price_decimals, *_unit_price_size); returned with its 4 decimals,
+-- as numeric(18,4) stored it.
+CREATE OR REPLACE FUNCTION ccrm_price_kept(p_price numeric, p_table text) RETURNS numeric
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF p_price <> round(p_price, 4) THEN
+        RAISE EXCEPTION 'unit price %: at most 4 decimals', p_price
+            USING ERRCODE = '23514', TABLE = p_table, COLUMN = 'unit_price',
+                  CONSTRAINT = p_table || '_unit_price_decimals';
+    END IF;
+    IF p_price >= 1e14 THEN
+        RAISE EXCEPTION 'unit price %: at most 14 digits before the decimal point', p_price
+            USING ERRCODE = '23514', TABLE = p_table, COLUMN = 'unit_price',
+                  CONSTRAINT = p_table || '_unit_price_size';
+    END IF;
+    RETURN round(p_price, 4);
+END
+$$;
+
+-- A product's list price and tax rate, as its lines' are: more decimals than kept are refused,
+-- not rounded (migration 063); 9.9 is stored as 9.9000 and 19 as 19.00, as before.
+CREATE OR REPLACE FUNCTION ccrm_product_rule() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    NEW.unit_price := ccrm_price_kept(NEW.unit_price, 'products');
+    IF NEW.tax_rate <> round(NEW.tax_rate, 2) THEN
+        RAISE EXCEPTION 'tax rate %: at most 2 decimals', NEW.tax_rate
+            USING ERRCODE = '23514', TABLE = 'products', COLUMN = 'tax_rate',
+                  CONSTRAINT = 'products_tax_rate_decimals';
+    END IF;
+    NEW.tax_rate := round(NEW.tax_rate, 2);
+    RETURN NEW;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_product_rule()');
 
 -- The other side of it (migration 059): a product moved to a currency its price list already
 -- has a price in would have two prices in that currency, and lists and documents would take
@@ -279,6 +325,58 @@ BEGIN
 END
 $$;
 
+-- The contact of a quote or an invoice is one of its account's people (migration 063): a
+-- document addressed to someone of another customer would go out with that customer's name
+-- and e-mail on it (the invoice's buyer_contact and buyer_email are filled from the contact).
+-- p_doc names the document for the message: 'quote', 'invoice', 'credit note'.
+CREATE OR REPLACE FUNCTION ccrm_doc_contact_check(p_doc text, p_account bigint, p_contact bigint)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    v_acc bigint;
+BEGIN
+    IF p_contact IS NULL THEN
+        RETURN;
+    END IF;
+    SELECT c.account_id INTO v_acc FROM contacts c WHERE c.id = p_contact;
+    IF NOT FOUND THEN
+        RETURN;    -- no such contact: the foreign key says so
+    END IF;
+    IF v_acc IS DISTINCT FROM p_account THEN
+        RAISE EXCEPTION 'contact #% belongs to %, not to account #% of this %', p_contact,
+                        coalesce('account #' || v_acc, 'no account'), p_account, p_doc
+            USING ERRCODE = '22023', COLUMN = 'contact_id',
+                  HINT = 'Choose one of the account''s contacts, or leave the contact empty.';
+    END IF;
+END
+$$;
+
+-- An issue date is today or within the year before (migration 063): later is refused (an
+-- invoice is not dated ahead), and so is earlier, which no invoice issued now can honestly
+-- carry and which made numbers such as "1-00001" (0001-01-01) and "-44-00001" (44 BC). A year
+-- back leaves room for the late invoice of last year's last days. ccrm_invoice_issue asks it
+-- before it takes a number; the invoice's trigger again, for every writer.
+CREATE OR REPLACE FUNCTION ccrm_issue_date_check(p_date date) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_first constant date := (current_date - interval '1 year')::date;
+BEGIN
+    IF p_date > current_date THEN
+        RAISE EXCEPTION 'an invoice is not issued with a date in the future (%)', p_date
+            USING ERRCODE = '22023', HINT = 'Issue it dated today (the default).';
+    END IF;
+    IF p_date < v_first THEN
+        RAISE EXCEPTION 'an invoice is not issued with a date more than a year back (%): the earliest is %',
+                        p_date, v_first
+            USING ERRCODE = '22023', HINT = 'Issue it dated today (the default).';
+    END IF;
+END
+$$;
+
 -- Quotes: drafts change freely; sending freezes the content. A sent quote's status moves once,
 -- to accepted (the latest revision, within its validity), rejected or expired; its owner may
 -- change. Anything else is a new revision (ccrm_quote_revise). Only drafts are deleted.
@@ -307,6 +405,7 @@ BEGIN
                 USING ERRCODE = '55000';
         END IF;
         NEW.account_id := ccrm_doc_account('quote', NEW.account_id, NEW.opportunity_id);
+        PERFORM ccrm_doc_contact_check('quote', NEW.account_id, NEW.contact_id);
         NEW.revision := 1;
         IF NEW.previous_id IS NOT NULL THEN
             SELECT q.status, q.revision, q.account_id INTO v_prev
@@ -363,6 +462,12 @@ BEGIN
             IF NEW.account_id IS NULL THEN
                 NEW.account_id := OLD.account_id;
             END IF;
+        END IF;
+        -- (asked when the contact or the account changes, and when the quote is sent: a draft
+        -- of before migration 063 is not refused other changes)
+        IF NEW.contact_id IS DISTINCT FROM OLD.contact_id OR NEW.account_id <> OLD.account_id
+           OR NEW.status <> 'draft' THEN
+            PERFORM ccrm_doc_contact_check('quote', NEW.account_id, NEW.contact_id);
         END IF;
         NEW.sent_at := OLD.sent_at;
         NEW.decided_at := OLD.decided_at;
@@ -426,6 +531,29 @@ END
 $$;
 SELECT ccrm_set_execute('ccrm_quote_rules()');
 
+-- An invoice made from a quote bills that quote's customer in its currency: asked of its
+-- draft on every change and when it is issued (a draft moved to another account or currency
+-- by an UPDATE was issued so), not only when it is made.
+CREATE OR REPLACE FUNCTION ccrm_invoice_quote_check(p_quote bigint, p_account bigint,
+                                                    p_currency text)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    q record;
+BEGIN
+    SELECT x.account_id, x.currency INTO q FROM quotes x WHERE x.id = p_quote;
+    IF FOUND AND (p_account IS DISTINCT FROM q.account_id OR p_currency IS DISTINCT FROM q.currency)
+    THEN
+        RAISE EXCEPTION 'an invoice of quote #% has its account and currency (account #%, %)',
+                        p_quote, q.account_id, q.currency
+            USING ERRCODE = '22023',
+                  HINT = 'Keep them, or draft an invoice by hand for another customer or currency.';
+    END IF;
+END
+$$;
+
 -- Invoices and credit notes: a draft changes freely (its buyer is filled from the account and
 -- contact); it is issued only by ccrm_invoice_issue(), which takes its number; an issued one
 -- is immutable, except what follows from payments and credit notes, which this trigger
@@ -472,6 +600,21 @@ BEGIN
                             ccrm_doc_label(OLD.kind, OLD.id, OLD.number)
                 USING ERRCODE = '55000';
         END IF;
+        -- credit notes are numbered in series CN, invoices in any other (migration 063): a
+        -- credit note among the invoices' numbers, or an invoice among the credit notes', is
+        -- read as the other kind by whoever counts the numbers. Asked when the draft is made,
+        -- when its series changes and when it is issued.
+        IF (TG_OP = 'INSERT' OR NEW.series IS DISTINCT FROM OLD.series OR NEW.status <> 'draft')
+           AND (NEW.kind = 'credit_note') <> (NEW.series = 'CN') THEN
+            IF NEW.kind = 'credit_note' THEN
+                RAISE EXCEPTION 'a credit note is numbered in series CN, not "%"', NEW.series
+                    USING ERRCODE = '23514', COLUMN = 'series',
+                          HINT = 'ccrm_credit_note(id) drafts it in series CN.';
+            END IF;
+            RAISE EXCEPTION 'series CN is the credit notes'': an invoice is numbered in another'
+                USING ERRCODE = '23514', COLUMN = 'series',
+                      HINT = 'Leave the series empty for the main one, or name another (B).';
+        END IF;
 
         IF TG_OP = 'UPDATE' THEN
             -- the totals are the lines' sums, whatever the writer set (the owner too)
@@ -493,6 +636,15 @@ BEGIN
                 RAISE EXCEPTION 'invoices are issued by ccrm_invoice_issue(), which gives them their number'
                     USING ERRCODE = '42501';
             END IF;
+            -- the date, the quote's customer and the contact: ccrm_invoice_issue asks for the
+            -- date before it takes a number; here all three hold for every writer, the owner
+            -- who moves the counter by hand too, and for drafts made before migration 063
+            PERFORM ccrm_issue_date_check(NEW.issue_date);
+            IF NEW.quote_id IS NOT NULL THEN
+                PERFORM ccrm_invoice_quote_check(NEW.quote_id, NEW.account_id, NEW.currency);
+            END IF;
+            PERFORM ccrm_doc_contact_check(replace(NEW.kind, '_', ' '), NEW.account_id,
+                                           NEW.contact_id);
             NEW.status := CASE WHEN NEW.gross_total = 0 AND NEW.kind = 'invoice' THEN 'paid'
                                ELSE 'issued' END;
             RETURN NEW;
@@ -551,6 +703,19 @@ BEGIN
                                 NEW.quote_id, r.status
                     USING ERRCODE = '55000';
             END IF;
+            -- one live invoice per quote: said here in words, for every writer; two writers
+            -- at once are stopped by invoices_quote_live_key (ccrm_invoice_from_quote says so)
+            IF NEW.kind = 'invoice' THEN
+                SELECT ccrm_doc_label(i.kind, i.id, i.number) INTO v_label FROM invoices i
+                 WHERE i.quote_id = NEW.quote_id AND i.kind = 'invoice'
+                   AND i.status <> 'cancelled'
+                 LIMIT 1;
+                IF FOUND THEN
+                    RAISE EXCEPTION 'quote #% is already invoiced (%)', NEW.quote_id, v_label
+                        USING ERRCODE = '55000',
+                              HINT = 'A credit note that cancels that invoice frees the quote.';
+                END IF;
+            END IF;
             IF EXISTS (SELECT 1 FROM quotes q WHERE q.previous_id = NEW.quote_id) THEN
                 RAISE EXCEPTION 'quote #% has a newer revision (quote #%): invoice that one',
                                 NEW.quote_id,
@@ -558,12 +723,8 @@ BEGIN
                                   LIMIT 1)
                     USING ERRCODE = '55000';
             END IF;
-            IF NEW.account_id IS NOT NULL AND NEW.account_id <> r.account_id
-               OR NEW.currency <> r.currency THEN
-                RAISE EXCEPTION 'an invoice of quote #% has its account and currency', NEW.quote_id
-                    USING ERRCODE = '22023';
-            END IF;
-            NEW.account_id := r.account_id;
+            NEW.account_id := coalesce(NEW.account_id, r.account_id);
+            PERFORM ccrm_invoice_quote_check(NEW.quote_id, NEW.account_id, NEW.currency);
         END IF;
         IF TG_OP = 'INSERT' OR NEW.account_id IS DISTINCT FROM OLD.account_id
            OR NEW.opportunity_id IS DISTINCT FROM OLD.opportunity_id THEN
@@ -575,6 +736,28 @@ BEGIN
             IF NEW.account_id IS NULL AND TG_OP = 'UPDATE' THEN
                 NEW.account_id := OLD.account_id;
             END IF;
+        END IF;
+        IF TG_OP = 'UPDATE' AND NEW.quote_id IS NOT NULL THEN
+            PERFORM ccrm_invoice_quote_check(NEW.quote_id, NEW.account_id, NEW.currency);
+        END IF;
+        -- one live invoice of a deal's own (not made from a quote): in words here, for every
+        -- writer; two at once are stopped by invoices_deal_live_key (migration 063)
+        IF NEW.kind = 'invoice' AND NEW.quote_id IS NULL AND NEW.opportunity_id IS NOT NULL
+           AND (TG_OP = 'INSERT' OR NEW.opportunity_id IS DISTINCT FROM OLD.opportunity_id) THEN
+            SELECT ccrm_doc_label(i.kind, i.id, i.number) INTO v_label FROM invoices i
+             WHERE i.opportunity_id = NEW.opportunity_id AND i.quote_id IS NULL
+               AND i.kind = 'invoice' AND i.status <> 'cancelled' AND i.id <> NEW.id
+             LIMIT 1;
+            IF FOUND THEN
+                RAISE EXCEPTION 'deal #% is already invoiced (%)', NEW.opportunity_id, v_label
+                    USING ERRCODE = '55000',
+                          HINT = 'Edit that draft, or cancel that invoice with a credit note first.';
+            END IF;
+        END IF;
+        IF TG_OP = 'INSERT' OR NEW.contact_id IS DISTINCT FROM OLD.contact_id
+           OR NEW.account_id IS DISTINCT FROM OLD.account_id THEN
+            PERFORM ccrm_doc_contact_check(replace(NEW.kind, '_', ' '), NEW.account_id,
+                                           NEW.contact_id);
         END IF;
         IF TG_OP = 'INSERT' OR NEW.account_id IS DISTINCT FROM OLD.account_id THEN
             SELECT a.name, a.city, a.country INTO r FROM accounts a WHERE a.id = NEW.account_id;
@@ -773,8 +956,38 @@ BEGIN
             USING ERRCODE = '23514', TABLE = TG_TABLE_NAME, COLUMN = 'discount_pct',
                   CONSTRAINT = TG_TABLE_NAME || '_discount_pct_decimals';
     END IF;
+    -- quantities to the thousandth and prices to the ten-thousandth alike (migration 063:
+    -- numeric(14,3) rounded 1.0005 to 1.001, and 0.0004 to a 0 that failed by the check's
+    -- name), and within the digits those types had
+    IF NEW.quantity <> round(NEW.quantity, 3) THEN
+        RAISE EXCEPTION 'quantity %: at most 3 decimals', NEW.quantity
+            USING ERRCODE = '23514', TABLE = TG_TABLE_NAME, COLUMN = 'quantity',
+                  CONSTRAINT = TG_TABLE_NAME || '_quantity_decimals';
+    END IF;
+    IF NEW.quantity = 0 THEN
+        RAISE EXCEPTION 'quantity 0: a quantity is not 0'
+            USING ERRCODE = '23514', TABLE = TG_TABLE_NAME, COLUMN = 'quantity',
+                  CONSTRAINT = TG_TABLE_NAME || '_quantity_check';
+    END IF;
+    IF abs(NEW.quantity) >= 1e11 THEN
+        RAISE EXCEPTION 'quantity %: at most 11 digits before the decimal point', NEW.quantity
+            USING ERRCODE = '23514', TABLE = TG_TABLE_NAME, COLUMN = 'quantity',
+                  CONSTRAINT = TG_TABLE_NAME || '_quantity_size';
+    END IF;
+    IF NEW.unit_price <> round(NEW.unit_price, 4) THEN
+        RAISE EXCEPTION 'unit price %: at most 4 decimals', NEW.unit_price
+            USING ERRCODE = '23514', TABLE = TG_TABLE_NAME, COLUMN = 'unit_price',
+                  CONSTRAINT = TG_TABLE_NAME || '_unit_price_decimals';
+    END IF;
+    IF NEW.unit_price >= 1e14 THEN
+        RAISE EXCEPTION 'unit price %: at most 14 digits before the decimal point', NEW.unit_price
+            USING ERRCODE = '23514', TABLE = TG_TABLE_NAME, COLUMN = 'unit_price',
+                  CONSTRAINT = TG_TABLE_NAME || '_unit_price_size';
+    END IF;
     NEW.tax_rate := round(NEW.tax_rate, 2);    -- 19 is stored as 19.00
     NEW.discount_pct := round(NEW.discount_pct, 2);
+    NEW.quantity := round(NEW.quantity, 3);    -- 2 is stored as 2.000, as numeric(14,3) did
+    NEW.unit_price := round(NEW.unit_price, 4);
     v_minor := ccrm_minor_units(v_cur);
     a := ccrm_line_amounts(NEW.quantity, NEW.unit_price, NEW.discount_pct, NEW.tax_rate, v_minor);
     NEW.net := a.net;
@@ -841,9 +1054,10 @@ $$;
 SELECT ccrm_set_execute('ccrm_doc_totals()');
 
 -- A payment: on an issued invoice (not a draft, not paid or cancelled, not a credit note), in the
--- currency's minor unit, at most what is outstanding. The invoice row is locked first, so two
--- payments recorded at once cannot both take the same outstanding amount. Once recorded, only
--- its reference and note change (a wrong payment is deleted: ccrm_delete, and entered again).
+-- currency's minor unit, at most what is outstanding, dated from the invoice's issue date to
+-- today. The invoice row is locked first, so two payments recorded at once cannot both take the
+-- same outstanding amount. Once recorded, only its reference and note change (a wrong payment
+-- is deleted: ccrm_delete, and entered again).
 CREATE OR REPLACE FUNCTION ccrm_payment_rule() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, public, pg_temp
@@ -862,7 +1076,8 @@ BEGIN
         END IF;
         RETURN NEW;
     END IF;
-    SELECT x.id, x.kind, x.status, x.number, x.currency, x.gross_total, x.credited_total
+    SELECT x.id, x.kind, x.status, x.number, x.currency, x.gross_total, x.credited_total,
+           x.issue_date
       INTO i FROM invoices x WHERE x.id = NEW.invoice_id FOR NO KEY UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'invoice #% not found', NEW.invoice_id USING ERRCODE = 'P0002';
@@ -879,11 +1094,12 @@ BEGIN
                              ELSE ccrm_doc_label(i.kind, i.id, i.number) || ' is ' || i.status END
             USING ERRCODE = '55000';
     END IF;
-    -- the day it came in, not ahead (the month's figures would count it; a day's slack for
-    -- the time zones). Before the invoice's date it may be: paid in advance, invoiced late.
+    -- the day it came in, not ahead (the month's figures would count it). A day's slack for
+    -- the time zones: current_date is the server's, and the date someone east of the server
+    -- types as their today is the server's tomorrow for some hours.
     IF NEW.paid_on > current_date + 1 THEN
         RAISE EXCEPTION 'a payment is recorded when it came in, not ahead (%)', NEW.paid_on
-            USING ERRCODE = '22023';
+            USING ERRCODE = '22023', HINT = 'Date it the day it came in: today or earlier.';
     END IF;
     v_minor := ccrm_minor_units(i.currency);
     IF round(NEW.amount, v_minor) <> NEW.amount THEN
@@ -898,6 +1114,15 @@ BEGIN
                         ccrm_fmt_amount(NEW.amount, i.currency), i.number,
                         ccrm_fmt_amount(v_open, i.currency)
             USING ERRCODE = '22023';
+    END IF;
+    -- not before the invoice's date either (migration 063): a payment of 0001-01-01 was
+    -- taken, and the month's figures count by these dates. Money that came before the invoice
+    -- (paid in advance) is booked on the day the invoice is issued.
+    IF NEW.paid_on < i.issue_date THEN
+        RAISE EXCEPTION '% was issued on %: a payment on it is dated that day or later, not %',
+                        ccrm_doc_label(i.kind, i.id, i.number), i.issue_date, NEW.paid_on
+            USING ERRCODE = '22023',
+                  HINT = 'A payment that came in before the invoice is dated the invoice''s issue date.';
     END IF;
     RETURN NEW;
 END
@@ -997,9 +1222,42 @@ BEGIN
 END
 $$;
 
+-- The words for a second live invoice of a quote or deal that lost the race to the first
+-- (invoices_quote_live_key, invoices_deal_live_key): both looked, found none, and inserted; the
+-- index made the second wait for the first and then refused it. Raises when p_index (the index
+-- the refusal named) is one of those two; the caller raises any other refusal as it came.
+CREATE OR REPLACE FUNCTION ccrm_invoice_twin(p_index text, p_quote bigint, p_deal bigint)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    v_has text;
+BEGIN
+    IF p_index = 'invoices_quote_live_key' THEN
+        -- (a later statement: it sees the winner, committed while this one waited)
+        SELECT ccrm_doc_label(i.kind, i.id, i.number) INTO v_has FROM invoices i
+         WHERE i.quote_id = p_quote AND i.kind = 'invoice' AND i.status <> 'cancelled' LIMIT 1;
+        RAISE EXCEPTION 'quote #% is already invoiced (%)', p_quote,
+                        coalesce(v_has, 'drafted at the same time')
+            USING ERRCODE = '55000',
+                  HINT = 'A credit note that cancels that invoice frees the quote.';
+    ELSIF p_index = 'invoices_deal_live_key' THEN
+        SELECT ccrm_doc_label(i.kind, i.id, i.number) INTO v_has FROM invoices i
+         WHERE i.opportunity_id = p_deal AND i.quote_id IS NULL AND i.kind = 'invoice'
+           AND i.status <> 'cancelled' LIMIT 1;
+        RAISE EXCEPTION 'deal #% is already invoiced (%)', p_deal,
+                        coalesce(v_has, 'drafted at the same time')
+            USING ERRCODE = '55000',
+                  HINT = 'Edit that draft, or cancel that invoice with a credit note first.';
+    END IF;
+END
+$$;
+
 -- A draft invoice from an accepted quote: its customer, currency and lines. One live invoice
--- per quote (a unique index holds that for every writer; an invoice cancelled by a credit note
--- frees the quote again). Returns the invoice's id.
+-- per quote (the invoice's trigger says so, and a unique index holds it for every writer, also
+-- two at once; an invoice cancelled by a credit note frees the quote again). Returns the
+-- invoice's id.
 CREATE OR REPLACE FUNCTION ccrm_invoice_from_quote(p_quote bigint) RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = pg_catalog, public, pg_temp
@@ -1007,22 +1265,23 @@ AS $$
 DECLARE
     q record;
     v_new bigint;
-    v_has text;
+    v_index text;
 BEGIN
     SELECT x.* INTO q FROM quotes x WHERE x.id = p_quote;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'quote #% not found', p_quote USING ERRCODE = 'P0002';
     END IF;
-    SELECT ccrm_doc_label(i.kind, i.id, i.number) INTO v_has FROM invoices i
-     WHERE i.quote_id = p_quote AND i.kind = 'invoice' AND i.status <> 'cancelled';
-    IF FOUND THEN
-        RAISE EXCEPTION 'quote #% is already invoiced (%)', p_quote, v_has
-            USING ERRCODE = '55000';
-    END IF;
-    INSERT INTO invoices (account_id, contact_id, opportunity_id, quote_id, currency, notes, owner)
-    VALUES (q.account_id, q.contact_id, q.opportunity_id, q.id, q.currency, q.notes,
-            ccrm_owner_now(q.owner))
-    RETURNING id INTO v_new;
+    BEGIN
+        INSERT INTO invoices (account_id, contact_id, opportunity_id, quote_id, currency, notes,
+                              owner)
+        VALUES (q.account_id, q.contact_id, q.opportunity_id, q.id, q.currency, q.notes,
+                ccrm_owner_now(q.owner))
+        RETURNING id INTO v_new;
+    EXCEPTION WHEN unique_violation THEN
+        GET STACKED DIAGNOSTICS v_index = CONSTRAINT_NAME;
+        PERFORM ccrm_invoice_twin(v_index, q.id, q.opportunity_id);
+        RAISE;
+    END;
     INSERT INTO invoice_lines (invoice_id, position, product_id, description, quantity, unit,
                                unit_price, discount_pct, tax_rate)
     SELECT v_new, l.position, l.product_id, l.description, l.quantity, l.unit, l.unit_price,
@@ -1044,6 +1303,7 @@ DECLARE
     v_quote bigint;
     v_new bigint;
     v_has text;
+    v_index text;
 BEGIN
     SELECT o.* INTO d FROM opportunities o WHERE o.id = p_deal;
     IF NOT FOUND THEN
@@ -1073,9 +1333,15 @@ BEGIN
         RAISE EXCEPTION 'deal #% is in %, a currency ccrm does not know', p_deal, d.currency
             USING ERRCODE = '22023';
     END IF;
-    INSERT INTO invoices (account_id, opportunity_id, currency, owner)
-    VALUES (d.account_id, d.id, d.currency, ccrm_owner_now(d.owner))
-    RETURNING id INTO v_new;
+    BEGIN
+        INSERT INTO invoices (account_id, opportunity_id, currency, owner)
+        VALUES (d.account_id, d.id, d.currency, ccrm_owner_now(d.owner))
+        RETURNING id INTO v_new;
+    EXCEPTION WHEN unique_violation THEN
+        GET STACKED DIAGNOSTICS v_index = CONSTRAINT_NAME;
+        PERFORM ccrm_invoice_twin(v_index, NULL, d.id);
+        RAISE;
+    END;
     INSERT INTO invoice_lines (invoice_id, position, description, quantity, unit, unit_price,
                                tax_rate)
     VALUES (v_new, 1, d.name, 1, 'lump sum', d.amount, p_tax_rate);
@@ -1116,11 +1382,12 @@ END
 $$;
 
 -- Issue a draft invoice or credit note (billing, management, admin): the next number of its
--- series and of the year of p_date (today by default; an earlier date only if no later one of
--- that series and year exists, so numbers and dates go up together), the due date from its
--- payment terms. The counter row is written in this transaction: its lock makes concurrent
--- issuers of a series and year take turns, and a rollback gives the number back, so the
--- numbers of a series and year are exactly 1..N. Returns the number.
+-- series and of the year of p_date (today by default; an earlier date only within the year
+-- before, and only if no later one of that series and year exists, so numbers and dates go up
+-- together), the due date from its payment terms. The counter row is written in this
+-- transaction: its lock makes concurrent issuers of a series and year take turns, and a
+-- rollback gives the number back, so the numbers of a series and year are exactly 1..N.
+-- Returns the number.
 -- DEFINER: nobody else may move the counters or set a number.
 CREATE OR REPLACE FUNCTION ccrm_invoice_issue(p_invoice bigint, p_date date DEFAULT NULL)
 RETURNS text
@@ -1149,10 +1416,7 @@ BEGIN
         RAISE EXCEPTION '% is already issued', ccrm_doc_label(i.kind, i.id, i.number)
             USING ERRCODE = '55000';
     END IF;
-    IF v_date > current_date THEN
-        RAISE EXCEPTION 'an invoice is not issued with a date in the future (%)', v_date
-            USING ERRCODE = '22023';
-    END IF;
+    PERFORM ccrm_issue_date_check(v_date);    -- today or within the year before
     IF NOT EXISTS (SELECT 1 FROM invoice_lines l WHERE l.invoice_id = i.id) THEN
         RAISE EXCEPTION '% has no lines: there is nothing to issue',
                         ccrm_doc_label(i.kind, i.id, NULL)

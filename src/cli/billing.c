@@ -170,17 +170,29 @@ parse(int argc, char **argv, struct bill_opts *o)
             o->note = optarg;
             break;
         case OPT_TAXRATE:
-            /* a percentage: 19, 7.7 or 7,7, from 0 to 100 */
+            /* a percentage: 19, 7.7 or 7,7, from 0 to 100. Plain decimals only, read here
+             * digit by digit: strtod took 0x10, 1e-5, inf and nan, which PostgreSQL's numeric
+             * then refused with a syntax error, and it reads the decimal point of LC_NUMERIC */
             {
-                char *end;
-                double r;
+                int digits = 0, points = 0, whole = 0, fraction = 0;
 
-                for (k = 0; optarg[k] != '\0' && k < (int)sizeof o->tax_buf - 1; k++)
+                for (k = 0; optarg[k] != '\0' && k < (int)sizeof o->tax_buf - 1; k++) {
+                    if (isdigit((unsigned char)optarg[k])) {
+                        digits++;
+                        if (points > 0)
+                            fraction |= optarg[k] != '0';
+                        else if (whole <= 100) /* (past 100 it only matters that it is) */
+                            whole = whole * 10 + (optarg[k] - '0');
+                    } else if (optarg[k] == '.' || optarg[k] == ',') {
+                        points++;
+                    } else {
+                        break;
+                    }
                     o->tax_buf[k] = optarg[k] == ',' ? '.' : optarg[k];
+                }
                 o->tax_buf[k] = '\0';
-                r = strtod(o->tax_buf, &end);
-                if (!isdigit((unsigned char)o->tax_buf[0]) || *end != '\0' || r > 100 ||
-                    optarg[k] != '\0') {
+                if (digits == 0 || points > 1 || optarg[k] != '\0' || whole > 100 ||
+                    (whole == 100 && fraction)) {
                     safe_fprintf(stderr,
                                  "ccrm: --tax-rate: expected a percentage from 0 to 100 (19 or "
                                  "7.7), got \"%s\"\n",

@@ -56,7 +56,7 @@ for t in "sam quote_lines quote_id $quote" "bea invoice_lines invoice_id $inv"; 
 done
 check "the constraints say the rule in the forms' words (what the client shows under the field)" \
     test "$(q "select string_agg(obj_description(oid, 'pg_constraint'), '|' order by conname) from pg_constraint
-               where conname like '%\_decimals' and conrelid in ('quote_lines'::regclass, 'invoice_lines'::regclass)")" \
+               where conname ~ '_(tax_rate|discount_pct)_decimals$' and conrelid in ('quote_lines'::regclass, 'invoice_lines'::regclass)")" \
     = "at most 2 decimals|at most 2 decimals|at most 2 decimals|at most 2 decimals"
 
 deal=$(as sam -c "insert into opportunities (account_id, name, stage, amount, currency, owner)

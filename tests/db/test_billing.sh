@@ -212,7 +212,7 @@ as sam -c "insert into quote_lines (quote_id, product_id, quantity) select $q2, 
 as sam -c "update quotes set status = 'sent' where id = $q2; update quotes set status = 'accepted' where id = $q2" >/dev/null
 r2=$(as sam -c "select ccrm_quote_revise($q2)")
 mayNotCall bea "select ccrm_invoice_from_quote($q2)" "has a newer revision \\(quote #$r2\\): invoice that one"
-mayNotCall postgres "insert into invoices (account_id, quote_id) values ($S, $rev)" "invoices_quote_live_key"
+mayNotCall postgres "insert into invoices (account_id, quote_id) values ($S, $rev)" "quote #$rev is already invoiced"
 for who in sam sofia marco paul; do
     mayNotCall "$who" "select ccrm_invoice_issue($fi1)" "permission denied|only billing"
 done

@@ -155,11 +155,13 @@ keys y
 wait_gone "New invoice line" || fail "the form closes"
 
 # ---------------------------------------------------------------- payments with date, method, reference
-prompt "payment 10,00 2026-11-30 card R-4711 Linienwerk"
+# (dated as the invoice, issued today: a payment is not dated before its invoice)
+day=$(q "select issue_date from invoices where id = $inv")
+prompt "payment 10,00 $day card R-4711 Linienwerk"
 check ":payment with date, method and reference" wait_for "recorded a payment of 10.00 EUR on $num"
 check "database: as typed" \
     wait_sql "select amount || ' ' || paid_on || ' ' || method || ' ' || reference from payments
-        where invoice_id = $inv" "10.00 2026-11-30 card R-4711 Linienwerk"
+        where invoice_id = $inv" "10.00 $day card R-4711 Linienwerk"
 check "the invoice lists it" wait_for "payment 10.00 EUR by card · R-4711 Linienwerk"
 keys P
 check "P asks for the same words" wait_for "payment received (amount [date] [method] [reference]):"
