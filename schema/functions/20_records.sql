@@ -263,7 +263,12 @@ BEGIN
         IF NEW.created_at < now() AND public.ccrm_restoring() THEN
             RETURN NEW;
         END IF;
-        NEW.created_at := now();
+        -- a ticket of a mail history import starts when its first mail was written (the date
+        -- ccrm_mail_store_many gives, as the schema's owner: ccrm_mail_history)
+        IF NOT coalesce(NEW.created_at < now() AND TG_TABLE_NAME = 'tickets'
+                        AND public.ccrm_mail_history(), false) THEN
+            NEW.created_at := now();
+        END IF;
         NEW.created_by := public.ccrm_actor();
         NEW.updated_at := NEW.created_at;
         NEW.updated_by := NEW.created_by;
@@ -300,16 +305,16 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, public, pg_temp
 AS $$
 BEGIN
-    IF TG_TABLE_NAME = 'interactions' THEN
-        -- a received mail's entry names its sender's contact or none, as the mail store
-        -- decided (ccrm.mail_sender_contact, set around its insert): a stranger who writes on
-        -- a ticket is not its customer
-        IF NEW.contact_id IS NULL AND NEW.ticket_id IS NOT NULL
-           AND current_setting('ccrm.mail_sender_contact', true) IS DISTINCT FROM 'on' THEN
+    -- a received mail's entry names its sender's contact or none, and the record's account
+    -- only when the sender is the record's customer, as the mail store decided
+    -- (ccrm.mail_sender_contact, set around its insert): a stranger who writes on a ticket is
+    -- not its customer, nor on the timeline of its account
+    IF TG_TABLE_NAME = 'interactions'
+       AND current_setting('ccrm.mail_sender_contact', true) IS DISTINCT FROM 'on' THEN
+        IF NEW.contact_id IS NULL AND NEW.ticket_id IS NOT NULL THEN
             SELECT t.contact_id INTO NEW.contact_id FROM tickets t WHERE t.id = NEW.ticket_id;
         END IF;
-        IF NEW.contact_id IS NULL AND NEW.lead_id IS NOT NULL
-           AND current_setting('ccrm.mail_sender_contact', true) IS DISTINCT FROM 'on' THEN
+        IF NEW.contact_id IS NULL AND NEW.lead_id IS NOT NULL THEN
             SELECT l.contact_id INTO NEW.contact_id FROM leads l WHERE l.id = NEW.lead_id;
         END IF;
         IF NEW.account_id IS NULL AND NEW.opportunity_id IS NOT NULL THEN

@@ -245,6 +245,94 @@ AS $$
                 ELSE nullif(btrim(p_body), '') END
 $$;
 
+-- The sender's address as stored: bare, lower case; NULL for a null sender and for an address
+-- longer than the 254 octets RFC 5321 allows, which no mail system answers and which would
+-- not fit the indexes of messages and contacts (a mail from it is a person's mail from an
+-- unknown sender: no contact is made of it).
+CREATE OR REPLACE FUNCTION ccrm_mail_sender(p_addr text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN octet_length(lower(btrim(p_addr, ' <>'))) <= 254
+                THEN lower(nullif(btrim(p_addr, ' <>'), '')) END
+$$;
+
+-- An attachment's name and media type as they are stored, for every writer: the name one
+-- line without directories (a slash, a backslash or a control character becomes _; "." and
+-- ".." are no names), at most 255 characters, else "attachment"; the type type/subtype in
+-- lower case, else application/octet-stream. What ccrm_attachment_file_check (below) asks of
+-- a file a person attaches; the parser writes its names so already (src/mail/parse.c).
+CREATE OR REPLACE FUNCTION ccrm_attachment_name(p_name text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT coalesce(nullif(nullif(nullif(btrim(left(btrim(regexp_replace(
+               coalesce(p_name, ''), '[/\\[:cntrl:]]', '_', 'g')), 255)), ''), '.'), '..'),
+           'attachment')
+$$;
+CREATE OR REPLACE FUNCTION ccrm_attachment_type(p_type text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN lower(btrim(p_type))
+                     ~ '^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$'
+                THEN lower(btrim(p_type)) ELSE 'application/octet-stream' END
+$$;
+
+-- Whether an address is one of ours: a queue's address or Reply-To, a +suffix ignored. Only
+-- there does a plus-address token (support+t1234@) name a record: anyone can write
+-- x+t1234@elsewhere.example into a To.
+CREATE OR REPLACE FUNCTION ccrm_mail_ours(p_addr text) RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+    SELECT EXISTS (SELECT 1 FROM mail_queues q
+                    WHERE lower(regexp_replace(p_addr, '\+[^@]*@', '@'))
+                          IN (lower(q.address), lower(q.reply_to)))
+$$;
+
+-- Whether a mail filed on a record comes from its customer: the ticket's contact or a contact
+-- of its account; the lead's person (its contact, its address) or a contact of its account; a
+-- contact of the deal's account; on a ticket without a contact, whoever wrote its first mail
+-- (p_first: that sender when the mail is not stored yet, an import's conversation). p_contact
+-- and p_account are the sender's own contact and its account, p_from the address. Only the
+-- customer reopens a ticket and puts the mail on the account's timeline: a stranger who names
+-- a ticket by its tag, its token or one of our Message-IDs is filed on it and nothing more.
+-- The caller's rights.
+CREATE OR REPLACE FUNCTION ccrm_mail_from_customer(p_ticket bigint, p_lead bigint, p_opp bigint,
+                                                   p_contact bigint, p_account bigint,
+                                                   p_from text, p_first text DEFAULT NULL)
+RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+    SELECT coalesce(CASE
+        WHEN p_ticket IS NOT NULL THEN
+            (SELECT t.contact_id = p_contact OR t.account_id = p_account
+                    OR (t.contact_id IS NULL AND p_from IS NOT NULL
+                        AND coalesce((SELECT x.from_addr FROM messages x
+                                       WHERE x.ticket_id = t.id AND x.direction = 'in'
+                                       ORDER BY x.received_at, x.id LIMIT 1), p_first) = p_from)
+               FROM tickets t WHERE t.id = p_ticket)
+        WHEN p_opp IS NOT NULL THEN
+            (SELECT o.account_id = p_account FROM opportunities o WHERE o.id = p_opp)
+        WHEN p_lead IS NOT NULL THEN
+            (SELECT l.contact_id = p_contact OR lower(l.email) = p_from OR l.account_id = p_account
+               FROM leads l WHERE l.id = p_lead)
+        ELSE true END, false)
+$$;
+
+-- True while ccrm_mail_store_many inserts the tickets of a history import (the setting
+-- ccrm.mail_history, which it sets around that insert, as the schema's owner: any session can
+-- set a setting, none but the owner's functions run as the owner). ccrm_stamp then keeps the
+-- created_at given, the first mail's date, so that last year's mailbox does not come in as
+-- tickets opened today.
+CREATE OR REPLACE FUNCTION ccrm_mail_history() RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+    SELECT current_setting('ccrm.mail_history', true) = 'on'
+           AND current_user = (SELECT pg_get_userbyid(c.relowner) FROM pg_class c
+                                WHERE c.oid = 'public.tickets'::regclass)
+$$;
+
 -- ---------------------------------------------------------------------------------------
 -- Storing incoming mail: ccrm_mail_store_many() stores a set of mails at once (the history
 -- import sends a few hundred per call, a delivery one), so that every writer runs the same
@@ -253,7 +341,8 @@ $$;
 -- Input: one array element per mail (i = its position), all arrays of the same length:
 --   mids         Message-ID without <> (the parser derives one from the content when a
 --                mail has none)
---   from_addrs   the sender's address (NULL or '' for a null sender), from_names its name
+--   from_addrs   the sender's address (NULL or '' for a null sender; one longer than 254
+--                octets counts as none: ccrm_mail_sender), from_names its name
 --   subjects, bodies (the text, UTF-8), sent_ats (the Date header), in_reply_tos
 --   refs         the References, space-separated, oldest first
 --   reply_tos, tos, ccs  the headers, decoded
@@ -262,18 +351,25 @@ $$;
 --   autos        the parser's reading of the headers: NULL (a person wrote), 'auto-reply',
 --                'bulk', 'list' or 'bounce'
 --   att_*        attachments: the mail they belong to (i), name, type, size, content (NULL
---                when over the size limit: metadata only)
+--                when over the size limit: metadata only); names and types are stored as
+--                ccrm_attachment_name and _type make them (one line, no directories)
 -- p_queue: the queue's name; NULL: for each mail the active queue whose address is one of
 -- its recipients (a +suffix ignored). Unknown or disabled: SQLSTATE CR067 (a live delivery);
 -- the import gets that mail back with status 'noqueue' and nothing stored.
 -- p_live: true for delivery as it happens: the loop guard, reopening, follow-ups of closed
 -- tickets, the assignee's inbox row, and now() as the mail's time. false for the history
--- import: none of those, and each mail's own Date is its time.
+-- import: none of those, and each mail's own Date is its time; a new ticket starts at its
+-- first mail's date (created_at, ccrm_mail_history) and gets no SLA clocks: the service
+-- levels are promises about mail as it comes, not about last year's mailbox.
 --
--- Output, one row per input mail: its id, status (received, auto, bounce, loop; noqueue),
--- whether it was a duplicate (then nothing was written and the row describes the stored
--- mail), how it was threaded, the records it is filed on, and what was created for it
--- ('contact', 'lead', 'ticket', comma-separated).
+-- Output, one row per input mail: its id, status (received, auto, bounce, loop; noqueue;
+-- refused), whether it was a duplicate (then nothing was written and the row describes the
+-- stored mail), how it was threaded, the records it is filed on, and what was created for it
+-- ('contact', 'lead', 'ticket', comma-separated). A mail the database refuses for good (a
+-- value a constraint or an index cannot take: SQLSTATE classes 22, 23, 54) is 'refused', with
+-- the SQLSTATE as its thread_by and the message as created, and nothing of it is stored; the
+-- others of the set are stored (ccrm_mail_store_many finds it by storing each mail alone in a
+-- subtransaction it rolls back, only when the whole set failed).
 --
 -- Threading, the first that applies:
 --   token       a recipient support+t1234@... (ticket 1234) or support+l45@... (lead 45)
@@ -284,8 +380,12 @@ $$;
 --   subject     the newest mail from the same sender to the same queue with the same
 --               normalised subject (ccrm_mail_subject_key) within the queue's window
 --   (the referenced ticket or lead must exist and be visible to the caller)
--- A threaded mail takes the record's account, but keeps its own sender's contact, or none: a
--- stranger who names a ticket is not its customer (nor on the customer's timeline).
+--   (a token counts only in one of our addresses: a queue's address or Reply-To,
+--   ccrm_mail_ours)
+-- A threaded mail keeps its own sender's contact, or none, and takes the record's account
+-- only when it comes from the record's customer (ccrm_mail_from_customer): a stranger who
+-- names a ticket is not its customer, nor on the customer's timeline (his entry has his own
+-- account, or none), and reopens nothing.
 -- Otherwise a mail from a person (received) starts a conversation: the sender's contact
 -- (e-mail, case-insensitive) and its account; an unknown sender becomes a contact (its
 -- account found by the e-mail domain when exactly one account has it) or a lead, as the
@@ -298,9 +398,10 @@ $$;
 -- reopen nothing; ccrm never answers a mail by itself, so there is no ping-pong. The loop
 -- guard (live) stores a sender's mail beyond loop_max in loop_minutes as 'loop': filed on
 -- nothing new and without a timeline entry.
--- Live, a reply from a person reopens its ticket when it is pending, or solved and the queue
--- says reopen_on_reply; a reply to a closed ticket starts a new ticket that says which one it
--- follows up.
+-- Live, a reply from the ticket's customer reopens it when it is pending, or solved and the
+-- queue says reopen_on_reply; a person's reply to a closed ticket starts a new ticket that
+-- says which one it follows up (the customer's on the ticket's account, a stranger's on his
+-- own).
 -- Every stored mail but looped ones is an interaction (kind and channel email, direction in).
 --
 -- Duplicates: a Message-ID already stored, or twice in the set (the first one counts). Live,
@@ -314,9 +415,12 @@ $$;
 -- taken ahead (nextval) so that each mail is linked to its own in one statement, and nobody
 -- holds a right on the sequences. It writes nothing a staff member could not write with their
 -- own grants (INSERT on contacts, leads, tickets, interactions and mail); stamps, audit,
--- events and department rules name the caller (ccrm_actor), and partners cannot run it.
+-- events and department rules name the caller (ccrm_actor), and partners cannot run it. (The
+-- one exception, a history ticket's created_at, is no right of the caller: see p_live.)
+-- ccrm_mail_store_set() is the work, ccrm_mail_store_many() the entry point that finds the
+-- mails a set cannot store; only the owner runs the former.
 -- ---------------------------------------------------------------------------------------
-CREATE OR REPLACE FUNCTION ccrm_mail_store_many(
+CREATE OR REPLACE FUNCTION ccrm_mail_store_set(
     p_queue        text,
     p_live         boolean,
     p_mids         text[],
@@ -341,7 +445,6 @@ RETURNS TABLE (i int, id bigint, status text, duplicate boolean, thread_by text,
                ticket_id bigint, lead_id bigint, contact_id bigint, opportunity_id bigint,
                account_id bigint, created text)
 LANGUAGE plpgsql
-SECURITY DEFINER
 SET search_path = pg_catalog, public, pg_temp
 AS $$
 #variable_conflict use_column
@@ -398,12 +501,14 @@ BEGIN
             follow_of  bigint,
             top_i      int,
             root       boolean NOT NULL DEFAULT false,
+            member     boolean NOT NULL DEFAULT true,
             created    text[] NOT NULL DEFAULT '{}',
             ix_id      bigint,
             msg_id     bigint
         ) ON COMMIT DROP;
         CREATE INDEX ON ccrm_mail_work (mid);
-        CREATE INDEX ON ccrm_mail_work (from_addr, skey);
+        -- (a subject key is as long as the subject: its start is what an index can hold)
+        CREATE INDEX ON ccrm_mail_work (from_addr, (left(skey, 200)));
     ELSIF v_owner <> (SELECT r.oid FROM pg_roles r WHERE r.rolname = current_user) THEN
         RAISE EXCEPTION 'a temporary table ccrm_mail_work of another role is in the way'
             USING ERRCODE = '42501';
@@ -413,7 +518,7 @@ BEGIN
 
     INSERT INTO pg_temp.ccrm_mail_work (i, mid, from_addr, from_name, subject, skey, at, refs,
                                         irt, rcpt, status)
-    SELECT x.k, btrim(x.mid, ' <>'), lower(nullif(btrim(x.fa, ' <>'), '')),
+    SELECT x.k, btrim(x.mid, ' <>'), ccrm_mail_sender(x.fa),
            nullif(btrim(x.fname), ''), coalesce(x.subj, ''), ccrm_mail_subject_key(x.subj),
            CASE WHEN p_live THEN now() ELSE coalesce(x.sent, now()) END,
            coalesce(string_to_array(nullif(btrim(x.refs), ''), ' '), '{}'),
@@ -494,12 +599,11 @@ BEGIN
       FROM contacts c
      WHERE lower(c.email) = w.from_addr AND w.status NOT IN ('duplicate', 'noqueue');
 
-    -- 1. the plus-address token
+    -- (the sender's account, until the customer's mail takes its record's: below)
+    -- 1. the plus-address token, in one of our addresses
     UPDATE pg_temp.ccrm_mail_work w
-       SET thread_by = 'token', ticket_id = h.ticket_id, lead_id = h.lead_id,
-           account_id = coalesce(h.account_id, w.account_id)
+       SET thread_by = 'token', ticket_id = h.ticket_id, lead_id = h.lead_id
       FROM (SELECT w2.i, t.id AS ticket_id, l.id AS lead_id,
-                   coalesce(t.account_id, l.account_id) AS account_id,
                    row_number() OVER (PARTITION BY w2.i ORDER BY r.k) AS nr
               FROM pg_temp.ccrm_mail_work w2
              CROSS JOIN LATERAL unnest(w2.rcpt) WITH ORDINALITY r(a, k)
@@ -507,17 +611,17 @@ BEGIN
               LEFT JOIN tickets t ON lower(m[1]) = 't' AND t.id = m[2]::bigint
               LEFT JOIN leads l ON lower(m[1]) = 'l' AND l.id = m[2]::bigint
              WHERE w2.status NOT IN ('duplicate', 'noqueue')
-               AND (t.id IS NOT NULL OR l.id IS NOT NULL)) h
+               AND (t.id IS NOT NULL OR l.id IS NOT NULL) AND ccrm_mail_ours(r.a)) h
      WHERE h.i = w.i AND h.nr = 1;
     -- 2. the subject tag
     UPDATE pg_temp.ccrm_mail_work w
-       SET thread_by = 'tag', ticket_id = t.id, account_id = coalesce(t.account_id, w.account_id)
+       SET thread_by = 'tag', ticket_id = t.id
       FROM tickets t
      WHERE w.thread_by IS NULL AND w.status NOT IN ('duplicate', 'noqueue')
        AND w.subject ~ '\[#[0-9]{1,18}\]'
        AND t.id = (regexp_match(w.subject, '.*\[#([0-9]{1,18})\]'))[1]::bigint;
     UPDATE pg_temp.ccrm_mail_work w
-       SET thread_by = 'tag', lead_id = l.id, account_id = coalesce(l.account_id, w.account_id)
+       SET thread_by = 'tag', lead_id = l.id
       FROM leads l
      WHERE w.thread_by IS NULL AND w.status NOT IN ('duplicate', 'noqueue')
        AND w.subject ~ '\[#[lL][0-9]{1,18}\]'
@@ -526,22 +630,20 @@ BEGIN
     --    the end); a stored mail filed on a record, or a person's mail of this set
     UPDATE pg_temp.ccrm_mail_work w
        SET thread_by = 'references', ticket_id = h.ticket_id, lead_id = h.lead_id,
-           opp_id = h.opp_id, parent_i = h.parent_i,
-           account_id = coalesce(h.account_id, w.account_id)
-      FROM (SELECT DISTINCT ON (w2.i) w2.i, c.ticket_id, c.lead_id, c.opp_id, c.parent_i,
-                   c.account_id
+           opp_id = h.opp_id, parent_i = h.parent_i
+      FROM (SELECT DISTINCT ON (w2.i) w2.i, c.ticket_id, c.lead_id, c.opp_id, c.parent_i
               FROM pg_temp.ccrm_mail_work w2
              CROSS JOIN LATERAL (
                    SELECT array_position(ids.a, m.message_id) AS pos, 1 AS pref,
                           m.ticket_id, m.lead_id, m.opportunity_id AS opp_id,
-                          NULL::int AS parent_i, m.account_id
+                          NULL::int AS parent_i
                      FROM (SELECT w2.refs || coalesce(w2.irt, '') AS a) ids,
                           messages m
                     WHERE m.message_id = ANY (ids.a)
                       AND (m.ticket_id IS NOT NULL OR m.lead_id IS NOT NULL
                            OR m.opportunity_id IS NOT NULL)
                    UNION ALL
-                   SELECT array_position(ids.a, p.mid), 0, NULL, NULL, NULL, p.i, NULL
+                   SELECT array_position(ids.a, p.mid), 0, NULL, NULL, NULL, p.i
                      FROM (SELECT w2.refs || coalesce(w2.irt, '') AS a) ids,
                           pg_temp.ccrm_mail_work p
                     WHERE p.mid = ANY (ids.a) AND p.i <> w2.i AND p.status = 'received'
@@ -554,26 +656,27 @@ BEGIN
     --    or of this set
     UPDATE pg_temp.ccrm_mail_work w
        SET thread_by = 'subject', ticket_id = h.ticket_id, lead_id = h.lead_id,
-           opp_id = h.opp_id, parent_i = h.parent_i,
-           account_id = coalesce(h.account_id, w.account_id)
-      FROM (SELECT DISTINCT ON (w2.i) w2.i, c.ticket_id, c.lead_id, c.opp_id, c.parent_i,
-                   c.account_id
+           opp_id = h.opp_id, parent_i = h.parent_i
+      FROM (SELECT DISTINCT ON (w2.i) w2.i, c.ticket_id, c.lead_id, c.opp_id, c.parent_i
               FROM pg_temp.ccrm_mail_work w2
               JOIN mail_queues q ON q.id = w2.queue_id
              CROSS JOIN LATERAL (
                    (SELECT m.received_at AS at, 0 AS k, m.ticket_id, m.lead_id,
-                           m.opportunity_id AS opp_id, NULL::int AS parent_i, m.account_id
+                           m.opportunity_id AS opp_id, NULL::int AS parent_i
                       FROM messages m
-                     WHERE m.from_addr = w2.from_addr AND m.subject_key = w2.skey
+                     WHERE m.from_addr = w2.from_addr
+                       AND left(m.subject_key, 200) = left(w2.skey, 200) -- messages_sender_idx
+                       AND m.subject_key = w2.skey
                        AND m.received_at >= w2.at - q.subject_window AND m.received_at <= w2.at
                        AND m.direction = 'in' AND m.queue_id = q.id
                        AND (m.ticket_id IS NOT NULL OR m.lead_id IS NOT NULL
                             OR m.opportunity_id IS NOT NULL)
                      ORDER BY m.received_at DESC, m.id DESC LIMIT 1)
                    UNION ALL
-                   (SELECT p.at, p.i, NULL, NULL, NULL, p.i, NULL
+                   (SELECT p.at, p.i, NULL, NULL, NULL, p.i
                       FROM pg_temp.ccrm_mail_work p
-                     WHERE p.from_addr = w2.from_addr AND p.skey = w2.skey
+                     WHERE p.from_addr = w2.from_addr AND left(p.skey, 200) = left(w2.skey, 200)
+                       AND p.skey = w2.skey
                        AND p.queue_id = q.id AND p.status = 'received' AND p.dup_of IS NULL
                        AND p.at >= w2.at - q.subject_window
                        AND (p.at, p.i) < (w2.at, w2.i)
@@ -601,9 +704,15 @@ BEGIN
         EXIT WHEN NOT FOUND;
     END LOOP;
 
-    -- live: a person's answer to a closed ticket starts a new ticket that follows it up
+    -- live: a person's answer to a closed ticket starts a new ticket that follows it up, on
+    -- the closed one's account when the customer wrote it
     IF p_live THEN
-        UPDATE pg_temp.ccrm_mail_work w SET follow_of = w.ticket_id, ticket_id = NULL
+        UPDATE pg_temp.ccrm_mail_work w
+           SET follow_of = w.ticket_id, ticket_id = NULL,
+               account_id = CASE WHEN ccrm_mail_from_customer(t.id, NULL, NULL, w.contact_id,
+                                                              w.account_id, w.from_addr)
+                                 THEN coalesce(t.account_id, w.account_id)
+                                 ELSE w.account_id END
           FROM tickets t
          WHERE t.id = w.ticket_id AND t.status = 'closed' AND w.top_i = w.i
            AND w.status = 'received';
@@ -724,7 +833,13 @@ BEGIN
            created = w.created || 'ticket'::text
       FROM mail_queues q
      WHERE q.id = w.queue_id AND w.root AND q.creates = 'ticket';
-    INSERT INTO tickets (id, subject, body, channel, contact_id, account_id, assignee)
+    -- history: a ticket starts when its first mail was written (ccrm_stamp keeps that date
+    -- while ccrm_mail_history() says so), and the SLA clocks ccrm_sla_start gives every new
+    -- ticket are taken back: a year-old conversation is due nothing today
+    IF NOT p_live THEN
+        PERFORM set_config('ccrm.mail_history', 'on', true);
+    END IF;
+    INSERT INTO tickets (id, subject, body, channel, contact_id, account_id, assignee, created_at)
     OVERRIDING SYSTEM VALUE
     SELECT w.ticket_id,
            coalesce(left(nullif(btrim(regexp_replace(w.subject, '[[:space:]]+', ' ', 'g')), ''),
@@ -734,30 +849,47 @@ BEGIN
            || left(coalesce(p_bodies[w.i], ''), 10000),
            'email', w.contact_id, w.account_id,
            (SELECT u.login FROM users u WHERE u.login = q.assignee AND u.active
-                                          AND u.partner_org_id IS NULL)
+                                          AND u.partner_org_id IS NULL),
+           CASE WHEN p_live THEN now() ELSE w.at END
       FROM pg_temp.ccrm_mail_work w JOIN mail_queues q ON q.id = w.queue_id
      WHERE w.root AND q.creates = 'ticket'
      ORDER BY w.ticket_id;
+    IF NOT p_live THEN
+        PERFORM set_config('ccrm.mail_history', '', true);
+        DELETE FROM sla_clocks k USING pg_temp.ccrm_mail_work w
+         WHERE k.ticket_id = w.ticket_id AND w.root AND w.created @> '{ticket}';
+    END IF;
 
     -- the rest of each conversation takes the records of its start
     UPDATE pg_temp.ccrm_mail_work w
-       SET ticket_id = t.ticket_id, lead_id = t.lead_id, opp_id = t.opp_id,
-           account_id = coalesce(t.account_id, w.account_id)
+       SET ticket_id = t.ticket_id, lead_id = t.lead_id, opp_id = t.opp_id
       FROM pg_temp.ccrm_mail_work t
      WHERE t.i = w.top_i AND w.top_i <> w.i;
+    -- a mail filed on a record its sender is not the customer of keeps the sender's own
+    -- account (or none); the customer's takes the record's (the first mail of a ticket new in
+    -- this set is its start's)
+    UPDATE pg_temp.ccrm_mail_work w
+       SET member = ccrm_mail_from_customer(w.ticket_id, w.lead_id, w.opp_id, w.contact_id,
+                                            w.account_id, w.from_addr,
+                                            (SELECT p.from_addr FROM pg_temp.ccrm_mail_work p
+                                              WHERE p.i = w.top_i))
+     WHERE NOT w.root AND w.status NOT IN ('duplicate', 'noqueue')
+       AND (w.ticket_id IS NOT NULL OR w.opp_id IS NOT NULL OR w.lead_id IS NOT NULL);
     UPDATE pg_temp.ccrm_mail_work w
        SET account_id = coalesce((SELECT t.account_id FROM tickets t WHERE t.id = w.ticket_id),
                                  (SELECT o.account_id FROM opportunities o WHERE o.id = w.opp_id),
-                                 (SELECT l.account_id FROM leads l WHERE l.id = w.lead_id))
-     WHERE w.account_id IS NULL AND w.status NOT IN ('duplicate', 'noqueue')
-       AND (w.ticket_id IS NOT NULL OR w.opp_id IS NOT NULL OR w.lead_id IS NOT NULL);
+                                 (SELECT l.account_id FROM leads l WHERE l.id = w.lead_id),
+                                 w.account_id)
+     WHERE w.member AND w.status NOT IN ('duplicate', 'noqueue')
+       AND (w.ticket_id IS NOT NULL OR w.opp_id IS NOT NULL OR w.lead_id IS NOT NULL)
+       AND (NOT w.root OR w.account_id IS NULL);
 
-    -- live: a person's answer reopens a pending ticket, or a solved one when the queue says so;
-    -- the queue's assignee hears of new tickets and leads
+    -- live: the customer's answer reopens a pending ticket, or a solved one when the queue
+    -- says so; the queue's assignee hears of new tickets and leads
     IF p_live THEN
         UPDATE tickets t SET status = 'open'
           FROM pg_temp.ccrm_mail_work w JOIN mail_queues q ON q.id = w.queue_id
-         WHERE t.id = w.ticket_id AND w.status = 'received' AND NOT w.root
+         WHERE t.id = w.ticket_id AND w.status = 'received' AND NOT w.root AND w.member
            AND (t.status = 'pending' OR (t.status = 'solved' AND q.reopen_on_reply));
         PERFORM ccrm_inbox_put(u.login, 'assignment',
                                CASE WHEN w.ticket_id IS NOT NULL THEN 'tickets' ELSE 'leads' END,
@@ -817,8 +949,7 @@ BEGIN
 
     IF cardinality(p_att_mail) > 0 THEN
         INSERT INTO attachments (msg_id, name, type, size, content)
-        SELECT w.msg_id, coalesce(left(nullif(btrim(a.n), ''), 255), 'attachment'),
-               coalesce(nullif(btrim(a.t), ''), 'application/octet-stream'),
+        SELECT w.msg_id, ccrm_attachment_name(a.n), ccrm_attachment_type(a.t),
                coalesce(a.s, octet_length(a.c), 0), a.c
           FROM unnest(p_att_mail, p_att_names, p_att_types, p_att_sizes, p_att_contents)
                WITH ORDINALITY a(k, n, t, s, c, o)
@@ -840,6 +971,167 @@ BEGIN
           LEFT JOIN messages m ON w.status = 'duplicate'
                               AND m.id = coalesce(w.msg_id, f.msg_id)
          ORDER BY w.i;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_mail_store_set(text,boolean,text[],text[],text[],text[],text[],timestamptz[],text[],text[],text[],text[],text[],text[],text[],integer[],text[],text[],bigint[],bytea[])');
+
+-- ccrm_mail_store_set() for the mails at the positions p_keep of the arrays (their
+-- attachments with them), the rows numbered by those positions.
+CREATE OR REPLACE FUNCTION ccrm_mail_store_pick(
+    p_keep         int[],
+    p_queue        text,
+    p_live         boolean,
+    p_mids         text[],
+    p_from_addrs   text[],
+    p_from_names   text[],
+    p_subjects     text[],
+    p_bodies       text[],
+    p_sent_ats     timestamptz[],
+    p_in_reply_tos text[],
+    p_refs         text[],
+    p_reply_tos    text[],
+    p_tos          text[],
+    p_ccs          text[],
+    p_rcpts        text[],
+    p_autos        text[],
+    p_att_mail     int[],
+    p_att_names    text[],
+    p_att_types    text[],
+    p_att_sizes    bigint[],
+    p_att_contents bytea[])
+RETURNS TABLE (i int, id bigint, status text, duplicate boolean, thread_by text,
+               ticket_id bigint, lead_id bigint, contact_id bigint, opportunity_id bigint,
+               account_id bigint, created text)
+LANGUAGE sql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+    WITH k AS (SELECT u.k, u.o FROM unnest(p_keep) WITH ORDINALITY u(k, o)),
+         a AS (SELECT x.m, x.n, x.t, x.s, x.c, x.o, k.o AS ko
+                 FROM unnest(p_att_mail, p_att_names, p_att_types, p_att_sizes, p_att_contents)
+                      WITH ORDINALITY x(m, n, t, s, c, o)
+                 JOIN k ON k.k = x.m)
+    SELECT p_keep[r.i], r.id, r.status, r.duplicate, r.thread_by, r.ticket_id, r.lead_id,
+           r.contact_id, r.opportunity_id, r.account_id, r.created
+      FROM ccrm_mail_store_set(
+               p_queue, p_live,
+               ARRAY(SELECT p_mids[k.k] FROM k ORDER BY k.o),
+               ARRAY(SELECT p_from_addrs[k.k] FROM k ORDER BY k.o),
+               ARRAY(SELECT p_from_names[k.k] FROM k ORDER BY k.o),
+               ARRAY(SELECT p_subjects[k.k] FROM k ORDER BY k.o),
+               ARRAY(SELECT p_bodies[k.k] FROM k ORDER BY k.o),
+               ARRAY(SELECT p_sent_ats[k.k] FROM k ORDER BY k.o),
+               ARRAY(SELECT p_in_reply_tos[k.k] FROM k ORDER BY k.o),
+               ARRAY(SELECT p_refs[k.k] FROM k ORDER BY k.o),
+               ARRAY(SELECT p_reply_tos[k.k] FROM k ORDER BY k.o),
+               ARRAY(SELECT p_tos[k.k] FROM k ORDER BY k.o),
+               ARRAY(SELECT p_ccs[k.k] FROM k ORDER BY k.o),
+               ARRAY(SELECT p_rcpts[k.k] FROM k ORDER BY k.o),
+               ARRAY(SELECT p_autos[k.k] FROM k ORDER BY k.o),
+               ARRAY(SELECT a.ko::int FROM a ORDER BY a.o),
+               ARRAY(SELECT a.n FROM a ORDER BY a.o),
+               ARRAY(SELECT a.t FROM a ORDER BY a.o),
+               ARRAY(SELECT a.s FROM a ORDER BY a.o),
+               ARRAY(SELECT a.c FROM a ORDER BY a.o)) r
+$$;
+SELECT ccrm_set_execute('ccrm_mail_store_pick(integer[],text,boolean,text[],text[],text[],text[],text[],timestamptz[],text[],text[],text[],text[],text[],text[],text[],integer[],text[],text[],bigint[],bytea[])');
+
+-- The entry point (read ccrm_mail_store_set above): the set at once; when the database
+-- refuses it for a value of one of its mails (SQLSTATE classes 22, 23, 54: the same mail
+-- fails the same way again), each mail alone, rolled back, to find the ones it refuses, and
+-- then the others at once. Those come back 'refused', so that an import reports them by their
+-- place and stores the rest. (The set runs in a subtransaction for this; other errors, a lost
+-- race among them, end the call as before.)
+CREATE OR REPLACE FUNCTION ccrm_mail_store_many(
+    p_queue        text,
+    p_live         boolean,
+    p_mids         text[],
+    p_from_addrs   text[],
+    p_from_names   text[],
+    p_subjects     text[],
+    p_bodies       text[],
+    p_sent_ats     timestamptz[],
+    p_in_reply_tos text[],
+    p_refs         text[],
+    p_reply_tos    text[],
+    p_tos          text[],
+    p_ccs          text[],
+    p_rcpts        text[],
+    p_autos        text[],
+    p_att_mail     int[] DEFAULT NULL,
+    p_att_names    text[] DEFAULT NULL,
+    p_att_types    text[] DEFAULT NULL,
+    p_att_sizes    bigint[] DEFAULT NULL,
+    p_att_contents bytea[] DEFAULT NULL)
+RETURNS TABLE (i int, id bigint, status text, duplicate boolean, thread_by text,
+               ticket_id bigint, lead_id bigint, contact_id bigint, opportunity_id bigint,
+               account_id bigint, created text)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_n     int := coalesce(cardinality(p_mids), 0);
+    v_keep  int[] := '{}';
+    v_bad   int[] := '{}';
+    v_state text[] := '{}';
+    v_why   text[] := '{}';
+    k       int;
+BEGIN
+    BEGIN
+        RETURN QUERY SELECT * FROM ccrm_mail_store_set(
+            p_queue, p_live, p_mids, p_from_addrs, p_from_names, p_subjects, p_bodies,
+            p_sent_ats, p_in_reply_tos, p_refs, p_reply_tos, p_tos, p_ccs, p_rcpts, p_autos,
+            p_att_mail, p_att_names, p_att_types, p_att_sizes, p_att_contents);
+        RETURN;
+    EXCEPTION WHEN data_exception OR integrity_constraint_violation OR program_limit_exceeded THEN
+        IF v_n = 1 THEN
+            v_bad := '{1}';
+            v_state := ARRAY[SQLSTATE::text];
+            v_why := ARRAY[SQLERRM];
+        END IF;
+    END;
+    IF v_n > 1 THEN
+        FOR k IN 1 .. v_n LOOP
+            BEGIN
+                PERFORM FROM ccrm_mail_store_pick(
+                    ARRAY[k], p_queue, p_live, p_mids, p_from_addrs, p_from_names, p_subjects,
+                    p_bodies, p_sent_ats, p_in_reply_tos, p_refs, p_reply_tos, p_tos, p_ccs,
+                    p_rcpts, p_autos, p_att_mail, p_att_names, p_att_types, p_att_sizes,
+                    p_att_contents);
+                RAISE EXCEPTION 'probe' USING ERRCODE = 'CR000'; -- a probe: roll it back
+            EXCEPTION
+                WHEN SQLSTATE 'CR000' THEN
+                    v_keep := v_keep || k;
+                WHEN data_exception OR integrity_constraint_violation
+                     OR program_limit_exceeded THEN
+                    v_bad := v_bad || k;
+                    v_state := v_state || SQLSTATE::text;
+                    v_why := v_why || SQLERRM;
+            END;
+        END LOOP;
+        -- (when each mail passes alone, the set's failure is not one mail's: raise it again)
+        IF cardinality(v_bad) = 0 THEN
+            v_keep := '{}';
+            RETURN QUERY SELECT * FROM ccrm_mail_store_set(
+                p_queue, p_live, p_mids, p_from_addrs, p_from_names, p_subjects, p_bodies,
+                p_sent_ats, p_in_reply_tos, p_refs, p_reply_tos, p_tos, p_ccs, p_rcpts, p_autos,
+                p_att_mail, p_att_names, p_att_types, p_att_sizes, p_att_contents);
+            RETURN;
+        END IF;
+    END IF;
+    RETURN QUERY
+        SELECT x.* FROM (
+            SELECT * FROM ccrm_mail_store_pick(
+                v_keep, p_queue, p_live, p_mids, p_from_addrs, p_from_names, p_subjects,
+                p_bodies, p_sent_ats, p_in_reply_tos, p_refs, p_reply_tos, p_tos, p_ccs,
+                p_rcpts, p_autos, p_att_mail, p_att_names, p_att_types, p_att_sizes,
+                p_att_contents)
+            UNION ALL
+            SELECT b.k::int, NULL::bigint, 'refused'::text, false, b.st, NULL::bigint,
+                   NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, b.why
+              FROM unnest(v_bad, v_state, v_why) b(k, st, why)) x
+         ORDER BY x.i;
 END
 $$;
 SELECT ccrm_set_execute('ccrm_mail_store_many(text,boolean,text[],text[],text[],text[],text[],timestamptz[],text[],text[],text[],text[],text[],text[],text[],integer[],text[],text[],bigint[],bytea[])',
@@ -885,7 +1177,7 @@ DECLARE
     d         messages%ROWTYPE;
     r         record;
     v_mid     text := btrim(p_message_id, ' <>');
-    v_from    text := lower(nullif(btrim(p_from_addr, ' <>'), ''));
+    v_from    text := ccrm_mail_sender(p_from_addr);
     v_name    text := nullif(btrim(p_from_name), '');
     v_subject text := coalesce(p_subject, '');
     v_key     text := ccrm_mail_subject_key(p_subject);
@@ -900,6 +1192,7 @@ DECLARE
     v_opp     bigint;
     v_contact bigint;
     v_account bigint;
+    v_member  boolean := true;
     v_follow  bigint;
     v_assign  text;
     v_ix      bigint;
@@ -970,44 +1263,41 @@ BEGIN
          WHERE lower(c.email) = v_from;
     END IF;
 
-    -- 1. the plus-address token
-    FOR r IN SELECT t.id AS ticket_id, l.id AS lead_id,
-                    coalesce(t.account_id, l.account_id) AS account_id
+    -- (v_account: the sender's, until the customer's mail takes its record's, below)
+    -- 1. the plus-address token, in one of our addresses
+    FOR r IN SELECT t.id AS ticket_id, l.id AS lead_id
                FROM unnest(v_rcpt) WITH ORDINALITY a(addr, k)
               CROSS JOIN LATERAL regexp_match(a.addr, '\+([tl])([0-9]{1,18})@', 'i') mm
                LEFT JOIN tickets t ON lower(mm[1]) = 't' AND t.id = mm[2]::bigint
                LEFT JOIN leads l ON lower(mm[1]) = 'l' AND l.id = mm[2]::bigint
-              WHERE t.id IS NOT NULL OR l.id IS NOT NULL
+              WHERE (t.id IS NOT NULL OR l.id IS NOT NULL) AND ccrm_mail_ours(a.addr)
               ORDER BY a.k LIMIT 1 LOOP
         v_by := 'token';
         v_ticket := r.ticket_id;
         v_lead := r.lead_id;
-        v_account := coalesce(r.account_id, v_account);
     END LOOP;
     -- 2. the subject tag: the last one (a follow-up ticket's subject keeps the closed one's
     --    tag, and the answer adds its own at the end)
     IF v_by IS NULL AND v_subject ~ '\[#[0-9]{1,18}\]' THEN
-        SELECT t.id, t.account_id INTO r FROM tickets t
+        SELECT t.id INTO r FROM tickets t
          WHERE t.id = (regexp_match(v_subject, '.*\[#([0-9]{1,18})\]'))[1]::bigint;
         IF FOUND THEN
             v_by := 'tag';
             v_ticket := r.id;
-            v_account := coalesce(r.account_id, v_account);
         END IF;
     END IF;
     IF v_by IS NULL AND v_subject ~ '\[#[lL][0-9]{1,18}\]' THEN
-        SELECT l.id, l.account_id INTO r FROM leads l
+        SELECT l.id INTO r FROM leads l
          WHERE l.id = (regexp_match(v_subject, '.*\[#[lL]([0-9]{1,18})\]'))[1]::bigint;
         IF FOUND THEN
             v_by := 'tag';
             v_lead := r.id;
-            v_account := coalesce(r.account_id, v_account);
         END IF;
     END IF;
     -- 3. References and In-Reply-To (the parent last: it wins)
     v_ids := v_refs || coalesce(v_irt, '');
     IF v_by IS NULL AND (cardinality(v_refs) > 0 OR v_irt IS NOT NULL) THEN
-        SELECT x.ticket_id, x.lead_id, x.opportunity_id, x.account_id INTO r
+        SELECT x.ticket_id, x.lead_id, x.opportunity_id INTO r
           FROM messages x
          WHERE x.message_id = ANY (v_ids)
            AND (x.ticket_id IS NOT NULL OR x.lead_id IS NOT NULL OR x.opportunity_id IS NOT NULL)
@@ -1017,14 +1307,15 @@ BEGIN
             v_ticket := r.ticket_id;
             v_lead := r.lead_id;
             v_opp := r.opportunity_id;
-            v_account := coalesce(r.account_id, v_account);
         END IF;
     END IF;
     -- 4. the same subject from the same sender within the window
     IF v_by IS NULL AND v_from IS NOT NULL AND length(v_key) >= 3 THEN
-        SELECT x.ticket_id, x.lead_id, x.opportunity_id, x.account_id INTO r
+        SELECT x.ticket_id, x.lead_id, x.opportunity_id INTO r
           FROM messages x
-         WHERE x.from_addr = v_from AND x.subject_key = v_key
+         WHERE x.from_addr = v_from
+           AND left(x.subject_key, 200) = left(v_key, 200) -- messages_sender_idx
+           AND x.subject_key = v_key
            AND x.received_at >= v_at - q.subject_window AND x.received_at <= v_at
            AND x.direction = 'in' AND x.queue_id = q.id
            AND (x.ticket_id IS NOT NULL OR x.lead_id IS NOT NULL OR x.opportunity_id IS NOT NULL)
@@ -1034,7 +1325,18 @@ BEGIN
             v_ticket := r.ticket_id;
             v_lead := r.lead_id;
             v_opp := r.opportunity_id;
-            v_account := coalesce(r.account_id, v_account);
+        END IF;
+    END IF;
+    -- the record's customer (its contact, a contact of its account, ...) is filed on the
+    -- record's account; a stranger who named it keeps his own account, or none, and reopens
+    -- nothing
+    IF v_by IS NOT NULL THEN
+        v_member := ccrm_mail_from_customer(v_ticket, v_lead, v_opp, v_contact, v_account, v_from);
+        IF v_member THEN
+            v_account := coalesce((SELECT t.account_id FROM tickets t WHERE t.id = v_ticket),
+                                  (SELECT o.account_id FROM opportunities o WHERE o.id = v_opp),
+                                  (SELECT l.account_id FROM leads l WHERE l.id = v_lead),
+                                  v_account);
         END IF;
     END IF;
 
@@ -1118,13 +1420,14 @@ BEGIN
                                                                 v_name, 'an unknown sender')
                                    || ': ' || v_subject);
         END IF;
-    ELSIF p_live AND v_status = 'received' AND v_ticket IS NOT NULL THEN
-        -- a person's answer reopens a pending ticket, or a solved one when the queue says so
+    ELSIF p_live AND v_status = 'received' AND v_ticket IS NOT NULL AND v_member THEN
+        -- the customer's answer reopens a pending ticket, or a solved one when the queue says so
         UPDATE tickets t SET status = 'open'
          WHERE t.id = v_ticket
            AND (t.status = 'pending' OR (t.status = 'solved' AND q.reopen_on_reply));
     END IF;
-    IF v_account IS NULL AND (v_ticket IS NOT NULL OR v_opp IS NOT NULL OR v_lead IS NOT NULL) THEN
+    IF v_account IS NULL AND v_member
+       AND (v_ticket IS NOT NULL OR v_opp IS NOT NULL OR v_lead IS NOT NULL) THEN
         v_account := coalesce((SELECT t.account_id FROM tickets t WHERE t.id = v_ticket),
                               (SELECT o.account_id FROM opportunities o WHERE o.id = v_opp),
                               (SELECT l.account_id FROM leads l WHERE l.id = v_lead));
@@ -1156,8 +1459,7 @@ BEGIN
     END IF;
     IF cardinality(p_att_names) > 0 OR cardinality(p_att_contents) > 0 THEN
         INSERT INTO attachments (msg_id, name, type, size, content)
-        SELECT v_id, coalesce(left(nullif(btrim(a.n), ''), 255), 'attachment'),
-               coalesce(nullif(btrim(a.t), ''), 'application/octet-stream'),
+        SELECT v_id, ccrm_attachment_name(a.n), ccrm_attachment_type(a.t),
                coalesce(a.s, octet_length(a.c), 0), a.c
           FROM unnest(p_att_names, p_att_types, p_att_sizes, p_att_contents)
                WITH ORDINALITY a(n, t, s, c, o)
@@ -1302,10 +1604,12 @@ SELECT ccrm_set_execute('ccrm_mail_out_attach(bigint,text[],text[],bytea[])', 'c
 
 -- ---------------------------------------------------------------------------------------
 -- BEFORE INSERT on attachments (migration 048): a file is added by a person only to an
--- outgoing mail of his own that is still queued, with a name and a media type that cannot
--- change a MIME header, or with a mail he stores in the same transaction (the checks of ccrm_mail_out_attach, for every writer: psql too). What
--- a received or sent mail carried is never changed. The mail store and the sender's own
--- functions run as the schema's owner (SECURITY DEFINER) and keep what a mail carried.
+-- outgoing mail of his own that is still queued, or with a mail he stores in the same
+-- transaction; either way with a name and a media type that cannot change a MIME header (the
+-- checks of ccrm_mail_out_attach, for every writer: psql too). What a received or sent mail
+-- carried is never changed. The mail store and the sender's own functions run as the schema's
+-- owner (SECURITY DEFINER) and keep what a mail carried; the store writes every name and type
+-- as ccrm_attachment_name and _type make them, so they pass the same checks.
 -- ---------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION ccrm_attachment_rule() RETURNS trigger
 LANGUAGE plpgsql
@@ -1324,6 +1628,7 @@ BEGIN
     -- a mail stored by this person in this transaction (ccrm_mail_store, INVOKER, keeps the
     -- files the mail came with; its stamps cannot be forged), or his answer still queued
     IF FOUND AND m.direction = 'in' AND m.created_by = ccrm_actor() AND m.created_at = now() THEN
+        PERFORM ccrm_attachment_file_check(NEW.name, NEW.type);
         RETURN NEW;
     END IF;
     IF NOT FOUND OR m.direction <> 'out' OR m.status <> 'queued'

@@ -238,13 +238,16 @@ retryable(const struct ccrm_err *err)
 }
 
 /* The exit code for an error of the database while storing: the mail's own fault (a value
- * the database refuses) is permanent; everything else may pass, so the MTA keeps the mail. */
+ * the database refuses, or one larger than it can keep or index: SQLSTATE class 54) is
+ * permanent, and deferring it would only have the MTA retry it for days before it bounces;
+ * everything else may pass, so the MTA keeps the mail. */
 static int
 mail_in_code(const struct ccrm_err *err)
 {
     if (strcmp(err->sqlstate, "CR067") == 0)
         return EX_NOUSER;
-    if (strncmp(err->sqlstate, "22", 2) == 0 || strncmp(err->sqlstate, "23", 2) == 0)
+    if (strncmp(err->sqlstate, "22", 2) == 0 || strncmp(err->sqlstate, "23", 2) == 0 ||
+        strncmp(err->sqlstate, "54", 2) == 0)
         return EX_DATAERR;
     return EX_TEMPFAIL;
 }

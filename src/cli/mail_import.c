@@ -126,6 +126,18 @@ set_clear(struct set *s)
     s->bytes = 0;
 }
 
+/* Why the database refused a mail of a set, in words, from the SQLSTATE ccrm_mail_store_many
+ * gives it (the classes it refuses a single mail for). */
+static const char *
+refused_why(const char *sqlstate)
+{
+    if (strncmp(sqlstate, "54", 2) == 0)
+        return "a value of it is larger than the database can keep";
+    if (strncmp(sqlstate, "23", 2) == 0)
+        return "a value of it breaks a rule of the database";
+    return "the database cannot take a value of it";
+}
+
 /* Collect the answer for the set in flight and count it. */
 static int
 wait_set(struct imp *im)
@@ -149,6 +161,13 @@ wait_set(struct imp *im)
             safe_fprintf(stderr, "%s: no mail queue for %s (name one with --queue)\n", s->label[i],
                          s->m[i]->recipients != NULL ? s->m[i]->recipients
                                                      : "a mail without recipients");
+            im->rejected++;
+        } else if (strcmp(st->status, "refused") == 0) {
+            /* the rest of the set is stored: the mail is named by its place, as one the
+             * parser refused would be */
+            progress_clear(im);
+            safe_fprintf(stderr, "%s: not stored: %s (SQLSTATE %s)\n", s->label[i],
+                         refused_why(st->thread_by), st->thread_by);
             im->rejected++;
         } else if (st->duplicate) {
             im->dups++;
