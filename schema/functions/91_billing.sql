@@ -344,9 +344,11 @@ BEGIN
     IF NOT FOUND THEN
         RETURN;    -- no such contact: the foreign key says so
     END IF;
-    IF v_acc IS DISTINCT FROM p_account THEN
+    -- another company's person, not one at no company (a private buyer's contact; the
+    -- survivor of a merge of contacts that has no account yet)
+    IF v_acc IS NOT NULL AND v_acc IS DISTINCT FROM p_account THEN
         RAISE EXCEPTION 'contact #% belongs to %, not to account #% of this %', p_contact,
-                        coalesce('account #' || v_acc, 'no account'), p_account, p_doc
+                        'account #' || v_acc, p_account, p_doc
             USING ERRCODE = '22023', COLUMN = 'contact_id',
                   HINT = 'Choose one of the account''s contacts, or leave the contact empty.';
     END IF;

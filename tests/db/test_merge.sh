@@ -72,6 +72,13 @@ BEGIN
     END LOOP;
 END $$;
 -- a row of every referencing table that has none pointing at the merged record yet: a copy of
+-- a quote's or invoice's contact is on its account (migration 063): a copy naming another
+-- contact takes that contact's account, and no deal or quote of another account
+CREATE FUNCTION t.doc_col(p_tbl text, p_col text, p_att name) RETURNS text LANGUAGE sql AS $$
+    SELECT CASE WHEN p_col <> 'contact_id' OR p_tbl NOT IN ('quotes', 'invoices') THEN NULL
+                WHEN p_att = 'account_id' THEN '(SELECT c.account_id FROM contacts c WHERE c.id = $1)'
+                WHEN p_att IN ('opportunity_id', 'quote_id', 'credit_of') THEN 'NULL' END
+$$;
 -- one of its rows (a table this test does not know), pointing at it
 CREATE FUNCTION t.cover(p_entity text, p_id bigint) RETURNS SETOF text LANGUAGE plpgsql AS $$
 DECLARE
@@ -85,7 +92,9 @@ BEGIN
         EXECUTE format('SELECT count(*) FROM %s WHERE %I = $1', x.tbl, x.col) INTO n USING p_id;
         CONTINUE WHEN n > 0;
         SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum),
-               string_agg(CASE WHEN a.attname = x.col THEN '$1' ELSE 'r.' || quote_ident(a.attname) END, ', ' ORDER BY a.attnum)
+               string_agg(CASE WHEN a.attname = x.col THEN '$1'
+                               ELSE coalesce(t.doc_col(x.tbl::text, x.col, a.attname), 'r.' || quote_ident(a.attname)) END,
+                          ', ' ORDER BY a.attnum)
           INTO v_cols, v_vals
           FROM pg_attribute a
          WHERE a.attrelid = x.tbl AND a.attnum > 0 AND NOT a.attisdropped AND a.attidentity = '' AND a.attgenerated = '';
@@ -112,7 +121,9 @@ BEGIN
             -- else a row with only what must be given (the rest from the table's defaults: a
             -- new draft, say)
             SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum),
-                   string_agg(CASE WHEN a.attname = x.col THEN '$1' ELSE 'r.' || quote_ident(a.attname) END, ', ' ORDER BY a.attnum)
+                   string_agg(CASE WHEN a.attname = x.col THEN '$1'
+                               ELSE coalesce(t.doc_col(x.tbl::text, x.col, a.attname), 'r.' || quote_ident(a.attname)) END,
+                          ', ' ORDER BY a.attnum)
               INTO v_cols, v_vals
               FROM pg_attribute a
              WHERE a.attrelid = x.tbl AND a.attnum > 0 AND NOT a.attisdropped AND a.attidentity = ''
