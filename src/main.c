@@ -56,7 +56,7 @@ usage(FILE *f)
           "                                                     opt-outs)\n"
           "       ccrm --import FILE --into campaign_responses [--campaign N]\n"
           "            [--rejects FILE] [--dry-run]             responses from a mailing\n"
-          "                                                     tool\n"
+          "            [--delimiter ,|;|tab]                    tool\n"
           "       ccrm --report NAME|list [--format csv|jsonl] [--from DATE] [--to DATE]\n"
           "            [--output FILE] [--primary]              figures for scripts (from a\n"
           "                                                     replica: replica_conninfo)\n"

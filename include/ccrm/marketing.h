@@ -45,10 +45,10 @@ long long db_report_write(struct db *db, const char *name, const char *from, con
                           int jsonl, FILE *f, struct ccrm_err *err);
 
 /* The members of campaign id for a mailing tool, to f as CSV (email, first_name, last_name,
- * company, kind, id, status) or JSON lines: never a person who opted out of the campaign's
- * channel; for e-mail campaigns only members with an address. *opted_out and *no_address get
- * how many members were left out for each reason. Returns the rows written, or -1 (campaign
- * not found: err.sqlstate "P0002"). */
+ * company, kind, id, status, and phone for a phone campaign) or JSON lines: never a person who
+ * opted out of the campaign's channel; for e-mail campaigns only members with an address.
+ * *opted_out and *no_address get how many members were left out for each reason. Returns the rows
+ * written, or -1 (campaign not found: err.sqlstate "P0002"). */
 long long db_campaign_members_export(struct db *db, int64_t campaign, int jsonl, FILE *f,
                                      long long *opted_out, long long *no_address,
                                      struct ccrm_err *err);

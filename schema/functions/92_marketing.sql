@@ -628,6 +628,16 @@ BEGIN
         RAISE EXCEPTION 'unknown channel "%"', coalesce(p_channel, 'NULL')
             USING ERRCODE = '22023', HINT = 'Channels: email, phone, post, all.';
     END IF;
+    -- the limits of the columns (021), said with the numbers: the client shows these words
+    IF length(btrim(p_source)) > 200 THEN
+        RAISE EXCEPTION 'where it was said is at most 200 characters (this has %)',
+                        length(btrim(p_source))
+            USING ERRCODE = '22001';
+    END IF;
+    IF length(btrim(p_note)) > 2000 THEN
+        RAISE EXCEPTION 'a note is at most 2000 characters (this one has %)', length(btrim(p_note))
+            USING ERRCODE = '22001';
+    END IF;
     IF p_entity = 'contacts' THEN
         SELECT k.id INTO v_id FROM consents k WHERE k.contact_id = p_id AND k.channel = p_channel;
     ELSE
@@ -721,6 +731,8 @@ AS $$
 DECLARE
     v_product text := nullif(btrim(p_product), '');
     v_topic   text := nullif(btrim(p_topic), '');
+    v_source  text := coalesce(nullif(btrim(p_source), ''), 'hand');
+    v_note    text := nullif(btrim(p_note), '');
     v_id      bigint;
 BEGIN
     IF p_entity IS NULL OR p_entity NOT IN ('contacts', 'leads', 'accounts') THEN
@@ -737,11 +749,33 @@ BEGIN
     IF v_product IS NULL AND v_topic IS NULL THEN
         RAISE EXCEPTION 'name a product or a topic' USING ERRCODE = '22023';
     END IF;
-    IF p_source_entity IS NOT NULL AND NOT ccrm_record_exists(p_source_entity, p_source_id)
-       AND p_source_entity <> 'messages' THEN
-        RAISE EXCEPTION '% #% not found', ccrm_entity_noun(p_source_entity), p_source_id
+    -- the limits of the columns (021), said with the numbers: the client shows these words
+    IF length(v_product) > 200 OR length(v_topic) > 200 THEN
+        RAISE EXCEPTION 'a % is at most 200 characters (this one has %)',
+                        CASE WHEN length(v_product) > 200 THEN 'product' ELSE 'topic' END,
+                        greatest(length(v_product), length(v_topic))
+            USING ERRCODE = '22001';
+    END IF;
+    IF length(v_note) > 2000 THEN
+        RAISE EXCEPTION 'a note is at most 2000 characters (this one has %)', length(v_note)
+            USING ERRCODE = '22001';
+    END IF;
+    -- the record it was learned from exists and the caller sees it: a mail by the messages'
+    -- policy (ccrm_record_exists does not know mail), so no interest names a mail that is not
+    -- there (which 061 would hide from partners for good, and which would mislead everyone)
+    IF p_source_entity IS NOT NULL
+       AND NOT (CASE WHEN p_source_entity = 'messages'
+                     THEN EXISTS (SELECT 1 FROM messages m WHERE m.id = p_source_id)
+                     ELSE ccrm_record_exists(p_source_entity, p_source_id) END) THEN
+        RAISE EXCEPTION '% #% not found',
+                        CASE WHEN p_source_entity = 'messages' THEN 'mail'
+                             ELSE ccrm_entity_noun(p_source_entity) END, p_source_id
             USING ERRCODE = 'P0002';
     END IF;
+    -- the same product or topic from the same record is not doubled, but only into a row every
+    -- reader sees alike: a sales signal's interest is never shown to partners (061), so one
+    -- recorded by hand from the same ticket, which a partner of the ticket may read, is a row
+    -- of its own (and a signal after it gets its own too, with its internal note)
     SELECT i.id INTO v_id FROM interests i
      WHERE (i.contact_id, i.lead_id, i.account_id)
            IS NOT DISTINCT FROM (CASE WHEN p_entity = 'contacts' THEN p_id END,
@@ -751,6 +785,7 @@ BEGIN
        AND ccrm_fold(coalesce(i.topic, '')) = ccrm_fold(coalesce(v_topic, ''))
        AND i.source_entity IS NOT DISTINCT FROM p_source_entity
        AND i.source_id IS NOT DISTINCT FROM p_source_id
+       AND (i.source = 'signal') = (v_source = 'signal')
        AND p_source_id IS NOT NULL
      LIMIT 1;
     IF v_id IS NOT NULL THEN
@@ -761,8 +796,7 @@ BEGIN
     VALUES (CASE WHEN p_entity = 'contacts' THEN p_id END,
             CASE WHEN p_entity = 'leads' THEN p_id END,
             CASE WHEN p_entity = 'accounts' THEN p_id END,
-            v_product, v_topic, coalesce(nullif(btrim(p_source), ''), 'hand'), p_source_entity,
-            p_source_id, nullif(btrim(p_note), ''))
+            v_product, v_topic, v_source, p_source_entity, p_source_id, v_note)
     RETURNING id INTO v_id;
     RETURN v_id;
 END
@@ -1551,7 +1585,7 @@ BEGIN
                coalesce(l.contact_id, (SELECT c2.id FROM contacts c2
                                         WHERE l.email IS NOT NULL
                                           AND lower(c2.email) = lower(l.email))),
-               l.email, NULL
+               l.email, l.phone
           FROM leads l WHERE l.id = ANY (coalesce(p_leads, '{}'))
     ),
     opt AS (SELECT * FROM ccrm_opted_out_people(cp.channel)),
@@ -1569,7 +1603,8 @@ BEGIN
                                           AND (l.contact_id = x.pc
                                                OR (x.email IS NOT NULL
                                                    AND lower(l.email) = lower(x.email)))))))
-               OR (x.lead_id IS NOT NULL
+               -- (a lead of nobody's: false, not NULL, which left it out of every count)
+               OR (x.lead_id IS NOT NULL AND x.pc IS NOT NULL
                    AND x.pc = ANY (coalesce(p_contacts, '{}')))
                -- two leads of one person in the same call: the first of them is added
                OR (x.lead_id IS NOT NULL AND EXISTS (
@@ -2253,6 +2288,30 @@ AS $$
     SELECT ch.id FROM ch ORDER BY ch.depth DESC LIMIT 1
 $$;
 
+-- How two accounts are shared differently, in words ("#50 with Nordlicht Reseller GmbH, #4
+-- with no partner"), or NULL when every partner organisation sees both or neither. A merge puts
+-- the records of both under one account, so unless they are shared alike some partner would
+-- see records it does not see now (the survivor's, or those moved onto it), or lose records it
+-- sees: that is a change of account_shares, which only admins make (docs/security.md).
+CREATE OR REPLACE FUNCTION ccrm_merge_shares_differ(p_a bigint, p_b bigint) RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+    WITH s AS (SELECT x.account_id, x.partner_org_id FROM account_shares x
+                WHERE x.account_id IN (p_a, p_b))
+    SELECT CASE WHEN EXISTS (SELECT 1 FROM s
+                              WHERE NOT EXISTS (SELECT 1 FROM s t
+                                                 WHERE t.partner_org_id = s.partner_org_id
+                                                   AND t.account_id <> s.account_id))
+           THEN (SELECT string_agg(format('#%s with %s', a.id,
+                                          coalesce((SELECT string_agg(o.name, ', ' ORDER BY o.name)
+                                                      FROM s JOIN partner_orgs o
+                                                        ON o.id = s.partner_org_id
+                                                     WHERE s.account_id = a.id), 'no partner')),
+                                   ', ' ORDER BY a.o)
+                   FROM (VALUES (p_a, 1), (p_b, 2)) a(id, o)) END
+$$;
+
 -- Merge the duplicate p_merged into p_survivor (contacts, leads or accounts), in the caller's
 -- transaction, all or nothing. Returns the merge's id (ccrm --unmerge takes it).
 --   1. people: one campaign membership per campaign (the survivor's, at the furthest status of
@@ -2370,6 +2429,58 @@ BEGIN
     IF v_bad IS NOT NULL THEN
         RAISE EXCEPTION 'cannot merge %: % references it with a key of several columns',
                         p_entity, v_bad USING ERRCODE = '55000';
+    END IF;
+    -- an issued invoice or credit note, a sent quote keeps its buyer (schema/020: what the
+    -- customer got does not change): the record it names must be the survivor
+    IF p_entity IN ('contacts', 'accounts') THEN
+        v_col := CASE p_entity WHEN 'contacts' THEN 'contact_id' ELSE 'account_id' END;
+        FOR r IN SELECT x.id,
+                        (SELECT d.label FROM (
+                             SELECT 1 AS o, i.id,
+                                    i.status || ' ' || ccrm_doc_label(i.kind, i.id, i.number) AS label
+                               FROM invoices i
+                              WHERE (v_col = 'contact_id' AND i.contact_id = x.id
+                                     OR v_col = 'account_id' AND i.account_id = x.id)
+                                AND i.status <> 'draft'
+                             UNION ALL
+                             SELECT 2, q.id, q.status || ' ' || ccrm_doc_label('quote', q.id, NULL)
+                               FROM quotes q
+                              WHERE (v_col = 'contact_id' AND q.contact_id = x.id
+                                     OR v_col = 'account_id' AND q.account_id = x.id)
+                                AND q.status <> 'draft') d
+                          ORDER BY d.o, d.id LIMIT 1) AS doc
+                   FROM (VALUES (p_merged, 1), (p_survivor, 2)) x(id, o) ORDER BY x.o LOOP
+            IF r.id = p_merged THEN
+                v_label := r.doc;
+            ELSIF v_label IS NOT NULL AND r.doc IS NOT NULL THEN
+                RAISE EXCEPTION '% #% is on % and #% on %: neither can be merged into the other',
+                                v_noun, p_merged, v_label, p_survivor, r.doc
+                    USING ERRCODE = '55000',
+                          HINT = 'An issued invoice or a sent quote keeps the buyer it names.';
+            END IF;
+        END LOOP;
+        IF v_label IS NOT NULL THEN
+            RAISE EXCEPTION '% #% is on %: keep it as the survivor (s swaps)', v_noun, p_merged,
+                            v_label
+                USING ERRCODE = '55000',
+                      HINT = format('An issued invoice or a sent quote keeps the buyer it names. '
+                                    'In SQL: ccrm_merge(%L, %s, %s).', p_entity, p_merged,
+                                    p_survivor);
+        END IF;
+        v_label := NULL;
+    END IF;
+    -- accounts shared differently: only an admin, who decides about sharing, merges them (the
+    -- survivor then keeps the shares of both)
+    IF p_entity = 'accounts' AND NOT pg_has_role(v_who, 'ccrm_admin', 'USAGE') THEN
+        v_bad := ccrm_merge_shares_differ(p_merged, p_survivor);
+        IF v_bad IS NOT NULL THEN
+            RAISE EXCEPTION 'cannot merge account #% into #%: they are shared differently (%)',
+                            p_merged, p_survivor, v_bad
+                USING ERRCODE = '42501',
+                      HINT = 'A merge would show partners records they do not see now, or hide '
+                             'records they see. An admin shares both alike first (ccrm --share or '
+                             '--unshare ACCOUNT --partner ORG), or merges them.';
+        END IF;
     END IF;
 
     INSERT INTO merges (entity, survivor_id, merged_id, fields, survivor_row, merged_row)
@@ -2495,6 +2606,9 @@ DECLARE
     v_io   text;
     v_rows bigint;
     v_n    bigint := 0;
+    v_kept jsonb;
+    v_note text;
+    v_chans text[] := '{}';
 BEGIN
     IF NOT pg_has_role(v_who, 'ccrm_internal', 'USAGE') THEN
         RAISE EXCEPTION 'partners cannot undo merges' USING ERRCODE = '42501';
@@ -2571,6 +2685,24 @@ BEGIN
         END IF;
     END LOOP;
 
+    -- opt-outs recorded on the survivor since the merge (not by the merge itself: its rows are
+    -- as it left them, checked above) were said by someone who was both records then; the
+    -- undo puts back the record of before, and would give it back the memberships the opt-out
+    -- ended. So they are kept, on the restored record too (below).
+    IF m.entity IN ('contacts', 'leads') THEN
+        SELECT jsonb_agg(jsonb_build_object('channel', k.channel, 'at', k.opted_out_at,
+                                            'source', k.source, 'note', k.note)
+                         ORDER BY k.channel)
+          INTO v_kept
+          FROM consents k
+         WHERE (m.entity = 'contacts' AND k.contact_id = m.survivor_id
+                OR m.entity = 'leads' AND k.lead_id = m.survivor_id)
+           AND k.opted_out_at IS NOT NULL AND k.updated_at >= m.created_at
+           AND NOT EXISTS (SELECT 1 FROM audit a
+                            WHERE a.xid = m.xid AND a.entity = 'consents'
+                              AND (a.entity_id = k.id OR a.ids @> k.id));
+    END IF;
+
     UPDATE merges x SET undone_at = now(), undone_by = v_who, undo_xid = pg_current_xact_id()
      WHERE x.id = p_merge;
     -- from here to the drop below, the statements restore (ccrm_restoring)
@@ -2636,6 +2768,46 @@ BEGIN
         v_n := v_n + v_rows;
     END LOOP;
     DROP TABLE pg_temp.ccrm_restoring_now;
+    -- the opt-outs recorded on the survivor since the merge, on the restored record too (as
+    -- written now, by the person undoing: stamped, audited; their trigger takes the restored
+    -- record out of the open campaigns of the channel)
+    FOR r IN SELECT * FROM jsonb_to_recordset(coalesce(v_kept, '[]'))
+                           AS k(channel text, at timestamptz, source text, note text) LOOP
+        v_note := left(concat_ws(E'\n', r.note,
+                                 format('Recorded on %s #%s while #%s was merged into it (merge %s, '
+                                        'undone by %s): kept for both.',
+                                        ccrm_entity_noun(m.entity), m.survivor_id, m.merged_id,
+                                        p_merge, v_who)), 2000);
+        IF m.entity = 'contacts' THEN
+            INSERT INTO consents (contact_id, channel, opted_out_at, source, note)
+            VALUES (m.merged_id, r.channel, r.at, r.source, v_note)
+            ON CONFLICT (contact_id, channel) DO UPDATE
+               SET opted_out_at = excluded.opted_out_at, source = excluded.source,
+                   note = excluded.note
+             WHERE consents.opted_out_at IS NULL;
+        ELSE
+            INSERT INTO consents (lead_id, channel, opted_out_at, source, note)
+            VALUES (m.merged_id, r.channel, r.at, r.source, v_note)
+            ON CONFLICT (lead_id, channel) DO UPDATE
+               SET opted_out_at = excluded.opted_out_at, source = excluded.source,
+                   note = excluded.note
+             WHERE consents.opted_out_at IS NULL;
+        END IF;
+        v_chans := v_chans || r.channel;
+    END LOOP;
+    -- accounts: as the merge, a non-admin's undo leaves both shared alike (the state before
+    -- the merge was, unless an admin merged accounts shared differently or has shared the
+    -- survivor since: then the undo would hide records from partners that see them now)
+    IF m.entity = 'accounts' AND NOT pg_has_role(v_who, 'ccrm_admin', 'USAGE') THEN
+        v_bad := ccrm_merge_shares_differ(m.merged_id, m.survivor_id);
+        IF v_bad IS NOT NULL THEN
+            RAISE EXCEPTION 'cannot undo merge %: the accounts would be shared differently (%); '
+                            'nothing undone', p_merge, v_bad
+                USING ERRCODE = '42501',
+                      HINT = 'Partners would lose sight of records they see now. An admin undoes '
+                             'it, or shares both alike first.';
+        END IF;
+    END IF;
     -- the state put back was valid when merged; an opt-out since (of the person under another
     -- record, a lead with the same e-mail) still takes them out of open campaigns
     IF m.entity = 'contacts' THEN
@@ -2646,7 +2818,13 @@ BEGIN
         PERFORM ccrm_consent_enforce(NULL, m.survivor_id);
     END IF;
     RETURN format('undid merge %s: %s #%s is back beside #%s (%s rows restored)', p_merge,
-                  ccrm_entity_noun(m.entity), m.merged_id, m.survivor_id, v_n);
+                  ccrm_entity_noun(m.entity), m.merged_id, m.survivor_id, v_n)
+           || CASE WHEN cardinality(v_chans) > 0
+                   THEN format('; the opt-out%s from %s recorded on #%s since the merge now '
+                               'holds for #%s too',
+                               CASE WHEN cardinality(v_chans) > 1 THEN 's' ELSE '' END,
+                               array_to_string(v_chans, ', '), m.survivor_id, m.merged_id)
+                   ELSE '' END;
 END
 $$;
 SELECT ccrm_set_execute('ccrm_unmerge(bigint)', 'ccrm_internal');

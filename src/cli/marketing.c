@@ -52,7 +52,7 @@ usage(FILE *f)
           "       ccrm --export campaign_members --campaign N [--format csv|jsonl]\n"
           "            [--output FILE]\n"
           "       ccrm --import FILE --into campaign_responses [--campaign N] [--rejects FILE]\n"
-          "            [--dry-run]\n"
+          "            [--delimiter ,|;|tab] [--dry-run]\n"
           "Every command takes -d CONNINFO and -c FILE. See ccrm(1).\n",
           f);
 }
@@ -350,7 +350,7 @@ unmerge_main(int argc, char **argv)
     struct common o;
     struct db *db;
     int64_t id;
-    char msg[256];
+    char msg[512]; /* the summary, and the opt-outs kept for both records */
     int rc;
 
     if ((rc = parse_common(argc, argv, unmerge_options, &o, unmerge_opt, &arg)) != 0)
@@ -448,6 +448,11 @@ members_export_main(int argc, char **argv)
 
 enum resp_col { RC_CAMPAIGN, RC_EMAIL, RC_CONTACT, RC_LEAD, RC_STATUS, RC_AT, RC_NOTE, RC_N };
 
+/* A note is at most this many characters (campaign_responses_note_check, schema/021); a value
+ * of any column is read into a buffer that holds that many characters of four bytes. */
+#define RESP_NOTE_MAX 2000
+#define RESP_VAL_MAX (4 * RESP_NOTE_MAX + 8)
+
 static const char *const resp_names[RC_N] = {
     "campaign", "email", "contact_id", "lead_id", "status", "at", "note",
 };
@@ -534,6 +539,11 @@ struct resp_state {
     FILE *rejects; /* rejects_out.f, or NULL without --rejects */
     const char *rejects_path;
     long long rows;
+    /* the lines of good "unsubscribed" rows, in order, and how many of them the database
+     * rejected: the rows recorded as responses are the others, so the responses skipped as
+     * recorded already are what is left of them after counts.recorded */
+    long *unsub;
+    size_t nunsub, unsub_cap, unsub_rejected;
     struct ccrm_err err;
 };
 
@@ -591,7 +601,7 @@ resp_header(struct resp_state *s, const struct csv_record *rec)
 /* Check one record into vals; returns 0, or -1 with reason. */
 static int
 resp_check(struct resp_state *s, const struct csv_record *rec, const char *vals[RC_N],
-           char bufs[RC_N][600], char *reason, size_t n)
+           char bufs[RC_N][RESP_VAL_MAX], char *reason, size_t n)
 {
     size_t i, at;
     int c, bad;
@@ -624,8 +634,20 @@ resp_check(struct resp_state *s, const struct csv_record *rec, const char *vals[
             len--;
         if (len == 0)
             continue;
+        if (c == RC_NOTE && utf8_len(v, len) > RESP_NOTE_MAX) {
+            char limit[32], has[32];
+
+            snprintf(reason, n,
+                     "column \"note\" is longer than %s characters, the database's limit "
+                     "(it has %s)",
+                     fmt_count(RESP_NOTE_MAX, limit), fmt_count((int64_t)utf8_len(v, len), has));
+            return -1;
+        }
         if (len + 8 > sizeof bufs[c]) {
-            snprintf(reason, n, "column \"%s\" is too long", resp_names[c]);
+            char limit[32];
+
+            snprintf(reason, n, "column \"%s\" is too long (at most %s bytes)", resp_names[c],
+                     fmt_count((int64_t)(sizeof bufs[c] - 8), limit));
             return -1;
         }
         switch (c) {
@@ -699,7 +721,7 @@ resp_record(void *arg, const struct csv_record *rec)
 {
     struct resp_state *s = arg;
     const char *vals[RC_N];
-    static char bufs[RC_N][600];
+    static char bufs[RC_N][RESP_VAL_MAX];
     char reason[300], line[24];
     int c, bad;
 
@@ -736,6 +758,13 @@ resp_record(void *arg, const struct csv_record *rec)
     }
     sbuf_add(&s->copy, "\n", 1);
     s->rows++;
+    if (!bad && strcmp(vals[RC_STATUS], "unsubscribed") == 0) {
+        if (s->nunsub == s->unsub_cap) {
+            s->unsub_cap = s->unsub_cap ? 2 * s->unsub_cap : 64;
+            s->unsub = xrealloc(s->unsub, s->unsub_cap * sizeof *s->unsub);
+        }
+        s->unsub[s->nunsub++] = rec->line;
+    }
     if (s->copy.len >= 256 * 1024) {
         if (db_responses_put(s->imp, s->copy.p, s->copy.len, &s->err) == -1) {
             s->fatal = EX_UNAVAILABLE;
@@ -750,17 +779,39 @@ static int
 resp_reject(void *arg, long line, const char *reason, const char *raw, size_t rawlen)
 {
     struct resp_state *s = arg;
+    size_t lo = 0, hi = s->nunsub;
 
+    while (lo < hi) { /* the lines are in order */
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (s->unsub[mid] < line)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < s->nunsub && s->unsub[lo] == line)
+        s->unsub_rejected++;
     fprintf(stderr, "ccrm: %s:%ld: %s\n", s->label, line, reason);
     if (s->rejects != NULL && fwrite(raw, 1, rawlen, s->rejects) != rawlen)
         return -1;
     return 0;
 }
 
+/* ", 3 skipped as already recorded" when some were, else "". */
+static const char *
+skipped_words(long long n, char *buf, size_t cap)
+{
+    if (n <= 0)
+        return "";
+    snprintf(buf, cap, ", %lld skipped as already recorded", n);
+    return buf;
+}
+
 struct resp_opts {
     const char *file, *rejects;
     const char *campaign;
     int dry_run;
+    char delim; /* --delimiter, or 0: guessed from the header, as every import does */
 };
 
 static int
@@ -783,20 +834,40 @@ resp_opt(int ch, const char *arg, void *st)
     case 434:
         r->dry_run = 1;
         return 0;
+    case 435: /* the words of the general import's --delimiter (src/cli/import.c) */
+        if (strcmp(arg, ",") == 0 || strcmp(arg, "comma") == 0)
+            r->delim = ',';
+        else if (strcmp(arg, ";") == 0 || strcmp(arg, "semicolon") == 0)
+            r->delim = ';';
+        else if (strcmp(arg, "tab") == 0 || strcmp(arg, "\\t") == 0 || strcmp(arg, "\t") == 0)
+            r->delim = '\t';
+        else if (strcmp(arg, "|") == 0)
+            r->delim = '|';
+        else {
+            safe_fprintf(stderr,
+                         "ccrm: --delimiter: expected \",\", \";\", \"|\" or tab, got \"%s\"\n",
+                         arg);
+            return EX_USAGE;
+        }
+        return 0;
     }
     return EX_USAGE;
 }
 
 static const struct option responses_options[] = {
-    {"import", required_argument, NULL, 430},   {"into", required_argument, NULL, 431},
-    {"campaign", required_argument, NULL, 432}, {"rejects", required_argument, NULL, 433},
-    {"dry-run", no_argument, NULL, 434},        {NULL, 0, NULL, 0},
+    {"import", required_argument, NULL, 430},
+    {"into", required_argument, NULL, 431},
+    {"campaign", required_argument, NULL, 432},
+    {"rejects", required_argument, NULL, 433},
+    {"dry-run", no_argument, NULL, 434},
+    {"delimiter", required_argument, NULL, 435},
+    {NULL, 0, NULL, 0},
 };
 
 static int
 responses_main(int argc, char **argv)
 {
-    struct resp_opts ro = {NULL, NULL, NULL, 0};
+    struct resp_opts ro = {NULL, NULL, NULL, 0, 0};
     struct db_responses_counts counts;
     struct resp_state s;
     struct ccrm_config cfg;
@@ -807,7 +878,9 @@ responses_main(int argc, char **argv)
     struct ccrm_err werr;
     char *buf = NULL;
     ssize_t got;
-    int fd = -1, rc, done, finished = 0;
+    long long skipped = 0;
+    char skip[64];
+    int fd = -1, rc, done, finished = 0, first = 1;
 
     if ((rc = parse_common(argc, argv, responses_options, &o, resp_opt, &ro)) != 0)
         return rc;
@@ -859,6 +932,29 @@ responses_main(int argc, char **argv)
             rc = EX_IOERR;
             goto abort;
         }
+        /* the header whole before its separator is guessed (a pipe may bring it in pieces),
+         * as the general import does */
+        while (first && got > 0 && got < 256 * 1024 && memchr(buf, '\n', (size_t)got) == NULL &&
+               memchr(buf, '\r', (size_t)got) == NULL) {
+            ssize_t m = read(fd, buf + got, (size_t)(256 * 1024 - got));
+
+            if (m < 0 && errno == EINTR)
+                continue;
+            if (m <= 0)
+                break; /* the end, or an error the next read reports */
+            got += m;
+        }
+        if (first && got > 0) {
+            int guessed = ro.delim == 0;
+
+            if (guessed)
+                ro.delim = csvr_guess_delim(buf, (size_t)got);
+            csvr_set_delim(csv, ro.delim);
+            if (guessed && ro.delim != ',' && !o.quiet)
+                safe_fprintf(stderr, "ccrm: %s: the columns are separated by %s\n", s.label,
+                             ro.delim == ';' ? "\";\"" : "tabs");
+            first = 0;
+        }
         if (got == 0) {
             done = 1;
             if (csvr_finish(csv, &s.err) == -1 && !s.fatal)
@@ -899,16 +995,18 @@ responses_main(int argc, char **argv)
     }
     finished = 1; /* the responses are in (or counted, --dry-run): the rejects are this run's */
     clock_gettime(CLOCK_MONOTONIC, &t1);
+    skipped = s.rows - counts.rejected - (long long)(s.nunsub - s.unsub_rejected) - counts.recorded;
     if (counts.rejected > 0 && ro.rejects == NULL)
         printf("ccrm: nothing recorded: %lld of %lld rows rejected (campaign_responses from %s); "
                "fix them, or give --rejects FILE to record the others\n",
                counts.rejected, s.rows, s.label);
     else
-        printf("ccrm: %s%lld responses recorded, %lld opt-outs, %lld rejected (campaign_responses "
-               "from %s, %.1f s)\n",
-               ro.dry_run ? "dry run, nothing written: " : "", counts.recorded, counts.opted_out,
-               counts.rejected, s.label,
-               (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+        printf(
+            "ccrm: %s%lld responses recorded, %lld opt-outs, %lld rejected%s (campaign_responses "
+            "from %s, %.1f s)\n",
+            ro.dry_run ? "dry run, nothing written: " : "", counts.recorded, counts.opted_out,
+            counts.rejected, skipped_words(skipped, skip, sizeof skip), s.label,
+            (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
     rc = counts.rejected > 0 ? EX_DATAERR : 0;
     goto out;
 abort:
@@ -917,6 +1015,7 @@ out:
     csvr_free(&csv);
     free(buf);
     free(s.hdr_raw);
+    free(s.unsub);
     sbuf_fini(&s.copy);
     /* (not finished: the file being written is removed, the one there before stays) */
     if (s.rejects != NULL && cli_out_close(&s.rejects_out, finished, &werr) == -1 && finished) {

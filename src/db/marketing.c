@@ -296,7 +296,7 @@ report_table_free(struct report_table *t)
     " o AS MATERIALIZED (SELECT o.contact_id, o.lead_id"                                           \
     "                      FROM cp, ccrm_opted_out_people(cp.channel) o),"                         \
     " m AS (SELECT m.id AS mid, m.contact_id, m.lead_id, m.status, cp.channel,"                    \
-    "              coalesce(c.email, l.email) AS email,"                                           \
+    "              coalesce(c.email, l.email) AS email, coalesce(c.phone, l.phone) AS phone,"      \
     "              coalesce(c.first_name, l.first_name) AS first_name,"                            \
     "              coalesce(c.last_name, l.last_name) AS last_name,"                               \
     "              coalesce(a.name, l.company) AS company,"                                        \
@@ -307,7 +307,7 @@ report_table_free(struct report_table *t)
     "         LEFT JOIN leads l ON l.id = m.lead_id"                                               \
     "         LEFT JOIN accounts a ON a.id = coalesce(c.account_id, l.account_id)) "
 #define MEMBERS_ROWS                                                                               \
-    "SELECT m.mid, m.email, m.first_name, m.last_name, m.company,"                                 \
+    "SELECT m.mid, m.email, m.phone, m.first_name, m.last_name, m.company,"                        \
     " CASE WHEN m.contact_id IS NOT NULL THEN 'contact' ELSE 'lead' END AS kind,"                  \
     " coalesce(m.contact_id, m.lead_id) AS id, m.status"                                           \
     " FROM m WHERE NOT m.opted AND (m.channel <> 'email' OR m.email IS NOT NULL)"
@@ -320,6 +320,7 @@ db_campaign_members_export(struct db *db, int64_t campaign, int jsonl, FILE *f,
     const char *params[1] = {idbuf};
     long long rows = -1;
     PGresult *res;
+    int phone;
 
     snprintf(idbuf, sizeof idbuf, "%" PRId64, campaign);
     *opted_out = *no_address = 0;
@@ -334,7 +335,8 @@ db_campaign_members_export(struct db *db, int64_t campaign, int jsonl, FILE *f,
                                  "SELECT (SELECT count(*) FROM cp),"
                                  " count(*) FILTER (WHERE m.opted),"
                                  " count(*) FILTER (WHERE NOT m.opted AND m.channel = 'email'"
-                                 "                   AND m.email IS NULL) FROM m",
+                                 "                   AND m.email IS NULL),"
+                                 " (SELECT cp.channel FROM cp) = 'phone' FROM m",
                                  1, NULL, params, NULL, NULL, 0),
                     "could not export the campaign's members", err);
     if (res == NULL)
@@ -347,19 +349,31 @@ db_campaign_members_export(struct db *db, int64_t campaign, int jsonl, FILE *f,
     }
     *opted_out = strtoll(db_val(res, 0, 1), NULL, 10);
     *no_address = strtoll(db_val(res, 0, 2), NULL, 10);
+    /* a phone campaign's export is a calling list: its members' numbers too, in a column after
+     * the others (a tool reading the columns by place reads every export alike); the other
+     * channels' leave the numbers out (a mailing tool needs none) */
+    phone = strcmp(db_val(res, 0, 3), "t") == 0;
     PQclear(res);
     if (jsonl)
-        rows = stream_rows(db,
-                           MEMBERS_CTE "SELECT json_build_object('email', x.email, 'first_name',"
-                                       " x.first_name, 'last_name', x.last_name, 'company',"
-                                       " x.company, 'kind', x.kind, 'id', x.id, 'status',"
-                                       " x.status)::text FROM (" MEMBERS_ROWS ") x ORDER BY x.mid",
-                           1, params, 1, f, "could not export the campaign's members", err);
+        rows = stream_rows(
+            db,
+            phone ? MEMBERS_CTE "SELECT json_build_object('email', x.email, 'first_name',"
+                                " x.first_name, 'last_name', x.last_name, 'company', x.company,"
+                                " 'kind', x.kind, 'id', x.id, 'status', x.status, 'phone',"
+                                " x.phone)::text FROM (" MEMBERS_ROWS ") x ORDER BY x.mid"
+                  : MEMBERS_CTE "SELECT json_build_object('email', x.email, 'first_name',"
+                                " x.first_name, 'last_name', x.last_name, 'company', x.company,"
+                                " 'kind', x.kind, 'id', x.id, 'status', x.status)::text"
+                                " FROM (" MEMBERS_ROWS ") x ORDER BY x.mid",
+            1, params, 1, f, "could not export the campaign's members", err);
     else
         rows = stream_rows(db,
-                           MEMBERS_CTE "SELECT x.email, x.first_name, x.last_name, x.company,"
-                                       " x.kind, x.id, x.status FROM (" MEMBERS_ROWS
-                                       ") x ORDER BY x.mid",
+                           phone ? MEMBERS_CTE "SELECT x.email, x.first_name, x.last_name,"
+                                               " x.company, x.kind, x.id, x.status, x.phone"
+                                               " FROM (" MEMBERS_ROWS ") x ORDER BY x.mid"
+                                 : MEMBERS_CTE "SELECT x.email, x.first_name, x.last_name,"
+                                               " x.company, x.kind, x.id, x.status"
+                                               " FROM (" MEMBERS_ROWS ") x ORDER BY x.mid",
                            1, params, 0, f, "could not export the campaign's members", err);
 out:
     if (db->state == DB_READY)
@@ -507,15 +521,30 @@ static const char *const classify_sql[] = {
 /* The writes, when the caller wants them: responses first (they need the membership), then
  * the opt-outs ("unsubscribed", of the consent the campaign's channel needs:
  * ccrm_consent_channel), whose trigger then takes the person out of the open campaigns that
- * need it. */
+ * need it.
+ * A response identical to one recorded already (campaign, person, status and time), or to
+ * one on an earlier line, is skipped: the same file imported twice, or a mailing tool's report
+ * that repeats the days before, records each response once. Without a time in the file a row
+ * is a response now, new every time. The person is one key, coalesce(contact, -lead), so that
+ * the anti-join is one hash of a big import against the campaign's responses. */
 static const char *const record_sql =
-    "WITH r AS (INSERT INTO campaign_responses (campaign_id, contact_id, lead_id, status, at,"
-    "                                           note)"
-    "           SELECT s.cid, s.p_contact, s.p_lead, s.status,"
-    "                  coalesce(s.at::timestamptz, now()), s.note"
-    "             FROM ccrm_responses_stage s"
-    "            WHERE s.reason IS NULL AND s.status <> 'unsubscribed' ORDER BY s.line"
-    "           RETURNING 1)"
+    "WITH g AS (SELECT s.line, s.cid, s.p_contact, s.p_lead, s.status, s.note, t.at,"
+    "                  s.at IS NOT NULL AS timed, coalesce(s.p_contact, -s.p_lead) AS who,"
+    "                  row_number() OVER (PARTITION BY s.cid, coalesce(s.p_contact, -s.p_lead),"
+    "                                                  s.status, t.at ORDER BY s.line) AS nth"
+    "             FROM ccrm_responses_stage s,"
+    "                  LATERAL (SELECT coalesce(s.at::timestamptz, now()) AS at) t"
+    "            WHERE s.reason IS NULL AND s.status <> 'unsubscribed'),"
+    " n AS (SELECT g.* FROM g"
+    "        WHERE NOT g.timed"
+    "           OR (g.nth = 1"
+    "               AND NOT EXISTS (SELECT 1 FROM campaign_responses x"
+    "                                WHERE x.campaign_id = g.cid AND x.status = g.status"
+    "                                  AND x.at = g.at"
+    "                                  AND coalesce(x.contact_id, -x.lead_id) = g.who))),"
+    " r AS (INSERT INTO campaign_responses (campaign_id, contact_id, lead_id, status, at, note)"
+    "       SELECT n.cid, n.p_contact, n.p_lead, n.status, n.at, n.note FROM n ORDER BY n.line"
+    "       RETURNING 1)"
     " SELECT count(*) FROM r";
 static const char *const optout_sql[] = {
     "WITH k AS (INSERT INTO consents (contact_id, channel, opted_out_at, source)"
