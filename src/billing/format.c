@@ -390,7 +390,7 @@ pay_date(const char *s, size_t n, char *out, char *why, size_t wn)
     char buf[24];
 
     if (n > 10 || value_normalize(&rule, s, n, buf, sizeof buf, &e) != 10) {
-        snprintf(why, wn, "%s", n > 10 ? "not a date: use YYYY-MM-DD or D.M.YYYY" : e.msg);
+        str_copy(why, n > 10 ? "not a date: use YYYY-MM-DD or D.M.YYYY" : e.msg, wn);
         return -1;
     }
     memcpy(out, buf, 11);
