@@ -288,6 +288,43 @@ AS $$
                           IN (lower(q.address), lower(q.reply_to)))
 $$;
 
+-- The record a plus-address token names: the first recipient, in one of our addresses, whose
+-- +t1234 or +l45 names a ticket or lead that exists (support+t1234@example.com). Live delivery
+-- and imports both thread by it (ccrm_mail_store, ccrm_mail_store_set).
+CREATE OR REPLACE FUNCTION ccrm_mail_token(p_rcpt text[])
+RETURNS TABLE (ticket_id bigint, lead_id bigint)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+    SELECT t.id, l.id
+      FROM unnest(p_rcpt) WITH ORDINALITY a(addr, k)
+     CROSS JOIN LATERAL regexp_match(a.addr, '\+([tl])([0-9]{1,18})@', 'i') mm
+      LEFT JOIN tickets t ON lower(mm[1]) = 't' AND t.id = mm[2]::bigint
+      LEFT JOIN leads l ON lower(mm[1]) = 'l' AND l.id = mm[2]::bigint
+     WHERE (t.id IS NOT NULL OR l.id IS NOT NULL) AND ccrm_mail_ours(a.addr)
+     ORDER BY a.k
+     LIMIT 1
+$$;
+
+-- The id a subject's tag gives, [#1234] for a ticket (p_lead false) or [#L45] for a lead, or
+-- NULL. The last tag counts: a follow-up ticket's subject keeps the closed one's tag, and the
+-- answer adds its own at the end.
+CREATE OR REPLACE FUNCTION ccrm_mail_tag(p_subject text, p_lead boolean) RETURNS bigint
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT (regexp_match(p_subject, CASE WHEN p_lead THEN '.*\[#[lL]([0-9]{1,18})\]'
+                                         ELSE '.*\[#([0-9]{1,18})\]' END))[1]::bigint
+$$;
+
+-- Whether a customer's answer reopens its ticket: a pending ticket always, a solved one when
+-- the queue says reopen_on_reply; a closed ticket never (an answer to it starts a new one).
+CREATE OR REPLACE FUNCTION ccrm_mail_reopens(p_status text, p_reopen_on_reply boolean)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT p_status = 'pending' OR (p_status = 'solved' AND p_reopen_on_reply)
+$$;
+
 -- Whether a mail filed on a record comes from its customer: the ticket's contact or a contact
 -- of its account; the lead's person (its contact, its address) or a contact of its account; a
 -- contact of the deal's account; on a ticket without a contact, whoever wrote its first mail
@@ -603,29 +640,20 @@ BEGIN
     -- 1. the plus-address token, in one of our addresses
     UPDATE pg_temp.ccrm_mail_work w
        SET thread_by = 'token', ticket_id = h.ticket_id, lead_id = h.lead_id
-      FROM (SELECT w2.i, t.id AS ticket_id, l.id AS lead_id,
-                   row_number() OVER (PARTITION BY w2.i ORDER BY r.k) AS nr
-              FROM pg_temp.ccrm_mail_work w2
-             CROSS JOIN LATERAL unnest(w2.rcpt) WITH ORDINALITY r(a, k)
-             CROSS JOIN LATERAL regexp_match(r.a, '\+([tl])([0-9]{1,18})@', 'i') m
-              LEFT JOIN tickets t ON lower(m[1]) = 't' AND t.id = m[2]::bigint
-              LEFT JOIN leads l ON lower(m[1]) = 'l' AND l.id = m[2]::bigint
-             WHERE w2.status NOT IN ('duplicate', 'noqueue')
-               AND (t.id IS NOT NULL OR l.id IS NOT NULL) AND ccrm_mail_ours(r.a)) h
-     WHERE h.i = w.i AND h.nr = 1;
+      FROM pg_temp.ccrm_mail_work w2
+     CROSS JOIN LATERAL ccrm_mail_token(w2.rcpt) h
+     WHERE w2.i = w.i AND w2.status NOT IN ('duplicate', 'noqueue');
     -- 2. the subject tag
     UPDATE pg_temp.ccrm_mail_work w
        SET thread_by = 'tag', ticket_id = t.id
       FROM tickets t
      WHERE w.thread_by IS NULL AND w.status NOT IN ('duplicate', 'noqueue')
-       AND w.subject ~ '\[#[0-9]{1,18}\]'
-       AND t.id = (regexp_match(w.subject, '.*\[#([0-9]{1,18})\]'))[1]::bigint;
+       AND w.subject ~ '\[#[0-9]{1,18}\]' AND t.id = ccrm_mail_tag(w.subject, false);
     UPDATE pg_temp.ccrm_mail_work w
        SET thread_by = 'tag', lead_id = l.id
       FROM leads l
      WHERE w.thread_by IS NULL AND w.status NOT IN ('duplicate', 'noqueue')
-       AND w.subject ~ '\[#[lL][0-9]{1,18}\]'
-       AND l.id = (regexp_match(w.subject, '.*\[#[lL]([0-9]{1,18})\]'))[1]::bigint;
+       AND w.subject ~ '\[#[lL][0-9]{1,18}\]' AND l.id = ccrm_mail_tag(w.subject, true);
     -- 3. References and In-Reply-To: the candidate closest to the end wins (In-Reply-To is
     --    the end); a stored mail filed on a record, or a person's mail of this set
     UPDATE pg_temp.ccrm_mail_work w
@@ -890,7 +918,7 @@ BEGIN
         UPDATE tickets t SET status = 'open'
           FROM pg_temp.ccrm_mail_work w JOIN mail_queues q ON q.id = w.queue_id
          WHERE t.id = w.ticket_id AND w.status = 'received' AND NOT w.root AND w.member
-           AND (t.status = 'pending' OR (t.status = 'solved' AND q.reopen_on_reply));
+           AND ccrm_mail_reopens(t.status, q.reopen_on_reply);
         PERFORM ccrm_inbox_put(u.login, 'assignment',
                                CASE WHEN w.ticket_id IS NOT NULL THEN 'tickets' ELSE 'leads' END,
                                coalesce(w.ticket_id, w.lead_id),
@@ -1265,30 +1293,21 @@ BEGIN
 
     -- (v_account: the sender's, until the customer's mail takes its record's, below)
     -- 1. the plus-address token, in one of our addresses
-    FOR r IN SELECT t.id AS ticket_id, l.id AS lead_id
-               FROM unnest(v_rcpt) WITH ORDINALITY a(addr, k)
-              CROSS JOIN LATERAL regexp_match(a.addr, '\+([tl])([0-9]{1,18})@', 'i') mm
-               LEFT JOIN tickets t ON lower(mm[1]) = 't' AND t.id = mm[2]::bigint
-               LEFT JOIN leads l ON lower(mm[1]) = 'l' AND l.id = mm[2]::bigint
-              WHERE (t.id IS NOT NULL OR l.id IS NOT NULL) AND ccrm_mail_ours(a.addr)
-              ORDER BY a.k LIMIT 1 LOOP
+    FOR r IN SELECT * FROM ccrm_mail_token(v_rcpt) LOOP
         v_by := 'token';
         v_ticket := r.ticket_id;
         v_lead := r.lead_id;
     END LOOP;
-    -- 2. the subject tag: the last one (a follow-up ticket's subject keeps the closed one's
-    --    tag, and the answer adds its own at the end)
+    -- 2. the subject tag
     IF v_by IS NULL AND v_subject ~ '\[#[0-9]{1,18}\]' THEN
-        SELECT t.id INTO r FROM tickets t
-         WHERE t.id = (regexp_match(v_subject, '.*\[#([0-9]{1,18})\]'))[1]::bigint;
+        SELECT t.id INTO r FROM tickets t WHERE t.id = ccrm_mail_tag(v_subject, false);
         IF FOUND THEN
             v_by := 'tag';
             v_ticket := r.id;
         END IF;
     END IF;
     IF v_by IS NULL AND v_subject ~ '\[#[lL][0-9]{1,18}\]' THEN
-        SELECT l.id INTO r FROM leads l
-         WHERE l.id = (regexp_match(v_subject, '.*\[#[lL]([0-9]{1,18})\]'))[1]::bigint;
+        SELECT l.id INTO r FROM leads l WHERE l.id = ccrm_mail_tag(v_subject, true);
         IF FOUND THEN
             v_by := 'tag';
             v_lead := r.id;
@@ -1424,7 +1443,7 @@ BEGIN
         -- the customer's answer reopens a pending ticket, or a solved one when the queue says so
         UPDATE tickets t SET status = 'open'
          WHERE t.id = v_ticket
-           AND (t.status = 'pending' OR (t.status = 'solved' AND q.reopen_on_reply));
+           AND ccrm_mail_reopens(t.status, q.reopen_on_reply);
     END IF;
     IF v_account IS NULL AND v_member
        AND (v_ticket IS NOT NULL OR v_opp IS NOT NULL OR v_lead IS NOT NULL) THEN
