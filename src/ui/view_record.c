@@ -435,7 +435,7 @@ rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
     /* the lines under the fields: the timeline, or the history while it is shown */
     struct detail_line *lines;
     int ln;
-    int y = 0, i, k, half, lw = 11, fy, listh, hint = h >= 10, keep, want, hmax;
+    int y = 0, i, k, half, lw = 11, fy, listh, hint = h >= 10, keep, want, hmax, collapsed = 0;
 
     if (d != NULL && wd != rv->disp_width)
         layout(rv, wd);
@@ -468,10 +468,12 @@ rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
         snprintf(here, sizeof here, "Also here now: %s", d->here);
         draw_text(w, y++, 0, here, wd, ui_attr(app, PAIR_HIGHLIGHT, A_BOLD));
     }
-    /* fields: two columns on wide terminals; a value too long for its cell (a ticket's
-     * message, an account's description) is shown in full below them, wrapped */
+    /* fields: two columns from 80 terminal columns (in one column, a ticket's fields took all
+     * but 3 rows of an 80x24 screen from its conversation and timeline); a value too long for
+     * its cell (a ticket's message, an account's description, a contact's name and address)
+     * is shown in full below them, wrapped */
     {
-        int cw = wd >= 90 ? wd / 2 - 1 : wd, nshort = 0, need, fend, shown = 0, nf;
+        int cw = wd >= 80 ? wd / 2 - 1 : wd, nshort = 0, need, fend, shown = 0, nf;
         int room = h / 3 > 3 ? h / 3 : 3, width = wd - lw - 1;
         int shortf[64];
         size_t starts[64];
@@ -480,7 +482,7 @@ rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
         for (i = 0; i < nf; i++)
             if (!long_value(d->fields[i].value, cw - lw - 1))
                 shortf[nshort++] = i;
-        half = wd >= 90 ? (nshort + 1) / 2 : nshort;
+        half = wd >= 80 ? (nshort + 1) / 2 : nshort;
         /* more than the rows left: the last one says how many fields are not shown */
         need = half;
         for (i = 0; i < nf; i++)
@@ -491,6 +493,19 @@ rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
             }
         fend = need > hmax - y ? hmax - 1 : hmax;
         fend = fend > y ? fend : y;
+        /* where the fields would leave the lines less than half the screen (an 80x24
+         * terminal), they give their rows to the lines while the cursor is down among them,
+         * to read a conversation; the first lines (k, g) show them again */
+        {
+            int fields = (need < fend - y ? need : fend - y) + (h > 14);
+            int rest = h - hint - y - fields;
+
+            if (rv->sel < rv->top) /* (g, k: as the lines below will show it) */
+                rv->top = rv->sel;
+            collapsed = ln > 0 && rest < (h - hint) / 2 && (rv->top > 0 || rv->sel >= rest);
+        }
+        if (collapsed && y < hmax)
+            fend = y;
         fy = y;
         for (k = 0; k < nshort; k++) {
             int col = k >= half;
@@ -534,8 +549,12 @@ rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
         if (shown < nf && fend < hmax) {
             char more[64];
 
-            snprintf(more, sizeof more, "… %d more field%s", nf - shown,
-                     nf - shown == 1 ? "" : "s");
+            if (collapsed)
+                snprintf(more, sizeof more, "… %d field%s (g: back to them)", nf,
+                         nf == 1 ? "" : "s");
+            else
+                snprintf(more, sizeof more, "… %d more field%s", nf - shown,
+                         nf - shown == 1 ? "" : "s");
             draw_text(w, fend, 0, more, wd, ui_attr(app, PAIR_DIM, A_DIM));
             y = fend + 1;
         }
