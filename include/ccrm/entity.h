@@ -59,6 +59,11 @@ struct entity_field {
      * leaves it empty (a line's product: its description, price, tax rate; ccrm_line_fill):
      * required, but not once that field is set in a new record's form. NULL: none */
     const char *filled_by;
+    /* FIELD_CHOICE: the values a form asks about before it saves a change into one ("mark it
+     * won? (y/n)") or out of one ("reopen it in negotiation? (y/n)"), NULL-terminated: they
+     * close the record (a deal's won and lost change the revenue won and the win rate), as the
+     * Pipeline's > and < ask. NULL: saved unasked */
+    const char *const *asks;
 };
 
 enum { LIST_NONE, LIST_NULL, LIST_EMPTY };

@@ -22,6 +22,8 @@ static const char *const lead_status[] = {"new",         "contacted", "qualified
                                           "unqualified", "converted", NULL};
 const char *const deal_stages[] = {"prospecting", "qualification", "proposal", "negotiation",
                                    "won",         "lost",          NULL};
+/* the stages that close a deal: a form asks before closing or reopening one */
+static const char *const deal_closed_stages[] = {"won", "lost", NULL};
 static const char *const ticket_status[] = {"new", "open", "pending", "solved", "closed", NULL};
 static const char *const ticket_priority[] = {"low", "normal", "high", "urgent", NULL};
 static const char *const visibility_choices[] = {"internal", "shared", NULL};
@@ -621,7 +623,8 @@ static const struct entity_field deal_fields[] = {
      .choices = deal_stages,
      .def = "prospecting",
      .sqldef = "'prospecting'",
-     .synonyms = "dealstage"},
+     .synonyms = "dealstage",
+     .asks = deal_closed_stages},
     {.column = "amount",
      .label = "Amount",
      .type = FIELD_AMOUNT,

@@ -144,9 +144,7 @@ static void
 on_replace(struct app *app, void *ctx, const char *text, int done, int ok)
 {
     (void)ctx;
-    (void)ok;
-    app->ui->input = 0;
-    if (done || (text[0] != 'y' && text[0] != 'Y') || text[1] != '\0') {
+    if (ui_ask_key(app, text, done, ok, NULL) != 'y') {
         ui_message(app, "not saved: %s is left as it was", saving.path);
         return;
     }

@@ -240,17 +240,18 @@ bill_run_draft(struct app *app, const struct action *a, const char *arg)
 static int64_t issue_id;
 static const char *issue_noun; /* "invoice", "credit note" */
 
+/* "issue it? (y/n)" takes one key, as it looks: y issues, any other key (n, Esc, Enter) leaves
+ * the draft. */
 static void
 on_issue(struct app *app, void *ctx, const char *text, int done, int ok)
 {
     struct ccrm_err err;
     char idt[24], number[64];
+    int k = ui_ask_key(app, text, done, ok, NULL);
 
     (void)ctx;
-    if (!done)
-        return;
     snprintf(idt, sizeof idt, "%" PRId64, issue_id);
-    if (!ok || (strcasecmp(text, "y") != 0 && strcasecmp(text, "yes") != 0)) {
+    if (k != 'y') { /* n, Esc, Enter, any other key */
         ui_message(app, "not issued: %s #%s stays a draft", issue_noun, idt);
         return;
     }

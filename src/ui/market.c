@@ -271,6 +271,8 @@ mkt_add_member(struct app *app, int64_t campaign, const char *who)
     ui_input_begin(app, MEMBER_LABEL, mk.text, on_add_member, NULL);
 }
 
+/* "remove the member? (y/n)" takes one key, as it looks: y takes the member out, any other key
+ * (n, Esc, Enter) leaves it. */
 static void
 on_remove(struct app *app, void *ctx, const char *text, int done, int ok)
 {
@@ -278,10 +280,8 @@ on_remove(struct app *app, void *ctx, const char *text, int done, int ok)
     int rc;
 
     (void)ctx;
-    if (!answered(app, done, ok, "removing"))
-        return;
-    if (strcasecmp(text, "y") != 0 && strcasecmp(text, "yes") != 0) {
-        ui_message(app, "not removed");
+    if (ui_ask_key(app, text, done, ok, NULL) != 'y') { /* n, Esc, Enter, any other key */
+        ui_message(app, "not removed: %s stays in the campaign", mk.label);
         return;
     }
     rc = db_campaign_remove(app->db, mk.campaign, mk.entity, mk.id, &err);
@@ -299,7 +299,7 @@ mkt_remove_member(struct app *app, int64_t campaign, const char *entity, int64_t
     start(MKT_REMOVE, campaign, entity, id);
     str_copy(mk.label, label, sizeof mk.label);
     ui_message(app, "take %s out of the campaign?", label);
-    ui_input_begin(app, "remove the member? (y: yes): ", "", on_remove, NULL);
+    ui_input_begin(app, "remove the member? (y/n) ", "", on_remove, NULL);
 }
 
 #define RESPOND_LABEL "response (sent opened clicked replied registered converted): "
@@ -371,23 +371,6 @@ mkt_respond(struct app *app, int64_t campaign, const char *entity, int64_t id, c
     }
     ui_message(app, "a response of %s", label);
     ui_input_begin(app, RESPOND_LABEL, mk.text, on_respond, NULL);
-}
-
-/* ---- a question answered by one key ---- */
-
-int
-mkt_one_key(struct app *app, const char *text, int done, int ok)
-{
-    int k;
-
-    if (done) /* Enter, or Esc (^G, ^C): the line is closed already */
-        return ok ? '\n' : 27;
-    app->ui->input = 0; /* the first key typed answers: no Enter after it */
-    /* what was typed after it ("yes" out of habit, an Enter) is dropped, not handed to the
-     * view below, where Enter opens a record and a letter may be a command */
-    flushinp();
-    k = text[0] != '\0' && text[1] == '\0' ? (unsigned char)text[0] : 0;
-    return k >= 'A' && k <= 'Z' ? k + 'a' - 'A' : k;
 }
 
 /* ---- segments: exact counts kept for the session ---- */
@@ -599,7 +582,7 @@ static void
 on_confirm(struct app *app, void *ctx, const char *text, int done, int ok)
 {
     (void)ctx;
-    switch (mkt_one_key(app, text, done, ok)) {
+    switch (ui_ask_key(app, text, done, ok, NULL)) {
     case 'y':
         do_segment_save(app);
         break;

@@ -32,12 +32,6 @@ void mkt_respond(struct app *app, int64_t campaign, const char *entity, int64_t 
 void mkt_segment_save(struct app *app, const char *arg);
 void mkt_segment_count(struct app *app, const char *name);
 
-/* A question on the bottom line answered by one key, as it looks ("save it? (y: yes, c: count
- * exactly)", as "send? y/n"): call it first in the question's input_cb. The first key typed
- * ends the line and is returned in lower case, what was typed after it dropped; Enter gives
- * '\n', Esc (^G, ^C) 27, a key that is no single character 0. */
-int mkt_one_key(struct app *app, const char *text, int done, int ok);
-
 /* Exact counts of saved segments made this session (c in the Segments view, a count before
  * saving or changing one), so that the list read again or opened anew shows them rather than
  * the estimate. A count is of segment id with definition (JSON): new words forget it. */

@@ -634,31 +634,24 @@ static void
 on_key(struct app *app, void *ctx, const char *text, int done, int ok)
 {
     char note[96];
-    int k;
+    /* the question is answered by one key; what was typed after y or n ("yes", "no" out of
+     * habit) is dropped, not handed to the view below (e edits the ticket, s types into it);
+     * after t, c, s, a or : it is the line they open */
+    int k = ui_ask_key(app, text, done, ok, "tcsa:");
 
     (void)ctx;
-    if (done && !ok) { /* Esc, ^G, ^C */
-        not_sent(app);
-        return;
-    }
-    if (done) { /* Enter: neither yes nor no */
-        ask_send(app, "Enter does nothing here: y sends, n keeps the answer unsent");
-        return;
-    }
-    app->ui->input = 0;
-    k = text[0] != '\0' && text[1] == '\0' ? text[0] : 0;
-    if (k >= 'A' && k <= 'Z')
-        k += 'a' - 'A';
-    /* the question is answered by one key; what was typed after it ("yes", "no" out of
-     * habit) is dropped, not handed to the view below (e edits the ticket, s types into it) */
     switch (k) {
+    case 27: /* Esc, ^G, ^C */
+        not_sent(app);
+        break;
+    case '\n': /* Enter: neither yes nor no */
+        ask_send(app, "Enter does nothing here: y sends, n keeps the answer unsent");
+        break;
     case 'y':
         send_answer(app);
-        flushinp();
         break;
     case 'n':
         not_sent(app);
-        flushinp();
         break;
     case 't':
     case 'c':

@@ -1468,6 +1468,25 @@ ui_input_complete(struct app *app, enum ui_complete kind)
     app->ui->icomplete = kind;
 }
 
+int
+ui_ask_key(struct app *app, const char *text, int done, int ok, const char *keep)
+{
+    int k;
+
+    if (done) /* Enter, or Esc (^G, ^C): the line is closed already */
+        return ok ? '\n' : 27;
+    app->ui->input = 0; /* the first key typed answers: no Enter after it */
+    k = text[0] != '\0' && text[1] == '\0' ? (unsigned char)text[0] : 0;
+    if (k >= 'A' && k <= 'Z')
+        k += 'a' - 'A';
+    /* what was typed after it ("yes" out of habit, an Enter) is dropped, not handed to the
+     * view below, where Enter opens a record and a letter may be a command; after a key that
+     * opens a line of its own it is that line's */
+    if (k == 0 || keep == NULL || strchr(keep, k) == NULL)
+        flushinp();
+    return k;
+}
+
 #define COMPLETE_MAX 50
 
 struct candidates {

@@ -219,6 +219,13 @@ enum ui_complete {
     UI_COMPLETE_ARG_FILES
 };
 void ui_input_complete(struct app *app, enum ui_complete kind);
+/* A question on the bottom line answered by one key, as it looks ("replace it? (y/n)", "save
+ * it? (y: yes, c: count exactly)", "send? y/n"): call it first in the question's input_cb.
+ * The first key typed ends the line (no Enter after it) and is returned in lower case; what
+ * was typed after it is dropped, unless the key is in keep (may be NULL): a key that opens a
+ * line of its own (the reply's t, :), which takes what follows. Enter gives '\n', Esc (^G,
+ * ^C) 27, a key that is no single character 0. */
+int ui_ask_key(struct app *app, const char *text, int done, int ok, const char *keep);
 void ui_message_error(struct app *app, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A message that stays ms milliseconds (unless a newer one replaces it). */
 void ui_message_for(struct app *app, int ms, const char *fmt, ...)

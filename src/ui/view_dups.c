@@ -122,6 +122,8 @@ compare(struct dupview *dv, struct app *app)
     dv->merging = 1;
 }
 
+/* The questions take one key, as they look (ui_ask_key): y merges or marks the pair, any
+ * other key (n, Esc, Enter) leaves it. */
 static void
 on_merge(struct app *app, void *ctx, const char *text, int done, int ok)
 {
@@ -132,9 +134,7 @@ on_merge(struct app *app, void *ctx, const char *text, int done, int ok)
     struct view *r;
     int i, rc;
 
-    if (!done)
-        return;
-    if (!ok || (strcmp(text, "y") != 0 && strcmp(text, "yes") != 0)) {
+    if (ui_ask_key(app, text, done, ok, NULL) != 'y') { /* n, Esc, Enter, any other key */
         ui_message(app, "not merged");
         return;
     }
@@ -169,9 +169,7 @@ on_not_dup(struct app *app, void *ctx, const char *text, int done, int ok)
     const struct dup_pair *p;
     struct ccrm_err err;
 
-    if (!done)
-        return;
-    if (!ok || (strcmp(text, "y") != 0 && strcmp(text, "yes") != 0) || dv->n == 0) {
+    if (ui_ask_key(app, text, done, ok, NULL) != 'y' || dv->n == 0) {
         ui_message(app, "not marked");
         return;
     }
@@ -294,7 +292,7 @@ dv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
         else if (!fkey && key == L's')
             dv->survivor_right = !dv->survivor_right;
         else if (!fkey && key == L'M')
-            ui_input_begin(app, "merge the two into one? (y: yes): ", "", on_merge, dv);
+            ui_input_begin(app, "merge the two into one? (y/n) ", "", on_merge, dv);
         else if (!fkey && (key == L'q' || key == 27))
             free_values(dv);
         else if (!down && !up)
@@ -308,7 +306,7 @@ dv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
     else if (enter)
         compare(dv, app);
     else if (!fkey && key == L'n' && dv->n > 0)
-        ui_input_begin(app, "not a duplicate? (y: yes): ", "", on_not_dup, dv);
+        ui_input_begin(app, "not a duplicate? (y/n) ", "", on_not_dup, dv);
     else if (!fkey && key == L't') {
         dv->kind = kinds[dv->kind + 1] != NULL ? dv->kind + 1 : 0;
         dv->sel = dv->top = 0;

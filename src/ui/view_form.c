@@ -87,6 +87,7 @@ struct formview {
     char *preview_of;  /* the values the preview line was computed from */
     char preview[256]; /* the entity's preview line (a quote line's amounts), or "" */
     char noun[64];     /* what the record is called in messages: noun() */
+    int asked;         /* the change asked about (entity_field.asks) was answered y: saved */
 };
 
 #define DUP_PAUSE_MS 250
@@ -99,7 +100,7 @@ static const char *const form_help[] = {
     "↓, ↑\tnext / previous field (in a body: line; in a search: match)",
     "PgDn, PgUp\tfive fields on / back",
     "Enter\tnext field; in a text body, a new line",
-    "Ctrl-S, F2\tsave",
+    "Ctrl-S, F2\tsave; closing or reopening a deal (its Stage) asks first, y/n",
     "Esc\tcancel (asks first if you changed something)",
     "← → Home End\tmove in the text",
     "^U, ^K\tdelete to the start / end",
@@ -673,6 +674,85 @@ merged_banner(struct formview *fv)
                    noun(fv), (long long)fv->merged_into);
 }
 
+static int save(struct formview *fv, int attempt);
+
+static int
+one_of(const char *const *values, const char *v)
+{
+    int i;
+
+    for (i = 0; values[i] != NULL; i++)
+        if (strcmp(values[i], v) == 0)
+            return 1;
+    return 0;
+}
+
+/* The first field whose change the registry asks about (entity_field.asks: a deal's Stage into
+ * or out of won, lost) among vals, the values to save, or -1. */
+static int
+asked_change(const struct formview *fv, char **vals)
+{
+    int i;
+
+    for (i = 0; i < fv->nf; i++) {
+        const struct ffield *ff = &fv->f[i];
+
+        if (ff->spec->asks != NULL && strcmp(vals[i], ff->base) != 0 &&
+            (one_of(ff->spec->asks, vals[i]) || one_of(ff->spec->asks, ff->base)))
+            return i;
+    }
+    return -1;
+}
+
+/* Is fv still open? A question's answer comes after the key that asked has returned. */
+static int
+still_open(struct app *app, const struct formview *fv)
+{
+    int i;
+
+    for (i = 0; i < app->ui->depth; i++)
+        if (app->ui->stack[i] == &fv->v)
+            return !fv->v.closing;
+    return 0;
+}
+
+/* "mark it won? (y/n)" takes one key, as the Pipeline's does: y saves, any other key (n, Esc,
+ * Enter) goes back to the form as it was typed. */
+static void
+on_asked(struct app *app, void *ctx, const char *text, int done, int ok)
+{
+    struct formview *fv = ctx;
+    int k = ui_ask_key(app, text, done, ok, NULL);
+
+    if (!still_open(app, fv))
+        return;
+    if (k != 'y') {
+        ui_message(app, "not saved: your input is kept (Ctrl-S asks again)");
+        return;
+    }
+    fv->asked = 1;
+    save(fv, 0);
+    fv->asked = 0;
+}
+
+/* Ask before saving field k's change to value v, as the Pipeline asks before > or < close or
+ * reopen a deal: it changes the revenue won and the win rate. */
+static void
+ask_first(struct formview *fv, int k, const char *v)
+{
+    const struct ffield *ff = &fv->f[k];
+    char label[64];
+
+    /* what changes, above the question, which is short (the line's label holds 63 bytes) */
+    ui_message_for(fv->app, 600000, "%s #%lld, %s: %s → %s", noun(fv), (long long)fv->id,
+                   ff->spec->label, ff->base[0] != '\0' ? ff->base : "(none)", v);
+    if (one_of(ff->spec->asks, v))
+        snprintf(label, sizeof label, "mark it %s? (y/n) ", v);
+    else
+        snprintf(label, sizeof label, "reopen it in %s? (y/n) ", v);
+    ui_input_begin(fv->app, label, "", on_asked, fv);
+}
+
 /* Save. Returns 1 if the form closed (it stays valid until its key handler returns), else 0. */
 static int
 save(struct formview *fv, int attempt)
@@ -683,7 +763,7 @@ save(struct formview *fv, int attempt)
     struct record_err re;
     struct record *cur = NULL;
     char msg[200];
-    int i, bad = -1, nbad = 0, nch = 0, rc, closed = 0;
+    int i, k, bad = -1, nbad = 0, nch = 0, rc, closed = 0;
 
     for (i = 0; i < fv->nf; i++) /* first: a pick may fill in another field (its account) */
         ref_leave(fv, &fv->f[i]);
@@ -757,6 +837,12 @@ save(struct formview *fv, int attempt)
                 fv->maybe_id = re.maybe_id;
             refused(fv, &re);
         }
+        goto out;
+    }
+    /* a change that closes or reopens the record is asked first; a save after a conflict
+     * (attempt > 0) was asked already */
+    if (attempt == 0 && !fv->asked && (k = asked_change(fv, vals)) >= 0) {
+        ask_first(fv, k, vals[k]);
         goto out;
     }
     for (i = 0; i < fv->nf; i++)

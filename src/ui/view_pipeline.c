@@ -198,18 +198,15 @@ do_move(struct pipeview *pv, struct app *app)
     ui_message(app, "\"%s\" moved to %s", pv->ask.name, deal_stages[pv->ask.to]);
 }
 
-/* "move it? (y/n)" takes one key, as the other questions do (src/ui/attach.c, reply.c): y
- * moves, any other key (n, Esc, Enter) leaves the deal where it is. What was typed after it
- * ("yes" out of habit) is dropped, not taken as keys of the pipeline (e, s). */
+/* "mark it won? (y/n)" takes one key, as the other questions do (ui_ask_key): y moves, any
+ * other key (n, Esc, Enter) leaves the deal where it is. What was typed after it ("yes" out of
+ * habit) is dropped, not taken as keys of the pipeline (e, s). */
 static void
 on_move_answer(struct app *app, void *ctx, const char *text, int done, int ok)
 {
     struct pipeview *pv = ctx;
 
-    (void)ok;
-    app->ui->input = 0;
-    flushinp();
-    if (done || (text[0] != 'y' && text[0] != 'Y') || text[1] != '\0') {
+    if (ui_ask_key(app, text, done, ok, NULL) != 'y') {
         ui_message(app, "not moved: \"%s\" stays %s", pv->ask.name, deal_stages[pv->ask.from]);
         return;
     }

@@ -176,7 +176,7 @@ on_change(struct app *app, void *ctx, const char *text, int done, int ok)
     struct ccrm_err err;
     char msg[1536];
     long long n;
-    int rc, k = mkt_one_key(app, text, done, ok);
+    int rc, k = ui_ask_key(app, text, done, ok, NULL);
 
     (void)ctx;
     if (ed.sv == NULL) /* the view was closed */
@@ -243,17 +243,19 @@ on_words(struct app *app, void *ctx, const char *text, int done, int ok)
     ui_input_begin(app, CHANGE_LABEL, "", on_change, NULL);
 }
 
+/* "delete the segment? (y/n)" takes one key, as it looks: y deletes it, any other key (n,
+ * Esc, Enter) keeps it. */
 static void
 on_delete(struct app *app, void *ctx, const char *text, int done, int ok)
 {
     struct ccrm_err err;
     char msg[512];
-    int rc;
+    int rc, k = ui_ask_key(app, text, done, ok, NULL);
 
     (void)ctx;
-    if (!done || ed.sv == NULL)
+    if (ed.sv == NULL) /* the view was closed */
         return;
-    if (!ok || (strcasecmp(text, "y") != 0 && strcasecmp(text, "yes") != 0)) {
+    if (k != 'y') {
         ui_message(app, "segment \"%s\" not deleted", ed.name);
         return;
     }
@@ -400,7 +402,7 @@ sv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
     } else if (!fkey && key == L'd') {
         if (editing(sv)) {
             ui_message(app, "delete segment \"%s\"? campaigns keep the people it added", ed.name);
-            ui_input_begin(app, "delete the segment? (y: yes): ", "", on_delete, NULL);
+            ui_input_begin(app, "delete the segment? (y/n) ", "", on_delete, NULL);
         }
     } else if ((fkey && key == KEY_ENTER) || (!fkey && (key == L'\r' || key == L'\n'))) {
         char id[24];

@@ -139,7 +139,7 @@ prompt "remove-line 2"
 wait_for "line 2 removed from invoice #$inv" || fail "the return line removed again"
 keys N
 wait_for "Its number and date are final (y/n)" || fail "N asks first"
-keys y Enter
+keys y
 check "N issues it" wait_for "issued invoice #$inv as "
 num=$(q "select number from invoices where id = $inv")
 keys L
@@ -191,7 +191,7 @@ cn=$(q "select max(id) from invoices where credit_of = $inv")
 keys N
 check "N asks about the credit note by its name" \
     wait_for "issue credit note #$cn? Its number and date are final (y/n)"
-keys y Enter
+keys y
 check "N issues the credit note, saying so" wait_for "issued credit note #$cn as "
 prompt "payment 10"
 check ":payment on the issued credit note says payments are recorded on invoices" \

@@ -150,12 +150,12 @@ check "P on the draft says it is not owed yet, before an amount is typed" \
 check "... and asks for none" bash -c "! (tmux -L $TMUX_SOCK capture-pane -t =t: -p | grep -qF 'payment received (amount')"
 keys N
 check "N asks first: the number is final" wait_for "issue invoice #$inv? Its number and date are final (y/n)"
-keys n Enter
+keys n
 check "n leaves the draft" wait_for "not issued: invoice #$inv stays a draft"
 check "database: still a draft after n" test "$(q "select status from invoices where id = ${inv:-0}")" = draft
 keys N
 wait_for "Its number and date are final (y/n)" || fail "N asks again"
-keys y Enter
+keys y
 check "N issues it with the next number" wait_for "issued invoice #$inv as "
 number=$(q "select number from invoices where id = ${inv:-0}")
 check "the number is the next of the year's series, gapless" \
@@ -202,7 +202,7 @@ check "... and records none" test "$(q "select count(*) from payments where invo
 keys N
 check "N asks about the credit note, by that name" \
     wait_for "issue credit note #$cn? Its number and date are final (y/n)"
-keys n Enter
+keys n
 check "n leaves the credit note a draft" wait_for "not issued: credit note #$cn stays a draft"
 keys q
 check "q: back on the invoice" wait_for "Invoice $number"

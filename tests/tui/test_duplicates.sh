@@ -36,8 +36,8 @@ check ":duplicates lists the candidate pairs, best first" \
     wait_for "Duplicates · contacts · $pairs pairs, best first"
 check "the best pair is on top, with its reasons" line_has "#$a1 " "#$b1 "
 keys n
-check "n asks first" wait_for "not a duplicate? (y: yes):"
-keys y Enter
+check "n asks first" wait_for "not a duplicate? (y/n)"
+keys y
 check "the pair is remembered" wait_for "#$a1 and #$b1 are not duplicates: remembered"
 check "database: the mark" \
     wait_sql "select count(*) from not_duplicates where entity = 'contacts' and a_id = $a1 and b_id = $b1" 1
@@ -52,8 +52,8 @@ check "the survivor's values are kept by default" line_has "E-mail" "● $(q "se
 keys j j l
 check "l keeps the other record's e-mail" line_has "E-mail" "● $mail2"
 keys M
-check "M asks first" wait_for "merge the two into one? (y: yes):"
-keys y Enter
+check "M asks first" wait_for "merge the two into one? (y/n)"
+keys y
 check "the merge is done and says how to undo it" \
     wait_for "merged contact #$b2 into #$a2 (merge "
 check "the survivor opens" wait_for "contact #$a2 ·"

@@ -143,20 +143,20 @@ check "support may not rename it: the database's rule, said" \
     wait_for "could not change segment #$seg: only its creator or owner, marketing, management and admin change it"
 check "database: the name is kept" sql_is "select name from segments where id = $seg" "Gadget people"
 keys d
-check "d asks before deleting" wait_for "delete the segment? (y: yes):"
-keys y Enter
+check "d asks before deleting" wait_for "delete the segment? (y/n)"
+keys y
 check "support may not delete it" \
     wait_for "could not delete segment #$seg: only its creator or owner, marketing, management and admin delete it"
 check "database: still there" sql_is "select count(*) from segments where id = $seg" 1
 keys q
 
 keys_in m d
-check "marco is asked first" wait_in m "delete the segment? (y: yes):"
-keys_in m n Enter
+check "marco is asked first" wait_in m "delete the segment? (y/n)"
+keys_in m n
 check "n keeps it" wait_in m 'segment "Gadget people" not deleted'
 keys_in m d
-wait_in m "delete the segment? (y: yes):" || fail "d asks again"
-keys_in m y Enter
+wait_in m "delete the segment? (y/n)" || fail "d asks again"
+keys_in m y
 check "y deletes it" wait_in m 'segment "Gadget people" deleted'
 check "database: gone" wait_sql "select count(*) from segments where id = $seg" 0
 check "gone from the list" gone_in m "Gadget people" 10

@@ -43,6 +43,18 @@ test_entries(void **state)
             assert_true(f->label != NULL && f->label[0] != '\0');
             assert_int_equal(entity_field_index(e, f->column), k);
             assert_true(f->type != FIELD_CHOICE || f->choices != NULL);
+            /* the values a form asks about are values of the choice */
+            if (f->asks != NULL) {
+                int a, c;
+
+                assert_int_equal(f->type, FIELD_CHOICE);
+                for (a = 0; f->asks[a] != NULL; a++) {
+                    for (c = 0; f->choices[c] != NULL; c++)
+                        if (strcmp(f->choices[c], f->asks[a]) == 0)
+                            break;
+                    assert_non_null(f->choices[c]);
+                }
+            }
             if (f->type == FIELD_REF) {
                 /* a reference names an entity the form can search */
                 assert_non_null(f->ref);
@@ -363,6 +375,9 @@ test_names(void **state)
     assert_string_equal(entity_find("opportunities")->list->title, "Deals");
     /* the pipeline's stages are the stage field's choices */
     assert_ptr_equal(entity_field(entity_find("opportunities"), "stage")->choices, deal_stages);
+    /* closing a deal in its form, or reopening it, is asked first (as the Pipeline asks) */
+    assert_string_equal(entity_field(entity_find("opportunities"), "stage")->asks[0], "won");
+    assert_string_equal(entity_field(entity_find("opportunities"), "stage")->asks[1], "lost");
 }
 
 int
