@@ -357,6 +357,25 @@ END
 $$;
 SELECT ccrm_set_execute('ccrm_assign(text,bigint,text,text,boolean)', 'ccrm_internal', 'ccrm_partner');
 
+-- Whether a mail domain is a mailbox provider's rather than a company's: a person at
+-- gmail.com says nothing about the company's domain. The large providers of the markets the
+-- demo and our users are in; a domain not listed is taken as the company's.
+CREATE OR REPLACE FUNCTION ccrm_freemail(p_domain text) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+    SELECT lower(p_domain) = ANY (ARRAY[
+               'gmail.com', 'googlemail.com', 'outlook.com', 'hotmail.com', 'live.com', 'msn.com',
+               'icloud.com', 'me.com', 'mac.com', 'aol.com', 'yahoo.com', 'ymail.com',
+               'proton.me', 'protonmail.com', 'gmx.com', 'gmx.net', 'gmx.de', 'gmx.at', 'gmx.ch',
+               'web.de', 't-online.de', 'freenet.de', 'posteo.de', 'mail.de', 'bluewin.ch',
+               'orange.fr', 'free.fr', 'laposte.net', 'libero.it', 'virgilio.it', 'seznam.cz',
+               'wp.pl', 'o2.pl', 'interia.pl', 'onet.pl', 'mail.ru', 'yandex.ru', 'yandex.com',
+               'qq.com', '163.com', '126.com', 'naver.com', 'zoho.com', 'fastmail.com',
+               'tutanota.com', 'hey.com'])
+        OR lower(p_domain) ~ '^(yahoo|hotmail|outlook|live)\.[a-z.]+$'
+$$;
+
 CREATE OR REPLACE FUNCTION ccrm_convert_lead(p_lead bigint, p_deal_name text DEFAULT NULL,
                                   p_amount numeric DEFAULT NULL)
 RETURNS TABLE (account_id bigint, contact_id bigint, opportunity_id bigint)
@@ -418,9 +437,13 @@ BEGIN
          WHERE lower(a.name) = lower(btrim(l.company)) HAVING count(*) = 1;
     END IF;
     IF v_acc IS NULL THEN
-        INSERT INTO accounts (name, owner)
+        -- the company's domain from the person's address (lena@martin-consulting.com), unless
+        -- it is a mailbox provider's
+        INSERT INTO accounts (name, domain, owner)
         VALUES (coalesce(nullif(btrim(l.company), ''),
                          nullif(btrim(concat_ws(' ', l.first_name, l.last_name)), ''), l.email),
+                (SELECT d FROM ccrm_domain_norm(split_part(l.email, '@', 2)) d
+                  WHERE NOT ccrm_freemail(d)),
                 v_owner)
         RETURNING id INTO v_acc;
     END IF;
