@@ -144,9 +144,14 @@ static const struct entity_column product_cols[] = {
     {.name = "Price",
      .sql = "" PRICE("a.unit_price", "a.currency") " || ' ' || a.currency",
      .min = 14,
+     .fit = 10, /* a figure: right-aligned, never cut, as every amount of a list */
      .priority = 2},
     {.name = "Unit", .sql = "a.unit", .min = 6, .priority = 4},
-    {.name = "Tax", .sql = "" NUM("a.tax_rate") " || '%'", .min = 6, .priority = 3},
+    {.name = "Tax",
+     .sql = "" NUM("a.tax_rate") " || '%'",
+     .min = 6,
+     .fit = 10, /* a figure too: 7% under 19% */
+     .priority = 3},
     {.name = "Active",
      .sql = "CASE WHEN a.active THEN 'yes' ELSE 'no' END",
      .min = 6,
