@@ -626,6 +626,13 @@ lv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
         lv->top = lv->cur;
     if (lv->cur >= lv->top + rows)
         lv->top = lv->cur - rows + 1;
+    /* no blank rows under the last row while rows above it are hidden: the window may have
+     * been placed for another height (a Pipeline column not drawn yet), or rows went */
+    if (lv->buf.at_end && lv->top > 0 && lv->buf.n - lv->top < rows) {
+        if (!lv->buf.at_start && lv->top < rows) /* and not enough of them read */
+            extend(lv, app, -1);
+        lv->top = lv->buf.n - rows;
+    }
     if (lv->top < 0)
         lv->top = 0;
     if (lv->top == 0 && lv->buf.at_start)
