@@ -28,10 +28,8 @@ int db_comment_add(struct db *db, const char *entity, int64_t id, const char *bo
 
 /* An action of this file (comment, assignment, lead conversion, sales signal) that
  * returned -1 because the connection dropped after its COMMIT was sent may have been written:
- * its out parameters (ids) are filled all the same. Ask this once online again, before the
- * action is sent a second time: 1 it was written, 0 it was not (or no write is in question);
- * -1 when that cannot be told now (err says why; ask again later). */
-int db_action_landed(struct db *db, struct ccrm_err *err);
+ * its out parameters (ids) are filled all the same, and db_write_unanswered (ccrm/db.h) gives
+ * what to ask db_write_landed before the action is sent a second time. */
 
 /* Assign (handoff 0) or hand off (handoff 1) a record to a login or a department (sales,
  * support, marketing, management; departments only with handoff). A person becomes the owner

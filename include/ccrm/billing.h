@@ -106,7 +106,8 @@ int db_bill_issue(struct db *db, const char *ref, const char *date, char *number
                   struct ccrm_err *err);
 
 /* Record a payment on an issued invoice; date, method and reference may be NULL. msg gets one
- * line (amount, what is still open). Returns 0 or -1. */
+ * line (amount, what is still open). Returns 0 or -1 (when the connection dropped as it
+ * committed, db_write_unanswered says what to ask before it is recorded again). */
 int db_bill_payment(struct db *db, const char *ref, const char *amount, const char *date,
                     const char *method, const char *reference, char *msg, size_t n,
                     struct ccrm_err *err);

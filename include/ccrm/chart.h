@@ -20,11 +20,13 @@ int chart_sparkline(char *buf, size_t n, const double *values, int count, int wi
 
 /* One line of a bar chart, exactly width columns: the label cut or padded to label_w columns,
  * a space, the bar, and the value as text at the right ("pro      ██████▌      1,240"), so the
- * figure is there without colour and without counting blocks. A width too small for label and
- * value drops the bar, then cuts the label. Returns the columns written (width, or less when
- * buf is too small). */
+ * figure is there without colour and without counting blocks. value_w is the room kept for
+ * the value, the same on every line of a chart (its widest value's), so that the bars of one
+ * chart share one full length and equal values draw equal bars; a value wider than value_w
+ * (or value_w <= 0) takes its own width. A width too small for label and value drops the bar,
+ * then cuts the label. Returns the columns written (width, or less when buf is too small). */
 int chart_bar_line(char *buf, size_t n, const char *label, int label_w, double value, double max,
-                   const char *value_text, int width);
+                   const char *value_text, int value_w, int width);
 
 /* value with thousands separators and at most decimals decimals, trailing zeros dropped
  * ("1,240", "0.35", "-12,000.5") into buf (n bytes). Returns buf. */

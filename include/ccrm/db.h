@@ -49,6 +49,15 @@ int db_connect_wait_ms(const struct db *db);
 const char *db_connect_error(const struct db *db);
 /* Set when a query failed because the connection broke; the caller schedules a reconnect. */
 int db_lost(const struct db *db);
+/* A write that must not be done twice (a mail answer queued, a payment, a comment, a chat
+ * message) that failed because the connection dropped as it committed may be in or not:
+ * db_write_unanswered, called right after it failed, puts its transaction's id into xid (n
+ * bytes; "" when no write is in question: it failed before its COMMIT, or was refused) and
+ * forgets it. Keep it with what was typed and ask db_write_landed(xid) once online again,
+ * before writing it a second time: 1 it was written, 0 it was not (or xid is ""), -1 when that
+ * cannot be told now (err says why; ask again later). */
+void db_write_unanswered(struct db *db, char *xid, size_t n);
+int db_write_landed(struct db *db, const char *xid, struct ccrm_err *err);
 
 /* Who we are and where. Borrowed strings, valid until db_close. */
 const char *db_login(const struct db *db);
@@ -108,7 +117,8 @@ int db_presence_here(struct db *db, const char *entity, int64_t id, char **here,
                      struct ccrm_err *err);
 int db_presence_clear(struct db *db, struct ccrm_err *err);
 /* Post a chat message on a record: visibility "internal", "shared" or NULL (the writer's
- * default, as for comments). Returns 0/-1. */
+ * default, as for comments). Returns 0/-1 (when the connection dropped as it committed,
+ * db_write_unanswered says what to ask before it is sent again). */
 int db_chat_send(struct db *db, const char *entity, int64_t id, const char *body,
                  const char *visibility, struct ccrm_err *err);
 

@@ -282,8 +282,13 @@ struct entity {
     const char *one_of_msg;
 
     const char *const *exports; /* what --import takes and --export writes, in order (columns) */
-    const char *dup_key;        /* an import row with this column's value exists already */
-    const char *dup_word;       /* its name in messages: "e-mail" */
+    /* columns an import takes and an export writes that the form does not show (an
+     * interaction's owner: a task's person, set by the rules or psql), looked up by
+     * entity_io_field after the form's fields */
+    const struct entity_field *io_fields;
+    int nio_fields;
+    const char *dup_key;  /* an import row with this column's value exists already */
+    const char *dup_word; /* its name in messages: "e-mail" */
 
     const struct entity_ref *ref;
     const struct entity_list *list;
@@ -320,6 +325,9 @@ const struct entity *entity_by_view(const char *view);
 /* A field by column, or NULL; its index, or -1. */
 const struct entity_field *entity_field(const struct entity *e, const char *column);
 int entity_field_index(const struct entity *e, const char *column);
+/* A field of the form or, failing that, one of its io_fields (the columns of an import or an
+ * export), or NULL. */
+const struct entity_field *entity_io_field(const struct entity *e, const char *column);
 /* The rule a field's values follow in a form (a person is a login, other references an id)
  * and in an import (references by name, domain or e-mail; times as given). */
 struct value_rule entity_form_rule(const struct entity_field *f);

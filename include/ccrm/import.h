@@ -24,6 +24,9 @@ enum imp_type {
     IMP_LOGIN,     /* a users.login, checked in SQL */
     IMP_ACCOUNT,   /* account by domain or name -> account_id, resolved in SQL */
     IMP_CONTACT,   /* contact by e-mail -> contact_id, resolved in SQL */
+    IMP_LEAD,      /* lead by e-mail -> lead_id, resolved in SQL */
+    IMP_DEAL,      /* deal by name (among the row's account's) -> opportunity_id */
+    IMP_TICKET,    /* ticket by subject (among the row's account's) -> ticket_id */
 };
 
 struct imp_column {
@@ -94,8 +97,9 @@ int db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct
  * many, or -1 with err. */
 int64_t db_import_unchanged(struct db_import *imp, struct imp_counts *cnt, struct ccrm_err *err);
 
-/* Call cb for every rejected row in line order (raw is NULL unless keep_raw). cb returns 0, or
- * -1 to stop (then this returns -1 with err untouched). Returns 0/-1. */
+/* Call cb for every rejected row not reported before, in line order (raw is NULL unless
+ * keep_raw). cb returns 0, or -1 to stop (then this returns -1 with err untouched). Returns
+ * 0/-1. */
 int db_import_rejects(struct db_import *imp,
                       int (*cb)(void *arg, int64_t line, const char *reason, const char *raw,
                                 size_t rawlen),
@@ -111,11 +115,19 @@ int db_import_lock(struct db_import *imp, int wait, struct ccrm_err *err);
  * the import since the classification (deleted before their update, a key inserted by someone
  * else) are merged again as --on-conflict says; c then holds what really happened, and note
  * (when not NULL) gets each such row's line and what happened to it. Returns the batch id, 0
- * when there was nothing to write (rolled back: no batch, no event), or -1 (rolled back; a row
- * that makes the import fail is named in err). */
+ * when there was nothing to write (rolled back: no batch, no event), -2 when the table's own
+ * rules (a department rule, a CHECK) refused rows: nothing written, those rows are rejected now
+ * (db_import_rejects reports them), c holds the plan without them, and the import is still
+ * open, to commit again or abort; or -1 (rolled back; a row that makes the import fail is
+ * named in err). */
 int64_t db_import_commit(struct db_import *imp, const char *file_name, struct imp_counts *c,
                          int (*note)(void *arg, int64_t line, const char *text), void *arg,
                          struct ccrm_err *err);
+
+/* A dry run's merge, undone: the rows the table's own rules refuse (a trigger, a CHECK) become
+ * rejected rows, as db_import_commit would find them; c gets the plan without them. Returns how
+ * many were refused, or -1 with err. */
+int64_t db_import_try(struct db_import *imp, struct imp_counts *c, struct ccrm_err *err);
 
 /* ROLLBACK if still open and free. Accepts NULL. */
 void db_import_abort(struct db_import **impp);

@@ -223,11 +223,14 @@ void db_mail_names_free(char **names, int n);
 /* Queue an answer (ccrm_mail_reply): entity tickets, leads, contacts or opportunities. subject,
  * to, cc, queue may be NULL. att: natt files attached (at most MAIL_REPLY_FILES_MAX; none when
  * natt is 0), stored as the mail's attachments and sent with it. Returns the mail's id, or -1
- * with err. */
+ * with err. Queued in a transaction of its own: when the connection dropped as it committed,
+ * *maybe_id (may be NULL; else 0) gets the id the mail has if it was queued, and
+ * db_write_unanswered what to ask db_write_landed before it is queued again. */
 #define MAIL_REPLY_FILES_MAX 10
 int64_t db_mail_reply(struct db *db, const char *entity, int64_t id, const char *body,
                       const char *subject, const char *to, const char *cc, const char *queue,
-                      const struct mail_attachment *att, int natt, struct ccrm_err *err);
+                      const struct mail_attachment *att, int natt, int64_t *maybe_id,
+                      struct ccrm_err *err);
 
 /* The full-screen client's answer quotes the record's latest mail from a person (src/db/mail_ui.c):
  * mail_fk is the registry's column of messages that names the record ("ticket_id"). Returns 1

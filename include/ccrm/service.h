@@ -107,8 +107,9 @@ int db_reminder_seen(struct db *db, long long id, struct ccrm_err *err);
 /* SLA compliance of the last 30 days, per kind of clock (the view sla_compliance). */
 struct sla_line {
     char kind[24];
-    long long clocks, met_in_time, open, open_breached;
-    char percent[16]; /* "93.5", or "" when nothing was due yet */
+    /* clocks = met_in_time + met_late + overdue + the open ones not yet due */
+    long long clocks, met_in_time, met_late, overdue; /* overdue: open and past its due time */
+    char percent[16]; /* "93.5": met in time of those met or overdue; "" when none is */
 };
 /* Returns the number of lines (at most max), or -1 with err set. */
 int db_sla_compliance(struct db *db, struct sla_line *lines, int max, struct ccrm_err *err);

@@ -1960,7 +1960,10 @@ BEGIN
                   AND NOT EXISTS (SELECT 1 FROM followers f
                                    WHERE f.entity = TG_TABLE_NAME AND f.entity_id = r.id
                                      AND f.following AND f.login <> v_from);
-        v_changed := ARRAY(SELECT k.key FROM jsonb_each(r.nr) k
+        -- the columns named in words, as the Feed names them (ccrm_feed_what): "annual
+        -- revenue", "account", not annual_revenue, account_id
+        v_changed := ARRAY(SELECT replace(regexp_replace(k.key, '_id$', ''), '_', ' ')
+                             FROM jsonb_each(r.nr) k
                             WHERE k.key NOT IN ('updated_at', 'updated_by', 'version', 'search')
                               AND k.value IS DISTINCT FROM r.orow -> k.key
                             ORDER BY k.key);

@@ -59,7 +59,8 @@ struct imp_state {
     struct cli_out rejects_out;
     FILE *rejects; /* rejects_out.f, or NULL without --rejects */
     const char *rejects_path;
-    int finished; /* the import (or the dry run) got to its summary */
+    int rejects_started; /* its header is written */
+    int finished;        /* the import (or the dry run) got to its summary */
     /* progress */
     int progress;
     int64_t rows;
@@ -282,6 +283,25 @@ on_note(void *arg, int64_t line, const char *text)
     return 0;
 }
 
+/* Report the rejected rows not reported yet, and keep them in the rejects file (its header
+ * before the first). Returns 0, -1 on a database error (st->err), or an exit code. */
+static int
+report_rejects(struct imp_state *st, struct reject_ctx *rctx)
+{
+    if (st->rejects != NULL && !st->rejects_started) {
+        write_reject_header(st);
+        st->rejects_started = 1;
+    }
+    if (db_import_rejects(st->imp, on_reject, rctx, &st->err) == -1)
+        return -1;
+    if (st->rejects != NULL && (fflush(st->rejects) != 0 || rctx->failed)) {
+        safe_fprintf(stderr, "ccrm: could not write \"%s\": %s\n", st->rejects_path,
+                     strerror(errno));
+        return EX_CANTCREAT;
+    }
+    return 0;
+}
+
 static const char *
 base_name(const char *path)
 {
@@ -445,18 +465,15 @@ run_import(struct imp_state *st, enum imp_conflict conflict, int dry_run, const 
     progress_note(st, "checking references and duplicates...");
     if (db_import_classify(st->imp, conflict, &cnt, &st->err) == -1)
         goto db_failed;
+    /* a dry run writes the rows and undoes it: the table's own rules (a department's, a
+     * CHECK) refuse a row as the import would, named by line */
+    if (dry_run && db_import_try(st->imp, &cnt, &st->err) == -1)
+        goto db_failed;
     progress_clear(st);
-    if (cnt.rejected > 0) {
-        if (st->rejects != NULL)
-            write_reject_header(st);
-        if (db_import_rejects(st->imp, on_reject, &rctx, &st->err) == -1)
+    if (cnt.rejected > 0 && (rc = report_rejects(st, &rctx)) != 0) {
+        if (rc == -1)
             goto db_failed;
-        if (st->rejects != NULL && (fflush(st->rejects) != 0 || rctx.failed)) {
-            safe_fprintf(stderr, "ccrm: could not write \"%s\": %s\n", st->rejects_path,
-                         strerror(errno));
-            rc = EX_CANTCREAT;
-            goto out;
-        }
+        goto out;
     }
     if (interrupted)
         goto interrupted;
@@ -487,7 +504,29 @@ run_import(struct imp_state *st, enum imp_conflict conflict, int dry_run, const 
         goto out;
     }
     progress_note(st, "writing...");
-    if ((batch = db_import_commit(st->imp, file_name, &cnt, on_note, st, &st->err)) == -1)
+    /* rows the table's own rules refuse are found when the merge fails (-2): rejected as the
+     * others, and without --rejects nothing is written */
+    while ((batch = db_import_commit(st->imp, file_name, &cnt, on_note, st, &st->err)) == -2) {
+        progress_clear(st);
+        if ((rc = report_rejects(st, &rctx)) != 0) {
+            if (rc == -1)
+                goto db_failed;
+            goto out;
+        }
+        if (st->rejects == NULL) {
+            safe_fprintf(stderr,
+                         "ccrm: %s %s rejected, nothing written (%s from %s; --rejects FILE "
+                         "imports the good rows and keeps the bad ones)\n",
+                         fmt_count(cnt.rejected, r), cnt.rejected == 1 ? "row" : "rows",
+                         st->e->plural, file_name);
+            rc = EX_DATAERR;
+            goto out;
+        }
+        if (interrupted)
+            goto interrupted;
+        progress_note(st, "writing...");
+    }
+    if (batch == -1)
         goto db_failed;
     st->finished = 1; /* the rows are in: the rejects file is the one of this import */
     progress_clear(st);

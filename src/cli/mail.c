@@ -435,7 +435,7 @@ reply(const struct mopts *o)
         return EX_UNAVAILABLE;
     }
     mid = db_mail_reply(db, o->reply_entity, o->reply_id, body, o->subject, o->to, o->cc, o->queue,
-                        att, natt, &err);
+                        att, natt, NULL, &err);
     free(body);
     for (i = 0; i < natt; i++)
         mail_attachment_fini(&att[i]);

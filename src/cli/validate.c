@@ -73,10 +73,14 @@ column_of(struct imp_column *c, const struct entity_field *f)
     case FIELD_CURRENCY:
         c->type = IMP_CURRENCY;
         break;
-    case FIELD_REF: /* looked up in SQL: an account by domain or name, a contact by e-mail */
-        c->type = strcmp(f->ref, "accounts") == 0   ? IMP_ACCOUNT
-                  : strcmp(f->ref, "contacts") == 0 ? IMP_CONTACT
-                                                    : IMP_LOGIN;
+    case FIELD_REF: /* looked up in SQL: an account by domain or name, a contact or lead by
+                     * e-mail, a deal by name, a ticket by subject, a person by login */
+        c->type = strcmp(f->ref, "accounts") == 0        ? IMP_ACCOUNT
+                  : strcmp(f->ref, "contacts") == 0      ? IMP_CONTACT
+                  : strcmp(f->ref, "leads") == 0         ? IMP_LEAD
+                  : strcmp(f->ref, "opportunities") == 0 ? IMP_DEAL
+                  : strcmp(f->ref, "tickets") == 0       ? IMP_TICKET
+                                                         : IMP_LOGIN;
         if (c->type != IMP_LOGIN)
             c->sqltype = "bigint";
         break;
@@ -113,7 +117,7 @@ build_entities(void)
         e->plural = re->plural;
         e->cols = imp_cols[n];
         for (k = 0; re->exports[k] != NULL && k < IMP_MAX_COLS; k++) {
-            const struct entity_field *f = entity_field(re, re->exports[k]);
+            const struct entity_field *f = entity_io_field(re, re->exports[k]);
 
             if (f == NULL)
                 abort(); /* the registry names a column it has no field for */

@@ -44,25 +44,15 @@ run(struct db *db, const char *what, const char *sql, int nparams, const char *c
     return NULL;
 }
 
-/* The write of an action whose COMMIT went unanswered (the connection dropped as it committed:
- * it may be in or not): its transaction's id, to ask the server once online again
- * (db_action_landed). The client writes one action at a time; a new write forgets it. */
-static struct {
-    const struct db *db;
-    char xid[24];
-} unanswered;
-
-/* run() for an action's write, in a transaction of its own: sql's last column is
- * pg_current_xact_id(), kept in xid (n bytes). The caller reads the result, then commit()s.
- * (In autocommit the id would come with the answer that may be lost: nothing to ask about.) */
+/* run() for an action's write, in a transaction of its own (db_write_begin): sql's last column
+ * is pg_current_xact_id(), kept in xid (n bytes). The caller reads the result, then commit()s. */
 static PGresult *
 run_write(struct db *db, const char *what, const char *sql, int nparams, const char *const *params,
           char *xid, size_t n, int *rc, struct ccrm_err *err)
 {
     PGresult *res;
 
-    unanswered.db = NULL;
-    if (db_run(db, "BEGIN", what, err) == -1) {
+    if (db_write_begin(db, what, err) == -1) {
         *rc = -1;
         return NULL;
     }
@@ -75,46 +65,15 @@ run_write(struct db *db, const char *what, const char *sql, int nparams, const c
 }
 
 /* COMMIT run_write's transaction: 0, or 1/-1 as run(). A COMMIT whose answer the dropped
- * connection took is remembered for db_action_landed. */
+ * connection took is left to db_write_unanswered. */
 static int
 commit(struct db *db, const char *what, const char *xid, struct ccrm_err *err)
 {
-    if (db_run(db, "COMMIT", what, err) == 0)
+    if (db_write_commit(db, what, xid, err) == 0)
         return 0;
-    if (db_state(db) != DB_READY) {
-        unanswered.db = db;
-        str_copy(unanswered.xid, xid, sizeof unanswered.xid);
+    if (db_state(db) != DB_READY)
         return -1;
-    }
     return refused(err->sqlstate) ? 1 : -1; /* (a failed COMMIT has rolled back) */
-}
-
-int
-db_action_landed(struct db *db, struct ccrm_err *err)
-{
-    const char *params[1] = {unanswered.xid};
-    PGresult *res;
-    int landed;
-
-    if (unanswered.db != db)
-        return 0;
-    /* NULL for an id the server has not reached yet (it never had that transaction: another
-     * server since) and for one too old to know (not within a session): not written */
-    res = db_exec(db,
-                  "SELECT CASE WHEN $1::xid8 < pg_snapshot_xmax(pg_current_snapshot())"
-                  " THEN pg_xact_status($1::xid8) END",
-                  1, params, err);
-    if (res == NULL)
-        return -1;
-    if (strcmp(PQgetvalue(res, 0, 0), "in progress") == 0) {
-        PQclear(res);
-        err_set(err, "the last attempt is still being committed: try again in a moment");
-        return -1;
-    }
-    landed = strcmp(PQgetvalue(res, 0, 0), "committed") == 0;
-    PQclear(res);
-    unanswered.db = NULL;
-    return landed;
 }
 
 /* NULL for a NULL or blank string (the database then uses its default). */

@@ -369,7 +369,7 @@ db_bill_payment(struct db *db, const char *ref, const char *amount, const char *
                 const char *method, const char *reference, char *msg, size_t n,
                 struct ccrm_err *err)
 {
-    char id[24], amt[40], open[64], paid[64];
+    char id[24], amt[40], open[64], paid[64], xid[24];
     const char *params[5] = {id, amt, date, method, reference};
     enum value_amount_why why;
     struct value_err ve;
@@ -415,14 +415,24 @@ db_bill_payment(struct db *db, const char *ref, const char *amount, const char *
         return -1;
     }
     PQclear(res);
+    /* in a transaction of its own: a payment whose COMMIT went unanswered is asked about
+     * (db_write_landed) before it is recorded again */
+    if (db_write_begin(db, "could not record the payment", err) == -1)
+        return -1;
     res = db_exec(db,
                   "INSERT INTO payments (invoice_id, amount, paid_on, method, reference)"
                   " VALUES ($1::bigint, $2::numeric, coalesce($3::date, current_date),"
-                  "         coalesce($4, 'transfer'), $5)",
+                  "         coalesce($4, 'transfer'), $5)"
+                  " RETURNING pg_current_xact_id()",
                   5, params, err);
-    if (res == NULL)
+    if (res == NULL) {
+        db_rollback(db);
         return -1;
+    }
+    str_copy(xid, PQgetvalue(res, 0, 0), sizeof xid);
     PQclear(res);
+    if (db_write_commit(db, "could not record the payment", xid, err) == -1)
+        return -1;
     res = db_exec(db,
                   "SELECT i.number, i.currency, ccrm_minor_units(i.currency), i.status,"
                   "       i.gross_total - i.paid_total - i.credited_total,"

@@ -131,6 +131,57 @@ db_rollback(struct db *db)
         PQclear(PQexec(db->conn, "ROLLBACK"));
 }
 
+int
+db_write_begin(struct db *db, const char *what, struct ccrm_err *err)
+{
+    db->unanswered[0] = '\0';
+    return db_run(db, "BEGIN", what, err);
+}
+
+int
+db_write_commit(struct db *db, const char *what, const char *xid, struct ccrm_err *err)
+{
+    if (db_run(db, "COMMIT", what, err) == 0)
+        return 0;
+    if (db->state != DB_READY) /* (a COMMIT the server refused has rolled back) */
+        str_copy(db->unanswered, xid, sizeof db->unanswered);
+    return -1;
+}
+
+void
+db_write_unanswered(struct db *db, char *xid, size_t n)
+{
+    str_copy(xid, db->unanswered, n);
+    db->unanswered[0] = '\0';
+}
+
+int
+db_write_landed(struct db *db, const char *xid, struct ccrm_err *err)
+{
+    const char *params[1] = {xid};
+    PGresult *res;
+    int landed;
+
+    if (xid == NULL || xid[0] == '\0')
+        return 0;
+    /* NULL for an id the server has not reached yet (it never had that transaction: another
+     * server since) and for one too old to know: not written */
+    res = db_exec(db,
+                  "SELECT CASE WHEN $1::xid8 < pg_snapshot_xmax(pg_current_snapshot())"
+                  " THEN pg_xact_status($1::xid8) END",
+                  1, params, err);
+    if (res == NULL)
+        return -1;
+    if (strcmp(PQgetvalue(res, 0, 0), "in progress") == 0) {
+        PQclear(res);
+        err_set(err, "the last attempt is still being committed: try again in a moment");
+        return -1;
+    }
+    landed = strcmp(PQgetvalue(res, 0, 0), "committed") == 0;
+    PQclear(res);
+    return landed;
+}
+
 /* Forget the statements prepared on a connection (they die with it). */
 static void
 forget_prepared(struct db *db)
@@ -628,6 +679,7 @@ db_reconnect_start(struct db *db, struct ccrm_err *err)
 {
     db->host = 0;
     db->connect_error[0] = '\0';
+    db->unanswered[0] = '\0'; /* taken by its caller as it failed, or by no one */
     if (start_attempt(db) == 0 || next_host(db, db->connect_error, db->conn) == 0)
         return 0;
     err_set(err, "could not connect to the database: %s", db->connect_error);

@@ -24,6 +24,9 @@ struct db {
     unsigned prepared_hash[128];
     int nprepared;
     int wakeups; /* notifications drained during ordinary queries, handed out by db_pump */
+    /* the transaction id of the last write whose COMMIT went unanswered (db_write_commit),
+     * "" when none: its caller takes it to ask db_write_landed before writing it again */
+    char unanswered[24];
     /* connection parameters kept for reconnects */
     const char *keys[DB_MAX_PARAMS];
     const char *vals[DB_MAX_PARAMS];
@@ -61,6 +64,16 @@ int db_run(struct db *db, const char *sql, const char *what, struct ccrm_err *er
 /* ROLLBACK the open transaction, if the connection is still there to take it (errors are
  * ignored: a failed transaction is being left). */
 void db_rollback(struct db *db);
+
+/* A write that must not be done twice, in a transaction of its own: db_write_begin (BEGIN),
+ * its statements, the last of which returns pg_current_xact_id() (its answer comes before the
+ * COMMIT, whose answer may be lost), then db_write_commit with that id. In autocommit the id
+ * would come with the answer that may be lost: nothing to ask about afterwards. A COMMIT whose
+ * answer the dropped connection took may be in or not: its id is kept for db_write_unanswered
+ * (until the next db_write_begin or reconnect). Both return 0 or -1 with err; a failed
+ * statement in between is left with db_rollback. */
+int db_write_begin(struct db *db, const char *what, struct ccrm_err *err);
+int db_write_commit(struct db *db, const char *what, const char *xid, struct ccrm_err *err);
 
 /* Parse what libpq holds and count the ccrm notifications into db->wakeups. Called after
  * every query, so no wake-up waits in libpq's buffer where poll() cannot see it. */
@@ -140,6 +153,9 @@ int64_t db_copy_out(struct db *db, const char *sql, int unescape,
 
 /* Fill err from a failed result: "<what>: <server message>" and the SQLSTATE. */
 void err_set_pg(struct ccrm_err *err, const PGresult *res, const PGconn *conn, const char *what);
+/* The same from an error's SQLSTATE (or NULL) and primary message, caught by the server (a
+ * row's refusal found by an import, src/db/import.c). */
+void err_set_state(struct ccrm_err *err, const char *state, const char *primary, const char *what);
 
 /* Text of a value, "" for SQL NULL (borrowed from res). */
 const char *db_val(const PGresult *res, int row, int col);

@@ -58,14 +58,21 @@ err_set_pg(struct ccrm_err *err, const PGresult *res, const PGconn *conn, const 
 {
     const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     const char *primary = res != NULL ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+
+    if (primary == NULL)
+        primary = conn != NULL ? PQerrorMessage(conn) : "unknown error";
+    err_set_state(err, state, primary, what);
+}
+
+void
+err_set_state(struct ccrm_err *err, const char *state, const char *primary, const char *what)
+{
     const char *hint = NULL;
     char msg[200], words[200];
     int i;
 
     if (err == NULL)
         return;
-    if (primary == NULL)
-        primary = conn != NULL ? PQerrorMessage(conn) : "unknown error";
     str_copy(msg, primary, sizeof msg);
     str_trim(msg);
     for (i = 0; state != NULL && known[i].state != NULL; i++)

@@ -1,7 +1,8 @@
 /* The libpq side of ccrm --export (include/ccrm/export.h): one REPEATABLE READ, read-only
  * transaction around one COPY (SELECT ...) TO STDOUT, its columns the import's (foreign keys as
- * the values an import matches them by: an account's domain or name, a contact's e-mail). The
- * COPY itself (db_copy_out: db_int.h) is the back office's exports' too (src/db/billing.c). */
+ * the values an import matches them by: an account's domain or name, a contact's or lead's
+ * e-mail, a deal's name, a ticket's subject). The COPY itself (db_copy_out: db_int.h) is the
+ * back office's exports' too (src/db/billing.c). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -70,6 +71,17 @@ build_copy(struct strbuf *sql, const struct imp_entity *e, int jsonl)
             strbuf_printf(sql,
                           "%s(SELECT k.email FROM contacts k WHERE k.id = t.contact_id) AS \"%s\"",
                           sep, col->name);
+        else if (col->type == IMP_LEAD)
+            strbuf_printf(sql, "%s(SELECT l.email FROM leads l WHERE l.id = t.\"%s\") AS \"%s\"",
+                          sep, col->target, col->name);
+        else if (col->type == IMP_DEAL)
+            strbuf_printf(sql,
+                          "%s(SELECT o.name FROM opportunities o WHERE o.id = t.\"%s\") AS \"%s\"",
+                          sep, col->target, col->name);
+        else if (col->type == IMP_TICKET)
+            strbuf_printf(sql,
+                          "%s(SELECT k.subject FROM tickets k WHERE k.id = t.\"%s\") AS \"%s\"",
+                          sep, col->target, col->name);
         else
             strbuf_printf(sql, "%st.\"%s\"", sep, col->target);
         sep = ", ";

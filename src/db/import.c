@@ -96,12 +96,45 @@ db_import_begin(struct db *db, const struct imp_entity *e, const int *mapped, in
         }
         PQclear(res);
     }
+    /* a column of the file the role may not set (a partner: a ticket's status), named before
+     * the file is read, rather than "not for your role" for the whole table at the insert */
+    {
+        const char *params[2] = {e->name, NULL};
+
+        strbuf_puts(sql, "{");
+        for (c = 0; c < e->ncols; c++)
+            if (mapped[c])
+                strbuf_printf(sql, "%s%s", strbuf_str(sql)[1] != '\0' ? "," : "",
+                              e->cols[c].target);
+        strbuf_puts(sql, "}");
+        params[1] = strbuf_str(sql);
+        if ((res = db_exec(db,
+                           "SELECT c FROM unnest($2::text[]) c"
+                           " WHERE NOT has_column_privilege($1::regclass, c, 'INSERT') LIMIT 1",
+                           2, params, err)) == NULL)
+            goto fail;
+        if (PQntuples(res) > 0) {
+            for (c = 0; c < e->ncols; c++)
+                if (mapped[c] && strcmp(e->cols[c].target, PQgetvalue(res, 0, 0)) == 0)
+                    break;
+            err_set(err,
+                    "permission denied: your role may not set the column \"%s\" of %s (leave"
+                    " it out of the file)",
+                    c < e->ncols ? e->cols[c].name : PQgetvalue(res, 0, 0), e->plural);
+            memcpy(err->sqlstate, "42501", 6);
+            PQclear(res);
+            goto fail;
+        }
+        PQclear(res);
+        strbuf_reset(sql);
+    }
     strbuf_printf(sql, "CREATE TEMP TABLE ccrm_import_stage (line bigint NOT NULL, reason text, "
                        "raw bytea");
     for (c = 0; c < e->ncols; c++)
         strbuf_printf(sql, ", \"%s\" text", e->cols[c].name);
     strbuf_printf(sql, ") ON COMMIT DROP");
-    if (simple(db, strbuf_str(sql), err) == -1)
+    if (simple(db, strbuf_str(sql), err) == -1 ||
+        simple(db, "CREATE TEMP TABLE ccrm_import_xmin (x int) ON COMMIT DROP", err) == -1)
         goto fail;
     strbuf_reset(sql);
     strbuf_printf(sql, "COPY ccrm_import_stage (line, reason, raw");
@@ -170,16 +203,45 @@ end_copy(struct db_import *imp, const char *errmsg, struct ccrm_err *err)
     return rc;
 }
 
+/* a column that names another record, resolved to its id in the work table ("x_ref") */
+static int
+is_ref(enum imp_type t)
+{
+    return t == IMP_ACCOUNT || t == IMP_CONTACT || t == IMP_LEAD || t == IMP_DEAL ||
+           t == IMP_TICKET;
+}
+
 static const char *
 entity_column_expr(const struct imp_column *col, char *buf, size_t n)
 {
-    if (col->type == IMP_ACCOUNT || col->type == IMP_CONTACT)
+    if (is_ref(col->type))
         snprintf(buf, n, "w.\"%s_ref\"", col->name);
     else if (col->sqldef != NULL)
         snprintf(buf, n, "coalesce(w.\"%s\"::%s, %s)", col->name, col->sqltype, col->sqldef);
     else
         snprintf(buf, n, "w.\"%s\"::%s", col->name, col->sqltype);
     return buf;
+}
+
+/* Account a has the name of the row's column @1, in any letter case ("acme media ab" is Acme Media
+ * AB, as a domain is matched): the name key's index (ccrm_name_key: folded, legal forms left out)
+ * finds the candidates (the name itself: one the key leaves empty), and lower() keeps the match to
+ * the letter case alone. */
+#define ACCOUNT_NAMED                                                                              \
+    "((ccrm_name_key(a.name) = ccrm_name_key(s.\"@1\") OR a.name = s.\"@1\")"                      \
+    " AND lower(a.name) = lower(s.\"@1\"))"
+
+/* what a reference column names, in messages: one, several */
+static const char *
+ref_noun(enum imp_type t)
+{
+    return t == IMP_LEAD ? "lead" : t == IMP_DEAL ? "deal" : "ticket";
+}
+
+static const char *
+ref_nouns(enum imp_type t)
+{
+    return t == IMP_LEAD ? "leads" : t == IMP_DEAL ? "deals" : "tickets";
 }
 
 /* Imports into one table run one after the other: from the classification to the commit, an
@@ -230,6 +292,32 @@ db_import_lock(struct db_import *imp, int wait, struct ccrm_err *err)
     return got;
 }
 
+/* The counts of the plan in the work table (after the classification, and again when the
+ * merge found rows the table's rules refuse) */
+static int
+count_work(struct db_import *imp, struct imp_counts *cnt, struct ccrm_err *err)
+{
+    PGresult *res = db_exec(imp->db,
+                            "SELECT count(*) FILTER (WHERE action = 'insert'),"
+                            " count(*) FILTER (WHERE action = 'update'),"
+                            " count(*) FILTER (WHERE action = 'skip'),"
+                            " count(*) FILTER (WHERE action = 'reject'),"
+                            " count(DISTINCT grp) FILTER (WHERE action = 'update'"
+                            " AND target_id IS NOT NULL)"
+                            " FROM ccrm_import_work",
+                            0, NULL, err);
+
+    if (res == NULL)
+        return -1;
+    cnt->inserted = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    cnt->updated = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+    cnt->skipped = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+    cnt->rejected = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
+    imp->update_targets = strtoll(PQgetvalue(res, 0, 4), NULL, 10);
+    PQclear(res);
+    return 0;
+}
+
 int
 db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp_counts *cnt,
                    struct ccrm_err *err)
@@ -238,13 +326,15 @@ db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp
     const struct imp_column *key = e->key >= 0 ? &e->cols[e->key] : NULL;
     const char *again = conflict == IMP_CONFLICT_SKIP ? "'skip'" : "'update'";
     struct strbuf sqlbuf = STRBUF_INIT, *sql = &sqlbuf;
-    PGresult *res;
     char cbuf[16];
-    int c, rc = -1;
+    int c, rc = -1, account = -1;
 
     if (db_import_lock(imp, 1, err) == -1)
         goto out;
     imp->conflict = conflict;
+    for (c = 0; c < e->ncols && account < 0; c++)
+        if (e->cols[c].type == IMP_ACCOUNT && imp->mapped[c])
+            account = c;
     strbuf_printf(sql, "CREATE TEMP TABLE ccrm_import_work ON COMMIT DROP AS "
                        "SELECT q.*, CASE WHEN q.reason IS NOT NULL THEN 'reject'");
     if (key != NULL)
@@ -260,6 +350,9 @@ db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp
     /* the merge's own bookkeeping: which round merges the row's group, and what happened to it
      * that the classification did not foresee (a row deleted or added meanwhile) */
     strbuf_printf(sql, ", 0 AS round, NULL::text AS note");
+    /* a row the table's own rules refused at the merge (its SQLSTATE until the reason is put
+     * in words: find_refused), and whether its rejection was reported (db_import_rejects) */
+    strbuf_printf(sql, ", NULL::text AS refused, false AS told");
     /* the first line of a key that is not refused, also for what the database refuses (an
      * account not found): a later line with the same key is then the one inserted, not
      * skipped as a duplicate of a line that never gets in */
@@ -275,9 +368,7 @@ db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp
         const struct imp_column *col = &e->cols[c];
 
         strbuf_printf(sql, ", s.\"%s\"", col->name);
-        if (col->type == IMP_ACCOUNT)
-            strbuf_printf(sql, ", r_%d.id AS \"%s_ref\"", c, col->name);
-        else if (col->type == IMP_CONTACT)
+        if (is_ref(col->type))
             strbuf_printf(sql, ", r_%d.id AS \"%s_ref\"", c, col->name);
     }
     strbuf_printf(sql,
@@ -302,7 +393,16 @@ db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp
                     " WHEN s.\"@1\" IS NOT NULL AND r_@2.id IS NULL"
                     " THEN format('contact \"%s\" not found', s.\"@1\")",
                     col->name, cbuf, NULL);
-        else if (col->type == IMP_CURRENCY)
+        else if (col->type == IMP_LEAD || col->type == IMP_DEAL || col->type == IMP_TICKET) {
+            const char *const a[4] = {col->name, cbuf, ref_noun(col->type), ref_nouns(col->type)};
+
+            sql_tpl4(sql,
+                     " WHEN s.\"@1\" IS NOT NULL AND r_@2.n = 0"
+                     " THEN format('@3 \"%s\" not found', s.\"@1\")"
+                     " WHEN s.\"@1\" IS NOT NULL AND r_@2.n > 1"
+                     " THEN format('@3 \"%s\" is ambiguous (%s @4 match)', s.\"@1\", r_@2.n)",
+                     a);
+        } else if (col->type == IMP_CURRENCY)
             sql_tpl(sql,
                     " WHEN s.\"@1\" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM currencies cu"
                     " WHERE cu.code = s.\"@1\")"
@@ -352,7 +452,7 @@ db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp
             sql_tpl(sql,
                     " LEFT JOIN LATERAL (SELECT count(*) AS n, min(a.id) AS id FROM accounts a"
                     " WHERE s.reason IS NULL AND (lower(a.domain) = lower(s.\"@1\")"
-                    " OR a.name = s.\"@1\")) r_@2 ON true",
+                    " OR " ACCOUNT_NAMED ")) r_@2 ON true",
                     col->name, cbuf, NULL);
         else if (col->type == IMP_ACCOUNT)
             strbuf_printf(sql, " LEFT JOIN (SELECT 0 AS n, NULL::bigint AS id) r_%d ON true", c);
@@ -364,6 +464,26 @@ db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp
                     col->name, cbuf, NULL);
         else if (col->type == IMP_CONTACT)
             strbuf_printf(sql, " LEFT JOIN (SELECT NULL::bigint AS id) r_%d ON true", c);
+        else if (is_ref(col->type) && imp->mapped[c]) {
+            /* a lead by e-mail; a deal by name and a ticket by subject, among the row's
+             * account's when it names one (the account's own column comes first, r_N) */
+            char within[96] = "";
+            const char *const a[4] = {col->name, cbuf,
+                                      col->type == IMP_LEAD ? "leads x WHERE lower(x.email)"
+                                      : col->type == IMP_DEAL
+                                          ? "opportunities x WHERE lower(x.name)"
+                                          : "tickets x WHERE lower(x.subject)",
+                                      within};
+
+            if (col->type != IMP_LEAD && account >= 0 && account < c)
+                snprintf(within, sizeof within, " AND (r_%d.id IS NULL OR x.account_id = r_%d.id)",
+                         account, account);
+            sql_tpl4(sql,
+                     " LEFT JOIN LATERAL (SELECT count(*) AS n, min(x.id) AS id FROM @3"
+                     " = lower(s.\"@1\") AND s.reason IS NULL@4) r_@2 ON true",
+                     a);
+        } else if (is_ref(col->type))
+            strbuf_printf(sql, " LEFT JOIN (SELECT 0 AS n, NULL::bigint AS id) r_%d ON true", c);
     }
     /* the row the key names, and how many do (two leads of one e-mail in other letter case:
      * an update would not know which one is meant) */
@@ -373,24 +493,8 @@ db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp
                 " WHERE s.reason IS NULL AND lower(x.\"@2\") = lower(s.\"@2\")) t ON true",
                 e->name, key->target, NULL);
     strbuf_printf(sql, ") q0) q");
-    if (simple(imp->db, strbuf_str(sql), err) == -1)
+    if (simple(imp->db, strbuf_str(sql), err) == -1 || count_work(imp, cnt, err) == -1)
         goto out;
-    res = db_exec(imp->db,
-                  "SELECT count(*) FILTER (WHERE action = 'insert'),"
-                  " count(*) FILTER (WHERE action = 'update'),"
-                  " count(*) FILTER (WHERE action = 'skip'),"
-                  " count(*) FILTER (WHERE action = 'reject'),"
-                  " count(DISTINCT grp) FILTER (WHERE action = 'update' AND target_id IS NOT NULL)"
-                  " FROM ccrm_import_work",
-                  0, NULL, err);
-    if (res == NULL)
-        goto out;
-    cnt->inserted = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-    cnt->updated = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-    cnt->skipped = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
-    cnt->rejected = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
-    imp->update_targets = strtoll(PQgetvalue(res, 0, 4), NULL, 10);
-    PQclear(res);
     imp->classified = 1;
     rc = 0;
 out:
@@ -421,7 +525,7 @@ db_import_rejects(struct db_import *imp,
 
     if (simple(imp->db,
                "DECLARE ccrm_rejects NO SCROLL CURSOR FOR SELECT line, reason, raw"
-               " FROM ccrm_import_work WHERE action = 'reject' ORDER BY line",
+               " FROM ccrm_import_work WHERE action = 'reject' AND NOT told ORDER BY line",
                err) == -1)
         return -1;
     do {
@@ -447,6 +551,12 @@ db_import_rejects(struct db_import *imp,
         PQclear(res);
     } while (n > 0 && rc == 0);
     if (simple(imp->db, "CLOSE ccrm_rejects", err) == -1)
+        return -1;
+    /* each once: the rows the merge's refusals add are reported after these */
+    if (rc == 0 && simple(imp->db,
+                          "UPDATE ccrm_import_work SET told = true"
+                          " WHERE action = 'reject' AND NOT told",
+                          err) == -1)
         return -1;
     return rc;
 }
@@ -576,8 +686,9 @@ build_update(struct strbuf *sql, const struct db_import *imp)
     differs(sql, imp);
 }
 
-/* The rows of this transaction's own writing: their xmin is its transaction id */
-#define OURS "x.xmin = pg_current_xact_id()::xid"
+/* The rows of the merge's own writing: their xmin is the id of the subtransaction it runs in
+ * (after SAVEPOINT ccrm_merge, not the transaction's: merge_savepoint) */
+#define OURS "x.xmin = current_setting('ccrm.import_xmin')::xid"
 
 /* A round's parameters: $1 = the round, $2 = the next */
 struct round {
@@ -741,7 +852,8 @@ merge_updates(struct db_import *imp, int r, int64_t expected, struct ccrm_err *e
             " already')"
             " FROM " UPDATE_SOURCE " JOIN @1 t ON t.id = w.target_id"
             " WHERE u.round = $1::int AND u.action = 'update' AND u.target_id IS NOT NULL"
-            " AND u.grp = w.grp AND NOT (t.xmin = pg_current_xact_id()::xid) AND NOT ",
+            " AND u.grp = w.grp AND NOT (t.xmin = current_setting('ccrm.import_xmin')::xid)"
+            " AND NOT ",
             e->name, NULL, NULL);
     differs(sql, imp);
     if (exec_count(imp->db, strbuf_str(sql), 1, params, err) == -1)
@@ -837,6 +949,139 @@ merge(struct db_import *imp, struct imp_counts *cnt, struct ccrm_err *err)
     return changed;
 }
 
+/* The savepoint the merge runs after, to go back to when a row is refused (find_refused), and
+ * the id its writes carry (OURS): a subtransaction has one of its own, given at its first
+ * write, which pg_current_xact_id() does not say */
+static int
+merge_savepoint(struct db_import *imp, struct ccrm_err *err)
+{
+    return simple(
+        imp->db,
+        "SAVEPOINT ccrm_merge; WITH m AS (INSERT INTO ccrm_import_xmin VALUES (1)"
+        " RETURNING xmin) SELECT set_config('ccrm.import_xmin', (SELECT xmin::text FROM m),"
+        " true)",
+        err);
+}
+
+/* Could err be a row's refusal by the table's own rules (a trigger's department rule, a
+ * CHECK, a policy's WITH CHECK), rather than the connection, a cancel or a lock? */
+static int
+row_refusal(const char *state)
+{
+    return strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0 ||
+           strncmp(state, "42", 2) == 0 || strncmp(state, "44", 2) == 0 ||
+           strncmp(state, "P0", 2) == 0;
+}
+
+/* The merge failed with err, one statement for the whole file: find the rows that make it
+ * fail. Back to the savepoint before the merge, each group the merge would write is tried on
+ * its own in a block that is then undone (a subtransaction each: only on this path), and a
+ * group refused becomes a rejected row with the server's reason, in the words the import would
+ * have said for the whole file. Returns how many rows were refused (the counts in cnt are those
+ * of the plan without them), 0 when no row alone is refused (err is left as it was), or -1. */
+static int64_t
+find_refused(struct db_import *imp, struct imp_counts *cnt, struct ccrm_err *err)
+{
+    struct strbuf sqlbuf = STRBUF_INIT, *sql = &sqlbuf, stmt = STRBUF_INIT;
+    struct ccrm_err failed = *err;
+    PGresult *res;
+    int64_t n = -1;
+    int i;
+
+    if (!row_refusal(err->sqlstate) || PQstatus(imp->db->conn) != CONNECTION_OK)
+        return 0;
+    if (simple(imp->db, "ROLLBACK TO SAVEPOINT ccrm_merge", err) == -1 ||
+        simple(imp->db,
+               "CREATE INDEX IF NOT EXISTS ccrm_import_work_grp ON ccrm_import_work (grp);"
+               " CREATE INDEX IF NOT EXISTS ccrm_import_work_round ON ccrm_import_work (round);"
+               " ANALYZE ccrm_import_work",
+               err) == -1)
+        goto out;
+    /* round -9 holds the group on trial (the merge's statements take a round as $1) */
+    strbuf_puts(sql, "DO $ccrm$ DECLARE g bigint; st text; msg text; BEGIN"
+                     " FOR g IN SELECT DISTINCT grp FROM ccrm_import_work"
+                     " WHERE action IN ('insert', 'update') ORDER BY grp LOOP"
+                     " UPDATE ccrm_import_work SET round = -9 WHERE grp = g;"
+                     " BEGIN EXECUTE $s$");
+    build_insert(&stmt, imp); /* (the statements reset their buffer) */
+    strbuf_puts(sql, strbuf_str(&stmt));
+    strbuf_puts(sql, "$s$ USING -9;");
+    if (imp->conflict == IMP_CONFLICT_UPDATE) {
+        strbuf_puts(sql, " EXECUTE $s$");
+        build_update(&stmt, imp);
+        strbuf_puts(sql, strbuf_str(&stmt));
+        strbuf_puts(sql, "$s$ USING -9;");
+    }
+    strbuf_puts(sql, " RAISE SQLSTATE 'CCRM9';"
+                     " EXCEPTION WHEN SQLSTATE 'CCRM9' THEN NULL;"
+                     " WHEN OTHERS THEN GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE,"
+                     " msg = MESSAGE_TEXT;"
+                     " UPDATE ccrm_import_work SET action = 'reject', refused = st, reason = msg"
+                     " WHERE grp = g AND action IN ('insert', 'update');"
+                     " END;"
+                     " UPDATE ccrm_import_work SET round = 0 WHERE grp = g;"
+                     " END LOOP; END $ccrm$");
+    if (simple(imp->db, strbuf_str(sql), err) == -1)
+        goto out;
+    /* the reasons in the words the whole file's failure had (err_set_state) */
+    if ((res = db_exec(imp->db,
+                       "SELECT DISTINCT refused, reason FROM ccrm_import_work"
+                       " WHERE refused IS NOT NULL",
+                       0, NULL, err)) == NULL)
+        goto out;
+    for (i = 0; i < PQntuples(res); i++) {
+        struct ccrm_err words;
+        const char *params[3];
+        PGresult *r;
+
+        err_set_state(&words, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), "");
+        params[0] = PQgetvalue(res, i, 0);
+        params[1] = PQgetvalue(res, i, 1);
+        params[2] = words.msg;
+        if ((r = db_exec(imp->db,
+                         "UPDATE ccrm_import_work SET reason = $3, refused = NULL"
+                         " WHERE refused = $1 AND reason = $2",
+                         3, params, err)) == NULL) {
+            PQclear(res);
+            goto out;
+        }
+        PQclear(r);
+    }
+    PQclear(res);
+    n = cnt->rejected;
+    if (count_work(imp, cnt, err) == -1) {
+        n = -1;
+        goto out;
+    }
+    n = cnt->rejected - n;
+    if (n == 0)
+        *err = failed; /* the rows are refused together only: the server's words */
+out:
+    strbuf_fini(sql);
+    strbuf_fini(&stmt);
+    return n;
+}
+
+int64_t
+db_import_try(struct db_import *imp, struct imp_counts *cnt, struct ccrm_err *err)
+{
+    struct imp_counts trial = *cnt;
+    int64_t n = 0;
+
+    if (cnt->inserted + cnt->updated == 0)
+        return 0;
+    /* the merge, then undone: the table's rules see every row as the import would write it */
+    if (merge_savepoint(imp, err) == -1)
+        return -1;
+    if (merge(imp, &trial, err) == -1) {
+        if ((n = find_refused(imp, cnt, err)) <= 0)
+            return -1;
+    } else if (simple(imp->db, "ROLLBACK TO SAVEPOINT ccrm_merge", err) == -1)
+        return -1;
+    imp->unchanged = 0;
+    return n;
+}
+
 /* (ccrm/import.h) Returns 0 when there was nothing to write: rolled back, no batch. */
 int64_t
 db_import_commit(struct db_import *imp, const char *file_name, struct imp_counts *cnt,
@@ -852,6 +1097,9 @@ db_import_commit(struct db_import *imp, const char *file_name, struct imp_counts
 
     params[0] = e->name;
     params[1] = file_name;
+    /* a row the table's rules refuse fails the merge: back to here, to find it (find_refused) */
+    if (merge_savepoint(imp, err) == -1)
+        goto fail;
     /* the batch: made by the server, which also counts what the import really wrote */
     res = db_exec(imp->db, "SELECT ccrm_import_begin($1, $2)", 2, params, err);
     if (res == NULL)
@@ -863,8 +1111,13 @@ db_import_commit(struct db_import *imp, const char *file_name, struct imp_counts
         cnt->updated += imp->unchanged;
         imp->unchanged = 0;
     }
-    if ((changed = merge(imp, cnt, err)) == -1)
+    if ((changed = merge(imp, cnt, err)) == -1) {
+        int64_t refused = find_refused(imp, cnt, err);
+
+        if (refused > 0)
+            return -2; /* (still open, at the savepoint) */
         goto fail;
+    }
     imp->merged = 1;
     if (changed && note != NULL) {
         int i;
@@ -978,14 +1231,17 @@ db_import_create_accounts(struct db_import *imp, int64_t *created, struct ccrm_e
         if (col->type != IMP_ACCOUNT || !imp->mapped[c])
             continue;
         strbuf_reset(&sql);
-        /* the names exactly as the rows give them (a name that matches no account by name or
-         * domain); rows already rejected for other reasons create nothing */
+        /* the names as the rows give them (a name that matches no account by name or domain,
+         * in any letter case: one account for "Zeta GmbH" and "zeta gmbh", named as its first
+         * line spells it); rows already rejected for other reasons create nothing */
         sql_tpl(&sql,
                 "WITH n AS (INSERT INTO accounts (name)"
-                " SELECT DISTINCT s.\"@1\" FROM ccrm_import_stage s"
+                " SELECT m.name FROM (SELECT DISTINCT ON (lower(s.\"@1\")) s.\"@1\" AS name, s.line"
+                " FROM ccrm_import_stage s"
                 " WHERE s.reason IS NULL AND s.\"@1\" IS NOT NULL AND btrim(s.\"@1\") <> ''"
-                " AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.name = s.\"@1\""
-                " OR lower(a.domain) = lower(s.\"@1\"))"
+                " AND NOT EXISTS (SELECT 1 FROM accounts a WHERE lower(a.domain) = lower(s.\"@1\")"
+                " OR " ACCOUNT_NAMED ")"
+                " ORDER BY lower(s.\"@1\"), s.line) m ORDER BY m.line"
                 " RETURNING 1) SELECT count(*) FROM n",
                 col->name, NULL, NULL);
         if ((res = db_exec(imp->db, strbuf_str(&sql), 0, NULL, err)) == NULL) {

@@ -758,17 +758,19 @@ db_files_sql(struct db_files *f)
 int64_t
 db_mail_reply(struct db *db, const char *entity, int64_t id, const char *body, const char *subject,
               const char *to, const char *cc, const char *queue, const struct mail_attachment *att,
-              int natt, struct ccrm_err *err)
+              int natt, int64_t *maybe_id, struct ccrm_err *err)
 {
     /* $1-$7 the answer, then name, type and bytes of each file (db_files_add) */
     const char *values[7 + 3 * MAIL_REPLY_FILES_MAX];
     int lengths[7 + 3 * MAIL_REPLY_FILES_MAX], formats[7 + 3 * MAIL_REPLY_FILES_MAX];
     struct db_files files = {STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, 0};
-    char b[24], *arrays, *sql;
+    char b[24], xid[24], *arrays, *sql;
     PGresult *res;
     int64_t mid;
     int i, np = 7;
 
+    if (maybe_id != NULL)
+        *maybe_id = 0;
     if (natt < 0 || natt > MAIL_REPLY_FILES_MAX) {
         err_set(err, "could not queue the answer: %d files attached (at most %d)", natt,
                 MAIL_REPLY_FILES_MAX);
@@ -792,15 +794,31 @@ db_mail_reply(struct db *db, const char *entity, int64_t id, const char *body, c
         db_files_add(&files, values, lengths, formats, &np, att[i].name, att[i].type,
                      att[i].content != NULL ? att[i].content : "", att[i].size);
     arrays = db_files_sql(&files);
-    sql = xasprintf("SELECT ccrm_mail_reply($1, $2::bigint, $3, $4, $5, $6, $7, %s)", arrays);
+    sql = xasprintf("SELECT ccrm_mail_reply($1, $2::bigint, $3, $4, $5, $6, $7, %s),"
+                    " pg_current_xact_id()",
+                    arrays);
     free(arrays);
+    /* in a transaction of its own: an answer whose COMMIT went unanswered is asked about
+     * (db_write_landed) before it is queued again, and so sent twice */
+    if (db_write_begin(db, "could not queue the answer", err) == -1) {
+        free(sql);
+        return -1;
+    }
     res = db_result(db, PQexecParams(db->conn, sql, np, NULL, values, lengths, formats, 0),
                     "could not queue the answer", err);
     free(sql);
-    if (res == NULL)
+    if (res == NULL) {
+        db_rollback(db);
         return -1;
+    }
     mid = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    str_copy(xid, PQgetvalue(res, 0, 1), sizeof xid);
     PQclear(res);
+    if (db_write_commit(db, "could not queue the answer", xid, err) == -1) {
+        if (maybe_id != NULL && db->state != DB_READY)
+            *maybe_id = mid;
+        return -1;
+    }
     return mid;
 }
 

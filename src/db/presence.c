@@ -83,16 +83,30 @@ int
 db_chat_send(struct db *db, const char *entity, int64_t id, const char *body,
              const char *visibility, struct ccrm_err *err)
 {
-    char idbuf[24];
+    char idbuf[24], xid[24];
     const char *params[4] = {entity, idbuf, body, visibility};
+    PGresult *res;
 
     snprintf(idbuf, sizeof idbuf, "%" PRId64, id);
+    /* in a transaction of its own: a message whose COMMIT went unanswered is asked about
+     * (db_write_landed) before it is sent again */
+    if (db_write_begin(db, "could not send the message", err) == -1)
+        return -1;
     if (visibility == NULL) /* the writer's default; partners may not name the column */
-        return exec_params(
-            db, "INSERT INTO chat_messages (entity, entity_id, body) VALUES ($1, $2, $3)", 3,
-            params, err);
-    return exec_params(db,
-                       "INSERT INTO chat_messages (entity, entity_id, body, visibility)"
-                       " VALUES ($1, $2, $3, $4)",
-                       4, params, err);
+        res = db_exec(db,
+                      "INSERT INTO chat_messages (entity, entity_id, body) VALUES ($1, $2, $3)"
+                      " RETURNING pg_current_xact_id()",
+                      3, params, err);
+    else
+        res = db_exec(db,
+                      "INSERT INTO chat_messages (entity, entity_id, body, visibility)"
+                      " VALUES ($1, $2, $3, $4) RETURNING pg_current_xact_id()",
+                      4, params, err);
+    if (res == NULL) {
+        db_rollback(db);
+        return -1;
+    }
+    str_copy(xid, PQgetvalue(res, 0, 0), sizeof xid);
+    PQclear(res);
+    return db_write_commit(db, "could not send the message", xid, err);
 }

@@ -406,12 +406,23 @@ db_reminder_seen(struct db *db, long long id, struct ccrm_err *err)
 int
 db_sla_compliance(struct db *db, struct sla_line *lines, int max, struct ccrm_err *err)
 {
-    PGresult *res = db_exec(db,
-                            "SELECT kind, clocks, met_in_time, open, open_breached,"
-                            " coalesce(percent_in_time::text, '')"
-                            " FROM public.sla_compliance ORDER BY CASE kind"
-                            " WHEN 'first_response' THEN 1 WHEN 'next_response' THEN 2 ELSE 3 END",
-                            0, NULL, err);
+    /* As the view sla_compliance, but an open clock is overdue from its due time, not from the
+     * scheduler's mark (breached_at, set at its next run): the Tickets list shows "! -1d" the
+     * moment a clock is past due, and the Dashboard must not say "0 breached" beside it. A
+     * clock met late was marked breached when it was met (ccrm_sla_stop). */
+    PGresult *res = db_exec(
+        db,
+        "SELECT kind, count(*),"
+        " count(*) FILTER (WHERE met_at IS NOT NULL AND breached_at IS NULL),"
+        " count(*) FILTER (WHERE met_at IS NOT NULL AND breached_at IS NOT NULL),"
+        " count(*) FILTER (WHERE met_at IS NULL AND (breached_at IS NOT NULL OR due_at <= now())),"
+        " coalesce(round(100.0 * count(*) FILTER (WHERE met_at IS NOT NULL AND breached_at IS NULL)"
+        "   / nullif(count(*) FILTER (WHERE met_at IS NOT NULL OR breached_at IS NOT NULL"
+        "                                    OR due_at <= now()), 0), 1)::text, '')"
+        " FROM public.sla_clocks WHERE started_at > now() - interval '30 days'"
+        " GROUP BY kind ORDER BY CASE kind"
+        " WHEN 'first_response' THEN 1 WHEN 'next_response' THEN 2 ELSE 3 END",
+        0, NULL, err);
     int i, n;
 
     if (res == NULL)
@@ -421,8 +432,8 @@ db_sla_compliance(struct db *db, struct sla_line *lines, int max, struct ccrm_er
         str_copy(lines[i].kind, db_val(res, i, 0), sizeof lines[i].kind);
         lines[i].clocks = atoll(db_val(res, i, 1));
         lines[i].met_in_time = atoll(db_val(res, i, 2));
-        lines[i].open = atoll(db_val(res, i, 3));
-        lines[i].open_breached = atoll(db_val(res, i, 4));
+        lines[i].met_late = atoll(db_val(res, i, 3));
+        lines[i].overdue = atoll(db_val(res, i, 4));
         str_copy(lines[i].percent, db_val(res, i, 5), sizeof lines[i].percent);
     }
     PQclear(res);

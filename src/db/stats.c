@@ -222,8 +222,8 @@ records(struct db *db, struct detail *d, const char *title, const char *entity, 
     return 0;
 }
 
-/* The SLA compliance of the last 30 days, per kind of clock (the view sla_compliance, which
- * partners may not read: they get no such section). */
+/* The SLA compliance of the last 30 days, per kind of clock (db_sla_compliance; partners may
+ * not read the clocks' figures: they get no such section). */
 static int
 sla_section(struct db *db, struct detail *d, struct ccrm_err *err)
 {
@@ -234,7 +234,7 @@ sla_section(struct db *db, struct detail *d, struct ccrm_err *err)
         return 0;
     if ((n = db_sla_compliance(db, l, 4, err)) < 0)
         return -1;
-    detail_add_line(d, "", "", "SLA, last 30 days (in time, of those due)", "", 0);
+    detail_add_line(d, "", "", "SLA, last 30 days (% in time, of those met or overdue)", "", 0);
     if (n == 0)
         detail_add_line(d, "", "", "no SLA clocks started", "figure", 0);
     for (i = 0; i < n; i++) {
@@ -245,9 +245,12 @@ sla_section(struct db *db, struct detail *d, struct ccrm_err *err)
         for (k = 0; kind[k] != '\0'; k++)
             if (kind[k] == '_')
                 kind[k] = ' ';
-        what = xasprintf("%-16s %6s%s   in time %lld of %lld, open %lld (%lld breached)", kind,
-                         l[i].percent[0] ? l[i].percent : "-", l[i].percent[0] ? " %" : "  ",
-                         l[i].met_in_time, l[i].clocks, l[i].open, l[i].open_breached);
+        /* every clock in one of four counts, so that they add up: the % is the first of the
+         * three that are decided */
+        what = xasprintf("%-14s %5s%s  in time %lld, met late %lld, overdue %lld, not yet due %lld",
+                         kind, l[i].percent[0] ? l[i].percent : "-", l[i].percent[0] ? " %" : "  ",
+                         l[i].met_in_time, l[i].met_late, l[i].overdue,
+                         l[i].clocks - l[i].met_in_time - l[i].met_late - l[i].overdue);
         detail_add_line(d, "", "", what, "figure", 0);
         free(what);
     }

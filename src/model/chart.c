@@ -195,10 +195,10 @@ pad(char *buf, size_t n, size_t *len, int cols)
 
 int
 chart_bar_line(char *buf, size_t n, const char *label, int label_w, double value, double max,
-               const char *value_text, int width)
+               const char *value_text, int value_w, int width)
 {
     size_t len = 0;
-    int vw, lw, bw, cols = 0, drawn;
+    int vw, own, lw, bw, cols = 0, drawn;
 
     if (n > 0)
         buf[0] = '\0';
@@ -208,7 +208,10 @@ chart_bar_line(char *buf, size_t n, const char *label, int label_w, double value
         label = "";
     if (value_text == NULL)
         value_text = "";
-    vw = chart_width(value_text);
+    own = chart_width(value_text);
+    if (own > width)
+        own = width;
+    vw = own < value_w ? value_w : own; /* the chart's room for values: one full bar length */
     if (vw > width)
         vw = width;
     lw = label_w < 0 ? 0 : label_w;
@@ -226,7 +229,7 @@ chart_bar_line(char *buf, size_t n, const char *label, int label_w, double value
         len += strlen(buf + len);
         cols += drawn;
     }
-    cols += pad(buf, n, &len, width - cols - vw);
+    cols += pad(buf, n, &len, width - cols - own); /* the value ends at the right margin */
     cols += put_cut(buf, n, &len, value_text, width - cols);
     return cols;
 }

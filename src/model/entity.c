@@ -1155,17 +1155,28 @@ static const struct entity_field interaction_fields[] = {
      .synonyms = "title|summary|betreff"},
     ACCOUNT_REF(0),
     CONTACT_REF("contactemail|email"),
-    {.column = "lead_id", .label = "Lead", .type = FIELD_REF, .ref = "leads"},
+    /* in an import or export (csv): a lead by its e-mail, a deal by its name and a ticket by its
+     * subject, the last two among the row's account's when it names one */
+    {.column = "lead_id",
+     .label = "Lead",
+     .type = FIELD_REF,
+     .ref = "leads",
+     .csv = "lead",
+     .synonyms = "leademail"},
     {.column = "opportunity_id",
      .label = "Deal",
      .type = FIELD_REF,
      .ref = "opportunities",
-     .within = "account_id"},
+     .within = "account_id",
+     .csv = "deal",
+     .synonyms = "dealname|opportunity|opportunityname"},
     {.column = "ticket_id",
      .label = "Ticket",
      .type = FIELD_REF,
      .ref = "tickets",
-     .within = "account_id"},
+     .within = "account_id",
+     .csv = "ticket",
+     .synonyms = "ticketsubject"},
     {.column = "channel",
      .label = "Channel",
      .type = FIELD_TEXT,
@@ -1201,9 +1212,21 @@ static const struct entity_field interaction_fields[] = {
      .internal = 1},
 };
 
+/* a task's person (schema/019): not in the form, but an export keeps it and an import takes it */
+static const struct entity_field interaction_io_fields[] = {
+    {.column = "owner",
+     .label = "Owner",
+     .type = FIELD_REF,
+     .ref = "users",
+     .maxlen = 63,
+     .synonyms = OWNER_SYNONYMS,
+     .internal = 1},
+};
+
 static const char *const interaction_exports[] = {
-    "kind",   "channel", "direction",  "subject",    "body", "at",
-    "due_at", "done_at", "account_id", "contact_id", NULL};
+    "kind",    "channel",        "direction", "subject",    "body",
+    "at",      "due_at",         "done_at",   "account_id", "contact_id",
+    "lead_id", "opportunity_id", "ticket_id", "owner",      NULL};
 static const char *const interaction_new[] = {"call", "email", "meeting", "note", "task", NULL};
 
 static const struct entity interactions = {
@@ -1214,6 +1237,8 @@ static const struct entity interactions = {
     .fields = interaction_fields,
     .nfields = N(interaction_fields),
     .exports = interaction_exports,
+    .io_fields = interaction_io_fields,
+    .nio_fields = N(interaction_io_fields),
     .new_words = interaction_new,
     .new_field = "kind",
     .actions = ENT_EDIT | ENT_DONE, /* in the Tasks list, whose rows are interactions */
@@ -1398,15 +1423,16 @@ static const struct entity_column inbox_cols[] = {
      .sql = "coalesce(fu.display_name || coalesce(' (' || fu.department || ')', ''),"
             " a.from_login, '')",
      .min = 14,
-     .weight = 10,
+     .fit = 16, /* as wide as its names: the room left is the Note's */
      .priority = 1},
     {.name = "Record",
      .sql = INBOX_RECORD,
      .min = 20,
-     .weight = 30,
+     .fit = 30,
      .priority = 1,
      .partner_sql = INBOX_RECORD_PARTNER},
-    /* repeats of one kind on one record are one line (schema/019): "×4" says how many */
+    /* repeats of one kind on one record are one line (schema/019): "×4" says how many; the
+     * longest text of the list (a change, a mention): it takes all the room left */
     {.name = "Note",
      .sql = "CASE WHEN a.count > 1 THEN '×' || a.count || ' ' ELSE '' END || coalesce(a.note, '')",
      .min = 16,
@@ -1751,6 +1777,18 @@ entity_field(const struct entity *e, const char *column)
     return i >= 0 ? &e->fields[i] : NULL;
 }
 
+const struct entity_field *
+entity_io_field(const struct entity *e, const char *column)
+{
+    const struct entity_field *f = entity_field(e, column);
+    int i;
+
+    for (i = 0; f == NULL && e != NULL && column != NULL && i < e->nio_fields; i++)
+        if (strcmp(e->io_fields[i].column, column) == 0)
+            f = &e->io_fields[i];
+    return f;
+}
+
 struct value_rule
 entity_form_rule(const struct entity_field *f)
 {
@@ -1766,8 +1804,10 @@ entity_import_rule(const struct entity_field *f)
 {
     struct value_rule r = {f->type, f->choices, f->min, f->max, f->maxlen, 1, f->decimals};
 
-    if (f->type == FIELD_REF) /* by name or domain, by e-mail, by login: looked up in SQL */
-        r.type = strcmp(f->ref, "contacts") == 0 ? FIELD_EMAIL : FIELD_TEXT;
+    /* by name or domain, by e-mail, by name or subject, by login: looked up in SQL */
+    if (f->type == FIELD_REF)
+        r.type = strcmp(f->ref, "contacts") == 0 || strcmp(f->ref, "leads") == 0 ? FIELD_EMAIL
+                                                                                 : FIELD_TEXT;
     return r;
 }
 

@@ -28,7 +28,7 @@ static struct {
     char entity[24];
     int64_t id;
     int kept;            /* the last attempt failed: offer its text again */
-    int lost;            /* ...not refused: its answer may have been lost as it committed */
+    char xid[24];        /* ...its answer was lost as it committed: db_write_unanswered */
     uint64_t sent;       /* ...what was typed for it (typed()) */
     int shared;          /* comment: shared with the partner (W), else internal (c) */
     char to[ACT_TEXT];   /* assign: the person or department; convert: the amount */
@@ -84,7 +84,7 @@ failed(struct app *app, int rc, const struct ccrm_err *err, const char *label, c
        input_cb cb)
 {
     act.kept = 1;
-    act.lost = rc == -1;
+    db_write_unanswered(app->db, act.xid, sizeof act.xid);
     act.sent = typed();
     if (rc == -1 && db_state(app->db) != DB_READY) {
         ui_input_begin(app, label, initial, cb, NULL);
@@ -122,13 +122,18 @@ landed(struct app *app, const char *label, const char *initial, input_cb cb)
     char buf[128];
     int rc;
 
-    if (!act.lost || act.sent != typed()) /* (changed: a new write, whatever the last did) */
+    if (act.xid[0] == '\0' || act.sent != typed()) /* (changed: a new write) */
         return 0;
-    if ((rc = db_action_landed(app->db, &err)) == -1) {
+    if ((rc = db_write_landed(app->db, act.xid, &err)) == -1) {
+        char xid[sizeof act.xid];
+
+        str_copy(xid, act.xid, sizeof xid); /* (failed() takes the last write's: none) */
         failed(app, rc, &err, label, initial, cb);
+        str_copy(act.xid, xid, sizeof act.xid); /* still in question */
         return 1;
     }
-    act.kept = act.lost = 0;
+    act.kept = 0;
+    act.xid[0] = '\0';
     if (rc == 0)
         return 0;
     switch (act.kind) {
@@ -192,7 +197,8 @@ do_comment(struct app *app)
         failed(app, rc, &err, retry, act.text, on_comment);
         return;
     }
-    act.kept = act.lost = 0;
+    act.kept = 0;
+    act.xid[0] = '\0';
     if (notified[0] != '\0')
         ui_message(app, "%s comment added; %s", act.shared ? "shared" : "internal", notified);
     else

@@ -285,12 +285,45 @@ static int64_t pay_invoice;
  * P there again offers it, as the other actions' texts are (README) */
 static int64_t pay_kept_invoice;
 static char pay_kept[512];
+/* ...and when the connection dropped as it committed, the transaction to ask about before
+ * the same payment is offered again (db_write_landed): "" when none is in question */
+static char pay_kept_xid[24];
 
 static void
 pay_keep(const char *line)
 {
     pay_kept_invoice = pay_invoice;
     str_copy(pay_kept, line, sizeof pay_kept);
+    pay_kept_xid[0] = '\0';
+}
+
+/* The payment kept for this invoice was written all the same, its answer lost as it
+ * committed? Then it is not offered again: said. Returns 1 when it was, or when that cannot be
+ * told now (said, kept); 0 when it was not, or none is in question. */
+static int
+paid_already(struct app *app, int64_t invoice)
+{
+    struct ccrm_err err;
+    int rc;
+
+    if (pay_kept_invoice != invoice || pay_kept_xid[0] == '\0')
+        return 0;
+    if ((rc = db_write_landed(app->db, pay_kept_xid, &err)) == -1) {
+        ui_message_error(app,
+                         "could not tell whether the last payment (%s) was recorded as the "
+                         "connection dropped: %s (P asks again)",
+                         pay_kept, err.msg);
+        return 1;
+    }
+    pay_kept_xid[0] = '\0';
+    if (rc == 0)
+        return 0;
+    pay_kept_invoice = 0;
+    ui_message(app,
+               "the payment (%s) on invoice #%" PRId64
+               " was recorded as the connection dropped: not recorded again",
+               pay_kept, invoice);
+    return 1;
 }
 
 static void
@@ -315,7 +348,14 @@ pay(struct app *app, const char *line)
                         w.method[0] ? w.method : NULL, w.reference[0] ? w.reference : NULL, msg,
                         sizeof msg, &err) == -1) {
         pay_keep(line);
-        ui_message_error(app, "%s", err.msg);
+        db_write_unanswered(app->db, pay_kept_xid, sizeof pay_kept_xid);
+        if (pay_kept_xid[0] != '\0')
+            ui_message_error(app,
+                             "%s: it may have been recorded as the connection dropped (P on the "
+                             "invoice tells, and offers it again only if it was not)",
+                             err.msg);
+        else
+            ui_message_error(app, "%s", err.msg);
         return;
     }
     pay_kept_invoice = 0;
@@ -370,6 +410,8 @@ bill_run_payment(struct app *app, const struct action *a, const char *arg)
         }
     }
     pay_invoice = id;
+    if (paid_already(app, id))
+        return;
     if (arg != NULL && arg[0] != '\0')
         pay(app, arg);
     else

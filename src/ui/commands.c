@@ -80,6 +80,11 @@ why_not(struct view *v, const struct action *a)
                              : NOT_HERE;
     if ((a->needs & NEEDS_LIST) && v->ops->list == NULL)
         return NOT_HERE;
+    /* n makes one of the list's own kind (run_new): a list of lines about other records (the
+     * Inbox, the Feed) makes none, so the key is not offered there (:new WHAT still is) */
+    if (a->kind == CMD_NEW && v->ops->list != NULL &&
+        (v->ops->list->entity(v) == NULL || v->ops->list->entity(v)->nfields == 0))
+        return NOT_HERE;
     if ((a->needs & NEEDS_RECORD) && v->ops->act == NULL)
         return NOT_HERE;
     if (a->needs & (NEEDS_SELECTED | NEEDS_RECORD | NEEDS_LIST)) {
@@ -1680,7 +1685,7 @@ const struct action cmd_actions[] = {
      .kind = CMD_FILTER,
      .arg = CMD_ARG_REQUIRED,
      .needs = NEEDS_LIST,
-     .usage = ":filter mine status=open ... | all",
+     .usage = ":filter NAME=VALUE ... | all", /* the list's own filters: the line below */
      .help = "filter the list",
      .run = run_filter},
     {.name = "sort",
@@ -1856,7 +1861,7 @@ list_of(struct view *v)
  * all"): next to the key, not under the list's own keys. Those that read what partners may
  * not are not offered to them. Returns the lines written into text (at most room). */
 static int
-list_words(const struct entity_list *l, int key, char (*text)[HELP_TEXT], int room)
+list_words(const struct entity_list *l, int fixed, int key, char (*text)[HELP_TEXT], int room)
 {
     size_t len;
     int i, n = 0;
@@ -1870,7 +1875,8 @@ list_words(const struct entity_list *l, int key, char (*text)[HELP_TEXT], int ro
                 len += (size_t)snprintf(text[n] + len, HELP_TEXT - len, "mine, ");
                 break;
             }
-        for (i = 0; i < l->nfilters && len < HELP_TEXT; i++)
+        /* (not a fixed first filter: :filter refuses it, as parse_filter in view_list.c) */
+        for (i = fixed ? 1 : 0; i < l->nfilters && len < HELP_TEXT; i++)
             if (!(l->filters[i].internal && partner_user))
                 len += (size_t)snprintf(
                     text[n] + len, HELP_TEXT - len, "%s%s, ", l->filters[i].name,
@@ -1913,7 +1919,8 @@ commands_help(struct view *v, const char **lines, int max)
                  a->usage ? a->usage : "", a->usage ? ")" : "");
         lines[n++] = text[t++];
         if (a->needs & NEEDS_LIST) {
-            int w = list_words(list_of(v), a->key, text + t, HELP_MAX - t);
+            int w =
+                list_words(list_of(v), v->ops->list->fixed_filter, a->key, text + t, HELP_MAX - t);
 
             for (k = 0; k < w && n < max; k++)
                 lines[n++] = text[t + k];

@@ -13,6 +13,7 @@
  * meanwhile: what the editor left, with the To, Cc and Subject set and the paths of the files
  * attached, is kept in $XDG_STATE_HOME/ccrm/reply-ENTITY-ID.txt until it is queued. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
@@ -58,6 +59,10 @@ static struct {
     char *att_path[MAIL_REPLY_FILES_MAX];
     int natt;
     char note[512]; /* what could not be restored from disk, said at the question */
+    /* y lost the database's answer as it committed: the transaction to ask about
+     * (db_write_landed) before the answer is queued again, and the mail's id if it was */
+    char xid[24];
+    int64_t maybe_mid;
 } draft;
 
 static void
@@ -238,6 +243,8 @@ kept_write(struct app *app)
         draft_put_escaped(&b, draft.att_path[i]);
         strbuf_puts(&b, "\n");
     }
+    if (draft.xid[0] != '\0') /* also after ccrm stopped: asked before it is queued again */
+        strbuf_printf(&b, "queued %s %" PRId64 "\n", draft.xid, draft.maybe_mid);
     strbuf_puts(&b, "\n");
     strbuf_puts(&b, draft.text);
     if (mkdir_p(dir, 0700) == 0 && (f = fopen(tmp, "we")) != NULL) {
@@ -356,6 +363,14 @@ kept_load(struct app *app, const char *entity, int64_t id)
         } else if ((v = kept_value(p, nl, "attach")) != NULL) {
             kept_attach(app, v);
             v = NULL;
+        } else if ((v = kept_value(p, nl, "queued")) != NULL) {
+            char *mid = strchr(v, ' ');
+
+            if (mid != NULL) {
+                *mid++ = '\0';
+                str_copy(draft.xid, v, sizeof draft.xid);
+                draft.maybe_mid = strtoll(mid, NULL, 10);
+            }
         }
         free(v);
     }
@@ -546,17 +561,71 @@ not_sent(struct app *app)
                entity_noun(draft.entity, 1));
 }
 
+/* The last y on this answer lost the database's answer as it committed: was the answer queued
+ * then? Then it is not queued twice: that is said, the answer kept no more, and the mail sent.
+ * Returns 1 when it was, or when that cannot be told now (said; the answer kept); 0 when it was
+ * not (or no y is in question): go on. */
+static int
+queued_already(struct app *app)
+{
+    struct ccrm_err err;
+    char entity[24];
+    int64_t id, mid;
+    int rc;
+
+    if (draft.xid[0] == '\0')
+        return 0;
+    if ((rc = db_write_landed(app->db, draft.xid, &err)) == -1) {
+        ui_message_error(app,
+                         "could not tell whether the answer was queued as the connection dropped: "
+                         "%s (r asks again)",
+                         err.msg);
+        return 1;
+    }
+    if (rc == 0) {
+        draft.xid[0] = '\0';
+        draft.maybe_mid = 0;
+        kept_save(app);
+        return 0;
+    }
+    str_copy(entity, draft.entity, sizeof entity);
+    id = draft.id;
+    mid = draft.maybe_mid;
+    kept_remove(entity, id);
+    draft_clear();
+    if (mid > 0)
+        mail_send_start(app, mid, 0); /* as a y that got its answer would have */
+    ui_message(app,
+               "the answer to %s #%" PRId64 " was queued as the connection dropped (mail %" PRId64
+               "): not queued again",
+               entity_noun(entity, 1), id, mid);
+    return 1;
+}
+
 /* y: commit the answer to the outbox, then send it without waiting. */
 static void
 send_answer(struct app *app)
 {
     struct ccrm_err err;
-    int64_t mid;
+    int64_t mid, maybe = 0;
 
+    if (queued_already(app))
+        return;
     mid = db_mail_reply(app->db, draft.entity, draft.id, draft.text, set_or_null(draft.set_subject),
                         set_or_null(draft.set_to), draft.cc_set ? draft.set_cc : NULL, NULL,
-                        draft.att, draft.natt, &err);
+                        draft.att, draft.natt, &maybe, &err);
     if (mid < 0) {
+        db_write_unanswered(app->db, draft.xid, sizeof draft.xid);
+        if (draft.xid[0] != '\0') {
+            /* kept with the answer: r (also after ccrm stopped) asks before queuing it again */
+            draft.maybe_mid = maybe;
+            kept_save(app);
+            ui_message_error(app,
+                             "%s: it may have been queued as the connection dropped (r tells, "
+                             "and queues it only if it was not)",
+                             err.msg);
+            return;
+        }
         ui_message_error(app, "could not queue the answer: %s (r opens it again)", err.msg);
         return;
     }
@@ -770,15 +839,58 @@ ask_send(struct app *app, const char *note)
     ask_input(app);
 }
 
+/* The file the editor gets, where the answer is kept and named after it (the login and the
+ * database in a number: another's is not theirs): an editor that ccrm did not wait for (ccrm
+ * killed while it ran) leaves its text there, and the next r on the record opens it. */
+static char *
+edit_path(struct app *app, const char *entity, int64_t id)
+{
+    const char *parts[2] = {db_login(app->db), db_identity(app->db)};
+    char *dir = draft_dir(), *path;
+    uint32_t h = 2166136261u;
+    int i;
+
+    for (i = 0; i < 2; i++) {
+        const unsigned char *p = (const unsigned char *)parts[i];
+
+        do
+            h = (h ^ *p) * 16777619u;
+        while (*p++ != '\0');
+    }
+    path = xasprintf("%s/reply-%s-%" PRId64 "-%08" PRIx32 ".edit", dir, entity, id, h);
+    free(dir);
+    return path;
+}
+
+/* Write text to the editor's file (only this user may read it). 0, or -1 with errno. */
+static int
+edit_write(const char *path, const char *text)
+{
+    char *dir = xstrdup(path);
+    size_t len = strlen(text);
+    int fd, ok, saved;
+
+    *strrchr(dir, '/') = '\0';
+    fd = -1;
+    if (mkdir_p(dir, 0700) == 0)
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+    free(dir);
+    if (fd == -1)
+        return -1;
+    ok = fchmod(fd, 0600) == 0 && write(fd, text, len) == (ssize_t)len;
+    saved = errno;
+    ok = close(fd) == 0 && ok;
+    if (!ok)
+        errno = saved;
+    return ok ? 0 : -1;
+}
+
 void
 act_reply(struct app *app, const struct entity *e, int64_t id)
 {
-    char path[] = "/tmp/ccrm-reply-XXXXXX";
     char why[256] = "";
-    const char *tmp = getenv("TMPDIR");
     char *file, *text;
-    FILE *f;
-    int fd, rc;
+    int rc;
 
     if (e->mail_fk == NULL) {
         ui_message_error(app, "%s are not answered by e-mail", e->plural);
@@ -799,16 +911,20 @@ act_reply(struct app *app, const struct entity *e, int64_t id)
         draft.template = template_for(app, e, id);
         draft.text = kept_load(app, e->table, id); /* not sent before ccrm stopped */
     }
-    file = tmp != NULL && tmp[0] == '/' ? xasprintf("%s/ccrm-reply-XXXXXX", tmp) : xstrdup(path);
-    if ((fd = mkstemp(file)) == -1 || (f = fdopen(fd, "w")) == NULL) {
-        ui_message_error(app, "could not create a file for the answer: %s", strerror(errno));
-        if (fd != -1)
-            close(fd);
-        free(file);
+    /* its last y lost the database's answer: queued then, it is not written again */
+    if (queued_already(app))
         return;
+    file = edit_path(app, e->table, id);
+    /* left by an editor ccrm did not wait for: newer than the answer kept */
+    if ((text = read_all(file)) != NULL && written(text) &&
+        (draft.text == NULL || strcmp(text, draft.text) != 0)) {
+        free(draft.text);
+        draft.text = text;
+        kept_save(app);
+        text = NULL;
     }
-    fputs(draft.text != NULL ? draft.text : draft.template, f);
-    if (fclose(f) != 0) {
+    free(text);
+    if (edit_write(file, draft.text != NULL ? draft.text : draft.template) == -1) {
         ui_message_error(app, "could not write %s: %s", file, strerror(errno));
         unlink(file);
         free(file);
@@ -817,10 +933,22 @@ act_reply(struct app *app, const struct entity *e, int64_t id)
     rc = run_editor(file, why, sizeof why);
     app->ui->full_clear = 1;
     app->ui->dirty = 1;
-    text = rc == 0 ? read_all(file) : NULL;
+    text = read_all(file);
     unlink(file);
     free(file);
     if (rc != 0) {
+        /* an editor ended by a signal (the terminal closed) or an error: what it saved is kept
+         * all the same, as the answer not sent */
+        if (text != NULL && written(text) &&
+            (draft.text == NULL || strcmp(text, draft.text) != 0)) {
+            free(draft.text);
+            draft.text = text;
+            kept_save(app);
+            ui_message_error(app, "%s; nothing sent, what it saved is kept (r opens it again)",
+                             rc > 0 ? "the editor exited with an error" : why);
+            return;
+        }
+        free(text);
         ui_message_error(app, "%s; nothing sent", rc > 0 ? "the editor exited with an error" : why);
         return;
     }

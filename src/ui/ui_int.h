@@ -53,6 +53,8 @@ struct list_ops {
      * to show it", or ""), -1 when the list does not show it even so (left as it was). NULL:
      * nothing. */
     int (*show)(struct view *v, struct app *app, int64_t id, char *said, size_t n);
+    /* the list's first filter is its own, not set by f (the Pipeline's columns: the stage) */
+    int fixed_filter;
 };
 
 struct view_ops {

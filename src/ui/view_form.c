@@ -65,6 +65,9 @@ struct formview {
     /* a new record whose save lost the connection while committing: the id it has if that
      * commit went through (looked for before the next save inserts again) */
     int64_t maybe_id;
+    /* an edit whose save lost the connection (its UPDATE may have committed): a change found
+     * since by this login is likely that save, not someone else's */
+    int lost_save;
     int version;
     char stamp[160]; /* "last changed by marco at 2026-11-22 19:28" */
     struct ffield *f;
@@ -852,7 +855,10 @@ save(struct formview *fv, int attempt)
             nch++;
         }
     if (nch == 0) {
-        if (attempt > 0)
+        if (attempt > 0 && fv->lost_save && strcmp(fv->who_login, db_login(app->db)) == 0)
+            close_form(fv, "saved %s #%lld: it was saved as the connection dropped", noun(fv),
+                       (long long)fv->id);
+        else if (attempt > 0)
             close_form(fv, "saved %s #%lld: it already had your changes (%s saved them first)",
                        noun(fv), (long long)fv->id, fv->who_login);
         else if (fv->who_login[0] != '\0')
@@ -903,6 +909,7 @@ save(struct formview *fv, int attempt)
         ui_message_error(app, "not saved: the %s is gone", noun(fv));
         break;
     default:
+        fv->lost_save = re.lost;
         refused(fv, &re);
         break;
     }
@@ -1950,7 +1957,13 @@ fm_on_wakeup(struct view *v, struct app *app)
     if (fv->id == 0 || fv->mode == MODE_CONFLICT)
         return;
     rc = db_record_stamp(app->db, fv->e, fv->id, &version, who, sizeof who, &err);
-    if (rc == 1 && version != fv->version)
+    if (rc == 1 && version != fv->version && fv->lost_save &&
+        strncmp(who, db_login(app->db), strlen(db_login(app->db))) == 0 &&
+        strncmp(who + strlen(db_login(app->db)), " at ", 4) == 0)
+        set_banner(fv, BANNER_INFO,
+                   "your save may have gone through as the connection dropped: Ctrl-S finds "
+                   "out, and saves what is missing");
+    else if (rc == 1 && version != fv->version)
         set_banner(fv, BANNER_INFO,
                    "changed by %s since you opened it: saving keeps their changes and asks "
                    "where you both changed a field",

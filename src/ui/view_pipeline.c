@@ -480,6 +480,7 @@ static const struct list_ops pv_list_ops = {
     .entity = pv_entity,
     .prefill = pv_prefill,
     .show = pv_show,
+    .fixed_filter = 1, /* each column is its stage: stage= is not the user's (view_list.c) */
 };
 
 static const struct view_ops pipeline_ops = {

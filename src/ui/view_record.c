@@ -41,6 +41,10 @@ struct recordview {
     int gone;
     struct app *app; /* for presence on close */
     int chat_shared; /* the chat line being typed: shared with the partner (T), else t */
+    /* a message whose answer was lost as it committed: its text, and the transaction to ask
+     * about (db_write_landed) before the same text is sent again */
+    char *chat_lost;
+    char chat_xid[24];
     /* the help of its own keys, as they apply to its kind and the sections it has (an
      * invoice has no mails to unfold): its ops are record_ops with this help */
     struct view_ops ops;
@@ -638,10 +642,35 @@ on_chat(struct app *app, void *ctx, const char *text, int done, int ok)
 
     if (!done || !ok || text[0] == '\0')
         return;
+    if (rv->chat_lost != NULL && strcmp(rv->chat_lost, text) == 0) {
+        /* the same text again after its answer was lost: sent then, it is not sent twice */
+        int rc = db_write_landed(app->db, rv->chat_xid, &err);
+
+        if (rc == -1) {
+            ui_input_begin(app, "chat (not sent, Enter to retry): ", text, on_chat, rv);
+            ui_message_error(app, "could not tell whether the message was sent: %s", err.msg);
+            return;
+        }
+        free(rv->chat_lost);
+        rv->chat_lost = NULL;
+        if (rc == 1) {
+            ui_message(app, "the message was sent as the connection dropped: not sent again");
+            load(rv, app);
+            return;
+        }
+    }
     if (db_chat_send(app->db, rv->e->table, rv->id, text, rv->chat_shared ? "shared" : NULL,
                      &err) == -1) {
         /* keep what was typed: the line opens again with it, to send once back online */
-        ui_input_begin(app, "chat (not sent, Enter to retry): ", text, on_chat, rv);
+        free(rv->chat_lost);
+        rv->chat_lost = NULL;
+        db_write_unanswered(app->db, rv->chat_xid, sizeof rv->chat_xid);
+        if (rv->chat_xid[0] != '\0')
+            rv->chat_lost = xstrdup(text);
+        ui_input_begin(app,
+                       rv->chat_lost != NULL ? "chat (maybe sent, Enter asks before it retries): "
+                                             : "chat (not sent, Enter to retry): ",
+                       text, on_chat, rv);
         ui_message_error(app, "could not send the message: %s", err.msg);
         return;
     }
@@ -945,6 +974,7 @@ rv_free(struct view *v)
     detail_free(&rv->d);
     detail_free(&rv->disp);
     detail_free(&rv->hist);
+    free(rv->chat_lost);
     free(rv);
 }
 

@@ -250,6 +250,8 @@ struct reportview {
 static const char *const reports_help[] = {
     "], [\tnext / previous report (also l, h, → ←)",
     "j, k, ↑ ↓\tscroll",
+    "PgDn, PgUp\tpage down / up (also Space, b)",
+    "g, G\ttop / end",
     "r\trun the report again (reports run on request, not on every change)",
     "f, t\tthe window: from a day, to (before) a day (:from, :to; empty: the report's own)",
     "q, Esc\tclose",
@@ -669,13 +671,36 @@ draw_trend(struct reportview *rv, const struct chart_spec *s, WINDOW *w, int y, 
     draw_text(w, y, 0, line, wd, A_NORMAL);
 }
 
+/* The figures beside row r's bar (max: the bar's scale): all of them when the screen is wide,
+ * else the bar's own figure only, so that the bar keeps its room; an outlier's marked (▶). */
+static void
+row_text(struct reportview *rv, const struct chart_spec *s, int r, double max, int wd, int lw,
+         char *figures, size_t n)
+{
+    int vc = col(&rv->t, s->value), uc = col(&rv->t, s->unit);
+
+    if (wd >= 110) {
+        row_figures(rv, s, r, figures, n);
+    } else if (rv->t.cells[r * rv->t.ncols + vc] == NULL) {
+        str_copy(figures, "–", n);
+    } else {
+        figure(rv, r, vc, uc, figures, n, wd - lw - 14);
+    }
+    if (num(&rv->t, r, vc) > max) { /* an outlier: a full bar, marked */
+        char f[256 + 8];
+
+        snprintf(f, sizeof f, "▶ %s", figures);
+        str_copy(figures, f, n);
+    }
+}
+
 static void
 rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
 {
     struct reportview *rv = (struct reportview *)v;
     const struct chart_spec *s = spec_of(db_report_names[rv->report]);
     char line[LINE_MAX_BYTES], label[256], figures[256];
-    int i, x = 0, y = 0, lw = 0, vc, uc, r, nl, k;
+    int i, x = 0, y = 0, lw = 0, fw = 0, vc, uc, r, nl, k;
     int order[2 * REPORT_ROWS_MAX], pw[3];
     double max = 0;
 
@@ -729,6 +754,18 @@ rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
                  s->max > 0 ? "" : "; ▶ off the scale");
         draw_text(w, y++, 0, line, wd, A_BOLD);
     }
+    /* one room for the figures, the widest row's (not only the rows in sight, so that a bar
+     * keeps its length as the chart scrolls): every bar of the chart has one full length */
+    for (r = 0, k = -1; r < rv->t.nrows; r++) {
+        /* (a unit's scale once per run of its rows, not once per row) */
+        if (s->max <= 0 && (k < 0 || (uc >= 0 && strcmp(cell(&rv->t, k, uc), cell(&rv->t, r, uc)))))
+            max = scale(rv, vc, uc, k = r);
+        row_text(rv, s, r, s->max > 0 ? s->max : max, wd, lw, figures, sizeof figures);
+        if (chart_width(figures) > fw)
+            fw = chart_width(figures);
+    }
+    if (fw > wd / 2) /* a long figure is cut rather than leave the bars no room */
+        fw = wd / 2;
     rv->nlines = nl;
     rv->height = h - y > 1 ? h - y : 1;
     if (rv->top > nl - rv->height)
@@ -743,21 +780,8 @@ rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
         r = k;
         max = s->max > 0 ? s->max : scale(rv, vc, uc, r);
         row_label(rv, s, pw, r, label, sizeof label);
-        if (wd >= 110) {
-            row_figures(rv, s, r, figures, sizeof figures);
-        } else { /* narrow: the bar's own figure only, so that the bar keeps its room */
-            if (rv->t.cells[r * rv->t.ncols + vc] == NULL)
-                str_copy(figures, "–", sizeof figures);
-            else
-                figure(rv, r, vc, uc, figures, sizeof figures, wd - lw - 14);
-        }
-        if (num(&rv->t, r, vc) > max) { /* an outlier: a full bar, marked */
-            char f[sizeof figures + 8];
-
-            snprintf(f, sizeof f, "▶ %s", figures);
-            str_copy(figures, f, sizeof figures);
-        }
-        chart_bar_line(line, sizeof line, label, lw, num(&rv->t, r, vc), max, figures, wd);
+        row_text(rv, s, r, max, wd, lw, figures, sizeof figures);
+        chart_bar_line(line, sizeof line, label, lw, num(&rv->t, r, vc), max, figures, fw, wd);
         draw_text(w, y + i, 0, line, wd, A_NORMAL);
     }
     ui_painted_data(app);
@@ -783,6 +807,18 @@ rv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
     } else if ((fkey && key == KEY_UP) || (!fkey && key == L'k')) {
         if (rv->top > 0)
             rv->top--;
+    } else if ((fkey && key == KEY_NPAGE) || (!fkey && (key == L' ' || key == 6 /* ^F */))) {
+        rv->top += rv->height > 0 ? rv->height : 1;
+        if (rv->top > rv->nlines - rv->height) /* the last page, as G */
+            rv->top = rv->nlines - rv->height > 0 ? rv->nlines - rv->height : 0;
+    } else if ((fkey && key == KEY_PPAGE) || (!fkey && (key == L'b' || key == 2 /* ^B */))) {
+        rv->top -= rv->height > 0 ? rv->height : 1;
+        if (rv->top < 0)
+            rv->top = 0;
+    } else if ((fkey && key == KEY_HOME) || (!fkey && key == L'g')) {
+        rv->top = 0;
+    } else if ((fkey && key == KEY_END) || (!fkey && key == L'G')) {
+        rv->top = rv->nlines - rv->height > 0 ? rv->nlines - rv->height : 0;
     } else if (!fkey && key == L'r') {
         load(rv, app);
     } else if (!fkey && (key == L'f' || key == L't')) {

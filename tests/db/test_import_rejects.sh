@@ -31,13 +31,20 @@ check "an empty file fails (rc $rc)" test $rc = 65 || say
 check "... and the rejects file of the run before is whole" cmp -s "$R" "$T/first.csv"
 check "... with nothing beside it" alone
 
-# rejects written, then the database refuses the write: nothing imported, nothing replaced
+# rejects written, then the database refuses the write: nothing imported, nothing replaced (a
+# refusal of the rows together, not of one row: a row refused alone is one more reject, see
+# test_import_refused.sh)
 printf 'first_name,last_name,email\nCarl,Gauss,carl@example.org\nBad,Three,nope\n' >"$T/c.csv"
+printf 'first_name,last_name,email\nCarl,Gauss,carl@example.org\nKurt,Goedel,kurt@example.org\nBad,Three,nope\n' >"$T/d.csv"
 q "create function pg_temp_refuse() returns trigger language plpgsql as \$\$begin
-     raise exception 'refused by the test' using errcode = '23514'; end\$\$;
-   create trigger test_refuse before insert on contacts for each row execute function pg_temp_refuse()" \
+     if (select count(*) from added) > 1 then
+       raise exception 'refused by the test' using errcode = '23514';
+     end if;
+     return null; end\$\$;
+   create trigger test_refuse after insert on contacts referencing new table as added
+     for each statement execute function pg_temp_refuse()" \
     >/dev/null || fail "the refusing trigger"
-imp "$T/c.csv" --into contacts --rejects "$R"
+imp "$T/d.csv" --into contacts --rejects "$R"
 check "a write the database refuses fails (rc $rc)" test $rc = 65 || say
 check "... it said so" grep -q "refused by the test" "$T/err"
 check "... and the rejects file stays" cmp -s "$R" "$T/first.csv"

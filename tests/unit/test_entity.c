@@ -86,7 +86,7 @@ test_entries(void **state)
             assert_true(!f->required || f->type != FIELD_CHOICE || f->def != NULL);
         }
         for (k = 0; e->exports != NULL && e->exports[k] != NULL; k++)
-            assert_non_null(entity_field(e, e->exports[k]));
+            assert_non_null(entity_io_field(e, e->exports[k]));
         if (e->dup_key != NULL)
             assert_non_null(entity_field(e, e->dup_key));
         for (k = 0; e->one_of != NULL && e->one_of[k] != NULL; k++)
@@ -281,7 +281,7 @@ test_form_import_alike(void **state)
         const struct entity *e = entity_registry[i];
 
         for (k = 0; e->exports != NULL && e->exports[k] != NULL; k++) {
-            const struct entity_field *f = entity_field(e, e->exports[k]);
+            const struct entity_field *f = entity_io_field(e, e->exports[k]);
             struct value_rule fr = entity_form_rule(f), ir = entity_import_rule(f);
 
             if (f->type == FIELD_REF)
