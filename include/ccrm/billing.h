@@ -127,8 +127,10 @@ int db_bill_invoice_from(struct db *db, const char *from, const char *id, const 
 int db_bill_quote_for_deal(struct db *db, int64_t deal, int64_t *quote, struct ccrm_err *err);
 /* A quote's status: sent, accepted, rejected, expired (the triggers say what may follow what). */
 int db_bill_quote_status(struct db *db, int64_t quote, const char *status, struct ccrm_err *err);
-/* A new revision (a draft) of a sent quote: ccrm_quote_revise. */
-int db_bill_quote_revise(struct db *db, int64_t quote, int64_t *revision, struct ccrm_err *err);
+/* A new revision (a draft) of a sent quote: ccrm_quote_revise. dropped (dropn bytes): the name
+ * of the quote's contact when the revision goes without them (now at another account), else "". */
+int db_bill_quote_revise(struct db *db, int64_t quote, int64_t *revision, char *dropped,
+                         size_t dropn, struct ccrm_err *err);
 /* A draft invoice from an accepted quote (from = "quotes") or a won deal ("opportunities"), or a
  * draft credit note for an issued invoice ("invoices"). */
 int db_bill_invoice_draft(struct db *db, const char *from, int64_t id, int64_t *invoice,
@@ -231,11 +233,14 @@ struct bill_pay_words {
     char date[11];
     char method[16];
     char reference[200];
-    char date_why[120]; /* -2: why the date is none, in the forms' words (value.c) */
+    char date_why[120];   /* -2: why the date is none, in the forms' words (value.c) */
+    char method_why[200]; /* -3: the word that is no method, and the methods there are */
 };
-/* ":payment AMOUNT [DATE] [METHOD] [REFERENCE]" in words: 0, -1 without an amount, -2 for a
- * date not in the calendar (DATE: YYYY-MM-DD or D.M.YYYY, given back as YYYY-MM-DD), with
- * date_why ("there is no 31 February 2026") */
+/* ":payment AMOUNT [DATE] [METHOD [REFERENCE]]" in words (date and method in either order): 0,
+ * -1 without an amount, -2 for a date not in the calendar (DATE: YYYY-MM-DD or D.M.YYYY, given
+ * back as YYYY-MM-DD), with date_why ("there is no 31 February 2026"), -3 for a word in the
+ * method's place that is none of transfer, direct_debit, card, cash, cheque, other (a
+ * reference follows its method), with method_why */
 int bill_parse_payment(const char *line, struct bill_pay_words *w);
 /* Columns of UTF-8 text on a terminal or in a fixed-width file (wide CJK characters count 2). */
 size_t bill_text_width(const char *s);

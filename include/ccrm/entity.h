@@ -68,6 +68,10 @@ struct entity_field {
 
 enum { LIST_NONE, LIST_NULL, LIST_EMPTY };
 
+/* the list's columns of priority 1 to this are kept: a column that gives way (least) narrows
+ * for them; the others are shown while they fit */
+#define ENTITY_COL_KEPT 3
+
 /* ---- the list view ---- */
 
 struct entity_column {
@@ -84,6 +88,10 @@ struct entity_column {
     /* what partners get instead (over the list's partner_from), or NULL: sql */
     const char *partner_sql;
     int ticks; /* changes with the clock alone (an age): not a change to highlight */
+    /* it gives way: narrower, down to this many screen columns, rather than a column of
+     * priority 1 to ENTITY_COL_KEPT left out (a ticket's subject, so that its requester and
+     * assignee stay at 80 columns); 0: never narrower than min */
+    int least;
 };
 
 struct entity_sort {

@@ -41,3 +41,40 @@ BEGIN
 END
 $$;
 SELECT ccrm_set_execute('ccrm_secure_table(regclass)');
+
+-- Nobody but the owner chooses a row's id. A table-level INSERT covers every column, the
+-- identity column too, and with it `OVERRIDING SYSTEM VALUE`: a user could take the ids the
+-- sequence hands out next (one insert at max(id) + 1, or a thousand ahead), and everybody
+-- else's inserts, mail delivery's and the partners' included, would fail on the primary key
+-- until the sequence passed them. So every INSERT granted on a table becomes INSERT on its
+-- columns but the identity and generated ones (what "INSERT" means in the allow-list of
+-- docs/security.md). `ccrm --migrate` runs this after the pending migrations, so a table a
+-- later migration adds gets the same, whatever its GRANT says. Idempotent; owner only.
+CREATE OR REPLACE FUNCTION ccrm_insert_no_ids() RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    r      record;
+    v_cols text;
+BEGIN
+    FOR r IN SELECT c.oid::regclass AS tbl,
+                    CASE a.grantee WHEN 0 THEN 'PUBLIC' ELSE a.grantee::regrole::text END AS who
+               FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace,
+                    aclexplode(c.relacl) a
+              WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
+                AND a.privilege_type = 'INSERT' AND a.grantee <> c.relowner
+              ORDER BY 1, 2 LOOP
+        SELECT string_agg(quote_ident(t.attname), ', ' ORDER BY t.attnum) INTO v_cols
+          FROM pg_attribute t
+         WHERE t.attrelid = r.tbl AND t.attnum > 0 AND NOT t.attisdropped
+           AND t.attidentity = '' AND t.attgenerated = '';
+        -- (revoking the table's privilege revokes the columns' too: then the columns again)
+        EXECUTE format('REVOKE INSERT ON %s FROM %s', r.tbl, r.who);
+        IF v_cols IS NOT NULL THEN
+            EXECUTE format('GRANT INSERT (%s) ON %s TO %s', v_cols, r.tbl, r.who);
+        END IF;
+    END LOOP;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_insert_no_ids()');

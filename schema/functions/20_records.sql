@@ -407,7 +407,8 @@ SELECT ccrm_set_execute('ccrm_rule_deal_won()');
 --                              and admin any
 --   not_duplicates             whoever may merge that kind of record (ccrm_may_merge)
 --   consents, merges           nobody (an opt-out is a record to keep: opting in again is an
---                              update; a merge is undone with ccrm_unmerge)
+--                              update, deleting its contact or lead keeps it (070,
+--                              ccrm_consents_kept); a merge is undone with ccrm_unmerge)
 --   comments                   their author; management and admin any
 --   inbox entries              their recipient or sender; admin any
 --   chat messages              their author (partners too)

@@ -237,6 +237,27 @@ END
 $$;
 SELECT ccrm_set_execute('ccrm_price_rule()');
 
+-- A number as its column keeps it: at most p_places decimals, more refused rather than rounded
+-- to a value nobody typed (migrations 060 and 063). The one message for every such column of
+-- lines, products and price lists ("quantity 1.0005: at most 3 decimals"; p_words names the
+-- value), naming the constraint that holds the rule, p_table's <p_column>_decimals (the client
+-- shows its comment under the field). Returned with its p_places decimals (19 as 19.00), as the
+-- numeric(p, s) types stored it.
+CREATE OR REPLACE FUNCTION ccrm_decimals_kept(p_value numeric, p_places int, p_words text,
+                                              p_table text, p_column text) RETURNS numeric
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF p_value <> round(p_value, p_places) THEN
+        RAISE EXCEPTION '% %: at most % decimals', p_words, p_value, p_places
+            USING ERRCODE = '23514', TABLE = p_table, COLUMN = p_column,
+                  CONSTRAINT = p_table || '_' || p_column || '_decimals';
+    END IF;
+    RETURN round(p_value, p_places);
+END
+$$;
+
 -- A net price as a product or its price list keeps it: at most 4 decimals and 14 digits before
 -- them, refused rather than rounded (migration 063), in the words of the constraints that hold
 -- the rule (p_table's *_unit_price_decimals, *_unit_price_size); returned with its 4 decimals,
@@ -245,18 +266,17 @@ CREATE OR REPLACE FUNCTION ccrm_price_kept(p_price numeric, p_table text) RETURN
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    v_kept numeric;
 BEGIN
-    IF p_price <> round(p_price, 4) THEN
-        RAISE EXCEPTION 'unit price %: at most 4 decimals', p_price
-            USING ERRCODE = '23514', TABLE = p_table, COLUMN = 'unit_price',
-                  CONSTRAINT = p_table || '_unit_price_decimals';
-    END IF;
+    -- (assigned, not PERFORMed: a refusal's context then quotes no statement)
+    v_kept := public.ccrm_decimals_kept(p_price, 4, 'unit price', p_table, 'unit_price');
     IF p_price >= 1e14 THEN
         RAISE EXCEPTION 'unit price %: at most 14 digits before the decimal point', p_price
             USING ERRCODE = '23514', TABLE = p_table, COLUMN = 'unit_price',
                   CONSTRAINT = p_table || '_unit_price_size';
     END IF;
-    RETURN round(p_price, 4);
+    RETURN v_kept;
 END
 $$;
 
@@ -268,12 +288,7 @@ SET search_path = pg_catalog, public, pg_temp
 AS $$
 BEGIN
     NEW.unit_price := ccrm_price_kept(NEW.unit_price, 'products');
-    IF NEW.tax_rate <> round(NEW.tax_rate, 2) THEN
-        RAISE EXCEPTION 'tax rate %: at most 2 decimals', NEW.tax_rate
-            USING ERRCODE = '23514', TABLE = 'products', COLUMN = 'tax_rate',
-                  CONSTRAINT = 'products_tax_rate_decimals';
-    END IF;
-    NEW.tax_rate := round(NEW.tax_rate, 2);
+    NEW.tax_rate := ccrm_decimals_kept(NEW.tax_rate, 2, 'tax rate', 'products', 'tax_rate');
     RETURN NEW;
 END
 $$;
@@ -556,6 +571,26 @@ BEGIN
 END
 $$;
 
+-- ... and its deal, when the quote has one (migration 068): one live invoice per deal counts
+-- an invoice by its deal, so one of a quote moved off the quote's deal (or made without it)
+-- would bill that deal a second time unseen.
+CREATE OR REPLACE FUNCTION ccrm_invoice_quote_deal_check(p_quote bigint, p_deal bigint)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    v_deal bigint;
+BEGIN
+    SELECT x.opportunity_id INTO v_deal FROM quotes x WHERE x.id = p_quote;
+    IF v_deal IS NOT NULL AND p_deal IS DISTINCT FROM v_deal THEN
+        RAISE EXCEPTION 'an invoice of quote #% is for its deal (deal #%)', p_quote, v_deal
+            USING ERRCODE = '22023', COLUMN = 'opportunity_id',
+                  HINT = 'Keep the quote''s deal, or draft an invoice by hand for another deal.';
+    END IF;
+END
+$$;
+
 -- Invoices and credit notes: a draft changes freely (its buyer is filled from the account and
 -- contact); it is issued only by ccrm_invoice_issue(), which takes its number; an issued one
 -- is immutable, except what follows from payments and credit notes, which this trigger
@@ -644,6 +679,7 @@ BEGIN
             PERFORM ccrm_issue_date_check(NEW.issue_date);
             IF NEW.quote_id IS NOT NULL THEN
                 PERFORM ccrm_invoice_quote_check(NEW.quote_id, NEW.account_id, NEW.currency);
+                PERFORM ccrm_invoice_quote_deal_check(NEW.quote_id, NEW.opportunity_id);
             END IF;
             PERFORM ccrm_doc_contact_check(replace(NEW.kind, '_', ' '), NEW.account_id,
                                            NEW.contact_id);
@@ -696,7 +732,8 @@ BEGIN
             END IF;
         END IF;
         IF NEW.quote_id IS NOT NULL AND TG_OP = 'INSERT' THEN
-            SELECT q.status, q.account_id, q.currency INTO r FROM quotes q WHERE q.id = NEW.quote_id;
+            SELECT q.status, q.account_id, q.currency, q.opportunity_id INTO r
+              FROM quotes q WHERE q.id = NEW.quote_id;
             IF NOT FOUND THEN
                 RAISE EXCEPTION 'quote #% not found', NEW.quote_id USING ERRCODE = 'P0002';
             END IF;
@@ -726,7 +763,9 @@ BEGIN
                     USING ERRCODE = '55000';
             END IF;
             NEW.account_id := coalesce(NEW.account_id, r.account_id);
+            NEW.opportunity_id := coalesce(NEW.opportunity_id, r.opportunity_id);
             PERFORM ccrm_invoice_quote_check(NEW.quote_id, NEW.account_id, NEW.currency);
+            PERFORM ccrm_invoice_quote_deal_check(NEW.quote_id, NEW.opportunity_id);
         END IF;
         IF TG_OP = 'INSERT' OR NEW.account_id IS DISTINCT FROM OLD.account_id
            OR NEW.opportunity_id IS DISTINCT FROM OLD.opportunity_id THEN
@@ -741,14 +780,27 @@ BEGIN
         END IF;
         IF TG_OP = 'UPDATE' AND NEW.quote_id IS NOT NULL THEN
             PERFORM ccrm_invoice_quote_check(NEW.quote_id, NEW.account_id, NEW.currency);
+            IF NEW.opportunity_id IS DISTINCT FROM OLD.opportunity_id THEN
+                PERFORM ccrm_invoice_quote_deal_check(NEW.quote_id, NEW.opportunity_id);
+            END IF;
         END IF;
-        -- one live invoice of a deal's own (not made from a quote): in words here, for every
-        -- writer; two at once are stopped by invoices_deal_live_key (migration 063)
-        IF NEW.kind = 'invoice' AND NEW.quote_id IS NULL AND NEW.opportunity_id IS NOT NULL
+        -- one live invoice per deal, drafted from the deal or from one of its quotes alike
+        -- (migration 068; before it, only the deal's own were counted, and a deal invoiced by
+        -- itself was billed again from its accepted quote, or the other way round): in words
+        -- here, for every writer; two at once are stopped by invoices_deal_live_key. An invoice
+        -- cancelled by credit notes in full frees the deal. (An invoice of a quote made
+        -- before the quote's deal was filled in is found by its quote.)
+        IF NEW.kind = 'invoice' AND NEW.opportunity_id IS NOT NULL
            AND (TG_OP = 'INSERT' OR NEW.opportunity_id IS DISTINCT FROM OLD.opportunity_id) THEN
-            SELECT ccrm_doc_label(i.kind, i.id, i.number) INTO v_label FROM invoices i
-             WHERE i.opportunity_id = NEW.opportunity_id AND i.quote_id IS NULL
+            SELECT ccrm_doc_label(i.kind, i.id, i.number)
+                   || CASE WHEN i.quote_id IS NULL THEN '' ELSE ', from quote #' || i.quote_id END
+              INTO v_label
+              FROM invoices i
+             WHERE (i.opportunity_id = NEW.opportunity_id
+                    OR i.quote_id IN (SELECT q.id FROM quotes q
+                                       WHERE q.opportunity_id = NEW.opportunity_id))
                AND i.kind = 'invoice' AND i.status <> 'cancelled' AND i.id <> NEW.id
+             ORDER BY i.id
              LIMIT 1;
             IF FOUND THEN
                 RAISE EXCEPTION 'deal #% is already invoiced (%)', NEW.opportunity_id, v_label
@@ -855,6 +907,7 @@ DECLARE
     v_cur    text;
     v_label  text;
     v_minor  int;
+    v_qty    numeric;
     p        record;
     a        record;
 BEGIN
@@ -947,25 +1000,15 @@ BEGIN
     END IF;
     -- percentages to the hundredth: more decimals are refused, not rounded to a rate nobody
     -- typed (migration 060), in the words of the client's forms; the constraint named is the
-    -- one that holds the rule (the client shows its comment under the field)
-    IF NEW.tax_rate <> round(NEW.tax_rate, 2) THEN
-        RAISE EXCEPTION 'tax rate %: at most 2 decimals', NEW.tax_rate
-            USING ERRCODE = '23514', TABLE = TG_TABLE_NAME, COLUMN = 'tax_rate',
-                  CONSTRAINT = TG_TABLE_NAME || '_tax_rate_decimals';
-    END IF;
-    IF NEW.discount_pct <> round(NEW.discount_pct, 2) THEN
-        RAISE EXCEPTION 'discount %: at most 2 decimals', NEW.discount_pct
-            USING ERRCODE = '23514', TABLE = TG_TABLE_NAME, COLUMN = 'discount_pct',
-                  CONSTRAINT = TG_TABLE_NAME || '_discount_pct_decimals';
-    END IF;
+    -- one that holds the rule (the client shows its comment under the field); 19 is stored
+    -- as 19.00
+    NEW.tax_rate := ccrm_decimals_kept(NEW.tax_rate, 2, 'tax rate', TG_TABLE_NAME, 'tax_rate');
+    NEW.discount_pct := ccrm_decimals_kept(NEW.discount_pct, 2, 'discount', TG_TABLE_NAME,
+                                           'discount_pct');
     -- quantities to the thousandth and prices to the ten-thousandth alike (migration 063:
     -- numeric(14,3) rounded 1.0005 to 1.001, and 0.0004 to a 0 that failed by the check's
     -- name), and within the digits those types had
-    IF NEW.quantity <> round(NEW.quantity, 3) THEN
-        RAISE EXCEPTION 'quantity %: at most 3 decimals', NEW.quantity
-            USING ERRCODE = '23514', TABLE = TG_TABLE_NAME, COLUMN = 'quantity',
-                  CONSTRAINT = TG_TABLE_NAME || '_quantity_decimals';
-    END IF;
+    v_qty := ccrm_decimals_kept(NEW.quantity, 3, 'quantity', TG_TABLE_NAME, 'quantity');
     IF NEW.quantity = 0 THEN
         RAISE EXCEPTION 'quantity 0: a quantity is not 0'
             USING ERRCODE = '23514', TABLE = TG_TABLE_NAME, COLUMN = 'quantity',
@@ -976,20 +1019,8 @@ BEGIN
             USING ERRCODE = '23514', TABLE = TG_TABLE_NAME, COLUMN = 'quantity',
                   CONSTRAINT = TG_TABLE_NAME || '_quantity_size';
     END IF;
-    IF NEW.unit_price <> round(NEW.unit_price, 4) THEN
-        RAISE EXCEPTION 'unit price %: at most 4 decimals', NEW.unit_price
-            USING ERRCODE = '23514', TABLE = TG_TABLE_NAME, COLUMN = 'unit_price',
-                  CONSTRAINT = TG_TABLE_NAME || '_unit_price_decimals';
-    END IF;
-    IF NEW.unit_price >= 1e14 THEN
-        RAISE EXCEPTION 'unit price %: at most 14 digits before the decimal point', NEW.unit_price
-            USING ERRCODE = '23514', TABLE = TG_TABLE_NAME, COLUMN = 'unit_price',
-                  CONSTRAINT = TG_TABLE_NAME || '_unit_price_size';
-    END IF;
-    NEW.tax_rate := round(NEW.tax_rate, 2);    -- 19 is stored as 19.00
-    NEW.discount_pct := round(NEW.discount_pct, 2);
-    NEW.quantity := round(NEW.quantity, 3);    -- 2 is stored as 2.000, as numeric(14,3) did
-    NEW.unit_price := round(NEW.unit_price, 4);
+    NEW.quantity := v_qty;    -- 2 is stored as 2.000, as numeric(14,3) did
+    NEW.unit_price := ccrm_price_kept(NEW.unit_price, TG_TABLE_NAME);
     v_minor := ccrm_minor_units(v_cur);
     a := ccrm_line_amounts(NEW.quantity, NEW.unit_price, NEW.discount_pct, NEW.tax_rate, v_minor);
     NEW.net := a.net;
@@ -1199,21 +1230,38 @@ SELECT ccrm_set_execute('ccrm_counter_rule()');
 
 -- A new revision of a sent (or decided) quote: a draft copy with its lines, linked to it, valid
 -- for another 30 days. Returns the new quote's id.
+-- The revision is the quote's account's, as the quote is. Its contact comes along unless they
+-- have moved to another account since the quote was sent: a document's contact is one of its
+-- account's (ccrm_doc_contact_check), and the quote, frozen, cannot be given another, so the
+-- revision was refused for good. It goes without one instead (said in a NOTICE; the client
+-- says it from the two rows), to be given one of the account's people before it is sent.
 CREATE OR REPLACE FUNCTION ccrm_quote_revise(p_quote bigint) RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = pg_catalog, public, pg_temp
 AS $$
 DECLARE
+    q record;
+    v_contact bigint;
+    v_moved bigint;
     v_new bigint;
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM quotes q WHERE q.id = p_quote) THEN
+    SELECT x.* INTO q FROM quotes x WHERE x.id = p_quote;
+    IF NOT FOUND THEN
         RAISE EXCEPTION 'quote #% not found', p_quote USING ERRCODE = 'P0002';
+    END IF;
+    v_contact := q.contact_id;
+    SELECT c.account_id INTO v_moved FROM contacts c
+     WHERE c.id = q.contact_id AND c.account_id IS DISTINCT FROM q.account_id;
+    IF v_moved IS NOT NULL THEN
+        v_contact := NULL;
+        RAISE NOTICE 'contact #% of quote #% is now at account #%: the revision has no contact yet',
+                     q.contact_id, p_quote, v_moved
+            USING HINT = 'Choose one of the account''s contacts on the revision before it is sent.';
     END IF;
     INSERT INTO quotes (account_id, opportunity_id, contact_id, title, currency, valid_until,
                         notes, owner, previous_id)
-    SELECT q.account_id, q.opportunity_id, q.contact_id, q.title, q.currency,
-           greatest(q.valid_until, current_date + 30), q.notes, ccrm_owner_now(q.owner), q.id
-      FROM quotes q WHERE q.id = p_quote
+    VALUES (q.account_id, q.opportunity_id, v_contact, q.title, q.currency,
+            greatest(q.valid_until, current_date + 30), q.notes, ccrm_owner_now(q.owner), q.id)
     RETURNING id INTO v_new;
     INSERT INTO quote_lines (quote_id, position, product_id, description, quantity, unit,
                              unit_price, discount_pct, tax_rate)
@@ -1245,9 +1293,11 @@ BEGIN
             USING ERRCODE = '55000',
                   HINT = 'A credit note that cancels that invoice frees the quote.';
     ELSIF p_index = 'invoices_deal_live_key' THEN
-        SELECT ccrm_doc_label(i.kind, i.id, i.number) INTO v_has FROM invoices i
-         WHERE i.opportunity_id = p_deal AND i.quote_id IS NULL AND i.kind = 'invoice'
-           AND i.status <> 'cancelled' LIMIT 1;
+        SELECT ccrm_doc_label(i.kind, i.id, i.number)
+               || CASE WHEN i.quote_id IS NULL THEN '' ELSE ', from quote #' || i.quote_id END
+          INTO v_has FROM invoices i
+         WHERE i.opportunity_id = p_deal AND i.kind = 'invoice' AND i.status <> 'cancelled'
+         LIMIT 1;
         RAISE EXCEPTION 'deal #% is already invoiced (%)', p_deal,
                         coalesce(v_has, 'drafted at the same time')
             USING ERRCODE = '55000',
@@ -1256,10 +1306,10 @@ BEGIN
 END
 $$;
 
--- A draft invoice from an accepted quote: its customer, currency and lines. One live invoice
--- per quote (the invoice's trigger says so, and a unique index holds it for every writer, also
--- two at once; an invoice cancelled by a credit note frees the quote again). Returns the
--- invoice's id.
+-- A draft invoice from an accepted quote: its customer, deal, currency and lines. One live
+-- invoice per quote and per deal (the invoice's trigger says so, and unique indexes hold it for
+-- every writer, also two at once; an invoice cancelled by a credit note frees the quote and the
+-- deal again). Returns the invoice's id.
 CREATE OR REPLACE FUNCTION ccrm_invoice_from_quote(p_quote bigint) RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = pg_catalog, public, pg_temp
@@ -1320,10 +1370,14 @@ BEGIN
     IF FOUND THEN
         RETURN ccrm_invoice_from_quote(v_quote);
     END IF;
-    SELECT ccrm_doc_label(i.kind, i.id, i.number) INTO v_has FROM invoices i
+    SELECT ccrm_doc_label(i.kind, i.id, i.number)
+           || CASE WHEN i.quote_id IS NULL THEN '' ELSE ', from quote #' || i.quote_id END
+      INTO v_has FROM invoices i
      WHERE i.opportunity_id = p_deal AND i.kind = 'invoice' AND i.status <> 'cancelled' LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION 'deal #% is already invoiced (%)', p_deal, v_has USING ERRCODE = '55000';
+        RAISE EXCEPTION 'deal #% is already invoiced (%)', p_deal, v_has
+            USING ERRCODE = '55000',
+                  HINT = 'Edit that draft, or cancel that invoice with a credit note first.';
     END IF;
     IF p_tax_rate IS NULL OR d.amount IS NULL THEN
         RAISE EXCEPTION 'deal #% has no accepted quote: %', p_deal,

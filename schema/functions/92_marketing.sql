@@ -298,6 +298,8 @@ AS $$
 $$;
 
 -- When the person of this contact or lead opted out of p_channel (the earliest time), or NULL.
+-- An opt-out kept after its record was deleted (070: no contact or lead, the person's address
+-- in email) counts for every contact and lead of that address.
 -- Reads through the caller's row-level security: the triggers that enforce opt-outs run it
 -- as the owner.
 CREATE OR REPLACE FUNCTION ccrm_opted_out(p_contact bigint, p_lead bigint, p_channel text)
@@ -341,6 +343,12 @@ BEGIN
          WHERE k.lead_id = p_lead AND k.opted_out_at IS NOT NULL
            AND k.channel IN (ccrm_consent_channel(p_channel), 'all');
     END IF;
+    IF v_email IS NOT NULL THEN
+        SELECT min(k.opted_out_at) INTO v_at2 FROM consents k
+         WHERE lower(k.email) = v_email AND k.contact_id IS NULL AND k.lead_id IS NULL
+           AND k.opted_out_at IS NOT NULL AND k.channel IN (ccrm_consent_channel(p_channel), 'all');
+        v_at := least(v_at, v_at2);
+    END IF;
     RETURN v_at;
 END
 $$;
@@ -354,13 +362,18 @@ LANGUAGE sql STABLE
 SET search_path = pg_catalog, public, pg_temp
 AS $$
     WITH k AS (
-        SELECT k.contact_id, k.lead_id, k.opted_out_at FROM consents k
+        SELECT k.contact_id, k.lead_id, k.email, k.opted_out_at FROM consents k
          WHERE k.opted_out_at IS NOT NULL AND k.channel IN (ccrm_consent_channel(p_channel), 'all')
     ),
-    -- the person of every opted-out record: its contact, or its lead e-mail, or the lead
+    -- the person of every opted-out record: its contact, or its lead e-mail, or the lead; of
+    -- an opt-out kept after its record was deleted (070), its address's contacts or the address
     anchor AS (
         SELECT k.contact_id AS c, NULL::text AS e, NULL::bigint AS l, k.opted_out_at FROM k
          WHERE k.contact_id IS NOT NULL
+        UNION ALL
+        SELECT c.id, CASE WHEN c.id IS NULL THEN lower(k.email) END, NULL::bigint, k.opted_out_at
+          FROM k LEFT JOIN contacts c ON lower(c.email) = lower(k.email)
+         WHERE k.contact_id IS NULL AND k.lead_id IS NULL AND k.email IS NOT NULL
         UNION ALL
         SELECT coalesce(l.contact_id, c.id),
                CASE WHEN l.contact_id IS NULL AND c.id IS NULL THEN lower(l.email) END,
@@ -493,6 +506,35 @@ END
 $$;
 SELECT ccrm_set_execute('ccrm_person_changed()');
 
+-- A contact or lead deleted (ccrm_delete, a mail import's revert, any other way): its consents
+-- stay (070), with the person's e-mail address written into them and their link cleared, so
+-- an opt-out keeps holding for every contact and lead of that address (ccrm_opted_out), and
+-- a new record of the person is not mailed again. A lead's person is its contact's address,
+-- failing that its own. A BEFORE row trigger: the foreign keys' SET NULL comes after the row
+-- is gone, and the address with it. A merge moves the merged record's consents to the
+-- survivor before it deletes the record, so nothing is left here to keep. DEFINER: whoever
+-- deletes writes the consents (stamped and audited as that person).
+CREATE OR REPLACE FUNCTION ccrm_consents_kept() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    IF TG_TABLE_NAME = 'contacts' THEN
+        UPDATE consents k SET email = coalesce(lower(OLD.email), k.email), contact_id = NULL
+         WHERE k.contact_id = OLD.id;
+    ELSE
+        UPDATE consents k
+           SET email = coalesce((SELECT lower(c.email) FROM contacts c WHERE c.id = OLD.contact_id),
+                                lower(OLD.email), k.email),
+               lead_id = NULL
+         WHERE k.lead_id = OLD.id;
+    END IF;
+    RETURN OLD;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_consents_kept()');
+
 -- A campaign reopened (completed -> anything else) or sent through another channel: the
 -- members who opted out of its channel go.
 CREATE OR REPLACE FUNCTION ccrm_campaign_reopened() RETURNS trigger
@@ -601,6 +643,8 @@ SELECT ccrm_set_execute('ccrm_member_moved()');
 -- Record an opt-out (p_out true) or a consent (false) of a person for a channel: one consents
 -- row per record and channel, kept (opting in again clears opted_out_at). An opt-out removes
 -- the person from every campaign of that channel that is not completed (the trigger above).
+-- A consent also ends the opt-outs of the channel kept from deleted records of the person's
+-- address (070): the person said so again, and those have no record to say it on.
 -- Returns the consents row. Any internal user (support hears "do not call me again" first);
 -- partners may not.
 CREATE OR REPLACE FUNCTION ccrm_consent_set(p_entity text, p_id bigint, p_channel text,
@@ -611,7 +655,8 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, public, pg_temp
 AS $$
 DECLARE
-    v_id bigint;
+    v_id    bigint;
+    v_email text;
 BEGIN
     IF p_entity IS NULL OR p_entity NOT IN ('contacts', 'leads') THEN
         RAISE EXCEPTION 'consents are recorded for contacts and leads, not "%"',
@@ -661,6 +706,21 @@ BEGIN
                               source = coalesce(nullif(btrim(p_source), ''), 'by hand'),
                               note = coalesce(nullif(btrim(p_note), ''), k.note)
          WHERE k.id = v_id;
+    END IF;
+    IF NOT p_out THEN
+        -- the person's address as ccrm_opted_out finds it: a lead's contact's, else its own
+        IF p_entity = 'contacts' THEN
+            SELECT lower(c.email) INTO v_email FROM contacts c WHERE c.id = p_id;
+        ELSE
+            SELECT lower(CASE WHEN l.contact_id IS NOT NULL THEN c.email ELSE l.email END)
+              INTO v_email
+              FROM leads l LEFT JOIN contacts c ON c.id = l.contact_id WHERE l.id = p_id;
+        END IF;
+        UPDATE consents k SET opted_out_at = NULL, consented_at = now(),
+                              source = coalesce(nullif(btrim(p_source), ''), 'by hand'),
+                              note = coalesce(nullif(btrim(p_note), ''), k.note)
+         WHERE lower(k.email) = v_email AND k.contact_id IS NULL AND k.lead_id IS NULL
+           AND k.channel = p_channel AND k.opted_out_at IS NOT NULL;
     END IF;
     RETURN v_id;
 END
@@ -1569,7 +1629,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'campaign #% not found', p_campaign USING ERRCODE = 'P0002';
     END IF;
-    IF NOT has_table_privilege('public.campaign_members', 'INSERT') THEN
+    IF NOT has_any_column_privilege('public.campaign_members', 'INSERT') THEN
         RAISE EXCEPTION 'only marketing, management and admin add campaign members'
             USING ERRCODE = '42501';
     END IF;
@@ -1743,7 +1803,7 @@ BEGIN
         RAISE EXCEPTION 'campaign members are contacts or leads, not "%"',
                         coalesce(p_entity, 'NULL') USING ERRCODE = '22023';
     END IF;
-    IF NOT has_table_privilege('public.campaign_responses', 'INSERT') THEN
+    IF NOT has_any_column_privilege('public.campaign_responses', 'INSERT') THEN
         RAISE EXCEPTION 'only marketing, management and admin record campaign responses'
             USING ERRCODE = '42501';
     END IF;

@@ -42,7 +42,8 @@ $$;
 --            the other of the two, else the first active queue that makes leads, else the first
 --   subject: p_subject, else "Invoice 2026-00001", "Credit note CN-2026-00001", "Quote #12"
 --            (" rev 2" for a revision) and its title
---   body:    p_body, else a short letter naming the document, its amount and dates
+--   body:    p_body, else a short letter naming the document, its amount and dates, and for
+--            an invoice paid or credited in part what was paid and credited and what is open
 -- Returns the mail's id. Staff only (partners: 42501 after the visibility check).
 -- ---------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION ccrm_billing_send(p_entity text, p_id bigint, p_names text[],
@@ -68,6 +69,7 @@ DECLARE
     v_amount  text;
     v_when    text;
     v_dates   text;
+    v_owed    text;
     v_whom    text;
     v_to      text;
     v_subject text;
@@ -120,6 +122,34 @@ BEGIN
           INTO v_status, v_state, v_account, v_contact, v_opp, v_label, v_title, v_amount,
                v_when, v_dates, v_whom
           FROM invoices x WHERE x.id = p_id;
+        -- once something was paid or credited the letter says what is still owed, not the
+        -- invoice's full amount (a reminder sent with the full amount asks for too much)
+        SELECT CASE
+                   WHEN x.kind <> 'invoice' OR x.paid_total + x.credited_total <= 0 THEN NULL
+                   WHEN x.status = 'cancelled'
+                       THEN E'\nIt has been credited in full (credit notes over '
+                            || ccrm_fmt_amount(x.credited_total, x.currency)
+                            || E'): nothing is outstanding.\n'
+                   ELSE E'\nOf this, ' || concat_ws(' and ',
+                            CASE WHEN x.paid_total > 0
+                                 THEN ccrm_fmt_amount(x.paid_total, x.currency) || ' has been paid'
+                            END,
+                            CASE WHEN x.credited_total > 0
+                                 THEN ccrm_fmt_amount(x.credited_total, x.currency)
+                                      || ' credited' END)
+                        || CASE WHEN x.status = 'paid'
+                                THEN E': it is paid in full, nothing is outstanding.\n'
+                                ELSE '; still outstanding: '
+                                     || ccrm_fmt_amount(x.gross_total - x.paid_total
+                                                        - x.credited_total, x.currency)
+                                     || coalesce(', due on ' || to_char(x.due_date, 'YYYY-MM-DD'), '')
+                                     || E'.\n' END
+               END
+          INTO v_owed
+          FROM invoices x WHERE x.id = p_id;
+        IF v_owed IS NOT NULL THEN
+            v_dates := '';  -- the due date goes with what is still owed
+        END IF;
         IF v_status = 'draft' THEN
             RAISE EXCEPTION 'invoice #% is a draft: issue it before sending it', p_id
                 USING ERRCODE = '55000', HINT = 'N (:issue) gives it its number.';
@@ -163,6 +193,7 @@ BEGIN
                        || 'please find attached our ' || lower(left(v_label, 1))
                        || substr(v_label, 2) || coalesce(' (' || v_title || ')', '')
                        || coalesce(v_when, '') || ' over ' || v_amount || v_dates || E'.\n'
+                       || coalesce(v_owed, '')
                        || CASE WHEN n > 1 AND p_entity = 'invoices'
                                THEN E'The e-invoice (UBL 2.1, EN 16931) is attached as XML.\n'
                                ELSE '' END

@@ -397,6 +397,28 @@ pay_date(const char *s, size_t n, char *out, char *why, size_t wn)
     return 0;
 }
 
+/* Why the word s (n bytes) is no method, naming the methods as ccrm --method does
+ * (cli_choice), and where the reference goes. The word is cut to 40 bytes at a character's
+ * start: the message stays short. */
+static void
+pay_method_why(const char *s, size_t n, char *why, size_t wn)
+{
+    size_t k = n > 40 ? 40 : n, off;
+    int i;
+
+    while (k < n && k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80)
+        k--;
+    off = (size_t)snprintf(why, wn, "not a payment method: \"%.*s%s\" (", (int)k, s,
+                           k < n ? "..." : "");
+    for (i = 0; pay_methods[i] != NULL && off < wn; i++) {
+        const char *sep = i == 0 ? "" : pay_methods[i + 1] == NULL ? " or " : ", ";
+
+        off += (size_t)snprintf(why + off, wn - off, "%s%s", sep, pay_methods[i]);
+    }
+    if (off < wn)
+        snprintf(why + off, wn - off, ", then the reference)");
+}
+
 int
 bill_parse_payment(const char *line, struct bill_pay_words *w)
 {
@@ -441,7 +463,7 @@ bill_parse_payment(const char *line, struct bill_pay_words *w)
                 return -2;
             continue;
         }
-        if (w->method[0] == '\0' && rl == 0) {
+        if (w->method[0] == '\0') {
             for (i = 0; pay_methods[i] != NULL; i++)
                 if (strlen(pay_methods[i]) == n && strncasecmp(pay_methods[i], start, n) == 0)
                     break;
@@ -449,6 +471,11 @@ bill_parse_payment(const char *line, struct bill_pay_words *w)
                 memcpy(w->method, pay_methods[i], n + 1);
                 continue;
             }
+            /* a reference comes after its method: a word in the method's place that is none
+             * is refused, not taken for the reference ("cahs" was, and the payment recorded
+             * as a transfer with the reference "cahs") */
+            pay_method_why(start, n, w->method_why, sizeof w->method_why);
+            return -3;
         }
         /* everything from here on is the reference, as typed */
         n = strlen(start);

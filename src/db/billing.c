@@ -679,16 +679,33 @@ db_bill_quote_status(struct db *db, int64_t quote, const char *status, struct cc
 }
 
 int
-db_bill_quote_revise(struct db *db, int64_t quote, int64_t *revision, struct ccrm_err *err)
+db_bill_quote_revise(struct db *db, int64_t quote, int64_t *revision, char *dropped, size_t dropn,
+                     struct ccrm_err *err)
 {
     char id[24], out[24];
-    const char *params[1] = {id};
+    const char *params[2] = {id, out};
+    struct ccrm_err ignored;
+    PGresult *res;
 
+    dropped[0] = '\0';
     snprintf(id, sizeof id, "%" PRId64, quote);
     if (one_value(db, "SELECT ccrm_quote_revise($1::bigint)", 1, params, out, sizeof out, err) ==
         -1)
         return -1;
     *revision = strtoll(out, NULL, 10);
+    /* the quote's contact left behind (now at another account: ccrm_quote_revise), by name;
+     * asked after the revision is made, which this statement's snapshot sees. Not finding out
+     * leaves the revision as made. */
+    res = db_exec(db,
+                  "SELECT coalesce(nullif(btrim(concat_ws(' ', c.first_name, c.last_name)), ''),"
+                  "                'contact #' || c.id)"
+                  "  FROM quotes q JOIN quotes r ON r.id = $2::bigint AND r.contact_id IS NULL"
+                  "  JOIN contacts c ON c.id = q.contact_id"
+                  " WHERE q.id = $1::bigint",
+                  2, params, &ignored);
+    if (res != NULL && PQntuples(res) == 1)
+        str_copy(dropped, db_val(res, 0, 0), dropn);
+    PQclear(res);
     return 0;
 }
 

@@ -67,7 +67,10 @@ BEGIN
 END
 $$;
 
--- Move a staging table into a public table, one INSERT per author, as that author.
+-- Move a staging table into a public table, one INSERT per author, as that author. The rows
+-- keep the ids the staging tables link them by; nobody but the owner may choose an id
+-- (schema/069), so each author is lent INSERT on the id column for its insert and loses it
+-- again in the same transaction: no other session ever sees the grant.
 CREATE FUNCTION pg_temp.ccrm_demo_move(p_src text, p_dst text, p_cols text) RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -78,6 +81,7 @@ DECLARE
 BEGIN
     EXECUTE format('GRANT SELECT ON pg_temp.%I TO PUBLIC', p_src);
     FOR v_who IN EXECUTE format('SELECT DISTINCT author FROM pg_temp.%I ORDER BY 1', p_src) LOOP
+        EXECUTE format('GRANT INSERT (id) ON public.%I TO %I', p_dst, v_who);
         PERFORM set_config('role', v_who, true);
         EXECUTE format('INSERT INTO public.%I (%s) OVERRIDING SYSTEM VALUE '
                        'SELECT %s FROM pg_temp.%I WHERE author = $1 ORDER BY id',
@@ -86,6 +90,7 @@ BEGIN
         GET DIAGNOSTICS v_c = ROW_COUNT;
         v_n := v_n + v_c;
         PERFORM set_config('role', v_role, true);
+        EXECUTE format('REVOKE INSERT (id) ON public.%I FROM %I', p_dst, v_who);
     END LOOP;
     PERFORM pg_temp.ccrm_demo_setval(p_dst);
     RETURN v_n;

@@ -421,8 +421,8 @@ db_responses_begin(struct db *db, struct ccrm_err *err)
     PGresult *res;
 
     /* a clear refusal before reading the file: only who may insert responses imports them */
-    if ((res = db_exec(db, "SELECT has_table_privilege('public.campaign_responses', 'INSERT')", 0,
-                       NULL, err)) == NULL)
+    if ((res = db_exec(db, "SELECT has_any_column_privilege('public.campaign_responses', 'INSERT')",
+                       0, NULL, err)) == NULL)
         return NULL;
     if (strcmp(db_val(res, 0, 0), "t") != 0) {
         PQclear(res);

@@ -832,9 +832,10 @@ static const char *const ticket_exports[] = {"account_id", "contact_id", "subjec
 static const struct entity_column ticket_cols[] = {
     {.name = "#", .sql = "'#' || a.id", .min = 5, .fit = 1, .priority = 1},
     {.name = "✉", .sql = UNANSWERED("ticket_id"), .min = 1, .priority = 2},
-    {.name = "Subject", .sql = "a.subject", .min = 20, .weight = 50, .priority = 1},
+    /* cut sooner at 80 columns, so that who asked and who has it stay on screen */
+    {.name = "Subject", .sql = "a.subject", .min = 20, .least = 14, .weight = 50, .priority = 1},
     {.name = "Status", .sql = "a.status", .min = 8, .priority = 2},
-    {.name = "Priority", .sql = "a.priority", .min = 8, .priority = 3},
+    {.name = "Priority", .sql = "a.priority", .min = 8, .priority = 4},
     /* the deciding SLA clock (schema/019): its due time, the client counts down to it */
     {.name = "Left",
      .sql = "CASE WHEN k.id IS NULL THEN '' WHEN k.running_since IS NULL THEN 'paused'"
@@ -843,8 +844,8 @@ static const struct entity_column ticket_cols[] = {
      .priority = 2,
      .time_left = 1,
      .partner_sql = "''"}, /* SLA clocks are not a partner's business (schema/019) */
-    {.name = "Account", .sql = "coalesce(acc.name, '')", .min = 14, .weight = 20, .priority = 4},
-    {.name = "Assignee", .sql = "coalesce(a.assignee, '')", .min = 8, .weight = 6, .priority = 5},
+    {.name = "Account", .sql = "coalesce(acc.name, '')", .min = 12, .weight = 20, .priority = 3},
+    {.name = "Assignee", .sql = "coalesce(a.assignee, '')", .min = 8, .weight = 6, .priority = 3},
     /* how long it has waited since it came in: 45m, 5h, 3d */
     {.name = "Age",
      .sql =
@@ -857,14 +858,14 @@ static const struct entity_column ticket_cols[] = {
          /* an imported history's old ticket: 3y, in the column's four cells */
          " ELSE floor(extract(epoch FROM now() - a.created_at) / 86400 / 365.25)::int || 'y' END",
      .min = 4,
-     .priority = 4,
+     .priority = 5,
      .ticks = 1},
     /* who asked: the contact's name, else its address */
     {.name = "Requester",
      .sql = "coalesce(nullif(concat_ws(' ', req.first_name, req.last_name), ''), req.email, '')",
-     .min = 10,
+     .min = 12,
      .weight = 10,
-     .priority = 7},
+     .priority = 3},
     {.name = "Updated",
      .sql = "to_char(" SQL_LOCAL("a.updated_at") ", 'MM-DD HH24:MI')",
      .min = 11,
@@ -923,10 +924,12 @@ static const struct entity_list ticket_list = {
     .partner_from = "tickets a LEFT JOIN accounts acc ON acc.id = a.account_id"
                     " LEFT JOIN contacts req ON req.id = a.contact_id",
     .base = "tickets a",
-    /* a ticket also matches its account's name, through the accounts' index */
+    /* a ticket also matches its account's name and its requester (name, address), through
+     * their tables' indexes: a renamed contact is found by its new name at once (schema/067) */
     .search = "(a.search LIKE ccrm_fold($1) OR a.account_id IN (SELECT x.id FROM accounts x"
-              " WHERE x.search LIKE ccrm_fold($1)))",
-    .search_help = "subject and account",
+              " WHERE x.search LIKE ccrm_fold($1)) OR a.contact_id IN (SELECT y.id FROM"
+              " contacts y WHERE y.search LIKE ccrm_fold($1)))",
+    .search_help = "subject, account and requester",
     .cols = ticket_cols,
     .ncols = N(ticket_cols),
     .sorts = ticket_sorts,

@@ -21,6 +21,13 @@
 /* an invoice's state as people see it (ccrm_invoice_state: overdue and partly paid computed) */
 #define INV_STATE(x)                                                                               \
     "ccrm_invoice_state(" x ".status, " x ".kind, " x ".paid_total, " x ".due_date)"
+/* ...in words ("partly paid"); an issued credit note is "credit": it is owed to the customer */
+#define INV_STATE_WORDS(x)                                                                         \
+    "CASE WHEN " x ".kind = 'credit_note' AND " x ".status = 'issued' THEN 'credit'"               \
+    " ELSE replace(" INV_STATE(x) ", '_', ' ') END"
+/* its gross amount, a credit note's negative: money going back, not money owed */
+#define INV_GROSS(x)                                                                               \
+    "CASE " x ".kind WHEN 'credit_note' THEN -" x ".gross_total ELSE " x ".gross_total END"
 #define QUOTE_STATE(x) "ccrm_quote_state(" x ".status, " x ".valid_until)"
 /* an amount in its currency's minor unit, with thousands separators */
 #define AMOUNT(v, cur)                                                                             \
@@ -866,14 +873,16 @@ static const struct entity_field invoice_fields[] = {
 
 static const struct entity_column invoice_cols[] = {
     {.name = "Number", .sql = INV_LABEL("a"), .min = 14, .priority = 1},
+    /* cut sooner at 80 columns, so that the due date stays on screen */
     {.name = "Customer",
      .sql = "coalesce(a.buyer_name, acc.name, '')",
      .min = 14,
+     .least = 12,
      .weight = 30,
      .priority = 1},
-    {.name = "Status", .sql = INV_STATE("a"), .min = 11, .priority = 2},
+    {.name = "Status", .sql = INV_STATE_WORDS("a"), .min = 11, .priority = 2},
     {.name = "Gross",
-     .sql = AMOUNT("a.gross_total", "a.currency"),
+     .sql = AMOUNT(INV_GROSS("a"), "a.currency"),
      .min = 14,
      .fit = 10,
      .priority = 2},
@@ -883,10 +892,11 @@ static const struct entity_column invoice_cols[] = {
      .min = 14,
      .fit = 10,
      .priority = 3},
-    {.name = "Due",
-     .sql = "coalesce(to_char(a.due_date, 'YYYY-MM-DD'), '')",
+    {.name = "Due", /* a credit note is due from nobody */
+     .sql = "CASE a.kind WHEN 'invoice' THEN coalesce(to_char(a.due_date, 'YYYY-MM-DD'), '')"
+            " ELSE '' END",
      .min = 10,
-     .priority = 4},
+     .priority = 3},
     {.name = "Owner", .sql = "coalesce(a.owner, '')", .min = 8, .weight = 6, .priority = 5},
     {.name = "account_id", .sql = "a.account_id::text", .hidden = 1},
 };
@@ -899,6 +909,11 @@ static const struct entity_sort invoice_sorts[] = {
      .blocks = "invoices_updated",
      .index = "invoices_updated_idx"},
     {.name = "newest", .key = "a.id", .keytype = "bigint", .desc = 1, .index = "invoices_pkey"},
+    /* the dunning order: the longest overdue first (drafts, without a due date, last) */
+    {.name = "due",
+     .key = "coalesce(a.due_date, 'infinity'::date)",
+     .keytype = "date",
+     .index = "none by due date: the (filtered) rows are sorted, cheap within f overdue"},
 };
 
 static const struct entity_filter invoice_filters[] = {
@@ -935,7 +950,7 @@ static const struct entity_ref invoice_ref = {
     .from = "invoices r LEFT JOIN accounts a ON a.id = r.account_id",
     .key = "r.id::text",
     .label = INV_LABEL("r"),
-    .detail = "concat_ws(' · ', a.name, " INV_STATE("r") ")",
+    .detail = "concat_ws(' · ', a.name, " INV_STATE_WORDS("r") ")",
     .match = "(r.search LIKE ccrm_fold($1) OR r.id = $2::bigint)",
     .idparam = 1,
     .order = "r.id DESC",
@@ -982,8 +997,8 @@ static const struct entity_section invoice_timeline = {
     .sql = "SELECT to_char(" SQL_LOCAL(
         "x.at") ", 'YYYY-MM-DD HH24:MI') AS at, x.who, x.what, x.entity, x.id"
                 " FROM ((SELECT i.created_at AS at, i.created_by AS who, 'credit note ' "
-                "|| " INV_LABEL("i") " || ' [' || " INV_STATE("i") " || '] ' || " AMOUNT(
-                    "i.gross_total",
+                "|| " INV_LABEL("i") " || ' [' || " INV_STATE_WORDS("i") " || '] ' || " AMOUNT(
+                    "-i.gross_total",
                     "i.currency") " AS what, 'invoices'::text AS entity, i.id"
                                   " FROM invoices i WHERE i.credit_of = $1)"
                                   " UNION ALL " DOC_MAIL(
@@ -996,57 +1011,126 @@ static const struct entity_detail invoice_detail = {
         "SELECT CASE i.kind WHEN 'credit_note' THEN 'Credit note ' ELSE 'Invoice ' END"
         " || coalesce(i.number, 'draft #' || i.id) AS title,"
         " CASE i.kind WHEN 'credit_note' THEN 'credit note' ELSE 'invoice' END || ' #'"
-        " || i.id || ' · ' || " INV_STATE("i") " || ' · ' || " AMOUNT(
-            "i.gross_total",
+        " || i.id || ' · ' || " INV_STATE_WORDS("i") " || ' · ' || " AMOUNT(
+            INV_GROSS("i"),
             "i.currency") " AS subtitle,"
-                          " " INV_STATE(
-                              "i") " AS state, CASE i.kind WHEN 'credit_note' THEN 'credit_' || "
+                          " " INV_STATE_WORDS(
+                              "i") " AS state, CASE i.kind WHEN 'credit_note' THEN 'credit_' "
+                                   "|| "
                                    "i.status"
                                    " ELSE 'invoice_' || " INV_STATE(
-                                       "i") " END AS phase, coalesce(a.name, '') AS account_name,"
-                                            " concat_ws(', ', i.buyer_name, nullif(concat_ws(' ', "
+                                       "i") " END AS phase, coalesce(a.name, '') AS "
+                                            "account_name,"
+                                            " concat_ws(', ', i.buyer_name, nullif(concat_ws(' "
+                                            "', "
                                             "i.buyer_postcode,"
                                             "   i.buyer_city), ''), i.buyer_country) AS buyer,"
                                             " " DAY("i.issue_date") " AS issue_date, " DAY(
-                                                "i.due_date") " AS due_date,"
-                                                              " " AMOUNT(
-                                                                  "i.net_total",
-                                                                  "i.currency") " AS net,"
-                                                                                " " AMOUNT(
-                                                                                    "i.tax_"
-                                                                                    "total",
-                                                                                    "i."
-                                                                                    "currenc"
-                                                                                    "y") " A"
-                                                                                         "S "
-                                                                                         "ta"
-                                                                                         "x,"
-                                                                                         " " AMOUNT(
-                                                                                             "i."
-                                                                                             "gross"
-                                                                                             "_tota"
-                                                                                             "l",
-                                                                                             "i."
-                                                                                             "curre"
-                                                                                             "ncy") " AS gross,"
-                                                                                                    " " AMOUNT(
-                                                                                                        "CASE i.kind WHEN 'invoice' THEN i.paid_total END",
-                                                                                                        "i.currency") " AS paid,"
-                                                                                                                      " " AMOUNT(
-                                                                                                                          "CASE i.kind WHEN 'invoice' THEN i.credited_total END",
-                                                                                                                          "i.currency") " AS credited,"
-                                                                                                                                        " CASE WHEN i.status = 'issued' AND i.kind = 'invoice' THEN " AMOUNT(
-                                                                                                                                            "i.gross_total - i.paid_total - i.credited_total",
-                                                                                                                                            "i.currency") " ELSE '' END AS open,"
-                                                                                                                                                          " coalesce(i.owner, '') AS owner, coalesce(i.notes, '') AS notes," STAMPS(
-                                                                                                                                                              "i") ", i.account_id, i.quote_id, i.opportunity_id, i.credit_of,"
-                                                                                                                                                                   " CASE WHEN i.quote_id IS NOT NULL THEN 'quote #' || i.quote_id END AS quote_name,"
-                                                                                                                                                                   " coalesce(o.name, '') AS deal_name,"
-                                                                                                                                                                   " (SELECT " INV_LABEL(
-                                                                                                                                                                       "x") " FROM invoices x WHERE x.id = i.credit_of)"
-                                                                                                                                                                            " AS credit_of_name"
-                                                                                                                                                                            " FROM invoices i LEFT JOIN accounts a ON a.id = i.account_id"
-                                                                                                                                                                            " LEFT JOIN opportunities o ON o.id = i.opportunity_id WHERE i.id = $1",
+                                                "CASE i.kind WHEN 'invoice' THEN i.due_date "
+                                                "END") " AS due_date,"
+                                                       " " AMOUNT(
+                                                           "i.net_total",
+                                                           "i.currency") " AS net,"
+                                                                         " " AMOUNT(
+                                                                             "i.tax_"
+                                                                             "total",
+                                                                             "i."
+                                                                             "currenc"
+                                                                             "y") " A"
+                                                                                  "S "
+                                                                                  "ta"
+                                                                                  "x,"
+                                                                                  " " AMOUNT(
+                                                                                      "i."
+                                                                                      "gross"
+                                                                                      "_tota"
+                                                                                      "l",
+                                                                                      "i."
+                                                                                      "curre"
+                                                                                      "ncy") " "
+                                                                                             "A"
+                                                                                             "S"
+                                                                                             " "
+                                                                                             "g"
+                                                                                             "r"
+                                                                                             "o"
+                                                                                             "s"
+                                                                                             "s"
+                                                                                             ","
+                                                                                             " " AMOUNT(
+                                                                                                 "C"
+                                                                                                 "A"
+                                                                                                 "S"
+                                                                                                 "E"
+                                                                                                 " "
+                                                                                                 "i"
+                                                                                                 "."
+                                                                                                 "k"
+                                                                                                 "i"
+                                                                                                 "n"
+                                                                                                 "d"
+                                                                                                 " "
+                                                                                                 "W"
+                                                                                                 "H"
+                                                                                                 "E"
+                                                                                                 "N"
+                                                                                                 " "
+                                                                                                 "'"
+                                                                                                 "i"
+                                                                                                 "n"
+                                                                                                 "v"
+                                                                                                 "o"
+                                                                                                 "i"
+                                                                                                 "c"
+                                                                                                 "e"
+                                                                                                 "'"
+                                                                                                 " "
+                                                                                                 "T"
+                                                                                                 "H"
+                                                                                                 "E"
+                                                                                                 "N"
+                                                                                                 " "
+                                                                                                 "i"
+                                                                                                 "."
+                                                                                                 "p"
+                                                                                                 "a"
+                                                                                                 "i"
+                                                                                                 "d"
+                                                                                                 "_"
+                                                                                                 "t"
+                                                                                                 "o"
+                                                                                                 "t"
+                                                                                                 "a"
+                                                                                                 "l"
+                                                                                                 " "
+                                                                                                 "E"
+                                                                                                 "N"
+                                                                                                 "D",
+                                                                                                 "i"
+                                                                                                 "."
+                                                                                                 "c"
+                                                                                                 "u"
+                                                                                                 "r"
+                                                                                                 "r"
+                                                                                                 "e"
+                                                                                                 "n"
+                                                                                                 "c"
+                                                                                                 "y") " AS paid,"
+                                                                                                      " " AMOUNT(
+                                                                                                          "CASE i.kind WHEN 'invoice' THEN i.credited_total END",
+                                                                                                          "i.currency") " AS credited,"
+                                                                                                                        " CASE WHEN i.status = 'issued' AND i.kind = 'invoice' THEN " AMOUNT(
+                                                                                                                            "i.gross_total - i.paid_total - i.credited_total",
+                                                                                                                            "i.currency") " ELSE '' END AS open,"
+                                                                                                                                          " coalesce(i.owner, '') AS owner, coalesce(i.notes, '') AS notes," STAMPS(
+                                                                                                                                              "i") ", i.account_id, i.quote_id, i.opportunity_id, i.credit_of,"
+                                                                                                                                                   " CASE WHEN i.quote_id IS NOT NULL THEN 'quote #' || i.quote_id END AS quote_name,"
+                                                                                                                                                   " coalesce(o.name, '') AS deal_name,"
+                                                                                                                                                   " (SELECT " INV_LABEL(
+                                                                                                                                                       "x") " FROM invoices x WHERE x.id = i.credit_of)"
+                                                                                                                                                            " AS credit_of_name"
+                                                                                                                                                            " FROM invoices i LEFT JOIN accounts a ON a.id = i.account_id"
+                                                                                                                                                            " LEFT JOIN opportunities o ON o.id = i.opportunity_id WHERE i.id = $1",
     .fields = invoice_detail_fields,
     .nfields = N(invoice_detail_fields),
     .related = invoice_related,

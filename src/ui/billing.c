@@ -85,6 +85,35 @@ bill_run_quote(struct app *app, const struct action *a, const char *arg)
     ui_message(app, "quote #%" PRId64 " (draft) for deal #%" PRId64 ": L adds a line", q, id);
 }
 
+/* Whether the lines of quote or invoice id may change: only a draft's do. -1 (said, with why
+ * and what to do instead) for an issued invoice or credit note or a quote that was sent, so
+ * that L does not open a form refused only at Ctrl-S and :remove-line does not say "has no
+ * line" of a line it has. 0 otherwise (a failure to ask is left to the action itself). */
+static int
+lines_locked(struct app *app, const struct entity *e, int64_t id)
+{
+    int inv = strcmp(e->table, "invoices") == 0;
+    char idt[24], what[96];
+    const char *params[1] = {idt};
+    struct ccrm_err err;
+
+    snprintf(idt, sizeof idt, "%" PRId64, id);
+    if (db_bill_preview(app->db,
+                        inv ? "SELECT CASE kind WHEN 'credit_note' THEN 'credit note '"
+                              " ELSE 'invoice ' END || coalesce(number, '#' || id) || ' is '"
+                              " || replace(status, '_', ' ') FROM invoices"
+                              " WHERE id = $1::bigint AND status <> 'draft'"
+                            : "SELECT 'quote #' || id || ' is ' || status FROM quotes"
+                              " WHERE id = $1::bigint AND status <> 'draft'",
+                        1, params, what, sizeof what, &err) == -1 ||
+        what[0] == '\0')
+        return 0;
+    ui_message_error(app, "%s: its lines are kept (%s)", what,
+                     inv ? "a credit note, K, corrects an issued invoice"
+                         : "V makes a revision to change");
+    return -1;
+}
+
 /* L on a draft quote or invoice: the line form, the product found by typing; L on a product
  * (:price): the form of its price in another currency. */
 void
@@ -106,6 +135,8 @@ bill_run_line(struct app *app, const struct action *a, const char *arg)
             ui_push(app, f);
         return;
     }
+    if (lines_locked(app, e, id) != 0)
+        return;
     inv = strcmp(e->table, "invoices") == 0;
     snprintf(pre, sizeof pre, "%s=%" PRId64, inv ? "invoice_id" : "quote_id", id);
     if ((f = view_form_new(app, inv ? "invoice_lines" : "quote_lines", 0, words)) != NULL)
@@ -156,6 +187,8 @@ bill_run_line_edit(struct app *app, const struct action *a, const char *arg)
         ui_message_error(app, "usage: %s", a->usage);
         return;
     }
+    if (lines_locked(app, e, id) != 0)
+        return;
     if ((a->kind == CMD_REMOVE_LINE
              ? db_bill_line_delete(app->db, e->table, id, from, &err)
              : (to = db_bill_line_move(app->db, e->table, id, from, to, &err))) == -1) {
@@ -198,16 +231,25 @@ bill_run_revise(struct app *app, const struct action *a, const char *arg)
     const struct entity *e;
     struct ccrm_err err;
     int64_t id, r;
+    char dropped[128];
 
     (void)arg;
     if (target(app, a, &e, &id) != 0)
         return;
-    if (db_bill_quote_revise(app->db, id, &r, &err) == -1) {
+    if (db_bill_quote_revise(app->db, id, &r, dropped, sizeof dropped, &err) == -1) {
         ui_message_error(app, "could not revise quote #%" PRId64 ": %s", id, err.msg);
         return;
     }
     open_record(app, "quotes", r);
-    ui_message(app, "quote #%" PRId64 " (draft) revises quote #%" PRId64, r, id);
+    /* its contact moved to another account since: the revision goes without (a document's
+     * contact is one of its account's), and is given one before it is sent */
+    if (dropped[0] != '\0')
+        ui_message(app,
+                   "quote #%" PRId64 " (draft) revises quote #%" PRId64
+                   " without %s, now at another account: e chooses a contact",
+                   r, id, dropped);
+    else
+        ui_message(app, "quote #%" PRId64 " (draft) revises quote #%" PRId64, r, id);
 }
 
 /* I on an accepted quote or a won deal, K on an issued invoice: a draft invoice or credit
@@ -279,7 +321,7 @@ bill_run_issue(struct app *app, const struct action *a, const char *arg)
 }
 
 /* P on an issued invoice: the amount (and date, method, reference) asked on the bottom line,
- * or :payment AMOUNT [DATE] [METHOD] [REFERENCE]. */
+ * or :payment AMOUNT [DATE] [METHOD [REFERENCE]]. */
 static int64_t pay_invoice;
 /* what was typed for a payment the database (or the reading) refused, and on which invoice:
  * P there again offers it, as the other actions' texts are (README) */
@@ -336,11 +378,15 @@ pay(struct app *app, const char *line)
     switch (bill_parse_payment(line, &w)) {
     case -1:
         pay_keep(line);
-        ui_message_error(app, "usage: :payment AMOUNT [YYYY-MM-DD] [METHOD] [REFERENCE]");
+        ui_message_error(app, "usage: :payment AMOUNT [YYYY-MM-DD] [METHOD [REFERENCE]]");
         return;
     case -2:
         pay_keep(line);
         ui_message_error(app, "%s (the day it was paid)", w.date_why);
+        return;
+    case -3:
+        pay_keep(line);
+        ui_message_error(app, "%s", w.method_why);
         return;
     }
     snprintf(idt, sizeof idt, "%" PRId64, pay_invoice);
@@ -486,6 +532,9 @@ write_doc(struct app *app, const struct bill_doc *d, enum doc_format fmt, const 
     return rc;
 }
 
+/* set once a printed document named no seller and the user was told why */
+static int no_seller_said;
+
 /* :print [pdf|text|ubl], p: the PDF (or the text, or an issued invoice's UBL e-invoice) into
  * the user's documents directory ($XDG_DATA_HOME/ccrm/documents), named after the document;
  * `:print text` also shows it. */
@@ -545,7 +594,15 @@ bill_run_print(struct app *app, const struct action *a, const char *arg)
         if (v != NULL)
             ui_push(app, v);
     }
-    ui_message(app, "wrote %s", path);
+    /* without [company] the document names no seller at all: said on the first one of a
+     * session (not on each, the user has been told) */
+    if (fmt != DOC_UBL && (app->cfg->company.name == NULL || app->cfg->company.name[0] == '\0') &&
+        !no_seller_said) {
+        no_seller_said = 1;
+        ui_message(app, "wrote %s (it names no seller: [company] is not set in the config)", path);
+    } else {
+        ui_message(app, "wrote %s", path);
+    }
     free(path);
 out:
     free(dir);
@@ -577,8 +634,8 @@ send_to(struct app *app, const char *to)
     }
     ui_message(app, "%s #%s is in the outbox as mail %" PRId64 " to %s%s", sending.noun, idt, mid,
                to, note);
-    mail_init(); /* the client's sender composes with GMime */
-    mail_send_start(app, mid, 0);
+    mail_init();                        /* the client's sender composes with GMime */
+    mail_send_start(app, mid, 0, note); /* its messages keep the note: they replace this one */
 }
 
 static void

@@ -7,12 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <wchar.h>
 
 #include "actions.h"
 #include "billing_ui.h"
 #include "ccrm/actions.h"
+#include "ccrm/billing.h"
 #include "ccrm/cmd.h"
 #include "ccrm/complete.h"
 #include "ccrm/entity.h"
@@ -220,6 +222,65 @@ open_number(struct app *app, const struct entity *e, long long id, const char *t
     ui_message_error(app, "no %s #%s (it " RECORD_GONE ")", e->singular, num);
 }
 
+/* A word of letters and digits joined by '-' with a digit in it and not a number alone:
+ * "2026-00010", "CN-2026-00003" (an invoice's or credit note's number; case as typed). */
+static int
+doc_number_like(const char *s)
+{
+    int digit = 0, dash = 0;
+
+    for (; *s != '\0'; s++) {
+        if (*s >= '0' && *s <= '9')
+            digit = 1;
+        else if (*s == '-' && s[1] != '\0' && s[1] != '-')
+            dash = 1;
+        else if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+            return 0;
+    }
+    return digit && dash;
+}
+
+/* :open [invoice|credit note] NUMBER: an invoice or credit note by its document number, as
+ * `ccrm --send invoice 2026-00031` takes it (its id stays `:open invoice 14`). 1 when arg
+ * named one (opened, or said missing), 0 when it is not a document number (without a kind
+ * word, a number no document has is left to the accounts' names). */
+static int
+open_document(struct app *app, const char *arg)
+{
+    static const char *const kinds[] = {"invoice", "credit note", "credit-note", "cn"};
+    struct bill_doc_head h;
+    struct ccrm_err err;
+    const char *rest = arg;
+    size_t i, n;
+    int kind = 0;
+
+    for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        n = strlen(kinds[i]);
+        if (strncasecmp(arg, kinds[i], n) == 0 && (arg[n] == ' ' || arg[n] == '#')) {
+            kind = 1;
+            for (rest = arg + n; *rest == ' '; rest++)
+                ;
+            break;
+        }
+    }
+    if (*rest == '#')
+        rest++;
+    if (!doc_number_like(rest))
+        return 0;
+    if (db_bill_doc_head(app->db, rest, &h, &err) == -1) {
+        if (!kind && strcmp(err.sqlstate, "P0002") == 0)
+            return 0;
+        if (strcmp(err.sqlstate, "P0002") == 0 || strcmp(err.sqlstate, "42501") == 0)
+            ui_message_error(app, "no invoice or credit note numbered %.40s (it " RECORD_GONE ")",
+                             rest);
+        else
+            ui_message_error(app, "%s", err.msg);
+        return 1;
+    }
+    open_number(app, entity_find("invoices"), (long long)h.id, arg);
+    return 1;
+}
+
 static void
 run_open(struct app *app, const struct action *a, const char *arg)
 {
@@ -232,6 +293,8 @@ run_open(struct app *app, const struct action *a, const char *arg)
     int64_t named = 0;
     int n, i, pick = 0;
 
+    if (arg != NULL && open_document(app, arg))
+        return;
     switch (cmd_open_number(arg, &kind, &num, &err)) {
     case -1:
         ui_message_error(app, "%s", err.msg);

@@ -35,9 +35,10 @@
 /* Mails being sent now: a child each. */
 static struct send {
     int64_t id;
-    pid_t pid; /* 0: reaped */
-    int fd;    /* its report, -1 once read to the end */
-    int again; /* attempts of this session before this one (0: the first) */
+    pid_t pid;             /* 0: reaped */
+    int fd;                /* its report, -1 once read to the end */
+    int again;             /* attempts of this session before this one (0: the first) */
+    char note[REPORT_MAX]; /* said after "sending mail N…" and "mail N sent": "" or " (…)" */
     size_t len;
     char buf[REPORT_MAX];
 } sends[SENDS_MAX];
@@ -197,7 +198,7 @@ on_retry(void *ctx, void *arg)
             waiting.id[i] = waiting.id[waiting.n];
             waiting.due[i] = waiting.due[waiting.n];
             waiting.tries[i] = waiting.tries[waiting.n];
-            mail_send_start(app, id, tries);
+            mail_send_start(app, id, tries, NULL);
         } else {
             i++;
         }
@@ -208,7 +209,7 @@ on_retry(void *ctx, void *arg)
 /* ---- the client's side ---- */
 
 int
-mail_send_start(struct app *app, int64_t id, int again)
+mail_send_start(struct app *app, int64_t id, int again, const char *note)
 {
     struct send *s;
     int p[2];
@@ -253,7 +254,9 @@ mail_send_start(struct app *app, int64_t id, int again)
     s->pid = pid;
     s->fd = p[0];
     s->again = again;
-    ui_message_for(app, SENDING_MSG_MS, "sending mail %" PRId64 "%s…", id, again ? " again" : "");
+    str_copy(s->note, note != NULL ? note : "", sizeof s->note);
+    ui_message_for(app, SENDING_MSG_MS, "sending mail %" PRId64 "%s…%s", id, again ? " again" : "",
+                   s->note);
     return 0;
 }
 
@@ -294,7 +297,8 @@ report(struct app *app, struct send *s)
         text = text != NULL ? text + 1 : "";
     }
     if (strcmp(kind, "sent") == 0) {
-        ui_message(app, "mail %" PRId64 " sent%s", s->id, s->again ? " (on a later attempt)" : "");
+        ui_message(app, "mail %" PRId64 " sent%s%s", s->id, s->again ? " (on a later attempt)" : "",
+                   s->note);
     } else if (strcmp(kind, "failed") == 0) {
         ui_message_error(app,
                          "could not send mail %" PRId64 ": %s (given up after the last "

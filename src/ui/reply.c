@@ -594,7 +594,7 @@ queued_already(struct app *app)
     kept_remove(entity, id);
     draft_clear();
     if (mid > 0)
-        mail_send_start(app, mid, 0); /* as a y that got its answer would have */
+        mail_send_start(app, mid, 0, NULL); /* as a y that got its answer would have */
     ui_message(app,
                "the answer to %s #%" PRId64 " was queued as the connection dropped (mail %" PRId64
                "): not queued again",
@@ -632,7 +632,7 @@ send_answer(struct app *app)
     kept_remove(draft.entity, draft.id);
     draft_clear();
     /* committed to the outbox: from here on it is the outbox's to send, in a child process */
-    mail_send_start(app, mid, 0);
+    mail_send_start(app, mid, 0, NULL);
 }
 
 /* t, c, s: To, Cc or Subject on the bottom line, filled in with what the answer would have. */

@@ -19,8 +19,10 @@ void reply_keep_note(struct app *app, const char *why);
 /* Hand mail id (committed to the outbox: an answer, a quote or invoice by :send) to a child
  * process that sends it, again later while sendmail refuses it; the status line
  * says "sending mail N…", then how it went. again: this session's attempts before this one (0:
- * the first). Returns 0, or -1 when it could not start (said; it is tried again later). */
-int mail_send_start(struct app *app, int64_t id, int again);
+ * the first). note: NULL, or what both messages add (" (without the e-invoice: …)"), so a
+ * caller's word about the mail is not overwritten by them. Returns 0, or -1 when it could not
+ * start (said; it is tried again later). */
+int mail_send_start(struct app *app, int64_t id, int again, const char *note);
 /* Leaving: say which mails are still on their way (app->exit_note); they go on. */
 void mail_send_fini(struct app *app);
 

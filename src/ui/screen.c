@@ -906,17 +906,19 @@ ui_on_connection(struct app *app)
 
 /* How a tab's label is written, from the longest to the shortest: " 3 Accounts "; the same
  * without its trailing blank (the tabs then one blank apart), its title cut to at most `cap`
- * cells ("Acco…") when cap > 0; " 3 " (the key only: the tabs after the tenth, which have no
- * key, keep their title); and, when not even that fits, the tabs after the tenth cut to their
- * first letters. Counts (the Feed's, the Inbox's) stay. */
-enum tab_form { TAB_FULL, TAB_COMPACT, TAB_KEY, TAB_LETTERS };
+ * cells ("Acco…") when cap > 0; the same cut to its first three letters, unmarked (" 3 Acc":
+ * short names, each still telling which tab it is; a title of four letters stays whole);
+ * " 3 " (the key only: the tabs after the tenth, which have no key, keep their title); and,
+ * when not even that fits, the tabs after the tenth cut to their first letters. Counts (the
+ * Feed's, the Inbox's) stay. */
+enum tab_form { TAB_FULL, TAB_COMPACT, TAB_SHORT, TAB_KEY, TAB_LETTERS };
 
 static void
 tab_label(struct ui *ui, int i, enum tab_form form, int cap, char *buf, size_t n)
 {
     int count = i == 0 ? ui->feed_unread : (i == UI_INBOX_TAB ? ui->inbox_unread : 0);
-    int titled = form == TAB_FULL || form == TAB_COMPACT;
-    const char *end = form == TAB_COMPACT ? "" : " ";
+    int titled = form == TAB_FULL || form == TAB_COMPACT || form == TAB_SHORT;
+    const char *end = form == TAB_FULL || form == TAB_KEY || form == TAB_LETTERS ? " " : "";
     char c[24] = "", title[sizeof ui->tab_title[0] + 4];
 
     if (count >= INBOX_COUNT_MAX && i == UI_INBOX_TAB)
@@ -924,7 +926,7 @@ tab_label(struct ui *ui, int i, enum tab_form form, int cap, char *buf, size_t n
     else if (count > 0)
         snprintf(c, sizeof c, titled || i >= 10 ? " (%d)" : "(%d)", count);
     /* (the titles are the registry's, in ASCII: a byte is a cell) */
-    if (form == TAB_LETTERS)
+    if (form == TAB_LETTERS || (form == TAB_SHORT && strlen(ui->tab_title[i]) > 4))
         snprintf(title, sizeof title, "%.3s", ui->tab_title[i]);
     else if (cap > 1 && (int)strlen(ui->tab_title[i]) > cap)
         snprintf(title, sizeof title, "%.*s…", cap - 1, ui->tab_title[i]);
@@ -940,51 +942,85 @@ tab_label(struct ui *ui, int i, enum tab_form form, int cap, char *buf, size_t n
 }
 
 /* The tab bar's layouts, from the widest: every title whole, two blanks apart, then one; every
- * title cut to the same length (the current tab's stays whole); the keys 1-9 and 0 alone. */
+ * title cut to the same length (the current tab's stays whole); to three letters; the keys 1-9
+ * and 0 alone. */
 static const struct {
     enum tab_form form;
     int cap;
-} tab_layouts[] = {{TAB_FULL, 0},    {TAB_COMPACT, 0}, {TAB_COMPACT, 8}, {TAB_COMPACT, 7},
-                   {TAB_COMPACT, 6}, {TAB_COMPACT, 5}, {TAB_KEY, 0},     {TAB_LETTERS, 0}};
+} tab_layouts[] = {{TAB_FULL, 0},    {TAB_COMPACT, 0}, {TAB_COMPACT, 8},
+                   {TAB_COMPACT, 7}, {TAB_COMPACT, 6}, {TAB_COMPACT, 5},
+                   {TAB_SHORT, 0},   {TAB_KEY, 0},     {TAB_LETTERS, 0}};
 #define TAB_LAYOUTS ((int)(sizeof tab_layouts / sizeof tab_layouts[0]))
 
-/* Tab i's label in layout k: the current tab always keeps its whole title */
+/* Tab i's label in layout k: the current tab always keeps its whole title, and so does a tab
+ * named whole (whole[i]: the current tab's neighbours, when the short names or the keys leave
+ * room) */
 static void
-tab_label_in(struct ui *ui, int i, int k, char *buf, size_t n)
+tab_label_in(struct ui *ui, int i, int k, const unsigned char *whole, char *buf, size_t n)
 {
     enum tab_form form = tab_layouts[k].form;
 
     if (form == TAB_FULL || form == TAB_COMPACT)
         tab_label(ui, i, form, i == ui->tab ? 0 : tab_layouts[k].cap, buf, n);
-    else if (i == ui->tab || (i >= 10 && form == TAB_KEY))
+    else if (form == TAB_SHORT)
+        tab_label(ui, i, i == ui->tab || whole[i] ? TAB_COMPACT : TAB_SHORT, 0, buf, n);
+    else if (i == ui->tab || whole[i] || (i >= 10 && form == TAB_KEY))
         tab_label(ui, i, TAB_FULL, 0, buf, n);
     else
         tab_label(ui, i, i >= 10 ? TAB_LETTERS : TAB_KEY, 0, buf, n);
+}
+
+/* How wide the tab bar is in layout k (without the name " ccrm ") */
+static int
+tabs_width(struct ui *ui, int k, const unsigned char *whole)
+{
+    char label[96];
+    int i, total = tab_layouts[k].form == TAB_COMPACT || tab_layouts[k].form == TAB_SHORT;
+
+    /* (a blank after the last label, in the layouts whose labels have none of their own) */
+    for (i = 0; i < ui->ntabs; i++)
+        if (!ui->hidden[i]) {
+            tab_label_in(ui, i, k, whole, label, sizeof label);
+            total += text_width(label);
+        }
+    return total;
 }
 
 static void
 draw_tabs(struct app *app)
 {
     struct ui *ui = app->ui;
-    int x = 0, i, k, total = 0, brand;
+    int x = 0, i, k, d, total = 0, brand;
     attr_t bar = ui_attr(app, PAIR_TABS, A_REVERSE);
     char label[96];
+    unsigned char whole[UI_MAX_TABS] = {0};
 
     /* the widest layout in which every tab fits, the same for all of them: each tab readable
-     * (its title, or its key), never one cut to a few letters beside others written out. The
-     * name " ccrm " on the left gives way before a title is cut, and comes back with the keys */
+     * (its title, its short name or its key), never one cut to a few letters beside others
+     * written out. The name " ccrm " on the left gives way before a title is cut, and comes
+     * back with the keys */
     for (k = 0; k < TAB_LAYOUTS - 1; k++) {
-        total = tab_layouts[k].form == TAB_COMPACT; /* (a blank after the last label) */
-        for (i = 0; i < ui->ntabs; i++)
-            if (!ui->hidden[i]) {
-                tab_label_in(ui, i, k, label, sizeof label);
-                total += text_width(label);
-            }
+        total = tabs_width(ui, k, whole);
         if (total + (tab_layouts[k].form == TAB_FULL ? 6 : 0) <= ui->cols)
             break;
     }
+    /* short names or keys (80 columns): the room left names the current tab's neighbours
+     * whole, the nearest first, so that where one is and the tabs beside it read as words */
+    if (tab_layouts[k].form == TAB_SHORT || tab_layouts[k].form == TAB_KEY)
+        for (d = 1; d < ui->ntabs; d++)
+            for (i = ui->tab + d; i >= ui->tab - d; i -= 2 * d)
+                if (i >= 0 && i < ui->ntabs && !ui->hidden[i]) {
+                    int t;
+
+                    whole[i] = 1;
+                    if ((t = tabs_width(ui, k, whole)) <= ui->cols)
+                        total = t;
+                    else
+                        whole[i] = 0;
+                }
     /* (the last layout, letters, is for when even the keys do not fit: no room for the name) */
-    brand = tab_layouts[k].form != TAB_LETTERS && tab_layouts[k].cap == 0 && total + 6 <= ui->cols
+    brand = tab_layouts[k].form != TAB_LETTERS && tab_layouts[k].form != TAB_SHORT &&
+                    tab_layouts[k].cap == 0 && total + 6 <= ui->cols
                 ? 6
                 : 0;
     draw_text(stdscr, 0, 0, "", ui->cols, bar);
@@ -996,7 +1032,7 @@ draw_tabs(struct app *app)
 
         if (ui->hidden[i])
             continue;
-        tab_label_in(ui, i, k, label, sizeof label);
+        tab_label_in(ui, i, k, whole, label, sizeof label);
         w = text_width(label);
         if (x + w > ui->cols)
             w = ui->cols - x;

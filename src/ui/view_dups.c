@@ -11,6 +11,7 @@
 
 #include "ccrm/entity.h"
 #include "ccrm/marketing.h"
+#include "ccrm/record.h"
 #include "ccrm/strbuf.h"
 #include "ccrm/util.h"
 #include "dups.h"
@@ -88,6 +89,27 @@ load(struct dupview *dv, struct app *app)
     snprintf(dv->v.title, sizeof dv->v.title, "Duplicates");
 }
 
+/* A reference as a person reads it: the record's label, as a form shows it ("Acme Bau Ltd"),
+ * with its # when it is one (two accounts of one name); an account's id alone said nothing.
+ * Unchanged when it names nothing visible. */
+static void
+ref_shown(struct app *app, const char *target, char **v)
+{
+    struct ccrm_err err;
+    char *label, *shown;
+
+    if (*v == NULL || (*v)[0] == '\0' || target == NULL ||
+        (label = db_ref_label(app->db, target, *v, &err)) == NULL)
+        return;
+    if (strspn(*v, "0123456789") == strlen(*v))
+        shown = xasprintf("%s (#%s)", label, *v);
+    else
+        shown = xasprintf("%s", label);
+    free(label);
+    free(*v);
+    *v = shown;
+}
+
 /* Compare the pair selected: the registry's fields of both, the survivor's value kept where it
  * has one. */
 static void
@@ -118,6 +140,11 @@ compare(struct dupview *dv, struct app *app)
     dv->survivor_right = 0;
     for (i = 0; i < dv->nf; i++) /* as the merge would: the survivor's, unless it has none */
         dv->keep_right[i] = (dv->lv[i] == NULL || dv->lv[i][0] == '\0') && dv->rv[i] != NULL;
+    for (i = 0; i < dv->nf; i++) /* (after: a label is never empty where the id was not) */
+        if (dv->e->fields[i].type == FIELD_REF) {
+            ref_shown(app, dv->e->fields[i].ref, &dv->lv[i]);
+            ref_shown(app, dv->e->fields[i].ref, &dv->rv[i]);
+        }
     dv->fsel = 0;
     dv->merging = 1;
 }

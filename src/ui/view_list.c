@@ -410,9 +410,35 @@ is_highlighted(struct listview *lv, int64_t id, int64_t now)
  * Owner and Score instead. The room left goes to the name first (the essential column with
  * the biggest weight: a deal's name, a ticket's subject), up to half its minimum more, then
  * by weight, and what the shares' rounding leaves to the name too: shared by weight alone, a
- * Deals stage column at 100 gave the name 3 of its 7 spare columns and left 2 unused. A
+ * Deals stage column at 100 gave the name 3 of its 7 spare columns and left 2 unused. A kept
+ * column (priority 1 to ENTITY_COL_KEPT) that does not fit narrows those that give way (their
+ * least) instead: at 80 columns a ticket's subject is cut sooner, and its requester and
+ * assignee stay (they were left out, and support could not see who asked and who has it). A
  * pipeline's stage column keeps its Account column (card_keep). xs, ws and idx (the row column)
  * per screen column, *namec the name's screen column (-1: none); returns how many. */
+/* Narrow the columns taken that give way (the registry's least: a ticket's subject) by need
+ * screen columns in all, in their order, none below its least; 0 (nothing narrowed) when they
+ * cannot give that much. */
+static int
+give_way(const struct entity_list *l, const unsigned char *take, int *min, int need)
+{
+    int i, room = 0;
+
+    for (i = 0; i < l->ncols && i < ROW_MAX_COLS; i++)
+        if (take[i] && l->cols[i].least > 0 && min[i] > l->cols[i].least)
+            room += min[i] - l->cols[i].least;
+    if (room < need)
+        return 0;
+    for (i = 0; i < l->ncols && i < ROW_MAX_COLS && need > 0; i++)
+        if (take[i] && l->cols[i].least > 0 && min[i] > l->cols[i].least) {
+            int d = min[i] - l->cols[i].least < need ? min[i] - l->cols[i].least : need;
+
+            min[i] -= d;
+            need -= d;
+        }
+    return 1;
+}
+
 static int
 layout(struct listview *lv, int wd, int *xs, int *ws, int *idx, int *namec)
 {
@@ -442,9 +468,19 @@ layout(struct listview *lv, int wd, int *xs, int *ws, int *idx, int *namec)
             if (c->hidden || prio != p)
                 continue;
             if (used + min[i] + (n > 0) > wd && n > 0) {
-                /* an essential column (a ticket's subject) is not given up for less
-                 * important ones: it takes the room left, narrower, and nothing comes after */
-                if (prio == 1 && wd - used - 1 >= min[i] / 2) {
+                int need = used + min[i] + 1 - wd;
+
+                /* a kept column (a ticket's requester) takes room from those that give way
+                 * (its subject, cut sooner), rather than being left out */
+                if (prio <= ENTITY_COL_KEPT && give_way(l, take, min, need)) {
+                    used += min[i] + 1 - need;
+                    wsum += c->weight;
+                    take[i] = 1;
+                    n++;
+                } else if (prio == 1 && wd - used - 1 >= min[i] / 2) {
+                    /* an essential column (a ticket's subject) is not given up for less
+                     * important ones: it takes the room left, narrower, and nothing comes
+                     * after */
                     min[i] = wd - used - 1;
                     used = wd;
                     wsum += c->weight;

@@ -700,14 +700,27 @@ rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
     struct reportview *rv = (struct reportview *)v;
     const struct chart_spec *s = spec_of(db_report_names[rv->report]);
     char line[LINE_MAX_BYTES], label[256], figures[256];
-    int i, x = 0, y = 0, lw = 0, fw = 0, vc, uc, r, nl, k;
+    int i, x = 0, y = 0, lw = 0, fw = 0, vc, uc, r, nl, k, first;
     int order[2 * REPORT_ROWS_MAX], pw[3];
     double max = 0;
 
-    /* the picker: every report, the one shown in brackets */
+    /* the picker: every report, the one shown in brackets; when they do not all fit (80
+     * columns), those before it give way ("… ") so that the one shown is on screen */
     x = text_width("Reports: ");
     draw_text(w, y, 0, "Reports: ", x, A_BOLD);
-    for (i = 0; db_report_names[i] != NULL && x < wd; i++) {
+    for (first = 0; first < rv->report; first++) {
+        int end = x + (first > 0 ? 2 : 0);
+
+        for (i = first; i <= rv->report; i++)
+            end += text_width(title_of(i)) + 3; /* " %s  ", "[%s] " */
+        if (end - 1 <= wd)                      /* (its trailing blank may be cut) */
+            break;
+    }
+    if (first > 0) {
+        draw_text(w, y, x, "… ", wd - x, ui_attr(app, PAIR_DIM, A_NORMAL));
+        x += 2;
+    }
+    for (i = first; db_report_names[i] != NULL && x < wd; i++) {
         int cur = i == rv->report;
 
         snprintf(line, sizeof line, cur ? "[%s] " : " %s  ", title_of(i));
@@ -772,7 +785,6 @@ rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
         rv->top = nl - rv->height > 0 ? nl - rv->height : 0;
     for (i = 0; i < rv->height && rv->top + i < nl; i++) {
         k = order[rv->top + i];
-
         if (k < 0) { /* a unit's heading */
             draw_text(w, y + i, 0, cell(&rv->t, -k - 1, uc), wd, A_BOLD);
             continue;
@@ -783,6 +795,10 @@ rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
         row_text(rv, s, r, max, wd, lw, figures, sizeof figures);
         chart_bar_line(line, sizeof line, label, lw, num(&rv->t, r, vc), max, figures, fw, wd);
         draw_text(w, y + i, 0, line, wd, A_NORMAL);
+        /* a label longer than its column is cut with a mark ("Pro Plan Upsell Autumn 202"
+         * read as a year) */
+        if (chart_width(label) > lw && lw + 1 + chart_width(figures) <= wd)
+            draw_text(w, y + i, 0, label, lw, A_NORMAL);
     }
     ui_painted_data(app);
 }

@@ -24,6 +24,13 @@ data_cols() {
                 and attgenerated = '' and attidentity = ''
                 and attname not in ('created_at', 'created_by', 'updated_at', 'updated_by')"
 }
+# "INSERT": every column but the identity and generated ones, column by column (nobody but the
+# owner chooses an id: a table-level INSERT would cover it)
+insert_cols() {
+    psqlc -c "select string_agg(attname, ',' order by attnum) from pg_attribute
+              where attrelid = 'public.$1'::regclass and attnum > 0 and not attisdropped
+                and attgenerated = '' and attidentity = ''"
+}
 while read -r obj grantee privs; do
     [ -z "$obj" ] && continue
     case $obj in '#'*) continue ;; esac
@@ -42,6 +49,7 @@ while read -r obj grantee privs; do
         case $p in
         *'(data)') cols=$(data_cols "$obj") ;;
         *'('*) cols=${p#*(}; cols=${cols%)} ;;
+        INSERT) cols=$(insert_cols "$obj"); p='INSERT()' ;;
         *) echo "$obj $grantee $p" >>"$expected"; continue ;;
         esac
         for c in ${cols//,/ }; do echo "$obj $grantee ${p%%(*}($c)" >>"$expected"; done
@@ -95,6 +103,17 @@ bad=$(psqlc -c "select string_agg(c.relname, ', ') from pg_class c join pg_names
                 where n.nspname = 'public' and a.grantee <> c.relowner
                   and a.privilege_type in ('DELETE', 'TRUNCATE', 'TRIGGER', 'REFERENCES', 'UPDATE')")
 check "nobody but the owner holds DELETE, TRUNCATE, TRIGGER, REFERENCES or table-level UPDATE (${bad:-none})" test -z "$bad"
+bad=$(psqlc -c "select string_agg(distinct c.relname, ', ') from pg_class c join pg_namespace n on n.oid = c.relnamespace, aclexplode(c.relacl) a
+                where n.nspname = 'public' and a.grantee <> c.relowner and a.privilege_type = 'INSERT'")
+check "nobody but the owner holds table-level INSERT (it covers the id) (${bad:-none})" test -z "$bad"
+bad=$(psqlc -c "select string_agg(distinct c.relname || '.' || t.attname, ', ') from pg_class c
+                  join pg_namespace n on n.oid = c.relnamespace
+                  join pg_attribute t on t.attrelid = c.oid and t.attnum > 0 and t.attidentity <> ''
+                                     and t.attacl is not null,
+                       aclexplode(t.attacl) a
+                where n.nspname = 'public' and a.grantee <> c.relowner
+                  and a.privilege_type in ('INSERT', 'UPDATE')")
+check "nobody but the owner may write an identity column (${bad:-none})" test -z "$bad"
 
 # ---- row-level security on every table, and a word for partners on each ----
 bad=$(psqlc -c "select string_agg(c.relname, ', ') from pg_class c join pg_namespace n on n.oid = c.relnamespace

@@ -214,6 +214,8 @@ keys Down Down
 keys -l "w" # the first choice starting with w: won
 check "a letter picks the choice" wait_for "‹ won ›"
 keys C-s
+check "closing the deal asks first" wait_for "mark it won? (y/n)"
+keys y
 check "the department rule's message and hint show at the top" \
     wait_for "not saved: only sales, management and admin may move a deal to won"
 check "the deal is not won" test "$(psqlc -c "select stage from opportunities where id = $deal")" = qualification

@@ -61,7 +61,7 @@ help_has "Contacts" "filters: mine, owner=…, all" "comment (@login tells that 
 keys 5
 help_has "Deals (the pipeline)" "previous / next stage column" "edit the selected record"
 keys 6
-help_has "Tickets" "search subject and account" "sales signal: a lead for"
+help_has "Tickets" "search subject, account and requester" "sales signal: a lead for"
 # what f takes is said with f, not under Enter (and s's sort orders with s)
 help_all >"$TEST_TMP/help"
 check "Tickets: the filters' values are right under f" \

@@ -25,7 +25,7 @@ as zoe -c "update tickets set priority = 'high' where id = 1234567" >/dev/null #
 
 tui_start 80 14 "$CCRM" -d "$DB user=zoe" --view tickets
 check "the Tickets list opens at 80 columns" wait_for "Tickets by" 15
-check "the seven-digit number is shown whole" line_has "#1234567" "Layout wide number"
+check "the seven-digit number is shown whole" line_has "#1234567" "Layout wide"
 first=$(heading)
 for i in 1 2 3 4 5 6 7 8 9 10; do
     before=$(screen)

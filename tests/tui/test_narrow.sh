@@ -3,8 +3,8 @@
 # department" there (columns go by priority, not from the right), a record's timeline keeps
 # the date and author of each entry at 70 and at 40 columns, the help popup is as wide as its
 # text, a terminal too small says how big it must be, a seven-digit # is shown whole, and the
-# tab bar names every tab (by its key or its whole title) at 80 and at 140 columns, and cuts
-# titles alike when it must.
+# tab bar names every tab (by a short name or its whole title) at 80 and at 140 columns, and
+# cuts titles alike when it must.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_narrow.sh path/to/ccrm}
 
@@ -70,12 +70,13 @@ as bea -c "insert into invoice_lines (invoice_id, description, quantity, unit, u
 tui_start 80 24 "$CCRM" -d "$DB user=bea" --view invoices
 check "the Invoices list opens at 80 columns" wait_for "Invoices by" 15
 check "a gross of 1,175,308,641.99 EUR is shown whole" line_has "draft #$inv" "1,175,308,641.99 EUR"
-# the tab bar at 80 columns: the tabs 1-9 and 0 by their keys, the two after them (which have
-# none) by their whole titles, never cut to their first letters
+# the tab bar at 80 columns: the current tab whole, every other by its key and a short name
+# (alike: the first three letters of each), its neighbours whole when there is room
+# (test_tabs_narrow.sh)
 tabs() { tmux -L "$TMUX_SOCK" capture-pane -t =t: -p | head -1; }
 tabs_like() { tabs | grep -qE -- "$1"; }
-check "at 80 columns every tab is readable: Invoices and Products whole ($(tabs))" \
-    tabs_like '^ ccrm  1  2  3  4  5  6  7  8( ?\([0-9+]*\))?  9  0  Invoices  Products *$'
+check "at 80 columns every tab is readable: Invoices whole, the others named short ($(tabs))" \
+    tabs_like '^ 1 Feed 2 Lea 3 Acc 4 Con 5 Dea 6 Tic 7 Cam 8 Inb[a-z]*( \([0-9+]*\))? 9 Das 0 Quo[a-z]* Invoices Pro[a-z]* *$'
 keys q
 tui_stop
 

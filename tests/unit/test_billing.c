@@ -278,11 +278,30 @@ test_payment_words(void **state)
     assert_int_equal(bill_parse_payment("10 Direct_Debit 2026-01-02", &w), 0);
     assert_string_equal(w.method, "direct_debit");
     assert_string_equal(w.date, "2026-01-02");
-    /* a word that is neither date nor method starts the reference: the rest is kept as typed */
-    assert_int_equal(bill_parse_payment("10 SEPA cash 2026-01-02", &w), 0);
-    assert_string_equal(w.method, "");
+    /* a reference follows its method: a word in the method's place that is neither date nor
+     * method is refused, naming the methods, not taken for the reference ("cahs" was, and the
+     * payment recorded as a transfer) */
+    assert_int_equal(bill_parse_payment("10 cahs", &w), -3);
+    assert_string_equal(w.method_why, "not a payment method: \"cahs\" (transfer, direct_debit, "
+                                      "card, cash, cheque or other, then the reference)");
+    assert_string_equal(w.reference, "");
+    assert_int_equal(bill_parse_payment("10 2026-01-02 cahs R-1", &w), -3);
+    assert_int_equal(bill_parse_payment("10 SEPA cash 2026-01-02", &w), -3);
+    assert_int_equal(bill_parse_payment("12 4711", &w), -3);
+    assert_int_equal(bill_parse_payment("10 transfer SEPA cash 2026-01-02", &w), 0);
+    assert_string_equal(w.method, "transfer");
     assert_string_equal(w.date, "");
-    assert_string_equal(w.reference, "SEPA cash 2026-01-02");
+    assert_string_equal(w.reference, "SEPA cash 2026-01-02"); /* the rest is kept as typed */
+    assert_int_equal(bill_parse_payment("10 CASH 2026-01-02 Kasse 3", &w), 0);
+    assert_string_equal(w.method, "cash");
+    assert_string_equal(w.date, "2026-01-02");
+    assert_string_equal(w.reference, "Kasse 3");
+    /* a long word is cut at a character's start, the message stays short */
+    assert_int_equal(bill_parse_payment("10 Überweisung-Überweisung-Überweisung-Überweisung", &w),
+                     -3);
+    assert_string_equal(w.method_why, "not a payment method: \"Überweisung-Überweisung-"
+                                      "Überweisung-...\" (transfer, direct_debit, card, cash, "
+                                      "cheque or other, then the reference)");
     /* thousands grouped by spaces, as forms read them: the groups go on the amount */
     assert_int_equal(bill_parse_payment("1 234,50 2026-12-05 transfer REF-X", &w), 0);
     assert_string_equal(w.amount, "1234,50");
@@ -290,7 +309,7 @@ test_payment_words(void **state)
     assert_string_equal(w.reference, "REF-X");
     assert_int_equal(bill_parse_payment("1 234 567.89", &w), 0);
     assert_string_equal(w.amount, "1234567.89");
-    assert_int_equal(bill_parse_payment("12 4711", &w), 0); /* four digits: a reference */
+    assert_int_equal(bill_parse_payment("12 card 4711", &w), 0); /* four digits: a reference */
     assert_string_equal(w.amount, "12");
     assert_string_equal(w.reference, "4711");
     assert_int_equal(bill_parse_payment("", &w), -1);

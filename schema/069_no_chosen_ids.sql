@@ -1,0 +1,13 @@
+-- ccrm schema, migration 069: nobody but the owner chooses a row's id.
+--
+-- Every internal department held INSERT on the whole of accounts, contacts, leads, deals,
+-- tickets, interactions, comments, mail, interests, consents, segments and more, the id column
+-- included, so `OVERRIDING SYSTEM VALUE` let anyone insert a row at the id the sequence hands
+-- out next: everybody else's next insert there failed with a duplicate key (a thousand ids
+-- ahead blocked the table for everyone, mail delivery and partners included). Partners lost
+-- that right on tickets and interactions in 004 and on segments in 049; now nobody has it. Every
+-- INSERT granted becomes INSERT on the columns but the identity and generated ones
+-- (ccrm_insert_no_ids, schema/functions/05_tables.sql), which `ccrm --migrate` also runs after
+-- every later migration. Rows whose id must be kept (an unmerge putting a record back, the
+-- history import's tickets, the demo data) are written by the owner.
+SELECT ccrm_insert_no_ids();

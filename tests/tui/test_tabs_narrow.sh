@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The tab bar at 80 columns names every tab: the current one whole, the others by a short name
+# (their first three letters) after their key, and the room left names the current tab's
+# neighbours whole. It showed the keys 1-9 and 0 alone, so a support agent could not tell
+# which key was which tab. Narrower (70 columns), where the short names no longer fit, the keys
+# come back, and the current tab's neighbours are named whole while they fit.
+. "$(dirname "$0")/../lib/pg.sh"
+CCRM=${1:?usage: test_tabs_narrow.sh path/to/ccrm}
+
+pg_start_demo "$CCRM" 20
+DB="host=$PG_DIR dbname=ccrm"
+
+tabs() { tmux -L "$TMUX_SOCK" capture-pane -t =t: -p | head -1; }
+tabs_like() { tabs | grep -qE -- "$1"; }
+# how many of the keys 1-9 and 0 are followed by a name of at least three letters
+named_keys() { tabs | grep -oE '(^| )[0-9] [A-Z][a-z]{2}' | wc -l; }
+all_named() { [ "$(named_keys)" = 10 ]; }
+
+tui_start 80 24 "$CCRM" -d "$DB user=sofia" --view tickets
+check "support's Tickets list opens at 80 columns" wait_for "Tickets by" 15
+check "the current tab is named whole ($(tabs))" tabs_like ' 6 Tickets '
+check "every key 1-9 and 0 has a name beside it ($(tabs))" all_named
+check "... as have the two tabs after them" tabs_like ' Inv[a-z]* Pro[a-z]* *$'
+check "short names are the titles' first letters, in the tabs' order ($(tabs))" \
+    tabs_like '^ 1 Feed 2 Lea[a-z]* 3 Acc[a-z]* 4 Con[a-z]* 5 Dea[a-z]* 6 Tickets 7 Cam[a-z]* 8 Inb[a-z]*( \([0-9+]+\))? 9 Das[a-z]* 0 Quo[a-z]* Inv[a-z]* Pro[a-z]* *$'
+keys 7
+check "7 opens Campaigns" wait_for "Campaigns by" 10
+check "... and the bar names it whole, Tickets short ($(tabs))" \
+    wait_until tabs_like ' 6 Tic[a-z]* 7 Campaigns '
+check "... every key still named ($(tabs))" all_named
+tmx resize-window -t =t: -x 70 -y 24
+check "at 70 columns the keys alone, the current tab and the next one whole ($(tabs))" \
+    wait_until tabs_like '^ 1  2  3  4  5 .* 7 Campaigns  8 Inbox( \([0-9+]+\))?  9  0  Invoices  Products *$'
+keys q
+tui_stop
+
+done_testing
