@@ -64,6 +64,10 @@ struct entity_field {
      * close the record (a deal's won and lost change the revenue won and the win rate), as the
      * Pipeline's > and < ask. NULL: saved unasked */
     const char *const *asks;
+    /* FIELD_CHOICE: letters typed into it change nothing (only Space and ← → do): its value
+     * widens who reads the record (a note shared with the partner), so stray typing that
+     * tabbed one field too far must not pick it */
+    int keys_only;
 };
 
 enum { LIST_NONE, LIST_NULL, LIST_EMPTY };

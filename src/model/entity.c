@@ -1212,7 +1212,8 @@ static const struct entity_field interaction_fields[] = {
      .choices = visibility_choices,
      .def = "internal",
      .sqldef = "ccrm_default_visibility()",
-     .internal = 1},
+     .internal = 1,
+     .keys_only = 1},
 };
 
 /* a task's person (schema/019): not in the form, but an export keeps it and an import takes it */
@@ -1232,6 +1233,9 @@ static const char *const interaction_exports[] = {
     "lead_id", "opportunity_id", "ticket_id", "owner",      NULL};
 static const char *const interaction_new[] = {"call", "email", "meeting", "note", "task", NULL};
 
+/* an interaction with neither says nothing: the timeline would show an empty "note:" */
+static const char *const interaction_text[] = {"subject", "body", NULL};
+
 static const struct entity interactions = {
     .table = "interactions",
     .singular = "interaction",
@@ -1244,6 +1248,8 @@ static const struct entity interactions = {
     .nio_fields = N(interaction_io_fields),
     .new_words = interaction_new,
     .new_field = "kind",
+    .one_of = interaction_text,
+    .one_of_msg = "give a subject or a note",
     .actions = ENT_EDIT | ENT_DONE, /* in the Tasks list, whose rows are interactions */
 };
 

@@ -94,12 +94,15 @@
 #define TL_END ") t LEFT JOIN users u ON u.login = t.who ORDER BY t.at DESC, t.id DESC" LIMIT_TL
 #define UNION " UNION ALL "
 
+/* A note without a subject: its body's first words, on one line, instead of nothing (short:
+ * a timeline's query repeats it and must stay under 4095 characters) */
+#define IX_BODY_WORDS "left(regexp_replace(i.body,'\\s+',' ','g'),60)"
 #define IX(cond)                                                                                   \
     "(SELECT i.at, coalesce(i.created_by, '') AS who,"                                             \
     " i.kind || CASE WHEN i.kind = 'email' THEN coalesce(' ' || i.direction, '') ELSE '' END"      \
     " || CASE WHEN i.kind = 'note' AND ccrm_is_internal()"                                         \
     "   THEN CASE i.visibility WHEN 'shared' THEN ' [shared]' ELSE ' [internal]' END ELSE '' END"  \
-    " || ': ' || coalesce(i.subject, '') ||"                                                       \
+    " || ': ' || coalesce(nullif(i.subject,'')," IX_BODY_WORDS ",'') ||"                           \
     " CASE WHEN i.done_at IS NULL AND i.due_at IS NOT NULL"                                        \
     "      THEN ' (due ' || to_char(" SQL_LOCAL(                                                   \
         "i.due_at") ", 'YYYY-MM-DD') || ')' ELSE '' END AS what,"                                  \

@@ -1169,6 +1169,7 @@ run_filter(struct app *app, const struct action *a, const char *arg)
     }
     v->ops->list->filter_text(v, text, sizeof text);
     ui_input_begin(app, "filter: ", text, on_filter, v);
+    ui_input_select(app); /* typing a filter replaces the current one ("comingall" was none) */
 }
 
 static void

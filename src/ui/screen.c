@@ -1161,6 +1161,8 @@ draw_bottom(struct app *app, const size_t *starts, int nml)
         tw = text_width(line);
         lw = lab + tw;
         cx = lw < ui->cols ? lw : ui->cols - 1;
+        if (ui->isel && lw < ui->cols)
+            mvchgat(y, lab, tw, A_REVERSE, 0, NULL); /* shown selected: typing replaces it */
         if (lw >= ui->cols && ui->cols > 4) {
             /* longer than the screen (a long question, a long path after it): the question
              * stays in sight, cut with "…" where it must (to half the line when text is
@@ -1486,6 +1488,7 @@ ui_input_begin(struct app *app, const char *label, const char *initial, input_cb
 
     ui->input = 1;
     ui->ifull_said = 0;
+    ui->isel = 0;
     str_copy(ui->input_label, label, sizeof ui->input_label);
     n = mbstowcs(ui->ibuf, initial != NULL ? initial : "", UI_INPUT_MAX - 1);
     if (n == (size_t)-1)
@@ -1496,6 +1499,12 @@ ui_input_begin(struct app *app, const char *label, const char *initial, input_cb
     ui->ictx = ctx;
     ui->icomplete = UI_COMPLETE_NONE;
     ui->dirty = 1;
+}
+
+void
+ui_input_select(struct app *app)
+{
+    app->ui->isel = app->ui->ilen > 0;
 }
 
 void
@@ -1690,6 +1699,15 @@ input_key(struct app *app, wint_t key, int fkey)
     char text[UI_INPUT_MAX * 4];
     int changed = 0, done = 0, ok = 0;
 
+    if (ui->isel) {
+        /* a selected value: a printable key replaces it, any other key ends the selection
+         * and does what it does (← → Home End Backspace to edit it, Enter to keep it) */
+        ui->isel = 0;
+        if (!fkey && key >= 0x20 && key != 127) {
+            ui->ibuf[0] = L'\0';
+            ui->ilen = ui->icur = 0;
+        }
+    }
     if (fkey) {
         switch (key) {
         case KEY_LEFT:

@@ -178,6 +178,7 @@ struct ui {
     wchar_t ibuf[UI_INPUT_MAX];
     int ilen, icur;
     int ifull_said; /* the line filled up and that was said */
+    int isel;       /* the line's text is selected (ui_input_select): typing replaces it */
     input_cb icb;
     int icomplete; /* what Tab completes in the line (enum ui_complete) */
     void *ictx;
@@ -209,6 +210,10 @@ void ui_close(struct app *app, struct view *v);
 void ui_pop(struct app *app);
 void ui_input_begin(struct app *app, const char *label, const char *initial, input_cb cb,
                     void *ctx);
+/* The line just begun holds a current value (the filter, the search) that is more often
+ * replaced than edited: it shows selected, the first printable key typed replaces it, and a
+ * cursor or editing key (← → Home End Backspace) first leaves it to edit. */
+void ui_input_select(struct app *app);
 /* What Tab completes in the line just begun: the login or department being typed (a, h), an
  * @mention anywhere in the text (comments, notes, chat), a file name (the line is a path:
  * saving an attachment), or the path after the line's first word (":attach PATH" in the reply

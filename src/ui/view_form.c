@@ -52,6 +52,10 @@ struct ffield {
      * restored form's save meets the same conflict instead of overwriting theirs */
     char *conflict_base;
     char *mine_label, *theirs_label; /* FIELD_REF */
+    int cscroll; /* conflict screen: lines scrolled (PgDn) past where the two first differ */
+    /* FIELD_CHOICE: the letters typed into it since it was entered or last stepped, which the
+     * choice picked must start with (lower case, UTF-8) */
+    char ahead[32];
 };
 
 enum form_mode { MODE_EDIT, MODE_DISCARD, MODE_CONFLICT };
@@ -108,7 +112,7 @@ static const char *const form_help[] = {
     "← → Home End\tmove in the text",
     "^U, ^K\tdelete to the start / end",
     "Space, ← →\tchange a choice",
-    "a letter\tin a choice: the next one starting with it",
+    "letters\tin a choice: the one starting with them (not Visibility)",
     "typing\tin a reference (account, contact, ...): search",
     "↑ ↓, Enter\tpick a match of the search, and on to the next field",
     "^N ^P, Enter\tpick from the list shown before typing",
@@ -893,6 +897,8 @@ save(struct formview *fv, int attempt)
         fv->mode = MODE_CONFLICT;
         fv->csel = first_conflict_row(fv);
         fv->ctop = 0;
+        for (int j = 0; j < fv->nf; j++)
+            fv->f[j].cscroll = 0; /* each pair starts where it differs */
         ui_message_error(app,
                          "%s saved this %s first: choose what to keep where you both changed it",
                          cur->updated_by, noun(fv));
@@ -978,6 +984,7 @@ move_to(struct formview *fv, int i)
     ref_leave(fv, &fv->f[fv->cur]);
     fv->cur = i;
     fv->f[i].eb.col = -1;
+    fv->f[i].ahead[0] = '\0';
     ref_enter(fv, &fv->f[i]);
 }
 
@@ -1012,26 +1019,71 @@ choice_step(struct ffield *ff, int dir)
     editbuf_set(&ff->eb, c[at]);
 }
 
-/* A letter picks the next choice starting with it. */
-static void
-choice_letter(struct ffield *ff, wint_t key)
+/* Does choice s start with the typed letters t (lower case)? */
+static int
+choice_starts(const char *s, const char *t)
+{
+    size_t n = strlen(t);
+
+    return s[0] != '\0' && strlen(s) >= n && strncasecmp(s, t, n) == 0;
+}
+
+/* Letters pick the choice starting with all of them typed so far ("sh": shared), or, when
+ * none does, the next one starting with the last letter alone (pressing it again steps among
+ * those). A letter no choice starts with changes nothing and says so: a careful user typing
+ * into the wrong field must see it rather than find some value picked. Returns 1 if the value
+ * changed. */
+static int
+choice_letter(struct formview *fv, struct ffield *ff, wint_t key)
 {
     const char *c[CHOICES_MAX];
-    char *v = editbuf_get(&ff->eb);
-    int n = choice_list(ff, c), i, at = -1;
+    char *v = editbuf_get(&ff->eb), one[8], longer[sizeof ff->ahead];
+    int n = choice_list(ff, c), i, at = -1, pass;
+    mbstate_t st;
+    size_t k;
 
+    if (ff->spec->keys_only) {
+        free(v);
+        ff->ahead[0] = '\0';
+        ui_message(fv->app, "%s changes only with Space or ← → (typing does not change it)",
+                   ff->spec->label);
+        return 0;
+    }
+    memset(&st, 0, sizeof st);
+    k = wcrtomb(one, (wchar_t)towlower(key), &st);
+    if (k == (size_t)-1)
+        k = 0;
+    one[k] = '\0';
+    if (strlen(ff->ahead) + k >= sizeof longer)
+        ff->ahead[0] = '\0'; /* longer than any choice: start again from this letter */
+    strcpy(longer, ff->ahead);
+    strcat(longer, one);
     for (i = 0; i < n; i++)
         if (strcmp(c[i], v) == 0)
             at = i;
     free(v);
-    for (i = 1; i <= n; i++) {
-        const char *s = c[(at + i + n) % n];
+    /* the longer prefix keeps the current choice if it still fits; the single letter moves on */
+    for (pass = 0; pass < 2; pass++) {
+        const char *t = pass == 0 ? longer : one;
 
-        if (s[0] != '\0' && (wint_t)towlower((wint_t)(unsigned char)s[0]) == towlower(key)) {
-            editbuf_set(&ff->eb, s);
-            return;
+        if (pass == 1 && strcmp(longer, one) == 0)
+            break;
+        for (i = pass == 0 ? 0 : 1; i <= n; i++) {
+            int j = ((at < 0 ? 0 : at) + i) % n;
+
+            if (choice_starts(c[j], t)) {
+                snprintf(ff->ahead, sizeof ff->ahead, "%s", t);
+                if (j == at)
+                    return 0;
+                editbuf_set(&ff->eb, c[j]);
+                return 1;
+            }
         }
     }
+    ff->ahead[0] = '\0';
+    ui_message(fv->app, "no %s starts with \"%s\": Space or ← → change it (it stays %s)",
+               ff->spec->label, longer, at >= 0 && c[at][0] != '\0' ? c[at] : "empty");
+    return 0;
 }
 
 /* Text editing keys. Returns 1 if the text changed. */
@@ -1113,6 +1165,8 @@ conflict_field(struct formview *fv, int r)
     return NULL;
 }
 
+#define CONFLICT_VALUE_ROWS 6 /* lines of each value the conflict screen shows at once */
+
 static int
 conflict_key(struct formview *fv, wint_t key, int fkey)
 {
@@ -1140,6 +1194,12 @@ conflict_key(struct formview *fv, wint_t key, int fkey)
         fv->mode = MODE_EDIT;
         if (open_conflicts(fv) > 0)
             ui_message(fv->app, "fields marked ⚠ still need a choice: Ctrl-S shows them again");
+        return 1;
+    }
+    if (fkey && (key == KEY_NPAGE || key == KEY_PPAGE)) {
+        /* scroll the selected field's pair of long values (drawing stops at their ends) */
+        if (ff != NULL)
+            ff->cscroll += key == KEY_NPAGE ? CONFLICT_VALUE_ROWS - 1 : -(CONFLICT_VALUE_ROWS - 1);
         return 1;
     }
     if ((fkey && key == KEY_UP) || (!fkey && key == L'k')) {
@@ -1321,6 +1381,8 @@ fm_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
             return 1;
         }
     } else if (t == FIELD_CHOICE) {
+        if (!(!fkey && iswalnum(key)))
+            ff->ahead[0] = '\0'; /* any other key starts the typed letters afresh */
         if ((fkey && key == KEY_RIGHT) || (!fkey && key == L' '))
             choice_step(ff, 1), changed = 1;
         else if (fkey && key == KEY_LEFT)
@@ -1330,7 +1392,7 @@ fm_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
                  !ff->spec->required)
             editbuf_set(&ff->eb, ""), changed = 1;
         else if (!fkey && iswalnum(key))
-            choice_letter(ff, key), changed = 1;
+            changed = choice_letter(fv, ff, key);
     } else {
         if (t == FIELD_REF && !ff->searching && !fkey && key >= 0x20 && key != 0x7f &&
             ff->key[0] != '\0') {
@@ -1435,16 +1497,14 @@ placeholder(const struct entity_field *f)
 #define WRAP_MAX 8
 #define WRAP_LINE 512
 
-/* Word-wrap s into at most max (<= WRAP_MAX) lines of width columns, breaking at '\n' too.
+/* Word-wrap s into at most max lines of width columns (out holds max), breaking at '\n' too.
  * When text is left over, the last line ends in "…". Returns the number of lines (>= 1). */
 static int
-wrap_text(const char *s, int width, int max, char out[][WRAP_LINE])
+wrap_text_n(const char *s, int width, int max, char out[][WRAP_LINE])
 {
     size_t n = strlen(s);
     int rows = 0;
 
-    if (max > WRAP_MAX)
-        max = WRAP_MAX;
     if (width < 1)
         width = 1;
     do {
@@ -1498,6 +1558,13 @@ wrap_text(const char *s, int width, int max, char out[][WRAP_LINE])
     if (n > 0) /* more than fits: say so (draw_text cuts the line to make room) */
         strcat(out[rows - 1], text_width(out[rows - 1]) < width ? "…" : " …");
     return rows;
+}
+
+/* wrap_text_n into at most WRAP_MAX lines */
+static int
+wrap_text(const char *s, int width, int max, char out[][WRAP_LINE])
+{
+    return wrap_text_n(s, width, max > WRAP_MAX ? WRAP_MAX : max, out);
 }
 
 /* Word-wrap s into up to max rows of width columns at (y, x). Returns rows used. */
@@ -1714,8 +1781,38 @@ draw_fields(struct formview *fv, WINDOW *w, int y0, int ah, int wd)
     }
 }
 
-#define CONFLICT_VALUE_ROWS 6
-#define CONFLICT_INDENT 14 /* "  (•) theirs  " */
+#define CONFLICT_INDENT 14    /* "  (•) theirs  " */
+#define CONFLICT_WRAP_MAX 400 /* lines of a long text wrapped for the conflict screen */
+
+/* Which lines of a field's two values the conflict screen shows: both from the line before
+ * the first they differ in (a change at line 25 of a long text must be seen before "yours"
+ * drops theirs), moved by what PgDn/PgUp scrolled. lines[o] gets the value wrapped, n[o] its
+ * number of lines, from[o] the first shown, shown[o] how many, and the rows each takes
+ * (with "… N lines above/below") are returned in h[o]. */
+static void
+conflict_excerpt(struct ffield *ff, int vw, char lines[2][CONFLICT_WRAP_MAX][WRAP_LINE], int n[2],
+                 int from[2], int shown[2], int h[2])
+{
+    int d = 0, start, last, o;
+
+    n[0] = wrap_text_n(ff->mine_label ? ff->mine_label : ff->mine, vw, CONFLICT_WRAP_MAX, lines[0]);
+    n[1] = wrap_text_n(ff->theirs_label ? ff->theirs_label : ff->theirs, vw, CONFLICT_WRAP_MAX,
+                       lines[1]);
+    while (d < n[0] && d < n[1] && strcmp(lines[0][d], lines[1][d]) == 0)
+        d++;
+    last = (n[0] > n[1] ? n[0] : n[1]) - 1;
+    start = (d > 0 ? d - 1 : 0) + ff->cscroll;
+    if (start > last)
+        start = last;
+    if (start < 0)
+        start = 0;
+    ff->cscroll = start - (d > 0 ? d - 1 : 0); /* scrolled no further than there is */
+    for (o = 0; o < 2; o++) {
+        from[o] = start < n[o] ? start : n[o] - 1;
+        shown[o] = n[o] - from[o] < CONFLICT_VALUE_ROWS ? n[o] - from[o] : CONFLICT_VALUE_ROWS;
+        h[o] = shown[o] + (from[o] > 0) + (from[o] + shown[o] < n[o]);
+    }
+}
 
 /* The conflict screen: who saved first, what was taken from them, and for every field both
  * changed its label, then "yours" and "theirs" with the values wrapped. */
@@ -1723,7 +1820,7 @@ static void
 draw_conflict(struct formview *fv, WINDOW *w, int y0, int ah, int wd)
 {
     struct app *app = fv->app;
-    static char lines[2][WRAP_MAX][WRAP_LINE];
+    static char lines[2][CONFLICT_WRAP_MAX][WRAP_LINE];
     static const char *const names[2] = {"yours ", "theirs"};
     char line[600];
     int y = y0, end = y0 + ah, i, k, rows, vw, total, sel_top = 0, sel_bot = 0, sel_opt = 0;
@@ -1745,21 +1842,18 @@ draw_conflict(struct formview *fv, WINDOW *w, int y0, int ah, int wd)
     vw = wd - CONFLICT_INDENT > 8 ? wd - CONFLICT_INDENT : wd - 4;
     /* find the selected field's rows and scroll them into view */
     for (i = 0, k = 0, total = 0; i < fv->nf; i++) {
-        const struct ffield *ff = &fv->f[i];
-        int h0, h1;
+        struct ffield *ff = &fv->f[i];
+        int n[2], from[2], shown[2], h[2];
 
         if (!ff->conflict)
             continue;
-        h0 = wrap_text(ff->mine_label ? ff->mine_label : ff->mine, vw, CONFLICT_VALUE_ROWS,
-                       lines[0]);
-        h1 = wrap_text(ff->theirs_label ? ff->theirs_label : ff->theirs, vw, CONFLICT_VALUE_ROWS,
-                       lines[1]);
+        conflict_excerpt(ff, vw, lines, n, from, shown, h);
         if (k == fv->csel / 2) {
             sel_top = total;
-            sel_bot = total + 1 + h0 + h1;
-            sel_opt = total + 1 + (fv->csel % 2 ? h0 : 0);
+            sel_bot = total + 1 + h[0] + h[1];
+            sel_opt = total + 1 + (fv->csel % 2 ? h[0] : 0);
         }
-        total += 1 + h0 + h1;
+        total += 1 + h[0] + h[1];
         k++;
     }
     if (sel_bot - sel_top > rows) {
@@ -1774,14 +1868,11 @@ draw_conflict(struct formview *fv, WINDOW *w, int y0, int ah, int wd)
         fv->ctop = total - rows > 0 ? total - rows : 0;
     for (i = 0, k = 0, total = 0; i < fv->nf; i++) {
         struct ffield *ff = &fv->f[i];
-        int o, n[2], l;
+        int o, n[2], from[2], shown[2], h[2], l;
 
         if (!ff->conflict)
             continue;
-        n[0] = wrap_text(ff->mine_label ? ff->mine_label : ff->mine, vw, CONFLICT_VALUE_ROWS,
-                         lines[0]);
-        n[1] = wrap_text(ff->theirs_label ? ff->theirs_label : ff->theirs, vw, CONFLICT_VALUE_ROWS,
-                         lines[1]);
+        conflict_excerpt(ff, vw, lines, n, from, shown, h);
         if (total - fv->ctop >= 0 && total - fv->ctop < rows) {
             snprintf(line, sizeof line, "%s%s", ff->spec->label,
                      ff->pick ? "  ✓" : "  (choose one)");
@@ -1791,11 +1882,26 @@ draw_conflict(struct formview *fv, WINDOW *w, int y0, int ah, int wd)
         for (o = 0; o < 2; o++) {
             attr_t a = fv->csel == 2 * k + o ? A_REVERSE : A_NORMAL;
 
-            for (l = 0; l < n[o]; l++, total++) {
-                const char *v = lines[o][l];
+            for (l = 0; l < h[o]; l++, total++) {
+                int at = from[o] + l - (from[o] > 0);
+                char more[80];
+                const char *v;
 
                 if (total - fv->ctop < 0 || total - fv->ctop >= rows)
                     continue;
+                if (from[o] > 0 && l == 0) {
+                    snprintf(more, sizeof more, "… %d line%s above (PgUp)", from[o],
+                             from[o] == 1 ? "" : "s");
+                    v = more;
+                } else if (at >= from[o] + shown[o]) {
+                    int below = n[o] - from[o] - shown[o];
+
+                    snprintf(more, sizeof more, "… %d line%s below (PgDn)", below,
+                             below == 1 ? "" : "s");
+                    v = more;
+                } else {
+                    v = lines[o][at];
+                }
                 if (l == 0)
                     snprintf(line, sizeof line, "  %s %s  %s", ff->pick == o + 1 ? "(•)" : "( )",
                              names[o], n[o] == 1 && v[0] == '\0' ? "(empty)" : v);
@@ -1893,8 +1999,8 @@ fm_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
     }
     if (fv->mode == MODE_CONFLICT) {
         snprintf(hint, sizeof hint,
-                 "↑↓ move · Space choose · y yours · t theirs · ^S save · "
-                 "Esc back to the form");
+                 "↑↓ move · Space choose · y yours · t theirs · PgDn PgUp scroll · "
+                 "^S save · Esc back to the form");
     } else {
         const struct ffield *ff = &fv->f[fv->cur];
         const char *th = "", *tail = "^S save · Esc cancel · Tab ↑↓ field";

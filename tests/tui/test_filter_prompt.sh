@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The `f` filter line starts with the current filter, selected: the first key typed replaces
+# it (in Absences, typing "all" over "coming" gave '"comingall" is not a filter'), and a
+# cursor key first (End, ←, Backspace) leaves it to edit.
+. "$(dirname "$0")/../lib/pg.sh"
+CCRM=${1:?usage: test_filter_prompt.sh path/to/ccrm}
+
+pg_start_demo "$CCRM" 10
+tui_start 120 30 "$CCRM" -d "$PG_CONN user=sam"
+check "sam's client" wait_for " online " 15
+prompt "absences"
+check "Absences, filtered to the coming ones" wait_for "Absences by latest" 10
+keys f
+check "the filter line holds the current filter" wait_for "filter: coming" 5
+keys -l "all"
+check "typing replaces it" wait_for "filter: all" 5
+keys Enter
+check "the filter all is taken" bash -c "! (tmux -L $TMUX_SOCK capture-pane -t =t: -p | grep -qF 'is not a filter')"
+check "... no filter left on the status bar" bash -c "! (tmux -L $TMUX_SOCK capture-pane -t =t: -p | grep -qF 'filter coming')"
+keys f
+check "the filter line again, empty (all)" wait_for "filter:" 5
+keys Escape
+prompt "absences"
+keys f
+check "f: coming again" wait_for "filter: coming" 5
+keys End
+keys -l " mine"
+check "End first: the text is edited, not replaced" wait_for "filter: coming mine" 5
+keys Escape
+keys q
+tui_stop
+done_testing
