@@ -1432,12 +1432,12 @@ static const struct entity_column inbox_cols[] = {
      .sql = "coalesce(fu.display_name || coalesce(' (' || fu.department || ')', ''),"
             " a.from_login, '')",
      .min = 14,
-     .fit = 16, /* as wide as its names: the room left is the Note's */
+     .weight = 10,
      .priority = 1},
     {.name = "Record",
      .sql = INBOX_RECORD,
      .min = 20,
-     .fit = 30,
+     .weight = 30,
      .priority = 1,
      .partner_sql = INBOX_RECORD_PARTNER},
     /* repeats of one kind on one record are one line (schema/019): "×4" says how many; the

@@ -46,7 +46,8 @@ struct listview {
     int cur, top, height;
     int loaded;
     int search_pending; /* the search text changed: reload from the top at the next draw */
-    int new_above;      /* rows that arrived above the screen while it is scrolled (g: to them) */
+    int fill;      /* a record was shown: the next draw fills the screen from above (lv_draw) */
+    int new_above; /* rows that arrived above the screen while it is scrolled (g: to them) */
     struct hl hl[MAX_HL];
     int nhl;
     char fval[LIST_MAX_FILTERS][600];  /* filter values (q.filter points here) */
@@ -662,13 +663,15 @@ lv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
         lv->top = lv->cur;
     if (lv->cur >= lv->top + rows)
         lv->top = lv->cur - rows + 1;
-    /* no blank rows under the last row while rows above it are hidden: the window may have
-     * been placed for another height (a Pipeline column not drawn yet), or rows went */
-    if (lv->buf.at_end && lv->top > 0 && lv->buf.n - lv->top < rows) {
+    /* a record shown (view_list_show_record) near the list's end: no blank rows under the
+     * last row while rows above it are hidden; its window may have been placed for another
+     * height (a Pipeline column not drawn yet). A page turned to the end keeps its rows. */
+    if (lv->fill && lv->buf.at_end && lv->top > 0 && lv->buf.n - lv->top < rows) {
         if (!lv->buf.at_start && lv->top < rows) /* and not enough of them read */
             extend(lv, app, -1);
         lv->top = lv->buf.n - rows;
     }
+    lv->fill = 0;
     if (lv->top < 0)
         lv->top = 0;
     if (lv->top == 0 && lv->buf.at_start)
@@ -1610,6 +1613,7 @@ view_list_show_record(struct view *v, struct app *app, int64_t id)
     lv->cur = lv->top = 0;
     lv->loaded = 1;
     lv->search_pending = 0;
+    lv->fill = 1;
     reread(lv, app);
     /* the record with the rows around it, the screen filled: at the top of the list all of
      * what is above it, else a third of a screen above it, and no blank lines under the last

@@ -101,7 +101,7 @@ check "the help is drawn ($c0)" test -n "$c0"
 for d in "next / previous field (in a body: line; in a search: match)" \
     "five fields on / back" "next field; in a text body, a new line" "save" \
     "cancel (asks first if you changed something)" "move in the text" \
-    "delete to the start / end" "change a choice" "in a choice: the next one starting with it" \
+    "delete to the start / end" "change a choice" "in a choice: the one starting with them (not Visibility)" \
     "in a reference (account, contact, ...): search" \
     "pick a match of the search, and on to the next field" \
     "pick from the list shown before typing" "in a search: back to the reference chosen before" \

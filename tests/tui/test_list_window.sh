@@ -16,7 +16,7 @@ q "insert into tickets (subject, status)
 # (a sanitizer's build keeps freed memory in quarantine, which would grow however flat the
 # client's own memory is: freed memory is reused at once there too)
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0"
-tui_start 80 40 "$CCRM" -d "$DB user=zoe" --view tickets
+tui_start 140 40 "$CCRM" -d "$DB user=zoe" --view tickets # (wide: at 80 the subject gives way to Assignee and Requester)
 check "the Tickets list opens" wait_for "Tickets by" 15
 pid=$(pgrep -f -n "$CCRM -d $DB user=zoe")
 rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status"; }
