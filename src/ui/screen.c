@@ -1347,12 +1347,13 @@ draw_help(struct app *app, int top, int h)
     ui->help_more = total > avail;
     help_body(own, acts, nacts, x, width, y, ui->help_skip, avail);
     shown = total - ui->help_skip < avail ? total - ui->help_skip : avail;
+    ui->help_end = ui->help_skip + shown >= total;
     for (i = shown; ui->help_more && i < avail; i++) /* the box keeps its height */
         draw_text(stdscr, y + i, x, "", width, A_REVERSE);
     y += total < avail ? total : avail;
     if (ui->help_more) {
         /* shorter when narrow: what is shown and how to scroll, rather than a cut sentence */
-        snprintf(line, sizeof line, "  %d-%d of %d  j k PgDn PgUp: more, other keys close",
+        snprintf(line, sizeof line, "  %d-%d of %d  j k PgDn PgUp Space: more, other keys close",
                  ui->help_skip + 1, ui->help_skip + shown, total);
         if (text_width(line) > width)
             snprintf(line, sizeof line, "  %d-%d/%d  j k PgDn PgUp, q closes", ui->help_skip + 1,
@@ -1957,6 +1958,9 @@ handle_key(struct app *app, wint_t key, int fkey)
             step = key == KEY_DOWN ? 1 : -1;
         else if (ui->help_more && fkey && (key == KEY_NPAGE || key == KEY_PPAGE))
             step = (key == KEY_NPAGE ? 1 : -1) * (ui->help_page > 0 ? ui->help_page : 1);
+        /* Space and b page as in the views (and in more(1)): Space on the last page closes */
+        else if (ui->help_more && !fkey && ((key == L' ' && !ui->help_end) || key == L'b'))
+            step = (key == L' ' ? 1 : -1) * (ui->help_page > 0 ? ui->help_page : 1);
         if (step != 0) {
             ui->help_skip += step; /* kept within the lines by draw_help */
             if (ui->help_skip < 0)

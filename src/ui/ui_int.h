@@ -134,6 +134,7 @@ struct ui {
     int depth;
     int help;
     int help_skip, help_page, help_more; /* a help taller than the screen: its scrolling */
+    int help_end;                        /* ... its last line is shown */
     int color;
     int rows, cols;
     int dirty;        /* redraw everything */

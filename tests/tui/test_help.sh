@@ -185,7 +185,7 @@ keys 2
 check "at 80x24: the Leads" wait_for "Leads by" 5
 keys '?'
 check "the help says which of its lines are shown" wait_for "1-19 of" 5
-check "... and that j k PgDn PgUp show more" wait_for "PgDn PgUp: more, other keys close" 5
+check "... and that j k PgDn PgUp Space show more" wait_for "PgDn PgUp Space: more, other keys close" 5
 check "the commands at its end are not on screen yet" wait_gone "help quit" 5
 total=$(screen | grep -o '[0-9]*-[0-9]* of [0-9]*' | head -1 | awk '{ print $3 }')
 keys NPage
@@ -202,8 +202,19 @@ keys PPage PPage PPage
 check "PgUp back to the top" wait_for "1-19 of" 5
 keys j
 check "j goes on a line" wait_for "2-20 of" 5
+keys Space
+check "Space pages on, as in the views (21-39)" wait_for "21-39 of $total" 5
+keys b
+check "b pages back (2-20)" wait_for "2-20 of" 5
+keys PPage
+for ((i = 0; i < last / 19; i++)); do keys Space; done
+check "Space to the last page: the help stays open ($((last + 1))-$total)" wait_for "$((last + 1))-$total of $total" 5
+keys Space
+check "Space on the last page closes it (as more(1) does)" wait_gone "Space: more" 5
+keys '?'
+check "the help again" wait_for "1-19 of" 5
 keys q
-check "q closes the help (the list stays)" wait_gone "PgDn PgUp: more" 5
+check "q closes the help (the list stays)" wait_gone "PgDn PgUp Space: more" 5
 check "... and the client runs on" wait_for "Leads by" 5
 # :open with several matches and none by its exact name: the list to choose from, not the first
 prompt "open an"
