@@ -45,16 +45,19 @@ struct lead_conversion {
     int64_t account_id;
     int64_t contact_id;
     int64_t opportunity_id;
+    int account_new;  /* the account was made by the conversion (else found) */
+    char currency[8]; /* the deal's currency ("" without a deal) */
 };
 
 /* The name a deal made from the lead gets by default ("<company> – new deal"), into buf. */
 int db_lead_deal_name(struct db *db, int64_t lead, char *buf, size_t n, struct ccrm_err *err);
 
 /* Convert a lead into account + contact + deal. deal_name NULL or blank uses the default name;
- * amount is the text the user typed (NULL or blank: none; the database parses it). With both
- * blank no deal is created. */
+ * amount is the text the user typed (NULL or blank: none; the database parses it); currency a
+ * code (NULL or blank: the account's usual one, schema/074). With both name and amount blank no
+ * deal is created. */
 int db_convert_lead(struct db *db, int64_t lead, const char *deal_name, const char *amount,
-                    struct lead_conversion *out, struct ccrm_err *err);
+                    const char *currency, struct lead_conversion *out, struct ccrm_err *err);
 
 /* Mark a ticket as a sales signal: creates or updates the lead of the ticket's person, notes
  * the signal on the timelines, hands the lead off to sales. *lead_id gets the lead. note may be

@@ -376,9 +376,15 @@ AS $$
         OR lower(p_domain) ~ '^(yahoo|hotmail|outlook|live)\.[a-z.]+$'
 $$;
 
+-- Convert a lead: its account (found by the person's contact, the company's name, or new), its
+-- contact, and a deal when a name or an amount is given. The deal's currency is p_currency
+-- (a code of the currencies table, any case), else the one of the account's latest deal, else
+-- the column's default (074). Returns what it made or found, the deal's currency and whether
+-- the account is new.
 CREATE OR REPLACE FUNCTION ccrm_convert_lead(p_lead bigint, p_deal_name text DEFAULT NULL,
-                                  p_amount numeric DEFAULT NULL)
-RETURNS TABLE (account_id bigint, contact_id bigint, opportunity_id bigint)
+                                  p_amount numeric DEFAULT NULL, p_currency text DEFAULT NULL)
+RETURNS TABLE (account_id bigint, contact_id bigint, opportunity_id bigint, currency text,
+               account_new boolean)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, public, pg_temp
 AS $$
@@ -391,6 +397,8 @@ DECLARE
     v_opp     bigint;
     v_owner   text;
     v_name    text := nullif(btrim(p_deal_name), '');
+    v_cur     text := upper(nullif(btrim(p_currency), ''));
+    v_new_acc boolean := false;
 BEGIN
     IF NOT ccrm_record_exists('leads', p_lead) THEN
         RAISE EXCEPTION 'lead #% not found', p_lead
@@ -401,6 +409,10 @@ BEGIN
     END IF;
     IF p_amount < 0 THEN
         RAISE EXCEPTION 'the amount of a deal cannot be negative' USING ERRCODE = '22023';
+    END IF;
+    IF v_cur IS NOT NULL AND NOT EXISTS (SELECT 1 FROM currencies c WHERE c.code = v_cur) THEN
+        RAISE EXCEPTION 'unknown currency "%"', btrim(p_currency)
+            USING ERRCODE = '22023', HINT = 'Use an ISO 4217 code such as EUR, USD or CHF.';
     END IF;
     SELECT * INTO l FROM leads x WHERE x.id = p_lead FOR UPDATE;
     IF NOT FOUND THEN -- removed meanwhile
@@ -446,6 +458,7 @@ BEGIN
                   WHERE NOT ccrm_freemail(d)),
                 v_owner)
         RETURNING id INTO v_acc;
+        v_new_acc := true;
     END IF;
 
     IF v_con IS NULL AND coalesce(l.last_name, l.first_name, l.email) IS NOT NULL THEN
@@ -462,10 +475,21 @@ BEGIN
     END IF;
 
     IF v_name IS NOT NULL OR p_amount IS NOT NULL THEN
-        INSERT INTO opportunities (account_id, name, stage, amount, owner)
-        VALUES (v_acc, coalesce(v_name, ccrm_lead_deal_name(p_lead)), 'prospecting', p_amount,
-                v_owner)
-        RETURNING id INTO v_opp;
+        -- the customer's currency: the one asked for, else that of the account's latest deal
+        -- the converter sees, else the column's default
+        v_cur := coalesce(v_cur, (SELECT o.currency FROM opportunities o
+                                   WHERE o.account_id = v_acc
+                                   ORDER BY o.created_at DESC, o.id DESC LIMIT 1));
+        v_name := coalesce(v_name, ccrm_lead_deal_name(p_lead));
+        IF v_cur IS NULL THEN
+            INSERT INTO opportunities (account_id, name, stage, amount, owner)
+            VALUES (v_acc, v_name, 'prospecting', p_amount, v_owner)
+            RETURNING id, opportunities.currency INTO v_opp, v_cur;
+        ELSE
+            INSERT INTO opportunities (account_id, name, stage, amount, owner, currency)
+            VALUES (v_acc, v_name, 'prospecting', p_amount, v_owner, v_cur)
+            RETURNING id INTO v_opp;
+        END IF;
     END IF;
 
     UPDATE leads x SET status = 'converted', contact_id = v_con, account_id = v_acc
@@ -474,10 +498,13 @@ BEGIN
     account_id := v_acc;
     contact_id := v_con;
     opportunity_id := v_opp;
+    currency := v_cur;
+    account_new := v_new_acc;
     RETURN NEXT;
 END
 $$;
-SELECT ccrm_set_execute('ccrm_convert_lead(bigint,text,numeric)', 'ccrm_internal', 'ccrm_partner');
+SELECT ccrm_set_execute('ccrm_convert_lead(bigint,text,numeric,text)', 'ccrm_internal',
+                        'ccrm_partner');
 
 -- BEFORE UPDATE OF status on leads (migration 054): a converted lead stays converted. Its
 -- account, contact and deal exist; a stale form that saved an older status over the

@@ -205,23 +205,27 @@ db_lead_deal_name(struct db *db, int64_t lead, char *buf, size_t n, struct ccrm_
 
 int
 db_convert_lead(struct db *db, int64_t lead, const char *deal_name, const char *amount,
-                struct lead_conversion *out, struct ccrm_err *err)
+                const char *currency, struct lead_conversion *out, struct ccrm_err *err)
 {
     char idbuf[24], xid[24];
-    const char *params[3] = {idbuf, blank_null(deal_name), blank_null(amount)};
+    const char *params[4] = {idbuf, blank_null(deal_name), blank_null(amount),
+                             blank_null(currency)};
     PGresult *res;
     int rc = 0;
 
     snprintf(idbuf, sizeof idbuf, "%" PRId64, lead);
     res = run_write(db, "could not convert the lead",
-                    "SELECT account_id, contact_id, opportunity_id, pg_current_xact_id()"
-                    "  FROM ccrm_convert_lead($1, $2, btrim($3)::numeric)",
-                    3, params, xid, sizeof xid, &rc, err);
+                    "SELECT account_id, contact_id, opportunity_id, coalesce(currency, ''),"
+                    "       account_new, pg_current_xact_id()"
+                    "  FROM ccrm_convert_lead($1, $2, btrim($3)::numeric, $4)",
+                    4, params, xid, sizeof xid, &rc, err);
     if (res == NULL)
         return rc;
     out->account_id = id_val(res, 0, 0);
     out->contact_id = id_val(res, 0, 1);
     out->opportunity_id = id_val(res, 0, 2);
+    str_copy(out->currency, PQgetvalue(res, 0, 3), sizeof out->currency);
+    out->account_new = strcmp(PQgetvalue(res, 0, 4), "t") == 0;
     PQclear(res);
     return commit(db, "could not convert the lead", xid, err);
 }

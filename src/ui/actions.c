@@ -4,6 +4,7 @@
  * once with the text (the status bar says why); refused by the database, its message is shown
  * and the same key on the same record offers the text again, to be corrected. A write whose
  * answer was lost as it committed is asked about before it is sent again (landed()). */
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,18 +97,50 @@ failed(struct app *app, int rc, const struct ccrm_err *err, const char *label, c
     ui_message_error(app, "%s", err->msg);
 }
 
-/* "account #12 contact #34 deal #56": what a conversion made or found. */
+/* "account #12 (new), contact #34, deal #56 in USD": what a conversion made or found. */
 static const char *
 conversion(char *buf, size_t n)
 {
-    char contact[32] = "no contact", deal[32] = "no deal";
+    char contact[32] = "no contact", deal[48] = "no deal";
 
     if (act.conv.contact_id != 0)
         snprintf(contact, sizeof contact, "contact #%" PRId64, act.conv.contact_id);
     if (act.conv.opportunity_id != 0)
-        snprintf(deal, sizeof deal, "deal #%" PRId64, act.conv.opportunity_id);
-    snprintf(buf, n, "account #%" PRId64 " %s %s", act.conv.account_id, contact, deal);
+        snprintf(deal, sizeof deal, "deal #%" PRId64 " in %s", act.conv.opportunity_id,
+                 act.conv.currency);
+    snprintf(buf, n, "account #%" PRId64 " (%s), %s, %s", act.conv.account_id,
+             act.conv.account_new ? "new" : "found", contact, deal);
     return buf;
+}
+
+/* The conversion's amount prompt takes a currency too, before or after the figure ("12000
+ * USD", "usd 12.000,50"): split off a word of three letters. 1 when one was found (into cur,
+ * upper case; the figure left in num); 0 when the text has none. */
+static int
+amount_currency(const char *text, char *num, size_t nn, char *cur, size_t nc)
+{
+    const char *s = text, *e = text + strlen(text), *w;
+
+    while (s < e && isspace((unsigned char)*s))
+        s++;
+    while (e > s && isspace((unsigned char)e[-1]))
+        e--;
+    cur[0] = '\0';
+    if (e - s > 4 && isalpha((unsigned char)e[-1]) && isalpha((unsigned char)e[-2]) &&
+        isalpha((unsigned char)e[-3]) && isspace((unsigned char)e[-4]))
+        w = e - 3; /* "12000 USD" */
+    else if (e - s > 4 && isalpha((unsigned char)s[0]) && isalpha((unsigned char)s[1]) &&
+             isalpha((unsigned char)s[2]) && isspace((unsigned char)s[3]))
+        w = s; /* "USD 12000" */
+    else
+        return 0;
+    snprintf(cur, nc, "%c%c%c", toupper((unsigned char)w[0]), toupper((unsigned char)w[1]),
+             toupper((unsigned char)w[2]));
+    if (w == s)
+        snprintf(num, nn, "%.*s", (int)(e - s - 4), s + 4);
+    else
+        snprintf(num, nn, "%.*s", (int)(w - s - 1), s);
+    return 1;
 }
 
 /* Before an action is written again after an attempt whose answer was lost as it committed:
@@ -377,6 +410,9 @@ act_assign_to(struct app *app, const char *entity, int64_t id, int handoff, cons
 
 static void on_convert_name(struct app *app, void *ctx, const char *text, int done, int ok);
 
+/* (a currency may follow the figure: "12000 USD"; without one, the account's usual one) */
+#define AMOUNT_LABEL "amount [currency] (empty: none): "
+
 static void
 on_convert_amount(struct app *app, void *ctx, const char *text, int done, int ok)
 {
@@ -391,16 +427,18 @@ on_convert_amount(struct app *app, void *ctx, const char *text, int done, int ok
     if (landed(app, "deal name: ", act.text, on_convert_name))
         return;
     {
-        /* the amount as the deal form reads it ("12.345,5", "12000") */
+        /* the amount as the deal form reads it ("12.345,5", "12000"), a currency beside it */
         const struct entity_field *f = entity_field(entity_named("deal"), "amount");
-        char msg[160], *amount = NULL;
+        char msg[160], *amount = NULL, num[sizeof act.to], cur[8];
 
-        if (form_normalize(f, text, &amount, msg, sizeof msg) == -1) {
+        if (!amount_currency(text, num, sizeof num, cur, sizeof cur))
+            str_copy(num, text, sizeof num);
+        if (form_normalize(f, num, &amount, msg, sizeof msg) == -1) {
             ui_message_error(app, "amount: %s", msg);
-            ui_input_begin(app, "amount (empty: none): ", text, on_convert_amount, NULL);
+            ui_input_begin(app, AMOUNT_LABEL, text, on_convert_amount, NULL);
             return;
         }
-        rc = db_convert_lead(app->db, act.id, act.text, amount, &act.conv, &err);
+        rc = db_convert_lead(app->db, act.id, act.text, amount, cur, &act.conv, &err);
         free(amount);
     }
     if (rc != 0) {
@@ -419,7 +457,7 @@ on_convert_name(struct app *app, void *ctx, const char *text, int done, int ok)
         return;
     str_copy(act.text, text, sizeof act.text);
     /* an empty name and an empty amount convert without a deal */
-    ui_input_begin(app, "amount (empty: none): ", act.to, on_convert_amount, NULL);
+    ui_input_begin(app, AMOUNT_LABEL, act.to, on_convert_amount, NULL);
 }
 
 void

@@ -36,7 +36,7 @@ check "a new lead offers C (convert)" wait_for "C convert"
 keys C
 check "C asks for the deal name, prefilled" wait_for "deal name: Bärenfels Logistik GmbH"
 keys Enter
-check "then for the amount" wait_for "amount (empty: none):"
+check "then for the amount" wait_for "amount [currency] (empty: none):"
 keys -l "12000"
 keys Enter
 check "the client says what the conversion created" wait_for "lead converted: account #"

@@ -131,13 +131,13 @@ open_detail leads "Leads by" "Lostconvert" "Lostconvert" lead "lead #$lead"
 keys C
 wait_for "deal name: Lost Convert Holding" 5 >/dev/null
 keys Enter
-wait_for "amount (empty: none):" 5 >/dev/null
+wait_for "amount [currency] (empty: none):" 5 >/dev/null
 keys -l 5000
 keys Enter
 lost_answer \
     "the conversion's answer is lost: offered again" "deal name: Lost Convert Holding" \
     "...and the lead is converted" "select status from leads where id = ${lead:-0}" converted \
-    "Enter: the amount again" "amount (empty: none): 5000" \
+    "Enter: the amount again" "amount [currency] (empty: none): 5000" \
     "Enter: it was done, and says so, not \"already converted\"" "the conversion was saved as the connection dropped (account #" \
     "...once: one deal of that name" "select count(*) from opportunities
         where name = 'Lost Convert Holding – new deal'" 1
