@@ -35,7 +35,22 @@ struct prompt {
     wchar_t key;
     int have_key;
     struct app *app;
+    char listed[64]; /* the start of what Tab listed in the message line ("": nothing) */
 };
+
+/* What Tab listed belongs to the line being typed: when the line is done or cancelled, it
+ * goes too, unless another message has taken its place meanwhile. */
+static void
+unlist(struct prompt *p)
+{
+    struct ui *ui = p->app->ui;
+
+    if (p->listed[0] != '\0' && strncmp(ui->msg, p->listed, strlen(p->listed)) == 0) {
+        ui->msg[0] = '\0';
+        ui->chrome_dirty = 1;
+    }
+    p->listed[0] = '\0';
+}
 
 /* libedit's input: the one key prompt_key() is feeding, else end of input. */
 static int
@@ -134,6 +149,7 @@ complete(EditLine *el, int ch)
     cmd_complete(line, strlen(line), &src, &c);
     if (c.n == 0) {
         ui_message(p->app, "no completions");
+        str_copy(p->listed, ui->msg, sizeof p->listed);
     } else {
         if (c.n == 1 && ui->msg[0] != '\0') { /* an earlier Tab's list or "no completions" */
             ui->msg[0] = '\0';
@@ -153,6 +169,7 @@ complete(EditLine *el, int ch)
                 strcat(list, "  ");
             }
             ui_message(p->app, "%s%s", list, i < c.n ? "…" : "");
+            str_copy(p->listed, ui->msg, sizeof p->listed);
         }
     }
     cmd_completion_fini(&c);
@@ -269,6 +286,7 @@ finish(struct prompt *p, const wchar_t *line, size_t n)
     wchar_t *copy;
 
     p->open = 0;
+    unlist(p);
     app->ui->dirty = 1;
     /* repaint the whole screen once the line is done, in case anything drew while libedit's
      * terminal modes were in force (see prompt_key) */
@@ -332,6 +350,7 @@ prompt_key(struct app *app, wint_t key, int fkey)
         }
     } else if (key == 27 || key == 7 || key == 3 || (key == 4 && empty)) {
         p->open = 0; /* Esc, ^G, ^C, ^D on an empty line: cancel */
+        unlist(p);
         app->ui->full_clear = 1;
         p->used = 1;
         return 1;

@@ -79,6 +79,19 @@ fi
 keys : v Tab x
 check "Tab completes a command name (and adds a space)" wait_bottom '^:view x$'
 keys Escape
+# what Tab listed belongs to the line: Esc takes it away with the line, at once (at 80
+# columns the list takes several lines)
+tmx resize-window -t =t: -x 80 -y 24
+wait_for "Accounts by" 5 >/dev/null
+keys : Tab
+check "Tab on an empty line lists the commands" wait_for "absences  accept" 5
+keys Escape
+check "Esc: the list goes with the line (not left for its seconds)" wait_gone "absences  accept" 2
+keys : "zzq" Tab
+check "Tab with nothing to offer says so" wait_for "no completions" 5
+keys Escape
+check "... and Esc takes that away too" wait_gone "no completions" 2
+tmx resize-window -t =t: -x 120 -y "$ROWS"
 keys : s o Tab "u" Tab
 check "Tab completes a sort name of the current list" wait_bottom '^:sort updated *$'
 keys Enter
