@@ -377,16 +377,15 @@ BEGIN
     -- it was the day expected, often still ahead, or none, and the reports count won and lost
     -- deals by its month. A date the same statement gives (a deal won last week, entered
     -- today) is kept; no date, or the one the deal had, is today's. A row put back as it was
-    -- keeps its date: an unmerge's, an import's revert's (ccrm_import_revert's setting, which
-    -- anyone may make: it only spares a date they may write anyway). Reopening leaves the date
-    -- alone: the day the deal last closed is a better expected close than none until someone
-    -- sets one (an empty date would move it to its creation month in the reports).
+    -- keeps its date: an unmerge's, an import's revert's (ccrm_restoring_what). Reopening
+    -- leaves the date alone: the day the deal last closed is a better expected close than none
+    -- until someone sets one (an empty date would move it to its creation month in the
+    -- reports).
     IF NEW.stage IN ('won', 'lost')
        AND (TG_OP = 'INSERT' OR OLD.stage IS DISTINCT FROM NEW.stage)
        AND (NEW.close_date IS NULL
             OR (TG_OP = 'UPDATE' AND NEW.close_date IS NOT DISTINCT FROM OLD.close_date))
-       AND current_setting('ccrm.import_revert', true) IS DISTINCT FROM 'on'
-       AND NOT ccrm_restoring() THEN
+       AND ccrm_restoring_what() IS NULL THEN
         NEW.close_date := ccrm_local(now())::date;
     END IF;
     RETURN NEW;

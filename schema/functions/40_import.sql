@@ -299,15 +299,16 @@ BEGIN
        AND NOT a.attisdropped AND a.attgenerated = '' AND a.attidentity = ''
        AND a.attname NOT IN ('created_at', 'created_by', 'updated_at', 'updated_by', 'version');
     -- (the rows as they were: a deal put back into won keeps its close date, which
-    -- ccrm_rule_deal_won would otherwise make today's)
-    PERFORM set_config('ccrm.import_revert', 'on', true);
+    -- ccrm_rule_deal_won would otherwise make today's; ccrm_restoring_what says so, for this
+    -- statement only)
+    CREATE TEMP TABLE ccrm_restoring_now (import_revert boolean) ON COMMIT DROP;
     EXECUTE format('UPDATE public.%I t SET %s FROM audit a,'
                    ' jsonb_populate_record(NULL::public.%I, a.old_row) r'
                    ' WHERE a.xid = $1 AND a.entity = $2 AND a.op = ''update'''
                    ' AND t.id = a.entity_id', b.entity, v_cols, b.entity)
         USING b.xid, b.entity;
     GET DIAGNOSTICS v_res = ROW_COUNT;
-    PERFORM set_config('ccrm.import_revert', '', true);
+    DROP TABLE pg_temp.ccrm_restoring_now;
     RETURN format('reverted import batch %s (%s%s): %s deleted, %s restored', p_batch,
                   ccrm_entity_nouns(b.entity), ' from ' || b.file_name, v_del, v_res);
 END

@@ -255,23 +255,41 @@ AS $$
     END
 $$;
 
+-- What is putting rows back as they were right now: 'unmerge' (ccrm_unmerge) or 'import revert'
+-- (ccrm_import_revert's restoring UPDATE), NULL when nothing is. The mark is a temporary table,
+-- ccrm_restoring_now, with one column named for what restores; those functions (SECURITY
+-- DEFINER) create it, as the owner, around their own restoring statements only and drop it
+-- before they return: a caller cannot make one owned by the owner, and the statements after
+-- them in the caller's transaction are not restoring (merges.undo_xid said "this
+-- transaction", which let a caller's own inserts after an unmerge keep forged stamps, a
+-- partner owner and opted-out members; the import revert's setting, ccrm.import_revert, could
+-- be set by anyone). The column's name, not a row, says what: the catalog tells it, so the
+-- triggers that ask, running as whoever writes, need no right on the owner's table.
+CREATE OR REPLACE FUNCTION ccrm_restoring_what() RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    RETURN (SELECT replace(a.attname, '_', ' ')
+              FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = 1
+             WHERE c.oid = to_regclass('pg_temp.ccrm_restoring_now')
+               AND c.relowner = (SELECT m.relowner FROM pg_class m
+                                  WHERE m.oid = to_regclass('public.merges')));
+END
+$$;
+
 -- Is ccrm_unmerge putting rows back right now? Then they are restored exactly as they were:
 -- ccrm_stamp keeps the stamps of a row inserted again, the owner check and routing leave it
 -- alone, and the opt-out rules leave the restored memberships alone (the state restored was a
--- valid one). The mark is a temporary table that ccrm_unmerge (SECURITY DEFINER) creates, as
--- the owner, around its own restoring statements only and drops before it returns: a caller
--- cannot make one owned by the owner, and the statements after the unmerge in the caller's
--- transaction are not restoring (merges.undo_xid said "this transaction", which let a caller's
--- own inserts after an unmerge keep forged stamps, a partner owner and opted-out members).
+-- valid one, and the unmerge applies the opt-outs recorded since the merge afterwards). An
+-- import's revert keeps only a won or lost deal's close date (ccrm_rule_deal_won): the rows it
+-- puts back meet today's owner and opt-out rules, as any update.
 CREATE OR REPLACE FUNCTION ccrm_restoring() RETURNS boolean
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, public, pg_temp
 AS $$
 BEGIN
-    RETURN EXISTS (SELECT 1 FROM pg_class c
-                    WHERE c.oid = to_regclass('pg_temp.ccrm_restoring_now')
-                      AND c.relowner = (SELECT m.relowner FROM pg_class m
-                                         WHERE m.oid = to_regclass('public.merges')));
+    RETURN coalesce(ccrm_restoring_what() = 'unmerge', false);
 END
 $$;
 
@@ -2766,7 +2784,7 @@ BEGIN
     UPDATE merges x SET undone_at = now(), undone_by = v_who, undo_xid = pg_current_xact_id()
      WHERE x.id = p_merge;
     -- from here to the drop below, the statements restore (ccrm_restoring)
-    CREATE TEMP TABLE ccrm_restoring_now () ON COMMIT DROP;
+    CREATE TEMP TABLE ccrm_restoring_now (unmerge boolean) ON COMMIT DROP;
 
     FOR r IN SELECT g.entity, g.op, array_agg(g.id ORDER BY g.id DESC) AS ids
                FROM (SELECT a.id, a.entity, a.op,

@@ -159,12 +159,12 @@ e_un=$(n paul "insert into tickets (account_id, contact_id, subject) values ($sh
 e_no=$(n paul "insert into tickets (account_id, contact_id, subject) values ($sh1, $((unc + 100000)), 'x')")
 check "partner: unshared and nonexistent contact give the identical error" test "$e_un" = "$e_no"
 check "... and that error is the RLS one, not a foreign key's" grep -q 'row-level security' <<<"$e_un"
-e_un=$(n paul "insert into interactions (kind, contact_id) values ('call', $unc)")
-e_no=$(n paul "insert into interactions (kind, contact_id) values ('call', $((unc + 100000)))")
+e_un=$(n paul "insert into interactions (kind, subject, contact_id) values ('call', 'x', $unc)")
+e_no=$(n paul "insert into interactions (kind, subject, contact_id) values ('call', 'x', $((unc + 100000)))")
 check "partner: interaction on unshared vs missing contact: identical errors" test "$e_un" = "$e_no"
 unt=$(q "select min(id) from tickets where account_id not in ($shared)")
-e_un=$(n paul "insert into interactions (kind, account_id, ticket_id) values ('note', $sh1, $unt)")
-e_no=$(n paul "insert into interactions (kind, account_id, ticket_id) values ('note', $sh1, 99999999)")
+e_un=$(n paul "insert into interactions (kind, subject, account_id, ticket_id) values ('note', 'x', $sh1, $unt)")
+e_no=$(n paul "insert into interactions (kind, subject, account_id, ticket_id) values ('note', 'x', $sh1, 99999999)")
 check "partner: interaction naming an unshared vs missing ticket: identical errors" test "$e_un" = "$e_no"
 mayNot paul "insert into tickets (id, account_id, subject) overriding system value values (1, $sh1, 'x')" "permission denied"
 mayNot paul "insert into tickets (account_id, subject, status) values ($sh1, 'x', 'closed')" "permission denied"
