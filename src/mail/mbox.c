@@ -3,6 +3,7 @@
  * or after an empty line; its ">From " lines (any number of '>') lose one '>' (mboxrd: the
  * writer added it), and the empty line before the next separator belongs to the file, not to
  * the mail. No libpq, no curses. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -99,6 +100,34 @@ is_separator(const char *line, size_t n)
     return n >= 5 && memcmp(line, "From ", 5) == 0;
 }
 
+/* A separator after the first: "From " and the sender, then a date with its time ("From
+ * a@b.example Mon Dec  2 10:00:00 2024"), or nothing when the sender is an address. A writer that
+ * did not escape a body's "From " line ("From my point of view, ...") after an empty line would
+ * otherwise cut the mail in two there, its end refused as "not a mail". */
+static int
+is_next_separator(const char *line, size_t n)
+{
+    size_t i = 5;
+
+    if (!is_separator(line, n))
+        return 0;
+    while (n > i && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' ' ||
+                     line[n - 1] == '\t'))
+        n--;
+    if (i == n || line[i] == ' ' || line[i] == '\t')
+        return 0; /* no sender */
+    while (i < n && line[i] != ' ' && line[i] != '\t')
+        i++;
+    if (i == n) /* "From a@b.example" alone, not "From here" */
+        return memchr(line + 5, '@', n - 5) != NULL;
+    for (; i + 4 < n; i++)
+        if (isdigit((unsigned char)line[i]) && isdigit((unsigned char)line[i + 1]) &&
+            line[i + 2] == ':' && isdigit((unsigned char)line[i + 3]) &&
+            isdigit((unsigned char)line[i + 4]))
+            return 1; /* a time: hh:mm */
+    return 0;
+}
+
 static int
 is_blank(const char *line, size_t n)
 {
@@ -148,7 +177,7 @@ mail_mbox_next(struct mail_mbox *mb, char **buf, size_t *n, struct ccrm_err *err
         }
         if (r == 0)
             break;
-        if (is_separator(mb->line, mb->llen) && (blank_before || len == 0)) {
+        if (is_next_separator(mb->line, mb->llen) && (blank_before || len == 0)) {
             mb->have_line = 1;
             break;
         }

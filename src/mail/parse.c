@@ -209,6 +209,169 @@ clean_msgid(const char *s)
     return out;
 }
 
+/* The bytes of one encoded word's text: base64 (padding or none, each word on its own) or Q. */
+static void
+word_bytes(GByteArray *out, const char *p, size_t n, int b64)
+{
+    static const char digits[] = "0123456789ABCDEF";
+    unsigned bits = 0;
+    int nbits = 0;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i], byte;
+
+        if (b64) {
+            int v = c >= 'A' && c <= 'Z'   ? c - 'A'
+                    : c >= 'a' && c <= 'z' ? c - 'a' + 26
+                    : c >= '0' && c <= '9' ? c - '0' + 52
+                    : c == '+'             ? 62
+                    : c == '/'             ? 63
+                                           : -1;
+
+            if (v < 0)
+                continue; /* padding, spaces */
+            bits = (bits << 6) | (unsigned)v;
+            nbits += 6;
+            if (nbits >= 8) {
+                nbits -= 8;
+                byte = (unsigned char)(bits >> nbits);
+                g_byte_array_append(out, &byte, 1);
+                bits &= (1u << nbits) - 1;
+            }
+        } else if (c == '=' && i + 2 < n && strchr(digits, g_ascii_toupper(p[i + 1])) != NULL &&
+                   strchr(digits, g_ascii_toupper(p[i + 2])) != NULL) {
+            byte = (unsigned char)(g_ascii_xdigit_value(p[i + 1]) * 16 +
+                                   g_ascii_xdigit_value(p[i + 2]));
+            g_byte_array_append(out, &byte, 1);
+            i += 2;
+        } else {
+            byte = c == '_' ? ' ' : c;
+            g_byte_array_append(out, &byte, 1);
+        }
+    }
+}
+
+/* Decoded words: as text, or (reencode) as one UTF-8 word that GMime reads right. */
+static void
+append_words(GString *out, const char *text, int reencode)
+{
+    char *line, *b64;
+
+    if (!reencode) {
+        g_string_append(out, text);
+        return;
+    }
+    line = mail_clean(text, strlen(text), 1);
+    b64 = g_base64_encode((const guchar *)line, strlen(line));
+    g_string_append_printf(out, "=?UTF-8?B?%s?=", b64);
+    g_free(b64);
+    free(line);
+}
+
+/* Text between words, raw 8-bit bytes read as UTF-8 or else Windows-1252 (as GMime reads
+ * them), as UTF-8. */
+static void
+append_text(GString *out, const char *s, size_t n)
+{
+    char *t = mail_to_utf8(s, n, NULL);
+
+    g_string_append(out, t);
+    free(t);
+}
+
+/* An unstructured header's raw value (Subject) as text. RFC 2047 words are decoded here rather
+ * than by GMime, which reads a run of words of one charset as one base64 text (a word ending
+ * in "==" before the next, as writers that cut a UTF-8 character in two make, gives "?"),
+ * drops the last bytes of a word without its padding ("w5xiZXI": "Üb" for "Über") and makes
+ * "??" of bytes that are not in the declared charset. Here each word is decoded on its own,
+ * the bytes of adjacent words in one charset are joined before they are read (so a character
+ * cut in two is whole again), and they are read as a body's text is (mail_to_utf8: UTF-8
+ * mislabelled, unknown charsets). Raw 8-bit text is UTF-8 if valid, else Windows-1252.
+ * reencode: the value with each run of words as one UTF-8 word instead, for an address
+ * header (From, To) GMime then parses with the names read right. */
+#define DECODE_WORDS_MAX                                                                           \
+    8192 /* a Subject is cut at 4,000 bytes; the search for words is not                           \
+          * linear in the worst case */
+static char *
+decode_words(const char *folded, int reencode)
+{
+    GString *out = g_string_new(NULL);
+    GByteArray *pend = g_byte_array_new();
+    char *pend_cs = NULL, *t, *raw, *r;
+    const char *p, *lit, *f;
+    size_t len = strnlen(folded, DECODE_WORDS_MAX);
+
+    /* unfolded: the line ends go, the space that follows them stays */
+    raw = xmalloc(len + 1);
+    for (f = folded, r = raw; f < folded + len; f++)
+        if (*f != '\r' && *f != '\n')
+            *r++ = *f;
+    *r = '\0';
+    p = lit = raw;
+
+#define FLUSH_WORDS()                                                                              \
+    do {                                                                                           \
+        if (pend_cs != NULL) {                                                                     \
+            t = mail_to_utf8((const char *)pend->data, pend->len, pend_cs);                        \
+            append_words(out, t, reencode);                                                        \
+            free(t);                                                                               \
+            g_free(pend_cs);                                                                       \
+            pend_cs = NULL;                                                                        \
+            g_byte_array_set_size(pend, 0);                                                        \
+        }                                                                                          \
+    } while (0)
+    while (p != NULL && *p != '\0') {
+        const char *q1, *q2, *end, *q = strstr(p, "=?");
+        int b64;
+
+        if (q == NULL)
+            break;
+        /* =?charset?B|Q?text?= with no space inside */
+        q1 = strchr(q + 2, '?');
+        if (q1 == NULL || q1 == q + 2 || q + 2 + strcspn(q + 2, " \t") < q1 || q1[1] == '\0' ||
+            strchr("BbQq", q1[1]) == NULL || q1[2] != '?') {
+            p = q + 2;
+            continue;
+        }
+        q2 = q1 + 3;
+        end = strstr(q2, "?=");
+        if (end == NULL || q2 + strcspn(q2, " \t") < end) {
+            p = q + 2;
+            continue;
+        }
+        b64 = q1[1] == 'B' || q1[1] == 'b';
+        {
+            char *cs = g_strndup(q + 2, (gsize)(q1 - q - 2));
+            const char *between = lit;
+
+            cs[strcspn(cs, "*")] = '\0'; /* RFC 2231 language: "utf-8*de" */
+            while (between < q &&
+                   (*between == ' ' || *between == '\t' || *between == '\r' || *between == '\n'))
+                between++;
+            /* text before the word: kept, unless it is the space between two words */
+            if (between < q || pend_cs == NULL) {
+                FLUSH_WORDS();
+                append_text(out, lit, (size_t)(q - lit));
+            } else if (g_ascii_strcasecmp(cs, pend_cs) != 0) {
+                FLUSH_WORDS();
+            }
+            if (pend_cs == NULL)
+                pend_cs = cs;
+            else
+                g_free(cs);
+        }
+        word_bytes(pend, q2, (size_t)(end - q2), b64);
+        p = lit = end + 2;
+    }
+    FLUSH_WORDS();
+#undef FLUSH_WORDS
+    append_text(out, lit, strlen(lit));
+    g_byte_array_unref(pend);
+    free(raw);
+    return g_string_free(out, FALSE);
+}
+
 /* ---- addresses ---- */
 
 #define MAIL_RECIPIENTS_MAX 1000
@@ -592,6 +755,7 @@ struct walk {
     GString *body;
     GPtrArray *att; /* struct mail_attachment * */
     int depth;
+    int files_only; /* an alternative not chosen for the text: its files only */
 };
 
 static void walk(struct walk *w, GMimeObject *obj);
@@ -736,6 +900,8 @@ body_add(struct walk *w, const char *text)
 {
     size_t len = strlen(text);
 
+    if (w->files_only)
+        return;
     while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == ' ' || text[len - 1] == '\t'))
         len--;
     while (len > 0 && *text == '\n') {
@@ -759,6 +925,28 @@ is_attachment(GMimeObject *obj)
     return GMIME_IS_PART(obj) && g_mime_part_get_filename(GMIME_PART(obj)) != NULL;
 }
 
+/* A text said to be base64 that is not (words, punctuation: a writer's wrong header) is read
+ * as it is written, not decoded into bytes that mean nothing. Its first 4 KB tell. */
+static void
+text_not_base64(GMimePart *part)
+{
+    GMimeDataWrapper *dw = g_mime_part_get_content(part);
+    GMimeStream *src = dw != NULL ? g_mime_data_wrapper_get_stream(dw) : NULL;
+    char buf[4096];
+    gssize i, n;
+
+    if (src == NULL || g_mime_data_wrapper_get_encoding(dw) != GMIME_CONTENT_ENCODING_BASE64 ||
+        g_mime_stream_reset(src) == -1)
+        return;
+    n = g_mime_stream_read(src, buf, sizeof buf);
+    g_mime_stream_reset(src);
+    for (i = 0; i < n; i++)
+        if (!g_ascii_isalnum(buf[i]) && strchr("+/= \t\r\n", buf[i]) == NULL) {
+            g_mime_data_wrapper_set_encoding(dw, GMIME_CONTENT_ENCODING_8BIT);
+            return;
+        }
+}
+
 static void
 leaf(struct walk *w, GMimePart *part)
 {
@@ -771,6 +959,9 @@ leaf(struct walk *w, GMimePart *part)
     if (!is_attachment(obj) && (g_mime_content_type_is_type(ct, "text", "plain") ||
                                 g_mime_content_type_is_type(ct, "text", "html") ||
                                 g_mime_content_type_is_type(ct, "message", "delivery-status"))) {
+        if (w->files_only)
+            return; /* the same text again, in the alternative not chosen */
+        text_not_base64(part);
         /* the text is taken whatever the attachment limit (a 20 MB text is still the text) */
         size = part_bytes(part, (size_t)-1 / 2, &bytes);
         text = mail_to_utf8(bytes != NULL ? bytes : "", bytes != NULL ? size : 0,
@@ -843,21 +1034,28 @@ contains_type(GMimeObject *obj, const char *type, const char *subtype)
 static void
 alternative(struct walk *w, GMimeMultipart *mp)
 {
-    int i, n = g_mime_multipart_get_count(mp);
+    int i, chosen = -1, n = g_mime_multipart_get_count(mp), files_only = w->files_only;
 
     /* plain text first, HTML second, else the last (the sender's favourite) */
+    for (i = 0; i < n && chosen == -1; i++)
+        if (contains_type(g_mime_multipart_get_part(mp, i), "text", "plain"))
+            chosen = i;
+    for (i = 0; i < n && chosen == -1; i++)
+        if (contains_type(g_mime_multipart_get_part(mp, i), "text", "html"))
+            chosen = i;
+    if (chosen == -1)
+        chosen = n - 1;
+    if (chosen >= 0)
+        walk(w, g_mime_multipart_get_part(mp, chosen));
+    /* the others say the same in other words, but may carry what the chosen one has not:
+     * the screenshot of an HTML part (Thunderbird's multipart/related beside the plain
+     * text), an invitation's text/calendar (Outlook's third alternative). Their files are
+     * kept, their text is not. */
+    w->files_only = 1;
     for (i = 0; i < n; i++)
-        if (contains_type(g_mime_multipart_get_part(mp, i), "text", "plain")) {
+        if (i != chosen)
             walk(w, g_mime_multipart_get_part(mp, i));
-            return;
-        }
-    for (i = 0; i < n; i++)
-        if (contains_type(g_mime_multipart_get_part(mp, i), "text", "html")) {
-            walk(w, g_mime_multipart_get_part(mp, i));
-            return;
-        }
-    if (n > 0)
-        walk(w, g_mime_multipart_get_part(mp, n - 1));
+    w->files_only = files_only;
 }
 
 static void
@@ -1088,6 +1286,25 @@ mail_parse(char *buf, size_t n, const struct mail_parse_opts *o, struct ccrm_err
         m->message_id = derived_id(msg, (const char *)ba->data, n, body_at);
         m->derived_id = 1;
     }
+    {
+        /* names in encoded words as writers cut them (see decode_words); after the hash
+         * Message-ID, so that a mail without one hashes as it always did */
+        static const char *const addr_headers[] = {"From", "Sender", "Reply-To", "To", "Cc"};
+        size_t i;
+
+        for (i = 0; i < sizeof addr_headers / sizeof addr_headers[0]; i++) {
+            GMimeHeader *h =
+                g_mime_header_list_get_header(g_mime_object_get_header_list(obj), addr_headers[i]);
+            const char *raw = h != NULL ? g_mime_header_get_raw_value(h) : NULL;
+
+            if (raw != NULL && strstr(raw, "=?") != NULL && strlen(raw) < DECODE_WORDS_MAX) {
+                char *v = decode_words(raw, 1);
+
+                g_mime_object_set_header(obj, addr_headers[i], v, NULL);
+                free(v);
+            }
+        }
+    }
     m->references = references(msg, &m->in_reply_to);
     first_mailbox(g_mime_message_get_from(msg), &m->from_addr, &m->from_name);
     if (m->from_addr == NULL) /* no From: Sender says who, if anyone */
@@ -1127,9 +1344,15 @@ mail_parse(char *buf, size_t n, const struct mail_parse_opts *o, struct ccrm_err
     m->recipients = join_strv(rcpt);
     g_ptr_array_free(rcpt, TRUE);
     {
-        const char *s = g_mime_message_get_subject(msg);
+        GMimeHeader *h =
+            g_mime_header_list_get_header(g_mime_object_get_header_list(obj), "Subject");
+        const char *raw = h != NULL ? g_mime_header_get_raw_value(h) : NULL;
+        char *s = raw != NULL ? decode_words(raw, 0) : NULL;
 
+        if (s != NULL)
+            g_strchug(s); /* the space after the colon */
         m->subject = mail_clean(s != NULL ? s : "", s != NULL ? strlen(s) : 0, 1);
+        free(s);
     }
     dt = g_mime_message_get_date(msg);
     if (dt != NULL) {

@@ -25,27 +25,13 @@
 #define CORPUS CCRM_SOURCE_DIR "/tests/data/mail"
 
 static const char *const corpus[] = {
-    "01-alternative",
-    "02-html-only",
-    "03-base64-utf8",
-    "04-latin1-qp",
-    "05-cp1252",
-    "06-encoded-words",
-    "07-attachments",
-    "08-no-message-id",
-    "09-duplicate-id",
-    "10-broken-headers",
-    "11-auto-reply",
-    "12-bounce",
-    "13-mailing-list",
-    "14-reply-references",
-    "15-forwarded",
-    "16-subject-reply",
-    "17-plus-token",
-    "18-subject-tag",
-    "19-read-receipt",
-    "20-bulk",
-    NULL,
+    "01-alternative",     "02-html-only",        "03-base64-utf8",  "04-latin1-qp",
+    "05-cp1252",          "06-encoded-words",    "07-attachments",  "08-no-message-id",
+    "09-duplicate-id",    "10-broken-headers",   "11-auto-reply",   "12-bounce",
+    "13-mailing-list",    "14-reply-references", "15-forwarded",    "16-subject-reply",
+    "17-plus-token",      "18-subject-tag",      "19-read-receipt", "20-bulk",
+    "21-crlf-raw-utf8",   "22-raw-latin1",       "23-split-words",  "24-alternative-related",
+    "25-calendar-invite", "26-signed-nested",    "27-base64-lie",   NULL,
 };
 
 static const char *
@@ -567,6 +553,27 @@ test_mbox(void **state)
     free(buf);
     assert_int_equal(mail_mbox_next(mb, &buf, &n, &err), 0);
     assert_int_equal(mail_mbox_done(mb), mail_mbox_size(mb));
+    mail_mbox_close(&mb);
+
+    /* a body's "From " line that the writer did not escape, after an empty line, is no
+     * separator (a separator names the sender and a time, or only the sender's address); CR LF
+     * lines */
+    write_file(path, "From a@b Mon Dec  2 10:00:00 2024\r\n"
+                     "From: a@b\r\nSubject: one\r\n\r\nline\r\n\r\n"
+                     "From my point of view, this is wrong.\r\n\r\nFrom here\r\nend\r\n\r\n"
+                     "From c@d\r\nFrom: c@d\r\nSubject: two\r\n\r\nlast\r\n");
+    mb = mail_mbox_open(path, &err);
+    assert_non_null(mb);
+    assert_int_equal(mail_mbox_next(mb, &buf, &n, &err), 1);
+    assert_int_equal(n, strlen("From: a@b\r\nSubject: one\r\n\r\nline\r\n\r\nFrom my point of "
+                               "view, this is wrong.\r\n\r\nFrom here\r\nend\r\n"));
+    assert_memory_equal(buf, "From: a@b\r\nSubject: one\r\n\r\nline\r\n\r\nFrom my point of view",
+                        56);
+    free(buf);
+    assert_int_equal(mail_mbox_next(mb, &buf, &n, &err), 1);
+    assert_int_equal(n, strlen("From: c@d\r\nSubject: two\r\n\r\nlast\r\n"));
+    free(buf);
+    assert_int_equal(mail_mbox_next(mb, &buf, &n, &err), 0);
     mail_mbox_close(&mb);
 
     write_file(path, "Subject: not an mbox\n\n");

@@ -418,3 +418,210 @@ Content-Type: text/html; charset=utf-8
 
 <h1>December</h1><p>Offers &amp; more.</p>
 """)
+
+# 21 CR LF throughout, raw 8-bit UTF-8 in Subject and the From name (no encoded words), an
+# attachment whose RFC 2231 name is continued over two parameters
+w('21-crlf-raw-utf8.eml', """From: Jürgen Müller <juergen.mueller@raw-header.example>
+To: support@example.com
+Subject: Größenänderung geht nicht – bitte helfen
+Date: Mon, 16 Dec 2024 09:00:00 +0100
+Message-ID: <crlf.raw.1@raw-header.example>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="crlf-1"
+
+--crlf-1
+Content-Type: text/plain; charset=utf-8
+Content-Transfer-Encoding: quoted-printable
+
+Die Gr=C3=B6=C3=9Fe l=C3=A4sst sich nicht =C3=A4ndern, obwohl ich es mehrfach =
+versucht habe.
+
+--crlf-1
+Content-Type: application/pdf
+Content-Disposition: attachment;
+ filename*0*=UTF-8''Sehr%20langer%20Dateiname%20f%C3%BCr%20;
+ filename*1*=die%20Rechnung.pdf
+Content-Transfer-Encoding: base64
+
+JVBERi0xLjQK
+--crlf-1--
+""", crlf=True)
+
+# 22 raw Latin-1 in Subject, the From name and a file name; a body in a charset nobody knows
+w('22-raw-latin1.eml', """From: Björn Größer <bjoern@latin1-header.example>
+To: support@example.com
+Subject: Überweisung für März fehlt
+Date: Mon, 16 Dec 2024 09:05:00 +0100
+Message-ID: <latin1.raw.1@latin1-header.example>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="l1"
+
+--l1
+Content-Type: text/plain; charset="x-unknown"
+Content-Transfer-Encoding: 8bit
+
+Grüße aus Köln, die Überweisung fehlt.
+--l1
+Content-Type: text/plain
+Content-Disposition: attachment; filename="Auszug März.txt"
+
+Auszug
+--l1--
+""".encode('latin-1'))
+
+# 23 encoded words as writers cut them: a UTF-8 character cut in two between base64 words (the
+# first padded), a word without its padding, a word in the middle of a word, UTF-8 declared
+# for Latin-1 bytes; the From name cut in the middle of a character too, over two lines
+gl = 'Grégoire Lefèvre'.encode()
+w('23-split-words.eml', """From: =?UTF-8?B?""" + base64.b64encode(gl[:14]).decode() + """?=
+ =?UTF-8?B?""" + base64.b64encode(gl[14:]).decode() + """?= <gregoire@split-words.example>
+To: support@example.com
+Subject: =?UTF-8?B?""" + base64.b64encode('Ü'.encode()[:1]).decode() + """?=
+ =?UTF-8?B?""" + base64.b64encode('Ü'.encode()[1:] + 'berweisung'.encode()).decode() + """?= =?UTF-8?B?""" + base64.b64encode(' für'.encode()).decode().rstrip('=') + """?=
+ Bestell=?UTF-8?Q?=C3=BC?=bersicht =?utf-8?Q?Gr=FC=DFe?=
+Date: Mon, 16 Dec 2024 09:10:00 +0100
+Message-ID: <split.words.1@split-words.example>
+Content-Type: text/plain; charset=utf-8
+
+Text.
+""")
+
+# 24 Thunderbird with a pasted screenshot: the plain text beside a multipart/related of the
+# HTML and its image (the image is only in the alternative not chosen for the text)
+w('24-alternative-related.eml', """From: Tom Bird <tom@screenshot.example>
+To: support@example.com
+Subject: Fehlermeldung im Screenshot
+Date: Mon, 16 Dec 2024 09:15:00 +0100
+Message-ID: <alt.related.1@screenshot.example>
+MIME-Version: 1.0
+Content-Type: multipart/alternative; boundary="alt-2"
+
+--alt-2
+Content-Type: text/plain; charset=utf-8; format=flowed
+
+Siehe Screenshot.
+--alt-2
+Content-Type: multipart/related; boundary="rel-2"
+
+--rel-2
+Content-Type: text/html; charset=utf-8
+
+<p>Siehe Screenshot.</p><img src="cid:shot@screenshot.example">
+--rel-2
+Content-Type: image/png; name="screenshot.png"
+Content-Disposition: inline; filename="screenshot.png"
+Content-ID: <shot@screenshot.example>
+Content-Transfer-Encoding: base64
+
+""" + b64(png) + """
+--rel-2--
+
+--alt-2--
+""")
+
+# 25 Outlook's invitation: text, HTML and the text/calendar as three alternatives
+w('25-calendar-invite.eml', """From: Olga Organizer <olga@invite.example>
+To: support@example.com
+Subject: Einladung: Review Q1
+Date: Mon, 16 Dec 2024 09:20:00 +0100
+Message-ID: <invite.1@invite.example>
+MIME-Version: 1.0
+Content-Type: multipart/alternative; boundary="inv"
+
+--inv
+Content-Type: text/plain; charset=utf-8
+
+Review am Dienstag, 10 Uhr.
+--inv
+Content-Type: text/html; charset=utf-8
+
+<p>Review am Dienstag, 10 Uhr.</p>
+--inv
+Content-Type: text/calendar; charset=utf-8; method=REQUEST
+Content-Transfer-Encoding: 7bit
+
+BEGIN:VCALENDAR
+METHOD:REQUEST
+BEGIN:VEVENT
+UID:review-q1@invite.example
+SUMMARY:Review Q1
+DTSTART:20241217T090000Z
+END:VEVENT
+END:VCALENDAR
+--inv--
+""")
+
+# 26 PGP-signed, the text three multiparts deep, a forwarded mail and a file beside it
+w('26-signed-nested.eml', """From: Petra Signer <petra@signed.example>
+To: support@example.com
+Subject: Signierte Anfrage
+Date: Mon, 16 Dec 2024 09:25:00 +0100
+Message-ID: <signed.1@signed.example>
+MIME-Version: 1.0
+Content-Type: multipart/signed; micalg=pgp-sha256; protocol="application/pgp-signature";
+ boundary="sig"
+
+--sig
+Content-Type: multipart/mixed; boundary="m1"
+
+--m1
+Content-Type: multipart/mixed; boundary="m2"
+
+--m2
+Content-Type: multipart/alternative; boundary="m3"
+
+--m3
+Content-Type: text/plain; charset=utf-8
+
+Text drei Ebenen tief.
+--m3
+Content-Type: text/html; charset=utf-8
+
+<p>Text drei Ebenen tief.</p>
+--m3--
+--m2
+Content-Type: message/rfc822
+Content-Disposition: attachment; filename*=UTF-8''Weitergeleitet%20%C3%BCber.eml
+
+From: Old Sender <old@signed.example>
+Subject: Alte Nachricht
+Message-ID: <old.1@signed.example>
+
+Alter Text.
+--m2--
+--m1
+Content-Type: application/octet-stream; name="=?UTF-8?Q?Pr=C3=BCfsumme.bin?="
+Content-Transfer-Encoding: base64
+
+AAEC
+--m1--
+--sig
+Content-Type: application/pgp-signature; name="signature.asc"
+
+-----BEGIN PGP SIGNATURE-----
+iQ==
+-----END PGP SIGNATURE-----
+--sig--
+""")
+
+# 27 a text said to be base64 that is not, and a mail of only an attachment forwarded beside it
+w('27-base64-lie.eml', """From: Lisa Lie <lisa@base64-lie.example>
+To: support@example.com
+Subject: Falsche Kodierung
+Date: Mon, 16 Dec 2024 09:30:00 +0100
+Message-ID: <b64.lie.1@base64-lie.example>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="lie"
+
+--lie
+Content-Type: text/plain; charset=utf-8
+Content-Transfer-Encoding: base64
+
+Dieser Text ist nicht base64, auch wenn der Kopf es sagt: Grüße!
+--lie
+Content-Type: application/pdf; name="scan.pdf"
+Content-Transfer-Encoding: base64
+
+JVBERi0xLjQK
+--lie--
+""")
