@@ -114,14 +114,19 @@ int db_bill_payment(struct db *db, const char *ref, const char *amount, const ch
 
 /* A draft credit note for an issued invoice (ccrm_credit_note), or a draft invoice from an
  * accepted quote or a won deal (from = "quote" or "deal"; tax_rate for a deal without an
- * accepted quote, else NULL). msg gets one line naming the new draft. Returns 0 or -1. */
+ * accepted quote, else NULL). msg gets one line naming the new draft. Returns 0 or -1; when
+ * the connection dropped as it committed, msg gets the id the draft has if it was made, and
+ * db_write_unanswered what to ask before it is made again. */
 int db_bill_credit_note(struct db *db, const char *ref, const char *note, char *msg, size_t n,
                         struct ccrm_err *err);
 int db_bill_invoice_from(struct db *db, const char *from, const char *id, const char *tax_rate,
                          char *msg, size_t n, struct ccrm_err *err);
 
 /* ---- the full-screen client's actions (each one statement; the rules are the database's) ----
- * Each returns 0, or -1 with err holding the database's refusal. */
+ * Each returns 0, or -1 with err holding the database's refusal. Those that make a document
+ * (a quote, a revision, a draft) do it in a transaction of their own: when the connection
+ * dropped as it committed, the id out parameter names the document it made if it landed, and
+ * db_write_unanswered says what to ask (db_write_landed) before it is made a second time. */
 
 /* A draft quote for a deal (its account, name and currency), owned by the caller. */
 int db_bill_quote_for_deal(struct db *db, int64_t deal, int64_t *quote, struct ccrm_err *err);

@@ -17,6 +17,13 @@
 struct db *cli_open_db(const char *conninfo, const struct ccrm_config *cfg, int migrate_private,
                        int *private_db, struct ccrm_err *err);
 
+/* A write that must not be done twice failed as the connection dropped as it committed
+ * (db_write_unanswered gave xid, not ""): connect again (a few tries, some seconds) and ask
+ * whether it was written (db_write_landed), so that the command says what happened rather than
+ * leave it to a retry that would do it twice. 1 it was, 0 it was not, -1 that cannot be told
+ * (err says why). */
+int cli_write_landed(struct db *db, const char *xid, struct ccrm_err *err);
+
 /* Load the configuration for a batch command (-c FILE may be NULL). Prints the error and
  * returns EX_CONFIG on failure, else 0. */
 int cli_load_config(struct ccrm_config *cfg, const char *file);

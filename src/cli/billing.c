@@ -423,6 +423,45 @@ send_doc(struct db *db, const struct bill_opts *o, const struct ccrm_config *cfg
     return rc;
 }
 
+/* A payment, credit note or draft invoice whose COMMIT's answer was lost (the connection
+ * dropped): asked whether it was written before anything is said, so that a script does not run
+ * the command again, which would write it twice. made: the new draft's id if it was made.
+ * Returns the exit code: 0 when it was written. */
+static int
+lost_answer(struct db *db, const struct bill_opts *o, const char *xid, const char *made,
+            const struct ccrm_err *err)
+{
+    const char *what = o->action == BA_PAYMENT  ? "payment"
+                       : o->action == BA_CREDIT ? "credit note"
+                                                : "invoice";
+    struct ccrm_err e;
+
+    switch (cli_write_landed(db, xid, &e)) {
+    case 1:
+        if (o->action == BA_PAYMENT)
+            safe_fprintf(stdout,
+                         "ccrm: the payment was recorded as the connection dropped (on invoice "
+                         "%s): not recorded again\n",
+                         o->ref);
+        else
+            safe_fprintf(stdout,
+                         "ccrm: %s #%s (draft) was made as the connection dropped: not made "
+                         "again; issue it with ccrm --issue %s\n",
+                         what, made, made);
+        return 0;
+    case 0:
+        safe_fprintf(stderr, "ccrm: %s: %s; the %s was not %s: running the command again is safe\n",
+                     o->flag, err->msg, what, o->action == BA_PAYMENT ? "recorded" : "made");
+        return EX_UNAVAILABLE;
+    default:
+        safe_fprintf(stderr,
+                     "ccrm: %s: %s as it committed: the %s may have been %s, which could not be "
+                     "told (%s); look before running the command again\n",
+                     o->flag, err->msg, what, o->action == BA_PAYMENT ? "recorded" : "made", e.msg);
+        return EX_UNAVAILABLE;
+    }
+}
+
 int
 cli_billing_main(int argc, char **argv)
 {
@@ -472,8 +511,15 @@ cli_billing_main(int argc, char **argv)
         break;
     }
     if (o.action != BA_PRINT && o.action != BA_SEND && rc == -1) {
-        safe_fprintf(stderr, "ccrm: %s: %s\n", o.flag, err.msg);
-        rc = exit_code(&err, db);
+        char xid[24];
+
+        db_write_unanswered(db, xid, sizeof xid);
+        if (xid[0] != '\0') /* (nothing else runs in between: the write's own id) */
+            rc = lost_answer(db, &o, xid, msg, &err);
+        else {
+            safe_fprintf(stderr, "ccrm: %s: %s\n", o.flag, err.msg);
+            rc = exit_code(&err, db);
+        }
     }
     db_close(&db);
     config_fini(&cfg);

@@ -65,6 +65,31 @@ cli_open_db(const char *conninfo_flag, const struct ccrm_config *cfg, int migrat
 }
 
 int
+cli_write_landed(struct db *db, const char *xid, struct ccrm_err *err)
+{
+    int tries, wakeups = 0;
+
+    for (tries = 0; tries < 4; tries++) {
+        if (tries > 0)
+            usleep(500000u * (unsigned)tries);
+        if (db_state(db) != DB_READY && db_reconnect_start(db, err) == -1)
+            continue;
+        while (db_state(db) == DB_CONNECTING) {
+            struct pollfd p = {db_socket(db), db_poll_events(db), 0};
+            int wait = db_connect_wait_ms(db);
+
+            if (p.fd < 0 || poll(&p, 1, wait >= 0 && wait < 1000 ? wait : 1000) != 0 ||
+                db_connect_wait_ms(db) == 0)
+                db_pump(db, &wakeups);
+        }
+        if (db_state(db) == DB_READY)
+            return db_write_landed(db, xid, err);
+        err_set(err, "could not connect to the database: %s", db_connect_error(db));
+    }
+    return -1;
+}
+
+int
 cli_load_config(struct ccrm_config *cfg, const char *file)
 {
     struct ccrm_err err;

@@ -6,6 +6,7 @@
  * a lost race): the MTA keeps the mail and tries again; 65 EX_DATAERR and 67 EX_NOUSER refuse
  * a mail for good, with one line on stderr that the MTA puts in its bounce. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -381,6 +382,111 @@ send_mail(const struct mopts *o)
 
 /* ---- --reply ---- */
 
+/* FNV-1a over n bytes, then n itself: "ab" + "c" differs from "a" + "bc" */
+static void
+fnv(uint64_t *h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        *h = (*h ^ b[i]) * 1099511628211u;
+    for (i = 0; i < sizeof n; i++)
+        *h = (*h ^ ((n >> (8 * i)) & 0xff)) * 1099511628211u;
+}
+
+static void
+fnv_str(uint64_t *h, const char *s)
+{
+    fnv(h, s != NULL ? s : "\x01(none)", strlen(s != NULL ? s : "\x01(none)"));
+}
+
+/* Where an answer whose COMMIT's answer was lost, and could not be asked about, is kept for the
+ * next run with the same answer (record, text, subject, addresses, queue, files) to ask before
+ * it queues it a second time: STATE_DIR/reply-unanswered-HASH, "XID MAIL-ID". malloc'd; NULL
+ * without a state directory. */
+static char *
+unanswered_path(const struct ccrm_config *cfg, const struct mopts *o, const char *body,
+                const struct mail_attachment *att, int natt)
+{
+    uint64_t h = 14695981039346656037u;
+    char id[24];
+    int i;
+
+    if (cfg->state_dir == NULL || cfg->state_dir[0] == '\0')
+        return NULL;
+    snprintf(id, sizeof id, "%" PRId64, o->reply_id);
+    fnv_str(&h, o->reply_entity);
+    fnv_str(&h, id);
+    fnv_str(&h, body);
+    fnv_str(&h, o->subject);
+    fnv_str(&h, o->to);
+    fnv_str(&h, o->cc);
+    fnv_str(&h, o->queue);
+    for (i = 0; i < natt; i++) {
+        fnv_str(&h, att[i].name);
+        fnv(&h, att[i].content != NULL ? att[i].content : "", att[i].content ? att[i].size : 0);
+    }
+    return xasprintf("%s/reply-unanswered-%016" PRIx64, cfg->state_dir, h);
+}
+
+/* Did an earlier run with this same answer queue it (kept: its file), which that run could not
+ * tell (the connection dropped as it committed, and did not come back)? 1 it did: *mid is the
+ * mail (said); 0 it did not, or none is in question (the file removed); -1 that cannot be told
+ * now either (said; the file stays). */
+static int
+earlier_run(struct db *db, const char *kept, int64_t *mid, int quiet)
+{
+    struct ccrm_err err;
+    char xid[24];
+    long long id;
+    FILE *f;
+    int rc;
+
+    if (kept == NULL || (f = fopen(kept, "r")) == NULL)
+        return 0;
+    rc = fscanf(f, "%23s %lld", xid, &id) == 2;
+    fclose(f);
+    if (!rc) {
+        unlink(kept);
+        return 0;
+    }
+    if ((rc = db_write_landed(db, xid, &err)) == -1) {
+        fprintf(stderr,
+                "ccrm: could not tell whether an earlier run queued this answer (as mail %lld) "
+                "as the connection dropped: %s; run it again later\n",
+                id, err.msg);
+        return -1;
+    }
+    unlink(kept);
+    if (rc == 1) {
+        *mid = id;
+        if (!quiet)
+            printf("ccrm: mail %lld was queued by an earlier run as the connection dropped: not "
+                   "queued again\n",
+                   id);
+    }
+    return rc;
+}
+
+/* Keep xid and the mail's id in kept for the next run (earlier_run). 0, or -1. */
+static int
+keep_unanswered(const struct ccrm_config *cfg, const char *kept, const char *xid, int64_t mid)
+{
+    FILE *f;
+    int fd;
+
+    if (kept == NULL || mkdir_p(cfg->state_dir, 0700) == -1 ||
+        (fd = open(kept, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1)
+        return -1;
+    if ((f = fdopen(fd, "w")) == NULL) {
+        close(fd);
+        return -1;
+    }
+    fprintf(f, "%s %" PRId64 "\n", xid, mid);
+    return fclose(f) == 0 ? 0 : -1;
+}
+
 static int
 reply(const struct mopts *o)
 {
@@ -391,7 +497,9 @@ reply(const struct mopts *o)
     struct db *db;
     char *body = NULL;
     size_t n = 0;
-    int64_t mid;
+    struct ccrm_err lost;
+    char xid[24], *kept = NULL;
+    int64_t mid = -1, maybe = 0;
     int private_db, rc, i, natt = 0;
 
     if ((rc = cli_load_config(&cfg, o->config)) != 0)
@@ -434,11 +542,58 @@ reply(const struct mopts *o)
         config_fini(&cfg);
         return EX_UNAVAILABLE;
     }
-    mid = db_mail_reply(db, o->reply_entity, o->reply_id, body, o->subject, o->to, o->cc, o->queue,
-                        att, natt, NULL, &err);
+    kept = unanswered_path(&cfg, o, body, att, natt);
+    xid[0] = '\0';
+    if ((rc = earlier_run(db, kept, &maybe, o->quiet)) == 1)
+        mid = maybe; /* (not said "queued" again) */
+    else if (rc == 0)
+        mid = db_mail_reply(db, o->reply_entity, o->reply_id, body, o->subject, o->to, o->cc,
+                            o->queue, att, natt, &maybe, &err);
     free(body);
     for (i = 0; i < natt; i++)
         mail_attachment_fini(&att[i]);
+    if (rc == -1) {
+        rc = EX_UNAVAILABLE;
+        goto out;
+    }
+    if (mid < 0)
+        db_write_unanswered(db, xid, sizeof xid);
+    if (mid < 0 && xid[0] != '\0') {
+        /* the connection dropped as it committed: asked before anything is said, so that a
+         * script does not run the command again when the answer was queued (the customer would
+         * get it twice) */
+        switch (cli_write_landed(db, xid, &lost)) {
+        case 1:
+            mid = maybe;
+            if (!o->quiet)
+                printf("ccrm: mail %" PRId64 " was queued as the connection dropped: not queued "
+                       "again\n",
+                       mid);
+            break;
+        case 0:
+            fprintf(stderr,
+                    "ccrm: %s; the answer was not queued: running the command again is "
+                    "safe\n",
+                    err.msg);
+            rc = EX_UNAVAILABLE;
+            goto out;
+        default:
+            if (keep_unanswered(&cfg, kept, xid, maybe) == 0)
+                fprintf(stderr,
+                        "ccrm: %s as it committed: the answer may have been queued (as mail "
+                        "%" PRId64 "), which could not be told (%s); the same command run again "
+                        "finds out, and queues it only if it was not\n",
+                        err.msg, maybe, lost.msg);
+            else
+                fprintf(stderr,
+                        "ccrm: %s as it committed: the answer may have been queued (as mail "
+                        "%" PRId64 "), which could not be told (%s); look at the outbox before "
+                        "running the command again\n",
+                        err.msg, maybe, lost.msg);
+            rc = EX_UNAVAILABLE;
+            goto out;
+        }
+    }
     if (mid < 0) {
         fprintf(stderr, "ccrm: %s\n", err.msg);
         rc = strcmp(err.sqlstate, "42501") == 0   ? EX_NOPERM
@@ -447,7 +602,7 @@ reply(const struct mopts *o)
                                                   : EX_DATAERR;
         goto out;
     }
-    if (!o->quiet)
+    if (!o->quiet && maybe == 0)
         printf("ccrm: mail %" PRId64 " queued\n", mid);
     rc = 0;
     if (!o->no_send) {
@@ -466,6 +621,7 @@ reply(const struct mopts *o)
         mail_shutdown();
     }
 out:
+    free(kept);
     db_close(&db);
     config_fini(&cfg);
     return rc;

@@ -455,6 +455,9 @@ db_bill_payment(struct db *db, const char *ref, const char *amount, const char *
     return 0;
 }
 
+static int one_write(struct db *db, const char *sql, int n, const char *const *params, char *out,
+                     size_t outn, struct ccrm_err *err);
+
 /* One line about a new draft invoice or credit note (id in params[0]) */
 static int
 draft_message(struct db *db, const char *id, const char *from, char *msg, size_t n,
@@ -493,15 +496,17 @@ db_bill_credit_note(struct db *db, const char *ref, const char *note, char *msg,
         return -1;
     /* (named by its number, which the user may not have given: --credit-note 47) */
     res = db_exec(db,
-                  "SELECT ccrm_credit_note($1::bigint, $2),"
-                  "       (SELECT coalesce(i.number, '#' || i.id) FROM invoices i"
-                  "         WHERE i.id = $1::bigint)",
-                  2, params, err);
+                  "SELECT coalesce(i.number, '#' || i.id) FROM invoices i WHERE i.id = $1::bigint",
+                  1, params, err);
     if (res == NULL)
         return -1;
-    str_copy(newid, PQgetvalue(res, 0, 0), sizeof newid);
-    snprintf(from, sizeof from, "for invoice %s", db_val(res, 0, 1));
+    snprintf(from, sizeof from, "for invoice %s", db_val(res, 0, 0));
     PQclear(res);
+    if (one_write(db, "SELECT ccrm_credit_note($1::bigint, $2), pg_current_xact_id()", 2, params,
+                  newid, sizeof newid, err) == -1) {
+        str_copy(msg, newid, n);
+        return -1;
+    }
     return draft_message(db, newid, from, msg, n, err);
 }
 
@@ -512,7 +517,6 @@ db_bill_invoice_from(struct db *db, const char *from, const char *id, const char
     const char *params[2] = {id, tax_rate};
     int quote = strcmp(from, "quote") == 0;
     char newid[24], what[64];
-    PGresult *res;
     size_t i;
 
     for (i = 0; id[i] != '\0'; i++)
@@ -522,14 +526,14 @@ db_bill_invoice_from(struct db *db, const char *from, const char *id, const char
         not_found(err, quote ? "quote" : "deal", id);
         return -1;
     }
-    res = db_exec(db,
-                  quote ? "SELECT ccrm_invoice_from_quote($1::bigint)"
-                        : "SELECT ccrm_invoice_from_deal($1::bigint, $2::numeric)",
-                  quote ? 1 : 2, params, err);
-    if (res == NULL)
+    if (one_write(db,
+                  quote ? "SELECT ccrm_invoice_from_quote($1::bigint), pg_current_xact_id()"
+                        : "SELECT ccrm_invoice_from_deal($1::bigint, $2::numeric),"
+                          " pg_current_xact_id()",
+                  quote ? 1 : 2, params, newid, sizeof newid, err) == -1) {
+        str_copy(msg, newid, n);
         return -1;
-    str_copy(newid, PQgetvalue(res, 0, 0), sizeof newid);
-    PQclear(res);
+    }
     snprintf(what, sizeof what, "from %s #%s", quote ? "quote" : "deal", id);
     return draft_message(db, newid, what, msg, n, err);
 }
@@ -647,24 +651,55 @@ one_value(struct db *db, const char *sql, int n, const char *const *params, char
     return 0;
 }
 
+/* one_value() for a new document that must not be made twice (a quote, its revision, a draft
+ * invoice or credit note), in a transaction of its own: sql's last column is
+ * pg_current_xact_id(). out gets the new id before the COMMIT, so when its answer is lost out
+ * names the document it made if it landed, and db_write_unanswered what to ask. */
+static int
+one_write(struct db *db, const char *sql, int n, const char *const *params, char *out, size_t outn,
+          struct ccrm_err *err)
+{
+    char xid[24];
+    PGresult *res;
+
+    out[0] = '\0';
+    if (db_write_begin(db, "", err) == -1)
+        return -1;
+    if ((res = db_exec(db, sql, n, params, err)) == NULL) {
+        db_rollback(db);
+        return -1;
+    }
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        db_rollback(db);
+        not_found(err, "record", params[0]);
+        return -1;
+    }
+    str_copy(out, db_val(res, 0, 0), outn);
+    str_copy(xid, db_val(res, 0, PQnfields(res) - 1), sizeof xid);
+    PQclear(res);
+    return db_write_commit(db, "", xid, err);
+}
+
 int
 db_bill_quote_for_deal(struct db *db, int64_t deal, int64_t *quote, struct ccrm_err *err)
 {
     char id[24], out[24];
     const char *params[1] = {id};
+    int rc;
 
     snprintf(id, sizeof id, "%" PRId64, deal);
     /* the deal's currency when the back office knows it; the account follows the deal
      * (ccrm_doc_account), its owner is who makes the quote */
-    if (one_value(db,
-                  "INSERT INTO quotes (opportunity_id, title, currency, owner)"
-                  " SELECT o.id, o.name, coalesce((SELECT c.code FROM currencies c"
-                  "   WHERE c.code = o.currency), 'EUR'), current_user"
-                  "  FROM opportunities o WHERE o.id = $1::bigint RETURNING id",
-                  1, params, out, sizeof out, err) == -1)
-        return -1;
+    rc = one_write(db,
+                   "INSERT INTO quotes (opportunity_id, title, currency, owner)"
+                   " SELECT o.id, o.name, coalesce((SELECT c.code FROM currencies c"
+                   "   WHERE c.code = o.currency), 'EUR'), current_user"
+                   "  FROM opportunities o WHERE o.id = $1::bigint"
+                   " RETURNING id, pg_current_xact_id()",
+                   1, params, out, sizeof out, err);
     *quote = strtoll(out, NULL, 10);
-    return 0;
+    return rc;
 }
 
 int
@@ -686,13 +721,15 @@ db_bill_quote_revise(struct db *db, int64_t quote, int64_t *revision, char *drop
     const char *params[2] = {id, out};
     struct ccrm_err ignored;
     PGresult *res;
+    int rc;
 
     dropped[0] = '\0';
     snprintf(id, sizeof id, "%" PRId64, quote);
-    if (one_value(db, "SELECT ccrm_quote_revise($1::bigint)", 1, params, out, sizeof out, err) ==
-        -1)
-        return -1;
+    rc = one_write(db, "SELECT ccrm_quote_revise($1::bigint), pg_current_xact_id()", 1, params, out,
+                   sizeof out, err);
     *revision = strtoll(out, NULL, 10);
+    if (rc == -1)
+        return -1;
     /* the quote's contact left behind (now at another account: ccrm_quote_revise), by name;
      * asked after the revision is made, which this statement's snapshot sees. Not finding out
      * leaves the revision as made. */
@@ -715,16 +752,18 @@ db_bill_invoice_draft(struct db *db, const char *from, int64_t id, int64_t *invo
 {
     char idt[24], out[24];
     const char *params[1] = {idt};
+    int rc;
 
     snprintf(idt, sizeof idt, "%" PRId64, id);
-    if (one_value(db,
-                  strcmp(from, "quotes") == 0     ? "SELECT ccrm_invoice_from_quote($1::bigint)"
-                  : strcmp(from, "invoices") == 0 ? "SELECT ccrm_credit_note($1::bigint)"
-                                                  : "SELECT ccrm_invoice_from_deal($1::bigint)",
-                  1, params, out, sizeof out, err) == -1)
-        return -1;
+    rc = one_write(db,
+                   strcmp(from, "quotes") == 0
+                       ? "SELECT ccrm_invoice_from_quote($1::bigint), pg_current_xact_id()"
+                   : strcmp(from, "invoices") == 0
+                       ? "SELECT ccrm_credit_note($1::bigint), pg_current_xact_id()"
+                       : "SELECT ccrm_invoice_from_deal($1::bigint), pg_current_xact_id()",
+                   1, params, out, sizeof out, err);
     *invoice = strtoll(out, NULL, 10);
-    return 0;
+    return rc;
 }
 
 /* The fixed SQL of a document's lines: quotes or invoices (never text a user typed). */

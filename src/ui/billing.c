@@ -66,6 +66,72 @@ open_record(struct app *app, const char *entity, int64_t id)
         ui_push(app, v);
 }
 
+/* The last document made by Q, V, I or K whose answer was lost as it committed (the connection
+ * dropped): the key, the record it was pressed on, the document made if it landed, and the
+ * transaction to ask about (db_write_landed) before the same key there makes another, which
+ * would be a second quote or credit note; xid "" when none is in question. */
+static struct {
+    int key;
+    char entity[24];
+    int64_t id;
+    int64_t made;
+    char xid[24];
+} made_kept;
+
+/* Making a document failed (said: "could not make the quote: why"): say so, and keep what to
+ * ask when its answer was lost as it committed (made: the document's id if it landed). */
+static void
+make_failed(struct app *app, const struct action *a, const struct entity *e, int64_t id,
+            int64_t made, const char *said)
+{
+    char xid[sizeof made_kept.xid];
+
+    db_write_unanswered(app->db, xid, sizeof xid);
+    if (xid[0] == '\0') { /* (one still in question elsewhere stays so) */
+        ui_message_error(app, "%s", said);
+        return;
+    }
+    made_kept.key = a->key;
+    str_copy(made_kept.entity, e->table, sizeof made_kept.entity);
+    made_kept.id = id;
+    made_kept.made = made;
+    str_copy(made_kept.xid, xid, sizeof made_kept.xid);
+    ui_message_error(app,
+                     "%s: it may have been made as the connection dropped (%c on the %s tells, "
+                     "and makes it only if it was not)",
+                     said, a->key, e->singular);
+}
+
+/* Before Q, V, I or K makes a document where the last one's answer was lost as it committed:
+ * did that one land? Then it is opened and said (what: "quote", "invoice", "credit note"), not
+ * made a second time. Returns 1 when it was, or when that cannot be told now (said, still
+ * kept); 0 when it is to be made now. */
+static int
+made_already(struct app *app, const struct action *a, const struct entity *e, int64_t id,
+             const char *what)
+{
+    struct ccrm_err err;
+    int rc;
+
+    if (made_kept.xid[0] == '\0' || made_kept.key != a->key || made_kept.id != id ||
+        strcmp(made_kept.entity, e->table) != 0)
+        return 0;
+    if ((rc = db_write_landed(app->db, made_kept.xid, &err)) == -1) {
+        ui_message_error(app,
+                         "could not tell whether the last %s was made as the connection dropped: "
+                         "%s (%c asks again)",
+                         what, err.msg, a->key);
+        return 1;
+    }
+    made_kept.xid[0] = '\0';
+    if (rc == 0)
+        return 0;
+    open_record(app, strcmp(what, "quote") == 0 ? "quotes" : "invoices", made_kept.made);
+    ui_message(app, "%s #%" PRId64 " was made as the connection dropped: opened, not made again",
+               what, made_kept.made);
+    return 1;
+}
+
 /* Q on a deal: a draft quote for it, opened. */
 void
 bill_run_quote(struct app *app, const struct action *a, const char *arg)
@@ -73,12 +139,14 @@ bill_run_quote(struct app *app, const struct action *a, const char *arg)
     const struct entity *e;
     struct ccrm_err err;
     int64_t id, q;
+    char said[512];
 
     (void)arg;
-    if (target(app, a, &e, &id) != 0)
+    if (target(app, a, &e, &id) != 0 || made_already(app, a, e, id, "quote"))
         return;
     if (db_bill_quote_for_deal(app->db, id, &q, &err) == -1) {
-        ui_message_error(app, "could not make a quote: %s", err.msg);
+        snprintf(said, sizeof said, "could not make a quote: %s", err.msg);
+        make_failed(app, a, e, id, q, said);
         return;
     }
     open_record(app, "quotes", q);
@@ -231,13 +299,14 @@ bill_run_revise(struct app *app, const struct action *a, const char *arg)
     const struct entity *e;
     struct ccrm_err err;
     int64_t id, r;
-    char dropped[128];
+    char dropped[128], said[512];
 
     (void)arg;
-    if (target(app, a, &e, &id) != 0)
+    if (target(app, a, &e, &id) != 0 || made_already(app, a, e, id, "quote"))
         return;
     if (db_bill_quote_revise(app->db, id, &r, dropped, sizeof dropped, &err) == -1) {
-        ui_message_error(app, "could not revise quote #%" PRId64 ": %s", id, err.msg);
+        snprintf(said, sizeof said, "could not revise quote #%" PRId64 ": %s", id, err.msg);
+        make_failed(app, a, e, id, r, said);
         return;
     }
     open_record(app, "quotes", r);
@@ -260,13 +329,16 @@ bill_run_draft(struct app *app, const struct action *a, const char *arg)
     const struct entity *e;
     struct ccrm_err err;
     int64_t id, inv;
+    char said[512];
 
     (void)arg;
-    if (target(app, a, &e, &id) != 0)
+    if (target(app, a, &e, &id) != 0 ||
+        made_already(app, a, e, id, a->kind == CMD_CREDIT_NOTE ? "credit note" : "invoice"))
         return;
     if (db_bill_invoice_draft(app->db, e->table, id, &inv, &err) == -1) {
-        ui_message_error(app, "could not draft the %s: %s",
-                         a->kind == CMD_CREDIT_NOTE ? "credit note" : "invoice", err.msg);
+        snprintf(said, sizeof said, "could not draft the %s: %s",
+                 a->kind == CMD_CREDIT_NOTE ? "credit note" : "invoice", err.msg);
+        make_failed(app, a, e, id, inv, said);
         return;
     }
     open_record(app, "invoices", inv);

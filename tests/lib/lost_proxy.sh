@@ -3,13 +3,17 @@
 # server (TCP to the cluster's unix socket) passes everything through but, once for each of its
 # patterns in turn, the server's answer that ends the transaction of the statement naming it
 # (its ReadyForQuery says "idle"): it closes both connections instead. proxy_start PATTERN...
-# starts it on $port; "$TEST_TMP/dropped.N" says the Nth answer was dropped.
+# starts it on $port; "$TEST_TMP/dropped.N" says the Nth answer was dropped. A pattern written
+# gone:PATTERN also stops the proxy as it drops that answer: the client cannot come back.
 sock=$(ls "$PG_DIR"/.s.PGSQL.* | grep -v lock | head -1)
 cat >"$TEST_TMP/proxy.py" <<'PY'
 import os, select, signal, socket, struct, sys
 port, target, mark = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 whats = [w.encode() for w in sys.argv[4:]]
+gone = [w.startswith(b"gone:") for w in whats]
+whats = [w[5:] if g else w for w, g in zip(whats, gone)]
 signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+signal.signal(signal.SIGUSR1, lambda *_: os._exit(0))  # gone: (quietly, for the shell)
 ls = socket.socket()
 ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 ls.bind(("127.0.0.1", port))
@@ -25,7 +29,7 @@ def dropped():  # how many answers were dropped (the connections are served by p
 def serve(c):
     s = socket.socket(socket.AF_UNIX)
     s.connect(target)
-    armed, held = False, b""
+    armed, held, stop = False, b"", False
     while True:
         r, _, _ = select.select([c, s], [], [])
         if c in r:
@@ -35,6 +39,7 @@ def serve(c):
             n = dropped()
             if not armed and n < len(whats) and whats[n] in d:
                 armed = "%s.%d" % (mark, n + 1)
+                stop = gone[n]
             s.sendall(d)
         if s in r:
             d = s.recv(65536)
@@ -52,6 +57,8 @@ def serve(c):
                     break
                 if held[i:i + 1] == b"Z":
                     if held[i + 5:i + 6] == b"I":
+                        if stop:  # no one listens any more (the children closed it)
+                            os.kill(os.getppid(), signal.SIGUSR1)
                         open(armed, "w").close()  # once: the commit's answer is lost
                         c.close()
                         s.close()
