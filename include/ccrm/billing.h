@@ -132,6 +132,10 @@ int db_bill_invoice_from(struct db *db, const char *from, const char *id, const 
 int db_bill_quote_for_deal(struct db *db, int64_t deal, int64_t *quote, struct ccrm_err *err);
 /* A quote's status: sent, accepted, rejected, expired (the triggers say what may follow what). */
 int db_bill_quote_status(struct db *db, int64_t quote, const char *status, struct ccrm_err *err);
+/* A sent quote accepted; with set_amount, in the same statement its deal's amount becomes the
+ * quote's net total when both are in one currency (*amount_set 1 when it did). */
+int db_bill_quote_accept(struct db *db, int64_t quote, int set_amount, int *amount_set,
+                         struct ccrm_err *err);
 /* A new revision (a draft) of a sent quote: ccrm_quote_revise. dropped (dropn bytes): the name
  * of the quote's contact when the revision goes without them (now at another account), else "". */
 int db_bill_quote_revise(struct db *db, int64_t quote, int64_t *revision, char *dropped,

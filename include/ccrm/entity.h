@@ -96,6 +96,10 @@ struct entity_column {
      * priority 1 to ENTITY_COL_KEPT left out (a ticket's subject, so that its requester and
      * assignee stay at 80 columns); 0: never narrower than min */
     int least;
+    /* of the room left over it takes no more than its widest value loaded needs (a person's
+     * name, a record's); what it leaves goes to the column of the biggest weight that is not
+     * snug (the Inbox's Note). Never narrower than min. */
+    int snug;
 };
 
 struct entity_sort {

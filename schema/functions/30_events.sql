@@ -185,14 +185,16 @@ $$;
 -- at: mail to …". The columns changed are named as words (issue_date: issue date, account_id:
 -- account); the outbox's and the numbering's bookkeeping (attempts, the next try, who is
 -- sending since when, a number's sequence and year) is left out, and a summary that starts with
--- the noun itself ("segment: …") does not say it twice.
+-- the noun itself ("segment: …") does not say it twice. A quote's or an invoice's summary names
+-- the document itself ("quote #5 …", "invoice 2026-00008 …", "credit note #13 (draft) …"):
+-- "new credit note #13 (draft) …", not "new invoice: credit note #13 (draft) …".
 CREATE OR REPLACE FUNCTION ccrm_feed_what(p_op text, p_entity text, p_changed text[],
                                           p_summary text) RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
     SELECT CASE p_op
-               WHEN 'insert' THEN 'new ' || x.n || ': '
-               WHEN 'delete' THEN 'deleted ' || x.n || ': '
+               WHEN 'insert' THEN 'new ' || CASE WHEN x.named THEN '' ELSE x.n || ': ' END
+               WHEN 'delete' THEN 'deleted ' || CASE WHEN x.named THEN '' ELSE x.n || ': ' END
                WHEN 'update' THEN coalesce('changed ' || (
                    SELECT string_agg(replace(regexp_replace(u.k, '_id$', ''), '_', ' '), ', '
                                      ORDER BY u.o)
@@ -203,7 +205,10 @@ AS $$
                ELSE '' END
            || CASE WHEN p_op IN ('insert', 'delete') AND starts_with(p_summary, x.n || ': ')
                    THEN substr(p_summary, length(x.n) + 3) ELSE p_summary END
-      FROM (SELECT public.ccrm_entity_noun(p_entity) AS n) x
+      FROM (SELECT public.ccrm_entity_noun(p_entity) AS n,
+                   p_entity IN ('quotes', 'invoices')
+                   AND (starts_with(p_summary, 'quote #') OR starts_with(p_summary, 'invoice ')
+                        OR starts_with(p_summary, 'credit note ')) AS named) x
 $$;
 
 -- The summaries that name another row (a campaign member's campaign, a share's account and

@@ -714,6 +714,31 @@ db_bill_quote_status(struct db *db, int64_t quote, const char *status, struct cc
 }
 
 int
+db_bill_quote_accept(struct db *db, int64_t quote, int set_amount, int *amount_set,
+                     struct ccrm_err *err)
+{
+    char id[24], out[24];
+    const char *params[2] = {id, set_amount ? "true" : "false"};
+
+    *amount_set = 0;
+    snprintf(id, sizeof id, "%" PRId64, quote);
+    /* one statement, so one transaction: the quote is not accepted without the amount asked
+     * for, nor the other way round; each table's triggers keep the audit and the events of
+     * its update as for any other */
+    if (one_value(db,
+                  "WITH q AS (UPDATE quotes SET status = 'accepted' WHERE id = $1::bigint"
+                  "   RETURNING id, opportunity_id, net_total, currency),"
+                  " d AS (UPDATE opportunities o SET amount = q.net_total FROM q"
+                  "   WHERE $2::boolean AND o.id = q.opportunity_id AND o.currency = q.currency"
+                  "     AND o.amount IS DISTINCT FROM q.net_total RETURNING o.id)"
+                  " SELECT (SELECT count(*) FROM d) FROM q",
+                  2, params, out, sizeof out, err) == -1)
+        return -1;
+    *amount_set = atoi(out) > 0;
+    return 0;
+}
+
+int
 db_bill_quote_revise(struct db *db, int64_t quote, int64_t *revision, char *dropped, size_t dropn,
                      struct ccrm_err *err)
 {

@@ -1360,8 +1360,11 @@ static const struct entity_column feed_cols[] = {
      .priority = 2},
     {.name = "Who", .sql = "a.actor", .min = 8, .weight = 4, .priority = 1},
     {.name = "Dept", .sql = "coalesce(a.department, '')", .min = 10, .priority = 4},
+    /* a credit note is an invoices row: named as its summary names it (30_events.sql) */
     {.name = "Record",
      .sql = "CASE WHEN a.entity_id IS NULL THEN ccrm_entity_noun(a.entity)"
+            " WHEN a.entity = 'invoices' AND starts_with(a.summary, 'credit note ')"
+            " THEN 'credit note #' || a.entity_id"
             " ELSE ccrm_entity_noun(a.entity) || ' #' || a.entity_id END",
      .min = 14,
      .weight = 8,
@@ -1433,15 +1436,18 @@ static const struct entity_column inbox_cols[] = {
             " a.from_login, '')",
      .min = 14,
      .weight = 10,
-     .priority = 1},
+     .priority = 1,
+     .snug = 1},
     {.name = "Record",
      .sql = INBOX_RECORD,
      .min = 20,
      .weight = 30,
      .priority = 1,
-     .partner_sql = INBOX_RECORD_PARTNER},
+     .partner_sql = INBOX_RECORD_PARTNER,
+     .snug = 1},
     /* repeats of one kind on one record are one line (schema/019): "×4" says how many; the
-     * longest text of the list (a change, a mention): it takes all the room left */
+     * longest text of the list (a change, a mention): it takes all the room left, also what
+     * From and Record (snug) do not need */
     {.name = "Note",
      .sql = "CASE WHEN a.count > 1 THEN '×' || a.count || ' ' ELSE '' END || coalesce(a.note, '')",
      .min = 16,

@@ -270,6 +270,122 @@ bill_run_line_edit(struct app *app, const struct action *a, const char *arg)
                    to);
 }
 
+/* A on a sent quote whose net total is not its deal's amount: the deal's pipeline value would
+ * stay what was guessed before the quote, so A asks first whether the amount becomes the
+ * quote's (y), is kept (n), or nothing is done (Esc, Enter). Both are one statement
+ * (db_bill_quote_accept). A deal in another currency keeps its amount, and A says so. */
+static struct {
+    int64_t quote, deal;
+    char net[48], currency[8];
+} accepting;
+
+static void
+accept_quote(struct app *app, int64_t id, int set_amount, const char *left)
+{
+    struct ccrm_err err;
+    int set;
+
+    if (db_bill_quote_accept(app->db, id, set_amount, &set, &err) == -1) {
+        ui_message_error(app, "could not mark quote #%" PRId64 " accepted: %s", id, err.msg);
+        return;
+    }
+    if (set)
+        ui_message(app,
+                   "quote #%" PRId64 " is accepted and deal #%" PRId64
+                   "'s amount is now %s %s: I drafts its invoice",
+                   id, accepting.deal, accepting.net, accepting.currency);
+    else if (left != NULL)
+        ui_message(app, "quote #%" PRId64 " is accepted: I drafts its invoice; %s", id, left);
+    else
+        ui_message(app, "quote #%" PRId64 " is accepted: I drafts its invoice", id);
+}
+
+/* "set the deal's amount to it? (y/n)" takes one key, as it looks (ui_ask_key) */
+static void
+on_accept_amount(struct app *app, void *ctx, const char *text, int done, int ok)
+{
+    int k = ui_ask_key(app, text, done, ok, NULL);
+    char left[96];
+
+    (void)ctx;
+    if (k == 'y') {
+        accept_quote(app, accepting.quote, 1, NULL);
+    } else if (k == 'n') {
+        snprintf(left, sizeof left, "deal #%" PRId64 "'s amount is kept", accepting.deal);
+        accept_quote(app, accepting.quote, 0, left);
+    } else { /* Esc, Enter, any other key */
+        ui_message(app, "not accepted: quote #%" PRId64 " stays sent", accepting.quote);
+    }
+}
+
+/* The quote's deal when its amount is not the quote's net total: "" (nothing to ask: no
+ * deal, the same amount, or a quote the accept will refuse in its own words), else its id,
+ * currencies and amounts, tab-separated. */
+static int
+accept_asks(struct app *app, int64_t id, char *out, size_t n)
+{
+    char idt[24];
+    const char *params[1] = {idt};
+    struct ccrm_err err;
+
+    snprintf(idt, sizeof idt, "%" PRId64, id);
+    return db_bill_preview(app->db,
+                           "SELECT o.id || E'\\t' || o.currency || E'\\t' || q.currency || E'\\t'"
+                           " || coalesce(o.amount::text, '') || E'\\t' || q.net_total || E'\\t'"
+                           " || coalesce(ccrm_minor_units(o.currency), 2) || E'\\t'"
+                           " || coalesce(ccrm_minor_units(q.currency), 2)"
+                           " FROM quotes q JOIN opportunities o ON o.id = q.opportunity_id"
+                           " WHERE q.id = $1::bigint AND q.status = 'sent'"
+                           " AND (q.valid_until IS NULL OR q.valid_until >= current_date)"
+                           " AND NOT EXISTS (SELECT FROM quotes r WHERE r.previous_id = q.id)"
+                           " AND o.amount IS DISTINCT FROM q.net_total",
+                           1, params, out, n, &err) == 0 &&
+           out[0] != '\0';
+}
+
+/* A on a sent quote: asked about its deal's amount (above) when it differs. */
+static void
+run_accept(struct app *app, int64_t id)
+{
+    char row[256], none[1] = "", *f[7], *p = row, amount[48], left[160];
+    int i;
+
+    if (!accept_asks(app, id, row, sizeof row)) {
+        accept_quote(app, id, 0, NULL);
+        return;
+    }
+    for (i = 0; i < 7; i++) { /* deal, its currency, the quote's, amount, net, their decimals */
+        f[i] = p;
+        p = p != NULL ? strchr(p, '\t') : NULL;
+        if (p != NULL)
+            *p++ = '\0';
+        if (f[i] == NULL)
+            f[i] = none;
+    }
+    accepting.quote = id;
+    accepting.deal = strtoll(f[0], NULL, 10);
+    bill_fmt_amount(f[4], atoi(f[6]), accepting.net, sizeof accepting.net);
+    str_copy(accepting.currency, f[2], sizeof accepting.currency);
+    if (f[3][0] != '\0')
+        bill_fmt_amount(f[3], atoi(f[5]), amount, sizeof amount);
+    else
+        str_copy(amount, "none", sizeof amount);
+    if (strcmp(f[1], f[2]) != 0) { /* no amount in another currency is the quote's */
+        snprintf(left, sizeof left,
+                 "deal #%" PRId64 "'s amount %s %s is kept: the quote is in %s, not %s",
+                 accepting.deal, amount, f[1], f[2], f[1]);
+        accept_quote(app, id, 0, left);
+        return;
+    }
+    /* what changes, above the question (the line's label holds 63 bytes) */
+    ui_message_for(app, 600000,
+                   "quote #%" PRId64 "'s net total %s %s, deal #%" PRId64 "'s amount %s%s%s", id,
+                   accepting.net, accepting.currency, accepting.deal, amount,
+                   f[3][0] != '\0' ? " " : "", f[3][0] != '\0' ? f[1] : "");
+    ui_input_begin(app, "accept, and set the deal's amount to it? (y/n) ", "", on_accept_amount,
+                   NULL);
+}
+
 /* M, A, R: a quote's status. */
 void
 bill_run_status(struct app *app, const struct action *a, const char *arg)
@@ -284,12 +400,15 @@ bill_run_status(struct app *app, const struct action *a, const char *arg)
     (void)arg;
     if (target(app, a, &e, &id) != 0)
         return;
+    if (a->kind == CMD_ACCEPT) {
+        run_accept(app, id);
+        return;
+    }
     if (db_bill_quote_status(app->db, id, status, &err) == -1) {
         ui_message_error(app, "could not mark quote #%" PRId64 " %s: %s", id, status, err.msg);
         return;
     }
-    ui_message(app, "quote #%" PRId64 " is %s%s", id, status,
-               a->kind == CMD_ACCEPT ? ": I drafts its invoice" : "");
+    ui_message(app, "quote #%" PRId64 " is %s", id, status);
 }
 
 /* V: a new revision of a sent quote (a sent quote is never edited in place). */

@@ -1215,7 +1215,7 @@ run_quit(struct app *app, const struct action *a, const char *arg)
 {
     (void)a;
     (void)arg;
-    app->quit = 1;
+    ui_quit(app);
 }
 
 /* The table. Order: the help's order; a record's own actions (convert, signal) lead its

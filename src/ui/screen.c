@@ -196,6 +196,52 @@ ui_pop(struct app *app)
         ui_close(app, v);
 }
 
+/* "quit and lose the unsaved form? (y/n)" takes one key, as it looks: y quits, any other key
+ * (n, Esc, Enter) stays, the forms as they were. */
+static void
+on_quit_answer(struct app *app, void *ctx, const char *text, int done, int ok)
+{
+    (void)ctx;
+    if (ui_ask_key(app, text, done, ok, NULL) == 'y')
+        app->quit = 1;
+    else
+        ui_message(app, "not quit: your input is kept");
+}
+
+void
+ui_quit(struct app *app)
+{
+    struct ui *ui = app->ui;
+    const struct view *top = NULL;
+    int i, n = 0;
+
+    /* a normal quit keeps no draft (only a signal or a crash does: keep_drafts), so what was
+     * typed into a form under the view shown would be lost unasked */
+    for (i = ui->depth - 1; i >= 0; i--) {
+        struct view *v = ui->stack[i];
+
+        if (!v->closing && v->ops->unsaved != NULL && v->ops->unsaved(v)) {
+            if (top == NULL)
+                top = v;
+            n++;
+        }
+    }
+    if (top == NULL) {
+        app->quit = 1;
+        return;
+    }
+    /* what would be lost, above the question (the line's label holds 63 bytes) */
+    if (n == 1)
+        ui_message_for(app, 600000, "\"%s\" has unsaved input", top->title);
+    else
+        ui_message_for(app, 600000, "%d forms have unsaved input (\"%s\" and %d more)", n,
+                       top->title, n - 1);
+    ui_input_begin(app,
+                   n == 1 ? "quit and lose the unsaved form? (y/n) "
+                          : "quit and lose the unsaved forms? (y/n) ",
+                   "", on_quit_answer, NULL);
+}
+
 /* The message line's time is up. */
 static void
 on_message_expired(void *ctx, void *arg)
@@ -494,6 +540,19 @@ toast_noun(const char *table)
     return table;
 }
 
+/* Does the event's summary name its record already? A quote's and an invoice's do ("quote #5
+ * …", "invoice 2026-00008 …", "credit note #13 (draft) …": schema/functions/30_events.sql);
+ * the toast then names it once, in those words ("changed invoice 2026-00008 …", not "changed
+ * invoice #8 invoice 2026-00008 …", nor "invoice #13" for a credit note). */
+static int
+names_itself(const char *table, const char *summary)
+{
+    if (strcmp(table, "quotes") == 0)
+        return strncmp(summary, "quote #", 7) == 0;
+    return strcmp(table, "invoices") == 0 &&
+           (strncmp(summary, "invoice ", 8) == 0 || strncmp(summary, "credit note ", 12) == 0);
+}
+
 /* The toast's change is also in one's Inbox (a record one follows): it begins "Inbox: ". */
 static void
 prefix_inbox(struct wake *w)
@@ -622,6 +681,10 @@ on_event(const struct event *ev, void *ctx)
     if (strcmp(ev->op, "bulk") == 0)
         snprintf(w->toast, sizeof w->toast, "%s%s%s%s: %s", ev->actor,
                  ev->department[0] ? " (" : "", ev->department, ev->department[0] ? ")" : "",
+                 ev->summary);
+    else if (names_itself(ev->entity, ev->summary))
+        snprintf(w->toast, sizeof w->toast, "%s%s%s%s: %s %s", ev->actor,
+                 ev->department[0] ? " (" : "", ev->department, ev->department[0] ? ")" : "", what,
                  ev->summary);
     else
         snprintf(w->toast, sizeof w->toast, "%s%s%s%s: %s %s #%lld %s", ev->actor,
@@ -2006,9 +2069,9 @@ handle_key(struct app *app, wint_t key, int fkey)
         if (ui->depth > 0)
             ui_pop(app);
         else if (key == L'q')
-            app->quit = 1;
+            ui_quit(app);
     } else if (!fkey && key == 3) { /* ^C without ISIG */
-        app->quit = 1;
+        ui_quit(app);
     }
 }
 

@@ -209,6 +209,9 @@ int ui_push(struct app *app, struct view *v);
  * may close itself and go on using its own state until it returns. ui_pop closes the top. */
 void ui_close(struct app *app, struct view *v);
 void ui_pop(struct app *app);
+/* Quit (q and Ctrl-C at the top, :quit): at once, unless an open form has unsaved input; then
+ * one question first, y quits and loses it. */
+void ui_quit(struct app *app);
 void ui_input_begin(struct app *app, const char *label, const char *initial, input_cb cb,
                     void *ctx);
 /* The line just begun holds a current value (the filter, the search) that is more often

@@ -444,7 +444,7 @@ static int
 layout(struct listview *lv, int wd, int *xs, int *ws, int *idx, int *namec)
 {
     const struct entity_list *l = lv->l;
-    int used = 0, n = 0, i, k, p, r, extra, wsum = 0, x = 0, name = -1, give = 0, others;
+    int used = 0, n = 0, i, k, p, r, extra, wsum = 0, x = 0, name = -1, give = 0, others, rest;
     int keep = lv->fixed_filter ? entity_list_col(l, CARD_KEEP) : -1;
     unsigned char take[ROW_MAX_COLS] = {0};
     int min[ROW_MAX_COLS];
@@ -453,13 +453,14 @@ layout(struct listview *lv, int wd, int *xs, int *ws, int *idx, int *namec)
         const struct entity_column *c = &l->cols[i];
         int cap = c->min + (c->fit > 4 ? c->fit : 4);
 
-        for (r = 0; c->fit && r < lv->buf.n; r++) {
+        for (r = 0; (c->fit || c->snug) && r < lv->buf.n; r++) {
             int tw = lv->buf.rows[r].col[i] != NULL ? text_width(lv->buf.rows[r].col[i]) : 0;
 
             if (tw > lv->fitw[i])
-                lv->fitw[i] = tw < cap ? tw : cap;
+                lv->fitw[i] = c->snug || tw < cap ? tw : cap;
         }
-        min[i] = lv->fitw[i] > c->min ? lv->fitw[i] : c->min;
+        /* (a snug column's widest value limits only its share of the room left, below) */
+        min[i] = !c->snug && lv->fitw[i] > c->min ? lv->fitw[i] : c->min;
     }
     for (p = 1; p <= 9; p++)
         for (i = 0; i < l->ncols && i < ROW_MAX_COLS; i++) {
@@ -534,6 +535,31 @@ layout(struct listview *lv, int wd, int *xs, int *ws, int *idx, int *namec)
     }
     if (name >= 0 && used < wd)
         ws[name] += wd - used; /* what the shares' rounding left */
+    /* a snug column (the Inbox's From and Record) keeps of its share what its widest value
+     * needs; what it leaves goes first to a snug column short of its need (a sender's name
+     * whole), then to the heaviest column that is not snug (the Note), which was cut beside
+     * their blank room. No column is narrower for it than its share. */
+    for (i = 0, rest = -1; i < n; i++)
+        if (!l->cols[idx[i]].snug && l->cols[idx[i]].weight > 0 &&
+            (rest < 0 || l->cols[idx[i]].weight > l->cols[idx[rest]].weight))
+            rest = i;
+    for (p = 0, extra = 0; rest >= 0 && p < 2; p++)
+        for (i = 0; i < n; i++) {
+            int need = lv->fitw[idx[i]] > min[idx[i]] ? lv->fitw[idx[i]] : min[idx[i]];
+
+            if (!l->cols[idx[i]].snug)
+                continue;
+            if (p == 0 && ws[i] > need) {
+                extra += ws[i] - need;
+                ws[i] = need;
+            } else if (p == 1 && ws[i] < need && extra > 0) {
+                k = need - ws[i] < extra ? need - ws[i] : extra;
+                ws[i] += k;
+                extra -= k;
+            }
+        }
+    if (rest >= 0)
+        ws[rest] += extra;
     for (i = 0; i < n; i++) {
         if (ws[i] > wd - x)
             ws[i] = wd - x;

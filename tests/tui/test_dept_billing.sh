@@ -3,8 +3,9 @@
 # (docs/billing.md, "In the client"):
 #  - sam (sales) finds his deal in the pipeline, makes a quote of it (Q), adds a product line
 #    picked by searching and a free-text line (L), reads the quote as text (:print text) and
-#    prints the PDF (p; read back with pdftotext), marks it sent (M) and accepted (A), drafts
-#    the invoice (I), and may not issue it (N is billing's);
+#    prints the PDF (p; read back with pdftotext), marks it sent (M) and accepted (A: the deal's
+#    amount becomes the quote's net total, asked), drafts the invoice (I), and may not issue it
+#    (N is billing's);
 #  - bea (billing) starts on Invoices, issues it (N) and records a partial (P, the amount asked)
 #    and a final payment (:payment AMOUNT): the invoice is paid; a draft credit note of it is
 #    called a credit note when N asks, and takes no payment;
@@ -42,6 +43,7 @@ deal=$(as sam -c "insert into opportunities (account_id, name, stage, amount, cu
 check "a deal of sam's on an account no partner sees" test -n "$deal"
 
 tui_start 120 40 "$CCRM" -d "$DB user=sam"
+ROWS=40
 check "sales starts on the pipeline" wait_for "prospecting ·"
 keys /
 keys -l "Zebra billing"
@@ -115,7 +117,13 @@ check "a sent quote takes no new line: refused at once, saying why" \
     wait_for "quote #$quote is sent: its lines are kept (V makes a revision"
 check "... no form opened" bash -c "! tmux -L '$TMUX_SOCK' capture-pane -t =t: -p | grep -q 'New quote line'"
 keys A
+# the deal's 450 was a guess; the quote's net total is 449.00: A asks whether it becomes the amount
+check "A asks whether the deal's amount becomes the quote's net total" \
+    wait_bottom "^accept, and set the deal's amount to it\? \(y/n\)"
+keys y
 check "A: the customer accepted" wait_for "quote #$quote is accepted"
+check "... and the deal's amount is the quote's net total" \
+    wait_sql "select amount from opportunities where id = $deal" 449.00
 check "an accepted quote offers I (invoice), not A again" offers "I invoice" "A accept"
 keys I
 check "I drafts the invoice from the accepted quote and opens it" wait_for "(draft) from quote #$quote"
