@@ -62,8 +62,12 @@ const struct imp_entity *imp_entity_find(const char *name);
 
 enum imp_conflict { IMP_CONFLICT_ERROR, IMP_CONFLICT_SKIP, IMP_CONFLICT_UPDATE };
 
+/* Records inserted, updated (and unchanged: db_import_unchanged) are counted once per record,
+ * as the batch and its event count them (the server's audit rows); lines skipped and rejected
+ * by line. merged: the lines of --on-conflict update that repeat the key of a line above them,
+ * written with that line's record (the last one's values win), not counted again. */
 struct imp_counts {
-    int64_t inserted, updated, skipped, rejected;
+    int64_t inserted, updated, skipped, rejected, merged;
 };
 
 /* ---- src/db/import.c ---- */

@@ -170,8 +170,10 @@ SELECT ccrm_set_execute('ccrm_audit_inserts(xid8)');
 -- Undo an import (ccrm --revert): the rows it inserted are deleted, the rows it updated get
 -- their earlier values back, in one transaction, refused when any of them changed since or
 -- when records that did not come with the import hang on one of them.
--- The batch's importer or an admin. DEFINER for the deletes (see 1.); the restoring UPDATE
--- still meets the department rules (they decide on the caller: ccrm_in_dept).
+-- The batch's importer or an admin, never a partner (docs/import.md: a partner imports, and
+-- asks someone of the company to undo it). DEFINER for the deletes (see 1.); the restoring
+-- UPDATE still meets the department rules (they decide on the caller: ccrm_in_dept). The
+-- followers rows of the records it deletes go with them (no foreign key takes them along).
 CREATE OR REPLACE FUNCTION ccrm_import_revert(p_batch bigint) RETURNS text
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -186,6 +188,11 @@ DECLARE
     v_res  bigint;
     fk     record;
 BEGIN
+    IF NOT pg_has_role(v_who, 'ccrm_internal', 'USAGE') THEN
+        RAISE EXCEPTION 'permission denied: partners may not revert imports (someone of the'
+                        ' company may)'
+            USING ERRCODE = '42501';
+    END IF;
     SELECT * INTO b FROM import_batches x WHERE x.id = p_batch FOR UPDATE;
     IF NOT FOUND OR (b.created_by <> v_who AND NOT pg_has_role(v_who, 'ccrm_admin', 'USAGE')) THEN
         RAISE EXCEPTION 'import batch % does not exist (or is not yours)', p_batch
@@ -292,6 +299,12 @@ BEGIN
         USING b.xid, b.entity;
     GET DIAGNOSTICS v_res = ROW_COUNT;
     v_del := v_del + v_res;
+    -- who followed (or unwatched) the records deleted: nothing else removes those rows
+    IF b.entity IN ('accounts', 'contacts', 'leads', 'opportunities', 'tickets') THEN
+        DELETE FROM public.followers f
+         USING pg_temp.ccrm_revert_inserted i
+         WHERE i.entity = b.entity AND f.entity = i.entity AND f.entity_id = i.entity_id;
+    END IF;
     SELECT string_agg(format('%I = r.%I', a.attname, a.attname), ', ' ORDER BY a.attnum)
       INTO v_cols
       FROM pg_attribute a

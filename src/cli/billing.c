@@ -17,6 +17,7 @@
 #include "ccrm/cli.h"
 #include "ccrm/mail.h"
 #include "ccrm/util.h"
+#include "ccrm/value.h"
 #include "cli_int.h"
 
 enum bill_action { BA_NONE, BA_PRINT, BA_ISSUE, BA_PAYMENT, BA_CREDIT, BA_FROM, BA_SEND };
@@ -156,6 +157,27 @@ parse(int argc, char **argv, struct bill_opts *o)
             o->date = optarg;
             break;
         case OPT_AMOUNT:
+            /* not an amount, or not more than 0, is a mistake in the command (exit 64, as a
+             * bad --date): said before the database is asked; the invoice's currency decides
+             * the decimals later (db_bill_payment) */
+            {
+                char amt[40];
+                struct value_err ve;
+                enum value_amount_why why;
+                int decimals;
+                long len =
+                    value_amount(optarg, strlen(optarg), 7, amt, sizeof amt, &decimals, &why, &ve);
+
+                if (len < 0 && why == VALUE_AMOUNT_BAD) { /* in the forms' words */
+                    safe_fprintf(stderr, "ccrm: --amount%s\n", ve.tail);
+                    return -1;
+                }
+                if (len >= 0 && amt[strspn(amt, "0.")] == '\0') {
+                    safe_fprintf(stderr, "ccrm: --amount: a payment is more than 0, got \"%s\"\n",
+                                 optarg);
+                    return -1;
+                }
+            }
             o->amount = optarg;
             break;
         case OPT_METHOD: /* payments_method_check */

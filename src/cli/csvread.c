@@ -150,6 +150,18 @@ csvr_guess_delim(const char *buf, size_t n)
     return ',';
 }
 
+int
+csvr_is_utf16(const char *buf, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)buf;
+
+    if (n >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF)))
+        return 1;
+    /* "n\0a\0" (little-endian) or "\0n\0a" (big-endian): no UTF-8 text has a NUL there */
+    return n >= 4 && ((u[0] != 0 && u[0] < 0x80 && u[1] == 0 && u[2] != 0 && u[3] == 0) ||
+                      (u[0] == 0 && u[1] != 0 && u[1] < 0x80 && u[2] == 0 && u[3] != 0));
+}
+
 struct csvr *
 csvr_new(csvr_cb cb, void *arg)
 {

@@ -52,7 +52,7 @@ write_out(void *arg, const char *buf, size_t n)
 static void
 usage(FILE *f)
 {
-    fputs("usage: ccrm --export ENTITY [--format csv|jsonl] [--output FILE]\nENTITY: ", f);
+    fputs("usage: ccrm --export ENTITY [--format csv|jsonl] [-o|--output FILE]\nENTITY: ", f);
     cli_entities(f);
     fputs(",\n        invoices, payments, overdue (docs/billing.md)\n", f);
 }

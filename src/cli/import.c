@@ -332,7 +332,7 @@ usage(FILE *f)
 {
     fputs("usage: ccrm --import FILE --into ENTITY [--map SRC=DST,...]\n"
           "            [--on-conflict error|skip|update] [--rejects FILE] [--dry-run] [--quiet]\n"
-          "            [--delimiter ,|;|tab] [--create-missing accounts]\n"
+          "            [--delimiter ,|;|tab|'|'] [--create-missing accounts]\n"
           "       ccrm --batches\n"
           "       ccrm --revert BATCH [--dry-run]\n"
           "ENTITY: ",
@@ -341,10 +341,30 @@ usage(FILE *f)
     fputs("; FILE - reads\nstandard input. See docs/import.md.\n", f);
 }
 
+/* Before the summary: the accounts --create-missing made (or would make), and the lines of
+ * --on-conflict update that repeat a key above them, which the counts take as one record (as
+ * the batch and its event do) */
+static void
+say_made(const struct imp_state *st, const struct imp_counts *cnt, int64_t made, int dry_run)
+{
+    char n[32];
+
+    if (made > 0)
+        safe_fprintf(stdout, "ccrm: %s %s new account%s for organisations not found\n",
+                     dry_run ? "would create" : "created", fmt_count(made, n),
+                     made == 1 ? "" : "s");
+    if (cnt->merged > 0)
+        safe_fprintf(stderr,
+                     "ccrm: %s: %s %s the key of a line above: one record each, with the "
+                     "values of its last line\n",
+                     st->label, fmt_count(cnt->merged, n),
+                     cnt->merged == 1 ? "line repeats" : "lines repeat");
+}
+
 static int
 run_import(struct imp_state *st, enum imp_conflict conflict, int dry_run, const char *file_name)
 {
-    struct imp_counts cnt;
+    struct imp_counts cnt = {0};
     struct reject_ctx rctx = {st, 0};
     struct timespec now;
     char a[32], b[32], c[32], d[32], r[32], u[64], what[48];
@@ -353,7 +373,7 @@ run_import(struct imp_state *st, enum imp_conflict conflict, int dry_run, const 
     int fd = 0, rc = 0;
     ssize_t n;
     double t;
-    int64_t batch, unchanged;
+    int64_t batch, unchanged, made = 0;
 
     if (strcmp(st->path, "-") != 0) {
         struct stat sb;
@@ -399,6 +419,13 @@ run_import(struct imp_state *st, enum imp_conflict conflict, int dry_run, const 
             if (m <= 0)
                 break; /* the end, or an error the next read reports */
             n += m;
+        }
+        if (st->done == 0 && csvr_is_utf16(buf, (size_t)n)) {
+            err_set(&st->err,
+                    "%s: the file is UTF-16; save it as UTF-8 (in a spreadsheet: CSV UTF-8)",
+                    st->label);
+            st->fatal = EX_DATAERR;
+            break;
         }
         if (st->done == 0) { /* the header's separator: given, or the one it uses */
             int guessed = st->delim == 0;
@@ -451,17 +478,10 @@ run_import(struct imp_state *st, enum imp_conflict conflict, int dry_run, const 
             goto db_failed;
         break;
     }
-    if (st->create_accounts) {
-        int64_t made;
-
-        if (db_import_create_accounts(st->imp, &made, &st->err) == -1)
-            goto db_failed;
-        progress_clear(st);
-        if (made > 0)
-            safe_fprintf(stdout, "ccrm: %s %s new account%s for organisations not found\n",
-                         dry_run ? "would create" : "creating", fmt_count(made, a),
-                         made == 1 ? "" : "s");
-    }
+    /* (said once they are in, or as what a dry run would do: an import that then writes
+     * nothing creates none) */
+    if (st->create_accounts && db_import_create_accounts(st->imp, &made, &st->err) == -1)
+        goto db_failed;
     progress_note(st, "checking references and duplicates...");
     if (db_import_classify(st->imp, conflict, &cnt, &st->err) == -1)
         goto db_failed;
@@ -482,6 +502,7 @@ run_import(struct imp_state *st, enum imp_conflict conflict, int dry_run, const 
         if ((unchanged = db_import_unchanged(st->imp, &cnt, &st->err)) == -1)
             goto db_failed;
         snprintf(u, sizeof u, ", leave %s unchanged", fmt_count(unchanged, r));
+        say_made(st, &cnt, made, 1);
         safe_fprintf(stdout,
                      "ccrm: dry run: would insert %s, update %s%s, skip %s, reject %s (%s from "
                      "%s); nothing written\n",
@@ -539,6 +560,7 @@ run_import(struct imp_state *st, enum imp_conflict conflict, int dry_run, const 
         snprintf(what, sizeof what, "batch %" PRId64, batch);
     else /* nothing to write: no batch was made */
         snprintf(what, sizeof what, "nothing changed, no batch");
+    say_made(st, &cnt, made, 0);
     safe_fprintf(stdout,
                  "ccrm: %s: %s inserted, %s updated%s, %s skipped, %s rejected (%s from %s, "
                  "%.1f s, %s rows/s)\n",

@@ -38,6 +38,11 @@ void csvr_set_delim(struct csvr *r, char c);
  * and tab found most often outside quotes in it (',' on a tie or when there is none).
  * Spreadsheets set to German or French write ';', many CRMs' exports tabs. */
 char csvr_guess_delim(const char *buf, size_t n);
+
+/* Is the file's start (buf, n bytes) UTF-16: its byte order mark (FF FE or FE FF), or a header
+ * of ASCII letters each with a NUL byte beside it (saved without the mark)? Read as UTF-8 it
+ * gives an error for every line, none of them saying what is wrong. */
+int csvr_is_utf16(const char *buf, size_t n);
 /* Feed the next n bytes. Returns 0, or -1 when cb stopped or on a fatal error (err set:
  * a record over CSVR_MAX_RECORD). */
 int csvr_feed(struct csvr *r, const char *buf, size_t n, struct ccrm_err *err);

@@ -50,9 +50,9 @@ usage(FILE *f)
           "            [--output FILE] [--primary]\n"
           "       ccrm --unmerge MERGE\n"
           "       ccrm --export campaign_members --campaign N [--format csv|jsonl]\n"
-          "            [--output FILE]\n"
+          "            [-o|--output FILE]\n"
           "       ccrm --import FILE --into campaign_responses [--campaign N] [--rejects FILE]\n"
-          "            [--delimiter ,|;|tab] [--dry-run]\n"
+          "            [--delimiter ,|;|tab|'|'] [--dry-run]\n"
           "Every command takes -d CONNINFO and -c FILE. See ccrm(1).\n",
           f);
 }
@@ -791,7 +791,8 @@ resp_reject(void *arg, long line, const char *reason, const char *raw, size_t ra
     }
     if (lo < s->nunsub && s->unsub[lo] == line)
         s->unsub_rejected++;
-    fprintf(stderr, "ccrm: %s:%ld: %s\n", s->label, line, reason);
+    /* FILE:LINE: reason, as every import names a bad row (src/cli/import.c) */
+    fprintf(stderr, "%s:%ld: %s\n", s->label, line, reason);
     if (s->rejects != NULL && fwrite(raw, 1, rawlen, s->rejects) != rawlen)
         return -1;
     return 0;
@@ -850,6 +851,14 @@ resp_opt(int ch, const char *arg, void *st)
             return EX_USAGE;
         }
         return 0;
+    case 436: /* the general import's options (src/cli/import.c), which responses do not take */
+    case 437:
+    case 438:
+        safe_fprintf(stderr, "ccrm: %s does not go with --into campaign_responses\n",
+                     ch == 436   ? "--on-conflict"
+                     : ch == 437 ? "--create-missing"
+                                 : "--map");
+        return EX_USAGE;
     }
     return EX_USAGE;
 }
@@ -861,6 +870,9 @@ static const struct option responses_options[] = {
     {"rejects", required_argument, NULL, 433},
     {"dry-run", no_argument, NULL, 434},
     {"delimiter", required_argument, NULL, 435},
+    {"on-conflict", required_argument, NULL, 436}, /* (refused by name: resp_opt) */
+    {"create-missing", required_argument, NULL, 437},
+    {"map", required_argument, NULL, 438},
     {NULL, 0, NULL, 0},
 };
 
@@ -944,6 +956,14 @@ responses_main(int argc, char **argv)
                 break; /* the end, or an error the next read reports */
             got += m;
         }
+        if (first && got > 0 && csvr_is_utf16(buf, (size_t)got)) {
+            fprintf(stderr,
+                    "ccrm: %s: the file is UTF-16; save it as UTF-8 (in a spreadsheet: CSV "
+                    "UTF-8)\n",
+                    s.label);
+            rc = EX_DATAERR;
+            goto abort;
+        }
         if (first && got > 0) {
             int guessed = ro.delim == 0;
 
@@ -1000,13 +1020,17 @@ responses_main(int argc, char **argv)
         printf("ccrm: nothing recorded: %lld of %lld rows rejected (campaign_responses from %s); "
                "fix them, or give --rejects FILE to record the others\n",
                counts.rejected, s.rows, s.label);
+    else if (ro.dry_run) /* in the words of the other dry runs */
+        printf("ccrm: dry run: would record %lld responses, %lld opt-outs, %lld rejected%s "
+               "(campaign_responses from %s); nothing written\n",
+               counts.recorded, counts.opted_out, counts.rejected,
+               skipped_words(skipped, skip, sizeof skip), s.label);
     else
-        printf(
-            "ccrm: %s%lld responses recorded, %lld opt-outs, %lld rejected%s (campaign_responses "
-            "from %s, %.1f s)\n",
-            ro.dry_run ? "dry run, nothing written: " : "", counts.recorded, counts.opted_out,
-            counts.rejected, skipped_words(skipped, skip, sizeof skip), s.label,
-            (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+        printf("ccrm: %lld responses recorded, %lld opt-outs, %lld rejected%s (campaign_responses "
+               "from %s, %.1f s)\n",
+               counts.recorded, counts.opted_out, counts.rejected,
+               skipped_words(skipped, skip, sizeof skip), s.label,
+               (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
     rc = counts.rejected > 0 ? EX_DATAERR : 0;
     goto out;
 abort:

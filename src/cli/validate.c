@@ -413,7 +413,10 @@ imp_map_header(struct imp_map *m, const struct imp_entity *e, const struct csv_r
         if (c < 0)
             continue;
         if (m->mapped[c] >= 0) {
-            err_set(err, "columns %d and %zu both map to %s (use --map to choose)",
+            /* which of them is meant is the command's to say (exit 64, on_header) */
+            err_set(err,
+                    "--map: columns %d and %zu both map to %s (choose one: SRC=- leaves a "
+                    "column out)",
                     m->mapped[c] + 1, i + 1, e->cols[c].name);
             return -1;
         }

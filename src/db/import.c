@@ -292,18 +292,24 @@ db_import_lock(struct db_import *imp, int wait, struct ccrm_err *err)
     return got;
 }
 
-/* The counts of the plan in the work table (after the classification, and again when the
- * merge found rows the table's rules refuse) */
+/* The counts in the work table: records inserted and updated once each (a group: a key, or a
+ * line of its own), as the server counts the batch from the audit trail, and the lines skipped
+ * and rejected; the other lines of a group are merged. After the classification (plan: also
+ * the updates the merge's first round expects), again when the merge found rows the table's
+ * rules refuse (plan), and after a merge whose outcome differed from the plan (the rows left
+ * unchanged among them). */
 static int
-count_work(struct db_import *imp, struct imp_counts *cnt, struct ccrm_err *err)
+count_work(struct db_import *imp, struct imp_counts *cnt, int plan, struct ccrm_err *err)
 {
     PGresult *res = db_exec(imp->db,
-                            "SELECT count(*) FILTER (WHERE action = 'insert'),"
-                            " count(*) FILTER (WHERE action = 'update'),"
+                            "SELECT count(DISTINCT grp) FILTER (WHERE action = 'insert'"
+                            " OR (action = 'update' AND target_id IS NULL)),"
+                            " count(DISTINCT grp) FILTER (WHERE action = 'update'"
+                            " AND target_id IS NOT NULL),"
                             " count(*) FILTER (WHERE action = 'skip'),"
                             " count(*) FILTER (WHERE action = 'reject'),"
-                            " count(DISTINCT grp) FILTER (WHERE action = 'update'"
-                            " AND target_id IS NOT NULL)"
+                            " count(DISTINCT grp) FILTER (WHERE action = 'unchanged'),"
+                            " count(*) FILTER (WHERE action IN ('insert', 'update', 'unchanged'))"
                             " FROM ccrm_import_work",
                             0, NULL, err);
 
@@ -313,7 +319,11 @@ count_work(struct db_import *imp, struct imp_counts *cnt, struct ccrm_err *err)
     cnt->updated = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
     cnt->skipped = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
     cnt->rejected = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
-    imp->update_targets = strtoll(PQgetvalue(res, 0, 4), NULL, 10);
+    imp->unchanged = strtoll(PQgetvalue(res, 0, 4), NULL, 10);
+    cnt->merged =
+        strtoll(PQgetvalue(res, 0, 5), NULL, 10) - cnt->inserted - cnt->updated - imp->unchanged;
+    if (plan)
+        imp->update_targets = cnt->updated;
     PQclear(res);
     return 0;
 }
@@ -493,7 +503,7 @@ db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp
                 " WHERE s.reason IS NULL AND lower(x.\"@2\") = lower(s.\"@2\")) t ON true",
                 e->name, key->target, NULL);
     strbuf_printf(sql, ") q0) q");
-    if (simple(imp->db, strbuf_str(sql), err) == -1 || count_work(imp, cnt, err) == -1)
+    if (simple(imp->db, strbuf_str(sql), err) == -1 || count_work(imp, cnt, 1, err) == -1)
         goto out;
     imp->classified = 1;
     rc = 0;
@@ -929,23 +939,8 @@ merge(struct db_import *imp, struct imp_counts *cnt, struct ccrm_err *err)
         PQclear(res);
         return -1;
     }
-    if (changed) {
-        PGresult *res = db_exec(imp->db,
-                                "SELECT count(*) FILTER (WHERE action = 'insert'),"
-                                " count(*) FILTER (WHERE action = 'update'),"
-                                " count(*) FILTER (WHERE action = 'skip'),"
-                                " count(*) FILTER (WHERE action = 'unchanged')"
-                                " FROM ccrm_import_work",
-                                0, NULL, err);
-
-        if (res == NULL)
-            return -1;
-        cnt->inserted = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-        cnt->updated = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-        cnt->skipped = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
-        imp->unchanged = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
-        PQclear(res);
-    }
+    if (changed && count_work(imp, cnt, 0, err) == -1)
+        return -1;
     return changed;
 }
 
@@ -1049,7 +1044,7 @@ find_refused(struct db_import *imp, struct imp_counts *cnt, struct ccrm_err *err
     }
     PQclear(res);
     n = cnt->rejected;
-    if (count_work(imp, cnt, err) == -1) {
+    if (count_work(imp, cnt, 1, err) == -1) {
         n = -1;
         goto out;
     }
@@ -1153,6 +1148,18 @@ db_import_commit(struct db_import *imp, const char *file_name, struct imp_counts
     if (simple(imp->db, "COMMIT", err) == -1)
         goto fail;
     id = strtoll(idbuf, NULL, 10);
+    /* the summary says the batch's numbers, which its event and --batches say too: the server
+     * counted them from the audit trail at the commit (kept as counted here if the batch
+     * cannot be read back: the rows are in) */
+    params[0] = idbuf;
+    if ((res = db_exec(imp->db, "SELECT inserted, updated FROM import_batches WHERE id = $1", 1,
+                       params, err)) != NULL) {
+        if (PQntuples(res) == 1) {
+            cnt->inserted = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+            cnt->updated = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+        }
+        PQclear(res);
+    }
     return id;
 fail:
     db_rollback(imp->db);
@@ -1168,12 +1175,12 @@ db_import_unchanged(struct db_import *imp, struct imp_counts *cnt, struct ccrm_e
     if (imp->merged || imp->predicted || !imp->classified || imp->conflict != IMP_CONFLICT_UPDATE ||
         imp->update_targets == 0)
         return imp->unchanged;
-    /* what the merge's UPDATE would leave alone (build_update), by line as the counts go */
+    /* the records the merge's UPDATE would leave alone (build_update), each once as the
+     * counts go */
     strbuf_printf(sql,
-                  "SELECT count(*) FROM ccrm_import_work u JOIN (SELECT DISTINCT ON (grp) *"
-                  " FROM ccrm_import_work WHERE action = 'update' AND target_id IS NOT NULL"
-                  " ORDER BY grp, line DESC) w ON w.grp = u.grp JOIN %s t ON t.id = w.target_id"
-                  " WHERE u.action = 'update' AND u.target_id IS NOT NULL AND NOT ",
+                  "SELECT count(*) FROM (SELECT DISTINCT ON (grp) * FROM ccrm_import_work"
+                  " WHERE action = 'update' AND target_id IS NOT NULL ORDER BY grp, line DESC) w"
+                  " JOIN %s t ON t.id = w.target_id WHERE NOT ",
                   imp->e->name);
     differs(sql, imp);
     n = query_count(imp->db, strbuf_str(sql), 0, NULL, err);
@@ -1268,13 +1275,16 @@ db_import_batches(struct db *db, int limit, int (*cb)(void *arg, const char *lin
     int i, n;
 
     snprintf(lim, sizeof lim, "%d", limit);
+    /* the counts as the import's summary writes them (fmt_count: 12,345) */
     res =
         db_exec(db,
                 "SELECT lpad(b.id::text, 6) || '  ' || to_char(b.created_at, 'YYYY-MM-DD HH24:MI')"
                 "       || '  ' || rpad(b.created_by, 10) || '  ' || ccrm_entity_nouns(b.entity)"
-                "       || coalesce(' from ' || b.file_name, '') || ': ' || b.inserted"
-                "       || ' inserted, ' || b.updated || ' updated, ' || b.skipped"
-                "       || ' skipped, ' || b.rejected || ' rejected'"
+                "       || coalesce(' from ' || b.file_name, '') || ': '"
+                "       || to_char(b.inserted, 'FM999,999,999,999,990') || ' inserted, '"
+                "       || to_char(b.updated, 'FM999,999,999,999,990') || ' updated, '"
+                "       || to_char(b.skipped, 'FM999,999,999,999,990') || ' skipped, '"
+                "       || to_char(b.rejected, 'FM999,999,999,999,990') || ' rejected'"
                 "       || coalesce(' (reverted ' || to_char(b.reverted_at, 'YYYY-MM-DD HH24:MI')"
                 "                   || ' by ' || b.reverted_by || ')', '')"
                 "  FROM import_batches b ORDER BY b.id DESC LIMIT $1",

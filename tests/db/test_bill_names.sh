@@ -94,7 +94,7 @@ c bea --payment "$jn" --amount "1.000.000.000.000"
 check "JPY: grouped, too large all the same ($(cat "$TEST_TMP/err"))" \
     bash -c "test $rc = 65 && grep -qF 'is too large (at most 999,999,999,999 JPY)' '$TEST_TMP/err'"
 c bea --payment "$jn" --amount "12 EUR"
-check "not an amount at all: said before the invoice is read, as before ($(cat "$TEST_TMP/err"))" \
-    bash -c "test $rc = 65 && grep -qF 'is not an amount' '$TEST_TMP/err'"
+check "not an amount at all: said before the invoice is read, a usage error ($(cat "$TEST_TMP/err"))" \
+    bash -c "test $rc = 64 && grep -qF -- '--amount: \"12 EUR\" is not an amount' '$TEST_TMP/err'"
 
 done_testing

@@ -314,10 +314,10 @@ check "... recorded as 0.50, 5.00, 1234.50, 1234.50 and 12.50 EUR" \
 check "--amount 12.505 in EUR: refused, said why (exit 65)" \
     test "$?,$(grep -c '"12.505" has 3 decimals, and EUR has 2' "$TEST_TMP/e")" = "65,1"
 "$CCRM" -d "$DB user=bea" --payment "$en" --amount 0,00 >/dev/null 2>"$TEST_TMP/e"
-check "--amount 0,00: refused (exit 65)" test "$?,$(grep -c 'a payment is more than 0' "$TEST_TMP/e")" = "65,1"
+check "--amount 0,00: refused, a usage error (exit 64)" test "$?,$(grep -c -- '--amount: a payment is more than 0' "$TEST_TMP/e")" = "64,1"
 "$CCRM" -d "$DB user=bea" --payment "$en" --amount -5 >/dev/null 2>"$TEST_TMP/e"
-check "--amount -5: refused in the forms' words (exit 65)" \
-    test "$?,$(grep -c '"-5" is negative' "$TEST_TMP/e")" = "65,1"
+check "--amount -5: refused in the forms' words, a usage error (exit 64)" \
+    test "$?,$(grep -c -- '--amount: "-5" is negative' "$TEST_TMP/e")" = "64,1"
 check "... none of them recorded" test "$(q "select count(*) from payments where invoice_id = $ei")" = 5
 as bea -c "insert into payments (invoice_id, amount, reference) values ($fi1, 100, 'first part')"
 check "a partial payment: partly paid, 100.00 paid" \

@@ -122,7 +122,8 @@ for mode in skip update; do
     psqlc -c "delete from contacts where lower(email) <> 'old@example.org'; update contacts set email = 'old@example.org'"
 done
 imp dup_case.csv --into contacts --on-conflict update
-check "conflict update: counts" grep -q 'batch [0-9]*: 2 inserted, 3 updated, 0 skipped, 0 rejected' "$T/out"
+# (ada@ three times: one record, inserted; Old@ updated: as the batch and its event count them)
+check "conflict update: counts" grep -q 'batch [0-9]*: 2 inserted, 1 updated, 0 skipped, 0 rejected' "$T/out"
 check "conflict update: the last row of a duplicate wins" test "$(psqlc -c "select last_name from contacts where lower(email) = 'ada@example.org'")" = Three
 check "conflict update: existing row updated" test "$(psqlc -c "select first_name || ' ' || last_name from contacts where email = 'Old@Example.Org'")" = "Existing Person"
 

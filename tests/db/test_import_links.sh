@@ -65,7 +65,7 @@ printf 'account,first_name,last_name,email\nZeta Widgets GmbH,A,B,za@zeta.exampl
 "$CCRM" -d "$PG_CONN user=sam" --import "$T/c.csv" --into contacts --create-missing accounts >"$T/out" 2>"$T/err"
 rc=$?
 check "--create-missing accounts: one account for a name in two letter cases (rc $rc)" \
-    grep -q "creating 1 new account" "$T/out" || say
+    grep -q "created 1 new account" "$T/out" || say
 check "... spelt as its first line says" \
     test "$(q "select string_agg(name, ',') from accounts where lower(name) = 'zeta widgets gmbh'")" = "Zeta Widgets GmbH"
 check "... both contacts at it" \

@@ -359,7 +359,7 @@ a2=$(sed -n 3p "$TEST_TMP/members.csv" | cut -d, -f1)
 printf 'Recipient,Event,Time,Campaign\n%s,open,2026-11-02 10:00,%s\n%s,click,2026-11-02 10:05,%s\n%s,unsubscribe,2026-11-03 08:00,%s\n' \
     "$a1" "$cp_a" "$a1" "$cp_a" "$a2" "$cp_a" >"$TEST_TMP/resp.csv"
 out=$("$CCRM" -d "$DB user=marco" --import "$TEST_TMP/resp.csv" --into campaign_responses --dry-run 2>&1)
-check "a dry run counts without writing ($out)" grep -q 'dry run, nothing written: 2 responses recorded, 1 opt-outs' <<<"$out"
+check "a dry run counts without writing ($out)" grep -q 'dry run: would record 2 responses, 1 opt-outs' <<<"$out"
 out=$("$CCRM" -d "$DB user=marco" --import "$TEST_TMP/resp.csv" --into campaign_responses 2>&1)
 check "responses import: 2 recorded, the unsubscribe an opt-out ($out)" grep -q '2 responses recorded, 1 opt-outs, 0 rejected' <<<"$out"
 check "... the unsubscriber left the open campaign" \

@@ -168,7 +168,7 @@ check "... 6 responses in the database" test "$(q "select count(*) from campaign
 } >"$T/r2.csv"
 c marco --import "$T/r2.csv" --into campaign_responses --campaign "$r" --rejects "$T/rej.csv" --dry-run
 check "a dry run counts the skipped: a repeated line once, a row without a time as new ($(cat "$T/out"))" \
-    grep -q "dry run, nothing written: 2 responses recorded, 1 opt-outs, 1 rejected, 7 skipped as already recorded (" "$T/out"
+    grep -q "dry run: would record 2 responses, 1 opt-outs, 1 rejected, 7 skipped as already recorded (" "$T/out"
 c marco --import "$T/r2.csv" --into campaign_responses --campaign "$r" --rejects "$T/rej.csv"
 check "with --rejects: 2 new, 1 opt-out, 1 rejected, 7 skipped ($(cat "$T/out"))" \
     grep -q "2 responses recorded, 1 opt-outs, 1 rejected, 7 skipped as already recorded (" "$T/out"

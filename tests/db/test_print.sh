@@ -101,7 +101,7 @@ check "more than is open: exit 65 with the amount open" bash -c "test $rc = 65 &
 c bea --payment "$num" --amount 12.345
 check "a third decimal in EUR: exit 65" bash -c "test $rc = 65 && grep -q 'has 3 decimals, and EUR has 2' '$TEST_TMP/err'"
 c bea --payment "$num" --amount "12 EUR"
-check "not an amount: exit 65" bash -c "test $rc = 65 && grep -q 'is not an amount' '$TEST_TMP/err'"
+check "not an amount: a usage error, exit 64" bash -c "test $rc = 64 && grep -q -- '--amount: \"12 EUR\" is not an amount' '$TEST_TMP/err'"
 c sam --payment "$num" --amount 1
 check "sales records no payment: exit 77" test $rc = 77
 c bea --print invoice "$num" --output "$TEST_TMP/partly.pdf"
