@@ -538,6 +538,14 @@ cli_mail_import_main(int argc, char **argv)
         }
         goto out;
     }
+    if (im.read == 0) {
+        /* an empty mbox or Maildir: said so, and no batch of nothing in --batches and the Feed */
+        progress_clear(&im);
+        db_mail_import_abort(im.db);
+        safe_fprintf(stdout, "ccrm: no mails in %s: nothing imported, no batch\n", path);
+        rc = 0;
+        goto out;
+    }
     progress(&im, 1);
     if (db_mail_import_commit(im.db, batch, im.dups, im.rejected, &im.err) == -1) {
         progress_clear(&im);

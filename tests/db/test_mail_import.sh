@@ -177,6 +177,17 @@ check "Maildir: exit 0, 40 stored (tmp/ left alone)" bash -c "test $rc = 0 && gr
 check "Maildir: in delivery order, one ticket for the whole thread" \
     test "$(q "select count(distinct ticket_id) || ' ' || count(*) filter (where thread_by = 'references') from messages where from_addr = 'md@maildir.example'")" = "1 39"
 
+# an empty mbox and an empty Maildir: said so, exit 0, and no batch of nothing
+batches=$(q "select count(*) from import_batches")
+: >"$T/empty.mbox"
+imp sofia "$T/empty.mbox" --queue support
+check "an empty mbox: exit 0 and said so" \
+    bash -c "test $rc = 0 && grep -qF 'no mails in $T/empty.mbox: nothing imported, no batch' $T/out"
+mkdir -p "$T/EmptyMd/new" "$T/EmptyMd/cur" "$T/EmptyMd/tmp"
+imp sofia "$T/EmptyMd" --queue support
+check "an empty Maildir: the same" bash -c "test $rc = 0 && grep -qF 'no mails in' $T/out"
+check "... no batch made for either" sql_is "select count(*) from import_batches" "$batches"
+
 # a Maildir with what a Maildir's writer never makes: a FIFO (reading it would wait for ever), a
 # link out of it, a file named with an escape; the real mail is stored, the rest said and skipped
 mkdir -p "$T/Odd/new" "$T/Odd/cur"
