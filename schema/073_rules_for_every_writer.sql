@@ -6,15 +6,15 @@
 --    (kind and channel email: every mail path writes those) is the one exception: its message
 --    is stored beside it (messages, with its attachments), and a mail with an empty subject
 --    and text, a scanned letter sent as a bare attachment, is still a mail that arrived.
---    Blank text (spaces, tabs, line breaks) is no text. Rows stored before are left as they
---    were (NOT VALID): the rule holds for every row written from now on, so changing such a
---    row asks for a subject or a note, as the form does.
-ALTER TABLE interactions ADD CONSTRAINT interactions_says_something_check
-    CHECK (nullif(btrim(subject, E' \t\r\n'), '') IS NOT NULL
-           OR nullif(btrim(body, E' \t\r\n'), '') IS NOT NULL
-           OR coalesce(kind = 'email' AND channel = 'email', false)) NOT VALID;
-COMMENT ON CONSTRAINT interactions_says_something_check ON interactions IS
-    'an interaction needs a subject or a note';
+--    Blank text (spaces, tabs, line breaks) is no text. A trigger, not a CHECK: rows stored
+--    before stay as they were, and so do the writes that do not touch their text: a record's
+--    deletion setting their link to NULL, a merge moving them to the survivor, an unmerge or
+--    an import's revert putting them back (ccrm_restoring_what()). A CHECK, even NOT VALID,
+--    is checked on every update of the row: deleting a contact with an old empty call failed.
+--    (ccrm_interaction_says_something, schema/functions/20_records.sql.)
+CREATE TRIGGER ccrm_interaction_says_something
+    BEFORE INSERT OR UPDATE OF subject, body, kind, channel ON interactions
+    FOR EACH ROW EXECUTE FUNCTION ccrm_interaction_says_something();
 
 -- 2. A closed deal's close date is the day it was won or lost (ccrm_rule_deal_won sets it now),
 --    but deals closed before that rule kept none, and the reports counted

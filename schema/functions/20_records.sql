@@ -353,6 +353,28 @@ END
 $$;
 SELECT ccrm_set_execute('ccrm_rule_ticket_status()');
 
+-- BEFORE INSERT OR UPDATE OF subject, body, kind, channel ON interactions (073): a timeline
+-- entry needs a subject or a note, whoever writes it; a mail stored by the mail paths (kind
+-- and channel email) may be empty (its message and files are beside it), and rows put back as
+-- they were (an unmerge, an import's revert) are left as they were.
+CREATE OR REPLACE FUNCTION ccrm_interaction_says_something() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    IF nullif(btrim(NEW.subject, E' \t\r\n'), '') IS NULL
+       AND nullif(btrim(NEW.body, E' \t\r\n'), '') IS NULL
+       AND NOT coalesce(NEW.kind = 'email' AND NEW.channel = 'email', false)
+       AND ccrm_restoring_what() IS NULL THEN
+        RAISE EXCEPTION 'an interaction needs a subject or a note'
+            USING ERRCODE = '23514',
+                  HINT = 'Say in a few words what happened: the subject, the note, or both.';
+    END IF;
+    RETURN NEW;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_interaction_says_something()');
+
 CREATE OR REPLACE FUNCTION ccrm_rule_deal_won() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, public, pg_temp

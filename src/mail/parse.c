@@ -1,10 +1,12 @@
 /* Parsing one mail with GMime 3 into struct mail_msg (include/ccrm/mail.h): headers decoded
  * (RFC 2047 words, every charset to UTF-8), the text (text/plain preferred, HTML turned into
- * text), attachments with their decoded sizes, and what the headers say about who wrote it.
- * Malformed input is repaired, never refused, unless it is not a mail at all. No libpq, no
- * curses. GLib's allocator is the C library's (GLib >= 2.46), so g_ strings are freed with
- * free() where they leave this file. */
+ * text; a mail without any says what it holds instead: a forwarded mail, an invitation, an
+ * encrypted part), attachments with their decoded sizes, and what the headers say about who
+ * wrote it. Malformed input is repaired, never refused, unless it is not a mail at all. No
+ * libpq, no curses. GLib's allocator is the C library's (GLib >= 2.46), so g_ strings are freed
+ * with free() where they leave this file. */
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -756,9 +758,39 @@ struct walk {
     GPtrArray *att; /* struct mail_attachment * */
     int depth;
     int files_only; /* an alternative not chosen for the text: its files only */
+    /* parts with no text of their own that are said in words when the mail has no text at
+     * all (unread_text): a forwarded mail, an invitation, S/MIME or OpenPGP */
+    GPtrArray *unread; /* struct unread * */
+    int nest;          /* forwarded mails this one is inside (forwarded_text) */
+};
+
+struct unread {
+    GMimeObject *obj; /* the mail's own: lives as long as the message */
+    guint att;        /* the attachment it became, for its name */
 };
 
 static void walk(struct walk *w, GMimeObject *obj);
+
+/* A part whose text the body shows when the mail has no other: noted with the attachment it
+ * just became. */
+static void
+note_unread(struct walk *w, GMimeObject *obj)
+{
+    GMimeContentType *ct = g_mime_object_get_content_type(obj);
+    struct unread *u;
+
+    if (w->unread == NULL || w->att->len == 0 || w->unread->len >= 5)
+        return;
+    if (!GMIME_IS_MESSAGE_PART(obj) && !g_mime_content_type_is_type(ct, "text", "calendar") &&
+        !g_mime_content_type_is_type(ct, "application", "pkcs7-mime") &&
+        !g_mime_content_type_is_type(ct, "application", "x-pkcs7-mime") &&
+        !g_mime_content_type_is_type(ct, "application", "pgp-encrypted"))
+        return;
+    u = xcalloc(1, sizeof *u);
+    u->obj = obj;
+    u->att = w->att->len - 1;
+    g_ptr_array_add(w->unread, u);
+}
 
 /* The decoded content of a leaf part: into *buf when it is at most max bytes (else *buf NULL);
  * returns the decoded size. */
@@ -979,6 +1011,7 @@ leaf(struct walk *w, GMimePart *part)
     }
     size = part_bytes(part, max, &bytes);
     add_attachment(w, g_mime_part_get_filename(part), mime_type(obj), size, bytes);
+    note_unread(w, obj);
 }
 
 /* A forwarded or bounced mail inside this one: an attachment "<subject>.eml". */
@@ -1012,6 +1045,7 @@ message_part(struct walk *w, GMimeMessagePart *mp)
     }
     add_attachment(w, fname != NULL ? fname : name, mime_type(obj), size, content);
     free(name);
+    note_unread(w, obj);
 }
 
 static int
@@ -1087,6 +1121,449 @@ walk(struct walk *w, GMimeObject *obj)
         leaf(w, GMIME_PART(obj));
     }
     w->depth--;
+}
+
+/* ---- what a mail without text says instead ---- */
+
+#define FORWARD_NEST_MAX 3     /* forwarded mails inside forwarded mails shown */
+#define CALENDAR_MAX (1 << 20) /* an invitation larger than this is not read */
+
+static void unread_text(struct walk *w);
+
+/* An iCalendar text value as text: \n, \, and \; unescaped (RFC 5545 3.3.11). */
+static char *
+ics_text(const char *v)
+{
+    GString *s = g_string_new(NULL);
+    char *out;
+
+    for (; *v != '\0'; v++) {
+        if (*v == '\\' && v[1] != '\0') {
+            v++;
+            g_string_append_c(s, *v == 'n' || *v == 'N' ? ' ' : *v);
+        } else {
+            g_string_append_c(s, *v);
+        }
+    }
+    out = mail_clean(s->str, s->len, 1);
+    g_string_free(s, TRUE);
+    return out;
+}
+
+/* A parameter of a content line's parameters (";TZID=Europe/Berlin;CN=\"x\""), its quotes
+ * removed; NULL when it is not there. */
+static char *
+ics_param(const char *params, const char *name)
+{
+    size_t n = strlen(name);
+    const char *p;
+
+    for (p = params; p != NULL && *p != '\0'; p++) {
+        if (*p == '"') { /* a quoted value: nothing in it starts a parameter */
+            p = strchr(p + 1, '"');
+            if (p == NULL)
+                return NULL;
+            continue;
+        }
+        if (*p == ';' && g_ascii_strncasecmp(p + 1, name, n) == 0 && p[1 + n] == '=') {
+            const char *v = p + 2 + n;
+            size_t len = *v == '"' ? strcspn(v + 1, "\"") : strcspn(v, ";:");
+
+            if (*v == '"')
+                v++;
+            return mail_clean(v, len, 1);
+        }
+    }
+    return NULL;
+}
+
+/* A DTSTART or DTEND as written, in pieces: "2024-12-17", "09:00" (none for a whole day) and
+ * the zone ("UTC" for a Z, the TZID, none for floating time). Not converted: the invitation
+ * says when in its own zone, and so does this. */
+static void
+ics_time(const char *value, const char *params, char **date, char **hm, char **zone)
+{
+    const char *v = value;
+    size_t i;
+
+    *date = *hm = *zone = NULL;
+    for (i = 0; i < 8 && g_ascii_isdigit(v[i]); i++)
+        ;
+    if (i < 8) { /* not a date we know: as it is */
+        *date = mail_clean(v, strlen(v), 1);
+        return;
+    }
+    *date = xasprintf("%.4s-%.2s-%.2s", v, v + 4, v + 6);
+    v += 8;
+    if (*v == 'T' && strspn(v + 1, "0123456789") >= 4) {
+        if (strspn(v + 1, "0123456789") >= 6 && memcmp(v + 5, "00", 2) != 0)
+            *hm = xasprintf("%.2s:%.2s:%.2s", v + 1, v + 3, v + 5);
+        else
+            *hm = xasprintf("%.2s:%.2s", v + 1, v + 3);
+        v += 1 + strspn(v + 1, "0123456789");
+        if (*v == 'Z' || *v == 'z')
+            *zone = xstrdup("UTC");
+        else
+            *zone = ics_param(params, "TZID");
+    }
+}
+
+/* "When": the start, and the end (its time only when it is the same day in the same zone). */
+static void
+ics_when(GString *out, const char *start, const char *sparams, const char *end, const char *eparams)
+{
+    char *d1, *t1, *z1, *d2 = NULL, *t2 = NULL, *z2 = NULL;
+
+    ics_time(start, sparams, &d1, &t1, &z1);
+    if (end != NULL)
+        ics_time(end, eparams, &d2, &t2, &z2);
+    g_string_append_printf(out, "When: %s", d1);
+    if (t1 != NULL)
+        g_string_append_printf(out, " %s", t1);
+    if (d2 != NULL && strcmp(d1, d2) == 0 && t1 != NULL && t2 != NULL && g_strcmp0(z1, z2) == 0) {
+        g_string_append_printf(out, "–%s", t2);
+    } else {
+        if (z1 != NULL)
+            g_string_append_printf(out, " %s", z1);
+        free(z1);
+        z1 = NULL;
+        if (d2 != NULL && (t1 != NULL || t2 != NULL)) {
+            g_string_append_printf(out, " – %s%s%s", d2, t2 != NULL ? " " : "",
+                                   t2 != NULL ? t2 : "");
+        } else if (d2 != NULL && strlen(d2) == 10 &&
+                   g_date_valid_dmy((GDateDay)atoi(d2 + 8), (GDateMonth)atoi(d2 + 5),
+                                    (GDateYear)atoi(d2))) {
+            /* whole days: DTEND is the day after the last one, which is the one said */
+            GDate *last = g_date_new_dmy((GDateDay)atoi(d2 + 8), (GDateMonth)atoi(d2 + 5),
+                                         (GDateYear)atoi(d2));
+            char buf[16];
+
+            g_date_subtract_days(last, 1);
+            if (g_date_strftime(buf, sizeof buf, "%Y-%m-%d", last) > 0 && strcmp(buf, d1) > 0)
+                g_string_append_printf(out, " – %s", buf);
+            g_date_free(last);
+        }
+        z1 = z2;
+        z2 = NULL;
+    }
+    if (z1 != NULL)
+        g_string_append_printf(out, " %s", z1);
+    g_string_append_c(out, '\n');
+    free(d1);
+    free(t1);
+    free(z1);
+    free(d2);
+    free(t2);
+    free(z2);
+}
+
+/* A calendar user ("mailto:a@b" with CN="Name") as "Name <a@b>". */
+static char *
+ics_person(const char *value, const char *params)
+{
+    char *cn = ics_param(params, "CN"), *addr, *out;
+
+    if (g_ascii_strncasecmp(value, "mailto:", 7) == 0)
+        value += 7;
+    addr = mail_clean(value, strlen(value), 1);
+    if (cn != NULL && *cn != '\0' && *addr != '\0')
+        out = xasprintf("%s <%s>", cn, addr);
+    else if (cn != NULL && *cn != '\0')
+        out = xstrdup(cn);
+    else
+        out = xstrdup(addr);
+    free(cn);
+    free(addr);
+    return out;
+}
+
+static const char *
+ics_method(const char *m)
+{
+    static const char *const words[][2] = {
+        {"REQUEST", "Meeting request"},
+        {"CANCEL", "Meeting cancelled"},
+        {"REPLY", "Answer to a meeting request"},
+        {"PUBLISH", "Calendar event"},
+        {"COUNTER", "Proposal of another time for a meeting"},
+        {"DECLINECOUNTER", "Proposal of another time declined"},
+        {"REFRESH", "Request for the latest version of a meeting"},
+        {"ADD", "Dates added to a meeting"},
+    };
+    size_t i;
+
+    for (i = 0; m != NULL && i < sizeof words / sizeof words[0]; i++)
+        if (g_ascii_strcasecmp(m, words[i][0]) == 0)
+            return words[i][1];
+    return "Calendar event";
+}
+
+static const char *
+ics_partstat(const char *s)
+{
+    static const char *const words[][2] = {
+        {"ACCEPTED", "accepted"},   {"DECLINED", "declined"},          {"TENTATIVE", "tentative"},
+        {"DELEGATED", "delegated"}, {"NEEDS-ACTION", "no answer yet"},
+    };
+    size_t i;
+
+    for (i = 0; s != NULL && i < sizeof words / sizeof words[0]; i++)
+        if (g_ascii_strcasecmp(s, words[i][0]) == 0)
+            return words[i][1];
+    return NULL;
+}
+
+/* An invitation in words: what, when, where, who invites and what the mail asks (METHOD), from
+ * the first event (or task) of the calendar. Read here rather than with libical, which is the
+ * document module's (src/ext/): mail delivery loads no document library
+ * (tests/db/test_modules.sh). NULL when it cannot be read. */
+static char *
+calendar_text(const char *ics, const char *method_param)
+{
+    GString *out = g_string_new(NULL), *u = g_string_new(NULL);
+    char *method = NULL, *summary = NULL, *location = NULL, *organizer = NULL, *answer = NULL;
+    char *start = NULL, *sparams = NULL, *end = NULL, *eparams = NULL;
+    const char *p = ics, *nl;
+    int in_cal = 0, in_item = 0, items = 0, inner = 0;
+
+    while (*p != '\0') {
+        const char *v, *q;
+        char *name, *params, *value;
+        size_t len;
+
+        /* one content line, unfolded: a line break followed by a space or tab continues it */
+        g_string_truncate(u, 0);
+        for (;;) {
+            nl = strchr(p, '\n');
+            len = nl != NULL ? (size_t)(nl - p) : strlen(p);
+            g_string_append_len(u, p, (gssize)len);
+            p += len + (nl != NULL);
+            if (nl == NULL || (*p != ' ' && *p != '\t'))
+                break;
+            p++;
+        }
+        /* name, parameters (quoted ones may hold ':' and ';'), value */
+        len = strcspn(u->str, ";:");
+        if (len == 0 || u->str[len] == '\0')
+            continue;
+        for (q = u->str + len; *q != '\0' && *q != ':'; q++)
+            if (*q == '"' && (q = strchr(q + 1, '"')) == NULL)
+                break;
+        if (q == NULL || *q != ':')
+            continue;
+        name = g_strndup(u->str, len);
+        params = g_strndup(u->str + len, (gsize)(q - u->str - (gssize)len));
+        value = g_strstrip(g_strdup(q + 1));
+        v = value;
+        if (g_ascii_strcasecmp(name, "BEGIN") == 0) {
+            if (g_ascii_strcasecmp(v, "VCALENDAR") == 0)
+                in_cal = 1;
+            else if (in_cal && !in_item && items == 0 &&
+                     (g_ascii_strcasecmp(v, "VEVENT") == 0 || g_ascii_strcasecmp(v, "VTODO") == 0))
+                in_item = 1;
+            else if (in_item)
+                inner++; /* a VALARM's SUMMARY is not the event's */
+        } else if (g_ascii_strcasecmp(name, "END") == 0) {
+            if (in_item && inner > 0)
+                inner--;
+            else if (in_item && (g_ascii_strcasecmp(v, "VEVENT") == 0 ||
+                                 g_ascii_strcasecmp(v, "VTODO") == 0)) {
+                in_item = 0;
+                items++;
+            }
+        } else if (in_cal && !in_item && g_ascii_strcasecmp(name, "METHOD") == 0) {
+            if (method == NULL)
+                method = mail_clean(v, strlen(v), 1);
+        } else if (in_item && inner == 0) {
+            if (g_ascii_strcasecmp(name, "SUMMARY") == 0 && summary == NULL)
+                summary = ics_text(v);
+            if (g_ascii_strcasecmp(name, "LOCATION") == 0 && location == NULL)
+                location = ics_text(v);
+            if (g_ascii_strcasecmp(name, "ORGANIZER") == 0 && organizer == NULL)
+                organizer = ics_person(v, params);
+            if (g_ascii_strcasecmp(name, "ATTENDEE") == 0 && answer == NULL) {
+                char *ps = ics_param(params, "PARTSTAT");
+
+                if (ics_partstat(ps) != NULL) {
+                    char *who = ics_person(v, params);
+
+                    answer = xasprintf("%s: %s", who, ics_partstat(ps));
+                    free(who);
+                }
+                free(ps);
+            }
+            if (g_ascii_strcasecmp(name, "DTSTART") == 0 && start == NULL) {
+                start = xstrdup(v);
+                sparams = xstrdup(params);
+            }
+            if ((g_ascii_strcasecmp(name, "DTEND") == 0 || g_ascii_strcasecmp(name, "DUE") == 0) &&
+                end == NULL) {
+                end = xstrdup(v);
+                eparams = xstrdup(params);
+            }
+        }
+        g_free(name);
+        g_free(params);
+        g_free(value);
+    }
+    g_string_free(u, TRUE);
+    if (items > 0 && (summary != NULL || start != NULL)) {
+        const char *m = method != NULL ? method : method_param;
+
+        g_string_append_printf(out, "%s\n", ics_method(m));
+        if (summary != NULL && *summary != '\0')
+            g_string_append_printf(out, "What: %s\n", summary);
+        if (start != NULL)
+            ics_when(out, start, sparams, end, eparams);
+        if (location != NULL && *location != '\0')
+            g_string_append_printf(out, "Where: %s\n", location);
+        if (organizer != NULL && *organizer != '\0')
+            g_string_append_printf(out, "Organizer: %s\n", organizer);
+        if (answer != NULL && m != NULL && g_ascii_strcasecmp(m, "REPLY") == 0)
+            g_string_append_printf(out, "Answer: %s\n", answer);
+    }
+    free(method);
+    free(summary);
+    free(location);
+    free(organizer);
+    free(answer);
+    free(start);
+    free(sparams);
+    free(end);
+    free(eparams);
+    if (out->len == 0) {
+        g_string_free(out, TRUE);
+        return NULL;
+    }
+    return g_string_free(out, FALSE);
+}
+
+/* A forwarded mail as a mail program shows it: a few of its headers, then its text, read as
+ * this one's is (its own forwarded mails too, FORWARD_NEST_MAX deep). Its attachments are the
+ * attachment .eml's, not this mail's. */
+static char *
+forwarded_text(struct walk *w, GMimeMessage *inner)
+{
+    GString *out = g_string_new("-------- Forwarded message --------\n");
+    GMimeObject *obj = GMIME_OBJECT(inner);
+    GMimeHeader *h = g_mime_header_list_get_header(g_mime_object_get_header_list(obj), "Subject");
+    const char *raw = h != NULL ? g_mime_header_get_raw_value(h) : NULL;
+    const char *date = g_mime_object_get_header(obj, "Date");
+    char *from = list_text(g_mime_message_get_from(inner), 0);
+    char *to = list_text(g_mime_message_get_to(inner), 0);
+
+    if (from != NULL)
+        g_string_append_printf(out, "From: %s\n", from);
+    if (date != NULL) {
+        char *d = mail_clean(date, strlen(date), 1);
+
+        g_string_append_printf(out, "Date: %s\n", g_strstrip(d));
+        free(d);
+    }
+    if (raw != NULL && strlen(raw) < DECODE_WORDS_MAX) {
+        char *s = decode_words(raw, 0), *c = mail_clean(s, strlen(s), 1);
+
+        if (*g_strstrip(c) != '\0')
+            g_string_append_printf(out, "Subject: %s\n", c);
+        free(c);
+        free(s);
+    }
+    if (to != NULL)
+        g_string_append_printf(out, "To: %s\n", to);
+    free(from);
+    free(to);
+    if (w->nest < FORWARD_NEST_MAX) {
+        struct mail_parse_opts o = {0, NULL, 0};
+        struct walk iw;
+        guint i;
+
+        if (w->o != NULL)
+            o = *w->o;
+        o.attachment_max = 0; /* the names of its files, not their bytes */
+        memset(&iw, 0, sizeof iw);
+        iw.o = &o;
+        iw.body = g_string_new(NULL);
+        iw.att = g_ptr_array_new();
+        iw.unread = g_ptr_array_new_with_free_func(free);
+        iw.depth = w->depth;
+        iw.nest = w->nest + 1;
+        walk(&iw, g_mime_message_get_mime_part(inner));
+        if (iw.body->len == 0)
+            unread_text(&iw);
+        if (iw.body->len > 0)
+            g_string_append_printf(out, "\n%s", iw.body->str);
+        for (i = 0; i < iw.att->len; i++) {
+            struct mail_attachment *a = g_ptr_array_index(iw.att, i);
+
+            free(a->name);
+            free(a->type);
+            free(a->content);
+            free(a);
+        }
+        g_ptr_array_free(iw.att, TRUE);
+        g_ptr_array_free(iw.unread, TRUE);
+        g_string_free(iw.body, TRUE);
+    }
+    return g_string_free(out, FALSE);
+}
+
+/* The body of a mail with no text: what its forwarded mails, invitations and encrypted parts
+ * are, so that a ticket made of one is not blank. The parts stay attachments. */
+static void
+unread_text(struct walk *w)
+{
+    guint i;
+
+    for (i = 0; w->unread != NULL && i < w->unread->len; i++) {
+        struct unread *u = g_ptr_array_index(w->unread, i);
+        const struct mail_attachment *a = g_ptr_array_index(w->att, u->att);
+        GMimeContentType *ct = g_mime_object_get_content_type(u->obj);
+        char *text = NULL;
+
+        if (GMIME_IS_MESSAGE_PART(u->obj)) {
+            GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(u->obj));
+
+            if (inner != NULL)
+                text = forwarded_text(w, inner);
+        } else if (g_mime_content_type_is_type(ct, "text", "calendar")) {
+            char *bytes = NULL, *ics;
+            size_t size = part_bytes(GMIME_PART(u->obj), CALENDAR_MAX, &bytes);
+
+            if (bytes != NULL) {
+                ics = mail_to_utf8(bytes, size, g_mime_content_type_get_parameter(ct, "charset"));
+                text = calendar_text(ics, g_mime_content_type_get_parameter(ct, "method"));
+                free(ics);
+                free(bytes);
+            }
+            if (text == NULL)
+                text = xasprintf("Calendar invitation (could not be read): open the attachment "
+                                 "%s with your calendar program",
+                                 a->name);
+        } else if (g_mime_content_type_is_type(ct, "application", "pgp-encrypted")) {
+            text = xasprintf("(OpenPGP encrypted mail: ccrm cannot read it; open the attachment "
+                             "%s with your mail program)",
+                             a->name);
+        } else {
+            const char *st = g_mime_content_type_get_parameter(ct, "smime-type");
+
+            if (st != NULL && (g_ascii_strcasecmp(st, "enveloped-data") == 0 ||
+                               g_ascii_strcasecmp(st, "authEnveloped-data") == 0))
+                text = xasprintf("(S/MIME encrypted mail: ccrm cannot read it; open the "
+                                 "attachment %s with your mail program)",
+                                 a->name);
+            else if (st != NULL && g_ascii_strcasecmp(st, "signed-data") == 0)
+                text = xasprintf("(S/MIME signed mail with its text inside the signature: ccrm "
+                                 "cannot read it; open the attachment %s with your mail program)",
+                                 a->name);
+            else
+                text = xasprintf("(S/MIME mail: ccrm cannot read it; open the attachment %s "
+                                 "with your mail program)",
+                                 a->name);
+        }
+        if (text != NULL)
+            body_add(w, text);
+        free(text);
+    }
 }
 
 /* ---- the whole mail ---- */
@@ -1370,7 +1847,10 @@ mail_parse(char *buf, size_t n, const struct mail_parse_opts *o, struct ccrm_err
     w.o = o;
     w.body = g_string_new(NULL);
     w.att = g_ptr_array_new();
+    w.unread = g_ptr_array_new_with_free_func(free);
     walk(&w, g_mime_message_get_mime_part(msg));
+    if (w.body->len == 0)
+        unread_text(&w);
     if (w.body->len == 0 && w.att->len == 0 &&
         GMIME_IS_MULTIPART(g_mime_message_get_mime_part(msg)) && body_at >= 0 &&
         (guint)body_at < ba->len) {
@@ -1395,6 +1875,7 @@ mail_parse(char *buf, size_t n, const struct mail_parse_opts *o, struct ccrm_err
         }
     }
     g_ptr_array_free(w.att, TRUE);
+    g_ptr_array_free(w.unread, TRUE);
     g_object_unref(msg);
     g_object_unref(parser);
     g_object_unref(stream);

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Rules the database keeps for every writer, psql included (migration 073):
 # 1. an interaction says something: a subject or a note (the form asked, psql did not); an
-#    e-mail stored by the mail paths may be empty (a bare attachment); rows from before stay;
+#    e-mail stored by the mail paths may be empty (a bare attachment); rows from before stay,
+#    and so do the writes that leave their text alone (a deletion's SET NULL, a merge, an
+#    unmerge putting them back);
 # 2. deals closed before the close date was set automatically get the day they closed, from
 #    the audit trail (else their last change), so the reports count them in their month;
 # 3. sla_compliance counts a clock late by its times, not by the scheduler's mark (a deadline
@@ -18,7 +20,7 @@ acc=$(q "select min(id) from accounts")
 con=$(q "select min(id) from contacts where account_id = $acc")
 err() { as "$1" -c "$2" 2>&1 >/dev/null; }
 sql_is() { [ "$(q "$1")" = "$2" ]; }
-refused='violates check constraint "interactions_says_something_check"'
+refused='an interaction needs a subject or a note'
 
 # ---- 1. an interaction with neither subject nor body ----
 out=$(err sam "insert into interactions (kind, contact_id, account_id) values ('call', $con, $acc)")
@@ -31,9 +33,8 @@ check "a call with a subject only is stored" \
     test -n "$(as sam -c "insert into interactions (kind, subject, contact_id) values ('call', 'Rang back', $con) returning id")"
 check "a note with a text only is stored" \
     test -n "$(as sam -c "insert into interactions (kind, body, contact_id) values ('note', '15 min, agreed', $con) returning id")"
-check "the client shows the rule in words (its comment)" \
-    sql_is "select obj_description(oid, 'pg_constraint') from pg_constraint where conname = 'interactions_says_something_check'" \
-    "an interaction needs a subject or a note"
+out=$(err sam "update interactions set subject = ' ', body = null where id = (select max(id) from interactions where subject = 'Rang back')")
+check "an update that empties an entry is refused too" grep -qF "$refused" <<<"$out"
 # a mail with no subject and no text, only a file: stored with its timeline entry
 out=$(as sofia -c "select status from ccrm_mail_store('support', 'scan-only@example.org', 'scan.only@example.org',
         p_subject => '', p_body => '', p_att_names => array['scan.pdf'],
@@ -52,8 +53,8 @@ printf 'kind,subject,body,contact\ncall,Intro call,,%s\ncall,,,%s\n' \
 check "an import names the line with neither" grep -qF "i.csv:3: one of subject, body is required" "$T/err"
 
 # ---- rows from before the rule, and deals closed before the close date was set ----
-# (as an older database has them: the rule's constraint dropped, migration 073 applied again)
-q "alter table interactions drop constraint interactions_says_something_check"
+# (as an older database has them: the rule's trigger dropped, migration 073 applied again)
+q "drop trigger ccrm_interaction_says_something on interactions"
 old_ix=$(q "insert into interactions (kind, contact_id) values ('call', $con) returning id" | head -1)
 d1=$(as sam -c "insert into opportunities (account_id, name, stage, amount, owner)
                 values ($acc, 'Backfill probe one', 'proposal', 100, 'sam') returning id" | head -1)
@@ -84,12 +85,37 @@ out=$(psqlc -1 -f "$(dirname "$0")/../../schema/073_rules_for_every_writer.sql" 
 check "migration 073 applies over an interaction with neither subject nor note ($out)" \
     grep -q "^applied$" <<<"$out"
 check "... which stays as it was" sql_is "select count(*) from interactions where id = $old_ix" 1
-check "... the rule holds for rows written from now on (NOT VALID)" \
-    sql_is "select convalidated from pg_constraint where conname = 'interactions_says_something_check'" f
-out=$(err sam "update interactions set done_at = now() where id = $old_ix")
-check "... and changing that row asks for a subject or a note" grep -qF "$refused" <<<"$out"
-as sam -c "update interactions set subject = 'Called back', done_at = now() where id = $old_ix" >/dev/null
-check "... which it then takes" sql_is "select subject from interactions where id = $old_ix" "Called back"
+check "... the rule holds for rows written from now on" \
+    sql_is "select count(*) from pg_trigger where tgname = 'ccrm_interaction_says_something'" 1
+as sam -c "update interactions set done_at = now() where id = $old_ix" >/dev/null
+check "... an update that leaves its text alone is taken (marked done)" \
+    sql_is "select done_at is not null from interactions where id = $old_ix" t
+out=$(err sam "update interactions set subject = '', done_at = now() where id = $old_ix")
+check "... one that writes its text asks for a subject or a note" grep -qF "$refused" <<<"$out"
+# a second old empty entry on a contact of its own: deleting that contact (the entry's link set
+# to NULL), and merging two contacts with such entries, then undoing the merge
+q "drop trigger ccrm_interaction_says_something on interactions" >/dev/null
+c1=$(q "insert into contacts (first_name, last_name, email) values ('Old', 'Callone', 'old.callone@probe.example') returning id" | head -1)
+c2=$(q "insert into contacts (first_name, last_name, email) values ('Old', 'Calltwo', 'old.calltwo@probe.example') returning id" | head -1)
+c3=$(q "insert into contacts (first_name, last_name, email) values ('Old', 'Callthree', 'old.callthree@probe.example') returning id" | head -1)
+e1=$(q "insert into interactions (kind, contact_id) values ('call', $c1) returning id" | head -1)
+e2=$(q "insert into interactions (kind, contact_id) values ('call', $c2) returning id" | head -1)
+e3=$(q "insert into interactions (kind, contact_id) values ('note', $c3) returning id" | head -1)
+psqlc -1 -f "$(dirname "$0")/../../schema/073_rules_for_every_writer.sql" >/dev/null 2>&1 ||
+    q "create trigger ccrm_interaction_says_something before insert or update of subject, body, kind, channel on interactions for each row execute function ccrm_interaction_says_something()" >/dev/null
+check "the rule is back" sql_is "select count(*) from pg_trigger where tgname = 'ccrm_interaction_says_something'" 1
+out=$(as sam -c "select ccrm_delete('contacts', $c3)" 2>&1)
+check "deleting a contact with an old empty entry works ($out)" \
+    sql_is "select count(*) from contacts where id = $c3" 0
+check "... the entry stays, its link cleared" sql_is "select count(*) from interactions where id = $e3 and contact_id is null" 1
+out=$(as mia -c "select ccrm_merge('contacts', $c1, $c2)" 2>&1)
+check "merging two contacts with old empty entries works ($out)" sql_is "select count(*) from contacts where id = $c2" 0
+check "... both entries kept, on the survivor" \
+    sql_is "select count(*) from interactions where id in ($e1, $e2) and contact_id = $c1" 2
+mid=$(q "select max(id) from merges")
+out=$(as mia -c "select ccrm_unmerge($mid)" 2>&1)
+check "... and the merge is undone ($out)" sql_is "select count(*) from contacts where id = $c2" 1
+check "... the entry back on its contact" sql_is "select contact_id from interactions where id = $e2" "$c2"
 
 check "a deal won before the rule gets the day the audit says it was won" \
     sql_is "select close_date from opportunities where id = $d1" 2026-01-15

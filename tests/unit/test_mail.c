@@ -25,13 +25,39 @@
 #define CORPUS CCRM_SOURCE_DIR "/tests/data/mail"
 
 static const char *const corpus[] = {
-    "01-alternative",     "02-html-only",        "03-base64-utf8",  "04-latin1-qp",
-    "05-cp1252",          "06-encoded-words",    "07-attachments",  "08-no-message-id",
-    "09-duplicate-id",    "10-broken-headers",   "11-auto-reply",   "12-bounce",
-    "13-mailing-list",    "14-reply-references", "15-forwarded",    "16-subject-reply",
-    "17-plus-token",      "18-subject-tag",      "19-read-receipt", "20-bulk",
-    "21-crlf-raw-utf8",   "22-raw-latin1",       "23-split-words",  "24-alternative-related",
-    "25-calendar-invite", "26-signed-nested",    "27-base64-lie",   NULL,
+    "01-alternative",
+    "02-html-only",
+    "03-base64-utf8",
+    "04-latin1-qp",
+    "05-cp1252",
+    "06-encoded-words",
+    "07-attachments",
+    "08-no-message-id",
+    "09-duplicate-id",
+    "10-broken-headers",
+    "11-auto-reply",
+    "12-bounce",
+    "13-mailing-list",
+    "14-reply-references",
+    "15-forwarded",
+    "16-subject-reply",
+    "17-plus-token",
+    "18-subject-tag",
+    "19-read-receipt",
+    "20-bulk",
+    "21-crlf-raw-utf8",
+    "22-raw-latin1",
+    "23-split-words",
+    "24-alternative-related",
+    "25-calendar-invite",
+    "26-signed-nested",
+    "27-base64-lie",
+    "28-forward-whole",
+    "29-invite-only",
+    "30-smime-encrypted",
+    "31-smime-signed",
+    "32-pgp-encrypted",
+    NULL,
 };
 
 static const char *
@@ -491,6 +517,63 @@ test_lost_boundary(void **state)
     }
 }
 
+/* A mail with no text of its own says what it holds (the corpus has one of each kind; here the
+ * other shapes): a cancelled meeting in UTC, an answer, a whole day, an invitation that cannot
+ * be read, forwarded mails inside forwarded mails (shown three deep, not more), and a mail
+ * with text, whose invitation beside it adds nothing to the body. */
+static void
+test_no_text(void **state)
+{
+    static const char head[] = "From: a@b.example\nTo: s@example.com\nSubject: x\n";
+    static const struct {
+        const char *mail, *body;
+    } cases[] = {
+        {"Content-Type: text/calendar\n\nBEGIN:VCALENDAR\nMETHOD:CANCEL\nBEGIN:VEVENT\n"
+         "SUMMARY:Review\nDTSTART:20250108T090000Z\nDTEND:20250109T100000Z\nEND:VEVENT\n"
+         "END:VCALENDAR\n",
+         "Meeting cancelled\nWhat: Review\nWhen: 2025-01-08 09:00 UTC – 2025-01-09 10:00 UTC"},
+        {"Content-Type: text/calendar; method=REPLY\n\nBEGIN:VCALENDAR\nBEGIN:VEVENT\n"
+         "ATTENDEE;PARTSTAT=DECLINED;CN=\"Doe; Jo\":MAILTO:jo@b.example\nSUMMARY:Review\n"
+         "DTSTART;VALUE=DATE:20250108\nDTEND;VALUE=DATE:20250109\nEND:VEVENT\nEND:VCALENDAR\n",
+         "Answer to a meeting request\nWhat: Review\nWhen: 2025-01-08\n"
+         "Answer: Doe; Jo <jo@b.example>: declined"},
+        {"Content-Type: text/calendar\n\nBEGIN:VCALENDAR\nMETHOD:PUBLISH\nBEGIN:VEVENT\n"
+         "DTSTART;VALUE=DATE:20241230\nDTEND;VALUE=DATE:20250102\nEND:VEVENT\nEND:VCALENDAR\n",
+         "Calendar event\nWhen: 2024-12-30 – 2025-01-01"},
+        {"Content-Type: text/calendar; name=x.ics\n\nnot a calendar\n",
+         "Calendar invitation (could not be read): open the attachment x.ics with your calendar "
+         "program"},
+        {"Content-Type: application/pkcs7-mime; name=smime.p7m\n\nMIAGCSqGSIb3DQEHA6CAMIACAQ==\n",
+         "(S/MIME mail: ccrm cannot read it; open the attachment smime.p7m with your mail "
+         "program)"},
+        {"Content-Type: message/rfc822\n\nFrom: b@b.example\nSubject: one\n"
+         "Content-Type: message/rfc822\n\nFrom: c@b.example\nSubject: two\n"
+         "Content-Type: message/rfc822\n\nFrom: d@b.example\nSubject: three\n"
+         "Content-Type: message/rfc822\n\nFrom: e@b.example\nSubject: four\n\ndeep text\n",
+         "-------- Forwarded message --------\nFrom: b@b.example\nSubject: one\n\n"
+         "-------- Forwarded message --------\nFrom: c@b.example\nSubject: two\n\n"
+         "-------- Forwarded message --------\nFrom: d@b.example\nSubject: three\n\n"
+         "-------- Forwarded message --------\nFrom: e@b.example\nSubject: four"},
+        {"Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nHello\n"
+         "--b\nContent-Type: text/calendar\n\nBEGIN:VCALENDAR\nBEGIN:VEVENT\nSUMMARY:R\n"
+         "END:VEVENT\nEND:VCALENDAR\n--b--\n",
+         "Hello"},
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *text = xasprintf("%s%s", head, cases[i].mail);
+        struct mail_msg *m = parse_str(text, NULL);
+
+        assert_non_null(m);
+        assert_int_equal(m->natt, 1);
+        assert_string_equal(m->body, cases[i].body);
+        mail_msg_free(&m);
+        free(text);
+    }
+}
+
 /* A NUL in a header line goes, and the rest of the value stays. */
 static void
 test_nul_header(void **state)
@@ -871,6 +954,7 @@ main(void)
         cmocka_unit_test(test_big),          cmocka_unit_test(test_compose_attachments),
         cmocka_unit_test(test_attach_file),  cmocka_unit_test(test_loose_from),
         cmocka_unit_test(test_address_text), cmocka_unit_test(test_sendmail_hang),
+        cmocka_unit_test(test_no_text),
     };
     int rc;
 

@@ -625,3 +625,120 @@ Content-Transfer-Encoding: base64
 JVBERi0xLjQK
 --lie--
 """)
+
+# 28 a forwarded mail as the whole message (Content-Type: message/rfc822, as some mail programs
+# forward "as attachment" with no text of their own): the body shows it
+w('28-forward-whole.eml', """From: Frank Forward <frank@forward-whole.example>
+To: support@example.com
+Subject: Fwd: Lieferung unvollständig
+Date: Mon, 16 Dec 2024 09:35:00 +0100
+Message-ID: <fwd.whole.1@forward-whole.example>
+MIME-Version: 1.0
+Content-Type: message/rfc822
+
+From: =?UTF-8?Q?J=C3=BCrgen_Kunde?= <juergen@kunde.example>
+To: Frank Forward <frank@forward-whole.example>
+Subject: =?UTF-8?Q?Lieferung_unvollst=C3=A4ndig?=
+Date: Fri, 13 Dec 2024 17:02:00 +0100
+Message-ID: <inner.1@kunde.example>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="in1"
+
+--in1
+Content-Type: text/plain; charset=utf-8
+Content-Transfer-Encoding: quoted-printable
+
+Es fehlen zwei Kartons der Bestellung 4711. Bitte nachliefern.
+--in1
+Content-Type: application/pdf; name="lieferschein.pdf"
+Content-Transfer-Encoding: base64
+
+JVBERi0xLjQK
+--in1--
+""")
+
+# 29 an invitation that is only text/calendar (no text beside it): the body says what, when,
+# where, who and what is asked; a folded line, an escaped comma, an alarm with its own summary
+w('29-invite-only.eml', """From: Ines Invite <ines@invite-only.example>
+To: support@example.com
+Subject: Einladung: Schulung
+Date: Mon, 16 Dec 2024 09:40:00 +0100
+Message-ID: <invite.only.1@invite-only.example>
+MIME-Version: 1.0
+Content-Type: text/calendar; charset=utf-8; method=REQUEST; name="invite.ics"
+Content-Transfer-Encoding: 7bit
+
+BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//Example//Calendar//EN
+METHOD:REQUEST
+BEGIN:VTIMEZONE
+TZID:Europe/Berlin
+BEGIN:STANDARD
+DTSTART:19701025T030000
+TZOFFSETFROM:+0200
+TZOFFSETTO:+0100
+END:STANDARD
+END:VTIMEZONE
+BEGIN:VEVENT
+UID:schulung-1@invite-only.example
+DTSTAMP:20241216T084000Z
+ORGANIZER;CN="Ines Invite":mailto:ines@invite-only.example
+ATTENDEE;CN=Support;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:support@example.com
+SUMMARY:Schulung: neue Rechnungs
+ vorlagen
+DTSTART;TZID=Europe/Berlin:20250108T100000
+DTEND;TZID=Europe/Berlin:20250108T113000
+LOCATION:Raum 2\\, Hauptstraße 5
+BEGIN:VALARM
+ACTION:DISPLAY
+SUMMARY:Erinnerung
+TRIGGER:-PT15M
+END:VALARM
+END:VEVENT
+END:VCALENDAR
+""", crlf=True)
+
+# 30 S/MIME encrypted (application/pkcs7-mime, enveloped-data): no text to be read, said so
+w('30-smime-encrypted.eml', """From: Sven Secure <sven@smime.example>
+To: support@example.com
+Subject: Vertrauliche Unterlagen
+Date: Mon, 16 Dec 2024 09:45:00 +0100
+Message-ID: <smime.enc.1@smime.example>
+MIME-Version: 1.0
+Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name="smime.p7m"
+Content-Disposition: attachment; filename="smime.p7m"
+Content-Transfer-Encoding: base64
+
+""" + b64(b'\x30\x80\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x03\xa0\x80' + bytes(range(64))) + """
+""")
+
+# 31 S/MIME opaque signed (signed-data: the text is inside the signature's structure)
+w('31-smime-signed.eml', """From: Sina Sign <sina@smime-signed.example>
+To: support@example.com
+Subject: Signierte Bestellung
+Date: Mon, 16 Dec 2024 09:50:00 +0100
+Message-ID: <smime.sig.1@smime-signed.example>
+MIME-Version: 1.0
+Content-Type: application/pkcs7-mime; smime-type=signed-data; name=smime.p7m
+Content-Transfer-Encoding: base64
+
+""" + b64(b'\x30\x80\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02\xa0\x80' + bytes(range(64))) + """
+""")
+
+# 32 OpenPGP encrypted as the whole message (application/pgp-encrypted at the top, as a
+# gateway that drops the multipart/encrypted around it sends it)
+w('32-pgp-encrypted.eml', """From: Paul Private <paul@pgp.example>
+To: support@example.com
+Subject: Zugangsdaten
+Date: Mon, 16 Dec 2024 09:55:00 +0100
+Message-ID: <pgp.enc.1@pgp.example>
+MIME-Version: 1.0
+Content-Type: application/pgp-encrypted; name="encrypted.asc"
+
+-----BEGIN PGP MESSAGE-----
+
+hQEMA1234567890ABAQf/abcdefghijklmnopqrstuvwxyz
+=abcd
+-----END PGP MESSAGE-----
+""")
