@@ -87,8 +87,9 @@ struct entity_column {
                        * up to min + fit when more (an amount is never cut: 10) */
     int weight;       /* its share of the room left over */
     int priority;     /* 1 essential .. 9: narrow screens drop the highest numbers first */
-    int time_left;    /* sql gives a due time (epoch ms), "paused" or "": the client shows
-                       * the time left to it, so it runs out on screen without a query */
+    int time_left;    /* sql gives a due time (epoch ms), "paused", "paused late" or "": the
+                       * client shows the time left to it, so it runs out on screen without a
+                       * query */
     /* what partners get instead (over the list's partner_from), or NULL: sql */
     const char *partner_sql;
     int ticks; /* changes with the clock alone (an age): not a change to highlight */

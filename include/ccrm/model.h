@@ -19,10 +19,11 @@ void row_fini(struct row *r);
 void row_copy(struct row *dst, const struct row *src);
 
 /* The time left until a due time, as a list shows it (the Tickets' SLA column): due is epoch
- * milliseconds as text, "paused" or "" (none). Writes "3h 20m", "12m", "<1m", "2d 4h", and once it
- * is past "! due", "! -5m" (the mark keeps it readable without colour), or "paused", or "". Returns
- * 0 (nothing to count), 1 (running), 2 (less than an hour left), 3 (past due); *next_ms is how long
- * the text stays as it is (0: for ever). */
+ * milliseconds as text, "paused", "paused late" (paused after its due time) or "" (none). Writes
+ * "3h 20m", "12m", "<1m", "2d 4h", and once it is past "! due", "! -5m" (the mark keeps it readable
+ * without colour), or "paused", "! paused", or "". Returns 0 (nothing to count), 1 (running), 2
+ * (less than an hour left), 3 (past due, or paused late); *next_ms is how long the text stays as
+ * it is (0: for ever). */
 int time_left_text(const char *due, int64_t now_ms, char *buf, size_t n, int64_t *next_ms);
 
 /* A window of consecutive rows of a sorted list: the only rows a list view holds in memory,

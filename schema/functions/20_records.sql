@@ -410,6 +410,23 @@ BEGIN
        AND ccrm_restoring_what() IS NULL THEN
         NEW.close_date := ccrm_local(now())::date;
     END IF;
+    -- A date given is the day it closed, so not one still ahead: a deal won "in February" of
+    -- next year showed up as won revenue of a month to come in the reports. It is refused, not
+    -- made today's: the writer meant a day, and only they know which (migration 075; the
+    -- trigger fires on a change of close_date too, so a closed deal's date cannot be moved
+    -- ahead later). A row put back as it was keeps the date it had.
+    IF NEW.stage IN ('won', 'lost')
+       AND NEW.close_date > ccrm_local(now())::date
+       AND (TG_OP = 'INSERT' OR OLD.stage IS DISTINCT FROM NEW.stage
+            OR NEW.close_date IS DISTINCT FROM OLD.close_date)
+       AND ccrm_restoring_what() IS NULL THEN
+        RAISE EXCEPTION 'a deal is won or lost on a day that has come: its close date % is in the future',
+                        NEW.close_date
+            USING ERRCODE = '23514', TABLE = TG_TABLE_NAME, COLUMN = 'close_date',
+                  HINT = format('Give the day it was %s, today (%s) or before, or no date for'
+                                ' today; a day still ahead is an expected close: keep the deal'
+                                ' open until then.', NEW.stage, ccrm_local(now())::date);
+    END IF;
     RETURN NEW;
 END
 $$;

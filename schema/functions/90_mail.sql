@@ -2144,6 +2144,11 @@ BEGIN
     DELETE FROM contacts c USING ccrm_revert_rows r
      WHERE r.entity = 'contacts' AND c.id = r.entity_id;
     GET DIAGNOSTICS n_con = ROW_COUNT;
+    -- who followed (or unwatched) the records deleted: nothing else removes those rows (as
+    -- ccrm_import_revert does for a CSV batch)
+    DELETE FROM followers f USING ccrm_revert_rows r
+     WHERE r.entity IN ('tickets', 'leads', 'contacts') AND f.entity = r.entity
+       AND f.entity_id = r.entity_id;
     RETURN format('reverted import batch %s (mail from %s): %s mail%s, %s ticket%s, %s lead%s, '
                   '%s contact%s deleted', p_batch, coalesce(b.file_name, '?'),
                   n_msg, CASE WHEN n_msg = 1 THEN '' ELSE 's' END,

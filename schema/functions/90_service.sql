@@ -1356,21 +1356,41 @@ SELECT ccrm_set_execute('ccrm_sla_policy_sync()');
 -- One page of the Tickets list by time left (the earliest unmet SLA target first; tickets
 -- whose clocks are all paused after those, tickets without a running SLA not at all), after
 -- the key (p_after_due, p_after_id) (NULLs: from the start). p_breached: only tickets whose
--- deciding clock is breached. Keyset on sla_clocks_time_left_idx / sla_clocks_breached_idx:
--- a page costs the same at row 10 and at row 1,000,000. The list view joins its columns to
--- these ids (docs/architecture.md).
+-- deciding clock is breached, by its times as sla_compliance counts it (schema/073): past its
+-- due time, or marked by the scheduler (a clock paused after its due time has no due time,
+-- only the mark), whether or not --tick has run. Keyset on sla_clocks_time_left_idx: the
+-- breached are its range up to now, then the marked ones past now (the paused) on
+-- sla_clocks_breached_idx; each range gives at most a page, in order, and the two pages are
+-- merged in order (no sort). A page costs the same at row 10 and at row 1,000,000. The list
+-- view joins its columns to these ids (docs/architecture.md).
 CREATE OR REPLACE FUNCTION ccrm_sla_time_left_page(p_after_due timestamptz, p_after_id bigint,
                                                    p_limit int, p_breached boolean DEFAULT false)
 RETURNS TABLE (ticket_id bigint, due_at timestamptz, kind text, breached boolean, paused boolean)
 LANGUAGE sql STABLE
 AS $$
-    SELECT k.ticket_id, k.due_at, k.kind, k.breached_at IS NOT NULL, k.running_since IS NULL
-      FROM public.sla_clocks k
-     WHERE k.current AND (NOT p_breached OR k.breached_at IS NOT NULL)
-       AND (p_after_id IS NULL
-            OR (coalesce(k.due_at, 'infinity'), k.ticket_id)
-               > (coalesce(p_after_due, 'infinity'), p_after_id))
-     ORDER BY coalesce(k.due_at, 'infinity'), k.ticket_id
+    SELECT k.ticket_id, k.due_at, k.kind,
+           k.breached_at IS NOT NULL OR coalesce(k.due_at <= now(), false), k.running_since IS NULL
+      FROM ((SELECT coalesce(x.due_at, 'infinity') AS left_key, x.ticket_id, x.due_at, x.kind,
+                    x.breached_at, x.running_since
+               FROM public.sla_clocks x
+              WHERE x.current AND (NOT p_breached OR coalesce(x.due_at, 'infinity') <= now())
+                AND (p_after_id IS NULL
+                     OR (coalesce(x.due_at, 'infinity'), x.ticket_id)
+                        > (coalesce(p_after_due, 'infinity'), p_after_id))
+              ORDER BY coalesce(x.due_at, 'infinity'), x.ticket_id
+              LIMIT p_limit)
+            UNION ALL
+            (SELECT coalesce(x.due_at, 'infinity'), x.ticket_id, x.due_at, x.kind, x.breached_at,
+                    x.running_since
+               FROM public.sla_clocks x
+              WHERE p_breached AND x.current AND x.breached_at IS NOT NULL
+                AND coalesce(x.due_at, 'infinity') > now()
+                AND (p_after_id IS NULL
+                     OR (coalesce(x.due_at, 'infinity'), x.ticket_id)
+                        > (coalesce(p_after_due, 'infinity'), p_after_id))
+              ORDER BY coalesce(x.due_at, 'infinity'), x.ticket_id
+              LIMIT p_limit)) k
+     ORDER BY k.left_key, k.ticket_id
      LIMIT p_limit
 $$;
 
@@ -1393,8 +1413,11 @@ BEGIN
                         || to_char(ccrm_local(coalesce(s.due_at, s.breached_at)), 'MM-DD HH24:MI')
                         || ')'
                    WHEN s.met_at IS NOT NULL THEN 'met ' || to_char(ccrm_local(s.met_at), 'MM-DD HH24:MI')
-                   WHEN s.breached_at IS NOT NULL
-                   THEN 'breached ' || to_char(ccrm_local(s.breached_at), 'MM-DD HH24:MI')
+                   -- open past its due time, marked by --tick or not yet (sla_compliance,
+                   -- schema/073): breached at its due time, as the scheduler marks it
+                   WHEN s.breached_at IS NOT NULL OR s.due_at <= now()
+                   THEN 'breached '
+                        || to_char(ccrm_local(coalesce(s.breached_at, s.due_at)), 'MM-DD HH24:MI')
                    WHEN s.running_since IS NULL THEN 'paused'
                    ELSE 'due ' || to_char(ccrm_local(s.due_at), 'MM-DD HH24:MI') END,
                    ' · ' ORDER BY s.started_at, s.id)

@@ -5,8 +5,9 @@
 -- for big loads, sets session_replication_role).
 --
 -- Deterministic: every value is derived from the row number (no random()); times are
--- relative to the fixed instant 2026-11-01 09:00 UTC. On a fresh database the ids are the
--- same on every run too.
+-- relative to the fixed instant 2026-11-01 09:00 UTC (but no won or lost deal closes after the
+-- day of the load, and the back office and the agenda go by today). On a fresh database the ids
+-- are the same on every run too.
 --
 -- Shape, per "slot" (one slot per account up to 20,000 accounts; above that the slots are
 -- spread evenly, so at 1,000,000 accounts every 50th account carries people and history):
@@ -398,7 +399,13 @@ BEGIN
            CASE WHEN sl.country = 'United States' THEN 'USD'
                 WHEN sl.country = 'United Kingdom' THEN 'GBP'
                 WHEN sl.country = 'Switzerland' THEN 'CHF' ELSE 'EUR' END AS currency,
-           (date '2026-11-01' + ((sl.s * 13) % 150 - 45)::int) AS close_date,
+           -- an open deal's expected close, up to three months ahead; a won or lost deal's is
+           -- the day it closed, which has come (ccrm_rule_deal_won refuses one still ahead, in
+           -- the day as it counts it): that day if it has, else one of the four weeks before
+           CASE WHEN stages[1 + (sl.s * 7) % 6] IN ('won', 'lost')
+                     AND date '2026-11-01' + ((sl.s * 13) % 150 - 45)::int > ccrm_local(now())::date
+                THEN ccrm_local(now())::date - ((sl.s * 17) % 28)::int
+                ELSE date '2026-11-01' + ((sl.s * 13) % 150 - 45)::int END AS close_date,
            coalesce(sl.owner, sales[1 + sl.s % 4]) AS owner,
            coalesce(sl.owner, sales[1 + sl.s % 4]) AS author
       FROM demo_slots sl

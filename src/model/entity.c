@@ -836,9 +836,11 @@ static const struct entity_column ticket_cols[] = {
     {.name = "Subject", .sql = "a.subject", .min = 20, .least = 14, .weight = 50, .priority = 1},
     {.name = "Status", .sql = "a.status", .min = 8, .priority = 2},
     {.name = "Priority", .sql = "a.priority", .min = 8, .priority = 4},
-    /* the deciding SLA clock (schema/019): its due time, the client counts down to it */
+    /* the deciding SLA clock (schema/019): its due time, the client counts down to it; a
+     * paused one has none, so one paused after its due time says it is breached (the mark) */
     {.name = "Left",
-     .sql = "CASE WHEN k.id IS NULL THEN '' WHEN k.running_since IS NULL THEN 'paused'"
+     .sql = "CASE WHEN k.id IS NULL THEN '' WHEN k.running_since IS NULL THEN CASE WHEN"
+            " k.breached_at IS NOT NULL THEN 'paused late' ELSE 'paused' END"
             " ELSE floor(extract(epoch FROM k.due_at) * 1000)::bigint::text END",
      .min = 10, /* "! -15h 42m" */
      .priority = 2,
@@ -903,10 +905,12 @@ static const struct entity_filter ticket_filters[] = {
     {.name = "status", .sql = "a.status", .field = "status"},
     {.name = "priority", .sql = "a.priority", .field = "priority"},
     {.name = "assignee", .sql = "a.assignee", .mine = 1, .match = FILTER_FOLDED},
-    /* its deciding clock is breached (a yes/no filter: `f breached`) */
+    /* its deciding clock is breached (a yes/no filter: `f breached`): past its due time or
+     * marked by the scheduler (a paused one has only the mark), as sla_compliance and the
+     * Dashboard count it (schema/073), whether or not --tick has run */
     {.name = "breached",
      .sql = "(EXISTS (SELECT 1 FROM sla_clocks x WHERE x.ticket_id = a.id AND x.current"
-            " AND x.breached_at IS NOT NULL))::text",
+            " AND (x.breached_at IS NOT NULL OR x.due_at <= now())))::text",
      .internal = 1},
     /* the ✉ mark: mail waiting for an answer (a yes/no filter: `f unanswered`) */
     {.name = "unanswered", .sql = UNANSWERED_FILTER("ticket_id")},

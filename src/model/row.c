@@ -296,6 +296,11 @@ time_left_text(const char *due, int64_t now_ms, char *buf, size_t n, int64_t *ne
         snprintf(buf, n, "paused");
         return 0;
     }
+    /* paused after its due time: breached (the Dashboard and `f breached` count it) */
+    if (strcmp(due, "paused late") == 0) {
+        snprintf(buf, n, "! paused");
+        return 3;
+    }
     s = strtoll(due, &end, 10);
     if (*end != '\0')
         return 0;

@@ -114,6 +114,10 @@ q "delete from messages where message_id = 'rv.live@revert.example'"
 check "revert refused when a later timeline entry hangs on an imported ticket" \
     grep -q "cannot revert import batch $B2: ticket #[0-9]* has a timeline entry that did not come with the import (interaction $LIVEIX); nothing reverted" "$T/err"
 q "delete from interactions where id = $LIVEIX"
+# someone follows one of its tickets and its contact: those rows go with the records
+RVT=$(q "select ticket_id from messages where message_id = 'rv.1@revert.example'")
+RVC=$(q "select contact_id from messages where message_id = 'rv.1@revert.example'")
+q "insert into followers (login, entity, entity_id) values ('kenji', 'tickets', $RVT), ('kenji', 'contacts', $RVC)" >/dev/null
 before="$(q "select count(*) from tickets") $(q "select count(*) from contacts") $(q "select count(*) from interactions") $(q "select count(*) from attachments")"
 "$CCRM" -d "host=$PG_DIR dbname=ccrm user=mia" --revert "$B2" >"$T/out" 2>"$T/err"
 check "another person's batch is not found (as for CSV batches)" \
@@ -124,6 +128,8 @@ same "revert: the summary" "ccrm: reverted import batch $B2 (mail from revert.mb
 read -r t0 c0 i0 a0 <<<"$before"
 check "revert: its mails, attachment, tickets, contacts and timeline entries are gone" \
     test "$(q "select count(*) from messages where message_id like 'rv.%'") $(q "select count(*) from tickets") $(q "select count(*) from contacts") $(q "select count(*) from interactions") $(q "select count(*) from attachments")" = "0 $((t0 - 2)) $((c0 - 2)) $((i0 - 2)) $((a0 - 1))"
+check "revert: the followers of its tickets and contacts are gone with them" \
+    test "$(q "select count(*) from followers where (entity, entity_id) in (('tickets', $RVT), ('contacts', $RVC))")" = 0
 check "revert: one summary event" test "$(q "select summary from events order by id desc limit 1")" = "reverted import batch $B2 (2 mails from revert.mbox)"
 "$CCRM" -d "host=$PG_DIR dbname=ccrm user=ana" --revert "$B2" >"$T/out" 2>"$T/err"
 check "reverting twice: refused" grep -q "was already reverted by ana" "$T/err"

@@ -3,7 +3,7 @@
 # - headings and figures are titles ("win rate", "still open", "median first response"), not
 #   the SQL columns' names (win_rate, open_now, first_response_p50_h);
 # - a rate is a percentage ("33 %", not 0.33), a time says its unit ("2 h");
-# - months are "Jan 2031" and weeks "6 Jan 2031", not 2031-01-01;
+# - months are "Jan 2021" and weeks "6 Jan 2031", not 2021-01-01;
 # - the sparkline draws a step with no figure blank, not as the lowest bar: a month with no
 #   deal won or lost, a week whose tickets got no answer, a week with no ticket at all.
 . "$(dirname "$0")/../lib/pg.sh"
@@ -13,11 +13,11 @@ pg_start_demo "$CCRM" 20
 DB="host=$PG_DIR dbname=ccrm user=mia"
 acc=$(q "select min(id) from accounts")
 
-# deals closed in 2031 (no demo data there): January 1 won, 2 lost (33 %); none in February;
-# March 1 won (100 %)
+# deals closed in 2021 (no demo data there; a deal is won or lost on a day that has come):
+# January 1 won, 2 lost (33 %); none in February; March 1 won (100 %)
 as sam -c "insert into opportunities (account_id, name, stage, amount, close_date) values
-    ($acc, 'Words won Jan', 'won', 100, '2031-01-10'), ($acc, 'Words lost Jan 1', 'lost', 100, '2031-01-11'),
-    ($acc, 'Words lost Jan 2', 'lost', 100, '2031-01-12'), ($acc, 'Words won Mar', 'won', 100, '2031-03-10')" >/dev/null
+    ($acc, 'Words won Jan', 'won', 100, '2021-01-10'), ($acc, 'Words lost Jan 1', 'lost', 100, '2021-01-11'),
+    ($acc, 'Words lost Jan 2', 'lost', 100, '2021-01-12'), ($acc, 'Words won Mar', 'won', 100, '2021-03-10')" >/dev/null
 # tickets of weeks in 2031 (created_at is stamped by a trigger: written as a replica would):
 # the week of 6 Jan answered after 2 h, of 13 Jan not answered, of 20 Jan none, of 27 Jan
 # answered after 4 h
@@ -41,25 +41,26 @@ for size in "140 40" "80 24"; do
     check "$1x$2: management starts" wait_for " online " 15
     prompt "reports win_rate"
     check "$1x$2: the win rate report" wait_for "[Win rate]"
-    prompt "from 2031-01-01"
-    prompt "to 2031-04-01"
-    check "$1x$2: the window's rows" wait_for "report Win rate, from 2031-01-01, before 2031-04-01: 2 rows"
+    prompt "from 2021-01-01"
+    prompt "to 2021-04-01"
+    check "$1x$2: the window's rows" wait_for "report Win rate, from 2021-01-01, before 2021-04-01: 2 rows"
     check "$1x$2: the bar's heading in words" wait_for "win rate (bar)"
-    check "$1x$2: a month in words, its rate a percentage" line_has "Jan 2031" "33 %"
-    check "$1x$2: ... March" line_has "Mar 2031" "100 %"
+    check "$1x$2: a month in words, its rate a percentage" line_has "Jan 2021" "33 %"
+    check "$1x$2: ... March" line_has "Mar 2021" "100 %"
     if [ "$1" -ge 110 ]; then
-        check "$1x$2: the figures beside the bar, titled" line_has "Jan 2031" "won 1 · lost 2 · win rate 33 %"
+        check "$1x$2: the figures beside the bar, titled" line_has "Jan 2021" "won 1 · lost 2 · win rate 33 %"
     fi
     check "$1x$2: no raw column name" no_line "win_rate"
     check "$1x$2: no fraction" no_line "0.33"
-    check "$1x$2: no month as a day" no_line "2031-01-01 "
+    check "$1x$2: no month as a day" no_line "2021-01-01 "
     check "$1x$2: the sparkline: February, with no deal closed, is blank between January and March" \
-        wait_for "win rate by month, Jan 2031 → Mar 2031: ▃ █"
+        wait_for "win rate by month, Jan 2021 → Mar 2021: ▃ █"
 
     keys l
     check "$1x$2: the tickets by product report" wait_for "[Tickets by product]"
-    prompt "from 2031-01-06"
+    # (the end first: the win rate's window ends in 2021, before this one begins)
     prompt "to 2031-02-03"
+    prompt "from 2031-01-06"
     check "$1x$2: its rows" wait_for "report Tickets by product, from 2031-01-06, before 2031-02-03: 3 rows"
     check "$1x$2: weeks in words" line_has "6 Jan 2031" "Words product"
     if [ "$1" -ge 110 ]; then

@@ -160,6 +160,10 @@ test_time_left(void **state)
     assert_int_equal(time_left_text("paused", now, buf, sizeof buf, &next), 0);
     assert_string_equal(buf, "paused");
     assert_int_equal(next, 0);
+    /* paused after its due time: breached, marked and red as a clock past due */
+    assert_int_equal(time_left_text("paused late", now, buf, sizeof buf, &next), 3);
+    assert_string_equal(buf, "! paused");
+    assert_int_equal(next, 0);
     snprintf(due, sizeof due, "%lld", now + (3 * 3600 + 20 * 60) * 1000LL + 500);
     assert_int_equal(time_left_text(due, now, buf, sizeof buf, &next), 1);
     assert_string_equal(buf, "3h 20m");
