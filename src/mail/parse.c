@@ -260,6 +260,8 @@ append_words(GString *out, const char *text, int reencode)
 {
     char *line, *b64;
 
+    if (text == NULL) /* (bytes no charset could read) */
+        return;
     if (!reencode) {
         g_string_append(out, text);
         return;
@@ -1824,11 +1826,19 @@ mail_parse(char *buf, size_t n, const struct mail_parse_opts *o, struct ccrm_err
         GMimeHeader *h =
             g_mime_header_list_get_header(g_mime_object_get_header_list(obj), "Subject");
         const char *raw = h != NULL ? g_mime_header_get_raw_value(h) : NULL;
-        char *s = raw != NULL ? decode_words(raw, 0) : NULL;
+        char *s = NULL;
 
-        if (s != NULL)
+        if (raw != NULL && strnlen(raw, DECODE_WORDS_MAX) < DECODE_WORDS_MAX) {
+            s = decode_words(raw, 0);
             g_strchug(s); /* the space after the colon */
-        m->subject = mail_clean(s != NULL ? s : "", s != NULL ? strlen(s) : 0, 1);
+            m->subject = mail_clean(s, strlen(s), 1);
+        } else {
+            /* longer than decode_words reads (it is cut at 4,000 bytes anyway): GMime's own
+             * decoding, which reads it whole */
+            const char *g = g_mime_message_get_subject(msg);
+
+            m->subject = mail_clean(g != NULL ? g : "", g != NULL ? strlen(g) : 0, 1);
+        }
         free(s);
     }
     dt = g_mime_message_get_date(msg);
