@@ -651,6 +651,17 @@ place_cluster(struct local *l, FILE *progress, struct ccrm_err *err)
     char *cdir;
     int ok;
 
+    if (l->ra.drop && strcmp(l->cdir, l->dir) != 0 && !exists(l->cdir)) {
+        /* the link's directory was removed (by hand, a cleaned /var/lib): made again as on
+         * first use, and a new cluster is made in it */
+        if (mkdir_p(l->cdir, 0711) == -1) {
+            err_set(err, "could not create directory \"%s\": %s", l->cdir, strerror(errno));
+            return -1;
+        }
+        if (let_through(l, LOCAL_VARDIR, err) == -1 || let_through(l, l->cdir, err) == -1)
+            return -1;
+        return 0;
+    }
     parent = xasprintf("%s/PG_VERSION", l->pgdata);
     ok = exists(parent);
     free(parent);

@@ -127,6 +127,14 @@ env XDG_DATA_HOME="$d" "$BIN" --local-stop || fail "second stop (nothing to do) 
 start "" "$d" || fail "start after stop: $ERR"
 [ "$CI" = "$first" ] || fail "start after stop gave another conninfo: $CI"
 [ "$(psql "$CI" -Atc 'select 42' 2>&1)" = 42 ] && ok "start after stop" || fail "start after stop"
+if [ "$(id -u)" = 0 ]; then
+    # the cluster's directory under /var/lib/ccrm removed by hand: made again, a new cluster
+    env XDG_DATA_HOME="$d" "$BIN" --local-stop >/dev/null 2>&1
+    rm -rf "$target"
+    start "" "$d" || fail "start after its directory was removed: $ERR"
+    [ "$(psql "$CI" -Atc 'select 43' 2>&1)" = 43 ] && ok "the removed cluster directory made again" ||
+        fail "the removed cluster directory made again: $ERR"
+fi
 
 # 2. two concurrent first starts: both succeed, on one cluster
 newdir
