@@ -13,7 +13,7 @@ line_has() {
     local i
     for ((i = 0; i < 100; i++)); do
         screen | grep -F -- "$1" | grep -qF -- "$2" && return 0
-        sleep 0.05
+        nap
     done
     echo "--- screen while waiting for a line with: $1 ... $2" >&2
     screen >&2
@@ -22,7 +22,7 @@ line_has() {
 # rows_like PATTERN N: wait until exactly N screen lines match PATTERN (5 s)
 rows_like() {
     local i
-    for ((i = 0; i < 100; i++)); do [ "$(screen | grep -c -- "$1")" = "$2" ] && return 0; sleep 0.05; done
+    for ((i = 0; i < 100; i++)); do [ "$(screen | grep -c -- "$1")" = "$2" ] && return 0; nap; done
     screen >&2
     return 1
 }
@@ -33,7 +33,7 @@ wait_until() {
         n=$(($2 * 20))
         shift 2
     fi
-    for ((i = 0; i < n; i++)); do "$@" && return 0; sleep 0.05; done
+    for ((i = 0; i < n; i++)); do "$@" && return 0; nap; done
     return 1
 }
 # sql_is SQL EXPECTED: does the query (as the superuser) return EXPECTED?
@@ -86,7 +86,7 @@ press() {
     fi
     a=$(screen)
     for j in $(seq 50); do
-        sleep 0.05
+        nap
         b=$(screen)
         [ "$a" = "$b" ] && return 0
         a=$b

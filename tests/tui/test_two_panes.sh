@@ -13,8 +13,10 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 pg_start_demo "$CCRM" 30
 state=$XDG_STATE_HOME
 
-# the script runs in the test's tmux server (its pane has $TMUX): it opens a window of two panes
-tui_start 160 40 "$ROOT/scripts/two-panes" "$CCRM" "$PG_CONN" sofia marco
+# the script runs in the test's tmux server (its pane has $TMUX): it opens a window of two panes,
+# with the demo's letterhead as `scripts/demo --two` gives it (a fault in that file would stop
+# both clients before their first screen)
+tui_start 160 40 "$ROOT/scripts/two-panes" "$CCRM" "$PG_CONN" sofia marco "$ROOT/scripts/demo.ini"
 win_of() { tmx list-windows -t =t: -F '#{window_name} #{window_index}' | awk '$1 == "ccrm-demo" { print $2 }'; }
 has_win() { [ -n "$(win_of)" ]; }
 check "two-panes opens its window in the tmux it runs in" wait_until -t 10 has_win
@@ -40,6 +42,8 @@ check "... both panes are still there" test "$(npanes)" = 2
 # ---- a client killed by a fatal signal: its pane names the report and the signal ----
 pid=$(ccrm_of 1)
 check "marco's ccrm is a process of its own (pid $pid)" test -n "$pid"
+check "... started with the demo's configuration" \
+    grep -qF -- " -c $ROOT/scripts/demo.ini " <(tr '\0' ' ' <"/proc/$pid/cmdline")
 kill -SEGV "$pid"
 check "marco's pane stays open and says ccrm was killed by signal 11" \
     wait_until -t 10 pane_has 1 "[ccrm exited with status 139: killed by signal 11; Enter closes this pane]"
