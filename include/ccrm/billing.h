@@ -107,7 +107,9 @@ int db_bill_issue(struct db *db, const char *ref, const char *date, char *number
 
 /* Record a payment on an issued invoice; date, method and reference may be NULL. msg gets one
  * line (amount, what is still open). Returns 0 or -1 (when the connection dropped as it
- * committed, db_write_unanswered says what to ask before it is recorded again). */
+ * committed, db_write_unanswered says what to ask before it is recorded again); 1 when it was
+ * recorded but what is still open could not be read after the COMMIT (msg says the rest, err
+ * why). */
 int db_bill_payment(struct db *db, const char *ref, const char *amount, const char *date,
                     const char *method, const char *reference, char *msg, size_t n,
                     struct ccrm_err *err);
@@ -116,7 +118,8 @@ int db_bill_payment(struct db *db, const char *ref, const char *amount, const ch
  * accepted quote or a won deal (from = "quote" or "deal"; tax_rate for a deal without an
  * accepted quote, else NULL). msg gets one line naming the new draft. Returns 0 or -1; when
  * the connection dropped as it committed, msg gets the id the draft has if it was made, and
- * db_write_unanswered what to ask before it is made again. */
+ * db_write_unanswered what to ask before it is made again. 1: made, but its lines and total
+ * could not be read after the COMMIT (msg names it without them, err says why). */
 int db_bill_credit_note(struct db *db, const char *ref, const char *note, char *msg, size_t n,
                         struct ccrm_err *err);
 int db_bill_invoice_from(struct db *db, const char *from, const char *id, const char *tax_rate,

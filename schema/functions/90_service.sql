@@ -648,7 +648,7 @@ $$;
 -- The server's time zone names, read once a session: pg_timezone_names reads every zone file
 -- (about 100 ms here), and each saved calendar or notification setting asks (the demo's
 -- sixteen took 1.6 s). Kept in the session's ccrm.time_zone_names; a session that sets it
--- itself gains nothing by it, for every name found is checked by the server's own parser
+-- itself gains nothing by it, for the name found is loaded as the server's own zone file
 -- before it is stored (ccrm_time_zone_name).
 CREATE OR REPLACE FUNCTION ccrm_time_zone_names() RETURNS text[]
 LANGUAGE plpgsql STABLE
@@ -668,12 +668,19 @@ $$;
 -- A time zone as the server names it: "utc" is UTC, "europe/berlin" Europe/Berlin (people
 -- type zone names in any case; PostgreSQL's own lookup ignores case too, but the stored name
 -- is shown back and compared, so it is the canonical one). Unknown: ccrm_check_time_zone's error.
+-- The list it is looked up in is a setting any session can write, so the name found is checked
+-- by the server before it is kept: TimeZone set to ":" and the name loads the zone file of that
+-- name or fails (the colon refuses the POSIX rules, offsets and abbreviations that AT TIME ZONE
+-- would take, such as "ABC-3"), and the setting then shows the file's own name, which must be
+-- the one found. A few microseconds; the SET clause gives the caller back its TimeZone.
 CREATE OR REPLACE FUNCTION ccrm_time_zone_name(p_tz text) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
+SET TimeZone = 'UTC'
 AS $$
 DECLARE
-    v_name text;
+    v_name   text;
+    v_server text;
 BEGIN
     IF p_tz IS NULL THEN
         RETURN NULL;
@@ -684,7 +691,16 @@ BEGIN
     IF v_name IS NULL THEN
         PERFORM public.ccrm_check_time_zone(p_tz);
     END IF;
-    PERFORM now() AT TIME ZONE v_name;  -- (a name from the session's list: the server's own check)
+    BEGIN
+        PERFORM set_config('TimeZone', ':' || v_name, true);
+        v_server := current_setting('TimeZone');
+    EXCEPTION WHEN invalid_parameter_value THEN
+        v_server := NULL;
+    END;
+    IF v_server IS DISTINCT FROM v_name THEN
+        RAISE EXCEPTION 'unknown time zone "%"', p_tz
+            USING ERRCODE = '22023', HINT = 'Use a name such as Europe/Berlin or America/New_York.';
+    END IF;
     RETURN v_name;
 END
 $$;

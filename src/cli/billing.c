@@ -532,7 +532,22 @@ cli_billing_main(int argc, char **argv)
             safe_fprintf(stdout, "ccrm: %s\n", msg);
         break;
     }
-    if (o.action != BA_PRINT && o.action != BA_SEND && rc == -1) {
+    if (o.action != BA_PRINT && o.action != BA_SEND && rc == 1) {
+        /* written and committed; only the line about it could not be read: a success, or a
+         * script that runs the command again on a failure would write it twice */
+        safe_fprintf(stdout, "ccrm: %s\n", msg);
+        if (o.action == BA_PAYMENT)
+            safe_fprintf(stderr,
+                         "ccrm: %s: the payment was recorded, but what is still open could not "
+                         "be read: %s\n",
+                         o.flag, err.msg);
+        else
+            safe_fprintf(stderr,
+                         "ccrm: %s: the draft was made, but its lines and total could not be "
+                         "read: %s\n",
+                         o.flag, err.msg);
+        rc = 0;
+    } else if (o.action != BA_PRINT && o.action != BA_SEND && rc == -1) {
         char xid[24];
 
         db_write_unanswered(db, xid, sizeof xid);

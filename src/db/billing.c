@@ -369,7 +369,7 @@ db_bill_payment(struct db *db, const char *ref, const char *amount, const char *
                 const char *method, const char *reference, char *msg, size_t n,
                 struct ccrm_err *err)
 {
-    char id[24], amt[40], open[64], paid[64], xid[24];
+    char id[24], amt[40], open[64], paid[64], xid[24], cur[16], number[64];
     const char *params[5] = {id, amt, date, method, reference};
     enum value_amount_why why;
     struct value_err ve;
@@ -391,8 +391,8 @@ db_bill_payment(struct db *db, const char *ref, const char *amount, const char *
     if (invoice_id(db, ref, id, err) == -1)
         return -1;
     res = db_exec(db,
-                  "SELECT i.currency, ccrm_minor_units(i.currency) FROM invoices i"
-                  " WHERE i.id = $1::bigint",
+                  "SELECT i.currency, ccrm_minor_units(i.currency), coalesce(i.number, '#' || i.id)"
+                  "  FROM invoices i WHERE i.id = $1::bigint",
                   1, params, err);
     if (res == NULL)
         return -1;
@@ -414,6 +414,8 @@ db_bill_payment(struct db *db, const char *ref, const char *amount, const char *
         PQclear(res);
         return -1;
     }
+    str_copy(cur, db_val(res, 0, 0), sizeof cur);
+    str_copy(number, db_val(res, 0, 2), sizeof number);
     PQclear(res);
     /* in a transaction of its own: a payment whose COMMIT went unanswered is asked about
      * (db_write_landed) before it is recorded again */
@@ -433,6 +435,9 @@ db_bill_payment(struct db *db, const char *ref, const char *amount, const char *
     PQclear(res);
     if (db_write_commit(db, "could not record the payment", xid, err) == -1)
         return -1;
+    /* recorded: the line below only says what is still open. When it cannot be read (the
+     * connection dropped) the payment stands all the same: 1 with what is known, never -1, or
+     * a script that runs the command again on a failure records it twice */
     res = db_exec(db,
                   "SELECT i.number, i.currency, ccrm_minor_units(i.currency), i.status,"
                   "       i.gross_total - i.paid_total - i.credited_total,"
@@ -440,8 +445,11 @@ db_bill_payment(struct db *db, const char *ref, const char *amount, const char *
                   "         ORDER BY p.id DESC LIMIT 1)"
                   "  FROM invoices i WHERE i.id = $1::bigint",
                   1, params, err);
-    if (res == NULL)
-        return -1;
+    if (res == NULL) {
+        bill_fmt_amount(amt, minor, paid, sizeof paid);
+        snprintf(msg, n, "recorded a payment of %s %s on %s", paid, cur, number);
+        return 1;
+    }
     minor = atoi(db_val(res, 0, 2));
     bill_fmt_amount(db_val(res, 0, 5), minor, paid, sizeof paid);
     bill_fmt_amount(db_val(res, 0, 4), minor, open, sizeof open);
@@ -458,10 +466,13 @@ db_bill_payment(struct db *db, const char *ref, const char *amount, const char *
 static int one_write(struct db *db, const char *sql, int n, const char *const *params, char *out,
                      size_t outn, struct ccrm_err *err);
 
-/* One line about a new draft invoice or credit note (id in params[0]) */
+/* One line about a new draft invoice or credit note (id, of kind), made and committed: 0; 1
+ * when it could not be read (the connection dropped), msg then saying what is known, for the
+ * draft is made all the same and must not be reported as failed (a script would run the
+ * command again and draft a second one) */
 static int
-draft_message(struct db *db, const char *id, const char *from, char *msg, size_t n,
-              struct ccrm_err *err)
+draft_message(struct db *db, const char *id, enum bill_kind kind, const char *from, char *msg,
+              size_t n, struct ccrm_err *err)
 {
     const char *params[1] = {id};
     PGresult *res =
@@ -472,8 +483,11 @@ draft_message(struct db *db, const char *id, const char *from, char *msg, size_t
                 1, params, err);
     char gross[64];
 
-    if (res == NULL)
-        return -1;
+    if (res == NULL) {
+        snprintf(msg, n, "%s #%s (draft) %s; issue it with ccrm --issue %s", bill_kind_noun(kind),
+                 id, from, id);
+        return 1;
+    }
     bill_fmt_amount(db_val(res, 0, 1), atoi(db_val(res, 0, 3)), gross, sizeof gross);
     snprintf(msg, n, "%s #%s (draft) %s: %s line%s, %s %s; issue it with ccrm --issue %s",
              bill_kind_noun(strcmp(db_val(res, 0, 0), "credit_note") == 0 ? BILL_CREDIT_NOTE
@@ -507,7 +521,7 @@ db_bill_credit_note(struct db *db, const char *ref, const char *note, char *msg,
         str_copy(msg, newid, n);
         return -1;
     }
-    return draft_message(db, newid, from, msg, n, err);
+    return draft_message(db, newid, BILL_CREDIT_NOTE, from, msg, n, err);
 }
 
 int
@@ -535,7 +549,7 @@ db_bill_invoice_from(struct db *db, const char *from, const char *id, const char
         return -1;
     }
     snprintf(what, sizeof what, "from %s #%s", quote ? "quote" : "deal", id);
-    return draft_message(db, newid, what, msg, n, err);
+    return draft_message(db, newid, BILL_INVOICE, what, msg, n, err);
 }
 
 /* ---- exports ---- */
