@@ -118,10 +118,11 @@ int db_campaign_remove(struct db *db, int64_t campaign, const char *entity, int6
 int db_campaign_respond(struct db *db, int64_t campaign, const char *entity, int64_t id,
                         const char *status, struct ccrm_err *err);
 
-/* Save a segment (definition: JSON, checked by the database); *id and *estimate (the
- * planner's estimate of its people) come back. */
+/* Save a segment (definition: JSON, checked by the database); *id and *estimate (its people:
+ * ccrm_segment_size, counted when that is cheap, else the planner's estimate) come back, and
+ * *counted (may be NULL) says which: 1 exact, 0 estimated. */
 int db_segment_save(struct db *db, const char *name, const char *definition, int64_t *id,
-                    long long *estimate, struct ccrm_err *err);
+                    long long *estimate, int *counted, struct ccrm_err *err);
 /* The number of people of the segment named segment (the newest of that name): the planner's
  * estimate, or exact (it runs the segment). name gets the segment's name as written. */
 int db_segment_count(struct db *db, const char *segment, int exact, char *name, size_t n,
@@ -177,8 +178,9 @@ void report_table_free(struct report_table *t);
 int db_duplicates_for(struct db *db, const char *entity, const char *values, char *out, size_t n,
                       struct ccrm_err *err);
 
-/* The newest max segments the user may see, each with the planner's estimate of its people
- * (exact: -1, not counted). Returns how many, or -1. db_segment_exact counts segment id's
+/* The newest max segments the user may see, each with the size of its people (ccrm_segment_size):
+ * exact when counting was cheap (then exact is the count too), else estimate alone (exact: -1,
+ * not counted). Returns how many, or -1. db_segment_exact counts segment id's
  * people (ccrm_segment_count), or -1. */
 #define SEGMENT_WORDS_MAX 512
 struct segment_row {
@@ -229,9 +231,11 @@ struct interest_row {
 int db_interests_search(struct db *db, const char *text, struct interest_row *out, int max,
                         struct ccrm_err *err);
 
-/* The size of a definition not saved yet: the planner's estimate (instant), or exact (it runs
- * it). -1 on an error, -2 when the database refused the definition (err names the place). */
-long long db_segment_preview(struct db *db, const char *definition, int exact,
+/* The size of a definition not saved yet: at once (ccrm_segment_size: counted when that is
+ * cheap, else the planner's estimate; *counted, may be NULL, says which), or exact (it runs
+ * it; *counted 1). -1 on an error, -2 when the database refused the definition (err names the
+ * place). */
+long long db_segment_preview(struct db *db, const char *definition, int exact, int *counted,
                              struct ccrm_err *err);
 
 /* ---- src/cli/marketing.c ---- */

@@ -1392,8 +1392,8 @@ BEGIN
                                                                true, 1) || '::bigint'];
         IF v_body ? 'status' THEN
             v_cond := v_cond || ('x.status IN ' || ccrm_segment_list(v_body -> 'status',
-                                     v_p || '.status', ARRAY['sent', 'opened', 'clicked', 'replied',
-                                                             'registered', 'converted',
+                                     v_p || '.status', ARRAY['unsent', 'sent', 'opened', 'clicked',
+                                                             'replied', 'registered', 'converted',
                                                              'responded', 'unsubscribed']));
         END IF;
         RETURN ccrm_segment_person('campaign_members', p_entity,
@@ -1583,21 +1583,52 @@ LANGUAGE sql STABLE
 SET search_path = pg_catalog, public, pg_temp
 AS $$ SELECT ccrm_segment_count(ccrm_segment_definition(p_segment)) $$;
 
--- How many people, estimated by the planner (EXPLAIN, nothing is run): milliseconds at any
--- size, shown first; the exact count on request. The estimate comes from the statistics of
--- all rows (docs/security.md §6: planner estimates), so it is only a guide for a partner. VOLATILE
--- only because PostgreSQL runs EXPLAIN in volatile functions alone; it writes nothing.
-CREATE OR REPLACE FUNCTION ccrm_segment_estimate(p_def jsonb) RETURNS bigint
+-- How many people, at once: exact (exact true) when counting them is cheap, else the
+-- planner's estimate (EXPLAIN, nothing run). The estimate alone said "~1" of a segment of 30:
+-- a folded comparison (ccrm_fold(country) = ...) has no statistics, so PostgreSQL takes a fixed
+-- share of the rows (half a percent: 1 of 200), and a table filled since its last ANALYZE has
+-- none either. So the segment's query is counted when the planner's cost of it is at most
+-- ccrm.segment_count_cost (a setting; 5000 by default: some thousands of people, or rules an
+-- index answers, counted in 10 to 30 ms; 0 never counts), and while the counts of this
+-- transaction have taken under 200 ms in all (the Segments view sizes 100 segments in one
+-- statement). Under the caller's row-level security, as ccrm_segment_count. The estimate comes from the statistics of
+-- all rows (docs/security.md §6: planner estimates), so it is only a guide for a partner.
+-- VOLATILE because PostgreSQL runs EXPLAIN in volatile functions alone; it writes nothing but
+-- the transaction's own setting ccrm.segment_count_ms (the time counted so far).
+CREATE OR REPLACE FUNCTION ccrm_segment_size(p_def jsonb, OUT people bigint, OUT exact boolean)
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, public, pg_temp
 AS $$
 DECLARE
-    v_plan json;
+    v_sql   text := ccrm_segment_runnable(p_def);
+    v_plan  json;
+    v_set   text := current_setting('ccrm.segment_count_cost', true);
+    v_spent text := current_setting('ccrm.segment_count_ms', true);
+    v_max   numeric := CASE WHEN v_set ~ '^[0-9]{1,12}$' THEN v_set::numeric ELSE 5000 END;
+    v_ms    numeric := CASE WHEN v_spent ~ '^[0-9]{1,12}(\.[0-9]*)?$' THEN v_spent::numeric
+                            ELSE 0 END;
+    v_t0    timestamptz;
 BEGIN
-    EXECUTE 'EXPLAIN (FORMAT JSON) ' || ccrm_segment_runnable(p_def) INTO v_plan;
-    RETURN round((v_plan -> 0 -> 'Plan' ->> 'Plan Rows')::numeric)::bigint;
+    EXECUTE 'EXPLAIN (FORMAT JSON) ' || v_sql INTO v_plan;
+    IF (v_plan -> 0 -> 'Plan' ->> 'Total Cost')::numeric <= v_max AND v_ms < 200 THEN
+        v_t0 := clock_timestamp();
+        EXECUTE 'SELECT count(*) FROM (' || v_sql || ') s' INTO people;
+        exact := true;
+        PERFORM set_config('ccrm.segment_count_ms',
+                           (v_ms + extract(epoch FROM clock_timestamp() - v_t0) * 1000)::text,
+                           true);
+    ELSE
+        people := round((v_plan -> 0 -> 'Plan' ->> 'Plan Rows')::numeric)::bigint;
+        exact := false;
+    END IF;
 END
 $$;
+
+-- How many people, as ccrm_segment_size says (exact when cheap, else estimated).
+CREATE OR REPLACE FUNCTION ccrm_segment_estimate(p_def jsonb) RETURNS bigint
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, public, pg_temp
+AS $$ SELECT (ccrm_segment_size(p_def)).people $$;
 CREATE OR REPLACE FUNCTION ccrm_segment_estimate(p_segment bigint) RETURNS bigint
 LANGUAGE sql VOLATILE
 SET search_path = pg_catalog, public, pg_temp
@@ -1608,7 +1639,8 @@ AS $$ SELECT ccrm_segment_estimate(ccrm_segment_definition(p_segment)) $$;
 -- ---------------------------------------------------------------------------------------
 
 -- How far along the funnel a member status is (sent 1 ... converted 6; the older word
--- "responded" counts as replied; unsubscribed 0). No SET search_path: a CASE over literals
+-- "responded" counts as replied; unsent, a member nothing was sent to yet, and unsubscribed
+-- 0: not counted as sent, and any response moves them on). No SET search_path: a CASE over literals
 -- (found in pg_catalog first whatever the path), and a SET clause would keep the planner from
 -- inlining it: ccrm_campaign_results calls it six times per member (a 20,000-member
 -- campaign's results took over ten times as long).
@@ -1624,9 +1656,11 @@ $$;
 -- ignored, as a SELECT ignores them). Left out, and counted once each, in this order: people
 -- who opted out of the campaign's channel, people already members (or the same person as a
 -- contact added or a member: a lead of a contact), and for e-mail and phone campaigns people
--- without an address for it. Returns one row: added, already_members, opted_out, no_address
--- and a one-line summary. Marketing, management and admin (who may insert members); a
--- completed campaign takes nobody new.
+-- without an address for it. Members join as "unsent" (the column's default, schema/077): a
+-- response (the mailing tool's report, or r sent by hand) says when something went out to
+-- them. Returns one row: added, already_members, opted_out, no_address and a one-line
+-- summary. Marketing, management and admin (who may insert members); a completed campaign
+-- takes nobody new.
 CREATE OR REPLACE FUNCTION ccrm_campaign_add_people(p_campaign bigint, p_contacts bigint[],
                                                     p_leads bigint[])
 RETURNS TABLE (added bigint, already_members bigint, opted_out bigint, no_address bigint,
@@ -1876,7 +1910,8 @@ SELECT ccrm_set_execute('ccrm_responses_written()');
 
 -- A campaign's results (one row; every campaign the caller sees when p_campaign is NULL):
 --   members; reached: members whose status reached each step of the funnel (a member who
---   replied also opened); responses recorded;
+--   replied also opened; an unsent one reached none: sent counts what went out);
+--   responses recorded;
 --   engaged: members who reached "opened" or further;
 --   leads_influenced: the leads of engaged members (the member lead; a member contact's leads);
 --   deals_influenced: deals on the accounts of engaged members created on or after the day

@@ -892,7 +892,8 @@ BEGIN
     PERFORM set_config('role', 'marco', true);
     SELECT id INTO v_seg FROM segments WHERE name = 'Interested in ccrm Pro';
     PERFORM ccrm_campaign_add_segment(v_camp, v_seg);
-    -- responses, as a mailing tool reports them: the funnel of every member's status
+    -- responses, as a mailing tool reports them: the funnel of every member's status; the
+    -- Pro plan mail went out to everyone just added from the segment (unsent until then)
     INSERT INTO campaign_responses (campaign_id, contact_id, lead_id, status, at)
     SELECT m.campaign_id, m.contact_id, m.lead_id, st.status,
            coalesce(cp.starts_on, date '2026-09-01') + (st.k * 2 + m.id % 5) * interval '1 day'
@@ -900,7 +901,8 @@ BEGIN
       FROM campaign_members m JOIN campaigns cp ON cp.id = m.campaign_id,
            LATERAL (SELECT k, (ARRAY['sent', 'opened', 'clicked', 'replied', 'registered',
                                      'converted'])[k] AS status
-                      FROM generate_series(1, ccrm_response_rank(m.status)) k) st
+                      FROM generate_series(1, CASE WHEN m.status = 'unsent' THEN 1
+                                                   ELSE ccrm_response_rank(m.status) END) k) st
      WHERE cp.channel = 'email'
      ORDER BY m.id, st.k;
     INSERT INTO campaign_responses (campaign_id, contact_id, lead_id, status, at)

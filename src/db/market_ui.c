@@ -305,7 +305,7 @@ db_campaign_respond(struct db *db, int64_t campaign, const char *entity, int64_t
 
 int
 db_segment_save(struct db *db, const char *name, const char *definition, int64_t *id,
-                long long *estimate, struct ccrm_err *err)
+                long long *estimate, int *counted, struct ccrm_err *err)
 {
     const char *params[2] = {name, definition};
     PGresult *res;
@@ -318,12 +318,14 @@ db_segment_save(struct db *db, const char *name, const char *definition, int64_t
               "           VALUES (btrim($1), $2::jsonb,"
               "                   CASE WHEN ccrm_is_internal() THEN current_user END)"
               "           RETURNING id, definition)"
-              " SELECT s.id, ccrm_segment_estimate(s.definition) FROM s",
+              " SELECT s.id, z.people, z.exact FROM s, ccrm_segment_size(s.definition) z",
               2, params, &rc, err);
     if (res == NULL)
         return rc;
     *id = strtoll(db_val(res, 0, 0), NULL, 10);
     *estimate = strtoll(db_val(res, 0, 1), NULL, 10);
+    if (counted != NULL)
+        *counted = strcmp(db_val(res, 0, 2), "t") == 0;
     PQclear(res);
     return 0;
 }
@@ -529,8 +531,9 @@ db_segments_list(struct db *db, struct segment_row *out, int max, struct ccrm_er
     snprintf(lim, sizeof lim, "%d", max);
     res = run(db,
               "SELECT s.id, s.name, coalesce(s.owner, s.created_by), coalesce(s.description, ''),"
-              "       s.definition::text, ccrm_segment_estimate(s.definition), s.version"
-              "  FROM (SELECT * FROM segments ORDER BY id DESC LIMIT $1::int) s"
+              "       s.definition::text, z.people, s.version, z.exact"
+              "  FROM (SELECT * FROM segments ORDER BY id DESC LIMIT $1::int) s,"
+              "       ccrm_segment_size(s.definition) z"
               " ORDER BY s.id DESC",
               1, params, &rc, err);
     if (res == NULL)
@@ -543,7 +546,8 @@ db_segments_list(struct db *db, struct segment_row *out, int max, struct ccrm_er
         str_copy(out[i].description, db_val(res, i, 3), sizeof out[i].description);
         str_copy(out[i].definition, db_val(res, i, 4), sizeof out[i].definition);
         out[i].estimate = strtoll(db_val(res, i, 5), NULL, 10);
-        out[i].exact = -1;
+        /* counted, because that was cheap: as exact as c's count */
+        out[i].exact = strcmp(db_val(res, i, 7), "t") == 0 ? out[i].estimate : -1;
         out[i].version = atoi(db_val(res, i, 6));
     }
     PQclear(res);
@@ -621,7 +625,8 @@ db_interests_search(struct db *db, const char *text, struct interest_row *out, i
 }
 
 long long
-db_segment_preview(struct db *db, const char *definition, int exact, struct ccrm_err *err)
+db_segment_preview(struct db *db, const char *definition, int exact, int *counted,
+                   struct ccrm_err *err)
 {
     const char *params[1] = {definition};
     PGresult *res;
@@ -629,12 +634,14 @@ db_segment_preview(struct db *db, const char *definition, int exact, struct ccrm
     int rc = 0;
 
     res = run(db,
-              exact ? "SELECT ccrm_segment_count($1::jsonb)"
-                    : "SELECT ccrm_segment_estimate($1::jsonb)",
+              exact ? "SELECT ccrm_segment_count($1::jsonb), true"
+                    : "SELECT z.people, z.exact FROM ccrm_segment_size($1::jsonb) z",
               1, params, &rc, err);
     if (res == NULL)
         return rc == 1 ? -2 : -1;
     n = strtoll(db_val(res, 0, 0), NULL, 10);
+    if (counted != NULL)
+        *counted = strcmp(db_val(res, 0, 1), "t") == 0;
     PQclear(res);
     return n;
 }

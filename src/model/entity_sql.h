@@ -472,7 +472,8 @@
                                                             "   GROUP BY y.st) g) AS consent"
 
 /* A campaign's results ($1; ccrm_campaign_results), read again on every wake-up like the rest
- * of the detail, so they move while responses come in: members and responses, the funnel of
+ * of the detail, so they move while responses come in: members and responses (and the members
+ * nothing was sent to yet, "unsent": schema/077, when there are any), the funnel of
  * members by the furthest step reached (a bar of block characters and the figure, readable
  * without colour), responses by status, and what the engaged members influenced. The first
  * line is the section's heading (entity ''). Counting reads every member, so a detail (which
@@ -497,7 +498,9 @@
     "        WHERE m.campaign_id = $1 LIMIT " ENTITY_STR(RESULTS_MAX) " + 1) x) c"                 \
     " CROSS JOIN LATERAL ("                                                                        \
     " SELECT v.* FROM ccrm_campaign_results($1) r, LATERAL (VALUES"                                \
-    " (0, 'Results · members ' || r.members || ' · responses ' || r.responses),"                   \
+    " (0, 'Results · members ' || r.members || ' · responses ' || r.responses"                     \
+    "     || coalesce(' · not sent yet ' || nullif((SELECT count(*) FROM campaign_members u"       \
+    "          WHERE u.campaign_id = r.campaign_id AND u.status = 'unsent'), 0), '')),"            \
     FUNNEL(1, "sent", "sent") FUNNEL(2, "opened", "opened") FUNNEL(3, "clicked", "clicked")        \
     FUNNEL(4, "replied", "replied") FUNNEL(5, "registered", "registered")                          \
     FUNNEL(6, "converted", "converted")                                                            \

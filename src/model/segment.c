@@ -69,9 +69,9 @@ static const char *const ticket_statuses[] = {"new", "open", "pending", "solved"
 static const char *const ticket_priorities[] = {"low", "normal", "high", "urgent", NULL};
 static const char *const deal_stages[] = {"prospecting", "qualification", "proposal", "negotiation",
                                           "won",         "lost",          NULL};
-static const char *const member_statuses[] = {"sent",      "opened",       "clicked",
-                                              "replied",   "registered",   "converted",
-                                              "responded", "unsubscribed", NULL};
+static const char *const member_statuses[] = {
+    "unsent",     "sent",      "opened",    "clicked",      "replied",
+    "registered", "converted", "responded", "unsubscribed", NULL};
 static const char *const response_statuses[] = {"sent",       "opened",    "clicked", "replied",
                                                 "registered", "converted", NULL};
 

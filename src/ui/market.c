@@ -523,7 +523,8 @@ definition(struct app *app, char *json, size_t n)
     return 0;
 }
 
-/* Preview: the size of the definition (an estimate first, exact on request), then ask. */
+/* Preview: the size of the definition (at once: counted when that is cheap, else an estimate;
+ * exact on request), then ask. */
 static void
 preview(struct app *app, int exact)
 {
@@ -533,7 +534,7 @@ preview(struct app *app, int exact)
 
     if (definition(app, json, sizeof json) == -1)
         return;
-    if ((n = db_segment_preview(app->db, json, exact, &err)) < 0) {
+    if ((n = db_segment_preview(app->db, json, exact, &exact, &err)) < 0) {
         mk.kept = 1;
         ui_message_error(app, "%s", err.msg);
         if (n == -2 || db_state(app->db) != DB_READY)
@@ -553,11 +554,11 @@ do_segment_save(struct app *app)
     char json[2048];
     long long estimate = 0;
     int64_t id = 0;
-    int rc;
+    int rc, counted = 0;
 
     if (definition(app, json, sizeof json) == -1)
         return;
-    rc = db_segment_save(app->db, mk.name, json, &id, &estimate, &err);
+    rc = db_segment_save(app->db, mk.name, json, &id, &estimate, &counted, &err);
     if (rc != 0) {
         failed(app, rc, &err, DEFINITION_LABEL, on_definition);
         return;
@@ -567,6 +568,10 @@ do_segment_save(struct app *app)
         mkt_count_keep(id, json, mk.counted); /* the Segments view shows it */
         ui_message(app, "saved segment \"%s\" (#%" PRId64 "): %lld %s (exact, as counted)", mk.name,
                    id, mk.counted, mk.counted == 1 ? "person" : "people");
+    } else if (counted) { /* the database counted them, it was cheap */
+        mkt_count_keep(id, json, estimate);
+        ui_message(app, "saved segment \"%s\" (#%" PRId64 "): %lld %s (exact)", mk.name, id,
+                   estimate, estimate == 1 ? "person" : "people");
     } else {
         ui_message(app,
                    "saved segment \"%s\" (#%" PRId64 "): about %lld %s (%s; "

@@ -1,7 +1,8 @@
 /* The Segments view (:segments; A on a campaign opens it as a picker): the saved segments,
- * newest first, each with the planner's estimate of its people (instant) and, on request
- * (c), the exact count, and its definition said in the words `:segment` takes (the JSON when
- * it cannot be said: src/model/segment.c); n saves a new one from a few words (:segment); R
+ * newest first, each with the size of its people (ccrm_segment_size: counted as the list is
+ * read when that is cheap, else the planner's estimate) and, on request (c), the exact count,
+ * and its definition said in the words `:segment` takes (the JSON when it cannot be said:
+ * src/model/segment.c); n saves a new one from a few words (:segment); R
  * renames the one selected, e gives it new words (the line starts with its words, to edit;
  * previewed: its estimate, or exact on request, before it is changed), d deletes it after
  * asking. Changes go through the database's rights (a segment
@@ -36,8 +37,9 @@ struct segview {
 static const char *const segments_help[] = {
     "j, k, ↑ ↓\tmove",
     "c\tcount the segment's people exactly (the list shows the count from then on, this "
-    "session; until then ~ the database's estimate, \"a guess\" for words on text such as "
-    "country= or ticket=API, which it keeps no statistics of: often far too low)",
+    "session; the database counts a segment at once when that is cheap; else ~ its estimate, "
+    "\"a guess\" for words on text such as country= or ticket=API, which it keeps no "
+    "statistics of: often far too low)",
     "n\ta new segment: a name, then words such as interest=ccrm Pro, days=90",
     "R\trename the segment selected",
     "e\tedit the words of the segment selected (its size previewed first)",
@@ -60,10 +62,17 @@ load(struct segview *sv, struct app *app)
         return;
     }
     /* the exact counts made this session stay, per segment and definition (src/ui/market.c:
-     * here, before saving or changing one, and in another Segments view) */
+     * here, before saving or changing one, and in another Segments view); a segment the
+     * database counted as it read the list (it was cheap) was counted now */
     for (i = 0; i < n; i++) {
-        sv->rows[i].exact =
-            mkt_count_kept(sv->rows[i].id, sv->rows[i].definition, &sv->counted_at[i]);
+        long long kept = mkt_count_kept(sv->rows[i].id, sv->rows[i].definition, &sv->counted_at[i]);
+
+        if (sv->rows[i].exact >= 0) {
+            sv->counted_at[i] = time(NULL);
+            mkt_count_keep(sv->rows[i].id, sv->rows[i].definition, sv->rows[i].exact);
+        } else {
+            sv->rows[i].exact = kept;
+        }
         sv->guessed[i] = (unsigned char)mkt_estimate_guessed(sv->rows[i].definition);
     }
     for (i = 0; i < n; i++)
@@ -190,7 +199,7 @@ on_change(struct app *app, void *ctx, const char *text, int done, int ok)
         changed(app, rc, &err, msg);
         break;
     case 'c':
-        if ((n = db_segment_preview(app->db, ed.json, 1, &err)) < 0) {
+        if ((n = db_segment_preview(app->db, ed.json, 1, NULL, &err)) < 0) {
             ui_message_error(app, "%s", err.msg);
             return;
         }
@@ -216,6 +225,7 @@ on_words(struct app *app, void *ctx, const char *text, int done, int ok)
     struct ccrm_err err;
     char why[256];
     long long n;
+    int counted = 0;
 
     (void)ctx;
     if (!done || !ok || ed.sv == NULL)
@@ -231,15 +241,19 @@ on_words(struct app *app, void *ctx, const char *text, int done, int ok)
         ui_input_begin(app, WORDS_LABEL, ed.words, on_words, NULL);
         return;
     }
-    if ((n = db_segment_preview(app->db, ed.json, 0, &err)) < 0) {
+    if ((n = db_segment_preview(app->db, ed.json, 0, &counted, &err)) < 0) {
         ui_message_error(app, "%s", err.msg);
         if (n == -2)
             ui_input_begin(app, WORDS_LABEL, ed.words, on_words, NULL);
         return;
     }
-    ed.counted = -1;
-    ui_message(app, "segment \"%s\" with the new words: about %lld %s (%s)", ed.name, n,
-               n == 1 ? "person" : "people", mkt_estimate_said(ed.json));
+    ed.counted = counted ? n : -1; /* counted by the database (cheap): as c's count */
+    if (counted)
+        ui_message(app, "segment \"%s\" with the new words: %lld %s (exact)", ed.name, n,
+                   n == 1 ? "person" : "people");
+    else
+        ui_message(app, "segment \"%s\" with the new words: about %lld %s (%s)", ed.name, n,
+                   n == 1 ? "person" : "people", mkt_estimate_said(ed.json));
     ui_input_begin(app, CHANGE_LABEL, "", on_change, NULL);
 }
 

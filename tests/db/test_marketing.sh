@@ -319,7 +319,7 @@ check "partners may not either (the campaign is not found for them)" grep -q '^P
 check "after every write path, no opted-out person is a member of an open campaign" test "$(invariant)" = 0
 
 # ---------------------------------------------------------------- responses and results
-m1=$(q "select contact_id from campaign_members where campaign_id = $cp_a and contact_id is not null and status = 'sent' order by id limit 1")
+m1=$(q "select contact_id from campaign_members where campaign_id = $cp_a and contact_id is not null and status = 'unsent' order by id limit 1")
 as marco -c "select ccrm_campaign_respond($cp_a, 'contacts', $m1, 'opened')" >/dev/null
 as marco -c "select ccrm_campaign_respond($cp_a, 'contacts', $m1, 'clicked')" >/dev/null
 as marco -c "select ccrm_campaign_respond($cp_a, 'contacts', $m1, 'opened')" >/dev/null

@@ -130,7 +130,7 @@ c marco --export campaign_members --campaign "$ph"
 check "the phone campaign's export has a phone column after the others" \
     test "$(head -n 1 "$T/out")" = "email,first_name,last_name,company,kind,id,status,phone"
 check "... with the lead's and the contact's numbers" \
-    bash -c "grep -q '^pia.phone@example.org,Pia,Phone,Guards Calls,lead,$lp,sent,+49 30 5550123$' '$T/out' && grep -q ',contact,$cpn,sent,+49 30 5550999$' '$T/out'"
+    bash -c "grep -q '^pia.phone@example.org,Pia,Phone,Guards Calls,lead,$lp,unsent,+49 30 5550123$' '$T/out' && grep -q ',contact,$cpn,unsent,+49 30 5550999$' '$T/out'"
 c marco --export campaign_members --campaign "$ph" --format jsonl
 check "... in JSON lines too" grep -q '"phone" : "+49 30 5550123"' "$T/out"
 c marco --export campaign_members --campaign "$cp"

@@ -2,9 +2,10 @@
 # From support's feedback to marketing's campaign, in the real clients: sofia (support)
 # records on a ticket that its customer is interested in a product (i), and the interest is on
 # the ticket and on the person's 360 view; marco (marketing) saves a segment of the people
-# interested in it (:segment, estimate, then :segment-count exact), adds the segment to an
-# e-mail campaign (A: the one who opted out is left out, and the message says so), adds one
-# more person by hand (m), records a response (r) and takes the extra person out again (x).
+# interested in it (:segment, its size counted at once, then :segment-count exact), adds the
+# segment to an e-mail campaign (A: the one who opted out is left out, and the message says
+# so; the member is not sent yet), adds one more person by hand (m), records a response (r)
+# and takes the extra person out again (x).
 # renee (marketing) has the campaign open in another client: its results move live.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_campaign_flow.sh path/to/ccrm}
@@ -101,7 +102,8 @@ prompt_in m "segment Quantum fans"
 check ":segment asks for the definition" wait_in m "segment: interest= ticket= days= country= ...:"
 keys_in m -l "interest=Quantum Widget"
 keys_in m Enter
-check "the segment is previewed first: its size estimated" wait_in m 'segment "Quantum fans": about'
+check "the segment is previewed first: its size, counted at once (cheap to count)" \
+    wait_in m 'segment "Quantum fans": 2 people (exact)'
 check "... and it asks before saving" wait_in m "save it? (y: yes, c: count exactly):"
 keys_in m c Enter
 check "c counts it exactly, before saving" wait_in m 'segment "Quantum fans": 2 people (exact)'
@@ -156,7 +158,8 @@ check "adding says who was left out and why" \
 check "database: the person is a member, the one who opted out is not" \
     wait_sql "select string_agg(contact_id::text, ',') from campaign_members where campaign_id = $camp" "$person"
 check "renee's results update live: one member" wait_in w "Results · members 1 · responses 0"
-check "... and the member is listed" wait_in w "contact $pname: sent"
+check "... and the member is listed: not sent yet (nothing went out to them)" wait_in w "contact $pname: unsent"
+check "... and the results say so" wait_in w "Results · members 1 · responses 0 · not sent yet 1"
 
 keys_in m m
 check "m asks for a person" wait_in m "add (e-mail or full name):"

@@ -159,8 +159,9 @@ static const char *const defs[] = {
     P("{\"deal\": {}}"),
     /* campaign: id, status; response: campaign, status, within_days */
     P("{\"campaign\": {\"id\": 12}}"),
-    P("{\"campaign\": {\"id\": 12, \"status\": [\"sent\", \"opened\", \"clicked\", "
-      "\"replied\", \"registered\", \"converted\", \"responded\", \"unsubscribed\"]}}"),
+    P("{\"campaign\": {\"id\": 12, \"status\": [\"unsent\", \"sent\", \"opened\", "
+      "\"clicked\", \"replied\", \"registered\", \"converted\", \"responded\", "
+      "\"unsubscribed\"]}}"),
     P("{\"response\": {}}"),
     P("{\"response\": {\"campaign\": 7, \"status\": [\"sent\", \"opened\", \"clicked\", "
       "\"replied\", \"registered\", \"converted\"], \"within_days\": 60}}"),
