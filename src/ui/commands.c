@@ -139,7 +139,7 @@ target(struct app *app, const struct action *a, const char *arg, const struct en
 
 /* ---- running the actions ---- */
 
-static void run_find(struct app *app, const struct action *a, const char *arg);
+static int find_accounts(struct app *app, const char *arg);
 
 /* The kind :open #N opens where none is said: what the view shows (a ticket in Tickets, a deal
  * in the Pipeline, an invoice in Invoices; on a record's detail, its kind), else a ticket: a
@@ -293,6 +293,7 @@ run_open(struct app *app, const struct action *a, const char *arg)
     int64_t named = 0;
     int n, i, pick = 0;
 
+    (void)a;
     if (arg != NULL && open_document(app, arg))
         return;
     switch (cmd_open_number(arg, &kind, &num, &err)) {
@@ -334,26 +335,34 @@ run_open(struct app *app, const struct action *a, const char *arg)
             ui_push(app, d);
     } else {
         /* several and none by its exact name: the list of them to choose from, not the first */
-        run_find(app, a, arg);
-        ui_message(app, "%s%d accounts match \"%s\": choose one (Enter opens it)",
-                   n == NAMES_LIMIT ? "at least " : "", n, arg);
+        if (find_accounts(app, arg) == 0)
+            ui_message(app, "%s%d accounts match \"%s\": choose one (Enter opens it)",
+                       n == NAMES_LIMIT ? "at least " : "", n, arg);
     }
     for (i = 0; i < n; i++)
         row_fini(&rows[i]);
 }
 
-static void
-run_find(struct app *app, const struct action *a, const char *arg)
+/* The Accounts tab searched for arg: 0, or -1 when the tab could not be shown (said: a form
+ * open has unsaved input). */
+static int
+find_accounts(struct app *app, const char *arg)
 {
     int t = ui_tab_of(app, "accounts");
     struct view *v;
 
-    (void)a;
-    if (t < 0)
-        return;
-    ui_switch_tab(app, t);
+    if (t < 0 || ui_switch_tab(app, t) != 0)
+        return -1;
     if ((v = ui_tab_view(app, t)) != NULL)
         v->ops->list->set_search(v, app, arg);
+    return 0;
+}
+
+static void
+run_find(struct app *app, const struct action *a, const char *arg)
+{
+    (void)a;
+    find_accounts(app, arg);
 }
 
 static void

@@ -208,24 +208,35 @@ on_quit_answer(struct app *app, void *ctx, const char *text, int done, int ok)
         ui_message(app, "not quit: your input is kept");
 }
 
-void
-ui_quit(struct app *app)
+/* How many open views have unsaved input (a changed form), and *top the topmost of them: what
+ * quitting or leaving the tab would lose. */
+static int
+unsaved_views(struct ui *ui, const struct view **top)
 {
-    struct ui *ui = app->ui;
-    const struct view *top = NULL;
     int i, n = 0;
 
-    /* a normal quit keeps no draft (only a signal or a crash does: keep_drafts), so what was
-     * typed into a form under the view shown would be lost unasked */
+    *top = NULL;
     for (i = ui->depth - 1; i >= 0; i--) {
         struct view *v = ui->stack[i];
 
         if (!v->closing && v->ops->unsaved != NULL && v->ops->unsaved(v)) {
-            if (top == NULL)
-                top = v;
+            if (*top == NULL)
+                *top = v;
             n++;
         }
     }
+    return n;
+}
+
+void
+ui_quit(struct app *app)
+{
+    struct ui *ui = app->ui;
+    const struct view *top;
+    /* a normal quit keeps no draft (only a signal or a crash does: keep_drafts), so what was
+     * typed into a form under the view shown would be lost unasked */
+    int n = unsaved_views(ui, &top);
+
     if (top == NULL) {
         app->quit = 1;
         return;
@@ -1005,8 +1016,8 @@ tab_label(struct ui *ui, int i, enum tab_form form, int cap, char *buf, size_t n
 }
 
 /* The tab bar's layouts, from the widest: every title whole, two blanks apart, then one; every
- * title cut to the same length (the current tab's stays whole); to three letters; the keys 1-9
- * and 0 alone. */
+ * title cut to the same length (the current tab's stays whole, and its neighbours' where the
+ * room left allows); to three letters; the keys 1-9 and 0 alone. */
 static const struct {
     enum tab_form form;
     int cap;
@@ -1016,15 +1027,15 @@ static const struct {
 #define TAB_LAYOUTS ((int)(sizeof tab_layouts / sizeof tab_layouts[0]))
 
 /* Tab i's label in layout k: the current tab always keeps its whole title, and so does a tab
- * named whole (whole[i]: the current tab's neighbours, when the short names or the keys leave
- * room) */
+ * named whole (whole[i]: the current tab's neighbours, when the cut titles, the short names or
+ * the keys leave room) */
 static void
 tab_label_in(struct ui *ui, int i, int k, const unsigned char *whole, char *buf, size_t n)
 {
     enum tab_form form = tab_layouts[k].form;
 
     if (form == TAB_FULL || form == TAB_COMPACT)
-        tab_label(ui, i, form, i == ui->tab ? 0 : tab_layouts[k].cap, buf, n);
+        tab_label(ui, i, form, i == ui->tab || whole[i] ? 0 : tab_layouts[k].cap, buf, n);
     else if (form == TAB_SHORT)
         tab_label(ui, i, i == ui->tab || whole[i] ? TAB_COMPACT : TAB_SHORT, 0, buf, n);
     else if (i == ui->tab || whole[i] || (i >= 10 && form == TAB_KEY))
@@ -1067,9 +1078,11 @@ draw_tabs(struct app *app)
         if (total + (tab_layouts[k].form == TAB_FULL ? 6 : 0) <= ui->cols)
             break;
     }
-    /* short names or keys (80 columns): the room left names the current tab's neighbours
-     * whole, the nearest first, so that where one is and the tabs beside it read as words */
-    if (tab_layouts[k].form == TAB_SHORT || tab_layouts[k].form == TAB_KEY)
+    /* titles cut, short names or keys (80 columns): the room left names the current tab's
+     * neighbours whole, the nearest first, so that where one is and the tabs beside it read as
+     * words (a partner's ten tabs at 80 columns on Deals: "6 Tickets", where all were cut) */
+    if ((tab_layouts[k].form == TAB_COMPACT && tab_layouts[k].cap > 0) ||
+        tab_layouts[k].form == TAB_SHORT || tab_layouts[k].form == TAB_KEY)
         for (d = 1; d < ui->ntabs; d++)
             for (i = ui->tab + d; i >= ui->tab - d; i -= 2 * d)
                 if (i >= 0 && i < ui->ntabs && !ui->hidden[i]) {
@@ -1919,17 +1932,34 @@ suspend(struct app *app)
 
 /* ---- keys ---- */
 
-static void
+/* Show tab t: the views open over the current one close. Not while one of them has unsaved
+ * input (the rule quitting asks by, ui_quit): closing it would drop what was typed, which no
+ * draft keeps, so the switch is refused, saying which form and how to leave it. 0 when
+ * switched, -1 when not (said). */
+static int
 switch_tab(struct app *app, int t)
 {
     struct ui *ui = app->ui;
+    const struct view *top;
     int i;
 
     if (t < 0 || t >= ui->ntabs)
-        return;
+        return -1;
     if (ui->hidden[t]) {
         ui_message_error(app, "%s are not available to your role", ui->tab_title[t]);
-        return;
+        return -1;
+    }
+    /* (one at a time: once it is saved or left, the next one is named) */
+    if (unsaved_views(ui, &top) > 0) {
+        if (top != ui_active(ui))
+            ui_message_error(app,
+                             "\"%s\" has unsaved input under this view: q goes back to it, "
+                             "Ctrl-S there saves it, Esc leaves it",
+                             top->title);
+        else
+            ui_message_error(app, "\"%s\" has unsaved input: Ctrl-S saves it, Esc leaves it",
+                             top->title);
+        return -1;
     }
     for (i = 0; i < ui->depth; i++)
         ui_close(app, ui->stack[i]);
@@ -1938,6 +1968,7 @@ switch_tab(struct app *app, int t)
     if (t == 0)
         ui->feed_unread = 0;
     ui->dirty = 1;
+    return 0;
 }
 
 /* The next (step 1) or previous (-1) tab the role can use. */
@@ -1955,10 +1986,10 @@ next_tab(struct ui *ui, int step)
 }
 
 /* `:` prompt hook: its commands switch tabs like the 1-9 keys. */
-void
+int
 ui_switch_tab(struct app *app, int t)
 {
-    switch_tab(app, t);
+    return switch_tab(app, t);
 }
 
 int

@@ -284,8 +284,9 @@ int prompt_key(struct app *app, wint_t key, int fkey);
 void prompt_draw(struct app *app, int y);
 /* el_end() and free; call before endwin(). Accepts NULL. */
 void prompt_free(struct prompt **pp);
-/* Go to tab t (closing detail views), as the 1-9 keys do. */
-void ui_switch_tab(struct app *app, int t);
+/* Go to tab t (closing detail views), as the 1-9 keys do: 0, or -1 when it did not (said: a
+ * view open has unsaved input, or the tab is not the role's). */
+int ui_switch_tab(struct app *app, int t);
 /* The tab showing view name ("accounts"), or -1. */
 int ui_tab_of(struct app *app, const char *name);
 

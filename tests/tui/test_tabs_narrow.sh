@@ -34,4 +34,19 @@ check "at 70 columns the keys alone, the current tab and the next one whole ($(t
 keys q
 tui_stop
 
+# A partner has ten tabs (no Campaigns, no Products): at 80 columns every title but the short
+# ones is cut to four letters ("Acco…"), and the room left names the current tab's neighbours
+# whole, as the short names do; a little wider, Accounts is whole beside the Feed.
+tui_start 80 24 "$CCRM" -d "$DB user=paul" --view deals
+check "the partner's Deals at 80 columns" wait_for "Pipeline ·" 15
+check "titles cut to four letters ($(tabs))" tabs_like ' 3 Acco… 4 Cont… 5 Deals '
+check "... but the neighbour Tickets named whole in the room left ($(tabs))" \
+    tabs_like ' 5 Deals 6 Tickets 8 Inbox '
+tmx resize-window -t =t: -x 81 -y 24
+keys 1
+check "at 81 columns on the Feed, Accounts is whole ($(tabs))" \
+    wait_until tabs_like '^ 1 Feed 2 Leads 3 Accounts 4 Cont… '
+keys q
+tui_stop
+
 done_testing
