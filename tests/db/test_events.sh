@@ -37,20 +37,19 @@ feed=$!
 on_exit "kill $feed"
 wait_line() { # PATTERN [SECONDS]
     local i
-    for ((i = 0; i < ${2:-10} * 20; i++)); do grep -q -- "$1" "$TEST_TMP/feed" && return 0; sleep 0.05; done
+    for ((i = 0; i < ${2:-60} * 20; i++)); do grep -q -- "$1" "$TEST_TMP/feed" && return 0; sleep 0.05; done
     return 1
 }
-for i in $(seq 100); do
-    [ "$(psqlc -c "select count(*) from pg_stat_activity where application_name = 'feed-under-test'")" = 1 ] && break
-    sleep 0.05
-done
+# (its position taken: what is written below comes after it, not before)
+wait_feed_read feed-under-test || fail "the feed did not start"
 
 # transaction A takes the lower id and commits last
 mkfifo "$TEST_TMP/a.in"
 psql -X -q -v ON_ERROR_STOP=1 "$PG_CONN" <"$TEST_TMP/a.in" >"$TEST_TMP/a.out" 2>&1 &
 exec 7>"$TEST_TMP/a.in"
 echo "begin; insert into accounts (name) values ('Early Id Late Commit'); select 'a-inserted';" >&7
-for i in $(seq 100); do grep -q a-inserted "$TEST_TMP/a.out" && break; sleep 0.05; done
+for ((i = 0; i < 1200; i++)); do grep -q a-inserted "$TEST_TMP/a.out" && break; sleep 0.05; done
+grep -q a-inserted "$TEST_TMP/a.out" || fail "transaction A did not insert: $(cat "$TEST_TMP/a.out")"
 psqlc -c "insert into accounts (name) values ('Later Id Early Commit')"
 check "the early commit (higher id) is delivered" wait_line "Later Id Early Commit"
 echo "commit;" >&7
@@ -72,15 +71,25 @@ writer() { # N PREFIX: N single-row transactions, ten per 10 ms
         ((i % 10 == 0)) && echo "select pg_sleep(0.01);"
     done | psql -X -q "$PG_CONN" >/dev/null 2>&1
 }
+# written PREFIX: until the writer has committed some of its rows (it is in the middle of
+# them: 300 take more than its 30 pauses of 10 ms)
+written() {
+    local i
+    for ((i = 0; i < 1200; i++)); do
+        [ "$(psqlc -c "select count(*) > 0 from accounts where name like '$1 %'")" = t ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
 writer 300 "Stream A" &
 w1=$!
-sleep 0.15
+written "Stream A" || fail "the writer did not write"
 psqlc -c "select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'feed-under-test'" >/dev/null
 wait $w1
-check "after a killed connection, the feed catches up" wait_line "Stream A 300" 20
+check "after a killed connection, the feed catches up" wait_line "Stream A 300"
 said_reconnected() {
     local i
-    for ((i = 0; i < 200; i++)); do grep -q reconnected "$TEST_TMP/feed.err" && return 0; sleep 0.05; done
+    for ((i = 0; i < 1200; i++)); do grep -q reconnected "$TEST_TMP/feed.err" && return 0; sleep 0.05; done
     cat "$TEST_TMP/feed.err"
     return 1
 }
@@ -88,11 +97,11 @@ check "it said it reconnected" said_reconnected
 
 writer 200 "Stream B" &
 w2=$!
-sleep 0.2
+written "Stream B" || fail "the writer did not write"
 pg_restart
 wait $w2
 writer 50 "Stream C"
-check "after a server restart, the feed goes on" wait_line "Stream C 50" 30
+check "after a server restart, the feed goes on" wait_line "Stream C 50"
 
 sleep 0.5
 # every event of these accounts, exactly once: compare the ids

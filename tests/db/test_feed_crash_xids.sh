@@ -26,12 +26,9 @@ ST=$TEST_TMP/state
     2>"$TEST_TMP/f.err" &
 f=$!
 on_exit "kill -CONT $f; kill $f"
-backend() { # the follower's backend: idle, and its last query began after $1
-    psqlc -c "select count(*) from pg_stat_activity where application_name = 'crash-f'
-              and state = 'idle' and query_start > '$1'"
-}
-up() { for ((i = 0; i < 200; i++)); do psqlc -c "select 1" >/dev/null 2>&1 && return 0; sleep 0.05; done; return 1; }
-for ((i = 0; i < 200; i++)); do [ "$(backend -infinity)" = 1 ] && break; sleep 0.05; done
+up() { for ((i = 0; i < 1200; i++)); do psqlc -c "select 1" >/dev/null 2>&1 && return 0; sleep 0.05; done; return 1; }
+# (its position taken: E0 comes after it, not before)
+wait_feed_read crash-f || fail "the follower did not start"
 ev "E0"
 check "the --state consumer delivers E0" \
     test "$("$CCRM" -d "$PG_CONN" --feed --state "$ST" | grep -c 'new: E0$')" = 1
@@ -50,8 +47,7 @@ crash_round() { # NAME HOW: HOW crashes the server (stop: an immediate stop and 
     started=$(psqlc -c "select pg_postmaster_start_time()")
     # a transaction with an xid and no WAL of its own; the follower reads after it
     IFS='|' read -r y t < <(psqlc -c "select pg_current_xact_id(), clock_timestamp(), pg_notify('ccrm', '')")
-    for ((i = 0; i < 200; i++)); do [ "$(backend "$t")" = 1 ] && break; sleep 0.05; done
-    check "$r: the follower read after xid $y" test "$(backend "$t")" = 1
+    check "$r: the follower read after xid $y" wait_feed_read crash-f "$t"
     kill -STOP $f # it comes back after the crash and two events (as one started later would)
     check "$r: the consumer catches up (nothing new)" \
         test "$("$CCRM" -d "$PG_CONN" --feed --state "$ST" | wc -l)" = 0
@@ -67,7 +63,7 @@ crash_round() { # NAME HOW: HOW crashes the server (stop: an immediate stop and 
             start >/dev/null || fail "could not start the server again"
     else
         kill -KILL "$walwriter" # the postmaster ends every server process and reinitialises
-        for ((i = 0; i < 200; i++)); do grep -q "all server processes terminated; reinitializing" \
+        for ((i = 0; i < 1200; i++)); do grep -q "all server processes terminated; reinitializing" \
             "$PG_DIR/log" && break; sleep 0.05; done
         up || fail "the server did not come back"
         check "$r: the postmaster did not restart (same start time)" \
@@ -82,7 +78,7 @@ crash_round() { # NAME HOW: HOW crashes the server (stop: an immediate stop and 
         test "$(psqlc -c "select xid from events where summary = '$r-a'")" = "$y"
 
     kill -CONT $f
-    for ((i = 0; i < 200; i++)); do grep -q "new: $r-b\$" "$TEST_TMP/f" && break; sleep 0.05; done
+    for ((i = 0; i < 1200; i++)); do grep -q "new: $r-b\$" "$TEST_TMP/f" && break; sleep 0.05; done
     check "$r: --follow delivers $r-a and $r-b once each" \
         test "$(grep -o "new: $r-.\$" "$TEST_TMP/f" | tr '\n' '|')" = "new: $r-a|new: $r-b|"
     "$CCRM" -d "$PG_CONN" --feed --state "$ST" >"$TEST_TMP/out.$r" 2>"$TEST_TMP/err.$r"

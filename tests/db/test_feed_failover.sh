@@ -46,13 +46,8 @@ wait_in_file() { # FILE PATTERN [SECONDS]
     tail -n 5 "$1" >&2
     return 1
 }
-on_server() { # PSQL-FUNCTION APPNAME: its backend is connected
-    local i
-    for ((i = 0; i < 200; i++)); do
-        [ "$($1 -c "select count(*) from pg_stat_activity where application_name = '$2'")" = 1 ] && return 0
-        sleep 0.05
-    done
-    return 1
+on_server() { # PSQL-FUNCTION APPNAME: it has its position there (tests/lib/pg.sh)
+    wait_feed_read "$2" "" "$1"
 }
 writes() { # PSQL-FUNCTION PREFIX FROM TO: one transaction per account
     local i

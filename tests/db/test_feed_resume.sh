@@ -16,11 +16,12 @@ printf '[database]\nstatement_timeout_ms = 1000\n' >"$TEST_TMP/ccrm.ini"
 feed_count() { # APPNAME: backends of that name
     psqlc -c "select count(*) from pg_stat_activity where application_name = '$1'"
 }
-wait_backend() { # APPNAME
+wait_no_backend() { # APPNAME: until no backend has that name
     local i
-    for ((i = 0; i < 200; i++)); do [ "$(feed_count "$1")" = 1 ] && return 0; sleep 0.05; done
+    for ((i = 0; i < 1200; i++)); do [ "$(feed_count "$1")" = 0 ] && return 0; sleep 0.05; done
     return 1
 }
+now() { psqlc -c "select clock_timestamp()"; }
 # write N events straight into the table (the data triggers would cost minutes for 20,000):
 # statements of 20 events, 10 statements a transaction, each transaction rings the doorbell
 write_events() { # N PREFIX
@@ -61,15 +62,18 @@ mkfifo "$TEST_TMP/p1"
 f1=$!
 on_exit "kill -CONT $f1; kill $f1"
 exec 5<"$TEST_TMP/p1" # the reader: open, not reading yet
-wait_backend feed-kill || fail "the feed did not connect"
+# (its position taken: the events below come after it, not before)
+wait_feed_read feed-kill || fail "the feed did not start"
 # stopped while the events are written, the feed catches up on all of them in one go, and
 # stalls on the full pipe with most of them still to come
 kill -STOP $f1
 write_events 20000 "Catchup"
+t=$(now)
 kill -CONT $f1
-sleep 1
+# its first batch read (500 lines, more than the pipe holds): it stalls writing them
+wait_feed_read feed-kill "$t" || fail "the feed did not read the catch-up"
 psqlc -c "select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'feed-kill'" >/dev/null
-sleep 0.5
+wait_no_backend feed-kill || fail "the feed's backend did not end"
 : >"$TEST_TMP/f1"
 cat <&5 >>"$TEST_TMP/f1" &
 reader=$!
@@ -89,11 +93,13 @@ mkfifo "$TEST_TMP/p2"
 f2=$!
 on_exit "kill -CONT $f2; kill $f2"
 exec 6<"$TEST_TMP/p2"
-wait_backend feed-slow || fail "the feed did not connect"
+wait_feed_read feed-slow || fail "the feed did not start"
 kill -STOP $f2
 write_events 10000 "Slow"
+t=$(now)
 kill -CONT $f2
-sleep 3 # three statement timeouts with the reader asleep
+wait_feed_read feed-slow "$t" || fail "the feed did not read the catch-up"
+sleep 3 # three statement timeouts with the reader asleep and the catch-up in the middle
 : >"$TEST_TMP/f2"
 cat <&6 >>"$TEST_TMP/f2" &
 reader=$!
@@ -144,20 +150,26 @@ check "--since with a damaged cursor: exit 64, says why" \
     >"$TEST_TMP/f5" 2>/dev/null &
 f5=$!
 on_exit "kill -CONT $f5; kill $f5"
-wait_backend feed-order || fail "the feed did not connect"
+wait_feed_read feed-order || fail "the feed did not start"
 kill -STOP $f5 # everything below lands in one read
 mkfifo "$TEST_TMP/t1.in"
 psql -X -q -v ON_ERROR_STOP=1 "$PG_CONN" <"$TEST_TMP/t1.in" >"$TEST_TMP/t1.out" 2>&1 &
 exec 8>"$TEST_TMP/t1.in"
+t1_said() { # WORD: T1's session has got that far
+    local i
+    for ((i = 0; i < 1200; i++)); do grep -q "$1" "$TEST_TMP/t1.out" && return 0; sleep 0.05; done
+    cat "$TEST_TMP/t1.out" >&2
+    return 1
+}
 echo "begin; insert into accounts (name) values ('Order T1 first'); select 't1-a';" >&8
-for i in $(seq 100); do grep -q t1-a "$TEST_TMP/t1.out" && break; sleep 0.05; done
+t1_said t1-a || fail "T1 did not write"
 psqlc -c "insert into accounts (name) values ('Order T2')"
 echo "insert into accounts (name) values ('Order T1 second'); commit; select 't1-b';" >&8
-for i in $(seq 100); do grep -q t1-b "$TEST_TMP/t1.out" && break; sleep 0.05; done
+t1_said t1-b || fail "T1 did not commit"
 exec 8>&-
 psqlc -c "insert into accounts (name) values ('Order T3')"
 kill -CONT $f5
-wait_lines "$TEST_TMP/f5" 4 20
+wait_lines "$TEST_TMP/f5" 4
 order=$(sed -n 's/.*"summary" : "Order \([^"]*\)".*/\1/p' "$TEST_TMP/f5" | tr '\n' '|')
 check "one read: T1's events together, then T2, then T3 (got: $order)" \
     test "$order" = "T1 first|T1 second|T2|T3|"

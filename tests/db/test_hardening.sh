@@ -136,7 +136,8 @@ p1=$!
 psql -X -q "$DB user=cl2" -c "select pg_sleep(20)" >/dev/null 2>&1 &
 p2=$!
 on_exit "kill $p1 $p2"
-for i in $(seq 100); do [ "$(q "select count(*) from pg_stat_activity where usename = 'cl2'")" = 2 ] && break; sleep 0.05; done
+for ((i = 0; i < 1200; i++)); do [ "$(q "select count(*) from pg_stat_activity where usename = 'cl2'")" = 2 ] && break; sleep 0.05; done
+check "cl2 has its two connections" test "$(q "select count(*) from pg_stat_activity where usename = 'cl2'")" = 2
 out=$(psql -X -q "$DB user=cl2" -c "select 1" 2>&1)
 check "a third connection of that login is refused" grep -q 'too many connections for role "cl2"' <<<"$out"
 kill $p1 $p2 2>/dev/null
@@ -148,7 +149,9 @@ check "new logins too" test "$(as cl10 -c "show lock_timeout")" = 5s
 psql -X -q "$DB user=sam" -c "select pg_advisory_lock(1667460717), pg_sleep(30)" >/dev/null 2>&1 &
 holder=$!
 on_exit "kill $holder"
-for i in $(seq 100); do [ "$(q "select count(*) from pg_locks where locktype = 'advisory' and objid = 1667460717 and granted")" = 1 ] && break; sleep 0.05; done
+for ((i = 0; i < 1200; i++)); do [ "$(q "select count(*) from pg_locks where locktype = 'advisory' and objid = 1667460717 and granted")" = 1 ] && break; sleep 0.05; done
+check "sam holds the migration lock" \
+    test "$(q "select count(*) from pg_locks where locktype = 'advisory' and objid = 1667460717 and granted")" = 1
 printf '[database]\nmigrate_wait = 2\n' >"$TEST_TMP/wait.ini"
 start=$(date +%s)
 out=$("$CCRM" -d "$PG_CONN" -c "$TEST_TMP/wait.ini" --migrate 2>&1)
@@ -156,7 +159,8 @@ rc=$?
 took=$(($(date +%s) - start))
 check "--migrate gives up after its wait (exit $rc, ${took}s)" test $rc != 0 -a "$took" -le 6
 check "... and says who holds the lock ($out)" grep -q 'could not take the migration lock in 2 s: it is held by sam (pid [0-9]*' <<<"$out"
-kill $holder 2>/dev/null
+# end the holder's session itself (a killed psql leaves its backend sleeping, the lock held)
+q "select pg_terminate_backend(pid) from pg_locks where locktype = 'advisory' and objid = 1667460717 and granted" >/dev/null
 wait $holder 2>/dev/null
 out=$("$CCRM" -d "$PG_CONN" --migrate 2>&1)
 check "--migrate runs once the lock is free" grep -q 'schema is at version' <<<"$out"

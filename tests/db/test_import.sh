@@ -144,7 +144,7 @@ check "batch recorded with who, file and counts" test "$(psqlc -c "select create
 # a row of the batch locked by another writer longer than the revert waits: try again later
 psqlc -c "begin; select id from contacts where lower(email) = 'p5@example.org' for update; select pg_sleep(20); commit" >/dev/null 2>&1 &
 locker=$!
-wait_until -t 10 sql_is "select count(*) from pg_stat_activity where query like '%pg_sleep(20)%' and state = 'active' and pid <> pg_backend_pid()" 1 ||
+wait_until -t 60 sql_is "select count(*) from pg_stat_activity where query like '%pg_sleep(20)%' and wait_event = 'PgSleep' and pid <> pg_backend_pid()" 1 ||
     fail "the locking session did not start"
 # (the superuser has no lock_timeout; the people's logins have 5 s: ccrm_add_user)
 PGOPTIONS="-c lock_timeout=2s" "$CCRM" -d "$PG_CONN" --revert "$batch" >"$T/out" 2>"$T/err"; rc=$?

@@ -38,7 +38,7 @@ imp() { # NAME FILE ENTITY CONFLICT: in the background, out/err/rc in $T/NAME.*
 }
 rc_of() {
     local i
-    for ((i = 0; i < 600; i++)); do [ -s "$T/$1.rc" ] && { cat "$T/$1.rc"; return; }; sleep 0.05; done
+    for ((i = 0; i < 2400; i++)); do [ -s "$T/$1.rc" ] && { cat "$T/$1.rc"; return; }; sleep 0.05; done
     echo timeout
 }
 
@@ -51,10 +51,7 @@ wait_waiting impA || fail "import A does not wait for the table"
 imp impB "$T/b.csv" contacts update
 # B must not classify before A has written: it waits for A (an advisory lock), or, without
 # that, classifies at once and waits for the table like A
-for ((i = 0; i < 200; i++)); do
-    [ "$(psqlc -c "select count(*) from pg_stat_activity where application_name = 'impB' and wait_event_type in ('Lock', 'Advisory')")" = 1 ] && break
-    sleep 0.05
-done
+wait_waiting impB || fail "import B does not wait"
 release
 rcA=$(rc_of impA)
 rcB=$(rc_of impB)
@@ -76,10 +73,7 @@ hold "lock table leads in share mode" || fail "could not lock leads"
 imp leadA "$T/la.csv" leads skip
 wait_waiting leadA || fail "lead import A does not wait"
 imp leadB "$T/lb.csv" leads skip
-for ((i = 0; i < 200; i++)); do
-    [ "$(psqlc -c "select count(*) from pg_stat_activity where application_name = 'leadB' and wait_event_type in ('Lock', 'Advisory')")" = 1 ] && break
-    sleep 0.05
-done
+wait_waiting leadB || fail "lead import B does not wait"
 release
 check "both lead imports succeeded" test "$(rc_of leadA)$(rc_of leadB)" = 00
 check "the second skipped the 50 the first added" grep -q "50 inserted, 0 updated, 50 skipped" "$T/leadB.out"

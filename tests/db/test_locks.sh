@@ -67,11 +67,11 @@ for holder in $people; do
         echo "SELECT 1 FROM chat_messages WHERE created_by = current_user FOR UPDATE;"
         echo "SELECT pg_advisory_lock(1667460717);"
         echo "SELECT 'holding';"
-        echo "SELECT pg_sleep(60);"
+        echo "SELECT pg_sleep(3600);" # until it is ended below, after the writes
     } >"$hold"
     psql -X -q -At -v ON_ERROR_STOP=1 "$DB user=$holder" -f "$hold" >"$TEST_TMP/hold.out" 2>&1 &
     hpid=$!
-    for i in $(seq 400); do grep -q holding "$TEST_TMP/hold.out" && break; kill -0 $hpid 2>/dev/null || break; sleep 0.05; done
+    for i in $(seq 1200); do grep -q holding "$TEST_TMP/hold.out" && break; kill -0 $hpid 2>/dev/null || break; sleep 0.05; done
     if ! grep -q holding "$TEST_TMP/hold.out"; then
         wait $hpid
         fail "$holder could not take its locks (psql exit $?): $(cat "$TEST_TMP/hold.out")"
@@ -110,7 +110,9 @@ for holder in $people; do
     # end the holder's session itself (a killed psql leaves its backend sleeping, locks held)
     q "select pg_terminate_backend(pid) from pg_stat_activity where usename = '$holder'" >/dev/null
     wait $hpid 2>/dev/null
-    for i in $(seq 200); do [ "$(q "select count(*) from pg_stat_activity where usename = '$holder'")" = 0 ] && break; sleep 0.05; done
+    for i in $(seq 1200); do [ "$(q "select count(*) from pg_stat_activity where usename = '$holder'")" = 0 ] && break; sleep 0.05; done
+    [ "$(q "select count(*) from pg_stat_activity where usename = '$holder'")" = 0 ] ||
+        fail "$holder's session did not end"
 done
 check "nothing of the above was written as a group role" test "$(q "select count(*) from audit where actor like 'ccrm\_%'")" = 0
 

@@ -12,7 +12,7 @@ hold() {
     holder=$!
     exec 9>"$TEST_TMP/h.in"
     echo "begin; $1; select 'held';" >&9
-    for ((i = 0; i < 200; i++)); do grep -q held "$TEST_TMP/h.out" && return 0; sleep 0.05; done
+    for ((i = 0; i < 1200; i++)); do grep -q held "$TEST_TMP/h.out" && return 0; sleep 0.05; done
     cat "$TEST_TMP/h.out" >&2
     return 1
 }
@@ -28,11 +28,11 @@ waiting() {
     psqlc -c "select count(*) from pg_stat_activity where application_name = '$1'
               and wait_event_type = '${2:-Lock}'"
 }
-# wait_waiting APPNAME...: until a backend of each waits on a lock (20 s; what the server's
-# sessions do on stderr if not)
+# wait_waiting APPNAME...: until a backend of each waits on a lock, an advisory one too (a
+# minute: the machine may be loaded; what the server's sessions do on stderr if not)
 wait_waiting() {
     local i a all
-    for ((i = 0; i < 400; i++)); do
+    for ((i = 0; i < 1200; i++)); do
         all=1
         for a in "$@"; do [ "$(waiting "$a")" = 1 ] || all=0; done
         [ $all = 1 ] && return 0

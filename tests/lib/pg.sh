@@ -129,6 +129,26 @@ as() {
     psqlc "host=$PG_DIR dbname=ccrm user=$u" "$@"
 }
 
+# feed_read APPNAME [AFTER [PSQL]]: the `ccrm --feed` connected with that application_name has
+# its position and has read the events after it: its backend is idle after a read of the events
+# (the reads name pg_visible_in_snapshot; the session's set-up and the start that takes the
+# position do not) that began after AFTER, a server time (default: any). A backend that is only
+# connected is not enough: events that commit before the feed takes its position are history
+# to it, and --limit 0 prints none of them. PSQL: the psql function of another server.
+feed_read() {
+    [ "$(${3:-psqlc} -c "select count(*) from pg_stat_activity where application_name = '$1'
+          and state = 'idle' and query like '%pg_visible_in_snapshot%'
+          and query_start > '${2:--infinity}'")" = 1 ]
+}
+# wait_feed_read APPNAME [AFTER [PSQL]]: until feed_read (a minute: the machine may be loaded)
+wait_feed_read() {
+    local i
+    for ((i = 0; i < 1200; i++)); do feed_read "$@" && return 0; sleep 0.05; done
+    ${3:-psqlc} -c "select application_name, state, query_start, left(query, 60)
+                    from pg_stat_activity where application_name = '$1'" >&2
+    return 1
+}
+
 # ---- assertions: print "ok N - what" / "not ok N - what" lines and a closing count ----
 _n=0
 _failed=0
