@@ -1077,15 +1077,24 @@ SELECT ccrm_set_execute('ccrm_sla_event(bigint[],text)');
 
 -- AFTER INSERT on tickets (statement): the clocks of every new ticket a policy covers. A
 -- ticket inserted solved or closed gets none; one inserted in a pausing status starts paused.
+-- Nor does a ticket of a mail history import (ccrm_mail_store_many, not live): a year-old
+-- conversation is due nothing today. Such a ticket is the only one that comes with a
+-- created_at before now() while ccrm.mail_history is on: ccrm_stamp keeps a given created_at
+-- only for the schema's owner (ccrm_mail_history), and an unmerge's or a revert's restored
+-- rows are told apart by ccrm_restoring(). Anyone may set the setting; their own tickets get
+-- created_at = now() all the same, and their clocks.
 CREATE OR REPLACE FUNCTION ccrm_sla_start() RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, public, pg_temp
 AS $$
+DECLARE
+    v_history boolean;
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM sla_policies p WHERE p.active) THEN
         RETURN NULL;
     END IF;
+    v_history := current_setting('ccrm.mail_history', true) = 'on' AND NOT ccrm_restoring();
     -- one statement: the clocks with their due and warning times, and the one that decides
     -- the time left (the earlier due; a paused ticket's first). A running ticket's four
     -- instants are computed together (one walk to now's span: ccrm_business_adds). The
@@ -1119,7 +1128,8 @@ BEGIN
              CROSS JOIN LATERAL (VALUES ('first_response', p.first_response_min, d.at[1], d.at[2]),
                                         ('resolution', p.resolution_min, d.at[3], d.at[4]))
                                  k(kind, target, due, warn)
-             WHERE k.target IS NOT NULL AND t.status NOT IN ('solved', 'closed')) c;
+             WHERE k.target IS NOT NULL AND t.status NOT IN ('solved', 'closed')
+               AND NOT (v_history AND t.created_at < now())) c;
     RETURN NULL;
 END
 $$;

@@ -57,6 +57,7 @@ check "a partner may not import mail (77), nothing written" \
 ls "$D"/[0-9][0-9]-*.eml | grep -v -e '/17-' -e '/18-' >"$T/files"
 mbox $(cat "$T/files") >"$T/corpus.mbox"
 events0=$(q "select count(*) from events")
+clocks0=$(q "select last_value from sla_clocks_id_seq")
 imp sofia "$T/corpus.mbox" --queue support
 check "import: exit 0" test $rc = 0
 BATCH=$(q "select max(id) from import_batches")
@@ -83,6 +84,23 @@ check ">From in a body is unescaped" \
 check "history keeps each mail's own time on the timeline (Date header)" \
     test "$(q "select to_char(i.at at time zone 'UTC', 'YYYY-MM-DD HH24:MI') from messages m join interactions i on i.id = m.interaction_id where m.message_id = 'reply.2.anna@kunde-gmbh.de'")" = "2024-12-11 09:00"
 check "history opens no inbox entries" test "$(q "select count(*) from inbox where note like 'new mail from%'")" = 0
+# (an active policy covers the queue's tickets: the live ones below get clocks)
+check "history starts no SLA clocks" \
+    test "$(q "select count(*) from sla_clocks k join messages m on m.ticket_id = k.ticket_id")" = 0
+# (made and taken back only for a ticket whose first mail has no Date, or one ahead: it starts now)
+check "...not even ones taken back, but for tickets that start now (their sequence shows it)" \
+    test "$(q "select last_value from sla_clocks_id_seq")" -le "$((clocks0 + 2 * $(q "select count(*) from tickets where id in (select ticket_id from messages) and created_at >= (select created_at from import_batches where id = $BATCH)")))"
+check "the import files its rows' search blocks after its commit: nothing left queued" \
+    test "$(q "select count(*) from search_block_pending")" = 0
+# the setting that marks a history insert is anyone's to set; a ticket of theirs is due all the same
+as sofia -c "set ccrm.mail_history = on" \
+    -c "insert into tickets (subject, channel, queue, created_at) values ('history, says who', 'email', 'support', now() - interval '1 year')" >/dev/null
+as sofia -c "insert into tickets (subject, channel, queue) values ('plain ticket', 'email', 'support')" >/dev/null
+check "a ticket inserted by a person with ccrm.mail_history on gets its SLA clocks (and today's date)" \
+    test "$(q "select count(*) || ' ' || (max(t.created_at) > now() - interval '1 hour') from tickets t join sla_clocks k on k.ticket_id = t.id where t.subject = 'history, says who'")" = "$(q "select count(*) from tickets t join sla_clocks k on k.ticket_id = t.id where t.subject = 'plain ticket'") true"
+check "...and the plain ticket has clocks to compare with" \
+    test "$(q "select count(*) from tickets t join sla_clocks k on k.ticket_id = t.id where t.subject = 'plain ticket'")" -gt 0
+q "delete from tickets where subject in ('history, says who', 'plain ticket')" >/dev/null
 check "the rows name the importer" test "$(q "select string_agg(distinct created_by, ',') from messages")" = sofia
 
 imp sofia "$T/corpus.mbox" --queue support
