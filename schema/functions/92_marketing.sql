@@ -1656,7 +1656,7 @@ $$;
 -- ignored, as a SELECT ignores them). Left out, and counted once each, in this order: people
 -- who opted out of the campaign's channel, people already members (or the same person as a
 -- contact added or a member: a lead of a contact), and for e-mail and phone campaigns people
--- without an address for it. Members join as "unsent" (the column's default, schema/077): a
+-- without an address for it. Members join as "unsent" (the column's default, schema/076): a
 -- response (the mailing tool's report, or r sent by hand) says when something went out to
 -- them. Returns one row: added, already_members, opted_out, no_address and a one-line
 -- summary. Marketing, management and admin (who may insert members); a completed campaign

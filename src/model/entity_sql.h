@@ -473,7 +473,7 @@
 
 /* A campaign's results ($1; ccrm_campaign_results), read again on every wake-up like the rest
  * of the detail, so they move while responses come in: members and responses (and the members
- * nothing was sent to yet, "unsent": schema/077, when there are any), the funnel of
+ * nothing was sent to yet, "unsent": schema/076, when there are any), the funnel of
  * members by the furthest step reached (a bar of block characters and the figure, readable
  * without colour), responses by status, and what the engaged members influenced. The first
  * line is the section's heading (entity ''). Counting reads every member, so a detail (which

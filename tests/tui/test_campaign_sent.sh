@@ -5,7 +5,7 @@
 # - the Segments view shows the 30 counted ("30 exact"): the database counts a segment when
 #   that is cheap (ccrm_segment_size);
 # - the campaign's results say the 30 are not sent yet, the funnel's sent is 0, and each
-#   member line says unsent (migration 077);
+#   member line says unsent (migration 076);
 # - r sent on a member (ccrm sends no campaign mail: the user says it went out) makes it sent:
 #   the funnel counts 1, 29 are left unsent.
 . "$(dirname "$0")/../lib/pg.sh"

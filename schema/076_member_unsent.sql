@@ -1,4 +1,4 @@
--- ccrm schema, migration 077: a campaign member is "unsent" until something sends to them.
+-- ccrm schema, migration 076: a campaign member is "unsent" until something sends to them.
 --
 -- A member's status defaulted to "sent" (schema/001), so a member added by hand (m), from a
 -- segment (A), with psql or by any other writer counted as sent the moment they were added:
