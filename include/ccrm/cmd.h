@@ -38,6 +38,7 @@ enum cmd_kind {
     CMD_ADD_MEMBER,    /* add-member E-MAIL|NAME: one person into the campaign shown */
     CMD_REMOVE_MEMBER, /* remove-member: the member selected out of the campaign shown */
     CMD_RESPOND,       /* respond STATUS: a response of the member selected */
+    CMD_SENT_ALL,      /* sent-all: "sent" for every member the mailing tool got */
     CMD_SEGMENT,       /* segment NAME [: DEFINITION]: save a segment */
     CMD_SEGMENT_COUNT, /* segment-count NAME: its exact size */
     CMD_DUPLICATES,    /* duplicates [contacts|leads|accounts]: the Duplicates view */

@@ -118,6 +118,12 @@ int db_campaign_remove(struct db *db, int64_t campaign, const char *entity, int6
 int db_campaign_respond(struct db *db, int64_t campaign, const char *entity, int64_t id,
                         const char *status, struct ccrm_err *err);
 
+/* Record "sent" for every member of campaign not sent yet whom the mailing tool gets (not
+ * opted out, with an address: what --export campaign_members writes). counts: how many were
+ * marked, then the not-sent members left out, opted out and without an e-mail address. */
+int db_campaign_mark_sent(struct db *db, int64_t campaign, long long counts[3],
+                          struct ccrm_err *err);
+
 /* Save a segment (definition: JSON, checked by the database); *id and *estimate (its people:
  * ccrm_segment_size, counted when that is cheap, else the planner's estimate) come back, and
  * *counted (may be NULL) says which: 1 exact, 0 estimated. */

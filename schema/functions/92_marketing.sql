@@ -1838,6 +1838,65 @@ BEGIN
 END
 $$;
 
+-- The members of campaign p_campaign as the mailing tool gets them: each with its address,
+-- name and company, opted (the person opted out of the campaign's channel) and reachable (not
+-- opted out, and an address for an e-mail campaign). `ccrm --export campaign_members` writes
+-- the reachable ones and counts the others; ccrm_campaign_mark_sent marks the reachable ones
+-- not sent yet: one rule for both. The caller's rights (row-level security) apply.
+CREATE OR REPLACE FUNCTION ccrm_campaign_recipients(p_campaign bigint)
+RETURNS TABLE (mid bigint, contact_id bigint, lead_id bigint, status text, channel text,
+               email text, phone text, first_name text, last_name text, company text,
+               opted boolean, reachable boolean)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+    WITH cp AS (SELECT c.id, c.channel FROM campaigns c WHERE c.id = p_campaign),
+    o AS MATERIALIZED (SELECT o.contact_id, o.lead_id FROM cp, ccrm_opted_out_people(cp.channel) o),
+    m AS (SELECT m.id AS mid, m.contact_id, m.lead_id, m.status, cp.channel,
+                 coalesce(c.email, l.email) AS email, coalesce(c.phone, l.phone) AS phone,
+                 coalesce(c.first_name, l.first_name) AS first_name,
+                 coalesce(c.last_name, l.last_name) AS last_name,
+                 coalesce(a.name, l.company) AS company,
+                 EXISTS (SELECT 1 FROM o WHERE o.contact_id = m.contact_id)
+                 OR EXISTS (SELECT 1 FROM o WHERE o.lead_id = m.lead_id) AS opted
+            FROM cp JOIN campaign_members m ON m.campaign_id = cp.id
+            LEFT JOIN contacts c ON c.id = m.contact_id
+            LEFT JOIN leads l ON l.id = m.lead_id
+            LEFT JOIN accounts a ON a.id = coalesce(c.account_id, l.account_id))
+    SELECT m.*, NOT m.opted AND (m.channel <> 'email' OR m.email IS NOT NULL) FROM m
+$$;
+
+-- Every member of campaign p_campaign not sent yet whom the mailing tool gets
+-- (ccrm_campaign_recipients' reachable) gets a response "sent", now: what the marketer does
+-- after handing `ccrm --export campaign_members` to the tool, in one statement instead of one
+-- member at a time. Returns how many were marked and how many not-sent members were left out
+-- (opted out; no e-mail address).
+CREATE OR REPLACE FUNCTION ccrm_campaign_mark_sent(p_campaign bigint,
+                                                   OUT marked bigint, OUT opted_out bigint,
+                                                   OUT no_address bigint)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    IF NOT has_any_column_privilege('public.campaign_responses', 'INSERT') THEN
+        RAISE EXCEPTION 'only marketing, management and admin record campaign responses'
+            USING ERRCODE = '42501';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM campaigns c WHERE c.id = p_campaign) THEN
+        RAISE EXCEPTION 'campaign #% not found', p_campaign USING ERRCODE = 'P0002';
+    END IF;
+    WITH r AS MATERIALIZED (SELECT * FROM ccrm_campaign_recipients(p_campaign) x
+                             WHERE x.status = 'unsent'),
+    ins AS (INSERT INTO campaign_responses (campaign_id, contact_id, lead_id, status, at)
+            SELECT p_campaign, r.contact_id, r.lead_id, 'sent', now() FROM r WHERE r.reachable
+            RETURNING 1)
+    SELECT (SELECT count(*) FROM ins), count(*) FILTER (WHERE r.opted),
+           count(*) FILTER (WHERE NOT r.opted AND NOT r.reachable)
+      INTO marked, opted_out, no_address
+      FROM r;
+END
+$$;
+
 -- Record a response of a member (by hand; the CSV import writes the same rows): sent, opened,
 -- clicked, replied, registered, converted, at p_at (now by default). The member's status
 -- becomes the furthest one reached. Returns the response's id.

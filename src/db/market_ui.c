@@ -301,6 +301,25 @@ db_campaign_respond(struct db *db, int64_t campaign, const char *entity, int64_t
     return 0;
 }
 
+int
+db_campaign_mark_sent(struct db *db, int64_t campaign, long long counts[3], struct ccrm_err *err)
+{
+    char cbuf[24];
+    const char *params[1] = {cbuf};
+    PGresult *res;
+    int rc = 0, i;
+
+    snprintf(cbuf, sizeof cbuf, "%" PRId64, campaign);
+    res = run(db, "SELECT marked, opted_out, no_address FROM ccrm_campaign_mark_sent($1::bigint)",
+              1, params, &rc, err);
+    if (res == NULL)
+        return rc;
+    for (i = 0; i < 3; i++)
+        counts[i] = strtoll(db_val(res, 0, i), NULL, 10);
+    PQclear(res);
+    return 0;
+}
+
 /* ---- segments ---- */
 
 int

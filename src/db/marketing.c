@@ -291,26 +291,16 @@ report_table_free(struct report_table *t)
 
 /* ---- a campaign's members for a mailing tool ---- */
 
+/* The members and who of them the tool gets: ccrm_campaign_recipients (92_marketing.sql) says
+ * it once, for this export and for :sent-all (ccrm_campaign_mark_sent). */
 #define MEMBERS_CTE                                                                                \
     "WITH cp AS (SELECT c.id, c.channel FROM campaigns c WHERE c.id = $1::bigint),"                \
-    " o AS MATERIALIZED (SELECT o.contact_id, o.lead_id"                                           \
-    "                      FROM cp, ccrm_opted_out_people(cp.channel) o),"                         \
-    " m AS (SELECT m.id AS mid, m.contact_id, m.lead_id, m.status, cp.channel,"                    \
-    "              coalesce(c.email, l.email) AS email, coalesce(c.phone, l.phone) AS phone,"      \
-    "              coalesce(c.first_name, l.first_name) AS first_name,"                            \
-    "              coalesce(c.last_name, l.last_name) AS last_name,"                               \
-    "              coalesce(a.name, l.company) AS company,"                                        \
-    "              EXISTS (SELECT 1 FROM o WHERE o.contact_id = m.contact_id)"                     \
-    "              OR EXISTS (SELECT 1 FROM o WHERE o.lead_id = m.lead_id) AS opted"               \
-    "         FROM cp JOIN campaign_members m ON m.campaign_id = cp.id"                            \
-    "         LEFT JOIN contacts c ON c.id = m.contact_id"                                         \
-    "         LEFT JOIN leads l ON l.id = m.lead_id"                                               \
-    "         LEFT JOIN accounts a ON a.id = coalesce(c.account_id, l.account_id)) "
+    " m AS (SELECT * FROM ccrm_campaign_recipients($1::bigint)) "
 #define MEMBERS_ROWS                                                                               \
     "SELECT m.mid, m.email, m.phone, m.first_name, m.last_name, m.company,"                        \
     " CASE WHEN m.contact_id IS NOT NULL THEN 'contact' ELSE 'lead' END AS kind,"                  \
     " coalesce(m.contact_id, m.lead_id) AS id, m.status"                                           \
-    " FROM m WHERE NOT m.opted AND (m.channel <> 'email' OR m.email IS NOT NULL)"
+    " FROM m WHERE m.reachable"
 
 long long
 db_campaign_members_export(struct db *db, int64_t campaign, int jsonl, FILE *f,
@@ -334,8 +324,7 @@ db_campaign_members_export(struct db *db, int64_t campaign, int jsonl, FILE *f,
                                  MEMBERS_CTE
                                  "SELECT (SELECT count(*) FROM cp),"
                                  " count(*) FILTER (WHERE m.opted),"
-                                 " count(*) FILTER (WHERE NOT m.opted AND m.channel = 'email'"
-                                 "                   AND m.email IS NULL),"
+                                 " count(*) FILTER (WHERE NOT m.opted AND NOT m.reachable),"
                                  " (SELECT cp.channel FROM cp) = 'phone' FROM m",
                                  1, NULL, params, NULL, NULL, 0),
                     "could not export the campaign's members", err);

@@ -1034,6 +1034,9 @@ run_campaign(struct app *app, const struct action *a, const char *arg)
         if (member_selected(app, entity, sizeof entity, &id, what, sizeof what) == 0)
             mkt_respond(app, campaign, entity, id, what, arg);
         break;
+    case CMD_SENT_ALL:
+        mkt_mark_sent(app, campaign);
+        break;
     default:
         break;
     }
@@ -1673,6 +1676,14 @@ const struct action cmd_actions[] = {
      .hint = "r response",
      .usage = ":respond [STATUS]",
      .help = "record a response of the member selected (sent, opened, ... converted)",
+     .run = run_campaign},
+    {.name = "sent-all",
+     .kind = CMD_SENT_ALL,
+     .needs = NEEDS_RECORD,
+     .applies = ENT_MEMBERS,
+     .grant = "table campaign_responses INSERT",
+     .usage = ":sent-all",
+     .help = "mark sent every member not sent yet whom --export campaign_members gives",
      .run = run_campaign},
     {.name = "segment",
      .kind = CMD_SEGMENT,

@@ -28,6 +28,7 @@ enum mkt_kind {
     MKT_MEMBER_ADD,
     MKT_REMOVE,
     MKT_RESPOND,
+    MKT_MARK_SENT,
     MKT_SEGMENT_SAVE,
     MKT_CONSENT
 };
@@ -371,6 +372,51 @@ mkt_respond(struct app *app, int64_t campaign, const char *entity, int64_t id, c
     }
     ui_message(app, "a response of %s", label);
     ui_input_begin(app, RESPOND_LABEL, mk.text, on_respond, NULL);
+}
+
+/* ---- :sent-all: the members the mailing tool got, marked sent at once ---- */
+
+static const char *
+members_noun(long long n)
+{
+    return n == 1 ? "member" : "members";
+}
+
+/* "mark them sent? (y/n)" takes one key: y records "sent" for each, any other key nothing. */
+static void
+on_mark_sent(struct app *app, void *ctx, const char *text, int done, int ok)
+{
+    struct ccrm_err err;
+    long long n[3];
+    char left[160] = "";
+    int rc;
+
+    (void)ctx;
+    if (ui_ask_key(app, text, done, ok, NULL) != 'y') {
+        ui_message(app, "nothing marked: the members not sent yet stay so");
+        return;
+    }
+    rc = db_campaign_mark_sent(app->db, mk.campaign, n, &err);
+    if (rc != 0) {
+        ui_message_error(app, "%s", err.msg);
+        return;
+    }
+    if (n[1] > 0 || n[2] > 0)
+        snprintf(left, sizeof left, "; left not sent: %lld opted out, %lld without an address",
+                 n[1], n[2]);
+    if (n[0] == 0)
+        ui_message(app, "no member was waiting to be sent%s", left);
+    else
+        ui_message(app, "marked %lld %s sent%s", n[0], members_noun(n[0]), left);
+}
+
+void
+mkt_mark_sent(struct app *app, int64_t campaign)
+{
+    start(MKT_MARK_SENT, campaign, "campaigns", campaign);
+    ui_message(app, "every member not sent yet whom the export gives the mailing tool "
+                    "(not opted out, with an address) gets the response \"sent\", now");
+    ui_input_begin(app, "mark them sent? (y/n) ", "", on_mark_sent, NULL);
 }
 
 /* ---- segments: exact counts kept for the session ---- */

@@ -26,6 +26,9 @@ void mkt_remove_member(struct app *app, int64_t campaign, const char *entity, in
                        const char *label);
 void mkt_respond(struct app *app, int64_t campaign, const char *entity, int64_t id,
                  const char *label, const char *status);
+/* :sent-all on campaign #campaign: asks, then records "sent" for every member not sent yet whom
+ * the mailing tool gets (ccrm --export campaign_members), and says how many, and who was left. */
+void mkt_mark_sent(struct app *app, int64_t campaign);
 
 /* :segment NAME [: DEFINITION] saves a segment (asking for the definition when none is given)
  * and says its estimated size; :segment-count NAME counts it exactly. */

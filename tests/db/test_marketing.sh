@@ -428,7 +428,7 @@ check "...nor record one: said in words, not the table's permission ($(err sofia
 "$CCRM" -d "$DB user=paul" --export campaign_members --campaign "$cp_a" >/dev/null 2>"$TEST_TMP/err"
 check "a partner cannot export campaign members (exit 77)" test $? = 77
 check "...said once, in words ($(cat "$TEST_TMP/err"))" test "$(cat "$TEST_TMP/err")" = \
-    "ccrm: could not export the campaign's members: campaign members: not for your role (permission denied)"
+    "ccrm: could not export the campaign's members: campaigns: not for your role (permission denied)"
 "$CCRM" -d "$DB user=marco" --export campaign_members --campaign 999999 >/dev/null 2>&1
 check "an unknown campaign: exit 65" test $? = 65
 
