@@ -27,6 +27,7 @@
 #define CCRM_VALUE_H
 
 #include <stddef.h>
+#include <time.h>
 
 enum field_type {
     FIELD_TEXT,      /* one line: no tab, CR or LF (blanks around it are trimmed) */
@@ -62,12 +63,18 @@ struct value_err {
     char tail[300];
 };
 
+/* Dates may be written as the words today, yesterday and tomorrow (also before a time:
+ * "tomorrow 9:30"), the day on this computer's calendar. Tests set the clock those words read
+ * (NULL: time()). */
+void value_set_clock(time_t (*now)(void));
+
 /* Trim what was typed: blanks at both ends, or for a multi-line body only at its end (a body
  * of blank lines is empty). Returns the start and sets *len. */
 const char *value_trim(const char *s, size_t *len, int multiline);
 
 /* Normalise in[0..len) (trimmed, not empty) as a value of rule r into out (outcap bytes with
- * the NUL; len + 8 always suffices). Returns the length written, or -1 with e filled. */
+ * the NUL; len + 16 always suffices: "today" as a date and time is 16 characters). Returns the
+ * length written, or -1 with e filled. */
 long value_normalize(const struct value_rule *r, const char *in, size_t len, char *out,
                      size_t outcap, struct value_err *e);
 

@@ -387,7 +387,7 @@ pay_date(const char *s, size_t n, char *out, char *why, size_t wn)
 {
     static const struct value_rule rule = {.type = FIELD_DATE};
     struct value_err e;
-    char buf[24];
+    char buf[32];
 
     if (n > 10 || value_normalize(&rule, s, n, buf, sizeof buf, &e) != 10) {
         str_copy(why, n > 10 ? "not a date: use YYYY-MM-DD or D.M.YYYY" : e.msg, wn);
@@ -462,6 +462,13 @@ bill_parse_payment(const char *line, struct bill_pay_words *w)
             if (pay_date(start, n, w->date, w->date_why, sizeof w->date_why) == -1)
                 return -2;
             continue;
+        }
+        if (w->date[0] == '\0' && rl == 0) {
+            /* a day's word ("yesterday": value.c) is the date too */
+            char why[8];
+
+            if (pay_date(start, n, w->date, why, sizeof why) == 0)
+                continue;
         }
         if (w->method[0] == '\0') {
             for (i = 0; pay_methods[i] != NULL; i++)

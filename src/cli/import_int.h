@@ -102,7 +102,7 @@ int imp_validate(const struct imp_map *m, const struct csv_record *rec, struct i
                  char *reason, size_t n);
 
 /* Check one value of type c (trimmed, UTF-8 already checked) with the one normaliser
- * (include/ccrm/value.h) and write its normal form to out (at least len + 8 bytes). Returns the
+ * (include/ccrm/value.h) and write its normal form to out (at least len + 16 bytes). Returns the
  * normalised length, or -1 with reason filled. */
 long imp_check_value(const struct imp_column *c, const char *s, size_t len, char *out, char *reason,
                      size_t n);

@@ -83,8 +83,8 @@ text_ok(const char *flag, const char *table, const char *column, const char *s)
 
     if (f != NULL)
         r = entity_form_rule(f);
-    out = xmalloc(len + 8);
-    if (value_normalize(&r, s, len, out, len + 8, &e) < 0) {
+    out = xmalloc(len + 16);
+    if (value_normalize(&r, s, len, out, len + 16, &e) < 0) {
         free(out);
         safe_fprintf(stderr, "ccrm: %s: %s\n", flag, e.msg);
         return -1;

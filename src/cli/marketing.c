@@ -451,7 +451,7 @@ enum resp_col { RC_CAMPAIGN, RC_EMAIL, RC_CONTACT, RC_LEAD, RC_STATUS, RC_AT, RC
 /* A note is at most this many characters (campaign_responses_note_check, schema/021); a value
  * of any column is read into a buffer that holds that many characters of four bytes. */
 #define RESP_NOTE_MAX 2000
-#define RESP_VAL_MAX (4 * RESP_NOTE_MAX + 8)
+#define RESP_VAL_MAX (4 * RESP_NOTE_MAX + 16)
 
 static const char *const resp_names[RC_N] = {
     "campaign", "email", "contact_id", "lead_id", "status", "at", "note",
@@ -643,11 +643,11 @@ resp_check(struct resp_state *s, const struct csv_record *rec, const char *vals[
                      fmt_count(RESP_NOTE_MAX, limit), fmt_count((int64_t)utf8_len(v, len), has));
             return -1;
         }
-        if (len + 8 > sizeof bufs[c]) {
+        if (len + 16 > sizeof bufs[c]) {
             char limit[32];
 
             snprintf(reason, n, "column \"%s\" is too long (at most %s bytes)", resp_names[c],
-                     fmt_count((int64_t)(sizeof bufs[c] - 8), limit));
+                     fmt_count((int64_t)(sizeof bufs[c] - 16), limit));
             return -1;
         }
         switch (c) {

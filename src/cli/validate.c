@@ -510,7 +510,7 @@ imp_check_value(const struct imp_column *c, const char *s, size_t len, char *out
 {
     struct value_rule r = entity_import_rule(field_of(c));
     struct value_err e;
-    long l = value_normalize(&r, s, len, out, len + 8, &e);
+    long l = value_normalize(&r, s, len, out, len + 16, &e);
 
     if (l < 0)
         snprintf(reason, n, "column \"%s\"%s", c->name, e.tail);
@@ -570,7 +570,7 @@ imp_validate(const struct imp_map *m, const struct csv_record *rec, struct imp_r
     }
     for (c = 0; c < e->ncols; c++)
         if (m->mapped[c] >= 0)
-            need += rec->len[m->mapped[c]] + 8;
+            need += rec->len[m->mapped[c]] + 16;
     if (need > row->cap) {
         row->cap = need + 256;
         free(row->buf);

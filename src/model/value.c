@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include "ccrm/util.h"
 #include "ccrm/value.h"
@@ -146,6 +148,48 @@ digits(const char **p, const char *end, int max, int *k)
     return n > 0 ? v : -1;
 }
 
+static time_t (*value_clock)(void);
+
+void
+value_set_clock(time_t (*now)(void))
+{
+    value_clock = now;
+}
+
+/* "today", "yesterday" or "tomorrow" (any case) at *p, alone or before a blank: the day on
+ * this computer's calendar (its local time, as the user's other clocks), as PostgreSQL reads
+ * the same words. Returns 1 and advances *p, or 0. */
+static int
+relative_day(const char **p, const char *end, int *y, int *m, int *d)
+{
+    static const struct {
+        const char *word;
+        int days;
+    } words[] = {{"today", 0}, {"yesterday", -1}, {"tomorrow", 1}};
+    size_t i, n;
+    time_t t;
+    struct tm tm;
+
+    for (i = 0; i < sizeof words / sizeof words[0]; i++) {
+        n = strlen(words[i].word);
+        if ((size_t)(end - *p) < n || strncasecmp(*p, words[i].word, n) != 0 ||
+            (*p + n < end && (*p)[n] != ' '))
+            continue;
+        t = value_clock != NULL ? value_clock() : time(NULL);
+        if (localtime_r(&t, &tm) == NULL)
+            return 0;
+        tm.tm_mday += words[i].days;
+        tm.tm_hour = 12; /* midday: a change of summer time moves no day */
+        tm.tm_isdst = -1;
+        if (mktime(&tm) == (time_t)-1)
+            return 0;
+        *y = tm.tm_year + 1900, *m = tm.tm_mon + 1, *d = tm.tm_mday;
+        *p += n;
+        return 1;
+    }
+    return 0;
+}
+
 /* A date at *p: YYYY-M-D or D.M.YYYY. Returns 0 and advances *p; -1 when it is not written as
  * a date; -2 (advanced too) when it is, but the calendar has no such day ("31.2.2026": the
  * format is right, the day is not, and the two are said differently). *iso is set when it was
@@ -156,6 +200,10 @@ parse_date(const char **p, const char *end, int *y, int *m, int *d, int *iso)
     const char *s = *p;
     int a, b, c, ka, kb, kc;
 
+    if (relative_day(p, end, y, m, d)) {
+        *iso = 0;
+        return 0;
+    }
     if ((a = digits(&s, end, 4, &ka)) < 0)
         return -1;
     if (ka == 4 && s < end && *s == '-') {
@@ -261,7 +309,9 @@ norm_datetime(const struct value_rule *r, const char *in, size_t len, char *out,
     const char *s = in, *end = in + len, *frac = NULL, *tz = NULL, *none_what = "";
     int y, mo, d, iso, h = 0, mi = 0, sec = -1, kh = 2, km = 2, ks = 2, nfrac = 0, plain;
     char tzbuf[8] = "", none[80] = "";
+    int digit_start = len > 0 && is_digit(in[0]);
     int rc = parse_date(&s, end, &y, &mo, &d, &iso);
+    const char *after_date = s;
 
     /* a day or time that does not exist, written as it should be, is said once the rest is
      * read as a date and time too ("2026-02-31 10:00": there is no 31 February 2026) */
@@ -325,6 +375,10 @@ norm_datetime(const struct value_rule *r, const char *in, size_t len, char *out,
         return refuse(e, in, len, bad_msg, phrase);
     if (none[0] != '\0')
         return refuse_none(e, in, len, none_what, none);
+    if (s == after_date && !digit_start && r->exact)
+        /* a day's word alone ("tomorrow") in an import: the day, which PostgreSQL reads as
+         * its midnight, as a date alone is kept as given */
+        return snprintf(out, outcap, "%04d-%02d-%02d", y, mo, d);
     if (r->exact) {
         /* an import keeps what PostgreSQL reads as it is: the text as given when it is ISO */
         if (plain && kh == 2 && km == 2 && ks == 2) {
@@ -854,8 +908,8 @@ value_normalize(const struct value_rule *r, const char *in, size_t len, char *ou
             return -1;
         }
     }
-    if (outcap < len + 8)
-        abort(); /* a caller's mistake: the contract is len + 8 */
+    if (outcap < len + 16)
+        abort(); /* a caller's mistake: the contract is len + 16 */
     switch (r->type) {
     case FIELD_TEXT:
     case FIELD_MULTILINE:
@@ -915,8 +969,8 @@ value_normalize_str(const struct value_rule *r, int required, const char *in, ch
         *out = xstrdup("");
         return 0;
     }
-    *out = xmalloc(len + 8);
-    n = value_normalize(r, s, len, *out, len + 8, e);
+    *out = xmalloc(len + 16);
+    n = value_normalize(r, s, len, *out, len + 16, e);
     if (n < 0) {
         free(*out);
         *out = NULL;

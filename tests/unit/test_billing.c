@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -258,6 +259,13 @@ test_view(void **state)
     bill_doc_free(&d);
 }
 
+/* 2026-02-28 18:00 UTC: what "today" is in the payment words below */
+static time_t
+fixed_clock(void)
+{
+    return (time_t)1772301600;
+}
+
 /* :payment's line: the amount, then date and method in either order, then the reference */
 static void
 test_payment_words(void **state)
@@ -303,6 +311,21 @@ test_payment_words(void **state)
                                       "Überweisung-...\" (transfer, direct_debit, card, cash, "
                                       "cheque or other, then the reference)");
     /* thousands grouped by spaces, as forms read them: the groups go on the amount */
+    /* a day's word is a date, before or after the method ("yesterday": was "not a payment
+     * method") */
+    setenv("TZ", "UTC", 1);
+    tzset();
+    value_set_clock(fixed_clock);
+    assert_int_equal(bill_parse_payment("12,5 yesterday cash", &w), 0);
+    assert_string_equal(w.method, "cash");
+    assert_string_equal(w.date, "2026-02-27");
+    assert_int_equal(bill_parse_payment("12,5 card Today R-9", &w), 0);
+    assert_string_equal(w.date, "2026-02-28");
+    assert_string_equal(w.reference, "R-9");
+    assert_int_equal(bill_parse_payment("12,5 card R-9 today", &w), 0);
+    assert_string_equal(w.date, "");
+    assert_string_equal(w.reference, "R-9 today");
+    value_set_clock(NULL);
     assert_int_equal(bill_parse_payment("1 234,50 2026-12-05 transfer REF-X", &w), 0);
     assert_string_equal(w.amount, "1234,50");
     assert_string_equal(w.date, "2026-12-05");

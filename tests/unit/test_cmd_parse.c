@@ -145,7 +145,7 @@ static const struct {
     size_t start;
     const char *first;
 } complete_cases[] = {
-    {"", 59, "", 0, "absences"},
+    {"", 60, "", 0, "absences"},
     {"h", 3, "h", 0, "handoff"},
     {"handoff s", 2, "s", 8, "sales"},
     {"handoff ma", 2, "ma", 8, "management"},

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -64,7 +65,57 @@ test_dates(void **state)
     expect(FIELD_DATE, "26-04-01", NULL);
     expect(FIELD_DATE, "1.4.26", NULL);
     expect(FIELD_DATE, "2026-04-01x", NULL);
-    expect(FIELD_DATE, "tomorrow", NULL);
+    expect(FIELD_DATE, "tomorrow!", NULL);
+    expect(FIELD_DATE, "tomorrowx", NULL);
+}
+
+/* 2026-02-28 18:00 UTC, read in UTC: the words cross a month's end */
+static time_t
+fixed_clock(void)
+{
+    return (time_t)1772301600;
+}
+
+/* 2028-02-28 12:00 UTC: a leap year's 29 February */
+static time_t
+leap_clock(void)
+{
+    return (time_t)1835352000;
+}
+
+static void
+test_day_words(void **state)
+{
+    struct value_rule exact = {FIELD_DATETIME, NULL, 0, 0, 0, 1, 0};
+
+    (void)state;
+    setenv("TZ", "UTC", 1);
+    tzset();
+    value_set_clock(fixed_clock);
+    expect(FIELD_DATE, "today", "2026-02-28");
+    expect(FIELD_DATE, "Today", "2026-02-28");
+    expect(FIELD_DATE, " yesterday ", "2026-02-27");
+    expect(FIELD_DATE, "TOMORROW", "2026-03-01");
+    expect(FIELD_DATE, "tomorrow 9:30", NULL); /* a date field takes no time */
+    expect(FIELD_DATE, "today2", NULL);
+    expect(FIELD_DATE, "tod", NULL);
+    expect(FIELD_DATETIME, "tomorrow 9:30", "2026-03-01 09:30");
+    expect(FIELD_DATETIME, "today 14.05", "2026-02-28 14:05");
+    expect(FIELD_DATETIME, "yesterday 23:59", "2026-02-27 23:59");
+    expect(FIELD_DATETIME, "today", "2026-02-28 00:00"); /* as a date alone is read */
+    expect_rule(&exact, "today", "2026-02-28");          /* an import keeps a date alone */
+    expect(FIELD_DATETIME, "today 25:00", NULL);
+    expect(FIELD_DATETIME, "todayT10:00", NULL);
+    expect_rule(&exact, "today 10:00:30+01:00", "2026-02-28 10:00:30+01:00");
+    /* the words are of the local calendar: 18:00 UTC is already the next day in Tokyo */
+    setenv("TZ", "Asia/Tokyo", 1);
+    tzset();
+    expect(FIELD_DATE, "today", "2026-03-01");
+    setenv("TZ", "UTC", 1);
+    tzset();
+    value_set_clock(leap_clock);
+    expect(FIELD_DATE, "tomorrow", "2028-02-29");
+    value_set_clock(NULL);
 }
 
 static void
@@ -107,7 +158,7 @@ test_times(void **state)
     expect_rule(&exact, "5.1.2027 9:05+01", "2027-01-05 09:05+01");
     expect_rule(&exact, "2027-01-05 10:00:60", "2027-01-05 10:00:60"); /* a leap second */
     expect_rule(&exact, "2027-01-05 10:00:00.1234567", NULL);
-    expect_rule(&exact, "yesterday", NULL);
+    expect_rule(&exact, "the day before", NULL);
 }
 
 static void
@@ -480,8 +531,8 @@ test_no_such_day(void **state)
     /* not written as a date: the format */
     expect_words(&date, "2026-02-31x", "not a date: use YYYY-MM-DD or D.M.YYYY", NULL);
     expect_words(&date, "1.4.26", "not a date: use YYYY-MM-DD or D.M.YYYY", NULL);
-    expect_words(&date, "tomorrow", "not a date: use YYYY-MM-DD or D.M.YYYY",
-                 ": \"tomorrow\" is not a valid date (YYYY-MM-DD or D.M.YYYY)");
+    expect_words(&date, "someday", "not a date: use YYYY-MM-DD or D.M.YYYY",
+                 ": \"someday\" is not a valid date (YYYY-MM-DD or D.M.YYYY)");
     /* a call's When: the day first, then the time */
     expect_words(&when, "2026-02-31 10:00", "there is no 31 February 2026", NULL);
     expect_words(&when, "29.2.2026 9.30", "there is no 29 February 2026 (not a leap year)",
@@ -545,15 +596,11 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_dates),
-        cmocka_unit_test(test_times),
-        cmocka_unit_test(test_amounts),
-        cmocka_unit_test(test_amount_scale_and_bound),
-        cmocka_unit_test(test_money),
-        cmocka_unit_test(test_numbers_choices_codes),
-        cmocka_unit_test(test_email_phone),
-        cmocka_unit_test(test_no_such_day),
-        cmocka_unit_test(test_amount_ambiguous),
+        cmocka_unit_test(test_dates),       cmocka_unit_test(test_times),
+        cmocka_unit_test(test_amounts),     cmocka_unit_test(test_amount_scale_and_bound),
+        cmocka_unit_test(test_money),       cmocka_unit_test(test_numbers_choices_codes),
+        cmocka_unit_test(test_email_phone), cmocka_unit_test(test_no_such_day),
+        cmocka_unit_test(test_day_words),   cmocka_unit_test(test_amount_ambiguous),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
