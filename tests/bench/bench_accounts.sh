@@ -2,24 +2,27 @@
 # Benchmark: the Accounts list at scale, measured end to end inside the client (key read →
 # screen updated, via CCRM_TRACE) next to the bare SQL of the same queries timed by psql in
 # the same run, plus the client's memory. Usage:
-#   tests/bench/bench_accounts.sh path/to/ccrm [--scale N] [--reps N]
+#   tests/bench/bench_accounts.sh path/to/ccrm [--scale N] [--reps N] [--starts N]
+# --starts: how many times the client is started to time its first paint (default 5).
 # Default scale 1,000,000 accounts (loading takes a minute or two); scripts/bench runs it.
 # PG_EXTRA_OPTS adds server settings, e.g. PG_EXTRA_OPTS="-c shared_buffers=1GB".
 . "$(dirname "$0")/../lib/pg.sh"
-CCRM=${1:?usage: bench_accounts.sh path/to/ccrm [--scale N] [--reps N]}
+CCRM=${1:?usage: bench_accounts.sh path/to/ccrm [--scale N] [--reps N] [--starts N]}
 shift
 scale=1000000
 reps=30
+starts=5
 while [ $# -gt 0 ]; do
     case $1 in
         --scale) scale=$2; shift 2 ;;
         --reps) reps=$2; shift 2 ;;
+        --starts) starts=$2; shift 2 ;;
         *) echo "unknown option $1" >&2; exit 64 ;;
     esac
 done
 
-pg_start
-"$CCRM" -d "$PG_CONN" --migrate >/dev/null
+# a fresh cluster with the ccrm database migrated by $CCRM (copied from the one the tests share)
+pg_start_migrated "$CCRM"
 t0=$(date +%s.%N)
 "$CCRM" -d "$PG_CONN" --demo --scale "$scale" >/dev/null
 t1=$(date +%s.%N)
@@ -93,7 +96,7 @@ done
 trace=$TEST_TMP/trace
 startups=()
 execs=()
-for ((i = 0; i < 5; i++)); do
+for ((i = 0; i < starts; i++)); do
     : >"$trace"
     # CCRM_TRACE_T0: when the exec began, so the trace also has the time from the exec (the
     # loading of the shared libraries) to the first screen

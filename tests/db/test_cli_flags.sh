@@ -15,15 +15,15 @@ printf 'x\n' >"$TEST_TMP/body.txt"
 mkdir -p "$TEST_TMP/Maildir/new"
 "$CCRM" --help >"$TEST_TMP/help" || fail "ccrm --help"
 
-# usage_error WHAT EXPECTED-FIRST-LINE ARGS...: exit 64, the line, then only the hint
+# usage_error WHAT EXPECTED-FIRST-LINE ARGS...: exit 64, the line, then only the hint (standard
+# error read by bash, not by a head, a sed and a wc for each of the 150 command lines)
 usage_error() {
-    local what=$1 want=$2 rc
+    local what=$1 want=$2 rc err
     shift 2
     "$CCRM" "$@" </dev/null >"$TEST_TMP/out" 2>"$TEST_TMP/err"
     rc=$?
-    if [ $rc != 64 ] || [ "$(head -n 1 "$TEST_TMP/err")" != "$want" ] ||
-        [ "$(sed -n 2p "$TEST_TMP/err")" != "$HINT" ] || [ "$(wc -l <"$TEST_TMP/err")" != 2 ] ||
-        [ -s "$TEST_TMP/out" ]; then
+    IFS= read -r -d '' err <"$TEST_TMP/err"
+    if [ $rc != 64 ] || [ "$err" != "$want"$'\n'"$HINT"$'\n' ] || [ -s "$TEST_TMP/out" ]; then
         echo "# ccrm $*: exit $rc, stderr:" >&2
         sed 's/^/#   /' "$TEST_TMP/err" >&2
         fail "$what"
@@ -50,7 +50,7 @@ while IFS='|' read -r name cmd valflag badnum msg; do
     "$CCRM" "${args[@]}" --help </dev/null >"$TEST_TMP/out" 2>"$TEST_TMP/err"
     rc=$?
     check "$name --help: exit 0, the usage on standard output" \
-        bash -c "test $rc = 0 && cmp -s '$TEST_TMP/out' '$TEST_TMP/help' && test ! -s '$TEST_TMP/err'"
+        eval "test $rc = 0 && cmp -s '$TEST_TMP/out' '$TEST_TMP/help' && test ! -s '$TEST_TMP/err'"
 done <<EOF
 --print|--print quote|--output|abc|ccrm: --print quote: expected a quote's id, got "abc"
 --print --format|--print invoice 1|--format|--format docx|ccrm: --format: expected pdf, text or ubl, got "docx"
@@ -165,9 +165,10 @@ commands+="send issue payment credit-note invoice-from report unmerge "
 for opt in $(grep -ho '{"[a-z-]*", *required_argument' "$SRC"/src/cli/*.c "$SRC"/src/main.c \
     "$SRC"/include/ccrm/cli.h | sed 's/{"\([a-z-]*\)".*/\1/' | sort -u); do
     "$CCRM" -d "$NOWHERE" "--$opt" --help </dev/null >"$TEST_TMP/out" 2>&1
+    IFS= read -r -d '' out <"$TEST_TMP/out"
     if [[ $commands == *" $opt "* ]]; then
-        grep -q '^usage: ccrm' "$TEST_TMP/out" || fail "--$opt --help asks for help"
-    elif grep -q '^usage: ccrm' "$TEST_TMP/out"; then
+        [[ $'\n'$out == *$'\nusage: ccrm'* ]] || fail "--$opt --help asks for help"
+    elif [[ $'\n'$out == *$'\nusage: ccrm'* ]]; then
         fail "--$opt --help: --help is the value of --$opt (src/main.c's every_option lacks it?)"
     fi
 done

@@ -79,7 +79,7 @@ press() {
     local before a b j
     before=$(nkeys)
     keys "$1"
-    for j in $(seq 400); do [ "$(nkeys)" -gt "$before" ] && break; sleep 0.02; done
+    for ((j = 0; j < 400; j++)); do [ "$(nkeys)" -gt "$before" ] && break; nap 0.02; done
     if [ "$(nkeys)" -le "$before" ]; then
         echo "press $1: no paint traced after the key in $trace" >&2
         return 1

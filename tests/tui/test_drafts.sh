@@ -11,7 +11,7 @@
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_drafts.sh path/to/ccrm}
 
-pg_start_demo "$CCRM" 100
+pg_start_demo "$CCRM" 20
 state=$TEST_TMP/state
 export XDG_STATE_HOME=$state
 # the process of ccrm in the pane (the pane's shell waits for it to write the exit status)

@@ -28,6 +28,10 @@ via() { echo "host=127.0.0.1 port=$port dbname=ccrm user=$1"; }
 KEPT=$XDG_STATE_HOME/ccrm/reply-tickets-$TK.txt
 outgoing="select count(*) from messages where ticket_id = $TK and direction = 'out'"
 
+# (each client below ends by q on its record, which goes back to the list, and q there, which
+# quits: with the client still running, tui_stop waited two seconds for it to exit, four under
+# load, before it ended the terminal)
+
 # ---------------------------------------------------------------- an answer by e-mail
 tui_start 140 40 env EDITOR="$T/editor" VISUAL= CCRM_MAIL_RETRY_MS=1000 \
     "$CCRM" -c "$T/ccrm.ini" -d "$(via sofia)"
@@ -52,7 +56,7 @@ check "...one mail to the customer" test "$(ls "$T"/spool/*.eml | wc -l)" = 1
 check "...the kept answer is removed" test ! -e "$KEPT"
 "$CCRM" -c "$T/ccrm.ini" -d "$PG_CONN" --send-mail >/dev/null 2>&1
 check "ccrm --send-mail sends nothing more" test "$(ls "$T"/spool/*.eml | wc -l)" = 1
-keys q
+keys q q
 tui_stop
 
 # ---------------------------------------------------------------- a payment
@@ -82,7 +86,7 @@ check "...once: one payment" sql_is "select count(*) from payments where invoice
 keys P
 check "P after that asks for a new payment, empty" wait_for "payment received" 5
 keys Escape
-keys q
+keys q q
 tui_stop
 
 # ---------------------------------------------------------------- a chat message
@@ -115,7 +119,7 @@ keys C-s
 check "Ctrl-S again: it was saved as the connection dropped" \
     wait_for "it was saved as the connection dropped" 10
 check "...not \"sam saved them first\"" not_shown "saved them first"
-keys q
+keys q q
 tui_stop
 
 # ---------------------------------------------------------------- the editor's text kept
@@ -134,7 +138,7 @@ wait_for "ticket #$TK" 10 >/dev/null
 keys r
 check "the editor ended by SIGHUP: what it saved is kept" wait_for "what it saved is kept" 10
 check "...in the kept answer" grep -q "Saved before the hangup 4715." "$KEPT"
-keys q
+keys q q
 tui_stop
 rm -f "$KEPT"
 start "$T/editor-wait"
@@ -155,6 +159,6 @@ keys r
 check "the next r opens what that editor saved" wait_until grep -q "Saved while ccrm died 4716." "$T/editor-saw"
 check "...and asks whether to send it" wait_for "$ASK" 10
 keys n
-keys q
+keys q q
 tui_stop
 done_testing
