@@ -766,13 +766,14 @@ BEGIN
            AND q.unknown_sender = 'contact'
          ORDER BY w.from_addr, w.i
     ), ins AS (
+        -- (the name split once per row: (f(x)).a, (f(x)).b calls f twice)
         INSERT INTO contacts (first_name, last_name, email, account_id, owner)
-        SELECT (ccrm_mail_name_parts(s.from_name)).first_name,
-               (ccrm_mail_name_parts(s.from_name)).last_name, s.from_addr,
+        SELECT np.first_name, np.last_name, s.from_addr,
                (SELECT min(a.id) FROM accounts a
                  WHERE lower(a.domain) = split_part(s.from_addr, '@', 2) HAVING count(*) = 1),
                s.owner
-          FROM s ORDER BY s.from_addr
+          FROM s CROSS JOIN LATERAL ccrm_mail_name_parts(s.from_name) np
+         ORDER BY s.from_addr
         ON CONFLICT ((lower(email))) DO NOTHING
         RETURNING lower(contacts.email) AS email
     )
@@ -817,13 +818,12 @@ BEGIN
     ), ins AS (
         INSERT INTO leads (first_name, last_name, email, company, source, status, owner,
                            contact_id, account_id)
-        SELECT (ccrm_mail_name_parts(s.from_name)).first_name,
-               (ccrm_mail_name_parts(s.from_name)).last_name, s.from_addr,
+        SELECT np.first_name, np.last_name, s.from_addr,
                coalesce((SELECT a.name FROM accounts a WHERE a.id = s.account_id),
-                        CASE WHEN (ccrm_mail_name_parts(s.from_name)).last_name IS NULL
-                             THEN split_part(s.from_addr, '@', 2) END),
+                        CASE WHEN np.last_name IS NULL THEN split_part(s.from_addr, '@', 2) END),
                'email', 'new', s.owner, s.contact_id, s.account_id
-          FROM s ORDER BY s.from_addr
+          FROM s CROSS JOIN LATERAL ccrm_mail_name_parts(s.from_name) np
+         ORDER BY s.from_addr
         RETURNING leads.id, leads.email
     )
     UPDATE pg_temp.ccrm_mail_work w

