@@ -70,78 +70,156 @@ filter_marks() {
 # Accounts list by name, as its first column shows them at 120 columns
 account_at() { psqlc -c "select left(name, 14) from accounts order by name, id offset $1 limit 1"; }
 
-# ---- a search walked through its pages (set $trace: the client's CCRM_TRACE file) ----
-
-nkeys() { grep -c '^key' "$trace"; }
-# press KEY: send it, wait until the client traced its paint and tmux shows a still screen
-# (fails, saying so, when no paint is traced: what follows would read a screen before the key)
+# ---- a search walked through its pages (set $trace: the client's CCRM_TRACE file; $EXPECT: a
+# query with %s for the text, its rows in the list's order; VISIBLE_COLS: the characters of a
+# row compared) ----
+# A walk presses PgDn and PgUp hundreds of times (2,651 leads match "pe" in
+# tui/test_search_blocks_leads). The trace is read on from where the last read stopped, the
+# still screen that press waited for is the one run_of reads, and the screen is cut in bash: a
+# press starts three processes (it started some 25: the trace counted by grep in a subshell
+# every 20 ms, the screen captured three times and cut by sed, cut and awk).
+_trace_at=
+_shown=
+# _count_keys: add the "key" lines written to $trace since the last call to $_keys_seen (the
+# file is opened at the first call, and again when $trace names another)
+_count_keys() {
+    local line
+    if [ "$_trace_at" != "$trace" ]; then
+        exec {_trace_fd}<"$trace"
+        _trace_at=$trace _keys_seen=0 _trace_part=
+    fi
+    while IFS= read -r -u "$_trace_fd" line; do
+        line=$_trace_part$line
+        _trace_part=
+        [[ $line == key* ]] && _keys_seen=$((_keys_seen + 1))
+    done
+    _trace_part+=$line # (a line being written: the rest comes with the next read)
+}
+# _capture VAR: the screen into VAR (one tmux process, no subshell)
+_capture() {
+    tmx capture-pane -t =t: -p >"$TEST_TMP/shown"
+    IFS= read -r -d '' "$1" <"$TEST_TMP/shown"
+}
+# press [-n] KEY: send it, wait until the client traced its paint and tmux shows a still screen
+# (kept in $_shown for run_of); fails, saying so, when no paint is traced. -n: the paint only
+# (a letter typed at the search prompt: the next key waits for its own paint, and no screen is
+# read in between).
 press() {
-    local before a b j
-    before=$(nkeys)
+    local still=1 before a b j
+    if [ "$1" = -n ]; then
+        still=0
+        shift
+    fi
+    _shown=
+    _count_keys
+    before=$_keys_seen
     keys "$1"
-    for ((j = 0; j < 400; j++)); do [ "$(nkeys)" -gt "$before" ] && break; nap 0.02; done
-    if [ "$(nkeys)" -le "$before" ]; then
+    for ((j = 0; j < 1000 && _keys_seen <= before; j++)); do
+        nap 0.02
+        _count_keys
+    done
+    if [ "$_keys_seen" -le "$before" ]; then
         echo "press $1: no paint traced after the key in $trace" >&2
         return 1
     fi
-    a=$(screen)
-    for j in $(seq 50); do
+    [ $still = 1 ] || return 0
+    _capture a
+    for ((j = 0; j < 50; j++)); do
         nap
-        b=$(screen)
-        [ "$a" = "$b" ] && return 0
+        _capture b
+        if [ "$a" = "$b" ]; then
+            _shown=$b
+            return 0
+        fi
         a=$b
     done
 }
-# the first column of the rows on screen (22 lines: tab bar, header, 18 rows, status, message
-# line; 18 rows, fewer than a page of 20, so that each PgDn finds its rows already read), cut
-# to VISIBLE_COLS characters
-visible() { screen | sed -n '3,20p' | cut -c1-"${VISIBLE_COLS:-30}" | sed 's/ *$//' | sed '/^$/d'; }
-# pos NAME: its 1-based place in the expected list (0: not there)
-pos() { awk -v n="$1" '$0 == n { print NR; f = 1; exit } END { if (!f) print 0 }' "$TEST_TMP/exp"; }
-# the screen is a run of consecutive expected rows; prints "first last" places
-run_of() {
-    visible >"$TEST_TMP/vis"
-    awk 'NR == FNR { e[++n] = $0; next } { v[++m] = $0 }
-         END { if (m == 0) { print "0 0"; exit }
-               for (i = 1; i <= n; i++) if (e[i] == v[1]) break
-               if (i > n) { print "-1 -1"; exit }
-               for (j = 1; j <= m; j++) if (e[i + j - 1] != v[j]) { print "-1 -1"; exit }
-               print i, i + m - 1 }' "$TEST_TMP/exp" "$TEST_TMP/vis"
+# _cut [-e] ARRAY: each of its lines cut to the first VISIBLE_COLS bytes (as `cut -c` cut them)
+# and without the spaces at its end; -e: empty lines dropped (as from the screen)
+_cut() {
+    local LC_ALL=C l drop=
+    if [ "$1" = -e ]; then
+        drop=1
+        shift
+    fi
+    local -n _lines=$1
+    local -a _out=()
+    for l in "${_lines[@]}"; do
+        l=${l:0:${VISIBLE_COLS:-30}}
+        l=${l%"${l##*[! ]}"}
+        [ -z "$l" ] && [ -n "$drop" ] || _out+=("$l")
+    done
+    _lines=("${_out[@]}")
 }
-# walk TEXT WHAT: search TEXT, page through all of it down and up, compare with SQL ($EXPECT: a
-# query with %s for the text, its rows in the list's order)
+# run_of: the screen (the still one press left, else a new capture) is a run of consecutive
+# rows of $_exp; sets first and last to their places (0 0: no rows; -1 -1: not such a run)
+run_of() {
+    local s i j m
+    local -a vis
+    s=$_shown
+    [ -n "$s" ] || _capture s
+    mapfile -t -s 2 -n 18 vis <<<"$s"
+    _cut -e vis
+    m=${#vis[@]}
+    first=0 last=0
+    [ "$m" = 0 ] && return 0
+    first=-1 last=-1
+    for ((i = 0; i < ${#_exp[@]}; i++)); do [ "${_exp[i]}" = "${vis[0]}" ] && break; done
+    for ((j = 0; j < m; j++)); do [ "${_exp[i + j]-}" = "${vis[j]}" ] || return 0; done
+    first=$((i + 1)) last=$((i + m))
+}
+# _shows_none: the list's rows (the still screen press left, else a new capture) are only the
+# line an empty search result shows (src/ui/view_list.c). (run_of's awk once said "0 0" for any
+# screen when nothing was expected: with the expected file empty, awk took the screen's lines
+# for the expected ones, and so the check could not fail.)
+_shows_none() {
+    local s
+    local -a vis
+    s=$_shown
+    [ -n "$s" ] || _capture s
+    mapfile -t -s 2 -n 18 vis <<<"$s"
+    _cut -e vis
+    [ "${#vis[@]}" = 1 ] && [ "${vis[0]}" = "  no records match the search" ]
+}
+# walk TEXT WHAT: search TEXT, page through all of it down and up, compare with SQL. The Escape
+# that closes the last walk's search is not sent before the first search: with no search shown
+# it paints nothing, and the wait for its paint took the whole 8 s timeout (20 s under load).
+_searched=
 walk() {
-    local text=$1 what=$2 n first last covered lowest i c
-    press Escape
+    local text=$1 what=$2 n first last covered lowest i c q
+    [ -z "$_searched" ] || press Escape
     press /
-    for ((c = 0; c < ${#text}; c++)); do press "${text:c:1}"; done
+    for ((c = 0; c < ${#text}; c++)); do press -n "${text:c:1}"; done
     press Enter
-    psqlc -c "$(printf "$EXPECT" "$text")" | cut -c1-"${VISIBLE_COLS:-30}" | sed 's/ *$//' >"$TEST_TMP/exp"
-    n=$(grep -c '' "$TEST_TMP/exp")
-    read -r first last <<<"$(run_of)"
+    _searched=1
+    printf -v q "$EXPECT" "$text"
+    psqlc -c "$q" >"$TEST_TMP/exp"
+    mapfile -t _exp <"$TEST_TMP/exp"
+    _cut _exp
+    n=${#_exp[@]}
+    ((n == 0)) || printf '%s\n' "${_exp[@]}" >"$TEST_TMP/exp" # (as cut: the tests read it)
     if [ "$n" = 0 ]; then
-        # (the list's only line is the one an empty result shows, src/ui/view_list.c; run_of's
-        # "0 0" could not say it: with no expected rows awk took the screen's for them)
-        check "$what: \"$text\" shows nothing, as SQL" test "$(visible)" = "  no records match the search"
+        check "$what: \"$text\" shows nothing, as SQL" _shows_none
         return
     fi
+    run_of
     check "$what: \"$text\" starts at the first of $n matches" test "$first" = 1
     covered=$last
     for ((i = 0; i < n / 18 + 3 && covered < n; i++)); do
         press NPage
-        read -r first last <<<"$(run_of)"
+        run_of
         [ "$first" -ge 1 ] && [ "$first" -le $((covered + 1)) ] || break
         [ "$last" -gt "$covered" ] && covered=$last
     done
     check "$what: PgDn shows all $n matches in order (through $covered; screen at $first..$last)" \
         test "$covered" = "$n"
     press G
-    read -r first last <<<"$(run_of)"
+    run_of
     check "$what: G ends at the last match" test "$last" = "$n"
     lowest=$first
     for ((i = 0; i < n / 18 + 3 && lowest > 1; i++)); do
         press PPage
-        read -r first last <<<"$(run_of)"
+        run_of
         [ "$first" -ge 1 ] && [ "$last" -ge $((lowest - 1)) ] || break
         [ "$first" -lt "$lowest" ] && lowest=$first
     done
