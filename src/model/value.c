@@ -309,9 +309,7 @@ norm_datetime(const struct value_rule *r, const char *in, size_t len, char *out,
     const char *s = in, *end = in + len, *frac = NULL, *tz = NULL, *none_what = "";
     int y, mo, d, iso, h = 0, mi = 0, sec = -1, kh = 2, km = 2, ks = 2, nfrac = 0, plain;
     char tzbuf[8] = "", none[80] = "";
-    int digit_start = len > 0 && is_digit(in[0]);
     int rc = parse_date(&s, end, &y, &mo, &d, &iso);
-    const char *after_date = s;
 
     /* a day or time that does not exist, written as it should be, is said once the rest is
      * read as a date and time too ("2026-02-31 10:00": there is no 31 February 2026) */
@@ -375,10 +373,6 @@ norm_datetime(const struct value_rule *r, const char *in, size_t len, char *out,
         return refuse(e, in, len, bad_msg, phrase);
     if (none[0] != '\0')
         return refuse_none(e, in, len, none_what, none);
-    if (s == after_date && !digit_start && r->exact)
-        /* a day's word alone ("tomorrow") in an import: the day, which PostgreSQL reads as
-         * its midnight, as a date alone is kept as given */
-        return snprintf(out, outcap, "%04d-%02d-%02d", y, mo, d);
     if (r->exact) {
         /* an import keeps what PostgreSQL reads as it is: the text as given when it is ISO */
         if (plain && kh == 2 && km == 2 && ks == 2) {

@@ -103,7 +103,7 @@ test_day_words(void **state)
     expect(FIELD_DATETIME, "today 14.05", "2026-02-28 14:05");
     expect(FIELD_DATETIME, "yesterday 23:59", "2026-02-27 23:59");
     expect(FIELD_DATETIME, "today", "2026-02-28 00:00"); /* as a date alone is read */
-    expect_rule(&exact, "today", "2026-02-28");          /* an import keeps a date alone */
+    expect_rule(&exact, "today", "2026-02-28 00:00");    /* an import reads it alike */
     expect(FIELD_DATETIME, "today 25:00", NULL);
     expect(FIELD_DATETIME, "todayT10:00", NULL);
     expect_rule(&exact, "today 10:00:30+01:00", "2026-02-28 10:00:30+01:00");
