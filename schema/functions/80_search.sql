@@ -70,16 +70,32 @@ AS $$
 $$;
 
 -- The trigrams every row containing the user's text p_text has: the 3-character windows of
--- the folded, normalised text, each in pg_trgm's form.
+-- the folded, normalised text, each in pg_trgm's form. A window of plain letters and digits is
+-- its own trigram (pg_trgm hashes only those with other characters in them, the separator
+-- included); only the others are asked of pg_trgm. Asked on every search keystroke (by
+-- ccrm_search_blocks): plpgsql, whose statements are planned once a session, and no SET clause
+-- (every name is qualified); as a sql function that asked pg_trgm for every window it took
+-- 0.2 ms more a keystroke (docs/performance.md, "Search keystroke").
 CREATE OR REPLACE FUNCTION ccrm_block_pattern_trgms(p_text text) RETURNS text[]
-LANGUAGE sql STABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, public
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
 AS $$
-    SELECT coalesce(array_agg(DISTINCT x.t) FILTER (WHERE x.t IS NOT NULL), '{}')
-      FROM (SELECT regexp_replace(public.ccrm_fold(p_text), '[^[:alnum:]]+',
-                                  public.ccrm_block_sep(), 'g') AS w) n,
-           generate_series(1, length(n.w) - 2) i,
-           LATERAL (SELECT public.ccrm_block_window_trgm(substr(n.w, i, 3))) x(t)
+DECLARE
+    v_w text := pg_catalog.regexp_replace(public.ccrm_fold(p_text), '[^[:alnum:]]+',
+                                          public.ccrm_block_sep(), 'g');
+    v_r text[] := '{}';
+    v_s text;
+BEGIN
+    FOR i IN 1 .. pg_catalog.length(v_w) - 2 LOOP
+        v_s := pg_catalog.substr(v_w, i, 3);
+        IF v_s OPERATOR(pg_catalog.!~) '^[abcdefghijklmnopqrstuvwxyz0123456789]{3}$' THEN
+            v_s := public.ccrm_block_window_trgm(v_s);
+        END IF;
+        IF v_s IS NOT NULL AND NOT v_s OPERATOR(pg_catalog.=) ANY (v_r) THEN
+            v_r := v_r OPERATOR(pg_catalog.||) v_s;
+        END IF;
+    END LOOP;
+    RETURN v_r;
+END
 $$;
 
 -- One or two letters or digits typed (p_w) are looked for as the start of a trigram: every
