@@ -356,10 +356,12 @@ block_search(struct db *db, const struct list_query *q, const struct args *a0, i
     bp[4] = a.v[LA_FROM];
     bp[5] = a.v[LA_FROM + 1];
     bp[6] = a.v[LA_FROM + 2];
-    blocks = db_exec(db,
-                     "SELECT usable, blk, lo1, lo2, loid, hi1, hi2, hiid"
-                     " FROM ccrm_search_blocks($1, $2, $3, $4::boolean, $5, $6, $7)",
-                     7, bp, err);
+    /* prepared: the same statement at every keystroke, its plan the same for every value
+     * (parsing and planning it was a quarter of a millisecond of each) */
+    blocks = db_exec_prepared(db,
+                              "SELECT usable, blk, lo1, lo2, loid, hi1, hi2, hiid"
+                              " FROM ccrm_search_blocks($1, $2, $3, $4::boolean, $5, $6, $7)",
+                              7, bp, err);
     if (blocks == NULL)
         return -1;
     nb = PQntuples(blocks);
