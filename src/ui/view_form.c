@@ -2031,11 +2031,11 @@ fm_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
         case FIELD_MULTILINE:
             th = "Enter: new line · ";
             break;
-        case FIELD_DATE:
-            th = "YYYY-MM-DD · ";
+        case FIELD_DATE: /* (the words: the one normaliser, src/model/value.c) */
+            th = "YYYY-MM-DD, today, tomorrow · ";
             break;
         case FIELD_DATETIME:
-            th = "YYYY-MM-DD HH:MM · ";
+            th = "YYYY-MM-DD HH:MM, tomorrow 9:30 · ";
             break;
         case FIELD_TIME:
             th = "HH:MM · ";

@@ -26,6 +26,7 @@ check "n opens a task form" wait_for "New task"
 keys Down
 keys -l "Word dated"
 for _ in 1 2 3 4 5 6 7 8 9; do keys Down; done
+check "the Due field's hint names the words" wait_for "YYYY-MM-DD HH:MM, tomorrow 9:30 ·"
 keys -l "tomorrow 10:30"
 keys C-s
 check "the form takes \"tomorrow 10:30\"" wait_for "saved task #"
