@@ -132,11 +132,18 @@ fetch(struct listview *lv, struct app *app, const struct row *from, int dir, int
     return n;
 }
 
-/* Load the first (dir > 0) or last (dir < 0) page. */
+/* Load the first (dir > 0) or last (dir < 0) page. Under a search, only what two screens
+ * show: a search runs at every keystroke, and its walk reads rows until it has found as many
+ * matches as it was asked for (a word spread over the list: some 20 rows read for each match
+ * at 1,000,000 accounts), of which a screen shows a fifth. The rest comes when the cursor
+ * moves toward it (the read-ahead of move_by). */
 static void
 load_edge(struct listview *lv, struct app *app, int dir)
 {
     int lim = page(app);
+
+    if (lv->q.search != NULL && lv->height > 1 && 2 * lv->height + 2 < lim)
+        lim = 2 * lv->height + 2;
     struct row *tmp = xcalloc((size_t)lim, sizeof *tmp);
     int n = fetch(lv, app, NULL, dir, lim, tmp);
 
@@ -698,6 +705,11 @@ lv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
         lv->top = lv->buf.n - rows;
     }
     lv->fill = 0;
+    /* fewer rows read below the top than the screen shows (a search read two screens of an
+     * older, smaller window; a page_size below the screen's height): the next page now */
+    if (lv->loaded && !lv->buf.at_end && lv->buf.n > 0 && lv->buf.n - lv->top < rows &&
+        !lv->denied && db_state(app->db) == DB_READY)
+        extend(lv, app, 1);
     if (lv->top < 0)
         lv->top = 0;
     if (lv->top == 0 && lv->buf.at_start)
