@@ -55,6 +55,9 @@ b_search=$(baseline "$q_search")
 # of the first stretch of neighbouring blocks (one or two characters: a window first) (a window of 12,000 rows a block; most pages
 # fill there). Timed by psql below, summed per keystroke: the bare SQL of a keystroke.
 words=("$word" gmbh "łódź")
+# a search's first read: two screens of matches (src/ui/view_list.c, load_edge): 2 x 36 + 2 at
+# 120x40, the client's size below
+slim=74
 sel="$cols, a.id::text, (a.name)::text, (NULL)::text"
 keystroke_sql() {
     local p=$1 q usable lo1 loid hi1 hiid start far n walk
@@ -62,9 +65,9 @@ keystroke_sql() {
     # one or two characters: one window from the top first, the blocks only if it fell short
     # (then approximated here by the blocks from the top)
     if [ "$(printf %s "$p" | wc -m)" -lt 3 ]; then
-        walk="select w.id from (select a.id, a.search, a.name as k1, NULL as k2 from accounts a where true order by a.name asc, a.id asc limit 12000) w where w.search like ccrm_fold('%$q%') and true order by w.k1 asc, w.id asc limit 200"
+        walk="select w.id from (select a.id, a.search, a.name as k1, NULL as k2 from accounts a where true order by a.name asc, a.id asc limit 12000) w where w.search like ccrm_fold('%$q%') and true order by w.k1 asc, w.id asc limit $slim"
         echo "select $sel from accounts a join ($walk) h on h.id = a.id order by a.name asc, a.id asc;"
-        [ "$(psqlc -c "select count(*) from ($walk) x")" -lt 200 ] || return
+        [ "$(psqlc -c "select count(*) from ($walk) x")" -lt "$slim" ] || return
     fi
     echo "select usable, blk, lo1, lo2, loid, hi1, hi2, hiid from ccrm_search_blocks('accounts_name', '$q', '%$q%', true, null, null, null);"
     IFS='|' read -r usable lo1 loid hi1 hiid n <<<"$(psqlc -F '|' -c "
@@ -78,7 +81,7 @@ keystroke_sql() {
     [ -n "$loid" ] && start="(a.name, a.id) >= ('${lo1//\'/\'\'}'::text, $loid::bigint)"
     far=true
     [ -n "$hiid" ] && far="(w.k1, w.id) < ('${hi1//\'/\'\'}'::text, $hiid::bigint)"
-    echo "select $sel from accounts a join (select w.id from (select a.id, a.search, a.name as k1, NULL as k2 from accounts a where $start order by a.name asc, a.id asc limit $((n * 12000))) w where w.search like ccrm_fold('%$q%') and $far order by w.k1 asc, w.id asc limit 200) h on h.id = a.id order by a.name asc, a.id asc;"
+    echo "select $sel from accounts a join (select w.id from (select a.id, a.search, a.name as k1, NULL as k2 from accounts a where $start order by a.name asc, a.id asc limit $((n * 12000))) w where w.search like ccrm_fold('%$q%') and $far order by w.k1 asc, w.id asc limit $slim) h on h.id = a.id order by a.name asc, a.id asc;"
 }
 declare -A b_word
 for w in "${words[@]}"; do
