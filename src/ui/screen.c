@@ -422,6 +422,16 @@ ui_init(struct app *app, struct ccrm_err *err)
         app->ui = NULL;
         return -1;
     }
+    /* ncurses (6.4) writes every cursor movement to the terminal by itself while the screen is
+     * in its first state, which only a return from endwin() ends: a list's screen went out in
+     * about 120 write()s, one per stretch of text, each a system call and a wake-up of the
+     * terminal (or of sshd). Left once and taken back before anything is drawn, doupdate()
+     * sends a screen in one write. First of all: endwin() also takes the keypad out of its
+     * application mode, which keypad() below puts it in (arrow keys typed ahead of the first
+     * key read would otherwise come in the other mode's codes: an Escape, then "[A"). */
+    refresh();
+    endwin();
+    refresh();
     set_escdelay(25);
     cbreak();
     noecho();
@@ -430,14 +440,6 @@ ui_init(struct app *app, struct ccrm_err *err)
     keypad(stdscr, TRUE);
     nodelay(stdscr, TRUE);
     curs_set(0);
-    /* ncurses (6.4) writes every cursor movement to the terminal by itself while the screen is
-     * in its first state, which only a return from endwin() ends: a list's screen went out in
-     * about 120 write()s, one per stretch of text, each a system call and a wake-up of the
-     * terminal (or of sshd). Left once and taken back before anything is drawn (the modes set
-     * above are kept: they are the program's), doupdate() sends a screen in one write. */
-    refresh();
-    endwin();
-    refresh();
     init_colors(app);
     getmaxyx(stdscr, ui->rows, ui->cols);
     /* the tabs in the order of cmd_views: a list of the registry's, or a view of its own,
