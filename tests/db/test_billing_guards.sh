@@ -39,31 +39,19 @@ says() {
     e=${e%%$'\n'*}
     check "$1: refused: ${2:0:70}... ($e)" grep -qF -- "$3" <<<"$e"
 }
-# say USER SQL TEXT: says, in bulk: said runs the statements queued in one psql session per
-# user (a psql and its backend cost some 50 ms of processor time, and this test has sixty of
-# these), each in a transaction of its own that is rolled back (each is to be refused; one that
-# went through by mistake fails its check, which ends the test), and checks them in the order
-# queued as says does, on the first line of the error as psql shows it verbose
+# say USER SQL TEXT: says, in bulk (ask and ask_all, tests/lib/pg.sh: this test has sixty of
+# these): said runs the statements queued, each in a transaction of its own that is rolled back
+# (each is to be refused; one that went through by mistake fails its check, which ends the
+# test), and checks them in the order queued as says does, on the first line of the error as
+# psql shows it verbose
 _su=() _ss=() _st=()
 has() { [[ $2 == *"$1"* ]]; } # has TEXT STRING: STRING contains TEXT
-say() { _su+=("$1") _ss+=("$2") _st+=("$3"); }
+say() { ask "said${#_su[@]}" "$1" "$2" && _su+=("$1") _ss+=("$2") _st+=("$3"); }
 said() {
-    local i u line cur e users=" "
-    local -A res=()
+    local i e
+    ask_all
     for i in "${!_su[@]}"; do
-        u=${_su[i]}
-        [[ $users == *" $u "* ]] || { users+="$u "; : >"$TEST_TMP/said.$u.sql"; }
-        printf '%s\n' "begin;" "${_ss[i]};" '\if :ERROR' '\echo ERR: :LAST_ERROR_SQLSTATE: :LAST_ERROR_MESSAGE' \
-            '\endif' "rollback;" "\\echo @@$i" >>"$TEST_TMP/said.$u.sql"
-    done
-    for u in $users; do
-        cur=
-        while IFS= read -r line; do
-            if [[ $line == @@* ]]; then res[${line#@@}]=$cur cur=; else cur+=${cur:+$'\n'}$line; fi
-        done < <(psql -X -q -At "$DB user=$u" -f "$TEST_TMP/said.$u.sql" 2>/dev/null)
-    done
-    for i in "${!_su[@]}"; do
-        e=${res[$i]-"(no answer: the session ended)"}
+        e=${ANSWER[said$i]}
         # (refused shows only the error: nothing when the statement went through)
         case $e in
         "ERR: "*) e="ERROR:  ${e#ERR: }" e=${e%%$'\n'*} ;;

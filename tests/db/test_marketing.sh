@@ -30,39 +30,12 @@ err() {
         grep -m1 '^ERROR:' <<<"$out" | sed 's/^ERROR: *//'
     fi
 }
-# The questions in bulk. ask KEY USER SQL queues one statement (a single one) to run as USER
-# (postgres: the superuser); answers runs all those queued, in one psql session per user, each
-# in a transaction of its own that is rolled back (a psql and its backend cost some 50 ms of
-# processor time, and the loops below asked two hundred questions one psql each), and puts
-# each one's output into A[KEY], or "ERR: SQLSTATE: message" when it failed. Whatever must be
-# committed goes through as, q or psqlc.
-declare -A A=()
-_ak=() _au=() _as=()
-ask() { _ak+=("$1") _au+=("$2") _as+=("$3"); }
-answers() {
-    local i u line cur users=" "
-    for i in "${!_ak[@]}"; do
-        u=${_au[i]}
-        unset -v "A[${_ak[i]}]"
-        [[ $users == *" $u "* ]] || { users+="$u "; : >"$TEST_TMP/ask.$u.sql"; }
-        printf '%s\n' "begin;" "${_as[i]};" '\if :ERROR' '\echo ERR: :LAST_ERROR_SQLSTATE: :LAST_ERROR_MESSAGE' \
-            '\endif' "rollback;" "\\echo @@$i" >>"$TEST_TMP/ask.$u.sql"
-    done
-    for u in $users; do
-        cur=
-        while IFS= read -r line; do
-            if [[ $line == @@* ]]; then A[${_ak[${line#@@}]}]=$cur cur=; else cur+=${cur:+$'\n'}$line; fi
-        done < <(psql -X -q -At "$DB user=$u" -f "$TEST_TMP/ask.$u.sql" 2>/dev/null)
-    done
-    for i in "${!_ak[@]}"; do
-        [[ -v A[${_ak[i]}] ]] || A[${_ak[i]}]="(no answer: the session ended)"
-    done
-    _ak=() _au=() _as=()
-}
+# The questions in bulk: ask and ask_all (tests/lib/pg.sh), errors as "ERR: SQLSTATE: message".
+answers() { ask_all; }
 # lit TEXT: TEXT as an SQL string literal (what psql's :'var' made of it)
 lit() { printf "'%s'" "${1//\'/\'\'}"; }
 # answered KEY: an answer as err gives it (SQLSTATE: message, or OK: output)
-answered() { if [[ ${A[$1]} == "ERR: "* ]]; then echo "${A[$1]#ERR: }"; else echo "OK: ${A[$1]}"; fi; }
+answered() { if [[ ${ANSWER[$1]} == "ERR: "* ]]; then echo "${ANSWER[$1]#ERR: }"; else echo "OK: ${ANSWER[$1]}"; fi; }
 # no_row ANSWER: a statement's answer with no row, or an error
 no_row() { [[ -z $1 || $1 == "ERR: "* ]]; }
 # same_answer GOT WANT: the same output, and not an error
@@ -132,13 +105,13 @@ Rossi Pharma S.p.A.|NULL|rossi pharma
 Filiale 2 AG|NULL|filiale 2
 EOF
 answers
-for ((i = 0; i < n_e164; i++)); do check "${e164_what[i]}" test "${A[e164:$i]}" = "${e164_want[i]}"; done
-for ((i = 0; i < n_mail; i++)); do check "${mail_what[i]}" test "${A[mail:$i]}" = "${mail_want[i]}"; done
-usual=${A[usual]}
+for ((i = 0; i < n_e164; i++)); do check "${e164_what[i]}" test "${ANSWER[e164:$i]}" = "${e164_want[i]}"; done
+for ((i = 0; i < n_mail; i++)); do check "${mail_what[i]}" test "${ANSWER[mail:$i]}" = "${mail_want[i]}"; done
+usual=${ANSWER[usual]}
 check "index functions under an empty search_path: the same ($usual)" \
     test "$(psqlc -c "set search_path = ''" -c "select pg_catalog.concat_ws('|', $norms)")" = "$usual"
 check "... and not empty" grep -q '^ann@gmail.com|+49301234567|zoe o.brien lodz|' <<<"$usual"
-for ((i = 0; i < n_dom; i++)); do check "${dom_what[i]}" test "${A[dom:$i]}" = "${dom_want[i]}"; done
+for ((i = 0; i < n_dom; i++)); do check "${dom_what[i]}" test "${ANSWER[dom:$i]}" = "${dom_want[i]}"; done
 
 # ---------------------------------------------------------------- interests
 tk=$(q "select min(id) from tickets where contact_id is not null and product is not null and account_id = $sh1")
@@ -234,11 +207,11 @@ ask shared postgres "select count(*) from contacts c join accounts a on a.id = c
 answers
 for u in sam sofia marco mia ana paul; do
     for i in "${!defs[@]}"; do
-        got=${A[seg:$u:$i]}
-        check "$u: segment $i finds exactly what SQL finds under its policies (${got#* } people)" same_answer "$got" "${A[sql:$u:$i]}"
+        got=${ANSWER[seg:$u:$i]}
+        check "$u: segment $i finds exactly what SQL finds under its policies (${got#* } people)" same_answer "$got" "${ANSWER[sql:$u:$i]}"
     done
 done
-all=${A[all]} paulsees=${A[paulsees]} shared=${A[shared]}
+all=${ANSWER[all]} paulsees=${ANSWER[paulsees]} shared=${ANSWER[shared]}
 check "a partner's segment counts only shared people ($paulsees of $all; shared: $shared)" test "$paulsees" = "$shared" -a "$shared" -lt "$all"
 sid=$(as paul -v d="${defs[0]}" <<<"insert into segments (name, definition) values ('Paul''s Iberian contacts', :'d') returning id")
 check "a partner saves a segment of its own" test -n "$sid"
@@ -262,19 +235,19 @@ ask p_id paul "insert into segments (id, name, definition) overriding system val
 ask no_rule marco "insert into segments (name, definition) values ('all of them', '{\"rules\": []}')"
 ask no_rules_key marco "insert into segments (name, definition) values ('all of them', '{}')"
 answers
-check "... whose members are all on shared accounts" test "${A[p_members]}" = 0
-check "... and evaluated by an internal user, the same saved segment sees everybody" test "${A[m_count]}" = "$all"
-check "another partner does not see it" test "${A[pia_count]}" = 0
+check "... whose members are all on shared accounts" test "${ANSWER[p_members]}" = 0
+check "... and evaluated by an internal user, the same saved segment sees everybody" test "${ANSWER[m_count]}" = "$all"
+check "another partner does not see it" test "${ANSWER[pia_count]}" = 0
 check "a partner cannot run campaign rules" grep -q '^42501' <<<"$(answered p_campaign)"
 # (no row: none changed, or an error, as when the error went to stderr and no row was counted)
-check "sales cannot change marketing's segment" no_row "${A[s_update]}"
-check "management can" test "${A[mia_update]}" = 1
-check "its creator deletes it through ccrm_delete" test "${A[m_delete]}" = t
+check "sales cannot change marketing's segment" no_row "${ANSWER[s_update]}"
+check "management can" test "${ANSWER[mia_update]}" = 1
+check "its creator deletes it through ccrm_delete" test "${ANSWER[m_delete]}" = t
 # a segment's owner is someone who may own it (049): else the partner named could delete it
 check "a partner cannot be made a segment's owner" grep -q '^22023: user "paul" is a partner' <<<"$(answered own_partner)"
 check "... nor a login that does not exist" grep -q '^23503: no user "nobody_here"' <<<"$(answered own_nobody)"
 check "... nor given to a partner later" grep -q '^22023' <<<"$(answered own_later)"
-check "... so the partner deletes nothing of marketing's" test "${A[p_delete]}" = f
+check "... so the partner deletes nothing of marketing's" test "${ANSWER[p_delete]}" = f
 check "a partner chooses no segment id (no existence test by a duplicate key)" grep -q '^42501' <<<"$(answered p_id)"
 # invalid definitions, and values that try to be SQL; a saved segment with no rule (everyone)
 check "a saved segment needs a rule (none would be everyone)" \
@@ -289,12 +262,12 @@ for i in "${!bads[@]}"; do ask "bad:$i" marco "select ccrm_segment_count($(lit "
 ask rule_checked marco "insert into segments (name, definition) values ('bad', '{\"rules\": [{\"nope\": 1}]}')"
 ask est marco "select ccrm_segment_estimate($(lit "${defs[1]}")::jsonb)"
 answers
-for i in "${!bads[@]}"; do check "refused: ${bads[i]}" grep -q 'invalid segment' <<<"${A[bad:$i]}"; done
+for i in "${!bads[@]}"; do check "refused: ${bads[i]}" grep -q 'invalid segment' <<<"${ANSWER[bad:$i]}"; done
 out=$(as marco -v d='{"rules": [{"field": "last_name", "op": "eq", "value": "x'"'"'); delete from leads; --"}]}' <<<"select ccrm_segment_count(:'d'::jsonb)" 2>&1)
 check "a value with quotes is only a value (no match, no error: $out)" test "$out" = 0
 check "... and nothing was deleted" test "$(q "select count(*) > 0 from leads")" = t
 check "a saved segment is checked on every write (psql too)" grep -q '^22023' <<<"$(answered rule_checked)"
-est=${A[est]}
+est=${ANSWER[est]}
 check "the estimate is a count from the planner ($est)" grep -Eq '^[0-9]+$' <<<"$est"
 
 # ---------------------------------------------------------------- opt-outs, every write path

@@ -10,41 +10,19 @@ CCRM=${1:?usage: test_rls.sh path/to/ccrm}
 pg_start_demo "$CCRM" 200
 DB="host=$PG_DIR dbname=ccrm"
 
-# The questions in bulk. ask KEY USER SQL queues one statement (a single one) to run as USER
-# (a demo person, or postgres: the superuser); answers runs all those queued, in one psql
-# session per user, each in a transaction of its own that is rolled back as one psql per
-# statement did (a psql and its backend cost some 50 ms of processor time, and this test asks
-# some five hundred questions), and puts each one's output into A[KEY], or "ERR: message"
-# when it failed. Then it judges the checks that may, mayNot, mayDel and mayNotDel queued, in
-# the order queued. Whatever must be committed goes through as, q or psqlc between two answers.
-declare -A A=()
-_ak=() _au=() _as=()
-ask() { _ak+=("$1") _au+=("$2") _as+=("$3"); }
+# The questions in bulk (ask, ask_all: tests/lib/pg.sh; this test asks some five hundred):
+# answers runs those queued, then judges the checks that may, mayNot, mayDel and mayNotDel
+# queued, in the order queued. Whatever must be committed goes through as, q or psqlc between
+# two answers.
 # the checks to judge: kind, user, what (a statement, or "ENTITY #ID"), error pattern, key
 _jk=() _ju=() _jw=() _jp=() _jx=()
 judge() { _jk+=("$1") _ju+=("$2") _jw+=("$3") _jp+=("${4:-}") _jx+=("$5"); }
+ASK_ERR=:LAST_ERROR_MESSAGE # (the statement's error as n and del reported it: the message)
 answers() {
-    local i u k r p line cur users=" "
-    for i in "${!_ak[@]}"; do
-        u=${_au[i]}
-        unset -v "A[${_ak[i]}]"
-        [[ $users == *" $u "* ]] || { users+="$u "; : >"$TEST_TMP/ask.$u.sql"; }
-        # (the statement's error as n and del reported it: the message without "ERROR:")
-        printf '%s\n' "begin;" "${_as[i]};" '\if :ERROR' '\echo ERR: :LAST_ERROR_MESSAGE' '\endif' \
-            "rollback;" "\\echo @@$i" >>"$TEST_TMP/ask.$u.sql"
-    done
-    for u in $users; do
-        cur=
-        while IFS= read -r line; do
-            if [[ $line == @@* ]]; then A[${_ak[${line#@@}]}]=$cur cur=; else cur+=${cur:+$'\n'}$line; fi
-        done < <(psql -X -q -At "$DB user=$u" -f "$TEST_TMP/ask.$u.sql" 2>/dev/null)
-    done
-    for i in "${!_ak[@]}"; do
-        [[ -v A[${_ak[i]}] ]] || A[${_ak[i]}]="(no answer: the session ended)"
-    done
-    _ak=() _au=() _as=()
+    local i u k r p
+    ask_all
     for i in "${!_jk[@]}"; do
-        u=${_ju[i]} k=${_jw[i]} p=${_jp[i]} r=${A[${_jx[i]}]}
+        u=${_ju[i]} k=${_jw[i]} p=${_jp[i]} r=${ANSWER[${_jx[i]}]}
         case ${_jk[i]} in
         may)
             if [[ $r =~ ^[1-9][0-9]*$ ]]; then ok "$u may: $k"; else fail "$u may: $k (got $r)"; fi ;;
@@ -151,32 +129,32 @@ ask s_visible sam "select ccrm_account_visible($un1)"
 for u in sofia paul ana; do ask "ccrm_dept:$u" $u "select ccrm_dept()"; done
 answers
 
-check "every public table has ENABLE + FORCE row level security (missing: ${A[missing_rls]:-none})" test -z "${A[missing_rls]}"
+check "every public table has ENABLE + FORCE row level security (missing: ${ANSWER[missing_rls]:-none})" test -z "${ANSWER[missing_rls]}"
 for u in sam sofia marco mia ana; do
     for t in $tables; do
-        check "$u (${A[dept:$u]}) reads all ${A[all:$t]} rows of $t" count_is "${A[$u:$t]}" "${A[all:$t]}"
+        check "$u (${ANSWER[dept:$u]}) reads all ${ANSWER[all:$t]} rows of $t" count_is "${ANSWER[$u:$t]}" "${ANSWER[all:$t]}"
     done
 done
 for t in "${!pwant[@]}"; do
-    check "partner paul counts exactly the ${A[pwant:$t]} shared-derived rows of $t" count_is "${A[paul:$t]}" "${A[pwant:$t]}"
+    check "partner paul counts exactly the ${ANSWER[pwant:$t]} shared-derived rows of $t" count_is "${ANSWER[paul:$t]}" "${ANSWER[pwant:$t]}"
 done
-check "shared accounts carry data for the partner (contacts > 0)" test "${A[paul:contacts]}" -gt 0
+check "shared accounts carry data for the partner (contacts > 0)" test "${ANSWER[paul:contacts]}" -gt 0
 check "partner sees the shared comment on a shared account, not the internal one there (022) nor the one on an unshared" \
-    test "${A[p_notes]}" = "shared note"
+    test "${ANSWER[p_notes]}" = "shared note"
 for t in campaigns campaign_members audit; do
-    check "partner may not read $t at all (permission denied)" grep -q "permission denied for table $t" <<<"${A[paul:$t]}"
+    check "partner may not read $t at all (permission denied)" grep -q "permission denied for table $t" <<<"${ANSWER[paul:$t]}"
 done
-check "partner: an unshared account by id returns nothing" test -z "${A[p_un1]}"
-check "partner: its contacts, tickets, events by account id return nothing" test "${A[p_un1_derived]}" = 0
-check "partner: searching an unshared name finds nothing" test "${A[p_search]}" = 0
-check "partner: the other organisation and its share are invisible" test "${A[p_org2]}" = 0
-check "partner: only its own users row (no staff list)" test "${A[p_users]}" = paul
-check "partner: no bulk events (no account) in its feed" test "${A[p_bulk]}" = 0
-check "partner: no sharing/users/org events in its feed" test "${A[p_entities]}" = 0
-check "partner: planner statistics of RLS tables hidden (pg_stats)" test "${A[p_stats]}" = 0
-check "partner: ccrm_account_visible() true only for shared ids" test "${A[p_visible]}" = truefalse
-check "internal: ccrm_account_visible() true for any id" test "${A[s_visible]}" = t
-check "ccrm_dept() names the department" test "${A[ccrm_dept:sofia]},${A[ccrm_dept:paul]},${A[ccrm_dept:ana]}" = "support,partner,admin"
+check "partner: an unshared account by id returns nothing" test -z "${ANSWER[p_un1]}"
+check "partner: its contacts, tickets, events by account id return nothing" test "${ANSWER[p_un1_derived]}" = 0
+check "partner: searching an unshared name finds nothing" test "${ANSWER[p_search]}" = 0
+check "partner: the other organisation and its share are invisible" test "${ANSWER[p_org2]}" = 0
+check "partner: only its own users row (no staff list)" test "${ANSWER[p_users]}" = paul
+check "partner: no bulk events (no account) in its feed" test "${ANSWER[p_bulk]}" = 0
+check "partner: no sharing/users/org events in its feed" test "${ANSWER[p_entities]}" = 0
+check "partner: planner statistics of RLS tables hidden (pg_stats)" test "${ANSWER[p_stats]}" = 0
+check "partner: ccrm_account_visible() true only for shared ids" test "${ANSWER[p_visible]}" = truefalse
+check "internal: ccrm_account_visible() true for any id" test "${ANSWER[s_visible]}" = t
+check "ccrm_dept() names the department" test "${ANSWER[ccrm_dept:sofia]},${ANSWER[ccrm_dept:paul]},${ANSWER[ccrm_dept:ana]}" = "support,partner,admin"
 
 # live: a change on an unshared account is invisible to the partner, on a shared one visible
 as sam -c "insert into contacts (account_id, first_name, last_name, email) values ($un1, 'Hidden', 'Person', 'hidden.person@example.com'), ($sh1, 'Shown', 'Person', 'shown.person@example.com')"
@@ -228,19 +206,19 @@ for u in sam mia ana; do may $u "update opportunities set stage = 'won' where id
 for u in sofia marco; do mayNot $u "update opportunities set stage = 'won' where id = $op" "only sales, management and admin may move a deal to won"; done
 answers
 
-check "internal: both events visible" test "${A[both]}" = 2
-check "partner: event of a contact added to an unshared account is invisible" test "${A[hidden]}" = 0
-check "partner: event of a contact added to a shared account is visible" test "${A[shown]}" = 1
-check "partner: ticket on an unshared account fails (${A[t_un]})" grep -q '^ERR: new row violates row-level security' <<<"${A[t_un]}"
-check "partner: unshared and nonexistent account give the identical error" test "${A[t_un]}" = "${A[t_no]}"
-check "partner: unshared and nonexistent contact give the identical error" test "${A[tc_un]}" = "${A[tc_no]}"
-check "... and that error is the RLS one, not a foreign key's" grep -q 'row-level security' <<<"${A[tc_un]}"
-check "partner: interaction on unshared vs missing contact: identical errors" test "${A[ic_un]}" = "${A[ic_no]}"
-check "partner: interaction naming an unshared vs missing ticket: identical errors" test "${A[it_un]}" = "${A[it_no]}"
-check "partner cannot SET ROLE ccrm_internal" grep -q 'permission denied' <<<"${A[role_internal]}"
-check "partner cannot SET ROLE to an internal person" grep -q 'permission denied' <<<"${A[role_sam]}"
-check "partner cannot SET SESSION AUTHORIZATION" grep -q 'permission denied' <<<"${A[auth_sam]}"
-check "partner cannot set_config('role') to an admin" grep -q 'permission denied' <<<"${A[config_role]}"
+check "internal: both events visible" test "${ANSWER[both]}" = 2
+check "partner: event of a contact added to an unshared account is invisible" test "${ANSWER[hidden]}" = 0
+check "partner: event of a contact added to a shared account is visible" test "${ANSWER[shown]}" = 1
+check "partner: ticket on an unshared account fails (${ANSWER[t_un]})" grep -q '^ERR: new row violates row-level security' <<<"${ANSWER[t_un]}"
+check "partner: unshared and nonexistent account give the identical error" test "${ANSWER[t_un]}" = "${ANSWER[t_no]}"
+check "partner: unshared and nonexistent contact give the identical error" test "${ANSWER[tc_un]}" = "${ANSWER[tc_no]}"
+check "... and that error is the RLS one, not a foreign key's" grep -q 'row-level security' <<<"${ANSWER[tc_un]}"
+check "partner: interaction on unshared vs missing contact: identical errors" test "${ANSWER[ic_un]}" = "${ANSWER[ic_no]}"
+check "partner: interaction naming an unshared vs missing ticket: identical errors" test "${ANSWER[it_un]}" = "${ANSWER[it_no]}"
+check "partner cannot SET ROLE ccrm_internal" grep -q 'permission denied' <<<"${ANSWER[role_internal]}"
+check "partner cannot SET ROLE to an internal person" grep -q 'permission denied' <<<"${ANSWER[role_sam]}"
+check "partner cannot SET SESSION AUTHORIZATION" grep -q 'permission denied' <<<"${ANSWER[auth_sam]}"
+check "partner cannot set_config('role') to an admin" grep -q 'permission denied' <<<"${ANSWER[config_role]}"
 
 # a won deal: out of won is the same right
 psqlc -c "update opportunities set stage = 'won' where id = $op" >/dev/null
@@ -328,26 +306,26 @@ as ana -c "create temp table users (login text); select ccrm_add_user('tmpuser',
 ask tmpuser postgres "select count(*) from users where login = 'tmpuser'"
 answers
 
-check "every change is audited: sam's insert has a new_row" test "${A[audit_insert]}" = 2
-check "an update keeps old and new values and who" test "${A[audit_update]}" = 1
+check "every change is audited: sam's insert has a new_row" test "${ANSWER[audit_insert]}" = 2
+check "an update keeps old and new values and who" test "${ANSWER[audit_update]}" = 1
 for i in "${!stmts[@]}"; do
-    check "even the superuser/owner cannot: ${stmts[i]}" grep -q 'the audit trail cannot be changed or deleted' <<<"${A[audit_su:$i]}"
+    check "even the superuser/owner cannot: ${stmts[i]}" grep -q 'the audit trail cannot be changed or deleted' <<<"${ANSWER[audit_su:$i]}"
 done
-check "admin cannot alter the audit trail either" grep -q 'permission denied' <<<"${A[audit_ana]}"
-check "internal users read the audit trail" test "${A[audit_read]}" = t
+check "admin cannot alter the audit trail either" grep -q 'permission denied' <<<"${ANSWER[audit_ana]}"
+check "internal users read the audit trail" test "${ANSWER[audit_read]}" = t
 check "NOTIFY ccrm is sent" grep -q 'Asynchronous notification "ccrm" received' <<<"$out"
 check "NOTIFY payload is empty" bash -c "! grep -q 'with payload' <<<'$out'"
-check "no trigger sends a payload (pg_notify calls use '')" test "${A[payload]}" = 0
-check "every SECURITY DEFINER function pins search_path starting with pg_catalog (bad: ${A[bad_path]:-none})" test -z "${A[bad_path]}"
-check "no SECURITY DEFINER function is executable by PUBLIC (bad: ${A[bad_public]:-none})" test -z "${A[bad_public]}"
-check "partners may not even call the merge functions" test "${A[merge]}" = f
-check "partners and ordinary staff execute only the definer functions meant for them (bad: ${A[bad_exec]:-none})" test -z "${A[bad_exec]}"
+check "no trigger sends a payload (pg_notify calls use '')" test "${ANSWER[payload]}" = 0
+check "every SECURITY DEFINER function pins search_path starting with pg_catalog (bad: ${ANSWER[bad_path]:-none})" test -z "${ANSWER[bad_path]}"
+check "no SECURITY DEFINER function is executable by PUBLIC (bad: ${ANSWER[bad_public]:-none})" test -z "${ANSWER[bad_public]}"
+check "partners may not even call the merge functions" test "${ANSWER[merge]}" = f
+check "partners and ordinary staff execute only the definer functions meant for them (bad: ${ANSWER[bad_exec]:-none})" test -z "${ANSWER[bad_exec]}"
 for u in paul sam; do
-    check "$u cannot create objects in schema public" test "${A[create:$u]}" = f
+    check "$u cannot create objects in schema public" test "${ANSWER[create:$u]}" = f
 done
-check "a non-admin cannot call ccrm_add_user" grep -q 'permission denied for function ccrm_add_user' <<<"${A[add_user]}"
-check "ccrm_add_user rejects an injected login" grep -q 'invalid login name' <<<"${A[add_inject]}"
-check "a temp table cannot shadow users inside ccrm_add_user (pg_temp last)" test "${A[tmpuser]}" = 1
+check "a non-admin cannot call ccrm_add_user" grep -q 'permission denied for function ccrm_add_user' <<<"${ANSWER[add_user]}"
+check "ccrm_add_user rejects an injected login" grep -q 'invalid login name' <<<"${ANSWER[add_inject]}"
+check "a temp table cannot shadow users inside ccrm_add_user (pg_temp last)" test "${ANSWER[tmpuser]}" = 1
 
 # ---------------------------------------------------------------- a non-superuser owner
 psqlc -c "create role ccrm_owner_t login createrole" -c "create database owned owner ccrm_owner_t"

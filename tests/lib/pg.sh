@@ -119,6 +119,38 @@ pg_restart() {
 }
 
 psqlc() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
+
+# Questions in bulk, for the rights tests that ask hundreds (a psql and its backend cost some
+# 50 ms of processor time each): ask KEY USER SQL queues one statement (a single one) to run as
+# USER (a demo person, or postgres: the superuser); ask_all runs those queued in one psql
+# session per user, each in a transaction of its own that is rolled back, and puts each one's
+# output into ANSWER[KEY]: "ERR: " and the error when it failed (ASK_ERR: the psql variables
+# said, its SQLSTATE and message unless told), "(no answer: the session ended)" when its
+# session died first. Whatever must be committed goes through as, q or psqlc in between.
+declare -A ANSWER=()
+_ak=() _au=() _as=()
+ask() { _ak+=("$1") _au+=("$2") _as+=("$3"); }
+ask_all() {
+    local i u line cur users=" "
+    for i in "${!_ak[@]}"; do
+        u=${_au[i]}
+        unset -v "ANSWER[${_ak[i]}]"
+        [[ $users == *" $u "* ]] || { users+="$u "; : >"$TEST_TMP/ask.$u.sql"; }
+        printf '%s\n' "begin;" "${_as[i]};" '\if :ERROR' \
+            "\\echo ERR: ${ASK_ERR:-:LAST_ERROR_SQLSTATE: :LAST_ERROR_MESSAGE}" '\endif' \
+            "rollback;" "\\echo @@$i" >>"$TEST_TMP/ask.$u.sql"
+    done
+    for u in $users; do
+        cur=
+        while IFS= read -r line; do
+            if [[ $line == @@* ]]; then ANSWER[${_ak[${line#@@}]}]=$cur cur=; else cur+=${cur:+$'\n'}$line; fi
+        done < <(psql -X -q -At "host=$PG_DIR dbname=ccrm user=$u" -f "$TEST_TMP/ask.$u.sql" 2>/dev/null)
+    done
+    for i in "${!_ak[@]}"; do
+        [[ -v ANSWER[${_ak[i]}] ]] || ANSWER[${_ak[i]}]="(no answer: the session ended)"
+    done
+    _ak=() _au=() _as=()
+}
 # q SQL: one query as the superuser (the schema owner), unaligned
 q() { psqlc -c "$1"; }
 # as USER [psql arguments]: psql as USER (a demo user: stamps, audit and row-level security name
