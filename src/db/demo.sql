@@ -120,6 +120,7 @@ DECLARE
     v_q bigint; v_q2 bigint; v_inv bigint; v_cn bigint; v_k int := 0;
     v_issue bigint[] := '{}';   -- invoices to issue, with ...
     v_day int[] := '{}';        -- ... their issue date, days before today
+    v_quoted bigint[] := '{}';  -- the deals with a quote
     n_intr bigint; n_seg bigint; n_opt bigint; n_resp bigint; n_dup bigint;  -- issue 19
     v_camp bigint; v_seg bigint; v_id bigint;
     v_summary text;
@@ -632,6 +633,7 @@ BEGIN
               WHERE o.currency IN (SELECT code FROM currencies)
               ORDER BY o.s LIMIT 14 LOOP
         v_k := v_k + 1;
+        v_quoted := v_quoted || r.id;
         PERFORM set_config('role', r.owner, true);
         INSERT INTO quotes (opportunity_id, contact_id, title, currency, valid_until, owner)
         VALUES (r.id, r.contact_id, split_part(r.name, ' – ', 2), r.currency,
@@ -680,6 +682,7 @@ BEGIN
                FROM demo_opps o JOIN demo_contacts c ON c.s = o.s AND c.k = 1
               WHERE o.currency IN (SELECT code FROM currencies)
                 AND o.account_id IN (SELECT s.account_id FROM account_shares s)
+                AND o.id <> ALL (v_quoted)  -- (at some scales one of those above)
               ORDER BY o.s LIMIT 1 LOOP
         PERFORM set_config('role', r.owner, true);
         INSERT INTO quotes (opportunity_id, contact_id, title, currency, owner)
