@@ -382,19 +382,34 @@ build_window_rest(const struct list_shape *sh, struct list_sql *o)
     strbuf_fini(&ks);
 }
 
+/* The rows of a block statement's window: " LIMIT n" (how, " LIMIT "), or the offset of its
+ * last row, " OFFSET n - 1" (how, " OFFSET "). Written in when the shape says how many
+ * (window > 0), so that a generic plan knows it (src/db/list.c prepares these statements:
+ * with the window a parameter, the server's generic plan assumed a tenth of the table and was
+ * never taken); else a parameter, LA_WINDOW. */
+static void
+add_window_limit(struct strbuf *b, struct list_sql *o, const struct list_shape *sh, const char *how)
+{
+    int last = strcmp(how, " OFFSET ") == 0;
+
+    if (sh->window > 0)
+        strbuf_printf(b, "%s%d", how, last ? sh->window - 1 : sh->window);
+    else
+        strbuf_printf(b, "%s$%d%s", how, arg(o, LA_WINDOW), last ? " - 1" : "");
+}
+
 static void
 build_block_walk(const struct list_shape *sh, struct list_sql *o)
 {
     const struct entity_sort *s = sort_of(sh);
     struct strbuf *b = &o->sql;
     struct strbuf cond = STRBUF_INIT, far = STRBUF_INIT;
-    int lim, wl;
+    int lim;
 
     arg(o, LA_PATTERN);
     add_stretch(&cond, o, sh);
     add_far(&far, o, sh);
     lim = arg(o, LA_LIMIT);
-    wl = arg(o, LA_WINDOW);
     strbuf_puts(b, "SELECT ");
     add_select(b, sh);
     strbuf_printf(b,
@@ -402,8 +417,8 @@ build_block_walk(const struct list_shape *sh, struct list_sql *o)
                   " FROM %s WHERE %s ORDER BY ",
                   from_of(sh), s->key, s->key2 ? s->key2 : "NULL", base_of(sh), strbuf_str(&cond));
     add_order(b, s, sh->asc, s->key, s->key2, "a.id");
-    strbuf_printf(b, " LIMIT $%d) w WHERE w.search LIKE ccrm_fold($1) AND %s ORDER BY ", wl,
-                  strbuf_str(&far));
+    add_window_limit(b, o, sh, " LIMIT ");
+    strbuf_printf(b, ") w WHERE w.search LIKE ccrm_fold($1) AND %s ORDER BY ", strbuf_str(&far));
     add_order(b, s, sh->asc, "w.k1", "w.k2", "w.id");
     strbuf_printf(b, " LIMIT $%d) h ON h.id = a.id ORDER BY ", lim);
     add_order(b, s, sh->asc, s->key, s->key2, "a.id");
@@ -417,19 +432,18 @@ build_block_end(const struct list_shape *sh, struct list_sql *o)
     const struct entity_sort *s = sort_of(sh);
     struct strbuf *b = &o->sql;
     struct strbuf cond = STRBUF_INIT, far = STRBUF_INIT;
-    int wl;
 
     arg(o, LA_PATTERN);
     add_stretch(&cond, o, sh);
     add_far(&far, o, sh);
-    wl = arg(o, LA_WINDOW);
     /* an index-only walk without the filter: a third of the walk's cost */
     strbuf_printf(b,
                   "SELECT w.k1::text, w.k2::text, w.id::text FROM (SELECT %s AS k1, %s AS k2, a.id"
                   " FROM %s WHERE $1::text IS NOT NULL AND %s ORDER BY ",
                   s->key, s->key2 ? s->key2 : "NULL", base_of(sh), strbuf_str(&cond));
     add_order(b, s, sh->asc, s->key, s->key2, "a.id");
-    strbuf_printf(b, " OFFSET $%d - 1 LIMIT 1) w WHERE %s", wl, strbuf_str(&far));
+    add_window_limit(b, o, sh, " OFFSET ");
+    strbuf_printf(b, " LIMIT 1) w WHERE %s", strbuf_str(&far));
     strbuf_fini(&cond);
     strbuf_fini(&far);
 }

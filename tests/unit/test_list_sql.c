@@ -147,18 +147,30 @@ test_blocks(void **state)
      * after the row paged from, ended (outside the window) at its lower key */
     shape(&sh, "leads", 0, LS_BLOCK_WALK, 0, 0, LS_START | LS_FROM | LS_END);
     list_sql_build(&sh, &s);
-    assert_non_null(strstr(s.sql.s, "FROM leads a WHERE TRUE AND (a.updated_at, a.id) <"
-                                    " ($2::timestamptz, $3::bigint) AND (a.updated_at, a.id) <"
-                                    " ($4::timestamptz, $5::bigint) ORDER BY a.updated_at DESC,"
-                                    " a.id DESC LIMIT $9) w WHERE w.search LIKE ccrm_fold($1) AND"
-                                    " TRUE AND (w.k1, w.id) >= ($6::timestamptz, $7::bigint)"));
-    assert_int_equal(s.nargs, 9);
+    assert_non_null(strstr(s.sql.s,
+                           "FROM leads a WHERE TRUE AND (a.updated_at, a.id) <"
+                           " ($2::timestamptz, $3::bigint) AND (a.updated_at, a.id) <"
+                           " ($4::timestamptz, $5::bigint) ORDER BY a.updated_at DESC,"
+                           " a.id DESC LIMIT 20000) w WHERE w.search LIKE ccrm_fold($1) AND"
+                           " TRUE AND (w.k1, w.id) >= ($6::timestamptz, $7::bigint)"));
+    assert_int_equal(s.nargs, 8);
     assert_int_equal(s.arg[7], LA_LIMIT);
+    sh.stmt = LS_BLOCK_END;
+    list_sql_build(&sh, &s);
+    assert_non_null(strstr(s.sql.s, "OFFSET 19999 LIMIT 1) w WHERE TRUE AND (w.k1, w.id) >="));
+    assert_int_equal(s.nargs, 7);
+    /* a shape without its window's rows: a parameter */
+    sh.window = 0;
+    sh.stmt = LS_BLOCK_WALK;
+    list_sql_build(&sh, &s);
+    assert_non_null(strstr(s.sql.s, " a.id DESC LIMIT $9) w WHERE w.search LIKE"));
+    assert_int_equal(s.nargs, 9);
     assert_int_equal(s.arg[8], LA_WINDOW);
     sh.stmt = LS_BLOCK_END;
     list_sql_build(&sh, &s);
     assert_non_null(strstr(s.sql.s, "OFFSET $8 - 1 LIMIT 1) w WHERE TRUE AND (w.k1, w.id) >="));
     assert_int_equal(s.arg[7], LA_WINDOW);
+    sh.window = 20000;
     sh.stmt = LS_BLOCK_REST;
     sh.has = LS_START;
     list_sql_build(&sh, &s);
