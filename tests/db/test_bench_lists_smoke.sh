@@ -2,10 +2,12 @@
 # Smoke run of the list-views benchmark at a small scale: the benchmark itself must keep
 # working (scripts/bench runs it at 1,000,000 rows per table by hand). Checks that every view
 # was measured: first paint, PgDn, j, a search keystroke (all rounds, and rounds after the
-# first: --reps 10 types each word twice), a filter, and the client's memory. 60 demo accounts
-# beside the bulk rows (the full run loads 300): the bulk rows name 50 of them.
+# first: --reps 10 types each word twice: fewer type it once), a filter, and the client's
+# memory. 60 demo accounts beside the bulk rows (the full run loads 300): the bulk rows name 50
+# of them. 500 rows a table: the 10 PgDn of a 45-line screen move through 410 (2,000 took
+# another 1.7 s to load and vacuum).
 CCRM=${1:?usage: test_bench_lists_smoke.sh path/to/ccrm}
-out=$(bash "$(dirname "$0")/../bench/bench_lists.sh" "$CCRM" --scale 2000 --reps 10 --demo-scale 60 2>&1)
+out=$(bash "$(dirname "$0")/../bench/bench_lists.sh" "$CCRM" --scale 500 --reps 10 --demo-scale 60 2>&1)
 echo "$out"
 n=0
 fails=0

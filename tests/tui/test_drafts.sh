@@ -106,6 +106,7 @@ check "... with what was typed" wait_for "Crashkept subject" 5
 keys Escape
 keys y
 wait_gone "Crashkept subject" 5 || fail "the restored form is discarded"
+keys q # (tui_stop waits 2 s for a client still running before it hangs it up)
 tui_stop
 rm -f "$state"/ccrm/crash-*.txt
 start
@@ -219,10 +220,12 @@ check "its account deleted meanwhile: the next start says the form cannot be reo
     wait_for "the unsaved form of account #$acc could not be reopened" 10
 check "... the draft set aside, what was typed in it" grep -q GoneTyped "$state"/ccrm/draft-*.txt.gone
 check "... and no more to offer" test "$(drafts)" = 0
+keys q
 tui_stop
 tui_start 140 30 env XDG_STATE_HOME="$state" "$CCRM" -d "$PG_CONN user=sam" --view accounts
 wait_for "Accounts by" 10 >/dev/null
 check "the start after it offers nothing (it failed at every start)" wait_gone "could not be reopened" 3
+keys q
 tui_stop
 
 # ---- no state directory to write: a crash still gives the terminal back and says so ----
