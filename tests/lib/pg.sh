@@ -326,6 +326,14 @@ pane_status() {
     done
     echo "running"
 }
+# _alive PID: the process runs (a zombie does not: here the init that adopts the tmux server
+# and its panes reaps them up to 2 s after they end)
+_alive() {
+    local st
+    { read -r st </proc/"$1"/stat; } 2>/dev/null || return 1
+    st=${st##*) }
+    [ "${st%% *}" != Z ]
+}
 # tui_stop: let the program in the pane finish exiting (up to 2 s), end the tmux server and
 # wait until it is gone (a new one may reuse the socket).
 tui_stop() {
@@ -343,13 +351,13 @@ tui_stop() {
     read -r server sock < <(tmx display-message -p '#{pid} #{socket_path}' 2>/dev/null)
     tmx kill-server 2>/dev/null
     for ((i = 0; i < 100; i++)); do
-        [ -n "${server:-}" ] && kill -0 "$server" 2>/dev/null || break
+        [ -n "${server:-}" ] && _alive "$server" || break
         nap
     done
     [ -n "${sock:-}" ] && rm -f "$sock"
     for ((i = 0; i < 200; i++)); do
         alive=
-        for p in $pids; do kill -0 "$p" 2>/dev/null && alive=1; done
+        for p in $pids; do _alive "$p" && alive=1; done
         [ -z "$alive" ] && return 0
         nap
     done
