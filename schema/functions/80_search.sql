@@ -231,8 +231,14 @@ BEGIN
         CONTINUE WHEN NOT EXISTS (SELECT 1 FROM public.search_block_pending q
                                    WHERE q.list = l.list);
         v_type := public.ccrm_search_block_ktype(l.bounds);
-        -- A pair is filed with the key of the first row of its 200 (schema/077), unless the
-        -- pair is there with that key or an earlier one (or an unknown one: the block's start).
+        -- A pair is filed with the key of its first row (schema/077), unless the pair is there
+        -- with that key or an earlier one (or an unknown one: the block's start). Each row's
+        -- trigrams are its own up to 5,000 rows (a writer's filing, --tick's): a row filed again
+        -- unchanged (any update queues its rows) then never files a pair again, where a row
+        -- among 200 others could bring an earlier key for a pair it shares with none of them.
+        -- A bulk filing (an import's, --migrate's) takes 200 rows' words at a time, each pair
+        -- with the first key of the 200: the trigrams of a few long texts instead of many short
+        -- ones (and a pair filed again, only less precise, for rows filed again that way).
         EXECUTE format($q$
             WITH gone AS (
                 DELETE FROM public.search_block_pending q
@@ -253,7 +259,9 @@ BEGIN
                                        (array_agg(c.id ORDER BY c.n))[1] AS kid
                                   FROM (SELECT s.*,
                                                coalesce(max(s.bblk) OVER k, 0) AS blk,
-                                               count(*) OVER k AS n
+                                               count(*) OVER k AS n,
+                                               count(*) FILTER (WHERE s.isrow = 1) OVER ()
+                                                   AS rows
                                           FROM (SELECT NULL::text AS search, b.blk AS bblk, %3$s,
                                                        0 AS isrow
                                                   FROM public.%4$I b
@@ -263,7 +271,8 @@ BEGIN
                                         WINDOW k AS (ORDER BY %2$s, s.isrow
                                                      ROWS UNBOUNDED PRECEDING)) c
                                  WHERE c.isrow = 1
-                                 GROUP BY c.blk, c.n / 200) w,
+                                 GROUP BY c.blk,
+                                          c.n / CASE WHEN c.rows <= 5000 THEN 1 ELSE 200 END) w,
                                unnest(public.show_trgm(w.words)) t(trgm)
                          ORDER BY t.trgm, w.blk, w.n0) d
                  WHERE NOT EXISTS (SELECT 1 FROM public.search_block_trgm p
