@@ -418,7 +418,10 @@ build_block_walk(const struct list_shape *sh, struct list_sql *o)
                   from_of(sh), s->key, s->key2 ? s->key2 : "NULL", base_of(sh), strbuf_str(&cond));
     add_order(b, s, sh->asc, s->key, s->key2, "a.id");
     add_window_limit(b, o, sh, " LIMIT ");
-    strbuf_printf(b, ") w WHERE w.search LIKE ccrm_fold($1) AND %s ORDER BY ", strbuf_str(&far));
+    /* (the pattern folded once, as a sub-select: in the generic plan of a prepared walk
+     * ccrm_fold($1) is no constant and was called for every row walked, 5 ms of 12,000) */
+    strbuf_printf(b, ") w WHERE w.search LIKE (SELECT ccrm_fold($1)) AND %s ORDER BY ",
+                  strbuf_str(&far));
     add_order(b, s, sh->asc, "w.k1", "w.k2", "w.id");
     strbuf_printf(b, " LIMIT $%d) h ON h.id = a.id ORDER BY ", lim);
     add_order(b, s, sh->asc, s->key, s->key2, "a.id");
