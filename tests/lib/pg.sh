@@ -268,39 +268,28 @@ client() {
         -e TERM=tmux-256color -e ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
         "$(printf '%q ' "$@")"
 }
-# (a look at a screen goes through one tmux control-mode client, tests/lib/tui.sh's _shot: a
-# tmux process a look cost some 15 ms of processor time, 20 looks a second of waiting)
-# (screen and screen_of also run where a test copied them into a bash -c without _shot: there
-# they start tmux themselves)
-screen_of() {
-    local s
-    if declare -F _shot >/dev/null; then _shot s "$1" && printf '%s' "$s"; else tmx capture-pane -t "=$1:" -p; fi
-}
+screen_of() { tmx capture-pane -t "=$1:" -p; }
 wait_in() { # SESSION TEXT [SECONDS]
-    local i s
-    for ((i = 0; i < ${3:-10} * 20; i++)); do _shot s "$1"; [[ $s == *"$2"* ]] && return 0; nap; done
+    local i
+    for ((i = 0; i < ${3:-10} * 20; i++)); do [[ $(screen_of "$1") == *"$2"* ]] && return 0; nap; done
     echo "--- $1 while waiting for: $2" >&2
     screen_of "$1" >&2
     return 1
 }
 gone_in() { # SESSION TEXT [SECONDS]
-    local i s
-    for ((i = 0; i < ${3:-10} * 20; i++)); do _shot s "$1"; [[ $s == *"$2"* ]] || return 0; nap; done
+    local i
+    for ((i = 0; i < ${3:-10} * 20; i++)); do [[ $(screen_of "$1") == *"$2"* ]] || return 0; nap; done
     echo "--- $1 while waiting for the removal of: $2" >&2
     screen_of "$1" >&2
     return 1
 }
-screen() {
-    local s
-    if declare -F _shot >/dev/null; then _shot s && printf '%s' "$s"; else tmx capture-pane -t =t: -p; fi
-}
+screen() { tmx capture-pane -t =t: -p; }
 keys() { tmx send-keys -t =t: "$@"; }
 # wait_for TEXT [SECONDS]: poll the screen until TEXT (fixed string) appears.
 wait_for() {
-    local text=$1 limit=${2:-10} i s
+    local text=$1 limit=${2:-10} i
     for ((i = 0; i < limit * 20; i++)); do
-        _shot s
-        if [[ $s == *"$text"* ]]; then return 0; fi
+        if [[ $(screen) == *"$text"* ]]; then return 0; fi
         nap
     done
     echo "--- screen while waiting for: $text" >&2
@@ -309,10 +298,9 @@ wait_for() {
 }
 # wait_gone TEXT [SECONDS]: poll until TEXT is no longer on the screen.
 wait_gone() {
-    local text=$1 limit=${2:-10} i s
+    local text=$1 limit=${2:-10} i
     for ((i = 0; i < limit * 20; i++)); do
-        _shot s
-        if [[ $s != *"$text"* ]]; then return 0; fi
+        if [[ $(screen) != *"$text"* ]]; then return 0; fi
         nap
     done
     echo "--- screen while waiting for removal of: $text" >&2

@@ -96,43 +96,32 @@ _count_keys() {
     _trace_part+=$line # (a line being written: the rest comes with the next read)
 }
 # _ctl COMMAND: run a tmux command through a control-mode client of session "t" (started at
-# the first call, and again once it ended with its server), its output lines into _ctl_out;
-# 2 when it cannot (no session "t", the server gone, the command failed, or a subshell, whose
-# client would end with it: then run tmux itself). A press sent a key and captured the screen
-# twice, three tmux processes of some 15 ms of processor time each, and every look of a wait
-# started one; through the client they start none. (ignore-size: the client leaves the
-# window's size alone; no-output: it is not sent what the pane prints.)
+# the first call, and again once it ended with its server), its output lines into _ctl_out. A
+# press sent a key and captured the screen twice, three tmux processes of some 15 ms of
+# processor time each; through the client they start none. (ignore-size: the client leaves
+# the window's size alone; no-output: it is not sent what the pane prints.)
 _ctl() {
     local l inb=0
-    [ "$BASHPID" = "$$" ] || return 2
-    if [ -z "${_TC_PID:-}" ] || ! _alive "$_TC_PID"; then
-        trap : PIPE # (a client that ends meanwhile fails the write, not the test)
+    if [ -z "${_TC_PID:-}" ] || ! kill -0 "$_TC_PID" 2>/dev/null; then
         coproc _TC { exec tmux -L "$TMUX_SOCK" -f /dev/null -C attach-session -t =t: -f ignore-size,no-output 2>/dev/null; }
     fi
-    { printf '%s\n' "$1" >&"${_TC[1]}"; } 2>/dev/null || return 2
+    printf '%s\n' "$1" >&"${_TC[1]}"
     _ctl_out=()
     while IFS= read -r -u "${_TC[0]}" l; do
         if ((inb)); then
-            [[ $l =~ ^%end\ [0-9]+\ [0-9]+\ 1$ ]] && return 0
-            [[ $l =~ ^%error\ [0-9]+\ [0-9]+\ 1$ ]] && return 2
+            [[ $l =~ ^%(end|error)\ [0-9]+\ [0-9]+\ 1$ ]] && return 0
             _ctl_out+=("$l")
         elif [[ $l =~ ^%begin\ [0-9]+\ [0-9]+\ 1$ ]]; then
             inb=1
         fi
-    done 2>/dev/null
-    return 2
+    done
+    return 1
 }
-# _shot VAR [SESSION]: the screen of SESSION ("t") into VAR, through the client when it can
-_shot() {
-    if _ctl "capture-pane -t =${2:-t}: -p"; then
-        printf -v "$1" '%s\n' "${_ctl_out[@]}"
-    else
-        tmx capture-pane -t "=${2:-t}:" -p >"$TEST_TMP/shown.$BASHPID" 2>/dev/null
-        IFS= read -r -d '' "$1" <"$TEST_TMP/shown.$BASHPID" || true
-    fi
+# _capture VAR: the screen into VAR (no process)
+_capture() {
+    _ctl "capture-pane -t =t: -p" || return 1
+    printf -v "$1" '%s\n' "${_ctl_out[@]}"
 }
-# _capture VAR: the screen into VAR
-_capture() { _shot "$1"; }
 # press [-n] KEY: send it, wait until the client traced its paint and tmux shows a still screen
 # (kept in $_shown for run_of); fails, saying so, when no paint is traced. -n: the paint only
 # (a letter typed at the search prompt: the next key waits for its own paint, and no screen is
@@ -146,11 +135,7 @@ press() {
     _shown=
     _count_keys
     before=$_keys_seen
-    if [[ $1 == *"'"* ]]; then
-        _ctl "send-keys -t =t: \"${1//[\\\"\$]/\\&}\"" || keys "$1"
-    else
-        _ctl "send-keys -t =t: '$1'" || keys "$1"
-    fi
+    if [[ $1 == *"'"* ]]; then _ctl "send-keys -t =t: \"${1//[\\\"]/\\&}\""; else _ctl "send-keys -t =t: '$1'"; fi
     for ((j = 0; j < 1000 && _keys_seen <= before; j++)); do
         nap 0.02
         _count_keys
