@@ -101,13 +101,19 @@ _count_keys() {
 # processor time each; through the client they start none. (ignore-size: the client leaves
 # the window's size alone; no-output: it is not sent what the pane prints.)
 _ctl() {
-    local l inb=0
+    local l inb=0 from to
     if [ -z "${_TC_PID:-}" ] || ! kill -0 "$_TC_PID" 2>/dev/null; then
         coproc _TC { exec tmux -L "$TMUX_SOCK" -f /dev/null -C attach-session -t =t: -f ignore-size,no-output 2>/dev/null; }
     fi
-    printf '%s\n' "$1" >&"${_TC[1]}"
+    # a client that ended at once (no session "t") leaves no descriptors: fail, not `set -u`
+    from=${_TC[0]:-} to=${_TC[1]:-}
     _ctl_out=()
-    while IFS= read -r -u "${_TC[0]}" l; do
+    if [ -z "$from" ] || [ -z "$to" ]; then
+        echo "_ctl: no tmux control client for session t" >&2
+        return 2
+    fi
+    printf '%s\n' "$1" >&"$to"
+    while IFS= read -r -u "$from" l; do
         if ((inb)); then
             [[ $l =~ ^%(end|error)\ [0-9]+\ [0-9]+\ 1$ ]] && return 0
             _ctl_out+=("$l")
