@@ -743,17 +743,12 @@ on_key(struct app *app, void *ctx, const char *text, int done, int ok)
     }
 }
 
-/* The question on the bottom line, as long as the screen is wide. */
+/* The question on the bottom line, as long as the screen is wide (also after a resize). */
 static void
 ask_input(struct app *app)
 {
-    int cols = app->ui->cols;
-
-    ui_input_begin(app,
-                   cols > text_width(ASK_LABEL)       ? ASK_LABEL
-                   : cols > text_width(ASK_LABEL_MID) ? ASK_LABEL_MID
-                                                      : ASK_LABEL_SHORT,
-                   "", on_key, NULL);
+    ui_input_begin(app, ASK_LABEL, "", on_key, NULL);
+    ui_input_shorter(app, ASK_LABEL_MID, ASK_LABEL_SHORT);
 }
 
 /* subject cut to cols columns with "…" (the form's line on a narrow screen; s shows it whole). */

@@ -1236,6 +1236,14 @@ draw_bottom(struct app *app, const size_t *starts, int nml)
             draw_msg(app, y - nml, starts, nml,
                      ui->msg_error ? ui_attr(app, PAIR_ERROR, A_BOLD | A_REVERSE) : A_REVERSE);
 
+        /* the longest form of the question that fits this width (it changes on a resize) */
+        if (ui->input_nlabels > 1) {
+            int i = 0;
+
+            while (i < ui->input_nlabels - 1 && text_width(ui->input_labels[i]) >= ui->cols)
+                i++;
+            str_copy(ui->input_label, ui->input_labels[i], sizeof ui->input_label);
+        }
         wcstombs(line, ui->ibuf, sizeof line);
         snprintf(buf, sizeof buf, "%s%s", ui->input_label, line);
         draw_text(stdscr, y, 0, buf, ui->cols, A_NORMAL);
@@ -1577,6 +1585,8 @@ ui_input_begin(struct app *app, const char *label, const char *initial, input_cb
     ui->ifull_said = 0;
     ui->isel = 0;
     str_copy(ui->input_label, label, sizeof ui->input_label);
+    str_copy(ui->input_labels[0], label, sizeof ui->input_labels[0]);
+    ui->input_nlabels = 1;
     n = mbstowcs(ui->ibuf, initial != NULL ? initial : "", UI_INPUT_MAX - 1);
     if (n == (size_t)-1)
         n = 0;
@@ -1585,6 +1595,19 @@ ui_input_begin(struct app *app, const char *label, const char *initial, input_cb
     ui->icb = cb;
     ui->ictx = ctx;
     ui->icomplete = UI_COMPLETE_NONE;
+    ui->dirty = 1;
+}
+
+void
+ui_input_shorter(struct app *app, const char *mid, const char *shortest)
+{
+    struct ui *ui = app->ui;
+    const char *alt[2] = {mid, shortest};
+    int i;
+
+    for (i = 0; i < 2; i++)
+        if (alt[i] != NULL && ui->input_nlabels < 3)
+            str_copy(ui->input_labels[ui->input_nlabels++], alt[i], sizeof ui->input_labels[0]);
     ui->dirty = 1;
 }
 

@@ -175,7 +175,9 @@ struct ui {
     char conn_error_shown[256]; /* the reconnect failure last said on the message line */
     /* line input */
     int input;
-    char input_label[64];
+    char input_label[64];     /* the question drawn: the longest of these that fits */
+    char input_labels[3][64]; /* the question, then shorter ones (ui_input_shorter) */
+    int input_nlabels;
     wchar_t ibuf[UI_INPUT_MAX];
     int ilen, icur;
     int ifull_said; /* the line filled up and that was said */
@@ -214,6 +216,9 @@ void ui_pop(struct app *app);
 void ui_quit(struct app *app);
 void ui_input_begin(struct app *app, const char *label, const char *initial, input_cb cb,
                     void *ctx);
+/* Shorter forms of the question just begun (NULL: none), longest first: the line shows the
+ * longest that fits the screen's width, chosen again whenever the screen is resized. */
+void ui_input_shorter(struct app *app, const char *mid, const char *shortest);
 /* The line just begun holds a current value (the filter, the search) that is more often
  * replaced than edited: it shows selected, the first printable key typed replaces it, and a
  * cursor or editing key (← → Home End Backspace) first leaves it to edit. */

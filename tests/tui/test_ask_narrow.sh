@@ -2,9 +2,10 @@
 # The reply form's question on a narrow screen (docs/mail.md, "In the full-screen client"): it
 # stays in sight at every width down to the documented minimum of 24x6, shortened where the
 # whole one (47 columns) does not fit: "send? y/n t To c Cc s Subject :" then "send? y/n t c s
-# :". A question longer than the screen is cut with "…" but never dropped, also with text
-# typed after it (t: To's label stays before the address's end), and after the screen shrinks
-# while it is asked. Its keys still work there.
+# :". The form is chosen again when the screen is resized while it is asked (so a resize that
+# reaches the client after the key still shows the form for the new width). A question longer
+# than the screen is cut with "…" but never dropped, also with text typed after it (t: To's
+# label stays before the address's end). Its keys still work there.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_ask_narrow.sh path/to/ccrm}
 T=$TEST_TMP
@@ -58,12 +59,20 @@ keys Escape
 check "...the question again" last_is "send? y/n t c s :"
 keys n
 
-# asked at 80 columns, then the screen narrows: the question is cut, not dropped
+# asked at 80 columns, then the screen narrows and widens: the form for each width
 tmx resize-window -t =t: -x 80 -y 24
 keys r
 check "80x24: the whole question" last_is "$ASK"
 tmx resize-window -t =t: -x 30 -y 8
-check "narrowed to 30 while asked: the question cut with … stays" last_is "send? y/n  t To  c Cc  s Sub…"
+check "narrowed to 30 while asked: the short form" last_is "send? y/n t c s :"
+tmx resize-window -t =t: -x 40 -y 8
+check "widened to 40 while asked: the middle form" last_is "send? y/n t To c Cc s Subject :"
+keys t
+check "40x8: t asks for To" last_like "^To:"
+keys Escape
+check "...Esc: the question again, the form for 40" last_is "send? y/n t To c Cc s Subject :"
+tmx resize-window -t =t: -x 80 -y 24
+check "widened to 80 again: the whole question" last_is "$ASK"
 keys y
 check "...and y still sends" wait_sql "$out" 1
 done_testing
