@@ -6,7 +6,8 @@
  * them and resolves all their symbols at start (Debian builds them with BIND_NOW): 15 ms of
  * start-up and 9 MB of RSS for every client and every `--mail-in`. So that code is built into two
  * modules, ccrm-mail.so (GMime, libxml2's HTML parser) and ccrm-doc.so (cairo and pango, libxml2's
- * writer, libical), loaded with dlopen() the first time one of their functions is called. The
+ * writer, libical), loaded with dlopen() the first time one of their functions is called.
+ * ccrm-mail.so opens libical itself when a mail is an invitation (src/mail/parse.c). The
  * functions keep their names and prototypes (include/ccrm/mail.h, billing.h, ics.h): the binary
  * defines them as forwarders (src/ext/load.c); the unit tests link the real ones directly.
  *

@@ -6,12 +6,14 @@
  * libpq, no curses. GLib's allocator is the C library's (GLib >= 2.46), so g_ strings are freed
  * with free() where they leave this file. */
 #include <ctype.h>
+#include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
 #include <gmime/gmime.h>
+#include <libical/ical.h>
 
 #include "ccrm/mail.h"
 #include "ccrm/util.h"
@@ -1132,93 +1134,139 @@ walk(struct walk *w, GMimeObject *obj)
 
 static void unread_text(struct walk *w);
 
-/* An iCalendar text value as text: \n, \, and \; unescaped (RFC 5545 3.3.11). */
+/* ---- invitations, read with libical ----
+ *
+ * libical is not linked into this module: it pulls in ICU's libicui18n (and libstdc++), which
+ * every `--mail-in` would then load and bind at start (Debian builds with BIND_NOW), for the few
+ * mails that are invitations (docs/architecture.md "Start-up", tests/db/test_modules.sh). It is
+ * dlopen()ed here the first time a mail without text has a text/calendar part, and only the
+ * functions below are looked up. The document module (ccrm-doc.so) has libical too, but it would
+ * bring cairo, pango and fontconfig along, and the binary's loader (src/ext/load.c) is not
+ * reachable from a module; so this module opens libical itself. Its header is used for the types
+ * (struct icaltimetype, the enums) and, with __typeof__, for the functions' exact prototypes. */
+
+#define ICAL_SONAME "libical.so.3"
+_Static_assert(ICAL_MAJOR_VERSION == 3, "ICAL_SONAME names libical 3's shared object");
+
+#define ICAL_FUNCTIONS(X)                                                                          \
+    X(icalparser_parse_string)                                                                     \
+    X(icalcomponent_free)                                                                          \
+    X(icalcomponent_isa)                                                                           \
+    X(icalcomponent_get_first_component)                                                           \
+    X(icalcomponent_get_next_component)                                                            \
+    X(icalcomponent_get_first_property)                                                            \
+    X(icalcomponent_get_next_property)                                                             \
+    X(icalproperty_isa)                                                                            \
+    X(icalproperty_get_value_as_string)                                                            \
+    X(icalproperty_get_summary)                                                                    \
+    X(icalproperty_get_location)                                                                   \
+    X(icalproperty_get_organizer)                                                                  \
+    X(icalproperty_get_attendee)                                                                   \
+    X(icalproperty_get_dtstart)                                                                    \
+    X(icalproperty_get_dtend)                                                                      \
+    X(icalproperty_get_due)                                                                        \
+    X(icalproperty_get_first_parameter)                                                            \
+    X(icalparameter_get_cn)                                                                        \
+    X(icalparameter_get_tzid)                                                                      \
+    X(icalparameter_get_partstat)                                                                  \
+    X(icaltime_is_utc)
+
+static struct {
+#define ICAL_MEMBER(f) __typeof__(f) *f;
+    ICAL_FUNCTIONS(ICAL_MEMBER)
+#undef ICAL_MEMBER
+} ical;
+
+/* Open libical and look its functions up, once per process. Returns 0, or -1 when it is not
+ * installed or lacks one (the invitation is then not read). The library stays loaded. */
+static int
+ical_load(void)
+{
+    static int state; /* 0: not tried yet, 1: loaded, -1: cannot be */
+    void *h, *sym;
+
+    if (state != 0)
+        return state > 0 ? 0 : -1;
+    state = -1;
+    h = dlopen(ICAL_SONAME, RTLD_NOW | RTLD_LOCAL);
+    if (h == NULL)
+        return -1;
+#define ICAL_LOOKUP(f)                                                                             \
+    if ((sym = dlsym(h, #f)) == NULL)                                                              \
+        return -1;                                                                                 \
+    memcpy(&ical.f, &sym, sizeof ical.f); /* POSIX: a function's address fits a void * */
+    ICAL_FUNCTIONS(ICAL_LOOKUP)
+#undef ICAL_LOOKUP
+    state = 1;
+    return 0;
+}
+
+/* A TEXT value (unescaped by libical) as one line; "" for none. */
 static char *
 ics_text(const char *v)
 {
-    GString *s = g_string_new(NULL);
-    char *out;
+    char *s, *p, *out;
 
-    for (; *v != '\0'; v++) {
-        if (*v == '\\' && v[1] != '\0') {
-            v++;
-            g_string_append_c(s, *v == 'n' || *v == 'N' ? ' ' : *v);
-        } else {
-            g_string_append_c(s, *v);
-        }
-    }
-    out = mail_clean(s->str, s->len, 1);
-    g_string_free(s, TRUE);
+    if (v == NULL)
+        return xstrdup("");
+    s = xstrdup(v);
+    for (p = s; *p != '\0'; p++)
+        if (*p == '\n')
+            *p = ' '; /* an escaped line break (\n) is a space */
+    out = mail_clean(s, strlen(s), 1);
+    free(s);
     return out;
 }
 
-/* A parameter of a content line's parameters (";TZID=Europe/Berlin;CN=\"x\""), its quotes
- * removed; NULL when it is not there. */
+/* A parameter's value as one line (libical has removed its quotes); NULL when it is not there. */
 static char *
-ics_param(const char *params, const char *name)
+ics_param(icalproperty *prop, icalparameter_kind kind)
 {
-    size_t n = strlen(name);
-    const char *p;
+    icalparameter *p = ical.icalproperty_get_first_parameter(prop, kind);
+    const char *v = NULL;
 
-    for (p = params; p != NULL && *p != '\0'; p++) {
-        if (*p == '"') { /* a quoted value: nothing in it starts a parameter */
-            p = strchr(p + 1, '"');
-            if (p == NULL)
-                return NULL;
-            continue;
-        }
-        if (*p == ';' && g_ascii_strncasecmp(p + 1, name, n) == 0 && p[1 + n] == '=') {
-            const char *v = p + 2 + n;
-            size_t len = *v == '"' ? strcspn(v + 1, "\"") : strcspn(v, ";:");
-
-            if (*v == '"')
-                v++;
-            return mail_clean(v, len, 1);
-        }
-    }
-    return NULL;
+    if (p == NULL)
+        return NULL;
+    if (kind == ICAL_CN_PARAMETER)
+        v = ical.icalparameter_get_cn(p);
+    else if (kind == ICAL_TZID_PARAMETER)
+        v = ical.icalparameter_get_tzid(p);
+    return v != NULL ? mail_clean(v, strlen(v), 1) : NULL;
 }
 
-/* A DTSTART or DTEND as written, in pieces: "2024-12-17", "09:00" (none for a whole day) and
- * the zone ("UTC" for a Z, the TZID, none for floating time). Not converted: the invitation
- * says when in its own zone, and so does this. */
-static void
-ics_time(const char *value, const char *params, char **date, char **hm, char **zone)
+/* A DTSTART, DTEND or DUE as written, in pieces: "2024-12-17", "09:00" (with the seconds when
+ * they are not 0; none for a whole day) and the zone ("UTC" for a Z, the TZID, none for
+ * floating time). Not converted: the invitation says when in its own zone, and so does this.
+ * Returns -1 (nothing set) when libical could not read the time. */
+static int
+ics_time(icalproperty *prop, struct icaltimetype t, char **date, char **hm, char **zone)
 {
-    const char *v = value;
-    size_t i;
-
     *date = *hm = *zone = NULL;
-    for (i = 0; i < 8 && g_ascii_isdigit(v[i]); i++)
-        ;
-    if (i < 8) { /* not a date we know: as it is */
-        *date = mail_clean(v, strlen(v), 1);
-        return;
+    if (t.year == 0 && t.month == 0 && t.day == 0)
+        return -1;
+    *date = xasprintf("%04d-%02d-%02d", t.year, t.month, t.day);
+    if (!t.is_date) {
+        *hm = t.second != 0 ? xasprintf("%02d:%02d:%02d", t.hour, t.minute, t.second)
+                            : xasprintf("%02d:%02d", t.hour, t.minute);
+        *zone = ical.icaltime_is_utc(t) ? xstrdup("UTC") : ics_param(prop, ICAL_TZID_PARAMETER);
     }
-    *date = xasprintf("%.4s-%.2s-%.2s", v, v + 4, v + 6);
-    v += 8;
-    if (*v == 'T' && strspn(v + 1, "0123456789") >= 4) {
-        if (strspn(v + 1, "0123456789") >= 6 && memcmp(v + 5, "00", 2) != 0)
-            *hm = xasprintf("%.2s:%.2s:%.2s", v + 1, v + 3, v + 5);
-        else
-            *hm = xasprintf("%.2s:%.2s", v + 1, v + 3);
-        v += 1 + strspn(v + 1, "0123456789");
-        if (*v == 'Z' || *v == 'z')
-            *zone = xstrdup("UTC");
-        else
-            *zone = ics_param(params, "TZID");
-    }
+    return 0;
 }
 
-/* "When": the start, and the end (its time only when it is the same day in the same zone). */
+/* "When": the start, and the end (its time only when it is the same day in the same zone).
+ * end is NULL when there is none. */
 static void
-ics_when(GString *out, const char *start, const char *sparams, const char *end, const char *eparams)
+ics_when(GString *out, icalproperty *start, icalproperty *end)
 {
     char *d1, *t1, *z1, *d2 = NULL, *t2 = NULL, *z2 = NULL;
 
-    ics_time(start, sparams, &d1, &t1, &z1);
+    if (ics_time(start, ical.icalproperty_get_dtstart(start), &d1, &t1, &z1) != 0)
+        return;
     if (end != NULL)
-        ics_time(end, eparams, &d2, &t2, &z2);
+        ics_time(end,
+                 ical.icalproperty_isa(end) == ICAL_DUE_PROPERTY ? ical.icalproperty_get_due(end)
+                                                                 : ical.icalproperty_get_dtend(end),
+                 &d2, &t2, &z2);
     g_string_append_printf(out, "When: %s", d1);
     if (t1 != NULL)
         g_string_append_printf(out, " %s", t1);
@@ -1261,10 +1309,12 @@ ics_when(GString *out, const char *start, const char *sparams, const char *end, 
 
 /* A calendar user ("mailto:a@b" with CN="Name") as "Name <a@b>". */
 static char *
-ics_person(const char *value, const char *params)
+ics_person(icalproperty *prop, const char *value)
 {
-    char *cn = ics_param(params, "CN"), *addr, *out;
+    char *cn = ics_param(prop, ICAL_CN_PARAMETER), *addr, *out;
 
+    if (value == NULL)
+        value = "";
     if (g_ascii_strncasecmp(value, "mailto:", 7) == 0)
         value += 7;
     addr = mail_clean(value, strlen(value), 1);
@@ -1300,123 +1350,121 @@ ics_method(const char *m)
     return "Calendar event";
 }
 
+/* An attendee's PARTSTAT in words; NULL for none or another one. */
 static const char *
-ics_partstat(const char *s)
+ics_partstat(icalproperty *prop)
 {
-    static const char *const words[][2] = {
-        {"ACCEPTED", "accepted"},   {"DECLINED", "declined"},          {"TENTATIVE", "tentative"},
-        {"DELEGATED", "delegated"}, {"NEEDS-ACTION", "no answer yet"},
-    };
-    size_t i;
+    icalparameter *p = ical.icalproperty_get_first_parameter(prop, ICAL_PARTSTAT_PARAMETER);
 
-    for (i = 0; s != NULL && i < sizeof words / sizeof words[0]; i++)
-        if (g_ascii_strcasecmp(s, words[i][0]) == 0)
-            return words[i][1];
+    switch (p != NULL ? ical.icalparameter_get_partstat(p) : ICAL_PARTSTAT_NONE) {
+    case ICAL_PARTSTAT_ACCEPTED:
+        return "accepted";
+    case ICAL_PARTSTAT_DECLINED:
+        return "declined";
+    case ICAL_PARTSTAT_TENTATIVE:
+        return "tentative";
+    case ICAL_PARTSTAT_DELEGATED:
+        return "delegated";
+    case ICAL_PARTSTAT_NEEDSACTION:
+        return "no answer yet";
+    default:
+        return NULL;
+    }
+}
+
+/* The first event or task of a VCALENDAR; NULL when it has none. */
+static icalcomponent *
+first_item(icalcomponent *cal)
+{
+    icalcomponent *c;
+
+    for (c = ical.icalcomponent_get_first_component(cal, ICAL_ANY_COMPONENT); c != NULL;
+         c = ical.icalcomponent_get_next_component(cal, ICAL_ANY_COMPONENT)) {
+        icalcomponent_kind k = ical.icalcomponent_isa(c);
+
+        if (k == ICAL_VEVENT_COMPONENT || k == ICAL_VTODO_COMPONENT)
+            return c;
+    }
     return NULL;
 }
 
-/* An invitation in words: what, when, where, who invites and what the mail asks (METHOD), from
- * the first event (or task) of the calendar. Read here rather than with libical, which is the
- * document module's (src/ext/): mail delivery loads no document library
- * (tests/db/test_modules.sh). NULL when it cannot be read. */
+/* An invitation in words: what, when, where, who invites and what the mail asks (METHOD, else
+ * the Content-Type's method parameter), from the first event (or task) of the calendar; its
+ * alarms' SUMMARYs are theirs, not the event's. NULL when it cannot be read: libical is not
+ * there, or refuses the text, or it has no event or task with a SUMMARY or a DTSTART. */
 static char *
 calendar_text(const char *ics, const char *method_param)
 {
-    GString *out = g_string_new(NULL), *u = g_string_new(NULL);
+    icalcomponent *root, *cal = NULL, *item = NULL;
+    icalproperty *p, *start = NULL, *end = NULL;
     char *method = NULL, *summary = NULL, *location = NULL, *organizer = NULL, *answer = NULL;
-    char *start = NULL, *sparams = NULL, *end = NULL, *eparams = NULL;
-    const char *p = ics, *nl;
-    int in_cal = 0, in_item = 0, items = 0, inner = 0;
+    GString *out;
 
-    while (*p != '\0') {
-        const char *v, *q;
-        char *name, *params, *value;
-        size_t len;
-
-        /* one content line, unfolded: a line break followed by a space or tab continues it */
-        g_string_truncate(u, 0);
-        for (;;) {
-            nl = strchr(p, '\n');
-            len = nl != NULL ? (size_t)(nl - p) : strlen(p);
-            g_string_append_len(u, p, (gssize)len);
-            p += len + (nl != NULL);
-            if (nl == NULL || (*p != ' ' && *p != '\t'))
-                break;
-            p++;
-        }
-        /* name, parameters (quoted ones may hold ':' and ';'), value */
-        len = strcspn(u->str, ";:");
-        if (len == 0 || u->str[len] == '\0')
-            continue;
-        for (q = u->str + len; *q != '\0' && *q != ':'; q++)
-            if (*q == '"' && (q = strchr(q + 1, '"')) == NULL)
-                break;
-        if (q == NULL || *q != ':')
-            continue;
-        name = g_strndup(u->str, len);
-        params = g_strndup(u->str + len, (gsize)(q - u->str - (gssize)len));
-        value = g_strstrip(g_strdup(q + 1));
-        v = value;
-        if (g_ascii_strcasecmp(name, "BEGIN") == 0) {
-            if (g_ascii_strcasecmp(v, "VCALENDAR") == 0)
-                in_cal = 1;
-            else if (in_cal && !in_item && items == 0 &&
-                     (g_ascii_strcasecmp(v, "VEVENT") == 0 || g_ascii_strcasecmp(v, "VTODO") == 0))
-                in_item = 1;
-            else if (in_item)
-                inner++; /* a VALARM's SUMMARY is not the event's */
-        } else if (g_ascii_strcasecmp(name, "END") == 0) {
-            if (in_item && inner > 0)
-                inner--;
-            else if (in_item && (g_ascii_strcasecmp(v, "VEVENT") == 0 ||
-                                 g_ascii_strcasecmp(v, "VTODO") == 0)) {
-                in_item = 0;
-                items++;
-            }
-        } else if (in_cal && !in_item && g_ascii_strcasecmp(name, "METHOD") == 0) {
-            if (method == NULL)
-                method = mail_clean(v, strlen(v), 1);
-        } else if (in_item && inner == 0) {
-            if (g_ascii_strcasecmp(name, "SUMMARY") == 0 && summary == NULL)
-                summary = ics_text(v);
-            if (g_ascii_strcasecmp(name, "LOCATION") == 0 && location == NULL)
-                location = ics_text(v);
-            if (g_ascii_strcasecmp(name, "ORGANIZER") == 0 && organizer == NULL)
-                organizer = ics_person(v, params);
-            if (g_ascii_strcasecmp(name, "ATTENDEE") == 0 && answer == NULL) {
-                char *ps = ics_param(params, "PARTSTAT");
-
-                if (ics_partstat(ps) != NULL) {
-                    char *who = ics_person(v, params);
-
-                    answer = xasprintf("%s: %s", who, ics_partstat(ps));
-                    free(who);
-                }
-                free(ps);
-            }
-            if (g_ascii_strcasecmp(name, "DTSTART") == 0 && start == NULL) {
-                start = xstrdup(v);
-                sparams = xstrdup(params);
-            }
-            if ((g_ascii_strcasecmp(name, "DTEND") == 0 || g_ascii_strcasecmp(name, "DUE") == 0) &&
-                end == NULL) {
-                end = xstrdup(v);
-                eparams = xstrdup(params);
-            }
-        }
-        g_free(name);
-        g_free(params);
-        g_free(value);
+    if (ical_load() != 0 || (root = ical.icalparser_parse_string(ics)) == NULL)
+        return NULL;
+    if (ical.icalcomponent_isa(root) == ICAL_VCALENDAR_COMPONENT) {
+        cal = root;
+        item = first_item(cal);
+    } else if (ical.icalcomponent_isa(root) == ICAL_XROOT_COMPONENT) {
+        /* several calendars in one text: the first with an event or a task */
+        for (cal = ical.icalcomponent_get_first_component(root, ICAL_VCALENDAR_COMPONENT);
+             cal != NULL && (item = first_item(cal)) == NULL;
+             cal = ical.icalcomponent_get_next_component(root, ICAL_VCALENDAR_COMPONENT))
+            ;
     }
-    g_string_free(u, TRUE);
-    if (items > 0 && (summary != NULL || start != NULL)) {
+    if (item == NULL) {
+        ical.icalcomponent_free(root);
+        return NULL;
+    }
+    p = ical.icalcomponent_get_first_property(cal, ICAL_METHOD_PROPERTY);
+    if (p != NULL && ical.icalproperty_get_value_as_string(p) != NULL)
+        method = ics_text(ical.icalproperty_get_value_as_string(p));
+    /* the first of each, as written */
+    for (p = ical.icalcomponent_get_first_property(item, ICAL_ANY_PROPERTY); p != NULL;
+         p = ical.icalcomponent_get_next_property(item, ICAL_ANY_PROPERTY)) {
+        switch (ical.icalproperty_isa(p)) {
+        case ICAL_SUMMARY_PROPERTY:
+            if (summary == NULL)
+                summary = ics_text(ical.icalproperty_get_summary(p));
+            break;
+        case ICAL_LOCATION_PROPERTY:
+            if (location == NULL)
+                location = ics_text(ical.icalproperty_get_location(p));
+            break;
+        case ICAL_ORGANIZER_PROPERTY:
+            if (organizer == NULL)
+                organizer = ics_person(p, ical.icalproperty_get_organizer(p));
+            break;
+        case ICAL_ATTENDEE_PROPERTY:
+            if (answer == NULL && ics_partstat(p) != NULL) {
+                char *who = ics_person(p, ical.icalproperty_get_attendee(p));
+
+                answer = xasprintf("%s: %s", who, ics_partstat(p));
+                free(who);
+            }
+            break;
+        case ICAL_DTSTART_PROPERTY:
+            if (start == NULL)
+                start = p;
+            break;
+        case ICAL_DTEND_PROPERTY:
+        case ICAL_DUE_PROPERTY:
+            if (end == NULL)
+                end = p;
+            break;
+        default:
+            break;
+        }
+    }
+    out = g_string_new(NULL);
+    if (summary != NULL || start != NULL) {
         const char *m = method != NULL ? method : method_param;
 
         g_string_append_printf(out, "%s\n", ics_method(m));
         if (summary != NULL && *summary != '\0')
             g_string_append_printf(out, "What: %s\n", summary);
         if (start != NULL)
-            ics_when(out, start, sparams, end, eparams);
+            ics_when(out, start, end);
         if (location != NULL && *location != '\0')
             g_string_append_printf(out, "Where: %s\n", location);
         if (organizer != NULL && *organizer != '\0')
@@ -1424,15 +1472,12 @@ calendar_text(const char *ics, const char *method_param)
         if (answer != NULL && m != NULL && g_ascii_strcasecmp(m, "REPLY") == 0)
             g_string_append_printf(out, "Answer: %s\n", answer);
     }
+    ical.icalcomponent_free(root); /* start and end were its */
     free(method);
     free(summary);
     free(location);
     free(organizer);
     free(answer);
-    free(start);
-    free(sparams);
-    free(end);
-    free(eparams);
     if (out->len == 0) {
         g_string_free(out, TRUE);
         return NULL;

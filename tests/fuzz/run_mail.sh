@@ -12,7 +12,7 @@ mkdir -p "$out/corpus"
 # shellcheck disable=SC2046
 clang -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -DCCRM_VERSION='"fuzz"' -I"$top/include" -I"$top/src/mail" \
-    $(pkg-config --cflags gmime-3.0 libxml-2.0) \
+    $(pkg-config --cflags gmime-3.0 libxml-2.0 libical) \
     "$top/tests/fuzz/fuzz_mail.c" "$top/src/mail/parse.c" "$top/src/mail/html.c" \
     "$top/src/mail/mbox.c" "$top/src/mail/compose.c" \
     "$top/src/util/util.c" "$top/src/util/err.c" \

@@ -574,6 +574,95 @@ test_no_text(void **state)
     }
 }
 
+/* An invitation alone, read with libical (src/mail/parse.c): a long SUMMARY folded over lines
+ * (CRLF, a space and a tab continuing it) with its escapes, a CN quoted because it holds ':' and
+ * ';', the seconds of a time, an alarm whose SUMMARY is not the event's, whole days, METHOD
+ * saying more than the Content-Type, a task's DUE, and calendars that cannot be read. */
+static void
+test_invitation(void **state)
+{
+    static const char head[] = "From: a@b.example\nTo: s@example.com\nSubject: x\n"
+                               "Content-Type: text/calendar; method=REQUEST; name=x.ics\n\n";
+    static const char unread[] = "Calendar invitation (could not be read): open the attachment "
+                                 "x.ics with your calendar program";
+    static const struct {
+        const char *ics, *body;
+    } cases[] = {
+        /* a folded long SUMMARY; a quoted CN with ':' and ';'; seconds; the same day in a zone */
+        {"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:1@b.example\r\n"
+         "SUMMARY:Quarterly business review with the whole sales team and the partn\r\n"
+         " ers from Vienna\\, Graz\\; and Linz\\nthe agenda is\r\n\t attached\r\n"
+         "ORGANIZER;CN=\"Doe: Jo; Sales\";ROLE=CHAIR:MAILTO:jo@b.example\r\n"
+         "DTSTART;TZID=America/New_York:20250310T143015\r\n"
+         "DTEND;TZID=America/New_York:20250310T153000\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+         "Meeting request\nWhat: Quarterly business review with the whole sales team and the "
+         "partners from Vienna, Graz; and Linz the agenda is attached\nWhen: 2025-03-10 "
+         "14:30:15–15:30 America/New_York\nOrganizer: Doe: Jo; Sales <jo@b.example>"},
+        /* an alarm before the event's own SUMMARY and LOCATION: neither of its wins */
+        {"BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:20250108T090000Z\nBEGIN:VALARM\n"
+         "ACTION:DISPLAY\nSUMMARY:Reminder\nDESCRIPTION:Reminder\nTRIGGER:-PT15M\nEND:VALARM\n"
+         "SUMMARY:Review\nLOCATION:Room 1\nEND:VEVENT\nEND:VCALENDAR\n",
+         "Meeting request\nWhat: Review\nWhen: 2025-01-08 09:00 UTC\nWhere: Room 1"},
+        /* an event without a SUMMARY of its own: its alarm's is not taken */
+        {"BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:20250108T090000Z\nBEGIN:VALARM\n"
+         "ACTION:DISPLAY\nSUMMARY:Reminder\nTRIGGER:-PT15M\nEND:VALARM\nEND:VEVENT\n"
+         "END:VCALENDAR\n",
+         "Meeting request\nWhen: 2025-01-08 09:00 UTC"},
+        /* an answer: the attendee's CN with ':' and ';', in quotes */
+        {"BEGIN:VCALENDAR\nMETHOD:REPLY\nBEGIN:VEVENT\nSUMMARY:Review\n"
+         "ATTENDEE;CN=\"Roe; Ann: QA\";PARTSTAT=TENTATIVE:mailto:ann@b.example\n"
+         "DTSTART:20250108T090000Z\nDTEND:20250108T100000Z\nEND:VEVENT\nEND:VCALENDAR\n",
+         "Answer to a meeting request\nWhat: Review\nWhen: 2025-01-08 09:00–10:00 UTC\n"
+         "Answer: Roe; Ann: QA <ann@b.example>: tentative"},
+        /* whole days: one day (DTEND the next), one day without DTEND, three days */
+        {"BEGIN:VCALENDAR\nBEGIN:VEVENT\nSUMMARY:Fair\nDTSTART;VALUE=DATE:20250501\n"
+         "DTEND;VALUE=DATE:20250502\nEND:VEVENT\nEND:VCALENDAR\n",
+         "Meeting request\nWhat: Fair\nWhen: 2025-05-01"},
+        {"BEGIN:VCALENDAR\nBEGIN:VEVENT\nSUMMARY:Fair\nDTSTART;VALUE=DATE:20250501\n"
+         "LOCATION:Hall 3\nEND:VEVENT\nEND:VCALENDAR\n",
+         "Meeting request\nWhat: Fair\nWhen: 2025-05-01\nWhere: Hall 3"},
+        {"BEGIN:VCALENDAR\nBEGIN:VEVENT\nSUMMARY:Fair\nDTSTART;VALUE=DATE:20250228\n"
+         "DTEND;VALUE=DATE:20250303\nEND:VEVENT\nEND:VCALENDAR\n",
+         "Meeting request\nWhat: Fair\nWhen: 2025-02-28 – 2025-03-02"},
+        /* METHOD:CANCEL in the calendar says more than the Content-Type's method=REQUEST */
+        {"BEGIN:VCALENDAR\nMETHOD:CANCEL\nBEGIN:VEVENT\nSUMMARY:Review\n"
+         "DTSTART;TZID=Europe/Berlin:20250108T100000\nDTEND;TZID=Europe/Berlin:20250108T113000\n"
+         "ORGANIZER:mailto:olga@b.example\nEND:VEVENT\nEND:VCALENDAR\n",
+         "Meeting cancelled\nWhat: Review\nWhen: 2025-01-08 10:00–11:30 Europe/Berlin\n"
+         "Organizer: olga@b.example"},
+        /* the first item is a task: DUE is its end; floating times have no zone */
+        {"BEGIN:VCALENDAR\nBEGIN:VTODO\nSUMMARY:Send the offer\nDTSTART:20250108T090000\n"
+         "DUE:20250110T170000\nEND:VTODO\nBEGIN:VEVENT\nSUMMARY:Later\nEND:VEVENT\n"
+         "END:VCALENDAR\n",
+         "Meeting request\nWhat: Send the offer\nWhen: 2025-01-08 09:00 – 2025-01-10 17:00"},
+        /* broken: cut off before its END lines, an event outside a calendar, a calendar
+         * without an event, an event with neither SUMMARY nor DTSTART, not iCalendar */
+        {"BEGIN:VCALENDAR\nBEGIN:VEVENT\nSUMMARY:Review\nDTSTART:20250108T090000Z\n", unread},
+        {"BEGIN:VEVENT\nSUMMARY:Review\nDTSTART:20250108T090000Z\nEND:VEVENT\n", unread},
+        {"BEGIN:VCALENDAR\nMETHOD:REQUEST\nBEGIN:VTIMEZONE\nTZID:Europe/Berlin\n"
+         "END:VTIMEZONE\nEND:VCALENDAR\n",
+         unread},
+        {"BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:1@b.example\nLOCATION:Room 1\nEND:VEVENT\n"
+         "END:VCALENDAR\n",
+         unread},
+        {"SUMMARY:Review\nDTSTART:20250108T090000Z\n", unread},
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *text = xasprintf("%s%s", head, cases[i].ics);
+        struct mail_msg *m = parse_str(text, NULL);
+
+        assert_non_null(m);
+        assert_int_equal(m->natt, 1);
+        if (strcmp(m->body, cases[i].body) != 0)
+            fail_msg("invitation %zu: got\n%s\nwant\n%s", i, m->body, cases[i].body);
+        mail_msg_free(&m);
+        free(text);
+    }
+}
+
 /* A NUL in a header line goes, and the rest of the value stays. */
 static void
 test_nul_header(void **state)
@@ -954,7 +1043,7 @@ main(void)
         cmocka_unit_test(test_big),          cmocka_unit_test(test_compose_attachments),
         cmocka_unit_test(test_attach_file),  cmocka_unit_test(test_loose_from),
         cmocka_unit_test(test_address_text), cmocka_unit_test(test_sendmail_hang),
-        cmocka_unit_test(test_no_text),
+        cmocka_unit_test(test_no_text),      cmocka_unit_test(test_invitation),
     };
     int rc;
 
