@@ -99,6 +99,8 @@ enum cmd_complete_what {
     CMPL_PEOPLE,   /* logins, then free text (a note); for :handoff departments too */
     CMPL_CHANNELS, /* the channels of a consent (email, phone, post, all), then free text */
     CMPL_OPEN,     /* what :open opens by number (ticket, deal, ...), and account names */
+    CMPL_MEMBERS,  /* the whole argument: people's full names and e-mail addresses (src->names) */
+    CMPL_SEGMENTS, /* the whole argument: segment names (src->names) */
 };
 
 /* What an action needs from the view it runs in (bits). */

@@ -17,4 +17,17 @@ int db_account_names(struct db *db, const char *typed, int limit,
  * may all merely contain a short name ("Zeta" behind "Alpha Zeta Holding 001" ...). */
 int64_t db_account_named(struct db *db, const char *name, struct ccrm_err *err);
 
+/* The people a campaign takes one by one (:add-member, m; db_campaign_add_person), as the caller
+ * may see them: the full names of contacts and leads whose name, folded as ccrm_person_name
+ * folds it (case, accents, blanks), starts with typed, and their e-mail addresses that start
+ * with it, letter case aside; add is called for the first limit of each kind in order, then
+ * for the last one of each (as db_account_names). Returns how many, or -1 with err set. */
+int db_person_names(struct db *db, const char *typed, int limit,
+                    void (*add)(const char *name, void *ctx), void *ctx, struct ccrm_err *err);
+
+/* The segments whose name starts with typed, folded as accounts' are (:add-segment), as the
+ * caller may see them, in the same way. Returns how many, or -1 with err set. */
+int db_segment_names(struct db *db, const char *typed, int limit,
+                     void (*add)(const char *name, void *ctx), void *ctx, struct ccrm_err *err);
+
 #endif

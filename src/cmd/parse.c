@@ -544,6 +544,11 @@ complete_arg(const struct action *c, const char *a, const struct cmd_complete_sr
         if (src != NULL && src->names != NULL)
             src->names(c->kind, a, src->matched ? add_matched : add_cand, col, src->ctx);
         break;
+    case CMPL_MEMBERS: /* names have blanks: the whole argument is the word */
+    case CMPL_SEGMENTS:
+        if (src != NULL && src->names != NULL)
+            src->names(c->kind, a, src->matched ? add_matched : add_cand, col, src->ctx);
+        break;
     }
 }
 

@@ -1,4 +1,6 @@
-/* Tab completion's candidates from the database: account names by their beginning.
+/* Tab completion's candidates from the database: account names by their beginning; the
+ * people a campaign takes (contacts' and leads' full names and e-mail addresses) and segment
+ * names (both at the end of the file).
  *
  * Completion offers the names that start with what was typed, folded as the Accounts search
  * folds (ccrm_fold: lower(unaccent())), in name order. The Accounts search itself finds names
@@ -14,6 +16,7 @@
  * are found when typed as they are written, by the same range from what was typed in lower case. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ccrm/complete.h"
 #include "ccrm/model.h"
@@ -91,4 +94,196 @@ db_account_named(struct db *db, const char *name, struct ccrm_err *err)
     id = PQntuples(res) == 1 ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : 0;
     PQclear(res);
     return id;
+}
+
+/* ---- a campaign's people and segments ---- */
+
+/* What db_campaign_add_person (src/db/market_ui.c) accepts, by the indexes it looks them up
+ * with (021): a full name compared as ccrm_person_name folds it (contacts_person_name_idx,
+ * leads_person_name_idx: the folded name, in the ICU root order its columns carry), an e-mail
+ * address as written, letter case aside (contacts_email_key, leads_email_idx: lower(email)).
+ * Each branch is a range of one of those indexes from what was typed, folded the same way, to
+ * that || U+FFFF, walked in order to the limit, starts_with the exact test on the rows in it
+ * (the names' index is in ICU order, the addresses' in the database's, C.UTF-8 for the
+ * private cluster: in both a value that starts with a text lies in that range). The name
+ * offered is the person's as written, blanks made one; the address as written.
+ *
+ * What was typed is folded by a statement of its own first, and the branches compare the index
+ * expressions with the folded text itself: the planner sees the values, estimates the ranges
+ * and walks an index in order to the limit (folded in the same statement, behind a CTE, the
+ * ranges were guesses: it read a whole range, folding every name in it, and sorted it). */
+
+/* what was typed folded as a full name (a blank typed after a word stays: "anna " is not
+ * "annabel"), and as an address */
+static const char person_typed_sql[] =
+    "SELECT coalesce(ccrm_person_name($1, NULL), '')"
+    "       || CASE WHEN $1 ~ '[[:space:]]$' AND ccrm_person_name($1, NULL) IS NOT NULL"
+    "               THEN ' ' ELSE '' END,"
+    "       lower(btrim($1))";
+
+#define NAME_KEY "ccrm_person_name(t.first_name, t.last_name)"
+#define NAME_SHOWN                                                                                 \
+    "regexp_replace(btrim(concat_ws(' ', t.first_name, t.last_name)), '[[:space:]]+', ' ', 'g')"
+/* the branches: typed the folded text's parameter, lim the limit's */
+#define PERSON_NAMES(table, order, typed, limit)                                                   \
+    " (SELECT " NAME_SHOWN " AS v FROM " table " t"                                                \
+    "   WHERE " NAME_KEY " >= " typed " AND " NAME_KEY " < " typed " || chr(65535)"                \
+    "     AND starts_with(" NAME_KEY ", " typed ")"                                                \
+    "   ORDER BY " NAME_KEY " " order " LIMIT " limit ")"
+#define PERSON_MAILS(table, order, typed, limit)                                                   \
+    " (SELECT t.email AS v FROM " table " t"                                                       \
+    "   WHERE lower(t.email) >= " typed " AND lower(t.email) < " typed " || chr(65535)"            \
+    "     AND starts_with(lower(t.email), " typed ")"                                              \
+    "   ORDER BY lower(t.email) " order " LIMIT " limit ")"
+/* each kind: the first in order to the limit, then the last one */
+/* clang-format off */
+#define PEOPLE(branch, typed, lim)                                                                 \
+    branch("contacts", "", typed, lim "::int")                                                     \
+    " UNION ALL" branch("contacts", "DESC", typed, "1")                                            \
+    " UNION ALL" branch("leads", "", typed, lim "::int")                                           \
+    " UNION ALL" branch("leads", "DESC", typed, "1")
+
+/* An address has no blank and a name no @ (contacts_email_check, leads_email_check): what was
+ * typed asks only the indexes it can be in. $1 the name folded, $2 the address, $3 the limit;
+ * one kind alone: $1 its text, $2 the limit. */
+static const char people_sql[] =
+    "SELECT m.v FROM (" PEOPLE(PERSON_NAMES, "$1", "$3")
+    " UNION ALL" PEOPLE(PERSON_MAILS, "$2", "$3") ") m";
+static const char people_names_sql[] = "SELECT m.v FROM (" PEOPLE(PERSON_NAMES, "$1", "$2") ") m";
+static const char people_mails_sql[] = "SELECT m.v FROM (" PEOPLE(PERSON_MAILS, "$1", "$2") ") m";
+/* clang-format on */
+
+/* A full name several people have, typed whole, picks nobody (db_campaign_add_person: "3
+ * contacts match; give the e-mail address"): the people with it, contacts if any has it, else
+ * leads, as the add looks them up; when they are more than one, their addresses (column 1,
+ * NULL: none) and the name as offered (column 2). $1: the folded name. */
+static const char same_name_sql[] =
+    "WITH c AS (SELECT t.email, " NAME_SHOWN " AS v FROM contacts t"
+    "            WHERE " NAME_KEY " = btrim($1) ORDER BY lower(t.email) LIMIT $2::int),"
+    "     l AS (SELECT t.email, " NAME_SHOWN " AS v FROM leads t"
+    "            WHERE " NAME_KEY " = btrim($1) AND NOT EXISTS (SELECT FROM c)"
+    "            ORDER BY lower(t.email) LIMIT $2::int),"
+    "     w AS (SELECT * FROM c UNION ALL SELECT * FROM l)"
+    " SELECT w.email, w.v FROM w WHERE (SELECT count(*) FROM w) > 1";
+
+/* The candidates, less the names that pick nobody. */
+struct people {
+    void (*add)(const char *name, void *ctx);
+    void *ctx;
+    char **drop; /* names as offered that several people have */
+    int ndrop;
+};
+
+static void
+add_person(const char *name, void *ctx)
+{
+    struct people *pp = ctx;
+    int i;
+
+    for (i = 0; i < pp->ndrop; i++)
+        if (strcmp(pp->drop[i], name) == 0)
+            return;
+    pp->add(name, pp->ctx);
+}
+
+int
+db_person_names(struct db *db, const char *typed, int limit,
+                void (*add)(const char *name, void *ctx), void *ctx, struct ccrm_err *err)
+{
+    char folded[2][1024], lim[16];
+    const char *params[3] = {folded[0], folded[1], lim};
+    const char *sql = people_sql;
+    struct people pp = {add, ctx, NULL, 0};
+    PGresult *res;
+    int i, n, np = 3, rc = -1;
+
+    snprintf(lim, sizeof lim, "%d", limit);
+    res = db_exec(db, person_typed_sql, 1, &typed, err);
+    if (res == NULL)
+        return -1;
+    str_copy(folded[0], PQgetvalue(res, 0, 0), sizeof folded[0]);
+    str_copy(folded[1], PQgetvalue(res, 0, 1), sizeof folded[1]);
+    PQclear(res);
+    if (strchr(typed, '@') != NULL) {
+        sql = people_mails_sql;
+        params[0] = folded[1];
+        params[1] = lim;
+        np = 2;
+    } else {
+        const char *p2[2] = {folded[0], lim};
+
+        if (strpbrk(typed, " \t") != NULL) {
+            sql = people_names_sql;
+            params[1] = lim;
+            np = 2;
+        }
+        if (folded[0][0] != '\0') {
+            /* a name several people have: their addresses instead */
+            if ((res = db_exec(db, same_name_sql, 2, p2, err)) == NULL)
+                return -1;
+            n = PQntuples(res);
+            pp.drop = xcalloc((size_t)n + 1, sizeof *pp.drop);
+            for (i = 0; i < n; i++) {
+                if (!PQgetisnull(res, i, 0))
+                    add(PQgetvalue(res, i, 0), ctx);
+                pp.drop[pp.ndrop++] = xstrdup(PQgetvalue(res, i, 1));
+            }
+            PQclear(res);
+        }
+    }
+    res = db_exec(db, sql, np, params, err);
+    if (res == NULL)
+        goto out;
+    n = PQntuples(res);
+    for (i = 0; i < n; i++)
+        if (!PQgetisnull(res, i, 0))
+            add_person(PQgetvalue(res, i, 0), &pp);
+    PQclear(res);
+    rc = n;
+out:
+    for (i = 0; i < pp.ndrop; i++)
+        free(pp.drop[i]);
+    free(pp.drop);
+    return rc;
+}
+
+/* Run sql ($1 typed, $2 limit) and add its first column's values. */
+static int
+add_values(struct db *db, const char *sql, const char *typed, int limit,
+           void (*add)(const char *name, void *ctx), void *ctx, struct ccrm_err *err)
+{
+    char lim[16];
+    const char *params[2] = {typed, lim};
+    PGresult *res;
+    int i, n;
+
+    snprintf(lim, sizeof lim, "%d", limit);
+    res = db_exec(db, sql, 2, params, err);
+    if (res == NULL)
+        return -1;
+    n = PQntuples(res);
+    for (i = 0; i < n; i++)
+        if (!PQgetisnull(res, i, 0))
+            add(PQgetvalue(res, i, 0), ctx);
+    PQclear(res);
+    return n;
+}
+
+/* Segments by their names' beginning, folded as accounts' are (see the top: the name index
+ * segments_name_idx is in ICU root order too), in name order, and the last one. */
+#define SEGMENTS(order, limit)                                                                     \
+    " (SELECT s.name FROM segments s"                                                              \
+    "   WHERE ((s.name >= ccrm_fold($1) AND s.name < ccrm_fold($1) || chr(65535))"                 \
+    "       OR (s.name >= lower($1) AND s.name < lower($1) || chr(65535)))"                        \
+    "     AND starts_with(ccrm_fold(s.name), ccrm_fold($1))"                                       \
+    "   ORDER BY s.name " order ", s.id " order " LIMIT " limit ")"
+
+static const char segments_sql[] =
+    "SELECT m.name FROM (" SEGMENTS("", "$2::int") " UNION ALL" SEGMENTS("DESC", "1") ") m";
+
+int
+db_segment_names(struct db *db, const char *typed, int limit,
+                 void (*add)(const char *name, void *ctx), void *ctx, struct ccrm_err *err)
+{
+    return add_values(db, segments_sql, typed, limit, add, ctx, err);
 }

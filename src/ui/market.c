@@ -66,13 +66,25 @@ start(enum mkt_kind kind, int64_t campaign, const char *entity, int64_t id)
     return 0;
 }
 
+/* Ask on the bottom line, starting with mk.text: Tab completes what the question takes where
+ * the `:` command does (a campaign's person to add, a segment). */
+static void
+ask(struct app *app, const char *label, input_cb cb)
+{
+    ui_input_begin(app, label, mk.text, cb, NULL);
+    if (mk.kind == MKT_MEMBER_ADD)
+        ui_input_complete(app, UI_COMPLETE_MEMBERS);
+    else if (mk.kind == MKT_SEGMENT_ADD)
+        ui_input_complete(app, UI_COMPLETE_SEGMENTS);
+}
+
 /* The write failed with rc (1 refused, -1 otherwise): keep the text; offline, ask again now. */
 static void
 failed(struct app *app, int rc, const struct ccrm_err *err, const char *label, input_cb cb)
 {
     mk.kept = 1;
     if (rc == -1 && db_state(app->db) != DB_READY)
-        ui_input_begin(app, label, mk.text, cb, NULL);
+        ask(app, label, cb);
     ui_message_error(app, "%s", err->msg);
 }
 
@@ -217,7 +229,7 @@ mkt_add_segment(struct app *app, int64_t campaign, const char *name)
         do_add_segment(app);
         return;
     }
-    ui_input_begin(app, SEGMENT_LABEL, mk.text, on_add_segment, NULL);
+    ask(app, SEGMENT_LABEL, on_add_segment);
 }
 
 #define MEMBER_LABEL "add (e-mail or full name): "
@@ -269,7 +281,7 @@ mkt_add_member(struct app *app, int64_t campaign, const char *who)
         do_add_member(app);
         return;
     }
-    ui_input_begin(app, MEMBER_LABEL, mk.text, on_add_member, NULL);
+    ask(app, MEMBER_LABEL, on_add_member);
 }
 
 /* "remove the member? (y/n)" takes one key, as it looks: y takes the member out, any other key

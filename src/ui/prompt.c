@@ -94,10 +94,11 @@ add_login(const char *login, const char *prefix, cmd_add_fn add, void *actx)
 }
 
 /* Completion source: account names (open, find) and logins (find) from the database, each
- * starting with what was typed. The names are the database's matches (db_account_names: by
- * their beginning, accents folded as the Accounts search folds them). */
-static void
-names_cb(enum cmd_kind kind, const char *prefix, cmd_add_fn add, void *actx, void *ctx)
+ * starting with what was typed; for a campaign the people it takes (add-member: full names and
+ * e-mail addresses) and segment names (add-segment). The names are the database's matches
+ * (db_account_names: by their beginning, accents folded as the Accounts search folds them). */
+void
+prompt_names(enum cmd_kind kind, const char *prefix, cmd_add_fn add, void *actx, void *ctx)
 {
     struct app *app = ctx;
     struct ccrm_err err;
@@ -106,6 +107,18 @@ names_cb(enum cmd_kind kind, const char *prefix, cmd_add_fn add, void *actx, voi
         return;
     if (kind == CMD_ASSIGN || kind == CMD_HANDOFF) {
         db_logins(app->db, prefix, add, actx, &err);
+        return;
+    }
+    /* a campaign's: a partner sees no campaign, so the add could only fail; and under its
+     * row-level security the ranges of the folded names' index are no index condition
+     * (ccrm_person_name is not leakproof: it is tested after the policy, row by row) */
+    if (kind == CMD_ADD_MEMBER || kind == CMD_ADD_SEGMENT) {
+        if (db_is_partner(app->db))
+            return;
+        if (kind == CMD_ADD_MEMBER)
+            db_person_names(app->db, prefix, NAMES_LIMIT, add, actx, &err);
+        else
+            db_segment_names(app->db, prefix, NAMES_LIMIT, add, actx, &err);
         return;
     }
     db_account_names(app->db, prefix, NAMES_LIMIT, add, actx, &err);
@@ -131,7 +144,7 @@ complete(EditLine *el, int ch)
     struct prompt *p = NULL;
     const LineInfoW *li = el_wline(el);
     struct cmd_completion c;
-    struct cmd_complete_src src = {NULL, names_cb, NULL, 1};
+    struct cmd_complete_src src = {NULL, prompt_names, NULL, 1};
     struct ui *ui;
     struct view *v;
     char *line, list[sizeof ui->msg];

@@ -1715,6 +1715,61 @@ complete_path(struct app *app, int from)
     globfree(&g);
 }
 
+/* Tab in a line that is command kind's argument (m on a campaign: :add-member's), completed
+ * as the `:` prompt completes "add-member ..." (cmd_complete, the same source, prompt_names):
+ * what is before the cursor becomes the candidates' common beginning, letter case and accents
+ * aside; several are listed on the message line. */
+static void
+complete_as_command(struct app *app, enum cmd_kind kind)
+{
+    struct ui *ui = app->ui;
+    struct cmd_complete_src src = {NULL, prompt_names, NULL, 1};
+    struct cmd_completion c;
+    wchar_t save = ui->ibuf[ui->icur], *w;
+    char typed[UI_INPUT_MAX * 4], list[256], *line;
+    size_t n, len = 0;
+    int i, nw;
+
+    ui->ibuf[ui->icur] = L'\0';
+    n = wcstombs(typed, ui->ibuf, sizeof typed);
+    ui->ibuf[ui->icur] = save;
+    if (n == (size_t)-1 || n >= sizeof typed - 1)
+        return;
+    src.ctx = app;
+    line = xasprintf("%s %s", cmd_name(kind), typed);
+    cmd_complete(line, strlen(line), &src, &c);
+    free(line);
+    if (c.n == 0) {
+        ui_message(app, "no completions");
+        cmd_completion_fini(&c);
+        return;
+    }
+    /* the argument starts after the command and its blank: what was typed (its leading blanks
+     * aside) is replaced by the common beginning */
+    w = xcalloc(UI_INPUT_MAX, sizeof *w);
+    n = mbstowcs(w, c.common, UI_INPUT_MAX - 1);
+    nw = n == (size_t)-1 ? -1 : (int)n;
+    for (i = 0; i < ui->icur && ui->ibuf[i] == L' '; i++)
+        ;
+    if (nw >= 0 && i + nw + ui->ilen - ui->icur < UI_INPUT_MAX - 1) {
+        wmemmove(ui->ibuf + i + nw, ui->ibuf + ui->icur, (size_t)(ui->ilen - ui->icur + 1));
+        wmemcpy(ui->ibuf + i, w, (size_t)nw);
+        ui->ilen += i + nw - ui->icur;
+        ui->icur = i + nw;
+    }
+    free(w);
+    if (c.n > 1) {
+        list[0] = '\0';
+        for (i = 0; i < c.n && len + strlen(c.cand[i]) + 3 < sizeof list; i++)
+            len += (size_t)snprintf(list + len, sizeof list - len, "%s  ", c.cand[i]);
+        ui_message(app, "%s%s", list, i < c.n ? "…" : "");
+    } else if (ui->msg[0] != '\0') { /* an earlier Tab's list or "no completions" */
+        ui->msg[0] = '\0';
+        ui->chrome_dirty = 1;
+    }
+    cmd_completion_fini(&c);
+}
+
 /* Tab in the line: the word before the cursor (an @mention, or the login or department asked
  * for) completed from the active logins (and the departments): one match is put in with a
  * blank after it, several give their common beginning and are listed. */
@@ -1732,6 +1787,11 @@ input_complete(struct app *app)
 
     if (ui->icomplete == UI_COMPLETE_FILES) {
         complete_path(app, 0);
+        return;
+    }
+    if (ui->icomplete == UI_COMPLETE_MEMBERS || ui->icomplete == UI_COMPLETE_SEGMENTS) {
+        complete_as_command(app, ui->icomplete == UI_COMPLETE_MEMBERS ? CMD_ADD_MEMBER
+                                                                      : CMD_ADD_SEGMENT);
         return;
     }
     if (ui->icomplete == UI_COMPLETE_ARG_FILES) {

@@ -7,6 +7,7 @@
 #include <wchar.h>
 
 #include "ccrm/app.h"
+#include "ccrm/cmd.h"
 #include "ccrm/ui.h"
 
 enum ui_pair {
@@ -225,14 +226,17 @@ void ui_input_shorter(struct app *app, const char *mid, const char *shortest);
 void ui_input_select(struct app *app);
 /* What Tab completes in the line just begun: the login or department being typed (a, h), an
  * @mention anywhere in the text (comments, notes, chat), a file name (the line is a path:
- * saving an attachment), or the path after the line's first word (":attach PATH" in the reply
- * form). */
+ * saving an attachment), the path after the line's first word (":attach PATH" in the reply
+ * form), or the whole line as a command's argument, as the `:` prompt completes it (m on a
+ * campaign: what :add-member takes). */
 enum ui_complete {
     UI_COMPLETE_NONE,
     UI_COMPLETE_PEOPLE,
     UI_COMPLETE_MENTIONS,
     UI_COMPLETE_FILES,
-    UI_COMPLETE_ARG_FILES
+    UI_COMPLETE_ARG_FILES,
+    UI_COMPLETE_MEMBERS, /* the line is :add-member's argument (m): a full name or address */
+    UI_COMPLETE_SEGMENTS /* the line is :add-segment's argument: a segment's name */
 };
 void ui_input_complete(struct app *app, enum ui_complete kind);
 /* A question on the bottom line answered by one key, as it looks ("replace it? (y/n)", "save
@@ -289,6 +293,10 @@ int prompt_key(struct app *app, wint_t key, int fkey);
 void prompt_draw(struct app *app, int y);
 /* el_end() and free; call before endwin(). Accepts NULL. */
 void prompt_free(struct prompt **pp);
+/* The `:` prompt's completion source (struct cmd_complete_src, ctx: the app): what the
+ * database offers for command kind's argument typed so far (account names, logins, a campaign's
+ * people, segment names), each already matched (src.matched). */
+void prompt_names(enum cmd_kind kind, const char *prefix, cmd_add_fn add, void *actx, void *ctx);
 /* Go to tab t (closing detail views), as the 1-9 keys do: 0, or -1 when it did not (said: a
  * view open has unsaved input, or the tab is not the role's). */
 int ui_switch_tab(struct app *app, int t);

@@ -271,6 +271,60 @@ test_complete_utf8(void **state)
     cmd_completion_fini(&c);
 }
 
+/* What the source was asked last: the command kind and the text typed */
+static enum cmd_kind asked_kind;
+static char asked[64];
+
+static void
+names_people(enum cmd_kind kind, const char *prefix, cmd_add_fn add, void *actx, void *ctx)
+{
+    (void)ctx;
+    asked_kind = kind;
+    snprintf(asked, sizeof asked, "%s", prefix);
+    if (kind == CMD_ADD_SEGMENT) {
+        add("German manufacturers", actx);
+        return;
+    }
+    add("Anna Roth", actx);
+    add("Anna Rothmann", actx);
+    add("anna.roth@example.com", actx);
+}
+
+/* :add-member and :add-segment complete their whole argument, blanks and all (a full name, a
+ * segment's name), from the source: it is asked with the command's kind and all that was
+ * typed after the command, and what it offers is taken as it comes (src.matched). */
+static void
+test_complete_members(void **state)
+{
+    struct cmd_complete_src src = {NULL, names_people, NULL, 1};
+    struct cmd_completion c;
+    const char *l;
+
+    (void)state;
+    l = "add-member anna r";
+    assert_int_equal(cmd_complete(l, strlen(l), &src, &c), 3);
+    assert_int_equal(asked_kind, CMD_ADD_MEMBER);
+    assert_string_equal(asked, "anna r");
+    assert_int_equal(c.start, strlen("add-member "));
+    assert_string_equal(c.common, "anna r"); /* "anna." and "Anna R": what was typed stays */
+    assert_int_equal(c.is_cmd, 0);
+    cmd_completion_fini(&c);
+    l = ":add-m   Anna Roth";
+    assert_int_equal(cmd_complete(l, strlen(l), &src, &c), 3);
+    assert_string_equal(asked, "Anna Roth"); /* a command's prefix, blanks before the text */
+    assert_int_equal(c.start, strlen(":add-m   "));
+    cmd_completion_fini(&c);
+    l = "add-segment ger";
+    assert_int_equal(cmd_complete(l, strlen(l), &src, &c), 1);
+    assert_int_equal(asked_kind, CMD_ADD_SEGMENT);
+    assert_string_equal(c.common, "German manufacturers");
+    cmd_completion_fini(&c);
+    src.names = NULL; /* no source (no database): nothing */
+    assert_int_equal(cmd_complete(l, strlen(l), &src, &c), 0);
+    assert_string_equal(c.common, "");
+    cmd_completion_fini(&c);
+}
+
 /* The action table (src/ui/commands.c): every action has help and something to run, names are
  * unique, a key means one thing on any one kind of record, and every command kind has exactly
  * one action. */
@@ -435,15 +489,11 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_table),
-        cmocka_unit_test(test_parse_long_arg),
-        cmocka_unit_test(test_complete_table),
-        cmocka_unit_test(test_complete_cursor),
-        cmocka_unit_test(test_fold_utf8),
-        cmocka_unit_test(test_complete_utf8),
-        cmocka_unit_test(test_actions),
-        cmocka_unit_test(test_open_number),
-        cmocka_unit_test(test_open_numbers_none_has),
+        cmocka_unit_test(test_parse_table),      cmocka_unit_test(test_parse_long_arg),
+        cmocka_unit_test(test_complete_table),   cmocka_unit_test(test_complete_cursor),
+        cmocka_unit_test(test_fold_utf8),        cmocka_unit_test(test_complete_utf8),
+        cmocka_unit_test(test_complete_members), cmocka_unit_test(test_actions),
+        cmocka_unit_test(test_open_number),      cmocka_unit_test(test_open_numbers_none_has),
     };
 
     /* the client runs in the user's locale; names outside ASCII need a UTF-8 one */
