@@ -1173,7 +1173,9 @@ BEGIN
     FOR i IN 1 .. 10 LOOP
         PERFORM set_config('role', (ARRAY['sam', 'marco', 'zoe', 'sofia', 'kenji', 'sam', 'sofia',
                                           'priya', 'zoe', 'kenji'])[i], true);
-        INSERT INTO tickets (subject, body, priority, product, queue, account_id, channel)
+        -- each reported by a person of its account (its first contact), whom `r` answers
+        INSERT INTO tickets (subject, body, priority, product, queue, account_id, channel,
+                             contact_id)
         VALUES ((ARRAY['Wrong VAT rate on the invoice', 'Webhook deliveries failing',
                        'Login fails after the update', 'Cannot export the yearly report',
                        'Enterprise SSO broken', 'Refund for a double payment',
@@ -1187,7 +1189,9 @@ BEGIN
                 (ARRAY[NULL, NULL, NULL, NULL, NULL, 'billing', NULL, NULL, NULL, NULL])[i],
                 v_acc[1 + (i * 5) % 12],
                 (ARRAY['email', 'web', 'phone', 'email', 'phone', 'email', 'web', 'email', 'chat',
-                       'web'])[i])
+                       'web'])[i],
+                (SELECT c.id FROM contacts c WHERE c.account_id = v_acc[1 + (i * 5) % 12]
+                  ORDER BY c.id LIMIT 1))
         RETURNING id INTO v_t;
         n_tic := n_tic + 1;
         -- the customer's own words are on the timeline (as the one who logged it), by the
