@@ -998,6 +998,12 @@ BEGIN
         UPDATE tickets t SET created_at = k.started
           FROM (SELECT c.ticket_id, min(c.started_at) AS started FROM sla_clocks c GROUP BY 1) k
          WHERE k.ticket_id = t.id;
+        -- ...and the customer's words that opened such a ticket are from when it came in
+        UPDATE interactions i SET at = t.created_at
+          FROM tickets t
+         WHERE i.ticket_id = t.id AND i.direction = 'in' AND i.subject = 'Ticket opened'
+           AND i.at > t.created_at
+           AND EXISTS (SELECT 1 FROM sla_clocks k WHERE k.ticket_id = t.id);
         PERFORM set_config('session_replication_role', v_srr, true);
         FOR r IN SELECT l.list FROM search_block_lists l ORDER BY l.list LOOP
             PERFORM ccrm_search_blocks_rebuild(r.list);

@@ -13,6 +13,18 @@ for t in accounts contacts leads opportunities tickets; do
 done
 check "no audit row or event was written for the stamps" \
     test "$(q "select count(*) from events where 'updated_at' = any(changed) or 'created_at' = any(changed)")" = 0
+# the new tickets with service-level clocks came in when their clocks started: the customer's
+# words that opened each are from then too, and each was reported by someone to answer
+routed="select t.id from tickets t where exists (select 1 from sla_clocks k where k.ticket_id = t.id)"
+check "there are routed tickets with clocks ($(q "select count(*) from ($routed) r"))" \
+    test "$(q "select count(*) from ($routed) r")" -ge 10
+check "no routed ticket's opening message is later than the ticket" \
+    test "$(q "select count(*) from interactions i join tickets t on t.id = i.ticket_id
+               where i.subject = 'Ticket opened' and i.at > t.created_at and t.id in ($routed)")" = 0
+check "some of them came in days ago" \
+    test "$(q "select count(*) from interactions i where i.subject = 'Ticket opened'
+               and i.at < now() - interval '1 day' and i.ticket_id in ($routed)")" -ge 1
+check "each has a requester" test "$(q "select count(*) from tickets where contact_id is null and id in ($routed)")" = 0
 # (the lists' search blocks, cut again for that order, are checked against plain SQL by
 # test_search_blocks.sh and tui/test_search_blocks.sh, which run on the demo data)
 
