@@ -242,6 +242,22 @@ export_lost() {
 TMUX_SOCK=ccrm-test-$$
 tmx() { tmux -L "$TMUX_SOCK" -f /dev/null "$@"; }
 
+# _tmx_new ARGS...: tmux new-session -d with the clients' environment. Right after a `tmx
+# kill-server` the old server may still be ending and answer a new session with "server exited
+# unexpectedly" (CI, test_quit_unsaved): then again, for up to two seconds.
+_tmx_new() {
+    local i
+    for ((i = 0; i < 40; i++)); do
+        tmx new-session -d -e LANG=C.UTF-8 -e LC_ALL=C.UTF-8 -e TERM=tmux-256color \
+            -e ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" "$@" 2>"$TEST_TMP/tmux.err" &&
+            return 0
+        grep -q 'server exited unexpectedly\|no server running\|lost server\|duplicate session' "$TEST_TMP/tmux.err" || break
+        nap
+    done
+    cat "$TEST_TMP/tmux.err" >&2
+    return 1
+}
+
 # tui_start COLS ROWS command...: start a session "t" running the command in a pane.
 tui_start() {
     local cols=$1 rows=$2
@@ -250,9 +266,7 @@ tui_start() {
     # No leak check in sanitizer builds driven through tmux: when the terminal is torn down
     # while the program exits, LeakSanitizer's stop-the-world can deadlock and leave a
     # process spinning (seen here); leaks are checked in the batch tests and under valgrind.
-    tmx new-session -d -s t -x "$cols" -y "$rows" -e LANG=C.UTF-8 -e LC_ALL=C.UTF-8 \
-        -e TERM=tmux-256color -e ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
-        "sleep 600"
+    _tmx_new -s t -x "$cols" -y "$rows" "sleep 600"
     on_exit "tmx kill-server; rm -f ${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$TMUX_SOCK"
     tmx set-option -t =t: remain-on-exit on
     # the exit status goes to a file: tmux's #{pane_dead_status} is not always filled in
@@ -264,9 +278,7 @@ tui_start() {
 client() {
     local s=$1 cols=$2 rows=$3
     shift 3
-    tmx new-session -d -s "$s" -x "$cols" -y "$rows" -e LANG=C.UTF-8 -e LC_ALL=C.UTF-8 \
-        -e TERM=tmux-256color -e ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
-        "$(printf '%q ' "$@")"
+    _tmx_new -s "$s" -x "$cols" -y "$rows" "$(printf '%q ' "$@")"
 }
 screen_of() { tmx capture-pane -t "=$1:" -p; }
 wait_in() { # SESSION TEXT [SECONDS]
