@@ -998,6 +998,15 @@ BEGIN
         UPDATE tickets t SET created_at = k.started
           FROM (SELECT c.ticket_id, min(c.started_at) AS started FROM sla_clocks c GROUP BY 1) k
          WHERE k.ticket_id = t.id;
+        -- a campaign's members were added when its mail went out (before their first
+        -- response), not at the load: the deals their accounts opened since are the
+        -- campaign's influence (ccrm_campaign_results)
+        UPDATE campaign_members m SET created_at = f.first_at - interval '1 hour'
+          FROM (SELECT x.campaign_id, x.contact_id, x.lead_id, min(x.at) AS first_at
+                  FROM campaign_responses x GROUP BY 1, 2, 3) f
+         WHERE f.campaign_id = m.campaign_id AND f.contact_id IS NOT DISTINCT FROM m.contact_id
+           AND f.lead_id IS NOT DISTINCT FROM m.lead_id
+           AND f.first_at - interval '1 hour' < m.created_at;
         -- ...and the customer's words that opened such a ticket are from when it came in
         UPDATE interactions i SET at = t.created_at
           FROM tickets t

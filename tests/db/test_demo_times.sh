@@ -25,6 +25,14 @@ check "some of them came in days ago" \
     test "$(q "select count(*) from interactions i where i.subject = 'Ticket opened'
                and i.at < now() - interval '1 day' and i.ticket_id in ($routed)")" -ge 1
 check "each has a requester" test "$(q "select count(*) from tickets where contact_id is null and id in ($routed)")" = 0
+# a campaign's members were added before their first response (when its mail went out), so
+# the deals their accounts opened since show as the campaign's influence
+check "no campaign member was added after its first response" \
+    test "$(q "select count(*) from campaign_members m join campaign_responses r
+               on r.campaign_id = m.campaign_id and r.contact_id is not distinct from m.contact_id
+              and r.lead_id is not distinct from m.lead_id where r.at < m.created_at")" = 0
+inf=$(q "select sum(deals_influenced) from ccrm_campaign_results(null)")
+check "the demo's campaigns influenced deals ($inf)" test "${inf:-0}" -gt 0
 # (the lists' search blocks, cut again for that order, are checked against plain SQL by
 # test_search_blocks.sh and tui/test_search_blocks.sh, which run on the demo data)
 
