@@ -23,6 +23,25 @@
 #include "ccrm/util.h"
 #include "db_int.h"
 
+/* Run sql with its parameters and hand each row's first value (NULLs aside) to add: every
+ * completion below ends in it. Returns the number of rows, or -1 with err set. */
+static int
+add_names(struct db *db, const char *sql, int np, const char *const *params,
+          void (*add)(const char *name, void *ctx), void *ctx, struct ccrm_err *err)
+{
+    PGresult *res = db_exec(db, sql, np, params, err);
+    int i, n;
+
+    if (res == NULL)
+        return -1;
+    n = PQntuples(res);
+    for (i = 0; i < n; i++)
+        if (!PQgetisnull(res, i, 0))
+            add(PQgetvalue(res, i, 0), ctx);
+    PQclear(res);
+    return n;
+}
+
 /* One branch: the names in the range from `from` (see the top) that start with $2 (what was
  * typed as a LIKE pattern of a beginning), in an order, to a limit ($3: the limit asked for).
  * The search column is the index's too: the walk stays index-only. */
@@ -54,7 +73,6 @@ db_account_names(struct db *db, const char *typed, int limit,
 {
     char *contains = like_contains(typed), lim[16];
     const char *params[3];
-    PGresult *res;
     int i, n;
 
     /* "%text%" without its first %: the text at the beginning */
@@ -64,14 +82,8 @@ db_account_names(struct db *db, const char *typed, int limit,
     params[2] = lim;
     for (i = 0; typed[i] != '\0' && (unsigned char)typed[i] < 0x80; i++)
         ;
-    res = db_exec(db, typed[i] != '\0' ? names_typed_sql : names_sql, 3, params, err);
+    n = add_names(db, typed[i] != '\0' ? names_typed_sql : names_sql, 3, params, add, ctx, err);
     free(contains);
-    if (res == NULL)
-        return -1;
-    n = PQntuples(res);
-    for (i = 0; i < n; i++)
-        add(PQgetvalue(res, i, 0), ctx);
-    PQclear(res);
     return n;
 }
 
@@ -195,7 +207,7 @@ db_person_names(struct db *db, const char *typed, int limit,
     const char *sql = people_sql;
     struct people pp = {add, ctx, NULL, 0};
     PGresult *res;
-    int i, n, np = 3, rc = -1;
+    int i, n, np = 3, rc;
 
     snprintf(lim, sizeof lim, "%d", limit);
     res = db_exec(db, person_typed_sql, 1, &typed, err);
@@ -231,42 +243,11 @@ db_person_names(struct db *db, const char *typed, int limit,
             PQclear(res);
         }
     }
-    res = db_exec(db, sql, np, params, err);
-    if (res == NULL)
-        goto out;
-    n = PQntuples(res);
-    for (i = 0; i < n; i++)
-        if (!PQgetisnull(res, i, 0))
-            add_person(PQgetvalue(res, i, 0), &pp);
-    PQclear(res);
-    rc = n;
-out:
+    rc = add_names(db, sql, np, params, add_person, &pp, err);
     for (i = 0; i < pp.ndrop; i++)
         free(pp.drop[i]);
     free(pp.drop);
     return rc;
-}
-
-/* Run sql ($1 typed, $2 limit) and add its first column's values. */
-static int
-add_values(struct db *db, const char *sql, const char *typed, int limit,
-           void (*add)(const char *name, void *ctx), void *ctx, struct ccrm_err *err)
-{
-    char lim[16];
-    const char *params[2] = {typed, lim};
-    PGresult *res;
-    int i, n;
-
-    snprintf(lim, sizeof lim, "%d", limit);
-    res = db_exec(db, sql, 2, params, err);
-    if (res == NULL)
-        return -1;
-    n = PQntuples(res);
-    for (i = 0; i < n; i++)
-        if (!PQgetisnull(res, i, 0))
-            add(PQgetvalue(res, i, 0), ctx);
-    PQclear(res);
-    return n;
 }
 
 /* Segments by their names' beginning, folded as accounts' are (see the top: the name index
@@ -285,5 +266,9 @@ int
 db_segment_names(struct db *db, const char *typed, int limit,
                  void (*add)(const char *name, void *ctx), void *ctx, struct ccrm_err *err)
 {
-    return add_values(db, segments_sql, typed, limit, add, ctx, err);
+    char lim[16];
+    const char *params[2] = {typed, lim};
+
+    snprintf(lim, sizeof lim, "%d", limit);
+    return add_names(db, segments_sql, 2, params, add, ctx, err);
 }
