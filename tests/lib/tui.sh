@@ -36,6 +36,27 @@ wait_until() {
     for ((i = 0; i < n; i++)); do "$@" && return 0; nap; done
     return 1
 }
+# tab_to LABEL [MAX]: Tab through a form until its cursor (▸) is on LABEL (MAX Tabs, 20 unless
+# told). Each Tab waits for the cursor to move before the screen is read again: a loop that
+# read the screen and sent Tab at once sent Tabs faster than the client painted, went round
+# the form past the field and failed (tui/test_conflict_long_text in CI).
+tab_to() {
+    local max=${2:-20} i j at now
+    for ((i = 0; i <= max; i++)); do
+        at=$(screen | grep -m1 -F '▸' || true)
+        [[ $at == *"▸ $1"* ]] && return 0
+        ((i < max)) || break
+        keys Tab
+        for ((j = 0; j < 100; j++)); do
+            now=$(screen | grep -m1 -F '▸' || true)
+            [ "$now" != "$at" ] && break
+            nap
+        done
+    done
+    echo "--- screen while tabbing to: ▸ $1" >&2
+    screen >&2
+    return 1
+}
 # sql_is SQL EXPECTED: does the query (as the superuser) return EXPECTED?
 sql_is() { [ "$(psqlc -c "$1")" = "$2" ]; }
 # wait_sql SQL EXPECTED: wait until the query returns EXPECTED (5 s)

@@ -19,11 +19,7 @@ prompt "open Langtext Konflikt GmbH"
 check "the account opens" wait_for "line 1" 10
 keys e
 check "its form" wait_for "Edit account #$acc" 10
-for i in $(seq 15); do
-    screen | grep -q "▸ About" && break
-    keys Tab
-done
-check "on About, the description" wait_for "▸ About" 5
+check "on About, the description" tab_to About 15
 for i in $(seq 35); do keys Down; done
 keys End
 keys -l " mine"
