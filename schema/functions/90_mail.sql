@@ -1775,6 +1775,7 @@ $$;
 --            recognise a retry and the customer's answer finds its way back.
 --   files:   names, types and contents: files attached (ccrm_mail_out_attach, as a document's
 --            PDF is); the mail goes as a multipart/mixed with each in base64
+--   status:  an answer to a new ticket opens it (new -> open); other statuses stay
 -- Staff only (partners: 42501 after the visibility check); runs with the caller's rights.
 -- ---------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION ccrm_mail_reply(p_entity text, p_id bigint, p_body text,
@@ -1926,6 +1927,12 @@ BEGIN
             p_body, now(), v_ticket, v_contact, v_lead, v_account, v_opp, v_ix)
     RETURNING id INTO v_id;
     PERFORM ccrm_mail_out_attach(v_id, p_names, p_types, p_contents);
+    -- someone works on it now: an answer to a new ticket opens it, as helpdesks do (a ticket
+    -- stays "new" until someone touched it). Any other status is the person's to set: pending
+    -- waits for the customer and pauses the clocks of policies that pause on it.
+    IF v_ticket IS NOT NULL THEN
+        UPDATE tickets t SET status = 'open' WHERE t.id = v_ticket AND t.status = 'new';
+    END IF;
     PERFORM pg_notify('ccrm', '');
     RETURN v_id;
 END

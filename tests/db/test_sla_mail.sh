@@ -25,6 +25,7 @@ clock() { q "select coalesce(string_agg((met_at is not null)::text, ',' order by
 "$CCRM" -d "$PG_CONN" --mail-in --queue support <"$D/01-alternative.eml" || fail "deliver 01"
 TK=$(q "select ticket_id from messages where direction = 'in' order by id desc limit 1")
 check "the mail's ticket has a running first-response clock" test "$(clock "$TK" first_response)" = false
+check "the mail's ticket is new" test "$(q "select status from tickets where id = $TK")" = new
 
 # ---- sendmail refuses the answer: it is on the timeline, the clock runs on
 touch "$T/fail"
@@ -36,6 +37,8 @@ check "sendmail failing: --reply exits 0, the answer queued" \
 check "the answer is on the timeline" \
     test "$(q "select count(*) from interactions where ticket_id = $TK and direction = 'out' and channel = 'email'")" = 1
 check "an answer not sent meets no response clock" test "$(clock "$TK" first_response)" = false
+check "the answer opened the new ticket, in sofia's name" \
+    test "$(q "select t.status || ' ' || (select a.actor from audit a where a.entity = 'tickets' and a.entity_id = t.id and a.op = 'update' order by a.id desc limit 1) from tickets t where t.id = $TK")" = "open sofia"
 # two hours pass while it is retried
 q "update sla_clocks set started_at = started_at - interval '2 hours', running_since = running_since - interval '2 hours'
     where ticket_id = $TK; select ccrm_sla_recompute(array(select id from sla_clocks where ticket_id = $TK))" >/dev/null
@@ -66,6 +69,10 @@ check "an answer written before the question was asked meets no clock of it" \
     test "$rc $(q "select status from messages where id = $M2") $(clock "$TK" next_response)" = "0 sent false"
 run sofia --reply "$TK" --body-file "$T/answer.txt"
 check "the next answer sent meets it" test "$rc $(clock "$TK" next_response)" = "0 true"
+as sofia -c "update tickets set status = 'pending' where id = $TK" >/dev/null
+run sofia --reply "$TK" --body-file "$T/answer.txt" --no-send
+check "an answer to a pending ticket leaves it pending" \
+    test "$rc $(q "select status from tickets where id = $TK")" = "0 pending"
 
 # ---- a call logged by hand still counts when it is logged
 "$CCRM" -d "$PG_CONN" --mail-in --queue support <"$D/03-base64-utf8.eml" || fail "deliver 03"

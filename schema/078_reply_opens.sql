@@ -1,0 +1,13 @@
+-- ccrm schema, migration 078: an answer to a new ticket opens it.
+--
+-- A ticket answered by mail (r in the client, ccrm --reply) stayed "new", so the Tickets list
+-- and the Dashboard counted it among the tickets nobody had touched yet. ccrm_mail_reply()
+-- (schema/functions/90_mail.sql) now moves a new ticket to "open" in the same transaction as
+-- the answer, as the writer, so the status rule, the audit and the SLA clocks see an ordinary
+-- status change. Other statuses stay what the person set.
+--
+-- Tickets answered before this migration keep their status: whether someone meant to leave
+-- them new is not known, and a migration does not change a queue's work under its agents.
+-- (No table changes: the function is refreshed by every migration; this file moves the
+-- version so clients ask for --migrate.)
+SELECT 1;
