@@ -638,3 +638,34 @@ BEGIN
 END
 $$;
 SELECT ccrm_set_execute('ccrm_ticket_signal(bigint,text)', 'ccrm_internal', 'ccrm_partner');
+
+-- An Inbox line's news without its record (the Inbox's Note column; the Record column beside it
+-- names the record): a note that begins with it, "ticket #155 Enterprise SSO broken: first
+-- response target breached at ..." (the scheduler, ccrm_tick), "account #238 Söderberg AG: tier
+-- changed" (a followed record), "new ticket #159 Printer down routed to you by rule #6"
+-- (routing), shows from where its news starts: at 80 columns the record's name took the whole
+-- column and the news was cut. p_name is the record's name now (NULL when it cannot be read):
+-- a note written before the record was renamed keeps the name it was written with, without
+-- the number. The full note stays in the table (digests, the toast).
+CREATE OR REPLACE FUNCTION ccrm_inbox_news(p_note text, p_entity text, p_id bigint, p_name text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+    SELECT CASE
+        WHEN p_note IS NULL THEN ''
+        WHEN p_entity IS NULL OR p_id IS NULL THEN p_note
+        WHEN starts_with(p_note, r.ref || ' ' || p_name || ': ')
+            THEN substr(p_note, length(r.ref || ' ' || p_name || ': ') + 1)
+        WHEN starts_with(p_note, 'new ' || r.ref || ' ' || p_name || ' ')
+            THEN substr(p_note, length('new ' || r.ref || ' ' || p_name || ' ') + 1)
+        WHEN starts_with(p_note, r.ref || ': ')
+            THEN substr(p_note, length(r.ref || ': ') + 1)
+        WHEN starts_with(p_note, r.ref || ' ')
+            THEN substr(p_note, length(r.ref || ' ') + 1)
+        ELSE p_note
+    END
+      FROM (SELECT CASE p_entity WHEN 'opportunities' THEN 'deal'
+                   ELSE rtrim(p_entity, 's') END || ' #' || p_id AS ref) r
+$$;
+SELECT ccrm_set_execute('ccrm_inbox_news(text,text,bigint,text)', 'ccrm_internal', 'ccrm_partner');

@@ -1453,10 +1453,11 @@ static const struct entity_column inbox_cols[] = {
      * longest text of the list (a change, a mention): it takes all the room left, also what
      * From and Record (snug) do not need */
     {.name = "Note",
-     .sql = "CASE WHEN a.count > 1 THEN '×' || a.count || ' ' ELSE '' END || coalesce(a.note, '')",
+     .sql = INBOX_NEWS,
      .min = 16,
      .weight = 40,
-     .priority = 2},
+     .priority = 2,
+     .partner_sql = INBOX_NEWS_PARTNER},
     /* an unread entry that came in quiet hours (or for someone who takes a digest) did not
      * ping: held for the next digest, or listed in one already (schema/019) */
     {.name = "Digest",
@@ -1469,6 +1470,8 @@ static const struct entity_column inbox_cols[] = {
     {.name = "entity", .sql = "coalesce(a.entity, '')", .hidden = 1},
     {.name = "entity_id", .sql = "coalesce(a.entity_id::text, '')", .hidden = 1},
     {.name = "unread", .sql = "(a.read_at IS NULL)::text", .hidden = 1},
+    /* the whole note, the record named in it as written (the toast of a scheduler's notice) */
+    {.name = "whole_note", .sql = "coalesce(a.note, '')", .hidden = 1},
 };
 
 static const struct entity_sort inbox_sorts[] = {

@@ -42,10 +42,10 @@
 
 /* An inbox row names its record: looked up by id in the record's table (through RLS, so a
  * record one may no longer see shows by number only). */
-/* an Inbox line's record: its name and (kind #id); a partner's without campaigns, which he may
- * not read (every table a statement names is checked, also in a branch not taken) */
-#define INBOX_RECORD_OF(more)                                                                      \
-    "coalesce(CASE a.entity"                                                                       \
+/* an Inbox line's record's name, NULL when it cannot be read; a partner's without campaigns,
+ * which he may not read (every table a statement names is checked, also in a branch not taken) */
+#define INBOX_NAME_OF(more)                                                                        \
+    "CASE a.entity"                                                                                \
     " WHEN 'accounts' THEN (SELECT r.name FROM accounts r WHERE r.id = a.entity_id)"               \
     " WHEN 'contacts' THEN (SELECT concat_ws(' ', r.first_name, r.last_name) FROM contacts r"      \
     "   WHERE r.id = a.entity_id)"                                                                 \
@@ -53,12 +53,22 @@
     "   WHERE r.id = a.entity_id)"                                                                 \
     " WHEN 'opportunities' THEN (SELECT r.name FROM opportunities r WHERE r.id = a.entity_id)"     \
     " WHEN 'tickets' THEN (SELECT r.subject FROM tickets r WHERE r.id = a.entity_id)" more         \
-    " END || ' ', '') || '(' || CASE a.entity WHEN 'opportunities' THEN 'deal'"                    \
+    " END"
+#define INBOX_NAME                                                                                 \
+    INBOX_NAME_OF(" WHEN 'campaigns' THEN (SELECT r.name FROM campaigns r WHERE r.id = a.entity_id)")
+#define INBOX_NAME_PARTNER INBOX_NAME_OF("")
+/* ... and the Record column: its name and (kind #id) */
+#define INBOX_RECORD_OF(name)                                                                      \
+    "coalesce(" name " || ' ', '') || '(' || CASE a.entity WHEN 'opportunities' THEN 'deal'"       \
     " ELSE rtrim(a.entity, 's') END || ' #' || a.entity_id || ')'"
-#define INBOX_RECORD                                                                               \
-    INBOX_RECORD_OF(                                                                               \
-        " WHEN 'campaigns' THEN (SELECT r.name FROM campaigns r WHERE r.id = a.entity_id)")
-#define INBOX_RECORD_PARTNER INBOX_RECORD_OF("")
+#define INBOX_RECORD INBOX_RECORD_OF(INBOX_NAME)
+#define INBOX_RECORD_PARTNER INBOX_RECORD_OF(INBOX_NAME_PARTNER)
+/* ... and the Note column: the news, without the record when the note begins with it */
+#define INBOX_NEWS_OF(name)                                                                        \
+    "CASE WHEN a.count > 1 THEN '×' || a.count || ' ' ELSE '' END"                                 \
+    " || ccrm_inbox_news(a.note, a.entity, a.entity_id, " name ")"
+#define INBOX_NEWS INBOX_NEWS_OF(INBOX_NAME)
+#define INBOX_NEWS_PARTNER INBOX_NEWS_OF(INBOX_NAME_PARTNER)
 
 /* ---- detail views: the timelines and related lines (src/db/detail.c runs them) ---- */
 

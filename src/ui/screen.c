@@ -719,8 +719,9 @@ on_event(const struct event *ev, void *ctx)
 
 /* The toast of the scheduler's notice to me in its entry's words: "Inbox: SLA breach: ticket
  * #12 Printer down: first response target breached at 2026-11-20 09:00" (the note names the
- * ticket and the clock: schema/functions/90_service.sql, ccrm_tick). Left as it is ("Inbox:
- * SLA breach") when the entry cannot be read. */
+ * ticket and the clock: schema/functions/90_service.sql, ccrm_tick; the hidden whole_note
+ * column, since the Note column leaves out the record). Left as it is ("Inbox: SLA breach")
+ * when the entry cannot be read. */
 static void
 sched_toast(struct app *app, struct wake *w)
 {
@@ -735,7 +736,7 @@ sched_toast(struct app *app, struct wake *w)
     if (lq.e == NULL || lq.e->list == NULL)
         return;
     for (c = 0; c < lq.e->list->ncols; c++)
-        if (strcmp(lq.e->list->cols[c].name, "Note") == 0)
+        if (strcmp(lq.e->list->cols[c].name, "whole_note") == 0)
             note = c;
     if (note < 0 || db_list_fetch_one(app->db, &lq, w->sched_id, &r, &err) != 1)
         return;

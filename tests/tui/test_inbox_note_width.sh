@@ -48,6 +48,24 @@ check "at 80 columns: When, Kind, From, Record and Note, as before" \
 check "... Record keeps no blank room there either" wait_until note_after_record
 shown=$(note_shown)
 check "... 16 characters or more of it (${#shown}: '$shown')" test "${#shown}" -ge 16
+
+# ---- notes that begin with their record (the scheduler's, routing's): the Note shows their news
+tk=$(q "insert into tickets (subject, account_id) values ('Nightly export to the warehouse stalls', $acc) returning id" | head -n 1)
+tk2=$(q "insert into tickets (subject, account_id) values ('Renamed since', $acc) returning id" | head -n 1)
+q "insert into inbox (login, kind, entity, entity_id, note) values
+   ('bea', 'sla_breach', 'tickets', $tk, 'ticket #$tk Nightly export to the warehouse stalls: first response target breached at 2026-12-07 03:44'),
+   ('bea', 'routed', 'tickets', $tk, 'new ticket #$tk Nightly export to the warehouse stalls routed to you by rule #6 (support)'),
+   ('bea', 'sla_warning', 'tickets', $tk2, 'ticket #$tk2 Old subject: first response due at 2026-12-07 08:20')" >/dev/null
+check "the entries come in live" wait_for "Old subject" 10
+
+check "a breach's Note is its news, not the ticket again" line_has "sla breach" " first response"
+check "... routing's too" line_has "routed " " routed to you"
+check "... a note naming the record as it was then called keeps that name, not the number" \
+    line_has "sla warning" " Old subject: fi"
+check "... and no row's Note names its ticket by number" \
+    bash -c "! tmux -L $TMUX_SOCK capture-pane -t =t: -p | grep '^[0-9][0-9]-[0-9][0-9] ' | grep -qE 'ticket #($tk|$tk2) '"
+check "ccrm_inbox_news: a deal's note, no note, a record not readable" \
+    sql_is "select ccrm_inbox_news('deal #5 X: y', 'opportunities', 5, 'X') || '|' || ccrm_inbox_news(null, 'tickets', 1, 'a') || '|' || ccrm_inbox_news('ticket #1: z', 'tickets', 1, null)" "y||z"
 keys q
 check "q quits" wait_exit
 done_testing
