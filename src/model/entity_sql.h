@@ -52,10 +52,10 @@
     " WHEN 'leads' THEN (SELECT concat_ws(' ', r.first_name, r.last_name) FROM leads r"            \
     "   WHERE r.id = a.entity_id)"                                                                 \
     " WHEN 'opportunities' THEN (SELECT r.name FROM opportunities r WHERE r.id = a.entity_id)"     \
-    " WHEN 'tickets' THEN (SELECT r.subject FROM tickets r WHERE r.id = a.entity_id)" more         \
-    " END"
+    " WHEN 'tickets' THEN (SELECT r.subject FROM tickets r WHERE r.id = a.entity_id)" more " END"
 #define INBOX_NAME                                                                                 \
-    INBOX_NAME_OF(" WHEN 'campaigns' THEN (SELECT r.name FROM campaigns r WHERE r.id = a.entity_id)")
+    INBOX_NAME_OF(                                                                                 \
+        " WHEN 'campaigns' THEN (SELECT r.name FROM campaigns r WHERE r.id = a.entity_id)")
 #define INBOX_NAME_PARTNER INBOX_NAME_OF("")
 /* ... and the Record column: its name and (kind #id) */
 #define INBOX_RECORD_OF(name)                                                                      \
@@ -65,7 +65,7 @@
 #define INBOX_RECORD_PARTNER INBOX_RECORD_OF(INBOX_NAME_PARTNER)
 /* ... and the Note column: the news, without the record when the note begins with it */
 #define INBOX_NEWS_OF(name)                                                                        \
-    "CASE WHEN a.count > 1 THEN '×' || a.count || ' ' ELSE '' END"                                 \
+    "CASE WHEN a.count > 1 THEN '×' || a.count || ' ' ELSE '' END"                                \
     " || ccrm_inbox_news(a.note, a.entity, a.entity_id, " name ")"
 #define INBOX_NEWS INBOX_NEWS_OF(INBOX_NAME)
 #define INBOX_NEWS_PARTNER INBOX_NEWS_OF(INBOX_NAME_PARTNER)
