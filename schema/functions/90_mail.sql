@@ -325,6 +325,25 @@ AS $$
     SELECT p_status = 'pending' OR (p_status = 'solved' AND p_reopen_on_reply)
 $$;
 
+-- Who a line of a timeline (or the Leads list's latest activity) names for interaction p_id:
+-- for a mail that came in, its sender (the name, else the address), since the mail paths store
+-- it in the name of whoever ran them (the MTA's role, an administrator's import); for
+-- everything else, and for a mail logged by hand, whoever wrote it. The caller's rights (the
+-- mail is read through its row-level security: one that cannot be read gives the writer).
+-- Takes the id alone, as the timelines' queries name it in every branch and must stay short
+-- (src/model/entity_sql.h, IX_WHO).
+CREATE OR REPLACE FUNCTION ccrm_ix_who(p_id bigint)
+RETURNS text
+LANGUAGE sql STABLE
+AS $$
+    SELECT coalesce((SELECT coalesce(nullif(btrim(m.from_name), ''), m.from_addr)
+                       FROM public.messages m
+                      WHERE m.interaction_id = p_id AND m.direction = 'in'
+                      ORDER BY m.id LIMIT 1),
+                    (SELECT i.created_by FROM public.interactions i WHERE i.id = p_id), '')
+$$;
+SELECT ccrm_set_execute('ccrm_ix_who(bigint)', 'ccrm_internal', 'ccrm_partner');
+
 -- Whether a mail filed on a record comes from its customer: the ticket's contact or a contact
 -- of its account; the lead's person (its contact, its address) or a contact of its account; a
 -- contact of the deal's account; on a ticket without a contact, whoever wrote its first mail

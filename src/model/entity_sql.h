@@ -9,6 +9,9 @@
     "i.kind || CASE WHEN i.kind = 'email' THEN coalesce(' ' || i.direction, '') ELSE '' END"       \
     " || ': ' || coalesce(i.subject, '')"
 
+/* Who an interaction's line names: a mail that came in, its sender; else whoever wrote it */
+#define IX_WHO "ccrm_ix_who(i.id)"
+
 /* A lead's person: its contact, or failing that the contact with the same e-mail (a lead is
  * the same person as a contact when it names the contact or shares its address). The latest
  * thing any department did with that person: an interaction on the lead or the contact, or a
@@ -18,10 +21,10 @@
     " LEFT JOIN LATERAL (SELECT coalesce(a.contact_id, (SELECT c.id FROM contacts c"               \
     "     WHERE lower(c.email) = lower(a.email) LIMIT 1)) AS id) pc ON true"                       \
     " LEFT JOIN LATERAL (SELECT x.at, x.who, x.what FROM ("                                        \
-    "   (SELECT i.at, i.created_by AS who, " KIND_SUBJECT " AS what"                               \
+    "   (SELECT i.at, " IX_WHO " AS who, " KIND_SUBJECT " AS what"                                 \
     "      FROM interactions i WHERE i.lead_id = a.id ORDER BY i.at DESC LIMIT 1)"                 \
     "   UNION ALL"                                                                                 \
-    "   (SELECT i.at, i.created_by, " KIND_SUBJECT                                                 \
+    "   (SELECT i.at, " IX_WHO ", " KIND_SUBJECT                                                   \
     "      FROM interactions i WHERE i.contact_id = pc.id ORDER BY i.at DESC LIMIT 1)"             \
     "   UNION ALL"                                                                                 \
     "   (SELECT t.created_at, t.created_by, 'ticket #' || t.id || ': ' || t.subject"               \
@@ -108,7 +111,7 @@
  * a timeline's query repeats it and must stay under 4095 characters) */
 #define IX_BODY_WORDS "left(regexp_replace(i.body,'\\s+',' ','g'),60)"
 #define IX(cond)                                                                                   \
-    "(SELECT i.at, coalesce(i.created_by, '') AS who,"                                             \
+    "(SELECT i.at, " IX_WHO " AS who,"                                                             \
     " i.kind || CASE WHEN i.kind = 'email' THEN coalesce(' ' || i.direction, '') ELSE '' END"      \
     " || CASE WHEN i.kind = 'note' AND ccrm_is_internal()"                                         \
     "   THEN CASE i.visibility WHEN 'shared' THEN ' [shared]' ELSE ' [internal]' END ELSE '' END"  \

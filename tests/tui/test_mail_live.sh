@@ -2,7 +2,7 @@
 # The headline with mail (docs/mail.md, "In the full-screen client"): a prospect writes to sales@
 # (ccrm --mail-in, as the mail server runs it); marketing's Leads view in another client marks
 # the lead's row with unanswered mail, live (measured), the lead's view shows the conversation
-# and the mail on the timeline as an incoming e-mail, and a second mail appears in the open
+# and the mail on the timeline as an incoming e-mail from its sender, and a second mail appears in the open
 # conversation (measured).
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_mail_live.sh path/to/ccrm}
@@ -45,7 +45,8 @@ t0=$(date +%s%N)
 check "the lead's row is marked: mail waiting for an answer" line_has "$name" "✉"
 t1=$(date +%s%N)
 echo "# mail marked on marketing's lead row $(((t1 - t0) / 1000000)) ms after ccrm --mail-in started"
-check "the row's latest activity is the mail" line_has "$name" "email in: Volume pricing"
+check "the row's latest activity is the mail, from its sender (not who ran --mail-in)" \
+    line_has "$name" " $name email in: Volume pricing"
 check "one mail, filed on the lead" \
     test "$(q "select count(*) from messages where lead_id = $lead")" = 1
 
@@ -57,6 +58,7 @@ check "the mail: its sender" wait_for "From: $name <$email>"
 check "the mail: to whom" wait_for "To: sales@ccrm.example"
 check "the mail: its text" wait_for "what would 40 seats cost us per year?"
 check "the timeline shows it as an incoming e-mail" wait_for "email in: Volume pricing for 40 seats"
+check "... from its sender" line_has " ${name:0:12}" "email in: Volume pricing for 40 seats"
 mail "$T/a2.eml" "$name <$email>" "Re: Volume pricing for 40 seats" "a2.$lead@prospect.example" \
     "And with the training package, please."
 t0=$(date +%s%N)
