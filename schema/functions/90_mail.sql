@@ -1295,6 +1295,12 @@ BEGIN
         RETURN;
     END IF;
 
+    -- the search blocks' filing is not the MTA's to wait for (ccrm_search_blocks_queued); the
+    -- setting ends with the delivery's transaction
+    IF p_live THEN
+        PERFORM set_config('ccrm.filing', 'later', true);
+    END IF;
+
     -- a mail without a readable sender is a person's all the same (see ccrm_mail_store_many)
     v_status := CASE
         WHEN p_auto = 'bounce' OR v_from ~ '^(mailer-daemon|postmaster|mail-daemon)@' THEN 'bounce'
