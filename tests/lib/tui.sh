@@ -57,6 +57,36 @@ tab_to() {
     screen >&2
     return 1
 }
+# key_until [-E] TEXT KEY [MAX]: send KEY until the screen shows TEXT (-E: a line matches the
+# extended regular expression TEXT), MAX keys at most (60 unless told), each key only once the
+# screen changed after the last one, so a slow paint cannot make the keys run past what is
+# looked for (a page of help, a row scrolled through)
+key_until() {
+    local re= max i j was now
+    if [ "$1" = -E ]; then
+        re=1
+        shift
+    fi
+    max=${3:-60}
+    for ((i = 0; i <= max; i++)); do
+        was=$(screen)
+        if [ -n "$re" ]; then
+            grep -qE -- "$1" <<<"$was" && return 0
+        elif [[ $was == *"$1"* ]]; then
+            return 0
+        fi
+        ((i < max)) || break
+        keys "$2"
+        for ((j = 0; j < 40; j++)); do
+            nap
+            now=$(screen)
+            [ "$now" != "$was" ] && break
+        done
+    done
+    echo "--- screen after $max x $2, waiting for: $1" >&2
+    screen >&2
+    return 1
+}
 # sql_is SQL EXPECTED: does the query (as the superuser) return EXPECTED?
 sql_is() { [ "$(psqlc -c "$1")" = "$2" ]; }
 # wait_sql SQL EXPECTED: wait until the query returns EXPECTED (5 s)

@@ -98,11 +98,7 @@ check "...byte for byte" \
 A1=$(q "select min(id) from attachments where msg_id = $MID")
 check "the conversation shows the answer" wait_for "→ Re: Charged twice for one booking [#$TK]"
 # the answer's files come after its text: move down to them
-for i in $(seq 1 60); do
-    screen | grep -qF "Attachment $A1: Übersicht März.pdf (2.9 KB)" && break
-    keys j
-    sleep 0.05
-done
+key_until "Attachment $A1: Übersicht März.pdf (2.9 KB)" j
 check "the conversation lists the answer's files" wait_for "Attachment $A1: Übersicht März.pdf (2.9 KB)"
 F=$(ls "$T"/spool/*.eml 2>/dev/null | head -1)
 check "sendmail got the mail" test -n "$F"

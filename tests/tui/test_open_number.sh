@@ -139,7 +139,7 @@ keys Escape
 # ---- ? says it ----
 keys '?'
 wait_for "Keys: Tickets" 5 >/dev/null
-for i in 1 2 3 4; do screen | grep -qF ":open #N" && break; keys NPage; sleep 0.3; done
+key_until ":open #N" NPage 4
 check "the help says :open #N opens record N of the kind shown" wait_for ":open #N     record N of the kind shown" 5
 keys Escape
 keys q

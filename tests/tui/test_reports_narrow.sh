@@ -27,19 +27,11 @@ check "the rows of each currency come under its heading" \
 check "the status line says which dates the report covers" wait_for "closing this month" 5
 check "... not 'its own window'" bash -c "! tmux -L $TMUX_SOCK capture-pane -t =t: -p | grep -q 'its own window'"
 # scroll until the yen row shows
-for i in $(seq 1 60); do
-    screen | grep -q "^$month qualification .*JPY" && break
-    keys j
-    sleep 0.05
-done
+key_until -E "^$month qualification .*JPY" j
 check "the yen deal's row says its currency" line_has "$month qualification" "100 JPY"
 check "... and has a full bar: JPY has its own scale" \
     bash -c "tmux -L $TMUX_SOCK capture-pane -t =t: -p | grep '^$month qualification .*100 JPY' | grep -q '████████'"
-for i in $(seq 1 60); do
-    screen | grep -q "^$month qualification .*EUR" && break
-    keys k
-    sleep 0.05
-done
+key_until -E "^$month qualification .*EUR" k
 check "the outlier in EUR is marked, its figure whole with its currency" \
     line_has "$month qualification" "▶ 1,000,000"
 check "... the other EUR rows keep bars of their own (not all slivers)" \
