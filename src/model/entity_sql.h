@@ -66,10 +66,12 @@
     " ELSE rtrim(a.entity, 's') END || ' #' || a.entity_id || ')'"
 #define INBOX_RECORD INBOX_RECORD_OF(INBOX_NAME)
 #define INBOX_RECORD_PARTNER INBOX_RECORD_OF(INBOX_NAME_PARTNER)
-/* ... and the Note column: the news, without the record when the note begins with it */
+/* ... and the Note column: the news, without the record when the note begins with it (the
+ * function and the record's name only for such notes: a list reads 200 rows at a time) */
 #define INBOX_NEWS_OF(name)                                                                        \
     "CASE WHEN a.count > 1 THEN '×' || a.count || ' ' ELSE '' END"                                \
-    " || ccrm_inbox_news(a.note, a.entity, a.entity_id, " name ")"
+    " || CASE WHEN a.note ~ '^(new )?[a-z]+ #[0-9]'"                                               \
+    " THEN ccrm_inbox_news(a.note, a.entity, a.entity_id, " name ") ELSE coalesce(a.note, '') END"
 #define INBOX_NEWS INBOX_NEWS_OF(INBOX_NAME)
 #define INBOX_NEWS_PARTNER INBOX_NEWS_OF(INBOX_NAME_PARTNER)
 
