@@ -1800,7 +1800,8 @@ $$;
 --            recognise a retry and the customer's answer finds its way back.
 --   files:   names, types and contents: files attached (ccrm_mail_out_attach, as a document's
 --            PDF is); the mail goes as a multipart/mixed with each in base64
---   status:  an answer to a new ticket opens it (new -> open); other statuses stay
+--   status:  an answer to a new ticket opens it (new -> open), to a new lead contacts it
+--            (new -> contacted); other statuses stay
 -- Staff only (partners: 42501 after the visibility check); runs with the caller's rights.
 -- ---------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION ccrm_mail_reply(p_entity text, p_id bigint, p_body text,
@@ -1953,10 +1954,13 @@ BEGIN
     RETURNING id INTO v_id;
     PERFORM ccrm_mail_out_attach(v_id, p_names, p_types, p_contents);
     -- someone works on it now: an answer to a new ticket opens it, as helpdesks do (a ticket
-    -- stays "new" until someone touched it). Any other status is the person's to set: pending
-    -- waits for the customer and pauses the clocks of policies that pause on it.
+    -- stays "new" until someone touched it), and a new lead answered has been contacted. Any
+    -- other status is the person's to set: pending waits for the customer and pauses the
+    -- clocks of policies that pause on it; a lead is qualified by a person.
     IF v_ticket IS NOT NULL THEN
         UPDATE tickets t SET status = 'open' WHERE t.id = v_ticket AND t.status = 'new';
+    ELSIF v_lead IS NOT NULL THEN
+        UPDATE leads l SET status = 'contacted' WHERE l.id = v_lead AND l.status = 'new';
     END IF;
     PERFORM pg_notify('ccrm', '');
     RETURN v_id;

@@ -144,7 +144,13 @@ check "...each after one attempt" test "$(q "select max(attempts) from messages 
 
 # ---------------------------------------------------------------- leads, contacts, Reply-To token
 LEAD=$(q "select id from leads where email is not null order by id limit 1")
+q "update leads set status = 'new' where id = $LEAD" >/dev/null
 run marco --reply "lead:$LEAD" --body-file - --no-send <<<"Thanks for your interest."
+check "an answer to a new lead marks it contacted, in marco's name" \
+    test "$(q "select l.status || ' ' || (select a.actor from audit a where a.entity = 'leads' and a.entity_id = l.id and a.op = 'update' order by a.id desc limit 1) from leads l where l.id = $LEAD")" = "contacted marco"
+q "update leads set status = 'qualified' where id = $LEAD" >/dev/null
+run marco --reply "lead:$LEAD" --body-file - --no-send <<<"And the prices."
+check "... a qualified one stays qualified" test "$rc $(q "select status from leads where id = $LEAD")" = "0 qualified"
 check "a lead is answered at its e-mail, with [#L] tag, from the sales queue" \
     test "$(q "select to_addr || ' | ' || subject || ' | ' || from_addr from messages where direction = 'out' order by id desc limit 1")" = "$(q "select email from leads where id = $LEAD") | Re: lead #$LEAD [#L$LEAD] | sales@example.com"
 CON=$(q "select id from contacts where email is not null order by id limit 1")
