@@ -664,8 +664,8 @@ BEGIN
     IF p_entity IS NULL OR p_id IS NULL THEN
         RETURN p_note;
     END IF;
-    v_ref := CASE p_entity WHEN 'opportunities' THEN 'deal' ELSE rtrim(p_entity, 's') END
-             || ' #' || p_id;
+    -- the words the notes' writers use (ccrm_entity_noun: "deal #5", "SLA policy #2")
+    v_ref := ccrm_entity_noun(p_entity) || ' #' || p_id;
     v_head := v_ref || ' ' || p_name || ': ';
     IF starts_with(p_note, v_head) THEN
         RETURN substr(p_note, length(v_head) + 1);

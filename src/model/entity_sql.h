@@ -70,7 +70,7 @@
  * function and the record's name only for such notes: a list reads 200 rows at a time) */
 #define INBOX_NEWS_OF(name)                                                                        \
     "CASE WHEN a.count > 1 THEN '×' || a.count || ' ' ELSE '' END"                                \
-    " || CASE WHEN a.note ~ '^(new )?[a-z]+ #[0-9]'"                                               \
+    " || CASE WHEN a.note ~ '^(new )?[A-Za-z ]+ #[0-9]'"                                           \
     " THEN ccrm_inbox_news(a.note, a.entity, a.entity_id, " name ") ELSE coalesce(a.note, '') END"
 #define INBOX_NEWS INBOX_NEWS_OF(INBOX_NAME)
 #define INBOX_NEWS_PARTNER INBOX_NEWS_OF(INBOX_NAME_PARTNER)

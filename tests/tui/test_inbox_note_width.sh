@@ -66,6 +66,8 @@ check "... and no row's Note names its ticket by number" \
     bash -c "! tmux -L $TMUX_SOCK capture-pane -t =t: -p | grep '^[0-9][0-9]-[0-9][0-9] ' | grep -qE 'ticket #($tk|$tk2) '"
 check "ccrm_inbox_news: a deal's note, no note, a record not readable" \
     sql_is "select ccrm_inbox_news('deal #5 X: y', 'opportunities', 5, 'X') || '|' || ccrm_inbox_news(null, 'tickets', 1, 'a') || '|' || ccrm_inbox_news('ticket #1: z', 'tickets', 1, null)" "y||z"
+check "ccrm_inbox_news names a record as the notes' writers do (ccrm_entity_noun)" \
+    sql_is "select ccrm_inbox_news('SLA policy #2 Gold: paused', 'sla_policies', 2, 'Gold')" "paused"
 keys q
 check "q quits" wait_exit
 done_testing
