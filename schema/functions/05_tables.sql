@@ -42,6 +42,18 @@ END
 $$;
 SELECT ccrm_set_execute('ccrm_secure_table(regclass)');
 
+-- The key of an advisory lock the schema's functions take to serialise their writers (an Inbox
+-- line, an outgoing mail, a Message-ID, a digest, a reminder): the text hashed with this
+-- database's secret seed (schema/083). Any role may take any advisory lock, so a key anybody
+-- can compute is one a partner could hold to stall other people's writes on records it cannot
+-- even see; this one needs the seed, which only the owner reads. Staff and the mail login may
+-- call it (their own functions lock as the caller), partners may not.
+CREATE OR REPLACE FUNCTION ccrm_lock_key(p_text text) RETURNS bigint
+LANGUAGE sql STABLE SECURITY DEFINER PARALLEL SAFE
+SET search_path = pg_catalog, public, pg_temp
+AS $$ SELECT hashtextextended(p_text, (SELECT s.seed FROM lock_seed s)) $$;
+SELECT ccrm_set_execute('ccrm_lock_key(text)', 'ccrm_internal', 'ccrm_mail');
+
 -- Nobody but the owner chooses a row's id. A table-level INSERT covers every column, the
 -- identity column too, and with it `OVERRIDING SYSTEM VALUE`: a user could take the ids the
 -- sequence hands out next (one insert at max(id) + 1, or a thousand ahead), and everybody

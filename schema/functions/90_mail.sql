@@ -183,10 +183,12 @@ SELECT ccrm_set_execute('ccrm_mail_queue_check()');
 -- ---------------------------------------------------------------------------------------
 
 -- The advisory lock keys of mail: one per Message-ID (deliveries of one message one at a time)
--- and one per outgoing mail (held by the session sending it).
+-- and one per outgoing mail (held by the session sending it). Secret keys (ccrm_lock_key):
+-- a partner who could hold the next mails' keys would keep them from being sent.
 CREATE OR REPLACE FUNCTION ccrm_mail_lock_key(p_kind text, p_value text) RETURNS bigint
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$ SELECT hashtextextended('ccrm mail ' || p_kind || ' ' || p_value, 0) $$;
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT public.ccrm_lock_key('ccrm mail ' || p_kind || ' ' || p_value) $$;
+SELECT ccrm_set_execute('ccrm_mail_lock_key(text,text)', 'ccrm_internal', 'ccrm_mail');
 
 -- First and last name from a display name: "López, Ana" and "Ana López" both give
 -- (Ana, López); one word is a last name. Quotes and surrounding spaces are dropped.

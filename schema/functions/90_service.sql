@@ -1736,8 +1736,8 @@ BEGIN
     IF v_merge THEN
         -- one writer at a time per (person, kind, record): a second waits, then counts onto
         -- the first's line (the lookup below is a later statement: it sees the first's line)
-        PERFORM pg_advisory_xact_lock(hashtextextended(
-            format('ccrm inbox %s %s %s %s', p_login, p_kind, p_entity, p_id), 0));
+        PERFORM pg_advisory_xact_lock(ccrm_lock_key(
+            format('ccrm inbox %s %s %s %s', p_login, p_kind, p_entity, p_id)));
     END IF;
     -- one statement for everything a notice is decided on (each statement a notice runs is
     -- paid by the write that causes it: docs/performance.md, "Writes"): the recipient is an
@@ -1860,8 +1860,8 @@ BEGIN
     -- the locks of ccrm_inbox_deliver, taken in one order (no deadlock between schedulers)
     FOR k IN 1 .. v_total LOOP
         IF g_entity[k] IS NOT NULL AND g_kind[k] NOT IN ('mention', 'digest', 'routed') THEN
-            PERFORM pg_advisory_xact_lock(hashtextextended(
-                format('ccrm inbox %s %s %s %s', g_login[k], g_kind[k], g_entity[k], g_id[k]), 0));
+            PERFORM pg_advisory_xact_lock(ccrm_lock_key(
+                format('ccrm inbox %s %s %s %s', g_login[k], g_kind[k], g_entity[k], g_id[k])));
         END IF;
     END LOOP;
     g_hit := ARRAY(SELECT (SELECT x.id FROM inbox x
@@ -2281,8 +2281,8 @@ BEGIN
                         WHERE m.interaction_id = i.id AND m.due_at = i.due_at)
        -- one that another scheduler is writing now is its (the unique key would make this
        -- one wait for it; should it die, the next run writes it)
-       AND pg_try_advisory_xact_lock(hashtextextended(
-               format('ccrm reminder %s %s', i.id, extract(epoch FROM i.due_at)), 0))
+       AND pg_try_advisory_xact_lock(ccrm_lock_key(
+               format('ccrm reminder %s %s', i.id, extract(epoch FROM i.due_at))))
      ORDER BY i.due_at, i.id
     ON CONFLICT (interaction_id, due_at) DO NOTHING;
     GET DIAGNOSTICS n_r = ROW_COUNT;
@@ -2295,7 +2295,7 @@ BEGIN
         CONTINUE WHEN s.due IS NULL
                    OR EXISTS (SELECT 1 FROM digests d WHERE d.login = s.login AND d.due_at >= s.due)
                    -- another scheduler is at this person's digest now
-                   OR NOT pg_try_advisory_xact_lock(hashtextextended('ccrm digest ' || s.login, 0));
+                   OR NOT pg_try_advisory_xact_lock(ccrm_lock_key('ccrm digest ' || s.login));
         v_dig := NULL;
         INSERT INTO digests (login, due_at) VALUES (s.login, s.due)
         ON CONFLICT (login, due_at) DO NOTHING

@@ -32,7 +32,21 @@ for u in $people; do
         test "$denied" = "$n"
 done
 
-# ---- 2. whatever one holds, the others' writes go through ----
+# ---- 2. the keys of the schema's own advisory locks are secret (schema/083) ----
+for u in paul; do
+    for s in "select * from lock_seed" "select ccrm_lock_key('ccrm inbox sam change leads 1')" \
+             "select ccrm_mail_lock_key('out', '1')"; do
+        out=$(psql -X -q -At "$DB user=$u" -c "$s" 2>&1)
+        check "$u may not run: $s ($out)" grep -q 'permission denied' <<<"$out"
+    done
+done
+check "sam computes a key, and not the guessable one of before" \
+    test "$(as sam -c "select ccrm_lock_key('ccrm digest sam') <> hashtextextended('ccrm digest sam', 0)")" = t
+check "the mail login computes the outbox's keys" \
+    test "$(psqlc "$PG_CONN" -c "set role ccrm_mail" -c "select ccrm_mail_lock_key('out', '7') = ccrm_lock_key('ccrm mail out 7')")" = t
+check "each database has its own seed" test "$(q "select count(*) from lock_seed where seed <> 0")" = 1
+
+# ---- 3. whatever one holds, the others' writes go through ----
 tk=$(q "select min(id) from tickets where status not in ('solved', 'closed')")
 ld=$(q "select min(id) from leads")
 op=$(q "select min(id) from opportunities where stage <> 'won'")
@@ -66,6 +80,16 @@ for holder in $people; do
         echo "SELECT 1 FROM presence WHERE login = current_user FOR UPDATE;"
         echo "SELECT 1 FROM chat_messages WHERE created_by = current_user FOR UPDATE;"
         echo "SELECT pg_advisory_lock(1667460717);"
+        # the keys the schema's functions used to serialise notices with (guessable, schema/083):
+        # every person, kind and record the writes below notify about
+        q "select format('SELECT pg_advisory_lock(hashtextextended(%L, 0));',
+                         format('ccrm inbox %s %s %s %s', u.login, k, r.e, r.id))
+             from users u,
+                  unnest(array['mention', 'assignment', 'handoff', 'routed', 'change', 'comment',
+                               'sla_warning', 'sla_breach']) k,
+                  (values ('tickets', $tk), ('leads', $ld), ('opportunities', $op),
+                          ('accounts', $ac)) r(e, id)
+            where u.active"
         echo "SELECT 'holding';"
         echo "SELECT pg_sleep(3600);" # until it is ended below, after the writes
     } >"$hold"
