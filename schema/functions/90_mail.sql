@@ -216,13 +216,16 @@ BEGIN
 END
 $$;
 
--- An address with its display name, as a header shows it: "Ana López" <ana@example.org>.
+-- An address with its display name, as a header shows it: "Ana López" <ana@example.org>. A
+-- control character in the name (C0 or C1, as mail stored before 084 may have) becomes a space:
+-- a header is one line.
 CREATE OR REPLACE FUNCTION ccrm_mail_format_addr(p_name text, p_addr text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
     SELECT CASE WHEN p_addr IS NULL THEN NULL
                 WHEN nullif(btrim(p_name), '') IS NULL THEN p_addr
-                ELSE '"' || replace(replace(btrim(p_name), '\', '\\'), '"', '\"') || '" <'
+                ELSE '"' || replace(replace(btrim(regexp_replace(p_name, '[\x01-\x1f\x7f-\x9f]+', ' ', 'g')),
+                                            '\', '\\'), '"', '\"') || '" <'
                      || p_addr || '>' END
 $$;
 
@@ -1298,9 +1301,14 @@ BEGIN
     END IF;
 
     -- the search blocks' filing is not the MTA's to wait for (ccrm_search_blocks_queued); the
-    -- setting ends with the delivery's transaction
+    -- setting ends with the delivery's transaction. And one sender's deliveries take turns
+    -- (after the Message-ID's lock, always in that order): an MTA retrying its deferred mail
+    -- after an outage delivers a sender's mails at once, and each would look for the sender's
+    -- open lead, contact and thread before the others committed theirs, and make its own
+    -- (six mails, six leads). The statements below see the one before's, committed.
     IF p_live THEN
         PERFORM set_config('ccrm.filing', 'later', true);
+        PERFORM pg_advisory_xact_lock(ccrm_mail_lock_key('from', coalesce(v_from, '')));
     END IF;
 
     -- a mail without a readable sender is a person's all the same (see ccrm_mail_store_many)

@@ -162,7 +162,7 @@ parse(int argc, char **argv, struct mopts *o)
             break;
         case O_ATTACH:
             if (o->nattach == MAIL_REPLY_FILES_MAX) {
-                fprintf(stderr, "ccrm: --attach: at most %d files\n", MAIL_REPLY_FILES_MAX);
+                safe_fprintf(stderr, "ccrm: --attach: at most %d files\n", MAIL_REPLY_FILES_MAX);
                 return -1;
             }
             o->attach[o->nattach++] = optarg;
@@ -281,10 +281,10 @@ mail_in(const struct mopts *o)
     r = read_stdin((size_t)cfg.message_max, &buf, &n);
     if (r != 0) {
         if (r == 1)
-            fprintf(stderr, "ccrm: mail refused: larger than %d bytes ([mail] message_max)\n",
-                    cfg.message_max);
+            safe_fprintf(stderr, "ccrm: mail refused: larger than %d bytes ([mail] message_max)\n",
+                         cfg.message_max);
         else
-            fprintf(stderr, "ccrm: could not read the mail: %s\n", strerror(errno));
+            safe_fprintf(stderr, "ccrm: could not read the mail: %s\n", strerror(errno));
         config_fini(&cfg);
         return r == 1 ? EX_DATAERR : EX_TEMPFAIL;
     }
@@ -300,14 +300,14 @@ mail_in(const struct mopts *o)
     m = mail_parse(buf, n, &po, &err);
     free(envelope);
     if (m == NULL) {
-        fprintf(stderr, "ccrm: mail refused: %s\n", err.msg);
+        safe_fprintf(stderr, "ccrm: mail refused: %s\n", err.msg);
         config_fini(&cfg);
         mail_shutdown();
         return EX_DATAERR;
     }
     if ((db = cli_open_db(o->conninfo, &cfg, 1, &private_db, &err)) == NULL ||
         db_schema_check(db, &err) == -1) {
-        fprintf(stderr, "ccrm: %s (the MTA will try again)\n", err.msg);
+        safe_fprintf(stderr, "ccrm: %s (the MTA will try again)\n", err.msg);
         rc = EX_TEMPFAIL;
         goto out;
     }
@@ -317,8 +317,8 @@ mail_in(const struct mopts *o)
         if (retryable(&err) && tries < RETRIES)
             continue;
         rc = mail_in_code(&err);
-        fprintf(stderr, "ccrm: %s%s\n", err.msg,
-                rc == EX_TEMPFAIL ? " (the MTA will try again)" : "");
+        safe_fprintf(stderr, "ccrm: %s%s\n", err.msg,
+                     rc == EX_TEMPFAIL ? " (the MTA will try again)" : "");
         goto out;
     }
     if (o->verbose) {
@@ -330,10 +330,10 @@ mail_in(const struct mopts *o)
             snprintf(where, sizeof where, " on deal #%" PRId64, st.opportunity_id);
         else if (st.lead_id > 0)
             snprintf(where, sizeof where, " on lead #%" PRId64, st.lead_id);
-        fprintf(stderr, "ccrm: mail %" PRId64 " %s (%s%s%s)%s%s%s\n", st.id,
-                st.duplicate ? "was stored before" : "stored", st.status,
-                st.thread_by[0] != '\0' ? ", threaded by " : "", st.thread_by, where,
-                st.created[0] != '\0' ? ", new " : "", st.created);
+        safe_fprintf(stderr, "ccrm: mail %" PRId64 " %s (%s%s%s)%s%s%s\n", st.id,
+                     st.duplicate ? "was stored before" : "stored", st.status,
+                     st.thread_by[0] != '\0' ? ", threaded by " : "", st.thread_by, where,
+                     st.created[0] != '\0' ? ", new " : "", st.created);
     }
     rc = 0;
 out:
@@ -359,14 +359,14 @@ send_mail(const struct mopts *o)
         return rc;
     if ((db = cli_open_db(o->conninfo, &cfg, 1, &private_db, &err)) == NULL ||
         db_schema_check(db, &err) == -1) {
-        fprintf(stderr, "ccrm: %s\n", err.msg);
+        safe_fprintf(stderr, "ccrm: %s\n", err.msg);
         db_close(&db);
         config_fini(&cfg);
         return EX_TEMPFAIL;
     }
     mail_init();
     if (mail_outbox_send(db, cfg.sendmail, 0, o->quiet ? NULL : stdout, &rep, &err) == -1) {
-        fprintf(stderr, "ccrm: could not send the outbox: %s\n", err.msg);
+        safe_fprintf(stderr, "ccrm: could not send the outbox: %s\n", err.msg);
         rc = strcmp(err.sqlstate, "42501") == 0 ? EX_NOPERM : EX_TEMPFAIL;
     } else {
         if (!o->quiet)
@@ -452,10 +452,11 @@ earlier_run(struct db *db, const char *kept, int64_t *mid, int quiet)
         return 0;
     }
     if ((rc = db_write_landed(db, xid, &err)) == -1) {
-        fprintf(stderr,
-                "ccrm: could not tell whether an earlier run queued this answer (as mail %lld) "
-                "as the connection dropped: %s; run it again later\n",
-                id, err.msg);
+        safe_fprintf(
+            stderr,
+            "ccrm: could not tell whether an earlier run queued this answer (as mail %lld) "
+            "as the connection dropped: %s; run it again later\n",
+            id, err.msg);
         return -1;
     }
     unlink(kept);
@@ -506,26 +507,26 @@ reply(const struct mopts *o)
         return rc;
     if (strcmp(o->body_file, "-") == 0) {
         if (read_stdin((size_t)cfg.message_max, &body, &n) != 0) {
-            fprintf(stderr, "ccrm: could not read the answer from standard input\n");
+            safe_fprintf(stderr, "ccrm: could not read the answer from standard input\n");
             config_fini(&cfg);
             return EX_IOERR;
         }
     } else if (mail_read_file(o->body_file, (size_t)cfg.message_max, &body, &n, &err) == -1) {
-        fprintf(stderr, "ccrm: %s\n", err.msg);
+        safe_fprintf(stderr, "ccrm: %s\n", err.msg);
         config_fini(&cfg);
         return EX_NOINPUT;
     }
     body = xrealloc(body, n + 1);
     body[n] = '\0';
     if (strlen(body) != n) {
-        fprintf(stderr, "ccrm: could not read the answer: it contains a NUL byte\n");
+        safe_fprintf(stderr, "ccrm: could not read the answer: it contains a NUL byte\n");
         free(body);
         config_fini(&cfg);
         return EX_DATAERR;
     }
     for (natt = 0; natt < o->nattach; natt++)
         if (mail_attach_file(o->attach[natt], (size_t)cfg.attachment_max, &att[natt], &err) == -1) {
-            fprintf(stderr, "ccrm: %s\n", err.msg);
+            safe_fprintf(stderr, "ccrm: %s\n", err.msg);
             while (natt > 0)
                 mail_attachment_fini(&att[--natt]);
             free(body);
@@ -534,7 +535,7 @@ reply(const struct mopts *o)
         }
     if ((db = cli_open_db(o->conninfo, &cfg, 1, &private_db, &err)) == NULL ||
         db_schema_check(db, &err) == -1) {
-        fprintf(stderr, "ccrm: %s\n", err.msg);
+        safe_fprintf(stderr, "ccrm: %s\n", err.msg);
         db_close(&db);
         free(body);
         for (i = 0; i < natt; i++)
@@ -571,31 +572,33 @@ reply(const struct mopts *o)
                        mid);
             break;
         case 0:
-            fprintf(stderr,
-                    "ccrm: %s; the answer was not queued: running the command again is "
-                    "safe\n",
-                    err.msg);
+            safe_fprintf(stderr,
+                         "ccrm: %s; the answer was not queued: running the command again is "
+                         "safe\n",
+                         err.msg);
             rc = EX_UNAVAILABLE;
             goto out;
         default:
             if (keep_unanswered(&cfg, kept, xid, maybe) == 0)
-                fprintf(stderr,
-                        "ccrm: %s as it committed: the answer may have been queued (as mail "
-                        "%" PRId64 "), which could not be told (%s); the same command run again "
-                        "finds out, and queues it only if it was not\n",
-                        err.msg, maybe, lost.msg);
+                safe_fprintf(stderr,
+                             "ccrm: %s as it committed: the answer may have been queued (as mail "
+                             "%" PRId64
+                             "), which could not be told (%s); the same command run again "
+                             "finds out, and queues it only if it was not\n",
+                             err.msg, maybe, lost.msg);
             else
-                fprintf(stderr,
-                        "ccrm: %s as it committed: the answer may have been queued (as mail "
-                        "%" PRId64 "), which could not be told (%s); look at the outbox before "
-                        "running the command again\n",
-                        err.msg, maybe, lost.msg);
+                safe_fprintf(stderr,
+                             "ccrm: %s as it committed: the answer may have been queued (as mail "
+                             "%" PRId64
+                             "), which could not be told (%s); look at the outbox before "
+                             "running the command again\n",
+                             err.msg, maybe, lost.msg);
             rc = EX_UNAVAILABLE;
             goto out;
         }
     }
     if (mid < 0) {
-        fprintf(stderr, "ccrm: %s\n", err.msg);
+        safe_fprintf(stderr, "ccrm: %s\n", err.msg);
         rc = strcmp(err.sqlstate, "42501") == 0   ? EX_NOPERM
              : strcmp(err.sqlstate, "P0002") == 0 ? EX_NOINPUT
              : db_lost(db)                        ? EX_UNAVAILABLE
@@ -608,15 +611,15 @@ reply(const struct mopts *o)
     if (!o->no_send) {
         mail_init();
         if (mail_outbox_send(db, cfg.sendmail, mid, NULL, &rep, &err) == -1) {
-            fprintf(stderr, "ccrm: mail %" PRId64 " stays queued: %s\n", mid, err.msg);
+            safe_fprintf(stderr, "ccrm: mail %" PRId64 " stays queued: %s\n", mid, err.msg);
         } else if (rep.sent == 1) {
             if (!o->quiet)
                 printf("ccrm: mail %" PRId64 " sent\n", mid);
         } else {
-            fprintf(stderr,
-                    "ccrm: could not send mail %" PRId64 " yet: %s (it stays in the outbox; "
-                    "ccrm --send-mail tries again)\n",
-                    mid, rep.last_error);
+            safe_fprintf(stderr,
+                         "ccrm: could not send mail %" PRId64 " yet: %s (it stays in the outbox; "
+                         "ccrm --send-mail tries again)\n",
+                         mid, rep.last_error);
         }
         mail_shutdown();
     }

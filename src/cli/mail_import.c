@@ -399,7 +399,10 @@ db_code(const struct ccrm_err *err, struct db *db)
 {
     if (strcmp(err->sqlstate, "42501") == 0)
         return EX_NOPERM;
-    if (strcmp(err->sqlstate, "40001") == 0 || strcmp(err->sqlstate, "40P01") == 0 || db_lost(db))
+    /* a conflict, a lock not had in time (another import of the same mails, a login's
+     * lock_timeout), the database gone: the same import may pass later */
+    if (strcmp(err->sqlstate, "40001") == 0 || strcmp(err->sqlstate, "40P01") == 0 ||
+        strcmp(err->sqlstate, "55P03") == 0 || db_lost(db))
         return EX_TEMPFAIL;
     if (strcmp(err->sqlstate, "CR067") == 0)
         return EX_NOUSER;

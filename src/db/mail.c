@@ -630,10 +630,11 @@ db_mail_names_begin(struct db *db, struct ccrm_err *err)
 {
     PGresult *res;
 
-    if (simple(db, "CREATE TEMP TABLE ccrm_mail_files (name text COLLATE \"C\") ON COMMIT DROP",
+    /* bytes, not text: a file name need not be UTF-8 (nor valid in any encoding) */
+    if (simple(db, "CREATE TEMP TABLE ccrm_mail_files (base bytea, name bytea) ON COMMIT DROP",
                err) == -1)
         return -1;
-    res = PQexec(db->conn, "COPY ccrm_mail_files (name) FROM STDIN");
+    res = PQexec(db->conn, "COPY ccrm_mail_files (base, name) FROM STDIN");
     if (PQresultStatus(res) != PGRES_COPY_IN) {
         err_set_pg(err, res, db->conn, "could not list the mail files");
         PQclear(res);
@@ -643,27 +644,38 @@ db_mail_names_begin(struct db *db, struct ccrm_err *err)
     return 0;
 }
 
+/* One file name ("new/NAME") as a line of COPY text: its name within the folder (the order
+ * of a Maildir: by delivery time) and the whole, both as bytea's hex ("\\x..." in COPY text). */
 int
 db_mail_names_put(struct db *db, const char *name, struct ccrm_err *err)
 {
-    char line[1024];
-    size_t o = 0;
-    const char *p;
+    static const char hex[] = "0123456789abcdef";
+    const char *base = strchr(name, '/') != NULL ? strchr(name, '/') + 1 : name;
+    size_t n = strlen(name), nb = strlen(base), o = 0, i;
+    char *line = xmalloc(2 * (n + nb) + 8);
 
-    /* COPY text: a backslash, tab or newline in a name is escaped */
-    for (p = name; *p != '\0' && o < sizeof line - 3; p++) {
-        if (*p == '\\' || *p == '\t' || *p == '\n' || *p == '\r') {
-            line[o++] = '\\';
-            line[o++] = *p == '\t' ? 't' : *p == '\n' ? 'n' : *p == '\r' ? 'r' : '\\';
-        } else {
-            line[o++] = *p;
-        }
+    line[o++] = '\\';
+    line[o++] = '\\';
+    line[o++] = 'x';
+    for (i = 0; i < nb; i++) {
+        line[o++] = hex[(unsigned char)base[i] >> 4];
+        line[o++] = hex[(unsigned char)base[i] & 15];
+    }
+    line[o++] = '\t';
+    line[o++] = '\\';
+    line[o++] = '\\';
+    line[o++] = 'x';
+    for (i = 0; i < n; i++) {
+        line[o++] = hex[(unsigned char)name[i] >> 4];
+        line[o++] = hex[(unsigned char)name[i] & 15];
     }
     line[o++] = '\n';
     if (PQputCopyData(db->conn, line, (int)o) != 1) {
         err_set(err, "could not list the mail files: %s", PQerrorMessage(db->conn));
+        free(line);
         return -1;
     }
+    free(line);
     return 0;
 }
 
@@ -688,7 +700,7 @@ db_mail_names_end(struct db *db, struct ccrm_err *err)
         return -1;
     return simple(db,
                   "DECLARE ccrm_mail_files_c NO SCROLL CURSOR FOR"
-                  " SELECT name FROM ccrm_mail_files ORDER BY split_part(name, '/', 2), name",
+                  " SELECT name FROM ccrm_mail_files ORDER BY base, name",
                   err);
 }
 
@@ -703,8 +715,22 @@ db_mail_names_next(struct db *db, char ***names, struct ccrm_err *err)
         return -1;
     n = PQntuples(res);
     *names = xcalloc(n > 0 ? (size_t)n : 1, sizeof **names);
-    for (i = 0; i < n; i++)
-        (*names)[i] = xstrdup(PQgetvalue(res, i, 0));
+    for (i = 0; i < n; i++) {
+        size_t len = 0;
+        unsigned char *b = PQunescapeBytea((const unsigned char *)PQgetvalue(res, i, 0), &len);
+
+        if (b == NULL) {
+            err_set(err, "could not list the mail files: out of memory");
+            db_mail_names_free(*names, i);
+            *names = NULL;
+            PQclear(res);
+            return -1;
+        }
+        (*names)[i] = xmalloc(len + 1);
+        memcpy((*names)[i], b, len);
+        (*names)[i][len] = '\0';
+        PQfreemem(b);
+    }
     PQclear(res);
     return n;
 }

@@ -23,7 +23,13 @@ struct out {
     int owed_quote; /* the depth where the owed line breaks began (their empty lines' "> ") */
     int pre;        /* inside <pre> */
     int at_start;   /* nothing written yet */
+    int depth;      /* elements open around the one walked */
 };
+
+/* Sloppy HTML nests deep (a generator's 300 unclosed <font>): libxml2 reads any depth when
+ * asked (XML_PARSE_HUGE; it stops at 256 otherwise and the text after is lost). The walk
+ * below recurses, so deeper than this an element's text is taken whole, without layout. */
+#define MAX_WALK_DEPTH 512
 
 static int
 is_name(const xmlNode *n, const char *name)
@@ -137,8 +143,18 @@ children(struct out *o, xmlNode *n)
 {
     xmlNode *c;
 
+    if (o->depth >= MAX_WALK_DEPTH) {
+        xmlChar *t = xmlNodeGetContent(n); /* libxml2 walks it without recursion */
+
+        if (t != NULL)
+            text(o, (const char *)t);
+        xmlFree(t);
+        return;
+    }
+    o->depth++;
     for (c = n->children; c != NULL; c = c->next)
         walk(o, c);
+    o->depth--;
 }
 
 static char *
@@ -275,7 +291,8 @@ mail_html_to_text(const char *html, size_t n)
     if (n > 0 && n < (size_t)G_MAXINT) {
         doc = htmlReadMemory(html, (int)n, NULL, "UTF-8",
                              HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-                                 HTML_PARSE_NONET | HTML_PARSE_IGNORE_ENC | HTML_PARSE_COMPACT);
+                                 HTML_PARSE_NONET | HTML_PARSE_IGNORE_ENC | HTML_PARSE_COMPACT |
+                                 XML_PARSE_HUGE);
         if (doc != NULL) {
             walk(&o, (xmlNode *)doc);
             xmlFreeDoc(doc);

@@ -21,6 +21,9 @@
 
 #define MAX_REFERENCES 50
 #define MAX_HEADER_TEXT 4000 /* a header value kept (To with 3,000 addresses is cut) */
+/* GMime keeps each header field as an object of its own, about 500 bytes: a mail of millions of
+ * short header lines (63 MB of "X-H: 1") took 2.4 GB to read. A real mail has tens. */
+#define MAX_HEADER_FIELDS 10000
 
 static GMimeParserOptions *parser_opts;
 
@@ -66,6 +69,16 @@ mail_parser_options(void)
 
 /* ---- text helpers ---- */
 
+/* A C1 control character (U+0080 to U+009F, two bytes in UTF-8) at p: 0x9b is CSI and 0x9d OSC
+ * to a terminal that takes 8-bit controls, and a line of a mail's header must be one line to
+ * be written back into a mail (an answer's To, its subject). */
+static int
+is_c1(const char *p)
+{
+    return (unsigned char)p[0] == 0xc2 && (unsigned char)p[1] >= 0x80 &&
+           (unsigned char)p[1] <= 0x9f;
+}
+
 char *
 mail_clean(const char *s, size_t n, int one_line)
 {
@@ -90,10 +103,11 @@ mail_clean(const char *s, size_t n, int one_line)
         for (p = q = valid; *p != '\0'; p++) {
             unsigned char c = (unsigned char)*p;
 
-            if (c < 0x20 || c == 0x7f) {
+            if (c < 0x20 || c == 0x7f || is_c1(p)) {
                 if (!space && q != valid)
                     *q++ = ' ';
                 space = 1;
+                p += is_c1(p); /* its second byte */
                 continue;
             }
             space = c == ' ';
@@ -124,6 +138,10 @@ mail_clean(const char *s, size_t n, int one_line)
             }
             if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
                 continue;
+            if (is_c1(p)) {
+                p++;
+                continue;
+            }
             *q++ = *p;
         }
         *q = '\0';
@@ -1703,6 +1721,32 @@ references(GMimeMessage *msg, char **in_reply_to)
     return out;
 }
 
+/* The number of header fields GMime would read from buf at start, up to max + 1: lines that
+ * begin with a field name and a colon, up to the blank line or the first line that is neither
+ * such a field nor a continuation (where GMime's headers end too). */
+static size_t
+header_fields(const char *buf, size_t start, size_t n, size_t max)
+{
+    size_t i = start, fields = 0;
+
+    while (i < n && fields <= max) {
+        const char *nl = memchr(buf + i, '\n', n - i);
+        size_t end = nl != NULL ? (size_t)(nl - buf) : n, j = i;
+
+        if (buf[i] == '\n' || buf[i] == '\r')
+            break; /* the blank line */
+        if (buf[i] != ' ' && buf[i] != '\t') {
+            while (j < end && (unsigned char)buf[j] > ' ' && buf[j] != ':' && buf[j] != 0x7f)
+                j++;
+            if (j == i || j >= end || buf[j] != ':')
+                break;
+            fields++;
+        }
+        i = end + 1;
+    }
+    return fields;
+}
+
 struct mail_msg *
 mail_parse(char *buf, size_t n, const struct mail_parse_opts *o, struct ccrm_err *err)
 {
@@ -1720,6 +1764,15 @@ mail_parse(char *buf, size_t n, const struct mail_parse_opts *o, struct ccrm_err
     gint64 body_at;
 
     mail_init();
+    /* lines ended by CR alone (an old Mac's, some broken gateways'): with no LF anywhere the
+     * whole mail would be one header line, its sender, subject and text lost */
+    if (n > 0 && memchr(buf, '\n', n) == NULL && memchr(buf, '\r', n) != NULL) {
+        size_t i;
+
+        for (i = 0; i < n; i++)
+            if (buf[i] == '\r')
+                buf[i] = '\n';
+    }
     /* an mbox "From " envelope line (the MTA's pipe adds one) is not a header */
     if (n >= 5 && memcmp(buf, "From ", 5) == 0) {
         const char *nl = memchr(buf, '\n', n);
@@ -1742,6 +1795,11 @@ mail_parse(char *buf, size_t n, const struct mail_parse_opts *o, struct ccrm_err
     if (start >= n) {
         free(buf);
         err_set(err, "not a mail: the input is empty");
+        return NULL;
+    }
+    if (header_fields(buf, start, n, MAX_HEADER_FIELDS) > MAX_HEADER_FIELDS) {
+        free(buf);
+        err_set(err, "not taken: more than %d header fields (a mail has tens)", MAX_HEADER_FIELDS);
         return NULL;
     }
     {

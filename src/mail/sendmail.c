@@ -1,6 +1,7 @@
 /* Handing a mail to sendmail(1) (mail_sendmail): the command line is split at spaces and run
  * without a shell, the mail goes to its standard input, the first line of its standard error
- * is kept for the report, and it gets a time limit. Exit status 0 means the MTA took the mail.
+ * is kept for the report, and it gets a time limit. Exit status 0 means the MTA took the mail
+ * (its exit, not the end of its standard error, which a child it leaves may hold).
  * It runs in a process group of its own, and the time limit kills that group: a sendmail
  * that is a script leaves none of its children (a hanging relay, a sleep) behind. No libpq,
  * no curses. */
@@ -36,6 +37,7 @@ mail_sendmail(const char *command, const char *msg, size_t n, int timeout_s, str
     char ebuf[512];
     size_t elen = 0, sent = 0;
     int in[2] = {-1, -1}, er[2] = {-1, -1}, argc = 0, status = 0, rc = -1, done_err = 0;
+    int reaped = 0;
     struct sigaction ign, old;
     double deadline = now_s() + timeout_s;
     pid_t pid;
@@ -104,10 +106,33 @@ mail_sendmail(const char *command, const char *msg, size_t n, int timeout_s, str
             pfd[np].fd = in[1];
             pfd[np++].events = POLLOUT;
         }
+        /* once the mail is written, its exit is the answer: a sendmail that leaves a child
+         * in the background (a wrapper's delivery) may keep our stderr pipe open long after
+         * it said yes. So look whether it ended, a few times a second. */
+        if (in[1] < 0 && ms > 100)
+            ms = 100;
         if (poll(pfd, (nfds_t)np, ms) == -1) {
             if (errno == EINTR)
                 continue;
             break;
+        }
+        if (in[1] < 0 && !(ie >= 0 && (pfd[ie].revents & POLLIN))) {
+            pid_t w = waitpid(pid, &status, WNOHANG);
+
+            if (w == pid) {
+                char tmp[512];
+                ssize_t r;
+
+                reaped = 1;
+                /* what it wrote before it ended is in the pipe: take it without waiting */
+                fcntl(er[0], F_SETFL, O_NONBLOCK);
+                while (elen < sizeof ebuf - 1 &&
+                       (r = read(er[0], tmp, sizeof ebuf - 1 - elen)) > 0) {
+                    memcpy(ebuf + elen, tmp, (size_t)r);
+                    elen += (size_t)r;
+                }
+                break;
+            }
         }
         if (ii >= 0 && (pfd[ii].revents & (POLLOUT | POLLERR | POLLHUP))) {
             ssize_t w = write(in[1], msg + sent, n - sent);
@@ -138,7 +163,7 @@ mail_sendmail(const char *command, const char *msg, size_t n, int timeout_s, str
         close(in[1]);
         in[1] = -1;
     }
-    while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+    while (!reaped && waitpid(pid, &status, 0) == -1 && errno == EINTR)
         ;
     sigaction(SIGPIPE, &old, NULL);
     ebuf[elen] = '\0';

@@ -1,0 +1,13 @@
+-- ccrm schema, migration 084: one sender's deliveries take turns; names without control
+-- characters in answers.
+--
+-- Deliveries of mail from one sender ran side by side: an MTA retrying its deferred mail after
+-- an outage hands several of a sender's mails to `ccrm --mail-in` at once, and each looked for
+-- the sender's open lead, contact and thread before the others had committed theirs, so six
+-- mails from a new sender to the sales queue made six leads, and six of one subject to support
+-- six tickets. ccrm_mail_store() now takes a lock per sender (after the Message-ID's), so the
+-- second finds what the first stored. And ccrm_mail_format_addr() writes a display name stored
+-- with a control character (a C1 character was kept before: the parser now drops it too) with
+-- a space instead, so such a customer can be answered. Function changes only
+-- (schema/functions/90_mail.sql); this file moves the version.
+SELECT 1;
