@@ -1974,6 +1974,24 @@ mail_parse(char *buf, size_t n, const struct mail_parse_opts *o, struct ccrm_err
         body_add(&w, t);
         free(t);
     }
+    if (w.body->len == 0 && w.att->len > 0) {
+        /* files and no text (a scanner's PDF): the text says so, and which, so that the
+         * ticket or timeline entry it makes is not blank */
+        GString *t = g_string_new("(no text, only ");
+        guint i;
+
+        g_string_append(t, w.att->len == 1 ? "a file: " : "files: ");
+        for (i = 0; i < w.att->len && i < 10; i++) {
+            const struct mail_attachment *a = g_ptr_array_index(w.att, i);
+
+            g_string_append_printf(t, "%s%s", i > 0 ? ", " : "", a->name);
+        }
+        if (w.att->len > 10)
+            g_string_append_printf(t, " and %u more", w.att->len - 10);
+        g_string_append(t, ")");
+        body_add(&w, t->str);
+        g_string_free(t, TRUE);
+    }
     m->body = g_string_free(w.body, FALSE);
     m->natt = (int)w.att->len;
     if (m->natt > 0) {

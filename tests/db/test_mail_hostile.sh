@@ -5,7 +5,8 @@
 # control character in a sender's name is dropped, and such a customer can be answered; a
 # Maildir file name that is not UTF-8 is imported; an import that meets a lock it does not
 # get in time exits 75; a mail of more than 10,000 header fields is refused at once, without
-# the gigabytes GMime would take; lines ended by CR alone are lines; a sendmail whose child
+# the gigabytes GMime would take; lines ended by CR alone are lines; a mail of files and no
+# text says what it holds; a sendmail whose child
 # keeps its standard error open is done when it exits; file names in errors are shown safely.
 . "$(dirname "$0")/../lib/pg.sh"
 . "$(dirname "$0")/../lib/mail.sh"
@@ -100,6 +101,12 @@ check "...without taking memory for each field ($kb KB at most, for a mail of $(
 printf 'From: cr@x.example\rSubject: lone cr\rMessage-ID: <lonecr@x.example>\r\rHello\rthere\r' | deliver support >"$T/out" 2>&1
 same "lines ended by CR alone: sender, subject and text" "cr@x.example|lone cr|Hello
 there" "$(q "select from_addr || '|' || subject || '|' || body_text from messages where message_id = 'lonecr@x.example'")"
+
+# ---------------------------------------------------------------- files and no text
+printf 'From: scan@x.example\nSubject: scan\nMessage-ID: <scan@x.example>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="zz"\n\n--zz\nContent-Type: application/pdf; name="scan 1.pdf"\nContent-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n--zz\nContent-Type: image/png; name="page.png"\nContent-Transfer-Encoding: base64\n\niVBORw0K\n--zz--\n' |
+    deliver support >"$T/out" 2>&1
+same "a mail of files and no text says what it holds" "(no text, only files: scan 1.pdf, page.png)|2" \
+    "$(q "select m.body_text || '|' || count(a.id) from messages m join attachments a on a.msg_id = m.id where m.message_id = 'scan@x.example' group by m.body_text")"
 
 # ---------------------------------------------------------------- a sendmail that leaves a child
 cat >"$T/bgsendmail" <<EOF
