@@ -57,6 +57,11 @@ imp bad_last_line.csv --into contacts --dry-run
 same "bad row on the last line (no newline)" 'bad_last_line.csv:4: column "email": "no-at-sign" is not a valid e-mail address' "$T/err"
 imp unterminated.csv --into contacts --dry-run
 same "unterminated quote: reported at its first line" 'unterminated.csv:3: unterminated quoted field' "$T/err"
+printf 'first_name,last_name,email\nAna,"the error is "E42" on start,ana@x.example\nBob,Fine,bob@x.example\nCy,"Quoted, fine",cy@x.example\n' >"$T/stray.csv"
+imp "$T/stray.csv" --into contacts
+check "a bare quote inside a quoted field: not valid CSV, 65 (it took the next records into the field)" test $rc = 65
+same "...naming its line" "ccrm: $T/stray.csv: line 2 is not valid CSV: a quote inside a quoted field must be doubled (\"\"), and nothing may follow a quoted field's closing quote but a separator or the line's end" "$T/err"
+check "...and nothing written" test "$(n "contacts where email like '%@x.example'")" = 0
 imp unknown_cols.csv --into contacts --dry-run
 same "unknown columns reported once, id ignored" 'ccrm: unknown_cols.csv: ignoring unknown columns "Shoe Size", "Favourite Colour"' "$T/err"
 imp bad_values.csv --into leads --dry-run
