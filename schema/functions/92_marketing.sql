@@ -204,6 +204,10 @@ $$;
 -- ("S.p.A." -> "spa") and legal forms dropped ("Acme GmbH & Co. KG" and "ACME" -> "acme").
 CREATE OR REPLACE FUNCTION ccrm_name_key(p text) RETURNS text
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+-- about 60 us a call (its regular expressions): the planner's default (100, a hundred
+-- operators) made a scan calling it for every account and every line of an import look
+-- cheaper than the index on it (an import naming accounts: 1,500 lines/s on 20 accounts)
+COST 5000
 SET search_path = pg_catalog, public
 AS $$
 DECLARE
