@@ -446,9 +446,10 @@ cli_rejects_open(struct cli_out *o, const char *rejects, const char *input)
     struct stat in, out;
     struct ccrm_err err;
 
-    /* the rejects would replace the file being imported */
-    if (input != NULL && stat(input, &in) == 0 && stat(rejects, &out) == 0 &&
-        in.st_dev == out.st_dev && in.st_ino == out.st_ino) {
+    /* the rejects would replace the file being imported (standard input's too: `--import -
+     * --rejects a.csv < a.csv`, or --rejects /dev/stdin) */
+    if ((input == NULL || strcmp(input, "-") == 0 ? fstat(0, &in) : stat(input, &in)) == 0 &&
+        stat(rejects, &out) == 0 && in.st_dev == out.st_dev && in.st_ino == out.st_ino) {
         safe_fprintf(stderr, "ccrm: --rejects \"%s\" is the file being imported; name another\n",
                      rejects);
         return EX_USAGE;

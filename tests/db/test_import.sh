@@ -37,6 +37,13 @@ imp "$T/self.csv" --into contacts --rejects "$T/self-link.csv" --dry-run
 check "--rejects naming the input (through a link) is a usage error, exit 64" test $rc = 64
 check "...that says so" grep -q 'is the file being imported' "$T/err"
 check "...and the input is untouched" cmp -s bad_last_line.csv "$T/self.csv"
+"$CCRM" -d "$PG_CONN" --import - --into contacts --rejects "$T/self.csv" --dry-run <"$T/self.csv" >"$T/out" 2>"$T/err"
+rc=$?
+check "--rejects naming the file on standard input: refused too, 64 (rc $rc)" test $rc = 64
+"$CCRM" -d "$PG_CONN" --import - --into contacts --rejects /dev/stdin --dry-run <"$T/self.csv" >"$T/out" 2>"$T/err"
+rc=$?
+check "...so is --rejects /dev/stdin (rc $rc)" test $rc = 64
+check "...and the input is untouched" cmp -s bad_last_line.csv "$T/self.csv"
 
 # ---- the corpus, dry runs: exact messages and counts ----
 imp empty.csv --into contacts --dry-run
