@@ -209,11 +209,17 @@ check_state(const char *path)
                      strerror(S_ISDIR(st.st_mode) ? EISDIR : errno));
         return EX_CANTCREAT;
     }
+    /* nor anything but a file: a FIFO would stop the reading of it for ever, and the rename
+     * would replace a device (--state /dev/null, run as root: /dev/null) */
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        safe_fprintf(stderr, "ccrm: --state \"%s\" is not a regular file\n", path);
+        return EX_CANTCREAT;
+    }
     tmp = xasprintf("%s.tmp", path);
     fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     made = fd != -1;
     if (fd == -1 && errno == EEXIST)
-        fd = open(tmp, O_WRONLY | O_CLOEXEC);
+        fd = open(tmp, O_WRONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd == -1) {
         safe_fprintf(stderr, "ccrm: could not write \"%s\": %s\n", path, strerror(errno));
         free(tmp);

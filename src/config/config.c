@@ -276,6 +276,18 @@ check_file(FILE *in, const char *path, int *bom, struct ccrm_err *err)
         while (n > 0 && isspace((unsigned char)p[n - 1]))
             n--;
         if (n > 0 && p[n - 1] == '\\') {
+            const char *first = p + strspn(p, " \t");
+
+            /* iniparser continues any line that ends in a backslash, comments too: `; C:\`
+             * would take the next line (a key, a [section]) into the comment, unseen */
+            if (line.len == 0 && (*first == ';' || *first == '#')) {
+                err_set(err,
+                        "%s: syntax error: line %ld: a comment ends in a backslash, which "
+                        "would make the next line part of it: remove the backslash",
+                        path, lineno);
+                rc = -1;
+                break;
+            }
             strbuf_add(&line, p, n - 1);
             continue;
         }
@@ -699,7 +711,9 @@ config_load_file(struct ccrm_config *cfg, const char *path, int required, struct
     int copy = -1;
     int rc;
 
-    fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO in the file's place must not stop every command at its open (it is
+     * refused below as not a regular file); a regular file reads as ever */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd == -1) {
         if (!required && (errno == ENOENT || errno == ENOTDIR))
             return 0;

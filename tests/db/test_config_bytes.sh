@@ -121,4 +121,26 @@ rc=$?
 check "a libpq error quoting the file's conninfo is clean (exit $rc: $(cat -v "$T/err"))" \
     one_line $rc 69
 
+# ---- a comment that ends in a backslash, a FIFO in a file's place ----
+printf '[ui]\n; kept in C:\\\npage_size = 5\n' >"$T/bs.ini"
+config_error "a comment ending in a backslash is refused (iniparser would take the next line into it)" \
+    "ccrm: $T/bs.ini: syntax error: line 2: a comment ends in a backslash, which would make the next line part of it: remove the backslash" \
+    "$T/bs.ini" -d "$NOWHERE" --agenda
+mkfifo "$T/cfg.fifo"
+timeout 10 "$CCRM" -c "$T/cfg.fifo" -d "$NOWHERE" --agenda </dev/null >"$T/out" 2>"$T/err"
+rc=$?
+check "a FIFO given as the configuration: refused at once, 78 (exit $rc: $(cat "$T/err"))" \
+    bash -c "test $rc = 78 && grep -q 'not a regular file' '$T/err'"
+mkdir -p "$T/config/ccrm"
+mkfifo "$T/config/ccrm/ccrm.ini"
+timeout 10 "$CCRM" -d "$NOWHERE" --agenda </dev/null >"$T/out" 2>"$T/err"
+rc=$?
+check "a FIFO in the user's configuration's place: refused at once, 78 (exit $rc)" test $rc = 78
+rm -f "$T/config/ccrm/ccrm.ini"
+mkfifo "$T/state.fifo"
+timeout 10 "$CCRM" -d "$NOWHERE" --feed --state "$T/state.fifo" </dev/null >"$T/out" 2>"$T/err"
+rc=$?
+check "--feed --state naming a FIFO: refused at once, 73 (exit $rc: $(cat "$T/err"))" \
+    bash -c "test $rc = 73 && grep -q 'not a regular file' '$T/err'"
+
 done_testing
