@@ -5,7 +5,7 @@
 #define CCRM_ERR_H
 
 struct ccrm_err {
-    char msg[256];
+    char msg[1024]; /* room for a long path and the reason after it */
     char sqlstate[6];
 };
 

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -379,6 +380,63 @@ link_target(const char *path)
     return xstrdup(buf);
 }
 
+/* The temporary files being written (cli_out_open), removed when Ctrl-C, a kill or a hang-up
+ * ends the program: a killed --export -o leaves no half-written file beside the real one. The
+ * handler is installed only for a signal nobody else handles (an import's own handler stops it
+ * cleanly, and the close removes the file). */
+#define TMP_LIVE_MAX 8
+static char *volatile tmp_live[TMP_LIVE_MAX];
+
+static void
+tmp_on_signal(int sig)
+{
+    int i;
+
+    for (i = 0; i < TMP_LIVE_MAX; i++)
+        if (tmp_live[i] != NULL)
+            unlink(tmp_live[i]);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void
+tmp_hook(char *path)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    static int hooked;
+    int i;
+
+    for (i = 0; i < TMP_LIVE_MAX; i++)
+        if (tmp_live[i] == NULL) {
+            tmp_live[i] = path;
+            break;
+        }
+    if (hooked)
+        return;
+    hooked = 1;
+    for (i = 0; i < (int)(sizeof sigs / sizeof sigs[0]); i++) {
+        struct sigaction old, sa;
+
+        if (sigaction(sigs[i], NULL, &old) == 0 && !(old.sa_flags & SA_SIGINFO) &&
+            old.sa_handler == SIG_DFL) {
+            memset(&sa, 0, sizeof sa);
+            sa.sa_handler = tmp_on_signal;
+            sigemptyset(&sa.sa_mask);
+            sigaction(sigs[i], &sa, NULL);
+        }
+    }
+}
+
+static void
+tmp_unhook(const char *path)
+{
+    int i;
+
+    for (i = 0; i < TMP_LIVE_MAX; i++)
+        if (tmp_live[i] == path)
+            tmp_live[i] = NULL;
+}
+
 int
 cli_out_open(struct cli_out *o, const char *path, mode_t new_mode, struct ccrm_err *err)
 {
@@ -410,11 +468,22 @@ cli_out_open(struct cli_out *o, const char *path, mode_t new_mode, struct ccrm_e
         err_set(err, "could not write \"%s\": %s", o->path, strerror(errno));
         goto fail;
     }
-    o->tmp = xasprintf("%s.XXXXXX", o->path);
+    {
+        /* FILE.XXXXXX beside it; a name that long would pass NAME_MAX: .ccrm.XXXXXX */
+        const char *slash = strrchr(o->path, '/');
+        size_t blen = strlen(slash != NULL ? slash + 1 : o->path);
+
+        if (blen + 7 <= 255)
+            o->tmp = xasprintf("%s.XXXXXX", o->path);
+        else
+            o->tmp = xasprintf("%.*s.ccrm.XXXXXX", slash != NULL ? (int)(slash - o->path) + 1 : 0,
+                               o->path);
+    }
     if ((fd = mkstemp(o->tmp)) == -1) {
         err_set(err, "could not write \"%s\": %s", o->path, strerror(errno));
         goto fail;
     }
+    tmp_hook(o->tmp);
     if (have) {
         /* the file's owner and mode stay (a file made readable for a server stays so) */
         if (fchown(fd, st.st_uid, st.st_gid) == -1 && fchown(fd, (uid_t)-1, st.st_gid) == -1) {
@@ -434,6 +503,8 @@ cli_out_open(struct cli_out *o, const char *path, mode_t new_mode, struct ccrm_e
     }
     return 0;
 fail:
+    if (o->tmp != NULL)
+        tmp_unhook(o->tmp);
     free(o->tmp);
     free(o->path);
     o->tmp = o->path = NULL;
@@ -486,6 +557,8 @@ cli_out_close(struct cli_out *o, int ok, struct ccrm_err *err)
     }
     if (o->tmp != NULL && rc == -1)
         unlink(o->tmp);
+    if (o->tmp != NULL)
+        tmp_unhook(o->tmp);
     free(o->tmp);
     free(o->path);
     o->tmp = o->path = NULL;

@@ -145,7 +145,7 @@ bill_run_quote(struct app *app, const struct action *a, const char *arg)
     if (target(app, a, &e, &id) != 0 || made_already(app, a, e, id, "quote"))
         return;
     if (db_bill_quote_for_deal(app->db, id, &q, &err) == -1) {
-        snprintf(said, sizeof said, "could not make a quote: %s", err.msg);
+        snprintf(said, sizeof said, "could not make a quote: %.400s", err.msg);
         make_failed(app, a, e, id, q, said);
         return;
     }
@@ -424,7 +424,7 @@ bill_run_revise(struct app *app, const struct action *a, const char *arg)
     if (target(app, a, &e, &id) != 0 || made_already(app, a, e, id, "quote"))
         return;
     if (db_bill_quote_revise(app->db, id, &r, dropped, sizeof dropped, &err) == -1) {
-        snprintf(said, sizeof said, "could not revise quote #%" PRId64 ": %s", id, err.msg);
+        snprintf(said, sizeof said, "could not revise quote #%" PRId64 ": %.400s", id, err.msg);
         make_failed(app, a, e, id, r, said);
         return;
     }
@@ -455,7 +455,7 @@ bill_run_draft(struct app *app, const struct action *a, const char *arg)
         made_already(app, a, e, id, a->kind == CMD_CREDIT_NOTE ? "credit note" : "invoice"))
         return;
     if (db_bill_invoice_draft(app->db, e->table, id, &inv, &err) == -1) {
-        snprintf(said, sizeof said, "could not draft the %s: %s",
+        snprintf(said, sizeof said, "could not draft the %s: %.400s",
                  a->kind == CMD_CREDIT_NOTE ? "credit note" : "invoice", err.msg);
         make_failed(app, a, e, id, inv, said);
         return;

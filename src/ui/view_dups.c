@@ -76,7 +76,7 @@ load(struct dupview *dv, struct app *app)
     n = db_duplicate_pairs(app->db, kinds[dv->kind], dv->pairs, PAIRS_MAX, &err);
     if (n < 0) {
         ui_message_error(app, "could not scan for duplicates: %s", err.msg);
-        snprintf(dv->failed, sizeof dv->failed, "could not scan: %s", err.msg);
+        snprintf(dv->failed, sizeof dv->failed, "could not scan: %.250s", err.msg);
         dv->n = 0;
         dv->loaded = 1; /* not "scanning…" for ever */
         return;

@@ -1,18 +1,25 @@
 /* Unit tests for the checks of flag values every batch command shares (src/cli/common.c):
- * what each accepts, and the one line each says on standard error when it refuses. */
+ * what each accepts, and the one line each says on standard error when it refuses. And the
+ * output files the batch commands write (cli_out_open): a kill removes the temporary file, and
+ * a name too long for FILE.XXXXXX beside it is written all the same. */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 #include <limits.h>
 
 #include "ccrm/cli.h"
+#include "ccrm/err.h"
+#include "cli/cli_int.h"
 
 /* Standard error goes to a file during each test (setup/teardown); said() is what was
  * written to it since the last call. */
@@ -158,6 +165,101 @@ test_id(void **state)
     assert_int_equal(cli_id("1000000000000000000", &id), -1); /* 19 digits */
 }
 
+/* a directory of its own under /tmp, removed by the caller (rm -r) */
+static char *
+scratch(void)
+{
+    char *dir = strdup("/tmp/ccrm-unit-out.XXXXXX");
+
+    assert_non_null(dir);
+    assert_non_null(mkdtemp(dir));
+    return dir;
+}
+
+static int
+count_entries(const char *dir)
+{
+    char cmd[512];
+    FILE *p;
+    int n = -1;
+
+    snprintf(cmd, sizeof cmd, "ls -A '%s' | wc -l", dir);
+    if ((p = popen(cmd, "r")) != NULL) {
+        if (fscanf(p, "%d", &n) != 1)
+            n = -1;
+        pclose(p);
+    }
+    return n;
+}
+
+static void
+test_out_killed(void **state)
+{
+    char *dir = scratch(), path[600], got[16] = "";
+    int sig;
+    FILE *f;
+
+    (void)state;
+    snprintf(path, sizeof path, "%s/out.csv", dir);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("old\n", f);
+    fclose(f);
+    for (sig = 0; sig < 3; sig++) {
+        static const int sigs[] = {SIGTERM, SIGINT, SIGHUP};
+        int status;
+        pid_t pid = fork();
+
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            struct cli_out o;
+            struct ccrm_err err;
+
+            if (cli_out_open(&o, path, 0666, &err) == -1)
+                _exit(2);
+            fputs("half of it", o.f);
+            fflush(o.f);
+            raise(sigs[sig]);
+            _exit(3); /* not reached */
+        }
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFSIGNALED(status));
+        assert_int_equal(WTERMSIG(status), sigs[sig]);
+        /* only the file that was there, as it was */
+        assert_int_equal(count_entries(dir), 1);
+        f = fopen(path, "r");
+        assert_non_null(f);
+        assert_non_null(fgets(got, sizeof got, f));
+        fclose(f);
+        assert_string_equal(got, "old\n");
+    }
+    snprintf(path, sizeof path, "rm -r '%s'", dir);
+    assert_int_equal(system(path), 0);
+    free(dir);
+}
+
+static void
+test_out_long_name(void **state)
+{
+    char *dir = scratch(), path[600], cmd[700];
+    struct cli_out o;
+    struct ccrm_err err;
+    struct stat st;
+
+    (void)state;
+    /* 254 bytes: a file the shell's > can make; FILE.XXXXXX would be 261 */
+    snprintf(path, sizeof path, "%s/%0250d.csv", dir, 0);
+    assert_int_equal(cli_out_open(&o, path, 0666, &err), 0);
+    fputs("a,b\n", o.f);
+    assert_int_equal(cli_out_close(&o, 1, &err), 0);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_size, 4);
+    assert_int_equal(count_entries(dir), 1);
+    snprintf(cmd, sizeof cmd, "rm -r '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+    free(dir);
+}
+
 int
 main(void)
 {
@@ -166,6 +268,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_date, setup, teardown),
         cmocka_unit_test_setup_teardown(test_choice, setup, teardown),
         cmocka_unit_test(test_id),
+        cmocka_unit_test(test_out_killed),
+        cmocka_unit_test(test_out_long_name),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
