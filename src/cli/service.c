@@ -493,6 +493,7 @@ run_ics(struct db *db, const struct service_opts *o, struct ccrm_err *err)
         errno = 0;
         if ((fputs(text, stdout) == EOF || fflush(stdout) == EOF) && !cli_reader_gone(stdout)) {
             err_set(err, "could not write the calendar: %s", strerror(errno));
+            rc = EX_IOERR; /* standard output (a full disk), as --export and --agenda say */
             goto out;
         }
     } else if (write_whole(o->output, text, err) == -1) {
