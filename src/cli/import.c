@@ -830,7 +830,16 @@ cli_import_main(int argc, char **argv)
         char summary[512];
 
         if (db_import_revert(st.db, revert_id, dry_run, summary, sizeof summary, &st.err) == -1) {
-            safe_fprintf(stderr, "ccrm: %s\n", st.err.msg);
+            if (db_lost(st.db))
+                /* the server's words name whatever statement it was in (a trigger deep in
+                 * the revert): what matters is that its transaction did not commit */
+                safe_fprintf(stderr,
+                             "ccrm: lost the connection to the database during the revert of "
+                             "batch %" PRId64 ": not reverted, unless it was as the connection "
+                             "dropped (ccrm --batches says); running it again is safe\n",
+                             revert_id);
+            else
+                safe_fprintf(stderr, "ccrm: %s\n", st.err.msg);
             /* a row lock not had in time (another writer, a revert still running): try again
              * later, as an import says; a refusal (unknown, changed since) is data */
             rc = db_lost(st.db)                              ? EX_UNAVAILABLE
