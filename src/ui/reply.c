@@ -312,7 +312,8 @@ kept_attach(struct app *app, char *path)
                  "could not attach \"%s\": an answer takes at most %d files", path,
                  MAIL_REPLY_FILES_MAX);
     if (len + 1 < sizeof draft.note)
-        snprintf(draft.note + len, sizeof draft.note - len, "%s%.400s", len > 0 ? " · " : "", err.msg);
+        snprintf(draft.note + len, sizeof draft.note - len, "%s%.400s", len > 0 ? " · " : "",
+                 err.msg);
     free(path);
 }
 
