@@ -30,8 +30,9 @@ struct prompt {
     FILE *devnull;
     char *hist_path; /* NULL: no history file (no state_dir) */
     int open;
-    int used;    /* the line editor has state from an earlier line: reset at the next open */
-    int browsed; /* Up was used on this line (before it, Down would blank the line) */
+    int used;      /* the line editor has state from an earlier line: reset at the next open */
+    int browsed;   /* Up was used on this line (before it, Down would blank the line) */
+    int full_said; /* "the line is full" was said for this line */
     wchar_t key;
     int have_key;
     struct app *app;
@@ -190,6 +191,52 @@ complete(EditLine *el, int ch)
     return CC_REFRESH;
 }
 
+/* A history file written before the prompt had a limit may hold lines of any length (a paste
+ * of 100,000 characters), which Up would bring back and the line editor take 30 s to show:
+ * such lines go, the file kept 0600. libedit writes a line encoded (vis), at most four bytes a
+ * character. */
+static void
+hist_trim(const char *path)
+{
+    FILE *in = fopen(path, "r"), *out;
+    char *line = NULL, *tmp;
+    size_t cap = 0;
+    ssize_t n;
+    int fd, drop = 0;
+
+    if (in == NULL)
+        return;
+    while ((n = getline(&line, &cap, in)) != -1)
+        drop |= n > 4 * UI_INPUT_MAX;
+    if (!drop) {
+        free(line);
+        fclose(in);
+        return;
+    }
+    rewind(in);
+    tmp = xasprintf("%s.XXXXXX", path);
+    if ((fd = mkstemp(tmp)) == -1 || fchmod(fd, 0600) == -1 || (out = fdopen(fd, "w")) == NULL) {
+        if (fd != -1) {
+            close(fd);
+            unlink(tmp);
+        }
+        free(tmp);
+        free(line);
+        fclose(in);
+        return;
+    }
+    while ((n = getline(&line, &cap, in)) != -1)
+        if (n <= 4 * UI_INPUT_MAX)
+            fwrite(line, 1, (size_t)n, out);
+    if (fclose(out) == 0)
+        rename(tmp, path);
+    else
+        unlink(tmp);
+    free(tmp);
+    free(line);
+    fclose(in);
+}
+
 static void
 hist_init(struct prompt *p, struct app *app)
 {
@@ -206,12 +253,15 @@ hist_init(struct prompt *p, struct app *app)
         return;
     }
     p->hist_path = xasprintf("%s/history", dir);
+    hist_trim(p->hist_path);
     history_w(p->hist, &ev, H_LOAD, p->hist_path); /* missing on first use: fine */
 }
 
 static void
 hist_add(struct prompt *p, const wchar_t *line)
 {
+    if (wcslen(line) >= UI_INPUT_MAX)
+        return; /* a line the prompt would not take (an older version's): not kept */
     HistEventW ev;
     FILE *f;
     int fd;
@@ -286,6 +336,7 @@ prompt_open(struct app *app)
     }
     reset_prog_mode(); /* starting libedit (or resetting its line) set its terminal modes */
     p->browsed = 0;
+    p->full_said = 0;
     p->open = 1;
     ui->msg[0] = '\0';
     ui->dirty = 1;
@@ -378,6 +429,18 @@ prompt_key(struct app *app, wint_t key, int fkey)
     } else {
         k = (wchar_t)key;
     }
+    /* at most what the other input lines take: a paste of 100,000 characters stops here,
+     * said once (the line editor's redisplay grows with the line's length) */
+    if (k >= 0x20 && k != 127 && li->lastchar - li->buffer >= UI_INPUT_MAX - 1) {
+        if (!p->full_said)
+            ui_message_error(app,
+                             "the line is full (%d characters): what you type is not taken; "
+                             "Enter runs what is there",
+                             UI_INPUT_MAX - 1);
+        p->full_said = 1;
+        beep();
+        return 0;
+    }
     if (k == 16)
         p->browsed = 1;
     else if (k == 14 && !p->browsed)
@@ -414,13 +477,18 @@ prompt_draw(struct app *app, int y)
     if (ui->msg[0] != '\0' && y > 0)
         draw_text(stdscr, y - 1, 0, ui->msg, ui->cols,
                   ui->msg_error ? ui_attr(app, PAIR_ERROR, A_BOLD) : A_REVERSE);
-    /* scroll horizontally so that the cursor stays on screen */
-    for (;;) {
-        /* as drawn: a zero-width character typed shows as '?' (wcswidth: no column) */
-        cw = text_wcswidth(li->buffer + start, ncur - start);
-        if (1 + cw < ui->cols || start >= ncur)
+    /* scroll horizontally so that the cursor stays on screen: back from the cursor while the
+     * characters fit (as drawn: a zero-width character typed shows as '?'); a walk from the
+     * line's start, one character at a time, took time with the square of its length */
+    start = ncur;
+    cw = 0;
+    while (start > 0) {
+        int w = text_wcswidth(li->buffer + start - 1, 1);
+
+        if (1 + cw + w >= ui->cols)
             break;
-        start++;
+        cw += w;
+        start--;
     }
     text = to_mb(li->buffer + start, nall - start);
     buf = xasprintf(":%s", text != NULL ? text : "");
