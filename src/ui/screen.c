@@ -1506,11 +1506,15 @@ ui_redraw(struct app *app)
     if (ui->rows < MIN_ROWS || ui->cols < MIN_COLS) {
         char m[64];
 
-        /* on lines of their own, the sizes first: the terminal is narrow (a cut end) */
-        snprintf(m, sizeof m, "%dx%d: terminal too small", ui->cols, ui->rows);
+        /* on short lines of their own, the sizes first: the terminal is narrow (a cut end);
+         * and that keys wait (they are not taken: handle_key), so that typing on is no
+         * surprise */
+        snprintf(m, sizeof m, "%dx%d: too small", ui->cols, ui->rows);
         draw_text(stdscr, ui->rows / 2 > 0 ? ui->rows / 2 - 1 : 0, 0, m, ui->cols, A_BOLD);
         snprintf(m, sizeof m, "ccrm needs %dx%d", MIN_COLS, MIN_ROWS);
         draw_text(stdscr, ui->rows / 2, 0, m, ui->cols, A_BOLD);
+        if (ui->rows / 2 + 1 < ui->rows)
+            draw_text(stdscr, ui->rows / 2 + 1, 0, "keys not taken", ui->cols, A_NORMAL);
         curs_set(0);
         refresh();
         return;

@@ -44,6 +44,8 @@ keys Escape
 # too small: says the minimum
 tmux -L "$TMUX_SOCK" resize-window -t =t: -x 20 -y 5
 check "a terminal too small says the size it needs" wait_for "needs 24x6" 5
+check "...whole at 20 columns, and that keys are not taken" \
+    bash -c "tmux -L $TMUX_SOCK capture-pane -t =t: -p | grep -qx '20x5: too small' && tmux -L $TMUX_SOCK capture-pane -t =t: -p | grep -qx 'keys not taken'"
 keys 6 # unseen, it does nothing (it would open Tickets)
 tmux -L "$TMUX_SOCK" resize-window -t =t: -x 140 -y 40
 check "and the list comes back" wait_for "Accounts by" 5
