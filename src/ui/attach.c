@@ -29,7 +29,8 @@ static struct {
     char path[PATH_MAX];
 } saving;
 
-/* A file name of the attachment's name: no directories, no control characters, not hidden. */
+/* A file name of the attachment's name: no directories, no control characters (C1 too: U+009B
+ * is CSI to a terminal that lists the directory), not hidden. */
 static void
 safe_name(const char *name, char *out, size_t n)
 {
@@ -39,8 +40,16 @@ safe_name(const char *name, char *out, size_t n)
     name = slash != NULL ? slash + 1 : name;
     if (name[0] == '.' || name[0] == '\0')
         k = (size_t)snprintf(out, n, "attachment");
-    for (i = 0; name[i] != '\0' && k + 1 < n; i++)
-        out[k++] = (unsigned char)name[i] < 0x20 || name[i] == 0x7f ? '_' : name[i];
+    for (i = 0; name[i] != '\0' && k + 1 < n; i++) {
+        unsigned char c = (unsigned char)name[i], c2 = (unsigned char)name[i + 1];
+
+        if (c == 0xc2 && c2 >= 0x80 && c2 <= 0x9f) { /* C1, two bytes in UTF-8 */
+            out[k++] = '_';
+            i++;
+            continue;
+        }
+        out[k++] = c < 0x20 || c == 0x7f ? '_' : name[i];
+    }
     out[k < n ? k : n - 1] = '\0';
 }
 

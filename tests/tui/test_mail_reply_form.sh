@@ -168,6 +168,12 @@ keys Enter
 check "saved into the directory under its own name" \
     wait_for "saved attachment $AID (statement.pdf, 18 bytes) as $T/out/subdir/statement.pdf"
 check "byte for byte" cmp -s "$T/statement.expected" "$T/out/subdir/statement.pdf"
+# a name from outside with control characters (ESC, and C1: U+009B is CSI to some terminals)
+q "update attachments set name = E'att\x1b[2J\u009bC1\u0085.pdf' where id = $AID" >/dev/null
+mkdir -p "$T/out/c1"
+prompt "save-attachment $AID $T/out/c1/"
+check "a name with control characters is saved without them (ESC and C1 as _)" \
+    wait_until bash -c "ls '$T/out/c1' | grep -qx 'att_\[2J_C1_.pdf'"
 keys q
 keys q
 done_testing
