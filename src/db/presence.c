@@ -104,6 +104,21 @@ db_chat_send(struct db *db, const char *entity, int64_t id, const char *body,
                       4, params, err);
     if (res == NULL) {
         db_rollback(db);
+        if (strcmp(err->sqlstate, "42501") == 0 && db_state(db) == DB_READY) {
+            /* the policy refused it: the record was deleted, merged or unshared meanwhile
+             * (the server's words name the policy of chat_messages) */
+            struct ccrm_err why;
+            PGresult *r = db_exec(db,
+                                  "SELECT ccrm_record_exists($1, $2::bigint),"
+                                  " ccrm_entity_noun($1)",
+                                  2, params, &why);
+
+            if (r != NULL && PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "f") == 0)
+                err_set(err, "the %s is gone (deleted, merged or no longer shared with you)",
+                        PQgetvalue(r, 0, 1));
+            PQclear(r);
+            str_copy(err->sqlstate, "42501", sizeof err->sqlstate);
+        }
         return -1;
     }
     str_copy(xid, PQgetvalue(res, 0, 0), sizeof xid);

@@ -230,6 +230,14 @@ keys j Enter
 wait_for "contact #$greta" 5 || fail "Greta again"
 as sam -c "select ccrm_delete('contacts', $greta)" # deletes go through ccrm_delete (schema/014)
 check "a record deleted elsewhere says so, live" wait_for "this contact was deleted or is no longer visible to you" 5
+keys t
+wait_for "chat:" 5 || fail "no chat line on the deleted contact"
+keys -l "anyone there?"
+keys Enter
+check "a chat message on it: refused in words, not the policy's" \
+    wait_for "could not send the message: the contact is gone (deleted, merged or no longer shared with you)" 5
+check "...and what was typed is kept" wait_for "anyone there?" 5
+keys Escape
 keys q q q
 check "q quits" wait_exit
 st=$(pane_status)
