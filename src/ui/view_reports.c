@@ -245,6 +245,8 @@ struct reportview {
     struct db *reader;       /* the replica's session, or NULL: the primary's (app->db) */
     int connecting;          /* reader is being connected: reports wait for it (ui_side_fds) */
     int fell_back;           /* a replica is configured but could not be read */
+    int offline;             /* the last run failed for want of a connection: run at the next
+                              * wake-up (the reconnect's), not only on r */
 };
 
 static const char *const reports_help[] = {
@@ -407,9 +409,11 @@ load(struct reportview *rv, struct app *app)
         }
     }
     if (rc != 0) {
+        rv->offline = db_state(app->db) != DB_READY;
         ui_message_error(app, "could not run report %s: %s", name, err.msg);
         return;
     }
+    rv->offline = 0;
     rv->loaded = 1;
 }
 
@@ -852,8 +856,12 @@ rv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
 static void
 rv_on_wakeup(struct view *v, struct app *app)
 {
-    (void)v;
-    (void)app; /* reports read whole tables: r runs one again */
+    struct reportview *rv = (struct reportview *)v;
+
+    /* reports read whole tables: r runs one again; but one that could not run for want of
+     * the database runs once it is back (the reconnect wakes every view) */
+    if (rv->offline && !rv->loaded && !rv->connecting && db_state(app->db) == DB_READY)
+        load(rv, app);
 }
 
 static void

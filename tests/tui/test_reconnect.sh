@@ -38,4 +38,18 @@ check "... in the server's words" wait_in l "not permitted to log in" 5
 psqlc -c "alter role lukasz login" >/dev/null
 check "login allowed again: back online by itself" wait_in l " online " 45
 
+# the Reports view opened while the database is away runs its report once it is back (reports
+# run on request: before, it said "not run" until r)
+. "$(dirname "$0")/../lib/tui.sh"
+client m 100 30 "$CCRM" -d "$PG_CONN user=mia application_name=ccrm-mia"
+check "mia's client is online" wait_in m " online " 15
+pg_stop
+check "server stopped: mia's client says offline" wait_in m "offline" 10
+prompt_in m "reports"
+check "Reports opened while offline: not run" wait_in m "not run" 10
+as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -w -l "$PG_DIR/log" \
+    -o "-k $PG_DIR -c listen_addresses= -c fsync=off" start >/dev/null || fail "restart server"
+check "server back: mia's client is online again" wait_in m " online " 40
+check "...and the report has run" gone_in m "not run" 15
+
 done_testing
