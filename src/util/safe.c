@@ -20,10 +20,12 @@ text_char_unsafe(uint32_t cp)
     if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0))
         return 1;
     /* invisible format characters: bidirectional overrides and isolates reorder what a terminal
-     * shows ("Trojan Source"), zero-width ones hide text */
+     * shows ("Trojan Source"), zero-width ones hide text; and the variation selectors, which
+     * wcwidth() counts as nothing while some terminals (tmux, kitty) draw "☺" with U+FE0F
+     * after it two columns wide and others one: a list's columns moved by as many */
     return (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x202a && cp <= 0x202e) ||
            (cp >= 0x2060 && cp <= 0x2064) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x061c ||
-           cp == 0xfeff;
+           cp == 0xfeff || (cp >= 0xfe00 && cp <= 0xfe0f);
 }
 
 size_t
