@@ -43,6 +43,10 @@ check "mentions: exactly the known people, once each (chloe, marco, sam)" \
     test "$(q "select string_agg(login, ',' order by login) from mentions where comment_id = $c1")" = "chloe,marco,sam"
 check "an unknown login and an e-mail address mention nobody" \
     test "$(q "select count(*) from mentions where comment_id = $c1 and login in ('nobody', 'priya')")" = 0
+out=$(as sam -c "insert into mentions (comment_id, login) values ($c1, 'paul')" 2>&1)
+check "nobody adds a mention to someone else's comment by hand (sam on sofia's: $out)" \
+    grep -q "row-level security" <<<"$out"
+check "...nor did it land" test "$(q "select count(*) from mentions where comment_id = $c1 and login = 'paul'")" = 0
 check "inbox: one mention row each for chloe, marco, sam about the ticket, from sofia" \
     test "$(q "select string_agg(login, ',' order by login) from inbox where kind = 'mention' and entity = 'tickets' and entity_id = $tk_sh and from_login = 'sofia' and created_at = (select created_at from comments where id = $c1)")" = "chloe,marco,sam"
 check "the inbox note is the comment, shortened to one line" \
