@@ -319,6 +319,8 @@ code_for_db_error(const struct ccrm_err *err)
         return EX_NOPERM;
     if (strcmp(err->sqlstate, "57014") == 0 && interrupted)
         return EX_TEMPFAIL;
+    if (strcmp(err->sqlstate, "57014") == 0) /* statement_timeout: as --export says it */
+        return EX_UNAVAILABLE;
     if (strcmp(err->sqlstate, "55P03") == 0 || strcmp(err->sqlstate, "40001") == 0 ||
         strcmp(err->sqlstate, "40P01") == 0)
         return EX_TEMPFAIL; /* a row lock not had in time, a conflict: try again later */

@@ -71,6 +71,8 @@ db_exit(struct db *db, const struct ccrm_err *err)
         return EX_USAGE;
     if (strcmp(err->sqlstate, "58030") == 0) /* the output could not be written */
         return EX_IOERR;
+    if (strcmp(err->sqlstate, "57014") == 0) /* statement_timeout: as --export says it */
+        return EX_UNAVAILABLE;
     return EX_SOFTWARE;
 }
 
