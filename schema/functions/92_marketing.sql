@@ -479,6 +479,10 @@ BEGIN
     IF ccrm_restoring() THEN
         RETURN 0;
     END IF;
+    -- after every transaction adding members has committed (they hold the lock shared, see
+    -- ccrm_member_consent_check), so that the DELETE sees their rows: an opt-out racing a
+    -- campaign add left the person a member (schema/087)
+    PERFORM pg_advisory_xact_lock(ccrm_lock_key('ccrm consent'));
     DELETE FROM campaign_members m
      USING campaigns cp, ccrm_person_records(p_contact, p_lead) p
      WHERE cp.id = m.campaign_id AND cp.status <> 'completed'
@@ -601,6 +605,10 @@ BEGIN
     IF ccrm_restoring() THEN
         RETURN NULL;
     END IF;
+    -- shared with other adders, exclusive of an opt-out's enforcement: an opt-out that
+    -- committed before this is seen by the statements below, and one still running waits for
+    -- this transaction and then removes what it added (ccrm_consent_enforce)
+    PERFORM pg_advisory_xact_lock_shared(ccrm_lock_key('ccrm consent'));
     IF (SELECT count(*) FROM new_rows) > 200 THEN
         -- the opt-outs of each channel once, joined by contact and by lead
         WITH ch AS (SELECT DISTINCT cp.channel FROM new_rows n

@@ -241,4 +241,22 @@ mid=$(q "select min(id) from messages")
 e=$(err sofia "select ccrm_interest_add('contacts', $pc, 'Guards Mail', NULL, 'mail', 'messages', $mid)")
 check "... one from a mail that is, recorded ($e)" grep -q '^OK: [0-9]' <<<"$e"
 
+# ---- an opt-out racing a campaign add (schema/087) ----
+X=$(as marco -c "insert into contacts (first_name, last_name, email) values ('Race', 'Person', 'race@guards.example') returning id" | head -1)
+C=$(as marco -c "insert into campaigns (name, status, channel) values ('Guards race', 'active', 'email') returning id" | head -1)
+: >"$TEST_TMP/race.out"
+printf '%s\n' "begin;" "select ccrm_campaign_add($C, 'contacts', $X);" "select 'added';" "select pg_sleep(2);" "commit;" |
+    psql -X -q -At "$DB user=marco" >"$TEST_TMP/race.out" 2>&1 &
+adder=$!
+for ((i = 0; i < 200; i++)); do grep -q added "$TEST_TMP/race.out" && break; nap; done
+as sofia -c "select ccrm_consent_set('contacts', $X, 'email', true)" >/dev/null 2>"$TEST_TMP/race.err"
+rc=$?
+wait $adder
+check "an opt-out while another transaction adds the person to an e-mail campaign: it waits, then holds (rc $rc: $(cat "$TEST_TMP/race.err"))" \
+    test $rc = 0
+check "...opted out, and not a member" \
+    test "$(q "select (ccrm_opted_out($X, null, 'email') is not null) || ' ' || count(*) from campaign_members where campaign_id = $C and contact_id = $X")" = "true 0"
+e=$(err marco "select ccrm_campaign_add($C, 'contacts', $X)")
+check "...and adding the person afterwards is refused ($e)" grep -q "opted out" <<<"$e"
+
 done_testing

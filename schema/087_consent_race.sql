@@ -1,0 +1,13 @@
+-- ccrm schema, migration 087: an opt-out and a campaign add that race end as the rule says.
+--
+-- "A person who opted out of a channel is never a member of a campaign of that channel,
+-- whoever writes" was kept by two rules that did not see each other's uncommitted rows: a
+-- campaign add checks the person's opt-outs (ccrm_member_consent_check) and an opt-out removes
+-- the person's memberships (ccrm_consent_enforce). A transaction adding X to an e-mail
+-- campaign while another opted X out of e-mail, both committing, left X a member (nobody was
+-- mailed: the recipients are filtered when read, but counts and results were wrong). Now the
+-- adders hold an advisory lock shared (they do not wait for each other) and the enforcement
+-- takes it alone: it waits for the adders to commit and then sees and removes their rows,
+-- and an adder that comes after it sees the opt-out. Function changes only
+-- (schema/functions/92_marketing.sql); this file moves the version.
+SELECT 1;
