@@ -2673,8 +2673,14 @@ BEGIN
         END IF;
     END IF;
 
-    INSERT INTO merges (entity, survivor_id, merged_id, fields, survivor_row, merged_row)
-    VALUES (p_entity, p_survivor, p_merged, coalesce(p_fields, '{}'), v_surv, v_old)
+    -- the audit rows of this merge come after an id taken from the audit's sequence before its
+    -- first write, and end with its timeline note (its last write, below): its undo takes
+    -- those alone, not other writes of the same transaction (two merges in one statement, an
+    -- edit before or after it: 088)
+    INSERT INTO merges (entity, survivor_id, merged_id, fields, survivor_row, merged_row,
+                        audit_from)
+    VALUES (p_entity, p_survivor, p_merged, coalesce(p_fields, '{}'), v_surv, v_old,
+            nextval(pg_get_serial_sequence('public.audit', 'id')))
     RETURNING id INTO v_id;
 
     -- 1. people: campaign memberships and consents follow a rule of their own
@@ -2799,6 +2805,8 @@ DECLARE
     v_kept jsonb;
     v_note text;
     v_chans text[] := '{}';
+    v_lo   bigint;
+    v_hi   bigint;
 BEGIN
     IF NOT pg_has_role(v_who, 'ccrm_internal', 'USAGE') THEN
         RAISE EXCEPTION 'partners cannot undo merges' USING ERRCODE = '42501';
@@ -2818,13 +2826,26 @@ BEGIN
         RAISE EXCEPTION 'merge % was undone already, by % at %', p_merge, m.undone_by,
                         ccrm_when(m.undone_at) USING ERRCODE = '55000';
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM audit a WHERE a.xid = m.xid AND a.entity = m.entity
+    -- the merge's own audit rows: its transaction's, from the id it noted to its timeline
+    -- note, its last write ("... (merge N). ccrm --unmerge N undoes it."), so that another
+    -- merge or edit in the same transaction is not undone with it (088; a merge before 088
+    -- noted none: its whole transaction, as then)
+    v_lo := coalesce(m.audit_from, 0);
+    v_hi := CASE WHEN m.audit_from IS NULL THEN NULL
+                 ELSE (SELECT min(a.id) FROM audit a
+                        WHERE a.xid = m.xid AND a.id > m.audit_from AND a.entity = 'interactions'
+                          AND a.op = 'insert'
+                          AND a.new_row ->> 'body' LIKE format('%% (merge %s). %%', m.id)) END;
+    v_hi := coalesce(v_hi, 9223372036854775807);
+    IF NOT EXISTS (SELECT 1 FROM audit a WHERE a.xid = m.xid AND a.id BETWEEN v_lo AND v_hi
+                      AND a.entity = m.entity
                       AND a.entity_id = m.merged_id AND a.op = 'delete') THEN
         RAISE EXCEPTION 'cannot undo merge %: its audit trail is gone', p_merge
             USING ERRCODE = '55000';
     END IF;
     -- every row the merge wrote must still be as the merge left it
-    FOR r IN SELECT DISTINCT a.entity FROM audit a WHERE a.xid = m.xid AND a.entity <> 'merges'
+    FOR r IN SELECT DISTINCT a.entity FROM audit a
+              WHERE a.xid = m.xid AND a.id BETWEEN v_lo AND v_hi AND a.entity <> 'merges'
               ORDER BY a.entity LOOP
         t := to_regclass(format('public.%I', r.entity));
         IF t IS NULL THEN
@@ -2847,7 +2868,7 @@ BEGIN
                               FROM audit a
                               LEFT JOIN LATERAL (SELECT generate_series(lower(r), upper(r) - 1) AS x
                                                    FROM unnest(a.ids) r) g ON a.ids IS NOT NULL
-                             WHERE a.xid = $1 AND a.entity = $2) w
+                             WHERE a.xid = $1 AND a.entity = $2 AND a.id BETWEEN $3 AND $4) w
                      ORDER BY w.entity_id, w.id DESC) l
               LEFT JOIN %1$s t ON t.id = l.entity_id
              WHERE (l.op = 'delete') <> (t.id IS NULL)
@@ -2867,7 +2888,7 @@ BEGIN
              CASE WHEN EXISTS (SELECT 1 FROM pg_attribute a
                                 WHERE a.attrelid = t AND a.attname = 'version' AND NOT a.attisdropped)
                   THEN 't.version <> 1' ELSE 'false' END)
-           INTO v_bad USING m.xid, r.entity;
+           INTO v_bad USING m.xid, r.entity, v_lo, v_hi;
         IF v_bad IS NOT NULL THEN
             RAISE EXCEPTION 'cannot undo merge %: %; nothing undone', p_merge, v_bad
                 USING ERRCODE = '55000',
@@ -2889,7 +2910,8 @@ BEGIN
                 OR m.entity = 'leads' AND k.lead_id = m.survivor_id)
            AND k.opted_out_at IS NOT NULL AND k.updated_at >= m.created_at
            AND NOT EXISTS (SELECT 1 FROM audit a
-                            WHERE a.xid = m.xid AND a.entity = 'consents'
+                            WHERE a.xid = m.xid AND a.id BETWEEN v_lo AND v_hi
+                              AND a.entity = 'consents'
                               AND (a.entity_id = k.id OR a.ids @> k.id));
     END IF;
 
@@ -2902,7 +2924,9 @@ BEGIN
                FROM (SELECT a.id, a.entity, a.op,
                             row_number() OVER (ORDER BY a.id)
                             - row_number() OVER (PARTITION BY a.entity, a.op ORDER BY a.id) AS grp
-                       FROM audit a WHERE a.xid = m.xid AND a.entity <> 'merges') g
+                       FROM audit a
+                      WHERE a.xid = m.xid AND a.id BETWEEN v_lo AND v_hi
+                        AND a.entity <> 'merges') g
               GROUP BY g.entity, g.op, g.grp
               ORDER BY max(g.id) DESC LOOP
         t := format('public.%I', r.entity)::regclass;

@@ -401,4 +401,27 @@ check "a comment written while the merge ran: refused, the record is gone ($cout
 check "...a follow too ($fout)" grep -q '^P0002' <<<"$fout"
 check "...no comment or follower points at the merged record" \
     test "$(q "select (select count(*) from comments where entity = 'contacts' and entity_id = $RM) + (select count(*) from followers where entity = 'contacts' and entity_id = $RM)")" = 0
+
+# ---- an undo undoes its merge alone, not the rest of its transaction (088) ----
+read -r A1 A2 B1 B2 C1 C2 <<<"$(as marco -c "insert into contacts (first_name, last_name, email) values
+    ('Ann', 'Txdup', 'ann1@tx.example'), ('Ann', 'Txdup', 'ann2@tx.example'),
+    ('Bob', 'Txdup', 'bob1@tx.example'), ('Bob', 'Txdup', 'bob2@tx.example'),
+    ('Cy', 'Txdup', 'cy1@tx.example'), ('Cy', 'Txdup', 'cy2@tx.example') returning id" | tr '\n' ' ')"
+as marco -c "select ccrm_merge('contacts', s, m) from (values ($A1, $A2), ($B1, $B2)) v(s, m)" >/dev/null
+MA=$(q "select id from merges where merged_id = $A2 and entity = 'contacts'")
+MB=$(q "select id from merges where merged_id = $B2 and entity = 'contacts'")
+out=$("$CCRM" -d "$DB user=marco" --unmerge "$MA" 2>&1)
+check "two merges in one statement: the first undone ($out)" grep -q "undid merge $MA" <<<"$out"
+check "...gives back its own record only" \
+    test "$(q "select count(*) filter (where id = $A2) || ' ' || count(*) filter (where id = $B2) from contacts")" = "1 0"
+out=$("$CCRM" -d "$DB user=marco" --unmerge "$MB" 2>&1)
+check "...and the second is undone after it ($out)" grep -q "undid merge $MB" <<<"$out"
+LT=$(as marco -c "insert into leads (last_name, company) values ('Txlead', 'Acme') returning id" | head -1)
+as marco -c "begin; update leads set status = 'qualified' where id = $LT;
+             select ccrm_merge('contacts', $C1, $C2); update leads set score = 77 where id = $LT;
+             commit;" >/dev/null
+MC=$(q "select id from merges where merged_id = $C2 and entity = 'contacts'")
+out=$("$CCRM" -d "$DB user=marco" --unmerge "$MC" 2>&1)
+check "edits before and after the merge in its transaction: the merge undone ($out)" grep -q "undid merge $MC" <<<"$out"
+check "...and the edits kept" test "$(q "select status || ' ' || score from leads where id = $LT")" = "qualified 77"
 done_testing

@@ -1,0 +1,11 @@
+-- ccrm schema, migration 088: an undo of a merge undoes that merge alone.
+--
+-- ccrm_unmerge() undid every audited write of the merge's transaction. Two merges in one
+-- statement (select ccrm_merge(...) from (values (65, 66), (67, 68))) were both undone by
+-- `--unmerge 1`, the second still marked as done and refused for good afterwards; an edit made
+-- in the same transaction before the merge was undone without a word. A merge now notes an id
+-- of the audit trail's sequence taken before its first write, and the undo takes the audit
+-- rows of its transaction from there to the merge's timeline note, its last write ("... (merge
+-- N). ccrm --unmerge N undoes it."). Merges made before this note none and are undone as
+-- before.
+ALTER TABLE merges ADD COLUMN audit_from bigint;
