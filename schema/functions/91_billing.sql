@@ -425,6 +425,9 @@ BEGIN
         PERFORM ccrm_doc_contact_check('quote', NEW.account_id, NEW.contact_id);
         NEW.revision := 1;
         IF NEW.previous_id IS NOT NULL THEN
+            -- a revision, an invoice and an acceptance of one quote take turns (089): each
+            -- looked only for the other's row, and both committed (one offer billed twice)
+            PERFORM pg_advisory_xact_lock(ccrm_lock_key('ccrm quote ' || NEW.previous_id));
             SELECT q.status, q.revision, q.account_id INTO v_prev
               FROM quotes q WHERE q.id = NEW.previous_id;
             IF NOT FOUND THEN
@@ -529,6 +532,7 @@ BEGIN
                 USING ERRCODE = '55000';
         END IF;
         IF NEW.status = 'accepted' THEN
+            PERFORM pg_advisory_xact_lock(ccrm_lock_key('ccrm quote ' || OLD.id));
             SELECT q.id INTO v_newer FROM quotes q WHERE q.previous_id = OLD.id;
             IF FOUND THEN
                 RAISE EXCEPTION 'quote #% has a newer revision (quote #%): accept that one',
@@ -732,6 +736,8 @@ BEGIN
             END IF;
         END IF;
         IF NEW.quote_id IS NOT NULL AND TG_OP = 'INSERT' THEN
+            -- after a revision or acceptance of the quote running now (ccrm_quote_rules, 089)
+            PERFORM pg_advisory_xact_lock(ccrm_lock_key('ccrm quote ' || NEW.quote_id));
             SELECT q.status, q.account_id, q.currency, q.opportunity_id INTO r
               FROM quotes q WHERE q.id = NEW.quote_id;
             IF NOT FOUND THEN

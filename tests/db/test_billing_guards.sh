@@ -343,4 +343,33 @@ for v in 7,5 0 100 100.00 .5; do
     as bea -c "select ccrm_delete('invoices', array(select id from invoices where opportunity_id = $d3))" >/dev/null
 done
 
+# ---- a revision, an invoice and an acceptance of one quote take turns (089) ----
+# race NAME QUOTE SQL: while sam revises QUOTE in a transaction held open, USER runs SQL; the
+# second must wait for the revision, then be refused in words
+race() {
+    local q=$2 out
+    : >"$TEST_TMP/rev.out"
+    printf '%s\n' "begin;" "select 'revised', ccrm_quote_revise($q);" "select pg_sleep(1.5);" "commit;" |
+        psql -X -q -At "$DB user=sam" >"$TEST_TMP/rev.out" 2>&1 &
+    local rp=$!
+    for ((i = 0; i < 200; i++)); do grep -q revised "$TEST_TMP/rev.out" && break; nap; done
+    out=$(refused sam "$3")
+    wait $rp
+    check "$1 while it is being revised: waits, then refused (${out%%$'\n'*})" grep -q "newer revision" <<<"$out"
+}
+acc1=$(q "select min(id) from accounts")
+Q=$(as sam -c "insert into quotes (account_id, title, currency) values ($acc1, 'Race invoice', 'EUR') returning id" | head -1)
+as sam -c "insert into quote_lines (quote_id, description, quantity, unit_price, tax_rate) values ($Q, 'Widget', 1, 100, 19)" >/dev/null
+as sam -c "update quotes set status = 'sent' where id = $Q" >/dev/null
+as sam -c "update quotes set status = 'accepted' where id = $Q" >/dev/null
+race "an accepted quote invoiced" "$Q" "select ccrm_invoice_from_quote($Q)"
+check "...so it has a revision and no invoice" \
+    test "$(q "select count(*) from quotes where previous_id = $Q")|$(q "select count(*) from invoices where quote_id = $Q")" = "1|0"
+Q2=$(as sam -c "insert into quotes (account_id, title, currency) values ($acc1, 'Race accept', 'EUR') returning id" | head -1)
+as sam -c "insert into quote_lines (quote_id, description, quantity, unit_price, tax_rate) values ($Q2, 'Widget', 1, 100, 19)" >/dev/null
+as sam -c "update quotes set status = 'sent' where id = $Q2" >/dev/null
+race "a sent quote accepted" "$Q2" "update quotes set status = 'accepted' where id = $Q2"
+check "...so it stays sent, with its revision" \
+    test "$(q "select status from quotes where id = $Q2")|$(q "select count(*) from quotes where previous_id = $Q2")" = "sent|1"
+
 done_testing

@@ -1,0 +1,12 @@
+-- ccrm schema, migration 089: a revision, an invoice and an acceptance of one quote take turns.
+--
+-- "A quote with a live invoice is not revised, a quote with a newer revision is neither
+-- invoiced nor accepted" was checked by each writer looking for the other's row, which a
+-- transaction still running does not show: sam revising an accepted quote while billing
+-- drafted its invoice both committed, and the revision could be sent, accepted and invoiced
+-- again (one offer billed twice; a quote with a deal was kept by the deal's unique index, one
+-- without was not); an acceptance racing a revision left an accepted quote with a newer draft.
+-- Now each takes an advisory lock of the quote (ccrm_quote_rules, ccrm_invoice_rules) before it
+-- looks: the second waits for the first and sees its row. Function changes only
+-- (schema/functions/91_billing.sql); this file moves the version.
+SELECT 1;
