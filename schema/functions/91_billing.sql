@@ -1465,6 +1465,7 @@ DECLARE
     v_last date;
     i      record;
     o      record;
+    r      record;
 BEGIN
     IF NOT ccrm_in_dept('billing', 'management') THEN
         RAISE EXCEPTION 'only billing, management and admin issue invoices'
@@ -1513,6 +1514,42 @@ BEGIN
                             i.id, ccrm_fmt_amount(i.gross_total, i.currency), o.number,
                             ccrm_fmt_amount(o.gross_total - o.credited_total, o.currency)
                 USING ERRCODE = '22023';
+        END IF;
+        -- it corrects what was invoiced: not dated before it (090), and per tax rate no more
+        -- net nor tax than the invoice charged at that rate less what was credited already (a
+        -- gross as large at 19 % would give back VAT the invoice never asked for)
+        IF v_date < o.issue_date THEN
+            RAISE EXCEPTION 'credit note #% would be dated %, before % it corrects (issued %)',
+                            i.id, v_date, o.number, o.issue_date
+                USING ERRCODE = '22023';
+        END IF;
+        SELECT c.tax_rate, c.net, c.tax, coalesce(l.net, 0) AS left_net,
+               coalesce(l.tax, 0) AS left_tax
+          INTO r
+          FROM (SELECT x.tax_rate, sum(x.net) AS net, sum(x.tax) AS tax,
+                       -- a minor unit a line: partial credits rounded each on their own
+                       count(*) * power(10::numeric, -coalesce(ccrm_minor_units(i.currency), 2))
+                           AS slack
+                  FROM invoice_lines x WHERE x.invoice_id = i.id GROUP BY x.tax_rate) c
+          LEFT JOIN (SELECT y.tax_rate,
+                            sum(CASE WHEN d.id = o.id THEN y.net ELSE -y.net END) AS net,
+                            sum(CASE WHEN d.id = o.id THEN y.tax ELSE -y.tax END) AS tax
+                       FROM invoices d JOIN invoice_lines y ON y.invoice_id = d.id
+                      WHERE d.id = o.id
+                         OR (d.credit_of = o.id AND d.kind = 'credit_note'
+                             AND d.status NOT IN ('draft', 'cancelled') AND d.id <> i.id)
+                      GROUP BY y.tax_rate) l ON l.tax_rate = c.tax_rate
+         WHERE c.net > coalesce(l.net, 0) + c.slack OR c.tax > coalesce(l.tax, 0) + c.slack
+         ORDER BY c.tax_rate
+         LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'credit note #% credits %, tax %, at % %%; % has %, tax %, left to credit at that rate',
+                            i.id, ccrm_fmt_amount(r.net, i.currency),
+                            ccrm_fmt_amount(r.tax, i.currency), r.tax_rate, o.number,
+                            ccrm_fmt_amount(r.left_net, o.currency),
+                            ccrm_fmt_amount(r.left_tax, o.currency)
+                USING ERRCODE = '22023',
+                      HINT = 'A credit note gives back what its invoice charged, at the rates it charged.';
         END IF;
     END IF;
 

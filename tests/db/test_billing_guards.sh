@@ -372,4 +372,22 @@ race "a sent quote accepted" "$Q2" "update quotes set status = 'accepted' where 
 check "...so it stays sent, with its revision" \
     test "$(q "select status from quotes where id = $Q2")|$(q "select count(*) from quotes where previous_id = $Q2")" = "sent|1"
 
+# ---- a credit note gives back what its invoice charged (090) ----
+IV=$(as bea -c "insert into invoices (account_id, currency) values ($acc1, 'EUR') returning id" | head -1)
+as bea -c "insert into invoice_lines (invoice_id, description, quantity, unit_price, tax_rate) values ($IV, 'Export service', 1, 1000, 0)" >/dev/null
+as bea -c "select ccrm_invoice_issue($IV)" >/dev/null
+CN=$(as bea -c "select ccrm_credit_note($IV)" | head -1)
+as bea -c "update invoice_lines set unit_price = 840.34, tax_rate = 19 where invoice_id = $CN" >/dev/null
+says bea "select ccrm_invoice_issue($CN)" "credits 840.34 EUR, tax 159.66 EUR, at 19.00 %"
+says bea "select ccrm_invoice_issue($CN, current_date - 1)" "before"
+as bea -c "update invoice_lines set unit_price = 400, tax_rate = 0 where invoice_id = $CN" >/dev/null
+check "a credit note of part of it, at the invoice's rate: issued" \
+    test "$(as bea -c "select ccrm_invoice_issue($CN) is not null")" = t
+CN2=$(as bea -c "select ccrm_credit_note($IV)" | head -1)
+as bea -c "update invoice_lines set unit_price = 600.01 where invoice_id = $CN2" >/dev/null
+says bea "select ccrm_invoice_issue($CN2)" "more than is left to credit"
+as bea -c "update invoice_lines set unit_price = 600 where invoice_id = $CN2" >/dev/null
+check "...and the rest: issued, the invoice credited in full" \
+    test "$(as bea -c "select ccrm_invoice_issue($CN2) is not null")|$(q "select status from invoices where id = $IV")" = "t|cancelled"
+
 done_testing

@@ -1,0 +1,11 @@
+-- ccrm schema, migration 090: a credit note gives back what its invoice charged.
+--
+-- ccrm_invoice_issue() compared a credit note's gross with what was left to credit on its
+-- invoice, and nothing else: an invoice of 1,000.00 at 0 % could be credited by 840.34 at 19 %
+-- (1,000.00 gross), giving back 159.66 of VAT it never charged, and a credit note could be
+-- dated before the invoice it corrects. Now, per tax rate, a credit note credits no more net
+-- and no more tax than the invoice charged at that rate less its other issued credit notes (a
+-- minor unit a line of slack, for partial credits rounded on their own), and is not dated
+-- before the invoice. Function change only (schema/functions/91_billing.sql); this file moves
+-- the version.
+SELECT 1;
