@@ -238,6 +238,72 @@ widths(struct pdf *p, const struct bill_doc *d)
     p->col_w[1] = MAX(CONTENT_W - others, CONTENT_W / 3);
 }
 
+/* The room a line has on a page of its own: below the running header and the table's head
+ * (next_page), above the footer, less the row's padding. */
+#define ROW_ROOM (BOTTOM - (MARGIN + 22 + 17) - 4)
+
+/* A line whose description is taller than a page: its text is cut between its lines into
+ * pieces that fit, the first with the line's other cells (and its SKU), the others alone
+ * under the table's head of the next pages. Drawn whole, a 10,000-character description ran
+ * off the paper and the text beyond the page was lost. The same in both passes. */
+static void
+long_row(struct pdf *p, const char *const *cells, const char *sku)
+{
+    const char *desc = cells[1];
+    double w = p->col_w[1] - 6;
+    PangoLayout *dl = layout(p, desc, 8.5, 0, w, PANGO_ALIGN_LEFT);
+    double sku_h = 0;
+    int n = pango_layout_get_line_count(dl), k = 0, first = 1, i;
+
+    if (sku != NULL) {
+        PangoLayout *sl = layout(p, sku, 7, 0, w, PANGO_ALIGN_LEFT);
+
+        sku_h = height_of(sl);
+        g_object_unref(sl);
+    }
+    while (k < n) {
+        double room = BOTTOM - p->y - 4 - (first ? sku_h : 0), used = 0, x = MARGIN;
+        int e = k, from, to;
+        char *piece;
+
+        if (room < 60) { /* hardly a line left here: the piece starts on the next page */
+            next_page(p, 1);
+            room = BOTTOM - p->y - 4 - (first ? sku_h : 0);
+        }
+        while (e < n) {
+            PangoRectangle ink, log;
+
+            pango_layout_line_get_extents(pango_layout_get_line_readonly(dl, e), &ink, &log);
+            if (used + (double)log.height / PANGO_SCALE > room && e > k)
+                break;
+            used += (double)log.height / PANGO_SCALE;
+            e++;
+        }
+        from = pango_layout_get_line_readonly(dl, k)->start_index;
+        to = e < n ? pango_layout_get_line_readonly(dl, e)->start_index : (int)strlen(desc);
+        piece = g_strndup(desc + from, (gsize)(to - from));
+        for (i = 0; i < 8 && p->draw; i++) {
+            const char *s = i == 1 ? piece : first ? cells[i] : "";
+
+            text(p, x + (i == 3 ? 5 : 0), p->y, s, 8.5, 0,
+                 p->col_w[i] - (i == 1   ? 6
+                                : i == 3 ? 9
+                                         : 4),
+                 col_right[i] ? PANGO_ALIGN_RIGHT : PANGO_ALIGN_LEFT, 0);
+            if (i == 1 && first && sku != NULL)
+                text(p, x, p->y + used, sku, 7, 0, w, PANGO_ALIGN_LEFT, 0.45);
+            x += p->col_w[i];
+        }
+        g_free(piece);
+        p->y += used + (first ? sku_h : 0) + 4;
+        first = 0;
+        k = e;
+        if (k < n)
+            next_page(p, 1);
+    }
+    g_object_unref(dl);
+}
+
 static void
 render(struct pdf *p, const struct bill_doc *d)
 {
@@ -306,6 +372,11 @@ render(struct pdf *p, const struct bill_doc *d)
             p->row_h[j] = rh;
         }
         rh = p->row_h[j];
+        if (rh > ROW_ROOM) {
+            long_row(p, cells, c.sku);
+            bill_cells_fini(&c);
+            continue;
+        }
         need(p, rh + 4, 1);
         x = MARGIN;
         for (i = 0; i < 8 && p->draw; i++) { /* counting pages needs only the heights */

@@ -312,4 +312,16 @@ c bea --print invoice "$LINV" --output "$TEST_TMP/long.pdf"
 check "a draft with a long non-ASCII buyer prints (exit $rc: $(cat "$TEST_TMP/err"))" test $rc = 0
 check "... with the whole name in the document" grep -q "xÄÄÄÄÄÄÄÄÄÄ" <(pdf "$TEST_TMP/long.pdf")
 
+# a line whose description is taller than a page continues on the next pages (drawn whole, it
+# ran off the paper and the words beyond the page were lost)
+TINV=$(as bea -c "insert into invoices (account_id, currency) values ($(q "select min(id) from accounts"), 'EUR') returning id" | head -1)
+as bea -c "insert into invoice_lines (invoice_id, description, quantity, unit_price, tax_rate)
+           select $TINV, string_agg('w' || g, ' '), 1, 100, 19 from generate_series(1, 1800) g" >/dev/null
+as bea -c "insert into invoice_lines (invoice_id, description, quantity, unit_price, tax_rate) values ($TINV, 'After the long line', 2, 5, 19)" >/dev/null
+c bea --print invoice "$TINV" --output "$TEST_TMP/tall.pdf"
+check "a line of 1,800 words prints (exit $rc: $(cat "$TEST_TMP/err"))" test $rc = 0
+check "...every word of it in the document, the line after it too" \
+    bash -c "t=\$(pdftotext '$TEST_TMP/tall.pdf' -); test \$(grep -o '\bw[0-9]\+\b' <<<\"\$t\" | sort -u | wc -l) = 1800 && grep -q 'After the long line' <<<\"\$t\""
+check "...over several pages, each counted" grep -q "Page 2 of" <(pdftotext "$TEST_TMP/tall.pdf" -)
+
 done_testing
