@@ -1157,6 +1157,12 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM sla_clocks x WHERE x.ticket_id = NEW.id) THEN
         RETURN NULL;
     END IF;
+    IF OLD.status = ANY (v_done) AND NOT NEW.status = ANY (v_done) THEN
+        -- reopened: the resolution clock goes on from the time it had used; first, so that a
+        -- new policy in the same statement (reopened as urgent) moves it too (091)
+        UPDATE sla_clocks x SET met_at = NULL, due_at = NULL, warn_at = NULL
+         WHERE x.ticket_id = NEW.id AND x.kind = 'resolution';
+    END IF;
     -- another policy
     IF OLD.priority IS DISTINCT FROM NEW.priority OR OLD.queue IS DISTINCT FROM NEW.queue
        OR OLD.account_id IS DISTINCT FROM NEW.account_id THEN
@@ -1181,11 +1187,6 @@ BEGIN
                                      WHERE x.ticket_id = NEW.id AND x.met_at IS NULL),
                               v_now, true);
     ELSIF NOT NEW.status = ANY (v_done) AND (OLD.status IS DISTINCT FROM NEW.status OR v_n > 0) THEN
-        IF OLD.status = ANY (v_done) THEN
-            -- reopened: the resolution clock goes on from the time it had used
-            UPDATE sla_clocks x SET met_at = NULL, due_at = NULL, warn_at = NULL
-             WHERE x.ticket_id = NEW.id AND x.kind = 'resolution';
-        END IF;
         -- a new status, or a new policy whose pause statuses differ from the old one's (the
         -- status stayed, but it may pause or run the clocks now): they pause or run as the
         -- status says under their policy
@@ -1224,12 +1225,17 @@ BEGIN
                   AND x.kind IN ('first_response', 'next_response')) THEN
         RETURN false;
     END IF;
+    -- the policy the ticket is under now (its priority, queue and tier), not its first
+    -- clock's: a ticket raised to urgent after its first response answers the next question
+    -- in the urgent time (091)
     SELECT tk.status, p.id AS policy, p.next_response_min, p.pause_statuses INTO t
       FROM public.tickets tk
-      CROSS JOIN LATERAL (SELECT f.policy_id FROM public.sla_clocks f
-                           WHERE f.ticket_id = tk.id ORDER BY f.id LIMIT 1) f
-      JOIN public.sla_policies p ON p.id = f.policy_id
-     WHERE tk.id = p_ticket;
+      JOIN public.sla_policies p
+        ON p.id = public.ccrm_sla_policy_for(tk.queue, tk.priority,
+                                             (SELECT a.tier FROM public.accounts a
+                                               WHERE a.id = tk.account_id))
+     WHERE tk.id = p_ticket
+       AND EXISTS (SELECT 1 FROM public.sla_clocks f WHERE f.ticket_id = tk.id);
     IF NOT FOUND OR t.next_response_min IS NULL OR t.status IN ('solved', 'closed') THEN
         RETURN false;
     END IF;

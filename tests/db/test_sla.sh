@@ -359,4 +359,22 @@ as ana -c "select * from ccrm_tick()" >/dev/null
 check "lowered again: breached again, and each person told once more ($n0 told the first time)" \
     test "$(br) $(q "select sum(count) from inbox where kind = 'sla_breach' and entity_id = $LT")" = "true true false $((n0 * 2))"
 
+# ---- a new policy in the statement that reopens, and the next response under the policy of now (091) ----
+EA=$(q "select min(id) from accounts")
+UP=$(as mia -c "insert into sla_policies (name, calendar_id, first_response_min, next_response_min, resolution_min, priorities, position)
+                values ('T Reopen urgent', $B24, 20, 25, 90, '{urgent}', 2) returning id" | head -1)
+T1=$(as sofia -c "insert into tickets (subject, priority, account_id) values ('SLA reopen urgent', 'normal', $EA) returning id" | head -1)
+as sofia -c "update tickets set status = 'solved' where id = $T1" >/dev/null
+as sofia -c "update tickets set status = 'open', priority = 'urgent' where id = $T1" >/dev/null
+check "reopened as urgent in one statement: the resolution clock is under the urgent policy, running" \
+    test "$(q "select policy_id || ' ' || target_min || ' ' || (met_at is null) || ' ' || (due_at is not null) from sla_clocks where ticket_id = $T1 and kind = 'resolution'")" = \
+         "$UP $(q "select resolution_min from sla_policies where id = $UP") true true"
+T2=$(as sofia -c "insert into tickets (subject, priority, account_id) values ('SLA next under urgent', 'normal', $EA) returning id" | head -1)
+as sofia -c "insert into interactions (kind, channel, direction, subject, ticket_id, account_id) values ('call', 'phone', 'out', 'answered', $T2, $EA)" >/dev/null
+as sofia -c "update tickets set priority = 'urgent' where id = $T2" >/dev/null
+as sofia -c "insert into interactions (kind, channel, direction, subject, ticket_id, account_id) values ('call', 'phone', 'in', 'again', $T2, $EA)" >/dev/null
+check "raised to urgent after the first response: the next question's clock is the urgent policy's" \
+    test "$(q "select policy_id || ' ' || target_min from sla_clocks where ticket_id = $T2 and kind = 'next_response'")" = \
+         "$UP $(q "select next_response_min from sla_policies where id = $UP")"
+
 done_testing

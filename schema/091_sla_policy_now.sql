@@ -1,0 +1,11 @@
+-- ccrm schema, migration 091: a ticket's clocks follow the policy it is under now.
+--
+-- Two cases kept a ticket's old policy (found by trying to break the service levels):
+-- reopening a solved ticket and raising its priority in one statement (a form's save) moved
+-- only the unmet clocks to the new policy, before the reopening made the resolution clock
+-- unmet again, so it ran on under the old targets; and a next-response clock took the policy
+-- of the ticket's first clock, though a later priority had moved the open clocks to another.
+-- ccrm_sla_ticket() now reopens first, and ccrm_sla_next_response() takes the policy the
+-- ticket's priority, queue and tier choose now. Function changes only
+-- (schema/functions/90_service.sql); this file moves the version.
+SELECT 1;
