@@ -739,7 +739,15 @@ BEGIN
     SELECT p_cal, y.s, y.e,
            coalesce(sum(y.len) OVER (ORDER BY y.s ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
       FROM (SELECT x.s, x.e, (extract(epoch FROM x.e - x.s) * 1000000)::bigint AS len
-              FROM (SELECT (z.d + make_interval(mins => z.lo)) AT TIME ZONE c.time_zone AS s,
+              -- a span starts no earlier than the ones before it end: hours that end in the
+              -- hour a clock change skips ("01:00-02:30, 03:00-05:00" on the spring Sunday in
+              -- Europe/Berlin: 02:30 does not exist and is read as 01:30 UTC, after 03:00's
+              -- 01:00 UTC) overlapped the next span and their minutes counted twice (092)
+              FROM (SELECT greatest(w.s, max(w.e) OVER (ORDER BY w.s, w.e
+                                                        ROWS BETWEEN UNBOUNDED PRECEDING
+                                                                 AND 1 PRECEDING)) AS s,
+                           w.e
+                      FROM (SELECT (z.d + make_interval(mins => z.lo)) AT TIME ZONE c.time_zone AS s,
                            (z.d + make_interval(mins => z.hi)) AT TIME ZONE c.time_zone AS e
                       FROM (SELECT d.d, h.lo, h.hi
                               FROM generate_series(timestamp '2020-01-01', timestamp '2069-12-31',
@@ -752,7 +760,7 @@ BEGIN
                                 ON h.dow = extract(isodow FROM d.d)::int
                              WHERE NOT (d.d::date = ANY (c.holidays))
                             OFFSET 0) z
-                    OFFSET 0) x
+                    OFFSET 0) w) x
              WHERE x.e > x.s) y;
 END
 $$;

@@ -377,4 +377,13 @@ check "raised to urgent after the first response: the next question's clock is t
     test "$(q "select policy_id || ' ' || target_min from sla_clocks where ticket_id = $T2 and kind = 'next_response'")" = \
          "$UP $(q "select next_response_min from sla_policies where id = $UP")"
 
+# ---- hours ending in the hour the spring clock change skips count once (092) ----
+DC=$(as mia -c "insert into calendars (name, time_zone, hours) values ('T DST gap', 'Europe/Berlin', 'sun 01:00-02:30, 03:00-05:00') returning id" | head -1)
+check "a calendar's spans never overlap (the Berlin spring Sunday, hours into the skipped hour)" \
+    test "$(q "select count(*) from calendar_spans a join calendar_spans b on b.calendar_id = a.calendar_id and b.starts > a.starts and b.starts < a.ends where a.calendar_id = $DC")" = 0
+check "...and that day has its 180 business minutes (01:00-02:00 CET, 03:00-05:00 CEST)" \
+    test "$(q "select ccrm_business_minutes($DC, '2026-03-28 00:00Z', '2026-03-30 00:00Z')::int")" = 180
+check "...100 business minutes from 01:30 CET end at 04:10 CEST" \
+    test "$(q "select ccrm_business_add($DC, '2026-03-29 00:30Z', 100) = '2026-03-29 02:10Z'")" = t
+
 done_testing
