@@ -2880,7 +2880,11 @@ BEGIN
                        AND EXISTS (SELECT 1 FROM pg_attribute a
                                     WHERE a.attrelid = t AND a.attname = 'version'
                                       AND NOT a.attisdropped)
+                  -- (a row the undo of a later merge put back as this merge left it has a
+                  -- newer version, and the same values: 093)
                   THEN 't.version IS DISTINCT FROM (l.new_row ->> ''version'')::int'
+                       ' AND (to_jsonb(t) - ARRAY[''version'', ''updated_at'', ''updated_by''])'
+                       ' IS DISTINCT FROM (l.new_row - ARRAY[''version'', ''updated_at'', ''updated_by''])'
                   ELSE format('to_jsonb(t) <> to_jsonb(jsonb_populate_record(NULL::%s, l.new_row))', t)
              END,
              -- rows of an insert audited by their ids only (more than 20 in one statement, 018):

@@ -424,4 +424,19 @@ MC=$(q "select id from merges where merged_id = $C2 and entity = 'contacts'")
 out=$("$CCRM" -d "$DB user=marco" --unmerge "$MC" 2>&1)
 check "edits before and after the merge in its transaction: the merge undone ($out)" grep -q "undid merge $MC" <<<"$out"
 check "...and the edits kept" test "$(q "select status || ' ' || score from leads where id = $LT")" = "qualified 77"
+
+# ---- a chain of merges is undone backwards (093) ----
+read -r CA CB CC <<<"$(as marco -c "insert into contacts (first_name, last_name, email) values
+    ('Ch', 'Chain A', 'cha@chain.example'), ('Ch', 'Chain B', 'chb@chain.example'),
+    ('Ch', 'Chain C', 'chc@chain.example') returning id" | tr '\n' ' ')"
+as marco -c "insert into interactions (kind, subject, contact_id) values ('note', 'about chain A', $CA)" >/dev/null
+M1=$(as marco -c "select ccrm_merge('contacts', $CB, $CA)" | head -1)
+M2=$(as marco -c "select ccrm_merge('contacts', $CC, $CB)" | head -1)
+out=$("$CCRM" -d "$DB user=marco" --unmerge "$M2" 2>&1)
+check "A into B, then B into C: the second undone ($out)" grep -q "undid merge $M2" <<<"$out"
+out=$("$CCRM" -d "$DB user=marco" --unmerge "$M1" 2>&1)
+check "...then the first: the rows the second's undo put back are as the first left them ($out)" \
+    grep -q "undid merge $M1" <<<"$out"
+check "...all three contacts back, A's note on A" \
+    test "$(q "select count(*) from contacts where id in ($CA, $CB, $CC)")|$(q "select contact_id from interactions where subject = 'about chain A'")" = "3|$CA"
 done_testing
