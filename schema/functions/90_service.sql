@@ -2142,6 +2142,12 @@ BEGIN
     IF v_due > v_local THEN
         v_due := v_due - interval '1 day';
     END IF;
+    -- around a clock change the local time may be one the day skips or has twice, and in UTC
+    -- come after p_at: then today's has not come yet and the last one due is yesterday's (a
+    -- digest written with a time to come made the entries between lost to every digest: 094)
+    IF (v_due AT TIME ZONE v_tz) > p_at THEN
+        v_due := v_due - interval '1 day';
+    END IF;
     RETURN v_due AT TIME ZONE v_tz;
 END
 $$;

@@ -386,4 +386,12 @@ check "...and that day has its 180 business minutes (01:00-02:00 CET, 03:00-05:0
 check "...100 business minutes from 01:30 CET end at 04:10 CEST" \
     test "$(q "select ccrm_business_add($DC, '2026-03-29 00:30Z', 100) = '2026-03-29 02:10Z'")" = t
 
+# ---- a digest is never due in the future, around a clock change (094) ----
+q "update inbox_settings set time_zone = 'Europe/Berlin', digest_at = '02:30', quiet_from = null, quiet_until = null where login = 'zoe'" >/dev/null
+q "insert into inbox_settings (login, time_zone, digest_at) select 'zoe', 'Europe/Berlin', '02:30' where not exists (select 1 from inbox_settings where login = 'zoe')" >/dev/null
+check "digest at 02:30 Berlin: never due after the moment asked about (spring and autumn Sundays)" \
+    test "$(q "select count(*) from unnest(array['2026-03-29 01:10Z', '2026-03-29 01:29Z', '2026-10-25 00:45Z', '2026-10-25 01:35Z', '2026-06-01 00:31Z']::timestamptz[]) p where ccrm_digest_due('zoe', p) > p")" = 0
+check "...and due at 02:30 on an ordinary day" \
+    test "$(q "select ccrm_digest_due('zoe', '2026-06-01 00:31Z') = '2026-06-01 00:30Z'")" = t
+
 done_testing
