@@ -646,29 +646,32 @@ db_mail_names_begin(struct db *db, struct ccrm_err *err)
 
 /* One file name ("new/NAME") as a line of COPY text: its name within the folder (the order
  * of a Maildir: by delivery time) and the whole, both as bytea's hex ("\\x..." in COPY text). */
-int
-db_mail_names_put(struct db *db, const char *name, struct ccrm_err *err)
+/* s as a bytea field of COPY text at line + o ("\\x" and two hex digits a byte) */
+static size_t
+put_hex(char *line, size_t o, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
-    const char *base = strchr(name, '/') != NULL ? strchr(name, '/') + 1 : name;
-    size_t n = strlen(name), nb = strlen(base), o = 0, i;
-    char *line = xmalloc(2 * (n + nb) + 8);
 
     line[o++] = '\\';
     line[o++] = '\\';
     line[o++] = 'x';
-    for (i = 0; i < nb; i++) {
-        line[o++] = hex[(unsigned char)base[i] >> 4];
-        line[o++] = hex[(unsigned char)base[i] & 15];
+    for (; *s != '\0'; s++) {
+        line[o++] = hex[(unsigned char)*s >> 4];
+        line[o++] = hex[(unsigned char)*s & 15];
     }
+    return o;
+}
+
+int
+db_mail_names_put(struct db *db, const char *name, struct ccrm_err *err)
+{
+    const char *base = strchr(name, '/') != NULL ? strchr(name, '/') + 1 : name;
+    size_t o;
+    char *line = xmalloc(2 * (strlen(name) + strlen(base)) + 8);
+
+    o = put_hex(line, 0, base);
     line[o++] = '\t';
-    line[o++] = '\\';
-    line[o++] = '\\';
-    line[o++] = 'x';
-    for (i = 0; i < n; i++) {
-        line[o++] = hex[(unsigned char)name[i] >> 4];
-        line[o++] = hex[(unsigned char)name[i] & 15];
-    }
+    o = put_hex(line, o, name);
     line[o++] = '\n';
     if (PQputCopyData(db->conn, line, (int)o) != 1) {
         err_set(err, "could not list the mail files: %s", PQerrorMessage(db->conn));

@@ -432,13 +432,7 @@ prompt_key(struct app *app, wint_t key, int fkey)
     /* at most what the other input lines take: a paste of 100,000 characters stops here,
      * said once (the line editor's redisplay grows with the line's length) */
     if (k >= 0x20 && k != 127 && li->lastchar - li->buffer >= UI_INPUT_MAX - 1) {
-        if (!p->full_said)
-            ui_message_error(app,
-                             "the line is full (%d characters): what you type is not taken; "
-                             "Enter runs what is there",
-                             UI_INPUT_MAX - 1);
-        p->full_said = 1;
-        beep();
+        ui_line_full(app, &p->full_said, "Enter runs what is there");
         return 0;
     }
     if (k == 16)

@@ -1867,6 +1867,18 @@ input_complete(struct app *app)
     }
 }
 
+/* An input line is full (UI_INPUT_MAX): said once a line (*said), and a beep for each key not
+ * taken; enter says what Enter does with what is there. */
+void
+ui_line_full(struct app *app, int *said, const char *enter)
+{
+    if (!*said)
+        ui_message_error(app, "the line is full (%d characters): what you type is not taken; %s",
+                         UI_INPUT_MAX - 1, enter);
+    *said = 1;
+    beep();
+}
+
 static void
 input_key(struct app *app, wint_t key, int fkey)
 {
@@ -1949,13 +1961,7 @@ input_key(struct app *app, wint_t key, int fkey)
         ui->ilen++;
         changed = 1;
     } else if (key >= 0x20) { /* full: say so, once per line, rather than drop keys unseen */
-        if (!ui->ifull_said)
-            ui_message_error(app,
-                             "the line is full (%d characters): what you type is not taken; "
-                             "Enter keeps what is there",
-                             UI_INPUT_MAX - 1);
-        ui->ifull_said = 1;
-        beep();
+        ui_line_full(app, &ui->ifull_said, "Enter keeps what is there");
     }
     ui->dirty = 1;
     if (!changed && !done)

@@ -247,6 +247,9 @@ void ui_input_complete(struct app *app, enum ui_complete kind);
  * ^C) 27, a key that is no single character 0. */
 int ui_ask_key(struct app *app, const char *text, int done, int ok, const char *keep);
 void ui_message_error(struct app *app, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* An input line is full (UI_INPUT_MAX): said once a line (*said, reset by the line's owner), a
+ * beep for each key not taken; enter says what Enter does with what is there. */
+void ui_line_full(struct app *app, int *said, const char *enter);
 /* A message that stays ms milliseconds (unless a newer one replaces it). */
 void ui_message_for(struct app *app, int ms, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
