@@ -480,18 +480,7 @@ cli_out_open(struct cli_out *o, const char *path, mode_t new_mode, struct ccrm_e
                                o->path);
     }
     if ((fd = mkstemp(o->tmp)) == -1) {
-        int e = errno;
-
-        if ((e == EACCES || e == EROFS || e == EPERM) && have) {
-            /* the directory takes no new file, but the file may be written (the shell's >
-             * would): in place, as for a FIFO; a failure then leaves it half written */
-            free(o->tmp);
-            o->tmp = NULL;
-            if ((o->f = fopen(o->path, "wb")) != NULL)
-                return 0;
-            e = errno;
-        }
-        err_set(err, "could not write \"%s\": %s", o->path, strerror(e));
+        err_set(err, "could not write \"%s\": %s", o->path, strerror(errno));
         goto fail;
     }
     tmp_hook(o->tmp);
