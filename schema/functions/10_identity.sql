@@ -211,7 +211,8 @@ BEGIN
         RETURN format('enabled user %s in %s again (history kept)', p_login, 'ccrm_' || p_dept);
     END IF;
 
-    SELECT a.oid, a.rolsuper, a.rolcreaterole, a.rolbypassrls, a.rolreplication, a.rolcanlogin
+    SELECT a.oid, a.rolsuper, a.rolcreaterole, a.rolbypassrls, a.rolreplication, a.rolcanlogin,
+           a.rolcreatedb
       INTO r
       FROM pg_roles a WHERE a.rolname = p_login;
     IF FOUND THEN
@@ -222,7 +223,7 @@ BEGIN
         -- database of the same cluster is adopted), no members (they would all get the
         -- department's rights), and no object it owns or was granted rights on in any database
         -- of the cluster (pg_shdepend)
-        IF r.rolsuper OR r.rolcreaterole OR r.rolbypassrls OR r.rolreplication THEN
+        IF r.rolsuper OR r.rolcreaterole OR r.rolbypassrls OR r.rolreplication OR r.rolcreatedb THEN
             RAISE EXCEPTION 'role "%" exists and is privileged: ccrm does not adopt it', p_login
                 USING ERRCODE = '42501';
         END IF;
@@ -233,6 +234,21 @@ BEGIN
                             p_login
                 USING ERRCODE = '42501',
                       HINT = 'Choose another login, or let a superuser revoke its memberships first.';
+        END IF;
+        -- ccrm's roles are the cluster's too: a person of another department (another ccrm
+        -- database's admin) would keep it here as well, beside the one asked for (095)
+        IF EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
+                    WHERE m.member = r.oid AND g.rolname ~ '^ccrm_'
+                      AND g.rolname NOT IN ('ccrm_' || p_dept, 'ccrm_internal')) THEN
+            RAISE EXCEPTION 'role "%" is already in % (ccrm''s roles are the cluster''s): ccrm does not add it to %',
+                            p_login,
+                            (SELECT string_agg(g.rolname, ', ' ORDER BY g.rolname)
+                               FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
+                              WHERE m.member = r.oid AND g.rolname ~ '^ccrm_'
+                                AND g.rolname <> 'ccrm_internal'),
+                            'ccrm_' || p_dept
+                USING ERRCODE = '42501',
+                      HINT = 'Add it with the department it has, or let a superuser revoke that first.';
         END IF;
         IF EXISTS (SELECT 1 FROM pg_shdepend d
                     WHERE d.refclassid = 'pg_authid'::regclass AND d.refobjid = r.oid) THEN

@@ -170,6 +170,16 @@ check "another person's login is not given a new password (77)" \
     bash -c "test $rc = 77 && grep -q 'can log in already' '$TEST_TMP/err'"
 adm ana --add-user someones_login --dept sales
 check "... and is adopted with its own password (exit $rc)" test $rc = 0
+psqlc -c "create role otherdb_admin login in role ccrm_admin" >/dev/null
+adm ana --add-user otherdb_admin --dept sales
+check "a role in another department of ccrm (another database's admin) is not added to sales: it would be both (77)" \
+    bash -c "test $rc = 77 && grep -q 'is already in ccrm_admin' '$TEST_TMP/err'"
+check "... and stays as it was" \
+    test "$(psqlc -c "select pg_has_role('otherdb_admin', 'ccrm_sales', 'MEMBER')")" = f
+psqlc -c "create role maker nologin createdb" >/dev/null
+adm ana --add-user maker --dept sales
+check "a role that may create databases is not adopted (77)" \
+    bash -c "test $rc = 77 && grep -q 'is privileged' '$TEST_TMP/err'"
 psqlc -c "create role twodb_user login in role ccrm_support" >/dev/null
 adm ana --add-user twodb_user --dept support
 check "a person of another ccrm database of the cluster (a member of ccrm's roles alone) is adopted (exit $rc)" \
