@@ -769,8 +769,9 @@ cli_import_main(int argc, char **argv)
     if (batches && dry_run && import_only == NULL)
         import_only = "--dry-run"; /* (--revert takes it) */
     if ((revert != NULL || batches) && import_only != NULL) {
-        safe_fprintf(stderr, "ccrm: %s does not go with %s (only with --import)\n", import_only,
-                     revert != NULL ? "--revert" : "--batches");
+        safe_fprintf(stderr, "ccrm: %s does not go with %s (only with --import%s)\n", import_only,
+                     revert != NULL ? "--revert" : "--batches",
+                     strcmp(import_only, "--dry-run") == 0 ? " and --revert" : "");
         return EX_USAGE;
     }
     if (batches) {

@@ -26,7 +26,7 @@ refused() {
     "$CCRM" -d "$SAM" "$@" >"$T/out" 2>"$T/err"
     rc=$?
     if [ $rc != 64 ] || [ -s "$T/out" ] ||
-        [ "$(cat "$T/err")" != "ccrm: $opt does not go with $cmd (only with --import)" ] ||
+        [ "$(cat "$T/err")" != "ccrm: $opt does not go with $cmd (only with --import$([ "$opt" = --dry-run ] && echo ' and --revert'))" ] ||
         ! untouched; then
         fail_run "$what" "$@"
     fi
