@@ -79,7 +79,7 @@ check "... the status bar stays on line 29" status_on 29
 
 # ---- too small: the size first ----
 tmx resize-window -t =t: -x 20 -y 6
-check "20x6: the size shows first" wait_for "20x6: terminal" 5
+check "20x6: the size shows first" wait_for "20x6: too small" 5
 check "... and what is needed" wait_for "needs 24x6" 5
 tmx resize-window -t =t: -x 40 -y 30
 check "40x30 again" wait_for "Feed by newest" 5
