@@ -1255,7 +1255,13 @@ int
 event_cursor_load(struct event_cursor *c, const char *path, struct ccrm_err *err)
 {
     FILE *f = fopen(path, "r");
-    char line[4096];
+    /* a line as long as it comes, up to what a cursor may be (event_cursor_parse: 100,000):
+     * the cursor line holds whole snapshots, their lists of running transactions too, and
+     * with 200 writers and 13-digit ids passed the 4,096 bytes a fixed buffer took, so the
+     * state file written was refused when read back */
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t got;
     int lineno = 0, have_cursor = 0;
     struct stat st;
 
@@ -1270,12 +1276,12 @@ event_cursor_load(struct event_cursor *c, const char *path, struct ccrm_err *err
         fclose(f);
         return 0;
     }
-    while (fgets(line, sizeof line, f) != NULL) {
+    while ((got = getline(&line, &cap, f)) != -1) {
         struct event_fp fp;
-        size_t l = strlen(line);
+        size_t l = (size_t)got;
 
         lineno++;
-        if (l == 0 || line[l - 1] != '\n')
+        if (l == 0 || line[l - 1] != '\n' || l > 100000 + 16 || strlen(line) != l)
             goto bad;
         line[l - 1] = '\0';
         if (lineno == 1) {
@@ -1300,6 +1306,7 @@ event_cursor_load(struct event_cursor *c, const char *path, struct ccrm_err *err
         }
     }
     fclose(f);
+    free(line);
     if (!have_cursor) {
         err_set(err, "\"%s\" is not a ccrm feed state file", path);
         return -1;
@@ -1307,6 +1314,7 @@ event_cursor_load(struct event_cursor *c, const char *path, struct ccrm_err *err
     return 1;
 bad:
     fclose(f);
+    free(line);
     err_set(err, "\"%s\" is not a ccrm feed state file (line %d)", path, lineno);
     return -1;
 }

@@ -159,6 +159,47 @@ test_state_file(void **state)
     unlink(path);
 }
 
+/* A cursor line longer than 4,096 bytes (a snapshot of 400 running transactions with 13-digit
+ * ids): saved, and read back as it was (the loader's fixed line refused its own file) */
+static void
+test_state_file_long(void **state)
+{
+    char path[] = "/tmp/ccrm-cursor-XXXXXX";
+    struct event_cursor c, d;
+    struct ccrm_err err;
+    char *text, *a, *b;
+    size_t n = 0, cap = 16384;
+    int fd, i;
+
+    (void)state;
+    text = malloc(cap);
+    assert_non_null(text);
+    n += (size_t)snprintf(text + n, cap - n,
+                          "v1.7301234567890123456.1.1000000000000:1000000000500:");
+    for (i = 1; i <= 400; i++)
+        n += (size_t)snprintf(text + n, cap - n, "%s%lld", i > 1 ? "," : "", 1000000000000LL + i);
+    snprintf(text + n, cap - n, ".-.-.-.-.-.105-1000000000450-1796294155622892,-,-");
+    assert_true(strlen(text) > 4096);
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    memset(&c, 0, sizeof c);
+    memset(&d, 0, sizeof d);
+    assert_int_equal(event_cursor_parse(&c, text, &err), 0);
+    assert_int_equal(event_cursor_save(&c, path), 0);
+    assert_int_equal(event_cursor_load(&d, path, &err), 1);
+    a = event_cursor_text(&c);
+    b = event_cursor_text(&d);
+    assert_string_equal(a, b);
+    assert_string_equal(a, text);
+    free(a);
+    free(b);
+    free(text);
+    event_cursor_fini(&c);
+    event_cursor_fini(&d);
+    unlink(path);
+}
+
 int
 main(void)
 {
@@ -166,6 +207,7 @@ main(void)
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_state_file),
+        cmocka_unit_test(test_state_file_long),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
