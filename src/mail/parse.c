@@ -102,12 +102,13 @@ mail_clean(const char *s, size_t n, int one_line)
 
         for (p = q = valid; *p != '\0'; p++) {
             unsigned char c = (unsigned char)*p;
+            int c1 = is_c1(p); /* before q, which may be p, is written */
 
-            if (c < 0x20 || c == 0x7f || is_c1(p)) {
+            if (c < 0x20 || c == 0x7f || c1) {
                 if (!space && q != valid)
                     *q++ = ' ';
                 space = 1;
-                p += is_c1(p); /* its second byte */
+                p += c1; /* its second byte */
                 continue;
             }
             space = c == ' ';
