@@ -1031,21 +1031,51 @@ event_cursor_text(const struct event_cursor *c)
     return b.p;
 }
 
-/* digits, then ':' digits ':' and a list of digits separated by ',' */
+/* One number of a snapshot at *s, up to the next non-digit: a transaction id the server takes
+ * (1 to 2^63 - 1). 0 and -1 on failure. */
+static int
+snapshot_xid(const char **s, uint64_t *v)
+{
+    uint64_t x = 0;
+
+    if (**s < '0' || **s > '9')
+        return -1;
+    for (; **s >= '0' && **s <= '9'; (*s)++) {
+        if (x > (uint64_t)INT64_MAX / 10)
+            return -1;
+        x = x * 10 + (uint64_t)(**s - '0');
+        if (x > (uint64_t)INT64_MAX)
+            return -1;
+    }
+    if (x == 0)
+        return -1;
+    *v = x;
+    return 0;
+}
+
+/* xmin ':' xmax ':' and the running ids separated by ',', as pg_snapshot's text says them:
+ * xmin <= xmax, the ids in order, each at least xmin and below xmax. A cursor edited by hand
+ * into another shape was taken, and the server refused it later in its own words (exit 70). */
 static int
 snapshot_ok(const char *s)
 {
-    int colons = 0;
+    uint64_t xmin, xmax, prev = 0, x;
 
     if (*s == '\0' || strlen(s) > 100000)
         return 0;
-    for (; *s != '\0'; s++) {
-        if (*s == ':')
-            colons++;
-        else if ((*s < '0' || *s > '9') && !(*s == ',' && colons == 2))
+    if (snapshot_xid(&s, &xmin) == -1 || *s++ != ':' || snapshot_xid(&s, &xmax) == -1 ||
+        *s++ != ':' || xmin > xmax)
+        return 0;
+    while (*s != '\0') {
+        if (snapshot_xid(&s, &x) == -1 || x < xmin || x >= xmax || x <= prev)
+            return 0;
+        prev = x;
+        if (*s == ',' && s[1] != '\0')
+            s++;
+        else if (*s != '\0')
             return 0;
     }
-    return colons == 2;
+    return 1;
 }
 
 static int
@@ -1055,8 +1085,10 @@ parse_u64(const char *s, uint64_t *v)
 
     if (*s < '0' || *s > '9')
         return -1;
+    errno = 0;
     *v = strtoull(s, &end, 10);
-    return *end == '\0' ? 0 : -1;
+    /* (an id or a time past 2^63 - 1: the server's are bigint, and a clamped one is another) */
+    return *end == '\0' && errno == 0 && *v <= (uint64_t)INT64_MAX ? 0 : -1;
 }
 
 static int

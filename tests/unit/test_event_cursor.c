@@ -57,24 +57,31 @@ static void
 test_refused(void **state)
 {
     static const char *const bad[] = {
-        "",
-        "garbage",
-        "v2.1.1.3:3:.-.-.-.-.-.-,-,-",           /* another version */
-        "v1.1.1.3:3:.-.-.-.-.-.-,-",             /* a fingerprint missing */
-        "v1.1.1.3:3:.-.-.-.-.-.-,-,-.x",         /* a field too many */
-        "v1.1.1.3:3.-.-.-.-.-.-,-,-",            /* not a snapshot */
-        "v1.1.1.3:3:;rm -rf.-.-.-.-.-.-,-,-",    /* not a snapshot either */
-        "v1.1.1.3:3:.4:4:.1-1.-.-.-.-,-,-",      /* a second base without its cap */
-        "v1.1.1.3:3:.-.-.-.4:4:.-.-,-,-",        /* a read without its position */
-        "v1.1.1.3:3:.-.-.-.-.1-1.-,-,-",         /* a position without its read */
-        "v1.1.1.3:3:.-.-.-.-.-.0-1-2,-,-",       /* event id 0 */
-        "v1.1.1.3:3:.-.-.-.-.-.1-x-2,-,-",       /* not a number */
-        "v1.abc.1.3:3:.-.-.-.-.-.-,-,-",         /* not a system identifier */
-        "v1.1.99999999999.3:3:.-.-.-.-.-.-,-,-", /* no such timeline */
-        "v1.1.1-.3:3:.-.-.-.-.-.-,-,-",          /* an incarnation missing after its dash */
-        "v1.1.1-0.3:3:.-.-.-.-.-.-,-,-",         /* incarnation 0 */
-        "v1.1.1-2-3.3:3:.-.-.-.-.-.-,-,-",       /* not a number */
-        "v1.1.-5.3:3:.-.-.-.-.-.-,-,-",          /* no timeline */
+        "", "garbage", "v2.1.1.3:3:.-.-.-.-.-.-,-,-", /* another version */
+        "v1.1.1.3:3:.-.-.-.-.-.-,-",                  /* a fingerprint missing */
+        "v1.1.1.3:3:.-.-.-.-.-.-,-,-.x",              /* a field too many */
+        "v1.1.1.3:3.-.-.-.-.-.-,-,-",                 /* not a snapshot */
+        "v1.1.1.3:3:;rm -rf.-.-.-.-.-.-,-,-",         /* not a snapshot either */
+        "v1.1.1.3:3:.4:4:.1-1.-.-.-.-,-,-",           /* a second base without its cap */
+        "v1.1.1.3:3:.-.-.-.4:4:.-.-,-,-",             /* a read without its position */
+        "v1.1.1.3:3:.-.-.-.-.1-1.-,-,-",              /* a position without its read */
+        "v1.1.1.3:3:.-.-.-.-.-.0-1-2,-,-",            /* event id 0 */
+        "v1.1.1.3:3:.-.-.-.-.-.1-x-2,-,-",            /* not a number */
+        "v1.abc.1.3:3:.-.-.-.-.-.-,-,-",              /* not a system identifier */
+        "v1.1.99999999999.3:3:.-.-.-.-.-.-,-,-",      /* no such timeline */
+        "v1.1.1-.3:3:.-.-.-.-.-.-,-,-",               /* an incarnation missing after its dash */
+        "v1.1.1-0.3:3:.-.-.-.-.-.-,-,-",              /* incarnation 0 */
+        "v1.1.1-2-3.3:3:.-.-.-.-.-.-,-,-",            /* not a number */
+        "v1.1.-5.3:3:.-.-.-.-.-.-,-,-",               /* no timeline */
+        /* snapshots the server would refuse later, in its own words (exit 70) */
+        "v1.1.1.0:0:.-.-.-.-.-.-,-,-",                       /* xid 0 */
+        "v1.1.1.9:3:.-.-.-.-.-.-,-,-",                       /* xmin after xmax */
+        "v1.1.1.3:9:7,5.-.-.-.-.-.-,-,-",                    /* running ids out of order */
+        "v1.1.1.3:9:9.-.-.-.-.-.-,-,-",                      /* a running id at xmax */
+        "v1.1.1.3:9:2.-.-.-.-.-.-,-,-",                      /* ... before xmin */
+        "v1.1.1.3:9:4,.-.-.-.-.-.-,-,-",                     /* a trailing comma */
+        "v1.1.1.3:99999999999999999999:.-.-.-.-.-.-,-,-",    /* past 2^63 */
+        "v1.1.1.3:3:.-.-.-.-.-.9223372036854775808-1-2,-,-", /* an event id past 2^63 */
     };
     size_t i;
 
