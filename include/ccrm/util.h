@@ -54,6 +54,12 @@ char *xdg_dir(const char *kind);
 /* mkdir -p with the given mode for every missing component. Returns 0 or -1 (errno set). */
 int mkdir_p(const char *path, unsigned mode);
 
+/* FNV-1a over n bytes and then n itself, added to *h (start at FNV_START): "ab" + "c" hashes
+ * apart from "a" + "bc". fnv_text: a string, NULL as a value of its own. */
+#define FNV_START 14695981039346656037u
+void fnv_bytes(uint64_t *h, const void *p, size_t n);
+void fnv_text(uint64_t *h, const char *s);
+
 /* ---- text for a terminal (src/util/safe.c) ----
  * Data printed for a person (the text feed, import messages, admin answers) must not drive the
  * terminal: invalid UTF-8, control characters (C0 such as ESC and BEL, DEL, the C1 range

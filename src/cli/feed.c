@@ -6,12 +6,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -273,6 +277,53 @@ reconnect(struct db *db, int *backoff)
     }
 }
 
+/* One feed at a time per state file: a second would print the same events again and both
+ * would write FILE.tmp at once, each renaming the other's half-written file over FILE. The lock
+ * cannot be FILE's own (every save replaces it), and a lock file would be one the user never
+ * asked for: it is a unix socket in Linux's abstract namespace, named by the user and a hash of
+ * the file's absolute path, bound until the process ends (the kernel lets it go however the
+ * process ends; another user cannot hold it for this one). Returns 0, or EX_TEMPFAIL (said). */
+static int
+lock_state(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    struct sockaddr_un sa;
+    char *dir, *real;
+    uint64_t h = FNV_START;
+    socklen_t len;
+    int fd, n;
+
+    dir = slash == NULL   ? xstrdup(".")
+          : slash == path ? xstrdup("/")
+                          : xasprintf("%.*s", (int)(slash - path), path);
+    real = realpath(dir, NULL);
+    fnv_text(&h, real != NULL ? real : dir);
+    fnv_text(&h, slash != NULL ? slash + 1 : path);
+    free(real);
+    free(dir);
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    /* sun_path[0] stays 0: the abstract namespace */
+    n = snprintf(sa.sun_path + 1, sizeof sa.sun_path - 1, "ccrm-feed-state-%u-%016" PRIx64,
+                 (unsigned)getuid(), h);
+    len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd == -1)
+        return 0; /* (no lock to be had: as before there was one) */
+    if (bind(fd, (struct sockaddr *)&sa, len) == -1) {
+        close(fd);
+        if (errno != EADDRINUSE)
+            return 0;
+        safe_fprintf(stderr,
+                     "ccrm: --state \"%s\" is in use by another feed: one feed at a time "
+                     "per state file\n",
+                     path);
+        return EX_TEMPFAIL;
+    }
+    /* (the socket stays open: the lock is held until the process ends) */
+    return 0;
+}
+
 static int
 run_feed(struct feed_opts *o)
 {
@@ -303,6 +354,12 @@ run_feed(struct feed_opts *o)
         return EX_DATAERR;
     }
     if ((rc = cli_load_config(&cfg, o->config)) != 0) {
+        event_cursor_fini(cur);
+        free(cur);
+        return rc;
+    }
+    if (o->state != NULL && (rc = lock_state(o->state)) != 0) {
+        config_fini(&cfg);
         event_cursor_fini(cur);
         free(cur);
         return rc;

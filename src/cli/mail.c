@@ -382,25 +382,6 @@ send_mail(const struct mopts *o)
 
 /* ---- --reply ---- */
 
-/* FNV-1a over n bytes, then n itself: "ab" + "c" differs from "a" + "bc" */
-static void
-fnv(uint64_t *h, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        *h = (*h ^ b[i]) * 1099511628211u;
-    for (i = 0; i < sizeof n; i++)
-        *h = (*h ^ ((n >> (8 * i)) & 0xff)) * 1099511628211u;
-}
-
-static void
-fnv_str(uint64_t *h, const char *s)
-{
-    fnv(h, s != NULL ? s : "\x01(none)", strlen(s != NULL ? s : "\x01(none)"));
-}
-
 /* Where an answer whose COMMIT's answer was lost, and could not be asked about, is kept for the
  * next run with the same answer (record, text, subject, addresses, queue, files) to ask before
  * it queues it a second time: STATE_DIR/reply-unanswered-HASH, "XID MAIL-ID". malloc'd; NULL
@@ -409,23 +390,24 @@ static char *
 unanswered_path(const struct ccrm_config *cfg, const struct mopts *o, const char *body,
                 const struct mail_attachment *att, int natt)
 {
-    uint64_t h = 14695981039346656037u;
+    uint64_t h = FNV_START;
     char id[24];
     int i;
 
     if (cfg->state_dir == NULL || cfg->state_dir[0] == '\0')
         return NULL;
     snprintf(id, sizeof id, "%" PRId64, o->reply_id);
-    fnv_str(&h, o->reply_entity);
-    fnv_str(&h, id);
-    fnv_str(&h, body);
-    fnv_str(&h, o->subject);
-    fnv_str(&h, o->to);
-    fnv_str(&h, o->cc);
-    fnv_str(&h, o->queue);
+    fnv_text(&h, o->reply_entity);
+    fnv_text(&h, id);
+    fnv_text(&h, body);
+    fnv_text(&h, o->subject);
+    fnv_text(&h, o->to);
+    fnv_text(&h, o->cc);
+    fnv_text(&h, o->queue);
     for (i = 0; i < natt; i++) {
-        fnv_str(&h, att[i].name);
-        fnv(&h, att[i].content != NULL ? att[i].content : "", att[i].content ? att[i].size : 0);
+        fnv_text(&h, att[i].name);
+        fnv_bytes(&h, att[i].content != NULL ? att[i].content : "",
+                  att[i].content ? att[i].size : 0);
     }
     return xasprintf("%s/reply-unanswered-%016" PRIx64, cfg->state_dir, h);
 }

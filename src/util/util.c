@@ -183,6 +183,24 @@ xdg_dir(const char *kind)
     return xasprintf("%s/%s/ccrm", home_dir(), def);
 }
 
+void
+fnv_bytes(uint64_t *h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        *h = (*h ^ b[i]) * 1099511628211u;
+    for (i = 0; i < sizeof n; i++)
+        *h = (*h ^ ((n >> (8 * i)) & 0xff)) * 1099511628211u;
+}
+
+void
+fnv_text(uint64_t *h, const char *s)
+{
+    fnv_bytes(h, s != NULL ? s : "\x01(none)", strlen(s != NULL ? s : "\x01(none)"));
+}
+
 int
 mkdir_p(const char *path, unsigned mode)
 {

@@ -123,6 +123,12 @@ f3=$!
 exec 7<"$TEST_TMP/p3"
 # read 700 lines and no byte more (head would read ahead and drop what it read past them)
 for ((i = 0; i < 700; i++)); do IFS= read -r l <&7 && printf '%s\n' "$l"; done >"$TEST_TMP/f3a"
+# a second feed on the same state file (it would print the same events and race on FILE.tmp),
+# named by another path; no lock file is left beside it
+timeout 20 "$CCRM" -d "$PG_CONN" --feed --state "$TEST_TMP/../${TEST_TMP##*/}/state" >"$TEST_TMP/f3x" 2>"$TEST_TMP/f3x.err"
+rc=$?
+check "a second feed on a state file in use: exit 75 at once, nothing printed (exit $rc)" \
+    bash -c "test $rc = 75 && test ! -s '$TEST_TMP/f3x' && grep -q 'in use by another feed' '$TEST_TMP/f3x.err'"
 kill -TERM $f3 # stopped mid-stream, with lines it printed still in the pipe
 cat <&7 >>"$TEST_TMP/f3a"
 exec 7<&-
@@ -134,6 +140,8 @@ write_events 400 "Stated"
 "$CCRM" -d "$PG_CONN" --feed --format jsonl --state "$TEST_TMP/state" >"$TEST_TMP/f3b"
 cat "$TEST_TMP/f3a" "$TEST_TMP/f3b" >"$TEST_TMP/f3"
 check_exact "two runs with --state" "$TEST_TMP/f3" Stated
+check "the lock is free once the feed ended" "$CCRM" -d "$PG_CONN" --feed --limit 0 --state "$TEST_TMP/state"
+check "no file beside the state file but it" test "$(ls "$TEST_TMP" | grep -c '^state')" = 1
 
 # ---- 4. --since from any JSON line: the rest, exactly ----
 line=$((n1 / 2))
