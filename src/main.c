@@ -298,7 +298,8 @@ run_tui(const struct opts *o, struct ccrm_config *cfg)
                 nl_langinfo(CODESET));
         return EX_UNAVAILABLE;
     }
-    if ((app.db = cli_open_db(o->flags.conninfo, cfg, 1, &app.private_db, &err)) == NULL) {
+    if ((app.db = cli_open_db(o->flags.conninfo, cfg, CLI_DB_MIGRATE | CLI_DB_LIVE, &app.private_db,
+                              &err)) == NULL) {
         safe_fprintf(stderr, "ccrm: %s\n", err.msg);
         return EX_UNAVAILABLE;
     }

@@ -13,8 +13,11 @@
 
 /* Open the database the flags and configuration name: conninfo (-d) if not NULL, else
  * [database] conninfo, else libpq's environment (PGHOST, ...), else the private cluster, which
- * is migrated when migrate_private is set. *private_db tells which. NULL with err set. */
-struct db *cli_open_db(const char *conninfo, const struct ccrm_config *cfg, int migrate_private,
+ * is migrated with CLI_DB_MIGRATE in how. With CLI_DB_LIVE the command needs live updates
+ * (LISTEN): a standby server is refused, saying so; without it a standby is read from (its
+ * writes are refused as read-only). *private_db tells which. NULL with err set. */
+enum { CLI_DB_MIGRATE = 1, CLI_DB_LIVE = 2 };
+struct db *cli_open_db(const char *conninfo, const struct ccrm_config *cfg, int how,
                        int *private_db, struct ccrm_err *err);
 
 /* A write that must not be done twice failed as the connection dropped as it committed

@@ -17,6 +17,7 @@ struct db_options {
     int statement_timeout_ms;
     int connect_timeout_s;
     const char *application_name;
+    int live; /* needs LISTEN: a standby server is refused (see db_standby) */
 };
 
 /* Connect synchronously (start-up and batch mode). Returns a db or NULL with err set. */
@@ -36,6 +37,8 @@ int db_pump(struct db *db, int *wakeups);
 /* A number that changes with every successful (re)connect: session state kept in the
  * database (presence) must be written again when it changes. */
 int db_generation(const struct db *db);
+/* Connected to a standby server: read-only, no LISTEN (db_options.live refuses one). */
+int db_standby(const struct db *db);
 /* Wake-ups that arrived during ordinary queries (libpq queues them there); resets the count. */
 int db_take_wakeups(struct db *db);
 /* Start a non-blocking reconnect (state CONNECTING); progress with db_pump. The hosts of the

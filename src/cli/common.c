@@ -36,10 +36,11 @@ pg_env_set(void)
 }
 
 struct db *
-cli_open_db(const char *conninfo_flag, const struct ccrm_config *cfg, int migrate_private,
-            int *private_db, struct ccrm_err *err)
+cli_open_db(const char *conninfo_flag, const struct ccrm_config *cfg, int how, int *private_db,
+            struct ccrm_err *err)
 {
-    struct db_options dbo = {cfg->statement_timeout_ms, cfg->connect_timeout_s, "ccrm"};
+    struct db_options dbo = {cfg->statement_timeout_ms, cfg->connect_timeout_s, "ccrm",
+                             (how & CLI_DB_LIVE) != 0};
     char local[1024];
     const char *conninfo = conninfo_flag;
     struct db *db;
@@ -57,7 +58,7 @@ cli_open_db(const char *conninfo_flag, const struct ccrm_config *cfg, int migrat
     }
     if ((db = db_open(conninfo, &dbo, err)) == NULL)
         return NULL;
-    if (*private_db && migrate_private &&
+    if (*private_db && (how & CLI_DB_MIGRATE) &&
         db_migrate(db, cfg->migrate_wait_s, 0, stderr, err) == -1) {
         db_close(&db);
         return NULL;

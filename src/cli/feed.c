@@ -370,7 +370,9 @@ run_feed(struct feed_opts *o)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
-    if ((db = cli_open_db(o->conninfo, &cfg, 1, &private_db, &err)) == NULL) {
+    /* (live also without --follow: a cursor is a position in the primary's transactions) */
+    if ((db = cli_open_db(o->conninfo, &cfg, CLI_DB_MIGRATE | CLI_DB_LIVE, &private_db, &err)) ==
+        NULL) {
         safe_fprintf(stderr, "ccrm: %s\n", err.msg);
         config_fini(&cfg);
         event_cursor_fini(cur);

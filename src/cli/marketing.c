@@ -305,7 +305,7 @@ report_main(int argc, char **argv)
     /* reports are reads: a streaming replica takes them when one is configured, unless a
      * database was named on the command line or --primary asks for the primary */
     if (cfg.replica_conninfo != NULL && o.conninfo == NULL && !r.primary) {
-        struct db_options dbo = {cfg.statement_timeout_ms, cfg.connect_timeout_s, "ccrm report"};
+        struct db_options dbo = {cfg.statement_timeout_ms, cfg.connect_timeout_s, "ccrm report", 0};
 
         if ((db = db_report_reader(cfg.replica_conninfo, &dbo, &err)) == NULL) {
             fprintf(stderr, "ccrm: the replica ([database] replica_conninfo): %s\n", err.msg);

@@ -298,7 +298,29 @@ db_session_setup(struct db *db, const char *then, struct ccrm_err *err)
 static int
 session_setup(struct db *db, struct ccrm_err *err)
 {
-    return db_session_setup(db, "SET jit = off; LISTEN ccrm", err);
+    const char *hs = PQparameterStatus(db->conn, "in_hot_standby");
+    const char *host = PQhost(db->conn);
+
+    /* A standby (PostgreSQL 14 and later say so at the connection) cannot LISTEN and takes no
+     * writes: a command that only reads reads there, read-only; one that lives on its
+     * notifications (the full-screen client, --feed --follow) is told to use the primary. */
+    db->standby = hs != NULL && strcmp(hs, "on") == 0;
+    if (!db->standby)
+        return db_session_setup(db, "SET jit = off; LISTEN ccrm", err);
+    if (db->live) {
+        err_set(err,
+                "%s is a standby server (read-only, without live updates): this needs the "
+                "primary (add target_session_attrs=read-write to the connection string)",
+                host != NULL && host[0] != '\0' ? host : "the server");
+        return -1;
+    }
+    return db_session_setup(db, "SET jit = off; SET default_transaction_read_only = on", err);
+}
+
+int
+db_standby(const struct db *db)
+{
+    return db->standby;
 }
 
 static void
@@ -327,6 +349,7 @@ db_new(const char *conninfo, const struct db_options *opt, int keepalive)
     db->conninfo = xstrdup(conninfo != NULL ? conninfo : "");
     db->statement_timeout_ms = opt->statement_timeout_ms;
     db->connect_timeout_s = opt->connect_timeout_s > 0 ? opt->connect_timeout_s : 5;
+    db->live = opt->live;
     /* defaults first: the user's conninfo (expanded from dbname) overrides them */
     db->keys[k] = "application_name";
     db->vals[k++] = opt->application_name ? opt->application_name : "ccrm";
@@ -435,7 +458,8 @@ db_open(const char *conninfo, const struct db_options *opt, struct ccrm_err *err
 struct db *
 db_open_again(const struct db *db, const char *application_name, struct ccrm_err *err)
 {
-    struct db_options opt = {db->statement_timeout_ms, db->connect_timeout_s, application_name};
+    struct db_options opt = {db->statement_timeout_ms, db->connect_timeout_s, application_name,
+                             db->live};
 
     return db_open(db->conninfo, &opt, err);
 }

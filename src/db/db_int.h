@@ -17,6 +17,8 @@ struct db {
     int lost;
     int want_write; /* while connecting: PQconnectPoll wants POLLOUT */
     int generation; /* counts successful (re)connects */
+    int live;       /* db_options.live: a standby is refused */
+    int standby;    /* connected to a standby (read-only, no LISTEN) */
     /* the statements prepared on this connection (db_prepare): the text of statement i, named
      * ccrm_<i>, and its hash (compared first, the text decides). Full: statements run
      * unprepared. (Lists prepare their unsearched, unfiltered pages: four a list and order.) */

@@ -18,6 +18,7 @@ static const struct {
     {"40001", "a concurrent change got in the way; try again"},
     {"40P01", "a concurrent change got in the way; try again"},
     {"CR001", "someone else saved this record first"},
+    {"25006", "the server is read-only (a standby?): writes need the primary"},
     {NULL, NULL},
 };
 

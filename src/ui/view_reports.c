@@ -338,6 +338,7 @@ open_source(struct reportview *rv, struct app *app)
     dbo.statement_timeout_ms = app->cfg->statement_timeout_ms;
     dbo.connect_timeout_s = app->cfg->connect_timeout_s;
     dbo.application_name = "ccrm reports";
+    dbo.live = 0;
     if ((rv->reader = db_report_reader_start(app->cfg->replica_conninfo, &dbo, &err)) == NULL) {
         static const char lead[] = "could not connect to the database: ";
         const char *why = err.msg;

@@ -41,7 +41,7 @@ static void
 same_hash_two_statements(void **state)
 {
     static const char *const a = "SELECT 'aB'", *const b = "SELECT 'b!'";
-    struct db_options o = {5000, 5, "ccrm-test"};
+    struct db_options o = {5000, 5, "ccrm-test", 0};
     struct ccrm_err err;
     struct db *db;
     int round;
