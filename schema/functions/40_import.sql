@@ -207,6 +207,23 @@ BEGIN
         -- a mail import (017) created contacts, leads, tickets and timeline entries too
         RETURN ccrm_mail_import_revert(p_batch);
     END IF;
+    -- The rows the import wrote are locked first (schema/096), in the order of their ids:
+    -- a change of one that someone commits while this runs is then either committed before
+    -- the checks below (which see it and refuse) or waits for this transaction; and a row
+    -- hung on them (a deal on an imported account) cannot be inserted meanwhile, as its
+    -- foreign key's check takes a lock that conflicts with this one.
+    EXECUTE format('SELECT count(*) FROM (SELECT 1 FROM public.%I t, audit a'
+                   ' WHERE a.xid = $1 AND a.entity = $2 AND a.op IN (''insert'', ''update'')'
+                   ' AND a.ids IS NULL AND t.id = a.entity_id ORDER BY t.id FOR UPDATE OF t) s',
+                   b.entity)
+        INTO v_res USING b.xid, b.entity;
+    EXECUTE format('SELECT count(*) FROM (SELECT 1 FROM public.%I t,'
+                   ' (SELECT lower(r) AS lo, upper(r) AS hi FROM audit a, unnest(a.ids) r'
+                   ' WHERE a.xid = $1 AND a.entity = $2 AND a.op = ''insert'''
+                   ' AND a.ids IS NOT NULL) x'
+                   ' WHERE t.id >= x.lo AND t.id < x.hi ORDER BY t.id FOR UPDATE OF t) s',
+                   b.entity)
+        INTO v_res USING b.xid, b.entity;
     -- the rows the import wrote, with the version it left: audited one by one, or (an insert
     -- of many rows, 018) named by the ids of one audit row, each inserted at version 1
     EXECUTE format($q$

@@ -2126,6 +2126,18 @@ BEGIN
           FROM ccrm_audit_inserts(b.xid) i
          WHERE i.entity IN ('messages', 'attachments', 'interactions', 'tickets', 'leads',
                             'contacts');
+    -- locked before they are checked, as ccrm_import_revert does (schema/096): a change
+    -- committed meanwhile is seen below, and nothing can be hung on them until this ends
+    PERFORM 1 FROM tickets t, ccrm_revert_rows r
+      WHERE r.entity = 'tickets' AND t.id = r.entity_id ORDER BY t.id FOR UPDATE OF t;
+    PERFORM 1 FROM leads l, ccrm_revert_rows r
+      WHERE r.entity = 'leads' AND l.id = r.entity_id ORDER BY l.id FOR UPDATE OF l;
+    PERFORM 1 FROM contacts c, ccrm_revert_rows r
+      WHERE r.entity = 'contacts' AND c.id = r.entity_id ORDER BY c.id FOR UPDATE OF c;
+    PERFORM 1 FROM interactions i, ccrm_revert_rows r
+      WHERE r.entity = 'interactions' AND i.id = r.entity_id ORDER BY i.id FOR UPDATE OF i;
+    PERFORM 1 FROM messages m, ccrm_revert_rows r
+      WHERE r.entity = 'messages' AND m.id = r.entity_id ORDER BY m.id FOR UPDATE OF m;
     SELECT format('%s #%s was changed after the import', ccrm_entity_noun(r.entity), r.entity_id)
       INTO v_why
       FROM ccrm_revert_rows r

@@ -1,0 +1,12 @@
+-- ccrm schema, migration 096: a revert locks the rows of its batch before it checks them.
+--
+-- ccrm_import_revert and ccrm_mail_import_revert refused a batch whose rows someone changed
+-- after the import, and one whose rows others hung records on, by plain reads, and deleted or
+-- restored the rows later: a change committed in between (a colleague's edit of an imported
+-- contact, a deal inserted on an imported account, which ON DELETE CASCADE then took along)
+-- was overwritten or deleted, and the revert said it went well. The batch's rows are now
+-- locked (FOR UPDATE, in id order) first: a change in flight is waited for and then seen by
+-- the checks, and a record hung on them meanwhile waits for the revert (its foreign key's
+-- check conflicts with the lock). Function change only (schema/functions/40_import.sql,
+-- 90_mail.sql); this file moves the version.
+SELECT 1;
