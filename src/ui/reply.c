@@ -95,6 +95,7 @@ run_editor(const char *path, char *why, size_t n)
     if (ed == NULL || ed[0] == '\0')
         ed = "vi";
     def_prog_mode();
+    ui_paste_mode(0);
     endwin();
     /* the terminal sends Ctrl-C to the editor: this process waits, it does not quit */
     memset(&ign, 0, sizeof ign);
@@ -120,6 +121,7 @@ run_editor(const char *path, char *why, size_t n)
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGQUIT, &old_quit, NULL);
     reset_prog_mode();
+    ui_paste_mode(1); /* (the editor may have turned it off as it ended) */
     if (pid == -1)
         return -1;
     if (!WIFEXITED(status) || WEXITSTATUS(status) == 127) {

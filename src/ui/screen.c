@@ -38,6 +38,11 @@ static int msg_toast;           /* the message is a toast: it stays on one line 
 static int msg_lines_drawn = 1; /* the lines the message took at the last paint */
 /* the unsaved form kept on disk while typing (keep_live, below) */
 #define LIVE_DRAFT_MS 1000
+/* a bracketed paste's key codes (curses' own end at KEY_MAX), and how long a paste may pause
+ * before its end marker counts as lost */
+#define KEY_PASTE_BEGIN (KEY_MAX + 1)
+#define KEY_PASTE_END (KEY_MAX + 2)
+#define PASTE_GAP_MS 1500
 static struct strbuf live_text = STRBUF_INIT; /* what the file should hold */
 static unsigned live_timer;
 static int live_written = 1; /* the file holds live_text */
@@ -440,6 +445,11 @@ ui_init(struct app *app, struct ccrm_err *err)
     keypad(stdscr, TRUE);
     nodelay(stdscr, TRUE);
     curs_set(0);
+    /* pasted text comes marked, so that its newlines cannot act as Enter and its letters as
+     * keys (a mail pasted into a comment ran its later lines as commands) */
+    define_key("\033[200~", KEY_PASTE_BEGIN);
+    define_key("\033[201~", KEY_PASTE_END);
+    ui_paste_mode(1);
     init_colors(app);
     getmaxyx(stdscr, ui->rows, ui->cols);
     /* the tabs in the order of cmd_views: a list of the registry's, or a view of its own,
@@ -503,6 +513,7 @@ ui_fini(struct app *app)
     timer_del(&app->timers, ui->countdown_timer);
     timer_del(&app->timers, ui->first_screen_timer);
     prompt_free(&ui->prompt); /* `:` prompt hook: libedit restores the tty before endwin */
+    ui_paste_mode(0);
     endwin();
     delscreen(ui->screen);
     free(ui);
@@ -2002,6 +2013,7 @@ suspend(struct app *app)
     if (!live_written && draft_keep_live(live_text.s, live_text.len) == 0)
         live_written = 1;
     def_prog_mode();
+    ui_paste_mode(0);
     endwin();
     fflush(stdout);
     /* curses' own handler would leave curses mode a second time */
@@ -2027,6 +2039,7 @@ suspend(struct app *app)
     sigprocmask(SIG_SETMASK, &mask, NULL);
     sigaction(SIGTSTP, &old, NULL);
     reset_prog_mode();
+    ui_paste_mode(1);
     ui_on_resize(app);
     /* the kernel drops the stop of a process group no shell controls (ccrm started by tmux,
      * by ssh with a command): nothing happened */
@@ -2108,6 +2121,73 @@ ui_tab_of(struct app *app, const char *name)
     return -1;
 }
 
+void
+ui_paste_mode(int on)
+{
+    /* (a terminal that has no such mode ignores it, as it does every private mode it lacks) */
+    fputs(on ? "\033[?2004h" : "\033[?2004l", stdout);
+    fflush(stdout);
+}
+
+/* A character of a bracketed paste: text where text is typed (the line at the bottom, the `:`
+ * prompt, a view that takes pastes: a form), with its newlines and tabs as spaces on a line of
+ * one; never a key that acts. Elsewhere it is dropped, and that is said once. */
+static void
+paste_key(struct app *app, wint_t key, int fkey)
+{
+    struct ui *ui = app->ui;
+    struct view *v = ui_active(ui);
+
+    if (fkey) /* (no function keys come in a paste) */
+        return;
+    if (key == 0) { /* the paste ended: a newline it ended with was a space, taken back */
+        int nl = ui->paste_cr || ui->paste_lf;
+
+        ui->paste_lf = 0;
+        if (!nl || ui->rows < MIN_ROWS || ui->cols < MIN_COLS)
+            return;
+        if (ui->input && ui->icur > 0 && ui->ibuf[ui->icur - 1] == L' ')
+            input_key(app, KEY_BACKSPACE, 1);
+        else if (!ui->input && prompt_is_open(app))
+            prompt_key(app, KEY_BACKSPACE, 1);
+        else if (!ui->input && v != NULL && v->ops->paste_key != NULL)
+            v->ops->paste_key(v, app, 0);
+        ui->dirty = 1;
+        return;
+    }
+    ui->paste_lf = key == L'\n';
+    if (key == L'\n' && ui->paste_cr) { /* CR LF: one newline */
+        ui->paste_cr = 0;
+        return;
+    }
+    ui->paste_cr = key == L'\r';
+    if (key == L'\n')
+        key = L'\r';
+    if (ui->rows < MIN_ROWS || ui->cols < MIN_COLS)
+        return;
+    if (ui->input || prompt_is_open(app)) {
+        if (key == L'\r' || key == L'\t')
+            key = L' ';
+        else if (key < 0x20 || key == 0x7f || (key >= 0x80 && key < 0xa0))
+            return;
+        if (ui->input)
+            input_key(app, key, 0);
+        else
+            prompt_key(app, key, 0);
+        ui->dirty = 1;
+        return;
+    }
+    if (!ui->help && v != NULL && v->ops->paste_key != NULL) {
+        v->ops->paste_key(v, app, key);
+        ui->dirty = 1;
+        return;
+    }
+    if (!ui->paste_said)
+        ui_message(app, "pasted text is taken where text is typed (a form, a comment, the "
+                        "`:` prompt): here it was left out");
+    ui->paste_said = 1;
+}
+
 static void
 handle_key(struct app *app, wint_t key, int fkey)
 {
@@ -2120,6 +2200,22 @@ handle_key(struct app *app, wint_t key, int fkey)
         getmaxyx(stdscr, ui->rows, ui->cols);
         ui->full_clear = 1;
         ui->dirty = 1;
+        return;
+    }
+    if (fkey && (key == KEY_PASTE_BEGIN || key == KEY_PASTE_END)) {
+        if (key == KEY_PASTE_END && ui->pasting)
+            paste_key(app, 0, 0); /* the end: a last newline is not kept as a space */
+        ui->pasting = key == KEY_PASTE_BEGIN;
+        ui->paste_ms = now_ms();
+        ui->paste_cr = ui->paste_said = 0;
+        return;
+    }
+    /* (a paste whose end marker was lost ends when nothing came for a while) */
+    if (ui->pasting && now_ms() - ui->paste_ms > PASTE_GAP_MS)
+        ui->pasting = 0;
+    if (ui->pasting) {
+        ui->paste_ms = now_ms();
+        paste_key(app, key, fkey);
         return;
     }
     /* ^Z and ^\ without ISIG: before any view, which would take them as typed text */

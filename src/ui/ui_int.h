@@ -96,6 +96,10 @@ struct view_ops {
      * (ui_side_fds) and tells the view once it is made or has failed (connected). */
     struct db *(*connecting)(struct view *v);
     void (*connected)(struct view *v, struct app *app);
+    /* A character of a paste (the terminal's bracketed paste marks pasted text): text only,
+     * never a key's action; a newline is '\r' (one for CR LF); 0 when the paste ended with a
+     * newline (a space on a line of one, taken back). NULL: nothing is pasted here. */
+    void (*paste_key)(struct view *v, struct app *app, wint_t key);
 };
 
 struct view {
@@ -183,6 +187,12 @@ struct ui {
     int ilen, icur;
     int ifull_said; /* the line filled up and that was said */
     int isel;       /* the line's text is selected (ui_input_select): typing replaces it */
+    /* a bracketed paste is coming in (ESC [200~ .. ESC [201~): its characters are text, not
+     * keys; the time of its last character (an end marker that never came is given up on),
+     * whether the last was a CR, whether a paste where none is taken was said */
+    int pasting;
+    int64_t paste_ms;
+    int paste_cr, paste_lf, paste_said;
     input_cb icb;
     int icomplete; /* what Tab completes in the line (enum ui_complete) */
     void *ictx;
@@ -215,6 +225,9 @@ void ui_pop(struct app *app);
 /* Quit (q and Ctrl-C at the top, :quit): at once, unless an open form has unsaved input; then
  * one question first, y quits and loses it. */
 void ui_quit(struct app *app);
+/* The terminal's bracketed paste on (pasted text comes marked) or off (before curses is left
+ * for a shell, an editor or the end). */
+void ui_paste_mode(int on);
 void ui_input_begin(struct app *app, const char *label, const char *initial, input_cb cb,
                     void *ctx);
 /* Shorter forms of the question just begun (NULL: none), longest first: the line shows the

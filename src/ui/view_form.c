@@ -2155,9 +2155,37 @@ fm_draft(struct view *v, struct draft *d)
     }
 }
 
+/* A character of a paste: typed into the field (a newline: into a body; elsewhere a space, not
+ * the next field), never a key that acts; a choice is not typed, and a question (discard?
+ * which version?) is not answered by pasted text. */
+static void
+fm_paste_key(struct view *v, struct app *app, wint_t key)
+{
+    struct formview *fv = (struct formview *)v;
+    enum field_type t = fv->f[fv->cur].spec->type;
+
+    if (fv->mode != MODE_EDIT || t == FIELD_CHOICE)
+        return;
+    if (key == 0) { /* it ended with a newline: on a line of one, no space for it */
+        if (t != FIELD_MULTILINE)
+            fm_handle_key(v, app, KEY_BACKSPACE, 1);
+        return;
+    }
+    if (key == L'\r' && t == FIELD_MULTILINE) {
+        fm_handle_key(v, app, L'\r', 0);
+        return;
+    }
+    if (key == L'\r' || key == L'\t')
+        key = L' ';
+    else if (key < 0x20 || key == 0x7f || (key >= 0x80 && key < 0xa0))
+        return;
+    fm_handle_key(v, app, key, 0);
+}
+
 static const struct view_ops form_ops = {
     .draw = fm_draw,
     .handle_key = fm_handle_key,
+    .paste_key = fm_paste_key,
     .on_wakeup = fm_on_wakeup,
     .describe = fm_describe,
     .help = form_help,
