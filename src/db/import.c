@@ -430,11 +430,10 @@ db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp
                     " users own records', s.\"@1\")",
                     col->name, NULL, NULL);
     }
+    /* (a line that repeats the key of an earlier one is refused below, once the earlier
+     * one's own refusals are known: the first occurrence is the first line not refused) */
     if (key != NULL && conflict == IMP_CONFLICT_ERROR)
         sql_tpl(sql,
-                " WHEN s.first_line <> s.line"
-                " THEN format('duplicate @1 \"%s\" (also on line %s)', s.\"@2\","
-                " s.first_line)"
                 " WHEN t.id IS NOT NULL"
                 " THEN format('@1 \"%s\" already exists (@3 %s)', s.\"@2\", t.id)",
                 e->keyword, key->name, e->name);
@@ -503,7 +502,19 @@ db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp
                 " WHERE s.reason IS NULL AND lower(x.\"@2\") = lower(s.\"@2\")) t ON true",
                 e->name, key->target, NULL);
     strbuf_printf(sql, ") q0) q");
-    if (simple(imp->db, strbuf_str(sql), err) == -1 || count_work(imp, cnt, 1, err) == -1)
+    if (simple(imp->db, strbuf_str(sql), err) == -1)
+        goto out;
+    if (key != NULL && conflict == IMP_CONFLICT_ERROR) {
+        strbuf_reset(sql);
+        sql_tpl(sql,
+                "UPDATE ccrm_import_work SET action = 'reject',"
+                " reason = format('duplicate @1 \"%s\" (also on line %s)', \"@2\", first_ok)"
+                " WHERE action <> 'reject' AND first_ok <> line",
+                e->keyword, key->name, NULL);
+        if (simple(imp->db, strbuf_str(sql), err) == -1)
+            goto out;
+    }
+    if (count_work(imp, cnt, 1, err) == -1)
         goto out;
     imp->classified = 1;
     rc = 0;

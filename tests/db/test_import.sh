@@ -124,6 +124,13 @@ imp dup_case.csv --into contacts --on-conflict error --dry-run
 same "conflict error: in file and against the database" 'dup_case.csv:3: duplicate e-mail "ADA@Example.org" (also on line 2)
 dup_case.csv:5: duplicate e-mail "Ada@EXAMPLE.ORG" (also on line 2)
 dup_case.csv:6: e-mail "Old@Example.Org" already exists (contacts '"$(psqlc -c "select id from contacts where email = 'old@example.org'")"')' "$T/err"
+# the first occurrence of a key is the first line that is not refused itself: a line refused
+# for its account does not make the next line of its e-mail a duplicate
+printf 'email,first_name,account\ndupy@example.org,A,no-such-account.example\nDUPY@example.org,B,\n' >"$T/dup_refused.csv"
+imp "$T/dup_refused.csv" --into contacts --on-conflict error --dry-run
+same "conflict error: a duplicate of a refused line is the first occurrence" \
+    "$T/dup_refused.csv:2: account \"no-such-account.example\" not found" "$T/err"
+check "... and would be inserted" grep -q 'would insert 1, update 0, skip 0, reject 1' "$T/out"
 for mode in skip update; do
     imp dup_case.csv --into contacts --on-conflict $mode --dry-run
     sed -e 's/^ccrm: dry run: would insert \([0-9]*\), update \([0-9]*\), skip \([0-9]*\), reject \([0-9]*\).*/\1 \2 \3 \4/' "$T/out" >"$T/dry"
