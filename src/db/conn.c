@@ -351,7 +351,8 @@ db_new(const char *conninfo, const struct db_options *opt, int keepalive)
     db->connect_timeout_s = opt->connect_timeout_s > 0 ? opt->connect_timeout_s : 5;
     db->live = opt->live;
     /* defaults first: the user's conninfo (expanded from dbname) overrides them */
-    db->keys[k] = "application_name";
+    /* the fallback: PGAPPNAME and a service file's application_name win, as libpq has it */
+    db->keys[k] = "fallback_application_name";
     db->vals[k++] = opt->application_name ? opt->application_name : "ccrm";
     if (getenv("PGCONNECT_TIMEOUT") == NULL) {
         snprintf(db->timeout_buf, sizeof db->timeout_buf, "%d", db->connect_timeout_s);
