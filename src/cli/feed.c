@@ -267,7 +267,7 @@ reconnect(struct db *db, int *backoff)
             /* a host given up on (no answer in time, refused, read-only): say so once */
             if (db_connect_error(db)[0] != '\0' && strcmp(said, db_connect_error(db)) != 0) {
                 str_copy(said, db_connect_error(db), sizeof said);
-                safe_fprintf(stderr, "ccrm: could not connect to %s\n", said);
+                safe_fprintf(stderr, "ccrm: could not connect: %s\n", said);
             }
         }
     }
