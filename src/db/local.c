@@ -57,6 +57,7 @@ struct local {
     char *conninfo; /* for database LOCAL_DBNAME */
     struct runas ra;
     int lockfd;
+    int made; /* dir was made by local_init (not a directory of the user's that was there) */
 };
 
 static uint32_t
@@ -599,9 +600,21 @@ local_init(struct local *l, const char *dir, int create, FILE *progress, struct 
         err_set(err, "could not use directory \"%s\": its name contains a newline", dir);
         return -1;
     }
-    if (create && !exists(dir) && mkdir_p(dir, 0700) == -1) {
-        err_set(err, "could not create directory \"%s\": %s", dir, strerror(errno));
+    /* pg_ctl starts the server through /bin/sh with the paths in double quotes: in them these
+     * are the shell's (a $x expanded, a `command` run as the server's user) */
+    if (strpbrk(dir, "`$\"\\") != NULL) {
+        err_set(err,
+                "could not use directory \"%s\": its name contains ` $ \" or \\, which "
+                "pg_ctl would hand to a shell",
+                dir);
         return -1;
+    }
+    if (create && !exists(dir)) {
+        if (mkdir_p(dir, 0700) == -1) {
+            err_set(err, "could not create directory \"%s\": %s", dir, strerror(errno));
+            return -1;
+        }
+        l->made = 1;
     }
     l->dir = realpath(dir, NULL);
     if (l->dir == NULL) {
@@ -673,7 +686,9 @@ place_cluster(struct local *l, FILE *progress, struct ccrm_err *err)
         *slash = '\0';
     else
         strcpy(parent, "/");
-    ok = can_reach(l, parent);
+    /* a directory of the user's that was there (data_dir = ~/, a private one) is not opened up
+     * for the server: only one ccrm made gets o+x (let_through) */
+    ok = can_reach(l, parent) && (l->made || can_reach(l, l->dir));
     free(parent);
     if (ok)
         return 0;
@@ -858,6 +873,72 @@ do_pg_ctl(const struct local *l, const char *bindir, const char *action, int log
     return rc == 0 ? 0 : -1;
 }
 
+/* Does postmaster.pid name a process that is not this cluster's server? A crash or a reboot
+ * leaves the file, and its number may since be another process's (as root the server's user is
+ * postgres, which the system's own PostgreSQL runs as): pg_ctl stop would signal that process,
+ * and the server refuses to start while it lives. 1: stale (no such process, or one whose
+ * command line is not a server of this pgdata), 0: ours, or not known. */
+static int
+pidfile_stale(const struct local *l)
+{
+    char *path = xasprintf("%s/postmaster.pid", l->pgdata);
+    char buf[8192];
+    FILE *f = fopen(path, "re");
+    long pid = 0;
+    ssize_t n;
+    size_t i;
+    int fd, stale = 1;
+
+    free(path);
+    if (f == NULL)
+        return 0;
+    if (fscanf(f, "%ld", &pid) != 1)
+        pid = 0;
+    fclose(f);
+    if (pid <= 0)
+        return 0;
+    if (kill((pid_t)pid, 0) == -1)
+        return errno == ESRCH;
+    path = xasprintf("/proc/%ld/cmdline", pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    free(path);
+    if (fd == -1)
+        return 0;
+    n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    /* pg_ctl starts it as "postgres -D PGDATA ...": the arguments are NUL-separated */
+    for (i = 0; i < (size_t)n; i += strlen(buf + i) + 1)
+        if (strcmp(buf + i, l->pgdata) == 0)
+            stale = 0;
+    return stale;
+}
+
+/* A stale postmaster.pid (pidfile_stale, and nothing answers on the socket) is moved aside, so
+ * that the server starts and nothing is signalled. Returns 1 when it was stale. */
+static int
+pidfile_set_aside(const struct local *l, FILE *progress)
+{
+    char *path, *aside;
+    int moved;
+
+    if (!pidfile_stale(l) || PQping(l->conninfo) != PQPING_NO_RESPONSE)
+        return 0;
+    path = xasprintf("%s/postmaster.pid", l->pgdata);
+    aside = xasprintf("%s/postmaster.pid.stale", l->pgdata);
+    moved = rename(path, aside) == 0;
+    if (moved && progress != NULL)
+        fprintf(progress,
+                "ccrm: the private database's postmaster.pid was left by a server that is gone "
+                "(its process number is not this database's server): set aside as %s\n",
+                aside);
+    free(path);
+    free(aside);
+    return moved;
+}
+
 /* Create database ccrm unless it exists, connected to database postgres. A concurrent
  * creation ("already exists") is fine. Returns 0 or -1 with err filled in. */
 static int
@@ -972,8 +1053,10 @@ local_cluster_ensure(const char *dir, char *conninfo, size_t n, FILE *progress,
                         l.ra.drop ? "\"" : "");
             if (do_initdb(&l, bindir, logfd, err) == -1)
                 goto out;
-        } else if (progress != NULL) {
-            fprintf(progress, "ccrm: starting the private database in %s\n", l.cdir);
+        } else {
+            pidfile_set_aside(&l, progress);
+            if (progress != NULL)
+                fprintf(progress, "ccrm: starting the private database in %s\n", l.cdir);
         }
         if (write_conf(&l, bindir, err) == -1 || do_pg_ctl(&l, bindir, "start", logfd, err) == -1)
             goto out;
@@ -1021,7 +1104,8 @@ local_cluster_stop(const char *dir, struct ccrm_err *err)
     }
     rc = -1;
     pidfile = xasprintf("%s/postmaster.pid", l.pgdata);
-    if (!exists(pidfile)) {
+    /* (a stale one names a process that is not the server: nothing to stop, nothing signalled) */
+    if (!exists(pidfile) || pidfile_set_aside(&l, NULL)) {
         rc = 0;
         goto out;
     }

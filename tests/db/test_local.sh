@@ -198,6 +198,50 @@ else
     else
         fail "as root, reachable directory: $ERR"
     fi
+    # a directory of the user's that was there, private: not opened up for the server (it
+    # made /root 701 with data_dir = ~/); the cluster goes where the server can reach it
+    newdir
+    chmod 755 "$d"
+    mkdir -m 700 "$d/ccrm"
+    if start "" "$d"; then
+        mode=$(stat -c %a "$d/ccrm")
+        [ "$mode" = 700 ] && [ -L "$d/ccrm/cluster" ] &&
+            ok "as root, a private directory that was there stays $mode, the cluster in $(readlink "$d/ccrm/cluster")" ||
+            fail "as root, a private directory that was there: mode $mode, link '$(readlink "$d/ccrm/cluster")'"
+        # a postmaster.pid left by a crash whose number is now another process's (of the
+        # server's user): --local-stop must not signal it, --local-start must start
+        env XDG_DATA_HOME="$d" "$BIN" --local-stop || fail "stop before the stale pid file"
+        pgdata=$(readlink "$d/ccrm/cluster")/pgdata
+        runuser -u "${CCRM_LOCAL_USER:-postgres}" -- sleep 300 &
+        victim=$!
+        for i in $(seq 50); do
+            vp=$(pgrep -u "${CCRM_LOCAL_USER:-postgres}" -x sleep -n) && break
+            sleep 0.1
+        done
+        printf '%s\n%s\n' "$vp" "$pgdata" >"$pgdata/postmaster.pid"
+        chown "${CCRM_LOCAL_USER:-postgres}" "$pgdata/postmaster.pid"
+        env XDG_DATA_HOME="$d" "$BIN" --local-stop 2>"$TMP/err"
+        rc=$?
+        kill -0 "$vp" 2>/dev/null && [ "$rc" = 0 ] &&
+            ok "--local-stop with a stale postmaster.pid: exit 0, the process of that number untouched" ||
+            fail "--local-stop with a stale postmaster.pid: exit $rc, process $vp $(kill -0 "$vp" 2>/dev/null && echo alive || echo gone) ($(cat "$TMP/err"))"
+        printf '%s\n%s\n' "$vp" "$pgdata" >"$pgdata/postmaster.pid"
+        chown "${CCRM_LOCAL_USER:-postgres}" "$pgdata/postmaster.pid"
+        start "" "$d" && [ "$(psql "$CI" -Atc 'select 44' 2>&1)" = 44 ] && kill -0 "$vp" 2>/dev/null &&
+            ok "--local-start with a stale postmaster.pid starts ($(head -c 120 <<<"$ERR"))" ||
+            fail "--local-start with a stale postmaster.pid: $ERR"
+        { kill "$vp" "$victim"; wait "$victim"; } 2>/dev/null
+    else
+        fail "as root, a private directory that was there: $ERR"
+    fi
+    # characters pg_ctl would hand to a shell: refused, nothing run
+    newdir
+    if start "" "$d/we\$x\`touch $TMP/ran\`d"; then
+        fail "a data directory with \$ and \` was taken"
+    else
+        grep -q 'which pg_ctl would hand to a shell' <<<"$ERR" && [ ! -e "$TMP/ran" ] &&
+            ok "a data directory with \$ and \`: refused ($ERR)" || fail "shell characters: $ERR"
+    fi
     newdir
     if CCRM_LOCAL_USER=ccrm-no-such-user start "" "$d"; then
         fail "start as root with a missing server user succeeded"
