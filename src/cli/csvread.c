@@ -216,7 +216,15 @@ segment(struct csvr *r, const char *s, size_t n, struct ccrm_err *err)
         r->start_line = r->line;
     r->ended = r->blank = 0;
     if (csv_parse(&r->p, s, n, on_field, on_record, r) != n) {
-        if (csv_error(&r->p) == CSV_EPARSE)
+        /* (libcsv's state tells which rule: a quote in a field that did not begin with one,
+         * or something after a quoted field's closing quote) */
+        if (csv_error(&r->p) == CSV_EPARSE && !r->p.quoted)
+            err_set(err,
+                    "line %ld is not valid CSV: a field that holds a quote must itself be in "
+                    "quotes, with its quotes doubled (27\" Monitor is written \"27\"\" "
+                    "Monitor\"), as spreadsheets write it",
+                    r->line);
+        else if (csv_error(&r->p) == CSV_EPARSE)
             err_set(err,
                     "line %ld is not valid CSV: a quote inside a quoted field must be doubled "
                     "(\"\"), and nothing may follow a quoted field's closing quote but a "

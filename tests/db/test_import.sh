@@ -69,6 +69,10 @@ imp "$T/stray.csv" --into contacts
 check "a bare quote inside a quoted field: not valid CSV, 65 (it took the next records into the field)" test $rc = 65
 same "...naming its line" "ccrm: $T/stray.csv: line 2 is not valid CSV: a quote inside a quoted field must be doubled (\"\"), and nothing may follow a quoted field's closing quote but a separator or the line's end" "$T/err"
 check "...and nothing written" test "$(n "contacts where email like '%@x.example'")" = 0
+printf 'first_name,last_name,email\nAna,27" Monitor,ana@x.example\n' >"$T/inch.csv"
+imp "$T/inch.csv" --into contacts
+same "a quote in a field that is not quoted: 65, saying so (not the quoted field's rule)" \
+    "ccrm: $T/inch.csv: line 2 is not valid CSV: a field that holds a quote must itself be in quotes, with its quotes doubled (27\" Monitor is written \"27\"\" Monitor\"), as spreadsheets write it" "$T/err"
 imp unknown_cols.csv --into contacts --dry-run
 same "unknown columns reported once, id ignored" 'ccrm: unknown_cols.csv: ignoring unknown columns "Shoe Size", "Favourite Colour"' "$T/err"
 imp bad_values.csv --into leads --dry-run
