@@ -2437,20 +2437,26 @@ keep_drafts(struct app *app)
 static void
 offer_draft(struct app *app)
 {
-    char path[1024];
+    char path[1024], claimed[1100];
     char *text;
     struct draft d;
     struct view *v;
 
     if (!draft_next(path, sizeof path, db_login(app->db), db_identity(app->db)))
         return;
-    text = draft_read_file(path);
+    /* claimed first: two clients started at once both took one draft and saved it twice. The
+     * one whose rename wins has it (the name no longer ends in .txt: no other client offers
+     * it); it goes back under its name if it cannot be opened now. */
+    snprintf(claimed, sizeof claimed, "%s.taken-%ld", path, (long)getpid());
+    if (rename(path, claimed) == -1)
+        return;
+    text = draft_read_file(claimed);
     if (text == NULL || draft_parse(text, &d) == -1) {
         /* not a draft: set aside, so that it is not offered at every start */
         char bad[1040];
 
         snprintf(bad, sizeof bad, "%s.unreadable", path);
-        rename(path, bad);
+        rename(claimed, bad);
         free(text);
         return;
     }
@@ -2462,7 +2468,7 @@ offer_draft(struct app *app)
         char kept[1040];
 
         snprintf(kept, sizeof kept, "%s.gone", path);
-        if (rename(path, kept) == 0)
+        if (rename(claimed, kept) == 0)
             ui_message_error(app,
                              "the unsaved form of %s #%lld could not be reopened (it " RECORD_GONE
                              "): what was typed is in %s",
@@ -2471,7 +2477,9 @@ offer_draft(struct app *app)
     }
     draft_fini(&d);
     if (v != NULL && ui_push(app, v) == 0)
-        unlink(path);
+        unlink(claimed);
+    else
+        rename(claimed, path); /* (gone already when set aside above) */
 }
 
 /* The views the event loop may have to drive a session for: the tabs and the stack */
