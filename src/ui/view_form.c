@@ -69,6 +69,9 @@ struct formview {
     /* a new record whose save lost the connection while committing: the id it has if that
      * commit went through (looked for before the next save inserts again) */
     int64_t maybe_id;
+    /* ... and the values that save sent (NULL: none kept, a draft from before a restart):
+     * what is typed after it goes onto the record once it is found */
+    char **sent;
     /* an edit whose save lost the connection (its UPDATE may have committed): a change found
      * since by this login is likely that save, not someone else's */
     int lost_save;
@@ -760,6 +763,17 @@ ask_first(struct formview *fv, int k, const char *v)
     ui_input_begin(fv->app, label, "", on_asked, fv);
 }
 
+static void
+forget_sent(struct formview *fv)
+{
+    int i;
+
+    for (i = 0; fv->sent != NULL && i < fv->nf; i++)
+        free(fv->sent[i]);
+    free(fv->sent);
+    fv->sent = NULL;
+}
+
 /* Save. Returns 1 if the form closed (it stays valid until its key handler returns), else 0. */
 static int
 save(struct formview *fv, int attempt)
@@ -809,9 +823,26 @@ save(struct formview *fv, int attempt)
 
         if (was != NULL) { /* the commit went through: saved once, not twice */
             int64_t id = fv->maybe_id;
+            int later = 0;
 
-            record_free(&was);
             fv->maybe_id = 0;
+            for (i = 0; fv->sent != NULL && i < fv->nf; i++)
+                later += strcmp(vals[i], fv->sent[i]) != 0;
+            if (later > 0) {
+                /* changed since that save: the form becomes the edit of the record it made,
+                 * from what it sent, and saves what was typed after it (the fields the
+                 * database filled in itself, a routed owner, are left as they are) */
+                fv->id = id;
+                fv->version = was->version;
+                for (i = 0; i < fv->nf; i++)
+                    set_str(&fv->f[i].base, fv->sent[i]);
+                forget_sent(fv);
+                record_free(&was);
+                closed = save(fv, attempt);
+                goto out;
+            }
+            forget_sent(fv);
+            record_free(&was);
             close_new(fv, id);
             ui_message(app, "saved %s #%lld: it was saved as the connection dropped", noun(fv),
                        (long long)id);
@@ -840,8 +871,13 @@ save(struct formview *fv, int attempt)
             close_new(fv, id);
             closed = 1;
         } else {
-            if (re.maybe_id > 0)
+            if (re.maybe_id > 0) {
                 fv->maybe_id = re.maybe_id;
+                forget_sent(fv);
+                fv->sent = xcalloc((size_t)fv->nf, sizeof *fv->sent);
+                for (i = 0; i < fv->nf; i++)
+                    fv->sent[i] = xstrdup(vals[i]);
+            }
             refused(fv, &re);
         }
         goto out;
@@ -2115,6 +2151,7 @@ fm_free(struct view *v)
         free(ff->theirs_label);
         free(ff->conflict_base);
     }
+    forget_sent(fv);
     free(fv->preview_of);
     free(fv->f);
     timer_del(&fv->app->timers, fv->dup_timer);

@@ -72,10 +72,14 @@ check "the commit's answer is lost: the form keeps the input and says so" wait_f
 check "...and the record is in the database" \
     wait_sql "select count(*) from accounts where name = 'Lost Answer Holding AG'" 1
 check "the client reconnects" wait_for " online " 15
+# corrected before the second Ctrl-S: the correction goes onto the record the lost save made
+keys -l " & Co. KG"
 keys C-s
 check "Ctrl-S again: saved" wait_for "saved account #" 10
 check "...once: one account of that name, not two" \
-    test "$(q "select count(*) from accounts where name = 'Lost Answer Holding AG'")" = 1
+    test "$(q "select count(*) from accounts where name like 'Lost Answer Holding AG%'")" = 1
+check "...with what was typed after the lost save (not dropped)" \
+    test "$(q "select name from accounts where name like 'Lost Answer Holding AG%'")" = "Lost Answer Holding AG & Co. KG"
 keys q
 tui_stop
 
@@ -104,7 +108,7 @@ lost_answer \
     "...and the account is sofia's, her inbox told" \
     "select count(*) from accounts a join inbox i on i.entity = 'accounts'
         and i.entity_id = a.id and i.login = 'sofia' and i.note = 'Lost assignment 4712'
-        where a.name = 'Lost Answer Holding AG' and a.owner = 'sofia'" 1 \
+        where a.name = 'Lost Answer Holding AG & Co. KG' and a.owner = 'sofia'" 1 \
     "Enter: the note again" "note: Lost assignment 4712" \
     "Enter: it was done, and says so" "the assignment was saved as the connection dropped (account #" \
     "...once: sofia was told once" "select count(*) || ' ' || max(i.count)
