@@ -363,6 +363,13 @@ explain(const struct entity *e, struct record_err *re, const char *state, const 
                 "your role may not save this %s with these values (the database's "
                 "rules on who may write what)",
                 e->singular);
+    else if (strcmp(state, "57014") == 0 || strcmp(state, "55P03") == 0)
+        /* (a row another writer holds, a statement timeout): nothing was written, and the
+         * next try may pass */
+        err_set(&re->err,
+                "the database did not answer in time (%s, another writer may hold the %s); "
+                "your input is kept: press Ctrl-S to try again",
+                primary, e->singular);
     else if (hint != NULL && hint[0] != '\0')
         err_set(&re->err, "%s (%s)", primary, hint);
     else

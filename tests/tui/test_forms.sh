@@ -178,6 +178,23 @@ keys C-s
 check "saving again after the reconnect works" wait_for "saved deal #$deal"
 check "amount 4242.42" test "$(psqlc -c "select amount from opportunities where id = $deal")" = 4242.42
 
+# ---- the row held past the statement timeout: said in words, with what to do ----
+keys e
+check "the form again" wait_for "Edit deal #$deal"
+keys Down Down Down End C-u
+keys -l "5151,51"
+psqlc -c "begin; select 1 from opportunities where id = $deal for update; select pg_sleep(7); commit" >/dev/null &
+locker=$!
+wait_sql "select count(*) from pg_stat_activity where query like '%pg_sleep(7)%' and state = 'active' and pid <> pg_backend_pid()" 1
+keys C-s
+check "a save that waits past the statement timeout says so in words, and what to do" \
+    wait_for "did not answer in time" 12
+check "... the input is kept" wait_for "5151,51"
+wait "$locker"
+keys C-s
+check "Ctrl-S again once the row is free: saved" wait_for "saved deal #$deal"
+check "amount 5151.51" test "$(psqlc -c "select amount from opportunities where id = $deal")" = 5151.51
+
 # ---- the database refuses: its message at the top of the form ----
 prompt "view campaigns"
 wait_for "Campaigns by name" >/dev/null # the list is there before e (e on no row does nothing)
