@@ -517,9 +517,20 @@ read_amount(const struct value_rule *r, size_t maxdec, size_t pad, const char *i
          * thousands starts so, the mark is the decimal one */
         if (maxdec > 2 && nf == 3 && ni > 0 && ni <= 3 && ip[0] != '0' && ndot + ncomma == 1 &&
             !sgrp) {
+            /* the two readings written out: "1.500" is 1500 or 1.5, "7.000" 7000 or 7, and
+             * "1.234" 1234 or 1.2340 (a fourth digit tells decimals) */
+            char whole[16], one[20], m1[160], m2[160];
+            int nz = 3;
+
+            while (nz > 0 && s[nz] == '0')
+                nz--;
+            snprintf(whole, sizeof whole, "%s%.3s%.3s", neg ? "-" : "", ip, s + 1);
+            snprintf(one, sizeof one, "%s%.3s%s%.*s%s", neg ? "-" : "", ip, nz > 0 ? "." : "", nz,
+                     s + 1, nz == 3 ? "0" : "");
+            snprintf(m2, sizeof m2, "is ambiguous (write %s or %s)", whole, one);
+            snprintf(m1, sizeof m1, "ambiguous: write %s or %s", whole, one);
             *why = VALUE_AMOUNT_AMBIGUOUS;
-            return refuse(e, in, len, "ambiguous: write 1234 for a thousand, 1.2340 for one",
-                          "is ambiguous (1234 for a thousand, 1.2340 for one)");
+            return refuse(e, in, len, m1, m2);
         }
         /* "250,000" or "1.234" in a field of cents: three digits after a lone mark cannot be
          * cents, so whoever wrote it most likely grouped thousands (a quarter of a million),

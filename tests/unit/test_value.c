@@ -589,7 +589,11 @@ test_amount_ambiguous(void **state)
     expect_words(&money, "1,000.505", "at most 2 decimals (cents)", NULL);
     /* a percentage has no quarter of a million; a quantity its own ambiguity */
     expect_words(&pct, "1.234", "at most 2 decimals", NULL);
-    expect_words(&qty, "1.234", "ambiguous: write 1234 for a thousand, 1.2340 for one", NULL);
+    expect_words(&qty, "1.234", "ambiguous: write 1234 or 1.2340", NULL);
+    /* the two readings as they would be written: one and a half, seven */
+    expect_words(&qty, "1.500", "ambiguous: write 1500 or 1.5",
+                 ": \"1.500\" is ambiguous (write 1500 or 1.5)");
+    expect_words(&qty, "7.000", "ambiguous: write 7000 or 7", NULL);
 }
 
 int
