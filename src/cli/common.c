@@ -316,7 +316,8 @@ cli_date(const char *flag, const char *s)
     }
     /* the calendar's say, as in forms and imports: 2026-13-01 and 2026-02-30 are no dates */
     if (value_normalize(&rule, s, 10, out, sizeof out, &e) < 0) {
-        safe_fprintf(stderr, "ccrm: %s: \"%s\" is not a date in the calendar\n", flag, s);
+        safe_fprintf(stderr, "ccrm: %s: \"%s\" is not a date in the calendar: %s\n", flag, s,
+                     e.msg);
         return -1;
     }
     return 0;

@@ -190,6 +190,9 @@ relative_day(const char **p, const char *end, int *y, int *m, int *d)
     return 0;
 }
 
+/* dates before this year are refused as slips (parse_date) */
+#define CCRM_FIRST_YEAR 1900
+
 /* A date at *p: YYYY-M-D or D.M.YYYY. Returns 0 and advances *p; -1 when it is not written as
  * a date; -2 (advanced too) when it is, but the calendar has no such day ("31.2.2026": the
  * format is right, the day is not, and the two are said differently). *iso is set when it was
@@ -224,7 +227,9 @@ parse_date(const char **p, const char *end, int *y, int *m, int *d, int *iso)
         return -1;
     }
     *p = s;
-    if (*y < 1 || *m < 1 || *m > 12 || *d < 1 || *d > days_in_month(*y, *m))
+    /* (before 1900: a slip of the fingers, 0026 for 2026, not a customer's date; a deal
+     * saved closing in the year 1 sorted before every other) */
+    if (*y < CCRM_FIRST_YEAR || *m < 1 || *m > 12 || *d < 1 || *d > days_in_month(*y, *m))
         return -2;
     return 0;
 }
@@ -242,6 +247,9 @@ no_such_day(char *buf, size_t n, int y, int m, int d)
         snprintf(buf, n, "there is no month %d", m);
     else if (y < 1)
         snprintf(buf, n, "there is no year %d", y);
+    else if (y < CCRM_FIRST_YEAR)
+        snprintf(buf, n, "the year %d is before %d: a slip? (the year in four digits)", y,
+                 CCRM_FIRST_YEAR);
     else if (m == 2 && d == 29)
         snprintf(buf, n, "there is no 29 February %d (not a leap year)", y);
     else

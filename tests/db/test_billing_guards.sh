@@ -210,8 +210,11 @@ EOF
 first_ok=$(q "select (current_date - interval '1 year')::date")
 di=$(draft)
 c bea --issue "$di" --date 0001-01-01
-check "--issue --date 0001-01-01: refused ($rc: $err)" \
-    test "$rc:$err" = "65:ccrm: --issue: an invoice is not issued with a date more than a year back (0001-01-01): the earliest is $first_ok"
+check "--issue --date 0001-01-01: refused as a slip at once ($rc: $err)" \
+    test "$rc:$(head -n 1 <<<"$err")" = "64:ccrm: --date: \"0001-01-01\" is not a date in the calendar: the year 1 is before 1900: a slip? (the year in four digits)"
+c bea --issue "$di" --date 1901-01-01
+check "--issue --date 1901-01-01: refused by the database's rule ($rc: $err)" \
+    test "$rc:$err" = "65:ccrm: --issue: an invoice is not issued with a date more than a year back (1901-01-01): the earliest is $first_ok"
 for u in bea finn mia; do
     say "$u" "select ccrm_invoice_issue($di, '0044-03-15 BC')" "an invoice is not issued with a date more than a year back (0044-03-15 BC): the earliest is $first_ok"
     say "$u" "select ccrm_invoice_issue($di, (current_date - interval '1 year' - interval '1 day')::date)" "not issued with a date more than a year back"
@@ -244,9 +247,9 @@ for u in bea finn mia; do
     say "$u" "insert into payments (invoice_id, amount, paid_on) values ($pi, 1, current_date + 2)" "a payment is recorded when it came in, not ahead"
 done
 said
-c finn --payment "$pn" --amount 1 --date 0001-01-01
-check "--payment --date 0001-01-01: refused ($rc: $err)" \
-    test "$rc:$err" = "65:ccrm: --payment: invoice $pn was issued on $pdate: a payment on it is dated that day or later, not 0001-01-01"
+c finn --payment "$pn" --amount 1 --date 1901-01-01
+check "--payment --date 1901-01-01: refused ($rc: $err)" \
+    test "$rc:$err" = "65:ccrm: --payment: invoice $pn was issued on $pdate: a payment on it is dated that day or later, not 1901-01-01"
 check "...nothing recorded" test "$(q "select count(*) from payments where invoice_id = $pi")" = 0
 as bea -c "insert into payments (invoice_id, amount, paid_on) values ($pi, 1, '$pdate'), ($pi, 1, current_date), ($pi, 1, current_date + 1)" >/dev/null
 check "the issue date, today, and tomorrow (someone east of the server's today) are taken" \

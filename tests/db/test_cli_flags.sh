@@ -73,8 +73,8 @@ done <<EOF
 --send|--send invoice 1|--to|||
 --issue|--issue 2026-00001|--date|--date 1.1.2026|ccrm: --date: expected a date YYYY-MM-DD, got "1.1.2026"
 --payment|--payment 2026-00001 --amount 1|--method|--date 2026-1-1|ccrm: --date: expected a date YYYY-MM-DD, got "2026-1-1"
---issue 2026-13-01|--issue 2026-00001|--date|--date 2026-13-01|ccrm: --date: "2026-13-01" is not a date in the calendar
---payment 2026-02-30|--payment 2026-00001 --amount 1|--method|--date 2026-02-30|ccrm: --date: "2026-02-30" is not a date in the calendar
+--issue 2026-13-01|--issue 2026-00001|--date|--date 2026-13-01|ccrm: --date: "2026-13-01" is not a date in the calendar: there is no month 13
+--payment 2026-02-30|--payment 2026-00001 --amount 1|--method|--date 2026-02-30|ccrm: --date: "2026-02-30" is not a date in the calendar: there is no 30 February 2026
 --credit-note|--credit-note 2026-00001|--note|||
 --invoice-from|--invoice-from deal|--tax-rate|12x|ccrm: --invoice-from deal: expected a deal's id, got "12x"
 --mail-in|--mail-in|--recipient|||
@@ -87,7 +87,7 @@ done <<EOF
 --ics|--ics|--past-days|--past-days 99999999999999999999|ccrm: --past-days: expected a number from 1 to 3660, got "99999999999999999999"
 --tick|--tick|-c|||
 --report|--report pipeline|--from|--to 2026-02|ccrm: --to: expected a date YYYY-MM-DD, got "2026-02"
---report --from 2026-04-31|--report pipeline|--to|--from 2026-04-31|ccrm: --from: "2026-04-31" is not a date in the calendar
+--report --from 2026-04-31|--report pipeline|--to|--from 2026-04-31|ccrm: --from: "2026-04-31" is not a date in the calendar: there is no 31 April 2026
 --report --format|--report pipeline|--output|--format xml|ccrm: --format: expected csv or jsonl, got "xml"
 --unmerge|--unmerge 5|--unmerge|||
 --export campaign_members|--export campaign_members|--campaign|--campaign 0|ccrm: --export campaign_members needs --campaign N (a campaign's id), got a value that is not one

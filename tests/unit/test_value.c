@@ -525,6 +525,11 @@ test_no_such_day(void **state)
     expect_words(&date, "29.2.2025", "there is no 29 February 2025 (not a leap year)", NULL);
     expect_words(&date, "1900-02-29", "there is no 29 February 1900 (not a leap year)", NULL);
     expect_words(&date, "2026-13-01", "there is no month 13", NULL);
+    /* a year before 1900 is a slip (0026 for 2026), not a customer's date */
+    expect_words(&date, "0026-12-31",
+                 "the year 26 is before 1900: a slip? (the year in four digits)", NULL);
+    expect_words(&date, "1.1.0001", "the year 1 is before 1900: a slip? (the year in four digits)",
+                 NULL);
     expect_words(&date, "2026-00-10", "there is no month 0", NULL);
     expect_words(&date, "0.3.2026", "there is no 0 March 2026", NULL);
     expect_words(&date, "0000-01-01", "there is no year 0", NULL);
