@@ -55,11 +55,12 @@ timeout 20 "$CCRM" -d "$SB" --feed --follow >"$T/ff" 2>"$T/ff.err"
 rc=$?
 check "--feed --follow on the standby: exit 69, says it needs the primary (exit $rc: $(head -c 300 "$T/ff.err"))" \
     bash -c "test $rc = 69 && grep -q 'standby' '$T/ff.err' && grep -q 'target_session_attrs=read-write' '$T/ff.err' && ! grep -q 'LISTEN' '$T/ff.err'"
-tui_start 100 12 "$CCRM" -d "$SB"
+tui_start 140 30 "$CCRM" -d "$SB"
 for i in $(seq 400); do pane_dead && break; nap 0.05; done
 check "the full-screen client on the standby: exit 69 (exit $(cat "$T/tui.exit" 2>/dev/null))" \
     test "$(cat "$T/tui.exit" 2>/dev/null)" = 69
-screen | tr -d '\n' >"$T/scr"
+# (wrapped lines joined, and the history too: the pane may have scrolled)
+tmx capture-pane -p -J -S -200 -t =t: >"$T/scr"
 check "... saying it needs the primary, not the server's words: $(head -c 120 "$T/scr")" \
     bash -c "grep -q 'standby server' '$T/scr' && ! grep -q LISTEN '$T/scr'"
 # and with both hosts named, the primary is found
