@@ -1600,6 +1600,7 @@ ui_input_begin(struct app *app, const char *label, const char *initial, input_cb
     ui->input = 1;
     ui->ifull_said = 0;
     ui->isel = 0;
+    ui->ityped = 0;
     str_copy(ui->input_label, label, sizeof ui->input_label);
     str_copy(ui->input_labels[0], label, sizeof ui->input_labels[0]);
     ui->input_nlabels = 1;
@@ -1895,7 +1896,7 @@ input_key(struct app *app, wint_t key, int fkey)
 {
     struct ui *ui = app->ui;
     char text[UI_INPUT_MAX * 4];
-    int changed = 0, done = 0, ok = 0;
+    int changed = 0, done = 0, ok = 0, keep;
 
     if (ui->isel) {
         /* a selected value: a printable key replaces it, any other key ends the selection
@@ -1942,6 +1943,13 @@ input_key(struct app *app, wint_t key, int fkey)
         case KEY_ENTER:
             done = ok = 1;
             break;
+        case KEY_UP: /* an empty line: the text of the one last cancelled */
+            if (ui->ilen == 0 && ui->icancelled_len > 0) {
+                wmemcpy(ui->ibuf, ui->icancelled, (size_t)ui->icancelled_len + 1);
+                ui->ilen = ui->icur = ui->icancelled_len;
+                changed = 1;
+            }
+            break;
         default:
             break;
         }
@@ -1979,6 +1987,13 @@ input_key(struct app *app, wint_t key, int fkey)
         return;
     if (wcstombs(text, ui->ibuf, sizeof text) == (size_t)-1)
         text[0] = '\0';
+    ui->ityped |= changed;
+    /* (a line opened with a text and left as it was keeps nothing: it was not typed) */
+    keep = done && !ok && ui->ilen > 0 && ui->ityped;
+    if (keep) {
+        wmemcpy(ui->icancelled, ui->ibuf, (size_t)ui->ilen + 1);
+        ui->icancelled_len = ui->ilen;
+    }
     if (done) {
         ui->input = 0;
         /* an error about an earlier line stays above the input while the next is typed; once
@@ -1991,6 +2006,9 @@ input_key(struct app *app, wint_t key, int fkey)
         }
     }
     ui->icb(app, ui->ictx, text, done, ok);
+    if (keep)
+        ui_message(app, "cancelled; what you typed is kept: Up on the next such line brings it "
+                        "back");
 }
 
 /* ---- job control ---- */

@@ -187,6 +187,11 @@ struct ui {
     int ilen, icur;
     int ifull_said; /* the line filled up and that was said */
     int isel;       /* the line's text is selected (ui_input_select): typing replaces it */
+    /* the text of the last line cancelled with Esc (a comment, a note): Up on an empty line
+     * brings it back, so that one key does not lose a paragraph */
+    wchar_t icancelled[UI_INPUT_MAX];
+    int icancelled_len;
+    int ityped; /* the line was typed in (not only the text it was opened with) */
     /* a bracketed paste is coming in (ESC [200~ .. ESC [201~): its characters are text, not
      * keys; the time of its last character (an end marker that never came is given up on),
      * whether the last was a CR, whether a paste where none is taken was said */

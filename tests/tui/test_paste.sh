@@ -4,7 +4,8 @@
 # run the rest as keys (">" moved a deal on, "h" opened a hand-off with the text after it);
 # pasted into a new ticket's Subject it went on into the next fields and its letters picked a
 # priority. Now a line of one takes the lines joined by spaces, a body keeps them, a choice and
-# a list take nothing (and say so), and no key acts. At 140x40.
+# a list take nothing (and say so), and no key acts. And a comment cancelled with Esc comes
+# back with Up. At 140x40.
 . "$(dirname "$0")/../lib/pg.sh"
 . "$(dirname "$0")/../lib/tui.sh"
 CCRM=${1:?usage: test_paste.sh path/to/ccrm}
@@ -48,6 +49,20 @@ check "... no hand-off and no change of the ticket" \
     test "$(psqlc -c "select coalesce(assignee, '-') || status from tickets where id = $tid")" = "$assignee0"
 no_handoff() { ! bottom_like 'hand off'; }
 check "... and no hand-off prompt opened" no_handoff
+# ---- a comment cancelled with Esc (or a readline habit, Alt-b: Esc b) is not lost: Up on the
+# next line brings it back ----
+keys c
+wait_for "comment" 5 || fail "no comment line: $(screen)"
+keys -l "A long thought about this customer"
+keys Escape
+check "Esc with a typed comment: says the text is kept" wait_for "what you typed is kept" 5
+keys c
+wait_for "comment:" 5 || fail "no comment line again: $(screen)"
+keys Up
+check "... Up on the empty line brings it back" line_has "comment: A long thought about this customer" "customer"
+keys Enter
+check "... and Enter saves it" wait_sql "select count(*) from comments where entity = 'tickets' and entity_id = $tid
+          and body = 'A long thought about this customer'" 1
 keys q
 wait_gone "ticket #$tid" 10
 
