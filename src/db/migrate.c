@@ -357,7 +357,13 @@ db_schema_check(struct db *db, struct ccrm_err *err)
         return -1;
     }
     if (cur < known) {
-        if (cur == 0)
+        if (db_standby(db))
+            /* a replica replays the primary's --migrate: it is behind, not unmigrated */
+            err_set(err,
+                    "the standby's schema is at version %d, this ccrm needs %d: it has not "
+                    "replayed the primary's migration yet (wait for it, or read the primary)",
+                    cur, known);
+        else if (cur == 0)
             err_set(err, "the database has no ccrm schema: run ccrm --migrate as an administrator");
         else
             err_set(err,

@@ -63,6 +63,31 @@ check "the full-screen client on the standby: exit 69 (exit $(cat "$T/tui.exit" 
 tmx capture-pane -p -J -S -200 -t =t: >"$T/scr"
 check "... saying it needs the primary, not the server's words: $(head -c 120 "$T/scr")" \
     bash -c "grep -q 'standby server' '$T/scr' && ! grep -q LISTEN '$T/scr'"
+# a standby behind the primary's migration: said as that, not "run ccrm --migrate" (which a
+# standby cannot run)
+caught_up() {
+    local i
+    for i in $(seq 200); do
+        [ "$(psqb -c "select pg_last_wal_replay_lsn() >= '$(psqlc -c 'select pg_current_wal_lsn()')'")" = t ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
+top=$(psqlc -c "select max(version) from schema_migrations")
+psqlc -c "create table kept_version as select * from schema_migrations where version = $top" >/dev/null
+psqlc -c "delete from schema_migrations where version = $top" >/dev/null
+caught_up || fail "the standby did not replay"
+psqb -c "select pg_wal_replay_pause()" >/dev/null
+psqlc -c "insert into schema_migrations select * from kept_version; drop table kept_version" >/dev/null
+"$CCRM" -d "$SB" --export accounts >/dev/null 2>"$T/lag.err"
+rc=$?
+check "a standby behind the migration: says it has not replayed it yet (exit $rc: $(cat "$T/lag.err"))" \
+    bash -c "test $rc != 0 && grep -q 'not replayed the primary' '$T/lag.err' && ! grep -q 'run ccrm --migrate' '$T/lag.err'"
+psqb -c "select pg_wal_replay_resume()" >/dev/null
+caught_up || fail "the standby did not catch up"
+"$CCRM" -d "$SB" --export accounts >/dev/null 2>"$T/lag.err"
+check "... and once it has, the export works ($(cat "$T/lag.err"))" test $? = 0
+
 # and with both hosts named, the primary is found
 "$CCRM" -d "host=$B,$A dbname=ccrm user=sofia target_session_attrs=read-write application_name=fa" --feed --follow --limit 0 \
     >"$T/fa" 2>"$T/fa.err" &
