@@ -988,7 +988,11 @@ ui_on_connection(struct app *app)
         str_copy(app->ui->conn_error_shown, db_connect_error(app->db),
                  sizeof app->ui->conn_error_shown);
         reconnect_why(db_connect_error(app->db), why, sizeof why);
-        ui_message_error(app, "cannot reconnect: %s", why);
+        /* the private database is this person's own: nobody else starts it again */
+        ui_message_error(app, "cannot reconnect: %s%s", why,
+                         app->private_db ? " (if the private database stopped: ccrm --local-start "
+                                           "in another terminal starts it)"
+                                         : "");
     }
     if (db_state(app->db) == DB_READY) {
         app->ui->conn_error_shown[0] = '\0';

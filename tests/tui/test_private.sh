@@ -22,6 +22,9 @@ run_as() { # USER (empty = as we are) → prints the command prefix
     if [ -n "$1" ]; then printf 'runuser -u %q -- ' "$1"; fi
 }
 
+# said_joined TEXT: on the screen, the message's own line breaks read as spaces
+said_joined() { screen | tr -s ' \n' '  ' | grep -qF -- "$1"; }
+
 try_user() { # USER LABEL
     local u=$1 label=$2 home=$TEST_TMP/home-${1:-self}
     mkdir -p "$home"
@@ -45,6 +48,10 @@ try_user() { # USER LABEL
     check "$label: second start reuses the running database" wait_for "private database" 10
     t1=$(date +%s%N)
     echo "# $label: second start to first screen in $(((t1 - t0) / 1000000)) ms"
+    # the private database stopped under the client: it says how to start it again
+    stop_private "$u" "$home/data"
+    check "$label: the private database stopped: the client says how to start it" \
+        wait_until -t 20 said_joined "ccrm --local-start in another terminal starts it"
     keys q
     tui_stop
 }
