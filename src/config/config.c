@@ -492,7 +492,10 @@ set_value(struct ccrm_config *cfg, const struct key_def *k, const char *val, con
 
     switch (k->type) {
     case KEY_STRING:
-        set_str((char **)(void *)field, val); /* "" is kept: "use libpq defaults" */
+        /* "" is kept for conninfo ("use libpq defaults"); an empty replica is none (a user's
+         * file undoes the system file's) */
+        set_str((char **)(void *)field,
+                val[0] == '\0' && strcmp(k->name, "replica_conninfo") == 0 ? NULL : val);
         return 0;
     case KEY_INT:
         if (parse_int(val, k->min, k->max, &n) == -1) {

@@ -244,6 +244,8 @@ static const struct good_case good_cases[] = {
     {"[database]\nreplica_conninfo = host=standby dbname=crm\n", F(replica_conninfo), 1, 0,
      "host=standby dbname=crm"},
     {"[database]\nconninfo = host=db\n", F(replica_conninfo), 1, 0, NULL},
+    /* empty: no replica (a user's file undoes the system file's), not libpq's defaults */
+    {"[database]\nreplica_conninfo =\n", F(replica_conninfo), 1, 0, NULL},
     {"; comment only\n# another\n", F(conninfo), 1, 0, NULL},
     /* [company]: the letterhead of quotes and invoices */
     {"[company]\nname = Nordlicht Logistik GmbH & Co. KG\n", F(company.name), 1, 0,
