@@ -841,6 +841,11 @@ rv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
     } else if ((fkey && key == KEY_END) || (!fkey && key == L'G')) {
         rv->top = rv->nlines - rv->height > 0 ? rv->nlines - rv->height : 0;
     } else if (!fkey && key == L'r') {
+        /* after a fall-back to the primary, r tries the replica again: it may be back */
+        if (rv->fell_back && rv->reader == NULL && !rv->connecting) {
+            rv->fell_back = 0;
+            open_source(rv, app);
+        }
         load(rv, app);
     } else if (!fkey && (key == L'f' || key == L't')) {
         asking = rv;

@@ -233,6 +233,11 @@ check "the status line says the primary, and why" \
 prompt_in d "from 2031-05-01"
 prompt_in d "to 2031-07-01"
 check "the primary's figures" wait_in d "report Pipeline, from 2031-05-01, before 2031-07-01: 2 rows"
+# the replica comes back (its socket appears): r reads it again, not the primary for good
+mkdir -p "$TEST_TMP/nowhere"
+ln -s "$PG_DIR/.s.PGSQL.5432" "$TEST_TMP/nowhere/.s.PGSQL.5432"
+keys_in d r
+check "the replica back: r reads from it again" wait_in d "before 2031-07-01 · from the replica" 15
 keys_in d q q
 # a replica that takes the connection and never answers (a frozen server, a black hole): the
 # view waits for it without blocking, keys work meanwhile, and after connect_timeout it says
