@@ -9,28 +9,10 @@ CCRM=${1:?usage: test_report_replica.sh path/to/ccrm}
 
 pg_start_demo "$CCRM" 80
 B=$TEST_TMP/standby
-mkdir -p "$B"
-[ "$(id -u)" = 0 ] && chown postgres: "$B"
-as_pg "$PG_BIN/pg_basebackup" -h "$PG_DIR" -U postgres -D "$B/data" -R -X stream -c fast \
-    >"$TEST_TMP/basebackup.log" 2>&1 || { cat "$TEST_TMP/basebackup.log"; fail "pg_basebackup"; }
-as_pg "$PG_BIN/pg_ctl" -D "$B/data" -w -l "$B/log" \
-    -o "-k $B -c listen_addresses= -c fsync=off -c hot_standby=on -c max_connections=200" start >/dev/null ||
-    { cat "$B/log"; fail "could not start the standby"; }
-on_exit "as_pg $PG_BIN/pg_ctl -D $B/data -m immediate stop"
+pg_start_standby "$B"
 psqb() { psql -X -q -At -v ON_ERROR_STOP=1 -h "$B" -U postgres -d ccrm "$@"; }
 check "the standby is in recovery" test "$(psqb -c 'select pg_is_in_recovery()')" = t
-
-# wait until the standby has replayed everything the primary wrote so far
-catch_up() {
-    local lsn i
-    lsn=$(psqlc -c "select pg_current_wal_lsn()")
-    for ((i = 0; i < 200; i++)); do
-        [ "$(psqb -c "select pg_last_wal_replay_lsn() >= '$lsn'::pg_lsn")" = t ] && return 0
-        sleep 0.05
-    done
-    return 1
-}
-check "the standby caught up with the primary" catch_up
+check "the standby caught up with the primary" standby_caught_up
 
 cat >"$TEST_TMP/ccrm.ini" <<EOF
 [database]
@@ -63,7 +45,7 @@ check "--primary reads the primary, which does" grep -q '^2026-06-01,prospecting
 "$CCRM" -d "host=$PG_DIR dbname=ccrm user=mia" -c "$TEST_TMP/ccrm.ini" --report pipeline --from 2026-06-01 --to 2026-07-01 >"$TEST_TMP/paused.d" || fail "-d"
 check "so does a report given -d" grep -q ',XTS,' "$TEST_TMP/paused.d"
 psqb -c "select pg_wal_replay_resume()" >/dev/null
-check "the standby catches up again" catch_up
+check "the standby catches up again" standby_caught_up
 "$CCRM" -c "$TEST_TMP/ccrm.ini" --report pipeline --from 2026-06-01 --to 2026-07-01 >"$TEST_TMP/resumed" || fail "report resumed"
 check "... and then its report has the deal" grep -q ',XTS,1,4242.00$' "$TEST_TMP/resumed"
 "$CCRM" -c "$TEST_TMP/ccrm.ini" --report pipeline --format jsonl --from 2026-06-01 --to 2026-07-01 >"$TEST_TMP/resumed.jsonl" || fail "jsonl"

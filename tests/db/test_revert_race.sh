@@ -36,21 +36,26 @@ revert_waiting() { # BATCH
     return 1
 }
 batch_of() { psqlc -c "select max(id) from import_batches where file_name = '$1'"; }
+# race LOGIN SQL BATCH: LOGIN runs SQL in an open transaction, the revert of BATCH starts and
+# waits for its lock, LOGIN commits; the revert's exit status in rc
+race() {
+    hold "$1"
+    echo "begin; $2; select 'in-flight';" >&8
+    said in-flight || fail "$1's write"
+    revert_waiting "$3" || fail "the revert did not wait for $1's lock ($(cat "$T/rev.err"))"
+    echo "commit; select 'committed';" >&8
+    said committed || fail "$1's commit"
+    exec 8>&-
+    wait $held
+    wait $rev
+    rc=$?
+}
 
 # ---- 1. an imported contact changed by someone while the revert runs ----
 printf 'email,first_name,last_name\nrace1@example.org,Rita,Race\n' >"$T/c1.csv"
 "$CCRM" -d "$SAM" --import "$T/c1.csv" --into contacts --quiet >/dev/null || fail "import c1"
 b1=$(batch_of c1.csv)
-hold sofia
-echo "begin; update contacts set title = 'edit by sofia' where email = 'race1@example.org'; select 'upd-done';" >&8
-said upd-done || fail "sofia's update"
-revert_waiting "$b1" || fail "the revert did not wait for sofia's row lock ($(cat "$T/rev.err"))"
-echo "commit; select 'committed';" >&8
-said committed || fail "sofia's commit"
-exec 8>&-
-wait $held
-wait $rev
-rc=$?
+race sofia "update contacts set title = 'edit by sofia' where email = 'race1@example.org'" "$b1"
 check "a revert that met a colleague's change in flight is refused (exit $rc: $(cat "$T/rev.err"))" \
     bash -c "test $rc = 65 && grep -q 'changed after the import by sofia' '$T/rev.err'"
 check "... her change is kept" \
@@ -64,16 +69,7 @@ email=$(psqlc -c "select email from contacts where id = $cid")
 printf 'email,title\n%s,Imported title\n' "$email" >"$T/c2.csv"
 "$CCRM" -d "$SAM" --import "$T/c2.csv" --into contacts --on-conflict update --quiet >/dev/null || fail "import c2"
 b2=$(batch_of c2.csv)
-hold sofia
-echo "begin; update contacts set phone = '+49 30 1234567' where id = $cid; select 'upd-done';" >&8
-said upd-done || fail "sofia's update"
-revert_waiting "$b2" || fail "the revert did not wait ($(cat "$T/rev.err"))"
-echo "commit; select 'committed';" >&8
-said committed || fail "sofia's commit"
-exec 8>&-
-wait $held
-wait $rev
-rc=$?
+race sofia "update contacts set phone = '+49 30 1234567' where id = $cid" "$b2"
 check "an update import's revert that met a change in flight is refused (exit $rc)" test $rc = 65
 check "... the phone sofia saved stays" \
     test "$(psqlc -c "select phone from contacts where id = $cid")" = "+49 30 1234567"
@@ -83,16 +79,7 @@ printf 'name,domain\nRace Account Ltd,race-account.example\n' >"$T/a.csv"
 "$CCRM" -d "$SAM" --import "$T/a.csv" --into accounts --quiet >/dev/null || fail "import a"
 b3=$(batch_of a.csv)
 aid=$(psqlc -c "select id from accounts where domain = 'race-account.example'")
-hold juergen
-echo "begin; insert into opportunities (name, account_id) values ('Race deal', $aid); select 'ins-done';" >&8
-said ins-done || fail "juergen's deal"
-revert_waiting "$b3" || fail "the revert did not wait for the deal's key lock ($(cat "$T/rev.err"))"
-echo "commit; select 'committed';" >&8
-said committed || fail "juergen's commit"
-exec 8>&-
-wait $held
-wait $rev
-rc=$?
+race juergen "insert into opportunities (name, account_id) values ('Race deal', $aid)" "$b3"
 check "a deal hung on an imported account during the revert: refused (exit $rc: $(cat "$T/rev.err"))" \
     bash -c "test $rc = 65 && grep -q 'did not come with the import' '$T/rev.err'"
 check "... the deal is there" \

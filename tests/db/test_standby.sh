@@ -7,23 +7,12 @@
 CCRM=${1:?usage: test_standby.sh path/to/ccrm}
 
 pg_start_demo "$CCRM" 3
-A=$PG_DIR
 B=$TEST_TMP/pgb
-mkdir -p "$B"
-[ "$(id -u)" = 0 ] && chown postgres: "$B"
-as_pg "$PG_BIN/pg_basebackup" -h "$A" -U postgres -D "$B/data" -R -X stream -c fast \
-    >"$TEST_TMP/basebackup.log" 2>&1 || { cat "$TEST_TMP/basebackup.log"; fail "pg_basebackup"; }
-as_pg "$PG_BIN/pg_ctl" -D "$B/data" -w -l "$B/log" \
-    -o "-k $B -c listen_addresses= -c fsync=off -c max_connections=200" start >/dev/null \
-    || { cat "$B/log"; fail "could not start the standby"; }
-on_exit "as_pg $PG_BIN/pg_ctl -D $B/data -m immediate stop"
+pg_start_standby "$B"
 psqb() { psqlc -h "$B" -d ccrm "$@"; }
 check "B is a standby" test "$(psqb -c 'select pg_is_in_recovery()')" = t
-# B has what A has
-for i in $(seq 200); do
-    [ "$(psqb -c "select pg_last_wal_replay_lsn() >= '$(psqlc -c 'select pg_current_wal_lsn()')'")" = t ] && break
-    sleep 0.05
-done
+standby_caught_up || fail "the standby did not catch up"
+A=$PG_DIR
 SB="host=$B dbname=ccrm user=sofia"
 T=$TEST_TMP
 
@@ -65,18 +54,10 @@ check "... saying it needs the primary, not the server's words: $(head -c 120 "$
     bash -c "grep -q 'standby server' '$T/scr' && ! grep -q LISTEN '$T/scr'"
 # a standby behind the primary's migration: said as that, not "run ccrm --migrate" (which a
 # standby cannot run)
-caught_up() {
-    local i
-    for i in $(seq 200); do
-        [ "$(psqb -c "select pg_last_wal_replay_lsn() >= '$(psqlc -c 'select pg_current_wal_lsn()')'")" = t ] && return 0
-        sleep 0.05
-    done
-    return 1
-}
 top=$(psqlc -c "select max(version) from schema_migrations")
 psqlc -c "create table kept_version as select * from schema_migrations where version = $top" >/dev/null
 psqlc -c "delete from schema_migrations where version = $top" >/dev/null
-caught_up || fail "the standby did not replay"
+standby_caught_up || fail "the standby did not replay"
 psqb -c "select pg_wal_replay_pause()" >/dev/null
 psqlc -c "insert into schema_migrations select * from kept_version; drop table kept_version" >/dev/null
 "$CCRM" -d "$SB" --export accounts >/dev/null 2>"$T/lag.err"
@@ -84,7 +65,7 @@ rc=$?
 check "a standby behind the migration: says it has not replayed it yet (exit $rc: $(cat "$T/lag.err"))" \
     bash -c "test $rc != 0 && grep -q 'not replayed the primary' '$T/lag.err' && ! grep -q 'run ccrm --migrate' '$T/lag.err'"
 psqb -c "select pg_wal_replay_resume()" >/dev/null
-caught_up || fail "the standby did not catch up"
+standby_caught_up || fail "the standby did not catch up"
 "$CCRM" -d "$SB" --export accounts >/dev/null 2>"$T/lag.err"
 check "... and once it has, the export works ($(cat "$T/lag.err"))" test $? = 0
 

@@ -113,6 +113,30 @@ pg_stop() {
     as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true
 }
 
+# pg_start_standby DIR: a hot standby of the cluster (pg_basebackup -R, streaming), started on
+# a socket in DIR and stopped on exit; standby_caught_up waits until it replayed what the
+# primary wrote so far
+pg_start_standby() {
+    mkdir -p "$1"
+    [ "$(id -u)" = 0 ] && chown postgres: "$1"
+    as_pg "$PG_BIN/pg_basebackup" -h "$PG_DIR" -U postgres -D "$1/data" -R -X stream -c fast \
+        >"$TEST_TMP/basebackup.log" 2>&1 || { cat "$TEST_TMP/basebackup.log"; fail "pg_basebackup"; }
+    as_pg "$PG_BIN/pg_ctl" -D "$1/data" -w -l "$1/log" \
+        -o "-k $1 -c listen_addresses= -c fsync=off -c hot_standby=on -c max_connections=200" start >/dev/null ||
+        { cat "$1/log"; fail "could not start the standby"; }
+    on_exit "as_pg $PG_BIN/pg_ctl -D $1/data -m immediate stop"
+    STANDBY_DIR=$1
+}
+standby_caught_up() {
+    local lsn i
+    lsn=$(psqlc -c "select pg_current_wal_lsn()")
+    for ((i = 0; i < 200; i++)); do
+        [ "$(psqlc -h "$STANDBY_DIR" -d ccrm -c "select pg_last_wal_replay_lsn() >= '$lsn'::pg_lsn")" = t ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
 pg_restart() {
     as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -w -m fast \
         -o "-k $PG_DIR -c listen_addresses= -c fsync=off -c max_connections=200 ${PG_EXTRA_OPTS:-}" restart >/dev/null
