@@ -1658,8 +1658,10 @@ ui_ask_key(struct app *app, const char *text, int done, int ok, const char *keep
     /* what was typed after it ("yes" out of habit, an Enter) is dropped, not handed to the
      * view below, where Enter opens a record and a letter may be a command; after a key that
      * opens a line of its own it is that line's */
-    if (k == 0 || keep == NULL || strchr(keep, k) == NULL)
+    if (k == 0 || keep == NULL || strchr(keep, k) == NULL) {
         flushinp();
+        app->ui->pasting = 0; /* (a paste's end marker went with it) */
+    }
     return k;
 }
 
@@ -1987,8 +1989,15 @@ input_key(struct app *app, wint_t key, int fkey)
         ui_line_full(app, &ui->ifull_said, "Enter keeps what is there");
     }
     ui->dirty = 1;
+    if (!fkey && key == 0)
+        changed = 1; /* a paste ended: its text, whole */
     if (!changed && !done)
         return;
+    /* while a paste comes in, the line fills without its callback (told at the end) */
+    if (ui->pasting && !done) {
+        ui->paste_input = 1;
+        return;
+    }
     if (wcstombs(text, ui->ibuf, sizeof text) == (size_t)-1)
         text[0] = '\0';
     ui->ityped |= changed;
@@ -2230,14 +2239,24 @@ handle_key(struct app *app, wint_t key, int fkey)
         ui->pasting = key == KEY_PASTE_BEGIN;
         ui->paste_ms = now_ms();
         ui->paste_cr = ui->paste_said = 0;
+        /* the bottom line hears of a paste once, whole, at its end: a one-key question (y/n)
+         * is answered by one key, not by the first letter of a pasted text */
+        if (!ui->pasting && ui->paste_input && ui->input)
+            input_key(app, 0, 0);
+        ui->paste_input = 0;
         return;
     }
-    /* (a paste whose end marker was lost ends when nothing came for a while) */
-    if (ui->pasting && now_ms() - ui->paste_ms > PASTE_GAP_MS)
+    /* (a paste whose end marker was lost ends when nothing came for a while: the time since
+     * the last pasted character was handled, not how long handling it took) */
+    if (ui->pasting && now_ms() - ui->paste_ms > PASTE_GAP_MS) {
         ui->pasting = 0;
+        if (ui->paste_input && ui->input)
+            input_key(app, 0, 0);
+        ui->paste_input = 0;
+    }
     if (ui->pasting) {
-        ui->paste_ms = now_ms();
         paste_key(app, key, fkey);
+        ui->paste_ms = now_ms();
         return;
     }
     /* ^Z and ^\ without ISIG: before any view, which would take them as typed text */

@@ -198,6 +198,7 @@ struct ui {
     int pasting;
     int64_t paste_ms;
     int paste_cr, paste_lf, paste_said;
+    int paste_input; /* it went into the bottom line, whose callback is told at its end */
     input_cb icb;
     int icomplete; /* what Tab completes in the line (enum ui_complete) */
     void *ictx;

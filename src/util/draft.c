@@ -500,7 +500,7 @@ on_fatal(int signo)
     }
     /* the terminal is still in full-screen mode: leave the alternate screen, show the cursor,
      * and give the shell back its line discipline (tcsetattr may be called here) */
-    put(STDERR_FILENO, "\033[?1049l\033[?25h\r\n");
+    put(STDERR_FILENO, "\033[?2004l\033[?1049l\033[?25h\r\n"); /* (paste mode off too) */
     if (shell_tty_saved)
         tcsetattr(STDIN_FILENO, TCSANOW, &shell_tty);
     put(STDERR_FILENO, "ccrm: crashed (");

@@ -97,4 +97,25 @@ keys Escape
 
 keys q
 wait_until -t 10 pane_dead || fail "q did not quit"
+tui_stop
+
+# ---- a one-key question (y/n) is not answered by the first letter of a pasted text ----
+deal=$(psqlc -c "select id from opportunities where owner = 'sam' and stage not in ('won', 'lost') order by id limit 1")
+stage0=$(psqlc -c "select stage from opportunities where id = $deal")
+tui_start 140 40 "$CCRM" -d "host=$PG_DIR dbname=ccrm user=sam"
+wait_for " online " 20 || fail "sam's client did not start"
+prompt "open deal $deal"
+wait_for "deal #$deal" 10 || fail "the deal did not open: $(screen)"
+keys e
+wait_for "Edit deal #$deal" 10 || fail "no deal form: $(screen)"
+tab_to Stage || fail "no Stage field"
+keys w
+wait_for "won" 5 || fail "won not picked"
+keys C-s
+wait_for "mark it won? (y/n)" 10 || fail "no question: $(screen | tail -4)"
+paste $'yes, this is pasted text\n'
+check "a paste at 'mark it won? (y/n)': not an answer of yes" wait_for "not saved: your input is kept" 10
+check "... the deal is not won" test "$(psqlc -c "select stage from opportunities where id = $deal")" = "$stage0"
+keys Escape
+wait_for "discard your changes" 5 && keys y
 done_testing
