@@ -9,13 +9,11 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
+#include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -279,19 +277,19 @@ reconnect(struct db *db, int *backoff)
 
 /* One feed at a time per state file: a second would print the same events again and both
  * would write FILE.tmp at once, each renaming the other's half-written file over FILE. The lock
- * cannot be FILE's own (every save replaces it), and a lock file would be one the user never
- * asked for: it is a unix socket in Linux's abstract namespace, named by the user and a hash of
- * the file's absolute path, bound until the process ends (the kernel lets it go however the
- * process ends; another user cannot hold it for this one). Returns 0, or EX_TEMPFAIL (said). */
+ * cannot be FILE's own (every save replaces it), and a lock file beside it would be one the
+ * user never asked for: it is DIR/feed-HASH.lock, HASH of the file's absolute path, DIR the
+ * user's own ($XDG_RUNTIME_DIR/ccrm, else /tmp/ccrm-feed-UID: made 0700, and used only while it
+ * is a directory of this user's that nobody else may write), flock'd until the process ends.
+ * Returns 0 (also when there is no such directory: no lock), or EX_TEMPFAIL (said). */
 static int
 lock_state(const char *path)
 {
-    const char *slash = strrchr(path, '/');
-    struct sockaddr_un sa;
-    char *dir, *real;
+    const char *slash = strrchr(path, '/'), *rt = getenv("XDG_RUNTIME_DIR");
+    char *dir, *real, *lockdir, *lock;
     uint64_t h = FNV_START;
-    socklen_t len;
-    int fd, n;
+    struct stat st;
+    int fd;
 
     dir = slash == NULL   ? xstrdup(".")
           : slash == path ? xstrdup("/")
@@ -301,18 +299,25 @@ lock_state(const char *path)
     fnv_text(&h, slash != NULL ? slash + 1 : path);
     free(real);
     free(dir);
-    memset(&sa, 0, sizeof sa);
-    sa.sun_family = AF_UNIX;
-    /* sun_path[0] stays 0: the abstract namespace */
-    n = snprintf(sa.sun_path + 1, sizeof sa.sun_path - 1, "ccrm-feed-state-%u-%016" PRIx64,
-                 (unsigned)getuid(), h);
-    len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    lockdir = rt != NULL && rt[0] == '/' ? xasprintf("%s/ccrm", rt)
+                                         : xasprintf("/tmp/ccrm-feed-%u", (unsigned)getuid());
+    (void)mkdir(lockdir, 0700);
+    if (lstat(lockdir, &st) == -1 || !S_ISDIR(st.st_mode) || st.st_uid != getuid() ||
+        (st.st_mode & 077) != 0) {
+        free(lockdir);
+        return 0;
+    }
+    lock = xasprintf("%s/feed-%016" PRIx64 ".lock", lockdir, h);
+    free(lockdir);
+    fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+    free(lock);
     if (fd == -1)
-        return 0; /* (no lock to be had: as before there was one) */
-    if (bind(fd, (struct sockaddr *)&sa, len) == -1) {
+        return 0;
+    if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+        int e = errno;
+
         close(fd);
-        if (errno != EADDRINUSE)
+        if (e != EWOULDBLOCK)
             return 0;
         safe_fprintf(stderr,
                      "ccrm: --state \"%s\" is in use by another feed: one feed at a time "
@@ -320,7 +325,7 @@ lock_state(const char *path)
                      path);
         return EX_TEMPFAIL;
     }
-    /* (the socket stays open: the lock is held until the process ends) */
+    /* (the descriptor stays open: the lock is held until the process ends) */
     return 0;
 }
 
@@ -346,6 +351,12 @@ run_feed(struct feed_opts *o)
         free(cur);
         return rc;
     }
+    /* (locked before it is read: a feed that ends meanwhile has saved its last position) */
+    if (o->state != NULL && (rc = lock_state(o->state)) != 0) {
+        event_cursor_fini(cur);
+        free(cur);
+        return rc;
+    }
     /* (an empty one, from mktemp or touch, loads nothing: the feed starts as without one) */
     if (o->state != NULL && (loaded = event_cursor_load(cur, o->state, &err)) == -1) {
         safe_fprintf(stderr, "ccrm: --state: %s\n", err.msg);
@@ -354,12 +365,6 @@ run_feed(struct feed_opts *o)
         return EX_DATAERR;
     }
     if ((rc = cli_load_config(&cfg, o->config)) != 0) {
-        event_cursor_fini(cur);
-        free(cur);
-        return rc;
-    }
-    if (o->state != NULL && (rc = lock_state(o->state)) != 0) {
-        config_fini(&cfg);
         event_cursor_fini(cur);
         free(cur);
         return rc;
