@@ -257,25 +257,46 @@ next_in(const char *dir, int live, char *path, size_t n, const char *login, cons
         return 0;
     /* draft-<time>-<pid>-<seq>.txt: the oldest by name is close enough to the oldest */
     while ((de = readdir(dp)) != NULL) {
-        size_t l = strlen(de->d_name);
+        char name[256];
+        size_t l;
+        const char *taken;
+        long owner;
 
-        if (strncmp(de->d_name, "draft-", 6) != 0 || l < 5 || l >= sizeof best ||
-            strcmp(de->d_name + l - 4, ".txt") != 0)
+        str_copy(name, de->d_name, sizeof name);
+        l = strlen(name);
+        taken = strstr(name, ".txt.taken-");
+        /* claimed by a client that started to open it (offer_draft) and died before it
+         * could: offered again, under its own name */
+        if (strncmp(name, "draft-", 6) == 0 && taken != NULL &&
+            sscanf(taken, ".txt.taken-%ld", &owner) == 1 && owner > 0 &&
+            kill((pid_t)owner, 0) == -1 && errno == ESRCH) {
+            char *from = xasprintf("%s/%s", dir, name);
+            char *to = xasprintf("%s/%.*s.txt", dir, (int)(taken - name), name);
+
+            if (rename(from, to) == 0) {
+                l = (size_t)(taken - name) + 4;
+                memcpy(name + l - 4, ".txt", 5); /* (a copy: the entry's own name stays) */
+            }
+            free(from);
+            free(to);
+        }
+        if (strncmp(name, "draft-", 6) != 0 || l < 5 || l >= sizeof best ||
+            strcmp(name + l - 4, ".txt") != 0)
             continue;
-        if (best[0] != '\0' && strcmp(de->d_name, best) >= 0)
+        if (best[0] != '\0' && strcmp(name, best) >= 0)
             continue;
         if (live) {
             /* kept while typing by a client that may still be running: its form, not ours */
             long long t;
             long pid;
 
-            if (sscanf(de->d_name, "draft-%lld-%ld", &t, &pid) != 2 || live_owner_running(t, pid))
+            if (sscanf(name, "draft-%lld-%ld", &t, &pid) != 2 || live_owner_running(t, pid))
                 continue;
         }
         if (login != NULL || database != NULL) {
             /* another login's form waits for them; a form on another database's record waits
              * for a client of that database (the same id there is another record) */
-            char *file = xasprintf("%s/%s", dir, de->d_name), *text = draft_read_file(file);
+            char *file = xasprintf("%s/%s", dir, name), *text = draft_read_file(file);
             struct draft d;
             int theirs = 0;
 
@@ -290,7 +311,7 @@ next_in(const char *dir, int live, char *path, size_t n, const char *login, cons
             if (theirs)
                 continue;
         }
-        memcpy(best, de->d_name, l + 1);
+        memcpy(best, name, l + 1);
     }
     closedir(dp);
     if (best[0] != '\0')

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -75,6 +76,53 @@ test_draft_next_database(void **state)
     assert_int_equal(draft_next(path, sizeof path, "sam", "ccrm2 /tmp/pg 5433"), 0);
     assert_int_equal(draft_next(path, sizeof path, "zoe", "ccrm2 /tmp/pg 5432"), 0);
     assert_int_equal(draft_next(path, sizeof path, "sam", "ccrm2 /tmp/pg 5432"), 1);
+    draft_fini(&d);
+    strbuf_fini(&b);
+    cmd = xasprintf("rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
+}
+
+/* a draft claimed by a client that died before it opened it (offer_draft renames it to
+ * NAME.taken-PID first) is offered again, under its own name; one whose claimer lives is not */
+static void
+test_draft_claimed_by_the_dead(void **state)
+{
+    char dir[] = "/tmp/ccrm-test-draft-XXXXXX", path[1024], taken[1100];
+    struct draft d;
+    struct strbuf b = STRBUF_INIT;
+    char *cmd;
+    pid_t dead;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    setenv("XDG_STATE_HOME", dir, 1);
+    memset(&d, 0, sizeof d);
+    str_copy(d.entity, "accounts", sizeof d.entity);
+    str_copy(d.login, "sam", sizeof d.login);
+    draft_add(&d, "name", "", "Claimed GmbH");
+    draft_render(&b, &d);
+    assert_int_equal(draft_save(strbuf_str(&b), path, sizeof path), 0);
+    /* claimed by this process, alive: not offered */
+    snprintf(taken, sizeof taken, "%s.taken-%ld", path, (long)getpid());
+    assert_int_equal(rename(path, taken), 0);
+    assert_int_equal(draft_next(path, sizeof path, "sam", NULL), 0);
+    /* claimed by one that is gone: offered again, renamed back */
+    if ((dead = fork()) == 0)
+        _exit(0);
+    assert_true(dead > 0);
+    assert_int_equal(waitpid(dead, NULL, 0), dead);
+    {
+        char *orig = xasprintf("%.*s", (int)(strstr(taken, ".taken-") - taken), taken);
+        char *again = xasprintf("%s.taken-%ld", orig, (long)dead);
+
+        assert_int_equal(rename(taken, again), 0);
+        assert_int_equal(draft_next(path, sizeof path, "sam", NULL), 1);
+        assert_string_equal(path, orig);
+        assert_int_equal(access(orig, F_OK), 0);
+        free(orig);
+        free(again);
+    }
     draft_fini(&d);
     strbuf_fini(&b);
     cmd = xasprintf("rm -rf '%s'", dir);
@@ -187,9 +235,12 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_draft_round_trip),      cmocka_unit_test(test_draft_refused),
-        cmocka_unit_test(test_draft_next_database),   cmocka_unit_test(test_crash_keeps_big_form),
+        cmocka_unit_test(test_draft_round_trip),
+        cmocka_unit_test(test_draft_refused),
+        cmocka_unit_test(test_draft_next_database),
+        cmocka_unit_test(test_crash_keeps_big_form),
         cmocka_unit_test(test_live_draft_pid_reused),
+        cmocka_unit_test(test_draft_claimed_by_the_dead),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
