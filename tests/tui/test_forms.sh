@@ -183,13 +183,19 @@ keys e
 check "the form again" wait_for "Edit deal #$deal"
 keys Down Down Down End C-u
 keys -l "5151,51"
-psqlc -c "begin; select 1 from opportunities where id = $deal for update; select pg_sleep(7); commit" >/dev/null &
+# the row held by a session of its own until the client has said so (not for a fixed time)
+mkfifo "$TEST_TMP/holder.in"
+psql -X -q -At -v ON_ERROR_STOP=1 "$PG_CONN" <"$TEST_TMP/holder.in" >"$TEST_TMP/holder.out" 2>&1 &
 locker=$!
-wait_sql "select count(*) from pg_stat_activity where query like '%pg_sleep(7)%' and state = 'active' and pid <> pg_backend_pid()" 1
+exec 9>"$TEST_TMP/holder.in"
+echo "begin; select 1 from opportunities where id = $deal for update; select 'held';" >&9
+wait_until -t 20 grep -q held "$TEST_TMP/holder.out" || fail "the row was not held"
 keys C-s
 check "a save that waits past the statement timeout says so in words, and what to do" \
-    wait_for "did not answer in time" 12
+    wait_for "did not answer in time" 20
 check "... the input is kept" wait_for "5151,51"
+echo "commit;" >&9
+exec 9>&-
 wait "$locker"
 keys C-s
 check "Ctrl-S again once the row is free: saved" wait_for "saved deal #$deal"
