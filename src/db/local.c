@@ -578,6 +578,21 @@ local_fini(struct local *l)
     runas_fini(&l->ra);
 }
 
+/* pg_ctl starts the server through /bin/sh with the paths in double quotes: in them ` $ " and
+ * \ are the shell's (a $x expanded, a `command` run as the server's user). path is checked as
+ * written and as it resolves (a symbolic link may lead to such a name); dir names it. */
+static int
+shell_safe(const char *path, const char *dir, struct ccrm_err *err)
+{
+    if (path == NULL || strpbrk(path, "`$\"\\") == NULL)
+        return 1;
+    err_set(err,
+            "could not use directory \"%s\": its name%s contains ` $ \" or \\, which pg_ctl "
+            "would hand to a shell",
+            dir, strcmp(path, dir) == 0 ? "" : " (as its links resolve)");
+    return 0;
+}
+
 /* Resolve dir (creating it 0700 when create), take the lock and find the cluster: dir/cluster
  * links to it when it lives elsewhere. Returns 0, 1 when !create and there is no dir, or -1
  * with err filled in. Release with local_fini() in every case. */
@@ -600,15 +615,8 @@ local_init(struct local *l, const char *dir, int create, FILE *progress, struct 
         err_set(err, "could not use directory \"%s\": its name contains a newline", dir);
         return -1;
     }
-    /* pg_ctl starts the server through /bin/sh with the paths in double quotes: in them these
-     * are the shell's (a $x expanded, a `command` run as the server's user) */
-    if (strpbrk(dir, "`$\"\\") != NULL) {
-        err_set(err,
-                "could not use directory \"%s\": its name contains ` $ \" or \\, which "
-                "pg_ctl would hand to a shell",
-                dir);
+    if (!shell_safe(dir, dir, err))
         return -1;
-    }
     if (create && !exists(dir)) {
         if (mkdir_p(dir, 0700) == -1) {
             err_set(err, "could not create directory \"%s\": %s", dir, strerror(errno));
@@ -623,6 +631,8 @@ local_init(struct local *l, const char *dir, int create, FILE *progress, struct 
         err_set(err, "could not find directory \"%s\": %s", dir, strerror(errno));
         return -1;
     }
+    if (!shell_safe(l->dir, dir, err))
+        return -1;
     path = xasprintf("%s/lock", l->dir);
     l->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (l->lockfd == -1) {
@@ -651,6 +661,8 @@ local_init(struct local *l, const char *dir, int create, FILE *progress, struct 
     } else {
         l->cdir = xstrdup(l->dir);
     }
+    if (!shell_safe(l->cdir, dir, err))
+        return -1;
     local_paths(l);
     return 0;
 }
