@@ -336,8 +336,12 @@ static const struct entity_filter contact_filters[] = {
     {.name = "owner", .sql = "a.owner", .mine = 1, .match = FILTER_FOLDED},
 };
 
+/* the account's name */
+static const char *const contact_shows[] = {"accounts", NULL};
+
 static const struct entity_list contact_list = {
     .view = "contacts",
+    .shows = contact_shows,
     .title = "Contacts",
     .from = "contacts a LEFT JOIN accounts acc ON acc.id = a.account_id",
     .base = "contacts a",
@@ -685,8 +689,12 @@ static const struct entity_filter deal_filters[] = {
     {.name = "owner", .sql = "a.owner", .mine = 1, .match = FILTER_FOLDED},
 };
 
+/* the account's name */
+static const char *const deal_shows[] = {"accounts", NULL};
+
 static const struct entity_list deal_list = {
     .view = "deals",
+    .shows = deal_shows,
     .title = "Deals",
     .from = "opportunities a LEFT JOIN accounts acc ON acc.id = a.account_id",
     .base = "opportunities a",
@@ -916,8 +924,10 @@ static const struct entity_filter ticket_filters[] = {
     {.name = "unanswered", .sql = UNANSWERED_FILTER("ticket_id")},
 };
 
-/* the mark of unanswered mail, the time left of the SLA clock */
-static const char *const ticket_shows[] = {"messages", ENTITY_SLA_SHOWS, NULL};
+/* the mark of unanswered mail, the time left of the SLA clock, the account's and the
+ * requester's names (a renamed account is repainted, as the record's own change is) */
+static const char *const ticket_shows[] = {"messages", ENTITY_SLA_SHOWS, "accounts", "contacts",
+                                           NULL};
 
 static const struct entity_list ticket_list = {
     .view = "tickets",
@@ -1488,7 +1498,9 @@ static const struct entity_filter inbox_filters[] = {
     {.name = "kind", .sql = "a.kind", .choices = inbox_kinds},
 };
 
-static const char *const inbox_shows[] = {"users", NULL};
+/* its senders, and the records its lines name (their names and subjects) */
+static const char *const inbox_shows[] = {"users",         "accounts", "contacts", "leads",
+                                          "opportunities", "tickets",  NULL};
 
 #define INBOX_FROM                                                                                 \
     "(SELECT * FROM inbox i WHERE i.login = current_user) a"                                       \

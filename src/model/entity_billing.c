@@ -436,6 +436,9 @@ static const struct entity_filter quote_filters[] = {
     {.name = "owner", .sql = "a.owner", .mine = 1, .match = FILTER_FOLDED},
 };
 
+/* a quote's or an invoice's account name (a renamed account is repainted) */
+static const char *const billing_shows[] = {"accounts", NULL};
+
 static const struct entity_list quote_list = {
     .view = "quotes",
     .title = "Quotes",
@@ -451,7 +454,7 @@ static const struct entity_list quote_list = {
     .filters = quote_filters,
     .nfilters = N(quote_filters),
     .rows_are_records = 1,
-    .shows = NULL,
+    .shows = billing_shows,
     .empty = "no quotes yet: :quote on a deal makes one",
 };
 
@@ -930,6 +933,7 @@ static const struct entity_filter invoice_filters[] = {
 
 static const struct entity_list invoice_list = {
     .view = "invoices",
+    .shows = billing_shows,
     .title = "Invoices",
     .from = "invoices a LEFT JOIN accounts acc ON acc.id = a.account_id",
     .base = "invoices a",

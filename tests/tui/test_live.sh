@@ -39,6 +39,13 @@ wait_in u "Wants the Pro plan" 10
 check "support's own Tickets view lists the new ticket" bash -c "tmux -L $TMUX_SOCK capture-pane -t u -p | grep -q '#$ticket .*Wants the Pro plan'"
 check "the Feed tab counts the new event" wait_for "1 Feed (1)" 5
 check "the cursor stayed on the lead" bash -c "$(declare -f screen tmx); TMUX_SOCK=$TMUX_SOCK; screen | sed -n 3p | grep -qF '$name'"
+# a column from another table is live too: the ticket's account renamed by someone else is
+# repainted on support's Tickets list (the row itself did not change)
+acc=$(psqlc -c "select account_id from tickets where id = $ticket")
+psqlc -c "set role sam; update accounts set name = 'Renamed Live GmbH' where id = $acc" >/dev/null
+wait_in u "Renamed Live GmbH" 10
+check "a renamed account shows on the Tickets list's rows at once" \
+    bash -c "tmux -L $TMUX_SOCK capture-pane -t u -p | grep -q '#$ticket .*Renamed Live'"
 keys 1
 check "the Feed shows the ticket" wait_for "Wants the Pro plan" 5
 check "opening the Feed clears its count" wait_gone "Feed (1)" 5
