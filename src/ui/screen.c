@@ -43,6 +43,8 @@ static int msg_lines_drawn = 1; /* the lines the message took at the last paint 
 #define KEY_PASTE_BEGIN (KEY_MAX + 1)
 #define KEY_PASTE_END (KEY_MAX + 2)
 #define PASTE_GAP_MS 1500
+/* a partner's view re-reads on a wake-up that brought him nothing at most this often */
+#define PARTNER_LOOK_MS 3000
 static struct strbuf live_text = STRBUF_INIT; /* what the file should hold */
 static unsigned live_timer;
 static int live_written = 1; /* the file holds live_text */
@@ -511,6 +513,7 @@ ui_fini(struct app *app)
     reminders_fini(app);
     timer_del(&app->timers, ui->msg_timer);
     timer_del(&app->timers, ui->countdown_timer);
+    timer_del(&app->timers, ui->partner_timer);
     timer_del(&app->timers, ui->first_screen_timer);
     prompt_free(&ui->prompt); /* `:` prompt hook: libedit restores the tty before endwin */
     ui_paste_mode(0);
@@ -862,6 +865,8 @@ on_first_screen(void *ctx, void *arg)
     app->ui->chrome_dirty = 1;
 }
 
+static void on_partner_look(void *ctx, void *arg);
+
 /* One wake-up: read the events, then let the views re-read what they concern. forced (after a
  * reconnect): the views re-read even when no event came, since anything may have changed while
  * the client was away. */
@@ -877,6 +882,20 @@ wakeup(struct app *app, int forced)
         ui->wake_valid = 0; /* shared or unshared: every view re-reads */
         forced = 1;
     }
+    /* A partner's rows can change by writes whose events he may not read (a record moved to
+     * an account not shared with him, a comment made internal, an import, a statement over
+     * many accounts): a wake-up that brought him nothing re-reads his view all the same, at
+     * most every PARTNER_LOOK_MS (then, or by a timer at the end of that time). Partners are
+     * few; the company's clients keep skipping what cannot concern them. */
+    if (n == 0 && ui->wake_valid && !forced && db_is_partner(app->db)) {
+        if (now_ms() - ui->partner_look_ms >= PARTNER_LOOK_MS) {
+            ui->wake_valid = 0;
+            forced = 1;
+        } else if (ui->partner_timer == 0) {
+            ui->partner_timer = timer_add(&app->timers, ui->partner_look_ms + PARTNER_LOOK_MS,
+                                          on_partner_look, NULL);
+        }
+    }
     if (n == 0 && ui->wake_valid && !forced) {
         /* Nothing new that this user may see: any role can send NOTIFY ccrm, so a wake-up is
          * only "go and look", and this look cost one query. No view re-reads; a view that
@@ -887,6 +906,7 @@ wakeup(struct app *app, int forced)
         return;
     }
     app->quiet_wakeups = 0;
+    ui->partner_look_ms = now_ms();
     for (i = 0; i < ui->nwake; i++)
         if (strcmp(ui->wake_ev[i].entity, "inbox") == 0)
             inbox = 1;
@@ -905,6 +925,18 @@ wakeup(struct app *app, int forced)
         ui->chrome_dirty = 1;
     else
         ui->dirty = 1;
+}
+
+/* A partner's look that a quiet wake-up put off (wakeup) */
+static void
+on_partner_look(void *ctx, void *arg)
+{
+    struct app *app = ctx;
+
+    (void)arg;
+    app->ui->partner_timer = 0;
+    if (db_state(app->db) == DB_READY)
+        wakeup(app, 0);
 }
 
 /* While offline, the status bar counts down to the next attempt: repaint it every second. */

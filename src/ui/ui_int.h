@@ -169,8 +169,11 @@ struct ui {
     } wake_ev[64];
     int nwake;
     int wake_valid;
-    /* a partner's: what was shared with him at the last look (db_shares_seen) */
+    /* a partner's: what was shared with him at the last look (db_shares_seen); when his view
+     * last re-read, and the timer of the next look a quiet wake-up asked for (wakeup) */
     char shares_seen[48];
+    int64_t partner_look_ms;
+    unsigned partner_timer;
     /* the list view that asked, with the same read, whether the events touch its window
      * (db_events_since_ui), and the answer; NULL: none asked */
     const struct view *wake_window_view;
