@@ -457,3 +457,24 @@ BEGIN
 END
 $$;
 SELECT ccrm_set_execute('ccrm_audit_append_only()');
+
+-- Which of the events a reader delivered (id, xid, time in microseconds: their fingerprints)
+-- are still on this server, whoever may read them now (098). The event stream's history check
+-- (src/db/events.c, after every reconnect) asked through row-level security, so a partner's
+-- feed took an event of an account unshared since for one a failover lost: "history changed",
+-- and it delivered a transaction's events again. The caller names the fingerprints: it learns
+-- nothing of an event it could not name exactly (an id, a transaction id and a time to the
+-- microsecond), and only whether it is there. The ids found, in order, or NULL.
+CREATE OR REPLACE FUNCTION ccrm_events_survived(p_ids bigint[], p_xids xid8[], p_ats bigint[])
+RETURNS bigint[]
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+    SELECT array_agg(f.id ORDER BY f.id)
+      FROM unnest(p_ids, p_xids, p_ats) AS f(id, xid, at)
+     WHERE EXISTS (SELECT 1 FROM public.events e
+                    WHERE e.id = f.id AND e.xid = f.xid
+                      AND (extract(epoch FROM e.at) * 1000000)::bigint = f.at)
+$$;
+SELECT ccrm_set_execute('ccrm_events_survived(bigint[],xid8[],bigint[])', 'ccrm_internal',
+                        'ccrm_partner');
