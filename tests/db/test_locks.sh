@@ -93,10 +93,15 @@ for holder in $people; do
         echo "SELECT 'holding';"
         echo "SELECT pg_sleep(3600);" # until it is ended below, after the writes
     } >"$hold"
+    # (the last holder's "holding" must not be read as this one's: the background job truncates
+    # the file only once it runs, and a loop that saw the old word went on before the locks
+    # were taken, ended no session and then waited for ever on this one; seen in CI)
+    rm -f "$TEST_TMP/hold.out"
     psql -X -q -At -v ON_ERROR_STOP=1 "$DB user=$holder" -f "$hold" >"$TEST_TMP/hold.out" 2>&1 &
     hpid=$!
     for i in $(seq 1200); do grep -q holding "$TEST_TMP/hold.out" && break; kill -0 $hpid 2>/dev/null || break; sleep 0.05; done
     if ! grep -q holding "$TEST_TMP/hold.out"; then
+        kill -0 $hpid 2>/dev/null && kill $hpid # (still trying after a minute: given up)
         wait $hpid
         fail "$holder could not take its locks (psql exit $?): $(cat "$TEST_TMP/hold.out")"
     fi
@@ -133,6 +138,7 @@ for holder in $people; do
     check "while $holder holds its locks, $other imports a file (exit $rc, $ms ms: ${out##*$'\n'})" test $rc = 0
     # end the holder's session itself (a killed psql leaves its backend sleeping, locks held)
     q "select pg_terminate_backend(pid) from pg_stat_activity where usename = '$holder'" >/dev/null
+    kill $hpid 2>/dev/null # (its psql, should its backend not have been there to end)
     wait $hpid 2>/dev/null
     for i in $(seq 1200); do [ "$(q "select count(*) from pg_stat_activity where usename = '$holder'")" = 0 ] && break; sleep 0.05; done
     [ "$(q "select count(*) from pg_stat_activity where usename = '$holder'")" = 0 ] ||
