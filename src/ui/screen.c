@@ -2376,6 +2376,11 @@ handle_key(struct app *app, wint_t key, int fkey)
             ui_quit(app);
     } else if (!fkey && key == 3) { /* ^C without ISIG */
         ui_quit(app);
+    } else if (!fkey && key == L'n') {
+        /* a view of lines about other records (the Feed) makes none of its own: said, not a
+         * key that does nothing */
+        ui_message(app, "n makes a record in a list of records; here :new deal, :new call, "
+                        ":new ticket, ... (Tab completes)");
     }
 }
 

@@ -27,6 +27,14 @@ for i in $(seq 100); do screen | grep -q '^#[0-9]' && break; nap; done
 tid=$(screen | sed -n 's/^#\([0-9][0-9]*\) .*/\1/p' | head -1)
 assignee0=$(psqlc -c "select coalesce(assignee, '-') || status from tickets where id = $tid")
 
+# ---- n in the Feed (which makes no record of its own) says what makes one ----
+keys 1
+wait_for "Feed" 5 || fail "no Feed"
+keys n
+check "n in the Feed says what makes a record there" wait_for "n makes a record in a list of records" 5
+keys 6
+wait_for "Tickets by" 5 || fail "back to Tickets"
+
 # ---- a list: nothing is done with a paste (q and j are not keys here), and that is said ----
 paste $'j\nq\nj\n'
 wait_for "pasted text is taken where text is typed" 10 || fail "no word of the paste left out: $(screen)"
