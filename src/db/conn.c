@@ -295,17 +295,24 @@ db_session_setup(struct db *db, const char *then, struct ccrm_err *err)
  * walks a few rows, but row-level security and a bounded walk can put its estimate past
  * jit_above_cost, and compiling then costs 100-800 ms for a few milliseconds of work.
  * Returns 0/-1. */
+int
+db_note_standby(struct db *db)
+{
+    const char *hs = PQparameterStatus(db->conn, "in_hot_standby");
+
+    db->standby = hs != NULL && strcmp(hs, "on") == 0;
+    return db->standby;
+}
+
 static int
 session_setup(struct db *db, struct ccrm_err *err)
 {
-    const char *hs = PQparameterStatus(db->conn, "in_hot_standby");
     const char *host = PQhost(db->conn);
 
     /* A standby (PostgreSQL 14 and later say so at the connection) cannot LISTEN and takes no
      * writes: a command that only reads reads there, read-only; one that lives on its
      * notifications (the full-screen client, --feed --follow) is told to use the primary. */
-    db->standby = hs != NULL && strcmp(hs, "on") == 0;
-    if (!db->standby)
+    if (!db_note_standby(db))
         return db_session_setup(db, "SET jit = off; LISTEN ccrm", err);
     if (db->live) {
         err_set(err,

@@ -91,6 +91,9 @@ PGresult *db_result(struct db *db, PGresult *res, const char *what, struct ccrm_
  * interval and count and a TCP user timeout: the client's session notices a dead peer; a
  * reader is opened again, not kept alive), then the conninfo, which overrides them all. */
 struct db *db_new(const char *conninfo, const struct db_options *opt, int keepalive);
+/* Whether the server connected to is a standby (in_hot_standby, PostgreSQL 14 and later);
+ * sets db->standby and returns it. */
+int db_note_standby(struct db *db);
 
 /* Connect db (from db_new) and wait: 0, or -1 with the first line of libpq's message. */
 int db_connect_now(struct db *db, struct ccrm_err *err);

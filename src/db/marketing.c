@@ -18,9 +18,7 @@
 static int
 reader_setup(struct db *db, struct ccrm_err *err)
 {
-    const char *hs = PQparameterStatus(db->conn, "in_hot_standby");
-
-    db->standby = hs != NULL && strcmp(hs, "on") == 0; /* (its schema check says "behind") */
+    db_note_standby(db); /* (its schema check says "behind") */
     return db_session_setup(db, "SET default_transaction_read_only = on", err);
 }
 

@@ -2184,6 +2184,18 @@ ui_tab_of(struct app *app, const char *name)
     return -1;
 }
 
+wint_t
+ui_paste_char(wint_t key, int keep_lines)
+{
+    if (key == L'\r')
+        return keep_lines ? L'\r' : L' ';
+    if (key == L'\t')
+        return L' ';
+    if (key < 0x20 || key == 0x7f || (key >= 0x80 && key < 0xa0))
+        return 0;
+    return key;
+}
+
 void
 ui_paste_mode(int on)
 {
@@ -2229,9 +2241,7 @@ paste_key(struct app *app, wint_t key, int fkey)
     if (ui->rows < MIN_ROWS || ui->cols < MIN_COLS)
         return;
     if (ui->input || prompt_is_open(app)) {
-        if (key == L'\r' || key == L'\t')
-            key = L' ';
-        else if (key < 0x20 || key == 0x7f || (key >= 0x80 && key < 0xa0))
+        if ((key = ui_paste_char(key, 0)) == 0)
             return;
         if (ui->input)
             input_key(app, key, 0);

@@ -237,6 +237,9 @@ void ui_quit(struct app *app);
 /* The terminal's bracketed paste on (pasted text comes marked) or off (before curses is left
  * for a shell, an editor or the end). */
 void ui_paste_mode(int on);
+/* A pasted character as text: a newline ('\r') kept when keep_lines, else a space, as a tab
+ * is; another control character is 0 (left out). */
+wint_t ui_paste_char(wint_t key, int keep_lines);
 void ui_input_begin(struct app *app, const char *label, const char *initial, input_cb cb,
                     void *ctx);
 /* Shorter forms of the question just begun (NULL: none), longest first: the line shows the

@@ -2208,15 +2208,8 @@ fm_paste_key(struct view *v, struct app *app, wint_t key)
             fm_handle_key(v, app, KEY_BACKSPACE, 1);
         return;
     }
-    if (key == L'\r' && t == FIELD_MULTILINE) {
-        fm_handle_key(v, app, L'\r', 0);
-        return;
-    }
-    if (key == L'\r' || key == L'\t')
-        key = L' ';
-    else if (key < 0x20 || key == 0x7f || (key >= 0x80 && key < 0xa0))
-        return;
-    fm_handle_key(v, app, key, 0);
+    if ((key = ui_paste_char(key, t == FIELD_MULTILINE)) != 0)
+        fm_handle_key(v, app, key, 0);
 }
 
 static const struct view_ops form_ops = {

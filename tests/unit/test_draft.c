@@ -83,6 +83,21 @@ test_draft_next_database(void **state)
     free(cmd);
 }
 
+/* A fresh state directory (dir, a mkdtemp template) and a form of one field in d, rendered
+ * into b */
+static void
+one_form(char *dir, struct draft *d, struct strbuf *b, const char *entity, const char *login,
+         const char *col, const char *val)
+{
+    assert_non_null(mkdtemp(dir));
+    setenv("XDG_STATE_HOME", dir, 1);
+    memset(d, 0, sizeof *d);
+    str_copy(d->entity, entity, sizeof d->entity);
+    str_copy(d->login, login, sizeof d->login);
+    draft_add(d, col, "", val);
+    draft_render(b, d);
+}
+
 /* a draft claimed by a client that died before it opened it (offer_draft renames it to
  * NAME.taken-PID first) is offered again, under its own name; one whose claimer lives is not */
 static void
@@ -95,13 +110,7 @@ test_draft_claimed_by_the_dead(void **state)
     pid_t dead;
 
     (void)state;
-    assert_non_null(mkdtemp(dir));
-    setenv("XDG_STATE_HOME", dir, 1);
-    memset(&d, 0, sizeof d);
-    str_copy(d.entity, "accounts", sizeof d.entity);
-    str_copy(d.login, "sam", sizeof d.login);
-    draft_add(&d, "name", "", "Claimed GmbH");
-    draft_render(&b, &d);
+    one_form(dir, &d, &b, "accounts", "sam", "name", "Claimed GmbH");
     assert_int_equal(draft_save(strbuf_str(&b), path, sizeof path), 0);
     /* claimed by this process, alive: not offered */
     snprintf(taken, sizeof taken, "%s.taken-%ld", path, (long)getpid());
@@ -202,13 +211,7 @@ test_live_draft_pid_reused(void **state)
     FILE *f;
 
     (void)state;
-    assert_non_null(mkdtemp(dir));
-    setenv("XDG_STATE_HOME", dir, 1);
-    memset(&d, 0, sizeof d);
-    str_copy(d.entity, "tickets", sizeof d.entity);
-    str_copy(d.login, "sofia", sizeof d.login);
-    draft_add(&d, "subject", "", "kept while typing");
-    draft_render(&b, &d);
+    one_form(dir, &d, &b, "tickets", "sofia", "subject", "kept while typing");
     assert_int_equal(crash_init("test"), 0);
     /* this process's own live draft: running, not offered */
     assert_int_equal(draft_keep_live(strbuf_str(&b), b.len), 0);
