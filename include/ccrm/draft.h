@@ -29,6 +29,10 @@ struct draft {
     struct draft_field *f;
 };
 
+/* A draft of the bottom line's typed text (a comment, a note) rather than of a form: entity
+ * DRAFT_LINE, fields "on" (the view's title), "question" (the line's label) and "text". */
+#define DRAFT_LINE "(line)"
+
 /* Add a field (strings copied). */
 void draft_add(struct draft *d, const char *col, const char *base, const char *val);
 void draft_fini(struct draft *d);

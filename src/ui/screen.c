@@ -2429,9 +2429,38 @@ keep_live(struct app *app, const struct strbuf *b)
         live_timer = timer_add(&app->timers, now_ms() + LIVE_DRAFT_MS, on_live_draft, NULL);
 }
 
-/* What a crash would keep: the draft of the top-most view with unsaved input (after every
- * batch of keys; the handler of a fatal signal writes it, src/util/draft.c); the same kept
- * on disk a moment later (keep_live). */
+/* The bottom line's typed text as a draft (DRAFT_LINE): a comment or a note of a paragraph
+ * is kept like a form when ccrm stops or dies, and given back at the next start as the line Up
+ * brings back (offer_line). 1 when there is one (d filled, why and when left to the caller). */
+static int
+line_draft(struct app *app, struct draft *d)
+{
+    struct ui *ui = app->ui;
+    struct view *v = ui_active(ui);
+    char text[UI_INPUT_MAX * 4], question[sizeof ui->input_label];
+    size_t n;
+
+    /* (a y/n question's answer is not work to keep) */
+    if (!ui->input || ui->ilen == 0 || !(ui->ityped || ui->paste_input) ||
+        strstr(ui->input_label, "(y/n)") != NULL ||
+        wcstombs(text, ui->ibuf, sizeof text) == (size_t)-1)
+        return 0;
+    str_copy(question, ui->input_label, sizeof question); /* "comment: " as "comment" */
+    for (n = strlen(question); n > 0 && (question[n - 1] == ' ' || question[n - 1] == ':'); n--)
+        question[n - 1] = '\0';
+    memset(d, 0, sizeof *d);
+    str_copy(d->entity, DRAFT_LINE, sizeof d->entity);
+    str_copy(d->login, db_login(app->db), sizeof d->login);
+    str_copy(d->database, db_identity(app->db), sizeof d->database);
+    draft_add(d, "on", "", v != NULL ? v->title : "");
+    draft_add(d, "question", "", question);
+    draft_add(d, "text", "", text);
+    return 1;
+}
+
+/* What a crash would keep: the draft of the top-most view with unsaved input, else the bottom
+ * line's typed text (after every batch of keys; the handler of a fatal signal writes it,
+ * src/util/draft.c); the same kept on disk a moment later (keep_live). */
 static void
 snapshot_draft(struct app *app)
 {
@@ -2459,6 +2488,14 @@ snapshot_draft(struct app *app)
         draft_fini(&d);
         break;
     }
+    if (b.len == 0 && line_draft(app, &d)) {
+        time_t now = time(NULL);
+
+        str_copy(d.why, "an end without warning", sizeof d.why);
+        strftime(d.when, sizeof d.when, "%Y-%m-%d %H:%M", localtime(&now));
+        draft_render(&b, &d);
+        draft_fini(&d);
+    }
     crash_snapshot(b.s, b.len);
     keep_live(app, &b);
     strbuf_fini(&b);
@@ -2474,6 +2511,7 @@ keep_drafts(struct app *app)
     time_t now = time(NULL);
     int i, kept = 0;
     size_t len = 0;
+    struct draft line;
 
     if (app->quit_signal == 0)
         return;
@@ -2515,8 +2553,58 @@ keep_drafts(struct app *app)
         draft_fini(&d);
         strbuf_fini(&b);
     }
+    if (line_draft(app, &line)) {
+        struct strbuf b = STRBUF_INIT;
+
+        str_copy(line.why, why, sizeof line.why);
+        str_copy(line.when, when, sizeof line.when);
+        draft_render(&b, &line);
+        if (draft_save(strbuf_str(&b), path, sizeof path) == 0 && len < sizeof app->exit_note)
+            len += (size_t)snprintf(
+                app->exit_note + len, sizeof app->exit_note - len,
+                "%sccrm: stopped by %s: the line you were typing (%s) was kept in %s; the "
+                "next start gives it back",
+                len ? "\n" : "", why, line.f[1].val, path);
+        draft_fini(&line);
+        strbuf_fini(&b);
+    }
     (void)kept;
     reply_keep_note(app, why); /* an answer by e-mail not sent, with its form */
+}
+
+/* At start: the line someone was typing when ccrm stopped (line_draft) becomes the line Up
+ * brings back on the next empty line, and is said so. The file stays, as PATH.given, in case
+ * the line is cancelled again before it is used. */
+static void
+offer_line(struct app *app, const struct draft *d, const char *path, const char *claimed)
+{
+    struct ui *ui = app->ui;
+    const char *on = "", *question = "", *text = "";
+    char given[1040];
+    size_t n;
+    int i;
+
+    for (i = 0; i < d->n; i++) {
+        if (strcmp(d->f[i].col, "on") == 0)
+            on = d->f[i].val;
+        else if (strcmp(d->f[i].col, "question") == 0)
+            question = d->f[i].val;
+        else if (strcmp(d->f[i].col, "text") == 0)
+            text = d->f[i].val;
+    }
+    snprintf(given, sizeof given, "%s.given", path);
+    if (rename(claimed, given) == -1)
+        str_copy(given, claimed, sizeof given);
+    n = mbstowcs(ui->icancelled, text, UI_INPUT_MAX - 1);
+    if (n == (size_t)-1 || n == 0)
+        return;
+    ui->icancelled[n] = L'\0';
+    ui->icancelled_len = (int)n;
+    ui_message_for(app, MSG_MS_MAX,
+                   "ccrm stopped (%s, %s) while you typed %s on %s: Up on the next such line "
+                   "brings it back (also in %s)",
+                   d->why[0] ? d->why : "a signal", d->when, question[0] ? question : "a line",
+                   on[0] ? on : "a view", given);
 }
 
 /* At start: a draft kept when ccrm stopped or crashed opens as its form (the file is removed:
@@ -2529,7 +2617,9 @@ offer_draft(struct app *app)
     char *text;
     struct draft d;
     struct view *v;
+    int lines = 0;
 
+again:
     if (!draft_next(path, sizeof path, db_login(app->db), db_identity(app->db)))
         return;
     /* claimed first: two clients started at once both took one draft and saved it twice. The
@@ -2549,6 +2639,14 @@ offer_draft(struct app *app)
         return;
     }
     free(text);
+    if (strcmp(d.entity, DRAFT_LINE) == 0) {
+        /* a line, not a form: given back, then the next draft (a form waits behind it) */
+        offer_line(app, &d, path, claimed);
+        draft_fini(&d);
+        if (++lines < 20)
+            goto again;
+        return;
+    }
     v = view_form_restore(app, &d);
     if (v == NULL && d.id != 0 && db_state(app->db) == DB_READY) {
         /* online, and its record is gone (deleted, merged, no longer shared): it would fail
