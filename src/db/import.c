@@ -1016,7 +1016,7 @@ find_refused(struct db_import *imp, struct imp_counts *cnt, struct ccrm_err *err
         work_indexed(imp, err) == -1)
         goto out;
     /* round -9 holds the group on trial (the merge's statements take a round as $1) */
-    strbuf_puts(sql, "DO $ccrm$ DECLARE g bigint; st text; msg text; BEGIN"
+    strbuf_puts(sql, "DO $ccrm$ DECLARE g bigint; st text; msg text; cn text; tn text; BEGIN"
                      " FOR g IN SELECT DISTINCT grp FROM ccrm_import_work"
                      " WHERE action IN ('insert', 'update') ORDER BY grp LOOP"
                      " UPDATE ccrm_import_work SET round = -9 WHERE grp = g;"
@@ -1033,7 +1033,12 @@ find_refused(struct db_import *imp, struct imp_counts *cnt, struct ccrm_err *err
     strbuf_puts(sql, " RAISE SQLSTATE 'CCRM9';"
                      " EXCEPTION WHEN SQLSTATE 'CCRM9' THEN NULL;"
                      " WHEN OTHERS THEN GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE,"
-                     " msg = MESSAGE_TEXT;"
+                     " msg = MESSAGE_TEXT, cn = CONSTRAINT_NAME, tn = TABLE_NAME;"
+                     /* a CHECK that says in its comment what it asks (schema/046): those words,
+                      * as a form says them, instead of its name */
+                     " IF st = '23514' THEN msg := coalesce((SELECT obj_description(c.oid,"
+                     " 'pg_constraint') FROM pg_constraint c WHERE c.conname = cn"
+                     " AND c.conrelid = to_regclass('public.' || quote_ident(tn))), msg); END IF;"
                      " UPDATE ccrm_import_work SET action = 'reject', refused = st, reason = msg"
                      " WHERE grp = g AND action IN ('insert', 'update');"
                      " END;"

@@ -140,11 +140,19 @@ static const struct entity_field account_fields[] = {
      .type = FIELD_MULTILINE,
      .maxlen = 100000,
      .synonyms = "notes|about"},
+    /* the service tier SLA policies match on (schema/019): last, so that the fields above
+     * keep their places in the form */
+    {.column = "tier",
+     .label = "Tier",
+     .type = FIELD_TEXT,
+     .maxlen = 31,
+     .synonyms = "servicetier|supporttier|customertier",
+     .internal = 1},
 };
 
 static const char *const account_exports[] = {
-    "name", "domain",  "industry",  "owner",          "phone",       "website",
-    "city", "country", "employees", "annual_revenue", "description", NULL};
+    "name",    "domain",    "industry",       "owner",       "phone", "website", "city",
+    "country", "employees", "annual_revenue", "description", "tier",  NULL};
 
 static const struct entity_column account_cols[] = {
     {.name = "Name", .sql = "a.name", .min = 16, .weight = 34, .priority = 1},
@@ -220,8 +228,8 @@ static const struct entity_ref account_ref = {
 static const struct entity_detail_field account_detail_fields[] = {
     {"Domain", "domain"},       {"Industry", "industry"}, {"Owner", "owner"},
     {"Phone", "phone"},         {"Website", "website"},   {"Location", "location"},
-    {"Employees", "employees"}, {"Revenue", "revenue"},   {"Created", "created"},
-    {"Updated", "updated"},     {"About", "about"},
+    {"Employees", "employees"}, {"Revenue", "revenue"},   {"Tier", "tier"},
+    {"Created", "created"},     {"Updated", "updated"},   {"About", "about"},
 };
 static const struct entity_section account_people[] = {
     {
@@ -474,11 +482,18 @@ static const struct entity_field lead_fields[] = {
     OWNER_ROUTED,
     ACCOUNT_REF(0),
     CONTACT_REF("contactemail"),
+    /* the queue it came in through (a mail queue, a web form): routing rules match on it */
+    {.column = "queue",
+     .label = "Queue",
+     .type = FIELD_TEXT,
+     .maxlen = 63,
+     .synonyms = "leadqueue",
+     .internal = 1},
 };
 
-static const char *const lead_exports[] = {"first_name", "last_name",  "email",      "company",
-                                           "phone",      "source",     "status",     "score",
-                                           "owner",      "contact_id", "account_id", NULL};
+static const char *const lead_exports[] = {
+    "first_name", "last_name", "email",      "company",    "phone", "source", "status",
+    "score",      "owner",     "contact_id", "account_id", "queue", NULL};
 static const char *const lead_identity[] = {"first_name", "last_name", "email", "company", NULL};
 
 static const struct entity_column lead_cols[] = {
@@ -555,8 +570,8 @@ static const struct entity_ref lead_ref = {
 static const struct entity_detail_field lead_detail_fields[] = {
     {"Company", "company"}, {"E-mail", "email"},         {"Phone", "phone"},
     {"Source", "source"},   {"Status", "status"},        {"Score", "score"},
-    {"Owner", "owner"},     {"Account", "account_name"}, {"Created", "created"},
-    {"Updated", "updated"}, {"Consent", "consent"},
+    {"Owner", "owner"},     {"Account", "account_name"}, {"Queue", "queue"},
+    {"Created", "created"}, {"Updated", "updated"},      {"Consent", "consent"},
 };
 static const struct entity_related lead_related[] = {
     {"account", "account_name", "accounts", "account_id"},
@@ -831,11 +846,20 @@ static const struct entity_field ticket_fields[] = {
      .type = FIELD_MULTILINE,
      .maxlen = 100000,
      .synonyms = "description|text|message"},
+    /* the queue it came in through (a mail queue: support, billing): routing rules and SLA
+     * policies match on it, and moving it to another queue applies that queue's policy.
+     * Last, so that the fields above keep their places in the form */
+    {.column = "queue",
+     .label = "Queue",
+     .type = FIELD_TEXT,
+     .maxlen = 63,
+     .synonyms = "ticketqueue",
+     .internal = 1},
 };
 
 static const char *const ticket_exports[] = {"account_id", "contact_id", "subject", "body",
                                              "status",     "priority",   "channel", "assignee",
-                                             "product",    NULL};
+                                             "product",    "queue",      NULL};
 
 static const struct entity_column ticket_cols[] = {
     {.name = "#", .sql = "'#' || a.id", .min = 5, .fit = 1, .priority = 1},
@@ -967,11 +991,17 @@ static const struct entity_ref ticket_ref = {
 };
 
 static const struct entity_detail_field ticket_detail_fields[] = {
-    {"Status", "status"},        {"Priority", "priority"},
-    {"Channel", "channel"},      {"Assignee", "assignee"},
-    {"Product", "product"},      {"Account", "account_name"},
-    {"Contact", "contact_name"}, {"Created", "created"},
-    {"Updated", "updated"},      {"SLA", "sla"},
+    {"Status", "status"},
+    {"Priority", "priority"},
+    {"Channel", "channel"},
+    {"Assignee", "assignee"},
+    {"Product", "product"},
+    {"Queue", "queue"},
+    {"Account", "account_name"},
+    {"Contact", "contact_name"},
+    {"Created", "created"},
+    {"Updated", "updated"},
+    {"SLA", "sla"},
     {"Message", "message"},
 };
 static const struct entity_related ticket_related[] = {

@@ -265,7 +265,7 @@
                                                                                     "open deals") " AS subtitle,"                                                            \
                                                                                                   " coalesce(a.domain, '') AS domain, coalesce(a.industry, '') AS industry," \
                                                                                                   " coalesce(a.owner, '') AS owner, coalesce(a.phone, '') AS phone,"         \
-                                                                                                  " coalesce(a.website, '') AS website,"                                     \
+                                                                                                  " coalesce(a.website, '') AS website, coalesce(a.tier, '') AS tier,"       \
                                                                                                   " concat_ws(', ', nullif(a.city, ''), nullif(a.country, '')) AS location," \
                                                                                                   " coalesce(a.employees::text, '') AS employees,"                           \
                                                                                                   " coalesce(" MONEY(                                                        \
@@ -302,7 +302,7 @@
     " coalesce(l.company, '') AS company, coalesce(l.email, '') AS email,"                         \
     " coalesce(l.phone, '') AS phone,"                                                             \
     " coalesce(l.source, '') AS source, l.status, l.status AS phase, l.score::text AS score,"      \
-    " coalesce(l.owner, '') AS owner," STAMPS(                                                     \
+    " coalesce(l.owner, '') AS owner, coalesce(l.queue, '') AS queue," STAMPS(                     \
         "l") ", c.id AS contact_id,"                                                               \
              " coalesce(" NAME_C " || coalesce(' <' || c.email || '>', ''), '')"                   \
              " || CASE WHEN l.contact_id IS NULL THEN ' (same e-mail)' ELSE '' END AS "            \
@@ -351,7 +351,7 @@
     " 'ticket #' || k.id || ' · ' || k.status || ' · ' || k.priority || ' priority' AS subtitle," \
     " k.status, k.priority, coalesce(k.channel, '') AS channel,"                                    \
     " coalesce(k.assignee, '') AS assignee, coalesce(k.product, '') AS product,"                    \
-    " coalesce(a.name, '') AS account_name,"                                                        \
+    " coalesce(a.name, '') AS account_name, coalesce(k.queue, '') AS queue,"                        \
     " coalesce(" NAME_C " || coalesce(' <' || c.email || '>', ''), '') AS contact_name,"            \
     " coalesce(left(btrim(regexp_replace(regexp_replace(replace(k.body, E'\\r', ''),"               \
     " '(^|\\n)>[^\\n]*', '', 'g'), '\\n\\s*\\n', E'\\n', 'g'), E' \\n\\t'), 4000), '')"             \
