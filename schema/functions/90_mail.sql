@@ -261,6 +261,17 @@ AS $$
                 THEN lower(nullif(btrim(p_addr, ' <>'), '')) END
 $$;
 
+-- The Message-ID another sender's mail is stored under when its own is already taken by a
+-- mail of someone else (a device that numbers its mails "<1@localhost>", or a mail sent to
+-- take the place of one to come): the ID with a mark of its sender, the same for every retry
+-- of that mail, so that it too is stored once. The same sender's mail under a taken ID is a
+-- copy of the first (a retry, a resend), as before.
+CREATE OR REPLACE FUNCTION ccrm_mail_own_id(p_mid text, p_from text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT left(p_mid, 980) || '.ccrm-' || left(md5(coalesce(p_from, '')), 12)
+$$;
+
 -- An attachment's name and media type as they are stored, for every writer: the name one
 -- line without directories (a slash, a backslash or a control character becomes _; "." and
 -- ".." are no names), at most 255 characters, else "attachment"; the type type/subtype in
@@ -319,6 +330,32 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
     SELECT (regexp_match(p_subject, CASE WHEN p_lead THEN '.*\[#[lL]([0-9]{1,18})\]'
                                          ELSE '.*\[#([0-9]{1,18})\]' END))[1]::bigint
+$$;
+
+-- The ticket that already follows up closed ticket p_closed in this conversation, when it is
+-- not closed itself: the ticket of a mail this one answers (p_ids: References, then
+-- In-Reply-To, which wins), else of this sender's newest mail on the same subject in the
+-- queue's window. NULL: none, and an answer to the closed ticket starts a new follow-up. (Each
+-- further mail of a customer whose answer made a follow-up made another one: the [#tag] of the
+-- closed ticket is in all of them, and it won over their References.)
+CREATE OR REPLACE FUNCTION ccrm_mail_follow_up(p_closed bigint, p_ids text[], p_from text,
+                                               p_key text, p_queue bigint, p_at timestamptz)
+RETURNS bigint
+LANGUAGE sql STABLE
+AS $$
+    SELECT coalesce(
+        (SELECT m.ticket_id FROM messages m JOIN tickets t ON t.id = m.ticket_id
+          WHERE m.message_id = ANY (p_ids) AND t.status <> 'closed' AND t.id <> p_closed
+          ORDER BY array_position(p_ids, m.message_id) DESC LIMIT 1),
+        (SELECT m.ticket_id FROM messages m
+           JOIN tickets t ON t.id = m.ticket_id
+           JOIN mail_queues q ON q.id = m.queue_id
+          WHERE p_from IS NOT NULL AND length(p_key) >= 3 AND m.from_addr = p_from
+            AND left(m.subject_key, 200) = left(p_key, 200) -- messages_sender_idx
+            AND m.subject_key = p_key AND m.queue_id = p_queue AND m.direction = 'in'
+            AND m.received_at >= p_at - q.subject_window AND m.received_at <= p_at
+            AND t.status <> 'closed' AND t.id <> p_closed
+          ORDER BY m.received_at DESC, m.id DESC LIMIT 1))
 $$;
 
 -- Whether a customer's answer reopens its ticket: a pending ticket always, a solved one when
@@ -633,6 +670,17 @@ BEGIN
         PERFORM pg_advisory_xact_lock(ccrm_mail_lock_key('id', w.mid))
            FROM pg_temp.ccrm_mail_work w ORDER BY w.mid;
     END IF;
+    -- another sender's mail under a Message-ID taken by someone else's (stored, else the
+    -- first of this set with it) is not a copy of it: its own ID (ccrm_mail_own_id)
+    UPDATE pg_temp.ccrm_mail_work w SET mid = ccrm_mail_own_id(w.mid, w.from_addr)
+      FROM (SELECT x.i, coalesce((SELECT m.from_addr FROM messages m WHERE m.message_id = x.mid),
+                                 (SELECT f.from_addr FROM pg_temp.ccrm_mail_work f
+                                   WHERE f.mid = x.mid ORDER BY f.i LIMIT 1)) AS owner,
+                   EXISTS (SELECT FROM messages m WHERE m.message_id = x.mid) AS stored,
+                   (SELECT min(f.i) FROM pg_temp.ccrm_mail_work f WHERE f.mid = x.mid) AS first
+              FROM pg_temp.ccrm_mail_work x) o
+     WHERE o.i = w.i AND (o.stored OR o.first <> w.i)
+       AND o.owner IS DISTINCT FROM w.from_addr;
     UPDATE pg_temp.ccrm_mail_work w SET status = 'duplicate', dup_of = f.i
       FROM (SELECT min(x.i) AS i, x.mid FROM pg_temp.ccrm_mail_work x GROUP BY x.mid) f
      WHERE f.mid = w.mid AND f.i <> w.i;
@@ -765,6 +813,13 @@ BEGIN
     -- live: a person's answer to a closed ticket starts a new ticket that follows it up, on
     -- the closed one's account when the customer wrote it
     IF p_live THEN
+        UPDATE pg_temp.ccrm_mail_work w
+           SET ticket_id = coalesce(ccrm_mail_follow_up(w.ticket_id, w.refs || coalesce(w.irt, ''),
+                                                        w.from_addr, w.skey, w.queue_id, w.at),
+                                    w.ticket_id)
+          FROM tickets t
+         WHERE t.id = w.ticket_id AND t.status = 'closed' AND w.top_i = w.i
+           AND w.status = 'received';
         UPDATE pg_temp.ccrm_mail_work w
            SET follow_of = w.ticket_id, ticket_id = NULL,
                account_id = CASE WHEN ccrm_mail_from_customer(t.id, NULL, NULL, w.contact_id,
@@ -1294,6 +1349,12 @@ BEGIN
         PERFORM pg_advisory_xact_lock(ccrm_mail_lock_key('id', v_mid));
     END IF;
     SELECT * INTO d FROM messages x WHERE x.message_id = v_mid;
+    -- another sender's mail under a Message-ID someone else's has: not a copy of it, stored
+    -- under its own (ccrm_mail_own_id; a retry of it finds it there, under the same lock)
+    IF FOUND AND d.from_addr IS DISTINCT FROM v_from THEN
+        v_mid := ccrm_mail_own_id(v_mid, v_from);
+        SELECT * INTO d FROM messages x WHERE x.message_id = v_mid;
+    END IF;
     IF FOUND THEN
         RETURN QUERY SELECT d.id, d.status, true, d.thread_by, d.ticket_id, d.lead_id,
                             d.contact_id, d.opportunity_id, d.account_id, NULL::text;
@@ -1406,11 +1467,18 @@ BEGIN
         END IF;
     END IF;
 
-    -- live: a person's answer to a closed ticket starts a new ticket that follows it up
+    -- live: a person's answer to a closed ticket starts a new ticket that follows it up, or
+    -- goes on the one that already does in this conversation
     IF p_live AND v_status = 'received' AND v_ticket IS NOT NULL
        AND (SELECT t.status FROM tickets t WHERE t.id = v_ticket) = 'closed' THEN
-        v_follow := v_ticket;
-        v_ticket := NULL;
+        v_follow := ccrm_mail_follow_up(v_ticket, v_ids, v_from, v_key, q.id, v_at);
+        IF v_follow IS NOT NULL THEN
+            v_ticket := v_follow;
+            v_follow := NULL;
+        ELSE
+            v_follow := v_ticket;
+            v_ticket := NULL;
+        END IF;
     END IF;
 
     -- a new conversation

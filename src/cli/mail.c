@@ -235,18 +235,29 @@ read_stdin(size_t max, char **buf, size_t *n)
 static int
 retryable(const struct ccrm_err *err)
 {
-    return strcmp(err->sqlstate, "40001") == 0 || strcmp(err->sqlstate, "40P01") == 0;
+    /* also a record the mail files on that went away under it (a contact merged, a ticket
+     * deleted: 23503) or a row of the same mail stored meanwhile (23505): tried again, it
+     * files on what is there now */
+    return strcmp(err->sqlstate, "40001") == 0 || strcmp(err->sqlstate, "40P01") == 0 ||
+           strcmp(err->sqlstate, "23503") == 0 || strcmp(err->sqlstate, "23505") == 0;
 }
 
 /* The exit code for an error of the database while storing: the mail's own fault (a value
  * the database refuses, or one larger than it can keep or index: SQLSTATE class 54) is
  * permanent, and deferring it would only have the MTA retry it for days before it bounces;
  * everything else may pass, so the MTA keeps the mail. */
+/* the statement timeout of a delivery at least (ms) */
+#define MAIL_IN_TIMEOUT_MS 300000
+
 static int
 mail_in_code(const struct ccrm_err *err)
 {
     if (strcmp(err->sqlstate, "CR067") == 0)
         return EX_NOUSER;
+    /* (a race with another writer, still there after the retries, is not the mail's fault:
+     * the MTA keeps it and tries later) */
+    if (strcmp(err->sqlstate, "23503") == 0 || strcmp(err->sqlstate, "23505") == 0)
+        return EX_TEMPFAIL;
     if (strncmp(err->sqlstate, "22", 2) == 0 || strncmp(err->sqlstate, "23", 2) == 0 ||
         strncmp(err->sqlstate, "54", 2) == 0)
         return EX_DATAERR;
@@ -305,6 +316,11 @@ mail_in(const struct mopts *o)
         mail_shutdown();
         return EX_DATAERR;
     }
+    /* the general statement timeout is for people waiting on a screen: a mail of 60 MB in
+     * attachments takes longer to store than that, and deferred for it, it would be tried
+     * again for days and then bounced. The MTA's own pipe timeout still bounds it. */
+    if (cfg.statement_timeout_ms != 0 && cfg.statement_timeout_ms < MAIL_IN_TIMEOUT_MS)
+        cfg.statement_timeout_ms = MAIL_IN_TIMEOUT_MS;
     if ((db = cli_open_db(o->conninfo, &cfg, 1, &private_db, &err)) == NULL ||
         db_schema_check(db, &err) == -1) {
         safe_fprintf(stderr, "ccrm: %s (the MTA will try again)\n", err.msg);

@@ -1910,13 +1910,9 @@ mail_parse(char *buf, size_t n, const struct mail_parse_opts *o, struct ccrm_err
     m->to = list_text(g_mime_message_get_to(msg), 0);
     m->cc = list_text(g_mime_message_get_cc(msg), 0);
     rcpt = g_ptr_array_new_with_free_func(free);
-    list_addrs(rcpt, g_mime_message_get_to(msg));
-    list_addrs(rcpt, g_mime_message_get_cc(msg));
-    angle_addrs(rcpt, g_mime_object_get_header(obj, "To"));
-    angle_addrs(rcpt, g_mime_object_get_header(obj, "Cc"));
-    header_addrs(rcpt, obj, "Delivered-To");
-    header_addrs(rcpt, obj, "X-Original-To");
-    header_addrs(rcpt, obj, "Envelope-To");
+    /* what the MTA says it delivers to first, then what its headers say, then To and Cc: the
+     * list is cut at MAIL_RECIPIENTS_MAX, and a To of a thousand others must not push out the
+     * envelope's address (a plus-address's token with it) */
     if (o != NULL && o->envelope != NULL) {
         char *env = xstrdup(o->envelope), *save = NULL, *t;
 
@@ -1924,6 +1920,13 @@ mail_parse(char *buf, size_t n, const struct mail_parse_opts *o, struct ccrm_err
             strv_add_addr(rcpt, t);
         free(env);
     }
+    header_addrs(rcpt, obj, "Delivered-To");
+    header_addrs(rcpt, obj, "X-Original-To");
+    header_addrs(rcpt, obj, "Envelope-To");
+    list_addrs(rcpt, g_mime_message_get_to(msg));
+    list_addrs(rcpt, g_mime_message_get_cc(msg));
+    angle_addrs(rcpt, g_mime_object_get_header(obj, "To"));
+    angle_addrs(rcpt, g_mime_object_get_header(obj, "Cc"));
     m->recipients = join_strv(rcpt);
     g_ptr_array_free(rcpt, TRUE);
     {

@@ -1,0 +1,12 @@
+-- ccrm schema, migration 099: mail under another sender's Message-ID, and answers to a closed
+-- ticket's follow-up.
+--
+-- A mail whose Message-ID a stored mail of another sender already has (a device numbering its
+-- mails "<1@localhost>", or a mail sent to take the place of one to come) was taken for a copy
+-- of it and dropped with exit 0. It is now stored under its own ID, ccrm_mail_own_id() (the ID
+-- with a mark of its sender, the same for every retry of it); the same sender's mail under a
+-- taken ID is a copy, as before. And each further answer of a customer to a closed ticket
+-- started one more follow-up ticket (the closed one's [#tag] won over the References that
+-- named the follow-up): ccrm_mail_follow_up() finds the follow-up first. Function changes only
+-- (schema/functions/90_mail.sql); this file moves the version.
+SELECT 1;

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Mail a careless or hostile world sends, as the mail login through --mail-in:
+#   - another sender's mail under a Message-ID already stored (a device numbering its mails
+#     "<1@localhost>", or one sent to take the place of a mail to come) is stored, once, also
+#     when retried; the same sender's copy is still a duplicate;
+#   - each answer in a conversation whose closed ticket was followed up goes on the follow-up,
+#     not on one more new ticket each;
+#   - a To of 1,200 other addresses does not push out the MTA's envelope recipient (its queue,
+#     its plus-address token);
+#   - a mail of 30 MB in attachments, within [mail]'s limits, is stored although the general
+#     statement timeout is short (it was deferred for ever, exit 75);
+#   - a mail whose contact is merged away while it is stored is deferred or stored, never
+#     refused for good (exit 65 with a foreign key's name in the bounce).
+. "$(dirname "$0")/../lib/pg.sh"
+. "$(dirname "$0")/../lib/mail.sh"
+CCRM=${1:?usage: test_mail_edges.sh path/to/ccrm}
+T=$TEST_TMP
+mail_demo 3
+q "create role mailer login in role ccrm_mail"
+q "insert into mail_queues (name, address, from_name, creates, unknown_sender, assignee)
+   values ('help', 'help@ours.example', 'Help', 'ticket', 'contact', 'sofia')"
+
+deliver() { # deliver FILE [args]: --mail-in as the mail login; out, err and rc
+    local f=$1
+    shift
+    "$CCRM" -c "$T/ccrm.ini" -d "host=$PG_DIR dbname=ccrm user=mailer" --mail-in "$@" <"$f" >"$T/out" 2>"$T/err"
+    rc=$?
+}
+mk() { # mk FILE FROM SUBJECT MESSAGE-ID [header...]
+    local f=$1 from=$2 subj=$3 mid=$4 h
+    shift 4
+    {
+        printf 'From: %s\nTo: help@ours.example\nSubject: %s\nDate: Mon, 16 Dec 2024 10:00:00 +0100\n' "$from" "$subj"
+        [ -n "$mid" ] && printf 'Message-ID: %s\n' "$mid"
+        for h in "$@"; do printf '%s\n' "$h"; done
+        printf '\nhello\n'
+    } >"$f"
+}
+nmsg() { q "select count(*) from messages where $1"; }
+
+# ---- another sender's mail under a taken Message-ID ----
+mk "$T/d1" 'Form <form@shop.example>' 'Order 1 from Alice' '<1@localhost>'
+deliver "$T/d1" --queue help
+check "a shop's mail numbered <1@localhost> is stored (rc $rc)" test $rc = 0
+mk "$T/d2" 'Other <other@else.example>' 'Totally different' '<1@localhost>'
+deliver "$T/d2" --queue help
+check "another sender's mail under the same Message-ID: exit 0 (rc $rc, $(cat "$T/err"))" test $rc = 0
+check "... and it is stored too, as its own mail" test "$(nmsg "subject = 'Totally different'")" = 1
+check "... the first one is as it was" test "$(nmsg "message_id = '1@localhost' and subject = 'Order 1 from Alice'")" = 1
+deliver "$T/d2" --queue help
+check "... a retry of it is stored once" test "$(nmsg "subject = 'Totally different'")" = 1
+mk "$T/d3" 'Form <FORM@shop.example>' 'Order 1 from Alice (resent)' '<1@localhost>'
+deliver "$T/d3" --queue help
+check "the same sender's mail under its ID again is a copy, not stored twice (rc $rc)" \
+    test "$rc:$(nmsg "subject like 'Order 1 from Alice%'")" = 0:1
+
+# ---- answers to a closed ticket ----
+mk "$T/c0" 'Cora <cora@cust.example>' 'Closed issue' '<c0@cust.example>'
+deliver "$T/c0" --queue help
+t0=$(q "select ticket_id from messages where message_id = 'c0@cust.example'")
+q "update tickets set status = 'closed' where id = $t0"
+mk "$T/c1" 'Cora <cora@cust.example>' "Re: Closed issue [#$t0]" '<c1@cust.example>' 'In-Reply-To: <c0@cust.example>'
+deliver "$T/c1" --queue help
+t1=$(q "select ticket_id from messages where message_id = 'c1@cust.example'")
+check "an answer to the closed ticket starts a follow-up (#$t1)" test -n "$t1" -a "$t1" != "$t0"
+mk "$T/c2" 'Cora <cora@cust.example>' "Re: Closed issue [#$t0]" '<c2@cust.example>' 'In-Reply-To: <c1@cust.example>'
+deliver "$T/c2" --queue help
+check "the next answer, to the mail on the follow-up, goes on the follow-up" \
+    test "$(q "select ticket_id from messages where message_id = 'c2@cust.example'")" = "$t1"
+mk "$T/c3" 'Cora <cora@cust.example>' "Re: Closed issue [#$t0]" '<c3@cust.example>'
+deliver "$T/c3" --queue help
+check "... and one without References, on the same subject, too" \
+    test "$(q "select ticket_id from messages where message_id = 'c3@cust.example'")" = "$t1"
+check "... one follow-up in all" test "$(q "select count(*) from tickets where body like 'Follow-up to ticket #$t0.%'")" = 1
+
+# ---- the envelope recipient among 1,200 others ----
+{
+    printf 'From: Many <many@cust.example>\nTo: '
+    for i in $(seq 1200); do printf 'user%s@x.example, ' "$i"; done
+    printf 'last@x.example\nSubject: To everyone\nMessage-ID: <many1@cust.example>\n\nhello\n'
+} >"$T/many"
+RECIPIENT=help@ours.example deliver "$T/many"
+check "1,200 To addresses: the envelope's queue is found (rc $rc, $(head -c 200 "$T/err"))" test $rc = 0
+tok=$(q "select ticket_id from messages where message_id = '1@localhost'")
+sed -e "s/many1@/many2@/" -e "s/^Subject: .*/Subject: Another one/" "$T/many" >"$T/many2"
+RECIPIENT="help+t$tok@ours.example" deliver "$T/many2" --queue help
+check "... and the envelope's plus-address token files it (rc $rc)" \
+    test "$(q "select thread_by || ' ' || ticket_id from messages where message_id = 'many2@cust.example'")" = "token $tok"
+
+# ---- a large mail within the limits, a short statement timeout ----
+printf '[database]\nstatement_timeout_ms = 300\n[mail]\nattachment_max = 12582912\n' >"$T/short.ini"
+{
+    printf 'From: Big <big@cust.example>\nTo: help@ours.example\nSubject: Scans\nMessage-ID: <big1@cust.example>\n'
+    printf 'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=BB\n\n--BB\nContent-Type: text/plain\n\nthe scans\n'
+    for i in 1 2 3; do
+        printf -- '--BB\nContent-Type: application/pdf\nContent-Disposition: attachment; filename=scan%s.pdf\nContent-Transfer-Encoding: base64\n\n' "$i"
+        head -c 7000000 /dev/urandom | base64
+    done
+    printf -- '--BB--\n'
+} >"$T/big"
+"$CCRM" -c "$T/short.ini" -d "host=$PG_DIR dbname=ccrm user=mailer" --mail-in --queue help <"$T/big" >"$T/out" 2>"$T/err"
+rc=$?
+check "a mail of 21 MB in attachments is stored under a 300 ms statement timeout (rc $rc, $(cat "$T/err"))" test $rc = 0
+check "... with its three attachments" test "$(q "select count(*) from attachments a join messages m on m.id = a.msg_id
+    where m.message_id = 'big1@cust.example' and a.content is not null")" = 3
+
+# ---- a contact merged away while the mail is stored ----
+q "insert into contacts (first_name, last_name, email) values ('Mia', 'Keep', 'mia.keep@merge.example'),
+   ('Mia', 'Dup', 'mia.dup@merge.example')"
+S=$(q "select id from contacts where email = 'mia.keep@merge.example'")
+M=$(q "select id from contacts where email = 'mia.dup@merge.example'")
+psql "host=$PG_DIR dbname=ccrm user=mia" -qAt -c "begin" -c "select ccrm_merge('contacts', $S, $M, '{}')" \
+    -c "select pg_sleep(2)" -c "commit" >"$T/merge.out" 2>&1 &
+merger=$!
+sleep 0.5
+mk "$T/m1" 'Mia <mia.dup@merge.example>' 'Merged while I write' '<m1@merge.example>'
+deliver "$T/m1" --queue help
+wait $merger
+check "a mail from a contact merged meanwhile: stored, or deferred (75), not refused (rc $rc, $(cat "$T/err"))" \
+    test $rc = 0 -o $rc = 75
+no_fkey() { ! grep -q "fkey" "$T/err"; }
+check "... no foreign key's name for the sender's bounce" no_fkey
+if [ $rc = 75 ]; then deliver "$T/m1" --queue help; fi
+check "... and it is stored (at the latest when the MTA tries again)" test "$(nmsg "message_id = 'm1@merge.example'")" = 1
+
+done_testing
