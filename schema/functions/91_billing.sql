@@ -1229,6 +1229,27 @@ END
 $$;
 SELECT ccrm_set_execute('ccrm_counter_rule()');
 
+-- At commit (a deferred constraint trigger): the number a counter moved to is an invoice's.
+-- ccrm_invoice_issue() takes it and gives it to the invoice in one transaction; a counter moved
+-- by hand (the owner's UPDATE, or a new series' row INSERTed at 1) would leave a number nobody
+-- has, a gap, and is refused.
+CREATE OR REPLACE FUNCTION ccrm_counter_used() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM invoices i
+                    WHERE i.number = ccrm_invoice_number(NEW.series, NEW.year, NEW.last_no)) THEN
+        RAISE EXCEPTION 'the invoice number % was counted, but no invoice has it',
+                        ccrm_invoice_number(NEW.series, NEW.year, NEW.last_no)
+            USING ERRCODE = '55000',
+                  HINT = 'Numbers are taken by ccrm_invoice_issue(), with the invoice they number.';
+    END IF;
+    RETURN NULL;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_counter_used()');
+
 -- ---------------------------------------------------------------------------------------
 -- Actions: as the person acting (INVOKER: grants, policies and the rules above decide), except
 -- issuing, which alone may move the number counters

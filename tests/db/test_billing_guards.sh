@@ -233,6 +233,15 @@ check "the owner numbering it by hand in year 1: refused (${e%%$'\n'*})" grep -q
 gi=$(draft G)
 num=$(as bea -c "select ccrm_invoice_issue($gi, '$first_ok')")
 check "a year back to the day is taken, in that year's numbers ($num)" test "$num" = "G-${first_ok:0:4}-00001"
+# the owner moving a counter by hand (no invoice numbered with it) would leave a gap: refused at
+# commit, and so is a new series' counter made by hand
+e=$(refused postgres "update invoice_counters set last_no = last_no + 1 where series = 'G'")
+check "the owner moving a counter by hand: refused at commit (${e%%$'\n'*})" grep -q "was counted, but no invoice has it" <<<"$e"
+e=$(refused postgres "insert into invoice_counters (series, year, last_no, last_date) values ('ZZ', ${first_ok:0:4}, 1, current_date)")
+check "... and making a new series' counter by hand (${e%%$'\n'*})" grep -q "ZZ-${first_ok:0:4}-00001 was counted, but no invoice has it" <<<"$e"
+gi=$(draft G)
+num=$(as bea -c "select ccrm_invoice_issue($gi, '$first_ok')")
+check "... so the next invoice of the series has the next number ($num)" test "$num" = "G-${first_ok:0:4}-00002"
 check "a number's year has four digits" \
     test "$(q "select string_agg(ccrm_invoice_number(s, y, 1), ' ' order by y) from (values ('', 44), ('B', 999), ('', 2026), ('', 12026)) v(s, y)")" \
     = "0044-00001 B-0999-00001 2026-00001 12026-00001"
