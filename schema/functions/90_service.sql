@@ -882,6 +882,14 @@ BEGIN
             USING ERRCODE = '22023',
                   HINT = 'Set first_response_min, next_response_min or resolution_min.';
     END IF;
+    -- a target beyond a year of minutes is a slip (2147483647), and its clock would never be
+    -- due: no warning, no breach, a blank "Left"
+    IF greatest(NEW.first_response_min, NEW.next_response_min, NEW.resolution_min) > 525600 THEN
+        RAISE EXCEPTION 'an SLA target of % minutes is more than a year',
+                        greatest(NEW.first_response_min, NEW.next_response_min,
+                                 NEW.resolution_min)
+            USING ERRCODE = '22023', HINT = 'A target is at most 525600 minutes.';
+    END IF;
     IF NEW.escalate_to IS NOT NULL AND NOT ccrm_is_staff(NEW.escalate_to) THEN
         RAISE EXCEPTION 'no active internal user "%" to escalate to', NEW.escalate_to
             USING ERRCODE = '22023';

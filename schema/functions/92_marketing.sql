@@ -1957,6 +1957,17 @@ BEGIN
     IF ccrm_restoring() THEN
         RETURN NULL;
     END IF;
+    -- a response is something that happened: not after tomorrow (a day's slack for time
+    -- zones), not before 1900 (a slip: 0001-01-01), as payments and the clients' dates have it
+    SELECT n.at INTO r FROM new_rows n
+     WHERE n.at > now() + interval '1 day' OR n.at < timestamptz '1900-01-01 00:00+00'
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'a response dated % is %', to_char(r.at, 'YYYY-MM-DD HH24:MI'),
+                        CASE WHEN r.at > now() THEN 'in the future' ELSE 'before 1900' END
+            USING ERRCODE = '23514', COLUMN = 'at',
+                  HINT = 'A response is dated when it happened.';
+    END IF;
     SELECT n.campaign_id, n.contact_id, n.lead_id INTO r FROM new_rows n
      WHERE NOT EXISTS (SELECT 1 FROM campaign_members m
                         WHERE m.campaign_id = n.campaign_id

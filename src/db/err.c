@@ -13,6 +13,7 @@ static const struct {
     {"23503", "it is still referenced by another record, or refers to a missing one"},
     {"23514", "a value is not allowed"},
     {"23502", "a required field is empty"},
+    {"22003", "a number is too large for where it goes"},
     {"42501", "permission denied"},
     {"57014", "the query took too long and was cancelled"},
     {"40001", "a concurrent change got in the way; try again"},

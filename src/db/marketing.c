@@ -505,6 +505,14 @@ static const char *const classify_sql[] = {
     "                       coalesce('contact #' || s.contact_id, 'lead #' || s.lead_id,"
     "                                quote_ident(s.email)), s.cid)"
     " WHERE s.reason IS NULL AND s.p_contact IS NULL AND s.p_lead IS NULL",
+    /* dated when it happened (the database's rule, ccrm_responses_written): a line dated after
+     * tomorrow or before 1900 is refused by its line, not the whole file at the insert */
+    "UPDATE ccrm_responses_stage s"
+    "   SET reason = format('a response dated %s is %s', to_char(t.at, 'YYYY-MM-DD HH24:MI'),"
+    "                       CASE WHEN t.at > now() THEN 'in the future' ELSE 'before 1900' END)"
+    "  FROM ccrm_responses_stage s2, LATERAL (SELECT s2.at::timestamptz AS at) t"
+    " WHERE s2.line = s.line AND s.reason IS NULL AND s2.at IS NOT NULL"
+    "   AND (t.at > now() + interval '1 day' OR t.at < timestamptz '1900-01-01 00:00+00')",
     NULL,
 };
 

@@ -38,6 +38,9 @@ static const char *const pausing[] = {"new", "open", "pending", NULL};
 
 /* ---- calendars: business hours in a time zone, and closed days ---- */
 
+/* an SLA target is at most a year of minutes (the database's rule, ccrm_sla_policy_check) */
+#define SLA_TARGET_MAX 525600
+
 static const struct entity_field calendar_fields[] = {
     {.column = "name", .label = "Name", .type = FIELD_TEXT, .required = 1, .maxlen = 200},
     {.column = "time_zone",
@@ -220,17 +223,17 @@ static const struct entity_field sla_fields[] = {
      .label = "First response",
      .type = FIELD_INT,
      .min = 1,
-     .max = INT_MAXV},
+     .max = SLA_TARGET_MAX},
     {.column = "next_response_min",
      .label = "Next response",
      .type = FIELD_INT,
      .min = 1,
-     .max = INT_MAXV},
+     .max = SLA_TARGET_MAX},
     {.column = "resolution_min",
      .label = "Resolution",
      .type = FIELD_INT,
      .min = 1,
-     .max = INT_MAXV},
+     .max = SLA_TARGET_MAX},
     {.column = "warn_before_min",
      .label = "Warn before",
      .type = FIELD_INT,

@@ -1,0 +1,11 @@
+-- ccrm schema, migration 101: a campaign response is dated when it happened, and an SLA target
+-- is at most a year.
+--
+-- A response dated 2099 (an import's slip) made its member "clicked" from a click that had not
+-- happened, and skewed the segments' "within N days" and the funnel: ccrm_responses_written()
+-- now refuses a response dated after tomorrow or before 1900, as payments and the clients' dates
+-- have it. An SLA policy with a target of 2147483647 minutes gave clocks that were never due (no
+-- warning, no breach, a blank "Left"): ccrm_sla_policy_check() refuses a target over a year
+-- (525,600 minutes). Function changes only (schema/functions/92_marketing.sql,
+-- 90_service.sql); this file moves the version.
+SELECT 1;
