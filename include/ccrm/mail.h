@@ -96,6 +96,10 @@ struct mail_mbox *mail_mbox_open(const char *path, struct ccrm_err *err);
  * unescaped and the separator line left out. Returns 1, 0 at the end, -1 on a read error or a
  * file that does not start with "From " (err set). */
 int mail_mbox_next(struct mail_mbox *mb, char **buf, size_t *n, struct ccrm_err *err);
+/* Keep at most max bytes of a mail (0: no limit): a longer one is read to its end but not kept,
+ * and mail_mbox_next gives an empty buffer with n its whole length, for the caller to refuse
+ * by its size (an mbox of one 200 MB mail took 200 MB to be told it was too large). */
+void mail_mbox_limit(struct mail_mbox *mb, size_t max);
 /* Bytes read so far and the file's size (0 if not a regular file). */
 int64_t mail_mbox_done(const struct mail_mbox *mb);
 int64_t mail_mbox_size(const struct mail_mbox *mb);

@@ -636,6 +636,9 @@ BEGIN
       FROM unnest(p_mids, p_from_addrs, p_from_names, p_subjects, p_sent_ats, p_refs,
                   p_in_reply_tos, p_rcpts, p_autos)
            WITH ORDINALITY x(mid, fa, fname, subj, sent, refs, irt, rcpt, auto, k);
+    -- mail from one of our own addresses is threaded but makes nothing (see ccrm_mail_store)
+    UPDATE pg_temp.ccrm_mail_work w SET status = 'auto'
+     WHERE w.status = 'received' AND w.from_addr IS NOT NULL AND ccrm_mail_ours(w.from_addr);
     IF v_n > 50 THEN
         ANALYZE pg_temp.ccrm_mail_work;
     END IF;
@@ -1373,9 +1376,11 @@ BEGIN
     END IF;
 
     -- a mail without a readable sender is a person's all the same (see ccrm_mail_store_many)
+    -- (mail from one of our own addresses, a colleague's copy from the shared mailbox or our
+    -- answer come back, is threaded but makes no contact, lead or ticket: it is not a customer)
     v_status := CASE
         WHEN p_auto = 'bounce' OR v_from ~ '^(mailer-daemon|postmaster|mail-daemon)@' THEN 'bounce'
-        WHEN p_auto IS NOT NULL THEN 'auto'
+        WHEN p_auto IS NOT NULL OR ccrm_mail_ours(v_from) THEN 'auto'
         ELSE 'received' END;
     IF p_live THEN
         -- (mail without a sender counts as one sender's; each branch on messages_sender_time_idx)

@@ -252,6 +252,7 @@ import_mbox(struct imp *im, const char *path)
         safe_fprintf(stderr, "ccrm: %s\n", err.msg);
         return EX_NOINPUT;
     }
+    mail_mbox_limit(mb, im->message_max);
     im->mbox = mb;
     im->total = mail_mbox_size(mb);
     while (!interrupted && (r = mail_mbox_next(mb, &buf, &n, &err)) == 1) {

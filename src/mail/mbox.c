@@ -29,7 +29,38 @@ struct mail_mbox {
     int have_line; /* a line read ahead (the next separator) */
     int started;
     int not_mbox; /* the file did not start with "From " */
+    size_t max;   /* a mail's bytes kept at most (mail_mbox_limit), 0: no limit */
 };
+
+void
+mail_mbox_limit(struct mail_mbox *mb, size_t max)
+{
+    mb->max = max;
+}
+
+/* Append l bytes of a mail to out (len, cap), or only count them once the mail is longer than
+ * mb->max (then nothing is kept). */
+static void
+keep(const struct mail_mbox *mb, char **out, size_t *len, size_t *cap, const char *p, size_t l)
+{
+    if (mb->max > 0 && *len + l > mb->max) {
+        free(*out);
+        *out = NULL;
+        *cap = 0;
+        *len += l;
+        return;
+    }
+    if (mb->max > 0 && *len > 0 && *out == NULL) { /* (over the limit already) */
+        *len += l;
+        return;
+    }
+    if (*len + l > *cap) {
+        *cap = (*len + l) * 2 + 4096;
+        *out = xrealloc(*out, *cap);
+    }
+    memcpy(*out + *len, p, l);
+    *len += l;
+}
 
 struct mail_mbox *
 mail_mbox_open(const char *path, struct ccrm_err *err)
@@ -182,12 +213,7 @@ mail_mbox_next(struct mail_mbox *mb, char **buf, size_t *n, struct ccrm_err *err
             break;
         }
         if (pending_blank) { /* the blank line was the mail's own after all */
-            if (len + blank_len > cap) {
-                cap = (len + blank_len) * 2 + 4096;
-                out = xrealloc(out, cap);
-            }
-            memcpy(out + len, blank, blank_len);
-            len += blank_len;
+            keep(mb, &out, &len, &cap, blank, blank_len);
             pending_blank = 0;
         }
         blank_before = is_blank(mb->line, mb->llen);
@@ -206,12 +232,7 @@ mail_mbox_next(struct mail_mbox *mb, char **buf, size_t *n, struct ccrm_err *err
                 p++;
                 l--;
             }
-            if (len + l > cap) {
-                cap = (len + l) * 2 + 4096;
-                out = xrealloc(out, cap);
-            }
-            memcpy(out + len, p, l);
-            len += l;
+            keep(mb, &out, &len, &cap, p, l);
         }
     }
     if (out == NULL)

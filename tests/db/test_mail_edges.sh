@@ -10,7 +10,11 @@
 #   - a mail of 30 MB in attachments, within [mail]'s limits, is stored although the general
 #     statement timeout is short (it was deferred for ever, exit 75);
 #   - a mail whose contact is merged away while it is stored is deferred or stored, never
-#     refused for good (exit 65 with a foreign key's name in the bounce).
+#     refused for good (exit 65 with a foreign key's name in the bounce);
+#   - mail from one of our own addresses (a colleague's copy from the shared mailbox) is stored
+#     and threaded but makes no contact and no ticket (it made us a customer of ourselves);
+#   - --import-mail of an mbox holding a mail larger than message_max refuses it without
+#     holding it in memory (an mbox of one 200 MB mail took 219 MB to be told so).
 . "$(dirname "$0")/../lib/pg.sh"
 . "$(dirname "$0")/../lib/mail.sh"
 CCRM=${1:?usage: test_mail_edges.sh path/to/ccrm}
@@ -122,5 +126,28 @@ no_fkey() { ! grep -q "fkey" "$T/err"; }
 check "... no foreign key's name for the sender's bounce" no_fkey
 if [ $rc = 75 ]; then deliver "$T/m1" --queue help; fi
 check "... and it is stored (at the latest when the MTA tries again)" test "$(nmsg "message_id = 'm1@merge.example'")" = 1
+
+# ---- mail from our own address ----
+mk "$T/o1" 'Help <help@ours.example>' 'Copy from the shared mailbox' '<own1@ours.example>'
+deliver "$T/o1" --queue help
+check "mail from our own queue address: stored (rc $rc)" test "$rc:$(nmsg "message_id = 'own1@ours.example'")" = 0:1
+check "... as automatic mail, on no new ticket" \
+    test "$(q "select status || ' ' || (ticket_id is null) from messages where message_id = 'own1@ours.example'")" = "auto true"
+check "... and we are not our own contact" test "$(q "select count(*) from contacts where lower(email) = 'help@ours.example'")" = 0
+
+# ---- an mbox with a mail over message_max ----
+printf '[mail]\nmessage_max = 1048576\n' >"$T/max.ini"
+{
+    printf 'From big@cust.example Mon Dec 16 10:00:00 2024\nFrom: Big <big@cust.example>\nSubject: Huge\nMessage-ID: <huge1@cust.example>\n\n'
+    head -c 60000000 /dev/zero | tr '\0' 'x' | fold -w 76
+    printf '\n\nFrom small@cust.example Mon Dec 16 10:00:00 2024\nFrom: Small <small@cust.example>\nTo: help@ours.example\nSubject: Small one\nMessage-ID: <small1@cust.example>\n\nhi\n'
+} >"$T/big.mbox"
+/usr/bin/time -f '%M' -o "$T/rss" "$CCRM" -c "$T/max.ini" -d "host=$PG_DIR dbname=ccrm user=sofia" \
+    --import-mail "$T/big.mbox" --queue help --quiet >"$T/out" 2>"$T/err"
+rc=$?
+check "an mbox with a 60 MB mail over message_max: refused, the rest imported (rc $rc: 65, a mail refused)" test $rc = 65
+check "... says which mail was too large" grep -q "mail 1 (before byte [0-9]*): larger than 1048576 bytes" "$T/err"
+check "... and stores the next one" test "$(nmsg "message_id = 'small1@cust.example'")" = 1
+check "... without holding the large mail in memory (peak $(tail -1 "$T/rss") kB)" test "$(tail -1 "$T/rss")" -lt 50000
 
 done_testing
