@@ -732,6 +732,49 @@ header_is(GMimeObject *obj, const char *name, const char *value)
     return v != NULL && g_ascii_strncasecmp(v, value, strlen(value)) == 0;
 }
 
+/* The Message-ID of the mail a delivery report returns: its message/rfc822 part's, else the
+ * Message-ID line of its text/rfc822-headers part (RFC 3462), in the report's own parts. NULL
+ * when it has none. A bounce of our answer then threads by it (as an In-Reply-To) onto the
+ * conversation it belongs to, where the person who wrote the answer sees it bounced. */
+static size_t part_bytes(GMimePart *part, size_t max, char **buf);
+
+static char *
+returned_msgid(GMimeMessage *msg)
+{
+    GMimeObject *body = g_mime_message_get_mime_part(msg);
+    int i, n;
+
+    if (body == NULL || !GMIME_IS_MULTIPART(body))
+        return NULL;
+    n = g_mime_multipart_get_count(GMIME_MULTIPART(body));
+    for (i = 0; i < n && i < 16; i++) {
+        GMimeObject *part = g_mime_multipart_get_part(GMIME_MULTIPART(body), i);
+        GMimeContentType *ct = g_mime_object_get_content_type(part);
+
+        if (GMIME_IS_MESSAGE_PART(part)) {
+            GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(part));
+            const char *id = inner != NULL ? g_mime_message_get_message_id(inner) : NULL;
+
+            if (id != NULL)
+                return clean_msgid(id);
+        } else if (GMIME_IS_PART(part) &&
+                   g_mime_content_type_is_type(ct, "text", "rfc822-headers")) {
+            char *bytes = NULL, *line, *save = NULL, *id = NULL;
+            part_bytes(GMIME_PART(part), 65536, &bytes); /* (NUL-terminated) */
+            if (bytes == NULL)
+                continue;
+            for (line = strtok_r(bytes, "\n", &save); line != NULL && id == NULL;
+                 line = strtok_r(NULL, "\n", &save))
+                if (g_ascii_strncasecmp(line, "Message-ID:", 11) == 0)
+                    id = clean_msgid(line + 11);
+            free(bytes);
+            if (id != NULL)
+                return id;
+        }
+    }
+    return NULL;
+}
+
 static enum mail_auto
 classify(GMimeMessage *msg, const char *from, const struct mail_parse_opts *o)
 {
@@ -1959,6 +2002,8 @@ mail_parse(char *buf, size_t n, const struct mail_parse_opts *o, struct ccrm_err
         }
     }
     m->autoclass = classify(msg, m->from_addr, o);
+    if (m->autoclass == MAIL_BOUNCE && m->in_reply_to == NULL)
+        m->in_reply_to = returned_msgid(msg);
 
     memset(&w, 0, sizeof w);
     w.o = o;

@@ -11,6 +11,8 @@
 #     statement timeout is short (it was deferred for ever, exit 75);
 #   - a mail whose contact is merged away while it is stored is deferred or stored, never
 #     refused for good (exit 65 with a foreign key's name in the bounce);
+#   - a delivery report (text/rfc822-headers, as Postfix sends it) is filed in the conversation
+#     of the mail it returns (it was filed on nothing: nobody learnt the answer bounced);
 #   - mail from one of our own addresses (a colleague's copy from the shared mailbox) is stored
 #     and threaded but makes no contact and no ticket (it made us a customer of ourselves);
 #   - --import-mail of an mbox holding a mail larger than message_max refuses it without
@@ -126,6 +128,43 @@ no_fkey() { ! grep -q "fkey" "$T/err"; }
 check "... no foreign key's name for the sender's bounce" no_fkey
 if [ $rc = 75 ]; then deliver "$T/m1" --queue help; fi
 check "... and it is stored (at the latest when the MTA tries again)" test "$(nmsg "message_id = 'm1@merge.example'")" = 1
+
+# ---- a delivery report of a mail on a ticket: in that conversation ----
+cat >"$T/dsn" <<'EOF2'
+Return-Path: <>
+From: Mail Delivery System <MAILER-DAEMON@mx.shop.example>
+To: help@ours.example
+Subject: Undelivered Mail Returned to Sender
+Message-ID: <dsn1@mx.shop.example>
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="R"
+
+--R
+Content-Type: text/plain
+
+Your message could not be delivered.
+
+--R
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.shop.example
+Final-Recipient: rfc822; form@shop.example
+Action: failed
+Status: 5.1.1
+
+--R
+Content-Type: text/rfc822-headers
+
+From: Form <form@shop.example>
+Subject: Order 1 from Alice
+Message-ID: <1@localhost>
+
+--R--
+EOF2
+deliver "$T/dsn" --queue help
+check "a delivery report whose returned headers name a stored mail: stored (rc $rc)" test $rc = 0
+check "... as a bounce, in that mail's conversation (ticket #$tok)" \
+    test "$(q "select status || ' ' || thread_by || ' ' || ticket_id from messages where message_id = 'dsn1@mx.shop.example'")" = "bounce references $tok"
 
 # ---- mail from our own address ----
 mk "$T/o1" 'Help <help@ours.example>' 'Copy from the shared mailbox' '<own1@ours.example>'
