@@ -2559,12 +2559,16 @@ keep_drafts(struct app *app)
         str_copy(line.why, why, sizeof line.why);
         str_copy(line.when, when, sizeof line.when);
         draft_render(&b, &line);
-        if (draft_save(strbuf_str(&b), path, sizeof path) == 0 && len < sizeof app->exit_note)
-            len += (size_t)snprintf(
-                app->exit_note + len, sizeof app->exit_note - len,
-                "%sccrm: stopped by %s: the line you were typing (%s) was kept in %s; the "
-                "next start gives it back",
-                len ? "\n" : "", why, line.f[1].val, path);
+        if (draft_save(strbuf_str(&b), path, sizeof path) == 0 && len < sizeof app->exit_note) {
+            struct strbuf note = STRBUF_INIT;
+
+            strbuf_printf(&note,
+                          "%sccrm: stopped by %s: the line you were typing (%s) was kept in %s; "
+                          "the next start gives it back",
+                          len ? "\n" : "", why, line.f[1].val, path);
+            str_copy(app->exit_note + len, strbuf_str(&note), sizeof app->exit_note - len);
+            strbuf_fini(&note);
+        }
         draft_fini(&line);
         strbuf_fini(&b);
     }
