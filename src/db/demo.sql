@@ -6,7 +6,8 @@
 --
 -- Deterministic: every value is derived from the row number (no random()); times are
 -- relative to the fixed instant 2026-11-01 09:00 UTC (but no won or lost deal closes after the
--- day of the load, and the back office and the agenda go by today). On a fresh database the ids
+-- day of the load, open deals expect their days from the load on when it is later, and the
+-- back office and the agenda go by today). On a fresh database the ids
 -- are the same on every run too.
 --
 -- Shape, per "slot" (one slot per account up to 20,000 accounts; above that the slots are
@@ -406,6 +407,12 @@ BEGIN
            CASE WHEN stages[1 + (sl.s * 7) % 6] IN ('won', 'lost')
                      AND date '2026-11-01' + ((sl.s * 13) % 150 - 45)::int > ccrm_local(now())::date
                 THEN ccrm_local(now())::date - ((sl.s * 17) % 28)::int
+                -- an open deal's expected day counts from the load when that is later than
+                -- 2026-11-01: loaded in 2027, the pipeline still expects deals ahead (with the
+                -- fixed days every open deal of a small load was overdue from 2027-01-12 on)
+                WHEN stages[1 + (sl.s * 7) % 6] NOT IN ('won', 'lost')
+                THEN greatest(date '2026-11-01', ccrm_local(now())::date)
+                     + ((sl.s * 13) % 150 - 45)::int
                 ELSE date '2026-11-01' + ((sl.s * 13) % 150 - 45)::int END AS close_date,
            coalesce(sl.owner, sales[1 + sl.s % 4]) AS owner,
            coalesce(sl.owner, sales[1 + sl.s % 4]) AS author

@@ -22,9 +22,14 @@ q "delete from inbox_settings; update users set manager = null;
    delete from interactions where kind in ('task', 'meeting') and due_at is not null"
 as sofia -c "insert into inbox_settings (time_zone) values ('Europe/Berlin')"
 as ana -c "update users set manager = 'mia' where login in ('sofia', 'zoe')"
-# local day boundaries of sofia (Europe/Berlin), as SQL expressions
-D0="(date_trunc('day', now() at time zone 'Europe/Berlin') at time zone 'Europe/Berlin')"
-TODAY_LATER="(now() + ($D0 + interval '1 day' - now()) / 2)"
+# local day boundaries of sofia (Europe/Berlin), as SQL expressions. Counted on Berlin's wall
+# clock, not the server's UTC: "today + 1 day 10 hours" added to a timestamptz in a UTC session
+# is 11:00 (or 09:00) in Berlin on the weekends the clocks change (2027-03-27/28, 10-30/31).
+berlin() { # berlin INTERVAL: that long after today's 00:00 in Berlin, in Berlin's wall time
+    echo "((date_trunc('day', now() at time zone 'Europe/Berlin') + interval '$1') at time zone 'Europe/Berlin')"
+}
+D0=$(berlin '0 days')
+TODAY_LATER="(now() + ($(berlin '1 day') - now()) / 2)"
 task() { # task AS OWNER KIND SUBJECT DUE [DONE]
     local owner=$2
     [ "$owner" = - ] && owner=NULL || owner="'$owner'"
@@ -32,7 +37,7 @@ task() { # task AS OWNER KIND SUBJECT DUE [DONE]
 }
 OVER=$(task sofia - task 'Overdue call' "$D0 - interval '2 days' + interval '9 hours'")
 LATER=$(task sofia - task 'Later today' "$TODAY_LATER")
-MEET=$(task sofia - meeting 'Demo with Acme' "$D0 + interval '1 day 10 hours'")
+MEET=$(task sofia - meeting 'Demo with Acme' "$(berlin '1 day 10 hours')")
 IN3=$(task sam sofia task 'Given by sam' "$D0 + interval '3 days 15 hours'")
 IN10=$(task sofia - task 'Far away' "$D0 + interval '10 days 9 hours'")
 DONE=$(task sofia - task 'Done already' "$D0 + interval '2 hours'" "now()")

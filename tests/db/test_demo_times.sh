@@ -21,7 +21,7 @@ check "there are routed tickets with clocks ($(q "select count(*) from ($routed)
 check "no routed ticket's opening message is later than the ticket" \
     test "$(q "select count(*) from interactions i join tickets t on t.id = i.ticket_id
                where i.subject = 'Ticket opened' and i.at > t.created_at and t.id in ($routed)")" = 0
-# (hours, not days: the furthest is 300 business minutes past a 240-minute target, which on
+# (hours, not days: the furthest is 300 business minutes past a 60-minute target, which on
 # a Monday afternoon in Berlin's office hours is that same morning)
 check "some of them came in hours ago" \
     test "$(q "select count(*) from interactions i where i.subject = 'Ticket opened'

@@ -470,22 +470,25 @@ check "...said once, in words ($(cat "$TEST_TMP/err"))" test "$(cat "$TEST_TMP/e
 check "an unknown campaign: exit 65" test $? = 65
 
 # ---------------------------------------------------------------- reports
+# (the window ends a year from today, not on a fixed day: what this test and the demo write
+# now, interests for one, fell out of a window ending 2027-06-01 after that day)
+to=$(q "select current_date + 365")
 for r in pipeline win_rate tickets_by_product response_times interests_by_product campaign_funnel; do
-    "$CCRM" -d "$DB user=mia" --report "$r" --from 2025-01-01 --to 2027-06-01 >"$TEST_TMP/$r.csv" || fail "report $r"
+    "$CCRM" -d "$DB user=mia" --report "$r" --from 2025-01-01 --to "$to" >"$TEST_TMP/$r.csv" || fail "report $r"
     check "--report $r: a header and rows ($(($(wc -l <"$TEST_TMP/$r.csv") - 1)))" test "$(wc -l <"$TEST_TMP/$r.csv")" -gt 1
-    "$CCRM" -d "$DB user=mia" --report "$r" --from 2025-01-01 --to 2027-06-01 --format jsonl >"$TEST_TMP/$r.jsonl" || fail "report $r jsonl"
+    "$CCRM" -d "$DB user=mia" --report "$r" --from 2025-01-01 --to "$to" --format jsonl >"$TEST_TMP/$r.jsonl" || fail "report $r jsonl"
     check "--report $r --format jsonl: one JSON object per row" \
         test "$(psqlc -c "create temp table j (t text); copy j from '$TEST_TMP/$r.jsonl' with (format text);
                           select count(*) from j where jsonb_typeof(t::jsonb) = 'object'" | tail -1)" = "$(($(wc -l <"$TEST_TMP/$r.csv") - 1))"
 done
 sum=$(tail -n +2 "$TEST_TMP/pipeline.csv" | awk -F, '{s += $4} END {print s}')
 check "the pipeline counts every deal of the window ($sum)" \
-    test "$sum" = "$(q "select count(*) from opportunities where coalesce(close_date, created_at::date) >= '2025-01-01' and coalesce(close_date, created_at::date) < '2027-06-01'")"
-"$CCRM" -d "$DB user=paul" --report pipeline --from 2025-01-01 --to 2027-06-01 >"$TEST_TMP/pp.csv" || fail "partner pipeline"
+    test "$sum" = "$(q "select count(*) from opportunities where coalesce(close_date, created_at::date) >= '2025-01-01' and coalesce(close_date, created_at::date) < '$to'")"
+"$CCRM" -d "$DB user=paul" --report pipeline --from 2025-01-01 --to "$to" >"$TEST_TMP/pp.csv" || fail "partner pipeline"
 psum=$(tail -n +2 "$TEST_TMP/pp.csv" | awk -F, '{s += $4} END {print s + 0}')
 check "a partner's pipeline counts only its shared deals ($psum)" \
     test "$psum" = "$(q "select count(*) from opportunities where account_id in (select account_id from account_shares where partner_org_id = $org)
-                         and coalesce(close_date, created_at::date) >= '2025-01-01' and coalesce(close_date, created_at::date) < '2027-06-01'")"
+                         and coalesce(close_date, created_at::date) >= '2025-01-01' and coalesce(close_date, created_at::date) < '$to'")"
 "$CCRM" -d "$DB user=paul" --report campaign_funnel >/dev/null 2>"$TEST_TMP/err"
 check "a partner's campaign funnel: permission denied (exit 77)" test $? = 77
 check "...said once, in words ($(cat "$TEST_TMP/err"))" test "$(cat "$TEST_TMP/err")" = \

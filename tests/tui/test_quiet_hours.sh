@@ -30,7 +30,10 @@ check "without quiet hours the change pings" wait_until -t 10 pinged "change( ×
 check "... and is not quiet" \
     sql_is "select bool_or(quiet) from inbox where login = 'ana' and kind = 'change' and entity_id = $t" f
 
-# :settings: a new row of her own
+# :settings: a new row of her own. The times are read once: "until" typed again below must be
+# the same minute as the first time, which a second `date` a second later is not at hh:59.
+qu=$(date -u -d '+2 hours' +%H:%M)
+qf=$(date -u -d '-1 hour' +%H:%M)
 prompt "settings"
 check ":settings opens a new settings form" wait_for "New inbox settings"
 check "... with the fields" wait_for "Quiet from"
@@ -38,20 +41,19 @@ keys -l "UTC"
 keys Down
 keys -l "25:99"
 keys Down
-keys -l "$(date -u -d '+2 hours' +%H:%M)"
+keys -l "$qu"
 keys C-s
 check "a time that is none is refused in the form" wait_for "not saved"
 check "... saying why" wait_for "there is no 25:99 (00:00 to 23:59)"
 check "... nothing is written" sql_is "select count(*) from inbox_settings where login = 'ana'" 0
 # the cursor is on the field refused; the same time twice is a rule of the database's (046)
 keys C-u
-keys -l "$(date -u -d '+2 hours' +%H:%M)"
+keys -l "$qu"
 keys C-s
 check "quiet from and until the same: refused in the database's words, not its constraint's name" \
     wait_for "quiet hours need both times, and different ones"
 check "... nothing is written" sql_is "select count(*) from inbox_settings where login = 'ana'" 0
 keys C-u
-qf=$(date -u -d '-1 hour' +%H:%M)
 keys -l "$qf"
 keys C-s
 check "the settings are saved" wait_for "saved inbox settings #"
