@@ -559,6 +559,17 @@ cli_mail_import_main(int argc, char **argv)
         rc = 0;
         goto out;
     }
+    if (im.stored == 0) {
+        /* every mail a duplicate (the same mailbox imported again) or refused: nothing
+         * written, so no batch of nothing in --batches and the Feed, as a CSV import */
+        progress_clear(&im);
+        db_mail_import_abort(im.db);
+        printf("ccrm: nothing new: 0 mails stored, %s duplicate%s skipped, %s rejected (%s); "
+               "no batch\n",
+               fmt_count(im.dups, b), plural(im.dups), fmt_count(im.rejected, c), base_name(path));
+        rc = im.rejected > 0 ? EX_DATAERR : 0;
+        goto out;
+    }
     progress(&im, 1);
     if (db_mail_import_commit(im.db, batch, im.dups, im.rejected, &im.err) == -1) {
         progress_clear(&im);

@@ -107,6 +107,8 @@ imp sofia "$T/corpus.mbox" --queue support
 check "the same mbox again: exit 0, everything a duplicate" \
     bash -c "test $rc = 0 && grep -q ': 0 mails stored, 30 duplicates skipped, 0 rejected' $T/out"
 check "...nothing stored twice" test "$(q "select count(*) from messages")" = 29
+check "...and no batch of nothing" grep -q "; no batch" "$T/out"
+check "...in --batches either" test "$(q "select count(*) from import_batches where id > $BATCH")" = 0
 
 # ---------------------------------------------------------------- revert
 TICK=$(q "select ticket_id from messages where message_id = 'attach.9f2b@kunde-gmbh.de'")
