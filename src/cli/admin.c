@@ -297,6 +297,8 @@ exit_code(const struct ccrm_err *err, const struct db *db)
     for (i = 0; i < sizeof data / sizeof data[0]; i++)
         if (strcmp(err->sqlstate, data[i]) == 0)
             return EX_DATAERR;
+    if (strncmp(err->sqlstate, "22", 2) == 0) /* a data exception: what was given (not UTF-8) */
+        return EX_DATAERR;
     return EX_SOFTWARE;
 }
 

@@ -297,6 +297,13 @@ parse(int argc, char **argv, struct bill_opts *o)
                                                : "--to, --queue and --no-send only");
         return -1;
     }
+    /* free text that goes on the payment or onto the credit note (its PDF, its e-invoice) as
+     * forms and imports take it: no control characters (an escape sequence was printed on
+     * the credit note as "?[2J"), one line for a reference */
+    if ((o->reference != NULL &&
+         cli_text_ok("--reference", "payments", "reference", 0, 500, o->reference) == -1) ||
+        (o->note != NULL && cli_text_ok("--note", "invoices", "notes", 1, 2000, o->note) == -1))
+        return -1;
     if (o->tax_rate != NULL && o->action == BA_FROM && o->what != NULL &&
         strcmp(o->what, "quote") == 0) {
         fputs("ccrm: --invoice-from quote takes no --tax-rate: the quote's lines have theirs\n",
@@ -321,6 +328,8 @@ exit_code(const struct ccrm_err *err, const struct db *db)
     for (i = 0; i < sizeof data / sizeof data[0]; i++)
         if (strcmp(err->sqlstate, data[i]) == 0)
             return EX_DATAERR;
+    if (strncmp(err->sqlstate, "22", 2) == 0) /* a data exception: what was given (not UTF-8) */
+        return EX_DATAERR;
     return EX_SOFTWARE;
 }
 

@@ -5,6 +5,7 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "ccrm/err.h"
@@ -45,6 +46,15 @@ struct cli_out {
 /* Open path for writing; a new file gets new_mode less the umask. Returns 0, or -1 with err
  * set ("could not write ...: Permission denied"). */
 int cli_out_open(struct cli_out *o, const char *path, mode_t new_mode, struct ccrm_err *err);
+/* A text given on the command line as forms and imports take it (value.c: no control
+ * characters, C1 ones such as CSI included, no bidirectional overrides; the field's length):
+ * the rule of table's column in the registry, else one line (or lines) of at most maxlen
+ * characters (0: any). Returns 0, or -1 after one line naming flag. */
+int cli_text_ok(const char *flag, const char *table, const char *column, int multiline, int maxlen,
+                const char *s);
+/* Why renaming a file into path would fail, as an errno (0: it would not): a name too long for
+ * its file system, or a file of another user in a sticky directory. st: the file's, or NULL. */
+int cli_rename_refused(const char *path, const struct stat *st);
 
 /* Open the --rejects file of an import of input (NULL: standard input) with cli_out_open().
  * Returns 0, or an exit code after saying why on standard error: EX_USAGE when it names the

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "ccrm/cli.h"
+#include "ccrm/entity.h"
 #include "ccrm/import.h"
 #include "ccrm/local.h"
 #include "ccrm/util.h"
@@ -440,6 +441,51 @@ tmp_unhook(const char *path)
 }
 
 int
+cli_text_ok(const char *flag, const char *table, const char *column, int multiline, int maxlen,
+            const char *s)
+{
+    const struct entity_field *f = entity_field(entity_find(table), column);
+    struct value_rule r = {.type = multiline ? FIELD_MULTILINE : FIELD_TEXT, .maxlen = maxlen};
+    struct value_err e;
+    size_t len = strlen(s);
+    char *out;
+
+    if (f != NULL)
+        r = entity_form_rule(f);
+    out = xmalloc(len + 16);
+    if (value_normalize(&r, s, len, out, len + 16, &e) < 0) {
+        free(out);
+        safe_fprintf(stderr, "ccrm: %s: %s\n", flag, e.msg);
+        return -1;
+    }
+    free(out);
+    return 0;
+}
+
+/* Why renaming a file into path would fail, as an errno (0: it would not): a name longer than
+ * the file system takes, or, in a sticky directory (/tmp), a file of another user that only its
+ * owner, the directory's or root may replace. st: the file's, NULL when there is none. */
+int
+cli_rename_refused(const char *path, const struct stat *st)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash == NULL   ? xstrdup(".")
+                : slash == path ? xstrdup("/")
+                                : xasprintf("%.*s", (int)(slash - path), path);
+    long name_max = pathconf(dir, _PC_NAME_MAX);
+    struct stat ds;
+    int refused = 0;
+
+    if (strlen(slash != NULL ? slash + 1 : path) > (size_t)(name_max > 0 ? name_max : 255))
+        refused = ENAMETOOLONG;
+    else if (st != NULL && stat(dir, &ds) == 0 && (ds.st_mode & S_ISVTX) && geteuid() != 0 &&
+             st->st_uid != geteuid() && ds.st_uid != geteuid())
+        refused = EPERM;
+    free(dir);
+    return refused;
+}
+
+int
 cli_out_open(struct cli_out *o, const char *path, mode_t new_mode, struct ccrm_err *err)
 {
     struct stat st, lst;
@@ -467,6 +513,12 @@ cli_out_open(struct cli_out *o, const char *path, mode_t new_mode, struct ccrm_e
     /* a file the caller may not write (chmod 444: kept from being overwritten) is refused, as
      * the shell's > refuses it: the rename below would replace it all the same */
     if (have && access(o->path, W_OK) == -1) {
+        err_set(err, "could not write \"%s\": %s", o->path, strerror(errno));
+        goto fail;
+    }
+    /* what the rename at the end would refuse, found now: before an import commits or an
+     * export runs (it was found after, with the rows in and exit 73) */
+    if ((errno = cli_rename_refused(o->path, have ? &st : NULL)) != 0) {
         err_set(err, "could not write \"%s\": %s", o->path, strerror(errno));
         goto fail;
     }

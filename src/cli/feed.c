@@ -20,6 +20,7 @@
 #include "ccrm/cli.h"
 #include "ccrm/events.h"
 #include "ccrm/util.h"
+#include "cli_int.h"
 
 static volatile sig_atomic_t feed_stop;
 
@@ -215,6 +216,10 @@ check_state(const char *path)
      * would replace a device (--state /dev/null, run as root: /dev/null) */
     if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
         safe_fprintf(stderr, "ccrm: --state \"%s\" is not a regular file\n", path);
+        return EX_CANTCREAT;
+    }
+    if ((errno = cli_rename_refused(path, stat(path, &st) == 0 ? &st : NULL)) != 0) {
+        safe_fprintf(stderr, "ccrm: could not write \"%s\": %s\n", path, strerror(errno));
         return EX_CANTCREAT;
     }
     tmp = xasprintf("%s.tmp", path);
@@ -519,6 +524,12 @@ cli_feed_main(int argc, char **argv)
             o.since = optarg;
             break;
         case O_STATE:
+            /* (a variable left empty in a script names no file: its events would be printed
+             * and their place not kept) */
+            if (optarg[0] == '\0') {
+                fputs("ccrm: --state needs a file name\n", stderr);
+                return feed_usage();
+            }
             o.state = optarg;
             break;
         case O_LOG:

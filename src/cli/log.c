@@ -14,6 +14,7 @@
 #include "ccrm/entity.h"
 #include "ccrm/util.h"
 #include "ccrm/value.h"
+#include "cli_int.h"
 #include "import_int.h"
 
 static void
@@ -67,30 +68,6 @@ run_log(const char *what, const struct cli_flags *flags, const char *email, cons
     db_close(&db);
     config_fini(&cfg);
     return rc;
-}
-
-/* A text as forms and imports take it (value.c: no control characters, C1 ones such as CSI
- * included, no bidirectional overrides; the field's length). Returns 0, or -1 after one line
- * naming flag. */
-static int
-text_ok(const char *flag, const char *table, const char *column, const char *s)
-{
-    const struct entity_field *f = entity_field(entity_find(table), column);
-    struct value_rule r = {.type = FIELD_MULTILINE};
-    struct value_err e;
-    size_t len = strlen(s);
-    char *out;
-
-    if (f != NULL)
-        r = entity_form_rule(f);
-    out = xmalloc(len + 16);
-    if (value_normalize(&r, s, len, out, len + 16, &e) < 0) {
-        free(out);
-        safe_fprintf(stderr, "ccrm: %s: %s\n", flag, e.msg);
-        return -1;
-    }
-    free(out);
-    return 0;
 }
 
 enum { O_LOG = 256, O_CONTACT, O_SUBJECT, O_BODY, O_CHANNEL, O_KIND, O_FEED, O_FEED_ONLY };
@@ -179,11 +156,12 @@ cli_log_main(int argc, char **argv)
         /* text the database stores as UTF-8: a wrong byte is the command line's mistake */
         const char *const texts[][3] = {{"--subject", subject, "subject"},
                                         {"--body", body, "body"},
-                                        {"--channel", channel, "channel"}};
+                                        {"--channel", channel, "channel"},
+                                        {"--contact", email, "email"}};
         const char *table = strcmp(log, "ticket") == 0 ? "tickets" : "interactions";
         size_t i, at;
 
-        for (i = 0; i < 3; i++)
+        for (i = 0; i < sizeof texts / sizeof texts[0]; i++)
             if (texts[i][1] != NULL && imp_utf8_check(texts[i][1], strlen(texts[i][1]), &at) != 0) {
                 fprintf(stderr, "ccrm: %s: not valid UTF-8 (byte %zu)\n", texts[i][0], at + 1);
                 return cli_usage_error();
@@ -200,7 +178,8 @@ cli_log_main(int argc, char **argv)
             return EX_DATAERR;
         /* a text as forms and imports take it */
         for (i = 0; i < 3; i++)
-            if (texts[i][1] != NULL && text_ok(texts[i][0], table, texts[i][2], texts[i][1]) == -1)
+            if (texts[i][1] != NULL &&
+                cli_text_ok(texts[i][0], table, texts[i][2], 1, 0, texts[i][1]) == -1)
                 return EX_DATAERR;
     }
     {

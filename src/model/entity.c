@@ -140,14 +140,15 @@ static const struct entity_field account_fields[] = {
      .type = FIELD_MULTILINE,
      .maxlen = 100000,
      .synonyms = "notes|about"},
-    /* the service tier SLA policies match on (schema/019): last, so that the fields above
-     * keep their places in the form */
+    /* the service tier SLA policies match on (schema/019): imported, exported, in the
+     * detail; not in the form (whose fields and keys stay as they were) */
     {.column = "tier",
      .label = "Tier",
      .type = FIELD_TEXT,
      .maxlen = 31,
      .synonyms = "servicetier|supporttier|customertier",
-     .internal = 1},
+     .internal = 1,
+     .no_form = 1},
 };
 
 static const char *const account_exports[] = {
@@ -488,7 +489,8 @@ static const struct entity_field lead_fields[] = {
      .type = FIELD_TEXT,
      .maxlen = 63,
      .synonyms = "leadqueue",
-     .internal = 1},
+     .internal = 1,
+     .no_form = 1},
 };
 
 static const char *const lead_exports[] = {
@@ -848,13 +850,14 @@ static const struct entity_field ticket_fields[] = {
      .synonyms = "description|text|message"},
     /* the queue it came in through (a mail queue: support, billing): routing rules and SLA
      * policies match on it, and moving it to another queue applies that queue's policy.
-     * Last, so that the fields above keep their places in the form */
+     * Imported, exported, in the detail; not in the form */
     {.column = "queue",
      .label = "Queue",
      .type = FIELD_TEXT,
      .maxlen = 63,
      .synonyms = "ticketqueue",
-     .internal = 1},
+     .internal = 1,
+     .no_form = 1},
 };
 
 static const char *const ticket_exports[] = {"account_id", "contact_id", "subject", "body",
