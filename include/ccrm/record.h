@@ -106,5 +106,9 @@ void ref_matches_clear(struct ref_match *m, int n);
 /* The label of a reference (malloc'd), or NULL with err set (err->sqlstate empty when there
  * is no such record visible). */
 char *db_ref_label(struct db *db, const char *target, const char *key, struct ccrm_err *err);
+/* A reference's own value of column col (a contact's account_id; "" for none), malloc'd, or
+ * NULL with err set (no such record visible). */
+char *db_ref_within(struct db *db, const char *target, const char *key, const char *col,
+                    struct ccrm_err *err);
 
 #endif

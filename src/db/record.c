@@ -159,6 +159,29 @@ db_ref_label(struct db *db, const char *target, const char *key, struct ccrm_err
     return label;
 }
 
+char *
+db_ref_within(struct db *db, const char *target, const char *key, const char *col,
+              struct ccrm_err *err)
+{
+    const struct entity_ref *t = target_of(target);
+    struct strbuf q = STRBUF_INIT;
+    const char *params[1] = {key};
+    PGresult *res;
+    char *v;
+
+    if (t == NULL || !is_column(col) || key == NULL || key[0] == '\0' ||
+        (t->idparam && !is_id(key))) {
+        err_set(err, "no such %s", target);
+        return NULL;
+    }
+    strbuf_printf(&q, "SELECT coalesce(r.%s::text, '') FROM %s WHERE %s", col, t->from, t->by_key);
+    if ((res = one_row(db, &q, params, err)) == NULL)
+        return NULL;
+    v = xstrdup(db_val(res, 0, 0));
+    PQclear(res);
+    return v;
+}
+
 /* ---- records ---- */
 
 void

@@ -419,16 +419,45 @@ fill_within(struct formview *fv, struct ffield *ff, const char *within)
     free(label);
 }
 
+/* ff (an account) now names another record: a field whose record must be one of its (the
+ * contact, `within` it) and is not is cleared, and said so. The contact search offered only
+ * the account's people, but a contact picked before the account changed stayed, and a ticket
+ * was saved with another customer's requester. */
+static void
+clear_outside(struct formview *fv, struct ffield *ff)
+{
+    int i;
+
+    for (i = 0; i < fv->nf; i++) {
+        struct ffield *g = &fv->f[i];
+        struct ccrm_err err;
+        char *theirs;
+
+        if (g == ff || within_field(fv, g) != ff || g->key[0] == '\0' || ff->key[0] == '\0')
+            continue;
+        theirs = db_ref_within(fv->app->db, g->spec->ref, g->key, g->spec->within, &err);
+        if (theirs != NULL && strcmp(theirs, ff->key) != 0) {
+            ui_message(fv->app, "%s cleared: %s is not one of %s's %s", g->spec->label, g->label,
+                       ff->label, entity_noun(g->spec->ref, 2));
+            set_value(g, "", NULL);
+        }
+        free(theirs);
+    }
+}
+
 static void
 ref_take(struct formview *fv, struct ffield *ff, int k)
 {
     char *key = xstrdup(ff->m[k].key), *label = xstrdup(ff->m[k].label);
     char within[sizeof ff->m[k].within];
+    int changed = strcmp(ff->key, key) != 0;
 
     str_copy(within, ff->m[k].within, sizeof within);
     set_value(ff, key, label);
     if (within_field(fv, ff) != NULL)
         fill_within(fv, ff, within);
+    if (changed)
+        clear_outside(fv, ff);
     free(key);
     free(label);
 }
