@@ -149,6 +149,9 @@ struct entity_filter {
     } match;
 };
 
+/* The values of a yes/no filter (an entity_filter's choices): "true", "false". */
+extern const char *const entity_yes_no[];
+
 /* The usual search: the folded search column alone. src/db/list.c's window walk filters that
  * column itself, so it serves only the lists whose search is exactly this. */
 #define ENTITY_SEARCH_COLUMN "a.search LIKE ccrm_fold($1)"

@@ -18,6 +18,10 @@
 
 /* ---- choices (the CHECK constraints of schema/001_init.sql) ---- */
 
+/* the values of a yes/no filter (`f breached` is breached=true): another, breached=yes, is
+ * refused naming these, not taken for a value no row has */
+const char *const entity_yes_no[] = {"true", "false", NULL};
+
 static const char *const lead_status[] = {"new",         "contacted", "qualified",
                                           "unqualified", "converted", NULL};
 const char *const deal_stages[] = {"prospecting", "qualification", "proposal", "negotiation",
@@ -534,7 +538,7 @@ static const struct entity_filter lead_filters[] = {
     {.name = "owner", .sql = "a.owner", .mine = 1, .match = FILTER_FOLDED},
     {.name = "source", .sql = "a.source", .match = FILTER_TEXT},
     /* the ✉ mark: mail waiting for an answer (a yes/no filter: `f unanswered`) */
-    {.name = "unanswered", .sql = UNANSWERED_FILTER("lead_id")},
+    {.name = "unanswered", .sql = UNANSWERED_FILTER("lead_id"), .choices = entity_yes_no},
 };
 
 static const char *const lead_shows[] = {"tickets", "interactions", "contacts",
@@ -946,9 +950,10 @@ static const struct entity_filter ticket_filters[] = {
     {.name = "breached",
      .sql = "(EXISTS (SELECT 1 FROM sla_clocks x WHERE x.ticket_id = a.id AND x.current"
             " AND (x.breached_at IS NOT NULL OR x.due_at <= now())))::text",
+     .choices = entity_yes_no,
      .internal = 1},
     /* the ✉ mark: mail waiting for an answer (a yes/no filter: `f unanswered`) */
-    {.name = "unanswered", .sql = UNANSWERED_FILTER("ticket_id")},
+    {.name = "unanswered", .sql = UNANSWERED_FILTER("ticket_id"), .choices = entity_yes_no},
 };
 
 /* the mark of unanswered mail, the time left of the SLA clock, the account's and the
@@ -1351,15 +1356,21 @@ static const struct entity_sort task_sorts[] = {
 static const struct entity_filter task_filters[] = {
     {.name = "person", .sql = "a.person", .mine = 1, .match = FILTER_FOLDED},
     /* yes/no filters (`f team overdue`) */
-    {.name = "team", .sql = "(a.person IN (SELECT ccrm_team(current_user)))::text"},
-    {.name = "open", .sql = "(a.done_at IS NULL)::text"},
-    {.name = "overdue", .sql = "(a.done_at IS NULL AND a.due_at < now())::text"},
+    {.name = "team",
+     .sql = "(a.person IN (SELECT ccrm_team(current_user)))::text",
+     .choices = entity_yes_no},
+    {.name = "open", .sql = "(a.done_at IS NULL)::text", .choices = entity_yes_no},
+    {.name = "overdue",
+     .sql = "(a.done_at IS NULL AND a.due_at < now())::text",
+     .choices = entity_yes_no},
     {.name = "today",
      .sql = "(a.done_at IS NULL AND a.due_at >= " TASK_DAY0 " AND a.due_at < " TASK_DAY0
-            " + interval '1 day')::text"},
+            " + interval '1 day')::text",
+     .choices = entity_yes_no},
     {.name = "week",
      .sql = "(a.done_at IS NULL AND a.due_at >= " TASK_DAY0 " AND a.due_at < " TASK_DAY0
-            " + interval '7 days')::text"},
+            " + interval '7 days')::text",
+     .choices = entity_yes_no},
     {.name = "kind", .sql = "a.kind", .choices = interaction_kind},
 };
 
@@ -1527,7 +1538,7 @@ static const struct entity_sort inbox_sorts[] = {
 };
 
 static const struct entity_filter inbox_filters[] = {
-    {.name = "unread", .sql = "(a.read_at IS NULL)::text"},
+    {.name = "unread", .sql = "(a.read_at IS NULL)::text", .choices = entity_yes_no},
     {.name = "kind", .sql = "a.kind", .choices = inbox_kinds},
 };
 
@@ -1647,7 +1658,7 @@ static const struct entity_filter rule_filters[] = {
     /* rules hold lower-case words (a CHECK), not only the users' departments */
     {.name = "department", .sql = "a.department", .match = FILTER_FOLDED},
     {.name = "person", .sql = "a.person", .mine = 1, .match = FILTER_FOLDED},
-    {.name = "active", .sql = "(a.active)::text"},
+    {.name = "active", .sql = "(a.active)::text", .choices = entity_yes_no},
 };
 
 static const struct entity_list rule_list = {
@@ -1717,8 +1728,10 @@ static const struct entity_sort absence_sorts[] = {
 
 static const struct entity_filter absence_filters[] = {
     {.name = "person", .sql = "a.login", .mine = 1, .match = FILTER_FOLDED},
-    {.name = "current", .sql = "(current_date BETWEEN a.starts_on AND a.ends_on)::text"},
-    {.name = "coming", .sql = "(a.ends_on >= current_date)::text"},
+    {.name = "current",
+     .sql = "(current_date BETWEEN a.starts_on AND a.ends_on)::text",
+     .choices = entity_yes_no},
+    {.name = "coming", .sql = "(a.ends_on >= current_date)::text", .choices = entity_yes_no},
 };
 
 static const struct entity_list absence_list = {

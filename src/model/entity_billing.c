@@ -175,7 +175,7 @@ static const struct entity_sort product_sorts[] = {
 };
 
 static const struct entity_filter product_filters[] = {
-    {.name = "active", .sql = "a.active::text"},
+    {.name = "active", .sql = "a.active::text", .choices = entity_yes_no},
 };
 
 static const struct entity_list product_list = {
@@ -928,7 +928,8 @@ static const struct entity_filter invoice_filters[] = {
     {.name = "owner", .sql = "a.owner", .mine = 1, .match = FILTER_FOLDED},
     /* the dunning list: issued invoices past their due date */
     {.name = "overdue",
-     .sql = "(a.status = 'issued' AND a.kind = 'invoice' AND a.due_date < current_date)::text"},
+     .sql = "(a.status = 'issued' AND a.kind = 'invoice' AND a.due_date < current_date)::text",
+     .choices = entity_yes_no},
 };
 
 static const struct entity_list invoice_list = {

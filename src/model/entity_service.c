@@ -95,7 +95,7 @@ static const struct entity_sort calendar_sorts[] = {
 };
 
 static const struct entity_filter calendar_filters[] = {
-    {.name = "default", .sql = "(a.is_default)::text"},
+    {.name = "default", .sql = "(a.is_default)::text", .choices = entity_yes_no},
 };
 
 /* the policies of a calendar name it (sla_policies.calendar_id) */
@@ -305,7 +305,7 @@ static const struct entity_sort sla_sorts[] = {
 };
 
 static const struct entity_filter sla_filters[] = {
-    {.name = "active", .sql = "(a.active)::text"},
+    {.name = "active", .sql = "(a.active)::text", .choices = entity_yes_no},
     {.name = "calendar",
      .sql = "(SELECT x.name FROM calendars x WHERE x.id = a.calendar_id)",
      .match = FILTER_TEXT},

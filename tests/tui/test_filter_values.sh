@@ -55,4 +55,14 @@ prompt "filter kind=Mentions"
 check "an unknown kind is refused, naming the valid ones" line_has "Mentions" "mention, assignment"
 keys q
 tui_stop
+
+# a yes/no filter takes true or false: breached=yes showed an empty list, as if none were
+tui_start 140 30 "$CCRM" -d "$PG_CONN user=sofia" --view tickets
+wait_for "Tickets" 10 >/dev/null
+prompt "filter breached=yes"
+check "a yes/no filter's other value is refused, naming true and false" line_has "yes" "true, false"
+prompt "filter unanswered=no"
+check "... unanswered too" line_has "no" "true, false"
+keys q
+tui_stop
 done_testing
