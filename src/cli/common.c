@@ -163,7 +163,13 @@ other_commands_option(int argc, char **argv, const char *shortopts, const struct
     const char *command;
     size_t len;
 
-    if (every_opt == NULL || command_names == NULL || strncmp(word, "--", 2) != 0)
+    if (every_opt == NULL || command_names == NULL)
+        return 0;
+    /* -o and -q are --output and --quiet where they are taken: said as those (the command
+     * that takes no --output said "unknown option -o" and printed the whole usage) */
+    if (word[0] == '-' && (word[1] == 'o' || word[1] == 'q'))
+        word = word[1] == 'o' ? "--output" : "--quiet";
+    if (strncmp(word, "--", 2) != 0)
         return 0;
     word += 2;
     len = strcspn(word, "=");
