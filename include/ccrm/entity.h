@@ -41,9 +41,6 @@ struct entity_field {
     const char *synonyms; /* other header names an import takes: folded (a-z0-9), '|'-separated */
     int internal; /* only internal users set it: a partner's form leaves it out (the database's
                    * default applies, and partners hold no grant to write it) */
-    int no_form;  /* in lists of columns, the detail, import and export, but in no form: set by
-                   * imports, the database's rules and psql (an account's tier, a ticket's
-                   * queue: added late, and a form's fields keep their places and keys) */
     /* the column is an SQL array, typed as a list separated by commas ("DE, AT, CH"), each
      * item a value of type (or of choices, when given); LIST_NULL: an empty list is SQL NULL,
      * LIST_EMPTY: the empty array (a NOT NULL column) */

@@ -144,15 +144,17 @@ static const struct entity_field account_fields[] = {
      .type = FIELD_MULTILINE,
      .maxlen = 100000,
      .synonyms = "notes|about"},
-    /* the service tier SLA policies match on (schema/019): imported, exported, in the
-     * detail; not in the form (whose fields and keys stay as they were) */
+};
+
+/* an account's service tier, which SLA policies match on (schema/019): exported, imported
+ * and in the detail; not in the form, whose fields keep their places and keys */
+static const struct entity_field account_io_fields[] = {
     {.column = "tier",
      .label = "Tier",
      .type = FIELD_TEXT,
      .maxlen = 31,
      .synonyms = "servicetier|supporttier|customertier",
-     .internal = 1,
-     .no_form = 1},
+     .internal = 1},
 };
 
 static const char *const account_exports[] = {
@@ -277,6 +279,8 @@ static const struct entity accounts = {
     .help = "a customer: a company, with its people, deals, tickets and leads",
     .fields = account_fields,
     .nfields = N(account_fields),
+    .io_fields = account_io_fields,
+    .nio_fields = N(account_io_fields),
     .exports = account_exports,
     .dup_key = "domain",
     .dup_word = "domain",
@@ -487,14 +491,17 @@ static const struct entity_field lead_fields[] = {
     OWNER_ROUTED,
     ACCOUNT_REF(0),
     CONTACT_REF("contactemail"),
-    /* the queue it came in through (a mail queue, a web form): routing rules match on it */
+};
+
+/* the queue a lead came in through (a mail queue, a web form), which routing rules match
+ * on: exported, imported and in the detail; not in the form */
+static const struct entity_field lead_io_fields[] = {
     {.column = "queue",
      .label = "Queue",
      .type = FIELD_TEXT,
      .maxlen = 63,
      .synonyms = "leadqueue",
-     .internal = 1,
-     .no_form = 1},
+     .internal = 1},
 };
 
 static const char *const lead_exports[] = {
@@ -617,6 +624,8 @@ static const struct entity leads = {
     .help = "someone who may buy: marketing's, until sales converts it",
     .fields = lead_fields,
     .nfields = N(lead_fields),
+    .io_fields = lead_io_fields,
+    .nio_fields = N(lead_io_fields),
     .one_of = lead_identity,
     .one_of_msg = "give a name, an e-mail address or a company",
     .exports = lead_exports,
@@ -852,16 +861,18 @@ static const struct entity_field ticket_fields[] = {
      .type = FIELD_MULTILINE,
      .maxlen = 100000,
      .synonyms = "description|text|message"},
-    /* the queue it came in through (a mail queue: support, billing): routing rules and SLA
-     * policies match on it, and moving it to another queue applies that queue's policy.
-     * Imported, exported, in the detail; not in the form */
+};
+
+/* the queue a ticket came in through (a mail queue: support, billing), which routing rules
+ * and SLA policies match on (another queue, that queue's policy): exported, imported and in
+ * the detail; not in the form, whose fields keep their places and keys */
+static const struct entity_field ticket_io_fields[] = {
     {.column = "queue",
      .label = "Queue",
      .type = FIELD_TEXT,
      .maxlen = 63,
      .synonyms = "ticketqueue",
-     .internal = 1,
-     .no_form = 1},
+     .internal = 1},
 };
 
 static const char *const ticket_exports[] = {"account_id", "contact_id", "subject", "body",
@@ -1059,6 +1070,8 @@ static const struct entity tickets = {
     .help = "a customer's question or problem, support's work",
     .fields = ticket_fields,
     .nfields = N(ticket_fields),
+    .io_fields = ticket_io_fields,
+    .nio_fields = N(ticket_io_fields),
     .exports = ticket_exports,
     .ref = &ticket_ref,
     .list = &ticket_list,

@@ -2256,18 +2256,9 @@ static const struct view_ops form_ops = {
 #define ROLE_COPIES 8
 #define ROLE_FIELDS 48
 
-/* Whether a field is in this user's forms: not one set only by imports and the database
- * (no_form), nor, for a partner, one only internal users set. */
-static int
-in_form(struct app *app, const struct entity_field *f)
-{
-    return !f->no_form && !(f->internal && db_is_partner(app->db));
-}
-
 /* A partner's form leaves out what only internal users set (a ticket's status and assignee, a
- * note's visibility), and every form what no form sets (no_form): a copy of the entity with
- * the other fields, made once per entity. The database's defaults then apply, and the insert
- * names no column a partner may not write. */
+ * note's visibility): a copy of the entity with the other fields, made once per entity. The
+ * database's defaults then apply, and the insert names no column a partner may not write. */
 static const struct entity *
 role_entity(struct app *app, const struct entity *e)
 {
@@ -2276,9 +2267,9 @@ role_entity(struct app *app, const struct entity *e)
     static const struct entity *from[ROLE_COPIES];
     int i, k, n = 0;
 
-    if (e->nfields > ROLE_FIELDS)
+    if (!db_is_partner(app->db) || e->nfields > ROLE_FIELDS)
         return e;
-    for (i = 0; i < e->nfields && in_form(app, &e->fields[i]); i++)
+    for (i = 0; i < e->nfields && !e->fields[i].internal; i++)
         ;
     if (i == e->nfields)
         return e;
@@ -2289,7 +2280,7 @@ role_entity(struct app *app, const struct entity *e)
     if (from[k] == NULL) {
         copy[k] = *e;
         for (i = 0; i < e->nfields; i++)
-            if (in_form(app, &e->fields[i]))
+            if (!e->fields[i].internal)
                 fields[k][n++] = e->fields[i];
         copy[k].fields = fields[k];
         copy[k].nfields = n;
