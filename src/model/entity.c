@@ -1293,9 +1293,9 @@ static const struct entity_field interaction_io_fields[] = {
 };
 
 static const char *const interaction_exports[] = {
-    "kind",    "channel",        "direction", "subject",    "body",
-    "at",      "due_at",         "done_at",   "account_id", "contact_id",
-    "lead_id", "opportunity_id", "ticket_id", "owner",      NULL};
+    "kind",      "channel", "direction",  "subject",    "body",    "at",
+    "due_at",    "done_at", "account_id", "contact_id", "lead_id", "opportunity_id",
+    "ticket_id", "owner",   "visibility", NULL};
 static const char *const interaction_new[] = {"call", "email", "meeting", "note", "task", NULL};
 
 /* an interaction with neither says nothing: the timeline would show an empty "note:" */

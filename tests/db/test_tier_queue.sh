@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # An account's service tier and a ticket's or lead's queue (what SLA policies and routing rules
-# match on) are fields like the others: exported, imported back, set in a form, shown in the
-# detail. They were only in the database: an export imported back lost them, and nobody but
-# psql could move a ticket to another queue or make an account enterprise.
+# match on) are exported, imported back and shown in the detail (not in the forms, whose
+# fields keep their places). They were only in the database: an export imported back lost
+# them. And an
+# interaction's visibility goes out with it.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_tier_queue.sh path/to/ccrm}
 T=$TEST_TMP
@@ -46,6 +47,13 @@ lid=$(q "select id from leads order by id limit 1")
 psqlc -c "update leads set queue = 'webform' where id = $lid" >/dev/null
 "$CCRM" -d "$DB user=sam" --export leads -o "$T/l.csv" || fail "export leads"
 check "the leads' export has a queue column with the lead's queue" grep -q ',webform$' "$T/l.csv"
+
+# an interaction's visibility (a note shared with the partner came back internal)
+nid=$(q "select id from interactions where kind = 'note' order by id limit 1")
+psqlc -c "update interactions set visibility = 'shared' where id = $nid" >/dev/null
+"$CCRM" -d "$DB user=sam" --export interactions -o "$T/i.csv" || fail "export interactions"
+check "the interactions' export has a visibility column" grep -q '^kind,.*,visibility$' "$T/i.csv"
+check "... with a shared note's" test "$(grep -c ',shared$' "$T/i.csv")" -ge 1
 
 # a partner does not set them (internal fields): his file with a queue is refused by name
 printf 'subject,queue\nPartner queued,billing\n' >"$T/pq.csv"
