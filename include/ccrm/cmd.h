@@ -101,6 +101,7 @@ enum cmd_complete_what {
     CMPL_OPEN,     /* what :open opens by number (ticket, deal, ...), and account names */
     CMPL_MEMBERS,  /* the whole argument: people's full names and e-mail addresses (src->names) */
     CMPL_SEGMENTS, /* the whole argument: segment names (src->names) */
+    CMPL_MENTIONS, /* free text; an @login being typed at its end: logins (as c's line) */
 };
 
 /* What an action needs from the view it runs in (bits). */

@@ -544,6 +544,17 @@ complete_arg(const struct action *c, const char *a, const struct cmd_complete_sr
         if (src != NULL && src->names != NULL)
             src->names(c->kind, a, src->matched ? add_matched : add_cand, col, src->ctx);
         break;
+    case CMPL_MENTIONS: { /* the @login being typed, at the end of the text */
+        const char *at = strrchr(a, '@');
+
+        if (at == NULL || strpbrk(at, " \t") != NULL || (at > a && !is_space(at[-1])))
+            break;
+        col->word = at + 1;
+        col->n = strlen(at + 1);
+        if (src != NULL && src->names != NULL)
+            src->names(CMD_ASSIGN, at + 1, src->matched ? add_matched : add_cand, col, src->ctx);
+        break;
+    }
     case CMPL_MEMBERS: /* names have blanks: the whole argument is the word */
     case CMPL_SEGMENTS:
         if (src != NULL && src->names != NULL)

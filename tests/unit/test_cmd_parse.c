@@ -325,6 +325,47 @@ test_complete_members(void **state)
     cmd_completion_fini(&c);
 }
 
+static void
+names_logins(enum cmd_kind kind, const char *prefix, cmd_add_fn add, void *actx, void *ctx)
+{
+    (void)ctx;
+    asked_kind = kind;
+    snprintf(asked, sizeof asked, "%s", prefix);
+    if (strncmp("marco", prefix, strlen(prefix)) == 0)
+        add("marco", actx);
+    if (strncmp("maria", prefix, strlen(prefix)) == 0)
+        add("maria", actx);
+}
+
+/* :comment (and :share) complete the @login being typed at the end of the text, as c's line
+ * does: only the login after the "@", asked for as logins; text without one completes nothing */
+static void
+test_complete_mentions(void **state)
+{
+    struct cmd_complete_src src = {NULL, names_logins, NULL, 1};
+    struct cmd_completion c;
+    const char *l;
+
+    (void)state;
+    l = "comment call back tomorrow, @marc";
+    assert_int_equal(cmd_complete(l, strlen(l), &src, &c), 1);
+    assert_int_equal(asked_kind, CMD_ASSIGN);
+    assert_string_equal(asked, "marc");
+    assert_int_equal(c.start, strlen("comment call back tomorrow, @"));
+    assert_string_equal(c.common, "marco");
+    cmd_completion_fini(&c);
+    l = "share @ma";
+    assert_int_equal(cmd_complete(l, strlen(l), &src, &c), 2);
+    assert_string_equal(c.common, "mar");
+    cmd_completion_fini(&c);
+    l = "comment mail to a@ma"; /* an address, not a mention */
+    assert_int_equal(cmd_complete(l, strlen(l), &src, &c), 0);
+    cmd_completion_fini(&c);
+    l = "comment @marco said so"; /* past the mention: free text */
+    assert_int_equal(cmd_complete(l, strlen(l), &src, &c), 0);
+    cmd_completion_fini(&c);
+}
+
 /* The action table (src/ui/commands.c): every action has help and something to run, names are
  * unique, a key means one thing on any one kind of record, and every command kind has exactly
  * one action. */
@@ -489,11 +530,17 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_table),      cmocka_unit_test(test_parse_long_arg),
-        cmocka_unit_test(test_complete_table),   cmocka_unit_test(test_complete_cursor),
-        cmocka_unit_test(test_fold_utf8),        cmocka_unit_test(test_complete_utf8),
-        cmocka_unit_test(test_complete_members), cmocka_unit_test(test_actions),
-        cmocka_unit_test(test_open_number),      cmocka_unit_test(test_open_numbers_none_has),
+        cmocka_unit_test(test_parse_table),
+        cmocka_unit_test(test_parse_long_arg),
+        cmocka_unit_test(test_complete_table),
+        cmocka_unit_test(test_complete_cursor),
+        cmocka_unit_test(test_fold_utf8),
+        cmocka_unit_test(test_complete_utf8),
+        cmocka_unit_test(test_complete_members),
+        cmocka_unit_test(test_actions),
+        cmocka_unit_test(test_complete_mentions),
+        cmocka_unit_test(test_open_number),
+        cmocka_unit_test(test_open_numbers_none_has),
     };
 
     /* the client runs in the user's locale; names outside ASCII need a UTF-8 one */
