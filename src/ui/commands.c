@@ -313,7 +313,16 @@ run_open(struct app *app, const struct action *a, const char *arg)
         return;
     }
     if (n == 0) {
-        ui_message_error(app, "no account matches \"%s\"", arg);
+        const struct entity *e = entity_named(arg);
+
+        /* ":open ticket" with no number: what it takes, not "no account matches" */
+        if (e != NULL && e->detail != NULL)
+            ui_message_error(app,
+                             "no account matches \"%s\"; a %s opens by its number: :open %s "
+                             "NUMBER",
+                             arg, e->singular, e->singular);
+        else
+            ui_message_error(app, "no account matches \"%s\"", arg);
         return;
     }
     /* an exact name wins over the first match, in any letter case in any script (Öl and öl:
