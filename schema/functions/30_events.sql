@@ -292,24 +292,29 @@ BEGIN
         SELECT (SELECT count(*) FROM old_rows),
                (SELECT u.department FROM users u WHERE u.login = v_actor),
                EXISTS (SELECT 1 FROM import_batches b
-                        WHERE (b.entity = TG_TABLE_NAME AND b.revert_xid = pg_current_xact_id())
-                           OR (b.entity = 'messages'
-                               AND TG_TABLE_NAME IN ('attachments', 'interactions', 'tickets',
-                                                     'leads', 'contacts')
-                               AND b.revert_xid = pg_current_xact_id()))
+                        WHERE ((b.entity = TG_TABLE_NAME AND b.revert_xid = pg_current_xact_id())
+                               OR (b.entity = 'messages'
+                                   AND TG_TABLE_NAME IN ('attachments', 'interactions', 'tickets',
+                                                         'leads', 'contacts')
+                                   AND b.revert_xid = pg_current_xact_id()))
+                          AND strpos(coalesce(current_setting('ccrm.import_told', true), ''),
+                                     ' ' || b.id || ' ') = 0)
           INTO n, v_dept, v_folded;
     ELSE
         SELECT (SELECT count(*) FROM new_rows),
                (SELECT u.department FROM users u WHERE u.login = v_actor),
                EXISTS (SELECT 1 FROM import_batches b
-                        WHERE (b.entity = TG_TABLE_NAME
-                               AND (b.xid = pg_current_xact_id()
-                                    OR (b.revert_xid = pg_current_xact_id()
-                                        AND TG_OP = 'UPDATE')))
-                           OR (b.entity = 'messages'
-                               AND TG_TABLE_NAME IN ('attachments', 'interactions', 'tickets',
-                                                     'leads', 'contacts')
-                               AND b.xid = pg_current_xact_id() AND TG_OP = 'INSERT'))
+                        WHERE ((b.entity = TG_TABLE_NAME
+                                AND (b.xid = pg_current_xact_id()
+                                     OR (b.revert_xid = pg_current_xact_id()
+                                         AND TG_OP = 'UPDATE')))
+                               OR (b.entity = 'messages'
+                                   AND TG_TABLE_NAME IN ('attachments', 'interactions', 'tickets',
+                                                         'leads', 'contacts')
+                                   AND b.xid = pg_current_xact_id() AND TG_OP = 'INSERT'))
+                          -- (not once its event is told: ccrm_import_event)
+                          AND strpos(coalesce(current_setting('ccrm.import_told', true), ''),
+                                     ' ' || b.id || ' ') = 0)
           INTO n, v_dept, v_folded;
     END IF;
     IF n = 0 THEN

@@ -2292,6 +2292,8 @@ BEGIN
     DELETE FROM followers f USING ccrm_revert_rows r
      WHERE r.entity IN ('tickets', 'leads', 'contacts') AND f.entity = r.entity
        AND f.entity_id = r.entity_id;
+    -- the revert's one event now (see ccrm_import_revert)
+    SET CONSTRAINTS ccrm_import_revert_event IMMEDIATE;
     RETURN format('reverted import batch %s (mail from %s): %s mail%s, %s ticket%s, %s lead%s, '
                   '%s contact%s deleted', p_batch, coalesce(b.file_name, '?'),
                   n_msg, CASE WHEN n_msg = 1 THEN '' ELSE 's' END,

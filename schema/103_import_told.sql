@@ -1,0 +1,12 @@
+-- ccrm schema, migration 103: an import's one event folds only the writes before it is told.
+--
+-- The writes of an imported table in the import's transaction are announced by one event, the
+-- batch's (ccrm_import_event, a deferred constraint trigger), and have none of their own
+-- (ccrm_log_changes). SET CONSTRAINTS ALL IMMEDIATE fired that event early: it counted the rows
+-- written so far, and every later write of the table in the transaction had no event at all
+-- (any psql user could write unannounced to live clients and partners). A revert's
+-- transaction folded every later UPDATE and DELETE of the table the same way. Now the event,
+-- once told, marks its batch (ccrm.import_told, for the transaction), later writes have their
+-- own events, and a revert tells its event at its end. Function changes only
+-- (schema/functions/30_events.sql, 40_import.sql, 90_mail.sql); this file moves the version.
+SELECT 1;
