@@ -153,6 +153,9 @@ struct mail_out {
  * headers encoded. Returns a malloc'd string (length in *len), or NULL with err set (an address
  * that does not parse, an attachment without its bytes). */
 char *mail_compose(const struct mail_out *o, size_t *len, struct ccrm_err *err);
+/* Is text (a To or Cc, as typed) a list of mailboxes, each local@domain (groups' members too)?
+ * 0, or -1 with err naming the first that is not, after what ("To"). NULL or "": 0. */
+int mail_addresses_check(const char *text, const char *what, struct ccrm_err *err);
 
 /* Run command (split at spaces, no shell: "/usr/sbin/sendmail -t -oi") with msg on its
  * standard input, for at most timeout_s seconds. Returns 0 when it exited 0, else -1 with err

@@ -522,6 +522,16 @@ reply(const struct mopts *o)
         config_fini(&cfg);
         return EX_DATAERR;
     }
+    /* an address sendmail -t would deliver locally ("root") or that could never be composed
+     * ("a b@x"): refused here, not queued to stay in the outbox or go astray */
+    if (mail_addresses_check(o->to, "--to", &err) == -1 ||
+        mail_addresses_check(o->cc, "--cc", &err) == -1) {
+        safe_fprintf(stderr, "ccrm: %s\n", err.msg);
+        mail_shutdown();
+        free(body);
+        config_fini(&cfg);
+        return EX_USAGE;
+    }
     for (natt = 0; natt < o->nattach; natt++)
         if (mail_attach_file(o->attach[natt], (size_t)cfg.attachment_max, &att[natt], &err) == -1) {
             safe_fprintf(stderr, "ccrm: %s\n", err.msg);
@@ -529,6 +539,7 @@ reply(const struct mopts *o)
                 mail_attachment_fini(&att[--natt]);
             free(body);
             config_fini(&cfg);
+            mail_shutdown();
             return EX_NOINPUT;
         }
     if ((db = cli_open_db(o->conninfo, &cfg, 1, &private_db, &err)) == NULL ||
@@ -539,6 +550,7 @@ reply(const struct mopts *o)
         for (i = 0; i < natt; i++)
             mail_attachment_fini(&att[i]);
         config_fini(&cfg);
+        mail_shutdown();
         return EX_UNAVAILABLE;
     }
     kept = unanswered_path(&cfg, o, body, att, natt);
@@ -625,6 +637,7 @@ out:
     free(kept);
     db_close(&db);
     config_fini(&cfg);
+    mail_shutdown(); /* (started by the addresses' check; once only: GMime starts once) */
     return rc;
 }
 

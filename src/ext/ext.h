@@ -43,6 +43,7 @@ struct ext_mail {
                               struct ccrm_err *err);
     void (*msg_free)(struct mail_msg **mp);
     char *(*compose)(const struct mail_out *o, size_t *len, struct ccrm_err *err);
+    int (*addresses_check)(const char *text, const char *what, struct ccrm_err *err);
 };
 
 struct ext_doc {

@@ -174,6 +174,14 @@ mail_compose(const struct mail_out *o, size_t *len, struct ccrm_err *err)
     return t != NULL ? t->compose(o, len, err) : NULL;
 }
 
+int
+mail_addresses_check(const char *text, const char *what, struct ccrm_err *err)
+{
+    const struct ext_mail *t = mail_ext(err);
+
+    return t != NULL ? t->addresses_check(text, what, err) : -1;
+}
+
 /* ---- include/ccrm/billing.h ---- */
 
 int

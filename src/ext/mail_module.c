@@ -9,4 +9,5 @@ __attribute__((visibility("default"))) const struct ext_mail ccrm_ext_mail = {
     .parse = mail_parse,
     .msg_free = mail_msg_free,
     .compose = mail_compose,
+    .addresses_check = mail_addresses_check,
 };

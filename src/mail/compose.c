@@ -14,6 +14,64 @@
 #include "ccrm/util.h"
 #include "mail_int.h"
 
+/* Is every address of l (groups' members too) a mailbox local@domain? The first that is not,
+ * in err. A bare "root" went to the local mailbox of that name through sendmail -t, and
+ * "Weber, Clara <c@x>" is two recipients, "Weber" and Clara. */
+static int
+mailboxes_ok(InternetAddressList *l, const char *what, struct ccrm_err *err)
+{
+    int i, n = internet_address_list_length(l);
+
+    for (i = 0; i < n; i++) {
+        InternetAddress *ia = internet_address_list_get_address(l, i);
+
+        if (INTERNET_ADDRESS_IS_GROUP(ia)) {
+            InternetAddressList *m = internet_address_group_get_members(INTERNET_ADDRESS_GROUP(ia));
+
+            if (m != NULL && mailboxes_ok(m, what, err) == -1)
+                return -1;
+        } else if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
+            const char *a = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
+            const char *at = a != NULL ? strrchr(a, '@') : NULL;
+
+            if (at == NULL || at == a || at[1] == '\0' || strpbrk(a, " \t\r\n") != NULL) {
+                char *shown = internet_address_to_string(ia, NULL, FALSE);
+
+                err_set(err,
+                        "%s: \"%s\" is not an address (name@example.com; a name with a comma "
+                        "goes in quotes: \"Weber, Clara\" <clara@example.com>)",
+                        what,
+                        shown != NULL && shown[0] != '\0' ? shown
+                        : a != NULL                       ? a
+                                                          : "");
+                g_free(shown);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+int
+mail_addresses_check(const char *text, const char *what, struct ccrm_err *err)
+{
+    InternetAddressList *l;
+    int rc;
+
+    if (text == NULL || *text == '\0')
+        return 0;
+    l = internet_address_list_parse(mail_parser_options(), text);
+    if (l == NULL || internet_address_list_length(l) == 0) {
+        if (l != NULL)
+            g_object_unref(l);
+        err_set(err, "could not read the %s addresses \"%s\"", what, text);
+        return -1;
+    }
+    rc = mailboxes_ok(l, what, err);
+    g_object_unref(l);
+    return rc;
+}
+
 static int
 add_list(GMimeMessage *m, GMimeAddressType type, const char *text, const char *what,
          struct ccrm_err *err)
@@ -27,6 +85,10 @@ add_list(GMimeMessage *m, GMimeAddressType type, const char *text, const char *w
         if (l != NULL)
             g_object_unref(l);
         err_set(err, "could not read the %s addresses \"%s\"", what, text);
+        return -1;
+    }
+    if (mailboxes_ok(l, what, err) == -1) { /* (written by psql: no local delivery of "root") */
+        g_object_unref(l);
         return -1;
     }
     internet_address_list_append(g_mime_message_get_addresses(m, type), l);

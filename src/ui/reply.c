@@ -50,7 +50,7 @@ static struct {
     char *template; /* what the editor started with (unchanged: nothing written) */
     char to[256];   /* the customer, as the quote names them */
     /* what the reply form set ("": the database's choice) */
-    char set_to[512], set_cc[512], set_subject[512];
+    char set_to[UI_INPUT_MAX * 4], set_cc[UI_INPUT_MAX * 4], set_subject[UI_INPUT_MAX * 4];
     int cc_set; /* Cc was set (to nothing, too) */
     int asking; /* which field is being edited: 't', 'c', 's' */
     /* files attached (:attach), in order: read when attached, sent with the answer; their
@@ -203,10 +203,27 @@ static void show_form(struct app *app, const char *note, const char *to, const c
 #define KEPT_MAGIC "ccrm reply 2\n"
 
 static char *
-kept_path(const char *entity, int64_t id)
+kept_path(struct app *app, const char *entity, int64_t id)
 {
     char *dir = draft_dir(), *path = xasprintf("%s/reply-%s-%" PRId64 ".txt", dir, entity, id);
+    char *text = draft_read_file(path), *nl, *want;
 
+    /* another login's answer, or one to the same number on another database, has the name
+     * already: this one goes beside it (a second login of one system account wrote over the
+     * first's answer) */
+    nl = text != NULL ? strchr(text, '\n') : NULL;
+    want = xasprintf("login %s\ndatabase %s\n", db_login(app->db), db_identity(app->db));
+    if (nl != NULL && strncmp(nl + 1, "login ", 6) == 0 &&
+        strncmp(nl + 1, want, strlen(want)) != 0) {
+        uint64_t h = FNV_START;
+
+        fnv_text(&h, db_login(app->db));
+        fnv_text(&h, db_identity(app->db));
+        free(path);
+        path = xasprintf("%s/reply-%s-%" PRId64 "-%08" PRIx32 ".txt", dir, entity, id, (uint32_t)h);
+    }
+    free(want);
+    free(text);
     free(dir);
     return path;
 }
@@ -217,7 +234,7 @@ kept_path(const char *entity, int64_t id)
 static int
 kept_write(struct app *app)
 {
-    char *dir = draft_dir(), *path = kept_path(draft.entity, draft.id);
+    char *dir = draft_dir(), *path = kept_path(app, draft.entity, draft.id);
     char *tmp = xasprintf("%s.tmp", path);
     struct strbuf b = STRBUF_INIT;
     FILE *f;
@@ -276,9 +293,9 @@ kept_save(struct app *app)
 }
 
 static void
-kept_remove(const char *entity, int64_t id)
+kept_remove(struct app *app, const char *entity, int64_t id)
 {
-    char *path = kept_path(entity, id);
+    char *path = kept_path(app, entity, id);
 
     unlink(path);
     free(path);
@@ -324,7 +341,7 @@ kept_attach(struct app *app, char *path)
 static char *
 kept_load(struct app *app, const char *entity, int64_t id)
 {
-    char *path = kept_path(entity, id), *text = draft_read_file(path), *want, *out = NULL, *v;
+    char *path = kept_path(app, entity, id), *text = draft_read_file(path), *want, *out = NULL, *v;
     const char *p, *nl;
     size_t n;
 
@@ -391,7 +408,7 @@ reply_keep_note(struct app *app, const char *why)
 
     if (draft.text == NULL || len + 1 >= sizeof app->exit_note)
         return;
-    path = kept_path(draft.entity, draft.id);
+    path = kept_path(app, draft.entity, draft.id);
     /* written once more as it is now (a change whose writing failed is tried again) */
     if (kept_write(app) == 0)
         snprintf(app->exit_note + len, sizeof app->exit_note - len,
@@ -533,8 +550,18 @@ on_field(struct app *app, void *ctx, const char *text, int done, int ok)
         return;
     if (ok) {
         char *t = xstrdup(text);
+        struct ccrm_err err;
 
         str_trim(t);
+        /* an address sendmail would take otherwise (a bare "root" is a local mailbox) or could
+         * not read (the mail would stay in the outbox for good): said now, the line kept */
+        if ((draft.asking == 't' || draft.asking == 'c') &&
+            mail_addresses_check(t, draft.asking == 't' ? "To" : "Cc", &err) == -1) {
+            ui_message_error(app, "%s", err.msg);
+            ui_input_begin(app, draft.asking == 't' ? "To: " : "Cc: ", t, on_field, NULL);
+            free(t);
+            return;
+        }
         if (draft.asking == 't')
             str_copy(draft.set_to, t, sizeof draft.set_to);
         else if (draft.asking == 'c') {
@@ -594,7 +621,7 @@ queued_already(struct app *app)
     str_copy(entity, draft.entity, sizeof entity);
     id = draft.id;
     mid = draft.maybe_mid;
-    kept_remove(entity, id);
+    kept_remove(app, entity, id);
     draft_clear();
     if (mid > 0)
         mail_send_start(app, mid, 0, NULL); /* as a y that got its answer would have */
@@ -632,7 +659,7 @@ send_answer(struct app *app)
         ui_message_error(app, "could not queue the answer: %s (r opens it again)", err.msg);
         return;
     }
-    kept_remove(draft.entity, draft.id);
+    kept_remove(app, draft.entity, draft.id);
     draft_clear();
     /* committed to the outbox: from here on it is the outbox's to send, in a child process */
     mail_send_start(app, mid, 0, NULL);

@@ -15,6 +15,8 @@
 #     of the mail it returns (it was filed on nothing: nobody learnt the answer bounced);
 #   - mail from one of our own addresses (a colleague's copy from the shared mailbox) is stored
 #     and threaded but makes no contact and no ticket (it made us a customer of ourselves);
+#   - --reply --to/--cc refuses what is no address (a bare "root" went to the local mailbox,
+#     "a b@x" stayed in the outbox for good);
 #   - --import-mail of an mbox holding a mail larger than message_max refuses it without
 #     holding it in memory (an mbox of one 200 MB mail took 219 MB to be told so).
 . "$(dirname "$0")/../lib/pg.sh"
@@ -188,5 +190,24 @@ check "an mbox with a 60 MB mail over message_max: refused, the rest imported (r
 check "... says which mail was too large" grep -q "mail 1 (before byte [0-9]*): larger than 1048576 bytes" "$T/err"
 check "... and stores the next one" test "$(nmsg "message_id = 'small1@cust.example'")" = 1
 check "... without holding the large mail in memory (peak $(tail -1 "$T/rss") kB)" test "$(tail -1 "$T/rss")" -lt 50000
+
+# ---- --reply to what is not an address ----
+printf 'Thanks.\n' >"$T/ans.txt"
+out0=$(q "select count(*) from messages where direction = 'out'")
+for to in root 'mallory kunde@cust.example' 'Weber, Clara <clara@cust.example>'; do
+    "$CCRM" -c "$T/ccrm.ini" -d "host=$PG_DIR dbname=ccrm user=sofia" --reply "ticket:$tok" --to "$to" \
+        --body-file "$T/ans.txt" >"$T/out" 2>"$T/err"
+    rc=$?
+    check "--reply --to '$to': refused as no address (rc $rc: $(cat "$T/err"))" test $rc = 64
+done
+"$CCRM" -c "$T/ccrm.ini" -d "host=$PG_DIR dbname=ccrm user=sofia" --reply "ticket:$tok" --cc root \
+    --body-file "$T/ans.txt" >"$T/out" 2>"$T/err"
+rc=$?
+check "--reply --cc root: refused too (rc $rc)" test $rc = 64
+check "... and nothing was queued" test "$(q "select count(*) from messages where direction = 'out'")" = "$out0"
+"$CCRM" -c "$T/ccrm.ini" -d "host=$PG_DIR dbname=ccrm user=sofia" --reply "ticket:$tok" \
+    --to '"Weber, Clara" <clara@cust.example>' --body-file "$T/ans.txt" >"$T/out" 2>"$T/err"
+rc=$?
+check "a name with a comma in quotes is taken (rc $rc, $(cat "$T/err"))" test $rc = 0
 
 done_testing

@@ -92,6 +92,22 @@ keys -l "Kunde Billing <billing@kunde.example>"
 keys Enter
 check "To changed" wait_for "To: Kunde Billing <billing@kunde.example> · Subject:"
 check "...and asked again" bottom_is "$ASK"
+# an address sendmail -t would deliver locally ("root"), or a name with a comma not in quotes
+# (two recipients, one of them "Weber"): said at once, the line kept to mend
+keys t
+keys C-u
+keys -l "root"
+keys Enter
+check "To root: refused, not an address" wait_for '"root" is not an address'
+check "...the To line open again, with what was typed" bottom_is "To: root"
+keys C-u
+keys -l "Weber, Clara <clara.weber@kunde.example>"
+keys Enter
+check "a name with a comma, unquoted: refused, saying how" wait_for 'a name with a comma goes in quotes'
+keys C-u
+keys -l "Kunde Billing <billing@kunde.example>"
+keys Enter
+check "...mended: To set" wait_for "To: Kunde Billing <billing@kunde.example> · Subject:"
 keys c
 check "c: Cc, empty so far" wait_until bash -c "$(declare -f screen tmx); TMUX_SOCK=$TMUX_SOCK; screen | grep -qx 'Cc:'"
 keys -l "clara.weber@kunde.example"

@@ -143,4 +143,31 @@ check "standard error says where the answer is kept" grep -qxF \
     "ccrm: stopped by SIGTERM: the answer to ticket #$TK, not sent, was kept in $KEPT; r on the ticket opens it again" "$T/err"
 check "...the file gone is no longer in it" bash -c "! grep -q gone.pdf '$KEPT' && grep -qx 'attach ~/plan.txt' '$KEPT'"
 tui_stop
+
+# another login of the same system account answers the same ticket and keeps it: beside
+# sofia's, not over it (kenji's answer took the file, and sofia's was gone)
+printf '#!/bin/bash\nprintf "Kenji kept this.\\n" >"$1"\n' >"$T/editor-kenji"
+chmod 755 "$T/editor-kenji"
+tui_start 220 40 env EDITOR="$T/editor-kenji" VISUAL= HOME="$H" \
+    sh -c 'exec "$@" 2>"$0"' "$T/err" "$CCRM" -c "$T/ccrm.ini" -d "$PG_CONN user=kenji"
+open_ticket
+keys r
+check "kenji's answer is written" wait_for "$ASK"
+keys n
+check "...and kept" wait_for "the answer is not sent but kept"
+keys q
+keys q
+tui_stop
+check "sofia's kept answer is still hers" grep -qx "login sofia" "$KEPT"
+check "...and kenji's is kept beside it" \
+    bash -c "grep -lx 'login kenji' $XDG_STATE_HOME/ccrm/reply-tickets-$TK-*.txt | xargs grep -q 'Kenji kept this.'"
+rm -f "$T/editor-saw"
+start "$T/editor-keep"
+open_ticket
+keys r
+check "sofia's r opens her own answer" wait_until -t 10 grep -qs "With a file gone." "$T/editor-saw"
+keys n
+keys q
+keys q
+tui_stop
 done_testing
