@@ -238,6 +238,14 @@ int64_t db_mail_reply(struct db *db, const char *entity, int64_t id, const char 
                       const char *subject, const char *to, const char *cc, const char *queue,
                       const struct mail_attachment *att, int natt, int64_t *maybe_id,
                       struct ccrm_err *err);
+/* The same, telling before_commit (when not NULL) the transaction and the mail's id just before
+ * the COMMIT: a client killed between the COMMIT and its answer has them on disk, to ask
+ * db_write_landed before it queues the answer again (it was queued twice). */
+int64_t db_mail_reply_told(struct db *db, const char *entity, int64_t id, const char *body,
+                           const char *subject, const char *to, const char *cc, const char *queue,
+                           const struct mail_attachment *att, int natt, int64_t *maybe_id,
+                           void (*before_commit)(const char *xid, int64_t mid, void *ctx),
+                           void *ctx, struct ccrm_err *err);
 
 /* The full-screen client's answer quotes the record's latest mail from a person (src/db/mail_ui.c):
  * mail_fk is the registry's column of messages that names the record ("ticket_id"). Returns 1

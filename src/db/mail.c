@@ -789,6 +789,17 @@ db_mail_reply(struct db *db, const char *entity, int64_t id, const char *body, c
               const char *to, const char *cc, const char *queue, const struct mail_attachment *att,
               int natt, int64_t *maybe_id, struct ccrm_err *err)
 {
+    return db_mail_reply_told(db, entity, id, body, subject, to, cc, queue, att, natt, maybe_id,
+                              NULL, NULL, err);
+}
+
+int64_t
+db_mail_reply_told(struct db *db, const char *entity, int64_t id, const char *body,
+                   const char *subject, const char *to, const char *cc, const char *queue,
+                   const struct mail_attachment *att, int natt, int64_t *maybe_id,
+                   void (*before_commit)(const char *xid, int64_t mid, void *ctx), void *ctx,
+                   struct ccrm_err *err)
+{
     /* $1-$7 the answer, then name, type and bytes of each file (db_files_add) */
     const char *values[7 + 3 * MAIL_REPLY_FILES_MAX];
     int lengths[7 + 3 * MAIL_REPLY_FILES_MAX], formats[7 + 3 * MAIL_REPLY_FILES_MAX];
@@ -843,6 +854,8 @@ db_mail_reply(struct db *db, const char *entity, int64_t id, const char *body, c
     mid = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
     str_copy(xid, PQgetvalue(res, 0, 1), sizeof xid);
     PQclear(res);
+    if (before_commit != NULL)
+        before_commit(xid, mid, ctx);
     if (db_write_commit(db, "could not queue the answer", xid, err) == -1) {
         if (maybe_id != NULL && db->state != DB_READY)
             *maybe_id = mid;

@@ -633,6 +633,17 @@ queued_already(struct app *app)
 }
 
 /* y: commit the answer to the outbox, then send it without waiting. */
+/* Just before the answer's COMMIT: its transaction and the mail's id go onto disk with it, so
+ * that a client killed between the COMMIT and its answer asks, at the next r, whether it was
+ * queued (it queued the answer a second time, with another Message-ID). */
+static void
+before_commit(const char *xid, int64_t mid, void *ctx)
+{
+    str_copy(draft.xid, xid, sizeof draft.xid);
+    draft.maybe_mid = mid;
+    kept_save(ctx);
+}
+
 static void
 send_answer(struct app *app)
 {
@@ -641,11 +652,16 @@ send_answer(struct app *app)
 
     if (queued_already(app))
         return;
-    mid = db_mail_reply(app->db, draft.entity, draft.id, draft.text, set_or_null(draft.set_subject),
-                        set_or_null(draft.set_to), draft.cc_set ? draft.set_cc : NULL, NULL,
-                        draft.att, draft.natt, &maybe, &err);
+    mid = db_mail_reply_told(app->db, draft.entity, draft.id, draft.text,
+                             set_or_null(draft.set_subject), set_or_null(draft.set_to),
+                             draft.cc_set ? draft.set_cc : NULL, NULL, draft.att, draft.natt,
+                             &maybe, before_commit, app, &err);
     if (mid < 0) {
         db_write_unanswered(app->db, draft.xid, sizeof draft.xid);
+        if (draft.xid[0] == '\0') { /* refused, not lost: nothing to ask about next time */
+            draft.maybe_mid = 0;
+            kept_save(app);
+        }
         if (draft.xid[0] != '\0') {
             /* kept with the answer: r (also after ccrm stopped) asks before queuing it again */
             draft.maybe_mid = maybe;
