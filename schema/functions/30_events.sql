@@ -357,14 +357,26 @@ BEGIN
                           FROM (SELECT ccrm_event_account(TG_TABLE_NAME, to_jsonb(o)) AS x
                                   FROM old_rows o) a GROUP BY a.x) g;
             ELSIF TG_OP = 'UPDATE' THEN
+                -- the rows that really changed (a no-op UPDATE is audited, not announced, as
+                -- a few rows' is: an UPDATE of 25 rows that changed nothing woke every client
+                -- and partner of their accounts)
                 SELECT array_agg(g.x ORDER BY g.x), array_agg(g.c ORDER BY g.x)
                   INTO v_accts, v_counts
                   FROM (SELECT a.x, count(DISTINCT a.id) AS c
-                          FROM (SELECT ccrm_event_account(TG_TABLE_NAME, to_jsonb(t)) AS x, t.id
-                                  FROM new_rows t
-                                UNION ALL
-                                SELECT ccrm_event_account(TG_TABLE_NAME, to_jsonb(o)), o.id
-                                  FROM old_rows o) a GROUP BY a.x) g;
+                          FROM (SELECT d.id, d.nr, d.orow
+                                  FROM (SELECT t.id, to_jsonb(t) AS nr, to_jsonb(o) AS orow
+                                          FROM new_rows t JOIN old_rows o ON o.id = t.id) d
+                                 WHERE d.nr - '{updated_at,updated_by,version,search}'::text[]
+                                       IS DISTINCT FROM
+                                       d.orow - '{updated_at,updated_by,version,search}'::text[])
+                               ch,
+                               LATERAL (VALUES (ccrm_event_account(TG_TABLE_NAME, ch.nr), ch.id),
+                                               (ccrm_event_account(TG_TABLE_NAME, ch.orow), ch.id))
+                                   a(x, id)
+                         GROUP BY a.x) g;
+                IF v_accts IS NULL THEN
+                    RETURN NULL; -- nothing changed: audited above, nothing to tell
+                END IF;
             ELSE
                 SELECT array_agg(g.x ORDER BY g.x), array_agg(g.c ORDER BY g.x)
                   INTO v_accts, v_counts

@@ -47,4 +47,15 @@ e2=$(q "select max(id) from events")
 check "an import from a file: its one event, and no other" \
     test "$(q "select count(*) || ' ' || count(*) filter (where summary like 'imported 2 tickets%') from events where id > $e2 and entity = 'tickets'")" = "1 1"
 
+# a bulk UPDATE (more than 20 rows) that changes nothing is not announced; one that changes
+# some tells those
+e3=$(q "select max(id) from events")
+as kenji -c "update tickets set priority = priority where id in (select id from tickets order by id limit 25)" >/dev/null
+check "25 tickets updated to what they were: no event" test "$(q "select count(*) from events where id > $e3")" = 0
+chg=$(q "select id from tickets order by id limit 1")
+as kenji -c "update tickets set priority = case when id = $chg then (case when priority = 'low' then 'high' else 'low' end) else priority end
+    where id in (select id from tickets order by id limit 25)" >/dev/null
+check "25 updated, one of them changed: one ticket told" \
+    test "$(q "select coalesce(sum(row_count), 0) from events where id > $e3 and entity = 'tickets'")" = 1
+
 done_testing
