@@ -52,24 +52,36 @@ mailboxes_ok(InternetAddressList *l, const char *what, struct ccrm_err *err)
     return 0;
 }
 
-int
-mail_addresses_check(const char *text, const char *what, struct ccrm_err *err)
+/* text parsed as a list of mailboxes local@domain, or NULL with err set */
+static InternetAddressList *
+parse_list(const char *text, const char *what, struct ccrm_err *err)
 {
-    InternetAddressList *l;
-    int rc;
+    InternetAddressList *l = internet_address_list_parse(mail_parser_options(), text);
 
-    if (text == NULL || *text == '\0')
-        return 0;
-    l = internet_address_list_parse(mail_parser_options(), text);
     if (l == NULL || internet_address_list_length(l) == 0) {
         if (l != NULL)
             g_object_unref(l);
         err_set(err, "could not read the %s addresses \"%s\"", what, text);
-        return -1;
+        return NULL;
     }
-    rc = mailboxes_ok(l, what, err);
+    if (mailboxes_ok(l, what, err) == -1) { /* (written by psql: no local delivery of "root") */
+        g_object_unref(l);
+        return NULL;
+    }
+    return l;
+}
+
+int
+mail_addresses_check(const char *text, const char *what, struct ccrm_err *err)
+{
+    InternetAddressList *l;
+
+    if (text == NULL || *text == '\0')
+        return 0;
+    if ((l = parse_list(text, what, err)) == NULL)
+        return -1;
     g_object_unref(l);
-    return rc;
+    return 0;
 }
 
 static int
@@ -80,17 +92,8 @@ add_list(GMimeMessage *m, GMimeAddressType type, const char *text, const char *w
 
     if (text == NULL || *text == '\0')
         return 0;
-    l = internet_address_list_parse(mail_parser_options(), text);
-    if (l == NULL || internet_address_list_length(l) == 0) {
-        if (l != NULL)
-            g_object_unref(l);
-        err_set(err, "could not read the %s addresses \"%s\"", what, text);
+    if ((l = parse_list(text, what, err)) == NULL)
         return -1;
-    }
-    if (mailboxes_ok(l, what, err) == -1) { /* (written by psql: no local delivery of "root") */
-        g_object_unref(l);
-        return -1;
-    }
     internet_address_list_append(g_mime_message_get_addresses(m, type), l);
     g_object_unref(l);
     return 0;

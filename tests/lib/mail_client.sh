@@ -61,3 +61,13 @@ EOF
 TK=$(q "select ticket_id from messages where message_id = 'c1.clara@kunde.example'")
 check "the mail made a ticket" test -n "$TK"
 
+# open_ticket: from the Tickets list, the customer's ticket $TK opened by a search
+open_ticket() {
+    wait_for "Tickets by updated" 10 >/dev/null
+    keys /
+    keys -l "Charged twice"
+    keys Enter
+    wait_for "#$TK " 10 >/dev/null
+    keys Enter
+    wait_for "ticket #$TK" 10 >/dev/null
+}

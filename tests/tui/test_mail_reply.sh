@@ -95,15 +95,6 @@ tui_stop
 # and r on the ticket after the next start opens it again (it lived in memory only)
 printf '#!/bin/bash\nprintf "Kept across the hangup 4711.\\n" >"$1"\n' >"$T/editor2"
 chmod 755 "$T/editor2"
-open_ticket() {
-    wait_for "Tickets by updated" 10 >/dev/null
-    keys /
-    keys -l "Charged twice"
-    keys Enter
-    wait_for "#$TK " 10 >/dev/null
-    keys Enter
-    wait_for "ticket #$TK" 10 >/dev/null
-}
 tui_start 140 40 env EDITOR="$T/editor2" VISUAL= "$CCRM" -c "$T/ccrm.ini" -d "$PG_CONN user=sofia"
 open_ticket
 keys r

@@ -23,15 +23,6 @@ KEPT=$XDG_STATE_HOME/ccrm/reply-tickets-$TK.txt
 printf '#!/bin/bash\nprintf "Kept with its form 4711.\\n" >"$1"\n' >"$T/editor1"
 printf '#!/bin/bash\ncp "$1" "%s/editor-saw"\n' "$T" >"$T/editor-keep"
 chmod 755 "$T/editor1" "$T/editor-keep"
-open_ticket() {
-    wait_for "Tickets by updated" 10 >/dev/null
-    keys /
-    keys -l "Charged twice"
-    keys Enter
-    wait_for "#$TK " 10 >/dev/null
-    keys Enter
-    wait_for "ticket #$TK" 10 >/dev/null
-}
 # start EDITOR: the client as sofia, its standard error in $T/err
 start() {
     tui_start 220 40 env EDITOR="$1" VISUAL= HOME="$H" \

@@ -16,15 +16,6 @@ printf '#!/bin/bash\nprintf "Answered once only.\\n" >"$1"\n' >"$T/editor1"
 chmod 755 "$T/editor1"
 client_pid() { pgrep -P "$(tmx display -p -t =t: '#{pane_pid}')" | head -1; }
 outs() { q "select count(*) from messages where ticket_id = $TK and direction = 'out'"; }
-open_ticket() {
-    wait_for "Tickets by updated" 10 >/dev/null
-    keys /
-    keys -l "Charged twice"
-    keys Enter
-    wait_for "#$TK " 10 >/dev/null
-    keys Enter
-    wait_for "ticket #$TK" 10 >/dev/null
-}
 start() {
     tui_start 160 40 env EDITOR="$T/editor1" VISUAL= "$CCRM" -c "$T/ccrm.ini" -d "$PG_CONN user=sofia"
 }
