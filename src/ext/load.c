@@ -177,8 +177,11 @@ mail_compose(const struct mail_out *o, size_t *len, struct ccrm_err *err)
 int
 mail_addresses_check(const char *text, const char *what, struct ccrm_err *err)
 {
-    const struct ext_mail *t = mail_ext(err);
+    const struct ext_mail *t;
 
+    if (text == NULL || *text == '\0') /* (nothing to check: the module is not loaded for it) */
+        return 0;
+    t = mail_ext(err);
     return t != NULL ? t->addresses_check(text, what, err) : -1;
 }
 

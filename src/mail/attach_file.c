@@ -87,6 +87,29 @@ mail_size_text(int64_t n, char *buf, size_t len)
         snprintf(buf, len, "%.1f MB", (double)n / (1024 * 1024));
 }
 
+/* A file's name as the mail says it: its bytes that are not UTF-8 (a name from a Latin-1
+ * file system, "caf\xe9.txt") each as U+FFFD, so that the answer is not refused for it */
+static char *
+name_text(const char *base)
+{
+    size_t n = strlen(base), i = 0, o = 0, k;
+    char *out = xmalloc(3 * n + 1);
+    uint32_t cp;
+
+    while (i < n) {
+        if ((k = utf8_decode(base + i, n - i, &cp)) > 0) {
+            memcpy(out + o, base + i, k);
+            o += k;
+            i += k;
+        } else {
+            o += utf8_encode(0xFFFD, out + o);
+            i++;
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
 int
 mail_attach_file(const char *path, size_t max, struct mail_attachment *a, struct ccrm_err *err)
 {
@@ -139,7 +162,7 @@ mail_attach_file(const char *path, size_t max, struct mail_attachment *a, struct
     }
     base = strrchr(full, '/');
     base = base != NULL ? base + 1 : full;
-    a->name = xstrdup(base);
+    a->name = name_text(base);
     a->type = xstrdup(mail_type_for_name(base));
     a->size = n;
     a->content = buf != NULL ? buf : xstrdup("");

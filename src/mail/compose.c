@@ -38,8 +38,8 @@ mailboxes_ok(InternetAddressList *l, const char *what, struct ccrm_err *err)
                 char *shown = internet_address_to_string(ia, NULL, FALSE);
 
                 err_set(err,
-                        "%s: \"%s\" is not an address (name@example.com; a name with a comma "
-                        "goes in quotes: \"Weber, Clara\" <clara@example.com>)",
+                        "%s: \"%s\" is not an e-mail address (name@example.com; a name with a "
+                        "comma goes in quotes: \"Weber, Clara\" <clara@example.com>)",
                         what,
                         shown != NULL && shown[0] != '\0' ? shown
                         : a != NULL                       ? a
@@ -61,7 +61,7 @@ parse_list(const char *text, const char *what, struct ccrm_err *err)
     if (l == NULL || internet_address_list_length(l) == 0) {
         if (l != NULL)
             g_object_unref(l);
-        err_set(err, "could not read the %s addresses \"%s\"", what, text);
+        err_set(err, "%s: \"%s\" is not an e-mail address (name@example.com)", what, text);
         return NULL;
     }
     if (mailboxes_ok(l, what, err) == -1) { /* (written by psql: no local delivery of "root") */

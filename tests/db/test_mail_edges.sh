@@ -180,16 +180,16 @@ check "... and we are not our own contact" test "$(q "select count(*) from conta
 printf '[mail]\nmessage_max = 1048576\n' >"$T/max.ini"
 {
     printf 'From big@cust.example Mon Dec 16 10:00:00 2024\nFrom: Big <big@cust.example>\nSubject: Huge\nMessage-ID: <huge1@cust.example>\n\n'
-    head -c 60000000 /dev/zero | tr '\0' 'x' | fold -w 76
+    head -c 150000000 /dev/zero | tr '\0' 'x' | fold -w 76
     printf '\n\nFrom small@cust.example Mon Dec 16 10:00:00 2024\nFrom: Small <small@cust.example>\nTo: help@ours.example\nSubject: Small one\nMessage-ID: <small1@cust.example>\n\nhi\n'
 } >"$T/big.mbox"
 /usr/bin/time -f '%M' -o "$T/rss" "$CCRM" -c "$T/max.ini" -d "host=$PG_DIR dbname=ccrm user=sofia" \
     --import-mail "$T/big.mbox" --queue help --quiet >"$T/out" 2>"$T/err"
 rc=$?
-check "an mbox with a 60 MB mail over message_max: refused, the rest imported (rc $rc: 65, a mail refused)" test $rc = 65
+check "an mbox with a 150 MB mail over message_max: refused, the rest imported (rc $rc: 65, a mail refused)" test $rc = 65
 check "... says which mail was too large" grep -q "mail 1 (before byte [0-9]*): larger than 1048576 bytes" "$T/err"
 check "... and stores the next one" test "$(nmsg "message_id = 'small1@cust.example'")" = 1
-check "... without holding the large mail in memory (peak $(tail -1 "$T/rss") kB)" test "$(tail -1 "$T/rss")" -lt 50000
+check "... without holding the large mail in memory (peak $(tail -1 "$T/rss") kB)" test "$(tail -1 "$T/rss")" -lt 100000
 
 # ---- --reply to what is not an address ----
 printf 'Thanks.\n' >"$T/ans.txt"
@@ -198,16 +198,25 @@ for to in root 'mallory kunde@cust.example' 'Weber, Clara <clara@cust.example>';
     "$CCRM" -c "$T/ccrm.ini" -d "host=$PG_DIR dbname=ccrm user=sofia" --reply "ticket:$tok" --to "$to" \
         --body-file "$T/ans.txt" >"$T/out" 2>"$T/err"
     rc=$?
-    check "--reply --to '$to': refused as no address (rc $rc: $(cat "$T/err"))" test $rc = 64
+    check "--reply --to '$to': refused as no address (rc $rc: $(cat "$T/err"))" test $rc = 65
 done
 "$CCRM" -c "$T/ccrm.ini" -d "host=$PG_DIR dbname=ccrm user=sofia" --reply "ticket:$tok" --cc root \
     --body-file "$T/ans.txt" >"$T/out" 2>"$T/err"
 rc=$?
-check "--reply --cc root: refused too (rc $rc)" test $rc = 64
+check "--reply --cc root: refused too (rc $rc)" test $rc = 65
 check "... and nothing was queued" test "$(q "select count(*) from messages where direction = 'out'")" = "$out0"
 "$CCRM" -c "$T/ccrm.ini" -d "host=$PG_DIR dbname=ccrm user=sofia" --reply "ticket:$tok" \
     --to '"Weber, Clara" <clara@cust.example>' --body-file "$T/ans.txt" >"$T/out" 2>"$T/err"
 rc=$?
 check "a name with a comma in quotes is taken (rc $rc, $(cat "$T/err"))" test $rc = 0
+
+# a file whose name is not UTF-8 (a Latin-1 file system) is attached, its name mended
+printf 'bytes\n' >"$T/caf"$'\xe9'".txt"
+"$CCRM" -c "$T/ccrm.ini" -d "host=$PG_DIR dbname=ccrm user=sofia" --reply "ticket:$tok" \
+    --attach "$T/caf"$'\xe9'".txt" --body-file "$T/ans.txt" >"$T/out" 2>"$T/err"
+rc=$?
+check "--attach of a file named in Latin-1: the answer is queued (rc $rc, $(cat "$T/err"))" test $rc = 0
+check "... the attachment's name mended" \
+    test "$(q "select count(*) from attachments where name = 'caf' || U&'\\FFFD' || '.txt'")" = 1
 
 done_testing

@@ -98,7 +98,7 @@ keys t
 keys C-u
 keys -l "root"
 keys Enter
-check "To root: refused, not an address" wait_for '"root" is not an address'
+check "To root: refused, not an address" wait_for '"root" is not an e-mail address'
 check "...the To line open again, with what was typed" bottom_is "To: root"
 keys C-u
 keys -l "Weber, Clara <clara.weber@kunde.example>"
