@@ -655,8 +655,9 @@ stdout_checked(int rc)
  * libraries a module brings (GLib's, dlopen()ed with ccrm-mail.so or ccrm-doc.so) and dies at
  * exit, "Tracer caught signal 11", exit 1, depending on how the heap lies (an --attach of one
  * more name did it). It does not read thread-local storage here: ccrm keeps nothing there,
- * and what GLib and libical keep only there (per-thread caches, icalerrno) is theirs, not a leak of
- * ours. So a leak through GLib's allocator goes unreported in this build; ccrm's own are still
+ * and what GLib, libical, Kerberos, OpenSSL and glibc's dlerror() keep only there (per-thread
+ * caches, icalerrno, libpq's GSSAPI and TLS state, the last dlopen() error) is theirs, not a leak
+ * of ours. So a leak through GLib's allocator goes unreported in this build; ccrm's own are still
  * found. */
 __attribute__((visibility("default"))) const char *__lsan_default_options(void);
 __attribute__((visibility("default"))) const char *__lsan_default_suppressions(void);
@@ -670,7 +671,9 @@ __lsan_default_options(void)
 const char *
 __lsan_default_suppressions(void)
 {
-    return "leak:libglib-2.0.so\nleak:libgobject-2.0.so\nleak:libgio-2.0.so\nleak:libical.so\n";
+    return "leak:libglib-2.0.so\nleak:libgobject-2.0.so\nleak:libgio-2.0.so\nleak:libical.so\n"
+           "leak:libkrb5support.so\nleak:libkrb5.so\nleak:libgssapi_krb5.so\nleak:libcrypto.so\n"
+           "leak:libssl.so\nleak:_dlerror_run\nleak:_dl_exception_create_format\n";
 }
 #endif
 
