@@ -676,12 +676,13 @@ BEGIN
     -- another sender's mail under a Message-ID taken by someone else's (stored, else the
     -- first of this set with it) is not a copy of it: its own ID (ccrm_mail_own_id)
     UPDATE pg_temp.ccrm_mail_work w SET mid = ccrm_mail_own_id(w.mid, w.from_addr)
-      FROM (SELECT x.i, coalesce((SELECT m.from_addr FROM messages m WHERE m.message_id = x.mid),
-                                 (SELECT f.from_addr FROM pg_temp.ccrm_mail_work f
-                                   WHERE f.mid = x.mid ORDER BY f.i LIMIT 1)) AS owner,
-                   EXISTS (SELECT FROM messages m WHERE m.message_id = x.mid) AS stored,
-                   (SELECT min(f.i) FROM pg_temp.ccrm_mail_work f WHERE f.mid = x.mid) AS first
-              FROM pg_temp.ccrm_mail_work x) o
+      FROM (SELECT x.i, m.id IS NOT NULL AS stored,
+                   CASE WHEN m.id IS NOT NULL THEN m.from_addr
+                        ELSE first_value(x.from_addr) OVER (PARTITION BY x.mid ORDER BY x.i)
+                   END AS owner,
+                   min(x.i) OVER (PARTITION BY x.mid) AS first
+              FROM pg_temp.ccrm_mail_work x
+              LEFT JOIN messages m ON m.message_id = x.mid) o
      WHERE o.i = w.i AND (o.stored OR o.first <> w.i)
        AND o.owner IS DISTINCT FROM w.from_addr;
     UPDATE pg_temp.ccrm_mail_work w SET status = 'duplicate', dup_of = f.i

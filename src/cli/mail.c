@@ -522,6 +522,16 @@ reply(const struct mopts *o)
         config_fini(&cfg);
         return EX_DATAERR;
     }
+    /* an address sendmail -t would deliver locally ("root") or that could never be composed
+     * ("a b@x"): refused before anything else, not queued to stay in the outbox or go astray */
+    if (mail_addresses_check(o->to, "--to", &err) == -1 ||
+        mail_addresses_check(o->cc, "--cc", &err) == -1) {
+        safe_fprintf(stderr, "ccrm: %s\n", err.msg);
+        free(body);
+        config_fini(&cfg);
+        mail_shutdown();
+        return EX_DATAERR; /* (as the database says it of an address it refuses) */
+    }
     for (natt = 0; natt < o->nattach; natt++)
         if (mail_attach_file(o->attach[natt], (size_t)cfg.attachment_max, &att[natt], &err) == -1) {
             safe_fprintf(stderr, "ccrm: %s\n", err.msg);
@@ -542,20 +552,6 @@ reply(const struct mopts *o)
         config_fini(&cfg);
         mail_shutdown();
         return EX_UNAVAILABLE;
-    }
-    /* an address sendmail -t would deliver locally ("root") or that could never be composed
-     * ("a b@x"): refused here, not queued to stay in the outbox or go astray (checked once
-     * connected: the mail module loaded before libpq's connection made LeakSanitizer crash) */
-    if (mail_addresses_check(o->to, "--to", &err) == -1 ||
-        mail_addresses_check(o->cc, "--cc", &err) == -1) {
-        safe_fprintf(stderr, "ccrm: %s\n", err.msg);
-        db_close(&db);
-        free(body);
-        for (i = 0; i < natt; i++)
-            mail_attachment_fini(&att[i]);
-        config_fini(&cfg);
-        mail_shutdown();
-        return EX_DATAERR; /* (as the database says it of an address it refuses) */
     }
     kept = unanswered_path(&cfg, o, body, att, natt);
     xid[0] = '\0';

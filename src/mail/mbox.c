@@ -43,14 +43,10 @@ mail_mbox_limit(struct mail_mbox *mb, size_t max)
 static void
 keep(const struct mail_mbox *mb, char **out, size_t *len, size_t *cap, const char *p, size_t l)
 {
-    if (mb->max > 0 && *len + l > mb->max) {
+    if (mb->max > 0 && *len + l > mb->max) { /* (and every line after: len stays over it) */
         free(*out);
         *out = NULL;
         *cap = 0;
-        *len += l;
-        return;
-    }
-    if (mb->max > 0 && *len > 0 && *out == NULL) { /* (over the limit already) */
         *len += l;
         return;
     }

@@ -61,6 +61,16 @@ mk "$T/d3" 'Form <FORM@shop.example>' 'Order 1 from Alice (resent)' '<1@localhos
 deliver "$T/d3" --queue help
 check "the same sender's mail under its ID again is a copy, not stored twice (rc $rc)" \
     test "$rc:$(nmsg "subject like 'Order 1 from Alice%'")" = 0:1
+# ... and in an import of history, where two senders share one in the same file
+{
+    printf 'From a@x Mon Dec 16 10:00:00 2024\nFrom: Dev A <dev@one.example>\nTo: help@ours.example\nSubject: Reading 17\nMessage-ID: <7@localhost>\n\nfirst\n\n'
+    printf 'From b@x Mon Dec 16 10:00:00 2024\nFrom: Dev B <dev@two.example>\nTo: help@ours.example\nSubject: Reading 18\nMessage-ID: <7@localhost>\n\nsecond\n\n'
+    printf 'From a@x Mon Dec 16 10:00:00 2024\nFrom: Dev A <dev@one.example>\nTo: help@ours.example\nSubject: Reading 17 again\nMessage-ID: <7@localhost>\n\nthe same sender\n'
+} >"$T/share.mbox"
+"$CCRM" -d "host=$PG_DIR dbname=ccrm user=sofia" --import-mail "$T/share.mbox" --queue help --quiet >"$T/out" 2>"$T/err"
+check "an import where two senders share a Message-ID stores both ($(cat "$T/out"))" \
+    test "$(nmsg "subject in ('Reading 17', 'Reading 18')")" = 2
+check "... and the same sender's second is a duplicate" test "$(nmsg "subject = 'Reading 17 again'")" = 0
 
 # ---- answers to a closed ticket ----
 mk "$T/c0" 'Cora <cora@cust.example>' 'Closed issue' '<c0@cust.example>'

@@ -18,6 +18,16 @@ start() {
     for i in $(seq 100); do screen | grep -q '^#[0-9]' && break; nap; done
 }
 comments() { psqlc -c "select count(*) from comments where entity = 'tickets' and body = '$1'"; }
+# comment_back TEXT: c, Up brings TEXT back, Enter saves it as the ticket's comment
+comment_back() {
+    keys c
+    wait_for "comment:" 5 || fail "no comment line: $(screen)"
+    keys Up
+    check "Up on the next comment line brings the text back" line_has "${1:0:20}" "${1:14:6}"
+    keys Enter
+    check "... and Enter saves it" wait_sql "select count(*) from comments where entity = 'tickets'
+        and body = '$1'" 1
+}
 kept_files() { ls "$state/ccrm"/draft-*.txt "$state/ccrm"/live/draft-*.txt 2>/dev/null | wc -l; }
 
 # ---- SIGHUP while a comment is typed ----
@@ -37,13 +47,7 @@ start
 check "the next start says the line is kept" wait_for "ccrm stopped (SIGHUP" 10
 check "... and that Up brings it back" wait_until said "Up on the next such line brings it back"
 check "... the file is kept aside, not offered again" test "$(kept_files)" = 0
-keys c
-wait_for "comment:" 5 || fail "no comment line: $(screen)"
-keys Up
-check "Up on the next comment line brings the text back" line_has "Hup line: the customer" "customer"
-keys Enter
-check "... and Enter saves it" wait_sql "select count(*) from comments where entity = 'tickets'
-    and body = 'Hup line: the customer called back twice'" 1
+comment_back "Hup line: the customer called back twice"
 tui_stop
 
 # ---- kill -9 a moment after the last key ----
@@ -59,13 +63,7 @@ pane_status >/dev/null
 tui_stop
 start
 check "after kill -9 the next start says the line is kept" wait_for "ccrm stopped (an end without warning" 10
-keys c
-wait_for "comment:" 5 || fail "no comment line: $(screen)"
-keys Up
-check "... Up brings it back" line_has "Killed line: promised" "promised"
-keys Enter
-check "... and Enter saves it" wait_sql "select count(*) from comments where entity = 'tickets'
-    and body = 'Killed line: promised a callback on Friday'" 1
+comment_back "Killed line: promised a callback on Friday"
 # the comment was saved: nothing is kept on disk for the line any more
 none_live() { ! grep -qs "Killed line" "$state"/ccrm/live/draft-*.txt; }
 check "... and the live copy is gone once it is saved" wait_until none_live
