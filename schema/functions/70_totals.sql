@@ -72,9 +72,13 @@ BEGIN
          GROUP BY 2 HAVING sum(d.n) <> 0;
     END IF;
     -- now and then (whenever a delta's id passes a multiple of 64) an entity's deltas are folded
-    -- once past 300, so readers sum a few hundred rows at most and writers rarely count
+    -- once past 300, so readers sum a few hundred rows at most and writers rarely count. Not in
+    -- a REPEATABLE READ or SERIALIZABLE transaction (migration 105): its snapshot may still
+    -- show deltas another session folded since, and locking those is a serialization failure
+    -- that would refuse the writer's own statement; the next READ COMMITTED writer folds them.
     GET DIAGNOSTICS v_n = ROW_COUNT;
     IF v_n > 0 AND currval('public.ccrm_totals_delta_id_seq') % 64 < v_n
+       AND current_setting('transaction_isolation') = 'read committed'
        AND EXISTS (SELECT 1 FROM ccrm_totals_delta WHERE entity = TG_TABLE_NAME OFFSET 300) THEN
         PERFORM ccrm_totals_fold(TG_TABLE_NAME);
     END IF;

@@ -354,6 +354,10 @@ SELECT ccrm_set_execute('ccrm_search_block_note()');
 -- that fell on a 256th entry took twice as long (the slowest 2 % of deliveries through a
 -- pooler: 75-83 ms against 30-40, measured); the scheduler's tick (every minute) and the next
 -- person's write file what it queued, and 8,192 bounds the queue where neither runs.
+-- Not in a REPEATABLE READ or SERIALIZABLE transaction either (migration 105): its snapshot may
+-- still show queue rows another session filed since, and locking those (FOR UPDATE SKIP
+-- LOCKED skips only rows locked now) is a serialization failure that refused the writer's own
+-- INSERT; the next READ COMMITTED writer or the tick files them, and searches read the queue.
 CREATE OR REPLACE FUNCTION ccrm_search_blocks_queued(p_seq bigint, p_n bigint) RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, public, pg_temp
@@ -362,6 +366,7 @@ BEGIN
     IF p_n > 0 AND p_n < 1000
        AND p_seq % (CASE WHEN current_setting('ccrm.filing', true) = 'later' THEN 8192
                          ELSE 256 END) < p_n
+       AND current_setting('transaction_isolation') = 'read committed'
        AND NOT EXISTS (SELECT 1 FROM public.import_batches b
                         WHERE b.xid = pg_current_xact_id()) THEN
         PERFORM public.ccrm_search_blocks_flush(2000);

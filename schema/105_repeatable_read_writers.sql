@@ -1,0 +1,13 @@
+-- ccrm schema, migration 105: writers in REPEATABLE READ or SERIALIZABLE are not refused for
+-- bookkeeping.
+--
+-- A write now and then folds the running totals (ccrm_totals_apply -> ccrm_totals_fold) or
+-- files the search queue (ccrm_search_blocks_queued -> ccrm_search_blocks_flush). Both lock
+-- their rows FOR UPDATE SKIP LOCKED; in a transaction whose snapshot is older than another
+-- session's fold or filing, the rows deleted since are a serialization failure ("could not
+-- serialize access due to concurrent update"), and a psql user's plain INSERT of tickets failed
+-- with the filing's SQL in its CONTEXT. Both are now left to the next READ COMMITTED writer
+-- or the scheduler's tick in such a transaction; readers sum the deltas and read the queue,
+-- so totals and searches stay exact. Function change only (schema/functions/70_totals.sql,
+-- 80_search.sql); this file moves the version.
+SELECT 1;
