@@ -87,6 +87,32 @@ test_csv_lines(void **state)
     }
 }
 
+/* A record of more fields than any file may have is refused with how many it had, and only
+ * IMP_MAX_FIELDS of them are kept (a line of millions of commas took 25 bytes a field); the
+ * record after it is read as usual. */
+static void
+test_csv_too_many_fields(void **state)
+{
+    size_t n = 100000, i;
+    char *in = xmalloc(n + 64);
+    struct got g;
+
+    (void)state;
+    memcpy(in, "a,b\n", 4);
+    for (i = 0; i < n; i++)
+        in[4 + i] = ',';
+    strcpy(in + 4 + n, "\nc,d\n");
+    parse(in, 4096, &g);
+    assert_int_equal(g.n, 3);
+    assert_int_equal(g.err[1], 1);
+    assert_int_equal(g.nf[1], IMP_MAX_FIELDS);
+    assert_int_equal(g.line[2], 3);
+    assert_int_equal(g.nf[2], 2);
+    assert_int_equal(g.err[2], 0);
+    assert_string_equal(g.first[2], "c");
+    free(in);
+}
+
 static void
 test_csv_unterminated(void **state)
 {
@@ -437,11 +463,17 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_csv_lines),    cmocka_unit_test(test_csv_unterminated),
-        cmocka_unit_test(test_guess_delim),  cmocka_unit_test(test_header_mapping),
-        cmocka_unit_test(test_values),       cmocka_unit_test(test_length_and_utf8),
-        cmocka_unit_test(test_validate_row), cmocka_unit_test(test_copy_escape),
-        cmocka_unit_test(test_sbuf_empty),   cmocka_unit_test(test_validate_one_line),
+        cmocka_unit_test(test_csv_lines),
+        cmocka_unit_test(test_csv_unterminated),
+        cmocka_unit_test(test_guess_delim),
+        cmocka_unit_test(test_header_mapping),
+        cmocka_unit_test(test_values),
+        cmocka_unit_test(test_length_and_utf8),
+        cmocka_unit_test(test_validate_row),
+        cmocka_unit_test(test_copy_escape),
+        cmocka_unit_test(test_sbuf_empty),
+        cmocka_unit_test(test_validate_one_line),
+        cmocka_unit_test(test_csv_too_many_fields),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
