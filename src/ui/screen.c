@@ -2613,7 +2613,12 @@ offer_line(struct app *app, const struct draft *d, const char *path, const char 
 
 /* At start: a draft kept when ccrm stopped or crashed opens as its form (the file is removed:
  * the form is now what holds it; stopped again, it is kept again). A draft whose record is
- * gone is set aside as FILE.gone and said so; offline, it waits for the next start. */
+ * gone is set aside as FILE.gone and said so; offline, it waits for the next start. Several
+ * (two clients of one person ended by one ssh drop, a form on another) open one over the
+ * other, up to DRAFT_FORMS_MAX, and the person is told: each shows when the one above it is
+ * saved or closed (the second waited for the next start without a word). */
+#define DRAFT_FORMS_MAX 4
+
 static void
 offer_draft(struct app *app)
 {
@@ -2621,11 +2626,11 @@ offer_draft(struct app *app)
     char *text;
     struct draft d;
     struct view *v;
-    int lines = 0;
+    int lines = 0, forms = 0;
 
 again:
     if (!draft_next(path, sizeof path, db_login(app->db), db_identity(app->db)))
-        return;
+        goto told;
     /* claimed first: two clients started at once both took one draft and saved it twice. The
      * one whose rename wins has it (the name no longer ends in .txt: no other client offers
      * it); it goes back under its name if it cannot be opened now. */
@@ -2640,7 +2645,7 @@ again:
         snprintf(bad, sizeof bad, "%s.unreadable", path);
         rename(claimed, bad);
         free(text);
-        return;
+        goto told;
     }
     free(text);
     if (strcmp(d.entity, DRAFT_LINE) == 0) {
@@ -2649,7 +2654,12 @@ again:
         draft_fini(&d);
         if (++lines < 20)
             goto again;
-        return;
+        goto told;
+    }
+    if (forms == DRAFT_FORMS_MAX) {
+        rename(claimed, path); /* the next start's */
+        draft_fini(&d);
+        goto told;
     }
     v = view_form_restore(app, &d);
     if (v == NULL && d.id != 0 && db_state(app->db) == DB_READY) {
@@ -2666,10 +2676,21 @@ again:
                              (long long)d.id, kept);
     }
     draft_fini(&d);
-    if (v != NULL && ui_push(app, v) == 0)
+    if (v != NULL && ui_push(app, v) == 0) {
         unlink(claimed);
-    else
-        rename(claimed, path); /* (gone already when set aside above) */
+        forms++;
+        goto again;
+    }
+    rename(claimed, path); /* (gone already when set aside above) */
+told:
+    if (forms > 1)
+        ui_message(app,
+                   "%d unsaved forms were kept when ccrm stopped: each shows when the one above "
+                   "it is saved (Ctrl-S) or closed%s",
+                   forms,
+                   draft_next(path, sizeof path, db_login(app->db), db_identity(app->db))
+                       ? "; more wait for the next start"
+                       : "");
 }
 
 /* The views the event loop may have to drive a session for: the tabs and the stack */
