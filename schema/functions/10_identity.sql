@@ -111,6 +111,29 @@ AS $$
                     WHERE s.account_id = p_account AND s.partner_org_id = public.ccrm_partner_org())
 $$;
 
+-- The logins of the partners of every organisation but the caller's. What one partner
+-- organisation writes on an account shared with two (a reseller's ticket, its chat, its
+-- presence) is its own and the company's, not the other reseller's: the RESTRICTIVE policies
+-- `partner_own_org` (migration 107) leave out rows whose created_by, actor or login is one of
+-- these, computed once per query (`(SELECT ccrm_other_partners())`, an InitPlan), so a row costs
+-- a comparison with a short array (restrictive policies are tested before the others: a
+-- function call per row cost every row a partner's list walked). DEFINER: a partner reads only
+-- its own `users` row; it learns the logins of other organisations' partners, which pg_roles
+-- and its memberships already tell every login (docs/security.md §6). The caller is
+-- ccrm_actor() (current_user is the owner here).
+CREATE OR REPLACE FUNCTION ccrm_other_partners() RETURNS text[]
+LANGUAGE sql STABLE PARALLEL SAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(array_agg(u.login), '{}')
+      FROM public.users u
+     WHERE u.partner_org_id IS NOT NULL
+       AND u.partner_org_id IS DISTINCT FROM
+           (SELECT me.partner_org_id FROM public.users me WHERE me.login = public.ccrm_actor())
+$$;
+SELECT ccrm_set_execute('ccrm_other_partners()', 'ccrm_partner');
+
 -- What every login gets: a connection limit (-1: none) and the session defaults lock_timeout 5s
 -- (nobody waits long behind someone else's lock) and idle_in_transaction_session_timeout 5min
 -- (a forgotten open transaction ends). Run by the owner: ccrm_add_user, migration 014, the

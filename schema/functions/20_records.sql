@@ -136,6 +136,25 @@ BEGIN
 END
 $$;
 
+-- May the caller see the row an event is about (a ticket, timeline entry, comment or chat
+-- message)? For the events policy `partner_own_org` (migration 107), on the events of shared
+-- accounts only: such an event is seen with its row, read through the caller's own row-level
+-- security, so a partner does not read, in the summary of a colleague's change, a ticket
+-- another partner organisation wrote on an account shared with both.
+CREATE OR REPLACE FUNCTION ccrm_event_row_visible(p_entity text, p_id bigint) RETURNS boolean
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    CASE p_entity
+        WHEN 'tickets', 'interactions' THEN RETURN ccrm_record_exists(p_entity, p_id);
+        WHEN 'comments' THEN RETURN EXISTS (SELECT 1 FROM comments r WHERE r.id = p_id);
+        WHEN 'chat_messages' THEN RETURN EXISTS (SELECT 1 FROM chat_messages r WHERE r.id = p_id);
+        ELSE RETURN true;
+    END CASE;
+END
+$$;
+
 -- Hold a record the caller is writing about (a comment, a follow) until the caller's
 -- transaction ends: a key-share lock, so that a merge or delete of it (which locks it for
 -- update) either finished before (then it is gone: false) or waits until after (and then

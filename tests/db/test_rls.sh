@@ -296,7 +296,7 @@ ask bad_exec postgres "select string_agg(p.oid::regprocedure::text, ', ' order b
                                  'ccrm_import_revert', 'ccrm_inbox_put', 'ccrm_presence_clear',
                                  'ccrm_mail_store_many', 'ccrm_tick', 'ccrm_merge', 'ccrm_unmerge',
                                  'ccrm_search_blocks_flush', 'ccrm_record_hold', 'ccrm_lock_key',
-                                 'ccrm_events_survived')"
+                                 'ccrm_events_survived', 'ccrm_other_partners')"
 ask merge postgres "select has_function_privilege('paul', 'ccrm_merge(text,bigint,bigint,jsonb)', 'EXECUTE')
                   or has_function_privilege('paul', 'ccrm_unmerge(bigint)', 'EXECUTE')"
 for u in paul sam; do ask "create:$u" postgres "select has_schema_privilege('$u', 'public', 'CREATE')"; done

@@ -263,11 +263,21 @@ check "no interest or consent of an invisible record leaks by its text" \
 
 # events: an event is visible when the row as written (the audit row of its transaction) had
 # its own account shared (a timeline entry's ticket, lead and deal that account too); for comments and chat, when their record is visible; inbox events of
-# the partner's own visible entries; nothing else
+# the partner's own visible entries; nothing else. And an event of a ticket, timeline entry,
+# comment or chat message (not of its deletion) only while the partner sees that row (107: a
+# ticket whose account was cleared since takes its events along), as the tables say
+seen_rows=$(as paul -c "select coalesce(string_agg(quote_literal(x), ','), quote_literal(''))
+                          from (select 'tickets:' || id as x from tickets
+                                union all select 'interactions:' || id from interactions
+                                union all select 'comments:' || id from comments
+                                union all select 'chat_messages:' || id from chat_messages) r")
 bad=$(as paul -c "select count(*) from events" )
 want=$(q "with vis as (
             select e.id from events e
-             where (e.entity in ('accounts', 'contacts', 'leads', 'opportunities', 'tickets', 'interactions')
+             where (e.entity not in ('tickets', 'interactions', 'comments', 'chat_messages')
+                    or e.entity_id is null or e.op = 'delete'
+                    or e.entity || ':' || e.entity_id in ($seen_rows))
+               and ((e.entity in ('accounts', 'contacts', 'leads', 'opportunities', 'tickets', 'interactions')
                     and exists (select 1 from audit a, account_shares s
                                  where a.xid = e.xid and a.entity = e.entity and a.entity_id = e.entity_id
                                    and s.partner_org_id = $org
@@ -301,7 +311,7 @@ want=$(q "with vis as (
                                        when 'invoice_lines' then (select i.account_id from invoice_lines l join invoices i on i.id = l.invoice_id where l.id = e.entity_id)
                                        else (select i.account_id from payments p join invoices i on i.id = p.invoice_id where p.id = e.entity_id) end))
                 or (e.entity = 'inbox' and exists (select 1 from inbox i where i.id = e.entity_id and i.login = 'paul'
-                         and (i.entity is null or ccrm_record_account(i.entity, i.entity_id) in (select account_id from account_shares where partner_org_id = $org)))))
+                         and (i.entity is null or ccrm_record_account(i.entity, i.entity_id) in (select account_id from account_shares where partner_org_id = $org))))))
           select count(*) from vis")
 check "the partner's events are exactly those the rule allows ($bad of $want)" test "$bad" = "$want"
 leak=$(as paul -c "select count(*) from events where summary ~ 'VisL2|VisL3|VisL4|VisT own unshared|VisI own unshared|VisI none|VisI via ticket tU|VisDeal unshared|VisCU|VisCN|Vis Unshared|VisCampaign|VisT account cleared|VisQuote unshared|VisQLine unshared|VisILine unshared'
