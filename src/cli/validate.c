@@ -69,6 +69,10 @@ column_of(struct imp_column *c, const struct entity_field *f)
         break;
     case FIELD_CHOICE:
         c->type = IMP_CHOICE;
+        /* true or false: a boolean column (a product's active), cast as one */
+        if (f->choices != NULL && f->choices[0] != NULL && strcmp(f->choices[0], "true") == 0 &&
+            f->choices[1] != NULL && strcmp(f->choices[1], "false") == 0 && f->choices[2] == NULL)
+            c->sqltype = "boolean";
         break;
     case FIELD_CURRENCY:
         c->type = IMP_CURRENCY;

@@ -82,6 +82,13 @@ build_copy(struct strbuf *sql, const struct imp_entity *e, int jsonl)
             strbuf_printf(sql,
                           "%s(SELECT k.subject FROM tickets k WHERE k.id = t.\"%s\") AS \"%s\"",
                           sep, col->target, col->name);
+        else if (!jsonl && strcmp(col->sqltype, "boolean") == 0)
+            /* COPY writes a boolean as t or f, which the import (and a reader) takes for
+             * neither of the column's values */
+            strbuf_printf(sql,
+                          "%sCASE t.\"%s\" WHEN true THEN 'true' WHEN false THEN 'false' END"
+                          " AS \"%s\"",
+                          sep, col->target, col->name);
         else
             strbuf_printf(sql, "%st.\"%s\"", sep, col->target);
         sep = ", ";

@@ -142,8 +142,9 @@ static const struct entity_field product_fields[] = {
      .synonyms = "details|beschreibung"},
 };
 
-static const char *const product_exports[] = {"sku",        "name",     "description", "unit",
-                                              "unit_price", "currency", "tax_rate",    NULL};
+/* active too: an export of the catalogue imported back kept the retired products active */
+static const char *const product_exports[] = {
+    "sku", "name", "description", "unit", "unit_price", "currency", "tax_rate", "active", NULL};
 
 static const struct entity_column product_cols[] = {
     {.name = "SKU", .sql = "a.sku", .min = 10, .weight = 8, .priority = 1},

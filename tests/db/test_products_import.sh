@@ -12,7 +12,7 @@ DB="host=$PG_DIR dbname=ccrm"
 
 "$CCRM" -d "$DB user=sam" --export products >"$TEST_TMP/p.csv"
 check "the export has the registry's columns" \
-    test "$(head -1 "$TEST_TMP/p.csv")" = "sku,name,description,unit,unit_price,currency,tax_rate"
+    test "$(head -1 "$TEST_TMP/p.csv")" = "sku,name,description,unit,unit_price,currency,tax_rate,active"
 check "the export has every product" \
     test "$(($(wc -l <"$TEST_TMP/p.csv") - 1))" = "$(q "select count(*) from products")"
 
@@ -57,6 +57,16 @@ q "update products set unit_price = 120.0050 where sku = 'OK-3'" >/dev/null
 "$CCRM" -d "$DB user=sam" --export products >"$TEST_TMP/p2.csv"
 out=$("$CCRM" -d "$DB user=sam" --import "$TEST_TMP/p2.csv" --into products --on-conflict update --dry-run 2>&1)
 check "an export of products imports back (prices of 4 decimals) ($out)" test $? = 0
+
+# a retired product stays retired through an export imported back (active was not exported:
+# the import made it active again)
+q "update products set active = false where sku = 'OK-3'" >/dev/null
+"$CCRM" -d "$DB user=sam" --export products >"$TEST_TMP/p3.csv"
+check "the export says the product is retired" grep -q '^OK-3,.*,false$' "$TEST_TMP/p3.csv"
+q "update products set active = true where sku = 'OK-3'" >/dev/null
+out=$("$CCRM" -d "$DB user=sam" --import "$TEST_TMP/p3.csv" --into products --on-conflict update 2>&1)
+check "... imported back ($out)" test $? = 0
+check "... it is retired again" test "$(q "select active from products where sku = 'OK-3'")" = f
 
 out=$("$CCRM" -d "$DB user=sam" --revert "$batch" 2>&1)
 check "--revert takes the batch back" grep -q "1 deleted, 1 restored" <<<"$out"
