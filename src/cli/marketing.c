@@ -800,13 +800,19 @@ resp_reject(void *arg, long line, const char *reason, const char *raw, size_t ra
     return 0;
 }
 
-/* ", 3 skipped as already recorded" when some were, else "". */
+/* ", 3 skipped as already recorded" when some were, ", 2 already opted out" when some opt-outs
+ * were (an opt-out of someone opted out before was counted nowhere: five rows came out as
+ * four), else "". */
 static const char *
-skipped_words(long long n, char *buf, size_t cap)
+skipped_words(long long n, long long opted_before, char *buf, size_t cap)
 {
-    if (n <= 0)
-        return "";
-    snprintf(buf, cap, ", %lld skipped as already recorded", n);
+    int k = 0;
+
+    buf[0] = '\0';
+    if (n > 0)
+        k = snprintf(buf, cap, ", %lld skipped as already recorded", n);
+    if (opted_before > 0 && k >= 0 && (size_t)k < cap)
+        snprintf(buf + k, cap - (size_t)k, ", %lld already opted out", opted_before);
     return buf;
 }
 
@@ -892,8 +898,8 @@ responses_main(int argc, char **argv)
     struct ccrm_err werr;
     char *buf = NULL;
     ssize_t got;
-    long long skipped = 0;
-    char skip[64];
+    long long skipped = 0, opted_before = 0;
+    char skip[128];
     int fd = -1, rc, done, finished = 0, first = 1;
 
     if ((rc = parse_common(argc, argv, responses_options, &o, resp_opt, &ro)) != 0)
@@ -1018,6 +1024,7 @@ responses_main(int argc, char **argv)
     finished = 1; /* the responses are in (or counted, --dry-run): the rejects are this run's */
     clock_gettime(CLOCK_MONOTONIC, &t1);
     skipped = s.rows - counts.rejected - (long long)(s.nunsub - s.unsub_rejected) - counts.recorded;
+    opted_before = (long long)(s.nunsub - s.unsub_rejected) - counts.opted_out;
     if (counts.rejected > 0 && ro.rejects == NULL)
         printf("ccrm: nothing recorded: %lld of %lld rows rejected (campaign_responses from %s); "
                "fix them, or give --rejects FILE to record the others\n",
@@ -1026,12 +1033,12 @@ responses_main(int argc, char **argv)
         printf("ccrm: dry run: would record %lld responses, %lld opt-outs, %lld rejected%s "
                "(campaign_responses from %s); nothing written\n",
                counts.recorded, counts.opted_out, counts.rejected,
-               skipped_words(skipped, skip, sizeof skip), s.label);
+               skipped_words(skipped, opted_before, skip, sizeof skip), s.label);
     else
         printf("ccrm: %lld responses recorded, %lld opt-outs, %lld rejected%s (campaign_responses "
                "from %s, %.1f s)\n",
                counts.recorded, counts.opted_out, counts.rejected,
-               skipped_words(skipped, skip, sizeof skip), s.label,
+               skipped_words(skipped, opted_before, skip, sizeof skip), s.label,
                (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
     rc = counts.rejected > 0 ? EX_DATAERR : 0;
     goto out;

@@ -173,6 +173,13 @@ c marco --import "$T/r2.csv" --into campaign_responses --campaign "$r" --rejects
 check "with --rejects: 2 new, 1 opt-out, 1 rejected, 7 skipped ($(cat "$T/out"))" \
     grep -q "2 responses recorded, 1 opt-outs, 1 rejected, 7 skipped as already recorded (" "$T/out"
 check "... 8 responses in the database" test "$(q "select count(*) from campaign_responses where campaign_id = $r")" = 8
+# one opt-out twice in a file: the second was counted nowhere (two rows came out as one)
+p=$(ins sam "insert into contacts (account_id, last_name, email) values ($acc, 'Resp5', 'resp5@example.org') returning id")
+as marco -c "select ccrm_campaign_add($r, 'contacts', $p)" >/dev/null || fail "member 5"
+printf 'email,status,at,note\nresp5@example.org,unsubscribed,2026-03-05 09:00:00+00,\nresp5@example.org,unsubscribed,2026-03-05 09:10:00+00,again\n' >"$T/r3.csv"
+c marco --import "$T/r3.csv" --into campaign_responses --campaign "$r"
+check "an opt-out of someone opted out already is counted ($(cat "$T/out"))" \
+    grep -q "0 responses recorded, 1 opt-outs, 0 rejected, 1 already opted out (" "$T/out"
 
 # ---- 5. a merge that would change an issued invoice's buyer ----
 read -r inv_c inv_no <<<"$(q "select contact_id, number from invoices where status = 'issued' and kind = 'invoice' and contact_id is not null order by id limit 1" | tr '|' ' ')"
