@@ -90,10 +90,15 @@ q "update messages set next_attempt_at = now() where id = $M3"
 run mailer --send-mail
 check "due and failing again: exit 75, attempt 2, backoff doubled (2 minutes)" \
     test "$rc $(q "select attempts || ' ' || (next_attempt_at between now() + interval '110 s' and now() + interval '130 s') from messages where id = $M3")" = "75 2 true"
+check "... the failure and sendmail's reason on standard error" \
+    grep -q "^ccrm: could not send mail $M3 to .*connection refused (it will be tried again)$" "$T/err"
+same "... standard output keeps the summary alone (the failure went there)" \
+    "ccrm: 0 sent, 1 to be tried again, 0 given up" "$(cat "$T/out")"
 q "update messages set attempts = 9, next_attempt_at = now() where id = $M3"
 run mailer --send-mail
 check "the tenth failure gives up: failed" test "$(q "select status from messages where id = $M3")" = failed
-check "...and says so" grep -q "given up after the last attempt" "$T/out"
+check "...and says so, on standard error" grep -q "given up after the last attempt" "$T/err"
+check "... not on standard output" bash -c "! grep -q 'could not send' '$T/out'"
 rm -f "$T/fail"
 as sofia -c "update messages set status = 'queued', attempts = 0, next_attempt_at = now() where id = $M3"
 run mailer --send-mail
