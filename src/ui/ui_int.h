@@ -378,6 +378,10 @@ struct view *view_list_new_fixed(struct app *app, const struct entity *e, const 
  * sort's name; show or hide the cursor bar (pipeline columns without focus); re-read the
  * list around the record id, cursor on it (-1: not in this list). */
 const struct row *view_list_current(struct view *v);
+/* The next word of a filter's text at *p, in *word: up to a blank outside double quotes, the
+ * quotes kept (its values are split later), the blank after it overwritten with '\0'. Returns
+ * 1, 0 at the end of the text, or -1 when the word's quote is not closed (it ran to the end). */
+int view_list_filter_word(char **p, char **word);
 void view_list_reload(struct view *v, struct app *app);
 const char *view_list_sort_name(struct view *v);
 void view_list_set_active(struct view *v, int active);
