@@ -301,9 +301,10 @@ struct mail_send_report {
 };
 
 /* Send what the outbox holds: every mail due (only_id > 0: that one), through command
- * (sendmail). Lines about each mail go to log when not NULL. Returns 0, or -1 with err when
- * the database failed (the report counts what was done before). */
-int mail_outbox_send(struct db *db, const char *command, int64_t only_id, FILE *log,
+ * (sendmail). A line about each mail sent goes to log, and about each one not sent to errlog,
+ * when not NULL. Returns 0, or -1 with err when the database failed (the report counts what
+ * was done before). */
+int mail_outbox_send(struct db *db, const char *command, int64_t only_id, FILE *log, FILE *errlog,
                      struct mail_send_report *rep, struct ccrm_err *err);
 
 #endif

@@ -1876,8 +1876,11 @@ $$;
 --   to:      the one given, else Reply-To or From of the record's latest mail from its
 --            customer (ccrm_mail_reply_thread), else the contact's or lead's e-mail
 --   subject: the one given, else "Re: " and the subject of the latest mail between us and the
---            person answered (ccrm_mail_reply_thread), else the record's; a ticket's tag
---            [#1234] (a lead's [#L45]) is added when missing
+--            person answered (ccrm_mail_reply_thread), else the record's title (a ticket's
+--            subject, a deal's name); a ticket's tag [#1234] (a lead's [#L45]) is added when
+--            missing. A contact or lead has no title: with no such mail to answer, the first
+--            mail needs a subject of its own (22023), for no words of ours would be one ("Re:
+--            contact #59" was sent to the customer)
 --   headers: From is the queue's address and name, Reply-To its reply_to (with reply_token:
 --            local+t1234@domain), In-Reply-To and References continue that latest mail, and
 --            the Message-ID is generated here and stored, so the sender can
@@ -2001,7 +2004,12 @@ BEGIN
                           'Re: ' || coalesce(nullif(regexp_replace(
                               coalesce(parent.subject, v_title, ''),
                               '^\s*((re|aw|sv|antw|fwd?|wg)\s*(\[[0-9]+\])?\s*:\s*)+', '', 'i'),
-                              ''), v_title, v_noun || ' #' || p_id));
+                              ''), nullif(btrim(v_title), '')));
+    IF v_subject IS NULL THEN
+        RAISE EXCEPTION '% #% has no mail with a subject to answer: the mail needs a subject of its own',
+                        v_noun, p_id
+            USING ERRCODE = '22023', HINT = 'Name one with --subject.';
+    END IF;
     IF v_tag IS NOT NULL AND strpos(v_subject, v_tag) = 0 THEN
         v_subject := v_subject || ' ' || v_tag;
     END IF;

@@ -633,6 +633,9 @@ BEGIN
 END
 $$;
 
+-- An unknown zone's refusal names the column time_zone, the column of every table that keeps
+-- one (calendars, inbox_settings: their triggers ask through ccrm_time_zone_name), so that a
+-- form shows it at its field.
 CREATE OR REPLACE FUNCTION ccrm_check_time_zone(p_tz text) RETURNS void
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -640,7 +643,8 @@ AS $$
 BEGIN
     IF p_tz IS NOT NULL AND NOT (p_tz = ANY (public.ccrm_time_zone_names())) THEN
         RAISE EXCEPTION 'unknown time zone "%"', p_tz
-            USING ERRCODE = '22023', HINT = 'Use a name such as Europe/Berlin or America/New_York.';
+            USING ERRCODE = '22023', COLUMN = 'time_zone',
+                  HINT = 'Use a name such as Europe/Berlin or America/New_York.';
     END IF;
 END
 $$;
@@ -699,7 +703,8 @@ BEGIN
     END;
     IF v_server IS DISTINCT FROM v_name THEN
         RAISE EXCEPTION 'unknown time zone "%"', p_tz
-            USING ERRCODE = '22023', HINT = 'Use a name such as Europe/Berlin or America/New_York.';
+            USING ERRCODE = '22023', COLUMN = 'time_zone',
+                  HINT = 'Use a name such as Europe/Berlin or America/New_York.';
     END IF;
     RETURN v_name;
 END

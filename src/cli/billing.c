@@ -438,7 +438,7 @@ send_doc(struct db *db, const struct bill_opts *o, const struct ccrm_config *cfg
     if (o->no_send)
         return 0;
     mail_init();
-    if (mail_outbox_send(db, cfg->sendmail, mid, NULL, &rep, &err) == -1) {
+    if (mail_outbox_send(db, cfg->sendmail, mid, NULL, NULL, &rep, &err) == -1) {
         safe_fprintf(stderr, "ccrm: mail %lld stays queued: %s\n", (long long)mid, err.msg);
         rc = EX_TEMPFAIL;
     } else if (rep.sent == 1) {

@@ -250,9 +250,18 @@ cli_getopt(int argc, char **argv, const char *shortopts, const struct option *lo
             }
         }
         switch (c) {
-        case 'd':
+        case 'd': {
+            struct ccrm_err err;
+
+            /* a connection string libpq cannot read is a usage error, said before anything
+             * is opened: not 69, which says the server could not be reached */
+            if (db_conninfo_check(optarg, &err) == -1) {
+                safe_fprintf(stderr, "ccrm: -d: %s\n", err.msg);
+                exit(EX_USAGE);
+            }
             f->conninfo = optarg;
             break;
+        }
         case 'c':
             f->config = optarg;
             break;

@@ -381,7 +381,8 @@ send_mail(const struct mopts *o)
         return EX_TEMPFAIL;
     }
     mail_init();
-    if (mail_outbox_send(db, cfg.sendmail, 0, o->quiet ? NULL : stdout, &rep, &err) == -1) {
+    if (mail_outbox_send(db, cfg.sendmail, 0, o->quiet ? NULL : stdout, o->quiet ? NULL : stderr,
+                         &rep, &err) == -1) {
         safe_fprintf(stderr, "ccrm: could not send the outbox: %s\n", err.msg);
         rc = strcmp(err.sqlstate, "42501") == 0 ? EX_NOPERM : EX_TEMPFAIL;
     } else {
@@ -620,7 +621,7 @@ reply(const struct mopts *o)
     rc = 0;
     if (!o->no_send) {
         mail_init();
-        if (mail_outbox_send(db, cfg.sendmail, mid, NULL, &rep, &err) == -1) {
+        if (mail_outbox_send(db, cfg.sendmail, mid, NULL, NULL, &rep, &err) == -1) {
             safe_fprintf(stderr, "ccrm: mail %" PRId64 " stays queued: %s\n", mid, err.msg);
         } else if (rep.sent == 1) {
             if (!o->quiet)

@@ -442,6 +442,31 @@ db_connect_now(struct db *db, struct ccrm_err *err)
     return -1;
 }
 
+int
+db_conninfo_check(const char *conninfo, struct ccrm_err *err)
+{
+    PQconninfoOption *opts;
+    char *msg = NULL;
+
+    /* libpq expands dbname (db_new) as it decides here: a string with '=' or a URI prefix is
+     * a connection string, anything else the database's name */
+    if (strchr(conninfo, '=') == NULL && strncmp(conninfo, "postgresql://", 13) != 0 &&
+        strncmp(conninfo, "postgres://", 11) != 0)
+        return 0;
+    if ((opts = PQconninfoParse(conninfo, &msg)) != NULL) {
+        PQconninfoFree(opts);
+        return 0;
+    }
+    if (msg != NULL) {
+        err_set(err, "%s", msg);
+        str_trim(err->msg);
+        PQfreemem(msg);
+    } else {
+        err_set(err, "out of memory");
+    }
+    return -1;
+}
+
 struct db *
 db_open(const char *conninfo, const struct db_options *opt, struct ccrm_err *err)
 {

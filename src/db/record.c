@@ -350,7 +350,9 @@ explain(const struct entity *e, struct record_err *re, const char *state, const 
     char *label = NULL;
 
     re->field = -1;
-    if (strncmp(state, "23", 2) == 0 || strcmp(state, "22008") == 0)
+    /* a constraint's, or any refusal that names its column (an unknown time zone: 22023) */
+    if (strncmp(state, "23", 2) == 0 || strcmp(state, "22008") == 0 ||
+        (column != NULL && column[0] != '\0'))
         re->field = form_constraint_field(e, constraint, column);
     if (re->field >= 0) {
         const char *l = e->fields[re->field].label;

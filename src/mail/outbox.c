@@ -15,7 +15,7 @@
 #define SENDMAIL_TIMEOUT_S 120
 
 int
-mail_outbox_send(struct db *db, const char *command, int64_t only_id, FILE *log,
+mail_outbox_send(struct db *db, const char *command, int64_t only_id, FILE *log, FILE *errlog,
                  struct mail_send_report *rep, struct ccrm_err *err)
 {
     struct mail_claimed *rows = NULL;
@@ -48,16 +48,16 @@ mail_outbox_send(struct db *db, const char *command, int64_t only_id, FILE *log,
                 rep->retry++;
             if (!ok)
                 str_copy(rep->last_error, serr.msg, sizeof rep->last_error);
-            if (log != NULL) {
-                if (ok)
-                    fprintf(log, "ccrm: mail %" PRId64 " sent to %s%s\n", c->out.id, c->out.to,
-                            c->resent ? " (again: an earlier attempt was interrupted)" : "");
-                else
-                    fprintf(log, "ccrm: could not send mail %" PRId64 " to %s: %s (%s)\n",
-                            c->out.id, c->out.to, serr.msg,
-                            strcmp(status, "failed") == 0 ? "given up after the last attempt"
-                                                          : "it will be tried again");
-            }
+            /* what went well on log, what did not on errlog (--send-mail: standard output and
+             * standard error); sendmail's own words are in the reason, made safe */
+            if (ok && log != NULL)
+                safe_fprintf(log, "ccrm: mail %" PRId64 " sent to %s%s\n", c->out.id, c->out.to,
+                             c->resent ? " (again: an earlier attempt was interrupted)" : "");
+            else if (!ok && errlog != NULL)
+                safe_fprintf(errlog, "ccrm: could not send mail %" PRId64 " to %s: %s (%s)\n",
+                             c->out.id, c->out.to, serr.msg,
+                             strcmp(status, "failed") == 0 ? "given up after the last attempt"
+                                                           : "it will be tried again");
         }
         db_mail_claimed_free(rows, n);
         rows = NULL;

@@ -28,6 +28,9 @@
 /* its gross amount, a credit note's negative: money going back, not money owed */
 #define INV_GROSS(x)                                                                               \
     "CASE " x ".kind WHEN 'credit_note' THEN -" x ".gross_total ELSE " x ".gross_total END"
+/* its net or tax total (col) the same way: a credit note's detail shows all three negative */
+#define INV_SIGNED(x, col)                                                                         \
+    "CASE " x ".kind WHEN 'credit_note' THEN -" x "." col " ELSE " x "." col " END"
 #define QUOTE_STATE(x) "ccrm_quote_state(" x ".status, " x ".valid_until)"
 /* an amount in its currency's minor unit, with thousands separators */
 #define AMOUNT(v, cur)                                                                             \
@@ -1035,11 +1038,11 @@ static const struct entity_detail invoice_detail = {
                                                 "CASE i.kind WHEN 'invoice' THEN i.due_date "
                                                 "END") " AS due_date,"
                                                        " " AMOUNT(
-                                                           "i.net_total",
+                                                           INV_SIGNED("i", "net_total"),
                                                            "i.currency") " AS net,"
                                                                          " " AMOUNT(
-                                                                             "i.tax_"
-                                                                             "total",
+                                                                             INV_SIGNED(
+                                                                                 "i", "tax_total"),
                                                                              "i."
                                                                              "currenc"
                                                                              "y") " A"
@@ -1047,10 +1050,8 @@ static const struct entity_detail invoice_detail = {
                                                                                   "ta"
                                                                                   "x,"
                                                                                   " " AMOUNT(
-                                                                                      "i."
-                                                                                      "gross"
-                                                                                      "_tota"
-                                                                                      "l",
+                                                                                      INV_GROSS(
+                                                                                          "i"),
                                                                                       "i."
                                                                                       "curre"
                                                                                       "ncy") " "

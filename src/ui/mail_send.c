@@ -104,7 +104,7 @@ child_main(struct app *app, int64_t id, int fd)
         _exit(0);
     }
     mail_init();
-    if (mail_outbox_send(db, app->cfg->sendmail, id, NULL, &rep, &err) == -1)
+    if (mail_outbox_send(db, app->cfg->sendmail, id, NULL, NULL, &rep, &err) == -1)
         child_report(fd, "error", id, err.msg);
     else if (rep.sent == 1)
         child_report(fd, "sent", id, NULL);

@@ -486,7 +486,7 @@ prompt_draw(struct app *app, int y)
     }
     text = to_mb(li->buffer + start, nall - start);
     buf = xasprintf(":%s", text != NULL ? text : "");
-    draw_text(stdscr, y, 0, buf, ui->cols, A_NORMAL);
+    draw_input(stdscr, y, 0, buf, ui->cols, A_NORMAL);
     cx = 1 + cw < ui->cols ? 1 + cw : ui->cols - 1;
     move(y, cx);
     curs_set(1);

@@ -853,7 +853,9 @@ show_form(struct app *app, const char *note, const char *to, const char *cc, con
         ui_message_for(app, FORM_MSG_MS, "%s%s", strbuf_str(&head), shown);
         free(shown);
     } else {
-        ui_message_for(app, FORM_MSG_MS, "%sthe answer cannot go like this: %s (t sets To)",
+        /* (no address to write to, or a first mail without a subject: ccrm_mail_reply) */
+        ui_message_for(app, FORM_MSG_MS,
+                       "%sthe answer cannot go like this: %s (t sets To, s the subject)",
                        strbuf_str(&head), err->msg);
     }
     strbuf_fini(&head);

@@ -1276,7 +1276,6 @@ draw_bottom(struct app *app, const size_t *starts, int nml)
         char buf[UI_INPUT_MAX * 4 + 64];
         char line[UI_INPUT_MAX * 4];
         int lab, tw, lw, cx;
-        wchar_t save = ui->ibuf[ui->icur];
 
         /* a message that arrived while typing (why a save was refused) shows above the line,
          * over the status bar, until it expires */
@@ -1294,13 +1293,11 @@ draw_bottom(struct app *app, const size_t *starts, int nml)
         }
         wcstombs(line, ui->ibuf, sizeof line);
         snprintf(buf, sizeof buf, "%s%s", ui->input_label, line);
-        draw_text(stdscr, y, 0, buf, ui->cols, A_NORMAL);
+        /* (the text typed as typed: a zero-width character as '?', which the cursor counts) */
+        draw_input(stdscr, y, 0, buf, ui->cols, A_NORMAL);
         /* cursor column: label + width of the text before the cursor */
-        ui->ibuf[ui->icur] = L'\0';
-        wcstombs(line, ui->ibuf, sizeof line);
-        ui->ibuf[ui->icur] = save;
-        lab = text_width(ui->input_label);
-        tw = text_width(line);
+        lab = text_input_width(ui->input_label);
+        tw = text_wcswidth(ui->ibuf, (size_t)ui->icur);
         lw = lab + tw;
         cx = lw < ui->cols ? lw : ui->cols - 1;
         if (ui->isel && lw < ui->cols)
@@ -1317,8 +1314,8 @@ draw_bottom(struct app *app, const size_t *starts, int nml)
             draw_text(stdscr, y, 0, ui->input_label, room, A_NORMAL);
             if (room + tw < ui->cols) {
                 /* the text before the cursor fits beside the cut question */
-                draw_text(stdscr, y, room, buf + strlen(ui->input_label), ui->cols - room,
-                          A_NORMAL);
+                draw_input(stdscr, y, room, buf + strlen(ui->input_label), ui->cols - room,
+                           A_NORMAL);
                 cx = room + tw;
             } else {
                 while (start > 0) {
@@ -1331,7 +1328,7 @@ draw_bottom(struct app *app, const size_t *starts, int nml)
                 }
                 wcstombs(line, ui->ibuf + start, sizeof line);
                 snprintf(buf, sizeof buf, "…%s", line);
-                draw_text(stdscr, y, room, buf, ui->cols - room, A_NORMAL);
+                draw_input(stdscr, y, room, buf, ui->cols - room, A_NORMAL);
                 cx = room + 1 + w;
             }
         }

@@ -1,7 +1,10 @@
 /* UTF-8 text for curses: width by wcwidth, truncation on character boundaries, padding.
  * Invalid bytes, control characters and invisible format characters (bidi overrides,
- * zero-width) are shown as '?' so stored data can never move the cursor, break the layout or
- * disguise itself. */
+ * variation selectors) are shown as '?' so stored data can never move the cursor, break the
+ * layout or disguise itself. Zero-width characters (ZWSP, ZWJ, the word joiner, BOM) are
+ * drawn as nothing in text to read, as wcwidth counts them (a mail's text showed "a?b" and its
+ * lines came out too long), and as '?' in text being typed (draw_input), where the cursor
+ * must be able to stand on them. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,21 +13,34 @@
 #include "ccrm/util.h"
 #include "ui_int.h"
 
-/* The character draw_text shows for wc: '?' for a control or invisible format character
+/* Is wc one of the zero-width characters (a subset of text_char_unsafe) that text to read
+ * leaves out: ZWSP, ZWNJ, ZWJ, the word joiner and the invisible operators, and the BOM
+ * (ZWNBSP)? The bidirectional marks, overrides and isolates and the variation selectors stay
+ * '?': they can reorder what a terminal shows, or are drawn one or two columns wide. */
+static int
+zero_width(wchar_t wc)
+{
+    return (wc >= 0x200b && wc <= 0x200d) || (wc >= 0x2060 && wc <= 0x2064) || wc == 0xfeff;
+}
+
+/* The character shown for wc: '?' for a control or invisible format character
  * (text_char_unsafe: bidirectional overrides could reorder what a terminal shows, "Trojan
- * Source", zero-width ones hide text), a space for newline and tab. */
+ * Source"), a space for newline and tab; L'\0' (nothing) for a zero-width one unless typed
+ * (the text of a form's field, a prompt's line). */
 static wchar_t
-shown_char(wchar_t wc)
+shown_char(wchar_t wc, int typed)
 {
     if (wc == L'\n' || wc == L'\t')
         return L' ';
-    return wc >= 0 && text_char_unsafe((uint32_t)wc) ? L'?' : wc;
+    if (wc >= 0 && text_char_unsafe((uint32_t)wc))
+        return !typed && zero_width(wc) ? L'\0' : L'?';
+    return wc;
 }
 
 /* Decode the next character of s (n bytes left) as it is shown (shown_char). Returns bytes
- * used (>= 1); *wc is '?' for an invalid character. */
+ * used (>= 1); *wc is '?' for an invalid character, L'\0' for one not drawn. */
 static size_t
-next_char(const char *s, size_t n, wchar_t *wc)
+next_char(const char *s, size_t n, wchar_t *wc, int typed)
 {
     mbstate_t st;
     size_t k;
@@ -35,15 +51,18 @@ next_char(const char *s, size_t n, wchar_t *wc)
         *wc = L'?';
         return 1;
     }
-    *wc = shown_char(*wc);
+    *wc = shown_char(*wc, typed);
     return k;
 }
 
 static int
 char_width(wchar_t wc)
 {
-    int w = wcwidth(wc);
+    int w;
 
+    if (wc == L'\0') /* not drawn */
+        return 0;
+    w = wcwidth(wc);
     return w < 0 ? 1 : w;
 }
 
@@ -54,19 +73,20 @@ text_wcswidth(const wchar_t *s, size_t n)
     size_t i;
 
     for (i = 0; i < n; i++)
-        w += char_width(shown_char(s[i]));
+        w += char_width(shown_char(s[i], 1));
     return w;
 }
 
-int
-text_width(const char *s)
+/* The width of s as drawn: typed (draw_input) or to read (draw_text). */
+static int
+width_of(const char *s, int typed)
 {
     size_t n = strlen(s);
     int w = 0;
     wchar_t wc;
 
     while (n > 0) {
-        size_t k = next_char(s, n, &wc);
+        size_t k = next_char(s, n, &wc, typed);
 
         w += char_width(wc);
         s += k;
@@ -75,8 +95,20 @@ text_width(const char *s)
     return w;
 }
 
-void
-draw_text(WINDOW *w, int y, int x, const char *s, int width, attr_t attr)
+int
+text_width(const char *s)
+{
+    return width_of(s, 0);
+}
+
+int
+text_input_width(const char *s)
+{
+    return width_of(s, 1);
+}
+
+static void
+draw(WINDOW *w, int y, int x, const char *s, int width, attr_t attr, int typed)
 {
     wchar_t buf[512];
     size_t n = strlen(s);
@@ -85,15 +117,16 @@ draw_text(WINDOW *w, int y, int x, const char *s, int width, attr_t attr)
 
     if (width <= 0)
         return;
-    total = text_width(s);
+    total = width_of(s, typed);
     while (n > 0 && k < (int)(sizeof buf / sizeof buf[0]) - 2) {
-        size_t len = next_char(s, n, &wc);
+        size_t len = next_char(s, n, &wc, typed);
         int cw = char_width(wc);
 
         /* leave room for the ellipsis when the text does not fit */
         if (used + cw > width || (total > width && used + cw > width - 1))
             break;
-        buf[k++] = wc;
+        if (wc != L'\0')
+            buf[k++] = wc;
         used += cw;
         s += len;
         n -= len;
@@ -110,6 +143,18 @@ draw_text(WINDOW *w, int y, int x, const char *s, int width, attr_t attr)
     wattron(w, attr);
     mvwaddnwstr(w, y, x, buf, k);
     wattroff(w, attr);
+}
+
+void
+draw_text(WINDOW *w, int y, int x, const char *s, int width, attr_t attr)
+{
+    draw(w, y, x, s, width, attr, 0);
+}
+
+void
+draw_input(WINDOW *w, int y, int x, const char *s, int width, attr_t attr)
+{
+    draw(w, y, x, s, width, attr, 1);
 }
 
 int
@@ -143,7 +188,7 @@ text_wrap(const char *s, int width, size_t *starts, int max)
                 hard = 1;
                 break;
             }
-            len = next_char(s + k, n - k, &wc);
+            len = next_char(s + k, n - k, &wc, 0);
             cw = char_width(wc);
             if (used + cw > width)
                 break;

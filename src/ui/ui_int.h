@@ -282,10 +282,18 @@ int ui_page_size(struct app *app);
 /* A view calls this when it drew real rows (for the startup-paint trace). */
 void ui_painted_data(struct app *app);
 
-/* Text: draw UTF-8 s at (y, x) in exactly width columns (truncated with "…" or padded). */
+/* Text: draw UTF-8 s at (y, x) in exactly width columns (truncated with "…" or padded). A
+ * control or invisible format character shows as '?', a zero-width one (ZWSP, ZWJ) as
+ * nothing (src/ui/text.c). */
 void draw_text(WINDOW *w, int y, int x, const char *s, int width, attr_t attr);
-/* Display width of UTF-8 s (invalid bytes count as one column). */
+/* draw_text for text being typed (a form's field, the `:` line, the bottom line's input): a
+ * zero-width character shows as '?' in a column of its own, so the cursor can stand on it
+ * (text_wcswidth measures it so). */
+void draw_input(WINDOW *w, int y, int x, const char *s, int width, attr_t attr);
+/* Display width of UTF-8 s as draw_text draws it (invalid bytes count as one column). */
 int text_width(const char *s);
+/* ... and as draw_input draws it (a zero-width character as '?', one column). */
+int text_input_width(const char *s);
 /* A figure ("-11,899,999,999,999,880,988,112,800.21") in at most width columns: whole when it
  * fits, else with three, two or one significant digits ("-1.19×10²⁵"), never its digits cut.
  * Returns the columns written, more than width when not even that fits. */
@@ -296,8 +304,9 @@ int ui_fit_amount(char *buf, size_t n, const char *item, int width);
 /* The figure text with sig (1 to 3) significant digits, rounded: "-1.19×10²⁵". Its width, or -1
  * when text is no figure or has no digit before the point. */
 int ui_short_figure(char *buf, size_t n, const char *text, int sig);
-/* Display width of the n wide characters at s as draw_text shows them (a control or invisible
- * format character as '?', one column): where a cursor goes in typed text. */
+/* Display width of the n wide characters at s as draw_input shows them (a control or invisible
+ * format character as '?', one column, a zero-width one too): where a cursor goes in typed
+ * text. */
 int text_wcswidth(const wchar_t *s, size_t n);
 /* Wrap s into lines of at most width columns, at blanks where a word would be cut: the byte
  * offset where each line starts into starts (at most max). Returns the number of lines; a line
@@ -378,6 +387,10 @@ struct view *view_list_new_fixed(struct app *app, const struct entity *e, const 
  * sort's name; show or hide the cursor bar (pipeline columns without focus); re-read the
  * list around the record id, cursor on it (-1: not in this list). */
 const struct row *view_list_current(struct view *v);
+/* The next word of a filter's text at *p, in *word: up to a blank outside double quotes, the
+ * quotes kept (its values are split later), the blank after it overwritten with '\0'. Returns
+ * 1, 0 at the end of the text, or -1 when the word's quote is not closed (it ran to the end). */
+int view_list_filter_word(char **p, char **word);
 void view_list_reload(struct view *v, struct app *app);
 const char *view_list_sort_name(struct view *v);
 void view_list_set_active(struct view *v, int active);

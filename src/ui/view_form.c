@@ -1517,13 +1517,13 @@ draw_line(WINDOW *w, int y, int x, int width, const wchar_t *s, int start, int e
     if (left)
         draw_text(w, y, x, "…", 1, attr | A_DIM);
     text = wide_utf8(s, start + f, end);
-    draw_text(w, y, x + left, text, width - left, attr);
+    draw_input(w, y, x + left, text, width - left, attr); /* a zero-width character as '?' */
     free(text);
     if (cur >= 0) {
         int cx = x + left + edit_width(s, start + f, cur);
         wchar_t c[2] = {L' ', L'\0'};
 
-        /* the character under it as draw_text shows it: '?' for a zero-width one */
+        /* the character under it as draw_input shows it: '?' for a zero-width one */
         if (cur < end && s[cur] != L'\t' && s[cur] != L'\n')
             c[0] = s[cur] >= 0 && text_char_unsafe((uint32_t)s[cur]) ? L'?' : s[cur];
         if (cx < x + width) {

@@ -896,10 +896,8 @@ mine_filter(const struct entity_list *l)
     return -1;
 }
 
-/* The next word of a filter's text at *p: up to a blank outside double quotes, the quotes
- * kept (values are split later). NULL at the end. */
-static char *
-next_word(char **p)
+int
+view_list_filter_word(char **p, char **word)
 {
     char *s = *p, *w;
     int q = 0;
@@ -907,14 +905,15 @@ next_word(char **p)
     while (*s == ' ' || *s == '\t')
         s++;
     if (*s == '\0')
-        return NULL;
+        return 0;
     for (w = s; *s != '\0' && (q || (*s != ' ' && *s != '\t')); s++)
         if (*s == '"')
             q = !q;
     if (*s != '\0')
         *s++ = '\0';
     *p = s;
-    return w;
+    *word = w;
+    return q ? -1 : 1; /* an open quote ran to the end of the text */
 }
 
 /* Split a filter's values at commas outside double quotes, the quotes removed: "open,pending",
@@ -947,6 +946,24 @@ split_values(const char *text, char vals[][64], int max)
     }
 }
 
+/* A filter given twice, one of them perhaps as mine (the owner's or assignee's filter, set to
+ * one's login): refused the same in either order. */
+static void
+given_twice(const struct entity_list *l, int f, const char *word, int by_mine, struct app *app,
+            struct ccrm_err *err)
+{
+    /* (as typed: owner=sam owner=jose is the assignee's twice on Tickets; mine shows the name) */
+    const char *name = by_mine ? l->filters[f].name : word;
+
+    if (by_mine)
+        err_set(err,
+                "filter %s given twice: mine is %s=%s; give one (several values go in one: "
+                "%s=a,b)",
+                name, name, db_login(app->db), name);
+    else
+        err_set(err, "filter %s given twice: several values go in one (%s=a,b)", name, name);
+}
+
 /* Set the filter from text: "mine", "all" (or nothing), NAME=VALUE words, and a bare NAME for
  * a yes/no filter ("unread"). NAME=A,B takes any of them, NAME!=VALUE (or A,B) anything but,
  * NAME=none rows without one (NAME!=none: with one); a value with blanks is quoted
@@ -959,16 +976,24 @@ parse_filter(struct listview *lv, struct app *app, const char *text, struct ccrm
     const struct entity_list *l = lv->l;
     char val[LIST_MAX_FILTERS][sizeof lv->fval[0]], shown[LIST_MAX_FILTERS][sizeof lv->ftext[0]];
     unsigned char op[LIST_MAX_FILTERS] = {0};
+    /* set[f]: given (2: by mine, which is owner=LOGIN or assignee=LOGIN) */
     int set[LIST_MAX_FILTERS] = {0};
     char buf[512], *p = buf, *w;
-    int i;
+    int i, got;
 
     str_copy(buf, text, sizeof buf);
-    while ((w = next_word(&p)) != NULL) {
+    while ((got = view_list_filter_word(&p, &w)) != 0) {
         char *eq = strchr(w, '='), vals[LIST_FILTER_VALUES_MAX][64];
         int f = -1, neg = 0, nv, k;
         size_t len;
 
+        if (got == -1) { /* name="abc was taken as the value abc, unsaid */
+            err_set(err,
+                    "a quote is not closed in %s: a value with blanks goes between two "
+                    "(name=\"a b\")",
+                    w);
+            return -1;
+        }
         if (strcmp(w, "all") == 0)
             continue;
         if (eq == NULL) {
@@ -981,6 +1006,10 @@ parse_filter(struct listview *lv, struct app *app, const char *text, struct ccrm
                 err_set(err, "\"%s\" is not a filter of %s", w, lv->v.title);
                 return -1;
             }
+            if (set[f]) { /* "assignee=none mine" kept mine alone, unsaid */
+                given_twice(l, f, w, set[f] == 2 || strcmp(w, "mine") == 0, app, err);
+                return -1;
+            }
             str_copy(val[f], strcmp(w, "mine") == 0 ? db_login(app->db) : "true", sizeof val[f]);
             /* "owner=marco" for mine; a yes/no filter by its name */
             if (strcmp(w, "mine") == 0)
@@ -988,7 +1017,7 @@ parse_filter(struct listview *lv, struct app *app, const char *text, struct ccrm
             else
                 str_copy(shown[f], l->filters[f].name, sizeof shown[f]);
             op[f] = LF_EQ;
-            set[f] = 1;
+            set[f] = strcmp(w, "mine") == 0 ? 2 : 1;
             continue;
         }
         if (eq > w && eq[-1] == '!') {
@@ -1017,7 +1046,7 @@ parse_filter(struct listview *lv, struct app *app, const char *text, struct ccrm
             return -1;
         }
         if (set[f]) { /* owner=sam owner=jose kept jose alone, unsaid */
-            err_set(err, "filter %s given twice: several values go in one (%s=a,b)", w, w);
+            given_twice(l, f, w, set[f] == 2, app, err);
             return -1;
         }
         nv = split_values(eq + 1, vals, LIST_FILTER_VALUES_MAX);

@@ -5,7 +5,8 @@
 # 'Try "ccrm --help" for more information.' and nothing else); --help after any command
 # prints the one usage and exits 0. The database named is a socket that does not exist (a
 # command that got past its flags would exit 69 instead); without -d, a command that got past
-# its flags would make a private cluster, and none may appear.
+# its flags would make a private cluster, and none may appear. A -d that libpq cannot read is
+# such a mistake too: 64 and one line, not 69.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_cli_flags.sh path/to/ccrm}
 
@@ -190,6 +191,34 @@ for opt in $(grep -ho '{"[a-z-]*", *required_argument' "$SRC"/src/cli/*.c "$SRC"
 done
 ok "every option's value is read as one, the command flags' --help as help"
 check "no command wrote a file named after a flag" bash -c "! ls -- '$TEST_TMP'/-* 2>/dev/null"
+
+# a -d that libpq cannot read is the command line's mistake (64, one line naming -d and libpq's
+# reason), for the client and every command alike; it exited 69 as if the server were down. A
+# well-formed one whose server is not there stays 69.
+bad_conninfo() { # WHAT CONNINFO EXPECTED-LINE
+    local what=$1 conninfo=$2 want=$3 args rc err
+    for args in "" "--export accounts" "--feed" "--send-mail" "--migrate" "--agenda"; do
+        # shellcheck disable=SC2086 # the words of the command line
+        "$CCRM" -d "$conninfo" $args </dev/null >"$TEST_TMP/out" 2>"$TEST_TMP/err"
+        rc=$?
+        IFS= read -r -d '' err <"$TEST_TMP/err"
+        if [ $rc != 64 ] || [ "$err" != "$want"$'\n' ] || [ -s "$TEST_TMP/out" ]; then
+            echo "# ccrm -d $conninfo $args: exit $rc, stderr:" >&2
+            sed 's/^/#   /' "$TEST_TMP/err" >&2
+            fail "$what (${args:-the client})"
+        fi
+    done
+    ok "$what: 64 and one line, for the client and the commands"
+}
+bad_conninfo "-d with an unclosed quote" "dbname='x" \
+    'ccrm: -d: unterminated quoted string in connection info string'
+bad_conninfo "-d with an option libpq does not know" "host=$TEST_TMP/nowhere foo=bar" \
+    'ccrm: -d: invalid connection option "foo"'
+bad_conninfo "-d, a URI cut short" "postgresql://[::1" \
+    'ccrm: -d: end of string reached when looking for matching "]" in IPv6 host address in URI: "postgresql://[::1"'
+"$CCRM" -d "$NOWHERE" --export accounts </dev/null >/dev/null 2>"$TEST_TMP/err"
+check "a well-formed -d whose server is not there: 69, unavailable" \
+    bash -c "test $? = 69 && grep -q 'could not connect to the database' '$TEST_TMP/err'"
 
 # after all of that, the database was never looked for: no private cluster was made
 check "no command started a private database" test ! -e "$XDG_DATA_HOME/ccrm"

@@ -90,10 +90,15 @@ q "update messages set next_attempt_at = now() where id = $M3"
 run mailer --send-mail
 check "due and failing again: exit 75, attempt 2, backoff doubled (2 minutes)" \
     test "$rc $(q "select attempts || ' ' || (next_attempt_at between now() + interval '110 s' and now() + interval '130 s') from messages where id = $M3")" = "75 2 true"
+check "... the failure and sendmail's reason on standard error" \
+    grep -q "^ccrm: could not send mail $M3 to .*connection refused (it will be tried again)$" "$T/err"
+same "... standard output keeps the summary alone (the failure went there)" \
+    "ccrm: 0 sent, 1 to be tried again, 0 given up" "$(cat "$T/out")"
 q "update messages set attempts = 9, next_attempt_at = now() where id = $M3"
 run mailer --send-mail
 check "the tenth failure gives up: failed" test "$(q "select status from messages where id = $M3")" = failed
-check "...and says so" grep -q "given up after the last attempt" "$T/out"
+check "...and says so, on standard error" grep -q "given up after the last attempt" "$T/err"
+check "... not on standard output" bash -c "! grep -q 'could not send' '$T/out'"
 rm -f "$T/fail"
 as sofia -c "update messages set status = 'queued', attempts = 0, next_attempt_at = now() where id = $M3"
 run mailer --send-mail
@@ -145,15 +150,31 @@ check "...each after one attempt" test "$(q "select max(attempts) from messages 
 # ---------------------------------------------------------------- leads, contacts, Reply-To token
 LEAD=$(q "select id from leads where email is not null order by id limit 1")
 q "update leads set status = 'new' where id = $LEAD" >/dev/null
+# a first mail to a lead (or contact), with no mail to answer: it went as "Re: lead #45 [#L45]",
+# our record's number as its subject; now it needs a subject of its own
 run marco --reply "lead:$LEAD" --body-file - --no-send <<<"Thanks for your interest."
+check "a first mail to a lead without --subject: 65, says it needs one" \
+    bash -c "test $rc = 65 && grep -q 'lead #$LEAD has no mail with a subject to answer: the mail needs a subject of its own' '$T/err'"
+check "... nothing queued, the lead stays new" \
+    test "$(q "select count(*) from messages where lead_id = $LEAD") $(q "select status from leads where id = $LEAD")" = "0 new"
+run marco --reply "lead:$LEAD" --body-file - --no-send --subject "Your interest" <<<"Thanks for your interest."
 check "an answer to a new lead marks it contacted, in marco's name" \
     test "$(q "select l.status || ' ' || (select a.actor from audit a where a.entity = 'leads' and a.entity_id = l.id and a.op = 'update' order by a.id desc limit 1) from leads l where l.id = $LEAD")" = "contacted marco"
 q "update leads set status = 'qualified' where id = $LEAD" >/dev/null
 run marco --reply "lead:$LEAD" --body-file - --no-send <<<"And the prices."
+check "the next one continues the first: Re: and its subject" \
+    test "$(q "select subject from messages where direction = 'out' order by id desc limit 1")" = "Re: Your interest [#L$LEAD]"
 check "... a qualified one stays qualified" test "$rc $(q "select status from leads where id = $LEAD")" = "0 qualified"
 check "a lead is answered at its e-mail, with [#L] tag, from the sales queue" \
-    test "$(q "select to_addr || ' | ' || subject || ' | ' || from_addr from messages where direction = 'out' order by id desc limit 1")" = "$(q "select email from leads where id = $LEAD") | Re: lead #$LEAD [#L$LEAD] | sales@example.com"
-CON=$(q "select id from contacts where email is not null order by id limit 1")
+    test "$(q "select to_addr || ' | ' || from_addr from messages where direction = 'out' order by id desc limit 1")" = "$(q "select email from leads where id = $LEAD") | sales@example.com"
+CON=$(q "select id from contacts c where email is not null and not exists (select 1 from messages m where m.contact_id = c.id) order by id limit 1")
+run sam --reply "contact:$CON" --body-file - --no-send <<<"Hi."
+check "a first mail to a contact without --subject: 65 (it was 'Re: contact #$CON')" \
+    bash -c "test $rc = 65 && grep -q 'contact #$CON has no mail with a subject to answer' '$T/err'"
+DEAL=$(q "select o.id from opportunities o where not exists (select 1 from messages m where m.opportunity_id = o.id) order by o.id limit 1")
+run sam --reply "deal:$DEAL" --body-file - --no-send --to "buyer@example.net" <<<"Hi."
+check "a first mail on a deal takes the deal's name, as before" \
+    test "$rc $(q "select subject = 'Re: ' || (select name from opportunities where id = $DEAL) from messages where direction = 'out' order by id desc limit 1")" = "0 t"
 run sam --reply "contact:$CON" --body-file - --no-send --subject "Hello" --cc "boss@example.net" <<<"Hi."
 check "a contact is answered at its e-mail, Cc kept" \
     test "$(q "select to_addr || ' | ' || cc_addr from messages where direction = 'out' order by id desc limit 1")" = "$(q "select email from contacts where id = $CON") | boss@example.net"

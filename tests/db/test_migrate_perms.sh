@@ -33,10 +33,11 @@ check "... nothing changed" test "$(q "select count(*) from schema_migrations")"
 # ---- 2. migrations pending: whom to ask, 77 ----
 last=$(q "select name from schema_migrations where version = $top")
 q "delete from schema_migrations where version = $top" >/dev/null
+below=$(q "select max(version) from schema_migrations") # (numbers may leave a gap)
 m sam
 check "a non-owner's --migrate with a migration pending: exit 77 ($rc)" test $rc = 77
 check "... names the owner to run it as ($(cat "$T/err"))" \
-    grep -q "schema is at version $((top - 1)), this ccrm needs $top: run ccrm --migrate as the owner of the database (postgres)" "$T/err"
+    grep -q "schema is at version $below, this ccrm needs $top: run ccrm --migrate as the owner of the database (postgres)" "$T/err"
 check "... one line" test "$(wc -l <"$T/err")" = 1
 check "... nothing applied" test "$(q "select count(*) from schema_migrations where version = $top")" = 0
 q "insert into schema_migrations (version, name) values ($top, '$last')" >/dev/null

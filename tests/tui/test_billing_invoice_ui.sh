@@ -8,7 +8,7 @@
 #  - E, Enter: "mail N sent (without the e-invoice: ...)", the note not overwritten; the mail's
 #    text says what is still outstanding; p says once that the PDF names no seller;
 #  - statuses in words ("partly paid"); a credit note's amount is negative, "credit", no due
-#    date, in the list and its detail;
+#    date, in the list and its detail (its Net, Tax and Gross as its head: negative);
 #  - :sort due in the Invoices list (f overdue), the longest overdue first.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_billing_invoice_ui.sh path/to/ccrm}
@@ -54,6 +54,11 @@ keys q
 prompt "open $cnnum"
 check ":open CN-NUMBER opens the credit note" wait_for "Credit note $cnnum"
 check "...its state: credit, its amount negative" wait_for "credit · -3,103.00 EUR"
+# its totals as its head has them: the gross was shown positive beside the negative head
+check "...its Gross negative too" wait_for "Gross       -3,103.00 EUR"
+check "...and its Net" wait_for "Net         -3,103.00 EUR"
+check "...its Tax (none at 0%) not -0.00" wait_for "Tax         0.00 EUR"
+check "...no total of it positive" not_on_screen "(Net|Tax|Gross) +3,103.00 EUR"
 check "...no Due" not_on_screen "^ *Due "
 keys q
 prompt "open invoice 2026-99999"

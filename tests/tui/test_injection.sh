@@ -2,8 +2,9 @@
 # The injection corpus of tests/db/test_injection.sh in the full-screen client (tmux): stored
 # through psql, found with the / search (typed literally: quotes, %, _, backslashes) and shown
 # verbatim in the Accounts list and the account detail. Control characters and invisible
-# format characters (bidi overrides, zero-width) are shown as '?' by design (src/ui/text.c),
-# so that stored data can never move the cursor or disguise itself.
+# format characters (bidi overrides) are shown as '?' by design (src/ui/text.c), so that
+# stored data can never move the cursor or reorder what is shown; zero-width characters
+# (ZWSP, ZWNJ) are drawn as nothing, as wcwidth counts them (they were '?').
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_injection.sh path/to/ccrm}
 
@@ -15,7 +16,7 @@ corpus=(
     $'Inj04 100% _under_ %s' '100% _under_' $'Inj04 100% _under_ %s'
     $'Inj05 \uff24\uff32\uff2f\uff30 \uff34\uff21\uff22\uff2c\uff25' 'Inj05' $'Inj05 \uff24\uff32\uff2f\uff30 \uff34\uff21\uff22\uff2c\uff25'
     $'Inj06 RTL \u202eevil\u202c name' 'Inj06' 'Inj06 RTL ?evil? name'
-    $'Inj07 zero\u200bwidth\u200cjoin' 'Inj07' 'Inj07 zero?width?join'
+    $'Inj07 zero\u200bwidth\u200cjoin' 'Inj07' 'Inj07 zerowidthjoin'
     $'Inj08 emoji \U0001f680\U0001f4a5 \u03a9' 'Inj08' $'Inj08 emoji \U0001f680\U0001f4a5 \u03a9'
     $'Inj09 ctl\a\e[31mred' 'Inj09' 'Inj09 ctl??[31mred'
     $'Inj10 $$ dollar $1 :\'v\'' $'$$ dollar $1 :\'v\'' $'Inj10 $$ dollar $1 :\'v\''

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The queue's filters (issue 14, item 7): several values (status=open,pending), negation
 # (status!=closed), unassigned (assignee=none), a value with blanks in quotes
-# (source="trade show"), and an unknown value refused with the valid ones listed. Five tickets
+# (source="trade show"), and an unknown value refused with the valid ones listed; a filter given
+# twice (mine is assignee=LOGIN) is refused in either order, and a quote left open. Five tickets
 # with a word of their own, searched, filtered through `:filter`, compared with what they are.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_queue_filters.sh path/to/ccrm}
@@ -32,6 +33,27 @@ check "the filter reads back as typed (f shows it)" wait_for 'assignee!=none' 5
 prompt "filter status=bogus"
 check "an unknown value is refused, naming the valid ones" line_has "bogus" "new, open, pending, solved, closed"
 check "... and the filter is unchanged" wait_until -t 5 shows bravo delta
+# mine is assignee=LOGIN: with assignee=none it is the same filter twice, refused in either
+# order (after assignee=none, mine was kept alone, unsaid; before it, it was refused)
+prompt "filter assignee=none mine"
+check "assignee=none mine: refused, naming what mine is" \
+    wait_for "filter assignee given twice: mine is assignee=sofia; give one"
+check "... and the filter is unchanged" wait_until -t 5 shows bravo delta
+check "all: every one again" filter_shows "all" alpha bravo charlie delta echo
+check "... the refusal's line gone" wait_gone "given twice" 10
+prompt "filter mine assignee=none"
+check "mine assignee=none: refused the same" \
+    wait_for "filter assignee given twice: mine is assignee=sofia; give one"
+check "... and the filter is unchanged" wait_until -t 5 shows alpha bravo charlie delta echo
+# a quote left open: status="open was taken as status=open, unsaid
+filter_shows "status=pending" bravo
+keys f
+wait_for "filter: status=pending" 5 >/dev/null
+keys -l 'status="open'
+keys Enter
+check "f status=\"open: the quote not closed is refused" \
+    wait_for 'a quote is not closed in status="open: a value with blanks goes between two'
+check "... and the filter is unchanged" wait_until -t 5 shows bravo
 check "all: every one again" filter_shows "all" alpha bravo charlie delta echo
 keys q
 tui_stop

@@ -3,7 +3,8 @@
 # before, a change by someone else to a record I follow pings me (the toast names my Inbox
 # entry); with quiet hours around now, the same change is held back (no ping, the entry is
 # marked quiet and the Inbox shows it held for the digest), while an @mention still breaks
-# through. The form refuses what is no time of day, and :settings again edits the same row.
+# through. The form refuses what is no time of day, and an unknown time zone at its field, and
+# :settings again edits the same row.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_quiet_hours.sh path/to/ccrm}
 
@@ -37,6 +38,18 @@ qf=$(date -u -d '-1 hour' +%H:%M)
 prompt "settings"
 check ":settings opens a new settings form" wait_for "New inbox settings"
 check "... with the fields" wait_for "Quiet from"
+# an unknown time zone is the database's refusal: shown under its field, with the cursor put
+# there, as a constraint's is (it was said at the top of the form, the cursor left elsewhere)
+keys -l "Mars/Olympus"
+keys Down
+keys C-s
+check "an unknown time zone is refused under its field" \
+    line_has '↳ unknown time zone "Mars/Olympus"' "Europe/Berlin"
+cursor_on() { screen | grep -m1 -F '▸' | grep -qF "▸ $1"; }
+check "... the cursor moved to the field" wait_until cursor_on "Time zone"
+check "... the bottom line names the field" wait_for 'not saved: Time zone: unknown time zone "Mars/Olympus"'
+check "... nothing is written" sql_is "select count(*) from inbox_settings where login = 'ana'" 0
+keys C-u
 keys -l "UTC"
 keys Down
 keys -l "25:99"

@@ -1,0 +1,19 @@
+-- ccrm schema, migration 106: a first mail with nothing to take its subject from asks for one;
+-- an unknown time zone's refusal names its column.
+--
+-- ccrm_mail_reply() gave an answer with no subject of its own "Re: " and the subject of the
+-- latest mail with the person, else "Re: " and the record's title, else "Re: contact #59"
+-- (or "Re: lead #45 [#L45]"): a contact or lead has no title, and a first mail to one went to
+-- the customer under our record's number, as if it answered something. Such a mail now needs a
+-- subject of its own (22023, "contact #59 has no mail with a subject to answer: the mail needs
+-- a subject of its own"): --reply --subject, or s in the client's reply form. A ticket's
+-- subject and a deal's name are kept as before.
+--
+-- ccrm_check_time_zone() and ccrm_time_zone_name() refuse an unknown zone naming the column
+-- (COLUMN = 'time_zone', the column of calendars and inbox_settings, whose triggers ask), so
+-- that the client's forms (:settings, a calendar's) show the refusal at the Time zone field
+-- and put the cursor there, as for a constraint's; it was shown at the top of the form.
+--
+-- Function changes only (schema/functions/90_mail.sql, 90_service.sql); this file moves the
+-- version.
+SELECT 1;
