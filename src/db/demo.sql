@@ -10,9 +10,10 @@
 -- which is t0 of a load up to 2026-12-07. A demo loaded on any later day is the one loaded on
 -- 2026-12-07, moved by as many days: tickets, mails and meetings as many days old, campaigns
 -- as far from today (a campaign past its end is completed; names that carry a season or a
--- year take them from its dates). No won or lost deal closes after the day of the load, open
--- deals expect their days from the load on, and the back office and the agenda go by today.
--- On a fresh database the ids are the same on every run too.
+-- year take them from its dates), the business calendars' holidays computed for every year
+-- it covers. No won or lost deal closes after the day of the load, open deals expect their
+-- days from the load on, and the back office and the agenda go by today. On a fresh database
+-- the ids are the same on every run too.
 --
 -- Shape, per "slot" (one slot per account up to 20,000 accounts; above that the slots are
 -- spread evenly, so at 1,000,000 accounts every 50th account carries people and history):
@@ -40,6 +41,60 @@ $$;
 CREATE FUNCTION pg_temp.ccrm_demo_season(p_day date) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
     SELECT (ARRAY['Winter', 'Spring', 'Summer', 'Autumn'])[1 + (extract(month FROM p_day)::int % 12) / 3]
+$$;
+
+-- Easter Sunday of a year (the Gregorian computus, "anonymous" algorithm)
+CREATE FUNCTION pg_temp.ccrm_demo_easter(y int) RETURNS date
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    a int := y % 19;
+    b int := y / 100;
+    c int := y % 100;
+    d int := b / 4;
+    e int := b % 4;
+    f int := (b + 8) / 25;
+    g int := (b - f + 1) / 3;
+    h int := (19 * a + b - d - g + 15) % 30;
+    i int := c / 4;
+    k int := c % 4;
+    l int := (32 + 2 * e + 2 * i - h - k) % 7;
+    m int := (a + 11 * h + 22 * l) / 451;
+BEGIN
+    RETURN make_date(y, (h + l - 7 * m + 114) / 31, (h + l - 7 * m + 114) % 31 + 1);
+END
+$$;
+
+-- A holiday on a Saturday taken the Friday before, one on a Sunday the Monday after
+CREATE FUNCTION pg_temp.ccrm_demo_observed(p_day date) RETURNS date
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT p_day + CASE extract(isodow FROM p_day) WHEN 6 THEN -1 WHEN 7 THEN 1 ELSE 0 END
+$$;
+
+-- The public holidays of the demo's offices from year p_from to p_to, in order: 'berlin'
+-- (New Year, Good Friday, Easter Monday, 1 May, Ascension, Whit Monday, 3 October, Christmas
+-- and the day after) or 'new_york' (the US federal days a business closes: New Year, Memorial
+-- Day, Independence Day, Labor Day, Thanksgiving, Christmas; one on a Saturday is taken the
+-- Friday before, one on a Sunday the Monday after, but New Year only the Monday after)
+CREATE FUNCTION pg_temp.ccrm_demo_holidays(p_office text, p_from int, p_to int) RETURNS date[]
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT array_agg(d ORDER BY d)
+      FROM generate_series(p_from, p_to) y,
+           LATERAL (SELECT pg_temp.ccrm_demo_easter(y) AS easter,
+                           make_date(y, 5, 31) - (extract(isodow FROM make_date(y, 5, 31))::int - 1) AS memorial,
+                           make_date(y, 9, 1) + (8 - extract(isodow FROM make_date(y, 9, 1))::int) % 7 AS labor,
+                           make_date(y, 11, 1) + (11 - extract(isodow FROM make_date(y, 11, 1))::int) % 7 + 21
+                               AS thanksgiving) x,
+           LATERAL (SELECT unnest(CASE p_office
+                WHEN 'berlin' THEN ARRAY[make_date(y, 1, 1), x.easter - 2, x.easter + 1,
+                                         make_date(y, 5, 1), x.easter + 39, x.easter + 50,
+                                         make_date(y, 10, 3), make_date(y, 12, 25),
+                                         make_date(y, 12, 26)]
+                WHEN 'new_york' THEN ARRAY[
+                    make_date(y, 1, 1) + CASE WHEN extract(isodow FROM make_date(y, 1, 1)) = 7
+                                              THEN 1 ELSE 0 END,
+                    x.memorial, pg_temp.ccrm_demo_observed(make_date(y, 7, 4)), x.labor,
+                    x.thanksgiving, pg_temp.ccrm_demo_observed(make_date(y, 12, 25))]
+                END) AS d) h
 $$;
 
 CREATE FUNCTION pg_temp.ccrm_demo_base(p_table text) RETURNS bigint
@@ -1092,7 +1147,8 @@ $fn$;
 -- Responsibility and time (schema/019): who is competent for what, who is away, business
 -- hours, service levels, tasks and meetings, and tickets near and past their targets.
 -- Unlike the rest of this file these are relative to now(), not to t0: "due today",
--- "overdue" and "breached" mean something only against the real clock. Written as the people
+-- "overdue" and "breached" mean something only against the real clock. The calendars' holidays
+-- are computed for the years from t0's to the one after the load. Written as the people
 -- who would write them (management sets rules and policies, each person their own tasks and
 -- settings, sofia her team's absence). Runs with triggers on (routing, SLA clocks), also
 -- after a bulk load, which disabled them for its own inserts.
@@ -1110,6 +1166,9 @@ DECLARE
     v_big   bigint;
     v_day0  timestamptz := date_trunc('day', now() AT TIME ZONE 'Europe/Berlin')
                            AT TIME ZONE 'Europe/Berlin';
+    -- the years the holidays are listed for (2026 and 2027 for a load in 2026)
+    v_y0    int := extract(year FROM pg_temp.ccrm_demo_t0() AT TIME ZONE 'UTC');
+    v_y1    int := extract(year FROM now() AT TIME ZONE 'UTC') + 1;
     v_acc   bigint[];
     v_t     bigint;
     n_rule  int;
@@ -1142,14 +1201,11 @@ BEGIN
     PERFORM set_config('role', 'mia', true);
     INSERT INTO calendars (name, time_zone, hours, holidays, is_default)
     VALUES ('Berlin office', 'Europe/Berlin', 'mon-fri 08:00-18:00',
-            '{2026-01-01,2026-04-03,2026-04-06,2026-05-01,2026-05-14,2026-05-25,2026-10-03,
-              2026-12-25,2026-12-26,2027-01-01,2027-03-26,2027-03-29,2027-05-01,2027-05-06,
-              2027-05-17,2027-10-03,2027-12-25,2027-12-26}', true)
+            pg_temp.ccrm_demo_holidays('berlin', v_y0, v_y1), true)
     RETURNING id INTO v_berlin;
     INSERT INTO calendars (name, time_zone, hours, holidays)
     VALUES ('New York office', 'America/New_York', 'mon-fri 09:00-17:00',
-            '{2026-01-01,2026-05-25,2026-07-03,2026-09-07,2026-11-26,2026-12-25,2027-01-01,
-              2027-05-31,2027-07-05,2027-09-06,2027-11-25,2027-12-24}')
+            pg_temp.ccrm_demo_holidays('new_york', v_y0, v_y1))
     RETURNING id INTO v_ny;
     INSERT INTO calendars (name, time_zone, hours)
     VALUES ('Hotline 24/7', 'Europe/Berlin', '24/7')
