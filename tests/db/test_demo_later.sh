@@ -24,7 +24,8 @@ start_at() {
     as_pg rm -rf "$PG_DIR/data"
     pg_start_migrated "$CCRM"
     pg_stop
-    secs=$(($(date -u -d "$1 UTC" +%s) - $(date -u +%s)))
+    # (the real clock's time: this test may itself run under libfaketime, on another day)
+    secs=$(($(date -u -d "$1 UTC" +%s) - $(env -u LD_PRELOAD -u FAKETIME date -u +%s)))
     FAKETIME="+$secs" LD_PRELOAD=$FT _pg_run
 }
 
