@@ -4,11 +4,16 @@
 -- which returns a one-line summary. Needs a superuser (it creates the demo login roles and,
 -- for big loads, sets session_replication_role).
 --
--- Deterministic: every value is derived from the row number (no random()); times are
--- relative to the fixed instant 2026-11-01 09:00 UTC (but no won or lost deal closes after the
--- day of the load, open deals expect their days from the load on when it is later, and the
--- back office and the agenda go by today). On a fresh database the ids
--- are the same on every run too.
+-- Deterministic: every value is derived from the row number and the day of the load (no
+-- random()). The history is told relative to one instant, t0 (pg_temp.ccrm_demo_t0): 09:00
+-- UTC 36 days before the day of the load (UTC), and never earlier than 2026-11-01 09:00 UTC,
+-- which is t0 of a load up to 2026-12-07. A demo loaded on any later day is the one loaded on
+-- 2026-12-07, moved by as many days: tickets, mails and meetings as many days old, campaigns
+-- as far from today (a campaign past its end is completed; names that carry a season or a
+-- year take them from its dates), the business calendars' holidays computed for every year
+-- it covers. No won or lost deal closes after the day of the load, open deals expect their
+-- days from the load on, and the back office and the agenda go by today. On a fresh database
+-- the ids are the same on every run too.
 --
 -- Shape, per "slot" (one slot per account up to 20,000 accounts; above that the slots are
 -- spread evenly, so at 1,000,000 accounts every 50th account carries people and history):
@@ -20,6 +25,77 @@
 --   under a minute; accounts are the table that scales.
 -- Rows are written as the demo users themselves (SET ROLE), so created_by, audit and events
 -- name real people from every department.
+
+-- t0, the instant the demo's history is told from (see above): a whole number of days after
+-- 2026-11-01 09:00 UTC, so that every date of a load up to 2026-12-07 stays what it was
+CREATE FUNCTION pg_temp.ccrm_demo_t0() RETURNS timestamptz
+LANGUAGE sql STABLE AS $$
+    SELECT greatest(timestamptz '2026-11-01 09:00+00',
+                    (date_trunc('day', now() AT TIME ZONE 'UTC') - interval '36 days'
+                     + interval '9 hours') AT TIME ZONE 'UTC')
+$$;
+
+-- The season a date falls in (northern, by months: March to May is spring), for the names of
+-- campaigns: 'Spring', 'Summer', 'Autumn' or 'Winter' (six letters each: the names keep
+-- their length whatever day the demo is loaded)
+CREATE FUNCTION pg_temp.ccrm_demo_season(p_day date) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT (ARRAY['Winter', 'Spring', 'Summer', 'Autumn'])[1 + (extract(month FROM p_day)::int % 12) / 3]
+$$;
+
+-- Easter Sunday of a year (the Gregorian computus, "anonymous" algorithm)
+CREATE FUNCTION pg_temp.ccrm_demo_easter(y int) RETURNS date
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    a int := y % 19;
+    b int := y / 100;
+    c int := y % 100;
+    d int := b / 4;
+    e int := b % 4;
+    f int := (b + 8) / 25;
+    g int := (b - f + 1) / 3;
+    h int := (19 * a + b - d - g + 15) % 30;
+    i int := c / 4;
+    k int := c % 4;
+    l int := (32 + 2 * e + 2 * i - h - k) % 7;
+    m int := (a + 11 * h + 22 * l) / 451;
+BEGIN
+    RETURN make_date(y, (h + l - 7 * m + 114) / 31, (h + l - 7 * m + 114) % 31 + 1);
+END
+$$;
+
+-- A holiday on a Saturday taken the Friday before, one on a Sunday the Monday after
+CREATE FUNCTION pg_temp.ccrm_demo_observed(p_day date) RETURNS date
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT p_day + CASE extract(isodow FROM p_day) WHEN 6 THEN -1 WHEN 7 THEN 1 ELSE 0 END
+$$;
+
+-- The public holidays of the demo's offices from year p_from to p_to, in order: 'berlin'
+-- (New Year, Good Friday, Easter Monday, 1 May, Ascension, Whit Monday, 3 October, Christmas
+-- and the day after) or 'new_york' (the US federal days a business closes: New Year, Memorial
+-- Day, Independence Day, Labor Day, Thanksgiving, Christmas; one on a Saturday is taken the
+-- Friday before, one on a Sunday the Monday after, but New Year only the Monday after)
+CREATE FUNCTION pg_temp.ccrm_demo_holidays(p_office text, p_from int, p_to int) RETURNS date[]
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT array_agg(d ORDER BY d)
+      FROM generate_series(p_from, p_to) y,
+           LATERAL (SELECT pg_temp.ccrm_demo_easter(y) AS easter,
+                           make_date(y, 5, 31) - (extract(isodow FROM make_date(y, 5, 31))::int - 1) AS memorial,
+                           make_date(y, 9, 1) + (8 - extract(isodow FROM make_date(y, 9, 1))::int) % 7 AS labor,
+                           make_date(y, 11, 1) + (11 - extract(isodow FROM make_date(y, 11, 1))::int) % 7 + 21
+                               AS thanksgiving) x,
+           LATERAL (SELECT unnest(CASE p_office
+                WHEN 'berlin' THEN ARRAY[make_date(y, 1, 1), x.easter - 2, x.easter + 1,
+                                         make_date(y, 5, 1), x.easter + 39, x.easter + 50,
+                                         make_date(y, 10, 3), make_date(y, 12, 25),
+                                         make_date(y, 12, 26)]
+                WHEN 'new_york' THEN ARRAY[
+                    make_date(y, 1, 1) + CASE WHEN extract(isodow FROM make_date(y, 1, 1)) = 7
+                                              THEN 1 ELSE 0 END,
+                    x.memorial, pg_temp.ccrm_demo_observed(make_date(y, 7, 4)), x.labor,
+                    x.thanksgiving, pg_temp.ccrm_demo_observed(make_date(y, 12, 25))]
+                END) AS d) h
+$$;
 
 CREATE FUNCTION pg_temp.ccrm_demo_base(p_table text) RETURNS bigint
 LANGUAGE plpgsql AS $$
@@ -107,7 +183,18 @@ DECLARE
     v_n      bigint := n_accounts;
     v_big    boolean := n_accounts > 20000;
     v_slots  bigint := least(n_accounts, 20000);
-    v_t0     constant timestamptz := '2026-11-01 09:00+00';
+    v_t0     constant timestamptz := pg_temp.ccrm_demo_t0();
+    -- the days the history moved from that of a load up to 2026-12-07 (t0 2026-11-01), which
+    -- the fixed dates below are written for
+    v_shift  constant int := (v_t0 AT TIME ZONE 'UTC')::date - date '2026-11-01';
+    v_d0     constant date := date '2026-11-01' + v_shift;
+    -- the campaigns' names: a season and a year that fit their dates
+    v_webinar  text := pg_temp.ccrm_demo_season(date '2026-03-01' + v_shift) || ' Webinar '
+                       || extract(year FROM date '2026-03-01' + v_shift);
+    v_letter   text := pg_temp.ccrm_demo_season(date '2026-09-01' + v_shift) || ' Newsletter';
+    v_fair     text := 'Hannover Trade Fair ' || extract(year FROM date '2027-04-20' + v_shift);
+    v_upsell   text := 'Pro Plan Upsell ' || pg_temp.ccrm_demo_season(date '2026-10-01' + v_shift)
+                       || ' ' || extract(year FROM date '2026-10-01' + v_shift);
     v_srr    text := current_setting('session_replication_role');
     v_role   text := current_setting('role');
     v_me     text := current_user;
@@ -232,7 +319,9 @@ DECLARE
     lstat text[] := ARRAY['new', 'contacted', 'qualified', 'unqualified', 'converted'];
     stages text[] := ARRAY['prospecting', 'qualification', 'proposal', 'negotiation', 'won',
         'lost'];
-    deals text[] := ARRAY['Pro plan upgrade', 'Enterprise licence 2027', 'Onboarding workshop',
+    deals text[] := ARRAY['Pro plan upgrade',
+        'Enterprise licence ' || (extract(year FROM date '2026-11-01' + v_shift) + 1),
+        'Onboarding workshop',
         'Add 25 seats', 'Support contract renewal', 'API add-on', 'Data migration project',
         'Training package'];
     subj text[] := ARRAY['Cannot export invoices to PDF', 'Login fails after password reset',
@@ -247,8 +336,11 @@ DECLARE
     prio  text[] := ARRAY['low', 'normal', 'normal', 'high', 'urgent'];
     tchan text[] := ARRAY['email', 'phone', 'chat', 'web', 'email'];
     prods text[] := ARRAY['ccrm Basic', 'ccrm Pro', 'ccrm Enterprise', 'Mobile app', 'API'];
-    mails text[] := ARRAY['Spring webinar: what is new in ccrm', 'Your invitation: Pro plan launch',
-        'Autumn newsletter', 'Meet us at the Hannover trade fair', 'Case study: 360° customer view'];
+    mails text[] := ARRAY[pg_temp.ccrm_demo_season(date '2026-03-01' + v_shift)
+                              || ' webinar: what is new in ccrm',
+        'Your invitation: Pro plan launch',
+        pg_temp.ccrm_demo_season(date '2026-09-01' + v_shift) || ' newsletter',
+        'Meet us at the Hannover trade fair', 'Case study: 360° customer view'];
 BEGIN
     IF n_accounts IS NULL OR n_accounts < 1 OR n_accounts > 10000000 THEN
         RAISE EXCEPTION 'demo: number of accounts must be between 1 and 10,000,000';
@@ -405,15 +497,13 @@ BEGIN
            -- the day it closed, which has come (ccrm_rule_deal_won refuses one still ahead, in
            -- the day as it counts it): that day if it has, else one of the four weeks before
            CASE WHEN stages[1 + (sl.s * 7) % 6] IN ('won', 'lost')
-                     AND date '2026-11-01' + ((sl.s * 13) % 150 - 45)::int > ccrm_local(now())::date
+                     AND v_d0 + ((sl.s * 13) % 150 - 45)::int > ccrm_local(now())::date
                 THEN ccrm_local(now())::date - ((sl.s * 17) % 28)::int
-                -- an open deal's expected day counts from the load when that is later than
-                -- 2026-11-01: loaded in 2027, the pipeline still expects deals ahead (with the
-                -- fixed days every open deal of a small load was overdue from 2027-01-12 on)
+                -- an open deal's expected day counts from the day of the load, not from t0:
+                -- the pipeline expects most deals ahead
                 WHEN stages[1 + (sl.s * 7) % 6] NOT IN ('won', 'lost')
-                THEN greatest(date '2026-11-01', ccrm_local(now())::date)
-                     + ((sl.s * 13) % 150 - 45)::int
-                ELSE date '2026-11-01' + ((sl.s * 13) % 150 - 45)::int END AS close_date,
+                THEN ccrm_local(now())::date + ((sl.s * 13) % 150 - 45)::int
+                ELSE v_d0 + ((sl.s * 13) % 150 - 45)::int END AS close_date,
            coalesce(sl.owner, sales[1 + sl.s % 4]) AS owner,
            coalesce(sl.owner, sales[1 + sl.s % 4]) AS author
       FROM demo_slots sl
@@ -544,11 +634,16 @@ BEGIN
 
     ---------------------------------------------------------------- campaigns and members
     PERFORM set_config('role', 'marco', true);
+    -- (their status is what their dates say of today: set at the end of the marketing section)
     INSERT INTO campaigns (name, status, starts_on, ends_on, budget, owner) VALUES
-        ('Spring Webinar 2026', 'completed', '2026-03-01', '2026-04-15', 12000, 'marco'),
-        ('Pro Plan Launch', 'active', '2026-08-15', '2026-12-15', 45000, 'marco'),
-        ('Autumn Newsletter', 'active', '2026-09-01', '2026-11-30', 3500, 'chloe'),
-        ('Hannover Trade Fair 2027', 'planned', '2027-04-20', '2027-04-24', 80000, 'renee');
+        (v_webinar, 'completed', date '2026-03-01' + v_shift, date '2026-04-15' + v_shift, 12000,
+         'marco'),
+        ('Pro Plan Launch', 'active', date '2026-08-15' + v_shift, date '2026-12-15' + v_shift,
+         45000, 'marco'),
+        (v_letter, 'active', date '2026-09-01' + v_shift, date '2026-11-30' + v_shift, 3500,
+         'chloe'),
+        (v_fair, 'planned', date '2027-04-20' + v_shift, date '2027-04-24' + v_shift, 80000,
+         'renee');
     GET DIAGNOSTICS n_camp = ROW_COUNT;
     INSERT INTO campaign_members (campaign_id, lead_id, status)
     SELECT cp.id, l.id,
@@ -556,14 +651,14 @@ BEGIN
                   'opened', 'sent'])[1 + (l.s * 7) % 8]
       FROM demo_leads l
       JOIN campaigns cp ON cp.name = CASE WHEN l.s % 5 IN (0, 1) THEN 'Pro Plan Launch'
-                                          ELSE 'Spring Webinar 2026' END
+                                          ELSE v_webinar END
      WHERE l.s % 5 IN (0, 1, 2)
      ORDER BY l.id;
     GET DIAGNOSTICS n_mem = ROW_COUNT;
     INSERT INTO campaign_members (campaign_id, contact_id, status)
     SELECT cp.id, c.id, (ARRAY['sent', 'opened', 'clicked', 'sent', 'unsubscribed'])[1 + (c.q * 3) % 5]
       FROM demo_contacts c
-      JOIN campaigns cp ON cp.name = 'Autumn Newsletter'
+      JOIN campaigns cp ON cp.name = v_letter
      WHERE c.q % 7 = 0
      ORDER BY c.id;
     GET DIAGNOSTICS n_com = ROW_COUNT;
@@ -870,7 +965,7 @@ BEGIN
 
     -- campaigns: the trade fair is an event; a new e-mail campaign for the Pro plan interest
     PERFORM set_config('role', 'marco', true);
-    UPDATE campaigns SET channel = 'event' WHERE name = 'Hannover Trade Fair 2027';
+    UPDATE campaigns SET channel = 'event' WHERE name = v_fair;
     INSERT INTO segments (name, description, definition, owner) VALUES
         ('Interested in ccrm Pro', 'anyone support, sales or marketing heard asking about Pro',
          '{"entity": "people", "rules": [{"interest": {"product": "ccrm Pro"}}]}', 'marco'),
@@ -886,8 +981,8 @@ BEGIN
                                                            {"not": {"interest": {"product": "ccrm Pro"}}}]}',
          'renee');
     INSERT INTO campaigns (name, status, starts_on, ends_on, budget, owner, channel)
-    VALUES ('Pro Plan Upsell Autumn 2026', 'active', '2026-10-01', '2026-12-31', 8000, 'marco',
-            'email')
+    VALUES (v_upsell, 'active', date '2026-10-01' + v_shift, date '2026-12-31' + v_shift, 8000,
+            'marco', 'email')
     RETURNING id INTO v_camp;
     -- what unsubscribed before there were consents opted out of e-mail; support takes a
     -- "do not call me" on the phone
@@ -906,7 +1001,8 @@ BEGIN
     -- Pro plan mail went out to everyone just added from the segment (unsent until then)
     INSERT INTO campaign_responses (campaign_id, contact_id, lead_id, status, at)
     SELECT m.campaign_id, m.contact_id, m.lead_id, st.status,
-           coalesce(cp.starts_on, date '2026-09-01') + (st.k * 2 + m.id % 5) * interval '1 day'
+           coalesce(cp.starts_on, date '2026-09-01' + v_shift)
+               + (st.k * 2 + m.id % 5) * interval '1 day'
                + (m.id % 600) * interval '1 minute'
       FROM campaign_members m JOIN campaigns cp ON cp.id = m.campaign_id,
            LATERAL (SELECT k, (ARRAY['sent', 'opened', 'clicked', 'replied', 'registered',
@@ -918,10 +1014,26 @@ BEGIN
     INSERT INTO campaign_responses (campaign_id, contact_id, lead_id, status, at)
     SELECT m.campaign_id, m.contact_id, m.lead_id,
            (ARRAY['sent', 'opened', 'clicked', 'opened', 'replied', 'sent', 'opened', 'converted'])[1 + m.id % 8],
-           timestamptz '2026-10-02 08:00+00' + (m.id % 30) * interval '1 day'
+           -- (from 30 days and an hour before t0 on: 2026-10-02 08:00 UTC for 2026-11-01)
+           v_t0 - interval '721 hours' + (m.id % 30) * interval '1 day'
       FROM campaign_members m WHERE m.campaign_id = v_camp
      ORDER BY m.id;
     SELECT count(*) INTO n_resp FROM campaign_responses;
+    -- a campaign past its end is completed, one not begun planned (loaded in 2026-12, the
+    -- autumn newsletter has ended). Written as a stamp, like the times at the end: the state
+    -- the demo starts in, no change anyone made (no audit, event or inbox note); the members
+    -- who opted out left the campaign while it ran (above)
+    PERFORM set_config('role', v_role, true);
+    PERFORM set_config('session_replication_role', 'replica', true);
+    UPDATE campaigns
+       SET status = CASE WHEN ends_on < ccrm_local(now())::date THEN 'completed'
+                         WHEN starts_on <= ccrm_local(now())::date THEN 'active'
+                         ELSE 'planned' END
+     WHERE name IN (v_webinar, 'Pro Plan Launch', v_letter, v_fair, v_upsell)
+       AND status IS DISTINCT FROM CASE WHEN ends_on < ccrm_local(now())::date THEN 'completed'
+                                        WHEN starts_on <= ccrm_local(now())::date THEN 'active'
+                                        ELSE 'planned' END;
+    PERFORM set_config('session_replication_role', v_srr, true);
     -- likely duplicates: the same person typed in again by sales (another address of the same
     -- mailbox, a typo in the name, the phone written the national way) and a lead twice
     PERFORM set_config('role', 'sam', true);
@@ -1034,8 +1146,9 @@ $fn$;
 -- =======================================================================================
 -- Responsibility and time (schema/019): who is competent for what, who is away, business
 -- hours, service levels, tasks and meetings, and tickets near and past their targets.
--- Unlike the rest of this file these are relative to now(), not to 2026-11-01: "due today",
--- "overdue" and "breached" mean something only against the real clock. Written as the people
+-- Unlike the rest of this file these are relative to now(), not to t0: "due today",
+-- "overdue" and "breached" mean something only against the real clock. The calendars' holidays
+-- are computed for the years from t0's to the one after the load. Written as the people
 -- who would write them (management sets rules and policies, each person their own tasks and
 -- settings, sofia her team's absence). Runs with triggers on (routing, SLA clocks), also
 -- after a bulk load, which disabled them for its own inserts.
@@ -1053,6 +1166,9 @@ DECLARE
     v_big   bigint;
     v_day0  timestamptz := date_trunc('day', now() AT TIME ZONE 'Europe/Berlin')
                            AT TIME ZONE 'Europe/Berlin';
+    -- the years the holidays are listed for (2026 and 2027 for a load in 2026)
+    v_y0    int := extract(year FROM pg_temp.ccrm_demo_t0() AT TIME ZONE 'UTC');
+    v_y1    int := extract(year FROM now() AT TIME ZONE 'UTC') + 1;
     v_acc   bigint[];
     v_t     bigint;
     n_rule  int;
@@ -1085,14 +1201,11 @@ BEGIN
     PERFORM set_config('role', 'mia', true);
     INSERT INTO calendars (name, time_zone, hours, holidays, is_default)
     VALUES ('Berlin office', 'Europe/Berlin', 'mon-fri 08:00-18:00',
-            '{2026-01-01,2026-04-03,2026-04-06,2026-05-01,2026-05-14,2026-05-25,2026-10-03,
-              2026-12-25,2026-12-26,2027-01-01,2027-03-26,2027-03-29,2027-05-01,2027-05-06,
-              2027-05-17,2027-10-03,2027-12-25,2027-12-26}', true)
+            pg_temp.ccrm_demo_holidays('berlin', v_y0, v_y1), true)
     RETURNING id INTO v_berlin;
     INSERT INTO calendars (name, time_zone, hours, holidays)
     VALUES ('New York office', 'America/New_York', 'mon-fri 09:00-17:00',
-            '{2026-01-01,2026-05-25,2026-07-03,2026-09-07,2026-11-26,2026-12-25,2027-01-01,
-              2027-05-31,2027-07-05,2027-09-06,2027-11-25,2027-12-24}')
+            pg_temp.ccrm_demo_holidays('new_york', v_y0, v_y1))
     RETURNING id INTO v_ny;
     INSERT INTO calendars (name, time_zone, hours)
     VALUES ('Hotline 24/7', 'Europe/Berlin', '24/7')

@@ -89,12 +89,13 @@ as sam -c "select ccrm_import_revert($B)" >/dev/null 2>&1
 check "a reverted import's reopening puts the deal back won on its close date ($(closed "$d10"))" \
     test "$(q "select stage || ' ' || close_date from opportunities where id = $d10")" = "won 2026-01-20"
 
-# the demo's closed deals keep the dates it gives them, spread over months (made today's, they
-# would all share one)
-spread=$(q "select count(distinct close_date) || ' ' || count(distinct date_trunc('month', close_date))
+# the demo's closed deals keep the dates it gives them, spread over weeks (made today's, they
+# would all share one; over weeks, not months: the demo's history is told from the day of the
+# load, and at this scale its four closed deals lie in the three weeks before it)
+spread=$(q "select count(distinct close_date) || ' ' || count(distinct date_trunc('week', close_date))
               || ' ' || count(*) filter (where close_date is null)
              from opportunities where stage in ('won', 'lost') and name not like '%probe%'")
-check "the demo's won and lost deals keep their own dates, over months (days, months, none: $spread)" \
+check "the demo's won and lost deals keep their own dates, over weeks (days, weeks, none: $spread)" \
     test "${spread%% *}" -ge 4 -a "$(cut -d' ' -f2 <<<"$spread")" -ge 2 -a "${spread##* }" = 0
 
 # the department rule still holds, and a refused close writes no date
