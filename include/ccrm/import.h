@@ -88,10 +88,12 @@ int db_import_put(struct db_import *imp, const char *buf, size_t n, struct ccrm_
 /* End the COPY (abort_msg non-NULL: fail it instead), then classify every staged row: DB-side
  * checks (references, duplicates in the file and against the database per conflict) and the
  * resulting counts. Returns 0/-1. */
-/* --create-missing accounts: in the import's transaction, before db_import_classify, create an
- * account (by name) for every organisation the file names that matches no account by name or
- * domain; *created gets how many. A dry run rolls them back with everything else. */
-int db_import_create_accounts(struct db_import *imp, int64_t *created, struct ccrm_err *err);
+/* --create-missing accounts (before db_import_classify): an organisation the file names that
+ * matches no account by name or domain does not reject its row; the merge creates the account
+ * (by name), in the import's transaction, for the rows it writes only. */
+void db_import_create_missing(struct db_import *imp);
+/* The accounts the last merge created (after db_import_try: would create) */
+int64_t db_import_created(const struct db_import *imp);
 int db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp_counts *c,
                        struct ccrm_err *err);
 

@@ -480,10 +480,10 @@ run_import(struct imp_state *st, enum imp_conflict conflict, int dry_run, const 
             goto db_failed;
         break;
     }
-    /* (said once they are in, or as what a dry run would do: an import that then writes
-     * nothing creates none) */
-    if (st->create_accounts && db_import_create_accounts(st->imp, &made, &st->err) == -1)
-        goto db_failed;
+    /* (the merge makes them, for the rows it writes only: said once they are in, or as what a
+     * dry run would do; an import that then writes nothing creates none) */
+    if (st->create_accounts)
+        db_import_create_missing(st->imp);
     progress_note(st, "checking references and duplicates...");
     if (db_import_classify(st->imp, conflict, &cnt, &st->err) == -1)
         goto db_failed;
@@ -504,6 +504,7 @@ run_import(struct imp_state *st, enum imp_conflict conflict, int dry_run, const 
         if ((unchanged = db_import_unchanged(st->imp, &cnt, &st->err)) == -1)
             goto db_failed;
         snprintf(u, sizeof u, ", leave %s unchanged", fmt_count(unchanged, r));
+        made = db_import_created(st->imp);
         say_made(st, &cnt, made, 1);
         safe_fprintf(stdout,
                      "ccrm: dry run: would insert %s, update %s%s, skip %s, reject %s (%s from "
@@ -562,6 +563,7 @@ run_import(struct imp_state *st, enum imp_conflict conflict, int dry_run, const 
         snprintf(what, sizeof what, "batch %" PRId64, batch);
     else /* nothing to write: no batch was made */
         snprintf(what, sizeof what, "nothing changed, no batch");
+    made = batch > 0 ? db_import_created(st->imp) : 0; /* (rolled back with the rest) */
     say_made(st, &cnt, made, 0);
     safe_fprintf(stdout,
                  "ccrm: %s: %s inserted, %s updated%s, %s skipped, %s rejected (%s from %s, "

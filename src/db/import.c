@@ -24,7 +24,8 @@ struct db_import {
     int classified;
     int locked;             /* holds the import lock of its table (db_import_lock) */
     int64_t update_targets; /* existing rows the classification plans to update */
-    int64_t created;        /* accounts made by --create-missing accounts */
+    int create_missing;     /* --create-missing accounts (db_import_create_missing) */
+    int64_t created;        /* accounts the last merge made (a dry run's: would make) */
     int predicted;          /* db_import_unchanged counted (before the merge) */
     int merged;             /* db_import_commit merged: unchanged is what the merge found */
     int64_t unchanged;      /* rows to update that hold the file's values already */
@@ -250,15 +251,13 @@ ref_nouns(enum imp_type t)
  * an insert, and the second would fail on the unique index (contacts) or add a duplicate
  * (leads, accounts): in turn, the second one classifies after the first committed, and gets
  * the --on-conflict it asked for. */
-int
-db_import_lock(struct db_import *imp, int wait, struct ccrm_err *err)
+static int
+lock_table(struct db_import *imp, const char *table, int wait, struct ccrm_err *err)
 {
-    const char *params[1] = {imp->e->name};
+    const char *params[1] = {table};
     PGresult *res;
     int got;
 
-    if (imp->locked)
-        return 1;
     if (imp->in_copy && end_copy(imp, NULL, err) == -1)
         return -1;
     /* waiting for the other import as long as it takes (Ctrl-C stops it): a login's
@@ -288,8 +287,15 @@ db_import_lock(struct db_import *imp, int wait, struct ccrm_err *err)
     }
     got = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
     PQclear(res);
-    imp->locked = got;
     return got;
+}
+
+int
+db_import_lock(struct db_import *imp, int wait, struct ccrm_err *err)
+{
+    if (!imp->locked)
+        imp->locked = lock_table(imp, imp->e->name, wait, err);
+    return imp->locked;
 }
 
 /* The counts in the work table: records inserted and updated once each (a group: a key, or a
@@ -390,10 +396,15 @@ db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp
         snprintf(cbuf, sizeof cbuf, "%d", c);
         if (!imp->mapped[c])
             continue;
-        if (col->type == IMP_ACCOUNT)
+        /* (--create-missing accounts: one not found is made by the merge, for the rows it
+         * writes: create_accounts) */
+        if (col->type == IMP_ACCOUNT && !imp->create_missing)
             sql_tpl(sql,
                     " WHEN s.\"@1\" IS NOT NULL AND r_@2.n = 0"
-                    " THEN format('account \"%s\" not found', s.\"@1\")"
+                    " THEN format('account \"%s\" not found', s.\"@1\")",
+                    col->name, cbuf, NULL);
+        if (col->type == IMP_ACCOUNT)
+            sql_tpl(sql,
                     " WHEN s.\"@1\" IS NOT NULL AND r_@2.n > 1"
                     " THEN format('account \"%s\" is ambiguous (%s accounts match)',"
                     " s.\"@1\", r_@2.n)",
@@ -476,7 +487,7 @@ db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp
         else if (is_ref(col->type) && imp->mapped[c]) {
             /* a lead by e-mail; a deal by name and a ticket by subject, among the row's
              * account's when it names one (the account's own column comes first, r_N) */
-            char within[96] = "";
+            char within[160] = "";
             const char *const a[4] = {col->name, cbuf,
                                       col->type == IMP_LEAD ? "leads x WHERE lower(x.email)"
                                       : col->type == IMP_DEAL
@@ -484,9 +495,10 @@ db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp
                                           : "tickets x WHERE lower(x.subject)",
                                       within};
 
+            /* (an account --create-missing is to make has none yet: not found) */
             if (col->type != IMP_LEAD && account >= 0 && account < c)
-                snprintf(within, sizeof within, " AND (r_%d.id IS NULL OR x.account_id = r_%d.id)",
-                         account, account);
+                snprintf(within, sizeof within, " AND (s.\"%s\" IS NULL OR x.account_id = r_%d.id)",
+                         e->cols[account].name, account);
             sql_tpl4(sql,
                      " LEFT JOIN LATERAL (SELECT count(*) AS n, min(x.id) AS id FROM @3"
                      " = lower(s.\"@1\") AND s.reason IS NULL@4) r_@2 ON true",
@@ -678,11 +690,98 @@ build_insert(struct strbuf *sql, const struct db_import *imp)
 static void
 differs(struct strbuf *sql, const struct db_import *imp)
 {
-    strbuf_puts(sql, "(");
+    int c;
+
+    strbuf_puts(sql, "((");
     mapped_columns(sql, imp, COL_TARGET);
     strbuf_puts(sql, ") IS DISTINCT FROM (");
     mapped_columns(sql, imp, COL_VALUE);
     strbuf_puts(sql, ")");
+    /* an account --create-missing has yet to make (before the merge: a dry run's count) */
+    for (c = 0; c < imp->e->ncols && imp->create_missing; c++)
+        if (imp->e->cols[c].type == IMP_ACCOUNT && imp->mapped[c])
+            sql_tpl(sql, " OR (w.\"@1\" IS NOT NULL AND w.\"@1_ref\" IS NULL)",
+                    imp->e->cols[c].name, NULL, NULL);
+    strbuf_puts(sql, ")");
+}
+
+/* --create-missing accounts: the rows of round $1 that the merge writes, as s (each group
+ * once, with the values of its last line, as insert_source and UPDATE_SOURCE take them) */
+static void
+written_source(struct strbuf *sql, const struct db_import *imp)
+{
+    if (imp->conflict == IMP_CONFLICT_UPDATE)
+        strbuf_puts(sql, "(SELECT DISTINCT ON (grp) * FROM ccrm_import_work"
+                         " WHERE action IN ('insert', 'update') AND round = $1::int"
+                         " ORDER BY grp, line DESC) s");
+    else
+        strbuf_puts(sql, "(SELECT * FROM ccrm_import_work"
+                         " WHERE action = 'insert' AND round = $1::int) s");
+}
+
+/* The statement that makes the accounts account column c of round $1's written rows names and
+ * no account has (by name in any letter case, or domain): one for "Zeta GmbH" and "zeta gmbh",
+ * named as its first line spells it */
+static void
+build_create(struct strbuf *sql, const struct db_import *imp, int c)
+{
+    const char *name = imp->e->cols[c].name;
+
+    strbuf_reset(sql);
+    strbuf_puts(sql, "INSERT INTO accounts (name) SELECT m.name FROM (SELECT DISTINCT ON"
+                     " (lower(s.\"");
+    strbuf_puts(sql, name);
+    strbuf_puts(sql, "\")) s.\"");
+    strbuf_puts(sql, name);
+    strbuf_puts(sql, "\" AS name, s.line FROM ");
+    written_source(sql, imp);
+    sql_tpl(sql,
+            " WHERE s.\"@1_ref\" IS NULL AND s.\"@1\" IS NOT NULL AND btrim(s.\"@1\") <> ''"
+            " AND NOT EXISTS (SELECT 1 FROM accounts a WHERE lower(a.domain) = lower(s.\"@1\")"
+            " OR " ACCOUNT_NAMED ")"
+            " ORDER BY lower(s.\"@1\"), s.line) m ORDER BY m.line",
+            name, NULL, NULL);
+}
+
+/* ... and the statement that points round $1's rows at them (or at the account another import
+ * made meanwhile) */
+static void
+build_refs(struct strbuf *sql, const struct db_import *imp, int c)
+{
+    strbuf_reset(sql);
+    sql_tpl(sql,
+            "UPDATE ccrm_import_work s SET \"@1_ref\" = (SELECT min(a.id) FROM accounts a"
+            " WHERE lower(a.domain) = lower(s.\"@1\") OR " ACCOUNT_NAMED ")"
+            " WHERE s.round = $1::int AND s.action IN ('insert', 'update')"
+            " AND s.\"@1_ref\" IS NULL AND s.\"@1\" IS NOT NULL",
+            imp->e->cols[c].name, NULL, NULL);
+}
+
+/* --create-missing accounts, at the start of the merge (after its savepoint: a row the table's
+ * rules then refuse takes its accounts back with it): the accounts the rows of round r that
+ * are written name. Returns how many were made, or -1. */
+static int64_t
+create_accounts(struct db_import *imp, int r, struct ccrm_err *err)
+{
+    struct strbuf sql = STRBUF_INIT;
+    char rbuf[16];
+    const char *params[1] = {rbuf};
+    int64_t made = 0, n = 0;
+    int c;
+
+    snprintf(rbuf, sizeof rbuf, "%d", r);
+    for (c = 0; c < imp->e->ncols && imp->create_missing && n >= 0; c++) {
+        if (imp->e->cols[c].type != IMP_ACCOUNT || !imp->mapped[c])
+            continue;
+        build_create(&sql, imp, c);
+        if ((n = exec_count(imp->db, strbuf_str(&sql), 1, params, err)) < 0)
+            break;
+        made += n;
+        build_refs(&sql, imp, c);
+        n = exec_count(imp->db, strbuf_str(&sql), 1, params, err);
+    }
+    strbuf_fini(&sql);
+    return n < 0 ? -1 : made;
 }
 
 /* The groups of round $1 that update an existing row: each once, with its last line's values
@@ -929,6 +1028,8 @@ merge(struct db_import *imp, struct imp_counts *cnt, struct ccrm_err *err)
 {
     int r, changed = 0, more = 1;
 
+    if ((imp->created = create_accounts(imp, 0, err)) == -1)
+        return -1;
     for (r = 0; r < 3 && more; r++) {
         int a, b = 0;
 
@@ -1020,7 +1121,17 @@ find_refused(struct db_import *imp, struct imp_counts *cnt, struct ccrm_err *err
                      " FOR g IN SELECT DISTINCT grp FROM ccrm_import_work"
                      " WHERE action IN ('insert', 'update') ORDER BY grp LOOP"
                      " UPDATE ccrm_import_work SET round = -9 WHERE grp = g;"
-                     " BEGIN EXECUTE $s$");
+                     " BEGIN ");
+    /* the accounts the group names that --create-missing makes, as the merge would */
+    for (i = 0; i < imp->e->ncols && imp->create_missing; i++) {
+        if (imp->e->cols[i].type != IMP_ACCOUNT || !imp->mapped[i])
+            continue;
+        build_create(&stmt, imp, i);
+        strbuf_printf(sql, "EXECUTE $s$%s$s$ USING -9; ", strbuf_str(&stmt));
+        build_refs(&stmt, imp, i);
+        strbuf_printf(sql, "EXECUTE $s$%s$s$ USING -9; ", strbuf_str(&stmt));
+    }
+    strbuf_puts(sql, "EXECUTE $s$");
     build_insert(&stmt, imp); /* (the statements reset their buffer) */
     strbuf_puts(sql, strbuf_str(&stmt));
     strbuf_puts(sql, "$s$ USING -9;");
@@ -1088,19 +1199,29 @@ out:
 int64_t
 db_import_try(struct db_import *imp, struct imp_counts *cnt, struct ccrm_err *err)
 {
-    struct imp_counts trial = *cnt;
-    int64_t n = 0;
+    struct imp_counts trial;
+    int64_t n = 0, m;
 
-    if (cnt->inserted + cnt->updated == 0)
-        return 0;
-    /* the merge, then undone: the table's rules see every row as the import would write it */
-    if (merge_savepoint(imp, err) == -1)
-        return -1;
-    if (merge(imp, &trial, err) == -1) {
-        if ((n = find_refused(imp, cnt, err)) <= 0)
+    /* the merge, then undone: the table's rules see every row as the import would write it;
+     * after rows they refuse, the merge of the others again, as the import does it (the
+     * accounts --create-missing would make are those of the rows written) */
+    for (;;) {
+        imp->created = 0;
+        if (cnt->inserted + cnt->updated == 0)
+            break;
+        trial = *cnt;
+        if (merge_savepoint(imp, err) == -1)
             return -1;
-    } else if (simple(imp->db, "ROLLBACK TO SAVEPOINT ccrm_merge", err) == -1)
-        return -1;
+        if (merge(imp, &trial, err) == -1) {
+            if ((m = find_refused(imp, cnt, err)) <= 0)
+                return -1;
+            n += m; /* (the refusals stay: a new savepoint after them) */
+            continue;
+        }
+        if (simple(imp->db, "ROLLBACK TO SAVEPOINT ccrm_merge", err) == -1)
+            return -1;
+        break;
+    }
     imp->unchanged = 0;
     return n;
 }
@@ -1168,7 +1289,7 @@ db_import_commit(struct db_import *imp, const char *file_name, struct imp_counts
     PQclear(res);
     /* nothing written (every row unchanged, skipped or rejected): no batch, and no event that
      * has every client read its lists again for nothing */
-    if (cnt->inserted == 0 && cnt->updated == 0 && imp->created == 0) {
+    if (cnt->inserted == 0 && cnt->updated == 0) {
         if (simple(imp->db, "ROLLBACK", err) == -1)
             goto fail;
         return 0;
@@ -1252,43 +1373,16 @@ db_import_cancel_current(void)
 
 /* ---- --create-missing accounts ---- */
 
-int
-db_import_create_accounts(struct db_import *imp, int64_t *created, struct ccrm_err *err)
+void
+db_import_create_missing(struct db_import *imp)
 {
-    struct strbuf sql = STRBUF_INIT;
-    PGresult *res;
-    int c, rc = 0;
+    imp->create_missing = 1;
+}
 
-    *created = 0;
-    for (c = 0; c < imp->e->ncols && rc == 0; c++) {
-        const struct imp_column *col = &imp->e->cols[c];
-
-        if (col->type != IMP_ACCOUNT || !imp->mapped[c])
-            continue;
-        strbuf_reset(&sql);
-        /* the names as the rows give them (a name that matches no account by name or domain,
-         * in any letter case: one account for "Zeta GmbH" and "zeta gmbh", named as its first
-         * line spells it); rows already rejected for other reasons create nothing */
-        sql_tpl(&sql,
-                "WITH n AS (INSERT INTO accounts (name)"
-                " SELECT m.name FROM (SELECT DISTINCT ON (lower(s.\"@1\")) s.\"@1\" AS name, s.line"
-                " FROM ccrm_import_stage s"
-                " WHERE s.reason IS NULL AND s.\"@1\" IS NOT NULL AND btrim(s.\"@1\") <> ''"
-                " AND NOT EXISTS (SELECT 1 FROM accounts a WHERE lower(a.domain) = lower(s.\"@1\")"
-                " OR " ACCOUNT_NAMED ")"
-                " ORDER BY lower(s.\"@1\"), s.line) m ORDER BY m.line"
-                " RETURNING 1) SELECT count(*) FROM n",
-                col->name, NULL, NULL);
-        if ((res = db_exec(imp->db, strbuf_str(&sql), 0, NULL, err)) == NULL) {
-            rc = -1;
-            break;
-        }
-        *created += strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-        PQclear(res);
-    }
-    imp->created = *created;
-    strbuf_fini(&sql);
-    return rc;
+int64_t
+db_import_created(const struct db_import *imp)
+{
+    return imp->created;
 }
 
 /* ---- the list of batches ---- */
