@@ -482,8 +482,20 @@ run_import(struct imp_state *st, enum imp_conflict conflict, int dry_run, const 
     }
     /* (the merge makes them, for the rows it writes only: said once they are in, or as what a
      * dry run would do; an import that then writes nothing creates none) */
-    if (st->create_accounts)
+    if (st->create_accounts) {
         db_import_create_missing(st->imp);
+        /* ... in turn with the imports that make accounts too: each name once */
+        switch (db_import_lock_accounts(st->imp, 0, &st->err)) {
+        case -1:
+            goto db_failed;
+        case 0:
+            progress_clear(st);
+            safe_fprintf(stderr, "ccrm: waiting for another import into accounts to finish\n");
+            if (db_import_lock_accounts(st->imp, 1, &st->err) == -1)
+                goto db_failed;
+            break;
+        }
+    }
     progress_note(st, "checking references and duplicates...");
     if (db_import_classify(st->imp, conflict, &cnt, &st->err) == -1)
         goto db_failed;

@@ -23,6 +23,7 @@ struct db_import {
     int in_copy;
     int classified;
     int locked;             /* holds the import lock of its table (db_import_lock) */
+    int accounts_locked;    /* ... and of accounts (db_import_lock_accounts) */
     int64_t update_targets; /* existing rows the classification plans to update */
     int create_missing;     /* --create-missing accounts (db_import_create_missing) */
     int64_t created;        /* accounts the last merge made (a dry run's: would make) */
@@ -298,6 +299,18 @@ db_import_lock(struct db_import *imp, int wait, struct ccrm_err *err)
     return imp->locked;
 }
 
+/* --create-missing accounts makes accounts: under the accounts table's import lock too, so
+ * that two imports (into contacts and deals, say) naming one new organisation make it once,
+ * the second finding the first one's. Taken after the import's own (an import into accounts
+ * holds that one only): two imports never wait for each other's in turn. */
+int
+db_import_lock_accounts(struct db_import *imp, int wait, struct ccrm_err *err)
+{
+    if (!imp->accounts_locked)
+        imp->accounts_locked = lock_table(imp, "accounts", wait, err);
+    return imp->accounts_locked;
+}
+
 /* The counts in the work table: records inserted and updated once each (a group: a key, or a
  * line of its own), as the server counts the batch from the audit trail, and the lines skipped
  * and rejected; the other lines of a group are merged. After the classification (plan: also
@@ -345,7 +358,8 @@ db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp
     char cbuf[16];
     int c, rc = -1, account = -1;
 
-    if (db_import_lock(imp, 1, err) == -1)
+    if (db_import_lock(imp, 1, err) == -1 ||
+        (imp->create_missing && db_import_lock_accounts(imp, 1, err) == -1))
         goto out;
     imp->conflict = conflict;
     for (c = 0; c < e->ncols && account < 0; c++)
@@ -744,7 +758,7 @@ build_create(struct strbuf *sql, const struct db_import *imp, int c)
 }
 
 /* ... and the statement that points round $1's rows at them (or at the account another import
- * made meanwhile) */
+ * made before: the creation holds the accounts table's import lock, db_import_lock_accounts) */
 static void
 build_refs(struct strbuf *sql, const struct db_import *imp, int c)
 {

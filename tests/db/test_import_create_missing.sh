@@ -4,6 +4,7 @@
 # account, no batch and no event. Two imports at once into different tables that name one new
 # organisation create it once (the creation takes the accounts table's import lock).
 . "$(dirname "$0")/../lib/pg.sh"
+. "$(dirname "$0")/../lib/hold.sh"
 CCRM=$(cd "$(dirname "$1")" && pwd)/$(basename "${1:?usage: test_import_create_missing.sh path/to/ccrm}")
 T=$TEST_TMP
 pg_start_demo "$CCRM" 5
@@ -52,4 +53,35 @@ imp "$T/t.csv" --into tickets --create-missing accounts --rejects "$T/rt.csv"
 check "the refused row's organisation is not made ($(cat "$T/out"))" \
     test "$(q "select string_agg(name, ',' order by name) from accounts where name like 'Orphan Org%'")" = "Orphan Org Open"
 check "... created 1 is said" grep -q '^ccrm: created 1 new account for' "$T/out"
+
+# ---- 2. two imports at once, into contacts and deals, name one new organisation ----
+# A has made the account and waits to write its contacts (held); B, into deals, must wait for
+# A's accounts and find its account, not make another
+bg() { # NAME FILE ENTITY: in the background, out/err/rc in $T/NAME.*
+    ("$CCRM" -d "$PG_CONN application_name=$1" --import "$2" --into "$3" --create-missing accounts \
+        >"$T/$1.out" 2>"$T/$1.err"
+    echo $? >"$T/$1.rc") &
+}
+printf 'first_name,last_name,email,company\nRa,Ce,ra.ce@race.example,Race Org\n' >"$T/rc.csv"
+printf 'name,account\nRace deal,race org\n' >"$T/rd.csv"
+hold "lock table contacts in share mode" || fail "could not lock contacts"
+bg impA "$T/rc.csv" contacts
+wait_waiting impA || fail "import A does not wait for the contacts table"
+bg impB "$T/rd.csv" deals
+# B waits for A (the accounts table's import lock) or, without it, finishes at once
+for ((i = 0; i < 1200; i++)); do
+    [ -s "$T/impB.rc" ] || [ "$(waiting impB)" = 1 ] && break
+    sleep 0.05
+done
+release
+wait
+check "import A (contacts) succeeded: exit $(cat "$T/impA.rc") ($(cat "$T/impA.err"))" test "$(cat "$T/impA.rc")" = 0
+check "import B (deals) succeeded: exit $(cat "$T/impB.rc") ($(cat "$T/impB.err"))" test "$(cat "$T/impB.rc")" = 0
+check "... B said it waited for A" grep -q "^ccrm: waiting for another import into accounts to finish$" "$T/impB.err"
+check "one account Race Org, not two ($(q "select count(*) from accounts where lower(name) = 'race org'"))" \
+    test "$(q "select count(*) from accounts where lower(name) = 'race org'")" = 1
+check "... the contact and the deal both on it" \
+    test "$(q "select count(distinct a.id) from accounts a where lower(a.name) = 'race org'
+               and exists (select 1 from contacts c where c.account_id = a.id)
+               and exists (select 1 from opportunities o where o.account_id = a.id)")" = 1
 done_testing
