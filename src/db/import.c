@@ -30,6 +30,7 @@ struct db_import {
     int predicted;          /* db_import_unchanged counted (before the merge) */
     int merged;             /* db_import_commit merged: unchanged is what the merge found */
     int64_t unchanged;      /* rows to update that hold the file's values already */
+    int64_t unchanged_plan; /* ... among them, keyless rows the classification found equal */
     enum imp_conflict conflict;
     PGcancel *cancel;
 };
@@ -341,10 +342,75 @@ count_work(struct db_import *imp, struct imp_counts *cnt, int plan, struct ccrm_
     imp->unchanged = strtoll(PQgetvalue(res, 0, 4), NULL, 10);
     cnt->merged =
         strtoll(PQgetvalue(res, 0, 5), NULL, 10) - cnt->inserted - cnt->updated - imp->unchanged;
-    if (plan)
+    if (plan) {
         imp->update_targets = cnt->updated;
+        imp->unchanged_plan = imp->unchanged;
+    }
     PQclear(res);
     return 0;
+}
+
+/* The mapped columns, comma-separated: each as its target column (COL_NAME), that column of
+ * the table as alias t (COL_TARGET), its value from the work table (COL_VALUE), or both as an
+ * assignment (COL_SET) */
+enum col_as { COL_NAME, COL_TARGET, COL_VALUE, COL_SET };
+
+static void mapped_columns(struct strbuf *sql, const struct db_import *imp, enum col_as as);
+static int64_t query_count(struct db *db, const char *sql, int nparams, const char *const *params,
+                           struct ccrm_err *err);
+static int work_indexed(struct db_import *imp, struct ccrm_err *err);
+
+/* A row without a key (a contact without e-mail, an account without domain) that equals an
+ * existing row in every column the file imports (as the merge would write them) is a
+ * duplicate too: skipped, unchanged (update: there is nothing to write) or, with error,
+ * rejected naming the row; so an export imported back writes nothing the second time, as its
+ * keyed rows do. A keyless row that differs in a column is inserted. The rows are compared as
+ * one jsonb array each, which a hash join matches (a NULL is json's null: equal to a NULL). */
+static int
+keyless_same(struct db_import *imp, struct ccrm_err *err)
+{
+    const struct imp_entity *e = imp->e;
+    const struct imp_column *key = &e->cols[e->key];
+    struct strbuf sqlbuf = STRBUF_INIT, *sql = &sqlbuf;
+    int64_t n;
+    int rc = -1;
+
+    sql_tpl(sql, "SELECT count(*) FROM ccrm_import_work WHERE action = 'insert' AND \"@1\" IS NULL",
+            key->name, NULL, NULL);
+    if ((n = query_count(imp->db, strbuf_str(sql), 0, NULL, err)) <= 0) {
+        rc = n < 0 ? -1 : 0;
+        goto out;
+    }
+    /* (its statistics: without them the planner may take a nested loop over the table) */
+    if (work_indexed(imp, err) == -1)
+        goto out;
+    strbuf_reset(sql);
+    if (imp->conflict == IMP_CONFLICT_ERROR) {
+        const char *const a[4] = {e->singular, e->name, e->keyword, NULL};
+
+        sql_tpl4(sql,
+                 "UPDATE ccrm_import_work u SET action = 'reject', target_id = d.id,"
+                 " reason = format('@1 with these values exists already (@2 %s) and the line"
+                 " has no @3 to tell them apart', d.id)",
+                 a);
+    } else
+        strbuf_printf(sql, "UPDATE ccrm_import_work u SET action = '%s', target_id = d.id",
+                      imp->conflict == IMP_CONFLICT_SKIP ? "skip" : "unchanged");
+    strbuf_puts(sql, " FROM (SELECT DISTINCT ON (w.line) w.line, t.id FROM ccrm_import_work w");
+    strbuf_printf(sql, " JOIN %s t ON jsonb_build_array(", e->name);
+    mapped_columns(sql, imp, COL_TARGET);
+    strbuf_puts(sql, ") = jsonb_build_array(");
+    mapped_columns(sql, imp, COL_VALUE);
+    sql_tpl(sql,
+            ") WHERE w.action = 'insert' AND w.\"@1\" IS NULL ORDER BY w.line, t.id) d"
+            " WHERE u.line = d.line",
+            key->name, NULL, NULL);
+    if (simple(imp->db, strbuf_str(sql), err) == -1)
+        goto out;
+    rc = 0;
+out:
+    strbuf_fini(sql);
+    return rc;
 }
 
 int
@@ -540,6 +606,8 @@ db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp
         if (simple(imp->db, strbuf_str(sql), err) == -1)
             goto out;
     }
+    if (key != NULL && keyless_same(imp, err) == -1)
+        goto out;
     if (count_work(imp, cnt, 1, err) == -1)
         goto out;
     imp->classified = 1;
@@ -654,11 +722,6 @@ insert_source(struct strbuf *sql, const struct db_import *imp)
         strbuf_printf(sql, "(SELECT * FROM ccrm_import_work"
                            " WHERE action = 'insert' AND round = $1::int) w");
 }
-
-/* The mapped columns, comma-separated: each as its target column (COL_NAME), that column of
- * the table as alias t (COL_TARGET), its value from the work table (COL_VALUE), or both as an
- * assignment (COL_SET) */
-enum col_as { COL_NAME, COL_TARGET, COL_VALUE, COL_SET };
 
 static void
 mapped_columns(struct strbuf *sql, const struct db_import *imp, enum col_as as)
@@ -1236,7 +1299,7 @@ db_import_try(struct db_import *imp, struct imp_counts *cnt, struct ccrm_err *er
             return -1;
         break;
     }
-    imp->unchanged = 0;
+    imp->unchanged = imp->unchanged_plan;
     return n;
 }
 
@@ -1266,8 +1329,8 @@ db_import_commit(struct db_import *imp, const char *file_name, struct imp_counts
     PQclear(res);
 
     if (imp->predicted) { /* the merge counts them itself */
-        cnt->updated += imp->unchanged;
-        imp->unchanged = 0;
+        cnt->updated += imp->unchanged - imp->unchanged_plan;
+        imp->unchanged = imp->unchanged_plan;
     }
     if ((changed = merge(imp, cnt, err)) == -1) {
         int64_t refused = find_refused(imp, cnt, err);
@@ -1351,9 +1414,9 @@ db_import_unchanged(struct db_import *imp, struct imp_counts *cnt, struct ccrm_e
     if (n < 0)
         return -1;
     imp->predicted = 1;
-    imp->unchanged = n;
+    imp->unchanged = imp->unchanged_plan + n;
     cnt->updated -= n;
-    return n;
+    return imp->unchanged;
 }
 
 void
