@@ -351,21 +351,51 @@ count_work(struct db_import *imp, struct imp_counts *cnt, int plan, struct ccrm_
 }
 
 /* The mapped columns, comma-separated: each as its target column (COL_NAME), that column of
- * the table as alias t (COL_TARGET), its value from the work table (COL_VALUE), or both as an
- * assignment (COL_SET) */
-enum col_as { COL_NAME, COL_TARGET, COL_VALUE, COL_SET };
+ * the table as alias t (COL_TARGET), its value from the work table as an insert writes it
+ * (COL_VALUE) or as an update of row t writes it (COL_NEW), or that as an assignment
+ * (COL_SET). An update leaves an owner or assignee whose cell is empty as it is: every record
+ * has one (the rules chose it at the insert, routed_rule says which), and an empty cell says
+ * nothing about it. */
+enum col_as { COL_NAME, COL_TARGET, COL_VALUE, COL_NEW, COL_SET };
 
 static void mapped_columns(struct strbuf *sql, const struct db_import *imp, enum col_as as);
 static int64_t query_count(struct db *db, const char *sql, int nparams, const char *const *params,
                            struct ccrm_err *err);
 static int work_indexed(struct db_import *imp, struct ccrm_err *err);
 
+/* keyless_same's columns: what: 0 the table's (t), 1 the work table's (w), of the columns
+ * compared as arrays; 2 the conditions on an owner or assignee, which an empty cell leaves
+ * alone on update (COL_NEW) and so matches any */
+static void
+keyless_columns(struct strbuf *sql, const struct db_import *imp, int what)
+{
+    const struct imp_entity *e = imp->e;
+    const char *sep = "";
+    char expr[160];
+    int c;
+
+    for (c = 0; c < e->ncols; c++) {
+        const struct imp_column *col = &e->cols[c];
+
+        if (!imp->mapped[c] || (col->type == IMP_LOGIN) != (what == 2))
+            continue;
+        entity_column_expr(col, expr, sizeof expr);
+        if (what == 2)
+            strbuf_printf(sql, " AND (%s IS NULL OR t.\"%s\" = %s)", expr, col->target, expr);
+        else
+            strbuf_printf(sql, what == 0 ? "%st.\"%s\"" : "%s%s", sep,
+                          what == 0 ? col->target : expr);
+        sep = ", ";
+    }
+}
+
 /* A row without a key (a contact without e-mail, an account without domain) that equals an
  * existing row in every column the file imports (as the merge would write them) is a
  * duplicate too: skipped, unchanged (update: there is nothing to write) or, with error,
  * rejected naming the row; so an export imported back writes nothing the second time, as its
- * keyed rows do. A keyless row that differs in a column is inserted. The rows are compared as
- * one jsonb array each, which a hash join matches (a NULL is json's null: equal to a NULL). */
+ * keyed rows do (an empty owner cell matches any owner, as an update leaves it: COL_NEW). A keyless
+ * row that differs in a column is inserted. The rows are compared as one jsonb array each, which a
+ * hash join matches (a NULL is json's null: equal to a NULL). */
 static int
 keyless_same(struct db_import *imp, struct ccrm_err *err)
 {
@@ -398,11 +428,13 @@ keyless_same(struct db_import *imp, struct ccrm_err *err)
                       imp->conflict == IMP_CONFLICT_SKIP ? "skip" : "unchanged");
     strbuf_puts(sql, " FROM (SELECT DISTINCT ON (w.line) w.line, t.id FROM ccrm_import_work w");
     strbuf_printf(sql, " JOIN %s t ON jsonb_build_array(", e->name);
-    mapped_columns(sql, imp, COL_TARGET);
+    keyless_columns(sql, imp, 0);
     strbuf_puts(sql, ") = jsonb_build_array(");
-    mapped_columns(sql, imp, COL_VALUE);
+    keyless_columns(sql, imp, 1);
+    strbuf_puts(sql, ")");
+    keyless_columns(sql, imp, 2);
     sql_tpl(sql,
-            ") WHERE w.action = 'insert' AND w.\"@1\" IS NULL ORDER BY w.line, t.id) d"
+            " WHERE w.action = 'insert' AND w.\"@1\" IS NULL ORDER BY w.line, t.id) d"
             " WHERE u.line = d.line",
             key->name, NULL, NULL);
     if (simple(imp->db, strbuf_str(sql), err) == -1)
@@ -738,11 +770,16 @@ mapped_columns(struct strbuf *sql, const struct db_import *imp, enum col_as as)
         sep = ", ";
         if (as == COL_TARGET)
             strbuf_puts(sql, "t.");
-        if (as != COL_VALUE)
+        if (as == COL_NAME || as == COL_TARGET || as == COL_SET)
             strbuf_printf(sql, "\"%s\"", e->cols[c].target);
         if (as == COL_SET)
             strbuf_puts(sql, " = ");
-        if (as == COL_SET || as == COL_VALUE)
+        if (as == COL_VALUE)
+            strbuf_puts(sql, entity_column_expr(&e->cols[c], expr, sizeof expr));
+        else if ((as == COL_SET || as == COL_NEW) && e->cols[c].type == IMP_LOGIN)
+            strbuf_printf(sql, "coalesce(%s, t.\"%s\")",
+                          entity_column_expr(&e->cols[c], expr, sizeof expr), e->cols[c].target);
+        else if (as == COL_SET || as == COL_NEW)
             strbuf_puts(sql, entity_column_expr(&e->cols[c], expr, sizeof expr));
     }
 }
@@ -772,7 +809,7 @@ differs(struct strbuf *sql, const struct db_import *imp)
     strbuf_puts(sql, "((");
     mapped_columns(sql, imp, COL_TARGET);
     strbuf_puts(sql, ") IS DISTINCT FROM (");
-    mapped_columns(sql, imp, COL_VALUE);
+    mapped_columns(sql, imp, COL_NEW);
     strbuf_puts(sql, ")");
     /* an account --create-missing has yet to make (before the merge: a dry run's count) */
     for (c = 0; c < imp->e->ncols && imp->create_missing; c++)
