@@ -437,8 +437,13 @@ run_import(struct imp_state *st, enum imp_conflict conflict, int dry_run, const 
             goto out;
         }
         if (n == 0) {
-            if (csvr_finish(rd, &st->err) == -1 && !st->fatal && !interrupted)
+            if (csvr_finish(rd, &st->err) == -1 && !st->fatal && !interrupted) {
+                char msg[sizeof st->err.msg];
+
+                str_copy(msg, st->err.msg, sizeof msg);
+                err_set(&st->err, "%s: %s", st->label, msg);
                 st->fatal = EX_DATAERR;
+            }
             break;
         }
         /* the header whole before its separator is guessed: a pipe may bring it in pieces */

@@ -20,4 +20,17 @@ check "the import of kund\\xe9.csv succeeds (rc $rc)" test $rc = 0 || say
 check "... the batch's file name has U+FFFD for the byte" \
     test "$(q "select file_name from import_batches order by id desc limit 1")" = "kund�.csv"
 check "... the summary says it so ($(cat "$T/out"))" grep -qF "(accounts from kund�.csv" "$T/out"
+
+# ---- an unterminated quoted field: the whole file refused, naming the line it began on ----
+printf 'first_name,last_name,email,title\nAna,Ok,ana@q.example,"two\nlines"\nBob,"Open,bob@q.example,x\nCy,Next,cy@q.example,y\nDi,Last,di@q.example,z\n' >"$T/open.csv"
+imp "$T/open.csv" --into contacts --rejects "$T/open-rej.csv"
+check "an unterminated quoted field: exit 65 (rc $rc)" test $rc = 65 || say
+check "... one line naming the line where the field began ($(cat "$T/err"))" \
+    test "$(cat "$T/err")" = "ccrm: $T/open.csv: line 4 is not valid CSV: the quoted field that begins there is never closed (a quote is missing), so it would take every line after it into that one field"
+check "... nothing written" test "$(q "select count(*) from contacts where email like '%@q.example'")" = 0
+check "... and no rejects file" test ! -e "$T/open-rej.csv"
+printf 'first_name,last_name,email\nAna,"Ok,ana@q.example\n' >"$T/open2.csv"
+imp "$T/open2.csv" --into contacts --dry-run
+check "... on the last line too, with --dry-run: exit 65 (rc $rc)" test $rc = 65
+check "... naming line 2 ($(cat "$T/err"))" grep -q "open2.csv: line 2 is not valid CSV: the quoted field that begins there is never closed" "$T/err"
 done_testing
