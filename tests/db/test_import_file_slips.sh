@@ -33,4 +33,17 @@ printf 'first_name,last_name,email\nAna,"Ok,ana@q.example\n' >"$T/open2.csv"
 imp "$T/open2.csv" --into contacts --dry-run
 check "... on the last line too, with --dry-run: exit 65 (rc $rc)" test $rc = 65
 check "... naming line 2 ($(cat "$T/err"))" grep -q "open2.csv: line 2 is not valid CSV: the quoted field that begins there is never closed" "$T/err"
+
+# ---- --map naming one source twice: a usage error ----
+printf 'Firma,domain,Notes\nMapco,mapco.example,n\n' >"$T/m.csv"
+imp "$T/m.csv" --into accounts --map 'Notes=description,Notes=industry' --dry-run
+check "--map with one source twice: exit 64 (rc $rc)" test $rc = 64 || say
+check "... one line naming --map and the source ($(cat "$T/err"))" \
+    test "$(cat "$T/err")" = "ccrm: $T/m.csv:1: --map: the column \"Notes\" is mapped twice (Notes=description, Notes=industry)"
+imp "$T/m.csv" --into accounts --map 'Firma=name,firma=industry,Notes=-' --dry-run
+check "... in other letter case, and where the last would leave a field unmapped: 64 too (rc $rc)" test $rc = 64
+check "... naming it ($(cat "$T/err"))" \
+    test "$(cat "$T/err")" = "ccrm: $T/m.csv:1: --map: the column \"firma\" is mapped twice (Firma=name, firma=industry)"
+imp "$T/m.csv" --into accounts --map 'Notes=description,Firma=name' --dry-run
+check "... two sources, one each: fine (rc $rc)" test $rc = 0 || say
 done_testing
