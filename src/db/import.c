@@ -433,6 +433,9 @@ keyless_same(struct db_import *imp, struct ccrm_err *err)
     keyless_columns(sql, imp, 1);
     strbuf_puts(sql, ")");
     keyless_columns(sql, imp, 2);
+    /* (implied when the file has the key's column: a table's keyed rows are not compared) */
+    if (imp->mapped[e->key])
+        strbuf_printf(sql, " AND t.\"%s\" IS NULL", key->target);
     sql_tpl(sql,
             " WHERE w.action = 'insert' AND w.\"@1\" IS NULL ORDER BY w.line, t.id) d"
             " WHERE u.line = d.line",
