@@ -88,10 +88,13 @@ int db_import_put(struct db_import *imp, const char *buf, size_t n, struct ccrm_
 /* End the COPY (abort_msg non-NULL: fail it instead), then classify every staged row: DB-side
  * checks (references, duplicates in the file and against the database per conflict) and the
  * resulting counts. Returns 0/-1. */
-/* --create-missing accounts: in the import's transaction, before db_import_classify, create an
- * account (by name) for every organisation the file names that matches no account by name or
- * domain; *created gets how many. A dry run rolls them back with everything else. */
-int db_import_create_accounts(struct db_import *imp, int64_t *created, struct ccrm_err *err);
+/* --create-missing accounts (before db_import_classify): an organisation the file names that
+ * matches no account by name or domain does not reject its row; the merge creates the account
+ * (by name), in the import's transaction, for the rows it writes only, holding the accounts
+ * table's import lock too (db_import_lock_accounts). */
+void db_import_create_missing(struct db_import *imp);
+/* The accounts the last merge created (after db_import_try: would create) */
+int64_t db_import_created(const struct db_import *imp);
 int db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp_counts *c,
                        struct ccrm_err *err);
 
@@ -114,6 +117,10 @@ int db_import_rejects(struct db_import *imp,
  * Returns 1 held, 0 another import holds it, -1 on errors. db_import_classify takes it (waiting)
  * when the caller did not. */
 int db_import_lock(struct db_import *imp, int wait, struct ccrm_err *err);
+/* The same for the accounts table, which --create-missing accounts writes: after
+ * db_import_lock, before db_import_classify (which takes it, waiting, when the caller did not).
+ * Returns 1, 0 or -1 as db_import_lock. */
+int db_import_lock_accounts(struct db_import *imp, int wait, struct ccrm_err *err);
 
 /* Create the batch, merge the good rows, write the counts and COMMIT. Rows that changed under
  * the import since the classification (deleted before their update, a key inserted by someone

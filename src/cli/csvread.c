@@ -29,6 +29,7 @@ struct csvr {
     size_t nextra;    /* fields past IMP_MAX_FIELDS: counted, not kept */
     char toomany[96]; /* the error such a record is handed over with */
     long start_line;
+    long quote_line; /* the line the quoted field open now began on */
     /* per physical segment */
     int ended;   /* a record with fields ended in this segment */
     int blank;   /* a terminator outside any record (blank line) */
@@ -226,7 +227,8 @@ csvr_lines(const struct csvr *r)
 static int
 segment(struct csvr *r, const char *s, size_t n, struct ccrm_err *err)
 {
-    size_t i;
+    size_t i, fields = r->nf + r->nextra;
+    int quoted = r->p.quoted;
 
     if (r->rawlen == 0 && r->nf == 0)
         r->start_line = r->line;
@@ -250,6 +252,10 @@ segment(struct csvr *r, const char *s, size_t n, struct ccrm_err *err)
             err_set(err, "could not parse CSV: %s", csv_strerror(csv_error(&r->p)));
         return -1;
     }
+    /* a quoted field open after this line began on it, unless the one open before it still
+     * is (a field that ends, or a record, closes it: nothing else may follow a closing quote) */
+    if (r->p.quoted && (!quoted || r->ended || r->nf + r->nextra != fields))
+        r->quote_line = r->line;
     for (i = 0; i < n; i++) {
         if (s[i] == '\n') {
             if (!r->last_cr)
@@ -320,8 +326,6 @@ csvr_feed(struct csvr *r, const char *buf, size_t n, struct ccrm_err *err)
 int
 csvr_finish(struct csvr *r, struct ccrm_err *err)
 {
-    const char *error = NULL;
-
     if (r->stopped)
         return -1;
     if (!r->bom_done) {
@@ -331,14 +335,21 @@ csvr_finish(struct csvr *r, struct ccrm_err *err)
     }
     if (r->pending)
         return emit(r, NULL) != 0 ? -1 : 0;
-    if (r->p.quoted && r->p.pstate == LIBCSV_FIELD_BEGUN)
-        error = "unterminated quoted field";
+    /* the file, not a record, is wrong: everything after the quote is in that one field (the
+     * records of the lines after it too), as with a stray quote (segment) */
+    if (r->p.quoted && r->p.pstate == LIBCSV_FIELD_BEGUN) {
+        err_set(err,
+                "line %ld is not valid CSV: the quoted field that begins there is never closed (a "
+                "quote is missing), so it would take every line after it into that one field",
+                r->quote_line);
+        return -1;
+    }
     r->ended = r->blank = 0;
     if (csv_fini(&r->p, on_field, on_record, r) != 0) {
         err_set(err, "could not parse CSV: %s", csv_strerror(csv_error(&r->p)));
         return -1;
     }
-    if (r->ended || (error != NULL && r->rawlen > 0))
-        return emit(r, error) != 0 ? -1 : 0;
+    if (r->ended)
+        return emit(r, NULL) != 0 ? -1 : 0;
     return 0;
 }

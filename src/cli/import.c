@@ -310,6 +310,36 @@ base_name(const char *path)
     return s != NULL ? s + 1 : path;
 }
 
+/* The file's name for the batch record and the summary, into out (size n): its bytes that are
+ * not UTF-8 (a name from a Latin-1 file system, "kund\xe9.csv") each as U+FFFD, as an
+ * attachment's name is mended (src/mail/attach_file.c), since the database takes UTF-8 only;
+ * cut on a character boundary to fit */
+static void
+name_text(char *out, size_t n, const char *name)
+{
+    size_t len = strlen(name), i = 0, o = 0, k;
+    char ch[4];
+    uint32_t cp;
+
+    while (i < len) {
+        size_t m;
+
+        if ((k = utf8_decode(name + i, len - i, &cp)) > 0) {
+            memcpy(ch, name + i, k);
+            m = k;
+        } else {
+            k = 1;
+            m = utf8_encode(0xFFFD, ch);
+        }
+        if (o + m >= n)
+            break;
+        memcpy(out + o, ch, m);
+        o += m;
+        i += k;
+    }
+    out[o] = '\0';
+}
+
 static int
 code_for_db_error(const struct ccrm_err *err)
 {
@@ -407,8 +437,13 @@ run_import(struct imp_state *st, enum imp_conflict conflict, int dry_run, const 
             goto out;
         }
         if (n == 0) {
-            if (csvr_finish(rd, &st->err) == -1 && !st->fatal && !interrupted)
+            if (csvr_finish(rd, &st->err) == -1 && !st->fatal && !interrupted) {
+                char msg[sizeof st->err.msg];
+
+                str_copy(msg, st->err.msg, sizeof msg);
+                err_set(&st->err, "%s: %s", st->label, msg);
                 st->fatal = EX_DATAERR;
+            }
             break;
         }
         /* the header whole before its separator is guessed: a pipe may bring it in pieces */
@@ -480,10 +515,22 @@ run_import(struct imp_state *st, enum imp_conflict conflict, int dry_run, const 
             goto db_failed;
         break;
     }
-    /* (said once they are in, or as what a dry run would do: an import that then writes
-     * nothing creates none) */
-    if (st->create_accounts && db_import_create_accounts(st->imp, &made, &st->err) == -1)
-        goto db_failed;
+    /* (the merge makes them, for the rows it writes only: said once they are in, or as what a
+     * dry run would do; an import that then writes nothing creates none) */
+    if (st->create_accounts) {
+        db_import_create_missing(st->imp);
+        /* ... in turn with the imports that make accounts too: each name once */
+        switch (db_import_lock_accounts(st->imp, 0, &st->err)) {
+        case -1:
+            goto db_failed;
+        case 0:
+            progress_clear(st);
+            safe_fprintf(stderr, "ccrm: waiting for another import into accounts to finish\n");
+            if (db_import_lock_accounts(st->imp, 1, &st->err) == -1)
+                goto db_failed;
+            break;
+        }
+    }
     progress_note(st, "checking references and duplicates...");
     if (db_import_classify(st->imp, conflict, &cnt, &st->err) == -1)
         goto db_failed;
@@ -504,6 +551,7 @@ run_import(struct imp_state *st, enum imp_conflict conflict, int dry_run, const 
         if ((unchanged = db_import_unchanged(st->imp, &cnt, &st->err)) == -1)
             goto db_failed;
         snprintf(u, sizeof u, ", leave %s unchanged", fmt_count(unchanged, r));
+        made = db_import_created(st->imp);
         say_made(st, &cnt, made, 1);
         safe_fprintf(stdout,
                      "ccrm: dry run: would insert %s, update %s%s, skip %s, reject %s (%s from "
@@ -562,6 +610,7 @@ run_import(struct imp_state *st, enum imp_conflict conflict, int dry_run, const 
         snprintf(what, sizeof what, "batch %" PRId64, batch);
     else /* nothing to write: no batch was made */
         snprintf(what, sizeof what, "nothing changed, no batch");
+    made = batch > 0 ? db_import_created(st->imp) : 0; /* (rolled back with the rest) */
     say_made(st, &cnt, made, 0);
     safe_fprintf(stdout,
                  "ccrm: %s: %s inserted, %s updated%s, %s skipped, %s rejected (%s from %s, "
@@ -872,7 +921,8 @@ cli_import_main(int argc, char **argv)
     }
     st.keep_raw = st.rejects != NULL;
     st.label = strcmp(st.path, "-") == 0 ? "stdin" : st.path;
-    str_copy(file_name, strcmp(st.path, "-") == 0 ? "stdin" : base_name(st.path), sizeof file_name);
+    name_text(file_name, sizeof file_name,
+              strcmp(st.path, "-") == 0 ? "stdin" : base_name(st.path));
     st.progress = !quiet && isatty(STDERR_FILENO);
     st.quiet = quiet;
 

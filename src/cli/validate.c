@@ -264,10 +264,13 @@ header_is(const char *h, size_t hl, const char *src, size_t sl)
     return 1;
 }
 
-/* Apply one SRC=DST override. Returns 0/-1. */
+/* Apply one SRC=DST override; by[i] is the override that mapped header field i before (NULL:
+ * none), bylen its length. A source named twice is refused: which of its targets is meant is
+ * the command's to say (the last one won without a word, or left a required field without a
+ * column). Returns 0/-1. */
 static int
 apply_override(struct imp_map *m, const struct csv_record *hdr, const char *ov, size_t ol,
-               struct ccrm_err *err)
+               const char **by, size_t *bylen, struct ccrm_err *err)
 {
     const char *eq = memchr(ov, '=', ol);
     const char *src, *dst;
@@ -304,6 +307,13 @@ apply_override(struct imp_map *m, const struct csv_record *hdr, const char *ov, 
     }
     for (i = 0; i < hdr->nfields && i < IMP_MAX_FIELDS; i++)
         if (header_is(hdr->field[i], hdr->len[i], src, sl)) {
+            if (by[i] != NULL) {
+                err_set(err, "--map: the column \"%.*s\" is mapped twice (%.*s, %.*s)", (int)sl,
+                        src, (int)bylen[i], by[i], (int)ol, ov);
+                return -1;
+            }
+            by[i] = ov;
+            bylen[i] = ol;
             m->col[i] = c;
             found = 1;
         }
@@ -361,7 +371,8 @@ int
 imp_map_header(struct imp_map *m, const struct imp_entity *e, const struct csv_record *hdr,
                const char *overrides, struct ccrm_err *err)
 {
-    size_t i, at;
+    size_t i, at, bylen[IMP_MAX_FIELDS];
+    const char *by[IMP_MAX_FIELDS] = {NULL};
     int c, k, bad;
 
     memset(m, 0, sizeof *m);
@@ -388,7 +399,7 @@ imp_map_header(struct imp_map *m, const struct imp_entity *e, const struct csv_r
         const char *comma = strchr(overrides, ',');
         size_t l = comma ? (size_t)(comma - overrides) : strlen(overrides);
 
-        if (l > 0 && apply_override(m, hdr, overrides, l, err) == -1)
+        if (l > 0 && apply_override(m, hdr, overrides, l, by, bylen, err) == -1)
             return -1;
         overrides = comma ? comma + 1 : NULL;
     }

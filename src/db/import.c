@@ -23,11 +23,14 @@ struct db_import {
     int in_copy;
     int classified;
     int locked;             /* holds the import lock of its table (db_import_lock) */
+    int accounts_locked;    /* ... and of accounts (db_import_lock_accounts) */
     int64_t update_targets; /* existing rows the classification plans to update */
-    int64_t created;        /* accounts made by --create-missing accounts */
+    int create_missing;     /* --create-missing accounts (db_import_create_missing) */
+    int64_t created;        /* accounts the last merge made (a dry run's: would make) */
     int predicted;          /* db_import_unchanged counted (before the merge) */
     int merged;             /* db_import_commit merged: unchanged is what the merge found */
     int64_t unchanged;      /* rows to update that hold the file's values already */
+    int64_t unchanged_plan; /* ... among them, keyless rows the classification found equal */
     enum imp_conflict conflict;
     PGcancel *cancel;
 };
@@ -250,15 +253,13 @@ ref_nouns(enum imp_type t)
  * an insert, and the second would fail on the unique index (contacts) or add a duplicate
  * (leads, accounts): in turn, the second one classifies after the first committed, and gets
  * the --on-conflict it asked for. */
-int
-db_import_lock(struct db_import *imp, int wait, struct ccrm_err *err)
+static int
+lock_table(struct db_import *imp, const char *table, int wait, struct ccrm_err *err)
 {
-    const char *params[1] = {imp->e->name};
+    const char *params[1] = {table};
     PGresult *res;
     int got;
 
-    if (imp->locked)
-        return 1;
     if (imp->in_copy && end_copy(imp, NULL, err) == -1)
         return -1;
     /* waiting for the other import as long as it takes (Ctrl-C stops it): a login's
@@ -288,8 +289,27 @@ db_import_lock(struct db_import *imp, int wait, struct ccrm_err *err)
     }
     got = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
     PQclear(res);
-    imp->locked = got;
     return got;
+}
+
+int
+db_import_lock(struct db_import *imp, int wait, struct ccrm_err *err)
+{
+    if (!imp->locked)
+        imp->locked = lock_table(imp, imp->e->name, wait, err);
+    return imp->locked;
+}
+
+/* --create-missing accounts makes accounts: under the accounts table's import lock too, so
+ * that two imports (into contacts and deals, say) naming one new organisation make it once,
+ * the second finding the first one's. Taken after the import's own (an import into accounts
+ * holds that one only): two imports never wait for each other's in turn. */
+int
+db_import_lock_accounts(struct db_import *imp, int wait, struct ccrm_err *err)
+{
+    if (!imp->accounts_locked)
+        imp->accounts_locked = lock_table(imp, "accounts", wait, err);
+    return imp->accounts_locked;
 }
 
 /* The counts in the work table: records inserted and updated once each (a group: a key, or a
@@ -322,10 +342,110 @@ count_work(struct db_import *imp, struct imp_counts *cnt, int plan, struct ccrm_
     imp->unchanged = strtoll(PQgetvalue(res, 0, 4), NULL, 10);
     cnt->merged =
         strtoll(PQgetvalue(res, 0, 5), NULL, 10) - cnt->inserted - cnt->updated - imp->unchanged;
-    if (plan)
+    if (plan) {
         imp->update_targets = cnt->updated;
+        imp->unchanged_plan = imp->unchanged;
+    }
     PQclear(res);
     return 0;
+}
+
+/* The mapped columns, comma-separated: each as its target column (COL_NAME), that column of
+ * the table as alias t (COL_TARGET), its value from the work table as an insert writes it
+ * (COL_VALUE) or as an update of row t writes it (COL_NEW), or that as an assignment
+ * (COL_SET). An update leaves an owner or assignee whose cell is empty as it is: every record
+ * has one (the rules chose it at the insert, routed_rule says which), and an empty cell says
+ * nothing about it. */
+enum col_as { COL_NAME, COL_TARGET, COL_VALUE, COL_NEW, COL_SET };
+
+static void mapped_columns(struct strbuf *sql, const struct db_import *imp, enum col_as as);
+static int64_t query_count(struct db *db, const char *sql, int nparams, const char *const *params,
+                           struct ccrm_err *err);
+static int work_indexed(struct db_import *imp, struct ccrm_err *err);
+
+/* keyless_same's columns: what: 0 the table's (t), 1 the work table's (w), of the columns
+ * compared as arrays; 2 the conditions on an owner or assignee, which an empty cell leaves
+ * alone on update (COL_NEW) and so matches any */
+static void
+keyless_columns(struct strbuf *sql, const struct db_import *imp, int what)
+{
+    const struct imp_entity *e = imp->e;
+    const char *sep = "";
+    char expr[160];
+    int c;
+
+    for (c = 0; c < e->ncols; c++) {
+        const struct imp_column *col = &e->cols[c];
+
+        if (!imp->mapped[c] || (col->type == IMP_LOGIN) != (what == 2))
+            continue;
+        entity_column_expr(col, expr, sizeof expr);
+        if (what == 2)
+            strbuf_printf(sql, " AND (%s IS NULL OR t.\"%s\" = %s)", expr, col->target, expr);
+        else
+            strbuf_printf(sql, what == 0 ? "%st.\"%s\"" : "%s%s", sep,
+                          what == 0 ? col->target : expr);
+        sep = ", ";
+    }
+}
+
+/* A row without a key (a contact without e-mail, an account without domain) that equals an
+ * existing row in every column the file imports (as the merge would write them) is a
+ * duplicate too: skipped, unchanged (update: there is nothing to write) or, with error,
+ * rejected naming the row; so an export imported back writes nothing the second time, as its
+ * keyed rows do (an empty owner cell matches any owner, as an update leaves it: COL_NEW). A keyless
+ * row that differs in a column is inserted. The rows are compared as one jsonb array each, which a
+ * hash join matches (a NULL is json's null: equal to a NULL). */
+static int
+keyless_same(struct db_import *imp, struct ccrm_err *err)
+{
+    const struct imp_entity *e = imp->e;
+    const struct imp_column *key = &e->cols[e->key];
+    struct strbuf sqlbuf = STRBUF_INIT, *sql = &sqlbuf;
+    int64_t n;
+    int rc = -1;
+
+    sql_tpl(sql, "SELECT count(*) FROM ccrm_import_work WHERE action = 'insert' AND \"@1\" IS NULL",
+            key->name, NULL, NULL);
+    if ((n = query_count(imp->db, strbuf_str(sql), 0, NULL, err)) <= 0) {
+        rc = n < 0 ? -1 : 0;
+        goto out;
+    }
+    /* (its statistics: without them the planner may take a nested loop over the table) */
+    if (work_indexed(imp, err) == -1)
+        goto out;
+    strbuf_reset(sql);
+    if (imp->conflict == IMP_CONFLICT_ERROR) {
+        const char *const a[4] = {e->singular, e->name, e->keyword, NULL};
+
+        sql_tpl4(sql,
+                 "UPDATE ccrm_import_work u SET action = 'reject', target_id = d.id,"
+                 " reason = format('@1 with these values exists already (@2 %s) and the line"
+                 " has no @3 to tell them apart', d.id)",
+                 a);
+    } else
+        strbuf_printf(sql, "UPDATE ccrm_import_work u SET action = '%s', target_id = d.id",
+                      imp->conflict == IMP_CONFLICT_SKIP ? "skip" : "unchanged");
+    strbuf_puts(sql, " FROM (SELECT DISTINCT ON (w.line) w.line, t.id FROM ccrm_import_work w");
+    strbuf_printf(sql, " JOIN %s t ON jsonb_build_array(", e->name);
+    keyless_columns(sql, imp, 0);
+    strbuf_puts(sql, ") = jsonb_build_array(");
+    keyless_columns(sql, imp, 1);
+    strbuf_puts(sql, ")");
+    keyless_columns(sql, imp, 2);
+    /* (implied when the file has the key's column: a table's keyed rows are not compared) */
+    if (imp->mapped[e->key])
+        strbuf_printf(sql, " AND t.\"%s\" IS NULL", key->target);
+    sql_tpl(sql,
+            " WHERE w.action = 'insert' AND w.\"@1\" IS NULL ORDER BY w.line, t.id) d"
+            " WHERE u.line = d.line",
+            key->name, NULL, NULL);
+    if (simple(imp->db, strbuf_str(sql), err) == -1)
+        goto out;
+    rc = 0;
+out:
+    strbuf_fini(sql);
+    return rc;
 }
 
 int
@@ -339,7 +459,8 @@ db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp
     char cbuf[16];
     int c, rc = -1, account = -1;
 
-    if (db_import_lock(imp, 1, err) == -1)
+    if (db_import_lock(imp, 1, err) == -1 ||
+        (imp->create_missing && db_import_lock_accounts(imp, 1, err) == -1))
         goto out;
     imp->conflict = conflict;
     for (c = 0; c < e->ncols && account < 0; c++)
@@ -390,10 +511,15 @@ db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp
         snprintf(cbuf, sizeof cbuf, "%d", c);
         if (!imp->mapped[c])
             continue;
-        if (col->type == IMP_ACCOUNT)
+        /* (--create-missing accounts: one not found is made by the merge, for the rows it
+         * writes: create_accounts) */
+        if (col->type == IMP_ACCOUNT && !imp->create_missing)
             sql_tpl(sql,
                     " WHEN s.\"@1\" IS NOT NULL AND r_@2.n = 0"
-                    " THEN format('account \"%s\" not found', s.\"@1\")"
+                    " THEN format('account \"%s\" not found', s.\"@1\")",
+                    col->name, cbuf, NULL);
+        if (col->type == IMP_ACCOUNT)
+            sql_tpl(sql,
                     " WHEN s.\"@1\" IS NOT NULL AND r_@2.n > 1"
                     " THEN format('account \"%s\" is ambiguous (%s accounts match)',"
                     " s.\"@1\", r_@2.n)",
@@ -476,7 +602,7 @@ db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp
         else if (is_ref(col->type) && imp->mapped[c]) {
             /* a lead by e-mail; a deal by name and a ticket by subject, among the row's
              * account's when it names one (the account's own column comes first, r_N) */
-            char within[96] = "";
+            char within[160] = "";
             const char *const a[4] = {col->name, cbuf,
                                       col->type == IMP_LEAD ? "leads x WHERE lower(x.email)"
                                       : col->type == IMP_DEAL
@@ -484,9 +610,10 @@ db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp
                                           : "tickets x WHERE lower(x.subject)",
                                       within};
 
+            /* (an account --create-missing is to make has none yet: not found) */
             if (col->type != IMP_LEAD && account >= 0 && account < c)
-                snprintf(within, sizeof within, " AND (r_%d.id IS NULL OR x.account_id = r_%d.id)",
-                         account, account);
+                snprintf(within, sizeof within, " AND (s.\"%s\" IS NULL OR x.account_id = r_%d.id)",
+                         e->cols[account].name, account);
             sql_tpl4(sql,
                      " LEFT JOIN LATERAL (SELECT count(*) AS n, min(x.id) AS id FROM @3"
                      " = lower(s.\"@1\") AND s.reason IS NULL@4) r_@2 ON true",
@@ -514,6 +641,8 @@ db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp
         if (simple(imp->db, strbuf_str(sql), err) == -1)
             goto out;
     }
+    if (key != NULL && keyless_same(imp, err) == -1)
+        goto out;
     if (count_work(imp, cnt, 1, err) == -1)
         goto out;
     imp->classified = 1;
@@ -629,11 +758,6 @@ insert_source(struct strbuf *sql, const struct db_import *imp)
                            " WHERE action = 'insert' AND round = $1::int) w");
 }
 
-/* The mapped columns, comma-separated: each as its target column (COL_NAME), that column of
- * the table as alias t (COL_TARGET), its value from the work table (COL_VALUE), or both as an
- * assignment (COL_SET) */
-enum col_as { COL_NAME, COL_TARGET, COL_VALUE, COL_SET };
-
 static void
 mapped_columns(struct strbuf *sql, const struct db_import *imp, enum col_as as)
 {
@@ -649,11 +773,16 @@ mapped_columns(struct strbuf *sql, const struct db_import *imp, enum col_as as)
         sep = ", ";
         if (as == COL_TARGET)
             strbuf_puts(sql, "t.");
-        if (as != COL_VALUE)
+        if (as == COL_NAME || as == COL_TARGET || as == COL_SET)
             strbuf_printf(sql, "\"%s\"", e->cols[c].target);
         if (as == COL_SET)
             strbuf_puts(sql, " = ");
-        if (as == COL_SET || as == COL_VALUE)
+        if (as == COL_VALUE)
+            strbuf_puts(sql, entity_column_expr(&e->cols[c], expr, sizeof expr));
+        else if ((as == COL_SET || as == COL_NEW) && e->cols[c].type == IMP_LOGIN)
+            strbuf_printf(sql, "coalesce(%s, t.\"%s\")",
+                          entity_column_expr(&e->cols[c], expr, sizeof expr), e->cols[c].target);
+        else if (as == COL_SET || as == COL_NEW)
             strbuf_puts(sql, entity_column_expr(&e->cols[c], expr, sizeof expr));
     }
 }
@@ -678,11 +807,98 @@ build_insert(struct strbuf *sql, const struct db_import *imp)
 static void
 differs(struct strbuf *sql, const struct db_import *imp)
 {
-    strbuf_puts(sql, "(");
+    int c;
+
+    strbuf_puts(sql, "((");
     mapped_columns(sql, imp, COL_TARGET);
     strbuf_puts(sql, ") IS DISTINCT FROM (");
-    mapped_columns(sql, imp, COL_VALUE);
+    mapped_columns(sql, imp, COL_NEW);
     strbuf_puts(sql, ")");
+    /* an account --create-missing has yet to make (before the merge: a dry run's count) */
+    for (c = 0; c < imp->e->ncols && imp->create_missing; c++)
+        if (imp->e->cols[c].type == IMP_ACCOUNT && imp->mapped[c])
+            sql_tpl(sql, " OR (w.\"@1\" IS NOT NULL AND w.\"@1_ref\" IS NULL)",
+                    imp->e->cols[c].name, NULL, NULL);
+    strbuf_puts(sql, ")");
+}
+
+/* --create-missing accounts: the rows of round $1 that the merge writes, as s (each group
+ * once, with the values of its last line, as insert_source and UPDATE_SOURCE take them) */
+static void
+written_source(struct strbuf *sql, const struct db_import *imp)
+{
+    if (imp->conflict == IMP_CONFLICT_UPDATE)
+        strbuf_puts(sql, "(SELECT DISTINCT ON (grp) * FROM ccrm_import_work"
+                         " WHERE action IN ('insert', 'update') AND round = $1::int"
+                         " ORDER BY grp, line DESC) s");
+    else
+        strbuf_puts(sql, "(SELECT * FROM ccrm_import_work"
+                         " WHERE action = 'insert' AND round = $1::int) s");
+}
+
+/* The statement that makes the accounts account column c of round $1's written rows names and
+ * no account has (by name in any letter case, or domain): one for "Zeta GmbH" and "zeta gmbh",
+ * named as its first line spells it */
+static void
+build_create(struct strbuf *sql, const struct db_import *imp, int c)
+{
+    const char *name = imp->e->cols[c].name;
+
+    strbuf_reset(sql);
+    strbuf_puts(sql, "INSERT INTO accounts (name) SELECT m.name FROM (SELECT DISTINCT ON"
+                     " (lower(s.\"");
+    strbuf_puts(sql, name);
+    strbuf_puts(sql, "\")) s.\"");
+    strbuf_puts(sql, name);
+    strbuf_puts(sql, "\" AS name, s.line FROM ");
+    written_source(sql, imp);
+    sql_tpl(sql,
+            " WHERE s.\"@1_ref\" IS NULL AND s.\"@1\" IS NOT NULL AND btrim(s.\"@1\") <> ''"
+            " AND NOT EXISTS (SELECT 1 FROM accounts a WHERE lower(a.domain) = lower(s.\"@1\")"
+            " OR " ACCOUNT_NAMED ")"
+            " ORDER BY lower(s.\"@1\"), s.line) m ORDER BY m.line",
+            name, NULL, NULL);
+}
+
+/* ... and the statement that points round $1's rows at them (or at the account another import
+ * made before: the creation holds the accounts table's import lock, db_import_lock_accounts) */
+static void
+build_refs(struct strbuf *sql, const struct db_import *imp, int c)
+{
+    strbuf_reset(sql);
+    sql_tpl(sql,
+            "UPDATE ccrm_import_work s SET \"@1_ref\" = (SELECT min(a.id) FROM accounts a"
+            " WHERE lower(a.domain) = lower(s.\"@1\") OR " ACCOUNT_NAMED ")"
+            " WHERE s.round = $1::int AND s.action IN ('insert', 'update')"
+            " AND s.\"@1_ref\" IS NULL AND s.\"@1\" IS NOT NULL",
+            imp->e->cols[c].name, NULL, NULL);
+}
+
+/* --create-missing accounts, at the start of the merge (after its savepoint: a row the table's
+ * rules then refuse takes its accounts back with it): the accounts the rows of round r that
+ * are written name. Returns how many were made, or -1. */
+static int64_t
+create_accounts(struct db_import *imp, int r, struct ccrm_err *err)
+{
+    struct strbuf sql = STRBUF_INIT;
+    char rbuf[16];
+    const char *params[1] = {rbuf};
+    int64_t made = 0, n = 0;
+    int c;
+
+    snprintf(rbuf, sizeof rbuf, "%d", r);
+    for (c = 0; c < imp->e->ncols && imp->create_missing && n >= 0; c++) {
+        if (imp->e->cols[c].type != IMP_ACCOUNT || !imp->mapped[c])
+            continue;
+        build_create(&sql, imp, c);
+        if ((n = exec_count(imp->db, strbuf_str(&sql), 1, params, err)) < 0)
+            break;
+        made += n;
+        build_refs(&sql, imp, c);
+        n = exec_count(imp->db, strbuf_str(&sql), 1, params, err);
+    }
+    strbuf_fini(&sql);
+    return n < 0 ? -1 : made;
 }
 
 /* The groups of round $1 that update an existing row: each once, with its last line's values
@@ -929,6 +1145,8 @@ merge(struct db_import *imp, struct imp_counts *cnt, struct ccrm_err *err)
 {
     int r, changed = 0, more = 1;
 
+    if ((imp->created = create_accounts(imp, 0, err)) == -1)
+        return -1;
     for (r = 0; r < 3 && more; r++) {
         int a, b = 0;
 
@@ -1020,7 +1238,17 @@ find_refused(struct db_import *imp, struct imp_counts *cnt, struct ccrm_err *err
                      " FOR g IN SELECT DISTINCT grp FROM ccrm_import_work"
                      " WHERE action IN ('insert', 'update') ORDER BY grp LOOP"
                      " UPDATE ccrm_import_work SET round = -9 WHERE grp = g;"
-                     " BEGIN EXECUTE $s$");
+                     " BEGIN ");
+    /* the accounts the group names that --create-missing makes, as the merge would */
+    for (i = 0; i < imp->e->ncols && imp->create_missing; i++) {
+        if (imp->e->cols[i].type != IMP_ACCOUNT || !imp->mapped[i])
+            continue;
+        build_create(&stmt, imp, i);
+        strbuf_printf(sql, "EXECUTE $s$%s$s$ USING -9; ", strbuf_str(&stmt));
+        build_refs(&stmt, imp, i);
+        strbuf_printf(sql, "EXECUTE $s$%s$s$ USING -9; ", strbuf_str(&stmt));
+    }
+    strbuf_puts(sql, "EXECUTE $s$");
     build_insert(&stmt, imp); /* (the statements reset their buffer) */
     strbuf_puts(sql, strbuf_str(&stmt));
     strbuf_puts(sql, "$s$ USING -9;");
@@ -1088,20 +1316,30 @@ out:
 int64_t
 db_import_try(struct db_import *imp, struct imp_counts *cnt, struct ccrm_err *err)
 {
-    struct imp_counts trial = *cnt;
-    int64_t n = 0;
+    struct imp_counts trial;
+    int64_t n = 0, m;
 
-    if (cnt->inserted + cnt->updated == 0)
-        return 0;
-    /* the merge, then undone: the table's rules see every row as the import would write it */
-    if (merge_savepoint(imp, err) == -1)
-        return -1;
-    if (merge(imp, &trial, err) == -1) {
-        if ((n = find_refused(imp, cnt, err)) <= 0)
+    /* the merge, then undone: the table's rules see every row as the import would write it;
+     * after rows they refuse, the merge of the others again, as the import does it (the
+     * accounts --create-missing would make are those of the rows written) */
+    for (;;) {
+        imp->created = 0;
+        if (cnt->inserted + cnt->updated == 0)
+            break;
+        trial = *cnt;
+        if (merge_savepoint(imp, err) == -1)
             return -1;
-    } else if (simple(imp->db, "ROLLBACK TO SAVEPOINT ccrm_merge", err) == -1)
-        return -1;
-    imp->unchanged = 0;
+        if (merge(imp, &trial, err) == -1) {
+            if ((m = find_refused(imp, cnt, err)) <= 0)
+                return -1;
+            n += m; /* (the refusals stay: a new savepoint after them) */
+            continue;
+        }
+        if (simple(imp->db, "ROLLBACK TO SAVEPOINT ccrm_merge", err) == -1)
+            return -1;
+        break;
+    }
+    imp->unchanged = imp->unchanged_plan;
     return n;
 }
 
@@ -1131,8 +1369,8 @@ db_import_commit(struct db_import *imp, const char *file_name, struct imp_counts
     PQclear(res);
 
     if (imp->predicted) { /* the merge counts them itself */
-        cnt->updated += imp->unchanged;
-        imp->unchanged = 0;
+        cnt->updated += imp->unchanged - imp->unchanged_plan;
+        imp->unchanged = imp->unchanged_plan;
     }
     if ((changed = merge(imp, cnt, err)) == -1) {
         int64_t refused = find_refused(imp, cnt, err);
@@ -1168,7 +1406,7 @@ db_import_commit(struct db_import *imp, const char *file_name, struct imp_counts
     PQclear(res);
     /* nothing written (every row unchanged, skipped or rejected): no batch, and no event that
      * has every client read its lists again for nothing */
-    if (cnt->inserted == 0 && cnt->updated == 0 && imp->created == 0) {
+    if (cnt->inserted == 0 && cnt->updated == 0) {
         if (simple(imp->db, "ROLLBACK", err) == -1)
             goto fail;
         return 0;
@@ -1216,9 +1454,9 @@ db_import_unchanged(struct db_import *imp, struct imp_counts *cnt, struct ccrm_e
     if (n < 0)
         return -1;
     imp->predicted = 1;
-    imp->unchanged = n;
+    imp->unchanged = imp->unchanged_plan + n;
     cnt->updated -= n;
-    return n;
+    return imp->unchanged;
 }
 
 void
@@ -1252,43 +1490,16 @@ db_import_cancel_current(void)
 
 /* ---- --create-missing accounts ---- */
 
-int
-db_import_create_accounts(struct db_import *imp, int64_t *created, struct ccrm_err *err)
+void
+db_import_create_missing(struct db_import *imp)
 {
-    struct strbuf sql = STRBUF_INIT;
-    PGresult *res;
-    int c, rc = 0;
+    imp->create_missing = 1;
+}
 
-    *created = 0;
-    for (c = 0; c < imp->e->ncols && rc == 0; c++) {
-        const struct imp_column *col = &imp->e->cols[c];
-
-        if (col->type != IMP_ACCOUNT || !imp->mapped[c])
-            continue;
-        strbuf_reset(&sql);
-        /* the names as the rows give them (a name that matches no account by name or domain,
-         * in any letter case: one account for "Zeta GmbH" and "zeta gmbh", named as its first
-         * line spells it); rows already rejected for other reasons create nothing */
-        sql_tpl(&sql,
-                "WITH n AS (INSERT INTO accounts (name)"
-                " SELECT m.name FROM (SELECT DISTINCT ON (lower(s.\"@1\")) s.\"@1\" AS name, s.line"
-                " FROM ccrm_import_stage s"
-                " WHERE s.reason IS NULL AND s.\"@1\" IS NOT NULL AND btrim(s.\"@1\") <> ''"
-                " AND NOT EXISTS (SELECT 1 FROM accounts a WHERE lower(a.domain) = lower(s.\"@1\")"
-                " OR " ACCOUNT_NAMED ")"
-                " ORDER BY lower(s.\"@1\"), s.line) m ORDER BY m.line"
-                " RETURNING 1) SELECT count(*) FROM n",
-                col->name, NULL, NULL);
-        if ((res = db_exec(imp->db, strbuf_str(&sql), 0, NULL, err)) == NULL) {
-            rc = -1;
-            break;
-        }
-        *created += strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-        PQclear(res);
-    }
-    imp->created = *created;
-    strbuf_fini(&sql);
-    return rc;
+int64_t
+db_import_created(const struct db_import *imp)
+{
+    return imp->created;
 }
 
 /* ---- the list of batches ---- */

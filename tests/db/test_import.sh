@@ -63,7 +63,8 @@ check "wrong column count: counts, exit 65" bash -c "test $rc = 65 && grep -q 'w
 imp bad_last_line.csv --into contacts --dry-run
 same "bad row on the last line (no newline)" 'bad_last_line.csv:4: column "email": "no-at-sign" is not a valid e-mail address' "$T/err"
 imp unterminated.csv --into contacts --dry-run
-same "unterminated quote: reported at its first line" 'unterminated.csv:3: unterminated quoted field' "$T/err"
+same "unterminated quote: the file refused, naming the line the field began on" \
+    'ccrm: unterminated.csv: line 3 is not valid CSV: the quoted field that begins there is never closed (a quote is missing), so it would take every line after it into that one field' "$T/err"
 printf 'first_name,last_name,email\nAna,"the error is "E42" on start,ana@x.example\nBob,Fine,bob@x.example\nCy,"Quoted, fine",cy@x.example\n' >"$T/stray.csv"
 imp "$T/stray.csv" --into contacts
 check "a bare quote inside a quoted field: not valid CSV, 65 (it took the next records into the field)" test $rc = 65

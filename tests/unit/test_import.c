@@ -113,16 +113,40 @@ test_csv_too_many_fields(void **state)
     free(in);
 }
 
+/* s fed in chunks of size step up to its end: what csvr_finish returns, and its message */
+static int
+parse_end(const char *s, size_t step, struct got *g, struct ccrm_err *err)
+{
+    struct csvr *r = csvr_new(collect, g);
+    size_t len = strlen(s), i;
+    int rc;
+
+    memset(g, 0, sizeof *g);
+    for (i = 0; i < len; i += step)
+        assert_int_equal(csvr_feed(r, s + i, len - i < step ? len - i : step, err), 0);
+    rc = csvr_finish(r, err);
+    csvr_free(&r);
+    return rc;
+}
+
 static void
 test_csv_unterminated(void **state)
 {
+    struct ccrm_err err;
     struct got g;
+    size_t step;
 
     (void)state;
-    parse("h\n\"open\nstill\n", 1, &g);
-    assert_int_equal(g.n, 2);
-    assert_int_equal(g.line[1], 2);
-    assert_int_equal(g.err[1], 1);
+    /* the file is wrong, not a record: the line where the open field began is named, also
+     * after a record whose quoted field spans lines, and one of this record's that closed */
+    for (step = 1; step <= 64; step += 63) {
+        assert_int_equal(parse_end("h\n\"open\nstill\n", step, &g, &err), -1);
+        assert_int_equal(g.n, 1);
+        assert_non_null(strstr(err.msg, "line 2 is not valid CSV: the quoted field that begins"));
+        assert_int_equal(parse_end("h,i\n\"a\nb\",c\nd,\"e\nf\",\"g\nh\ni\n", step, &g, &err), -1);
+        assert_int_equal(g.n, 2);
+        assert_non_null(strstr(err.msg, "line 5 is not valid CSV"));
+    }
     parse("", 1, &g);
     assert_int_equal(g.n, 0);
     parse("\xef\xbb", 1, &g); /* half a BOM is data */
