@@ -18,15 +18,26 @@ FT=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -n 1)
 # start_at 'YYYY-MM-DD HH:MM': a fresh migrated cluster whose server's clock reads that time (UTC)
 # and runs on from it. The copy of the migrated cluster is made on the real clock: its cache
 # clears what is older than half a day, which on a clock years ahead would be every build's.
+# libfaketime keeps a semaphore and a shared memory segment in /dev/shm for the processes of
+# the one that loaded it first (pg_ctl here, as the server's user), which nobody removes: the
+# server's are removed once it stopped.
 start_at() {
-    local secs
+    local secs shared
     pg_stop
     as_pg rm -rf "$PG_DIR/data"
     pg_start_migrated "$CCRM"
     pg_stop
     # (the real clock's time: this test may itself run under libfaketime, on another day)
     secs=$(($(date -u -d "$1 UTC" +%s) - $(env -u LD_PRELOAD -u FAKETIME date -u +%s)))
-    FAKETIME="+$secs" LD_PRELOAD=$FT _pg_run
+    as_pg env -u FAKETIME_SHARED FAKETIME="+$secs" LD_PRELOAD="$FT" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -w \
+        -l "$PG_DIR/log" -o "-k $PG_DIR -c listen_addresses= -c fsync=off -c max_connections=200" \
+        start >/dev/null || { cat "$PG_DIR/log"; fail "could not start the test cluster at $1"; }
+    shared=$(tr '\0' '\n' <"/proc/$(head -n 1 "$PG_DIR/data/postmaster.pid")/environ" |
+        sed -n 's/^FAKETIME_SHARED=//p')
+    for f in $shared; do
+        [[ $f == /faketime_s[eh]m_[0-9]* ]] || continue
+        on_exit "rm -f /dev/shm/${f#/} /dev/shm/sem.${f#/}"
+    done
 }
 
 # holidays CALENDAR YEAR: that calendar's holidays in that year, comma-separated
@@ -35,6 +46,7 @@ holidays() {
         where c.name = '$1' and extract(year from d) = $2"
 }
 
+on_exit "pg_stop"   # (the last clock's server: stopped before its files in /dev/shm go)
 for at in '2027-03-28 10:00' '2028-01-10 09:30'; do
     day=${at% *}
     year=${day%%-*}
