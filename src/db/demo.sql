@@ -1148,7 +1148,7 @@ $fn$;
 -- hours, service levels, tasks and meetings, and tickets near and past their targets.
 -- Unlike the rest of this file these are relative to now(), not to t0: "due today",
 -- "overdue" and "breached" mean something only against the real clock. The calendars' holidays
--- are computed for the years from t0's to the one after the load. Written as the people
+-- are computed for the years from the oldest ticket's to the one after the load. Written as the people
 -- who would write them (management sets rules and policies, each person their own tasks and
 -- settings, sofia her team's absence). Runs with triggers on (routing, SLA clocks), also
 -- after a bulk load, which disabled them for its own inserts.
@@ -1166,8 +1166,9 @@ DECLARE
     v_big   bigint;
     v_day0  timestamptz := date_trunc('day', now() AT TIME ZONE 'Europe/Berlin')
                            AT TIME ZONE 'Europe/Berlin';
-    -- the years the holidays are listed for (2026 and 2027 for a load in 2026)
-    v_y0    int := extract(year FROM pg_temp.ccrm_demo_t0() AT TIME ZONE 'UTC');
+    -- the years the holidays are listed for: from the oldest ticket's (45 days before t0) to
+    -- the one after the load (2026 and 2027 for a load in 2026)
+    v_y0    int := extract(year FROM pg_temp.ccrm_demo_t0() AT TIME ZONE 'UTC' - interval '45 days');
     v_y1    int := extract(year FROM now() AT TIME ZONE 'UTC') + 1;
     v_acc   bigint[];
     v_t     bigint;

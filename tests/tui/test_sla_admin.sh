@@ -93,6 +93,8 @@ check "a normal one still under Standard" sql_is "select split_part('$(first "$t
 
 # a holiday added to the Berlin calendar: that working day has no business minutes any more
 day=$(date -u -d 'next wednesday + 7 days' +%Y-%m-%d)
+# (one the demo listed: its holidays are those of the years around the day it was loaded)
+other=$(q "select min(d) from calendars, unnest(holidays) d where id = $berlin")
 mins() { q "select ccrm_business_minutes($berlin, timestamp '$day 00:00' at time zone 'Europe/Berlin',
                                          timestamp '$day 00:00' at time zone 'Europe/Berlin' + interval '1 day')"; }
 check "before: $day has 600 business minutes in Berlin" sql_is "select $(mins)::int" 600
@@ -116,7 +118,7 @@ upd=$(q "select to_char(updated_at at time zone ccrm_user_tz('mia'), 'YYYY-MM-DD
          from calendars where id = $berlin")
 check "... and when it was updated, in mia's time zone" line_has "Updated" "mia at $upd"
 check "... in the database" sql_is "select '$day' = any (holidays) from calendars where id = $berlin" t
-check "... the other holidays kept" sql_is "select '2026-12-25' = any (holidays) from calendars where id = $berlin" t
+check "... the other holidays kept ($other)" sql_is "select '$other' = any (holidays) from calendars where id = $berlin" t
 check "$day has no business minutes now" sql_is "select $(mins)::int" 0
 keys q
 tui_stop
