@@ -1075,13 +1075,15 @@ tab_label(struct ui *ui, int i, enum tab_form form, int cap, char *buf, size_t n
 
 /* The tab bar's layouts, from the widest: every title whole, two blanks apart, then one; every
  * title cut to the same length (the current tab's stays whole, and its neighbours' where the
- * room left allows); to three letters; the keys 1-9 and 0 alone. */
+ * room left allows); to three letters; to three letters the current one too (cap 1: it is
+ * marked by its colour; "8 Inbox (12)" at 80 columns left no room for a whole "Campaigns", and
+ * every other tab fell to its bare key); the keys 1-9 and 0 alone. */
 static const struct {
     enum tab_form form;
     int cap;
-} tab_layouts[] = {{TAB_FULL, 0},    {TAB_COMPACT, 0}, {TAB_COMPACT, 8},
-                   {TAB_COMPACT, 7}, {TAB_COMPACT, 6}, {TAB_COMPACT, 5},
-                   {TAB_SHORT, 0},   {TAB_KEY, 0},     {TAB_LETTERS, 0}};
+} tab_layouts[] = {{TAB_FULL, 0},    {TAB_COMPACT, 0}, {TAB_COMPACT, 8}, {TAB_COMPACT, 7},
+                   {TAB_COMPACT, 6}, {TAB_COMPACT, 5}, {TAB_SHORT, 0},   {TAB_SHORT, 1},
+                   {TAB_KEY, 0},     {TAB_LETTERS, 0}};
 #define TAB_LAYOUTS ((int)(sizeof tab_layouts / sizeof tab_layouts[0]))
 
 /* Tab i's label in layout k: the current tab always keeps its whole title, and so does a tab
@@ -1095,7 +1097,9 @@ tab_label_in(struct ui *ui, int i, int k, const unsigned char *whole, char *buf,
     if (form == TAB_FULL || form == TAB_COMPACT)
         tab_label(ui, i, form, i == ui->tab || whole[i] ? 0 : tab_layouts[k].cap, buf, n);
     else if (form == TAB_SHORT)
-        tab_label(ui, i, i == ui->tab || whole[i] ? TAB_COMPACT : TAB_SHORT, 0, buf, n);
+        tab_label(ui, i,
+                  (i == ui->tab && tab_layouts[k].cap == 0) || whole[i] ? TAB_COMPACT : TAB_SHORT,
+                  0, buf, n);
     else if (i == ui->tab || whole[i] || (i >= 10 && form == TAB_KEY))
         tab_label(ui, i, TAB_FULL, 0, buf, n);
     else
@@ -1141,8 +1145,8 @@ draw_tabs(struct app *app)
      * words (a partner's ten tabs at 80 columns on Deals: "6 Tickets", where all were cut) */
     if ((tab_layouts[k].form == TAB_COMPACT && tab_layouts[k].cap > 0) ||
         tab_layouts[k].form == TAB_SHORT || tab_layouts[k].form == TAB_KEY)
-        for (d = 1; d < ui->ntabs; d++)
-            for (i = ui->tab + d; i >= ui->tab - d; i -= 2 * d)
+        for (d = tab_layouts[k].cap == 1 ? 0 : 1; d < ui->ntabs; d++)
+            for (i = ui->tab + d; i >= ui->tab - d; i -= d > 0 ? 2 * d : 1)
                 if (i >= 0 && i < ui->ntabs && !ui->hidden[i]) {
                     int t;
 

@@ -34,6 +34,22 @@ check "at 70 columns the keys alone, the current tab and the next one whole ($(t
 keys q
 tui_stop
 
+# With a two-digit count on the Inbox ("8 Inb (12)") the current tab's whole title no longer fits
+# beside the short names: the current tab is short too, marked by its colour, and every key
+# keeps its name (the bar fell to the bare keys " 1  2  3  4  5 ", seven tabs unnamed).
+as_pg_sql() { psql "$PG_CONN" -qAt -c "$1"; }
+unread=$(as_pg_sql "SELECT count(*) FROM inbox WHERE login = 'marco' AND read_at IS NULL")
+[ "$unread" -ge 10 ] 2>/dev/null ||
+    as_pg_sql "INSERT INTO inbox (login, kind, note) SELECT 'marco', 'mention', 'note ' || g
+               FROM generate_series(1, 12) g" >/dev/null
+tui_start 80 24 "$CCRM" -d "$DB user=marco" --view campaigns
+check "marketing's Campaigns at 80 columns" wait_for "Campaigns by" 15
+check "... the Inbox counts two digits ($(tabs))" wait_until tabs_like ' 8 Inb[a-z]* \([0-9]{2}\+?\)'
+check "... every key still named ($(tabs))" all_named
+check "... Campaigns short, as the others ($(tabs))" tabs_like ' 6 Tic[a-z]* 7 Cam '
+keys q
+tui_stop
+
 # A partner has ten tabs (no Campaigns, no Products): at 80 columns every title but the short
 # ones is cut to four letters ("Acco…"), and the room left names the current tab's neighbours
 # whole, as the short names do; a little wider, Accounts is whole beside the Feed.
