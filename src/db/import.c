@@ -744,18 +744,27 @@ query_count(struct db *db, const char *sql, int nparams, const char *const *para
     return run_count(db, sql, nparams, params, 0, err);
 }
 
-/* The groups of rows that round $1 inserts: each group (a key, or a single line) once, with the
- * values of its last line (several rows of one key: the last one's values win) */
+/* Which groups of round $1 round_rows takes: those it inserts (build_insert), or all it
+ * writes, the updates too (--create-missing accounts: the accounts the written rows name) */
+enum round_of { ROUND_INSERTS, ROUND_WRITES };
+
+/* The groups of rows of round $1 (which: enum round_of), as the subquery alias: each group (a
+ * key, or a single line) once, with the values of its last line (several rows of one key: the
+ * last one's values win, as UPDATE_SOURCE takes them too) */
 static void
-insert_source(struct strbuf *sql, const struct db_import *imp)
+round_rows(struct strbuf *sql, const struct db_import *imp, enum round_of which, const char *alias)
 {
     if (imp->conflict == IMP_CONFLICT_UPDATE)
-        strbuf_printf(sql, "(SELECT DISTINCT ON (grp) * FROM ccrm_import_work"
-                           " WHERE action IN ('insert', 'update') AND target_id IS NULL"
-                           " AND round = $1::int ORDER BY grp, line DESC) w");
+        strbuf_printf(sql,
+                      "(SELECT DISTINCT ON (grp) * FROM ccrm_import_work"
+                      " WHERE action IN ('insert', 'update')%s"
+                      " AND round = $1::int ORDER BY grp, line DESC) %s",
+                      which == ROUND_INSERTS ? " AND target_id IS NULL" : "", alias);
     else
-        strbuf_printf(sql, "(SELECT * FROM ccrm_import_work"
-                           " WHERE action = 'insert' AND round = $1::int) w");
+        strbuf_printf(sql,
+                      "(SELECT * FROM ccrm_import_work"
+                      " WHERE action = 'insert' AND round = $1::int) %s",
+                      alias);
 }
 
 static void
@@ -796,7 +805,7 @@ build_insert(struct strbuf *sql, const struct db_import *imp)
     strbuf_puts(sql, ") SELECT ");
     mapped_columns(sql, imp, COL_VALUE);
     strbuf_puts(sql, " FROM ");
-    insert_source(sql, imp);
+    round_rows(sql, imp, ROUND_INSERTS, "w");
     /* in file order; a key someone else inserted since the classification is not an error
      * here: the rows not inserted are found below and handled as --on-conflict says */
     strbuf_printf(sql, " ORDER BY abs(w.grp)%s", imp->e->key >= 0 ? " ON CONFLICT DO NOTHING" : "");
@@ -822,20 +831,6 @@ differs(struct strbuf *sql, const struct db_import *imp)
     strbuf_puts(sql, ")");
 }
 
-/* --create-missing accounts: the rows of round $1 that the merge writes, as s (each group
- * once, with the values of its last line, as insert_source and UPDATE_SOURCE take them) */
-static void
-written_source(struct strbuf *sql, const struct db_import *imp)
-{
-    if (imp->conflict == IMP_CONFLICT_UPDATE)
-        strbuf_puts(sql, "(SELECT DISTINCT ON (grp) * FROM ccrm_import_work"
-                         " WHERE action IN ('insert', 'update') AND round = $1::int"
-                         " ORDER BY grp, line DESC) s");
-    else
-        strbuf_puts(sql, "(SELECT * FROM ccrm_import_work"
-                         " WHERE action = 'insert' AND round = $1::int) s");
-}
-
 /* The statement that makes the accounts account column c of round $1's written rows names and
  * no account has (by name in any letter case, or domain): one for "Zeta GmbH" and "zeta gmbh",
  * named as its first line spells it */
@@ -851,7 +846,7 @@ build_create(struct strbuf *sql, const struct db_import *imp, int c)
     strbuf_puts(sql, "\")) s.\"");
     strbuf_puts(sql, name);
     strbuf_puts(sql, "\" AS name, s.line FROM ");
-    written_source(sql, imp);
+    round_rows(sql, imp, ROUND_WRITES, "s");
     sql_tpl(sql,
             " WHERE s.\"@1_ref\" IS NULL AND s.\"@1\" IS NOT NULL AND btrim(s.\"@1\") <> ''"
             " AND NOT EXISTS (SELECT 1 FROM accounts a WHERE lower(a.domain) = lower(s.\"@1\")"
@@ -965,7 +960,7 @@ merge_inserts(struct db_import *imp, int r, int64_t expected, struct ccrm_err *e
     if (expected < 0) {
         strbuf_reset(sql);
         strbuf_printf(sql, "SELECT count(*) FROM ");
-        insert_source(sql, imp);
+        round_rows(sql, imp, ROUND_INSERTS, "w");
         if ((expected = query_count(imp->db, strbuf_str(sql), 1, params, err)) == -1)
             goto out;
     }
