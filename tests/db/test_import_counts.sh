@@ -2,7 +2,7 @@
 # What an import says it did is one set of numbers: with --on-conflict update and keys repeated
 # in the file, the summary line, the dry run, --batches and the batch's Feed event count each
 # record once (the server's count of the rows written), stderr says how many lines were merged,
-# and --batches writes the counts as the summary does (12,345). --create-missing accounts says
+# and --batches and --revert write the counts as the summary does (12,345). --create-missing accounts says
 # "created" only once the accounts are in (a failed import created none, and says none). A
 # UTF-16 file is named as such; two columns mapped to one field is a usage error (64). A summary
 # that cannot be written (standard output a full disk) says on stderr that the import was
@@ -49,6 +49,13 @@ imp "$T/many.csv" --into accounts || fail "1200 accounts: $(cat "$T/err")"
 check "the summary says 1,200 inserted" grep -q "^ccrm: batch [0-9]*: 1,200 inserted" "$T/out"
 "$CCRM" -d "$SAM" --batches >"$T/batches" 2>/dev/null
 check "--batches says 1,200 inserted too" grep -q "accounts from many.csv: 1,200 inserted, 0 updated" "$T/batches"
+M=$(q "select max(id) from import_batches where file_name = 'many.csv'")
+"$CCRM" -d "$SAM" --revert "$M" --dry-run >"$T/out" 2>&1
+check "--revert --dry-run says 1,200 deleted too ($(cat "$T/out"))" \
+    grep -qx "ccrm: dry run: would revert import batch $M (accounts from many.csv): 1,200 deleted, 0 restored; nothing written" "$T/out"
+"$CCRM" -d "$SAM" --revert "$M" >"$T/out" 2>&1
+check "... and the revert ($(cat "$T/out"))" \
+    grep -qx "ccrm: reverted import batch $M (accounts from many.csv): 1,200 deleted, 0 restored" "$T/out"
 
 # ---- 7. a summary that cannot be written: stderr says the import was committed, and its batch ----
 printf 'name,domain\nFull1,full1.example\n' >"$T/full.csv"
