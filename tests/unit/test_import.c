@@ -288,6 +288,9 @@ test_values(void **state)
          "2027-01-05T10:00:59.123456+05:30"},
         {"interactions", "at", "2027-01-05 10:00:00Z", "2027-01-05 10:00:00Z"},
         {"interactions", "at", "2027-01-05 10:00:00+01", "2027-01-05 10:00:00+01"},
+        /* what an export writes for Europe/Amsterdam before 1937 (local mean time) */
+        {"interactions", "at", "1930-05-01 12:00:00+01:19:32", "1930-05-01 12:00:00+01:19:32"},
+        {"interactions", "due_at", "1930-05-01 12:00:00+01:19:32.5", NULL},
         {"interactions", "at", "2027-01-05 24:00", NULL},
         {"interactions", "at", "2027-01-05 10:00:00.", NULL},
         {"interactions", "at", "someday", NULL},
