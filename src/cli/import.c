@@ -55,6 +55,7 @@ struct imp_state {
     /* the header record, for the rejects file */
     char *hdr_raw;
     size_t hdr_rawlen;
+    int bom; /* the file began with a UTF-8 BOM: so does the rejects file */
     /* written beside the file named and renamed over it when the run is through (finished), so
      * a failed or interrupted import leaves the rejects file of the run before whole */
     struct cli_out rejects_out;
@@ -253,6 +254,8 @@ write_reject_header(struct imp_state *st)
 {
     size_t ht = terminator(st->hdr_raw, st->hdr_rawlen);
 
+    if (st->bom) /* (before the header: its first name stays as it was) */
+        fputs(CSVR_BOM, st->rejects);
     fwrite(st->hdr_raw, 1, st->hdr_rawlen - ht, st->rejects);
     fprintf(st->rejects, "%c%s", st->delim, IMP_REASON_COLUMN);
     if (ht > 0)
@@ -487,6 +490,7 @@ run_import(struct imp_state *st, enum imp_conflict conflict, int dry_run, const 
             break;
         }
     }
+    st->bom = csvr_had_bom(rd);
     if (interrupted)
         goto interrupted;
     if (st->fatal) {
