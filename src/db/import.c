@@ -389,24 +389,28 @@ keyless_columns(struct strbuf *sql, const struct db_import *imp, int what)
     }
 }
 
-/* A row without a key (a contact without e-mail, an account without domain) that equals an
- * existing row in every column the file imports (as the merge would write them) is a
- * duplicate too: skipped, unchanged (update: there is nothing to write) or, with error,
- * rejected naming the row; so an export imported back writes nothing the second time, as its
- * keyed rows do (an empty owner cell matches any owner, as an update leaves it: COL_NEW). A keyless
- * row that differs in a column is inserted. The rows are compared as one jsonb array each, which a
- * hash join matches (a NULL is json's null: equal to a NULL). */
+/* A row without a key (a contact without e-mail, an account without domain; every row of a
+ * table without one: deals, tickets, interactions) that equals an existing row in every column
+ * the file imports (as the merge would write them) is a duplicate too: skipped, unchanged
+ * (update: there is nothing to write) or, with error, rejected naming the row; so an export
+ * imported back writes nothing the second time, as its keyed rows do (an empty owner cell
+ * matches any owner, as an update leaves it: COL_NEW). A keyless row that differs in a column is
+ * inserted. The rows are compared as one jsonb array each, which a hash join matches (a NULL is
+ * json's null: equal to a NULL). */
 static int
 keyless_same(struct db_import *imp, struct ccrm_err *err)
 {
     const struct imp_entity *e = imp->e;
-    const struct imp_column *key = &e->cols[e->key];
+    const struct imp_column *key = e->key >= 0 ? &e->cols[e->key] : NULL;
     struct strbuf sqlbuf = STRBUF_INIT, *sql = &sqlbuf;
+    char keyless[160] = "";
     int64_t n;
     int rc = -1;
 
-    sql_tpl(sql, "SELECT count(*) FROM ccrm_import_work WHERE action = 'insert' AND \"@1\" IS NULL",
-            key->name, NULL, NULL);
+    if (key != NULL)
+        snprintf(keyless, sizeof keyless, " AND w.\"%s\" IS NULL", key->name);
+    strbuf_printf(sql, "SELECT count(*) FROM ccrm_import_work w WHERE w.action = 'insert'%s",
+                  keyless);
     if ((n = query_count(imp->db, strbuf_str(sql), 0, NULL, err)) <= 0) {
         rc = n < 0 ? -1 : 0;
         goto out;
@@ -419,9 +423,12 @@ keyless_same(struct db_import *imp, struct ccrm_err *err)
         const char *const a[4] = {e->singular, e->name, e->keyword, NULL};
 
         sql_tpl4(sql,
-                 "UPDATE ccrm_import_work u SET action = 'reject', target_id = d.id,"
-                 " reason = format('@1 with these values exists already (@2 %s) and the line"
-                 " has no @3 to tell them apart', d.id)",
+                 key != NULL ? "UPDATE ccrm_import_work u SET action = 'reject', target_id = d.id,"
+                               " reason = format('@1 with these values exists already (@2 %s)"
+                               " and the line has no @3 to tell them apart', d.id)"
+                             : "UPDATE ccrm_import_work u SET action = 'reject', target_id = d.id,"
+                               " reason = format('@1 with these values exists already (@2 %s)',"
+                               " d.id)",
                  a);
     } else
         strbuf_printf(sql, "UPDATE ccrm_import_work u SET action = '%s', target_id = d.id",
@@ -434,12 +441,11 @@ keyless_same(struct db_import *imp, struct ccrm_err *err)
     strbuf_puts(sql, ")");
     keyless_columns(sql, imp, 2);
     /* (implied when the file has the key's column: a table's keyed rows are not compared) */
-    if (imp->mapped[e->key])
+    if (key != NULL && imp->mapped[e->key])
         strbuf_printf(sql, " AND t.\"%s\" IS NULL", key->target);
-    sql_tpl(sql,
-            " WHERE w.action = 'insert' AND w.\"@1\" IS NULL ORDER BY w.line, t.id) d"
-            " WHERE u.line = d.line",
-            key->name, NULL, NULL);
+    strbuf_printf(sql,
+                  " WHERE w.action = 'insert'%s ORDER BY w.line, t.id) d WHERE u.line = d.line",
+                  keyless);
     if (simple(imp->db, strbuf_str(sql), err) == -1)
         goto out;
     rc = 0;
@@ -641,7 +647,7 @@ db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp
         if (simple(imp->db, strbuf_str(sql), err) == -1)
             goto out;
     }
-    if (key != NULL && keyless_same(imp, err) == -1)
+    if (keyless_same(imp, err) == -1)
         goto out;
     if (count_work(imp, cnt, 1, err) == -1)
         goto out;
