@@ -234,17 +234,33 @@ entity_column_expr(const struct imp_column *col, char *buf, size_t n)
     "((ccrm_name_key(a.name) = ccrm_name_key(s.\"@1\") OR a.name = s.\"@1\")"                      \
     " AND lower(a.name) = lower(s.\"@1\"))"
 
+/* Person x (a contact or lead) is the one the row's column @1 names: by e-mail in any letter
+ * case, or, a value without "@", by name, as an export writes a person without e-mail ("Ada
+ * Lovelace": first and last name), in any letter case; the name key's index (ccrm_person_name,
+ * schema/021) finds the candidates (an address is no name: NULL, the key not computed). @2:
+ * more for a match by name (within the row's account) */
+#define PERSON_NAMED                                                                               \
+    "(lower(x.email) = lower(s.\"@1\") OR (ccrm_person_name(x.first_name, x.last_name) ="          \
+    " CASE WHEN strpos(s.\"@1\", '@') = 0 THEN ccrm_person_name(s.\"@1\", NULL) END"               \
+    " AND lower(concat_ws(' ', x.first_name, x.last_name)) = lower(s.\"@1\")@2))"
+
 /* what a reference column names, in messages: one, several */
 static const char *
 ref_noun(enum imp_type t)
 {
-    return t == IMP_LEAD ? "lead" : t == IMP_DEAL ? "deal" : "ticket";
+    return t == IMP_CONTACT ? "contact"
+           : t == IMP_LEAD  ? "lead"
+           : t == IMP_DEAL  ? "deal"
+                            : "ticket";
 }
 
 static const char *
 ref_nouns(enum imp_type t)
 {
-    return t == IMP_LEAD ? "leads" : t == IMP_DEAL ? "deals" : "tickets";
+    return t == IMP_CONTACT ? "contacts"
+           : t == IMP_LEAD  ? "leads"
+           : t == IMP_DEAL  ? "deals"
+                            : "tickets";
 }
 
 /* Imports into one table run one after the other: from the classification to the commit, an
@@ -530,12 +546,8 @@ db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp
                     " THEN format('account \"%s\" is ambiguous (%s accounts match)',"
                     " s.\"@1\", r_@2.n)",
                     col->name, cbuf, NULL);
-        else if (col->type == IMP_CONTACT)
-            sql_tpl(sql,
-                    " WHEN s.\"@1\" IS NOT NULL AND r_@2.id IS NULL"
-                    " THEN format('contact \"%s\" not found', s.\"@1\")",
-                    col->name, cbuf, NULL);
-        else if (col->type == IMP_LEAD || col->type == IMP_DEAL || col->type == IMP_TICKET) {
+        else if (col->type == IMP_CONTACT || col->type == IMP_LEAD || col->type == IMP_DEAL ||
+                 col->type == IMP_TICKET) {
             const char *const a[4] = {col->name, cbuf, ref_noun(col->type), ref_nouns(col->type)};
 
             sql_tpl4(sql,
@@ -597,27 +609,31 @@ db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp
                     col->name, cbuf, NULL);
         else if (col->type == IMP_ACCOUNT)
             strbuf_printf(sql, " LEFT JOIN (SELECT 0 AS n, NULL::bigint AS id) r_%d ON true", c);
-        else if (col->type == IMP_CONTACT && imp->mapped[c])
-            sql_tpl(sql,
-                    " LEFT JOIN LATERAL (SELECT min(k.id) AS id FROM contacts k"
-                    " WHERE s.reason IS NULL AND lower(k.email) = lower(s.\"@1\")) r_@2"
-                    " ON true",
-                    col->name, cbuf, NULL);
-        else if (col->type == IMP_CONTACT)
-            strbuf_printf(sql, " LEFT JOIN (SELECT NULL::bigint AS id) r_%d ON true", c);
-        else if (is_ref(col->type) && imp->mapped[c]) {
-            /* a lead by e-mail; a deal by name and a ticket by subject, among the row's
-             * account's when it names one (the account's own column comes first, r_N) */
+        else if ((col->type == IMP_CONTACT || col->type == IMP_LEAD) && imp->mapped[c]) {
+            /* a contact or lead by e-mail, or by name (one without e-mail, as exported); a
+             * contact by name among the row's account's when it names one */
+            char within[160] = "";
+
+            if (col->type == IMP_CONTACT && account >= 0 && account < c)
+                snprintf(within, sizeof within, " AND (s.\"%s\" IS NULL OR x.account_id = r_%d.id)",
+                         e->cols[account].name, account);
+            strbuf_printf(sql,
+                          " LEFT JOIN LATERAL (SELECT count(*) AS n, min(x.id) AS id FROM %s x"
+                          " WHERE s.reason IS NULL AND ",
+                          col->type == IMP_CONTACT ? "contacts" : "leads");
+            sql_tpl(sql, PERSON_NAMED, col->name, within, NULL);
+            strbuf_printf(sql, ") r_%d ON true", c);
+        } else if (is_ref(col->type) && imp->mapped[c]) {
+            /* a deal by name and a ticket by subject, among the row's account's when it names
+             * one (the account's own column comes first, r_N) */
             char within[160] = "";
             const char *const a[4] = {col->name, cbuf,
-                                      col->type == IMP_LEAD ? "leads x WHERE lower(x.email)"
-                                      : col->type == IMP_DEAL
-                                          ? "opportunities x WHERE lower(x.name)"
-                                          : "tickets x WHERE lower(x.subject)",
+                                      col->type == IMP_DEAL ? "opportunities x WHERE lower(x.name)"
+                                                            : "tickets x WHERE lower(x.subject)",
                                       within};
 
             /* (an account --create-missing is to make has none yet: not found) */
-            if (col->type != IMP_LEAD && account >= 0 && account < c)
+            if (account >= 0 && account < c)
                 snprintf(within, sizeof within, " AND (s.\"%s\" IS NULL OR x.account_id = r_%d.id)",
                          e->cols[account].name, account);
             sql_tpl4(sql,

@@ -4,7 +4,9 @@
 # "1930-05-01 11:00:00+00:19:32"), was refused by the import's check of times. A rejects file
 # keeps the byte order mark its input began with (a spreadsheet needs it to read UTF-8), and
 # imports back once corrected. Deals, tickets and interactions, which have no key, imported
-# back are duplicates (equal in every column imported), not inserted again.
+# back are duplicates (equal in every column imported), not inserted again. A link to a contact
+# or lead without e-mail is exported by the person's name and found by it (within the row's
+# account; a name two have is refused, naming it), not lost in an empty cell.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=$(cd "$(dirname "$1")" && pwd)/$(basename "${1:?usage: test_import_round_trip.sh path/to/ccrm}")
 T=$TEST_TMP
@@ -78,4 +80,42 @@ check "a deal equal but for an empty owner cell is a duplicate still ($(cat "$T/
 "$CCRM" -d "$PG_CONN" --import "$T/d2.csv" --into deals --on-conflict skip >"$T/out" 2>"$T/err"
 check "a deal that differs in its amount is inserted, twice from two equal lines ($(cat "$T/out"))" \
     bash -c "grep -q 'batch [0-9]*: 2 inserted, 0 updated, 0 skipped' '$T/out' && test \$(psql -X -At -c 'select count(*) from opportunities') = $((n0 + 2))"
+# ---- a link to a contact or lead without e-mail: exported by name, found again ----
+# (before, its cell was empty and the link was lost on the way back)
+acc=$(q "select id from accounts order by id limit 1")
+dom=$(q "select coalesce(domain, name) from accounts where id = $acc")
+k=$(q "insert into contacts (account_id, first_name, last_name) values ($acc, 'Nora', 'Nomail') returning id")
+l=$(q "insert into leads (first_name, last_name, company) values ('Lena', 'Nomail', 'Lead Co') returning id")
+q "insert into tickets (account_id, contact_id, subject) values ($acc, $k, 'No mail ticket')" >/dev/null
+q "insert into interactions (kind, account_id, contact_id, subject) values ('call', $acc, $k, 'No mail call'),
+   ('call', NULL, NULL, 'No mail lead call')" >/dev/null
+q "update interactions set lead_id = $l where subject = 'No mail lead call'" >/dev/null
+"$CCRM" -d "$PG_CONN" --export tickets --output "$T/tk.csv" || fail "export tickets"
+"$CCRM" -d "$PG_CONN" --export interactions --output "$T/ik.csv" || fail "export interactions"
+check "the ticket's contact without e-mail is exported by name" grep -q "^$dom,Nora Nomail,No mail ticket," "$T/tk.csv"
+check "... an interaction's lead too" grep -q ",Lena Nomail,,,,internal\$" "$T/ik.csv"
+{ head -1 "$T/tk.csv"; grep "No mail ticket" "$T/tk.csv"; } >"$T/tk1.csv"
+{ head -1 "$T/ik.csv"; grep "No mail" "$T/ik.csv"; } >"$T/ik1.csv"
+q "delete from interactions where subject like 'No mail%'; delete from tickets where subject = 'No mail ticket'" >/dev/null
+imp "$T/tk1.csv" --into tickets
+check "the ticket imports back (rc $rc)" test $rc = 0 || say
+check "... linked to its contact" test "$(q "select contact_id from tickets where subject = 'No mail ticket'")" = "$k"
+imp "$T/ik1.csv" --into interactions
+check "the interactions import back (rc $rc)" test $rc = 0 || say
+check "... the call linked to its contact" test "$(q "select contact_id from interactions where subject = 'No mail call'")" = "$k"
+check "... and to its lead" test "$(q "select lead_id from interactions where subject = 'No mail lead call'")" = "$l"
+# a name two contacts of the account have: said, not guessed
+q "insert into contacts (account_id, first_name, last_name) values ($acc, 'nora', 'NOMAIL')" >/dev/null
+sed 's/No mail ticket/No mail ticket two/' "$T/tk1.csv" >"$T/tk2.csv"
+imp "$T/tk2.csv" --into tickets
+check "a name two contacts have is refused, naming it (rc $rc)" \
+    bash -c "test $rc = 65 && grep -q 'tk2.csv:2: contact \"Nora Nomail\" is ambiguous (2 contacts match)' '$T/err'" || say
+printf 'kind,subject,contact\ncall,Nobody call,Nobody Here\n' >"$T/nobody.csv"
+imp "$T/nobody.csv" --into interactions
+check "a name no contact has is not found (rc $rc)" \
+    bash -c "test $rc = 65 && grep -q 'nobody.csv:2: contact \"Nobody Here\" not found' '$T/err'" || say
+printf 'kind,subject,contact\ncall,Bad call,bob@\n' >"$T/bad.csv"
+imp "$T/bad.csv" --into interactions
+check "a value with @ is still checked as an e-mail address (rc $rc)" \
+    bash -c "test $rc = 65 && grep -q 'bad.csv:2: column \"contact\"' '$T/err'" || say
 done_testing
