@@ -348,8 +348,10 @@ BEGIN
     -- the revert's one event now, not at commit: what the transaction writes after it is not
     -- the revert's, and has its own events (ccrm_import_told)
     SET CONSTRAINTS ccrm_import_revert_event IMMEDIATE;
+    -- (the counts as the import's summary and --batches write them: 12,345)
     RETURN format('reverted import batch %s (%s%s): %s deleted, %s restored', p_batch,
-                  ccrm_entity_nouns(b.entity), ' from ' || b.file_name, v_del, v_res);
+                  ccrm_entity_nouns(b.entity), ' from ' || b.file_name,
+                  to_char(v_del, 'FM999,999,999,999,990'), to_char(v_res, 'FM999,999,999,999,990'));
 END
 $$;
 SELECT ccrm_set_execute('ccrm_import_revert(bigint)', 'ccrm_internal', 'ccrm_partner');

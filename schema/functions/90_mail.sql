@@ -2303,12 +2303,13 @@ BEGIN
        AND f.entity_id = r.entity_id;
     -- the revert's one event now (see ccrm_import_revert)
     SET CONSTRAINTS ccrm_import_revert_event IMMEDIATE;
+    -- (the counts as a CSV import's revert writes them: 12,345)
     RETURN format('reverted import batch %s (mail from %s): %s mail%s, %s ticket%s, %s lead%s, '
                   '%s contact%s deleted', p_batch, coalesce(b.file_name, '?'),
-                  n_msg, CASE WHEN n_msg = 1 THEN '' ELSE 's' END,
-                  n_tic, CASE WHEN n_tic = 1 THEN '' ELSE 's' END,
-                  n_lead, CASE WHEN n_lead = 1 THEN '' ELSE 's' END,
-                  n_con, CASE WHEN n_con = 1 THEN '' ELSE 's' END);
+                  to_char(n_msg, 'FM999,999,999,999,990'), CASE WHEN n_msg = 1 THEN '' ELSE 's' END,
+                  to_char(n_tic, 'FM999,999,999,999,990'), CASE WHEN n_tic = 1 THEN '' ELSE 's' END,
+                  to_char(n_lead, 'FM999,999,999,999,990'), CASE WHEN n_lead = 1 THEN '' ELSE 's' END,
+                  to_char(n_con, 'FM999,999,999,999,990'), CASE WHEN n_con = 1 THEN '' ELSE 's' END);
 END
 $$;
 SELECT ccrm_set_execute('ccrm_mail_import_revert(bigint)');

@@ -40,6 +40,7 @@ struct csvr {
     int bom_done;
     char bom[3];
     size_t nbom;
+    int had_bom; /* the input began with a UTF-8 BOM (skipped) */
     int stopped;
 };
 
@@ -297,7 +298,8 @@ csvr_feed(struct csvr *r, const char *buf, size_t n, struct ccrm_err *err)
         if (r->nbom < 3)
             return 0;
         r->bom_done = 1;
-        if (memcmp(r->bom, "\xef\xbb\xbf", 3) != 0 && csvr_feed(r, r->bom, 3, err) == -1)
+        r->had_bom = memcmp(r->bom, "\xef\xbb\xbf", 3) == 0;
+        if (!r->had_bom && csvr_feed(r, r->bom, 3, err) == -1)
             return -1;
     }
     while (i < n) {
@@ -321,6 +323,12 @@ csvr_feed(struct csvr *r, const char *buf, size_t n, struct ccrm_err *err)
         i = j;
     }
     return 0;
+}
+
+int
+csvr_had_bom(const struct csvr *r)
+{
+    return r->had_bom;
 }
 
 int

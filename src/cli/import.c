@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -54,6 +55,7 @@ struct imp_state {
     /* the header record, for the rejects file */
     char *hdr_raw;
     size_t hdr_rawlen;
+    int bom; /* the file began with a UTF-8 BOM: so does the rejects file */
     /* written beside the file named and renamed over it when the run is through (finished), so
      * a failed or interrupted import leaves the rejects file of the run before whole */
     struct cli_out rejects_out;
@@ -252,6 +254,8 @@ write_reject_header(struct imp_state *st)
 {
     size_t ht = terminator(st->hdr_raw, st->hdr_rawlen);
 
+    if (st->bom) /* (before the header: its first name stays as it was) */
+        fputs(CSVR_BOM, st->rejects);
     fwrite(st->hdr_raw, 1, st->hdr_rawlen - ht, st->rejects);
     fprintf(st->rejects, "%c%s", st->delim, IMP_REASON_COLUMN);
     if (ht > 0)
@@ -399,7 +403,7 @@ run_import(struct imp_state *st, enum imp_conflict conflict, int dry_run, const 
     struct imp_counts cnt = {0};
     struct reject_ctx rctx = {st, 0};
     struct timespec now;
-    char a[32], b[32], c[32], d[32], r[32], u[64], what[48];
+    char a[32], b[32], c[32], d[32], r[32], u[64], what[48], summary[512];
     char *buf = xmalloc(READ_CHUNK);
     struct csvr *rd = csvr_new(on_record, st);
     int fd = 0, rc = 0;
@@ -486,6 +490,7 @@ run_import(struct imp_state *st, enum imp_conflict conflict, int dry_run, const 
             break;
         }
     }
+    st->bom = csvr_had_bom(rd);
     if (interrupted)
         goto interrupted;
     if (st->fatal) {
@@ -612,17 +617,33 @@ run_import(struct imp_state *st, enum imp_conflict conflict, int dry_run, const 
         snprintf(what, sizeof what, "nothing changed, no batch");
     made = batch > 0 ? db_import_created(st->imp) : 0; /* (rolled back with the rest) */
     say_made(st, &cnt, made, 0);
-    safe_fprintf(stdout,
-                 "ccrm: %s: %s inserted, %s updated%s, %s skipped, %s rejected (%s from %s, "
-                 "%.1f s, %s rows/s)\n",
-                 what, fmt_count(cnt.inserted, a), fmt_count(cnt.updated, b),
-                 unchanged > 0 ? u : "", fmt_count(cnt.skipped, c), fmt_count(cnt.rejected, d),
-                 st->e->plural, file_name, t,
-                 fmt_count(t > 0 ? (int64_t)((double)st->rows / t) : st->rows, r));
+    snprintf(summary, sizeof summary,
+             "%s: %s inserted, %s updated%s, %s skipped, %s rejected (%s from %s, %.1f s, %s "
+             "rows/s)",
+             what, fmt_count(cnt.inserted, a), fmt_count(cnt.updated, b), unchanged > 0 ? u : "",
+             fmt_count(cnt.skipped, c), fmt_count(cnt.rejected, d), st->e->plural, file_name, t,
+             fmt_count(t > 0 ? (int64_t)((double)st->rows / t) : st->rows, r));
+    safe_fprintf(stdout, "ccrm: %s\n", summary);
     rc = cnt.rejected > 0 ? EX_DATAERR : 0;
     if (batch == 0)
         goto out;
-    fflush(stdout); /* the batch is committed: its line is out before the filing below */
+    /* the batch is committed: its line is out before the filing below. A summary that could
+     * not be written (a full disk) must not leave the importer guessing whether the rows are
+     * in: said on standard error, with the batch that --revert takes, exit 74 (65 still when
+     * rows were rejected); the line is dropped, so that it is not said twice at the exit */
+    errno = 0;
+    if ((fflush(stdout) == EOF || ferror(stdout)) && !cli_reader_gone(stdout)) {
+        int why = errno;
+
+        safe_fprintf(stderr,
+                     "ccrm: could not write the summary to standard output%s%s; the import was "
+                     "committed: %s\n",
+                     why != 0 ? ": " : "", why != 0 ? strerror(why) : "", summary);
+        __fpurge(stdout);
+        clearerr(stdout);
+        if (rc == 0)
+            rc = EX_IOERR;
+    }
     /* the rows are in; now their search blocks (queued by the triggers, schema/018), so that
      * searches use the blocks again soon; a failure here loses nothing (--migrate files too) */
     if (db_blocks_file(st->db, NULL, NULL, &st->err) == -1)

@@ -50,6 +50,11 @@ int csvr_feed(struct csvr *r, const char *buf, size_t n, struct ccrm_err *err);
 int csvr_finish(struct csvr *r, struct ccrm_err *err);
 /* Physical lines seen so far. */
 long csvr_lines(const struct csvr *r);
+/* Did the input begin with a UTF-8 BOM (skipped: no header name has it)? A rejects file begins
+ * with one then too, so that a spreadsheet reads it as UTF-8 as it read the input. */
+int csvr_had_bom(const struct csvr *r);
+
+#define CSVR_BOM "\xef\xbb\xbf"
 
 /* ---- validate.c ---- */
 

@@ -1007,7 +1007,9 @@ responses_main(int argc, char **argv)
         rc = db_exit(s.db, &s.err);
         goto abort;
     }
-    if (s.rejects != NULL && fwrite(s.hdr_raw, 1, s.hdr_rawlen, s.rejects) != s.hdr_rawlen) {
+    /* (the file's BOM too, before its header, as an import's rejects file keeps it) */
+    if (s.rejects != NULL && ((csvr_had_bom(csv) && fputs(CSVR_BOM, s.rejects) == EOF) ||
+                              fwrite(s.hdr_raw, 1, s.hdr_rawlen, s.rejects) != s.hdr_rawlen)) {
         fprintf(stderr, "ccrm: could not write \"%s\": %s\n", ro.rejects, strerror(errno));
         rc = EX_CANTCREAT;
         goto abort;

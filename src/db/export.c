@@ -1,8 +1,8 @@
 /* The libpq side of ccrm --export (include/ccrm/export.h): one REPEATABLE READ, read-only
  * transaction around one COPY (SELECT ...) TO STDOUT, its columns the import's (foreign keys as
  * the values an import matches them by: an account's domain or name, a contact's or lead's
- * e-mail, a deal's name, a ticket's subject). The COPY itself (db_copy_out: db_int.h) is the
- * back office's exports' too (src/db/billing.c). */
+ * e-mail or, without one, name, a deal's name, a ticket's subject). The COPY itself (db_copy_out:
+ * db_int.h) is the back office's exports' too (src/db/billing.c). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -67,13 +67,14 @@ build_copy(struct strbuf *sql, const struct imp_entity *e, int jsonl)
                           "%s(SELECT coalesce(a.domain, a.name) FROM accounts a"
                           " WHERE a.id = t.account_id) AS \"%s\"",
                           sep, col->name);
-        else if (col->type == IMP_CONTACT)
+        else if (col->type == IMP_CONTACT || col->type == IMP_LEAD)
+            /* a person without e-mail by name, which the import finds too (a link to one was
+             * an empty cell, lost on the way back) */
             strbuf_printf(sql,
-                          "%s(SELECT k.email FROM contacts k WHERE k.id = t.contact_id) AS \"%s\"",
-                          sep, col->name);
-        else if (col->type == IMP_LEAD)
-            strbuf_printf(sql, "%s(SELECT l.email FROM leads l WHERE l.id = t.\"%s\") AS \"%s\"",
-                          sep, col->target, col->name);
+                          "%s(SELECT coalesce(k.email, nullif(concat_ws(' ', k.first_name,"
+                          " k.last_name), '')) FROM %s k WHERE k.id = t.\"%s\") AS \"%s\"",
+                          sep, col->type == IMP_CONTACT ? "contacts" : "leads", col->target,
+                          col->name);
         else if (col->type == IMP_DEAL)
             strbuf_printf(sql,
                           "%s(SELECT o.name FROM opportunities o WHERE o.id = t.\"%s\") AS \"%s\"",

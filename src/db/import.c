@@ -234,17 +234,33 @@ entity_column_expr(const struct imp_column *col, char *buf, size_t n)
     "((ccrm_name_key(a.name) = ccrm_name_key(s.\"@1\") OR a.name = s.\"@1\")"                      \
     " AND lower(a.name) = lower(s.\"@1\"))"
 
+/* Person x (a contact or lead) is the one the row's column @1 names: by e-mail in any letter
+ * case, or, a value without "@", by name, as an export writes a person without e-mail ("Ada
+ * Lovelace": first and last name), in any letter case; the name key's index (ccrm_person_name,
+ * schema/021) finds the candidates (an address is no name: NULL, the key not computed). @2:
+ * more for a match by name (within the row's account) */
+#define PERSON_NAMED                                                                               \
+    "(lower(x.email) = lower(s.\"@1\") OR (ccrm_person_name(x.first_name, x.last_name) ="          \
+    " CASE WHEN strpos(s.\"@1\", '@') = 0 THEN ccrm_person_name(s.\"@1\", NULL) END"               \
+    " AND lower(concat_ws(' ', x.first_name, x.last_name)) = lower(s.\"@1\")@2))"
+
 /* what a reference column names, in messages: one, several */
 static const char *
 ref_noun(enum imp_type t)
 {
-    return t == IMP_LEAD ? "lead" : t == IMP_DEAL ? "deal" : "ticket";
+    return t == IMP_CONTACT ? "contact"
+           : t == IMP_LEAD  ? "lead"
+           : t == IMP_DEAL  ? "deal"
+                            : "ticket";
 }
 
 static const char *
 ref_nouns(enum imp_type t)
 {
-    return t == IMP_LEAD ? "leads" : t == IMP_DEAL ? "deals" : "tickets";
+    return t == IMP_CONTACT ? "contacts"
+           : t == IMP_LEAD  ? "leads"
+           : t == IMP_DEAL  ? "deals"
+                            : "tickets";
 }
 
 /* Imports into one table run one after the other: from the classification to the commit, an
@@ -389,24 +405,28 @@ keyless_columns(struct strbuf *sql, const struct db_import *imp, int what)
     }
 }
 
-/* A row without a key (a contact without e-mail, an account without domain) that equals an
- * existing row in every column the file imports (as the merge would write them) is a
- * duplicate too: skipped, unchanged (update: there is nothing to write) or, with error,
- * rejected naming the row; so an export imported back writes nothing the second time, as its
- * keyed rows do (an empty owner cell matches any owner, as an update leaves it: COL_NEW). A keyless
- * row that differs in a column is inserted. The rows are compared as one jsonb array each, which a
- * hash join matches (a NULL is json's null: equal to a NULL). */
+/* A row without a key (a contact without e-mail, an account without domain; every row of a
+ * table without one: deals, tickets, interactions) that equals an existing row in every column
+ * the file imports (as the merge would write them) is a duplicate too: skipped, unchanged
+ * (update: there is nothing to write) or, with error, rejected naming the row; so an export
+ * imported back writes nothing the second time, as its keyed rows do (an empty owner cell
+ * matches any owner, as an update leaves it: COL_NEW). A keyless row that differs in a column is
+ * inserted. The rows are compared as one jsonb array each, which a hash join matches (a NULL is
+ * json's null: equal to a NULL). */
 static int
 keyless_same(struct db_import *imp, struct ccrm_err *err)
 {
     const struct imp_entity *e = imp->e;
-    const struct imp_column *key = &e->cols[e->key];
+    const struct imp_column *key = e->key >= 0 ? &e->cols[e->key] : NULL;
     struct strbuf sqlbuf = STRBUF_INIT, *sql = &sqlbuf;
+    char keyless[160] = "";
     int64_t n;
     int rc = -1;
 
-    sql_tpl(sql, "SELECT count(*) FROM ccrm_import_work WHERE action = 'insert' AND \"@1\" IS NULL",
-            key->name, NULL, NULL);
+    if (key != NULL)
+        snprintf(keyless, sizeof keyless, " AND w.\"%s\" IS NULL", key->name);
+    strbuf_printf(sql, "SELECT count(*) FROM ccrm_import_work w WHERE w.action = 'insert'%s",
+                  keyless);
     if ((n = query_count(imp->db, strbuf_str(sql), 0, NULL, err)) <= 0) {
         rc = n < 0 ? -1 : 0;
         goto out;
@@ -419,9 +439,12 @@ keyless_same(struct db_import *imp, struct ccrm_err *err)
         const char *const a[4] = {e->singular, e->name, e->keyword, NULL};
 
         sql_tpl4(sql,
-                 "UPDATE ccrm_import_work u SET action = 'reject', target_id = d.id,"
-                 " reason = format('@1 with these values exists already (@2 %s) and the line"
-                 " has no @3 to tell them apart', d.id)",
+                 key != NULL ? "UPDATE ccrm_import_work u SET action = 'reject', target_id = d.id,"
+                               " reason = format('@1 with these values exists already (@2 %s)"
+                               " and the line has no @3 to tell them apart', d.id)"
+                             : "UPDATE ccrm_import_work u SET action = 'reject', target_id = d.id,"
+                               " reason = format('@1 with these values exists already (@2 %s)',"
+                               " d.id)",
                  a);
     } else
         strbuf_printf(sql, "UPDATE ccrm_import_work u SET action = '%s', target_id = d.id",
@@ -434,12 +457,11 @@ keyless_same(struct db_import *imp, struct ccrm_err *err)
     strbuf_puts(sql, ")");
     keyless_columns(sql, imp, 2);
     /* (implied when the file has the key's column: a table's keyed rows are not compared) */
-    if (imp->mapped[e->key])
+    if (key != NULL && imp->mapped[e->key])
         strbuf_printf(sql, " AND t.\"%s\" IS NULL", key->target);
-    sql_tpl(sql,
-            " WHERE w.action = 'insert' AND w.\"@1\" IS NULL ORDER BY w.line, t.id) d"
-            " WHERE u.line = d.line",
-            key->name, NULL, NULL);
+    strbuf_printf(sql,
+                  " WHERE w.action = 'insert'%s ORDER BY w.line, t.id) d WHERE u.line = d.line",
+                  keyless);
     if (simple(imp->db, strbuf_str(sql), err) == -1)
         goto out;
     rc = 0;
@@ -524,12 +546,8 @@ db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp
                     " THEN format('account \"%s\" is ambiguous (%s accounts match)',"
                     " s.\"@1\", r_@2.n)",
                     col->name, cbuf, NULL);
-        else if (col->type == IMP_CONTACT)
-            sql_tpl(sql,
-                    " WHEN s.\"@1\" IS NOT NULL AND r_@2.id IS NULL"
-                    " THEN format('contact \"%s\" not found', s.\"@1\")",
-                    col->name, cbuf, NULL);
-        else if (col->type == IMP_LEAD || col->type == IMP_DEAL || col->type == IMP_TICKET) {
+        else if (col->type == IMP_CONTACT || col->type == IMP_LEAD || col->type == IMP_DEAL ||
+                 col->type == IMP_TICKET) {
             const char *const a[4] = {col->name, cbuf, ref_noun(col->type), ref_nouns(col->type)};
 
             sql_tpl4(sql,
@@ -591,27 +609,31 @@ db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp
                     col->name, cbuf, NULL);
         else if (col->type == IMP_ACCOUNT)
             strbuf_printf(sql, " LEFT JOIN (SELECT 0 AS n, NULL::bigint AS id) r_%d ON true", c);
-        else if (col->type == IMP_CONTACT && imp->mapped[c])
-            sql_tpl(sql,
-                    " LEFT JOIN LATERAL (SELECT min(k.id) AS id FROM contacts k"
-                    " WHERE s.reason IS NULL AND lower(k.email) = lower(s.\"@1\")) r_@2"
-                    " ON true",
-                    col->name, cbuf, NULL);
-        else if (col->type == IMP_CONTACT)
-            strbuf_printf(sql, " LEFT JOIN (SELECT NULL::bigint AS id) r_%d ON true", c);
-        else if (is_ref(col->type) && imp->mapped[c]) {
-            /* a lead by e-mail; a deal by name and a ticket by subject, among the row's
-             * account's when it names one (the account's own column comes first, r_N) */
+        else if ((col->type == IMP_CONTACT || col->type == IMP_LEAD) && imp->mapped[c]) {
+            /* a contact or lead by e-mail, or by name (one without e-mail, as exported); a
+             * contact by name among the row's account's when it names one */
+            char within[160] = "";
+
+            if (col->type == IMP_CONTACT && account >= 0 && account < c)
+                snprintf(within, sizeof within, " AND (s.\"%s\" IS NULL OR x.account_id = r_%d.id)",
+                         e->cols[account].name, account);
+            strbuf_printf(sql,
+                          " LEFT JOIN LATERAL (SELECT count(*) AS n, min(x.id) AS id FROM %s x"
+                          " WHERE s.reason IS NULL AND ",
+                          col->type == IMP_CONTACT ? "contacts" : "leads");
+            sql_tpl(sql, PERSON_NAMED, col->name, within, NULL);
+            strbuf_printf(sql, ") r_%d ON true", c);
+        } else if (is_ref(col->type) && imp->mapped[c]) {
+            /* a deal by name and a ticket by subject, among the row's account's when it names
+             * one (the account's own column comes first, r_N) */
             char within[160] = "";
             const char *const a[4] = {col->name, cbuf,
-                                      col->type == IMP_LEAD ? "leads x WHERE lower(x.email)"
-                                      : col->type == IMP_DEAL
-                                          ? "opportunities x WHERE lower(x.name)"
-                                          : "tickets x WHERE lower(x.subject)",
+                                      col->type == IMP_DEAL ? "opportunities x WHERE lower(x.name)"
+                                                            : "tickets x WHERE lower(x.subject)",
                                       within};
 
             /* (an account --create-missing is to make has none yet: not found) */
-            if (col->type != IMP_LEAD && account >= 0 && account < c)
+            if (account >= 0 && account < c)
                 snprintf(within, sizeof within, " AND (s.\"%s\" IS NULL OR x.account_id = r_%d.id)",
                          e->cols[account].name, account);
             sql_tpl4(sql,
@@ -641,7 +663,7 @@ db_import_classify(struct db_import *imp, enum imp_conflict conflict, struct imp
         if (simple(imp->db, strbuf_str(sql), err) == -1)
             goto out;
     }
-    if (key != NULL && keyless_same(imp, err) == -1)
+    if (keyless_same(imp, err) == -1)
         goto out;
     if (count_work(imp, cnt, 1, err) == -1)
         goto out;
@@ -744,18 +766,27 @@ query_count(struct db *db, const char *sql, int nparams, const char *const *para
     return run_count(db, sql, nparams, params, 0, err);
 }
 
-/* The groups of rows that round $1 inserts: each group (a key, or a single line) once, with the
- * values of its last line (several rows of one key: the last one's values win) */
+/* Which groups of round $1 round_rows takes: those it inserts (build_insert), or all it
+ * writes, the updates too (--create-missing accounts: the accounts the written rows name) */
+enum round_of { ROUND_INSERTS, ROUND_WRITES };
+
+/* The groups of rows of round $1 (which: enum round_of), as the subquery alias: each group (a
+ * key, or a single line) once, with the values of its last line (several rows of one key: the
+ * last one's values win, as UPDATE_SOURCE takes them too) */
 static void
-insert_source(struct strbuf *sql, const struct db_import *imp)
+round_rows(struct strbuf *sql, const struct db_import *imp, enum round_of which, const char *alias)
 {
     if (imp->conflict == IMP_CONFLICT_UPDATE)
-        strbuf_printf(sql, "(SELECT DISTINCT ON (grp) * FROM ccrm_import_work"
-                           " WHERE action IN ('insert', 'update') AND target_id IS NULL"
-                           " AND round = $1::int ORDER BY grp, line DESC) w");
+        strbuf_printf(sql,
+                      "(SELECT DISTINCT ON (grp) * FROM ccrm_import_work"
+                      " WHERE action IN ('insert', 'update')%s"
+                      " AND round = $1::int ORDER BY grp, line DESC) %s",
+                      which == ROUND_INSERTS ? " AND target_id IS NULL" : "", alias);
     else
-        strbuf_printf(sql, "(SELECT * FROM ccrm_import_work"
-                           " WHERE action = 'insert' AND round = $1::int) w");
+        strbuf_printf(sql,
+                      "(SELECT * FROM ccrm_import_work"
+                      " WHERE action = 'insert' AND round = $1::int) %s",
+                      alias);
 }
 
 static void
@@ -796,7 +827,7 @@ build_insert(struct strbuf *sql, const struct db_import *imp)
     strbuf_puts(sql, ") SELECT ");
     mapped_columns(sql, imp, COL_VALUE);
     strbuf_puts(sql, " FROM ");
-    insert_source(sql, imp);
+    round_rows(sql, imp, ROUND_INSERTS, "w");
     /* in file order; a key someone else inserted since the classification is not an error
      * here: the rows not inserted are found below and handled as --on-conflict says */
     strbuf_printf(sql, " ORDER BY abs(w.grp)%s", imp->e->key >= 0 ? " ON CONFLICT DO NOTHING" : "");
@@ -822,20 +853,6 @@ differs(struct strbuf *sql, const struct db_import *imp)
     strbuf_puts(sql, ")");
 }
 
-/* --create-missing accounts: the rows of round $1 that the merge writes, as s (each group
- * once, with the values of its last line, as insert_source and UPDATE_SOURCE take them) */
-static void
-written_source(struct strbuf *sql, const struct db_import *imp)
-{
-    if (imp->conflict == IMP_CONFLICT_UPDATE)
-        strbuf_puts(sql, "(SELECT DISTINCT ON (grp) * FROM ccrm_import_work"
-                         " WHERE action IN ('insert', 'update') AND round = $1::int"
-                         " ORDER BY grp, line DESC) s");
-    else
-        strbuf_puts(sql, "(SELECT * FROM ccrm_import_work"
-                         " WHERE action = 'insert' AND round = $1::int) s");
-}
-
 /* The statement that makes the accounts account column c of round $1's written rows names and
  * no account has (by name in any letter case, or domain): one for "Zeta GmbH" and "zeta gmbh",
  * named as its first line spells it */
@@ -851,7 +868,7 @@ build_create(struct strbuf *sql, const struct db_import *imp, int c)
     strbuf_puts(sql, "\")) s.\"");
     strbuf_puts(sql, name);
     strbuf_puts(sql, "\" AS name, s.line FROM ");
-    written_source(sql, imp);
+    round_rows(sql, imp, ROUND_WRITES, "s");
     sql_tpl(sql,
             " WHERE s.\"@1_ref\" IS NULL AND s.\"@1\" IS NOT NULL AND btrim(s.\"@1\") <> ''"
             " AND NOT EXISTS (SELECT 1 FROM accounts a WHERE lower(a.domain) = lower(s.\"@1\")"
@@ -965,7 +982,7 @@ merge_inserts(struct db_import *imp, int r, int64_t expected, struct ccrm_err *e
     if (expected < 0) {
         strbuf_reset(sql);
         strbuf_printf(sql, "SELECT count(*) FROM ");
-        insert_source(sql, imp);
+        round_rows(sql, imp, ROUND_INSERTS, "w");
         if ((expected = query_count(imp->db, strbuf_str(sql), 1, params, err)) == -1)
             goto out;
     }

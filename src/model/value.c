@@ -306,7 +306,10 @@ norm_time(const char *in, size_t len, char *out, size_t outcap, struct value_err
     return snprintf(out, outcap, "%02d:%02d", h, mi);
 }
 
-/* A date and time: date [(" "|"T")+ H:MM or H.MM [:SS[.f]] [Z | ±HH[[:]MM]]]. */
+/* A date and time: date [(" "|"T")+ H:MM or H.MM [:SS[.f]] [Z | ±HH[[:]MM] | ±HH:MM:SS]]. An
+ * offset with seconds is what PostgreSQL writes for a zone's local mean time (Europe/Amsterdam
+ * before 1937: "1930-05-01 11:00:00+00:19:32", in summer +01:19:32), so an export of such a
+ * date imports back; it reads seconds after a colon only (not "+001932"), as accepted here. */
 static long
 norm_datetime(const struct value_rule *r, const char *in, size_t len, char *out, size_t outcap,
               struct value_err *e)
@@ -316,7 +319,7 @@ norm_datetime(const struct value_rule *r, const char *in, size_t len, char *out,
     static const char *phrase = "is not a valid time (YYYY-MM-DD HH:MM[:SS][+HH:MM])";
     const char *s = in, *end = in + len, *frac = NULL, *tz = NULL, *none_what = "";
     int y, mo, d, iso, h = 0, mi = 0, sec = -1, kh = 2, km = 2, ks = 2, nfrac = 0, plain;
-    char tzbuf[8] = "", none[80] = "";
+    char tzbuf[16] = "", none[80] = "";
     int rc = parse_date(&s, end, &y, &mo, &d, &iso);
 
     /* a day or time that does not exist, written as it should be, is said once the rest is
@@ -361,7 +364,7 @@ norm_datetime(const struct value_rule *r, const char *in, size_t len, char *out,
             }
         }
         if (s < end && (*s == 'Z' || *s == '+' || *s == '-')) {
-            int oh, om = 0, ko;
+            int oh, om = 0, os = 0, ko;
 
             tz = s;
             if (*s == 'Z') {
@@ -372,6 +375,10 @@ norm_datetime(const struct value_rule *r, const char *in, size_t len, char *out,
                     return refuse(e, in, len, bad_time, phrase);
                 if ((s < end && *s == ':' && ++s == end) ||
                     (s < end && ((om = digits(&s, end, 2, &ko)) < 0 || ko != 2 || om > 59)))
+                    return refuse(e, in, len, bad_time, phrase);
+                /* seconds: after "HH:MM" only */
+                if (s < end && *s == ':' && s - tz == 6 && tz[3] == ':' &&
+                    (++s == end || (os = digits(&s, end, 2, &ko)) < 0 || ko != 2 || os > 59))
                     return refuse(e, in, len, bad_time, phrase);
             }
             snprintf(tzbuf, sizeof tzbuf, "%.*s", (int)(s - tz), tz);

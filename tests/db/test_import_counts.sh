@@ -2,9 +2,11 @@
 # What an import says it did is one set of numbers: with --on-conflict update and keys repeated
 # in the file, the summary line, the dry run, --batches and the batch's Feed event count each
 # record once (the server's count of the rows written), stderr says how many lines were merged,
-# and --batches writes the counts as the summary does (12,345). --create-missing accounts says
+# and --batches and --revert write the counts as the summary does (12,345). --create-missing accounts says
 # "created" only once the accounts are in (a failed import created none, and says none). A
-# UTF-16 file is named as such; two columns mapped to one field is a usage error (64).
+# UTF-16 file is named as such; two columns mapped to one field is a usage error (64). A summary
+# that cannot be written (standard output a full disk) says on stderr that the import was
+# committed, and its batch (exit 74); before, only that standard output failed.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_import_counts.sh path/to/ccrm}
 T=$TEST_TMP
@@ -47,6 +49,30 @@ imp "$T/many.csv" --into accounts || fail "1200 accounts: $(cat "$T/err")"
 check "the summary says 1,200 inserted" grep -q "^ccrm: batch [0-9]*: 1,200 inserted" "$T/out"
 "$CCRM" -d "$SAM" --batches >"$T/batches" 2>/dev/null
 check "--batches says 1,200 inserted too" grep -q "accounts from many.csv: 1,200 inserted, 0 updated" "$T/batches"
+M=$(q "select max(id) from import_batches where file_name = 'many.csv'")
+"$CCRM" -d "$SAM" --revert "$M" --dry-run >"$T/out" 2>&1
+check "--revert --dry-run says 1,200 deleted too ($(cat "$T/out"))" \
+    grep -qx "ccrm: dry run: would revert import batch $M (accounts from many.csv): 1,200 deleted, 0 restored; nothing written" "$T/out"
+"$CCRM" -d "$SAM" --revert "$M" >"$T/out" 2>&1
+check "... and the revert ($(cat "$T/out"))" \
+    grep -qx "ccrm: reverted import batch $M (accounts from many.csv): 1,200 deleted, 0 restored" "$T/out"
+
+# ---- 7. a summary that cannot be written: stderr says the import was committed, and its batch ----
+printf 'name,domain\nFull1,full1.example\n' >"$T/full.csv"
+"$CCRM" -d "$SAM" --import "$T/full.csv" --into accounts >/dev/full 2>"$T/err"
+rc=$?
+F=$(q "select max(id) from import_batches where file_name = 'full.csv'")
+check "the import into a full standard output was committed (batch $F)" \
+    test "$(q "select count(*) from accounts where domain = 'full1.example'")" = 1
+check "... exit 74 (rc $rc)" test $rc = 74
+check "... one line on stderr: the summary with its batch, and that it was committed ($(cat "$T/err"))" \
+    bash -c "test \$(wc -l <'$T/err') = 1 &&
+             grep -q '^ccrm: could not write the summary to standard output: No space left on device; the import was committed: batch $F: 1 inserted, 0 updated, 0 skipped, 0 rejected (accounts from full.csv' '$T/err'"
+printf 'name,domain,owner\nFull2,full2.example,\nFull3,full3.example,nobody\n' >"$T/full2.csv"
+"$CCRM" -d "$SAM" --import "$T/full2.csv" --into accounts --rejects "$T/full2.rej" >/dev/full 2>"$T/err"
+rc=$?
+check "... with rows rejected: exit 65 still, and said ($(cat "$T/err"))" \
+    bash -c "test $rc = 65 && grep -q 'the import was committed: batch [0-9]*: 1 inserted, 0 updated, 0 skipped, 1 rejected' '$T/err'"
 
 # ---- 3. --create-missing accounts says "created" once they are in ----
 printf 'account,first_name,last_name,email\nNew Org One,A,B,ab@org.example\nNew Org Two,C,D,not-an-address\n' >"$T/c.csv"

@@ -49,8 +49,10 @@ check "... both rejected" test "$(grep -c 't2.csv:[23]: ' "$T/err")" = 2 || say
 check "... the rest imported" test "$(tickets)" = 3
 check "... both in the rejects file" test "$(wc -l <"$T/rej2.csv")" = 3
 
-# support may close a ticket: nothing refused
-u kenji --import "$T/t.csv" --into tickets --dry-run
+# support may close a ticket: nothing refused (the file's rows under other subjects: two of
+# t.csv's are in the table now, and equal to them they are duplicates)
+sed 's/refused-test/support-test/' "$T/t.csv" >"$T/t3.csv"
+u kenji --import "$T/t3.csv" --into tickets --dry-run
 check "support's dry run of the same file finds nothing refused (rc $rc)" test $rc = 0 || say
 check "... would insert all three" grep -q "would insert 3, update 0, skip 0, reject 0" "$T/out" || say
 

@@ -414,6 +414,10 @@ check "a NUL byte in a response is named as the import names it" grep -q 'nul.cs
 "$CCRM" -d "$DB user=marco" --import "$TEST_TMP/bad.csv" --into campaign_responses --campaign "$cp_a" --rejects "$TEST_TMP/rej.csv" >/dev/null 2>&1
 check "with --rejects the good rows are recorded and the bad ones kept byte for byte" \
     test "$(cat "$TEST_TMP/rej.csv")" = "$(printf 'email,status\nnobody@example.invalid,opened\n%s,bounced' "$a1")"
+{ printf '\xef\xbb\xbf'; cat "$TEST_TMP/bad.csv"; } >"$TEST_TMP/bom.csv"
+"$CCRM" -d "$DB user=marco" --import "$TEST_TMP/bom.csv" --into campaign_responses --campaign "$cp_a" --dry-run --rejects "$TEST_TMP/rej.csv" >/dev/null 2>&1
+check "... and begin with the byte order mark the file began with, before the header" \
+    test "$(cat "$TEST_TMP/rej.csv")" = "$(printf '\xef\xbb\xbfemail,status\nnobody@example.invalid,opened\n%s,bounced' "$a1")"
 # the rejects file is the run's, renamed into place at its end: a run that fails before (no
 # database, a refusal) leaves the file there was and makes none, nor a temporary one
 mkdir "$TEST_TMP/rej"

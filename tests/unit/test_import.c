@@ -153,6 +153,42 @@ test_csv_unterminated(void **state)
     assert_int_equal(g.n, 1);
 }
 
+/* Whether the input began with a BOM (the rejects file then does too), fed in pieces of step */
+static int
+had_bom(const char *s, size_t step)
+{
+    struct ccrm_err err;
+    struct got g;
+    struct csvr *r;
+    size_t len = strlen(s), i;
+    int bom;
+
+    memset(&g, 0, sizeof g);
+    r = csvr_new(collect, &g);
+    for (i = 0; i < len; i += step)
+        assert_int_equal(csvr_feed(r, s + i, len - i < step ? len - i : step, &err), 0);
+    assert_int_equal(csvr_finish(r, &err), 0);
+    bom = csvr_had_bom(r);
+    assert_string_equal(g.first[0], "email"); /* never part of the first name */
+    csvr_free(&r);
+    return bom;
+}
+
+static void
+test_csv_bom(void **state)
+{
+    size_t step;
+
+    (void)state;
+    for (step = 1; step <= 4; step++) {
+        assert_int_equal(had_bom("\xef\xbb\xbf"
+                                 "email,x\n",
+                                 step),
+                         1);
+        assert_int_equal(had_bom("email,x\n", step), 0);
+    }
+}
+
 static void
 map_of(struct imp_map *m, const char *entity, const char *const *names, size_t n, const char *ov,
        int expect)
@@ -288,6 +324,9 @@ test_values(void **state)
          "2027-01-05T10:00:59.123456+05:30"},
         {"interactions", "at", "2027-01-05 10:00:00Z", "2027-01-05 10:00:00Z"},
         {"interactions", "at", "2027-01-05 10:00:00+01", "2027-01-05 10:00:00+01"},
+        /* what an export writes for Europe/Amsterdam before 1937 (local mean time) */
+        {"interactions", "at", "1930-05-01 12:00:00+01:19:32", "1930-05-01 12:00:00+01:19:32"},
+        {"interactions", "due_at", "1930-05-01 12:00:00+01:19:32.5", NULL},
         {"interactions", "at", "2027-01-05 24:00", NULL},
         {"interactions", "at", "2027-01-05 10:00:00.", NULL},
         {"interactions", "at", "someday", NULL},
@@ -487,17 +526,12 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_csv_lines),
-        cmocka_unit_test(test_csv_unterminated),
-        cmocka_unit_test(test_guess_delim),
-        cmocka_unit_test(test_header_mapping),
-        cmocka_unit_test(test_values),
-        cmocka_unit_test(test_length_and_utf8),
-        cmocka_unit_test(test_validate_row),
-        cmocka_unit_test(test_copy_escape),
-        cmocka_unit_test(test_sbuf_empty),
-        cmocka_unit_test(test_validate_one_line),
-        cmocka_unit_test(test_csv_too_many_fields),
+        cmocka_unit_test(test_csv_lines),         cmocka_unit_test(test_csv_bom),
+        cmocka_unit_test(test_csv_unterminated),  cmocka_unit_test(test_guess_delim),
+        cmocka_unit_test(test_header_mapping),    cmocka_unit_test(test_values),
+        cmocka_unit_test(test_length_and_utf8),   cmocka_unit_test(test_validate_row),
+        cmocka_unit_test(test_copy_escape),       cmocka_unit_test(test_sbuf_empty),
+        cmocka_unit_test(test_validate_one_line), cmocka_unit_test(test_csv_too_many_fields),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

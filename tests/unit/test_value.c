@@ -138,6 +138,13 @@ test_times(void **state)
     expect(FIELD_DATETIME, "2026-11-01 10:00:00.", NULL);
     expect(FIELD_DATETIME, "2026-11-01 10:00+16", NULL);
     expect(FIELD_DATETIME, "2026-11-01 10:00+05:", NULL);
+    /* a local mean time's offset, with seconds, as PostgreSQL writes it for old dates */
+    expect(FIELD_DATETIME, "1930-05-01 12:00:00+01:19:32", "1930-05-01 12:00+01:19:32");
+    expect(FIELD_DATETIME, "1930-05-01 12:00+01:19:", NULL);
+    expect(FIELD_DATETIME, "1930-05-01 12:00+01:19:60", NULL);
+    expect(FIELD_DATETIME, "1930-05-01 12:00+01:19:3", NULL);
+    expect(FIELD_DATETIME, "1930-05-01 12:00+0119:32", NULL);
+    expect(FIELD_DATETIME, "1930-05-01 12:00+011932", NULL); /* (PostgreSQL neither) */
     /* a time of day (quiet hours, a digest time) */
     expect(FIELD_TIME, "9:05", "09:05");
     expect(FIELD_TIME, " 22.30 ", "22:30");
@@ -156,6 +163,9 @@ test_times(void **state)
     expect_rule(&exact, "2027-01-05 10:00:00+0530", "2027-01-05 10:00:00+0530");
     expect_rule(&exact, "5.1.2027 9:05:07", "2027-01-05 09:05:07");
     expect_rule(&exact, "5.1.2027 9:05+01", "2027-01-05 09:05+01");
+    expect_rule(&exact, "1930-05-01 12:00:00+01:19:32", "1930-05-01 12:00:00+01:19:32");
+    expect_rule(&exact, "1900-01-01 00:00:00-00:01:15", "1900-01-01 00:00:00-00:01:15");
+    expect_rule(&exact, "1.5.1930 12:00:00+01:19:32", "1930-05-01 12:00:00+01:19:32");
     expect_rule(&exact, "2027-01-05 10:00:60", "2027-01-05 10:00:60"); /* a leap second */
     expect_rule(&exact, "2027-01-05 10:00:00.1234567", NULL);
     expect_rule(&exact, "the day before", NULL);
