@@ -686,9 +686,10 @@ BEGIN
                 'marco');
         PERFORM ccrm_inbox_put('sam', 'handoff', 'accounts', r.account_id,
                                'marketing → sales: Pro plan offer sent, budget approved');
+        -- sam read some of them: after they came (now(), the load's), not at t0 weeks before
         IF r.s % 4 = 1 THEN
             PERFORM set_config('role', 'sam', true);
-            UPDATE inbox SET read_at = v_t0
+            UPDATE inbox SET read_at = clock_timestamp()
              WHERE login = 'sam' AND entity = 'accounts' AND entity_id = r.account_id;
         END IF;
         n_com := n_com + 2;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The demo data looks lived in: its records were created and last changed over the past two
-# months (not all in the second it was loaded), every creation before its last change.
+# months (not all in the second it was loaded), every creation before its last change; its inbox
+# lines read after they came.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_demo_times.sh path/to/ccrm}
 
@@ -35,6 +36,12 @@ check "no campaign member was added after its first response" \
               and r.lead_id is not distinct from m.lead_id where r.at < m.created_at")" = 0
 inf=$(q "select sum(deals_influenced) from ccrm_campaign_results(null)")
 check "the demo's campaigns influenced deals ($inf)" test "${inf:-0}" -gt 0
+# an inbox line was read after it came, not before (read_at was t0, weeks before the line)
+check "some inbox lines were read ($(q "select count(*) from inbox where read_at is not null"))" \
+    test "$(q "select count(*) from inbox where read_at is not null")" -ge 1
+check "... none before it came" sql_is "select count(*) from inbox where read_at < created_at" 0
+check "... nor in the future" sql_is "select count(*) from inbox where read_at > now()" 0
+
 # (the lists' search blocks, cut again for that order, are checked against plain SQL by
 # test_search_blocks.sh and tui/test_search_blocks.sh, which run on the demo data)
 
