@@ -20,10 +20,12 @@ struct db_options {
     int live; /* needs LISTEN: a standby server is refused (see db_standby) */
 };
 
-/* Is conninfo (-d, as db_open takes it) well formed? A connection string ("host=x dbname=y")
- * or URI (postgresql://...) is parsed as libpq will parse it, without connecting; anything
- * else is a database's name. Returns 0, or -1 with libpq's reason in err ("unterminated quoted
- * string in connection info string", "invalid connection option \"foo\""). */
+/* Is conninfo (-d, [database] conninfo, as db_open takes it) well formed? A connection string
+ * ("host=x dbname=y") or URI (postgresql://...) is parsed as libpq will parse it, and its values
+ * checked as libpq checks them when it connects (port=abc, sslmode=bogus), without connecting;
+ * anything else is a database's name. Returns 0, or -1 with libpq's reason in err
+ * ("unterminated quoted string in connection info string", "invalid connection option \"foo\"",
+ * "invalid integer value \"abc\" for connection option \"port\""). */
 int db_conninfo_check(const char *conninfo, struct ccrm_err *err);
 /* Connect synchronously (start-up and batch mode). Returns a db or NULL with err set. */
 struct db *db_open(const char *conninfo, const struct db_options *opt, struct ccrm_err *err);

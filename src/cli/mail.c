@@ -381,8 +381,9 @@ send_mail(const struct mopts *o)
         return EX_TEMPFAIL;
     }
     mail_init();
-    if (mail_outbox_send(db, cfg.sendmail, 0, o->quiet ? NULL : stdout, o->quiet ? NULL : stderr,
-                         &rep, &err) == -1) {
+    /* --quiet leaves out what went well (the lines of mails sent, the summary), never a mail
+     * not sent: cron mails what a quiet run says */
+    if (mail_outbox_send(db, cfg.sendmail, 0, o->quiet ? NULL : stdout, stderr, &rep, &err) == -1) {
         safe_fprintf(stderr, "ccrm: could not send the outbox: %s\n", err.msg);
         rc = strcmp(err.sqlstate, "42501") == 0 ? EX_NOPERM : EX_TEMPFAIL;
     } else {

@@ -1,7 +1,7 @@
 /* Configuration: built-in defaults, then INI files layered in order (see docs/config.md).
  * iniparser is used only to split the file; every value is read as a string, validated here
  * (never iniparser_getint & co., CVE-2023-33461) and copied out before iniparser_freedict().
- * No libpq, no curses. */
+ * No libpq (a connection string is checked by src/db/conn.c), no curses. */
 #define _GNU_SOURCE /* memfd_create */
 #include <ctype.h>
 #include <errno.h>
@@ -20,6 +20,7 @@
 
 #include "ccrm/cmd.h"
 #include "ccrm/config.h"
+#include "ccrm/db.h"
 #include "ccrm/err.h"
 #include "ccrm/strbuf.h"
 #include "ccrm/util.h"
@@ -29,6 +30,7 @@
 
 enum key_type {
     KEY_STRING,
+    KEY_CONNINFO,
     KEY_INT,
     KEY_PATH,
     KEY_VIEW,
@@ -48,7 +50,7 @@ struct key_def {
 };
 
 static const struct key_def keys[] = {
-    {"database", "conninfo", KEY_STRING, offsetof(struct ccrm_config, conninfo), 0, 0},
+    {"database", "conninfo", KEY_CONNINFO, offsetof(struct ccrm_config, conninfo), 0, 0},
     {"database", "statement_timeout_ms", KEY_INT,
      offsetof(struct ccrm_config, statement_timeout_ms), 0, 3600000},
     {"database", "connect_timeout", KEY_INT, offsetof(struct ccrm_config, connect_timeout_s), 1,
@@ -64,8 +66,8 @@ static const struct key_def keys[] = {
     {"mail", "message_max", KEY_INT, offsetof(struct ccrm_config, message_max), 1024, 1073741824},
     {"users", "connection_limit", KEY_INT, offsetof(struct ccrm_config, connection_limit), 1, 1000},
     {"database", "migrate_wait", KEY_INT, offsetof(struct ccrm_config, migrate_wait_s), 1, 86400},
-    {"database", "replica_conninfo", KEY_STRING, offsetof(struct ccrm_config, replica_conninfo), 0,
-     0},
+    {"database", "replica_conninfo", KEY_CONNINFO, offsetof(struct ccrm_config, replica_conninfo),
+     0, 0},
 #define COMPANY(key, type, field)                                                                  \
     {                                                                                              \
         "company", key, type, offsetof(struct ccrm_config, company.field), 0, 0                    \
@@ -492,11 +494,23 @@ set_value(struct ccrm_config *cfg, const struct key_def *k, const char *val, con
 
     switch (k->type) {
     case KEY_STRING:
+        set_str((char **)(void *)field, val);
+        return 0;
+    case KEY_CONNINFO: {
+        struct ccrm_err why;
+
+        /* one libpq cannot read, or with a value it refuses (port=abc), is this file's
+         * mistake: said here, not as a server that cannot be reached */
+        if (db_conninfo_check(val, &why) == -1) {
+            err_set(err, "%s: [%s] %s: %s", path, k->section, k->name, why.msg);
+            return -1;
+        }
         /* "" is kept for conninfo ("use libpq defaults"); an empty replica is none (a user's
          * file undoes the system file's) */
         set_str((char **)(void *)field,
                 val[0] == '\0' && strcmp(k->name, "replica_conninfo") == 0 ? NULL : val);
         return 0;
+    }
     case KEY_INT:
         if (parse_int(val, k->min, k->max, &n) == -1) {
             err_set(err, "%s: [%s] %s: expected an integer from %ld to %ld, got \"%s\"", path,

@@ -2,9 +2,12 @@
  * NOTIFY is only a doorbell (docs/architecture.md): this module counts wake-ups, the views
  * re-read. Reconnects go through the hosts of the connection string one by one, each with a
  * deadline of its own. */
+#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -442,11 +445,145 @@ db_connect_now(struct db *db, struct ccrm_err *err)
     return -1;
 }
 
+/* The comma-separated items of a host, hostaddr or port value, as libpq counts them (NULL or
+ * "": one, the default). */
+static int
+conninfo_items(const char *v)
+{
+    int n = 1;
+
+    for (; v != NULL && *v != '\0'; v++)
+        n += *v == ',';
+    return n;
+}
+
+/* Is v an integer as libpq reads one (parse_int_param: strtol, whitespace around it)? */
+static int
+conninfo_int(const char *v, long *out)
+{
+    char *end;
+
+    errno = 0;
+    *out = strtol(v, &end, 10);
+    if (end == v || errno != 0 || *out < INT_MIN || *out > INT_MAX)
+        return 0;
+    while (*end != '\0' && isspace((unsigned char)*end))
+        end++;
+    return *end == '\0';
+}
+
+/* The values libpq 15 checks only as it connects (a port only once it has looked up the host
+ * name), checked here as it checks them and said in its words: the whole numbers (a port, also
+ * each of a list, from 1 to 65535), the choices, and as many ports as hosts. An option a later
+ * libpq added is left to it. Returns 0, or -1 with err set. */
+static int
+conninfo_values_check(const PQconninfoOption *opts, struct ccrm_err *err)
+{
+    static const char *const ints[] = {"connect_timeout",
+                                       "keepalives",
+                                       "keepalives_idle",
+                                       "keepalives_interval",
+                                       "keepalives_count",
+                                       "tcp_user_timeout",
+                                       NULL};
+    static const struct {
+        const char *key;
+        const char *const values[7];
+        int any_case;
+    } choices[] = {
+        {"sslmode", {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"}, 0},
+        {"gssencmode", {"disable", "prefer", "require"}, 0},
+        {"channel_binding", {"disable", "prefer", "require"}, 0},
+        {"target_session_attrs",
+         {"any", "read-write", "read-only", "primary", "standby", "prefer-standby"},
+         0},
+        {"ssl_min_protocol_version", {"", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"}, 1},
+        {"ssl_max_protocol_version", {"", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"}, 1},
+    };
+    const char *host = NULL, *hostaddr = NULL, *port = NULL, *service = NULL;
+    const PQconninfoOption *o;
+    size_t i, j;
+    long v;
+
+    for (o = opts; o->keyword != NULL; o++) {
+        if (o->val == NULL)
+            continue;
+        if (strcmp(o->keyword, "host") == 0)
+            host = o->val;
+        else if (strcmp(o->keyword, "hostaddr") == 0)
+            hostaddr = o->val;
+        else if (strcmp(o->keyword, "port") == 0)
+            port = o->val;
+        else if (strcmp(o->keyword, "service") == 0)
+            service = o->val;
+        for (i = 0; ints[i] != NULL && strcmp(ints[i], o->keyword) != 0; i++)
+            ;
+        if (ints[i] != NULL && !conninfo_int(o->val, &v)) {
+            err_set(err, "invalid integer value \"%s\" for connection option \"%s\"", o->val,
+                    o->keyword);
+            return -1;
+        }
+        for (i = 0; i < sizeof choices / sizeof choices[0]; i++) {
+            if (strcmp(choices[i].key, o->keyword) != 0)
+                continue;
+            for (j = 0; choices[i].values[j] != NULL; j++)
+                if ((choices[i].any_case ? strcasecmp : strcmp)(choices[i].values[j], o->val) == 0)
+                    break;
+            if (choices[i].values[j] == NULL) {
+                err_set(err, "invalid %s value: \"%s\"", o->keyword, o->val);
+                return -1;
+            }
+        }
+    }
+    if (port != NULL) {
+        const char *p = port;
+
+        do {
+            size_t n = strcspn(p, ",");
+            char one[32];
+
+            if (n > 0) { /* (an empty item is the default port) */
+                snprintf(one, sizeof one, "%.*s", (int)n, p);
+                if (n >= sizeof one || !conninfo_int(one, &v)) {
+                    err_set(err, "invalid integer value \"%.*s\" for connection option \"port\"",
+                            (int)n, p);
+                    return -1;
+                }
+                if (v < 1 || v > 65535) {
+                    err_set(err, "invalid port number: \"%.*s\"", (int)n, p);
+                    return -1;
+                }
+            }
+            p += n;
+        } while (*p++ != '\0');
+    }
+    /* the hosts counted only when this string names them: PGHOST or a service's may */
+    if (service != NULL || (host == NULL && hostaddr == NULL))
+        return 0;
+    if (host != NULL && host[0] != '\0' && hostaddr != NULL && hostaddr[0] != '\0' &&
+        conninfo_items(host) != conninfo_items(hostaddr)) {
+        err_set(err, "could not match %d host names to %d hostaddr values", conninfo_items(host),
+                conninfo_items(hostaddr));
+        return -1;
+    }
+    if (port != NULL && conninfo_items(port) > 1) {
+        int hosts = conninfo_items(hostaddr != NULL && hostaddr[0] != '\0' ? hostaddr : host);
+
+        if (conninfo_items(port) != hosts) {
+            err_set(err, "could not match %d port numbers to %d hosts", conninfo_items(port),
+                    hosts);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int
 db_conninfo_check(const char *conninfo, struct ccrm_err *err)
 {
     PQconninfoOption *opts;
     char *msg = NULL;
+    int rc;
 
     /* libpq expands dbname (db_new) as it decides here: a string with '=' or a URI prefix is
      * a connection string, anything else the database's name */
@@ -454,8 +591,9 @@ db_conninfo_check(const char *conninfo, struct ccrm_err *err)
         strncmp(conninfo, "postgres://", 11) != 0)
         return 0;
     if ((opts = PQconninfoParse(conninfo, &msg)) != NULL) {
+        rc = conninfo_values_check(opts, err);
         PQconninfoFree(opts);
-        return 0;
+        return rc;
     }
     if (msg != NULL) {
         err_set(err, "%s", msg);

@@ -12,8 +12,8 @@
 -- as far from today (a campaign past its end is completed; names that carry a season or a
 -- year take them from its dates), the business calendars' holidays computed for every year
 -- it covers. No won or lost deal closes after the day of the load, open deals expect their
--- days from the load on, and the back office and the agenda go by today. On a fresh database
--- the ids are the same on every run too.
+-- days from the load on, open tasks fall due around the day of the load, and the back office
+-- and the agenda go by today. On a fresh database the ids are the same on every run too.
 --
 -- Shape, per "slot" (one slot per account up to 20,000 accounts; above that the slots are
 -- spread evenly, so at 1,000,000 accounts every 50th account carries people and history):
@@ -188,6 +188,10 @@ DECLARE
     -- the fixed dates below are written for
     v_shift  constant int := (v_t0 AT TIME ZONE 'UTC')::date - date '2026-11-01';
     v_d0     constant date := date '2026-11-01' + v_shift;
+    -- the day of the load itself, from midnight in Berlin (where sales sits): what is still to
+    -- do falls due around it, not around t0 weeks before
+    v_day0   constant timestamptz := date_trunc('day', now() AT TIME ZONE 'Europe/Berlin')
+                                     AT TIME ZONE 'Europe/Berlin';
     -- the campaigns' names: a season and a year that fit their dates
     v_webinar  text := pg_temp.ccrm_demo_season(date '2026-03-01' + v_shift) || ' Webinar '
                        || extract(year FROM date '2026-03-01' + v_shift);
@@ -594,12 +598,16 @@ BEGIN
                NULL, NULL, o.account_id, c.id, NULL, o.id, NULL, o.author
           FROM demo_opps o JOIN demo_contacts c ON c.s = o.s AND c.k = 1
         UNION ALL
-        -- sales: a follow-up task, two thirds done
+        -- sales: a follow-up task, two thirds done (due around when it was done); the open
+        -- ones fall due around the day of the load, a few of them a day or two overdue
         SELECT o.s, 'task', NULL, NULL,
                (ARRAY['Send proposal', 'Prepare quote', 'Call back about pricing'])[1 + o.s % 3],
                NULL,
                v_t0 - ((o.s * 13) % 14) * interval '1 day',
-               v_t0 + ((o.s % 10) - 3) * interval '1 day',
+               CASE WHEN o.s % 3 <> 0 THEN v_t0 + ((o.s % 10) - 3) * interval '1 day'
+                    ELSE v_day0 + (ARRAY[-2, 1, 3, -1, 2, 6, 5, 8, 4, 12])[1 + (o.s / 3) % 10]
+                                  * interval '1 day'
+                                + (9 + (o.s / 3) % 8) * interval '1 hour' END,
                CASE WHEN o.s % 3 <> 0 THEN v_t0 - ((o.s * 13) % 14) * interval '1 day' + interval '3 hours' END,
                o.account_id, NULL, NULL, o.id, NULL, o.author
           FROM demo_opps o
@@ -686,9 +694,10 @@ BEGIN
                 'marco');
         PERFORM ccrm_inbox_put('sam', 'handoff', 'accounts', r.account_id,
                                'marketing → sales: Pro plan offer sent, budget approved');
+        -- sam read some of them: after they came (now(), the load's), not at t0 weeks before
         IF r.s % 4 = 1 THEN
             PERFORM set_config('role', 'sam', true);
-            UPDATE inbox SET read_at = v_t0
+            UPDATE inbox SET read_at = clock_timestamp()
              WHERE login = 'sam' AND entity = 'accounts' AND entity_id = r.account_id;
         END IF;
         n_com := n_com + 2;

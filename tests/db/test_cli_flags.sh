@@ -5,8 +5,9 @@
 # 'Try "ccrm --help" for more information.' and nothing else); --help after any command
 # prints the one usage and exits 0. The database named is a socket that does not exist (a
 # command that got past its flags would exit 69 instead); without -d, a command that got past
-# its flags would make a private cluster, and none may appear. A -d that libpq cannot read is
-# such a mistake too: 64 and one line, not 69.
+# its flags would make a private cluster, and none may appear. A -d that libpq cannot read, or
+# whose values it would refuse (port=abc), is such a mistake too: 64 and one line, not 69; in the
+# configuration file's [database] section the file's mistake, 78 (75 for --mail-in).
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_cli_flags.sh path/to/ccrm}
 
@@ -216,6 +217,53 @@ bad_conninfo "-d with an option libpq does not know" "host=$TEST_TMP/nowhere foo
     'ccrm: -d: invalid connection option "foo"'
 bad_conninfo "-d, a URI cut short" "postgresql://[::1" \
     'ccrm: -d: end of string reached when looking for matching "]" in IPv6 host address in URI: "postgresql://[::1"'
+# one that parses but has a value libpq refuses as it connects (some only after looking up the
+# host name) is the same mistake, said in libpq's words before anything is looked up
+bad_conninfo "-d with a port that is no number" "host=$TEST_TMP/nowhere port=abc" \
+    'ccrm: -d: invalid integer value "abc" for connection option "port"'
+bad_conninfo "-d, a URI with a port out of range" "postgresql://db.invalid:70000/crm" \
+    'ccrm: -d: invalid port number: "70000"'
+bad_conninfo "-d with an sslmode libpq does not know" "host=$TEST_TMP/nowhere sslmode=bogus" \
+    'ccrm: -d: invalid sslmode value: "bogus"'
+bad_conninfo "-d with a connect_timeout that is no number" "host=$TEST_TMP/nowhere connect_timeout=x" \
+    'ccrm: -d: invalid integer value "x" for connection option "connect_timeout"'
+bad_conninfo "-d with more ports than hosts" "host=$TEST_TMP/a,$TEST_TMP/b port=1,2,3" \
+    'ccrm: -d: could not match 3 port numbers to 2 hosts'
+
+# the same in the configuration file's [database] section is that file's mistake: 78, one line
+# naming the file and the key (for --mail-in 75, a broken configuration: the MTA keeps the mail)
+bad_config_conninfo() { # WHAT INI-LINE EXPECTED-LINE-AFTER-FILE
+    local what=$1 line=$2 want=$3 args rc err ini=$TEST_TMP/conninfo.ini
+    printf '[database]\n%s\n' "$line" >"$ini"
+    for args in "" "--export accounts" "--feed" "--send-mail" "--migrate" "--mail-in"; do
+        # shellcheck disable=SC2086 # the words of the command line
+        "$CCRM" -c "$ini" $args </dev/null >"$TEST_TMP/out" 2>"$TEST_TMP/err"
+        rc=$?
+        IFS= read -r -d '' err <"$TEST_TMP/err"
+        if [ "$args" = --mail-in ]; then
+            [ $rc = 75 ] && [ "$err" = "ccrm: $ini: $want (the mail stays with the MTA)"$'\n' ] && continue
+        elif [ $rc = 78 ] && [ "$err" = "ccrm: $ini: $want"$'\n' ] && [ ! -s "$TEST_TMP/out" ]; then
+            continue
+        fi
+        echo "# ccrm -c $ini $args: exit $rc, stderr:" >&2
+        sed 's/^/#   /' "$TEST_TMP/err" >&2
+        fail "$what (${args:-the client})"
+    done
+    ok "$what: 78 and one line naming the file, for the client and the commands"
+}
+bad_config_conninfo "[database] conninfo with an unclosed quote" "conninfo = \"host=$TEST_TMP/nowhere dbname='x\"" \
+    '[database] conninfo: unterminated quoted string in connection info string'
+bad_config_conninfo "[database] conninfo with a port that is no number" "conninfo = host=$TEST_TMP/nowhere port=abc" \
+    '[database] conninfo: invalid integer value "abc" for connection option "port"'
+bad_config_conninfo "[database] replica_conninfo with an sslmode libpq does not know" "replica_conninfo = host=$TEST_TMP/nowhere sslmode=bogus" \
+    '[database] replica_conninfo: invalid sslmode value: "bogus"'
+printf '[database]\nconninfo = %s\n' "$NOWHERE" >"$TEST_TMP/conninfo.ini"
+"$CCRM" -c "$TEST_TMP/conninfo.ini" --export accounts </dev/null >/dev/null 2>"$TEST_TMP/err"
+check "a well-formed [database] conninfo whose server is not there: 69, unavailable" \
+    bash -c "test $? = 69 && grep -q 'could not connect to the database' '$TEST_TMP/err'"
+printf 'From: a@example.com\nTo: b@example.com\nSubject: x\n\nx\n' |
+    "$CCRM" -c "$TEST_TMP/conninfo.ini" --mail-in >/dev/null 2>"$TEST_TMP/err"
+check "... and for --mail-in 75 (the MTA keeps the mail)" test $? = 75
 "$CCRM" -d "$NOWHERE" --export accounts </dev/null >/dev/null 2>"$TEST_TMP/err"
 check "a well-formed -d whose server is not there: 69, unavailable" \
     bash -c "test $? = 69 && grep -q 'could not connect to the database' '$TEST_TMP/err'"

@@ -100,6 +100,10 @@ for at in '2027-03-28 10:00' '2028-01-10 09:30'; do
     check "$day: sales met customers in the last seven weeks" \
         sql_is "select count(*) > 10 from interactions where kind = 'meeting' and at > now() - interval '7 weeks'
                   and at < now()" t
+    check "$day: the deals' open tasks are due around the load, at most two days overdue, most ahead" \
+        sql_is "select count(*) > 5 and min(due_at) > now() - interval '3 days'
+                       and count(*) filter (where due_at > now()) * 2 > count(*)
+                  from interactions where kind = 'task' and opportunity_id is not null and done_at is null" t
     check "$day: nothing happened after the load" \
         sql_is "select (select count(*) from interactions where at > now())
                      + (select count(*) from campaign_responses where at > now())

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The demo data looks lived in: its records were created and last changed over the past two
-# months (not all in the second it was loaded), every creation before its last change.
+# months (not all in the second it was loaded), every creation before its last change; its open
+# tasks are due around the day of the load, its inbox lines read after they came.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_demo_times.sh path/to/ccrm}
 
@@ -35,6 +36,25 @@ check "no campaign member was added after its first response" \
               and r.lead_id is not distinct from m.lead_id where r.at < m.created_at")" = 0
 inf=$(q "select sum(deals_influenced) from ccrm_campaign_results(null)")
 check "the demo's campaigns influenced deals ($inf)" test "${inf:-0}" -gt 0
+# what is still to do is due around the day of the load, not around the history's t0 weeks
+# before (every open follow-up of the deals was 30 days and more overdue): a few a day or two
+# overdue, most ahead
+open_tasks="from interactions where kind = 'task' and opportunity_id is not null and done_at is null"
+n=$(q "select count(*) $open_tasks")
+late=$(q "select count(*) $open_tasks and due_at < now()")
+check "the deals have open follow-up tasks ($n)" test "$n" -ge 5
+check "... none overdue by more than two days" \
+    sql_is "select count(*) $open_tasks and due_at < date_trunc('day', now()) - interval '2 days'" 0
+check "... a few overdue ($late of $n)" test "$late" -ge 1 -a "$((late * 3))" -le "$n"
+check "... most ahead, within two weeks" \
+    sql_is "select count(*) filter (where due_at > now()) * 2 > count(*)
+                   and max(due_at) < now() + interval '14 days' $open_tasks" t
+# an inbox line was read after it came, not before (read_at was t0, weeks before the line)
+check "some inbox lines were read ($(q "select count(*) from inbox where read_at is not null"))" \
+    test "$(q "select count(*) from inbox where read_at is not null")" -ge 1
+check "... none before it came" sql_is "select count(*) from inbox where read_at < created_at" 0
+check "... nor in the future" sql_is "select count(*) from inbox where read_at > now()" 0
+
 # (the lists' search blocks, cut again for that order, are checked against plain SQL by
 # test_search_blocks.sh and tui/test_search_blocks.sh, which run on the demo data)
 

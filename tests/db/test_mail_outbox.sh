@@ -94,6 +94,13 @@ check "... the failure and sendmail's reason on standard error" \
     grep -q "^ccrm: could not send mail $M3 to .*connection refused (it will be tried again)$" "$T/err"
 same "... standard output keeps the summary alone (the failure went there)" \
     "ccrm: 0 sent, 1 to be tried again, 0 given up" "$(cat "$T/out")"
+q "update messages set next_attempt_at = now() where id = $M3"
+run mailer --send-mail --quiet
+check "--quiet and failing: still exit 75 (attempt 3)" \
+    test "$rc $(q "select attempts from messages where id = $M3")" = "75 3"
+check "... the failure still on standard error (--quiet leaves out only what went well)" \
+    grep -q "^ccrm: could not send mail $M3 to .*connection refused (it will be tried again)$" "$T/err"
+same "... nothing on standard output (no summary)" "" "$(cat "$T/out")"
 q "update messages set attempts = 9, next_attempt_at = now() where id = $M3"
 run mailer --send-mail
 check "the tenth failure gives up: failed" test "$(q "select status from messages where id = $M3")" = failed
@@ -101,7 +108,8 @@ check "...and says so, on standard error" grep -q "given up after the last attem
 check "... not on standard output" bash -c "! grep -q 'could not send' '$T/out'"
 rm -f "$T/fail"
 as sofia -c "update messages set status = 'queued', attempts = 0, next_attempt_at = now() where id = $M3"
-run mailer --send-mail
+run mailer --send-mail --quiet
+check "--quiet and all sent: exit 0, nothing said" test "$rc:$(cat "$T/out" "$T/err")" = "0:"
 check "a person queues a failed mail again; it goes out once" \
     test "$(q "select status from messages where id = $M3") $(grep -c "$(q "select message_id from messages where id = $M3")" "$T/sent.log")" = "sent 1"
 out=$(as sofia -c "update messages set status = 'queued' where id = $M3" 2>&1)
