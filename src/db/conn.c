@@ -578,6 +578,33 @@ conninfo_values_check(const PQconninfoOption *opts, struct ccrm_err *err)
     return 0;
 }
 
+/* libpq's refusal of a URI quotes it whole, its password too ("postgresql://u:secret@[::1/db"),
+ * and the line goes to a terminal, a log or, from --mail-in, an MTA's report: the password
+ * between "user:" and "@" is written as "***" */
+static void
+mask_uri_password(char *msg, size_t size)
+{
+    char *p = msg, *end, *at, *colon;
+
+    while ((p = strstr(p, "://")) != NULL) {
+        p += 3;
+        end = p + strcspn(p, "/?\" \t");
+        at = NULL;
+        for (char *q = p; q < end; q++)
+            if (*q == '@')
+                at = q;
+        if (at == NULL || (colon = memchr(p, ':', (size_t)(at - p))) == NULL || colon + 1 == at)
+            continue;
+        if (strlen(msg) - (size_t)(at - colon - 1) + 3 >= size) {
+            colon[1] = '\0'; /* no room for the stars: cut rather than shown */
+            return;
+        }
+        memmove(colon + 4, at, strlen(at) + 1);
+        memcpy(colon + 1, "***", 3);
+        p = colon + 4;
+    }
+}
+
 int
 db_conninfo_check(const char *conninfo, struct ccrm_err *err)
 {
@@ -598,6 +625,7 @@ db_conninfo_check(const char *conninfo, struct ccrm_err *err)
     if (msg != NULL) {
         err_set(err, "%s", msg);
         str_trim(err->msg);
+        mask_uri_password(err->msg, sizeof err->msg);
         PQfreemem(msg);
     } else {
         err_set(err, "out of memory");

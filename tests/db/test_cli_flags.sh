@@ -217,6 +217,10 @@ bad_conninfo "-d with an option libpq does not know" "host=$TEST_TMP/nowhere foo
     'ccrm: -d: invalid connection option "foo"'
 bad_conninfo "-d, a URI cut short" "postgresql://[::1" \
     'ccrm: -d: end of string reached when looking for matching "]" in IPv6 host address in URI: "postgresql://[::1"'
+# libpq quotes a URI it cannot read whole: its password is not repeated (a terminal, a log, an
+# MTA's report of --mail-in)
+bad_conninfo "-d, a URI with a password cut short" "postgresql://crm:s3cret@[::1/crm" \
+    'ccrm: -d: end of string reached when looking for matching "]" in IPv6 host address in URI: "postgresql://crm:***@[::1/crm"'
 # one that parses but has a value libpq refuses as it connects (some only after looking up the
 # host name) is the same mistake, said in libpq's words before anything is looked up
 bad_conninfo "-d with a port that is no number" "host=$TEST_TMP/nowhere port=abc" \
@@ -253,6 +257,8 @@ bad_config_conninfo() { # WHAT INI-LINE EXPECTED-LINE-AFTER-FILE
 }
 bad_config_conninfo "[database] conninfo with an unclosed quote" "conninfo = \"host=$TEST_TMP/nowhere dbname='x\"" \
     '[database] conninfo: unterminated quoted string in connection info string'
+bad_config_conninfo "[database] conninfo, a URI with a password cut short" "conninfo = postgresql://crm:s3cret@[::1/crm" \
+    '[database] conninfo: end of string reached when looking for matching "]" in IPv6 host address in URI: "postgresql://crm:***@[::1/crm"'
 bad_config_conninfo "[database] conninfo with a port that is no number" "conninfo = host=$TEST_TMP/nowhere port=abc" \
     '[database] conninfo: invalid integer value "abc" for connection option "port"'
 bad_config_conninfo "[database] replica_conninfo with an sslmode libpq does not know" "replica_conninfo = host=$TEST_TMP/nowhere sslmode=bogus" \
