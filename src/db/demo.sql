@@ -554,7 +554,7 @@ BEGIN
         -- marketing: a campaign mail to every lead
         SELECT l.s, 'email'::text AS kind, 'email'::text AS channel, 'out'::text AS direction,
                mails[1 + l.s % 5] AS subject, NULL::text AS body,
-               v_t0 - (45 + (l.s * 7) % 44) * interval '1 day' - ((l.s * 37) % 600) * interval '1 minute' AS at,
+               v_t0 - (45 + (l.s * 7) % 44) * interval '1 day' + ((l.s * 37) % 480) * interval '1 minute' AS at,
                NULL::timestamptz AS due_at, NULL::timestamptz AS done_at,
                coalesce(l.account_id, CASE WHEN l.s % 3 = 2 THEN sl.account_id END) AS account_id,
                CASE WHEN l.s % 3 <> 0 THEN c.id END AS contact_id,
@@ -566,7 +566,7 @@ BEGIN
         -- marketing: some leads answer
         SELECT l.s, 'email', 'email', 'in', 'Re: ' || mails[1 + l.s % 5],
                'Sounds interesting — please send me the details for ' || coalesce(l.company, 'us') || '.',
-               v_t0 - (43 + (l.s * 7) % 44) * interval '1 day' - ((l.s * 53) % 600) * interval '1 minute',
+               v_t0 - (43 + (l.s * 7) % 44) * interval '1 day' + ((l.s * 53) % 600) * interval '1 minute',
                NULL, NULL,
                coalesce(l.account_id, CASE WHEN l.s % 3 = 2 THEN sl.account_id END),
                CASE WHEN l.s % 3 <> 0 THEN c.id END, l.id, NULL, NULL, l.author
@@ -586,7 +586,7 @@ BEGIN
                'Re: ' || t.subject,
                CASE WHEN t.status IN ('solved', 'closed') THEN 'Fixed in the latest release, please update.'
                     ELSE 'Thanks, we are looking into it and will get back to you.' END,
-               v_t0 - (15 + (t.s * 11) % 29) * interval '1 day' + ((t.s * 17) % 1200 + 30) * interval '1 minute',
+               v_t0 - (15 + (t.s * 11) % 29) * interval '1 day' + ((t.s * 17) % 480 + 30) * interval '1 minute',
                NULL, NULL, t.account_id, t.contact_id, NULL, NULL, t.id, t.author
           FROM demo_tickets t
         UNION ALL
@@ -594,7 +594,7 @@ BEGIN
         SELECT o.s, 'meeting', CASE WHEN o.s % 3 = 0 THEN 'video' ELSE 'in_person' END, NULL,
                (ARRAY['Discovery meeting', 'Demo', 'Pricing discussion', 'Contract review'])[1 + o.s % 4],
                'Discussed ' || lower(split_part(o.name, ' – ', 2)) || ' with ' || c.first_name || '.',
-               v_t0 - (1 + (o.s * 13) % 14) * interval '1 day' - ((o.s * 41) % 420) * interval '1 minute',
+               v_t0 - (1 + (o.s * 13) % 14) * interval '1 day' + ((o.s * 41) % 420) * interval '1 minute',
                NULL, NULL, o.account_id, c.id, NULL, o.id, NULL, o.author
           FROM demo_opps o JOIN demo_contacts c ON c.s = o.s AND c.k = 1
         UNION ALL
@@ -614,7 +614,7 @@ BEGIN
         UNION ALL
         -- sales: a quick chat with the contact on open deals
         SELECT o.s, 'chat', 'chat', 'out', 'Quick question about ' || lower(split_part(o.name, ' – ', 2)), NULL,
-               v_t0 - ((o.s * 5) % 10) * interval '1 day' - ((o.s * 7) % 300) * interval '1 minute',
+               v_t0 - ((o.s * 5) % 10) * interval '1 day' + ((o.s * 7) % 300) * interval '1 minute',
                NULL, NULL, o.account_id, c.id, NULL, o.id, NULL, o.author
           FROM demo_opps o JOIN demo_contacts c ON c.s = o.s AND c.k = 2
          WHERE o.stage NOT IN ('won', 'lost') AND o.s % 2 = 1
@@ -1141,6 +1141,24 @@ BEGIN
          WHERE i.ticket_id = t.id AND i.direction = 'in' AND i.subject = 'Ticket opened'
            AND i.at > t.created_at
            AND EXISTS (SELECT 1 FROM sla_clocks k WHERE k.ticket_id = t.id);
+        -- a solved or closed ticket of the history was solved two hours after the last word on
+        -- it, not at the load: the Response times report takes that moment from the audit
+        -- trail (its resolution times were weeks, the age of the history)
+        UPDATE audit a SET at = s.solved_at
+          FROM (SELECT t.id, least(now(), greatest(t.created_at, max(i.at)) + interval '2 hours')
+                           AS solved_at
+                  FROM tickets t LEFT JOIN interactions i ON i.ticket_id = t.id
+                 WHERE t.status IN ('solved', 'closed')
+                   AND NOT EXISTS (SELECT 1 FROM sla_clocks k WHERE k.ticket_id = t.id)
+                 GROUP BY t.id, t.created_at) s
+         WHERE a.entity = 'tickets' AND a.entity_id = s.id AND a.op = 'insert';
+        -- a campaign was set up two weeks before it started (or weeks before the load, for
+        -- one still planned), not in the second the demo was loaded
+        UPDATE campaigns
+           SET created_at = least((starts_on - 14)::timestamp + interval '10 hours',
+                                  (now() - interval '20 days') AT TIME ZONE 'UTC') AT TIME ZONE 'UTC',
+               updated_at = least((starts_on - 14)::timestamp + interval '10 hours',
+                                  (now() - interval '20 days') AT TIME ZONE 'UTC') AT TIME ZONE 'UTC';
         PERFORM set_config('session_replication_role', v_srr, true);
         FOR r IN SELECT l.list FROM search_block_lists l ORDER BY l.list LOOP
             PERFORM ccrm_search_blocks_rebuild(r.list);
