@@ -1,0 +1,41 @@
+-- ccrm schema, migration 110: an amount is a number and a day a day of the calendar, for every
+-- writer.
+--
+-- numeric takes 'NaN', and a CHECK (x >= 0) lets it through (NaN sorts above every number):
+-- a deal's amount set to NaN by psql and back made the pipeline's running totals (ccrm_totals)
+-- NaN for good, since NaN - NaN is NaN, and the campaign results' revenue won with them; a
+-- campaign's budget and an account's annual revenue took it too. date takes 'infinity' and the
+-- years 4713 BC to 5874897: a quote was sent "valid until infinity" (its PDF said so) and could
+-- be accepted forever; a campaign ran from -infinity. The client's forms and imports take
+-- neither (amounts are digits; days from 1900 to 9999), psql now gets the same answer:
+-- "amount NaN: not a number" (22023), "valid until infinity: a day of the calendar from
+-- 1900-01-01 to 9999-12-31" (22008), naming the column.
+--
+-- Triggers, not CHECKs (as 073 says why): a row stored before keeps what it has through every
+-- write that leaves the value alone (a merge moving a deal to the survivor, a delete's SET
+-- NULL), and rows put back as they were (an unmerge, an import's revert) are left so. Each
+-- fires only WHEN a value is out of bounds, so the rule costs an import nothing.
+-- (ccrm_finite_values, schema/functions/20_records.sql; tests/db/test_numbers_and_days.sh.)
+CREATE TRIGGER ccrm_finite_values
+    BEFORE INSERT OR UPDATE OF amount, close_date ON opportunities
+    FOR EACH ROW
+    WHEN (NEW.amount = 'NaN'::numeric
+          OR NEW.close_date NOT BETWEEN date '1900-01-01' AND date '9999-12-31')
+    EXECUTE FUNCTION ccrm_finite_values('number:amount', 'day:close_date');
+CREATE TRIGGER ccrm_finite_values
+    BEFORE INSERT OR UPDATE OF annual_revenue ON accounts
+    FOR EACH ROW
+    WHEN (NEW.annual_revenue = 'NaN'::numeric)
+    EXECUTE FUNCTION ccrm_finite_values('number:annual_revenue');
+CREATE TRIGGER ccrm_finite_values
+    BEFORE INSERT OR UPDATE OF budget, starts_on, ends_on ON campaigns
+    FOR EACH ROW
+    WHEN (NEW.budget = 'NaN'::numeric
+          OR NEW.starts_on NOT BETWEEN date '1900-01-01' AND date '9999-12-31'
+          OR NEW.ends_on NOT BETWEEN date '1900-01-01' AND date '9999-12-31')
+    EXECUTE FUNCTION ccrm_finite_values('number:budget', 'day:starts_on', 'day:ends_on');
+CREATE TRIGGER ccrm_finite_values
+    BEFORE INSERT OR UPDATE OF valid_until ON quotes
+    FOR EACH ROW
+    WHEN (NEW.valid_until NOT BETWEEN date '1900-01-01' AND date '9999-12-31')
+    EXECUTE FUNCTION ccrm_finite_values('day:valid_until');
