@@ -676,6 +676,79 @@ END
 $$;
 SELECT ccrm_set_execute('ccrm_member_moved()');
 
+-- One person is a member of a campaign once, for every writer (migration 110): the unique keys
+-- hold one row per contact and one per lead, but a contact and its own lead, or a lead with
+-- the contact's e-mail address, or two leads of one address, are one person, whom the mailing
+-- tool got twice from ccrm --export campaign_members (ccrm_campaign_add leaves such a person
+-- out, "already a member (or the same person as one)", but an INSERT by psql took them).
+-- A person as ccrm_campaign_add sees one: a lead's contact is its own, else the contact of its
+-- address. After the insert, per statement: each new member is looked up among the campaign's
+-- other members through the indexes (its contact; the contact of its address; leads of its
+-- contact or of its address), so a big insert costs a few index probes a row. Adders of one
+-- campaign take turns (an advisory lock per campaign, in id order), so that two adding the
+-- two records of one person at once do not both get in. Rows put back by an unmerge or an
+-- import's revert are left as they were. INVOKER: only internal departments insert members,
+-- and they see every contact, lead and member.
+CREATE OR REPLACE FUNCTION ccrm_member_once() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    v_c bigint;
+    r record;
+BEGIN
+    IF ccrm_restoring() THEN
+        RETURN NULL;
+    END IF;
+    FOR v_c IN SELECT DISTINCT n.campaign_id FROM new_rows n ORDER BY 1 LOOP
+        PERFORM pg_advisory_xact_lock(ccrm_lock_key('ccrm campaign members ' || v_c));
+    END LOOP;
+    WITH p AS (
+        SELECT n.id, n.campaign_id, n.contact_id, n.lead_id,
+               coalesce(n.contact_id, l.contact_id,
+                        (SELECT c2.id FROM contacts c2
+                          WHERE l.email IS NOT NULL AND lower(c2.email) = lower(l.email))) AS pc,
+               lower(coalesce(c.email, l.email)) AS em
+          FROM new_rows n
+          LEFT JOIN contacts c ON c.id = n.contact_id
+          LEFT JOIN leads l ON l.id = n.lead_id
+    )
+    SELECT p.contact_id, p.lead_id, p.campaign_id, o.contact_id AS o_contact,
+           o.lead_id AS o_lead
+      INTO r
+      FROM p
+      JOIN LATERAL (
+          SELECT m.contact_id, m.lead_id FROM campaign_members m
+           WHERE m.campaign_id = p.campaign_id AND m.contact_id = p.pc AND m.id <> p.id
+          UNION ALL
+          SELECT m.contact_id, m.lead_id FROM contacts c3
+            JOIN campaign_members m ON m.campaign_id = p.campaign_id AND m.contact_id = c3.id
+           WHERE p.em IS NOT NULL AND lower(c3.email) = p.em AND m.id <> p.id
+          UNION ALL
+          SELECT m.contact_id, m.lead_id FROM leads l3
+            JOIN campaign_members m ON m.campaign_id = p.campaign_id AND m.lead_id = l3.id
+           WHERE l3.contact_id = p.pc AND m.id <> p.id
+          UNION ALL
+          SELECT m.contact_id, m.lead_id FROM leads l4
+            JOIN campaign_members m ON m.campaign_id = p.campaign_id AND m.lead_id = l4.id
+           WHERE p.em IS NOT NULL AND lower(l4.email) = p.em AND m.id <> p.id
+          LIMIT 1) o ON true
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION '% #% is the same person as % #%, a member of campaign #% (%) already',
+                        CASE WHEN r.contact_id IS NOT NULL THEN 'contact' ELSE 'lead' END,
+                        coalesce(r.contact_id, r.lead_id),
+                        CASE WHEN r.o_contact IS NOT NULL THEN 'contact' ELSE 'lead' END,
+                        coalesce(r.o_contact, r.o_lead), r.campaign_id,
+                        (SELECT cp.name FROM campaigns cp WHERE cp.id = r.campaign_id)
+            USING ERRCODE = '23505',
+                  HINT = 'A contact and its leads (or leads of its e-mail address) are one person, a member once.';
+    END IF;
+    RETURN NULL;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_member_once()');
+
 -- Record an opt-out (p_out true) or a consent (false) of a person for a channel: one consents
 -- row per record and channel, kept (opting in again clears opted_out_at). An opt-out removes
 -- the person from every campaign of that channel that is not completed (the trigger above).

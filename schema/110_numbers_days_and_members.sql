@@ -1,5 +1,5 @@
--- ccrm schema, migration 110: an amount is a number and a day a day of the calendar, for every
--- writer.
+-- ccrm schema, migration 110: an amount is a number and a day a day of the calendar, and one
+-- person is a member of a campaign once, for every writer.
 --
 -- numeric takes 'NaN', and a CHECK (x >= 0) lets it through (NaN sorts above every number):
 -- a deal's amount set to NaN by psql and back made the pipeline's running totals (ccrm_totals)
@@ -39,3 +39,12 @@ CREATE TRIGGER ccrm_finite_values
     FOR EACH ROW
     WHEN (NEW.valid_until NOT BETWEEN date '1900-01-01' AND date '9999-12-31')
     EXECUTE FUNCTION ccrm_finite_values('day:valid_until');
+
+-- One person is a member of a campaign once, for every writer: a contact and its own lead (or
+-- a lead of its e-mail address, or two leads of one address) were both taken by an INSERT, and
+-- ccrm --export campaign_members gave the mailing tool the person twice; ccrm_campaign_add
+-- left such a person out, psql did not. Refused now (23505, naming both records), after each
+-- statement that adds members (ccrm_member_once, schema/functions/92_marketing.sql).
+CREATE TRIGGER ccrm_member_once AFTER INSERT ON campaign_members
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION ccrm_member_once();
