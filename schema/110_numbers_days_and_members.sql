@@ -16,6 +16,8 @@
 -- NULL), and rows put back as they were (an unmerge, an import's revert) are left so. Each
 -- fires only WHEN a value is out of bounds, so the rule costs an import nothing.
 -- (ccrm_finite_values, schema/functions/20_records.sql; tests/db/test_numbers_and_days.sh.)
+-- A campaign response dated infinity was refused as "a response dated <NULL> is in the
+-- future" (to_char has no words for it): now "dated infinity" (ccrm_responses_written).
 CREATE TRIGGER ccrm_finite_values
     BEFORE INSERT OR UPDATE OF amount, close_date ON opportunities
     FOR EACH ROW

@@ -2036,7 +2036,9 @@ BEGIN
      WHERE n.at > now() + interval '1 day' OR n.at < timestamptz '1900-01-01 00:00+00'
      LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION 'a response dated % is %', to_char(r.at, 'YYYY-MM-DD HH24:MI'),
+        -- (to_char has no words for infinity: "a response dated <NULL>", migration 110)
+        RAISE EXCEPTION 'a response dated % is %',
+                        coalesce(to_char(r.at, 'YYYY-MM-DD HH24:MI'), r.at::text),
                         CASE WHEN r.at > now() THEN 'in the future' ELSE 'before 1900' END
             USING ERRCODE = '23514', COLUMN = 'at',
                   HINT = 'A response is dated when it happened.';

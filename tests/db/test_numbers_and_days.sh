@@ -7,6 +7,7 @@
 #  - date takes 'infinity', BC and year 10000: a quote was sent "valid until infinity" (its
 #    printed text said so) and could be accepted forever; a campaign ran from -infinity; a
 #    deal closed on infinity. Refused now, 1900-01-01 to 9999-12-31 taken (the client's range);
+#  - a campaign response dated infinity is refused in words ("dated <NULL>" before);
 #  - a row stored before keeps what it has through writes that leave the value alone (a deal's
 #    stage, a merge moving it), and an unmerge puts it back as it was.
 . "$(dirname "$0")/../lib/pg.sh"
@@ -65,6 +66,12 @@ says sam "update opportunities set close_date = '1899-12-31' where id = $deal" "
 says marco "update campaigns set ends_on = 'infinity' where id = $camp" "ends on infinity"
 says marco "update campaigns set starts_on = '-infinity' where id = $camp" "starts on -infinity"
 says marco "insert into campaigns (name, starts_on) values ('x', '4713-01-01 BC')" "starts on 4713-01-01 BC"
+# a response dated infinity was refused "dated <NULL>" (to_char has no words for it)
+cm=$(q "select m.campaign_id || ',' || m.lead_id from campaign_members m join campaigns c on c.id = m.campaign_id where m.lead_id is not null and c.status <> 'completed' order by m.id limit 1")
+says marco "select ccrm_campaign_respond(${cm%,*}, 'leads', ${cm#*,}, 'clicked', 'infinity')" \
+    "a response dated infinity is in the future"
+says marco "select ccrm_campaign_respond(${cm%,*}, 'leads', ${cm#*,}, 'clicked', '-infinity')" \
+    "a response dated -infinity is before 1900"
 check "the quote is still valid for 30 days" \
     test "$(q "select valid_until - current_date from quotes where id = $quote")" = 30
 as sam -c "update quotes set valid_until = '9999-12-31' where id = $quote" >/dev/null
