@@ -1,5 +1,5 @@
--- ccrm schema, migration 110: an amount is a number and a day a day of the calendar, and one
--- person is a member of a campaign once, for every writer.
+-- ccrm schema, migration 110: an amount is a number and a day a day of the calendar, one
+-- person is a member of a campaign once, and a consent stays its person's, for every writer.
 --
 -- numeric takes 'NaN', and a CHECK (x >= 0) lets it through (NaN sorts above every number):
 -- a deal's amount set to NaN by psql and back made the pipeline's running totals (ccrm_totals)
@@ -50,3 +50,15 @@ CREATE TRIGGER ccrm_finite_values
 CREATE TRIGGER ccrm_member_once AFTER INSERT ON campaign_members
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION ccrm_member_once();
+
+-- A consent row keeps its person and channel, for everyone but the schema's owner: an UPDATE
+-- by any internal user moved an opt-out to another contact or lead, or from e-mail to post,
+-- which ended the person's opt-out without their opting in, and they were added to e-mail
+-- campaigns again. Refused now (42501); opting in again (opted_out_at, consented_at) is an
+-- update as before, and merges, their undo, deleted records' kept consents and the foreign
+-- keys' SET NULL (which run as the owner) move them as before (ccrm_consent_keeps_person).
+CREATE TRIGGER ccrm_consent_keeps_person BEFORE UPDATE OF contact_id, lead_id, channel, email
+    ON consents FOR EACH ROW
+    WHEN ((OLD.contact_id, OLD.lead_id, OLD.channel, OLD.email)
+          IS DISTINCT FROM (NEW.contact_id, NEW.lead_id, NEW.channel, NEW.email))
+    EXECUTE FUNCTION ccrm_consent_keeps_person();

@@ -567,6 +567,38 @@ END
 $$;
 SELECT ccrm_set_execute('ccrm_consents_kept()');
 
+-- A consent row is one person's word on one channel (migration 110): its person (contact_id,
+-- lead_id, the address kept from a deleted record) and its channel stay, for everyone but the
+-- schema's owner. An UPDATE that moved an opt-out to another person, or from e-mail to post,
+-- ended the person's opt-out without their opting in (nobody deletes a consent row, and
+-- opting in again is an update of opted_out_at and consented_at, stamped and audited), and
+-- the person was mailed again. The system's own moves run as the owner: a merge moving the
+-- merged record's consents to the survivor and its undo (DEFINER), a deleted record's
+-- consents keeping its address (ccrm_consents_kept, DEFINER) and the foreign keys' SET NULL.
+CREATE OR REPLACE FUNCTION ccrm_consent_keeps_person() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    IF (NEW.contact_id, NEW.lead_id, NEW.channel, NEW.email)
+       IS NOT DISTINCT FROM (OLD.contact_id, OLD.lead_id, OLD.channel, OLD.email)
+       OR current_user = (SELECT pg_get_userbyid(c.relowner) FROM pg_class c
+                           WHERE c.oid = 'public.consents'::regclass)
+       OR (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user) THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'consent #% is %''s word on %: its person and channel stay',
+                    OLD.id,
+                    CASE WHEN OLD.contact_id IS NOT NULL THEN 'contact #' || OLD.contact_id
+                         WHEN OLD.lead_id IS NOT NULL THEN 'lead #' || OLD.lead_id
+                         ELSE coalesce(OLD.email, 'a deleted record') END,
+                    ccrm_consent_channel(OLD.channel)
+        USING ERRCODE = '42501',
+              HINT = 'Record another person''s or channel''s with ccrm_consent_set(); opting in again clears opted_out_at.';
+END
+$$;
+SELECT ccrm_set_execute('ccrm_consent_keeps_person()');
+
 -- A campaign reopened (completed -> anything else) or sent through another channel: the
 -- members who opted out of its channel go.
 CREATE OR REPLACE FUNCTION ccrm_campaign_reopened() RETURNS trigger
