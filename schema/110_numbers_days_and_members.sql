@@ -1,5 +1,6 @@
 -- ccrm schema, migration 110: an amount is a number and a day a day of the calendar, one
--- person is a member of a campaign once, and a consent stays its person's, for every writer.
+-- person is a member of a campaign once, a consent stays its person's, and a response changed
+-- is asked what a new one is, for every writer.
 --
 -- numeric takes 'NaN', and a CHECK (x >= 0) lets it through (NaN sorts above every number):
 -- a deal's amount set to NaN by psql and back made the pipeline's running totals (ccrm_totals)
@@ -62,3 +63,13 @@ CREATE TRIGGER ccrm_consent_keeps_person BEFORE UPDATE OF contact_id, lead_id, c
     WHEN ((OLD.contact_id, OLD.lead_id, OLD.channel, OLD.email)
           IS DISTINCT FROM (NEW.contact_id, NEW.lead_id, NEW.channel, NEW.email))
     EXECUTE FUNCTION ccrm_consent_keeps_person();
+
+-- A campaign response changed by an UPDATE is asked what a new one is (ccrm_responses_written,
+-- so far AFTER INSERT only): a response moved to someone who is no member of its campaign, or
+-- to another campaign, redated to infinity, or made "converted" while its member stayed
+-- "opened" went through. Now refused alike (23503, 23514), and the member's status follows.
+-- For everyone but the schema's owner, whose merges move responses with their person. (A
+-- statement trigger: transition tables take no column list, so every update is asked.)
+CREATE TRIGGER ccrm_responses_rewritten AFTER UPDATE ON campaign_responses
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION ccrm_responses_written();

@@ -2062,6 +2062,17 @@ BEGIN
     IF ccrm_restoring() THEN
         RETURN NULL;
     END IF;
+    -- an UPDATE too (migration 110): a response moved to another person or campaign, or
+    -- redated, or given another status, was not asked again (a response of no member, dated
+    -- infinity, a "converted" that left its member "opened"). The schema's owner moves
+    -- responses with their person in a merge (DEFINER: its memberships move by a rule of
+    -- their own), so its updates are its own business, as a consent's are.
+    IF TG_OP = 'UPDATE'
+       AND (current_user = (SELECT pg_get_userbyid(c.relowner) FROM pg_class c
+                             WHERE c.oid = 'public.campaign_responses'::regclass)
+            OR (SELECT x.rolsuper FROM pg_roles x WHERE x.rolname = current_user)) THEN
+        RETURN NULL;
+    END IF;
     -- a response is something that happened: not after tomorrow (a day's slack for time
     -- zones), not before 1900 (a slip: 0001-01-01), as payments and the clients' dates have it
     SELECT n.at INTO r FROM new_rows n
