@@ -315,6 +315,13 @@ parse(int argc, char **argv, struct bill_opts *o)
                 return -1;
             }
     }
+    /* an empty document is a value missing, not one the database looks for and does not
+     * find ("invoice \"\" not found", exit 65) */
+    if (o->ref != NULL && o->ref[strspn(o->ref, " \t")] == '\0') {
+        safe_fprintf(stderr, "ccrm: %s: expected an invoice's id or number, got \"%s\"\n", o->flag,
+                     o->ref);
+        return -1;
+    }
     /* free text that goes on the payment or onto the credit note (its PDF, its e-invoice) as
      * forms and imports take it: no control characters (an escape sequence was printed on
      * the credit note as "?[2J"), one line for a reference */

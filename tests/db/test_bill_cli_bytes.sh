@@ -4,7 +4,8 @@
 # --note, --to or --queue is the command line's mistake, said in one line naming the option
 # before any database is opened (exit 64, as --log --subject says it). It went to the server,
 # which answered `invalid byte sequence for encoding "UTF8": 0xff` (exit 65), naming nothing.
-# Nothing is written either way; valid UTF-8 (an umlaut, a euro sign) is taken.
+# Nothing is written either way; valid UTF-8 (an umlaut, a euro sign) is taken. An empty
+# document (--payment "") is a value missing, exit 64, not "invoice \"\" not found" (65).
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_bill_cli_bytes.sh path/to/ccrm}
 
@@ -46,6 +47,18 @@ done <<EOF
 --to|1|--send invoice $inv --to \$'\\xff@example.com' --no-send
 --queue|5|--send invoice $inv --queue \$'bill\\xe9' --no-send
 EOF
+# an empty document is a value missing (64), not one looked for and not found (65)
+empty_said() { [ "$rc" = 64 ] && [ "${err%%$'\n'*}" = "ccrm: $1: expected an invoice's id or number, got \"$2\"" ]; }
+c bea --issue ''
+check "--issue '': exit 64 ($rc: ${err%%$'\n'*})" empty_said --issue ''
+c bea --payment '' --amount 1
+check "--payment '': exit 64 ($rc: ${err%%$'\n'*})" empty_said --payment ''
+c bea --credit-note ' '
+check "--credit-note ' ': exit 64 ($rc: ${err%%$'\n'*})" empty_said --credit-note ' '
+c bea --print invoice '' --output "$TEST_TMP/x.pdf"
+check "--print invoice '': exit 64 ($rc: ${err%%$'\n'*})" empty_said --print ''
+c bea --send invoice '' --no-send
+check "--send invoice '': exit 64 ($rc: ${err%%$'\n'*})" empty_said --send ''
 check "nothing was written" test "$(state)" = "$before"
 
 # valid UTF-8 goes through as before
