@@ -47,10 +47,18 @@ CREATE TRIGGER ccrm_finite_values
 -- a lead of its e-mail address, or two leads of one address) were both taken by an INSERT, and
 -- ccrm --export campaign_members gave the mailing tool the person twice; ccrm_campaign_add
 -- left such a person out, psql did not. Refused now (23505, naming both records), after each
--- statement that adds members (ccrm_member_once, schema/functions/92_marketing.sql).
+-- statement that adds members (ccrm_member_once and ccrm_member_twin,
+-- schema/functions/92_marketing.sql).
 CREATE TRIGGER ccrm_member_once AFTER INSERT ON campaign_members
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION ccrm_member_once();
+-- ... and an update that moves a membership to another person or campaign (but the schema's
+-- owner's: a merge moves memberships by a rule of its own)
+CREATE TRIGGER ccrm_member_once_upd AFTER UPDATE OF campaign_id, contact_id, lead_id
+    ON campaign_members FOR EACH ROW
+    WHEN ((OLD.campaign_id, OLD.contact_id, OLD.lead_id)
+          IS DISTINCT FROM (NEW.campaign_id, NEW.contact_id, NEW.lead_id))
+    EXECUTE FUNCTION ccrm_member_once();
 
 -- A consent row keeps its person and channel, for everyone but the schema's owner: an UPDATE
 -- by any internal user moved an opt-out to another contact or lead, or from e-mail to post,

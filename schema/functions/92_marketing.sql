@@ -714,13 +714,52 @@ SELECT ccrm_set_execute('ccrm_member_moved()');
 -- tool got twice from ccrm --export campaign_members (ccrm_campaign_add leaves such a person
 -- out, "already a member (or the same person as one)", but an INSERT by psql took them).
 -- A person as ccrm_campaign_add sees one: a lead's contact is its own, else the contact of its
--- address. After the insert, per statement: each new member is looked up among the campaign's
--- other members through the indexes (its contact; the contact of its address; leads of its
--- contact or of its address), so a big insert costs a few index probes a row. Adders of one
--- campaign take turns (an advisory lock per campaign, in id order), so that two adding the
--- two records of one person at once do not both get in. Rows put back by an unmerge or an
--- import's revert are left as they were. INVOKER: only internal departments insert members,
--- and they see every contact, lead and member.
+-- address. ccrm_member_twin(campaign, member, contact, lead): another member of the campaign
+-- who is that member's person (its contact and lead; no row when there is none), looked up
+-- through the indexes (its contact; the contact of its address; leads of its contact or of
+-- its address), so a big insert costs a few index probes a row. Inlined into the trigger's
+-- query (no SET clause: its tables are named with their schema instead).
+CREATE OR REPLACE FUNCTION ccrm_member_twin(p_campaign bigint, p_member bigint,
+                                            p_contact bigint, p_lead bigint)
+RETURNS TABLE (o_contact bigint, o_lead bigint)
+LANGUAGE sql STABLE
+AS $$
+    WITH p AS (
+        SELECT coalesce(p_contact, l.contact_id,
+                        (SELECT c2.id FROM public.contacts c2
+                          WHERE l.email IS NOT NULL AND lower(c2.email) = lower(l.email))) AS pc,
+               lower(coalesce(c.email, l.email)) AS em
+          FROM (SELECT 1) one
+          LEFT JOIN public.contacts c ON c.id = p_contact
+          LEFT JOIN public.leads l ON l.id = p_lead
+    )
+    SELECT o.contact_id, o.lead_id
+      FROM p
+      JOIN LATERAL (
+          SELECT m.contact_id, m.lead_id FROM public.campaign_members m
+           WHERE m.campaign_id = p_campaign AND m.contact_id = p.pc AND m.id <> p_member
+          UNION ALL
+          SELECT m.contact_id, m.lead_id FROM public.contacts c3
+            JOIN public.campaign_members m ON m.campaign_id = p_campaign AND m.contact_id = c3.id
+           WHERE p.em IS NOT NULL AND lower(c3.email) = p.em AND m.id <> p_member
+          UNION ALL
+          SELECT m.contact_id, m.lead_id FROM public.leads l3
+            JOIN public.campaign_members m ON m.campaign_id = p_campaign AND m.lead_id = l3.id
+           WHERE l3.contact_id = p.pc AND m.id <> p_member
+          UNION ALL
+          SELECT m.contact_id, m.lead_id FROM public.leads l4
+            JOIN public.campaign_members m ON m.campaign_id = p_campaign AND m.lead_id = l4.id
+           WHERE p.em IS NOT NULL AND lower(l4.email) = p.em AND m.id <> p_member
+          LIMIT 1) o ON true
+$$;
+
+-- The rule, after each statement that adds members, and after an update that moves one to
+-- another person or campaign (for everyone but the schema's owner, whose merges move
+-- memberships by a rule of their own). Adders of one campaign take turns (an advisory lock
+-- per campaign, in id order), so that two adding the two records of one person at once do not
+-- both get in. Rows put back by an unmerge or an import's revert are left as they were.
+-- INVOKER: only internal departments write members, and they see every contact, lead and
+-- member.
 CREATE OR REPLACE FUNCTION ccrm_member_once() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, public, pg_temp
@@ -732,40 +771,27 @@ BEGIN
     IF ccrm_restoring() THEN
         RETURN NULL;
     END IF;
-    FOR v_c IN SELECT DISTINCT n.campaign_id FROM new_rows n ORDER BY 1 LOOP
-        PERFORM pg_advisory_xact_lock(ccrm_lock_key('ccrm campaign members ' || v_c));
-    END LOOP;
-    WITH p AS (
-        SELECT n.id, n.campaign_id, n.contact_id, n.lead_id,
-               coalesce(n.contact_id, l.contact_id,
-                        (SELECT c2.id FROM contacts c2
-                          WHERE l.email IS NOT NULL AND lower(c2.email) = lower(l.email))) AS pc,
-               lower(coalesce(c.email, l.email)) AS em
+    IF TG_OP = 'UPDATE' THEN
+        IF current_user = (SELECT pg_get_userbyid(c.relowner) FROM pg_class c
+                            WHERE c.oid = 'public.campaign_members'::regclass)
+           OR (SELECT x.rolsuper FROM pg_roles x WHERE x.rolname = current_user) THEN
+            RETURN NULL;
+        END IF;
+        PERFORM pg_advisory_xact_lock(ccrm_lock_key('ccrm campaign members ' || NEW.campaign_id));
+        SELECT NEW.campaign_id, NEW.contact_id, NEW.lead_id, t.o_contact, t.o_lead
+          INTO r
+          FROM ccrm_member_twin(NEW.campaign_id, NEW.id, NEW.contact_id, NEW.lead_id) t
+         LIMIT 1;
+    ELSE
+        FOR v_c IN SELECT DISTINCT n.campaign_id FROM new_rows n ORDER BY 1 LOOP
+            PERFORM pg_advisory_xact_lock(ccrm_lock_key('ccrm campaign members ' || v_c));
+        END LOOP;
+        SELECT n.campaign_id, n.contact_id, n.lead_id, t.o_contact, t.o_lead
+          INTO r
           FROM new_rows n
-          LEFT JOIN contacts c ON c.id = n.contact_id
-          LEFT JOIN leads l ON l.id = n.lead_id
-    )
-    SELECT p.contact_id, p.lead_id, p.campaign_id, o.contact_id AS o_contact,
-           o.lead_id AS o_lead
-      INTO r
-      FROM p
-      JOIN LATERAL (
-          SELECT m.contact_id, m.lead_id FROM campaign_members m
-           WHERE m.campaign_id = p.campaign_id AND m.contact_id = p.pc AND m.id <> p.id
-          UNION ALL
-          SELECT m.contact_id, m.lead_id FROM contacts c3
-            JOIN campaign_members m ON m.campaign_id = p.campaign_id AND m.contact_id = c3.id
-           WHERE p.em IS NOT NULL AND lower(c3.email) = p.em AND m.id <> p.id
-          UNION ALL
-          SELECT m.contact_id, m.lead_id FROM leads l3
-            JOIN campaign_members m ON m.campaign_id = p.campaign_id AND m.lead_id = l3.id
-           WHERE l3.contact_id = p.pc AND m.id <> p.id
-          UNION ALL
-          SELECT m.contact_id, m.lead_id FROM leads l4
-            JOIN campaign_members m ON m.campaign_id = p.campaign_id AND m.lead_id = l4.id
-           WHERE p.em IS NOT NULL AND lower(l4.email) = p.em AND m.id <> p.id
-          LIMIT 1) o ON true
-     LIMIT 1;
+          CROSS JOIN LATERAL ccrm_member_twin(n.campaign_id, n.id, n.contact_id, n.lead_id) t
+         LIMIT 1;
+    END IF;
     IF FOUND THEN
         RAISE EXCEPTION '% #% is the same person as % #%, a member of campaign #% (%) already',
                         CASE WHEN r.contact_id IS NOT NULL THEN 'contact' ELSE 'lead' END,

@@ -4,7 +4,7 @@
 # the contact's e-mail address, or two leads of one address were both taken by an INSERT from
 # psql (ccrm_campaign_add left such a person out), and ccrm --export campaign_members gave the
 # mailing tool the person twice. Refused now (23505) in either order, in one statement or
-# two, as marketing, management and the owner; the same person in another campaign, and
+# two, as marketing, management and the owner, and an update moving a membership so; the same person in another campaign, and
 # different people, are taken; ccrm_campaign_add still says "the same person as one"; two
 # sessions adding the two records of one person at once do not both get in.
 . "$(dirname "$0")/../lib/pg.sh"
@@ -67,6 +67,17 @@ check "ccrm_campaign_add leaves the same person out in its words" \
     = 'added 0 to campaign "Once"; left out 1: 1 already member (or the same person as one)'
 check "...and adds someone else" \
     test "$(as marco -c "select added from ccrm_campaign_add($camp, 'leads', $other)")" = 1
+
+# an update that moves a membership onto the same person, in the campaign or into it
+mv=$(as marco -c "select id from campaign_members where campaign_id = $camp and lead_id = $other")
+says marco "update campaign_members set lead_id = $own where id = $mv" \
+    "lead #$own is the same person as contact #$ct, a member of campaign #$camp (Once) already"
+mv2=$(as marco -c "select id from campaign_members where campaign_id = $camp2 and lead_id = $l2")
+says marco "update campaign_members set campaign_id = $camp where id = $mv2" \
+    "lead #$l2 is the same person as lead #$l1"
+as marco -c "update campaign_members set status = 'sent' where id = $mv" >/dev/null
+check "a member's status is updated as before" \
+    test "$(q "select status from campaign_members where id = $mv")" = sent
 
 # two sessions at once: the contact in one, its lead in the other; the second waits, then is refused
 camp3=$(as marco -c "insert into campaigns (name, channel, status, owner) values ('Once at once', 'email', 'active', 'marco') returning id")
