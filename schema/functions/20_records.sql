@@ -394,6 +394,53 @@ END
 $$;
 SELECT ccrm_set_execute('ccrm_interaction_says_something()');
 
+-- A number is a number and a day is a day of the calendar (migration 110), for every writer:
+-- numeric takes 'NaN', and numeric(14,2)'s CHECK (x >= 0) lets it through (NaN sorts above
+-- every number), so a deal's amount of NaN made the pipeline's running totals NaN for good
+-- (NaN - NaN is NaN) and a campaign's budget NaN; date takes 'infinity' and the years from
+-- 4713 BC to 5874897, so a quote went out "valid until infinity", and could be accepted
+-- forever. The client's forms and imports take neither (amounts are digits, days from 1900 to
+-- 9999); psql and scripts now get the same. TG_ARGV: the columns, each 'number:COLUMN' or
+-- 'day:COLUMN'; the triggers (110) fire only WHEN one is out of bounds, so the rule costs
+-- nothing otherwise, and only a value being written is refused: a row stored before keeps
+-- what it has through a write that leaves it (a merge moving the row, a stage changed), and a
+-- row put back as it was (an unmerge, an import's revert) is left as it was.
+CREATE OR REPLACE FUNCTION ccrm_finite_values() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    n jsonb := to_jsonb(NEW);
+    o jsonb := CASE WHEN TG_OP = 'UPDATE' THEN to_jsonb(OLD) END;
+    a text;
+    c text;
+    v text;
+BEGIN
+    IF ccrm_restoring_what() IS NOT NULL THEN
+        RETURN NEW;
+    END IF;
+    FOREACH a IN ARRAY TG_ARGV LOOP
+        c := split_part(a, ':', 2);
+        v := n ->> c;
+        CONTINUE WHEN v IS NULL OR (o IS NOT NULL AND (o -> c) = (n -> c));
+        IF split_part(a, ':', 1) = 'number' THEN
+            IF v = 'NaN' THEN
+                RAISE EXCEPTION '% NaN: not a number', replace(c, '_', ' ')
+                    USING ERRCODE = '22023', TABLE = TG_TABLE_NAME, COLUMN = c,
+                          HINT = 'Give an amount in digits (1234.50), or leave it empty.';
+            END IF;
+        ELSIF v::date NOT BETWEEN date '1900-01-01' AND date '9999-12-31' THEN
+            RAISE EXCEPTION '% %: a day of the calendar from 1900-01-01 to 9999-12-31',
+                            replace(c, '_', ' '), v
+                USING ERRCODE = '22008', TABLE = TG_TABLE_NAME, COLUMN = c,
+                      HINT = 'Give a date YYYY-MM-DD (the year in four digits).';
+        END IF;
+    END LOOP;
+    RETURN NEW;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_finite_values()');
+
 CREATE OR REPLACE FUNCTION ccrm_rule_deal_won() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, public, pg_temp

@@ -567,6 +567,38 @@ END
 $$;
 SELECT ccrm_set_execute('ccrm_consents_kept()');
 
+-- A consent row is one person's word on one channel (migration 110): its person (contact_id,
+-- lead_id, the address kept from a deleted record) and its channel stay, for everyone but the
+-- schema's owner. An UPDATE that moved an opt-out to another person, or from e-mail to post,
+-- ended the person's opt-out without their opting in (nobody deletes a consent row, and
+-- opting in again is an update of opted_out_at and consented_at, stamped and audited), and
+-- the person was mailed again. The system's own moves run as the owner: a merge moving the
+-- merged record's consents to the survivor and its undo (DEFINER), a deleted record's
+-- consents keeping its address (ccrm_consents_kept, DEFINER) and the foreign keys' SET NULL.
+CREATE OR REPLACE FUNCTION ccrm_consent_keeps_person() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    IF (NEW.contact_id, NEW.lead_id, NEW.channel, NEW.email)
+       IS NOT DISTINCT FROM (OLD.contact_id, OLD.lead_id, OLD.channel, OLD.email)
+       OR current_user = (SELECT pg_get_userbyid(c.relowner) FROM pg_class c
+                           WHERE c.oid = 'public.consents'::regclass)
+       OR (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user) THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'consent #% is %''s word on %: its person and channel stay',
+                    OLD.id,
+                    CASE WHEN OLD.contact_id IS NOT NULL THEN 'contact #' || OLD.contact_id
+                         WHEN OLD.lead_id IS NOT NULL THEN 'lead #' || OLD.lead_id
+                         ELSE coalesce(OLD.email, 'a deleted record') END,
+                    ccrm_consent_channel(OLD.channel)
+        USING ERRCODE = '42501',
+              HINT = 'Record another person''s or channel''s with ccrm_consent_set(); opting in again clears opted_out_at.';
+END
+$$;
+SELECT ccrm_set_execute('ccrm_consent_keeps_person()');
+
 -- A campaign reopened (completed -> anything else) or sent through another channel: the
 -- members who opted out of its channel go.
 CREATE OR REPLACE FUNCTION ccrm_campaign_reopened() RETURNS trigger
@@ -675,6 +707,105 @@ BEGIN
 END
 $$;
 SELECT ccrm_set_execute('ccrm_member_moved()');
+
+-- One person is a member of a campaign once, for every writer (migration 110): the unique keys
+-- hold one row per contact and one per lead, but a contact and its own lead, or a lead with
+-- the contact's e-mail address, or two leads of one address, are one person, whom the mailing
+-- tool got twice from ccrm --export campaign_members (ccrm_campaign_add leaves such a person
+-- out, "already a member (or the same person as one)", but an INSERT by psql took them).
+-- A person as ccrm_campaign_add sees one: a lead's contact is its own, else the contact of its
+-- address. ccrm_member_twin(campaign, member, contact, lead): another member of the campaign
+-- who is that member's person (its contact and lead; no row when there is none), looked up
+-- through the indexes (its contact; the contact of its address; leads of its contact or of
+-- its address), so a big insert costs a few index probes a row. Inlined into the trigger's
+-- query (no SET clause: its tables are named with their schema instead).
+CREATE OR REPLACE FUNCTION ccrm_member_twin(p_campaign bigint, p_member bigint,
+                                            p_contact bigint, p_lead bigint)
+RETURNS TABLE (o_contact bigint, o_lead bigint)
+LANGUAGE sql STABLE
+AS $$
+    WITH p AS (
+        SELECT coalesce(p_contact, l.contact_id,
+                        (SELECT c2.id FROM public.contacts c2
+                          WHERE l.email IS NOT NULL AND lower(c2.email) = lower(l.email))) AS pc,
+               lower(coalesce(c.email, l.email)) AS em
+          FROM (SELECT 1) one
+          LEFT JOIN public.contacts c ON c.id = p_contact
+          LEFT JOIN public.leads l ON l.id = p_lead
+    )
+    SELECT o.contact_id, o.lead_id
+      FROM p
+      JOIN LATERAL (
+          SELECT m.contact_id, m.lead_id FROM public.campaign_members m
+           WHERE m.campaign_id = p_campaign AND m.contact_id = p.pc AND m.id <> p_member
+          UNION ALL
+          SELECT m.contact_id, m.lead_id FROM public.contacts c3
+            JOIN public.campaign_members m ON m.campaign_id = p_campaign AND m.contact_id = c3.id
+           WHERE p.em IS NOT NULL AND lower(c3.email) = p.em AND m.id <> p_member
+          UNION ALL
+          SELECT m.contact_id, m.lead_id FROM public.leads l3
+            JOIN public.campaign_members m ON m.campaign_id = p_campaign AND m.lead_id = l3.id
+           WHERE l3.contact_id = p.pc AND m.id <> p_member
+          UNION ALL
+          SELECT m.contact_id, m.lead_id FROM public.leads l4
+            JOIN public.campaign_members m ON m.campaign_id = p_campaign AND m.lead_id = l4.id
+           WHERE p.em IS NOT NULL AND lower(l4.email) = p.em AND m.id <> p_member
+          LIMIT 1) o ON true
+$$;
+
+-- The rule, after each statement that adds members, and after an update that moves one to
+-- another person or campaign (for everyone but the schema's owner, whose merges move
+-- memberships by a rule of their own). Adders of one campaign take turns (an advisory lock
+-- per campaign, in id order), so that two adding the two records of one person at once do not
+-- both get in. Rows put back by an unmerge or an import's revert are left as they were.
+-- INVOKER: only internal departments write members, and they see every contact, lead and
+-- member.
+CREATE OR REPLACE FUNCTION ccrm_member_once() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    v_c bigint;
+    r record;
+BEGIN
+    IF ccrm_restoring() THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'UPDATE' THEN
+        IF current_user = (SELECT pg_get_userbyid(c.relowner) FROM pg_class c
+                            WHERE c.oid = 'public.campaign_members'::regclass)
+           OR (SELECT x.rolsuper FROM pg_roles x WHERE x.rolname = current_user) THEN
+            RETURN NULL;
+        END IF;
+        PERFORM pg_advisory_xact_lock(ccrm_lock_key('ccrm campaign members ' || NEW.campaign_id));
+        SELECT NEW.campaign_id, NEW.contact_id, NEW.lead_id, t.o_contact, t.o_lead
+          INTO r
+          FROM ccrm_member_twin(NEW.campaign_id, NEW.id, NEW.contact_id, NEW.lead_id) t
+         LIMIT 1;
+    ELSE
+        FOR v_c IN SELECT DISTINCT n.campaign_id FROM new_rows n ORDER BY 1 LOOP
+            PERFORM pg_advisory_xact_lock(ccrm_lock_key('ccrm campaign members ' || v_c));
+        END LOOP;
+        SELECT n.campaign_id, n.contact_id, n.lead_id, t.o_contact, t.o_lead
+          INTO r
+          FROM new_rows n
+          CROSS JOIN LATERAL ccrm_member_twin(n.campaign_id, n.id, n.contact_id, n.lead_id) t
+         LIMIT 1;
+    END IF;
+    IF FOUND THEN
+        RAISE EXCEPTION '% #% is the same person as % #%, a member of campaign #% (%) already',
+                        CASE WHEN r.contact_id IS NOT NULL THEN 'contact' ELSE 'lead' END,
+                        coalesce(r.contact_id, r.lead_id),
+                        CASE WHEN r.o_contact IS NOT NULL THEN 'contact' ELSE 'lead' END,
+                        coalesce(r.o_contact, r.o_lead), r.campaign_id,
+                        (SELECT cp.name FROM campaigns cp WHERE cp.id = r.campaign_id)
+            USING ERRCODE = '23505',
+                  HINT = 'A contact and its leads (or leads of its e-mail address) are one person, a member once.';
+    END IF;
+    RETURN NULL;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_member_once()');
 
 -- Record an opt-out (p_out true) or a consent (false) of a person for a channel: one consents
 -- row per record and channel, kept (opting in again clears opted_out_at). An opt-out removes
@@ -1957,13 +2088,26 @@ BEGIN
     IF ccrm_restoring() THEN
         RETURN NULL;
     END IF;
+    -- an UPDATE too (migration 110): a response moved to another person or campaign, or
+    -- redated, or given another status, was not asked again (a response of no member, dated
+    -- infinity, a "converted" that left its member "opened"). The schema's owner moves
+    -- responses with their person in a merge (DEFINER: its memberships move by a rule of
+    -- their own), so its updates are its own business, as a consent's are.
+    IF TG_OP = 'UPDATE'
+       AND (current_user = (SELECT pg_get_userbyid(c.relowner) FROM pg_class c
+                             WHERE c.oid = 'public.campaign_responses'::regclass)
+            OR (SELECT x.rolsuper FROM pg_roles x WHERE x.rolname = current_user)) THEN
+        RETURN NULL;
+    END IF;
     -- a response is something that happened: not after tomorrow (a day's slack for time
     -- zones), not before 1900 (a slip: 0001-01-01), as payments and the clients' dates have it
     SELECT n.at INTO r FROM new_rows n
      WHERE n.at > now() + interval '1 day' OR n.at < timestamptz '1900-01-01 00:00+00'
      LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION 'a response dated % is %', to_char(r.at, 'YYYY-MM-DD HH24:MI'),
+        -- (to_char has no words for infinity: "a response dated <NULL>", migration 110)
+        RAISE EXCEPTION 'a response dated % is %',
+                        coalesce(to_char(r.at, 'YYYY-MM-DD HH24:MI'), r.at::text),
                         CASE WHEN r.at > now() THEN 'in the future' ELSE 'before 1900' END
             USING ERRCODE = '23514', COLUMN = 'at',
                   HINT = 'A response is dated when it happened.';

@@ -19,6 +19,7 @@
 #include "ccrm/util.h"
 #include "ccrm/value.h"
 #include "cli_int.h"
+#include "import_int.h"
 
 enum bill_action { BA_NONE, BA_PRINT, BA_ISSUE, BA_PAYMENT, BA_CREDIT, BA_FROM, BA_SEND };
 enum bill_format { BF_AUTO, BF_PDF, BF_TEXT, BF_UBL };
@@ -295,6 +296,30 @@ parse(int argc, char **argv, struct bill_opts *o)
                      : o->action == BA_FROM    ? "--tax-rate only"
                      : o->action == BA_PRINT   ? "--output and --format only"
                                                : "--to, --queue and --no-send only");
+        return -1;
+    }
+    /* what goes to the database is UTF-8 text: a wrong byte is the command line's mistake,
+     * said for its option before any database is opened (exit 64, as --log says it), not the
+     * server's "invalid byte sequence" as bad data (65) */
+    {
+        const char *const texts[][2] = {{o->flag, o->ref},
+                                        {"--reference", o->reference},
+                                        {"--note", o->note},
+                                        {"--to", o->to},
+                                        {"--queue", o->queue}};
+        size_t i, at;
+
+        for (i = 0; i < sizeof texts / sizeof texts[0]; i++)
+            if (texts[i][1] != NULL && imp_utf8_check(texts[i][1], strlen(texts[i][1]), &at) != 0) {
+                fprintf(stderr, "ccrm: %s: not valid UTF-8 (byte %zu)\n", texts[i][0], at + 1);
+                return -1;
+            }
+    }
+    /* an empty document is a value missing, not one the database looks for and does not
+     * find ("invoice \"\" not found", exit 65) */
+    if (o->ref != NULL && o->ref[strspn(o->ref, " \t")] == '\0') {
+        safe_fprintf(stderr, "ccrm: %s: expected an invoice's id or number, got \"%s\"\n", o->flag,
+                     o->ref);
         return -1;
     }
     /* free text that goes on the payment or onto the credit note (its PDF, its e-invoice) as
