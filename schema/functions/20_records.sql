@@ -394,14 +394,14 @@ END
 $$;
 SELECT ccrm_set_execute('ccrm_interaction_says_something()');
 
--- A number is a number and a day is a day of the calendar (migration 110), for every writer:
+-- A number is a number and a day is a day of the calendar (migration 109), for every writer:
 -- numeric takes 'NaN', and numeric(14,2)'s CHECK (x >= 0) lets it through (NaN sorts above
 -- every number), so a deal's amount of NaN made the pipeline's running totals NaN for good
 -- (NaN - NaN is NaN) and a campaign's budget NaN; date takes 'infinity' and the years from
 -- 4713 BC to 5874897, so a quote went out "valid until infinity", and could be accepted
 -- forever. The client's forms and imports take neither (amounts are digits, days from 1900 to
 -- 9999); psql and scripts now get the same. TG_ARGV: the columns, each 'number:COLUMN' or
--- 'day:COLUMN'; the triggers (110) fire only WHEN one is out of bounds, so the rule costs
+-- 'day:COLUMN'; the triggers (109) fire only WHEN one is out of bounds, so the rule costs
 -- nothing otherwise, and only a value being written is refused: a row stored before keeps
 -- what it has through a write that leaves it (a merge moving the row, a stage changed), and a
 -- row put back as it was (an unmerge, an import's revert) is left as it was.

@@ -567,7 +567,7 @@ END
 $$;
 SELECT ccrm_set_execute('ccrm_consents_kept()');
 
--- A consent row is one person's word on one channel (migration 110): its person (contact_id,
+-- A consent row is one person's word on one channel (migration 109): its person (contact_id,
 -- lead_id, the address kept from a deleted record) and its channel stay, for everyone but the
 -- schema's owner. An UPDATE that moved an opt-out to another person, or from e-mail to post,
 -- ended the person's opt-out without their opting in (nobody deletes a consent row, and
@@ -708,7 +708,7 @@ END
 $$;
 SELECT ccrm_set_execute('ccrm_member_moved()');
 
--- One person is a member of a campaign once, for every writer (migration 110): the unique keys
+-- One person is a member of a campaign once, for every writer (migration 109): the unique keys
 -- hold one row per contact and one per lead, but a contact and its own lead, or a lead with
 -- the contact's e-mail address, or two leads of one address, are one person, whom the mailing
 -- tool got twice from ccrm --export campaign_members (ccrm_campaign_add leaves such a person
@@ -2088,7 +2088,7 @@ BEGIN
     IF ccrm_restoring() THEN
         RETURN NULL;
     END IF;
-    -- an UPDATE too (migration 110): a response moved to another person or campaign, or
+    -- an UPDATE too (migration 109): a response moved to another person or campaign, or
     -- redated, or given another status, was not asked again (a response of no member, dated
     -- infinity, a "converted" that left its member "opened"). The schema's owner moves
     -- responses with their person in a merge (DEFINER: its memberships move by a rule of
@@ -2105,7 +2105,7 @@ BEGIN
      WHERE n.at > now() + interval '1 day' OR n.at < timestamptz '1900-01-01 00:00+00'
      LIMIT 1;
     IF FOUND THEN
-        -- (to_char has no words for infinity: "a response dated <NULL>", migration 110)
+        -- (to_char has no words for infinity: "a response dated <NULL>", migration 109)
         RAISE EXCEPTION 'a response dated % is %',
                         coalesce(to_char(r.at, 'YYYY-MM-DD HH24:MI'), r.at::text),
                         CASE WHEN r.at > now() THEN 'in the future' ELSE 'before 1900' END

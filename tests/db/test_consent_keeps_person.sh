@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A consent row stays its person's word on its channel (migration 110,
+# A consent row stays its person's word on its channel (migration 109,
 # ccrm_consent_keeps_person in schema/functions/92_marketing.sql): an UPDATE by any internal
 # user moved an opt-out to another contact or lead, or from e-mail to post, or rewrote the
 # address kept from a deleted record, which ended the person's opt-out without their opting

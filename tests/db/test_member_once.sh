@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One person is a member of a campaign once, for every writer (migration 110,
+# One person is a member of a campaign once, for every writer (migration 109,
 # ccrm_member_once in schema/functions/92_marketing.sql): a contact and its own lead, a lead of
 # the contact's e-mail address, or two leads of one address were both taken by an INSERT from
 # psql (ccrm_campaign_add left such a person out), and ccrm --export campaign_members gave the

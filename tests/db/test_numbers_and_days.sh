@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# An amount is a number and a day a day of the calendar, for every writer (migration 110,
+# An amount is a number and a day a day of the calendar, for every writer (migration 109,
 # ccrm_finite_values in schema/functions/20_records.sql):
 #  - numeric takes 'NaN' and a CHECK (x >= 0) lets it through: a deal's amount set to NaN by
 #    psql and back made the pipeline's running totals NaN for good; a campaign's budget and an

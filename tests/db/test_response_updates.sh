@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A campaign response changed by an UPDATE is asked what a new one is (migration 110,
+# A campaign response changed by an UPDATE is asked what a new one is (migration 109,
 # ccrm_responses_written in schema/functions/92_marketing.sql, so far AFTER INSERT only):
 # marketing moved a response to someone who is no member of its campaign, or to another
 # campaign, redated it to infinity or to next year, or made it "converted" while its member

@@ -1,4 +1,4 @@
--- ccrm schema, migration 110: an amount is a number and a day a day of the calendar, one
+-- ccrm schema, migration 109: an amount is a number and a day a day of the calendar, one
 -- person is a member of a campaign once, a consent stays its person's, and a response changed
 -- is asked what a new one is, for every writer.
 --
