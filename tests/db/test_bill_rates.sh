@@ -22,10 +22,6 @@ c() {
     rc=$?
 }
 # refused USER SQL: the error psql shows (verbose: SQLSTATE, column and constraint too)
-refused() {
-    psql -X -q -At -v ON_ERROR_STOP=1 -v VERBOSITY=verbose "$DB user=$1" \
-        -c '\set VERBOSITY verbose' -c "$2" 2>&1 >/dev/null
-}
 
 acc=$(as sam -c "insert into accounts (name, city, country) values ('Ratenwerk GmbH', 'Bonn', 'Germany') returning id")
 quote=$(as sam -c "insert into quotes (account_id, title, currency, owner) values ($acc, 'rates', 'EUR', 'sam') returning id")

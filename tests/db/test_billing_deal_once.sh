@@ -25,12 +25,6 @@ c() { # USER ARGS...: ccrm as USER; rc, out, err
     out=$(cat "$TEST_TMP/out")
     err=$(cat "$TEST_TMP/err")
 }
-refused() { psql -X -q -At -v ON_ERROR_STOP=1 "$DB user=$1" -c '\set VERBOSITY verbose' -c "$2" 2>&1 >/dev/null; }
-says() { # USER SQL TEXT: refused with TEXT in the first line of the error
-    local e
-    e=$(refused "$1" "$2")
-    check "$1: refused: ${2:0:70}... ($(head -1 <<<"$e"))" grep -qF -- "$3" <<<"$(head -1 <<<"$e")"
-}
 live() { q "select count(*) from invoices where opportunity_id = $1 and kind = 'invoice' and status <> 'cancelled'"; }
 
 A=$(as sam -c "insert into accounts (name, city, country) values ('Einmal GmbH', 'Köln', 'Germany') returning id")

@@ -27,18 +27,7 @@ c() {
     out=$(cat "$TEST_TMP/out")
     err=$(cat "$TEST_TMP/err")
 }
-# refused USER SQL: the error psql shows (verbose: SQLSTATE, column and constraint too); empty
-# when the statement went through
-refused() {
-    psql -X -q -At -v ON_ERROR_STOP=1 "$DB user=$1" -c '\set VERBOSITY verbose' -c "$2" 2>&1 >/dev/null
-}
-# says USER SQL TEXT: the statement is refused with TEXT in the first line of the error
-says() {
-    local e
-    e=$(refused "$1" "$2")
-    e=${e%%$'\n'*}
-    check "$1: refused: ${2:0:70}... ($e)" grep -qF -- "$3" <<<"$e"
-}
+# (refused and says: tests/lib/pg.sh)
 # say USER SQL TEXT: says, in bulk (ask and ask_all, tests/lib/pg.sh: this test has sixty of
 # these): said runs the statements queued, each in a transaction of its own that is rolled back
 # (each is to be refused; one that went through by mistake fails its check, which ends the

@@ -12,14 +12,6 @@ CCRM=${1:?usage: test_member_once.sh path/to/ccrm}
 
 pg_start_demo "$CCRM" 10
 DB="host=$PG_DIR dbname=ccrm"
-refused() {
-    psql -X -q -At -v ON_ERROR_STOP=1 "$DB user=$1" -c '\set VERBOSITY verbose' -c "$2" 2>&1 >/dev/null
-}
-says() {
-    local e
-    e=$(refused "$1" "$2")
-    check "$1: refused: ${2:0:90} (${e%%$'\n'*})" grep -qF -- "$3" <<<"${e%%$'\n'*}"
-}
 
 acc=$(as sam -c "insert into accounts (name, city, country) values ('Einmal GmbH', 'Kiel', 'Germany') returning id")
 ct=$(as sam -c "insert into contacts (account_id, first_name, last_name, email) values ($acc, 'Erika', 'Einmal', 'erika@einmal.example') returning id")

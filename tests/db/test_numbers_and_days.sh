@@ -15,17 +15,6 @@ CCRM=${1:?usage: test_numbers_and_days.sh path/to/ccrm}
 
 pg_start_demo "$CCRM" 10
 DB="host=$PG_DIR dbname=ccrm"
-# refused USER SQL: the error psql shows (verbose: SQLSTATE and column too); empty when the
-# statement went through
-refused() {
-    psql -X -q -At -v ON_ERROR_STOP=1 "$DB user=$1" -c '\set VERBOSITY verbose' -c "$2" 2>&1 >/dev/null
-}
-# says USER SQL TEXT: refused, TEXT in the first line of the error
-says() {
-    local e
-    e=$(refused "$1" "$2")
-    check "$1: refused: ${2:0:80} (${e%%$'\n'*})" grep -qF -- "$3" <<<"${e%%$'\n'*}"
-}
 
 acc=$(as sam -c "insert into accounts (name, city, country) values ('Zahlenwerk GmbH', 'Bonn', 'Germany') returning id")
 deal=$(as sam -c "insert into opportunities (account_id, name, amount, currency, owner) values ($acc, 'Numbers', 1000, 'EUR', 'sam') returning id")

@@ -191,6 +191,19 @@ as() {
 # position do not) that began after AFTER, a server time (default: any). A backend that is only
 # connected is not enough: events that commit before the feed takes its position are history
 # to it, and --limit 0 prints none of them. PSQL: the psql function of another server.
+# refused USER SQL: the error psql prints for SQL run as USER on the test's database (verbose:
+# with its SQLSTATE), nothing when it ran (a test may define its own, as some CLI tests do)
+refused() {
+    psql -X -q -At -v ON_ERROR_STOP=1 "host=$PG_DIR dbname=ccrm user=$1" -c '\set VERBOSITY verbose' \
+        -c "$2" 2>&1 >/dev/null
+}
+# says USER SQL TEXT: SQL run as USER is refused with TEXT in the first line of the error
+says() {
+    local e
+    e=$(refused "$1" "$2")
+    e=${e%%$'\n'*}
+    check "$1: refused: ${2:0:80} ($e)" grep -qF -- "$3" <<<"$e"
+}
 feed_read() {
     [ "$(${3:-psqlc} -c "select count(*) from pg_stat_activity where application_name = '$1'
           and state = 'idle' and query like '%pg_visible_in_snapshot%'
