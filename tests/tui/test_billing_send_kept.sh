@@ -64,7 +64,7 @@ check "E again: the contact" bottom_starts 'send to: "Keptia Sender" <keptia@kun
 keys C-u
 keys -l "einkauf@kunde.example"
 offline
-check "offline" wait_for "cannot reconnect" 10
+check "offline" wait_for " offline" 10
 keys Enter
 check "offline: the line opens again with the address typed" bottom_starts "send to: einkauf@kunde.example"
 check "... and says why" wait_for "not connected to the database"
