@@ -806,7 +806,20 @@ static struct {
     char what[8];     /* "quote", "invoice" (a credit note too: bill_send) */
     const char *noun; /* what the messages call it: "quote", "invoice", "credit note" */
     int64_t id;
+    /* the To typed for a document that was not sent (refused, offline): the next E on it
+     * starts from it, not from the document's contact again */
+    char kept_what[8];
+    int64_t kept_id;
+    char kept_to[UI_INPUT_MAX * 4];
 } sending;
+
+static void on_send_to(struct app *app, void *ctx, const char *text, int done, int ok);
+
+static const char *
+send_label(const char *to)
+{
+    return to[0] != '\0' ? "send to: " : "send to (it names no address): ";
+}
 
 static void
 send_to(struct app *app, const char *to)
@@ -816,16 +829,36 @@ send_to(struct app *app, const char *to)
     int64_t mid;
 
     snprintf(idt, sizeof idt, "%" PRId64, sending.id);
+    mail_init(); /* (GMime reads the addresses) */
+    /* an address sendmail could not take: said now, the line opened again with what was
+     * typed (the database refused it after the document was rendered, and it was gone).
+     * Without the mail module the database's own check decides, as before. */
+    if (mail_ready(NULL) == 0 && mail_addresses_check(to, "To", &err) == -1) {
+        ui_message_error(app, "%s #%s not sent: %s", sending.noun, idt, err.msg);
+        ui_input_begin(app, send_label(to), to, on_send_to, NULL);
+        return;
+    }
     mid = bill_send(app->db, &app->cfg->company, sending.what, idt, to, NULL, note, sizeof note,
                     &err);
     pdf_used = 1;
     if (mid < 0) {
-        ui_message_error(app, "%s #%s: %s", sending.noun, idt, err.msg);
+        str_copy(sending.kept_what, sending.what, sizeof sending.kept_what);
+        sending.kept_id = sending.id;
+        str_copy(sending.kept_to, to, sizeof sending.kept_to);
+        if (db_state(app->db) != DB_READY) { /* offline: asked again at once, as typed */
+            ui_input_begin(app, send_label(to), sending.kept_to, on_send_to, NULL);
+            ui_message_error(app, "%s #%s: %s (Enter tries again once online)", sending.noun, idt,
+                             err.msg);
+            return;
+        }
+        ui_message_error(app, "%s #%s: %s (E offers the address typed again)", sending.noun, idt,
+                         err.msg);
         return;
     }
+    if (sending.kept_id == sending.id && strcmp(sending.kept_what, sending.what) == 0)
+        sending.kept_id = 0;
     ui_message(app, "%s #%s is in the outbox as mail %" PRId64 " to %s%s", sending.noun, idt, mid,
                to, note);
-    mail_init();                        /* the client's sender composes with GMime */
     mail_send_start(app, mid, 0, note); /* its messages keep the note: they replace this one */
 }
 
@@ -836,6 +869,8 @@ on_send_to(struct app *app, void *ctx, const char *text, int done, int ok)
     if (!done)
         return;
     if (!ok || text[0] == '\0') {
+        if (ok) /* emptied on purpose: E starts from the contact again */
+            sending.kept_id = 0;
         ui_message(app, "not sent");
         return;
     }
@@ -866,10 +901,15 @@ bill_run_send(struct app *app, const struct action *a, const char *arg)
         send_to(app, arg);
         return;
     }
+    if (sending.kept_id == id && strcmp(sending.kept_what, sending.what) == 0) {
+        ui_message(app, "%s #%" PRId64 ": the address typed before, not sent yet", sending.noun,
+                   id);
+        ui_input_begin(app, send_label(sending.kept_to), sending.kept_to, on_send_to, NULL);
+        return;
+    }
     if (db_bill_mail_to(app->db, e->table, id, to, sizeof to, &err) == -1) {
         ui_message_error(app, "could not send %s #%" PRId64 ": %s", sending.noun, id, err.msg);
         return;
     }
-    ui_input_begin(app, to[0] != '\0' ? "send to: " : "send to (it names no address): ", to,
-                   on_send_to, NULL);
+    ui_input_begin(app, send_label(to), to, on_send_to, NULL);
 }

@@ -1171,8 +1171,10 @@ on_filter(struct app *app, void *ctx, const char *text, int done, int ok)
 {
     struct view *v = ctx;
 
-    if (done && ok)
-        v->ops->list->set_filter(v, app, text);
+    /* a filter refused (why is said above the line) is not lost: the line opens again with
+     * it, to correct, as typed */
+    if (done && ok && v->ops->list->set_filter(v, app, text) == -1)
+        ui_input_begin(app, "filter: ", text, on_filter, v);
 }
 
 static void

@@ -1011,8 +1011,12 @@ ui_on_connection(struct app *app)
         return;
     if (app->reconnect_at != 0 && app->ui->countdown_timer == 0)
         app->ui->countdown_timer = timer_add(&app->timers, now_ms() + 1000, on_countdown, NULL);
+    /* (an error the person has not had time to read, such as why the save or the mail just
+     * tried did not go, is not covered by it: the reason is said at a later try, once that
+     * error has gone; the status bar says offline meanwhile) */
     if (db_state(app->db) == DB_OFFLINE && db_connect_error(app->db)[0] != '\0' &&
-        strcmp(db_connect_error(app->db), app->ui->conn_error_shown) != 0) {
+        strcmp(db_connect_error(app->db), app->ui->conn_error_shown) != 0 &&
+        !(app->ui->msg_error && app->ui->msg[0] != '\0' && app->ui->msg_timer != 0)) {
         /* why it cannot get back (a disabled login, a changed password, a server gone), once
          * per new reason: the status bar counts down to the next try */
         char why[512];

@@ -188,7 +188,10 @@ do_move(struct pipeview *pv, struct app *app)
                              pv->ask.name);
         else
             ui_message_error(app, "not moved: %s", err.msg);
-        view_list_reload(pv->col[pv->ask.from], app);
+        /* offline the reading would only fail, its message over the reason (the columns are
+         * read again when the connection is back) */
+        if (db_state(app->db) == DB_READY)
+            view_list_reload(pv->col[pv->ask.from], app);
         return;
     }
     view_list_show_record(pv->col[pv->ask.to], app, pv->ask.id);

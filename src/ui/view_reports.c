@@ -459,7 +459,15 @@ on_window(struct app *app, void *ctx, const char *text, int done, int ok)
 {
     if (!done || !ok || asking == NULL)
         return;
-    set_window(asking, app, ctx != NULL, text);
+    /* a date refused (why is said above the line) opens its line again with what was typed,
+     * to correct */
+    if (set_window(asking, app, ctx != NULL, text) == -1) {
+        ui_input_begin(app,
+                       ctx != NULL ? "from (YYYY-MM-DD; empty: the report's own): "
+                                   : "to, before (YYYY-MM-DD; empty: the report's own): ",
+                       text, on_window, ctx);
+        return;
+    }
     asking = NULL;
 }
 

@@ -115,15 +115,21 @@ on_new_name(struct app *app, void *ctx, const char *text, int done, int ok)
 
 /* ---- R, e, d: the segment selected changed or deleted ---- */
 
-/* What the bottom line is asking about (line input is modal: one at a time). */
+/* What the bottom line is asking about (line input is modal: one at a time), and after a
+ * change that was not made what was typed for it: offline, the line opens again at once with
+ * it; refused (someone changed the segment meanwhile, a right), the same key on the same
+ * segment starts from it, as the collaboration actions do (src/ui/actions.c). */
 static struct {
     struct segview *sv;
     int64_t id;
     int version;
     char name[200];
-    char words[1024];
+    char words[UI_INPUT_MAX * 4];
     char json[2048];
     long long counted; /* the new words counted exactly (c), or -1 */
+    int kept;          /* 'e' or 'R': that change of segment kept_id failed, kept_text typed */
+    int64_t kept_id;
+    char kept_text[UI_INPUT_MAX * 4];
 } ed;
 
 #define WORDS_LABEL "words (interest= ticket= deal= ...): "
@@ -141,15 +147,46 @@ editing(struct segview *sv)
     return 1;
 }
 
+/* What was typed for change kind ('e', 'R') of the segment being edited, kept after a failure;
+ * NULL when none is. */
+static const char *
+kept_for(int kind)
+{
+    return ed.kept == kind && ed.kept_id == ed.id ? ed.kept_text : NULL;
+}
+
+/* The change (kind 'e' or 'R', text what was typed; 0: a deletion) was made (rc 0) or not: said;
+ * not made, the text is kept, and offline its line (label, cb) opens again at once with it. The
+ * list is read again for the sizes of what is saved now (a refusal: what is still saved), except
+ * offline, where the reading would only fail and put its own message over the reason. */
 static void
-changed(struct app *app, int rc, const struct ccrm_err *err, const char *done_msg)
+changed(struct app *app, int rc, const struct ccrm_err *err, const char *done_msg, int kind,
+        const char *text, const char *label, input_cb cb)
 {
     if (rc != 0) {
+        int offline = rc == -1 && db_state(app->db) != DB_READY;
+
+        if (kind != 0) {
+            ed.kept = kind;
+            ed.kept_id = ed.id;
+            if (text != ed.kept_text)
+                str_copy(ed.kept_text, text, sizeof ed.kept_text);
+            if (offline) {
+                ui_input_begin(app, label, ed.kept_text, cb, NULL);
+                ui_message_error(app, "%s (what you typed is kept: Enter tries again once online)",
+                                 err->msg);
+                return;
+            }
+        }
         ui_message_error(app, "%s", err->msg);
+        if (offline)
+            return;
     } else {
+        if (ed.kept == kind && ed.kept_id == ed.id)
+            ed.kept = 0;
         ui_message(app, "%s", done_msg);
     }
-    if (ed.sv != NULL) /* the sizes of what is saved now (a refusal: what is still saved) */
+    if (ed.sv != NULL)
         load(ed.sv, app);
 }
 
@@ -171,10 +208,23 @@ on_rename(struct app *app, void *ctx, const char *text, int done, int ok)
     }
     rc = db_segment_update(app->db, ed.id, ed.version, name, NULL, &err);
     snprintf(msg, sizeof msg, "segment \"%s\" is now \"%s\"", ed.name, name);
-    changed(app, rc, &err, msg);
+    changed(app, rc, &err, msg, 'R', text, "new name: ", on_rename);
 }
 
 static void on_words(struct app *app, void *ctx, const char *text, int done, int ok);
+
+/* The new words could not be previewed (n: -2 the database refused them, -1 otherwise): said;
+ * refused or offline, the words line opens again with them, to correct or to try again. */
+static void
+not_previewed(struct app *app, long long n, const struct ccrm_err *err)
+{
+    ed.kept = 'e';
+    ed.kept_id = ed.id;
+    str_copy(ed.kept_text, ed.words, sizeof ed.kept_text);
+    if (n == -2 || db_state(app->db) != DB_READY)
+        ui_input_begin(app, WORDS_LABEL, ed.kept_text, on_words, NULL);
+    ui_message_error(app, "%s", err->msg);
+}
 
 /* change it? takes one key, as it looks (as save it? of :segment): y changes the segment, c
  * counts the new words exactly and asks again, n or Esc leaves it; Enter or another key asks
@@ -183,7 +233,7 @@ static void
 on_change(struct app *app, void *ctx, const char *text, int done, int ok)
 {
     struct ccrm_err err;
-    char msg[1536];
+    char msg[sizeof ed.words + 256];
     long long n;
     int rc, k = ui_ask_key(app, text, done, ok, NULL);
 
@@ -196,11 +246,11 @@ on_change(struct app *app, void *ctx, const char *text, int done, int ok)
         if (rc == 0 && ed.counted >= 0) /* the list shows the count just made */
             mkt_count_keep(ed.id, ed.json, ed.counted);
         snprintf(msg, sizeof msg, "segment \"%s\" changed: %s", ed.name, ed.words);
-        changed(app, rc, &err, msg);
+        changed(app, rc, &err, msg, 'e', ed.words, WORDS_LABEL, on_words);
         break;
     case 'c':
         if ((n = db_segment_preview(app->db, ed.json, 1, NULL, &err)) < 0) {
-            ui_message_error(app, "%s", err.msg);
+            not_previewed(app, n, &err);
             return;
         }
         ed.counted = n;
@@ -209,8 +259,11 @@ on_change(struct app *app, void *ctx, const char *text, int done, int ok)
         ui_input_begin(app, CHANGE_LABEL, "", on_change, NULL);
         break;
     case 'n':
-    case 27:
-        ui_message(app, "segment \"%s\" not changed", ed.name);
+    case 27: /* the words stay for the next e on it, as after a refusal */
+        ed.kept = 'e';
+        ed.kept_id = ed.id;
+        str_copy(ed.kept_text, ed.words, sizeof ed.kept_text);
+        ui_message(app, "segment \"%s\" not changed (e starts from the words typed)", ed.name);
         break;
     default: /* the size said stays on the message line */
         beep();
@@ -242,9 +295,7 @@ on_words(struct app *app, void *ctx, const char *text, int done, int ok)
         return;
     }
     if ((n = db_segment_preview(app->db, ed.json, 0, &counted, &err)) < 0) {
-        ui_message_error(app, "%s", err.msg);
-        if (n == -2)
-            ui_input_begin(app, WORDS_LABEL, ed.words, on_words, NULL);
+        not_previewed(app, n, &err);
         return;
     }
     ed.counted = counted ? n : -1; /* counted by the database (cheap): as c's count */
@@ -275,7 +326,7 @@ on_delete(struct app *app, void *ctx, const char *text, int done, int ok)
     }
     rc = db_segment_delete(app->db, ed.id, ed.version, &err);
     snprintf(msg, sizeof msg, "segment \"%s\" deleted", ed.name);
-    changed(app, rc, &err, msg);
+    changed(app, rc, &err, msg, 0, NULL, NULL, NULL);
 }
 
 /* Row i's size in words, for the line below the list: "30 people, counted at 14:02", "about 1
@@ -396,15 +447,26 @@ sv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
     } else if (!fkey && key == L'r') {
         load(sv, app);
     } else if (!fkey && key == L'R') {
-        if (editing(sv))
-            ui_input_begin(app, "new name: ", ed.name, on_rename, NULL);
+        if (editing(sv)) {
+            const char *kept = kept_for('R');
+
+            if (kept != NULL)
+                ui_message(app, "segment \"%s\": the name typed before, not saved", ed.name);
+            ui_input_begin(app, "new name: ", kept != NULL ? kept : ed.name, on_rename, NULL);
+        }
     } else if (!fkey && key == L'e') {
         if (editing(sv)) {
             const struct segment_row *r = &sv->rows[sv->sel];
+            const char *kept = kept_for('e');
 
-            /* the line starts with its words, to edit; words too long for the line, or a
-             * definition words cannot say (written through SQL), are shown instead */
-            if (r->words[0] != '\0' && strlen(r->words) < UI_INPUT_MAX - 1) {
+            /* the line starts with its words, to edit (after a change not made: the words
+             * typed for it); words too long for the line, or a definition words cannot say
+             * (written through SQL), are shown instead */
+            if (kept != NULL) {
+                ui_message(app, "segment \"%s\": the words typed before, not saved (now: %s)",
+                           ed.name, r->words[0] != '\0' ? r->words : r->definition);
+                ui_input_begin(app, WORDS_LABEL, kept, on_words, NULL);
+            } else if (r->words[0] != '\0' && strlen(r->words) < UI_INPUT_MAX - 1) {
                 ui_message(app, "segment \"%s\": edit its words", ed.name);
                 ui_input_begin(app, WORDS_LABEL, r->words, on_words, NULL);
             } else {

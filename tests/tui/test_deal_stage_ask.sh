@@ -100,4 +100,25 @@ run() { # COLS ROWS
 
 run 140 40
 run 80 24
+
+# offline, > says why the deal was not moved: the column read again after the failure put
+# its own "not connected to the database" over "not moved: ..."
+q "update opportunities set stage = 'proposal' where id = $id" >/dev/null
+tui_start 80 24 "$CCRM" -d "$DB user=sam" --view deals
+wait_for "Pipeline" 10 >/dev/null || fail "80x24 offline: the pipeline"
+find_deal 3
+check "offline: the deal in its column" wait_for "Stageprobe"
+q "alter role sam connection limit 0"
+on_exit "psql -X -q -At -c 'alter role sam connection limit -1'"
+q "select pg_terminate_backend(pid) from pg_stat_activity where usename = 'sam'" >/dev/null
+check "offline: the client sees it" wait_for " offline" 10
+keys '>'
+check "offline: > says the deal was not moved, and why" wait_for "not moved: not connected to the database"
+check "... and it was not" stays proposal
+q "alter role sam connection limit -1"
+check "online again" wait_for "connection restored" 15
+keys '>'
+check "online: > moves it" wait_sql "select stage from opportunities where id = $id" negotiation
+keys q
+tui_stop
 done_testing

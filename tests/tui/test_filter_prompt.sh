@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The `f` filter line starts with the current filter, selected: the first key typed replaces
 # it (in Absences, typing "all" over "coming" gave '"comingall" is not a filter'), and a
-# cursor key first (End, ←, Backspace) leaves it to edit.
+# cursor key first (End, ←, Backspace) leaves it to edit. A filter refused opens the line again
+# with what was typed, the reason above it.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_filter_prompt.sh path/to/ccrm}
 
@@ -27,6 +28,22 @@ keys End
 keys -l " mine"
 check "End first: the text is edited, not replaced" wait_for "filter: coming mine" 5
 keys Escape
+
+# a filter refused is not lost: the line opens again with it, the reason above it, to correct
+# (it closed, and f offered the filter in force: the words typed were gone)
+prompt "view tickets"
+check "Tickets" wait_for "Tickets by" 10
+keys f
+wait_for "filter:" 5 >/dev/null
+keys -l "priority=urgent status=open,bogus"
+keys Enter
+check "a refused filter says why" wait_for 'filter status: "bogus" is refused' 5
+check "... and its line opens again with what was typed" \
+    bash -c "tmux -L $TMUX_SOCK capture-pane -t =t: -p | tail -1 | grep -qx 'filter: priority=urgent status=open,bogus *'"
+keys BSpace BSpace BSpace BSpace BSpace BSpace
+keys Enter
+check "corrected, it is taken" wait_for "filter status=open priority=urgent" 5
+check "... the line closed" bash -c "! (tmux -L $TMUX_SOCK capture-pane -t =t: -p | tail -1 | grep -q '^filter:')"
 keys q
 tui_stop
 done_testing
