@@ -830,27 +830,25 @@ send_to(struct app *app, const char *to)
 
     snprintf(idt, sizeof idt, "%" PRId64, sending.id);
     mail_init(); /* (GMime reads the addresses) */
-    /* an address sendmail could not take: said now, the line opened again with what was
-     * typed (the database refused it after the document was rendered, and it was gone).
-     * Without the mail module the database's own check decides, as before. */
+    /* an address sendmail could not take: said before the document is rendered (the database
+     * refused it after, and the address typed was gone); the line closes, as any refusal
+     * closes it, and the next E offers what was typed. Without the mail module the database's
+     * own check decides, as before. */
     if (mail_ready(NULL) == 0 && mail_addresses_check(to, "To", &err) == -1) {
-        ui_message_error(app, "%s #%s not sent: %s", sending.noun, idt, err.msg);
-        ui_input_begin(app, send_label(to), to, on_send_to, NULL);
+        str_copy(sending.kept_what, sending.what, sizeof sending.kept_what);
+        sending.kept_id = sending.id;
+        str_copy(sending.kept_to, to, sizeof sending.kept_to);
+        ui_message_error(app, "%s #%s not sent: %s (E offers the address typed again)",
+                         sending.noun, idt, err.msg);
         return;
     }
     mid = bill_send(app->db, &app->cfg->company, sending.what, idt, to, NULL, note, sizeof note,
                     &err);
     pdf_used = 1;
-    if (mid < 0) {
+    if (mid < 0) { /* refused, or offline: the next E offers the address typed */
         str_copy(sending.kept_what, sending.what, sizeof sending.kept_what);
         sending.kept_id = sending.id;
         str_copy(sending.kept_to, to, sizeof sending.kept_to);
-        if (db_state(app->db) != DB_READY) { /* offline: asked again at once, as typed */
-            ui_input_begin(app, send_label(to), sending.kept_to, on_send_to, NULL);
-            ui_message_error(app, "%s #%s: %s (Enter tries again once online)", sending.noun, idt,
-                             err.msg);
-            return;
-        }
         ui_message_error(app, "%s #%s: %s (E offers the address typed again)", sending.noun, idt,
                          err.msg);
         return;

@@ -1166,15 +1166,26 @@ run_sort(struct app *app, const struct action *a, const char *arg)
         ui_message_error(app, "unknown sort \"%s\" for %s", arg, v->title);
 }
 
+/* A filter refused (why is said on the message line, the line closed as any refusal closes
+ * it) is not lost: the next f of that view offers it again, as typed, to correct */
+static const struct view *filter_refused_of;
+static char filter_refused[256];
+
 static void
 on_filter(struct app *app, void *ctx, const char *text, int done, int ok)
 {
     struct view *v = ctx;
 
-    /* a filter refused (why is said above the line) is not lost: the line opens again with
-     * it, to correct, as typed */
-    if (done && ok && v->ops->list->set_filter(v, app, text) == -1)
-        ui_input_begin(app, "filter: ", text, on_filter, v);
+    if (done && !ok && filter_refused_of == v)
+        filter_refused_of = NULL; /* Esc: the filter in force, next time */
+    if (!done || !ok)
+        return;
+    if (v->ops->list->set_filter(v, app, text) == -1) {
+        filter_refused_of = v;
+        str_copy(filter_refused, text, sizeof filter_refused);
+    } else if (filter_refused_of == v) {
+        filter_refused_of = NULL;
+    }
 }
 
 static void
@@ -1188,6 +1199,10 @@ run_filter(struct app *app, const struct action *a, const char *arg)
         return;
     if (arg != NULL) {
         v->ops->list->set_filter(v, app, arg);
+        return;
+    }
+    if (filter_refused_of == v) { /* the one refused, to correct: the cursor at its end */
+        ui_input_begin(app, "filter: ", filter_refused, on_filter, v);
         return;
     }
     v->ops->list->filter_text(v, text, sizeof text);

@@ -453,21 +453,25 @@ set_window(struct reportview *rv, struct app *app, int is_from, const char *text
 }
 
 static struct reportview *asking; /* the view whose window the bottom line asks for */
+/* a start or end refused (why is said on the message line, the line closed as any refusal
+ * closes it) is not lost: the next f or t of that view offers it again, to correct */
+static struct reportview *refused_of;
+static char refused[2][64]; /* [0] the start, [1] the end */
 
 static void
 on_window(struct app *app, void *ctx, const char *text, int done, int ok)
 {
+    if (done && !ok && asking != NULL && refused_of == asking)
+        refused[ctx != NULL ? 0 : 1][0] = '\0'; /* Esc: the window in force, next time */
     if (!done || !ok || asking == NULL)
         return;
-    /* a date refused (why is said above the line) opens its line again with what was typed,
-     * to correct */
-    if (set_window(asking, app, ctx != NULL, text) == -1) {
-        ui_input_begin(app,
-                       ctx != NULL ? "from (YYYY-MM-DD; empty: the report's own): "
-                                   : "to, before (YYYY-MM-DD; empty: the report's own): ",
-                       text, on_window, ctx);
-        return;
-    }
+    if (refused_of != asking)
+        refused[0][0] = refused[1][0] = '\0';
+    refused_of = asking;
+    if (set_window(asking, app, ctx != NULL, text) == -1)
+        str_copy(refused[ctx != NULL ? 0 : 1], text, sizeof refused[0]);
+    else
+        refused[ctx != NULL ? 0 : 1][0] = '\0';
     asking = NULL;
 }
 
@@ -856,11 +860,16 @@ rv_handle_key(struct view *v, struct app *app, wint_t key, int fkey)
         }
         load(rv, app);
     } else if (!fkey && (key == L'f' || key == L't')) {
+        const char *kept = refused_of == rv ? refused[key == L'f' ? 0 : 1] : "";
+
         asking = rv;
         ui_input_begin(app,
                        key == L'f' ? "from (YYYY-MM-DD; empty: the report's own): "
                                    : "to, before (YYYY-MM-DD; empty: the report's own): ",
-                       key == L'f' ? rv->from : rv->to, on_window, key == L'f' ? (void *)rv : NULL);
+                       kept[0]       ? kept
+                       : key == L'f' ? rv->from
+                                     : rv->to,
+                       on_window, key == L'f' ? (void *)rv : NULL);
     } else {
         return 0;
     }
