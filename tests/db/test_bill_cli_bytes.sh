@@ -10,15 +10,6 @@
 CCRM=${1:?usage: test_bill_cli_bytes.sh path/to/ccrm}
 
 pg_start_demo "$CCRM" 10
-DB="host=$PG_DIR dbname=ccrm"
-# c USER ARGS...: ccrm as USER; rc, and its standard error in err
-c() {
-    local u=$1
-    shift
-    "$CCRM" -d "$DB user=$u" "$@" >"$TEST_TMP/out" 2>"$TEST_TMP/err"
-    rc=$?
-    err=$(cat "$TEST_TMP/err")
-}
 inv=$(q "select number from invoices where status = 'issued' and kind = 'invoice' order by id limit 1")
 draft=$(q "select id from invoices where status = 'draft' order by id limit 1")
 check "an issued invoice ($inv) and a draft (#$draft)" test -n "$inv" -a -n "$draft"

@@ -12,14 +12,6 @@
 CCRM=${1:?usage: test_bill_names.sh path/to/ccrm}
 
 pg_start_demo "$CCRM" 10
-DB="host=$PG_DIR dbname=ccrm"
-# c USER ARGS...: ccrm as USER; rc, out and err kept
-c() {
-    local u=$1
-    shift
-    "$CCRM" -d "$DB user=$u" "$@" >"$TEST_TMP/out" 2>"$TEST_TMP/err"
-    rc=$?
-}
 
 # ---- issuing: a refusal names the document
 acc=$(as sam -c "insert into accounts (name, city, country) values ('Namenswerk GmbH', 'Bonn', 'Germany') returning id")

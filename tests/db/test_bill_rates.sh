@@ -13,15 +13,6 @@
 CCRM=${1:?usage: test_bill_rates.sh path/to/ccrm}
 
 pg_start_demo "$CCRM" 10
-DB="host=$PG_DIR dbname=ccrm"
-# c USER ARGS...: ccrm as USER; rc, out and err kept
-c() {
-    local u=$1
-    shift
-    "$CCRM" -d "$DB user=$u" "$@" >"$TEST_TMP/out" 2>"$TEST_TMP/err"
-    rc=$?
-}
-# refused USER SQL: the error psql shows (verbose: SQLSTATE, column and constraint too)
 
 acc=$(as sam -c "insert into accounts (name, city, country) values ('Ratenwerk GmbH', 'Bonn', 'Germany') returning id")
 quote=$(as sam -c "insert into quotes (account_id, title, currency, owner) values ($acc, 'rates', 'EUR', 'sam') returning id")

@@ -17,14 +17,6 @@ CCRM=${1:?usage: test_billing_deal_once.sh path/to/ccrm}
 
 pg_start_demo "$CCRM" 10
 DB="host=$PG_DIR dbname=ccrm"
-c() { # USER ARGS...: ccrm as USER; rc, out, err
-    local u=$1
-    shift
-    "$CCRM" -d "$DB user=$u" "$@" >"$TEST_TMP/out" 2>"$TEST_TMP/err"
-    rc=$?
-    out=$(cat "$TEST_TMP/out")
-    err=$(cat "$TEST_TMP/err")
-}
 live() { q "select count(*) from invoices where opportunity_id = $1 and kind = 'invoice' and status <> 'cancelled'"; }
 
 A=$(as sam -c "insert into accounts (name, city, country) values ('Einmal GmbH', 'Köln', 'Germany') returning id")

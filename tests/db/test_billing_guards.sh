@@ -18,15 +18,6 @@ CCRM=${1:?usage: test_billing_guards.sh path/to/ccrm}
 
 pg_start_demo "$CCRM" 10
 DB="host=$PG_DIR dbname=ccrm"
-# c USER ARGS...: ccrm as USER; rc, and its stdout and stderr in out and err
-c() {
-    local u=$1
-    shift
-    "$CCRM" -d "$DB user=$u" "$@" >"$TEST_TMP/out" 2>"$TEST_TMP/err"
-    rc=$?
-    out=$(cat "$TEST_TMP/out")
-    err=$(cat "$TEST_TMP/err")
-}
 # (refused and says: tests/lib/pg.sh)
 # say USER SQL TEXT: says, in bulk (ask and ask_all, tests/lib/pg.sh: this test has sixty of
 # these): said runs the statements queued, each in a transaction of its own that is rolled back

@@ -191,6 +191,16 @@ as() {
 # position do not) that began after AFTER, a server time (default: any). A backend that is only
 # connected is not enough: events that commit before the feed takes its position are history
 # to it, and --limit 0 prints none of them. PSQL: the psql function of another server.
+# c USER ARGS...: ccrm as USER on the test's database (CCRM); rc, and its standard output and
+# error in out and err (and in $TEST_TMP/out and $TEST_TMP/err)
+c() {
+    local u=$1
+    shift
+    "$CCRM" -d "host=$PG_DIR dbname=ccrm user=$u" "$@" >"$TEST_TMP/out" 2>"$TEST_TMP/err"
+    rc=$?
+    out=$(cat "$TEST_TMP/out")
+    err=$(cat "$TEST_TMP/err")
+}
 # refused USER SQL: the error psql prints for SQL run as USER on the test's database (verbose:
 # with its SQLSTATE), nothing when it ran (a test may define its own, as some CLI tests do)
 refused() {
