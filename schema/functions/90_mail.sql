@@ -1308,6 +1308,7 @@ DECLARE
     v_refs    text[] := coalesce(p_references, '{}');
     v_rcpt    text[] := coalesce(ARRAY(SELECT lower(x) FROM unnest(p_recipients) x), '{}');
     v_at      timestamptz := CASE WHEN p_live THEN now() ELSE coalesce(p_sent_at, now()) END;
+    v_upto    timestamptz := v_at;
     v_status  text;
     v_by      text;
     v_ticket  bigint;
@@ -1374,6 +1375,10 @@ BEGIN
     IF p_live THEN
         PERFORM set_config('ccrm.filing', 'later', true);
         PERFORM pg_advisory_xact_lock(ccrm_mail_lock_key('from', coalesce(v_from, '')));
+        -- the deliveries before this one in turn may have begun after it (now() is when the
+        -- transaction began, and their mail is stamped so): what they stored is earlier than
+        -- the present, not than this delivery's stamp (six at once made two tickets now and then)
+        v_upto := clock_timestamp();
     END IF;
 
     -- a mail without a readable sender is a person's all the same (see ccrm_mail_store_many)
@@ -1449,7 +1454,7 @@ BEGIN
          WHERE x.from_addr = v_from
            AND left(x.subject_key, 200) = left(v_key, 200) -- messages_sender_idx
            AND x.subject_key = v_key
-           AND x.received_at >= v_at - q.subject_window AND x.received_at <= v_at
+           AND x.received_at >= v_at - q.subject_window AND x.received_at <= v_upto
            AND x.direction = 'in' AND x.queue_id = q.id
            AND (x.ticket_id IS NOT NULL OR x.lead_id IS NOT NULL OR x.opportunity_id IS NOT NULL)
          ORDER BY x.received_at DESC, x.id DESC LIMIT 1;
@@ -1477,7 +1482,7 @@ BEGIN
     -- goes on the one that already does in this conversation
     IF p_live AND v_status = 'received' AND v_ticket IS NOT NULL
        AND (SELECT t.status FROM tickets t WHERE t.id = v_ticket) = 'closed' THEN
-        v_follow := ccrm_mail_follow_up(v_ticket, v_ids, v_from, v_key, q.id, v_at);
+        v_follow := ccrm_mail_follow_up(v_ticket, v_ids, v_from, v_key, q.id, v_upto);
         IF v_follow IS NOT NULL THEN
             v_ticket := v_follow;
             v_follow := NULL;

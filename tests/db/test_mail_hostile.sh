@@ -34,6 +34,19 @@ check "...and all six on it" \
     test "$(q "select count(distinct lead_id) || ' ' || count(*) from messages where message_id like 'par.sales.%'")" = "1 6"
 check "six of one subject at once to support: one ticket, one contact" \
     test "$(q "select count(distinct ticket_id) || ' ' || count(distinct contact_id) from messages where message_id like 'par.support.%'")" = "1 1"
+# the same, made certain: a delivery whose transaction began before the one that went first
+# (its stamp, now(), is earlier than that mail's) still threads onto that mail's ticket
+printf 'From: Tina Turn <tina@par.example>\nTo: support@example.com\nSubject: Scanner jammed\nMessage-ID: <turn.1@par.example>\n\nJammed.\n' >"$T/turn.1"
+psqlc "$PG_CONN" >"$T/turn.out" 2>&1 <<EOF
+BEGIN;
+SELECT now();
+\\! "$CCRM" -d "$PG_CONN" --mail-in --queue support <"$T/turn.1"
+SELECT thread_by FROM ccrm_mail_store('support', 'turn.2@par.example', 'tina@par.example',
+                                      'Tina Turn', 'Re: Scanner jammed', 'Still jammed.');
+COMMIT;
+EOF
+check "a delivery that began before the mail it follows, and came second: on its ticket ($(tail -1 "$T/turn.out"))" \
+    test "$(q "select count(distinct ticket_id) || ' ' || count(*) from messages where message_id like 'turn.%'")" = "1 2"
 
 # ---------------------------------------------------------------- HTML nested deep
 html_mail() { # ID DEPTH TAG

@@ -1,0 +1,13 @@
+-- ccrm schema, migration 110: one sender's mails delivered at once thread onto one record.
+--
+-- ccrm_mail_store() lets one sender's live deliveries take turns (a lock per sender) so that
+-- each sees what the one before committed. But its "same subject from the same sender within
+-- the window" rule looked only at mail stamped no later than the delivery's own stamp, now(),
+-- which is when its transaction began: a delivery that began first and got its turn second
+-- did not see the mail of the one before it, stamped a few milliseconds later, and opened a
+-- second ticket (six mails of one subject at once: two tickets, now and then). Live mail is
+-- threaded on everything stored up to the moment of its turn (clock_timestamp()); imported
+-- history still only on what came before it.
+--
+-- Function change only (schema/functions/90_mail.sql); this file moves the version.
+SELECT 1;
