@@ -39,6 +39,7 @@ static struct send {
     int fd;                /* its report, -1 once read to the end */
     int again;             /* attempts of this session before this one (0: the first) */
     char note[REPORT_MAX]; /* said after "sending mail N…" and "mail N sent": "" or " (…)" */
+    char said[REPORT_MAX]; /* said before "sent" in its place: "" or what came first */
     size_t len;
     char buf[REPORT_MAX];
 } sends[SENDS_MAX];
@@ -260,6 +261,16 @@ mail_send_start(struct app *app, int64_t id, int again, const char *note)
     return 0;
 }
 
+void
+mail_send_said(int64_t id, const char *said)
+{
+    int i;
+
+    for (i = 0; i < nsends; i++)
+        if (sends[i].id == id && sends[i].fd >= 0)
+            str_copy(sends[i].said, said, sizeof sends[i].said);
+}
+
 /* Forget the sends that are over: reported and reaped. */
 static void
 compact(void)
@@ -296,7 +307,9 @@ report(struct app *app, struct send *s)
         text = strchr(tab + 1, '\t');
         text = text != NULL ? text + 1 : "";
     }
-    if (strcmp(kind, "sent") == 0) {
+    if (strcmp(kind, "sent") == 0 && s->said[0] != '\0') {
+        ui_message(app, "%s; sent%s", s->said, s->again ? " (on a later attempt)" : "");
+    } else if (strcmp(kind, "sent") == 0) {
         ui_message(app, "mail %" PRId64 " sent%s%s", s->id, s->again ? " (on a later attempt)" : "",
                    s->note);
     } else if (strcmp(kind, "failed") == 0) {

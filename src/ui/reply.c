@@ -599,7 +599,7 @@ static int
 queued_already(struct app *app)
 {
     struct ccrm_err err;
-    char entity[24];
+    char entity[24], said[300];
     int64_t id, mid;
     int rc;
 
@@ -623,12 +623,13 @@ queued_already(struct app *app)
     mid = draft.maybe_mid;
     kept_remove(app, entity, id);
     draft_clear();
-    if (mid > 0)
-        mail_send_start(app, mid, 0, NULL); /* as a y that got its answer would have */
-    ui_message(app,
-               "the answer to %s #%" PRId64 " was queued as the connection dropped (mail %" PRId64
-               "): not queued again",
-               entity_noun(entity, 1), id, mid);
+    snprintf(said, sizeof said,
+             "the answer to %s #%" PRId64 " was queued as the connection dropped (mail %" PRId64
+             "): not queued again",
+             entity_noun(entity, 1), id, mid);
+    if (mid > 0 && mail_send_start(app, mid, 0, NULL) == 0) /* as a y that got its answer would */
+        mail_send_said(mid, said); /* "sent" does not wipe this: it is said with it */
+    ui_message(app, "%s", said);
     return 1;
 }
 

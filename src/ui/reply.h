@@ -23,6 +23,9 @@ void reply_keep_note(struct app *app, const char *why);
  * caller's word about the mail is not overwritten by them. Returns 0, or -1 when it could not
  * start (said; it is tried again later). */
 int mail_send_start(struct app *app, int64_t id, int again, const char *note);
+/* What the caller said as mail id's send began (a message of its own, the mail's number in
+ * it): "mail N sent" does not wipe it but says "<said>; sent". */
+void mail_send_said(int64_t id, const char *said);
 /* Leaving: say which mails are still on their way (app->exit_note); they go on. */
 void mail_send_fini(struct app *app);
 

@@ -46,6 +46,8 @@ open_ticket
 keys r
 check "r after the restart: it says the answer was queued" wait_for "was queued as the connection dropped" 10
 check "... and does not queue it again" test "$(outs)" = 1
+check "... which sending it does not wipe: it is said with \"sent\"" \
+    wait_for "not queued again; sent" 10
 keys q
 keys q
 tui_stop
