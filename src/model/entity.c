@@ -1438,6 +1438,7 @@ static const struct entity_column feed_cols[] = {
             " THEN 'credit note #' || a.entity_id"
             " ELSE ccrm_entity_noun(a.entity) || ' #' || a.entity_id END",
      .min = 14,
+     .fit = 1, /* "interaction #1234" whole, at 80 columns too */
      .weight = 8,
      .priority = 3},
     {.name = "What",

@@ -4,7 +4,7 @@
 # the date and author of each entry at 70 and at 40 columns, the help popup is as wide as its
 # text, a terminal too small says how big it must be, a seven-digit # is shown whole, and the
 # tab bar names every tab (by a short name or its whole title) at 80 and at 140 columns, and
-# cuts titles alike when it must.
+# cuts titles alike when it must; the Feed at 80 columns names each record whole.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_narrow.sh path/to/ccrm}
 
@@ -95,6 +95,15 @@ check "at 140 columns with both counts every tab keeps its title ($(tabs))" \
 tmux -L "$TMUX_SOCK" resize-window -t =t: -x 110 -y 24
 check "at 110 columns the titles are cut alike, marked, never to a few letters; the current one whole, and its neighbour Products in the room left" \
     wait_until tabs_like '^ 1 Feed \(1\) 2 Leads 3 Acco[a-z]*… 4 Cont[a-z]*… 5 Deals .*9 Dash[a-z]*… .* Invoices Products *$'
+keys q
+tui_stop
+
+# the Feed at 80 columns names each record whole ("interaction #1234", not "interaction #…")
+tui_start 80 24 "$CCRM" -d "$DB user=mia" --view feed
+check "the Feed opens at 80 columns" wait_for "Feed by newest" 15
+check "an interaction's number is shown whole" \
+    wait_until bash -c "tmux -L $TMUX_SOCK capture-pane -t =t: -p | grep -Eq ' interaction #[0-9]+ '"
+check "... no record cut" bash -c "! tmux -L $TMUX_SOCK capture-pane -t =t: -p | grep -qF '#…'"
 keys q
 tui_stop
 
