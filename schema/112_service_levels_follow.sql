@@ -12,6 +12,10 @@
 -- 2. A calendar's change moved its clocks' due times but did not ask again which clock of each
 --    ticket is due first (ccrm_calendar_sync): a resolution clock running since before new
 --    holidays stayed the one that decides the time left, past a next response now due first.
+-- 3. Two questions on one ticket at once (a call logged while the customer's mail comes in)
+--    each saw no open response clock and started one: the second failed on the key that
+--    allows one open clock a kind (23505), and its call or mail was refused. The second now
+--    waits for the first's clock and starts none (ccrm_sla_next_response).
 CREATE TRIGGER ccrm_sla_account_tier AFTER UPDATE OF tier ON accounts
     FOR EACH ROW WHEN (OLD.tier IS DISTINCT FROM NEW.tier)
     EXECUTE FUNCTION ccrm_sla_account_tier();

@@ -1327,11 +1327,18 @@ BEGIN
     IF NOT FOUND OR t.next_response_min IS NULL OR t.status IN ('solved', 'closed') THEN
         RETURN false;
     END IF;
+    -- two questions at once (a call logged while a mail comes in): both saw no open clock;
+    -- the second waits for the first's and then starts none, rather than failing on the
+    -- one-open-clock-a-kind key and losing its mail or call (112)
     INSERT INTO public.sla_clocks (ticket_id, policy_id, kind, target_min, started_at,
                                    running_since)
     VALUES (p_ticket, t.policy, 'next_response', t.next_response_min, p_at,
             CASE WHEN t.status = ANY (t.pause_statuses) THEN NULL ELSE p_at END)
+    ON CONFLICT (ticket_id, kind) WHERE met_at IS NULL DO NOTHING
     RETURNING id INTO v_id;
+    IF v_id IS NULL THEN
+        RETURN false;
+    END IF;
     PERFORM public.ccrm_sla_recompute(ARRAY[v_id]);
     RETURN true;
 END

@@ -2,8 +2,10 @@
 # SLA clocks follow what moves them, whoever moves it (schema/112, schema/functions/
 # 90_service.sql): an account's new tier moves its open tickets to the policy the tier chooses
 # (ccrm_sla_account_tier; sales keep the tiers, support the tickets), and a calendar's change
-# asks again which clock of each ticket is due first (ccrm_calendar_sync). Every step checks
-# that each ticket's current clock is the unmet one due first.
+# asks again which clock of each ticket is due first (ccrm_calendar_sync), and two questions
+# on one ticket at once (a call logged while a mail comes in) start one next-response clock,
+# neither writer refused (ccrm_sla_next_response). Every step checks that each ticket's
+# current clock is the unmet one due first.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_sla_moves.sh path/to/ccrm}
 
@@ -101,5 +103,38 @@ check "the calendar's new holidays moved the resolution past the next response" 
                     > (select due_at from sla_clocks where ticket_id = $M and kind = 'next_response' and met_at is null)")" = t
 check "the next response decides the time left now" test "$(current)" = next_response
 check "every ticket's current clock is the one due first (after the calendar's change)" test "$(miscurrent)" = 0
+
+# ---- two questions at once ----
+Q=$(new_ticket 'Two questions at once')
+as sofia -c "insert into interactions (kind, direction, subject, ticket_id) values ('email', 'out', 'On it', $Q)"
+# sofia logs the customer's call and has not committed yet when zoe stores his mail (sofia's
+# transaction waits, after its insert, for a lock the test holds)
+q "begin; select pg_advisory_xact_lock(7221); select pg_sleep(600)" >/dev/null 2>&1 &
+holder=$!
+for i in $(seq 100); do
+    [ "$(q "select count(*) from pg_locks where locktype = 'advisory' and objid = 7221 and granted")" = 1 ] && break
+    nap 0.1
+done
+as sofia -c "begin" -c "insert into interactions (kind, direction, subject, ticket_id) values ('call', 'in', 'Customer called', $Q)" \
+    -c "select pg_advisory_xact_lock(7221)" -c "commit" >/dev/null 2>&1 &
+first=$!
+waiting() { q "select count(*) from pg_stat_activity where usename = '$1' and wait_event_type = 'Lock'"; }
+for i in $(seq 100); do [ "$(waiting sofia)" = 1 ] && break; nap 0.1; done
+as zoe -c "insert into interactions (kind, direction, subject, ticket_id) values ('email', 'in', 'Any news?', $Q)" \
+    >"$TEST_TMP/second" 2>&1 &
+second=$!
+for i in $(seq 100); do [ "$(waiting zoe)" = 1 ] && break; nap 0.1; done
+check "the second question waits for the first's clock" test "$(waiting zoe)" = 1
+# the test lets go: sofia commits, then zoe goes on
+q "select pg_terminate_backend(pid) from pg_locks where locktype = 'advisory' and objid = 7221 and granted" >/dev/null
+wait $holder $first
+wait $second
+rc2=$?
+check "the second question is stored, not refused ($(head -c 200 "$TEST_TMP/second"))" test "$rc2" = 0
+check "both questions are on the ticket" \
+    test "$(q "select count(*) from interactions where ticket_id = $Q and direction = 'in'")" = 2
+check "one next-response clock is open, from the first question" \
+    test "$(q "select count(*) from sla_clocks where ticket_id = $Q and kind = 'next_response' and met_at is null")" = 1
+check "every ticket's current clock is the one due first (after two questions at once)" test "$(miscurrent)" = 0
 
 done_testing
