@@ -778,6 +778,8 @@ LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, public, pg_temp
 AS $$
+DECLARE
+    v_ids bigint[];
 BEGIN
     IF TG_OP = 'DELETE' THEN
         DELETE FROM calendar_spans s WHERE s.calendar_id = OLD.id;
@@ -790,9 +792,15 @@ BEGIN
     END IF;
     PERFORM ccrm_calendar_build(NEW.id);
     IF TG_OP = 'UPDATE' THEN
-        PERFORM ccrm_sla_recompute(ARRAY(SELECT k.id FROM sla_clocks k
-                                          JOIN sla_policies p ON p.id = k.policy_id
-                                         WHERE p.calendar_id = NEW.id AND k.met_at IS NULL));
+        v_ids := ARRAY(SELECT k.id FROM sla_clocks k
+                         JOIN sla_policies p ON p.id = k.policy_id
+                        WHERE p.calendar_id = NEW.id AND k.met_at IS NULL);
+        PERFORM ccrm_sla_recompute(v_ids);
+        -- the due times moved, each by the business time of its own stretch: a clock due
+        -- later than another of its ticket may now be due first (a resolution clock running
+        -- since before new holidays), so which clock decides the time left is asked again (112)
+        PERFORM ccrm_sla_current(ARRAY(SELECT DISTINCT k.ticket_id FROM sla_clocks k
+                                        WHERE k.id = ANY (v_ids)));
     END IF;
     RETURN NULL;
 END
@@ -1156,6 +1164,42 @@ END
 $$;
 SELECT ccrm_set_execute('ccrm_sla_start()');
 
+-- The unmet clocks of ticket p_ticket under the policy its queue, priority and account (its
+-- tier) choose now: they take its targets and their due times are computed again (a clock of
+-- a kind the policy has no target for stays as it was; no policy at all: they all do). Returns
+-- how many moved (none when the same policy still applies: their times stand as they are);
+-- pausing or running them as the status says under the new policy's pause statuses
+-- (ccrm_sla_follow) and marking the current clock are the caller's. A ticket's own change
+-- (ccrm_sla_ticket) and its account's new tier (ccrm_sla_account_tier) ask it.
+CREATE OR REPLACE FUNCTION ccrm_sla_repolicy(p_ticket bigint, p_queue text, p_priority text,
+                                             p_account bigint)
+RETURNS bigint
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_policy bigint;
+    v_n      bigint := 0;
+BEGIN
+    v_policy := public.ccrm_sla_policy_for(p_queue, p_priority,
+                                           (SELECT a.tier FROM public.accounts a
+                                             WHERE a.id = p_account));
+    IF v_policy IS NULL THEN
+        RETURN 0;
+    END IF;
+    UPDATE public.sla_clocks x
+       SET policy_id = v_policy, target_min = public.ccrm_sla_target(v_policy, x.kind)
+     WHERE x.ticket_id = p_ticket AND x.met_at IS NULL AND x.policy_id <> v_policy
+       AND public.ccrm_sla_target(v_policy, x.kind) IS NOT NULL;
+    GET DIAGNOSTICS v_n = ROW_COUNT;
+    IF v_n > 0 THEN
+        PERFORM public.ccrm_sla_recompute(ARRAY(SELECT x.id FROM public.sla_clocks x
+                                                 WHERE x.ticket_id = p_ticket
+                                                   AND x.met_at IS NULL));
+    END IF;
+    RETURN v_n;
+END
+$$;
+
 -- AFTER UPDATE of status, priority, queue or account on a ticket (row):
 --   solved/closed: every unmet clock is met;
 --   reopened (from solved/closed): the resolution clock runs on from the time it had used;
@@ -1171,8 +1215,6 @@ AS $$
 DECLARE
     v_now    timestamptz := now();
     v_done   constant text[] := ARRAY['solved', 'closed'];
-    v_policy bigint;
-    v_ids    bigint[];
     v_n      bigint := 0;
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM sla_clocks x WHERE x.ticket_id = NEW.id) THEN
@@ -1187,20 +1229,7 @@ BEGIN
     -- another policy
     IF OLD.priority IS DISTINCT FROM NEW.priority OR OLD.queue IS DISTINCT FROM NEW.queue
        OR OLD.account_id IS DISTINCT FROM NEW.account_id THEN
-        v_policy := ccrm_sla_policy_for(NEW.queue, NEW.priority,
-                                        (SELECT a.tier FROM accounts a WHERE a.id = NEW.account_id));
-        IF v_policy IS NOT NULL THEN
-            UPDATE sla_clocks x SET policy_id = v_policy, target_min = ccrm_sla_target(v_policy, x.kind)
-             WHERE x.ticket_id = NEW.id AND x.met_at IS NULL AND x.policy_id <> v_policy
-               AND ccrm_sla_target(v_policy, x.kind) IS NOT NULL;
-            GET DIAGNOSTICS v_n = ROW_COUNT;
-            -- (the same policy still applies: the clocks' times stand as they are)
-            IF v_n > 0 THEN
-                v_ids := ARRAY(SELECT x.id FROM sla_clocks x
-                                WHERE x.ticket_id = NEW.id AND x.met_at IS NULL);
-                PERFORM ccrm_sla_recompute(v_ids);
-            END IF;
-        END IF;
+        v_n := ccrm_sla_repolicy(NEW.id, NEW.queue, NEW.priority, NEW.account_id);
     END IF;
     IF OLD.status IS DISTINCT FROM NEW.status AND NEW.status = ANY (v_done)
        AND NOT OLD.status = ANY (v_done) THEN
@@ -1223,6 +1252,44 @@ BEGIN
 END
 $$;
 SELECT ccrm_set_execute('ccrm_sla_ticket()');
+
+-- AFTER UPDATE OF tier on accounts (row, when the tier changed): the open tickets of the
+-- account follow the policy the new tier chooses, as a ticket moved to another account does
+-- (ccrm_sla_ticket): an account raised to enterprise has its waiting tickets answered in the
+-- enterprise time, not only those opened after (112). The tickets' rows do not change, so each
+-- moved ticket gets an event of its clocks (ccrm_sla_event): the Tickets list re-reads its time
+-- left. SECURITY DEFINER: sales keep the tiers and may not write clocks.
+CREATE OR REPLACE FUNCTION ccrm_sla_account_tier() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    t         record;
+    v_tickets bigint[] := '{}';
+BEGIN
+    FOR t IN SELECT k.id, k.queue, k.priority
+               FROM tickets k
+              WHERE k.account_id = NEW.id AND k.status NOT IN ('solved', 'closed')
+                AND EXISTS (SELECT 1 FROM sla_clocks x
+                             WHERE x.ticket_id = k.id AND x.met_at IS NULL)
+              ORDER BY k.id LOOP
+        IF ccrm_sla_repolicy(t.id, t.queue, t.priority, NEW.id) > 0 THEN
+            PERFORM ccrm_sla_follow(ARRAY(SELECT x.id FROM sla_clocks x
+                                           WHERE x.ticket_id = t.id AND x.met_at IS NULL),
+                                    now());
+            v_tickets := v_tickets || t.id;
+        END IF;
+    END LOOP;
+    IF cardinality(v_tickets) > 0 THEN
+        PERFORM ccrm_sla_current(v_tickets);
+        PERFORM ccrm_sla_event(v_tickets, format('moved by the account''s tier (%s)',
+                                                 coalesce(NEW.tier, 'none')));
+    END IF;
+    RETURN NULL;
+END
+$$;
+SELECT ccrm_set_execute('ccrm_sla_account_tier()');
 
 -- AFTER INSERT on interactions (statement): on a ticket, an outgoing interaction (direction
 -- 'out': our answer) meets its open first and next response clocks; an incoming one (the
@@ -1260,11 +1327,18 @@ BEGIN
     IF NOT FOUND OR t.next_response_min IS NULL OR t.status IN ('solved', 'closed') THEN
         RETURN false;
     END IF;
+    -- two questions at once (a call logged while a mail comes in): both saw no open clock;
+    -- the second waits for the first's and then starts none, rather than failing on the
+    -- one-open-clock-a-kind key and losing its mail or call (112)
     INSERT INTO public.sla_clocks (ticket_id, policy_id, kind, target_min, started_at,
                                    running_since)
     VALUES (p_ticket, t.policy, 'next_response', t.next_response_min, p_at,
             CASE WHEN t.status = ANY (t.pause_statuses) THEN NULL ELSE p_at END)
+    ON CONFLICT (ticket_id, kind) WHERE met_at IS NULL DO NOTHING
     RETURNING id INTO v_id;
+    IF v_id IS NULL THEN
+        RETURN false;
+    END IF;
     PERFORM public.ccrm_sla_recompute(ARRAY[v_id]);
     RETURN true;
 END
