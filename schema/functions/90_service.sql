@@ -798,7 +798,7 @@ BEGIN
         PERFORM ccrm_sla_recompute(v_ids);
         -- the due times moved, each by the business time of its own stretch: a clock due
         -- later than another of its ticket may now be due first (a resolution clock running
-        -- since before new holidays), so which clock decides the time left is asked again (112)
+        -- since before new holidays), so which clock decides the time left is asked again (111)
         PERFORM ccrm_sla_current(ARRAY(SELECT DISTINCT k.ticket_id FROM sla_clocks k
                                         WHERE k.id = ANY (v_ids)));
     END IF;
@@ -1256,7 +1256,7 @@ SELECT ccrm_set_execute('ccrm_sla_ticket()');
 -- AFTER UPDATE OF tier on accounts (row, when the tier changed): the open tickets of the
 -- account follow the policy the new tier chooses, as a ticket moved to another account does
 -- (ccrm_sla_ticket): an account raised to enterprise has its waiting tickets answered in the
--- enterprise time, not only those opened after (112). The tickets' rows do not change, so each
+-- enterprise time, not only those opened after (111). The tickets' rows do not change, so each
 -- moved ticket gets an event of its clocks (ccrm_sla_event): the Tickets list re-reads its time
 -- left. SECURITY DEFINER: sales keep the tiers and may not write clocks.
 CREATE OR REPLACE FUNCTION ccrm_sla_account_tier() RETURNS trigger
@@ -1329,7 +1329,7 @@ BEGIN
     END IF;
     -- two questions at once (a call logged while a mail comes in): both saw no open clock;
     -- the second waits for the first's and then starts none, rather than failing on the
-    -- one-open-clock-a-kind key and losing its mail or call (112)
+    -- one-open-clock-a-kind key and losing its mail or call (111)
     INSERT INTO public.sla_clocks (ticket_id, policy_id, kind, target_min, started_at,
                                    running_since)
     VALUES (p_ticket, t.policy, 'next_response', t.next_response_min, p_at,

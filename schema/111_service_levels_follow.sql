@@ -1,4 +1,4 @@
--- ccrm schema, migration 112: service levels that follow what moved them (found by trying to
+-- ccrm schema, migration 111: service levels that follow what moved them (found by trying to
 -- break the service levels).
 --
 -- 1. An account's new tier moves its open tickets to the policy that tier chooses. A ticket
