@@ -559,8 +559,8 @@ SELECT ccrm_set_execute('ccrm_route_notify()');
 -- =======================================================================================
 
 -- Weekly hours as minutes of the week (Monday 00:00 = 0 .. 10080), from a spec such as
--- 'mon-fri 09:00-17:00', 'mon-thu 08:00-12:00,13:00-17:00; fri 08:00-14:00', 'sat 10:00-24:00'
--- or '24/7'. Raises 22023 on anything else.
+-- 'mon-fri 09:00-17:00', 'mon-thu 08:00-12:00,13:00-17:00; fri 08:00-14:00', 'sat 10:00-24:00',
+-- 'mon-fri 22:00-06:00' (past midnight) or '24/7'. Raises 22023 on anything else.
 CREATE OR REPLACE FUNCTION ccrm_week_hours(p_spec text) RETURNS int4multirange
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
@@ -617,12 +617,20 @@ BEGIN
             END IF;
             t1 := m[1]::int * 60 + m[2]::int;
             t2 := m[3]::int * 60 + m[4]::int;
-            IF m[2]::int > 59 OR m[4]::int > 59 OR t1 >= t2 OR t2 > 1440 THEN
-                RAISE EXCEPTION 'could not read the times "%": the start must come before the end, and 24:00 is the latest end', v_item
+            IF m[2]::int > 59 OR m[4]::int > 59 OR t1 >= 1440 OR t2 > 1440 OR t1 = t2 THEN
+                RAISE EXCEPTION 'could not read the times "%": times from 00:00 to 24:00, a start and a different end', v_item
                     USING ERRCODE = '22023';
             END IF;
+            -- an end before the start runs past midnight into the next day (a night shift:
+            -- "mon-fri 22:00-06:00" is Monday 22:00 to Tuesday 06:00, ..., Friday 22:00 to
+            -- Saturday 06:00; Sunday's night ends on Monday morning)
             FOREACH d IN ARRAY v_d LOOP
-                v_out := v_out + int4multirange(int4range((d - 1) * 1440 + t1, (d - 1) * 1440 + t2));
+                IF t1 < t2 THEN
+                    v_out := v_out + int4multirange(int4range((d - 1) * 1440 + t1, (d - 1) * 1440 + t2));
+                ELSE
+                    v_out := v_out + int4multirange(int4range((d - 1) * 1440 + t1, d * 1440))
+                                   + int4multirange(int4range((d % 7) * 1440, (d % 7) * 1440 + t2));
+                END IF;
             END LOOP;
         END LOOP;
     END LOOP;

@@ -25,7 +25,11 @@ B=$(cal "'T Berlin', 'Europe/Berlin', 'mon-fri 09:00-17:00', '{2026-12-24,2026-1
 N=$(cal "'T New York', 'America/New_York', 'Mon-Fri 08:00-12:00, 13:00-17:00', '{}'")
 B24=$(cal "'T Berlin 24/7', 'Europe/Berlin', '24/7', '{}'")
 N24=$(cal "'T New York 24/7', 'America/New_York', '24/7', '{}'")
-check "calendars have their spans" test "$(q "select count(distinct calendar_id) from calendar_spans where calendar_id in ($B, $N, $B24, $N24)")" = 4
+# a night shift: hours past midnight run into the next day (Sunday's night into Monday's)
+NI=$(cal "'T Night', 'Europe/Berlin', 'mon-fri 22:00-06:00; sun 22:00-02:00', '{}'")
+check "calendars have their spans" test "$(q "select count(distinct calendar_id) from calendar_spans where calendar_id in ($B, $N, $B24, $N24, $NI)")" = 5
+check "hours of no length are refused, saying why" \
+    bash -c "grep -q 'a start and a different end' <<<'$(err mia "insert into calendars (name, time_zone, hours) values ('T Zero', 'UTC', 'mon 08:00-08:00')")'"
 
 # ---- business-minute arithmetic, hand-computed ----
 # add: calendar | start (local) | minutes | expected (local) | what
@@ -49,6 +53,11 @@ N|America/New_York|2026-03-06 16:00|120|2026-03-09 09:00|over the spring DST cha
 N|America/New_York|2026-10-30 16:30|90|2026-11-02 09:00|over the autumn DST change (New York)
 B24|Europe/Berlin|2026-03-28 12:00|1440|2026-03-29 13:00|24 hours of a 23-hour day (Berlin, 24/7)
 N24|America/New_York|2026-10-31 12:00|1440|2026-11-01 11:00|24 hours of a 25-hour day (New York, 24/7)
+NI|Europe/Berlin|2026-03-02 21:00|60|2026-03-02 23:00|a night shift, from before it starts
+NI|Europe/Berlin|2026-03-02 23:30|60|2026-03-03 00:30|a night shift, past midnight
+NI|Europe/Berlin|2026-03-06 23:00|480|2026-03-08 23:00|Friday's night, then Sunday's
+NI|Europe/Berlin|2026-03-08 23:00|180|2026-03-09 02:00|Sunday's night into Monday
+NI|Europe/Berlin|2026-03-09 03:00|30|2026-03-09 22:30|Monday morning after Sunday's night
 EOF
 # and in absolute time: the wall clock moved, the UTC offset with it
 check "spring DST, Berlin: Monday 10:00 is 08:00 UTC" \

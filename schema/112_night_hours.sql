@@ -1,0 +1,11 @@
+-- ccrm schema, migration 112: business hours past midnight.
+--
+-- A calendar's weekly hours could not say a night shift: "mon-fri 22:00-06:00" was refused
+-- ("the start must come before the end"), and the way round it, splitting at midnight, needed
+-- a line for each night. An end before the start now runs into the next day (Monday 22:00 to
+-- Tuesday 06:00; Sunday's night ends on Monday morning); a span of no length ("08:00-08:00")
+-- is refused, saying so. ccrm_week_hours() in schema/functions/90_service.sql; calendars
+-- already stored read the same.
+--
+-- Function change only; this file moves the version.
+SELECT 1;
