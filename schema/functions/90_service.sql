@@ -2256,9 +2256,10 @@ $$;
 -- from cron or a systemd timer):
 --   breaches    running SLA clocks past their due time are marked breached;
 --   breach      each breach is announced once to the ticket's assignee, their team lead and
---               the policy's escalate_to (it breaks through quiet hours);
---   warnings    each running clock reaching its warning time: the assignee and their lead,
---               once (a clock already breached gets the breach only);
+--               the policy's escalate_to (it breaks through quiet hours), and to the
+--               assignee's deputy while the assignee is away;
+--   warnings    each running clock reaching its warning time: the assignee and their lead
+--               (and deputy, while away), once (a clock already breached gets the breach only);
 --   reminders   each open task or meeting of an active internal person falling due (in the
 --               last day) gets one reminders row: every open client of that person rings;
 --   digests     each person with a digest time (or quiet hours) gets, once per digest time,
@@ -2324,7 +2325,10 @@ BEGIN
                 UNION ALL
                 SELECT ccrm_manager_of(t.assignee) FROM tickets t WHERE t.id = c.ticket_id
                 UNION ALL
-                SELECT p.escalate_to FROM sla_policies p WHERE p.id = c.policy_id) y
+                SELECT p.escalate_to FROM sla_policies p WHERE p.id = c.policy_id
+                UNION ALL
+                SELECT a.deputy FROM tickets t, ccrm_absence(t.assignee, v_now) a
+                 WHERE t.id = c.ticket_id) y
              -- staff only: an assignee from before 045 may be a partner or disabled since
              WHERE x IS NOT NULL
                AND EXISTS (SELECT 1 FROM users u
@@ -2360,7 +2364,10 @@ BEGIN
                 SELECT ccrm_manager_of(t.assignee) FROM tickets t WHERE t.id = c.ticket_id
                 UNION ALL
                 SELECT p.escalate_to FROM sla_policies p, tickets t
-                 WHERE p.id = c.policy_id AND t.id = c.ticket_id AND t.assignee IS NULL) y
+                 WHERE p.id = c.policy_id AND t.id = c.ticket_id AND t.assignee IS NULL
+                UNION ALL
+                SELECT a.deputy FROM tickets t, ccrm_absence(t.assignee, v_now) a
+                 WHERE t.id = c.ticket_id) y
              -- staff only: an assignee from before 045 may be a partner or disabled since
              WHERE x IS NOT NULL
                AND EXISTS (SELECT 1 FROM users u
