@@ -635,13 +635,15 @@ hold_std_fds(void)
 }
 
 /* A batch command's output that did not reach standard output (a full disk, stdout closed)
- * is a failure, exit 74, not a quiet 0; a reader that went away (| head) is not. */
+ * is a failure, exit 74, not a quiet 0; a reader that went away (| head) is not. A command
+ * that failed with 74 already said why (--export, --report, --ics: "could not write the
+ * export: No space left on device"): not said a second time. */
 static int
 stdout_checked(int rc)
 {
     errno = 0;
     if (fflush(stdout) == EOF || ferror(stdout)) {
-        if (cli_reader_gone(stdout))
+        if (cli_reader_gone(stdout) || rc == EX_IOERR)
             return rc;
         fprintf(stderr, "ccrm: could not write to standard output%s%s\n", errno ? ": " : "",
                 errno ? strerror(errno) : "");

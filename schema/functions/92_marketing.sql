@@ -3217,6 +3217,24 @@ AS $$
                                 'lost'], p_stage)
 $$;
 
+-- The window [f, t) of a report: the dates given, and the report's default (p_def_from,
+-- p_def_to) for an end left out. A default end that would leave the window empty, the end
+-- given lying past it (`--report pipeline --from 2031-01-01`, whose default end is 7 months
+-- ahead; `--to 2020-01-01` before a default start a year back), is dropped instead: the window
+-- is open on that side, from the day given on or up to it. It printed an empty report, exit 0.
+CREATE OR REPLACE FUNCTION ccrm_report_window(p_from date, p_to date, p_def_from date,
+                                              p_def_to date, OUT f date, OUT t date)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+    SELECT CASE WHEN p_from IS NOT NULL THEN p_from
+                WHEN p_to IS NOT NULL AND p_to <= p_def_from THEN '-infinity'::date
+                ELSE p_def_from END,
+           CASE WHEN p_to IS NOT NULL THEN p_to
+                WHEN p_from IS NOT NULL AND p_from >= p_def_to THEN 'infinity'::date
+                ELSE p_def_to END
+$$;
+
 -- Deals by month of their close date (the creation day when they have none) and stage, per
 -- currency: count and amount. Default window: 11 months back to 6 months ahead.
 CREATE OR REPLACE FUNCTION ccrm_report_pipeline(p_from date DEFAULT NULL, p_to date DEFAULT NULL)
@@ -3224,8 +3242,10 @@ RETURNS TABLE (month date, stage text, currency text, deals bigint, amount numer
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, public, pg_temp
 AS $$
-    WITH w AS (SELECT coalesce(p_from, (date_trunc('month', current_date) - interval '11 months')::date) AS f,
-                      coalesce(p_to, (date_trunc('month', current_date) + interval '7 months')::date) AS t)
+    WITH w AS (SELECT x.f, x.t
+                 FROM ccrm_report_window(p_from, p_to,
+                                         (date_trunc('month', current_date) - interval '11 months')::date,
+                                         (date_trunc('month', current_date) + interval '7 months')::date) x)
     SELECT date_trunc('month', d.day)::date, d.stage, d.currency::text, count(*),
            coalesce(sum(d.amount), 0)
       FROM w, LATERAL (SELECT o.stage, o.currency, o.amount,
@@ -3243,8 +3263,10 @@ RETURNS TABLE (month date, won bigint, lost bigint, win_rate numeric)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, public, pg_temp
 AS $$
-    WITH w AS (SELECT coalesce(p_from, (date_trunc('month', current_date) - interval '11 months')::date) AS f,
-                      coalesce(p_to, (date_trunc('month', current_date) + interval '1 month')::date) AS t),
+    WITH w AS (SELECT x.f, x.t
+                 FROM ccrm_report_window(p_from, p_to,
+                                         (date_trunc('month', current_date) - interval '11 months')::date,
+                                         (date_trunc('month', current_date) + interval '1 month')::date) x),
     d AS (SELECT o.stage, coalesce(o.close_date, o.updated_at::date) AS day
             FROM opportunities o WHERE o.stage IN ('won', 'lost'))
     SELECT date_trunc('month', d.day)::date,
@@ -3263,8 +3285,10 @@ RETURNS TABLE (week date, product text, opened bigint, open_now bigint, urgent b
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, public, pg_temp
 AS $$
-    WITH w AS (SELECT coalesce(p_from, (date_trunc('week', current_date) - interval '11 weeks')::date) AS f,
-                      coalesce(p_to, current_date + 1) AS t)
+    WITH w AS (SELECT x.f, x.t
+                 FROM ccrm_report_window(p_from, p_to,
+                                         (date_trunc('week', current_date) - interval '11 weeks')::date,
+                                         current_date + 1) x)
     SELECT date_trunc('week', t.created_at)::date, coalesce(nullif(btrim(t.product), ''), '(none)'),
            count(*), count(*) FILTER (WHERE t.status NOT IN ('solved', 'closed')),
            count(*) FILTER (WHERE t.priority = 'urgent')
@@ -3287,8 +3311,12 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, public, pg_temp
 AS $$
 DECLARE
-    v_f date := coalesce(p_from, (date_trunc('week', current_date) - interval '11 weeks')::date);
-    v_t date := coalesce(p_to, current_date + 1);
+    v_f date := (ccrm_report_window(p_from, p_to,
+                                    (date_trunc('week', current_date) - interval '11 weeks')::date,
+                                    current_date + 1)).f;
+    v_t date := (ccrm_report_window(p_from, p_to,
+                                    (date_trunc('week', current_date) - interval '11 weeks')::date,
+                                    current_date + 1)).t;
     v_audit boolean := has_table_privilege('public.audit', 'SELECT');
 BEGIN
     RETURN QUERY
@@ -3324,7 +3352,8 @@ RETURNS TABLE (product text, interests bigint, people bigint, accounts bigint,
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, public, pg_temp
 AS $$
-    WITH w AS (SELECT coalesce(p_from, current_date - 365) AS f, coalesce(p_to, current_date + 1) AS t)
+    WITH w AS (SELECT x.f, x.t
+                 FROM ccrm_report_window(p_from, p_to, current_date - 365, current_date + 1) x)
     SELECT coalesce(i.product, 'topic: ' || i.topic)::text, count(*),
            count(DISTINCT coalesce('c' || i.contact_id, 'l' || i.lead_id)),
            count(DISTINCT i.account_id),
@@ -3349,7 +3378,8 @@ RETURNS TABLE (campaign_id bigint, name text, status text, members bigint, sent 
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, public, pg_temp
 AS $$
-    WITH w AS (SELECT coalesce(p_from, current_date - 365) AS f, coalesce(p_to, current_date + 1) AS t)
+    WITH w AS (SELECT x.f, x.t
+                 FROM ccrm_report_window(p_from, p_to, current_date - 365, current_date + 1) x)
     SELECT r.campaign_id, r.name, r.status, r.members, r.sent, r.opened, r.clicked, r.replied,
            r.registered, r.converted, r.leads_influenced, r.deals_influenced, r.deals_won,
            r.revenue_won

@@ -14,6 +14,7 @@
 #include "ccrm/config.h"
 #include "ccrm/db.h"
 #include "ccrm/util.h"
+#include "import_int.h"
 
 enum action { ACT_NONE, ACT_ADD, ACT_DISABLE, ACT_SHARE, ACT_UNSHARE };
 
@@ -148,6 +149,25 @@ parse(int argc, char **argv, struct admin_opts *o)
     }
     if (r != 0)
         return -1;
+    {
+        /* names the database compares as UTF-8 text: a wrong byte is the command line's
+         * mistake, said for its flag (the database's "invalid byte sequence for encoding"
+         * named none, exit 65), as --log and --print say it */
+        const char *const texts[][2] = {{o->action == ACT_SHARE     ? "--share"
+                                         : o->action == ACT_UNSHARE ? "--unshare"
+                                                                    : NULL,
+                                         o->target},
+                                        {"--partner", o->partner},
+                                        {"--display-name", o->display_name}};
+        size_t at;
+
+        for (i = 0; i < sizeof texts / sizeof texts[0]; i++)
+            if (texts[i][0] != NULL && texts[i][1] != NULL &&
+                imp_utf8_check(texts[i][1], strlen(texts[i][1]), &at) != 0) {
+                fprintf(stderr, "ccrm: %s: not valid UTF-8 (byte %zu)\n", texts[i][0], at + 1);
+                return -1;
+            }
+    }
     if (o->action == ACT_ADD || o->action == ACT_DISABLE) {
         if (!login_valid(o->target)) {
             safe_fprintf(stderr,

@@ -148,7 +148,7 @@ open_db(const struct common *o, struct ccrm_config *cfg, int *rc)
 
     if ((db = cli_open_db(o->conninfo, cfg, 1, &private_db, &err)) == NULL ||
         db_schema_check(db, &err) == -1) {
-        fprintf(stderr, "ccrm: %s\n", err.msg);
+        safe_fprintf(stderr, "ccrm: %s\n", err.msg);
         db_close(&db);
         *rc = EX_UNAVAILABLE;
         return NULL;
@@ -201,7 +201,7 @@ close_output(struct output *out, struct db *db, long long rows, const struct ccr
         rc = EX_IOERR;
     }
     if (rows < 0) {
-        fprintf(stderr, "ccrm: %s\n", err->msg);
+        safe_fprintf(stderr, "ccrm: %s\n", err->msg);
         rc = db_exit(db, err);
     }
     if (out->path != NULL && cli_out_close(&out->file, rc == 0, &werr) == -1 && rc == 0) {
@@ -292,7 +292,7 @@ report_main(int argc, char **argv)
     for (i = 0; db_report_names[i] != NULL; i++)
         known |= strcmp(db_report_names[i], r.name) == 0;
     if (!known) {
-        fprintf(stderr, "ccrm: --report: unknown report \"%s\"\n", r.name);
+        safe_fprintf(stderr, "ccrm: --report: unknown report \"%s\"\n", r.name);
         report_list(stderr);
         return EX_USAGE;
     }
@@ -308,7 +308,7 @@ report_main(int argc, char **argv)
         struct db_options dbo = {cfg.statement_timeout_ms, cfg.connect_timeout_s, "ccrm report", 0};
 
         if ((db = db_report_reader(cfg.replica_conninfo, &dbo, &err)) == NULL) {
-            fprintf(stderr, "ccrm: the replica ([database] replica_conninfo): %s\n", err.msg);
+            safe_fprintf(stderr, "ccrm: the replica ([database] replica_conninfo): %s\n", err.msg);
             config_fini(&cfg);
             return EX_UNAVAILABLE;
         }
@@ -373,7 +373,7 @@ unmerge_main(int argc, char **argv)
     if (db == NULL)
         return rc;
     if (db_unmerge(db, id, msg, sizeof msg, &err) == -1) {
-        fprintf(stderr, "ccrm: %s\n", err.msg);
+        safe_fprintf(stderr, "ccrm: %s\n", err.msg);
         rc = db_exit(db, &err);
     } else {
         printf("ccrm: %s\n", msg);
@@ -558,8 +558,8 @@ resp_header(struct resp_state *s, const struct csv_record *rec)
     int c;
 
     if (rec->nfields > IMP_MAX_FIELDS) {
-        fprintf(stderr, "ccrm: %s: the header has %zu columns, at most %d are read\n", s->label,
-                rec->nfields, IMP_MAX_FIELDS);
+        safe_fprintf(stderr, "ccrm: %s: the header has %zu columns, at most %d are read\n",
+                     s->label, rec->nfields, IMP_MAX_FIELDS);
         return -1;
     }
     s->nfields = rec->nfields;
@@ -580,8 +580,8 @@ resp_header(struct resp_state *s, const struct csv_record *rec)
             s->col[i] = c;
             s->have[c] = 1;
         } else if (c < RC_N) {
-            fprintf(stderr, "ccrm: %s: column \"%s\" appears twice in the header\n", s->label,
-                    resp_names[c]);
+            safe_fprintf(stderr, "ccrm: %s: column \"%s\" appears twice in the header\n", s->label,
+                         resp_names[c]);
             return -1;
         } else if (f[0] != '\0' && strlen(unknown) + strlen(rec->field[i]) + 4 < sizeof unknown) {
             snprintf(unknown + strlen(unknown), sizeof unknown - strlen(unknown), "%s\"%s\"",
@@ -596,7 +596,7 @@ resp_header(struct resp_state *s, const struct csv_record *rec)
         return -1;
     }
     if (unknown[0] != '\0')
-        fprintf(stderr, "ccrm: %s: columns ignored: %s\n", s->label, unknown);
+        safe_fprintf(stderr, "ccrm: %s: columns ignored: %s\n", s->label, unknown);
     return 0;
 }
 
@@ -730,7 +730,7 @@ resp_record(void *arg, const struct csv_record *rec)
     if (!s->have_header) {
         s->have_header = 1;
         if (rec->error != NULL) {
-            fprintf(stderr, "ccrm: %s:%ld: %s\n", s->label, rec->line, rec->error);
+            safe_fprintf(stderr, "ccrm: %s:%ld: %s\n", s->label, rec->line, rec->error);
             s->fatal = EX_DATAERR;
             return -1;
         }
@@ -794,7 +794,7 @@ resp_reject(void *arg, long line, const char *reason, const char *raw, size_t ra
     if (lo < s->nunsub && s->unsub[lo] == line)
         s->unsub_rejected++;
     /* FILE:LINE: reason, as every import names a bad row (src/cli/import.c) */
-    fprintf(stderr, "%s:%ld: %s\n", s->label, line, reason);
+    safe_fprintf(stderr, "%s:%ld: %s\n", s->label, line, reason);
     if (s->rejects != NULL && fwrite(raw, 1, rawlen, s->rejects) != rawlen)
         return -1;
     return 0;
@@ -918,7 +918,7 @@ responses_main(int argc, char **argv)
     if (strcmp(ro.file, "-") == 0)
         fd = STDIN_FILENO;
     else if ((fd = open(ro.file, O_RDONLY | O_CLOEXEC)) == -1) {
-        fprintf(stderr, "ccrm: could not open \"%s\": %s\n", ro.file, strerror(errno));
+        safe_fprintf(stderr, "ccrm: could not open \"%s\": %s\n", ro.file, strerror(errno));
         return EX_NOINPUT;
     }
     s.rejects_path = ro.rejects;
@@ -930,7 +930,7 @@ responses_main(int argc, char **argv)
         goto out;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if ((s.imp = db_responses_begin(s.db, &s.err)) == NULL) {
-        fprintf(stderr, "ccrm: %s\n", s.err.msg);
+        safe_fprintf(stderr, "ccrm: %s\n", s.err.msg);
         rc = db_exit(s.db, &s.err);
         goto out;
     }
@@ -948,7 +948,7 @@ responses_main(int argc, char **argv)
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0) {
-            fprintf(stderr, "ccrm: could not read \"%s\": %s\n", s.label, strerror(errno));
+            safe_fprintf(stderr, "ccrm: could not read \"%s\": %s\n", s.label, strerror(errno));
             rc = EX_IOERR;
             goto abort;
         }
@@ -992,25 +992,25 @@ responses_main(int argc, char **argv)
         }
         if (s.fatal) {
             if (s.err.msg[0] != '\0')
-                fprintf(stderr, "ccrm: %s: %s\n", s.label, s.err.msg);
+                safe_fprintf(stderr, "ccrm: %s: %s\n", s.label, s.err.msg);
             rc = s.fatal;
             goto abort;
         }
     }
     if (!s.have_header) {
-        fprintf(stderr, "ccrm: %s: no header row\n", s.label);
+        safe_fprintf(stderr, "ccrm: %s: no header row\n", s.label);
         rc = EX_DATAERR;
         goto abort;
     }
     if (s.copy.len > 0 && db_responses_put(s.imp, s.copy.p, s.copy.len, &s.err) == -1) {
-        fprintf(stderr, "ccrm: %s\n", s.err.msg);
+        safe_fprintf(stderr, "ccrm: %s\n", s.err.msg);
         rc = db_exit(s.db, &s.err);
         goto abort;
     }
     /* (the file's BOM too, before its header, as an import's rejects file keeps it) */
     if (s.rejects != NULL && ((csvr_had_bom(csv) && fputs(CSVR_BOM, s.rejects) == EOF) ||
                               fwrite(s.hdr_raw, 1, s.hdr_rawlen, s.rejects) != s.hdr_rawlen)) {
-        fprintf(stderr, "ccrm: could not write \"%s\": %s\n", ro.rejects, strerror(errno));
+        safe_fprintf(stderr, "ccrm: could not write \"%s\": %s\n", ro.rejects, strerror(errno));
         rc = EX_CANTCREAT;
         goto abort;
     }
@@ -1018,7 +1018,7 @@ responses_main(int argc, char **argv)
                              &counts, &s.err);
     s.imp = NULL; /* freed by finish */
     if (rc == -1) {
-        fprintf(stderr, "ccrm: %s\n", s.err.msg);
+        safe_fprintf(stderr, "ccrm: %s\n", s.err.msg);
         rc = strncmp(s.err.msg, "could not write the rejected", 28) == 0 ? EX_CANTCREAT
                                                                          : db_exit(s.db, &s.err);
         goto out;
@@ -1028,20 +1028,25 @@ responses_main(int argc, char **argv)
     skipped = s.rows - counts.rejected - (long long)(s.nunsub - s.unsub_rejected) - counts.recorded;
     opted_before = (long long)(s.nunsub - s.unsub_rejected) - counts.opted_out;
     if (counts.rejected > 0 && ro.rejects == NULL)
-        printf("ccrm: nothing recorded: %lld of %lld rows rejected (campaign_responses from %s); "
-               "fix them, or give --rejects FILE to record the others\n",
-               counts.rejected, s.rows, s.label);
+        safe_fprintf(
+            stdout,
+            "ccrm: nothing recorded: %lld of %lld rows rejected (campaign_responses from %s); "
+            "fix them, or give --rejects FILE to record the others\n",
+            counts.rejected, s.rows, s.label);
     else if (ro.dry_run) /* in the words of the other dry runs */
-        printf("ccrm: dry run: would record %lld responses, %lld opt-outs, %lld rejected%s "
-               "(campaign_responses from %s); nothing written\n",
-               counts.recorded, counts.opted_out, counts.rejected,
-               skipped_words(skipped, opted_before, skip, sizeof skip), s.label);
+        safe_fprintf(stdout,
+                     "ccrm: dry run: would record %lld responses, %lld opt-outs, %lld rejected%s "
+                     "(campaign_responses from %s); nothing written\n",
+                     counts.recorded, counts.opted_out, counts.rejected,
+                     skipped_words(skipped, opted_before, skip, sizeof skip), s.label);
     else
-        printf("ccrm: %lld responses recorded, %lld opt-outs, %lld rejected%s (campaign_responses "
-               "from %s, %.1f s)\n",
-               counts.recorded, counts.opted_out, counts.rejected,
-               skipped_words(skipped, opted_before, skip, sizeof skip), s.label,
-               (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+        safe_fprintf(
+            stdout,
+            "ccrm: %lld responses recorded, %lld opt-outs, %lld rejected%s (campaign_responses "
+            "from %s, %.1f s)\n",
+            counts.recorded, counts.opted_out, counts.rejected,
+            skipped_words(skipped, opted_before, skip, sizeof skip), s.label,
+            (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
     rc = counts.rejected > 0 ? EX_DATAERR : 0;
     goto out;
 abort:

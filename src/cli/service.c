@@ -499,8 +499,8 @@ run_ics(struct db *db, const struct service_opts *o, struct ccrm_err *err)
     } else if (write_whole(o->output, text, err) == -1) {
         goto out;
     } else {
-        fprintf(stderr, "ccrm: wrote %d meeting%s and %d task%s to %s\n", ev, ev == 1 ? "" : "s",
-                todo, todo == 1 ? "" : "s", o->output);
+        safe_fprintf(stderr, "ccrm: wrote %d meeting%s and %d task%s to %s\n", ev,
+                     ev == 1 ? "" : "s", todo, todo == 1 ? "" : "s", o->output);
     }
     rc = 0;
 out:
@@ -538,11 +538,11 @@ cli_service_main(int argc, char **argv)
     db = cli_open_db(o.conninfo, &cfg, 1, &private_db, &err);
     config_fini(&cfg);
     if (db == NULL) {
-        fprintf(stderr, "ccrm: %s\n", err.msg);
+        safe_fprintf(stderr, "ccrm: %s\n", err.msg);
         return EX_UNAVAILABLE;
     }
     if (db_schema_check(db, &err) == -1 || db_whoami(db, &err) == -1) {
-        fprintf(stderr, "ccrm: %s\n", err.msg);
+        safe_fprintf(stderr, "ccrm: %s\n", err.msg);
         /* a login that is no ccrm user may not read users: refused, 77, as the commands'
          * own reads are (exit_code) */
         rc = strcmp(err.sqlstate, "42501") == 0 ? EX_NOPERM : EX_UNAVAILABLE;
@@ -567,7 +567,7 @@ cli_service_main(int argc, char **argv)
         if (rc == -1)
             rc = err.sqlstate[0] != '\0' || db_state(db) != DB_READY ? exit_code(&err, db)
                                                                      : EX_CANTCREAT;
-        fprintf(stderr, "ccrm: %s\n", err.msg);
+        safe_fprintf(stderr, "ccrm: %s\n", err.msg);
     }
     db_close(&db);
     return rc;

@@ -203,4 +203,18 @@ check "the partner no longer sees it" test "$(as new_partner -c "select count(*)
 check "nor its contacts" test "$(as new_partner -c "select count(*) from contacts")" = 0
 check "Nordlicht's shares are untouched" test "$(as paul -c "select count(*) from accounts")" = 4
 
+# ---------------------------------------------------------------- bytes that are not UTF-8
+# said for the flag that holds them, as a usage error (64), before the database is asked; the
+# database's own "invalid byte sequence for encoding" named no flag (exit 65)
+adm ana --add-user bad_name --dept sales --display-name $'Bad\xff'
+check "--display-name not UTF-8: exit 64, named ($(cat "$TEST_TMP/err"))" \
+    bash -c "test $rc = 64 && grep -q '^ccrm: --display-name: not valid UTF-8 (byte 4)' '$TEST_TMP/err'"
+adm ana --add-user bad_org --dept partner --partner $'Org\xfe'
+check "--partner not UTF-8: exit 64, named ($(cat "$TEST_TMP/err"))" \
+    bash -c "test $rc = 64 && grep -q '^ccrm: --partner: not valid UTF-8 (byte 4)' '$TEST_TMP/err'"
+adm ana --share $'Acc\xff' --partner "Blue Reseller Ltd"
+check "--share ACCOUNT not UTF-8: exit 64, named ($(cat "$TEST_TMP/err"))" \
+    bash -c "test $rc = 64 && grep -q '^ccrm: --share: not valid UTF-8 (byte 4)' '$TEST_TMP/err'"
+check "...and nobody was added" test "$(psqlc -c "select count(*) from pg_roles where rolname in ('bad_name', 'bad_org')")" = 0
+
 done_testing

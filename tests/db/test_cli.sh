@@ -105,8 +105,13 @@ check "...and --state does not move past what was not printed: the next run prin
 check "--feed | head: a reader that goes away ends it quietly (exit 0)" test "${PIPESTATUS[0]}" = 0
 "$CCRM" -d "$PG_CONN" --report pipeline >/dev/full 2>"$TEST_TMP/err"; rc=$?
 check "--report to a full disk: exit 74" test $rc = 74
+check "...said once ($(cat "$TEST_TMP/err"))" test "$(wc -l <"$TEST_TMP/err")" = 1
 "$CCRM" -d "$PG_CONN" --ics >/dev/full 2>"$TEST_TMP/err"; rc=$?
 check "--ics to a full disk: exit 74, as --export and --agenda (rc $rc: $(cat "$TEST_TMP/err"))" test $rc = 74
+check "...said once ($(cat "$TEST_TMP/err"))" test "$(wc -l <"$TEST_TMP/err")" = 1
+"$CCRM" -d "$PG_CONN" --export accounts >/dev/full 2>"$TEST_TMP/err"; rc=$?
+check "--export to a full disk: exit 74, said once ($(cat "$TEST_TMP/err"))" \
+    bash -c "test $rc = 74 && test \"\$(wc -l <'$TEST_TMP/err')\" = 1 && grep -q 'No space left' '$TEST_TMP/err'"
 printf 'name\nBatch Listed AG\n' >"$TEST_TMP/one.csv"
 "$CCRM" -d "$PG_CONN" --import "$TEST_TMP/one.csv" --into accounts --quiet >/dev/null 2>&1
 "$CCRM" -d "$PG_CONN" --batches >/dev/full 2>"$TEST_TMP/err"; rc=$?

@@ -501,6 +501,22 @@ check "...said once, in words ($(cat "$TEST_TMP/err"))" test "$(cat "$TEST_TMP/e
 check "an unknown report: exit 64" test $? = 64
 "$CCRM" -d "$DB user=mia" --report pipeline --from 2026-13-01 >/dev/null 2>&1
 check "an impossible date: exit 64" test $? = 64
+# one end given past the other's default: the window is open on that side, not empty
+far=$(q "select extract(year from current_date)::int + 5")
+fd=$(q "select min(id) from opportunities where stage not in ('won', 'lost')")
+q "update opportunities set close_date = '$far-03-15' where id = $fd"
+"$CCRM" -d "$DB user=mia" --report pipeline --from "$far-01-01" >"$TEST_TMP/far.csv" || fail "report pipeline --from $far-01-01"
+check "--report pipeline --from past its default end: the deal closing then is counted" \
+    test "$(tail -n +2 "$TEST_TMP/far.csv" | awk -F, '{s += $4} END {print s + 0}')" = \
+    "$(q "select count(*) from opportunities where close_date >= '$far-01-01'")"
+"$CCRM" -d "$DB user=mia" --report pipeline --from 2025-01-01 >"$TEST_TMP/near.csv" || fail "report pipeline --from 2025-01-01"
+check "...a --from inside the default window keeps the default end" \
+    test "$(grep -c "^$far-" "$TEST_TMP/near.csv")" = 0
+wd=$(q "select min(id) from opportunities where stage = 'won'")
+q "update opportunities set close_date = '2015-06-10' where id = $wd"
+"$CCRM" -d "$DB user=mia" --report win_rate --to 2016-01-01 >"$TEST_TMP/old.csv" || fail "report win_rate --to 2016-01-01"
+check "--report win_rate --to before its default start: the deal won then is counted" \
+    grep -q '^2015-06-01,1,' "$TEST_TMP/old.csv"
 # one person once: a lead added first, then the contact with its e-mail (or its own contact)
 cp_d=$(as marco -c "insert into campaigns (name, channel, status) values ('One person once', 'email', 'planned') returning id" | head -1)
 ld=$(as marco -c "insert into leads (last_name, email, company) values ('Onceperson', 'once.person@example.org', 'Once') returning id" | head -1)

@@ -67,4 +67,23 @@ check "--export: the path in the error, safely" bash -c "grep -q 'could not crea
 "$CCRM" -d "$PG_CONN" --share $'Nope\e]0;t\aCorp' --partner nobody >"$T/adm.out" 2>"$T/adm.err"
 check "--share: the account in the error, safely" bash -c "grep -q 'Nope?\]0;t?Corp' '$T/adm.err' && $(declare -f clean); clean '$T/adm.err'"
 
+# ---- --who: an account named on the command line (from a script's data) in the refusal ----
+"$CCRM" -d "$PG_CONN" --who --account $'Nope\e]0;t\a\e[2JCorp' >"$T/who.out" 2>"$T/who.err"
+check "--who: the account in the refusal, safely" bash -c "grep -q 'no account \"Nope?\]0;t??\[2JCorp\"' '$T/who.err' && $(declare -f clean); clean '$T/who.err'"
+"$CCRM" -d "$PG_CONN" --report $'x\e[2J' >"$T/rep.out" 2>"$T/rep.err"
+check "--report: an unknown name in the refusal, safely" bash -c "grep -q 'unknown report \"x?\[2J\"' '$T/rep.err' && $(declare -f clean); clean '$T/rep.err'"
+
+# ---- --import --into campaign_responses: a mailing tool's file, its header and values ----
+C1=$(psqlc -c "select min(id) from campaigns")
+printf 'email,status,\033]0;hdr\007x\nbad\033[2J@example.org,opened,y\nsomeone@example.org,\033[31mweird,z\n' >"$T/resp.csv"
+cp "$T/resp.csv" "$T/r"$'\e[2J'".csv"
+"$CCRM" -d "$PG_CONN" --import "$T/r"$'\e[2J'".csv" --into campaign_responses --campaign "$C1" \
+    --dry-run >"$T/resp.out" 2>"$T/resp.err"
+check "--import campaign_responses: the unknown header is reported, safely" \
+    grep -qF 'columns ignored: "?]0;hdr?x"' "$T/resp.err"
+check "--import campaign_responses: the bad status is named, safely" \
+    grep -qF '"?[31mweird" is not one of' "$T/resp.err"
+check "--import campaign_responses: no control byte in its messages" \
+    bash -c "$(declare -f clean); clean '$T/resp.err' && clean '$T/resp.out'"
+
 done_testing
