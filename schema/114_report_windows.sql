@@ -1,4 +1,4 @@
--- ccrm schema, migration 111: a report's window with one end given past the other's default.
+-- ccrm schema, migration 114: a report's window with one end given past the other's default.
 --
 -- `ccrm --report NAME --from DATE` (and the Reports view's from field) kept the report's
 -- default end when only the start was given, so a start past that end (`--report pipeline
