@@ -2634,7 +2634,8 @@ AS $$
 $$;
 
 -- How two accounts are shared differently, in words ("#50 with Nordlicht Reseller GmbH, #4
--- with no partner"), or NULL when every partner organisation sees both or neither. A merge puts
+-- with no partner"; a NULL one, a person's lack of an account, is "no account" and shared with
+-- nobody), or NULL when every partner organisation sees both or neither. A merge puts
 -- the records of both under one account, so unless they are shared alike some partner would
 -- see records it does not see now (the survivor's, or those moved onto it), or lose records it
 -- sees: that is a change of account_shares, which only admins make (docs/security.md).
@@ -2648,11 +2649,12 @@ AS $$
                               WHERE NOT EXISTS (SELECT 1 FROM s t
                                                  WHERE t.partner_org_id = s.partner_org_id
                                                    AND t.account_id <> s.account_id))
-           THEN (SELECT string_agg(format('#%s with %s', a.id,
+           THEN (SELECT string_agg(CASE WHEN a.id IS NULL THEN 'no account'
+                                        ELSE format('#%s with %s', a.id,
                                           coalesce((SELECT string_agg(o.name, ', ' ORDER BY o.name)
                                                       FROM s JOIN partner_orgs o
                                                         ON o.id = s.partner_org_id
-                                                     WHERE s.account_id = a.id), 'no partner')),
+                                                     WHERE s.account_id = a.id), 'no partner')) END,
                                    ', ' ORDER BY a.o)
                    FROM (VALUES (p_a, 1), (p_b, 2)) a(id, o)) END
 $$;
@@ -2826,6 +2828,24 @@ BEGIN
                       HINT = 'A merge would show partners records they do not see now, or hide '
                              'records they see. An admin shares both alike first (ccrm --share or '
                              '--unshare ACCOUNT --partner ORG), or merges them.';
+        END IF;
+    END IF;
+    -- people of accounts shared differently, likewise (113): a partner sees a person's mail,
+    -- interests and consents with the person, so the merged person's would show to the
+    -- partners of the survivor's account (or the survivor's be hidden from those of the
+    -- merged one's) -- a merge of a stray contact of no account into one of a shared account
+    -- showed its mail to the reseller
+    IF p_entity IN ('contacts', 'leads') AND NOT pg_has_role(v_who, 'ccrm_admin', 'USAGE')
+       AND (v_old ->> 'account_id') IS DISTINCT FROM (v_surv ->> 'account_id') THEN
+        v_bad := ccrm_merge_shares_differ((v_old ->> 'account_id')::bigint,
+                                          (v_surv ->> 'account_id')::bigint);
+        IF v_bad IS NOT NULL THEN
+            RAISE EXCEPTION 'cannot merge % #% into #%: their accounts are shared differently (%)',
+                            v_noun, p_merged, p_survivor, v_bad
+                USING ERRCODE = '42501',
+                      HINT = 'A merge would show partners records they do not see now, or hide '
+                             'records they see. An admin shares both accounts alike first, or '
+                             'merges them.';
         END IF;
     END IF;
 
@@ -3290,6 +3310,20 @@ BEGIN
                 USING ERRCODE = '42501',
                       HINT = 'Partners would lose sight of records they see now. An admin undoes '
                              'it, or shares both alike first.';
+        END IF;
+    END IF;
+    -- people: as the merge, a non-admin's undo leaves both of accounts shared alike (113)
+    IF m.entity IN ('contacts', 'leads') AND NOT pg_has_role(v_who, 'ccrm_admin', 'USAGE') THEN
+        EXECUTE format('SELECT ccrm_merge_shares_differ(x.account_id, y.account_id)'
+                       '  FROM %1$s x, %1$s y WHERE x.id = $1 AND y.id = $2'
+                       '   AND x.account_id IS DISTINCT FROM y.account_id', m.entity)
+           INTO v_bad USING m.merged_id, m.survivor_id;
+        IF v_bad IS NOT NULL THEN
+            RAISE EXCEPTION 'cannot undo merge %: their accounts are shared differently (%); '
+                            'nothing undone', p_merge, v_bad
+                USING ERRCODE = '42501',
+                      HINT = 'Partners would lose sight of records they see now. An admin undoes '
+                             'it, or shares both accounts alike first.';
         END IF;
     END IF;
     -- the state put back was valid when merged; an opt-out since (of the person under another
