@@ -36,6 +36,22 @@ check "the title the merge set, edited since: refused, naming the field (rc $rc:
     test "$rc" = 65 -a -n "$(grep -F "contact #$S: title was changed after the merge by sam" <<<"$err")"
 check "...nothing undone" test "$(q "select count(*) from contacts where id = $M")" = 0
 
+# a quote the merge moved, sent since: the undo would change its buyer, which a sent quote
+# keeps; refused as an undo, not as a failure
+A=$(ins sam "insert into accounts (name) values ('Later Quotes AB') returning id")
+read -r S M <<<"$(as sam -c "insert into contacts (account_id, first_name, last_name, email) values
+    ($A, 'Quinn', 'Later', 'quinn.s@later.example'), ($A, 'Quinn', 'Later', 'quinn.m@later.example')
+    returning id" | tr '\n' ' ')"
+Q=$(ins sam "insert into quotes (account_id, contact_id) values ($A, $M) returning id")
+as sam -c "insert into quote_lines (quote_id, position, description, quantity, unit, unit_price, discount_pct, tax_rate)
+           values ($Q, 1, 'Licence', 1, 'pc', 100, 0, 19)" >/dev/null
+mid=$(ins sam "select ccrm_merge('contacts', $S, $M)")
+as sam -c "update quotes set status = 'sent' where id = $Q" >/dev/null
+c sam --unmerge "$mid"
+check "a moved quote sent since: refused as an undo (rc $rc: $err)" \
+    test "$rc" = 65 -a -n "$(grep -F "cannot undo merge $mid: quote #$Q" <<<"$err")"
+check "...nothing undone" test "$(q "select count(*) from contacts where id = $M")" = 0
+
 # ---- opt-outs recorded since the merge ----
 read -r S M <<<"$(as marco -c "insert into contacts (first_name, last_name, email) values
     ('Otto', 'Later', 'otto.s@later.example'), ('Otto', 'Later', 'otto.m@later.example')
