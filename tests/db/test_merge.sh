@@ -301,7 +301,7 @@ check "marketing may not merge accounts" grep -q '^42501' <<<"$(err marco "selec
 check "support may not undo a merge of contacts" test "$("$CCRM" -d "$DB user=sofia" --unmerge "$mid" >/dev/null 2>&1; echo $?)" = 77
 
 # merges of merges resolve to the last survivor
-T=$(as sam -c "insert into contacts (first_name, last_name) values ('Greta', 'Aalto-Chain') returning id" | head -1)
+T=$(as sam -c "insert into contacts (account_id, first_name, last_name) values ($sh1, 'Greta', 'Aalto-Chain') returning id" | head -1)
 as sam -c "select ccrm_merge('contacts', $T, $S)" >/dev/null
 check "a merged record merged again resolves to the last survivor" test "$(as marco -c "select ccrm_resolve('contacts', $M)")" = "$T"
 
