@@ -3091,44 +3091,50 @@ BEGIN
                                   WHERE a.attrelid = t AND a.attname = 'version'
                                     AND NOT a.attisdropped);
         EXECUTE format($q$
-            SELECT ccrm_entity_noun($2) || ' #' || l.entity_id
-                   || CASE WHEN l.op = 'delete' THEN ' exists again'
-                           WHEN t.id IS NULL THEN ' was deleted after the merge'
-                           ELSE coalesce(': ' || replace(ch.col, '_', ' '), '')
+            SELECT ccrm_entity_noun($2) || ' #' || z.entity_id
+                   || CASE WHEN z.op = 'delete' THEN ' exists again'
+                           WHEN z.tid IS NULL THEN ' was deleted after the merge'
+                           ELSE coalesce(': ' || replace(z.col, '_', ' '), '')
                                 || ' was changed after the merge'
-                                || coalesce(' by ' || (to_jsonb(t) ->> 'updated_by'), '')
-                                || coalesce(' at ' || ccrm_when((to_jsonb(t) ->> 'updated_at')::timestamptz),
+                                || coalesce(' by ' || (to_jsonb(z.trow) ->> 'updated_by'), '')
+                                || coalesce(' at ' || ccrm_when((to_jsonb(z.trow) ->> 'updated_at')::timestamptz),
                                             '') END
-              FROM (SELECT DISTINCT ON (w.entity_id) w.entity_id, w.op, w.new_row
-                      FROM (SELECT a.id, coalesce(a.entity_id, g.x) AS entity_id, a.op, a.new_row
-                              FROM audit a
-                              LEFT JOIN LATERAL (SELECT generate_series(lower(r), upper(r) - 1) AS x
-                                                   FROM unnest(a.ids) r) g ON a.ids IS NOT NULL
-                             WHERE a.xid = $1 AND a.entity = $2 AND a.id BETWEEN $3 AND $4) w
-                     ORDER BY w.entity_id, w.id DESC) l
-              LEFT JOIN %1$s t ON t.id = l.entity_id
-              -- the first field the merge updated that holds another value now
-              LEFT JOIN LATERAL (
-                  SELECT min(k.key) AS col
-                    FROM audit b, jsonb_each(b.new_row) k
-                   WHERE l.op = 'update' AND t.id IS NOT NULL AND NOT (%2$s)
-                     AND b.xid = $1 AND b.entity = $2 AND b.id BETWEEN $3 AND $4
-                     AND b.entity_id = l.entity_id AND b.op = 'update'
-                     AND k.key NOT IN ('updated_at', 'updated_by', 'version', 'search')
-                     AND k.value IS DISTINCT FROM b.old_row -> k.key
-                     AND to_jsonb(t) -> k.key IS DISTINCT FROM l.new_row -> k.key) ch ON true
-             WHERE ((l.op = 'delete') <> (t.id IS NULL)
+              FROM (SELECT l.entity_id, l.op, l.new_row, t.id AS tid, t AS trow,
+                           -- the first field the merge updated that holds another value now
+                           -- (looked for only in a row whose version moved on)
+                           CASE WHEN l.op = 'update' AND t.id IS NOT NULL AND NOT (%2$s) THEN
+                               (SELECT min(k.key)
+                                  FROM audit b, jsonb_each(b.new_row) k
+                                 WHERE b.xid = $1 AND b.entity = $2 AND b.id BETWEEN $3 AND $4
+                                   AND b.entity_id = l.entity_id AND b.op = 'update'
+                                   AND k.key NOT IN ('updated_at', 'updated_by', 'version', 'search')
+                                   AND k.value IS DISTINCT FROM b.old_row -> k.key
+                                   AND to_jsonb(t) -> k.key IS DISTINCT FROM l.new_row -> k.key)
+                           END AS col,
+                           CASE WHEN l.op = 'insert' AND t.id IS NOT NULL THEN
+                               CASE WHEN l.new_row IS NULL THEN %4$s
+                                    ELSE NOT (%2$s) AND %3$s END
+                           END AS ins_changed
+                      FROM (SELECT DISTINCT ON (w.entity_id) w.entity_id, w.op, w.new_row
+                              FROM (SELECT a.id, coalesce(a.entity_id, g.x) AS entity_id, a.op,
+                                           a.new_row
+                                      FROM audit a
+                                      LEFT JOIN LATERAL (SELECT generate_series(lower(r), upper(r) - 1) AS x
+                                                           FROM unnest(a.ids) r) g ON a.ids IS NOT NULL
+                                     WHERE a.xid = $1 AND a.entity = $2 AND a.id BETWEEN $3 AND $4) w
+                             ORDER BY w.entity_id, w.id DESC) l
+                      LEFT JOIN %1$s t ON t.id = l.entity_id) z
+             WHERE ((z.op = 'delete') <> (z.tid IS NULL)
                     -- a membership the merge moved, ended since by the person's opt-out
-                    AND NOT (l.op = 'update' AND $2 = 'campaign_members'
+                    AND NOT (z.op = 'update' AND $2 = 'campaign_members'
                              AND EXISTS (SELECT 1 FROM campaigns cp
-                                          WHERE cp.id = (l.new_row ->> 'campaign_id')::bigint
-                                            AND ccrm_opted_out((l.new_row ->> 'contact_id')::bigint,
-                                                               (l.new_row ->> 'lead_id')::bigint,
+                                          WHERE cp.id = (z.new_row ->> 'campaign_id')::bigint
+                                            AND ccrm_opted_out((z.new_row ->> 'contact_id')::bigint,
+                                                               (z.new_row ->> 'lead_id')::bigint,
                                                                cp.channel) IS NOT NULL)))
-                OR (l.op = 'update' AND ch.col IS NOT NULL)
-                OR (l.op = 'insert' AND l.new_row IS NOT NULL AND NOT (%2$s) AND %3$s)
-                OR (l.op = 'insert' AND l.new_row IS NULL AND %4$s)
-             ORDER BY l.entity_id LIMIT 1$q$, t,
+                OR z.col IS NOT NULL
+                OR z.ins_changed
+             ORDER BY z.entity_id LIMIT 1$q$, t,
              CASE WHEN v_stamped THEN 't.version = (l.new_row ->> ''version'')::int'
                   ELSE 'false' END,
              -- (a row the undo of a later merge put back as this merge left it has a newer
@@ -3227,15 +3233,16 @@ BEGIN
                  WHERE c.key NOT IN ('created_at', 'created_by', 'updated_at', 'updated_by', 'version');
                 CONTINUE WHEN v_upd IS NULL;
                 EXECUTE format('UPDATE %1$s x SET (%2$s) = (SELECT %3$s)'
-                               '  FROM (SELECT DISTINCT ON (a.entity_id) a.entity_id, a.old_row,'
-                               '               ARRAY(SELECT k.key FROM audit b, jsonb_each(b.old_row) k'
-                               '                      WHERE b.entity = a.entity'
-                               '                        AND b.entity_id = a.entity_id'
-                               '                        AND b.id = ANY ($1)'
-                               '                        AND k.value IS DISTINCT FROM b.new_row -> k.key)'
+                               '  FROM (SELECT a.entity_id, a.old_row,'
+                               '               ARRAY(SELECT k.key FROM jsonb_each(a.old_row) k'
+                               '                      WHERE k.value IS DISTINCT FROM a.new_row -> k.key)'
                                '                   AS keys'
-                               '          FROM audit a WHERE a.id = ANY ($1)'
-                               '         ORDER BY a.entity_id, a.id) a'
+                               '          FROM (SELECT DISTINCT ON (a.entity_id) a.entity_id, a.old_row,'
+                               '                       last_value(a.new_row) OVER (PARTITION BY a.entity_id'
+                               '                           ORDER BY a.id ROWS BETWEEN UNBOUNDED PRECEDING'
+                               '                           AND UNBOUNDED FOLLOWING) AS new_row'
+                               '                  FROM audit a WHERE a.id = ANY ($1)'
+                               '                 ORDER BY a.entity_id, a.id) a) a'
                                ' WHERE x.id = a.entity_id', t, v_upd, v_uo) USING r.ids;
             ELSE
                 EXECUTE format('INSERT INTO %1$s (%2$s) OVERRIDING SYSTEM VALUE SELECT %3$s'
