@@ -126,4 +126,14 @@ check "the undo (rc $rc: $out $err)" test "$rc" = 0
 check "...gives both marks back as they were" \
     test "$(q "select string_agg(a_id || '-' || b_id, ' ' order by a_id, b_id) from not_duplicates where entity = 'contacts' and (a_id in ($A, $B, $C) or b_id in ($A, $B, $C))")" = "$A-$B $A-$C"
 
+# ---- a busy contact's undo is a batch job: no interactive statement timeout ----
+read -r S M <<<"$(as sam -c "insert into contacts (first_name, last_name, email) values
+    ('Bea', 'Busy', 'bea.s@busy.example'), ('Bea', 'Busy', 'bea.m@busy.example') returning id" | tr '\n' ' ')"
+as sam -c "insert into interactions (kind, subject, contact_id) select 'call', 'call ' || g, $M from generate_series(1, 3000) g" >/dev/null
+mid=$(ins sam "select ccrm_merge('contacts', $S, $M)")
+printf '[database]\nstatement_timeout_ms = 100\n' >"$TEST_TMP/short.ini"
+c sam -c "$TEST_TMP/short.ini" --unmerge "$mid"
+check "the undo of 3,000 moved timeline entries outlasts a 100 ms statement_timeout (rc $rc: $out $err)" test "$rc" = 0
+check "...all back on the merged contact" test "$(q "select count(*) from interactions where contact_id = $M")" = 3000
+
 done_testing
