@@ -3024,6 +3024,11 @@ BEGIN
         RAISE EXCEPTION 'merge % was undone already, by % at %', p_merge, m.undone_by,
                         ccrm_when(m.undone_at) USING ERRCODE = '55000';
     END IF;
+    -- the survivor, locked as a merge locks its two records: a merge of it into another one
+    -- that runs now is waited for, and then said below (113: the undo put rows back over what
+    -- that merge had just moved, and that merge could never be undone)
+    EXECUTE format('SELECT 1 FROM public.%I WHERE id = $1 FOR UPDATE', m.entity)
+        USING m.survivor_id;
     -- the merge's own audit rows: its transaction's, from the id it noted to its timeline
     -- note, its last write ("... (merge N). ccrm --unmerge N undoes it."), so that another
     -- merge or edit in the same transaction is not undone with it (088; a merge before 088

@@ -108,6 +108,30 @@ c marco --unmerge "$m3"
 check "the survivor deleted since: refused, saying so (rc $rc: $err)" \
     test "$rc" = 65 -a -n "$(grep -F "contact #$D, the survivor, was deleted after the merge" <<<"$err")"
 
+# ...merged again while the undo runs: the undo waits for that merge and then says so (it
+# put the rows back over what that merge had just moved, and that merge was undoable no more)
+read -r A B C <<<"$(as marco -c "insert into contacts (first_name, last_name, email) values
+    ('Rae', 'Later', 'rae.a@later.example'), ('Rae', 'Later', 'rae.b@later.example'),
+    ('Rae', 'Later', 'rae.c@later.example') returning id" | tr '\n' ' ')"
+as marco -c "insert into interactions (kind, subject, contact_id) values ('note', 'about Rae B', $B)" >/dev/null
+m1=$(ins marco "select ccrm_merge('contacts', $A, $B)")
+as sam -c "begin; select ccrm_merge('contacts', $C, $A); select pg_sleep(2); commit;" >/dev/null 2>&1 &
+merging=$!
+for ((i = 0; i < 200; i++)); do
+    [ "$(q "select count(*) from pg_stat_activity where usename = 'sam' and wait_event = 'PgSleep'")" = 1 ] && break
+    nap 0.05
+done
+c marco --unmerge "$m1"
+wait $merging
+m2=$(q "select id from merges where merged_id = $A and survivor_id = $C")
+check "an undo while its survivor is being merged into another: refused once that is done (rc $rc: $err)" \
+    test "$rc" = 65 -a -n "$(grep -F "contact #$A was merged into #$C since (merge $m2)" <<<"$err")"
+c marco --unmerge "$m2"
+check "...that merge undone first (rc $rc: $out $err)" test "$rc" = 0
+c marco --unmerge "$m1"
+check "...then this one (rc $rc: $out $err)" test "$rc" = 0
+check "...the note about B on B" test "$(q "select contact_id from interactions where subject = 'about Rae B'")" = "$B"
+
 # ---- "not a duplicate" holds for the survivor ----
 read -r A B C <<<"$(as sam -c "insert into contacts (first_name, last_name, email) values
     ('Nadia', 'Notdup', 'nadia@one.example'), ('Nadia', 'Notdup', 'nadia.n@one.example'),
