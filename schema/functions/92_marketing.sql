@@ -2887,15 +2887,18 @@ BEGIN
     DELETE FROM not_duplicates d
      WHERE d.entity = p_entity
        AND ((d.a_id = least(p_survivor, p_merged) AND d.b_id = greatest(p_survivor, p_merged))
-            OR ((d.a_id = p_merged OR d.b_id = p_merged)
-                AND EXISTS (SELECT 1 FROM not_duplicates e
-                             WHERE e.entity = p_entity
-                               AND e.a_id = least(p_survivor, d.a_id + d.b_id - p_merged)
-                               AND e.b_id = greatest(p_survivor, d.a_id + d.b_id - p_merged))));
+            OR EXISTS (SELECT 1
+                         FROM (SELECT CASE WHEN d.a_id = p_merged THEN d.b_id ELSE d.a_id END) o(id),
+                              not_duplicates e
+                        WHERE p_merged IN (d.a_id, d.b_id) AND e.entity = p_entity
+                          AND e.a_id = least(p_survivor, o.id)
+                          AND e.b_id = greatest(p_survivor, o.id)));
     UPDATE not_duplicates d
-       SET a_id = least(p_survivor, d.a_id + d.b_id - p_merged),
-           b_id = greatest(p_survivor, d.a_id + d.b_id - p_merged)
-     WHERE d.entity = p_entity AND (d.a_id = p_merged OR d.b_id = p_merged);
+       SET a_id = least(p_survivor, o.id), b_id = greatest(p_survivor, o.id)
+      FROM (SELECT x.id, CASE WHEN x.a_id = p_merged THEN x.b_id ELSE x.a_id END
+              FROM not_duplicates x
+             WHERE x.entity = p_entity AND p_merged IN (x.a_id, x.b_id)) o(nd, id)
+     WHERE d.id = o.nd;
 
     -- 2. references by (entity, entity_id)
     FOR r IN SELECT s AS tbl FROM ccrm_merge_soft_references() s LOOP
