@@ -2634,7 +2634,8 @@ AS $$
 $$;
 
 -- How two accounts are shared differently, in words ("#50 with Nordlicht Reseller GmbH, #4
--- with no partner"), or NULL when every partner organisation sees both or neither. A merge puts
+-- with no partner"; a NULL one, a person's lack of an account, is "no account" and shared with
+-- nobody), or NULL when every partner organisation sees both or neither. A merge puts
 -- the records of both under one account, so unless they are shared alike some partner would
 -- see records it does not see now (the survivor's, or those moved onto it), or lose records it
 -- sees: that is a change of account_shares, which only admins make (docs/security.md).
@@ -2648,11 +2649,12 @@ AS $$
                               WHERE NOT EXISTS (SELECT 1 FROM s t
                                                  WHERE t.partner_org_id = s.partner_org_id
                                                    AND t.account_id <> s.account_id))
-           THEN (SELECT string_agg(format('#%s with %s', a.id,
+           THEN (SELECT string_agg(CASE WHEN a.id IS NULL THEN 'no account'
+                                        ELSE format('#%s with %s', a.id,
                                           coalesce((SELECT string_agg(o.name, ', ' ORDER BY o.name)
                                                       FROM s JOIN partner_orgs o
                                                         ON o.id = s.partner_org_id
-                                                     WHERE s.account_id = a.id), 'no partner')),
+                                                     WHERE s.account_id = a.id), 'no partner')) END,
                                    ', ' ORDER BY a.o)
                    FROM (VALUES (p_a, 1), (p_b, 2)) a(id, o)) END
 $$;
@@ -2660,7 +2662,8 @@ $$;
 -- Merge the duplicate p_merged into p_survivor (contacts, leads or accounts), in the caller's
 -- transaction, all or nothing. Returns the merge's id (ccrm --unmerge takes it).
 --   1. people: one campaign membership per campaign (the survivor's, at the furthest status of
---      the two) and one consent per channel (an opt-out of either stands: the earliest);
+--      the two) and one consent per channel (an opt-out of either stands: the earliest); a
+--      pair marked "not a duplicate" with the merged record names the survivor (113);
 --   2. rows pointing at it by (entity, entity_id) -- comments, chat, inbox entries, any such
 --      table -- point at the survivor;
 --   3. every foreign key that references the table (read from pg_constraint now) is
@@ -2827,6 +2830,24 @@ BEGIN
                              '--unshare ACCOUNT --partner ORG), or merges them.';
         END IF;
     END IF;
+    -- people of accounts shared differently, likewise (113): a partner sees a person's mail,
+    -- interests and consents with the person, so the merged person's would show to the
+    -- partners of the survivor's account (or the survivor's be hidden from those of the
+    -- merged one's) -- a merge of a stray contact of no account into one of a shared account
+    -- showed its mail to the reseller
+    IF p_entity IN ('contacts', 'leads') AND NOT pg_has_role(v_who, 'ccrm_admin', 'USAGE')
+       AND (v_old ->> 'account_id') IS DISTINCT FROM (v_surv ->> 'account_id') THEN
+        v_bad := ccrm_merge_shares_differ((v_old ->> 'account_id')::bigint,
+                                          (v_surv ->> 'account_id')::bigint);
+        IF v_bad IS NOT NULL THEN
+            RAISE EXCEPTION 'cannot merge % #% into #%: their accounts are shared differently (%)',
+                            v_noun, p_merged, p_survivor, v_bad
+                USING ERRCODE = '42501',
+                      HINT = 'A merge would show partners records they do not see now, or hide '
+                             'records they see. An admin shares both accounts alike first, or '
+                             'merges them.';
+        END IF;
+    END IF;
 
     -- the audit rows of this merge come after an id taken from the audit's sequence before its
     -- first write, and end with its timeline note (its last write, below): its undo takes
@@ -2859,6 +2880,25 @@ BEGIN
                        ' WHERE m.%1$I = $2 AND s.%1$I = $1 AND s.channel = m.channel', v_col)
             USING p_survivor, p_merged;
     END IF;
+
+    -- "not a duplicate" said of the merged record and another holds for the survivor and that
+    -- one (113: the scan offered the pair again, which someone had judged apart already): the
+    -- mark names the survivor, one per pair; a mark of the two merged goes. Audited, undone.
+    DELETE FROM not_duplicates d
+     WHERE d.entity = p_entity
+       AND ((d.a_id = least(p_survivor, p_merged) AND d.b_id = greatest(p_survivor, p_merged))
+            OR EXISTS (SELECT 1
+                         FROM (SELECT CASE WHEN d.a_id = p_merged THEN d.b_id ELSE d.a_id END) o(id),
+                              not_duplicates e
+                        WHERE p_merged IN (d.a_id, d.b_id) AND e.entity = p_entity
+                          AND e.a_id = least(p_survivor, o.id)
+                          AND e.b_id = greatest(p_survivor, o.id)));
+    UPDATE not_duplicates d
+       SET a_id = least(p_survivor, o.id), b_id = greatest(p_survivor, o.id)
+      FROM (SELECT x.id, CASE WHEN x.a_id = p_merged THEN x.b_id ELSE x.a_id END
+              FROM not_duplicates x
+             WHERE x.entity = p_entity AND p_merged IN (x.a_id, x.b_id)) o(nd, id)
+     WHERE d.id = o.nd;
 
     -- 2. references by (entity, entity_id)
     FOR r IN SELECT s AS tbl FROM ccrm_merge_soft_references() s LOOP
@@ -2934,12 +2974,16 @@ SELECT ccrm_set_execute('ccrm_merge(text,bigint,bigint,jsonb)', 'ccrm_internal')
 
 -- Undo a merge (ccrm --unmerge MERGE): every write of the merge's transaction, read from the
 -- audit trail, is undone backwards, one statement per run of the same table and operation:
--- rows it inserted are deleted, rows it updated get their earlier values back (stamps move
--- on: version, updated_at and updated_by say the unmerge wrote them), rows it deleted (the
--- merged record, rows the survivor could not take) are inserted again exactly as they were,
--- id and stamps included. So the earlier state comes back exactly, whatever tables the merge
--- touched. Refused, with nothing undone, when any of those rows changed since (the error
--- names it) or the audit trail of the merge is gone. Whoever may merge that kind of record.
+-- rows it inserted are deleted, rows it updated get their earlier values back in the fields
+-- it changed (stamps move on: version, updated_at and updated_by say the unmerge wrote them;
+-- another field edited since keeps its edit, 113), rows it deleted (the merged record, rows
+-- the survivor could not take) are inserted again exactly as they were, id and stamps
+-- included. So the earlier state comes back exactly, whatever tables the merge touched, with
+-- the edits made since to fields the merge did not write. Refused, with nothing undone, when
+-- a field it wrote changed since, a row it inserted changed or one it moved is gone (the
+-- error names it), the survivor was merged again or deleted, a row put back breaks a rule of
+-- now (the merged contact's e-mail address taken since), or the audit trail of the merge is
+-- gone. Whoever may merge that kind of record.
 CREATE OR REPLACE FUNCTION ccrm_unmerge(p_merge bigint) RETURNS text
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -2962,6 +3006,8 @@ DECLARE
     v_chans text[] := '{}';
     v_lo   bigint;
     v_hi   bigint;
+    v_stamped boolean;
+    v_con  text;
 BEGIN
     IF NOT pg_has_role(v_who, 'ccrm_internal', 'USAGE') THEN
         RAISE EXCEPTION 'partners cannot undo merges' USING ERRCODE = '42501';
@@ -2981,6 +3027,11 @@ BEGIN
         RAISE EXCEPTION 'merge % was undone already, by % at %', p_merge, m.undone_by,
                         ccrm_when(m.undone_at) USING ERRCODE = '55000';
     END IF;
+    -- the survivor, locked as a merge locks its two records: a merge of it into another one
+    -- that runs now is waited for, and then said below (113: the undo put rows back over what
+    -- that merge had just moved, and that merge could never be undone)
+    EXECUTE format('SELECT 1 FROM public.%I WHERE id = $1 FOR UPDATE', m.entity)
+        USING m.survivor_id;
     -- the merge's own audit rows: its transaction's, from the id it noted to its timeline
     -- note, its last write ("... (merge N). ccrm --unmerge N undoes it."), so that another
     -- merge or edit in the same transaction is not undone with it (088; a merge before 088
@@ -2998,7 +3049,39 @@ BEGIN
         RAISE EXCEPTION 'cannot undo merge %: its audit trail is gone', p_merge
             USING ERRCODE = '55000';
     END IF;
-    -- every row the merge wrote must still be as the merge left it
+    -- the survivor merged again since (a chain: the later merge moved this one's rows on), or
+    -- deleted: said as such, not as the first moved row that changed with it (113)
+    SELECT format('%s #%s was merged into #%s since (merge %s); undo that first',
+                  ccrm_entity_noun(m.entity), x.merged_id, x.survivor_id, x.id)
+      INTO v_bad
+      FROM merges x
+     WHERE x.entity = m.entity AND x.merged_id = m.survivor_id AND x.undone_at IS NULL
+       AND x.id > m.id
+     ORDER BY x.id LIMIT 1;
+    IF v_bad IS NULL AND NOT ccrm_record_exists(m.entity, m.survivor_id)
+       AND NOT EXISTS (SELECT 1 FROM merges x
+                        WHERE x.entity = m.entity AND x.merged_id = m.survivor_id
+                          AND x.undone_at IS NULL) THEN
+        SELECT format('%s #%s, the survivor, was deleted after the merge%s',
+                      ccrm_entity_noun(m.entity), m.survivor_id,
+                      coalesce(' by ' || a.actor || ' at ' || ccrm_when(a.at), ''))
+          INTO v_bad
+          FROM (SELECT 1) o
+          LEFT JOIN LATERAL (SELECT a.actor, a.at FROM audit a
+                              WHERE a.entity = m.entity AND a.entity_id = m.survivor_id
+                                AND a.op = 'delete'
+                              ORDER BY a.id DESC LIMIT 1) a ON true;
+    END IF;
+    IF v_bad IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot undo merge %: %; nothing undone', p_merge, v_bad
+            USING ERRCODE = '55000';
+    END IF;
+    -- every row the merge wrote must still be as the merge left it, in what the merge wrote:
+    -- a row it inserted, in every field (the undo deletes it); a row it updated, in the
+    -- fields it changed (the undo puts back only those: a later edit of another field, the
+    -- survivor's phone, a moved ticket's status, is kept, 113); a row it deleted must not
+    -- exist again, but for a campaign membership the merge moved that an opt-out since has
+    -- ended (the opt-out holds for both records after the undo, below: the person stays out)
     FOR r IN SELECT DISTINCT a.entity FROM audit a
               WHERE a.xid = m.xid AND a.id BETWEEN v_lo AND v_hi AND a.entity <> 'merges'
               ORDER BY a.entity LOOP
@@ -3007,41 +3090,66 @@ BEGIN
             RAISE EXCEPTION 'cannot undo merge %: table % is gone', p_merge, r.entity
                 USING ERRCODE = '55000';
         END IF;
-        -- a table stamped by ccrm_stamp changes its version with every write: comparing
-        -- versions is enough (and cheap for the 10,000 rows of a busy contact); any other table
-        -- is compared row by row
+        -- a table stamped by ccrm_stamp changes its version with every write: an unchanged
+        -- version says "untouched" (cheap for the 10,000 rows of a busy contact); otherwise,
+        -- and in any other table, the values are compared
+        v_stamped := EXISTS (SELECT 1 FROM pg_trigger g
+                              WHERE g.tgrelid = t AND g.tgfoid = 'public.ccrm_stamp()'::regprocedure)
+                     AND EXISTS (SELECT 1 FROM pg_attribute a
+                                  WHERE a.attrelid = t AND a.attname = 'version'
+                                    AND NOT a.attisdropped);
         EXECUTE format($q$
-            SELECT ccrm_entity_noun($2) || ' #' || l.entity_id
-                   || CASE WHEN l.op = 'delete' THEN ' exists again'
-                           WHEN t.id IS NULL THEN ' was deleted after the merge'
-                           ELSE ' was changed after the merge'
-                                || coalesce(' by ' || (to_jsonb(t) ->> 'updated_by'), '')
-                                || coalesce(' at ' || ccrm_when((to_jsonb(t) ->> 'updated_at')::timestamptz),
+            SELECT ccrm_entity_noun($2) || ' #' || z.entity_id
+                   || CASE WHEN z.op = 'delete' THEN ' exists again'
+                           WHEN z.tid IS NULL THEN ' was deleted after the merge'
+                           ELSE coalesce(': ' || replace(z.col, '_', ' '), '')
+                                || ' was changed after the merge'
+                                || coalesce(' by ' || (to_jsonb(z.trow) ->> 'updated_by'), '')
+                                || coalesce(' at ' || ccrm_when((to_jsonb(z.trow) ->> 'updated_at')::timestamptz),
                                             '') END
-              FROM (SELECT DISTINCT ON (w.entity_id) w.entity_id, w.op, w.new_row
-                      FROM (SELECT a.id, coalesce(a.entity_id, g.x) AS entity_id, a.op, a.new_row
-                              FROM audit a
-                              LEFT JOIN LATERAL (SELECT generate_series(lower(r), upper(r) - 1) AS x
-                                                   FROM unnest(a.ids) r) g ON a.ids IS NOT NULL
-                             WHERE a.xid = $1 AND a.entity = $2 AND a.id BETWEEN $3 AND $4) w
-                     ORDER BY w.entity_id, w.id DESC) l
-              LEFT JOIN %1$s t ON t.id = l.entity_id
-             WHERE (l.op = 'delete') <> (t.id IS NULL)
-                OR (l.op <> 'delete' AND l.new_row IS NOT NULL AND %2$s)
-                OR (l.op = 'insert' AND l.new_row IS NULL AND %3$s)
-             ORDER BY l.entity_id LIMIT 1$q$, t,
-             CASE WHEN EXISTS (SELECT 1 FROM pg_trigger g
-                                WHERE g.tgrelid = t AND g.tgfoid = 'public.ccrm_stamp()'::regprocedure)
-                       AND EXISTS (SELECT 1 FROM pg_attribute a
-                                    WHERE a.attrelid = t AND a.attname = 'version'
-                                      AND NOT a.attisdropped)
-                  -- (a row the undo of a later merge put back as this merge left it has a
-                  -- newer version, and the same values: 093)
-                  THEN 't.version IS DISTINCT FROM (l.new_row ->> ''version'')::int'
-                       ' AND (to_jsonb(t) - ARRAY[''version'', ''updated_at'', ''updated_by''])'
-                       ' IS DISTINCT FROM (l.new_row - ARRAY[''version'', ''updated_at'', ''updated_by''])'
-                  ELSE format('to_jsonb(t) <> to_jsonb(jsonb_populate_record(NULL::%s, l.new_row))', t)
-             END,
+              FROM (SELECT l.entity_id, l.op, l.new_row, t.id AS tid, t AS trow,
+                           -- the first field the merge updated that holds another value now
+                           -- (looked for only in a row whose version moved on)
+                           CASE WHEN l.op = 'update' AND t.id IS NOT NULL AND NOT (%2$s) THEN
+                               (SELECT min(k.key)
+                                  FROM audit b, jsonb_each(b.new_row) k
+                                 WHERE b.xid = $1 AND b.entity = $2 AND b.id BETWEEN $3 AND $4
+                                   AND b.entity_id = l.entity_id AND b.op = 'update'
+                                   AND k.key NOT IN ('updated_at', 'updated_by', 'version', 'search')
+                                   AND k.value IS DISTINCT FROM b.old_row -> k.key
+                                   AND to_jsonb(t) -> k.key IS DISTINCT FROM l.new_row -> k.key)
+                           END AS col,
+                           CASE WHEN l.op = 'insert' AND t.id IS NOT NULL THEN
+                               CASE WHEN l.new_row IS NULL THEN %4$s
+                                    ELSE NOT (%2$s) AND %3$s END
+                           END AS ins_changed
+                      FROM (SELECT DISTINCT ON (w.entity_id) w.entity_id, w.op, w.new_row
+                              FROM (SELECT a.id, coalesce(a.entity_id, g.x) AS entity_id, a.op,
+                                           a.new_row
+                                      FROM audit a
+                                      LEFT JOIN LATERAL (SELECT generate_series(lower(r), upper(r) - 1) AS x
+                                                           FROM unnest(a.ids) r) g ON a.ids IS NOT NULL
+                                     WHERE a.xid = $1 AND a.entity = $2 AND a.id BETWEEN $3 AND $4) w
+                             ORDER BY w.entity_id, w.id DESC) l
+                      LEFT JOIN %1$s t ON t.id = l.entity_id) z
+             WHERE ((z.op = 'delete') <> (z.tid IS NULL)
+                    -- a membership the merge moved, ended since by the person's opt-out
+                    AND NOT (z.op = 'update' AND $2 = 'campaign_members'
+                             AND EXISTS (SELECT 1 FROM campaigns cp
+                                          WHERE cp.id = (z.new_row ->> 'campaign_id')::bigint
+                                            AND ccrm_opted_out((z.new_row ->> 'contact_id')::bigint,
+                                                               (z.new_row ->> 'lead_id')::bigint,
+                                                               cp.channel) IS NOT NULL)))
+                OR z.col IS NOT NULL
+                OR z.ins_changed
+             ORDER BY z.entity_id LIMIT 1$q$, t,
+             CASE WHEN v_stamped THEN 't.version = (l.new_row ->> ''version'')::int'
+                  ELSE 'false' END,
+             -- (a row the undo of a later merge put back as this merge left it has a newer
+             -- version, and the same values: 093)
+             format('(to_jsonb(t) - ARRAY[''version'', ''updated_at'', ''updated_by''])'
+                    ' IS DISTINCT FROM (to_jsonb(jsonb_populate_record(NULL::%s, l.new_row))'
+                    ' - ARRAY[''version'', ''updated_at'', ''updated_by''])', t),
              -- rows of an insert audited by their ids only (more than 20 in one statement, 018):
              -- untouched since when still at version 1
              CASE WHEN EXISTS (SELECT 1 FROM pg_attribute a
@@ -3055,10 +3163,11 @@ BEGIN
         END IF;
     END LOOP;
 
-    -- opt-outs recorded on the survivor since the merge (not by the merge itself: its rows are
-    -- as it left them, checked above) were said by someone who was both records then; the
-    -- undo puts back the record of before, and would give it back the memberships the opt-out
-    -- ended. So they are kept, on the restored record too (below).
+    -- opt-outs recorded on the survivor since the merge (not by the merge itself: a row it
+    -- moved or set counts when it had no opt-out then, 113) were said by someone who was
+    -- both records then; the undo puts back the records of before (a consent it moved goes
+    -- back to the merged record), and would give them back the memberships the opt-out
+    -- ended. So they are kept, on both records (below).
     IF m.entity IN ('contacts', 'leads') THEN
         SELECT jsonb_agg(jsonb_build_object('channel', k.channel, 'at', k.opted_out_at,
                                             'source', k.source, 'note', k.note)
@@ -3068,10 +3177,11 @@ BEGIN
          WHERE (m.entity = 'contacts' AND k.contact_id = m.survivor_id
                 OR m.entity = 'leads' AND k.lead_id = m.survivor_id)
            AND k.opted_out_at IS NOT NULL AND k.updated_at >= m.created_at
-           AND NOT EXISTS (SELECT 1 FROM audit a
-                            WHERE a.xid = m.xid AND a.id BETWEEN v_lo AND v_hi
-                              AND a.entity = 'consents'
-                              AND (a.entity_id = k.id OR a.ids @> k.id));
+           AND coalesce((SELECT a.new_row ->> 'opted_out_at' IS NULL FROM audit a
+                          WHERE a.xid = m.xid AND a.id BETWEEN v_lo AND v_hi
+                            AND a.entity = 'consents'
+                            AND (a.entity_id = k.id OR a.ids @> k.id)
+                          ORDER BY a.id DESC LIMIT 1), true);
     END IF;
 
     UPDATE merges x SET undone_at = now(), undone_by = v_who, undo_xid = pg_current_xact_id()
@@ -3079,67 +3189,100 @@ BEGIN
     -- from here to the drop below, the statements restore (ccrm_restoring)
     CREATE TEMP TABLE ccrm_restoring_now (unmerge boolean) ON COMMIT DROP;
 
-    FOR r IN SELECT g.entity, g.op, array_agg(g.id ORDER BY g.id DESC) AS ids
-               FROM (SELECT a.id, a.entity, a.op,
-                            row_number() OVER (ORDER BY a.id)
-                            - row_number() OVER (PARTITION BY a.entity, a.op ORDER BY a.id) AS grp
-                       FROM audit a
-                      WHERE a.xid = m.xid AND a.id BETWEEN v_lo AND v_hi
-                        AND a.entity <> 'merges') g
-              GROUP BY g.entity, g.op, g.grp
-              ORDER BY max(g.id) DESC LOOP
-        t := format('public.%I', r.entity)::regclass;
-        SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum)
-                   FILTER (WHERE a.attidentity = '' AND a.attname NOT IN
-                                 ('created_at', 'created_by', 'updated_at', 'updated_by', 'version')),
-               string_agg('o.' || quote_ident(a.attname), ', ' ORDER BY a.attnum)
-                   FILTER (WHERE a.attidentity = '' AND a.attname NOT IN
-                                 ('created_at', 'created_by', 'updated_at', 'updated_by', 'version')),
-               string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum),
-               string_agg('o.' || quote_ident(a.attname), ', ' ORDER BY a.attnum)
-          INTO v_upd, v_uo, v_ins, v_io
-          FROM pg_attribute a
-         WHERE a.attrelid = t AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '';
-        IF r.op = 'insert' THEN
-            EXECUTE format('DELETE FROM %s x USING audit a WHERE a.id = ANY ($1)'
-                           ' AND (x.id = a.entity_id OR (a.ids IS NOT NULL AND a.ids @> x.id))', t)
-                USING r.ids;
-        ELSIF r.op = 'update' THEN
-            -- only the columns the run changed (a re-pointing changed one), the others are as
-            -- they were: the check above saw every row as the merge left it
-            SELECT string_agg(quote_ident(c.key), ', ' ORDER BY c.key),
-                   string_agg(CASE WHEN x.atttypid IN ('json'::regtype, 'jsonb'::regtype)
-                                   THEN format('(a.old_row -> %L)::%s', c.key,
-                                               format_type(x.atttypid, x.atttypmod))
-                                   WHEN t_.typcategory = 'A' OR t_.typtype = 'c'
-                                   THEN format('(jsonb_populate_record(NULL::%s, a.old_row)).%I', t,
-                                               c.key)
-                                   ELSE format('(a.old_row ->> %L)::%s', c.key,
-                                               format_type(x.atttypid, x.atttypmod)) END,
-                              ', ' ORDER BY c.key)
-              INTO v_upd, v_uo
-              FROM (SELECT DISTINCT k.key FROM audit a, jsonb_each(a.old_row) k
-                     WHERE a.id = ANY (r.ids) AND k.value IS DISTINCT FROM a.new_row -> k.key) c
-              JOIN pg_attribute x ON x.attrelid = t AND x.attname = c.key AND x.attnum > 0
-                                 AND NOT x.attisdropped AND x.attgenerated = ''
-                                 AND x.attidentity = ''
-              JOIN pg_type t_ ON t_.oid = x.atttypid
-             WHERE c.key NOT IN ('created_at', 'created_by', 'updated_at', 'updated_by', 'version');
-            CONTINUE WHEN v_upd IS NULL;
-            EXECUTE format('UPDATE %1$s x SET (%2$s) = (SELECT %3$s)'
-                           '  FROM (SELECT DISTINCT ON (a.entity_id) a.entity_id, a.old_row'
-                           '          FROM audit a WHERE a.id = ANY ($1)'
-                           '         ORDER BY a.entity_id, a.id) a'
-                           ' WHERE x.id = a.entity_id', t, v_upd, v_uo) USING r.ids;
-        ELSE
-            EXECUTE format('INSERT INTO %1$s (%2$s) OVERRIDING SYSTEM VALUE SELECT %3$s'
-                           '  FROM audit a, jsonb_populate_record(NULL::%1$s, a.old_row) o'
-                           ' WHERE a.id = ANY ($1) ORDER BY a.id DESC', t, v_ins, v_io)
-                USING r.ids;
+    BEGIN
+        FOR r IN SELECT g.entity, g.op, array_agg(g.id ORDER BY g.id DESC) AS ids
+                   FROM (SELECT a.id, a.entity, a.op,
+                                row_number() OVER (ORDER BY a.id)
+                                - row_number() OVER (PARTITION BY a.entity, a.op ORDER BY a.id) AS grp
+                           FROM audit a
+                          WHERE a.xid = m.xid AND a.id BETWEEN v_lo AND v_hi
+                            AND a.entity <> 'merges') g
+                  GROUP BY g.entity, g.op, g.grp
+                  ORDER BY max(g.id) DESC LOOP
+            t := format('public.%I', r.entity)::regclass;
+            SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum)
+                       FILTER (WHERE a.attidentity = '' AND a.attname NOT IN
+                                     ('created_at', 'created_by', 'updated_at', 'updated_by', 'version')),
+                   string_agg('o.' || quote_ident(a.attname), ', ' ORDER BY a.attnum)
+                       FILTER (WHERE a.attidentity = '' AND a.attname NOT IN
+                                     ('created_at', 'created_by', 'updated_at', 'updated_by', 'version')),
+                   string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum),
+                   string_agg('o.' || quote_ident(a.attname), ', ' ORDER BY a.attnum)
+              INTO v_upd, v_uo, v_ins, v_io
+              FROM pg_attribute a
+             WHERE a.attrelid = t AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '';
+            IF r.op = 'insert' THEN
+                EXECUTE format('DELETE FROM %s x USING audit a WHERE a.id = ANY ($1)'
+                               ' AND (x.id = a.entity_id OR (a.ids IS NOT NULL AND a.ids @> x.id))', t)
+                    USING r.ids;
+            ELSIF r.op = 'update' THEN
+                -- only the fields the merge changed, row by row (a re-pointing changed one):
+                -- the check above saw them as the merge left them; another field changed since
+                -- keeps its value of now (113)
+                SELECT string_agg(quote_ident(c.key), ', ' ORDER BY c.key),
+                       string_agg(format('CASE WHEN %L = ANY (a.keys) THEN %s ELSE x.%I END', c.key,
+                                         CASE WHEN x.atttypid IN ('json'::regtype, 'jsonb'::regtype)
+                                              THEN format('(a.old_row -> %L)::%s', c.key,
+                                                          format_type(x.atttypid, x.atttypmod))
+                                              WHEN t_.typcategory = 'A' OR t_.typtype = 'c'
+                                              THEN format('(jsonb_populate_record(NULL::%s, a.old_row)).%I',
+                                                          t, c.key)
+                                              ELSE format('(a.old_row ->> %L)::%s', c.key,
+                                                          format_type(x.atttypid, x.atttypmod)) END,
+                                         c.key),
+                                  ', ' ORDER BY c.key)
+                  INTO v_upd, v_uo
+                  FROM (SELECT DISTINCT k.key FROM audit a, jsonb_each(a.old_row) k
+                         WHERE a.id = ANY (r.ids) AND k.value IS DISTINCT FROM a.new_row -> k.key) c
+                  JOIN pg_attribute x ON x.attrelid = t AND x.attname = c.key AND x.attnum > 0
+                                     AND NOT x.attisdropped AND x.attgenerated = ''
+                                     AND x.attidentity = ''
+                  JOIN pg_type t_ ON t_.oid = x.atttypid
+                 WHERE c.key NOT IN ('created_at', 'created_by', 'updated_at', 'updated_by', 'version');
+                CONTINUE WHEN v_upd IS NULL;
+                EXECUTE format('UPDATE %1$s x SET (%2$s) = (SELECT %3$s)'
+                               '  FROM (SELECT a.entity_id, a.old_row,'
+                               '               ARRAY(SELECT k.key FROM jsonb_each(a.old_row) k'
+                               '                      WHERE k.value IS DISTINCT FROM a.new_row -> k.key)'
+                               '                   AS keys'
+                               '          FROM (SELECT DISTINCT ON (a.entity_id) a.entity_id, a.old_row,'
+                               '                       last_value(a.new_row) OVER (PARTITION BY a.entity_id'
+                               '                           ORDER BY a.id ROWS BETWEEN UNBOUNDED PRECEDING'
+                               '                           AND UNBOUNDED FOLLOWING) AS new_row'
+                               '                  FROM audit a WHERE a.id = ANY ($1)'
+                               '                 ORDER BY a.entity_id, a.id) a) a'
+                               ' WHERE x.id = a.entity_id', t, v_upd, v_uo) USING r.ids;
+            ELSE
+                EXECUTE format('INSERT INTO %1$s (%2$s) OVERRIDING SYSTEM VALUE SELECT %3$s'
+                               '  FROM audit a, jsonb_populate_record(NULL::%1$s, a.old_row) o'
+                               ' WHERE a.id = ANY ($1) ORDER BY a.id DESC', t, v_ins, v_io)
+                    USING r.ids;
+            END IF;
+            GET DIAGNOSTICS v_rows = ROW_COUNT;
+            v_n := v_n + v_rows;
+        END LOOP;
+    EXCEPTION WHEN unique_violation OR check_violation OR object_not_in_prerequisite_state
+                   OR raise_exception THEN
+        -- a row put back breaks a rule of now (nothing is undone: the whole call fails): the
+        -- merged contact's address taken by a contact since (e-mail is unique), a quote the
+        -- undo would move sent since (final). Said as a refusal of the undo (113), not as a
+        -- failure: "that record already exists", exit 70, said nothing of what to do.
+        GET STACKED DIAGNOSTICS v_con = CONSTRAINT_NAME, v_note = MESSAGE_TEXT;
+        IF v_con = 'contacts_email_key' THEN
+            SELECT format('contact #%s would get back its e-mail address %s, which contact #%s '
+                          'has now', m.merged_id, m.merged_row ->> 'email', c.id)
+              INTO v_bad
+              FROM contacts c
+             WHERE lower(c.email) = lower(m.merged_row ->> 'email')
+             ORDER BY c.id LIMIT 1;
         END IF;
-        GET DIAGNOSTICS v_rows = ROW_COUNT;
-        v_n := v_n + v_rows;
-    END LOOP;
+        RAISE EXCEPTION 'cannot undo merge %: %; nothing undone', p_merge, coalesce(v_bad, v_note)
+            USING ERRCODE = '55000',
+                  HINT = CASE WHEN v_bad IS NOT NULL
+                              THEN 'Give that contact another address first, or merge it too.'
+                              ELSE 'Undo the later changes first, or merge again the way you '
+                                   'want it now.' END;
+    END;
     DROP TABLE pg_temp.ccrm_restoring_now;
     -- the opt-outs recorded on the survivor since the merge, on the restored record too (as
     -- written now, by the person undoing: stamped, audited; their trigger takes the restored
@@ -3151,16 +3294,19 @@ BEGIN
                                         'undone by %s): kept for both.',
                                         ccrm_entity_noun(m.entity), m.survivor_id, m.merged_id,
                                         p_merge, v_who)), 2000);
+        -- (on the record that has it already, nothing is written)
         IF m.entity = 'contacts' THEN
             INSERT INTO consents (contact_id, channel, opted_out_at, source, note)
-            VALUES (m.merged_id, r.channel, r.at, r.source, v_note)
+            VALUES (m.merged_id, r.channel, r.at, r.source, v_note),
+                   (m.survivor_id, r.channel, r.at, r.source, v_note)
             ON CONFLICT (contact_id, channel) DO UPDATE
                SET opted_out_at = excluded.opted_out_at, source = excluded.source,
                    note = excluded.note
              WHERE consents.opted_out_at IS NULL;
         ELSE
             INSERT INTO consents (lead_id, channel, opted_out_at, source, note)
-            VALUES (m.merged_id, r.channel, r.at, r.source, v_note)
+            VALUES (m.merged_id, r.channel, r.at, r.source, v_note),
+                   (m.survivor_id, r.channel, r.at, r.source, v_note)
             ON CONFLICT (lead_id, channel) DO UPDATE
                SET opted_out_at = excluded.opted_out_at, source = excluded.source,
                    note = excluded.note
@@ -3179,6 +3325,20 @@ BEGIN
                 USING ERRCODE = '42501',
                       HINT = 'Partners would lose sight of records they see now. An admin undoes '
                              'it, or shares both alike first.';
+        END IF;
+    END IF;
+    -- people: as the merge, a non-admin's undo leaves both of accounts shared alike (113)
+    IF m.entity IN ('contacts', 'leads') AND NOT pg_has_role(v_who, 'ccrm_admin', 'USAGE') THEN
+        EXECUTE format('SELECT ccrm_merge_shares_differ(x.account_id, y.account_id)'
+                       '  FROM %1$s x, %1$s y WHERE x.id = $1 AND y.id = $2'
+                       '   AND x.account_id IS DISTINCT FROM y.account_id', m.entity)
+           INTO v_bad USING m.merged_id, m.survivor_id;
+        IF v_bad IS NOT NULL THEN
+            RAISE EXCEPTION 'cannot undo merge %: their accounts are shared differently (%); '
+                            'nothing undone', p_merge, v_bad
+                USING ERRCODE = '42501',
+                      HINT = 'Partners would lose sight of records they see now. An admin undoes '
+                             'it, or shares both accounts alike first.';
         END IF;
     END IF;
     -- the state put back was valid when merged; an opt-out since (of the person under another

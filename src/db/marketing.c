@@ -386,15 +386,23 @@ db_unmerge(struct db *db, int64_t merge, char *msg, size_t n, struct ccrm_err *e
         err_set(err, "%s: not connected to the database", what);
         return -1;
     }
+    /* a batch job, as an import's revert: the undo of a busy contact's merge (10,000
+     * timeline entries put back, their triggers) outlasts the interactive statement_timeout
+     * ([database] statement_timeout_ms), which cancelled it: "the query took too long" */
+    if (db_run(db, "BEGIN; SET LOCAL statement_timeout = 0", what, err) == -1)
+        return -1;
     res = db_result(
         db,
         PQexecParams(db->conn, "SELECT ccrm_unmerge($1::bigint)", 1, NULL, params, NULL, NULL, 0),
         what, err);
-    if (res == NULL)
+    if (res == NULL) {
+        if (db->state == DB_READY)
+            PQclear(PQexec(db->conn, "ROLLBACK"));
         return -1;
+    }
     str_copy(msg, db_val(res, 0, 0), n);
     PQclear(res);
-    return 0;
+    return db_run(db, "COMMIT", what, err);
 }
 
 /* ---- campaign responses from CSV ---- */

@@ -1,0 +1,24 @@
+-- ccrm schema, migration 113: undoing a merge after life went on.
+--
+-- ccrm_unmerge refused whenever any row the merge wrote had changed since: an edit of the
+-- survivor's phone after a merge that filled its title, a status change of a moved ticket,
+-- an opt-out on a consent the merge moved or the membership that opt-out ended. It now puts
+-- back only the fields the merge changed, row by row, and refuses only when one of those
+-- changed since (naming the field), a row it inserted changed or a row it moved is gone (but
+-- a membership an opt-out since ended: the opt-out is kept for both records). It says why in
+-- words, with exit 65, when the survivor was merged again (undo that first) or deleted, and
+-- when a row put back breaks a rule of now (the merged contact's e-mail address taken by a
+-- contact since: it was "that record already exists", exit 70). It locks the survivor as a
+-- merge does: an undo running while the survivor was merged into another record put rows
+-- back over what that merge had just moved.
+--
+-- ccrm_merge and ccrm_unmerge: contacts and leads of accounts shared differently with partners
+-- (or of no account beside one of a shared account) are merged and unmerged only by an admin,
+-- as accounts are (065): a partner reads a person's mail, interests and consents with the
+-- person, and a sales user's merge showed a stray contact's to the reseller.
+--
+-- ccrm_merge: a pair marked "not a duplicate" with the merged record names the survivor (the
+-- duplicate scan offered the survivor and that record again); the undo puts the mark back.
+--
+-- Function changes only (schema/functions/92_marketing.sql); this file moves the version.
+SELECT 1;
