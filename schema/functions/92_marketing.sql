@@ -2663,7 +2663,7 @@ $$;
 -- transaction, all or nothing. Returns the merge's id (ccrm --unmerge takes it).
 --   1. people: one campaign membership per campaign (the survivor's, at the furthest status of
 --      the two) and one consent per channel (an opt-out of either stands: the earliest); a
---      pair marked "not a duplicate" with the merged record names the survivor (113);
+--      pair marked "not a duplicate" with the merged record names the survivor (115);
 --   2. rows pointing at it by (entity, entity_id) -- comments, chat, inbox entries, any such
 --      table -- point at the survivor;
 --   3. every foreign key that references the table (read from pg_constraint now) is
@@ -2830,7 +2830,7 @@ BEGIN
                              '--unshare ACCOUNT --partner ORG), or merges them.';
         END IF;
     END IF;
-    -- people of accounts shared differently, likewise (113): a partner sees a person's mail,
+    -- people of accounts shared differently, likewise (115): a partner sees a person's mail,
     -- interests and consents with the person, so the merged person's would show to the
     -- partners of the survivor's account (or the survivor's be hidden from those of the
     -- merged one's) -- a merge of a stray contact of no account into one of a shared account
@@ -2882,7 +2882,7 @@ BEGIN
     END IF;
 
     -- "not a duplicate" said of the merged record and another holds for the survivor and that
-    -- one (113: the scan offered the pair again, which someone had judged apart already): the
+    -- one (115: the scan offered the pair again, which someone had judged apart already): the
     -- mark names the survivor, one per pair; a mark of the two merged goes. Audited, undone.
     DELETE FROM not_duplicates d
      WHERE d.entity = p_entity
@@ -2976,7 +2976,7 @@ SELECT ccrm_set_execute('ccrm_merge(text,bigint,bigint,jsonb)', 'ccrm_internal')
 -- audit trail, is undone backwards, one statement per run of the same table and operation:
 -- rows it inserted are deleted, rows it updated get their earlier values back in the fields
 -- it changed (stamps move on: version, updated_at and updated_by say the unmerge wrote them;
--- another field edited since keeps its edit, 113), rows it deleted (the merged record, rows
+-- another field edited since keeps its edit, 115), rows it deleted (the merged record, rows
 -- the survivor could not take) are inserted again exactly as they were, id and stamps
 -- included. So the earlier state comes back exactly, whatever tables the merge touched, with
 -- the edits made since to fields the merge did not write. Refused, with nothing undone, when
@@ -3028,7 +3028,7 @@ BEGIN
                         ccrm_when(m.undone_at) USING ERRCODE = '55000';
     END IF;
     -- the survivor, locked as a merge locks its two records: a merge of it into another one
-    -- that runs now is waited for, and then said below (113: the undo put rows back over what
+    -- that runs now is waited for, and then said below (115: the undo put rows back over what
     -- that merge had just moved, and that merge could never be undone)
     EXECUTE format('SELECT 1 FROM public.%I WHERE id = $1 FOR UPDATE', m.entity)
         USING m.survivor_id;
@@ -3050,7 +3050,7 @@ BEGIN
             USING ERRCODE = '55000';
     END IF;
     -- the survivor merged again since (a chain: the later merge moved this one's rows on), or
-    -- deleted: said as such, not as the first moved row that changed with it (113)
+    -- deleted: said as such, not as the first moved row that changed with it (115)
     SELECT format('%s #%s was merged into #%s since (merge %s); undo that first',
                   ccrm_entity_noun(m.entity), x.merged_id, x.survivor_id, x.id)
       INTO v_bad
@@ -3079,7 +3079,7 @@ BEGIN
     -- every row the merge wrote must still be as the merge left it, in what the merge wrote:
     -- a row it inserted, in every field (the undo deletes it); a row it updated, in the
     -- fields it changed (the undo puts back only those: a later edit of another field, the
-    -- survivor's phone, a moved ticket's status, is kept, 113); a row it deleted must not
+    -- survivor's phone, a moved ticket's status, is kept, 115); a row it deleted must not
     -- exist again, but for a campaign membership the merge moved that an opt-out since has
     -- ended (the opt-out holds for both records after the undo, below: the person stays out)
     FOR r IN SELECT DISTINCT a.entity FROM audit a
@@ -3164,7 +3164,7 @@ BEGIN
     END LOOP;
 
     -- opt-outs recorded on the survivor since the merge (not by the merge itself: a row it
-    -- moved or set counts when it had no opt-out then, 113) were said by someone who was
+    -- moved or set counts when it had no opt-out then, 115) were said by someone who was
     -- both records then; the undo puts back the records of before (a consent it moved goes
     -- back to the merged record), and would give them back the memberships the opt-out
     -- ended. So they are kept, on both records (below).
@@ -3218,7 +3218,7 @@ BEGIN
             ELSIF r.op = 'update' THEN
                 -- only the fields the merge changed, row by row (a re-pointing changed one):
                 -- the check above saw them as the merge left them; another field changed since
-                -- keeps its value of now (113)
+                -- keeps its value of now (115)
                 SELECT string_agg(quote_ident(c.key), ', ' ORDER BY c.key),
                        string_agg(format('CASE WHEN %L = ANY (a.keys) THEN %s ELSE x.%I END', c.key,
                                          CASE WHEN x.atttypid IN ('json'::regtype, 'jsonb'::regtype)
@@ -3265,7 +3265,7 @@ BEGIN
                    OR raise_exception THEN
         -- a row put back breaks a rule of now (nothing is undone: the whole call fails): the
         -- merged contact's address taken by a contact since (e-mail is unique), a quote the
-        -- undo would move sent since (final). Said as a refusal of the undo (113), not as a
+        -- undo would move sent since (final). Said as a refusal of the undo (115), not as a
         -- failure: "that record already exists", exit 70, said nothing of what to do.
         GET STACKED DIAGNOSTICS v_con = CONSTRAINT_NAME, v_note = MESSAGE_TEXT;
         IF v_con = 'contacts_email_key' THEN
@@ -3327,7 +3327,7 @@ BEGIN
                              'it, or shares both alike first.';
         END IF;
     END IF;
-    -- people: as the merge, a non-admin's undo leaves both of accounts shared alike (113)
+    -- people: as the merge, a non-admin's undo leaves both of accounts shared alike (115)
     IF m.entity IN ('contacts', 'leads') AND NOT pg_has_role(v_who, 'ccrm_admin', 'USAGE') THEN
         EXECUTE format('SELECT ccrm_merge_shares_differ(x.account_id, y.account_id)'
                        '  FROM %1$s x, %1$s y WHERE x.id = $1 AND y.id = $2'

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Merging people of accounts shared differently (ccrm_merge, migration 113). A partner sees a
+# Merging people of accounts shared differently (ccrm_merge, migration 115). A partner sees a
 # contact's or lead's mail, interests and consents with the person; a merge moves them to the
 # survivor. So contacts and leads of accounts shared differently (one shared with a partner,
 # the other not, or of no account) are merged, and unmerged, only by an admin, as accounts

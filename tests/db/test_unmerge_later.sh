@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Undoing a merge after life went on (ccrm_unmerge, migration 113): what happened to the
+# Undoing a merge after life went on (ccrm_unmerge, migration 115): what happened to the
 # survivor since the merge is kept where the undo can keep it, and refused in words where it
 # cannot.
 #   * the survivor edited since, in a field the merge did not set: undone, the edit kept; in a

@@ -1,4 +1,4 @@
--- ccrm schema, migration 113: undoing a merge after life went on.
+-- ccrm schema, migration 115: undoing a merge after life went on.
 --
 -- ccrm_unmerge refused whenever any row the merge wrote had changed since: an edit of the
 -- survivor's phone after a merge that filled its title, a status change of a moved ticket,
