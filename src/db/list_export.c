@@ -1,12 +1,17 @@
 /* `:export FILE` in the client: the list as the user sees it (its sort, search and filter),
- * every matching row, written as CSV page by page, so memory stays flat at any size. */
+ * every matching row, written as CSV page by page, so memory stays flat at any size. A column
+ * the client counts down (the Tickets' SLA time left: its SQL gives a due time in epoch
+ * milliseconds) is written as the list shows it at the time of the export ("3h 20m", "! -5m",
+ * "paused"), not as that number. */
 #include <csv.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ccrm/entity.h"
+#include "ccrm/model.h"
 #include "ccrm/util.h"
 #include "db_int.h"
 
@@ -37,6 +42,8 @@ db_list_export(struct db *db, const struct list_query *q, FILE *f, struct ccrm_e
     struct row last;
     long long total = 0;
     int have_last = 0;
+    struct timespec ts;
+    int64_t wall;
 
     memset(&last, 0, sizeof last);
     /* the shown columns, as the list shows them */
@@ -55,9 +62,20 @@ db_list_export(struct db *db, const struct list_query *q, FILE *f, struct ccrm_e
             goto out;
         }
         for (i = 0; i < n; i++) {
+            /* the time left as of now, as the list on screen counts it (wall_ms) */
+            clock_gettime(CLOCK_REALTIME, &ts);
+            wall = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
             for (c = 0, first = 1; c < l->ncols; c++)
                 if (!l->cols[c].hidden) {
-                    if ((!first && fputc(',', f) == EOF) || put(f, page[i].col[c]) == -1)
+                    const char *text = page[i].col[c];
+                    char left[32];
+                    int64_t next;
+
+                    if (l->cols[c].time_left) {
+                        time_left_text(text, wall, left, sizeof left, &next);
+                        text = left;
+                    }
+                    if ((!first && fputc(',', f) == EOF) || put(f, text) == -1)
                         goto write_error;
                     first = 0;
                 }
