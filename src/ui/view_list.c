@@ -1576,7 +1576,7 @@ struct view *
 view_list_new(struct app *app, const struct entity *e)
 {
     struct listview *lv = xcalloc(1, sizeof *lv);
-    int i;
+    int i, n;
 
     lv->app = app;
     lv->e = e;
@@ -1606,8 +1606,10 @@ view_list_new(struct app *app, const struct entity *e)
     }
     lv->v.ops = &list_ops[i];
     str_copy(lv->v.title, e->list->title, sizeof lv->v.title);
-    for (i = 0; i < e->list->nsorts && i < 15; i++)
-        lv->sortnames[i] = e->list->sorts[i].name;
+    /* those Tab completes: a partner's without the orders he may not use (as the help) */
+    for (i = 0, n = 0; i < e->list->nsorts && n < 15; i++)
+        if (!(lv->partner && e->list->sorts[i].internal))
+            lv->sortnames[n++] = e->list->sorts[i].name;
     rowbuf_init(&lv->buf);
     lv->height = 20;
     if (e->list->start_filter != NULL) {
