@@ -338,7 +338,7 @@ extern const char *const deal_stages[];
 /* An entity by table name ("opportunities"), or NULL. */
 const struct entity *entity_find(const char *table);
 /* The entity a word names: its table, or what people call one or several of it ("deal",
- * "deals", "opportunities"), or NULL. */
+ * "deals", "opportunities"), in any letter case, or NULL. */
 const struct entity *entity_named(const char *word);
 /* The entity whose list view is named view ("deals"), or NULL. */
 const struct entity *entity_by_view(const char *view);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -1082,10 +1083,10 @@ cli_marketing_dispatch(int argc, char **argv)
         return report_main(argc, argv);
     if (has_flag(argc, argv, "--unmerge"))
         return unmerge_main(argc, argv);
-    if ((v = flag_value(argc, argv, "--export")) != NULL && strcmp(v, "campaign_members") == 0)
+    if ((v = flag_value(argc, argv, "--export")) != NULL && strcasecmp(v, "campaign_members") == 0)
         return members_export_main(argc, argv);
-    if ((v = flag_value(argc, argv, "--into")) != NULL && strcmp(v, "campaign_responses") == 0 &&
-        has_flag(argc, argv, "--import"))
+    if ((v = flag_value(argc, argv, "--into")) != NULL &&
+        strcasecmp(v, "campaign_responses") == 0 && has_flag(argc, argv, "--import"))
         return responses_main(argc, argv);
     return -1;
 }

@@ -287,6 +287,8 @@ apply_override(struct imp_map *m, const struct csv_record *hdr, const char *ov, 
     dl = ol - sl - 1;
     while (dl > 0 && *dst == ' ')
         dst++, dl--;
+    while (dl > 0 && dst[dl - 1] == ' ')
+        dl--;
     while (sl > 0 && src[sl - 1] == ' ')
         sl--;
     while (sl > 0 && *src == ' ')

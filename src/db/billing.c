@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ccrm/billing.h"
 #include "ccrm/strbuf.h"
@@ -607,7 +608,7 @@ export_find(const char *name)
     size_t i;
 
     for (i = 0; name != NULL && i < sizeof exports / sizeof exports[0]; i++)
-        if (strcmp(exports[i].name, name) == 0)
+        if (strcasecmp(exports[i].name, name) == 0) /* as the registry's (entity_named) */
             return &exports[i];
     return NULL;
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ccrm/entity.h"
 #include "ccrm/util.h"
@@ -1833,10 +1834,11 @@ entity_named(const char *word)
 {
     int i;
 
+    /* in any letter case (--into Contacts), as :new and :open read what people type */
     for (i = 0; word != NULL && entity_registry[i] != NULL; i++)
-        if (strcmp(entity_registry[i]->table, word) == 0 ||
-            strcmp(entity_registry[i]->singular, word) == 0 ||
-            strcmp(entity_registry[i]->plural, word) == 0)
+        if (strcasecmp(entity_registry[i]->table, word) == 0 ||
+            strcasecmp(entity_registry[i]->singular, word) == 0 ||
+            strcasecmp(entity_registry[i]->plural, word) == 0)
             return entity_registry[i];
     return NULL;
 }

@@ -372,6 +372,15 @@ test_names(void **state)
     assert_string_equal(entity_noun("inbox", 3), "inbox entries");
     assert_string_equal(entity_noun("widgets", 1), "record");
     assert_string_equal(entity_by_view("deals")->table, "opportunities");
+    /* a word names an entity in any letter case, as :new and :open read it (--into Contacts,
+     * --export Deals were unknown entities) */
+    assert_string_equal(entity_named("deal")->table, "opportunities");
+    assert_string_equal(entity_named("Deals")->table, "opportunities");
+    assert_string_equal(entity_named("OPPORTUNITIES")->table, "opportunities");
+    assert_string_equal(entity_named("Contact")->table, "contacts");
+    assert_string_equal(entity_named("sla policy")->table, "sla_policies");
+    assert_null(entity_named("dealer"));
+    assert_null(entity_named(NULL));
     assert_string_equal(entity_find("opportunities")->list->title, "Deals");
     /* the pipeline's stages are the stage field's choices */
     assert_ptr_equal(entity_field(entity_find("opportunities"), "stage")->choices, deal_stages);

@@ -240,6 +240,10 @@ test_header_mapping(void **state)
     struct imp_map m;
 
     (void)state;
+    /* --into takes the entity in any letter case */
+    assert_ptr_equal(imp_entity_find("Contacts"), imp_entity_find("contacts"));
+    assert_ptr_equal(imp_entity_find("Deal"), imp_entity_find("opportunities"));
+    assert_non_null(imp_entity_find("LEADS"));
     map_of(&m, "leads", h1, 6, NULL, 0);
     assert_int_equal(col_of(&m, "email"), 0);
     assert_int_equal(col_of(&m, "first_name"), 1);
@@ -254,6 +258,9 @@ test_header_mapping(void **state)
     map_of(&m, "contacts", h2, 2, "mail=-", 0);
     assert_int_equal(col_of(&m, "email"), 0);
     map_of(&m, "accounts", h3, 3, "org=industry", 0);
+    assert_int_equal(col_of(&m, "industry"), 2);
+    /* blanks around either side of an override are not part of the names */
+    map_of(&m, "accounts", h3, 3, " org = industry ", 0);
     assert_int_equal(col_of(&m, "industry"), 2);
     map_of(&m, "accounts", h3, 3, "org=nosuch", -1);
     map_of(&m, "accounts", h3, 3, "nosuch=name", -1);
