@@ -55,6 +55,7 @@ struct event_cursor {
     int64_t kci;
     /* the server history the position belongs to */
     char sysid[24]; /* "" until known */
+    int64_t dboid;  /* the database's OID in that cluster; 0 unknown */
     int tli;
     int64_t incarnation; /* the server's start or crash recovery (us since 1970); 0 unknown */
     uint64_t hist_xmax;  /* the highest xmax of a snapshot taken on this history */

@@ -58,6 +58,53 @@ AS $$
     END
 $$;
 
+-- Which partner organisation alone may read the delete event of a ticket, timeline entry,
+-- comment or chat message, from the deleted row r (events.partner_org, 117): the one whose
+-- partner wrote it, or wrote the ticket or timeline entry it hangs off (the rows a partner of
+-- another organisation on the same account does not see: migration 107); NULL when it is the
+-- company's (every partner of the account saw it); -1 when it hung off a record that is gone
+-- (no partner saw it). A live row's events are seen with the row (ccrm_event_row_visible); a
+-- deleted one has none, and its delete event named another reseller's ticket to a partner.
+CREATE OR REPLACE FUNCTION ccrm_record_partner_org(p_entity text, p_id bigint) RETURNS bigint
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+    SELECT CASE p_entity
+        WHEN 'tickets' THEN coalesce(
+            (SELECT coalesce(u.partner_org_id, 0) FROM tickets t
+               LEFT JOIN users u ON u.login = t.created_by WHERE t.id = p_id), -1)
+        WHEN 'interactions' THEN coalesce(
+            (SELECT coalesce(u.partner_org_id,
+                             CASE WHEN i.ticket_id IS NOT NULL
+                                  THEN (SELECT coalesce(tu.partner_org_id, 0) FROM tickets t
+                                          LEFT JOIN users tu ON tu.login = t.created_by
+                                         WHERE t.id = i.ticket_id) END, 0)
+               FROM interactions i LEFT JOIN users u ON u.login = i.created_by
+              WHERE i.id = p_id), -1)
+        ELSE 0
+    END
+$$;
+SELECT ccrm_set_execute('ccrm_record_partner_org(text,bigint)');
+
+CREATE OR REPLACE FUNCTION ccrm_event_partner_org(p_entity text, r jsonb) RETURNS bigint
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+    SELECT nullif(CASE p_entity
+        WHEN 'tickets' THEN coalesce(
+            (SELECT u.partner_org_id FROM users u WHERE u.login = r->>'created_by'), 0)
+        WHEN 'interactions' THEN coalesce(
+            (SELECT u.partner_org_id FROM users u WHERE u.login = r->>'created_by'),
+            CASE WHEN r->>'ticket_id' IS NOT NULL
+                 THEN ccrm_record_partner_org('tickets', (r->>'ticket_id')::bigint) END, 0)
+        WHEN 'chat_messages' THEN coalesce(
+            (SELECT u.partner_org_id FROM users u WHERE u.login = r->>'created_by'),
+            ccrm_record_partner_org(r->>'entity', (r->>'entity_id')::bigint))
+        WHEN 'comments' THEN ccrm_record_partner_org(r->>'entity', (r->>'entity_id')::bigint)
+    END, 0)
+$$;
+SELECT ccrm_set_execute('ccrm_event_partner_org(text,jsonb)');
+
 -- AFTER UPDATE OF visibility (and an interaction's kind) on comments, chat messages and
 -- interactions (047): a row a partner no longer sees takes its earlier events out of the
 -- partner's reach (filed under no account, as ccrm_event_account files an internal row's), and
@@ -416,10 +463,14 @@ BEGIN
         WITH r AS MATERIALIZED (SELECT o.id, to_jsonb(o) AS orow FROM old_rows o),
              a AS (INSERT INTO audit (actor, entity, entity_id, op, old_row)
                    SELECT v_actor, TG_TABLE_NAME, r.id, 'delete', r.orow FROM r)
-        INSERT INTO events (actor, department, entity, entity_id, op, account_id, summary)
+        INSERT INTO events (actor, department, entity, entity_id, op, account_id, summary,
+                            partner_org)
         SELECT v_actor, v_dept, TG_TABLE_NAME, r.id, v_op,
                ccrm_event_account(TG_TABLE_NAME, r.orow),
-               ccrm_event_summary(TG_TABLE_NAME, r.orow)
+               ccrm_event_summary(TG_TABLE_NAME, r.orow),
+               -- (the partner organisation alone that saw the row, 117)
+               CASE WHEN TG_TABLE_NAME IN ('tickets', 'interactions', 'comments', 'chat_messages')
+                    THEN ccrm_event_partner_org(TG_TABLE_NAME, r.orow) END
           FROM r ORDER BY r.id;
     ELSE
         -- one event per row that really changed (a no-op UPDATE is audited, not announced)

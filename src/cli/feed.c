@@ -428,11 +428,12 @@ run_feed(struct feed_opts *o)
                 break;
             if (db_state(db) == DB_READY) {
                 /* not the connection: a login that may not read the events (no ccrm user), a
-                 * position from another cluster, or a server error */
+                 * position from another cluster or another database of it, or a server
+                 * error */
                 safe_fprintf(stderr, "ccrm: %s\n", err.msg);
-                rc = strcmp(err.sqlstate, "42501") == 0                    ? EX_NOPERM
-                     : strstr(err.msg, "another database cluster") != NULL ? EX_DATAERR
-                                                                           : EX_SOFTWARE;
+                rc = strcmp(err.sqlstate, "42501") == 0                       ? EX_NOPERM
+                     : strstr(err.msg, "belongs to another database") != NULL ? EX_DATAERR
+                                                                              : EX_SOFTWARE;
                 break;
             }
             if (!o->follow && o->since == NULL && !loaded) {

@@ -114,6 +114,13 @@ static const char SQL_STEP_CAPPED[] =
     "(extract(epoch FROM greatest(pg_postmaster_start_time(),"                                     \
     " (SELECT stats_reset FROM pg_stat_bgwriter))) * 1000000)::bigint"
 
+/* Which database of the cluster: its OID, which a standby, a restart and a physical restore keep
+ * and another database (or one dropped and made again, or restored from a dump) does not.
+ * Transaction ids are the cluster's, events each database's own: a snapshot of one database
+ * passed to another counts that one's events as delivered. */
+#define DATABASE_OID                                                                               \
+    "(SELECT d.oid FROM pg_database d WHERE d.datname = current_database())::bigint"
+
 /* Which server history is this, and which of the delivered events ($1 ids, $2 xids, $3 times)
  * does it have? The timeline is the one WAL is written on now (pg_walfile_name), which a
  * promoted standby changes at once; pg_control_checkpoint() would lag until a checkpoint. The
@@ -124,7 +131,7 @@ static const char SQL_IDENTITY[] =
     " pg_snapshot_xmax(pg_current_snapshot())::text,"
     /* (through row-level security a partner's unshared events would look gone: 098) */
     " ccrm_events_survived($1::bigint[], $2::xid8[], $3::bigint[])::text,"
-    " " INCARNATION;
+    " " INCARNATION ", " DATABASE_OID;
 
 /* The newest event visible now, as a fingerprint */
 #define NEWEST_FP                                                                                  \
@@ -137,8 +144,8 @@ static const char SQL_IDENTITY[] =
     "SELECT pg_current_snapshot()::text,"                                                          \
     " (SELECT system_identifier FROM pg_control_system())::text,"                                  \
     " ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int,"                 \
-    " m.id, m.xid, m.at_us, " RECENT ", " INCARNATION " FROM (SELECT 1) one LEFT JOIN " NEWEST_FP  \
-    " m ON true"
+    " m.id, m.xid, m.at_us, " RECENT ", " INCARNATION ", " DATABASE_OID                            \
+    " FROM (SELECT 1) one LEFT JOIN " NEWEST_FP " m ON true"
 static const char SQL_START[] =
     START_SQL("(SELECT min(r.id) FROM (SELECT id FROM events ORDER BY id DESC LIMIT $1) r)");
 /* The same without history (the client's start-up: a new server process plans less) */
@@ -601,7 +608,7 @@ history_check(struct db *db, struct event_cursor *c, struct ccrm_err *err)
     PGresult *res;
     int tli, rc = 0;
     uint64_t xmax_now;
-    int64_t incarnation;
+    int64_t incarnation, dboid;
 
     if (c->checked_gen == db->generation)
         return 0;
@@ -619,12 +626,24 @@ history_check(struct db *db, struct event_cursor *c, struct ccrm_err *err)
     tli = atoi(PQgetvalue(res, 0, 1));
     xmax_now = strtoull(PQgetvalue(res, 0, 2), NULL, 10);
     incarnation = strtoll(PQgetvalue(res, 0, 4), NULL, 10);
+    dboid = strtoll(PQgetvalue(res, 0, 5), NULL, 10);
     what[0] = '\0';
     if (c->sysid[0] != '\0' && strcmp(c->sysid, PQgetvalue(res, 0, 0)) != 0) {
         err_set(err,
                 "the stream position belongs to another database cluster (system identifier "
                 "%s; this server's is %s)",
                 c->sysid, PQgetvalue(res, 0, 0));
+        PQclear(res);
+        free(survived.v);
+        return 1;
+    }
+    if (c->dboid != 0 && dboid != c->dboid) {
+        /* (the same cluster's transaction ids: its snapshots would count this database's
+         * events as delivered, and its fingerprints would look like a change of history) */
+        err_set(err,
+                "the stream position belongs to another database of the cluster (database OID "
+                "%" PRId64 "; this one's is %" PRId64 ")",
+                c->dboid, dboid);
         PQclear(res);
         free(survived.v);
         return 1;
@@ -648,6 +667,7 @@ history_check(struct db *db, struct event_cursor *c, struct ccrm_err *err)
     if (what[0] != '\0')
         history_changed(db, c, what, &survived, PQgetvalue(res, 0, 2));
     str_copy(c->sysid, PQgetvalue(res, 0, 0), sizeof c->sysid);
+    c->dboid = dboid;
     c->tli = tli;
     c->incarnation = incarnation;
     c->checked_gen = db->generation;
@@ -675,6 +695,7 @@ prepare_read(struct db *db, struct event_cursor *c, struct ccrm_err *err)
     if (r == 1 && !c->strict) {
         set_notice(c, xasprintf("%s: starting the stream anew", err->msg));
         memset(c->sysid, 0, sizeof c->sysid);
+        c->dboid = 0;
         return db_events_start(db, c, err);
     }
     return r == 0 ? 0 : -1;
@@ -781,6 +802,7 @@ start(struct db *db, struct event_cursor *c, int recent, int64_t *from, struct c
     str_copy(c->sysid, PQgetvalue(res, 0, 1), sizeof c->sysid);
     c->tli = atoi(PQgetvalue(res, 0, 2));
     c->incarnation = strtoll(PQgetvalue(res, 0, 7), NULL, 10);
+    c->dboid = strtoll(PQgetvalue(res, 0, 8), NULL, 10);
     c->hist_xmax = 0;
     note_xmax(c, c->base);
     c->checked_gen = db->generation;
@@ -996,7 +1018,8 @@ field(struct tbuf *b, const char *s)
         tb_add(b, s, strlen(s));
 }
 
-/* v1 . sysid . tli[-incarnation] . base . base2 . kb . cap . step . kc . newest , deep0 , deep1 */
+/* v1 . sysid[-database OID] . tli[-incarnation] . base . base2 . kb . cap . step . kc . newest ,
+ * deep0 , deep1 */
 char *
 event_cursor_text(const struct event_cursor *c)
 {
@@ -1004,7 +1027,12 @@ event_cursor_text(const struct event_cursor *c)
     char t[64];
 
     tb_add(&b, "v1", 2);
-    field(&b, c->sysid);
+    if (c->sysid[0] != '\0' && c->dboid != 0) {
+        snprintf(t, sizeof t, "%s-%" PRId64, c->sysid, c->dboid);
+        field(&b, t);
+    } else {
+        field(&b, c->sysid);
+    }
     if (c->incarnation != 0)
         snprintf(t, sizeof t, "%d-%" PRId64, c->tli, c->incarnation);
     else
@@ -1143,6 +1171,13 @@ event_cursor_parse(struct event_cursor *c, const char *text, struct ccrm_err *er
     if (k != 10 || p != NULL || strcmp(f[0], "v1") != 0)
         goto bad;
     if (strcmp(f[1], "-") != 0) {
+        /* the database's OID when known (not in positions of older versions) */
+        if ((dash = strchr(f[1], '-')) != NULL) {
+            *dash = '\0';
+            if (parse_u64(dash + 1, &v) == -1 || v == 0 || v > 0xffffffffu)
+                goto bad;
+            n.dboid = (int64_t)v;
+        }
         if (parse_u64(f[1], &v) == -1 || strlen(f[1]) >= sizeof n.sysid)
             goto bad;
         str_copy(n.sysid, f[1], sizeof n.sysid);

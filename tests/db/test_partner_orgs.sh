@@ -73,4 +73,28 @@ check "staff see every ticket of the account" \
 check "... and paul's presence" test "$(seen sofia "select count(*) from presence where login = 'paul'")" = 1
 exec 7>&-
 wait
+
+# deletes (117): a delete event has no row left to be seen with. Staff delete staff's comment
+# on paul's ticket, then the ticket: their delete events are paul's, not vera's (they named his
+# ticket's subject and the comment's first words to her); staff's own ticket's delete event is
+# both organisations'
+as sofia -c "select ccrm_delete('comments', (select id from comments
+                                             where entity = 'tickets' and entity_id = $paul_t))" >/dev/null
+as sofia -c "select ccrm_delete('tickets', $paul_t), ccrm_delete('tickets', $staff_t)" >/dev/null
+check "staff deleted the comment and both tickets" \
+    test "$(q "select count(*) from events where op = 'delete' and entity_id in ($paul_t, $staff_t)
+                  and entity = 'tickets'") $(q "select count(*) from comments where entity_id = $paul_t
+                                                   and entity = 'tickets'")" = "2 0"
+deleted_of_paul="select count(*) from events where op = 'delete'
+                  and (summary like '%reseller discount%' or summary like '%Staff answer%')"
+check "vera reads no delete event of paul's ticket or of the comment on it" \
+    test "$(seen vera "$deleted_of_paul")" = 0
+check "... paul reads both" test "$(seen paul "$deleted_of_paul")" = 2
+check "... and both read the delete event of staff's ticket" \
+    test "$(seen vera "select count(*) from events where op = 'delete' and entity = 'tickets'
+                         and entity_id = $staff_t")$(seen paul "select count(*) from events
+                         where op = 'delete' and entity = 'tickets' and entity_id = $staff_t")" = 11
+"$CCRM" -d "host=$PG_DIR dbname=ccrm user=vera" --feed --limit 1000 >"$TEST_TMP/vfeed" 2>&1
+check "vera's --feed names neither" \
+    bash -c "! grep -e 'reseller discount' -e 'Staff answer' '$TEST_TMP/vfeed'"
 echo "ok - test_partner_orgs"

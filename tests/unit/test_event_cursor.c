@@ -28,6 +28,9 @@ static const char *const good[] = {
     /* with the server's incarnation (a restart or crash is crossed like a change of history) */
     "v1.7301234567890123456.1-1796294100123456.740:745:741,743.-.-.-.-.-.105-741-1796294155622892,"
     "-,-",
+    /* with the database's OID (a position of another database of the cluster is refused) */
+    "v1.7301234567890123456-16384.1-1796294100123456.740:745:741,743.-.-.-.-.-."
+    "105-741-1796294155622892,-,-",
 };
 
 static void
@@ -73,6 +76,10 @@ test_refused(void **state)
         "v1.1.1-0.3:3:.-.-.-.-.-.-,-,-",              /* incarnation 0 */
         "v1.1.1-2-3.3:3:.-.-.-.-.-.-,-,-",            /* not a number */
         "v1.1.-5.3:3:.-.-.-.-.-.-,-,-",               /* no timeline */
+        "v1.1-.1.3:3:.-.-.-.-.-.-,-,-",               /* a database OID missing after its dash */
+        "v1.1-0.1.3:3:.-.-.-.-.-.-,-,-",              /* database OID 0 */
+        "v1.1-4294967296.1.3:3:.-.-.-.-.-.-,-,-",     /* no such OID */
+        "v1.-16384.1.3:3:.-.-.-.-.-.-,-,-",           /* an OID without its cluster */
         /* snapshots the server would refuse later, in its own words (exit 70) */
         "v1.1.1.0:0:.-.-.-.-.-.-,-,-",                       /* xid 0 */
         "v1.1.1.9:3:.-.-.-.-.-.-,-,-",                       /* xmin after xmax */
