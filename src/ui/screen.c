@@ -780,11 +780,10 @@ read_events(struct app *app)
     asked = v != NULL && v->ops->window != NULL && v->ops->window(v, &win);
     n = db_events_since_ui(app->db, &app->events, asked ? &win : NULL, on_event, &w, &err);
     if (n < 0 && asked && db_state(app->db) == DB_READY) {
-        /* the window check failed, not the connection: read the events without it (the
-         * cursor did not move) and let the list re-read */
-        memset(&w, 0, sizeof w);
-        w.app = app;
-        ui->nwake = 0;
+        /* the window check failed, not the connection: read the events without it and let
+         * the list re-read. The read streams and moves the cursor with every event: those
+         * delivered before the failure stay counted in w and the wake-ups (they are not read
+         * again), the rest come now */
         asked = 0;
         n = db_events_since_ui(app->db, &app->events, NULL, on_event, &w, &err);
     }
