@@ -136,8 +136,9 @@ is_separator(const char *line, size_t n)
     return n >= 5 && memcmp(line, "From ", 5) == 0;
 }
 
-/* A separator after the first: "From " and the sender, then a date with its time ("From
- * a@b.example Mon Dec  2 10:00:00 2024"), or nothing when the sender is an address. A writer that
+/* A separator after the first: "From " and the sender, then a date with its time, seconds
+ * included ("From a@b.example Mon Dec  2 10:00:00 2024"), or nothing when the sender is an
+ * address. A writer that
  * did not escape a body's "From " line ("From my point of view, ...") after an empty line would
  * otherwise cut the mail in two there, its end refused as "not a mail". */
 static int
@@ -156,11 +157,12 @@ is_next_separator(const char *line, size_t n)
         i++;
     if (i == n) /* "From a@b.example" alone, not "From here" */
         return memchr(line + 5, '@', n - 5) != NULL;
-    for (; i + 4 < n; i++)
+    for (; i + 7 < n; i++)
         if (isdigit((unsigned char)line[i]) && isdigit((unsigned char)line[i + 1]) &&
             line[i + 2] == ':' && isdigit((unsigned char)line[i + 3]) &&
-            isdigit((unsigned char)line[i + 4]))
-            return 1; /* a time: hh:mm */
+            isdigit((unsigned char)line[i + 4]) && line[i + 5] == ':' &&
+            isdigit((unsigned char)line[i + 6]) && isdigit((unsigned char)line[i + 7]))
+            return 1; /* a time as asctime writes it: hh:mm:ss ("From 9:00 to 17:30" is text) */
     return 0;
 }
 

@@ -731,17 +731,20 @@ test_mbox(void **state)
     mail_mbox_close(&mb);
 
     /* a body's "From " line that the writer did not escape, after an empty line, is no
-     * separator (a separator names the sender and a time, or only the sender's address); CR LF
+     * separator (a separator names the sender and a time with its seconds, as asctime writes
+     * it, or only the sender's address; "From 9:00 to 17:30" has times, not asctime's); CR LF
      * lines */
     write_file(path, "From a@b Mon Dec  2 10:00:00 2024\r\n"
                      "From: a@b\r\nSubject: one\r\n\r\nline\r\n\r\n"
                      "From my point of view, this is wrong.\r\n\r\nFrom here\r\nend\r\n\r\n"
+                     "From 9:00 to 17:30 we are open.\r\n\r\n"
                      "From c@d\r\nFrom: c@d\r\nSubject: two\r\n\r\nlast\r\n");
     mb = mail_mbox_open(path, &err);
     assert_non_null(mb);
     assert_int_equal(mail_mbox_next(mb, &buf, &n, &err), 1);
     assert_int_equal(n, strlen("From: a@b\r\nSubject: one\r\n\r\nline\r\n\r\nFrom my point of "
-                               "view, this is wrong.\r\n\r\nFrom here\r\nend\r\n"));
+                               "view, this is wrong.\r\n\r\nFrom here\r\nend\r\n\r\nFrom "
+                               "9:00 to 17:30 we are open.\r\n"));
     assert_memory_equal(buf, "From: a@b\r\nSubject: one\r\n\r\nline\r\n\r\nFrom my point of view",
                         56);
     free(buf);
