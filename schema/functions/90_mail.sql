@@ -1878,8 +1878,9 @@ $$;
 --   caller's name; `ccrm --send-mail` (or the client) hands it to sendmail.
 --   queue:   the one named, else the one the conversation came in on, else the first active
 --            queue that creates tickets (for tickets) or leads (otherwise)
---   to:      the one given, else Reply-To or From of the record's latest mail from its
---            customer (ccrm_mail_reply_thread), else the contact's or lead's e-mail
+--   to:      the one given, else Reply-To (without addresses of ours) or From of the record's
+--            latest mail from its customer (ccrm_mail_reply_thread), else the contact's or
+--            lead's e-mail
 --   subject: the one given, else "Re: " and the subject of the latest mail between us and the
 --            person answered (ccrm_mail_reply_thread), else the record's title (a ticket's
 --            subject, a deal's name); a ticket's tag [#1234] (a lead's [#L45]) is added when
@@ -1986,7 +1987,17 @@ BEGIN
 
     -- the customer's last mail is answered where it came from; anyone else who wrote in (a
     -- ticket's number is easy to guess: "[#190]" in a subject files a stranger's mail on it)
-    -- gets no answer meant for the customer
+    -- gets no answer meant for the customer. A Reply-To of ours (a queue's address, a token of
+    -- another ticket: a web form's, a hostile sender's) is left out: the answer went to
+    -- ourselves, came back as our own mail, and the customer never got it
+    IF last_in.reply_to IS NOT NULL
+       AND EXISTS (SELECT 1 FROM unnest(ccrm_mail_addrs(last_in.reply_to)) a(x)
+                    WHERE ccrm_mail_ours(a.x)) THEN
+        last_in.reply_to := (SELECT string_agg(a.x, ', ' ORDER BY a.k)
+                               FROM unnest(ccrm_mail_addrs(last_in.reply_to))
+                                    WITH ORDINALITY a(x, k)
+                              WHERE NOT ccrm_mail_ours(a.x));
+    END IF;
     v_to := coalesce(nullif(btrim(p_to), ''),
                      CASE WHEN last_in.id IS NOT NULL
                           THEN coalesce(last_in.reply_to,

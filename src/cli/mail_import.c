@@ -53,6 +53,17 @@ struct set {
     size_t bytes;
 };
 
+/* The names in a Maildir's cur/, sorted by their part before ':' (the flags after it change),
+ * read when a listed file is gone: a mail program moved it there (new/ to cur/ once read) or
+ * gave it a flag. Read again only when cur/ changed since (its modification time), so a mail
+ * deleted meanwhile costs a stat(2), and a mailbox moved whole costs a read of cur/ or two. */
+struct cur_names {
+    char **names;
+    size_t n;
+    struct timespec mtime;
+    int read;
+};
+
 struct imp {
     struct db *db;
     const char *queue;
@@ -60,8 +71,9 @@ struct imp {
     struct mail_parse_opts po;
     size_t message_max;
     struct set sets[2];
-    int fill;     /* the set being filled */
-    int inflight; /* 1 when the other set is with the database */
+    struct cur_names cur; /* a Maildir's cur/, once a file went missing */
+    int fill;             /* the set being filled */
+    int inflight;         /* 1 when the other set is with the database */
     int64_t read, stored, dups, rejected, tickets, leads, contacts;
     struct ccrm_err err;
     int failed;
@@ -322,6 +334,76 @@ list_dir(struct imp *im, const char *path, const char *sub)
     return rc;
 }
 
+static size_t
+unique_len(const char *name)
+{
+    return strcspn(name, ":");
+}
+
+static int
+cmp_unique(const void *a, const void *b)
+{
+    const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+    size_t lx = unique_len(x), ly = unique_len(y);
+    int c = memcmp(x, y, lx < ly ? lx : ly);
+
+    return c != 0 ? c : (lx > ly) - (lx < ly);
+}
+
+static void
+cur_names_free(struct cur_names *cn)
+{
+    size_t i;
+
+    for (i = 0; i < cn->n; i++)
+        free(cn->names[i]);
+    free(cn->names);
+    cn->names = NULL;
+    cn->n = 0;
+}
+
+/* Where a listed file that is gone went: "cur/NAME:2,S", the same mail under the name a mail
+ * program gave it in cur/ (malloc'd), or NULL when it is not there (deleted). name is the
+ * listed one, "new/NAME" or "cur/NAME:2,". */
+static char *
+moved_name(struct imp *im, const char *path, const char *name)
+{
+    struct cur_names *cn = &im->cur;
+    const char *base = strchr(name, '/') != NULL ? strchr(name, '/') + 1 : name;
+    char *dir = xasprintf("%s/cur", path);
+    struct stat st;
+    char **hit;
+
+    if (stat(dir, &st) == 0 && (!cn->read || st.st_mtim.tv_sec != cn->mtime.tv_sec ||
+                                st.st_mtim.tv_nsec != cn->mtime.tv_nsec)) {
+        DIR *d = opendir(dir);
+        struct dirent *e;
+        size_t cap = 0;
+
+        cur_names_free(cn);
+        cn->read = 1;
+        cn->mtime = st.st_mtim;
+        while (d != NULL && (e = readdir(d)) != NULL) {
+            if (e->d_name[0] == '.')
+                continue;
+            if (cn->n == cap) {
+                cap = cap == 0 ? 1024 : cap * 2;
+                cn->names = xrealloc(cn->names, cap * sizeof *cn->names);
+            }
+            cn->names[cn->n++] = xstrdup(e->d_name);
+        }
+        if (d != NULL)
+            closedir(d);
+        if (cn->n > 0)
+            qsort(cn->names, cn->n, sizeof *cn->names, cmp_unique);
+    }
+    free(dir);
+    hit = cn->n > 0 ? bsearch(&base, cn->names, cn->n, sizeof *cn->names, cmp_unique) : NULL;
+    if (hit == NULL || (strncmp(name, "cur/", 4) == 0 && strcmp(*hit, base) == 0))
+        return NULL; /* (the same name: gone again since cur/ was read) */
+    return xasprintf("cur/%s", *hit);
+}
+
 static int
 import_maildir(struct imp *im, const char *path)
 {
@@ -362,8 +444,33 @@ import_maildir(struct imp *im, const char *path)
             char *file = xasprintf("%s/%s", path, names[i]), *buf;
             struct ccrm_err err;
             size_t len;
+            int rr, moves = 0, gone = 0;
 
-            if (mail_read_file(file, im->message_max, &buf, &len, &err) == -1) {
+            /* a file gone since it was listed was moved by a mail program that reads the
+             * Maildir meanwhile (new/ to cur/, a flag added): read it where it went */
+            while ((rr = mail_read_file(file, im->message_max, &buf, &len, &err)) == -1 &&
+                   moves < 3 && access(file, F_OK) == -1 && errno == ENOENT) {
+                char *to = moved_name(im, path, file + strlen(path) + 1);
+
+                if (to == NULL) {
+                    progress_clear(im);
+                    safe_fprintf(stderr,
+                                 "%s: gone from the Maildir while it was imported (deleted): "
+                                 "skipped\n",
+                                 file);
+                    gone = 1;
+                    break;
+                }
+                free(file);
+                file = xasprintf("%s/%s", path, to);
+                free(to);
+                moves++;
+            }
+            if (gone) {
+                free(file);
+                continue;
+            }
+            if (rr == -1) {
                 progress_clear(im);
                 safe_fprintf(stderr, "%s\n", err.msg);
                 im->read++;
@@ -602,6 +709,7 @@ out:
     signal(SIGTERM, SIG_DFL);
     set_clear(&im.sets[0]);
     set_clear(&im.sets[1]);
+    cur_names_free(&im.cur);
     db_close(&im.db);
     mail_shutdown();
     return rc;

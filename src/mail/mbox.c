@@ -23,9 +23,10 @@ struct mail_mbox {
     size_t rlen, rpos;
     int eof;
     int64_t done, size;
-    /* the current line */
+    /* the current line: its first bytes, at most mb->max + 1 of them (a line without a newline
+     * of gigabytes, a damaged file's run of NULs, is counted, not kept), and ldrop the rest */
     char *line;
-    size_t llen, lcap;
+    size_t llen, lcap, ldrop;
     int have_line; /* a line read ahead (the next separator) */
     int started;
     int not_mbox; /* the file did not start with "From " */
@@ -82,7 +83,10 @@ mail_mbox_open(const char *path, struct ccrm_err *err)
 static int
 read_line(struct mail_mbox *mb, struct ccrm_err *err)
 {
+    size_t room = mb->max > 0 ? mb->max + 1 : (size_t)-1;
+
     mb->llen = 0;
+    mb->ldrop = 0;
     for (;;) {
         char *nl;
         size_t take;
@@ -91,7 +95,7 @@ read_line(struct mail_mbox *mb, struct ccrm_err *err)
             ssize_t r;
 
             if (mb->eof)
-                return mb->llen > 0;
+                return mb->llen > 0 || mb->ldrop > 0;
             do
                 r = read(mb->fd, mb->rbuf, READ_SIZE);
             while (r == -1 && errno == EINTR);
@@ -101,7 +105,7 @@ read_line(struct mail_mbox *mb, struct ccrm_err *err)
             }
             if (r == 0) {
                 mb->eof = 1;
-                return mb->llen > 0;
+                return mb->llen > 0 || mb->ldrop > 0;
             }
             mb->rlen = (size_t)r;
             mb->rpos = 0;
@@ -109,12 +113,17 @@ read_line(struct mail_mbox *mb, struct ccrm_err *err)
         }
         nl = memchr(mb->rbuf + mb->rpos, '\n', mb->rlen - mb->rpos);
         take = nl != NULL ? (size_t)(nl - (mb->rbuf + mb->rpos)) + 1 : mb->rlen - mb->rpos;
-        if (mb->llen + take + 1 > mb->lcap) {
-            mb->lcap = (mb->llen + take + 1) * 2;
-            mb->line = xrealloc(mb->line, mb->lcap);
+        {
+            size_t kept = mb->llen >= room ? 0 : take < room - mb->llen ? take : room - mb->llen;
+
+            if (mb->llen + kept + 1 > mb->lcap) {
+                mb->lcap = (mb->llen + kept + 1) * 2;
+                mb->line = xrealloc(mb->line, mb->lcap);
+            }
+            memcpy(mb->line + mb->llen, mb->rbuf + mb->rpos, kept);
+            mb->llen += kept;
+            mb->ldrop += take - kept;
         }
-        memcpy(mb->line + mb->llen, mb->rbuf + mb->rpos, take);
-        mb->llen += take;
         mb->rpos += take;
         if (nl != NULL)
             return 1;
@@ -127,8 +136,9 @@ is_separator(const char *line, size_t n)
     return n >= 5 && memcmp(line, "From ", 5) == 0;
 }
 
-/* A separator after the first: "From " and the sender, then a date with its time ("From
- * a@b.example Mon Dec  2 10:00:00 2024"), or nothing when the sender is an address. A writer that
+/* A separator after the first: "From " and the sender, then a date with its time, seconds
+ * included ("From a@b.example Mon Dec  2 10:00:00 2024"), or nothing when the sender is an
+ * address. A writer that
  * did not escape a body's "From " line ("From my point of view, ...") after an empty line would
  * otherwise cut the mail in two there, its end refused as "not a mail". */
 static int
@@ -147,11 +157,12 @@ is_next_separator(const char *line, size_t n)
         i++;
     if (i == n) /* "From a@b.example" alone, not "From here" */
         return memchr(line + 5, '@', n - 5) != NULL;
-    for (; i + 4 < n; i++)
+    for (; i + 7 < n; i++)
         if (isdigit((unsigned char)line[i]) && isdigit((unsigned char)line[i + 1]) &&
             line[i + 2] == ':' && isdigit((unsigned char)line[i + 3]) &&
-            isdigit((unsigned char)line[i + 4]))
-            return 1; /* a time: hh:mm */
+            isdigit((unsigned char)line[i + 4]) && line[i + 5] == ':' &&
+            isdigit((unsigned char)line[i + 6]) && isdigit((unsigned char)line[i + 7]))
+            return 1; /* a time as asctime writes it: hh:mm:ss ("From 9:00 to 17:30" is text) */
     return 0;
 }
 
@@ -204,7 +215,7 @@ mail_mbox_next(struct mail_mbox *mb, char **buf, size_t *n, struct ccrm_err *err
         }
         if (r == 0)
             break;
-        if (is_next_separator(mb->line, mb->llen) && (blank_before || len == 0)) {
+        if (mb->ldrop == 0 && is_next_separator(mb->line, mb->llen) && (blank_before || len == 0)) {
             mb->have_line = 1;
             break;
         }
@@ -212,7 +223,7 @@ mail_mbox_next(struct mail_mbox *mb, char **buf, size_t *n, struct ccrm_err *err
             keep(mb, &out, &len, &cap, blank, blank_len);
             pending_blank = 0;
         }
-        blank_before = is_blank(mb->line, mb->llen);
+        blank_before = mb->ldrop == 0 && is_blank(mb->line, mb->llen);
         if (blank_before) {
             /* held back: if a separator follows, it belongs to the file */
             pending_blank = 1;
@@ -229,6 +240,12 @@ mail_mbox_next(struct mail_mbox *mb, char **buf, size_t *n, struct ccrm_err *err
                 l--;
             }
             keep(mb, &out, &len, &cap, p, l);
+            if (mb->ldrop > 0) { /* the line was longer than the mail may be: counted */
+                free(out);
+                out = NULL;
+                cap = 0;
+                len += mb->ldrop;
+            }
         }
     }
     if (out == NULL)

@@ -83,7 +83,9 @@ mail_sendmail(const char *command, const char *msg, size_t n, int timeout_s, str
     memset(&ign, 0, sizeof ign);
     ign.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &ign, &old);
-    while (!done_err || in[1] >= 0) {
+    /* until it ended: the time limit holds also for a sendmail that closed its standard
+     * error (a wrapper logging to a file) and then hangs, with nothing left to poll */
+    while (!reaped) {
         struct pollfd pfd[2];
         int np = 0, ie = -1, ii = -1, ms = (int)((deadline - now_s()) * 1000);
 
@@ -95,6 +97,15 @@ mail_sendmail(const char *command, const char *msg, size_t n, int timeout_s, str
             sigaction(SIGPIPE, &old, NULL);
             err_set(err, "%s did not finish within %d s", argv[0], timeout_s);
             goto out;
+        }
+        if (done_err && in[1] < 0) {
+            /* nothing left to read or write: it ended, or it waits for the time limit */
+            pid_t w = waitpid(pid, &status, WNOHANG);
+
+            if (w == pid || (w == -1 && errno != EINTR)) {
+                reaped = w == pid;
+                break;
+            }
         }
         if (!done_err) {
             ie = np;
@@ -111,7 +122,7 @@ mail_sendmail(const char *command, const char *msg, size_t n, int timeout_s, str
          * it said yes. So look whether it ended, a few times a second. */
         if (in[1] < 0 && ms > 100)
             ms = 100;
-        if (poll(pfd, (nfds_t)np, ms) == -1) {
+        if (poll(np > 0 ? pfd : NULL, (nfds_t)np, ms) == -1) {
             if (errno == EINTR)
                 continue;
             break;

@@ -112,7 +112,7 @@ if command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ]; then
     mail_in_reps "through PgBouncer (session pooling, reset DISCARD ALL)" "$pooled" "$reps"
     pgb_stop
     pgb_start "ccrm = host=$PG_DIR dbname=ccrm" "local ccrm postgres trust" \
-        "server_reset_query = DEALLOCATE ALL; RESET ALL; UNLISTEN *"
+        "server_reset_query = DEALLOCATE ALL; RESET ALL; UNLISTEN *; SELECT pg_advisory_unlock_all()"
     mail_in_reps "through PgBouncer (session pooling, reset as docs/mail.md)" "$pooled" $((2 * reps))
     pgb_stop
 else

@@ -18,7 +18,8 @@
 #   - --reply --to/--cc refuses what is no address (a bare "root" went to the local mailbox,
 #     "a b@x" stayed in the outbox for good);
 #   - --import-mail of an mbox holding a mail larger than message_max refuses it without
-#     holding it in memory (an mbox of one 200 MB mail took 219 MB to be told so).
+#     holding it in memory (an mbox of one 200 MB mail took 219 MB to be told so), also when
+#     the mail is one line (150 MB without a newline took 500 MB).
 . "$(dirname "$0")/../lib/pg.sh"
 . "$(dirname "$0")/../lib/mail.sh"
 CCRM=${1:?usage: test_mail_edges.sh path/to/ccrm}
@@ -200,6 +201,21 @@ check "an mbox with a 150 MB mail over message_max: refused, the rest imported (
 check "... says which mail was too large" grep -q "mail 1 (before byte [0-9]*): larger than 1048576 bytes" "$T/err"
 check "... and stores the next one" test "$(nmsg "message_id = 'small1@cust.example'")" = 1
 check "... without holding the large mail in memory (peak $(tail -1 "$T/rss") kB)" test "$(tail -1 "$T/rss")" -lt 100000
+# the same mail as one line without a newline (HTML generated without line breaks, a damaged
+# mbox's run of NULs): the line was held whole, 150 MB of it took 500 MB
+{
+    printf 'From big@cust.example Mon Dec 16 10:00:00 2024\nFrom: Big <big@cust.example>\nSubject: Huge line\nMessage-ID: <huge2@cust.example>\n\n'
+    head -c 150000000 /dev/zero
+    printf '\n\nFrom small@cust.example Mon Dec 16 10:00:00 2024\nFrom: Small <small@cust.example>\nTo: help@ours.example\nSubject: Small two\nMessage-ID: <small2@cust.example>\n\nhi\n'
+} >"$T/big.mbox"
+/usr/bin/time -f '%M' -o "$T/rss" "$CCRM" -c "$T/max.ini" -d "host=$PG_DIR dbname=ccrm user=sofia" \
+    --import-mail "$T/big.mbox" --queue help --quiet >"$T/out" 2>"$T/err"
+rc=$?
+check "an mbox with a 150 MB line over message_max: refused, the rest imported (rc $rc)" \
+    bash -c "test $rc = 65 && grep -q 'mail 1 (before byte [0-9]*): larger than 1048576 bytes' $T/err"
+check "... and stores the next one" test "$(nmsg "message_id = 'small2@cust.example'")" = 1
+check "... without holding the line in memory (peak $(tail -1 "$T/rss") kB)" test "$(tail -1 "$T/rss")" -lt 100000
+rm -f "$T/big.mbox"
 
 # ---- --reply to what is not an address ----
 printf 'Thanks.\n' >"$T/ans.txt"

@@ -6,7 +6,9 @@
 # directly, by one backend that stays (the reset query clears what a delivery leaves there: its
 # prepared statements, settings and LISTEN);
 # a retried and a racing duplicate are stored once; the database stopped behind the pooler
-# makes --mail-in exit 75 within the pooler's wait, and the same mail goes in once after.
+# makes --mail-in exit 75 within the pooler's wait, and the same mail goes in once after; a
+# --send-mail killed through the pool leaves no lock on its pooled backend (the reset query),
+# and the next sender sends its mail.
 # Skipped (77) without pgbouncer (scripts/deps installs it). The pooler: tests/lib/pgbouncer.sh.
 . "$(dirname "$0")/../lib/pg.sh"
 . "$(dirname "$0")/../lib/pgbouncer.sh"
@@ -26,7 +28,7 @@ q "create role mailer login in role ccrm_mail"
 # the configuration of docs/mail.md, with the test's paths and names
 pgb_start "ccrm_mail = host=$PG_DIR dbname=ccrm user=mailer" \
     "local ccrm_mail postgres peer" \
-    "server_reset_query = DEALLOCATE ALL; RESET ALL; UNLISTEN *
+    "server_reset_query = DEALLOCATE ALL; RESET ALL; UNLISTEN *; SELECT pg_advisory_unlock_all()
 server_idle_timeout = 0
 server_lifetime = 86400
 query_wait_timeout = 5
@@ -88,6 +90,41 @@ rc=$?
 check "another system user (root) asking for the pipe's name is refused by the pooler: exit 75 ($rc)" test $rc = 75
 check "...saying why" grep -q "login rejected" "$T/root.err"
 check "...and nothing is stored" test "$(stored pool.10@example.net)" = 0
+
+# ---------------------------------------------------------------- a sender killed, through the pool
+# The outbox's claim holds a session lock per mail while sendmail runs; a sender that dies
+# leaves the mail 'sending', and the next one sends it again when it gets the lock. Behind the
+# pooler the session is the pooled backend's, which stays: the reset query must release the
+# lock (DISCARD ALL did; the tuned one of the docs did not, and the mail stayed 'sending' until
+# a sender happened to land on that backend again, with server_lifetime up to a day).
+. "$(dirname "$0")/../lib/mail.sh"
+fake_sendmail
+printf '[database]\nconninfo = %s\n[mail]\nsendmail = %s -t -oi\n' "$POOL" "$T/sendmail" >"$T/mail.ini"
+TK=$(q "select ticket_id from messages where message_id = 'pool.1@example.net'")
+printf 'Danke, wir kümmern uns.\n' >"$T/answer.txt"
+"$CCRM" -d "host=$PG_DIR dbname=ccrm user=sofia" --reply "$TK" --body-file "$T/answer.txt" --no-send >/dev/null ||
+    fail "an answer queued"
+M=$(q "select max(id) from messages where direction = 'out'")
+MID=$(q "select message_id from messages where id = $M")
+touch "$T/hang-after"
+as_pg bash -c "echo \$\$ >'$T/sender.pid'; exec '$CCRM' -c '$T/mail.ini' --send-mail" >/dev/null 2>&1 &
+for i in $(seq 100); do grep -qF "$MID" "$T/sent.log" 2>/dev/null && break; sleep 0.1; done
+check "through the pool: sendmail took the mail" grep -qF "$MID" "$T/sent.log"
+kill -9 "$(cat "$T/sender.pid")"
+wait
+rm -f "$T/hang-after"
+[ -s "$T/hung.pid" ] && kill -9 "$(cat "$T/hung.pid")" 2>/dev/null
+check "...its sender killed before it recorded it: the mail is 'sending'" \
+    test "$(q "select status from messages where id = $M")" = sending
+for i in $(seq 100); do
+    [ "$(q "select count(*) from pg_locks where locktype = 'advisory'")" = 0 ] && break
+    sleep 0.05
+done
+check "...and its lock went with the client, though the pooled backend stays ($(q "select count(*) from pg_locks where locktype = 'advisory'") held)" \
+    test "$(q "select count(*) from pg_locks where locktype = 'advisory'")" = 0
+as_pg "$CCRM" -c "$T/mail.ini" --send-mail >"$T/send.out" 2>&1
+check "the next sender through the pool sends it again, with the same Message-ID" \
+    test "$(q "select status from messages where id = $M") $(grep -cF "$MID" "$T/sent.log")" = "sent 2"
 
 # ---------------------------------------------------------------- the database stopped behind it
 pg_stop

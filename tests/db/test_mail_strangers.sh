@@ -5,6 +5,7 @@
 # nor shows on the customer's contact timeline; a Reply-To whose name ends in a backslash is
 # stored so that the answer to it is sent; a person's mail with a From that cannot be read, or
 # none, reaches people (a ticket, a lead, the assignee's Inbox) instead of vanishing as a bounce;
+# an answer to a mail whose Reply-To names one of our addresses goes to its sender, not to us;
 # live delivery (ccrm_mail_store) and the history import (ccrm_mail_store_many) alike.
 . "$(dirname "$0")/../lib/pg.sh"
 . "$(dirname "$0")/../lib/mail.sh"
@@ -133,6 +134,25 @@ done
 same "the loop guard: the fifth mail without a sender in 10 minutes is 'loop'" "received,received,bounce,received,loop" \
     "$(q "select string_agg(status, ',' order by id) from messages where message_id in ('p2-r5@example.org', 'p2-r4@example.org', 'p2-b2@mx.example', 'p2-anon1@example.org', 'p2-anon2@example.org')")"
 q "update mail_queues set loop_max = 20 where name = 'support'"
+
+# ---------------------------------------------------------------- a Reply-To of ours
+# A customer's mail whose Reply-To is one of our addresses (a web form that sets it, a hostile
+# sender; our queue's address, or a token of another ticket): the answer went there, to
+# ourselves, came back as our own mail and never reached the customer. It goes to the From.
+printf 'From: Rita Reply <rita@customer.example>\nReply-To: support@ccrm.example\nTo: support@ccrm.example\nSubject: Rechnung fehlt\nMessage-ID: <p2-rt1@customer.example>\n\nBitte senden.\n' |
+    deliver support
+RT=$(q "select ticket_id from messages where message_id = 'p2-rt1@customer.example'")
+"$CCRM" -c "$T/ccrm.ini" -d "host=$PG_DIR dbname=ccrm user=sofia" --reply "$RT" --body-file "$T/b.txt" --no-send >"$T/out" 2>"$T/err" ||
+    fail "answering Rita (rc $?: $(cat "$T/err"))"
+same "a Reply-To of our queue's address: the answer goes to the sender's From" \
+    "\"Rita Reply\" <rita@customer.example>" "$(q "select to_addr from messages where ticket_id = $RT and direction = 'out'")"
+printf 'From: Rolf <rolf@customer.example>\nReply-To: "Support" <support+t%s@ccrm.example>, rolf.privat@elsewhere.example\nTo: support@ccrm.example\nSubject: Lieferung\nMessage-ID: <p2-rt2@customer.example>\n\nWo bleibt sie?\n' "$TK" |
+    deliver support
+RT2=$(q "select ticket_id from messages where message_id = 'p2-rt2@customer.example'")
+"$CCRM" -c "$T/ccrm.ini" -d "host=$PG_DIR dbname=ccrm user=sofia" --reply "$RT2" --body-file "$T/b.txt" --no-send >"$T/out" 2>"$T/err" ||
+    fail "answering Rolf (rc $?: $(cat "$T/err"))"
+same "...one with a token of another ticket among others: the rest of the Reply-To, without ours" \
+    "rolf.privat@elsewhere.example" "$(q "select to_addr from messages where ticket_id = $RT2 and direction = 'out'")"
 
 # ---------------------------------------------------------------- the same through the import
 {

@@ -731,17 +731,20 @@ test_mbox(void **state)
     mail_mbox_close(&mb);
 
     /* a body's "From " line that the writer did not escape, after an empty line, is no
-     * separator (a separator names the sender and a time, or only the sender's address); CR LF
+     * separator (a separator names the sender and a time with its seconds, as asctime writes
+     * it, or only the sender's address; "From 9:00 to 17:30" has times, not asctime's); CR LF
      * lines */
     write_file(path, "From a@b Mon Dec  2 10:00:00 2024\r\n"
                      "From: a@b\r\nSubject: one\r\n\r\nline\r\n\r\n"
                      "From my point of view, this is wrong.\r\n\r\nFrom here\r\nend\r\n\r\n"
+                     "From 9:00 to 17:30 we are open.\r\n\r\n"
                      "From c@d\r\nFrom: c@d\r\nSubject: two\r\n\r\nlast\r\n");
     mb = mail_mbox_open(path, &err);
     assert_non_null(mb);
     assert_int_equal(mail_mbox_next(mb, &buf, &n, &err), 1);
     assert_int_equal(n, strlen("From: a@b\r\nSubject: one\r\n\r\nline\r\n\r\nFrom my point of "
-                               "view, this is wrong.\r\n\r\nFrom here\r\nend\r\n"));
+                               "view, this is wrong.\r\n\r\nFrom here\r\nend\r\n\r\nFrom "
+                               "9:00 to 17:30 we are open.\r\n"));
     assert_memory_equal(buf, "From: a@b\r\nSubject: one\r\n\r\nline\r\n\r\nFrom my point of view",
                         56);
     free(buf);
@@ -1033,20 +1036,62 @@ test_sendmail_hang(void **state)
     rmdir(dir);
 }
 
+/* A sendmail that closes its standard error (a wrapper that logs to a file: exec 2>>LOG) and
+ * then hangs on a relay is held to the time limit all the same: the wait for its exit used to
+ * have none once the pipe of its standard error was closed, and --send-mail (or the client's
+ * sending child) waited for it for ever with the claim's mails. */
+static void
+test_sendmail_hang_quiet(void **state)
+{
+    char dir[] = "/tmp/ccrm-test-sendmail-XXXXXX", script[128], cmd[160];
+    struct ccrm_err err;
+    struct timespec a, b;
+    FILE *f;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(script, sizeof script, "%s/sendmail", dir);
+    f = fopen(script, "w");
+    assert_non_null(f);
+    fprintf(f, "#!/bin/sh\nexec 2>/dev/null\ncat >/dev/null\nexec sleep 8\n");
+    fclose(f);
+    assert_int_equal(chmod(script, 0755), 0);
+    snprintf(cmd, sizeof cmd, "%s -t -oi", script);
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    assert_int_equal(mail_sendmail(cmd, "Subject: x\n\nbody\n", 17, 1, &err), -1);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    assert_non_null(strstr(err.msg, "did not finish within 1 s"));
+    if (b.tv_sec - a.tv_sec > 4)
+        fail_msg("mail_sendmail took %ld s for a time limit of 1 s", (long)(b.tv_sec - a.tv_sec));
+    unlink(script);
+    rmdir(dir);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_corpus),       cmocka_unit_test(test_html),
-        cmocka_unit_test(test_charsets),     cmocka_unit_test(test_derived_id),
-        cmocka_unit_test(test_classify),     cmocka_unit_test(test_not_a_mail),
-        cmocka_unit_test(test_recipients),   cmocka_unit_test(test_odd_senders),
-        cmocka_unit_test(test_nul_header),   cmocka_unit_test(test_lost_boundary),
-        cmocka_unit_test(test_mbox),         cmocka_unit_test(test_compose),
-        cmocka_unit_test(test_big),          cmocka_unit_test(test_compose_attachments),
-        cmocka_unit_test(test_attach_file),  cmocka_unit_test(test_loose_from),
-        cmocka_unit_test(test_address_text), cmocka_unit_test(test_sendmail_hang),
-        cmocka_unit_test(test_no_text),      cmocka_unit_test(test_invitation),
+        cmocka_unit_test(test_corpus),
+        cmocka_unit_test(test_html),
+        cmocka_unit_test(test_charsets),
+        cmocka_unit_test(test_derived_id),
+        cmocka_unit_test(test_classify),
+        cmocka_unit_test(test_not_a_mail),
+        cmocka_unit_test(test_recipients),
+        cmocka_unit_test(test_odd_senders),
+        cmocka_unit_test(test_nul_header),
+        cmocka_unit_test(test_lost_boundary),
+        cmocka_unit_test(test_mbox),
+        cmocka_unit_test(test_compose),
+        cmocka_unit_test(test_big),
+        cmocka_unit_test(test_compose_attachments),
+        cmocka_unit_test(test_attach_file),
+        cmocka_unit_test(test_loose_from),
+        cmocka_unit_test(test_address_text),
+        cmocka_unit_test(test_sendmail_hang),
+        cmocka_unit_test(test_sendmail_hang_quiet),
+        cmocka_unit_test(test_no_text),
+        cmocka_unit_test(test_invitation),
     };
     int rc;
 

@@ -1,0 +1,11 @@
+-- ccrm schema, migration 116: an answer does not go to a Reply-To of ours.
+--
+-- ccrm_mail_reply() sent the answer to the Reply-To of the customer's latest mail whatever it
+-- named: a mail whose Reply-To is one of our queues' addresses (a web form that sets it, a
+-- hostile sender; also a plus-address token of another ticket) had its answer sent to
+-- ourselves, where it came back as our own mail (auto) and never reached the customer. The
+-- addresses of ours are left out of that Reply-To (ccrm_mail_ours); when none is left, the
+-- answer goes to the mail's From, as without a Reply-To.
+--
+-- Function change only (schema/functions/90_mail.sql); this file moves the version.
+SELECT 1;
