@@ -47,6 +47,7 @@ struct listview {
     int loaded;
     int search_pending; /* the search text changed: reload from the top at the next draw */
     int fill;      /* a record was shown: the next draw fills the screen from above (lv_draw) */
+    int drawn;     /* the rows the last draw had (0: none yet): more now, the screen grew */
     int new_above; /* rows that arrived above the screen while it is scrolled (g: to them) */
     struct hl hl[MAX_HL];
     int nhl;
@@ -681,6 +682,11 @@ lv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
     int64_t now = now_ms(), wall = wall_ms(), next_change = 0;
 
     lv->height = rows > 1 ? rows : 1;
+    /* the terminal grew (or a long message left): rows hidden above the last ones come back
+     * rather than blank rows under them (at the end of a list shown on a smaller screen) */
+    if (lv->drawn > 0 && rows > lv->drawn)
+        lv->fill = 1;
+    lv->drawn = rows;
     run_pending(lv);
     nc = layout(lv, wd, xs, ws, idx, &name);
     for (c = 0; c < nc; c++) {
@@ -696,9 +702,10 @@ lv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
         lv->top = lv->cur;
     if (lv->cur >= lv->top + rows)
         lv->top = lv->cur - rows + 1;
-    /* a record shown (view_list_show_record) near the list's end: no blank rows under the
-     * last row while rows above it are hidden; its window may have been placed for another
-     * height (a Pipeline column not drawn yet). A page turned to the end keeps its rows. */
+    /* a record shown (view_list_show_record) near the list's end, or the screen grown: no
+     * blank rows under the last row while rows above it are hidden; its window may have been
+     * placed for another height (a Pipeline column not drawn yet). A page turned to the end
+     * keeps its rows (until the screen grows). */
     if (lv->fill && lv->buf.at_end && lv->top > 0 && lv->buf.n - lv->top < rows) {
         if (!lv->buf.at_start && lv->top < rows) /* and not enough of them read */
             extend(lv, app, -1);

@@ -34,7 +34,8 @@ struct recordview {
     int64_t unfolded[UNFOLD_MAX]; /* mails whose quoted text is shown (z) */
     int nunfolded;
     int sel, top, height;
-    int page; /* of a paged section (a campaign's members) */
+    int drawn; /* the height of the last draw (0: none yet): more now, the screen grew */
+    int page;  /* of a paged section (a campaign's members) */
     /* the long entry shown in full (Enter on it; one at a time), 0: none */
     int64_t expanded_id;
     char expanded_entity[24];
@@ -440,7 +441,9 @@ rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
     struct detail_line *lines;
     int ln;
     int y = 0, i, k, half, lw = 11, fy, listh, hint = h >= 10, keep, want, hmax, collapsed = 0;
+    int grew = rv->drawn > 0 && h > rv->drawn, deep = 0;
 
+    rv->drawn = h;
     if (d != NULL && wd != rv->disp_width)
         layout(rv, wd);
     lines = rv->hist ? rv->hist->lines : (rv->disp ? rv->disp->lines : NULL);
@@ -506,7 +509,8 @@ rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
 
             if (rv->sel < rv->top) /* (g, k: as the lines below will show it) */
                 rv->top = rv->sel;
-            collapsed = ln > 0 && rest < (h - hint) / 2 && (rv->top > 0 || rv->sel >= rest);
+            deep = rv->sel >= rest;
+            collapsed = ln > 0 && rest < (h - hint) / 2 && (rv->top > 0 || deep);
         }
         if (collapsed && y < hmax)
             fend = y;
@@ -578,6 +582,12 @@ rv_draw(struct view *v, struct app *app, WINDOW *w, int h, int wd)
     /* an expanded entry takes the rows its text needs: the selected line stays on screen */
     while (rv->top < rv->sel && line_rows(rv, lines, rv->top, rv->sel + 1, wd) > listh)
         rv->top++;
+    /* the screen grew while the last lines were shown (G, then a smaller terminal): the
+     * lines above them come back rather than blank rows under them; the fields stay folded
+     * as they were drawn this time */
+    while (grew && rv->top > (collapsed && !deep) &&
+           line_rows(rv, lines, rv->top - 1, ln, wd) <= listh)
+        rv->top--;
     for (i = 0, k = 0; k < listh && rv->top + i < ln; i++) {
         struct detail_line *l = &lines[rv->top + i];
         attr_t a = rv->top + i == rv->sel ? A_REVERSE : A_NORMAL;
