@@ -453,9 +453,17 @@ layout(struct listview *lv, int wd, int *xs, int *ws, int *idx, int *namec)
 {
     const struct entity_list *l = lv->l;
     int used = 0, n = 0, i, k, p, r, extra, wsum = 0, x = 0, name = -1, give = 0, others, rest;
-    int keep = lv->fixed_filter ? entity_list_col(l, CARD_KEEP) : -1;
+    int keep = lv->fixed_filter ? entity_list_col(l, CARD_KEEP) : -1, sorted = -1;
     unsigned char take[ROW_MAX_COLS] = {0};
     int min[ROW_MAX_COLS];
+
+    /* the column a chosen order sorts by (Tickets by priority or age, Leads by score) is
+     * taken as the status is: the order is seen at 80 columns (the Tickets were sorted by a
+     * Priority column left out). The first order, the list's own, keeps its layout. */
+    if (lv->q.sort > 0 && lv->q.sort < l->nsorts)
+        for (i = 0; i < l->ncols && i < ROW_MAX_COLS; i++)
+            if (strcasecmp(l->cols[i].name, l->sorts[lv->q.sort].name) == 0)
+                sorted = i;
 
     for (i = 0; i < l->ncols && i < ROW_MAX_COLS; i++) {
         const struct entity_column *c = &l->cols[i];
@@ -475,6 +483,8 @@ layout(struct listview *lv, int wd, int *xs, int *ws, int *idx, int *namec)
             const struct entity_column *c = &l->cols[i];
             int prio = c->priority >= 1 && c->priority <= 9 ? c->priority : 9;
 
+            if (i == sorted && prio > 2)
+                prio = 2;
             if (c->hidden || prio != p)
                 continue;
             if (used + min[i] + (n > 0) > wd && n > 0) {
