@@ -1148,7 +1148,10 @@ draw_tabs(struct app *app)
      * words (a partner's ten tabs at 80 columns on Deals: "6 Tickets", where all were cut) */
     if ((tab_layouts[k].form == TAB_COMPACT && tab_layouts[k].cap > 0) ||
         tab_layouts[k].form == TAB_SHORT || tab_layouts[k].form == TAB_KEY)
-        for (d = tab_layouts[k].cap == 1 ? 0 : 1; d < ui->ntabs; d++)
+        /* (where the current tab is short too, no other is named whole: "5 Deals 6 Tic" read
+         * as if Deals were the tab one is on) */
+        for (d = tab_layouts[k].cap == 1 ? 0 : 1;
+             d < ui->ntabs && (d == 0 || whole[ui->tab] || tab_layouts[k].cap != 1); d++)
             for (i = ui->tab + d; i >= ui->tab - d; i -= d > 0 ? 2 * d : 1)
                 if (i >= 0 && i < ui->ntabs && !ui->hidden[i]) {
                     int t;

@@ -3,7 +3,8 @@
 # (their first three letters) after their key, and the room left names the current tab's
 # neighbours whole. It showed the keys 1-9 and 0 alone, so a support agent could not tell
 # which key was which tab. Narrower (70 columns), where the short names no longer fit, the keys
-# come back, and the current tab's neighbours are named whole while they fit.
+# come back, and the current tab's neighbours are named whole while they fit. Where the current
+# tab is short too, no other is named whole beside it.
 . "$(dirname "$0")/../lib/pg.sh"
 CCRM=${1:?usage: test_tabs_narrow.sh path/to/ccrm}
 
@@ -62,6 +63,20 @@ tmx resize-window -t =t: -x 81 -y 24
 keys 1
 check "at 81 columns on the Feed, Accounts is whole ($(tabs))" \
     wait_until tabs_like '^ 1 Feed 2 Leads 3 Accounts 4 Cont… '
+keys q
+tui_stop
+
+# Support's Tickets with a count on the Feed and on the Inbox: where the current tab is short
+# too ("6 Tic"), no other tab is named whole beside it (" 5 Deals 6 Tic " read as if Deals were
+# the tab one is on)
+tui_start 80 24 "$CCRM" -d "$DB user=sofia" --view tickets
+check "support's Tickets at 80 columns" wait_for "Tickets by" 15
+as kenji -c "update tickets set priority = 'low' where id = (select min(id) from tickets)" >/dev/null
+check "... a change by kenji counts on the Feed tab ($(tabs))" wait_until tabs_like ' 1 Feed \([0-9]+\)'
+check "... the current tab whole, or no neighbour whole beside it short ($(tabs))" \
+    bash -c "tmux -L $TMUX_SOCK capture-pane -t =t: -p | head -1 |
+             grep -qE ' 6 Tickets |( 5 Dea 6 Tic 7 Cam )'"
+check "... every key still named ($(tabs))" all_named
 keys q
 tui_stop
 
