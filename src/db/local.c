@@ -908,11 +908,37 @@ do_pg_ctl(const struct local *l, const char *bindir, const char *action, int log
     return rc == 0 ? 0 : -1;
 }
 
+/* Is process pid a zombie, dead but not reaped? A server killed where nobody reaps orphans (a
+ * container whose first process does not wait for them) stays one: its number is taken, and
+ * kill(pid, 0) succeeds on it (the server's own check of postmaster.pid says "lock file already
+ * exists"), but it is gone and holds nothing. 1 or 0 (not known: no /proc). */
+static int
+zombie(long pid)
+{
+    char *path = xasprintf("/proc/%ld/stat", pid);
+    char buf[512];
+    char *paren;
+    ssize_t n;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    free(path);
+    if (fd == -1)
+        return 0;
+    n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    /* "PID (COMM) STATE ...": the command's name may hold ") " itself */
+    paren = strrchr(buf, ')');
+    return paren != NULL && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
+}
+
 /* Does postmaster.pid name a process that is not this cluster's server? A crash or a reboot
  * leaves the file, and its number may since be another process's (as root the server's user is
  * postgres, which the system's own PostgreSQL runs as): pg_ctl stop would signal that process,
- * and the server refuses to start while it lives. 1: stale (no such process, or one whose
- * command line is not a server of this pgdata), 0: ours, or not known. */
+ * and the server refuses to start while it lives. 1: stale (no such process, a zombie, or one
+ * whose command line is not a server of this pgdata), 0: ours, or not known. */
 static int
 pidfile_stale(const struct local *l)
 {
@@ -934,6 +960,8 @@ pidfile_stale(const struct local *l)
         return 0;
     if (kill((pid_t)pid, 0) == -1)
         return errno == ESRCH;
+    if (zombie(pid))
+        return 1;
     path = xasprintf("/proc/%ld/cmdline", pid);
     fd = open(path, O_RDONLY | O_CLOEXEC);
     free(path);
