@@ -54,6 +54,7 @@ pgdata=$XDG_DATA_HOME/ccrm/pgdata
 # a zombie of the server's user: a child that exited, its parent (now a sleep) never waits
 mkdir "$T/z"
 [ "$(id -u)" = 0 ] && chown "${CCRM_LOCAL_USER:-postgres}" "$T/z"
+# shellcheck disable=SC2016 # $! and $1 are the inner shell's
 as_server bash -c 'sleep 0 & echo $! >"$1"; exec sleep 300' _ "$T/z/pid" &
 holder=$!
 for _ in $(seq 50); do
