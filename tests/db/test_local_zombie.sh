@@ -37,6 +37,8 @@ unset PGHOST PGHOSTADDR PGPORT PGDATABASE PGSERVICE
 holder=
 cleanup() {
     "$CCRM" --local-stop >/dev/null 2>&1
+    # the zombie's parent, the sleep (runuser does not pass a signal on to it), then runuser
+    [ -n "${sleeper:-}" ] && kill "$sleeper" 2>/dev/null
     [ -n "$holder" ] && kill "$holder" 2>/dev/null
     rm -rf "$T"
 }
@@ -61,6 +63,7 @@ for _ in $(seq 50); do
     z=$(cat "$T/z/pid" 2>/dev/null) && [ "$(ps -o stat= -p "$z" 2>/dev/null | cut -c1)" = Z ] && break
     sleep 0.1
 done
+sleeper=$(ps -o ppid= -p "$z" 2>/dev/null | tr -d ' ')
 [ "$(ps -o stat= -p "$z" 2>/dev/null | cut -c1)" = Z ] || {
     echo "FAIL: could not make a zombie process"
     exit 1
