@@ -298,6 +298,12 @@ run_tui(const struct opts *o, struct ccrm_config *cfg)
                 nl_langinfo(CODESET));
         return EX_UNAVAILABLE;
     }
+    /* a terminal curses cannot drive is said before the database is opened: not after a
+     * connection timeout, nor after creating and migrating a private database for nothing */
+    if (ui_check_terminal(&err) == -1) {
+        safe_fprintf(stderr, "ccrm: %s\n", err.msg);
+        return EX_UNAVAILABLE;
+    }
     if ((app.db = cli_open_db(o->flags.conninfo, cfg, CLI_DB_MIGRATE | CLI_DB_LIVE, &app.private_db,
                               &err)) == NULL) {
         safe_fprintf(stderr, "ccrm: %s\n", err.msg);

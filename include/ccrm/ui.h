@@ -7,6 +7,10 @@
 #include "ccrm/app.h"
 #include "ccrm/err.h"
 
+/* Can curses drive the terminal on stdout (TERM set, known, able to move the cursor)? 0, or -1
+ * with err set. Cheap, and asked before the database is opened: a terminal the client cannot
+ * use must not first create and migrate the private database (src/ui/term.c). */
+int ui_check_terminal(struct ccrm_err *err);
 /* Start curses on the controlling terminal; a clear error (no crash) when the terminal cannot
  * be driven. Returns 0 or -1. */
 int ui_init(struct app *app, struct ccrm_err *err);

@@ -54,7 +54,7 @@ struct local {
     char *sockdir;  /* cdir/run, or /tmp/ccrm-UID-HASH when that is too long for a socket */
     char *log;      /* cdir/postgres.log */
     char *login;    /* effective OS user: also the cluster's superuser role */
-    char *conninfo; /* for database LOCAL_DBNAME */
+    char *conninfo; /* for database LOCAL_DBNAME, served by ra's user only (local_conninfo) */
     struct runas ra;
     int lockfd;
     int made; /* dir was made by local_init (not a directory of the user's that was there) */
@@ -538,16 +538,13 @@ let_through(const struct local *l, const char *path, struct ccrm_err *err)
     return 0;
 }
 
-/* Set the paths and the conninfo that follow from l->cdir. */
+/* Set the paths that follow from l->cdir. */
 static void
 local_paths(struct local *l)
 {
-    char *host, *user;
-
     free(l->pgdata);
     free(l->sockdir);
     free(l->log);
-    free(l->conninfo);
     l->pgdata = xasprintf("%s/pgdata", l->cdir);
     l->log = xasprintf("%s/postgres.log", l->cdir);
     l->sockdir = xasprintf("%s/run", l->cdir);
@@ -555,12 +552,32 @@ local_paths(struct local *l)
         free(l->sockdir);
         l->sockdir = xasprintf("/tmp/ccrm-%u-%08x", (unsigned)geteuid(), hash32(l->cdir));
     }
-    host = quote(l->sockdir, 0);
-    user = quote(l->login, 0);
-    l->conninfo =
-        xasprintf("host=%s port=" LOCAL_PORT " dbname=" LOCAL_DBNAME " user=%s", host, user);
-    free(host);
+}
+
+/* The conninfo of database dbname on l's socket. requirepeer: only a server that runs as the
+ * server user (l->ra, runas_resolve) is talked to. A socket in /tmp/ccrm-UID-HASH has a name
+ * anyone can work out, and a server another user started there first (trusting every login)
+ * got our connections, the migrations and then the CRM's data. Returns a malloc'd string. */
+static char *
+conninfo_for(const struct local *l, const char *dbname)
+{
+    char *host = quote(l->sockdir, 0);
+    char *user = quote(l->login, 0);
+    char *peer = quote(l->ra.name, 0);
+    char *ci = xasprintf("host=%s port=" LOCAL_PORT " dbname=%s user=%s requirepeer=%s", host,
+                         dbname, user, peer);
+
+    free(peer);
     free(user);
+    free(host);
+    return ci;
+}
+
+static void
+local_conninfo(struct local *l)
+{
+    free(l->conninfo);
+    l->conninfo = conninfo_for(l, LOCAL_DBNAME);
 }
 
 static void
@@ -664,6 +681,9 @@ local_init(struct local *l, const char *dir, int create, FILE *progress, struct 
     if (!shell_safe(l->cdir, dir, err))
         return -1;
     local_paths(l);
+    if (runas_resolve(l, err) == -1)
+        return -1;
+    local_conninfo(l);
     return 0;
 }
 
@@ -736,7 +756,10 @@ place_cluster(struct local *l, FILE *progress, struct ccrm_err *err)
     free(l->cdir);
     l->cdir = cdir;
     local_paths(l);
-    return runas_resolve(l, err);
+    if (runas_resolve(l, err) == -1)
+        return -1;
+    local_conninfo(l);
+    return 0;
 }
 
 /* Does the server in bindir have pg_cron (its library and its extension)? Debian installs
@@ -885,11 +908,37 @@ do_pg_ctl(const struct local *l, const char *bindir, const char *action, int log
     return rc == 0 ? 0 : -1;
 }
 
+/* Is process pid a zombie, dead but not reaped? A server killed where nobody reaps orphans (a
+ * container whose first process does not wait for them) stays one: its number is taken, and
+ * kill(pid, 0) succeeds on it (the server's own check of postmaster.pid says "lock file already
+ * exists"), but it is gone and holds nothing. 1 or 0 (not known: no /proc). */
+static int
+zombie(long pid)
+{
+    char *path = xasprintf("/proc/%ld/stat", pid);
+    char buf[512];
+    char *paren;
+    ssize_t n;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    free(path);
+    if (fd == -1)
+        return 0;
+    n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    /* "PID (COMM) STATE ...": the command's name may hold ") " itself */
+    paren = strrchr(buf, ')');
+    return paren != NULL && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
+}
+
 /* Does postmaster.pid name a process that is not this cluster's server? A crash or a reboot
  * leaves the file, and its number may since be another process's (as root the server's user is
  * postgres, which the system's own PostgreSQL runs as): pg_ctl stop would signal that process,
- * and the server refuses to start while it lives. 1: stale (no such process, or one whose
- * command line is not a server of this pgdata), 0: ours, or not known. */
+ * and the server refuses to start while it lives. 1: stale (no such process, a zombie, or one
+ * whose command line is not a server of this pgdata), 0: ours, or not known. */
 static int
 pidfile_stale(const struct local *l)
 {
@@ -911,6 +960,8 @@ pidfile_stale(const struct local *l)
         return 0;
     if (kill((pid_t)pid, 0) == -1)
         return errno == ESRCH;
+    if (zombie(pid))
+        return 1;
     path = xasprintf("/proc/%ld/cmdline", pid);
     fd = open(path, O_RDONLY | O_CLOEXEC);
     free(path);
@@ -956,9 +1007,7 @@ pidfile_set_aside(const struct local *l, FILE *progress)
 static int
 create_db(const struct local *l, struct ccrm_err *err)
 {
-    char *host = quote(l->sockdir, 0);
-    char *user = quote(l->login, 0);
-    char *ci = xasprintf("host=%s port=" LOCAL_PORT " dbname=postgres user=%s", host, user);
+    char *ci = conninfo_for(l, "postgres");
     PGconn *conn = PQconnectdb(ci);
     PGresult *res = NULL;
     const char *state;
@@ -989,8 +1038,6 @@ out:
     PQclear(res);
     PQfinish(conn);
     free(ci);
-    free(user);
-    free(host);
     return rc;
 }
 
@@ -1038,8 +1085,6 @@ local_cluster_ensure(const char *dir, char *conninfo, size_t n, FILE *progress,
     if (probe(l.conninfo, msg, sizeof msg)) /* the hot path: it is running */
         goto done;
 
-    if (runas_resolve(&l, err) == -1)
-        goto out;
     ping = wait_ping(l.conninfo);
     if (ping == PQPING_NO_RESPONSE) {
         char *cdir = xstrdup(l.cdir);
@@ -1121,8 +1166,7 @@ local_cluster_stop(const char *dir, struct ccrm_err *err)
         rc = 0;
         goto out;
     }
-    if (runas_resolve(&l, err) == -1 || (bindir = find_bindir(l.pgdata, err)) == NULL ||
-        (logfd = log_open(&l, err)) == -1)
+    if ((bindir = find_bindir(l.pgdata, err)) == NULL || (logfd = log_open(&l, err)) == -1)
         goto out;
     /* pg_ctl fails on a stale postmaster.pid (after a crash) too: then it is stopped */
     if (do_pg_ctl(&l, bindir, "stop", logfd, err) == -1 && exists(pidfile) &&

@@ -314,9 +314,6 @@ int text_wcswidth(const wchar_t *s, size_t n);
 int text_wrap(const char *s, int width, size_t *starts, int max);
 attr_t ui_attr(struct app *app, enum ui_pair pair, attr_t fallback);
 
-/* Can curses drive the terminal on stdout? 0, or -1 with err set (src/ui/term.c). */
-int ui_check_terminal(struct ccrm_err *err);
-
 /* Views */
 struct view *view_list_new(struct app *app, const struct entity *e);
 

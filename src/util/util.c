@@ -151,13 +151,16 @@ str_trim(char *s)
     return s;
 }
 
+/* $HOME, or the passwd entry's home when it is unset or not absolute: a relative one would put
+ * the private database and the state under whatever directory ccrm was started in (another
+ * one from each), and read a file there as the user's configuration. */
 static const char *
 home_dir(void)
 {
     const char *h = getenv("HOME");
     struct passwd *pw;
 
-    if (h != NULL && *h != '\0')
+    if (h != NULL && *h == '/')
         return h;
     pw = getpwuid(getuid());
     return pw != NULL ? pw->pw_dir : "/";

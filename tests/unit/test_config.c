@@ -6,6 +6,7 @@
 #endif
 #include <fcntl.h>
 #include <ftw.h>
+#include <pwd.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -729,6 +730,42 @@ test_tilde_needs_home(void **state)
     free(path);
 }
 
+/* The base directories are absolute whatever the environment says: a relative XDG_*_HOME is
+ * ignored (the XDG spec), and so is a relative HOME (the passwd entry's home instead), or the
+ * private database and the state would be made under whatever directory ccrm was started in,
+ * another one from each directory, and a file there read as the user's configuration. */
+static void
+test_base_dirs_absolute(void **state)
+{
+    struct ccrm_config cfg;
+    struct passwd *pw = getpwuid(getuid());
+    char *want;
+    int i;
+
+    (void)state;
+    assert_non_null(pw);
+    setenv("XDG_DATA_HOME", "xdg/data", 1);
+    setenv("XDG_STATE_HOME", "", 1);
+    config_defaults(&cfg);
+    assert_true(cfg.data_dir[0] == '/');
+    assert_true(cfg.state_dir[0] == '/');
+    config_fini(&cfg);
+    for (i = 0; i < 2; i++) {
+        if (i == 0)
+            setenv("HOME", "relative", 1);
+        else
+            unsetenv("HOME");
+        config_defaults(&cfg);
+        want = xasprintf("%s/.local/share/ccrm", pw->pw_dir);
+        assert_string_equal(cfg.data_dir, want);
+        free(want);
+        want = xasprintf("%s/.local/state/ccrm", pw->pw_dir);
+        assert_string_equal(cfg.state_dir, want);
+        free(want);
+        config_fini(&cfg);
+    }
+}
+
 /* conninfo: absent = NULL (not configured); empty = "" (libpq defaults), also as an override */
 static void
 test_conninfo_empty_vs_absent(void **state)
@@ -793,6 +830,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_unreadable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_color, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tilde_needs_home, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_base_dirs_absolute, setup, teardown),
         cmocka_unit_test_setup_teardown(test_conninfo_empty_vs_absent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fini_twice, setup, teardown),
     };
