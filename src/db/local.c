@@ -554,18 +554,30 @@ local_paths(struct local *l)
     }
 }
 
-/* The conninfo of database dbname on l's socket. requirepeer: only a server that runs as the
- * server user (l->ra, runas_resolve) is talked to. A socket in /tmp/ccrm-UID-HASH has a name
- * anyone can work out, and a server another user started there first (trusting every login)
- * got our connections, the migrations and then the CRM's data. Returns a malloc'd string. */
+/* Is l's socket in /tmp/ccrm-UID-HASH, not in l->cdir/run (local_paths)? */
+static int
+socket_in_tmp(const struct local *l)
+{
+    size_t n = strlen(l->cdir);
+
+    return strncmp(l->sockdir, l->cdir, n) != 0 || strcmp(l->sockdir + n, "/run") != 0;
+}
+
+/* The conninfo of database dbname on l's socket. A socket in /tmp/ccrm-UID-HASH (l->cdir's
+ * path too long for one) has a name anyone can work out, and a server another user started
+ * there first (trusting every login) got our connections, the migrations and then the CRM's
+ * data: there, requirepeer lets only a server that runs as the server user (l->ra,
+ * runas_resolve) be talked to. A socket in l->cdir/run is in a directory only we (and the
+ * server's user) may write, and needs no such check (libpq's check looks the peer's user up,
+ * which costs an ASan build's leak check at exit some 0.4 s). Returns a malloc'd string. */
 static char *
 conninfo_for(const struct local *l, const char *dbname)
 {
     char *host = quote(l->sockdir, 0);
     char *user = quote(l->login, 0);
-    char *peer = quote(l->ra.name, 0);
-    char *ci = xasprintf("host=%s port=" LOCAL_PORT " dbname=%s user=%s requirepeer=%s", host,
-                         dbname, user, peer);
+    char *peer = socket_in_tmp(l) && l->ra.name != NULL ? quote(l->ra.name, 0) : NULL;
+    char *ci = xasprintf("host=%s port=" LOCAL_PORT " dbname=%s user=%s%s%s", host, dbname, user,
+                         peer != NULL ? " requirepeer=" : "", peer != NULL ? peer : "");
 
     free(peer);
     free(user);
@@ -681,7 +693,9 @@ local_init(struct local *l, const char *dir, int create, FILE *progress, struct 
     if (!shell_safe(l->cdir, dir, err))
         return -1;
     local_paths(l);
-    if (runas_resolve(l, err) == -1)
+    /* the server's user is needed before the first probe only for requirepeer (conninfo_for);
+     * elsewhere it is looked up once the hot path (a server running) is not taken */
+    if (socket_in_tmp(l) && runas_resolve(l, err) == -1)
         return -1;
     local_conninfo(l);
     return 0;
@@ -1084,6 +1098,8 @@ local_cluster_ensure(const char *dir, char *conninfo, size_t n, FILE *progress,
         goto out;
     if (probe(l.conninfo, msg, sizeof msg)) /* the hot path: it is running */
         goto done;
+    if (runas_resolve(&l, err) == -1)
+        goto out;
 
     ping = wait_ping(l.conninfo);
     if (ping == PQPING_NO_RESPONSE) {
@@ -1166,7 +1182,8 @@ local_cluster_stop(const char *dir, struct ccrm_err *err)
         rc = 0;
         goto out;
     }
-    if ((bindir = find_bindir(l.pgdata, err)) == NULL || (logfd = log_open(&l, err)) == -1)
+    if (runas_resolve(&l, err) == -1 || (bindir = find_bindir(l.pgdata, err)) == NULL ||
+        (logfd = log_open(&l, err)) == -1)
         goto out;
     /* pg_ctl fails on a stale postmaster.pid (after a crash) too: then it is stopped */
     if (do_pg_ctl(&l, bindir, "stop", logfd, err) == -1 && exists(pidfile) &&
