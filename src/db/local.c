@@ -926,23 +926,34 @@ do_pg_ctl(const struct local *l, const char *bindir, const char *action, int log
  * container whose first process does not wait for them) stays one: its number is taken, and
  * kill(pid, 0) succeeds on it (the server's own check of postmaster.pid says "lock file already
  * exists"), but it is gone and holds nothing. 1 or 0 (not known: no /proc). */
-static int
-zombie(long pid)
+/* Read the start of /proc/PID/WHAT into buf, NUL-terminated. Returns its length, or -1 (no
+ * such process, or no /proc). */
+static ssize_t
+proc_read(long pid, const char *what, char *buf, size_t size)
 {
-    char *path = xasprintf("/proc/%ld/stat", pid);
-    char buf[512];
-    char *paren;
+    char *path = xasprintf("/proc/%ld/%s", pid, what);
     ssize_t n;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
 
     free(path);
     if (fd == -1)
-        return 0;
-    n = read(fd, buf, sizeof buf - 1);
+        return -1;
+    n = read(fd, buf, size - 1);
     close(fd);
     if (n <= 0)
-        return 0;
+        return -1;
     buf[n] = '\0';
+    return n;
+}
+
+static int
+zombie(long pid)
+{
+    char buf[512];
+    char *paren;
+
+    if (proc_read(pid, "stat", buf, sizeof buf) == -1)
+        return 0;
     /* "PID (COMM) STATE ...": the command's name may hold ") " itself */
     paren = strrchr(buf, ')');
     return paren != NULL && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
@@ -962,7 +973,7 @@ pidfile_stale(const struct local *l)
     long pid = 0;
     ssize_t n;
     size_t i;
-    int fd, stale = 1;
+    int stale = 1;
 
     free(path);
     if (f == NULL)
@@ -976,16 +987,8 @@ pidfile_stale(const struct local *l)
         return errno == ESRCH;
     if (zombie(pid))
         return 1;
-    path = xasprintf("/proc/%ld/cmdline", pid);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    free(path);
-    if (fd == -1)
+    if ((n = proc_read(pid, "cmdline", buf, sizeof buf)) == -1)
         return 0;
-    n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = '\0';
     /* pg_ctl starts it as "postgres -D PGDATA ...": the arguments are NUL-separated */
     for (i = 0; i < (size_t)n; i += strlen(buf + i) + 1)
         if (strcmp(buf + i, l->pgdata) == 0)
