@@ -19,16 +19,15 @@ if [ -z "${CCRM_PG_BINDIR:-}" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/n
     echo "SKIP: PostgreSQL server programs (initdb, pg_ctl) not found"
     exit 77
 fi
+# as the server's user: ourselves, or as root the postgres user
+as_server() {
+    if [ "$(id -u)" = 0 ]; then runuser -u "${CCRM_LOCAL_USER:-postgres}" -- "$@"; else "$@"; fi
+}
 fail() {
     echo "FAIL: $*"
     fails=$((fails + 1))
 }
 ok() { echo "ok: $*"; }
-
-# as the server's user: ourselves, or as root the postgres user
-as_server() {
-    if [ "$(id -u)" = 0 ]; then runuser -u "${CCRM_LOCAL_USER:-postgres}" -- "$@"; else "$@"; fi
-}
 
 T=$(mktemp -d)
 chmod 755 "$T" # as root: the server's user can reach it, the cluster stays in place
@@ -37,8 +36,9 @@ unset PGHOST PGHOSTADDR PGPORT PGDATABASE PGSERVICE
 holder=
 cleanup() {
     "$CCRM" --local-stop >/dev/null 2>&1
-    # the zombie's parent, the sleep (runuser does not pass a signal on to it), then runuser
-    [ -n "${sleeper:-}" ] && kill "$sleeper" 2>/dev/null
+    # the zombie's parent (the sleep its shell became; the zombie is reaped by init then), and
+    # runuser
+    [ -s "$T/z/pid.parent" ] && kill "$(cat "$T/z/pid.parent")" 2>/dev/null
     [ -n "$holder" ] && kill "$holder" 2>/dev/null
     rm -rf "$T"
 }
@@ -53,18 +53,25 @@ CI=$("$CCRM" --local-start 2>"$T/err") || {
 pgdata=$XDG_DATA_HOME/ccrm/pgdata
 [ -d "$pgdata" ] || fail "no $pgdata"
 
-# a zombie of the server's user: a child that exited, its parent (now a sleep) never waits
+# a zombie of the server's user (as root: the server, not root, must be unable to signal it,
+# or PostgreSQL's own check calls the file stale): a child that exited, its parent (the shell,
+# become a sleep) never waits. The child ends only once its shell is the sleep: a child that
+# ended first was reaped by the shell (bash reaps its children as they end), and on a loaded
+# machine no zombie was left. runuser does not pass a signal on to the sleep: the cleanup
+# signals the sleep itself (it held ctest 300 s after a failure).
 mkdir "$T/z"
 [ "$(id -u)" = 0 ] && chown "${CCRM_LOCAL_USER:-postgres}" "$T/z"
-# shellcheck disable=SC2016 # $! and $1 are the inner shell's
-as_server bash -c 'sleep 0 & echo $! >"$1"; exec sleep 300' _ "$T/z/pid" &
+# shellcheck disable=SC2016 # $$, $! and $1 are the inner shell's
+as_server bash -c 'echo $$ >"$1.parent"
+                   (while [ "$(cat /proc/$$/comm 2>/dev/null)" != sleep ]; do sleep 0.05; done) &
+                   echo $! >"$1"; exec sleep 120' _ "$T/z/pid" &
 holder=$!
-for _ in $(seq 50); do
-    z=$(cat "$T/z/pid" 2>/dev/null) && [ "$(ps -o stat= -p "$z" 2>/dev/null | cut -c1)" = Z ] && break
+for _ in $(seq 300); do
+    z=$(cat "$T/z/pid" 2>/dev/null) && [ -n "$z" ] &&
+        [ "$(ps -o stat= -p "$z" 2>/dev/null | cut -c1)" = Z ] && break
     sleep 0.1
 done
-sleeper=$(ps -o ppid= -p "$z" 2>/dev/null | tr -d ' ')
-[ "$(ps -o stat= -p "$z" 2>/dev/null | cut -c1)" = Z ] || {
+[ -n "${z:-}" ] && [ "$(ps -o stat= -p "$z" 2>/dev/null | cut -c1)" = Z ] || {
     echo "FAIL: could not make a zombie process"
     exit 1
 }
